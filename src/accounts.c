@@ -1,0 +1,764 @@
+/*
+ * accounts: create (MariaDB row + LDAP role groups, as a saga), the
+ * partner's overview list, the joined overview, update with If-Match, close.
+ * Authorization follows docs/api.md; every change writes an audit row.
+ */
+#include "accounts.h"
+
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACCOUNT_COLUMNS                                                                            \
+    "id, parent_id, kind, name, status, company_name, company_street, company_postcode,"           \
+    " company_city, company_country, company_vat_id, properties, plan, version,"                   \
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+
+enum {
+    COL_ID,
+    COL_PARENT,
+    COL_KIND,
+    COL_NAME,
+    COL_STATUS,
+    COL_COMPANY, /* six company columns from here */
+    COL_PROPERTIES = COL_COMPANY + 6,
+    COL_PLAN,
+    COL_VERSION,
+    COL_CREATED,
+};
+
+static const char *const company_fields[] = {"name",    "street", "postcode", "city",
+                                             "country", "vat_id", NULL};
+static const size_t company_max[] = {200, 200, 20, 100, 2, 20};
+
+/* ---- shared: the account as JSON ----------------------------------- */
+
+static json_t *company_json(const struct sql_result *r, size_t row)
+{
+    json_t *c = json_object();
+    for (size_t i = 0; company_fields[i]; i++) {
+        const char *v = sql_cell(r, row, COL_COMPANY + i);
+        json_object_set_new(c, company_fields[i], v ? json_string(v) : json_null());
+    }
+    return c;
+}
+
+static json_t *properties_json(const char *text)
+{
+    json_t *p = text ? json_loads(text, 0, NULL) : NULL;
+    return json_is_object(p) ? p : (json_decref(p), json_object());
+}
+
+/* The account's own fields (what the ETag versions). */
+static json_t *fields_json(const struct sql_result *r, size_t row)
+{
+    const char *parent = sql_cell(r, row, COL_PARENT);
+    const char *plan = sql_cell(r, row, COL_PLAN);
+    return json_pack(
+        "{s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", sql_cell(r, row, COL_ID),
+        "parent_id", parent ? json_string(parent) : json_null(), "kind", sql_cell(r, row, COL_KIND),
+        "name", sql_cell(r, row, COL_NAME), "status", sql_cell(r, row, COL_STATUS), "company",
+        company_json(r, row), "properties", properties_json(sql_cell(r, row, COL_PROPERTIES)),
+        "plan", plan ? json_string(plan) : json_null(), "created_at",
+        sql_cell(r, row, COL_CREATED));
+}
+
+static void set_etag(struct request *req, unsigned long long id, unsigned long long version)
+{
+    char etag[64];
+    snprintf(etag, sizeof(etag), "\"%llu.%llu\"", id, version);
+    res_header(req, "ETag", etag);
+}
+
+json_t *members_json(struct request *req, unsigned long long id, int *st)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    *st = ldap_store_role_groups(req->session->ldap, &id, 1, &groups, &ngroups);
+    if (*st != ST_OK)
+        return NULL;
+    /* Every distinct member DN with its roles. */
+    size_t total = 0;
+    for (size_t g = 0; g < ngroups; g++)
+        total += groups[g].nmembers;
+    char **dns = xcalloc(total + 1, sizeof(char *));
+    unsigned *roles = xcalloc(total + 1, sizeof(unsigned));
+    size_t ndns = 0;
+    for (size_t g = 0; g < ngroups; g++) {
+        for (size_t m = 0; m < groups[g].nmembers; m++) {
+            size_t i = 0;
+            while (i < ndns && !ldap_dn_equal(dns[i], groups[g].members[m]))
+                i++;
+            if (i == ndns)
+                dns[ndns++] = groups[g].members[m];
+            roles[i] |= groups[g].role;
+        }
+    }
+    struct person *people = NULL;
+    size_t npeople = 0;
+    json_t *items = NULL;
+    *st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &people, &npeople);
+    if (*st == ST_OK) {
+        items = json_array();
+        for (size_t p = 0; p < npeople; p++) {
+            unsigned rs = 0;
+            for (size_t i = 0; i < ndns; i++)
+                if (ldap_dn_equal(dns[i], people[p].dn))
+                    rs |= roles[i];
+            json_t *rl = json_array();
+            for (unsigned b = 0; b < ROLE_COUNT; b++)
+                if (rs & (1u << b))
+                    json_array_append_new(rl, json_string(role_names[b]));
+            json_array_append_new(items,
+                                  json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid, "name",
+                                            people[p].name, "mail", people[p].mail, "roles", rl));
+        }
+        for (size_t p = 0; p < npeople; p++)
+            person_free(&people[p]);
+        free(people);
+    }
+    free(dns);
+    free(roles);
+    role_groups_free(groups, ngroups);
+    return items;
+}
+
+static const char *const SELECT_ACCOUNT =
+    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'";
+
+/* Answers 200 (or status) with the joined overview of account id. */
+static void respond_account(struct request *req, unsigned long long id, int status)
+{
+    struct sql_result r;
+    int st = sql_exec(req->session->sql, SELECT_ACCOUNT, SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK || r.nrows == 0) {
+        if (st == ST_OK)
+            res_problem(req, 404, "not-found", "no such account");
+        else
+            res_store_failure(req, st, "the database");
+        sql_result_free(&r);
+        return;
+    }
+    json_t *a = fields_json(&r, 0);
+    unsigned long long version = sql_cell_id(&r, 0, COL_VERSION);
+    sql_result_free(&r);
+    json_t *members = members_json(req, id, &st);
+    if (!members) {
+        json_decref(a);
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    json_object_set_new(a, "members", members);
+    json_object_set_new(a, "contacts", json_pack("{s:n, s:n}", "primary", "technical"));
+    json_object_set_new(a, "subscriptions", json_array());
+    json_object_set_new(a, "articles", json_array());
+    json_object_set_new(a, "licenses", json_array());
+    json_object_set_new(a, "notification_recipients", json_array());
+    json_object_set_new(a, "version", json_integer((json_int_t)version));
+    set_etag(req, id, version);
+    res_json(req, status, a);
+}
+
+/* ---- create --------------------------------------------------------- */
+
+struct company {
+    const char *v[6];
+};
+
+/* Reads and validates company{...}; `have` says which members were sent. */
+static void read_company(struct request *req, json_t *obj, struct company *c, unsigned *have)
+{
+    memset(c, 0, sizeof(*c));
+    *have = 0;
+    if (!obj)
+        return;
+    body_only(req, obj, "company", company_fields);
+    for (size_t i = 0; company_fields[i]; i++) {
+        if (json_object_get(obj, company_fields[i]))
+            *have |= 1u << i;
+        c->v[i] = body_str(req, obj, "company", company_fields[i], 0, company_max[i] + 30);
+        if (c->v[i] && strlen(c->v[i]) > company_max[i])
+            res_field_error(req, i == 4 ? "company.country" : "company.name", "is too long");
+    }
+}
+
+static void check_company(struct request *req, const struct company *c)
+{
+    const char *country = c->v[4], *vat = c->v[5];
+    const char *why;
+    if (country && (why = validate_country(country)))
+        res_field_error(req, "company.country", why);
+    if (vat && !country)
+        res_field_error(req, "company.vat_id", "needs company.country");
+    else if (vat && !validate_country(country) && (why = validate_vat_id(country, vat)))
+        res_field_error(req, "company.vat_id", why);
+}
+
+/* Which kinds of child each kind of account may create. */
+static int kind_allows_child(const char *parent, const char *child)
+{
+    if (strcmp(parent, "operator") == 0)
+        return strcmp(child, "operator") != 0;
+    if (strcmp(parent, "distributor") == 0)
+        return strcmp(child, "partner") == 0 || strcmp(child, "customer") == 0;
+    if (strcmp(parent, "partner") == 0)
+        return strcmp(child, "partner") == 0 || strcmp(child, "customer") == 0;
+    return 0;
+}
+
+struct create {
+    struct request *req;
+    const char *kind, *name, *status, *idem_key;
+    unsigned long long parent_id;
+    struct company company;
+    unsigned long long id;
+};
+
+static int create_insert(struct sql_store *sql, void *arg)
+{
+    struct create *c = arg;
+    struct sql_result r;
+    const char **cv = c->company.v;
+    int st = sql_exec(sql,
+                      "INSERT INTO accounts (kind, parent_id, name, status, company_name,"
+                      " company_street, company_postcode, company_city, company_country,"
+                      " company_vat_id, created_by, ldap_state)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                      SQL_ARGS(P_STR(c->kind), c->parent_id ? P_INT(c->parent_id) : P_NULL,
+                               P_STR(c->name), P_STR(c->status), P_STR(cv[0]), P_STR(cv[1]),
+                               P_STR(cv[2]), P_STR(cv[3]), P_STR(cv[4]), P_STR(cv[5]),
+                               P_STR(c->req->caller.uid)),
+                      &r);
+    if (st != ST_OK)
+        return st;
+    c->id = r.insert_id;
+    sql_result_free(&r);
+    if (c->idem_key)
+        st = sql_exec(sql,
+                      "INSERT INTO idempotency_keys (uid, idem_key, account_id) VALUES (?, ?, ?)",
+                      SQL_ARGS(P_STR(c->req->caller.uid), P_STR(c->idem_key), P_INT(c->id)), NULL);
+    return st;
+}
+
+static int create_finish(struct sql_store *sql, void *arg)
+{
+    struct create *c = arg;
+    struct sql_result r;
+    int st = sql_exec(sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ?",
+                      SQL_ARGS(P_INT(c->id)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_CONFLICT;
+    sql_result_free(&r);
+    if (st != ST_OK)
+        return st;
+    json_t *n = json_pack("{s:s, s:s, s:s, s:I}", "kind", c->kind, "name", c->name, "status",
+                          c->status, "parent_id", (json_int_t)c->parent_id);
+    st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, n);
+    json_decref(n);
+    return st;
+}
+
+static int create_undo(struct sql_store *sql, void *arg)
+{
+    struct create *c = arg;
+    int st = sql_exec(sql, "DELETE FROM idempotency_keys WHERE account_id = ?",
+                      SQL_ARGS(P_INT(c->id)), NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
+                      SQL_ARGS(P_INT(c->id)), NULL);
+    return st;
+}
+
+/* A repeated Idempotency-Key: answer as the first request did. Returns 1
+ * if it answered. */
+static int replay(struct request *req, const char *key)
+{
+    struct sql_result r;
+    int st = sql_exec(req->session->sql,
+                      "SELECT k.account_id, a.ldap_state FROM idempotency_keys k"
+                      " JOIN accounts a ON a.id = k.account_id WHERE k.uid = ? AND k.idem_key = ?",
+                      SQL_ARGS(P_STR(req->caller.uid), P_STR(key)), &r);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return 1;
+    }
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return 0;
+    }
+    unsigned long long id = sql_cell_id(&r, 0, 0);
+    int done = strcmp(sql_cell(&r, 0, 1), "done") == 0;
+    sql_result_free(&r);
+    if (!done) {
+        res_problem(req, 409, "conflict",
+                    "a request with this Idempotency-Key is still being processed");
+        return 1;
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", id);
+    res_header(req, "Location", loc);
+    respond_account(req, id, 201);
+    return 1;
+}
+
+void accounts_create(struct request *req)
+{
+    static const char *const allowed[] = {"kind", "name", "parent_id", "staged", "company", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct create c = {.req = req};
+    c.kind = body_str(req, b, NULL, "kind", 1, 32);
+    c.name = body_str(req, b, NULL, "name", 1, 200);
+    c.parent_id = body_id(req, b, "parent_id");
+    int staged = body_bool(req, b, NULL, "staged");
+    c.status = staged == 1 ? "staged" : "active";
+    unsigned have;
+    read_company(req, body_obj(req, b, NULL, "company"), &c.company, &have);
+    check_company(req, &c.company);
+    if (c.kind && strcmp(c.kind, "distributor") != 0 && strcmp(c.kind, "partner") != 0 &&
+        strcmp(c.kind, "customer") != 0)
+        res_field_error(req, "kind", "must be distributor, partner or customer");
+    c.idem_key = request_param(req, "HTTP_IDEMPOTENCY_KEY");
+    const char *why;
+    if (c.idem_key && (why = validate_idempotency_key(c.idem_key)))
+        res_field_error(req, "Idempotency-Key", why);
+    if (!c.parent_id && !json_object_get(b, "parent_id") && !req->caller.is_operator)
+        res_field_error(req, "parent_id", "is required");
+    if (body_failed(req))
+        return;
+
+    if (c.idem_key && replay(req, c.idem_key))
+        return;
+    if (c.parent_id) {
+        struct account_ref parent;
+        if (caller_authorize(req, c.parent_id, ROLE_ADMIN, &parent) < 0)
+            return;
+        if (strcmp(parent.status, "closed") == 0) {
+            res_problem(req, 409, "conflict", "the parent account is closed");
+            return;
+        }
+        if (!kind_allows_child(parent.kind, c.kind)) {
+            res_field_error(req, "kind", "this kind of account cannot be created under the parent");
+            res_fail_if_errors(req);
+            return;
+        }
+    }
+
+    /* Saga: 1. the SQL row, invisible while pending; 2. the LDAP entries;
+     * 3. the row marked done with its audit row. A failure in 2 or 3 undoes
+     * what was written, so nothing is left behind in either store. */
+    int st = sql_transaction(req->session->sql, create_insert, &c);
+    if (st == ST_DUPLICATE && c.idem_key) {
+        if (!replay(req, c.idem_key))
+            res_problem(req, 409, "conflict", "Idempotency-Key already used");
+        return;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    st = ldap_store_create_account(req->session->ldap, c.id, req->caller.dn);
+    int sql_st = ST_OK;
+    if (st == ST_OK) {
+        sql_st = sql_transaction(req->session->sql, create_finish, &c);
+        if (sql_st != ST_OK)
+            ldap_store_delete_account(req->session->ldap, c.id);
+    }
+    if (st != ST_OK || sql_st != ST_OK) {
+        int undo = sql_transaction(req->session->sql, create_undo, &c);
+        if (undo != ST_OK)
+            log_error("account %llu left pending after a failed create: the repair job removes it",
+                      c.id);
+        if (st == ST_DUPLICATE)
+            res_problem(
+                req, 409, "conflict",
+                "the directory already holds an entry for account %llu; nothing was created", c.id);
+        else if (st != ST_OK)
+            res_store_failure(req, st, "the directory");
+        else
+            res_store_failure(req, sql_st, "the database");
+        return;
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c.id);
+    res_header(req, "Location", loc);
+    respond_account(req, c.id, 201);
+}
+
+/* ---- list ----------------------------------------------------------- */
+
+static const char *const LIST_SQL[4] = {
+    /* id */
+    "SELECT id, name, kind, status, plan, properties FROM accounts"
+    " WHERE parent_id = ? AND ldap_state = 'done' AND (? IS NULL OR id > ?)"
+    " AND ? IS NULL ORDER BY id LIMIT ?",
+    /* -id */
+    "SELECT id, name, kind, status, plan, properties FROM accounts"
+    " WHERE parent_id = ? AND ldap_state = 'done' AND (? IS NULL OR id < ?)"
+    " AND ? IS NULL ORDER BY id DESC LIMIT ?",
+    /* name */
+    "SELECT id, name, kind, status, plan, properties FROM accounts"
+    " WHERE parent_id = ? AND ldap_state = 'done'"
+    " AND (? IS NULL OR name > ? OR (name = ? AND id > ?)) ORDER BY name, id LIMIT ?",
+    /* -name */
+    "SELECT id, name, kind, status, plan, properties FROM accounts"
+    " WHERE parent_id = ? AND ldap_state = 'done'"
+    " AND (? IS NULL OR name < ? OR (name = ? AND id < ?)) ORDER BY name DESC, id DESC LIMIT ?",
+};
+static const char *const SORTS[4] = {"id", "-id", "name", "-name"};
+
+static const char *query_str(struct request *req, const char *name)
+{
+    json_t *v = json_object_get(req->query, name);
+    if (!v)
+        return NULL;
+    if (!json_is_string(v)) {
+        res_field_error(req, name, "must be given once");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+void accounts_list(struct request *req)
+{
+    const char *parent_s = query_str(req, "parent_id");
+    const char *limit_s = query_str(req, "limit");
+    const char *cursor_s = query_str(req, "cursor");
+    const char *sort_s = query_str(req, "sort");
+    unsigned long long parent_id = parse_id(parent_s);
+    if (!parent_id && !json_object_get(req->errors, "parent_id"))
+        res_field_error(req, "parent_id", parent_s ? "must be an account id" : "is required");
+    long limit = 50;
+    if (limit_s) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (*end || end == limit_s || limit < 1 || limit > 200)
+            res_field_error(req, "limit", "must be a number from 1 to 200");
+    }
+    int sort = 0;
+    if (sort_s) {
+        sort = -1;
+        for (int i = 0; i < 4; i++)
+            if (strcmp(sort_s, SORTS[i]) == 0)
+                sort = i;
+        if (sort < 0)
+            res_field_error(req, "sort", "must be id, -id, name or -name");
+    }
+    if (json_object_get(req->query, "filter"))
+        res_field_error(req, "filter", "no property definitions exist to filter by");
+    const char *known[] = {"parent_id", "limit", "cursor", "sort", "filter", NULL};
+    body_only(req, req->query, NULL, known);
+    /* cursor: base64url of {"s":sort,"id":last id,"n":last name} */
+    unsigned long long after_id = 0;
+    const char *after_name = NULL;
+    json_t *cursor = NULL;
+    if (cursor_s && sort >= 0) {
+        size_t len;
+        char *raw = base64url_decode(cursor_s, &len);
+        cursor = raw ? json_loadb(raw, len, 0, NULL) : NULL;
+        free(raw);
+        json_t *s = json_object_get(cursor, "s"), *id = json_object_get(cursor, "id");
+        if (!json_is_integer(s) || json_integer_value(s) != sort || !json_is_integer(id) ||
+            json_integer_value(id) <= 0 ||
+            (sort >= 2 && !json_is_string(json_object_get(cursor, "n")))) {
+            res_field_error(req, "cursor", "is not a cursor of this listing");
+        } else {
+            after_id = (unsigned long long)json_integer_value(id);
+            after_name = json_string_value(json_object_get(cursor, "n"));
+        }
+    }
+    if (body_failed(req)) {
+        json_decref(cursor);
+        return;
+    }
+    struct account_ref parent;
+    if (caller_authorize(req, parent_id, ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &parent) < 0) {
+        json_decref(cursor);
+        return;
+    }
+    struct sql_result r;
+    int st;
+    struct sql_param cur_id = after_id ? P_INT(after_id) : P_NULL;
+    if (sort < 2)
+        st = sql_exec(req->session->sql, LIST_SQL[sort],
+                      SQL_ARGS(P_INT(parent_id), cur_id, cur_id, P_NULL, P_INT(limit + 1)), &r);
+    else
+        st = sql_exec(req->session->sql, LIST_SQL[sort],
+                      SQL_ARGS(P_INT(parent_id), after_id ? P_STR(after_name) : P_NULL,
+                               P_STR(after_name), P_STR(after_name), cur_id, P_INT(limit + 1)),
+                      &r);
+    json_decref(cursor);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
+    unsigned long long *ids = xcalloc(n + 1, sizeof(*ids));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = sql_cell_id(&r, i, 0);
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    st = ldap_store_role_groups(req->session->ldap, ids, n, &groups, &ngroups);
+    if (st != ST_OK) {
+        free(ids);
+        sql_result_free(&r);
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        /* member_count: distinct DNs over the account's role groups */
+        char **seen = NULL;
+        size_t nseen = 0, cap = 0;
+        for (size_t g = 0; g < ngroups; g++) {
+            if (groups[g].account_id != ids[i])
+                continue;
+            for (size_t m = 0; m < groups[g].nmembers; m++) {
+                size_t k = 0;
+                while (k < nseen && !ldap_dn_equal(seen[k], groups[g].members[m]))
+                    k++;
+                if (k < nseen)
+                    continue;
+                if (nseen == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    char **grown = realloc(seen, cap * sizeof(char *));
+                    if (!grown)
+                        abort();
+                    seen = grown;
+                }
+                seen[nseen++] = groups[g].members[m];
+            }
+        }
+        free(seen);
+        const char *plan = sql_cell(&r, i, 4);
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "id", sql_cell(&r, i, 0), "name",
+                      sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2), "status", sql_cell(&r, i, 3),
+                      "plan", plan ? json_string(plan) : json_null(), "member_count",
+                      (json_int_t)nseen, "properties", properties_json(sql_cell(&r, i, 5))));
+    }
+    json_t *next = json_null();
+    if (r.nrows > (size_t)limit && n > 0) {
+        json_t *c = json_pack("{s:i, s:I}", "s", sort, "id", (json_int_t)ids[n - 1]);
+        if (sort >= 2)
+            json_object_set_new(c, "n", json_string(sql_cell(&r, n - 1, 1)));
+        char *raw = json_dumps(c, JSON_COMPACT);
+        char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
+        json_decref(next);
+        next = json_string(enc);
+        free(raw);
+        free(enc);
+        json_decref(c);
+    }
+    role_groups_free(groups, ngroups);
+    free(ids);
+    sql_result_free(&r);
+    res_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+/* ---- read ----------------------------------------------------------- */
+
+void accounts_get(struct request *req)
+{
+    struct account_ref a;
+    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ANY, &a) < 0)
+        return;
+    respond_account(req, a.id, 200);
+}
+
+/* ---- update --------------------------------------------------------- */
+
+struct patch {
+    struct request *req;
+    unsigned long long id;
+    unsigned long long if_match; /* 0: none */
+    const char *name;
+    struct company company;
+    unsigned have_company;
+};
+
+static const char *const SELECT_FOR_UPDATE =
+    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done' FOR UPDATE";
+
+static int patch_tx(struct sql_store *sql, void *arg)
+{
+    struct patch *p = arg;
+    struct sql_result r;
+    int st = sql_exec(sql, SELECT_FOR_UPDATE, SQL_ARGS(P_INT(p->id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    if (strcmp(sql_cell(&r, 0, COL_STATUS), "closed") == 0) {
+        sql_result_free(&r);
+        return ST_CONFLICT;
+    }
+    if (p->if_match && p->if_match != sql_cell_id(&r, 0, COL_VERSION)) {
+        sql_result_free(&r);
+        return ST_STALE;
+    }
+    json_t *old = fields_json(&r, 0);
+    /* The effective company after the change, checked as a whole. */
+    struct company eff;
+    for (size_t i = 0; i < 6; i++)
+        eff.v[i] =
+            (p->have_company & (1u << i)) ? p->company.v[i] : sql_cell(&r, 0, COL_COMPANY + i);
+    check_company(p->req, &eff);
+    if (p->req->errors && json_object_size(p->req->errors)) {
+        json_decref(old);
+        sql_result_free(&r);
+        return ST_INVALID;
+    }
+    const char **c = p->company.v;
+    unsigned h = p->have_company;
+    st = sql_exec(
+        sql,
+        "UPDATE accounts SET name = COALESCE(?, name),"
+        " company_name = IF(?, ?, company_name), company_street = IF(?, ?, company_street),"
+        " company_postcode = IF(?, ?, company_postcode), company_city = IF(?, ?, company_city),"
+        " company_country = IF(?, ?, company_country), company_vat_id = IF(?, ?, company_vat_id),"
+        " version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
+        SQL_ARGS(P_STR(p->name), P_INT(h & 1), P_STR(c[0]), P_INT((h >> 1) & 1), P_STR(c[1]),
+                 P_INT((h >> 2) & 1), P_STR(c[2]), P_INT((h >> 3) & 1), P_STR(c[3]),
+                 P_INT((h >> 4) & 1), P_STR(c[4]), P_INT((h >> 5) & 1), P_STR(c[5]), P_INT(p->id)),
+        NULL);
+    sql_result_free(&r);
+    if (st == ST_OK)
+        st = sql_exec(sql, SELECT_ACCOUNT, SQL_ARGS(P_INT(p->id)), &r);
+    if (st == ST_OK) {
+        json_t *new = fields_json(&r, 0);
+        sql_result_free(&r);
+        st = audit_write(sql, p->req->caller.uid, p->id, "account.update", old, new);
+        json_decref(new);
+    }
+    json_decref(old);
+    return st;
+}
+
+/* If-Match: "<id>.<version>" (a weak W/ prefix is ignored). 0 if absent,
+ * -1 if it cannot be this account's ETag. */
+static long long parse_if_match(const char *h, unsigned long long id)
+{
+    if (!h || !*h)
+        return 0;
+    if (strcmp(h, "*") == 0)
+        return 0;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    unsigned long long hid, version;
+    char tail;
+    if (sscanf(h, "\"%llu.%llu\"%c", &hid, &version, &tail) != 2 || hid != id || version == 0)
+        return -1;
+    return (long long)version;
+}
+
+void accounts_patch(struct request *req)
+{
+    static const char *const allowed[] = {"name", "company", "properties", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct patch p = {.req = req, .id = parse_id(req->args[0])};
+    p.name = body_str(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
+    read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
+    json_t *props = body_obj(req, b, NULL, "properties");
+    if (props && json_object_size(props)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(props, key, v)
+        {
+            char f[160];
+            snprintf(f, sizeof(f), "properties.%.140s", key);
+            res_field_error(req, f, "no such property is defined for this account");
+        }
+    }
+    if (body_failed(req))
+        return;
+    struct account_ref a;
+    if (caller_authorize(req, p.id, ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
+        return;
+    long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), p.id);
+    if (im < 0) {
+        res_problem(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
+        return;
+    }
+    p.if_match = (unsigned long long)im;
+    int st = sql_transaction(req->session->sql, patch_tx, &p);
+    if (st == ST_OK)
+        respond_account(req, p.id, 200);
+    else if (st == ST_STALE)
+        res_problem(req, 412, "precondition-failed",
+                    "the account changed since you read it; read it again");
+    else if (st == ST_CONFLICT)
+        res_problem(req, 409, "conflict", "a closed account cannot be changed");
+    else if (st == ST_INVALID)
+        res_fail_if_errors(req);
+    else if (st == ST_NOT_FOUND)
+        res_problem(req, 404, "not-found", "no such account");
+    else
+        res_store_failure(req, st, "the database");
+}
+
+/* ---- close ---------------------------------------------------------- */
+
+struct closing {
+    struct request *req;
+    unsigned long long id;
+};
+
+static int close_tx(struct sql_store *sql, void *arg)
+{
+    struct closing *c = arg;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "UPDATE accounts SET status = 'closed', closed_at = CURRENT_TIMESTAMP(6),"
+                      " version = version + 1 WHERE id = ? AND status <> 'closed'",
+                      SQL_ARGS(P_INT(c->id)), &r);
+    if (st != ST_OK)
+        return st;
+    int changed = r.affected == 1;
+    sql_result_free(&r);
+    if (!changed)
+        return ST_OK;
+    json_t *o = json_pack("{s:s}", "status", "open"), *n = json_pack("{s:s}", "status", "closed");
+    st = audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
+    json_decref(o);
+    json_decref(n);
+    return st;
+}
+
+void accounts_close(struct request *req)
+{
+    struct account_ref a;
+    if (body_failed(req))
+        return;
+    if (req->body && json_object_size(req->body)) {
+        body_only(req, req->body, NULL, (const char *const[]){NULL});
+        body_failed(req);
+        return;
+    }
+    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
+        return;
+    if (strcmp(a.kind, "operator") == 0) {
+        res_problem(req, 409, "conflict", "the operator account cannot be closed");
+        return;
+    }
+    struct closing c = {req, a.id};
+    int st = sql_transaction(req->session->sql, close_tx, &c);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_empty(req, 204);
+}

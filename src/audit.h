@@ -1,0 +1,17 @@
+/*
+ * audit: the audit trail. Every change writes one row — when, who (uid),
+ * which account, what (an action such as "account.update"), old and new
+ * values as JSON — in the same transaction as the change itself.
+ */
+#ifndef ACCOUNTD_AUDIT_H
+#define ACCOUNTD_AUDIT_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+/* old_value and new_value may be NULL; they are not stolen. */
+int audit_write(struct sql_store *sql, const char *uid, unsigned long long account_id,
+                const char *action, const json_t *old_value, const json_t *new_value);
+
+#endif

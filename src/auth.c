@@ -1,0 +1,146 @@
+/*
+ * auth: GET /api/v1/auth (nginx's auth_request target, HTTP Basic checked by
+ * an LDAP bind) and GET /api/v1/me (the caller and their accounts).
+ */
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void refuse(struct request *req, const char *why)
+{
+    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\", charset=\"UTF-8\"");
+    res_problem(req, 401, "unauthenticated", "%s", why);
+}
+
+/* "Basic <base64 user:password>" into user and password (malloc'ed). */
+static int parse_basic(const char *header, char **user, char **password)
+{
+    if (!header || strncasecmp(header, "Basic ", 6) != 0)
+        return -1;
+    const char *b = header + 6;
+    while (*b == ' ')
+        b++;
+    struct buf url = BUF_INIT;
+    for (const char *p = b; *p && *p != '='; p++)
+        buf_addc(&url, *p == '+' ? '-' : *p == '/' ? '_' : *p);
+    size_t len;
+    char *decoded = base64url_decode(buf_str(&url), &len);
+    buf_free(&url);
+    if (!decoded)
+        return -1;
+    char *colon = memchr(decoded, ':', len);
+    if (!colon || memchr(decoded, '\0', len)) {
+        free(decoded);
+        return -1;
+    }
+    *user = xstrndup(decoded, (size_t)(colon - decoded));
+    *password = xstrdup(colon + 1);
+    memset(decoded, 0, len);
+    free(decoded);
+    return 0;
+}
+
+static void directory_down(struct request *req)
+{
+    /* nginx's auth_request turns anything but 2xx/401/403 into a bare 500:
+     * tell it through a header instead, and let the API answer 503. */
+    const char *sub = request_param(req, "ACCOUNTD_AUTH_SUBREQUEST");
+    if (sub && strcmp(sub, "1") == 0) {
+        res_header(req, "X-Accountd-Auth", "unavailable");
+        res_json(req, 200, json_pack("{s:s}", "status", "unavailable"));
+        return;
+    }
+    res_unavailable(req, "the directory");
+}
+
+void auth_check(struct request *req)
+{
+    char *user = NULL, *password = NULL;
+    if (parse_basic(request_param(req, "HTTP_AUTHORIZATION"), &user, &password) < 0) {
+        refuse(req, "HTTP Basic credentials are required");
+        return;
+    }
+    if (!*user || !*password) {
+        /* Never bind with an empty password (RFC 4513 5.1.2). */
+        refuse(req, "user name and password must not be empty");
+        goto out;
+    }
+    struct person p;
+    int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
+    if (st == ST_OK) {
+        st = ldap_store_check_password(req->session->ldap, p.dn, password);
+        if (st == ST_OK) {
+            res_header(req, "X-Accountd-User", p.login ? p.login : user);
+            res_json(req, 200, json_pack("{s:s}", "user", p.login ? p.login : user));
+            /* The log line names who signed in. */
+            free(req->caller.uid);
+            req->caller.uid = xstrdup(p.uid);
+        }
+        person_free(&p);
+    }
+    if (st == ST_NOT_FOUND || st == ST_DENIED)
+        refuse(req, "wrong user name or password");
+    else if (st == ST_UNAVAILABLE)
+        directory_down(req);
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the directory");
+out:
+    memset(password, 0, strlen(password));
+    free(user);
+    free(password);
+}
+
+/* The accounts of the caller's grants, as JSON for /me. */
+static json_t *my_accounts(struct request *req, int *st)
+{
+    json_t *ids = json_array();
+    for (size_t i = 0; i < req->caller.ngrants; i++)
+        json_array_append_new(ids, json_integer((json_int_t)req->caller.grants[i].account_id));
+    char *ids_json = json_dumps(ids, JSON_COMPACT);
+    json_decref(ids);
+    struct sql_result r;
+    *st = sql_exec(req->session->sql,
+                   "SELECT a.id, a.name, a.kind, a.status FROM accounts a"
+                   " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+                   " ON a.id = j.id WHERE a.ldap_state = 'done' ORDER BY a.id",
+                   SQL_ARGS(P_STR(ids_json)), &r);
+    free(ids_json);
+    if (*st != ST_OK)
+        return NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        unsigned roles = caller_roles(req, id);
+        json_t *rl = json_array();
+        for (unsigned b = 0; b < ROLE_COUNT; b++)
+            if (roles & (1u << b))
+                json_array_append_new(rl, json_string(role_names[b]));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, i, 0),
+                                             "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2),
+                                             "status", sql_cell(&r, i, 3), "roles", rl));
+        (void)id;
+    }
+    sql_result_free(&r);
+    return out;
+}
+
+void me_get(struct request *req)
+{
+    int st;
+    json_t *accounts = my_accounts(req, &st);
+    if (!accounts) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_t *me =
+        json_pack("{s:s, s:s?, s:s?, s:o, s:[], s:{s:b}, s:b}", "uid", req->caller.uid, "name",
+                  req->caller.name, "mail", req->caller.mail, "accounts", accounts, "projects",
+                  "preferences", "news", 1, "operator", req->caller.is_operator);
+    res_json(req, 200, me);
+}

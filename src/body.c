@@ -1,0 +1,179 @@
+#include "body.h"
+
+#include "validate.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+json_t *body_root(struct request *req)
+{
+    if (!req->body)
+        req->body = json_object();
+    return req->body;
+}
+
+static void field_name(char *out, size_t n, const char *prefix, const char *name)
+{
+    if (prefix)
+        snprintf(out, n, "%s.%s", prefix, name);
+    else
+        snprintf(out, n, "%s", name);
+}
+
+/* A form sent a list where one value is wanted: 400 per the form rules. */
+static void repeated(struct request *req, const char *field)
+{
+    if (!req->res.status)
+        res_problem(req, 400, "bad-request", "the field '%s' was given more than once", field);
+}
+
+void body_only(struct request *req, json_t *obj, const char *prefix, const char *const allowed[])
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        int ok = 0;
+        for (size_t i = 0; allowed[i]; i++)
+            if (strcmp(allowed[i], key) == 0)
+                ok = 1;
+        if (!ok) {
+            char f[256];
+            field_name(f, sizeof(f), prefix, key);
+            res_field_error(req, f, "is not accepted by this action");
+        }
+    }
+}
+
+const char *body_str(struct request *req, json_t *obj, const char *prefix, const char *name,
+                     int required, size_t max)
+{
+    char f[256];
+    field_name(f, sizeof(f), prefix, name);
+    json_t *v = obj ? json_object_get(obj, name) : NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            res_field_error(req, f, "is required");
+        return NULL;
+    }
+    if (json_is_array(v) && req->body_is_form) {
+        repeated(req, f);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        res_field_error(req, f, "must be a string");
+        return NULL;
+    }
+    const char *s = json_string_value(v);
+    const char *why = validate_text(s, max);
+    if (why && (required || s[0])) {
+        res_field_error(req, f, why);
+        return NULL;
+    }
+    return s[0] ? s : NULL;
+}
+
+int body_bool(struct request *req, json_t *obj, const char *prefix, const char *name)
+{
+    char f[256];
+    field_name(f, sizeof(f), prefix, name);
+    json_t *v = obj ? json_object_get(obj, name) : NULL;
+    if (!v || json_is_null(v))
+        return -1;
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    if (json_is_array(v) && req->body_is_form) {
+        repeated(req, f);
+        return -1;
+    }
+    if (json_is_string(v) && req->body_is_form) {
+        const char *s = json_string_value(v);
+        static const char *const yes[] = {"true", "1", "on", "yes"};
+        static const char *const no[] = {"false", "0", "off", "no", ""};
+        for (size_t i = 0; i < 4; i++)
+            if (strcasecmp(s, yes[i]) == 0)
+                return 1;
+        for (size_t i = 0; i < 5; i++)
+            if (strcasecmp(s, no[i]) == 0)
+                return 0;
+    }
+    res_field_error(req, f, "must be true or false");
+    return -1;
+}
+
+json_t *body_obj(struct request *req, json_t *obj, const char *prefix, const char *name)
+{
+    char f[256];
+    field_name(f, sizeof(f), prefix, name);
+    json_t *v = obj ? json_object_get(obj, name) : NULL;
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_object(v)) {
+        res_field_error(req, f, "must be an object");
+        return NULL;
+    }
+    return v;
+}
+
+const char **body_str_list(struct request *req, json_t *obj, const char *name)
+{
+    json_t *v = obj ? json_object_get(obj, name) : NULL;
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_string(v)) {
+        const char **out = xcalloc(2, sizeof(char *));
+        /* An empty form value means an empty list ("roles=" clears). */
+        if (json_string_length(v) > 0 || !req->body_is_form)
+            out[0] = json_string_value(v);
+        if (!req->body_is_form) {
+            free(out);
+            res_field_error(req, name, "must be a list of strings");
+            return NULL;
+        }
+        return out;
+    }
+    if (!json_is_array(v)) {
+        res_field_error(req, name, "must be a list of strings");
+        return NULL;
+    }
+    const char **out = xcalloc(json_array_size(v) + 1, sizeof(char *));
+    size_t i, n = 0;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item)) {
+            free(out);
+            res_field_error(req, name, "must be a list of strings");
+            return NULL;
+        }
+        out[n++] = json_string_value(item);
+    }
+    return out;
+}
+
+unsigned long long body_id(struct request *req, json_t *obj, const char *name)
+{
+    json_t *v = obj ? json_object_get(obj, name) : NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_array(v) && req->body_is_form) {
+        repeated(req, name);
+        return 0;
+    }
+    unsigned long long id = 0;
+    if (json_is_string(v))
+        id = parse_id(json_string_value(v));
+    else if (json_is_integer(v) && json_integer_value(v) > 0)
+        id = (unsigned long long)json_integer_value(v);
+    if (!id)
+        res_field_error(req, name, "must be an account id");
+    return id;
+}
+
+int body_failed(struct request *req)
+{
+    if (req->res.status)
+        return 1;
+    return res_fail_if_errors(req);
+}

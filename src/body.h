@@ -1,0 +1,39 @@
+/*
+ * body: typed access to the fields of a parsed body (JSON or form, both as a
+ * JSON object), with the shared rules: only the action's own fields
+ * (anything else is 422), a list where one value is wanted is 400 for a form
+ * and 422 for JSON, text is checked with validate_text.
+ *
+ * Each accessor records problems on the request (res_field_error or a 400);
+ * the handler calls body_failed() once after reading all its fields.
+ * Returned strings belong to the body and live as long as the request.
+ */
+#ifndef ACCOUNTD_BODY_H
+#define ACCOUNTD_BODY_H
+
+#include "http.h"
+
+/* The body, or an empty object when the request had none. */
+json_t *body_root(struct request *req);
+/* Records every member of obj that is not in allowed (NULL-terminated);
+ * prefix names the enclosing object in error keys ("company"). */
+void body_only(struct request *req, json_t *obj, const char *prefix, const char *const allowed[]);
+/* A string member; NULL if absent (recorded as an error when required). */
+const char *body_str(struct request *req, json_t *obj, const char *prefix, const char *name,
+                     int required, size_t max);
+/* A boolean member (JSON true/false, or "true/false/1/0/on/off" in forms).
+ * Returns -1 if absent, 0 or 1 otherwise. */
+int body_bool(struct request *req, json_t *obj, const char *prefix, const char *name);
+/* An object member; NULL if absent or not an object (recorded). */
+json_t *body_obj(struct request *req, json_t *obj, const char *prefix, const char *name);
+/* A list of strings (a single string counts as a list of one). Returns a
+ * malloc'ed NULL-terminated array (free() it; the strings stay the body's),
+ * or NULL if absent or malformed. */
+const char **body_str_list(struct request *req, json_t *obj, const char *name);
+/* A decimal id given as a JSON string, a JSON integer or a form value:
+ * 0 if absent; records an error and returns 0 if malformed. */
+unsigned long long body_id(struct request *req, json_t *obj, const char *name);
+/* 1 if any accessor failed: the response is then set (400 or 422). */
+int body_failed(struct request *req);
+
+#endif

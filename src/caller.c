@@ -1,0 +1,159 @@
+#include "caller.h"
+
+#include "ldap_store.h"
+#include "log.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Atomic unsigned long long operator_id;
+
+unsigned long long operator_account_id(struct request *req)
+{
+    unsigned long long id = atomic_load(&operator_id);
+    if (id)
+        return id;
+    struct sql_result r;
+    if (sql_exec(req->session->sql,
+                 "SELECT id FROM accounts WHERE kind = 'operator' AND ldap_state = 'done' "
+                 "ORDER BY id LIMIT 1",
+                 SQL_NO_ARGS, &r) == ST_OK) {
+        id = sql_cell_id(&r, 0, 0);
+        sql_result_free(&r);
+    }
+    if (id)
+        atomic_store(&operator_id, id);
+    return id;
+}
+
+static void unauthenticated(struct request *req, const char *why)
+{
+    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\", charset=\"UTF-8\"");
+    res_problem(req, 401, "unauthenticated", "%s", why);
+}
+
+int caller_require(struct request *req)
+{
+    if (req->caller_loaded)
+        return 0;
+    const char *status = request_param(req, "ACCOUNTD_AUTH_STATUS");
+    if (status && strcmp(status, "unavailable") == 0) {
+        res_unavailable(req, "the directory");
+        return -1;
+    }
+    const char *user = request_param(req, "REMOTE_USER");
+    if (!user || !*user) {
+        unauthenticated(req, "sign in first");
+        return -1;
+    }
+    struct person p;
+    int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
+    if (st == ST_NOT_FOUND) {
+        unauthenticated(req, "the signed-in user is not known to the directory");
+        return -1;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return -1;
+    }
+    st = ldap_store_grants_of(req->session->ldap, p.dn, &req->caller.grants, &req->caller.ngrants);
+    if (st != ST_OK) {
+        person_free(&p);
+        res_store_failure(req, st, "the directory");
+        return -1;
+    }
+    req->caller.uid = p.uid;
+    req->caller.dn = p.dn;
+    req->caller.name = p.name;
+    req->caller.mail = p.mail;
+    free(p.login);
+    req->caller_loaded = 1;
+    for (size_t i = 0; i < req->caller.ngrants; i++) {
+        if (!(req->caller.grants[i].roles & ROLE_ADMIN))
+            continue;
+        unsigned long long op = operator_account_id(req);
+        if (op && req->caller.grants[i].account_id == op)
+            req->caller.is_operator = 1;
+    }
+    return 0;
+}
+
+unsigned caller_roles(const struct request *req, unsigned long long account_id)
+{
+    for (size_t i = 0; i < req->caller.ngrants; i++)
+        if (req->caller.grants[i].account_id == account_id)
+            return req->caller.grants[i].roles;
+    return 0;
+}
+
+/* Has the caller a role in one of the account's ancestors? */
+static int sees_from_ancestor(struct request *req, unsigned long long id, int *st)
+{
+    struct sql_result r;
+    *st = sql_exec(req->session->sql,
+                   "WITH RECURSIVE chain (id, parent_id, depth) AS ("
+                   " SELECT id, parent_id, 0 FROM accounts WHERE id = ?"
+                   " UNION ALL"
+                   " SELECT a.id, a.parent_id, c.depth + 1 FROM accounts a"
+                   " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+                   " SELECT id FROM chain WHERE depth > 0",
+                   SQL_ARGS(P_INT(id)), &r);
+    if (*st != ST_OK)
+        return 0;
+    int seen = 0;
+    for (size_t i = 0; i < r.nrows && !seen; i++)
+        seen = caller_roles(req, sql_cell_id(&r, i, 0)) != 0;
+    sql_result_free(&r);
+    return seen;
+}
+
+int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
+                     struct account_ref *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!id) {
+        res_problem(req, 404, "not-found", "no such account");
+        return -1;
+    }
+    struct sql_result r;
+    int st = sql_exec(req->session->sql,
+                      "SELECT id, parent_id, kind, status, version FROM accounts"
+                      " WHERE id = ? AND ldap_state = 'done'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return -1;
+    }
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        res_problem(req, 404, "not-found", "no such account");
+        return -1;
+    }
+    out->id = id;
+    out->parent_id = sql_cell_id(&r, 0, 1);
+    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 2));
+    snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 3));
+    out->version = sql_cell_id(&r, 0, 4);
+    sql_result_free(&r);
+    out->roles = caller_roles(req, id);
+    if (req->caller.is_operator || (out->roles & allowed))
+        return 0;
+    if (out->roles) {
+        res_problem(req, 403, "forbidden", "your role in this account does not allow this");
+        return -1;
+    }
+    int visible = sees_from_ancestor(req, id, &st);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return -1;
+    }
+    if (visible) {
+        res_problem(req, 403, "forbidden", "you are not a member of this account");
+        return -1;
+    }
+    res_problem(req, 404, "not-found", "no such account");
+    return -1;
+}

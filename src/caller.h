@@ -1,0 +1,39 @@
+/*
+ * caller: who is calling and what they may do.
+ *
+ * The identity is the REMOTE_USER FastCGI parameter only (never an HTTP_*
+ * header), looked up in LDAP by identity_attribute; the roles are the role
+ * groups that hold the person's DN, read on every request, so a change an
+ * LDAP administrator makes counts on the next request. Operators are the
+ * admins of the one operator account and may do everything.
+ */
+#ifndef ACCOUNTD_CALLER_H
+#define ACCOUNTD_CALLER_H
+
+#include "http.h"
+
+/* Resolves the caller. On failure sets 401 or 503 and returns -1. */
+int caller_require(struct request *req);
+/* The caller's ROLE_* bits in an account (not inherited). */
+unsigned caller_roles(const struct request *req, unsigned long long account_id);
+
+struct account_ref {
+    unsigned long long id;
+    unsigned long long parent_id; /* 0 for none */
+    char kind[16];
+    char status[16];
+    unsigned long long version;
+    unsigned roles; /* the caller's own roles in it */
+};
+
+/* Loads account id and checks that the caller holds one of the roles in
+ * `allowed` (operators always pass). Answers 404 when the caller may not even
+ * see the account (no role in it or in an ancestor), 403 when they see it but
+ * may not do this, 503 when a store is down. Returns 0 or -1. */
+int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
+                     struct account_ref *out);
+
+/* The id of the operator account (0 if none yet); cached once found. */
+unsigned long long operator_account_id(struct request *req);
+
+#endif

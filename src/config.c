@@ -1,0 +1,326 @@
+#include "config.h"
+
+#include "buf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->listen_mode = 0660;
+    cfg->threads = 4;
+    cfg->ldap_uri = xstrdup("ldap://127.0.0.1:389/");
+    cfg->ldap_timeout = 3;
+    cfg->identity_attribute = xstrdup("uid");
+    cfg->sql_host = xstrdup("127.0.0.1");
+    cfg->sql_port = 3306;
+    cfg->sql_database = xstrdup("accountd");
+    cfg->sql_user = xstrdup("accountd");
+    cfg->sql_timeout = 5;
+    cfg->migrate_user = xstrdup("root");
+    cfg->migrations_dir = xstrdup(ACCOUNTD_DATADIR "/sql");
+    cfg->body_limit = 1048576;
+    cfg->retry_after = 5;
+    cfg->allowed_origins = xcalloc(1, sizeof(char *));
+}
+
+static void free_origins(char **o)
+{
+    for (size_t i = 0; o && o[i]; i++)
+        free(o[i]);
+    free(o);
+}
+
+void config_free(struct config *cfg)
+{
+    char **strings[] = {
+        &cfg->listen,       &cfg->listen_group, &cfg->pid_file,           &cfg->ldap_uri,
+        &cfg->ldap_base,    &cfg->ldap_bind_dn, &cfg->ldap_bind_password, &cfg->identity_attribute,
+        &cfg->sql_socket,   &cfg->sql_host,     &cfg->sql_database,       &cfg->sql_user,
+        &cfg->sql_password, &cfg->migrate_user, &cfg->migrate_password,   &cfg->migrations_dir};
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (*strings[i]) {
+            /* Secrets are wiped before they are freed. */
+            memset(*strings[i], 0, strlen(*strings[i]));
+            free(*strings[i]);
+        }
+        *strings[i] = NULL;
+    }
+    free_origins(cfg->allowed_origins);
+    cfg->allowed_origins = NULL;
+}
+
+static int fail(char *err, size_t err_size, const char *name, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int fail(char *err, size_t err_size, const char *name, int line, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(err, err_size, "%s:%d: %s", name, line, msg);
+    else
+        snprintf(err, err_size, "%s: %s", name, msg);
+    return -1;
+}
+
+/* Reads the first line of a secret file. */
+static char *read_secret(const char *path, char *why, size_t why_size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct buf b = BUF_INIT;
+    int c;
+    while ((c = fgetc(f)) != EOF && c != '\n' && c != '\r')
+        buf_addc(&b, (char)c);
+    fclose(f);
+    return buf_detach(&b);
+}
+
+static int parse_int(const char *v, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static void replace(char **field, const char *value)
+{
+    free(*field);
+    *field = value[0] ? xstrdup(value) : NULL;
+}
+
+static int parse_origins(struct config *cfg, const char *v)
+{
+    free_origins(cfg->allowed_origins);
+    size_t n = 0;
+    cfg->allowed_origins = xcalloc(strlen(v) / 2 + 2, sizeof(char *));
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *s = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != ',')
+            p++;
+        if (p == s)
+            break;
+        char *o = xstrndup(s, (size_t)(p - s));
+        size_t ol = strlen(o);
+        while (ol > 0 && o[ol - 1] == '/')
+            o[--ol] = '\0';
+        if (strncmp(o, "http://", 7) != 0 && strncmp(o, "https://", 8) != 0) {
+            free(o);
+            return -1;
+        }
+        cfg->allowed_origins[n++] = o;
+    }
+    return 0;
+}
+
+static int set_key(struct config *cfg, const char *key, const char *v, char *why, size_t ws)
+{
+    long n;
+    struct {
+        const char *key;
+        char **field;
+    } strs[] = {
+        {"listen", &cfg->listen},
+        {"listen_group", &cfg->listen_group},
+        {"pid_file", &cfg->pid_file},
+        {"ldap_uri", &cfg->ldap_uri},
+        {"ldap_base", &cfg->ldap_base},
+        {"ldap_bind_dn", &cfg->ldap_bind_dn},
+        {"identity_attribute", &cfg->identity_attribute},
+        {"sql_socket", &cfg->sql_socket},
+        {"sql_host", &cfg->sql_host},
+        {"sql_database", &cfg->sql_database},
+        {"sql_user", &cfg->sql_user},
+        {"migrate_user", &cfg->migrate_user},
+        {"migrations_dir", &cfg->migrations_dir},
+    };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+        if (strcmp(key, strs[i].key) == 0) {
+            replace(strs[i].field, v);
+            return 0;
+        }
+    }
+    struct {
+        const char *key;
+        char **field;
+    } secrets[] = {
+        {"ldap_bind_password_file", &cfg->ldap_bind_password},
+        {"sql_password_file", &cfg->sql_password},
+        {"migrate_password_file", &cfg->migrate_password},
+    };
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+        if (strcmp(key, secrets[i].key) == 0) {
+            free(*secrets[i].field);
+            *secrets[i].field = NULL;
+            if (!v[0])
+                return 0;
+            *secrets[i].field = read_secret(v, why, ws);
+            return *secrets[i].field ? 0 : -1;
+        }
+    }
+    struct {
+        const char *key;
+        long min, max;
+        int *field;
+    } ints[] = {
+        {"threads", 1, 256, &cfg->threads},
+        {"ldap_timeout", 1, 300, &cfg->ldap_timeout},
+        {"sql_timeout", 1, 300, &cfg->sql_timeout},
+        {"retry_after", 1, 3600, &cfg->retry_after},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (strcmp(key, ints[i].key) == 0) {
+            if (parse_int(v, ints[i].min, ints[i].max, &n) < 0) {
+                snprintf(why, ws, "%s must be a number from %ld to %ld", key, ints[i].min,
+                         ints[i].max);
+                return -1;
+            }
+            *ints[i].field = (int)n;
+            return 0;
+        }
+    }
+    if (strcmp(key, "sql_port") == 0) {
+        if (parse_int(v, 1, 65535, &n) < 0) {
+            snprintf(why, ws, "sql_port must be a port number");
+            return -1;
+        }
+        cfg->sql_port = (unsigned)n;
+        return 0;
+    }
+    if (strcmp(key, "listen_mode") == 0) {
+        char *end;
+        errno = 0;
+        unsigned long m = strtoul(v, &end, 8);
+        if (errno || end == v || *end || m > 0777) {
+            snprintf(why, ws, "listen_mode must be an octal mode such as 0660");
+            return -1;
+        }
+        cfg->listen_mode = (unsigned)m;
+        return 0;
+    }
+    if (strcmp(key, "body_limit") == 0) {
+        if (parse_int(v, 1024, 64L * 1024 * 1024, &n) < 0) {
+            snprintf(why, ws, "body_limit must be a byte count from 1024 to 67108864");
+            return -1;
+        }
+        cfg->body_limit = (size_t)n;
+        return 0;
+    }
+    if (strcmp(key, "allowed_origins") == 0) {
+        if (parse_origins(cfg, v) < 0) {
+            snprintf(why, ws, "allowed_origins must be http:// or https:// origins");
+            return -1;
+        }
+        return 0;
+    }
+    snprintf(why, ws, "unknown key '%s'", key);
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+int config_parse(struct config *cfg, const char *text, const char *name, char *err, size_t err_size)
+{
+    set_defaults(cfg);
+    char *copy = xstrdup(text);
+    char *save = NULL;
+    int line = 0, rc = 0;
+    char why[256];
+    /* strtok_r would skip empty lines and lose the numbering: split by hand. */
+    char *p = copy;
+    (void)save;
+    while (p && *p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        line++;
+        char *hash = strchr(p, '#');
+        if (hash)
+            *hash = '\0';
+        char *l = trim(p);
+        p = nl ? nl + 1 : NULL;
+        if (!*l)
+            continue;
+        char *eq = strchr(l, '=');
+        if (!eq) {
+            rc = fail(err, err_size, name, line, "expected 'key = value'");
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(l), *value = trim(eq + 1);
+        if (set_key(cfg, key, value, why, sizeof(why)) < 0) {
+            rc = fail(err, err_size, name, line, "%s", why);
+            break;
+        }
+    }
+    free(copy);
+    if (rc == 0) {
+        const char *missing = !cfg->listen               ? "listen"
+                              : !cfg->ldap_base          ? "ldap_base"
+                              : !cfg->ldap_bind_dn       ? "ldap_bind_dn"
+                              : !cfg->ldap_bind_password ? "ldap_bind_password_file"
+                                                         : NULL;
+        if (missing)
+            rc = fail(err, err_size, name, 0, "missing required key '%s'", missing);
+        else if (!cfg->identity_attribute)
+            rc = fail(err, err_size, name, 0, "identity_attribute must not be empty");
+    }
+    if (rc < 0)
+        config_free(cfg);
+    return rc;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        memset(cfg, 0, sizeof(*cfg));
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct buf b = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&b, chunk, n);
+    fclose(f);
+    int rc = config_parse(cfg, buf_str(&b), path, err, err_size);
+    buf_free(&b);
+    return rc;
+}
+
+int config_origin_allowed(const struct config *cfg, const char *origin, size_t len)
+{
+    for (size_t i = 0; cfg->allowed_origins && cfg->allowed_origins[i]; i++) {
+        const char *o = cfg->allowed_origins[i];
+        if (strlen(o) == len && strncasecmp(o, origin, len) == 0)
+            return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * config: accountd's configuration, parsed and checked once at start-up.
+ *
+ * The file format and every key are documented in docs/config.md. A bad
+ * file stops accountd with "FILE:LINE: reason". Secrets (passwords) are read
+ * from the files the config names; they are kept in memory only and never
+ * logged. The struct is read-only after config_load() returns.
+ */
+#ifndef ACCOUNTD_CONFIG_H
+#define ACCOUNTD_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+    char *listen;
+    unsigned listen_mode;
+    char *listen_group;
+    int threads;
+    char *pid_file;
+
+    char *ldap_uri;
+    char *ldap_base;
+    char *ldap_bind_dn;
+    char *ldap_bind_password;
+    int ldap_timeout;
+    char *identity_attribute;
+
+    char *sql_socket;
+    char *sql_host;
+    unsigned sql_port;
+    char *sql_database;
+    char *sql_user;
+    char *sql_password;
+    int sql_timeout;
+    char *migrate_user;
+    char *migrate_password;
+    char *migrations_dir;
+
+    size_t body_limit;
+    char **allowed_origins; /* NULL-terminated */
+    int retry_after;
+};
+
+/* Parses text (as read from a file called name). Returns 0, or -1 with a
+ * "name:line: reason" message in err (err_size bytes). Password files named
+ * in the text are read relative to the current directory. */
+int config_parse(struct config *cfg, const char *text, const char *name, char *err,
+                 size_t err_size);
+/* Reads and parses the file at path. */
+int config_load(struct config *cfg, const char *path, char *err, size_t err_size);
+void config_free(struct config *cfg);
+
+/* 1 if origin ("scheme://host[:port]") is in allowed_origins. */
+int config_origin_allowed(const struct config *cfg, const char *origin, size_t len);
+
+#endif

@@ -1,0 +1,153 @@
+#include "http.h"
+
+#include "result.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const char *request_param(const struct request *req, const char *name)
+{
+    return req->param ? req->param(req->param_ctx, name) : NULL;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
+    }
+}
+
+void res_header(struct request *req, const char *name, const char *value)
+{
+    buf_adds(&req->res.headers, name);
+    buf_adds(&req->res.headers, ": ");
+    /* Header values never carry CR or LF, whatever the caller passes. */
+    for (const char *p = value; *p; p++)
+        buf_addc(&req->res.headers, (*p == '\r' || *p == '\n') ? ' ' : *p);
+    buf_adds(&req->res.headers, "\r\n");
+}
+
+static void set_body(struct request *req, int status, const char *type, json_t *body)
+{
+    req->res.status = status;
+    req->res.content_type = type;
+    buf_reset(&req->res.body);
+    if (body) {
+        char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (s) {
+            buf_adds(&req->res.body, s);
+            free(s);
+        }
+        json_decref(body);
+    }
+}
+
+void res_json(struct request *req, int status, json_t *body)
+{
+    set_body(req, status, "application/json", body);
+}
+
+void res_empty(struct request *req, int status)
+{
+    set_body(req, status, NULL, NULL);
+}
+
+void res_problem(struct request *req, int status, const char *slug, const char *fmt, ...)
+{
+    struct buf detail = BUF_INIT, type = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&detail, fmt, ap);
+    va_end(ap);
+    buf_printf(&type, "urn:accountd:problem:%s", slug);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", buf_str(&type), "title", reason(status),
+                          "status", status, "detail", buf_str(&detail));
+    if (status == 422 && req->errors)
+        json_object_set(p, "errors", req->errors);
+    buf_free(&detail);
+    buf_free(&type);
+    set_body(req, status, "application/problem+json", p);
+}
+
+void res_unavailable(struct request *req, const char *what)
+{
+    char ra[16];
+    snprintf(ra, sizeof(ra), "%d", req->cfg ? req->cfg->retry_after : 5);
+    res_header(req, "Retry-After", ra);
+    res_problem(req, 503, "unavailable", "%s is unavailable; try again shortly", what);
+}
+
+void res_store_failure(struct request *req, int st, const char *what)
+{
+    if (st == ST_UNAVAILABLE || st == ST_RETRY)
+        res_unavailable(req, what);
+    else
+        res_problem(req, 500, "internal", "internal error while using %s", what);
+}
+
+void res_field_error(struct request *req, const char *field, const char *message)
+{
+    if (!req->errors)
+        req->errors = json_object();
+    if (!json_object_get(req->errors, field))
+        json_object_set_new(req->errors, field, json_string(message));
+}
+
+int res_fail_if_errors(struct request *req)
+{
+    if (!req->errors || json_object_size(req->errors) == 0)
+        return 0;
+    res_problem(req, 422, "validation", "some fields are invalid");
+    return 1;
+}
+
+void response_render(const struct request *req, struct buf *out)
+{
+    int status = req->res.status ? req->res.status : 500;
+    buf_printf(out, "Status: %d %s\r\n", status, reason(status));
+    if (req->res.content_type)
+        buf_printf(out, "Content-Type: %s\r\n", req->res.content_type);
+    buf_add(out, buf_str(&req->res.headers), req->res.headers.len);
+    buf_adds(out, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+    buf_printf(out, "Content-Length: %zu\r\n\r\n", req->res.body.len);
+    buf_add(out, buf_str(&req->res.body), req->res.body.len);
+}

@@ -1,0 +1,99 @@
+/*
+ * http: the request context handed to every handler, and the one way to
+ * answer: res_json() for a JSON body, res_problem() for an RFC 9457
+ * problem+json, res_field_error() to collect 422 field errors.
+ *
+ * A struct request lives for one FastCGI request; everything it points to is
+ * freed by request_end(). Handlers never print headers or bodies by hand.
+ */
+#ifndef ACCOUNTD_HTTP_H
+#define ACCOUNTD_HTTP_H
+
+#include "buf.h"
+#include "config.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+struct ldap_store;
+struct sql_store;
+
+/* The per-thread connections, opened lazily by the adapters. */
+struct session {
+    struct ldap_store *ldap;
+    struct sql_store *sql;
+};
+
+struct role_grant {
+    unsigned long long account_id;
+    unsigned roles; /* ROLE_* bits */
+};
+
+/* Who is calling, resolved from REMOTE_USER on demand (caller.c). */
+struct caller {
+    char *uid; /* the person's uid attribute */
+    char *dn;
+    char *name; /* cn */
+    char *mail;
+    struct role_grant *grants;
+    size_t ngrants;
+    int is_operator;
+};
+
+struct response {
+    int status;
+    struct buf headers; /* "Name: value\r\n" lines */
+    struct buf body;
+    const char *content_type;
+};
+
+/* Looks up a FastCGI parameter (NULL if absent). Tests provide their own. */
+typedef const char *(*param_fn)(void *ctx, const char *name);
+
+struct request {
+    const struct config *cfg;
+    struct session *session;
+    param_fn param;
+    void *param_ctx;
+
+    char request_id[40];
+    struct timespec start;
+    const char *method; /* after a form's _method */
+    char *path;         /* raw path, no query */
+    char **segments;    /* percent-decoded path segments */
+    size_t nsegments;
+    const char *args[4]; /* the {placeholders} of the matched route */
+    json_t *query;       /* parsed query string (object) */
+    json_t *body;        /* parsed body (object) or NULL */
+    int body_is_form;
+    char *return_to;
+
+    struct caller caller;
+    int caller_loaded;
+
+    json_t *errors; /* field errors collected for a 422 */
+    struct response res;
+};
+
+const char *request_param(const struct request *req, const char *name);
+
+void res_header(struct request *req, const char *name, const char *value);
+/* Sends body (reference stolen) with status. */
+void res_json(struct request *req, int status, json_t *body);
+void res_empty(struct request *req, int status);
+void res_problem(struct request *req, int status, const char *slug, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 503 with Retry-After. */
+void res_unavailable(struct request *req, const char *what);
+/* Maps an adapter status that is not ST_OK to 503 or 500. */
+void res_store_failure(struct request *req, int st, const char *what);
+/* Collects "field: message" for a 422. */
+void res_field_error(struct request *req, const char *field, const char *message);
+/* If field errors were collected: answers 422 with them and returns 1. */
+int res_fail_if_errors(struct request *req);
+
+/* Renders the response as FastCGI stdout (status line, headers, body). */
+void response_render(const struct request *req, struct buf *out);
+
+#endif

@@ -1,0 +1,629 @@
+#include "ldap_store.h"
+
+#include "log.h"
+
+#include <lber.h>
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+const char *const role_names[ROLE_COUNT] = {"admin", "service-provider", "billing", "member"};
+
+unsigned role_bit(const char *name)
+{
+    for (unsigned i = 0; i < ROLE_COUNT; i++)
+        if (strcmp(role_names[i], name) == 0)
+            return 1u << i;
+    return 0;
+}
+
+struct ldap_store {
+    const struct config *cfg;
+    LDAP *ld;      /* bound as the service account */
+    LDAP *auth_ld; /* for people's binds */
+    char *people_base;
+    char *accounts_base;
+};
+
+static const char *const person_attrs_default[] = {"uid", "cn", "mail", NULL};
+
+void person_free(struct person *p)
+{
+    free(p->dn);
+    free(p->uid);
+    free(p->name);
+    free(p->mail);
+    free(p->login);
+    memset(p, 0, sizeof(*p));
+}
+
+void role_groups_free(struct role_group *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < g[i].nmembers; j++)
+            free(g[i].members[j]);
+        free(g[i].members);
+    }
+    free(g);
+}
+
+/* ---- pure helpers -------------------------------------------------- */
+
+void ldap_escape_filter_value(struct buf *out, const char *value)
+{
+    struct berval in, esc = {0, NULL};
+    in.bv_val = (char *)value;
+    in.bv_len = strlen(value);
+    if (ldap_bv2escaped_filter_value(&in, &esc) != 0) {
+        /* Only fails on allocation failure. */
+        fputs("accountd: out of memory\n", stderr);
+        abort();
+    }
+    buf_add(out, esc.bv_val, esc.bv_len);
+    ber_memfree(esc.bv_val);
+}
+
+char *ldap_build_dn(const char *base, const char *const *attrs, const char *const *values, size_t n)
+{
+    LDAPDN basedn = NULL;
+    if (ldap_str2dn(base, &basedn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+        return NULL;
+    size_t nbase = 0;
+    while (basedn && basedn[nbase])
+        nbase++;
+    LDAPRDN *rdns = calloc(n + nbase + 1, sizeof(LDAPRDN));
+    LDAPAVA *avas = calloc(n ? n : 1, sizeof(LDAPAVA));
+    LDAPAVA **ava_ptrs = calloc(2 * (n ? n : 1), sizeof(LDAPAVA *));
+    char *out = NULL;
+    if (!rdns || !avas || !ava_ptrs)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        avas[i].la_attr.bv_val = (char *)attrs[i];
+        avas[i].la_attr.bv_len = strlen(attrs[i]);
+        avas[i].la_value.bv_val = (char *)values[i];
+        avas[i].la_value.bv_len = strlen(values[i]);
+        avas[i].la_flags = LDAP_AVA_STRING;
+        ava_ptrs[2 * i] = &avas[i];
+        ava_ptrs[2 * i + 1] = NULL;
+        rdns[i] = &ava_ptrs[2 * i];
+    }
+    for (size_t i = 0; i < nbase; i++)
+        rdns[n + i] = basedn[i];
+    if (ldap_dn2str(rdns, &out, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+        out = NULL;
+        goto out;
+    }
+    /* Hand the caller malloc'ed memory, not libldap's allocator's. */
+    {
+        char *copy = xstrdup(out);
+        ldap_memfree(out);
+        out = copy;
+    }
+out:
+    free(rdns);
+    free(avas);
+    free(ava_ptrs);
+    ldap_dnfree(basedn);
+    return out;
+}
+
+int ldap_dn_equal(const char *a, const char *b)
+{
+    char *na = NULL, *nb = NULL;
+    int eq;
+    if (ldap_dn_normalize(a, LDAP_DN_FORMAT_LDAPV3, &na, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        ldap_dn_normalize(b, LDAP_DN_FORMAT_LDAPV3, &nb, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS)
+        eq = strcasecmp(na, nb) == 0;
+    else
+        eq = strcasecmp(a, b) == 0;
+    ldap_memfree(na);
+    ldap_memfree(nb);
+    return eq;
+}
+
+/* ---- connections --------------------------------------------------- */
+
+struct ldap_store *ldap_store_new(const struct config *cfg)
+{
+    struct ldap_store *ls = xcalloc(1, sizeof(*ls));
+    ls->cfg = cfg;
+    const char *people[] = {"ou"}, *pv[] = {"people"};
+    const char *accounts[] = {"ou"}, *av[] = {"accounts"};
+    ls->people_base = ldap_build_dn(cfg->ldap_base, people, pv, 1);
+    ls->accounts_base = ldap_build_dn(cfg->ldap_base, accounts, av, 1);
+    if (!ls->people_base || !ls->accounts_base) {
+        log_error("ldap_base is not a valid DN");
+        abort();
+    }
+    return ls;
+}
+
+static void drop(LDAP **ld)
+{
+    if (*ld)
+        ldap_unbind_ext_s(*ld, NULL, NULL);
+    *ld = NULL;
+}
+
+void ldap_store_free(struct ldap_store *ls)
+{
+    if (!ls)
+        return;
+    drop(&ls->ld);
+    drop(&ls->auth_ld);
+    free(ls->people_base);
+    free(ls->accounts_base);
+    free(ls);
+}
+
+static int is_down(int rc)
+{
+    return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR ||
+           rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED;
+}
+
+static int open_handle(struct ldap_store *ls, LDAP **out)
+{
+    LDAP *ld = NULL;
+    int rc = ldap_initialize(&ld, ls->cfg->ldap_uri);
+    if (rc != LDAP_SUCCESS) {
+        log_error("ldap_initialize(%s): %s", ls->cfg->ldap_uri, ldap_err2string(rc));
+        return ST_UNAVAILABLE;
+    }
+    int version = LDAP_VERSION3;
+    struct timeval tv = {ls->cfg->ldap_timeout, 0};
+    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    *out = ld;
+    return ST_OK;
+}
+
+/* The service connection, bound. */
+static int service(struct ldap_store *ls, LDAP **out)
+{
+    if (ls->ld) {
+        *out = ls->ld;
+        return ST_OK;
+    }
+    LDAP *ld;
+    if (open_handle(ls, &ld) != ST_OK)
+        return ST_UNAVAILABLE;
+    struct berval cred;
+    cred.bv_val = ls->cfg->ldap_bind_password;
+    cred.bv_len = strlen(cred.bv_val);
+    int rc = ldap_sasl_bind_s(ld, ls->cfg->ldap_bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+    if (rc != LDAP_SUCCESS) {
+        log_error("LDAP bind as the service account failed: %s", ldap_err2string(rc));
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        return ST_UNAVAILABLE;
+    }
+    ls->ld = ld;
+    *out = ld;
+    return ST_OK;
+}
+
+/* Maps a result code; a connection-level failure drops the handle. */
+static int map_rc(struct ldap_store *ls, LDAP **which, int rc, const char *what)
+{
+    if (rc == LDAP_SUCCESS)
+        return ST_OK;
+    if (is_down(rc)) {
+        drop(which);
+        (void)ls;
+        return ST_UNAVAILABLE;
+    }
+    if (rc == LDAP_NO_SUCH_OBJECT)
+        return ST_NOT_FOUND;
+    if (rc == LDAP_ALREADY_EXISTS)
+        return ST_DUPLICATE;
+    log_error("LDAP %s failed: %s", what, ldap_err2string(rc));
+    return ST_ERROR;
+}
+
+/* A search with the configured timeout; retried once on a fresh connection
+ * when the old one turned out to be dead (slapd restarted). */
+static int search(struct ldap_store *ls, const char *base, int scope, const char *filter,
+                  const char *const *attrs, LDAPMessage **res)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        LDAP *ld;
+        int was_open = ls->ld != NULL;
+        if (service(ls, &ld) != ST_OK)
+            return ST_UNAVAILABLE;
+        struct timeval tv = {ls->cfg->ldap_timeout, 0};
+        *res = NULL;
+        int rc = ldap_search_ext_s(ld, base, scope, filter, (char **)attrs, 0, NULL, NULL, &tv,
+                                   LDAP_NO_LIMIT, res);
+        if (rc == LDAP_SUCCESS)
+            return ST_OK;
+        if (*res) {
+            ldap_msgfree(*res);
+            *res = NULL;
+        }
+        int st = map_rc(ls, &ls->ld, rc, "search");
+        if (st == ST_UNAVAILABLE && was_open && attempt == 0)
+            continue;
+        return st;
+    }
+    return ST_UNAVAILABLE;
+}
+
+/* A modify/add/delete, retried once like search. fn runs the operation. */
+typedef int (*write_fn)(LDAP *ld, void *arg);
+
+static int write_op(struct ldap_store *ls, write_fn fn, void *arg, const char *what)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        LDAP *ld;
+        int was_open = ls->ld != NULL;
+        if (service(ls, &ld) != ST_OK)
+            return ST_UNAVAILABLE;
+        int rc = fn(ld, arg);
+        int st = map_rc(ls, &ls->ld, rc, what);
+        if (st == ST_UNAVAILABLE && was_open && attempt == 0)
+            continue;
+        return st;
+    }
+    return ST_UNAVAILABLE;
+}
+
+int ldap_store_ping(struct ldap_store *ls)
+{
+    LDAPMessage *res;
+    const char *attrs[] = {"1.1", NULL};
+    int st = search(ls, ls->cfg->ldap_base, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &res);
+    if (st == ST_OK)
+        ldap_msgfree(res);
+    return st;
+}
+
+/* ---- people -------------------------------------------------------- */
+
+static char *first_value(LDAP *ld, LDAPMessage *e, const char *attr)
+{
+    struct berval **vals = ldap_get_values_len(ld, e, attr);
+    char *v = NULL;
+    if (vals && vals[0])
+        v = xstrndup(vals[0]->bv_val, vals[0]->bv_len);
+    ldap_value_free_len(vals);
+    return v;
+}
+
+static void read_person(struct ldap_store *ls, LDAPMessage *e, struct person *p)
+{
+    char *dn = ldap_get_dn(ls->ld, e);
+    p->dn = xstrdup(dn ? dn : "");
+    ldap_memfree(dn);
+    p->uid = first_value(ls->ld, e, "uid");
+    p->name = first_value(ls->ld, e, "cn");
+    p->mail = first_value(ls->ld, e, "mail");
+    p->login = first_value(ls->ld, e, ls->cfg->identity_attribute);
+    if (!p->uid)
+        p->uid = xstrdup(p->login ? p->login : "");
+}
+
+static void person_attrs(struct ldap_store *ls, const char *attrs[5])
+{
+    for (int i = 0; i < 3; i++)
+        attrs[i] = person_attrs_default[i];
+    attrs[3] = ls->cfg->identity_attribute;
+    attrs[4] = NULL;
+}
+
+int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *value,
+                           struct person *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct buf f = BUF_INIT;
+    buf_printf(&f, "(&(objectClass=inetOrgPerson)(%s=", attr ? attr : ls->cfg->identity_attribute);
+    ldap_escape_filter_value(&f, value);
+    buf_adds(&f, "))");
+    const char *attrs[5];
+    person_attrs(ls, attrs);
+    LDAPMessage *res;
+    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
+    buf_free(&f);
+    if (st != ST_OK)
+        return st;
+    LDAPMessage *e = ldap_first_entry(ls->ld, res);
+    /* An ambiguous identity is no identity. */
+    if (!e || ldap_count_entries(ls->ld, res) != 1) {
+        ldap_msgfree(res);
+        return ST_NOT_FOUND;
+    }
+    read_person(ls, e, out);
+    ldap_msgfree(res);
+    return ST_OK;
+}
+
+int ldap_store_people_by_dn(struct ldap_store *ls, char *const *dns, size_t n, struct person **out,
+                            size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (n == 0)
+        return ST_OK;
+    struct buf f = BUF_INIT;
+    buf_adds(&f, "(&(objectClass=inetOrgPerson)(|");
+    for (size_t i = 0; i < n; i++) {
+        buf_adds(&f, "(entryDN=");
+        ldap_escape_filter_value(&f, dns[i]);
+        buf_addc(&f, ')');
+    }
+    buf_adds(&f, "))");
+    const char *attrs[5];
+    person_attrs(ls, attrs);
+    LDAPMessage *res;
+    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
+    buf_free(&f);
+    if (st != ST_OK)
+        return st;
+    int count = ldap_count_entries(ls->ld, res);
+    *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct person));
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e))
+        read_person(ls, e, &(*out)[(*nout)++]);
+    ldap_msgfree(res);
+    return ST_OK;
+}
+
+int ldap_store_check_password(struct ldap_store *ls, const char *dn, const char *password)
+{
+    /* RFC 4513 5.1.2: an empty password would be an unauthenticated bind,
+     * which "succeeds" without checking anything. */
+    if (!password || !*password || !dn || !*dn)
+        return ST_DENIED;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int was_open = ls->auth_ld != NULL;
+        if (!ls->auth_ld && open_handle(ls, &ls->auth_ld) != ST_OK)
+            return ST_UNAVAILABLE;
+        struct berval cred;
+        cred.bv_val = (char *)password;
+        cred.bv_len = strlen(password);
+        int rc = ldap_sasl_bind_s(ls->auth_ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+        if (rc == LDAP_SUCCESS)
+            return ST_OK;
+        if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+            rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_INVALID_DN_SYNTAX)
+            return ST_DENIED;
+        if (is_down(rc)) {
+            drop(&ls->auth_ld);
+            if (was_open && attempt == 0)
+                continue;
+            return ST_UNAVAILABLE;
+        }
+        log_error("LDAP bind for a password check failed: %s", ldap_err2string(rc));
+        drop(&ls->auth_ld);
+        return ST_ERROR;
+    }
+    return ST_UNAVAILABLE;
+}
+
+/* ---- role groups --------------------------------------------------- */
+
+static char *account_dn(struct ldap_store *ls, unsigned long long id)
+{
+    char idbuf[24];
+    snprintf(idbuf, sizeof(idbuf), "%llu", id);
+    const char *a[] = {"ou"}, *v[] = {idbuf};
+    return ldap_build_dn(ls->accounts_base, a, v, 1);
+}
+
+static char *group_dn(struct ldap_store *ls, unsigned long long id, unsigned role)
+{
+    char idbuf[24];
+    snprintf(idbuf, sizeof(idbuf), "%llu", id);
+    const char *role_name = NULL;
+    for (unsigned i = 0; i < ROLE_COUNT; i++)
+        if (role == 1u << i)
+            role_name = role_names[i];
+    if (!role_name)
+        return NULL;
+    const char *a[] = {"cn", "ou"}, *v[] = {role_name, idbuf};
+    return ldap_build_dn(ls->accounts_base, a, v, 2);
+}
+
+/* Reads the accountdAccountId and cn of a role group entry. */
+static int group_identity(LDAP *ld, LDAPMessage *e, unsigned long long *id, unsigned *role)
+{
+    char *idv = first_value(ld, e, "accountdAccountId");
+    char *cn = first_value(ld, e, "cn");
+    *id = idv ? strtoull(idv, NULL, 10) : 0;
+    *role = cn ? role_bit(cn) : 0;
+    free(idv);
+    free(cn);
+    return *id && *role ? 0 : -1;
+}
+
+int ldap_store_grants_of(struct ldap_store *ls, const char *dn, struct role_grant **out,
+                         size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    struct buf f = BUF_INIT;
+    buf_adds(&f, "(&(objectClass=accountdRoleGroup)(member=");
+    ldap_escape_filter_value(&f, dn);
+    buf_adds(&f, "))");
+    const char *attrs[] = {"cn", "accountdAccountId", NULL};
+    LDAPMessage *res;
+    int st = search(ls, ls->accounts_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
+    buf_free(&f);
+    if (st != ST_OK)
+        return st;
+    int count = ldap_count_entries(ls->ld, res);
+    *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct role_grant));
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
+        unsigned long long id;
+        unsigned role;
+        if (group_identity(ls->ld, e, &id, &role) < 0)
+            continue;
+        size_t i = 0;
+        while (i < *nout && (*out)[i].account_id != id)
+            i++;
+        if (i == *nout) {
+            (*out)[i].account_id = id;
+            (*out)[i].roles = 0;
+            (*nout)++;
+        }
+        (*out)[i].roles |= role;
+    }
+    ldap_msgfree(res);
+    return ST_OK;
+}
+
+int ldap_store_role_groups(struct ldap_store *ls, const unsigned long long *ids, size_t nids,
+                           struct role_group **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (nids == 0)
+        return ST_OK;
+    struct buf f = BUF_INIT;
+    buf_adds(&f, "(&(objectClass=accountdRoleGroup)(|");
+    for (size_t i = 0; i < nids; i++) {
+        char idbuf[24];
+        snprintf(idbuf, sizeof(idbuf), "%llu", ids[i]);
+        buf_adds(&f, "(accountdAccountId=");
+        ldap_escape_filter_value(&f, idbuf);
+        buf_addc(&f, ')');
+    }
+    buf_adds(&f, "))");
+    const char *attrs[] = {"cn", "accountdAccountId", "member", NULL};
+    LDAPMessage *res;
+    int st = search(ls, ls->accounts_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
+    buf_free(&f);
+    if (st != ST_OK)
+        return st;
+    int count = ldap_count_entries(ls->ld, res);
+    *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct role_group));
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
+        struct role_group *g = &(*out)[*nout];
+        if (group_identity(ls->ld, e, &g->account_id, &g->role) < 0)
+            continue;
+        struct berval **vals = ldap_get_values_len(ls->ld, e, "member");
+        size_t nv = vals ? (size_t)ldap_count_values_len(vals) : 0;
+        g->members = xcalloc(nv ? nv : 1, sizeof(char *));
+        for (size_t i = 0; i < nv; i++)
+            g->members[g->nmembers++] = xstrndup(vals[i]->bv_val, vals[i]->bv_len);
+        ldap_value_free_len(vals);
+        (*nout)++;
+    }
+    ldap_msgfree(res);
+    return ST_OK;
+}
+
+struct add_arg {
+    const char *dn;
+    LDAPMod **mods;
+};
+
+static int do_add(LDAP *ld, void *arg)
+{
+    struct add_arg *a = arg;
+    return ldap_add_ext_s(ld, a->dn, a->mods, NULL, NULL);
+}
+
+static int do_delete(LDAP *ld, void *arg)
+{
+    return ldap_delete_ext_s(ld, (const char *)arg, NULL, NULL);
+}
+
+int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, const char *admin_dn)
+{
+    char idbuf[24];
+    snprintf(idbuf, sizeof(idbuf), "%llu", id);
+    char *dn = account_dn(ls, id);
+    char *oc_ou[] = {"top", "organizationalUnit", NULL};
+    char *ou_vals[] = {idbuf, NULL};
+    LDAPMod oc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc_ou}};
+    LDAPMod ou = {LDAP_MOD_ADD, "ou", {.modv_strvals = ou_vals}};
+    LDAPMod *mods[] = {&oc, &ou, NULL};
+    struct add_arg a = {dn, mods};
+    int st = write_op(ls, do_add, &a, "add of an account entry");
+    if (st != ST_OK) {
+        free(dn);
+        return st;
+    }
+    unsigned created = 0;
+    for (unsigned i = 0; i < ROLE_COUNT && st == ST_OK; i++) {
+        char *gdn = group_dn(ls, id, 1u << i);
+        char *oc_g[] = {"top", "accountdRoleGroup", NULL};
+        char *cn_vals[] = {(char *)role_names[i], NULL};
+        char *member_vals[] = {(char *)admin_dn, NULL};
+        LDAPMod goc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc_g}};
+        LDAPMod gcn = {LDAP_MOD_ADD, "cn", {.modv_strvals = cn_vals}};
+        LDAPMod gid = {LDAP_MOD_ADD, "accountdAccountId", {.modv_strvals = ou_vals}};
+        LDAPMod gmember = {LDAP_MOD_ADD, "member", {.modv_strvals = member_vals}};
+        LDAPMod *gmods[] = {&goc, &gcn, &gid, i == 0 ? &gmember : NULL, NULL};
+        struct add_arg ga = {gdn, gmods};
+        st = write_op(ls, do_add, &ga, "add of a role group");
+        if (st == ST_OK)
+            created |= 1u << i;
+        free(gdn);
+    }
+    if (st != ST_OK) {
+        /* Compensation: remove what this call created, in reverse. */
+        for (int i = ROLE_COUNT - 1; i >= 0; i--) {
+            if (!(created & (1u << i)))
+                continue;
+            char *gdn = group_dn(ls, id, 1u << i);
+            write_op(ls, do_delete, gdn, "compensating delete");
+            free(gdn);
+        }
+        write_op(ls, do_delete, dn, "compensating delete");
+    }
+    free(dn);
+    return st;
+}
+
+int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id)
+{
+    int st = ST_OK;
+    for (int i = ROLE_COUNT - 1; i >= 0; i--) {
+        char *gdn = group_dn(ls, id, 1u << i);
+        int r = write_op(ls, do_delete, gdn, "delete of a role group");
+        if (r != ST_OK && r != ST_NOT_FOUND)
+            st = r;
+        free(gdn);
+    }
+    char *dn = account_dn(ls, id);
+    int r = write_op(ls, do_delete, dn, "delete of an account entry");
+    if (r != ST_OK && r != ST_NOT_FOUND)
+        st = r;
+    free(dn);
+    return st;
+}
+
+struct member_arg {
+    const char *group;
+    const char *member;
+    int add;
+};
+
+static int do_member(LDAP *ld, void *arg)
+{
+    struct member_arg *m = arg;
+    char *vals[] = {(char *)m->member, NULL};
+    LDAPMod mod = {m->add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, "member", {.modv_strvals = vals}};
+    LDAPMod *mods[] = {&mod, NULL};
+    int rc = ldap_modify_ext_s(ld, m->group, mods, NULL, NULL);
+    if ((m->add && rc == LDAP_TYPE_OR_VALUE_EXISTS) || (!m->add && rc == LDAP_NO_SUCH_ATTRIBUTE))
+        rc = LDAP_SUCCESS;
+    return rc;
+}
+
+int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
+                          const char *dn, int add)
+{
+    char *gdn = group_dn(ls, id, role);
+    if (!gdn)
+        return ST_ERROR;
+    struct member_arg m = {gdn, dn, add};
+    int st = write_op(ls, do_member, &m, "change of a role group");
+    free(gdn);
+    return st;
+}

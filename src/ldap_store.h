@@ -1,0 +1,101 @@
+/*
+ * ldap_store: accountd's only door to LDAP, like nslcd's myldap.
+ *
+ * One struct ldap_store per worker thread holds two connections, opened on
+ * first use: one bound as accountd's service account, one for checking
+ * people's passwords. Every call has the configured timeout; when slapd went
+ * away the connection is thrown away and the call is tried once more on a
+ * new one, then ST_UNAVAILABLE. Filter values are escaped with
+ * ldap_bv2escaped_filter_value and DNs are built with ldap_str2dn and
+ * ldap_dn2str: callers pass plain values and never see LDAP syntax.
+ *
+ * Tree: people under ou=people,<base>; account <id> is
+ * ou=<id>,ou=accounts,<base>; its role groups cn=<role> below it
+ * (objectClass accountdRoleGroup, member = people's DNs).
+ *
+ * Everything returned is malloc'ed and freed with the matching *_free.
+ */
+#ifndef ACCOUNTD_LDAP_STORE_H
+#define ACCOUNTD_LDAP_STORE_H
+
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+#include "result.h"
+
+#define ROLE_ADMIN            1u
+#define ROLE_SERVICE_PROVIDER 2u
+#define ROLE_BILLING          4u
+#define ROLE_MEMBER           8u
+#define ROLE_ANY              15u
+#define ROLE_COUNT            4
+
+/* "admin", "service-provider", "billing", "member", in bit order. */
+extern const char *const role_names[ROLE_COUNT];
+/* The bit of a role name, 0 if unknown. */
+unsigned role_bit(const char *name);
+
+struct person {
+    char *dn;
+    char *uid;
+    char *name; /* cn */
+    char *mail;
+    char *login; /* value of identity_attribute */
+};
+void person_free(struct person *p);
+
+struct role_group {
+    unsigned long long account_id;
+    unsigned role;  /* one ROLE_* bit */
+    char **members; /* DNs */
+    size_t nmembers;
+};
+void role_groups_free(struct role_group *g, size_t n);
+
+struct ldap_store;
+
+struct ldap_store *ldap_store_new(const struct config *cfg);
+void ldap_store_free(struct ldap_store *ls);
+
+/* Is slapd answering (a base read of the base DN)? */
+int ldap_store_ping(struct ldap_store *ls);
+
+/* The person whose attribute attr (identity_attribute when attr is NULL)
+ * equals value: ST_OK, ST_NOT_FOUND (also when ambiguous), ST_UNAVAILABLE. */
+int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *value,
+                           struct person *out);
+/* The people among the DNs (DNs that are no person are skipped). */
+int ldap_store_people_by_dn(struct ldap_store *ls, char *const *dns, size_t n, struct person **out,
+                            size_t *nout);
+/* Simple bind as dn with password: ST_OK, ST_DENIED or ST_UNAVAILABLE. An
+ * empty password is ST_DENIED without any bind. */
+int ldap_store_check_password(struct ldap_store *ls, const char *dn, const char *password);
+
+/* Every role the person dn holds, as one grant per account. */
+int ldap_store_grants_of(struct ldap_store *ls, const char *dn, struct role_grant **out,
+                         size_t *nout);
+/* The role groups (with members) of the given accounts. */
+int ldap_store_role_groups(struct ldap_store *ls, const unsigned long long *ids, size_t nids,
+                           struct role_group **out, size_t *nout);
+/* Creates ou=<id> with its four role groups, admin_dn in admin. Whatever it
+ * created is removed again if a later step fails. ST_DUPLICATE if the
+ * account entry already exists (it is left alone). */
+int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, const char *admin_dn);
+/* Removes the role groups and the account entry (compensation). */
+int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id);
+/* Adds (add=1) or removes dn as a member of a role group. Adding a present
+ * member or removing an absent one is ST_OK. */
+int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
+                          const char *dn, int add);
+
+/* Pure helpers, exported for the unit tests. */
+/* 1 if two DNs name the same entry (LDAPv3 normalised, case-insensitive). */
+int ldap_dn_equal(const char *a, const char *b);
+/* Appends value escaped for a filter (RFC 4515). */
+void ldap_escape_filter_value(struct buf *out, const char *value);
+/* "<attr>=<value>" RDNs (outermost last) prepended to base, as an LDAPv3 DN
+ * string with every value escaped (RFC 4514). NULL if base is not a DN. */
+char *ldap_build_dn(const char *base, const char *const *attrs, const char *const *values,
+                    size_t n);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * accountd: partner, reseller and customer accounts over FastCGI.
+ * Usage and commands: docs/config.md.
+ */
+#include "config.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: accountd [--config FILE]                 serve FastCGI\n"
+          "       accountd migrate [--config FILE]         apply SQL migrations\n"
+          "       accountd bootstrap --operator UID [--name NAME] [--config FILE]\n"
+          "       accountd --version\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = ACCOUNTD_SYSCONFDIR "/accountd/accountd.conf";
+    const char *command = "serve", *operator_uid = NULL, *name = "Operator";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--version") == 0) {
+            printf("accountd %s\n", PACKAGE_VERSION);
+            return 0;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (strcmp(a, "--operator") == 0 && i + 1 < argc) {
+            operator_uid = argv[++i];
+        } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
+            name = argv[++i];
+        } else if (a[0] != '-' && (strcmp(a, "serve") == 0 || strcmp(a, "migrate") == 0 ||
+                                   strcmp(a, "bootstrap") == 0)) {
+            command = a;
+        } else {
+            fprintf(stderr, "accountd: unknown argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct config cfg;
+    char err[512];
+    if (config_load(&cfg, config_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "accountd: %s\n", err);
+        return 1;
+    }
+    json_object_seed(0);
+    int rc;
+    if (strcmp(command, "migrate") == 0) {
+        rc = migrate_run(&cfg);
+    } else if (strcmp(command, "bootstrap") == 0) {
+        if (!operator_uid) {
+            fputs("accountd bootstrap: --operator UID is required\n", stderr);
+            rc = 2;
+        } else {
+            rc = bootstrap_run(&cfg, operator_uid, name);
+        }
+    } else {
+        rc = server_run(&cfg);
+    }
+    config_free(&cfg);
+    return rc;
+}

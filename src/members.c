@@ -1,0 +1,206 @@
+/*
+ * members: the people of an account and their roles (LDAP role groups).
+ * Role changes are serialised per account by locking its SQL row, so two
+ * admins removing each other cannot leave the account without an admin;
+ * each change writes an audit row in that same transaction.
+ */
+#include "accounts.h"
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void members_list(struct request *req)
+{
+    struct account_ref a;
+    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ANY, &a) < 0)
+        return;
+    int st;
+    json_t *items = members_json(req, a.id, &st);
+    if (!items) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+static json_t *roles_json(unsigned roles)
+{
+    json_t *rl = json_array();
+    for (unsigned b = 0; b < ROLE_COUNT; b++)
+        if (roles & (1u << b))
+            json_array_append_new(rl, json_string(role_names[b]));
+    return rl;
+}
+
+struct role_change {
+    struct request *req;
+    struct account_ref *account;
+    struct person person;
+    unsigned wanted;
+    unsigned before;
+    int error_status; /* a 403/404/409 decided inside the transaction */
+    const char *error_slug;
+    const char *error_detail;
+};
+
+static int refuse(struct role_change *c, int status, const char *slug, const char *detail)
+{
+    c->error_status = status;
+    c->error_slug = slug;
+    c->error_detail = detail;
+    return ST_CONFLICT;
+}
+
+/* Inside the transaction that holds the account row lock. */
+static int change_roles_tx(struct sql_store *sql, void *arg)
+{
+    struct role_change *c = arg;
+    struct request *req = c->req;
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(c->account->id)), &r);
+    if (st != ST_OK)
+        return st;
+    int closed = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "closed") == 0;
+    sql_result_free(&r);
+    if (closed)
+        return refuse(c, 409, "conflict", "a closed account cannot be changed");
+
+    struct role_group *groups;
+    size_t ngroups;
+    st = ldap_store_role_groups(req->session->ldap, &c->account->id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    unsigned before = 0;
+    size_t admins = 0;
+    for (size_t g = 0; g < ngroups; g++) {
+        for (size_t m = 0; m < groups[g].nmembers; m++) {
+            int is_target = ldap_dn_equal(groups[g].members[m], c->person.dn);
+            if (is_target)
+                before |= groups[g].role;
+            if (groups[g].role == ROLE_ADMIN)
+                admins++;
+        }
+    }
+    role_groups_free(groups, ngroups);
+    c->before = before;
+
+    if (c->wanted == 0 && before == 0)
+        return refuse(c, 404, "not-found", "that person is not a member of this account");
+    /* A service provider manages non-admin people only. */
+    int full = req->caller.is_operator || (c->account->roles & ROLE_ADMIN);
+    if (!full && ((before & ROLE_ADMIN) || (c->wanted & ROLE_ADMIN)))
+        return refuse(c, 403, "forbidden", "only admins may change who is an admin");
+    if ((before & ROLE_ADMIN) && !(c->wanted & ROLE_ADMIN) && admins <= 1)
+        return refuse(c, 409, "last-admin", "an account always keeps at least one admin");
+
+    /* Adds first, then removals; undo what was applied if a step fails. */
+    unsigned applied_add = 0, applied_del = 0;
+    for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
+        unsigned bit = 1u << b;
+        if ((c->wanted & bit) && !(before & bit)) {
+            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 1);
+            if (st == ST_OK)
+                applied_add |= bit;
+        }
+    }
+    for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
+        unsigned bit = 1u << b;
+        if (!(c->wanted & bit) && (before & bit)) {
+            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 0);
+            if (st == ST_OK)
+                applied_del |= bit;
+        }
+    }
+    if (st == ST_OK) {
+        json_t *o = json_pack("{s:s, s:o}", "uid", c->person.uid, "roles", roles_json(before));
+        json_t *n = json_pack("{s:s, s:o}", "uid", c->person.uid, "roles", roles_json(c->wanted));
+        st = audit_write(sql, req->caller.uid, c->account->id,
+                         c->wanted ? "member.set_roles" : "member.remove", o, n);
+        json_decref(o);
+        json_decref(n);
+    }
+    if (st != ST_OK) {
+        for (unsigned b = 0; b < ROLE_COUNT; b++) {
+            unsigned bit = 1u << b;
+            if (applied_add & bit)
+                ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 0);
+            if (applied_del & bit)
+                ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 1);
+        }
+    }
+    return st;
+}
+
+/* Shared by PUT (roles given) and DELETE (no roles). */
+static void change_roles(struct request *req, unsigned wanted, int status_ok)
+{
+    struct account_ref a;
+    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
+        return;
+    const char *uid = req->args[1];
+    struct role_change c = {.req = req, .account = &a, .wanted = wanted};
+    /* A uid accountd would never create cannot name a person: not found,
+     * and nothing of it reaches LDAP. */
+    int st = validate_uid(uid) ? ST_NOT_FOUND
+                               : ldap_store_find_person(req->session->ldap, "uid", uid, &c.person);
+    if (st == ST_NOT_FOUND) {
+        res_problem(req, 404, "not-found", "no such person");
+        return;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    st = sql_transaction(req->session->sql, change_roles_tx, &c);
+    if (st == ST_CONFLICT)
+        res_problem(req, c.error_status, c.error_slug, "%s", c.error_detail);
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the directory or the database");
+    else if (status_ok == 204)
+        res_empty(req, 204);
+    else
+        res_json(req, 200,
+                 json_pack("{s:s, s:s?, s:s?, s:o}", "uid", c.person.uid, "name", c.person.name,
+                           "mail", c.person.mail, "roles", roles_json(wanted)));
+    person_free(&c.person);
+}
+
+void members_set_roles(struct request *req)
+{
+    static const char *const allowed[] = {"roles", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    const char **roles = body_str_list(req, b, "roles");
+    if (!roles && !json_object_get(b, "roles"))
+        res_field_error(req, "roles", "is required");
+    unsigned wanted = 0;
+    for (size_t i = 0; roles && roles[i]; i++) {
+        unsigned bit = role_bit(roles[i]);
+        if (!bit)
+            res_field_error(req, "roles", "roles are admin, service-provider, billing and member");
+        wanted |= bit;
+    }
+    free(roles);
+    if (body_failed(req))
+        return;
+    change_roles(req, wanted, 200);
+}
+
+void members_remove(struct request *req)
+{
+    if (req->body && json_object_size(req->body)) {
+        body_only(req, req->body, NULL, (const char *const[]){NULL});
+        body_failed(req);
+        return;
+    }
+    change_roles(req, 0, 204);
+}

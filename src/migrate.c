@@ -1,0 +1,184 @@
+#include "migrate.h"
+
+#include "audit.h"
+#include "buf.h"
+#include "ldap_store.h"
+#include "sql_store.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int is_migration(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 8 && isdigit((unsigned char)name[0]) && isdigit((unsigned char)name[1]) &&
+           isdigit((unsigned char)name[2]) && name[3] == '_' && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    struct buf b = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&b, chunk, n);
+    fclose(f);
+    return buf_detach(&b);
+}
+
+int migrate_run(const struct config *cfg)
+{
+    DIR *d = opendir(cfg->migrations_dir);
+    if (!d) {
+        fprintf(stderr, "accountd migrate: %s: %s\n", cfg->migrations_dir, strerror(errno));
+        return 1;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_migration(e->d_name))
+            continue;
+        char **grown = realloc(names, (n + 1) * sizeof(char *));
+        if (!grown)
+            abort();
+        names = grown;
+        names[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(char *), cmp_names);
+
+    struct sql_store *sql = sql_store_new_migrator(cfg);
+    char err[512];
+    int rc = 0, applied = 0;
+    if (sql_exec_script(sql,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version INT UNSIGNED NOT NULL PRIMARY KEY,"
+                        " name VARCHAR(255) NOT NULL,"
+                        " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
+                        " ENGINE=InnoDB",
+                        err, sizeof(err)) != ST_OK) {
+        fprintf(stderr, "accountd migrate: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        long version = strtol(names[i], NULL, 10);
+        struct sql_result r;
+        int st = sql_exec(sql, "SELECT 1 FROM schema_migrations WHERE version = ?",
+                          SQL_ARGS(P_INT(version)), &r);
+        if (st != ST_OK) {
+            fprintf(stderr, "accountd migrate: cannot read schema_migrations\n");
+            rc = 1;
+            break;
+        }
+        int done = r.nrows > 0;
+        sql_result_free(&r);
+        if (done)
+            continue;
+        struct buf path = BUF_INIT;
+        buf_printf(&path, "%s/%s", cfg->migrations_dir, names[i]);
+        char *script = read_file(path.data);
+        printf("applying %s\n", names[i]);
+        fflush(stdout);
+        if (!script) {
+            fprintf(stderr, "accountd migrate: cannot read %s\n", path.data);
+            rc = 1;
+        } else if (sql_exec_script(sql, script, err, sizeof(err)) != ST_OK) {
+            fprintf(stderr, "accountd migrate: %s failed: %s\n", names[i], err);
+            rc = 1;
+        } else if (sql_exec(sql, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                            SQL_ARGS(P_INT(version), P_STR(names[i])), NULL) != ST_OK) {
+            fprintf(stderr, "accountd migrate: cannot record %s\n", names[i]);
+            rc = 1;
+        } else {
+            applied++;
+        }
+        free(script);
+        buf_free(&path);
+    }
+    if (rc == 0)
+        printf(applied ? "applied %d migration(s)\n" : "schema is up to date%.0d\n", applied);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    sql_store_free(sql);
+    return rc;
+}
+
+int bootstrap_run(const struct config *cfg, const char *operator_uid, const char *name)
+{
+    struct sql_store *sql = sql_store_new(cfg);
+    struct ldap_store *ldap = ldap_store_new(cfg);
+    struct person p = {0};
+    struct sql_result r = {0};
+    int rc = 1;
+    int st = sql_exec(sql, "SELECT id, ldap_state FROM accounts WHERE kind = 'operator'",
+                      SQL_NO_ARGS, &r);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd bootstrap: MariaDB is unavailable\n");
+        goto out;
+    }
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        if (strcmp(sql_cell(&r, i, 1), "done") == 0) {
+            printf("operator account %llu exists; nothing to do\n", id);
+            rc = 0;
+            goto out;
+        }
+        /* A bootstrap that died half-way: remove it and start over. */
+        ldap_store_delete_account(ldap, id);
+        sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
+                 SQL_ARGS(P_INT(id)), NULL);
+    }
+    sql_result_free(&r);
+    st = ldap_store_find_person(ldap, "uid", operator_uid, &p);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd bootstrap: no LDAP person with uid %s\n", operator_uid);
+        goto out;
+    }
+    st = sql_exec(sql,
+                  "INSERT INTO accounts (kind, name, status, created_by, ldap_state)"
+                  " VALUES ('operator', ?, 'active', ?, 'pending')",
+                  SQL_ARGS(P_STR(name), P_STR(operator_uid)), &r);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd bootstrap: cannot create the operator account\n");
+        goto out;
+    }
+    unsigned long long id = r.insert_id;
+    sql_result_free(&r);
+    st = ldap_store_create_account(ldap, id, p.dn);
+    if (st == ST_OK)
+        st = sql_exec(sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ?",
+                      SQL_ARGS(P_INT(id)), NULL);
+    if (st == ST_OK) {
+        json_t *n = json_pack("{s:s, s:s}", "kind", "operator", "name", name);
+        audit_write(sql, operator_uid, id, "account.create", NULL, n);
+        json_decref(n);
+        printf("operator account %llu created with %s as its admin\n", id, operator_uid);
+        rc = 0;
+    } else {
+        fprintf(stderr, "accountd bootstrap: LDAP refused the account's role groups\n");
+        ldap_store_delete_account(ldap, id);
+        sql_exec(sql, "DELETE FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), NULL);
+    }
+out:
+    sql_result_free(&r);
+    person_free(&p);
+    ldap_store_free(ldap);
+    sql_store_free(sql);
+    return rc;
+}

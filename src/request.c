@@ -1,0 +1,264 @@
+#include "request.h"
+
+#include "form.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int method_is_unsafe(const char *m)
+{
+    return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
+size_t url_origin_len(const char *url)
+{
+    size_t skip;
+    if (strncasecmp(url, "http://", 7) == 0)
+        skip = 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        skip = 8;
+    else
+        return 0;
+    const char *host = url + skip;
+    size_t n = strcspn(host, "/?#");
+    if (n == 0 || memchr(host, '@', n) || memchr(host, '\\', n))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)host[i] <= 0x20 || host[i] == 0x7f)
+            return 0;
+    return skip + n;
+}
+
+static int split_path(struct request *req)
+{
+    const char *uri = request_param(req, "REQUEST_URI");
+    if (!uri || !*uri)
+        uri = request_param(req, "DOCUMENT_URI");
+    if (!uri || uri[0] != '/') {
+        res_problem(req, 400, "bad-request", "missing or malformed request URI");
+        return -1;
+    }
+    size_t plen = strcspn(uri, "?");
+    req->path = xstrndup(uri, plen);
+    const char *qs = uri[plen] == '?' ? uri + plen + 1 : NULL;
+    if (!qs && !request_param(req, "REQUEST_URI"))
+        qs = request_param(req, "QUERY_STRING");
+
+    size_t max = 1;
+    for (const char *p = req->path; *p; p++)
+        max += *p == '/';
+    req->segments = xcalloc(max, sizeof(char *));
+    const char *p = req->path + 1;
+    while (1) {
+        size_t n = strcspn(p, "/");
+        char *seg = form_decode(p, n, 0);
+        if (!seg) {
+            res_problem(req, 400, "bad-request", "malformed percent-encoding in the path");
+            return -1;
+        }
+        req->segments[req->nsegments++] = seg;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    const char *why;
+    req->query = form_parse(qs ? qs : "", qs ? strlen(qs) : 0, &why);
+    if (!req->query) {
+        res_problem(req, 400, "bad-request", "malformed query string: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+int request_parse_head(struct request *req)
+{
+    req->method = request_param(req, "REQUEST_METHOD");
+    if (!req->method || !*req->method) {
+        res_problem(req, 400, "bad-request", "missing request method");
+        return -1;
+    }
+    return split_path(req);
+}
+
+static int media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+    if (strncasecmp(ct, type, n) != 0)
+        return 0;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static int read_body(struct request *req, size_t len, body_read_fn read, void *ctx, struct buf *b)
+{
+    buf_grow(b, len);
+    while (b->len < len) {
+        ssize_t n = read(ctx, b->data + b->len, len - b->len);
+        if (n <= 0)
+            break;
+        b->len += (size_t)n;
+    }
+    b->data[b->len] = '\0';
+    if (b->len != len) {
+        res_problem(req, 400, "bad-request", "request body shorter than Content-Length");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_body_bytes(struct request *req, const char *ct, const struct buf *b)
+{
+    if (media_type_is(ct, "application/json") ||
+        (strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "+json"))) {
+        json_error_t err;
+        json_t *v = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &err);
+        if (!v) {
+            res_problem(req, 400, "bad-request", "malformed JSON at line %d column %d: %s",
+                        err.line, err.column, err.text);
+            return -1;
+        }
+        if (!json_is_object(v)) {
+            json_decref(v);
+            res_problem(req, 400, "bad-request", "the JSON body must be an object");
+            return -1;
+        }
+        req->body = v;
+        return 0;
+    }
+    if (media_type_is(ct, "application/x-www-form-urlencoded")) {
+        const char *why;
+        req->body = form_parse(b->data, b->len, &why);
+        if (!req->body) {
+            res_problem(req, 400, "bad-request", "malformed form: %s", why);
+            return -1;
+        }
+        req->body_is_form = 1;
+        return 0;
+    }
+    res_problem(req, 415, "unsupported-media-type",
+                "send application/json or application/x-www-form-urlencoded");
+    return -1;
+}
+
+/* _method: only a form POST may carry it. */
+static int apply_method_override(struct request *req)
+{
+    json_t *m = req->body ? json_object_get(req->body, "_method") : NULL;
+    if (!m)
+        return 0;
+    if (!req->body_is_form || strcmp(req->method, "POST") != 0 || !json_is_string(m)) {
+        res_problem(req, 400, "bad-request", "_method is only accepted once, in a form POST");
+        return -1;
+    }
+    const char *v = json_string_value(m);
+    static const char *const allowed[] = {"PATCH", "PUT", "DELETE"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcasecmp(v, allowed[i]) == 0) {
+            req->method = allowed[i];
+            json_object_del(req->body, "_method");
+            return 0;
+        }
+    }
+    res_problem(req, 400, "bad-request", "_method must be PATCH, PUT or DELETE");
+    return -1;
+}
+
+static int apply_return_to(struct request *req)
+{
+    json_t *r = req->body ? json_object_get(req->body, "return_to") : NULL;
+    if (!r)
+        return 0;
+    if (!json_is_string(r)) {
+        res_problem(req, 400, "bad-request", "return_to must be given once, as a string");
+        return -1;
+    }
+    const char *url = json_string_value(r);
+    size_t olen = url_origin_len(url);
+    if (!olen || !config_origin_allowed(req->cfg, url, olen)) {
+        res_field_error(req, "return_to", "must be a URL on an allowed origin");
+        res_fail_if_errors(req);
+        return -1;
+    }
+    req->return_to = xstrdup(url);
+    json_object_del(req->body, "return_to");
+    return 0;
+}
+
+static int check_origin(struct request *req)
+{
+    if (!method_is_unsafe(req->method))
+        return 0;
+    const char *origin = request_param(req, "HTTP_ORIGIN");
+    const char *referer = request_param(req, "HTTP_REFERER");
+    if (origin && *origin) {
+        if (config_origin_allowed(req->cfg, origin, strlen(origin)))
+            return 0;
+        res_problem(req, 403, "forbidden", "cross-site request refused: Origin not allowed");
+        return -1;
+    }
+    if (referer && *referer) {
+        size_t n = url_origin_len(referer);
+        if (n && config_origin_allowed(req->cfg, referer, n))
+            return 0;
+        res_problem(req, 403, "forbidden", "cross-site request refused: Referer not allowed");
+        return -1;
+    }
+    if (req->body_is_form) {
+        res_problem(req, 403, "forbidden", "a form must come with an Origin or Referer header");
+        return -1;
+    }
+    return 0;
+}
+
+int request_parse_body(struct request *req, body_read_fn read, void *read_ctx)
+{
+    const char *cl = request_param(req, "CONTENT_LENGTH");
+    size_t len = 0;
+    if (cl && *cl) {
+        char *end;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (*end || cl[0] == '-') {
+            res_problem(req, 400, "bad-request", "malformed Content-Length");
+            return -1;
+        }
+        if (v > req->cfg->body_limit) {
+            res_problem(req, 413, "payload-too-large", "the request body exceeds %zu bytes",
+                        req->cfg->body_limit);
+            return -1;
+        }
+        len = (size_t)v;
+    }
+    if (len > 0) {
+        const char *ct = request_param(req, "CONTENT_TYPE");
+        struct buf b = BUF_INIT;
+        int rc = read_body(req, len, read, read_ctx, &b);
+        if (rc == 0)
+            rc = parse_body_bytes(req, ct ? ct : "", &b);
+        buf_free(&b);
+        if (rc < 0)
+            return -1;
+    }
+    if (apply_method_override(req) < 0 || check_origin(req) < 0 || apply_return_to(req) < 0)
+        return -1;
+    return 0;
+}
+
+void request_end(struct request *req)
+{
+    free(req->path);
+    for (size_t i = 0; i < req->nsegments; i++)
+        free(req->segments[i]);
+    free(req->segments);
+    json_decref(req->query);
+    json_decref(req->body);
+    json_decref(req->errors);
+    free(req->return_to);
+    free(req->caller.uid);
+    free(req->caller.dn);
+    free(req->caller.name);
+    free(req->caller.mail);
+    free(req->caller.grants);
+    buf_free(&req->res.headers);
+    buf_free(&req->res.body);
+}

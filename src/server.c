@@ -1,0 +1,203 @@
+#include "server.h"
+
+#include "buf.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "routes.h"
+#include "sql_store.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int stopping;
+
+struct worker {
+    const struct config *cfg;
+    int listen_fd;
+    pthread_t thread;
+};
+
+static const char *fcgx_param(void *ctx, const char *name)
+{
+    return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static ssize_t fcgx_read(void *ctx, char *buf, size_t n)
+{
+    size_t chunk = n > 65536 ? 65536 : n;
+    int got = FCGX_GetStr(buf, (int)chunk, (FCGX_Stream *)ctx);
+    return got < 0 ? -1 : got;
+}
+
+static void set_request_id(struct request *req)
+{
+    const char *given = request_param(req, "REQUEST_ID");
+    size_t n = given ? strlen(given) : 0;
+    if (n >= 8 && n < sizeof(req->request_id) && strspn(given, "0123456789abcdef") == n) {
+        memcpy(req->request_id, given, n + 1);
+        return;
+    }
+    unsigned char r[8] = {0};
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        memset(r, 0, sizeof(r));
+    for (size_t i = 0; i < sizeof(r); i++)
+        snprintf(req->request_id + 2 * i, 3, "%02x", r[i]);
+}
+
+static void log_request(const struct request *req)
+{
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double ms = (double)(end.tv_sec - req->start.tv_sec) * 1e3 +
+                (double)(end.tv_nsec - req->start.tv_nsec) / 1e6;
+    struct buf line = BUF_INIT;
+    buf_printf(&line, "rid=%s method=", req->request_id);
+    buf_add_logsafe(&line, req->method ? req->method : "-");
+    buf_adds(&line, " path=\"");
+    buf_add_logsafe(&line, req->path ? req->path : "-");
+    buf_printf(&line, "\" status=%d dur_ms=%.3f uid=", req->res.status, ms);
+    buf_add_logsafe(&line, req->caller.uid ? req->caller.uid : "-");
+    log_line(line.data, line.len);
+    buf_free(&line);
+}
+
+static void serve_one(const struct config *cfg, struct session *session, FCGX_Request *fr)
+{
+    struct request req;
+    memset(&req, 0, sizeof(req));
+    clock_gettime(CLOCK_MONOTONIC, &req.start);
+    req.cfg = cfg;
+    req.session = session;
+    req.param = fcgx_param;
+    req.param_ctx = fr;
+    set_request_id(&req);
+    routes_handle(&req, fcgx_read, fr->in);
+    if (!req.res.status)
+        res_problem(&req, 500, "internal", "the handler gave no answer");
+    struct buf out = BUF_INIT;
+    response_render(&req, &out);
+    FCGX_PutStr(out.data, (int)out.len, fr->out);
+    buf_free(&out);
+    log_request(&req);
+    request_end(&req);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct session session = {ldap_store_new(w->cfg), sql_store_new(w->cfg)};
+    FCGX_Request fr;
+    FCGX_InitRequest(&fr, w->listen_fd, 0);
+    while (!atomic_load(&stopping)) {
+        if (FCGX_Accept_r(&fr) < 0)
+            break;
+        if (atomic_load(&stopping)) {
+            /* Accepted while stopping: still answer it. */
+        }
+        serve_one(w->cfg, &session, &fr);
+        FCGX_Finish_r(&fr);
+    }
+    FCGX_Free(&fr, 1);
+    ldap_store_free(session.ldap);
+    sql_store_free(session.sql);
+    return NULL;
+}
+
+static int open_listener(const struct config *cfg)
+{
+    int fd;
+    if (cfg->listen[0] == '/') {
+        unlink(cfg->listen);
+        mode_t old = umask((mode_t)(0777 & ~cfg->listen_mode));
+        fd = FCGX_OpenSocket(cfg->listen, 128);
+        umask(old);
+        if (fd < 0)
+            return -1;
+        if (chmod(cfg->listen, (mode_t)cfg->listen_mode) < 0)
+            log_warn("chmod %s: %s", cfg->listen, strerror(errno));
+        if (cfg->listen_group) {
+            struct group *g = getgrnam(cfg->listen_group);
+            if (!g || chown(cfg->listen, (uid_t)-1, g->gr_gid) < 0) {
+                log_error("cannot give %s to group %s", cfg->listen, cfg->listen_group);
+                close(fd);
+                return -1;
+            }
+        }
+    } else {
+        fd = FCGX_OpenSocket(cfg->listen, 128);
+    }
+    return fd;
+}
+
+int server_run(const struct config *cfg)
+{
+    if (FCGX_Init() != 0) {
+        log_error("FCGX_Init failed");
+        return 1;
+    }
+    /* Block the stop signals in every thread; the main thread waits for
+     * them with sigwait, outside any signal handler. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int fd = open_listener(cfg);
+    if (fd < 0) {
+        log_error("cannot listen on %s", cfg->listen);
+        return 1;
+    }
+    if (cfg->pid_file) {
+        FILE *f = fopen(cfg->pid_file, "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+        } else {
+            log_warn("cannot write %s: %s", cfg->pid_file, strerror(errno));
+        }
+    }
+    struct worker *workers = xcalloc((size_t)cfg->threads, sizeof(*workers));
+    int started = 0;
+    for (int i = 0; i < cfg->threads; i++) {
+        workers[i].cfg = cfg;
+        workers[i].listen_fd = fd;
+        if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
+            break;
+        started++;
+    }
+    log_info("accountd listening on %s with %d threads", cfg->listen, started);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+        log_info("SIGHUP ignored: restart accountd to reload its configuration");
+    log_info("signal %d: stopping; requests in flight finish", sig);
+    atomic_store(&stopping, 1);
+    FCGX_ShutdownPending();
+    /* Wake every thread blocked in accept(2). */
+    shutdown(fd, SHUT_RDWR);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    close(fd);
+    free(workers);
+    if (cfg->listen[0] == '/')
+        unlink(cfg->listen);
+    if (cfg->pid_file)
+        unlink(cfg->pid_file);
+    log_info("stopped");
+    return 0;
+}

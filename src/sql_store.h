@@ -1,0 +1,74 @@
+/*
+ * sql_store: accountd's only door to MariaDB.
+ *
+ * One struct sql_store per worker thread, connected on first use, with
+ * connect/read/write timeouts. Every statement is a prepared statement (kept
+ * per connection, keyed by the SQL text's address, so pass string literals);
+ * values are bound, never pasted into SQL. There is no MYSQL_OPT_RECONNECT:
+ * when the server went away outside a transaction the connection is opened
+ * again and the statement re-prepared and run once more; inside a
+ * transaction the caller gets ST_UNAVAILABLE and the transaction is lost.
+ *
+ * Results are copied out as strings (NULL for SQL NULL) and freed with
+ * sql_result_free().
+ */
+#ifndef ACCOUNTD_SQL_STORE_H
+#define ACCOUNTD_SQL_STORE_H
+
+#include "config.h"
+#include "result.h"
+
+#include <stddef.h>
+
+enum sql_type { SQL_END = 0, SQL_INT, SQL_STR, SQL_NULL };
+
+struct sql_param {
+    enum sql_type type;
+    long long i;
+    const char *s;
+};
+
+#define P_INT(v)      ((struct sql_param){SQL_INT, (long long)(v), NULL})
+#define P_STR(v)      ((struct sql_param){(v) ? SQL_STR : SQL_NULL, 0, (v)})
+#define P_NULL        ((struct sql_param){SQL_NULL, 0, NULL})
+#define SQL_ARGS(...) ((const struct sql_param[]){__VA_ARGS__, {SQL_END, 0, NULL}})
+#define SQL_NO_ARGS   ((const struct sql_param[]){{SQL_END, 0, NULL}})
+
+struct sql_result {
+    size_t nrows, ncols;
+    char **cells; /* nrows * ncols, row-major; NULL is SQL NULL */
+    unsigned long long insert_id;
+    unsigned long long affected;
+};
+
+struct sql_store;
+
+struct sql_store *sql_store_new(const struct config *cfg);
+void sql_store_free(struct sql_store *s);
+
+/* Runs one prepared statement. out may be NULL. Returns ST_OK, ST_DUPLICATE
+ * (1062), ST_RETRY (1213 deadlock, 1205 lock wait), ST_UNAVAILABLE, ST_ERROR. */
+int sql_exec(struct sql_store *s, const char *sql, const struct sql_param *params,
+             struct sql_result *out);
+/* The cell at row, col (NULL for SQL NULL or out of range). */
+const char *sql_cell(const struct sql_result *r, size_t row, size_t col);
+unsigned long long sql_cell_id(const struct sql_result *r, size_t row, size_t col);
+void sql_result_free(struct sql_result *r);
+
+/* Runs fn inside START TRANSACTION ... COMMIT. fn returns an ST_* status;
+ * anything but ST_OK rolls back. On deadlock or lock wait timeout the whole
+ * transaction runs again (up to 3 times, with a jittered pause). A COMMIT
+ * that loses the connection reports ST_UNAVAILABLE: its outcome is unknown,
+ * so creating writes carry natural or idempotency keys. */
+int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *arg), void *arg);
+
+/* Is MariaDB answering? */
+int sql_ping(struct sql_store *s);
+
+/* Applies the migrations (migrate.c uses it): runs a multi-statement script
+ * as given, outside prepared statements. */
+int sql_exec_script(struct sql_store *s, const char *script, char *err, size_t err_size);
+/* A store that connects as migrate_user instead of sql_user. */
+struct sql_store *sql_store_new_migrator(const struct config *cfg);
+
+#endif

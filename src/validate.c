@@ -1,0 +1,252 @@
+#include "validate.h"
+
+#include "buf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *validate_text(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return "must not be empty";
+    if (n > max)
+        return "is too long";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return "must not contain control characters";
+    return NULL;
+}
+
+/* Officially assigned ISO 3166-1 alpha-2 codes. */
+static const char countries[] =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV UA UG UM US UY UZ VA VC VE VG VI VN VU "
+    "WF WS YE YT ZA ZM ZW";
+
+const char *validate_country(const char *code)
+{
+    if (strlen(code) != 2 || !isupper((unsigned char)code[0]) || !isupper((unsigned char)code[1]))
+        return "must be an ISO 3166-1 alpha-2 code such as AT";
+    for (const char *p = countries; *p; p += 3)
+        if (p[0] == code[0] && p[1] == code[1])
+            return NULL;
+    return "is not an ISO 3166-1 country code";
+}
+
+/*
+ * VAT ID formats. In a pattern '9' is a digit, 'A' a letter, 'X' a letter or
+ * digit; every other character stands for itself. Patterns include the
+ * country prefix (Greece uses EL).
+ */
+static const struct {
+    const char *country;
+    const char *patterns[5];
+} vat_formats[] = {
+    {"AT", {"ATU99999999"}},
+    {"BE", {"BE0999999999", "BE1999999999"}},
+    {"BG", {"BG999999999", "BG9999999999"}},
+    {"CH", {"CHE999999999"}},
+    {"CY", {"CY99999999A"}},
+    {"CZ", {"CZ99999999", "CZ999999999", "CZ9999999999"}},
+    {"DE", {"DE999999999"}},
+    {"DK", {"DK99999999"}},
+    {"EE", {"EE999999999"}},
+    {"ES", {"ESX9999999X"}},
+    {"FI", {"FI99999999"}},
+    {"FR", {"FRXX999999999"}},
+    {"GB", {"GB999999999", "GB999999999999", "GBGD999", "GBHA999"}},
+    {"GR", {"EL999999999"}},
+    {"HR", {"HR99999999999"}},
+    {"HU", {"HU99999999"}},
+    {"IE", {"IE9999999A", "IE9999999AA", "IE9A99999A"}},
+    {"IT", {"IT99999999999"}},
+    {"LT", {"LT999999999", "LT999999999999"}},
+    {"LU", {"LU99999999"}},
+    {"LV", {"LV99999999999"}},
+    {"MT", {"MT99999999"}},
+    {"NL", {"NL999999999B99"}},
+    {"NO", {"NO999999999MVA"}},
+    {"PL", {"PL9999999999"}},
+    {"PT", {"PT999999999"}},
+    {"RO", {"RO99", "RO999999", "RO9999999", "RO99999999", "RO9999999999"}},
+    {"SE", {"SE999999999901"}},
+    {"SI", {"SI99999999"}},
+    {"SK", {"SK9999999999"}},
+};
+
+static int matches(const char *pattern, const char *s)
+{
+    for (; *pattern; pattern++, s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!c)
+            return 0;
+        switch (*pattern) {
+        case '9':
+            if (!isdigit(c))
+                return 0;
+            break;
+        case 'A':
+            if (!isupper(c))
+                return 0;
+            break;
+        case 'X':
+            if (!isupper(c) && !isdigit(c))
+                return 0;
+            break;
+        default:
+            if (c != (unsigned char)*pattern)
+                return 0;
+        }
+    }
+    return *s == '\0';
+}
+
+const char *validate_vat_id(const char *country, const char *vat_id)
+{
+    char norm[32];
+    size_t n = 0;
+    for (const char *p = vat_id; *p; p++) {
+        if (*p == ' ' || *p == '.' || *p == '-')
+            continue;
+        if (n + 1 >= sizeof(norm))
+            return "is too long";
+        norm[n++] = (char)toupper((unsigned char)*p);
+    }
+    norm[n] = '\0';
+    if (n == 0)
+        return "must not be empty";
+    for (size_t i = 0; i < sizeof(vat_formats) / sizeof(vat_formats[0]); i++) {
+        if (strcmp(vat_formats[i].country, country) != 0)
+            continue;
+        for (size_t j = 0; j < 5 && vat_formats[i].patterns[j]; j++)
+            if (matches(vat_formats[i].patterns[j], norm))
+                return NULL;
+        return "does not match the VAT ID format of the country";
+    }
+    if (n < 2 || n > 20)
+        return "must be 2 to 20 letters and digits";
+    for (size_t i = 0; i < n; i++)
+        if (!isupper((unsigned char)norm[i]) && !isdigit((unsigned char)norm[i]))
+            return "must be 2 to 20 letters and digits";
+    return NULL;
+}
+
+const char *validate_email(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return "must not be empty";
+    if (n > 254)
+        return "is too long";
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@'))
+        return "must be an e-mail address";
+    if (at - s > 64)
+        return "has a local part longer than 64 characters";
+    const char *domain = at + 1;
+    const char *dot = strchr(domain, '.');
+    if (!dot || dot == domain || domain[strlen(domain) - 1] == '.' || strstr(domain, ".."))
+        return "must be an e-mail address";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p <= 0x20 || *p == 0x7f || strchr("()<>[]\\,;:\"", *p))
+            return "must be an e-mail address";
+    }
+    return NULL;
+}
+
+const char *validate_uid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return "must be 1 to 64 characters";
+    if (!isalnum((unsigned char)s[0]))
+        return "must start with a letter or digit";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
+            return "may contain only letters, digits, '.', '_' and '-'";
+    return NULL;
+}
+
+const char *validate_idempotency_key(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return "must be 1 to 128 characters";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x21 || *p > 0x7e)
+            return "must be printable ASCII";
+    return NULL;
+}
+
+unsigned long long parse_id(const char *s)
+{
+    if (!s || !isdigit((unsigned char)s[0]) || strlen(s) > 19)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return 0;
+    if (s[0] == '0')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno || v > 9223372036854775807ULL)
+        return 0;
+    return v;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *base64url_encode(const unsigned char *data, size_t len)
+{
+    struct buf b = BUF_INIT;
+    size_t i = 0;
+    for (; i + 2 < len; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8 | data[i + 2];
+        char out[4] = {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63]};
+        buf_add(&b, out, 4);
+    }
+    if (len - i == 1) {
+        unsigned v = (unsigned)data[i] << 16;
+        char out[2] = {b64[v >> 18], b64[(v >> 12) & 63]};
+        buf_add(&b, out, 2);
+    } else if (len - i == 2) {
+        unsigned v = (unsigned)data[i] << 16 | (unsigned)data[i + 1] << 8;
+        char out[3] = {b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63]};
+        buf_add(&b, out, 3);
+    }
+    return buf_detach(&b);
+}
+
+char *base64url_decode(const char *s, size_t *out_len)
+{
+    size_t n = strlen(s);
+    if (n % 4 == 1)
+        return NULL;
+    struct buf b = BUF_INIT;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = s[i] ? strchr(b64, s[i]) : NULL;
+        if (!p) {
+            buf_free(&b);
+            return NULL;
+        }
+        acc = (acc << 6) | (unsigned)(p - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            buf_addc(&b, (char)((acc >> bits) & 0xff));
+        }
+    }
+    *out_len = b.len;
+    return buf_detach(&b);
+}

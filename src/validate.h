@@ -1,0 +1,35 @@
+/*
+ * validate: checks of single field values, pure and table-driven.
+ *
+ * Each function returns NULL when the value is fine, or a short human
+ * message for the problem+json "errors" member. None of them allocate.
+ */
+#ifndef ACCOUNTD_VALIDATE_H
+#define ACCOUNTD_VALIDATE_H
+
+#include <stddef.h>
+
+/* Printable UTF-8 text without control characters, 1..max bytes after the
+ * caller trimmed it. */
+const char *validate_text(const char *s, size_t max);
+/* ISO 3166-1 alpha-2, upper case. */
+const char *validate_country(const char *code);
+/* A VAT ID in the format of its country (EU, GB, CH, NO; others: 2-20
+ * letters and digits). Spaces, dots and dashes are ignored. */
+const char *validate_vat_id(const char *country, const char *vat_id);
+/* An e-mail address: one '@', a dotted domain, no spaces, at most 254 bytes. */
+const char *validate_email(const char *s);
+/* A person's uid as accountd creates and accepts it: 1-64 of [A-Za-z0-9._-],
+ * starting with a letter or digit. */
+const char *validate_uid(const char *s);
+/* Idempotency-Key: 1-128 printable ASCII characters. */
+const char *validate_idempotency_key(const char *s);
+/* Parses a positive decimal id (1..2^63-1) with no sign or spaces: 0 if bad. */
+unsigned long long parse_id(const char *s);
+
+/* base64url without padding. Encode returns a malloc'ed string; decode
+ * returns a malloc'ed NUL-terminated buffer or NULL if s is not base64url. */
+char *base64url_encode(const unsigned char *data, size_t len);
+char *base64url_decode(const char *s, size_t *out_len);
+
+#endif

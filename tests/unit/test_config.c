@@ -1,0 +1,116 @@
+/* Unit tests: configuration parsing and its error messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char secret_path[64];
+
+static int make_secret(void **state)
+{
+    (void)state;
+    snprintf(secret_path, sizeof(secret_path), "/tmp/accountd-test-secret-%d", (int)getpid());
+    FILE *f = fopen(secret_path, "w");
+    fputs("s3cret\nsecond line\n", f);
+    fclose(f);
+    return 0;
+}
+
+static int remove_secret(void **state)
+{
+    (void)state;
+    unlink(secret_path);
+    return 0;
+}
+
+static int parse(struct config *cfg, const char *extra, char *err)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "# comment\n\nlisten = /tmp/a.sock\nldap_base = dc=example,dc=org\n"
+             "ldap_bind_dn = cn=accountd,dc=example,dc=org\n"
+             "ldap_bind_password_file = %s\n%s",
+             secret_path, extra);
+    return config_parse(cfg, text, "test.conf", err, 256);
+}
+
+static void minimal_config_gets_defaults(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "", err), 0);
+    assert_string_equal(cfg.listen, "/tmp/a.sock");
+    assert_string_equal(cfg.ldap_bind_password, "s3cret");
+    assert_int_equal(cfg.threads, 4);
+    assert_int_equal(cfg.body_limit, 1048576);
+    assert_string_equal(cfg.identity_attribute, "uid");
+    assert_int_equal(cfg.listen_mode, 0660);
+    config_free(&cfg);
+}
+
+static void values_and_origins(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg,
+                           "threads = 8 # trailing comment\nallowed_origins = http://a:8080/ "
+                           "https://b.example\nidentity_attribute = mail\nlisten_mode = 0600\n",
+                           err),
+                     0);
+    assert_int_equal(cfg.threads, 8);
+    assert_string_equal(cfg.identity_attribute, "mail");
+    assert_int_equal(cfg.listen_mode, 0600);
+    assert_true(config_origin_allowed(&cfg, "http://a:8080", 13));
+    assert_true(config_origin_allowed(&cfg, "https://b.example", 17));
+    assert_false(config_origin_allowed(&cfg, "http://a:8081", 13));
+    assert_false(config_origin_allowed(&cfg, "http://evil.example", 19));
+    config_free(&cfg);
+}
+
+static void errors_name_file_and_line(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "bogus = 1\n", err), -1);
+    assert_string_equal(err, "test.conf:7: unknown key 'bogus'");
+    assert_int_equal(parse(&cfg, "threads = many\n", err), -1);
+    assert_non_null(strstr(err, "test.conf:7: threads must be a number"));
+    assert_int_equal(parse(&cfg, "no equals sign\n", err), -1);
+    assert_non_null(strstr(err, "test.conf:7:"));
+    assert_int_equal(parse(&cfg, "allowed_origins = ftp://x\n", err), -1);
+    assert_int_equal(config_parse(&cfg, "listen = /x\n", "t.conf", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "missing required key"));
+}
+
+static void missing_secret_file_is_an_error(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(config_parse(&cfg,
+                                  "listen=/x\nldap_base=dc=x\nldap_bind_dn=cn=x\n"
+                                  "ldap_bind_password_file=/nonexistent/pw\n",
+                                  "t.conf", err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "t.conf:4: cannot read /nonexistent/pw"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(minimal_config_gets_defaults),
+        cmocka_unit_test(values_and_origins),
+        cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(missing_secret_file_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, make_secret, remove_secret);
+}

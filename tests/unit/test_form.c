@@ -1,0 +1,88 @@
+/* Unit tests: form and query parsing into JSON, percent-decoding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form.h"
+
+static json_t *parse(const char *s)
+{
+    const char *why;
+    return form_parse(s, strlen(s), &why);
+}
+
+static void decodes_percent_and_plus(void **state)
+{
+    (void)state;
+    char *s = form_decode("a%20b+c%2B", 10, 1);
+    assert_string_equal(s, "a b c+");
+    free(s);
+    s = form_decode("a+b", 3, 0);
+    assert_string_equal(s, "a+b");
+    free(s);
+}
+
+static void rejects_bad_encoding(void **state)
+{
+    (void)state;
+    assert_null(form_decode("%zz", 3, 1));
+    assert_null(form_decode("%4", 2, 1));
+    assert_null(form_decode("%00", 3, 1)); /* embedded NUL */
+    assert_null(parse("a=%ff%fe"));        /* not UTF-8 */
+}
+
+static void flat_and_nested_fields(void **state)
+{
+    (void)state;
+    json_t *v = parse("name=Acme+GmbH&company[city]=Wien&company[country]=AT&empty=");
+    assert_non_null(v);
+    assert_string_equal(json_string_value(json_object_get(v, "name")), "Acme GmbH");
+    json_t *c = json_object_get(v, "company");
+    assert_string_equal(json_string_value(json_object_get(c, "city")), "Wien");
+    assert_string_equal(json_string_value(json_object_get(c, "country")), "AT");
+    assert_string_equal(json_string_value(json_object_get(v, "empty")), "");
+    json_decref(v);
+}
+
+static void repeated_keys_become_lists(void **state)
+{
+    (void)state;
+    json_t *v = parse("roles=admin&roles=billing&x[]=1");
+    json_t *roles = json_object_get(v, "roles");
+    assert_true(json_is_array(roles));
+    assert_int_equal(json_array_size(roles), 2);
+    assert_string_equal(json_string_value(json_array_get(roles, 1)), "billing");
+    assert_true(json_is_array(json_object_get(v, "x")));
+    json_decref(v);
+}
+
+static void conflicting_shapes_fail(void **state)
+{
+    (void)state;
+    assert_null(parse("a=1&a[b]=2"));
+    assert_null(parse("a[b]=1&a=2"));
+    assert_null(parse("=x"));
+    assert_null(parse("a[b=1"));
+    assert_null(parse("a[]x=1"));
+}
+
+static void injection_text_is_just_text(void **state)
+{
+    (void)state;
+    json_t *v = parse("uid=%2A%29%28uid%3D%2A");
+    assert_string_equal(json_string_value(json_object_get(v, "uid")), "*)(uid=*");
+    json_decref(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(decodes_percent_and_plus), cmocka_unit_test(rejects_bad_encoding),
+        cmocka_unit_test(flat_and_nested_fields),   cmocka_unit_test(repeated_keys_become_lists),
+        cmocka_unit_test(conflicting_shapes_fail),  cmocka_unit_test(injection_text_is_just_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

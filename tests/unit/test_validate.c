@@ -1,0 +1,118 @@
+/* Unit tests: field validation, ids, base64url. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+
+static void countries(void **state)
+{
+    (void)state;
+    assert_null(validate_country("AT"));
+    assert_null(validate_country("DE"));
+    assert_non_null(validate_country("at"));
+    assert_non_null(validate_country("Austria"));
+    assert_non_null(validate_country("XX"));
+    assert_non_null(validate_country(""));
+}
+
+static void vat_ids_by_country(void **state)
+{
+    (void)state;
+    assert_null(validate_vat_id("AT", "ATU12345678"));
+    assert_null(validate_vat_id("AT", "atu 1234-5678"));
+    assert_non_null(validate_vat_id("AT", "AT12345678"));
+    assert_null(validate_vat_id("DE", "DE123456789"));
+    assert_non_null(validate_vat_id("DE", "DE12345678"));
+    assert_null(validate_vat_id("GR", "EL123456789"));
+    assert_null(validate_vat_id("NL", "NL123456789B01"));
+    assert_null(validate_vat_id("SE", "SE123456789001"));
+    assert_non_null(validate_vat_id("SE", "SE123456789002"));
+    assert_null(validate_vat_id("US", "123456789"));
+    assert_non_null(validate_vat_id("US", "12-34_56"));
+    assert_non_null(validate_vat_id("AT", ""));
+}
+
+static void emails(void **state)
+{
+    (void)state;
+    assert_null(validate_email("carla@example.org"));
+    assert_non_null(validate_email("carla"));
+    assert_non_null(validate_email("carla@localhost"));
+    assert_non_null(validate_email("a b@example.org"));
+    assert_non_null(validate_email("a@b@example.org"));
+    assert_non_null(validate_email("a@example..org"));
+    assert_non_null(validate_email("a@example.org\r\nBcc: x@y.z"));
+}
+
+static void uids(void **state)
+{
+    (void)state;
+    assert_null(validate_uid("paul"));
+    assert_null(validate_uid("p.smith-2_x"));
+    assert_non_null(validate_uid("*)(uid=*"));
+    assert_non_null(validate_uid("-paul"));
+    assert_non_null(validate_uid(""));
+    assert_non_null(validate_uid("a,ou=people"));
+}
+
+static void text_and_keys(void **state)
+{
+    (void)state;
+    assert_null(validate_text("Acme", 10));
+    assert_non_null(validate_text("", 10));
+    assert_non_null(validate_text("12345678901", 10));
+    assert_non_null(validate_text("a\nb", 10));
+    assert_null(validate_idempotency_key("form-3f2a"));
+    assert_non_null(validate_idempotency_key("with space"));
+    assert_non_null(validate_idempotency_key(""));
+}
+
+static void ids(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_id("42"), 42);
+    assert_int_equal(parse_id("0"), 0);
+    assert_int_equal(parse_id("007"), 0);
+    assert_int_equal(parse_id("-1"), 0);
+    assert_int_equal(parse_id("1e3"), 0);
+    assert_int_equal(parse_id("99999999999999999999"), 0);
+    assert_int_equal(parse_id(NULL), 0);
+}
+
+static void base64url_round_trip(void **state)
+{
+    (void)state;
+    const char *samples[] = {"", "a", "ab", "abc", "{\"s\":0,\"id\":17}"};
+    for (size_t i = 0; i < 5; i++) {
+        char *enc = base64url_encode((const unsigned char *)samples[i], strlen(samples[i]));
+        assert_null(strchr(enc, '='));
+        size_t len;
+        char *dec = base64url_decode(enc, &len);
+        assert_non_null(dec);
+        assert_int_equal(len, strlen(samples[i]));
+        assert_memory_equal(dec, samples[i], len);
+        free(enc);
+        free(dec);
+    }
+    size_t len;
+    assert_null(base64url_decode("a$b=", &len));
+    assert_null(base64url_decode("abcde", &len));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(countries),
+        cmocka_unit_test(vat_ids_by_country),
+        cmocka_unit_test(emails),
+        cmocka_unit_test(uids),
+        cmocka_unit_test(text_and_keys),
+        cmocka_unit_test(ids),
+        cmocka_unit_test(base64url_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
