@@ -186,8 +186,11 @@ static void read_company(struct request *req, json_t *obj, struct company *c, un
         if (json_object_get(obj, company_fields[i]))
             *have |= 1u << i;
         c->v[i] = body_str(req, obj, "company", company_fields[i], 0, company_max[i] + 30);
-        if (c->v[i] && strlen(c->v[i]) > company_max[i])
-            res_field_error(req, i == 4 ? "company.country" : "company.name", "is too long");
+        if (c->v[i] && strlen(c->v[i]) > company_max[i]) {
+            char f[32];
+            snprintf(f, sizeof(f), "company.%s", company_fields[i]);
+            res_field_error(req, f, "is too long");
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 
 static void refuse(struct request *req, const char *why)
 {
-    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\", charset=\"UTF-8\"");
+    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
     res_problem(req, 401, "unauthenticated", "%s", why);
 }
 

@@ -31,7 +31,7 @@ unsigned long long operator_account_id(struct request *req)
 
 static void unauthenticated(struct request *req, const char *why)
 {
-    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\", charset=\"UTF-8\"");
+    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
     res_problem(req, 401, "unauthenticated", "%s", why);
 }
 

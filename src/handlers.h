@@ -11,6 +11,8 @@
 /* service.c */
 void service_health(struct request *req);
 void service_ready(struct request *req);
+/* metrics.c */
+void service_metrics(struct request *req);
 /* auth.c */
 void auth_check(struct request *req);
 void me_get(struct request *req);

@@ -12,6 +12,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/health", service_health, ROUTE_PUBLIC},
     {"GET", "/api/v1/ready", service_ready, ROUTE_PUBLIC},
     {"GET", "/api/v1/auth", auth_check, ROUTE_PUBLIC},
+    {"GET", "/metrics", service_metrics, ROUTE_PUBLIC},
     {"GET", "/api/v1/me", me_get, ROUTE_IDENTITY},
     {"POST", "/api/v1/accounts", accounts_create, ROUTE_IDENTITY},
     {"GET", "/api/v1/accounts", accounts_list, ROUTE_IDENTITY},
@@ -53,6 +54,8 @@ static void redirect_to_return(struct request *req)
 {
     if (!req->return_to || req->res.status < 200 || req->res.status > 299)
         return;
+    /* The redirect replaces the answer, headers (Location, ETag) included. */
+    buf_reset(&req->res.headers);
     res_header(req, "Location", req->return_to);
     res_empty(req, 303);
 }

@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "metrics.h"
 #include "routes.h"
 #include "sql_store.h"
 
@@ -68,9 +69,25 @@ static void log_request(const struct request *req)
     buf_adds(&line, " path=\"");
     buf_add_logsafe(&line, req->path ? req->path : "-");
     buf_printf(&line, "\" status=%d dur_ms=%.3f uid=", req->res.status, ms);
-    buf_add_logsafe(&line, req->caller.uid ? req->caller.uid : "-");
+    /* The resolved person, else whatever nginx named (it may be unknown). */
+    const char *uid = req->caller.uid ? req->caller.uid : request_param(req, "REMOTE_USER");
+    buf_add_logsafe(&line, uid && *uid ? uid : "-");
     log_line(line.data, line.len);
     buf_free(&line);
+    metrics_count_request(req->res.status, ms);
+}
+
+static int identity_param_repeated(char **envp)
+{
+    static const char *const names[] = {"REMOTE_USER=", "ACCOUNTD_AUTH_STATUS="};
+    for (size_t n = 0; n < 2; n++) {
+        int count = 0;
+        for (char **e = envp; e && *e; e++)
+            count += strncmp(*e, names[n], strlen(names[n])) == 0;
+        if (count > 1)
+            return 1;
+    }
+    return 0;
 }
 
 static void serve_one(const struct config *cfg, struct session *session, FCGX_Request *fr)
@@ -83,7 +100,15 @@ static void serve_one(const struct config *cfg, struct session *session, FCGX_Re
     req.param = fcgx_param;
     req.param_ctx = fr;
     set_request_id(&req);
-    routes_handle(&req, fcgx_read, fr->in);
+    if (identity_param_repeated(fr->envp)) {
+        /* FCGX_GetParam returns the first of two values: a proxy that sends
+         * two could let a client's value win. Refuse instead of guessing. */
+        log_error("the web server passed REMOTE_USER or ACCOUNTD_AUTH_STATUS twice: fix its "
+                  "fastcgi_param lines (see nginx/accountd.conf)");
+        res_problem(&req, 500, "internal", "the web server is misconfigured");
+    } else {
+        routes_handle(&req, fcgx_read, fr->in);
+    }
     if (!req.res.status)
         res_problem(&req, 500, "internal", "the handler gave no answer");
     struct buf out = BUF_INIT;

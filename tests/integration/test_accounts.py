@@ -1,0 +1,558 @@
+"""Accounts: create (SQL row + LDAP role groups + audit), the partner's
+overview list, the joined account view with ETag, PATCH with If-Match,
+validation, close, and who may see and do what."""
+import pytest
+
+import support as S
+from conftest import company
+
+
+# ------------------------------------------------------------------ create
+
+def test_operator_creates_partner(api, make_account, ldap_admin, sql, operator_id, person):
+    olivia = person("olivia")
+    acc = make_account("olivia", "partner", operator_id)
+    assert acc.body.get("name") in (None, acc.name)
+
+    # LDAP: the account entry, its four role groups, the creator is admin.
+    assert S.ldap_entry(ldap_admin, S.account_dn(acc.id)) is not None
+    for role in S.ROLES:
+        entry = S.ldap_entry(ldap_admin, S.role_dn(acc.id, role), ["objectClass", "accountdAccountId"])
+        assert entry is not None, f"role group {role} missing"
+        assert "accountdrolegroup" in {c.lower() for c in entry["objectclass"]}
+        assert [str(v) for v in entry["accountdaccountid"]] == [acc.id]
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(olivia.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, olivia) == {"admin"}
+
+    # SQL: the row, finished saga, and an audit row by the creator.
+    row = sql.account(acc.id)
+    assert row is not None
+    assert (row["kind"], row["name"], row["status"], row["ldap_state"]) == ("partner", acc.name, "active", "done")
+    assert str(row["parent_id"]) == operator_id
+    assert row["created_by"] == "olivia"
+    assert row["company_city"] == "Wien" and row["company_country"] == "AT"
+    audit = sql.audit(acc.id)
+    assert audit, "no audit row for the new account"
+    assert any(a["uid"] == "olivia" for a in audit), audit
+
+
+def test_partner_admin_creates_customer_and_is_its_admin(api, make_tenant, make_account, ldap_admin, sql):
+    t = make_tenant()
+    assert "admin" in S.roles_in_ldap(ldap_admin, t.account.id, t.admin)
+    child = make_account(t.admin, "customer", t.account.id)
+    assert S.group_members(ldap_admin, child.id, "admin") == {S.norm_dn(t.admin.dn)}
+    row = sql.account(child.id)
+    assert str(row["parent_id"]) == t.account.id
+    assert row["created_by"] == t.admin.uid
+    assert row["ldap_state"] == "done"
+    me = S.expect(api(t.admin).get("/api/v1/me"), 200)
+    mine = {a["id"]: a for a in me["accounts"]}
+    assert mine[child.id]["roles"] == ["admin"]
+    assert mine[child.id]["kind"] == "customer"
+
+
+def test_partner_may_create_sub_partner(make_tenant, make_account, sql):
+    t = make_tenant()
+    sub = make_account(t.admin, "partner", t.account.id)
+    assert sql.account(sub.id)["kind"] == "partner"
+
+
+def test_staged_account(api, make_tenant, make_account, sql):
+    t = make_tenant()
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["status"] == "staged"
+
+
+# ------------------------------------------------------------------ validation
+
+def _post_rejected(api, sql, caller, body, status, *fields, slug=None):
+    """POST body as caller, assert the problem, and that no row was written."""
+    total = sql.count_accounts()
+    mine = sql.count_accounts(created_by=caller.uid)
+    r = api(caller).post("/api/v1/accounts", json=body)
+    if status == 422:
+        S.expect_field_errors(r, *fields)
+    else:
+        S.expect_problem(r, status, slug)
+    assert sql.count_accounts(created_by=caller.uid) == mine
+    assert sql.count_accounts() == total
+    if isinstance(body.get("name"), str):
+        assert sql.count_accounts(name=body["name"]) == 0
+    return r
+
+
+def _body(parent_id, **over):
+    name = S.unique("it-bad-")
+    body = {"kind": "customer", "name": name, "parent_id": parent_id, "company": company(name)}
+    body.update(over)
+    return body
+
+
+def test_bad_kind_is_422(api, sql, make_tenant):
+    t = make_tenant()
+    _post_rejected(api, sql, t.admin, _body(t.account.id, kind="galaxy"), 422, "kind")
+
+
+def test_operator_kind_is_never_created(api, sql, operator_id, person):
+    _post_rejected(api, sql, person("olivia"), _body(operator_id, kind="operator"), 422, "kind")
+
+
+def test_missing_name_is_422(api, sql, make_tenant):
+    t = make_tenant()
+    body = _body(t.account.id)
+    del body["name"]
+    _post_rejected(api, sql, t.admin, body, 422, "name")
+
+
+def test_country_must_be_iso_code(api, sql, make_tenant):
+    t = make_tenant()
+    body = _body(t.account.id)
+    body["company"]["country"] = "Austria"
+    _post_rejected(api, sql, t.admin, body, 422, "country")
+
+
+def test_unknown_field_is_422(api, sql, make_tenant):
+    t = make_tenant()
+    _post_rejected(api, sql, t.admin, _body(t.account.id, colour="blue"), 422, "colour")
+
+
+def test_unknown_company_field_is_422(api, sql, make_tenant):
+    t = make_tenant()
+    body = _body(t.account.id)
+    body["company"]["shoe_size"] = "42"
+    _post_rejected(api, sql, t.admin, body, 422, "shoe_size")
+
+
+def test_customer_cannot_have_children(api, sql, make_tenant, make_account):
+    t = make_tenant()
+    customer = make_account(t.admin, "customer", t.account.id)
+    r = _post_rejected(api, sql, t.admin, _body(customer.id), 422)
+    assert r.json()["errors"]
+
+
+def test_parent_visible_but_not_admin_is_403(api, sql, make_tenant, make_person, set_roles):
+    t = make_tenant()
+    m = make_person()
+    set_roles(t.admin, t.account.id, m, ["member"])
+    _post_rejected(api, sql, m, _body(t.account.id), 403, slug="forbidden")
+
+
+def test_partner_admin_not_member_of_child_cannot_create_under_it(api, sql, make_tenant, make_account,
+                                                                 make_person, set_roles):
+    t = make_tenant()
+    other_admin = make_person()
+    set_roles(t.admin, t.account.id, other_admin, ["admin"])
+    child = make_account(t.admin, "partner", t.account.id)
+    _post_rejected(api, sql, other_admin, _body(child.id), 403, slug="forbidden")
+
+
+def test_parent_of_another_tenant_is_404(api, sql, make_tenant):
+    mine, theirs = make_tenant(), make_tenant()
+    _post_rejected(api, sql, theirs.admin, _body(mine.account.id), 404, slug="not-found")
+
+
+def test_only_operators_omit_parent(api, sql, make_tenant):
+    t = make_tenant()
+    body = _body(None, kind="partner")
+    del body["parent_id"]
+    total = sql.count_accounts()
+    r = api(t.admin).post("/api/v1/accounts", json=body)
+    assert r.status_code in (403, 422), S.describe(r)
+    S.expect_problem(r, r.status_code)
+    assert sql.count_accounts() == total
+
+
+# ------------------------------------------------------------------ overview list
+
+@pytest.fixture
+def partner_with_children(make_tenant, make_account):
+    t = make_tenant()
+    children = [make_account(t.admin, "customer", t.account.id, name=S.unique(f"it-child{i}-"))
+                for i in range(3)]
+    return t, children
+
+
+def test_partner_lists_its_children(api, partner_with_children):
+    t, children = partner_with_children
+    r = api(t.admin).get("/api/v1/accounts", params={"parent_id": t.account.id})
+    body = S.expect(r, 200)
+    rows = {item["id"]: item for item in body["items"]}
+    assert set(rows) == {c.id for c in children}
+    for c in children:
+        item = rows[c.id]
+        assert item["name"] == c.name
+        assert item["kind"] == "customer"
+        assert item["status"] == "active"
+        assert item["member_count"] == 1
+        assert item["properties"] == {}
+    assert not body.get("next_cursor")
+
+
+def test_overview_pages_with_cursor(api, partner_with_children):
+    t, children = partner_with_children
+    s = api(t.admin)
+    seen, cursor = [], None
+    for _ in range(len(children) + 2):
+        params = {"parent_id": t.account.id, "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        body = S.expect(s.get("/api/v1/accounts", params=params), 200)
+        assert len(body["items"]) <= 1, body
+        seen += [item["id"] for item in body["items"]]
+        cursor = body.get("next_cursor")
+        if not cursor:
+            break
+    else:
+        pytest.fail(f"paging did not end: {seen}")
+    assert len(seen) == len(set(seen)), f"duplicates: {seen}"
+    assert set(seen) == {c.id for c in children}
+
+
+def test_overview_sorts_by_name_and_id(api, partner_with_children):
+    t, children = partner_with_children
+    s = api(t.admin)
+    by_name = S.expect(s.get("/api/v1/accounts", params={"parent_id": t.account.id, "sort": "-name"}), 200)
+    assert [i["name"] for i in by_name["items"]] == sorted((c.name for c in children), reverse=True)
+    by_id = S.expect(s.get("/api/v1/accounts", params={"parent_id": t.account.id, "sort": "-id"}), 200)
+    assert [i["id"] for i in by_id["items"]] == sorted((c.id for c in children), key=int, reverse=True)
+
+
+def test_overview_for_service_provider_of_parent(api, partner_with_children, make_person, set_roles):
+    t, children = partner_with_children
+    sp = make_person()
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    body = S.expect(api(sp).get("/api/v1/accounts", params={"parent_id": t.account.id}), 200)
+    assert {i["id"] for i in body["items"]} == {c.id for c in children}
+
+
+def test_overview_refused_to_plain_member_of_parent(api, partner_with_children, make_person, set_roles):
+    t, _ = partner_with_children
+    m = make_person()
+    set_roles(t.admin, t.account.id, m, ["member"])
+    S.expect_problem(api(m).get("/api/v1/accounts", params={"parent_id": t.account.id}), 403, "forbidden")
+
+
+def test_partner_admin_sees_rows_but_may_not_enter_child(api, partner_with_children, make_person, set_roles):
+    t, children = partner_with_children
+    other_admin = make_person()
+    set_roles(t.admin, t.account.id, other_admin, ["admin"])
+    s = api(other_admin)
+    body = S.expect(s.get("/api/v1/accounts", params={"parent_id": t.account.id}), 200)
+    assert {i["id"] for i in body["items"]} == {c.id for c in children}
+    child = children[0].id
+    S.expect_problem(s.get(f"/api/v1/accounts/{child}"), 403, "forbidden")
+    S.expect_problem(s.get(f"/api/v1/accounts/{child}/members"), 403, "forbidden")
+
+
+def test_other_tenant_sees_nothing(api, partner_with_children, make_tenant):
+    t, children = partner_with_children
+    stranger = make_tenant().admin
+    s = api(stranger)
+    S.expect_problem(s.get(f"/api/v1/accounts/{children[0].id}"), 404, "not-found")
+    S.expect_problem(s.get(f"/api/v1/accounts/{children[0].id}/members"), 404, "not-found")
+    S.expect_problem(s.get(f"/api/v1/accounts/{t.account.id}"), 404, "not-found")
+    S.expect_problem(s.get("/api/v1/accounts", params={"parent_id": t.account.id}), 404, "not-found")
+
+
+def test_missing_and_malformed_ids_are_404(api):
+    s = api("olivia")
+    for account_id in ("999999999999", "99999999999999999999999999", "abc", "-1", "1.5"):
+        S.expect_problem(s.get(f"/api/v1/accounts/{account_id}"), 404, "not-found")
+
+
+# ------------------------------------------------------------------ the account view
+
+def test_account_view_joins_sql_and_ldap(api, make_tenant, make_account, make_person, set_roles, sql):
+    t = make_tenant()
+    acc = make_account(t.admin, "customer", t.account.id)
+    b = make_person()
+    set_roles(t.admin, acc.id, b, ["billing", "member"])
+    r = api(t.admin).get(f"/api/v1/accounts/{acc.id}")
+    body = S.expect(r, 200)
+    assert body["id"] == acc.id
+    assert body["name"] == acc.name
+    assert body["kind"] == "customer"
+    assert body["status"] == "active"
+    assert body["company"]["name"] == acc.name + " GmbH"
+    assert body["company"]["city"] == "Wien"
+    assert body["company"]["country"] == "AT"
+    assert body["company"]["postcode"] == "1010"
+    members = {m["uid"]: m for m in body["members"]}
+    assert set(members) == {t.admin.uid, b.uid}
+    assert members[t.admin.uid]["roles"] == ["admin"]
+    assert sorted(members[b.uid]["roles"]) == ["billing", "member"]
+    assert members[b.uid]["name"] == b.name and members[b.uid]["mail"] == b.mail
+    assert isinstance(body["contacts"], dict)
+    assert body["properties"] == {}
+    assert isinstance(body["notification_recipients"], list)
+    version = sql.account(acc.id)["version"]
+    assert r.headers.get("ETag") == f'"{acc.id}.{version}"', S.describe(r)
+
+
+def test_any_role_may_read_the_account(api, make_tenant, make_account, make_person, set_roles):
+    t = make_tenant()
+    acc = make_account(t.admin, "customer", t.account.id)
+    m = make_person()
+    set_roles(t.admin, acc.id, m, ["member"])
+    assert S.expect(api(m).get(f"/api/v1/accounts/{acc.id}"), 200)["id"] == acc.id
+    items = S.expect(api(m).get(f"/api/v1/accounts/{acc.id}/members"), 200)["items"]
+    assert {i["uid"] for i in items} == {t.admin.uid, m.uid}
+
+
+def test_operator_may_read_any_account(api, make_tenant, make_account):
+    t = make_tenant()
+    acc = make_account(t.admin, "customer", t.account.id)
+    assert S.expect(api("olivia").get(f"/api/v1/accounts/{acc.id}"), 200)["id"] == acc.id
+
+
+# ------------------------------------------------------------------ PATCH
+
+@pytest.fixture
+def customer(make_tenant, make_account):
+    t = make_tenant()
+    return t, make_account(t.admin, "customer", t.account.id)
+
+
+def test_patch_with_current_etag(api, customer, sql):
+    t, acc = customer
+    s = api(t.admin)
+    r = s.get(f"/api/v1/accounts/{acc.id}")
+    S.expect(r, 200)
+    etag = r.headers["ETag"]
+    before = sql.account(acc.id)
+    new_name = S.unique("it-renamed-")
+    r = s.patch(f"/api/v1/accounts/{acc.id}", json={"name": new_name}, headers={"If-Match": etag})
+    body = S.expect(r, 200)
+    assert body["name"] == new_name
+    after = sql.account(acc.id)
+    assert after["name"] == new_name
+    assert after["version"] == before["version"] + 1
+    r2 = s.get(f"/api/v1/accounts/{acc.id}")
+    assert S.expect(r2, 200)["name"] == new_name
+    assert r2.headers["ETag"] != etag
+    assert r2.headers["ETag"] == f'"{acc.id}.{after["version"]}"'
+    if "ETag" in r.headers:
+        assert r.headers["ETag"] == r2.headers["ETag"]
+    changes = [a for a in sql.audit(acc.id)
+               if S.json_contains(a["old_value"], acc.name) and S.json_contains(a["new_value"], new_name)]
+    assert changes, f"no audit row with old and new name: {sql.audit(acc.id)}"
+    assert changes[-1]["uid"] == t.admin.uid
+
+
+def test_patch_company_changes_only_the_fields_sent(api, customer, sql):
+    t, acc = customer
+    before = sql.account(acc.id)
+    body = S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"company": {"city": "Graz"}}), 200)
+    assert body["company"]["city"] == "Graz"
+    after = sql.account(acc.id)
+    assert after["company_city"] == "Graz"
+    assert (after["company_country"], after["company_postcode"], after["company_name"]) == \
+        (before["company_country"], before["company_postcode"], before["company_name"])
+    assert after["version"] == before["version"] + 1
+
+
+def test_patch_with_stale_etag_is_412(api, customer, sql):
+    t, acc = customer
+    s = api(t.admin)
+    stale = s.get(f"/api/v1/accounts/{acc.id}").headers["ETag"]
+    S.expect(s.patch(f"/api/v1/accounts/{acc.id}", json={"name": S.unique("it-first-")},
+                     headers={"If-Match": stale}), 200)
+    before = sql.account(acc.id)
+    audit_before = len(sql.audit(acc.id))
+    r = s.patch(f"/api/v1/accounts/{acc.id}", json={"name": S.unique("it-second-")}, headers={"If-Match": stale})
+    S.expect_problem(r, 412, "precondition-failed")
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"]) == (before["name"], before["version"])
+    assert len(sql.audit(acc.id)) == audit_before
+
+
+def test_membership_change_keeps_etag(api, customer, make_person, set_roles):
+    t, acc = customer
+    s = api(t.admin)
+    etag = s.get(f"/api/v1/accounts/{acc.id}").headers["ETag"]
+    set_roles(t.admin, acc.id, make_person(), ["member"])
+    assert s.get(f"/api/v1/accounts/{acc.id}").headers["ETag"] == etag
+
+
+def test_patch_validation_changes_nothing(api, customer, sql):
+    t, acc = customer
+    before = sql.account(acc.id)
+    r = api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"company": {"country": "Austria"}})
+    S.expect_field_errors(r, "country")
+    assert sql.account(acc.id)["version"] == before["version"]
+    r = api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"kind": "partner"})
+    S.expect_field_errors(r, "kind")
+    after = sql.account(acc.id)
+    assert (after["kind"], after["version"], after["company_country"]) == ("customer", before["version"], "AT")
+
+
+def test_service_provider_may_patch(api, customer, make_person, set_roles, sql):
+    t, acc = customer
+    sp = make_person()
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    new_name = S.unique("it-sp-")
+    S.expect(api(sp).patch(f"/api/v1/accounts/{acc.id}", json={"name": new_name}), 200)
+    assert sql.account(acc.id)["name"] == new_name
+
+
+def test_member_may_not_patch(api, customer, make_person, set_roles, sql):
+    t, acc = customer
+    m = make_person()
+    set_roles(t.admin, acc.id, m, ["member"])
+    S.expect_problem(api(m).patch(f"/api/v1/accounts/{acc.id}", json={"name": "nope"}), 403, "forbidden")
+    assert sql.account(acc.id)["name"] == acc.name
+
+
+def test_billing_may_not_patch(api, customer, make_person, set_roles, sql):
+    t, acc = customer
+    b = make_person()
+    set_roles(t.admin, acc.id, b, ["billing"])
+    S.expect_problem(api(b).patch(f"/api/v1/accounts/{acc.id}", json={"name": "nope"}), 403, "forbidden")
+    assert sql.account(acc.id)["name"] == acc.name
+
+
+def test_other_tenant_patch_is_404(api, customer, make_tenant, sql):
+    _, acc = customer
+    stranger = make_tenant().admin
+    S.expect_problem(api(stranger).patch(f"/api/v1/accounts/{acc.id}", json={"name": "nope"}), 404, "not-found")
+    assert sql.account(acc.id)["name"] == acc.name
+
+
+# ------------------------------------------------------------------ close
+
+def test_admin_closes_account(api, customer, sql):
+    t, acc = customer
+    audit_before = len(sql.audit(acc.id))
+    r = api(t.admin).delete(f"/api/v1/accounts/{acc.id}")
+    S.expect(r, 204)
+    assert r.content == b""
+    row = sql.account(acc.id)
+    assert row["status"] == "closed" and row["closed_at"] is not None
+    assert len(sql.audit(acc.id)) > audit_before
+    assert S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["status"] == "closed"
+
+
+def test_closed_account_refuses_changes(api, customer, make_person, sql):
+    t, acc = customer
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
+    before = sql.account(acc.id)
+    S.expect_problem(api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"name": "after-close"}), 409, "conflict")
+    p = make_person()
+    r = api(t.admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["member"]})
+    S.expect_problem(r, 409, "conflict")
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"], after["status"]) == (before["name"], before["version"], "closed")
+
+
+@pytest.mark.parametrize("role", ["member", "billing", "service-provider"])
+def test_only_admin_closes(api, customer, make_person, set_roles, sql, role):
+    t, acc = customer
+    p = make_person()
+    set_roles(t.admin, acc.id, p, [role])
+    S.expect_problem(api(p).delete(f"/api/v1/accounts/{acc.id}"), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "active"
+
+
+def test_other_tenant_close_is_404(api, customer, make_tenant, sql):
+    _, acc = customer
+    stranger = make_tenant().admin
+    S.expect_problem(api(stranger).delete(f"/api/v1/accounts/{acc.id}"), 404, "not-found")
+    assert sql.account(acc.id)["status"] == "active"
+
+
+# ------------------------------------------------------------------ field values
+
+@pytest.mark.parametrize("bad_name", ["", "x" * 201, 42, ["a", "b"], None])
+def test_bad_name_values_are_422(api, sql, make_tenant, bad_name):
+    t = make_tenant()
+    _post_rejected(api, sql, t.admin, _body(t.account.id, name=bad_name), 422, "name")
+
+
+def test_too_long_company_field_is_422(api, sql, make_tenant):
+    t = make_tenant()
+    body = _body(t.account.id)
+    body["company"]["postcode"] = "1" * 21
+    _post_rejected(api, sql, t.admin, body, 422, "postcode")
+
+
+def test_vat_id_is_checked_against_the_country(api, sql, make_tenant, make_account):
+    t = make_tenant()
+    body = _body(t.account.id)
+    body["company"]["vat_id"] = "DE123456789"
+    _post_rejected(api, sql, t.admin, body, 422, "vat_id")
+    acc = make_account(t.admin, "customer", t.account.id, company=company("Valid VAT GmbH", vat_id="ATU12345678"))
+    assert sql.account(acc.id)["company_vat_id"] == "ATU12345678"
+
+
+def test_bad_boolean_is_422(api, sql, make_tenant):
+    t = make_tenant()
+    _post_rejected(api, sql, t.admin, _body(t.account.id, staged="maybe"), 422, "staged")
+
+
+def test_unicode_and_markup_round_trip(api, sql, make_tenant, make_account):
+    t = make_tenant()
+    name = "M\u00fcller & S\u00f6hne <GmbH> \"quoted\" \u65e5\u672c " + S.unique("")
+    acc = make_account(t.admin, "customer", t.account.id, name=name)
+    assert sql.account(acc.id)["name"] == name
+    assert S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["name"] == name
+    items = S.expect(api(t.admin).get("/api/v1/accounts", params={"parent_id": t.account.id}), 200)["items"]
+    assert [i["name"] for i in items] == [name]
+
+
+# ------------------------------------------------------------------ paging parameters
+
+@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "201"}, {"limit": "ten"},
+                                    {"sort": "status"}, {"cursor": "not-a-cursor"}])
+def test_bad_list_parameters_are_problems(api, make_tenant, params):
+    t = make_tenant()
+    r = api(t.admin).get("/api/v1/accounts", params={"parent_id": t.account.id, **params})
+    assert r.status_code in (400, 422), S.describe(r)
+    S.expect_problem(r, r.status_code)
+
+
+def test_limit_200_is_allowed(api, partner_with_children):
+    t, children = partner_with_children
+    body = S.expect(api(t.admin).get("/api/v1/accounts", params={"parent_id": t.account.id, "limit": 200}), 200)
+    assert {i["id"] for i in body["items"]} == {c.id for c in children}
+
+
+# ------------------------------------------------------------------ more of If-Match
+
+def test_garbage_if_match_is_412(api, customer, sql):
+    t, acc = customer
+    before = sql.account(acc.id)
+    r = api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"name": "nope"}, headers={"If-Match": '"garbage"'})
+    S.expect_problem(r, 412, "precondition-failed")
+    assert sql.account(acc.id)["version"] == before["version"]
+
+
+def test_concurrent_patches_with_one_etag_only_one_wins(api, customer, sql):
+    from concurrent.futures import ThreadPoolExecutor
+    t, acc = customer
+    etag = api(t.admin).get(f"/api/v1/accounts/{acc.id}").headers["ETag"]
+    version = sql.account(acc.id)["version"]
+    names = [S.unique(f"it-race{i}-") for i in range(4)]
+
+    def patch(name):
+        return api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"name": name}, headers={"If-Match": etag})
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        results = list(pool.map(patch, names))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200] + [412] * (len(names) - 1), [S.describe(r) for r in results]
+    winner = next(n for n, r in zip(names, results) if r.status_code == 200)
+    row = sql.account(acc.id)
+    assert (row["name"], row["version"]) == (winner, version + 1)
+
+
+# ------------------------------------------------------------------ operators
+
+def test_operator_may_manage_any_account(api, customer, make_person, ldap_admin, sql):
+    _, acc = customer
+    p = make_person()
+    S.expect(api("olivia").put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["billing"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+    new_name = S.unique("it-op-")
+    S.expect(api("olivia").patch(f"/api/v1/accounts/{acc.id}", json={"name": new_name}), 200)
+    assert sql.account(acc.id)["name"] == new_name

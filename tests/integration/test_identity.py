@@ -1,0 +1,141 @@
+"""Identity: HTTP Basic through nginx's auth_request, /api/v1/auth, /api/v1/me,
+and that nothing but REMOTE_USER decides who the caller is."""
+import base64
+import os
+
+import support as S
+
+SPOOF_HEADERS = {
+    "Remote-User": "olivia",
+    "X-Remote-User": "olivia",
+    "X-Accountd-User": "olivia",
+    "X-Forwarded-User": "olivia",
+}
+
+
+def assert_unauthenticated(r):
+    S.expect_problem(r, 401, "unauthenticated")
+    assert_basic_challenge(r)
+
+
+def assert_basic_challenge(r):
+    """docs/api.md: `WWW-Authenticate: Basic realm="accountd"`; RFC 7617
+    allows a charset parameter next to the realm. Exactly one challenge."""
+    challenge = r.headers.get("WWW-Authenticate", "")
+    assert challenge.startswith('Basic realm="accountd"'), S.describe(r)
+    assert challenge.lower().count("basic") == 1, S.describe(r)
+    rest = challenge[len('Basic realm="accountd"'):]
+    assert rest in ("", ', charset="UTF-8"'), S.describe(r)
+
+
+def test_me_of_operator_admin(api, person, operator_id):
+    olivia = person("olivia")
+    body = S.expect(api("olivia").get("/api/v1/me"), 200)
+    assert body["uid"] == "olivia"
+    assert body["name"] == olivia.name
+    assert body["mail"] == olivia.mail
+    mine = {a["id"]: a for a in body["accounts"]}
+    assert mine[operator_id]["kind"] == "operator"
+    assert "admin" in mine[operator_id]["roles"]
+    assert isinstance(mine[operator_id]["name"], str) and mine[operator_id]["name"]
+
+
+def test_me_of_a_fresh_person_has_no_accounts(api, make_person):
+    p = make_person()
+    body = S.expect(api(p).get("/api/v1/me"), 200)
+    assert body["uid"] == p.uid
+    assert body["name"] == p.name
+    assert body["mail"] == p.mail
+    assert body["accounts"] == []
+
+
+def test_me_lists_accounts_with_their_roles(api, make_tenant, make_person, set_roles):
+    t = make_tenant()
+    p = make_person()
+    set_roles(t.admin, t.account.id, p, ["billing", "member"])
+    body = S.expect(api(p).get("/api/v1/me"), 200)
+    assert [a["id"] for a in body["accounts"]] == [t.account.id]
+    entry = body["accounts"][0]
+    assert entry["name"] == t.account.name
+    assert entry["kind"] == "partner"
+    assert sorted(entry["roles"]) == ["billing", "member"]
+
+
+def test_no_credentials_is_401_with_challenge(anon):
+    assert_unauthenticated(anon.get("/api/v1/me"))
+
+
+def test_wrong_password_is_401(api, make_person):
+    p = make_person()
+    assert_unauthenticated(api(p, password=p.password + "x").get("/api/v1/me"))
+
+
+def test_empty_password_is_401(api, make_person):
+    p = make_person()
+    assert_unauthenticated(api(p, password="").get("/api/v1/me"))
+
+
+def test_unknown_user_is_401(api):
+    assert_unauthenticated(api(S.unique("nobody"), password="whatever").get("/api/v1/me"))
+
+
+def test_filter_characters_in_user_name_are_401(api):
+    # '*' would match every person if the filter value were not escaped.
+    assert_unauthenticated(api("*", password=os.environ.get("DEMO_PASSWORD", "x")).get("/api/v1/me"))
+
+
+def test_auth_endpoint_checks_basic_and_names_the_user(api, make_person):
+    p = make_person()
+    r = api(p).get("/api/v1/auth")
+    S.expect(r, 200)
+    assert r.headers.get("X-Accountd-User") == p.uid, S.describe(r)
+
+
+def test_auth_endpoint_rejects_a_wrong_password(api, make_person):
+    p = make_person()
+    r = api(p, password="not-" + p.password).get("/api/v1/auth")
+    assert r.status_code == 401, S.describe(r)
+    assert_basic_challenge(r)
+    assert "X-Accountd-User" not in r.headers, S.describe(r)
+
+
+def test_auth_endpoint_ignores_client_identity_headers(api):
+    r = api("eve").get("/api/v1/auth", headers=SPOOF_HEADERS)
+    S.expect(r, 200)
+    assert r.headers.get("X-Accountd-User") == "eve", S.describe(r)
+
+
+def test_identity_headers_without_basic_are_401(anon):
+    assert_unauthenticated(anon.get("/api/v1/me", headers=SPOOF_HEADERS))
+
+
+def test_identity_headers_with_bad_basic_are_401(api):
+    assert_unauthenticated(api("eve", password="wrong-password").get("/api/v1/me", headers=SPOOF_HEADERS))
+
+
+def test_identity_headers_do_not_override_basic(api):
+    body = S.expect(api("eve").get("/api/v1/me", headers=SPOOF_HEADERS), 200)
+    assert body["uid"] == "eve"
+    assert all(a["kind"] != "operator" for a in body["accounts"]), body
+
+
+def test_identity_headers_do_not_grant_access(api, operator_id):
+    # eve has no role anywhere: the operator account is not hers to see.
+    r = api("eve").get(f"/api/v1/accounts/{operator_id}", headers=SPOOF_HEADERS)
+    S.expect_problem(r, 404, "not-found")
+
+
+def test_passwords_never_reach_the_log(api, make_person):
+    p = make_person()
+    wrong = "wrong-" + p.password[3:]
+    S.expect(api(p).get("/api/v1/me"), 200)
+    assert api(p, password=wrong).get("/api/v1/me").status_code == 401
+    S.expect(api(p).get("/api/v1/auth"), 200)
+    log_path = os.environ.get("ACCOUNTD_LOG")
+    assert log_path and os.path.exists(log_path), f"ACCOUNTD_LOG {log_path!r} missing"
+    with open(log_path, "rb") as f:
+        log = f.read()
+    assert log.strip(), "accountd's log is empty: nothing to check"
+    for secret in (p.password, wrong):
+        assert secret.encode() not in log
+        assert base64.b64encode(f"{p.uid}:{secret}".encode()) not in log

@@ -1,0 +1,278 @@
+"""People and roles of an account: the LDAP role groups behind
+GET/PUT/DELETE /api/v1/accounts/{id}/members/{uid}, changes made directly in
+LDAP, who may change whom, the last admin, and escaping of uids."""
+import os
+
+import ldap3
+import pytest
+
+import support as S
+
+
+@pytest.fixture
+def customer(make_tenant, make_account):
+    """A fresh customer account whose only admin is its creator."""
+    t = make_tenant()
+    return t.admin, make_account(t.admin, "customer", t.account.id)
+
+
+def me_roles(api, who, account_id):
+    """The roles /api/v1/me lists for the account, or None if not listed."""
+    body = S.expect(api(who).get("/api/v1/me"), 200)
+    for a in body["accounts"]:
+        if a["id"] == account_id:
+            return set(a["roles"])
+    return None
+
+
+# ------------------------------------------------------------------ LDAP edits by administrators
+
+def test_role_added_in_ldap_shows_in_me(api, customer, make_person, ldap_admin):
+    _, acc = customer
+    p = make_person()
+    assert me_roles(api, p, acc.id) is None
+    ok = ldap_admin.modify(S.role_dn(acc.id, "billing"), {"member": [(ldap3.MODIFY_ADD, [p.dn])]})
+    assert ok, ldap_admin.result
+    roles = S.wait_until(lambda: me_roles(api, p, acc.id))
+    assert roles == {"billing"}
+    ok = ldap_admin.modify(S.role_dn(acc.id, "billing"), {"member": [(ldap3.MODIFY_DELETE, [p.dn])]})
+    assert ok, ldap_admin.result
+    gone = S.wait_until(lambda: me_roles(api, p, acc.id) is None)
+    assert gone, "the account is still listed after the LDAP administrator removed the role"
+
+
+def test_admin_added_in_ldap_may_act_at_once(api, customer, make_person, ldap_admin, sql):
+    _, acc = customer
+    p = make_person()
+    S.expect_problem(api(p).patch(f"/api/v1/accounts/{acc.id}", json={"name": "x"}), 404, "not-found")
+    ok = ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_ADD, [p.dn])]})
+    assert ok, ldap_admin.result
+    new_name = S.unique("it-ldapadmin-")
+    r = S.wait_until(lambda: (lambda r: r if r.status_code == 200 else None)(
+        api(p).patch(f"/api/v1/accounts/{acc.id}", json={"name": new_name})))
+    assert r is not None, "admin added in LDAP could not PATCH within 5 s"
+    assert sql.account(acc.id)["name"] == new_name
+
+
+# ------------------------------------------------------------------ PUT
+
+def test_admin_sets_roles(api, customer, make_person, ldap_admin, sql):
+    admin, acc = customer
+    p = make_person()
+    audit_before = len(sql.audit(acc.id))
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["admin", "billing"]})
+    S.expect(r, 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"admin", "billing"}
+    assert me_roles(api, p, acc.id) == {"admin", "billing"}
+    assert len(sql.audit(acc.id)) > audit_before, "changing roles wrote no audit row"
+    # Setting roles replaces them.
+    S.expect(api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["member"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+    # The creator's admin role is untouched.
+    assert S.roles_in_ldap(ldap_admin, acc.id, admin) == {"admin"}
+
+
+def test_members_list(api, customer, make_person, set_roles):
+    admin, acc = customer
+    p = make_person()
+    set_roles(admin, acc.id, p, ["service-provider", "billing"])
+    body = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}/members"), 200)
+    items = {i["uid"]: i for i in body["items"]}
+    assert set(items) == {admin.uid, p.uid}
+    assert sorted(items[p.uid]["roles"]) == ["billing", "service-provider"]
+    assert items[p.uid]["name"] == p.name and items[p.uid]["mail"] == p.mail
+    assert items[admin.uid]["roles"] == ["admin"]
+
+
+def test_unknown_role_is_422(api, customer, make_person, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["member", "wizard"]})
+    S.expect_field_errors(r, "roles")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+
+
+def test_roles_must_be_a_list(api, customer, make_person, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": "admin"})
+    assert r.status_code in (400, 422), S.describe(r)
+    S.expect_problem(r, r.status_code)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+
+
+def test_put_for_unknown_person_is_404(api, customer, ldap_admin):
+    admin, acc = customer
+    before = S.group_members(ldap_admin, acc.id, "member")
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{S.unique('ghost')}", json={"roles": ["member"]})
+    S.expect_problem(r, 404, "not-found")
+    assert S.group_members(ldap_admin, acc.id, "member") == before
+
+
+@pytest.mark.parametrize("role", ["member", "billing"])
+def test_non_admin_roles_may_not_edit_people(api, customer, make_person, set_roles, ldap_admin, role):
+    admin, acc = customer
+    p, q = make_person(), make_person()
+    set_roles(admin, acc.id, p, [role])
+    r = api(p).put(f"/api/v1/accounts/{acc.id}/members/{q.uid}", json={"roles": ["member"]})
+    S.expect_problem(r, 403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, q) == set()
+    S.expect_problem(api(p).delete(f"/api/v1/accounts/{acc.id}/members/{admin.uid}"), 403, "forbidden")
+    assert "admin" in S.roles_in_ldap(ldap_admin, acc.id, admin)
+
+
+def test_service_provider_manages_non_admins_only(api, customer, make_person, set_roles, ldap_admin):
+    admin, acc = customer
+    sp, p = make_person(), make_person()
+    set_roles(admin, acc.id, sp, ["service-provider"])
+    s = api(sp)
+    S.expect(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["billing"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+    # Not the admin role, not for anyone.
+    S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["admin"]}),
+                     403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+    S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{sp.uid}", json={"roles": ["admin"]}),
+                     403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, sp) == {"service-provider"}
+    # Not the people who are admins.
+    S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{admin.uid}", json={"roles": ["member"]}),
+                     403, "forbidden")
+    S.expect_problem(s.delete(f"/api/v1/accounts/{acc.id}/members/{admin.uid}"), 403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, admin) == {"admin"}
+    # Removing a non-admin is fine.
+    S.expect(s.delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}"), 204)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+
+
+def test_other_tenant_may_not_touch_members(api, customer, make_tenant, make_person, set_roles, ldap_admin):
+    admin, acc = customer
+    stranger = make_tenant().admin
+    p = make_person()
+    set_roles(admin, acc.id, p, ["member"])
+    s = api(stranger)
+    S.expect_problem(s.get(f"/api/v1/accounts/{acc.id}/members"), 404, "not-found")
+    S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{stranger.uid}", json={"roles": ["admin"]}),
+                     404, "not-found")
+    S.expect_problem(s.delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}"), 404, "not-found")
+    assert S.roles_in_ldap(ldap_admin, acc.id, stranger) == set()
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+
+
+# ------------------------------------------------------------------ DELETE
+
+def test_delete_member_removes_every_role(api, customer, make_person, set_roles, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    set_roles(admin, acc.id, p, list(S.ROLES))
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set(S.ROLES)
+    r = api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}")
+    S.expect(r, 204)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+    assert me_roles(api, p, acc.id) is None
+
+
+def test_last_admin_cannot_be_removed(api, customer, ldap_admin):
+    admin, acc = customer
+    S.expect_problem(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{admin.uid}"), 409, "last-admin")
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(admin.dn)}
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{admin.uid}", json={"roles": ["billing"]})
+    S.expect_problem(r, 409, "last-admin")
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(admin.dn)}
+    assert S.group_members(ldap_admin, acc.id, "billing") == set()
+
+
+def test_an_admin_may_go_when_another_stays(api, customer, make_person, set_roles, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    set_roles(admin, acc.id, p, ["admin"])
+    S.expect(api(p).delete(f"/api/v1/accounts/{acc.id}/members/{admin.uid}"), 204)
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(p.dn)}
+
+
+def test_delete_of_non_member_is_404(api, customer, make_person):
+    admin, acc = customer
+    p = make_person()
+    S.expect_problem(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}"), 404, "not-found")
+    S.expect_problem(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{S.unique('ghost')}"),
+                     404, "not-found")
+
+
+# ------------------------------------------------------------------ escaping
+
+INJECTIONS = ["*", "*)(uid=*", "olivia)(cn=*", "ol*", "olivia,ou=people", "uid=olivia,ou=people,"
+              + os.environ.get("LDAP_BASE", "dc=example,dc=org"), "olivia\\2a", "x\r\ninjected-log-line"]
+
+
+@pytest.mark.parametrize("uid", INJECTIONS)
+def test_filter_and_dn_characters_in_uid_find_nothing(api, customer, ldap_admin, uid):
+    admin, acc = customer
+    groups = {role: S.group_members(ldap_admin, acc.id, role) for role in S.ROLES}
+    s = api(admin)
+    path = f"/api/v1/accounts/{acc.id}/members/{S.path_quote(uid)}"
+    S.expect_problem(s.put(path, json={"roles": ["member"]}), 404, "not-found")
+    S.expect_problem(s.delete(path), 404, "not-found")
+    assert {role: S.group_members(ldap_admin, acc.id, role) for role in S.ROLES} == groups
+    # The server still answers normally.
+    assert S.expect(s.get("/api/v1/me"), 200)["uid"] == admin.uid
+    assert S.expect(s.get(f"/api/v1/accounts/{acc.id}/members"), 200)["items"]
+    if "\n" in uid:
+        # Control characters are escaped in the log: no forged line.
+        log_path = os.environ.get("ACCOUNTD_LOG")
+        assert log_path and os.path.exists(log_path), f"ACCOUNTD_LOG {log_path!r} missing"
+        with open(log_path, "rb") as f:
+            lines = f.read().split(b"\n")
+        assert not [line for line in lines if line.lstrip(b"\r").startswith(b"injected-log-line")]
+
+
+# ------------------------------------------------------------------ more input checks
+
+def test_unknown_field_in_member_body_is_422(api, customer, make_person, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}",
+                       json={"roles": ["member"], "account_id": "1"})
+    S.expect_field_errors(r, "account_id")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+
+
+def test_form_list_with_brackets(api, customer, make_person, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    r = api(admin).form("POST", f"/api/v1/accounts/{acc.id}/members/{p.uid}",
+                        [("_method", "PUT"), ("roles[]", "billing"), ("roles[]", "service-provider")])
+    S.expect(r, 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing", "service-provider"}
+
+
+def test_empty_role_list_removes_a_non_admin(api, customer, make_person, set_roles, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    set_roles(admin, acc.id, p, ["billing", "member"])
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": []})
+    assert r.status_code in (200, 204), S.describe(r)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+
+
+# ------------------------------------------------------------------ the last admin under concurrency
+
+def test_two_admins_removing_each_other_leave_one(api, make_tenant, make_account, make_person, set_roles,
+                                                  ldap_admin):
+    from concurrent.futures import ThreadPoolExecutor
+    t = make_tenant()
+    for _ in range(3):
+        acc = make_account(t.admin, "customer", t.account.id)
+        other = make_person()
+        set_roles(t.admin, acc.id, other, ["admin"])
+
+        def remove(pair):
+            by, whom = pair
+            return api(by).delete(f"/api/v1/accounts/{acc.id}/members/{whom.uid}")
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(remove, [(t.admin, other), (other, t.admin)]))
+        codes = sorted(r.status_code for r in results)
+        admins = S.group_members(ldap_admin, acc.id, "admin")
+        assert admins, f"both admins removed: {[S.describe(r) for r in results]}"
+        assert len(admins) == 1 and codes.count(204) == 1, [S.describe(r) for r in results]
+        assert all(r.status_code in (204, 403, 404, 409) for r in results), [S.describe(r) for r in results]

@@ -1,0 +1,354 @@
+"""Request handling shared by every endpoint: body parsing and limits, media
+types, HTML forms (nested keys, _method, return_to, foreign fields, repeated
+fields), CSRF by Origin/Referer, and Idempotency-Key."""
+import pytest
+
+import support as S
+from conftest import company
+
+ACCOUNTS = "/api/v1/accounts"
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant()
+
+
+def create_fields(parent_id, name, **extra):
+    """Form fields creating a customer under parent_id."""
+    fields = [("kind", "customer"), ("name", name), ("parent_id", parent_id),
+              ("company[name]", name + " GmbH"), ("company[street]", "Ringstrasse 1"),
+              ("company[postcode]", "1010"), ("company[city]", "Wien"), ("company[country]", "AT")]
+    fields += list(extra.items())
+    return fields
+
+
+def json_body(parent_id, name):
+    return {"kind": "customer", "name": name, "parent_id": parent_id, "company": company(name)}
+
+
+def assert_nothing_created(sql, name):
+    assert sql.count_accounts(name=name) == 0, f"an account named {name} was created"
+
+
+# ------------------------------------------------------------------ bodies
+
+@pytest.mark.parametrize("raw", [b'{"kind": "customer", "name": ', b'{"name": "x",}', b"\xff\xfe{}", b"null"])
+def test_malformed_json_is_400(api, sql, tenant, raw):
+    total = sql.count_accounts()
+    r = api(tenant.admin).post(ACCOUNTS, data=raw, headers={"Content-Type": "application/json"})
+    S.expect_problem(r, 400, "bad-request")
+    assert sql.count_accounts() == total
+
+
+@pytest.mark.parametrize("raw", [b"[]", b'[{"kind": "customer"}]', b'"account"', b"42"])
+def test_json_that_is_not_an_object_is_400(api, sql, tenant, raw):
+    total = sql.count_accounts()
+    r = api(tenant.admin).post(ACCOUNTS, data=raw, headers={"Content-Type": "application/json"})
+    S.expect_problem(r, 400, "bad-request")
+    assert sql.count_accounts() == total
+
+
+def test_json_with_charset_is_accepted(api, sql, tenant):
+    name = S.unique("it-charset-")
+    body = ('{"kind": "customer", "name": "%s", "parent_id": "%s", "company": {"city": "Wien", "country": "AT", '
+            '"name": "M\u00fcller GmbH", "street": "Ringstrasse 1", "postcode": "1010"}}' % (name, tenant.account.id))
+    r = api(tenant.admin).post(ACCOUNTS, data=body.encode("utf-8"),
+                               headers={"Content-Type": "application/json; charset=utf-8"})
+    S.expect(r, 201)
+    row = sql.account(S.location_id(r))
+    assert row["name"] == name and row["company_name"] == "M\u00fcller GmbH"
+
+
+@pytest.mark.parametrize("size", [1_500_000, 3_000_000])
+def test_body_over_the_limit_is_413(api, sql, tenant, size):
+    name = S.unique("it-big-")
+    body = json_body(tenant.account.id, name)
+    body["company"]["street"] = "x" * size
+    total = sql.count_accounts()
+    r = api(tenant.admin).post(ACCOUNTS, json=body)
+    if size <= 2_000_000:
+        S.expect_problem(r, 413, "payload-too-large")
+    else:
+        # nginx may refuse this one itself before accountd sees it.
+        assert r.status_code == 413, S.describe(r)
+    assert sql.count_accounts() == total
+    assert_nothing_created(sql, name)
+    # The connection pool and the server are fine afterwards.
+    S.expect(api(tenant.admin).get("/api/v1/me"), 200)
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/xml", "multipart/form-data; boundary=x"])
+def test_unsupported_media_type_is_415(api, sql, tenant, ctype):
+    name = S.unique("it-415-")
+    r = api(tenant.admin).post(ACCOUNTS, data=f"kind=customer&name={name}".encode(),
+                               headers={"Content-Type": ctype, "Origin": S.ORIGIN})
+    S.expect_problem(r, 415, "unsupported-media-type")
+    assert_nothing_created(sql, name)
+
+
+def test_bad_percent_encoding_in_form_is_400(api, sql, tenant):
+    name = S.unique("it-pct-")
+    raw = f"kind=customer&name={name}%zz&parent_id={tenant.account.id}"
+    r = api(tenant.admin).post(ACCOUNTS, data=raw.encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": S.ORIGIN})
+    S.expect_problem(r, 400, "bad-request")
+    assert sql.count_accounts(created_by=tenant.admin.uid) == 0
+
+
+def test_method_override_outside_a_form_is_400(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    s = api(tenant.admin)
+    r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"_method": "DELETE", "name": "json-override"})
+    S.expect_problem(r, 400, "bad-request")
+    r = s.patch(f"{ACCOUNTS}/{acc.id}", data=[("_method", "DELETE"), ("name", "form-override")],
+                headers={"Origin": S.ORIGIN})
+    S.expect_problem(r, 400, "bad-request")
+    row = sql.account(acc.id)
+    assert (row["name"], row["status"]) == (acc.name, "active")
+
+
+# ------------------------------------------------------------------ forms
+
+def test_form_creates_account_with_nested_company(api, sql, tenant, ldap_admin):
+    name = S.unique("it-form-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name))
+    S.expect(r, 201)
+    account_id = S.location_id(r)
+    row = sql.account(account_id)
+    assert row["name"] == name
+    assert row["company_city"] == "Wien"
+    assert row["company_country"] == "AT"
+    assert row["created_by"] == tenant.admin.uid
+    assert S.group_members(ldap_admin, account_id, "admin") == {S.norm_dn(tenant.admin.dn)}
+    body = S.expect(api(tenant.admin).get(f"{ACCOUNTS}/{account_id}"), 200)
+    assert body["company"]["city"] == "Wien"
+
+
+def test_form_boolean_staged(api, sql, tenant):
+    name = S.unique("it-staged-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, staged="on"))
+    S.expect(r, 201)
+    assert sql.account(S.location_id(r))["status"] == "staged"
+
+
+def test_form_return_to_allowed_origin_redirects(api, sql, tenant):
+    name = S.unique("it-ret-")
+    target = S.ORIGIN + "/done?x=1"
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, return_to=target))
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers.get("Location") == target
+    assert sql.count_accounts(name=name) == 1
+
+
+@pytest.mark.parametrize("target", ["http://evil.example/", "//evil.example/done", "javascript:alert(1)",
+                                    S.ORIGIN + ".evil.example/done", S.ORIGIN + "@evil.example/"])
+def test_form_return_to_elsewhere_is_422_and_does_nothing(api, sql, tenant, target):
+    name = S.unique("it-evilret-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, return_to=target))
+    S.expect_field_errors(r, "return_to")
+    assert "Location" not in r.headers
+    assert_nothing_created(sql, name)
+
+
+def test_form_error_is_problem_not_redirect(api, sql, tenant):
+    name = S.unique("it-errret-")
+    fields = create_fields(tenant.account.id, name, return_to=S.ORIGIN + "/done")
+    fields = [(k, "Austria" if k == "company[country]" else v) for k, v in fields]
+    r = api(tenant.admin).form("POST", ACCOUNTS, fields)
+    S.expect_field_errors(r, "country")
+    assert_nothing_created(sql, name)
+
+
+def test_form_method_patch_changes_name(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    new_name = S.unique("it-formpatch-")
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", new_name)])
+    S.expect(r, 200)
+    assert sql.account(acc.id)["name"] == new_name
+    assert S.expect(api(tenant.admin).get(f"{ACCOUNTS}/{acc.id}"), 200)["name"] == new_name
+
+
+def test_form_method_delete_with_return_to(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    target = S.ORIGIN + "/accounts"
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "DELETE"), ("return_to", target)])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers.get("Location") == target
+    assert sql.account(acc.id)["status"] == "closed"
+
+
+def test_form_method_put_sets_roles_as_list(api, tenant, make_account, make_person, ldap_admin):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    p = make_person()
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/members/{p.uid}",
+                               [("_method", "PUT"), ("roles", "billing"), ("roles", "member")])
+    S.expect(r, 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing", "member"}
+
+
+def test_repeated_single_field_is_400(api, sql, tenant):
+    a, b = S.unique("it-twice-a-"), S.unique("it-twice-b-")
+    fields = create_fields(tenant.account.id, a) + [("name", b)]
+    r = api(tenant.admin).form("POST", ACCOUNTS, fields)
+    S.expect_problem(r, 400, "bad-request")
+    assert_nothing_created(sql, a)
+    assert_nothing_created(sql, b)
+
+
+@pytest.mark.parametrize("field", [("role", "admin"), ("account_id", "1"), ("created_by", "olivia"),
+                                   ("status", "active")])
+def test_form_field_the_action_does_not_take_is_422(api, sql, tenant, field):
+    name = S.unique("it-foreign-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, **{field[0]: field[1]}))
+    S.expect_field_errors(r, field[0])
+    assert_nothing_created(sql, name)
+
+
+# ------------------------------------------------------------------ CSRF
+
+def test_foreign_origin_is_403(api, sql, tenant):
+    name = S.unique("it-csrf-")
+    r = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name),
+                               headers={"Origin": S.EVIL_ORIGIN})
+    S.expect_problem(r, 403, "forbidden")
+    assert_nothing_created(sql, name)
+
+
+def test_foreign_origin_form_is_403(api, sql, tenant):
+    name = S.unique("it-csrf-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name), origin=S.EVIL_ORIGIN)
+    S.expect_problem(r, 403, "forbidden")
+    assert_nothing_created(sql, name)
+
+
+def test_foreign_origin_on_other_methods_is_403(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    s = api(tenant.admin)
+    evil = {"Origin": S.EVIL_ORIGIN}
+    S.expect_problem(s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": "evil"}, headers=evil), 403, "forbidden")
+    S.expect_problem(s.delete(f"{ACCOUNTS}/{acc.id}", headers=evil), 403, "forbidden")
+    S.expect_problem(s.put(f"{ACCOUNTS}/{acc.id}/members/eve", json={"roles": ["admin"]}, headers=evil),
+                     403, "forbidden")
+    row = sql.account(acc.id)
+    assert (row["name"], row["status"]) == (acc.name, "active")
+
+
+def test_form_without_origin_or_referer_is_403(api, sql, tenant):
+    name = S.unique("it-noorigin-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name), origin=None)
+    S.expect_problem(r, 403, "forbidden")
+    assert_nothing_created(sql, name)
+
+
+def test_form_with_allowed_referer_is_accepted(api, sql, tenant):
+    name = S.unique("it-referer-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name), origin=None,
+                               headers={"Referer": S.ORIGIN + "/accounts/new?step=2"})
+    S.expect(r, 201)
+    assert sql.count_accounts(name=name) == 1
+
+
+def test_form_with_foreign_referer_is_403(api, sql, tenant):
+    name = S.unique("it-badreferer-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name), origin=None,
+                               headers={"Referer": S.EVIL_ORIGIN + "/page"})
+    S.expect_problem(r, 403, "forbidden")
+    assert_nothing_created(sql, name)
+
+
+def test_json_with_allowed_origin_is_accepted(api, sql, tenant):
+    name = S.unique("it-okorigin-")
+    r = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Origin": S.ORIGIN})
+    S.expect(r, 201)
+    assert sql.count_accounts(name=name) == 1
+
+
+# ------------------------------------------------------------------ Idempotency-Key
+
+def test_idempotency_key_creates_once(api, sql, tenant):
+    name = S.unique("it-idem-")
+    key = S.unique("key-")
+    s = api(tenant.admin)
+    first = s.post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Idempotency-Key": key})
+    S.expect(first, 201)
+    second = s.post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Idempotency-Key": key})
+    S.expect(second, 201)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert sql.count_accounts(name=name) == 1
+    third = s.post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Idempotency-Key": key + "-2"})
+    S.expect(third, 201)
+    assert third.headers["Location"] != first.headers["Location"]
+    assert sql.count_accounts(name=name) == 2
+
+
+def test_idempotency_key_of_a_form(api, sql, tenant):
+    name = S.unique("it-idemform-")
+    key = S.unique("key-")
+    s = api(tenant.admin)
+    locations = []
+    for _ in range(2):
+        r = s.form("POST", ACCOUNTS, create_fields(tenant.account.id, name), headers={"Idempotency-Key": key})
+        S.expect(r, 201)
+        locations.append(r.headers["Location"])
+    assert locations[0] == locations[1]
+    assert sql.count_accounts(name=name) == 1
+
+
+def test_idempotency_key_is_per_caller(api, sql, tenant, make_person, set_roles):
+    other = make_person()
+    set_roles(tenant.admin, tenant.account.id, other, ["admin"])
+    name = S.unique("it-idemcaller-")
+    key = S.unique("key-")
+    a = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Idempotency-Key": key})
+    b = api(other).post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Idempotency-Key": key})
+    S.expect(a, 201)
+    S.expect(b, 201)
+    assert a.headers["Location"] != b.headers["Location"]
+    assert sql.count_accounts(name=name) == 2
+
+
+def test_list_for_a_single_field_is_400(api, sql, tenant):
+    name = S.unique("it-brackets-")
+    fields = [(k, v) if k != "name" else ("name[]", v) for k, v in create_fields(tenant.account.id, name)]
+    r = api(tenant.admin).form("POST", ACCOUNTS, fields)
+    S.expect_problem(r, 400, "bad-request")
+    assert_nothing_created(sql, name)
+
+
+@pytest.mark.parametrize("key", ["k" * 129, "caf\u00e9", "tab\there"])
+def test_bad_idempotency_key_is_refused(api, sql, tenant, key):
+    name = S.unique("it-badkey-")
+    r = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name),
+                               headers={"Idempotency-Key": key.encode("utf-8")})
+    assert r.status_code in (400, 422), S.describe(r)
+    S.expect_problem(r, r.status_code)
+    assert_nothing_created(sql, name)
+
+
+def test_idempotency_key_of_128_characters_is_fine(api, sql, tenant):
+    name = S.unique("it-longkey-")
+    key = (S.unique("k") * 20)[:128]
+    r = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name), headers={"Idempotency-Key": key})
+    S.expect(r, 201)
+    assert sql.count_accounts(name=name) == 1
+
+
+def test_concurrent_requests_with_one_idempotency_key_create_once(api, sql, tenant):
+    from concurrent.futures import ThreadPoolExecutor
+    name = S.unique("it-idemrace-")
+    key = S.unique("key-")
+
+    def post(_):
+        return api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name),
+                                      headers={"Idempotency-Key": key})
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(post, range(4)))
+    created = [r for r in results if r.status_code == 201]
+    assert created, [S.describe(r) for r in results]
+    assert len({r.headers["Location"] for r in created}) == 1, [S.describe(r) for r in results]
+    for r in results:
+        if r.status_code != 201:
+            S.expect_problem(r, 409, None)
+    assert sql.count_accounts(name=name) == 1, sql.rows("SELECT id, ldap_state FROM accounts WHERE name=%s", name)
