@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "outbox.h"
 #include "sql_store.h"
 #include "validate.h"
 
@@ -157,12 +158,33 @@ static void respond_account(struct request *req, unsigned long long id, int stat
         res_store_failure(req, st, "the directory");
         return;
     }
+    json_t *contacts = contacts_json(req, id, members, &st);
+    if (!contacts) {
+        json_decref(a);
+        json_decref(members);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    char **recipients;
+    size_t nrecipients;
+    st = outbox_recipients(req->session->sql, id, &recipients, &nrecipients);
+    if (st != ST_OK) {
+        json_decref(a);
+        json_decref(members);
+        json_decref(contacts);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_t *rl = json_array();
+    for (size_t i = 0; i < nrecipients; i++)
+        json_array_append_new(rl, json_string(recipients[i]));
+    outbox_free_list(recipients, nrecipients);
     json_object_set_new(a, "members", members);
-    json_object_set_new(a, "contacts", json_pack("{s:n, s:n}", "primary", "technical"));
+    json_object_set_new(a, "contacts", contacts);
     json_object_set_new(a, "subscriptions", json_array());
     json_object_set_new(a, "articles", json_array());
     json_object_set_new(a, "licenses", json_array());
-    json_object_set_new(a, "notification_recipients", json_array());
+    json_object_set_new(a, "notification_recipients", rl);
     json_object_set_new(a, "version", json_integer((json_int_t)version));
     set_etag(req, id, version);
     res_json(req, status, a);

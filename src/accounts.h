@@ -10,4 +10,8 @@
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
 
+/* contacts.c: {primary, technical} for the overview, each {uid, name,
+ * mail} (name and mail from members) or null. NULL with *st on failure. */
+json_t *contacts_json(struct request *req, unsigned long long account_id, json_t *members, int *st);
+
 #endif

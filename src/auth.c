@@ -138,9 +138,16 @@ void me_get(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
+    int news;
+    st = preferences_news(req, &news);
+    if (st != ST_OK) {
+        json_decref(accounts);
+        res_store_failure(req, st, "the database");
+        return;
+    }
     json_t *me =
         json_pack("{s:s, s:s?, s:s?, s:o, s:[], s:{s:b}, s:b}", "uid", req->caller.uid, "name",
                   req->caller.name, "mail", req->caller.mail, "accounts", accounts, "projects",
-                  "preferences", "news", 1, "operator", req->caller.is_operator);
+                  "preferences", "news", news, "operator", req->caller.is_operator);
     res_json(req, 200, me);
 }

@@ -24,6 +24,17 @@ static void set_defaults(struct config *cfg)
     cfg->sql_timeout = 5;
     cfg->migrate_user = xstrdup("root");
     cfg->migrations_dir = xstrdup(ACCOUNTD_DATADIR "/sql");
+    cfg->smtp_url = xstrdup("smtp://127.0.0.1:25");
+    cfg->smtp_starttls = xstrdup("try");
+    cfg->smtp_timeout = 10;
+    cfg->mail_from = xstrdup("accountd@localhost");
+    cfg->mail_max_attempts = 8;
+    cfg->mail_retry_base = 30;
+    cfg->mail_retry_max = 3600;
+    cfg->mail_poll_interval = 1000;
+    cfg->mail_batch = 20;
+    cfg->invitation_url = xstrdup("http://127.0.0.1:8080/invitations/{token}");
+    cfg->invitation_ttl = 7 * 24 * 3600;
     cfg->body_limit = 1048576;
     cfg->retry_after = 5;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
@@ -39,10 +50,12 @@ static void free_origins(char **o)
 void config_free(struct config *cfg)
 {
     char **strings[] = {
-        &cfg->listen,       &cfg->listen_group, &cfg->pid_file,           &cfg->ldap_uri,
-        &cfg->ldap_base,    &cfg->ldap_bind_dn, &cfg->ldap_bind_password, &cfg->identity_attribute,
-        &cfg->sql_socket,   &cfg->sql_host,     &cfg->sql_database,       &cfg->sql_user,
-        &cfg->sql_password, &cfg->migrate_user, &cfg->migrate_password,   &cfg->migrations_dir};
+        &cfg->listen,       &cfg->listen_group,  &cfg->pid_file,           &cfg->ldap_uri,
+        &cfg->ldap_base,    &cfg->ldap_bind_dn,  &cfg->ldap_bind_password, &cfg->identity_attribute,
+        &cfg->sql_socket,   &cfg->sql_host,      &cfg->sql_database,       &cfg->sql_user,
+        &cfg->sql_password, &cfg->migrate_user,  &cfg->migrate_password,   &cfg->migrations_dir,
+        &cfg->smtp_url,     &cfg->smtp_starttls, &cfg->smtp_user,          &cfg->smtp_password,
+        &cfg->mail_from,    &cfg->invitation_url};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         if (*strings[i]) {
             /* Secrets are wiped before they are freed. */
@@ -151,6 +164,11 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"sql_user", &cfg->sql_user},
         {"migrate_user", &cfg->migrate_user},
         {"migrations_dir", &cfg->migrations_dir},
+        {"smtp_url", &cfg->smtp_url},
+        {"smtp_starttls", &cfg->smtp_starttls},
+        {"smtp_user", &cfg->smtp_user},
+        {"mail_from", &cfg->mail_from},
+        {"invitation_url", &cfg->invitation_url},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (strcmp(key, strs[i].key) == 0) {
@@ -165,6 +183,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"ldap_bind_password_file", &cfg->ldap_bind_password},
         {"sql_password_file", &cfg->sql_password},
         {"migrate_password_file", &cfg->migrate_password},
+        {"smtp_password_file", &cfg->smtp_password},
     };
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
         if (strcmp(key, secrets[i].key) == 0) {
@@ -185,6 +204,13 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"ldap_timeout", 1, 300, &cfg->ldap_timeout},
         {"sql_timeout", 1, 300, &cfg->sql_timeout},
         {"retry_after", 1, 3600, &cfg->retry_after},
+        {"smtp_timeout", 1, 300, &cfg->smtp_timeout},
+        {"mail_max_attempts", 1, 100, &cfg->mail_max_attempts},
+        {"mail_retry_base", 1, 86400, &cfg->mail_retry_base},
+        {"mail_retry_max", 1, 7 * 86400, &cfg->mail_retry_max},
+        {"mail_poll_interval", 10, 60000, &cfg->mail_poll_interval},
+        {"mail_batch", 1, 1000, &cfg->mail_batch},
+        {"invitation_ttl", 60, 90 * 86400, &cfg->invitation_ttl},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].key) == 0) {
@@ -249,12 +275,10 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
 {
     set_defaults(cfg);
     char *copy = xstrdup(text);
-    char *save = NULL;
     int line = 0, rc = 0;
     char why[256];
     /* strtok_r would skip empty lines and lose the numbering: split by hand. */
     char *p = copy;
-    (void)save;
     while (p && *p) {
         char *nl = strchr(p, '\n');
         if (nl)
@@ -290,6 +314,14 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
             rc = fail(err, err_size, name, 0, "missing required key '%s'", missing);
         else if (!cfg->identity_attribute)
             rc = fail(err, err_size, name, 0, "identity_attribute must not be empty");
+        else if (!cfg->smtp_starttls ||
+                 (strcmp(cfg->smtp_starttls, "no") != 0 && strcmp(cfg->smtp_starttls, "try") != 0 &&
+                  strcmp(cfg->smtp_starttls, "required") != 0))
+            rc = fail(err, err_size, name, 0, "smtp_starttls must be no, try or required");
+        else if (!cfg->invitation_url || !strstr(cfg->invitation_url, "{token}"))
+            rc = fail(err, err_size, name, 0, "invitation_url must contain {token}");
+        else if (!cfg->mail_from)
+            rc = fail(err, err_size, name, 0, "mail_from must not be empty");
     }
     if (rc < 0)
         config_free(cfg);

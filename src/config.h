@@ -36,6 +36,21 @@ struct config {
     char *migrate_password;
     char *migrations_dir;
 
+    /* mail (accountd-mailer, invitations) */
+    char *smtp_url;
+    char *smtp_starttls; /* "no", "try", "required" */
+    char *smtp_user;
+    char *smtp_password;
+    int smtp_timeout;
+    char *mail_from;
+    int mail_max_attempts;
+    int mail_retry_base;
+    int mail_retry_max;
+    int mail_poll_interval; /* milliseconds */
+    int mail_batch;
+    char *invitation_url; /* with {token} */
+    int invitation_ttl;   /* seconds */
+
     size_t body_limit;
     char **allowed_origins; /* NULL-terminated */
     int retry_after;

@@ -27,4 +27,24 @@ void members_list(struct request *req);
 void members_set_roles(struct request *req);
 void members_remove(struct request *req);
 
+/* invitations.c */
+void invitations_create(struct request *req);
+void invitations_list(struct request *req);
+void invitations_revoke(struct request *req);
+void invitations_resend(struct request *req);
+void invitations_accept(struct request *req);
+/* contacts.c */
+void contacts_set(struct request *req);
+/* notifications.c */
+void recipients_get(struct request *req);
+void recipients_put(struct request *req);
+void templates_list(struct request *req);
+void templates_put(struct request *req);
+void templates_delete(struct request *req);
+void notifications_list(struct request *req);
+void announcements_create(struct request *req);
+void preferences_patch(struct request *req);
+/* The caller's news preference (1 unless they opted out). */
+int preferences_news(struct request *req, int *news);
+
 #endif

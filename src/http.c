@@ -37,6 +37,8 @@ static const char *reason(int status)
         return "Method Not Allowed";
     case 409:
         return "Conflict";
+    case 410:
+        return "Gone";
     case 412:
         return "Precondition Failed";
     case 413:
@@ -150,4 +152,18 @@ void response_render(const struct request *req, struct buf *out)
     buf_adds(out, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
     buf_printf(out, "Content-Length: %zu\r\n\r\n", req->res.body.len);
     buf_add(out, buf_str(&req->res.body), req->res.body.len);
+}
+
+int refusal_set(struct refusal *r, int status, const char *slug, const char *detail)
+{
+    r->status = status;
+    r->slug = slug;
+    r->detail = detail;
+    return ST_CONFLICT;
+}
+
+void res_refusal(struct request *req, const struct refusal *r)
+{
+    res_problem(req, r->status ? r->status : 500, r->slug ? r->slug : "internal", "%s",
+                r->detail ? r->detail : "refused");
 }

@@ -59,9 +59,10 @@ struct request {
 
     char request_id[40];
     struct timespec start;
-    const char *method; /* after a form's _method */
-    char *path;         /* raw path, no query */
-    char **segments;    /* percent-decoded path segments */
+    const char *method;   /* after a form's _method */
+    char *path;           /* raw path, no query */
+    const char *log_path; /* what the log shows instead, when path holds a secret */
+    char **segments;      /* percent-decoded path segments */
     size_t nsegments;
     const char *args[4]; /* the {placeholders} of the matched route */
     json_t *query;       /* parsed query string (object) */
@@ -92,6 +93,16 @@ void res_store_failure(struct request *req, int st, const char *what);
 void res_field_error(struct request *req, const char *field, const char *message);
 /* If field errors were collected: answers 422 with them and returns 1. */
 int res_fail_if_errors(struct request *req);
+
+/* A refusal decided inside a transaction (which then rolls back) and sent
+ * once it is over: refusal_set() records it and returns ST_CONFLICT. */
+struct refusal {
+    int status;
+    const char *slug;
+    const char *detail;
+};
+int refusal_set(struct refusal *r, int status, const char *slug, const char *detail);
+void res_refusal(struct request *req, const struct refusal *r);
 
 /* Renders the response as FastCGI stdout (status line, headers, body). */
 void response_render(const struct request *req, struct buf *out);

@@ -627,3 +627,67 @@ int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned
     free(gdn);
     return st;
 }
+
+/* ---- people: creation ---------------------------------------------- */
+
+int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char *mail,
+                             const char *given_name, const char *surname, const char *cn,
+                             char **dn_out)
+{
+    *dn_out = NULL;
+    const char *a[] = {"uid"}, *v[] = {uid};
+    char *dn = ldap_build_dn(ls->people_base, a, v, 1);
+    if (!dn)
+        return ST_ERROR;
+    char *oc[] = {"top", "person", "organizationalPerson", "inetOrgPerson", NULL};
+    char *uid_v[] = {(char *)uid, NULL}, *mail_v[] = {(char *)mail, NULL};
+    char *sn_v[] = {(char *)surname, NULL}, *cn_v[] = {(char *)cn, NULL};
+    char *gn_v[] = {(char *)given_name, NULL};
+    LDAPMod m_oc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc}};
+    LDAPMod m_uid = {LDAP_MOD_ADD, "uid", {.modv_strvals = uid_v}};
+    LDAPMod m_mail = {LDAP_MOD_ADD, "mail", {.modv_strvals = mail_v}};
+    LDAPMod m_sn = {LDAP_MOD_ADD, "sn", {.modv_strvals = sn_v}};
+    LDAPMod m_cn = {LDAP_MOD_ADD, "cn", {.modv_strvals = cn_v}};
+    LDAPMod m_gn = {LDAP_MOD_ADD, "givenName", {.modv_strvals = gn_v}};
+    LDAPMod *mods[] = {
+        &m_oc, &m_uid, &m_mail, &m_sn, &m_cn, given_name && *given_name ? &m_gn : NULL, NULL};
+    struct add_arg arg = {dn, mods};
+    int st = write_op(ls, do_add, &arg, "add of a person");
+    if (st == ST_OK)
+        *dn_out = dn;
+    else
+        free(dn);
+    return st;
+}
+
+struct passwd_arg {
+    const char *dn;
+    const char *password;
+};
+
+static int do_passwd(LDAP *ld, void *arg)
+{
+    struct passwd_arg *p = arg;
+    struct berval user, newpw, gen = {0, NULL};
+    user.bv_val = (char *)p->dn;
+    user.bv_len = strlen(p->dn);
+    newpw.bv_val = (char *)p->password;
+    newpw.bv_len = strlen(p->password);
+    int rc = ldap_passwd_s(ld, &user, NULL, &newpw, &gen, NULL, NULL);
+    if (gen.bv_val)
+        ber_memfree(gen.bv_val);
+    return rc;
+}
+
+int ldap_store_set_password(struct ldap_store *ls, const char *dn, const char *password)
+{
+    if (!password || !*password)
+        return ST_ERROR;
+    struct passwd_arg p = {dn, password};
+    return write_op(ls, do_passwd, &p, "password modify");
+}
+
+int ldap_store_delete_entry(struct ldap_store *ls, const char *dn)
+{
+    return write_op(ls, do_delete, (void *)dn, "delete of an entry");
+}

@@ -88,6 +88,17 @@ int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id);
 int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
                           const char *dn, int add);
 
+/* Creates inetOrgPerson uid=<uid> under ou=people. *dn_out (malloc'ed)
+ * receives its DN. ST_DUPLICATE if the uid is taken. */
+int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char *mail,
+                             const char *given_name, const char *surname, const char *cn,
+                             char **dn_out);
+/* Sets a password with the Password Modify extended operation (RFC 3062),
+ * so slapd hashes it with its own configured scheme. */
+int ldap_store_set_password(struct ldap_store *ls, const char *dn, const char *password);
+/* Deletes one entry (compensation for create_person). */
+int ldap_store_delete_entry(struct ldap_store *ls, const char *dn);
+
 /* Pure helpers, exported for the unit tests. */
 /* 1 if two DNs name the same entry (LDAPv3 normalised, case-insensitive). */
 int ldap_dn_equal(const char *a, const char *b);

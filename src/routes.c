@@ -22,6 +22,21 @@ static const struct route routes[] = {
     {"GET", "/api/v1/accounts/{id}/members", members_list, ROUTE_IDENTITY},
     {"PUT", "/api/v1/accounts/{id}/members/{uid}", members_set_roles, ROUTE_IDENTITY},
     {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ROUTE_IDENTITY},
+    {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ROUTE_IDENTITY},
+    {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ROUTE_IDENTITY},
+    {"DELETE", "/api/v1/accounts/{id}/invitations/{inv}", invitations_revoke, ROUTE_IDENTITY},
+    {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ROUTE_IDENTITY},
+    {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET},
+    {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ROUTE_IDENTITY},
+    {"GET", "/api/v1/accounts/{id}/notification-recipients", recipients_get, ROUTE_IDENTITY},
+    {"PUT", "/api/v1/accounts/{id}/notification-recipients", recipients_put, ROUTE_IDENTITY},
+    {"GET", "/api/v1/accounts/{id}/notification-templates", templates_list, ROUTE_IDENTITY},
+    {"PUT", "/api/v1/accounts/{id}/notification-templates/{name}", templates_put, ROUTE_IDENTITY},
+    {"DELETE", "/api/v1/accounts/{id}/notification-templates/{name}", templates_delete,
+     ROUTE_IDENTITY},
+    {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ROUTE_IDENTITY},
+    {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ROUTE_IDENTITY},
+    {"PATCH", "/api/v1/me/preferences", preferences_patch, ROUTE_IDENTITY},
 };
 
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])
@@ -67,8 +82,11 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
     size_t n = sizeof(routes) / sizeof(routes[0]);
     int path_known = 0;
     const char *args[4];
-    for (size_t i = 0; i < n && !path_known; i++)
+    for (size_t i = 0; i < n && !path_known; i++) {
         path_known = route_match(routes[i].pattern, req->segments, req->nsegments, args);
+        if (path_known && (routes[i].flags & ROUTE_SECRET))
+            req->log_path = routes[i].pattern;
+    }
     if (!path_known) {
         res_problem(req, 404, "not-found", "no such resource");
         return;

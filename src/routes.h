@@ -11,6 +11,7 @@
 
 #define ROUTE_PUBLIC   0u
 #define ROUTE_IDENTITY 1u /* needs a caller (REMOTE_USER) */
+#define ROUTE_SECRET   2u /* the path holds a secret: logged as the pattern */
 
 struct route {
     const char *method;

@@ -67,7 +67,7 @@ static void log_request(const struct request *req)
     buf_printf(&line, "rid=%s method=", req->request_id);
     buf_add_logsafe(&line, req->method ? req->method : "-");
     buf_adds(&line, " path=\"");
-    buf_add_logsafe(&line, req->path ? req->path : "-");
+    buf_add_logsafe(&line, req->log_path ? req->log_path : req->path ? req->path : "-");
     buf_printf(&line, "\" status=%d dur_ms=%.3f uid=", req->res.status, ms);
     /* The resolved person, else whatever nginx named (it may be unknown). */
     const char *uid = req->caller.uid ? req->caller.uid : request_param(req, "REMOTE_USER");

@@ -1,0 +1,122 @@
+#include "outbox.h"
+
+#include "buf.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,
+                    char **subject, char **body, unsigned long long *source)
+{
+    *subject = *body = NULL;
+    *source = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("
+                      " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
+                      " UNION ALL"
+                      " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"
+                      " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+                      " SELECT t.subject, t.body, t.account_id, c.depth FROM chain c"
+                      " JOIN notification_templates t ON t.account_id = c.id AND t.name = ?"
+                      " WHERE c.kind IN ('distributor', 'operator')"
+                      " UNION ALL"
+                      " SELECT subject, body, NULL, 1000 FROM notification_templates"
+                      " WHERE account_id IS NULL AND name = ?"
+                      " ORDER BY 4 LIMIT 1",
+                      SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(name)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        log_error("no template named %s: is migration 002 applied?", name);
+        return ST_ERROR;
+    }
+    *subject = xstrdup(sql_cell(&r, 0, 0));
+    *body = xstrdup(sql_cell(&r, 0, 1));
+    *source = sql_cell_id(&r, 0, 2);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+static int insert(struct sql_store *sql, unsigned long long account_id, const char *name,
+                  const char *category, const char *recipient, const char *subject,
+                  const char *body)
+{
+    return sql_exec(sql,
+                    "INSERT INTO mail_outbox (account_id, template, category, recipient, subject,"
+                    " body) VALUES (?, ?, ?, ?, ?, ?)",
+                    SQL_ARGS(account_id ? P_INT(account_id) : P_NULL, P_STR(name), P_STR(category),
+                             P_STR(recipient), P_STR(subject), P_STR(body)),
+                    NULL);
+}
+
+int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
+                 const char *const *recipients, size_t nrecipients,
+                 const struct template_value *values, size_t nvalues)
+{
+    const struct template_info *t = template_find(name);
+    if (!t)
+        return ST_ERROR;
+    char *subject_t, *body_t;
+    unsigned long long source;
+    int st = outbox_template(sql, account_id, name, &subject_t, &body_t, &source);
+    if (st != ST_OK)
+        return st;
+    struct buf subject = BUF_INIT, body = BUF_INIT;
+    if (template_render(subject_t, values, nvalues, 1, &subject) < 0 ||
+        template_render(body_t, values, nvalues, 0, &body) < 0) {
+        log_error("template %s of account %llu has a placeholder without a value", name, source);
+        st = ST_ERROR;
+    }
+    for (size_t i = 0; i < nrecipients && st == ST_OK; i++) {
+        if (!recipients[i] || !*recipients[i])
+            continue;
+        int repeated = 0;
+        for (size_t j = 0; j < i; j++)
+            if (recipients[j] && strcasecmp(recipients[j], recipients[i]) == 0)
+                repeated = 1;
+        if (!repeated)
+            st = insert(sql, account_id, name, t->category, recipients[i], buf_str(&subject),
+                        buf_str(&body));
+    }
+    buf_free(&subject);
+    buf_free(&body);
+    free(subject_t);
+    free(body_t);
+    return st;
+}
+
+int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,
+                      const char *category, const char *recipient, const char *subject,
+                      const char *body)
+{
+    return insert(sql, account_id, name, category, recipient, subject, body);
+}
+
+int outbox_recipients(struct sql_store *sql, unsigned long long account_id, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT email FROM notification_recipients WHERE account_id = ?"
+                      " ORDER BY position",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *out = xcalloc(r.nrows + 1, sizeof(char *));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*out)[(*n)++] = xstrdup(sql_cell(&r, i, 0));
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+void outbox_free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}

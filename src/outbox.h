@@ -1,0 +1,38 @@
+/*
+ * outbox: queues e-mails as rows of mail_outbox, inside the caller's SQL
+ * transaction, so a mail exists exactly when the change that causes it was
+ * committed. accountd-mailer delivers the rows.
+ *
+ * Templates are resolved per account: the override of the nearest
+ * distributor or operator at or above the account, else the default shipped
+ * in sql/002_notifications.sql.
+ */
+#ifndef ACCOUNTD_OUTBOX_H
+#define ACCOUNTD_OUTBOX_H
+
+#include "sql_store.h"
+#include "template.h"
+
+/* The template in effect for an account: subject and body (malloc'ed) and
+ * the account whose override it is (0 for the default). */
+int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,
+                    char **subject, char **body, unsigned long long *source);
+
+/* Renders template name for account_id with values and queues one mail per
+ * address of recipients (NULL-terminated; NULL entries in between are
+ * allowed and skipped; repeated addresses are sent once). */
+int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
+                 const char *const *recipients, size_t nrecipients,
+                 const struct template_value *values, size_t nvalues);
+
+/* Queues one mail with a ready subject and body (announcements). */
+int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,
+                      const char *category, const char *recipient, const char *subject,
+                      const char *body);
+
+/* The account's notification recipients, as a malloc'ed array of malloc'ed
+ * strings (*n entries). */
+int outbox_recipients(struct sql_store *sql, unsigned long long account_id, char ***out, size_t *n);
+void outbox_free_list(char **list, size_t n);
+
+#endif

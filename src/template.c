@@ -1,0 +1,121 @@
+#include "template.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const invitation_ph[] = {"account_name", "inviter_name", "role", "link",
+                                            "expires_at",   "email",        NULL};
+static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name", NULL};
+static const char *const contact_ph[] = {"account_name", "contact", "old_name", "new_name", NULL};
+static const char *const transfer_ph[] = {"account_name", "new_owner_name", NULL};
+static const char *const welcome_ph[] = {"account_name", "plan", "storefront_url", NULL};
+static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
+
+const struct template_info template_catalog[] = {
+    {"invitation", "transactional", invitation_ph},
+    {"added-to-account", "transactional", added_ph},
+    {"contact-changed", "transactional", contact_ph},
+    {"ownership-transferred", "transactional", transfer_ph},
+    {"plan-welcome", "transactional", welcome_ph},
+    {"subscription-cancelled", "transactional", cancelled_ph},
+    {NULL, NULL, NULL},
+};
+
+const struct template_info *template_find(const char *name)
+{
+    for (const struct template_info *t = template_catalog; t->name; t++)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    return NULL;
+}
+
+/* Finds the next "{{name}}" at or after p: returns its start, the name's
+ * bounds, and the end; NULL if none; *unclosed if "{{" is not closed. */
+static const char *next_placeholder(const char *p, const char **name, size_t *len, const char **end,
+                                    int *unclosed)
+{
+    const char *open = strstr(p, "{{");
+    *unclosed = 0;
+    if (!open)
+        return NULL;
+    const char *close = strstr(open + 2, "}}");
+    if (!close) {
+        *unclosed = 1;
+        return NULL;
+    }
+    const char *s = open + 2, *e = close;
+    while (s < e && *s == ' ')
+        s++;
+    while (e > s && e[-1] == ' ')
+        e--;
+    *name = s;
+    *len = (size_t)(e - s);
+    *end = close + 2;
+    return open;
+}
+
+static int allowed(const struct template_info *t, const char *name, size_t len)
+{
+    for (size_t i = 0; t->placeholders[i]; i++)
+        if (strlen(t->placeholders[i]) == len && strncmp(t->placeholders[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
+const char *template_check(const struct template_info *t, const char *text, char **bad)
+{
+    if (bad)
+        *bad = NULL;
+    const char *p = text, *name, *end;
+    size_t len;
+    int unclosed;
+    while (next_placeholder(p, &name, &len, &end, &unclosed)) {
+        if (!allowed(t, name, len)) {
+            if (bad)
+                *bad = xstrndup(name, len);
+            return "uses a placeholder this template does not have";
+        }
+        p = end;
+    }
+    if (unclosed)
+        return "has a '{{' without '}}'";
+    return NULL;
+}
+
+static void add_value(struct buf *out, const char *v, int one_line)
+{
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (one_line && (c < 0x20 || c == 0x7f))
+            buf_addc(out, ' ');
+        else
+            buf_addc(out, (char)c);
+    }
+}
+
+int template_render(const char *text, const struct template_value *values, size_t n, int one_line,
+                    struct buf *out)
+{
+    const char *p = text, *name, *end, *open;
+    size_t len;
+    int unclosed;
+    while ((open = next_placeholder(p, &name, &len, &end, &unclosed))) {
+        struct buf lit = BUF_INIT;
+        buf_add(&lit, p, (size_t)(open - p));
+        add_value(out, buf_str(&lit), one_line);
+        buf_free(&lit);
+        const char *v = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (strlen(values[i].name) == len && strncmp(values[i].name, name, len) == 0)
+                v = values[i].value ? values[i].value : "";
+        if (!v)
+            return -1;
+        add_value(out, v, one_line);
+        p = end;
+    }
+    if (unclosed)
+        return -1;
+    add_value(out, p, one_line);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * template: e-mail templates with {{placeholder}} fields.
+ *
+ * Pure functions. Each template name has a fixed set of placeholders it may
+ * use (template_placeholders); an override that uses any other is refused,
+ * so a mail is never sent with a hole in it. Rendering substitutes values
+ * as given; the subject is rendered on one line (CR, LF and other control
+ * characters become spaces) so no value can add a mail header.
+ */
+#ifndef ACCOUNTD_TEMPLATE_H
+#define ACCOUNTD_TEMPLATE_H
+
+#include "buf.h"
+
+#include <stddef.h>
+
+struct template_info {
+    const char *name;
+    const char *category;            /* "transactional" or "news" */
+    const char *const *placeholders; /* NULL-terminated */
+};
+
+/* The known templates, NULL-terminated by a zero entry. */
+extern const struct template_info template_catalog[];
+const struct template_info *template_find(const char *name);
+
+/* Checks that text only uses the template's placeholders and that every
+ * "{{" is closed. Returns NULL or a message; *bad (if not NULL) receives
+ * the offending placeholder name (malloc'ed) or NULL. */
+const char *template_check(const struct template_info *t, const char *text, char **bad);
+
+struct template_value {
+    const char *name;
+    const char *value;
+};
+
+/* Renders text with values (an array of n). one_line: for subjects. Returns
+ * 0, or -1 if a placeholder has no value. */
+int template_render(const char *text, const struct template_value *values, size_t n, int one_line,
+                    struct buf *out);
+
+#endif

@@ -1,0 +1,77 @@
+/* Unit tests: mail templates, placeholder checks and rendering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+
+static void catalog_has_the_six_templates(void **state)
+{
+    (void)state;
+    const char *names[] = {"invitation",      "added-to-account",
+                           "contact-changed", "ownership-transferred",
+                           "plan-welcome",    "subscription-cancelled"};
+    for (size_t i = 0; i < 6; i++) {
+        const struct template_info *t = template_find(names[i]);
+        assert_non_null(t);
+        assert_string_equal(t->category, "transactional");
+    }
+    assert_null(template_find("nope"));
+}
+
+static void check_refuses_unknown_placeholders(void **state)
+{
+    (void)state;
+    const struct template_info *t = template_find("invitation");
+    char *bad = NULL;
+    assert_null(template_check(t, "Join {{account_name}} via {{ link }}", &bad));
+    assert_null(bad);
+    assert_non_null(template_check(t, "Hi {{nope}}", &bad));
+    assert_string_equal(bad, "nope");
+    free(bad);
+    assert_non_null(template_check(t, "Hi {{account_name", &bad));
+    assert_null(bad);
+    /* contact-changed has no link */
+    assert_non_null(template_check(template_find("contact-changed"), "{{link}}", NULL));
+}
+
+static void render_substitutes_values(void **state)
+{
+    (void)state;
+    struct template_value v[] = {{"account_name", "Acme"}, {"link", "http://x/t"}};
+    struct buf out = BUF_INIT;
+    assert_int_equal(template_render("Join {{account_name}}: {{link}}!", v, 2, 0, &out), 0);
+    assert_string_equal(out.data, "Join Acme: http://x/t!");
+    buf_reset(&out);
+    assert_int_equal(template_render("{{missing}}", v, 2, 0, &out), -1);
+    buf_free(&out);
+}
+
+static void subject_stays_one_line(void **state)
+{
+    (void)state;
+    struct template_value v[] = {{"account_name", "Evil\r\nBcc: victim@example.org"}};
+    struct buf out = BUF_INIT;
+    assert_int_equal(template_render("Welcome to {{account_name}}", v, 1, 1, &out), 0);
+    assert_null(strchr(out.data, '\n'));
+    assert_null(strchr(out.data, '\r'));
+    buf_reset(&out);
+    /* bodies keep their lines */
+    assert_int_equal(template_render("a\n{{account_name}}", v, 1, 0, &out), 0);
+    assert_non_null(strchr(out.data, '\n'));
+    buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(catalog_has_the_six_templates),
+        cmocka_unit_test(check_refuses_unknown_placeholders),
+        cmocka_unit_test(render_substitutes_values),
+        cmocka_unit_test(subject_stays_one_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
