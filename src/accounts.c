@@ -456,19 +456,12 @@ static const char *query_str(struct request *req, const char *name)
 void accounts_list(struct request *req)
 {
     const char *parent_s = query_str(req, "parent_id");
-    const char *limit_s = query_str(req, "limit");
     const char *cursor_s = query_str(req, "cursor");
     const char *sort_s = query_str(req, "sort");
     unsigned long long parent_id = parse_id(parent_s);
     if (!parent_id && !json_object_get(req->errors, "parent_id"))
         res_field_error(req, "parent_id", parent_s ? "must be an account id" : "is required");
-    long limit = 50;
-    if (limit_s) {
-        char *end;
-        limit = strtol(limit_s, &end, 10);
-        if (*end || end == limit_s || limit < 1 || limit > 200)
-            res_field_error(req, "limit", "must be a number from 1 to 200");
-    }
+    long limit = query_limit(req);
     int sort = 0;
     if (sort_s) {
         sort = -1;
@@ -766,13 +759,8 @@ static int close_tx(struct sql_store *sql, void *arg)
 void accounts_close(struct request *req)
 {
     struct account_ref a;
-    if (body_failed(req))
+    if (body_none(req))
         return;
-    if (req->body && json_object_size(req->body)) {
-        body_only(req, req->body, NULL, (const char *const[]){NULL});
-        body_failed(req);
-        return;
-    }
     if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
         return;
     if (strcmp(a.kind, "operator") == 0) {

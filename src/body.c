@@ -3,6 +3,7 @@
 #include "validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -169,6 +170,29 @@ unsigned long long body_id(struct request *req, json_t *obj, const char *name)
     if (!id)
         res_field_error(req, name, "must be an account id");
     return id;
+}
+
+int body_none(struct request *req)
+{
+    static const char *const nothing[] = {NULL};
+    if (req->body)
+        body_only(req, req->body, NULL, nothing);
+    return body_failed(req);
+}
+
+long query_limit(struct request *req)
+{
+    json_t *v = json_object_get(req->query, "limit");
+    if (!v)
+        return 50;
+    const char *s = json_string_value(v);
+    char *end = NULL;
+    long limit = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end || end == s || limit < 1 || limit > 200) {
+        res_field_error(req, "limit", "must be a number from 1 to 200");
+        return 50;
+    }
+    return limit;
 }
 
 int body_failed(struct request *req)

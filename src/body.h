@@ -33,6 +33,11 @@ const char **body_str_list(struct request *req, json_t *obj, const char *name);
 /* A decimal id given as a JSON string, a JSON integer or a form value:
  * 0 if absent; records an error and returns 0 if malformed. */
 unsigned long long body_id(struct request *req, json_t *obj, const char *name);
+/* For actions that take no body: any field is refused (422). Returns 1 if
+ * the response is set. */
+int body_none(struct request *req);
+/* The `limit` query parameter (1..200, default 50); records an error. */
+long query_limit(struct request *req);
 /* 1 if any accessor failed: the response is then set (400 or 422). */
 int body_failed(struct request *req);
 

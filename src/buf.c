@@ -136,3 +136,16 @@ void buf_add_logsafe(struct buf *b, const char *s)
         }
     }
 }
+
+int buf_read_file(struct buf *b, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(b, chunk, n);
+    fclose(f);
+    return 0;
+}

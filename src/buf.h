@@ -43,6 +43,9 @@ char *buf_detach(struct buf *b);
  * for log lines (no CR/LF injection). */
 void buf_add_logsafe(struct buf *b, const char *s);
 
+/* Appends the whole file at path. Returns 0, or -1 with errno set. */
+int buf_read_file(struct buf *b, const char *path);
+
 /* Small allocation helpers that abort on failure. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

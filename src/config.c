@@ -330,18 +330,13 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
 
 int config_load(struct config *cfg, const char *path, char *err, size_t err_size)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    struct buf b = BUF_INIT;
+    if (buf_read_file(&b, path) < 0) {
         memset(cfg, 0, sizeof(*cfg));
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        buf_free(&b);
         return -1;
     }
-    struct buf b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_add(&b, chunk, n);
-    fclose(f);
     int rc = config_parse(cfg, buf_str(&b), path, err, err_size);
     buf_free(&b);
     return rc;

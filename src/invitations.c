@@ -132,6 +132,50 @@ static int add_known_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* Queues the invitation mail of invitation v->id (with the token just set)
+ * and its audit row; fills v->role and v->expires_at. */
+static int mail_invitation(struct sql_store *sql, struct invite *v, const char *account_name,
+                           const char *action)
+{
+    struct request *req = v->req;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT email, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+                      " FROM invitations WHERE id = ?",
+                      SQL_ARGS(P_INT(v->id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1) {
+        sql_result_free(&r);
+        return ST_ERROR;
+    }
+    char *email = xstrdup(sql_cell(&r, 0, 0));
+    v->role = role_bit(sql_cell(&r, 0, 1));
+    free(v->expires_at);
+    v->expires_at = xstrdup(sql_cell(&r, 0, 2));
+    sql_result_free(&r);
+    char *link = link_for(req->cfg, v->token);
+    const char *to[] = {email};
+    struct template_value vals[] = {
+        {"account_name", account_name},
+        {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
+        {"role", role_name(v->role)},
+        {"link", link},
+        {"expires_at", v->expires_at},
+        {"email", email},
+    };
+    st = outbox_queue(sql, v->account->id, "invitation", to, 1, vals, 6);
+    free(link);
+    if (st == ST_OK) {
+        json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email", email,
+                              "role", role_name(v->role));
+        st = audit_write(sql, req->caller.uid, v->account->id, action, NULL, n);
+        json_decref(n);
+    }
+    free(email);
+    return st;
+}
+
 static int invite_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
@@ -161,33 +205,7 @@ static int invite_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         v->id = r.insert_id;
         sql_result_free(&r);
-        st = sql_exec(sql,
-                      "SELECT DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ') FROM invitations"
-                      " WHERE id = ?",
-                      SQL_ARGS(P_INT(v->id)), &r);
-    }
-    if (st == ST_OK) {
-        free(v->expires_at);
-        v->expires_at = xstrdup(r.nrows ? sql_cell(&r, 0, 0) : "");
-        sql_result_free(&r);
-        char *link = link_for(req->cfg, v->token);
-        const char *to[] = {v->email};
-        struct template_value vals[] = {
-            {"account_name", account_name},
-            {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
-            {"role", role_name(v->role)},
-            {"link", link},
-            {"expires_at", v->expires_at},
-            {"email", v->email},
-        };
-        st = outbox_queue(sql, v->account->id, "invitation", to, 1, vals, 6);
-        free(link);
-    }
-    if (st == ST_OK) {
-        json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email",
-                              v->email, "role", role_name(v->role));
-        st = audit_write(sql, req->caller.uid, v->account->id, "invitation.create", NULL, n);
-        json_decref(n);
+        st = mail_invitation(sql, v, account_name, "invitation.create");
     }
     free(account_name);
     return st;
@@ -353,46 +371,15 @@ static int resend_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK && !found)
         st = refusal_set(&v->refusal, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = sql_exec(sql,
-                      "SELECT email, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
-                      " FROM invitations WHERE id = ?",
-                      SQL_ARGS(P_INT(v->id)), &r);
-    if (st == ST_OK) {
-        char *email = xstrdup(sql_cell(&r, 0, 0));
-        v->role = role_bit(sql_cell(&r, 0, 1));
-        free(v->expires_at);
-        v->expires_at = xstrdup(sql_cell(&r, 0, 2));
-        sql_result_free(&r);
-        char *link = link_for(req->cfg, v->token);
-        const char *to[] = {email};
-        struct template_value vals[] = {
-            {"account_name", account_name},
-            {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
-            {"role", role_name(v->role)},
-            {"link", link},
-            {"expires_at", v->expires_at},
-            {"email", email},
-        };
-        st = outbox_queue(sql, v->account->id, "invitation", to, 1, vals, 6);
-        free(link);
-        if (st == ST_OK) {
-            json_t *n = json_pack("{s:I}", "invitation_id", (json_int_t)v->id);
-            st = audit_write(sql, req->caller.uid, v->account->id, "invitation.resend", NULL, n);
-            json_decref(n);
-        }
-        free(email);
-    }
+        st = mail_invitation(sql, v, account_name, "invitation.resend");
     free(account_name);
     return st;
 }
 
 void invitations_resend(struct request *req)
 {
-    if (req->body && json_object_size(req->body)) {
-        body_only(req, req->body, NULL, (const char *const[]){NULL});
-        body_failed(req);
+    if (body_none(req))
         return;
-    }
     struct account_ref a;
     if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
         return;

@@ -197,10 +197,7 @@ void members_set_roles(struct request *req)
 
 void members_remove(struct request *req)
 {
-    if (req->body && json_object_size(req->body)) {
-        body_only(req, req->body, NULL, (const char *const[]){NULL});
-        body_failed(req);
+    if (body_none(req))
         return;
-    }
     change_roles(req, 0, 204);
 }

@@ -24,20 +24,6 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    struct buf b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        buf_add(&b, chunk, n);
-    fclose(f);
-    return buf_detach(&b);
-}
-
 int migrate_run(const struct config *cfg)
 {
     DIR *d = opendir(cfg->migrations_dir);
@@ -90,7 +76,9 @@ int migrate_run(const struct config *cfg)
             continue;
         struct buf path = BUF_INIT;
         buf_printf(&path, "%s/%s", cfg->migrations_dir, names[i]);
-        char *script = read_file(path.data);
+        struct buf text = BUF_INIT;
+        char *script = buf_read_file(&text, path.data) == 0 ? buf_detach(&text) : NULL;
+        buf_free(&text);
         printf("applying %s\n", names[i]);
         fflush(stdout);
         if (!script) {

@@ -230,6 +230,20 @@ static const char *check_body(const char *s, size_t max)
     return NULL;
 }
 
+/* The required multi-line "body" field of a mail text; NULL (recorded) if
+ * absent or bad. */
+static const char *mail_body(struct request *req, json_t *b, size_t max)
+{
+    json_t *v = json_object_get(b, "body");
+    const char *body = json_is_string(v) ? json_string_value(v) : NULL;
+    const char *why = !v ? "is required" : !body ? "must be a string" : check_body(body, max);
+    if (why) {
+        res_field_error(req, "body", why);
+        return NULL;
+    }
+    return body;
+}
+
 static int may_override(const struct account_ref *a)
 {
     return strcmp(a->kind, "distributor") == 0 || strcmp(a->kind, "operator") == 0;
@@ -309,15 +323,8 @@ void templates_put(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     const char *subject = body_str(req, b, NULL, "subject", 1, 255);
-    json_t *bv = json_object_get(b, "body");
-    const char *body = json_is_string(bv) ? json_string_value(bv) : NULL;
+    const char *body = mail_body(req, b, 20000);
     const char *why;
-    if (!bv)
-        res_field_error(req, "body", "is required");
-    else if (!body)
-        res_field_error(req, "body", "must be a string");
-    else if ((why = check_body(body, 20000)))
-        res_field_error(req, "body", why);
     const struct template_info *t = template_find(req->args[1]);
     if (t) {
         char *bad = NULL;
@@ -348,21 +355,11 @@ void templates_delete(struct request *req)
 
 void notifications_list(struct request *req)
 {
-    const char *limit_s = NULL, *cursor_s = NULL;
-    json_t *v;
-    if ((v = json_object_get(req->query, "limit")))
-        limit_s = json_string_value(v);
-    if ((v = json_object_get(req->query, "cursor")))
-        cursor_s = json_string_value(v);
-    long limit = 50;
-    if (limit_s) {
-        char *end;
-        limit = strtol(limit_s, &end, 10);
-        if (*end || end == limit_s || limit < 1 || limit > 200)
-            res_field_error(req, "limit", "must be a number from 1 to 200");
-    }
+    json_t *cursor = json_object_get(req->query, "cursor");
+    const char *cursor_s = cursor ? json_string_value(cursor) : NULL;
+    long limit = query_limit(req);
     unsigned long long before = 0;
-    if (cursor_s && !(before = parse_id(cursor_s)))
+    if (cursor && !(cursor_s && (before = parse_id(cursor_s))))
         res_field_error(req, "cursor", "is not a cursor of this listing");
     static const char *const known[] = {"limit", "cursor", NULL};
     body_only(req, req->query, NULL, known);
@@ -453,13 +450,7 @@ void announcements_create(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     const char *subject = body_str(req, b, NULL, "subject", 1, 255);
-    json_t *bv = json_object_get(b, "body");
-    const char *body = json_is_string(bv) ? json_string_value(bv) : NULL;
-    const char *why;
-    if (!body)
-        res_field_error(req, "body", bv ? "must be a string" : "is required");
-    else if ((why = check_body(body, 100000)))
-        res_field_error(req, "body", why);
+    const char *body = mail_body(req, b, 100000);
     if (body_failed(req))
         return;
     struct account_ref a;
