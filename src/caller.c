@@ -7,7 +7,9 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static _Atomic unsigned long long operator_id;
 
@@ -35,6 +37,99 @@ static void unauthenticated(struct request *req, const char *why)
     res_problem(req, 401, "unauthenticated", "%s", why);
 }
 
+/*
+ * The identity cache: per worker thread, so it needs no lock. An entry is
+ * the person and grants read for one REMOTE_USER; it is used while younger
+ * than identity_cache_ttl and while no LDAP write was made since it was
+ * filled (ldap_store_generation), so accountd's own role changes count at
+ * once and an LDAP administrator's within the TTL.
+ */
+#define IDENTITY_SLOTS 32
+
+struct identity_entry {
+    char *remote_user;
+    struct caller caller;
+    unsigned long long generation;
+    struct timespec until;
+};
+
+static __thread struct identity_entry identity_cache[IDENTITY_SLOTS];
+static __thread unsigned identity_next;
+
+static void caller_clear(struct caller *c)
+{
+    free(c->uid);
+    free(c->dn);
+    free(c->name);
+    free(c->mail);
+    free(c->grants);
+    memset(c, 0, sizeof(*c));
+}
+
+static void caller_copy(struct caller *to, const struct caller *from)
+{
+    to->uid = from->uid ? xstrdup(from->uid) : NULL;
+    to->dn = from->dn ? xstrdup(from->dn) : NULL;
+    to->name = from->name ? xstrdup(from->name) : NULL;
+    to->mail = from->mail ? xstrdup(from->mail) : NULL;
+    to->ngrants = from->ngrants;
+    to->grants = xcalloc(from->ngrants + 1, sizeof(struct role_grant));
+    memcpy(to->grants, from->grants, from->ngrants * sizeof(struct role_grant));
+    to->is_operator = from->is_operator;
+}
+
+void caller_cache_clear(void)
+{
+    for (unsigned i = 0; i < IDENTITY_SLOTS; i++) {
+        free(identity_cache[i].remote_user);
+        caller_clear(&identity_cache[i].caller);
+        identity_cache[i].remote_user = NULL;
+    }
+}
+
+static int later(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+static int cache_lookup(struct request *req, const char *user)
+{
+    if (req->cfg->identity_cache_ttl <= 0)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    unsigned long long gen = ldap_store_generation();
+    for (unsigned i = 0; i < IDENTITY_SLOTS; i++) {
+        struct identity_entry *e = &identity_cache[i];
+        if (e->remote_user && strcmp(e->remote_user, user) == 0) {
+            if (e->generation != gen || !later(&e->until, &now))
+                return 0;
+            caller_copy(&req->caller, &e->caller);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void cache_store(struct request *req, const char *user, unsigned long long generation)
+{
+    if (req->cfg->identity_cache_ttl <= 0)
+        return;
+    struct identity_entry *e = NULL;
+    for (unsigned i = 0; i < IDENTITY_SLOTS && !e; i++)
+        if (identity_cache[i].remote_user && strcmp(identity_cache[i].remote_user, user) == 0)
+            e = &identity_cache[i];
+    if (!e)
+        e = &identity_cache[identity_next++ % IDENTITY_SLOTS];
+    free(e->remote_user);
+    caller_clear(&e->caller);
+    e->remote_user = xstrdup(user);
+    caller_copy(&e->caller, &req->caller);
+    e->generation = generation;
+    clock_gettime(CLOCK_MONOTONIC, &e->until);
+    e->until.tv_sec += req->cfg->identity_cache_ttl;
+}
+
 int caller_require(struct request *req)
 {
     if (req->caller_loaded)
@@ -49,6 +144,13 @@ int caller_require(struct request *req)
         unauthenticated(req, "sign in first");
         return -1;
     }
+    if (cache_lookup(req, user)) {
+        req->caller_loaded = 1;
+        return 0;
+    }
+    /* The generation before reading: a write during the read makes the
+     * entry stale at once. */
+    unsigned long long generation = ldap_store_generation();
     struct person p;
     int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
     if (st == ST_NOT_FOUND) {
@@ -78,6 +180,7 @@ int caller_require(struct request *req)
         if (op && req->caller.grants[i].account_id == op)
             req->caller.is_operator = 1;
     }
+    cache_store(req, user, generation);
     return 0;
 }
 

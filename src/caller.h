@@ -12,6 +12,9 @@
 
 #include "http.h"
 
+/* Frees the calling thread's identity cache (at thread exit). */
+void caller_cache_clear(void);
+
 /* Resolves the caller. On failure sets 401 or 503 and returns -1. */
 int caller_require(struct request *req);
 /* The caller's ROLE_* bits in an account (not inherited). */

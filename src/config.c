@@ -37,6 +37,7 @@ static void set_defaults(struct config *cfg)
     cfg->invitation_ttl = 7 * 24 * 3600;
     cfg->body_limit = 1048576;
     cfg->retry_after = 5;
+    cfg->identity_cache_ttl = 2;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
 }
 
@@ -204,6 +205,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"ldap_timeout", 1, 300, &cfg->ldap_timeout},
         {"sql_timeout", 1, 300, &cfg->sql_timeout},
         {"retry_after", 1, 3600, &cfg->retry_after},
+        {"identity_cache_ttl", 0, 60, &cfg->identity_cache_ttl},
         {"smtp_timeout", 1, 300, &cfg->smtp_timeout},
         {"mail_max_attempts", 1, 100, &cfg->mail_max_attempts},
         {"mail_retry_base", 1, 86400, &cfg->mail_retry_base},

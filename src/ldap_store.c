@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <lber.h>
+#include <stdatomic.h>
 #include <ldap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,13 @@ static int search(struct ldap_store *ls, const char *base, int scope, const char
     return ST_UNAVAILABLE;
 }
 
+static _Atomic unsigned long long write_generation;
+
+unsigned long long ldap_store_generation(void)
+{
+    return atomic_load(&write_generation);
+}
+
 /* A modify/add/delete, retried once like search. fn runs the operation. */
 typedef int (*write_fn)(LDAP *ld, void *arg);
 
@@ -265,6 +273,8 @@ static int write_op(struct ldap_store *ls, write_fn fn, void *arg, const char *w
             return ST_UNAVAILABLE;
         int rc = fn(ld, arg);
         int st = map_rc(ls, &ls->ld, rc, what);
+        if (st == ST_OK)
+            atomic_fetch_add(&write_generation, 1);
         if (st == ST_UNAVAILABLE && was_open && attempt == 0)
             continue;
         return st;

@@ -99,6 +99,11 @@ int ldap_store_set_password(struct ldap_store *ls, const char *dn, const char *p
 /* Deletes one entry (compensation for create_person). */
 int ldap_store_delete_entry(struct ldap_store *ls, const char *dn);
 
+/* A counter that grows with every successful LDAP write accountd makes, in
+ * any thread: a cache of LDAP data is valid only for the value it was
+ * filled under. */
+unsigned long long ldap_store_generation(void);
+
 /* Pure helpers, exported for the unit tests. */
 /* 1 if two DNs name the same entry (LDAPv3 normalised, case-insensitive). */
 int ldap_dn_equal(const char *a, const char *b);

@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include "buf.h"
+#include "caller.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "metrics.h"
@@ -135,6 +136,7 @@ static void *worker_main(void *arg)
         FCGX_Finish_r(&fr);
     }
     FCGX_Free(&fr, 1);
+    caller_cache_clear();
     ldap_store_free(session.ldap);
     sql_store_free(session.sql);
     return NULL;
