@@ -30,9 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LAST_ERROR_MAX   500   /* mail_outbox.last_error is VARCHAR(500) */
-#define TROUBLE_WAIT_MIN 1000  /* ms before asking MariaDB again ... */
-#define TROUBLE_WAIT_MAX 30000 /* ... doubling up to this */
+#define LAST_ERROR_MAX   500  /* mail_outbox.last_error is VARCHAR(500) */
+#define TROUBLE_WAIT_MIN 1000 /* ms before asking MariaDB again ... */
+#define TROUBLE_WAIT_MAX 5000 /* ... doubling up to this */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -95,18 +95,16 @@ struct mailer {
     struct smtp *smtp;
     char *envelope_from;
     /* the current round */
-    size_t fetched;            /* rows locked */
-    size_t recorded;           /* rows whose outcome is written */
-    size_t sent;               /* of them, sent */
-    int smtp_down;             /* the SMTP server could not be used */
+    size_t fetched; /* rows locked */
+    size_t sent;    /* mails the SMTP server accepted */
+    int smtp_down;  /* the SMTP server could not be used */
     char smtp_error[LAST_ERROR_MAX + 1];
 };
 
 static const char sql_isolation[] = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
-static const char sql_due[] =
-    "SELECT id, recipient, subject, body, attempts FROM mail_outbox"
-    " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
-    " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+static const char sql_due[] = "SELECT id, recipient, subject, body, attempts FROM mail_outbox"
+                              " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
+                              " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 static const char sql_sent[] =
     "UPDATE mail_outbox SET status = 'sent', sent_at = CURRENT_TIMESTAMP(6),"
     " attempts = attempts + 1, body = '', last_error = NULL WHERE id = ?";
@@ -179,16 +177,15 @@ static int record(struct mailer *m, struct sql_store *sql, unsigned long long id
                   long attempts, int st, const char *err)
 {
     const struct config *cfg = m->cfg;
-    char error[LAST_ERROR_MAX + 1];
-    clean_error(error, err);
+    char error_buf[LAST_ERROR_MAX + 1];
+    clean_error(error_buf, err);
+    const char *error = error_buf;
     long now_attempts = attempts + 1;
     int rc;
     if (st == ST_OK) {
         rc = sql_exec(sql, sql_sent, SQL_ARGS(P_INT(id)), NULL);
-        if (rc == ST_OK) {
-            m->sent++;
+        if (rc == ST_OK)
             log_mail(id, "sent", now_attempts, to, 0, NULL);
-        }
     } else if (st == ST_ERROR || now_attempts >= cfg->mail_max_attempts) {
         rc = sql_exec(sql, sql_dead, SQL_ARGS(P_STR(error), P_INT(id)), NULL);
         if (rc == ST_OK)
@@ -199,8 +196,6 @@ static int record(struct mailer *m, struct sql_store *sql, unsigned long long id
         if (rc == ST_OK)
             log_mail(id, "retry", now_attempts, to, delay, error);
     }
-    if (rc == ST_OK)
-        m->recorded++;
     return rc;
 }
 
@@ -226,6 +221,8 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
         smtp_format_message(&msg, m->cfg->mail_from, to, subject, body, id, time(NULL));
         st = smtp_send(m->smtp, m->envelope_from, to, msg.data, msg.len, err, sizeof(err));
         buf_free(&msg);
+        if (st == ST_OK)
+            m->sent++;
         if (st == ST_UNAVAILABLE) {
             m->smtp_down = 1;
             snprintf(m->smtp_error, sizeof(m->smtp_error), "%s", err);
@@ -239,7 +236,7 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
 static int round_tx(struct sql_store *sql, void *arg)
 {
     struct mailer *m = arg;
-    m->fetched = m->recorded = m->sent = 0;
+    m->fetched = m->sent = 0;
     m->smtp_down = 0;
     m->smtp_error[0] = '\0';
     struct sql_result r;

@@ -17,6 +17,7 @@ static void usage(FILE *f)
     fputs("usage: accountd [--config FILE]                 serve FastCGI\n"
           "       accountd migrate [--config FILE]         apply SQL migrations\n"
           "       accountd bootstrap --operator UID [--name NAME] [--config FILE]\n"
+          "       accountd maint [--min-age SECONDS] [--config FILE]   repair job\n"
           "       accountd --version\n",
           f);
 }
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 {
     const char *config_path = ACCOUNTD_SYSCONFDIR "/accountd/accountd.conf";
     const char *command = "serve", *operator_uid = NULL, *name = "Operator";
+    int min_age = 300;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--version") == 0) {
@@ -39,8 +41,10 @@ int main(int argc, char **argv)
             operator_uid = argv[++i];
         } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
             name = argv[++i];
+        } else if (strcmp(a, "--min-age") == 0 && i + 1 < argc) {
+            min_age = atoi(argv[++i]);
         } else if (a[0] != '-' && (strcmp(a, "serve") == 0 || strcmp(a, "migrate") == 0 ||
-                                   strcmp(a, "bootstrap") == 0)) {
+                                   strcmp(a, "bootstrap") == 0 || strcmp(a, "maint") == 0)) {
             command = a;
         } else {
             fprintf(stderr, "accountd: unknown argument '%s'\n", a);
@@ -58,6 +62,8 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(command, "migrate") == 0) {
         rc = migrate_run(&cfg);
+    } else if (strcmp(command, "maint") == 0) {
+        rc = maint_run(&cfg, min_age);
     } else if (strcmp(command, "bootstrap") == 0) {
         if (!operator_uid) {
             fputs("accountd bootstrap: --operator UID is required\n", stderr);

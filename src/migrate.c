@@ -170,3 +170,45 @@ out:
     sql_store_free(sql);
     return rc;
 }
+
+int maint_run(const struct config *cfg, int min_age)
+{
+    struct sql_store *sql = sql_store_new(cfg);
+    struct ldap_store *ldap = ldap_store_new(cfg);
+    struct sql_result r;
+    int rc = 0, repaired = 0;
+    int st = sql_exec(sql,
+                      "SELECT id FROM accounts WHERE ldap_state = 'pending'"
+                      " AND created_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND ORDER BY id",
+                      SQL_ARGS(P_INT(min_age)), &r);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd maint: MariaDB is unavailable\n");
+        rc = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        /* LDAP first: a row without entries is harmless, entries without a
+         * row would be orphans. */
+        st = ldap_store_delete_account(ldap, id);
+        if (st == ST_OK)
+            st = sql_exec(sql, "DELETE FROM idempotency_keys WHERE account_id = ?",
+                          SQL_ARGS(P_INT(id)), NULL);
+        if (st == ST_OK)
+            st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
+                          SQL_ARGS(P_INT(id)), NULL);
+        if (st == ST_OK) {
+            printf("removed the half-created account %llu\n", id);
+            repaired++;
+        } else {
+            fprintf(stderr, "accountd maint: account %llu could not be repaired now\n", id);
+            rc = 1;
+        }
+    }
+    printf("maint: %d half-created account(s) removed\n", repaired);
+out:
+    sql_result_free(&r);
+    ldap_store_free(ldap);
+    sql_store_free(sql);
+    return rc;
+}

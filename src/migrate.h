@@ -11,5 +11,10 @@
 
 int migrate_run(const struct config *cfg);
 int bootstrap_run(const struct config *cfg, const char *operator_uid, const char *name);
+/* `accountd maint`: the repair job. Accounts whose create never finished
+ * (ldap_state 'pending' for longer than min_age seconds: accountd died
+ * between the two stores) are undone: their LDAP entries, idempotency keys
+ * and rows are removed. Prints what it did; 0 on success. */
+int maint_run(const struct config *cfg, int min_age);
 
 #endif

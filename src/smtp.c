@@ -242,6 +242,7 @@ void smtp_global_cleanup(void)
 struct dialogue {
     char verb[16];
     int in_transaction; /* MAIL FROM was sent in this transfer */
+    int quitting;       /* QUIT was sent: what follows says nothing */
     int reply_code;
     char reply[256]; /* control characters and non-ASCII made '?' */
 };
@@ -295,6 +296,8 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
 {
     (void)curl;
     struct dialogue *d = arg;
+    if (d->quitting)
+        return 0; /* after a failure libcurl says QUIT: keep the failure */
     if (type == CURLINFO_HEADER_IN) {
         save_reply(d, data, size);
     } else if (type == CURLINFO_HEADER_OUT) {
@@ -302,6 +305,10 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
         while (n < size && n + 1 < sizeof(d->verb) && data[n] != ' ' && data[n] != '\r' &&
                data[n] != '\n')
             n++;
+        if (n == 4 && memcmp(data, "QUIT", 4) == 0) {
+            d->quitting = 1;
+            return 0;
+        }
         memcpy(d->verb, data, n);
         d->verb[n] = '\0';
         if (strcmp(d->verb, "MAIL") == 0)

@@ -26,6 +26,7 @@ struct sql_store {
     int multi_statements;
     MYSQL *db;
     int in_transaction;
+    int connect_failing; /* the last connect failed: its reason was logged */
     struct cached_stmt cache[STMT_CACHE];
     size_t ncache;
 };
@@ -88,7 +89,10 @@ static int connect_db(struct sql_store *s)
     unsigned long flags = s->multi_statements ? CLIENT_MULTI_STATEMENTS : 0;
     if (!mysql_real_connect(db, host, s->user, s->password, s->cfg->sql_database, s->cfg->sql_port,
                             s->cfg->sql_socket, flags)) {
-        log_error("MariaDB connect as %s failed: %s", s->user, mysql_error(db));
+        /* Once per outage, not once per attempt. */
+        if (!s->connect_failing)
+            log_error("MariaDB connect as %s failed: %s", s->user, mysql_error(db));
+        s->connect_failing = 1;
         mysql_close(db);
         return ST_UNAVAILABLE;
     }
@@ -99,6 +103,9 @@ static int connect_db(struct sql_store *s)
         mysql_close(db);
         return ST_UNAVAILABLE;
     }
+    if (s->connect_failing)
+        log_info("MariaDB connect as %s works again", s->user);
+    s->connect_failing = 0;
     s->db = db;
     return ST_OK;
 }

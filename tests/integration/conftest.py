@@ -3,8 +3,8 @@
 The stack (nginx, accountd, slapd, MariaDB) is started by the dev script,
 which passes its addresses in the environment. Every test makes its own
 people and accounts with unique names, so tests do not depend on each other
-or on their order; only test_resilience.py (which stops slapd) is moved to
-the end of the run.
+or on their order; only test_resilience.py and test_resilience_sql.py (which stop slapd and
+MariaDB) are moved to the end of the run.
 """
 import os
 import subprocess
@@ -27,7 +27,8 @@ DEMO_PEOPLE = ("olivia", "paul", "carla", "mike", "eve")
 
 def pytest_collection_modifyitems(session, config, items):
     # Stable sort: everything keeps its order, the slapd outage comes last.
-    items.sort(key=lambda item: item.nodeid.split("::")[0].endswith("test_resilience.py"))
+    items.sort(key=lambda item: item.nodeid.split("::")[0].endswith(
+        ("test_resilience.py", "test_resilience_sql.py")))
 
 
 @pytest.fixture(scope="session")
@@ -212,3 +213,47 @@ def dev(env):
         return p
 
     return run
+
+
+# ---------------------------------------------------------------- mail
+
+@pytest.fixture(scope="session")
+def mailbox(env):
+    """The SMTP sink's received messages (support.Mailbox over SMTP_MAILDIR):
+    mailbox.wait_for(predicate, timeout=10, to=..., outbox_id=...)."""
+    maildir = env.get("SMTP_MAILDIR")
+    if not maildir:
+        pytest.fail("not started by `./dev test` with an SMTP sink: SMTP_MAILDIR missing")
+    assert os.path.isdir(maildir), f"SMTP_MAILDIR {maildir!r} is not a directory"
+    return S.Mailbox(maildir)
+
+
+@pytest.fixture(scope="session")
+def invite(api):
+    """invite(by, account_id, email, role='member', status=202, **fields) ->
+    the JSON answer of POST /accounts/{id}/invitations, asserting status."""
+
+    def post(by, account_id, email, role="member", status=202, **fields):
+        body = {"email": email, "role": role}
+        body.update(fields)
+        r = api(by).post(f"/api/v1/accounts/{account_id}/invitations", json=body)
+        data = S.expect(r, status)
+        assert isinstance(data, dict), S.describe(r)
+        return data
+
+    return post
+
+
+@pytest.fixture(scope="session")
+def invitation_mail(mailbox):
+    """invitation_mail(email, after=0) -> (mail, token): the newest mail to
+    `email` whose outbox id is above `after`, waiting for it, and the token
+    of its invitation link."""
+
+    def wait(email, after=0, timeout=10):
+        mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > after, to=email, timeout=timeout)
+        assert mails, f"no mail to {email} (outbox id > {after}) within {timeout} s"
+        mail = mails[-1]
+        return mail, S.invitation_token(mail)
+
+    return wait

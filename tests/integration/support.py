@@ -280,3 +280,199 @@ def wait_until(check, timeout=5.0, interval=0.2):
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval)
+
+
+# ---------------------------------------------------------------- mail
+
+def unique_mail(prefix="it-"):
+    """An address no earlier run has used: it-<8 hex>@example.test."""
+    return f"{unique(prefix)}@example.test"
+
+
+def norm_addr(addr):
+    return addr.strip().strip("<>").strip().lower()
+
+
+class Mail:
+    """One message the SMTP sink received: the envelope recipients (from the
+    sink's leading `X-Envelope-To:` line) and the message itself, parsed
+    with email.policy.default (so headers come back RFC 2047-decoded)."""
+
+    def __init__(self, path, envelope_to, msg):
+        self.path = path
+        self.envelope_to = envelope_to
+        self.msg = msg
+
+    @property
+    def outbox_id(self):
+        value = self.msg.get("X-Accountd-Outbox-Id")
+        value = str(value).strip() if value is not None else ""
+        return int(value) if value.isdigit() else None
+
+    @property
+    def subject(self):
+        """The decoded subject (email.header for any encoded word the policy
+        left alone)."""
+        import email.header
+        raw = self.msg.get("Subject")
+        if raw is None:
+            return None
+        return str(email.header.make_header(email.header.decode_header(str(raw))))
+
+    @property
+    def to(self):
+        return str(self.msg.get("To", ""))
+
+    @property
+    def message_id(self):
+        value = self.msg.get("Message-ID")
+        return None if value is None else str(value).strip()
+
+    @property
+    def body(self):
+        """The text/plain content, transfer encoding undone."""
+        part = self.msg.get_body(preferencelist=("plain",)) if self.msg.is_multipart() else self.msg
+        if part is None:
+            return ""
+        try:
+            return part.get_content()
+        except (KeyError, LookupError):
+            payload = part.get_payload(decode=True) or b""
+            return payload.decode("utf-8", "replace")
+
+    def sent_to(self, addr):
+        return norm_addr(addr) in self.envelope_to
+
+    def __repr__(self):
+        return (f"Mail({os.path.basename(self.path)} outbox_id={self.outbox_id} "
+                f"to={self.envelope_to} subject={self.subject!r})")
+
+
+def parse_mail_file(path):
+    import email
+    import email.policy
+    with open(path, "rb") as f:
+        data = f.read()
+    # The sink puts the envelope in front of the message, one line each:
+    # X-Envelope-To (and X-Envelope-From).
+    envelope = []
+    while data[:11].lower() == b"x-envelope-":
+        line, _, data = data.partition(b"\n")
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-envelope-to":
+            value = value.decode("utf-8", "replace")
+            envelope = [norm_addr(a) for a in value.split(",") if a.strip()]
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    return Mail(path, envelope, msg)
+
+
+class Mailbox:
+    """The SMTP sink's directory (SMTP_MAILDIR): one `*.eml` file per
+    received message, atomically renamed into place."""
+
+    def __init__(self, maildir):
+        self.maildir = maildir
+        self._parsed = {}
+
+    def all(self):
+        """Every message received so far (parsed once, cached)."""
+        found = []
+        for root, _dirs, files in os.walk(self.maildir):
+            for name in files:
+                if name.endswith(".eml") and not name.startswith("."):
+                    found.append(os.path.join(root, name))
+        for path in found:
+            if path not in self._parsed:
+                self._parsed[path] = parse_mail_file(path)
+        mails = [self._parsed[p] for p in found]
+        mails.sort(key=lambda m: (m.outbox_id is None, m.outbox_id or 0, m.path))
+        return mails
+
+    def matching(self, predicate=None, to=None, outbox_id=None, outbox_ids=None):
+        """Messages sent to `to` (envelope; an address or a collection of
+        addresses), with this X-Accountd-Outbox-Id (or one of outbox_ids),
+        and for which predicate(mail) is true."""
+        if isinstance(to, str):
+            to = {norm_addr(to)}
+        elif to is not None:
+            to = {norm_addr(a) for a in to}
+        if outbox_ids is not None:
+            outbox_ids = {int(i) for i in outbox_ids}
+        out = []
+        for m in self.all():
+            if to is not None and not (to & set(m.envelope_to)):
+                continue
+            if outbox_id is not None and m.outbox_id != int(outbox_id):
+                continue
+            if outbox_ids is not None and m.outbox_id not in outbox_ids:
+                continue
+            if predicate is not None and not predicate(m):
+                continue
+            out.append(m)
+        return out
+
+    def wait_for(self, predicate=None, timeout=10, count=1, **filters):
+        """Poll (every 100 ms, at most timeout seconds) until at least
+        `count` messages match; return the matching messages (fewer than
+        count if the time ran out: the caller asserts)."""
+        import time
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.matching(predicate, **filters)
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.1)
+
+
+INVITATION_LINK = r"https?://[^\s<>\"']+/invitations/([A-Za-z0-9_\-=]+)"
+
+
+def invitation_token(mail):
+    """The token of the invitation link in a mail's body (the link's last
+    path segment); asserts there is exactly one link."""
+    import re
+    tokens = re.findall(INVITATION_LINK, mail.body)
+    assert len(set(tokens)) == 1, f"expected one invitation link in {mail!r}: {mail.body!r}"
+    return tokens[0]
+
+
+def outbox_rows(sql, recipient=None, account_id=None, after_id=None, ids=None):
+    """Rows of mail_outbox, oldest first, filtered by recipient (case
+    ignored), account and id."""
+    where, args = [], []
+    if recipient is not None:
+        where.append("LOWER(recipient)=LOWER(%s)")
+        args.append(recipient)
+    if account_id is not None:
+        where.append("account_id=%s")
+        args.append(int(account_id))
+    if after_id is not None:
+        where.append("id>%s")
+        args.append(int(after_id))
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return []
+        where.append("id IN (" + ",".join(["%s"] * len(ids)) + ")")
+        args.extend(ids)
+    clause = " AND ".join(where) or "1=1"
+    return sql.rows(f"SELECT * FROM mail_outbox WHERE {clause} ORDER BY id", *args)
+
+
+def outbox_max_id(sql):
+    """The newest mail_outbox id (0 when empty): a baseline for "mails
+    written after this point"."""
+    return int(sql.value("SELECT COALESCE(MAX(id), 0) AS n FROM mail_outbox"))
+
+
+def wait_outbox_settled(sql, timeout=10, **filters):
+    """Wait until every mail_outbox row matching filters (see outbox_rows)
+    is no longer `queued`; return the rows (some still queued if the time
+    ran out: the caller asserts)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = outbox_rows(sql, **filters)
+        if all(r["status"] != "queued" for r in rows) or time.monotonic() >= deadline:
+            return rows
+        time.sleep(0.1)

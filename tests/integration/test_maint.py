@@ -1,0 +1,50 @@
+"""`accountd maint`, the repair job: an account whose creation died between
+MariaDB and LDAP (row still 'pending', maybe some LDAP entries) is undone
+once it is older than --min-age; a recent one is left alone."""
+import os
+import subprocess
+
+import support as S
+
+
+def accountd_binary(env):
+    path = os.path.join(os.path.dirname(os.environ["ACCOUNTD_MAILER"]), "accountd")
+    assert os.access(path, os.X_OK), path
+    return path
+
+
+def half_created(sql, ldap_admin, operator_id, age_seconds, name):
+    """A row as accountd writes it before the LDAP step, plus the account
+    entry and its admin group, as if accountd died right after them."""
+    sql.rows("INSERT INTO accounts (kind, parent_id, name, status, created_by, ldap_state,"
+                " created_at) VALUES ('customer', %s, %s, 'active', 'olivia', 'pending',"
+                " CURRENT_TIMESTAMP(6) - INTERVAL %s SECOND)", operator_id, name, age_seconds)
+    acc_id = str(sql.value("SELECT id FROM accounts WHERE name=%s", name))
+    assert ldap_admin.add(S.account_dn(acc_id), ["organizationalUnit"], {"ou": acc_id})
+    assert ldap_admin.add(S.role_dn(acc_id, "admin"), ["accountdRoleGroup"],
+                          {"cn": "admin", "accountdAccountId": acc_id})
+    return acc_id
+
+
+def test_maint_removes_old_half_created_accounts_only(env, sql, ldap_admin, operator_id, api):
+    old = half_created(sql, ldap_admin, operator_id, 3600, S.unique("it-maint-old-"))
+    new = half_created(sql, ldap_admin, operator_id, 0, S.unique("it-maint-new-"))
+    try:
+        # Invisible through the API while pending.
+        S.expect_problem(api("olivia").get(f"/api/v1/accounts/{old}"), 404, "not-found")
+        run = subprocess.run([accountd_binary(env), "maint", "--min-age", "600", "--config",
+                              os.environ["ACCOUNTD_CONF"]], capture_output=True, text=True,
+                             timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert f"removed the half-created account {old}" in run.stdout, run.stdout
+        assert sql.account(old) is None
+        assert S.ldap_entry(ldap_admin, S.account_dn(old)) is None
+        assert S.ldap_entry(ldap_admin, S.role_dn(old, "admin")) is None
+        # Younger than --min-age: maybe still being created; untouched.
+        assert sql.account(new)["ldap_state"] == "pending"
+        assert S.ldap_entry(ldap_admin, S.account_dn(new)) is not None
+    finally:
+        for acc in (old, new):
+            ldap_admin.delete(S.role_dn(acc, "admin"))
+            ldap_admin.delete(S.account_dn(acc))
+            sql.rows("DELETE FROM accounts WHERE id=%s AND ldap_state='pending'", acc)

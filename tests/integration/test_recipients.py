@@ -1,0 +1,172 @@
+"""An account's notification recipients: set as a JSON list or, from a
+form, as one textarea with an address per line; every address checked
+(errors keyed `emails[N]`); account notifications go to exactly these
+addresses, so removing your own address stops your mail."""
+import pytest
+
+import support as S
+
+
+@pytest.fixture
+def customer(make_tenant, make_account):
+    """A fresh customer account whose only admin is its creator."""
+    t = make_tenant()
+    return t.admin, make_account(t.admin, "customer", t.account.id)
+
+
+def path(account_id):
+    return f"/api/v1/accounts/{account_id}/notification-recipients"
+
+
+def get_emails(api, by, account_id):
+    body = S.expect(api(by).get(path(account_id)), 200)
+    assert isinstance(body, dict) and isinstance(body.get("emails"), list), body
+    return body["emails"]
+
+
+def stored(sql, account_id):
+    return sorted(r["email"].lower() for r in
+                  sql.rows("SELECT email FROM notification_recipients WHERE account_id=%s", int(account_id)))
+
+
+def test_fresh_account_has_none(api, customer):
+    admin, acc = customer
+    assert get_emails(api, admin, acc.id) == []
+
+
+def test_put_json_list(api, customer, sql):
+    admin, acc = customer
+    a, b = S.unique_mail(), S.unique_mail()
+    S.expect(api(admin).put(path(acc.id), json={"emails": [a, b]}), 200)
+    assert get_emails(api, admin, acc.id) == [a, b]
+    assert stored(sql, acc.id) == sorted([a, b])
+    overview = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}"), 200)
+    assert S.json_contains(overview.get("notification_recipients"), a), overview
+    assert S.json_contains(overview.get("notification_recipients"), b), overview
+    # A PUT replaces the list.
+    c = S.unique_mail()
+    S.expect(api(admin).put(path(acc.id), json={"emails": [c]}), 200)
+    assert get_emails(api, admin, acc.id) == [c]
+    assert stored(sql, acc.id) == [c]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_form_textarea_one_address_per_line(api, customer, sql, newline):
+    """Browsers send a textarea's line breaks as CRLF."""
+    admin, acc = customer
+    a, b = S.unique_mail(), S.unique_mail()
+    r = api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", f"{a}{newline}{b}")])
+    S.expect(r, 200)
+    assert get_emails(api, admin, acc.id) == [a, b]
+    assert stored(sql, acc.id) == sorted([a, b])
+
+
+def test_form_repeated_field(api, customer, sql):
+    admin, acc = customer
+    a, b = S.unique_mail(), S.unique_mail()
+    r = api(admin).form("PUT", path(acc.id), [("emails", a), ("emails", b)])
+    S.expect(r, 200)
+    assert get_emails(api, admin, acc.id) == [a, b]
+
+
+def test_form_with_return_to_redirects(api, customer, sql):
+    admin, acc = customer
+    a = S.unique_mail()
+    target = f"{S.ORIGIN}/accounts/{acc.id}/settings"
+    r = api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", a), ("return_to", target)])
+    assert r.status_code == 303 and r.headers.get("Location") == target, S.describe(r)
+    assert stored(sql, acc.id) == [a]
+
+
+def test_invalid_address_is_422_and_changes_nothing(api, customer, sql):
+    admin, acc = customer
+    keep = S.unique_mail()
+    S.expect(api(admin).put(path(acc.id), json={"emails": [keep]}), 200)
+    r = api(admin).put(path(acc.id), json={"emails": [S.unique_mail(), "not an address", S.unique_mail()]})
+    body = S.expect_problem(r, 422, "validation")
+    assert "emails[1]" in body.get("errors", {}), body
+    assert set(body["errors"]) == {"emails[1]"}, body
+    assert get_emails(api, admin, acc.id) == [keep]
+    assert stored(sql, acc.id) == [keep]
+
+
+def test_invalid_line_in_textarea_is_422(api, customer, sql):
+    admin, acc = customer
+    keep = S.unique_mail()
+    S.expect(api(admin).put(path(acc.id), json={"emails": [keep]}), 200)
+    r = api(admin).form("POST", path(acc.id), [("_method", "PUT"),
+                                               ("emails", f"{S.unique_mail()}\r\nfoo@\r\n{S.unique_mail()}")])
+    body = S.expect_problem(r, 422, "validation")
+    assert "emails[1]" in body.get("errors", {}), body
+    assert stored(sql, acc.id) == [keep]
+
+
+@pytest.mark.parametrize("bad", ["a@b@example.test", "@example.test", "x@", "x y@example.test",
+                                 "x@example.test\r\nBcc: evil@example.test"])
+def test_bad_addresses(api, customer, sql, bad):
+    admin, acc = customer
+    r = api(admin).put(path(acc.id), json={"emails": [bad]})
+    body = S.expect_problem(r, 422, "validation")
+    assert "emails[0]" in body.get("errors", {}), body
+    assert stored(sql, acc.id) == []
+
+
+def test_duplicates_ignoring_case_count_once(api, customer, sql):
+    admin, acc = customer
+    a = S.unique_mail()
+    S.expect(api(admin).put(path(acc.id), json={"emails": [a, a.upper(), a]}), 200)
+    emails = get_emails(api, admin, acc.id)
+    assert [e.lower() for e in emails] == [a], emails
+
+
+def test_at_most_50(api, customer, sql):
+    admin, acc = customer
+    fifty = [S.unique_mail() for _ in range(50)]
+    S.expect(api(admin).put(path(acc.id), json={"emails": fifty}), 200)
+    assert get_emails(api, admin, acc.id) == fifty
+    r = api(admin).put(path(acc.id), json={"emails": fifty + [S.unique_mail()]})
+    body = S.expect_problem(r, 422, "validation")
+    assert any(k == "emails" or k.startswith("emails[") for k in body.get("errors", {})), body
+    assert stored(sql, acc.id) == sorted(fifty)
+    # Duplicates count once: 50 distinct plus a repeat is fine.
+    S.expect(api(admin).put(path(acc.id), json={"emails": fifty + [fifty[0].upper()]}), 200)
+
+
+def test_empty_list_is_allowed(api, customer, sql):
+    admin, acc = customer
+    S.expect(api(admin).put(path(acc.id), json={"emails": [S.unique_mail()]}), 200)
+    S.expect(api(admin).put(path(acc.id), json={"emails": []}), 200)
+    assert get_emails(api, admin, acc.id) == []
+    assert stored(sql, acc.id) == []
+
+
+def test_emails_must_be_given(api, customer, sql):
+    admin, acc = customer
+    S.expect(api(admin).put(path(acc.id), json={"emails": ["keep-" + S.unique_mail()]}), 200)
+    before = stored(sql, acc.id)
+    S.expect_field_errors(api(admin).put(path(acc.id), json={"mails": [S.unique_mail()]}), "mails")
+    assert stored(sql, acc.id) == before
+
+
+def test_removing_your_own_address_stops_your_mail(api, customer, make_person, set_roles, sql, mailbox):
+    admin, acc = customer
+    me, c1, c2 = make_person(), make_person(), make_person()
+    for p in (me, c1, c2):
+        set_roles(admin, acc.id, p, ["admin"])
+    other = S.unique_mail()
+    S.expect(api(me).put(path(acc.id), json={"emails": [me.mail, other]}), 200)
+    S.expect(api(admin).put(f"/api/v1/accounts/{acc.id}/contacts/primary", json={"uid": c1.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id)
+    assert me.mail.lower() in {r["recipient"].lower() for r in rows}, \
+        f"while on the list, {me.mail} got no contact-changed mail: {rows}"
+
+    # me takes their own address off the list.
+    S.expect(api(me).put(path(acc.id), json={"emails": [other]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(admin).put(f"/api/v1/accounts/{acc.id}/contacts/primary", json={"uid": c2.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert sorted(r["recipient"].lower() for r in rows) == sorted([c1.mail.lower(), c2.mail.lower(), other]), rows
+    assert all(r["status"] == "sent" for r in rows), rows
+    mails = mailbox.wait_for(count=3, outbox_ids=[r["id"] for r in rows])
+    assert sorted(a for m in mails for a in m.envelope_to) == sorted([c1.mail.lower(), c2.mail.lower(), other])
+    assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=me.mail) == []
