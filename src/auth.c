@@ -8,6 +8,11 @@
 #include "sql_store.h"
 #include "validate.h"
 
+#include <nettle/sha2.h>
+#include <pthread.h>
+#include <sys/random.h>
+#include <time.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +51,89 @@ static int parse_basic(const char *header, char **user, char **password)
     return 0;
 }
 
+/*
+ * The check cache: per worker thread (no lock). An entry says "this user
+ * and password bound successfully" for auth_cache_ttl seconds; its key is a
+ * salted SHA-256 of user and password (the salt is random per process), so
+ * no password is kept. Failures are never cached: every wrong password
+ * reaches LDAP.
+ */
+#define AUTH_SLOTS 64
+
+struct auth_entry {
+    uint8_t key[SHA256_DIGEST_SIZE];
+    char *login;
+    char *uid;
+    struct timespec until;
+};
+
+static __thread struct auth_entry auth_cache[AUTH_SLOTS];
+static __thread unsigned auth_next;
+static uint8_t auth_salt[32];
+static pthread_once_t auth_salt_once = PTHREAD_ONCE_INIT;
+
+static void make_salt(void)
+{
+    if (getrandom(auth_salt, sizeof(auth_salt), 0) != (ssize_t)sizeof(auth_salt))
+        abort(); /* no randomness: refuse to run rather than cache weakly */
+}
+
+static void auth_key(const char *user, const char *password, uint8_t key[SHA256_DIGEST_SIZE])
+{
+    pthread_once(&auth_salt_once, make_salt);
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, sizeof(auth_salt), auth_salt);
+    sha256_update(&ctx, strlen(user) + 1, (const uint8_t *)user); /* with its NUL */
+    sha256_update(&ctx, strlen(password), (const uint8_t *)password);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, key);
+}
+
+void auth_cache_clear(void)
+{
+    for (unsigned i = 0; i < AUTH_SLOTS; i++) {
+        free(auth_cache[i].login);
+        free(auth_cache[i].uid);
+        memset(&auth_cache[i], 0, sizeof(auth_cache[i]));
+    }
+}
+
+static struct auth_entry *auth_lookup(const uint8_t key[SHA256_DIGEST_SIZE])
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    for (unsigned i = 0; i < AUTH_SLOTS; i++) {
+        struct auth_entry *e = &auth_cache[i];
+        if (e->login && memcmp(e->key, key, SHA256_DIGEST_SIZE) == 0 &&
+            (e->until.tv_sec > now.tv_sec ||
+             (e->until.tv_sec == now.tv_sec && e->until.tv_nsec > now.tv_nsec)))
+            return e;
+    }
+    return NULL;
+}
+
+static void auth_store(const struct config *cfg, const uint8_t key[SHA256_DIGEST_SIZE],
+                       const char *login, const char *uid)
+{
+    struct auth_entry *e = &auth_cache[auth_next++ % AUTH_SLOTS];
+    free(e->login);
+    free(e->uid);
+    memcpy(e->key, key, SHA256_DIGEST_SIZE);
+    e->login = xstrdup(login);
+    e->uid = xstrdup(uid);
+    clock_gettime(CLOCK_MONOTONIC, &e->until);
+    e->until.tv_sec += cfg->auth_cache_ttl;
+}
+
+static void accept_login(struct request *req, const char *login, const char *uid)
+{
+    res_header(req, "X-Accountd-User", login);
+    res_json(req, 200, json_pack("{s:s}", "user", login));
+    /* The log line names who signed in. */
+    free(req->caller.uid);
+    req->caller.uid = xstrdup(uid);
+}
+
 static void directory_down(struct request *req)
 {
     /* nginx's auth_request turns anything but 2xx/401/403 into a bare 500:
@@ -71,16 +159,25 @@ void auth_check(struct request *req)
         refuse(req, "user name and password must not be empty");
         goto out;
     }
+    uint8_t key[SHA256_DIGEST_SIZE];
+    int cache = req->cfg->auth_cache_ttl > 0;
+    if (cache) {
+        auth_key(user, password, key);
+        struct auth_entry *hit = auth_lookup(key);
+        if (hit) {
+            accept_login(req, hit->login, hit->uid);
+            goto out;
+        }
+    }
     struct person p;
     int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
     if (st == ST_OK) {
         st = ldap_store_check_password(req->session->ldap, p.dn, password);
         if (st == ST_OK) {
-            res_header(req, "X-Accountd-User", p.login ? p.login : user);
-            res_json(req, 200, json_pack("{s:s}", "user", p.login ? p.login : user));
-            /* The log line names who signed in. */
-            free(req->caller.uid);
-            req->caller.uid = xstrdup(p.uid);
+            const char *login = p.login ? p.login : user;
+            accept_login(req, login, p.uid);
+            if (cache)
+                auth_store(req->cfg, key, login, p.uid);
         }
         person_free(&p);
     }

@@ -38,6 +38,7 @@ static void set_defaults(struct config *cfg)
     cfg->body_limit = 1048576;
     cfg->retry_after = 5;
     cfg->identity_cache_ttl = 2;
+    cfg->auth_cache_ttl = 10;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
 }
 
@@ -206,6 +207,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"sql_timeout", 1, 300, &cfg->sql_timeout},
         {"retry_after", 1, 3600, &cfg->retry_after},
         {"identity_cache_ttl", 0, 60, &cfg->identity_cache_ttl},
+        {"auth_cache_ttl", 0, 300, &cfg->auth_cache_ttl},
         {"smtp_timeout", 1, 300, &cfg->smtp_timeout},
         {"mail_max_attempts", 1, 100, &cfg->mail_max_attempts},
         {"mail_retry_base", 1, 86400, &cfg->mail_retry_base},

@@ -55,6 +55,7 @@ struct config {
     char **allowed_origins; /* NULL-terminated */
     int retry_after;
     int identity_cache_ttl; /* seconds; 0: no cache */
+    int auth_cache_ttl;     /* seconds; 0: no cache */
 };
 
 /* Parses text (as read from a file called name). Returns 0, or -1 with a

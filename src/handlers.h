@@ -16,6 +16,8 @@ void service_metrics(struct request *req);
 /* auth.c */
 void auth_check(struct request *req);
 void me_get(struct request *req);
+/* Frees the calling thread's cache of checked credentials (thread exit). */
+void auth_cache_clear(void);
 /* accounts.c */
 void accounts_create(struct request *req);
 void accounts_list(struct request *req);

@@ -2,6 +2,7 @@
 
 #include "buf.h"
 #include "caller.h"
+#include "handlers.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "metrics.h"
@@ -137,6 +138,7 @@ static void *worker_main(void *arg)
     }
     FCGX_Free(&fr, 1);
     caller_cache_clear();
+    auth_cache_clear();
     ldap_store_free(session.ldap);
     sql_store_free(session.sql);
     return NULL;

@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STMT_CACHE 64
+/* More than accountd has distinct statements, so none is prepared twice. */
+#define STMT_CACHE 160
 
 struct cached_stmt {
     const char *sql;

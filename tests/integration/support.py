@@ -6,6 +6,7 @@ MariaDB tables with pymysql. This module holds the small pieces every test
 file needs: the environment, an HTTP session that knows the base URL, DN
 builders, and assertion helpers that print the whole answer on failure.
 """
+import time
 import json
 import os
 import uuid
@@ -476,3 +477,20 @@ def wait_outbox_settled(sql, timeout=10, **filters):
         if all(r["status"] != "queued" for r in rows) or time.monotonic() >= deadline:
             return rows
         time.sleep(0.1)
+
+
+def poll(fetch, ok, timeout):
+    """Call fetch() until ok(response) or timeout; return the last response."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = fetch()
+        if ok(r) or time.monotonic() >= deadline:
+            return r
+        time.sleep(0.25)
+
+
+def assert_unavailable(r):
+    """503 problem+json with a positive Retry-After."""
+    expect_problem(r, 503, "unavailable")
+    retry_after = r.headers.get("Retry-After", "")
+    assert retry_after.isdigit() and int(retry_after) > 0, describe(r)

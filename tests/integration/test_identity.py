@@ -139,3 +139,30 @@ def test_passwords_never_reach_the_log(api, make_person):
     for secret in (p.password, wrong):
         assert secret.encode() not in log
         assert base64.b64encode(f"{p.uid}:{secret}".encode()) not in log
+
+
+def test_changed_password_ends_cached_sign_ins_within_the_ttl(api, make_person, ldap_admin):
+    """accountd keeps a successful Basic check for auth_cache_ttl seconds (2 in
+    the test stack): a password an LDAP administrator replaces stops working
+    within that time, and the new one works at once."""
+    import ldap3
+    p = make_person()
+    old = api(p)
+    S.expect(old.get("/api/v1/auth"), 200)
+    new_password = "pw-new-" + p.uid
+    ok = ldap_admin.modify(p.dn, {"userPassword": [(ldap3.MODIFY_REPLACE, [new_password])]})
+    assert ok, ldap_admin.result
+    S.expect(api(p, password=new_password).get("/api/v1/me"), 200)
+    # Each worker thread has its own cache: within the TTL some may still say
+    # 200; after it, every one must refuse. Poll for a run of refusals.
+    def all_refuse():
+        return all(old.get(path).status_code == 401
+                   for path in ("/api/v1/auth", "/api/v1/me") * 4)
+    assert S.wait_until(all_refuse, timeout=6), "the old password still works after the TTL"
+
+
+def test_wrong_password_is_never_cached_as_right(api, make_person):
+    p = make_person()
+    S.expect(api(p).get("/api/v1/auth"), 200)
+    for _ in range(3):
+        assert api(p, password=p.password + "x").get("/api/v1/auth").status_code == 401

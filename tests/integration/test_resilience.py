@@ -86,30 +86,14 @@ def outage(env, dev, api, sql, make_tenant, operator_id):
         o.start()
 
 
-def poll(fetch, ok, timeout):
-    """Call fetch() until ok(response) or timeout; return the last response."""
-    deadline = time.monotonic() + timeout
-    while True:
-        r = fetch()
-        if ok(r) or time.monotonic() >= deadline:
-            return r
-        time.sleep(0.25)
-
-
-def assert_unavailable(r):
-    S.expect_problem(r, 503, "unavailable")
-    retry_after = r.headers.get("Retry-After", "")
-    assert retry_after.isdigit() and int(retry_after) > 0, S.describe(r)
-
-
 def test_me_is_503_while_slapd_is_down(api, outage):
     s = api(outage.tenant.admin)
-    r = poll(lambda: s.get("/api/v1/me"), lambda r: r.status_code == 503, 5)
-    assert_unavailable(r)
+    r = S.poll(lambda: s.get("/api/v1/me"), lambda r: r.status_code == 503, 5)
+    S.assert_unavailable(r)
 
 
 def test_ready_is_503_while_slapd_is_down(anon, outage):
-    r = poll(lambda: anon.get("/api/v1/ready"), lambda r: r.status_code == 503, 5)
+    r = S.poll(lambda: anon.get("/api/v1/ready"), lambda r: r.status_code == 503, 5)
     assert r.status_code == 503, S.describe(r)
     assert r.headers.get("Retry-After", "").isdigit(), S.describe(r)
 
@@ -120,8 +104,8 @@ def test_health_stays_200_while_slapd_is_down(anon, outage):
 
 def test_auth_endpoint_is_503_while_slapd_is_down(api, outage):
     s = api(outage.tenant.admin)
-    r = poll(lambda: s.get("/api/v1/auth"), lambda r: r.status_code == 503, 5)
-    assert_unavailable(r)
+    r = S.poll(lambda: s.get("/api/v1/auth"), lambda r: r.status_code == 503, 5)
+    S.assert_unavailable(r)
     assert "X-Accountd-User" not in r.headers
 
 
@@ -131,7 +115,7 @@ def test_create_is_503_and_writes_nothing_while_slapd_is_down(api, sql, outage):
     total = sql.count_accounts()
     r = api(t.admin).post(ACCOUNTS, json={"kind": "customer", "name": name, "parent_id": t.account.id,
                                          "company": company(name)})
-    assert_unavailable(r)
+    S.assert_unavailable(r)
     assert sql.count_accounts() == total
     assert sql.count_accounts(name=name) == 0
 
@@ -139,7 +123,7 @@ def test_create_is_503_and_writes_nothing_while_slapd_is_down(api, sql, outage):
 def test_service_recovers_when_slapd_is_back(api, outage, make_person, make_account):
     s = api(outage.tenant.admin)
     outage.start()
-    r = poll(lambda: s.get("/api/v1/me"), lambda r: r.status_code == 200, 10)
+    r = S.poll(lambda: s.get("/api/v1/me"), lambda r: r.status_code == 200, 10)
     body = S.expect(r, 200)
     assert body["uid"] == outage.tenant.admin.uid
     assert outage.tenant.account.id in {a["id"] for a in body["accounts"]}

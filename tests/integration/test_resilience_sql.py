@@ -19,30 +19,15 @@ def sql_outage(dev, make_tenant):
         dev("mariadb-start")
 
 
-def poll(fetch, ok, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        r = fetch()
-        if ok(r) or time.monotonic() >= deadline:
-            return r
-        time.sleep(0.25)
-
-
-def assert_unavailable(r):
-    S.expect_problem(r, 503, "unavailable")
-    retry_after = r.headers.get("Retry-After", "")
-    assert retry_after.isdigit() and int(retry_after) > 0, S.describe(r)
-
-
 def test_me_is_503_while_mariadb_is_down(api, sql_outage):
     started = time.monotonic()
-    r = poll(lambda: api(sql_outage.admin).get("/api/v1/me"), lambda r: r.status_code == 503, 10)
-    assert_unavailable(r)
+    r = S.poll(lambda: api(sql_outage.admin).get("/api/v1/me"), lambda r: r.status_code == 503, 10)
+    S.assert_unavailable(r)
     assert time.monotonic() - started < 10
 
 
 def test_ready_is_503_and_health_200_while_mariadb_is_down(anon, sql_outage):
-    assert_unavailable(anon.get("/api/v1/ready"))
+    S.assert_unavailable(anon.get("/api/v1/ready"))
     assert anon.get("/api/v1/health").status_code == 200
 
 
@@ -50,13 +35,13 @@ def test_create_is_503_while_mariadb_is_down(api, sql_outage):
     t = sql_outage
     r = api(t.admin).post("/api/v1/accounts", json={
         "kind": "customer", "name": S.unique("it-sqlout-"), "parent_id": t.account.id})
-    assert_unavailable(r)
+    S.assert_unavailable(r)
 
 
 def test_service_recovers_when_mariadb_is_back(api, dev, sql, sql_outage):
     dev("mariadb-start")
     t = sql_outage
-    r = poll(lambda: api(t.admin).get("/api/v1/me"), lambda r: r.status_code == 200, 20)
+    r = S.poll(lambda: api(t.admin).get("/api/v1/me"), lambda r: r.status_code == 200, 20)
     me = S.expect(r, 200)
     assert t.account.id in {a["id"] for a in me["accounts"]}
     # Writes work again on the re-opened connections (no restart of accountd).
