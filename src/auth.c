@@ -134,12 +134,97 @@ static void accept_login(struct request *req, const char *login, const char *uid
     req->caller.uid = xstrdup(uid);
 }
 
+/*
+ * Throttling of password guessing: failed checks are counted per user name
+ * and client address (REMOTE_ADDR) in one process-wide table; past
+ * auth_max_failures within auth_failure_window seconds the pair is refused
+ * with 429 and no LDAP bind until the window ends. The table is a fixed
+ * array indexed by a salted hash, so it cannot grow and an attacker cannot
+ * choose which entry a name lands in.
+ */
+#define THROTTLE_SLOTS 4096
+
+struct failures {
+    uint8_t key[SHA256_DIGEST_SIZE];
+    unsigned count;
+    time_t window_start;
+};
+
+static struct failures throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static time_t monotonic_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec;
+}
+
+static struct failures *throttle_slot(const char *user, const char *addr,
+                                      uint8_t key[SHA256_DIGEST_SIZE])
+{
+    auth_key(user, addr ? addr : "", key);
+    return &throttle[(key[0] | (unsigned)key[1] << 8) % THROTTLE_SLOTS];
+}
+
+/* Seconds until the pair may try again, 0 if it may now. */
+static int throttled(const struct config *cfg, const char *user, const char *addr)
+{
+    uint8_t key[SHA256_DIGEST_SIZE];
+    time_t now = monotonic_seconds();
+    int wait = 0;
+    pthread_mutex_lock(&throttle_lock);
+    struct failures *f = throttle_slot(user, addr, key);
+    if (memcmp(f->key, key, sizeof(key)) == 0 && now - f->window_start < cfg->auth_failure_window &&
+        f->count >= (unsigned)cfg->auth_max_failures)
+        wait = (int)(cfg->auth_failure_window - (now - f->window_start));
+    pthread_mutex_unlock(&throttle_lock);
+    return wait;
+}
+
+static void count_failure(const struct config *cfg, const char *user, const char *addr)
+{
+    uint8_t key[SHA256_DIGEST_SIZE];
+    time_t now = monotonic_seconds();
+    pthread_mutex_lock(&throttle_lock);
+    struct failures *f = throttle_slot(user, addr, key);
+    if (memcmp(f->key, key, sizeof(key)) != 0 ||
+        now - f->window_start >= cfg->auth_failure_window) {
+        memcpy(f->key, key, sizeof(key));
+        f->count = 0;
+        f->window_start = now;
+    }
+    f->count++;
+    pthread_mutex_unlock(&throttle_lock);
+}
+
+static int is_subrequest(struct request *req)
+{
+    const char *sub = request_param(req, "ACCOUNTD_AUTH_SUBREQUEST");
+    return sub && strcmp(sub, "1") == 0;
+}
+
+static void too_many(struct request *req, int wait)
+{
+    char ra[16];
+    snprintf(ra, sizeof(ra), "%d", wait > 0 ? wait : 1);
+    res_header(req, "Retry-After", ra);
+    if (is_subrequest(req)) {
+        /* nginx passes only 2xx, 401 and 403 from auth_request: say it in a
+         * header, and the API request answers 429 (caller.c). */
+        res_header(req, "X-Accountd-Auth", "throttled");
+        res_json(req, 200, json_pack("{s:s}", "status", "throttled"));
+        return;
+    }
+    res_problem(req, 429, "too-many-attempts", "too many failed sign-ins; try again in %d seconds",
+                wait);
+}
+
 static void directory_down(struct request *req)
 {
     /* nginx's auth_request turns anything but 2xx/401/403 into a bare 500:
      * tell it through a header instead, and let the API answer 503. */
-    const char *sub = request_param(req, "ACCOUNTD_AUTH_SUBREQUEST");
-    if (sub && strcmp(sub, "1") == 0) {
+    if (is_subrequest(req)) {
         res_header(req, "X-Accountd-Auth", "unavailable");
         res_json(req, 200, json_pack("{s:s}", "status", "unavailable"));
         return;
@@ -157,6 +242,12 @@ void auth_check(struct request *req)
     if (!*user || !*password) {
         /* Never bind with an empty password (RFC 4513 5.1.2). */
         refuse(req, "user name and password must not be empty");
+        goto out;
+    }
+    const char *addr = request_param(req, "REMOTE_ADDR");
+    int wait = throttled(req->cfg, user, addr);
+    if (wait > 0) {
+        too_many(req, wait);
         goto out;
     }
     uint8_t key[SHA256_DIGEST_SIZE];
@@ -181,9 +272,10 @@ void auth_check(struct request *req)
         }
         person_free(&p);
     }
-    if (st == ST_NOT_FOUND || st == ST_DENIED)
+    if (st == ST_NOT_FOUND || st == ST_DENIED) {
+        count_failure(req->cfg, user, addr);
         refuse(req, "wrong user name or password");
-    else if (st == ST_UNAVAILABLE)
+    } else if (st == ST_UNAVAILABLE)
         directory_down(req);
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory");

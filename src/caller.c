@@ -139,6 +139,13 @@ int caller_require(struct request *req)
         res_unavailable(req, "the directory");
         return -1;
     }
+    if (status && strcmp(status, "throttled") == 0) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%d", req->cfg->auth_failure_window);
+        res_header(req, "Retry-After", ra);
+        res_problem(req, 429, "too-many-attempts", "too many failed sign-ins; try again later");
+        return -1;
+    }
     const char *user = request_param(req, "REMOTE_USER");
     if (!user || !*user) {
         unauthenticated(req, "sign in first");

@@ -39,6 +39,8 @@ static void set_defaults(struct config *cfg)
     cfg->retry_after = 5;
     cfg->identity_cache_ttl = 2;
     cfg->auth_cache_ttl = 10;
+    cfg->auth_max_failures = 10;
+    cfg->auth_failure_window = 300;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
 }
 
@@ -208,6 +210,8 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"retry_after", 1, 3600, &cfg->retry_after},
         {"identity_cache_ttl", 0, 60, &cfg->identity_cache_ttl},
         {"auth_cache_ttl", 0, 300, &cfg->auth_cache_ttl},
+        {"auth_max_failures", 1, 1000, &cfg->auth_max_failures},
+        {"auth_failure_window", 1, 86400, &cfg->auth_failure_window},
         {"smtp_timeout", 1, 300, &cfg->smtp_timeout},
         {"mail_max_attempts", 1, 100, &cfg->mail_max_attempts},
         {"mail_retry_base", 1, 86400, &cfg->mail_retry_base},

@@ -54,8 +54,10 @@ struct config {
     size_t body_limit;
     char **allowed_origins; /* NULL-terminated */
     int retry_after;
-    int identity_cache_ttl; /* seconds; 0: no cache */
-    int auth_cache_ttl;     /* seconds; 0: no cache */
+    int identity_cache_ttl;  /* seconds; 0: no cache */
+    int auth_cache_ttl;      /* seconds; 0: no cache */
+    int auth_max_failures;   /* failed checks per user and address ... */
+    int auth_failure_window; /* ... within this many seconds */
 };
 
 /* Parses text (as read from a file called name). Returns 0, or -1 with a
