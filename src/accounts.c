@@ -10,6 +10,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "invitations.h"
 #include "log.h"
 #include "outbox.h"
 #include "sql_store.h"
@@ -137,7 +138,8 @@ static const char *const SELECT_ACCOUNT =
     "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'";
 
 /* Answers 200 (or status) with the joined overview of account id. */
-static void respond_account(struct request *req, unsigned long long id, int status)
+/* extra (may be NULL; the caller keeps it) is merged into the body. */
+static void respond_account(struct request *req, unsigned long long id, int status, json_t *extra)
 {
     struct sql_result r;
     int st = sql_exec(req->session->sql, SELECT_ACCOUNT, SQL_ARGS(P_INT(id)), &r);
@@ -187,6 +189,8 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     json_object_set_new(a, "notification_recipients", rl);
     json_object_set_new(a, "version", json_integer((json_int_t)version));
     set_etag(req, id, version);
+    if (extra)
+        json_object_update(a, extra);
     res_json(req, status, a);
 }
 
@@ -245,6 +249,9 @@ struct create {
     const char *kind, *name, *status, *idem_key;
     unsigned long long parent_id;
     struct company company;
+    /* contact: invited as admin in step 3 */
+    const char *contact_email, *contact_first, *contact_last;
+    json_t *contact_result;
     unsigned long long id;
 };
 
@@ -289,6 +296,13 @@ static int create_finish(struct sql_store *sql, void *arg)
                           c->status, "parent_id", (json_int_t)c->parent_id);
     st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, n);
     json_decref(n);
+    /* The contact person becomes the account's admin: at once if LDAP
+     * knows the address, else by invitation (STACKIT "method 1"). */
+    if (st == ST_OK && c->contact_email) {
+        json_decref(c->contact_result);
+        st = invite_in_transaction(sql, c->req, c->id, c->name, c->contact_email, ROLE_ADMIN,
+                                   c->contact_first, c->contact_last, &c->contact_result);
+    }
     return st;
 }
 
@@ -331,13 +345,15 @@ static int replay(struct request *req, const char *key)
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", id);
     res_header(req, "Location", loc);
-    respond_account(req, id, 201);
+    respond_account(req, id, 201, NULL);
     return 1;
 }
 
 void accounts_create(struct request *req)
 {
-    static const char *const allowed[] = {"kind", "name", "parent_id", "staged", "company", NULL};
+    static const char *const allowed[] = {"kind",    "name",    "parent_id", "staged",
+                                          "company", "contact", NULL};
+    static const char *const contact_fields[] = {"first_name", "last_name", "email", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct create c = {.req = req};
@@ -349,6 +365,16 @@ void accounts_create(struct request *req)
     unsigned have;
     read_company(req, body_obj(req, b, NULL, "company"), &c.company, &have);
     check_company(req, &c.company);
+    json_t *contact = body_obj(req, b, NULL, "contact");
+    if (contact) {
+        body_only(req, contact, "contact", contact_fields);
+        c.contact_email = body_str(req, contact, "contact", "email", 1, 254);
+        c.contact_first = body_str(req, contact, "contact", "first_name", 0, 100);
+        c.contact_last = body_str(req, contact, "contact", "last_name", 0, 100);
+        const char *bad;
+        if (c.contact_email && (bad = validate_email(c.contact_email)))
+            res_field_error(req, "contact.email", bad);
+    }
     if (c.kind && strcmp(c.kind, "distributor") != 0 && strcmp(c.kind, "partner") != 0 &&
         strcmp(c.kind, "customer") != 0)
         res_field_error(req, "kind", "must be distributor, partner or customer");
@@ -411,12 +437,15 @@ void accounts_create(struct request *req)
             res_store_failure(req, st, "the directory");
         else
             res_store_failure(req, sql_st, "the database");
+        json_decref(c.contact_result);
         return;
     }
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c.id);
     res_header(req, "Location", loc);
-    respond_account(req, c.id, 201);
+    json_t *extra = c.contact_result ? json_pack("{s:o}", "contact", c.contact_result) : NULL;
+    respond_account(req, c.id, 201, extra);
+    json_decref(extra);
 }
 
 /* ---- list ----------------------------------------------------------- */
@@ -591,7 +620,7 @@ void accounts_get(struct request *req)
     struct account_ref a;
     if (caller_authorize(req, parse_id(req->args[0]), ROLE_ANY, &a) < 0)
         return;
-    respond_account(req, a.id, 200);
+    respond_account(req, a.id, 200, NULL);
 }
 
 /* ---- update --------------------------------------------------------- */
@@ -714,7 +743,7 @@ void accounts_patch(struct request *req)
     p.if_match = (unsigned long long)im;
     int st = sql_transaction(req->session->sql, patch_tx, &p);
     if (st == ST_OK)
-        respond_account(req, p.id, 200);
+        respond_account(req, p.id, 200, NULL);
     else if (st == ST_STALE)
         res_problem(req, 412, "precondition-failed",
                     "the account changed since you read it; read it again");

@@ -6,6 +6,8 @@
  * person (password set with the Password Modify operation) and adds the role,
  * undoing the LDAP writes if anything after them fails.
  */
+#include "invitations.h"
+
 #include "audit.h"
 #include "body.h"
 #include "caller.h"
@@ -95,14 +97,12 @@ static char *lock_account(struct sql_store *sql, unsigned long long id, struct r
     return name;
 }
 
-static int add_known_tx(struct sql_store *sql, void *arg)
+/* Gives v->known the role at once and mails them; inside a transaction
+ * that holds the account row. */
+static int add_known(struct sql_store *sql, struct invite *v, const char *account_name)
 {
-    struct invite *v = arg;
     struct request *req = v->req;
     int st;
-    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
-    if (!account_name)
-        return st;
     /* The mail row first: whatever fails after it rolls it back too. */
     const char *to[] = {v->known.mail};
     struct template_value vals[] = {
@@ -128,6 +128,17 @@ static int add_known_tx(struct sql_store *sql, void *arg)
         if (st != ST_OK)
             ldap_store_set_member(req->session->ldap, v->account->id, v->role, v->known.dn, 0);
     }
+    return st;
+}
+
+static int add_known_tx(struct sql_store *sql, void *arg)
+{
+    struct invite *v = arg;
+    int st;
+    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
+    if (!account_name)
+        return st;
+    st = add_known(sql, v, account_name);
     free(account_name);
     return st;
 }
@@ -176,14 +187,12 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     return st;
 }
 
-static int invite_tx(struct sql_store *sql, void *arg)
+/* Writes (or renews) the pending invitation of v->email and mails its
+ * link; inside a transaction that holds the account row. */
+static int invite_new(struct sql_store *sql, struct invite *v, const char *account_name)
 {
-    struct invite *v = arg;
     struct request *req = v->req;
     int st;
-    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
-    if (!account_name)
-        return st;
     free(v->token);
     v->token = new_token();
     struct sql_result r;
@@ -207,6 +216,17 @@ static int invite_tx(struct sql_store *sql, void *arg)
         sql_result_free(&r);
         st = mail_invitation(sql, v, account_name, "invitation.create");
     }
+    return st;
+}
+
+static int invite_tx(struct sql_store *sql, void *arg)
+{
+    struct invite *v = arg;
+    int st;
+    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
+    if (!account_name)
+        return st;
+    st = invite_new(sql, v, account_name);
     free(account_name);
     return st;
 }
@@ -591,4 +611,39 @@ void invitations_accept(struct request *req)
     }
     free(v.person_uid);
     free(v.person_dn);
+}
+
+int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned long long account_id,
+                          const char *account_name, const char *email, unsigned role,
+                          const char *first_name, const char *last_name, json_t **out)
+{
+    struct account_ref a = {.id = account_id};
+    struct invite v = {.req = req,
+                       .account = &a,
+                       .email = email,
+                       .first_name = first_name,
+                       .last_name = last_name,
+                       .role = role};
+    *out = NULL;
+    int st = ldap_store_find_person(req->session->ldap, "mail", email, &v.known);
+    if (st == ST_OK) {
+        st = add_known(sql, &v, account_name);
+        if (st == ST_OK)
+            *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v.known.uid, "role",
+                             role_name(role));
+    } else if (st == ST_NOT_FOUND) {
+        st = invite_new(sql, &v, account_name);
+        if (st == ST_OK) {
+            char idbuf[24];
+            snprintf(idbuf, sizeof(idbuf), "%llu", v.id);
+            *out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
+                             email, "role", role_name(role), "expires_at", v.expires_at);
+        }
+    }
+    if (st == ST_CONFLICT)
+        st = ST_ERROR; /* the refusals of add_known are internal errors here */
+    person_free(&v.known);
+    free(v.token);
+    free(v.expires_at);
+    return st;
 }

@@ -1,0 +1,68 @@
+"""POST /api/v1/accounts with `contact` (STACKIT "method 1"): the contact
+person of a new organization becomes its admin — at once when LDAP knows the
+address, otherwise by an invitation whose link makes them admin. A bad
+contact creates nothing."""
+import support as S
+from conftest import company
+
+ACCOUNTS = "/api/v1/accounts"
+ACCEPT = "/api/v1/invitations/{}/accept"
+
+
+def test_unknown_contact_is_invited_as_admin(api, make_tenant, invitation_mail, sql, ldap_admin):
+    t = make_tenant()
+    email = S.unique_mail()
+    name = S.unique("it-org-")
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": name, "parent_id": t.account.id, "company": company(name),
+        "contact": {"first_name": "Cora", "last_name": "Contact", "email": email}})
+    body = S.expect(r, 201)
+    acc_id = S.location_id(r)
+    assert body["contact"]["status"] == "invited", body
+    assert body["contact"]["email"] == email and body["contact"]["role"] == "admin", body
+    # The creator is admin; the contact is invited, not yet a member.
+    assert S.norm_dn(t.admin.dn) in S.group_members(ldap_admin, acc_id, "admin")
+    row = sql.row("SELECT account_id, role, status, first_name FROM invitations WHERE id=%s",
+                  int(body["contact"]["id"]))
+    assert (str(row["account_id"]), row["role"], row["status"], row["first_name"]) == \
+        (acc_id, "admin", "pending", "Cora")
+
+    mail, token = invitation_mail(email, after=before)
+    assert name in mail.subject, mail
+    uid = S.unique("ct")
+    data = S.expect(api(None).post(ACCEPT.format(token), json={"uid": uid, "password": "pw-" + uid}),
+                    200)
+    assert data["role"] == "admin" and data["account_id"] == acc_id, data
+    assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc_id, "admin")
+    me = S.expect(api(uid, password="pw-" + uid).get("/api/v1/me"), 200)
+    assert {a["id"]: a["roles"] for a in me["accounts"]}.get(acc_id) == ["admin"], me
+
+
+def test_known_contact_becomes_admin_at_once(api, make_tenant, make_person, mailbox, sql,
+                                             ldap_admin):
+    t = make_tenant()
+    p = make_person()
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-org-"), "parent_id": t.account.id,
+        "contact": {"email": p.mail}})
+    body = S.expect(r, 201)
+    acc_id = S.location_id(r)
+    assert body["contact"] == {"status": "added", "uid": p.uid, "role": "admin"}, body
+    assert S.norm_dn(p.dn) in S.group_members(ldap_admin, acc_id, "admin")
+    assert p.uid in {m["uid"] for m in body["members"]}, body
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=p.mail)
+    assert mails and "added" in mails[-1].subject.lower(), mails
+
+
+def test_bad_contact_creates_nothing(api, make_tenant, sql):
+    t = make_tenant()
+    name = S.unique("it-org-")
+    for contact, field in (({"email": "not-an-address"}, "contact.email"),
+                           ({"first_name": "No Mail"}, "contact.email"),
+                           ({"email": S.unique_mail(), "role": "admin"}, "contact.role")):
+        r = api(t.admin).post(ACCOUNTS, json={"kind": "customer", "name": name,
+                                              "parent_id": t.account.id, "contact": contact})
+        S.expect_field_errors(r, field)
+    assert sql.count_accounts(name=name) == 0
