@@ -306,6 +306,19 @@ static int create_finish(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* After a failed create_finish: 1 if the row is done after all (its
+ * COMMIT went through), 0 if it is still pending or gone, -1 if unknown. */
+static int finished_after_all(struct sql_store *sql, unsigned long long id)
+{
+    struct sql_result r;
+    if (sql_exec(sql, "SELECT ldap_state FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), &r) !=
+        ST_OK)
+        return -1;
+    int done = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "done") == 0;
+    sql_result_free(&r);
+    return done;
+}
+
 static int create_undo(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
@@ -382,7 +395,9 @@ void accounts_create(struct request *req)
     const char *why;
     if (c.idem_key && (why = validate_idempotency_key(c.idem_key)))
         res_field_error(req, "Idempotency-Key", why);
-    if (!c.parent_id && !json_object_get(b, "parent_id") && !req->caller.is_operator)
+    /* Only the operator's admins create top-level accounts; an explicit
+     * `"parent_id": null` is the same as none. */
+    if (!c.parent_id && !req->caller.is_operator)
         res_field_error(req, "parent_id", "is required");
     if (body_failed(req))
         return;
@@ -421,8 +436,16 @@ void accounts_create(struct request *req)
     int sql_st = ST_OK;
     if (st == ST_OK) {
         sql_st = sql_transaction(req->session->sql, create_finish, &c);
-        if (sql_st != ST_OK)
-            ldap_store_delete_account(req->session->ldap, c.id);
+        if (sql_st != ST_OK) {
+            /* A failed COMMIT may have committed after all: the entries
+             * go only when the row is known to be still pending. When
+             * that cannot be read, `accountd maint` removes both later. */
+            int done = finished_after_all(req->session->sql, c.id);
+            if (done == 1)
+                sql_st = ST_OK;
+            else if (done == 0)
+                ldap_store_delete_account(req->session->ldap, c.id);
+        }
     }
     if (st != ST_OK || sql_st != ST_OK) {
         int undo = sql_transaction(req->session->sql, create_undo, &c);

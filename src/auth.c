@@ -64,6 +64,7 @@ struct auth_entry {
     uint8_t key[SHA256_DIGEST_SIZE];
     char *login;
     char *uid;
+    char *dn; /* folded, for the throttle */
     struct timespec until;
 };
 
@@ -94,6 +95,7 @@ void auth_cache_clear(void)
     for (unsigned i = 0; i < AUTH_SLOTS; i++) {
         free(auth_cache[i].login);
         free(auth_cache[i].uid);
+        free(auth_cache[i].dn);
         memset(&auth_cache[i], 0, sizeof(auth_cache[i]));
     }
 }
@@ -113,14 +115,16 @@ static struct auth_entry *auth_lookup(const uint8_t key[SHA256_DIGEST_SIZE])
 }
 
 static void auth_store(const struct config *cfg, const uint8_t key[SHA256_DIGEST_SIZE],
-                       const char *login, const char *uid)
+                       const char *login, const char *uid, const char *dn)
 {
     struct auth_entry *e = &auth_cache[auth_next++ % AUTH_SLOTS];
     free(e->login);
     free(e->uid);
+    free(e->dn);
     memcpy(e->key, key, SHA256_DIGEST_SIZE);
     e->login = xstrdup(login);
     e->uid = xstrdup(uid);
+    e->dn = xstrdup(dn);
     clock_gettime(CLOCK_MONOTONIC, &e->until);
     e->until.tv_sec += cfg->auth_cache_ttl;
 }
@@ -135,14 +139,26 @@ static void accept_login(struct request *req, const char *login, const char *uid
 }
 
 /*
- * Throttling of password guessing: failed checks are counted per user name
- * and client address (REMOTE_ADDR) in one process-wide table; past
+ * Throttling of password guessing: failed checks are counted per person and
+ * client address (REMOTE_ADDR) in process-wide tables; past
  * auth_max_failures within auth_failure_window seconds the pair is refused
- * with 429 and no LDAP bind until the window ends. The table is a fixed
- * array indexed by a salted hash, so it cannot grow and an attacker cannot
- * choose which entry a name lands in.
+ * with 429 and no LDAP bind until the window ends.
+ *
+ * LDAP matches the name (identity_attribute, uid or mail) ignoring case and
+ * extra spaces, so "alice", "Alice" and " alice " are one person. A failure
+ * is therefore counted twice: under the user name folded with
+ * fold_user_name() (checked before any LDAP operation), and, once the search
+ * found the person, under their folded DN (checked before the bind; it also
+ * catches non-ASCII case variants of the name, which fold_user_name() leaves
+ * alone). Either one over the limit refuses the check.
+ *
+ * Each kind of key has its own table, so a person's two keys cannot evict
+ * each other. A table is a fixed array indexed by a salted hash, so it
+ * cannot grow and an attacker cannot choose which entry a key lands in.
  */
 #define THROTTLE_SLOTS 4096
+
+enum throttle_kind { BY_NAME, BY_DN };
 
 struct failures {
     uint8_t key[SHA256_DIGEST_SIZE];
@@ -150,7 +166,7 @@ struct failures {
     time_t window_start;
 };
 
-static struct failures throttle[THROTTLE_SLOTS];
+static struct failures throttle[2][THROTTLE_SLOTS];
 static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static time_t monotonic_seconds(void)
@@ -160,21 +176,23 @@ static time_t monotonic_seconds(void)
     return now.tv_sec;
 }
 
-static struct failures *throttle_slot(const char *user, const char *addr,
+/* who is a folded user name (BY_NAME) or a folded DN (BY_DN). */
+static struct failures *throttle_slot(enum throttle_kind kind, const char *who, const char *addr,
                                       uint8_t key[SHA256_DIGEST_SIZE])
 {
-    auth_key(user, addr ? addr : "", key);
-    return &throttle[(key[0] | (unsigned)key[1] << 8) % THROTTLE_SLOTS];
+    auth_key(who, addr ? addr : "", key);
+    return &throttle[kind][(key[0] | (unsigned)key[1] << 8) % THROTTLE_SLOTS];
 }
 
 /* Seconds until the pair may try again, 0 if it may now. */
-static int throttled(const struct config *cfg, const char *user, const char *addr)
+static int throttled(const struct config *cfg, enum throttle_kind kind, const char *who,
+                     const char *addr)
 {
     uint8_t key[SHA256_DIGEST_SIZE];
     time_t now = monotonic_seconds();
     int wait = 0;
     pthread_mutex_lock(&throttle_lock);
-    struct failures *f = throttle_slot(user, addr, key);
+    struct failures *f = throttle_slot(kind, who, addr, key);
     if (memcmp(f->key, key, sizeof(key)) == 0 && now - f->window_start < cfg->auth_failure_window &&
         f->count >= (unsigned)cfg->auth_max_failures)
         wait = (int)(cfg->auth_failure_window - (now - f->window_start));
@@ -182,12 +200,13 @@ static int throttled(const struct config *cfg, const char *user, const char *add
     return wait;
 }
 
-static void count_failure(const struct config *cfg, const char *user, const char *addr)
+static void count_failure(const struct config *cfg, enum throttle_kind kind, const char *who,
+                          const char *addr)
 {
     uint8_t key[SHA256_DIGEST_SIZE];
     time_t now = monotonic_seconds();
     pthread_mutex_lock(&throttle_lock);
-    struct failures *f = throttle_slot(user, addr, key);
+    struct failures *f = throttle_slot(kind, who, addr, key);
     if (memcmp(f->key, key, sizeof(key)) != 0 ||
         now - f->window_start >= cfg->auth_failure_window) {
         memcpy(f->key, key, sizeof(key));
@@ -234,7 +253,7 @@ static void directory_down(struct request *req)
 
 void auth_check(struct request *req)
 {
-    char *user = NULL, *password = NULL;
+    char *user = NULL, *password = NULL, *name = NULL, *dn = NULL;
     if (parse_basic(request_param(req, "HTTP_AUTHORIZATION"), &user, &password) < 0) {
         refuse(req, "HTTP Basic credentials are required");
         return;
@@ -245,7 +264,9 @@ void auth_check(struct request *req)
         goto out;
     }
     const char *addr = request_param(req, "REMOTE_ADDR");
-    int wait = throttled(req->cfg, user, addr);
+    /* The person's budget, whatever case and spacing the name comes in. */
+    name = fold_user_name(xstrdup(user));
+    int wait = throttled(req->cfg, BY_NAME, name, addr);
     if (wait > 0) {
         too_many(req, wait);
         goto out;
@@ -256,24 +277,37 @@ void auth_check(struct request *req)
         auth_key(user, password, key);
         struct auth_entry *hit = auth_lookup(key);
         if (hit) {
-            accept_login(req, hit->login, hit->uid);
+            wait = throttled(req->cfg, BY_DN, hit->dn, addr);
+            if (wait > 0)
+                too_many(req, wait);
+            else
+                accept_login(req, hit->login, hit->uid);
             goto out;
         }
     }
     struct person p;
     int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
     if (st == ST_OK) {
+        dn = fold_user_name(xstrdup(p.dn));
+        wait = throttled(req->cfg, BY_DN, dn, addr);
+        if (wait > 0) {
+            person_free(&p);
+            too_many(req, wait);
+            goto out;
+        }
         st = ldap_store_check_password(req->session->ldap, p.dn, password);
         if (st == ST_OK) {
             const char *login = p.login ? p.login : user;
             accept_login(req, login, p.uid);
             if (cache)
-                auth_store(req->cfg, key, login, p.uid);
+                auth_store(req->cfg, key, login, p.uid, dn);
         }
         person_free(&p);
     }
     if (st == ST_NOT_FOUND || st == ST_DENIED) {
-        count_failure(req->cfg, user, addr);
+        count_failure(req->cfg, BY_NAME, name, addr);
+        if (dn)
+            count_failure(req->cfg, BY_DN, dn, addr);
         refuse(req, "wrong user name or password");
     } else if (st == ST_UNAVAILABLE)
         directory_down(req);
@@ -283,6 +317,8 @@ out:
     memset(password, 0, strlen(password));
     free(user);
     free(password);
+    free(name);
+    free(dn);
 }
 
 /* The accounts of the caller's grants, as JSON for /me. */

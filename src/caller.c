@@ -199,7 +199,9 @@ unsigned caller_roles(const struct request *req, unsigned long long account_id)
     return 0;
 }
 
-/* Has the caller a role in one of the account's ancestors? */
+/* Is the caller admin or service-provider of one of the account's
+ * ancestors (the roles that see child accounts' rows)? A plain member or
+ * billing person of a parent does not learn that a child exists. */
 static int sees_from_ancestor(struct request *req, unsigned long long id, int *st)
 {
     struct sql_result r;
@@ -215,7 +217,8 @@ static int sees_from_ancestor(struct request *req, unsigned long long id, int *s
         return 0;
     int seen = 0;
     for (size_t i = 0; i < r.nrows && !seen; i++)
-        seen = caller_roles(req, sql_cell_id(&r, i, 0)) != 0;
+        seen =
+            (caller_roles(req, sql_cell_id(&r, i, 0)) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
     sql_result_free(&r);
     return seen;
 }

@@ -73,6 +73,7 @@ struct invite {
     const char *email, *first_name, *last_name;
     unsigned role;
     struct person known; /* dn set when LDAP already knows the address */
+    int known_added;     /* this request added known to the role group */
     char *token;
     unsigned long long id;
     char *expires_at;
@@ -97,12 +98,26 @@ static char *lock_account(struct sql_store *sql, unsigned long long id, struct r
     return name;
 }
 
+/* Takes back the role add_known gave, if it was this request's doing
+ * (a person who had the role already keeps it). */
+static void known_undo(struct invite *v)
+{
+    if (v->known_added && ldap_store_set_member(v->req->session->ldap, v->account->id, v->role,
+                                                v->known.dn, 0) != ST_OK)
+        log_error("account %llu: could not take back the %s role given to %s; fix the role "
+                  "group by hand",
+                  v->account->id, role_name(v->role), v->known.uid);
+    v->known_added = 0;
+}
+
 /* Gives v->known the role at once and mails them; inside a transaction
- * that holds the account row. */
+ * that holds the account row. Run again after a deadlock, so it first
+ * takes back what an earlier run gave. */
 static int add_known(struct sql_store *sql, struct invite *v, const char *account_name)
 {
     struct request *req = v->req;
     int st;
+    known_undo(v);
     /* The mail row first: whatever fails after it rolls it back too. */
     const char *to[] = {v->known.mail};
     struct template_value vals[] = {
@@ -113,7 +128,8 @@ static int add_known(struct sql_store *sql, struct invite *v, const char *accoun
     };
     st = outbox_queue(sql, v->account->id, "added-to-account", to, 1, vals, 4);
     if (st == ST_OK) {
-        st = ldap_store_set_member(req->session->ldap, v->account->id, v->role, v->known.dn, 1);
+        st = ldap_store_change_member(req->session->ldap, v->account->id, v->role, v->known.dn, 1,
+                                      &v->known_added);
         if (st == ST_NOT_FOUND) {
             log_error("account %llu has no %s role group in LDAP", v->account->id,
                       role_name(v->role));
@@ -125,9 +141,9 @@ static int add_known(struct sql_store *sql, struct invite *v, const char *accoun
         json_t *n = json_pack("{s:s, s:[s]}", "uid", v->known.uid, "roles", role_name(v->role));
         st = audit_write(sql, req->caller.uid, v->account->id, "member.add", NULL, n);
         json_decref(n);
-        if (st != ST_OK)
-            ldap_store_set_member(req->session->ldap, v->account->id, v->role, v->known.dn, 0);
     }
+    if (st != ST_OK)
+        known_undo(v);
     return st;
 }
 
@@ -271,6 +287,8 @@ void invitations_create(struct request *req)
     }
     if (st == ST_OK) {
         st = sql_transaction(req->session->sql, add_known_tx, &v);
+        if (st != ST_OK)
+            known_undo(&v); /* also when the COMMIT failed */
         if (st == ST_OK)
             res_json(req, 201,
                      json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v.known.uid, "role",
@@ -486,10 +504,17 @@ static int create_person(struct accept *v, const char *mail, const char *inv_fir
     return st;
 }
 
+static void accept_undo(struct accept *v);
+
 static int accept_tx(struct sql_store *sql, void *arg)
 {
     struct accept *v = arg;
     struct request *req = v->req;
+    /* Run again after a deadlock: start from nothing. */
+    accept_undo(v);
+    free(v->person_uid);
+    free(v->person_dn);
+    v->person_uid = v->person_dn = NULL;
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
@@ -539,8 +564,8 @@ static int accept_tx(struct sql_store *sql, void *arg)
         }
     }
     if (st == ST_OK) {
-        st = ldap_store_set_member(req->session->ldap, v->account_id, v->role, v->person_dn, 1);
-        v->member_added = st == ST_OK;
+        st = ldap_store_change_member(req->session->ldap, v->account_id, v->role, v->person_dn, 1,
+                                      &v->member_added);
     }
     if (st == ST_OK)
         st = sql_exec(sql,

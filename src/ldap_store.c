@@ -612,6 +612,7 @@ struct member_arg {
     const char *group;
     const char *member;
     int add;
+    int changed;
 };
 
 static int do_member(LDAP *ld, void *arg)
@@ -621,21 +622,31 @@ static int do_member(LDAP *ld, void *arg)
     LDAPMod mod = {m->add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, "member", {.modv_strvals = vals}};
     LDAPMod *mods[] = {&mod, NULL};
     int rc = ldap_modify_ext_s(ld, m->group, mods, NULL, NULL);
+    m->changed = rc == LDAP_SUCCESS;
     if ((m->add && rc == LDAP_TYPE_OR_VALUE_EXISTS) || (!m->add && rc == LDAP_NO_SUCH_ATTRIBUTE))
         rc = LDAP_SUCCESS;
     return rc;
 }
 
-int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
-                          const char *dn, int add)
+int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsigned role,
+                             const char *dn, int add, int *changed)
 {
+    *changed = 0;
     char *gdn = group_dn(ls, id, role);
     if (!gdn)
         return ST_ERROR;
-    struct member_arg m = {gdn, dn, add};
+    struct member_arg m = {gdn, dn, add, 0};
     int st = write_op(ls, do_member, &m, "change of a role group");
     free(gdn);
+    *changed = st == ST_OK && m.changed;
     return st;
+}
+
+int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
+                          const char *dn, int add)
+{
+    int changed;
+    return ldap_store_change_member(ls, id, role, dn, add, &changed);
 }
 
 /* ---- people: creation ---------------------------------------------- */

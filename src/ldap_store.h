@@ -87,6 +87,10 @@ int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id);
  * member or removing an absent one is ST_OK. */
 int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
                           const char *dn, int add);
+/* The same; *changed is 1 only if this call added or removed the member,
+ * 0 if it was already so (a compensation must then leave it alone). */
+int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsigned role,
+                             const char *dn, int add, int *changed);
 
 /* Creates inetOrgPerson uid=<uid> under ou=people. *dn_out (malloc'ed)
  * receives its DN. ST_DUPLICATE if the uid is taken. */

@@ -46,6 +46,9 @@ struct role_change {
     struct person person;
     unsigned wanted;
     unsigned before;
+    /* Role bits this request added and removed in LDAP: undone when the
+     * transaction does not commit after all. */
+    unsigned applied_add, applied_del;
     int error_status; /* a 403/404/409 decided inside the transaction */
     const char *error_slug;
     const char *error_detail;
@@ -59,11 +62,32 @@ static int refuse(struct role_change *c, int status, const char *slug, const cha
     return ST_CONFLICT;
 }
 
-/* Inside the transaction that holds the account row lock. */
+/* Puts back what c->applied_* says was changed, and forgets it. */
+static void undo_applied(struct role_change *c)
+{
+    struct ldap_store *ls = c->req->session->ldap;
+    for (unsigned b = 0; b < ROLE_COUNT; b++) {
+        unsigned bit = 1u << b;
+        int st = ST_OK;
+        if (c->applied_add & bit)
+            st = ldap_store_set_member(ls, c->account->id, bit, c->person.dn, 0);
+        if (c->applied_del & bit)
+            st = ldap_store_set_member(ls, c->account->id, bit, c->person.dn, 1);
+        if (st != ST_OK)
+            log_error("account %llu: could not undo the %s role change for %s; fix the role "
+                      "group by hand",
+                      c->account->id, role_names[b], c->person.uid);
+    }
+    c->applied_add = c->applied_del = 0;
+}
+
+/* Inside the transaction that holds the account row lock. Run again by
+ * sql_transaction after a deadlock, so it first undoes an earlier run. */
 static int change_roles_tx(struct sql_store *sql, void *arg)
 {
     struct role_change *c = arg;
     struct request *req = c->req;
+    undo_applied(c);
     struct sql_result r;
     int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
                       SQL_ARGS(P_INT(c->account->id)), &r);
@@ -93,8 +117,12 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
     role_groups_free(groups, ngroups);
     c->before = before;
 
-    if (c->wanted == 0 && before == 0)
-        return refuse(c, 404, "not-found", "that person is not a member of this account");
+    /* People join by invitation (which adds a person LDAP knows at once);
+     * a uid that is no member here is 404 whatever the body says, so
+     * nobody learns about people outside the account this way. */
+    if (before == 0)
+        return refuse(c, 404, "not-found",
+                      "that person is not a member of this account; invite them by e-mail");
     /* A service provider manages non-admin people only. */
     int full = req->caller.is_operator || (c->account->roles & ROLE_ADMIN);
     if (!full && ((before & ROLE_ADMIN) || (c->wanted & ROLE_ADMIN)))
@@ -103,21 +131,23 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
         return refuse(c, 409, "last-admin", "an account always keeps at least one admin");
 
     /* Adds first, then removals; undo what was applied if a step fails. */
-    unsigned applied_add = 0, applied_del = 0;
+    int changed;
     for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
         unsigned bit = 1u << b;
         if ((c->wanted & bit) && !(before & bit)) {
-            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 1);
-            if (st == ST_OK)
-                applied_add |= bit;
+            st = ldap_store_change_member(req->session->ldap, c->account->id, bit, c->person.dn, 1,
+                                          &changed);
+            if (changed)
+                c->applied_add |= bit;
         }
     }
     for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
         unsigned bit = 1u << b;
         if (!(c->wanted & bit) && (before & bit)) {
-            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 0);
-            if (st == ST_OK)
-                applied_del |= bit;
+            st = ldap_store_change_member(req->session->ldap, c->account->id, bit, c->person.dn, 0,
+                                          &changed);
+            if (changed)
+                c->applied_del |= bit;
         }
     }
     if (st == ST_OK) {
@@ -128,15 +158,8 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
         json_decref(o);
         json_decref(n);
     }
-    if (st != ST_OK) {
-        for (unsigned b = 0; b < ROLE_COUNT; b++) {
-            unsigned bit = 1u << b;
-            if (applied_add & bit)
-                ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 0);
-            if (applied_del & bit)
-                ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 1);
-        }
-    }
+    if (st != ST_OK)
+        undo_applied(c);
     return st;
 }
 
@@ -161,6 +184,9 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
         return;
     }
     st = sql_transaction(req->session->sql, change_roles_tx, &c);
+    /* The COMMIT itself failed: the LDAP change must not stay either. */
+    if (st != ST_OK)
+        undo_applied(&c);
     if (st == ST_CONFLICT)
         res_problem(req, c.error_status, c.error_slug, "%s", c.error_detail);
     else if (st != ST_OK)
@@ -179,8 +205,9 @@ void members_set_roles(struct request *req)
     static const char *const allowed[] = {"roles", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
+    json_t *given = b ? json_object_get(b, "roles") : NULL;
     const char **roles = body_str_list(req, b, "roles");
-    if (!roles && !json_object_get(b, "roles"))
+    if (!given || json_is_null(given))
         res_field_error(req, "roles", "is required");
     unsigned wanted = 0;
     for (size_t i = 0; roles && roles[i]; i++) {

@@ -123,11 +123,23 @@ static int recipients_tx(struct sql_store *sql, void *arg)
     outbox_free_list(old, nold);
     st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",
                   SQL_ARGS(P_INT(c->account_id)), NULL);
-    for (size_t i = 0; i < c->n && st == ST_OK; i++)
+    size_t i = 0;
+    while (i < c->n && st == ST_OK) {
         st = sql_exec(sql,
                       "INSERT INTO notification_recipients (account_id, email, position)"
                       " VALUES (?, ?, ?)",
                       SQL_ARGS(P_INT(c->account_id), P_STR(c->emails[i]), P_INT(i)), NULL);
+        if (st == ST_DUPLICATE) {
+            /* Equal to an earlier one in the column's collation (e.g. a
+             * non-ASCII letter in another case): keep the first, as above. */
+            free(c->emails[i]);
+            memmove(&c->emails[i], &c->emails[i + 1], (c->n - i - 1) * sizeof(char *));
+            c->n--;
+            st = ST_OK;
+            continue;
+        }
+        i++;
+    }
     if (st == ST_OK) {
         json_t *nw = string_list(c->emails, c->n);
         st = audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o, nw);
@@ -168,6 +180,7 @@ void recipients_put(struct request *req)
                                               ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) == 0) {
         struct recipients_change c = {.req = req, .account_id = a.id, .emails = emails, .n = kept};
         int st = sql_transaction(req->session->sql, recipients_tx, &c);
+        kept = c.n;
         if (st == ST_OK)
             res_json(req, 200, json_pack("{s:o}", "emails", string_list(emails, kept)));
         else if (st == ST_CONFLICT)

@@ -6,6 +6,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,8 +227,11 @@ static int fetch_all(MYSQL_STMT *stmt, struct sql_result *out, unsigned *err, co
     while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
         if (out->nrows >= nrows)
             break;
-        for (size_t c = 0; c < ncols; c++)
-            out->cells[out->nrows * ncols + c] = nulls[c] ? NULL : xstrndup(bufs[c], lens[c]);
+        for (size_t c = 0; c < ncols; c++) {
+            /* A truncated value reports its full length: read only the buffer. */
+            size_t len = lens[c] < binds[c].buffer_length ? lens[c] : binds[c].buffer_length - 1;
+            out->cells[out->nrows * ncols + c] = nulls[c] ? NULL : xstrndup(bufs[c], len);
+        }
         out->nrows++;
     }
     for (size_t c = 0; c < ncols; c++)
@@ -352,7 +356,12 @@ int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *ar
         s->in_transaction = 0;
         if (st != ST_RETRY)
             return st;
-        struct timespec ts = {0, (long)(5 + rand() % 20) * 1000000L * (attempt + 1)};
+        /* 5-24 ms times the attempt, with a per-thread seed so that the
+         * threads that deadlocked each other do not retry in step. */
+        static __thread unsigned seed;
+        if (!seed)
+            seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+        struct timespec ts = {0, (long)(5 + rand_r(&seed) % 20) * 1000000L * (attempt + 1)};
         nanosleep(&ts, NULL);
     }
     return ST_UNAVAILABLE;

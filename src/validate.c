@@ -188,6 +188,27 @@ const char *validate_idempotency_key(const char *s)
     return NULL;
 }
 
+char *fold_user_name(char *s)
+{
+    const char *r = s;
+    char *w = s;
+    while (*r == ' ')
+        r++;
+    while (*r) {
+        if (*r == ' ') {
+            while (*r == ' ')
+                r++;
+            if (*r)
+                *w++ = ' ';
+            continue;
+        }
+        char c = *r++;
+        *w++ = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    *w = '\0';
+    return s;
+}
+
 unsigned long long parse_id(const char *s)
 {
     if (!s || !isdigit((unsigned char)s[0]) || strlen(s) > 19)

@@ -24,6 +24,11 @@ const char *validate_email(const char *s);
 const char *validate_uid(const char *s);
 /* Idempotency-Key: 1-128 printable ASCII characters. */
 const char *validate_idempotency_key(const char *s);
+/* Folds a user name the way LDAP's caseIgnoreMatch compares it, as far as
+ * ASCII goes: leading and trailing spaces dropped, inner runs of spaces
+ * collapsed to one, A-Z lowered. In place (the result is never longer);
+ * returns s. */
+char *fold_user_name(char *s);
 /* Parses a positive decimal id (1..2^63-1) with no sign or spaces: 0 if bad. */
 unsigned long long parse_id(const char *s);
 

@@ -158,9 +158,32 @@ def test_only_operators_omit_parent(api, sql, make_tenant):
     del body["parent_id"]
     total = sql.count_accounts()
     r = api(t.admin).post("/api/v1/accounts", json=body)
-    assert r.status_code in (403, 422), S.describe(r)
-    S.expect_problem(r, r.status_code)
+    S.expect_field_errors(r, "parent_id")
     assert sql.count_accounts() == total
+
+
+def test_a_null_parent_is_no_parent(api, sql, make_person, ldap_admin):
+    """`"parent_id": null` from someone who is not an operator admin creates
+    no top-level account (and makes nobody its admin)."""
+    p = make_person()
+    total = sql.count_accounts()
+    for kind in ("distributor", "partner", "customer"):
+        body = _body(None, kind=kind)
+        body["parent_id"] = None
+        S.expect_field_errors(api(p).post("/api/v1/accounts", json=body), "parent_id")
+    assert sql.count_accounts() == total
+    assert S.expect(api(p).get("/api/v1/me"), 200)["accounts"] == []
+
+
+def test_operator_may_create_a_top_level_account(api, sql, ldap_admin):
+    body = _body(None, kind="distributor")
+    body["parent_id"] = None
+    r = api("olivia").post("/api/v1/accounts", json=body)
+    S.expect(r, 201)
+    new_id = S.location_id(r)
+    row = sql.row("SELECT parent_id, kind FROM accounts WHERE id = %s", new_id)
+    assert row["parent_id"] is None and row["kind"] == "distributor", row
+    assert S.group_members(ldap_admin, new_id, "admin") == {S.norm_dn(S.person_dn("olivia"))}
 
 
 # ------------------------------------------------------------------ overview list
@@ -243,6 +266,23 @@ def test_partner_admin_sees_rows_but_may_not_enter_child(api, partner_with_child
     child = children[0].id
     S.expect_problem(s.get(f"/api/v1/accounts/{child}"), 403, "forbidden")
     S.expect_problem(s.get(f"/api/v1/accounts/{child}/members"), 403, "forbidden")
+
+
+@pytest.mark.parametrize("role", ["member", "billing"])
+def test_plain_member_of_parent_does_not_learn_of_children(api, partner_with_children, make_person,
+                                                           set_roles, role):
+    """Only the parent's admins and service providers see child rows; for
+    anyone else in the parent a child is 404, as if it did not exist."""
+    t, children = partner_with_children
+    m = make_person()
+    set_roles(t.admin, t.account.id, m, [role])
+    s = api(m)
+    S.expect(s.get(f"/api/v1/accounts/{t.account.id}"), 200)
+    child = children[0].id
+    S.expect_problem(s.get(f"/api/v1/accounts/{child}"), 404, "not-found")
+    S.expect_problem(s.get(f"/api/v1/accounts/{child}/members"), 404, "not-found")
+    missing = S.expect_problem(s.get("/api/v1/accounts/999999999"), 404, "not-found")
+    assert missing["detail"] == S.expect_problem(s.get(f"/api/v1/accounts/{child}"), 404)["detail"]
 
 
 def test_other_tenant_sees_nothing(api, partner_with_children, make_tenant):
@@ -548,9 +588,10 @@ def test_concurrent_patches_with_one_etag_only_one_wins(api, customer, sql):
 
 # ------------------------------------------------------------------ operators
 
-def test_operator_may_manage_any_account(api, customer, make_person, ldap_admin, sql):
+def test_operator_may_manage_any_account(api, customer, make_person, set_roles, ldap_admin, sql):
     _, acc = customer
     p = make_person()
+    set_roles("olivia", acc.id, p, ["member"])
     S.expect(api("olivia").put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["billing"]}), 200)
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
     new_name = S.unique("it-op-")

@@ -186,3 +186,29 @@ def test_password_guessing_is_throttled(api, make_person):
     S.expect_problem(r, 429, "too-many-attempts")
     assert int(r.headers.get("Retry-After", "0")) > 0, S.describe(r)
     S.expect(api(other).get("/api/v1/me"), 200)
+
+
+def test_password_guessing_is_throttled_per_person(api, make_person):
+    """LDAP matches the uid ignoring case and leading, trailing and repeated
+    spaces, so every such spelling is the same person and shares one budget:
+    10 failures spread over spellings make the right password 429, for any
+    spelling and through nginx; another person is not affected."""
+    p, other = make_person(), make_person()
+    spaced = " " + p.uid + " "
+    # The premise: these spellings sign in as p.
+    for name in (p.uid.upper(), spaced):
+        S.expect(api(name, password=p.password).get("/api/v1/auth"), 200)
+    for name, times in ((p.uid, 4), (p.uid.upper(), 3), (spaced, 3)):
+        guesser = api(name, password="guess-" + p.password)
+        for _ in range(times):
+            r = guesser.get("/api/v1/auth")
+            assert r.status_code == 401, S.describe(r)
+    for name in (p.uid, p.uid.capitalize(), "  " + p.uid.upper()):
+        r = api(name, password=p.password).get("/api/v1/auth")
+        S.expect_problem(r, 429, "too-many-attempts")
+        assert r.headers.get("Retry-After", "").isdigit(), S.describe(r)
+    r = api(p).get("/api/v1/me")
+    S.expect_problem(r, 429, "too-many-attempts")
+    assert int(r.headers.get("Retry-After", "0")) > 0, S.describe(r)
+    S.expect(api(other).get("/api/v1/me"), 200)
+    S.expect(api(other.uid.upper(), password=other.password).get("/api/v1/auth"), 200)

@@ -56,9 +56,10 @@ def test_admin_added_in_ldap_may_act_at_once(api, customer, make_person, ldap_ad
 
 # ------------------------------------------------------------------ PUT
 
-def test_admin_sets_roles(api, customer, make_person, ldap_admin, sql):
+def test_admin_sets_roles(api, customer, make_person, set_roles, ldap_admin, sql):
     admin, acc = customer
     p = make_person()
+    set_roles(admin, acc.id, p, ["member"])
     audit_before = len(sql.audit(acc.id))
     r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["admin", "billing"]})
     S.expect(r, 200)
@@ -101,6 +102,34 @@ def test_roles_must_be_a_list(api, customer, make_person, ldap_admin):
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
 
 
+@pytest.mark.parametrize("by", ["admin", "operator"])
+def test_put_for_a_non_member_is_404_and_tells_nothing(api, customer, make_person, ldap_admin, sql, by):
+    """People join by invitation. PUT on someone who is no member of the
+    account adds nobody and answers exactly as for a uid nobody has, so an
+    admin cannot collect names and addresses from the directory by uid."""
+    admin, acc = customer
+    caller = admin if by == "admin" else "olivia"
+    p = make_person()
+    audit_before = len(sql.audit(acc.id))
+    path = f"/api/v1/accounts/{acc.id}/members/"
+    r = api(caller).put(path + p.uid, json={"roles": ["member"]})
+    S.expect_problem(r, 404, "not-found")
+    assert p.mail not in r.text and p.name not in r.text, S.describe(r)
+    ghost = api(caller).put(path + S.unique("ghost"), json={"roles": ["member"]})
+    S.expect_problem(ghost, 404, "not-found")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+    assert len(sql.audit(acc.id)) == audit_before
+
+
+def test_null_roles_is_422(api, customer, make_person, set_roles, ldap_admin):
+    admin, acc = customer
+    p = make_person()
+    set_roles(admin, acc.id, p, ["billing"])
+    r = api(admin).put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": None})
+    S.expect_field_errors(r, "roles")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+
+
 def test_put_for_unknown_person_is_404(api, customer, ldap_admin):
     admin, acc = customer
     before = S.group_members(ldap_admin, acc.id, "member")
@@ -125,6 +154,7 @@ def test_service_provider_manages_non_admins_only(api, customer, make_person, se
     admin, acc = customer
     sp, p = make_person(), make_person()
     set_roles(admin, acc.id, sp, ["service-provider"])
+    set_roles(admin, acc.id, p, ["member"])
     s = api(sp)
     S.expect(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["billing"]}), 200)
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
@@ -236,9 +266,10 @@ def test_unknown_field_in_member_body_is_422(api, customer, make_person, ldap_ad
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
 
 
-def test_form_list_with_brackets(api, customer, make_person, ldap_admin):
+def test_form_list_with_brackets(api, customer, make_person, set_roles, ldap_admin):
     admin, acc = customer
     p = make_person()
+    set_roles(admin, acc.id, p, ["member"])
     r = api(admin).form("POST", f"/api/v1/accounts/{acc.id}/members/{p.uid}",
                         [("_method", "PUT"), ("roles[]", "billing"), ("roles[]", "service-provider")])
     S.expect(r, 200)

@@ -119,6 +119,19 @@ def test_duplicates_ignoring_case_count_once(api, customer, sql):
     assert [e.lower() for e in emails] == [a], emails
 
 
+def test_duplicates_in_the_databases_collation_count_once(api, customer, sql):
+    """`Ä` and `ä` differ as bytes but are equal for the column (utf8mb4,
+    case-insensitive): the first is kept, as for ASCII case, never a 500."""
+    admin, acc = customer
+    local = S.unique("jörg")
+    upper, lower = f"{local.upper()}@müller.example", f"{local}@müller.example"
+    other = S.unique_mail()
+    r = api(admin).put(path(acc.id), json={"emails": [upper, other, lower]})
+    assert S.expect(r, 200)["emails"] == [upper, other], S.describe(r)
+    assert get_emails(api, admin, acc.id) == [upper, other]
+    assert len(stored(sql, acc.id)) == 2
+
+
 def test_at_most_50(api, customer, sql):
     admin, acc = customer
     fifty = [S.unique_mail() for _ in range(50)]

@@ -178,9 +178,10 @@ def test_form_method_delete_with_return_to(api, sql, tenant, make_account):
     assert sql.account(acc.id)["status"] == "closed"
 
 
-def test_form_method_put_sets_roles_as_list(api, tenant, make_account, make_person, ldap_admin):
+def test_form_method_put_sets_roles_as_list(api, tenant, make_account, make_person, set_roles, ldap_admin):
     acc = make_account(tenant.admin, "customer", tenant.account.id)
     p = make_person()
+    set_roles(tenant.admin, acc.id, p, ["member"])
     r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/members/{p.uid}",
                                [("_method", "PUT"), ("roles", "billing"), ("roles", "member")])
     S.expect(r, 200)

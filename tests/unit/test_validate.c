@@ -71,6 +71,36 @@ static void text_and_keys(void **state)
     assert_non_null(validate_idempotency_key(""));
 }
 
+static void folded(const char *in, const char *want)
+{
+    char *s = strdup(in);
+    assert_non_null(s);
+    assert_ptr_equal(fold_user_name(s), s);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+static void user_names_fold(void **state)
+{
+    (void)state;
+    folded("alice", "alice");
+    folded("Alice", "alice");
+    folded("ALICE", "alice");
+    folded(" alice", "alice");
+    folded("alice  ", "alice");
+    folded("   ALiCe   ", "alice");
+    folded("Alice  B.   Smith", "alice b. smith");
+    folded(" a b ", "a b");
+    folded("Alice@Example.ORG", "alice@example.org");
+    folded("p.smith-2_X", "p.smith-2_x");
+    folded("", "");
+    folded("   ", "");
+    folded(" ", "");
+    /* Only ASCII is folded; other bytes pass through unchanged. */
+    folded("\xc3\x84lice", "\xc3\x84lice");
+    folded("A\tB", "a\tb");
+}
+
 static void ids(void **state)
 {
     (void)state;
@@ -106,13 +136,10 @@ static void base64url_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(countries),
-        cmocka_unit_test(vat_ids_by_country),
-        cmocka_unit_test(emails),
-        cmocka_unit_test(uids),
-        cmocka_unit_test(text_and_keys),
-        cmocka_unit_test(ids),
-        cmocka_unit_test(base64url_round_trip),
+        cmocka_unit_test(countries),     cmocka_unit_test(vat_ids_by_country),
+        cmocka_unit_test(emails),        cmocka_unit_test(uids),
+        cmocka_unit_test(text_and_keys), cmocka_unit_test(user_names_fold),
+        cmocka_unit_test(ids),           cmocka_unit_test(base64url_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
