@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""A workload for `./dev leakcheck`: drives every kind of request accountd
+and accountd-mailer serve against the dev stack (./dev up), successes and
+refusals, ROUNDS times, so that a leak per request shows in valgrind's
+summary as a multiple of ROUNDS. It checks statuses as it goes and exits 1
+on an unexpected answer (a workload that silently failed would prove
+nothing). Loopback only.
+
+Usage: workload.py BASE_URL MAILDIR DEMO_PASSWORD [ROUNDS]
+"""
+import os
+import sys
+import time
+import uuid
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    base, maildir, password = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+    if not base.startswith(("http://127.0.0.1:", "http://localhost:")):
+        print(f"refusing to load anything but loopback: {base}", file=sys.stderr)
+        return 2
+    os.environ["ACCOUNTD_URL"] = base
+    import support as S  # reads ACCOUNTD_URL when imported
+
+    mailbox = S.Mailbox(maildir)
+    origin = {"Origin": base}
+    failures = []
+
+    def session(uid, pw=password):
+        s = requests.Session()
+        s.trust_env = False
+        s.auth = (uid, pw)
+        return s
+
+    paul, carla, mike = session("paul"), session("carla"), session("mike")
+    anon = requests.Session()
+    anon.trust_env = False
+
+    def call(s, method, path, want, **kw):
+        kw.setdefault("timeout", 60)
+        kw.setdefault("allow_redirects", False)
+        r = s.request(method, base + path, **kw)
+        if r.status_code != want:
+            failures.append(f"{method} {path}: {r.status_code}, wanted {want}: {r.text[:200]}")
+        return r
+
+    me = call(paul, "GET", "/api/v1/me", 200).json()
+    partner = next(a["id"] for a in me["accounts"] if a["kind"] == "partner")
+
+    for n in range(rounds):
+        tag = uuid.uuid4().hex[:8]
+        # Service and identity, the refusals included.
+        call(anon, "GET", "/api/v1/health", 200)
+        call(anon, "GET", "/api/v1/ready", 200)
+        call(anon, "GET", "/metrics", 200)
+        call(paul, "GET", "/api/v1/auth", 200)
+        call(session("paul", "wrong-" + tag), "GET", "/api/v1/me", 401)
+        call(anon, "GET", "/api/v1/me", 401)
+        call(paul, "GET", "/api/v1/nothing-here", 404)
+        # Accounts: create (JSON and form), list, overview, patch, errors.
+        r = call(paul, "POST", "/api/v1/accounts", 201, headers={"Idempotency-Key": "leak-" + tag},
+                 json={"kind": "customer", "name": f"leak-{tag}", "parent_id": partner,
+                       "company": {"name": f"Leak {tag} GmbH", "country": "AT", "vat_id": "ATU12345678"},
+                       "contact": {"email": f"leak-contact-{tag}@example.org", "first_name": "L"}})
+        acc = r.headers.get("Location", "/").rsplit("/", 1)[-1]
+        if not acc.isdigit():
+            break  # the failure is recorded; the rest would only repeat it
+        call(paul, "POST", "/api/v1/accounts", 201, headers={"Idempotency-Key": "leak-" + tag},
+             json={"kind": "customer", "name": f"leak-{tag}", "parent_id": partner,
+                   "company": {"name": f"Leak {tag} GmbH", "country": "AT", "vat_id": "ATU12345678"},
+                   "contact": {"email": f"leak-contact-{tag}@example.org", "first_name": "L"}})
+        call(paul, "POST", "/api/v1/accounts", 303,
+             data={"kind": "customer", "name": f"leak-form-{tag}", "parent_id": partner,
+                   "return_to": base + "/done"}, headers=origin)
+        call(paul, "POST", "/api/v1/accounts", 400, data=b"{not json",
+             headers={"Content-Type": "application/json"})
+        call(paul, "POST", "/api/v1/accounts", 422, json={"kind": "galaxy", "parent_id": partner})
+        call(paul, "POST", "/api/v1/accounts", 413, json={"name": "x" * (2 * 1024 * 1024)})
+        call(paul, "POST", "/api/v1/accounts", 415, data="x", headers={"Content-Type": "text/plain"})
+        call(paul, "GET", f"/api/v1/accounts?parent_id={partner}&limit=2&sort=-name", 200)
+        r = call(paul, "GET", f"/api/v1/accounts/{acc}", 200)
+        call(paul, "PATCH", f"/api/v1/accounts/{acc}", 200, json={"name": f"leak-{tag}-2"},
+             headers={"If-Match": r.headers.get("ETag", "")})
+        call(paul, "PATCH", f"/api/v1/accounts/{acc}", 412, json={"name": "stale"},
+             headers={"If-Match": r.headers.get("ETag", "")})
+        call(carla, "GET", f"/api/v1/accounts/{acc}", 404)
+        # People: invite a known and an unknown mail, accept, set roles, remove.
+        call(paul, "POST", f"/api/v1/accounts/{acc}/invitations", 201,
+             json={"email": "mike@contoso.example", "role": "billing"})
+        mail = f"leak-{tag}@example.org"
+        inv = call(paul, "POST", f"/api/v1/accounts/{acc}/invitations", 202,
+                   json={"email": mail, "role": "member", "first_name": "Leak"}).json()
+        call(paul, "GET", f"/api/v1/accounts/{acc}/invitations", 200)
+        call(paul, "POST", f"/api/v1/accounts/{acc}/invitations/{inv.get('id')}/resend", 202)
+        # The first mail and the resent one; the newest link is the valid one.
+        found = mailbox.wait_for(lambda m: "/invitations/" in m.body, to=mail, count=2, timeout=60)
+        if len(found) == 2:
+            token = S.invitation_token(found[-1])
+            call(anon, "POST", f"/api/v1/invitations/{token}/accept", 200,
+                 json={"uid": f"leak{tag}", "password": "leak-password-" + tag})
+            call(anon, "POST", f"/api/v1/invitations/{token}/accept", 410,
+                 json={"password": "leak-password-" + tag})
+        else:
+            failures.append(f"{len(found)} of 2 invitation mails to {mail} within 60 s")
+        call(paul, "GET", f"/api/v1/accounts/{acc}/members", 200)
+        call(paul, "PUT", f"/api/v1/accounts/{acc}/members/mike", 200, json={"roles": ["member"]})
+        call(paul, "PUT", f"/api/v1/accounts/{acc}/members/olivia", 404, json={"roles": ["member"]})
+        call(mike, "PUT", f"/api/v1/accounts/{acc}/members/mike", 403, json={"roles": ["admin"]})
+        call(paul, "DELETE", f"/api/v1/accounts/{acc}/members/mike", 204)
+        # Contacts, recipients, templates, notifications, preferences.
+        call(paul, "PUT", f"/api/v1/accounts/{acc}/contacts/technical", 200, json={"uid": "paul"})
+        call(paul, "PUT", f"/api/v1/accounts/{acc}/notification-recipients", 200,
+             data={"emails": f"a-{tag}@example.org\r\nb-{tag}@example.org"}, headers=origin)
+        call(paul, "GET", f"/api/v1/accounts/{acc}/notification-recipients", 200)
+        call(paul, "GET", f"/api/v1/accounts/{acc}/notification-templates", 200)
+        call(paul, "POST", f"/api/v1/accounts/{acc}/announcements", 202,
+             json={"subject": f"News {tag}", "body": "Hello {{name}}"})
+        call(paul, "GET", f"/api/v1/accounts/{acc}/notifications?limit=5", 200)
+        call(mike, "PATCH", "/api/v1/me/preferences", 200, json={"news": n % 2 == 0})
+        # Close it.
+        call(paul, "DELETE", f"/api/v1/accounts/{acc}", 204)
+        call(paul, "PATCH", f"/api/v1/accounts/{acc}", 409, json={"name": "closed"})
+        print(f"round {n + 1}/{rounds}: {len(failures)} unexpected answer(s) so far", flush=True)
+
+    # Let the mailer deliver what the rounds queued.
+    time.sleep(3)
+    for f in failures:
+        print("unexpected: " + f, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
