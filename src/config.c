@@ -53,13 +53,29 @@ static void free_origins(char **o)
 
 void config_free(struct config *cfg)
 {
-    char **strings[] = {
-        &cfg->listen,       &cfg->listen_group,  &cfg->pid_file,           &cfg->ldap_uri,
-        &cfg->ldap_base,    &cfg->ldap_bind_dn,  &cfg->ldap_bind_password, &cfg->identity_attribute,
-        &cfg->sql_socket,   &cfg->sql_host,      &cfg->sql_database,       &cfg->sql_user,
-        &cfg->sql_password, &cfg->migrate_user,  &cfg->migrate_password,   &cfg->migrations_dir,
-        &cfg->smtp_url,     &cfg->smtp_starttls, &cfg->smtp_user,          &cfg->smtp_password,
-        &cfg->mail_from,    &cfg->invitation_url};
+    char **strings[] = {&cfg->listen,
+                        &cfg->listen_group,
+                        &cfg->pid_file,
+                        &cfg->ldap_uri,
+                        &cfg->ldap_base,
+                        &cfg->ldap_bind_dn,
+                        &cfg->ldap_bind_password,
+                        &cfg->identity_attribute,
+                        &cfg->sql_socket,
+                        &cfg->sql_host,
+                        &cfg->sql_database,
+                        &cfg->sql_user,
+                        &cfg->sql_password,
+                        &cfg->migrate_user,
+                        &cfg->migrate_password,
+                        &cfg->migrations_dir,
+                        &cfg->smtp_url,
+                        &cfg->smtp_starttls,
+                        &cfg->smtp_user,
+                        &cfg->smtp_password,
+                        &cfg->mail_from,
+                        &cfg->invitation_url,
+                        &cfg->smtp_ca_file};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         if (*strings[i]) {
             /* Secrets are wiped before they are freed. */
@@ -171,6 +187,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"smtp_url", &cfg->smtp_url},
         {"smtp_starttls", &cfg->smtp_starttls},
         {"smtp_user", &cfg->smtp_user},
+        {"smtp_ca_file", &cfg->smtp_ca_file},
         {"mail_from", &cfg->mail_from},
         {"invitation_url", &cfg->invitation_url},
     };

@@ -41,6 +41,7 @@ struct config {
     char *smtp_starttls; /* "no", "try", "required" */
     char *smtp_user;
     char *smtp_password;
+    char *smtp_ca_file; /* CA certificates for the server's TLS; NULL: the system's */
     int smtp_timeout;
     char *mail_from;
     int mail_max_attempts;

@@ -344,6 +344,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "accountd-mailer: %s\n", err);
         return 1;
     }
+    /* Checked here, not by config_load: accountd reads the same file and
+     * has no use for it. Without it every TLS handshake would fail. */
+    if (cfg.smtp_ca_file && access(cfg.smtp_ca_file, R_OK) != 0) {
+        fprintf(stderr, "accountd-mailer: %s: smtp_ca_file %s: %s\n", config_path, cfg.smtp_ca_file,
+                strerror(errno));
+        config_free(&cfg);
+        return 1;
+    }
     install_signals();
     if (smtp_global_init() != ST_OK) {
         log_error("libcurl initialisation failed");

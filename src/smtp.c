@@ -368,6 +368,8 @@ static int set_options(struct smtp *s, struct curl_slist *rcpt, struct upload *u
     SET(CURLOPT_CONNECTTIMEOUT, timeout);
     SET(CURLOPT_TIMEOUT, timeout);
     SET(CURLOPT_USE_SSL, use_ssl(cfg->smtp_starttls));
+    if (cfg->smtp_ca_file)
+        SET(CURLOPT_CAINFO, cfg->smtp_ca_file);
     if (cfg->smtp_user) {
         SET(CURLOPT_USERNAME, cfg->smtp_user);
         SET(CURLOPT_PASSWORD, cfg->smtp_password ? cfg->smtp_password : "");
