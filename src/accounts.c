@@ -322,7 +322,10 @@ static int finished_after_all(struct sql_store *sql, unsigned long long id)
 static int create_undo(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
-    int st = sql_exec(sql, "DELETE FROM idempotency_keys WHERE account_id = ?",
+    /* Only while pending: a row that is done keeps its key. */
+    int st = sql_exec(sql,
+                      "DELETE k FROM idempotency_keys k JOIN accounts a ON a.id = k.account_id"
+                      " WHERE k.account_id = ? AND a.ldap_state = 'pending'",
                       SQL_ARGS(P_INT(c->id)), NULL);
     if (st == ST_OK)
         st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
@@ -433,7 +436,7 @@ void accounts_create(struct request *req)
         return;
     }
     st = ldap_store_create_account(req->session->ldap, c.id, req->caller.dn);
-    int sql_st = ST_OK;
+    int sql_st = ST_OK, unknown = 0;
     if (st == ST_OK) {
         sql_st = sql_transaction(req->session->sql, create_finish, &c);
         if (sql_st != ST_OK) {
@@ -445,10 +448,15 @@ void accounts_create(struct request *req)
                 sql_st = ST_OK;
             else if (done == 0)
                 ldap_store_delete_account(req->session->ldap, c.id);
+            else
+                unknown = 1;
         }
     }
     if (st != ST_OK || sql_st != ST_OK) {
-        int undo = sql_transaction(req->session->sql, create_undo, &c);
+        /* Unknown outcome: touch nothing. A row still pending is found by
+         * `accountd maint`, which removes its entries and then the row; a
+         * row that is done keeps its Idempotency-Key for the retry. */
+        int undo = unknown ? ST_UNAVAILABLE : sql_transaction(req->session->sql, create_undo, &c);
         if (undo != ST_OK)
             log_error("account %llu left pending after a failed create: the repair job removes it",
                       c.id);

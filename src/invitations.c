@@ -287,8 +287,12 @@ void invitations_create(struct request *req)
     }
     if (st == ST_OK) {
         st = sql_transaction(req->session->sql, add_known_tx, &v);
-        if (st != ST_OK)
-            known_undo(&v); /* also when the COMMIT failed */
+        if (st != ST_OK && sql_commit_unknown(req->session->sql) && v.known_added)
+            log_error("account %llu: MariaDB was lost during the COMMIT that added %s; the role "
+                      "is kept",
+                      a.id, v.known.uid);
+        else if (st != ST_OK)
+            known_undo(&v); /* the COMMIT failed and rolled back */
         if (st == ST_OK)
             res_json(req, 201,
                      json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v.known.uid, "role",
@@ -510,11 +514,6 @@ static int accept_tx(struct sql_store *sql, void *arg)
 {
     struct accept *v = arg;
     struct request *req = v->req;
-    /* Run again after a deadlock: start from nothing. */
-    accept_undo(v);
-    free(v->person_uid);
-    free(v->person_dn);
-    v->person_uid = v->person_dn = NULL;
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
@@ -524,6 +523,12 @@ static int accept_tx(struct sql_store *sql, void *arg)
                       SQL_ARGS(P_STR(v->token)), &r);
     if (st != ST_OK)
         return st;
+    /* Run again after a deadlock: start from nothing, now that the
+     * invitation is locked again. */
+    accept_undo(v);
+    free(v->person_uid);
+    free(v->person_dn);
+    v->person_uid = v->person_dn = NULL;
     if (r.nrows == 0) {
         sql_result_free(&r);
         return refusal_set(&v->refusal, 404, "not-found", "no such invitation");
@@ -581,7 +586,26 @@ static int accept_tx(struct sql_store *sql, void *arg)
     free(mail);
     free(inv_first);
     free(inv_last);
+    /* Undone here, while the invitation is still locked: a second accept
+     * of the same token waiting for the lock must not see a person that is
+     * about to go. */
+    if (st != ST_OK)
+        accept_undo(v);
     return st;
+}
+
+/* After a COMMIT lost on the way: 1 if the invitation is accepted by
+ * v->person_uid after all, 0 if it is not, -1 if that cannot be read. */
+static int accepted_after_all(struct sql_store *sql, const struct accept *v)
+{
+    struct sql_result r;
+    if (sql_exec(sql, "SELECT status, accepted_uid FROM invitations WHERE id = ?",
+                 SQL_ARGS(P_INT(v->id)), &r) != ST_OK)
+        return -1;
+    int done = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "accepted") == 0 && v->person_uid &&
+               sql_cell(&r, 0, 1) && strcmp(sql_cell(&r, 0, 1), v->person_uid) == 0;
+    sql_result_free(&r);
+    return done;
 }
 
 /* Undoes the LDAP writes of a failed accept. */
@@ -616,8 +640,19 @@ void invitations_accept(struct request *req)
         return;
     }
     int st = sql_transaction(req->session->sql, accept_tx, &v);
-    if (st != ST_OK)
-        accept_undo(&v);
+    if (st != ST_OK && sql_commit_unknown(req->session->sql)) {
+        int done = accepted_after_all(req->session->sql, &v);
+        if (done == 1)
+            st = ST_OK;
+        else if (done == 0)
+            accept_undo(&v);
+        else
+            log_error("invitation %llu: MariaDB was lost during the COMMIT of its accept; the "
+                      "person %s is kept",
+                      v.id, v.person_uid ? v.person_uid : "-");
+    } else if (st != ST_OK) {
+        accept_undo(&v); /* the COMMIT failed and rolled back */
+    }
     if (st == ST_OK) {
         char idbuf[24];
         snprintf(idbuf, sizeof(idbuf), "%llu", v.account_id);

@@ -21,6 +21,7 @@
 #include "result.h"
 #include "smtp.h"
 #include "sql_store.h"
+#include "validate.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -101,15 +102,18 @@ struct mailer {
     char smtp_error[LAST_ERROR_MAX + 1];
 };
 
-static const char sql_isolation[] = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
-static const char sql_due[] = "SELECT id, recipient, subject, body, attempts FROM mail_outbox"
-                              " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
-                              " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+static const char sql_due[] =
+    "SELECT id, recipient, subject, body, attempts, deferrals FROM mail_outbox"
+    " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
+    " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 static const char sql_sent[] =
     "UPDATE mail_outbox SET status = 'sent', sent_at = CURRENT_TIMESTAMP(6),"
     " attempts = attempts + 1, body = '', last_error = NULL WHERE id = ?";
 static const char sql_retry[] =
     "UPDATE mail_outbox SET attempts = attempts + 1,"
+    " next_attempt_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND, last_error = ? WHERE id = ?";
+static const char sql_defer[] =
+    "UPDATE mail_outbox SET deferrals = deferrals + 1,"
     " next_attempt_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND, last_error = ? WHERE id = ?";
 static const char sql_dead[] = "UPDATE mail_outbox SET status = 'dead', attempts = attempts + 1,"
                                " body = '', last_error = ? WHERE id = ?";
@@ -124,17 +128,13 @@ static long retry_delay(const struct config *cfg, long attempts)
     return delay < cfg->mail_retry_max ? delay : cfg->mail_retry_max;
 }
 
-/* An address libcurl may put in "RCPT TO:<...>": one @, nothing that could
- * end or extend the command. */
+/* An address libcurl may put in "RCPT TO:<...>" and the To: header: the
+ * same rule as for every address accountd accepts (one @, no space, no
+ * control character, none of ()<>[]\,;:"), so a value from LDAP such as
+ * "a@b,c@d" cannot name a second recipient. */
 static int address_ok(const char *a)
 {
-    const char *at = strrchr(a, '@');
-    if (!at || at == a || !at[1] || strlen(a) > 254)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-        if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
-            return 0;
-    return 1;
+    return validate_email(a) == NULL;
 }
 
 /* err as it may be stored: printable ASCII, at most LAST_ERROR_MAX bytes. */
@@ -172,9 +172,12 @@ static void log_mail(unsigned long long id, const char *status, long attempts, c
 }
 
 /* Writes the outcome st (ST_OK, ST_RETRY, ST_ERROR, ST_UNAVAILABLE) of one
- * attempt on the mail's row. */
+ * attempt on the mail's row. Only what the server said about this mail
+ * counts toward mail_max_attempts; a server that could not be used
+ * (ST_UNAVAILABLE) defers the mail, however long that lasts, and the wait
+ * grows with attempts and deferrals together. */
 static int record(struct mailer *m, struct sql_store *sql, unsigned long long id, const char *to,
-                  long attempts, int st, const char *err)
+                  long attempts, long deferrals, int st, const char *err)
 {
     const struct config *cfg = m->cfg;
     char error_buf[LAST_ERROR_MAX + 1];
@@ -186,12 +189,17 @@ static int record(struct mailer *m, struct sql_store *sql, unsigned long long id
         rc = sql_exec(sql, sql_sent, SQL_ARGS(P_INT(id)), NULL);
         if (rc == ST_OK)
             log_mail(id, "sent", now_attempts, to, 0, NULL);
-    } else if (st == ST_ERROR || now_attempts >= cfg->mail_max_attempts) {
+    } else if (st == ST_ERROR || (st != ST_UNAVAILABLE && now_attempts >= cfg->mail_max_attempts)) {
         rc = sql_exec(sql, sql_dead, SQL_ARGS(P_STR(error), P_INT(id)), NULL);
         if (rc == ST_OK)
             log_mail(id, "dead", now_attempts, to, 0, error);
+    } else if (st == ST_UNAVAILABLE) {
+        long delay = retry_delay(cfg, attempts + deferrals);
+        rc = sql_exec(sql, sql_defer, SQL_ARGS(P_INT(delay), P_STR(error), P_INT(id)), NULL);
+        if (rc == ST_OK)
+            log_mail(id, "deferred", attempts, to, delay, error);
     } else {
-        long delay = retry_delay(cfg, attempts);
+        long delay = retry_delay(cfg, attempts + deferrals);
         rc = sql_exec(sql, sql_retry, SQL_ARGS(P_INT(delay), P_STR(error), P_INT(id)), NULL);
         if (rc == ST_OK)
             log_mail(id, "retry", now_attempts, to, delay, error);
@@ -206,6 +214,7 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
     const char *subject = sql_cell(r, row, 2) ? sql_cell(r, row, 2) : "";
     const char *body = sql_cell(r, row, 3) ? sql_cell(r, row, 3) : "";
     long attempts = sql_cell(r, row, 4) ? strtol(sql_cell(r, row, 4), NULL, 10) : 0;
+    long deferrals = sql_cell(r, row, 5) ? strtol(sql_cell(r, row, 5), NULL, 10) : 0;
     char err[LAST_ERROR_MAX + 1] = "";
     int st;
     if (m->smtp_down) {
@@ -228,7 +237,7 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
             snprintf(m->smtp_error, sizeof(m->smtp_error), "%s", err);
         }
     }
-    return record(m, sql, id, to, attempts, st, err);
+    return record(m, sql, id, to, attempts, deferrals, st, err);
 }
 
 /* One round, inside sql_transaction (which may run it again after a
@@ -255,11 +264,11 @@ static int round_tx(struct sql_store *sql, void *arg)
 
 static int run_round(struct mailer *m)
 {
-    /* READ COMMITTED: the locking read takes no gap locks, so accountd's
-     * INSERTs into the outbox never wait for a round that is sending. */
-    int st = sql_exec(m->sql, sql_isolation, SQL_NO_ARGS, NULL);
-    if (st == ST_OK)
-        st = sql_transaction(m->sql, round_tx, m);
+    /* READ COMMITTED (set up for every session: sql_store_read_committed):
+     * the locking read takes no gap locks, so accountd's INSERTs into the
+     * outbox never wait for a round that is sending. */
+    m->sent = 0;
+    int st = sql_transaction(m->sql, round_tx, m);
     if (st != ST_OK && m->sent > 0)
         log_warn("the round was rolled back after %zu mail(s) had been sent: they stay queued "
                  "and will be sent again",
@@ -363,6 +372,7 @@ int main(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     m.cfg = &cfg;
     m.sql = sql_store_new(&cfg);
+    sql_store_read_committed(m.sql);
     m.smtp = smtp_new(&cfg);
     m.envelope_from = smtp_envelope_address(cfg.mail_from);
     if (!m.smtp) {

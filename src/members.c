@@ -82,17 +82,18 @@ static void undo_applied(struct role_change *c)
 }
 
 /* Inside the transaction that holds the account row lock. Run again by
- * sql_transaction after a deadlock, so it first undoes an earlier run. */
+ * sql_transaction after a deadlock, so it first undoes an earlier run,
+ * once it holds the lock again. */
 static int change_roles_tx(struct sql_store *sql, void *arg)
 {
     struct role_change *c = arg;
     struct request *req = c->req;
-    undo_applied(c);
     struct sql_result r;
     int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
                       SQL_ARGS(P_INT(c->account->id)), &r);
     if (st != ST_OK)
         return st;
+    undo_applied(c);
     int closed = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "closed") == 0;
     sql_result_free(&r);
     if (closed)
@@ -184,8 +185,14 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
         return;
     }
     st = sql_transaction(req->session->sql, change_roles_tx, &c);
-    /* The COMMIT itself failed: the LDAP change must not stay either. */
-    if (st != ST_OK)
+    /* The COMMIT failed: a rolled-back change must not stay in LDAP either;
+     * one the database may have recorded after all stays (the answer is
+     * 503, and the same PUT again finds it done). */
+    if (st != ST_OK && sql_commit_unknown(req->session->sql) && (c.applied_add | c.applied_del))
+        log_error("account %llu: MariaDB was lost during the COMMIT of a role change for %s; "
+                  "the LDAP change is kept",
+                  a.id, c.person.uid);
+    else if (st != ST_OK)
         undo_applied(&c);
     if (st == ST_CONFLICT)
         res_problem(req, c.error_status, c.error_slug, "%s", c.error_detail);

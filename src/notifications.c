@@ -385,7 +385,7 @@ void notifications_list(struct request *req)
     int st = sql_exec(req->session->sql,
                       "SELECT id, template, category, recipient, subject, status, attempts,"
                       " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " DATE_FORMAT(sent_at, '%Y-%m-%dT%H:%i:%sZ'), last_error"
+                      " DATE_FORMAT(sent_at, '%Y-%m-%dT%H:%i:%sZ'), last_error, deferrals"
                       " FROM mail_outbox WHERE account_id = ? AND (? IS NULL OR id < ?)"
                       " ORDER BY id DESC LIMIT ?",
                       SQL_ARGS(P_INT(a.id), before ? P_INT(before) : P_NULL,
@@ -400,11 +400,12 @@ void notifications_list(struct request *req)
     for (size_t i = 0; i < n; i++) {
         const char *sent = sql_cell(&r, i, 8), *err = sql_cell(&r, i, 9);
         json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "id",
+            items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o}", "id",
                              sql_cell(&r, i, 0), "template", sql_cell(&r, i, 1), "category",
                              sql_cell(&r, i, 2), "recipient", sql_cell(&r, i, 3), "subject",
                              sql_cell(&r, i, 4), "status", sql_cell(&r, i, 5), "attempts",
-                             (json_int_t)sql_cell_id(&r, i, 6), "created_at", sql_cell(&r, i, 7),
+                             (json_int_t)sql_cell_id(&r, i, 6), "deferrals",
+                             (json_int_t)sql_cell_id(&r, i, 10), "created_at", sql_cell(&r, i, 7),
                              "sent_at", sent ? json_string(sent) : json_null(), "last_error",
                              err ? json_string(err) : json_null()));
     }

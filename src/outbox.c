@@ -71,6 +71,9 @@ int outbox_queue(struct sql_store *sql, unsigned long long account_id, const cha
         log_error("template %s of account %llu has a placeholder without a value", name, source);
         st = ST_ERROR;
     }
+    /* The subject column holds 998 characters (RFC 5322's line); a 255
+     * character template with long values repeated may render more. */
+    template_cut_chars(&subject, 998);
     for (size_t i = 0; i < nrecipients && st == ST_OK; i++) {
         if (!recipients[i] || !*recipients[i])
             continue;

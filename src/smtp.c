@@ -336,11 +336,15 @@ void smtp_free(struct smtp *s)
     free(s);
 }
 
-static long use_ssl(const char *starttls)
+/* `try` with a login is `required`: a server that does not offer
+ * STARTTLS (or an attacker who strips it) must not get the password in
+ * clear text. */
+static long use_ssl(const struct config *cfg)
 {
+    const char *starttls = cfg->smtp_starttls;
     if (starttls && strcmp(starttls, "no") == 0)
         return (long)CURLUSESSL_NONE;
-    if (starttls && strcmp(starttls, "required") == 0)
+    if ((starttls && strcmp(starttls, "required") == 0) || cfg->smtp_user)
         return (long)CURLUSESSL_ALL;
     return (long)CURLUSESSL_TRY;
 }
@@ -367,7 +371,7 @@ static int set_options(struct smtp *s, struct curl_slist *rcpt, struct upload *u
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_CONNECTTIMEOUT, timeout);
     SET(CURLOPT_TIMEOUT, timeout);
-    SET(CURLOPT_USE_SSL, use_ssl(cfg->smtp_starttls));
+    SET(CURLOPT_USE_SSL, use_ssl(cfg));
     if (cfg->smtp_ca_file)
         SET(CURLOPT_CAINFO, cfg->smtp_ca_file);
     if (cfg->smtp_user) {
@@ -461,7 +465,12 @@ int smtp_send(struct smtp *s, const char *from, const char *to, const char *mess
                             : strcmp(d->verb, "DATA") == 0 ? "DATA"
                                                            : "message";
         snprintf(err, err_size, "%s refused (%d): %s", stage, code, detail);
-        st = code >= 500 ? ST_ERROR : ST_RETRY;
+        /* A refused sender is the same for every mail (the server wants a
+         * login, mail_from is not allowed, ...): the server cannot be used. */
+        if (strcmp(d->verb, "MAIL") == 0)
+            st = ST_UNAVAILABLE;
+        else
+            st = code >= 500 ? ST_ERROR : ST_RETRY;
     } else {
         const char *what = what_failed(rc);
         if (code >= 400 && !transport_failure(rc))

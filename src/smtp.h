@@ -39,14 +39,14 @@ void smtp_free(struct smtp *s);
 /* Sends message (len bytes, CRLF line ends, as from smtp_format_message) to
  * one recipient; from and to are bare addresses (envelope). Returns
  *   ST_OK          the server accepted the mail;
- *   ST_RETRY       a temporary refusal of this mail (4xx to MAIL, RCPT, DATA
- *                  or the end of data): try it again later;
- *   ST_ERROR       a permanent refusal of this mail (5xx to MAIL, RCPT, DATA
- *                  or the end of data): do not try again;
+ *   ST_RETRY       a temporary refusal of this mail (4xx to RCPT, DATA or
+ *                  the end of data): try it again later;
+ *   ST_ERROR       a permanent refusal of this mail (5xx to RCPT, DATA or
+ *                  the end of data): do not try again;
  *   ST_UNAVAILABLE the server could not be used at all (connection refused,
- *                  timeout, TLS or login failure, 421, a bad greeting, a
- *                  configuration error): temporary, and for every mail, not
- *                  only this one.
+ *                  timeout, TLS or login failure, 421, a bad greeting, any
+ *                  refusal of MAIL FROM, a configuration error): temporary,
+ *                  and for every mail, not only this one.
  * On failure err (err_size bytes) receives "<what>: <detail>", where <what>
  * is a short fixed phrase holding no address ("RCPT TO refused (550)",
  * "cannot connect", ...) that may be logged, and <detail> is the server's

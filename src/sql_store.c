@@ -26,6 +26,8 @@ struct sql_store {
     const char *user;
     const char *password;
     int multi_statements;
+    int read_committed; /* every session at READ COMMITTED (sql_store_read_committed) */
+    int commit_unknown; /* the last sql_transaction lost the server during COMMIT */
     MYSQL *db;
     int in_transaction;
     int connect_failing; /* the last connect failed: its reason was logged */
@@ -101,6 +103,12 @@ static int connect_db(struct sql_store *s)
     /* Strict mode and UTC, whatever the server's defaults. */
     if (mysql_query(db, "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,"
                         "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone='+00:00'")) {
+        log_error("MariaDB session setup failed: %s", mysql_error(db));
+        mysql_close(db);
+        return ST_UNAVAILABLE;
+    }
+    if (s->read_committed &&
+        mysql_query(db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")) {
         log_error("MariaDB session setup failed: %s", mysql_error(db));
         mysql_close(db);
         return ST_UNAVAILABLE;
@@ -336,8 +344,21 @@ static int simple(struct sql_store *s, const char *stmt)
     return map_error(s, mysql_errno(s->db), mysql_error(s->db), stmt);
 }
 
+void sql_store_read_committed(struct sql_store *s)
+{
+    s->read_committed = 1;
+    if (s->db && mysql_query(s->db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+        disconnect(s); /* the next connect sets it up */
+}
+
+int sql_commit_unknown(const struct sql_store *s)
+{
+    return s->commit_unknown;
+}
+
 int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *arg), void *arg)
 {
+    s->commit_unknown = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
         int st = simple(s, "START TRANSACTION");
         if (st != ST_OK && s->db == NULL && attempt == 0)
@@ -348,6 +369,8 @@ int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *ar
         st = fn(s, arg);
         if (st == ST_OK) {
             st = simple(s, "COMMIT");
+            /* Lost during COMMIT: the server may have committed or not. */
+            s->commit_unknown = st == ST_UNAVAILABLE;
         }
         if (st != ST_OK && s->db) {
             if (mysql_query(s->db, "ROLLBACK"))

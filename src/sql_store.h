@@ -44,6 +44,14 @@ struct sql_result {
 struct sql_store;
 
 struct sql_store *sql_store_new(const struct config *cfg);
+/* Every session of s, also one opened again after a lost connection, runs
+ * its transactions at READ COMMITTED (accountd-mailer's locking reads). */
+void sql_store_read_committed(struct sql_store *s);
+/* After a failed sql_transaction: 1 if the connection was lost during its
+ * COMMIT, so that the transaction may have been committed after all. A
+ * caller then keeps what it did outside MariaDB rather than undo a change
+ * the database may record (and logs it). */
+int sql_commit_unknown(const struct sql_store *s);
 void sql_store_free(struct sql_store *s);
 
 /* Runs one prepared statement. out may be NULL. Returns ST_OK, ST_DUPLICATE

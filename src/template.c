@@ -119,3 +119,16 @@ int template_render(const char *text, const struct template_value *values, size_
     add_value(out, p, one_line);
     return 0;
 }
+
+int template_cut_chars(struct buf *out, size_t max_chars)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < out->len; i++) {
+        if (((unsigned char)out->data[i] & 0xC0) != 0x80 && chars++ == max_chars) {
+            out->len = i;
+            out->data[i] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -39,4 +39,9 @@ struct template_value {
 int template_render(const char *text, const struct template_value *values, size_t n, int one_line,
                     struct buf *out);
 
+/* Cuts out (UTF-8) after max_chars characters, never inside one (a byte
+ * that is no UTF-8 continuation byte starts a character). Returns 1 if it
+ * cut. For columns sized in characters, such as the outbox's subject. */
+int template_cut_chars(struct buf *out, size_t max_chars);
+
 #endif

@@ -134,7 +134,8 @@ def test_mail_goes_over_starttls_with_the_login(env, api, sql, make_tenant, make
 def wrong_setup_keeps_the_mail(env, sql, email, tls_box, conf, error_part):
     out = run_once(env, conf)
     row = outbox_row(sql, email)
-    assert row["status"] == "queued" and row["attempts"] == 1, (row, out)
+    # Deferred: nothing reached the recipient, so it is no attempt.
+    assert (row["status"], row["attempts"], row["deferrals"]) == ("queued", 0, 1), (row, out)
     assert error_part in (row["last_error"] or ""), (row, out)
     assert tls_box.matching(to=email) == []
     return row
@@ -159,17 +160,22 @@ def test_a_refused_login_is_retried_not_dead(env, api, sql, make_tenant, make_ac
                                tls_conf(mailer_conf, port, cert, password="not-" + PASSWORD),
                                "login refused")
     row = deliver_when_due(env, sql, email, tls_conf(mailer_conf, port, cert))
-    assert row["attempts"] == 2, row
+    assert (row["attempts"], row["deferrals"]) == (1, 1), row
     assert len(tls_box.wait_for(to=email, timeout=10)) == 1
 
 
+@pytest.mark.parametrize("setting", ["required", "try with a login"])
 def test_required_starttls_never_sends_in_clear(env, api, sql, make_tenant, make_account, invite,
-                                                mailbox, tls_sink, stack_mailer_paused, mailer_conf):
-    """The stack's plain sink offers no STARTTLS: with `required` nothing
-    is sent to it."""
+                                                mailbox, tls_sink, stack_mailer_paused, mailer_conf,
+                                                setting):
+    """The stack's plain sink offers no STARTTLS: with `required`, or with
+    `try` and a login (whose password must not go out in clear text),
+    nothing is sent to it."""
     _, tls_box, cert = tls_sink
     email = queue_invitation(api, make_tenant, make_account, invite)
-    conf = mailer_conf(smtp_url=f"smtp://127.0.0.1:{env['SMTP_PORT']}", smtp_starttls="required")
+    keys = {"smtp_starttls": "required"} if setting == "required" else \
+        {"smtp_starttls": "try", "smtp_user": LOGIN, "smtp_password": PASSWORD}
+    conf = mailer_conf(smtp_url=f"smtp://127.0.0.1:{env['SMTP_PORT']}", **keys)
     wrong_setup_keeps_the_mail(env, sql, email, tls_box, conf, "STARTTLS not offered")
     assert mailbox.matching(to=email) == []
 
@@ -184,6 +190,37 @@ def test_an_untrusted_certificate_is_refused(env, api, sql, make_tenant, make_ac
                        smtp_user=LOGIN, smtp_password=PASSWORD)
     wrong_setup_keeps_the_mail(env, sql, email, tls_box, conf, "TLS failed")
     deliver_when_due(env, sql, email, tls_conf(mailer_conf, port, cert))
+
+
+def test_a_refused_sender_defers_every_mail(env, api, sql, make_tenant, make_account, invite,
+                                             tls_sink, stack_mailer_paused, mailer_conf):
+    """Without a login the sink answers 530 to MAIL FROM: that says nothing
+    about the mail (it is the same for all), so the mail waits, not dies."""
+    port, tls_box, cert = tls_sink
+    email = queue_invitation(api, make_tenant, make_account, invite)
+    conf = mailer_conf(smtp_url=f"smtp://127.0.0.1:{port}", smtp_starttls="required",
+                       smtp_ca_file=cert, mail_max_attempts="1")
+    wrong_setup_keeps_the_mail(env, sql, email, tls_box, conf, "MAIL FROM refused (530)")
+    deliver_when_due(env, sql, email, tls_conf(mailer_conf, port, cert))
+
+
+def test_an_unusable_server_never_kills_a_mail(env, api, sql, make_tenant, make_account, invite,
+                                                tls_sink, stack_mailer_paused, mailer_conf):
+    """mail_max_attempts = 1 and an SMTP server that is not there: round
+    after round the mail is deferred, never dead (DESIGN.md: no e-mail is
+    lost when SMTP is down)."""
+    port, tls_box, cert = tls_sink
+    email = queue_invitation(api, make_tenant, make_account, invite)
+    conf = mailer_conf(smtp_url=f"smtp://127.0.0.1:{free_port()}", mail_max_attempts="1")
+    for n in range(1, 4):
+        S.wait_until(lambda: sql.value("SELECT next_attempt_at <= CURRENT_TIMESTAMP(6) FROM mail_outbox"
+                                       " WHERE id=%s", outbox_row(sql, email)["id"]), timeout=10)
+        out = run_once(env, conf)
+        row = outbox_row(sql, email)
+        assert (row["status"], row["attempts"], row["deferrals"]) == ("queued", 0, n), (row, out)
+        assert "cannot connect" in row["last_error"], row
+    row = deliver_when_due(env, sql, email, tls_conf(mailer_conf, port, cert, mail_max_attempts="1"))
+    assert (row["status"], row["attempts"]) == ("sent", 1), row
 
 
 def test_an_unreadable_ca_file_stops_the_mailer_at_start(env, mailer_conf, tmp_path):

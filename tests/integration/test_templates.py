@@ -91,6 +91,24 @@ def test_override_reaches_accounts_below(api, distributor, make_account, sql, ma
     assert f"Custom {marker}: {admin.name} looks after {cust.name}." in mail.body, mail.body
 
 
+def test_a_subject_that_renders_too_long_is_cut_not_refused(api, distributor, make_account, sql, invite):
+    """A 255-character subject that repeats a 200-character account name
+    renders to ~3000 characters: the mail is still queued, its subject cut
+    to the outbox's 998 characters, never inside a character."""
+    admin, dist = distributor
+    subject = ("{{account_name}} " * 15)[:255]
+    S.expect(api(admin).put(tpath(dist.id, "invitation"),
+                            json={"subject": subject, "body": "Join: {{link}}\n"}), 200)
+    name = S.unique("a-long-") + "é" * 85  # 100 characters, 185 bytes (the limit is 200 bytes)
+    cust = make_account(admin, "customer", dist.id, name=name)
+    email = S.unique_mail()
+    invite(admin, cust.id, email)
+    rows = S.outbox_rows(sql, recipient=email)
+    assert len(rows) == 1, rows
+    assert len(rows[0]["subject"]) == 998, len(rows[0]["subject"])
+    assert rows[0]["subject"].startswith(name + " " + name), rows[0]["subject"][:300]
+
+
 def test_override_does_not_reach_other_distributors(api, distributor, make_account, make_person, set_roles,
                                                     operator_id, sql, mailbox):
     admin, dist = distributor

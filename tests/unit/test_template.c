@@ -65,6 +65,22 @@ static void subject_stays_one_line(void **state)
     buf_free(&out);
 }
 
+static void cut_keeps_whole_characters(void **state)
+{
+    (void)state;
+    struct buf out = BUF_INIT;
+    buf_adds(&out, "a\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80z"); /* a ä € 😀 z */
+    assert_int_equal(template_cut_chars(&out, 5), 0);
+    assert_int_equal(out.len, 11);
+    assert_int_equal(template_cut_chars(&out, 4), 1);
+    assert_string_equal(out.data, "a\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80");
+    assert_int_equal(template_cut_chars(&out, 2), 1);
+    assert_string_equal(out.data, "a\xc3\xa4");
+    assert_int_equal(template_cut_chars(&out, 0), 1);
+    assert_string_equal(out.data, "");
+    buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -72,6 +88,7 @@ int main(void)
         cmocka_unit_test(check_refuses_unknown_placeholders),
         cmocka_unit_test(render_substitutes_values),
         cmocka_unit_test(subject_stays_one_line),
+        cmocka_unit_test(cut_keeps_whole_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
