@@ -3,16 +3,23 @@
  *
  *   accountd-mailer [--config FILE] [--once] [--pid-file FILE]
  *
- * Each round is one transaction: lock up to mail_batch due rows with
+ * Each round claims up to mail_batch due rows in one short transaction:
  * SELECT ... FOR UPDATE SKIP LOCKED (so several mailers never take the same
- * row), send each, record each outcome on its row, COMMIT. A temporary
- * failure waits mail_retry_base * 2^attempts seconds (at most
- * mail_retry_max); after mail_max_attempts, or at once on a permanent
- * refusal, the mail is dead. Sent and dead mails lose their body. An empty
- * round waits mail_poll_interval ms, a full one goes on at once.
+ * row), then each row's next_attempt_at is moved past the round's longest
+ * possible duration (its lease), COMMIT. Then each mail is sent and its
+ * outcome recorded on its row at once (one statement, autocommitted), so a
+ * mail is sent twice only if MariaDB is lost between the SMTP server's
+ * "250" and that statement (or the mailer dies there): the mail comes back
+ * when its lease ends. A temporary failure waits mail_retry_base *
+ * 2^(attempts + deferrals) seconds (at most mail_retry_max); after
+ * mail_max_attempts, or at once on a permanent refusal, the mail is dead; a
+ * server that cannot be used only defers (never dead). Sent and dead mails
+ * lose their body. An empty round waits mail_poll_interval ms, a full one
+ * goes on at once.
  *
- * SIGTERM or SIGINT: the mail being sent is finished and recorded, the round
- * commits, the program exits 0. --once: deliver until nothing is due, exit.
+ * SIGTERM or SIGINT: the mail being sent is finished and recorded, the rest
+ * of the round is handed back (due at once), the program exits 0. --once:
+ * deliver until nothing is due, exit.
  * Operations: docs/operations.md.
  */
 #include "buf.h"
@@ -96,9 +103,10 @@ struct mailer {
     struct smtp *smtp;
     char *envelope_from;
     /* the current round */
-    size_t fetched; /* rows locked */
-    size_t sent;    /* mails the SMTP server accepted */
-    int smtp_down;  /* the SMTP server could not be used */
+    struct sql_result claimed; /* the rows of the round, leased to this mailer */
+    size_t fetched;            /* rows claimed */
+    size_t sent;               /* mails the SMTP server accepted */
+    int smtp_down;             /* the SMTP server could not be used */
     char smtp_error[LAST_ERROR_MAX + 1];
 };
 
@@ -106,6 +114,11 @@ static const char sql_due[] =
     "SELECT id, recipient, subject, body, attempts, deferrals FROM mail_outbox"
     " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
     " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+static const char sql_lease[] =
+    "UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
+    " WHERE id = ?";
+static const char sql_release[] = "UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP(6)"
+                                  " WHERE id = ? AND status = 'queued'";
 static const char sql_sent[] =
     "UPDATE mail_outbox SET status = 'sent', sent_at = CURRENT_TIMESTAMP(6),"
     " attempts = attempts + 1, body = '', last_error = NULL WHERE id = ?";
@@ -240,25 +253,23 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
     return record(m, sql, id, to, attempts, deferrals, st, err);
 }
 
-/* One round, inside sql_transaction (which may run it again after a
- * deadlock: it starts from scratch). */
-static int round_tx(struct sql_store *sql, void *arg)
+/* The claim of a round, inside sql_transaction (which may run it again
+ * after a deadlock: it starts from scratch). */
+static int claim_tx(struct sql_store *sql, void *arg)
 {
     struct mailer *m = arg;
-    m->fetched = m->sent = 0;
-    m->smtp_down = 0;
-    m->smtp_error[0] = '\0';
-    struct sql_result r;
-    int st = sql_exec(sql, sql_due, SQL_ARGS(P_INT(m->cfg->mail_batch)), &r);
+    sql_result_free(&m->claimed);
+    m->fetched = 0;
+    int st = sql_exec(sql, sql_due, SQL_ARGS(P_INT(m->cfg->mail_batch)), &m->claimed);
     if (st != ST_OK)
         return st;
-    m->fetched = r.nrows;
-    for (size_t i = 0; i < r.nrows && st == ST_OK; i++) {
-        if (i > 0 && stop_requested())
-            break; /* the rest stays queued; the commit unlocks it */
-        st = deliver(m, sql, &r, i);
-    }
-    sql_result_free(&r);
+    /* Long enough for every mail of the round to time out, and a minute. */
+    long lease = (long)m->cfg->smtp_timeout * ((long)m->claimed.nrows + 1) + 60;
+    for (size_t i = 0; i < m->claimed.nrows && st == ST_OK; i++)
+        st = sql_exec(sql, sql_lease, SQL_ARGS(P_INT(lease), P_INT(sql_cell_id(&m->claimed, i, 0))),
+                      NULL);
+    if (st == ST_OK)
+        m->fetched = m->claimed.nrows;
     return st;
 }
 
@@ -266,13 +277,32 @@ static int run_round(struct mailer *m)
 {
     /* READ COMMITTED (set up for every session: sql_store_read_committed):
      * the locking read takes no gap locks, so accountd's INSERTs into the
-     * outbox never wait for a round that is sending. */
+     * outbox never wait for a claim. */
     m->sent = 0;
-    int st = sql_transaction(m->sql, round_tx, m);
-    if (st != ST_OK && m->sent > 0)
-        log_warn("the round was rolled back after %zu mail(s) had been sent: they stay queued "
-                 "and will be sent again",
-                 m->sent);
+    m->smtp_down = 0;
+    m->smtp_error[0] = '\0';
+    int st = sql_transaction(m->sql, claim_tx, m);
+    if (st != ST_OK) {
+        m->fetched = 0;
+        sql_result_free(&m->claimed);
+        return st;
+    }
+    size_t i = 0;
+    for (; i < m->fetched && st == ST_OK; i++) {
+        if (i > 0 && stop_requested())
+            break;
+        st = deliver(m, m->sql, &m->claimed, i);
+        if (st != ST_OK)
+            log_warn("mail id=%llu: MariaDB could not record its outcome; it comes back when its "
+                     "lease ends (and is sent again if it was sent)",
+                     sql_cell_id(&m->claimed, i, 0));
+    }
+    /* Stopped early: hand back the rest, due at once for any mailer. A
+     * failure here only means they wait for their lease. */
+    for (int ok = st == ST_OK; i < m->fetched && ok; i++)
+        ok = sql_exec(m->sql, sql_release, SQL_ARGS(P_INT(sql_cell_id(&m->claimed, i, 0))), NULL) ==
+             ST_OK;
+    sql_result_free(&m->claimed);
     return st;
 }
 
