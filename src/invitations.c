@@ -452,6 +452,7 @@ struct accept {
     char *person_dn;
     int created;
     int member_added;
+    int mail_taken; /* the directory refused a second person with the mail */
     struct refusal refusal;
 };
 
@@ -501,6 +502,11 @@ static int create_person(struct accept *v, const char *mail, const char *inv_fir
     free(base);
     if (st == ST_DUPLICATE)
         return refusal_set(&v->refusal, 409, "conflict", "that uid is taken; choose another");
+    if (st == ST_CONFLICT) {
+        v->mail_taken = 1;
+        return refusal_set(&v->refusal, 409, "conflict",
+                           "a person with this e-mail address exists already");
+    }
     if (st != ST_OK)
         return st;
     v->created = 1;
@@ -529,6 +535,7 @@ static int accept_tx(struct sql_store *sql, void *arg)
     free(v->person_uid);
     free(v->person_dn);
     v->person_uid = v->person_dn = NULL;
+    v->mail_taken = 0;
     if (r.nrows == 0) {
         sql_result_free(&r);
         return refusal_set(&v->refusal, 404, "not-found", "no such invitation");
@@ -566,6 +573,15 @@ static int accept_tx(struct sql_store *sql, void *arg)
             st = ST_INVALID;
         } else {
             st = create_person(v, mail, inv_first, inv_last);
+            /* Created in the meantime (another invitation to the same
+             * address, accepted at the same moment): that person joins. */
+            if (st == ST_CONFLICT && v->mail_taken &&
+                ldap_store_find_person(req->session->ldap, "mail", mail, &known) == ST_OK) {
+                v->person_uid = xstrdup(known.uid);
+                v->person_dn = xstrdup(known.dn);
+                person_free(&known);
+                st = ST_OK;
+            }
         }
     }
     if (st == ST_OK) {

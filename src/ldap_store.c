@@ -222,6 +222,11 @@ static int map_rc(struct ldap_store *ls, LDAP **which, int rc, const char *what)
         return ST_NOT_FOUND;
     if (rc == LDAP_ALREADY_EXISTS)
         return ST_DUPLICATE;
+    if (rc == LDAP_CONSTRAINT_VIOLATION) {
+        /* slapo-unique: another person has that mail (ST_CONFLICT). */
+        log_info("LDAP %s refused: %s", what, ldap_err2string(rc));
+        return ST_CONFLICT;
+    }
     log_error("LDAP %s failed: %s", what, ldap_err2string(rc));
     return ST_ERROR;
 }

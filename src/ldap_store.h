@@ -93,7 +93,8 @@ int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsig
                              const char *dn, int add, int *changed);
 
 /* Creates inetOrgPerson uid=<uid> under ou=people. *dn_out (malloc'ed)
- * receives its DN. ST_DUPLICATE if the uid is taken. */
+ * receives its DN. ST_DUPLICATE if the uid is taken, ST_CONFLICT if a
+ * constraint refused it (slapo-unique: another person has that mail). */
 int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char *mail,
                              const char *given_name, const char *surname, const char *cn,
                              char **dn_out);

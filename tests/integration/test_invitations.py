@@ -515,3 +515,45 @@ def test_invite_as_a_form(api, customer, invitation_mail, sql):
     assert acc.name in mail.subject
     row = invitation_row(sql, data["id"])
     assert (row["role"], row["first_name"]) == ("billing", "Fiona")
+
+
+# ------------------------------------------------------------------ one person per address
+
+def test_the_directory_refuses_a_second_person_with_a_mail(ldap_admin, make_person):
+    """slapo-unique on mail under ou=people (ldap-schema/slapd-config.ldif.in):
+    an LDAP administrator's own tools cannot add a second person with an
+    address either (any case)."""
+    p = make_person()
+    uid = S.unique("dup")
+    ok = ldap_admin.add(S.person_dn(uid), ["inetOrgPerson"],
+                        {"uid": uid, "cn": uid, "sn": uid, "mail": p.mail.upper()})
+    assert not ok and ldap_admin.result["result"] == 19, ldap_admin.result  # constraintViolation
+    assert people_with_mail(ldap_admin, p.mail) == {p.uid}
+
+
+def test_accepting_two_invitations_to_one_address_at_once_makes_one_person(
+        api, make_tenant, make_account, invite, invitation_mail, sql, ldap_admin):
+    """Two accounts invite the same unknown address; both links are
+    followed at the same moment: one LDAP person is created, the other
+    accept finds them, and the person has both roles."""
+    from concurrent.futures import ThreadPoolExecutor
+    t = make_tenant()
+    first, second = (make_account(t.admin, "customer", t.account.id) for _ in range(2))
+    for round_ in range(3):
+        email = S.unique_mail()
+        tokens = []
+        for acc in (first, second):
+            before = S.outbox_max_id(sql)
+            invite(t.admin, acc.id, email, "member")
+            tokens.append(invitation_mail(email, after=before)[1])
+        password = "pw-" + S.unique("")
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda tok: accept(api, tok, password=password), tokens))
+        assert [r.status_code for r in results] == [200, 200], [S.describe(r) for r in results]
+        uids = people_with_mail(ldap_admin, email)
+        assert len(uids) == 1, (round_, uids)
+        (uid,) = uids
+        assert {r.json()["uid"] for r in results} == {uid}
+        assert sorted(r.json()["created"] for r in results) == [False, True], [r.json() for r in results]
+        for acc in (first, second):
+            assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "member")
