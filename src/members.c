@@ -131,23 +131,23 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
     if ((before & ROLE_ADMIN) && !(c->wanted & ROLE_ADMIN) && admins <= 1)
         return refuse(c, 409, "last-admin", "an account always keeps at least one admin");
 
-    /* Adds first, then removals; undo what was applied if a step fails. */
-    int changed;
+    /* Adds first, then removals; undo what was applied if a step fails.
+     * `before` was read under the account's lock, so a call that succeeds
+     * made the change, even when its reply was lost and the retry found it
+     * made. */
     for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
         unsigned bit = 1u << b;
         if ((c->wanted & bit) && !(before & bit)) {
-            st = ldap_store_change_member(req->session->ldap, c->account->id, bit, c->person.dn, 1,
-                                          &changed);
-            if (changed)
+            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 1);
+            if (st == ST_OK)
                 c->applied_add |= bit;
         }
     }
     for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
         unsigned bit = 1u << b;
         if (!(c->wanted & bit) && (before & bit)) {
-            st = ldap_store_change_member(req->session->ldap, c->account->id, bit, c->person.dn, 0,
-                                          &changed);
-            if (changed)
+            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 0);
+            if (st == ST_OK)
                 c->applied_del |= bit;
         }
     }
