@@ -295,7 +295,6 @@ static int create_finish(struct sql_store *sql, void *arg)
     json_t *n = json_pack("{s:s, s:s, s:s, s:I}", "kind", c->kind, "name", c->name, "status",
                           c->status, "parent_id", (json_int_t)c->parent_id);
     st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, n);
-    json_decref(n);
     /* The contact person becomes the account's admin: at once if LDAP
      * knows the address, else by invitation (STACKIT "method 1"). */
     if (st == ST_OK && c->contact_email) {
@@ -718,8 +717,7 @@ static int patch_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_t *new = fields_json(&r, 0);
         sql_result_free(&r);
-        st = audit_write(sql, p->req->caller.uid, p->id, "account.update", old, new);
-        json_decref(new);
+        return audit_write(sql, p->req->caller.uid, p->id, "account.update", old, new);
     }
     json_decref(old);
     return st;
@@ -810,10 +808,7 @@ static int close_tx(struct sql_store *sql, void *arg)
     if (!changed)
         return ST_OK;
     json_t *o = json_pack("{s:s}", "status", "open"), *n = json_pack("{s:s}", "status", "closed");
-    st = audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
-    json_decref(o);
-    json_decref(n);
-    return st;
+    return audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
 }
 
 void accounts_close(struct request *req)

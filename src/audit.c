@@ -3,10 +3,12 @@
 #include <stdlib.h>
 
 int audit_write(struct sql_store *sql, const char *uid, unsigned long long account_id,
-                const char *action, const json_t *old_value, const json_t *new_value)
+                const char *action, json_t *old_value, json_t *new_value)
 {
     char *o = old_value ? json_dumps(old_value, JSON_COMPACT) : NULL;
     char *n = new_value ? json_dumps(new_value, JSON_COMPACT) : NULL;
+    json_decref(old_value);
+    json_decref(new_value);
     int st = sql_exec(sql,
                       "INSERT INTO audit (uid, account_id, action, old_value, new_value)"
                       " VALUES (?, ?, ?, ?, ?)",

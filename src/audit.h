@@ -10,8 +10,10 @@
 
 #include <jansson.h>
 
-/* old_value and new_value may be NULL; they are not stolen. */
+/* old_value and new_value may be NULL; both are stolen (released here,
+ * like the values given to jansson's *_new functions), so a caller can
+ * pass what json_pack() returns. */
 int audit_write(struct sql_store *sql, const char *uid, unsigned long long account_id,
-                const char *action, const json_t *old_value, const json_t *new_value);
+                const char *action, json_t *old_value, json_t *new_value);
 
 #endif

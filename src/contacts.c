@@ -80,8 +80,6 @@ static int contact_tx(struct sql_store *sql, void *arg)
         json_t *o = json_pack("{s:s, s:s?}", "contact", c->kind, "uid", old_uid);
         json_t *nw = json_pack("{s:s, s:s}", "contact", c->kind, "uid", c->new_person->uid);
         st = audit_write(sql, req->caller.uid, c->account_id, "contact.set", o, nw);
-        json_decref(o);
-        json_decref(nw);
     }
     outbox_free_list(recipients, nrecipients);
     person_free(&old);

@@ -140,7 +140,6 @@ static int add_known(struct sql_store *sql, struct invite *v, const char *accoun
     if (st == ST_OK) {
         json_t *n = json_pack("{s:s, s:[s]}", "uid", v->known.uid, "roles", role_name(v->role));
         st = audit_write(sql, req->caller.uid, v->account->id, "member.add", NULL, n);
-        json_decref(n);
     }
     if (st != ST_OK)
         known_undo(v);
@@ -197,7 +196,6 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
         json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email", email,
                               "role", role_name(v->role));
         st = audit_write(sql, req->caller.uid, v->account->id, action, NULL, n);
-        json_decref(n);
     }
     free(email);
     return st;
@@ -369,10 +367,7 @@ static int revoke_tx(struct sql_store *sql, void *arg)
         return ST_OK;
     json_t *o = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "pending");
     json_t *n = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "revoked");
-    st = audit_write(sql, v->req->caller.uid, v->account_id, "invitation.revoke", o, n);
-    json_decref(o);
-    json_decref(n);
-    return st;
+    return audit_write(sql, v->req->caller.uid, v->account_id, "invitation.revoke", o, n);
 }
 
 void invitations_revoke(struct request *req)
@@ -597,7 +592,6 @@ static int accept_tx(struct sql_store *sql, void *arg)
         json_t *n = json_pack("{s:I, s:s, s:s, s:b}", "invitation_id", (json_int_t)v->id, "uid",
                               v->person_uid, "role", role_name(v->role), "created", v->created);
         st = audit_write(sql, v->person_uid, v->account_id, "invitation.accept", NULL, n);
-        json_decref(n);
     }
     free(mail);
     free(inv_first);

@@ -156,8 +156,6 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
         json_t *n = json_pack("{s:s, s:o}", "uid", c->person.uid, "roles", roles_json(c->wanted));
         st = audit_write(sql, req->caller.uid, c->account->id,
                          c->wanted ? "member.set_roles" : "member.remove", o, n);
-        json_decref(o);
-        json_decref(n);
     }
     if (st != ST_OK)
         undo_applied(c);

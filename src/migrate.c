@@ -155,7 +155,6 @@ int bootstrap_run(const struct config *cfg, const char *operator_uid, const char
     if (st == ST_OK) {
         json_t *n = json_pack("{s:s, s:s}", "kind", "operator", "name", name);
         audit_write(sql, operator_uid, id, "account.create", NULL, n);
-        json_decref(n);
         printf("operator account %llu created with %s as its admin\n", id, operator_uid);
         rc = 0;
     } else {

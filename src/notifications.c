@@ -140,11 +140,9 @@ static int recipients_tx(struct sql_store *sql, void *arg)
         }
         i++;
     }
-    if (st == ST_OK) {
-        json_t *nw = string_list(c->emails, c->n);
-        st = audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o, nw);
-        json_decref(nw);
-    }
+    if (st == ST_OK)
+        return audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o,
+                           string_list(c->emails, c->n));
     json_decref(o);
     return st;
 }
@@ -298,8 +296,6 @@ static int template_tx(struct sql_store *sql, void *arg)
         json_t *o = c->subject ? NULL : json_pack("{s:s}", "name", c->name);
         st = audit_write(sql, c->req->caller.uid, c->account_id,
                          c->subject ? "template.set" : "template.reset", o, n);
-        json_decref(n);
-        json_decref(o);
     }
     return st;
 }
@@ -453,9 +449,7 @@ static int announcement_tx(struct sql_store *sql, void *arg)
         c->queued++;
     }
     json_t *n = json_pack("{s:s, s:I}", "subject", c->subject, "queued", (json_int_t)c->queued);
-    st = audit_write(sql, c->req->caller.uid, c->account_id, "announcement.send", NULL, n);
-    json_decref(n);
-    return st;
+    return audit_write(sql, c->req->caller.uid, c->account_id, "announcement.send", NULL, n);
 }
 
 void announcements_create(struct request *req)
@@ -514,7 +508,6 @@ static int preferences_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_t *n = json_pack("{s:b}", "news", c->news);
         st = audit_write(sql, c->req->caller.uid, 0, "preferences.set", NULL, n);
-        json_decref(n);
     }
     return st;
 }

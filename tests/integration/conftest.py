@@ -207,6 +207,24 @@ def make_tenant(make_person, make_account, set_roles, operator_id):
     return make
 
 
+@pytest.fixture
+def customer(make_tenant, make_account):
+    """(admin, account): a fresh customer account whose only admin is its
+    creator (test_accounts.py has its own, returning the whole tenant)."""
+    t = make_tenant()
+    return t.admin, make_account(t.admin, "customer", t.account.id)
+
+
+@pytest.fixture
+def distributor(make_account, make_person, set_roles, operator_id):
+    """(admin, account): a fresh distributor (created by olivia) and a fresh
+    person who is its admin."""
+    acc = make_account("olivia", "distributor", operator_id)
+    admin = make_person(prefix="da")
+    set_roles("olivia", acc.id, admin, ["admin"])
+    return admin, acc
+
+
 @pytest.fixture(scope="session")
 def dev(env):
     """dev('slapd-stop') / dev('slapd-start'): the stack script's commands."""

@@ -494,3 +494,26 @@ def assert_unavailable(r):
     expect_problem(r, 503, "unavailable")
     retry_after = r.headers.get("Retry-After", "")
     assert retry_after.isdigit() and int(retry_after) > 0, describe(r)
+
+
+# ---------------------------------------------------------------- invitations
+
+def accept_invitation(api, token, **fields):
+    """POST /api/v1/invitations/{token}/accept anonymously (the token is the
+    proof); api is the conftest factory."""
+    return api(None).post(f"/api/v1/invitations/{path_quote(token)}/accept", json=fields)
+
+
+def invitation_row(sql, inv_id):
+    return sql.row("SELECT * FROM invitations WHERE id=%s", int(inv_id))
+
+
+def people_with_mail(ldap_admin, mail):
+    """uids of LDAP people whose mail is `mail`."""
+    from ldap3.utils.conv import escape_filter_chars
+    ok = ldap_admin.search(PEOPLE_DN, f"(mail={escape_filter_chars(mail)})",
+                           search_scope=ldap3.LEVEL, attributes=["uid"])
+    if not ok:
+        assert ldap_admin.result.get("result") in (0, 32), ldap_admin.result
+        return set()
+    return {str(e["attributes"]["uid"][0]) for e in ldap_admin.response if e.get("type") == "searchResEntry"}

@@ -10,32 +10,17 @@ import datetime
 import re
 import secrets
 
-import ldap3
 import pytest
 
 import support as S
 from conftest import company
 
 ACCOUNTS = "/api/v1/accounts"
-ACCEPT = "/api/v1/invitations/{}/accept"
 TIME_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-@pytest.fixture
-def customer(make_tenant, make_account):
-    """A fresh customer account whose only admin is its creator."""
-    t = make_tenant()
-    return t.admin, make_account(t.admin, "customer", t.account.id)
 
 
-@pytest.fixture
-def distributor(make_account, make_person, set_roles, operator_id):
-    """A fresh distributor (created by olivia) and a fresh person who is its
-    admin."""
-    acc = make_account("olivia", "distributor", operator_id)
-    admin = make_person(prefix="da")
-    set_roles("olivia", acc.id, admin, ["admin"])
-    return admin, acc
 
 
 def account_path(account_id):
@@ -51,24 +36,9 @@ def template_path(account_id, name):
     return f"{ACCOUNTS}/{account_id}/notification-templates/{name}"
 
 
-def accept(api, token, **fields):
-    """POST …/accept anonymously (the token is the proof)."""
-    return api(None).post(ACCEPT.format(S.path_quote(token)), json=fields)
-
-
-def invitation_row(sql, inv_id):
-    return sql.row("SELECT * FROM invitations WHERE id=%s", int(inv_id))
-
-
-def people_with_mail(ldap_admin, mail):
-    """uids of LDAP people whose mail is `mail`."""
-    from ldap3.utils.conv import escape_filter_chars
-    ok = ldap_admin.search(S.PEOPLE_DN, f"(mail={escape_filter_chars(mail)})",
-                           search_scope=ldap3.LEVEL, attributes=["uid"])
-    if not ok:
-        assert ldap_admin.result.get("result") in (0, 32), ldap_admin.result
-        return set()
-    return {str(e["attributes"]["uid"][0]) for e in ldap_admin.response if e.get("type") == "searchResEntry"}
+accept = S.accept_invitation
+invitation_row = S.invitation_row
+people_with_mail = S.people_with_mail
 
 
 def parse_time(value):

@@ -9,7 +9,6 @@ import hashlib
 import os
 import secrets
 
-import ldap3
 import pytest
 
 import support as S
@@ -17,11 +16,6 @@ import support as S
 ACCEPT = "/api/v1/invitations/{}/accept"
 
 
-@pytest.fixture
-def customer(make_tenant, make_account):
-    """A fresh customer account whose only admin is its creator."""
-    t = make_tenant()
-    return t.admin, make_account(t.admin, "customer", t.account.id)
 
 
 def invitations_path(account_id, inv=None):
@@ -29,24 +23,9 @@ def invitations_path(account_id, inv=None):
     return base if inv is None else f"{base}/{inv}"
 
 
-def accept(api, token, **fields):
-    """POST …/accept anonymously (the token is the proof)."""
-    return api(None).post(ACCEPT.format(S.path_quote(token)), json=fields)
-
-
-def invitation_row(sql, inv_id):
-    return sql.row("SELECT * FROM invitations WHERE id=%s", int(inv_id))
-
-
-def people_with_mail(ldap_admin, mail):
-    """uids of LDAP people whose mail is `mail`."""
-    from ldap3.utils.conv import escape_filter_chars
-    ok = ldap_admin.search(S.PEOPLE_DN, f"(mail={escape_filter_chars(mail)})",
-                           search_scope=ldap3.LEVEL, attributes=["uid"])
-    if not ok:
-        assert ldap_admin.result.get("result") in (0, 32), ldap_admin.result
-        return set()
-    return {str(e["attributes"]["uid"][0]) for e in ldap_admin.response if e.get("type") == "searchResEntry"}
+accept = S.accept_invitation
+invitation_row = S.invitation_row
+people_with_mail = S.people_with_mail
 
 
 def parse_time(value):

@@ -16,11 +16,6 @@ import pytest
 import support as S
 
 
-@pytest.fixture
-def customer(make_tenant, make_account):
-    """A fresh customer account whose only admin is its creator."""
-    t = make_tenant()
-    return t.admin, make_account(t.admin, "customer", t.account.id)
 
 
 def notifications(api, by, account_id, **params):

@@ -2,7 +2,6 @@
 creating an account (the saga leaves nothing visible), and slapd stopped and
 started again under a running accountd. conftest moves this file to the end
 of the run; slapd is always started again, whatever happens."""
-import time
 
 import pytest
 

@@ -18,14 +18,6 @@ TEMPLATES = {
 }
 
 
-@pytest.fixture
-def distributor(make_account, make_person, set_roles, operator_id):
-    """A fresh distributor (created by olivia) and a fresh person who is its
-    admin."""
-    acc = make_account("olivia", "distributor", operator_id)
-    admin = make_person(prefix="da")
-    set_roles("olivia", acc.id, admin, ["admin"])
-    return admin, acc
 
 
 def tpath(account_id, name=None):
