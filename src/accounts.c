@@ -364,6 +364,21 @@ static int replay(struct request *req, const char *key)
     return 1;
 }
 
+int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *ref, char **name)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT name, status FROM accounts WHERE id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1 || strcmp(sql_cell(&r, 0, 1), "closed") == 0)
+        st = refusal_set(ref, 409, "conflict", "a closed account cannot be changed");
+    else if (name)
+        *name = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return st;
+}
+
 void accounts_create(struct request *req)
 {
     static const char *const allowed[] = {"kind",    "name",    "parent_id", "staged",

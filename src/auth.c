@@ -17,12 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void refuse(struct request *req, const char *why)
-{
-    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
-    res_problem(req, 401, "unauthenticated", "%s", why);
-}
-
 /* "Basic <base64 user:password>" into user and password (malloc'ed). */
 static int parse_basic(const char *header, char **user, char **password)
 {
@@ -255,12 +249,12 @@ void auth_check(struct request *req)
 {
     char *user = NULL, *password = NULL, *name = NULL, *dn = NULL;
     if (parse_basic(request_param(req, "HTTP_AUTHORIZATION"), &user, &password) < 0) {
-        refuse(req, "HTTP Basic credentials are required");
+        res_unauthenticated(req, "HTTP Basic credentials are required");
         return;
     }
     if (!*user || !*password) {
         /* Never bind with an empty password (RFC 4513 5.1.2). */
-        refuse(req, "user name and password must not be empty");
+        res_unauthenticated(req, "user name and password must not be empty");
         goto out;
     }
     const char *addr = request_param(req, "REMOTE_ADDR");
@@ -308,7 +302,7 @@ void auth_check(struct request *req)
         count_failure(req->cfg, BY_NAME, name, addr);
         if (dn)
             count_failure(req->cfg, BY_DN, dn, addr);
-        refuse(req, "wrong user name or password");
+        res_unauthenticated(req, "wrong user name or password");
     } else if (st == ST_UNAVAILABLE)
         directory_down(req);
     else if (st != ST_OK)

@@ -31,12 +31,6 @@ unsigned long long operator_account_id(struct request *req)
     return id;
 }
 
-static void unauthenticated(struct request *req, const char *why)
-{
-    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
-    res_problem(req, 401, "unauthenticated", "%s", why);
-}
-
 /*
  * The identity cache: per worker thread, so it needs no lock. An entry is
  * the person and grants read for one REMOTE_USER; it is used while younger
@@ -148,7 +142,7 @@ int caller_require(struct request *req)
     }
     const char *user = request_param(req, "REMOTE_USER");
     if (!user || !*user) {
-        unauthenticated(req, "sign in first");
+        res_unauthenticated(req, "sign in first");
         return -1;
     }
     if (cache_lookup(req, user)) {
@@ -161,7 +155,7 @@ int caller_require(struct request *req)
     struct person p;
     int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
     if (st == ST_NOT_FOUND) {
-        unauthenticated(req, "the signed-in user is not known to the directory");
+        res_unauthenticated(req, "the signed-in user is not known to the directory");
         return -1;
     }
     if (st != ST_OK) {
@@ -180,12 +174,15 @@ int caller_require(struct request *req)
     req->caller.mail = p.mail;
     free(p.login);
     req->caller_loaded = 1;
-    for (size_t i = 0; i < req->caller.ngrants; i++) {
+    /* Operator staff: admins of the operator account (looked up once,
+     * and only for someone who is an admin anywhere). */
+    unsigned long long op = 0;
+    for (size_t i = 0; i < req->caller.ngrants && !req->caller.is_operator; i++) {
         if (!(req->caller.grants[i].roles & ROLE_ADMIN))
             continue;
-        unsigned long long op = operator_account_id(req);
-        if (op && req->caller.grants[i].account_id == op)
-            req->caller.is_operator = 1;
+        if (!op)
+            op = operator_account_id(req);
+        req->caller.is_operator = op && req->caller.grants[i].account_id == op;
     }
     cache_store(req, user, generation);
     return 0;

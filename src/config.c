@@ -337,8 +337,14 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
                                                          : NULL;
         if (missing)
             rc = fail(err, err_size, name, 0, "missing required key '%s'", missing);
-        else if (!cfg->identity_attribute)
-            rc = fail(err, err_size, name, 0, "identity_attribute must not be empty");
+        else if (!cfg->identity_attribute || !isalpha((unsigned char)cfg->identity_attribute[0]) ||
+                 strspn(cfg->identity_attribute,
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
+                     strlen(cfg->identity_attribute))
+            /* It goes into LDAP filters as the attribute's name. */
+            rc = fail(err, err_size, name, 0,
+                      "identity_attribute must be an LDAP attribute name (a letter, then "
+                      "letters, digits and '-')");
         else if (!cfg->smtp_starttls ||
                  (strcmp(cfg->smtp_starttls, "no") != 0 && strcmp(cfg->smtp_starttls, "try") != 0 &&
                   strcmp(cfg->smtp_starttls, "required") != 0))

@@ -29,17 +29,11 @@ static int contact_tx(struct sql_store *sql, void *arg)
 {
     struct contact_change *c = arg;
     struct request *req = c->req;
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT name, status FROM accounts WHERE id = ? FOR UPDATE",
-                      SQL_ARGS(P_INT(c->account_id)), &r);
+    char *account_name = NULL;
+    int st = account_lock(sql, c->account_id, &c->refusal, &account_name);
     if (st != ST_OK)
         return st;
-    if (r.nrows != 1 || strcmp(sql_cell(&r, 0, 1), "closed") == 0) {
-        sql_result_free(&r);
-        return refusal_set(&c->refusal, 409, "conflict", "a closed account cannot be changed");
-    }
-    char *account_name = xstrdup(sql_cell(&r, 0, 0));
-    sql_result_free(&r);
+    struct sql_result r;
     st = sql_exec(sql, "SELECT uid FROM account_contacts WHERE account_id = ? AND kind = ?",
                   SQL_ARGS(P_INT(c->account_id), P_STR(c->kind)), &r);
     char *old_uid = st == ST_OK && r.nrows ? xstrdup(sql_cell(&r, 0, 0)) : NULL;

@@ -167,3 +167,9 @@ void res_refusal(struct request *req, const struct refusal *r)
     res_problem(req, r->status ? r->status : 500, r->slug ? r->slug : "internal", "%s",
                 r->detail ? r->detail : "refused");
 }
+
+void res_unauthenticated(struct request *req, const char *why)
+{
+    res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
+    res_problem(req, 401, "unauthenticated", "%s", why);
+}

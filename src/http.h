@@ -102,6 +102,8 @@ struct refusal {
     const char *detail;
 };
 int refusal_set(struct refusal *r, int status, const char *slug, const char *detail);
+/* 401 (unauthenticated) with the HTTP Basic challenge nginx passes on. */
+void res_unauthenticated(struct request *req, const char *why);
 void res_refusal(struct request *req, const struct refusal *r);
 
 /* Renders the response as FastCGI stdout (status line, headers, body). */

@@ -7,6 +7,7 @@
  * undoing the LDAP writes if anything after them fails.
  */
 #include "invitations.h"
+#include "accounts.h"
 
 #include "audit.h"
 #include "body.h"
@@ -80,24 +81,6 @@ struct invite {
     struct refusal refusal;
 };
 
-/* Locks the account row; returns its name (malloc'ed) or NULL with st. */
-static char *lock_account(struct sql_store *sql, unsigned long long id, struct refusal *ref,
-                          int *st)
-{
-    struct sql_result r;
-    *st = sql_exec(sql, "SELECT name, status FROM accounts WHERE id = ? FOR UPDATE",
-                   SQL_ARGS(P_INT(id)), &r);
-    if (*st != ST_OK)
-        return NULL;
-    char *name = NULL;
-    if (r.nrows == 1 && strcmp(sql_cell(&r, 0, 1), "closed") != 0)
-        name = xstrdup(sql_cell(&r, 0, 0));
-    else
-        *st = refusal_set(ref, 409, "conflict", "a closed account cannot be changed");
-    sql_result_free(&r);
-    return name;
-}
-
 /* Takes back the role add_known gave, if it was this request's doing
  * (a person who had the role already keeps it). */
 static void known_undo(struct invite *v)
@@ -143,18 +126,6 @@ static int add_known(struct sql_store *sql, struct invite *v, const char *accoun
     }
     if (st != ST_OK)
         known_undo(v);
-    return st;
-}
-
-static int add_known_tx(struct sql_store *sql, void *arg)
-{
-    struct invite *v = arg;
-    int st;
-    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
-    if (!account_name)
-        return st;
-    st = add_known(sql, v, account_name);
-    free(account_name);
     return st;
 }
 
@@ -233,16 +204,36 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     return st;
 }
 
+/* The invitation proper, inside a transaction that holds the account row:
+ * a person LDAP knows by the mail (v->known) is added at once, anyone else
+ * gets a link. */
+static int invite_step(struct sql_store *sql, struct invite *v, const char *account_name)
+{
+    return v->known.dn ? add_known(sql, v, account_name) : invite_new(sql, v, account_name);
+}
+
 static int invite_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
-    int st;
-    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
-    if (!account_name)
+    char *account_name = NULL;
+    int st = account_lock(sql, v->account->id, &v->refusal, &account_name);
+    if (st != ST_OK)
         return st;
-    st = invite_new(sql, v, account_name);
+    st = invite_step(sql, v, account_name);
     free(account_name);
     return st;
+}
+
+/* The answer to an invitation that went through (docs/api.md). */
+static json_t *invite_result(const struct invite *v)
+{
+    if (v->known.dn)
+        return json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
+                         role_name(v->role));
+    char idbuf[24];
+    snprintf(idbuf, sizeof(idbuf), "%llu", v->id);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
+                     v->email, "role", role_name(v->role), "expires_at", v->expires_at);
 }
 
 /* Who may hand out which role: admins any, service providers non-admin. */
@@ -283,30 +274,16 @@ void invitations_create(struct request *req)
         res_store_failure(req, st, "the directory");
         return;
     }
-    if (st == ST_OK) {
-        st = sql_transaction(req->session->sql, add_known_tx, &v);
-        if (st != ST_OK && sql_commit_unknown(req->session->sql) && v.known_added)
-            log_error("account %llu: MariaDB was lost during the COMMIT that added %s; the role "
-                      "is kept",
-                      a.id, v.known.uid);
-        else if (st != ST_OK)
-            known_undo(&v); /* the COMMIT failed and rolled back */
-        if (st == ST_OK)
-            res_json(req, 201,
-                     json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v.known.uid, "role",
-                               role_name(v.role)));
-    } else {
-        st = sql_transaction(req->session->sql, invite_tx, &v);
-        if (st == ST_OK) {
-            char idbuf[24];
-            snprintf(idbuf, sizeof(idbuf), "%llu", v.id);
-            json_t *body =
-                json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
-                          v.email, "role", role_name(v.role), "expires_at", v.expires_at);
-            res_json(req, 202, body);
-        }
-    }
-    if (st == ST_CONFLICT)
+    st = sql_transaction(req->session->sql, invite_tx, &v);
+    if (st != ST_OK && sql_commit_unknown(req->session->sql) && v.known_added)
+        log_error("account %llu: MariaDB was lost during the COMMIT that added %s; the role "
+                  "is kept",
+                  a.id, v.known.uid);
+    else if (st != ST_OK)
+        known_undo(&v); /* the COMMIT failed and rolled back */
+    if (st == ST_OK)
+        res_json(req, v.known.dn ? 201 : 202, invite_result(&v));
+    else if (st == ST_CONFLICT)
         res_refusal(req, &v.refusal);
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
@@ -372,6 +349,8 @@ static int revoke_tx(struct sql_store *sql, void *arg)
 
 void invitations_revoke(struct request *req)
 {
+    if (body_none(req))
+        return;
     struct account_ref a;
     if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
         return;
@@ -389,9 +368,9 @@ static int resend_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
     struct request *req = v->req;
-    int st;
-    char *account_name = lock_account(sql, v->account->id, &v->refusal, &st);
-    if (!account_name)
+    char *account_name = NULL;
+    int st = account_lock(sql, v->account->id, &v->refusal, &account_name);
+    if (st != ST_OK)
         return st;
     free(v->token);
     v->token = new_token();
@@ -696,20 +675,10 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                        .role = role};
     *out = NULL;
     int st = ldap_store_find_person(req->session->ldap, "mail", email, &v.known);
-    if (st == ST_OK) {
-        st = add_known(sql, &v, account_name);
-        if (st == ST_OK)
-            *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v.known.uid, "role",
-                             role_name(role));
-    } else if (st == ST_NOT_FOUND) {
-        st = invite_new(sql, &v, account_name);
-        if (st == ST_OK) {
-            char idbuf[24];
-            snprintf(idbuf, sizeof(idbuf), "%llu", v.id);
-            *out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
-                             email, "role", role_name(role), "expires_at", v.expires_at);
-        }
-    }
+    if (st == ST_OK || st == ST_NOT_FOUND)
+        st = invite_step(sql, &v, account_name);
+    if (st == ST_OK)
+        *out = invite_result(&v);
     if (st == ST_CONFLICT)
         st = ST_ERROR; /* the refusals of add_known are internal errors here */
     person_free(&v.known);

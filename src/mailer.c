@@ -114,11 +114,13 @@ static const char sql_due[] =
     "SELECT id, recipient, subject, body, attempts, deferrals FROM mail_outbox"
     " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
     " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+/* Both take the rows' ids as a JSON array: one statement for a round. */
 static const char sql_lease[] =
     "UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
-    " WHERE id = ?";
-static const char sql_release[] = "UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP(6)"
-                                  " WHERE id = ? AND status = 'queued'";
+    " WHERE id IN (SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j)";
+static const char sql_release[] =
+    "UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP(6) WHERE status = 'queued'"
+    " AND id IN (SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j)";
 static const char sql_sent[] =
     "UPDATE mail_outbox SET status = 'sent', sent_at = CURRENT_TIMESTAMP(6),"
     " attempts = attempts + 1, body = '', last_error = NULL WHERE id = ?";
@@ -253,6 +255,17 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
     return record(m, sql, id, to, attempts, deferrals, st, err);
 }
 
+/* The ids of claimed rows from..nrows as a JSON array (malloc'ed). */
+static char *claimed_ids(const struct sql_result *r, size_t from)
+{
+    struct buf b = BUF_INIT;
+    buf_addc(&b, '[');
+    for (size_t i = from; i < r->nrows; i++)
+        buf_printf(&b, "%s%llu", i > from ? "," : "", sql_cell_id(r, i, 0));
+    buf_addc(&b, ']');
+    return buf_detach(&b);
+}
+
 /* The claim of a round, inside sql_transaction (which may run it again
  * after a deadlock: it starts from scratch). */
 static int claim_tx(struct sql_store *sql, void *arg)
@@ -265,9 +278,11 @@ static int claim_tx(struct sql_store *sql, void *arg)
         return st;
     /* Long enough for every mail of the round to time out, and a minute. */
     long lease = (long)m->cfg->smtp_timeout * ((long)m->claimed.nrows + 1) + 60;
-    for (size_t i = 0; i < m->claimed.nrows && st == ST_OK; i++)
-        st = sql_exec(sql, sql_lease, SQL_ARGS(P_INT(lease), P_INT(sql_cell_id(&m->claimed, i, 0))),
-                      NULL);
+    if (m->claimed.nrows) {
+        char *ids = claimed_ids(&m->claimed, 0);
+        st = sql_exec(sql, sql_lease, SQL_ARGS(P_INT(lease), P_STR(ids)), NULL);
+        free(ids);
+    }
     if (st == ST_OK)
         m->fetched = m->claimed.nrows;
     return st;
@@ -299,9 +314,11 @@ static int run_round(struct mailer *m)
     }
     /* Stopped early: hand back the rest, due at once for any mailer. A
      * failure here only means they wait for their lease. */
-    for (int ok = st == ST_OK; i < m->fetched && ok; i++)
-        ok = sql_exec(m->sql, sql_release, SQL_ARGS(P_INT(sql_cell_id(&m->claimed, i, 0))), NULL) ==
-             ST_OK;
+    if (st == ST_OK && i < m->fetched) {
+        char *ids = claimed_ids(&m->claimed, i);
+        sql_exec(m->sql, sql_release, SQL_ARGS(P_STR(ids)), NULL);
+        free(ids);
+    }
     sql_result_free(&m->claimed);
     return st;
 }

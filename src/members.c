@@ -45,22 +45,11 @@ struct role_change {
     struct account_ref *account;
     struct person person;
     unsigned wanted;
-    unsigned before;
     /* Role bits this request added and removed in LDAP: undone when the
      * transaction does not commit after all. */
     unsigned applied_add, applied_del;
-    int error_status; /* a 403/404/409 decided inside the transaction */
-    const char *error_slug;
-    const char *error_detail;
+    struct refusal refusal; /* a 403/404/409 decided inside the transaction */
 };
-
-static int refuse(struct role_change *c, int status, const char *slug, const char *detail)
-{
-    c->error_status = status;
-    c->error_slug = slug;
-    c->error_detail = detail;
-    return ST_CONFLICT;
-}
 
 /* Puts back what c->applied_* says was changed, and forgets it. */
 static void undo_applied(struct role_change *c)
@@ -88,16 +77,12 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
 {
     struct role_change *c = arg;
     struct request *req = c->req;
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
-                      SQL_ARGS(P_INT(c->account->id)), &r);
+    int st = account_lock(sql, c->account->id, &c->refusal, NULL);
+    if (st != ST_OK && st != ST_CONFLICT)
+        return st;
+    undo_applied(c); /* the row is locked (also when closed) */
     if (st != ST_OK)
         return st;
-    undo_applied(c);
-    int closed = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "closed") == 0;
-    sql_result_free(&r);
-    if (closed)
-        return refuse(c, 409, "conflict", "a closed account cannot be changed");
 
     struct role_group *groups;
     size_t ngroups;
@@ -116,20 +101,20 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
         }
     }
     role_groups_free(groups, ngroups);
-    c->before = before;
 
     /* People join by invitation (which adds a person LDAP knows at once);
      * a uid that is no member here is 404 whatever the body says, so
      * nobody learns about people outside the account this way. */
     if (before == 0)
-        return refuse(c, 404, "not-found",
-                      "that person is not a member of this account; invite them by e-mail");
+        return refusal_set(&c->refusal, 404, "not-found",
+                           "that person is not a member of this account; invite them by e-mail");
     /* A service provider manages non-admin people only. */
     int full = req->caller.is_operator || (c->account->roles & ROLE_ADMIN);
     if (!full && ((before & ROLE_ADMIN) || (c->wanted & ROLE_ADMIN)))
-        return refuse(c, 403, "forbidden", "only admins may change who is an admin");
+        return refusal_set(&c->refusal, 403, "forbidden", "only admins may change who is an admin");
     if ((before & ROLE_ADMIN) && !(c->wanted & ROLE_ADMIN) && admins <= 1)
-        return refuse(c, 409, "last-admin", "an account always keeps at least one admin");
+        return refusal_set(&c->refusal, 409, "last-admin",
+                           "an account always keeps at least one admin");
 
     /* Adds first, then removals; undo what was applied if a step fails.
      * `before` was read under the account's lock, so a call that succeeds
@@ -193,7 +178,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     else if (st != ST_OK)
         undo_applied(&c);
     if (st == ST_CONFLICT)
-        res_problem(req, c.error_status, c.error_slug, "%s", c.error_detail);
+        res_refusal(req, &c.refusal);
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
     else if (status_ok == 204)

@@ -105,15 +105,9 @@ struct recipients_change {
 static int recipients_tx(struct sql_store *sql, void *arg)
 {
     struct recipients_change *c = arg;
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
-                      SQL_ARGS(P_INT(c->account_id)), &r);
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
     if (st != ST_OK)
         return st;
-    int closed = r.nrows != 1 || strcmp(sql_cell(&r, 0, 0), "closed") == 0;
-    sql_result_free(&r);
-    if (closed)
-        return refusal_set(&c->refusal, 409, "conflict", "a closed account cannot be changed");
     char **old;
     size_t nold;
     st = outbox_recipients(sql, c->account_id, &old, &nold);
@@ -265,13 +259,16 @@ struct template_change {
     unsigned long long account_id;
     const char *name, *subject, *body; /* subject NULL: delete */
     int found;
+    struct refusal refusal;
 };
 
 static int template_tx(struct sql_store *sql, void *arg)
 {
     struct template_change *c = arg;
     struct sql_result r;
-    int st;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
     if (c->subject) {
         st = sql_exec(
             sql,
@@ -314,9 +311,11 @@ static void change_template(struct request *req, const char *subject, const char
         res_problem(req, 409, "conflict", "only distributor accounts override templates");
         return;
     }
-    struct template_change c = {req, a.id, t->name, subject, body, 0};
+    struct template_change c = {req, a.id, t->name, subject, body, 0, {0}};
     int st = sql_transaction(req->session->sql, template_tx, &c);
-    if (st != ST_OK)
+    if (st == ST_CONFLICT)
+        res_refusal(req, &c.refusal);
+    else if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else if (!c.found)
         res_problem(req, 404, "not-found", "this account does not override that template");
@@ -357,6 +356,8 @@ void templates_put(struct request *req)
 
 void templates_delete(struct request *req)
 {
+    if (body_none(req))
+        return;
     change_template(req, NULL, NULL);
 }
 
@@ -418,6 +419,7 @@ struct announcement {
     const char *subject, *body;
     json_t *members;
     size_t queued;
+    struct refusal refusal;
 };
 
 static int announcement_tx(struct sql_store *sql, void *arg)
@@ -425,7 +427,9 @@ static int announcement_tx(struct sql_store *sql, void *arg)
     struct announcement *c = arg;
     size_t i;
     json_t *m;
-    int st = ST_OK;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
     c->queued = 0;
     json_array_foreach(c->members, i, m)
     {
@@ -465,14 +469,16 @@ void announcements_create(struct request *req)
     if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
         return;
     int st;
-    struct announcement c = {req, a.id, subject, body, members_json(req, a.id, &st), 0};
+    struct announcement c = {req, a.id, subject, body, members_json(req, a.id, &st), 0, {0}};
     if (!c.members) {
         res_store_failure(req, st, "the directory");
         return;
     }
     st = sql_transaction(req->session->sql, announcement_tx, &c);
     json_decref(c.members);
-    if (st != ST_OK)
+    if (st == ST_CONFLICT)
+        res_refusal(req, &c.refusal);
+    else if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else
         res_json(req, 202, json_pack("{s:I}", "queued", (json_int_t)c.queued));

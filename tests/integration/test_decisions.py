@@ -593,3 +593,49 @@ def test_template_delete_outside_a_distributor_is_409(api, make_tenant, make_acc
     t = make_tenant()
     acc = make_account(t.admin, kind, t.account.id)
     S.expect_problem(api(t.admin).delete(template_path(acc.id, "contact-changed")), 409, "conflict")
+
+
+# ------------------------------------------------------------------ bodies on DELETE, closed accounts
+
+def test_delete_with_a_body_field_is_422_and_revokes_nothing(api, customer, invite, sql):
+    """docs/api.md: a body-less request with a body field is 422 and does
+    nothing, also for DELETE of an invitation and of a template override."""
+    admin, acc = customer
+    inv_id = invite(admin, acc.id, S.unique_mail())["id"]
+    audit = audit_count(sql, acc.id)
+    r = api(admin).delete(invitations_path(acc.id, inv_id), json={"reason": "x"})
+    S.expect_field_errors(r, "reason")
+    assert invitation_row(sql, inv_id)["status"] == "pending"
+    assert audit_count(sql, acc.id) == audit
+
+
+def test_template_delete_with_a_body_field_is_422(api, distributor, sql):
+    admin, dist = distributor
+    path = template_path(dist.id, "contact-changed")
+    S.expect(api(admin).put(path, json={"subject": "Kept {{account_name}}", "body": "Kept."}), 200)
+    S.expect_field_errors(api(admin).delete(path, json={"subject": "x"}), "subject")
+    assert [r["name"] for r in sql.rows("SELECT name FROM notification_templates WHERE account_id=%s",
+                                        int(dist.id))] == ["contact-changed"]
+
+
+def test_a_closed_distributor_keeps_its_templates(api, distributor, sql):
+    admin, dist = distributor
+    path = template_path(dist.id, "contact-changed")
+    S.expect(api(admin).put(path, json={"subject": "Kept {{account_name}}", "body": "Kept."}), 200)
+    S.expect(api(admin).delete(account_path(dist.id)), 204)
+    audit = audit_count(sql, dist.id)
+    S.expect_problem(api(admin).put(path, json={"subject": "New {{account_name}}", "body": "New."}),
+                     409, "conflict")
+    S.expect_problem(api(admin).delete(path), 409, "conflict")
+    rows = sql.rows("SELECT subject FROM notification_templates WHERE account_id=%s", int(dist.id))
+    assert [r["subject"] for r in rows] == ["Kept {{account_name}}"]
+    assert audit_count(sql, dist.id) == audit
+
+
+def test_a_closed_account_sends_no_announcement(api, customer, sql):
+    admin, acc = customer
+    S.expect(api(admin).delete(account_path(acc.id)), 204)
+    before = S.outbox_max_id(sql)
+    r = api(admin).post(f"{account_path(acc.id)}/announcements", json={"subject": "News", "body": "Hi"})
+    S.expect_problem(r, 409, "conflict")
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []

@@ -179,6 +179,9 @@ def test_other_tenant_may_not_touch_members(api, customer, make_tenant, make_per
     S.expect_problem(s.get(f"/api/v1/accounts/{acc.id}/members"), 404, "not-found")
     S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{stranger.uid}", json={"roles": ["admin"]}),
                      404, "not-found")
+    # Also for a real member: the account itself is what the stranger cannot see.
+    S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["admin"]}),
+                     404, "not-found")
     S.expect_problem(s.delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}"), 404, "not-found")
     assert S.roles_in_ldap(ldap_admin, acc.id, stranger) == set()
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}

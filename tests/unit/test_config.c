@@ -89,6 +89,10 @@ static void errors_name_file_and_line(void **state)
     assert_int_equal(parse(&cfg, "allowed_origins = ftp://x\n", err), -1);
     assert_int_equal(config_parse(&cfg, "listen = /x\n", "t.conf", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "missing required key"));
+    assert_int_equal(parse(&cfg, "identity_attribute = mail)(uid=*\n", err), -1);
+    assert_non_null(strstr(err, "identity_attribute must be an LDAP attribute name"));
+    assert_int_equal(parse(&cfg, "identity_attribute = employeeNumber\n", err), 0);
+    config_free(&cfg);
 }
 
 static void missing_secret_file_is_an_error(void **state)
