@@ -116,13 +116,9 @@ json_t *members_json(struct request *req, unsigned long long id, int *st)
             for (size_t i = 0; i < ndns; i++)
                 if (ldap_dn_equal(dns[i], people[p].dn))
                     rs |= roles[i];
-            json_t *rl = json_array();
-            for (unsigned b = 0; b < ROLE_COUNT; b++)
-                if (rs & (1u << b))
-                    json_array_append_new(rl, json_string(role_names[b]));
-            json_array_append_new(items,
-                                  json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid, "name",
-                                            people[p].name, "mail", people[p].mail, "roles", rl));
+            json_array_append_new(items, json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid,
+                                                   "name", people[p].name, "mail", people[p].mail,
+                                                   "roles", roles_json(rs)));
         }
         for (size_t p = 0; p < npeople; p++)
             person_free(&people[p]);
@@ -499,11 +495,11 @@ static const char *const LIST_SQL[4] = {
     /* id */
     "SELECT id, name, kind, status, plan, properties FROM accounts"
     " WHERE parent_id = ? AND ldap_state = 'done' AND (? IS NULL OR id > ?)"
-    " AND ? IS NULL ORDER BY id LIMIT ?",
+    " ORDER BY id LIMIT ?",
     /* -id */
     "SELECT id, name, kind, status, plan, properties FROM accounts"
     " WHERE parent_id = ? AND ldap_state = 'done' AND (? IS NULL OR id < ?)"
-    " AND ? IS NULL ORDER BY id DESC LIMIT ?",
+    " ORDER BY id DESC LIMIT ?",
     /* name */
     "SELECT id, name, kind, status, plan, properties FROM accounts"
     " WHERE parent_id = ? AND ldap_state = 'done'"
@@ -582,7 +578,7 @@ void accounts_list(struct request *req)
     struct sql_param cur_id = after_id ? P_INT(after_id) : P_NULL;
     if (sort < 2)
         st = sql_exec(req->session->sql, LIST_SQL[sort],
-                      SQL_ARGS(P_INT(parent_id), cur_id, cur_id, P_NULL, P_INT(limit + 1)), &r);
+                      SQL_ARGS(P_INT(parent_id), cur_id, cur_id, P_INT(limit + 1)), &r);
     else
         st = sql_exec(req->session->sql, LIST_SQL[sort],
                       SQL_ARGS(P_INT(parent_id), after_id ? P_STR(after_name) : P_NULL,

@@ -335,15 +335,10 @@ static json_t *my_accounts(struct request *req, int *st)
     json_t *out = json_array();
     for (size_t i = 0; i < r.nrows; i++) {
         unsigned long long id = sql_cell_id(&r, i, 0);
-        unsigned roles = caller_roles(req, id);
-        json_t *rl = json_array();
-        for (unsigned b = 0; b < ROLE_COUNT; b++)
-            if (roles & (1u << b))
-                json_array_append_new(rl, json_string(role_names[b]));
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, i, 0),
                                              "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2),
-                                             "status", sql_cell(&r, i, 3), "roles", rl));
-        (void)id;
+                                             "status", sql_cell(&r, i, 3), "roles",
+                                             roles_json(caller_roles(req, id))));
     }
     sql_result_free(&r);
     return out;

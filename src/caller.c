@@ -230,7 +230,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     }
     struct sql_result r;
     int st = sql_exec(req->session->sql,
-                      "SELECT id, parent_id, kind, status, version FROM accounts"
+                      "SELECT kind, status FROM accounts"
                       " WHERE id = ? AND ldap_state = 'done'",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK) {
@@ -243,10 +243,8 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         return -1;
     }
     out->id = id;
-    out->parent_id = sql_cell_id(&r, 0, 1);
-    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 2));
-    snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 3));
-    out->version = sql_cell_id(&r, 0, 4);
+    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 0));
+    snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 1));
     sql_result_free(&r);
     out->roles = caller_roles(req, id);
     if (req->caller.is_operator || (out->roles & allowed))
@@ -266,4 +264,13 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     }
     res_problem(req, 404, "not-found", "no such account");
     return -1;
+}
+
+json_t *roles_json(unsigned roles)
+{
+    json_t *rl = json_array();
+    for (unsigned b = 0; b < ROLE_COUNT; b++)
+        if (roles & (1u << b))
+            json_array_append_new(rl, json_string(role_names[b]));
+    return rl;
 }

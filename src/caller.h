@@ -22,12 +22,13 @@ unsigned caller_roles(const struct request *req, unsigned long long account_id);
 
 struct account_ref {
     unsigned long long id;
-    unsigned long long parent_id; /* 0 for none */
     char kind[16];
     char status[16];
-    unsigned long long version;
     unsigned roles; /* the caller's own roles in it */
 };
+
+/* A set of role bits as a JSON array of role names (a new reference). */
+json_t *roles_json(unsigned roles);
 
 /* Loads account id and checks that the caller holds one of the roles in
  * `allowed` (operators always pass). Answers 404 when the caller may not even

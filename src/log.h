@@ -1,7 +1,7 @@
 /*
  * log: one line per event on stderr, written with a single write(2) so lines
  * from different threads never interleave. Callers pass values that may come
- * from clients through buf_add_logsafe (log_kv does it for them): CR, LF and
+ * from clients through buf_add_logsafe: CR, LF and
  * other control characters never reach the log raw. Never log passwords,
  * tokens or cookies.
  */

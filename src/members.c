@@ -31,15 +31,6 @@ void members_list(struct request *req)
     res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
-static json_t *roles_json(unsigned roles)
-{
-    json_t *rl = json_array();
-    for (unsigned b = 0; b < ROLE_COUNT; b++)
-        if (roles & (1u << b))
-            json_array_append_new(rl, json_string(role_names[b]));
-    return rl;
-}
-
 struct role_change {
     struct request *req;
     struct account_ref *account;

@@ -130,9 +130,7 @@ static void *worker_main(void *arg)
     while (!atomic_load(&stopping)) {
         if (FCGX_Accept_r(&fr) < 0)
             break;
-        if (atomic_load(&stopping)) {
-            /* Accepted while stopping: still answer it. */
-        }
+        /* Accepted while stopping: still answered. */
         serve_one(w->cfg, &session, &fr);
         FCGX_Finish_r(&fr);
     }

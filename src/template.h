@@ -2,7 +2,7 @@
  * template: e-mail templates with {{placeholder}} fields.
  *
  * Pure functions. Each template name has a fixed set of placeholders it may
- * use (template_placeholders); an override that uses any other is refused,
+ * use (the catalog: template_find); an override that uses any other is refused,
  * so a mail is never sent with a hole in it. Rendering substitutes values
  * as given; the subject is rendered on one line (CR, LF and other control
  * characters become spaces) so no value can add a mail header.
