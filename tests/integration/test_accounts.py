@@ -131,10 +131,11 @@ def test_customer_cannot_have_children(api, sql, make_tenant, make_account):
     assert r.json()["errors"]
 
 
-def test_parent_visible_but_not_admin_is_403(api, sql, make_tenant, make_person, set_roles):
+@pytest.mark.parametrize("role", ["member", "billing", "service-provider"])
+def test_parent_visible_but_not_admin_is_403(api, sql, make_tenant, make_person, set_roles, role):
     t = make_tenant()
     m = make_person()
-    set_roles(t.admin, t.account.id, m, ["member"])
+    set_roles(t.admin, t.account.id, m, [role])
     _post_rejected(api, sql, m, _body(t.account.id), 403, slug="forbidden")
 
 
@@ -249,10 +250,11 @@ def test_overview_for_service_provider_of_parent(api, partner_with_children, mak
     assert {i["id"] for i in body["items"]} == {c.id for c in children}
 
 
-def test_overview_refused_to_plain_member_of_parent(api, partner_with_children, make_person, set_roles):
+@pytest.mark.parametrize("role", ["member", "billing"])
+def test_overview_refused_to_plain_member_of_parent(api, partner_with_children, make_person, set_roles, role):
     t, _ = partner_with_children
     m = make_person()
-    set_roles(t.admin, t.account.id, m, ["member"])
+    set_roles(t.admin, t.account.id, m, [role])
     S.expect_problem(api(m).get("/api/v1/accounts", params={"parent_id": t.account.id}), 403, "forbidden")
 
 

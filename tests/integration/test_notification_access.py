@@ -9,7 +9,7 @@ import pytest
 
 import support as S
 
-WHO = ("admin", "service-provider", "member", "stranger")
+WHO = ("admin", "service-provider", "billing", "member", "stranger")
 
 
 @dataclass
@@ -24,11 +24,11 @@ class World:
 @pytest.fixture
 def world(make_account, make_person, set_roles, make_tenant, operator_id):
     """A fresh distributor account (so that templates may be overridden)
-    with an admin, a service-provider and a member, and the admin of an
+    with an admin, a service-provider, a billing person and a member, and the admin of an
     unrelated tenant."""
     acc = make_account("olivia", "distributor", operator_id)
     people = {}
-    for role, prefix in (("admin", "wa"), ("service-provider", "ws"), ("member", "wm")):
+    for role, prefix in (("admin", "wa"), ("service-provider", "ws"), ("billing", "wb"), ("member", "wm")):
         people[role] = make_person(prefix=prefix)
         set_roles("olivia", acc.id, people[role], [role])
     people["stranger"] = make_tenant().admin
@@ -60,6 +60,7 @@ def invitation_count(sql, account_id, email):
     ("service-provider", "member", 202),
     ("service-provider", "admin", 403),
     ("member", "member", 403),
+    ("billing", "member", 403),
     ("stranger", "member", 404),
 ])
 def test_invite(api, world, sql, who, role, status):
@@ -78,7 +79,7 @@ def test_service_provider_may_not_add_a_known_person_as_admin(api, world, make_p
     assert S.roles_in_ldap(ldap_admin, world.acc.id, p) == set()
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_list_invitations(api, world, invite, who, status):
     email = S.unique_mail()
@@ -91,7 +92,7 @@ def test_list_invitations(api, world, invite, who, status):
         assert email not in r.text
 
 
-@pytest.mark.parametrize("who,status", [("admin", 204), ("service-provider", 204), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 204), ("service-provider", 204), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_revoke_invitation(api, world, invite, sql, who, status):
     inv_id = invite(world["admin"], world.acc.id, S.unique_mail())["id"]
@@ -100,7 +101,7 @@ def test_revoke_invitation(api, world, invite, sql, who, status):
     assert sql.value("SELECT status FROM invitations WHERE id=%s", int(inv_id)) == expected
 
 
-@pytest.mark.parametrize("who,status", [("admin", 202), ("service-provider", 202), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 202), ("service-provider", 202), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_resend_invitation(api, world, invite, sql, who, status):
     inv_id = invite(world["admin"], world.acc.id, S.unique_mail())["id"]
@@ -123,7 +124,7 @@ def test_invitation_of_another_account_is_404(api, world, make_tenant, invite, s
 # ------------------------------------------------------------------ contacts
 
 @pytest.mark.parametrize("kind", ["primary", "technical"])
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 403), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 403), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_set_contact(api, world, sql, kind, who, status):
     r = api(world[who]).put(f"{base(world)}/contacts/{kind}", json={"uid": world["admin"].uid})
@@ -134,7 +135,7 @@ def test_set_contact(api, world, sql, kind, who, status):
 
 # ------------------------------------------------------------------ recipients
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("member", 200),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("billing", 200), ("member", 200),
                                         ("stranger", 404)])
 def test_get_recipients(api, world, who, status):
     addr = S.unique_mail()
@@ -147,7 +148,7 @@ def test_get_recipients(api, world, who, status):
         assert addr not in r.text
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_put_recipients(api, world, sql, who, status):
     addr = S.unique_mail()
@@ -157,9 +158,26 @@ def test_put_recipients(api, world, sql, who, status):
     assert stored == ([addr] if status == 200 else [])
 
 
+def test_recipients_of_a_child_are_403_for_the_parents_other_admin(api, make_tenant, make_account,
+                                                                   make_person, set_roles):
+    """Any role may read recipients, but only in the account itself: an
+    admin of the parent who is not a member of the child sees it (403), not
+    its recipients."""
+    t = make_tenant()
+    child = make_account(t.admin, "customer", t.account.id)
+    addr = S.unique_mail()
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{child.id}/notification-recipients",
+                              json={"emails": [addr]}), 200)
+    other = make_person()
+    set_roles(t.admin, t.account.id, other, ["admin"])
+    r = api(other).get(f"/api/v1/accounts/{child.id}/notification-recipients")
+    S.expect_problem(r, 403, "forbidden")
+    assert addr not in r.text
+
+
 # ------------------------------------------------------------------ templates
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_list_templates(api, world, who, status):
     r = api(world[who]).get(f"{base(world)}/notification-templates")
@@ -173,7 +191,7 @@ def override_of(sql, account_id, name):
                    int(account_id), name)
 
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 403), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 403), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_put_template(api, world, sql, who, status):
     subject = "Access " + S.unique("") + " {{account_name}}"
@@ -187,7 +205,7 @@ def test_put_template(api, world, sql, who, status):
         assert row is None
 
 
-@pytest.mark.parametrize("who,status", [("admin", 204), ("service-provider", 403), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 204), ("service-provider", 403), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_delete_template(api, world, sql, who, status):
     S.expect(api(world["admin"]).put(f"{base(world)}/notification-templates/contact-changed",
@@ -203,7 +221,7 @@ def test_delete_template(api, world, sql, who, status):
 
 # ------------------------------------------------------------------ notifications, announcements
 
-@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 200), ("service-provider", 200), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_list_notifications(api, world, invite, who, status):
     email = S.unique_mail()
@@ -216,7 +234,7 @@ def test_list_notifications(api, world, invite, who, status):
         assert email not in r.text
 
 
-@pytest.mark.parametrize("who,status", [("admin", 202), ("service-provider", 403), ("member", 403),
+@pytest.mark.parametrize("who,status", [("admin", 202), ("service-provider", 403), ("billing", 403), ("member", 403),
                                         ("stranger", 404)])
 def test_announce(api, world, sql, who, status):
     before = S.outbox_max_id(sql)
