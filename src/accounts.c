@@ -375,6 +375,33 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *r
     return st;
 }
 
+static const char *query_str(struct request *req, const char *name)
+{
+    json_t *v = json_object_get(req->query, name);
+    if (!v)
+        return NULL;
+    if (!json_is_string(v)) {
+        res_field_error(req, name, "must be given once");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+int accounts_parent_in_body(struct request *req, unsigned long long *id)
+{
+    *id = body_id(req, body_root(req), "parent_id");
+    return body_failed(req) ? ST_INVALID : ST_OK;
+}
+
+int accounts_parent_in_query(struct request *req, unsigned long long *id)
+{
+    const char *parent_s = query_str(req, "parent_id");
+    *id = parse_id(parent_s);
+    if (!*id && !json_object_get(req->errors, "parent_id"))
+        res_field_error(req, "parent_id", parent_s ? "must be an account id" : "is required");
+    return *id ? ST_OK : ST_INVALID;
+}
+
 void accounts_create(struct request *req)
 {
     static const char *const allowed[] = {"kind",    "name",    "parent_id", "staged",
@@ -418,14 +445,9 @@ void accounts_create(struct request *req)
     if (c.idem_key && replay(req, c.idem_key))
         return;
     if (c.parent_id) {
-        struct account_ref parent;
-        if (caller_authorize(req, c.parent_id, ROLE_ADMIN, &parent) < 0)
-            return;
-        if (strcmp(parent.status, "closed") == 0) {
-            res_problem(req, 409, "conflict", "the parent account is closed");
-            return;
-        }
-        if (!kind_allows_child(parent.kind, c.kind)) {
+        /* The router authorized the parent (accounts_parent_in_body). */
+        const struct account_ref *parent = &req->account;
+        if (!kind_allows_child(parent->kind, c.kind)) {
             res_field_error(req, "kind", "this kind of account cannot be created under the parent");
             res_fail_if_errors(req);
             return;
@@ -511,26 +533,11 @@ static const char *const LIST_SQL[4] = {
 };
 static const char *const SORTS[4] = {"id", "-id", "name", "-name"};
 
-static const char *query_str(struct request *req, const char *name)
-{
-    json_t *v = json_object_get(req->query, name);
-    if (!v)
-        return NULL;
-    if (!json_is_string(v)) {
-        res_field_error(req, name, "must be given once");
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 void accounts_list(struct request *req)
 {
-    const char *parent_s = query_str(req, "parent_id");
     const char *cursor_s = query_str(req, "cursor");
     const char *sort_s = query_str(req, "sort");
-    unsigned long long parent_id = parse_id(parent_s);
-    if (!parent_id && !json_object_get(req->errors, "parent_id"))
-        res_field_error(req, "parent_id", parent_s ? "must be an account id" : "is required");
+    unsigned long long parent_id = req->account.id; /* accounts_parent_in_query */
     long limit = query_limit(req);
     int sort = 0;
     if (sort_s) {
@@ -565,11 +572,6 @@ void accounts_list(struct request *req)
         }
     }
     if (body_failed(req)) {
-        json_decref(cursor);
-        return;
-    }
-    struct account_ref parent;
-    if (caller_authorize(req, parent_id, ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &parent) < 0) {
         json_decref(cursor);
         return;
     }
@@ -658,9 +660,7 @@ void accounts_list(struct request *req)
 
 void accounts_get(struct request *req)
 {
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ANY, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     respond_account(req, a.id, 200, NULL);
 }
 
@@ -772,9 +772,6 @@ void accounts_patch(struct request *req)
     }
     if (body_failed(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, p.id, ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
     long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), p.id);
     if (im < 0) {
         res_problem(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
@@ -824,10 +821,8 @@ static int close_tx(struct sql_store *sql, void *arg)
 
 void accounts_close(struct request *req)
 {
-    struct account_ref a;
+    struct account_ref a = req->account;
     if (body_none(req))
-        return;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
         return;
     if (strcmp(a.kind, "operator") == 0) {
         res_problem(req, 409, "conflict", "the operator account cannot be closed");

@@ -221,7 +221,7 @@ static int sees_from_ancestor(struct request *req, unsigned long long id, int *s
 }
 
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
-                     struct account_ref *out)
+                     unsigned parent_allowed, struct account_ref *out)
 {
     memset(out, 0, sizeof(*out));
     if (!id) {
@@ -230,7 +230,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     }
     struct sql_result r;
     int st = sql_exec(req->session->sql,
-                      "SELECT kind, status FROM accounts"
+                      "SELECT kind, status, parent_id FROM accounts"
                       " WHERE id = ? AND ldap_state = 'done'",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK) {
@@ -245,9 +245,11 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     out->id = id;
     snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 0));
     snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 1));
+    out->parent_id = sql_cell_id(&r, 0, 2);
     sql_result_free(&r);
     out->roles = caller_roles(req, id);
-    if (req->caller.is_operator || (out->roles & allowed))
+    out->parent_roles = out->parent_id ? caller_roles(req, out->parent_id) : 0;
+    if (req->caller.is_operator || (out->roles & allowed) || (out->parent_roles & parent_allowed))
         return 0;
     if (out->roles) {
         res_problem(req, 403, "forbidden", "your role in this account does not allow this");

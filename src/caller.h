@@ -20,22 +20,17 @@ int caller_require(struct request *req);
 /* The caller's ROLE_* bits in an account (not inherited). */
 unsigned caller_roles(const struct request *req, unsigned long long account_id);
 
-struct account_ref {
-    unsigned long long id;
-    char kind[16];
-    char status[16];
-    unsigned roles; /* the caller's own roles in it */
-};
-
 /* A set of role bits as a JSON array of role names (a new reference). */
 json_t *roles_json(unsigned roles);
 
 /* Loads account id and checks that the caller holds one of the roles in
- * `allowed` (operators always pass). Answers 404 when the caller may not even
- * see the account (no role in it or in an ancestor), 403 when they see it but
- * may not do this, 503 when a store is down. Returns 0 or -1. */
+ * `allowed` on it, or one of `parent_allowed` on its parent (operators always
+ * pass). Answers 404 when the caller may not even see the account (no role
+ * in it, no admin or service-provider role in an ancestor), 403 when they see
+ * it but may not do this, 503 when a store is down. Returns 0 or -1. The
+ * router calls it for the account its route names (routes.c). */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
-                     struct account_ref *out);
+                     unsigned parent_allowed, struct account_ref *out);
 
 /* The id of the operator account (0 if none yet); cached once found. */
 unsigned long long operator_account_id(struct request *req);

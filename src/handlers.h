@@ -19,6 +19,10 @@ void me_get(struct request *req);
 /* Frees the calling thread's cache of checked credentials (thread exit). */
 void auth_cache_clear(void);
 /* accounts.c */
+/* account_of for the routes: the parent named in the body, or in the
+ * list's parent_id query parameter (routes.h). */
+int accounts_parent_in_body(struct request *req, unsigned long long *id);
+int accounts_parent_in_query(struct request *req, unsigned long long *id);
 void accounts_create(struct request *req);
 void accounts_list(struct request *req);
 void accounts_get(struct request *req);

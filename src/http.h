@@ -30,6 +30,18 @@ struct role_grant {
     unsigned roles; /* ROLE_* bits */
 };
 
+/* The account a route names, as the router authorized it (routes.c): the
+ * caller's own roles there and on its parent. Filled before the handler
+ * runs on every route whose table entry names roles. */
+struct account_ref {
+    unsigned long long id;
+    unsigned long long parent_id; /* 0: none */
+    char kind[16];
+    char status[16];
+    unsigned roles;        /* the caller's own roles in it */
+    unsigned parent_roles; /* the caller's own roles in its parent */
+};
+
 /* Who is calling, resolved from REMOTE_USER on demand (caller.c). */
 struct caller {
     char *uid; /* the person's uid attribute */
@@ -72,6 +84,7 @@ struct request {
 
     struct caller caller;
     int caller_loaded;
+    struct account_ref account; /* set by the router (routes.c) */
 
     json_t *errors; /* field errors collected for a 422 */
     struct response res;

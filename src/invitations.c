@@ -261,9 +261,7 @@ void invitations_create(struct request *req)
         res_field_error(req, "role", "must be admin, service-provider, billing or member");
     if (body_failed(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     if (!may_grant(req, &a, v.role)) {
         res_problem(req, 403, "forbidden", "only admins may invite admins");
         return;
@@ -296,9 +294,7 @@ void invitations_create(struct request *req)
 
 void invitations_list(struct request *req)
 {
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     struct sql_result r;
     int st = sql_exec(req->session->sql,
                       "SELECT id, email, role, invited_by,"
@@ -351,9 +347,7 @@ void invitations_revoke(struct request *req)
 {
     if (body_none(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     struct revoke v = {req, a.id, parse_id(req->args[1]), 0};
     int st = v.id ? sql_transaction(req->session->sql, revoke_tx, &v) : ST_OK;
     if (st != ST_OK)
@@ -396,9 +390,7 @@ void invitations_resend(struct request *req)
 {
     if (body_none(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1])};
     int st = v.id ? sql_transaction(req->session->sql, resend_tx, &v)
                   : refusal_set(&v.refusal, 404, "not-found", "no such pending invitation");

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "log.h"
 #include "migrate.h"
+#include "routes.h"
 #include "server.h"
 
 #include <jansson.h>
@@ -18,6 +19,7 @@ static void usage(FILE *f)
           "       accountd migrate [--config FILE]         apply SQL migrations\n"
           "       accountd bootstrap --operator UID [--name NAME] [--config FILE]\n"
           "       accountd maint [--min-age SECONDS] [--config FILE]   repair job\n"
+          "       accountd routes                          the route table as JSON lines\n"
           "       accountd --version\n",
           f);
 }
@@ -31,6 +33,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--version") == 0) {
             printf("accountd %s\n", PACKAGE_VERSION);
+            return 0;
+        } else if (strcmp(a, "routes") == 0 && argc == 2) {
+            routes_print(stdout);
             return 0;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);

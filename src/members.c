@@ -19,9 +19,7 @@
 
 void members_list(struct request *req)
 {
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ANY, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     int st;
     json_t *items = members_json(req, a.id, &st);
     if (!items) {
@@ -141,9 +139,7 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
 /* Shared by PUT (roles given) and DELETE (no roles). */
 static void change_roles(struct request *req, unsigned wanted, int status_ok)
 {
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     const char *uid = req->args[1];
     struct role_change c = {.req = req, .account = &a, .wanted = wanted};
     /* A uid accountd would never create cannot name a person: not found,

@@ -32,9 +32,7 @@ static json_t *string_list(char **items, size_t n)
 
 void recipients_get(struct request *req)
 {
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ANY, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     char **list;
     size_t n;
     int st = outbox_recipients(req->session->sql, a.id, &list, &n);
@@ -167,9 +165,8 @@ void recipients_put(struct request *req)
     }
     if (kept > MAX_RECIPIENTS)
         res_field_error(req, "emails", "at most 50 addresses");
-    struct account_ref a;
-    if (!body_failed(req) && caller_authorize(req, parse_id(req->args[0]),
-                                              ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) == 0) {
+    struct account_ref a = req->account;
+    if (!body_failed(req)) {
         struct recipients_change c = {.req = req, .account_id = a.id, .emails = emails, .n = kept};
         int st = sql_transaction(req->session->sql, recipients_tx, &c);
         kept = c.n;
@@ -201,9 +198,7 @@ static json_t *template_json(const struct template_info *t, const char *subject,
 
 void templates_list(struct request *req)
 {
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     json_t *items = json_array();
     for (const struct template_info *t = template_catalog; t->name; t++) {
         char *subject, *body;
@@ -300,9 +295,7 @@ static int template_tx(struct sql_store *sql, void *arg)
 static void change_template(struct request *req, const char *subject, const char *body)
 {
     const struct template_info *t = template_find(req->args[1]);
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     if (!t) {
         res_problem(req, 404, "not-found", "no such template");
         return;
@@ -375,9 +368,7 @@ void notifications_list(struct request *req)
     body_only(req, req->query, NULL, known);
     if (body_failed(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN | ROLE_SERVICE_PROVIDER, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     struct sql_result r;
     int st = sql_exec(req->session->sql,
                       "SELECT id, template, category, recipient, subject, status, attempts,"
@@ -465,9 +456,7 @@ void announcements_create(struct request *req)
     const char *body = mail_body(req, b, 100000);
     if (body_failed(req))
         return;
-    struct account_ref a;
-    if (caller_authorize(req, parse_id(req->args[0]), ROLE_ADMIN, &a) < 0)
-        return;
+    struct account_ref a = req->account;
     int st;
     struct announcement c = {req, a.id, subject, body, members_json(req, a.id, &st), 0, {0}};
     if (!c.members) {

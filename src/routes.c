@@ -2,41 +2,69 @@
 
 #include "caller.h"
 #include "handlers.h"
+#include "ldap_store.h"
+#include "result.h"
+#include "validate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* Every endpoint. Reading this table tells who may call what: ROUTE_PUBLIC
- * answers anyone; ROUTE_IDENTITY needs REMOTE_USER, and the handler then
- * checks the caller's role on the account in the path (docs/api.md). */
+/* Every endpoint and who may call it. flags: PUBLIC answers anyone,
+ * IDENTITY needs a caller, SECRET keeps the path out of the log, OPEN refuses
+ * a closed account. roles: the caller's roles on the account the path names
+ * that let them in; parent: roles on that account's parent that do too
+ * (operators always pass). A caller who cannot see the account gets 404,
+ * one who sees it without the role 403 (caller_authorize). Finer rules
+ * (a service provider grants no admin role, ...) are the handler's. */
+#define ADMIN   ROLE_ADMIN
+#define SP      ROLE_SERVICE_PROVIDER
+#define BILLING ROLE_BILLING
+#define ANY     ROLE_ANY
+#define ID      ROUTE_IDENTITY
+#define OPEN    ROUTE_OPEN
+
 static const struct route routes[] = {
-    {"GET", "/api/v1/health", service_health, ROUTE_PUBLIC},
-    {"GET", "/api/v1/ready", service_ready, ROUTE_PUBLIC},
-    {"GET", "/api/v1/auth", auth_check, ROUTE_PUBLIC},
-    {"GET", "/metrics", service_metrics, ROUTE_PUBLIC},
-    {"GET", "/api/v1/me", me_get, ROUTE_IDENTITY},
-    {"POST", "/api/v1/accounts", accounts_create, ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts", accounts_list, ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts/{id}", accounts_get, ROUTE_IDENTITY},
-    {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ROUTE_IDENTITY},
-    {"DELETE", "/api/v1/accounts/{id}", accounts_close, ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts/{id}/members", members_list, ROUTE_IDENTITY},
-    {"PUT", "/api/v1/accounts/{id}/members/{uid}", members_set_roles, ROUTE_IDENTITY},
-    {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ROUTE_IDENTITY},
-    {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ROUTE_IDENTITY},
-    {"DELETE", "/api/v1/accounts/{id}/invitations/{inv}", invitations_revoke, ROUTE_IDENTITY},
-    {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ROUTE_IDENTITY},
-    {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET},
-    {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts/{id}/notification-recipients", recipients_get, ROUTE_IDENTITY},
-    {"PUT", "/api/v1/accounts/{id}/notification-recipients", recipients_put, ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts/{id}/notification-templates", templates_list, ROUTE_IDENTITY},
-    {"PUT", "/api/v1/accounts/{id}/notification-templates/{name}", templates_put, ROUTE_IDENTITY},
-    {"DELETE", "/api/v1/accounts/{id}/notification-templates/{name}", templates_delete,
-     ROUTE_IDENTITY},
-    {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ROUTE_IDENTITY},
-    {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ROUTE_IDENTITY},
-    {"PATCH", "/api/v1/me/preferences", preferences_patch, ROUTE_IDENTITY},
+    /* method, path, handler, flags, roles, parent roles, account of */
+    {"GET", "/api/v1/health", service_health, ROUTE_PUBLIC, 0, 0, NULL},
+    {"GET", "/api/v1/ready", service_ready, ROUTE_PUBLIC, 0, 0, NULL},
+    {"GET", "/api/v1/auth", auth_check, ROUTE_PUBLIC, 0, 0, NULL},
+    {"GET", "/metrics", service_metrics, ROUTE_PUBLIC, 0, 0, NULL},
+    {"GET", "/api/v1/me", me_get, ID, 0, 0, NULL},
+    {"PATCH", "/api/v1/me/preferences", preferences_patch, ID, 0, 0, NULL},
+    /* accounts: a create names its parent in the body, the list in the query */
+    {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body},
+    {"GET", "/api/v1/accounts", accounts_list, ID, ADMIN | SP, 0, accounts_parent_in_query},
+    {"GET", "/api/v1/accounts/{id}", accounts_get, ID, ANY, 0, NULL},
+    {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ID | OPEN, ADMIN | SP, 0, NULL},
+    {"DELETE", "/api/v1/accounts/{id}", accounts_close, ID, ADMIN, 0, NULL},
+    /* people and roles */
+    {"GET", "/api/v1/accounts/{id}/members", members_list, ID, ANY, 0, NULL},
+    {"PUT", "/api/v1/accounts/{id}/members/{uid}", members_set_roles, ID | OPEN, ADMIN | SP, 0,
+     NULL},
+    {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ID | OPEN, ADMIN | SP, 0,
+     NULL},
+    {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ID | OPEN, ADMIN | SP, 0,
+     NULL},
+    {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ID, ADMIN | SP, 0, NULL},
+    {"DELETE", "/api/v1/accounts/{id}/invitations/{inv}", invitations_revoke, ID, ADMIN | SP, 0,
+     NULL},
+    {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ID | OPEN,
+     ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET, 0, 0, NULL},
+    {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ID | OPEN, ADMIN, 0, NULL},
+    /* notifications */
+    {"GET", "/api/v1/accounts/{id}/notification-recipients", recipients_get, ID, ANY, 0, NULL},
+    {"PUT", "/api/v1/accounts/{id}/notification-recipients", recipients_put, ID | OPEN, ADMIN | SP,
+     0, NULL},
+    {"GET", "/api/v1/accounts/{id}/notification-templates", templates_list, ID, ADMIN | SP, 0,
+     NULL},
+    {"PUT", "/api/v1/accounts/{id}/notification-templates/{name}", templates_put, ID | OPEN, ADMIN,
+     0, NULL},
+    {"DELETE", "/api/v1/accounts/{id}/notification-templates/{name}", templates_delete, ID | OPEN,
+     ADMIN, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ID, ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ID | OPEN, ADMIN, 0,
+     NULL},
 };
 
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])
@@ -73,6 +101,37 @@ static void redirect_to_return(struct request *req)
     buf_reset(&req->res.headers);
     res_header(req, "Location", req->return_to);
     res_empty(req, 303);
+}
+
+/* The route's rules for the account it names: fills req->account, or
+ * answers 404/403/409/422/503 and returns -1. */
+static int authorize_route(struct request *req, const struct route *route)
+{
+    unsigned long long id = 0;
+    if (route->account_of) {
+        int st = route->account_of(req, &id);
+        if (st == ST_INVALID) {
+            res_fail_if_errors(req);
+            return -1;
+        }
+        if (st == ST_NOT_FOUND)
+            id = 0;
+        else if (st != ST_OK) {
+            res_store_failure(req, st, "the database");
+            return -1;
+        }
+        if (st == ST_OK && id == 0)
+            return 0; /* names no account: the handler's own rule */
+    } else {
+        id = parse_id(req->args[0]);
+    }
+    if (caller_authorize(req, id, route->roles, route->parent_roles, &req->account) < 0)
+        return -1;
+    if ((route->flags & ROUTE_OPEN) && strcmp(req->account.status, "closed") == 0) {
+        res_problem(req, 409, "conflict", "a closed account cannot be changed");
+        return -1;
+    }
+    return 0;
 }
 
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
@@ -115,6 +174,28 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
     buf_free(&allow);
     if ((found->flags & ROUTE_IDENTITY) && caller_require(req) < 0)
         return;
+    if ((found->roles || found->parent_roles) && authorize_route(req, found) < 0)
+        return;
     found->handler(req);
     redirect_to_return(req);
+}
+
+void routes_print(FILE *out)
+{
+    static const char *const flag_names[] = {"identity", "secret", "open"};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route *r = &routes[i];
+        json_t *flags = json_array();
+        for (unsigned b = 0; b < 3; b++)
+            if (r->flags & (1u << b))
+                json_array_append_new(flags, json_string(flag_names[b]));
+        json_t *line =
+            json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "method", r->method, "pattern", r->pattern,
+                      "flags", flags, "roles", roles_json(r->roles), "parent_roles",
+                      roles_json(r->parent_roles), "account_of", r->account_of != NULL);
+        char *text = json_dumps(line, JSON_COMPACT);
+        fprintf(out, "%s\n", text);
+        free(text);
+        json_decref(line);
+    }
 }

@@ -1,23 +1,40 @@
 /*
- * routes: the one table of every endpoint (method, path pattern, handler,
- * whether it needs an identity), and the dispatcher that runs a request
- * through the shared steps: path → body → method → CSRF → identity →
- * handler → return_to redirect.
+ * routes: the one table of every endpoint and the rules it needs — an
+ * identity, the roles on the account its path names (or on that account's
+ * parent), whether a closed account is refused — and the dispatcher that
+ * runs a request through the shared steps: path → body → method → identity
+ * → authorization → handler → return_to redirect.
+ *
+ * The table is also the authorization matrix: `accountd routes` prints it
+ * (tests/integration/test_authz_matrix.py walks it), docs/api.md states it.
  */
 #ifndef ACCOUNTD_ROUTES_H
 #define ACCOUNTD_ROUTES_H
 
 #include "request.h"
 
+#include <stdio.h>
+
 #define ROUTE_PUBLIC   0u
 #define ROUTE_IDENTITY 1u /* needs a caller (REMOTE_USER) */
 #define ROUTE_SECRET   2u /* the path holds a secret: logged as the pattern */
+#define ROUTE_OPEN     4u /* the route's account must not be closed (409) */
+
+/* Finds the account a route names when it is not the path's first
+ * placeholder (an order's account, the parent named in a query). Returns
+ * ST_OK with *id set (0: this request names no account, which only the
+ * operator may do and the handler checks), ST_NOT_FOUND (answered 404),
+ * ST_INVALID (field errors recorded, answered 422) or a store error. */
+typedef int (*account_of_fn)(struct request *req, unsigned long long *id);
 
 struct route {
     const char *method;
     const char *pattern; /* "/api/v1/accounts/{id}": {name} matches one segment */
     void (*handler)(struct request *req);
     unsigned flags;
+    unsigned roles;           /* ROLE_* bits on the route's account that may call; 0: none named */
+    unsigned parent_roles;    /* ROLE_* bits on that account's parent that may call too */
+    account_of_fn account_of; /* NULL: the first placeholder is the account id */
 };
 
 /* Matches decoded segments against a pattern; fills args with the
@@ -26,5 +43,9 @@ int route_match(const char *pattern, char *const *segments, size_t nsegments, co
 
 /* Runs one request to its response. */
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx);
+
+/* Prints the table as JSON lines (method, pattern, flags, roles,
+ * parent_roles) for `accountd routes` and the authorization-matrix test. */
+void routes_print(FILE *out);
 
 #endif

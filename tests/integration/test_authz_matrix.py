@@ -1,0 +1,243 @@
+"""The authorization matrix, walked over the route table.
+
+MATRIX below is the rule book, written independently of the code: for every
+route, the roles on the account its path names that may call it, the roles
+on that account's parent that may too, and whether a closed account is
+refused. The test checks that `accountd routes` (the table the router
+enforces) says exactly the same, then calls every route as every kind of
+caller and checks what each one gets:
+
+- operator: let in everywhere;
+- admin, service-provider, billing, member of the account: let in when their
+  role is in the route's roles, else 403;
+- parent-admin (an admin of the parent account who is no member of it): let
+  in when admin is in the route's parent roles, else 403 (they see the row);
+- other-tenant (the admin of an unrelated partner): 404, never 403;
+- anonymous: 401.
+
+"Let in" means the router did not refuse: no 401, no 403, and no 404 for
+the account (a handler may still answer 404 for a person or an invitation,
+409 or 422 for the sample body).
+
+Adding a route means adding its row here; a route the table has and the
+matrix lacks (or the other way round) fails test_matrix_matches_route_table.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+import support as S
+
+A, SP, B, M = "admin", "service-provider", "billing", "member"
+ANY = {A, SP, B, M}
+ROLE_KINDS = (A, SP, B, M)
+KINDS = ("operator",) + ROLE_KINDS + ("parent-admin", "other-tenant", "anonymous")
+
+# "METHOD pattern": (roles, parent_roles, refuses a closed account)
+# Routes without an account (public ones, /me) have roles None.
+MATRIX = {
+    "GET /api/v1/health": None,
+    "GET /api/v1/ready": None,
+    "GET /api/v1/auth": None,
+    "GET /metrics": None,
+    "GET /api/v1/me": None,
+    "PATCH /api/v1/me/preferences": None,
+    "POST /api/v1/invitations/{token}/accept": None,
+    # a create names the parent account (in the body), the list too (query)
+    "POST /api/v1/accounts": ({A}, set(), True),
+    "GET /api/v1/accounts": ({A, SP}, set(), False),
+    "GET /api/v1/accounts/{id}": (ANY, set(), False),
+    "PATCH /api/v1/accounts/{id}": ({A, SP}, set(), True),
+    "DELETE /api/v1/accounts/{id}": ({A}, set(), False),
+    "GET /api/v1/accounts/{id}/members": (ANY, set(), False),
+    "PUT /api/v1/accounts/{id}/members/{uid}": ({A, SP}, set(), True),
+    "DELETE /api/v1/accounts/{id}/members/{uid}": ({A, SP}, set(), True),
+    "POST /api/v1/accounts/{id}/invitations": ({A, SP}, set(), True),
+    "GET /api/v1/accounts/{id}/invitations": ({A, SP}, set(), False),
+    "DELETE /api/v1/accounts/{id}/invitations/{inv}": ({A, SP}, set(), False),
+    "POST /api/v1/accounts/{id}/invitations/{inv}/resend": ({A, SP}, set(), True),
+    "PUT /api/v1/accounts/{id}/contacts/{kind}": ({A}, set(), True),
+    "GET /api/v1/accounts/{id}/notification-recipients": (ANY, set(), False),
+    "PUT /api/v1/accounts/{id}/notification-recipients": ({A, SP}, set(), True),
+    "GET /api/v1/accounts/{id}/notification-templates": ({A, SP}, set(), False),
+    "PUT /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
+    "DELETE /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
+    "GET /api/v1/accounts/{id}/notifications": ({A, SP}, set(), False),
+    "POST /api/v1/accounts/{id}/announcements": ({A}, set(), True),
+}
+
+PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
+          "POST /api/v1/invitations/{token}/accept"}
+
+
+def route_table(env):
+    binary = os.path.join(os.path.dirname(env["ACCOUNTD_MAILER"]), "accountd")
+    p = subprocess.run([binary, "routes"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+
+def test_matrix_matches_route_table(env):
+    table = {f"{r['method']} {r['pattern']}": r for r in route_table(env)}
+    assert set(table) == set(MATRIX), (
+        f"routes without a matrix row: {sorted(set(table) - set(MATRIX))}; "
+        f"matrix rows without a route: {sorted(set(MATRIX) - set(table))}")
+    for key, rule in MATRIX.items():
+        r = table[key]
+        identity = "identity" in r["flags"]
+        assert identity == (key not in PUBLIC), f"{key}: identity flag {r['flags']}"
+        if rule is None:
+            assert r["roles"] == [] and r["parent_roles"] == [], f"{key}: {r}"
+            continue
+        roles, parent_roles, open_only = rule
+        assert set(r["roles"]) == roles, f"{key}: table says roles {r['roles']}"
+        assert set(r["parent_roles"]) == parent_roles, f"{key}: table says parent roles {r}"
+        assert ("open" in r["flags"]) == open_only, f"{key}: table says flags {r['flags']}"
+
+
+@pytest.fixture(scope="module")
+def cast(api, make_tenant, make_account, make_person, set_roles):
+    """A partner P with its admin `pa`; P's child A (a partner, created by
+    pa, who is so its admin) with one person per role; pb, a second admin of
+    P who is no member of A; and the admin of an unrelated tenant."""
+    p = make_tenant("mx")
+    a = make_account(p.admin, "partner", p.account.id)
+    people = {A: p.admin}
+    for role in (SP, B, M):
+        who = make_person(prefix="mx")
+        set_roles(p.admin, a.id, who, [role])
+        people[role] = who
+    pb = make_person(prefix="mxp")
+    set_roles("olivia", p.account.id, pb, ["admin"])
+    other = make_tenant("mxo")
+    callers = {"operator": api("olivia"), "parent-admin": api(pb), "other-tenant": api(other.admin),
+               "anonymous": api(None)}
+    for role in ROLE_KINDS:
+        callers[role] = api(people[role])
+    return {"parent": p, "account": a, "people": people, "callers": callers}
+
+
+def expected(key, kind):
+    """'in', 401, 403 or 404 for this caller kind on this route."""
+    rule = MATRIX[key]
+    if kind == "anonymous":
+        return 401
+    if rule is None:
+        return "in"
+    roles, parent_roles, _ = rule
+    if kind == "operator":
+        return "in"
+    if kind == "other-tenant":
+        return 404
+    if kind == "parent-admin":
+        return "in" if A in parent_roles else 403
+    return "in" if kind in roles else 403
+
+
+def sample(key, cast, removable_member, invite_id):
+    """(method, path, json body or None) a caller who is let in can send."""
+    a = cast["account"]
+    member = cast["people"][M]
+    method, pattern = key.split(" ", 1)
+    path = pattern.replace("{id}", a.id)
+    body = None
+    if key == "POST /api/v1/accounts":
+        body = {"kind": "customer", "name": S.unique("mx-child-"), "parent_id": a.id}
+    elif key == "GET /api/v1/accounts":
+        path += f"?parent_id={a.id}"
+    elif key == "PATCH /api/v1/accounts/{id}":
+        body = {"name": S.unique("mx-renamed-")}
+    elif key == "PUT /api/v1/accounts/{id}/members/{uid}":
+        path = path.replace("{uid}", member.uid)
+        body = {"roles": [M]}
+    elif key == "DELETE /api/v1/accounts/{id}/members/{uid}":
+        path = path.replace("{uid}", removable_member().uid)
+    elif key == "POST /api/v1/accounts/{id}/invitations":
+        body = {"email": S.unique_mail("mx-"), "role": M}
+    elif "{inv}" in key:
+        path = path.replace("{inv}", invite_id())
+    elif key == "PUT /api/v1/accounts/{id}/contacts/{kind}":
+        path = path.replace("{kind}", "technical")
+        body = {"uid": cast["people"][A].uid}
+    elif key == "PUT /api/v1/accounts/{id}/notification-recipients":
+        body = {"emails": [S.unique_mail("mx-r-")]}
+    elif key == "PUT /api/v1/accounts/{id}/notification-templates/{name}":
+        path = path.replace("{name}", "invitation")
+        body = {"subject": "Hello", "body": "Join {{account_name}}: {{link}}"}
+    elif key == "DELETE /api/v1/accounts/{id}/notification-templates/{name}":
+        path = path.replace("{name}", "invitation")
+    elif key == "POST /api/v1/accounts/{id}/announcements":
+        body = {"subject": "Matrix", "body": "A test announcement."}
+    elif key == "PATCH /api/v1/me/preferences":
+        body = {"news": True}
+    return method, path, body
+
+
+def refused_by_router(r):
+    """The router's refusals: 401, 403, and 404 for the account itself."""
+    if r.status_code in (401, 403):
+        return True
+    if r.status_code == 404 and "json" in r.headers.get("Content-Type", ""):
+        return r.json().get("detail") == "no such account"
+    return False
+
+
+ACCOUNT_ROUTES = sorted(k for k, v in MATRIX.items() if v is not None and k not in PUBLIC)
+ME_ROUTES = ["GET /api/v1/me", "PATCH /api/v1/me/preferences"]
+
+
+@pytest.mark.parametrize("key", ACCOUNT_ROUTES + ME_ROUTES)
+def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account):
+    admin_api = cast["callers"][A]
+
+    def invite_id():
+        r = admin_api.post(f"/api/v1/accounts/{cast['account'].id}/invitations",
+                           json={"email": S.unique_mail("mx-i-"), "role": M})
+        return S.expect(r, 202)["id"]
+
+    def removable_member():
+        who = make_person(prefix="mxd")
+        set_roles(cast["people"][A], cast["account"].id, who, [M])
+        return who
+
+    # Closing is the one call that ends the cast: the kinds that are let in
+    # close an account of their own built the same way.
+    for kind in KINDS:
+        want = expected(key, kind)
+        if key == "DELETE /api/v1/accounts/{id}" and want == "in":
+            continue
+        method, path, body = sample(key, cast, removable_member, invite_id)
+        r = cast["callers"][kind].request(method, path, json=body)
+        if want == "in":
+            assert not refused_by_router(r), f"{kind} should be let in: {S.describe(r)}"
+            assert r.status_code < 500, f"{kind}: {S.describe(r)}"
+        elif want == 401:
+            assert r.status_code == 401, f"{kind} should get 401: {S.describe(r)}"
+        else:
+            S.expect_problem(r, want)
+            assert refused_by_router(r), f"{kind}: {S.describe(r)}"
+
+
+def test_close_let_in_for_operator_and_admin(api, make_tenant, make_account):
+    for who in ("operator", "admin"):
+        t = make_tenant("mxc")
+        acc = make_account(t.admin, "customer", t.account.id)
+        caller = api("olivia") if who == "operator" else api(t.admin)
+        r = caller.delete(f"/api/v1/accounts/{acc.id}")
+        S.expect(r, 204)
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in MATRIX.items() if v and v[2]))
+def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account, make_person,
+                                             set_roles):
+    t = make_tenant("mxz")
+    acc = make_account(t.admin, "partner", t.account.id)
+    member = make_person(prefix="mxz")
+    set_roles(t.admin, acc.id, member, [M])
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
+    cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)}}
+    method, path, body = sample(key, cast, lambda: member, lambda: "1")
+    r = api(t.admin).request(method, path, json=body)
+    S.expect_problem(r, 409)
