@@ -1,6 +1,7 @@
 /*
  * auth: GET /api/v1/auth (nginx's auth_request target, HTTP Basic checked by
- * an LDAP bind) and GET /api/v1/me (the caller and their accounts).
+ * an LDAP bind), with the cache of checked credentials and the budget of
+ * failed sign-ins.
  */
 #include "caller.h"
 #include "handlers.h"
@@ -313,55 +314,4 @@ out:
     free(password);
     free(name);
     free(dn);
-}
-
-/* The accounts of the caller's grants, as JSON for /me. */
-static json_t *my_accounts(struct request *req, int *st)
-{
-    json_t *ids = json_array();
-    for (size_t i = 0; i < req->caller.ngrants; i++)
-        json_array_append_new(ids, json_integer((json_int_t)req->caller.grants[i].account_id));
-    char *ids_json = json_dumps(ids, JSON_COMPACT);
-    json_decref(ids);
-    struct sql_result r;
-    *st = sql_exec(req->session->sql,
-                   "SELECT a.id, a.name, a.kind, a.status FROM accounts a"
-                   " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                   " ON a.id = j.id WHERE a.ldap_state = 'done' ORDER BY a.id",
-                   SQL_ARGS(P_STR(ids_json)), &r);
-    free(ids_json);
-    if (*st != ST_OK)
-        return NULL;
-    json_t *out = json_array();
-    for (size_t i = 0; i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0);
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, i, 0),
-                                             "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2),
-                                             "status", sql_cell(&r, i, 3), "roles",
-                                             roles_json(caller_roles(req, id))));
-    }
-    sql_result_free(&r);
-    return out;
-}
-
-void me_get(struct request *req)
-{
-    int st;
-    json_t *accounts = my_accounts(req, &st);
-    if (!accounts) {
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    int news;
-    st = preferences_news(req, &news);
-    if (st != ST_OK) {
-        json_decref(accounts);
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    json_t *me =
-        json_pack("{s:s, s:s?, s:s?, s:o, s:[], s:{s:b}, s:b}", "uid", req->caller.uid, "name",
-                  req->caller.name, "mail", req->caller.mail, "accounts", accounts, "projects",
-                  "preferences", "news", news, "operator", req->caller.is_operator);
-    res_json(req, 200, me);
 }

@@ -201,3 +201,29 @@ int body_failed(struct request *req)
         return 1;
     return res_fail_if_errors(req);
 }
+
+/* Text of a template body: any length up to max, no control characters
+ * but line breaks and tabs. */
+static const char *check_body(const char *s, size_t max)
+{
+    if (!*s)
+        return "must not be empty";
+    if (strlen(s) > max)
+        return "is too long";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
+            return "must not contain control characters";
+    return NULL;
+}
+
+const char *body_mail_text(struct request *req, json_t *b, size_t max)
+{
+    json_t *v = json_object_get(b, "body");
+    const char *body = json_is_string(v) ? json_string_value(v) : NULL;
+    const char *why = !v ? "is required" : !body ? "must be a string" : check_body(body, max);
+    if (why) {
+        res_field_error(req, "body", why);
+        return NULL;
+    }
+    return body;
+}

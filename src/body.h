@@ -38,6 +38,10 @@ unsigned long long body_id(struct request *req, json_t *obj, const char *name);
 int body_none(struct request *req);
 /* The `limit` query parameter (1..200, default 50); records an error. */
 long query_limit(struct request *req);
+/* The required multi-line "body" field of a mail text (up to max bytes, no
+ * control characters but line breaks and tabs); NULL (recorded) if absent or
+ * bad. */
+const char *body_mail_text(struct request *req, json_t *b, size_t max);
 /* 1 if any accessor failed: the response is then set (400 or 422). */
 int body_failed(struct request *req);
 

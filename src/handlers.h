@@ -15,7 +15,6 @@ void service_ready(struct request *req);
 void service_metrics(struct request *req);
 /* auth.c */
 void auth_check(struct request *req);
-void me_get(struct request *req);
 /* Frees the calling thread's cache of checked credentials (thread exit). */
 void auth_cache_clear(void);
 /* accounts.c */
@@ -41,14 +40,18 @@ void invitations_resend(struct request *req);
 void invitations_accept(struct request *req);
 /* contacts.c */
 void contacts_set(struct request *req);
-/* notifications.c */
+/* recipients.c */
 void recipients_get(struct request *req);
 void recipients_put(struct request *req);
+/* templates.c */
 void templates_list(struct request *req);
 void templates_put(struct request *req);
 void templates_delete(struct request *req);
+/* notifications.c */
 void notifications_list(struct request *req);
 void announcements_create(struct request *req);
+/* me.c */
+void me_get(struct request *req);
 void preferences_patch(struct request *req);
 /* The caller's news preference (1 unless they opted out). */
 int preferences_news(struct request *req, int *news);

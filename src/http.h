@@ -25,10 +25,7 @@ struct session {
     struct sql_store *sql;
 };
 
-struct role_grant {
-    unsigned long long account_id;
-    unsigned roles; /* ROLE_* bits */
-};
+struct role_grant; /* ldap_store.h */
 
 /* The account a route names, as the router authorized it (routes.c): the
  * caller's own roles there and on its parent. Filled before the handler

@@ -20,7 +20,6 @@
 
 #include "buf.h"
 #include "config.h"
-#include "http.h"
 #include "result.h"
 
 #define ROLE_ADMIN            1u
@@ -34,6 +33,12 @@
 extern const char *const role_names[ROLE_COUNT];
 /* The bit of a role name, 0 if unknown. */
 unsigned role_bit(const char *name);
+
+/* The roles a person holds in one account. */
+struct role_grant {
+    unsigned long long account_id;
+    unsigned roles; /* ROLE_* bits */
+};
 
 struct person {
     char *dn;

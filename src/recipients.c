@@ -1,0 +1,181 @@
+/*
+ * recipients: an account's notification recipients (Loftware's "Loftware
+ * Cloud Notification Recipients"): read, and replaced as a whole from a JSON
+ * list or a form's one-address-per-line text.
+ */
+#include "accounts.h"
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "outbox.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_RECIPIENTS 50
+
+/* ---- recipients ----------------------------------------------------- */
+
+static json_t *string_list(char **items, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(items[i]));
+    return a;
+}
+
+void recipients_get(struct request *req)
+{
+    struct account_ref a = req->account;
+    char **list;
+    size_t n;
+    int st = outbox_recipients(req->session->sql, a.id, &list, &n);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o}", "emails", string_list(list, n)));
+    outbox_free_list(list, n);
+}
+
+/* The addresses of the body: a JSON list, or form text with one address
+ * per line (or the field repeated). Trimmed; empty lines skipped. */
+static char **read_addresses(struct request *req, json_t *b, size_t *n)
+{
+    *n = 0;
+    json_t *v = json_object_get(b, "emails");
+    if (!v) {
+        res_field_error(req, "emails", "is required");
+        return NULL;
+    }
+    json_t *items = json_is_array(v) ? v : NULL;
+    if (!items && !(json_is_string(v) && req->body_is_form)) {
+        res_field_error(req, "emails", "must be a list of e-mail addresses");
+        return NULL;
+    }
+    char **out = xcalloc(MAX_RECIPIENTS * 4 + 1, sizeof(char *));
+    size_t count = json_is_array(v) ? json_array_size(v) : 1;
+    for (size_t i = 0; i < count; i++) {
+        json_t *item = items ? json_array_get(items, i) : v;
+        if (!json_is_string(item)) {
+            res_field_error(req, "emails", "must be a list of e-mail addresses");
+            break;
+        }
+        const char *text = json_string_value(item);
+        /* JSON: one address per item; form: one per line. */
+        const char *p = text;
+        while (*p) {
+            size_t len = req->body_is_form ? strcspn(p, "\r\n") : strlen(p);
+            const char *s = p, *e = p + len;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e > s || !req->body_is_form) {
+                if (*n >= MAX_RECIPIENTS * 4) {
+                    res_field_error(req, "emails", "at most 50 addresses");
+                    return out;
+                }
+                out[(*n)++] = xstrndup(s, (size_t)(e - s));
+            }
+            p += len;
+            while (*p == '\r' || *p == '\n')
+                p++;
+        }
+    }
+    return out;
+}
+
+struct recipients_change {
+    struct request *req;
+    unsigned long long account_id;
+    char **emails;
+    size_t n;
+    struct refusal refusal;
+};
+
+static int recipients_tx(struct sql_store *sql, void *arg)
+{
+    struct recipients_change *c = arg;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    char **old;
+    size_t nold;
+    st = outbox_recipients(sql, c->account_id, &old, &nold);
+    if (st != ST_OK)
+        return st;
+    json_t *o = string_list(old, nold);
+    outbox_free_list(old, nold);
+    st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",
+                  SQL_ARGS(P_INT(c->account_id)), NULL);
+    size_t i = 0;
+    while (i < c->n && st == ST_OK) {
+        st = sql_exec(sql,
+                      "INSERT INTO notification_recipients (account_id, email, position)"
+                      " VALUES (?, ?, ?)",
+                      SQL_ARGS(P_INT(c->account_id), P_STR(c->emails[i]), P_INT(i)), NULL);
+        if (st == ST_DUPLICATE) {
+            /* Equal to an earlier one in the column's collation (e.g. a
+             * non-ASCII letter in another case): keep the first, as above. */
+            free(c->emails[i]);
+            memmove(&c->emails[i], &c->emails[i + 1], (c->n - i - 1) * sizeof(char *));
+            c->n--;
+            st = ST_OK;
+            continue;
+        }
+        i++;
+    }
+    if (st == ST_OK)
+        return audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o,
+                           string_list(c->emails, c->n));
+    json_decref(o);
+    return st;
+}
+
+void recipients_put(struct request *req)
+{
+    static const char *const allowed[] = {"emails", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    size_t n = 0;
+    char **emails = read_addresses(req, b, &n);
+    /* Check each; keep the first of addresses equal but for case. */
+    size_t kept = 0;
+    for (size_t i = 0; emails && i < n; i++) {
+        const char *why = validate_email(emails[i]);
+        if (why) {
+            char f[32];
+            snprintf(f, sizeof(f), "emails[%zu]", i);
+            res_field_error(req, f, why);
+        }
+        int dup = 0;
+        for (size_t j = 0; j < kept; j++)
+            dup |= strcasecmp(emails[j], emails[i]) == 0;
+        if (dup)
+            free(emails[i]);
+        else
+            emails[kept++] = emails[i];
+    }
+    if (kept > MAX_RECIPIENTS)
+        res_field_error(req, "emails", "at most 50 addresses");
+    struct account_ref a = req->account;
+    if (!body_failed(req)) {
+        struct recipients_change c = {.req = req, .account_id = a.id, .emails = emails, .n = kept};
+        int st = sql_transaction(req->session->sql, recipients_tx, &c);
+        kept = c.n;
+        if (st == ST_OK)
+            res_json(req, 200, json_pack("{s:o}", "emails", string_list(emails, kept)));
+        else if (st == ST_CONFLICT)
+            res_refusal(req, &c.refusal);
+        else
+            res_store_failure(req, st, "the database");
+    }
+    outbox_free_list(emails, kept);
+}

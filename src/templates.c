@@ -1,0 +1,164 @@
+/*
+ * templates: an account's mail templates — the defaults shipped in
+ * template.c and a distributor's overrides — listed, set and reset.
+ */
+#include "accounts.h"
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "outbox.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- templates ------------------------------------------------------ */
+
+static json_t *template_json(const struct template_info *t, const char *subject, const char *body,
+                             unsigned long long source)
+{
+    json_t *ph = json_array();
+    for (size_t i = 0; t->placeholders[i]; i++)
+        json_array_append_new(ph, json_string(t->placeholders[i]));
+    char src[24];
+    snprintf(src, sizeof(src), "%llu", source);
+    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:b, s:o}", "name", t->name, "category",
+                     t->category, "placeholders", ph, "subject", subject, "body", body,
+                     "overridden", source != 0, "source_account_id",
+                     source ? json_string(src) : json_null());
+}
+
+void templates_list(struct request *req)
+{
+    struct account_ref a = req->account;
+    json_t *items = json_array();
+    for (const struct template_info *t = template_catalog; t->name; t++) {
+        char *subject, *body;
+        unsigned long long source;
+        int st = outbox_template(req->session->sql, a.id, t->name, &subject, &body, &source);
+        if (st != ST_OK) {
+            json_decref(items);
+            res_store_failure(req, st, "the database");
+            return;
+        }
+        json_array_append_new(items, template_json(t, subject, body, source));
+        free(subject);
+        free(body);
+    }
+    res_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+static int may_override(const struct account_ref *a)
+{
+    return strcmp(a->kind, "distributor") == 0 || strcmp(a->kind, "operator") == 0;
+}
+
+struct template_change {
+    struct request *req;
+    unsigned long long account_id;
+    const char *name, *subject, *body; /* subject NULL: delete */
+    int found;
+    struct refusal refusal;
+};
+
+static int template_tx(struct sql_store *sql, void *arg)
+{
+    struct template_change *c = arg;
+    struct sql_result r;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    if (c->subject) {
+        st = sql_exec(
+            sql,
+            "INSERT INTO notification_templates (account_id, name, subject, body)"
+            " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE subject = VALUES(subject),"
+            " body = VALUES(body), updated_at = CURRENT_TIMESTAMP(6)",
+            SQL_ARGS(P_INT(c->account_id), P_STR(c->name), P_STR(c->subject), P_STR(c->body)),
+            NULL);
+        c->found = 1;
+    } else {
+        st = sql_exec(sql, "DELETE FROM notification_templates WHERE account_id = ? AND name = ?",
+                      SQL_ARGS(P_INT(c->account_id), P_STR(c->name)), &r);
+        c->found = st == ST_OK && r.affected > 0;
+        sql_result_free(&r);
+        if (!c->found)
+            return st;
+    }
+    if (st == ST_OK) {
+        json_t *n = c->subject ? json_pack("{s:s, s:s, s:s}", "name", c->name, "subject",
+                                           c->subject, "body", c->body)
+                               : NULL;
+        json_t *o = c->subject ? NULL : json_pack("{s:s}", "name", c->name);
+        st = audit_write(sql, c->req->caller.uid, c->account_id,
+                         c->subject ? "template.set" : "template.reset", o, n);
+    }
+    return st;
+}
+
+static void change_template(struct request *req, const char *subject, const char *body)
+{
+    const struct template_info *t = template_find(req->args[1]);
+    struct account_ref a = req->account;
+    if (!t) {
+        res_problem(req, 404, "not-found", "no such template");
+        return;
+    }
+    if (!may_override(&a)) {
+        res_problem(req, 409, "conflict", "only distributor accounts override templates");
+        return;
+    }
+    struct template_change c = {req, a.id, t->name, subject, body, 0, {0}};
+    int st = sql_transaction(req->session->sql, template_tx, &c);
+    if (st == ST_CONFLICT)
+        res_refusal(req, &c.refusal);
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else if (!c.found)
+        res_problem(req, 404, "not-found", "this account does not override that template");
+    else if (!subject)
+        res_empty(req, 204);
+    else
+        res_json(req, 200, template_json(t, subject, body, a.id));
+}
+
+void templates_put(struct request *req)
+{
+    static const char *const allowed[] = {"subject", "body", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    const char *subject = body_str(req, b, NULL, "subject", 1, 255);
+    const char *body = body_mail_text(req, b, 20000);
+    const char *why;
+    const struct template_info *t = template_find(req->args[1]);
+    if (t) {
+        char *bad = NULL;
+        char msg[160];
+        if (subject && (why = template_check(t, subject, &bad))) {
+            snprintf(msg, sizeof(msg), "%s%s%s", why, bad ? ": " : "", bad ? bad : "");
+            res_field_error(req, "subject", msg);
+        }
+        free(bad);
+        bad = NULL;
+        if (body && (why = template_check(t, body, &bad))) {
+            snprintf(msg, sizeof(msg), "%s%s%s", why, bad ? ": " : "", bad ? bad : "");
+            res_field_error(req, "body", msg);
+        }
+        free(bad);
+    }
+    if (body_failed(req))
+        return;
+    change_template(req, subject, body);
+}
+
+void templates_delete(struct request *req)
+{
+    if (body_none(req))
+        return;
+    change_template(req, NULL, NULL);
+}
