@@ -4,7 +4,8 @@
  * mails the old and the new contact and the account's notification
  * recipients, in the transaction that records it.
  */
-#include "accounts.h"
+#include "account_store.h"
+#include "contacts.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"

@@ -7,7 +7,7 @@
  * undoing the LDAP writes if anything after them fails.
  */
 #include "invitations.h"
-#include "accounts.h"
+#include "account_store.h"
 
 #include "audit.h"
 #include "body.h"

@@ -2,7 +2,7 @@
  * me: GET /api/v1/me (the caller, their accounts and roles, their
  * preferences) and PATCH /api/v1/me/preferences (news opt-out).
  */
-#include "accounts.h"
+#include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"

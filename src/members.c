@@ -4,7 +4,7 @@
  * admins removing each other cannot leave the account without an admin;
  * each change writes an audit row in that same transaction.
  */
-#include "accounts.h"
+#include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"

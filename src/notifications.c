@@ -2,7 +2,7 @@
  * notifications: what the outbox holds for an account, and announcements
  * (news mail to its people, for those who did not opt out).
  */
-#include "accounts.h"
+#include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"

@@ -3,7 +3,7 @@
  * Cloud Notification Recipients"): read, and replaced as a whole from a JSON
  * list or a form's one-address-per-line text.
  */
-#include "accounts.h"
+#include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"

@@ -2,7 +2,7 @@
  * templates: an account's mail templates — the defaults shipped in
  * template.c and a distributor's overrides — listed, set and reset.
  */
-#include "accounts.h"
+#include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"

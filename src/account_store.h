@@ -1,8 +1,10 @@
 /*
- * accounts: shared pieces of the accounts module used by other resources.
+ * account_store: what every resource needs of an account — its row locked
+ * for a change, and its people with their roles. Resource modules include
+ * this, never each other's headers.
  */
-#ifndef ACCOUNTD_ACCOUNTS_H
-#define ACCOUNTD_ACCOUNTS_H
+#ifndef ACCOUNTD_ACCOUNT_STORE_H
+#define ACCOUNTD_ACCOUNT_STORE_H
 
 #include "http.h"
 
@@ -17,9 +19,5 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *r
 /* The members of account id as [{uid, name, mail, roles}] (a new
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
-
-/* contacts.c: {primary, technical} for the overview, each {uid, name,
- * mail} (name and mail from members) or null. NULL with *st on failure. */
-json_t *contacts_json(struct request *req, unsigned long long account_id, json_t *members, int *st);
 
 #endif
