@@ -1,5 +1,6 @@
 #include "caller.h"
 
+#include "authn.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "sql_store.h"
@@ -128,23 +129,10 @@ int caller_require(struct request *req)
 {
     if (req->caller_loaded)
         return 0;
-    const char *status = request_param(req, "ACCOUNTD_AUTH_STATUS");
-    if (status && strcmp(status, "unavailable") == 0) {
-        res_unavailable(req, "the directory");
+    /* HTTP Basic checked here, or nginx's REMOTE_USER (authn.h). */
+    const char *user = authn_user(req);
+    if (!user)
         return -1;
-    }
-    if (status && strcmp(status, "throttled") == 0) {
-        char ra[16];
-        snprintf(ra, sizeof(ra), "%d", req->cfg->auth_failure_window);
-        res_header(req, "Retry-After", ra);
-        res_problem(req, 429, "too-many-attempts", "too many failed sign-ins; try again later");
-        return -1;
-    }
-    const char *user = request_param(req, "REMOTE_USER");
-    if (!user || !*user) {
-        res_unauthenticated(req, "sign in first");
-        return -1;
-    }
     if (cache_lookup(req, user)) {
         req->caller_loaded = 1;
         return 0;

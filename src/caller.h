@@ -1,8 +1,9 @@
 /*
  * caller: who is calling and what they may do.
  *
- * The identity is the REMOTE_USER FastCGI parameter only (never an HTTP_*
- * header), looked up in LDAP by identity_attribute; the roles are the role
+ * The identity is the checked HTTP Basic login or the REMOTE_USER FastCGI
+ * parameter (authn.h; never an HTTP_* header), looked up in LDAP by
+ * identity_attribute; the roles are the role
  * groups that hold the person's DN, read on every request, so a change an
  * LDAP administrator makes counts on the next request. Operators are the
  * admins of the one operator account and may do everything.
@@ -15,7 +16,8 @@
 /* Frees the calling thread's identity cache (at thread exit). */
 void caller_cache_clear(void);
 
-/* Resolves the caller. On failure sets 401 or 503 and returns -1. */
+/* Authenticates and resolves the caller. On failure sets 401, 429 or 503
+ * and returns -1. */
 int caller_require(struct request *req);
 /* The caller's ROLE_* bits in an account (not inherited). */
 unsigned caller_roles(const struct request *req, unsigned long long account_id);

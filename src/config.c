@@ -41,6 +41,9 @@ static void set_defaults(struct config *cfg)
     cfg->auth_cache_ttl = 10;
     cfg->auth_max_failures = 10;
     cfg->auth_failure_window = 300;
+    cfg->auth_delay = 1;
+    cfg->auth_max_delay = 5;
+    cfg->listen_backlog = 1024;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
 }
 
@@ -229,6 +232,9 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"auth_cache_ttl", 0, 300, &cfg->auth_cache_ttl},
         {"auth_max_failures", 1, 1000, &cfg->auth_max_failures},
         {"auth_failure_window", 1, 86400, &cfg->auth_failure_window},
+        {"auth_delay", 1, 60, &cfg->auth_delay},
+        {"auth_max_delay", 1, 60, &cfg->auth_max_delay},
+        {"listen_backlog", 16, 65535, &cfg->listen_backlog},
         {"smtp_timeout", 1, 300, &cfg->smtp_timeout},
         {"mail_max_attempts", 1, 100, &cfg->mail_max_attempts},
         {"mail_retry_base", 1, 86400, &cfg->mail_retry_base},
@@ -353,6 +359,8 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
             rc = fail(err, err_size, name, 0, "invitation_url must contain {token}");
         else if (!cfg->mail_from)
             rc = fail(err, err_size, name, 0, "mail_from must not be empty");
+        else if (cfg->auth_delay > cfg->auth_max_delay)
+            rc = fail(err, err_size, name, 0, "auth_delay must not exceed auth_max_delay");
     }
     if (rc < 0)
         config_free(cfg);

@@ -57,8 +57,11 @@ struct config {
     int retry_after;
     int identity_cache_ttl;  /* seconds; 0: no cache */
     int auth_cache_ttl;      /* seconds; 0: no cache */
-    int auth_max_failures;   /* failed checks per user and address ... */
-    int auth_failure_window; /* ... within this many seconds */
+    int auth_max_failures;   /* failed checks per person before waits begin */
+    int auth_delay;          /* the first wait, in seconds; it then doubles ... */
+    int auth_max_delay;      /* ... up to this (the longest Retry-After) */
+    int auth_failure_window; /* seconds without a failure that forget them */
+    int listen_backlog;      /* connections the kernel queues for accept */
 };
 
 /* Parses text (as read from a file called name). Returns 0, or -1 with a

@@ -15,8 +15,6 @@ void service_ready(struct request *req);
 void service_metrics(struct request *req);
 /* auth.c */
 void auth_check(struct request *req);
-/* Frees the calling thread's cache of checked credentials (thread exit). */
-void auth_cache_clear(void);
 /* accounts.c */
 /* account_of for the routes: the parent named in the body, or in the
  * list's parent_id query parameter (routes.h). */

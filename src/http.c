@@ -173,3 +173,12 @@ void res_unauthenticated(struct request *req, const char *why)
     res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
     res_problem(req, 401, "unauthenticated", "%s", why);
 }
+
+void res_too_many_sign_ins(struct request *req, int seconds)
+{
+    char ra[16];
+    snprintf(ra, sizeof(ra), "%d", seconds > 0 ? seconds : 1);
+    res_header(req, "Retry-After", ra);
+    res_problem(req, 429, "too-many-attempts", "too many failed sign-ins; try again in %d seconds",
+                seconds > 0 ? seconds : 1);
+}

@@ -79,6 +79,7 @@ struct request {
     int body_is_form;
     char *return_to;
 
+    char *authn_user; /* who authenticated (authn.c): Basic login or REMOTE_USER */
     struct caller caller;
     int caller_loaded;
     struct account_ref account; /* set by the router (routes.c) */
@@ -114,6 +115,8 @@ struct refusal {
 int refusal_set(struct refusal *r, int status, const char *slug, const char *detail);
 /* 401 (unauthenticated) with the HTTP Basic challenge nginx passes on. */
 void res_unauthenticated(struct request *req, const char *why);
+/* 429 (too many failed sign-ins) with Retry-After: seconds. */
+void res_too_many_sign_ins(struct request *req, int seconds);
 void res_refusal(struct request *req, const struct refusal *r);
 
 /* Renders the response as FastCGI stdout (status line, headers, body). */

@@ -8,6 +8,25 @@
 static atomic_ullong requests[6];
 static atomic_ullong duration_us_total;
 static atomic_ullong store_unavailable;
+static atomic_ullong too_many_requests;
+static atomic_ullong sign_in_failures;
+static atomic_ullong sign_in_throttled;
+static atomic_int workers_busy;
+
+void metrics_worker_busy(int delta)
+{
+    atomic_fetch_add_explicit(&workers_busy, delta, memory_order_relaxed);
+}
+
+void metrics_count_sign_in_failure(void)
+{
+    atomic_fetch_add_explicit(&sign_in_failures, 1, memory_order_relaxed);
+}
+
+void metrics_count_sign_in_throttled(void)
+{
+    atomic_fetch_add_explicit(&sign_in_throttled, 1, memory_order_relaxed);
+}
 
 /* Histogram buckets in milliseconds. */
 static const double buckets_ms[] = {1, 5, 10, 25, 50, 100, 250, 1000};
@@ -27,6 +46,8 @@ void metrics_count_request(int status, double duration_ms)
             atomic_fetch_add_explicit(&bucket_counts[i], 1, memory_order_relaxed);
     if (status == 503)
         atomic_fetch_add_explicit(&store_unavailable, 1, memory_order_relaxed);
+    if (status == 429)
+        atomic_fetch_add_explicit(&too_many_requests, 1, memory_order_relaxed);
 }
 
 void service_metrics(struct request *req)
@@ -55,6 +76,34 @@ void service_metrics(struct request *req)
                "# HELP accountd_unavailable_total Requests answered 503 (LDAP or MariaDB down).\n"
                "# TYPE accountd_unavailable_total counter\naccountd_unavailable_total %llu\n",
                atomic_load_explicit(&store_unavailable, memory_order_relaxed));
+    buf_printf(b,
+               "# HELP accountd_too_many_requests_total Requests answered 429.\n"
+               "# TYPE accountd_too_many_requests_total counter\n"
+               "accountd_too_many_requests_total %llu\n",
+               atomic_load_explicit(&too_many_requests, memory_order_relaxed));
+    buf_printf(b,
+               "# HELP accountd_sign_in_failures_total HTTP Basic checks with a wrong name or "
+               "password.\n"
+               "# TYPE accountd_sign_in_failures_total counter\n"
+               "accountd_sign_in_failures_total %llu\n",
+               atomic_load_explicit(&sign_in_failures, memory_order_relaxed));
+    buf_printf(b,
+               "# HELP accountd_sign_in_throttled_total HTTP Basic checks refused by the guessing "
+               "throttle.\n"
+               "# TYPE accountd_sign_in_throttled_total counter\n"
+               "accountd_sign_in_throttled_total %llu\n",
+               atomic_load_explicit(&sign_in_throttled, memory_order_relaxed));
+    /* The one asking counts as busy. */
+    buf_printf(b,
+               "# HELP accountd_workers_busy Worker threads serving a request now.\n"
+               "# TYPE accountd_workers_busy gauge\naccountd_workers_busy %d\n"
+               "# HELP accountd_workers Worker threads (threads).\n"
+               "# TYPE accountd_workers gauge\naccountd_workers %d\n"
+               "# HELP accountd_listen_backlog Connections the kernel queues for the workers "
+               "(listen_backlog); nginx answers 503 past it.\n"
+               "# TYPE accountd_listen_backlog gauge\naccountd_listen_backlog %d\n",
+               atomic_load_explicit(&workers_busy, memory_order_relaxed), req->cfg->threads,
+               req->cfg->listen_backlog);
     req->res.status = 200;
     req->res.content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

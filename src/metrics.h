@@ -8,5 +8,11 @@
 
 /* Counts one finished request. */
 void metrics_count_request(int status, double duration_ms);
+/* A worker starts (+1) or ends (-1) serving a request. */
+void metrics_worker_busy(int delta);
+/* An HTTP Basic check that failed (wrong name or password), or that was
+ * refused by the guessing throttle. */
+void metrics_count_sign_in_failure(void);
+void metrics_count_sign_in_throttled(void);
 
 #endif

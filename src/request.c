@@ -254,6 +254,7 @@ void request_end(struct request *req)
     json_decref(req->body);
     json_decref(req->errors);
     free(req->return_to);
+    free(req->authn_user);
     free(req->caller.uid);
     free(req->caller.dn);
     free(req->caller.name);

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include "authn.h"
 #include "buf.h"
 #include "caller.h"
 #include "handlers.h"
@@ -81,7 +82,7 @@ static void log_request(const struct request *req)
 
 static int identity_param_repeated(char **envp)
 {
-    static const char *const names[] = {"REMOTE_USER=", "ACCOUNTD_AUTH_STATUS="};
+    static const char *const names[] = {"REMOTE_USER=", "ACCOUNTD_AUTH="};
     for (size_t n = 0; n < 2; n++) {
         int count = 0;
         for (char **e = envp; e && *e; e++)
@@ -105,7 +106,7 @@ static void serve_one(const struct config *cfg, struct session *session, FCGX_Re
     if (identity_param_repeated(fr->envp)) {
         /* FCGX_GetParam returns the first of two values: a proxy that sends
          * two could let a client's value win. Refuse instead of guessing. */
-        log_error("the web server passed REMOTE_USER or ACCOUNTD_AUTH_STATUS twice: fix its "
+        log_error("the web server passed REMOTE_USER or ACCOUNTD_AUTH twice: fix its "
                   "fastcgi_param lines (see nginx/accountd.conf)");
         res_problem(&req, 500, "internal", "the web server is misconfigured");
     } else {
@@ -131,7 +132,9 @@ static void *worker_main(void *arg)
         if (FCGX_Accept_r(&fr) < 0)
             break;
         /* Accepted while stopping: still answered. */
+        metrics_worker_busy(1);
         serve_one(w->cfg, &session, &fr);
+        metrics_worker_busy(-1);
         FCGX_Finish_r(&fr);
     }
     FCGX_Free(&fr, 1);
@@ -148,7 +151,7 @@ static int open_listener(const struct config *cfg)
     if (cfg->listen[0] == '/') {
         unlink(cfg->listen);
         mode_t old = umask((mode_t)(0777 & ~cfg->listen_mode));
-        fd = FCGX_OpenSocket(cfg->listen, 128);
+        fd = FCGX_OpenSocket(cfg->listen, cfg->listen_backlog);
         umask(old);
         if (fd < 0)
             return -1;
@@ -163,9 +166,23 @@ static int open_listener(const struct config *cfg)
             }
         }
     } else {
-        fd = FCGX_OpenSocket(cfg->listen, 128);
+        fd = FCGX_OpenSocket(cfg->listen, cfg->listen_backlog);
     }
     return fd;
+}
+
+/* The kernel cuts a listen backlog to net.core.somaxconn without a word. */
+static void check_somaxconn(int backlog)
+{
+    FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+    int max = 0;
+    if (!f)
+        return;
+    if (fscanf(f, "%d", &max) == 1 && max < backlog)
+        log_warn("listen_backlog %d is cut to net.core.somaxconn %d: raise it (sysctl "
+                 "net.core.somaxconn=%d)",
+                 backlog, max, backlog);
+    fclose(f);
 }
 
 int server_run(const struct config *cfg)
@@ -207,7 +224,9 @@ int server_run(const struct config *cfg)
             break;
         started++;
     }
-    log_info("accountd listening on %s with %d threads", cfg->listen, started);
+    log_info("accountd listening on %s with %d threads, backlog %d", cfg->listen, started,
+             cfg->listen_backlog);
+    check_somaxconn(cfg->listen_backlog);
 
     int sig = 0;
     while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
