@@ -106,7 +106,7 @@ def test_anything_after_valid_basic_credentials_is_refused(anon, make_person, su
     p = make_person()
     good = basic(p.uid, p.password)
     S.expect(anon.get("/api/v1/me", headers={"Authorization": good}), 200)
-    bad = good.rstrip("=") + suffix if suffix.startswith("=") else good + suffix
+    bad = good + suffix
     for path in ("/api/v1/me", "/api/v1/auth"):
         r = anon.get(path, headers={"Authorization": bad})
         S.expect_problem(r, 401, "unauthenticated")
