@@ -1,5 +1,7 @@
-"""Identity: HTTP Basic through nginx's auth_request, /api/v1/auth, /api/v1/me,
-and that nothing but REMOTE_USER decides who the caller is."""
+"""Identity: HTTP Basic checked by accountd in the API request (nginx passes
+ACCOUNTD_AUTH=basic), /api/v1/auth, /api/v1/me, and that nothing a client
+sends but its Basic credentials decides who the caller is (test_edge.py has
+the guessing throttle across addresses and the strict header parsing)."""
 import base64
 import os
 
@@ -181,7 +183,7 @@ def test_password_guessing_is_throttled(api, make_person):
     r = guesser.get("/api/v1/auth")
     S.expect_problem(r, 429, "too-many-attempts")
     assert r.headers.get("Retry-After", "").isdigit(), S.describe(r)
-    # Through nginx's auth_request, with the right password.
+    # In the API request, with the right password: still refused.
     r = api(p).get("/api/v1/me")
     S.expect_problem(r, 429, "too-many-attempts")
     assert int(r.headers.get("Retry-After", "0")) > 0, S.describe(r)

@@ -74,6 +74,16 @@ def test_basic_credentials_are_not_an_identity(sso):
     assert_unauthenticated_without_basic(r)
 
 
+def test_a_client_cannot_switch_to_basic_mode(sso):
+    """ACCOUNTD_AUTH is a FastCGI parameter nginx sets (sso here); a client's
+    Accountd-Auth header arrives as HTTP_ACCOUNTD_AUTH and changes nothing."""
+    r = sso(auth=("olivia", os.environ["DEMO_PASSWORD"])).get(
+        "/api/v1/me", headers={"Accountd-Auth": "basic", "Remote-User": "olivia"})
+    assert_unauthenticated_without_basic(r)
+    body = S.expect(sso("eve").get("/api/v1/me", headers={"Accountd-Auth": "basic"}), 200)
+    assert body["uid"] == "eve"
+
+
 def test_other_identity_headers_are_ignored(sso):
     headers = {"Remote-User": "olivia", "X-Remote-User": "olivia", "X-Accountd-User": "olivia"}
     assert_unauthenticated_without_basic(sso().get("/api/v1/me", headers=headers))
