@@ -59,7 +59,7 @@ def burst(make_request, connections=CONNECTIONS, rounds=ROUNDS):
     return results
 
 
-def check_statuses(results, ok):
+def check_statuses(results, ok, rounds=ROUNDS):
     """No 500, no 502, no failed connection; a 503 only as problem+json
     with Retry-After (and 256 connections are within the queue, so none is
     expected at all)."""
@@ -72,7 +72,7 @@ def check_statuses(results, ok):
             assert headers.get("content-type", "").startswith("application/problem+json"), body
             assert headers.get("retry-after", "").isdigit(), headers
     assert not bad, f"statuses {counts}; first others: {bad[:3]}"
-    assert len(results) == CONNECTIONS * ROUNDS, counts
+    assert len(results) == CONNECTIONS * rounds, counts
 
 
 def auth_header(person):
@@ -98,13 +98,13 @@ def test_256_connections_creating_accounts(make_tenant, sql):
         body = {"kind": "customer", "name": name, "parent_id": t.account.id, "company": company(name)}
         return "POST", "/api/v1/accounts", headers, json.dumps(body)
 
-    results = burst(create)
-    check_statuses(results, 201)
+    results = burst(create, rounds=1)
+    check_statuses(results, 201, rounds=1)
     ids = {json.loads(b)["id"] for _, _, b in results}
-    assert len(ids) == CONNECTIONS * ROUNDS
+    assert len(ids) == CONNECTIONS
     done = sql.value("SELECT COUNT(*) FROM accounts WHERE name LIKE %s AND ldap_state='done'",
                      prefix + "-%")
-    assert done == CONNECTIONS * ROUNDS
+    assert done == CONNECTIONS
 
 
 # ------------------------------------------------------ accountd stopped
