@@ -54,12 +54,13 @@ static char *base64_decode_strict(const char *s, size_t n, size_t *out_len)
                 return NULL;
             }
         }
-        if ((i + 4 == n && pad == 2 && (v[1] & 0x0f)) || (i + 4 == n && pad == 1 && (v[2] & 0x03))) {
+        if ((i + 4 == n && pad == 2 && (v[1] & 0x0f)) ||
+            (i + 4 == n && pad == 1 && (v[2] & 0x03))) {
             free(out);
             return NULL;
         }
-        unsigned triple = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
-                          (unsigned)v[3];
+        unsigned triple =
+            (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
         out[len++] = (char)(triple >> 16);
         if (i + 4 < n || pad < 2)
             out[len++] = (char)(triple >> 8 & 0xff);
@@ -193,8 +194,8 @@ static void check_store(const uint8_t key[SHA256_DIGEST_SIZE], const char *login
  * someone else guessing their password.
  */
 #define THROTTLE_CAPACITY 16384
-#define PROVEN_SLOTS 8192
-#define PROVEN_TTL 86400.0
+#define PROVEN_SLOTS      8192
+#define PROVEN_TTL        86400.0
 
 static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct throttle people, names;

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define THROTTLE_KEY_SIZE 32
-#define THROTTLE_WAYS 8
+#define THROTTLE_WAYS     8
 
 struct throttle_entry {
     uint8_t key[THROTTLE_KEY_SIZE];

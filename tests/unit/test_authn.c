@@ -66,9 +66,9 @@ static void malformed_base64_is_refused(void **state)
     assert_true(refused("Basic YWI6Yw"));   /* padding missing */
     assert_true(refused("Basic YWI6Yw="));  /* length not a multiple of 4 */
     assert_true(refused("Basic YW=6Yw==")); /* padding in the middle */
-    assert_true(refused("Basic YWI6Yx=="));  /* non-zero bits in the padding */
-    assert_true(refused("Basic YWI6Y2R="));  /* likewise with one = */
-    assert_true(refused("Basic YWI6Y-Q="));  /* base64url's alphabet */
+    assert_true(refused("Basic YWI6Yx==")); /* non-zero bits in the padding */
+    assert_true(refused("Basic YWI6Y2R=")); /* likewise with one = */
+    assert_true(refused("Basic YWI6Y-Q=")); /* base64url's alphabet */
     assert_true(refused("Basic YWI6Y_Q="));
     assert_true(refused("Basic YWI6\tYw=="));
     assert_true(refused("Basic ===="));
