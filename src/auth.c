@@ -1,7 +1,6 @@
 /*
- * auth: GET /api/v1/auth (nginx's auth_request target, HTTP Basic checked by
- * an LDAP bind), with the cache of checked credentials and the budget of
- * failed sign-ins.
+ * auth: GET /api/v1/auth, the HTTP Basic check (authn.c) as an endpoint of
+ * its own, for nginx's auth_request in other locations of a site.
  */
 #include "authn.h"
 #include "caller.h"

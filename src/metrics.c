@@ -2,7 +2,17 @@
 
 #include "handlers.h"
 
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 /* Index by status class: 1xx..5xx. */
 static atomic_ullong requests[6];
@@ -12,6 +22,88 @@ static atomic_ullong too_many_requests;
 static atomic_ullong sign_in_failures;
 static atomic_ullong sign_in_throttled;
 static atomic_int workers_busy;
+static atomic_int listener_fd = -1;
+
+void metrics_set_listener(int fd)
+{
+    atomic_store(&listener_fd, fd);
+}
+
+/* A unix listening socket's queue (connections waiting for accept) and
+ * its effective backlog (after the kernel's somaxconn cap), from the
+ * kernel's sock_diag (what `ss -xl` shows). Returns 0 or -1. */
+static int unix_listen_queue(int fd, unsigned *queued, unsigned *backlog)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -1;
+    int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (nl < 0)
+        return -1;
+    struct timeval tv = {1, 0};
+    setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct {
+        struct nlmsghdr nlh;
+        struct unix_diag_req udr;
+    } ask;
+    memset(&ask, 0, sizeof(ask));
+    ask.nlh.nlmsg_len = sizeof(ask);
+    ask.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    ask.nlh.nlmsg_flags = NLM_F_REQUEST;
+    ask.udr.sdiag_family = AF_UNIX;
+    ask.udr.udiag_states = ~0u;
+    ask.udr.udiag_ino = (unsigned)st.st_ino;
+    ask.udr.udiag_show = UDIAG_SHOW_RQLEN;
+    ask.udr.udiag_cookie[0] = ask.udr.udiag_cookie[1] = ~0u; /* no cookie */
+    int rc = -1;
+    long answer[1024];
+    if (send(nl, &ask, sizeof(ask), 0) == (ssize_t)sizeof(ask)) {
+        ssize_t n = recv(nl, answer, sizeof(answer), 0);
+        struct nlmsghdr *h = (struct nlmsghdr *)answer;
+        if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct unix_diag_msg)) && h->nlmsg_len <= (size_t)n &&
+            h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg)) &&
+            h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+            struct unix_diag_msg *m = NLMSG_DATA(h);
+            size_t len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+            for (struct nlattr *a = (struct nlattr *)(m + 1);
+                 len >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len;
+                 len -= (size_t)NLA_ALIGN(a->nla_len),
+                               a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+                if (a->nla_type == UNIX_DIAG_RQLEN &&
+                    a->nla_len >= NLA_HDRLEN + sizeof(struct unix_diag_rqlen)) {
+                    struct unix_diag_rqlen *q = (struct unix_diag_rqlen *)((char *)a + NLA_HDRLEN);
+                    *queued = q->udiag_rqueue;
+                    *backlog = q->udiag_wqueue;
+                    rc = 0;
+                    break;
+                }
+                if ((size_t)NLA_ALIGN(a->nla_len) > len)
+                    break;
+            }
+        }
+    }
+    close(nl);
+    return rc;
+}
+
+/* The same for a TCP listener: TCP_INFO of a listening socket holds the
+ * accept queue in tcpi_unacked and the backlog in tcpi_sacked. */
+static int listen_queue(int fd, unsigned *queued, unsigned *backlog)
+{
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof(sa);
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&sa, &salen) < 0)
+        return -1;
+    if (sa.ss_family == AF_UNIX)
+        return unix_listen_queue(fd, queued, backlog);
+    struct tcp_info ti;
+    socklen_t tlen = sizeof(ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen) < 0)
+        return -1;
+    *queued = ti.tcpi_unacked;
+    *backlog = ti.tcpi_sacked;
+    return 0;
+}
 
 void metrics_worker_busy(int delta)
 {
@@ -104,6 +196,16 @@ void service_metrics(struct request *req)
                "# TYPE accountd_listen_backlog gauge\naccountd_listen_backlog %d\n",
                atomic_load_explicit(&workers_busy, memory_order_relaxed), req->cfg->threads,
                req->cfg->listen_backlog);
+    unsigned queued, backlog;
+    if (listen_queue(atomic_load(&listener_fd), &queued, &backlog) == 0)
+        buf_printf(b,
+                   "# HELP accountd_listen_queue Connections waiting in the socket's queue for a "
+                   "free worker.\n"
+                   "# TYPE accountd_listen_queue gauge\naccountd_listen_queue %u\n"
+                   "# HELP accountd_listen_queue_max The queue's size as the kernel applies it "
+                   "(listen_backlog, cut to net.core.somaxconn).\n"
+                   "# TYPE accountd_listen_queue_max gauge\naccountd_listen_queue_max %u\n",
+                   queued, backlog);
     req->res.status = 200;
     req->res.content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -8,6 +8,8 @@
 
 /* Counts one finished request. */
 void metrics_count_request(int status, double duration_ms);
+/* The listening socket, for the queue gauges (-1: none). */
+void metrics_set_listener(int fd);
 /* A worker starts (+1) or ends (-1) serving a request. */
 void metrics_worker_busy(int delta);
 /* An HTTP Basic check that failed (wrong name or password), or that was

@@ -227,6 +227,7 @@ int server_run(const struct config *cfg)
     log_info("accountd listening on %s with %d threads, backlog %d", cfg->listen, started,
              cfg->listen_backlog);
     check_somaxconn(cfg->listen_backlog);
+    metrics_set_listener(fd);
 
     int sig = 0;
     while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
