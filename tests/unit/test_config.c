@@ -52,7 +52,29 @@ static void minimal_config_gets_defaults(void **state)
     assert_int_equal(cfg.body_limit, 1048576);
     assert_string_equal(cfg.identity_attribute, "uid");
     assert_int_equal(cfg.listen_mode, 0660);
+    assert_int_equal(cfg.listen_backlog, 1024);
+    assert_int_equal(cfg.auth_max_failures, 10);
+    assert_int_equal(cfg.auth_delay, 1);
+    assert_int_equal(cfg.auth_max_delay, 5);
+    assert_int_equal(cfg.auth_failure_window, 300);
     config_free(&cfg);
+}
+
+static void backlog_and_throttle_keys(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(
+        parse(&cfg, "listen_backlog = 4096\nauth_delay = 3\nauth_max_delay = 3\n", err), 0);
+    assert_int_equal(cfg.listen_backlog, 4096);
+    assert_int_equal(cfg.auth_delay, 3);
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "listen_backlog = 8\n", err), -1);
+    assert_non_null(strstr(err, "test.conf:"));
+    assert_int_equal(parse(&cfg, "auth_max_delay = 61\n", err), -1);
+    assert_int_equal(parse(&cfg, "auth_delay = 6\n", err), -1);
+    assert_non_null(strstr(err, "auth_delay must not exceed auth_max_delay"));
 }
 
 static void values_and_origins(void **state)
@@ -111,6 +133,7 @@ static void missing_secret_file_is_an_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(backlog_and_throttle_keys),
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(values_and_origins),
         cmocka_unit_test(errors_name_file_and_line),
