@@ -45,6 +45,8 @@ static const char *reason(int status)
         return "Payload Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 428:
+        return "Precondition Required";
     case 422:
         return "Unprocessable Content";
     case 429:
@@ -151,7 +153,9 @@ void response_render(const struct request *req, struct buf *out)
     buf_add(out, buf_str(&req->res.headers), req->res.headers.len);
     buf_adds(out, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
     buf_printf(out, "Content-Length: %zu\r\n\r\n", req->res.body.len);
-    buf_add(out, buf_str(&req->res.body), req->res.body.len);
+    /* HEAD: the headers GET would send, Content-Length included. */
+    if (!req->head)
+        buf_add(out, buf_str(&req->res.body), req->res.body.len);
 }
 
 int refusal_set(struct refusal *r, int status, const char *slug, const char *detail)

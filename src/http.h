@@ -77,7 +77,9 @@ struct request {
     json_t *query;       /* parsed query string (object) */
     json_t *body;        /* parsed body (object) or NULL */
     int body_is_form;
-    char *return_to;
+    char *return_to; /* where a success goes (303), checked (web.h) */
+    char *error_to;  /* where a 4xx goes (303), checked (web.h) */
+    int head;        /* HEAD: answered as GET, without the body */
 
     char *authn_user; /* who authenticated (authn.c): Basic login or REMOTE_USER */
     struct caller caller;

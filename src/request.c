@@ -2,7 +2,9 @@
 
 #include "form.h"
 #include "log.h"
+#include "web.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -82,12 +84,33 @@ int request_parse_head(struct request *req)
     return split_path(req);
 }
 
-static int media_type_is(const char *ct, const char *type)
+/* The media type of a Content-Type value, without parameters or spaces,
+ * in lower case ("" when there is none). */
+static void media_type_of(const char *ct, char *out, size_t size)
+{
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t n = strcspn(ct, "; \t");
+    if (n >= size)
+        n = 0; /* longer than any type accountd knows */
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)tolower((unsigned char)ct[i]);
+    out[n] = '\0';
+}
+
+static int media_type_is_json(const char *type)
 {
     size_t n = strlen(type);
-    if (strncasecmp(ct, type, n) != 0)
-        return 0;
-    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+    return strcmp(type, "application/json") == 0 ||
+           (strncmp(type, "application/", 12) == 0 && n > 17 && strcmp(type + n - 5, "+json") == 0);
+}
+
+/* The types an HTML form (or any page) can send cross-site without a CORS
+ * preflight: a request with one of them must show where it comes from. */
+static int media_type_is_simple(const char *type)
+{
+    return strcmp(type, "application/x-www-form-urlencoded") == 0 ||
+           strcmp(type, "multipart/form-data") == 0 || strcmp(type, "text/plain") == 0;
 }
 
 static int read_body(struct request *req, size_t len, body_read_fn read, void *ctx, struct buf *b)
@@ -107,10 +130,9 @@ static int read_body(struct request *req, size_t len, body_read_fn read, void *c
     return 0;
 }
 
-static int parse_body_bytes(struct request *req, const char *ct, const struct buf *b)
+static int parse_body_bytes(struct request *req, const char *type, const struct buf *b)
 {
-    if (media_type_is(ct, "application/json") ||
-        (strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "+json"))) {
+    if (media_type_is_json(type)) {
         json_error_t err;
         json_t *v = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &err);
         if (!v) {
@@ -126,7 +148,7 @@ static int parse_body_bytes(struct request *req, const char *ct, const struct bu
         req->body = v;
         return 0;
     }
-    if (media_type_is(ct, "application/x-www-form-urlencoded")) {
+    if (strcmp(type, "application/x-www-form-urlencoded") == 0) {
         const char *why;
         req->body = form_parse(b->data, b->len, &why);
         if (!req->body) {
@@ -164,28 +186,29 @@ static int apply_method_override(struct request *req)
     return -1;
 }
 
-static int apply_return_to(struct request *req)
+/* return_to and error_to: an absolute URL on an allowed origin, without
+ * spaces or control characters (web_url_check); taken out of the body. */
+static int apply_redirect_field(struct request *req, const char *name, char **out)
 {
-    json_t *r = req->body ? json_object_get(req->body, "return_to") : NULL;
+    json_t *r = req->body ? json_object_get(req->body, name) : NULL;
     if (!r)
         return 0;
     if (!json_is_string(r)) {
-        res_problem(req, 400, "bad-request", "return_to must be given once, as a string");
+        res_problem(req, 400, "bad-request", "%s must be given once, as a string", name);
         return -1;
     }
-    const char *url = json_string_value(r);
-    size_t olen = url_origin_len(url);
-    if (!olen || !config_origin_allowed(req->cfg, url, olen)) {
-        res_field_error(req, "return_to", "must be a URL on an allowed origin");
+    const char *why = web_url_check(req->cfg, json_string_value(r));
+    if (why) {
+        res_field_error(req, name, why);
         res_fail_if_errors(req);
         return -1;
     }
-    req->return_to = xstrdup(url);
-    json_object_del(req->body, "return_to");
+    *out = xstrdup(json_string_value(r));
+    json_object_del(req->body, name);
     return 0;
 }
 
-static int check_origin(struct request *req)
+static int check_origin(struct request *req, int simple_type)
 {
     if (!method_is_unsafe(req->method))
         return 0;
@@ -204,7 +227,7 @@ static int check_origin(struct request *req)
         res_problem(req, 403, "forbidden", "cross-site request refused: Referer not allowed");
         return -1;
     }
-    if (req->body_is_form) {
+    if (req->body_is_form || simple_type) {
         res_problem(req, 403, "forbidden", "a form must come with an Origin or Referer header");
         return -1;
     }
@@ -229,17 +252,23 @@ int request_parse_body(struct request *req, body_read_fn read, void *read_ctx)
         }
         len = (size_t)v;
     }
+    const char *ct = request_param(req, "CONTENT_TYPE");
+    char type[128];
+    media_type_of(ct ? ct : "", type, sizeof(type));
     if (len > 0) {
-        const char *ct = request_param(req, "CONTENT_TYPE");
         struct buf b = BUF_INIT;
         int rc = read_body(req, len, read, read_ctx, &b);
         if (rc == 0)
-            rc = parse_body_bytes(req, ct ? ct : "", &b);
+            rc = parse_body_bytes(req, type, &b);
         buf_free(&b);
         if (rc < 0)
             return -1;
     }
-    if (apply_method_override(req) < 0 || check_origin(req) < 0 || apply_return_to(req) < 0)
+    /* error_to first: a refusal of return_to then goes there too. A
+     * request refused as cross-site is never redirected. */
+    if (apply_method_override(req) < 0 || check_origin(req, media_type_is_simple(type)) < 0 ||
+        apply_redirect_field(req, "error_to", &req->error_to) < 0 ||
+        apply_redirect_field(req, "return_to", &req->return_to) < 0)
         return -1;
     return 0;
 }
@@ -255,6 +284,7 @@ void request_end(struct request *req)
     json_decref(req->errors);
     free(req->return_to);
     free(req->authn_user);
+    free(req->error_to);
     free(req->caller.uid);
     free(req->caller.dn);
     free(req->caller.name);

@@ -2,6 +2,7 @@
 
 #include "caller.h"
 #include "handlers.h"
+#include "web.h"
 #include "ldap_store.h"
 #include "result.h"
 #include "validate.h"
@@ -93,14 +94,19 @@ int route_match(const char *pattern, char *const *segments, size_t nsegments, co
     return i == nsegments;
 }
 
-static void redirect_to_return(struct request *req)
+/* The methods of every route on the request's path ("GET, HEAD, PUT"):
+ * HEAD wherever GET is. */
+static void path_methods(const struct request *req, struct buf *allow)
 {
-    if (!req->return_to || req->res.status < 200 || req->res.status > 299)
-        return;
-    /* The redirect replaces the answer, headers (Location, ETag) included. */
-    buf_reset(&req->res.headers);
-    res_header(req, "Location", req->return_to);
-    res_empty(req, 303);
+    size_t n = sizeof(routes) / sizeof(routes[0]);
+    for (size_t i = 0; i < n; i++) {
+        const char *a[4] = {0};
+        if (!route_match(routes[i].pattern, req->segments, req->nsegments, a))
+            continue;
+        buf_printf(allow, "%s%s", allow->len ? ", " : "", routes[i].method);
+        if (strcmp(routes[i].method, "GET") == 0)
+            buf_adds(allow, ", HEAD");
+    }
 }
 
 /* The route's rules for the account it names: fills req->account, or
@@ -134,7 +140,7 @@ static int authorize_route(struct request *req, const struct route *route)
     return 0;
 }
 
-void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
+static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
 {
     if (request_parse_head(req) < 0)
         return;
@@ -150,17 +156,27 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
         res_problem(req, 404, "not-found", "no such resource");
         return;
     }
-    if (request_parse_body(req, read, read_ctx) < 0)
-        return;
-
     struct buf allow = BUF_INIT;
+    path_methods(req, &allow);
+    /* OPTIONS (CORS preflights): answered for every path without an
+     * identity and without reading a body. */
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        web_preflight(req, buf_str(&allow));
+        buf_free(&allow);
+        return;
+    }
+    if (request_parse_body(req, read, read_ctx) < 0) {
+        buf_free(&allow);
+        return;
+    }
+    /* HEAD is GET without the body (response_render leaves it out). */
+    req->head = strcmp(req->method, "HEAD") == 0;
+    const char *method = req->head ? "GET" : req->method;
     const struct route *found = NULL;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !found; i++) {
         const char *a[4] = {0};
-        if (!route_match(routes[i].pattern, req->segments, req->nsegments, a))
-            continue;
-        buf_printf(&allow, "%s%s", allow.len ? ", " : "", routes[i].method);
-        if (!found && strcmp(routes[i].method, req->method) == 0) {
+        if (strcmp(routes[i].method, method) == 0 &&
+            route_match(routes[i].pattern, req->segments, req->nsegments, a)) {
             found = &routes[i];
             memcpy(req->args, a, sizeof(a));
         }
@@ -177,7 +193,13 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
     if ((found->roles || found->parent_roles) && authorize_route(req, found) < 0)
         return;
     found->handler(req);
-    redirect_to_return(req);
+}
+
+void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
+{
+    dispatch(req, read, read_ctx);
+    /* return_to / error_to redirects, the HTML error page, CORS. */
+    web_finish(req);
 }
 
 void routes_print(FILE *out)

@@ -2,8 +2,10 @@
  * routes: the one table of every endpoint and the rules it needs — an
  * identity, the roles on the account its path names (or on that account's
  * parent), whether a closed account is refused — and the dispatcher that
- * runs a request through the shared steps: path → body → method → identity
- * → authorization → handler → return_to redirect.
+ * runs a request through the shared steps: path → (OPTIONS: answered
+ * here, no identity) → body → method (HEAD runs GET) → identity →
+ * authorization → handler → web_finish (return_to / error_to redirect,
+ * HTML error page, CORS).
  *
  * The table is also the authorization matrix: `accountd routes` prints it
  * (tests/integration/test_authz_matrix.py walks it), docs/api.md states it.
