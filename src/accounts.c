@@ -687,9 +687,49 @@ static long long parse_if_match(const char *h, unsigned long long id)
     return (long long)version;
 }
 
+/* The version the client read: If-Match, or a form's hidden _version (the
+ * account's `version`, the number its ETag carries). Both must agree.
+ * Returns 0 for none, the version, or -1 with the answer set (412 for a
+ * value that cannot be this account's, 422 for a malformed _version, 428
+ * for a form without either: a form always comes from a page that read
+ * the account, so a missing _version would silently overwrite). */
+static long long expected_version(struct request *req, json_t *b, unsigned long long id)
+{
+    long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), id);
+    if (im < 0) {
+        res_problem(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
+        return -1;
+    }
+    json_t *v = json_object_get(b, "_version");
+    long long fv = 0;
+    if (v) {
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        char *end = NULL;
+        if (json_is_integer(v))
+            fv = json_integer_value(v);
+        else if (s && *s >= '0' && *s <= '9')
+            fv = strtoll(s, &end, 10);
+        if (fv <= 0 || (end && *end)) {
+            res_field_error(req, "_version", "must be the account's version, a positive number");
+            res_fail_if_errors(req);
+            return -1;
+        }
+    }
+    if (im && fv && im != fv) {
+        res_problem(req, 412, "precondition-failed", "If-Match and _version disagree");
+        return -1;
+    }
+    if (!im && !fv && req->body_is_form) {
+        res_problem(req, 428, "precondition-required",
+                    "a form that changes an account must carry _version (the account's version)");
+        return -1;
+    }
+    return im ? im : fv;
+}
+
 void accounts_patch(struct request *req)
 {
-    static const char *const allowed[] = {"name", "company", "properties", NULL};
+    static const char *const allowed[] = {"name", "company", "properties", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct patch p = {.req = req, .id = parse_id(req->args[0])};
@@ -708,11 +748,9 @@ void accounts_patch(struct request *req)
     }
     if (body_failed(req))
         return;
-    long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), p.id);
-    if (im < 0) {
-        res_problem(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
+    long long im = expected_version(req, b, p.id);
+    if (im < 0)
         return;
-    }
     p.if_match = (unsigned long long)im;
     int st = sql_transaction(req->session->sql, patch_tx, &p);
     if (st == ST_OK)

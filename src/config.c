@@ -390,3 +390,43 @@ int config_origin_allowed(const struct config *cfg, const char *origin, size_t l
     }
     return 0;
 }
+
+/* Keys that name connections, sockets and threads: what the running
+ * process built at start-up. */
+#define RESTART_STRINGS(X)                                                                         \
+    X(listen)                                                                                      \
+    X(listen_group)                                                                                \
+    X(pid_file) X(ldap_uri) X(ldap_base) X(ldap_bind_dn) X(ldap_bind_password)                     \
+        X(identity_attribute) X(sql_socket) X(sql_host) X(sql_database) X(sql_user)                \
+            X(sql_password) X(migrate_user) X(migrate_password) X(migrations_dir)
+#define RESTART_NUMBERS(X) X(listen_mode) X(threads) X(ldap_timeout) X(sql_port) X(sql_timeout)
+
+static int same_string(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+void config_keep_restart_keys(struct config *fresh, const struct config *running, char *changed,
+                              size_t changed_size)
+{
+    struct buf names = BUF_INIT;
+#define KEEP_STRING(k)                                                                             \
+    if (!same_string(fresh->k, running->k)) {                                                      \
+        buf_printf(&names, "%s%s", names.len ? ", " : "", #k);                                     \
+        if (fresh->k)                                                                              \
+            memset(fresh->k, 0, strlen(fresh->k));                                                 \
+        free(fresh->k);                                                                            \
+        fresh->k = running->k ? xstrdup(running->k) : NULL;                                        \
+    }
+#define KEEP_NUMBER(k)                                                                             \
+    if (fresh->k != running->k) {                                                                  \
+        buf_printf(&names, "%s%s", names.len ? ", " : "", #k);                                     \
+        fresh->k = running->k;                                                                     \
+    }
+    RESTART_STRINGS(KEEP_STRING)
+    RESTART_NUMBERS(KEEP_NUMBER)
+#undef KEEP_STRING
+#undef KEEP_NUMBER
+    snprintf(changed, changed_size, "%s", buf_str(&names));
+    buf_free(&names);
+}

@@ -4,7 +4,8 @@
  * The file format and every key are documented in docs/config.md. A bad
  * file stops accountd with "FILE:LINE: reason". Secrets (passwords) are read
  * from the files the config names; they are kept in memory only and never
- * logged. The struct is read-only after config_load() returns.
+ * logged. The struct is read-only after config_load() returns; a reload
+ * (SIGHUP, server.c) loads a new one and swaps it in whole.
  */
 #ifndef ACCOUNTD_CONFIG_H
 #define ACCOUNTD_CONFIG_H
@@ -72,6 +73,13 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
 /* Reads and parses the file at path. */
 int config_load(struct config *cfg, const char *path, char *err, size_t err_size);
 void config_free(struct config *cfg);
+
+/* For a reload (SIGHUP): puts the running values back into fresh for the
+ * keys that only a restart can change (listen*, threads, pid_file, ldap_*,
+ * identity_attribute, sql_*, migrate_*, migrations_dir) and names those
+ * that differed in changed ("" if none). */
+void config_keep_restart_keys(struct config *fresh, const struct config *running, char *changed,
+                              size_t changed_size);
 
 /* 1 if origin ("scheme://host[:port]") is in allowed_origins. */
 int config_origin_allowed(const struct config *cfg, const char *origin, size_t len);

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
             rc = bootstrap_run(&cfg, operator_uid, name);
         }
     } else {
-        rc = server_run(&cfg);
+        rc = server_run(&cfg, config_path);
     }
     config_free(&cfg);
     return rc;

@@ -179,12 +179,16 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
 
 void members_set_roles(struct request *req)
 {
-    static const char *const allowed[] = {"roles", NULL};
+    static const char *const allowed[] = {"roles", "_roles_present", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     json_t *given = b ? json_object_get(b, "roles") : NULL;
     const char **roles = body_str_list(req, b, "roles");
-    if (!given || json_is_null(given))
+    /* A form's checkboxes send nothing when none is ticked: the hidden
+     * field _roles_present=1 says the set was on the page, so no roles
+     * means none (docs/api.md, next to roles). */
+    int present = body_bool(req, b, NULL, "_roles_present");
+    if ((!given || json_is_null(given)) && present != 1)
         res_field_error(req, "roles", "is required");
     unsigned wanted = 0;
     for (size_t i = 0; roles && roles[i]; i++) {

@@ -27,6 +27,78 @@
 
 static atomic_int stopping;
 
+/*
+ * The configuration requests read. SIGHUP loads accountd.conf again and
+ * swaps it in; a worker holds a reference for one request, so a request
+ * in flight keeps the configuration it started with, and the replaced one
+ * is freed when its last request ends. The LDAP and SQL sessions keep the
+ * start-up configuration (their keys need a restart).
+ */
+struct live_config {
+    const struct config *cfg;
+    struct config *owned; /* a reloaded config (freed with this), or NULL */
+    unsigned refs;
+};
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct live_config *live;
+
+static struct live_config *live_acquire(void)
+{
+    pthread_mutex_lock(&live_lock);
+    struct live_config *l = live;
+    l->refs++;
+    pthread_mutex_unlock(&live_lock);
+    return l;
+}
+
+static void live_free(struct live_config *l)
+{
+    if (l->owned) {
+        config_free(l->owned);
+        free(l->owned);
+    }
+    free(l);
+}
+
+static void live_release(struct live_config *l)
+{
+    pthread_mutex_lock(&live_lock);
+    int last = --l->refs == 0 && l != live;
+    pthread_mutex_unlock(&live_lock);
+    if (last)
+        live_free(l);
+}
+
+/* SIGHUP: a file that does not load keeps the running configuration. */
+static void reload(const struct config *startup, const char *path)
+{
+    struct config *fresh = xcalloc(1, sizeof(*fresh));
+    char err[512], changed[512];
+    if (config_load(fresh, path, err, sizeof(err)) < 0) {
+        free(fresh);
+        log_error("configuration not reloaded, the running one stays: %s", err);
+        return;
+    }
+    config_keep_restart_keys(fresh, startup, changed, sizeof(changed));
+    if (changed[0])
+        log_warn("configuration reload: %s changed; that takes a restart, the running values "
+                 "stay",
+                 changed);
+    struct live_config *l = xcalloc(1, sizeof(*l));
+    l->cfg = l->owned = fresh;
+    pthread_mutex_lock(&live_lock);
+    struct live_config *old = live;
+    live = l;
+    int unused = old->refs == 0;
+    pthread_mutex_unlock(&live_lock);
+    if (unused)
+        live_free(old);
+    size_t origins = 0;
+    while (fresh->allowed_origins && fresh->allowed_origins[origins])
+        origins++;
+    log_info("configuration reloaded from %s (%zu allowed origins)", path, origins);
+}
+
 struct worker {
     const struct config *cfg;
     int listen_fd;
@@ -93,8 +165,10 @@ static int identity_param_repeated(char **envp)
     return 0;
 }
 
-static void serve_one(const struct config *cfg, struct session *session, FCGX_Request *fr)
+static void serve_one(struct session *session, FCGX_Request *fr)
 {
+    struct live_config *l = live_acquire();
+    const struct config *cfg = l->cfg;
     struct request req;
     memset(&req, 0, sizeof(req));
     clock_gettime(CLOCK_MONOTONIC, &req.start);
@@ -120,6 +194,7 @@ static void serve_one(const struct config *cfg, struct session *session, FCGX_Re
     buf_free(&out);
     log_request(&req);
     request_end(&req);
+    live_release(l);
 }
 
 static void *worker_main(void *arg)
@@ -133,7 +208,7 @@ static void *worker_main(void *arg)
             break;
         /* Accepted while stopping: still answered. */
         metrics_worker_busy(1);
-        serve_one(w->cfg, &session, &fr);
+        serve_one(&session, &fr);
         metrics_worker_busy(-1);
         FCGX_Finish_r(&fr);
     }
@@ -185,8 +260,10 @@ static void check_somaxconn(int backlog)
     fclose(f);
 }
 
-int server_run(const struct config *cfg)
+int server_run(const struct config *cfg, const char *config_path)
 {
+    live = xcalloc(1, sizeof(*live));
+    live->cfg = cfg;
     if (FCGX_Init() != 0) {
         log_error("FCGX_Init failed");
         return 1;
@@ -231,7 +308,7 @@ int server_run(const struct config *cfg)
 
     int sig = 0;
     while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
-        log_info("SIGHUP ignored: restart accountd to reload its configuration");
+        reload(cfg, config_path);
     log_info("signal %d: stopping; requests in flight finish", sig);
     atomic_store(&stopping, 1);
     FCGX_ShutdownPending();
@@ -241,6 +318,8 @@ int server_run(const struct config *cfg)
         pthread_join(workers[i].thread, NULL);
     close(fd);
     free(workers);
+    live_free(live);
+    live = NULL;
     if (cfg->listen[0] == '/')
         unlink(cfg->listen);
     if (cfg->pid_file)

@@ -468,9 +468,13 @@ static const char *problem_str(json_t *problem, const char *name)
 static void redirect_error(struct request *req, json_t *problem)
 {
     struct buf loc = BUF_INIT;
-    web_error_url(&loc, req->error_to, problem_slug(problem), req->res.status,
-                  problem_str(problem, "title"), problem_str(problem, "detail"),
-                  json_object_get(problem, "errors"), req->body, WEB_ERROR_URL_MAX);
+    /* A stale _version or If-Match is "stale" for front ends (412). */
+    const char *slug = problem_slug(problem);
+    if (strcmp(slug, "precondition-failed") == 0)
+        slug = "stale";
+    web_error_url(&loc, req->error_to, slug, req->res.status, problem_str(problem, "title"),
+                  problem_str(problem, "detail"), json_object_get(problem, "errors"), req->body,
+                  WEB_ERROR_URL_MAX);
     buf_reset(&req->res.headers);
     res_header(req, "Location", buf_str(&loc));
     res_empty(req, 303);

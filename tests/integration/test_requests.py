@@ -163,7 +163,9 @@ def test_form_error_is_problem_not_redirect(api, sql, tenant):
 def test_form_method_patch_changes_name(api, sql, tenant, make_account):
     acc = make_account(tenant.admin, "customer", tenant.account.id)
     new_name = S.unique("it-formpatch-")
-    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", new_name)])
+    version = str(acc.body["version"])
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}",
+                               [("_method", "PATCH"), ("name", new_name), ("_version", version)])
     S.expect(r, 200)
     assert sql.account(acc.id)["name"] == new_name
     assert S.expect(api(tenant.admin).get(f"{ACCOUNTS}/{acc.id}"), 200)["name"] == new_name

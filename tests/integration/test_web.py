@@ -1,0 +1,406 @@
+"""Web front ends over HTTP (docs/api.md, "Web front ends"): error_to, the
+HTML error page, _version, {id} in return_to, CORS and preflights,
+_roles_present, HEAD, the request rules forms depend on, and SIGHUP
+reloading accountd.conf. What a real browser makes of it: test_browser.py.
+"""
+import os
+import re
+import subprocess
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+FRONT = f"http://127.0.0.1:{os.environ.get('ACCOUNTD_FRONTEND_PORT', '18082')}"
+FOREIGN = f"http://127.0.0.1:{os.environ.get('ACCOUNTD_FOREIGN_PORT', '18083')}"
+HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture
+def tenant(make_tenant):
+    return make_tenant("web")
+
+
+def create_fields(parent_id, name, **extra):
+    fields = [("kind", "customer"), ("parent_id", str(parent_id)), ("name", name),
+              ("company[name]", name + " GmbH"), ("company[city]", "Wien"), ("company[country]", "AT")]
+    return fields + list(extra.items())
+
+
+def query(location):
+    return parse_qsl(urlsplit(location).query, keep_blank_values=True)
+
+
+def names_created(sql, name):
+    return sql.count_accounts(name=name)
+
+
+# ---------------------------------------------------------------- error_to
+
+def test_error_to_gets_the_problem_the_field_errors_and_the_values(api, sql, tenant):
+    name = S.unique("it-errto-")
+    target = FRONT + "/create.html?api=x#form"
+    fields = create_fields(tenant.account.id, name, error_to=target, return_to=FRONT + "/ok")
+    fields = [(k, "Österreich & Co" if k == "company[country]" else v) for k, v in fields]
+    r = api(tenant.admin).form("POST", ACCOUNTS, fields + [("password", "hunter2-secret")])
+    assert r.status_code == 303, S.describe(r)
+    loc = r.headers["Location"]
+    assert loc.startswith(FRONT + "/create.html?api=x&error=validation&") and loc.endswith("#form"), loc
+    q = query(loc)
+    d = dict(q)
+    assert d["error"] == "validation" and d["status"] == "422" and d["title"], q
+    assert "errors[company.country]" in d and "errors[password]" in d, q
+    assert d["values[name]"] == name
+    assert d["values[company][country]"] == "Österreich & Co"
+    assert d["values[company][city]"] == "Wien"
+    assert "hunter2-secret" not in loc and "values[password]" not in d
+    assert not any(k.startswith("values[return_to") or k.startswith("values[error_to") for k, _ in q)
+    assert names_created(sql, name) == 0
+
+
+def test_error_to_for_a_conflict_and_a_refused_return_to(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    S.expect(api(tenant.admin).delete(f"{ACCOUNTS}/{acc.id}", headers={"Origin": S.ORIGIN}), 204)
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [
+        ("_method", "PATCH"), ("name", "x"), ("_version", "99"), ("error_to", FRONT + "/e")])
+    assert r.status_code == 303, S.describe(r)
+    d = dict(query(r.headers["Location"]))
+    assert d["status"] in ("409", "412"), d
+    name = S.unique("it-errto-rt-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(
+        tenant.account.id, name, return_to="https://evil.example/", error_to=FRONT + "/e"))
+    assert r.status_code == 303, S.describe(r)
+    d = dict(query(r.headers["Location"]))
+    assert d["error"] == "validation" and "errors[return_to]" in d, d
+    assert names_created(sql, name) == 0
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/e", "/relative", FRONT + "/a b",
+                                    FRONT + "/a\r\nSet-Cookie: x=1", FRONT + "/a\tb"])
+def test_error_to_outside_the_rules_is_422_without_redirect(api, sql, tenant, target):
+    name = S.unique("it-errto-bad-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, error_to=target))
+    S.expect_field_errors(r, "error_to")
+    assert "Location" not in r.headers
+    assert names_created(sql, name) == 0
+
+
+def test_error_to_is_not_used_for_a_cross_site_refusal(api, sql, tenant):
+    name = S.unique("it-errto-csrf-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, error_to=FRONT + "/e"),
+                               origin=S.EVIL_ORIGIN)
+    S.expect_problem(r, 403, "forbidden")
+    assert "Location" not in r.headers
+    assert names_created(sql, name) == 0
+
+
+# ---------------------------------------------------------------- return_to
+
+@pytest.mark.parametrize("target", [FRONT + "/done page", FRONT + "/done\r\nX: y", FRONT + "/done\ttab",
+                                    FRONT + "/done\nx", " " + FRONT + "/done"])
+def test_return_to_with_spaces_or_line_breaks_is_422(api, sql, tenant, target):
+    name = S.unique("it-rtws-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name, return_to=target))
+    S.expect_field_errors(r, "return_to")
+    assert names_created(sql, name) == 0
+
+
+def test_return_to_gets_the_created_id(api, sql, tenant):
+    name = S.unique("it-rtid-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(
+        tenant.account.id, name, return_to=FRONT + "/accounts/{id}?parent={account_id}"))
+    assert r.status_code == 303, S.describe(r)
+    new_id = str(sql.value("SELECT id FROM accounts WHERE name = %s", name))
+    assert r.headers["Location"] == f"{FRONT}/accounts/{new_id}?parent={new_id}"
+
+
+def test_return_to_gets_account_and_member(api, tenant, make_account, make_person, set_roles, ldap_admin):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    p = make_person()
+    set_roles(tenant.admin, acc.id, p, ["member"])
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/members/{p.uid}", [
+        ("_method", "PUT"), ("roles", "billing"), ("return_to", FRONT + "/a/{account_id}/m/{id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == f"{FRONT}/a/{acc.id}/m/{p.uid}"
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+
+
+# ---------------------------------------------------------------- HTML error page
+
+def test_html_error_page_for_a_browser(api, sql, tenant):
+    name = S.unique("it-html-")
+    fields = create_fields(tenant.account.id, name) + [("<img src=x onerror=alert(1)>", "1")]
+    r = api(tenant.admin).form("POST", ACCOUNTS, fields,
+                               headers={"Accept": HTML_ACCEPT, "Referer": FRONT + "/create.html?a=1&b=2"})
+    assert r.status_code == 422, S.describe(r)
+    assert S.media_type(r) == "text/html", S.describe(r)
+    assert "default-src 'none'" in r.headers.get("Content-Security-Policy", "")
+    page = r.text
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page, page
+    assert "Please correct what you entered" in page and "is not accepted by this action" in page
+    assert f'href="{FRONT}/create.html?a=1&amp;b=2"' in page, page
+    assert names_created(sql, name) == 0
+
+
+def test_html_error_page_links_back_only_to_allowed_origins(api, tenant):
+    r = api(tenant.admin).form("POST", ACCOUNTS, [("name", "")],
+                               headers={"Accept": HTML_ACCEPT, "Referer": "https://evil.example/x"})
+    assert r.status_code == 422 and S.media_type(r) == "text/html", S.describe(r)
+    assert "evil.example" not in r.text and "href" not in r.text
+
+
+def test_json_clients_still_get_problem_json(api, tenant):
+    for accept in (None, "*/*", "application/json", "text/html;q=0.5, application/json"):
+        headers = {"Accept": accept} if accept else {}
+        r = api(tenant.admin).form("POST", ACCOUNTS, [("name", "")], headers=headers)
+        S.expect_field_errors(r, "kind")
+
+
+def test_html_page_for_errors_before_the_handler(anon):
+    r = anon.get("/api/v1/accounts/1/nothing", headers={"Accept": HTML_ACCEPT},
+                 auth=("olivia", os.environ["DEMO_PASSWORD"]))
+    assert r.status_code == 404 and S.media_type(r) == "text/html", S.describe(r)
+    assert "Not found" in r.text
+
+
+# ---------------------------------------------------------------- _version
+
+def test_form_patch_with_the_current_version_changes(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    v = sql.account(acc.id)["version"]
+    name = S.unique("it-ver-")
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [
+        ("_method", "PATCH"), ("name", name), ("_version", str(v)), ("return_to", FRONT + "/a/{id}")])
+    assert r.status_code == 303 and r.headers["Location"] == f"{FRONT}/a/{acc.id}", S.describe(r)
+    row = sql.account(acc.id)
+    assert row["name"] == name and row["version"] == v + 1
+
+
+def test_form_patch_with_a_stale_version_is_412_and_changes_nothing(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    v = sql.account(acc.id)["version"]
+    newer = S.unique("it-ver-newer-")
+    S.expect(api(tenant.admin).patch(f"{ACCOUNTS}/{acc.id}", json={"name": newer}), 200)
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [
+        ("_method", "PATCH"), ("name", "stale"), ("_version", str(v))])
+    S.expect_problem(r, 412, "precondition-failed")
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [
+        ("_method", "PATCH"), ("name", "stale"), ("_version", str(v)), ("error_to", FRONT + "/rename.html")])
+    assert r.status_code == 303, S.describe(r)
+    d = dict(query(r.headers["Location"]))
+    assert d["error"] == "stale" and d["status"] == "412" and d["values[name]"] == "stale", d
+    assert sql.account(acc.id)["name"] == newer
+
+
+def test_form_patch_without_version_is_428(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", "nover")])
+    S.expect_problem(r, 428, "precondition-required")
+    assert sql.account(acc.id)["name"] == acc.name
+    # JSON clients keep If-Match optional.
+    S.expect(api(tenant.admin).patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("it-json-")}), 200)
+
+
+@pytest.mark.parametrize("version", ["abc", "0", "-1", "1.5", ""])
+def test_malformed_version_is_422(api, sql, tenant, make_account, version):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [
+        ("_method", "PATCH"), ("name", "x"), ("_version", version)])
+    S.expect_field_errors(r, "_version")
+    assert sql.account(acc.id)["name"] == acc.name
+
+
+def test_if_match_and_version_must_agree(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    v = sql.account(acc.id)["version"]
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [
+        ("_method", "PATCH"), ("name", "x"), ("_version", str(v + 1))],
+        headers={"If-Match": f'"{acc.id}.{v}"'})
+    S.expect_problem(r, 412, "precondition-failed")
+    assert sql.account(acc.id)["name"] == acc.name
+
+
+def test_version_is_refused_where_nothing_is_versioned(api, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/notification-recipients", [
+        ("_method", "PUT"), ("emails", "a@example.org"), ("_version", "1")])
+    S.expect_field_errors(r, "_version")
+
+
+# ---------------------------------------------------------------- _roles_present
+
+def test_roles_present_with_no_box_ticked_removes_every_role(api, tenant, make_account, make_person,
+                                                             set_roles, ldap_admin):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    p = make_person()
+    set_roles(tenant.admin, acc.id, p, ["member", "billing"])
+    path = f"{ACCOUNTS}/{acc.id}/members/{p.uid}"
+    S.expect_field_errors(api(tenant.admin).form("POST", path, [("_method", "PUT")]), "roles")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "billing"}
+    r = api(tenant.admin).form("POST", path, [("_method", "PUT"), ("_roles_present", "1")])
+    S.expect(r, 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
+
+
+def test_roles_present_with_boxes_ticked_sets_them(api, tenant, make_account, make_person, set_roles,
+                                                   ldap_admin):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    p = make_person()
+    set_roles(tenant.admin, acc.id, p, ["member"])
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/members/{p.uid}", [
+        ("_method", "PUT"), ("_roles_present", "1"), ("roles", "billing")])
+    S.expect(r, 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+
+
+# ---------------------------------------------------------------- HEAD
+
+def test_head_answers_like_get_without_a_body(api, anon, tenant):
+    get = anon.get("/api/v1/health")
+    head = anon.head("/api/v1/health")
+    assert head.status_code == 200 and head.content == b"", S.describe(head)
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+    me = api(tenant.admin)
+    g, h = me.get(f"{ACCOUNTS}/{tenant.account.id}"), me.head(f"{ACCOUNTS}/{tenant.account.id}")
+    assert h.status_code == 200 and h.content == b"" and h.headers["ETag"] == g.headers["ETag"], S.describe(h)
+    assert anon.head("/api/v1/me").status_code == 401
+    assert "HEAD" in S.allow_set(anon.post("/api/v1/health"))
+
+
+# ---------------------------------------------------------------- request rules
+
+def test_form_type_with_parameters_is_a_form(api, sql, tenant):
+    ctype = "application/x-www-form-urlencoded;a=+json"
+    name = S.unique("it-ctparam-")
+    body = f"kind=customer&parent_id={tenant.account.id}&name={name}&company[name]=x&company[country]=AT"
+    for origin in (S.EVIL_ORIGIN, None):
+        headers = {"Content-Type": ctype}
+        if origin:
+            headers["Origin"] = origin
+        S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=body, headers=headers), 403, "forbidden")
+    assert names_created(sql, name) == 0
+    r = api(tenant.admin).post(ACCOUNTS, data=body, headers={"Content-Type": ctype, "Origin": S.ORIGIN})
+    S.expect(r, 201)
+    assert names_created(sql, name) == 1
+
+
+@pytest.mark.parametrize("ctype", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data"])
+def test_empty_form_body_needs_an_allowed_origin(api, sql, tenant, make_account, ctype):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    r = api(tenant.admin).delete(f"{ACCOUNTS}/{acc.id}", data=b"", headers={"Content-Type": ctype})
+    S.expect_problem(r, 403, "forbidden")
+    r = api(tenant.admin).delete(f"{ACCOUNTS}/{acc.id}", data=b"",
+                                 headers={"Content-Type": ctype, "Origin": S.EVIL_ORIGIN})
+    S.expect_problem(r, 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "active"
+
+
+# ---------------------------------------------------------------- CORS
+
+def test_cors_headers_for_an_allowed_origin_only(api, tenant):
+    me = api(tenant.admin)
+    r = me.get("/api/v1/me", headers={"Origin": FRONT})
+    S.expect(r, 200)
+    assert r.headers.get("Access-Control-Allow-Origin") == FRONT
+    assert r.headers.get("Access-Control-Allow-Credentials") == "true"
+    assert "Origin" in r.headers.get("Vary", "")
+    exposed = {h.strip().lower() for h in r.headers.get("Access-Control-Expose-Headers", "").split(",")}
+    assert {"etag", "location"} <= exposed
+    for origin in (FOREIGN, "null", S.EVIL_ORIGIN, None):
+        r = me.get("/api/v1/me", headers={"Origin": origin} if origin else {})
+        S.expect(r, 200)
+        assert not any(k.lower().startswith("access-control-") for k in r.headers), S.describe(r)
+
+
+def test_cors_headers_on_errors_too(api, tenant):
+    r = api(tenant.admin).get(f"{ACCOUNTS}/999999999", headers={"Origin": FRONT})
+    S.expect_problem(r, 404)
+    assert r.headers.get("Access-Control-Allow-Origin") == FRONT
+
+
+def test_preflight_is_answered_without_a_login(anon, tenant):
+    r = anon.options(f"{ACCOUNTS}/{tenant.account.id}", headers={
+        "Origin": FRONT, "Access-Control-Request-Method": "PATCH",
+        "Access-Control-Request-Headers": "content-type, if-match"})
+    assert r.status_code == 204, S.describe(r)
+    assert r.headers.get("Access-Control-Allow-Origin") == FRONT
+    assert r.headers.get("Access-Control-Allow-Credentials") == "true"
+    methods = {m.strip() for m in r.headers.get("Access-Control-Allow-Methods", "").split(",")}
+    assert {"GET", "PATCH", "DELETE"} <= methods, S.describe(r)
+    headers = {h.strip().lower() for h in r.headers.get("Access-Control-Allow-Headers", "").split(",")}
+    assert {"content-type", "if-match", "idempotency-key"} <= headers, S.describe(r)
+
+
+def test_preflight_from_a_foreign_origin_is_refused(anon, tenant):
+    for origin in (FOREIGN, S.EVIL_ORIGIN):
+        r = anon.options(f"{ACCOUNTS}/{tenant.account.id}", headers={
+            "Origin": origin, "Access-Control-Request-Method": "PATCH"})
+        S.expect_problem(r, 403, "forbidden")
+        assert not any(k.lower().startswith("access-control-") for k in r.headers), S.describe(r)
+
+
+def test_options_without_origin_lists_the_methods(anon):
+    r = anon.options(ACCOUNTS)
+    assert r.status_code == 204, S.describe(r)
+    assert S.allow_set(r) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert anon.options("/api/v1/nothing/here").status_code == 404
+
+
+# ---------------------------------------------------------------- reload
+
+@pytest.fixture
+def conf(env):
+    """accountd.conf of the test stack, put back (and reloaded) afterwards."""
+    path = env["ACCOUNTD_CONF"]
+    original = open(path).read()
+    yield path, original
+    with open(path, "w") as f:
+        f.write(original)
+    reload_accountd(env)
+
+
+def reload_accountd(env):
+    return subprocess.run([env["ACCOUNTD_DEV"], "reload", env["ACCOUNTD_STATE"]],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_sighup_reloads_allowed_origins(api, env, tenant, conf):
+    path, original = conf
+    me = api(tenant.admin)
+    assert "Access-Control-Allow-Origin" not in me.get("/api/v1/me", headers={"Origin": FOREIGN}).headers
+    text = re.sub(r"^allowed_origins = (.*)$", lambda m: f"allowed_origins = {m.group(1)} {FOREIGN}",
+                  original, flags=re.M)
+    with open(path, "w") as f:
+        f.write(text)
+    p = reload_accountd(env)
+    assert p.returncode == 0 and "configuration reloaded" in p.stdout, p.stdout + p.stderr
+    r = me.get("/api/v1/me", headers={"Origin": FOREIGN})
+    assert r.headers.get("Access-Control-Allow-Origin") == FOREIGN, S.describe(r)
+    # A form from the newly allowed origin passes the CSRF rule now.
+    name = S.unique("it-reload-")
+    r = me.form("POST", ACCOUNTS, create_fields(tenant.account.id, name), origin=FOREIGN)
+    S.expect(r, 201)
+
+
+def test_a_bad_file_keeps_the_running_configuration(api, env, tenant, conf):
+    path, original = conf
+    with open(path, "w") as f:
+        f.write(original.replace("allowed_origins = ", "allowed_origins = ftp://nope ", 1))
+    p = reload_accountd(env)
+    assert p.returncode != 0, p.stdout
+    assert "not reloaded" in p.stdout and "allowed_origins" in p.stdout, p.stdout + p.stderr
+    r = api(tenant.admin).get("/api/v1/me", headers={"Origin": FRONT})
+    assert r.headers.get("Access-Control-Allow-Origin") == FRONT, S.describe(r)
+
+
+def test_reload_keeps_what_needs_a_restart(api, env, tenant, conf):
+    path, original = conf
+    with open(path, "w") as f:
+        f.write(original + "\nthreads = 7\n")
+    p = reload_accountd(env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    log = open(env["ACCOUNTD_LOG"]).read()
+    assert "threads changed; that takes a restart" in log
+    S.expect(api(tenant.admin).get("/api/v1/me"), 200)
