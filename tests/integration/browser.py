@@ -126,20 +126,28 @@ class Browser:
             try:
                 if predicate():
                     return
-            except BrowserError:
-                pass  # the page is between two documents
+            except BrowserError as e:
+                self.last_error = e  # the page is between two documents
             time.sleep(0.05)
-        raise BrowserError(f"timed out waiting for {what}; at {self.url()!r}, "
-                           f"documents {self.documents[-3:]}")
+        state = self.eval("[document.readyState, window.__old_page]")
+        raise BrowserError(f"timed out waiting for {what}; at {self.url()!r} ({state}), "
+                           f"documents {self.documents}, last error {getattr(self, 'last_error', None)}")
 
     # ------------------------------------------------------------ what a test uses
+
+    def sign_in(self, url):
+        """Opens url, answers the HTTP Basic challenge with the person's
+        name and password, and stops intercepting: from then on the browser
+        sends the cached credentials to that origin by itself."""
+        self.goto(url)
+        self.call("Fetch.disable")
 
     def goto(self, url):
         """Navigates and waits until the new document has loaded."""
         before = len(self.documents)
         self.call("Page.navigate", url=url)
-        self._wait(lambda: len(self.documents) > before and
-                   self.eval("document.readyState") == "complete", f"the load of {url}")
+        self._wait(lambda: self.eval("document.readyState") == "complete" and
+                   len(self.documents) > before, f"the load of {url}")
 
     def submit(self, form_selector="form"):
         """Clicks the form's submit button as a person would and waits until
@@ -148,8 +156,10 @@ class Browser:
         before = len(self.documents)
         self.eval(f"document.querySelector({json.dumps(form_selector)})"
                   ".querySelector('[type=submit]').click()")
-        self._wait(lambda: len(self.documents) > before and
-                   self.eval("window.__old_page === undefined && document.readyState") == "complete",
+        # The eval comes first: events (the new document) are read only
+        # while a command waits for its answer.
+        self._wait(lambda: self.eval("window.__old_page === undefined && document.readyState")
+                   == "complete" and len(self.documents) > before,
                    f"the page after submitting {form_selector}")
 
     def fill(self, selector, value):

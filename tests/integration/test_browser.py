@@ -61,7 +61,7 @@ def browser(front_ends, portal):
     t, _ = portal
     b = Browser(t.admin.uid, t.admin.password)
     # Signing in: the password dialog of the API's origin, answered once.
-    b.goto(API + "/api/v1/me")
+    b.sign_in(API + "/api/v1/me")
     assert b.status() == 200 and t.admin.uid in b.text(), b.documents
     yield b
     b.close()
@@ -132,8 +132,10 @@ def test_without_error_to_the_browser_shows_the_html_error_page(browser, portal,
     text = browser.text()
     assert "Please correct what you entered" in text and "Error 422" in text, text
     assert "company.country" in text
-    # The back link goes to the form the person came from.
-    assert browser.eval("document.getElementById('back').href") == form_url
+    # The back link goes where the person came from: the front end's origin,
+    # as Chromium's default referrer policy (strict-origin-when-cross-origin)
+    # tells no more.
+    assert browser.eval("document.getElementById('back').href") == FRONT + "/"
     shot(browser, "error-page-422.png")
     assert sql.count_accounts(name=name) == 0
 
@@ -222,7 +224,7 @@ def test_recipients_textarea(browser, portal, api):
     browser.goto(page("recipients.html", account=customer.id))
     browser.fill("[name=emails]", f"{a}\nnot an address")
     browser.submit()
-    assert "emails:" in browser.text(), browser.text()
+    assert "emails[1]: must be an e-mail address" in browser.text(), browser.text()
     assert browser.value("[name=emails]") == f"{a}\nnot an address"
 
 
