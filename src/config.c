@@ -396,9 +396,10 @@ int config_origin_allowed(const struct config *cfg, const char *origin, size_t l
 #define RESTART_STRINGS(X)                                                                         \
     X(listen)                                                                                      \
     X(listen_group)                                                                                \
-    X(pid_file) X(ldap_uri) X(ldap_base) X(ldap_bind_dn) X(ldap_bind_password)                     \
-        X(identity_attribute) X(sql_socket) X(sql_host) X(sql_database) X(sql_user)                \
-            X(sql_password) X(migrate_user) X(migrate_password) X(migrations_dir)
+    X(pid_file)                                                                                    \
+    X(ldap_uri) X(ldap_base) X(ldap_bind_dn) X(ldap_bind_password) X(identity_attribute)           \
+        X(sql_socket) X(sql_host) X(sql_database) X(sql_user) X(sql_password) X(migrate_user)      \
+            X(migrate_password) X(migrations_dir)
 #define RESTART_NUMBERS(X) X(listen_mode) X(threads) X(ldap_timeout) X(sql_port) X(sql_timeout)
 
 static int same_string(const char *a, const char *b)
