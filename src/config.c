@@ -391,43 +391,82 @@ int config_origin_allowed(const struct config *cfg, const char *origin, size_t l
     return 0;
 }
 
-/* Keys that name connections, sockets and threads: what the running
- * process built at start-up. */
-#define RESTART_STRINGS(X)                                                                         \
-    X(listen)                                                                                      \
-    X(listen_group)                                                                                \
-    X(pid_file)                                                                                    \
-    X(ldap_uri) X(ldap_base) X(ldap_bind_dn) X(ldap_bind_password) X(identity_attribute)           \
-        X(sql_socket) X(sql_host) X(sql_database) X(sql_user) X(sql_password) X(migrate_user)      \
-            X(migrate_password) X(migrations_dir)
-#define RESTART_NUMBERS(X) X(listen_mode) X(threads) X(ldap_timeout) X(sql_port) X(sql_timeout)
-
 static int same_string(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+static void name_changed(struct buf *names, const char *key)
+{
+    buf_printf(names, "%s%s", names->len ? ", " : "", key);
+}
+
 void config_keep_restart_keys(struct config *fresh, const struct config *running, char *changed,
                               size_t changed_size)
 {
+    /* Keys that name connections, sockets and threads: what the running
+     * process built at start-up. */
+    const struct {
+        const char *key;
+        char **fresh;
+        char *running;
+    } strs[] = {
+        {"listen", &fresh->listen, running->listen},
+        {"listen_group", &fresh->listen_group, running->listen_group},
+        {"pid_file", &fresh->pid_file, running->pid_file},
+        {"ldap_uri", &fresh->ldap_uri, running->ldap_uri},
+        {"ldap_base", &fresh->ldap_base, running->ldap_base},
+        {"ldap_bind_dn", &fresh->ldap_bind_dn, running->ldap_bind_dn},
+        {"ldap_bind_password_file", &fresh->ldap_bind_password, running->ldap_bind_password},
+        {"identity_attribute", &fresh->identity_attribute, running->identity_attribute},
+        {"sql_socket", &fresh->sql_socket, running->sql_socket},
+        {"sql_host", &fresh->sql_host, running->sql_host},
+        {"sql_database", &fresh->sql_database, running->sql_database},
+        {"sql_user", &fresh->sql_user, running->sql_user},
+        {"sql_password_file", &fresh->sql_password, running->sql_password},
+        {"migrate_user", &fresh->migrate_user, running->migrate_user},
+        {"migrate_password_file", &fresh->migrate_password, running->migrate_password},
+        {"migrations_dir", &fresh->migrations_dir, running->migrations_dir},
+    };
+    const struct {
+        const char *key;
+        int *fresh;
+        int running;
+    } ints[] = {
+        {"threads", &fresh->threads, running->threads},
+        {"ldap_timeout", &fresh->ldap_timeout, running->ldap_timeout},
+        {"sql_timeout", &fresh->sql_timeout, running->sql_timeout},
+    };
+    const struct {
+        const char *key;
+        unsigned *fresh;
+        unsigned running;
+    } uints[] = {
+        {"listen_mode", &fresh->listen_mode, running->listen_mode},
+        {"sql_port", &fresh->sql_port, running->sql_port},
+    };
     struct buf names = BUF_INIT;
-#define KEEP_STRING(k)                                                                             \
-    if (!same_string(fresh->k, running->k)) {                                                      \
-        buf_printf(&names, "%s%s", names.len ? ", " : "", #k);                                     \
-        if (fresh->k)                                                                              \
-            memset(fresh->k, 0, strlen(fresh->k));                                                 \
-        free(fresh->k);                                                                            \
-        fresh->k = running->k ? xstrdup(running->k) : NULL;                                        \
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+        if (same_string(*strs[i].fresh, strs[i].running))
+            continue;
+        name_changed(&names, strs[i].key);
+        if (*strs[i].fresh)
+            memset(*strs[i].fresh, 0, strlen(*strs[i].fresh)); /* may be a secret */
+        free(*strs[i].fresh);
+        *strs[i].fresh = strs[i].running ? xstrdup(strs[i].running) : NULL;
     }
-#define KEEP_NUMBER(k)                                                                             \
-    if (fresh->k != running->k) {                                                                  \
-        buf_printf(&names, "%s%s", names.len ? ", " : "", #k);                                     \
-        fresh->k = running->k;                                                                     \
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (*ints[i].fresh != ints[i].running) {
+            name_changed(&names, ints[i].key);
+            *ints[i].fresh = ints[i].running;
+        }
     }
-    RESTART_STRINGS(KEEP_STRING)
-    RESTART_NUMBERS(KEEP_NUMBER)
-#undef KEEP_STRING
-#undef KEEP_NUMBER
+    for (size_t i = 0; i < sizeof(uints) / sizeof(uints[0]); i++) {
+        if (*uints[i].fresh != uints[i].running) {
+            name_changed(&names, uints[i].key);
+            *uints[i].fresh = uints[i].running;
+        }
+    }
     snprintf(changed, changed_size, "%s", buf_str(&names));
     buf_free(&names);
 }

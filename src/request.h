@@ -1,9 +1,10 @@
 /*
  * request: turns the FastCGI parameters and body of one request into a
  * struct request — method (with a form's _method), decoded path segments,
- * query and body as JSON objects, return_to — and applies the rules every
- * request shares: body cap (413), media types (415), malformed input (400),
- * CSRF origin check (403). On failure the response is already set.
+ * query and body as JSON objects, return_to and error_to — and applies the
+ * rules every request shares: body cap (413), media types (415), malformed
+ * input (400), CSRF origin check (403). On failure the response is already
+ * set.
  */
 #ifndef ACCOUNTD_REQUEST_H
 #define ACCOUNTD_REQUEST_H
@@ -17,7 +18,7 @@ typedef ssize_t (*body_read_fn)(void *ctx, char *buf, size_t n);
 
 /* Parses everything but the body. Returns 0, or -1 with the response set. */
 int request_parse_head(struct request *req);
-/* Reads and parses the body, applies _method, return_to and CSRF. */
+/* Reads and parses the body, applies _method, CSRF, error_to and return_to. */
 int request_parse_body(struct request *req, body_read_fn read, void *read_ctx);
 /* Frees what the request owns (not the session or config). */
 void request_end(struct request *req);

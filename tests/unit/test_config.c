@@ -130,6 +130,32 @@ static void missing_secret_file_is_an_error(void **state)
     assert_non_null(strstr(err, "t.conf:4: cannot read /nonexistent/pw"));
 }
 
+static void reload_keeps_what_needs_a_restart(void **state)
+{
+    (void)state;
+    struct config running, fresh;
+    char err[256], changed[256];
+    assert_int_equal(parse(&running, "threads = 4\nallowed_origins = https://a.example\n", err), 0);
+    assert_int_equal(parse(&fresh,
+                           "threads = 8\nsql_port = 3307\nldap_uri = ldap://other/\n"
+                           "allowed_origins = https://a.example https://b.example\n"
+                           "body_limit = 2048\n",
+                           err),
+                     0);
+    config_keep_restart_keys(&fresh, &running, changed, sizeof(changed));
+    assert_string_equal(changed, "ldap_uri, threads, sql_port");
+    assert_int_equal(fresh.threads, 4);
+    assert_int_equal(fresh.sql_port, 3306);
+    assert_string_equal(fresh.ldap_uri, running.ldap_uri);
+    /* What a reload is for stays new. */
+    assert_int_equal(fresh.body_limit, 2048);
+    assert_true(config_origin_allowed(&fresh, "https://b.example", 17));
+    config_keep_restart_keys(&fresh, &running, changed, sizeof(changed));
+    assert_string_equal(changed, "");
+    config_free(&fresh);
+    config_free(&running);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +164,7 @@ int main(void)
         cmocka_unit_test(values_and_origins),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(missing_secret_file_is_an_error),
+        cmocka_unit_test(reload_keeps_what_needs_a_restart),
     };
     return cmocka_run_group_tests(tests, make_secret, remove_secret);
 }
