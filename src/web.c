@@ -505,7 +505,11 @@ void web_finish(struct request *req)
                strcmp(req->res.content_type, "application/problem+json") == 0) {
         json_t *problem = response_json(req);
         if (json_is_object(problem)) {
-            if (req->error_to && status < 500)
+            /* HTTP Basic: a 401 keeps its challenge, so that the browser
+             * asks for the password and sends the form again. */
+            const char *mode = request_param(req, "ACCOUNTD_AUTH");
+            int challenge = status == 401 && mode && strcmp(mode, "basic") == 0;
+            if (req->error_to && status < 500 && !challenge)
                 redirect_error(req, problem);
             else if (web_prefers_html(request_param(req, "HTTP_ACCEPT")))
                 html_page(req, problem);

@@ -77,6 +77,33 @@ def test_error_to_for_a_conflict_and_a_refused_return_to(api, sql, tenant, make_
     assert names_created(sql, name) == 0
 
 
+def test_a_basic_challenge_is_not_redirected(anon, sql, tenant):
+    name = S.unique("it-errto-401-")
+    r = anon.form("POST", ACCOUNTS, create_fields(tenant.account.id, name, error_to=FRONT + "/e"))
+    S.expect_problem(r, 401, "unauthenticated")
+    assert "Basic" in r.headers.get("WWW-Authenticate", "") and "Location" not in r.headers
+    # A browser gets the same challenge with the HTML page under it.
+    r = anon.form("POST", ACCOUNTS, create_fields(tenant.account.id, name, error_to=FRONT + "/e"),
+                  headers={"Accept": HTML_ACCEPT})
+    assert r.status_code == 401 and S.media_type(r) == "text/html", S.describe(r)
+    assert "Basic" in r.headers.get("WWW-Authenticate", "") and "Please sign in" in r.text
+    assert names_created(sql, name) == 0
+
+
+def test_sso_sends_a_401_to_error_to(env, sql, tenant):
+    sso = S.Api()
+    url = env["ACCOUNTD_SSO_URL"].rstrip("/") + ACCOUNTS
+    name = S.unique("it-errto-sso-")
+    r = sso.post(url, data=create_fields(tenant.account.id, name, error_to=FRONT + "/login"),
+                 headers={"Origin": S.ORIGIN})
+    assert r.status_code == 303, S.describe(r)
+    d = dict(query(r.headers["Location"]))
+    assert r.headers["Location"].startswith(FRONT + "/login?")
+    assert d["error"] == "unauthenticated" and d["status"] == "401" and d["values[name]"] == name, d
+    assert names_created(sql, name) == 0
+    sso.close()
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/e", "/relative", FRONT + "/a b",
                                     FRONT + "/a\r\nSet-Cookie: x=1", FRONT + "/a\tb"])
 def test_error_to_outside_the_rules_is_422_without_redirect(api, sql, tenant, target):
