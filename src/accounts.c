@@ -690,9 +690,10 @@ static long long parse_if_match(const char *h, unsigned long long id)
 /* The version the client read: If-Match, or a form's hidden _version (the
  * account's `version`, the number its ETag carries). Both must agree.
  * Returns 0 for none, the version, or -1 with the answer set (412 for a
- * value that cannot be this account's, 422 for a malformed _version, 428
- * for a form without either: a form always comes from a page that read
- * the account, so a missing _version would silently overwrite). */
+ * value that cannot be this account's, 422 for a malformed _version). A
+ * form without either is let through like a JSON PATCH without If-Match:
+ * existing front ends that never render _version keep working
+ * (docs/api.md, "Lost updates"). */
 static long long expected_version(struct request *req, json_t *b, unsigned long long id)
 {
     long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), id);
@@ -717,11 +718,6 @@ static long long expected_version(struct request *req, json_t *b, unsigned long 
     }
     if (im && fv && im != fv) {
         res_problem(req, 412, "precondition-failed", "If-Match and _version disagree");
-        return -1;
-    }
-    if (!im && !fv && req->body_is_form) {
-        res_problem(req, 428, "precondition-required",
-                    "a form that changes an account must carry _version (the account's version)");
         return -1;
     }
     return im ? im : fv;

@@ -221,12 +221,13 @@ def test_form_patch_with_a_stale_version_is_412_and_changes_nothing(api, sql, te
     assert sql.account(acc.id)["name"] == newer
 
 
-def test_form_patch_without_version_is_428(api, sql, tenant, make_account):
+def test_form_patch_without_version_is_applied_like_json_without_if_match(api, sql, tenant,
+                                                                          make_account):
     acc = make_account(tenant.admin, "customer", tenant.account.id)
     r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", "nover")])
-    S.expect_problem(r, 428, "precondition-required")
-    assert sql.account(acc.id)["name"] == acc.name
-    # JSON clients keep If-Match optional.
+    S.expect(r, 200)
+    assert sql.account(acc.id)["name"] == "nover"
+    # JSON clients likewise.
     S.expect(api(tenant.admin).patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("it-json-")}), 200)
 
 
