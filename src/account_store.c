@@ -37,44 +37,30 @@ json_t *members_json(struct request *req, unsigned long long id, int *st)
     *st = ldap_store_role_groups(req->session->ldap, &id, 1, &groups, &ngroups);
     if (*st != ST_OK)
         return NULL;
-    /* Every distinct member DN with its roles. */
-    size_t total = 0;
-    for (size_t g = 0; g < ngroups; g++)
-        total += groups[g].nmembers;
-    char **dns = xcalloc(total + 1, sizeof(char *));
-    unsigned *roles = xcalloc(total + 1, sizeof(unsigned));
-    size_t ndns = 0;
-    for (size_t g = 0; g < ngroups; g++) {
-        for (size_t m = 0; m < groups[g].nmembers; m++) {
-            size_t i = 0;
-            while (i < ndns && !ldap_dn_equal(dns[i], groups[g].members[m]))
-                i++;
-            if (i == ndns)
-                dns[ndns++] = groups[g].members[m];
-            roles[i] |= groups[g].role;
-        }
-    }
+    /* Every distinct member DN with its roles, each DN normalised once. */
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, id);
+    const char **dns = xcalloc(ix.n + 1, sizeof(char *));
+    for (size_t i = 0; i < ix.n; i++)
+        dns[i] = ix.entries[i].raw;
     struct person *people = NULL;
     size_t npeople = 0;
     json_t *items = NULL;
-    *st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &people, &npeople);
+    *st = ldap_store_people_by_dn(req->session->ldap, dns, ix.n, &people, &npeople);
     if (*st == ST_OK) {
         items = json_array();
         for (size_t p = 0; p < npeople; p++) {
-            unsigned rs = 0;
-            for (size_t i = 0; i < ndns; i++)
-                if (ldap_dn_equal(dns[i], people[p].dn))
-                    rs |= roles[i];
+            const struct member_entry *e = member_index_find(&ix, people[p].dn);
             json_array_append_new(items, json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid,
                                                    "name", people[p].name, "mail", people[p].mail,
-                                                   "roles", roles_json(rs)));
+                                                   "roles", roles_json(e ? e->roles : 0)));
         }
         for (size_t p = 0; p < npeople; p++)
             person_free(&people[p]);
         free(people);
     }
     free(dns);
-    free(roles);
+    member_index_free(&ix);
     role_groups_free(groups, ngroups);
     return items;
 }

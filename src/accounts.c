@@ -543,28 +543,10 @@ void accounts_list(struct request *req)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         /* member_count: distinct DNs over the account's role groups */
-        char **seen = NULL;
-        size_t nseen = 0, cap = 0;
-        for (size_t g = 0; g < ngroups; g++) {
-            if (groups[g].account_id != ids[i])
-                continue;
-            for (size_t m = 0; m < groups[g].nmembers; m++) {
-                size_t k = 0;
-                while (k < nseen && !ldap_dn_equal(seen[k], groups[g].members[m]))
-                    k++;
-                if (k < nseen)
-                    continue;
-                if (nseen == cap) {
-                    cap = cap ? cap * 2 : 8;
-                    char **grown = realloc(seen, cap * sizeof(char *));
-                    if (!grown)
-                        abort();
-                    seen = grown;
-                }
-                seen[nseen++] = groups[g].members[m];
-            }
-        }
-        free(seen);
+        struct member_index ix;
+        member_index_build(&ix, groups, ngroups, ids[i]);
+        size_t nseen = ix.n;
+        member_index_free(&ix);
         const char *plan = sql_cell(&r, i, 4);
         json_array_append_new(
             items,

@@ -116,10 +116,11 @@ void contacts_set(struct request *req)
             res_store_failure(req, st, "the directory");
             return;
         }
-        for (size_t g = 0; g < ngroups; g++)
-            for (size_t m = 0; m < groups[g].nmembers; m++)
-                if (ldap_dn_equal(groups[g].members[m], p.dn))
-                    roles |= groups[g].role;
+        struct member_index ix;
+        member_index_build(&ix, groups, ngroups, a.id);
+        const struct member_entry *e = member_index_find(&ix, p.dn);
+        roles = e ? e->roles : 0;
+        member_index_free(&ix);
         role_groups_free(groups, ngroups);
     }
     if (!(roles & ROLE_ADMIN)) {

@@ -111,18 +111,98 @@ out:
     return out;
 }
 
+static _Atomic unsigned long dn_normalisations;
+
+unsigned long ldap_dn_normalisations(void)
+{
+    return atomic_load(&dn_normalisations);
+}
+
+char *ldap_dn_norm(const char *dn)
+{
+    atomic_fetch_add(&dn_normalisations, 1);
+    char *n = NULL, *out;
+    if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAPV3, &n, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        n) {
+        out = xstrdup(n);
+    } else {
+        out = xstrdup(dn);
+    }
+    ldap_memfree(n);
+    for (char *p = out; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return out;
+}
+
 int ldap_dn_equal(const char *a, const char *b)
 {
-    char *na = NULL, *nb = NULL;
-    int eq;
-    if (ldap_dn_normalize(a, LDAP_DN_FORMAT_LDAPV3, &na, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
-        ldap_dn_normalize(b, LDAP_DN_FORMAT_LDAPV3, &nb, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS)
-        eq = strcasecmp(na, nb) == 0;
-    else
-        eq = strcasecmp(a, b) == 0;
-    ldap_memfree(na);
-    ldap_memfree(nb);
+    char *na = ldap_dn_norm(a), *nb = ldap_dn_norm(b);
+    int eq = strcmp(na, nb) == 0;
+    free(na);
+    free(nb);
     return eq;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct member_entry *)a)->norm, ((const struct member_entry *)b)->norm);
+}
+
+void member_index_build(struct member_index *ix, const struct role_group *groups, size_t ngroups,
+                        unsigned long long account_id)
+{
+    size_t total = 0;
+    for (size_t g = 0; g < ngroups; g++)
+        if (!account_id || groups[g].account_id == account_id)
+            total += groups[g].nmembers;
+    ix->entries = xcalloc(total + 1, sizeof(struct member_entry));
+    ix->n = 0;
+    for (size_t g = 0; g < ngroups; g++) {
+        if (account_id && groups[g].account_id != account_id)
+            continue;
+        for (size_t m = 0; m < groups[g].nmembers; m++) {
+            struct member_entry *e = &ix->entries[ix->n++];
+            e->norm = ldap_dn_norm(groups[g].members[m]);
+            e->raw = groups[g].members[m];
+            e->roles = groups[g].role;
+        }
+    }
+    qsort(ix->entries, ix->n, sizeof(struct member_entry), entry_cmp);
+    /* One entry per DN, with the roles of all its groups. */
+    size_t w = 0;
+    for (size_t r = 0; r < ix->n; r++) {
+        if (w > 0 && strcmp(ix->entries[w - 1].norm, ix->entries[r].norm) == 0) {
+            ix->entries[w - 1].roles |= ix->entries[r].roles;
+            free(ix->entries[r].norm);
+            continue;
+        }
+        ix->entries[w++] = ix->entries[r];
+    }
+    ix->n = w;
+}
+
+const struct member_entry *member_index_find_norm(const struct member_index *ix, const char *norm)
+{
+    struct member_entry key = {.norm = (char *)norm};
+    return ix->n ? bsearch(&key, ix->entries, ix->n, sizeof(struct member_entry), entry_cmp) : NULL;
+}
+
+const struct member_entry *member_index_find(const struct member_index *ix, const char *dn)
+{
+    char *norm = ldap_dn_norm(dn);
+    const struct member_entry *e = member_index_find_norm(ix, norm);
+    free(norm);
+    return e;
+}
+
+void member_index_free(struct member_index *ix)
+{
+    for (size_t i = 0; i < ix->n; i++)
+        free(ix->entries[i].norm);
+    free(ix->entries);
+    ix->entries = NULL;
+    ix->n = 0;
 }
 
 /* ---- connections --------------------------------------------------- */
@@ -356,8 +436,8 @@ int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *
     return ST_OK;
 }
 
-int ldap_store_people_by_dn(struct ldap_store *ls, char *const *dns, size_t n, struct person **out,
-                            size_t *nout)
+int ldap_store_people_by_dn(struct ldap_store *ls, const char *const *dns, size_t n,
+                            struct person **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -716,4 +796,136 @@ int ldap_store_set_password(struct ldap_store *ls, const char *dn, const char *p
 int ldap_store_delete_entry(struct ldap_store *ls, const char *dn)
 {
     return write_op(ls, do_delete, (void *)dn, "delete of an entry");
+}
+
+/* ---- integrity ------------------------------------------------------ */
+
+int ldap_store_count_people(struct ldap_store *ls, const struct member_index *ix, unsigned role,
+                            size_t *count)
+{
+    *count = 0;
+    const char **dns = xcalloc(ix->n + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < ix->n; i++)
+        if (ix->entries[i].roles & role)
+            dns[n++] = ix->entries[i].raw;
+    struct person *people = NULL;
+    size_t npeople = 0;
+    int st = ldap_store_people_by_dn(ls, dns, n, &people, &npeople);
+    free(dns);
+    if (st != ST_OK)
+        return st;
+    *count = npeople;
+    for (size_t i = 0; i < npeople; i++)
+        person_free(&people[i]);
+    free(people);
+    return ST_OK;
+}
+
+void dangling_members_free(struct dangling_member *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(d[i].group_dn);
+        free(d[i].member);
+    }
+    free(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Does the entry dn exist? ST_OK yes, ST_NOT_FOUND no. */
+static int entry_exists(struct ldap_store *ls, const char *dn)
+{
+    LDAPMessage *res;
+    const char *attrs[] = {"1.1", NULL};
+    int st = search(ls, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &res);
+    if (st == ST_OK)
+        ldap_msgfree(res);
+    return st;
+}
+
+int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    /* Every entry under ou=people, normalised once and sorted: most members
+     * are found there without a read of their own. */
+    const char *none[] = {"1.1", NULL};
+    LDAPMessage *res;
+    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, "(objectClass=*)", none, &res);
+    if (st != ST_OK)
+        return st;
+    int count = ldap_count_entries(ls->ld, res);
+    char **people = xcalloc(count > 0 ? (size_t)count : 1, sizeof(char *));
+    size_t npeople = 0;
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
+        char *dn = ldap_get_dn(ls->ld, e);
+        if (dn)
+            people[npeople++] = ldap_dn_norm(dn);
+        ldap_memfree(dn);
+    }
+    ldap_msgfree(res);
+    qsort(people, npeople, sizeof(char *), cmp_str);
+
+    const char *attrs[] = {"accountdAccountId", "member", NULL};
+    res = NULL;
+    st = search(ls, ls->accounts_base, LDAP_SCOPE_SUBTREE, "(objectClass=accountdRoleGroup)", attrs,
+                &res);
+    size_t cap = 0;
+    for (LDAPMessage *e = st == ST_OK ? ldap_first_entry(ls->ld, res) : NULL; e && st == ST_OK;
+         e = ldap_next_entry(ls->ld, e)) {
+        struct berval **vals = ldap_get_values_len(ls->ld, e, "member");
+        char *gdn = ldap_get_dn(ls->ld, e);
+        char *idv = first_value(ls->ld, e, "accountdAccountId");
+        for (size_t i = 0; vals && vals[i] && st == ST_OK; i++) {
+            char *member = xstrndup(vals[i]->bv_val, vals[i]->bv_len);
+            char *norm = ldap_dn_norm(member);
+            int known = bsearch(&norm, people, npeople, sizeof(char *), cmp_str) != NULL;
+            free(norm);
+            int ex = known ? ST_OK : entry_exists(ls, member);
+            if (ex == ST_NOT_FOUND) {
+                if (*nout == cap) {
+                    cap = cap ? 2 * cap : 16;
+                    struct dangling_member *grown = realloc(*out, cap * sizeof(**out));
+                    if (!grown)
+                        abort();
+                    *out = grown;
+                }
+                struct dangling_member *d = &(*out)[(*nout)++];
+                d->group_dn = xstrdup(gdn ? gdn : "");
+                d->account_id = idv ? strtoull(idv, NULL, 10) : 0;
+                d->member = member;
+                member = NULL;
+            } else if (ex != ST_OK) {
+                st = ex;
+            }
+            free(member);
+        }
+        free(idv);
+        ldap_memfree(gdn);
+        ldap_value_free_len(vals);
+    }
+    if (res)
+        ldap_msgfree(res);
+    for (size_t i = 0; i < npeople; i++)
+        free(people[i]);
+    free(people);
+    if (st != ST_OK) {
+        dangling_members_free(*out, *nout);
+        *out = NULL;
+        *nout = 0;
+    }
+    return st;
+}
+
+int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, const char *member)
+{
+    struct member_arg m = {group_dn, member, 0, 0};
+    int st = write_op(ls, do_member, &m, "removal of a dangling member");
+    if (st == ST_OK && !m.changed)
+        st = ST_NOT_FOUND;
+    return st;
 }

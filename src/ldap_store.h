@@ -58,6 +58,7 @@ struct role_group {
 void role_groups_free(struct role_group *g, size_t n);
 
 struct ldap_store;
+struct member_index;
 
 struct ldap_store *ldap_store_new(const struct config *cfg);
 void ldap_store_free(struct ldap_store *ls);
@@ -70,8 +71,8 @@ int ldap_store_ping(struct ldap_store *ls);
 int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *value,
                            struct person *out);
 /* The people among the DNs (DNs that are no person are skipped). */
-int ldap_store_people_by_dn(struct ldap_store *ls, char *const *dns, size_t n, struct person **out,
-                            size_t *nout);
+int ldap_store_people_by_dn(struct ldap_store *ls, const char *const *dns, size_t n,
+                            struct person **out, size_t *nout);
 /* Simple bind as dn with password: ST_OK, ST_DENIED or ST_UNAVAILABLE. An
  * empty password is ST_DENIED without any bind. */
 int ldap_store_check_password(struct ldap_store *ls, const char *dn, const char *password);
@@ -97,6 +98,24 @@ int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned
 int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsigned role,
                              const char *dn, int add, int *changed);
 
+/* How many of the index's entries holding role (a ROLE_* bit) are
+ * people that exist (a member DN whose entry was deleted counts not). */
+int ldap_store_count_people(struct ldap_store *ls, const struct member_index *ix, unsigned role,
+                            size_t *count);
+
+/* A member value of a role group (account or project group) that names no
+ * entry: its person was deleted in a directory without slapo-refint. */
+struct dangling_member {
+    char *group_dn;
+    unsigned long long account_id; /* the group's accountdAccountId */
+    char *member;                  /* the value as stored */
+};
+void dangling_members_free(struct dangling_member *d, size_t n);
+/* Every dangling member value under ou=accounts. */
+int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **out, size_t *nout);
+/* Removes one member value from a group; ST_NOT_FOUND if it is gone. */
+int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, const char *member);
+
 /* Creates inetOrgPerson uid=<uid> under ou=people. *dn_out (malloc'ed)
  * receives its DN. ST_DUPLICATE if the uid is taken, ST_CONFLICT if a
  * constraint refused it (slapo-unique: another person has that mail). */
@@ -115,8 +134,38 @@ int ldap_store_delete_entry(struct ldap_store *ls, const char *dn);
 unsigned long long ldap_store_generation(void);
 
 /* Pure helpers, exported for the unit tests. */
-/* 1 if two DNs name the same entry (LDAPv3 normalised, case-insensitive). */
+/* 1 if two DNs name the same entry (LDAPv3 normalised, case-insensitive).
+ * Normalises both: never call it inside a loop over members (use a
+ * member_index, which normalises each DN once). */
 int ldap_dn_equal(const char *a, const char *b);
+/* dn in LDAPv3 normal form, lower case (malloc'ed); a string that is no DN
+ * is copied in lower case. Each call counts in ldap_dn_normalisations. */
+char *ldap_dn_norm(const char *dn);
+/* How many DNs were normalised so far in this process (unit tests check
+ * that member loops stay linear). */
+unsigned long ldap_dn_normalisations(void);
+
+/* The distinct members of some role groups with the roles each holds:
+ * every member DN normalised once when the index is built, then sorted,
+ * so a lookup is a binary search. raw points into the groups (keep them
+ * until the index is freed). */
+struct member_entry {
+    char *norm;      /* normalised DN (owned) */
+    const char *raw; /* one of the DNs as the groups hold it */
+    unsigned roles;  /* ROLE_* bits */
+};
+struct member_index {
+    struct member_entry *entries;
+    size_t n;
+};
+/* Builds the index of the groups of account_id (all groups if 0). */
+void member_index_build(struct member_index *ix, const struct role_group *groups, size_t ngroups,
+                        unsigned long long account_id);
+/* The entry of dn (normalised once here), or NULL. */
+const struct member_entry *member_index_find(const struct member_index *ix, const char *dn);
+/* The same for a DN already normalised with ldap_dn_norm. */
+const struct member_entry *member_index_find_norm(const struct member_index *ix, const char *norm);
+void member_index_free(struct member_index *ix);
 /* Appends value escaped for a filter (RFC 4515). */
 void ldap_escape_filter_value(struct buf *out, const char *value);
 /* "<attr>=<value>" RDNs (outermost last) prepended to base, as an LDAPv3 DN

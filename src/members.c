@@ -78,18 +78,20 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
     st = ldap_store_role_groups(req->session->ldap, &c->account->id, 1, &groups, &ngroups);
     if (st != ST_OK)
         return st;
-    unsigned before = 0;
+    /* Each member DN normalised once (an account may have thousands). */
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, c->account->id);
+    const struct member_entry *target = member_index_find(&ix, c->person.dn);
+    unsigned before = target ? target->roles : 0;
+    /* The last-admin guard counts people, not DNs: a DN whose entry was
+     * deleted (a directory without slapo-refint) is nobody. */
     size_t admins = 0;
-    for (size_t g = 0; g < ngroups; g++) {
-        for (size_t m = 0; m < groups[g].nmembers; m++) {
-            int is_target = ldap_dn_equal(groups[g].members[m], c->person.dn);
-            if (is_target)
-                before |= groups[g].role;
-            if (groups[g].role == ROLE_ADMIN)
-                admins++;
-        }
-    }
+    if ((before & ROLE_ADMIN) && !(c->wanted & ROLE_ADMIN))
+        st = ldap_store_count_people(req->session->ldap, &ix, ROLE_ADMIN, &admins);
+    member_index_free(&ix);
     role_groups_free(groups, ngroups);
+    if (st != ST_OK)
+        return st;
 
     /* People join by invitation (which adds a person LDAP knows at once);
      * a uid that is no member here is 404 whatever the body says, so

@@ -170,6 +170,48 @@ out:
     return rc;
 }
 
+/* Role group members whose person is gone (a directory that ran without
+ * slapo-refint): each is reported, removed and audited, so a new person
+ * who gets the same DN inherits nothing. Returns the number removed or -1. */
+static int maint_dangling_members(struct sql_store *sql, struct ldap_store *ldap)
+{
+    struct dangling_member *d;
+    size_t n;
+    int st = ldap_store_dangling_members(ldap, &d, &n);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd maint: cannot read the role groups from LDAP\n");
+        return -1;
+    }
+    int removed = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        printf("dangling member %s in %s (account %llu): ", d[i].member, d[i].group_dn,
+               d[i].account_id);
+        st = ldap_store_remove_member_value(ldap, d[i].group_dn, d[i].member);
+        if (st == ST_NOT_FOUND) {
+            printf("already gone\n");
+            continue;
+        }
+        if (st != ST_OK) {
+            printf("could not be removed now\n");
+            failed = 1;
+            continue;
+        }
+        json_t *o = json_pack("{s:s, s:s}", "group", d[i].group_dn, "member", d[i].member);
+        if (audit_write(sql, "accountd-maint", d[i].account_id, "member.remove_dangling", o,
+                        NULL) != ST_OK) {
+            fprintf(stderr,
+                    "accountd maint: removed %s from %s but could not write its audit row\n",
+                    d[i].member, d[i].group_dn);
+            failed = 1;
+        }
+        printf("removed\n");
+        removed++;
+    }
+    dangling_members_free(d, n);
+    printf("maint: %d dangling member(s) removed\n", removed);
+    return failed ? -1 : removed;
+}
+
 int maint_run(const struct config *cfg, int min_age)
 {
     struct sql_store *sql = sql_store_new(cfg);
@@ -205,6 +247,8 @@ int maint_run(const struct config *cfg, int min_age)
         }
     }
     printf("maint: %d half-created account(s) removed\n", repaired);
+    if (maint_dangling_members(sql, ldap) < 0)
+        rc = 1;
 out:
     sql_result_free(&r);
     ldap_store_free(ldap);

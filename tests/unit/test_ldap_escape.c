@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,62 @@ static void dn_equality_ignores_case_and_spacing(void **state)
                                "uid=pau,ou=people,dc=example,dc=org"));
 }
 
+/* Defect 5 of issue 7: an overview of a 1,000-member account normalised
+ * DNs inside a member x member loop (millions of normalisations). The index
+ * normalises each member DN once and each looked-up DN once. */
+static void member_index_normalises_each_dn_once(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    char *admins[10], *billing[100], *members[N];
+    for (int i = 0; i < N; i++) {
+        char dn[96];
+        /* Spelled differently per group: case and spaces do not matter. */
+        snprintf(dn, sizeof(dn), "uid=p%04d,ou=people,dc=example,dc=org", i);
+        members[i] = strdup(dn);
+        if (i < 100) {
+            snprintf(dn, sizeof(dn), "UID=P%04d, ou=People,DC=example,dc=org", i);
+            billing[i] = strdup(dn);
+        }
+        if (i < 10) {
+            snprintf(dn, sizeof(dn), "uid=p%04d,OU=people,dc=Example,dc=org", i);
+            admins[i] = strdup(dn);
+        }
+    }
+    struct role_group groups[] = {
+        {7, ROLE_ADMIN, admins, 10},
+        {7, ROLE_BILLING, billing, 100},
+        {7, ROLE_MEMBER, members, N},
+        {8, ROLE_ADMIN, members, N}, /* another account: left out */
+    };
+    unsigned long before = ldap_dn_normalisations();
+    struct member_index ix;
+    member_index_build(&ix, groups, 4, 7);
+    assert_int_equal(ix.n, N);
+    size_t admins_seen = 0;
+    for (int i = 0; i < N; i++) {
+        char dn[96];
+        snprintf(dn, sizeof(dn), "uid=p%04d,ou=people,dc=example,dc=org", i);
+        const struct member_entry *e = member_index_find(&ix, dn);
+        assert_non_null(e);
+        unsigned want = ROLE_MEMBER | (i < 100 ? ROLE_BILLING : 0) | (i < 10 ? ROLE_ADMIN : 0);
+        assert_int_equal(e->roles, want);
+        admins_seen += (e->roles & ROLE_ADMIN) != 0;
+    }
+    assert_int_equal(admins_seen, 10);
+    assert_null(member_index_find(&ix, "uid=nobody,ou=people,dc=example,dc=org"));
+    /* 1,110 member values and 1,001 lookups: linear, not quadratic. */
+    assert_true(ldap_dn_normalisations() - before <= 1110 + 1001);
+    member_index_free(&ix);
+    for (int i = 0; i < N; i++) {
+        free(members[i]);
+        if (i < 100)
+            free(billing[i]);
+        if (i < 10)
+            free(admins[i]);
+    }
+}
+
 static void role_names_round_trip(void **state)
 {
     (void)state;
@@ -64,6 +121,7 @@ int main(void)
         cmocka_unit_test(dns_escape_special_characters),
         cmocka_unit_test(dn_equality_ignores_case_and_spacing),
         cmocka_unit_test(role_names_round_trip),
+        cmocka_unit_test(member_index_normalises_each_dn_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
