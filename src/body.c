@@ -210,10 +210,7 @@ static const char *check_body(const char *s, size_t max)
         return "must not be empty";
     if (strlen(s) > max)
         return "is too long";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
-            return "must not contain control characters";
-    return NULL;
+    return validate_chars(s, 1);
 }
 
 const char *body_mail_text(struct request *req, json_t *b, size_t max)

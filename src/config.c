@@ -315,12 +315,12 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
         if (nl)
             *nl = '\0';
         line++;
-        char *hash = strchr(p, '#');
-        if (hash)
-            *hash = '\0';
+        /* A comment is a line whose first non-blank character is '#'; a
+         * '#' anywhere else belongs to the value (invitation_url =
+         * https://app/#/i/{token}). */
         char *l = trim(p);
         p = nl ? nl + 1 : NULL;
-        if (!*l)
+        if (!*l || *l == '#')
             continue;
         char *eq = strchr(l, '=');
         if (!eq) {

@@ -63,6 +63,31 @@ static int allowed(const struct template_info *t, const char *name, size_t len)
     return 0;
 }
 
+/* Placeholders whose values are secrets: never in a subject. */
+static const char *const secret_ph[] = {"link", NULL};
+
+const char *template_check_subject(const struct template_info *t, const char *text, char **bad)
+{
+    const char *why = template_check(t, text, bad);
+    if (why)
+        return why;
+    const char *p = text, *name, *end;
+    size_t len;
+    int unclosed;
+    while (next_placeholder(p, &name, &len, &end, &unclosed)) {
+        for (size_t i = 0; secret_ph[i]; i++) {
+            if (strlen(secret_ph[i]) == len && strncmp(secret_ph[i], name, len) == 0) {
+                if (bad)
+                    *bad = xstrndup(name, len);
+                return "must not use a placeholder that carries a secret (the subject is listed "
+                       "in the account's notifications)";
+            }
+        }
+        p = end;
+    }
+    return NULL;
+}
+
 const char *template_check(const struct template_info *t, const char *text, char **bad)
 {
     if (bad)

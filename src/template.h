@@ -29,6 +29,11 @@ const struct template_info *template_find(const char *name);
  * the offending placeholder name (malloc'ed) or NULL. */
 const char *template_check(const struct template_info *t, const char *text, char **bad);
 
+/* template_check for a subject, which also refuses the placeholders that
+ * carry a secret ({{link}}: the invitation's token): subjects are listed
+ * in GET .../notifications, which service providers read. */
+const char *template_check_subject(const struct template_info *t, const char *text, char **bad);
+
 struct template_value {
     const char *name;
     const char *value;

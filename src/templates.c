@@ -139,7 +139,7 @@ void templates_put(struct request *req)
     if (t) {
         char *bad = NULL;
         char msg[160];
-        if (subject && (why = template_check(t, subject, &bad))) {
+        if (subject && (why = template_check_subject(t, subject, &bad))) {
             snprintf(msg, sizeof(msg), "%s%s%s", why, bad ? ": " : "", bad ? bad : "");
             res_field_error(req, "subject", msg);
         }

@@ -7,6 +7,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Decodes one UTF-8 character at *p (advancing it); -1 if malformed
+ * (overlong, surrogate, past U+10FFFF, cut short). */
+static long utf8_next(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    long c;
+    int more;
+    if (s[0] < 0x80) {
+        *p = s + 1;
+        return s[0];
+    }
+    if ((s[0] & 0xe0) == 0xc0) {
+        c = s[0] & 0x1f;
+        more = 1;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        c = s[0] & 0x0f;
+        more = 2;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        c = s[0] & 0x07;
+        more = 3;
+    } else {
+        return -1;
+    }
+    for (int i = 1; i <= more; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return -1;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    static const long min[] = {0, 0x80, 0x800, 0x10000};
+    if (c < min[more] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return -1;
+    *p = s + more + 1;
+    return c;
+}
+
+int text_forbidden_char(long c, int multi_line)
+{
+    if (multi_line && (c == '\n' || c == '\r' || c == '\t'))
+        return 0;
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) /* C0, DEL, C1 (U+0085 NEL) */
+           || c == 0x061c                       /* ARABIC LETTER MARK */
+           || c == 0x200e || c == 0x200f        /* LRM, RLM */
+           || c == 0x2028 || c == 0x2029        /* line and paragraph separator */
+           || (c >= 0x202a && c <= 0x202e)      /* bidi embeddings and overrides */
+           || (c >= 0x2066 && c <= 0x2069);     /* bidi isolates */
+}
+
+const char *validate_chars(const char *s, int multi_line)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        long c = utf8_next(&p);
+        if (c < 0)
+            return "must be UTF-8";
+        if (text_forbidden_char(c, multi_line))
+            return "must not contain control or bidirectional formatting characters";
+    }
+    return NULL;
+}
+
 const char *validate_text(const char *s, size_t max)
 {
     size_t n = strlen(s);
@@ -14,10 +74,7 @@ const char *validate_text(const char *s, size_t max)
         return "must not be empty";
     if (n > max)
         return "is too long";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return "must not contain control characters";
-    return NULL;
+    return validate_chars(s, 0);
 }
 
 /* Officially assigned ISO 3166-1 alpha-2 codes. */
@@ -141,6 +198,24 @@ const char *validate_vat_id(const char *country, const char *vat_id)
     return NULL;
 }
 
+/* One dot-atom (RFC 5322 3.2.3): atoms of atext joined by single dots. */
+static int dot_atom(const char *s, size_t n, const char *extra)
+{
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (s[i + 1] == '.')
+                return 0;
+            continue;
+        }
+        if (!isalnum(c) && !strchr(extra, c))
+            return 0;
+    }
+    return 1;
+}
+
 const char *validate_email(const char *s)
 {
     size_t n = strlen(s);
@@ -148,18 +223,29 @@ const char *validate_email(const char *s)
         return "must not be empty";
     if (n > 254)
         return "is too long";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p >= 0x80)
+            return "must be an ASCII e-mail address (the directory stores mail as IA5)";
     const char *at = strchr(s, '@');
     if (!at || at == s || strchr(at + 1, '@'))
         return "must be an e-mail address";
     if (at - s > 64)
         return "has a local part longer than 64 characters";
-    const char *domain = at + 1;
-    const char *dot = strchr(domain, '.');
-    if (!dot || dot == domain || domain[strlen(domain) - 1] == '.' || strstr(domain, ".."))
+    /* Local part: a dot-atom (no leading, trailing or doubled dot; no
+     * quoted strings). Domain: letters, digits and hyphens, at least two
+     * labels, none empty, none starting or ending with a hyphen. */
+    if (!dot_atom(s, (size_t)(at - s), "!#$%&'*+/=?^_`{|}~-"))
         return "must be an e-mail address";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p <= 0x20 || *p == 0x7f || strchr("()<>[]\\,;:\"", *p))
+    const char *domain = at + 1;
+    size_t dn = strlen(domain);
+    if (!strchr(domain, '.') || !dot_atom(domain, dn, "-"))
+        return "must be an e-mail address";
+    for (const char *label = domain; label;) {
+        const char *dot = strchr(label, '.');
+        size_t len = dot ? (size_t)(dot - label) : strlen(label);
+        if (len > 63 || label[0] == '-' || label[len - 1] == '-')
             return "must be an e-mail address";
+        label = dot ? dot + 1 : NULL;
     }
     return NULL;
 }

@@ -12,6 +12,13 @@
 /* Printable UTF-8 text without control characters, 1..max bytes after the
  * caller trimmed it. */
 const char *validate_text(const char *s, size_t max);
+/* NULL if s is UTF-8 without control characters (C0, DEL, C1 such as
+ * U+0085) and without bidirectional formatting characters (U+202A..U+202E,
+ * U+2066..U+2069, LRM, RLM, ALM) or U+2028/U+2029; multi_line allows LF,
+ * CR and TAB. Otherwise the reason. */
+const char *validate_chars(const char *s, int multi_line);
+/* 1 if code point c is refused by validate_chars. */
+int text_forbidden_char(long c, int multi_line);
 /* ISO 3166-1 alpha-2, upper case. */
 const char *validate_country(const char *code);
 /* A VAT ID in the format of its country (EU, GB, CH, NO; others: 2-20

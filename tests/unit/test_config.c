@@ -83,7 +83,7 @@ static void values_and_origins(void **state)
     struct config cfg;
     char err[256];
     assert_int_equal(parse(&cfg,
-                           "threads = 8 # trailing comment\nallowed_origins = http://a:8080/ "
+                           "  # an indented comment\nthreads = 8\nallowed_origins = http://a:8080/ "
                            "https://b.example\nidentity_attribute = mail\nlisten_mode = 0600\n",
                            err),
                      0);
@@ -95,6 +95,26 @@ static void values_and_origins(void **state)
     assert_false(config_origin_allowed(&cfg, "http://a:8081", 13));
     assert_false(config_origin_allowed(&cfg, "http://evil.example", 19));
     config_free(&cfg);
+}
+
+/* Issue 7, defect 9: '#' started a comment anywhere on a line, so this
+ * URL lost its fragment and then its {token}. */
+static void hash_inside_a_value_is_no_comment(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg,
+                           "invitation_url = https://app.example/#/i/{token}\n"
+                           "mail_from = ops#1@example.org\n",
+                           err),
+                     0);
+    assert_string_equal(cfg.invitation_url, "https://app.example/#/i/{token}");
+    assert_string_equal(cfg.mail_from, "ops#1@example.org");
+    config_free(&cfg);
+    /* A '#' after a number is part of the value, so it is no number. */
+    assert_int_equal(parse(&cfg, "threads = 8 # eight\n", err), -1);
+    assert_non_null(strstr(err, "test.conf:7:"));
 }
 
 static void errors_name_file_and_line(void **state)
@@ -162,6 +182,7 @@ int main(void)
         cmocka_unit_test(backlog_and_throttle_keys),
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(values_and_origins),
+        cmocka_unit_test(hash_inside_a_value_is_no_comment),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(missing_secret_file_is_an_error),
         cmocka_unit_test(reload_keeps_what_needs_a_restart),

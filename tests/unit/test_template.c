@@ -38,6 +38,22 @@ static void check_refuses_unknown_placeholders(void **state)
     assert_non_null(template_check(template_find("contact-changed"), "{{link}}", NULL));
 }
 
+/* Issue 7, defect 9: {{link}} (the invitation's token) was allowed in a
+ * subject, which service providers read in GET .../notifications. */
+static void subjects_refuse_the_link(void **state)
+{
+    (void)state;
+    const struct template_info *t = template_find("invitation");
+    char *bad = NULL;
+    assert_null(template_check_subject(t, "Join {{account_name}}", &bad));
+    assert_non_null(template_check_subject(t, "Join via {{link}}", &bad));
+    assert_string_equal(bad, "link");
+    free(bad);
+    assert_non_null(template_check_subject(t, "Join via {{ link }}", NULL));
+    /* The body needs it. */
+    assert_null(template_check(t, "Accept: {{link}}", NULL));
+}
+
 static void render_substitutes_values(void **state)
 {
     (void)state;
@@ -87,6 +103,7 @@ int main(void)
         cmocka_unit_test(catalog_has_the_six_templates),
         cmocka_unit_test(check_refuses_unknown_placeholders),
         cmocka_unit_test(render_substitutes_values),
+        cmocka_unit_test(subjects_refuse_the_link),
         cmocka_unit_test(subject_stays_one_line),
         cmocka_unit_test(cut_keeps_whole_characters),
     };

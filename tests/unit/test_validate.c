@@ -71,6 +71,73 @@ static void text_and_keys(void **state)
     assert_non_null(validate_idempotency_key(""));
 }
 
+/* Issue 7, defect 9: names refused control and bidi-override characters
+ * only below U+0020. */
+static void text_refuses_unicode_controls_and_bidi_overrides(void **state)
+{
+    (void)state;
+    assert_null(validate_text("J\xc3\xbcrgen M\xc3\xbcller", 100)); /* Jürgen Müller */
+    assert_null(validate_text("\xe6\x9d\xb1\xe4\xba\xac", 100));    /* 東京 */
+    assert_null(validate_text("\xf0\x9f\x98\x80", 100));            /* an emoji */
+    assert_non_null(validate_text("a\xc2\x85"
+                                  "b",
+                                  100)); /* U+0085 NEL */
+    assert_non_null(validate_text("a\xc2\x9b"
+                                  "b",
+                                  100));                            /* U+009B CSI */
+    assert_non_null(validate_text("evil\xe2\x80\xaetxt.exe", 100)); /* U+202E RLO */
+    assert_non_null(validate_text("a\xe2\x80\xaa"
+                                  "b",
+                                  100)); /* U+202A LRE */
+    assert_non_null(validate_text("a\xe2\x80\xa8"
+                                  "b",
+                                  100)); /* U+2028 */
+    assert_non_null(validate_text("a\xe2\x80\xa9"
+                                  "b",
+                                  100)); /* U+2029 */
+    assert_non_null(validate_text("a\xe2\x81\xa6"
+                                  "b",
+                                  100)); /* U+2066 LRI */
+    assert_non_null(validate_text("a\xe2\x80\x8f"
+                                  "b",
+                                  100)); /* U+200F RLM */
+    assert_non_null(validate_text("a\x7f", 100));
+    assert_non_null(validate_text("a\tb", 100));
+    /* Not UTF-8: overlong, a surrogate, cut short. */
+    assert_non_null(validate_text("\xc0\xaf", 100));
+    assert_non_null(validate_text("\xed\xa0\x80", 100));
+    assert_non_null(validate_text("a\xe2\x80", 100));
+    /* Mail bodies keep line breaks and tabs, nothing else. */
+    assert_null(validate_chars("line 1\r\nline 2\tend", 1));
+    assert_non_null(validate_chars("a\xe2\x80\xae"
+                                   "b",
+                                   1));
+    assert_non_null(validate_chars("a\xc2\x85"
+                                   "b",
+                                   1));
+}
+
+/* Issue 7, defect 9: such addresses were invited (202) and failed at
+ * accept (500): LDAP's mail is IA5. */
+static void emails_are_ascii_dot_atoms(void **state)
+{
+    (void)state;
+    assert_null(validate_email("first.last+tag@sub.example.org"));
+    assert_null(validate_email("o'brien@example.org"));
+    assert_non_null(validate_email("\xc3\xbcn\xc3\xaf@x.example")); /* ünï@x.example */
+    assert_non_null(validate_email("user@b\xc3\xbc"
+                                   "cher.example"));
+    assert_non_null(validate_email("a..b@example.org"));
+    assert_non_null(validate_email(".a@example.org"));
+    assert_non_null(validate_email("a.@example.org"));
+    assert_non_null(validate_email("a..b@"));
+    assert_non_null(validate_email(".a@"));
+    assert_non_null(validate_email("a@-example.org"));
+    assert_non_null(validate_email("a@example-.org"));
+    assert_non_null(validate_email("a@.example.org"));
+    assert_non_null(validate_email("a@exa_mple.org"));
+}
+
 static void folded(const char *in, const char *want)
 {
     char *s = strdup(in);
@@ -136,10 +203,16 @@ static void base64url_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(countries),     cmocka_unit_test(vat_ids_by_country),
-        cmocka_unit_test(emails),        cmocka_unit_test(uids),
-        cmocka_unit_test(text_and_keys), cmocka_unit_test(user_names_fold),
-        cmocka_unit_test(ids),           cmocka_unit_test(base64url_round_trip),
+        cmocka_unit_test(countries),
+        cmocka_unit_test(vat_ids_by_country),
+        cmocka_unit_test(emails),
+        cmocka_unit_test(uids),
+        cmocka_unit_test(text_and_keys),
+        cmocka_unit_test(text_refuses_unicode_controls_and_bidi_overrides),
+        cmocka_unit_test(emails_are_ascii_dot_atoms),
+        cmocka_unit_test(user_names_fold),
+        cmocka_unit_test(ids),
+        cmocka_unit_test(base64url_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
