@@ -757,17 +757,28 @@ static int close_tx(struct sql_store *sql, void *arg)
 {
     struct closing *c = arg;
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "UPDATE accounts SET status = 'closed', closed_at = CURRENT_TIMESTAMP(6),"
-                      " version = version + 1 WHERE id = ? AND status <> 'closed'",
+    /* The status it had (active, staged, suspended) goes into the audit row. */
+    int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
                       SQL_ARGS(P_INT(c->id)), &r);
     if (st != ST_OK)
         return st;
-    int changed = r.affected == 1;
+    char *old_status = r.nrows == 1 ? xstrdup(sql_cell(&r, 0, 0)) : NULL;
     sql_result_free(&r);
-    if (!changed)
+    if (!old_status || strcmp(old_status, "closed") == 0) {
+        free(old_status);
         return ST_OK;
-    json_t *o = json_pack("{s:s}", "status", "open"), *n = json_pack("{s:s}", "status", "closed");
+    }
+    st = sql_exec(sql,
+                  "UPDATE accounts SET status = 'closed', closed_at = CURRENT_TIMESTAMP(6),"
+                  " version = version + 1 WHERE id = ?",
+                  SQL_ARGS(P_INT(c->id)), NULL);
+    if (st != ST_OK) {
+        free(old_status);
+        return st;
+    }
+    json_t *o = json_pack("{s:s}", "status", old_status),
+           *n = json_pack("{s:s}", "status", "closed");
+    free(old_status);
     return audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
 }
 

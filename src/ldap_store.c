@@ -207,6 +207,20 @@ void member_index_free(struct member_index *ix)
 
 /* ---- connections --------------------------------------------------- */
 
+int ldap_store_global_init(const struct config *cfg)
+{
+    int version = LDAP_VERSION3;
+    struct timeval tv = {cfg->ldap_timeout, 0};
+    if (ldap_set_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(NULL, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(NULL, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+        ldap_set_option(NULL, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS) {
+        log_error("cannot set libldap's global options");
+        return -1;
+    }
+    return 0;
+}
+
 struct ldap_store *ldap_store_new(const struct config *cfg)
 {
     struct ldap_store *ls = xcalloc(1, sizeof(*ls));

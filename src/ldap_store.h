@@ -60,6 +60,12 @@ void role_groups_free(struct role_group *g, size_t n);
 struct ldap_store;
 struct member_index;
 
+/* Sets libldap's process-wide defaults (LDAPv3, the network and operation
+ * timeouts, no referrals) with ldap_set_option(NULL, ...): call it once,
+ * before any thread starts, since libldap's global options are not
+ * guarded for concurrent first use. Each handle sets them again itself. */
+int ldap_store_global_init(const struct config *cfg);
+
 struct ldap_store *ldap_store_new(const struct config *cfg);
 void ldap_store_free(struct ldap_store *ls);
 

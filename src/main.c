@@ -3,6 +3,7 @@
  * Usage and commands: docs/config.md.
  */
 #include "config.h"
+#include "ldap_store.h"
 #include "log.h"
 #include "migrate.h"
 #include "routes.h"
@@ -64,6 +65,11 @@ int main(int argc, char **argv)
         return 1;
     }
     json_object_seed(0);
+    /* Before any thread exists (server_run starts the workers). */
+    if (ldap_store_global_init(&cfg) < 0) {
+        config_free(&cfg);
+        return 1;
+    }
     int rc;
     if (strcmp(command, "migrate") == 0) {
         rc = migrate_run(&cfg);

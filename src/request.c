@@ -293,3 +293,28 @@ void request_end(struct request *req)
     buf_free(&req->res.headers);
     buf_free(&req->res.body);
 }
+
+void request_log_path(const char *path, struct buf *out)
+{
+    int after_invitations = 0;
+    const char *p = path;
+    while (*p) {
+        size_t n = strcspn(p + 1, "/") + 1; /* "/segment" */
+        const char *seg = p + 1;
+        size_t len = n - 1;
+        char *decoded = form_decode(seg, len, 0);
+        const char *d = decoded ? decoded : "";
+        int secret = after_invitations && len > 0 && strspn(d, "0123456789") != strlen(d) &&
+                     strcmp(d, "accept") != 0 && strcmp(d, "resend") != 0;
+        if (!decoded && after_invitations)
+            secret = len > 0;
+        if (secret)
+            buf_adds(out, "/{token}");
+        else
+            buf_add(out, p, n);
+        if (decoded && strcasecmp(decoded, "invitations") == 0)
+            after_invitations = 1;
+        free(decoded);
+        p += n;
+    }
+}

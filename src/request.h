@@ -29,4 +29,11 @@ int method_is_unsafe(const char *method);
  * absolute http(s) URL, or 0 if url is not one. */
 size_t url_origin_len(const char *url);
 
+/* The request path as the log shows it: after an "invitations" segment
+ * (compared decoded, any case), every segment but an id (digits),
+ * "accept" and "resend" is written "{token}", so an invitation token never
+ * reaches the log, whatever the path around it (a path that names no
+ * route, such as .../invitations/<token>//accept, is logged too). */
+void request_log_path(const char *path, struct buf *out);
+
 #endif

@@ -142,7 +142,26 @@ static void log_request(const struct request *req)
     buf_printf(&line, "rid=%s method=", req->request_id);
     buf_add_logsafe(&line, req->method ? req->method : "-");
     buf_adds(&line, " path=\"");
-    buf_add_logsafe(&line, req->log_path ? req->log_path : req->path ? req->path : "-");
+    if (req->log_path) {
+        buf_add_logsafe(&line, req->log_path);
+    } else if (req->path) {
+        struct buf path = BUF_INIT;
+        request_log_path(req->path, &path);
+        buf_add_logsafe(&line, buf_str(&path));
+        buf_free(&path);
+    } else {
+        /* No path parsed: REQUEST_URI as nginx sent it, query cut. */
+        const char *uri = request_param(req, "REQUEST_URI");
+        struct buf path = BUF_INIT;
+        if (uri) {
+            struct buf raw = BUF_INIT;
+            buf_add(&raw, uri, strcspn(uri, "?"));
+            request_log_path(buf_str(&raw), &path);
+            buf_free(&raw);
+        }
+        buf_add_logsafe(&line, path.len ? buf_str(&path) : "-");
+        buf_free(&path);
+    }
     buf_printf(&line, "\" status=%d dur_ms=%.3f uid=", req->res.status, ms);
     /* The resolved person, else whatever nginx named (it may be unknown). */
     const char *uid = req->caller.uid ? req->caller.uid : request_param(req, "REMOTE_USER");

@@ -312,11 +312,26 @@ out:
     return rc;
 }
 
+/* Seconds since *t (CLOCK_MONOTONIC). */
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* A connection found dead at once (the server restarted since it was
+ * opened) is worth one more try on a new one; one that died by waiting
+ * out sql_timeout is not: a second wait would double the timeout. */
+#define STALE_FAILURE_SECONDS 0.5
+
 int sql_exec(struct sql_store *s, const char *sql, const struct sql_param *params,
              struct sql_result *out)
 {
     if (out)
         memset(out, 0, sizeof(*out));
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (int attempt = 0; attempt < 2; attempt++) {
         int was_open = s->db != NULL;
         if (connect_db(s) != ST_OK)
@@ -328,7 +343,8 @@ int sql_exec(struct sql_store *s, const char *sql, const struct sql_param *param
         int in_tx = s->in_transaction;
         int st = map_error(s, err, msg, sql);
         /* A dead connection outside a transaction: one more try, new one. */
-        if (st == ST_UNAVAILABLE && was_open && !in_tx && attempt == 0)
+        if (st == ST_UNAVAILABLE && was_open && !in_tx && attempt == 0 &&
+            seconds_since(&start) < STALE_FAILURE_SECONDS)
             continue;
         return st;
     }
@@ -360,8 +376,12 @@ int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *ar
 {
     s->commit_unknown = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        int was_open = s->db != NULL;
         int st = simple(s, "START TRANSACTION");
-        if (st != ST_OK && s->db == NULL && attempt == 0)
+        if (st != ST_OK && s->db == NULL && was_open && attempt == 0 &&
+            seconds_since(&start) < STALE_FAILURE_SECONDS)
             st = simple(s, "START TRANSACTION"); /* stale connection */
         if (st != ST_OK)
             return st;

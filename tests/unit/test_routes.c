@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "request.h"
@@ -41,6 +42,36 @@ static void url_origins(void **state)
     assert_int_equal(url_origin_len("http:///x"), 0);
 }
 
+static void logged(const char *path, const char *want)
+{
+    struct buf b = BUF_INIT;
+    request_log_path(path, &b);
+    assert_string_equal(buf_str(&b), want);
+    buf_free(&b);
+}
+
+/* Issue 7, defect 9: a path that names no route was logged as sent, token
+ * included (.../invitations/<token>//accept). */
+static void invitation_tokens_never_reach_the_log(void **state)
+{
+    (void)state;
+    const char *tok = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF";
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/invitations/%s//accept", tok);
+    logged(path, "/api/v1/invitations/{token}//accept");
+    snprintf(path, sizeof(path), "/api/v1/invitations/%s/accept", tok);
+    logged(path, "/api/v1/invitations/{token}/accept");
+    snprintf(path, sizeof(path), "/api/v1/%%69nvitations//%s/x/accept/", tok);
+    logged(path, "/api/v1/%69nvitations//{token}/{token}/accept/");
+    snprintf(path, sizeof(path), "/invitations/%s", tok);
+    logged(path, "/invitations/{token}");
+    /* Ids and everything before "invitations" stay. */
+    logged("/api/v1/accounts/12/invitations/34/resend",
+           "/api/v1/accounts/12/invitations/34/resend");
+    logged("/api/v1/accounts/12/members/paul", "/api/v1/accounts/12/members/paul");
+    logged("/", "/");
+}
+
 static void unsafe_methods(void **state)
 {
     (void)state;
@@ -58,6 +89,7 @@ int main(void)
         cmocka_unit_test(empty_segment_is_no_placeholder),
         cmocka_unit_test(url_origins),
         cmocka_unit_test(unsafe_methods),
+        cmocka_unit_test(invitation_tokens_never_reach_the_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
