@@ -208,6 +208,49 @@ static int sees_from_ancestor(struct request *req, unsigned long long id, int *s
     return seen;
 }
 
+int caller_tree_holds(struct request *req, const char *dn, int *in)
+{
+    *in = 0;
+    if (req->caller.is_operator) {
+        *in = 1;
+        return ST_OK;
+    }
+    struct role_grant *grants;
+    size_t ngrants;
+    int st = ldap_store_grants_of(req->session->ldap, dn, &grants, &ngrants);
+    if (st != ST_OK || ngrants == 0) {
+        free(grants);
+        return st;
+    }
+    /* The person's accounts and all their ancestors: the person is in the
+     * tree when one of those is managed by the caller. */
+    json_t *ids = json_array();
+    for (size_t i = 0; i < ngrants; i++)
+        json_array_append_new(ids, json_integer((json_int_t)grants[i].account_id));
+    free(grants);
+    char *ids_text = json_dumps(ids, JSON_COMPACT);
+    json_decref(ids);
+    struct sql_result r;
+    st = sql_exec(req->session->sql,
+                  "WITH RECURSIVE chain (id, parent_id, depth) AS ("
+                  " SELECT a.id, a.parent_id, 0 FROM accounts a"
+                  " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+                  " ON a.id = j.id"
+                  " UNION ALL"
+                  " SELECT a.id, a.parent_id, c.depth + 1 FROM accounts a"
+                  " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+                  " SELECT DISTINCT id FROM chain",
+                  SQL_ARGS(P_STR(ids_text)), &r);
+    free(ids_text);
+    if (st != ST_OK)
+        return st;
+    for (size_t i = 0; i < r.nrows && !*in; i++)
+        *in =
+            (caller_roles(req, sql_cell_id(&r, i, 0)) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out)
 {

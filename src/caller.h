@@ -34,6 +34,15 @@ json_t *roles_json(unsigned roles);
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out);
 
+/* Is the person dn in the caller's tenant tree (docs/api.md, "tenant
+ * tree")? The tree is every account in which the caller is admin or
+ * service-provider and every account below one of them; a person belongs
+ * to it when they hold a role in one of its accounts. Operators' tree is
+ * the whole directory. *in receives 1 or 0; returns ST_*. Only people in
+ * the tree are added without their consent; the answer to the caller must
+ * not tell the others from unknown addresses. */
+int caller_tree_holds(struct request *req, const char *dn, int *in);
+
 /* The id of the operator account (0 if none yet); cached once found. */
 unsigned long long operator_account_id(struct request *req);
 

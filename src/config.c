@@ -35,6 +35,8 @@ static void set_defaults(struct config *cfg)
     cfg->mail_batch = 20;
     cfg->invitation_url = xstrdup("http://127.0.0.1:8080/invitations/{token}");
     cfg->invitation_ttl = 7 * 24 * 3600;
+    cfg->mail_budget = 100;
+    cfg->mail_budget_window = 3600;
     cfg->body_limit = 1048576;
     cfg->retry_after = 5;
     cfg->identity_cache_ttl = 2;
@@ -242,6 +244,8 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"mail_poll_interval", 10, 60000, &cfg->mail_poll_interval},
         {"mail_batch", 1, 1000, &cfg->mail_batch},
         {"invitation_ttl", 60, 90 * 86400, &cfg->invitation_ttl},
+        {"mail_budget", 0, 1000000, &cfg->mail_budget},
+        {"mail_budget_window", 60, 7 * 86400, &cfg->mail_budget_window},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].key) == 0) {

@@ -50,8 +50,10 @@ struct config {
     int mail_retry_max;
     int mail_poll_interval; /* milliseconds */
     int mail_batch;
-    char *invitation_url; /* with {token} */
-    int invitation_ttl;   /* seconds */
+    char *invitation_url;   /* with {token} */
+    int invitation_ttl;     /* seconds */
+    int mail_budget;        /* recipients of tenant-caused mail per account ... */
+    int mail_budget_window; /* ... within this many seconds; 0 budget: unlimited */
 
     size_t body_limit;
     char **allowed_origins; /* NULL-terminated */

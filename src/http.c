@@ -1,8 +1,10 @@
 #include "http.h"
 
+#include "outbox.h"
 #include "result.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *request_param(const struct request *req, const char *name)
@@ -122,7 +124,14 @@ void res_unavailable(struct request *req, const char *what)
 
 void res_store_failure(struct request *req, int st, const char *what)
 {
-    if (st == ST_UNAVAILABLE || st == ST_RETRY)
+    if (st == ST_TOO_MANY) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%d", outbox_budget_retry_after());
+        res_header(req, "Retry-After", ra);
+        res_problem(req, 429, "mail-budget-exceeded",
+                    "this account has sent as many mails as it may for now (mail_budget); "
+                    "nothing was changed; try again later");
+    } else if (st == ST_UNAVAILABLE || st == ST_RETRY)
         res_unavailable(req, what);
     else
         res_problem(req, 500, "internal", "internal error while using %s", what);

@@ -2,9 +2,9 @@
  * invitations: invite people to an account by e-mail and role, and accept an
  * invitation with its token. A known address is added at once; an unknown
  * one gets a single-use, expiring link whose token is stored only as its
- * SHA-256 (computed by MariaDB, never logged). Accepting creates the LDAP
- * person (password set with the Password Modify operation) and adds the role,
- * undoing the LDAP writes if anything after them fails.
+ * SHA-256 (computed here, so the cleartext never reaches MariaDB or a log). Accepting creates the
+ * LDAP person (password set with the Password Modify operation) and adds the role, undoing the LDAP
+ * writes if anything after them fails.
  */
 #include "invitations.h"
 #include "account_store.h"
@@ -180,20 +180,23 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     int st;
     free(v->token);
     v->token = new_token();
+    char token_hash_buf[65];
+    sha256_hex(v->token, token_hash_buf);
+    const char *token_hash = token_hash_buf;
     struct sql_result r;
     /* One pending invitation per address: inviting again replaces its
      * token and expiry (the old link dies), keeping its id. */
     st = sql_exec(sql,
                   "INSERT INTO invitations (account_id, email, role, first_name, last_name,"
                   " token_hash, invited_by, expires_at)"
-                  " VALUES (?, ?, ?, ?, ?, UNHEX(SHA2(?, 256)), ?,"
+                  " VALUES (?, ?, ?, ?, ?, UNHEX(?), ?,"
                   " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
                   " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
                   " first_name = VALUES(first_name), last_name = VALUES(last_name),"
                   " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
                   " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
                   SQL_ARGS(P_INT(v->account->id), P_STR(v->email), P_STR(role_name(v->role)),
-                           P_STR(v->first_name), P_STR(v->last_name), P_STR(v->token),
+                           P_STR(v->first_name), P_STR(v->last_name), P_STR(token_hash),
                            P_STR(req->caller.uid), P_INT(req->cfg->invitation_ttl)),
                   &r);
     if (st == ST_OK) {
@@ -236,6 +239,24 @@ static json_t *invite_result(const struct invite *v)
                      v->email, "role", role_name(v->role), "expires_at", v->expires_at);
 }
 
+/* The person to add at once for an invitation to email: one LDAP knows by
+ * that mail AND who is in the caller's tenant tree; anyone else (unknown,
+ * or known outside the tree) is left empty and gets an invitation mail,
+ * so the answer never tells whether the directory knows the address. */
+static int find_addable(struct request *req, const char *email, struct person *known)
+{
+    int st = ldap_store_find_person(req->session->ldap, "mail", email, known);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    int in = 0;
+    st = caller_tree_holds(req, known->dn, &in);
+    if (st != ST_OK || !in)
+        person_free(known);
+    return st;
+}
+
 /* Who may hand out which role: admins any, service providers non-admin. */
 static int may_grant(struct request *req, const struct account_ref *a, unsigned role)
 {
@@ -267,9 +288,9 @@ void invitations_create(struct request *req)
         return;
     }
     v.account = &a;
-    int st = ldap_store_find_person(req->session->ldap, "mail", v.email, &v.known);
-    if (st != ST_OK && st != ST_NOT_FOUND) {
-        res_store_failure(req, st, "the directory");
+    int st = find_addable(req, v.email, &v.known);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory or the database");
         return;
     }
     st = sql_transaction(req->session->sql, invite_tx, &v);
@@ -368,12 +389,15 @@ static int resend_tx(struct sql_store *sql, void *arg)
         return st;
     free(v->token);
     v->token = new_token();
+    char token_hash_buf[65];
+    sha256_hex(v->token, token_hash_buf);
+    const char *token_hash = token_hash_buf;
     struct sql_result r;
     st = sql_exec(sql,
-                  "UPDATE invitations SET token_hash = UNHEX(SHA2(?, 256)),"
+                  "UPDATE invitations SET token_hash = UNHEX(?),"
                   " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
                   " WHERE id = ? AND account_id = ? AND status = 'pending'",
-                  SQL_ARGS(P_STR(v->token), P_INT(req->cfg->invitation_ttl), P_INT(v->id),
+                  SQL_ARGS(P_STR(token_hash), P_INT(req->cfg->invitation_ttl), P_INT(v->id),
                            P_INT(v->account->id)),
                   &r);
     int found = st == ST_OK && r.affected == 1;
@@ -412,6 +436,7 @@ void invitations_resend(struct request *req)
 struct accept {
     struct request *req;
     const char *token, *uid, *password, *first_name, *last_name;
+    char token_hash[65]; /* SHA-256 of token in hex: all MariaDB sees of it */
     unsigned long long id, account_id;
     unsigned role;
     char *person_uid;
@@ -486,13 +511,14 @@ static int accept_tx(struct sql_store *sql, void *arg)
 {
     struct accept *v = arg;
     struct request *req = v->req;
+    const char *hash = v->token_hash;
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
                       " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status"
                       " FROM invitations i JOIN accounts a ON a.id = i.account_id"
-                      " WHERE i.token_hash = UNHEX(SHA2(?, 256)) FOR UPDATE",
-                      SQL_ARGS(P_STR(v->token)), &r);
+                      " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
+                      SQL_ARGS(P_STR(hash)), &r);
     if (st != ST_OK)
         return st;
     /* Run again after a deadlock: start from nothing, now that the
@@ -620,6 +646,7 @@ void invitations_accept(struct request *req)
         res_problem(req, 404, "not-found", "no such invitation");
         return;
     }
+    sha256_hex(v.token, v.token_hash);
     int st = sql_transaction(req->session->sql, accept_tx, &v);
     if (st != ST_OK && sql_commit_unknown(req->session->sql)) {
         int done = accepted_after_all(req->session->sql, &v);
@@ -666,8 +693,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                        .last_name = last_name,
                        .role = role};
     *out = NULL;
-    int st = ldap_store_find_person(req->session->ldap, "mail", email, &v.known);
-    if (st == ST_OK || st == ST_NOT_FOUND)
+    int st = find_addable(req, email, &v.known);
+    if (st == ST_OK)
         st = invite_step(sql, &v, account_name);
     if (st == ST_OK)
         *out = invite_result(&v);

@@ -6,6 +6,7 @@
 #include "ldap_store.h"
 #include "log.h"
 #include "migrate.h"
+#include "outbox.h"
 #include "routes.h"
 #include "server.h"
 
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
         config_free(&cfg);
         return 1;
     }
+    outbox_budget_configure(cfg.mail_budget, cfg.mail_budget_window);
     int rc;
     if (strcmp(command, "migrate") == 0) {
         rc = migrate_run(&cfg);

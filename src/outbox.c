@@ -41,6 +41,64 @@ int outbox_template(struct sql_store *sql, unsigned long long account_id, const 
     return ST_OK;
 }
 
+static int budget_limit = 100, budget_window = 3600;
+static __thread int budget_retry_after;
+
+void outbox_budget_configure(int limit, int window_seconds)
+{
+    budget_limit = limit;
+    budget_window = window_seconds;
+}
+
+int outbox_budget_retry_after(void)
+{
+    return budget_retry_after > 0 ? budget_retry_after : budget_window;
+}
+
+static int budgeted(const char *template_name)
+{
+    static const char *const names[] = {"invitation", "added-to-account", "contact-changed",
+                                        "announcement", NULL};
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(names[i], template_name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Room for n more budgeted recipients of account_id within the window?
+ * Runs in the caller's transaction, which holds the account's row lock,
+ * so two requests cannot both take the last room. */
+static int budget_take(struct sql_store *sql, unsigned long long account_id,
+                       const char *template_name, size_t n)
+{
+    if (!budget_limit || !account_id || !n || !budgeted(template_name))
+        return ST_OK;
+    struct sql_result r;
+    int st =
+        sql_exec(sql,
+                 "SELECT COUNT(*), GREATEST(1, TIMESTAMPDIFF(SECOND, CURRENT_TIMESTAMP(6),"
+                 " MIN(created_at) + INTERVAL ? SECOND) + 1) FROM mail_outbox"
+                 " WHERE account_id = ? AND created_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND"
+                 " AND template IN ('invitation', 'added-to-account', 'contact-changed',"
+                 " 'announcement')",
+                 SQL_ARGS(P_INT(budget_window), P_INT(account_id), P_INT(budget_window)), &r);
+    if (st != ST_OK)
+        return st;
+    unsigned long long used = sql_cell_id(&r, 0, 0);
+    const char *wait = sql_cell(&r, 0, 1);
+    budget_retry_after = wait ? atoi(wait) : budget_window;
+    sql_result_free(&r);
+    if (used + n <= (unsigned long long)budget_limit)
+        return ST_OK;
+    /* More than the whole budget at once never fits: wait a full window. */
+    if (n > (size_t)budget_limit)
+        budget_retry_after = budget_window;
+    log_info("account %llu: mail budget of %d recipients per %d s spent (%llu used, %zu more "
+             "asked)",
+             account_id, budget_limit, budget_window, used, n);
+    return ST_TOO_MANY;
+}
+
 static int insert(struct sql_store *sql, unsigned long long account_id, const char *name,
                   const char *category, const char *recipient, const char *subject,
                   const char *body)
@@ -60,6 +118,16 @@ int outbox_queue(struct sql_store *sql, unsigned long long account_id, const cha
     const struct template_info *t = template_find(name);
     if (!t)
         return ST_ERROR;
+    size_t distinct = 0;
+    for (size_t i = 0; i < nrecipients; i++) {
+        int repeated = !recipients[i] || !*recipients[i];
+        for (size_t j = 0; j < i && !repeated; j++)
+            repeated = recipients[j] && strcasecmp(recipients[j], recipients[i]) == 0;
+        distinct += !repeated;
+    }
+    int budget = budget_take(sql, account_id, name, distinct);
+    if (budget != ST_OK)
+        return budget;
     char *subject_t, *body_t;
     unsigned long long source;
     int st = outbox_template(sql, account_id, name, &subject_t, &body_t, &source);
@@ -106,6 +174,9 @@ int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, cons
                       const char *category, const char *recipient, const char *subject,
                       const char *body)
 {
+    int st = budget_take(sql, account_id, name, 1);
+    if (st != ST_OK)
+        return st;
     return insert(sql, account_id, name, category, recipient, subject, body);
 }
 

@@ -13,6 +13,15 @@
 #include "sql_store.h"
 #include "template.h"
 
+/* The outbound mail budget (config mail_budget, mail_budget_window): set
+ * once at start-up, before any thread. Mails a tenant causes (templates
+ * invitation, added-to-account, contact-changed and announcements) count
+ * per account and recipient; queueing one past the budget fails with
+ * ST_TOO_MANY and nothing of the transaction is kept. */
+void outbox_budget_configure(int limit, int window_seconds);
+/* After ST_TOO_MANY in this thread: seconds until the budget has room. */
+int outbox_budget_retry_after(void);
+
 /* The template in effect for an account: subject and body (malloc'ed) and
  * the account whose override it is (0 for the default). */
 int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,

@@ -16,6 +16,7 @@ enum st {
     ST_STALE,       /* If-Match did not match the current version */
     ST_INVALID,     /* the handler recorded field errors (answered 422) */
     ST_UNAVAILABLE, /* the server is down or did not answer in time */
+    ST_TOO_MANY,    /* the account's outbound mail budget is spent (answered 429) */
     ST_ERROR,       /* anything else; logged where it happened */
 };
 

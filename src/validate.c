@@ -3,6 +3,7 @@
 #include "buf.h"
 
 #include <ctype.h>
+#include <nettle/sha2.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,4 +358,19 @@ char *base64url_decode(const char *s, size_t *out_len)
     }
     *out_len = b.len;
     return buf_detach(&b);
+}
+
+void sha256_hex(const char *s, char out[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(s), (const uint8_t *)s);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
 }

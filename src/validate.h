@@ -43,5 +43,9 @@ unsigned long long parse_id(const char *s);
  * returns a malloc'ed NUL-terminated buffer or NULL if s is not base64url. */
 char *base64url_encode(const unsigned char *data, size_t len);
 char *base64url_decode(const char *s, size_t *out_len);
+/* The SHA-256 of s (without its NUL) as 64 lower-case hex digits and a NUL
+ * (nettle): invitation tokens are hashed here, so the cleartext never
+ * reaches MariaDB (nor its general or slow query log). */
+void sha256_hex(const char *s, char out[65]);
 
 #endif

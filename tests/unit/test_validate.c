@@ -138,6 +138,18 @@ static void emails_are_ascii_dot_atoms(void **state)
     assert_non_null(validate_email("a@exa_mple.org"));
 }
 
+/* Issue 7, defect 9: tokens were hashed by MariaDB (SHA2(?)), so the
+ * cleartext reached its general log; accountd hashes them itself. */
+static void sha256_in_hex(void **state)
+{
+    (void)state;
+    char out[65];
+    sha256_hex("abc", out);
+    assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha256_hex("", out);
+    assert_string_equal(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 static void folded(const char *in, const char *want)
 {
     char *s = strdup(in);
@@ -210,6 +222,7 @@ int main(void)
         cmocka_unit_test(text_and_keys),
         cmocka_unit_test(text_refuses_unicode_controls_and_bidi_overrides),
         cmocka_unit_test(emails_are_ascii_dot_atoms),
+        cmocka_unit_test(sha256_in_hex),
         cmocka_unit_test(user_names_fold),
         cmocka_unit_test(ids),
         cmocka_unit_test(base64url_round_trip),
