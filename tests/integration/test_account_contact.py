@@ -39,10 +39,13 @@ def test_unknown_contact_is_invited_as_admin(api, make_tenant, invitation_mail, 
     assert {a["id"]: a["roles"] for a in me["accounts"]}.get(acc_id) == ["admin"], me
 
 
-def test_known_contact_becomes_admin_at_once(api, make_tenant, make_person, mailbox, sql,
-                                             ldap_admin):
+def test_known_contact_becomes_admin_at_once(api, make_tenant, make_person, set_roles, mailbox,
+                                             sql, ldap_admin):
+    """A known contact in the creator's tenant tree (a member of the
+    partner the creator administers) becomes admin at once."""
     t = make_tenant()
     p = make_person()
+    set_roles("olivia", t.account.id, p, ["member"])
     before = S.outbox_max_id(sql)
     r = api(t.admin).post(ACCOUNTS, json={
         "kind": "customer", "name": S.unique("it-org-"), "parent_id": t.account.id,

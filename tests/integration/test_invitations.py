@@ -299,15 +299,21 @@ def test_resend_of_unknown_invitation_is_404(api, customer):
 
 # ------------------------------------------------------------------ known people
 
-def test_invite_known_mail_adds_at_once(api, customer, invite, make_person, mailbox, sql, ldap_admin):
+def test_invite_known_mail_adds_at_once(api, customer, invite, make_person, set_roles, mailbox, sql,
+                                       ldap_admin):
+    """A person LDAP knows who is in the caller's tenant tree (here: a
+    member of the partner the caller administers, the customer's parent)
+    is added at once (docs/api.md, "tenant tree")."""
     admin, acc = customer
     p = make_person()
+    set_roles("olivia", acc.parent_id, p, ["member"])
     before = S.outbox_max_id(sql)
     body = invite(admin, acc.id, p.mail, "billing", status=201)
     assert body.get("status") == "added" and body.get("uid") == p.uid and body.get("role") == "billing", body
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
     me = S.expect(api(p).get("/api/v1/me"), 200)
-    assert {a["id"]: a["roles"] for a in me["accounts"]} == {acc.id: ["billing"]}
+    assert {a["id"]: a["roles"] for a in me["accounts"]} == {acc.id: ["billing"],
+                                                             acc.parent_id: ["member"]}
     assert sql.rows("SELECT id FROM invitations WHERE account_id=%s", int(acc.id)) == []
 
     assert mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=p.mail), f"no mail to {p.mail}"
@@ -318,9 +324,10 @@ def test_invite_known_mail_adds_at_once(api, customer, invite, make_person, mail
     assert acc.name in mails[0].subject
 
 
-def test_invite_known_mail_in_other_case(customer, invite, make_person, ldap_admin):
+def test_invite_known_mail_in_other_case(customer, invite, make_person, set_roles, ldap_admin):
     admin, acc = customer
     p = make_person()
+    set_roles("olivia", acc.parent_id, p, ["member"])
     body = invite(admin, acc.id, p.mail.upper(), "member", status=201)
     assert body.get("status") == "added" and body.get("uid") == p.uid, body
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}

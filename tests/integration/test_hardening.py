@@ -1,0 +1,153 @@
+"""Issue 7, defect 9 (the parts in this file): names refuse control and
+bidi formatting characters, addresses must be ASCII dot-atoms, {{link}} is
+no subject placeholder, the audit row of a close has the real old status,
+invitation tokens reach neither MariaDB (hashed by accountd) nor a log, and
+sql_timeout bounds a request when MariaDB hangs."""
+import os
+import signal
+import time
+
+import pytest
+
+import support as S
+
+BAD_NAMES = ["Eve\u0085Mallory", "invoice\u202Etxt.exe", "a\u2028b", "a\u2066b", "a\u200fb"]
+BAD_MAILS = ["\u00fcn\u00ef@x.example", "a..b@x.example", ".a@x.example", "a.@x.example",
+             "a..b@", ".a@", "user@b\u00fccher.example"]
+
+
+@pytest.mark.parametrize("email", BAD_MAILS)
+def test_invite_refuses_addresses_ldap_cannot_store(api, customer, sql, email):
+    admin, acc = customer
+    before = S.outbox_max_id(sql)
+    r = api(admin).post(f"/api/v1/accounts/{acc.id}/invitations",
+                        json={"email": email, "role": "member"})
+    S.expect_field_errors(r, "email")
+    assert S.outbox_max_id(sql) == before
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_names_refuse_control_and_bidi_characters(api, customer, name):
+    admin, acc = customer
+    r = api(admin).post(f"/api/v1/accounts/{acc.id}/invitations",
+                        json={"email": S.unique_mail(), "role": "member", "first_name": name})
+    S.expect_field_errors(r, "first_name")
+    r = api(admin).post("/api/v1/accounts", json={"kind": "customer", "name": name,
+                                                  "parent_id": acc.parent_id})
+    S.expect_field_errors(r, "name")
+    r = api(admin).patch(f"/api/v1/accounts/{acc.id}", json={"company": {"city": name}})
+    S.expect_field_errors(r, "company.city")
+
+
+def test_names_keep_letters_of_every_script(api, customer):
+    admin, acc = customer
+    r = api(admin).patch(f"/api/v1/accounts/{acc.id}", json={"name": "J\u00fcrgen \u6771\u4eac \u05e9\u05dc\u05d5\u05dd"})
+    assert S.expect(r, 200)["name"] == "J\u00fcrgen \u6771\u4eac \u05e9\u05dc\u05d5\u05dd"
+
+
+def test_template_subject_may_not_carry_the_link(api, distributor):
+    admin, acc = distributor
+    path = f"/api/v1/accounts/{acc.id}/notification-templates/invitation"
+    r = api(admin).put(path, json={"subject": "Join via {{link}}", "body": "Accept: {{link}}"})
+    S.expect_field_errors(r, "subject")
+    r = api(admin).put(path, json={"subject": "Join {{account_name}}", "body": "Accept: {{link}}"})
+    S.expect(r, 200)
+
+
+def test_close_audits_the_real_old_status(api, make_tenant, make_account, sql):
+    t = make_tenant("close")
+    staged = make_account(t.admin, "customer", t.account.id, staged=True)
+    active = make_account(t.admin, "customer", t.account.id)
+    for acc, old in ((staged, "staged"), (active, "active")):
+        S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
+        rows = [r for r in sql.audit(acc.id) if r["action"] == "account.close"]
+        assert len(rows) == 1, rows
+        assert rows[0]["old_value"] == {"status": old}, rows
+        assert rows[0]["new_value"] == {"status": "closed"}, rows
+
+
+# ------------------------------------------------------------ tokens and logs
+
+def test_tokens_never_reach_mariadb(api, customer, sql, env, invitation_mail):
+    """The general log records every statement with its values: with
+    SHA2(?) in SQL it held the cleartext token of every invite and accept."""
+    admin, acc = customer
+    log = os.path.join(env["ACCOUNTD_STATE"], "general-tokens.log")
+    sql.rows("SET GLOBAL general_log_file = %s", log)
+    sql.rows("SET GLOBAL general_log = 'ON'")
+    try:
+        email = S.unique_mail("gl-")
+        before = S.outbox_max_id(sql)
+        inv = S.expect(api(admin).post(f"/api/v1/accounts/{acc.id}/invitations",
+                                       json={"email": email, "role": "member"}), 202)
+        _, token = invitation_mail(email, after=before)
+        S.expect(S.accept_invitation(api, token, uid=S.unique("gl"), password="pw-" + S.unique()),
+                 200)
+    finally:
+        sql.rows("SET GLOBAL general_log = 'OFF'")
+    with open(log, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    assert "invitations" in text, "the general log recorded no invitation statement"
+    assert token not in text
+    assert inv["id"]
+
+
+def test_tokens_never_reach_accountds_log(api, env):
+    token = S.unique("tok") + "A" * 32
+    with open(env["ACCOUNTD_LOG"], "rb") as f:
+        f.seek(0, os.SEEK_END)
+        start = f.tell()
+    for path in (f"/api/v1/invitations/{token}//accept", f"/api/v1/invitations/{token}/accept/x",
+                 f"/api/v1/invitations/{token}"):
+        r = api(None).post(path, json={})
+        assert r.status_code in (404, 405), S.describe(r)
+    S.expect(api(None).post(f"/api/v1/invitations/{token[:43]}/accept", json={}), 404)
+    time.sleep(0.3)
+    with open(env["ACCOUNTD_LOG"], "rb") as f:
+        f.seek(start)
+        text = f.read().decode("utf-8", "replace")
+    assert "invitations/{token}" in text, text[-2000:]
+    assert token[:20] not in text, text[-2000:]
+
+
+def test_the_mailed_link_never_reaches_nginx_access_log(api, env):
+    token = S.unique("lnk") + "B" * 32
+    log = os.path.join(env["ACCOUNTD_STATE"], "nginx", "logs", "access.log")
+    for path in (f"/invitations/{token}", f"/api/v1/invitations/{token}//accept",
+                 f"/api/v1//invitations/{token}/accept"):
+        api(None).get(path)
+    time.sleep(0.3)
+    with open(log, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    assert "/invitations/{token}" in text
+    assert token[:20] not in text
+
+
+# ------------------------------------------------------------ sql_timeout
+
+def sql_timeout(env):
+    with open(env["ACCOUNTD_CONF"]) as f:
+        for line in f:
+            key, _, value = line.partition("=")
+            if key.strip() == "sql_timeout":
+                return int(value)
+    return 5  # the default (docs/config.md)
+
+
+def test_a_hung_mariadb_costs_one_sql_timeout_not_two(anon, env):
+    """/ready with MariaDB frozen (SIGSTOP): a query waits sql_timeout, and
+    the retry on a new connection used to wait for it once more."""
+    timeout = sql_timeout(env)
+    with open(os.path.join(env["ACCOUNTD_STATE"], "mariadb.pid")) as f:
+        pid = int(f.read().split()[0])
+    S.expect(anon.get("/api/v1/ready"), 200)   # connections are open
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        r = anon.get("/api/v1/ready", timeout=60)
+        took = time.monotonic() - start
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    S.assert_unavailable(r)
+    assert took < 1.7 * timeout, f"/ready took {took:.1f} s with sql_timeout = {timeout}"
+    S.poll(lambda: anon.get("/api/v1/ready"), lambda r: r.status_code == 200, 30)
