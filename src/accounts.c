@@ -361,7 +361,7 @@ void accounts_create(struct request *req)
         c.contact_first = body_str(req, contact, "contact", "first_name", 0, 100);
         c.contact_last = body_str(req, contact, "contact", "last_name", 0, 100);
         const char *bad;
-        if (c.contact_email && (bad = validate_email(c.contact_email)))
+        if (c.contact_email && (bad = validate_email_ascii(c.contact_email)))
             res_field_error(req, "contact.email", bad);
     }
     if (c.kind && strcmp(c.kind, "distributor") != 0 && strcmp(c.kind, "partner") != 0 &&

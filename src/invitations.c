@@ -276,7 +276,7 @@ void invitations_create(struct request *req)
     v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
     v.last_name = body_str(req, b, NULL, "last_name", 0, 100);
     const char *why;
-    if (v.email && (why = validate_email(v.email)))
+    if (v.email && (why = validate_email_ascii(v.email)))
         res_field_error(req, "email", why);
     if (role && !(v.role = role_bit(role)))
         res_field_error(req, "role", "must be admin, service-provider, billing or member");

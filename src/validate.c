@@ -211,7 +211,7 @@ static int dot_atom(const char *s, size_t n, const char *extra)
                 return 0;
             continue;
         }
-        if (!isalnum(c) && !strchr(extra, c))
+        if (!isalnum(c) && c < 0x80 && !strchr(extra, c))
             return 0;
     }
     return 1;
@@ -224,9 +224,6 @@ const char *validate_email(const char *s)
         return "must not be empty";
     if (n > 254)
         return "is too long";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p >= 0x80)
-            return "must be an ASCII e-mail address (the directory stores mail as IA5)";
     const char *at = strchr(s, '@');
     if (!at || at == s || strchr(at + 1, '@'))
         return "must be an e-mail address";
@@ -234,7 +231,9 @@ const char *validate_email(const char *s)
         return "has a local part longer than 64 characters";
     /* Local part: a dot-atom (no leading, trailing or doubled dot; no
      * quoted strings). Domain: letters, digits and hyphens, at least two
-     * labels, none empty, none starting or ending with a hyphen. */
+     * labels, none empty, none starting or ending with a hyphen. Bytes of
+     * UTF-8 (RFC 6531) count as letters here; validate_email_ascii refuses
+     * them. */
     if (!dot_atom(s, (size_t)(at - s), "!#$%&'*+/=?^_`{|}~-"))
         return "must be an e-mail address";
     const char *domain = at + 1;
@@ -248,7 +247,15 @@ const char *validate_email(const char *s)
             return "must be an e-mail address";
         label = dot ? dot + 1 : NULL;
     }
-    return NULL;
+    return validate_chars(s, 0) ? "must be an e-mail address" : NULL;
+}
+
+const char *validate_email_ascii(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p >= 0x80)
+            return "must be an ASCII e-mail address (the directory stores mail as IA5)";
+    return validate_email(s);
 }
 
 const char *validate_uid(const char *s)

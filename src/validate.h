@@ -26,6 +26,9 @@ const char *validate_country(const char *code);
 const char *validate_vat_id(const char *country, const char *vat_id);
 /* An e-mail address: one '@', a dotted domain, no spaces, at most 254 bytes. */
 const char *validate_email(const char *s);
+/* validate_email, ASCII only: for addresses that become LDAP's mail
+ * (IA5String): invitations and account contacts. */
+const char *validate_email_ascii(const char *s);
 /* A person's uid as accountd creates and accepts it: 1-64 of [A-Za-z0-9._-],
  * starting with a letter or digit. */
 const char *validate_uid(const char *s);

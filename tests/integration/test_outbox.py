@@ -264,9 +264,13 @@ def test_smtp_down_loses_nothing_and_two_mailers_send_each_once(api, customer, s
 
 # ------------------------------------------------------------------ rollback
 
-def test_change_that_fails_leaves_no_mail(api, customer, make_person, sql, mailbox, ldap_admin):
+def test_change_that_fails_leaves_no_mail(api, customer, make_person, set_roles, sql, mailbox,
+                                          ldap_admin):
     admin, acc = customer
     p = make_person()
+    # In the admin's tenant tree (a member of the partner above), so the
+    # invitation adds them at once: that is the change that fails here.
+    set_roles("olivia", acc.parent_id, p, ["member"])
     ok = ldap_admin.delete(S.role_dn(acc.id, "billing"))
     assert ok, f"could not delete the billing group: {ldap_admin.result}"
     before = S.outbox_max_id(sql)

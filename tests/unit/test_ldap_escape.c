@@ -9,6 +9,8 @@
 
 #include "ldap_store.h"
 
+#include <ldap.h>
+
 static void filter_values_are_escaped(void **state)
 {
     (void)state;
@@ -103,6 +105,30 @@ static void member_index_normalises_each_dn_once(void **state)
     }
 }
 
+/* Issue 7, defect 9: libldap's process-wide options were never set; each
+ * thread's first handle initialised them concurrently. */
+static void global_options_are_set_once(void **state)
+{
+    (void)state;
+    struct config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.ldap_timeout = 7;
+    assert_int_equal(ldap_store_global_init(&cfg), 0);
+    int version = 0;
+    struct timeval *tv = NULL;
+    assert_int_equal(ldap_get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &version), LDAP_OPT_SUCCESS);
+    assert_int_equal(version, LDAP_VERSION3);
+    assert_int_equal(ldap_get_option(NULL, LDAP_OPT_NETWORK_TIMEOUT, &tv), LDAP_OPT_SUCCESS);
+    assert_non_null(tv);
+    assert_int_equal(tv->tv_sec, 7);
+    ldap_memfree(tv);
+    tv = NULL;
+    assert_int_equal(ldap_get_option(NULL, LDAP_OPT_TIMEOUT, &tv), LDAP_OPT_SUCCESS);
+    assert_non_null(tv);
+    assert_int_equal(tv->tv_sec, 7);
+    ldap_memfree(tv);
+}
+
 static void role_names_round_trip(void **state)
 {
     (void)state;
@@ -122,6 +148,7 @@ int main(void)
         cmocka_unit_test(dn_equality_ignores_case_and_spacing),
         cmocka_unit_test(role_names_round_trip),
         cmocka_unit_test(member_index_normalises_each_dn_once),
+        cmocka_unit_test(global_options_are_set_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
