@@ -151,3 +151,23 @@ def test_a_hung_mariadb_costs_one_sql_timeout_not_two(anon, env):
     S.assert_unavailable(r)
     assert took < 1.7 * timeout, f"/ready took {took:.1f} s with sql_timeout = {timeout}"
     S.poll(lambda: anon.get("/api/v1/ready"), lambda r: r.status_code == 200, 30)
+
+
+def test_the_accept_path_reaches_no_nginx_log_while_accountd_is_down(api, dev, env):
+    """accountd down: nginx answers the accept from its error page location
+    (503) and writes an upstream error; neither log may show the token."""
+    token = S.unique("dwn") + "C" * 32
+    logs = [os.path.join(env["ACCOUNTD_STATE"], "nginx", "logs", name)
+            for name in ("access.log", "error.log")]
+    dev("accountd-stop")
+    try:
+        for path in (f"/api/v1/invitations/{token}/accept", f"/api/v1/invitations/{token}//accept"):
+            r = api(None).post(path, json={"password": "secret-password"})
+            S.assert_unavailable(r)
+    finally:
+        dev("accountd-start")
+    time.sleep(0.3)
+    for log in logs:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        assert token[:20] not in text, f"{log} shows the token"
