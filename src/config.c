@@ -440,6 +440,9 @@ void config_keep_restart_keys(struct config *fresh, const struct config *running
         {"threads", &fresh->threads, running->threads},
         {"ldap_timeout", &fresh->ldap_timeout, running->ldap_timeout},
         {"sql_timeout", &fresh->sql_timeout, running->sql_timeout},
+        /* set once at start-up for every thread (outbox_budget_configure) */
+        {"mail_budget", &fresh->mail_budget, running->mail_budget},
+        {"mail_budget_window", &fresh->mail_budget_window, running->mail_budget_window},
     };
     const struct {
         const char *key;
