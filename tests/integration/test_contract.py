@@ -73,6 +73,13 @@ def busy_customer(api, make_tenant, make_account, make_person, set_roles, invite
     invite(t.admin, acc.id, S.unique_mail(), "member")
     S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
                               json={"emails": [S.unique_mail()]}), 200)
+    if api(t.admin).get("/api/v1/plans").status_code == 200:  # billing is merged
+        base = f"/api/v1/accounts/{acc.id}"
+        lines = {"lines": [{"article": "starter", "quantity": 1}]}
+        draft = S.expect(api(t.admin).post(f"{base}/orders", json=lines), 201)
+        S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
+        S.expect(api(t.admin).post(f"{base}/orders", json=lines), 201)
+        S.expect(api(t.admin).post(f"{base}/quotes", json=lines), 201)
     return t, acc
 
 
