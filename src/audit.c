@@ -1,6 +1,47 @@
 #include "audit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n > t && strcmp(s + n - t, tail) == 0;
+}
+
+static json_t *id_string(json_t *v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    return json_string(buf);
+}
+
+json_t *audit_value_for_answer(json_t *v)
+{
+    const char *key;
+    json_t *m, *e;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m)
+        {
+            if (json_is_integer(m) && (strcmp(key, "id") == 0 || ends_with(key, "_id"))) {
+                json_object_set_new(v, key, id_string(m)); /* replaces in place */
+            } else if (json_is_array(m) && ends_with(key, "_ids")) {
+                json_array_foreach(m, i, e)
+                {
+                    if (json_is_integer(e))
+                        json_array_set_new(m, i, id_string(e));
+                }
+            } else {
+                audit_value_for_answer(m);
+            }
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m) audit_value_for_answer(m);
+    }
+    return v;
+}
 
 int audit_write(struct sql_store *sql, const char *uid, unsigned long long account_id,
                 const char *action, json_t *old_value, json_t *new_value)

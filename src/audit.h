@@ -10,6 +10,12 @@
 
 #include <jansson.h>
 
+/* An audit value as an HTTP answer shows it: every integer member named
+ * `id` or `*_id` (and every integer in a `*_ids` list), at any depth,
+ * becomes a decimal string, as the contract wants ids in JSON (modules
+ * write them as numbers). Changes v in place and returns it. */
+json_t *audit_value_for_answer(json_t *v);
+
 /* old_value and new_value may be NULL; both are stolen (released here,
  * like the values given to jansson's *_new functions), so a caller can
  * pass what json_pack() returns. */
