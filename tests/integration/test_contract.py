@@ -144,3 +144,23 @@ def test_created_answers_carry_string_ids(api, busy_customer, invite):
     assert contract_faults(resent) == [], resent
     view = S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)
     assert contract_faults(view) == [] and view["parent_id"] == t.account.id, view
+
+
+def test_head_works_wherever_get_does(api, busy_customer, anon):
+    """HEAD answers as GET would, without a body: same status, same
+    Content-Type, same ETag; refusals too (401 anonymous, 404 unknown)."""
+    t, acc = busy_customer
+    base = f"/api/v1/accounts/{acc.id}"
+    paths = ["/api/v1/me", "/api/v1/health", base, f"{base}/members", f"{base}/invitations",
+             f"{base}/notification-recipients", f"{base}/notifications"]
+    for path in paths:
+        g, h = api(t.admin).get(path), api(t.admin).head(path)
+        assert g.status_code == 200 and h.status_code == 200, S.describe(h)
+        assert h.content == b"", S.describe(h)
+        assert S.media_type(h) == S.media_type(g), S.describe(h)
+        assert h.headers.get("ETag") == g.headers.get("ETag"), S.describe(h)
+    assert "HEAD" in S.allow_set(api(t.admin).delete("/api/v1/me"))
+    h = anon.head(base)
+    assert h.status_code == 401 and h.content == b"", S.describe(h)
+    h = api(t.admin).head("/api/v1/accounts/999999999")
+    assert h.status_code == 404 and h.content == b"", S.describe(h)

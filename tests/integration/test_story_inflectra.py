@@ -249,6 +249,8 @@ def test_additional_user_reads_but_may_not_edit_profile_or_people(api, portal, a
     for key in ("company", "members", "plan", "subscriptions", "articles", "licenses", "properties",
                 "notification_recipients"):
         assert key in view, f"{key} missing in the overview: {view}"
+    head = api(ada).head(acct(p.customer))
+    assert head.status_code == 200 and head.content == b"", S.describe(head)
     S.expect(api(ada).get(acct(p.customer, "/members")), 200)
     S.expect(api(ada).get(acct(p.customer, "/notification-recipients")), 200)
 
