@@ -13,6 +13,9 @@
 #include "invitations.h"
 #include "log.h"
 #include "outbox.h"
+#include "overview_store.h"
+#include "properties.h"
+#include "properties_store.h"
 #include "sql_store.h"
 #include "validate.h"
 
@@ -20,9 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The account's property values as a JSON object text (NULL: none). */
+#define ACCOUNT_PROPERTIES                                                                         \
+    "(SELECT CONCAT('{', GROUP_CONCAT(JSON_QUOTE(d.prop_key), ':', v.value ORDER BY d.id"          \
+    " SEPARATOR ','), '}') FROM account_property_values v"                                         \
+    " JOIN property_definitions d ON d.id = v.definition_id WHERE v.account_id = accounts.id)"
+
 #define ACCOUNT_COLUMNS                                                                            \
     "id, parent_id, kind, name, status, company_name, company_street, company_postcode,"           \
-    " company_city, company_country, company_vat_id, properties, plan, version,"                   \
+    " company_city, company_country, company_vat_id, " ACCOUNT_PROPERTIES ", plan, version,"       \
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
 
 enum {
@@ -449,85 +458,137 @@ void accounts_create(struct request *req)
 
 /* ---- list ----------------------------------------------------------- */
 
-static const char *const LIST_SQL[4] = {
-    /* id */
-    "SELECT id, name, kind, status, plan, properties FROM accounts"
-    " WHERE parent_id = ? AND ldap_state = 'done' AND (? IS NULL OR id > ?)"
-    " ORDER BY id LIMIT ?",
-    /* -id */
-    "SELECT id, name, kind, status, plan, properties FROM accounts"
-    " WHERE parent_id = ? AND ldap_state = 'done' AND (? IS NULL OR id < ?)"
-    " ORDER BY id DESC LIMIT ?",
-    /* name */
-    "SELECT id, name, kind, status, plan, properties FROM accounts"
-    " WHERE parent_id = ? AND ldap_state = 'done'"
-    " AND (? IS NULL OR name > ? OR (name = ? AND id > ?)) ORDER BY name, id LIMIT ?",
-    /* -name */
-    "SELECT id, name, kind, status, plan, properties FROM accounts"
-    " WHERE parent_id = ? AND ldap_state = 'done'"
-    " AND (? IS NULL OR name < ? OR (name = ? AND id < ?)) ORDER BY name DESC, id DESC LIMIT ?",
-};
-static const char *const SORTS[4] = {"id", "-id", "name", "-name"};
+static const char *const SORT_COLUMNS[] = {"id",   "name",       "kind", "status",
+                                           "plan", "created_at", NULL};
+
+/* Resolves sort and filter[...] against the columns and the parent's
+ * property definitions; records field errors. */
+static void overview_parameters(struct request *req, const char *sort_s, struct overview_query *q,
+                                char **filter_keys)
+{
+    struct property_def *defs = NULL;
+    size_t ndefs = 0;
+    int st = property_defs_load(req->session->sql, q->parent_id, 0, &defs, &ndefs);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    q->column = "id";
+    if (sort_s) {
+        const char *name = sort_s[0] == '-' ? sort_s + 1 : sort_s;
+        q->descending = sort_s[0] == '-';
+        q->column = NULL;
+        for (size_t i = 0; SORT_COLUMNS[i] && !q->column; i++)
+            if (strcmp(name, SORT_COLUMNS[i]) == 0)
+                q->column = SORT_COLUMNS[i];
+        for (size_t i = 0; i < ndefs && !q->column && !q->sort_definition; i++)
+            if (strcmp(name, defs[i].key) == 0)
+                q->sort_definition = defs[i].id;
+        if (!q->column && !q->sort_definition)
+            res_field_error(req, "sort",
+                            strcmp(name, "member_count") == 0
+                                ? "member_count is LDAP's and cannot be sorted by"
+                                : "must be id, name, kind, status, plan, created_at or a "
+                                  "property key, optionally with a leading '-'");
+    }
+    json_t *filter = json_object_get(req->query, "filter");
+    if (filter && !json_is_object(filter))
+        res_field_error(req, "filter", "must be given as filter[<column or property>]=<value>");
+    const char *key;
+    json_t *v;
+    size_t nf = 0;
+    json_object_foreach(json_is_object(filter) ? filter : NULL, key, v)
+    {
+        char f[160];
+        snprintf(f, sizeof(f), "filter[%.140s]", key);
+        if (!json_is_string(v)) {
+            res_field_error(req, f, "must be one value");
+            continue;
+        }
+        if (strcmp(key, "status") == 0) {
+            q->status = json_string_value(v);
+            continue;
+        }
+        if (strcmp(key, "plan") == 0) {
+            q->plan = json_string_value(v);
+            continue;
+        }
+        struct property_def *d = NULL;
+        for (size_t i = 0; i < ndefs && !d; i++)
+            if (strcmp(key, defs[i].key) == 0)
+                d = &defs[i];
+        if (!d) {
+            res_field_error(req, f, "is no property of this account's children (or status, plan)");
+            continue;
+        }
+        if (nf == OVERVIEW_FILTERS) {
+            res_field_error(req, "filter", "at most 4 properties can be filtered by at once");
+            continue;
+        }
+        char *value_json = NULL;
+        const char *why = property_value_check(d->type, (const char *const *)d->options, v, 1,
+                                               &value_json, &filter_keys[nf]);
+        if (why) {
+            res_field_error(req, f, why);
+            continue;
+        }
+        free(value_json);
+        q->filter_defs[nf] = d->id;
+        q->filter_keys[nf] = filter_keys[nf];
+        nf++;
+    }
+    property_defs_free(defs, ndefs);
+}
 
 void accounts_list(struct request *req)
 {
     const char *cursor_s = query_str(req, "cursor");
     const char *sort_s = query_str(req, "sort");
-    unsigned long long parent_id = req->account.id; /* accounts_parent_in_query */
-    long limit = query_limit(req);
-    int sort = 0;
-    if (sort_s) {
-        sort = -1;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(sort_s, SORTS[i]) == 0)
-                sort = i;
-        if (sort < 0)
-            res_field_error(req, "sort", "must be id, -id, name or -name");
-    }
-    if (json_object_get(req->query, "filter"))
-        res_field_error(req, "filter", "no property definitions exist to filter by");
+    /* The router authorized the parent (accounts_parent_in_query). */
+    struct overview_query q = {.parent_id = req->account.id};
+    q.limit = query_limit(req);
     const char *known[] = {"parent_id", "limit", "cursor", "sort", "filter", NULL};
     body_only(req, req->query, NULL, known);
-    /* cursor: base64url of {"s":sort,"id":last id,"n":last name} */
-    unsigned long long after_id = 0;
-    const char *after_name = NULL;
+    /* cursor: base64url of {"s": sort, "k": last sort key, "id": last id} */
     json_t *cursor = NULL;
-    if (cursor_s && sort >= 0) {
+    if (cursor_s) {
         size_t len;
         char *raw = base64url_decode(cursor_s, &len);
         cursor = raw ? json_loadb(raw, len, 0, NULL) : NULL;
         free(raw);
         json_t *s = json_object_get(cursor, "s"), *id = json_object_get(cursor, "id");
-        if (!json_is_integer(s) || json_integer_value(s) != sort || !json_is_integer(id) ||
-            json_integer_value(id) <= 0 ||
-            (sort >= 2 && !json_is_string(json_object_get(cursor, "n")))) {
+        json_t *k = json_object_get(cursor, "k");
+        if (!json_is_string(s) || strcmp(json_string_value(s), sort_s ? sort_s : "id") != 0 ||
+            !json_is_integer(id) || json_integer_value(id) <= 0 || !json_is_string(k)) {
             res_field_error(req, "cursor", "is not a cursor of this listing");
         } else {
-            after_id = (unsigned long long)json_integer_value(id);
-            after_name = json_string_value(json_object_get(cursor, "n"));
+            q.after_id = (unsigned long long)json_integer_value(id);
+            q.after_key = json_string_value(k);
         }
     }
     if (body_failed(req)) {
         json_decref(cursor);
         return;
     }
-    struct sql_result r;
-    int st;
-    struct sql_param cur_id = after_id ? P_INT(after_id) : P_NULL;
-    if (sort < 2)
-        st = sql_exec(req->session->sql, LIST_SQL[sort],
-                      SQL_ARGS(P_INT(parent_id), cur_id, cur_id, P_INT(limit + 1)), &r);
-    else
-        st = sql_exec(req->session->sql, LIST_SQL[sort],
-                      SQL_ARGS(P_INT(parent_id), after_id ? P_STR(after_name) : P_NULL,
-                               P_STR(after_name), P_STR(after_name), cur_id, P_INT(limit + 1)),
-                      &r);
+    char *filter_keys[OVERVIEW_FILTERS] = {0};
+    overview_parameters(req, sort_s, &q, filter_keys);
+    struct sql_result r = {0};
+    int st = ST_OK;
+    if (!req->res.status && !res_fail_if_errors(req)) {
+        q.limit++;
+        st = overview_page(req->session->sql, &q, &r);
+        q.limit--;
+    }
     json_decref(cursor);
+    for (size_t i = 0; i < OVERVIEW_FILTERS; i++)
+        free(filter_keys[i]);
+    if (req->res.status)
+        return;
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
+    size_t n = r.nrows > (size_t)q.limit ? (size_t)q.limit : r.nrows;
     unsigned long long *ids = xcalloc(n + 1, sizeof(*ids));
     for (size_t i = 0; i < n; i++)
         ids[i] = sql_cell_id(&r, i, 0);
@@ -553,16 +614,14 @@ void accounts_list(struct request *req)
             json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "id", sql_cell(&r, i, 0), "name",
                       sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2), "status", sql_cell(&r, i, 3),
                       "plan", plan ? json_string(plan) : json_null(), "member_count",
-                      (json_int_t)nseen, "properties", properties_json(sql_cell(&r, i, 5))));
+                      (json_int_t)nseen, "properties", properties_json(sql_cell(&r, i, 6))));
     }
     json_t *next = json_null();
-    if (r.nrows > (size_t)limit && n > 0) {
-        json_t *c = json_pack("{s:i, s:I}", "s", sort, "id", (json_int_t)ids[n - 1]);
-        if (sort >= 2)
-            json_object_set_new(c, "n", json_string(sql_cell(&r, n - 1, 1)));
+    if (r.nrows > (size_t)q.limit && n > 0) {
+        json_t *c = json_pack("{s:s, s:s, s:I}", "s", sort_s ? sort_s : "id", "k",
+                              sql_cell(&r, n - 1, 5), "id", (json_int_t)ids[n - 1]);
         char *raw = json_dumps(c, JSON_COMPACT);
         char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
-        json_decref(next);
         next = json_string(enc);
         free(raw);
         free(enc);
@@ -591,6 +650,7 @@ struct patch {
     const char *name;
     struct company company;
     unsigned have_company;
+    json_t *properties; /* the body's, NULL if not given */
 };
 
 static const char *const SELECT_FOR_UPDATE =
@@ -622,6 +682,16 @@ static int patch_tx(struct sql_store *sql, void *arg)
         eff.v[i] =
             (p->have_company & (1u << i)) ? p->company.v[i] : sql_cell(&r, 0, COL_COMPANY + i);
     check_company(p->req, &eff);
+    if (p->properties && json_object_size(p->properties)) {
+        const char *parent = sql_cell(&r, 0, COL_PARENT);
+        st = properties_apply(sql, p->req, p->id, parent ? strtoull(parent, NULL, 10) : 0,
+                              p->properties);
+        if (st != ST_OK && st != ST_INVALID) {
+            json_decref(old);
+            sql_result_free(&r);
+            return st;
+        }
+    }
     if (p->req->errors && json_object_size(p->req->errors)) {
         json_decref(old);
         sql_result_free(&r);
@@ -713,17 +783,7 @@ void accounts_patch(struct request *req)
     struct patch p = {.req = req, .id = parse_id(req->args[0])};
     p.name = body_str(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
     read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
-    json_t *props = body_obj(req, b, NULL, "properties");
-    if (props && json_object_size(props)) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(props, key, v)
-        {
-            char f[160];
-            snprintf(f, sizeof(f), "properties.%.140s", key);
-            res_field_error(req, f, "no such property is defined for this account");
-        }
-    }
+    p.properties = body_obj(req, b, NULL, "properties");
     if (body_failed(req))
         return;
     long long im = expected_version(req, b, p.id);

@@ -3,6 +3,7 @@
 #include "authn.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "providers_store.h"
 #include "sql_store.h"
 #include "validate.h"
 
@@ -184,6 +185,23 @@ unsigned caller_roles(const struct request *req, unsigned long long account_id)
     return 0;
 }
 
+/* The caller's roles in account id as authorization counts them: a
+ * service-provider grant whose expires_at has passed
+ * (service_provider_access) counts for nothing from that moment, before
+ * `accountd maint` removes it from LDAP. */
+static unsigned effective_roles(struct request *req, unsigned long long id, int *st)
+{
+    unsigned roles = caller_roles(req, id);
+    *st = ST_OK;
+    if (roles & ROLE_SERVICE_PROVIDER) {
+        int expired = 0;
+        *st = provider_access_expired(req->session->sql, id, req->caller.uid, &expired);
+        if (expired)
+            roles &= ~ROLE_SERVICE_PROVIDER;
+    }
+    return roles;
+}
+
 /* Is the caller admin or service-provider of one of the account's
  * ancestors (the roles that see child accounts' rows)? A plain member or
  * billing person of a parent does not learn that a child exists. */
@@ -201,9 +219,9 @@ static int sees_from_ancestor(struct request *req, unsigned long long id, int *s
     if (*st != ST_OK)
         return 0;
     int seen = 0;
-    for (size_t i = 0; i < r.nrows && !seen; i++)
-        seen =
-            (caller_roles(req, sql_cell_id(&r, i, 0)) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
+    for (size_t i = 0; i < r.nrows && !seen && *st == ST_OK; i++)
+        seen = (effective_roles(req, sql_cell_id(&r, i, 0), st) &
+                (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
     sql_result_free(&r);
     return seen;
 }
@@ -278,8 +296,15 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 1));
     out->parent_id = sql_cell_id(&r, 0, 2);
     sql_result_free(&r);
-    out->roles = caller_roles(req, id);
-    out->parent_roles = out->parent_id ? caller_roles(req, out->parent_id) : 0;
+    out->roles = req->caller.is_operator ? caller_roles(req, id) : effective_roles(req, id, &st);
+    if (st == ST_OK)
+        out->parent_roles = !out->parent_id           ? 0
+                            : req->caller.is_operator ? caller_roles(req, out->parent_id)
+                                                      : effective_roles(req, out->parent_id, &st);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return -1;
+    }
     if (req->caller.is_operator || (out->roles & allowed) || (out->parent_roles & parent_allowed))
         return 0;
     if (out->roles) {

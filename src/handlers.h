@@ -51,6 +51,18 @@ void announcements_create(struct request *req);
 /* me.c */
 void me_get(struct request *req);
 void preferences_patch(struct request *req);
+/* properties.c */
+void property_definitions_list(struct request *req);
+void property_definitions_create(struct request *req);
+void property_definitions_patch(struct request *req);
+void property_definitions_delete(struct request *req);
+/* transfer.c */
+void transfers_create(struct request *req);
+/* providers.c */
+void providers_list(struct request *req);
+void providers_get(struct request *req);
+void providers_patch(struct request *req);
+void providers_delete(struct request *req);
 /* The caller's news preference (1 unless they opted out). */
 int preferences_news(struct request *req, int *news);
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "sql_store.h"
+#include "transfer.h"
 #include "validate.h"
 
 #include <ctype.h>
@@ -73,6 +74,7 @@ struct invite {
     struct account_ref *account;
     const char *email, *first_name, *last_name;
     unsigned role;
+    const char *purpose; /* "member" (NULL) or "transfer" */
     struct person known; /* dn set when LDAP already knows the address */
     int known_added;     /* this request added known to the role group */
     char *token;
@@ -187,17 +189,19 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     /* One pending invitation per address: inviting again replaces its
      * token and expiry (the old link dies), keeping its id. */
     st = sql_exec(sql,
-                  "INSERT INTO invitations (account_id, email, role, first_name, last_name,"
-                  " token_hash, invited_by, expires_at)"
-                  " VALUES (?, ?, ?, ?, ?, UNHEX(?), ?,"
+                  "INSERT INTO invitations (account_id, email, role, purpose, first_name,"
+                  " last_name, token_hash, invited_by, expires_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, UNHEX(?), ?,"
                   " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
                   " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
+                  " purpose = VALUES(purpose),"
                   " first_name = VALUES(first_name), last_name = VALUES(last_name),"
                   " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
                   " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
                   SQL_ARGS(P_INT(v->account->id), P_STR(v->email), P_STR(role_name(v->role)),
-                           P_STR(v->first_name), P_STR(v->last_name), P_STR(token_hash),
-                           P_STR(req->caller.uid), P_INT(req->cfg->invitation_ttl)),
+                           P_STR(v->purpose ? v->purpose : "member"), P_STR(v->first_name),
+                           P_STR(v->last_name), P_STR(token_hash), P_STR(req->caller.uid),
+                           P_INT(req->cfg->invitation_ttl)),
                   &r);
     if (st == ST_OK) {
         v->id = r.insert_id;
@@ -444,6 +448,8 @@ struct accept {
     int created;
     int member_added;
     int mail_taken; /* the directory refused a second person with the mail */
+    int transfer;   /* a hand-over invitation (transfer.c completes it) */
+    struct handover *handover;
     struct refusal refusal;
 };
 
@@ -515,7 +521,7 @@ static int accept_tx(struct sql_store *sql, void *arg)
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
-                      " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status"
+                      " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
                       " FROM invitations i JOIN accounts a ON a.id = i.account_id"
                       " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
                       SQL_ARGS(P_STR(hash)), &r);
@@ -548,6 +554,7 @@ static int accept_tx(struct sql_store *sql, void *arg)
     v->id = sql_cell_id(&r, 0, 0);
     v->account_id = sql_cell_id(&r, 0, 1);
     v->role = role_bit(sql_cell(&r, 0, 3));
+    v->transfer = strcmp(sql_cell(&r, 0, 9), "transfer") == 0;
     char *mail = xstrdup(sql_cell(&r, 0, 2));
     char *inv_first = sql_cell(&r, 0, 4) ? xstrdup(sql_cell(&r, 0, 4)) : NULL;
     char *inv_last = sql_cell(&r, 0, 5) ? xstrdup(sql_cell(&r, 0, 5)) : NULL;
@@ -590,6 +597,11 @@ static int accept_tx(struct sql_store *sql, void *arg)
                               v->person_uid, "role", role_name(v->role), "created", v->created);
         st = audit_write(sql, v->person_uid, v->account_id, "invitation.accept", NULL, n);
     }
+    /* A hand-over: the rest of it in this same transaction. */
+    if (st == ST_OK && v->transfer) {
+        st = transfer_complete(sql, req, v->account_id, v->person_uid, v->person_dn, &v->handover,
+                               &v->refusal);
+    }
     free(mail);
     free(inv_first);
     free(inv_last);
@@ -618,6 +630,7 @@ static int accepted_after_all(struct sql_store *sql, const struct accept *v)
 /* Undoes the LDAP writes of a failed accept. */
 static void accept_undo(struct accept *v)
 {
+    transfer_undo(v->req, &v->handover);
     if (v->member_added)
         ldap_store_set_member(v->req->session->ldap, v->account_id, v->role, v->person_dn, 0);
     if (v->created && ldap_store_delete_entry(v->req->session->ldap, v->person_dn) != ST_OK)
@@ -677,6 +690,7 @@ void invitations_accept(struct request *req)
     } else {
         res_store_failure(req, st, "the directory or the database");
     }
+    transfer_forget(&v.handover);
     free(v.person_uid);
     free(v.person_dn);
 }
@@ -701,6 +715,30 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
     if (st == ST_CONFLICT)
         st = ST_ERROR; /* the refusals of add_known are internal errors here */
     person_free(&v.known);
+    free(v.token);
+    free(v.expires_at);
+    return st;
+}
+
+int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
+                                   unsigned long long account_id, const char *account_name,
+                                   const char *email, const char *first_name, const char *last_name,
+                                   json_t **out, unsigned long long *invitation_id)
+{
+    struct account_ref a = {.id = account_id};
+    struct invite v = {.req = req,
+                       .account = &a,
+                       .email = email,
+                       .first_name = first_name,
+                       .last_name = last_name,
+                       .role = ROLE_ADMIN,
+                       .purpose = "transfer"};
+    *out = NULL;
+    int st = invite_new(sql, &v, account_name);
+    if (st == ST_OK) {
+        *out = invite_result(&v);
+        *invitation_id = v.id;
+    }
     free(v.token);
     free(v.expires_at);
     return st;

@@ -18,4 +18,14 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                           const char *account_name, const char *email, unsigned role,
                           const char *first_name, const char *last_name, json_t **out);
 
+/* The same for a hand-over (POST /accounts/{id}/transfer): always a
+ * pending admin invitation with purpose 'transfer', also for an address LDAP
+ * knows (the customer consents by accepting); accepting it completes the
+ * hand-over (transfer.c). *invitation_id receives its id. */
+int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
+                                   unsigned long long account_id, const char *account_name,
+                                   const char *email, const char *first_name,
+                                   const char *last_name, json_t **out,
+                                   unsigned long long *invitation_id);
+
 #endif

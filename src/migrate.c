@@ -1,4 +1,5 @@
 #include "migrate.h"
+#include "providers.h"
 
 #include "audit.h"
 #include "buf.h"
@@ -249,6 +250,10 @@ int maint_run(const struct config *cfg, int min_age)
     printf("maint: %d half-created account(s) removed\n", repaired);
     if (maint_dangling_members(sql, ldap) < 0)
         rc = 1;
+    int expired = 0;
+    if (providers_expire(sql, ldap, &expired) != ST_OK)
+        rc = 1;
+    printf("maint: %d expired service-provider access(es) removed\n", expired);
 out:
     sql_result_free(&r);
     ldap_store_free(ldap);

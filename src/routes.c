@@ -66,6 +66,22 @@ static const struct route routes[] = {
     {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ID, ADMIN | SP, 0, NULL},
     {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ID | OPEN, ADMIN, 0,
      NULL},
+    /* partner management: properties, hand-over, service providers */
+    {"GET", "/api/v1/accounts/{id}/property-definitions", property_definitions_list, ID,
+     ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/property-definitions", property_definitions_create, ID | OPEN,
+     ADMIN | SP, 0, NULL},
+    {"PATCH", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_patch,
+     ID | OPEN, ADMIN | SP, 0, NULL},
+    {"DELETE", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_delete,
+     ID | OPEN, ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/transfer", transfers_create, ID | OPEN, ADMIN, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/service-providers", providers_list, ID, ADMIN, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/service-providers/{uid}", providers_get, ID, ADMIN, 0, NULL},
+    {"PATCH", "/api/v1/accounts/{id}/service-providers/{uid}", providers_patch, ID | OPEN, ADMIN,
+     0, NULL},
+    {"DELETE", "/api/v1/accounts/{id}/service-providers/{uid}", providers_delete, ID | OPEN,
+     ADMIN, 0, NULL},
 };
 
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])

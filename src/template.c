@@ -9,6 +9,8 @@ static const char *const invitation_ph[] = {"account_name", "inviter_name", "rol
 static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name", NULL};
 static const char *const contact_ph[] = {"account_name", "contact", "old_name", "new_name", NULL};
 static const char *const transfer_ph[] = {"account_name", "new_owner_name", NULL};
+static const char *const transfer_done_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
+                                               NULL};
 static const char *const welcome_ph[] = {"account_name", "plan", "storefront_url", NULL};
 static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
 
@@ -17,6 +19,7 @@ const struct template_info template_catalog[] = {
     {"added-to-account", "transactional", added_ph},
     {"contact-changed", "transactional", contact_ph},
     {"ownership-transferred", "transactional", transfer_ph},
+    {"transfer-completed", "transactional", transfer_done_ph},
     {"plan-welcome", "transactional", welcome_ph},
     {"subscription-cancelled", "transactional", cancelled_ph},
     {NULL, NULL, NULL},

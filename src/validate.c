@@ -319,6 +319,44 @@ unsigned long long parse_id(const char *s)
     return v;
 }
 
+const char *validate_utc_time(const char *s, time_t *when, char sql[20])
+{
+    static const char *const msg = "must be a UTC time like 2027-01-31T23:59:59Z";
+    size_t n = strlen(s);
+    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[n - 1] != 'Z')
+        return msg;
+    for (size_t i = 0; i < 19; i++)
+        if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 && !isdigit((unsigned char)s[i]))
+            return msg;
+    if (n > 20) {
+        if (s[19] != '.' || n == 21 || n > 27)
+            return msg;
+        for (size_t i = 20; i < n - 1; i++)
+            if (!isdigit((unsigned char)s[i]))
+                return msg;
+    }
+    struct tm tm = {0};
+    tm.tm_year = atoi(s) - 1900;
+    tm.tm_mon = atoi(s + 5) - 1;
+    tm.tm_mday = atoi(s + 8);
+    tm.tm_hour = atoi(s + 11);
+    tm.tm_min = atoi(s + 14);
+    tm.tm_sec = atoi(s + 17);
+    if (tm.tm_year < 70 || tm.tm_year > 8099 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+        return msg;
+    struct tm check = tm;
+    time_t t = timegm(&check);
+    if (check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon)
+        return "is not a calendar date";
+    *when = t;
+    memcpy(sql, s, 19);
+    sql[10] = ' ';
+    sql[19] = '\0';
+    return NULL;
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *base64url_encode(const unsigned char *data, size_t len)

@@ -42,6 +42,12 @@ char *fold_user_name(char *s);
 /* Parses a positive decimal id (1..2^63-1) with no sign or spaces: 0 if bad. */
 unsigned long long parse_id(const char *s);
 
+/* An RFC 3339 time in UTC, "YYYY-MM-DDTHH:MM:SSZ" (fractions of a second
+ * allowed and dropped): NULL if fine, with *when set and sql (20 bytes)
+ * holding "YYYY-MM-DD HH:MM:SS" for MariaDB. */
+#include <time.h>
+const char *validate_utc_time(const char *s, time_t *when, char sql[20]);
+
 /* base64url without padding. Encode returns a malloc'ed string; decode
  * returns a malloc'ed NUL-terminated buffer or NULL if s is not base64url. */
 char *base64url_encode(const unsigned char *data, size_t len);

@@ -1,4 +1,4 @@
-"""Mail templates: six shipped defaults with fixed placeholders; a
+"""Mail templates: seven shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -13,6 +13,7 @@ TEMPLATES = {
     "added-to-account": {"account_name", "inviter_name", "role", "name"},
     "contact-changed": {"account_name", "contact", "old_name", "new_name"},
     "ownership-transferred": {"account_name", "new_owner_name"},
+    "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail"},
     "plan-welcome": {"account_name", "plan", "storefront_url"},
     "subscription-cancelled": {"account_name", "plan", "ends_at"},
 }

@@ -36,6 +36,23 @@ static void vat_ids_by_country(void **state)
     assert_non_null(validate_vat_id("AT", ""));
 }
 
+static void utc_times(void **state)
+{
+    (void)state;
+    time_t t;
+    char sql[20];
+    assert_null(validate_utc_time("2027-01-31T23:59:59Z", &t, sql));
+    assert_string_equal(sql, "2027-01-31 23:59:59");
+    assert_int_equal(t, 1801439999);
+    assert_null(validate_utc_time("2027-01-31T23:59:59.123Z", &t, sql));
+    assert_non_null(validate_utc_time("2027-02-30T00:00:00Z", &t, sql));
+    assert_non_null(validate_utc_time("2027-01-31T23:59:59+01:00", &t, sql));
+    assert_non_null(validate_utc_time("2027-01-31 23:59:59Z", &t, sql));
+    assert_non_null(validate_utc_time("2027-01-31T24:00:00Z", &t, sql));
+    assert_non_null(validate_utc_time("2027-01-31T23:59:59.Z", &t, sql));
+    assert_non_null(validate_utc_time("", &t, sql));
+}
+
 static void emails(void **state)
 {
     (void)state;
@@ -235,6 +252,7 @@ int main(void)
         cmocka_unit_test(user_names_fold),
         cmocka_unit_test(ids),
         cmocka_unit_test(base64url_round_trip),
+        cmocka_unit_test(utc_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,566 @@
+/*
+ * properties: a partner's custom property definitions (GET, POST, PATCH,
+ * DELETE /accounts/{id}/property-definitions) and the typed values its
+ * children carry (set by PATCH /accounts/{child}, through
+ * properties_apply). Every change writes an audit row in its transaction.
+ */
+#include "properties.h"
+
+#include "account_store.h"
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "properties_store.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_MAX        500
+#define LABEL_MAX       100
+#define OPTION_MAX      100
+#define OPTIONS_MAX     100
+#define DEFINITIONS_MAX 100
+
+const char *const property_type_names[PROP_TYPES] = {"text", "number", "boolean", "date", "select"};
+
+int property_type_parse(const char *name)
+{
+    for (int i = 0; name && i < PROP_TYPES; i++)
+        if (strcmp(name, property_type_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Columns of the overview table: a property may not shadow them in sort
+ * and filter parameters. */
+static const char *const reserved_keys[] = {"id",   "name",       "kind",         "status",
+                                            "plan", "created_at", "member_count", NULL};
+
+const char *property_key_check(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > 64)
+        return "must be 1 to 64 characters";
+    if (!islower((unsigned char)key[0]))
+        return "must start with a lower-case letter";
+    for (const char *p = key; *p; p++)
+        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_')
+            return "may contain only a-z, 0-9 and '_'";
+    for (size_t i = 0; reserved_keys[i]; i++)
+        if (strcmp(key, reserved_keys[i]) == 0)
+            return "is the name of a column of the overview table";
+    return NULL;
+}
+
+/* A decimal number as JSON writes it: -?digits[.digits][e[+-]digits]. */
+static int decimal_syntax(const char *s)
+{
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return *p == '\0';
+}
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return 0;
+    return d <= days[m - 1] + (m == 2 && leap(y));
+}
+
+/* 16 hex digits whose byte order is the order of the doubles. */
+static char *number_sort_key(double v)
+{
+    uint64_t bits;
+    if (v == 0)
+        v = 0; /* -0 sorts as 0 */
+    memcpy(&bits, &v, sizeof(bits));
+    bits = (bits & (1ull << 63)) ? ~bits : bits | (1ull << 63);
+    char *k = xcalloc(17, 1);
+    snprintf(k, 17, "%016llX", (unsigned long long)bits);
+    return k;
+}
+
+static char *number_json(double v)
+{
+    char buf[40];
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        snprintf(buf, sizeof(buf), "%.0f", v == 0 ? 0.0 : v);
+    else
+        snprintf(buf, sizeof(buf), "%.17g", v);
+    return xstrdup(buf);
+}
+
+static char *string_json(const char *s)
+{
+    json_t *j = json_string(s);
+    char *out = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(j);
+    return out;
+}
+
+const char *property_value_check(int type, const char *const *options, json_t *value,
+                                 int from_text, char **value_json, char **sort_key)
+{
+    const char *s = json_is_string(value) ? json_string_value(value) : NULL;
+    const char *why;
+    switch (type) {
+    case PROP_TEXT:
+        if (!s)
+            return "must be text";
+        if ((why = validate_text(s, TEXT_MAX)))
+            return why;
+        *value_json = string_json(s);
+        *sort_key = xstrdup(s);
+        return NULL;
+    case PROP_NUMBER: {
+        double v;
+        if (json_is_number(value) && !from_text) {
+            v = json_number_value(value);
+        } else if (s && from_text && decimal_syntax(s)) {
+            errno = 0;
+            v = strtod(s, NULL);
+            if (errno == ERANGE && fabs(v) > 1)
+                return "is out of range";
+        } else {
+            return "must be a number";
+        }
+        if (!isfinite(v))
+            return "is out of range";
+        *value_json = number_json(v);
+        *sort_key = number_sort_key(v);
+        return NULL;
+    }
+    case PROP_BOOLEAN: {
+        int b = -1;
+        if (json_is_boolean(value) && !from_text)
+            b = json_is_true(value);
+        else if (s && from_text) {
+            static const char *const yes[] = {"true", "1", "on", NULL};
+            static const char *const no[] = {"false", "0", "off", NULL};
+            for (size_t i = 0; yes[i]; i++) {
+                if (strcmp(s, yes[i]) == 0)
+                    b = 1;
+                if (strcmp(s, no[i]) == 0)
+                    b = 0;
+            }
+        }
+        if (b < 0)
+            return "must be true or false";
+        *value_json = xstrdup(b ? "true" : "false");
+        *sort_key = xstrdup(b ? "1" : "0");
+        return NULL;
+    }
+    case PROP_DATE:
+        if (!s || !valid_date(s))
+            return "must be a date YYYY-MM-DD";
+        *value_json = string_json(s);
+        *sort_key = xstrdup(s);
+        return NULL;
+    case PROP_SELECT:
+        if (!s)
+            return "must be one of the options";
+        for (size_t i = 0; options && options[i]; i++) {
+            if (strcmp(options[i], s) == 0) {
+                *value_json = string_json(s);
+                *sort_key = xstrdup(s);
+                return NULL;
+            }
+        }
+        return "must be one of the options";
+    default:
+        return "has an unknown type";
+    }
+}
+
+/* An empty form value or a JSON null removes a value. */
+static int removes(const struct request *req, json_t *v)
+{
+    return json_is_null(v) ||
+           (req->body_is_form && json_is_string(v) && json_string_value(v)[0] == '\0');
+}
+
+static void key_error(struct request *req, const char *key, const char *message)
+{
+    char f[160];
+    snprintf(f, sizeof(f), "properties.%.140s", key);
+    res_field_error(req, f, message);
+}
+
+int properties_apply(struct sql_store *sql, struct request *req, unsigned long long child_id,
+                     unsigned long long parent_id, json_t *props)
+{
+    struct property_def *defs = NULL;
+    size_t ndefs = 0;
+    int st = parent_id ? property_defs_load(sql, parent_id, 0, &defs, &ndefs) : ST_OK;
+    if (st != ST_OK)
+        return st;
+    json_t *current = NULL;
+    st = property_values_of(sql, child_id, &current);
+    const char *key;
+    json_t *v;
+    int failed = 0;
+    json_object_foreach(props, key, v)
+    {
+        if (st != ST_OK)
+            break;
+        struct property_def *d = NULL;
+        for (size_t i = 0; i < ndefs && !d; i++)
+            if (strcmp(defs[i].key, key) == 0)
+                d = &defs[i];
+        if (!d) {
+            key_error(req, key, "no such property is defined for this account");
+            failed = 1;
+            continue;
+        }
+        if (removes(req, v)) {
+            st = property_value_delete(sql, child_id, d->id);
+            json_object_del(current, key);
+            continue;
+        }
+        if (json_is_array(v) && req->body_is_form) {
+            key_error(req, key, "must be given once");
+            failed = 1;
+            continue;
+        }
+        char *value_json = NULL, *sort_key = NULL;
+        const char *why = property_value_check(d->type, (const char *const *)d->options, v,
+                                               req->body_is_form, &value_json, &sort_key);
+        if (why) {
+            key_error(req, key, why);
+            failed = 1;
+            continue;
+        }
+        st = property_value_set(sql, child_id, d->id, value_json, sort_key);
+        json_object_set_new(current, key, json_true());
+        free(value_json);
+        free(sort_key);
+    }
+    for (size_t i = 0; st == ST_OK && i < ndefs; i++) {
+        if (defs[i].required && !json_object_get(current, defs[i].key)) {
+            char f[160];
+            snprintf(f, sizeof(f), "properties.%.140s", defs[i].key);
+            if (!json_object_get(req->errors, f))
+                key_error(req, defs[i].key, "is required");
+            failed = 1;
+        }
+    }
+    json_decref(current);
+    property_defs_free(defs, ndefs);
+    if (st == ST_OK && failed)
+        st = ST_INVALID;
+    return st;
+}
+
+/* ---- definitions: handlers ----------------------------------------- */
+
+/* Reads `options` of a select: 1..100 distinct texts. Returns the JSON
+ * array text (malloc'ed) or NULL with a field error recorded. */
+static char *read_options(struct request *req, json_t *b)
+{
+    const char **opts = body_str_list(req, b, "options");
+    if (!opts) {
+        if (!json_object_get(req->errors, "options"))
+            res_field_error(req, "options", "a select needs 1 to 100 options");
+        return NULL;
+    }
+    json_t *arr = json_array();
+    size_t n = 0;
+    for (; opts[n]; n++) {
+        const char *why = validate_text(opts[n], OPTION_MAX);
+        for (size_t j = 0; !why && j < n; j++)
+            if (strcmp(opts[j], opts[n]) == 0)
+                why = "are listed twice";
+        if (why) {
+            char f[32];
+            snprintf(f, sizeof(f), "options[%zu]", n);
+            res_field_error(req, f, why);
+        }
+        json_array_append_new(arr, json_string(opts[n]));
+    }
+    free(opts);
+    if (n == 0 || n > OPTIONS_MAX)
+        res_field_error(req, "options", "a select needs 1 to 100 options");
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return text;
+}
+
+/* Only accounts that have children define properties for them. */
+static int defines_for_children(struct request *req, const struct account_ref *a)
+{
+    if (strcmp(a->kind, "customer") != 0)
+        return 1;
+    res_problem(req, 409, "conflict", "a customer account has no child accounts to define "
+                                      "properties for");
+    return 0;
+}
+
+void property_definitions_list(struct request *req)
+{
+    struct account_ref a = req->account;
+    struct property_def *defs;
+    size_t n;
+    int st = property_defs_load(req->session->sql, a.id, 0, &defs, &n);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, property_def_json(&defs[i]));
+    property_defs_free(defs, n);
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+struct def_change {
+    struct request *req;
+    unsigned long long account_id;
+    const char *key, *label;
+    int type, required; /* required: -1 unchanged */
+    char *options;      /* JSON text, NULL if not given */
+    int have_options;
+    struct property_def def; /* the definition after the change */
+    struct refusal refusal;
+};
+
+static int define_tx(struct sql_store *sql, void *arg)
+{
+    struct def_change *c = arg;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    struct property_def *defs;
+    size_t n;
+    st = property_defs_load(sql, c->account_id, 1, &defs, &n);
+    if (st != ST_OK)
+        return st;
+    property_defs_free(defs, n);
+    if (n >= DEFINITIONS_MAX)
+        return refusal_set(&c->refusal, 409, "conflict", "an account has at most 100 properties");
+    unsigned long long id;
+    st = property_def_insert(sql, c->account_id, c->key, c->label, c->type, c->options,
+                             c->required == 1, &id);
+    if (st == ST_DUPLICATE)
+        return refusal_set(&c->refusal, 409, "conflict", "a property with this key exists");
+    if (st != ST_OK)
+        return st;
+    property_def_clear(&c->def);
+    st = property_def_find(sql, c->account_id, c->key, 0, &c->def);
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "property.define", NULL,
+                         property_def_json(&c->def));
+    return st;
+}
+
+static void answer_change(struct request *req, int st, struct def_change *c, int status)
+{
+    if (st == ST_OK) {
+        if (status == 201) {
+            char loc[160];
+            snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu/property-definitions/%s",
+                     c->account_id, c->def.key);
+            res_header(req, "Location", loc);
+        }
+        if (status == 204)
+            res_empty(req, 204);
+        else
+            res_json(req, status, property_def_json(&c->def));
+    } else if (st == ST_CONFLICT) {
+        res_refusal(req, &c->refusal);
+    } else if (st == ST_INVALID) {
+        res_fail_if_errors(req);
+    } else {
+        res_store_failure(req, st, "the database");
+    }
+    property_def_clear(&c->def);
+    free(c->options);
+}
+
+void property_definitions_create(struct request *req)
+{
+    static const char *const allowed[] = {"key", "label", "type", "options", "required", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct def_change c = {.req = req, .required = -1};
+    c.key = body_str(req, b, NULL, "key", 1, 64);
+    c.label = body_str(req, b, NULL, "label", 1, LABEL_MAX);
+    const char *type = body_str(req, b, NULL, "type", 1, 16);
+    c.required = body_bool(req, b, NULL, "required");
+    const char *why;
+    if (c.key && (why = property_key_check(c.key)))
+        res_field_error(req, "key", why);
+    c.type = property_type_parse(type);
+    if (type && c.type < 0)
+        res_field_error(req, "type", "must be text, number, boolean, date or select");
+    if (c.type == PROP_SELECT)
+        c.options = read_options(req, b);
+    else if (json_object_get(b, "options"))
+        res_field_error(req, "options", "only a select has options");
+    if (body_failed(req)) {
+        free(c.options);
+        return;
+    }
+    struct account_ref a = req->account;
+    if (!defines_for_children(req, &a)) {
+        free(c.options);
+        return;
+    }
+    c.account_id = a.id;
+    answer_change(req, sql_transaction(req->session->sql, define_tx, &c), &c, 201);
+}
+
+static int redefine_tx(struct sql_store *sql, void *arg)
+{
+    struct def_change *c = arg;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    struct property_def old;
+    st = property_def_find(sql, c->account_id, c->key, 1, &old);
+    if (st == ST_NOT_FOUND)
+        return refusal_set(&c->refusal, 404, "not-found", "no such property");
+    if (st != ST_OK)
+        return st;
+    if (c->have_options && old.type != PROP_SELECT) {
+        res_field_error(c->req, "options", "only a select has options");
+        property_def_clear(&old);
+        return ST_INVALID;
+    }
+    /* An option still in use by a child stays: its value would lose its
+     * meaning. */
+    if (c->have_options) {
+        json_t *now = json_loads(c->options, 0, NULL);
+        for (size_t i = 0; st == ST_OK && old.options && old.options[i]; i++) {
+            int kept = 0;
+            size_t k;
+            json_t *o;
+            json_array_foreach(now, k, o) kept |= strcmp(json_string_value(o), old.options[i]) == 0;
+            unsigned long long used = 0;
+            if (!kept)
+                st = property_values_with_key(sql, old.id, old.options[i], &used);
+            if (st == ST_OK && used) {
+                static __thread char detail[200];
+                snprintf(detail, sizeof(detail), "option '%.100s' is the value of %llu account(s)",
+                         old.options[i], used);
+                st = refusal_set(&c->refusal, 409, "conflict", detail);
+            }
+        }
+        json_decref(now);
+    }
+    if (st == ST_OK) {
+        char *options = NULL;
+        if (!c->have_options && old.options) {
+            json_t *arr = json_array();
+            for (size_t i = 0; old.options[i]; i++)
+                json_array_append_new(arr, json_string(old.options[i]));
+            options = json_dumps(arr, JSON_COMPACT);
+            json_decref(arr);
+        }
+        st = property_def_update(sql, old.id, c->label ? c->label : old.label,
+                                 c->have_options ? c->options : options,
+                                 c->required >= 0 ? c->required : old.required);
+        free(options);
+    }
+    if (st == ST_OK) {
+        property_def_clear(&c->def);
+        st = property_def_find(sql, c->account_id, c->key, 0, &c->def);
+    }
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "property.update",
+                         property_def_json(&old), property_def_json(&c->def));
+    property_def_clear(&old);
+    return st;
+}
+
+void property_definitions_patch(struct request *req)
+{
+    static const char *const allowed[] = {"label", "options", "required", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct def_change c = {.req = req, .key = req->args[1]};
+    c.label = body_str(req, b, NULL, "label", json_object_get(b, "label") != NULL, LABEL_MAX);
+    c.required = body_bool(req, b, NULL, "required");
+    if (json_object_get(b, "options")) {
+        c.have_options = 1;
+        c.options = read_options(req, b);
+    }
+    if (body_failed(req)) {
+        free(c.options);
+        return;
+    }
+    struct account_ref a = req->account;
+    c.account_id = a.id;
+    answer_change(req, sql_transaction(req->session->sql, redefine_tx, &c), &c, 200);
+}
+
+static int undefine_tx(struct sql_store *sql, void *arg)
+{
+    struct def_change *c = arg;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    property_def_clear(&c->def);
+    st = property_def_find(sql, c->account_id, c->key, 1, &c->def);
+    if (st == ST_NOT_FOUND)
+        return refusal_set(&c->refusal, 404, "not-found", "no such property");
+    unsigned long long values = 0;
+    if (st == ST_OK)
+        st = property_def_delete(sql, c->def.id, &values);
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "property.delete",
+                         property_def_json(&c->def),
+                         json_pack("{s:s, s:I}", "key", c->def.key, "values_removed",
+                                   (json_int_t)values));
+    return st;
+}
+
+void property_definitions_delete(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct account_ref a = req->account;
+    struct def_change c = {.req = req, .key = req->args[1], .account_id = a.id};
+    answer_change(req, sql_transaction(req->session->sql, undefine_tx, &c), &c, 204);
+}

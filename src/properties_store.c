@@ -1,0 +1,205 @@
+#include "properties_store.h"
+
+#include "buf.h"
+#include "properties.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEF_COLUMNS "id, prop_key, label, type, options, required"
+
+static void read_def(const struct sql_result *r, size_t row, struct property_def *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->id = sql_cell_id(r, row, 0);
+    d->key = xstrdup(sql_cell(r, row, 1));
+    d->label = xstrdup(sql_cell(r, row, 2));
+    d->type = property_type_parse(sql_cell(r, row, 3));
+    const char *opts = sql_cell(r, row, 4);
+    json_t *o = opts ? json_loads(opts, 0, NULL) : NULL;
+    if (json_is_array(o)) {
+        d->options = xcalloc(json_array_size(o) + 1, sizeof(char *));
+        size_t i, n = 0;
+        json_t *v;
+        json_array_foreach(o, i, v)
+        {
+            if (json_is_string(v))
+                d->options[n++] = xstrdup(json_string_value(v));
+        }
+    }
+    json_decref(o);
+    d->required = strcmp(sql_cell(r, row, 5), "1") == 0;
+}
+
+void property_def_clear(struct property_def *d)
+{
+    free(d->key);
+    free(d->label);
+    for (size_t i = 0; d->options && d->options[i]; i++)
+        free(d->options[i]);
+    free(d->options);
+    memset(d, 0, sizeof(*d));
+}
+
+void property_defs_free(struct property_def *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        property_def_clear(&d[i]);
+    free(d);
+}
+
+int property_defs_load(struct sql_store *sql, unsigned long long account_id, int lock,
+                       struct property_def **out, size_t *n)
+{
+    struct sql_result r;
+    *out = NULL;
+    *n = 0;
+    int st = sql_exec(sql,
+                      lock ? "SELECT " DEF_COLUMNS " FROM property_definitions"
+                             " WHERE account_id = ? ORDER BY id FOR UPDATE"
+                           : "SELECT " DEF_COLUMNS " FROM property_definitions"
+                             " WHERE account_id = ? ORDER BY id",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *out = xcalloc(r.nrows + 1, sizeof(struct property_def));
+    for (size_t i = 0; i < r.nrows; i++)
+        read_def(&r, i, &(*out)[i]);
+    *n = r.nrows;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int property_def_find(struct sql_store *sql, unsigned long long account_id, const char *key,
+                      int lock, struct property_def *out)
+{
+    struct sql_result r;
+    memset(out, 0, sizeof(*out));
+    int st = sql_exec(sql,
+                      lock ? "SELECT " DEF_COLUMNS " FROM property_definitions"
+                             " WHERE account_id = ? AND prop_key = ? FOR UPDATE"
+                           : "SELECT " DEF_COLUMNS " FROM property_definitions"
+                             " WHERE account_id = ? AND prop_key = ?",
+                      SQL_ARGS(P_INT(account_id), P_STR(key)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        read_def(&r, 0, out);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+json_t *property_def_json(const struct property_def *d)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "key", d->key, "label", d->label, "type",
+                          d->type >= 0 ? property_type_names[d->type] : "text", "required",
+                          d->required);
+    if (d->options) {
+        json_t *o = json_array();
+        for (size_t i = 0; d->options[i]; i++)
+            json_array_append_new(o, json_string(d->options[i]));
+        json_object_set_new(j, "options", o);
+    }
+    return j;
+}
+
+int property_def_insert(struct sql_store *sql, unsigned long long account_id, const char *key,
+                        const char *label, int type, const char *options_json, int required,
+                        unsigned long long *id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO property_definitions (account_id, prop_key, label, type, options,"
+                      " required) VALUES (?, ?, ?, ?, ?, ?)",
+                      SQL_ARGS(P_INT(account_id), P_STR(key), P_STR(label),
+                               P_STR(property_type_names[type]), P_STR(options_json),
+                               P_INT(required ? 1 : 0)),
+                      &r);
+    if (st == ST_OK) {
+        *id = r.insert_id;
+        sql_result_free(&r);
+    }
+    return st;
+}
+
+int property_def_update(struct sql_store *sql, unsigned long long id, const char *label,
+                        const char *options_json, int required)
+{
+    return sql_exec(sql,
+                    "UPDATE property_definitions SET label = ?, options = ?, required = ?"
+                    " WHERE id = ?",
+                    SQL_ARGS(P_STR(label), P_STR(options_json), P_INT(required ? 1 : 0), P_INT(id)),
+                    NULL);
+}
+
+int property_def_delete(struct sql_store *sql, unsigned long long id, unsigned long long *values)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT COUNT(*) FROM account_property_values WHERE definition_id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    *values = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
+    return sql_exec(sql, "DELETE FROM property_definitions WHERE id = ?", SQL_ARGS(P_INT(id)),
+                    NULL);
+}
+
+int property_values_with_key(struct sql_store *sql, unsigned long long id, const char *sort_key,
+                             unsigned long long *count)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT COUNT(*) FROM account_property_values"
+                      " WHERE definition_id = ? AND sort_key = ?",
+                      SQL_ARGS(P_INT(id), P_STR(sort_key)), &r);
+    if (st != ST_OK)
+        return st;
+    *count = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int property_values_of(struct sql_store *sql, unsigned long long account_id, json_t **out)
+{
+    struct sql_result r;
+    *out = NULL;
+    int st = sql_exec(sql,
+                      "SELECT d.prop_key, v.value FROM account_property_values v"
+                      " JOIN property_definitions d ON d.id = v.definition_id"
+                      " WHERE v.account_id = ? ORDER BY d.id",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *out = json_object();
+    for (size_t i = 0; i < r.nrows; i++) {
+        json_t *v = json_loads(sql_cell(&r, i, 1), JSON_DECODE_ANY, NULL);
+        if (v)
+            json_object_set_new(*out, sql_cell(&r, i, 0), v);
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int property_value_set(struct sql_store *sql, unsigned long long account_id,
+                       unsigned long long definition_id, const char *value_json,
+                       const char *sort_key)
+{
+    return sql_exec(sql,
+                    "INSERT INTO account_property_values (account_id, definition_id, value,"
+                    " sort_key) VALUES (?, ?, ?, ?)"
+                    " ON DUPLICATE KEY UPDATE value = VALUES(value), sort_key = VALUES(sort_key)",
+                    SQL_ARGS(P_INT(account_id), P_INT(definition_id), P_STR(value_json),
+                             P_STR(sort_key)),
+                    NULL);
+}
+
+int property_value_delete(struct sql_store *sql, unsigned long long account_id,
+                          unsigned long long definition_id)
+{
+    return sql_exec(sql,
+                    "DELETE FROM account_property_values WHERE account_id = ? AND definition_id = ?",
+                    SQL_ARGS(P_INT(account_id), P_INT(definition_id)), NULL);
+}

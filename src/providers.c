@@ -1,0 +1,318 @@
+/*
+ * providers: the customer's admins see, limit and revoke the access of
+ * service providers (the partner's people after a hand-over):
+ * GET /accounts/{id}/service-providers[/{uid}], PATCH …/{uid}
+ * {expires_at}, DELETE …/{uid}. Past expires_at authorization ignores the
+ * role at once (caller.c); `accountd maint` removes it from LDAP
+ * (providers_expire).
+ */
+#include "account_store.h"
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "providers.h"
+#include "providers_store.h"
+#include "sql_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The service providers of account id (people in its service-provider
+ * group) with their access rows, as JSON items; only `uid` when not NULL
+ * (then *found says whether they are one). */
+static json_t *providers_json(struct request *req, unsigned long long id, const char *uid,
+                              int *st)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    *st = ldap_store_role_groups(req->session->ldap, &id, 1, &groups, &ngroups);
+    if (*st != ST_OK)
+        return NULL;
+    char **dns = NULL;
+    size_t ndns = 0;
+    for (size_t g = 0; g < ngroups; g++) {
+        if (groups[g].role != ROLE_SERVICE_PROVIDER)
+            continue;
+        dns = xcalloc(groups[g].nmembers + 1, sizeof(char *));
+        for (size_t m = 0; m < groups[g].nmembers; m++)
+            dns[ndns++] = groups[g].members[m];
+    }
+    struct person *people = NULL;
+    size_t npeople = 0;
+    *st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &people, &npeople);
+    free(dns);
+    role_groups_free(groups, ngroups);
+    if (*st != ST_OK)
+        return NULL;
+    struct provider_access *rows = NULL;
+    size_t nrows = 0;
+    *st = provider_access_list(req->session->sql, id, &rows, &nrows);
+    json_t *items = *st == ST_OK ? json_array() : NULL;
+    for (size_t p = 0; items && p < npeople; p++) {
+        if (uid && strcmp(people[p].uid, uid) != 0)
+            continue;
+        struct provider_access *a = NULL;
+        for (size_t i = 0; i < nrows && !a; i++)
+            if (strcmp(rows[i].uid, people[p].uid) == 0)
+                a = &rows[i];
+        json_array_append_new(
+            items, json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "uid", people[p].uid,
+                             "name", people[p].name, "mail", people[p].mail, "granted_by",
+                             a ? a->granted_by : NULL, "granted_at", a ? a->granted_at : NULL,
+                             "expires_at", a ? a->expires_at : NULL, "expired",
+                             a ? a->expired : 0));
+        json_object_set_new(json_array_get(items, json_array_size(items) - 1), "expires_at",
+                            a && a->expires_at ? json_string(a->expires_at) : json_null());
+    }
+    provider_access_free(rows, nrows);
+    for (size_t p = 0; p < npeople; p++)
+        person_free(&people[p]);
+    free(people);
+    return items;
+}
+
+void providers_list(struct request *req)
+{
+    struct account_ref a = req->account;
+    int st;
+    json_t *items = providers_json(req, a.id, NULL, &st);
+    if (!items) {
+        res_store_failure(req, st, "the directory or the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+/* The one provider of the path, or NULL with the answer set (404). */
+static json_t *one_provider(struct request *req, unsigned long long id, const char *uid)
+{
+    int st;
+    json_t *items = validate_uid(uid) ? json_array() : providers_json(req, id, uid, &st);
+    if (!items) {
+        res_store_failure(req, st, "the directory or the database");
+        return NULL;
+    }
+    json_t *one = json_array_get(items, 0);
+    if (!one) {
+        json_decref(items);
+        res_problem(req, 404, "not-found", "that person is no service provider of this account");
+        return NULL;
+    }
+    json_incref(one);
+    json_decref(items);
+    return one;
+}
+
+void providers_get(struct request *req)
+{
+    struct account_ref a = req->account;
+    json_t *one = one_provider(req, a.id, req->args[1]);
+    if (one)
+        res_json(req, 200, one);
+}
+
+struct expiry {
+    struct request *req;
+    unsigned long long account_id;
+    const char *uid;
+    const char *expires_at; /* "YYYY-MM-DD HH:MM:SS" or NULL (never) */
+    json_t *old;
+    struct refusal refusal;
+};
+
+static int expiry_tx(struct sql_store *sql, void *arg)
+{
+    struct expiry *e = arg;
+    int st = account_lock(sql, e->account_id, &e->refusal, NULL);
+    if (st == ST_OK)
+        st = provider_access_set_expiry(sql, e->account_id, e->uid, e->req->caller.uid,
+                                        e->expires_at);
+    if (st == ST_OK) {
+        json_t *o = json_deep_copy(e->old);
+        st = audit_write(sql, e->req->caller.uid, e->account_id, "service_provider.expiry",
+                         json_pack("{s:s, s:O}", "uid", e->uid, "expires_at",
+                                   json_object_get(o, "expires_at")),
+                         json_pack("{s:s, s:s?}", "uid", e->uid, "expires_at", e->expires_at));
+        json_decref(o);
+    }
+    return st;
+}
+
+void providers_patch(struct request *req)
+{
+    static const char *const allowed[] = {"expires_at", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    json_t *given = json_object_get(b, "expires_at");
+    const char *text = NULL;
+    char sqltime[20];
+    if (!given)
+        res_field_error(req, "expires_at", "is required (null for no expiry)");
+    else if (!json_is_null(given) && !(req->body_is_form && json_is_string(given) &&
+                                       !json_string_value(given)[0]))
+        text = body_str(req, b, NULL, "expires_at", 1, 40);
+    time_t when = 0;
+    const char *why;
+    if (text && (why = validate_utc_time(text, &when, sqltime)))
+        res_field_error(req, "expires_at", why);
+    else if (text && when <= time(NULL))
+        res_field_error(req, "expires_at", "must be in the future");
+    if (body_failed(req))
+        return;
+    struct account_ref a = req->account;
+    struct expiry e = {.req = req, .account_id = a.id, .uid = req->args[1]};
+    e.old = one_provider(req, a.id, e.uid);
+    if (!e.old)
+        return;
+    e.expires_at = text ? sqltime : NULL;
+    int st = sql_transaction(req->session->sql, expiry_tx, &e);
+    json_decref(e.old);
+    if (st == ST_CONFLICT) {
+        res_refusal(req, &e.refusal);
+        return;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_t *one = one_provider(req, a.id, e.uid);
+    if (one)
+        res_json(req, 200, one);
+}
+
+/* ---- revoking ------------------------------------------------------- */
+
+struct revoke_provider {
+    struct request *req;
+    unsigned long long account_id;
+    struct person person;
+    int removed; /* this request took the person out of the LDAP group */
+    struct refusal refusal;
+};
+
+/* The LDAP step of a revocation (and of an expiry), in one place. */
+static int provider_ldap_remove(struct ldap_store *ls, unsigned long long account_id,
+                                const char *dn, int *removed)
+{
+    return ldap_store_change_member(ls, account_id, ROLE_SERVICE_PROVIDER, dn, 0, removed);
+}
+
+static void provider_ldap_undo(struct ldap_store *ls, unsigned long long account_id,
+                               const struct person *p, int *removed)
+{
+    if (*removed &&
+        ldap_store_set_member(ls, account_id, ROLE_SERVICE_PROVIDER, p->dn, 1) != ST_OK)
+        log_error("account %llu: could not give %s back the service-provider role; fix the "
+                  "group by hand",
+                  account_id, p->uid);
+    *removed = 0;
+}
+
+static int revoke_tx(struct sql_store *sql, void *arg)
+{
+    struct revoke_provider *v = arg;
+    int st = account_lock(sql, v->account_id, &v->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    provider_ldap_undo(v->req->session->ldap, v->account_id, &v->person, &v->removed);
+    st = provider_ldap_remove(v->req->session->ldap, v->account_id, v->person.dn, &v->removed);
+    if (st == ST_OK)
+        st = provider_access_delete(sql, v->account_id, v->person.uid);
+    if (st == ST_OK)
+        st = audit_write(sql, v->req->caller.uid, v->account_id, "service_provider.revoke",
+                         json_pack("{s:s, s:[s]}", "uid", v->person.uid, "roles",
+                                   "service-provider"),
+                         json_pack("{s:s, s:[]}", "uid", v->person.uid, "roles"));
+    if (st != ST_OK)
+        provider_ldap_undo(v->req->session->ldap, v->account_id, &v->person, &v->removed);
+    return st;
+}
+
+void providers_delete(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct account_ref a = req->account;
+    json_t *one = one_provider(req, a.id, req->args[1]);
+    if (!one)
+        return;
+    json_decref(one);
+    struct revoke_provider v = {.req = req, .account_id = a.id};
+    int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &v.person);
+    if (st == ST_OK)
+        st = sql_transaction(req->session->sql, revoke_tx, &v);
+    if (st != ST_OK && !sql_commit_unknown(req->session->sql))
+        provider_ldap_undo(req->session->ldap, a.id, &v.person, &v.removed);
+    if (st == ST_OK)
+        res_empty(req, 204);
+    else if (st == ST_CONFLICT)
+        res_refusal(req, &v.refusal);
+    else
+        res_store_failure(req, st, "the directory or the database");
+    person_free(&v.person);
+}
+
+/* ---- expiry (accountd maint) --------------------------------------- */
+
+struct expired {
+    unsigned long long account_id;
+    const char *uid;
+};
+
+static int expired_tx(struct sql_store *sql, void *arg)
+{
+    struct expired *e = arg;
+    int st = provider_access_delete(sql, e->account_id, e->uid);
+    if (st == ST_OK)
+        st = audit_write(sql, "accountd-maint", e->account_id, "service_provider.expire",
+                         json_pack("{s:s, s:[s]}", "uid", e->uid, "roles", "service-provider"),
+                         json_pack("{s:s, s:[]}", "uid", e->uid, "roles"));
+    return st;
+}
+
+int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *removed)
+{
+    unsigned long long *accounts;
+    char **uids;
+    size_t n;
+    *removed = 0;
+    int st = provider_access_expired_all(sql, &accounts, &uids, &n);
+    if (st != ST_OK)
+        return st;
+    int rc = ST_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct person p;
+        int changed = 0;
+        st = ldap_store_find_person(ldap, "uid", uids[i], &p);
+        if (st == ST_OK) {
+            st = provider_ldap_remove(ldap, accounts[i], p.dn, &changed);
+            person_free(&p);
+        } else if (st == ST_NOT_FOUND) {
+            st = ST_OK; /* the person is gone: only the row is left */
+        }
+        struct expired e = {accounts[i], uids[i]};
+        if (st == ST_OK)
+            st = sql_transaction(sql, expired_tx, &e);
+        if (st == ST_OK) {
+            printf("removed the expired service-provider access of %s to account %llu\n",
+                   uids[i], accounts[i]);
+            (*removed)++;
+        } else {
+            fprintf(stderr,
+                    "accountd maint: the expired access of %s to account %llu could not be "
+                    "removed now\n",
+                    uids[i], accounts[i]);
+            rc = st;
+        }
+        free(uids[i]);
+    }
+    free(uids);
+    free(accounts);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * providers_store: the SQL of service-provider access
+ * (service_provider_access): since when a person is a service provider of
+ * an account and until when. A service-provider role without a row never
+ * expires.
+ */
+#ifndef ACCOUNTD_PROVIDERS_STORE_H
+#define ACCOUNTD_PROVIDERS_STORE_H
+
+#include "sql_store.h"
+
+/* Records that uid became a service provider of account_id (a hand-over);
+ * an existing row keeps its dates. */
+int provider_access_grant(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                          const char *granted_by);
+/* *expired = 1 if uid's service-provider access to account_id has an
+ * expires_at in the past (by MariaDB's clock). */
+int provider_access_expired(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                            int *expired);
+
+struct provider_access {
+    char *uid;
+    char *granted_by, *granted_at, *expires_at; /* RFC 3339; NULL if none */
+    int expired;
+};
+void provider_access_free(struct provider_access *p, size_t n);
+/* The access rows of account_id. */
+int provider_access_list(struct sql_store *sql, unsigned long long account_id,
+                         struct provider_access **out, size_t *n);
+/* Sets expires_at (NULL: never) of uid's access, creating the row. */
+int provider_access_set_expiry(struct sql_store *sql, unsigned long long account_id,
+                               const char *uid, const char *granted_by, const char *expires_at);
+int provider_access_delete(struct sql_store *sql, unsigned long long account_id, const char *uid);
+
+/* Rows whose expires_at has passed: account ids and uids (malloc'ed). */
+int provider_access_expired_all(struct sql_store *sql, unsigned long long **accounts,
+                                char ***uids, size_t *n);
+
+#endif

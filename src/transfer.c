@@ -1,0 +1,277 @@
+/*
+ * transfer: POST /accounts/{id}/transfer and the completion of a hand-over
+ * when the customer accepts (transfer.h).
+ */
+#include "transfer.h"
+
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "invitations.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "outbox.h"
+#include "providers_store.h"
+#include "transfer_store.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the request ---------------------------------------------------- */
+
+struct transfer_request {
+    struct request *req;
+    unsigned long long account_id;
+    const char *email, *first_name, *last_name;
+    json_t *result;
+    struct refusal refusal;
+};
+
+static int request_tx(struct sql_store *sql, void *arg)
+{
+    struct transfer_request *t = arg;
+    char *status = NULL, *name = NULL;
+    int st = transfer_lock_account(sql, t->account_id, &status, &name);
+    if (st == ST_NOT_FOUND)
+        st = refusal_set(&t->refusal, 404, "not-found", "no such account");
+    else if (st == ST_OK && strcmp(status, "staged") != 0)
+        st = refusal_set(&t->refusal, 409, "conflict",
+                         "only a staged account can be handed over; this one is not staged");
+    unsigned long long invitation_id = 0;
+    if (st == ST_OK) {
+        json_decref(t->result);
+        t->result = NULL;
+        st = invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
+                                            t->first_name, t->last_name, &t->result,
+                                            &invitation_id);
+    }
+    if (st == ST_OK)
+        st = transfer_record_request(sql, t->account_id, invitation_id, t->email,
+                                     t->req->caller.uid);
+    if (st == ST_OK)
+        st = audit_write(sql, t->req->caller.uid, t->account_id, "transfer.request", NULL,
+                         json_pack("{s:s, s:I}", "email", t->email, "invitation_id",
+                                   (json_int_t)invitation_id));
+    free(status);
+    free(name);
+    return st;
+}
+
+void transfers_create(struct request *req)
+{
+    static const char *const allowed[] = {"email", "first_name", "last_name", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct transfer_request t = {.req = req};
+    t.email = body_str(req, b, NULL, "email", 1, 254);
+    t.first_name = body_str(req, b, NULL, "first_name", 0, 100);
+    t.last_name = body_str(req, b, NULL, "last_name", 0, 100);
+    const char *why;
+    if (t.email && (why = validate_email(t.email)))
+        res_field_error(req, "email", why);
+    if (body_failed(req))
+        return;
+    struct account_ref a = req->account;
+    t.account_id = a.id;
+    int st = sql_transaction(req->session->sql, request_tx, &t);
+    if (st == ST_OK)
+        res_json(req, 202, t.result);
+    else if (st == ST_CONFLICT)
+        res_refusal(req, &t.refusal);
+    else
+        res_store_failure(req, st, "the database");
+    if (st != ST_OK)
+        json_decref(t.result);
+}
+
+/* ---- the hand-over -------------------------------------------------- */
+
+struct handover {
+    unsigned long long account_id;
+    struct person *providers; /* the account's admins but the customer */
+    size_t nproviders;
+    unsigned char *added_sp;      /* this hand-over added providers[i] to service-provider */
+    unsigned char *removed_admin; /* ... and removed them from admin */
+};
+
+static void handover_free(struct handover *h)
+{
+    for (size_t i = 0; i < h->nproviders; i++)
+        person_free(&h->providers[i]);
+    free(h->providers);
+    free(h->added_sp);
+    free(h->removed_admin);
+    free(h);
+}
+
+/* Every LDAP step of a hand-over: each provider joins service-provider,
+ * then leaves admin. What was changed is recorded in h for the undo. */
+static int handover_ldap(struct ldap_store *ls, struct handover *h)
+{
+    int st = ST_OK;
+    for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
+        int changed = 0;
+        st = ldap_store_change_member(ls, h->account_id, ROLE_SERVICE_PROVIDER,
+                                      h->providers[i].dn, 1, &changed);
+        h->added_sp[i] = st == ST_OK && changed;
+        if (st == ST_OK) {
+            st = ldap_store_change_member(ls, h->account_id, ROLE_ADMIN, h->providers[i].dn, 0,
+                                          &changed);
+            h->removed_admin[i] = st == ST_OK && changed;
+        }
+    }
+    return st;
+}
+
+/* Reverses handover_ldap's recorded steps. */
+static void handover_ldap_undo(struct ldap_store *ls, struct handover *h)
+{
+    for (size_t i = h->nproviders; i-- > 0;) {
+        int st = ST_OK;
+        if (h->removed_admin[i])
+            st = ldap_store_set_member(ls, h->account_id, ROLE_ADMIN, h->providers[i].dn, 1);
+        if (st == ST_OK && h->added_sp[i])
+            st = ldap_store_set_member(ls, h->account_id, ROLE_SERVICE_PROVIDER,
+                                       h->providers[i].dn, 0);
+        if (st != ST_OK)
+            log_error("account %llu: could not undo the hand-over for %s; fix the admin and "
+                      "service-provider groups by hand",
+                      h->account_id, h->providers[i].uid);
+        h->removed_admin[i] = h->added_sp[i] = 0;
+    }
+}
+
+void transfer_undo(struct request *req, struct handover **h)
+{
+    if (!*h)
+        return;
+    handover_ldap_undo(req->session->ldap, *h);
+    handover_free(*h);
+    *h = NULL;
+}
+
+void transfer_forget(struct handover **h)
+{
+    if (*h)
+        handover_free(*h);
+    *h = NULL;
+}
+
+/* The account's admins other than the customer, read from LDAP. */
+static int read_providers(struct request *req, struct handover *h, const char *customer_dn)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    int st = ldap_store_role_groups(req->session->ldap, &h->account_id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    char **dns = NULL;
+    size_t ndns = 0;
+    for (size_t g = 0; g < ngroups; g++) {
+        if (groups[g].role != ROLE_ADMIN)
+            continue;
+        dns = xcalloc(groups[g].nmembers + 1, sizeof(char *));
+        for (size_t m = 0; m < groups[g].nmembers; m++)
+            if (!ldap_dn_equal(groups[g].members[m], customer_dn))
+                dns[ndns++] = groups[g].members[m];
+    }
+    st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &h->providers, &h->nproviders);
+    free(dns);
+    role_groups_free(groups, ngroups);
+    if (st != ST_OK)
+        return st;
+    h->added_sp = xcalloc(h->nproviders + 1, 1);
+    h->removed_admin = xcalloc(h->nproviders + 1, 1);
+    return ST_OK;
+}
+
+int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
+                      const char *customer_uid, const char *customer_dn, struct handover **hp,
+                      struct refusal *ref)
+{
+    transfer_undo(req, hp);
+    char *status = NULL, *name = NULL;
+    int st = transfer_lock_account(sql, account_id, &status, &name);
+    if (st == ST_OK && strcmp(status, "staged") != 0)
+        st = refusal_set(ref, 409, "conflict", "this account was handed over already");
+    free(status);
+    if (st != ST_OK) {
+        free(name);
+        return st;
+    }
+    struct person customer = {0};
+    st = ldap_store_find_person(req->session->ldap, "uid", customer_uid, &customer);
+    struct handover *h = xcalloc(1, sizeof(*h));
+    h->account_id = account_id;
+    *hp = h;
+    if (st == ST_OK)
+        st = read_providers(req, h, customer_dn);
+    /* 1. LDAP: the partner's people from admin to service-provider. */
+    if (st == ST_OK)
+        st = handover_ldap(req->session->ldap, h);
+    for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
+        st = provider_access_grant(sql, account_id, h->providers[i].uid, customer_uid);
+        if (st == ST_OK)
+            st = audit_write(sql, customer_uid, account_id, "transfer.demote",
+                             json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles",
+                                       "admin"),
+                             json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles",
+                                       "service-provider"));
+    }
+    /* 2. The notification recipients become the customer's. */
+    char **old = NULL;
+    size_t nold = 0;
+    if (st == ST_OK)
+        st = outbox_recipients(sql, account_id, &old, &nold);
+    if (st == ST_OK) {
+        json_t *o = json_array();
+        for (size_t i = 0; i < nold; i++)
+            json_array_append_new(o, json_string(old[i]));
+        st = transfer_set_recipients(sql, account_id, customer.mail);
+        if (st == ST_OK)
+            st = audit_write(sql, customer_uid, account_id, "transfer.recipients",
+                             json_pack("{s:o}", "emails", o),
+                             json_pack("{s:[s]}", "emails", customer.mail));
+        else
+            json_decref(o);
+    }
+    outbox_free_list(old, nold);
+    /* 3. The named contacts: the customer, the account's admin now. */
+    if (st == ST_OK)
+        st = transfer_set_contacts(sql, account_id, customer_uid);
+    if (st == ST_OK)
+        st = audit_write(sql, customer_uid, account_id, "transfer.contacts", NULL,
+                         json_pack("{s:s, s:s}", "primary", customer_uid, "technical",
+                                   customer_uid));
+    /* 4. Active. */
+    if (st == ST_OK)
+        st = transfer_record_done(sql, account_id, customer_uid);
+    if (st == ST_OK)
+        st = audit_write(sql, customer_uid, account_id, "transfer.complete",
+                         json_pack("{s:s}", "status", "staged"),
+                         json_pack("{s:s, s:s}", "status", "active", "owner", customer_uid));
+    /* 5. Mail: the customer, and each of the partner's people. */
+    const char *owner_name = customer.name ? customer.name : customer_uid;
+    if (st == ST_OK) {
+        const char *to[] = {customer.mail};
+        struct template_value vals[] = {{"account_name", name}, {"new_owner_name", owner_name}};
+        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, vals, 2);
+    }
+    if (st == ST_OK && h->nproviders) {
+        const char **to = xcalloc(h->nproviders + 1, sizeof(char *));
+        for (size_t i = 0; i < h->nproviders; i++)
+            to[i] = h->providers[i].mail;
+        struct template_value vals[] = {{"account_name", name},
+                                        {"new_owner_name", owner_name},
+                                        {"new_owner_mail", customer.mail ? customer.mail : ""}};
+        st = outbox_queue(sql, account_id, "transfer-completed", to, h->nproviders, vals, 3);
+        free(to);
+    }
+    free(name);
+    person_free(&customer);
+    if (st != ST_OK)
+        transfer_undo(req, hp);
+    return st;
+}

@@ -1,0 +1,34 @@
+/*
+ * transfer: staging and hand-over (Loftware). A partner creates an account
+ * `staged`, prepares it, then POST /accounts/{id}/transfer invites the
+ * customer as admin; when the customer accepts (invitations.c), the
+ * hand-over completes in the accept's transaction: the partner's people
+ * move from admin to service-provider, the notification recipients and the
+ * named contacts become the customer's, the account becomes active, the
+ * customer and the partner's people are mailed, and each step is audited.
+ *
+ * The hand-over's LDAP steps are made in one function (handover_ldap) and
+ * undone by transfer_undo when the transaction does not commit.
+ */
+#ifndef ACCOUNTD_TRANSFER_H
+#define ACCOUNTD_TRANSFER_H
+
+#include "http.h"
+#include "sql_store.h"
+
+struct handover;
+
+/* Inside the accept's transaction, after the customer (customer_uid,
+ * customer_dn) was made admin of account_id. *h receives what LDAP steps
+ * were made (for transfer_undo). ST_CONFLICT with *ref set when the account
+ * is no longer staged. */
+int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
+                      const char *customer_uid, const char *customer_dn, struct handover **h,
+                      struct refusal *ref);
+/* Takes back the LDAP steps of *h (a transaction that did not commit) and
+ * frees it. Safe with *h NULL. */
+void transfer_undo(struct request *req, struct handover **h);
+/* Frees *h, keeping its steps (the transaction committed). */
+void transfer_forget(struct handover **h);
+
+#endif

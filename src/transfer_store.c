@@ -1,0 +1,75 @@
+#include "transfer_store.h"
+
+#include "buf.h"
+
+int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status,
+                          char **name)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT status, name FROM accounts WHERE id = ? AND ldap_state = 'done'"
+                      " FOR UPDATE",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1) {
+        *status = xstrdup(sql_cell(&r, 0, 0));
+        *name = xstrdup(sql_cell(&r, 0, 1));
+    } else {
+        st = ST_NOT_FOUND;
+    }
+    sql_result_free(&r);
+    return st;
+}
+
+int transfer_record_request(struct sql_store *sql, unsigned long long account_id,
+                            unsigned long long invitation_id, const char *email,
+                            const char *requested_by)
+{
+    return sql_exec(sql,
+                    "INSERT INTO account_transfers (account_id, invitation_id, email, requested_by)"
+                    " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+                    " invitation_id = VALUES(invitation_id), email = VALUES(email),"
+                    " requested_by = VALUES(requested_by), requested_at = CURRENT_TIMESTAMP(6)",
+                    SQL_ARGS(P_INT(account_id), P_INT(invitation_id), P_STR(email),
+                             P_STR(requested_by)),
+                    NULL);
+}
+
+int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
+                         const char *customer_uid)
+{
+    int st = sql_exec(sql,
+                      "UPDATE account_transfers SET completed_at = CURRENT_TIMESTAMP(6),"
+                      " customer_uid = ? WHERE account_id = ?",
+                      SQL_ARGS(P_STR(customer_uid), P_INT(account_id)), NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql,
+                      "UPDATE accounts SET status = 'active', version = version + 1,"
+                      " updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
+                      SQL_ARGS(P_INT(account_id)), NULL);
+    return st;
+}
+
+int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id,
+                            const char *email)
+{
+    int st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",
+                      SQL_ARGS(P_INT(account_id)), NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql,
+                      "INSERT INTO notification_recipients (account_id, email, position)"
+                      " VALUES (?, ?, 0)",
+                      SQL_ARGS(P_INT(account_id), P_STR(email)), NULL);
+    return st;
+}
+
+int transfer_set_contacts(struct sql_store *sql, unsigned long long account_id, const char *uid)
+{
+    return sql_exec(sql,
+                    "INSERT INTO account_contacts (account_id, kind, uid) VALUES (?, 'primary', ?),"
+                    " (?, 'technical', ?) ON DUPLICATE KEY UPDATE uid = VALUES(uid),"
+                    " updated_at = CURRENT_TIMESTAMP(6)",
+                    SQL_ARGS(P_INT(account_id), P_STR(uid), P_INT(account_id), P_STR(uid)),
+                    NULL);
+}

@@ -1,0 +1,28 @@
+/*
+ * transfer_store: the SQL of staging and hand-over (Loftware): the
+ * account_transfers row, the account's status, recipients and contacts as
+ * the hand-over leaves them.
+ */
+#ifndef ACCOUNTD_TRANSFER_STORE_H
+#define ACCOUNTD_TRANSFER_STORE_H
+
+#include "sql_store.h"
+
+/* Locks the account row: its status and name (malloc'ed) in *status and
+ * *name. ST_NOT_FOUND if there is no such (done) account. */
+int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status,
+                          char **name);
+/* Records (or replaces) the pending hand-over of account_id. */
+int transfer_record_request(struct sql_store *sql, unsigned long long account_id,
+                            unsigned long long invitation_id, const char *email,
+                            const char *requested_by);
+/* Marks the hand-over done and the account active (version raised). */
+int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
+                         const char *customer_uid);
+/* Replaces the account's notification recipients with one address. */
+int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id,
+                            const char *email);
+/* Makes uid both named contacts of the account. */
+int transfer_set_contacts(struct sql_store *sql, unsigned long long account_id, const char *uid);
+
+#endif

@@ -1,0 +1,294 @@
+"""Custom properties (LineMetrics) and the partner's overview table: a
+partner defines typed properties for its children; values are set with
+PATCH on each child and checked by type (422 per field, nothing written);
+renaming a label keeps values, removing a definition removes them; the
+overview table shows them as columns, sorts and filters by them, and pages
+with a keyset cursor that stays correct while children are added."""
+import json
+import threading
+
+import pytest
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+
+
+def defs_path(account_id, key=None):
+    base = f"{ACCOUNTS}/{account_id}/property-definitions"
+    return base if key is None else f"{base}/{key}"
+
+
+def define(api, by, account_id, status=201, **body):
+    r = api(by).post(defs_path(account_id), json=body)
+    return S.expect(r, status), r
+
+
+def value_rows(sql, account_id):
+    return {r["prop_key"]: (r["value"], r["sort_key"]) for r in sql.rows(
+        "SELECT d.prop_key, v.value, v.sort_key FROM account_property_values v"
+        " JOIN property_definitions d ON d.id = v.definition_id WHERE v.account_id=%s",
+        int(account_id))}
+
+
+@pytest.fixture
+def partner_with_properties(api, make_tenant, make_account):
+    t = make_tenant("props")
+    a = t.admin
+    define(api, a, t.account.id, key="region", label="Region", type="select",
+           options=["EU", "US", "APAC"], required=True)
+    define(api, a, t.account.id, key="loggers", label="Data loggers", type="number")
+    define(api, a, t.account.id, key="vip", label="VIP", type="boolean")
+    define(api, a, t.account.id, key="renewal", label="Renewal", type="date")
+    define(api, a, t.account.id, key="note", label="Note", type="text")
+    return t
+
+
+def test_definitions_are_created_listed_renamed_and_deleted(api, sql, partner_with_properties):
+    t = partner_with_properties
+    s = api(t.admin)
+    items = S.expect(s.get(defs_path(t.account.id)), 200)["items"]
+    assert [i["key"] for i in items] == ["region", "loggers", "vip", "renewal", "note"]
+    region = items[0]
+    assert region == {"key": "region", "label": "Region", "type": "select",
+                      "options": ["EU", "US", "APAC"], "required": True}
+    assert "options" not in items[1] and items[1]["required"] is False
+    # Location names the new definition.
+    body, r = define(api, t.admin, t.account.id, key="size", label="Size", type="number")
+    assert r.headers["Location"].endswith(defs_path(t.account.id, "size"))
+    # A key is unique per partner: 409 (UNIQUE index).
+    S.expect_problem(s.post(defs_path(t.account.id), json={"key": "size", "label": "X", "type": "text"}),
+                     409, "conflict")
+    # Rename: the label changes, the key and type stay.
+    b = S.expect(s.patch(defs_path(t.account.id, "size"), json={"label": "Company size"}), 200)
+    assert (b["key"], b["label"], b["type"]) == ("size", "Company size", "number")
+    S.expect_field_errors(s.patch(defs_path(t.account.id, "size"), json={"type": "text"}), "type")
+    S.expect_problem(s.patch(defs_path(t.account.id, "nope"), json={"label": "x"}), 404)
+    S.expect(s.delete(defs_path(t.account.id, "size")), 204)
+    S.expect_problem(s.delete(defs_path(t.account.id, "size")), 404)
+    audit = [a["action"] for a in sql.audit(t.account.id)]
+    assert audit.count("property.define") == 6 and "property.update" in audit and "property.delete" in audit
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"key": "Region", "label": "R", "type": "text"}, "key"),
+    ({"key": "status", "label": "R", "type": "text"}, "key"),
+    ({"key": "r", "label": "", "type": "text"}, "label"),
+    ({"key": "r", "label": "R", "type": "colour"}, "type"),
+    ({"key": "r", "label": "R", "type": "select"}, "options"),
+    ({"key": "r", "label": "R", "type": "select", "options": ["a", "a"]}, "options[1]"),
+    ({"key": "r", "label": "R", "type": "text", "options": ["a"]}, "options"),
+    ({"key": "r", "label": "R", "type": "text", "required": "maybe"}, "required"),
+    ({"key": "r", "label": "R", "type": "text", "colour": "x"}, "colour"),
+])
+def test_bad_definitions_are_422(api, sql, make_tenant, body, field):
+    t = make_tenant("pbad")
+    r = api(t.admin).post(defs_path(t.account.id), json=body)
+    S.expect_field_errors(r, field)
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s", int(t.account.id)) == 0
+
+
+def test_values_are_typed_validated_and_shown(api, sql, make_account, partner_with_properties):
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    path = f"{ACCOUNTS}/{child.id}"
+    good = {"region": "EU", "loggers": 12.5, "vip": True, "renewal": "2027-02-28", "note": "Wien"}
+    b = S.expect(s.patch(path, json={"properties": good}), 200)
+    assert b["properties"] == good
+    rows = value_rows(sql, child.id)
+    assert rows["region"] == ("\"EU\"", b"EU") and rows["vip"] == ("true", b"1")
+    assert rows["renewal"][1] == b"2027-02-28"
+    # Every bad value is named; nothing of the request is written.
+    version = sql.account(child.id)["version"]
+    bad = {"region": "MARS", "loggers": "twelve", "vip": "yes", "renewal": "2027-02-30",
+           "note": "a\nb", "colour": "blue"}
+    errors = S.expect_field_errors(s.patch(path, json={"name": "renamed", "properties": bad}),
+                                   *[f"properties.{k}" for k in bad])
+    assert len(errors) == len(bad), errors
+    assert sql.account(child.id)["version"] == version
+    assert sql.account(child.id)["name"] == child.name
+    assert value_rows(sql, child.id) == rows
+    # A required property cannot be removed; another can (null).
+    S.expect_field_errors(s.patch(path, json={"properties": {"region": None}}), "properties.region")
+    b = S.expect(s.patch(path, json={"properties": {"note": None, "loggers": -3}}), 200)
+    assert "note" not in b["properties"] and b["properties"]["loggers"] == -3
+    # A form sends text: converted by the property's type.
+    r = s.form("POST", path, [("_method", "PATCH"), ("properties[loggers]", "40"),
+                              ("properties[vip]", "false"), ("properties[region]", "US")])
+    b = S.expect(r, 200)
+    assert (b["properties"]["loggers"], b["properties"]["vip"], b["properties"]["region"]) == (40, False, "US")
+    r = s.form("POST", path, [("_method", "PATCH"), ("properties[loggers]", "0x10")])
+    S.expect_field_errors(r, "properties.loggers")
+    # The audit row holds the old and the new values.
+    last = sql.audit(child.id)[-1]
+    assert last["action"] == "account.update"
+    assert last["new_value"]["properties"]["region"] == "US"
+    assert last["old_value"]["properties"]["region"] == "US" or last["old_value"]["properties"]["loggers"] == -3
+
+
+def test_required_property_needed_on_first_values(api, make_account, partner_with_properties):
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    r = api(t.admin).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"note": "x"}})
+    S.expect_field_errors(r, "properties.region")
+
+
+def test_rename_keeps_values_and_delete_removes_them(api, sql, make_account, partner_with_properties):
+    t = partner_with_properties
+    s = api(t.admin)
+    child = make_account(t.admin, "customer", t.account.id)
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "APAC", "note": "n"}}), 200)
+    S.expect(s.patch(defs_path(t.account.id, "note"), json={"label": "Remark"}), 200)
+    assert S.expect(s.get(f"{ACCOUNTS}/{child.id}"), 200)["properties"]["note"] == "n"
+    # An option in use cannot be dropped; an unused one can.
+    S.expect_problem(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "US"]}), 409)
+    S.expect(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "APAC"]}), 200)
+    S.expect(s.delete(defs_path(t.account.id, "note")), 204)
+    assert "note" not in value_rows(sql, child.id)
+    assert S.expect(s.get(f"{ACCOUNTS}/{child.id}"), 200)["properties"] == {"region": "APAC"}
+    deleted = [a for a in sql.audit(t.account.id) if a["action"] == "property.delete"]
+    assert deleted[-1]["new_value"] == {"key": "note", "values_removed": 1}
+
+
+def test_overview_shows_sorts_and_filters_by_properties(api, make_account, partner_with_properties):
+    t = partner_with_properties
+    s = api(t.admin)
+    vals = [("EU", 5, True), ("US", 50, False), ("EU", -1, False), ("APAC", 7.5, True)]
+    kids = []
+    for region, loggers, vip in vals:
+        c = make_account(t.admin, "customer", t.account.id)
+        S.expect(s.patch(f"{ACCOUNTS}/{c.id}", json={"properties": {"region": region, "loggers": loggers,
+                                                                       "vip": vip}}), 200)
+        kids.append(c)
+    bare = make_account(t.admin, "customer", t.account.id)  # no values at all
+
+    def listing(**params):
+        return S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, **params}), 200)["items"]
+
+    items = listing()
+    assert [i["id"] for i in items] == [c.id for c in kids] + [bare.id]
+    assert items[1]["properties"] == {"region": "US", "loggers": 50, "vip": False}
+    assert items[0]["member_count"] == 1 and items[0]["status"] == "active"
+    # Numbers sort as numbers (-1 < 5 < 7.5 < 50), missing values first.
+    assert [i["id"] for i in listing(sort="loggers")] == [bare.id, kids[2].id, kids[0].id, kids[3].id, kids[1].id]
+    assert [i["id"] for i in listing(sort="-loggers")] == [kids[1].id, kids[3].id, kids[0].id, kids[2].id, bare.id]
+    assert [i["id"] for i in listing(**{"filter[region]": "EU"})] == [kids[0].id, kids[2].id]
+    assert [i["id"] for i in listing(**{"filter[region]": "EU", "filter[vip]": "true"})] == [kids[0].id]
+    assert [i["id"] for i in listing(**{"filter[loggers]": "7.50"})] == [kids[3].id]
+    assert listing(**{"filter[status]": "staged"}) == []
+    assert [i["id"] for i in listing(sort="-status", limit=2)] == sorted([c.id for c in kids + [bare]], key=int, reverse=True)[:2]
+    S.expect_field_errors(s.get(ACCOUNTS, params={"parent_id": t.account.id, "filter[region]": "MARS"}),
+                          "filter[region]")
+    S.expect_field_errors(s.get(ACCOUNTS, params={"parent_id": t.account.id, "filter[colour]": "x"}),
+                          "filter[colour]")
+    S.expect_field_errors(s.get(ACCOUNTS, params={"parent_id": t.account.id, "sort": "colour"}), "sort")
+    S.expect_field_errors(s.get(ACCOUNTS, params={"parent_id": t.account.id, "sort": "member_count"}), "sort")
+    # Paging by a property with ties: every row once.
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "region", "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        body = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, **params}), 200)
+        seen += [i["id"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen, key=int) == sorted([c.id for c in kids + [bare]], key=int)
+    regions = [next(c for c in kids + [bare] if c.id == i) for i in seen]
+    assert seen[0] == bare.id and len(set(seen)) == len(seen), regions
+
+
+def test_who_may_define_and_who_sees_the_rows(api, make_account, make_person, set_roles, make_tenant,
+                                              partner_with_properties, anon):
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    # A second partner admin who is no member of the child: sees its row and
+    # its properties, cannot enter it (403).
+    other_admin = make_person(prefix="pa")
+    set_roles(t.admin, t.account.id, other_admin, ["admin"])
+    rows = S.expect(api(other_admin).get(ACCOUNTS, params={"parent_id": t.account.id}), 200)["items"]
+    assert child.id in [i["id"] for i in rows]
+    S.expect_problem(api(other_admin).get(f"{ACCOUNTS}/{child.id}"), 403, "forbidden")
+    S.expect_problem(api(other_admin).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "EU"}}), 403)
+    S.expect_problem(api(other_admin).get(f"{ACCOUNTS}/{child.id}/members"), 403)
+    # billing and member of the partner: may not define or list definitions.
+    for role in ("billing", "member"):
+        p = make_person(prefix="pr")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).get(defs_path(t.account.id)), 403)
+        S.expect_problem(api(p).post(defs_path(t.account.id), json={"key": "k", "label": "K", "type": "text"}), 403)
+    # service-provider may.
+    sp = make_person(prefix="ps")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    define(api, sp, t.account.id, key="sp_made", label="SP", type="text")
+    # Another tenant: 404; anonymous: 401.
+    other = make_tenant("pother")
+    S.expect_problem(api(other.admin).get(defs_path(t.account.id)), 404)
+    S.expect_problem(api(other.admin).delete(defs_path(t.account.id, "vip")), 404)
+    S.expect_problem(anon.get(defs_path(t.account.id)), 401)
+    # A customer has no children to define properties for.
+    S.expect_problem(api(t.admin).post(defs_path(child.id), json={"key": "k", "label": "K", "type": "text"}),
+                     409, "conflict")
+
+
+def test_ten_thousand_children_page_correctly_while_children_are_added(api, sql, make_tenant):
+    """10,000 children inserted in SQL; pages of 200 by id, by name
+    descending and by a property, while a thread adds children: each
+    original child exactly once, no row twice."""
+    t = make_tenant("bulk")
+    s = api(t.admin)
+    _, _ = define(api, t.admin, t.account.id, key="tier", label="Tier", type="number")
+    def_id = sql.value("SELECT id FROM property_definitions WHERE account_id=%s AND prop_key='tier'",
+                       int(t.account.id))
+    pid = int(t.account.id)
+    sql.rows("INSERT INTO accounts (kind, parent_id, name, status, created_by, ldap_state)"
+             " SELECT 'customer', %s, CONCAT('bulk-', LPAD(seq, 5, '0')), 'active', 'test', 'done'"
+             " FROM seq_1_to_10000", pid)
+    sql.rows("INSERT INTO account_property_values (account_id, definition_id, value, sort_key)"
+             " SELECT id, %s, CAST(id MOD 7 AS CHAR), CONCAT('T', id MOD 7) FROM accounts WHERE parent_id=%s",
+             def_id, pid)
+    original = {str(r["id"]) for r in sql.rows("SELECT id FROM accounts WHERE parent_id=%s", pid)}
+    assert len(original) == 10000
+
+    stop = threading.Event()
+    added = []
+
+    def adder():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            sql_local = S.Sql(__import__("pymysql").connect(
+                unix_socket=S.os.environ["SQL_SOCKET"], user="root", password="",
+                database=S.os.environ["SQL_DATABASE"], autocommit=True,
+                cursorclass=__import__("pymysql").cursors.DictCursor))
+            for k in range(20):
+                sql_local.rows("INSERT INTO accounts (kind, parent_id, name, status, created_by, ldap_state)"
+                               " VALUES ('customer', %s, %s, 'active', 'test', 'done')",
+                               pid, f"bulk-{k % 3}-added-{n}")
+                added.append(1)
+            sql_local.conn.close()
+            stop.wait(0.05)
+
+    th = threading.Thread(target=adder)
+    th.start()
+    try:
+        for sort in ("id", "-name", "tier"):
+            seen, cursor = [], None
+            while True:
+                params = {"parent_id": t.account.id, "limit": 200, "sort": sort}
+                if cursor:
+                    params["cursor"] = cursor
+                body = S.expect(s.get(ACCOUNTS, params=params), 200)
+                seen += [i["id"] for i in body["items"]]
+                cursor = body["next_cursor"]
+                if not cursor:
+                    break
+            assert len(seen) == len(set(seen)), f"{sort}: a row came twice"
+            missing = original - set(seen)
+            assert not missing, f"{sort}: {len(missing)} rows missing"
+    finally:
+        stop.set()
+        th.join()
+    assert added, "no child was added during the paging"

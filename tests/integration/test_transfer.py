@@ -1,0 +1,201 @@
+"""Staging and hand-over (seed 000, Loftware): a partner stages a customer
+account, prepares it (people, properties, recipients), transfers it; when
+the customer accepts, the partner's people are service providers, the
+recipients and contacts are the customer's, the account is active, both
+sides are mailed and the audit trail shows each step. The customer's admins
+then see, limit and revoke the providers' access; past its expiry the
+access is refused at once, and `accountd maint` removes it from LDAP."""
+import os
+import subprocess
+
+import pytest
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+
+
+def maint(env):
+    binary = os.path.join(os.path.dirname(os.environ["ACCOUNTD_MAILER"]), "accountd")
+    run = subprocess.run([binary, "maint", "--config", os.environ["ACCOUNTD_CONF"]],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+@pytest.fixture
+def staged(api, make_tenant, make_account, make_person, set_roles):
+    """A partner, a staged customer account its admin prepared: a second
+    partner person as admin, a member, a property value, recipients."""
+    t = make_tenant("loft")
+    s = api(t.admin)
+    S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/property-definitions",
+                    json={"key": "site", "label": "Site", "type": "text"}), 201)
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    assert acc.body["status"] == "staged"
+    colleague = make_person(prefix="lc")
+    set_roles(t.admin, acc.id, colleague, ["admin"])
+    worker = make_person(prefix="lw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    S.expect(s.patch(f"{ACCOUNTS}/{acc.id}", json={"properties": {"site": "Linz"}}), 200)
+    S.expect(s.put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                   json={"emails": [t.admin.mail, "ops@partner.example"]}), 200)
+    return t, acc, colleague, worker
+
+
+def transfer(api, by, account_id, email, status=202):
+    r = api(by).post(f"{ACCOUNTS}/{account_id}/transfer",
+                     json={"email": email, "first_name": "Cora", "last_name": "Customer"})
+    return S.expect(r, status)
+
+
+def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitation_mail, staged, env):
+    t, acc, colleague, worker = staged
+    customer_mail = S.unique_mail("cust-")
+    # Only the account's admins transfer.
+    S.expect_problem(api(worker).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": customer_mail}), 403)
+    before = S.outbox_max_id(sql)
+    body = transfer(api, t.admin, acc.id, customer_mail)
+    assert body["status"] == "invited" and body["role"] == "admin" and body["email"] == customer_mail
+    inv = S.invitation_row(sql, body["id"])
+    assert (inv["purpose"], inv["role"], inv["status"]) == ("transfer", "admin", "pending")
+    row = sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))
+    assert row["invitation_id"] == int(body["id"]) and row["completed_at"] is None
+    assert sql.account(acc.id)["status"] == "staged"  # nothing changes before the customer accepts
+    _, token = invitation_mail(customer_mail, after=before)
+
+    before = S.outbox_max_id(sql)
+    r = S.accept_invitation(api, token, uid=S.unique("cust"), password="customer-pw-1")
+    accepted = S.expect(r, 200)
+    cust_uid = accepted["uid"]
+    cust_dn = S.norm_dn(S.person_dn(cust_uid))
+
+    # LDAP: the customer is the only admin; the partner's people are service providers.
+    assert S.group_members(ldap_admin, acc.id, "admin") == {cust_dn}
+    assert S.group_members(ldap_admin, acc.id, "service-provider") == {S.norm_dn(t.admin.dn), S.norm_dn(colleague.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, worker) == {"member"}
+    # SQL: active, recipients and contacts the customer's, access rows, transfer done.
+    a = sql.account(acc.id)
+    assert a["status"] == "active"
+    recips = [r["email"] for r in sql.rows("SELECT email FROM notification_recipients WHERE account_id=%s", int(acc.id))]
+    assert recips == [customer_mail]
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id))}
+    assert contacts == {"primary": cust_uid, "technical": cust_uid}
+    access = {r["uid"]: r for r in sql.rows("SELECT * FROM service_provider_access WHERE account_id=%s", int(acc.id))}
+    assert set(access) == {t.admin.uid, colleague.uid} and all(r["expires_at"] is None for r in access.values())
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))["customer_uid"] == cust_uid
+    # Audit: each step.
+    actions = [r["action"] for r in sql.audit(acc.id)]
+    for step in ("transfer.request", "invitation.accept", "transfer.demote", "transfer.recipients",
+                 "transfer.contacts", "transfer.complete"):
+        assert step in actions, actions
+    assert actions.count("transfer.demote") == 2
+    rec = [r for r in sql.audit(acc.id) if r["action"] == "transfer.recipients"][0]
+    assert set(rec["old_value"]["emails"]) == {t.admin.mail.lower(), "ops@partner.example"} or \
+        set(e.lower() for e in rec["old_value"]["emails"]) == {t.admin.mail.lower(), "ops@partner.example"}
+    # Mail: the customer and both partner people.
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    by_template = {}
+    for r in rows:
+        by_template.setdefault(r["template"], set()).add(r["recipient"].lower())
+    assert by_template.get("ownership-transferred") == {customer_mail.lower()}
+    assert by_template.get("transfer-completed") == {t.admin.mail.lower(), colleague.mail.lower()}
+    assert mailbox.wait_for(to=customer_mail, predicate=lambda m: "is now yours" in m.subject)
+    assert mailbox.wait_for(to=t.admin.mail, predicate=lambda m: "handed over" in m.subject)
+    # The property value and the people prepared are still there.
+    cust = S.Person(cust_uid, "customer-pw-1", S.person_dn(cust_uid), "Cora Customer", customer_mail)
+    S.PASSWORDS[cust_uid] = "customer-pw-1"
+    view = S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)
+    assert view["status"] == "active" and view["properties"] == {"site": "Linz"}
+    # A second transfer: the account is no longer staged.
+    S.expect_problem(api(cust).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
+
+    # Service-provider rights (DESIGN.md): configure, manage non-admin
+    # people, read; not admins, contacts, ownership, cancel.
+    sp = api(t.admin)
+    S.expect(sp.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("it-sp-")}), 200)
+    S.expect(sp.put(f"{ACCOUNTS}/{acc.id}/notification-recipients", json={"emails": [customer_mail]}), 200)
+    S.expect(sp.put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["billing"]}), 200)
+    S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["admin"]}), 403)
+    S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{cust_uid}", json={"roles": ["member"]}), 403)
+    S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": t.admin.uid}), 403)
+    S.expect_problem(sp.delete(f"{ACCOUNTS}/{acc.id}"), 403)
+    S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    S.expect_problem(sp.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 403)
+    S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": S.unique_mail(), "role": "admin"}), 403)
+
+    # The customer's admin sees the providers, sets and extends an expiry.
+    c = api(cust)
+    items = S.expect(c.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 200)["items"]
+    assert {i["uid"] for i in items} == {t.admin.uid, colleague.uid}
+    assert all(i["expires_at"] is None and i["expired"] is False for i in items)
+    one = S.expect(c.get(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 200)
+    assert one["mail"].lower() == t.admin.mail.lower()
+    S.expect_problem(c.get(f"{ACCOUNTS}/{acc.id}/service-providers/{worker.uid}"), 404)
+    S.expect_field_errors(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
+                                  json={"expires_at": "2001-01-01T00:00:00Z"}), "expires_at")
+    S.expect_field_errors(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
+                                  json={"expires_at": "tomorrow"}), "expires_at")
+    one = S.expect(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
+                           json={"expires_at": "2030-01-01T00:00:00Z"}), 200)
+    assert one["expires_at"] == "2030-01-01T00:00:00Z" and one["expired"] is False
+    one = S.expect(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
+                           json={"expires_at": "2031-06-30T12:00:00Z"}), 200)
+    assert one["expires_at"] == "2031-06-30T12:00:00Z"
+    S.expect(sp.get(f"{ACCOUNTS}/{acc.id}"), 200)  # still in time
+
+    # Past expires_at: refused at once (the partner admin still sees the
+    # row from the partner, so 403), before any job ran.
+    sql.rows("UPDATE service_provider_access SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
+             " WHERE account_id=%s AND uid=%s", int(acc.id), t.admin.uid)
+    S.expect_problem(sp.get(f"{ACCOUNTS}/{acc.id}"), 403)
+    S.expect_problem(sp.patch(f"{ACCOUNTS}/{acc.id}", json={"name": "x"}), 403)
+    assert t.admin.uid in [i["uid"] for i in S.expect(c.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 200)["items"]
+                           if i["expired"]]
+    out = maint(env)
+    assert f"removed the expired service-provider access of {t.admin.uid} to account {acc.id}" in out, out
+    assert S.norm_dn(t.admin.dn) not in S.group_members(ldap_admin, acc.id, "service-provider")
+    assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s", int(acc.id), t.admin.uid) is None
+    exp = [r for r in sql.audit(acc.id) if r["action"] == "service_provider.expire"]
+    assert exp and exp[-1]["uid"] == "accountd-maint" and exp[-1]["old_value"]["uid"] == t.admin.uid
+
+    # Revoking the other provider: LDAP group and row gone, audited; they
+    # see nothing of the account any more (not a partner admin: 404).
+    S.expect(c.delete(f"{ACCOUNTS}/{acc.id}/service-providers/{colleague.uid}"), 204)
+    assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == set()
+    assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s", int(acc.id), colleague.uid) is None
+    assert "service_provider.revoke" in [r["action"] for r in sql.audit(acc.id)]
+    S.expect_problem(api(colleague).get(f"{ACCOUNTS}/{acc.id}"), 404)
+    S.expect_problem(c.delete(f"{ACCOUNTS}/{acc.id}/service-providers/{colleague.uid}"), 404)
+
+
+def test_transfer_refusals(api, make_tenant, make_account, anon, staged):
+    t, acc, colleague, worker = staged
+    active = make_account(t.admin, "customer", t.account.id)
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{active.id}/transfer", json={"email": S.unique_mail()}),
+                     409, "conflict")
+    S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": "nope"}), "email")
+    S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                            json={"email": S.unique_mail(), "role": "admin"}), "role")
+    other = make_tenant("lother")
+    S.expect_problem(api(other.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 404)
+    S.expect_problem(anon.post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 401)
+    S.expect_problem(api(other.admin).get(f"{ACCOUNTS}/{acc.id}/service-providers"), 404)
+    S.expect_problem(anon.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 401)
+
+
+def test_transfer_to_a_known_person_needs_their_consent(api, sql, ldap_admin, make_person, invitation_mail, staged):
+    """A customer LDAP knows is not added at once: they get the invitation
+    and the hand-over happens when they accept."""
+    t, acc, colleague, worker = staged
+    known = make_person(prefix="lk")
+    before = S.outbox_max_id(sql)
+    body = transfer(api, t.admin, acc.id, known.mail)
+    assert body["status"] == "invited"
+    assert S.roles_in_ldap(ldap_admin, acc.id, known) == set()
+    _, token = invitation_mail(known.mail, after=before)
+    accepted = S.expect(S.accept_invitation(api, token), 200)
+    assert accepted["uid"] == known.uid and accepted["created"] is False
+    assert S.roles_in_ldap(ldap_admin, acc.id, known) == {"admin"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    assert sql.account(acc.id)["status"] == "active"

@@ -1,0 +1,136 @@
+/* Unit tests: property keys and typed values with their sort keys. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "properties.h"
+
+/* Checks v (JSON text, or a string when from_text) and returns the error
+ * or NULL; *json and *key receive the results (freed by the caller). */
+static const char *check(int type, const char *v, int from_text, char **json, char **key)
+{
+    static const char *const options[] = {"EU", "US", NULL};
+    json_t *value = from_text ? json_string(v) : json_loads(v, JSON_DECODE_ANY, NULL);
+    assert_non_null(value);
+    *json = *key = NULL;
+    const char *why = property_value_check(type, options, value, from_text, json, key);
+    json_decref(value);
+    return why;
+}
+
+static void keys(void **state)
+{
+    (void)state;
+    assert_null(property_key_check("region"));
+    assert_null(property_key_check("data_loggers2"));
+    assert_non_null(property_key_check(""));
+    assert_non_null(property_key_check("Region"));
+    assert_non_null(property_key_check("2fast"));
+    assert_non_null(property_key_check("a-b"));
+    assert_non_null(property_key_check("status"));
+    assert_non_null(property_key_check("member_count"));
+    char long_key[66];
+    memset(long_key, 'a', 65);
+    long_key[65] = '\0';
+    assert_non_null(property_key_check(long_key));
+    assert_int_equal(property_type_parse("select"), PROP_SELECT);
+    assert_int_equal(property_type_parse("colour"), -1);
+}
+
+static void values_by_type(void **state)
+{
+    (void)state;
+    char *j, *k;
+    assert_null(check(PROP_TEXT, "\"Wien\"", 0, &j, &k));
+    assert_string_equal(j, "\"Wien\"");
+    assert_string_equal(k, "Wien");
+    free(j);
+    free(k);
+    assert_non_null(check(PROP_TEXT, "\"\"", 0, &j, &k));
+    assert_non_null(check(PROP_TEXT, "12", 0, &j, &k));
+    assert_non_null(check(PROP_TEXT, "\"a\\nb\"", 0, &j, &k));
+
+    assert_null(check(PROP_NUMBER, "12.5", 0, &j, &k));
+    assert_string_equal(j, "12.5");
+    free(j);
+    free(k);
+    assert_null(check(PROP_NUMBER, "40", 1, &j, &k));
+    assert_string_equal(j, "40");
+    free(j);
+    free(k);
+    assert_null(check(PROP_NUMBER, "-1e3", 1, &j, &k));
+    assert_string_equal(j, "-1000");
+    free(j);
+    free(k);
+    assert_non_null(check(PROP_NUMBER, "\"12\"", 0, &j, &k)); /* JSON wants a number */
+    assert_non_null(check(PROP_NUMBER, "0x10", 1, &j, &k));
+    assert_non_null(check(PROP_NUMBER, "nan", 1, &j, &k));
+    assert_non_null(check(PROP_NUMBER, " 1", 1, &j, &k));
+    assert_non_null(check(PROP_NUMBER, "1e999", 1, &j, &k));
+
+    assert_null(check(PROP_BOOLEAN, "true", 0, &j, &k));
+    assert_string_equal(k, "1");
+    free(j);
+    free(k);
+    assert_null(check(PROP_BOOLEAN, "off", 1, &j, &k));
+    assert_string_equal(j, "false");
+    free(j);
+    free(k);
+    assert_non_null(check(PROP_BOOLEAN, "\"true\"", 0, &j, &k));
+    assert_non_null(check(PROP_BOOLEAN, "yes-ish", 1, &j, &k));
+
+    assert_null(check(PROP_DATE, "2028-02-29", 1, &j, &k));
+    free(j);
+    free(k);
+    assert_non_null(check(PROP_DATE, "2027-02-29", 1, &j, &k));
+    assert_non_null(check(PROP_DATE, "2027-13-01", 1, &j, &k));
+    assert_non_null(check(PROP_DATE, "2027-1-01", 1, &j, &k));
+
+    assert_null(check(PROP_SELECT, "EU", 1, &j, &k));
+    free(j);
+    free(k);
+    assert_non_null(check(PROP_SELECT, "eu", 1, &j, &k));
+}
+
+/* The sort keys of numbers order like the numbers. */
+static void number_keys_order(void **state)
+{
+    (void)state;
+    const char *ordered[] = {"-1e300", "-50", "-1.5", "-0.001", "0", "0.001", "1", "7.5", "50",
+                             "1e300"};
+    char *prev = NULL;
+    for (size_t i = 0; i < sizeof(ordered) / sizeof(ordered[0]); i++) {
+        char *j, *k;
+        assert_null(check(PROP_NUMBER, ordered[i], 1, &j, &k));
+        assert_int_equal(strlen(k), 16);
+        if (prev)
+            assert_true(strcmp(prev, k) < 0);
+        free(prev);
+        free(j);
+        prev = k;
+    }
+    free(prev);
+    /* -0 and 0 are one value. */
+    char *j1, *k1, *j2, *k2;
+    assert_null(check(PROP_NUMBER, "-0", 1, &j1, &k1));
+    assert_null(check(PROP_NUMBER, "0", 1, &j2, &k2));
+    assert_string_equal(k1, k2);
+    assert_string_equal(j1, j2);
+    free(j1);
+    free(k1);
+    free(j2);
+    free(k2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keys),
+        cmocka_unit_test(values_by_type),
+        cmocka_unit_test(number_keys_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
