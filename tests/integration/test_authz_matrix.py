@@ -12,6 +12,9 @@ caller and checks what each one gets:
   role is in the route's roles, else 403;
 - parent-admin (an admin of the parent account who is no member of it): let
   in when admin is in the route's parent roles, else 403 (they see the row);
+- expired-sp (a service provider whose access has passed its expires_at,
+  not yet removed from LDAP by `accountd maint`): as if they had no role,
+  so 404;
 - other-tenant (the admin of an unrelated partner): 404, never 403;
 - anonymous: 401.
 
@@ -33,7 +36,7 @@ import support as S
 A, SP, B, M = "admin", "service-provider", "billing", "member"
 ANY = {A, SP, B, M}
 ROLE_KINDS = (A, SP, B, M)
-KINDS = ("operator",) + ROLE_KINDS + ("parent-admin", "other-tenant", "anonymous")
+KINDS = ("operator",) + ROLE_KINDS + ("parent-admin", "expired-sp", "other-tenant", "anonymous")
 
 # "METHOD pattern": (roles, parent_roles, refuses a closed account)
 # Routes without an account (public ones, /me) have roles None.
@@ -66,6 +69,16 @@ MATRIX = {
     "DELETE /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/notifications": ({A, SP}, set(), False),
     "POST /api/v1/accounts/{id}/announcements": ({A}, set(), True),
+    # partner management (issue 9)
+    "GET /api/v1/accounts/{id}/property-definitions": ({A, SP}, set(), False),
+    "POST /api/v1/accounts/{id}/property-definitions": ({A, SP}, set(), True),
+    "PATCH /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
+    "DELETE /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
+    "POST /api/v1/accounts/{id}/transfer": ({A}, set(), True),
+    "GET /api/v1/accounts/{id}/service-providers": ({A}, set(), False),
+    "GET /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), False),
+    "PATCH /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
+    "DELETE /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
@@ -98,7 +111,7 @@ def test_matrix_matches_route_table(env):
 
 
 @pytest.fixture(scope="module")
-def cast(api, make_tenant, make_account, make_person, set_roles):
+def cast(api, sql, make_tenant, make_account, make_person, set_roles):
     """A partner P with its admin `pa`; P's child A (a partner, created by
     pa, who is so its admin) with one person per role; pb, a second admin of
     P who is no member of A; and the admin of an unrelated tenant."""
@@ -112,8 +125,14 @@ def cast(api, make_tenant, make_account, make_person, set_roles):
     pb = make_person(prefix="mxp")
     set_roles("olivia", p.account.id, pb, ["admin"])
     other = make_tenant("mxo")
+    expired = make_person(prefix="mxe")
+    set_roles(p.admin, a.id, expired, [SP])
+    sql.rows("INSERT INTO service_provider_access (account_id, uid, granted_by, expires_at)"
+             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)", int(a.id), expired.uid)
+    S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/property-definitions",
+                               json={"key": "mxkey", "label": "Matrix", "type": "text"}), 201)
     callers = {"operator": api("olivia"), "parent-admin": api(pb), "other-tenant": api(other.admin),
-               "anonymous": api(None)}
+               "expired-sp": api(expired), "anonymous": api(None)}
     for role in ROLE_KINDS:
         callers[role] = api(people[role])
     return {"parent": p, "account": a, "people": people, "callers": callers}
@@ -129,7 +148,7 @@ def expected(key, kind):
     roles, parent_roles, _ = rule
     if kind == "operator":
         return "in"
-    if kind == "other-tenant":
+    if kind in ("other-tenant", "expired-sp"):
         return 404
     if kind == "parent-admin":
         return "in" if A in parent_roles else 403
@@ -170,6 +189,20 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{name}", "invitation")
     elif key == "POST /api/v1/accounts/{id}/announcements":
         body = {"subject": "Matrix", "body": "A test announcement."}
+    elif key == "POST /api/v1/accounts/{id}/property-definitions":
+        body = {"key": S.unique("mx_"), "label": "Matrix", "type": "text"}
+    elif key == "PATCH /api/v1/accounts/{id}/property-definitions/{key}":
+        path = path.replace("{key}", "mxkey")
+        body = {"label": S.unique("Matrix ")}
+    elif key == "DELETE /api/v1/accounts/{id}/property-definitions/{key}":
+        path = path.replace("{key}", "nokey")
+    elif key == "POST /api/v1/accounts/{id}/transfer":
+        body = {"email": S.unique_mail("mx-t-")}
+    elif key == "PATCH /api/v1/accounts/{id}/service-providers/{uid}":
+        path = path.replace("{uid}", member.uid)
+        body = {"expires_at": "2035-01-01T00:00:00Z"}
+    elif "{uid}" in key and "service-providers" in key:
+        path = path.replace("{uid}", member.uid)
     elif key == "PATCH /api/v1/me/preferences":
         body = {"news": True}
     return method, path, body
