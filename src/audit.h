@@ -22,4 +22,12 @@ json_t *audit_value_for_answer(json_t *v);
 int audit_write(struct sql_store *sql, const char *uid, unsigned long long account_id,
                 const char *action, json_t *old_value, json_t *new_value);
 
+/* One page of account_id's audit trail, newest first: rows with id below
+ * before_id (0: from the newest), at in [from, to) when given ("YYYY-MM-DD
+ * HH:MM:SS", NULL: open), by uid actor when given. Columns: id, at (RFC
+ * 3339), uid, action, old_value, new_value; at most limit rows. */
+int audit_page(struct sql_store *sql, unsigned long long account_id, unsigned long long before_id,
+               const char *from, const char *to, const char *actor, long limit,
+               struct sql_result *out);
+
 #endif

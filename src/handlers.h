@@ -56,6 +56,8 @@ void property_definitions_list(struct request *req);
 void property_definitions_create(struct request *req);
 void property_definitions_patch(struct request *req);
 void property_definitions_delete(struct request *req);
+/* audit_view.c */
+void audit_list(struct request *req);
 /* transfer.c */
 void transfers_create(struct request *req);
 /* providers.c */

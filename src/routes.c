@@ -82,6 +82,7 @@ static const struct route routes[] = {
      0, NULL},
     {"DELETE", "/api/v1/accounts/{id}/service-providers/{uid}", providers_delete, ID | OPEN,
      ADMIN, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL},
 };
 
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])

@@ -79,6 +79,7 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), False),
     "PATCH /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
     "DELETE /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
+    "GET /api/v1/accounts/{id}/audit": ({A}, set(), False),
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
