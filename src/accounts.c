@@ -14,6 +14,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "overview_store.h"
+#include "relations_store.h"
 #include "properties.h"
 #include "properties_store.h"
 #include "sql_store.h"
@@ -182,6 +183,10 @@ static void check_company(struct request *req, const struct company *c)
     const char *why;
     if (country && (why = validate_country(country)))
         res_field_error(req, "company.country", why);
+    const char *postcode = c->v[2];
+    if (postcode && *postcode && country && !validate_country(country) &&
+        (why = validate_postcode(country, postcode)))
+        res_field_error(req, "company.postcode", why);
     if (vat && !country)
         res_field_error(req, "company.vat_id", "needs company.country");
     else if (vat && !validate_country(country) && (why = validate_vat_id(country, vat)))
@@ -209,6 +214,10 @@ struct create {
     const char *contact_email, *contact_first, *contact_last;
     json_t *contact_result;
     unsigned long long id;
+    /* A customer organization a partner creates with a contact person:
+     * the partner -> customer relation is recorded active (STACKIT). */
+    int relate;
+    unsigned long long relation_id;
 };
 
 static int create_insert(struct sql_store *sql, void *arg)
@@ -257,6 +266,20 @@ static int create_finish(struct sql_store *sql, void *arg)
         json_decref(c->contact_result);
         st = invite_in_transaction(sql, c->req, c->id, c->name, c->contact_email, ROLE_ADMIN,
                                    c->contact_first, c->contact_last, &c->contact_result);
+    }
+    if (st == ST_OK && c->relate) {
+        st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid,
+                             &c->relation_id);
+        json_t *rel = json_pack("{s:I, s:I, s:I, s:s}", "relation_id",
+                                (json_int_t)c->relation_id, "partner_id", (json_int_t)c->parent_id,
+                                "customer_id", (json_int_t)c->id, "status", "active");
+        if (st == ST_OK)
+            st = audit_write(sql, c->req->caller.uid, c->parent_id, "relation.create", NULL,
+                             json_deep_copy(rel));
+        if (st == ST_OK)
+            st = audit_write(sql, c->req->caller.uid, c->id, "relation.create", NULL,
+                             json_incref(rel));
+        json_decref(rel);
     }
     return st;
 }
@@ -397,6 +420,8 @@ void accounts_create(struct request *req)
             res_fail_if_errors(req);
             return;
         }
+        c.relate = strcmp(parent->kind, "partner") == 0 && strcmp(c.kind, "customer") == 0 &&
+                   c.contact_email;
     }
 
     /* Saga: 1. the SQL row, invisible while pending; 2. the LDAP entries;
@@ -452,6 +477,12 @@ void accounts_create(struct request *req)
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c.id);
     res_header(req, "Location", loc);
     json_t *extra = c.contact_result ? json_pack("{s:o}", "contact", c.contact_result) : NULL;
+    if (extra && c.relation_id) {
+        char rid[24];
+        snprintf(rid, sizeof(rid), "%llu", c.relation_id);
+        json_object_set_new(extra, "relation",
+                            json_pack("{s:s, s:s}", "id", rid, "status", "active"));
+    }
     respond_account(req, c.id, 201, extra);
     json_decref(extra);
 }

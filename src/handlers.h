@@ -56,6 +56,13 @@ void property_definitions_list(struct request *req);
 void property_definitions_create(struct request *req);
 void property_definitions_patch(struct request *req);
 void property_definitions_delete(struct request *req);
+/* relations.c */
+void relations_request(struct request *req);
+void relations_approve(struct request *req);
+void relations_decline(struct request *req);
+void relations_customers(struct request *req);
+/* The customer account of the relation in the path (route account_of). */
+int relations_customer_of(struct request *req, unsigned long long *id);
 /* audit_view.c */
 void audit_list(struct request *req);
 /* transfer.c */

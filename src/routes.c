@@ -83,6 +83,14 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/accounts/{id}/service-providers/{uid}", providers_delete, ID | OPEN,
      ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL},
+    /* customer relations: a partner asks, the customer's admin decides */
+    {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN, ADMIN, 0,
+     NULL},
+    {"GET", "/api/v1/accounts/{id}/customers", relations_customers, ID, ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/customer-relations/{rid}/approve", relations_approve, ID | OPEN, ADMIN, 0,
+     relations_customer_of},
+    {"POST", "/api/v1/customer-relations/{rid}/decline", relations_decline, ID | OPEN, ADMIN, 0,
+     relations_customer_of},
 };
 
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])

@@ -199,6 +199,65 @@ const char *validate_vat_id(const char *country, const char *vat_id)
     return NULL;
 }
 
+/* Postcode formats of the EU countries, in the same pattern language as
+ * the VAT IDs ('9' digit, 'A' letter, 'X' letter or digit). */
+static const struct {
+    const char *country;
+    const char *patterns[4];
+} postcode_formats[] = {
+    {"AT", {"9999"}},
+    {"BE", {"9999"}},
+    {"BG", {"9999"}},
+    {"CY", {"9999"}},
+    {"CZ", {"999 99", "99999"}},
+    {"DE", {"99999"}},
+    {"DK", {"9999"}},
+    {"EE", {"99999"}},
+    {"ES", {"99999"}},
+    {"FI", {"99999"}},
+    {"FR", {"99999"}},
+    {"GR", {"999 99", "99999"}},
+    {"HR", {"99999"}},
+    {"HU", {"9999"}},
+    {"IE", {"A9X XXXX", "A9XXXXX"}},
+    {"IT", {"99999"}},
+    {"LT", {"LT-99999", "99999"}},
+    {"LU", {"L-9999", "9999"}},
+    {"LV", {"LV-9999", "9999"}},
+    {"MT", {"AAA 9999", "AAA9999"}},
+    {"NL", {"9999 AA", "9999AA"}},
+    {"PL", {"99-999"}},
+    {"PT", {"9999-999"}},
+    {"RO", {"999999"}},
+    {"SE", {"999 99", "99999"}},
+    {"SI", {"SI-9999", "9999"}},
+    {"SK", {"999 99", "99999"}},
+};
+
+const char *validate_postcode(const char *country, const char *postcode)
+{
+    char norm[24];
+    size_t n = strlen(postcode);
+    if (n == 0)
+        return "must not be empty";
+    if (n > 20)
+        return "is too long";
+    for (size_t i = 0; i <= n; i++)
+        norm[i] = (char)toupper((unsigned char)postcode[i]);
+    for (size_t i = 0; i < sizeof(postcode_formats) / sizeof(postcode_formats[0]); i++) {
+        if (strcmp(postcode_formats[i].country, country) != 0)
+            continue;
+        for (size_t j = 0; j < 4 && postcode_formats[i].patterns[j]; j++)
+            if (matches(postcode_formats[i].patterns[j], norm))
+                return NULL;
+        return "does not match the postcode format of the country";
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)norm[i]) && norm[i] != ' ' && norm[i] != '-')
+            return "may contain only letters, digits, spaces and '-'";
+    return NULL;
+}
+
 /* One dot-atom (RFC 5322 3.2.3): atoms of atext joined by single dots. */
 static int dot_atom(const char *s, size_t n, const char *extra)
 {

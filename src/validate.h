@@ -24,6 +24,9 @@ const char *validate_country(const char *code);
 /* A VAT ID in the format of its country (EU, GB, CH, NO; others: 2-20
  * letters and digits). Spaces, dots and dashes are ignored. */
 const char *validate_vat_id(const char *country, const char *vat_id);
+/* A postcode in the format of its country (the EU countries; elsewhere up
+ * to 20 letters, digits, spaces and dashes). Letters in any case. */
+const char *validate_postcode(const char *country, const char *postcode);
 /* An e-mail address: one '@', a dotted domain, no spaces, at most 254 bytes. */
 const char *validate_email(const char *s);
 /* validate_email, ASCII only: for addresses that become LDAP's mail

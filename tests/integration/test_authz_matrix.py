@@ -80,6 +80,11 @@ MATRIX = {
     "PATCH /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
     "DELETE /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/audit": ({A}, set(), False),
+    "POST /api/v1/accounts/{id}/customer-relations": ({A}, set(), True),
+    "GET /api/v1/accounts/{id}/customers": ({A, SP}, set(), False),
+    # the relation's customer account decides
+    "POST /api/v1/customer-relations/{rid}/approve": ({A}, set(), True),
+    "POST /api/v1/customer-relations/{rid}/decline": ({A}, set(), True),
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
@@ -136,7 +141,23 @@ def cast(api, sql, make_tenant, make_account, make_person, set_roles):
                "expired-sp": api(expired), "anonymous": api(None)}
     for role in ROLE_KINDS:
         callers[role] = api(people[role])
-    return {"parent": p, "account": a, "people": people, "callers": callers}
+    # The relation routes name the relation's customer account: C, a
+    # customer child of P with the same people in the same roles as A.
+    cust = make_account(p.admin, "customer", p.account.id)
+    for role in (SP, B, M):
+        set_roles(p.admin, cust.id, people[role], [role])
+    set_roles(p.admin, cust.id, expired, [SP])
+    sql.rows("INSERT INTO service_provider_access (account_id, uid, granted_by, expires_at)"
+             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)", int(cust.id), expired.uid)
+
+    def relation():
+        """A fresh pending relation to C (an unrelated partner asks)."""
+        asker = make_tenant("mxr")
+        r = api(asker.admin).post(f"/api/v1/accounts/{asker.account.id}/customer-relations",
+                                  json={"customer_id": cust.id})
+        return S.expect(r, 202)["id"]
+
+    return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation}
 
 
 def expected(key, kind):
@@ -204,6 +225,10 @@ def sample(key, cast, removable_member, invite_id):
         body = {"expires_at": "2035-01-01T00:00:00Z"}
     elif "{uid}" in key and "service-providers" in key:
         path = path.replace("{uid}", member.uid)
+    elif key == "POST /api/v1/accounts/{id}/customer-relations":
+        body = {"customer_id": a.id}
+    elif "{rid}" in key:
+        path = path.replace("{rid}", cast["relation"]())
     elif key == "PATCH /api/v1/me/preferences":
         body = {"news": True}
     return method, path, body
@@ -271,7 +296,17 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
     member = make_person(prefix="mxz")
     set_roles(t.admin, acc.id, member, [M])
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
-    cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)}}
+    def closed_relation():
+        """A pending relation to a customer of the tenant, then closed."""
+        cust = make_account(t.admin, "customer", t.account.id)
+        asker = make_tenant("mxzr")
+        rid = S.expect(api(asker.admin).post(f"/api/v1/accounts/{asker.account.id}/customer-relations",
+                                             json={"customer_id": cust.id}), 202)["id"]
+        S.expect(api(t.admin).delete(f"/api/v1/accounts/{cust.id}"), 204)
+        return rid
+
+    cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)},
+            "relation": closed_relation}
     method, path, body = sample(key, cast, lambda: member, lambda: "1")
     r = api(t.admin).request(method, path, json=body)
     S.expect_problem(r, 409)

@@ -36,6 +36,31 @@ static void vat_ids_by_country(void **state)
     assert_non_null(validate_vat_id("AT", ""));
 }
 
+static void postcodes_by_country(void **state)
+{
+    (void)state;
+    assert_null(validate_postcode("AT", "1010"));
+    assert_non_null(validate_postcode("AT", "10100"));
+    assert_null(validate_postcode("DE", "10115"));
+    assert_non_null(validate_postcode("DE", "1011"));
+    assert_null(validate_postcode("NL", "1012 ab"));
+    assert_null(validate_postcode("NL", "1012AB"));
+    assert_non_null(validate_postcode("NL", "1012"));
+    assert_null(validate_postcode("PL", "00-950"));
+    assert_non_null(validate_postcode("PL", "00950"));
+    assert_null(validate_postcode("PT", "1000-001"));
+    assert_null(validate_postcode("IE", "D02 X285"));
+    assert_null(validate_postcode("IE", "D6W1234"));
+    assert_non_null(validate_postcode("IE", "12345"));
+    assert_null(validate_postcode("MT", "VLT 1117"));
+    assert_null(validate_postcode("SE", "114 55"));
+    assert_null(validate_postcode("LV", "LV-1050"));
+    assert_null(validate_postcode("US", "94105-1234"));
+    assert_null(validate_postcode("GB", "SW1A 1AA"));
+    assert_non_null(validate_postcode("US", "9410$"));
+    assert_non_null(validate_postcode("AT", ""));
+}
+
 static void utc_times(void **state)
 {
     (void)state;
@@ -253,6 +278,7 @@ int main(void)
         cmocka_unit_test(ids),
         cmocka_unit_test(base64url_round_trip),
         cmocka_unit_test(utc_times),
+        cmocka_unit_test(postcodes_by_country),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,178 @@
+/*
+ * relations: partner -> customer relations (STACKIT method 1). Creating a
+ * customer organization under a partner with a contact person records an
+ * active relation (accounts.c); for an organization that exists already
+ * the partner asks (POST /accounts/{id}/customer-relations), which makes a
+ * pending relation that the customer's admin approves or declines
+ * (POST /customer-relations/{rid}/approve|decline). GET
+ * /accounts/{id}/customers lists a partner's relations. A relation is
+ * commercial: it grants the partner no access to the customer's account.
+ */
+#include "account_store.h"
+#include "audit.h"
+#include "body.h"
+#include "handlers.h"
+#include "relations_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct relate {
+    struct request *req;
+    unsigned long long partner_id, customer_id, id;
+    const char *decision; /* approve/decline: "active" or "declined" */
+    json_t *relation;
+    struct refusal refusal;
+};
+
+static int request_tx(struct sql_store *sql, void *arg)
+{
+    struct relate *r = arg;
+    int st = account_lock(sql, r->partner_id, &r->refusal, NULL);
+    if (st == ST_OK)
+        st = relation_insert(sql, r->partner_id, r->customer_id, "pending", r->req->caller.uid,
+                             &r->id);
+    if (st == ST_DUPLICATE)
+        return refusal_set(&r->refusal, 409, "conflict",
+                           "a relation between these accounts exists already");
+    json_t *n = st == ST_OK ? json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)r->id,
+                                        "partner_id", (json_int_t)r->partner_id, "customer_id",
+                                        (json_int_t)r->customer_id, "status", "pending")
+                            : NULL;
+    if (st == ST_OK)
+        st = audit_write(sql, r->req->caller.uid, r->partner_id, "relation.request", NULL,
+                         json_deep_copy(n));
+    if (st == ST_OK)
+        st = audit_write(sql, r->req->caller.uid, r->customer_id, "relation.request", NULL,
+                         json_incref(n));
+    json_decref(n);
+    return st;
+}
+
+void relations_request(struct request *req)
+{
+    static const char *const allowed[] = {"customer_id", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct relate r = {.req = req, .partner_id = req->account.id};
+    r.customer_id = body_id(req, b, "customer_id");
+    if (!r.customer_id && !json_object_get(req->errors, "customer_id"))
+        res_field_error(req, "customer_id", "is required");
+    if (body_failed(req))
+        return;
+    if (strcmp(req->account.kind, "partner") != 0) {
+        res_problem(req, 409, "conflict", "only a partner account has customer relations");
+        return;
+    }
+    char kind[16];
+    int st = relation_account_kind(req->session->sql, r.customer_id, kind);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (strcmp(kind, "customer") != 0) {
+        res_field_error(req, "customer_id", "names no customer organization");
+        res_fail_if_errors(req);
+        return;
+    }
+    st = sql_transaction(req->session->sql, request_tx, &r);
+    if (st == ST_CONFLICT) {
+        res_refusal(req, &r.refusal);
+        return;
+    }
+    json_t *rel = NULL;
+    if (st == ST_OK)
+        st = relation_read(req->session->sql, r.id, &rel);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    char loc[80];
+    snprintf(loc, sizeof(loc), "/api/v1/customer-relations/%llu", r.id);
+    res_header(req, "Location", loc);
+    res_json(req, 202, rel);
+}
+
+/* The route's account of /customer-relations/{rid}/…: the customer's. */
+int relations_customer_of(struct request *req, unsigned long long *id)
+{
+    unsigned long long rid = parse_id(req->args[0]);
+    if (!rid)
+        return ST_NOT_FOUND;
+    return relation_customer(req->session->sql, rid, id);
+}
+
+static int decide_tx(struct sql_store *sql, void *arg)
+{
+    struct relate *r = arg;
+    int st = account_lock(sql, r->customer_id, &r->refusal, NULL);
+    json_decref(r->relation);
+    r->relation = NULL;
+    if (st == ST_OK)
+        st = relation_lock(sql, r->id, &r->relation);
+    if (st == ST_NOT_FOUND)
+        return refusal_set(&r->refusal, 404, "not-found", "no such customer relation");
+    if (st != ST_OK)
+        return st;
+    const char *status = json_string_value(json_object_get(r->relation, "status"));
+    if (strcmp(status, "pending") != 0)
+        return refusal_set(&r->refusal, 409, "conflict", "this relation was decided already");
+    r->partner_id = strtoull(json_string_value(json_object_get(r->relation, "partner_id")), NULL,
+                             10);
+    st = relation_decide(sql, r->id, r->decision, r->req->caller.uid);
+    const char *action =
+        strcmp(r->decision, "active") == 0 ? "relation.approve" : "relation.decline";
+    json_t *o = json_pack("{s:I, s:s}", "relation_id", (json_int_t)r->id, "status", "pending");
+    json_t *n = json_pack("{s:I, s:s}", "relation_id", (json_int_t)r->id, "status", r->decision);
+    if (st == ST_OK)
+        st = audit_write(sql, r->req->caller.uid, r->customer_id, action, json_deep_copy(o),
+                         json_deep_copy(n));
+    if (st == ST_OK)
+        st = audit_write(sql, r->req->caller.uid, r->partner_id, action, json_incref(o),
+                         json_incref(n));
+    json_decref(o);
+    json_decref(n);
+    return st;
+}
+
+static void decide(struct request *req, const char *decision)
+{
+    if (body_none(req))
+        return;
+    struct relate r = {.req = req, .customer_id = req->account.id,
+                       .id = parse_id(req->args[0]), .decision = decision};
+    int st = sql_transaction(req->session->sql, decide_tx, &r);
+    json_decref(r.relation);
+    r.relation = NULL;
+    if (st == ST_OK)
+        st = relation_read(req->session->sql, r.id, &r.relation);
+    if (st == ST_OK)
+        res_json(req, 200, r.relation);
+    else if (st == ST_CONFLICT)
+        res_refusal(req, &r.refusal);
+    else
+        res_store_failure(req, st, "the database");
+}
+
+void relations_approve(struct request *req)
+{
+    decide(req, "active");
+}
+
+void relations_decline(struct request *req)
+{
+    decide(req, "declined");
+}
+
+void relations_customers(struct request *req)
+{
+    json_t *items;
+    int st = relation_customers(req->session->sql, req->account.id, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}

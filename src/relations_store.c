@@ -1,0 +1,135 @@
+#include "relations_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define RELATION_COLUMNS                                                                           \
+    "r.id, r.partner_id, r.customer_id, r.status, r.requested_by,"                                 \
+    " DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ'), r.decided_by,"                              \
+    " DATE_FORMAT(r.decided_at, '%Y-%m-%dT%H:%i:%sZ')"
+
+static json_t *relation_json(const struct sql_result *r, size_t row)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id", sql_cell(r, row, 0),
+                     "partner_id", sql_cell(r, row, 1), "customer_id", sql_cell(r, row, 2),
+                     "status", sql_cell(r, row, 3), "requested_by", sql_cell(r, row, 4),
+                     "created_at", sql_cell(r, row, 5), "decided_by", sql_cell(r, row, 6),
+                     "decided_at", sql_cell(r, row, 7));
+}
+
+int relation_insert(struct sql_store *sql, unsigned long long partner_id,
+                    unsigned long long customer_id, const char *status, const char *requested_by,
+                    unsigned long long *id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO customer_relations (partner_id, customer_id, status,"
+                      " requested_by, decided_by, decided_at) VALUES (?, ?, ?, ?,"
+                      " IF(? = 'active', ?, NULL), IF(? = 'active', CURRENT_TIMESTAMP(6), NULL))",
+                      SQL_ARGS(P_INT(partner_id), P_INT(customer_id), P_STR(status),
+                               P_STR(requested_by), P_STR(status), P_STR(requested_by),
+                               P_STR(status)),
+                      &r);
+    if (st == ST_OK) {
+        *id = r.insert_id;
+        sql_result_free(&r);
+    }
+    return st;
+}
+
+int relation_customer(struct sql_store *sql, unsigned long long id, unsigned long long *customer)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT customer_id FROM customer_relations WHERE id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *customer = sql_cell_id(&r, 0, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out)
+{
+    struct sql_result r;
+    *out = NULL;
+    int st = sql_exec(sql,
+                      "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?"
+                      " FOR UPDATE",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *out = relation_json(&r, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
+                    const char *uid)
+{
+    return sql_exec(sql,
+                    "UPDATE customer_relations SET status = ?, decided_by = ?,"
+                    " decided_at = CURRENT_TIMESTAMP(6) WHERE id = ? AND status = 'pending'",
+                    SQL_ARGS(P_STR(status), P_STR(uid), P_INT(id)), NULL);
+}
+
+int relation_read(struct sql_store *sql, unsigned long long id, json_t **out)
+{
+    struct sql_result r;
+    *out = NULL;
+    int st = sql_exec(sql, "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *out = relation_json(&r, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int relation_customers(struct sql_store *sql, unsigned long long partner_id, json_t **items)
+{
+    struct sql_result r;
+    *items = NULL;
+    int st = sql_exec(sql,
+                      "SELECT " RELATION_COLUMNS ", IF(r.status = 'active', a.name, NULL),"
+                      " IF(r.status = 'active', a.status, NULL)"
+                      " FROM customer_relations r JOIN accounts a ON a.id = r.customer_id"
+                      " WHERE r.partner_id = ? ORDER BY r.id",
+                      SQL_ARGS(P_INT(partner_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        json_t *j = relation_json(&r, i);
+        json_object_set_new(j, "relation_id", json_string(sql_cell(&r, i, 0)));
+        const char *name = sql_cell(&r, i, 8), *status = sql_cell(&r, i, 9);
+        json_object_set_new(j, "name", name ? json_string(name) : json_null());
+        json_object_set_new(j, "account_status", status ? json_string(status) : json_null());
+        json_array_append_new(*items, j);
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16])
+{
+    struct sql_result r;
+    kind[0] = '\0';
+    int st = sql_exec(sql, "SELECT kind FROM accounts WHERE id = ? AND ldap_state = 'done'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        snprintf(kind, 16, "%s", sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return ST_OK;
+}

@@ -1,0 +1,32 @@
+/*
+ * relations_store: the SQL of partner -> customer relations (STACKIT
+ * method 1), one per pair (UNIQUE index: a second one is ST_DUPLICATE).
+ */
+#ifndef ACCOUNTD_RELATIONS_STORE_H
+#define ACCOUNTD_RELATIONS_STORE_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+/* Inserts a relation with status "active" or "pending". */
+int relation_insert(struct sql_store *sql, unsigned long long partner_id,
+                    unsigned long long customer_id, const char *status, const char *requested_by,
+                    unsigned long long *id);
+/* The customer account of relation id (ST_NOT_FOUND if none). */
+int relation_customer(struct sql_store *sql, unsigned long long id, unsigned long long *customer);
+/* Inside a transaction: locks relation id and reads it as JSON (a new
+ * reference) with its status. */
+int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out);
+/* Sets a pending relation's decision ("active" or "declined"). */
+int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
+                    const char *uid);
+/* Relation id as the API shows it. */
+int relation_read(struct sql_store *sql, unsigned long long id, json_t **out);
+/* The customers of partner_id: every relation with the customer's name
+ * once it is active. */
+int relation_customers(struct sql_store *sql, unsigned long long partner_id, json_t **items);
+/* The kind of an existing (done) account, "" if none (kind: 16 bytes). */
+int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16]);
+
+#endif

@@ -1,0 +1,135 @@
+"""Customer relations (seed 003, STACKIT method 1): a partner creates a
+separate organization for an end customer with company details and a
+contact person, who is invited as admin, and an active partner->customer
+relation is recorded; for an organization that exists already the partner
+asks, and the customer's admin approves (or declines). Company details are
+validated by country (ISO code, postcode and VAT ID format)."""
+import pytest
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+
+
+def full_company(name, **over):
+    c = {"name": name, "street": "Stralauer Platz 35", "postcode": "10243", "city": "Berlin",
+         "country": "DE", "vat_id": "DE123456789"}
+    c.update(over)
+    return c
+
+
+def test_new_organization_with_contact_and_relation(api, sql, ldap_admin, make_tenant, invitation_mail):
+    t = make_tenant("stk")
+    contact = S.unique_mail("stk-c-")
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-stk-"), "parent_id": t.account.id,
+        "company": full_company("Kunde GmbH"),
+        "contact": {"first_name": "Klara", "last_name": "Kunde", "email": contact}})
+    body = S.expect(r, 201)
+    cid = body["id"]
+    assert body["contact"]["status"] == "invited" and body["relation"]["status"] == "active"
+    rel = sql.row("SELECT * FROM customer_relations WHERE partner_id=%s AND customer_id=%s",
+                  int(t.account.id), int(cid))
+    assert rel["status"] == "active" and rel["requested_by"] == t.admin.uid
+    assert str(rel["id"]) == body["relation"]["id"]
+    row = sql.account(cid)
+    assert (row["company_country"], row["company_postcode"], row["company_vat_id"]) == ("DE", "10243", "DE123456789")
+    assert "relation.create" in [a["action"] for a in sql.audit(t.account.id)]
+    # The contact accepts and is the organization's admin; they invite others.
+    _, token = invitation_mail(contact, after=before)
+    accepted = S.expect(S.accept_invitation(api, token, password="contact-pw-1"), 200)
+    assert S.group_members(ldap_admin, cid, "admin") >= {S.norm_dn(S.person_dn(accepted["uid"]))}
+    S.PASSWORDS[accepted["uid"]] = "contact-pw-1"
+    S.expect(api(accepted["uid"]).post(f"{ACCOUNTS}/{cid}/invitations",
+                                       json={"email": S.unique_mail("stk-u-"), "role": "member"}), 202)
+    # The partner's customer list.
+    items = S.expect(api(t.admin).get(f"{ACCOUNTS}/{t.account.id}/customers"), 200)["items"]
+    assert [(i["customer_id"], i["status"], i["name"]) for i in items] == [(cid, "active", body["name"])]
+
+
+def test_existing_organization_pending_then_approved_or_declined(api, sql, make_tenant, make_account,
+                                                                 make_person, set_roles, anon):
+    p = make_tenant("stkp")
+    q = make_tenant("stkq")
+    existing = make_account(q.admin, "customer", q.account.id)
+    pa = api(p.admin)
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    r = pa.post(path, json={"customer_id": existing.id})
+    rel = S.expect(r, 202)
+    assert rel["status"] == "pending" and rel["customer_id"] == existing.id
+    assert r.headers["Location"].endswith(f"/api/v1/customer-relations/{rel['id']}")
+    # One relation per pair (UNIQUE index): asking again is 409.
+    S.expect_problem(pa.post(path, json={"customer_id": existing.id}), 409, "conflict")
+    # Pending: the partner does not learn the organization's name yet.
+    items = S.expect(pa.get(f"{ACCOUNTS}/{p.account.id}/customers"), 200)["items"]
+    assert [(i["customer_id"], i["status"], i["name"]) for i in items] == [(existing.id, "pending", None)]
+    # Only the customer's admin decides: the partner cannot see the
+    # customer (404), a member of it may not (403).
+    approve = f"/api/v1/customer-relations/{rel['id']}/approve"
+    S.expect_problem(pa.post(approve), 404)
+    m = make_person(prefix="stm")
+    set_roles(q.admin, existing.id, m, ["member"])
+    S.expect_problem(api(m).post(approve), 403)
+    S.expect_problem(anon.post(approve), 401)
+    S.expect_problem(api(q.admin).post("/api/v1/customer-relations/999999999/approve"), 404)
+    done = S.expect(api(q.admin).post(approve), 200)
+    assert done["status"] == "active" and done["decided_by"] == q.admin.uid
+    assert sql.row("SELECT status FROM customer_relations WHERE id=%s", int(rel["id"]))["status"] == "active"
+    S.expect_problem(api(q.admin).post(approve), 409)
+    items = S.expect(pa.get(f"{ACCOUNTS}/{p.account.id}/customers"), 200)["items"]
+    assert items[0]["name"] == existing.name
+    for acc in (p.account.id, existing.id):
+        actions = [a["action"] for a in sql.audit(acc)]
+        assert "relation.request" in actions and "relation.approve" in actions, actions
+    # Declining.
+    other = make_account(q.admin, "customer", q.account.id)
+    rel2 = S.expect(pa.post(path, json={"customer_id": other.id}), 202)
+    d = S.expect(api(q.admin).post(f"/api/v1/customer-relations/{rel2['id']}/decline"), 200)
+    assert d["status"] == "declined"
+    S.expect_problem(api(q.admin).post(f"/api/v1/customer-relations/{rel2['id']}/approve"), 409)
+
+
+def test_relation_refusals(api, make_tenant, make_account, anon):
+    p = make_tenant("stkr")
+    pa = api(p.admin)
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    sub = make_account(p.admin, "partner", p.account.id)
+    S.expect_field_errors(pa.post(path, json={"customer_id": sub.id}), "customer_id")
+    S.expect_field_errors(pa.post(path, json={"customer_id": "999999999"}), "customer_id")
+    S.expect_field_errors(pa.post(path, json={}), "customer_id")
+    cust = make_account(p.admin, "customer", p.account.id)
+    S.expect_problem(pa.post(f"{ACCOUNTS}/{cust.id}/customer-relations", json={"customer_id": cust.id}), 409)
+    other = make_tenant("stko")
+    S.expect_problem(api(other.admin).post(path, json={"customer_id": cust.id}), 404)
+    S.expect_problem(api(other.admin).get(f"{ACCOUNTS}/{p.account.id}/customers"), 404)
+    S.expect_problem(anon.post(path, json={"customer_id": cust.id}), 401)
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"country": "XX"}, "company.country"),
+    ({"country": "de"}, "company.country"),
+    ({"postcode": "1024"}, "company.postcode"),
+    ({"country": "NL", "postcode": "10243", "vat_id": "NL123456789B01"}, "company.postcode"),
+    ({"vat_id": "ATU12345678"}, "company.vat_id"),
+    ({"country": "FR", "postcode": "75001", "vat_id": "FR123"}, "company.vat_id"),
+])
+def test_company_details_validated_by_country(api, sql, make_tenant, over, field):
+    t = make_tenant("stkv")
+    name = S.unique("it-stkv-")
+    r = api(t.admin).post(ACCOUNTS, json={"kind": "customer", "name": name, "parent_id": t.account.id,
+                                          "company": full_company("X GmbH", **over),
+                                          "contact": {"email": S.unique_mail()}})
+    S.expect_field_errors(r, field)
+    assert sql.value("SELECT COUNT(*) FROM accounts WHERE name=%s", name) == 0
+    assert sql.value("SELECT COUNT(*) FROM customer_relations WHERE partner_id=%s", int(t.account.id)) == 0
+
+
+def test_valid_company_details_of_several_eu_countries(api, make_tenant):
+    t = make_tenant("stkeu")
+    for country, postcode, vat in [("AT", "1010", "ATU12345678"), ("NL", "1012 AB", "NL123456789B01"),
+                                   ("PL", "00-950", "PL1234567890"), ("IE", "D02 X285", "IE1234567A"),
+                                   ("PT", "1000-001", "PT123456789"), ("SE", "114 55", "SE123456789001")]:
+        S.expect(api(t.admin).post(ACCOUNTS, json={
+            "kind": "customer", "name": S.unique("it-eu-"), "parent_id": t.account.id,
+            "company": full_company("EU Co", country=country, postcode=postcode, vat_id=vat)}), 201)
