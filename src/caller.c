@@ -59,6 +59,7 @@ static void caller_clear(struct caller *c)
     free(c->name);
     free(c->mail);
     free(c->grants);
+    free(c->projects);
     memset(c, 0, sizeof(*c));
 }
 
@@ -71,6 +72,10 @@ static void caller_copy(struct caller *to, const struct caller *from)
     to->ngrants = from->ngrants;
     to->grants = xcalloc(from->ngrants + 1, sizeof(struct role_grant));
     memcpy(to->grants, from->grants, from->ngrants * sizeof(struct role_grant));
+    to->nprojects = from->nprojects;
+    to->projects = xcalloc(from->nprojects + 1, sizeof(struct project_grant));
+    if (from->nprojects)
+        memcpy(to->projects, from->projects, from->nprojects * sizeof(struct project_grant));
     to->is_operator = from->is_operator;
 }
 
@@ -151,7 +156,11 @@ int caller_require(struct request *req)
         res_store_failure(req, st, "the directory");
         return -1;
     }
-    st = ldap_store_grants_of(req->session->ldap, p.dn, &req->caller.grants, &req->caller.ngrants);
+    /* Account and project grants from one read (the directory cache can
+     * serve both: project groups are told apart by the DN's shape). */
+    st = ldap_store_all_grants_of(req->session->ldap, p.dn, &req->caller.grants,
+                                  &req->caller.ngrants, &req->caller.projects,
+                                  &req->caller.nprojects);
     if (st != ST_OK) {
         person_free(&p);
         res_store_failure(req, st, "the directory");
@@ -322,6 +331,47 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     }
     res_problem(req, 404, "not-found", "no such account");
     return -1;
+}
+
+unsigned caller_project_roles(const struct request *req, unsigned long long project_id)
+{
+    for (size_t i = 0; i < req->caller.nprojects; i++)
+        if (req->caller.projects[i].project_id == project_id)
+            return req->caller.projects[i].roles;
+    return 0;
+}
+
+int caller_in_projects_of(const struct request *req, unsigned long long account_id)
+{
+    for (size_t i = 0; i < req->caller.nprojects; i++)
+        if (req->caller.projects[i].account_id == account_id)
+            return 1;
+    return 0;
+}
+
+int caller_project_account(struct request *req, unsigned long long id, struct account_ref *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sql_result r;
+    int st = sql_exec(req->session->sql,
+                      "SELECT kind, status, parent_id FROM accounts"
+                      " WHERE id = ? AND ldap_state = 'done'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return -1;
+    }
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        res_problem(req, 404, "not-found", "no such account");
+        return -1;
+    }
+    out->id = id;
+    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 0));
+    snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 1));
+    out->parent_id = sql_cell_id(&r, 0, 2);
+    sql_result_free(&r);
+    return 0;
 }
 
 json_t *roles_json(unsigned roles)

@@ -42,6 +42,13 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
  * the tree are added without their consent; the answer to the caller must
  * not tell the others from unknown addresses. */
 int caller_tree_holds(struct request *req, const char *dn, int *in);
+/* The caller's PROJECT_* bits in a project (ldap_store.h). */
+unsigned caller_project_roles(const struct request *req, unsigned long long project_id);
+/* 1 if the caller has a role in any project of the account. */
+int caller_in_projects_of(const struct request *req, unsigned long long account_id);
+/* For a caller let in by a project role only (ROUTE_PROJECT): fills out
+ * with account id (no account roles) or answers 404/503 and returns -1. */
+int caller_project_account(struct request *req, unsigned long long id, struct account_ref *out);
 
 /* The id of the operator account (0 if none yet); cached once found. */
 unsigned long long operator_account_id(struct request *req);

@@ -63,6 +63,16 @@ void relations_decline(struct request *req);
 void relations_customers(struct request *req);
 /* The customer account of the relation in the path (route account_of). */
 int relations_customer_of(struct request *req, unsigned long long *id);
+/* projects.c */
+void projects_create(struct request *req);
+void projects_list(struct request *req);
+void project_members_put(struct request *req);
+void project_members_delete(struct request *req);
+/* The account of the project in the path (route account_of). */
+int projects_account_of(struct request *req, unsigned long long *id);
+/* The caller's projects for /me: [{id, account_id, name, created_at,
+ * roles}] (a new reference), or NULL with *st set. */
+json_t *projects_of_caller(struct request *req, int *st);
 /* audit_view.c */
 void audit_list(struct request *req);
 /* transfer.c */

@@ -25,7 +25,8 @@ struct session {
     struct sql_store *sql;
 };
 
-struct role_grant; /* ldap_store.h */
+struct role_grant;    /* ldap_store.h */
+struct project_grant; /* ldap_store.h */
 
 /* The account a route names, as the router authorized it (routes.c): the
  * caller's own roles there and on its parent. Filled before the handler
@@ -47,6 +48,8 @@ struct caller {
     char *mail;
     struct role_grant *grants;
     size_t ngrants;
+    struct project_grant *projects; /* the projects they have a role in */
+    size_t nprojects;
     int is_operator;
 };
 

@@ -536,23 +536,90 @@ static char *group_dn(struct ldap_store *ls, unsigned long long id, unsigned rol
     return ldap_build_dn(ls->accounts_base, a, v, 2);
 }
 
-/* Reads the accountdAccountId and cn of a role group entry. */
-static int group_identity(LDAP *ld, LDAPMessage *e, unsigned long long *id, unsigned *role)
+const char *const project_role_names[PROJECT_ROLE_COUNT] = {"owner", "editor", "reader"};
+
+unsigned project_role_bit(const char *name)
 {
-    char *idv = first_value(ld, e, "accountdAccountId");
-    char *cn = first_value(ld, e, "cn");
-    *id = idv ? strtoull(idv, NULL, 10) : 0;
-    *role = cn ? role_bit(cn) : 0;
-    free(idv);
-    free(cn);
-    return *id && *role ? 0 : -1;
+    for (unsigned i = 0; name && i < PROJECT_ROLE_COUNT; i++)
+        if (strcmp(name, project_role_names[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+static size_t rdn_count(LDAPDN dn)
+{
+    size_t n = 0;
+    while (dn && dn[n])
+        n++;
+    return n;
+}
+
+/* 1 if rdn is the single attr=value, with the value copied (NUL-ended)
+ * into value (size bytes; a longer value does not match). */
+static int rdn_is(LDAPRDN rdn, const char *attr, char *value, size_t size)
+{
+    if (!rdn || !rdn[0] || rdn[1])
+        return 0;
+    if (strlen(attr) != rdn[0]->la_attr.bv_len ||
+        strncasecmp(rdn[0]->la_attr.bv_val, attr, rdn[0]->la_attr.bv_len) != 0 ||
+        rdn[0]->la_value.bv_len >= size)
+        return 0;
+    memcpy(value, rdn[0]->la_value.bv_val, rdn[0]->la_value.bv_len);
+    value[rdn[0]->la_value.bv_len] = '\0';
+    return 1;
+}
+
+/* The shape of a role group's DN below ou=accounts: 1 for an account
+ * group (cn=<role>,ou=<id>), 2 for a project group
+ * (cn=<role>,ou=<pid>,ou=projects,ou=<id>), 0 otherwise; fills the ids
+ * and the role name (at most 31 bytes). */
+static int group_shape(struct ldap_store *ls, LDAP *ld, LDAPMessage *e,
+                       unsigned long long *account_id, unsigned long long *project_id,
+                       char role[32])
+{
+    *account_id = *project_id = 0;
+    role[0] = '\0';
+    char *dnstr = ldap_get_dn(ld, e);
+    LDAPDN dn = NULL, base = NULL;
+    int shape = 0;
+    if (dnstr && ldap_str2dn(dnstr, &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        ldap_str2dn(ls->accounts_base, &base, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS) {
+        size_t n = rdn_count(dn), nb = rdn_count(base);
+        char v1[24], v2[16], v3[24];
+        if (n > nb && rdn_is(dn[0], "cn", role, 32)) {
+            if (n - nb == 2 && rdn_is(dn[1], "ou", v1, sizeof(v1))) {
+                *account_id = strtoull(v1, NULL, 10);
+                shape = *account_id ? 1 : 0;
+            } else if (n - nb == 4 && rdn_is(dn[1], "ou", v1, sizeof(v1)) &&
+                       rdn_is(dn[2], "ou", v2, sizeof(v2)) && strcasecmp(v2, "projects") == 0 &&
+                       rdn_is(dn[3], "ou", v3, sizeof(v3))) {
+                *project_id = strtoull(v1, NULL, 10);
+                *account_id = strtoull(v3, NULL, 10);
+                shape = *account_id && *project_id ? 2 : 0;
+            }
+        }
+    }
+    ldap_dnfree(dn);
+    ldap_dnfree(base);
+    ldap_memfree(dnstr);
+    return shape;
 }
 
 int ldap_store_grants_of(struct ldap_store *ls, const char *dn, struct role_grant **out,
                          size_t *nout)
 {
+    return ldap_store_all_grants_of(ls, dn, out, nout, NULL, NULL);
+}
+
+int ldap_store_all_grants_of(struct ldap_store *ls, const char *dn, struct role_grant **out,
+                             size_t *nout, struct project_grant **projects, size_t *nprojects)
+{
     *out = NULL;
     *nout = 0;
+    if (projects) {
+        *projects = NULL;
+        *nprojects = 0;
+    }
     struct buf f = BUF_INIT;
     buf_adds(&f, "(&(objectClass=accountdRoleGroup)(member=");
     ldap_escape_filter_value(&f, dn);
@@ -565,10 +632,26 @@ int ldap_store_grants_of(struct ldap_store *ls, const char *dn, struct role_gran
         return st;
     int count = ldap_count_entries(ls->ld, res);
     *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct role_grant));
+    if (projects)
+        *projects = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct project_grant));
     for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
-        unsigned long long id;
-        unsigned role;
-        if (group_identity(ls->ld, e, &id, &role) < 0)
+        unsigned long long id, pid;
+        char role[32];
+        int shape = group_shape(ls, ls->ld, e, &id, &pid, role);
+        if (shape == 2 && projects && project_role_bit(role)) {
+            size_t i = 0;
+            while (i < *nprojects && (*projects)[i].project_id != pid)
+                i++;
+            if (i == *nprojects) {
+                (*projects)[i].account_id = id;
+                (*projects)[i].project_id = pid;
+                (*projects)[i].roles = 0;
+                (*nprojects)++;
+            }
+            (*projects)[i].roles |= project_role_bit(role);
+            continue;
+        }
+        if (shape != 1 || !role_bit(role))
             continue;
         size_t i = 0;
         while (i < *nout && (*out)[i].account_id != id)
@@ -578,7 +661,7 @@ int ldap_store_grants_of(struct ldap_store *ls, const char *dn, struct role_gran
             (*out)[i].roles = 0;
             (*nout)++;
         }
-        (*out)[i].roles |= role;
+        (*out)[i].roles |= role_bit(role);
     }
     ldap_msgfree(res);
     return ST_OK;
@@ -611,8 +694,13 @@ int ldap_store_role_groups(struct ldap_store *ls, const unsigned long long *ids,
     *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct role_group));
     for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
         struct role_group *g = &(*out)[*nout];
-        if (group_identity(ls->ld, e, &g->account_id, &g->role) < 0)
+        unsigned long long pid;
+        char role[32];
+        /* Account groups only: a project's groups carry the account's id
+         * too, and are told apart by the DN's shape. */
+        if (group_shape(ls, ls->ld, e, &g->account_id, &pid, role) != 1 || !role_bit(role))
             continue;
+        g->role = role_bit(role);
         struct berval **vals = ldap_get_values_len(ls->ld, e, "member");
         size_t nv = vals ? (size_t)ldap_count_values_len(vals) : 0;
         g->members = xcalloc(nv ? nv : 1, sizeof(char *));
@@ -941,5 +1029,141 @@ int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, 
     int st = write_op(ls, do_member, &m, "removal of a dangling member");
     if (st == ST_OK && !m.changed)
         st = ST_NOT_FOUND;
+    return st;
+}
+
+/* ---- projects ------------------------------------------------------ */
+
+static char *project_dn(struct ldap_store *ls, unsigned long long account_id,
+                        unsigned long long project_id, const char *role)
+{
+    char aid[24], pid[24];
+    snprintf(aid, sizeof(aid), "%llu", account_id);
+    snprintf(pid, sizeof(pid), "%llu", project_id);
+    const char *a[] = {"cn", "ou", "ou", "ou"}, *v[] = {role, pid, "projects", aid};
+    if (!project_id) /* the account's ou=projects */
+        return ldap_build_dn(ls->accounts_base, a + 2, v + 2, 2);
+    return role ? ldap_build_dn(ls->accounts_base, a, v, 4)
+                : ldap_build_dn(ls->accounts_base, a + 1, v + 1, 3);
+}
+
+int ldap_store_create_project(struct ldap_store *ls, unsigned long long account_id,
+                              unsigned long long project_id, const char *owner_dn)
+{
+    char aid[24], pid[24];
+    snprintf(aid, sizeof(aid), "%llu", account_id);
+    snprintf(pid, sizeof(pid), "%llu", project_id);
+    char *oc_ou[] = {"top", "organizationalUnit", NULL};
+    char *projects_vals[] = {"projects", NULL};
+    char *pid_vals[] = {pid, NULL};
+    char *container = project_dn(ls, account_id, 0, NULL);
+    LDAPMod coc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc_ou}};
+    LDAPMod cou = {LDAP_MOD_ADD, "ou", {.modv_strvals = projects_vals}};
+    LDAPMod *cmods[] = {&coc, &cou, NULL};
+    struct add_arg ca = {container, cmods};
+    int st = write_op(ls, do_add, &ca, "add of an account's projects entry");
+    free(container);
+    if (st == ST_DUPLICATE)
+        st = ST_OK;
+    if (st != ST_OK)
+        return st;
+    char *dn = project_dn(ls, account_id, project_id, NULL);
+    LDAPMod poc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc_ou}};
+    LDAPMod pou = {LDAP_MOD_ADD, "ou", {.modv_strvals = pid_vals}};
+    LDAPMod *pmods[] = {&poc, &pou, NULL};
+    struct add_arg pa = {dn, pmods};
+    st = write_op(ls, do_add, &pa, "add of a project entry");
+    free(dn);
+    if (st != ST_OK)
+        return st;
+    char *aid_vals[] = {aid, NULL};
+    for (unsigned i = 0; i < PROJECT_ROLE_COUNT && st == ST_OK; i++) {
+        char *gdn = project_dn(ls, account_id, project_id, project_role_names[i]);
+        char *oc_g[] = {"top", "accountdRoleGroup", NULL};
+        char *cn_vals[] = {(char *)project_role_names[i], NULL};
+        char *member_vals[] = {(char *)owner_dn, NULL};
+        LDAPMod goc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc_g}};
+        LDAPMod gcn = {LDAP_MOD_ADD, "cn", {.modv_strvals = cn_vals}};
+        LDAPMod gid = {LDAP_MOD_ADD, "accountdAccountId", {.modv_strvals = aid_vals}};
+        LDAPMod gmember = {LDAP_MOD_ADD, "member", {.modv_strvals = member_vals}};
+        LDAPMod *gmods[] = {&goc, &gcn, &gid, i == 0 && owner_dn ? &gmember : NULL, NULL};
+        struct add_arg ga = {gdn, gmods};
+        st = write_op(ls, do_add, &ga, "add of a project role group");
+        free(gdn);
+    }
+    if (st != ST_OK)
+        ldap_store_delete_project(ls, account_id, project_id);
+    return st;
+}
+
+int ldap_store_delete_project(struct ldap_store *ls, unsigned long long account_id,
+                              unsigned long long project_id)
+{
+    int st = ST_OK;
+    for (int i = PROJECT_ROLE_COUNT - 1; i >= 0; i--) {
+        char *gdn = project_dn(ls, account_id, project_id, project_role_names[i]);
+        int r = write_op(ls, do_delete, gdn, "delete of a project role group");
+        if (r != ST_OK && r != ST_NOT_FOUND)
+            st = r;
+        free(gdn);
+    }
+    char *dn = project_dn(ls, account_id, project_id, NULL);
+    int r = write_op(ls, do_delete, dn, "delete of a project entry");
+    if (r != ST_OK && r != ST_NOT_FOUND)
+        st = r;
+    free(dn);
+    return st;
+}
+
+int ldap_store_project_groups(struct ldap_store *ls, unsigned long long account_id,
+                              unsigned long long project_id, struct role_group **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    char *dn = project_dn(ls, account_id, project_id, NULL);
+    const char *attrs[] = {"cn", "member", NULL};
+    LDAPMessage *res;
+    int st = search(ls, dn, LDAP_SCOPE_ONELEVEL, "(objectClass=accountdRoleGroup)", attrs, &res);
+    free(dn);
+    if (st != ST_OK)
+        return st;
+    int count = ldap_count_entries(ls->ld, res);
+    *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct role_group));
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
+        char *cn = first_value(ls->ld, e, "cn");
+        unsigned role = project_role_bit(cn);
+        free(cn);
+        if (!role)
+            continue;
+        struct role_group *g = &(*out)[(*nout)++];
+        g->account_id = account_id;
+        g->role = role;
+        struct berval **vals = ldap_get_values_len(ls->ld, e, "member");
+        size_t nv = vals ? (size_t)ldap_count_values_len(vals) : 0;
+        g->members = xcalloc(nv ? nv : 1, sizeof(char *));
+        for (size_t i = 0; i < nv; i++)
+            g->members[g->nmembers++] = xstrndup(vals[i]->bv_val, vals[i]->bv_len);
+        ldap_value_free_len(vals);
+    }
+    ldap_msgfree(res);
+    return ST_OK;
+}
+
+int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long account_id,
+                                     unsigned long long project_id, unsigned role, const char *dn,
+                                     int add, int *changed)
+{
+    *changed = 0;
+    const char *name = NULL;
+    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
+        if (role == 1u << i)
+            name = project_role_names[i];
+    if (!name)
+        return ST_ERROR;
+    char *gdn = project_dn(ls, account_id, project_id, name);
+    struct member_arg m = {gdn, dn, add, 0};
+    int st = write_op(ls, do_member, &m, "change of a project role group");
+    free(gdn);
+    *changed = st == ST_OK && m.changed;
     return st;
 }

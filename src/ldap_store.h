@@ -89,6 +89,48 @@ int ldap_store_grants_of(struct ldap_store *ls, const char *dn, struct role_gran
 /* The role groups (with members) of the given accounts. */
 int ldap_store_role_groups(struct ldap_store *ls, const unsigned long long *ids, size_t nids,
                            struct role_group **out, size_t *nout);
+/* Projects (STACKIT method 2): ou=<project>,ou=projects,ou=<account>,
+ * ou=accounts,<base> with role groups cn=owner|editor|reader below it
+ * (accountdRoleGroup, accountdAccountId = the account). Role groups are
+ * told apart by the DN's shape: cn=<role>,ou=<id>,ou=accounts is an
+ * account's, cn=<role>,ou=<pid>,ou=projects,ou=<id>,ou=accounts a
+ * project's. */
+#define PROJECT_OWNER      1u
+#define PROJECT_EDITOR     2u
+#define PROJECT_READER     4u
+#define PROJECT_ROLE_COUNT 3
+/* "owner", "editor", "reader", in bit order. */
+extern const char *const project_role_names[PROJECT_ROLE_COUNT];
+/* The bit of a project role name, 0 if unknown. */
+unsigned project_role_bit(const char *name);
+
+struct project_grant {
+    unsigned long long account_id, project_id;
+    unsigned roles; /* PROJECT_* bits */
+};
+
+/* Like ldap_store_grants_of, from the same one search, and also the
+ * person's project grants (projects may be NULL: not wanted). */
+int ldap_store_all_grants_of(struct ldap_store *ls, const char *dn, struct role_grant **grants,
+                             size_t *ngrants, struct project_grant **projects, size_t *nprojects);
+/* Creates the project's entry and its three role groups (owner_dn, if not
+ * NULL, in owner), and ou=projects under the account if missing. What it
+ * created is removed again if a later step fails. */
+int ldap_store_create_project(struct ldap_store *ls, unsigned long long account_id,
+                              unsigned long long project_id, const char *owner_dn);
+/* Removes the project's role groups and entry (compensation). */
+int ldap_store_delete_project(struct ldap_store *ls, unsigned long long account_id,
+                              unsigned long long project_id);
+/* The project's role groups with members (role: PROJECT_* bit). */
+int ldap_store_project_groups(struct ldap_store *ls, unsigned long long account_id,
+                              unsigned long long project_id, struct role_group **out,
+                              size_t *nout);
+/* Adds or removes dn in one project role group; *changed as in
+ * ldap_store_change_member. */
+int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long account_id,
+                                     unsigned long long project_id, unsigned role,
+                                     const char *dn, int add, int *changed);
+
 /* Creates ou=<id> with its four role groups, admin_dn in admin. Whatever it
  * created is removed again if a later step fails. ST_DUPLICATE if the
  * account entry already exists (it is left alone). */

@@ -61,10 +61,16 @@ void me_get(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
+    json_t *projects = projects_of_caller(req, &st);
+    if (!projects) {
+        json_decref(accounts);
+        res_store_failure(req, st, "the database");
+        return;
+    }
     json_t *me =
-        json_pack("{s:s, s:s?, s:s?, s:o, s:[], s:{s:b}, s:b}", "uid", req->caller.uid, "name",
+        json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:{s:b}, s:b}", "uid", req->caller.uid, "name",
                   req->caller.name, "mail", req->caller.mail, "accounts", accounts, "projects",
-                  "preferences", "news", news, "operator", req->caller.is_operator);
+                  projects, "preferences", "news", news, "operator", req->caller.is_operator);
     res_json(req, 200, me);
 }
 

@@ -290,6 +290,7 @@ void request_end(struct request *req)
     free(req->caller.name);
     free(req->caller.mail);
     free(req->caller.grants);
+    free(req->caller.projects);
     buf_free(&req->res.headers);
     buf_free(&req->res.body);
 }

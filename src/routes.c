@@ -23,6 +23,7 @@
 #define ANY     ROLE_ANY
 #define ID      ROUTE_IDENTITY
 #define OPEN    ROUTE_OPEN
+#define PROJECT ROUTE_PROJECT
 
 static const struct route routes[] = {
     /* method, path, handler, flags, roles, parent roles, account of */
@@ -83,6 +84,13 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/accounts/{id}/service-providers/{uid}", providers_delete, ID | OPEN,
      ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL},
+    /* projects: people with a project role only are let in (ROUTE_PROJECT) */
+    {"POST", "/api/v1/accounts/{id}/projects", projects_create, ID | OPEN, ADMIN | SP, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/projects", projects_list, ID | PROJECT, ANY, 0, NULL},
+    {"PUT", "/api/v1/projects/{pid}/members/{uid}", project_members_put, ID | OPEN | PROJECT,
+     ADMIN | SP, 0, projects_account_of},
+    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", project_members_delete,
+     ID | OPEN | PROJECT, ADMIN | SP, 0, projects_account_of},
     /* customer relations: a partner asks, the customer's admin decides */
     {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN, ADMIN, 0,
      NULL},
@@ -156,8 +164,13 @@ static int authorize_route(struct request *req, const struct route *route)
     } else {
         id = parse_id(req->args[0]);
     }
-    if (caller_authorize(req, id, route->roles, route->parent_roles, &req->account) < 0)
+    if ((route->flags & ROUTE_PROJECT) && id && !req->caller.is_operator &&
+        !caller_roles(req, id) && caller_in_projects_of(req, id)) {
+        if (caller_project_account(req, id, &req->account) < 0)
+            return -1;
+    } else if (caller_authorize(req, id, route->roles, route->parent_roles, &req->account) < 0) {
         return -1;
+    }
     if ((route->flags & ROUTE_OPEN) && strcmp(req->account.status, "closed") == 0) {
         res_problem(req, 409, "conflict", "a closed account cannot be changed");
         return -1;
@@ -229,11 +242,11 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 
 void routes_print(FILE *out)
 {
-    static const char *const flag_names[] = {"identity", "secret", "open"};
+    static const char *const flag_names[] = {"identity", "secret", "open", "project"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *r = &routes[i];
         json_t *flags = json_array();
-        for (unsigned b = 0; b < 3; b++)
+        for (unsigned b = 0; b < 4; b++)
             if (r->flags & (1u << b))
                 json_array_append_new(flags, json_string(flag_names[b]));
         json_t *line =

@@ -15,6 +15,8 @@ caller and checks what each one gets:
 - expired-sp (a service provider whose access has passed its expires_at,
   not yet removed from LDAP by `accountd maint`): as if they had no role,
   so 404;
+- project-only (a reader of one project of the account, no account role):
+  404, except on the routes of PROJECT_ROUTES;
 - other-tenant (the admin of an unrelated partner): 404, never 403;
 - anonymous: 401.
 
@@ -36,7 +38,8 @@ import support as S
 A, SP, B, M = "admin", "service-provider", "billing", "member"
 ANY = {A, SP, B, M}
 ROLE_KINDS = (A, SP, B, M)
-KINDS = ("operator",) + ROLE_KINDS + ("parent-admin", "expired-sp", "other-tenant", "anonymous")
+KINDS = ("operator",) + ROLE_KINDS + ("parent-admin", "expired-sp", "project-only", "other-tenant",
+                                      "anonymous")
 
 # "METHOD pattern": (roles, parent_roles, refuses a closed account)
 # Routes without an account (public ones, /me) have roles None.
@@ -85,6 +88,20 @@ MATRIX = {
     # the relation's customer account decides
     "POST /api/v1/customer-relations/{rid}/approve": ({A}, set(), True),
     "POST /api/v1/customer-relations/{rid}/decline": ({A}, set(), True),
+    "POST /api/v1/accounts/{id}/projects": ({A, SP}, set(), True),
+    "GET /api/v1/accounts/{id}/projects": (ANY, set(), False),
+    # the project's account
+    "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
+    "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
+}
+
+# Routes that let in a person whose only role in the account is a project
+# role (the `project` flag), and what such a person (a reader of one
+# project) gets there: their projects, or 403 for managing its people.
+PROJECT_ROUTES = {
+    "GET /api/v1/accounts/{id}/projects": "in",
+    "PUT /api/v1/projects/{pid}/members/{uid}": 403,
+    "DELETE /api/v1/projects/{pid}/members/{uid}": 403,
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
@@ -114,6 +131,7 @@ def test_matrix_matches_route_table(env):
         assert set(r["roles"]) == roles, f"{key}: table says roles {r['roles']}"
         assert set(r["parent_roles"]) == parent_roles, f"{key}: table says parent roles {r}"
         assert ("open" in r["flags"]) == open_only, f"{key}: table says flags {r['flags']}"
+        assert ("project" in r["flags"]) == (key in PROJECT_ROUTES), f"{key}: flags {r['flags']}"
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +155,13 @@ def cast(api, sql, make_tenant, make_account, make_person, set_roles):
              " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)", int(a.id), expired.uid)
     S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/property-definitions",
                                json={"key": "mxkey", "label": "Matrix", "type": "text"}), 201)
+    project = S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/projects",
+                                         json={"name": S.unique("mx-project-")}), 201)
+    reader = make_person(prefix="mxpr")
+    S.expect(api(p.admin).put(f"/api/v1/projects/{project['id']}/members/{reader.uid}",
+                              json={"role": "reader"}), 200)
     callers = {"operator": api("olivia"), "parent-admin": api(pb), "other-tenant": api(other.admin),
-               "expired-sp": api(expired), "anonymous": api(None)}
+               "expired-sp": api(expired), "project-only": api(reader), "anonymous": api(None)}
     for role in ROLE_KINDS:
         callers[role] = api(people[role])
     # The relation routes name the relation's customer account: C, a
@@ -157,7 +180,8 @@ def cast(api, sql, make_tenant, make_account, make_person, set_roles):
                                   json={"customer_id": cust.id})
         return S.expect(r, 202)["id"]
 
-    return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation}
+    return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation,
+            "project": project["id"]}
 
 
 def expected(key, kind):
@@ -172,6 +196,8 @@ def expected(key, kind):
         return "in"
     if kind in ("other-tenant", "expired-sp"):
         return 404
+    if kind == "project-only":
+        return PROJECT_ROUTES.get(key, 404)
     if kind == "parent-admin":
         return "in" if A in parent_roles else 403
     return "in" if kind in roles else 403
@@ -225,6 +251,12 @@ def sample(key, cast, removable_member, invite_id):
         body = {"expires_at": "2035-01-01T00:00:00Z"}
     elif "{uid}" in key and "service-providers" in key:
         path = path.replace("{uid}", member.uid)
+    elif key == "POST /api/v1/accounts/{id}/projects":
+        body = {"name": S.unique("mx-p-")}
+    elif "{pid}" in key:
+        path = path.replace("{pid}", cast["project"]).replace("{uid}", member.uid)
+        if method == "PUT":
+            body = {"role": "reader"}
     elif key == "POST /api/v1/accounts/{id}/customer-relations":
         body = {"customer_id": a.id}
     elif "{rid}" in key:
@@ -295,6 +327,8 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
     acc = make_account(t.admin, "partner", t.account.id)
     member = make_person(prefix="mxz")
     set_roles(t.admin, acc.id, member, [M])
+    project = S.expect(api(t.admin).post(f"/api/v1/accounts/{acc.id}/projects",
+                                         json={"name": "before closing"}), 201)
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
     def closed_relation():
         """A pending relation to a customer of the tenant, then closed."""
@@ -306,7 +340,7 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
         return rid
 
     cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)},
-            "relation": closed_relation}
+            "relation": closed_relation, "project": project["id"]}
     method, path, body = sample(key, cast, lambda: member, lambda: "1")
     r = api(t.admin).request(method, path, json=body)
     S.expect_problem(r, 409)

@@ -1,0 +1,345 @@
+/*
+ * projects: projects inside an account (STACKIT method 2) with their own
+ * role groups owner, editor, reader in LDAP. POST/GET
+ * /accounts/{id}/projects, PUT/DELETE /projects/{pid}/members/{uid}. A
+ * person who is only in a project's groups is let into these routes
+ * (ROUTE_PROJECT) and sees that project and nothing else of the account.
+ * Creating a project is a saga like creating an account: the row is pending
+ * until its LDAP groups exist.
+ */
+#include "account_store.h"
+#include "audit.h"
+#include "body.h"
+#include "caller.h"
+#include "handlers.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "projects_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *project_roles_json(unsigned roles)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
+        if (roles & (1u << i))
+            json_array_append_new(a, json_string(project_role_names[i]));
+    return a;
+}
+
+/* ---- create --------------------------------------------------------- */
+
+struct project_create {
+    struct request *req;
+    unsigned long long account_id, id;
+    const char *name;
+    struct refusal refusal;
+};
+
+static int create_insert_tx(struct sql_store *sql, void *arg)
+{
+    struct project_create *c = arg;
+    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    if (st == ST_OK)
+        st = project_insert(sql, c->account_id, c->name, c->req->caller.uid, &c->id);
+    if (st == ST_DUPLICATE)
+        st = refusal_set(&c->refusal, 409, "conflict", "the account has a project by that name");
+    return st;
+}
+
+static int create_finish_tx(struct sql_store *sql, void *arg)
+{
+    struct project_create *c = arg;
+    int st = project_done(sql, c->id);
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "project.create", NULL,
+                         json_pack("{s:I, s:s, s:s}", "project_id", (json_int_t)c->id, "name",
+                                   c->name, "owner", c->req->caller.uid));
+    return st;
+}
+
+static int create_undo_tx(struct sql_store *sql, void *arg)
+{
+    struct project_create *c = arg;
+    return project_delete_pending(sql, c->id);
+}
+
+void projects_create(struct request *req)
+{
+    static const char *const allowed[] = {"name", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct project_create c = {.req = req, .account_id = req->account.id};
+    c.name = body_str(req, b, NULL, "name", 1, 200);
+    if (body_failed(req))
+        return;
+    int st = sql_transaction(req->session->sql, create_insert_tx, &c);
+    if (st == ST_CONFLICT) {
+        res_refusal(req, &c.refusal);
+        return;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    /* The creator owns the project. */
+    int lst = ldap_store_create_project(req->session->ldap, c.account_id, c.id, req->caller.dn);
+    int sst = lst == ST_OK ? sql_transaction(req->session->sql, create_finish_tx, &c) : ST_OK;
+    if (lst != ST_OK || sst != ST_OK) {
+        if (sst != ST_OK && sql_commit_unknown(req->session->sql)) {
+            log_error("project %llu: MariaDB was lost during its COMMIT; its LDAP groups are "
+                      "kept",
+                      c.id);
+        } else {
+            if (lst == ST_OK)
+                ldap_store_delete_project(req->session->ldap, c.account_id, c.id);
+            if (sql_transaction(req->session->sql, create_undo_tx, &c) != ST_OK)
+                log_error("project %llu left pending after a failed create", c.id);
+        }
+        res_store_failure(req, lst != ST_OK ? lst : sst, "the directory or the database");
+        return;
+    }
+    json_t *p = NULL;
+    st = project_read(req->session->sql, c.id, &p);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_object_set_new(p, "roles", project_roles_json(PROJECT_OWNER));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/projects/%llu", c.id);
+    res_header(req, "Location", loc);
+    res_json(req, 201, p);
+}
+
+/* ---- list ----------------------------------------------------------- */
+
+void projects_list(struct request *req)
+{
+    json_t *all;
+    int st = projects_of_account(req->session->sql, req->account.id, &all);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    /* Anyone with a role in the account sees every project; a person with
+     * project roles only sees those projects. */
+    int everything = req->caller.is_operator || req->account.roles;
+    json_t *items = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(all, i, p)
+    {
+        unsigned long long pid = parse_id(json_string_value(json_object_get(p, "id")));
+        unsigned roles = caller_project_roles(req, pid);
+        if (!everything && !roles)
+            continue;
+        json_object_set_new(p, "roles", project_roles_json(roles));
+        json_array_append(items, p);
+    }
+    json_decref(all);
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+/* The account of /projects/{pid}/…, for the route table. */
+int projects_account_of(struct request *req, unsigned long long *id)
+{
+    unsigned long long pid = parse_id(req->args[0]);
+    if (!pid)
+        return ST_NOT_FOUND;
+    return project_account(req->session->sql, pid, id);
+}
+
+/* ---- members -------------------------------------------------------- */
+
+struct project_member {
+    struct request *req;
+    unsigned long long account_id, project_id;
+    struct person person;
+    unsigned wanted;                /* PROJECT_* bit, 0 to remove */
+    unsigned applied_add, applied_del;
+    unsigned before;
+    struct refusal refusal;
+};
+
+static void member_undo(struct project_member *m)
+{
+    struct ldap_store *ls = m->req->session->ldap;
+    for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++) {
+        unsigned bit = 1u << b;
+        int changed, st = ST_OK;
+        if (m->applied_add & bit)
+            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
+                                                  m->person.dn, 0, &changed);
+        if (m->applied_del & bit)
+            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
+                                                  m->person.dn, 1, &changed);
+        if (st != ST_OK)
+            log_error("project %llu: could not undo the %s change for %s; fix the group by hand",
+                      m->project_id, project_role_names[b], m->person.uid);
+    }
+    m->applied_add = m->applied_del = 0;
+}
+
+/* The LDAP steps of a project role change, in one place. */
+static int member_ldap(struct project_member *m)
+{
+    struct ldap_store *ls = m->req->session->ldap;
+    int st = ST_OK;
+    for (unsigned b = 0; b < PROJECT_ROLE_COUNT && st == ST_OK; b++) {
+        unsigned bit = 1u << b;
+        int changed = 0;
+        if ((m->wanted & bit) && !(m->before & bit)) {
+            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
+                                                  m->person.dn, 1, &changed);
+            if (st == ST_OK && changed)
+                m->applied_add |= bit;
+        } else if (!(m->wanted & bit) && (m->before & bit)) {
+            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
+                                                  m->person.dn, 0, &changed);
+            if (st == ST_OK && changed)
+                m->applied_del |= bit;
+        }
+    }
+    return st;
+}
+
+static int member_tx(struct sql_store *sql, void *arg)
+{
+    struct project_member *m = arg;
+    int st = account_lock(sql, m->account_id, &m->refusal, NULL);
+    if (st != ST_OK)
+        return st;
+    member_undo(m);
+    struct role_group *groups;
+    size_t ngroups;
+    st = ldap_store_project_groups(m->req->session->ldap, m->account_id, m->project_id, &groups,
+                                   &ngroups);
+    if (st != ST_OK)
+        return st;
+    m->before = 0;
+    size_t owners = 0;
+    for (size_t g = 0; g < ngroups; g++)
+        for (size_t i = 0; i < groups[g].nmembers; i++) {
+            if (ldap_dn_equal(groups[g].members[i], m->person.dn))
+                m->before |= groups[g].role;
+            if (groups[g].role == PROJECT_OWNER)
+                owners++;
+        }
+    role_groups_free(groups, ngroups);
+    if (!m->wanted && !m->before)
+        return refusal_set(&m->refusal, 404, "not-found", "that person has no role in the project");
+    if ((m->before & PROJECT_OWNER) && !(m->wanted & PROJECT_OWNER) && owners <= 1)
+        return refusal_set(&m->refusal, 409, "last-owner", "a project always keeps an owner");
+    st = member_ldap(m);
+    if (st == ST_OK)
+        st = audit_write(sql, m->req->caller.uid, m->account_id,
+                         m->wanted ? "project.member.set" : "project.member.remove",
+                         json_pack("{s:I, s:s, s:o}", "project_id", (json_int_t)m->project_id,
+                                   "uid", m->person.uid, "roles", project_roles_json(m->before)),
+                         json_pack("{s:I, s:s, s:o}", "project_id", (json_int_t)m->project_id,
+                                   "uid", m->person.uid, "roles", project_roles_json(m->wanted)));
+    if (st != ST_OK)
+        member_undo(m);
+    return st;
+}
+
+/* Account admins and service providers manage every project's people,
+ * a project's owners theirs; anyone else who sees the project gets 403,
+ * someone who does not see it 404. */
+static int may_manage(struct request *req, unsigned long long pid)
+{
+    if (req->caller.is_operator || (req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
+        return 1;
+    unsigned mine = caller_project_roles(req, pid);
+    if (mine & PROJECT_OWNER)
+        return 1;
+    if (mine || req->account.roles)
+        res_problem(req, 403, "forbidden", "only the project's owners and the account's admins "
+                                           "manage its people");
+    else
+        res_problem(req, 404, "not-found", "no such project");
+    return 0;
+}
+
+static void change_member(struct request *req, unsigned wanted, int status_ok)
+{
+    struct project_member m = {.req = req,
+                               .account_id = req->account.id,
+                               .project_id = parse_id(req->args[0]),
+                               .wanted = wanted};
+    if (!may_manage(req, m.project_id))
+        return;
+    const char *uid = req->args[1];
+    int st = validate_uid(uid) ? ST_NOT_FOUND
+                               : ldap_store_find_person(req->session->ldap, "uid", uid, &m.person);
+    if (st == ST_NOT_FOUND) {
+        res_problem(req, 404, "not-found", "no such person");
+        return;
+    }
+    if (st == ST_OK)
+        st = sql_transaction(req->session->sql, member_tx, &m);
+    if (st != ST_OK && !sql_commit_unknown(req->session->sql))
+        member_undo(&m);
+    if (st == ST_CONFLICT)
+        res_refusal(req, &m.refusal);
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the directory or the database");
+    else if (status_ok == 204)
+        res_empty(req, 204);
+    else
+        res_json(req, 200,
+                 json_pack("{s:s, s:s?, s:s?, s:I, s:o}", "uid", m.person.uid, "name",
+                           m.person.name, "mail", m.person.mail, "project_id",
+                           (json_int_t)m.project_id, "roles", project_roles_json(wanted)));
+    person_free(&m.person);
+}
+
+void project_members_put(struct request *req)
+{
+    static const char *const allowed[] = {"role", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    const char *role = body_str(req, b, NULL, "role", 1, 16);
+    unsigned bit = role ? project_role_bit(role) : 0;
+    if (role && !bit)
+        res_field_error(req, "role", "must be owner, editor or reader");
+    if (body_failed(req))
+        return;
+    change_member(req, bit, 200);
+}
+
+void project_members_delete(struct request *req)
+{
+    if (body_none(req))
+        return;
+    change_member(req, 0, 204);
+}
+
+/* ---- /me ------------------------------------------------------------ */
+
+json_t *projects_of_caller(struct request *req, int *st)
+{
+    json_t *items = json_array();
+    *st = ST_OK;
+    for (size_t i = 0; i < req->caller.nprojects && *st == ST_OK; i++) {
+        json_t *p = NULL;
+        *st = project_read(req->session->sql, req->caller.projects[i].project_id, &p);
+        if (*st == ST_NOT_FOUND) {
+            *st = ST_OK; /* groups of a project being created or removed */
+            continue;
+        }
+        if (*st == ST_OK) {
+            json_object_set_new(p, "roles", project_roles_json(req->caller.projects[i].roles));
+            json_array_append_new(items, p);
+        }
+    }
+    if (*st != ST_OK) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}

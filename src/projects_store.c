@@ -1,0 +1,95 @@
+#include "projects_store.h"
+
+#define PROJECT_COLUMNS "id, account_id, name, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+
+static json_t *project_json(const struct sql_result *r, size_t row)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "id", sql_cell(r, row, 0), "account_id",
+                     sql_cell(r, row, 1), "name", sql_cell(r, row, 2), "created_at",
+                     sql_cell(r, row, 3));
+}
+
+int project_insert(struct sql_store *sql, unsigned long long account_id, const char *name,
+                   const char *created_by, unsigned long long *id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO projects (account_id, name, created_by, ldap_state)"
+                      " VALUES (?, ?, ?, 'pending')",
+                      SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(created_by)), &r);
+    if (st == ST_OK) {
+        *id = r.insert_id;
+        sql_result_free(&r);
+    }
+    return st;
+}
+
+int project_done(struct sql_store *sql, unsigned long long id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "UPDATE projects SET ldap_state = 'done' WHERE id = ? AND ldap_state = "
+                      "'pending'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st == ST_OK) {
+        if (r.affected != 1)
+            st = ST_CONFLICT;
+        sql_result_free(&r);
+    }
+    return st;
+}
+
+int project_delete_pending(struct sql_store *sql, unsigned long long id)
+{
+    return sql_exec(sql, "DELETE FROM projects WHERE id = ? AND ldap_state = 'pending'",
+                    SQL_ARGS(P_INT(id)), NULL);
+}
+
+int project_account(struct sql_store *sql, unsigned long long id, unsigned long long *account_id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT account_id FROM projects WHERE id = ? AND ldap_state = 'done'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *account_id = sql_cell_id(&r, 0, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int project_read(struct sql_store *sql, unsigned long long id, json_t **out)
+{
+    struct sql_result r;
+    *out = NULL;
+    int st = sql_exec(sql,
+                      "SELECT " PROJECT_COLUMNS " FROM projects WHERE id = ? AND ldap_state = 'done'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *out = project_json(&r, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int projects_of_account(struct sql_store *sql, unsigned long long account_id, json_t **items)
+{
+    struct sql_result r;
+    *items = NULL;
+    int st = sql_exec(sql,
+                      "SELECT " PROJECT_COLUMNS " FROM projects"
+                      " WHERE account_id = ? AND ldap_state = 'done' ORDER BY id",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(*items, project_json(&r, i));
+    sql_result_free(&r);
+    return ST_OK;
+}

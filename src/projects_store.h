@@ -1,0 +1,28 @@
+/*
+ * projects_store: the SQL of projects (STACKIT method 2): the `projects`
+ * row (id, account, name, unique per account) whose LDAP role groups are
+ * written as a saga: the row is `pending` (invisible) until they exist.
+ */
+#ifndef ACCOUNTD_PROJECTS_STORE_H
+#define ACCOUNTD_PROJECTS_STORE_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+/* Inserts a pending project; ST_DUPLICATE if the account has one by that
+ * name. */
+int project_insert(struct sql_store *sql, unsigned long long account_id, const char *name,
+                   const char *created_by, unsigned long long *id);
+/* Marks it done (visible); ST_CONFLICT if it is not pending. */
+int project_done(struct sql_store *sql, unsigned long long id);
+/* Removes a project that is still pending (compensation). */
+int project_delete_pending(struct sql_store *sql, unsigned long long id);
+/* The account of a (done) project: ST_OK or ST_NOT_FOUND. */
+int project_account(struct sql_store *sql, unsigned long long id, unsigned long long *account_id);
+/* Project id as JSON {id, account_id, name, created_at} (a new reference). */
+int project_read(struct sql_store *sql, unsigned long long id, json_t **out);
+/* The (done) projects of an account as JSON items, oldest first. */
+int projects_of_account(struct sql_store *sql, unsigned long long account_id, json_t **items);
+
+#endif

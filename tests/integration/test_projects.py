@@ -1,0 +1,107 @@
+"""Projects (seed 003, STACKIT method 2): projects inside the partner's own
+organization with role groups owner, editor, reader in LDAP; end-customer
+people get project roles only, and then see their project and nothing else
+of the account."""
+import ldap3
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+
+
+def project_dn(account_id, project_id, role=None):
+    dn = f"ou={project_id},ou=projects,{S.account_dn(account_id)}"
+    return f"cn={role},{dn}" if role else dn
+
+
+def project_members(ldap_admin, account_id, project_id, role):
+    entry = S.ldap_entry(ldap_admin, project_dn(account_id, project_id, role), ["member", "accountdAccountId"])
+    assert entry is not None, f"no {role} group for project {project_id}"
+    return {S.norm_dn(v) for v in entry.get("member", [])}
+
+
+def member_path(pid, uid):
+    return f"/api/v1/projects/{pid}/members/{uid}"
+
+
+def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set_roles, anon):
+    t = make_tenant("prj")
+    s = api(t.admin)
+    r = s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde A"})
+    a = S.expect(r, 201)
+    assert a["name"] == "Kunde A" and a["roles"] == ["owner"] and a["account_id"] == t.account.id
+    assert r.headers["Location"].endswith(f"/api/v1/projects/{a['id']}")
+    b = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde B"}), 201)
+    S.expect_problem(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde A"}), 409)
+    S.expect_field_errors(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": ""}), "name")
+    # LDAP: the project's entry and its three groups; the creator owns it.
+    assert project_members(ldap_admin, t.account.id, a["id"], "owner") == {S.norm_dn(t.admin.dn)}
+    assert project_members(ldap_admin, t.account.id, a["id"], "editor") == set()
+    assert project_members(ldap_admin, t.account.id, a["id"], "reader") == set()
+    row = sql.row("SELECT * FROM projects WHERE id=%s", int(a["id"]))
+    assert (row["account_id"], row["name"], row["ldap_state"]) == (int(t.account.id), "Kunde A", "done")
+
+    # An end customer's person gets a project role only.
+    e = make_person(prefix="pe")
+    got = S.expect(s.put(member_path(a["id"], e.uid), json={"role": "editor"}), 200)
+    assert got["roles"] == ["editor"]
+    assert S.norm_dn(e.dn) in project_members(ldap_admin, t.account.id, a["id"], "editor")
+    # Role groups of projects are no account roles.
+    assert S.roles_in_ldap(ldap_admin, t.account.id, e) == set()
+    members = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/members"), 200)["items"]
+    assert e.uid not in [m["uid"] for m in members]
+
+    ea = api(e)
+    mine = S.expect(ea.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+    assert [(p["id"], p["roles"]) for p in mine] == [(a["id"], ["editor"])]
+    me = S.expect(ea.get("/api/v1/me"), 200)
+    assert me["accounts"] == [] and [(p["id"], p["name"], p["roles"]) for p in me["projects"]] == \
+        [(a["id"], "Kunde A", ["editor"])]
+    # Nothing else of the account: 404, as for a stranger.
+    for path in (f"{ACCOUNTS}/{t.account.id}", f"{ACCOUNTS}/{t.account.id}/members",
+                 f"{ACCOUNTS}/{t.account.id}/notification-recipients", f"{ACCOUNTS}/{t.account.id}/audit"):
+        S.expect_problem(ea.get(path), 404)
+    S.expect_problem(ea.get(ACCOUNTS, params={"parent_id": t.account.id}), 404)
+    S.expect_problem(ea.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "mine"}), 404)
+    S.expect_problem(ea.put(member_path(a["id"], t.admin.uid), json={"role": "reader"}), 403)
+    S.expect_problem(ea.put(member_path(b["id"], e.uid), json={"role": "owner"}), 404)
+
+    # A project-only owner manages their project's people.
+    f = make_person(prefix="pf")
+    S.expect(s.put(member_path(a["id"], f.uid), json={"role": "owner"}), 200)
+    g = make_person(prefix="pg")
+    S.expect(api(f).put(member_path(a["id"], g.uid), json={"role": "reader"}), 200)
+    assert S.norm_dn(g.dn) in project_members(ldap_admin, t.account.id, a["id"], "reader")
+    # Changing a role moves the person between the groups.
+    S.expect(api(f).put(member_path(a["id"], g.uid), json={"role": "editor"}), 200)
+    assert S.norm_dn(g.dn) not in project_members(ldap_admin, t.account.id, a["id"], "reader")
+    assert S.norm_dn(g.dn) in project_members(ldap_admin, t.account.id, a["id"], "editor")
+    S.expect_field_errors(api(f).put(member_path(a["id"], g.uid), json={"role": "admin"}), "role")
+    S.expect_problem(api(f).put(member_path(a["id"], "nobody-" + S.unique()), json={"role": "reader"}), 404)
+
+    # Removing: gone from LDAP and from the person's view.
+    S.expect(s.delete(member_path(a["id"], e.uid)), 204)
+    assert S.norm_dn(e.dn) not in project_members(ldap_admin, t.account.id, a["id"], "editor")
+    S.expect_problem(api(e).get(f"{ACCOUNTS}/{t.account.id}/projects"), 404)
+    assert S.expect(api(e).get("/api/v1/me"), 200)["projects"] == []
+    S.expect_problem(s.delete(member_path(a["id"], e.uid)), 404)
+    # The last owner stays.
+    S.expect_problem(s.delete(member_path(b["id"], t.admin.uid)), 409, "last-owner")
+
+    # Account roles: every role sees every project; only admins and
+    # service providers create them. Another tenant: 404; anonymous: 401.
+    for role in ("billing", "member"):
+        p = make_person(prefix="pr")
+        set_roles(t.admin, t.account.id, p, [role])
+        items = S.expect(api(p).get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+        assert {i["id"] for i in items} == {a["id"], b["id"]}
+        S.expect_problem(api(p).post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "x"}), 403)
+        S.expect_problem(api(p).put(member_path(a["id"], g.uid), json={"role": "reader"}), 403)
+    other = make_tenant("prjo")
+    S.expect_problem(api(other.admin).get(f"{ACCOUNTS}/{t.account.id}/projects"), 404)
+    S.expect_problem(api(other.admin).put(member_path(a["id"], g.uid), json={"role": "reader"}), 404)
+    S.expect_problem(anon.get(f"{ACCOUNTS}/{t.account.id}/projects"), 401)
+    S.expect_problem(s.put(member_path("999999999", g.uid), json={"role": "reader"}), 404)
+    actions = [x["action"] for x in sql.audit(t.account.id)]
+    assert actions.count("project.create") == 2
+    assert "project.member.set" in actions and "project.member.remove" in actions
