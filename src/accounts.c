@@ -270,9 +270,9 @@ static int create_finish(struct sql_store *sql, void *arg)
     if (st == ST_OK && c->relate) {
         st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid,
                              &c->relation_id);
-        json_t *rel = json_pack("{s:I, s:I, s:I, s:s}", "relation_id",
-                                (json_int_t)c->relation_id, "partner_id", (json_int_t)c->parent_id,
-                                "customer_id", (json_int_t)c->id, "status", "active");
+        json_t *rel = json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)c->relation_id,
+                                "partner_id", (json_int_t)c->parent_id, "customer_id",
+                                (json_int_t)c->id, "status", "active");
         if (st == ST_OK)
             st = audit_write(sql, c->req->caller.uid, c->parent_id, "relation.create", NULL,
                              json_deep_copy(rel));

@@ -67,11 +67,11 @@ void audit_list(struct request *req)
     size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", sql_cell(&r, i, 0), "at",
-                             sql_cell(&r, i, 1), "uid", sql_cell(&r, i, 2), "action",
-                             sql_cell(&r, i, 3), "old_value", json_or_null(sql_cell(&r, i, 4)),
-                             "new_value", json_or_null(sql_cell(&r, i, 5))));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id",
+                                               sql_cell(&r, i, 0), "at", sql_cell(&r, i, 1), "uid",
+                                               sql_cell(&r, i, 2), "action", sql_cell(&r, i, 3),
+                                               "old_value", json_or_null(sql_cell(&r, i, 4)),
+                                               "new_value", json_or_null(sql_cell(&r, i, 5))));
     json_t *next = json_null();
     if (r.nrows > (size_t)limit && n > 0) {
         const char *last = sql_cell(&r, n - 1, 0);

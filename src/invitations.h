@@ -24,8 +24,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
  * hand-over (transfer.c). *invitation_id receives its id. */
 int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
                                    unsigned long long account_id, const char *account_name,
-                                   const char *email, const char *first_name,
-                                   const char *last_name, json_t **out,
-                                   unsigned long long *invitation_id);
+                                   const char *email, const char *first_name, const char *last_name,
+                                   json_t **out, unsigned long long *invitation_id);
 
 #endif

@@ -123,13 +123,12 @@ int ldap_store_delete_project(struct ldap_store *ls, unsigned long long account_
                               unsigned long long project_id);
 /* The project's role groups with members (role: PROJECT_* bit). */
 int ldap_store_project_groups(struct ldap_store *ls, unsigned long long account_id,
-                              unsigned long long project_id, struct role_group **out,
-                              size_t *nout);
+                              unsigned long long project_id, struct role_group **out, size_t *nout);
 /* Adds or removes dn in one project role group; *changed as in
  * ldap_store_change_member. */
 int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long account_id,
-                                     unsigned long long project_id, unsigned role,
-                                     const char *dn, int add, int *changed);
+                                     unsigned long long project_id, unsigned role, const char *dn,
+                                     int add, int *changed);
 
 /* Creates ou=<id> with its four role groups, admin_dn in admin. Whatever it
  * created is removed again if a later step fails. ST_DUPLICATE if the

@@ -159,7 +159,7 @@ struct project_member {
     struct request *req;
     unsigned long long account_id, project_id;
     struct person person;
-    unsigned wanted;                /* PROJECT_* bit, 0 to remove */
+    unsigned wanted; /* PROJECT_* bit, 0 to remove */
     unsigned applied_add, applied_del;
     unsigned before;
     struct refusal refusal;
@@ -258,8 +258,9 @@ static int may_manage(struct request *req, unsigned long long pid)
     if (mine & PROJECT_OWNER)
         return 1;
     if (mine || req->account.roles)
-        res_problem(req, 403, "forbidden", "only the project's owners and the account's admins "
-                                           "manage its people");
+        res_problem(req, 403, "forbidden",
+                    "only the project's owners and the account's admins "
+                    "manage its people");
     else
         res_problem(req, 404, "not-found", "no such project");
     return 0;

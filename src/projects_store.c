@@ -64,9 +64,9 @@ int project_read(struct sql_store *sql, unsigned long long id, json_t **out)
 {
     struct sql_result r;
     *out = NULL;
-    int st = sql_exec(sql,
-                      "SELECT " PROJECT_COLUMNS " FROM projects WHERE id = ? AND ldap_state = 'done'",
-                      SQL_ARGS(P_INT(id)), &r);
+    int st = sql_exec(
+        sql, "SELECT " PROJECT_COLUMNS " FROM projects WHERE id = ? AND ldap_state = 'done'",
+        SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 1)

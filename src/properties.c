@@ -140,8 +140,8 @@ static char *string_json(const char *s)
     return out;
 }
 
-const char *property_value_check(int type, const char *const *options, json_t *value,
-                                 int from_text, char **value_json, char **sort_key)
+const char *property_value_check(int type, const char *const *options, json_t *value, int from_text,
+                                 char **value_json, char **sort_key)
 {
     const char *s = json_is_string(value) ? json_string_value(value) : NULL;
     const char *why;
@@ -332,8 +332,9 @@ static int defines_for_children(struct request *req, const struct account_ref *a
 {
     if (strcmp(a->kind, "customer") != 0)
         return 1;
-    res_problem(req, 409, "conflict", "a customer account has no child accounts to define "
-                                      "properties for");
+    res_problem(req, 409, "conflict",
+                "a customer account has no child accounts to define "
+                "properties for");
     return 0;
 }
 
@@ -549,10 +550,9 @@ static int undefine_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = property_def_delete(sql, c->def.id, &values);
     if (st == ST_OK)
-        st = audit_write(sql, c->req->caller.uid, c->account_id, "property.delete",
-                         property_def_json(&c->def),
-                         json_pack("{s:s, s:I}", "key", c->def.key, "values_removed",
-                                   (json_int_t)values));
+        st = audit_write(
+            sql, c->req->caller.uid, c->account_id, "property.delete", property_def_json(&c->def),
+            json_pack("{s:s, s:I}", "key", c->def.key, "values_removed", (json_int_t)values));
     return st;
 }
 

@@ -32,8 +32,8 @@ const char *property_key_check(const char *key);
  * like the values: numbers as 16 hex digits of the sign-flipped IEEE
  * double, dates YYYY-MM-DD, booleans 0/1, text as is), both malloc'ed.
  * Otherwise returns the message for the 422 and sets nothing. */
-const char *property_value_check(int type, const char *const *options, json_t *value,
-                                 int from_text, char **value_json, char **sort_key);
+const char *property_value_check(int type, const char *const *options, json_t *value, int from_text,
+                                 char **value_json, char **sort_key);
 
 /* Writes the values of a PATCH body's `properties` object on child
  * account child_id, inside the caller's transaction: every key must be

@@ -93,9 +93,9 @@ int property_def_find(struct sql_store *sql, unsigned long long account_id, cons
 
 json_t *property_def_json(const struct property_def *d)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "key", d->key, "label", d->label, "type",
-                          d->type >= 0 ? property_type_names[d->type] : "text", "required",
-                          d->required);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:b}", "key", d->key, "label", d->label, "type",
+                  d->type >= 0 ? property_type_names[d->type] : "text", "required", d->required);
     if (d->options) {
         json_t *o = json_array();
         for (size_t i = 0; d->options[i]; i++)
@@ -110,13 +110,13 @@ int property_def_insert(struct sql_store *sql, unsigned long long account_id, co
                         unsigned long long *id)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "INSERT INTO property_definitions (account_id, prop_key, label, type, options,"
-                      " required) VALUES (?, ?, ?, ?, ?, ?)",
-                      SQL_ARGS(P_INT(account_id), P_STR(key), P_STR(label),
-                               P_STR(property_type_names[type]), P_STR(options_json),
-                               P_INT(required ? 1 : 0)),
-                      &r);
+    int st = sql_exec(
+        sql,
+        "INSERT INTO property_definitions (account_id, prop_key, label, type, options,"
+        " required) VALUES (?, ?, ?, ?, ?, ?)",
+        SQL_ARGS(P_INT(account_id), P_STR(key), P_STR(label), P_STR(property_type_names[type]),
+                 P_STR(options_json), P_INT(required ? 1 : 0)),
+        &r);
     if (st == ST_OK) {
         *id = r.insert_id;
         sql_result_free(&r);
@@ -187,19 +187,19 @@ int property_value_set(struct sql_store *sql, unsigned long long account_id,
                        unsigned long long definition_id, const char *value_json,
                        const char *sort_key)
 {
-    return sql_exec(sql,
-                    "INSERT INTO account_property_values (account_id, definition_id, value,"
-                    " sort_key) VALUES (?, ?, ?, ?)"
-                    " ON DUPLICATE KEY UPDATE value = VALUES(value), sort_key = VALUES(sort_key)",
-                    SQL_ARGS(P_INT(account_id), P_INT(definition_id), P_STR(value_json),
-                             P_STR(sort_key)),
-                    NULL);
+    return sql_exec(
+        sql,
+        "INSERT INTO account_property_values (account_id, definition_id, value,"
+        " sort_key) VALUES (?, ?, ?, ?)"
+        " ON DUPLICATE KEY UPDATE value = VALUES(value), sort_key = VALUES(sort_key)",
+        SQL_ARGS(P_INT(account_id), P_INT(definition_id), P_STR(value_json), P_STR(sort_key)),
+        NULL);
 }
 
 int property_value_delete(struct sql_store *sql, unsigned long long account_id,
                           unsigned long long definition_id)
 {
-    return sql_exec(sql,
-                    "DELETE FROM account_property_values WHERE account_id = ? AND definition_id = ?",
-                    SQL_ARGS(P_INT(account_id), P_INT(definition_id)), NULL);
+    return sql_exec(
+        sql, "DELETE FROM account_property_values WHERE account_id = ? AND definition_id = ?",
+        SQL_ARGS(P_INT(account_id), P_INT(definition_id)), NULL);
 }

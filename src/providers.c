@@ -26,8 +26,7 @@
 /* The service providers of account id (people in its service-provider
  * group) with their access rows, as JSON items; only `uid` when not NULL
  * (then *found says whether they are one). */
-static json_t *providers_json(struct request *req, unsigned long long id, const char *uid,
-                              int *st)
+static json_t *providers_json(struct request *req, unsigned long long id, const char *uid, int *st)
 {
     struct role_group *groups;
     size_t ngroups;
@@ -61,12 +60,12 @@ static json_t *providers_json(struct request *req, unsigned long long id, const 
         for (size_t i = 0; i < nrows && !a; i++)
             if (strcmp(rows[i].uid, people[p].uid) == 0)
                 a = &rows[i];
-        json_array_append_new(
-            items, json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "uid", people[p].uid,
-                             "name", people[p].name, "mail", people[p].mail, "granted_by",
-                             a ? a->granted_by : NULL, "granted_at", a ? a->granted_at : NULL,
-                             "expires_at", a ? a->expires_at : NULL, "expired",
-                             a ? a->expired : 0));
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "uid",
+                                        people[p].uid, "name", people[p].name, "mail",
+                                        people[p].mail, "granted_by", a ? a->granted_by : NULL,
+                                        "granted_at", a ? a->granted_at : NULL, "expires_at",
+                                        a ? a->expires_at : NULL, "expired", a ? a->expired : 0));
         json_object_set_new(json_array_get(items, json_array_size(items) - 1), "expires_at",
                             a && a->expires_at ? json_string(a->expires_at) : json_null());
     }
@@ -135,10 +134,10 @@ static int expiry_tx(struct sql_store *sql, void *arg)
                                         e->expires_at);
     if (st == ST_OK) {
         json_t *o = json_deep_copy(e->old);
-        st = audit_write(sql, e->req->caller.uid, e->account_id, "service_provider.expiry",
-                         json_pack("{s:s, s:O}", "uid", e->uid, "expires_at",
-                                   json_object_get(o, "expires_at")),
-                         json_pack("{s:s, s:s?}", "uid", e->uid, "expires_at", e->expires_at));
+        st = audit_write(
+            sql, e->req->caller.uid, e->account_id, "service_provider.expiry",
+            json_pack("{s:s, s:O}", "uid", e->uid, "expires_at", json_object_get(o, "expires_at")),
+            json_pack("{s:s, s:s?}", "uid", e->uid, "expires_at", e->expires_at));
         json_decref(o);
     }
     return st;
@@ -154,8 +153,8 @@ void providers_patch(struct request *req)
     char sqltime[20];
     if (!given)
         res_field_error(req, "expires_at", "is required (null for no expiry)");
-    else if (!json_is_null(given) && !(req->body_is_form && json_is_string(given) &&
-                                       !json_string_value(given)[0]))
+    else if (!json_is_null(given) &&
+             !(req->body_is_form && json_is_string(given) && !json_string_value(given)[0]))
         text = body_str(req, b, NULL, "expires_at", 1, 40);
     time_t when = 0;
     const char *why;
@@ -206,8 +205,7 @@ static int provider_ldap_remove(struct ldap_store *ls, unsigned long long accoun
 static void provider_ldap_undo(struct ldap_store *ls, unsigned long long account_id,
                                const struct person *p, int *removed)
 {
-    if (*removed &&
-        ldap_store_set_member(ls, account_id, ROLE_SERVICE_PROVIDER, p->dn, 1) != ST_OK)
+    if (*removed && ldap_store_set_member(ls, account_id, ROLE_SERVICE_PROVIDER, p->dn, 1) != ST_OK)
         log_error("account %llu: could not give %s back the service-provider role; fix the "
                   "group by hand",
                   account_id, p->uid);
@@ -225,10 +223,10 @@ static int revoke_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = provider_access_delete(sql, v->account_id, v->person.uid);
     if (st == ST_OK)
-        st = audit_write(sql, v->req->caller.uid, v->account_id, "service_provider.revoke",
-                         json_pack("{s:s, s:[s]}", "uid", v->person.uid, "roles",
-                                   "service-provider"),
-                         json_pack("{s:s, s:[]}", "uid", v->person.uid, "roles"));
+        st = audit_write(
+            sql, v->req->caller.uid, v->account_id, "service_provider.revoke",
+            json_pack("{s:s, s:[s]}", "uid", v->person.uid, "roles", "service-provider"),
+            json_pack("{s:s, s:[]}", "uid", v->person.uid, "roles"));
     if (st != ST_OK)
         provider_ldap_undo(v->req->session->ldap, v->account_id, &v->person, &v->removed);
     return st;
@@ -300,8 +298,8 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
         if (st == ST_OK)
             st = sql_transaction(sql, expired_tx, &e);
         if (st == ST_OK) {
-            printf("removed the expired service-provider access of %s to account %llu\n",
-                   uids[i], accounts[i]);
+            printf("removed the expired service-provider access of %s to account %llu\n", uids[i],
+                   accounts[i]);
             (*removed)++;
         } else {
             fprintf(stderr,

@@ -89,8 +89,8 @@ int provider_access_delete(struct sql_store *sql, unsigned long long account_id,
                     SQL_ARGS(P_INT(account_id), P_STR(uid)), NULL);
 }
 
-int provider_access_expired_all(struct sql_store *sql, unsigned long long **accounts,
-                                char ***uids, size_t *n)
+int provider_access_expired_all(struct sql_store *sql, unsigned long long **accounts, char ***uids,
+                                size_t *n)
 {
     struct sql_result r;
     *accounts = NULL;

@@ -33,7 +33,7 @@ int provider_access_set_expiry(struct sql_store *sql, unsigned long long account
 int provider_access_delete(struct sql_store *sql, unsigned long long account_id, const char *uid);
 
 /* Rows whose expires_at has passed: account ids and uids (malloc'ed). */
-int provider_access_expired_all(struct sql_store *sql, unsigned long long **accounts,
-                                char ***uids, size_t *n);
+int provider_access_expired_all(struct sql_store *sql, unsigned long long **accounts, char ***uids,
+                                size_t *n);
 
 #endif

@@ -119,8 +119,8 @@ static int decide_tx(struct sql_store *sql, void *arg)
     const char *status = json_string_value(json_object_get(r->relation, "status"));
     if (strcmp(status, "pending") != 0)
         return refusal_set(&r->refusal, 409, "conflict", "this relation was decided already");
-    r->partner_id = strtoull(json_string_value(json_object_get(r->relation, "partner_id")), NULL,
-                             10);
+    r->partner_id =
+        strtoull(json_string_value(json_object_get(r->relation, "partner_id")), NULL, 10);
     st = relation_decide(sql, r->id, r->decision, r->req->caller.uid);
     const char *action =
         strcmp(r->decision, "active") == 0 ? "relation.approve" : "relation.decline";
@@ -141,8 +141,10 @@ static void decide(struct request *req, const char *decision)
 {
     if (body_none(req))
         return;
-    struct relate r = {.req = req, .customer_id = req->account.id,
-                       .id = parse_id(req->args[0]), .decision = decision};
+    struct relate r = {.req = req,
+                       .customer_id = req->account.id,
+                       .id = parse_id(req->args[0]),
+                       .decision = decision};
     int st = sql_transaction(req->session->sql, decide_tx, &r);
     json_decref(r.relation);
     r.relation = NULL;

@@ -22,14 +22,14 @@ int relation_insert(struct sql_store *sql, unsigned long long partner_id,
                     unsigned long long *id)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "INSERT INTO customer_relations (partner_id, customer_id, status,"
-                      " requested_by, decided_by, decided_at) VALUES (?, ?, ?, ?,"
-                      " IF(? = 'active', ?, NULL), IF(? = 'active', CURRENT_TIMESTAMP(6), NULL))",
-                      SQL_ARGS(P_INT(partner_id), P_INT(customer_id), P_STR(status),
-                               P_STR(requested_by), P_STR(status), P_STR(requested_by),
-                               P_STR(status)),
-                      &r);
+    int st =
+        sql_exec(sql,
+                 "INSERT INTO customer_relations (partner_id, customer_id, status,"
+                 " requested_by, decided_by, decided_at) VALUES (?, ?, ?, ?,"
+                 " IF(? = 'active', ?, NULL), IF(? = 'active', CURRENT_TIMESTAMP(6), NULL))",
+                 SQL_ARGS(P_INT(partner_id), P_INT(customer_id), P_STR(status), P_STR(requested_by),
+                          P_STR(status), P_STR(requested_by), P_STR(status)),
+                 &r);
     if (st == ST_OK) {
         *id = r.insert_id;
         sql_result_free(&r);

@@ -21,9 +21,10 @@
 #define ROUTE_IDENTITY 1u /* needs a caller (REMOTE_USER) */
 #define ROUTE_SECRET   2u /* the path holds a secret: logged as the pattern */
 #define ROUTE_OPEN     4u /* the route's account must not be closed (409) */
-#define ROUTE_PROJECT  8u /* people with only a project role in the account are let in
-                             too (req->account.roles 0); the handler shows them their
-                             projects only */
+#define ROUTE_PROJECT                                                                              \
+    8u /* people with only a project role in the account are let in                                \
+          too (req->account.roles 0); the handler shows them their                                 \
+          projects only */
 
 /* Finds the account a route names when it is not the path's first
  * placeholder (an order's account, the parent named in a query). Returns

@@ -43,17 +43,17 @@ static int request_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_decref(t->result);
         t->result = NULL;
-        st = invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
-                                            t->first_name, t->last_name, &t->result,
-                                            &invitation_id);
+        st =
+            invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
+                                           t->first_name, t->last_name, &t->result, &invitation_id);
     }
     if (st == ST_OK)
         st = transfer_record_request(sql, t->account_id, invitation_id, t->email,
                                      t->req->caller.uid);
     if (st == ST_OK)
-        st = audit_write(sql, t->req->caller.uid, t->account_id, "transfer.request", NULL,
-                         json_pack("{s:s, s:I}", "email", t->email, "invitation_id",
-                                   (json_int_t)invitation_id));
+        st = audit_write(
+            sql, t->req->caller.uid, t->account_id, "transfer.request", NULL,
+            json_pack("{s:s, s:I}", "email", t->email, "invitation_id", (json_int_t)invitation_id));
     free(status);
     free(name);
     return st;
@@ -113,8 +113,8 @@ static int handover_ldap(struct ldap_store *ls, struct handover *h)
     int st = ST_OK;
     for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
         int changed = 0;
-        st = ldap_store_change_member(ls, h->account_id, ROLE_SERVICE_PROVIDER,
-                                      h->providers[i].dn, 1, &changed);
+        st = ldap_store_change_member(ls, h->account_id, ROLE_SERVICE_PROVIDER, h->providers[i].dn,
+                                      1, &changed);
         h->added_sp[i] = st == ST_OK && changed;
         if (st == ST_OK) {
             st = ldap_store_change_member(ls, h->account_id, ROLE_ADMIN, h->providers[i].dn, 0,
@@ -133,8 +133,8 @@ static void handover_ldap_undo(struct ldap_store *ls, struct handover *h)
         if (h->removed_admin[i])
             st = ldap_store_set_member(ls, h->account_id, ROLE_ADMIN, h->providers[i].dn, 1);
         if (st == ST_OK && h->added_sp[i])
-            st = ldap_store_set_member(ls, h->account_id, ROLE_SERVICE_PROVIDER,
-                                       h->providers[i].dn, 0);
+            st = ldap_store_set_member(ls, h->account_id, ROLE_SERVICE_PROVIDER, h->providers[i].dn,
+                                       0);
         if (st != ST_OK)
             log_error("account %llu: could not undo the hand-over for %s; fix the admin and "
                       "service-provider groups by hand",
@@ -214,11 +214,10 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
     for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
         st = provider_access_grant(sql, account_id, h->providers[i].uid, customer_uid);
         if (st == ST_OK)
-            st = audit_write(sql, customer_uid, account_id, "transfer.demote",
-                             json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles",
-                                       "admin"),
-                             json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles",
-                                       "service-provider"));
+            st = audit_write(
+                sql, customer_uid, account_id, "transfer.demote",
+                json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles", "admin"),
+                json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles", "service-provider"));
     }
     /* 2. The notification recipients become the customer's. */
     char **old = NULL;
@@ -242,9 +241,9 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
     if (st == ST_OK)
         st = transfer_set_contacts(sql, account_id, customer_uid);
     if (st == ST_OK)
-        st = audit_write(sql, customer_uid, account_id, "transfer.contacts", NULL,
-                         json_pack("{s:s, s:s}", "primary", customer_uid, "technical",
-                                   customer_uid));
+        st = audit_write(
+            sql, customer_uid, account_id, "transfer.contacts", NULL,
+            json_pack("{s:s, s:s}", "primary", customer_uid, "technical", customer_uid));
     /* 4. Active. */
     if (st == ST_OK)
         st = transfer_record_done(sql, account_id, customer_uid);

@@ -2,8 +2,7 @@
 
 #include "buf.h"
 
-int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status,
-                          char **name)
+int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status, char **name)
 {
     struct sql_result r;
     int st = sql_exec(sql,
@@ -26,14 +25,13 @@ int transfer_record_request(struct sql_store *sql, unsigned long long account_id
                             unsigned long long invitation_id, const char *email,
                             const char *requested_by)
 {
-    return sql_exec(sql,
-                    "INSERT INTO account_transfers (account_id, invitation_id, email, requested_by)"
-                    " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
-                    " invitation_id = VALUES(invitation_id), email = VALUES(email),"
-                    " requested_by = VALUES(requested_by), requested_at = CURRENT_TIMESTAMP(6)",
-                    SQL_ARGS(P_INT(account_id), P_INT(invitation_id), P_STR(email),
-                             P_STR(requested_by)),
-                    NULL);
+    return sql_exec(
+        sql,
+        "INSERT INTO account_transfers (account_id, invitation_id, email, requested_by)"
+        " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+        " invitation_id = VALUES(invitation_id), email = VALUES(email),"
+        " requested_by = VALUES(requested_by), requested_at = CURRENT_TIMESTAMP(6)",
+        SQL_ARGS(P_INT(account_id), P_INT(invitation_id), P_STR(email), P_STR(requested_by)), NULL);
 }
 
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
@@ -51,8 +49,7 @@ int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
-int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id,
-                            const char *email)
+int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id, const char *email)
 {
     int st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",
                       SQL_ARGS(P_INT(account_id)), NULL);
@@ -70,6 +67,5 @@ int transfer_set_contacts(struct sql_store *sql, unsigned long long account_id, 
                     "INSERT INTO account_contacts (account_id, kind, uid) VALUES (?, 'primary', ?),"
                     " (?, 'technical', ?) ON DUPLICATE KEY UPDATE uid = VALUES(uid),"
                     " updated_at = CURRENT_TIMESTAMP(6)",
-                    SQL_ARGS(P_INT(account_id), P_STR(uid), P_INT(account_id), P_STR(uid)),
-                    NULL);
+                    SQL_ARGS(P_INT(account_id), P_STR(uid), P_INT(account_id), P_STR(uid)), NULL);
 }

@@ -10,8 +10,7 @@
 
 /* Locks the account row: its status and name (malloc'ed) in *status and
  * *name. ST_NOT_FOUND if there is no such (done) account. */
-int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status,
-                          char **name);
+int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status, char **name);
 /* Records (or replaces) the pending hand-over of account_id. */
 int transfer_record_request(struct sql_store *sql, unsigned long long account_id,
                             unsigned long long invitation_id, const char *email,

@@ -99,8 +99,8 @@ static void values_by_type(void **state)
 static void number_keys_order(void **state)
 {
     (void)state;
-    const char *ordered[] = {"-1e300", "-50", "-1.5", "-0.001", "0", "0.001", "1", "7.5", "50",
-                             "1e300"};
+    const char *ordered[] = {"-1e300", "-50", "-1.5", "-0.001", "0",
+                             "0.001",  "1",   "7.5",  "50",     "1e300"};
     char *prev = NULL;
     for (size_t i = 0; i < sizeof(ordered) / sizeof(ordered[0]); i++) {
         char *j, *k;
