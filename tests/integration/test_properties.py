@@ -292,3 +292,41 @@ def test_ten_thousand_children_page_correctly_while_children_are_added(api, sql,
         stop.set()
         th.join()
     assert added, "no child was added during the paging"
+
+
+def test_linemetrics_partner_story(api, sql, ldap_admin, make_tenant, make_person, set_roles,
+                                   invitation_mail):
+    """Seed 001 end to end: the partner creates a customer account (the
+    creator is its admin), defines properties that appear as columns,
+    fills them in the account, invites a new member by e-mail (registration
+    link); the overview shows the values and the member count; a partner
+    colleague who is no member sees the row but cannot enter."""
+    t = make_tenant("lm")
+    s = api(t.admin)
+    S.expect(s.post(defs_path(t.account.id), json={"key": "standort", "label": "Standort",
+                                                    "type": "text", "required": True}), 201)
+    S.expect(s.post(defs_path(t.account.id), json={"key": "paket", "label": "Paket", "type": "select",
+                                                    "options": ["Basic", "Pro"]}), 201)
+    created = S.expect(s.post(ACCOUNTS, json={"kind": "customer", "name": S.unique("it-lm-"),
+                                              "parent_id": t.account.id}), 201)
+    cid = created["id"]
+    assert S.group_members(ldap_admin, cid, "admin") == {S.norm_dn(t.admin.dn)}
+    S.expect(s.patch(f"{ACCOUNTS}/{cid}", json={"properties": {"standort": "Graz", "paket": "Pro"}}), 200)
+    before = S.outbox_max_id(sql)
+    new_mail = S.unique_mail("lm-m-")
+    inv = S.expect(s.post(f"{ACCOUNTS}/{cid}/invitations", json={"email": new_mail, "role": "member"}), 202)
+    assert inv["status"] == "invited"
+    _, token = invitation_mail(new_mail, after=before)
+    joined = S.expect(S.accept_invitation(api, token, password="member-pw-12"), 200)
+    assert S.norm_dn(S.person_dn(joined["uid"])) in S.group_members(ldap_admin, cid, "member")
+    rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "sort": "standort"}), 200)["items"]
+    row = [r for r in rows if r["id"] == cid][0]
+    assert row["properties"] == {"standort": "Graz", "paket": "Pro"} and row["member_count"] == 2
+    colleague = make_person(prefix="lmc")
+    set_roles(t.admin, t.account.id, colleague, ["admin"])
+    seen = S.expect(api(colleague).get(ACCOUNTS, params={"parent_id": t.account.id,
+                                                          "filter[paket]": "Pro"}), 200)["items"]
+    assert [r["id"] for r in seen] == [cid]
+    S.expect_problem(api(colleague).get(f"{ACCOUNTS}/{cid}/members"), 403)
+    S.expect_problem(api(colleague).post(f"{ACCOUNTS}/{cid}/invitations",
+                                         json={"email": S.unique_mail(), "role": "member"}), 403)
