@@ -187,11 +187,62 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     return ST_OK;
 }
 
+int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
+                     struct handover **hp)
+{
+    transfer_undo(req, hp);
+    struct handover *h = xcalloc(1, sizeof(*h));
+    h->account_id = account_id;
+    *hp = h;
+    return read_providers(req, h, customer_dn);
+}
+
+size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids)
+{
+    *dns = xcalloc(h->nproviders + 1, sizeof(char *));
+    *uids = xcalloc(h->nproviders + 1, sizeof(char *));
+    for (size_t i = 0; i < h->nproviders; i++) {
+        (*dns)[i] = h->providers[i].dn;
+        (*uids)[i] = h->providers[i].uid;
+    }
+    return h->nproviders;
+}
+
+int transfer_apply_ldap(struct request *req, struct handover *h)
+{
+    return handover_ldap(req->session->ldap, h);
+}
+
 int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
                       const char *customer_uid, const char *customer_dn, struct handover **hp,
                       struct refusal *ref)
 {
+    /* Checked first, under the account's row lock, so that nothing is
+     * written for an account handed over already. */
+    char *status = NULL, *name = NULL;
     transfer_undo(req, hp);
+    int st = transfer_lock_account(sql, account_id, &status, &name);
+    if (st == ST_OK && strcmp(status, "staged") != 0)
+        st = refusal_set(ref, 409, "conflict", "this account was handed over already");
+    free(status);
+    free(name);
+    if (st == ST_OK)
+        st = transfer_prepare(req, account_id, customer_dn, hp);
+    /* 1. LDAP: the partner's people from admin to service-provider. */
+    if (st == ST_OK)
+        st = transfer_apply_ldap(req, *hp);
+    /* 2. The SQL side. */
+    if (st == ST_OK)
+        st = transfer_finish_sql(sql, req, *hp, customer_uid, ref);
+    if (st != ST_OK)
+        transfer_undo(req, hp);
+    return st;
+}
+
+int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct handover *h,
+                        const char *customer_uid, struct refusal *ref)
+{
+    unsigned long long account_id = h->account_id;
     char *status = NULL, *name = NULL;
     int st = transfer_lock_account(sql, account_id, &status, &name);
     if (st == ST_OK && strcmp(status, "staged") != 0)
@@ -203,14 +254,6 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
     }
     struct person customer = {0};
     st = ldap_store_find_person(req->session->ldap, "uid", customer_uid, &customer);
-    struct handover *h = xcalloc(1, sizeof(*h));
-    h->account_id = account_id;
-    *hp = h;
-    if (st == ST_OK)
-        st = read_providers(req, h, customer_dn);
-    /* 1. LDAP: the partner's people from admin to service-provider. */
-    if (st == ST_OK)
-        st = handover_ldap(req->session->ldap, h);
     for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
         st = provider_access_grant(sql, account_id, h->providers[i].uid, customer_uid);
         if (st == ST_OK)
@@ -270,7 +313,5 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
     }
     free(name);
     person_free(&customer);
-    if (st != ST_OK)
-        transfer_undo(req, hp);
     return st;
 }

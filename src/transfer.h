@@ -25,6 +25,22 @@ struct handover;
 int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
                       const char *customer_uid, const char *customer_dn, struct handover **h,
                       struct refusal *ref);
+/* The hand-over in its three parts, for a caller that makes the LDAP step
+ * itself (the saga API: saga_plan_also for each provider, then its SQL side
+ * as the commit's function):
+ * transfer_prepare reads the people to move (the account's admins but the
+ * customer) into a new *h; transfer_providers lists their DNs and uids
+ * (arrays malloc'ed, strings h's; returns the count); transfer_apply_ldap
+ * makes the LDAP steps (admin -> service-provider, recorded in h for
+ * transfer_undo); transfer_finish_sql is everything else, inside the
+ * caller's transaction (the account locked and still staged, else 409 in
+ * *ref; access rows, recipients, contacts, status, mails, audit rows). */
+int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
+                     struct handover **h);
+size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids);
+int transfer_apply_ldap(struct request *req, struct handover *h);
+int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct handover *h,
+                        const char *customer_uid, struct refusal *ref);
 /* Takes back the LDAP steps of *h (a transaction that did not commit) and
  * frees it. Safe with *h NULL. */
 void transfer_undo(struct request *req, struct handover **h);
