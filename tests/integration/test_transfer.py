@@ -107,6 +107,12 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     S.PASSWORDS[cust_uid] = "customer-pw-1"
     view = S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)
     assert view["status"] == "active" and view["properties"] == {"site": "Linz"}
+    # The customer reads each step in the audit trail, newest first.
+    trail = S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}/audit"), 200)["items"]
+    steps = [i["action"] for i in trail if i["action"].startswith("transfer.")]
+    assert steps[0] == "transfer.complete" and steps[-1] == "transfer.request", steps
+    demoted = {i["new_value"]["uid"] for i in trail if i["action"] == "transfer.demote"}
+    assert demoted == {t.admin.uid, colleague.uid}
     # A second transfer: the account is no longer staged.
     S.expect_problem(api(cust).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
 
