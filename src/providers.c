@@ -33,7 +33,7 @@ static json_t *providers_json(struct request *req, unsigned long long id, const 
     *st = ldap_store_role_groups(req->session->ldap, &id, 1, &groups, &ngroups);
     if (*st != ST_OK)
         return NULL;
-    char **dns = NULL;
+    const char **dns = NULL;
     size_t ndns = 0;
     for (size_t g = 0; g < ngroups; g++) {
         if (groups[g].role != ROLE_SERVICE_PROVIDER)

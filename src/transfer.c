@@ -167,7 +167,7 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     int st = ldap_store_role_groups(req->session->ldap, &h->account_id, 1, &groups, &ngroups);
     if (st != ST_OK)
         return st;
-    char **dns = NULL;
+    const char **dns = NULL;
     size_t ndns = 0;
     for (size_t g = 0; g < ngroups; g++) {
         if (groups[g].role != ROLE_ADMIN)
