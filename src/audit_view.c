@@ -23,10 +23,11 @@ static const char *one_query(struct request *req, const char *name)
     return v ? json_string_value(v) : NULL;
 }
 
+/* A stored value as the answer shows it: ids as decimal strings. */
 static json_t *json_or_null(const char *text)
 {
     json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-    return v ? v : json_null();
+    return v ? audit_value_for_answer(v) : json_null();
 }
 
 void audit_list(struct request *req)

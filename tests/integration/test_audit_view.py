@@ -31,6 +31,8 @@ def test_audit_trail_newest_first_paged_and_filtered(api, sql, customer, make_pe
     assert newest["old_value"]["name"] == names[-1] and newest["new_value"]["name"] == "by-second"
     assert newest["at"].endswith("Z") and "T" in newest["at"]
     assert items[-1]["action"] == "account.create" and items[-1]["old_value"] is None
+    # ids inside the values are decimal strings, as everywhere in the API.
+    assert items[-1]["new_value"]["parent_id"] == acc.parent_id
 
     # Paging: every row once, newest first.
     seen, cursor = [], None
