@@ -420,8 +420,9 @@ void accounts_create(struct request *req)
             res_fail_if_errors(req);
             return;
         }
-        c.relate = strcmp(parent->kind, "partner") == 0 && strcmp(c.kind, "customer") == 0 &&
-                   c.contact_email;
+        /* API.md: "a partner parent gets a customer relation", with or
+         * without a contact person. */
+        c.relate = strcmp(parent->kind, "partner") == 0 && strcmp(c.kind, "customer") == 0;
     }
 
     /* Saga: 1. the SQL row, invisible while pending; 2. the LDAP entries;
@@ -477,7 +478,9 @@ void accounts_create(struct request *req)
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c.id);
     res_header(req, "Location", loc);
     json_t *extra = c.contact_result ? json_pack("{s:o}", "contact", c.contact_result) : NULL;
-    if (extra && c.relation_id) {
+    if (c.relation_id) {
+        if (!extra)
+            extra = json_object();
         char rid[24];
         snprintf(rid, sizeof(rid), "%llu", c.relation_id);
         json_object_set_new(extra, "relation",

@@ -133,3 +133,17 @@ def test_valid_company_details_of_several_eu_countries(api, make_tenant):
         S.expect(api(t.admin).post(ACCOUNTS, json={
             "kind": "customer", "name": S.unique("it-eu-"), "parent_id": t.account.id,
             "company": full_company("EU Co", country=country, postcode=postcode, vat_id=vat)}), 201)
+
+
+def test_customer_created_by_a_partner_without_contact_is_related(api, sql, make_tenant):
+    """API.md: a partner parent gets a customer relation, contact or not."""
+    t = make_tenant("stk-nc")
+    r = api(t.admin).post("/api/v1/accounts", json={
+        "kind": "customer", "name": S.unique("stk-nc-"), "parent_id": t.account.id})
+    body = S.expect(r, 201)
+    assert body["relation"]["status"] == "active", body
+    row = sql.row("SELECT status FROM customer_relations WHERE partner_id=%s AND customer_id=%s",
+                  int(t.account.id), int(body["id"]))
+    assert row and row["status"] == "active", row
+    listed = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/customers"), 200)
+    assert any(i.get("customer_id") == body["id"] for i in listed["items"]), listed
