@@ -1,5 +1,7 @@
 #include "authn.h"
 
+#include "dircache.h"
+
 #include "ldap_store.h"
 #include "log.h"
 #include "metrics.h"
@@ -142,6 +144,8 @@ struct check_entry {
     uint8_t key[SHA256_DIGEST_SIZE];
     char *login;
     char *uid;
+    char *dn;                      /* the person's */
+    unsigned long long generation; /* dircache_person_generation before the bind */
     double until;
 };
 
@@ -153,6 +157,7 @@ void auth_cache_clear(void)
     for (unsigned i = 0; i < CHECK_SLOTS; i++) {
         free(check_cache[i].login);
         free(check_cache[i].uid);
+        free(check_cache[i].dn);
         memset(&check_cache[i], 0, sizeof(check_cache[i]));
     }
 }
@@ -161,21 +166,30 @@ static struct check_entry *check_lookup(const uint8_t key[SHA256_DIGEST_SIZE], d
 {
     for (unsigned i = 0; i < CHECK_SLOTS; i++) {
         struct check_entry *e = &check_cache[i];
-        if (e->login && e->until > now && memcmp(e->key, key, SHA256_DIGEST_SIZE) == 0)
-            return e;
+        if (e->login && e->until > now && memcmp(e->key, key, SHA256_DIGEST_SIZE) == 0) {
+            /* The person's entry changed since (a new password), or the
+             * directory cache cannot tell: no hit. */
+            unsigned long long gen = dircache_person_generation(e->dn);
+            return gen && gen == e->generation ? e : NULL;
+        }
     }
     return NULL;
 }
 
 static void check_store(const uint8_t key[SHA256_DIGEST_SIZE], const char *login, const char *uid,
-                        double until)
+                        const char *dn, unsigned long long generation, double until)
 {
+    if (!generation)
+        return; /* the directory cache cannot tell when the entry changes */
     struct check_entry *e = &check_cache[check_next++ % CHECK_SLOTS];
     free(e->login);
     free(e->uid);
+    free(e->dn);
     memcpy(e->key, key, SHA256_DIGEST_SIZE);
     e->login = xstrdup(login);
     e->uid = xstrdup(uid);
+    e->dn = xstrdup(dn);
+    e->generation = generation;
     e->until = until;
 }
 
@@ -342,13 +356,16 @@ enum basic_outcome basic_check(struct request *req, struct basic_identity *id, i
             out = BASIC_THROTTLED;
             goto done;
         }
+        /* Read before the bind: a change after it makes the entry stale. */
+        unsigned long long generation = dircache_person_generation(p.dn);
         st = ldap_store_check_password(req->session->ldap, p.dn, password);
         if (st == ST_OK) {
             id->login = xstrdup(p.login ? p.login : user);
             id->uid = xstrdup(p.uid);
             set_proven(cred_key, now);
             if (cfg->auth_cache_ttl > 0)
-                check_store(cred_key, id->login, id->uid, now + cfg->auth_cache_ttl);
+                check_store(cred_key, id->login, id->uid, p.dn, generation,
+                            now + cfg->auth_cache_ttl);
         }
         person_free(&p);
     }

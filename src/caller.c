@@ -1,6 +1,7 @@
 #include "caller.h"
 
 #include "authn.h"
+#include "dircache.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "providers_store.h"
@@ -33,26 +34,7 @@ unsigned long long operator_account_id(struct request *req)
     return id;
 }
 
-/*
- * The identity cache: per worker thread, so it needs no lock. An entry is
- * the person and grants read for one REMOTE_USER; it is used while younger
- * than identity_cache_ttl and while no LDAP write was made since it was
- * filled (ldap_store_generation), so accountd's own role changes count at
- * once and an LDAP administrator's within the TTL.
- */
-#define IDENTITY_SLOTS 32
-
-struct identity_entry {
-    char *remote_user;
-    struct caller caller;
-    unsigned long long generation;
-    struct timespec until;
-};
-
-static __thread struct identity_entry identity_cache[IDENTITY_SLOTS];
-static __thread unsigned identity_next;
-
-static void caller_clear(struct caller *c)
+void caller_clear(struct caller *c)
 {
     free(c->uid);
     free(c->dn);
@@ -63,7 +45,7 @@ static void caller_clear(struct caller *c)
     memset(c, 0, sizeof(*c));
 }
 
-static void caller_copy(struct caller *to, const struct caller *from)
+void caller_copy(struct caller *to, const struct caller *from)
 {
     to->uid = from->uid ? xstrdup(from->uid) : NULL;
     to->dn = from->dn ? xstrdup(from->dn) : NULL;
@@ -79,56 +61,18 @@ static void caller_copy(struct caller *to, const struct caller *from)
     to->is_operator = from->is_operator;
 }
 
-void caller_cache_clear(void)
+/* Operator staff: admins of the operator account (looked up once, and only
+ * for someone who is an admin anywhere). */
+static void mark_operator(struct request *req)
 {
-    for (unsigned i = 0; i < IDENTITY_SLOTS; i++) {
-        free(identity_cache[i].remote_user);
-        caller_clear(&identity_cache[i].caller);
-        identity_cache[i].remote_user = NULL;
+    unsigned long long op = 0;
+    for (size_t i = 0; i < req->caller.ngrants && !req->caller.is_operator; i++) {
+        if (!(req->caller.grants[i].roles & ROLE_ADMIN))
+            continue;
+        if (!op)
+            op = operator_account_id(req);
+        req->caller.is_operator = op && req->caller.grants[i].account_id == op;
     }
-}
-
-static int later(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
-}
-
-static int cache_lookup(struct request *req, const char *user)
-{
-    if (req->cfg->identity_cache_ttl <= 0)
-        return 0;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    unsigned long long gen = ldap_store_generation();
-    for (unsigned i = 0; i < IDENTITY_SLOTS; i++) {
-        struct identity_entry *e = &identity_cache[i];
-        if (e->remote_user && strcmp(e->remote_user, user) == 0) {
-            if (e->generation != gen || !later(&e->until, &now))
-                return 0;
-            caller_copy(&req->caller, &e->caller);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void cache_store(struct request *req, const char *user, unsigned long long generation)
-{
-    if (req->cfg->identity_cache_ttl <= 0)
-        return;
-    struct identity_entry *e = NULL;
-    for (unsigned i = 0; i < IDENTITY_SLOTS && !e; i++)
-        if (identity_cache[i].remote_user && strcmp(identity_cache[i].remote_user, user) == 0)
-            e = &identity_cache[i];
-    if (!e)
-        e = &identity_cache[identity_next++ % IDENTITY_SLOTS];
-    free(e->remote_user);
-    caller_clear(&e->caller);
-    e->remote_user = xstrdup(user);
-    caller_copy(&e->caller, &req->caller);
-    e->generation = generation;
-    clock_gettime(CLOCK_MONOTONIC, &e->until);
-    e->until.tv_sec += req->cfg->identity_cache_ttl;
 }
 
 int caller_require(struct request *req)
@@ -139,15 +83,23 @@ int caller_require(struct request *req)
     const char *user = authn_user(req);
     if (!user)
         return -1;
-    if (cache_lookup(req, user)) {
+    /* The process-wide directory cache, kept current by the sync session;
+     * while that is down or refreshing, LDAP itself. */
+    int st = dircache_caller(user, &req->caller);
+    if (st == ST_OK) {
+        req->caller_loaded = 1;
+        mark_operator(req);
+        return 0;
+    }
+    /* Without syncprov: identities shared by all threads for
+     * identity_cache_ttl, ended by any LDAP write accountd makes. */
+    unsigned long long generation = ldap_store_generation();
+    if (dircache_ttl_get(user, generation, req->cfg->identity_cache_ttl, &req->caller)) {
         req->caller_loaded = 1;
         return 0;
     }
-    /* The generation before reading: a write during the read makes the
-     * entry stale at once. */
-    unsigned long long generation = ldap_store_generation();
     struct person p;
-    int st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
+    st = ldap_store_find_person(req->session->ldap, NULL, user, &p);
     if (st == ST_NOT_FOUND) {
         res_unauthenticated(req, "the signed-in user is not known to the directory");
         return -1;
@@ -172,17 +124,8 @@ int caller_require(struct request *req)
     req->caller.mail = p.mail;
     free(p.login);
     req->caller_loaded = 1;
-    /* Operator staff: admins of the operator account (looked up once,
-     * and only for someone who is an admin anywhere). */
-    unsigned long long op = 0;
-    for (size_t i = 0; i < req->caller.ngrants && !req->caller.is_operator; i++) {
-        if (!(req->caller.grants[i].roles & ROLE_ADMIN))
-            continue;
-        if (!op)
-            op = operator_account_id(req);
-        req->caller.is_operator = op && req->caller.grants[i].account_id == op;
-    }
-    cache_store(req, user, generation);
+    mark_operator(req);
+    dircache_ttl_put(user, generation, req->cfg->identity_cache_ttl, &req->caller);
     return 0;
 }
 

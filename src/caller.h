@@ -2,10 +2,12 @@
  * caller: who is calling and what they may do.
  *
  * The identity is the checked HTTP Basic login or the REMOTE_USER FastCGI
- * parameter (authn.h; never an HTTP_* header), looked up in LDAP by
- * identity_attribute; the roles are the role
- * groups that hold the person's DN, read on every request, so a change an
- * LDAP administrator makes counts on the next request. Operators are the
+ * parameter (authn.h; never an HTTP_* header), looked up by
+ * identity_attribute in the process-wide directory cache (dircache.h), or
+ * in LDAP while the cache cannot answer; the roles are the role groups that
+ * hold the person's DN as they are when the request starts, so a change an
+ * LDAP administrator makes counts on the next request, in every thread.
+ * Operators are the
  * admins of the one operator account and may do everything.
  */
 #ifndef ACCOUNTD_CALLER_H
@@ -13,8 +15,9 @@
 
 #include "http.h"
 
-/* Frees the calling thread's identity cache (at thread exit). */
-void caller_cache_clear(void);
+/* Copies (malloc'ed) and frees a struct caller's contents. */
+void caller_copy(struct caller *to, const struct caller *from);
+void caller_clear(struct caller *c);
 
 /* Authenticates and resolves the caller. On failure sets 401, 429 or 503
  * and returns -1. */

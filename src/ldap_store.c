@@ -1,5 +1,6 @@
 #include "ldap_store.h"
 
+#include "dircache.h"
 #include "log.h"
 
 #include <lber.h>
@@ -360,10 +361,38 @@ unsigned long long ldap_store_generation(void)
     return atomic_load(&write_generation);
 }
 
-/* A modify/add/delete, retried once like search. fn runs the operation. */
+/*
+ * Write-through: after accountd changed the entry dn, the directory cache
+ * gets the entry as it now is (read back here), so that the next request,
+ * in whichever thread, sees the change without waiting for the sync
+ * session to deliver it. If it cannot be read back, the cache forgets the
+ * entry (a refusal until the sync brings it back, never a stale grant).
+ */
+static void write_through(struct ldap_store *ls, const char *dn, int deleted)
+{
+    if (!dn || dircache_state() != DIRCACHE_LIVE)
+        return;
+    if (deleted) {
+        dircache_forget_dn(dn);
+        return;
+    }
+    LDAPMessage *res = NULL;
+    int st = search(ls, dn, LDAP_SCOPE_BASE, "(objectClass=*)", dircache_attrs(), &res);
+    LDAPMessage *e = st == ST_OK ? ldap_first_entry(ls->ld, res) : NULL;
+    if (e)
+        dircache_apply_entry(ls->ld, e);
+    else
+        dircache_forget_dn(dn);
+    if (res)
+        ldap_msgfree(res);
+}
+
+/* A modify/add/delete, retried once like search. fn runs the operation on
+ * the entry dn (for the cache's write-through; deleted: fn deletes it). */
 typedef int (*write_fn)(LDAP *ld, void *arg);
 
-static int write_op(struct ldap_store *ls, write_fn fn, void *arg, const char *what)
+static int write_op(struct ldap_store *ls, write_fn fn, void *arg, const char *what, const char *dn,
+                    int deleted)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         LDAP *ld;
@@ -372,8 +401,10 @@ static int write_op(struct ldap_store *ls, write_fn fn, void *arg, const char *w
             return ST_UNAVAILABLE;
         int rc = fn(ld, arg);
         int st = map_rc(ls, &ls->ld, rc, what);
-        if (st == ST_OK)
+        if (st == ST_OK) {
             atomic_fetch_add(&write_generation, 1);
+            write_through(ls, dn, deleted);
+        }
         if (st == ST_UNAVAILABLE && was_open && attempt == 0)
             continue;
         return st;
@@ -427,6 +458,9 @@ static void person_attrs(struct ldap_store *ls, const char *attrs[5])
 int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *value,
                            struct person *out)
 {
+    int cached = dircache_find_person(attr, value, out);
+    if (cached != DIRCACHE_MISS)
+        return cached;
     memset(out, 0, sizeof(*out));
     struct buf f = BUF_INIT;
     buf_printf(&f, "(&(objectClass=inetOrgPerson)(%s=", attr ? attr : ls->cfg->identity_attribute);
@@ -457,6 +491,9 @@ int ldap_store_people_by_dn(struct ldap_store *ls, const char *const *dns, size_
     *nout = 0;
     if (n == 0)
         return ST_OK;
+    int cached = dircache_people_by_dn(dns, n, out, nout);
+    if (cached != DIRCACHE_MISS)
+        return cached;
     struct buf f = BUF_INIT;
     buf_adds(&f, "(&(objectClass=inetOrgPerson)(|");
     for (size_t i = 0; i < n; i++) {
@@ -620,6 +657,9 @@ int ldap_store_all_grants_of(struct ldap_store *ls, const char *dn, struct role_
         *projects = NULL;
         *nprojects = 0;
     }
+    int cached = dircache_grants_of(dn, out, nout, projects, nprojects);
+    if (cached != DIRCACHE_MISS)
+        return cached;
     struct buf f = BUF_INIT;
     buf_adds(&f, "(&(objectClass=accountdRoleGroup)(member=");
     ldap_escape_filter_value(&f, dn);
@@ -674,6 +714,9 @@ int ldap_store_role_groups(struct ldap_store *ls, const unsigned long long *ids,
     *nout = 0;
     if (nids == 0)
         return ST_OK;
+    int cached = dircache_role_groups(ids, nids, out, nout);
+    if (cached != DIRCACHE_MISS)
+        return cached;
     struct buf f = BUF_INIT;
     buf_adds(&f, "(&(objectClass=accountdRoleGroup)(|");
     for (size_t i = 0; i < nids; i++) {
@@ -740,7 +783,7 @@ int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, cons
     LDAPMod ou = {LDAP_MOD_ADD, "ou", {.modv_strvals = ou_vals}};
     LDAPMod *mods[] = {&oc, &ou, NULL};
     struct add_arg a = {dn, mods};
-    int st = write_op(ls, do_add, &a, "add of an account entry");
+    int st = write_op(ls, do_add, &a, "add of an account entry", NULL, 0);
     if (st != ST_OK) {
         free(dn);
         return st;
@@ -757,7 +800,7 @@ int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, cons
         LDAPMod gmember = {LDAP_MOD_ADD, "member", {.modv_strvals = member_vals}};
         LDAPMod *gmods[] = {&goc, &gcn, &gid, i == 0 ? &gmember : NULL, NULL};
         struct add_arg ga = {gdn, gmods};
-        st = write_op(ls, do_add, &ga, "add of a role group");
+        st = write_op(ls, do_add, &ga, "add of a role group", gdn, 0);
         if (st == ST_OK)
             created |= 1u << i;
         free(gdn);
@@ -768,10 +811,10 @@ int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, cons
             if (!(created & (1u << i)))
                 continue;
             char *gdn = group_dn(ls, id, 1u << i);
-            write_op(ls, do_delete, gdn, "compensating delete");
+            write_op(ls, do_delete, gdn, "compensating delete", gdn, 1);
             free(gdn);
         }
-        write_op(ls, do_delete, dn, "compensating delete");
+        write_op(ls, do_delete, dn, "compensating delete", NULL, 1);
     }
     free(dn);
     return st;
@@ -782,13 +825,13 @@ int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id)
     int st = ST_OK;
     for (int i = ROLE_COUNT - 1; i >= 0; i--) {
         char *gdn = group_dn(ls, id, 1u << i);
-        int r = write_op(ls, do_delete, gdn, "delete of a role group");
+        int r = write_op(ls, do_delete, gdn, "delete of a role group", gdn, 1);
         if (r != ST_OK && r != ST_NOT_FOUND)
             st = r;
         free(gdn);
     }
     char *dn = account_dn(ls, id);
-    int r = write_op(ls, do_delete, dn, "delete of an account entry");
+    int r = write_op(ls, do_delete, dn, "delete of an account entry", NULL, 1);
     if (r != ST_OK && r != ST_NOT_FOUND)
         st = r;
     free(dn);
@@ -823,7 +866,7 @@ int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsig
     if (!gdn)
         return ST_ERROR;
     struct member_arg m = {gdn, dn, add, 0};
-    int st = write_op(ls, do_member, &m, "change of a role group");
+    int st = write_op(ls, do_member, &m, "change of a role group", gdn, 0);
     free(gdn);
     *changed = st == ST_OK && m.changed;
     return st;
@@ -860,7 +903,7 @@ int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char 
     LDAPMod *mods[] = {
         &m_oc, &m_uid, &m_mail, &m_sn, &m_cn, given_name && *given_name ? &m_gn : NULL, NULL};
     struct add_arg arg = {dn, mods};
-    int st = write_op(ls, do_add, &arg, "add of a person");
+    int st = write_op(ls, do_add, &arg, "add of a person", dn, 0);
     if (st == ST_OK)
         *dn_out = dn;
     else
@@ -892,12 +935,12 @@ int ldap_store_set_password(struct ldap_store *ls, const char *dn, const char *p
     if (!password || !*password)
         return ST_ERROR;
     struct passwd_arg p = {dn, password};
-    return write_op(ls, do_passwd, &p, "password modify");
+    return write_op(ls, do_passwd, &p, "password modify", dn, 0);
 }
 
 int ldap_store_delete_entry(struct ldap_store *ls, const char *dn)
 {
-    return write_op(ls, do_delete, (void *)dn, "delete of an entry");
+    return write_op(ls, do_delete, (void *)dn, "delete of an entry", dn, 1);
 }
 
 /* ---- integrity ------------------------------------------------------ */
@@ -1026,7 +1069,7 @@ int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **
 int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, const char *member)
 {
     struct member_arg m = {group_dn, member, 0, 0};
-    int st = write_op(ls, do_member, &m, "removal of a dangling member");
+    int st = write_op(ls, do_member, &m, "removal of a dangling member", group_dn, 0);
     if (st == ST_OK && !m.changed)
         st = ST_NOT_FOUND;
     return st;
@@ -1061,7 +1104,7 @@ int ldap_store_create_project(struct ldap_store *ls, unsigned long long account_
     LDAPMod cou = {LDAP_MOD_ADD, "ou", {.modv_strvals = projects_vals}};
     LDAPMod *cmods[] = {&coc, &cou, NULL};
     struct add_arg ca = {container, cmods};
-    int st = write_op(ls, do_add, &ca, "add of an account's projects entry");
+    int st = write_op(ls, do_add, &ca, "add of an account's projects entry", NULL, 0);
     free(container);
     if (st == ST_DUPLICATE)
         st = ST_OK;
@@ -1072,7 +1115,7 @@ int ldap_store_create_project(struct ldap_store *ls, unsigned long long account_
     LDAPMod pou = {LDAP_MOD_ADD, "ou", {.modv_strvals = pid_vals}};
     LDAPMod *pmods[] = {&poc, &pou, NULL};
     struct add_arg pa = {dn, pmods};
-    st = write_op(ls, do_add, &pa, "add of a project entry");
+    st = write_op(ls, do_add, &pa, "add of a project entry", NULL, 0);
     free(dn);
     if (st != ST_OK)
         return st;
@@ -1088,7 +1131,7 @@ int ldap_store_create_project(struct ldap_store *ls, unsigned long long account_
         LDAPMod gmember = {LDAP_MOD_ADD, "member", {.modv_strvals = member_vals}};
         LDAPMod *gmods[] = {&goc, &gcn, &gid, i == 0 && owner_dn ? &gmember : NULL, NULL};
         struct add_arg ga = {gdn, gmods};
-        st = write_op(ls, do_add, &ga, "add of a project role group");
+        st = write_op(ls, do_add, &ga, "add of a project role group", gdn, 0);
         free(gdn);
     }
     if (st != ST_OK)
@@ -1102,13 +1145,13 @@ int ldap_store_delete_project(struct ldap_store *ls, unsigned long long account_
     int st = ST_OK;
     for (int i = PROJECT_ROLE_COUNT - 1; i >= 0; i--) {
         char *gdn = project_dn(ls, account_id, project_id, project_role_names[i]);
-        int r = write_op(ls, do_delete, gdn, "delete of a project role group");
+        int r = write_op(ls, do_delete, gdn, "delete of a project role group", gdn, 1);
         if (r != ST_OK && r != ST_NOT_FOUND)
             st = r;
         free(gdn);
     }
     char *dn = project_dn(ls, account_id, project_id, NULL);
-    int r = write_op(ls, do_delete, dn, "delete of a project entry");
+    int r = write_op(ls, do_delete, dn, "delete of a project entry", NULL, 1);
     if (r != ST_OK && r != ST_NOT_FOUND)
         st = r;
     free(dn);
@@ -1162,7 +1205,7 @@ int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long a
         return ST_ERROR;
     char *gdn = project_dn(ls, account_id, project_id, name);
     struct member_arg m = {gdn, dn, add, 0};
-    int st = write_op(ls, do_member, &m, "change of a project role group");
+    int st = write_op(ls, do_member, &m, "change of a project role group", gdn, 0);
     free(gdn);
     *changed = st == ST_OK && m.changed;
     return st;

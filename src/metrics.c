@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include "dircache.h"
 #include "handlers.h"
 
 #include <linux/netlink.h>
@@ -206,6 +207,32 @@ void service_metrics(struct request *req)
                    "(listen_backlog, cut to net.core.somaxconn).\n"
                    "# TYPE accountd_listen_queue_max gauge\naccountd_listen_queue_max %u\n",
                    queued, backlog);
+    struct dircache_stats ds;
+    dircache_stats(&ds);
+    buf_printf(b,
+               "# HELP accountd_directory_cache_live 1 while the directory cache answers reads"
+               " (its sync session is refreshed and following changes).\n"
+               "# TYPE accountd_directory_cache_live gauge\naccountd_directory_cache_live %d\n"
+               "# HELP accountd_directory_cache_ttl_mode 1 if slapd offers no syncprov"
+               " (identities are kept for identity_cache_ttl).\n"
+               "# TYPE accountd_directory_cache_ttl_mode gauge\n"
+               "accountd_directory_cache_ttl_mode %d\n"
+               "# HELP accountd_directory_cache_entries Entries the directory cache holds.\n"
+               "# TYPE accountd_directory_cache_entries gauge\n"
+               "accountd_directory_cache_entries{kind=\"person\"} %llu\n"
+               "accountd_directory_cache_entries{kind=\"group\"} %llu\n"
+               "accountd_directory_cache_entries{kind=\"membership\"} %llu\n"
+               "# HELP accountd_directory_cache_refreshes_total Completed sync refreshes.\n"
+               "# TYPE accountd_directory_cache_refreshes_total counter\n"
+               "accountd_directory_cache_refreshes_total %llu\n"
+               "# HELP accountd_directory_cache_changes_total Changes applied after a refresh.\n"
+               "# TYPE accountd_directory_cache_changes_total counter\n"
+               "accountd_directory_cache_changes_total %llu\n"
+               "# HELP accountd_directory_cache_refresh_seconds How long the last refresh took.\n"
+               "# TYPE accountd_directory_cache_refresh_seconds gauge\n"
+               "accountd_directory_cache_refresh_seconds %.3f\n",
+               ds.state == DIRCACHE_LIVE, ds.state == DIRCACHE_TTL, ds.people, ds.groups,
+               ds.memberships, ds.refreshes, ds.changes, (double)ds.refresh_ms / 1e3);
     req->res.status = 200;
     req->res.content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

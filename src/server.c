@@ -3,6 +3,7 @@
 #include "authn.h"
 #include "buf.h"
 #include "caller.h"
+#include "dircache.h"
 #include "handlers.h"
 #include "ldap_store.h"
 #include "log.h"
@@ -232,7 +233,6 @@ static void *worker_main(void *arg)
         FCGX_Finish_r(&fr);
     }
     FCGX_Free(&fr, 1);
-    caller_cache_clear();
     auth_cache_clear();
     ldap_store_free(session.ldap);
     sql_store_free(session.sql);
@@ -311,6 +311,10 @@ int server_run(const struct config *cfg, const char *config_path)
             log_warn("cannot write %s: %s", cfg->pid_file, strerror(errno));
         }
     }
+    if (dircache_start(cfg) < 0) {
+        close(fd);
+        return 1;
+    }
     struct worker *workers = xcalloc((size_t)cfg->threads, sizeof(*workers));
     int started = 0;
     for (int i = 0; i < cfg->threads; i++) {
@@ -339,6 +343,7 @@ int server_run(const struct config *cfg, const char *config_path)
     free(workers);
     live_free(live);
     live = NULL;
+    dircache_stop();
     if (cfg->listen[0] == '/')
         unlink(cfg->listen);
     if (cfg->pid_file)

@@ -29,7 +29,8 @@ DEMO_PEOPLE = ("olivia", "paul", "carla", "mike", "eve")
 def pytest_collection_modifyitems(session, config, items):
     # Stable sort: everything keeps its order, the slapd outage comes last.
     items.sort(key=lambda item: item.nodeid.split("::")[0].endswith(
-        ("test_resilience.py", "test_resilience_sql.py", "test_overload.py")))
+        ("test_resilience.py", "test_resilience_sql.py", "test_overload.py",
+         "test_resilience_sync.py")))
 
 
 @pytest.fixture(scope="session")

@@ -517,3 +517,20 @@ def people_with_mail(ldap_admin, mail):
         assert ldap_admin.result.get("result") in (0, 32), ldap_admin.result
         return set()
     return {str(e["attributes"]["uid"][0]) for e in ldap_admin.response if e.get("type") == "searchResEntry"}
+
+
+def metric(name):
+    """The value of one unlabelled metric of GET /metrics (None if absent)."""
+    r = requests.get(URL + "/metrics", timeout=10)
+    assert r.status_code == 200, describe(r)
+    for line in r.text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def wait_for_directory_cache(timeout=20.0):
+    """Wait until accountd's directory cache is live (its sync session
+    refreshed); assert it got there."""
+    assert wait_until(lambda: metric("accountd_directory_cache_live") == 1, timeout, 0.1), \
+        "the directory cache did not become live"
