@@ -15,6 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r)
+{
+    return sql_exec(sql,
+                    "SELECT " ACCOUNT_COLUMNS ","
+                    " (SELECT JSON_OBJECTAGG(c.kind, c.uid) FROM account_contacts c"
+                    "  WHERE c.account_id = accounts.id),"
+                    " (SELECT JSON_ARRAYAGG(n.email ORDER BY n.position)"
+                    "  FROM notification_recipients n WHERE n.account_id = accounts.id)"
+                    " FROM accounts WHERE accounts.id = ? AND accounts.ldap_state = 'done'",
+                    SQL_ARGS(P_INT(id)), r);
+}
+
 int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *ref, char **name)
 {
     struct sql_result r;

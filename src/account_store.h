@@ -9,6 +9,43 @@
 #include "http.h"
 
 struct sql_store;
+struct sql_result;
+
+/* The account's property values as a JSON object text (NULL: none). */
+#define ACCOUNT_PROPERTIES                                                                         \
+    "(SELECT CONCAT('{', GROUP_CONCAT(JSON_QUOTE(d.prop_key), ':', v.value ORDER BY d.id"          \
+    " SEPARATOR ','), '}') FROM account_property_values v"                                         \
+    " JOIN property_definitions d ON d.id = v.definition_id WHERE v.account_id = accounts.id)"
+
+/* An account's own columns, in the order of enum account_col (the table
+ * must be named accounts, not aliased). */
+#define ACCOUNT_COLUMNS                                                                            \
+    "id, parent_id, kind, name, status, company_name, company_street, company_postcode,"           \
+    " company_city, company_country, company_vat_id, " ACCOUNT_PROPERTIES ", plan, version,"       \
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+
+/* The columns of account_read()'s row: ACCOUNT_COLUMNS, then two more. */
+enum account_col {
+    ACCOUNT_COL_ID,
+    ACCOUNT_COL_PARENT,
+    ACCOUNT_COL_KIND,
+    ACCOUNT_COL_NAME,
+    ACCOUNT_COL_STATUS,
+    ACCOUNT_COL_COMPANY, /* six company columns from here */
+    ACCOUNT_COL_PROPERTIES = ACCOUNT_COL_COMPANY + 6,
+    ACCOUNT_COL_PLAN,
+    ACCOUNT_COL_VERSION,
+    ACCOUNT_COL_CREATED,
+    ACCOUNT_COL_CONTACTS,   /* {"primary": uid, "technical": uid} or NULL */
+    ACCOUNT_COL_RECIPIENTS, /* ["mail", ...] in their order, or NULL */
+};
+
+/* Everything the overview shows from MariaDB about account id (a finished
+ * one: ldap_state done) in one statement: its row, its contacts and its
+ * notification recipients. ST_OK with r->nrows 0 or 1; free r with
+ * sql_result_free. The router reads it to authorize (caller_authorize) and
+ * keeps it in req->account_row for the handler. */
+int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r);
 
 /* Inside a transaction: locks account id's row (SELECT ... FOR UPDATE), so
  * changes to one account are serialised. ST_OK, with its name in *name

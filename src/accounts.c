@@ -24,28 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The account's property values as a JSON object text (NULL: none). */
-#define ACCOUNT_PROPERTIES                                                                         \
-    "(SELECT CONCAT('{', GROUP_CONCAT(JSON_QUOTE(d.prop_key), ':', v.value ORDER BY d.id"          \
-    " SEPARATOR ','), '}') FROM account_property_values v"                                         \
-    " JOIN property_definitions d ON d.id = v.definition_id WHERE v.account_id = accounts.id)"
-
-#define ACCOUNT_COLUMNS                                                                            \
-    "id, parent_id, kind, name, status, company_name, company_street, company_postcode,"           \
-    " company_city, company_country, company_vat_id, " ACCOUNT_PROPERTIES ", plan, version,"       \
-    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
-
 enum {
-    COL_ID,
-    COL_PARENT,
-    COL_KIND,
-    COL_NAME,
-    COL_STATUS,
-    COL_COMPANY, /* six company columns from here */
-    COL_PROPERTIES = COL_COMPANY + 6,
-    COL_PLAN,
-    COL_VERSION,
-    COL_CREATED,
+    COL_ID = ACCOUNT_COL_ID,
+    COL_PARENT = ACCOUNT_COL_PARENT,
+    COL_KIND = ACCOUNT_COL_KIND,
+    COL_NAME = ACCOUNT_COL_NAME,
+    COL_STATUS = ACCOUNT_COL_STATUS,
+    COL_COMPANY = ACCOUNT_COL_COMPANY,
+    COL_PROPERTIES = ACCOUNT_COL_PROPERTIES,
+    COL_PLAN = ACCOUNT_COL_PLAN,
+    COL_VERSION = ACCOUNT_COL_VERSION,
+    COL_CREATED = ACCOUNT_COL_CREATED,
 };
 
 static const char *const company_fields[] = {"name",    "street", "postcode", "city",
@@ -94,50 +83,44 @@ static void set_etag(struct request *req, unsigned long long id, unsigned long l
 static const char *const SELECT_ACCOUNT =
     "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'";
 
-/* Answers 200 (or status) with the joined overview of account id. */
-/* extra (may be NULL; the caller keeps it) is merged into the body. */
+/* Answers 200 (or status) with the joined overview of account id. The row
+ * comes from the router's authorization read (req->account_row) when that
+ * is this account's and nothing changed it since; else it is read here.
+ * The members come from the directory cache. extra (may be NULL; the
+ * caller keeps it) is merged into the body. */
 static void respond_account(struct request *req, unsigned long long id, int status, json_t *extra)
 {
-    struct sql_result r;
-    int st = sql_exec(req->session->sql, SELECT_ACCOUNT, SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK || r.nrows == 0) {
+    struct sql_result own = {0}, *r = req->account_row;
+    int st = ST_OK;
+    if (!r || req->account.id != id) {
+        st = account_read(req->session->sql, id, &own);
+        r = &own;
+    }
+    if (st != ST_OK || r->nrows == 0) {
         if (st == ST_OK)
             res_problem(req, 404, "not-found", "no such account");
         else
             res_store_failure(req, st, "the database");
-        sql_result_free(&r);
+        sql_result_free(&own);
         return;
     }
-    json_t *a = fields_json(&r, 0);
-    unsigned long long version = sql_cell_id(&r, 0, COL_VERSION);
-    sql_result_free(&r);
+    json_t *a = fields_json(r, 0);
+    unsigned long long version = sql_cell_id(r, 0, COL_VERSION);
     json_t *members = members_json(req, id, &st);
     if (!members) {
         json_decref(a);
+        sql_result_free(&own);
         res_store_failure(req, st, "the directory");
         return;
     }
-    json_t *contacts = contacts_json(req, id, members, &st);
-    if (!contacts) {
-        json_decref(a);
-        json_decref(members);
-        res_store_failure(req, st, "the database");
-        return;
+    json_t *contacts = contacts_json(sql_cell(r, 0, ACCOUNT_COL_CONTACTS), members);
+    const char *rtext = sql_cell(r, 0, ACCOUNT_COL_RECIPIENTS);
+    json_t *rl = rtext ? json_loads(rtext, 0, NULL) : NULL;
+    if (!json_is_array(rl)) {
+        json_decref(rl);
+        rl = json_array();
     }
-    char **recipients;
-    size_t nrecipients;
-    st = outbox_recipients(req->session->sql, id, &recipients, &nrecipients);
-    if (st != ST_OK) {
-        json_decref(a);
-        json_decref(members);
-        json_decref(contacts);
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    json_t *rl = json_array();
-    for (size_t i = 0; i < nrecipients; i++)
-        json_array_append_new(rl, json_string(recipients[i]));
-    outbox_free_list(recipients, nrecipients);
+    sql_result_free(&own);
     json_object_set_new(a, "members", members);
     json_object_set_new(a, "contacts", contacts);
     json_object_set_new(a, "subscriptions", json_array());
@@ -149,6 +132,16 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     if (extra)
         json_object_update(a, extra);
     res_json(req, status, a);
+}
+
+/* The router's row is outdated once the handler changed the account. */
+static void forget_account_row(struct request *req)
+{
+    if (req->account_row) {
+        sql_result_free(req->account_row);
+        free(req->account_row);
+        req->account_row = NULL;
+    }
 }
 
 /* ---- create --------------------------------------------------------- */
@@ -626,10 +619,12 @@ void accounts_list(struct request *req)
     unsigned long long *ids = xcalloc(n + 1, sizeof(*ids));
     for (size_t i = 0; i < n; i++)
         ids[i] = sql_cell_id(&r, i, 0);
-    struct role_group *groups = NULL;
-    size_t ngroups = 0;
-    st = ldap_store_role_groups(req->session->ldap, ids, n, &groups, &ngroups);
+    /* member_count: distinct people over each account's role groups, from
+     * the directory cache (one LDAP search for the page while it is down). */
+    size_t *counts = xcalloc(n + 1, sizeof(*counts));
+    st = ldap_store_member_counts(req->session->ldap, ids, n, counts);
     if (st != ST_OK) {
+        free(counts);
         free(ids);
         sql_result_free(&r);
         res_store_failure(req, st, "the directory");
@@ -637,11 +632,7 @@ void accounts_list(struct request *req)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        /* member_count: distinct DNs over the account's role groups */
-        struct member_index ix;
-        member_index_build(&ix, groups, ngroups, ids[i]);
-        size_t nseen = ix.n;
-        member_index_free(&ix);
+        size_t nseen = counts[i];
         const char *plan = sql_cell(&r, i, 4);
         json_array_append_new(
             items,
@@ -661,7 +652,7 @@ void accounts_list(struct request *req)
         free(enc);
         json_decref(c);
     }
-    role_groups_free(groups, ngroups);
+    free(counts);
     free(ids);
     sql_result_free(&r);
     res_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
@@ -825,6 +816,7 @@ void accounts_patch(struct request *req)
         return;
     p.if_match = (unsigned long long)im;
     int st = sql_transaction(req->session->sql, patch_tx, &p);
+    forget_account_row(req);
     if (st == ST_OK)
         respond_account(req, p.id, 200, NULL);
     else if (st == ST_STALE)

@@ -1,5 +1,6 @@
 #include "caller.h"
 
+#include "account_store.h"
 #include "authn.h"
 #include "dircache.h"
 #include "ldap_store.h"
@@ -229,25 +230,28 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         res_problem(req, 404, "not-found", "no such account");
         return -1;
     }
-    struct sql_result r;
-    int st = sql_exec(req->session->sql,
-                      "SELECT kind, status, parent_id FROM accounts"
-                      " WHERE id = ? AND ldap_state = 'done'",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK) {
-        res_store_failure(req, st, "the database");
-        return -1;
-    }
-    if (r.nrows == 0) {
-        sql_result_free(&r);
-        res_problem(req, 404, "not-found", "no such account");
+    /* The whole overview row in the one statement: the handler uses it
+     * (req->account_row) instead of reading the account again. */
+    struct sql_result *r = xcalloc(1, sizeof(*r));
+    int st = account_read(req->session->sql, id, r);
+    if (st != ST_OK || r->nrows == 0) {
+        sql_result_free(r);
+        free(r);
+        if (st != ST_OK)
+            res_store_failure(req, st, "the database");
+        else
+            res_problem(req, 404, "not-found", "no such account");
         return -1;
     }
     out->id = id;
-    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 0));
-    snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 1));
-    out->parent_id = sql_cell_id(&r, 0, 2);
-    sql_result_free(&r);
+    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(r, 0, ACCOUNT_COL_KIND));
+    snprintf(out->status, sizeof(out->status), "%s", sql_cell(r, 0, ACCOUNT_COL_STATUS));
+    out->parent_id = sql_cell_id(r, 0, ACCOUNT_COL_PARENT);
+    if (req->account_row) {
+        sql_result_free(req->account_row);
+        free(req->account_row);
+    }
+    req->account_row = r;
     out->roles = req->caller.is_operator ? caller_roles(req, id) : effective_roles(req, id, &st);
     if (st == ST_OK)
         out->parent_roles = !out->parent_id           ? 0

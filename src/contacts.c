@@ -142,28 +142,29 @@ void contacts_set(struct request *req)
     person_free(&p);
 }
 
-json_t *contacts_json(struct request *req, unsigned long long account_id, json_t *members, int *st)
+json_t *contacts_json(const char *kinds, json_t *members)
 {
-    struct sql_result r;
-    *st = sql_exec(req->session->sql, "SELECT kind, uid FROM account_contacts WHERE account_id = ?",
-                   SQL_ARGS(P_INT(account_id)), &r);
-    if (*st != ST_OK)
-        return NULL;
     json_t *out = json_pack("{s:n, s:n}", "primary", "technical");
-    for (size_t i = 0; i < r.nrows; i++) {
-        const char *uid = sql_cell(&r, i, 1);
+    json_t *k = kinds ? json_loads(kinds, 0, NULL) : NULL;
+    const char *kind;
+    json_t *v;
+    json_object_foreach(k, kind, v)
+    {
+        const char *uid = json_string_value(v);
+        if (!uid || !json_object_get(out, kind))
+            continue;
         json_t *entry = json_pack("{s:s, s:n, s:n}", "uid", uid, "name", "mail");
-        size_t k;
+        size_t i;
         json_t *m;
-        json_array_foreach(members, k, m)
+        json_array_foreach(members, i, m)
         {
             if (strcmp(json_string_value(json_object_get(m, "uid")), uid) == 0) {
                 json_object_set(entry, "name", json_object_get(m, "name"));
                 json_object_set(entry, "mail", json_object_get(m, "mail"));
             }
         }
-        json_object_set_new(out, sql_cell(&r, i, 0), entry);
+        json_object_set_new(out, kind, entry);
     }
-    sql_result_free(&r);
+    json_decref(k);
     return out;
 }

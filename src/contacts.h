@@ -8,7 +8,9 @@
 #include "http.h"
 
 /* contacts.c: {primary, technical} for the overview, each {uid, name,
- * mail} (name and mail from members) or null. NULL with *st on failure. */
-json_t *contacts_json(struct request *req, unsigned long long account_id, json_t *members, int *st);
+ * mail} (name and mail from members) or null; kinds is the text of
+ * account_read()'s ACCOUNT_COL_CONTACTS (account_store.h; NULL: none). A
+ * new reference. */
+json_t *contacts_json(const char *kinds, json_t *members);
 
 #endif

@@ -837,6 +837,40 @@ int dircache_role_groups(const unsigned long long *ids, size_t nids, struct role
     return ST_OK;
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int dircache_member_counts(const unsigned long long *ids, size_t nids, size_t *counts)
+{
+    if (!read_begin())
+        return DIRCACHE_MISS;
+    char key[24];
+    for (size_t i = 0; i < nids; i++) {
+        snprintf(key, sizeof(key), "%llu", ids[i]);
+        uint64_t h = hash_str(key);
+        size_t total = 0;
+        MAP_EACH(&live->group_account, key, h, n) total += ((const struct dgroup *)n->val)->nm;
+        const char **all = xcalloc(total + 1, sizeof(char *));
+        size_t nall = 0;
+        MAP_EACH(&live->group_account, key, h, n)
+        {
+            const struct dgroup *g = n->val;
+            for (size_t m = 0; m < g->nm; m++)
+                all[nall++] = g->nmembers[m];
+        }
+        /* Distinct normalized DNs: sorted, each counted once. */
+        qsort(all, nall, sizeof(char *), compare_strings);
+        counts[i] = 0;
+        for (size_t k = 0; k < nall; k++)
+            counts[i] += k == 0 || strcmp(all[k - 1], all[k]) != 0;
+        free(all);
+    }
+    read_end();
+    return ST_OK;
+}
+
 unsigned long long dircache_person_generation(const char *dn)
 {
     unsigned long long gen = 0;

@@ -65,6 +65,8 @@ int dircache_grants_of(const char *dn, struct role_grant **out, size_t *nout,
                        struct project_grant **projects, size_t *nprojects);
 int dircache_role_groups(const unsigned long long *ids, size_t nids, struct role_group **out,
                          size_t *nout);
+/* counts[i]: distinct members over the role groups of account ids[i]. */
+int dircache_member_counts(const unsigned long long *ids, size_t nids, size_t *counts);
 /* The caller for a login (person and grants) in one look at the cache. */
 int dircache_caller(const char *login, struct caller *out);
 

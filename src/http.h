@@ -18,6 +18,7 @@
 
 struct ldap_store;
 struct sql_store;
+struct sql_result;
 
 /* The per-thread connections, opened lazily by the adapters. */
 struct session {
@@ -88,6 +89,9 @@ struct request {
     struct caller caller;
     int caller_loaded;
     struct account_ref account; /* set by the router (routes.c) */
+    /* The router's read of that account (account_store.h: account_read), kept
+     * for the handler; NULL if none. Freed by request_end. */
+    struct sql_result *account_row;
 
     json_t *errors; /* field errors collected for a 422 */
     struct response res;

@@ -130,6 +130,9 @@ int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long a
                                      unsigned long long project_id, unsigned role, const char *dn,
                                      int add, int *changed);
 
+/* counts[i]: the distinct members over the role groups of account ids[i]. */
+int ldap_store_member_counts(struct ldap_store *ls, const unsigned long long *ids, size_t nids,
+                             size_t *counts);
 /* Creates ou=<id> with its four role groups, admin_dn in admin. Whatever it
  * created is removed again if a later step fails. ST_DUPLICATE if the
  * account entry already exists (it is left alone). */

@@ -1,5 +1,7 @@
 #include "request.h"
 
+#include "sql_store.h"
+
 #include "form.h"
 #include "log.h"
 #include "web.h"
@@ -291,6 +293,10 @@ void request_end(struct request *req)
     free(req->caller.mail);
     free(req->caller.grants);
     free(req->caller.projects);
+    if (req->account_row) {
+        sql_result_free(req->account_row);
+        free(req->account_row);
+    }
     buf_free(&req->res.headers);
     buf_free(&req->res.body);
 }
