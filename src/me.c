@@ -17,12 +17,38 @@
 #include <string.h>
 #include <strings.h>
 
-/* The accounts of the caller's grants, as JSON for /me. */
-static json_t *my_accounts(struct request *req, int *st)
+/* The accounts of the caller's grants, ordered by id, one page at a
+ * time: the page's ids are chosen from the grants (the directory cache)
+ * before MariaDB is asked, so the cost of a page does not grow with the
+ * number of accounts the caller is in. *next_after: the id to continue
+ * after, 0 on the last page. */
+static int compare_ids(const void *a, const void *b)
 {
+    unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+static json_t *my_accounts(struct request *req, unsigned long long after, size_t limit,
+                           unsigned long long *next_after, int *st)
+{
+    size_t n = req->caller.ngrants;
+    unsigned long long *all = xcalloc(n + 1, sizeof(*all));
+    for (size_t i = 0; i < n; i++)
+        all[i] = req->caller.grants[i].account_id;
+    qsort(all, n, sizeof(*all), compare_ids);
     json_t *ids = json_array();
-    for (size_t i = 0; i < req->caller.ngrants; i++)
-        json_array_append_new(ids, json_integer((json_int_t)req->caller.grants[i].account_id));
+    size_t taken = 0, i = 0;
+    while (i < n && all[i] <= after)
+        i++;
+    for (; i < n && taken < limit; i++, taken++)
+        json_array_append_new(ids, json_integer((json_int_t)all[i]));
+    *next_after = i < n && taken ? all[i - 1] : 0;
+    free(all);
+    if (taken == 0) {
+        json_decref(ids);
+        *st = ST_OK;
+        return json_array();
+    }
     char *ids_json = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
     struct sql_result r;
@@ -35,21 +61,62 @@ static json_t *my_accounts(struct request *req, int *st)
     if (*st != ST_OK)
         return NULL;
     json_t *out = json_array();
-    for (size_t i = 0; i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0);
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, i, 0),
-                                             "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2),
-                                             "status", sql_cell(&r, i, 3), "roles",
+    for (size_t k = 0; k < r.nrows; k++) {
+        unsigned long long id = sql_cell_id(&r, k, 0);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, k, 0),
+                                             "name", sql_cell(&r, k, 1), "kind", sql_cell(&r, k, 2),
+                                             "status", sql_cell(&r, k, 3), "roles",
                                              roles_json(caller_roles(req, id))));
     }
     sql_result_free(&r);
     return out;
 }
 
+/* The cursor of the caller's account pages: base64url of {"a": last id}. */
+static json_t *accounts_cursor(unsigned long long after)
+{
+    if (!after)
+        return json_null();
+    json_t *c = json_pack("{s:I}", "a", (json_int_t)after);
+    char *raw = json_dumps(c, JSON_COMPACT);
+    char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
+    json_t *out = json_string(enc);
+    free(raw);
+    free(enc);
+    json_decref(c);
+    return out;
+}
+
+/* Reads ?cursor= of /me/accounts: 0 without one, or the id to go on
+ * after; a field error for anything that is not such a cursor. */
+static unsigned long long parse_accounts_cursor(struct request *req)
+{
+    json_t *v = json_object_get(req->query, "cursor");
+    if (!v)
+        return 0;
+    const char *s = json_string_value(v);
+    size_t len;
+    char *raw = s ? base64url_decode(s, &len) : NULL;
+    json_t *c = raw ? json_loadb(raw, len, 0, NULL) : NULL;
+    free(raw);
+    json_t *a = json_object_get(c, "a");
+    unsigned long long after = json_is_integer(a) && json_integer_value(a) > 0
+                                   ? (unsigned long long)json_integer_value(a)
+                                   : 0;
+    json_decref(c);
+    if (!after)
+        res_field_error(req, "cursor", "is not a cursor of this listing");
+    return after;
+}
+
+/* /me shows the first ME_ACCOUNTS of them; GET /me/accounts pages on. */
+#define ME_ACCOUNTS 50
+
 void me_get(struct request *req)
 {
     int st;
-    json_t *accounts = my_accounts(req, &st);
+    unsigned long long next;
+    json_t *accounts = my_accounts(req, 0, ME_ACCOUNTS, &next, &st);
     if (!accounts) {
         res_store_failure(req, st, "the database");
         return;
@@ -67,11 +134,30 @@ void me_get(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    json_t *me =
-        json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:{s:b}, s:b}", "uid", req->caller.uid, "name",
-                  req->caller.name, "mail", req->caller.mail, "accounts", accounts, "projects",
-                  projects, "preferences", "news", news, "operator", req->caller.is_operator);
+    json_t *me = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o, s:{s:b}, s:b}", "uid", req->caller.uid,
+                           "name", req->caller.name, "mail", req->caller.mail, "accounts", accounts,
+                           "accounts_next_cursor", accounts_cursor(next), "projects", projects,
+                           "preferences", "news", news, "operator", req->caller.is_operator);
     res_json(req, 200, me);
+}
+
+void me_accounts(struct request *req)
+{
+    const char *known[] = {"limit", "cursor", NULL};
+    body_only(req, req->query, NULL, known);
+    long limit = query_limit(req);
+    unsigned long long after = parse_accounts_cursor(req);
+    if (body_failed(req))
+        return;
+    int st;
+    unsigned long long next;
+    json_t *items = my_accounts(req, after, (size_t)limit, &next, &st);
+    if (!items) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200,
+             json_pack("{s:o, s:o}", "items", items, "next_cursor", accounts_cursor(next)));
 }
 
 /* ---- preferences ---------------------------------------------------- */

@@ -49,6 +49,7 @@ MATRIX = {
     "GET /api/v1/auth": None,
     "GET /metrics": None,
     "GET /api/v1/me": None,
+    "GET /api/v1/me/accounts": None,
     "PATCH /api/v1/me/preferences": None,
     "POST /api/v1/invitations/{token}/accept": None,
     # a create names the parent account (in the body), the list too (query)
