@@ -109,24 +109,29 @@ static struct node *map_next(const struct map *m, const char *key, uint64_t h,
 
 enum { GROUP_OTHER, GROUP_ACCOUNT, GROUP_PROJECT };
 
+/* Memory matters here (100,000 people): the uuid and CSN live in the
+ * record, dn is ndn when LDAP gave it in normal form already, login is uid
+ * or mail when identity_attribute is one of them (login_kind). */
 struct dperson {
-    char *uuid, *dn, *ndn;
+    char uuid[40];
+    char *dn, *ndn;
     char *uid, *name, *mail, *login; /* first values */
     char **keys;                     /* index keys: "u|uid", "m|mail", "l|login", folded */
     size_t nkeys;
-    char csn[64];
+    char csn[48];
     unsigned long long generation;
 };
 
 struct dgroup {
-    char *uuid, *dn, *ndn;
+    char uuid[40];
+    char *dn, *ndn;
     int kind;
     unsigned long long account_id, project_id;
     unsigned role; /* ROLE_* for account groups */
     char idkey[24];
     char **members, **nmembers; /* as stored, and normalized */
     size_t nm;
-    char csn[64];
+    char csn[48];
 };
 
 struct dir {
@@ -136,6 +141,7 @@ struct dir {
 };
 
 static const struct config *cfg;
+static char login_kind = 'l'; /* the key kind of identity_attribute: 'u', 'm' or 'l' */
 static char *accounts_ndn;
 static const char *attrs[10];
 
@@ -175,13 +181,14 @@ static void person_rec_free(struct dperson *p)
 {
     if (!p)
         return;
-    free(p->uuid);
-    free(p->dn);
+    if (p->dn != p->ndn)
+        free(p->dn);
     free(p->ndn);
+    if (p->login != p->uid && p->login != p->mail)
+        free(p->login);
     free(p->uid);
     free(p->name);
     free(p->mail);
-    free(p->login);
     free_strv(p->keys, p->nkeys);
     free(p);
 }
@@ -190,10 +197,13 @@ static void group_rec_free(struct dgroup *g)
 {
     if (!g)
         return;
-    free(g->uuid);
-    free(g->dn);
+    if (g->dn != g->ndn)
+        free(g->dn);
     free(g->ndn);
-    free_strv(g->members, g->nm);
+    for (size_t i = 0; i < g->nm; i++)
+        if (g->members[i] != g->nmembers[i])
+            free(g->members[i]);
+    free(g->members);
     free_strv(g->nmembers, g->nm);
     free(g);
 }
@@ -401,10 +411,10 @@ static int has_class(LDAP *ld, LDAPMessage *e, const char *cls)
     return found;
 }
 
-static void csn_of(LDAP *ld, LDAPMessage *e, char csn[64])
+static void csn_of(LDAP *ld, LDAPMessage *e, char csn[48])
 {
     char *v = first_value(ld, e, "entryCSN");
-    snprintf(csn, 64, "%s", v ? v : "");
+    snprintf(csn, 48, "%s", v ? v : "");
     free(v);
 }
 
@@ -427,26 +437,32 @@ static void parse_entry(LDAP *ld, LDAPMessage *e, const char *uuid, struct parse
     }
     if (has_class(ld, e, "inetOrgPerson")) {
         struct dperson *p = xcalloc(1, sizeof(*p));
-        p->uuid = xstrdup(uuid);
-        p->dn = xstrdup(dn);
+        snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
         p->ndn = ndn;
+        p->dn = strcmp(dn, ndn) == 0 ? ndn : xstrdup(dn);
         p->uid = first_value(ld, e, "uid");
         p->name = first_value(ld, e, "cn");
         p->mail = first_value(ld, e, "mail");
-        p->login = first_value(ld, e, cfg->identity_attribute);
-        if (!p->uid)
+        p->login = login_kind == 'u'   ? p->uid
+                   : login_kind == 'm' ? p->mail
+                                       : first_value(ld, e, cfg->identity_attribute);
+        if (!p->uid) {
             p->uid = xstrdup(p->login ? p->login : "");
+            if (login_kind == 'u')
+                p->login = p->uid;
+        }
         add_keys(ld, e, "uid", 'u', p);
         add_keys(ld, e, "mail", 'm', p);
-        add_keys(ld, e, cfg->identity_attribute, 'l', p);
+        if (login_kind == 'l')
+            add_keys(ld, e, cfg->identity_attribute, 'l', p);
         csn_of(ld, e, p->csn);
         out->person = p;
     } else if (has_class(ld, e, "accountdRoleGroup")) {
         struct dgroup *g = xcalloc(1, sizeof(*g));
         char role[64];
-        g->uuid = xstrdup(uuid);
-        g->dn = xstrdup(dn);
+        snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
         g->ndn = ndn;
+        g->dn = strcmp(dn, ndn) == 0 ? ndn : xstrdup(dn);
         g->kind = dircache_group_shape(ndn, accounts_ndn, &g->account_id, &g->project_id, role,
                                        sizeof(role));
         g->role = g->kind == GROUP_ACCOUNT   ? role_bit(role)
@@ -465,6 +481,10 @@ static void parse_entry(LDAP *ld, LDAPMessage *e, const char *uuid, struct parse
             if (!nm) {
                 free(m);
                 continue;
+            }
+            if (strcmp(m, nm) == 0) { /* stored in normal form already: keep one */
+                free(m);
+                m = nm;
             }
             g->members[g->nm] = m;
             g->nmembers[g->nm++] = nm;
@@ -638,7 +658,7 @@ static void copy_person(const struct dperson *p, struct person *out)
 static char key_kind(const char *attr)
 {
     if (!attr || strcasecmp(attr, cfg->identity_attribute) == 0)
-        return 'l';
+        return login_kind;
     if (strcasecmp(attr, "uid") == 0)
         return 'u';
     if (strcasecmp(attr, "mail") == 0)
@@ -786,7 +806,7 @@ int dircache_caller(const char *login, struct caller *out)
     memset(out, 0, sizeof(*out));
     if (!read_begin())
         return DIRCACHE_MISS;
-    const struct dperson *p = person_by_key('l', login);
+    const struct dperson *p = person_by_key(login_kind, login);
     if (p) {
         out->uid = xstrdup(p->uid);
         out->dn = xstrdup(p->dn);
@@ -1301,6 +1321,9 @@ int dircache_start(const struct config *c)
     if (!known)
         attrs[n++] = cfg->identity_attribute;
     attrs[n] = NULL;
+    login_kind = strcasecmp(cfg->identity_attribute, "uid") == 0    ? 'u'
+                 : strcasecmp(cfg->identity_attribute, "mail") == 0 ? 'm'
+                                                                    : 'l';
     state = DIRCACHE_DOWN;
     stopping = 0;
     if (pthread_create(&sync_thread, NULL, sync_main, NULL) != 0) {

@@ -29,7 +29,7 @@ static int compare_ids(const void *a, const void *b)
 }
 
 static json_t *my_accounts(struct request *req, unsigned long long after, size_t limit,
-                           unsigned long long *next_after, int *st)
+                           unsigned long long *next_after, int *news, int *st)
 {
     size_t n = req->caller.ngrants;
     unsigned long long *all = xcalloc(n + 1, sizeof(*all));
@@ -44,24 +44,29 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
         json_array_append_new(ids, json_integer((json_int_t)all[i]));
     *next_after = i < n && taken ? all[i - 1] : 0;
     free(all);
-    if (taken == 0) {
-        json_decref(ids);
-        *st = ST_OK;
-        return json_array();
-    }
     char *ids_json = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
+    /* One statement: one row per account of the page, each carrying the
+     * caller's news preference (one row of NULLs when the page is empty). */
     struct sql_result r;
     *st = sql_exec(req->session->sql,
-                   "SELECT a.id, a.name, a.kind, a.status FROM accounts a"
-                   " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                   " ON a.id = j.id WHERE a.ldap_state = 'done' ORDER BY a.id",
-                   SQL_ARGS(P_STR(ids_json)), &r);
+                   "SELECT a.id, a.name, a.kind, a.status, p.news FROM"
+                   " (SELECT (SELECT news FROM person_preferences WHERE uid = ?) AS news) p"
+                   " LEFT JOIN (accounts a"
+                   "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+                   "  ON a.id = j.id AND a.ldap_state = 'done') ON 1 ORDER BY a.id",
+                   SQL_ARGS(P_STR(req->caller.uid), P_STR(ids_json)), &r);
     free(ids_json);
     if (*st != ST_OK)
         return NULL;
+    if (news) {
+        const char *v = r.nrows ? sql_cell(&r, 0, 4) : NULL;
+        *news = !v || strcmp(v, "0") != 0;
+    }
     json_t *out = json_array();
     for (size_t k = 0; k < r.nrows; k++) {
+        if (!sql_cell(&r, k, 0))
+            continue; /* the empty page's row */
         unsigned long long id = sql_cell_id(&r, k, 0);
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, k, 0),
                                              "name", sql_cell(&r, k, 1), "kind", sql_cell(&r, k, 2),
@@ -116,15 +121,9 @@ void me_get(struct request *req)
 {
     int st;
     unsigned long long next;
-    json_t *accounts = my_accounts(req, 0, ME_ACCOUNTS, &next, &st);
-    if (!accounts) {
-        res_store_failure(req, st, "the database");
-        return;
-    }
     int news;
-    st = preferences_news(req, &news);
-    if (st != ST_OK) {
-        json_decref(accounts);
+    json_t *accounts = my_accounts(req, 0, ME_ACCOUNTS, &next, &news, &st);
+    if (!accounts) {
         res_store_failure(req, st, "the database");
         return;
     }
@@ -151,7 +150,7 @@ void me_accounts(struct request *req)
         return;
     int st;
     unsigned long long next;
-    json_t *items = my_accounts(req, after, (size_t)limit, &next, &st);
+    json_t *items = my_accounts(req, after, (size_t)limit, &next, NULL, &st);
     if (!items) {
         res_store_failure(req, st, "the database");
         return;

@@ -1,38 +1,41 @@
 #!/usr/bin/env bash
-# Benchmark of a running accountd stack (./dev up) with wrk: each endpoint for
-# a few seconds, then a table of requests/s, p50, p99 and the ratio to
-# /api/v1/health (nginx -> accountd with no LDAP or SQL work). Loopback only;
-# every run is bounded by DURATION. Usage (./dev bench calls it):
-#   tests/bench/wrk.sh [BASE_URL] [USER] [PASSWORD] [ACCOUNT_ID]
+# ./dev bench's runs: wrk through nginx, one case after another in one run,
+# each for DURATION with CONNECTIONS connections; prints requests/s, p50, p99,
+# non-2xx answers and the ratio to the floor (a bare threaded libfcgi
+# responder behind the same nginx, tests/bench/floor.c) of the same run,
+# writes the table as JSON, and accountd's RSS before and after.
+# Loopback only. ./dev bench prepares the stack and calls it:
+#   tests/bench/wrk.sh BASE_URL BENCH_URL SSO_URL PASSWORD ACCOUNTD_PID JSON_OUT
 set -euo pipefail
-base=${1:-http://127.0.0.1:8080}
-user=${2:-paul}
-password=${3:-demo-password}
-account=${4:-2}
-duration=${DURATION:-5s}
-connections=${CONNECTIONS:-32}
+base=$1 bench=$2 sso=$3 password=$4 pid=$5 json_out=$6
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
+here=$(cd "$(dirname "$0")" && pwd)
 
-case "$base" in
-http://127.0.0.1:* | http://localhost:* | http://\[::1\]:*) ;;
-*)
-    echo "refusing to load anything but loopback: $base" >&2
-    exit 2
-    ;;
-esac
-command -v wrk >/dev/null || {
-    echo "wrk is missing: apt-get install wrk" >&2
-    exit 1
-}
-auth="Authorization: Basic $(printf '%s:%s' "$user" "$password" | base64 -w0)"
+for url in "$base" "$bench" "$sso"; do
+    case "$url" in
+    http://127.0.0.1:* | http://localhost:*) ;;
+    *) echo "refusing to load anything but loopback: $url" >&2; exit 2 ;;
+    esac
+done
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-# name|path|needs auth
+basic() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$1" "$2" | base64 -w0)"; }
+P=1000000 # the bench partner (tests/bench/scale_data.py)
+
+# name|url|header|lua script
 cases=(
-    "health|/api/v1/health|no"
-    "auth check|/api/v1/auth|yes"
-    "me|/api/v1/me|yes"
-    "account overview|/api/v1/accounts/$account|yes"
-    "partner list|/api/v1/accounts?parent_id=$account&limit=50|yes"
+    "nginx return 200|$bench/nginx-200||"
+    "floor: bare libfcgi|$bench/floor||"
+    "/health|$base/api/v1/health||"
+    "/auth (Basic)|$base/api/v1/auth|$(basic paul "$password")|"
+    "/me (Basic)|$base/api/v1/me|$(basic paul "$password")|"
+    "/me (SSO)|$sso/api/v1/me|X-SSO-User: paul|"
+    "overview|$base/api/v1/accounts/$P|$(basic bench000001 "$password")|"
+    "partner page of 50|$base/api/v1/accounts?parent_id=$P&limit=50&sort=name|$(basic bench000001 "$password")|"
+    "/me, 300 accounts|$base/api/v1/me|$(basic bench000002 "$password")|"
+    "write pair (GET+PATCH If-Match)|$base/api/v1/accounts/$((P + 301))|$(basic bench000003 "$password")|$here/write_pair.lua"
 )
 
 to_ms() { # wrk latency like 812.00us, 1.20ms, 2.01s -> milliseconds
@@ -42,27 +45,49 @@ to_ms() { # wrk latency like 812.00us, 1.20ms, 2.01s -> milliseconds
         else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
         else print v }'
 }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
 
-printf '==> wrk -t%s -c%s -d%s against %s (user %s)\n' "$threads" "$connections" "$duration" "$base" "$user"
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$base/api/v1/me")
-[ "$status" = 200 ] || {
-    echo "GET /api/v1/me as $user answered $status: is the stack up (./dev up)?" >&2
-    exit 1
-}
-
-printf '\n%-18s %10s %9s %9s %10s %8s\n' endpoint "req/s" "p50 ms" "p99 ms" "non-2xx" "ratio"
-health_rps=
+# Every case answers 2xx once before it is measured.
 for c in "${cases[@]}"; do
-    IFS='|' read -r name path needs_auth <<<"$c"
+    IFS='|' read -r name url header _ <<<"$c"
+    args=(-s -o /dev/null -w '%{http_code}')
+    [ -n "$header" ] && args+=(-H "$header")
+    status=$(curl "${args[@]}" "$url")
+    case "$status" in 2*) ;; *) echo "$name: GET $url answered $status" >&2; exit 1 ;; esac
+done
+
+rss_before=$(rss_kb)
+printf '==> wrk -t%s -c%s -d%s per case; accountd pid %s, RSS %s kB\n' "$threads" "$connections" "$duration" "$pid" "$rss_before"
+printf '\n%-32s %9s %8s %8s %8s %7s\n' case "req/s" "p50 ms" "p99 ms" "non-2xx" "ratio"
+floor=
+rows=()
+for c in "${cases[@]}"; do
+    IFS='|' read -r name url header script <<<"$c"
     args=(-t"$threads" -c"$connections" -d"$duration" --latency)
-    [ "$needs_auth" = yes ] && args+=(-H "$auth")
-    out=$(wrk "${args[@]}" "$base$path")
+    [ -n "$header" ] && args+=(-H "$header")
+    [ -n "$script" ] && args+=(-s "$script")
+    out=$(wrk "${args[@]}" "$url")
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
     bad=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
-    [ -n "$health_rps" ] || health_rps=$rps
-    ratio=$(awk -v a="$rps" -v b="$health_rps" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-18s %10.0f %9s %9s %10s %8s\n' "$name" "$rps" "$p50" "$p99" "${bad:-0}" "$ratio"
+    errors=$(awk '/Socket errors:/ {print}' <<<"$out")
+    [ "$name" = "floor: bare libfcgi" ] && floor=$rps
+    ratio=-
+    [ -n "$floor" ] && ratio=$(awk -v a="$rps" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')
+    printf '%-32s %9.0f %8s %8s %8s %7s\n' "$name" "$rps" "$p50" "$p99" "${bad:-0}" "$ratio"
+    [ -n "$errors" ] && printf '    %s\n' "$errors"
+    rows+=("$(printf '{"case":"%s","requests_per_s":%s,"p50_ms":%s,"p99_ms":%s,"non_2xx":%s,"ratio_to_floor":%s}' \
+        "$name" "$rps" "$p50" "$p99" "${bad:-0}" "$( [ "$ratio" = - ] && echo null || echo "$ratio")")")
 done
-printf '\nratio: requests/s relative to /api/v1/health (the FastCGI round trip alone).\n'
+rss_after=$(rss_kb)
+printf '\naccountd RSS: %s kB before, %s kB after\n' "$rss_before" "$rss_after"
+printf 'ratio: requests/s relative to the floor of this run.\n'
+{
+    printf '{"date":"%s","wrk":{"threads":%s,"connections":%s,"duration":"%s"},' \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$threads" "$connections" "$duration"
+    printf '"accountd_rss_kb":{"before":%s,"after":%s},"cases":[' "$rss_before" "$rss_after"
+    (IFS=,; printf '%s' "${rows[*]}")
+    printf ']}\n'
+} >"$json_out"
+printf 'JSON: %s\n' "$json_out"
