@@ -1195,6 +1195,16 @@ static double ms_since(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/*
+ * One sync session: the search with the Sync Request control (RFC 4533,
+ * mode refreshAndPersist, no cookie: every session starts with a full
+ * refresh into a new cache), then the messages one at a time. This drives
+ * the protocol with ldap_search_ext and ldap_result directly, parsing the
+ * Sync State control and the Sync Info messages as libldap's ldap_sync_*
+ * helpers do: ldap_sync_init() does not return before the refresh is done,
+ * so this thread could neither notice a stop request during a long refresh
+ * nor choose the moment the fresh cache replaces the old one.
+ */
 static enum session_end run_session(LDAP *ld)
 {
     BerElement *ber = ber_alloc_t(LBER_USE_DER);
