@@ -9,6 +9,10 @@
  * ldap_bv2escaped_filter_value and DNs are built with ldap_str2dn and
  * ldap_dn2str: callers pass plain values and never see LDAP syntax.
  *
+ * Reads of people and role groups are answered from the process-wide
+ * directory cache (dircache.h) while it is live, else from LDAP; every
+ * successful write is read back into the cache before the call returns.
+ *
  * Tree: people under ou=people,<base>; account <id> is
  * ou=<id>,ou=accounts,<base>; its role groups cn=<role> below it
  * (objectClass accountdRoleGroup, member = people's DNs).
