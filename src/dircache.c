@@ -33,6 +33,11 @@ static uint64_t hash_str(const char *s)
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    /* FNV-1a leaves the low bits (the bucket) of similar keys, like
+     * account ids in a row, clustered: mix them (MurmurHash3's finalizer). */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
     return h;
 }
 
