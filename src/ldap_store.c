@@ -768,29 +768,10 @@ int ldap_store_member_counts(struct ldap_store *ls, const unsigned long long *id
     if (st != ST_OK)
         return st;
     for (size_t i = 0; i < nids; i++) {
-        const char **seen = NULL;
-        size_t nseen = 0, cap = 0;
-        for (size_t g = 0; g < ngroups; g++) {
-            if (groups[g].account_id != ids[i])
-                continue;
-            for (size_t m = 0; m < groups[g].nmembers; m++) {
-                size_t k = 0;
-                while (k < nseen && !ldap_dn_equal(seen[k], groups[g].members[m]))
-                    k++;
-                if (k < nseen)
-                    continue;
-                if (nseen == cap) {
-                    cap = cap ? cap * 2 : 8;
-                    const char **grown = realloc(seen, cap * sizeof(char *));
-                    if (!grown)
-                        abort();
-                    seen = grown;
-                }
-                seen[nseen++] = groups[g].members[m];
-            }
-        }
-        free(seen);
-        counts[i] = nseen;
+        struct member_index ix;
+        member_index_build(&ix, groups, ngroups, ids[i]);
+        counts[i] = ix.n;
+        member_index_free(&ix);
     }
     role_groups_free(groups, ngroups);
     return ST_OK;
