@@ -520,6 +520,43 @@ static void unlink_uuid(struct dir *d, const char *uuid, struct dperson **dead_p
     }
 }
 
+/*
+ * What slapo-refint does to the role groups when a person is deleted or
+ * renamed (remove, or rename, their DN in every member value), done to the
+ * cache at once: refint makes those changes later, in a background task,
+ * and they need not come back through the sync session. new_dn NULL: the
+ * person was deleted. Called with the lock held (or on a private cache).
+ */
+static void mirror_refint(struct dir *d, const char *old_ndn, const char *new_dn)
+{
+    char *key = xstrdup(old_ndn); /* old_ndn may belong to a member value */
+    uint64_t h = hash_str(key);
+    struct node *n;
+    while ((n = map_next(&d->group_member, key, h, NULL)) != NULL) {
+        struct dgroup *g = n->val;
+        group_index(d, g, 0);
+        size_t w = 0;
+        for (size_t i = 0; i < g->nm; i++) {
+            if (strcmp(g->nmembers[i], key) != 0) {
+                g->members[w] = g->members[i];
+                g->nmembers[w++] = g->nmembers[i];
+                continue;
+            }
+            if (g->members[i] != g->nmembers[i])
+                free(g->members[i]);
+            free(g->nmembers[i]);
+            char *nm = new_dn ? dircache_normalize_dn(new_dn) : NULL;
+            if (nm) {
+                g->nmembers[w] = nm;
+                g->members[w++] = strcmp(new_dn, nm) == 0 ? nm : xstrdup(new_dn);
+            }
+        }
+        g->nm = w;
+        group_index(d, g, 1);
+    }
+    free(key);
+}
+
 /* Applies a parsed entry to d (the caller holds the lock, or owns d).
  * Frees what it replaces, and the parsed records it does not keep. */
 static void apply_parsed(struct dir *d, const char *uuid, struct parsed *in, int count_change)
@@ -549,6 +586,8 @@ static void apply_parsed(struct dir *d, const char *uuid, struct parsed *in, int
             in->person->generation = dead_p->generation;
         else
             in->person->generation = atomic_fetch_add(&generation_counter, 1);
+        if (dead_p && strcmp(dead_p->ndn, in->person->ndn) != 0)
+            mirror_refint(d, dead_p->ndn, in->person->dn); /* renamed */
         person_index(d, in->person, 1);
     }
     if (in->group) {
@@ -572,6 +611,8 @@ static void delete_uuid(struct dir *d, const char *uuid)
     struct dperson *dead_p = NULL;
     struct dgroup *dead_g = NULL;
     unlink_uuid(d, uuid, &dead_p, &dead_g);
+    if (dead_p)
+        mirror_refint(d, dead_p->ndn, NULL);
     person_rec_free(dead_p);
     group_rec_free(dead_g);
     atomic_fetch_add(&stat_changes, 1);
@@ -624,8 +665,10 @@ void dircache_forget_dn(const char *dn)
     struct dgroup *g = NULL;
     pthread_rwlock_wrlock(&lock);
     if (live) {
-        if ((p = find_one(&live->person_ndn, ndn)))
+        if ((p = find_one(&live->person_ndn, ndn))) {
             person_index(live, p, 0);
+            mirror_refint(live, p->ndn, NULL);
+        }
         if ((g = find_one(&live->group_ndn, ndn)))
             group_index(live, g, 0);
     }
