@@ -156,7 +156,13 @@ def big_account(make_tenant, make_account, ldap_admin):
 
 def test_an_account_with_1000_members_is_served_whole(big_account, api):
     t, prefix = big_account
-    r = api(t.admin).get(f"/api/v1/accounts/{t.account.id}", timeout=60)
+    # The groups were changed in LDAP directly: accountd's directory cache
+    # gets them through its sync session (a 1000-value change takes a moment
+    # to apply), so wait for it before reading.
+    s = api(t.admin)
+    S.wait_until(lambda: len(S.expect(s.get(f"/api/v1/accounts/{t.account.id}", timeout=60),
+                                      200)["members"]) == 1001, timeout=10, interval=0.1)
+    r = s.get(f"/api/v1/accounts/{t.account.id}", timeout=60)
     body = S.expect(r, 200)
     members = {m["uid"]: m["roles"] for m in body["members"]}
     assert len(members) == 1001
