@@ -18,6 +18,7 @@
 #include "properties.h"
 #include "properties_store.h"
 #include "sql_store.h"
+#include "subscriptions_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -93,13 +94,18 @@ static void set_etag(struct request *req, unsigned long long id, unsigned long l
 
 static const char *const SELECT_ACCOUNT =
     "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'";
+/* The overview: the account's fields and its plan, subscriptions, articles
+ * and licenses in one statement (one round trip). */
+static const char *const SELECT_OVERVIEW =
+    "SELECT " ACCOUNT_COLUMNS "," BILLING_OVERVIEW_COLUMNS
+    " FROM accounts a WHERE a.id = ? AND a.ldap_state = 'done'";
 
 /* Answers 200 (or status) with the joined overview of account id. */
 /* extra (may be NULL; the caller keeps it) is merged into the body. */
 static void respond_account(struct request *req, unsigned long long id, int status, json_t *extra)
 {
     struct sql_result r;
-    int st = sql_exec(req->session->sql, SELECT_ACCOUNT, SQL_ARGS(P_INT(id)), &r);
+    int st = sql_exec(req->session->sql, SELECT_OVERVIEW, SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK || r.nrows == 0) {
         if (st == ST_OK)
             res_problem(req, 404, "not-found", "no such account");
@@ -109,6 +115,7 @@ static void respond_account(struct request *req, unsigned long long id, int stat
         return;
     }
     json_t *a = fields_json(&r, 0);
+    billing_overview_set(a, &r, 0, COL_CREATED + 1);
     unsigned long long version = sql_cell_id(&r, 0, COL_VERSION);
     sql_result_free(&r);
     json_t *members = members_json(req, id, &st);
@@ -140,9 +147,6 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     outbox_free_list(recipients, nrecipients);
     json_object_set_new(a, "members", members);
     json_object_set_new(a, "contacts", contacts);
-    json_object_set_new(a, "subscriptions", json_array());
-    json_object_set_new(a, "articles", json_array());
-    json_object_set_new(a, "licenses", json_array());
     json_object_set_new(a, "notification_recipients", rl);
     json_object_set_new(a, "version", json_integer((json_int_t)version));
     set_etag(req, id, version);

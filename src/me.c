@@ -10,6 +10,7 @@
 #include "ldap_store.h"
 #include "outbox.h"
 #include "sql_store.h"
+#include "subscriptions_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -27,7 +28,8 @@ static json_t *my_accounts(struct request *req, int *st)
     json_decref(ids);
     struct sql_result r;
     *st = sql_exec(req->session->sql,
-                   "SELECT a.id, a.name, a.kind, a.status FROM accounts a"
+                   "SELECT a.id, a.name, a.kind, a.status," BILLING_OVERVIEW_COLUMNS
+                   " FROM accounts a"
                    " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
                    " ON a.id = j.id WHERE a.ldap_state = 'done' ORDER BY a.id",
                    SQL_ARGS(P_STR(ids_json)), &r);
@@ -37,10 +39,12 @@ static json_t *my_accounts(struct request *req, int *st)
     json_t *out = json_array();
     for (size_t i = 0; i < r.nrows; i++) {
         unsigned long long id = sql_cell_id(&r, i, 0);
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, i, 0),
-                                             "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2),
-                                             "status", sql_cell(&r, i, 3), "roles",
-                                             roles_json(caller_roles(req, id))));
+        json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, i, 0), "name",
+                              sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2), "status",
+                              sql_cell(&r, i, 3), "roles", roles_json(caller_roles(req, id)));
+        /* plan, subscriptions, articles, licenses: same statement */
+        billing_overview_set(a, &r, i, 4);
+        json_array_append_new(out, a);
     }
     sql_result_free(&r);
     return out;
