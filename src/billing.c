@@ -25,12 +25,12 @@ int money_mul_add(long long a, long long b, long long c, long long *out)
 /* Names a storefront alias must not take: they are the first path segment
  * of the storefront host's own pages, of accountd's API, or confusing. */
 static const char *const reserved_aliases[] = {
-    "about",   "account",  "accounts", "admin",    "api",        "app",       "assets",
-    "auth",    "billing",  "blog",     "cart",     "checkout",   "dashboard", "docs",
-    "favicon", "health",   "help",     "images",   "invitations", "legal",    "login",
-    "logout",  "mail",     "metrics",  "me",       "news",       "portal",    "privacy",
-    "ready",   "register", "reseller", "resellers", "root",      "shop",      "signin",
-    "signup",  "static",   "status",   "store",    "storefront", "storefronts", "support",
+    "about",   "account",  "accounts", "admin",     "api",         "app",         "assets",
+    "auth",    "billing",  "blog",     "cart",      "checkout",    "dashboard",   "docs",
+    "favicon", "health",   "help",     "images",    "invitations", "legal",       "login",
+    "logout",  "mail",     "metrics",  "me",        "news",        "portal",      "privacy",
+    "ready",   "register", "reseller", "resellers", "root",        "shop",        "signin",
+    "signup",  "static",   "status",   "store",     "storefront",  "storefronts", "support",
     "system",  "terms",    "www",      NULL,
 };
 

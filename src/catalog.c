@@ -168,18 +168,17 @@ json_t *priced_lines_json(const struct priced_lines *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(
-            a, json_pack("{s:s, s:I, s:o, s:o}", "article", l->v[i].article, "quantity",
-                         (json_int_t)l->v[i].quantity, "unit_price",
-                         money_json(l->v[i].unit_price_minor, l->currency), "amount",
-                         money_json(l->v[i].amount_minor, l->currency)));
+        json_array_append_new(a,
+                              json_pack("{s:s, s:I, s:o, s:o}", "article", l->v[i].article,
+                                        "quantity", (json_int_t)l->v[i].quantity, "unit_price",
+                                        money_json(l->v[i].unit_price_minor, l->currency), "amount",
+                                        money_json(l->v[i].amount_minor, l->currency)));
     return a;
 }
 
 /* from -> to must be in plan_upgrades ("" from: an account without a plan
  * may take any plan of its kind). */
-int plan_change_check(struct sql_store *sql, const char *from, const char *to,
-                      struct refusal *ref)
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct refusal *ref)
 {
     if (!from[0])
         return ST_OK;

@@ -40,7 +40,6 @@ json_t *priced_lines_json(const struct priced_lines *l);
 /* Inside a transaction: may an account on plan `from` ("" for none: any
  * plan of its kind) take plan `to`? ST_OK, or ST_CONFLICT with a 409 in
  * *ref (the same plan, or a change plan_upgrades does not list). */
-int plan_change_check(struct sql_store *sql, const char *from, const char *to,
-                      struct refusal *ref);
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct refusal *ref);
 
 #endif

@@ -31,13 +31,12 @@ int catalog_store_plans(struct sql_store *sql, json_t **out)
         json_t *price = article ? money_json(atoll(sql_cell(&r, i, 7)), sql_cell(&r, i, 8))
                                 : money_json(0, "EUR");
         json_array_append_new(
-            items,
-            json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:s?, s:o, s:o}", "code", sql_cell(&r, i, 0),
-                      "name", sql_cell(&r, i, 1), "audience", sql_cell(&r, i, 2), "pricing_model",
-                      sql_cell(&r, i, 3), "needs_storefront", atoi(sql_cell(&r, i, 4)),
-                      "upgrades_to", json_cell(&r, i, 5), "article", article, "price", price,
-                      "term_months",
-                      article ? json_integer(atoi(sql_cell(&r, i, 9))) : json_null()));
+            items, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:s?, s:o, s:o}", "code",
+                             sql_cell(&r, i, 0), "name", sql_cell(&r, i, 1), "audience",
+                             sql_cell(&r, i, 2), "pricing_model", sql_cell(&r, i, 3),
+                             "needs_storefront", atoi(sql_cell(&r, i, 4)), "upgrades_to",
+                             json_cell(&r, i, 5), "article", article, "price", price, "term_months",
+                             article ? json_integer(atoi(sql_cell(&r, i, 9))) : json_null()));
     }
     sql_result_free(&r);
     *out = items;
@@ -59,11 +58,11 @@ int catalog_store_articles(struct sql_store *sql, json_t **out)
     json_t *items = json_array();
     for (size_t i = 0; i < r.nrows; i++)
         json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s?, s:o, s:i, s:o}", "code", sql_cell(&r, i, 0), "name",
-                             sql_cell(&r, i, 1), "plan", sql_cell(&r, i, 2), "price",
-                             money_json(atoll(sql_cell(&r, i, 3)), sql_cell(&r, i, 4)),
-                             "term_months", atoi(sql_cell(&r, i, 5)), "licenses",
-                             json_cell(&r, i, 6)));
+            items,
+            json_pack("{s:s, s:s, s:s?, s:o, s:i, s:o}", "code", sql_cell(&r, i, 0), "name",
+                      sql_cell(&r, i, 1), "plan", sql_cell(&r, i, 2), "price",
+                      money_json(atoll(sql_cell(&r, i, 3)), sql_cell(&r, i, 4)), "term_months",
+                      atoi(sql_cell(&r, i, 5)), "licenses", json_cell(&r, i, 6)));
     sql_result_free(&r);
     *out = items;
     return ST_OK;
@@ -82,8 +81,7 @@ static void fill_article(const struct sql_result *r, struct catalog_article *out
     const char *plan = sql_cell(r, 0, 3);
     snprintf(out->plan, sizeof(out->plan), "%s", plan ? plan : "");
     out->plan_needs_storefront = plan && atoi(sql_cell(r, 0, 4));
-    snprintf(out->plan_audience, sizeof(out->plan_audience), "%s",
-             plan ? sql_cell(r, 0, 5) : "");
+    snprintf(out->plan_audience, sizeof(out->plan_audience), "%s", plan ? sql_cell(r, 0, 5) : "");
 }
 
 int catalog_store_article(struct sql_store *sql, const char *code, struct catalog_article *out)

@@ -19,7 +19,7 @@ struct catalog_article {
     long long price_minor;
     char currency[4];
     int term_months;
-    char plan[33];          /* "" when the article sets no plan */
+    char plan[33]; /* "" when the article sets no plan */
     int plan_needs_storefront;
     char plan_audience[16]; /* "reseller" or "customer" */
 };

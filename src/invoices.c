@@ -54,9 +54,8 @@ static int quote_tx(struct sql_store *sql, void *arg)
                                  q->lines.total_minor, lines, QUOTE_VALID_DAYS, &q->id);
     if (st == ST_OK)
         st = audit_write(sql, q->req->caller.uid, q->req->account.id, "quote.request", NULL,
-                         json_pack("{s:I, s:O, s:o}", "quote_id", (json_int_t)q->id, "lines",
-                                   lines, "total",
-                                   money_json(q->lines.total_minor, q->lines.currency)));
+                         json_pack("{s:I, s:O, s:o}", "quote_id", (json_int_t)q->id, "lines", lines,
+                                   "total", money_json(q->lines.total_minor, q->lines.currency)));
     json_decref(lines);
     return st;
 }

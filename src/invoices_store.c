@@ -30,8 +30,10 @@ int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsig
 
 static const char *const INVOICE_SQL =
     "SELECT id, reason, subscription_id, order_id, currency, total_minor, line_items,"
-    " " TIME("period_start") ", " TIME("period_end") ", " TIME("issued_at") ", YEAR(issued_at)"
-    " FROM invoices WHERE (? = 0 OR account_id = ?) AND (? = 0 OR id = ?) ORDER BY id DESC";
+    " " TIME("period_start") ", " TIME("period_end") ", " TIME(
+        "issued_at") ", YEAR(issued_at)"
+                     " FROM invoices WHERE (? = 0 OR account_id = ?) AND (? = 0 OR id = ?) ORDER "
+                     "BY id DESC";
 
 static json_t *nullable(const char *s)
 {
@@ -43,15 +45,13 @@ static json_t *invoices_json(const struct sql_result *r)
     json_t *items = json_array();
     for (size_t i = 0; i < r->nrows; i++) {
         char number[48];
-        snprintf(number, sizeof(number), "INV-%s-%06llu", sql_cell(r, i, 10),
-                 sql_cell_id(r, i, 0));
+        snprintf(number, sizeof(number), "INV-%s-%06llu", sql_cell(r, i, 10), sql_cell_id(r, i, 0));
         json_t *lines = json_loads(sql_cell(r, i, 6), 0, NULL);
         json_array_append_new(
             items,
-            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "id",
-                      sql_cell(r, i, 0), "number", number, "reason", sql_cell(r, i, 1),
-                      "subscription_id", nullable(sql_cell(r, i, 2)), "order_id",
-                      nullable(sql_cell(r, i, 3)), "total",
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "id", sql_cell(r, i, 0),
+                      "number", number, "reason", sql_cell(r, i, 1), "subscription_id",
+                      nullable(sql_cell(r, i, 2)), "order_id", nullable(sql_cell(r, i, 3)), "total",
                       money_json(atoll(sql_cell(r, i, 5)), sql_cell(r, i, 4)), "lines",
                       lines ? lines : json_array(), "period_start", nullable(sql_cell(r, i, 7)),
                       "period_end", nullable(sql_cell(r, i, 8)), "issued_at", sql_cell(r, i, 9)));
@@ -89,8 +89,8 @@ int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **ou
 }
 
 int quotes_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                        const char *currency, long long total_minor, json_t *lines,
-                        int valid_days, unsigned long long *id)
+                        const char *currency, long long total_minor, json_t *lines, int valid_days,
+                        unsigned long long *id)
 {
     char *text = json_dumps(lines, JSON_COMPACT);
     struct sql_result r;
@@ -108,15 +108,17 @@ int quotes_store_create(struct sql_store *sql, unsigned long long account_id, co
     return st;
 }
 
-int quotes_store_list(struct sql_store *sql, unsigned long long account_id,
-                      unsigned long long id, json_t **out)
+int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                      json_t **out)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT id, status, currency, total_minor, line_items, requested_by,"
-                      " " TIME("created_at") ", " TIME("valid_until") " FROM quotes"
-                      " WHERE account_id = ? AND (? = 0 OR id = ?) ORDER BY id DESC",
-                      SQL_ARGS(P_INT(account_id), P_INT(id), P_INT(id)), &r);
+    int st =
+        sql_exec(sql,
+                 "SELECT id, status, currency, total_minor, line_items, requested_by,"
+                 " " TIME("created_at") ", " TIME(
+                     "valid_until") " FROM quotes"
+                                    " WHERE account_id = ? AND (? = 0 OR id = ?) ORDER BY id DESC",
+                 SQL_ARGS(P_INT(account_id), P_INT(id), P_INT(id)), &r);
     if (st != ST_OK)
         return st;
     json_t *items = json_array();
@@ -127,8 +129,7 @@ int quotes_store_list(struct sql_store *sql, unsigned long long account_id,
                              "status", sql_cell(&r, i, 1), "total",
                              money_json(atoll(sql_cell(&r, i, 3)), sql_cell(&r, i, 2)), "lines",
                              lines ? lines : json_array(), "requested_by", sql_cell(&r, i, 5),
-                             "created_at", sql_cell(&r, i, 6), "valid_until",
-                             sql_cell(&r, i, 7)));
+                             "created_at", sql_cell(&r, i, 6), "valid_until", sql_cell(&r, i, 7)));
     }
     sql_result_free(&r);
     *out = items;

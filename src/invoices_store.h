@@ -15,7 +15,7 @@ struct invoice {
     const char *reason;                                       /* order, upgrade, renewal */
     const char *currency;
     long long total_minor;
-    json_t *lines; /* borrowed: [{article, quantity, unit_price, amount}] */
+    json_t *lines;                         /* borrowed: [{article, quantity, unit_price, amount}] */
     const char *period_start, *period_end; /* "YYYY-MM-DD HH:MM:SS.ffffff" or NULL */
 };
 
@@ -29,11 +29,11 @@ int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **ou
 
 /* Writes a quote valid for valid_days; its id in *id. */
 int quotes_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                        const char *currency, long long total_minor, json_t *lines,
-                        int valid_days, unsigned long long *id);
+                        const char *currency, long long total_minor, json_t *lines, int valid_days,
+                        unsigned long long *id);
 /* [{id, status, total, lines, requested_by, created_at, valid_until}],
  * newest first (id 0: all of the account; else only that quote). */
-int quotes_store_list(struct sql_store *sql, unsigned long long account_id,
-                      unsigned long long id, json_t **out);
+int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                      json_t **out);
 
 #endif

@@ -54,11 +54,10 @@ int licenses_store_list(struct sql_store *sql, unsigned long long account_id, js
     json_t *items = json_array();
     for (size_t i = 0; i < r.nrows; i++) {
         long long q = atoll(sql_cell(&r, i, 1)), u = atoll(sql_cell(&r, i, 2));
-        json_array_append_new(items,
-                              json_pack("{s:s, s:I, s:I, s:I, s:s}", "feature", sql_cell(&r, i, 0),
-                                        "quantity", (json_int_t)q, "used", (json_int_t)u,
-                                        "available", (json_int_t)(q > u ? q - u : 0), "key",
-                                        sql_cell(&r, i, 3)));
+        json_array_append_new(
+            items, json_pack("{s:s, s:I, s:I, s:I, s:s}", "feature", sql_cell(&r, i, 0), "quantity",
+                             (json_int_t)q, "used", (json_int_t)u, "available",
+                             (json_int_t)(q > u ? q - u : 0), "key", sql_cell(&r, i, 3)));
     }
     sql_result_free(&r);
     *out = items;
@@ -69,8 +68,9 @@ static int read_state(struct sql_store *sql, unsigned long long account_id, cons
                       long long *quantity, long long *used)
 {
     struct sql_result r;
-    int st = sql_exec(sql, "SELECT quantity, used FROM licenses WHERE account_id = ? AND feature = ?",
-                      SQL_ARGS(P_INT(account_id), P_STR(feature)), &r);
+    int st =
+        sql_exec(sql, "SELECT quantity, used FROM licenses WHERE account_id = ? AND feature = ?",
+                 SQL_ARGS(P_INT(account_id), P_STR(feature)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
@@ -87,8 +87,8 @@ static int change(struct sql_store *sql, const char *update, unsigned long long 
                   const char *feature, long long n, long long *quantity, long long *used)
 {
     struct sql_result r;
-    int st = sql_exec(sql, update, SQL_ARGS(P_INT(n), P_INT(account_id), P_STR(feature), P_INT(n)),
-                      &r);
+    int st =
+        sql_exec(sql, update, SQL_ARGS(P_INT(n), P_INT(account_id), P_STR(feature), P_INT(n)), &r);
     if (st != ST_OK)
         return st;
     int changed = r.affected == 1;

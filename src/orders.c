@@ -76,10 +76,9 @@ static int draft_tx(struct sql_store *sql, void *arg)
     free(lines);
     if (st == ST_OK)
         st = audit_write(sql, d->req->caller.uid, d->req->account.id, "order.create", NULL,
-                         json_pack("{s:I, s:o, s:s?, s:o}", "order_id", (json_int_t)d->id,
-                                   "lines", priced_lines_json(&d->lines), "storefront_alias",
-                                   d->alias, "total",
-                                   money_json(d->lines.total_minor, d->lines.currency)));
+                         json_pack("{s:I, s:o, s:s?, s:o}", "order_id", (json_int_t)d->id, "lines",
+                                   priced_lines_json(&d->lines), "storefront_alias", d->alias,
+                                   "total", money_json(d->lines.total_minor, d->lines.currency)));
     return st;
 }
 
@@ -121,8 +120,9 @@ void orders_create(struct request *req)
         }
     }
     if (d.alias && (!d.lines.plan_line || !d.lines.plan_line->a.plan_needs_storefront))
-        res_field_error(req, "storefront_alias", "only an order for a plan with a storefront "
-                                                 "(free, standard) takes an alias");
+        res_field_error(req, "storefront_alias",
+                        "only an order for a plan with a storefront "
+                        "(free, standard) takes an alias");
     if (body_failed(req)) {
         priced_lines_free(&d.lines);
         return;
@@ -227,11 +227,11 @@ static int execute_tx(struct sql_store *sql, void *arg)
             term = a.term_months;
         long long amount = 0;
         money_mul_add(o.lines[i].quantity, o.lines[i].unit_price_minor, 0, &amount);
-        json_array_append_new(
-            lines, json_pack("{s:s, s:I, s:o, s:o}", "article", o.lines[i].article, "quantity",
-                             (json_int_t)o.lines[i].quantity, "unit_price",
-                             money_json(o.lines[i].unit_price_minor, o.currency), "amount",
-                             money_json(amount, o.currency)));
+        json_array_append_new(lines,
+                              json_pack("{s:s, s:I, s:o, s:o}", "article", o.lines[i].article,
+                                        "quantity", (json_int_t)o.lines[i].quantity, "unit_price",
+                                        money_json(o.lines[i].unit_price_minor, o.currency),
+                                        "amount", money_json(amount, o.currency)));
     }
     if (st != ST_OK)
         goto out;
@@ -273,11 +273,11 @@ static int execute_tx(struct sql_store *sql, void *arg)
             if (st == ST_OK)
                 st = licenses_store_grant(sql, o.account_id, old.id, -1);
             if (st == ST_OK)
-                st = audit_write(sql, req->caller.uid, o.account_id, "subscription.replace",
-                                 json_pack("{s:I, s:s}", "subscription_id", (json_int_t)old.id,
-                                           "status", old.status),
-                                 json_pack("{s:s, s:s}", "status", "cancelled", "reason",
-                                           "replaced"));
+                st = audit_write(
+                    sql, req->caller.uid, o.account_id, "subscription.replace",
+                    json_pack("{s:I, s:s}", "subscription_id", (json_int_t)old.id, "status",
+                              old.status),
+                    json_pack("{s:s, s:s}", "status", "cancelled", "reason", "replaced"));
         } else if (st == ST_NOT_FOUND) {
             st = ST_OK;
         }
@@ -310,14 +310,13 @@ static int execute_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
     if (st == ST_OK)
-        st = audit_write(
-            sql, req->caller.uid, o.account_id, "order.execute",
-            json_pack("{s:I, s:s, s:s}", "order_id", (json_int_t)o.id, "status", "draft", "plan",
-                      acc.plan),
-            json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?}", "order_id", (json_int_t)o.id, "status",
-                      "executed", "subscription_id", (json_int_t)sub.id, "invoice_id",
-                      (json_int_t)x->invoice_id, "plan", plan_a.plan[0] ? plan_a.plan : NULL,
-                      "storefront_alias", alias));
+        st = audit_write(sql, req->caller.uid, o.account_id, "order.execute",
+                         json_pack("{s:I, s:s, s:s}", "order_id", (json_int_t)o.id, "status",
+                                   "draft", "plan", acc.plan),
+                         json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?}", "order_id", (json_int_t)o.id,
+                                   "status", "executed", "subscription_id", (json_int_t)sub.id,
+                                   "invoice_id", (json_int_t)x->invoice_id, "plan",
+                                   plan_a.plan[0] ? plan_a.plan : NULL, "storefront_alias", alias));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         struct template_value vals[] = {
@@ -401,10 +400,10 @@ static int discard_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = orders_store_finish(sql, o.id, "discarded", d->req->caller.uid, 0, 0);
     if (st == ST_OK)
-        st = audit_write(sql, d->req->caller.uid, o.account_id, "order.discard",
-                         json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id, "status", "draft"),
-                         json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id, "status",
-                                   "discarded"));
+        st = audit_write(
+            sql, d->req->caller.uid, o.account_id, "order.discard",
+            json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id, "status", "draft"),
+            json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id, "status", "discarded"));
     order_free(&o);
     return st;
 }

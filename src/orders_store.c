@@ -18,12 +18,12 @@ int orders_store_create(struct sql_store *sql, unsigned long long account_id, co
                         const struct order_line *lines, size_t nlines, unsigned long long *id)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "INSERT INTO orders (account_id, storefront_alias, currency, total_minor,"
-                      " created_by) VALUES (?, ?, ?, ?, ?)",
-                      SQL_ARGS(P_INT(account_id), P_STR(alias), P_STR(currency),
-                               P_INT(total_minor), P_STR(uid)),
-                      &r);
+    int st = sql_exec(
+        sql,
+        "INSERT INTO orders (account_id, storefront_alias, currency, total_minor,"
+        " created_by) VALUES (?, ?, ?, ?, ?)",
+        SQL_ARGS(P_INT(account_id), P_STR(alias), P_STR(currency), P_INT(total_minor), P_STR(uid)),
+        &r);
     if (st != ST_OK)
         return st;
     *id = r.insert_id;
@@ -126,13 +126,17 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
     int st = sql_exec(
         sql,
         "SELECT o.id, o.account_id, o.status, o.storefront_alias, o.currency, o.total_minor,"
-        " o.created_by, " T("o.created_at") ", " T("o.executed_at") ","
-        " o.subscription_id, o.invoice_id,"
-        " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', l.article, 'quantity', l.quantity,"
-        "   'unit_price_minor', l.unit_price_minor) ORDER BY l.line_no) FROM order_lines l"
-        "   WHERE l.order_id = o.id)"
-        " FROM orders o WHERE (? = 0 OR o.account_id = ?) AND (? = 0 OR o.id = ?)"
-        " ORDER BY o.id DESC LIMIT 500",
+        " o.created_by, " T("o.created_at") ", " T(
+            "o.executed_at") ","
+                             " o.subscription_id, o.invoice_id,"
+                             " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', l.article, 'quantity', "
+                             "l.quantity,"
+                             "   'unit_price_minor', l.unit_price_minor) ORDER BY l.line_no) FROM "
+                             "order_lines l"
+                             "   WHERE l.order_id = o.id)"
+                             " FROM orders o WHERE (? = 0 OR o.account_id = ?) AND (? = 0 OR o.id "
+                             "= ?)"
+                             " ORDER BY o.id DESC LIMIT 500",
         SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(id), P_INT(id)), &r);
     if (st != ST_OK)
         return st;
@@ -149,21 +153,21 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
             json_int_t p = json_integer_value(json_object_get(l, "unit_price_minor"));
             long long amount = 0;
             money_mul_add(q, p, 0, &amount);
-            json_array_append_new(
-                lines, json_pack("{s:O, s:I, s:o, s:o}", "article", json_object_get(l, "article"),
-                                 "quantity", q, "unit_price",
-                                 money_json(p, currency), "amount", money_json(amount, currency)));
+            json_array_append_new(lines, json_pack("{s:O, s:I, s:o, s:o}", "article",
+                                                   json_object_get(l, "article"), "quantity", q,
+                                                   "unit_price", money_json(p, currency), "amount",
+                                                   money_json(amount, currency)));
         }
         json_decref(raw);
         json_array_append_new(
             items,
             json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "id",
                       sql_cell(&r, i, 0), "account_id", sql_cell(&r, i, 1), "status",
-                      sql_cell(&r, i, 2), "storefront_alias", nullable(sql_cell(&r, i, 3)),
-                      "lines", lines, "total", money_json(atoll(sql_cell(&r, i, 5)), currency),
-                      "created_by", sql_cell(&r, i, 6), "created_at", sql_cell(&r, i, 7),
-                      "executed_at", nullable(sql_cell(&r, i, 8)), "subscription_id",
-                      nullable(sql_cell(&r, i, 9)), "invoice_id", nullable(sql_cell(&r, i, 10))));
+                      sql_cell(&r, i, 2), "storefront_alias", nullable(sql_cell(&r, i, 3)), "lines",
+                      lines, "total", money_json(atoll(sql_cell(&r, i, 5)), currency), "created_by",
+                      sql_cell(&r, i, 6), "created_at", sql_cell(&r, i, 7), "executed_at",
+                      nullable(sql_cell(&r, i, 8)), "subscription_id", nullable(sql_cell(&r, i, 9)),
+                      "invoice_id", nullable(sql_cell(&r, i, 10))));
     }
     sql_result_free(&r);
     *out = items;

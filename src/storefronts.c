@@ -46,10 +46,10 @@ void storefronts_get(struct request *req)
     if (read_lookup(req, &distributor, &reserved) < 0)
         return;
     json_t *sf = NULL;
-    int st = reserved ? ST_NOT_FOUND
-                      : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
-                                                   req->args[0],
-                                                   (unsigned long long)distributor, &sf);
+    int st = reserved
+                 ? ST_NOT_FOUND
+                 : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
+                                              req->args[0], (unsigned long long)distributor, &sf);
     if (st == ST_NOT_FOUND)
         res_problem(req, 404, "not-found", "no storefront has this alias");
     else if (st == ST_CONFLICT)
@@ -77,8 +77,10 @@ void storefront_aliases_get(struct request *req)
         return;
     }
     res_json(req, 200,
-             json_pack("{s:s, s:b, s:s?}", "alias", req->args[0], "available", available,
-                       "reason", available ? NULL : reserved ? "reserved" : "taken"));
+             json_pack("{s:s, s:b, s:s?}", "alias", req->args[0], "available", available, "reason",
+                       available  ? NULL
+                       : reserved ? "reserved"
+                                  : "taken"));
 }
 
 int storefront_login_refused(struct request *req)

@@ -12,19 +12,20 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
                             unsigned long long *storefront_id, char **alias_out)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT id, alias FROM storefronts WHERE account_id = ? AND distributor_id = ?"
-                      " FOR UPDATE",
-                      SQL_ARGS(P_INT(account_id), P_INT(distributor_id)), &r);
+    int st =
+        sql_exec(sql,
+                 "SELECT id, alias FROM storefronts WHERE account_id = ? AND distributor_id = ?"
+                 " FOR UPDATE",
+                 SQL_ARGS(P_INT(account_id), P_INT(distributor_id)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
         sql_result_free(&r);
         if (!alias)
             return ST_NOT_FOUND;
-        st = sql_exec(sql,
-                      "INSERT INTO storefronts (distributor_id, account_id, alias) VALUES (?, ?, ?)",
-                      SQL_ARGS(P_INT(distributor_id), P_INT(account_id), P_STR(alias)), &r);
+        st = sql_exec(
+            sql, "INSERT INTO storefronts (distributor_id, account_id, alias) VALUES (?, ?, ?)",
+            SQL_ARGS(P_INT(distributor_id), P_INT(account_id), P_STR(alias)), &r);
         if (st != ST_OK)
             return st;
         *storefront_id = r.insert_id;
@@ -75,13 +76,13 @@ int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, 
                                unsigned long long distributor_id, json_t **out)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
-                      " JOIN accounts d ON d.id = s.distributor_id"
-                      " WHERE s.alias = ? AND (? = 0 OR s.distributor_id = ?) LIMIT 2",
-                      SQL_ARGS(P_STR(default_host), P_STR(alias), P_INT(distributor_id),
-                               P_INT(distributor_id)),
-                      &r);
+    int st = sql_exec(
+        sql,
+        "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
+        " JOIN accounts d ON d.id = s.distributor_id"
+        " WHERE s.alias = ? AND (? = 0 OR s.distributor_id = ?) LIMIT 2",
+        SQL_ARGS(P_STR(default_host), P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)),
+        &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0)
@@ -132,10 +133,11 @@ int storefronts_store_login_refused(struct sql_store *sql, const char *default_h
                                     const char *host, const char *alias, int *refused)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT s.status FROM storefronts s JOIN accounts d ON d.id = s.distributor_id"
-                      " WHERE s.alias = ? AND LOWER(COALESCE(d.storefront_host, ?)) = LOWER(?)",
-                      SQL_ARGS(P_STR(alias), P_STR(default_host), P_STR(host)), &r);
+    int st =
+        sql_exec(sql,
+                 "SELECT s.status FROM storefronts s JOIN accounts d ON d.id = s.distributor_id"
+                 " WHERE s.alias = ? AND LOWER(COALESCE(d.storefront_host, ?)) = LOWER(?)",
+                 SQL_ARGS(P_STR(alias), P_STR(default_host), P_STR(host)), &r);
     if (st != ST_OK)
         return st;
     *refused = 0;
@@ -170,8 +172,8 @@ int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)
         if (st == ST_OK && d.affected == 1) {
             (*purged)++;
             st = audit_write(sql, "accountd-maint", sql_cell_id(&r, i, 1), "storefront.purge",
-                             json_pack("{s:s, s:s}", "alias", sql_cell(&r, i, 3),
-                                       "distributor_id", sql_cell(&r, i, 2)),
+                             json_pack("{s:s, s:s}", "alias", sql_cell(&r, i, 3), "distributor_id",
+                                       sql_cell(&r, i, 2)),
                              NULL);
         }
         sql_result_free(&d);

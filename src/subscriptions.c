@@ -63,8 +63,8 @@ void subscriptions_list(struct request *req)
     if (body_none(req))
         return;
     json_t *items;
-    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host,
-                                      req->account.id, 0, &items);
+    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, req->account.id,
+                                      0, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
@@ -144,11 +144,11 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st == ST_OK)
         st = subscriptions_store_set_account_plan(sql, s->account_id, c->plan);
     /* The invoice: the difference of the two plans' prices for the term. */
-    long long diff = new_a.price_minor > old_a.price_minor ? new_a.price_minor - old_a.price_minor
-                                                           : 0;
-    json_t *lines = json_pack("[{s:s, s:i, s:o, s:o}]", "article", new_code, "quantity", 1,
-                              "unit_price", money_json(diff, new_a.currency), "amount",
-                              money_json(diff, new_a.currency));
+    long long diff =
+        new_a.price_minor > old_a.price_minor ? new_a.price_minor - old_a.price_minor : 0;
+    json_t *lines =
+        json_pack("[{s:s, s:i, s:o, s:o}]", "article", new_code, "quantity", 1, "unit_price",
+                  money_json(diff, new_a.currency), "amount", money_json(diff, new_a.currency));
     struct invoice inv = {.account_id = s->account_id,
                           .subscription_id = s->id,
                           .reason = "upgrade",
@@ -164,11 +164,11 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st == ST_OK)
         st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
     if (st == ST_OK)
-        st = audit_write(sql, req->caller.uid, s->account_id, "subscription.upgrade",
-                         json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "plan",
-                                   s->plan),
-                         json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id,
-                                   "plan", c->plan, "invoice_id", (json_int_t)c->invoice_id));
+        st = audit_write(
+            sql, req->caller.uid, s->account_id, "subscription.upgrade",
+            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "plan", s->plan),
+            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "plan", c->plan,
+                      "invoice_id", (json_int_t)c->invoice_id));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         struct template_value vals[] = {{"account_name", account_name},
@@ -202,12 +202,11 @@ static int renew(struct sql_store *sql, struct sub_change *c, struct subscriptio
         st = invoices_store_write(sql, &inv, &c->invoice_id);
     json_decref(lines);
     if (st == ST_OK)
-        st = audit_write(sql, c->req->caller.uid, s->account_id, "subscription.renew",
-                         json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "ends_at",
-                                   old_end),
-                         json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id,
-                                   "ends_at", s->ends_at, "invoice_id",
-                                   (json_int_t)c->invoice_id));
+        st = audit_write(
+            sql, c->req->caller.uid, s->account_id, "subscription.renew",
+            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "ends_at", old_end),
+            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "ends_at",
+                      s->ends_at, "invoice_id", (json_int_t)c->invoice_id));
     return st;
 }
 
@@ -250,19 +249,19 @@ static int change_tx(struct sql_store *sql, void *arg)
                              pending ? "the subscription is already pending cancellation"
                                      : "the subscription is already cancelled");
         if (st == ST_OK)
-            st = audit_write(sql, c->req->caller.uid, s.account_id, "subscription.cancel",
-                             json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id,
-                                       "status", s.status),
-                             json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id,
-                                       "status", "pending_cancellation", "ends_at", s.ends_at));
+            st = audit_write(
+                sql, c->req->caller.uid, s.account_id, "subscription.cancel",
+                json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
+                json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
+                          "pending_cancellation", "ends_at", s.ends_at));
         if (st == ST_OK) {
             char ends[32];
             snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
             struct template_value vals[] = {{"account_name", account_name},
                                             {"plan", s.plan[0] ? s.plan : "(none)"},
                                             {"ends_at", ends}};
-            st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people,
-                                      vals, 3);
+            st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
+                                      3);
         }
         break;
     case CHANGE_UNCANCEL:
@@ -273,11 +272,10 @@ static int change_tx(struct sql_store *sql, void *arg)
                                     : "the cancellation has taken effect; order a new "
                                       "subscription");
         if (st == ST_OK)
-            st = audit_write(sql, c->req->caller.uid, s.account_id, "subscription.uncancel",
-                             json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id,
-                                       "status", s.status),
-                             json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id,
-                                       "status", "active"));
+            st = audit_write(
+                sql, c->req->caller.uid, s.account_id, "subscription.uncancel",
+                json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
+                json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", "active"));
         break;
     }
     free(account_name);
@@ -415,10 +413,10 @@ static int end_tx(struct sql_store *sql, void *arg)
             sql, s.account_id, strcmp(acc.kind, "partner") == 0 ? "basic" : NULL);
     if (st == ST_OK)
         st = audit_write(sql, "accountd-maint", s.account_id, "subscription.end",
-                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id,
-                                   "status", s.status, "plan", s.plan),
-                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id,
-                                   "status", "cancelled", "ended_at", s.ends_at));
+                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
+                                   s.status, "plan", s.plan),
+                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
+                                   "cancelled", "ended_at", s.ends_at));
     if (st == ST_OK)
         e->ended = 1;
     return st;

@@ -23,8 +23,7 @@ int subscriptions_store_account_of(struct sql_store *sql, unsigned long long sid
     return st;
 }
 
-#define SUB_COLUMNS                                                                                \
-    "id, account_id, storefront_id, plan, status, term_months, started_at, ends_at"
+#define SUB_COLUMNS "id, account_id, storefront_id, plan, status, term_months, started_at, ends_at"
 
 static void fill(const struct sql_result *r, struct subscription *s)
 {
@@ -110,18 +109,16 @@ int subscriptions_store_change_plan(struct sql_store *sql, unsigned long long si
                                     const char *plan, long long unit_price_minor,
                                     unsigned long long storefront_id)
 {
-    int st = sql_exec(sql,
-                      "UPDATE subscription_articles SET article = ?, quantity = 1,"
-                      " unit_price_minor = ? WHERE subscription_id = ? AND article = ?",
-                      SQL_ARGS(P_STR(new_article), P_INT(unit_price_minor), P_INT(sid),
-                               P_STR(old_article)),
-                      NULL);
+    int st = sql_exec(
+        sql,
+        "UPDATE subscription_articles SET article = ?, quantity = 1,"
+        " unit_price_minor = ? WHERE subscription_id = ? AND article = ?",
+        SQL_ARGS(P_STR(new_article), P_INT(unit_price_minor), P_INT(sid), P_STR(old_article)),
+        NULL);
     if (st == ST_OK)
-        st = sql_exec(sql,
-                      "UPDATE subscriptions SET plan = ?, storefront_id = ? WHERE id = ?",
-                      SQL_ARGS(P_STR(plan), storefront_id ? P_INT(storefront_id) : P_NULL,
-                               P_INT(sid)),
-                      NULL);
+        st = sql_exec(
+            sql, "UPDATE subscriptions SET plan = ?, storefront_id = ? WHERE id = ?",
+            SQL_ARGS(P_STR(plan), storefront_id ? P_INT(storefront_id) : P_NULL, P_INT(sid)), NULL);
     return st;
 }
 
@@ -171,16 +168,26 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
     struct sql_result r;
     int st = sql_exec(
         sql,
-        "SELECT s.id, s.account_id, s.plan, s.status, s.term_months, " T("s.started_at") ","
-        " " T("s.ends_at") ", " T("s.cancel_requested_at") ", " T("s.ended_at") ","
-        " f.alias, CONCAT('https://', COALESCE(d.storefront_host, ?), '/', f.alias), f.status,"
-        " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', sa.article, 'quantity', sa.quantity,"
-        "   'unit_price', JSON_OBJECT('amount_minor', sa.unit_price_minor, 'currency',"
-        "   ar.currency)) ORDER BY sa.article) FROM subscription_articles sa"
-        "   JOIN articles ar ON ar.code = sa.article WHERE sa.subscription_id = s.id)"
-        " FROM subscriptions s LEFT JOIN storefronts f ON f.id = s.storefront_id"
-        " LEFT JOIN accounts d ON d.id = f.distributor_id"
-        " WHERE (? = 0 OR s.account_id = ?) AND (? = 0 OR s.id = ?) ORDER BY s.id DESC",
+        "SELECT s.id, s.account_id, s.plan, s.status, s.term_months, " T(
+            "s.started_at") ","
+                            " " T("s.ends_at") ", " T("s.cancel_requested_at") ", " T(
+                                "s.ended_at") ","
+                                              " f.alias, CONCAT('https://', "
+                                              "COALESCE(d.storefront_host, ?), '/', f.alias), "
+                                              "f.status,"
+                                              " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', "
+                                              "sa.article, 'quantity', sa.quantity,"
+                                              "   'unit_price', JSON_OBJECT('amount_minor', "
+                                              "sa.unit_price_minor, 'currency',"
+                                              "   ar.currency)) ORDER BY sa.article) FROM "
+                                              "subscription_articles sa"
+                                              "   JOIN articles ar ON ar.code = sa.article WHERE "
+                                              "sa.subscription_id = s.id)"
+                                              " FROM subscriptions s LEFT JOIN storefronts f ON "
+                                              "f.id = s.storefront_id"
+                                              " LEFT JOIN accounts d ON d.id = f.distributor_id"
+                                              " WHERE (? = 0 OR s.account_id = ?) AND (? = 0 OR "
+                                              "s.id = ?) ORDER BY s.id DESC",
         SQL_ARGS(P_STR(default_host), P_INT(account_id), P_INT(account_id), P_INT(sid), P_INT(sid)),
         &r);
     if (st != ST_OK)
@@ -193,7 +200,8 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
                                    : json_null();
         const char *arts = sql_cell(&r, i, 12);
         json_t *articles = arts ? json_loads(arts, 0, NULL) : NULL;
-        const char *cr = sql_cell(&r, i, 7), *ended = sql_cell(&r, i, 8), *plan = sql_cell(&r, i, 2);
+        const char *cr = sql_cell(&r, i, 7), *ended = sql_cell(&r, i, 8),
+                   *plan = sql_cell(&r, i, 2);
         json_array_append_new(
             items, json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
                              sql_cell(&r, i, 0), "account_id", sql_cell(&r, i, 1), "plan",
@@ -279,10 +287,10 @@ int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, 
             st = ST_ERROR;
             break;
         }
-        json_array_append_new(
-            *lines, json_pack("{s:s, s:I, s:o, s:o}", "article", sql_cell(&r, i, 0), "quantity",
-                              (json_int_t)q, "unit_price", money_json(p, currency), "amount",
-                              money_json(amount, currency)));
+        json_array_append_new(*lines, json_pack("{s:s, s:I, s:o, s:o}", "article",
+                                                sql_cell(&r, i, 0), "quantity", (json_int_t)q,
+                                                "unit_price", money_json(p, currency), "amount",
+                                                money_json(amount, currency)));
     }
     sql_result_free(&r);
     if (st != ST_OK) {

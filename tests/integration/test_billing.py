@@ -164,6 +164,9 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     url = f"https://{disti.host}/{alias}"
     assert sub["status"] == "active" and sub["plan"] == "standard", done
     assert sub["storefront"] == {"alias": alias, "url": url, "status": "active"}
+    assert sub["articles"] == [{"article": "reseller-standard", "quantity": 1,
+                                "unit_price": money(49000)}]
+    assert sub["started_at"] < sub["ends_at"] and sub["term_months"] == 12
     assert done["order"]["status"] == "executed"
     assert done["order"]["subscription_id"] == sub["id"]
     assert done["invoice"]["total"] == money(49000)
