@@ -13,7 +13,16 @@ import requests
 
 import support as S
 
-RETENTION_DAYS = 90  # storefront_retention_days: the default (docs/config.md)
+
+
+def retention_days():
+    """storefront_retention_days of the stack's config (default 90)."""
+    with open(os.environ["ACCOUNTD_CONF"]) as f:
+        for line in f:
+            key, _, value = line.split("#", 1)[0].partition("=")
+            if key.strip() == "storefront_retention_days":
+                return int(value)
+    return 90
 
 
 # ---------------------------------------------------------------- helpers
@@ -317,8 +326,10 @@ def test_reseller_self_service_lifecycle(api, disti, make_reseller, make_account
                            status=409), 409, "conflict")
     sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
     assert sf["status"] == "cancelled" and sf["account_id"] == r.account.id
+    run_maint(env, later(ends_at, days=retention_days(), seconds=-60))
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)["status"] == "cancelled"
     # After retention: purged, the alias is free, another reseller takes it.
-    out = run_maint(env, later(ends_at, days=RETENTION_DAYS, seconds=2))
+    out = run_maint(env, later(ends_at, days=retention_days(), seconds=2))
     assert "storefront(s) purged" in out
     assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}"), 200)["available"] is True
     S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 404)
