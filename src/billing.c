@@ -56,6 +56,40 @@ const char *storefront_alias_check(const char *alias, int *reserved)
     return NULL;
 }
 
+const char *storefront_host_check(const char *host)
+{
+    size_t n = host ? strcspn(host, ":") : 0;
+    if (n < 1 || n > 253)
+        return "must be a host name of 1 to 253 characters";
+    size_t label = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? host[i] : '.';
+        if (c == '.') {
+            if (label == 0 || host[i - 1] == '-')
+                return "must be labels of a-z, 0-9 and '-' separated by dots";
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') ||
+            (c == '-' && label == 0) || ++label > 63)
+            return "must be labels of a-z, 0-9 and '-' separated by dots";
+    }
+    if (host[n] == ':') {
+        const char *p = host + n + 1;
+        long port = 0;
+        if (!*p || strlen(p) > 5)
+            return "has a bad port";
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return "has a bad port";
+            port = port * 10 + (*p - '0');
+        }
+        if (port < 1 || port > 65535)
+            return "has a bad port";
+    }
+    return NULL;
+}
+
 void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE])
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -24,6 +24,11 @@ int money_mul_add(long long a, long long b, long long c, long long *out);
  * alias is reserved. */
 const char *storefront_alias_check(const char *alias, int *reserved);
 
+/* NULL if host is a storefront host name: 1-253 characters, dot-separated
+ * labels of a-z, 0-9 and '-' (1-63 each, no '-' at either end), an
+ * optional ":port" (1-65535); else why not (a static string). */
+const char *storefront_host_check(const char *host);
+
 /* A fresh license key: 25 random characters of the RFC 4648 base32
  * alphabet in five groups ("ABCDE-FGHIJ-..."), NUL-terminated in out.
  * Returns 0, or -1 when the system has no randomness. */

@@ -108,6 +108,8 @@ int subscription_account_of(struct request *req, unsigned long long *account_id)
 /* storefronts.c */
 void storefronts_get(struct request *req);
 void storefront_aliases_get(struct request *req);
+void storefront_host_get(struct request *req);
+void storefront_host_put(struct request *req);
 /* licenses.c */
 void licenses_list(struct request *req);
 void licenses_consume(struct request *req);

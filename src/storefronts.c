@@ -6,12 +6,14 @@
  */
 #include "storefronts.h"
 
+#include "audit.h"
 #include "billing.h"
 #include "body.h"
 #include "handlers.h"
 #include "storefronts_store.h"
 #include "validate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ?distributor_id= (0 when absent); -1 with a 422 recorded if malformed. */
@@ -110,4 +112,73 @@ int storefront_login_refused(struct request *req)
         res_problem(req, 403, "forbidden",
                     "this storefront's subscription is cancelled: nobody can sign in here");
     return refused;
+}
+
+/* ---- a distributor's storefront host --------------------------------- */
+
+struct host_change {
+    struct request *req;
+    const char *host;
+};
+
+static int host_tx(struct sql_store *sql, void *arg)
+{
+    struct host_change *h = arg;
+    char *old;
+    int st = storefronts_store_set_host(sql, h->req->account.id, h->host, &old);
+    if (st == ST_OK)
+        st = audit_write(sql, h->req->caller.uid, h->req->account.id, "storefront.host",
+                         json_pack("{s:s?}", "storefront_host", old),
+                         json_pack("{s:s?}", "storefront_host", h->host));
+    free(old);
+    return st;
+}
+
+static void respond_host(struct request *req, const char *own)
+{
+    res_json(req, 200,
+             json_pack("{s:s?, s:s}", "storefront_host", own, "effective",
+                       own ? own : req->cfg->storefront_host));
+}
+
+static int host_allowed(struct request *req)
+{
+    if (strcmp(req->account.kind, "distributor") == 0 || strcmp(req->account.kind, "operator") == 0)
+        return 1;
+    res_problem(req, 409, "conflict", "only a distributor account has a storefront host");
+    return 0;
+}
+
+void storefront_host_put(struct request *req)
+{
+    static const char *const allowed[] = {"storefront_host", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct host_change h = {.req = req};
+    h.host = body_str(req, b, NULL, "storefront_host", 0, 300);
+    const char *why = h.host ? storefront_host_check(h.host) : NULL;
+    if (why)
+        res_field_error(req, "storefront_host", why);
+    if (body_failed(req) || !host_allowed(req))
+        return;
+    int st = sql_transaction(req->session->sql, host_tx, &h);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    respond_host(req, h.host);
+}
+
+void storefront_host_get(struct request *req)
+{
+    if (body_none(req) || !host_allowed(req))
+        return;
+    json_t *sf;
+    int st = storefronts_store_host(req->session->sql, req->account.id, &sf);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    respond_host(req, json_string_value(sf));
+    json_decref(sf);
 }

@@ -181,3 +181,32 @@ int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)
     sql_result_free(&r);
     return st;
 }
+
+int storefronts_store_set_host(struct sql_store *sql, unsigned long long distributor_id,
+                               const char *host, char **old)
+{
+    struct sql_result r;
+    *old = NULL;
+    int st = sql_exec(sql, "SELECT storefront_host FROM accounts WHERE id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows && sql_cell(&r, 0, 0))
+        *old = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return sql_exec(sql, "UPDATE accounts SET storefront_host = ? WHERE id = ?",
+                    SQL_ARGS(P_STR(host), P_INT(distributor_id)), NULL);
+}
+
+int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT storefront_host FROM accounts WHERE id = ?",
+                      SQL_ARGS(P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    const char *h = r.nrows ? sql_cell(&r, 0, 0) : NULL;
+    *out = h ? json_string(h) : json_null();
+    sql_result_free(&r);
+    return ST_OK;
+}

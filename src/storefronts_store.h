@@ -50,4 +50,11 @@ int storefronts_store_login_refused(struct sql_store *sql, const char *default_h
  * their count in *purged. */
 int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged);
 
+/* A distributor's own storefront host as a JSON string, or JSON null. */
+int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out);
+/* Inside a transaction: a distributor's own storefront host (NULL: the
+ * config's), with the old one in *old (malloc'ed or NULL). */
+int storefronts_store_set_host(struct sql_store *sql, unsigned long long distributor_id,
+                               const char *host, char **old);
+
 #endif

@@ -110,6 +110,8 @@ MATRIX = {
     "POST /api/v1/subscriptions/{sid}/cancel": ({A, B}, {A, B}, True),
     "POST /api/v1/subscriptions/{sid}/uncancel": ({A, B}, {A, B}, True),
     "POST /api/v1/subscriptions/{sid}/renew": (ANY, {A, B}, True),
+    "GET /api/v1/accounts/{id}/storefront-host": ({A, SP}, set(), False),
+    "PUT /api/v1/accounts/{id}/storefront-host": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/licenses": (ANY, {A, B}, False),
     "POST /api/v1/accounts/{id}/licenses/{feature}/consume": (ANY, set(), True),
     "POST /api/v1/accounts/{id}/licenses/{feature}/release": (ANY, set(), True),
@@ -322,6 +324,8 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{rid}", cast["relation"]())
     elif key == "PATCH /api/v1/me/preferences":
         body = {"news": True}
+    elif key == "PUT /api/v1/accounts/{id}/storefront-host":
+        body = {"storefront_host": "cloud.matrix.test"}
     elif key in ("POST /api/v1/accounts/{id}/orders", "POST /api/v1/accounts/{id}/quotes"):
         body = {"lines": ORDER_LINES}
     elif "{oid}" in key:

@@ -57,6 +57,42 @@ def storefront_login(uid, host, alias, path="/"):
         s.close()
 
 
+def test_distributor_sets_its_storefront_host(api, make_account, make_person, set_roles,
+                                              operator_id, make_reseller, sql, make_tenant):
+    acc = make_account("olivia", "distributor", operator_id)
+    admin, sp = make_person(prefix="dh"), make_person(prefix="dhs")
+    set_roles("olivia", acc.id, admin, ["admin"])
+    set_roles("olivia", acc.id, sp, ["service-provider"])
+    path = f"/api/v1/accounts/{acc.id}/storefront-host"
+    got = S.expect(api(admin).get(path), 200)
+    assert got["storefront_host"] is None and got["effective"]  # the config's default
+    host = f"{S.unique('shop-')}.disti.test"
+    S.expect_problem(api(sp).put(path, json={"storefront_host": host}), 403)
+    for bad in ("Shop.test", "shop..test", "shop.test/x", "shop.test:0"):
+        S.expect_field_errors(api(admin).put(path, json={"storefront_host": bad}),
+                              "storefront_host")
+    assert S.expect(api(admin).put(path, json={"storefront_host": host}), 200) == {
+        "storefront_host": host, "effective": host}
+    assert S.expect(api(sp).get(path), 200)["storefront_host"] == host
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s", int(acc.id)) == host
+    assert "storefront.host" in [a["action"] for a in sql.audit(acc.id)]
+    # Its resellers' storefront URLs use it.
+    d = Distributor(acc, admin, None, None, host)
+    r = make_reseller(d)
+    alias = S.unique("h-")
+    done = execute(api, admin, order(api, admin, r.account.id, "reseller-free", alias)["id"])
+    assert done["subscription"]["storefront"]["url"] == f"https://{host}/{alias}"
+    # Back to the default with an empty value.
+    assert S.expect(api(admin).put(path, json={"storefront_host": ""}), 200)[
+        "storefront_host"] is None
+    sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
+    assert sf["url"] != f"https://{host}/{alias}" and sf["url"].endswith(f"/{alias}")
+    # Only a distributor has one.
+    t = make_tenant("host")
+    S.expect_problem(api(t.admin).put(f"/api/v1/accounts/{t.account.id}/storefront-host",
+                                      json={"storefront_host": host}), 409, "conflict")
+
+
 class Distributor:
     def __init__(self, account, admin, billing, member, host):
         self.account, self.admin, self.billing, self.member, self.host = (

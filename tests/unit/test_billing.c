@@ -56,6 +56,31 @@ static void aliases(void **state)
     assert_int_equal(reserved, 1);
 }
 
+static void hosts(void **state)
+{
+    (void)state;
+    assert_null(storefront_host_check("cloud.disti.com"));
+    assert_null(storefront_host_check("localhost"));
+    assert_null(storefront_host_check("shop-1.example.org:8443"));
+    assert_non_null(storefront_host_check(""));
+    assert_non_null(storefront_host_check(NULL));
+    assert_non_null(storefront_host_check("Cloud.disti.com"));
+    assert_non_null(storefront_host_check("cloud..com"));
+    assert_non_null(storefront_host_check(".cloud.com"));
+    assert_non_null(storefront_host_check("cloud.com."));
+    assert_non_null(storefront_host_check("-cloud.com"));
+    assert_non_null(storefront_host_check("cloud-.com"));
+    assert_non_null(storefront_host_check("cloud.com/x"));
+    assert_non_null(storefront_host_check("cloud.com:0"));
+    assert_non_null(storefront_host_check("cloud.com:65536"));
+    assert_non_null(storefront_host_check("cloud.com:"));
+    assert_non_null(storefront_host_check("cloud.com:80:80"));
+    char label[70];
+    memset(label, 'a', 64);
+    strcpy(label + 64, ".com");
+    assert_non_null(storefront_host_check(label));
+}
+
 static void license_keys(void **state)
 {
     (void)state;
@@ -95,6 +120,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(money_is_integer_minor_units),
         cmocka_unit_test(aliases),
+        cmocka_unit_test(hosts),
         cmocka_unit_test(license_keys),
         cmocka_unit_test(maint_now),
     };
