@@ -66,7 +66,7 @@ def test_distributor_sets_its_storefront_host(api, make_account, make_person, se
     path = f"/api/v1/accounts/{acc.id}/storefront-host"
     got = S.expect(api(admin).get(path), 200)
     assert got["storefront_host"] is None and got["effective"]  # the config's default
-    host = f"{S.unique('shop-')}.disti.test"
+    host = f"{S.unique('shop-')}.storefront.test"
     S.expect_problem(api(sp).put(path, json={"storefront_host": host}), 403)
     for bad in ("Shop.test", "shop..test", "shop.test/x", "shop.test:0"):
         S.expect_field_errors(api(admin).put(path, json={"storefront_host": bad}),
@@ -93,6 +93,16 @@ def test_distributor_sets_its_storefront_host(api, make_account, make_person, se
                                       json={"storefront_host": host}), 409, "conflict")
 
 
+def storefront_page(uid, host, alias, path="/portal", headers=None):
+    """A page of the storefront through nginx (nginx/storefront-server.conf.in:
+    every page behind auth_request /_accountd_auth)."""
+    s = S.Api(auth=(uid, S.PASSWORDS[uid]))
+    try:
+        return s.get(f"/{alias}{path}", headers={"Host": host, **(headers or {})})
+    finally:
+        s.close()
+
+
 class Distributor:
     def __init__(self, account, admin, billing, member, host):
         self.account, self.admin, self.billing, self.member, self.host = (
@@ -108,7 +118,7 @@ def disti(make_account, make_person, set_roles, operator_id, sql):
     for role in ("admin", "billing", "member"):
         people[role] = make_person(prefix="d" + role[0])
         set_roles("olivia", acc.id, people[role], [role])
-    host = f"{S.unique('cloud-')}.disti.test"
+    host = f"{S.unique('cloud-')}.storefront.test"  # nginx's storefront server
     sql.rows("UPDATE accounts SET storefront_host=%s WHERE id=%s", host, int(acc.id))
     return Distributor(acc, people["admin"], people["billing"], people["member"], host)
 
@@ -329,6 +339,9 @@ def test_reseller_self_service_lifecycle(api, disti, make_reseller, make_account
     set_roles(r.admin, cust.id, cust_admin, ["admin"])
     assert storefront_login(r.admin.uid, disti.host, alias).status_code == 200
     assert storefront_login(cust_admin.uid, disti.host, alias).status_code == 200
+    page = storefront_page(cust_admin.uid, disti.host, alias)
+    assert page.status_code == 200 and page.text == "storefront page\n", S.describe(page)
+    assert page.headers["X-Signed-In-As"] == cust_admin.uid
     # Not yet: a maintenance run before the term end changes nothing.
     run_maint(env, later(ends_at, days=-1))
     assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"),
@@ -344,6 +357,15 @@ def test_reseller_self_service_lifecycle(api, disti, make_reseller, make_account
     for who in (r.admin, cust_admin):
         resp = storefront_login(who.uid, disti.host, alias, "/portal/login")
         S.expect_problem(resp, 403, "forbidden")
+        # Through nginx: the storefront's pages refuse them; a forged
+        # X-Original-URI changes nothing (nginx sets it for the check).
+        S.expect_problem(storefront_page(who.uid, disti.host, alias), 403)
+        S.expect_problem(storefront_page(who.uid, disti.host, alias,
+                                         headers={"X-Original-URI": "/api/v1/me"}), 403)
+    # Another distributor's storefront host with the same path is not this
+    # storefront.
+    assert storefront_page(r.admin.uid, f"{S.unique('x-')}.storefront.test",
+                           alias).status_code == 200
     # The API itself (not under the storefront) still lets them in, and a
     # wrong password is still 401, not 403.
     assert storefront_login(r.admin.uid, disti.host, "api", "/v1/me").status_code == 200
