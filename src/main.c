@@ -81,10 +81,16 @@ int main(int argc, char **argv)
     if (strcmp(command, "migrate") == 0) {
         rc = migrate_run(&cfg);
     } else if (strcmp(command, "maint") == 0) {
-        rc = maint_run(&cfg, min_age);
-        int billing_rc = billing_maint_run(&cfg, now);
-        if (billing_rc > rc)
-            rc = billing_rc;
+        char checked[20];
+        if (now && billing_parse_now(now, checked) < 0) {
+            fputs("accountd maint: --now must be a UTC time like 2027-01-31T00:00:00Z\n", stderr);
+            rc = 2;
+        } else {
+            rc = maint_run(&cfg, min_age);
+            int billing_rc = billing_maint_run(&cfg, now);
+            if (billing_rc > rc)
+                rc = billing_rc;
+        }
     } else if (strcmp(command, "bootstrap") == 0) {
         if (!operator_uid) {
             fputs("accountd bootstrap: --operator UID is required\n", stderr);

@@ -615,6 +615,7 @@ def test_maint_rejects_a_bad_now(env):
     p = subprocess.run([binary, "maint", "--now", "tomorrow", "--config", env["ACCOUNTD_CONF"]],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "--now" in p.stderr
+    assert "maint:" not in p.stdout  # no job ran
 
 
 def test_overview_reads_billing_in_the_accounts_statement(api, disti, make_reseller, sql):
