@@ -53,8 +53,8 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             continue;
         struct person *people;
         size_t npeople;
-        st = ldap_store_people_by_dn(req->session->ldap, groups[g].members, groups[g].nmembers,
-                                     &people, &npeople);
+        st = ldap_store_people_by_dn(req->session->ldap, (const char *const *)groups[g].members,
+                                     groups[g].nmembers, &people, &npeople);
         if (st != ST_OK)
             break;
         for (size_t i = 0; i < npeople; i++) {
