@@ -22,7 +22,7 @@ void plans_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o}", "items", items));
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
 void articles_list(struct request *req)
@@ -35,7 +35,7 @@ void articles_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o}", "items", items));
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
 /* A quantity: a JSON integer or a form's decimal string, 1..QUANTITY_MAX. */

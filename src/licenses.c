@@ -22,7 +22,7 @@ void licenses_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o}", "items", items));
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
 struct usage {
