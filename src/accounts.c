@@ -96,9 +96,8 @@ static const char *const SELECT_ACCOUNT =
     "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'";
 /* The overview: the account's fields and its plan, subscriptions, articles
  * and licenses in one statement (one round trip). */
-static const char *const SELECT_OVERVIEW =
-    "SELECT " ACCOUNT_COLUMNS "," BILLING_OVERVIEW_COLUMNS
-    " FROM accounts a WHERE a.id = ? AND a.ldap_state = 'done'";
+static const char *const SELECT_OVERVIEW = "SELECT " ACCOUNT_COLUMNS "," BILLING_OVERVIEW_COLUMNS
+                                           " FROM accounts WHERE id = ? AND ldap_state = 'done'";
 
 /* Answers 200 (or status) with the joined overview of account id. */
 /* extra (may be NULL; the caller keeps it) is merged into the body. */

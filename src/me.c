@@ -28,10 +28,11 @@ static json_t *my_accounts(struct request *req, int *st)
     json_decref(ids);
     struct sql_result r;
     *st = sql_exec(req->session->sql,
-                   "SELECT a.id, a.name, a.kind, a.status," BILLING_OVERVIEW_COLUMNS
-                   " FROM accounts a"
+                   "SELECT accounts.id, accounts.name, accounts.kind, "
+                   "accounts.status," BILLING_OVERVIEW_COLUMNS " FROM accounts"
                    " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                   " ON a.id = j.id WHERE a.ldap_state = 'done' ORDER BY a.id",
+                   " ON accounts.id = j.id WHERE accounts.ldap_state = 'done'"
+                   " ORDER BY accounts.id",
                    SQL_ARGS(P_STR(ids_json)), &r);
     free(ids_json);
     if (*st != ST_OK)
