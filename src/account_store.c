@@ -9,6 +9,7 @@
 #include "caller.h"
 #include "ldap_store.h"
 #include "sql_store.h"
+#include "subscriptions_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -22,7 +23,8 @@ int account_read(struct sql_store *sql, unsigned long long id, struct sql_result
                     " (SELECT JSON_OBJECTAGG(c.kind, c.uid) FROM account_contacts c"
                     "  WHERE c.account_id = accounts.id),"
                     " (SELECT JSON_ARRAYAGG(n.email ORDER BY n.position)"
-                    "  FROM notification_recipients n WHERE n.account_id = accounts.id)"
+                    "  FROM notification_recipients n WHERE n.account_id = "
+                    "accounts.id)," BILLING_OVERVIEW_COLUMNS
                     " FROM accounts WHERE accounts.id = ? AND accounts.ldap_state = 'done'",
                     SQL_ARGS(P_INT(id)), r);
 }

@@ -24,7 +24,8 @@ struct sql_result;
     " company_city, company_country, company_vat_id, " ACCOUNT_PROPERTIES ", plan, version,"       \
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
 
-/* The columns of account_read()'s row: ACCOUNT_COLUMNS, then two more. */
+/* The columns of account_read()'s row: ACCOUNT_COLUMNS, contacts,
+ * recipients, then the billing columns. */
 enum account_col {
     ACCOUNT_COL_ID,
     ACCOUNT_COL_PARENT,
@@ -38,13 +39,14 @@ enum account_col {
     ACCOUNT_COL_CREATED,
     ACCOUNT_COL_CONTACTS,   /* {"primary": uid, "technical": uid} or NULL */
     ACCOUNT_COL_RECIPIENTS, /* ["mail", ...] in their order, or NULL */
+    ACCOUNT_COL_BILLING,    /* BILLING_OVERVIEW_COLUMNS from here (subscriptions_store.h) */
 };
 
 /* Everything the overview shows from MariaDB about account id (a finished
- * one: ldap_state done) in one statement: its row, its contacts and its
- * notification recipients. ST_OK with r->nrows 0 or 1; free r with
- * sql_result_free. The router reads it to authorize (caller_authorize) and
- * keeps it in req->account_row for the handler. */
+ * one: ldap_state done) in one statement: its row, its contacts, its
+ * notification recipients, its plan, subscriptions, articles and licenses. ST_OK with r->nrows 0 or
+ * 1; free r with sql_result_free. The router reads it to authorize (caller_authorize) and keeps it
+ * in req->account_row for the handler. */
 int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r);
 
 /* Inside a transaction: locks account id's row (SELECT ... FOR UPDATE), so

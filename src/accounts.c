@@ -18,6 +18,7 @@
 #include "properties.h"
 #include "properties_store.h"
 #include "sql_store.h"
+#include "subscriptions_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -105,6 +106,7 @@ static void respond_account(struct request *req, unsigned long long id, int stat
         return;
     }
     json_t *a = fields_json(r, 0);
+    billing_overview_set(a, r, 0, ACCOUNT_COL_BILLING);
     unsigned long long version = sql_cell_id(r, 0, COL_VERSION);
     json_t *members = members_json(req, id, &st);
     if (!members) {
@@ -123,9 +125,6 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     sql_result_free(&own);
     json_object_set_new(a, "members", members);
     json_object_set_new(a, "contacts", contacts);
-    json_object_set_new(a, "subscriptions", json_array());
-    json_object_set_new(a, "articles", json_array());
-    json_object_set_new(a, "licenses", json_array());
     json_object_set_new(a, "notification_recipients", rl);
     json_object_set_new(a, "version", json_integer((json_int_t)version));
     set_etag(req, id, version);

@@ -7,6 +7,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "sql_store.h"
+#include "storefronts.h"
 #include "validate.h"
 
 #include <stdlib.h>
@@ -28,6 +29,12 @@ void auth_check(struct request *req)
     int retry_after;
     switch (basic_check(req, &id, &retry_after)) {
     case BASIC_OK:
+        /* A storefront whose subscription ended refuses every sign-in
+         * (403) — the reseller and its sub-customers alike. */
+        if (storefront_login_refused(req)) {
+            basic_identity_free(&id);
+            return;
+        }
         res_header(req, "X-Accountd-User", id.login);
         res_json(req, 200, json_pack("{s:s}", "user", id.login));
         /* The log line names who signed in. */

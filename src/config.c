@@ -46,6 +46,8 @@ static void set_defaults(struct config *cfg)
     cfg->auth_delay = 1;
     cfg->auth_max_delay = 5;
     cfg->listen_backlog = 1024;
+    cfg->storefront_host = xstrdup("storefront.example.com");
+    cfg->storefront_retention_days = 90;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
 }
 
@@ -80,7 +82,8 @@ void config_free(struct config *cfg)
                         &cfg->smtp_password,
                         &cfg->mail_from,
                         &cfg->invitation_url,
-                        &cfg->smtp_ca_file};
+                        &cfg->smtp_ca_file,
+                        &cfg->storefront_host};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         if (*strings[i]) {
             /* Secrets are wiped before they are freed. */
@@ -195,6 +198,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"smtp_ca_file", &cfg->smtp_ca_file},
         {"mail_from", &cfg->mail_from},
         {"invitation_url", &cfg->invitation_url},
+        {"storefront_host", &cfg->storefront_host},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (strcmp(key, strs[i].key) == 0) {
@@ -246,6 +250,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"invitation_ttl", 60, 90 * 86400, &cfg->invitation_ttl},
         {"mail_budget", 0, 1000000, &cfg->mail_budget},
         {"mail_budget_window", 60, 7 * 86400, &cfg->mail_budget_window},
+        {"storefront_retention_days", 0, 3650, &cfg->storefront_retention_days},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (strcmp(key, ints[i].key) == 0) {

@@ -65,6 +65,10 @@ struct config {
     int auth_max_delay;      /* ... up to this (the longest Retry-After) */
     int auth_failure_window; /* seconds without a failure that forget them */
     int listen_backlog;      /* connections the kernel queues for accept */
+
+    /* billing */
+    char *storefront_host;         /* distributors without their own host */
+    int storefront_retention_days; /* a cancelled storefront is kept this long */
 };
 
 /* Parses text (as read from a file called name). Returns 0, or -1 with a

@@ -86,4 +86,38 @@ void providers_delete(struct request *req);
 /* The caller's news preference (1 unless they opted out). */
 int preferences_news(struct request *req, int *news);
 
+/* catalog.c */
+void plans_list(struct request *req);
+void articles_list(struct request *req);
+/* orders.c */
+void orders_create(struct request *req);
+void orders_list(struct request *req);
+void orders_get(struct request *req);
+void orders_execute(struct request *req);
+void orders_discard(struct request *req);
+/* The account of /orders/{oid} (route table's account_of). */
+int order_account_of(struct request *req, unsigned long long *account_id);
+/* subscriptions.c */
+void subscriptions_list(struct request *req);
+void subscriptions_get(struct request *req);
+void subscriptions_upgrade(struct request *req);
+void subscriptions_cancel(struct request *req);
+void subscriptions_uncancel(struct request *req);
+void subscriptions_renew(struct request *req);
+/* The account of /subscriptions/{sid} (route table's account_of). */
+int subscription_account_of(struct request *req, unsigned long long *account_id);
+/* storefronts.c */
+void storefronts_get(struct request *req);
+void storefront_aliases_get(struct request *req);
+void storefront_host_get(struct request *req);
+void storefront_host_put(struct request *req);
+/* licenses.c */
+void licenses_list(struct request *req);
+void licenses_consume(struct request *req);
+void licenses_release(struct request *req);
+/* invoices.c */
+void invoices_list(struct request *req);
+void quotes_list(struct request *req);
+void quotes_create(struct request *req);
+
 #endif

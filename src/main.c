@@ -9,6 +9,7 @@
 #include "outbox.h"
 #include "routes.h"
 #include "server.h"
+#include "subscriptions.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -20,7 +21,8 @@ static void usage(FILE *f)
     fputs("usage: accountd [--config FILE]                 serve FastCGI\n"
           "       accountd migrate [--config FILE]         apply SQL migrations\n"
           "       accountd bootstrap --operator UID [--name NAME] [--config FILE]\n"
-          "       accountd maint [--min-age SECONDS] [--config FILE]   repair job\n"
+          "       accountd maint [--min-age SECONDS] [--now TIME] [--config FILE]\n"
+          "                repair job, subscriptions ending at term end, storefront purge\n"
           "       accountd routes                          the route table as JSON lines\n"
           "       accountd --version\n",
           f);
@@ -31,6 +33,7 @@ int main(int argc, char **argv)
     const char *config_path = ACCOUNTD_SYSCONFDIR "/accountd/accountd.conf";
     const char *command = "serve", *operator_uid = NULL, *name = "Operator";
     int min_age = 300;
+    const char *now = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--version") == 0) {
@@ -48,6 +51,8 @@ int main(int argc, char **argv)
             operator_uid = argv[++i];
         } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
             name = argv[++i];
+        } else if (strcmp(a, "--now") == 0 && i + 1 < argc) {
+            now = argv[++i];
         } else if (strcmp(a, "--min-age") == 0 && i + 1 < argc) {
             min_age = atoi(argv[++i]);
         } else if (a[0] != '-' && (strcmp(a, "serve") == 0 || strcmp(a, "migrate") == 0 ||
@@ -76,7 +81,16 @@ int main(int argc, char **argv)
     if (strcmp(command, "migrate") == 0) {
         rc = migrate_run(&cfg);
     } else if (strcmp(command, "maint") == 0) {
-        rc = maint_run(&cfg, min_age);
+        char checked[20];
+        if (now && billing_parse_now(now, checked) < 0) {
+            fputs("accountd maint: --now must be a UTC time like 2027-01-31T00:00:00Z\n", stderr);
+            rc = 2;
+        } else {
+            rc = maint_run(&cfg, min_age);
+            int billing_rc = billing_maint_run(&cfg, now);
+            if (billing_rc > rc)
+                rc = billing_rc;
+        }
     } else if (strcmp(command, "bootstrap") == 0) {
         if (!operator_uid) {
             fputs("accountd bootstrap: --operator UID is required\n", stderr);

@@ -10,6 +10,7 @@
 #include "ldap_store.h"
 #include "outbox.h"
 #include "sql_store.h"
+#include "subscriptions_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -50,11 +51,13 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
      * caller's news preference (one row of NULLs when the page is empty). */
     struct sql_result r;
     *st = sql_exec(req->session->sql,
-                   "SELECT a.id, a.name, a.kind, a.status, p.news FROM"
+                   "SELECT accounts.id, accounts.name, accounts.kind, accounts.status, "
+                   "p.news," BILLING_OVERVIEW_COLUMNS " FROM"
                    " (SELECT (SELECT news FROM person_preferences WHERE uid = ?) AS news) p"
-                   " LEFT JOIN (accounts a"
+                   " LEFT JOIN (accounts"
                    "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                   "  ON a.id = j.id AND a.ldap_state = 'done') ON 1 ORDER BY a.id",
+                   "  ON accounts.id = j.id AND accounts.ldap_state = 'done') ON 1"
+                   " ORDER BY accounts.id",
                    SQL_ARGS(P_STR(req->caller.uid), P_STR(ids_json)), &r);
     free(ids_json);
     if (*st != ST_OK)
@@ -68,10 +71,12 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
         if (!sql_cell(&r, k, 0))
             continue; /* the empty page's row */
         unsigned long long id = sql_cell_id(&r, k, 0);
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, k, 0),
-                                             "name", sql_cell(&r, k, 1), "kind", sql_cell(&r, k, 2),
-                                             "status", sql_cell(&r, k, 3), "roles",
-                                             roles_json(caller_roles(req, id))));
+        json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, k, 0), "name",
+                              sql_cell(&r, k, 1), "kind", sql_cell(&r, k, 2), "status",
+                              sql_cell(&r, k, 3), "roles", roles_json(caller_roles(req, id)));
+        /* plan, subscriptions, articles, licenses: same statement */
+        billing_overview_set(a, &r, k, 5);
+        json_array_append_new(out, a);
     }
     sql_result_free(&r);
     return out;

@@ -94,6 +94,31 @@ MATRIX = {
     # the project's account
     "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
+    # billing: back office (the parent's admins and billing), self-service
+    # (the account's admins and billing), members read and renew
+    "GET /api/v1/plans": None,
+    "GET /api/v1/articles": None,
+    "GET /api/v1/storefronts/{alias}": None,
+    "GET /api/v1/storefront-aliases/{alias}": None,
+    "POST /api/v1/accounts/{id}/orders": ({A, B}, {A, B}, True),
+    "GET /api/v1/accounts/{id}/orders": ({A, SP, B}, {A, B}, False),
+    "GET /api/v1/orders/{oid}": ({A, SP, B}, {A, B}, False),
+    "POST /api/v1/orders/{oid}/execute": ({A, B}, {A, B}, True),
+    "POST /api/v1/orders/{oid}/discard": ({A, B}, {A, B}, True),
+    "GET /api/v1/accounts/{id}/subscriptions": (ANY, {A, B}, False),
+    "GET /api/v1/subscriptions/{sid}": (ANY, {A, B}, False),
+    "POST /api/v1/subscriptions/{sid}/upgrade": ({A, B}, {A, B}, True),
+    "POST /api/v1/subscriptions/{sid}/cancel": ({A, B}, {A, B}, True),
+    "POST /api/v1/subscriptions/{sid}/uncancel": ({A, B}, {A, B}, True),
+    "POST /api/v1/subscriptions/{sid}/renew": (ANY, {A, B}, True),
+    "GET /api/v1/accounts/{id}/storefront-host": ({A, SP}, set(), False),
+    "PUT /api/v1/accounts/{id}/storefront-host": ({A}, set(), True),
+    "GET /api/v1/accounts/{id}/licenses": (ANY, {A, B}, False),
+    "POST /api/v1/accounts/{id}/licenses/{feature}/consume": (ANY, set(), True),
+    "POST /api/v1/accounts/{id}/licenses/{feature}/release": (ANY, set(), True),
+    "GET /api/v1/accounts/{id}/invoices": (ANY, {A, B}, False),
+    "GET /api/v1/accounts/{id}/quotes": (ANY, {A, B}, False),
+    "POST /api/v1/accounts/{id}/quotes": ({A, B}, {A, B}, True),
 }
 
 # Routes that let in a person whose only role in the account is a project
@@ -106,7 +131,43 @@ PROJECT_ROUTES = {
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
-          "POST /api/v1/invitations/{token}/accept"}
+          "POST /api/v1/invitations/{token}/accept", "GET /api/v1/storefronts/{alias}",
+          "GET /api/v1/storefront-aliases/{alias}"}
+
+ORDER_LINES = [{"article": "assets-pack", "quantity": 1}]
+
+
+class Billing:
+    """Orders and subscriptions of the cast's account, made by the
+    operator: a fresh draft or subscription for calls that use one up."""
+
+    def __init__(self, operator, account_id):
+        self.operator = operator
+        self.account_id = account_id
+
+    def draft(self):
+        r = self.operator.post(f"/api/v1/accounts/{self.account_id}/orders",
+                               json={"lines": ORDER_LINES})
+        return S.expect(r, 201)["id"]
+
+    def subscription(self):
+        r = self.operator.post(f"/api/v1/orders/{self.draft()}/execute")
+        return S.expect(r, 200)["subscription"]["id"]
+
+
+class Fixed:
+    """The same draft and subscription every time (a closed account makes
+    no new ones)."""
+
+    def __init__(self, billing):
+        self._draft = billing.draft()
+        self._subscription = billing.subscription()
+
+    def draft(self):
+        return self._draft
+
+    def subscription(self):
+        return self._subscription
 
 
 def route_table(env):
@@ -182,7 +243,7 @@ def cast(api, sql, make_tenant, make_account, make_person, set_roles):
         return S.expect(r, 202)["id"]
 
     return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation,
-            "project": project["id"]}
+            "project": project["id"], "billing": Billing(api("olivia"), a.id)}
 
 
 def expected(key, kind):
@@ -264,6 +325,19 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{rid}", cast["relation"]())
     elif key == "PATCH /api/v1/me/preferences":
         body = {"news": True}
+    elif key == "PUT /api/v1/accounts/{id}/storefront-host":
+        body = {"storefront_host": "cloud.matrix.test"}
+    elif key in ("POST /api/v1/accounts/{id}/orders", "POST /api/v1/accounts/{id}/quotes"):
+        body = {"lines": ORDER_LINES}
+    elif "{oid}" in key:
+        path = path.replace("{oid}", cast["billing"].draft())
+    elif "{sid}" in key:
+        path = path.replace("{sid}", cast["billing"].subscription())
+        if key.endswith("/upgrade"):
+            body = {"plan": "standard"}
+    elif "{feature}" in key:
+        path = path.replace("{feature}", "assets")
+        body = {"quantity": 1}
     return method, path, body
 
 
@@ -277,7 +351,8 @@ def refused_by_router(r):
 
 
 ACCOUNT_ROUTES = sorted(k for k, v in MATRIX.items() if v is not None and k not in PUBLIC)
-ME_ROUTES = ["GET /api/v1/me", "PATCH /api/v1/me/preferences"]
+ME_ROUTES = ["GET /api/v1/me", "PATCH /api/v1/me/preferences", "GET /api/v1/plans",
+             "GET /api/v1/articles"]
 
 
 @pytest.mark.parametrize("key", ACCOUNT_ROUTES + ME_ROUTES)
@@ -330,6 +405,7 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
     set_roles(t.admin, acc.id, member, [M])
     project = S.expect(api(t.admin).post(f"/api/v1/accounts/{acc.id}/projects",
                                          json={"name": "before closing"}), 201)
+    billing = Fixed(Billing(api("olivia"), acc.id))
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
     def closed_relation():
         """A pending relation to a customer of the tenant, then closed."""
@@ -341,7 +417,7 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
         return rid
 
     cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)},
-            "relation": closed_relation, "project": project["id"]}
+            "relation": closed_relation, "project": project["id"], "billing": billing}
     method, path, body = sample(key, cast, lambda: member, lambda: "1")
     r = api(t.admin).request(method, path, json=body)
     S.expect_problem(r, 409)

@@ -1,0 +1,112 @@
+#include "billing.h"
+
+#include <limits.h>
+#include <string.h>
+#include <sys/random.h>
+
+json_t *money_json(long long minor, const char *currency)
+{
+    return json_pack("{s:I, s:s}", "amount_minor", (json_int_t)minor, "currency", currency);
+}
+
+int money_mul_add(long long a, long long b, long long c, long long *out)
+{
+    if (a < 0 || b < 0 || c < 0)
+        return -1;
+    if (b != 0 && a > LLONG_MAX / b)
+        return -1;
+    long long p = a * b;
+    if (p > LLONG_MAX - c)
+        return -1;
+    *out = p + c;
+    return 0;
+}
+
+/* Names a storefront alias must not take: they are the first path segment
+ * of the storefront host's own pages, of accountd's API, or confusing. */
+static const char *const reserved_aliases[] = {
+    "about",   "account",  "accounts", "admin",     "api",         "app",         "assets",
+    "auth",    "billing",  "blog",     "cart",      "checkout",    "dashboard",   "docs",
+    "favicon", "health",   "help",     "images",    "invitations", "legal",       "login",
+    "logout",  "mail",     "metrics",  "me",        "news",        "portal",      "privacy",
+    "ready",   "register", "reseller", "resellers", "root",        "shop",        "signin",
+    "signup",  "static",   "status",   "store",     "storefront",  "storefronts", "support",
+    "system",  "terms",    "www",      NULL,
+};
+
+const char *storefront_alias_check(const char *alias, int *reserved)
+{
+    *reserved = 0;
+    size_t n = alias ? strlen(alias) : 0;
+    if (n < 3 || n > 63)
+        return "must be 3 to 63 characters long";
+    for (size_t i = 0; i < n; i++) {
+        char c = alias[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return "may contain only lowercase letters, digits and hyphens";
+    }
+    if (alias[0] == '-' || alias[n - 1] == '-')
+        return "must not start or end with a hyphen";
+    for (size_t i = 0; reserved_aliases[i]; i++) {
+        if (strcmp(alias, reserved_aliases[i]) == 0) {
+            *reserved = 1;
+            return "is reserved";
+        }
+    }
+    return NULL;
+}
+
+const char *storefront_host_check(const char *host)
+{
+    size_t n = host ? strcspn(host, ":") : 0;
+    if (n < 1 || n > 253)
+        return "must be a host name of 1 to 253 characters";
+    size_t label = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? host[i] : '.';
+        if (c == '.') {
+            if (label == 0 || host[i - 1] == '-')
+                return "must be labels of a-z, 0-9 and '-' separated by dots";
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') ||
+            (c == '-' && label == 0) || ++label > 63)
+            return "must be labels of a-z, 0-9 and '-' separated by dots";
+    }
+    if (host[n] == ':') {
+        const char *p = host + n + 1;
+        long port = 0;
+        if (!*p || strlen(p) > 5)
+            return "has a bad port";
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return "has a bad port";
+            port = port * 10 + (*p - '0');
+        }
+        if (port < 1 || port > 65535)
+            return "has a bad port";
+    }
+    return NULL;
+}
+
+void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE])
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    size_t o = 0;
+    for (size_t i = 0; i < 25; i++) {
+        if (i && i % 5 == 0)
+            out[o++] = '-';
+        out[o++] = alphabet[random[i] & 31];
+    }
+    out[o] = '\0';
+}
+
+int license_key_new(char out[LICENSE_KEY_SIZE])
+{
+    unsigned char r[25];
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        return -1;
+    license_key_format(r, out);
+    return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * billing: pure rules shared by the commercial resources (catalog, orders,
+ * subscriptions, storefronts, licenses, invoices): money as integer minor
+ * units with a currency, storefront aliases, license keys. No I/O here
+ * except license_key_new's random bytes; unit-tested in tests/unit.
+ */
+#ifndef ACCOUNTD_BILLING_H
+#define ACCOUNTD_BILLING_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* {"amount_minor": minor, "currency": "EUR"} (a new reference). Money is
+ * never a floating-point number anywhere in accountd. */
+json_t *money_json(long long minor, const char *currency);
+
+/* *out = a * b + c without overflow and never negative: 0, or -1 if the
+ * result would not fit in a long long (the caller answers 422). */
+int money_mul_add(long long a, long long b, long long c, long long *out);
+
+/* NULL if alias is a valid storefront alias: 3-63 characters of a-z, 0-9
+ * and '-', neither starting nor ending with '-', not reserved; else why not
+ * (a static string). *reserved is set to 1 when the only fault is that the
+ * alias is reserved. */
+const char *storefront_alias_check(const char *alias, int *reserved);
+
+/* NULL if host is a storefront host name: 1-253 characters, dot-separated
+ * labels of a-z, 0-9 and '-' (1-63 each, no '-' at either end), an
+ * optional ":port" (1-65535); else why not (a static string). */
+const char *storefront_host_check(const char *host);
+
+/* A fresh license key: 25 random characters of the RFC 4648 base32
+ * alphabet in five groups ("ABCDE-FGHIJ-..."), NUL-terminated in out.
+ * Returns 0, or -1 when the system has no randomness. */
+#define LICENSE_KEY_SIZE 30
+int license_key_new(char out[LICENSE_KEY_SIZE]);
+/* Formats 25 bytes of randomness as a key (pure; for tests). */
+void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE]);
+
+#endif

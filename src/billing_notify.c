@@ -1,0 +1,95 @@
+#include "billing_notify.h"
+
+#include "ldap_store.h"
+#include "outbox.h"
+#include "sql_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void add_mail(struct billing_people *p, const char *mail)
+{
+    if (!mail || !*mail)
+        return;
+    char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
+    if (!grown)
+        abort();
+    p->mails = grown;
+    p->mails[p->n++] = xstrdup(mail);
+}
+
+int billing_people_read(struct request *req, unsigned long long account_id,
+                        struct billing_people *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sql_result r;
+    int st = sql_exec(req->session->sql,
+                      "SELECT uid FROM account_contacts WHERE account_id = ? AND kind = 'primary'",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    char *uid = r.nrows ? xstrdup(sql_cell(&r, 0, 0)) : NULL;
+    sql_result_free(&r);
+    if (uid) {
+        struct person p;
+        st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
+        free(uid);
+        if (st == ST_OK) {
+            add_mail(out, p.mail);
+            person_free(&p);
+            return ST_OK;
+        }
+        if (st != ST_NOT_FOUND)
+            return st;
+    }
+    /* No primary contact (or it is gone): the account's admins. */
+    struct role_group *groups;
+    size_t ngroups;
+    st = ldap_store_role_groups(req->session->ldap, &account_id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    for (size_t g = 0; g < ngroups && st == ST_OK; g++) {
+        if (groups[g].role != ROLE_ADMIN || groups[g].nmembers == 0)
+            continue;
+        struct person *people;
+        size_t npeople;
+        st = ldap_store_people_by_dn(req->session->ldap, (const char *const *)groups[g].members,
+                                     groups[g].nmembers, &people, &npeople);
+        if (st != ST_OK)
+            break;
+        for (size_t i = 0; i < npeople; i++) {
+            add_mail(out, people[i].mail);
+            person_free(&people[i]);
+        }
+        free(people);
+    }
+    role_groups_free(groups, ngroups);
+    return st;
+}
+
+void billing_people_free(struct billing_people *p)
+{
+    outbox_free_list(p->mails, p->n);
+    memset(p, 0, sizeof(*p));
+}
+
+int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
+                         const struct billing_people *people, const struct template_value *values,
+                         size_t nvalues)
+{
+    char **recipients;
+    size_t nrecipients;
+    int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+    if (st != ST_OK)
+        return st;
+    const char **to = xcalloc(people->n + nrecipients + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < people->n; i++)
+        to[n++] = people->mails[i];
+    for (size_t i = 0; i < nrecipients; i++)
+        to[n++] = recipients[i];
+    st = outbox_queue(sql, account_id, name, to, n, values, nvalues);
+    free(to);
+    outbox_free_list(recipients, nrecipients);
+    return st;
+}

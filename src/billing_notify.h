@@ -1,0 +1,30 @@
+/*
+ * billing_notify: who gets an account's commercial mails (the welcome to a
+ * new plan, a cancellation): its primary contact (Inflectra, interworks) —
+ * or, while it has none, its admins — plus its notification recipients
+ * (Loftware). The people are read from LDAP before the transaction (no row
+ * lock is held across an LDAP call); the mails are queued inside it.
+ */
+#ifndef ACCOUNTD_BILLING_NOTIFY_H
+#define ACCOUNTD_BILLING_NOTIFY_H
+
+#include "http.h"
+#include "template.h"
+
+struct billing_people {
+    char **mails; /* malloc'ed strings */
+    size_t n;
+};
+
+/* Outside a transaction: the primary contact's mail, else the admins'. */
+int billing_people_read(struct request *req, unsigned long long account_id,
+                        struct billing_people *out);
+void billing_people_free(struct billing_people *p);
+
+/* Inside the transaction: queues template `name` to the people and the
+ * account's notification recipients (each address once). */
+int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
+                         const struct billing_people *people, const struct template_value *values,
+                         size_t nvalues);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * catalog: the plans and articles anyone signed in may read, and the
+ * pricing of order and quote lines.
+ */
+#include "catalog.h"
+
+#include "billing.h"
+#include "body.h"
+#include "handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void plans_list(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *items;
+    int st = catalog_store_plans(req->session->sql, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+void articles_list(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *items;
+    int st = catalog_store_articles(req->session->sql, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+/* A quantity: a JSON integer or a form's decimal string, 1..QUANTITY_MAX. */
+static long long read_quantity(struct request *req, json_t *v, const char *field)
+{
+    long long q = -1;
+    if (json_is_integer(v)) {
+        q = json_integer_value(v);
+    } else if (json_is_string(v) && req->body_is_form) {
+        const char *s = json_string_value(v);
+        char *end = NULL;
+        q = (s[0] >= '0' && s[0] <= '9') ? strtoll(s, &end, 10) : -1;
+        if (!end || *end)
+            q = -1;
+    }
+    if (q < 1 || q > QUANTITY_MAX) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "must be a whole number from 1 to %d", QUANTITY_MAX);
+        res_field_error(req, field, msg);
+        return 0;
+    }
+    return q;
+}
+
+int catalog_read_lines(struct request *req, json_t *body, struct priced_lines *out)
+{
+    static const char *const line_fields[] = {"article", "quantity", NULL};
+    memset(out, 0, sizeof(*out));
+    json_t *lines = json_object_get(body, "lines");
+    /* A form's lines[0][article] arrives as {"0": {...}}: take it in the
+     * order of its indices. */
+    json_t *list = NULL;
+    if (json_is_array(lines)) {
+        list = json_incref(lines);
+    } else if (json_is_object(lines) && req->body_is_form) {
+        list = json_array();
+        for (size_t i = 0; i < json_object_size(lines); i++) {
+            char k[24];
+            snprintf(k, sizeof(k), "%zu", i);
+            json_t *item = json_object_get(lines, k);
+            if (!item) {
+                res_field_error(req, "lines", "form lines must be numbered from 0");
+                json_decref(list);
+                return ST_OK;
+            }
+            json_array_append(list, item);
+        }
+    }
+    if (!list || json_array_size(list) == 0 || json_array_size(list) > LINES_MAX) {
+        char msg[80];
+        snprintf(msg, sizeof(msg), "must be a list of 1 to %d lines of {article, quantity}",
+                 LINES_MAX);
+        res_field_error(req, "lines", msg);
+        json_decref(list);
+        return ST_OK;
+    }
+    size_t n = json_array_size(list);
+    out->v = calloc(n, sizeof(*out->v));
+    if (!out->v)
+        abort();
+    int st = ST_OK;
+    for (size_t i = 0; i < n && st == ST_OK; i++) {
+        char prefix[32], f[48];
+        snprintf(prefix, sizeof(prefix), "lines[%zu]", i);
+        json_t *item = json_array_get(list, i);
+        if (!json_is_object(item)) {
+            res_field_error(req, prefix, "must be an object {article, quantity}");
+            continue;
+        }
+        body_only(req, item, prefix, line_fields);
+        struct priced_line *l = &out->v[out->n];
+        l->article = body_str(req, item, prefix, "article", 1, 64);
+        snprintf(f, sizeof(f), "%s.quantity", prefix);
+        json_t *q = json_object_get(item, "quantity");
+        if (!q)
+            res_field_error(req, f, "is required");
+        else
+            l->quantity = read_quantity(req, q, f);
+        if (!l->article || !l->quantity)
+            continue;
+        snprintf(f, sizeof(f), "%s.article", prefix);
+        for (size_t j = 0; j < out->n; j++)
+            if (strcmp(out->v[j].article, l->article) == 0) {
+                res_field_error(req, f, "is already on another line");
+                l->article = NULL;
+            }
+        if (!l->article)
+            continue;
+        st = catalog_store_article(req->session->sql, l->article, &l->a);
+        if (st == ST_NOT_FOUND) {
+            res_field_error(req, f, "no such article in the catalog");
+            st = ST_OK;
+            continue;
+        }
+        if (st != ST_OK)
+            break;
+        if (out->n == 0)
+            snprintf(out->currency, sizeof(out->currency), "%s", l->a.currency);
+        else if (strcmp(out->currency, l->a.currency) != 0) {
+            res_field_error(req, f, "is priced in another currency than the other lines");
+            continue;
+        }
+        if (l->a.plan[0]) {
+            if (out->plan_line) {
+                res_field_error(req, f, "an order holds at most one plan");
+                continue;
+            }
+        }
+        l->unit_price_minor = l->a.price_minor;
+        if (money_mul_add(l->quantity, l->unit_price_minor, 0, &l->amount_minor) < 0 ||
+            money_mul_add(1, out->total_minor, l->amount_minor, &out->total_minor) < 0) {
+            res_field_error(req, f, "the amount is too large");
+            continue;
+        }
+        out->n++;
+        if (l->a.plan[0])
+            out->plan_line = l;
+    }
+    json_decref(list);
+    return st;
+}
+
+void priced_lines_free(struct priced_lines *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+json_t *priced_lines_json(const struct priced_lines *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a,
+                              json_pack("{s:s, s:I, s:o, s:o}", "article", l->v[i].article,
+                                        "quantity", (json_int_t)l->v[i].quantity, "unit_price",
+                                        money_json(l->v[i].unit_price_minor, l->currency), "amount",
+                                        money_json(l->v[i].amount_minor, l->currency)));
+    return a;
+}
+
+/* from -> to must be in plan_upgrades ("" from: an account without a plan
+ * may take any plan of its kind). */
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct refusal *ref)
+{
+    if (!from[0])
+        return ST_OK;
+    if (strcmp(from, to) == 0)
+        return refusal_set(ref, 409, "conflict", "the account already has this plan");
+    int allowed;
+    int st = catalog_store_upgrade_allowed(sql, from, to, &allowed);
+    if (st != ST_OK)
+        return st;
+    if (!allowed)
+        return refusal_set(ref, 409, "conflict",
+                           "this plan change is not an upgrade the catalog allows");
+    return ST_OK;
+}

@@ -1,0 +1,45 @@
+/*
+ * catalog: GET /plans and /articles, and the one reader of order and quote
+ * lines ({lines: [{article, quantity}]}) that prices them from the catalog,
+ * shared by orders.c and invoices.c (quotes).
+ */
+#ifndef ACCOUNTD_CATALOG_H
+#define ACCOUNTD_CATALOG_H
+
+#include "catalog_store.h"
+#include "http.h"
+
+#define LINES_MAX    50
+#define QUANTITY_MAX 100000
+
+struct priced_line {
+    const char *article; /* the body's string */
+    long long quantity;
+    long long unit_price_minor;
+    long long amount_minor;
+    struct catalog_article a;
+};
+
+struct priced_lines {
+    struct priced_line *v; /* malloc'ed; free with priced_lines_free */
+    size_t n;
+    long long total_minor;
+    char currency[4];
+    const struct priced_line *plan_line; /* the line that sets a plan, or NULL */
+};
+
+/* Reads `lines` of the body (JSON: an array of {article, quantity}; form:
+ * lines[0][article]=...&lines[0][quantity]=...), prices each line from the
+ * catalog and records 422 field errors (lines[N].article, ...). Returns
+ * ST_OK (check body_failed afterwards) or a store error. */
+int catalog_read_lines(struct request *req, json_t *body, struct priced_lines *out);
+void priced_lines_free(struct priced_lines *l);
+/* [{article, quantity, unit_price, amount}] (a new reference). */
+json_t *priced_lines_json(const struct priced_lines *l);
+
+/* Inside a transaction: may an account on plan `from` ("" for none: any
+ * plan of its kind) take plan `to`? ST_OK, or ST_CONFLICT with a 409 in
+ * *ref (the same plan, or a change plan_upgrades does not list). */
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct refusal *ref);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * catalog_store: the SQL of the catalog (plans, articles and the licenses
+ * each article grants; seed data of sql/005_billing.sql). Read-only.
+ */
+#ifndef ACCOUNTD_CATALOG_STORE_H
+#define ACCOUNTD_CATALOG_STORE_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+/* [{code, name, audience, pricing_model, needs_storefront, upgrades_to,
+ *   article, price, term_months}] in *out (a new reference). */
+int catalog_store_plans(struct sql_store *sql, json_t **out);
+/* [{code, name, plan, price, term_months, licenses: [{feature, quantity}]}]. */
+int catalog_store_articles(struct sql_store *sql, json_t **out);
+
+struct catalog_article {
+    long long price_minor;
+    char currency[4];
+    int term_months;
+    char plan[33]; /* "" when the article sets no plan */
+    int plan_needs_storefront;
+    char plan_audience[16]; /* "reseller" or "customer" */
+};
+/* One article: ST_OK, ST_NOT_FOUND. */
+int catalog_store_article(struct sql_store *sql, const char *code, struct catalog_article *out);
+/* The article that puts an account on plan (ST_NOT_FOUND if none). */
+int catalog_store_plan_article(struct sql_store *sql, const char *plan, char code[65],
+                               struct catalog_article *out);
+/* Does the catalog allow changing from one plan to another? 1 or 0 in
+ * *allowed. */
+int catalog_store_upgrade_allowed(struct sql_store *sql, const char *from, const char *to,
+                                  int *allowed);
+
+#endif

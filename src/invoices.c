@@ -1,0 +1,96 @@
+/*
+ * invoices: the account's invoices (written by orders and subscriptions),
+ * and quotes a customer requests for lines of the catalog (Inflectra).
+ */
+#include "audit.h"
+#include "billing.h"
+#include "body.h"
+#include "catalog.h"
+#include "handlers.h"
+#include "invoices_store.h"
+#include "sql_store.h"
+
+#include <stdio.h>
+
+#define QUOTE_VALID_DAYS 30
+
+void invoices_list(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *items;
+    int st = invoices_store_list(req->session->sql, req->account.id, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+void quotes_list(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *items;
+    int st = quotes_store_list(req->session->sql, req->account.id, 0, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+struct quoting {
+    struct request *req;
+    struct priced_lines lines;
+    unsigned long long id;
+};
+
+static int quote_tx(struct sql_store *sql, void *arg)
+{
+    struct quoting *q = arg;
+    json_t *lines = priced_lines_json(&q->lines);
+    int st = quotes_store_create(sql, q->req->account.id, q->req->caller.uid, q->lines.currency,
+                                 q->lines.total_minor, lines, QUOTE_VALID_DAYS, &q->id);
+    if (st == ST_OK)
+        st = audit_write(sql, q->req->caller.uid, q->req->account.id, "quote.request", NULL,
+                         json_pack("{s:I, s:O, s:o}", "quote_id", (json_int_t)q->id, "lines", lines,
+                                   "total", money_json(q->lines.total_minor, q->lines.currency)));
+    json_decref(lines);
+    return st;
+}
+
+void quotes_create(struct request *req)
+{
+    static const char *const allowed[] = {"lines", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct quoting q = {.req = req};
+    int st = catalog_read_lines(req, b, &q.lines);
+    if (st != ST_OK) {
+        priced_lines_free(&q.lines);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (body_failed(req)) {
+        priced_lines_free(&q.lines);
+        return;
+    }
+    st = sql_transaction(req->session->sql, quote_tx, &q);
+    priced_lines_free(&q.lines);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_t *items;
+    st = quotes_store_list(req->session->sql, req->account.id, q.id, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    char loc[96];
+    snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu/quotes/%llu", req->account.id, q.id);
+    res_header(req, "Location", loc);
+    res_json(req, 201, json_incref(json_array_get(items, 0)));
+    json_decref(items);
+}

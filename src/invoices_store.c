@@ -1,0 +1,137 @@
+#include "invoices_store.h"
+
+#include "billing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsigned long long *id)
+{
+    char *lines = json_dumps(inv->lines, JSON_COMPACT);
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO invoices (account_id, subscription_id, order_id, reason,"
+                      " currency, total_minor, line_items, period_start, period_end)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      SQL_ARGS(P_INT(inv->account_id),
+                               inv->subscription_id ? P_INT(inv->subscription_id) : P_NULL,
+                               inv->order_id ? P_INT(inv->order_id) : P_NULL, P_STR(inv->reason),
+                               P_STR(inv->currency), P_INT(inv->total_minor), P_STR(lines),
+                               P_STR(inv->period_start), P_STR(inv->period_end)),
+                      &r);
+    free(lines);
+    if (st == ST_OK)
+        *id = r.insert_id;
+    sql_result_free(&r);
+    return st;
+}
+
+#define TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+
+static const char *const INVOICE_SQL =
+    "SELECT id, reason, subscription_id, order_id, currency, total_minor, line_items,"
+    " " TIME("period_start") ", " TIME("period_end") ", " TIME(
+        "issued_at") ", YEAR(issued_at)"
+                     " FROM invoices WHERE (? = 0 OR account_id = ?) AND (? = 0 OR id = ?) ORDER "
+                     "BY id DESC";
+
+static json_t *nullable(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *invoices_json(const struct sql_result *r)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < r->nrows; i++) {
+        char number[48];
+        snprintf(number, sizeof(number), "INV-%s-%06llu", sql_cell(r, i, 10), sql_cell_id(r, i, 0));
+        json_t *lines = json_loads(sql_cell(r, i, 6), 0, NULL);
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "id", sql_cell(r, i, 0),
+                      "number", number, "reason", sql_cell(r, i, 1), "subscription_id",
+                      nullable(sql_cell(r, i, 2)), "order_id", nullable(sql_cell(r, i, 3)), "total",
+                      money_json(atoll(sql_cell(r, i, 5)), sql_cell(r, i, 4)), "lines",
+                      lines ? lines : json_array(), "period_start", nullable(sql_cell(r, i, 7)),
+                      "period_end", nullable(sql_cell(r, i, 8)), "issued_at", sql_cell(r, i, 9)));
+    }
+    return items;
+}
+
+int invoices_store_list(struct sql_store *sql, unsigned long long account_id, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, INVOICE_SQL,
+                      SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(0), P_INT(0)), &r);
+    if (st != ST_OK)
+        return st;
+    *out = invoices_json(&r);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, INVOICE_SQL, SQL_ARGS(P_INT(0), P_INT(0), P_INT(id), P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    json_t *items = invoices_json(&r);
+    sql_result_free(&r);
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        return ST_NOT_FOUND;
+    }
+    *out = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return ST_OK;
+}
+
+int quotes_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                        const char *currency, long long total_minor, json_t *lines, int valid_days,
+                        unsigned long long *id)
+{
+    char *text = json_dumps(lines, JSON_COMPACT);
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO quotes (account_id, currency, total_minor, line_items,"
+                      " requested_by, valid_until)"
+                      " VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6) + INTERVAL ? DAY)",
+                      SQL_ARGS(P_INT(account_id), P_STR(currency), P_INT(total_minor), P_STR(text),
+                               P_STR(uid), P_INT(valid_days)),
+                      &r);
+    free(text);
+    if (st == ST_OK)
+        *id = r.insert_id;
+    sql_result_free(&r);
+    return st;
+}
+
+int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                      json_t **out)
+{
+    struct sql_result r;
+    int st =
+        sql_exec(sql,
+                 "SELECT id, status, currency, total_minor, line_items, requested_by,"
+                 " " TIME("created_at") ", " TIME(
+                     "valid_until") " FROM quotes"
+                                    " WHERE account_id = ? AND (? = 0 OR id = ?) ORDER BY id DESC",
+                 SQL_ARGS(P_INT(account_id), P_INT(id), P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    json_t *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        json_t *lines = json_loads(sql_cell(&r, i, 4), 0, NULL);
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", sql_cell(&r, i, 0),
+                             "status", sql_cell(&r, i, 1), "total",
+                             money_json(atoll(sql_cell(&r, i, 3)), sql_cell(&r, i, 2)), "lines",
+                             lines ? lines : json_array(), "requested_by", sql_cell(&r, i, 5),
+                             "created_at", sql_cell(&r, i, 6), "valid_until", sql_cell(&r, i, 7)));
+    }
+    sql_result_free(&r);
+    *out = items;
+    return ST_OK;
+}

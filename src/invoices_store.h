@@ -1,0 +1,39 @@
+/*
+ * invoices_store: the SQL of invoices (written when an order executes, a
+ * subscription is upgraded or renewed) and quotes (requested by a
+ * customer). Amounts are integer minor units with a currency.
+ */
+#ifndef ACCOUNTD_INVOICES_STORE_H
+#define ACCOUNTD_INVOICES_STORE_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+struct invoice {
+    unsigned long long account_id, subscription_id, order_id; /* 0: none */
+    const char *reason;                                       /* order, upgrade, renewal */
+    const char *currency;
+    long long total_minor;
+    json_t *lines;                         /* borrowed: [{article, quantity, unit_price, amount}] */
+    const char *period_start, *period_end; /* "YYYY-MM-DD HH:MM:SS.ffffff" or NULL */
+};
+
+/* Inside a transaction: writes one invoice; its id in *id. */
+int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsigned long long *id);
+/* [{id, number, reason, subscription_id, order_id, total, lines,
+ *   period_start, period_end, issued_at}], newest first. */
+int invoices_store_list(struct sql_store *sql, unsigned long long account_id, json_t **out);
+/* One invoice as in the list (ST_NOT_FOUND). */
+int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **out);
+
+/* Writes a quote valid for valid_days; its id in *id. */
+int quotes_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                        const char *currency, long long total_minor, json_t *lines, int valid_days,
+                        unsigned long long *id);
+/* [{id, status, total, lines, requested_by, created_at, valid_until}],
+ * newest first (id 0: all of the account; else only that quote). */
+int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                      json_t **out);
+
+#endif

@@ -1,0 +1,425 @@
+/*
+ * orders: drafts with lines and an optional storefront alias, placed by
+ * the parent's admins and billing people (back office) or the account's
+ * own (self-service); executing one creates, in one SQL transaction, the
+ * subscription, its licenses, an invoice, the storefront and the welcome
+ * mail (interworks "Execute the Order to create a Subscription").
+ */
+#include "account_store.h"
+#include "audit.h"
+#include "billing.h"
+#include "billing_notify.h"
+#include "body.h"
+#include "catalog.h"
+#include "handlers.h"
+#include "invoices_store.h"
+#include "licenses_store.h"
+#include "orders_store.h"
+#include "storefronts_store.h"
+#include "subscriptions_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int order_account_of(struct request *req, unsigned long long *account_id)
+{
+    unsigned long long id = parse_id(req->args[0]);
+    if (!id)
+        return ST_NOT_FOUND;
+    return orders_store_account_of(req->session->sql, id, account_id);
+}
+
+static void respond_order(struct request *req, unsigned long long id, int status)
+{
+    json_t *items;
+    int st = orders_store_list(req->session->sql, 0, id, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        res_problem(req, 404, "not-found", "no such order");
+        return;
+    }
+    json_t *order = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    res_json(req, status, order);
+}
+
+/* ---- create --------------------------------------------------------- */
+
+struct draft {
+    struct request *req;
+    const char *alias;
+    struct priced_lines lines;
+    unsigned long long id;
+};
+
+static int draft_tx(struct sql_store *sql, void *arg)
+{
+    struct draft *d = arg;
+    struct refusal ignored;
+    int st = account_lock(sql, d->req->account.id, &ignored, NULL);
+    if (st != ST_OK)
+        return st;
+    struct order_line *lines = xcalloc(d->lines.n + 1, sizeof(*lines));
+    for (size_t i = 0; i < d->lines.n; i++) {
+        snprintf(lines[i].article, sizeof(lines[i].article), "%s", d->lines.v[i].article);
+        lines[i].quantity = d->lines.v[i].quantity;
+        lines[i].unit_price_minor = d->lines.v[i].unit_price_minor;
+    }
+    st = orders_store_create(sql, d->req->account.id, d->req->caller.uid, d->alias,
+                             d->lines.currency, d->lines.total_minor, lines, d->lines.n, &d->id);
+    free(lines);
+    if (st == ST_OK)
+        st = audit_write(sql, d->req->caller.uid, d->req->account.id, "order.create", NULL,
+                         json_pack("{s:I, s:o, s:s?, s:o}", "order_id", (json_int_t)d->id, "lines",
+                                   priced_lines_json(&d->lines), "storefront_alias", d->alias,
+                                   "total", money_json(d->lines.total_minor, d->lines.currency)));
+    return st;
+}
+
+/* A reseller plan only for a partner, a customer plan only for a customer. */
+static const char *plan_misfit(const struct catalog_article *a, const char *kind)
+{
+    if (strcmp(a->plan_audience, "reseller") == 0 && strcmp(kind, "partner") != 0)
+        return "is a reseller plan; only a reseller (partner) account can have it";
+    if (strcmp(a->plan_audience, "customer") == 0 && strcmp(kind, "customer") != 0)
+        return "is a customer plan; only a customer account can have it";
+    return NULL;
+}
+
+void orders_create(struct request *req)
+{
+    static const char *const allowed[] = {"lines", "storefront_alias", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct draft d = {.req = req};
+    d.alias = body_str(req, b, NULL, "storefront_alias", 0, 200);
+    if (d.alias) {
+        int reserved;
+        const char *why = storefront_alias_check(d.alias, &reserved);
+        if (why)
+            res_field_error(req, "storefront_alias", why);
+    }
+    int st = catalog_read_lines(req, b, &d.lines);
+    if (st != ST_OK) {
+        priced_lines_free(&d.lines);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (d.lines.plan_line) {
+        const char *why = plan_misfit(&d.lines.plan_line->a, req->account.kind);
+        if (why) {
+            char f[32];
+            snprintf(f, sizeof(f), "lines[%zu].article", (size_t)(d.lines.plan_line - d.lines.v));
+            res_field_error(req, f, why);
+        }
+    }
+    if (d.alias && (!d.lines.plan_line || !d.lines.plan_line->a.plan_needs_storefront))
+        res_field_error(req, "storefront_alias",
+                        "only an order for a plan with a storefront "
+                        "(free, standard) takes an alias");
+    if (body_failed(req)) {
+        priced_lines_free(&d.lines);
+        return;
+    }
+    /* Taken by another reseller of the distributor: say so now (executing
+     * checks again, by the UNIQUE index). */
+    if (d.alias && req->account.parent_id) {
+        json_t *sf = NULL;
+        st = storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host, d.alias,
+                                        req->account.parent_id, &sf);
+        if (st == ST_OK) {
+            unsigned long long holder =
+                parse_id(json_string_value(json_object_get(sf, "account_id")));
+            json_decref(sf);
+            if (holder != req->account.id) {
+                priced_lines_free(&d.lines);
+                res_problem(req, 409, "conflict",
+                            "the storefront alias '%s' is taken; choose another one", d.alias);
+                return;
+            }
+        } else if (st != ST_NOT_FOUND) {
+            priced_lines_free(&d.lines);
+            res_store_failure(req, st, "the database");
+            return;
+        }
+    }
+    st = sql_transaction(req->session->sql, draft_tx, &d);
+    priced_lines_free(&d.lines);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/orders/%llu", d.id);
+    res_header(req, "Location", loc);
+    respond_order(req, d.id, 201);
+}
+
+void orders_list(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *items;
+    int st = orders_store_list(req->session->sql, req->account.id, 0, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+void orders_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    respond_order(req, parse_id(req->args[0]), 200);
+}
+
+/* ---- execute -------------------------------------------------------- */
+
+struct execution {
+    struct request *req;
+    unsigned long long order_id;
+    struct billing_people people;
+    struct refusal refusal;
+    unsigned long long subscription_id, invoice_id;
+};
+
+static int execute_tx(struct sql_store *sql, void *arg)
+{
+    struct execution *x = arg;
+    struct request *req = x->req;
+    struct order o;
+    char *account_name = NULL, *alias = NULL;
+    json_t *lines = NULL, *storefront = NULL;
+    int st = orders_store_lock(sql, x->order_id, &o);
+    if (st != ST_OK)
+        return st;
+    if (strcmp(o.status, "draft") != 0) {
+        st = refusal_set(&x->refusal, 409, "conflict", "only a draft order can be executed");
+        goto out;
+    }
+    st = account_lock(sql, o.account_id, &x->refusal, &account_name);
+    if (st != ST_OK)
+        goto out;
+    struct billing_account acc;
+    st = subscriptions_store_account(sql, o.account_id, &acc);
+    if (st != ST_OK)
+        goto out;
+    /* The order's plan, if any, and the subscription's term. */
+    struct catalog_article plan_a = {0};
+    int term = 0;
+    lines = json_array();
+    for (size_t i = 0; i < o.nlines && st == ST_OK; i++) {
+        struct catalog_article a;
+        st = catalog_store_article(sql, o.lines[i].article, &a);
+        if (st != ST_OK)
+            break;
+        if (a.plan[0])
+            plan_a = a;
+        if (!term || a.plan[0])
+            term = a.term_months;
+        long long amount = 0;
+        money_mul_add(o.lines[i].quantity, o.lines[i].unit_price_minor, 0, &amount);
+        json_array_append_new(lines,
+                              json_pack("{s:s, s:I, s:o, s:o}", "article", o.lines[i].article,
+                                        "quantity", (json_int_t)o.lines[i].quantity, "unit_price",
+                                        money_json(o.lines[i].unit_price_minor, o.currency),
+                                        "amount", money_json(amount, o.currency)));
+    }
+    if (st != ST_OK)
+        goto out;
+    if (plan_a.plan[0]) {
+        if (plan_misfit(&plan_a, acc.kind)) {
+            st = refusal_set(&x->refusal, 409, "conflict", "the plan does not fit this account");
+            goto out;
+        }
+        st = plan_change_check(sql, acc.plan, plan_a.plan, &x->refusal);
+        if (st != ST_OK)
+            goto out;
+    }
+    /* The storefront: the order's alias, or the one the reseller kept. */
+    unsigned long long storefront_id = 0;
+    if (plan_a.plan_needs_storefront) {
+        if (!acc.parent_id) {
+            st = refusal_set(&x->refusal, 409, "conflict",
+                             "a storefront needs a distributor above the account");
+            goto out;
+        }
+        st = storefronts_store_claim(sql, acc.parent_id, o.account_id, o.alias[0] ? o.alias : NULL,
+                                     &storefront_id, &alias);
+        if (st == ST_NOT_FOUND)
+            st = refusal_set(&x->refusal, 409, "conflict",
+                             "this plan needs a storefront alias: set storefront_alias on the "
+                             "order");
+        else if (st == ST_DUPLICATE)
+            st = refusal_set(&x->refusal, 409, "conflict",
+                             "the storefront alias is taken; choose another one");
+        if (st != ST_OK)
+            goto out;
+    }
+    /* An upgrade order replaces the live plan subscription. */
+    struct subscription old;
+    if (plan_a.plan[0]) {
+        st = subscriptions_store_live_plan(sql, o.account_id, &old);
+        if (st == ST_OK) {
+            st = subscriptions_store_end(sql, old.id, NULL, "replaced");
+            if (st == ST_OK)
+                st = licenses_store_grant(sql, o.account_id, old.id, -1);
+            if (st == ST_OK)
+                st = audit_write(
+                    sql, req->caller.uid, o.account_id, "subscription.replace",
+                    json_pack("{s:I, s:s}", "subscription_id", (json_int_t)old.id, "status",
+                              old.status),
+                    json_pack("{s:s, s:s}", "status", "cancelled", "reason", "replaced"));
+        } else if (st == ST_NOT_FOUND) {
+            st = ST_OK;
+        }
+        if (st != ST_OK)
+            goto out;
+    }
+    struct subscription sub;
+    st = subscriptions_store_insert(sql, o.account_id, o.id, plan_a.plan[0] ? plan_a.plan : NULL,
+                                    storefront_id, term ? term : 1, &sub);
+    for (size_t i = 0; i < o.nlines && st == ST_OK; i++)
+        st = subscriptions_store_add_article(sql, sub.id, o.lines[i].article, o.lines[i].quantity,
+                                             o.lines[i].unit_price_minor);
+    if (st == ST_OK)
+        st = licenses_store_grant(sql, o.account_id, sub.id, +1);
+    struct invoice inv = {.account_id = o.account_id,
+                          .subscription_id = sub.id,
+                          .order_id = o.id,
+                          .reason = "order",
+                          .currency = o.currency,
+                          .total_minor = o.total_minor,
+                          .lines = lines,
+                          .period_start = sub.started_at,
+                          .period_end = sub.ends_at};
+    if (st == ST_OK)
+        st = invoices_store_write(sql, &inv, &x->invoice_id);
+    if (st == ST_OK && plan_a.plan[0])
+        st = subscriptions_store_set_account_plan(sql, o.account_id, plan_a.plan);
+    if (st == ST_OK)
+        st = orders_store_finish(sql, o.id, "executed", req->caller.uid, sub.id, x->invoice_id);
+    if (st == ST_OK)
+        st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
+    if (st == ST_OK)
+        st = audit_write(sql, req->caller.uid, o.account_id, "order.execute",
+                         json_pack("{s:I, s:s, s:s}", "order_id", (json_int_t)o.id, "status",
+                                   "draft", "plan", acc.plan),
+                         json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?}", "order_id", (json_int_t)o.id,
+                                   "status", "executed", "subscription_id", (json_int_t)sub.id,
+                                   "invoice_id", (json_int_t)x->invoice_id, "plan",
+                                   plan_a.plan[0] ? plan_a.plan : NULL, "storefront_alias", alias));
+    if (st == ST_OK) {
+        const char *url = json_string_value(json_object_get(storefront, "url"));
+        struct template_value vals[] = {
+            {"account_name", account_name},
+            {"plan", plan_a.plan[0] ? plan_a.plan : o.lines[0].article},
+            {"storefront_url", url ? url : "(none)"},
+        };
+        st = billing_notify_queue(sql, o.account_id, "plan-welcome", &x->people, vals, 3);
+    }
+    x->subscription_id = sub.id;
+out:
+    json_decref(lines);
+    json_decref(storefront);
+    free(alias);
+    free(account_name);
+    order_free(&o);
+    return st;
+}
+
+void orders_execute(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct execution x = {.req = req, .order_id = parse_id(req->args[0])};
+    int st = billing_people_read(req, req->account.id, &x.people);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    st = sql_transaction(req->session->sql, execute_tx, &x);
+    billing_people_free(&x.people);
+    if (st == ST_CONFLICT) {
+        res_refusal(req, &x.refusal);
+        return;
+    }
+    if (st == ST_NOT_FOUND) {
+        res_problem(req, 404, "not-found", "no such order");
+        return;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_t *orders = NULL, *subs = NULL, *invoice = NULL;
+    st = orders_store_list(req->session->sql, 0, x.order_id, &orders);
+    if (st == ST_OK)
+        st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, 0,
+                                      x.subscription_id, &subs);
+    if (st == ST_OK)
+        st = invoices_store_get(req->session->sql, x.invoice_id, &invoice);
+    if (st != ST_OK) {
+        json_decref(orders);
+        json_decref(subs);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200,
+             json_pack("{s:O, s:O, s:o}", "order", json_array_get(orders, 0), "subscription",
+                       json_array_get(subs, 0), "invoice", invoice));
+    json_decref(orders);
+    json_decref(subs);
+}
+
+/* ---- discard -------------------------------------------------------- */
+
+struct discarding {
+    struct request *req;
+    unsigned long long order_id;
+    struct refusal refusal;
+};
+
+static int discard_tx(struct sql_store *sql, void *arg)
+{
+    struct discarding *d = arg;
+    struct order o;
+    int st = orders_store_lock(sql, d->order_id, &o);
+    if (st != ST_OK)
+        return st;
+    if (strcmp(o.status, "draft") != 0)
+        st = refusal_set(&d->refusal, 409, "conflict", "only a draft order can be discarded");
+    if (st == ST_OK)
+        st = orders_store_finish(sql, o.id, "discarded", d->req->caller.uid, 0, 0);
+    if (st == ST_OK)
+        st = audit_write(
+            sql, d->req->caller.uid, o.account_id, "order.discard",
+            json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id, "status", "draft"),
+            json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id, "status", "discarded"));
+    order_free(&o);
+    return st;
+}
+
+void orders_discard(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct discarding d = {.req = req, .order_id = parse_id(req->args[0])};
+    int st = sql_transaction(req->session->sql, discard_tx, &d);
+    if (st == ST_CONFLICT)
+        res_refusal(req, &d.refusal);
+    else if (st == ST_NOT_FOUND)
+        res_problem(req, 404, "not-found", "no such order");
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else
+        respond_order(req, d.order_id, 200);
+}

@@ -1,0 +1,47 @@
+/*
+ * orders_store: the SQL of orders (draft -> executed | discarded) and their
+ * lines, priced from the catalog when the draft is made.
+ */
+#ifndef ACCOUNTD_ORDERS_STORE_H
+#define ACCOUNTD_ORDERS_STORE_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+struct order_line {
+    char article[65];
+    long long quantity, unit_price_minor;
+};
+
+struct order {
+    unsigned long long id, account_id;
+    char status[16];
+    char alias[64]; /* "" for none */
+    char currency[4];
+    long long total_minor;
+    struct order_line *lines; /* malloc'ed; order_free */
+    size_t nlines;
+};
+void order_free(struct order *o);
+
+/* Inside a transaction: writes a draft with its lines; its id in *id. */
+int orders_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                        const char *alias, const char *currency, long long total_minor,
+                        const struct order_line *lines, size_t nlines, unsigned long long *id);
+/* The account of order id (ST_NOT_FOUND). */
+int orders_store_account_of(struct sql_store *sql, unsigned long long id,
+                            unsigned long long *account_id);
+/* Inside a transaction: reads and locks order id with its lines. */
+int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order *o);
+/* draft -> executed (with what it made) or discarded. */
+int orders_store_finish(struct sql_store *sql, unsigned long long id, const char *status,
+                        const char *uid, unsigned long long subscription_id,
+                        unsigned long long invoice_id);
+/* [{id, account_id, status, storefront_alias, lines, total, created_by,
+ *   created_at, executed_at, subscription_id, invoice_id}], newest first
+ * (account_id 0 with id: that order only). */
+int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                      json_t **out);
+
+#endif

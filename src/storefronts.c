@@ -1,0 +1,184 @@
+/*
+ * storefronts: the public lookups a storefront makes before anyone signs
+ * in (GET /storefronts/{alias}, /storefront-aliases/{alias}), and the
+ * refusal of logins through the storefront of a cancelled subscription
+ * (GET /auth with X-Original-URI under /<alias>).
+ */
+#include "storefronts.h"
+
+#include "audit.h"
+#include "billing.h"
+#include "body.h"
+#include "handlers.h"
+#include "storefronts_store.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ?distributor_id= (0 when absent); -1 with a 422 recorded if malformed. */
+static long long query_distributor(struct request *req)
+{
+    json_t *v = json_object_get(req->query, "distributor_id");
+    if (!v)
+        return 0;
+    unsigned long long id = json_is_string(v) ? parse_id(json_string_value(v)) : 0;
+    if (!id) {
+        res_field_error(req, "distributor_id", "must be an account id");
+        return -1;
+    }
+    return (long long)id;
+}
+
+static int read_lookup(struct request *req, long long *distributor, int *reserved)
+{
+    static const char *const known[] = {"distributor_id", NULL};
+    body_only(req, req->query, NULL, known);
+    *distributor = query_distributor(req);
+    const char *why = storefront_alias_check(req->args[0], reserved);
+    if (why && !*reserved)
+        res_field_error(req, "alias", why);
+    return body_none(req) ? -1 : 0;
+}
+
+void storefronts_get(struct request *req)
+{
+    long long distributor;
+    int reserved;
+    if (read_lookup(req, &distributor, &reserved) < 0)
+        return;
+    json_t *sf = NULL;
+    int st = reserved
+                 ? ST_NOT_FOUND
+                 : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
+                                              req->args[0], (unsigned long long)distributor, &sf);
+    if (st == ST_NOT_FOUND)
+        res_problem(req, 404, "not-found", "no storefront has this alias");
+    else if (st == ST_CONFLICT)
+        res_problem(req, 409, "conflict",
+                    "several distributors have a storefront with this alias; ask with "
+                    "?distributor_id=");
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else
+        res_json(req, 200, sf);
+}
+
+void storefront_aliases_get(struct request *req)
+{
+    long long distributor;
+    int reserved;
+    if (read_lookup(req, &distributor, &reserved) < 0)
+        return;
+    int available = 0;
+    int st = reserved ? ST_OK
+                      : storefronts_store_available(req->session->sql, req->args[0],
+                                                    (unsigned long long)distributor, &available);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200,
+             json_pack("{s:s, s:b, s:s?}", "alias", req->args[0], "available", available, "reason",
+                       available  ? NULL
+                       : reserved ? "reserved"
+                                  : "taken"));
+}
+
+int storefront_login_refused(struct request *req)
+{
+    const char *uri = request_param(req, "HTTP_X_ORIGINAL_URI");
+    const char *host = request_param(req, "HTTP_HOST");
+    if (!uri || uri[0] != '/' || !host || !*host)
+        return 0;
+    /* The first path segment, up to '/', '?' or the end. */
+    char alias[64];
+    size_t n = strcspn(uri + 1, "/?#");
+    if (n < 3 || n >= sizeof(alias))
+        return 0;
+    memcpy(alias, uri + 1, n);
+    alias[n] = '\0';
+    int reserved;
+    if (storefront_alias_check(alias, &reserved))
+        return 0; /* not an alias (/api/..., /static/...): not a storefront */
+    int refused = 0;
+    int st = storefronts_store_login_refused(req->session->sql, req->cfg->storefront_host, host,
+                                             alias, &refused);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return 1;
+    }
+    if (refused)
+        res_problem(req, 403, "forbidden",
+                    "this storefront's subscription is cancelled: nobody can sign in here");
+    return refused;
+}
+
+/* ---- a distributor's storefront host --------------------------------- */
+
+struct host_change {
+    struct request *req;
+    const char *host;
+};
+
+static int host_tx(struct sql_store *sql, void *arg)
+{
+    struct host_change *h = arg;
+    char *old;
+    int st = storefronts_store_set_host(sql, h->req->account.id, h->host, &old);
+    if (st == ST_OK)
+        st = audit_write(sql, h->req->caller.uid, h->req->account.id, "storefront.host",
+                         json_pack("{s:s?}", "storefront_host", old),
+                         json_pack("{s:s?}", "storefront_host", h->host));
+    free(old);
+    return st;
+}
+
+static void respond_host(struct request *req, const char *own)
+{
+    res_json(req, 200,
+             json_pack("{s:s?, s:s}", "storefront_host", own, "effective",
+                       own ? own : req->cfg->storefront_host));
+}
+
+static int host_allowed(struct request *req)
+{
+    if (strcmp(req->account.kind, "distributor") == 0 || strcmp(req->account.kind, "operator") == 0)
+        return 1;
+    res_problem(req, 409, "conflict", "only a distributor account has a storefront host");
+    return 0;
+}
+
+void storefront_host_put(struct request *req)
+{
+    static const char *const allowed[] = {"storefront_host", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct host_change h = {.req = req};
+    h.host = body_str(req, b, NULL, "storefront_host", 0, 300);
+    const char *why = h.host ? storefront_host_check(h.host) : NULL;
+    if (why)
+        res_field_error(req, "storefront_host", why);
+    if (body_failed(req) || !host_allowed(req))
+        return;
+    int st = sql_transaction(req->session->sql, host_tx, &h);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    respond_host(req, h.host);
+}
+
+void storefront_host_get(struct request *req)
+{
+    if (body_none(req) || !host_allowed(req))
+        return;
+    json_t *sf;
+    int st = storefronts_store_host(req->session->sql, req->account.id, &sf);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    respond_host(req, json_string_value(sf));
+    json_decref(sf);
+}

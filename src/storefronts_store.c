@@ -1,0 +1,212 @@
+#include "storefronts_store.h"
+
+#include "audit.h"
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int storefronts_store_claim(struct sql_store *sql, unsigned long long distributor_id,
+                            unsigned long long account_id, const char *alias,
+                            unsigned long long *storefront_id, char **alias_out)
+{
+    struct sql_result r;
+    int st =
+        sql_exec(sql,
+                 "SELECT id, alias FROM storefronts WHERE account_id = ? AND distributor_id = ?"
+                 " FOR UPDATE",
+                 SQL_ARGS(P_INT(account_id), P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        if (!alias)
+            return ST_NOT_FOUND;
+        st = sql_exec(
+            sql, "INSERT INTO storefronts (distributor_id, account_id, alias) VALUES (?, ?, ?)",
+            SQL_ARGS(P_INT(distributor_id), P_INT(account_id), P_STR(alias)), &r);
+        if (st != ST_OK)
+            return st;
+        *storefront_id = r.insert_id;
+        *alias_out = xstrdup(alias);
+        sql_result_free(&r);
+        return ST_OK;
+    }
+    *storefront_id = sql_cell_id(&r, 0, 0);
+    *alias_out = xstrdup(alias ? alias : sql_cell(&r, 0, 1));
+    sql_result_free(&r);
+    /* The kept storefront comes back (with a new alias if one was given). */
+    st = sql_exec(sql,
+                  "UPDATE storefronts SET alias = ?, status = 'active', cancelled_at = NULL,"
+                  " retain_until = NULL WHERE id = ?",
+                  SQL_ARGS(P_STR(*alias_out), P_INT(*storefront_id)), NULL);
+    if (st != ST_OK) {
+        free(*alias_out);
+        *alias_out = NULL;
+    }
+    return st;
+}
+
+int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const char *ended_at,
+                             int retention_days)
+{
+    return sql_exec(sql,
+                    "UPDATE storefronts SET status = 'cancelled', cancelled_at = ?,"
+                    " retain_until = ? + INTERVAL ? DAY WHERE id = ?",
+                    SQL_ARGS(P_STR(ended_at), P_STR(ended_at), P_INT(retention_days), P_INT(id)),
+                    NULL);
+}
+
+#define STOREFRONT_COLUMNS                                                                         \
+    "s.account_id, s.distributor_id, s.alias,"                                                     \
+    " CONCAT('https://', COALESCE(d.storefront_host, ?), '/', s.alias), s.status,"                 \
+    " DATE_FORMAT(s.retain_until, '%Y-%m-%dT%H:%i:%sZ')"
+
+static json_t *storefront_row_json(const struct sql_result *r, size_t i)
+{
+    const char *retain = sql_cell(r, i, 5);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "account_id", sql_cell(r, i, 0),
+                     "distributor_id", sql_cell(r, i, 1), "alias", sql_cell(r, i, 2), "url",
+                     sql_cell(r, i, 3), "status", sql_cell(r, i, 4), "retain_until",
+                     retain ? json_string(retain) : json_null());
+}
+
+int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, const char *alias,
+                               unsigned long long distributor_id, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(
+        sql,
+        "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
+        " JOIN accounts d ON d.id = s.distributor_id"
+        " WHERE s.alias = ? AND (? = 0 OR s.distributor_id = ?) LIMIT 2",
+        SQL_ARGS(P_STR(default_host), P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)),
+        &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else if (r.nrows > 1)
+        st = ST_CONFLICT;
+    else
+        *out = storefront_row_json(&r, 0);
+    sql_result_free(&r);
+    return st;
+}
+
+int storefronts_store_json(struct sql_store *sql, const char *default_host, unsigned long long id,
+                           json_t **out)
+{
+    *out = json_null();
+    if (!id)
+        return ST_OK;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
+                      " JOIN accounts d ON d.id = s.distributor_id WHERE s.id = ?",
+                      SQL_ARGS(P_STR(default_host), P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows)
+        *out = storefront_row_json(&r, 0);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int storefronts_store_available(struct sql_store *sql, const char *alias,
+                                unsigned long long distributor_id, int *available)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT 1 FROM storefronts WHERE alias = ? AND (? = 0 OR distributor_id = ?)"
+                      " LIMIT 1",
+                      SQL_ARGS(P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *available = r.nrows == 0;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int storefronts_store_login_refused(struct sql_store *sql, const char *default_host,
+                                    const char *host, const char *alias, int *refused)
+{
+    struct sql_result r;
+    int st =
+        sql_exec(sql,
+                 "SELECT s.status FROM storefronts s JOIN accounts d ON d.id = s.distributor_id"
+                 " WHERE s.alias = ? AND LOWER(COALESCE(d.storefront_host, ?)) = LOWER(?)",
+                 SQL_ARGS(P_STR(alias), P_STR(default_host), P_STR(host)), &r);
+    if (st != ST_OK)
+        return st;
+    *refused = 0;
+    for (size_t i = 0; i < r.nrows; i++)
+        if (strcmp(sql_cell(&r, i, 0), "active") != 0)
+            *refused = 1;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)
+{
+    *purged = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT id, account_id, distributor_id, alias FROM storefronts"
+                      " WHERE status = 'cancelled' AND retain_until <= ? ORDER BY id",
+                      SQL_ARGS(P_STR(now)), &r);
+    if (st != ST_OK)
+        return st;
+    for (size_t i = 0; i < r.nrows && st == ST_OK; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        /* Subscriptions keep their history; the storefront is gone. */
+        st = sql_exec(sql, "UPDATE subscriptions SET storefront_id = NULL WHERE storefront_id = ?",
+                      SQL_ARGS(P_INT(id)), NULL);
+        struct sql_result d = {0};
+        if (st == ST_OK)
+            st = sql_exec(sql,
+                          "DELETE FROM storefronts WHERE id = ? AND status = 'cancelled'"
+                          " AND retain_until <= ?",
+                          SQL_ARGS(P_INT(id), P_STR(now)), &d);
+        if (st == ST_OK && d.affected == 1) {
+            (*purged)++;
+            st = audit_write(sql, "accountd-maint", sql_cell_id(&r, i, 1), "storefront.purge",
+                             json_pack("{s:s, s:s}", "alias", sql_cell(&r, i, 3), "distributor_id",
+                                       sql_cell(&r, i, 2)),
+                             NULL);
+        }
+        sql_result_free(&d);
+    }
+    sql_result_free(&r);
+    return st;
+}
+
+int storefronts_store_set_host(struct sql_store *sql, unsigned long long distributor_id,
+                               const char *host, char **old)
+{
+    struct sql_result r;
+    *old = NULL;
+    int st = sql_exec(sql, "SELECT storefront_host FROM accounts WHERE id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows && sql_cell(&r, 0, 0))
+        *old = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return sql_exec(sql, "UPDATE accounts SET storefront_host = ? WHERE id = ?",
+                    SQL_ARGS(P_STR(host), P_INT(distributor_id)), NULL);
+}
+
+int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT storefront_host FROM accounts WHERE id = ?",
+                      SQL_ARGS(P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    const char *h = r.nrows ? sql_cell(&r, 0, 0) : NULL;
+    *out = h ? json_string(h) : json_null();
+    sql_result_free(&r);
+    return ST_OK;
+}

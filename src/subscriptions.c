@@ -1,0 +1,482 @@
+/*
+ * subscriptions: list, upgrade (free -> standard and what plan_upgrades
+ * allows), cancel (pending_cancellation until the term ends), uncancel
+ * (before it takes effect), renew (one more term and its invoice), and the
+ * maintenance job that ends cancellations at term end (interworks).
+ */
+#include "subscriptions.h"
+
+#include "account_store.h"
+#include "audit.h"
+#include "billing.h"
+#include "billing_notify.h"
+#include "body.h"
+#include "catalog.h"
+#include "handlers.h"
+#include "invoices_store.h"
+#include "licenses_store.h"
+#include "sql_store.h"
+#include "storefronts_store.h"
+#include "subscriptions_store.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int subscription_account_of(struct request *req, unsigned long long *account_id)
+{
+    unsigned long long sid = parse_id(req->args[0]);
+    if (!sid)
+        return ST_NOT_FOUND;
+    return subscriptions_store_account_of(req->session->sql, sid, account_id);
+}
+
+/* 200 with subscription sid; extra (stolen, may be NULL) merged in. */
+static void respond_subscription(struct request *req, unsigned long long sid, json_t *extra)
+{
+    json_t *items;
+    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, 0, sid, &items);
+    if (st != ST_OK) {
+        json_decref(extra);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        json_decref(extra);
+        res_problem(req, 404, "not-found", "no such subscription");
+        return;
+    }
+    json_t *s = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    if (extra) {
+        json_object_update(s, extra);
+        json_decref(extra);
+    }
+    res_json(req, 200, s);
+}
+
+void subscriptions_list(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *items;
+    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, req->account.id,
+                                      0, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+void subscriptions_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    respond_subscription(req, parse_id(req->args[0]), NULL);
+}
+
+/* ---- the state changes ---------------------------------------------- */
+
+enum change { CHANGE_UPGRADE, CHANGE_CANCEL, CHANGE_UNCANCEL, CHANGE_RENEW };
+
+struct sub_change {
+    struct request *req;
+    enum change what;
+    unsigned long long sid;
+    const char *plan, *alias; /* upgrade */
+    struct billing_people people;
+    struct refusal refusal;
+    unsigned long long invoice_id;
+};
+
+static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscription *s,
+                   const char *account_name)
+{
+    struct request *req = c->req;
+    if (!s->plan[0])
+        return refusal_set(&c->refusal, 409, "conflict", "this subscription has no plan");
+    int st = plan_change_check(sql, s->plan, c->plan, &c->refusal);
+    if (st != ST_OK)
+        return st;
+    char old_code[65], new_code[65];
+    struct catalog_article old_a, new_a;
+    st = catalog_store_plan_article(sql, s->plan, old_code, &old_a);
+    if (st == ST_OK)
+        st = catalog_store_plan_article(sql, c->plan, new_code, &new_a);
+    if (st == ST_NOT_FOUND)
+        return refusal_set(&c->refusal, 409, "conflict", "the catalog cannot sell this plan");
+    if (st != ST_OK)
+        return st;
+    if (strcmp(old_a.currency, new_a.currency) != 0)
+        return refusal_set(&c->refusal, 409, "conflict", "the plans are priced in two currencies");
+    struct billing_account acc;
+    st = subscriptions_store_account(sql, s->account_id, &acc);
+    if (st != ST_OK)
+        return st;
+    unsigned long long storefront_id = s->storefront_id;
+    char *alias = NULL;
+    if (new_a.plan_needs_storefront && (c->alias || !storefront_id)) {
+        if (!acc.parent_id)
+            return refusal_set(&c->refusal, 409, "conflict",
+                               "a storefront needs a distributor above the account");
+        st = storefronts_store_claim(sql, acc.parent_id, s->account_id, c->alias, &storefront_id,
+                                     &alias);
+        if (st == ST_NOT_FOUND)
+            return refusal_set(&c->refusal, 409, "conflict",
+                               "this plan needs a storefront alias: send storefront_alias");
+        if (st == ST_DUPLICATE)
+            return refusal_set(&c->refusal, 409, "conflict",
+                               "the storefront alias is taken; choose another one");
+        if (st != ST_OK)
+            return st;
+    }
+    free(alias);
+    st = licenses_store_grant(sql, s->account_id, s->id, -1);
+    if (st == ST_OK)
+        st = subscriptions_store_change_plan(sql, s->id, old_code, new_code, c->plan,
+                                             new_a.price_minor, storefront_id);
+    if (st == ST_OK)
+        st = licenses_store_grant(sql, s->account_id, s->id, +1);
+    if (st == ST_OK)
+        st = subscriptions_store_set_account_plan(sql, s->account_id, c->plan);
+    /* The invoice: the difference of the two plans' prices for the term. */
+    long long diff =
+        new_a.price_minor > old_a.price_minor ? new_a.price_minor - old_a.price_minor : 0;
+    json_t *lines =
+        json_pack("[{s:s, s:i, s:o, s:o}]", "article", new_code, "quantity", 1, "unit_price",
+                  money_json(diff, new_a.currency), "amount", money_json(diff, new_a.currency));
+    struct invoice inv = {.account_id = s->account_id,
+                          .subscription_id = s->id,
+                          .reason = "upgrade",
+                          .currency = new_a.currency,
+                          .total_minor = diff,
+                          .lines = lines,
+                          .period_start = NULL,
+                          .period_end = s->ends_at};
+    if (st == ST_OK)
+        st = invoices_store_write(sql, &inv, &c->invoice_id);
+    json_decref(lines);
+    json_t *storefront = NULL;
+    if (st == ST_OK)
+        st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
+    if (st == ST_OK)
+        st = audit_write(
+            sql, req->caller.uid, s->account_id, "subscription.upgrade",
+            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "plan", s->plan),
+            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "plan", c->plan,
+                      "invoice_id", (json_int_t)c->invoice_id));
+    if (st == ST_OK) {
+        const char *url = json_string_value(json_object_get(storefront, "url"));
+        struct template_value vals[] = {{"account_name", account_name},
+                                        {"plan", c->plan},
+                                        {"storefront_url", url ? url : "(none)"}};
+        st = billing_notify_queue(sql, s->account_id, "plan-welcome", &c->people, vals, 3);
+    }
+    json_decref(storefront);
+    return st;
+}
+
+static int renew(struct sql_store *sql, struct sub_change *c, struct subscription *s)
+{
+    json_t *lines;
+    long long total;
+    char currency[4];
+    int st = subscriptions_store_articles(sql, s->id, &lines, &total, currency);
+    if (st != ST_OK)
+        return st;
+    char old_end[32];
+    st = subscriptions_store_extend(sql, s, old_end);
+    struct invoice inv = {.account_id = s->account_id,
+                          .subscription_id = s->id,
+                          .reason = "renewal",
+                          .currency = currency,
+                          .total_minor = total,
+                          .lines = lines,
+                          .period_start = old_end,
+                          .period_end = s->ends_at};
+    if (st == ST_OK)
+        st = invoices_store_write(sql, &inv, &c->invoice_id);
+    json_decref(lines);
+    if (st == ST_OK)
+        st = audit_write(
+            sql, c->req->caller.uid, s->account_id, "subscription.renew",
+            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "ends_at", old_end),
+            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "ends_at",
+                      s->ends_at, "invoice_id", (json_int_t)c->invoice_id));
+    return st;
+}
+
+static int change_tx(struct sql_store *sql, void *arg)
+{
+    struct sub_change *c = arg;
+    struct subscription s;
+    int st = subscriptions_store_lock(sql, c->sid, &s);
+    if (st != ST_OK)
+        return st;
+    char *account_name = NULL;
+    st = account_lock(sql, s.account_id, &c->refusal, &account_name);
+    if (st != ST_OK)
+        return st;
+    int active = strcmp(s.status, "active") == 0;
+    int pending = strcmp(s.status, "pending_cancellation") == 0;
+    switch (c->what) {
+    case CHANGE_UPGRADE:
+        if (!active)
+            st = refusal_set(&c->refusal, 409, "conflict",
+                             pending ? "a subscription pending cancellation cannot be upgraded; "
+                                       "uncancel it first"
+                                     : "a cancelled subscription cannot be upgraded");
+        else
+            st = upgrade(sql, c, &s, account_name);
+        break;
+    case CHANGE_RENEW:
+        if (!active)
+            st = refusal_set(&c->refusal, 409, "conflict",
+                             pending ? "a subscription pending cancellation is not renewed; "
+                                       "uncancel it first"
+                                     : "a cancelled subscription cannot be renewed; order anew");
+        else
+            st = renew(sql, c, &s);
+        break;
+    case CHANGE_CANCEL:
+        st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
+        if (st == ST_CONFLICT)
+            st = refusal_set(&c->refusal, 409, "conflict",
+                             pending ? "the subscription is already pending cancellation"
+                                     : "the subscription is already cancelled");
+        if (st == ST_OK)
+            st = audit_write(
+                sql, c->req->caller.uid, s.account_id, "subscription.cancel",
+                json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
+                json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
+                          "pending_cancellation", "ends_at", s.ends_at));
+        if (st == ST_OK) {
+            char ends[32];
+            snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
+            struct template_value vals[] = {{"account_name", account_name},
+                                            {"plan", s.plan[0] ? s.plan : "(none)"},
+                                            {"ends_at", ends}};
+            st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
+                                      3);
+        }
+        break;
+    case CHANGE_UNCANCEL:
+        st = subscriptions_store_set_status(sql, s.id, "pending_cancellation", "active");
+        if (st == ST_CONFLICT)
+            st = refusal_set(&c->refusal, 409, "conflict",
+                             active ? "the subscription is not pending cancellation"
+                                    : "the cancellation has taken effect; order a new "
+                                      "subscription");
+        if (st == ST_OK)
+            st = audit_write(
+                sql, c->req->caller.uid, s.account_id, "subscription.uncancel",
+                json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
+                json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", "active"));
+        break;
+    }
+    free(account_name);
+    return st;
+}
+
+static void run_change(struct request *req, struct sub_change *c)
+{
+    c->req = req;
+    c->sid = parse_id(req->args[0]);
+    int st = ST_OK;
+    if (c->what == CHANGE_UPGRADE || c->what == CHANGE_CANCEL)
+        st = billing_people_read(req, req->account.id, &c->people);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    st = sql_transaction(req->session->sql, change_tx, c);
+    billing_people_free(&c->people);
+    if (st == ST_CONFLICT)
+        res_refusal(req, &c->refusal);
+    else if (st == ST_NOT_FOUND)
+        res_problem(req, 404, "not-found", "no such subscription");
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else {
+        json_t *extra = NULL;
+        if (c->invoice_id) {
+            json_t *inv;
+            st = invoices_store_get(req->session->sql, c->invoice_id, &inv);
+            if (st == ST_OK)
+                extra = json_pack("{s:o}", "invoice", inv);
+        }
+        respond_subscription(req, c->sid, extra);
+    }
+}
+
+void subscriptions_upgrade(struct request *req)
+{
+    static const char *const allowed[] = {"plan", "storefront_alias", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct sub_change c = {.what = CHANGE_UPGRADE};
+    c.plan = body_str(req, b, NULL, "plan", 1, 32);
+    c.alias = body_str(req, b, NULL, "storefront_alias", 0, 200);
+    if (c.alias) {
+        int reserved;
+        const char *why = storefront_alias_check(c.alias, &reserved);
+        if (why)
+            res_field_error(req, "storefront_alias", why);
+    }
+    if (body_failed(req))
+        return;
+    run_change(req, &c);
+}
+
+void subscriptions_cancel(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct sub_change c = {.what = CHANGE_CANCEL};
+    run_change(req, &c);
+}
+
+void subscriptions_uncancel(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct sub_change c = {.what = CHANGE_UNCANCEL};
+    run_change(req, &c);
+}
+
+void subscriptions_renew(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct sub_change c = {.what = CHANGE_RENEW};
+    run_change(req, &c);
+}
+
+/* ---- maintenance ---------------------------------------------------- */
+
+int billing_parse_now(const char *text, char out[20])
+{
+    int y, mo, d, h, mi, s;
+    char z, tail;
+    if (!text || strlen(text) != 20 ||
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c%c", &y, &mo, &d, &h, &mi, &s, &z, &tail) != 7 ||
+        z != 'Z' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 ||
+        y < 1970 || h < 0 || mi < 0 || s < 0)
+        return -1;
+    char full[80];
+    snprintf(full, sizeof(full), "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
+    if (strlen(full) != 19)
+        return -1;
+    memcpy(out, full, 20);
+    return 0;
+}
+
+struct ending {
+    const struct config *cfg;
+    unsigned long long sid;
+    const char *now;
+    int ended;
+};
+
+/* One pending cancellation past its term: cancelled at its end. */
+static int end_tx(struct sql_store *sql, void *arg)
+{
+    struct ending *e = arg;
+    e->ended = 0;
+    struct subscription s;
+    int st = subscriptions_store_lock(sql, e->sid, &s);
+    if (st != ST_OK)
+        return st;
+    if (strcmp(s.status, "pending_cancellation") != 0 || strcmp(s.ends_at, e->now) > 0)
+        return ST_OK; /* uncancelled or renewed meanwhile */
+    struct refusal ignored;
+    st = account_lock(sql, s.account_id, &ignored, NULL);
+    if (st == ST_CONFLICT)
+        st = ST_OK; /* a closed account's subscription still ends */
+    struct billing_account acc;
+    if (st == ST_OK)
+        st = subscriptions_store_account(sql, s.account_id, &acc);
+    if (st == ST_OK)
+        st = subscriptions_store_end(sql, s.id, s.ends_at, "cancelled");
+    if (st == ST_OK)
+        st = licenses_store_grant(sql, s.account_id, s.id, -1);
+    if (st == ST_OK && s.storefront_id)
+        st = storefronts_store_cancel(sql, s.storefront_id, s.ends_at,
+                                      e->cfg->storefront_retention_days);
+    /* Back to the default plan: basic for a reseller, none otherwise. */
+    if (st == ST_OK && s.plan[0] && strcmp(acc.plan, s.plan) == 0)
+        st = subscriptions_store_set_account_plan(
+            sql, s.account_id, strcmp(acc.kind, "partner") == 0 ? "basic" : NULL);
+    if (st == ST_OK)
+        st = audit_write(sql, "accountd-maint", s.account_id, "subscription.end",
+                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
+                                   s.status, "plan", s.plan),
+                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
+                                   "cancelled", "ended_at", s.ends_at));
+    if (st == ST_OK)
+        e->ended = 1;
+    return st;
+}
+
+struct purging {
+    const char *now;
+    int purged;
+};
+
+static int purge_tx(struct sql_store *sql, void *arg)
+{
+    struct purging *p = arg;
+    return storefronts_store_purge(sql, p->now, &p->purged);
+}
+
+int billing_maint_run(const struct config *cfg, const char *now_text)
+{
+    char now[20];
+    if (now_text) {
+        if (billing_parse_now(now_text, now) < 0) {
+            fprintf(stderr, "accountd maint: --now must be a UTC time like 2027-01-31T00:00:00Z\n");
+            return 2;
+        }
+    } else {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    struct sql_store *sql = sql_store_new(cfg);
+    unsigned long long *ids = NULL;
+    size_t n = 0;
+    int rc = 0, ended = 0;
+    int st = subscriptions_store_due(sql, now, &ids, &n);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd maint: MariaDB is unavailable\n");
+        sql_store_free(sql);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct ending e = {cfg, ids[i], now, 0};
+        st = sql_transaction(sql, end_tx, &e);
+        if (st != ST_OK) {
+            fprintf(stderr, "accountd maint: subscription %llu could not be ended now\n", ids[i]);
+            rc = 1;
+        } else if (e.ended) {
+            printf("ended the cancelled subscription %llu\n", ids[i]);
+            ended++;
+        }
+    }
+    free(ids);
+    struct purging p = {now, 0};
+    st = sql_transaction(sql, purge_tx, &p);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd maint: storefronts could not be purged now\n");
+        rc = 1;
+    }
+    printf("maint: %d subscription(s) ended, %d storefront(s) purged (now %s UTC)\n", ended,
+           p.purged, now);
+    sql_store_free(sql);
+    return rc;
+}

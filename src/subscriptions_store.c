@@ -1,0 +1,317 @@
+#include "subscriptions_store.h"
+
+#include "billing.h"
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int subscriptions_store_account_of(struct sql_store *sql, unsigned long long sid,
+                                   unsigned long long *account_id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT account_id FROM subscriptions WHERE id = ?",
+                      SQL_ARGS(P_INT(sid)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else
+        *account_id = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
+    return st;
+}
+
+#define SUB_COLUMNS "id, account_id, storefront_id, plan, status, term_months, started_at, ends_at"
+
+static void fill(const struct sql_result *r, struct subscription *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->id = sql_cell_id(r, 0, 0);
+    s->account_id = sql_cell_id(r, 0, 1);
+    s->storefront_id = sql_cell_id(r, 0, 2);
+    const char *plan = sql_cell(r, 0, 3);
+    snprintf(s->plan, sizeof(s->plan), "%s", plan ? plan : "");
+    snprintf(s->status, sizeof(s->status), "%s", sql_cell(r, 0, 4));
+    s->term_months = atoi(sql_cell(r, 0, 5));
+    snprintf(s->started_at, sizeof(s->started_at), "%s", sql_cell(r, 0, 6));
+    snprintf(s->ends_at, sizeof(s->ends_at), "%s", sql_cell(r, 0, 7));
+}
+
+static int read_one(struct sql_store *sql, const char *q, const struct sql_param *params,
+                    struct subscription *s)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, q, params, &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else
+        fill(&r, s);
+    sql_result_free(&r);
+    return st;
+}
+
+int subscriptions_store_lock(struct sql_store *sql, unsigned long long sid, struct subscription *s)
+{
+    return read_one(sql, "SELECT " SUB_COLUMNS " FROM subscriptions WHERE id = ? FOR UPDATE",
+                    SQL_ARGS(P_INT(sid)), s);
+}
+
+int subscriptions_store_live_plan(struct sql_store *sql, unsigned long long account_id,
+                                  struct subscription *s)
+{
+    return read_one(sql,
+                    "SELECT " SUB_COLUMNS " FROM subscriptions WHERE account_id = ?"
+                    " AND plan IS NOT NULL AND status <> 'cancelled' ORDER BY id DESC LIMIT 1"
+                    " FOR UPDATE",
+                    SQL_ARGS(P_INT(account_id)), s);
+}
+
+int subscriptions_store_insert(struct sql_store *sql, unsigned long long account_id,
+                               unsigned long long order_id, const char *plan,
+                               unsigned long long storefront_id, int term_months,
+                               struct subscription *out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO subscriptions (account_id, order_id, plan, storefront_id,"
+                      " term_months, started_at, ends_at)"
+                      " VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6),"
+                      " CURRENT_TIMESTAMP(6) + INTERVAL ? MONTH)",
+                      SQL_ARGS(P_INT(account_id), P_INT(order_id), P_STR(plan),
+                               storefront_id ? P_INT(storefront_id) : P_NULL, P_INT(term_months),
+                               P_INT(term_months)),
+                      &r);
+    if (st != ST_OK)
+        return st;
+    unsigned long long sid = r.insert_id;
+    sql_result_free(&r);
+    return read_one(sql, "SELECT " SUB_COLUMNS " FROM subscriptions WHERE id = ?",
+                    SQL_ARGS(P_INT(sid)), out);
+}
+
+int subscriptions_store_add_article(struct sql_store *sql, unsigned long long sid,
+                                    const char *article, long long quantity,
+                                    long long unit_price_minor)
+{
+    return sql_exec(sql,
+                    "INSERT INTO subscription_articles (subscription_id, article, quantity,"
+                    " unit_price_minor) VALUES (?, ?, ?, ?)",
+                    SQL_ARGS(P_INT(sid), P_STR(article), P_INT(quantity), P_INT(unit_price_minor)),
+                    NULL);
+}
+
+int subscriptions_store_change_plan(struct sql_store *sql, unsigned long long sid,
+                                    const char *old_article, const char *new_article,
+                                    const char *plan, long long unit_price_minor,
+                                    unsigned long long storefront_id)
+{
+    int st = sql_exec(
+        sql,
+        "UPDATE subscription_articles SET article = ?, quantity = 1,"
+        " unit_price_minor = ? WHERE subscription_id = ? AND article = ?",
+        SQL_ARGS(P_STR(new_article), P_INT(unit_price_minor), P_INT(sid), P_STR(old_article)),
+        NULL);
+    if (st == ST_OK)
+        st = sql_exec(
+            sql, "UPDATE subscriptions SET plan = ?, storefront_id = ? WHERE id = ?",
+            SQL_ARGS(P_STR(plan), storefront_id ? P_INT(storefront_id) : P_NULL, P_INT(sid)), NULL);
+    return st;
+}
+
+int subscriptions_store_set_status(struct sql_store *sql, unsigned long long sid, const char *from,
+                                   const char *to)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "UPDATE subscriptions SET status = ?,"
+                      " cancel_requested_at = IF(? = 'pending_cancellation',"
+                      " CURRENT_TIMESTAMP(6), NULL) WHERE id = ? AND status = ?",
+                      SQL_ARGS(P_STR(to), P_STR(to), P_INT(sid), P_STR(from)), &r);
+    if (st != ST_OK)
+        return st;
+    st = r.affected == 1 ? ST_OK : ST_CONFLICT;
+    sql_result_free(&r);
+    return st;
+}
+
+int subscriptions_store_end(struct sql_store *sql, unsigned long long sid, const char *ended_at,
+                            const char *reason)
+{
+    return sql_exec(sql,
+                    "UPDATE subscriptions SET status = 'cancelled',"
+                    " ended_at = COALESCE(?, CURRENT_TIMESTAMP(6)), ended_reason = ? WHERE id = ?",
+                    SQL_ARGS(P_STR(ended_at), P_STR(reason), P_INT(sid)), NULL);
+}
+
+int subscriptions_store_extend(struct sql_store *sql, struct subscription *s, char old_end[32])
+{
+    snprintf(old_end, 32, "%s", s->ends_at);
+    int st = sql_exec(sql,
+                      "UPDATE subscriptions SET ends_at = ends_at + INTERVAL term_months MONTH"
+                      " WHERE id = ?",
+                      SQL_ARGS(P_INT(s->id)), NULL);
+    if (st != ST_OK)
+        return st;
+    return read_one(sql, "SELECT " SUB_COLUMNS " FROM subscriptions WHERE id = ?",
+                    SQL_ARGS(P_INT(s->id)), s);
+}
+
+#define T(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+
+int subscriptions_store_list(struct sql_store *sql, const char *default_host,
+                             unsigned long long account_id, unsigned long long sid, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(
+        sql,
+        "SELECT s.id, s.account_id, s.plan, s.status, s.term_months, " T(
+            "s.started_at") ","
+                            " " T("s.ends_at") ", " T("s.cancel_requested_at") ", " T(
+                                "s.ended_at") ","
+                                              " f.alias, CONCAT('https://', "
+                                              "COALESCE(d.storefront_host, ?), '/', f.alias), "
+                                              "f.status,"
+                                              " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', "
+                                              "sa.article, 'quantity', sa.quantity,"
+                                              "   'unit_price', JSON_OBJECT('amount_minor', "
+                                              "sa.unit_price_minor, 'currency',"
+                                              "   ar.currency)) ORDER BY sa.article) FROM "
+                                              "subscription_articles sa"
+                                              "   JOIN articles ar ON ar.code = sa.article WHERE "
+                                              "sa.subscription_id = s.id)"
+                                              " FROM subscriptions s LEFT JOIN storefronts f ON "
+                                              "f.id = s.storefront_id"
+                                              " LEFT JOIN accounts d ON d.id = f.distributor_id"
+                                              " WHERE (? = 0 OR s.account_id = ?) AND (? = 0 OR "
+                                              "s.id = ?) ORDER BY s.id DESC",
+        SQL_ARGS(P_STR(default_host), P_INT(account_id), P_INT(account_id), P_INT(sid), P_INT(sid)),
+        &r);
+    if (st != ST_OK)
+        return st;
+    json_t *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        const char *alias = sql_cell(&r, i, 9);
+        json_t *storefront = alias ? json_pack("{s:s, s:s, s:s}", "alias", alias, "url",
+                                               sql_cell(&r, i, 10), "status", sql_cell(&r, i, 11))
+                                   : json_null();
+        const char *arts = sql_cell(&r, i, 12);
+        json_t *articles = arts ? json_loads(arts, 0, NULL) : NULL;
+        const char *cr = sql_cell(&r, i, 7), *ended = sql_cell(&r, i, 8),
+                   *plan = sql_cell(&r, i, 2);
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
+                             sql_cell(&r, i, 0), "account_id", sql_cell(&r, i, 1), "plan",
+                             plan ? json_string(plan) : json_null(), "status", sql_cell(&r, i, 3),
+                             "term_months", atoi(sql_cell(&r, i, 4)), "started_at",
+                             sql_cell(&r, i, 5), "ends_at", sql_cell(&r, i, 6),
+                             "cancel_requested_at", cr ? json_string(cr) : json_null(), "ended_at",
+                             ended ? json_string(ended) : json_null(), "storefront", storefront,
+                             "articles", articles ? articles : json_array()));
+    }
+    sql_result_free(&r);
+    *out = items;
+    return ST_OK;
+}
+
+int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
+                            size_t *n)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT id FROM subscriptions WHERE status = 'pending_cancellation'"
+                      " AND ends_at <= ? ORDER BY id",
+                      SQL_ARGS(P_STR(now)), &r);
+    if (st != ST_OK)
+        return st;
+    *n = r.nrows;
+    *ids = xcalloc(r.nrows + 1, sizeof(**ids));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*ids)[i] = sql_cell_id(&r, i, 0);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int subscriptions_store_account(struct sql_store *sql, unsigned long long account_id,
+                                struct billing_account *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT kind, parent_id, COALESCE(plan, IF(kind = 'partner', 'basic', ''))"
+                      " FROM accounts WHERE id = ?",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(&r, 0, 0));
+    out->parent_id = sql_cell_id(&r, 0, 1);
+    snprintf(out->plan, sizeof(out->plan), "%s", sql_cell(&r, 0, 2));
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long long account_id,
+                                         const char *plan)
+{
+    return sql_exec(sql,
+                    "UPDATE accounts SET plan = ?, version = version + 1,"
+                    " updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
+                    SQL_ARGS(P_STR(plan), P_INT(account_id)), NULL);
+}
+
+int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, json_t **lines,
+                                 long long *total_minor, char currency[4])
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT sa.article, sa.quantity, sa.unit_price_minor, ar.currency"
+                      " FROM subscription_articles sa JOIN articles ar ON ar.code = sa.article"
+                      " WHERE sa.subscription_id = ? ORDER BY sa.article",
+                      SQL_ARGS(P_INT(sid)), &r);
+    if (st != ST_OK)
+        return st;
+    *lines = json_array();
+    *total_minor = 0;
+    snprintf(currency, 4, "%s", r.nrows ? sql_cell(&r, 0, 3) : "EUR");
+    for (size_t i = 0; i < r.nrows && st == ST_OK; i++) {
+        long long q = atoll(sql_cell(&r, i, 1)), p = atoll(sql_cell(&r, i, 2)), amount;
+        if (money_mul_add(q, p, 0, &amount) < 0 ||
+            money_mul_add(1, *total_minor, amount, total_minor) < 0) {
+            st = ST_ERROR;
+            break;
+        }
+        json_array_append_new(*lines, json_pack("{s:s, s:I, s:o, s:o}", "article",
+                                                sql_cell(&r, i, 0), "quantity", (json_int_t)q,
+                                                "unit_price", money_json(p, currency), "amount",
+                                                money_json(amount, currency)));
+    }
+    sql_result_free(&r);
+    if (st != ST_OK) {
+        json_decref(*lines);
+        *lines = NULL;
+    }
+    return st;
+}
+
+static json_t *json_list_cell(const struct sql_result *r, size_t row, size_t col)
+{
+    const char *v = sql_cell(r, row, col);
+    json_t *j = v ? json_loads(v, 0, NULL) : NULL;
+    return json_is_array(j) ? j : (json_decref(j), json_array());
+}
+
+void billing_overview_set(json_t *account, const struct sql_result *r, size_t row, size_t col)
+{
+    const char *plan = sql_cell(r, row, col);
+    json_object_set_new(account, "plan", plan ? json_string(plan) : json_null());
+    json_object_set_new(account, "subscriptions", json_list_cell(r, row, col + 1));
+    json_object_set_new(account, "articles", json_list_cell(r, row, col + 2));
+    json_object_set_new(account, "licenses", json_list_cell(r, row, col + 3));
+}

@@ -1,0 +1,103 @@
+/*
+ * subscriptions_store: the SQL of subscriptions (what an executed order
+ * created): their articles, status (active, pending_cancellation,
+ * cancelled), term, and the storefront they keep alive.
+ *
+ * Times go in and out as MariaDB DATETIME text in UTC
+ * ("YYYY-MM-DD HH:MM:SS.ffffff"); JSON shows RFC 3339.
+ */
+#ifndef ACCOUNTD_SUBSCRIPTIONS_STORE_H
+#define ACCOUNTD_SUBSCRIPTIONS_STORE_H
+
+#include "sql_store.h"
+
+#include <jansson.h>
+
+struct subscription {
+    unsigned long long id, account_id, storefront_id;
+    char plan[33]; /* "" for none */
+    char status[24];
+    int term_months;
+    char started_at[32], ends_at[32];
+};
+
+/* The account of subscription sid (ST_NOT_FOUND). */
+int subscriptions_store_account_of(struct sql_store *sql, unsigned long long sid,
+                                   unsigned long long *account_id);
+/* Inside a transaction: reads and locks subscription sid. */
+int subscriptions_store_lock(struct sql_store *sql, unsigned long long sid, struct subscription *s);
+/* Inside a transaction: the account's live (active or pending) subscription
+ * with a plan, locked; ST_NOT_FOUND if none. */
+int subscriptions_store_live_plan(struct sql_store *sql, unsigned long long account_id,
+                                  struct subscription *s);
+/* Inside a transaction: a new active subscription from now for term_months. */
+int subscriptions_store_insert(struct sql_store *sql, unsigned long long account_id,
+                               unsigned long long order_id, const char *plan,
+                               unsigned long long storefront_id, int term_months,
+                               struct subscription *out);
+int subscriptions_store_add_article(struct sql_store *sql, unsigned long long sid,
+                                    const char *article, long long quantity,
+                                    long long unit_price_minor);
+/* Replaces the plan article old_article by new_article and sets the plan. */
+int subscriptions_store_change_plan(struct sql_store *sql, unsigned long long sid,
+                                    const char *old_article, const char *new_article,
+                                    const char *plan, long long unit_price_minor,
+                                    unsigned long long storefront_id);
+/* status from -> to (ST_CONFLICT if the subscription is not in from). */
+int subscriptions_store_set_status(struct sql_store *sql, unsigned long long sid, const char *from,
+                                   const char *to);
+/* Ends it: cancelled, ended_at (NULL: now), reason cancelled|replaced. */
+int subscriptions_store_end(struct sql_store *sql, unsigned long long sid, const char *ended_at,
+                            const char *reason);
+/* ends_at += term_months; the old and new end in the strings. */
+int subscriptions_store_extend(struct sql_store *sql, struct subscription *s, char old_end[32]);
+/* [{id, account_id, plan, status, term_months, started_at, ends_at,
+ *   cancel_requested_at, ended_at, storefront, articles}] of an account
+ * (sid 0) or one subscription (account_id 0), newest first. */
+int subscriptions_store_list(struct sql_store *sql, const char *default_host,
+                             unsigned long long account_id, unsigned long long sid, json_t **out);
+/* Ids of pending cancellations whose term ended at or before now. */
+int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
+                            size_t *n);
+
+/* The account's commercial state: kind, parent and plan (a partner
+ * without a plan is on the reseller plan basic; "" for none). */
+struct billing_account {
+    char kind[16];
+    unsigned long long parent_id;
+    char plan[33];
+};
+int subscriptions_store_account(struct sql_store *sql, unsigned long long account_id,
+                                struct billing_account *out);
+/* Inside a transaction: the account's plan (NULL: none) with a new
+ * version (the plan is one of the account's own fields). */
+int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long long account_id,
+                                         const char *plan);
+/* The subscription's articles as invoice lines and their total. */
+int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, json_t **lines,
+                                 long long *total_minor, char currency[4]);
+
+/* The billing part of the account overview, as extra columns of the
+ * account's own SELECT (one round trip; FROM accounts, not aliased): plan (reseller
+ * partners without one are on basic), subscriptions, articles and licenses,
+ * each a JSON text. */
+#define BILLING_OVERVIEW_COLUMNS                                                                   \
+    " COALESCE(accounts.plan, IF(accounts.kind = 'partner', 'basic', NULL)),"                      \
+    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('id', CAST(s.id AS CHAR), 'plan', s.plan, 'status',"       \
+    "   s.status, 'started_at', DATE_FORMAT(s.started_at, '%Y-%m-%dT%H:%i:%sZ'), 'ends_at',"       \
+    "   DATE_FORMAT(s.ends_at, '%Y-%m-%dT%H:%i:%sZ')) ORDER BY s.id DESC)"                         \
+    "   FROM subscriptions s WHERE s.account_id = accounts.id),"                                   \
+    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', sa.article, 'name', ar.name, 'quantity',"       \
+    "   sa.quantity, 'subscription_id', CAST(s.id AS CHAR)) ORDER BY s.id, sa.article)"            \
+    "   FROM subscriptions s JOIN subscription_articles sa ON sa.subscription_id = s.id"           \
+    "   JOIN articles ar ON ar.code = sa.article"                                                  \
+    "   WHERE s.account_id = accounts.id AND s.status <> 'cancelled'),"                            \
+    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('feature', l.feature, 'quantity', l.quantity, 'used',"     \
+    "   l.used, 'key', l.license_key) ORDER BY l.feature) FROM licenses l"                         \
+    "   WHERE l.account_id = accounts.id)"
+
+/* Sets plan, subscriptions, articles and licenses on account from the
+ * BILLING_OVERVIEW_COLUMNS that start at column col of row. */
+void billing_overview_set(json_t *account, const struct sql_result *r, size_t row, size_t col);
+
+#endif

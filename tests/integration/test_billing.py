@@ -1,0 +1,655 @@
+"""Plans, orders, subscriptions, storefronts, licenses, invoices and quotes
+(issue 10; seeds 001, 002 and 004), played through nginx against the real
+stack. The maintenance job runs as `accountd maint --now <time>`, so that
+no test waits for a term or a retention period to pass."""
+import datetime
+import os
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+import support as S
+
+
+
+def retention_days():
+    """storefront_retention_days of the stack's config (default 90)."""
+    with open(os.environ["ACCOUNTD_CONF"]) as f:
+        for line in f:
+            key, _, value = line.split("#", 1)[0].partition("=")
+            if key.strip() == "storefront_retention_days":
+                return int(value)
+    return 90
+
+
+# ---------------------------------------------------------------- helpers
+
+def run_maint(env, now):
+    binary = os.path.join(os.path.dirname(env["ACCOUNTD_MAILER"]), "accountd")
+    p = subprocess.run([binary, "maint", "--now", now, "--config", env["ACCOUNTD_CONF"]],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, f"maint rc={p.returncode}: {p.stdout} {p.stderr}"
+    return p.stdout
+
+
+def rfc3339(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def later(s, **delta):
+    return rfc3339(parse_time(s) + datetime.timedelta(**delta))
+
+
+def storefront_login(uid, host, alias, path="/"):
+    """GET /api/v1/auth as nginx's auth_request asks it for a page of the
+    storefront (X-Original-URI under /<alias>, Host the storefront host)."""
+    s = S.Api(auth=(uid, S.PASSWORDS[uid]))
+    try:
+        return s.get("/api/v1/auth", headers={"Host": host, "X-Original-URI": f"/{alias}{path}"})
+    finally:
+        s.close()
+
+
+def test_distributor_sets_its_storefront_host(api, make_account, make_person, set_roles,
+                                              operator_id, make_reseller, sql, make_tenant):
+    acc = make_account("olivia", "distributor", operator_id)
+    admin, sp = make_person(prefix="dh"), make_person(prefix="dhs")
+    set_roles("olivia", acc.id, admin, ["admin"])
+    set_roles("olivia", acc.id, sp, ["service-provider"])
+    path = f"/api/v1/accounts/{acc.id}/storefront-host"
+    got = S.expect(api(admin).get(path), 200)
+    assert got["storefront_host"] is None and got["effective"]  # the config's default
+    host = f"{S.unique('shop-')}.storefront.test"
+    S.expect_problem(api(sp).put(path, json={"storefront_host": host}), 403)
+    for bad in ("Shop.test", "shop..test", "shop.test/x", "shop.test:0"):
+        S.expect_field_errors(api(admin).put(path, json={"storefront_host": bad}),
+                              "storefront_host")
+    assert S.expect(api(admin).put(path, json={"storefront_host": host}), 200) == {
+        "storefront_host": host, "effective": host}
+    assert S.expect(api(sp).get(path), 200)["storefront_host"] == host
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s", int(acc.id)) == host
+    assert "storefront.host" in [a["action"] for a in sql.audit(acc.id)]
+    # Its resellers' storefront URLs use it.
+    d = Distributor(acc, admin, None, None, host)
+    r = make_reseller(d)
+    alias = S.unique("h-")
+    done = execute(api, admin, order(api, admin, r.account.id, "reseller-free", alias)["id"])
+    assert done["subscription"]["storefront"]["url"] == f"https://{host}/{alias}"
+    # Back to the default with an empty value.
+    assert S.expect(api(admin).put(path, json={"storefront_host": ""}), 200)[
+        "storefront_host"] is None
+    sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
+    assert sf["url"] != f"https://{host}/{alias}" and sf["url"].endswith(f"/{alias}")
+    # Only a distributor has one.
+    t = make_tenant("host")
+    S.expect_problem(api(t.admin).put(f"/api/v1/accounts/{t.account.id}/storefront-host",
+                                      json={"storefront_host": host}), 409, "conflict")
+
+
+def storefront_page(uid, host, alias, path="/portal", headers=None):
+    """A page of the storefront through nginx (nginx/storefront-server.conf.in:
+    every page behind auth_request /_accountd_auth)."""
+    s = S.Api(auth=(uid, S.PASSWORDS[uid]))
+    try:
+        return s.get(f"/{alias}{path}", headers={"Host": host, **(headers or {})})
+    finally:
+        s.close()
+
+
+class Distributor:
+    def __init__(self, account, admin, billing, member, host):
+        self.account, self.admin, self.billing, self.member, self.host = (
+            account, admin, billing, member, host)
+
+
+@pytest.fixture
+def disti(make_account, make_person, set_roles, operator_id, sql):
+    """A distributor with an admin, a billing person and a member, and its
+    own storefront host."""
+    acc = make_account("olivia", "distributor", operator_id)
+    people = {}
+    for role in ("admin", "billing", "member"):
+        people[role] = make_person(prefix="d" + role[0])
+        set_roles("olivia", acc.id, people[role], [role])
+    host = f"{S.unique('cloud-')}.storefront.test"  # nginx's storefront server
+    sql.rows("UPDATE accounts SET storefront_host=%s WHERE id=%s", host, int(acc.id))
+    return Distributor(acc, people["admin"], people["billing"], people["member"], host)
+
+
+class Reseller:
+    def __init__(self, account, admin, billing, member, recipient):
+        self.account, self.admin, self.billing, self.member, self.recipient = (
+            account, admin, billing, member, recipient)
+
+
+@pytest.fixture
+def make_reseller(make_account, make_person, set_roles, api):
+    """make_reseller(disti) -> a reseller (partner) under the distributor on
+    the basic plan, with an admin (its primary contact), a billing person,
+    a member and a notification recipient."""
+
+    def make(d):
+        acc = make_account("olivia", "partner", d.account.id)
+        people = {}
+        for role in ("admin", "billing", "member"):
+            people[role] = make_person(prefix="r" + role[0])
+            set_roles("olivia", acc.id, people[role], [role])
+        S.expect(api("olivia").put(f"/api/v1/accounts/{acc.id}/contacts/primary",
+                                   json={"uid": people["admin"].uid}), 200)
+        recipient = S.unique_mail("notify-")
+        S.expect(api("olivia").put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                                   json={"emails": [recipient]}), 200)
+        return Reseller(acc, people["admin"], people["billing"], people["member"], recipient)
+
+    return make
+
+
+def order(api, who, account_id, article, alias=None, status=201):
+    body = {"lines": [{"article": article, "quantity": 1}]}
+    if alias:
+        body["storefront_alias"] = alias
+    r = api(who).post(f"/api/v1/accounts/{account_id}/orders", json=body)
+    if status != 201:
+        return r
+    data = S.expect(r, 201)
+    assert data["status"] == "draft", data
+    assert r.headers["Location"].endswith(f"/api/v1/orders/{data['id']}"), S.describe(r)
+    return data
+
+
+def execute(api, who, order_id, status=200):
+    r = api(who).post(f"/api/v1/orders/{order_id}/execute")
+    if status != 200:
+        return S.expect_problem(r, status)
+    return S.expect(r, 200)
+
+
+def money(amount, currency="EUR"):
+    return {"amount_minor": amount, "currency": currency}
+
+
+# ---------------------------------------------------------------- catalog
+
+def test_catalog_plans_and_articles(api):
+    plans = S.expect(api("olivia").get("/api/v1/plans"), 200)["items"]
+    by_code = {p["code"]: p for p in plans}
+    assert {"basic", "free", "standard"} <= set(by_code)
+    assert by_code["basic"]["upgrades_to"] == ["free", "standard"]
+    assert by_code["free"]["upgrades_to"] == ["standard"]
+    assert by_code["standard"]["upgrades_to"] == []
+    assert by_code["standard"]["needs_storefront"] is True
+    assert by_code["basic"]["needs_storefront"] is False
+    assert by_code["standard"]["price"] == money(49000)
+    assert any(p["audience"] == "customer" and p["pricing_model"] == "per_unit" for p in plans)
+    articles = {a["code"]: a for a in S.expect(api("olivia").get("/api/v1/articles"), 200)["items"]}
+    starter = articles["starter"]
+    assert starter["plan"] == "starter"
+    assert starter["price"] == money(1900)
+    assert isinstance(starter["price"]["amount_minor"], int)
+    assert {"feature": "assets", "quantity": 50} in starter["licenses"]
+    assert {"feature": "data-loggers", "quantity": 10} in starter["licenses"]
+    S.expect(api(None).get("/api/v1/plans"), 401)
+
+
+# ---------------------------------------------------------------- seed 002
+
+def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
+        api, disti, make_reseller, mailbox, sql):
+    r = make_reseller(disti)
+    assert S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)["plan"] == "basic"
+
+    def listed_plan():
+        rows = S.expect(api(disti.admin).get(f"/api/v1/accounts?parent_id={disti.account.id}"),
+                        200)["items"]
+        return [x["plan"] for x in rows if x["id"] == r.account.id]
+
+    # (the overview table shows the stored plan: none yet for a basic reseller)
+    alias = S.unique("techsol-")
+    draft = order(api, disti.admin, r.account.id, "reseller-standard", alias)
+    assert draft["storefront_alias"] == alias
+    assert draft["total"] == money(49000)
+    assert draft["lines"] == [{"article": "reseller-standard", "quantity": 1,
+                               "unit_price": money(49000), "amount": money(49000)}]
+    # A draft reserves nothing: the alias is taken when the order executes.
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}"),
+                    200)["available"] is True
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 404)
+    done = execute(api, disti.admin, draft["id"])
+    sub = done["subscription"]
+    url = f"https://{disti.host}/{alias}"
+    assert sub["status"] == "active" and sub["plan"] == "standard", done
+    assert sub["storefront"] == {"alias": alias, "url": url, "status": "active"}
+    assert sub["articles"] == [{"article": "reseller-standard", "quantity": 1,
+                                "unit_price": money(49000)}]
+    assert sub["started_at"] < sub["ends_at"] and sub["term_months"] == 12
+    assert done["order"]["status"] == "executed"
+    assert done["order"]["subscription_id"] == sub["id"]
+    assert done["invoice"]["total"] == money(49000)
+    assert done["invoice"]["reason"] == "order"
+    # The URL resolves, for anyone (a storefront asks before sign-in).
+    sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
+    assert sf["account_id"] == r.account.id and sf["url"] == url and sf["status"] == "active"
+    assert sf["distributor_id"] == disti.account.id
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}"), 200)["available"] is False
+    # The reseller is on standard: the distributor's overview table, the
+    # account overview and /me show it, with licenses.
+    assert listed_plan() == ["standard"]
+    over = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)
+    assert over["plan"] == "standard"
+    assert [s["id"] for s in over["subscriptions"]] == [sub["id"]]
+    assert over["subscriptions"][0]["status"] == "active"
+    assert {"article": "reseller-standard", "name": "Reseller Standard Edition", "quantity": 1,
+            "subscription_id": sub["id"]} in over["articles"]
+    lic = {l["feature"]: l for l in over["licenses"]}
+    assert lic["storefront-customers"]["quantity"] == 1000
+    assert lic["storefront-customers"]["used"] == 0
+    assert len(lic["storefront-customers"]["key"]) == 29
+    me = S.expect(api(r.admin).get("/api/v1/me"), 200)
+    mine = [a for a in me["accounts"] if a["id"] == r.account.id][0]
+    assert mine["plan"] == "standard" and mine["licenses"] and mine["subscriptions"]
+    # The welcome mail (the distributor's template) reaches the primary
+    # contact and the notification recipient.
+    for to in (r.admin.mail, r.recipient):
+        mails = mailbox.wait_for(lambda m: url in m.body, to=to, timeout=15)
+        assert mails, f"no welcome mail with {url} to {to}"
+        assert mails[-1].subject == "Welcome to standard"
+    # One SQL transaction wrote it all; the audit trail says who.
+    audit = sql.audit(r.account.id)
+    actions = [a["action"] for a in audit]
+    assert "order.create" in actions and "order.execute" in actions
+    assert [a["uid"] for a in audit if a["action"] == "order.execute"] == [disti.admin.uid]
+    assert sql.value("SELECT plan FROM accounts WHERE id=%s", int(r.account.id)) == "standard"
+    # Executed once: a second execute is 409 and changes nothing.
+    execute(api, disti.admin, draft["id"], status=409)
+    assert sql.value("SELECT COUNT(*) FROM subscriptions WHERE account_id=%s",
+                     int(r.account.id)) == 1
+    # Invoices: integer minor units.
+    inv = S.expect(api(r.member).get(f"/api/v1/accounts/{r.account.id}/invoices"), 200)["items"]
+    assert [i["total"] for i in inv] == [money(49000)]
+    assert inv[0]["number"].startswith("INV-")
+
+
+def test_distributor_template_override_is_the_welcome_mail(api, disti, make_reseller, mailbox):
+    S.expect(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/plan-welcome",
+        json={"subject": "Welcome to Standard Reseller Storefront",
+              "body": "Your storefront {{storefront_url}} is ready, {{account_name}}."}), 200)
+    r = make_reseller(disti)
+    alias = S.unique("wel-")
+    execute(api, disti.billing, order(api, disti.billing, r.account.id, "reseller-standard",
+                                      alias)["id"])
+    mails = mailbox.wait_for(lambda m: alias in m.body, to=r.admin.mail, timeout=15)
+    assert mails and mails[-1].subject == "Welcome to Standard Reseller Storefront"
+    assert f"https://{disti.host}/{alias} is ready, {r.account.name}." in mails[-1].body
+
+
+def test_reseller_self_service_lifecycle(api, disti, make_reseller, make_account, make_person,
+                                         set_roles, env, sql, mailbox):
+    r = make_reseller(disti)
+    alias = S.unique("self-")
+    # basic -> free in the storefront (self-service), with an alias.
+    done = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    sub = done["subscription"]
+    sid = sub["id"]
+    assert sub["plan"] == "free" and sub["storefront"]["alias"] == alias
+    assert done["invoice"]["total"] == money(0)
+    # free -> standard: the upgrade keeps the alias, invoices the difference.
+    up = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                    json={"plan": "standard"}), 200)
+    assert up["plan"] == "standard" and up["status"] == "active"
+    assert up["storefront"]["alias"] == alias
+    assert up["invoice"]["total"] == money(49000) and up["invoice"]["reason"] == "upgrade"
+    lic = {l["feature"]: l for l in S.expect(
+        api(r.member).get(f"/api/v1/accounts/{r.account.id}/licenses"), 200)["items"]}
+    assert lic["storefront-customers"]["quantity"] == 1000  # free's 25 replaced
+    # standard -> free or standard again: not upgrades.
+    for plan in ("free", "standard", "basic"):
+        S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                           json={"plan": plan}), 409, "conflict")
+    # A member renews (one more term, an invoice) but may not cancel.
+    before = parse_time(up["ends_at"])
+    renewed = S.expect(api(r.member).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    assert parse_time(renewed["ends_at"]) > before + datetime.timedelta(days=360)
+    assert renewed["invoice"]["reason"] == "renewal"
+    assert renewed["invoice"]["total"] == money(49000)
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+    # Cancel: pending until the term ends; the storefront keeps working.
+    pending = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    assert pending["status"] == "pending_cancellation"
+    ends_at = pending["ends_at"]
+    assert ends_at == renewed["ends_at"]
+    S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 409)
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/renew"), 409)
+    assert mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.admin.mail,
+                            timeout=15)
+    # Undo and cancel again.
+    assert S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/uncancel"),
+                    200)["status"] == "active"
+    S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    # A sub-customer of the reseller, with its own admin.
+    cust = make_account(r.admin, "customer", r.account.id)
+    cust_admin = make_person(prefix="sc")
+    set_roles(r.admin, cust.id, cust_admin, ["admin"])
+    assert storefront_login(r.admin.uid, disti.host, alias).status_code == 200
+    assert storefront_login(cust_admin.uid, disti.host, alias).status_code == 200
+    page = storefront_page(cust_admin.uid, disti.host, alias)
+    assert page.status_code == 200 and page.text == "storefront page\n", S.describe(page)
+    assert page.headers["X-Signed-In-As"] == cust_admin.uid
+    # Not yet: a maintenance run before the term end changes nothing.
+    run_maint(env, later(ends_at, days=-1))
+    assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"),
+                    200)["status"] == "pending_cancellation"
+    # The term ends: cancelled, back on basic, the storefront refuses logins.
+    out = run_maint(env, later(ends_at, seconds=1))
+    assert f"ended the cancelled subscription {sid}" in out
+    ended = S.expect(api(r.member).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert ended["status"] == "cancelled" and ended["ended_at"] == ends_at
+    assert ended["storefront"]["status"] == "cancelled"
+    assert S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)["plan"] == "basic"
+    S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 409)
+    for who in (r.admin, cust_admin):
+        resp = storefront_login(who.uid, disti.host, alias, "/portal/login")
+        S.expect_problem(resp, 403, "forbidden")
+        # Through nginx: the storefront's pages refuse them; a forged
+        # X-Original-URI changes nothing (nginx sets it for the check).
+        S.expect_problem(storefront_page(who.uid, disti.host, alias), 403)
+        S.expect_problem(storefront_page(who.uid, disti.host, alias,
+                                         headers={"X-Original-URI": "/api/v1/me"}), 403)
+    # Another distributor's storefront host with the same path is not this
+    # storefront.
+    assert storefront_page(r.admin.uid, f"{S.unique('x-')}.storefront.test",
+                           alias).status_code == 200
+    # The API itself (not under the storefront) still lets them in, and a
+    # wrong password is still 401, not 403.
+    assert storefront_login(r.admin.uid, disti.host, "api", "/v1/me").status_code == 200
+    wrong = S.Api(auth=(r.admin.uid, "wrong-password")).get(
+        "/api/v1/auth", headers={"Host": disti.host, "X-Original-URI": f"/{alias}/"})
+    assert wrong.status_code == 401
+    # Licenses taken back.
+    lic = {l["feature"]: l for l in S.expect(
+        api(r.admin).get(f"/api/v1/accounts/{r.account.id}/licenses"), 200)["items"]}
+    assert lic["storefront-customers"]["quantity"] == 0
+    # Within retention the alias stays theirs: nobody else gets it.
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}"), 200) == {
+        "alias": alias, "available": False, "reason": "taken"}
+    other = make_reseller(disti)
+    S.expect_problem(order(api, other.admin, other.account.id, "reseller-free", alias,
+                           status=409), 409, "conflict")
+    sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
+    assert sf["status"] == "cancelled" and sf["account_id"] == r.account.id
+    run_maint(env, later(ends_at, days=retention_days(), seconds=-60))
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)["status"] == "cancelled"
+    # After retention: purged, the alias is free, another reseller takes it.
+    out = run_maint(env, later(ends_at, days=retention_days(), seconds=2))
+    assert "storefront(s) purged" in out
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}"), 200)["available"] is True
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 404)
+    assert sql.value("SELECT COUNT(*) FROM storefronts WHERE alias=%s", alias) == 0
+    assert "storefront.purge" in [a["action"] for a in sql.audit(r.account.id)]
+    done = execute(api, other.admin, order(api, other.admin, other.account.id, "reseller-free",
+                                           alias)["id"])
+    assert done["subscription"]["storefront"]["alias"] == alias
+
+
+def test_new_subscription_within_retention_gets_the_alias_back(api, disti, make_reseller, env):
+    r = make_reseller(disti)
+    alias = S.unique("back-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       alias)["id"])["subscription"]["id"]
+    ends_at = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    run_maint(env, later(ends_at, seconds=1))
+    assert storefront_login(r.admin.uid, disti.host, alias).status_code == 403
+    # A new subscription without naming an alias: the kept one comes back.
+    done = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard")["id"])
+    assert done["subscription"]["storefront"] == {
+        "alias": alias, "url": f"https://{disti.host}/{alias}", "status": "active"}
+    assert storefront_login(r.admin.uid, disti.host, alias).status_code == 200
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)["status"] == "active"
+
+
+def test_plan_rules_and_alias_validation(api, disti, make_reseller, make_account, env, sql):
+    r = make_reseller(disti)
+    # A plan with a storefront needs an alias before it executes.
+    draft = order(api, r.admin, r.account.id, "reseller-standard")
+    execute(api, r.admin, draft["id"], status=409)
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(draft["id"])) == "draft"
+    S.expect(api(r.admin).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
+    execute(api, r.admin, draft["id"], status=409)
+    # Aliases: 3-63 of a-z, 0-9 and '-', not reserved.
+    for bad in ("ab", "Tech", "tech_sol", "-tech", "a" * 64, "api", "www"):
+        resp = order(api, r.admin, r.account.id, "reseller-free", bad, status=422)
+        S.expect_field_errors(resp, "storefront_alias")
+    S.expect_field_errors(api(None).get("/api/v1/storefront-aliases/Tech"), "alias")
+    assert S.expect(api(None).get("/api/v1/storefront-aliases/api"), 200) == {
+        "alias": "api", "available": False, "reason": "reserved"}
+    # Lines: known articles, whole quantities, one plan at most.
+    bad_lines = [
+        ({"lines": []}, "lines"),
+        ({"lines": [{"article": "nope", "quantity": 1}]}, "lines[0].article"),
+        ({"lines": [{"article": "assets-pack", "quantity": 0}]}, "lines[0].quantity"),
+        ({"lines": [{"article": "assets-pack", "quantity": 1.5}]}, "lines[0].quantity"),
+        ({"lines": [{"article": "reseller-free", "quantity": 1},
+                    {"article": "reseller-standard", "quantity": 1}]}, "lines[1].article"),
+        ({"lines": [{"article": "starter", "quantity": 1}]}, "lines[0].article"),
+        ({"lines": [{"article": "assets-pack", "quantity": 1}], "price": 1}, "price"),
+    ]
+    for body, field in bad_lines:
+        resp = api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json=body)
+        errors = S.expect_field_errors(resp)
+        assert field in errors, (body, errors)
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s",
+                     int(r.account.id)) == 1
+    # basic -> standard directly, then an order for free is a downgrade: 409.
+    alias = S.unique("rules-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard", alias)["id"])
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free")["id"], status=409)
+    # A form works like JSON.
+    resp = api(r.admin).form("POST", f"/api/v1/accounts/{r.account.id}/orders",
+                             [("lines[0][article]", "assets-pack"), ("lines[0][quantity]", "2")])
+    assert S.expect(resp, 201)["total"] == money(5000)
+
+
+def test_alias_race_exactly_one_wins(api, disti, make_reseller, sql):
+    resellers = [make_reseller(disti) for _ in range(6)]
+    alias = S.unique("race-")
+    drafts = [order(api, r.admin, r.account.id, "reseller-standard", alias) for r in resellers]
+    barrier = threading.Barrier(len(resellers))
+
+    def go(pair):
+        r, d = pair
+        s = S.Api(auth=(r.admin.uid, S.PASSWORDS[r.admin.uid]))
+        try:
+            barrier.wait(timeout=30)
+            return s.post(f"/api/v1/orders/{d['id']}/execute", timeout=60)
+        finally:
+            s.close()
+
+    with ThreadPoolExecutor(len(resellers)) as pool:
+        answers = list(pool.map(go, zip(resellers, drafts)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200] + [409] * (len(resellers) - 1), [S.describe(a) for a in answers]
+    for a in answers:
+        if a.status_code == 409:
+            S.expect_problem(a, 409, "conflict")
+    winner = [r for r, a in zip(resellers, answers) if a.status_code == 200][0]
+    rows = sql.rows("SELECT account_id FROM storefronts WHERE alias=%s", alias)
+    assert [str(x["account_id"]) for x in rows] == [winner.account.id]
+    # The losers' orders stay drafts, with no subscription.
+    for r, a in zip(resellers, answers):
+        if a.status_code == 409:
+            assert sql.value("SELECT COUNT(*) FROM subscriptions WHERE account_id=%s",
+                             int(r.account.id)) == 0
+
+
+# ---------------------------------------------------------------- licenses
+
+@pytest.fixture
+def licensed(api, make_tenant, make_account, make_person, set_roles):
+    """A customer account on the starter plan (data-loggers: 10) with a
+    member; its partner's admin placed the order in the back office."""
+    t = make_tenant("lic")
+    cust = make_account("olivia", "customer", t.account.id)
+    member = make_person(prefix="lm")
+    set_roles("olivia", cust.id, member, ["member"])
+    done = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])
+    assert done["subscription"]["plan"] == "starter"
+    return t, cust, member
+
+
+def test_hundred_concurrent_consumes_against_quota_ten(api, licensed, sql):
+    t, cust, member = licensed
+    path = f"/api/v1/accounts/{cust.id}/licenses/data-loggers/consume"
+    barrier = threading.Barrier(100)
+    local = threading.local()
+
+    def go(_):
+        if not hasattr(local, "s"):
+            local.s = S.Api(auth=(member.uid, S.PASSWORDS[member.uid]))
+        barrier.wait(timeout=60)
+        return local.s.post(path, json={"quantity": 1}, timeout=120).status_code
+
+    with ThreadPoolExecutor(100) as pool:
+        codes = list(pool.map(go, range(100)))
+    assert codes.count(200) == 10, sorted(codes)
+    assert codes.count(409) == 90, sorted(codes)
+    lic = {l["feature"]: l for l in S.expect(
+        api(member).get(f"/api/v1/accounts/{cust.id}/licenses"), 200)["items"]}
+    assert lic["data-loggers"]["used"] == 10 and lic["data-loggers"]["quantity"] == 10
+    assert sql.value("SELECT used FROM licenses WHERE account_id=%s AND feature='data-loggers'",
+                     int(cust.id)) == 10
+    assert sql.value("SELECT COUNT(*) FROM audit WHERE account_id=%s AND action='license.consume'",
+                     int(cust.id)) == 10
+
+
+def test_consume_and_release(api, licensed):
+    t, cust, member = licensed
+    base = f"/api/v1/accounts/{cust.id}/licenses"
+    got = S.expect(api(member).post(f"{base}/assets/consume", json={"quantity": 30}), 200)
+    assert got == {"feature": "assets", "quantity": 50, "used": 30, "available": 20}
+    S.expect_problem(api(member).post(f"{base}/assets/consume", json={"quantity": 21}), 409)
+    got = S.expect(api(member).post(f"{base}/assets/release", json={"quantity": 10}), 200)
+    assert got["used"] == 20
+    S.expect_problem(api(member).post(f"{base}/assets/release", json={"quantity": 21}), 409)
+    S.expect(api(member).post(f"{base}/assets/consume"), 200)  # one by default
+    S.expect_problem(api(member).post(f"{base}/nope/consume", json={"quantity": 1}), 404)
+    S.expect_field_errors(api(member).post(f"{base}/assets/consume", json={"quantity": 0}),
+                          "quantity")
+    S.expect_field_errors(api(member).post(f"{base}/assets/consume", json={"quantity": "2"}),
+                          "quantity")
+    keys = [l["key"] for l in S.expect(api(member).get(base), 200)["items"]]
+    assert len(keys) == 2 and len(set(keys)) == 2
+
+
+# ---------------------------------------------------------------- invoices, quotes
+
+def test_quotes_and_invoices(api, licensed, sql):
+    t, cust, member = licensed
+    base = f"/api/v1/accounts/{cust.id}"
+    S.expect_problem(api(member).post(f"{base}/quotes", json={
+        "lines": [{"article": "assets-pack", "quantity": 3}]}), 403)
+    r = api(t.admin).post(f"{base}/quotes", json={
+        "lines": [{"article": "assets-pack", "quantity": 3},
+                  {"article": "data-logger", "quantity": 2}]})
+    q = S.expect(r, 201)
+    assert q["total"] == money(3 * 2500 + 2 * 990) and q["status"] == "requested"
+    assert q["requested_by"] == t.admin.uid
+    quotes = S.expect(api(member).get(f"{base}/quotes"), 200)["items"]
+    assert [x["id"] for x in quotes] == [q["id"]]
+    invoices = S.expect(api(member).get(f"{base}/invoices"), 200)["items"]
+    assert [i["total"] for i in invoices] == [money(1900)]
+    assert sql.value("SELECT total_minor FROM invoices WHERE id=%s",
+                     int(invoices[0]["id"])) == 1900
+
+
+# ---------------------------------------------------------------- who may
+
+def test_who_may_order_and_cancel(api, disti, make_reseller, make_tenant):
+    r = make_reseller(disti)
+    other = make_tenant("billing-other")
+    base = f"/api/v1/accounts/{r.account.id}"
+    lines = {"lines": [{"article": "assets-pack", "quantity": 1}]}
+    # Back office (the distributor's admin and billing) and self-service
+    # (the reseller's admin and billing) may order; members may not; the
+    # distributor's member sees nothing; another tenant gets 404.
+    for who in (disti.admin, disti.billing, r.admin, r.billing):
+        S.expect(api(who).post(f"{base}/orders", json=lines), 201)
+    S.expect_problem(api(r.member).post(f"{base}/orders", json=lines), 403)
+    S.expect_problem(api(disti.member).post(f"{base}/orders", json=lines), 404)
+    S.expect_problem(api(other.admin).post(f"{base}/orders", json=lines), 404)
+    S.expect(api(None).post(f"{base}/orders", json=lines), 401)
+    draft = order(api, r.admin, r.account.id, "assets-pack")
+    S.expect_problem(api(r.member).post(f"/api/v1/orders/{draft['id']}/execute"), 403)
+    S.expect_problem(api(other.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 404)
+    S.expect_problem(api(other.admin).get(f"/api/v1/orders/{draft['id']}"), 404)
+    S.expect_problem(api(r.admin).get("/api/v1/orders/999999999"), 404)
+    sid = execute(api, disti.billing, draft["id"])["subscription"]["id"]
+    # Reads: members too.
+    for path in (f"{base}/subscriptions", f"/api/v1/subscriptions/{sid}", f"{base}/licenses",
+                 f"{base}/invoices", f"{base}/quotes"):
+        S.expect(api(r.member).get(path), 200)
+        S.expect(api(disti.billing).get(path), 200)
+        S.expect_problem(api(other.admin).get(path), 404)
+        S.expect_problem(api(disti.member).get(path), 404)
+        S.expect(api(None).get(path), 401)
+    S.expect_problem(api(r.member).get(f"{base}/orders"), 403)
+    # Cancel and uncancel: admins and billing, not members, not others.
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+    S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 404)
+    S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/{sid}/renew"), 404)
+    S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/uncancel"), 403)
+    S.expect(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    S.expect(api(r.member).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/999999999/cancel"), 404)
+
+
+def test_maint_rejects_a_bad_now(env):
+    binary = os.path.join(os.path.dirname(env["ACCOUNTD_MAILER"]), "accountd")
+    p = subprocess.run([binary, "maint", "--now", "tomorrow", "--config", env["ACCOUNTD_CONF"]],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--now" in p.stderr
+    assert "maint:" not in p.stdout  # no job ran
+
+
+def test_overview_reads_billing_in_the_accounts_statement(api, disti, make_reseller, sql):
+    """Plan, subscriptions, articles and licenses come with the account's own
+    statement: reading an account with many of them runs exactly as many SQL
+    statements as reading one with a single subscription."""
+    small = make_reseller(disti)
+    execute(api, small.admin, order(api, small.admin, small.account.id, "reseller-standard",
+                                    S.unique("one-"))["id"])
+    big = make_reseller(disti)
+    execute(api, big.admin, order(api, big.admin, big.account.id, "reseller-standard",
+                                  S.unique("many-"))["id"])
+    for article in ("assets-pack", "data-logger", "api-seats"):
+        execute(api, big.admin, order(api, big.admin, big.account.id, article)["id"])
+    over = S.expect(api(big.admin).get(f"/api/v1/accounts/{big.account.id}"), 200)
+    assert len(over["subscriptions"]) == 4 and len(over["licenses"]) == 5
+    assert len(over["articles"]) == 4
+
+    # The mailer's statements would count too: let it deliver the mails first.
+    S.wait_outbox_settled(sql, timeout=30)
+
+    def executed():
+        row = sql.row("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'")
+        return int(row["Value"])
+
+    def cost(path, who):
+        session = api(who)
+        S.expect(session.get(path), 200)  # warm: identity and statement caches
+        deltas = []
+        for _ in range(7):  # the mailer's polls add noise now and then: take the least
+            before = executed()
+            S.expect(session.get(path), 200)
+            deltas.append(executed() - before)
+        return min(deltas)
+
+    for path_of in (lambda r: f"/api/v1/accounts/{r.account.id}", lambda r: "/api/v1/me"):
+        assert cost(path_of(big), big.admin) == cost(path_of(small), small.admin)

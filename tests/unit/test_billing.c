@@ -1,0 +1,128 @@
+/* Unit tests: money arithmetic, storefront aliases, license keys, --now. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <string.h>
+
+#include "billing.h"
+#include "subscriptions.h"
+
+static void money_is_integer_minor_units(void **state)
+{
+    (void)state;
+    json_t *m = money_json(4900, "EUR");
+    assert_true(json_is_integer(json_object_get(m, "amount_minor")));
+    assert_int_equal(json_integer_value(json_object_get(m, "amount_minor")), 4900);
+    assert_string_equal(json_string_value(json_object_get(m, "currency")), "EUR");
+    json_decref(m);
+    long long out = 0;
+    assert_int_equal(money_mul_add(3, 990, 10, &out), 0);
+    assert_int_equal(out, 2980);
+    assert_int_equal(money_mul_add(LLONG_MAX / 2, 3, 0, &out), -1);
+    assert_int_equal(money_mul_add(1, LLONG_MAX, 1, &out), -1);
+    assert_int_equal(money_mul_add(-1, 5, 0, &out), -1);
+    assert_int_equal(money_mul_add(0, LLONG_MAX, 0, &out), 0);
+    assert_int_equal(out, 0);
+}
+
+static void aliases(void **state)
+{
+    (void)state;
+    int reserved;
+    assert_null(storefront_alias_check("techsolutions", &reserved));
+    assert_null(storefront_alias_check("abc", &reserved));
+    assert_null(storefront_alias_check("a-1-b", &reserved));
+    char long63[64], long64[65];
+    memset(long63, 'a', 63);
+    long63[63] = '\0';
+    memset(long64, 'a', 64);
+    long64[64] = '\0';
+    assert_null(storefront_alias_check(long63, &reserved));
+    assert_non_null(storefront_alias_check(long64, &reserved));
+    assert_non_null(storefront_alias_check("ab", &reserved));
+    assert_non_null(storefront_alias_check("", &reserved));
+    assert_non_null(storefront_alias_check(NULL, &reserved));
+    assert_non_null(storefront_alias_check("Tech", &reserved));
+    assert_non_null(storefront_alias_check("tech_sol", &reserved));
+    assert_non_null(storefront_alias_check("tech.sol", &reserved));
+    assert_non_null(storefront_alias_check("-tech", &reserved));
+    assert_non_null(storefront_alias_check("tech-", &reserved));
+    assert_int_equal(reserved, 0);
+    assert_non_null(storefront_alias_check("api", &reserved));
+    assert_int_equal(reserved, 1);
+    assert_non_null(storefront_alias_check("www", &reserved));
+    assert_int_equal(reserved, 1);
+}
+
+static void hosts(void **state)
+{
+    (void)state;
+    assert_null(storefront_host_check("cloud.disti.com"));
+    assert_null(storefront_host_check("localhost"));
+    assert_null(storefront_host_check("shop-1.example.org:8443"));
+    assert_non_null(storefront_host_check(""));
+    assert_non_null(storefront_host_check(NULL));
+    assert_non_null(storefront_host_check("Cloud.disti.com"));
+    assert_non_null(storefront_host_check("cloud..com"));
+    assert_non_null(storefront_host_check(".cloud.com"));
+    assert_non_null(storefront_host_check("cloud.com."));
+    assert_non_null(storefront_host_check("-cloud.com"));
+    assert_non_null(storefront_host_check("cloud-.com"));
+    assert_non_null(storefront_host_check("cloud.com/x"));
+    assert_non_null(storefront_host_check("cloud.com:0"));
+    assert_non_null(storefront_host_check("cloud.com:65536"));
+    assert_non_null(storefront_host_check("cloud.com:"));
+    assert_non_null(storefront_host_check("cloud.com:80:80"));
+    char label[70];
+    memset(label, 'a', 64);
+    strcpy(label + 64, ".com");
+    assert_non_null(storefront_host_check(label));
+}
+
+static void license_keys(void **state)
+{
+    (void)state;
+    unsigned char r[25];
+    for (int i = 0; i < 25; i++)
+        r[i] = (unsigned char)(i * 37);
+    char key[LICENSE_KEY_SIZE];
+    license_key_format(r, key);
+    assert_int_equal(strlen(key), 29);
+    for (int i = 0; i < 29; i++) {
+        if (i % 6 == 5)
+            assert_int_equal(key[i], '-');
+        else
+            assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", key[i]));
+    }
+    char a[LICENSE_KEY_SIZE], b[LICENSE_KEY_SIZE];
+    assert_int_equal(license_key_new(a), 0);
+    assert_int_equal(license_key_new(b), 0);
+    assert_string_not_equal(a, b);
+}
+
+static void maint_now(void **state)
+{
+    (void)state;
+    char out[20];
+    assert_int_equal(billing_parse_now("2027-01-31T00:00:00Z", out), 0);
+    assert_string_equal(out, "2027-01-31 00:00:00");
+    assert_int_equal(billing_parse_now("2027-01-31 00:00:00", out), -1);
+    assert_int_equal(billing_parse_now("2027-13-31T00:00:00Z", out), -1);
+    assert_int_equal(billing_parse_now("2027-01-31T00:00:00+01:00", out), -1);
+    assert_int_equal(billing_parse_now("2027-01-31T00:00:00Zx", out), -1);
+    assert_int_equal(billing_parse_now(NULL, out), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(money_is_integer_minor_units),
+        cmocka_unit_test(aliases),
+        cmocka_unit_test(hosts),
+        cmocka_unit_test(license_keys),
+        cmocka_unit_test(maint_now),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
