@@ -526,13 +526,15 @@ def test_role_change_whose_reply_is_lost_is_exact(api, sql, ldap_admin, healthy,
 
 
 def test_compensation_after_a_lost_reply_undoes_the_role(env, api, sql, ldap_admin, healthy, proxy,
-                                                         make_tenant, make_person):
-    """Adding a known person: the member add is made, its reply lost, and
-    the retry finds the member there. The audit row then fails (a trigger
-    refuses it): the compensation must take the role back, although the
-    retry's answer alone would say "nothing changed"."""
+                                                         make_tenant, make_person, set_roles):
+    """Adding a known person (a member of the tenant, so added at once):
+    the role add is made, its reply lost, and the retry finds the member
+    there. The audit row then fails (a trigger refuses it): the
+    compensation must take the role back, although the retry's answer alone
+    would say "nothing changed"."""
     t = make_tenant("fault")
     known = make_person(prefix="fk")
+    set_roles(t.admin, t.account.id, known, ["member"])
     trigger = "it_refuse_" + known.uid.replace("-", "_")
     sql.rows(f"CREATE TRIGGER {trigger} BEFORE INSERT ON audit FOR EACH ROW"
              f" IF NEW.new_value LIKE '%%{known.uid}%%' THEN"
@@ -545,7 +547,7 @@ def test_compensation_after_a_lost_reply_undoes_the_role(env, api, sql, ldap_adm
         S.expect_problem(r, 500)
     finally:
         sql.rows(f"DROP TRIGGER IF EXISTS {trigger}")
-    assert S.roles_in_ldap(ldap_admin, t.account.id, known) == set()
+    assert S.roles_in_ldap(ldap_admin, t.account.id, known) == {"member"}
     intents_closed(sql, t.account.id)
     assert sql.value("SELECT state FROM ldap_intents WHERE account_id=%s AND kind='add-member'"
                      " ORDER BY id DESC LIMIT 1", int(t.account.id)) == "undone"
