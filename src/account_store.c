@@ -78,3 +78,18 @@ json_t *members_json(struct request *req, unsigned long long id, int *st)
     role_groups_free(groups, ngroups);
     return items;
 }
+
+int contact_kind_of(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                    const char **kind)
+{
+    *kind = NULL;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT kind FROM account_contacts WHERE account_id = ? AND uid = ?"
+                      " ORDER BY kind LIMIT 1",
+                      SQL_ARGS(P_INT(account_id), P_STR(uid)), &r);
+    if (st == ST_OK && r.nrows == 1)
+        *kind = strcmp(sql_cell(&r, 0, 0), "primary") == 0 ? "primary" : "technical";
+    sql_result_free(&r);
+    return st;
+}

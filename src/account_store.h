@@ -59,4 +59,11 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *r
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
 
+/* The contact kind ("primary" or "technical", a static string) that uid
+ * holds in account_id, or NULL in *kind. "A contact is an admin": role
+ * changes ask it under the account's guard (saga.h) before an admin loses
+ * admin, contact changes check the admin role under the same guard. */
+int contact_kind_of(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                    const char **kind);
+
 #endif

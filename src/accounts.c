@@ -12,11 +12,13 @@
 #include "ldap_store.h"
 #include "invitations.h"
 #include "log.h"
+#include "intent_store.h"
 #include "outbox.h"
 #include "overview_store.h"
 #include "relations_store.h"
 #include "properties.h"
 #include "properties_store.h"
+#include "saga.h"
 #include "sql_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -204,12 +206,14 @@ struct create {
     struct company company;
     /* contact: invited as admin in step 3 */
     const char *contact_email, *contact_first, *contact_last;
+    struct person contact_known; /* dn set when LDAP knows the contact's mail */
     json_t *contact_result;
     unsigned long long id;
     /* A customer organization a partner creates with a contact person:
      * the partner -> customer relation is recorded active (STACKIT). */
     int relate;
     unsigned long long relation_id;
+    struct saga saga; /* the account's entries (and a known contact) in LDAP */
 };
 
 static int create_insert(struct sql_store *sql, void *arg)
@@ -235,6 +239,18 @@ static int create_insert(struct sql_store *sql, void *arg)
         st = sql_exec(sql,
                       "INSERT INTO idempotency_keys (uid, idem_key, account_id) VALUES (?, ?, ?)",
                       SQL_ARGS(P_STR(c->req->caller.uid), P_STR(c->idem_key), P_INT(c->id)), NULL);
+    if (st != ST_OK)
+        return st;
+    /* The intent of the LDAP side, recorded with the row: a crash after
+     * this leaves both for `accountd maint`, which removes them. */
+    struct saga_plan *p = &c->saga.plan;
+    p->account_id = c->id;
+    json_t *plan = saga_plan_json(p);
+    char *text = json_dumps(plan, JSON_COMPACT);
+    st = intent_store_insert_tx(sql, saga_kind_name(p->kind), c->id, c->saga.actor, text, NULL,
+                                &c->saga.intent_id);
+    free(text);
+    json_decref(plan);
     return st;
 }
 
@@ -242,8 +258,9 @@ static int create_finish(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
     struct sql_result r;
-    int st = sql_exec(sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ?",
-                      SQL_ARGS(P_INT(c->id)), &r);
+    int st = sql_exec(
+        sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ? AND ldap_state = 'pending'",
+        SQL_ARGS(P_INT(c->id)), &r);
     if (st == ST_OK && r.affected != 1)
         st = ST_CONFLICT;
     sql_result_free(&r);
@@ -256,8 +273,9 @@ static int create_finish(struct sql_store *sql, void *arg)
      * knows the address, else by invitation (STACKIT "method 1"). */
     if (st == ST_OK && c->contact_email) {
         json_decref(c->contact_result);
-        st = invite_in_transaction(sql, c->req, c->id, c->name, c->contact_email, ROLE_ADMIN,
-                                   c->contact_first, c->contact_last, &c->contact_result);
+        st = invite_in_transaction(
+            sql, c->req, c->id, c->name, c->contact_email, ROLE_ADMIN, c->contact_first,
+            c->contact_last, c->contact_known.dn ? &c->contact_known : NULL, &c->contact_result);
     }
     if (st == ST_OK && c->relate) {
         st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid,
@@ -273,20 +291,9 @@ static int create_finish(struct sql_store *sql, void *arg)
                              json_incref(rel));
         json_decref(rel);
     }
+    if (st == ST_OK)
+        st = saga_close_tx(sql, &c->saga, "done");
     return st;
-}
-
-/* After a failed create_finish: 1 if the row is done after all (its
- * COMMIT went through), 0 if it is still pending or gone, -1 if unknown. */
-static int finished_after_all(struct sql_store *sql, unsigned long long id)
-{
-    struct sql_result r;
-    if (sql_exec(sql, "SELECT ldap_state FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), &r) !=
-        ST_OK)
-        return -1;
-    int done = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "done") == 0;
-    sql_result_free(&r);
-    return done;
 }
 
 static int create_undo(struct sql_store *sql, void *arg)
@@ -328,6 +335,18 @@ static int replay(struct request *req, const char *key)
                     "a request with this Idempotency-Key is still being processed");
         return 1;
     }
+    /* The key is the caller's, but the account may have moved on: only
+     * someone who may still read it gets it (a person removed from it gets
+     * what GET would answer), and a closed account is no creation to
+     * repeat. */
+    struct account_ref a;
+    if (caller_authorize(req, id, ROLE_ANY, 0, &a) < 0)
+        return 1;
+    if (strcmp(a.status, "closed") == 0) {
+        res_problem(req, 409, "conflict",
+                    "this Idempotency-Key created an account that has been closed since");
+        return 1;
+    }
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", id);
     res_header(req, "Location", loc);
@@ -361,6 +380,8 @@ int accounts_parent_in_query(struct request *req, unsigned long long *id)
         res_field_error(req, "parent_id", parent_s ? "must be an account id" : "is required");
     return *id ? ST_OK : ST_INVALID;
 }
+
+static void create_account(struct request *req, struct create *c);
 
 void accounts_create(struct request *req)
 {
@@ -417,12 +438,42 @@ void accounts_create(struct request *req)
         c.relate = strcmp(parent->kind, "partner") == 0 && strcmp(c.kind, "customer") == 0;
     }
 
-    /* Saga: 1. the SQL row, invisible while pending; 2. the LDAP entries;
-     * 3. the row marked done with its audit row. A failure in 2 or 3 undoes
-     * what was written, so nothing is left behind in either store. */
-    int st = sql_transaction(req->session->sql, create_insert, &c);
-    if (st == ST_DUPLICATE && c.idem_key) {
-        if (!replay(req, c.idem_key))
+    /* The contact person becomes the account's admin: at once if LDAP
+     * knows the address (in the saga's LDAP step), else by invitation. */
+    int st = ST_OK;
+    if (c.contact_email) {
+        st = invitation_find_addable(req, c.contact_email, &c.contact_known);
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the directory");
+            return;
+        }
+    }
+    create_account(req, &c);
+    json_decref(c.contact_result);
+    person_free(&c.contact_known);
+    saga_free(&c.saga);
+}
+
+/* Saga (saga.h): 1. the SQL row, invisible while pending, with its intent;
+ * 2. the LDAP entries (and a known contact's admin role); 3. the row marked
+ * done with its audit row, the intent closed. A failure in 2 or 3 undoes
+ * what was written; when that cannot be done the row stays pending and
+ * `accountd maint` removes both. */
+static void create_account(struct request *req, struct create *c)
+{
+    struct saga *s = &c->saga;
+    s->actor = xstrdup(req->caller.uid);
+    s->plan.kind = SAGA_CREATE_ACCOUNT;
+    s->plan.create_account = 1;
+    s->plan.admin_dn = xstrdup(req->caller.dn);
+    if (c->contact_known.dn && !ldap_dn_equal(c->contact_known.dn, req->caller.dn)) {
+        s->plan.person_dn = xstrdup(c->contact_known.dn);
+        s->plan.person_uid = xstrdup(c->contact_known.uid);
+        s->plan.roles_after = ROLE_ADMIN;
+    }
+    int st = sql_transaction(req->session->sql, create_insert, c);
+    if (st == ST_DUPLICATE && c->idem_key) {
+        if (!replay(req, c->idem_key))
             res_problem(req, 409, "conflict", "Idempotency-Key already used");
         return;
     }
@@ -430,56 +481,50 @@ void accounts_create(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    st = ldap_store_create_account(req->session->ldap, c.id, req->caller.dn);
-    int sql_st = ST_OK, unknown = 0;
-    if (st == ST_OK) {
-        sql_st = sql_transaction(req->session->sql, create_finish, &c);
-        if (sql_st != ST_OK) {
-            /* A failed COMMIT may have committed after all: the entries
-             * go only when the row is known to be still pending. When
-             * that cannot be read, `accountd maint` removes both later. */
-            int done = finished_after_all(req->session->sql, c.id);
-            if (done == 1)
-                sql_st = ST_OK;
-            else if (done == 0)
-                ldap_store_delete_account(req->session->ldap, c.id);
-            else
-                unknown = 1;
+    char *marker = saga_person_marker(s->intent_id);
+    s->account_attempted = 1;
+    st = ldap_store_create_account(req->session->ldap, c->id, req->caller.dn, marker);
+    free(marker);
+    if (st == ST_DUPLICATE)
+        s->account_attempted = 0; /* someone else's entry: left alone */
+    if (st == ST_OK)
+        st = saga_apply_roles(req->session->ldap, s);
+    enum saga_outcome outcome;
+    if (st == ST_OK)
+        outcome = saga_commit(req->session->ldap, req->session->sql, s, create_finish, c, &st);
+    else
+        outcome = saga_undo(req->session->ldap, req->session->sql, s,
+                            "undone: the directory refused or lost a step") == ST_OK
+                      ? SAGA_NOT_APPLIED
+                      : SAGA_UNKNOWN;
+    if (outcome == SAGA_DONE) {
+        char loc[64];
+        snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c->id);
+        res_header(req, "Location", loc);
+        json_t *extra = c->contact_result ? json_pack("{s:O}", "contact", c->contact_result) : NULL;
+        if (c->relation_id) {
+            if (!extra)
+                extra = json_object();
+            char rid[24];
+            snprintf(rid, sizeof(rid), "%llu", c->relation_id);
+            json_object_set_new(extra, "relation",
+                                json_pack("{s:s, s:s}", "id", rid, "status", "active"));
         }
-    }
-    if (st != ST_OK || sql_st != ST_OK) {
-        /* Unknown outcome: touch nothing. A row still pending is found by
-         * `accountd maint`, which removes its entries and then the row; a
-         * row that is done keeps its Idempotency-Key for the retry. */
-        int undo = unknown ? ST_UNAVAILABLE : sql_transaction(req->session->sql, create_undo, &c);
-        if (undo != ST_OK)
-            log_error("account %llu left pending after a failed create: the repair job removes it",
-                      c.id);
-        if (st == ST_DUPLICATE)
-            res_problem(
-                req, 409, "conflict",
-                "the directory already holds an entry for account %llu; nothing was created", c.id);
-        else if (st != ST_OK)
-            res_store_failure(req, st, "the directory");
-        else
-            res_store_failure(req, sql_st, "the database");
-        json_decref(c.contact_result);
+        respond_account(req, c->id, 201, extra);
+        json_decref(extra);
         return;
     }
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c.id);
-    res_header(req, "Location", loc);
-    json_t *extra = c.contact_result ? json_pack("{s:o}", "contact", c.contact_result) : NULL;
-    if (c.relation_id) {
-        if (!extra)
-            extra = json_object();
-        char rid[24];
-        snprintf(rid, sizeof(rid), "%llu", c.relation_id);
-        json_object_set_new(extra, "relation",
-                            json_pack("{s:s, s:s}", "id", rid, "status", "active"));
-    }
-    respond_account(req, c.id, 201, extra);
-    json_decref(extra);
+    /* Not applied: the pending row and its key go too. Unknown: the row
+     * stays pending (invisible) for the repair job. */
+    if (outcome == SAGA_NOT_APPLIED && sql_transaction(req->session->sql, create_undo, c) != ST_OK)
+        log_error("account %llu left pending after a failed create: the repair job removes it",
+                  c->id);
+    if (outcome == SAGA_NOT_APPLIED && st == ST_DUPLICATE)
+        res_problem(req, 409, "conflict",
+                    "the directory already holds an entry for account %llu; nothing was created",
+                    c->id);
+    else
+        saga_answer_failure(req, outcome, st);
 }
 
 /* ---- list ----------------------------------------------------------- */

@@ -2,7 +2,10 @@
  * contacts: the two named contacts of an account (Inflectra): primary
  * (billing) and technical (alternate), each one of its admins. A change
  * mails the old and the new contact and the account's notification
- * recipients, in the transaction that records it.
+ * recipients, in the transaction that records it. A change takes the
+ * account's guard (saga.h), like role changes, so the rule "a contact is an
+ * admin" is checked against LDAP while no role change of that account can
+ * run.
  */
 #include "account_store.h"
 #include "contacts.h"
@@ -12,6 +15,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "outbox.h"
+#include "saga.h"
 #include "sql_store.h"
 #include "validate.h"
 
@@ -20,67 +24,93 @@
 
 struct contact_change {
     struct request *req;
-    unsigned long long account_id;
+    struct saga *saga;
     const char *kind;
-    struct person *new_person;
-    struct refusal refusal;
+    const char *old_uid;
+    const struct person *old_person, *new_person;
 };
 
+/* The SQL side: the contact row, the mails, the audit row, and the intent
+ * closed (the guard given back). No LDAP in here. */
 static int contact_tx(struct sql_store *sql, void *arg)
 {
     struct contact_change *c = arg;
     struct request *req = c->req;
+    unsigned long long account_id = c->saga->plan.account_id;
     char *account_name = NULL;
-    int st = account_lock(sql, c->account_id, &c->refusal, &account_name);
-    if (st != ST_OK)
-        return st;
     struct sql_result r;
-    st = sql_exec(sql, "SELECT uid FROM account_contacts WHERE account_id = ? AND kind = ?",
-                  SQL_ARGS(P_INT(c->account_id), P_STR(c->kind)), &r);
-    char *old_uid = st == ST_OK && r.nrows ? xstrdup(sql_cell(&r, 0, 0)) : NULL;
+    int st =
+        sql_exec(sql, "SELECT name FROM accounts WHERE id = ?", SQL_ARGS(P_INT(account_id)), &r);
+    if (st == ST_OK)
+        account_name = xstrdup(r.nrows == 1 ? sql_cell(&r, 0, 0) : "");
     sql_result_free(&r);
-    if (st != ST_OK || (old_uid && strcmp(old_uid, c->new_person->uid) == 0))
-        goto out; /* failed, or no change: nothing to record or mail */
-    st = sql_exec(sql,
-                  "INSERT INTO account_contacts (account_id, kind, uid) VALUES (?, ?, ?)"
-                  " ON DUPLICATE KEY UPDATE uid = VALUES(uid), updated_at = CURRENT_TIMESTAMP(6)",
-                  SQL_ARGS(P_INT(c->account_id), P_STR(c->kind), P_STR(c->new_person->uid)), NULL);
-    struct person old = {0};
-    if (st == ST_OK && old_uid) {
-        int found = ldap_store_find_person(req->session->ldap, "uid", old_uid, &old);
-        if (found != ST_OK && found != ST_NOT_FOUND)
-            st = found;
-    }
+    if (st == ST_OK)
+        st = sql_exec(
+            sql,
+            "INSERT INTO account_contacts (account_id, kind, uid) VALUES (?, ?, ?)"
+            " ON DUPLICATE KEY UPDATE uid = VALUES(uid), updated_at = CURRENT_TIMESTAMP(6)",
+            SQL_ARGS(P_INT(account_id), P_STR(c->kind), P_STR(c->new_person->uid)), NULL);
     char **recipients = NULL;
     size_t nrecipients = 0;
     if (st == ST_OK)
-        st = outbox_recipients(sql, c->account_id, &recipients, &nrecipients);
+        st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
     if (st == ST_OK) {
+        const struct person *old = c->old_person;
         const char **to = xcalloc(nrecipients + 3, sizeof(char *));
         size_t n = 0;
-        to[n++] = old.mail;
+        to[n++] = old->mail;
         to[n++] = c->new_person->mail;
         for (size_t i = 0; i < nrecipients; i++)
             to[n++] = recipients[i];
         struct template_value vals[] = {
             {"account_name", account_name},
             {"contact", c->kind},
-            {"old_name", old.name ? old.name : (old_uid ? old_uid : "nobody")},
+            {"old_name", old->name ? old->name : (c->old_uid ? c->old_uid : "nobody")},
             {"new_name", c->new_person->name ? c->new_person->name : c->new_person->uid},
         };
-        st = outbox_queue(sql, c->account_id, "contact-changed", to, n, vals, 4);
+        st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 4);
         free(to);
     }
     if (st == ST_OK) {
-        json_t *o = json_pack("{s:s, s:s?}", "contact", c->kind, "uid", old_uid);
+        json_t *o = json_pack("{s:s, s:s?}", "contact", c->kind, "uid", c->old_uid);
         json_t *nw = json_pack("{s:s, s:s}", "contact", c->kind, "uid", c->new_person->uid);
-        st = audit_write(sql, req->caller.uid, c->account_id, "contact.set", o, nw);
+        st = audit_write(sql, req->caller.uid, account_id, "contact.set", o, nw);
     }
+    if (st == ST_OK)
+        st = saga_close_tx(sql, c->saga, "done");
     outbox_free_list(recipients, nrecipients);
-    person_free(&old);
-out:
-    free(old_uid);
     free(account_name);
+    return st;
+}
+
+/* Under the account's guard: ST_OK with *old_uid (malloc'ed, NULL if none)
+ * and the old contact's entry; ST_CONFLICT with a 422 when the new contact
+ * is no admin (the one rule of contacts: a contact is an admin, checked
+ * here and, for demotions, in members.c, both under the guard). */
+static int contact_check(struct request *req, struct saga *s, const char *kind,
+                         const struct person *p, char **old_uid, struct person *old)
+{
+    *old_uid = NULL;
+    unsigned roles = 0;
+    int st = ldap_store_roles_of(req->session->ldap, s->plan.account_id, p->dn, &roles);
+    if (st != ST_OK)
+        return st;
+    if (!(roles & ROLE_ADMIN)) {
+        res_field_error(req, "uid", "must be an admin of the account");
+        return ST_INVALID;
+    }
+    struct sql_result r;
+    st = sql_exec(req->session->sql,
+                  "SELECT uid FROM account_contacts WHERE account_id = ? AND kind = ?",
+                  SQL_ARGS(P_INT(s->plan.account_id), P_STR(kind)), &r);
+    if (st == ST_OK && r.nrows)
+        *old_uid = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    if (st == ST_OK && *old_uid && strcmp(*old_uid, p->uid) != 0) {
+        int found = ldap_store_find_person(req->session->ldap, "uid", *old_uid, old);
+        if (found != ST_OK && found != ST_NOT_FOUND)
+            st = found;
+    }
     return st;
 }
 
@@ -98,47 +128,58 @@ void contacts_set(struct request *req)
     if (body_failed(req))
         return;
     struct account_ref a = req->account;
-    struct person p = {0};
+    struct person p = {0}, old = {0};
+    char *old_uid = NULL;
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &p);
-    if (st != ST_OK && st != ST_NOT_FOUND) {
-        res_store_failure(req, st, "the directory");
-        return;
-    }
-    /* The contact must be one of the account's admins. */
-    unsigned roles = 0;
-    if (st == ST_OK) {
-        struct role_group *groups;
-        size_t ngroups;
-        st = ldap_store_role_groups(req->session->ldap, &a.id, 1, &groups, &ngroups);
-        if (st != ST_OK) {
-            person_free(&p);
-            res_store_failure(req, st, "the directory");
-            return;
-        }
-        struct member_index ix;
-        member_index_build(&ix, groups, ngroups, a.id);
-        const struct member_entry *e = member_index_find(&ix, p.dn);
-        roles = e ? e->roles : 0;
-        member_index_free(&ix);
-        role_groups_free(groups, ngroups);
-    }
-    if (!(roles & ROLE_ADMIN)) {
+    if (st == ST_NOT_FOUND) {
         person_free(&p);
         res_field_error(req, "uid", "must be an admin of the account");
         res_fail_if_errors(req);
         return;
     }
-    struct contact_change c = {.req = req, .account_id = a.id, .kind = kind, .new_person = &p};
-    st = sql_transaction(req->session->sql, contact_tx, &c);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    /* A saga without LDAP writes: the guard serialises contact changes
+     * with role changes, so "a contact is an admin" holds. */
+    struct saga s = {.actor = xstrdup(req->caller.uid)};
+    s.plan.kind = SAGA_CONTACT;
+    s.plan.account_id = a.id;
+    struct refusal ref = {0};
+    st = saga_begin(req->session->sql, &s, &ref);
+    if (st == ST_OK) {
+        st = contact_check(req, &s, kind, &p, &old_uid, &old);
+        if (st == ST_OK && old_uid && strcmp(old_uid, p.uid) == 0) {
+            /* No change: nothing to record or mail. */
+            saga_release(req->session->sql, &s, "no change");
+        } else if (st == ST_OK) {
+            struct contact_change c = {req, &s, kind, old_uid, &old, &p};
+            enum saga_outcome outcome =
+                saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
+            if (outcome != SAGA_DONE) {
+                saga_answer_failure(req, outcome, st);
+                goto out;
+            }
+        } else {
+            saga_release(req->session->sql, &s, "refused");
+        }
+    }
     if (st == ST_OK)
         res_json(req, 200,
                  json_pack("{s:s, s:s, s:s?, s:s?}", "contact", kind, "uid", p.uid, "name", p.name,
                            "mail", p.mail));
     else if (st == ST_CONFLICT)
-        res_refusal(req, &c.refusal);
+        res_refusal(req, &ref);
+    else if (st == ST_INVALID)
+        res_fail_if_errors(req);
     else
-        res_store_failure(req, st, "the database");
+        res_store_failure(req, st, "the directory or the database");
+out:
+    saga_free(&s);
+    free(old_uid);
+    person_free(&old);
     person_free(&p);
 }
 

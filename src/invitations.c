@@ -16,6 +16,7 @@
 #include "ldap_store.h"
 #include "log.h"
 #include "outbox.h"
+#include "saga.h"
 #include "sql_store.h"
 #include "transfer.h"
 #include "validate.h"
@@ -76,59 +77,77 @@ struct invite {
     unsigned role;
     const char *purpose; /* "member" (NULL) or "transfer" */
     struct person known; /* dn set when LDAP already knows the address */
-    int known_added;     /* this request added known to the role group */
     char *token;
     unsigned long long id;
     char *expires_at;
     struct refusal refusal;
 };
 
-/* Takes back the role add_known gave, if it was this request's doing
- * (a person who had the role already keeps it). */
-static void known_undo(struct invite *v)
+/* The data of an add-member intent: what its SQL side (saga_finish_sql:
+ * the added-to-account mail and the audit row) needs, also when the repair
+ * job finishes it. */
+static json_t *add_member_data(struct request *req, const struct person *known, unsigned role)
 {
-    if (v->known_added && ldap_store_set_member(v->req->session->ldap, v->account->id, v->role,
-                                                v->known.dn, 0) != ST_OK)
-        log_error("account %llu: could not take back the %s role given to %s; fix the role "
-                  "group by hand",
-                  v->account->id, role_name(v->role), v->known.uid);
-    v->known_added = 0;
+    return json_pack("{s:s, s:s?, s:s?, s:s}", "role", role_name(role), "mail", known->mail, "name",
+                     known->name ? known->name : known->uid, "inviter_name",
+                     req->caller.name ? req->caller.name : req->caller.uid);
 }
 
-/* Gives v->known the role at once and mails them; inside a transaction
- * that holds the account row. Run again after a deadlock, so it first
- * takes back what an earlier run gave. */
-static int add_known(struct sql_store *sql, struct invite *v, const char *account_name)
+/* Gives v->known the role at once (a saga: guard, plan, LDAP, then the mail
+ * and audit row in a short transaction) and answers. */
+static void add_known(struct invite *v)
 {
     struct request *req = v->req;
-    int st;
-    known_undo(v);
-    /* The mail row first: whatever fails after it rolls it back too. */
-    const char *to[] = {v->known.mail};
-    struct template_value vals[] = {
-        {"account_name", account_name},
-        {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
-        {"role", role_name(v->role)},
-        {"name", v->known.name ? v->known.name : v->known.uid},
-    };
-    st = outbox_queue(sql, v->account->id, "added-to-account", to, 1, vals, 4);
+    struct saga s = {.actor = xstrdup(req->caller.uid)};
+    s.plan.kind = SAGA_ADD_MEMBER;
+    s.plan.account_id = v->account->id;
+    struct refusal ref = {0};
+    int st = saga_begin(req->session->sql, &s, &ref);
     if (st == ST_OK) {
-        st = ldap_store_change_member(req->session->ldap, v->account->id, v->role, v->known.dn, 1,
-                                      &v->known_added);
+        st = ldap_store_roles_of(req->session->ldap, s.plan.account_id, v->known.dn,
+                                 &s.plan.roles_before);
+        if (st != ST_OK)
+            saga_release(req->session->sql, &s, "not applied");
+    }
+    if (st == ST_CONFLICT) {
+        res_refusal(req, &ref);
+        goto out;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory or the database");
+        goto out;
+    }
+    s.plan.person_dn = xstrdup(v->known.dn);
+    s.plan.person_uid = xstrdup(v->known.uid);
+    s.plan.roles_after = s.plan.roles_before | v->role;
+    s.data = add_member_data(req, &v->known, v->role);
+    enum saga_outcome outcome = SAGA_NOT_APPLIED;
+    st = saga_record_plan(req->session->sql, &s);
+    if (st != ST_OK) {
+        saga_release(req->session->sql, &s, "not applied: the plan could not be recorded");
+    } else {
+        st = saga_apply_roles(req->session->ldap, &s);
         if (st == ST_NOT_FOUND) {
             log_error("account %llu has no %s role group in LDAP", v->account->id,
                       role_name(v->role));
-            st = refusal_set(&v->refusal, 500, "internal",
-                             "the account's role group is missing in the directory");
+            st = ST_ERROR;
         }
+        if (st != ST_OK)
+            outcome = saga_undo(req->session->ldap, req->session->sql, &s,
+                                "undone: the directory refused or lost a step") == ST_OK
+                          ? SAGA_NOT_APPLIED
+                          : SAGA_UNKNOWN;
+        else
+            outcome = saga_commit(req->session->ldap, req->session->sql, &s, NULL, NULL, &st);
     }
-    if (st == ST_OK) {
-        json_t *n = json_pack("{s:s, s:[s]}", "uid", v->known.uid, "roles", role_name(v->role));
-        st = audit_write(sql, req->caller.uid, v->account->id, "member.add", NULL, n);
-    }
-    if (st != ST_OK)
-        known_undo(v);
-    return st;
+    if (outcome == SAGA_DONE)
+        res_json(req, 201,
+                 json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
+                           role_name(v->role)));
+    else
+        saga_answer_failure(req, outcome, st);
+out:
+    saga_free(&s);
 }
 
 /* Queues the invitation mail of invitation v->id (with the token just set)
@@ -211,14 +230,8 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     return st;
 }
 
-/* The invitation proper, inside a transaction that holds the account row:
- * a person LDAP knows by the mail (v->known) is added at once, anyone else
- * gets a link. */
-static int invite_step(struct sql_store *sql, struct invite *v, const char *account_name)
-{
-    return v->known.dn ? add_known(sql, v, account_name) : invite_new(sql, v, account_name);
-}
-
+/* A new invitation, inside a transaction that holds the account row (no
+ * LDAP in here). */
 static int invite_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
@@ -226,7 +239,7 @@ static int invite_tx(struct sql_store *sql, void *arg)
     int st = account_lock(sql, v->account->id, &v->refusal, &account_name);
     if (st != ST_OK)
         return st;
-    st = invite_step(sql, v, account_name);
+    st = invite_new(sql, v, account_name);
     free(account_name);
     return st;
 }
@@ -247,7 +260,7 @@ static json_t *invite_result(const struct invite *v)
  * that mail AND who is in the caller's tenant tree; anyone else (unknown,
  * or known outside the tree) is left empty and gets an invitation mail,
  * so the answer never tells whether the directory knows the address. */
-static int find_addable(struct request *req, const char *email, struct person *known)
+int invitation_find_addable(struct request *req, const char *email, struct person *known)
 {
     int st = ldap_store_find_person(req->session->ldap, "mail", email, known);
     if (st == ST_NOT_FOUND)
@@ -292,24 +305,23 @@ void invitations_create(struct request *req)
         return;
     }
     v.account = &a;
-    int st = find_addable(req, v.email, &v.known);
+    int st = invitation_find_addable(req, v.email, &v.known);
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");
         return;
     }
+    if (v.known.dn) {
+        add_known(&v);
+        goto out;
+    }
     st = sql_transaction(req->session->sql, invite_tx, &v);
-    if (st != ST_OK && sql_commit_unknown(req->session->sql) && v.known_added)
-        log_error("account %llu: MariaDB was lost during the COMMIT that added %s; the role "
-                  "is kept",
-                  a.id, v.known.uid);
-    else if (st != ST_OK)
-        known_undo(&v); /* the COMMIT failed and rolled back */
     if (st == ST_OK)
-        res_json(req, v.known.dn ? 201 : 202, invite_result(&v));
+        res_json(req, 202, invite_result(&v));
     else if (st == ST_CONFLICT)
         res_refusal(req, &v.refusal);
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
+out:
     person_free(&v.known);
     free(v.token);
     free(v.expires_at);
@@ -345,27 +357,46 @@ void invitations_list(struct request *req)
 
 struct revoke {
     struct request *req;
-    unsigned long long account_id, id;
-    int found;
+    const struct account_ref *account;
+    unsigned long long id;
+    struct refusal refusal;
 };
+
+/* Locks pending invitation id of the account and checks that the caller
+ * may hand out its role (a service provider may not revoke or resend an
+ * admin invitation: that would stop a customer's hand-over). ST_OK, or
+ * ST_CONFLICT with a 404 or 403 refusal. */
+static int lock_pending(struct sql_store *sql, struct request *req, const struct account_ref *a,
+                        unsigned long long id, struct refusal *ref)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
+                      " AND status = 'pending' FOR UPDATE",
+                      SQL_ARGS(P_INT(id), P_INT(a->id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1)
+        st = refusal_set(ref, 404, "not-found", "no such pending invitation");
+    else if (!may_grant(req, a, role_bit(sql_cell(&r, 0, 0))))
+        st = refusal_set(ref, 403, "forbidden",
+                         "only admins may revoke or resend an invitation to become admin");
+    sql_result_free(&r);
+    return st;
+}
 
 static int revoke_tx(struct sql_store *sql, void *arg)
 {
     struct revoke *v = arg;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "UPDATE invitations SET status = 'revoked' WHERE id = ? AND account_id = ?"
-                      " AND status = 'pending'",
-                      SQL_ARGS(P_INT(v->id), P_INT(v->account_id)), &r);
+    int st = lock_pending(sql, v->req, v->account, v->id, &v->refusal);
+    if (st == ST_OK)
+        st = sql_exec(sql, "UPDATE invitations SET status = 'revoked' WHERE id = ?",
+                      SQL_ARGS(P_INT(v->id)), NULL);
     if (st != ST_OK)
         return st;
-    v->found = r.affected == 1;
-    sql_result_free(&r);
-    if (!v->found)
-        return ST_OK;
     json_t *o = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "pending");
     json_t *n = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "revoked");
-    return audit_write(sql, v->req->caller.uid, v->account_id, "invitation.revoke", o, n);
+    return audit_write(sql, v->req->caller.uid, v->account->id, "invitation.revoke", o, n);
 }
 
 void invitations_revoke(struct request *req)
@@ -373,12 +404,13 @@ void invitations_revoke(struct request *req)
     if (body_none(req))
         return;
     struct account_ref a = req->account;
-    struct revoke v = {req, a.id, parse_id(req->args[1]), 0};
-    int st = v.id ? sql_transaction(req->session->sql, revoke_tx, &v) : ST_OK;
-    if (st != ST_OK)
+    struct revoke v = {.req = req, .account = &a, .id = parse_id(req->args[1])};
+    int st = v.id ? sql_transaction(req->session->sql, revoke_tx, &v)
+                  : refusal_set(&v.refusal, 404, "not-found", "no such pending invitation");
+    if (st == ST_CONFLICT)
+        res_refusal(req, &v.refusal);
+    else if (st != ST_OK)
         res_store_failure(req, st, "the database");
-    else if (!v.found)
-        res_problem(req, 404, "not-found", "no such pending invitation");
     else
         res_empty(req, 204);
 }
@@ -389,8 +421,12 @@ static int resend_tx(struct sql_store *sql, void *arg)
     struct request *req = v->req;
     char *account_name = NULL;
     int st = account_lock(sql, v->account->id, &v->refusal, &account_name);
-    if (st != ST_OK)
+    if (st == ST_OK)
+        st = lock_pending(sql, req, v->account, v->id, &v->refusal);
+    if (st != ST_OK) {
+        free(account_name);
         return st;
+    }
     free(v->token);
     v->token = new_token();
     char token_hash_buf[65];
@@ -443,13 +479,10 @@ struct accept {
     char token_hash[65]; /* SHA-256 of token in hex: all MariaDB sees of it */
     unsigned long long id, account_id;
     unsigned role;
-    char *person_uid;
-    char *person_dn;
-    int created;
-    int member_added;
-    int mail_taken; /* the directory refused a second person with the mail */
-    int transfer;   /* a hand-over invitation (transfer.c completes it) */
-    struct handover *handover;
+    char *mail, *inv_first, *inv_last;
+    struct saga saga;
+    int transfer;              /* a hand-over invitation (transfer.h) */
+    struct handover *handover; /* its people and LDAP steps */
     struct refusal refusal;
 };
 
@@ -468,13 +501,18 @@ static char *uid_from_mail(const char *mail)
     return buf_detach(&b);
 }
 
-static int create_person(struct accept *v, const char *mail, const char *inv_first,
-                         const char *inv_last)
+/* Creates the person (marked with the intent, so a retried add knows its
+ * own entry) and sets the password. ST_CONFLICT with a refusal, or with
+ * *mail_taken when another person got the mail in the meantime. */
+static int create_person(struct accept *v, int *mail_taken)
 {
     struct request *req = v->req;
-    const char *first = v->first_name ? v->first_name : inv_first;
-    const char *last = v->last_name ? v->last_name : inv_last;
-    char *base = v->uid ? xstrdup(v->uid) : uid_from_mail(mail);
+    struct saga *s = &v->saga;
+    const char *first = v->first_name ? v->first_name : v->inv_first;
+    const char *last = v->last_name ? v->last_name : v->inv_last;
+    char *base = v->uid ? xstrdup(v->uid) : uid_from_mail(v->mail);
+    char *marker = saga_person_marker(s->intent_id);
+    *mail_taken = 0;
     int st = ST_DUPLICATE;
     for (int n = 1; n <= 50 && st == ST_DUPLICATE; n++) {
         struct buf uid = BUF_INIT, cn = BUF_INIT;
@@ -487,53 +525,47 @@ static int create_person(struct accept *v, const char *mail, const char *inv_fir
             buf_adds(&cn, last);
         if (!cn.len)
             buf_adds(&cn, uid.data);
-        st = ldap_store_create_person(req->session->ldap, uid.data, mail, first,
-                                      last ? last : uid.data, cn.data, &v->person_dn);
-        if (st == ST_OK)
-            v->person_uid = xstrdup(uid.data);
+        s->person_attempted = 1;
+        char *dn = NULL;
+        st = ldap_store_create_person(req->session->ldap, uid.data, v->mail, first,
+                                      last ? last : uid.data, cn.data, marker, &dn);
+        if (st == ST_OK) {
+            s->person_created = 1;
+            s->plan.person_dn = dn;
+            s->plan.person_uid = xstrdup(uid.data);
+        }
         buf_free(&uid);
         buf_free(&cn);
         if (v->uid)
             break; /* a chosen uid is taken: say so */
     }
     free(base);
+    free(marker);
     if (st == ST_DUPLICATE)
         return refusal_set(&v->refusal, 409, "conflict", "that uid is taken; choose another");
     if (st == ST_CONFLICT) {
-        v->mail_taken = 1;
+        *mail_taken = 1;
         return refusal_set(&v->refusal, 409, "conflict",
                            "a person with this e-mail address exists already");
     }
     if (st != ST_OK)
         return st;
-    v->created = 1;
-    st = ldap_store_set_password(req->session->ldap, v->person_dn, v->password);
-    return st;
+    return ldap_store_set_password(req->session->ldap, s->plan.person_dn, v->password);
 }
 
-static void accept_undo(struct accept *v);
-
-static int accept_tx(struct sql_store *sql, void *arg)
+/* Reads the invitation of the token: ST_OK, or ST_CONFLICT with the 404,
+ * 410 or 409 refusal. */
+static int accept_read(struct accept *v)
 {
-    struct accept *v = arg;
-    struct request *req = v->req;
-    const char *hash = v->token_hash;
     struct sql_result r;
-    int st = sql_exec(sql,
+    int st = sql_exec(v->req->session->sql,
                       "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
                       " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
                       " FROM invitations i JOIN accounts a ON a.id = i.account_id"
-                      " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
-                      SQL_ARGS(P_STR(hash)), &r);
+                      " WHERE i.token_hash = UNHEX(?)",
+                      SQL_ARGS(P_STR(v->token_hash)), &r);
     if (st != ST_OK)
         return st;
-    /* Run again after a deadlock: start from nothing, now that the
-     * invitation is locked again. */
-    accept_undo(v);
-    free(v->person_uid);
-    free(v->person_dn);
-    v->person_uid = v->person_dn = NULL;
-    v->mail_taken = 0;
     if (r.nrows == 0) {
         sql_result_free(&r);
         return refusal_set(&v->refusal, 404, "not-found", "no such invitation");
@@ -547,95 +579,99 @@ static int accept_tx(struct sql_store *sql, void *arg)
         st = refusal_set(&v->refusal, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(sql_cell(&r, 0, 8), "closed") == 0)
         st = refusal_set(&v->refusal, 409, "conflict", "the account is closed");
-    if (st != ST_OK) {
-        sql_result_free(&r);
-        return st;
+    if (st == ST_OK) {
+        v->id = sql_cell_id(&r, 0, 0);
+        v->account_id = sql_cell_id(&r, 0, 1);
+        v->role = role_bit(sql_cell(&r, 0, 3));
+        v->transfer = sql_cell(&r, 0, 9) && strcmp(sql_cell(&r, 0, 9), "transfer") == 0;
+        free(v->mail);
+        free(v->inv_first);
+        free(v->inv_last);
+        v->mail = xstrdup(sql_cell(&r, 0, 2));
+        v->inv_first = sql_cell(&r, 0, 4) ? xstrdup(sql_cell(&r, 0, 4)) : NULL;
+        v->inv_last = sql_cell(&r, 0, 5) ? xstrdup(sql_cell(&r, 0, 5)) : NULL;
     }
-    v->id = sql_cell_id(&r, 0, 0);
-    v->account_id = sql_cell_id(&r, 0, 1);
-    v->role = role_bit(sql_cell(&r, 0, 3));
-    v->transfer = strcmp(sql_cell(&r, 0, 9), "transfer") == 0;
-    char *mail = xstrdup(sql_cell(&r, 0, 2));
-    char *inv_first = sql_cell(&r, 0, 4) ? xstrdup(sql_cell(&r, 0, 4)) : NULL;
-    char *inv_last = sql_cell(&r, 0, 5) ? xstrdup(sql_cell(&r, 0, 5)) : NULL;
     sql_result_free(&r);
-
-    struct person known;
-    st = ldap_store_find_person(req->session->ldap, "mail", mail, &known);
-    if (st == ST_OK) {
-        v->person_uid = xstrdup(known.uid);
-        v->person_dn = xstrdup(known.dn);
-        person_free(&known);
-    } else if (st == ST_NOT_FOUND) {
-        if (!v->password) {
-            res_field_error(req, "password", "is required to create your login");
-            st = ST_INVALID;
-        } else {
-            st = create_person(v, mail, inv_first, inv_last);
-            /* Created in the meantime (another invitation to the same
-             * address, accepted at the same moment): that person joins. */
-            if (st == ST_CONFLICT && v->mail_taken &&
-                ldap_store_find_person(req->session->ldap, "mail", mail, &known) == ST_OK) {
-                v->person_uid = xstrdup(known.uid);
-                v->person_dn = xstrdup(known.dn);
-                person_free(&known);
-                st = ST_OK;
-            }
-        }
-    }
-    if (st == ST_OK) {
-        st = ldap_store_change_member(req->session->ldap, v->account_id, v->role, v->person_dn, 1,
-                                      &v->member_added);
-    }
-    if (st == ST_OK)
-        st = sql_exec(sql,
-                      "UPDATE invitations SET status = 'accepted', accepted_at ="
-                      " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ?",
-                      SQL_ARGS(P_STR(v->person_uid), P_INT(v->id)), NULL);
-    if (st == ST_OK) {
-        json_t *n = json_pack("{s:I, s:s, s:s, s:b}", "invitation_id", (json_int_t)v->id, "uid",
-                              v->person_uid, "role", role_name(v->role), "created", v->created);
-        st = audit_write(sql, v->person_uid, v->account_id, "invitation.accept", NULL, n);
-    }
-    /* A hand-over: the rest of it in this same transaction. */
-    if (st == ST_OK && v->transfer) {
-        st = transfer_complete(sql, req, v->account_id, v->person_uid, v->person_dn, &v->handover,
-                               &v->refusal);
-    }
-    free(mail);
-    free(inv_first);
-    free(inv_last);
-    /* Undone here, while the invitation is still locked: a second accept
-     * of the same token waiting for the lock must not see a person that is
-     * about to go. */
-    if (st != ST_OK)
-        accept_undo(v);
     return st;
 }
 
-/* After a COMMIT lost on the way: 1 if the invitation is accepted by
- * v->person_uid after all, 0 if it is not, -1 if that cannot be read. */
-static int accepted_after_all(struct sql_store *sql, const struct accept *v)
+/* The person who joins: the one LDAP knows by the mail, else a new one.
+ * Runs under the account's guard, with the plan recorded once the person
+ * is known (a new person: before it is created, found by its marker). */
+static int accept_person(struct accept *v)
 {
-    struct sql_result r;
-    if (sql_exec(sql, "SELECT status, accepted_uid FROM invitations WHERE id = ?",
-                 SQL_ARGS(P_INT(v->id)), &r) != ST_OK)
-        return -1;
-    int done = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "accepted") == 0 && v->person_uid &&
-               sql_cell(&r, 0, 1) && strcmp(sql_cell(&r, 0, 1), v->person_uid) == 0;
-    sql_result_free(&r);
-    return done;
+    struct request *req = v->req;
+    struct saga *s = &v->saga;
+    struct person known;
+    int st = ldap_store_find_person(req->session->ldap, "mail", v->mail, &known);
+    if (st == ST_NOT_FOUND) {
+        if (!v->password) {
+            res_field_error(req, "password", "is required to create your login");
+            return ST_INVALID;
+        }
+        s->plan.create_person = 1;
+        s->plan.person_mail = xstrdup(v->mail);
+        s->plan.roles_before = 0;
+        s->plan.roles_after = v->role;
+        st = saga_record_plan(req->session->sql, s);
+        if (st != ST_OK)
+            return st;
+        int mail_taken;
+        st = create_person(v, &mail_taken);
+        if (!(st == ST_CONFLICT && mail_taken))
+            return st;
+        /* Created in the meantime (another invitation to the same address,
+         * accepted at the same moment): that person joins. */
+        st = ldap_store_find_person(req->session->ldap, "mail", v->mail, &known);
+        if (st != ST_OK)
+            return st == ST_NOT_FOUND ? ST_CONFLICT : st;
+        s->plan.create_person = 0;
+    } else if (st != ST_OK) {
+        return st;
+    }
+    s->plan.person_dn = xstrdup(known.dn);
+    s->plan.person_uid = xstrdup(known.uid);
+    person_free(&known);
+    st = ldap_store_roles_of(req->session->ldap, v->account_id, s->plan.person_dn,
+                             &s->plan.roles_before);
+    s->plan.roles_after = s->plan.roles_before | v->role;
+    return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
-/* Undoes the LDAP writes of a failed accept. */
-static void accept_undo(struct accept *v)
+/* A hand-over invitation: the provider's people (the account's admins but
+ * the customer) move from admin to service-provider in the same saga. */
+static int accept_handover_plan(struct accept *v)
 {
-    transfer_undo(v->req, &v->handover);
-    if (v->member_added)
-        ldap_store_set_member(v->req->session->ldap, v->account_id, v->role, v->person_dn, 0);
-    if (v->created && ldap_store_delete_entry(v->req->session->ldap, v->person_dn) != ST_OK)
-        log_error("could not remove the person created by a failed invitation accept");
-    v->member_added = v->created = 0;
+    struct request *req = v->req;
+    struct saga *s = &v->saga;
+    int st = transfer_prepare(req, v->account_id, s->plan.person_dn, &v->handover);
+    if (st != ST_OK)
+        return st;
+    const char **dns, **uids;
+    size_t n = transfer_providers(v->handover, &dns, &uids);
+    for (size_t i = 0; i < n && st == ST_OK; i++) {
+        unsigned before = 0;
+        st = ldap_store_roles_of(req->session->ldap, v->account_id, dns[i], &before);
+        if (st == ST_OK)
+            saga_plan_also(&s->plan, dns[i], uids[i], before,
+                           (before & ~ROLE_ADMIN) | ROLE_SERVICE_PROVIDER);
+    }
+    free(dns);
+    free(uids);
+    json_object_set_new(s->data, "transfer", json_true());
+    return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
+}
+
+/* The SQL side of an accept: the hand-over's rows first (they refuse an
+ * account that is no longer staged), then the accept's, closing the
+ * intent. */
+static int accept_commit_tx(struct sql_store *sql, void *arg)
+{
+    struct accept *v = arg;
+    int st = ST_OK;
+    if (v->transfer)
+        st = transfer_finish_sql(sql, v->req, v->handover, v->saga.plan.person_uid, &v->refusal);
+    return st == ST_OK ? saga_finish_sql(sql, &v->saga) : st;
 }
 
 void invitations_accept(struct request *req)
@@ -660,29 +696,54 @@ void invitations_accept(struct request *req)
         return;
     }
     sha256_hex(v.token, v.token_hash);
-    int st = sql_transaction(req->session->sql, accept_tx, &v);
-    if (st != ST_OK && sql_commit_unknown(req->session->sql)) {
-        int done = accepted_after_all(req->session->sql, &v);
-        if (done == 1)
-            st = ST_OK;
-        else if (done == 0)
-            accept_undo(&v);
-        else
-            log_error("invitation %llu: MariaDB was lost during the COMMIT of its accept; the "
-                      "person %s is kept",
-                      v.id, v.person_uid ? v.person_uid : "-");
-    } else if (st != ST_OK) {
-        accept_undo(&v); /* the COMMIT failed and rolled back */
-    }
+    struct saga *s = &v.saga;
+    enum saga_outcome outcome = SAGA_NOT_APPLIED;
+    int st = accept_read(&v);
     if (st == ST_OK) {
+        char actor[48];
+        snprintf(actor, sizeof(actor), "invitation:%llu", v.id);
+        s->actor = xstrdup(actor);
+        s->plan.kind = SAGA_ACCEPT;
+        s->plan.account_id = v.account_id;
+        s->data =
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role", role_name(v.role));
+        st = saga_begin(req->session->sql, s, &v.refusal);
+        /* Read again under the guard: an accept of the same token that
+         * held it has finished by now. */
+        if (st == ST_OK && (st = accept_read(&v)) != ST_OK)
+            saga_release(req->session->sql, s, "refused");
+        else if (st == ST_OK) {
+            st = accept_person(&v);
+            if (st == ST_OK && v.transfer)
+                st = accept_handover_plan(&v);
+            if (st == ST_OK)
+                st = saga_apply_roles(req->session->ldap, s);
+            if (st == ST_OK)
+                outcome = saga_commit(req->session->ldap, req->session->sql, s, accept_commit_tx,
+                                      &v, &st);
+            else
+                outcome = saga_undo(req->session->ldap, req->session->sql, s,
+                                    st == ST_CONFLICT || st == ST_INVALID
+                                        ? "refused"
+                                        : "undone: the directory refused or lost a step") == ST_OK
+                              ? SAGA_NOT_APPLIED
+                              : SAGA_UNKNOWN;
+            /* Revoked while it was being accepted. */
+            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT && !v.refusal.status)
+                refusal_set(&v.refusal, 410, "invitation-revoked", "this invitation was revoked");
+        }
+    }
+    if (st == ST_OK && outcome == SAGA_DONE) {
         char idbuf[24];
         snprintf(idbuf, sizeof(idbuf), "%llu", v.account_id);
         res_json(req, 200,
-                 json_pack("{s:s, s:s, s:s, s:b}", "uid", v.person_uid, "account_id", idbuf, "role",
-                           role_name(v.role), "created", v.created));
+                 json_pack("{s:s, s:s, s:s, s:b}", "uid", s->plan.person_uid, "account_id", idbuf,
+                           "role", role_name(v.role), "created", s->plan.create_person));
         /* The log line names who accepted. */
         free(req->caller.uid);
-        req->caller.uid = xstrdup(v.person_uid);
+        req->caller.uid = xstrdup(s->plan.person_uid);
+    } else if (outcome == SAGA_UNKNOWN) {
+        saga_answer_failure(req, outcome, st);
     } else if (st == ST_CONFLICT) {
         res_refusal(req, &v.refusal);
     } else if (st == ST_INVALID) {
@@ -691,13 +752,16 @@ void invitations_accept(struct request *req)
         res_store_failure(req, st, "the directory or the database");
     }
     transfer_forget(&v.handover);
-    free(v.person_uid);
-    free(v.person_dn);
+    saga_free(s);
+    free(v.mail);
+    free(v.inv_first);
+    free(v.inv_last);
 }
 
 int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned long long account_id,
                           const char *account_name, const char *email, unsigned role,
-                          const char *first_name, const char *last_name, json_t **out)
+                          const char *first_name, const char *last_name, const struct person *known,
+                          json_t **out)
 {
     struct account_ref a = {.id = account_id};
     struct invite v = {.req = req,
@@ -707,14 +771,29 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                        .last_name = last_name,
                        .role = role};
     *out = NULL;
-    int st = find_addable(req, email, &v.known);
-    if (st == ST_OK)
-        st = invite_step(sql, &v, account_name);
+    int st;
+    if (known) {
+        /* The caller's saga gave them the role in LDAP: mail and audit. */
+        const char *to[] = {known->mail};
+        struct template_value vals[] = {
+            {"account_name", account_name},
+            {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
+            {"role", role_name(role)},
+            {"name", known->name ? known->name : known->uid},
+        };
+        st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 4);
+        if (st == ST_OK)
+            st =
+                audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
+                            json_pack("{s:s, s:[s]}", "uid", known->uid, "roles", role_name(role)));
+        if (st == ST_OK)
+            *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
+                             role_name(role));
+        return st;
+    }
+    st = invite_new(sql, &v, account_name);
     if (st == ST_OK)
         *out = invite_result(&v);
-    if (st == ST_CONFLICT)
-        st = ST_ERROR; /* the refusals of add_known are internal errors here */
-    person_free(&v.known);
     free(v.token);
     free(v.expires_at);
     return st;

@@ -7,16 +7,23 @@
 #include "http.h"
 #include "sql_store.h"
 
-/* Inside the caller's transaction (which holds account_id's row): a person
- * LDAP knows by that mail gets the role at once and is mailed
- * added-to-account; anyone else gets a pending invitation and its mail.
- * *out receives {status: "added", uid, role} or {status: "invited", id,
- * email, role, expires_at}. Returns ST_*; anything but ST_OK must roll the
- * transaction back (an LDAP role added here is removed with the account's
- * entries by the caller's compensation). */
+struct person;
+
+/* The person to add at once for an invitation to email: the one LDAP knows
+ * by that mail AND who is in the caller's tenant tree (known->dn set);
+ * anyone else is left empty (known zeroed) and gets an invitation. */
+int invitation_find_addable(struct request *req, const char *email, struct person *known);
+
+/* Inside the caller's transaction (no LDAP in here): when known is not
+ * NULL, the caller's saga has given that person the role in LDAP, and they
+ * are mailed added-to-account with a member.add audit row; otherwise the
+ * address gets a pending invitation and its mail. *out receives {status:
+ * "added", uid, role} or {status: "invited", id, email, role, expires_at}.
+ * Returns ST_*; anything but ST_OK must roll the transaction back. */
 int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned long long account_id,
                           const char *account_name, const char *email, unsigned role,
-                          const char *first_name, const char *last_name, json_t **out);
+                          const char *first_name, const char *last_name, const struct person *known,
+                          json_t **out);
 
 /* The same for a hand-over (POST /accounts/{id}/transfer): always a
  * pending admin invitation with purpose 'transfer', also for an address LDAP

@@ -28,6 +28,7 @@ struct ldap_store {
     LDAP *auth_ld; /* for people's binds */
     char *people_base;
     char *accounts_base;
+    int retried; /* the last write was sent again on a new connection */
 };
 
 static const char *const person_attrs_default[] = {"uid", "cn", "mail", NULL};
@@ -394,7 +395,9 @@ typedef int (*write_fn)(LDAP *ld, void *arg);
 static int write_op(struct ldap_store *ls, write_fn fn, void *arg, const char *what, const char *dn,
                     int deleted)
 {
+    ls->retried = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
+        ls->retried = attempt > 0;
         LDAP *ld;
         int was_open = ls->ld != NULL;
         if (service(ls, &ld) != ST_OK)
@@ -777,6 +780,27 @@ int ldap_store_member_counts(struct ldap_store *ls, const unsigned long long *id
     return ST_OK;
 }
 
+/* 1 if entry dn exists with `description` equal to marker, 0 if not, -1
+ * if that cannot be read. */
+static int entry_has_marker(struct ldap_store *ls, const char *dn, const char *marker)
+{
+    struct buf f = BUF_INIT;
+    buf_adds(&f, "(description=");
+    ldap_escape_filter_value(&f, marker);
+    buf_addc(&f, ')');
+    const char *attrs[] = {"1.1", NULL};
+    LDAPMessage *res;
+    int st = search(ls, dn, LDAP_SCOPE_BASE, buf_str(&f), attrs, &res);
+    buf_free(&f);
+    if (st == ST_NOT_FOUND)
+        return 0;
+    if (st != ST_OK)
+        return -1;
+    int found = ldap_count_entries(ls->ld, res) == 1;
+    ldap_msgfree(res);
+    return found;
+}
+
 struct add_arg {
     const char *dn;
     LDAPMod **mods;
@@ -793,18 +817,25 @@ static int do_delete(LDAP *ld, void *arg)
     return ldap_delete_ext_s(ld, (const char *)arg, NULL, NULL);
 }
 
-int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, const char *admin_dn)
+int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, const char *admin_dn,
+                              const char *marker)
 {
     char idbuf[24];
     snprintf(idbuf, sizeof(idbuf), "%llu", id);
     char *dn = account_dn(ls, id);
     char *oc_ou[] = {"top", "organizationalUnit", NULL};
     char *ou_vals[] = {idbuf, NULL};
+    char *desc_vals[] = {(char *)marker, NULL};
     LDAPMod oc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc_ou}};
     LDAPMod ou = {LDAP_MOD_ADD, "ou", {.modv_strvals = ou_vals}};
-    LDAPMod *mods[] = {&oc, &ou, NULL};
+    LDAPMod desc = {LDAP_MOD_ADD, "description", {.modv_strvals = desc_vals}};
+    LDAPMod *mods[] = {&oc, &ou, marker ? &desc : NULL, NULL};
     struct add_arg a = {dn, mods};
     int st = write_op(ls, do_add, &a, "add of an account entry", NULL, 0);
+    /* A retry's "already exists" after a lost reply: ours if it carries
+     * our marker, someone else's otherwise. */
+    if (st == ST_DUPLICATE && ls->retried && marker && entry_has_marker(ls, dn, marker) == 1)
+        st = ST_OK;
     if (st != ST_OK) {
         free(dn);
         return st;
@@ -822,6 +853,10 @@ int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, cons
         LDAPMod *gmods[] = {&goc, &gcn, &gid, i == 0 ? &gmember : NULL, NULL};
         struct add_arg ga = {gdn, gmods};
         st = write_op(ls, do_add, &ga, "add of a role group", gdn, 0);
+        /* Under an entry this call made: a retry's "already exists" is
+         * the first attempt's add. */
+        if (st == ST_DUPLICATE && ls->retried)
+            st = ST_OK;
         if (st == ST_OK)
             created |= 1u << i;
         free(gdn);
@@ -889,7 +924,8 @@ int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsig
     struct member_arg m = {gdn, dn, add, 0};
     int st = write_op(ls, do_member, &m, "change of a role group", gdn, 0);
     free(gdn);
-    *changed = st == ST_OK && m.changed;
+    /* After a retry, "already so" may be the first attempt's doing. */
+    *changed = st != ST_OK ? 0 : ls->retried ? -1 : m.changed;
     return st;
 }
 
@@ -904,7 +940,7 @@ int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned
 
 int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char *mail,
                              const char *given_name, const char *surname, const char *cn,
-                             char **dn_out)
+                             const char *marker, char **dn_out)
 {
     *dn_out = NULL;
     const char *a[] = {"uid"}, *v[] = {uid};
@@ -921,10 +957,24 @@ int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char 
     LDAPMod m_sn = {LDAP_MOD_ADD, "sn", {.modv_strvals = sn_v}};
     LDAPMod m_cn = {LDAP_MOD_ADD, "cn", {.modv_strvals = cn_v}};
     LDAPMod m_gn = {LDAP_MOD_ADD, "givenName", {.modv_strvals = gn_v}};
-    LDAPMod *mods[] = {
-        &m_oc, &m_uid, &m_mail, &m_sn, &m_cn, given_name && *given_name ? &m_gn : NULL, NULL};
+    char *desc_v[] = {(char *)marker, NULL};
+    LDAPMod m_desc = {LDAP_MOD_ADD, "description", {.modv_strvals = desc_v}};
+    LDAPMod *mods[8] = {&m_oc, &m_uid, &m_mail, &m_sn, &m_cn};
+    size_t nm = 5;
+    if (given_name && *given_name)
+        mods[nm++] = &m_gn;
+    if (marker)
+        mods[nm++] = &m_desc;
+    mods[nm] = NULL;
     struct add_arg arg = {dn, mods};
     int st = write_op(ls, do_add, &arg, "add of a person", dn, 0);
+    /* A retry refused as "uid taken" or "mail taken" after a lost reply:
+     * the entry is the first attempt's only if it carries our marker;
+     * anyone else's entry (maybe without a password yet) is never
+     * adopted as ours. */
+    if ((st == ST_DUPLICATE || st == ST_CONFLICT) && ls->retried && marker &&
+        entry_has_marker(ls, dn, marker) == 1)
+        st = ST_OK;
     if (st == ST_OK)
         *dn_out = dn;
     else
@@ -1230,4 +1280,66 @@ int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long a
     free(gdn);
     *changed = st == ST_OK && m.changed;
     return st;
+}
+
+int ldap_store_marked_person(struct ldap_store *ls, const char *mail, const char *marker,
+                             struct person *out, int *has_password)
+{
+    memset(out, 0, sizeof(*out));
+    *has_password = 0;
+    struct buf f = BUF_INIT;
+    buf_adds(&f, "(&(objectClass=inetOrgPerson)(mail=");
+    ldap_escape_filter_value(&f, mail);
+    buf_adds(&f, ")(description=");
+    ldap_escape_filter_value(&f, marker);
+    buf_adds(&f, "))");
+    const char *attrs[5];
+    person_attrs(ls, attrs);
+    LDAPMessage *res;
+    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
+    buf_free(&f);
+    if (st != ST_OK)
+        return st;
+    LDAPMessage *e = ldap_first_entry(ls->ld, res);
+    if (!e || ldap_count_entries(ls->ld, res) != 1) {
+        ldap_msgfree(res);
+        return ST_NOT_FOUND;
+    }
+    read_person(ls, e, out);
+    ldap_msgfree(res);
+    return ldap_store_has_password(ls, out->dn, has_password);
+}
+
+int ldap_store_has_password(struct ldap_store *ls, const char *dn, int *has_password)
+{
+    *has_password = 0;
+    const char *attrs[] = {"1.1", NULL};
+    LDAPMessage *res;
+    /* A presence filter: the value itself is never read. */
+    int st = search(ls, dn, LDAP_SCOPE_BASE, "(userPassword=*)", attrs, &res);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    *has_password = ldap_count_entries(ls->ld, res) == 1;
+    ldap_msgfree(res);
+    return ST_OK;
+}
+
+int ldap_store_roles_of(struct ldap_store *ls, unsigned long long id, const char *dn,
+                        unsigned *roles)
+{
+    *roles = 0;
+    struct role_group *groups;
+    size_t ngroups;
+    int st = ldap_store_role_groups(ls, &id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, id);
+    const struct member_entry *e = member_index_find(&ix, dn);
+    *roles = e ? e->roles : 0;
+    member_index_free(&ix);
+    role_groups_free(groups, ngroups);
+    return ST_OK;
 }

@@ -137,18 +137,24 @@ int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long a
 /* counts[i]: the distinct members over the role groups of account ids[i]. */
 int ldap_store_member_counts(struct ldap_store *ls, const unsigned long long *ids, size_t nids,
                              size_t *counts);
-/* Creates ou=<id> with its four role groups, admin_dn in admin. Whatever it
- * created is removed again if a later step fails. ST_DUPLICATE if the
- * account entry already exists (it is left alone). */
-int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, const char *admin_dn);
+/* Creates ou=<id> (description: marker, when not NULL) with its four role
+ * groups, admin_dn in admin. Whatever it created is removed again if a
+ * later step fails. ST_DUPLICATE if the account entry already exists (it is
+ * left alone); a retry after a lost reply that finds the entry with our
+ * marker goes on, as the first attempt made it. */
+int ldap_store_create_account(struct ldap_store *ls, unsigned long long id, const char *admin_dn,
+                              const char *marker);
 /* Removes the role groups and the account entry (compensation). */
 int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id);
 /* Adds (add=1) or removes dn as a member of a role group. Adding a present
  * member or removing an absent one is ST_OK. */
 int ldap_store_set_member(struct ldap_store *ls, unsigned long long id, unsigned role,
                           const char *dn, int add);
-/* The same; *changed is 1 only if this call added or removed the member,
- * 0 if it was already so (a compensation must then leave it alone). */
+/* The same; *changed is 1 if this call added or removed the member, 0 if
+ * it was already so, -1 if that is unknown: the write was sent again after
+ * a lost reply, so "already so" may be the first attempt's doing.
+ * Compensations restore a state read before the change (saga.h) instead
+ * of trusting this. */
 int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsigned role,
                              const char *dn, int add, int *changed);
 
@@ -170,12 +176,25 @@ int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **
 /* Removes one member value from a group; ST_NOT_FOUND if it is gone. */
 int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, const char *member);
 
-/* Creates inetOrgPerson uid=<uid> under ou=people. *dn_out (malloc'ed)
- * receives its DN. ST_DUPLICATE if the uid is taken, ST_CONFLICT if a
- * constraint refused it (slapo-unique: another person has that mail). */
+/* Creates inetOrgPerson uid=<uid> under ou=people, with `description`
+ * marker (saga_person_marker) when not NULL. *dn_out (malloc'ed) receives
+ * its DN. ST_DUPLICATE if the uid is taken, ST_CONFLICT if a constraint
+ * refused it (slapo-unique: another person has that mail). When the add
+ * was sent again after a lost reply, an entry found there counts as made
+ * by this call only if it carries the marker. */
 int ldap_store_create_person(struct ldap_store *ls, const char *uid, const char *mail,
                              const char *given_name, const char *surname, const char *cn,
-                             char **dn_out);
+                             const char *marker, char **dn_out);
+/* The one person with that mail and `description` marker: ST_OK (with
+ * *has_password), ST_NOT_FOUND, or a store status. */
+int ldap_store_marked_person(struct ldap_store *ls, const char *mail, const char *marker,
+                             struct person *out, int *has_password);
+/* Whether entry dn has a userPassword (never read): ST_OK with 0 also when
+ * there is no such entry. */
+int ldap_store_has_password(struct ldap_store *ls, const char *dn, int *has_password);
+/* The ROLE_* bits of person dn in account id. */
+int ldap_store_roles_of(struct ldap_store *ls, unsigned long long id, const char *dn,
+                        unsigned *roles);
 /* Sets a password with the Password Modify extended operation (RFC 3062),
  * so slapd hashes it with its own configured scheme. */
 int ldap_store_set_password(struct ldap_store *ls, const char *dn, const char *password);

@@ -1,8 +1,9 @@
 /*
  * members: the people of an account and their roles (LDAP role groups).
- * Role changes are serialised per account by locking its SQL row, so two
- * admins removing each other cannot leave the account without an admin;
- * each change writes an audit row in that same transaction.
+ * Role changes are sagas (saga.h) serialised per account by its guard
+ * (accounts.intent_id), so two admins removing each other cannot leave the
+ * account without an admin; each change writes an audit row in the short
+ * transaction that closes its intent.
  */
 #include "account_store.h"
 #include "audit.h"
@@ -10,7 +11,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
-#include "log.h"
+#include "saga.h"
 #include "sql_store.h"
 #include "validate.h"
 
@@ -29,64 +30,26 @@ void members_list(struct request *req)
     res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
-struct role_change {
-    struct request *req;
-    struct account_ref *account;
-    struct person person;
-    unsigned wanted;
-    /* Role bits this request added and removed in LDAP: undone when the
-     * transaction does not commit after all. */
-    unsigned applied_add, applied_del;
-    struct refusal refusal; /* a 403/404/409 decided inside the transaction */
-};
-
-/* Puts back what c->applied_* says was changed, and forgets it. */
-static void undo_applied(struct role_change *c)
+/* The checks of a role change, on the account's role groups as read
+ * under its guard: ST_OK with *before, or ST_CONFLICT with the refusal. */
+static int check_role_change(struct request *req, const struct account_ref *a,
+                             const struct person *person, unsigned wanted, unsigned *before,
+                             struct refusal *ref)
 {
-    struct ldap_store *ls = c->req->session->ldap;
-    for (unsigned b = 0; b < ROLE_COUNT; b++) {
-        unsigned bit = 1u << b;
-        int st = ST_OK;
-        if (c->applied_add & bit)
-            st = ldap_store_set_member(ls, c->account->id, bit, c->person.dn, 0);
-        if (c->applied_del & bit)
-            st = ldap_store_set_member(ls, c->account->id, bit, c->person.dn, 1);
-        if (st != ST_OK)
-            log_error("account %llu: could not undo the %s role change for %s; fix the role "
-                      "group by hand",
-                      c->account->id, role_names[b], c->person.uid);
-    }
-    c->applied_add = c->applied_del = 0;
-}
-
-/* Inside the transaction that holds the account row lock. Run again by
- * sql_transaction after a deadlock, so it first undoes an earlier run,
- * once it holds the lock again. */
-static int change_roles_tx(struct sql_store *sql, void *arg)
-{
-    struct role_change *c = arg;
-    struct request *req = c->req;
-    int st = account_lock(sql, c->account->id, &c->refusal, NULL);
-    if (st != ST_OK && st != ST_CONFLICT)
-        return st;
-    undo_applied(c); /* the row is locked (also when closed) */
-    if (st != ST_OK)
-        return st;
-
     struct role_group *groups;
     size_t ngroups;
-    st = ldap_store_role_groups(req->session->ldap, &c->account->id, 1, &groups, &ngroups);
+    int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
     if (st != ST_OK)
         return st;
     /* Each member DN normalised once (an account may have thousands). */
     struct member_index ix;
-    member_index_build(&ix, groups, ngroups, c->account->id);
-    const struct member_entry *target = member_index_find(&ix, c->person.dn);
-    unsigned before = target ? target->roles : 0;
+    member_index_build(&ix, groups, ngroups, a->id);
+    const struct member_entry *target = member_index_find(&ix, person->dn);
+    *before = target ? target->roles : 0;
     /* The last-admin guard counts people, not DNs: a DN whose entry was
      * deleted (a directory without slapo-refint) is nobody. */
     size_t admins = 0;
-    if ((before & ROLE_ADMIN) && !(c->wanted & ROLE_ADMIN))
+    if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN))
         st = ldap_store_count_people(req->session->ldap, &ix, ROLE_ADMIN, &admins);
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
@@ -96,58 +59,46 @@ static int change_roles_tx(struct sql_store *sql, void *arg)
     /* People join by invitation (which adds a person LDAP knows at once);
      * a uid that is no member here is 404 whatever the body says, so
      * nobody learns about people outside the account this way. */
-    if (before == 0)
-        return refusal_set(&c->refusal, 404, "not-found",
+    if (*before == 0)
+        return refusal_set(ref, 404, "not-found",
                            "that person is not a member of this account; invite them by e-mail");
     /* A service provider manages non-admin people only. */
-    int full = req->caller.is_operator || (c->account->roles & ROLE_ADMIN);
-    if (!full && ((before & ROLE_ADMIN) || (c->wanted & ROLE_ADMIN)))
-        return refusal_set(&c->refusal, 403, "forbidden", "only admins may change who is an admin");
-    if ((before & ROLE_ADMIN) && !(c->wanted & ROLE_ADMIN) && admins <= 1)
-        return refusal_set(&c->refusal, 409, "last-admin",
-                           "an account always keeps at least one admin");
-
-    /* Adds first, then removals; undo what was applied if a step fails.
-     * `before` was read under the account's lock, so a call that succeeds
-     * made the change, even when its reply was lost and the retry found it
-     * made. */
-    for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
-        unsigned bit = 1u << b;
-        if ((c->wanted & bit) && !(before & bit)) {
-            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 1);
-            if (st == ST_OK)
-                c->applied_add |= bit;
-        }
+    int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
+    if (!full && ((*before & ROLE_ADMIN) || (wanted & ROLE_ADMIN)))
+        return refusal_set(ref, 403, "forbidden", "only admins may change who is an admin");
+    if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
+        if (admins <= 1)
+            return refusal_set(ref, 409, "last-admin",
+                               "an account always keeps at least one admin");
+        /* A contact is an admin (contacts.c): name another contact first. */
+        const char *kind = NULL;
+        st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);
+        if (st != ST_OK)
+            return st;
+        if (kind)
+            return refusal_set(ref, 409, "contact-admin",
+                               kind[0] == 'p' ? "that person is the account's primary contact, who "
+                                                "must be an admin; name another contact first"
+                                              : "that person is the account's technical contact, "
+                                                "who must be an admin; name another contact first");
     }
-    for (unsigned b = 0; b < ROLE_COUNT && st == ST_OK; b++) {
-        unsigned bit = 1u << b;
-        if (!(c->wanted & bit) && (before & bit)) {
-            st = ldap_store_set_member(req->session->ldap, c->account->id, bit, c->person.dn, 0);
-            if (st == ST_OK)
-                c->applied_del |= bit;
-        }
-    }
-    if (st == ST_OK) {
-        json_t *o = json_pack("{s:s, s:o}", "uid", c->person.uid, "roles", roles_json(before));
-        json_t *n = json_pack("{s:s, s:o}", "uid", c->person.uid, "roles", roles_json(c->wanted));
-        st = audit_write(sql, req->caller.uid, c->account->id,
-                         c->wanted ? "member.set_roles" : "member.remove", o, n);
-    }
-    if (st != ST_OK)
-        undo_applied(c);
-    return st;
+    return ST_OK;
 }
 
-/* Shared by PUT (roles given) and DELETE (no roles). */
+/* Shared by PUT (roles given) and DELETE (no roles). A saga (saga.h):
+ * the account's guard and an intent first, then LDAP read and checked,
+ * the plan recorded, LDAP written, and the audit row in a short
+ * transaction that closes the intent. No SQL lock is held while LDAP
+ * works. */
 static void change_roles(struct request *req, unsigned wanted, int status_ok)
 {
     struct account_ref a = req->account;
     const char *uid = req->args[1];
-    struct role_change c = {.req = req, .account = &a, .wanted = wanted};
+    struct person person = {0};
     /* A uid accountd would never create cannot name a person: not found,
      * and nothing of it reaches LDAP. */
     int st = validate_uid(uid) ? ST_NOT_FOUND
-                               : ldap_store_find_person(req->session->ldap, "uid", uid, &c.person);
+                               : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
     if (st == ST_NOT_FOUND) {
         res_problem(req, 404, "not-found", "no such person");
         return;
@@ -156,27 +107,53 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
         res_store_failure(req, st, "the directory");
         return;
     }
-    st = sql_transaction(req->session->sql, change_roles_tx, &c);
-    /* The COMMIT failed: a rolled-back change must not stay in LDAP either;
-     * one the database may have recorded after all stays (the answer is
-     * 503, and the same PUT again finds it done). */
-    if (st != ST_OK && sql_commit_unknown(req->session->sql) && (c.applied_add | c.applied_del))
-        log_error("account %llu: MariaDB was lost during the COMMIT of a role change for %s; "
-                  "the LDAP change is kept",
-                  a.id, c.person.uid);
-    else if (st != ST_OK)
-        undo_applied(&c);
-    if (st == ST_CONFLICT)
-        res_refusal(req, &c.refusal);
-    else if (st != ST_OK)
+    struct saga s = {.actor = xstrdup(req->caller.uid)};
+    s.plan.kind = SAGA_SET_ROLES;
+    s.plan.account_id = a.id;
+    struct refusal ref = {0};
+    st = saga_begin(req->session->sql, &s, &ref);
+    if (st == ST_OK) {
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, &ref);
+        if (st != ST_OK)
+            saga_release(req->session->sql, &s, st == ST_CONFLICT ? "refused" : "not applied");
+    }
+    if (st == ST_CONFLICT) {
+        res_refusal(req, &ref);
+        goto out;
+    }
+    if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");
+        goto out;
+    }
+    s.plan.person_dn = xstrdup(person.dn);
+    s.plan.person_uid = xstrdup(person.uid);
+    s.plan.roles_after = wanted;
+    s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
+    enum saga_outcome outcome = SAGA_NOT_APPLIED;
+    st = saga_record_plan(req->session->sql, &s);
+    if (st != ST_OK) {
+        saga_release(req->session->sql, &s, "not applied: the plan could not be recorded");
+    } else {
+        st = saga_apply_roles(req->session->ldap, &s);
+        if (st != ST_OK)
+            outcome = saga_undo(req->session->ldap, req->session->sql, &s,
+                                "undone: the directory refused or lost a step") == ST_OK
+                          ? SAGA_NOT_APPLIED
+                          : SAGA_UNKNOWN;
+        else
+            outcome = saga_commit(req->session->ldap, req->session->sql, &s, NULL, NULL, &st);
+    }
+    if (outcome != SAGA_DONE)
+        saga_answer_failure(req, outcome, st);
     else if (status_ok == 204)
         res_empty(req, 204);
     else
         res_json(req, 200,
-                 json_pack("{s:s, s:s?, s:s?, s:o}", "uid", c.person.uid, "name", c.person.name,
-                           "mail", c.person.mail, "roles", roles_json(wanted)));
-    person_free(&c.person);
+                 json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
+                           person.mail, "roles", roles_json(wanted)));
+out:
+    saga_free(&s);
+    person_free(&person);
 }
 
 void members_set_roles(struct request *req)

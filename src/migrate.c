@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "ldap_store.h"
+#include "saga.h"
 #include "sql_store.h"
 
 #include <ctype.h>
@@ -149,7 +150,7 @@ int bootstrap_run(const struct config *cfg, const char *operator_uid, const char
     }
     unsigned long long id = r.insert_id;
     sql_result_free(&r);
-    st = ldap_store_create_account(ldap, id, p.dn);
+    st = ldap_store_create_account(ldap, id, p.dn, NULL);
     if (st == ST_OK)
         st = sql_exec(sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ?",
                       SQL_ARGS(P_INT(id)), NULL);
@@ -217,11 +218,23 @@ int maint_run(const struct config *cfg, int min_age)
 {
     struct sql_store *sql = sql_store_new(cfg);
     struct ldap_store *ldap = ldap_store_new(cfg);
-    struct sql_result r;
-    int rc = 0, repaired = 0;
+    struct sql_result r = {0};
+    int rc = 0, repaired = 0, intents = 0;
+    /* Changes a crash or an outage left half-done: finished or undone. */
+    int failed = saga_repair(ldap, sql, min_age, &intents);
+    if (failed < 0) {
+        fprintf(stderr, "accountd maint: MariaDB is unavailable\n");
+        rc = 1;
+        goto out;
+    }
+    if (failed > 0)
+        rc = 1;
+    printf("maint: %d open change(s) finished or undone\n", intents);
+    /* Accounts left pending by a create without an intent (accountd
+     * before migration 005). */
     int st = sql_exec(sql,
-                      "SELECT id FROM accounts WHERE ldap_state = 'pending'"
-                      " AND created_at < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND ORDER BY id",
+                      "SELECT id FROM accounts WHERE ldap_state = 'pending' AND intent_id IS NULL"
+                      " AND created_at <= CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND ORDER BY id",
                       SQL_ARGS(P_INT(min_age)), &r);
     if (st != ST_OK) {
         fprintf(stderr, "accountd maint: MariaDB is unavailable\n");

@@ -11,10 +11,11 @@
 
 int migrate_run(const struct config *cfg);
 int bootstrap_run(const struct config *cfg, const char *operator_uid, const char *name);
-/* `accountd maint`: the repair job. Accounts whose create never finished
- * (ldap_state 'pending' for longer than min_age seconds: accountd died
- * between the two stores) are undone: their LDAP entries, idempotency keys
- * and rows are removed. Prints what it did; 0 on success. */
+/* `accountd maint`: the repair job. Every intent (saga.h) open for at
+ * least min_age seconds is finished or undone, with an audit row; accounts
+ * left 'pending' without an intent (accountd before migration 005) are
+ * undone: their LDAP entries, idempotency keys and rows are removed.
+ * Prints what it did; 0 on success. */
 int maint_run(const struct config *cfg, int min_age);
 
 #endif

@@ -1,0 +1,227 @@
+/*
+ * saga: the pure half (plans, decisions, steps, JSON). The half that
+ * drives LDAP and MariaDB is saga_run.c.
+ */
+#include "saga.h"
+
+#include "buf.h"
+#include "caller.h"
+#include "ldap_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = {NULL,     "set-roles",      "add-member",
+                                         "accept", "create-account", "contact"};
+
+const char *saga_kind_name(enum saga_kind kind)
+{
+    if (kind < SAGA_SET_ROLES || kind > SAGA_CONTACT)
+        return "unknown";
+    return kind_names[kind];
+}
+
+enum saga_kind saga_kind_from_name(const char *name)
+{
+    for (int k = SAGA_SET_ROLES; name && k <= SAGA_CONTACT; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return (enum saga_kind)k;
+    return 0;
+}
+
+void saga_plan_free(struct saga_plan *p)
+{
+    free(p->admin_dn);
+    free(p->person_dn);
+    free(p->person_uid);
+    free(p->person_mail);
+    for (size_t i = 0; i < p->nalso; i++) {
+        free(p->also[i].dn);
+        free(p->also[i].uid);
+    }
+    free(p->also);
+    memset(p, 0, sizeof(*p));
+}
+
+void saga_plan_also(struct saga_plan *p, const char *dn, const char *uid, unsigned before,
+                    unsigned after)
+{
+    struct saga_member *grown = realloc(p->also, (p->nalso + 1) * sizeof(*grown));
+    if (!grown)
+        abort();
+    p->also = grown;
+    p->also[p->nalso++] =
+        (struct saga_member){xstrdup(dn), uid ? xstrdup(uid) : NULL, before, after};
+}
+
+enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_observed *o)
+{
+    if (p->kind == SAGA_CREATE_ACCOUNT || p->kind == SAGA_CONTACT)
+        return SAGA_UNDO;
+    if (!o->person_found)
+        return SAGA_UNDO;
+    if (p->create_person && !o->person_has_password)
+        return SAGA_UNDO;
+    for (size_t i = 0; i < p->nalso; i++)
+        if (!o->also_now || o->also_now[i] != p->also[i].after)
+            return SAGA_UNDO;
+    return o->roles_now == p->roles_after ? SAGA_FINISH : SAGA_UNDO;
+}
+
+/* The most steps a plan can need. */
+static size_t max_steps(const struct saga_plan *p)
+{
+    return 4 + 2 * ROLE_COUNT * (1 + p->nalso);
+}
+
+/* Appends the adds (add = 1) or removals that turn roles `have` into
+ * `want` for person `who`. */
+static size_t role_steps(int add, unsigned want, unsigned have, size_t who, struct saga_step *out,
+                         size_t n)
+{
+    for (unsigned b = 0; b < ROLE_COUNT; b++) {
+        unsigned bit = 1u << b;
+        if (add && (want & bit) && !(have & bit))
+            out[n++] = (struct saga_step){SAGA_OP_MEMBER_ADD, bit, who};
+        if (!add && !(want & bit) && (have & bit))
+            out[n++] = (struct saga_step){SAGA_OP_MEMBER_DEL, bit, who};
+    }
+    return n;
+}
+
+struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *count)
+{
+    struct saga_step *out = xcalloc(max_steps(p), sizeof(*out));
+    size_t n = 0;
+    if (p->create_account)
+        out[n++] = (struct saga_step){SAGA_OP_ACCOUNT_ADD, 0, 0};
+    if (p->create_person) {
+        out[n++] = (struct saga_step){SAGA_OP_PERSON_ADD, 0, 0};
+        out[n++] = (struct saga_step){SAGA_OP_PASSWORD, 0, 0};
+    }
+    for (int add = 1; add >= 0; add--) {
+        n = role_steps(add, p->roles_after, p->roles_before, 0, out, n);
+        for (size_t i = 0; i < p->nalso; i++)
+            n = role_steps(add, p->also[i].after, p->also[i].before, i + 1, out, n);
+    }
+    *count = n;
+    return out;
+}
+
+struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_observed *o,
+                                  size_t *count)
+{
+    struct saga_step *out = xcalloc(max_steps(p), sizeof(*out));
+    size_t n = 0;
+    if (!p->create_account) {
+        for (int add = 1; add >= 0; add--) {
+            if (o->person_found)
+                n = role_steps(add, p->create_person ? 0 : p->roles_before, o->roles_now, 0, out,
+                               n);
+            for (size_t i = 0; o->also_now && i < p->nalso; i++)
+                n = role_steps(add, p->also[i].before, o->also_now[i], i + 1, out, n);
+        }
+    }
+    if (p->create_person && o->person_found)
+        out[n++] = (struct saga_step){SAGA_OP_PERSON_DEL, 0, 0};
+    if (p->create_account)
+        out[n++] = (struct saga_step){SAGA_OP_ACCOUNT_DEL, 0, 0};
+    *count = n;
+    return out;
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *saga_plan_json(const struct saga_plan *p)
+{
+    json_t *also = json_array();
+    for (size_t i = 0; i < p->nalso; i++)
+        json_array_append_new(also, json_pack("{s:s, s:o, s:o, s:o}", "dn", p->also[i].dn, "uid",
+                                              str_or_null(p->also[i].uid), "roles_before",
+                                              roles_json(p->also[i].before), "roles_after",
+                                              roles_json(p->also[i].after)));
+    json_t *j = json_pack("{s:s, s:I, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "kind",
+                          saga_kind_name(p->kind), "account_id", (json_int_t)p->account_id,
+                          "create_account", p->create_account, "admin_dn", str_or_null(p->admin_dn),
+                          "create_person", p->create_person, "person_dn", str_or_null(p->person_dn),
+                          "person_uid", str_or_null(p->person_uid), "person_mail",
+                          str_or_null(p->person_mail), "roles_before", roles_json(p->roles_before),
+                          "roles_after", roles_json(p->roles_after));
+    json_object_set_new(j, "also", also);
+    return j;
+}
+
+static char *dup_str(const json_t *j, const char *key)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    return s ? xstrdup(s) : NULL;
+}
+
+static int roles_from_json(const json_t *a, unsigned *out)
+{
+    *out = 0;
+    if (!json_is_array(a))
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        unsigned bit = json_is_string(v) ? role_bit(json_string_value(v)) : 0;
+        if (!bit)
+            return -1;
+        *out |= bit;
+    }
+    return 0;
+}
+
+int saga_plan_from_json(const json_t *j, struct saga_plan *p)
+{
+    memset(p, 0, sizeof(*p));
+    json_t *id = json_object_get(j, "account_id");
+    p->kind = saga_kind_from_name(json_string_value(json_object_get(j, "kind")));
+    if (!json_is_object(j) || !p->kind || !json_is_integer(id) || json_integer_value(id) <= 0 ||
+        roles_from_json(json_object_get(j, "roles_before"), &p->roles_before) < 0 ||
+        roles_from_json(json_object_get(j, "roles_after"), &p->roles_after) < 0) {
+        memset(p, 0, sizeof(*p));
+        return -1;
+    }
+    p->account_id = (unsigned long long)json_integer_value(id);
+    p->create_account = json_is_true(json_object_get(j, "create_account"));
+    p->create_person = json_is_true(json_object_get(j, "create_person"));
+    p->admin_dn = dup_str(j, "admin_dn");
+    p->person_dn = dup_str(j, "person_dn");
+    p->person_uid = dup_str(j, "person_uid");
+    p->person_mail = dup_str(j, "person_mail");
+    if ((p->create_person && !p->person_mail) || (p->create_account && !p->admin_dn)) {
+        saga_plan_free(p);
+        return -1;
+    }
+    json_t *also = json_object_get(j, "also");
+    size_t i;
+    json_t *m;
+    json_array_foreach(also, i, m)
+    {
+        const char *dn = json_string_value(json_object_get(m, "dn"));
+        unsigned before, after;
+        if (!dn || roles_from_json(json_object_get(m, "roles_before"), &before) < 0 ||
+            roles_from_json(json_object_get(m, "roles_after"), &after) < 0) {
+            saga_plan_free(p);
+            return -1;
+        }
+        saga_plan_also(p, dn, json_string_value(json_object_get(m, "uid")), before, after);
+    }
+    return 0;
+}
+
+char *saga_person_marker(unsigned long long intent_id)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "accountd intent %llu", intent_id);
+    return buf_detach(&b);
+}

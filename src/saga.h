@@ -1,0 +1,225 @@
+/*
+ * saga: one change, two stores (docs/operations.md, "One change, two
+ * stores").
+ *
+ * A change that writes LDAP (a role change, adding a known person, an
+ * invitation accept, an account create) is first recorded in MariaDB as an
+ * intent (intent_store.h) holding a struct saga_plan: the account, the
+ * person, their roles before and after, whether the change creates the
+ * person or the account's entries. Only then is LDAP written, with no SQL
+ * transaction open; a short transaction then records the change (audit
+ * row, mail, invitation) and closes the intent. When a step fails the
+ * request undoes what the plan says it may have done (roles back to
+ * `roles_before`, the person or the account's entries removed) and closes
+ * the intent as undone; when even that cannot be done, or MariaDB's answer
+ * was lost, the intent stays open and `accountd maint` decides: it reads
+ * LDAP (struct saga_observed), finishes the change if every LDAP step is
+ * there, undoes it otherwise, and writes the outcome to the audit trail.
+ *
+ * Compensations never rely on "this call changed it": a reply lost on the
+ * way and a retry that finds the value there already say nothing about
+ * who wrote it. They restore the state recorded in the plan, which was
+ * read while the account's guard (accounts.intent_id) kept every other
+ * change of that account out. A person created by an intent carries the
+ * intent's marker (saga_person_marker) in `description`, so a retried add
+ * knows its own entry from someone else's.
+ *
+ * The first half of this file is pure (plans, decisions, steps, JSON;
+ * tests/unit/test_saga.c); the second half drives LDAP and MariaDB.
+ *
+ * A handler makes a change like members.c's change_roles:
+ *
+ *   struct saga s = {.actor = xstrdup(req->caller.uid)};
+ *   s.plan.kind = SAGA_SET_ROLES;  s.plan.account_id = id;
+ *   st = saga_begin(sql, &s, &ref);          // guard + intent, or 404/409
+ *   ... read LDAP, check the rules; refused: saga_release(sql, &s, "refused")
+ *   s.plan.person_dn = ...; s.plan.roles_before = ...; s.plan.roles_after = ...;
+ *   saga_plan_also(&s.plan, dn, uid, before, after);   // more people, if any
+ *   s.data = json_pack(...);                 // what saga_finish_sql needs
+ *   st = saga_record_plan(sql, &s);          // failed: saga_release, 503
+ *   st = saga_apply_roles(ls, &s);           // failed: saga_undo -> NOT_APPLIED/UNKNOWN
+ *   outcome = saga_commit(ls, sql, &s, fn, arg, &st);  // fn ends with saga_close_tx
+ *   outcome != SAGA_DONE: saga_answer_failure(req, outcome, st);
+ *   saga_free(&s);
+ *
+ * A new kind of change adds its name (saga_kind_name), and its SQL side
+ * either in saga_finish_sql (so that the repair job can finish it too) or
+ * in its own fn (then the repair job always undoes it).
+ */
+#ifndef ACCOUNTD_SAGA_H
+#define ACCOUNTD_SAGA_H
+
+#include "http.h"
+#include "result.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct ldap_store;
+struct sql_store;
+
+enum saga_kind {
+    SAGA_SET_ROLES = 1,  /* PUT/DELETE members: roles_before -> roles_after */
+    SAGA_ADD_MEMBER,     /* a person LDAP knows gets one role */
+    SAGA_ACCEPT,         /* an invitation accept: maybe a new person, one role */
+    SAGA_CREATE_ACCOUNT, /* ou=<id> and its role groups, the creator as admin */
+    SAGA_CONTACT,        /* a contact change: no LDAP write, the guard only */
+};
+
+/* The name stored in ldap_intents.kind ("set-roles", ...), and back (0 if
+ * unknown). */
+const char *saga_kind_name(enum saga_kind kind);
+enum saga_kind saga_kind_from_name(const char *name);
+
+/* Another person whose roles the same change sets: the hand-over of a
+ * staged account moves the provider's people from admin to
+ * service-provider in the change that makes the customer admin. */
+struct saga_member {
+    char *dn, *uid;
+    unsigned before, after; /* ROLE_* bits in the account */
+};
+
+struct saga_plan {
+    enum saga_kind kind;
+    unsigned long long account_id;
+    int create_account; /* ou=<id> and its four role groups */
+    char *admin_dn;     /* create_account: the first admin */
+    int create_person;  /* the person is created by this intent */
+    char *person_dn;    /* whose roles change (NULL until known) */
+    char *person_uid;
+    char *person_mail;                  /* create_person: the new person's mail */
+    unsigned roles_before, roles_after; /* ROLE_* bits of person_dn */
+    struct saga_member *also;           /* more people's role changes */
+    size_t nalso;
+};
+void saga_plan_free(struct saga_plan *p);
+/* Appends a role change of another person (dn, uid copied). */
+void saga_plan_also(struct saga_plan *p, const char *dn, const char *uid, unsigned before,
+                    unsigned after);
+
+/* What the repair job found in LDAP. */
+struct saga_observed {
+    int person_found;         /* person_dn exists (created: carries the marker) */
+    int person_has_password;  /* it has a userPassword */
+    unsigned roles_now;       /* its roles in the account */
+    const unsigned *also_now; /* the roles of plan->also[i] now (nalso entries) */
+};
+
+enum saga_decision { SAGA_FINISH = 1, SAGA_UNDO };
+
+/* Finish when every LDAP step of the plan is there (only the SQL side is
+ * missing), undo otherwise. Account creates and contact changes are always
+ * undone (the client never got a 201 or 200); a created person without a
+ * password is never adopted. */
+enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_observed *o);
+
+enum saga_op {
+    SAGA_OP_ACCOUNT_ADD = 1,
+    SAGA_OP_PERSON_ADD,
+    SAGA_OP_PASSWORD,
+    SAGA_OP_MEMBER_ADD,
+    SAGA_OP_MEMBER_DEL,
+    SAGA_OP_PERSON_DEL,
+    SAGA_OP_ACCOUNT_DEL,
+};
+struct saga_step {
+    enum saga_op op;
+    unsigned role; /* MEMBER_*: one ROLE_* bit */
+    size_t who;    /* MEMBER_*: 0 the plan's person, i its also[i - 1] */
+};
+
+/* The plan's LDAP steps in the order they are made: the account's
+ * entries, the person and their password, every role add, then every role
+ * removal (so an admin is added before another one goes). A malloc'ed
+ * array; *n its length. */
+struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *n);
+/* The steps that bring LDAP back to the plan's state before, given what is
+ * there now: roles re-added, then removed, then a person this intent
+ * created, then the account's entries. Malloc'ed, like the above. */
+struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_observed *o,
+                                  size_t *n);
+
+/* The plan as JSON (a new reference) and back: 0, or -1 when the JSON is
+ * not a plan (p is then zeroed). Roles are lists of role names. */
+json_t *saga_plan_json(const struct saga_plan *p);
+int saga_plan_from_json(const json_t *j, struct saga_plan *p);
+
+/* The `description` a person created by intent id carries (malloc'ed). */
+char *saga_person_marker(unsigned long long intent_id);
+
+/* ---- driving LDAP and MariaDB --------------------------------------- */
+
+/* One change in flight: its intent, its plan and what the SQL side
+ * records when it is done (data: kind-specific, see saga_finish_sql). */
+struct saga {
+    unsigned long long intent_id;
+    char *actor;
+    struct saga_plan plan;
+    json_t *data;
+    int person_created;     /* this request created plan.person_dn */
+    int person_attempted;   /* a person add was sent (maybe made, reply lost) */
+    int account_attempted;  /* the account's entries were (maybe) written */
+    unsigned roles_touched; /* the person's role bits whose write was sent */
+    int also_touched;       /* some role write was sent (plan.also restored) */
+    unsigned *also_now;     /* repair: the roles of plan.also (malloc'ed) */
+    int repair;             /* run by accountd maint: the audit row says so */
+};
+void saga_free(struct saga *s);
+
+/* How a change ended, for the answer. */
+enum saga_outcome {
+    SAGA_DONE = 0,    /* applied and recorded */
+    SAGA_REFUSED,     /* a rule refused it; nothing written (the refusal says why) */
+    SAGA_NOT_APPLIED, /* a store failed; everything undone: 503 or 500 */
+    SAGA_UNKNOWN,     /* the intent stays open: the repair job decides (503 outcome-unknown) */
+};
+
+/* Takes the account's guard and opens an intent for it (one short
+ * transaction): ST_OK; ST_CONFLICT with a 409 in *ref when the account is
+ * closed or another change of it stays in progress for longer than a
+ * moment (`change-in-progress`); a store status otherwise. s->plan.kind,
+ * s->plan.account_id and s->actor must be set. */
+int saga_begin(struct sql_store *sql, struct saga *s, struct refusal *ref);
+/* Records s->plan (and s->data) in the intent before the first LDAP write.
+ * A failure leaves the intent open with no LDAP written (repair: undone). */
+int saga_record_plan(struct sql_store *sql, struct saga *s);
+/* Gives the guard back without a change (a refusal decided after
+ * saga_begin): the intent is closed as undone. */
+void saga_release(struct sql_store *sql, struct saga *s, const char *why);
+
+/* Makes the plan's role steps in LDAP (adds, then removals). */
+int saga_apply_roles(struct ldap_store *ls, const struct saga *s);
+/* Undoes what s may have written (roles back to roles_before, a person
+ * this request created, the account's entries of a create) and closes the
+ * intent as undone. Returns ST_OK when LDAP is back to the state before
+ * (the change is not applied), else the failing status (the intent stays
+ * open for the repair job). */
+int saga_undo(struct ldap_store *ls, struct sql_store *sql, struct saga *s, const char *why);
+
+/* Inside the caller's transaction: the SQL side of a finished change of
+ * kind SET_ROLES, ADD_MEMBER or ACCEPT (audit row, mail, invitation),
+ * then the intent closed as done and the guard given back. Account creates
+ * and contact changes write their own rows and call saga_close_tx. */
+int saga_finish_sql(struct sql_store *sql, struct saga *s);
+/* Inside the caller's transaction: the intent closed as done and the
+ * guard given back; ST_CONFLICT if the intent is no longer open (the
+ * repair job decided it). */
+int saga_close_tx(struct sql_store *sql, struct saga *s, const char *outcome);
+
+/* Runs fn in a transaction that ends with the intent closed as done;
+ * after a failure undoes LDAP or, when the COMMIT's outcome is unknown,
+ * leaves the intent open. Returns the outcome; *st the failing status. */
+enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
+                              int (*fn)(struct sql_store *sql, void *arg), void *arg, int *st);
+
+/* Answers a change that did not go through: 503 `outcome-unknown` (the
+ * repair job decides) or the store failure. */
+void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st);
+
+/* `accountd maint`: finishes or undoes every intent open for at least
+ * min_age seconds, writing the outcome to the audit trail. Prints one line
+ * per intent; returns the number it could not decide now (-1: MariaDB
+ * unavailable). */
+int saga_repair(struct ldap_store *ls, struct sql_store *sql, int min_age, int *repaired);
+
+#endif

@@ -1,0 +1,548 @@
+/*
+ * saga: the half that drives LDAP and MariaDB (the pure half is saga.c).
+ */
+#include "saga.h"
+
+#include "audit.h"
+#include "caller.h"
+#include "intent_store.h"
+#include "ldap_store.h"
+#include "log.h"
+#include "outbox.h"
+#include "sql_store.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How long saga_begin waits for another change of the same account: a
+ * change takes a few round trips; one that takes longer waits for LDAP
+ * (or for the repair job), and the caller is told so. */
+#define GUARD_TRIES 12
+
+void saga_free(struct saga *s)
+{
+    free(s->actor);
+    free(s->also_now);
+    saga_plan_free(&s->plan);
+    json_decref(s->data);
+    memset(s, 0, sizeof(*s));
+}
+
+static void pause_ms(long ms)
+{
+    static __thread unsigned seed;
+    if (!seed)
+        seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+    ms += rand_r(&seed) % (ms / 2 + 1);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int saga_begin(struct sql_store *sql, struct saga *s, struct refusal *ref)
+{
+    enum intent_refusal why = INTENT_OK;
+    int st = ST_OK;
+    for (int attempt = 0; attempt < GUARD_TRIES; attempt++) {
+        st = intent_store_begin(sql, saga_kind_name(s->plan.kind), s->plan.account_id, s->actor, 0,
+                                &s->intent_id, &why);
+        if (st != ST_CONFLICT || why != INTENT_BUSY)
+            break;
+        pause_ms(40L * (attempt + 1)); /* about 3 s in all */
+    }
+    if (st != ST_CONFLICT)
+        return st;
+    switch (why) {
+    case INTENT_NO_ACCOUNT:
+        return refusal_set(ref, 404, "not-found", "no such account");
+    case INTENT_CLOSED:
+        return refusal_set(ref, 409, "conflict", "a closed account cannot be changed");
+    default:
+        return refusal_set(ref, 409, "change-in-progress",
+                           "another change of this account is in progress (or waits for the "
+                           "repair job); try again shortly");
+    }
+}
+
+static char *dumps(const json_t *j)
+{
+    return j ? json_dumps(j, JSON_COMPACT) : NULL;
+}
+
+int saga_record_plan(struct sql_store *sql, struct saga *s)
+{
+    json_t *plan = saga_plan_json(&s->plan);
+    char *p = dumps(plan), *d = dumps(s->data);
+    int st = intent_store_set_plan(sql, s->intent_id, p, d);
+    free(p);
+    free(d);
+    json_decref(plan);
+    return st;
+}
+
+void saga_release(struct sql_store *sql, struct saga *s, const char *why)
+{
+    if (intent_store_close(sql, s->intent_id, s->plan.account_id, 1, why) != ST_OK)
+        log_error("account %llu: intent %llu could not be closed; the repair job closes it",
+                  s->plan.account_id, s->intent_id);
+}
+
+static const char *member_dn(const struct saga_plan *p, size_t who)
+{
+    return who == 0 ? p->person_dn : p->also[who - 1].dn;
+}
+
+int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
+{
+    struct saga *s = (struct saga *)s_const;
+    size_t n;
+    struct saga_step *steps = saga_forward_steps(&s->plan, &n);
+    int st = ST_OK;
+    for (size_t i = 0; i < n && st == ST_OK; i++) {
+        if (steps[i].op != SAGA_OP_MEMBER_ADD && steps[i].op != SAGA_OP_MEMBER_DEL)
+            continue;
+        st = ldap_store_set_member(ls, s->plan.account_id, steps[i].role,
+                                   member_dn(&s->plan, steps[i].who),
+                                   steps[i].op == SAGA_OP_MEMBER_ADD);
+        /* Made, or maybe made (the reply was lost): undo must look at it. */
+        if ((st == ST_OK || st == ST_UNAVAILABLE) && steps[i].who == 0)
+            s->roles_touched |= steps[i].role;
+        if (st == ST_OK || st == ST_UNAVAILABLE)
+            s->also_touched = 1;
+    }
+    free(steps);
+    return st;
+}
+
+/* Sets person dn's roles among `bits` to those in `want`: adds first
+ * (pass 0), removals second. */
+static int restore_bits(struct ldap_store *ls, unsigned long long account_id, const char *dn,
+                        unsigned bits, unsigned want, int pass)
+{
+    int result = ST_OK;
+    for (unsigned b = 0; b < ROLE_COUNT; b++) {
+        unsigned bit = 1u << b;
+        int add = (want & bit) != 0;
+        if (!(bits & bit) || add != (pass == 0))
+            continue;
+        int st = ldap_store_set_member(ls, account_id, bit, dn, add);
+        if (st != ST_OK && st != ST_NOT_FOUND)
+            result = st;
+    }
+    return result;
+}
+
+/* Restores the roles this request may have changed to the plan's state
+ * before: its person's touched roles, every other person's changed ones;
+ * adds first. */
+static int restore_roles(struct ldap_store *ls, const struct saga *s)
+{
+    const struct saga_plan *p = &s->plan;
+    int result = ST_OK;
+    for (int pass = 0; pass < 2; pass++) {
+        if (s->roles_touched && p->person_dn) {
+            int st = restore_bits(ls, p->account_id, p->person_dn, s->roles_touched,
+                                  p->roles_before, pass);
+            if (st != ST_OK)
+                result = st;
+        }
+        for (size_t i = 0; s->also_touched && i < p->nalso; i++) {
+            int st = restore_bits(ls, p->account_id, p->also[i].dn,
+                                  p->also[i].before ^ p->also[i].after, p->also[i].before, pass);
+            if (st != ST_OK)
+                result = st;
+        }
+    }
+    return result;
+}
+
+int saga_undo(struct ldap_store *ls, struct sql_store *sql, struct saga *s, const char *why)
+{
+    int st = ST_OK;
+    if (s->plan.create_account) {
+        if (s->account_attempted)
+            st = ldap_store_delete_account(ls, s->plan.account_id);
+    } else {
+        st = restore_roles(ls, s);
+        if (st == ST_OK && s->person_created) {
+            int d = ldap_store_delete_entry(ls, s->plan.person_dn);
+            if (d != ST_OK && d != ST_NOT_FOUND)
+                st = d;
+        } else if (st == ST_OK && s->person_attempted && s->plan.person_mail) {
+            /* The add's reply was lost: its entry, if it was made, carries
+             * this intent's marker. */
+            char *marker = saga_person_marker(s->intent_id);
+            struct person p;
+            int hp;
+            int f = ldap_store_marked_person(ls, s->plan.person_mail, marker, &p, &hp);
+            if (f == ST_OK) {
+                f = ldap_store_delete_entry(ls, p.dn);
+                if (f == ST_NOT_FOUND)
+                    f = ST_OK;
+            }
+            if (f != ST_OK && f != ST_NOT_FOUND)
+                st = f;
+            person_free(&p);
+            free(marker);
+        }
+    }
+    if (st != ST_OK) {
+        log_error("account %llu: intent %llu (%s) could not be undone in LDAP now; the repair job "
+                  "decides",
+                  s->plan.account_id, s->intent_id, saga_kind_name(s->plan.kind));
+        return st;
+    }
+    /* LDAP is as before: the change is not applied, whether or not the
+     * intent can be closed now (the repair job finds nothing to undo). */
+    if (intent_store_close(sql, s->intent_id, s->plan.account_id, 1, why) != ST_OK)
+        log_error("account %llu: intent %llu is undone in LDAP but still open; the repair job "
+                  "closes it",
+                  s->plan.account_id, s->intent_id);
+    return ST_OK;
+}
+
+int saga_close_tx(struct sql_store *sql, struct saga *s, const char *outcome)
+{
+    return intent_store_close_tx(sql, s->intent_id, s->plan.account_id, 0, outcome);
+}
+
+static const char *data_str(const struct saga *s, const char *key)
+{
+    return json_string_value(json_object_get(s->data, key));
+}
+
+/* The audit row's new value: what the change made, and who finished it. */
+static json_t *with_repair(const struct saga *s, json_t *value)
+{
+    if (s->repair)
+        json_object_set_new(value, "repaired_by",
+                            json_pack("{s:s, s:I}", "job", "accountd maint", "intent_id",
+                                      (json_int_t)s->intent_id));
+    return value;
+}
+
+static int account_name(struct sql_store *sql, unsigned long long id, char **name)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT name FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), &r);
+    if (st == ST_OK)
+        *name = xstrdup(r.nrows == 1 && sql_cell(&r, 0, 0) ? sql_cell(&r, 0, 0) : "");
+    sql_result_free(&r);
+    return st;
+}
+
+static int finish_add_member(struct sql_store *sql, struct saga *s)
+{
+    const struct saga_plan *p = &s->plan;
+    const char *role = data_str(s, "role");
+    char *name = NULL;
+    int st = account_name(sql, p->account_id, &name);
+    if (st == ST_OK) {
+        const char *to[] = {data_str(s, "mail")};
+        struct template_value vals[] = {
+            {"account_name", name},
+            {"inviter_name", data_str(s, "inviter_name")},
+            {"role", role},
+            {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
+        };
+        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 4) : ST_OK;
+    }
+    free(name);
+    if (st == ST_OK)
+        st = audit_write(sql, s->actor, p->account_id, "member.add", NULL,
+                         with_repair(s, json_pack("{s:s, s:[s]}", "uid", p->person_uid, "roles",
+                                                  role ? role : "")));
+    return st;
+}
+
+static int finish_accept(struct sql_store *sql, struct saga *s)
+{
+    const struct saga_plan *p = &s->plan;
+    json_int_t inv = json_integer_value(json_object_get(s->data, "invitation_id"));
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "UPDATE invitations SET status = 'accepted', accepted_at ="
+                      " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ? AND status = 'pending'",
+                      SQL_ARGS(P_STR(p->person_uid), P_INT(inv)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_CONFLICT; /* revoked while it was being accepted */
+    sql_result_free(&r);
+    if (st == ST_OK)
+        st = audit_write(sql, p->person_uid, p->account_id, "invitation.accept", NULL,
+                         with_repair(s, json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv,
+                                                  "uid", p->person_uid, "role", data_str(s, "role"),
+                                                  "created", p->create_person)));
+    return st;
+}
+
+int saga_finish_sql(struct sql_store *sql, struct saga *s)
+{
+    const struct saga_plan *p = &s->plan;
+    int st;
+    switch (p->kind) {
+    case SAGA_SET_ROLES: {
+        const char *action = data_str(s, "action");
+        json_t *o =
+            json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_before));
+        json_t *n =
+            json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_after));
+        st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
+                         with_repair(s, n));
+        break;
+    }
+    case SAGA_ADD_MEMBER:
+        st = finish_add_member(sql, s);
+        break;
+    case SAGA_ACCEPT:
+        st = finish_accept(sql, s);
+        break;
+    default:
+        return ST_ERROR;
+    }
+    if (st == ST_OK)
+        st = saga_close_tx(sql, s, s->repair ? "finished by accountd maint" : "done");
+    return st;
+}
+
+struct finish_arg {
+    struct saga *s;
+};
+
+static int finish_tx(struct sql_store *sql, void *arg)
+{
+    return saga_finish_sql(sql, ((struct finish_arg *)arg)->s);
+}
+
+enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
+                              int (*fn)(struct sql_store *sql, void *arg), void *arg, int *st)
+{
+    struct finish_arg fa = {s};
+    if (!fn) {
+        fn = finish_tx;
+        arg = &fa;
+    }
+    *st = sql_transaction(sql, fn, arg);
+    if (*st == ST_OK)
+        return SAGA_DONE;
+    if (sql_commit_unknown(sql)) {
+        /* The connection died during COMMIT: read what MariaDB made of it. */
+        char state[16];
+        int r = intent_store_state(sql, s->intent_id, state, sizeof(state));
+        if (r == ST_OK && strcmp(state, "done") == 0) {
+            *st = ST_OK;
+            return SAGA_DONE;
+        }
+        if (r != ST_OK || strcmp(state, "open") != 0) {
+            log_error("account %llu: MariaDB was lost during the COMMIT of intent %llu (%s); the "
+                      "repair job decides",
+                      s->plan.account_id, s->intent_id, saga_kind_name(s->plan.kind));
+            return SAGA_UNKNOWN;
+        }
+    }
+    return saga_undo(ls, sql, s, "undone: the database refused or lost the change") == ST_OK
+               ? SAGA_NOT_APPLIED
+               : SAGA_UNKNOWN;
+}
+
+void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
+{
+    if (outcome == SAGA_UNKNOWN) {
+        res_header(req, "Retry-After", "5");
+        res_problem(req, 503, "outcome-unknown",
+                    "the change may or may not have been applied: a store failed half-way; the "
+                    "repair job (accountd maint) finishes or undoes it and records the outcome in "
+                    "the audit trail");
+        return;
+    }
+    res_store_failure(req, st == ST_OK ? ST_ERROR : st, "the directory or the database");
+}
+
+/* ---- the repair job --------------------------------------------------- */
+
+static int observe_also(struct ldap_store *ls, struct saga *s)
+{
+    for (size_t i = 0; i < s->plan.nalso; i++) {
+        int st = ldap_store_roles_of(ls, s->plan.account_id, s->plan.also[i].dn, &s->also_now[i]);
+        if (st != ST_OK)
+            return st;
+    }
+    return ST_OK;
+}
+
+/* What LDAP holds of the intent's change. s->plan.person_* are filled in
+ * from the marked person of a create. */
+static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *o)
+{
+    struct saga_plan *p = &s->plan;
+    memset(o, 0, sizeof(*o));
+    int st = ST_OK;
+    if (p->create_account || p->kind == SAGA_CONTACT)
+        return ST_OK; /* always undone: nothing to look at */
+    if (p->nalso)
+        o->also_now = s->also_now = xcalloc(p->nalso, sizeof(unsigned));
+    if (p->create_person) {
+        char *marker = saga_person_marker(s->intent_id);
+        struct person found;
+        st = ldap_store_marked_person(ls, p->person_mail, marker, &found, &o->person_has_password);
+        free(marker);
+        if (st == ST_NOT_FOUND)
+            return observe_also(ls, s);
+        if (st != ST_OK)
+            return st;
+        o->person_found = 1;
+        free(p->person_dn);
+        free(p->person_uid);
+        p->person_dn = xstrdup(found.dn);
+        p->person_uid = xstrdup(found.uid);
+        person_free(&found);
+    } else if (p->person_uid && p->person_dn) {
+        struct person found;
+        st = ldap_store_find_person(ls, "uid", p->person_uid, &found);
+        if (st == ST_NOT_FOUND)
+            return observe_also(ls, s);
+        if (st != ST_OK)
+            return st;
+        o->person_found = ldap_dn_equal(found.dn, p->person_dn);
+        person_free(&found);
+    } else {
+        return observe_also(ls, s);
+    }
+    if (o->person_found)
+        st = ldap_store_roles_of(ls, p->account_id, p->person_dn, &o->roles_now);
+    return st == ST_OK ? observe_also(ls, s) : st;
+}
+
+static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const struct saga *s,
+                          const struct saga_step *steps, size_t n)
+{
+    const struct saga_plan *p = &s->plan;
+    for (size_t i = 0; i < n; i++) {
+        int st = ST_OK;
+        switch (steps[i].op) {
+        case SAGA_OP_MEMBER_ADD:
+        case SAGA_OP_MEMBER_DEL:
+            st = ldap_store_set_member(ls, p->account_id, steps[i].role, member_dn(p, steps[i].who),
+                                       steps[i].op == SAGA_OP_MEMBER_ADD);
+            break;
+        case SAGA_OP_PERSON_DEL:
+            st = ldap_store_delete_entry(ls, p->person_dn);
+            break;
+        case SAGA_OP_ACCOUNT_DEL:
+            /* LDAP first: a row without entries is harmless, entries
+             * without a row would be orphans. */
+            st = ldap_store_delete_account(ls, p->account_id);
+            if (st == ST_OK)
+                st = sql_exec(sql,
+                              "DELETE k FROM idempotency_keys k JOIN accounts a ON a.id ="
+                              " k.account_id WHERE k.account_id = ? AND a.ldap_state = 'pending'",
+                              SQL_ARGS(P_INT(p->account_id)), NULL);
+            if (st == ST_OK)
+                st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
+                              SQL_ARGS(P_INT(p->account_id)), NULL);
+            break;
+        default:
+            break;
+        }
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
+        if (st != ST_OK)
+            return st;
+    }
+    return ST_OK;
+}
+
+struct undone_arg {
+    struct saga *s;
+    const struct saga_observed *o;
+};
+
+static int undone_tx(struct sql_store *sql, void *arg)
+{
+    struct undone_arg *u = arg;
+    struct saga *s = u->s;
+    const struct saga_plan *p = &s->plan;
+    json_t *o = json_pack("{s:I, s:s, s:s?, s:o}", "intent_id", (json_int_t)s->intent_id, "kind",
+                          saga_kind_name(p->kind), "uid", p->person_uid, "roles_found",
+                          roles_json(u->o->roles_now));
+    json_t *n = json_pack("{s:s, s:o, s:b, s:b, s:s}", "outcome", "undone", "roles",
+                          roles_json(p->create_person ? 0 : p->roles_before), "person_removed",
+                          p->create_person && u->o->person_found, "account_removed",
+                          p->create_account, "requested_by", s->actor);
+    int st = audit_write(sql, "accountd-maint", p->account_id, "repair.undo", o, n);
+    if (st == ST_OK)
+        st = intent_store_close_tx(sql, s->intent_id, p->account_id, 1, "undone by accountd maint");
+    return st;
+}
+
+/* Decides and repairs one intent: ST_OK, or the status that stopped it. */
+static int repair_one(struct ldap_store *ls, struct sql_store *sql, const struct intent_row *row,
+                      const char **what)
+{
+    struct saga s = {.intent_id = row->id, .actor = xstrdup(row->actor), .repair = 1};
+    json_t *plan = row->plan ? json_loads(row->plan, 0, NULL) : NULL;
+    s.data = row->data ? json_loads(row->data, 0, NULL) : json_object();
+    int st = ST_OK;
+    if (!plan || saga_plan_from_json(plan, &s.plan) < 0) {
+        /* No plan recorded: no LDAP write was made. */
+        saga_plan_free(&s.plan);
+        s.plan.kind = saga_kind_from_name(row->kind);
+        if (!s.plan.kind)
+            s.plan.kind = SAGA_CONTACT;
+        s.plan.account_id = row->account_id;
+    }
+    json_decref(plan);
+    struct saga_observed o;
+    st = observe(ls, &s, &o);
+    if (st == ST_OK) {
+        /* A hand-over's SQL side is transfer.c's: never finished here. */
+        int finish = saga_decide(&s.plan, &o) == SAGA_FINISH &&
+                     !json_is_true(json_object_get(s.data, "transfer"));
+        if (finish) {
+            *what = "finished";
+            struct finish_arg fa = {&s};
+            st = sql_transaction(sql, finish_tx, &fa);
+            /* The SQL side refuses it now (an invitation revoked since):
+             * the LDAP side goes too. */
+            finish = st != ST_CONFLICT;
+        }
+        if (!finish) {
+            *what = "undone";
+            size_t n;
+            struct saga_step *steps = saga_undo_steps(&s.plan, &o, &n);
+            st = run_undo_steps(ls, sql, &s, steps, n);
+            free(steps);
+            struct undone_arg u = {&s, &o};
+            if (st == ST_OK)
+                st = sql_transaction(sql, undone_tx, &u);
+        }
+    }
+    saga_free(&s);
+    return st;
+}
+
+int saga_repair(struct ldap_store *ls, struct sql_store *sql, int min_age, int *repaired)
+{
+    struct intent_row *rows;
+    size_t n;
+    *repaired = 0;
+    if (intent_store_open(sql, min_age, &rows, &n) != ST_OK)
+        return -1;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *what = "repaired";
+        int st = repair_one(ls, sql, &rows[i], &what);
+        if (st == ST_OK) {
+            printf("intent %llu (%s, account %llu): %s\n", rows[i].id, rows[i].kind,
+                   rows[i].account_id, what);
+            (*repaired)++;
+        } else {
+            fprintf(stderr, "accountd maint: intent %llu (%s, account %llu) could not be %s now\n",
+                    rows[i].id, rows[i].kind, rows[i].account_id, what);
+            failed++;
+        }
+    }
+    intent_rows_free(rows, n);
+    return failed;
+}

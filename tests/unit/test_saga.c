@@ -1,0 +1,288 @@
+/* Unit tests: the saga's pure half (plans, decisions, steps, JSON). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldap_store.h"
+#include "saga.h"
+
+static struct saga_plan roles_plan(unsigned before, unsigned after)
+{
+    struct saga_plan p = {.kind = SAGA_SET_ROLES, .account_id = 7};
+    p.person_dn = strdup("uid=a,ou=people,dc=example,dc=org");
+    p.person_uid = strdup("a");
+    p.roles_before = before;
+    p.roles_after = after;
+    return p;
+}
+
+static void forward_adds_before_removals(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_ADMIN | ROLE_BILLING, ROLE_MEMBER | ROLE_SERVICE_PROVIDER);
+    struct saga_step *st;
+    size_t n;
+    st = saga_forward_steps(&p, &n);
+    assert_int_equal(n, 4);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[0].role, ROLE_SERVICE_PROVIDER);
+    assert_int_equal(st[1].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[1].role, ROLE_MEMBER);
+    assert_int_equal(st[2].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[2].role, ROLE_ADMIN);
+    assert_int_equal(st[3].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[3].role, ROLE_BILLING);
+    free(st);
+    saga_plan_free(&p);
+}
+
+static void forward_of_accept_and_create(void **state)
+{
+    (void)state;
+    struct saga_plan p = {
+        .kind = SAGA_ACCEPT, .account_id = 3, .create_person = 1, .roles_after = ROLE_ADMIN};
+    struct saga_step *st;
+    size_t n;
+    st = saga_forward_steps(&p, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(st[0].op, SAGA_OP_PERSON_ADD);
+    assert_int_equal(st[1].op, SAGA_OP_PASSWORD);
+    assert_int_equal(st[2].op, SAGA_OP_MEMBER_ADD);
+    struct saga_plan c = {.kind = SAGA_CREATE_ACCOUNT, .account_id = 3, .create_account = 1};
+    free(st);
+    st = saga_forward_steps(&c, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(st[0].op, SAGA_OP_ACCOUNT_ADD);
+    free(st);
+}
+
+static void no_change_no_steps(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_MEMBER, ROLE_MEMBER);
+    struct saga_step *st;
+    size_t n;
+    st = saga_forward_steps(&p, &n);
+    assert_int_equal(n, 0);
+    free(st);
+    struct saga_observed o = {.person_found = 1, .roles_now = ROLE_MEMBER};
+    st = saga_undo_steps(&p, &o, &n);
+    assert_int_equal(n, 0);
+    free(st);
+    assert_int_equal(saga_decide(&p, &o), SAGA_FINISH);
+    saga_plan_free(&p);
+}
+
+/* The half-applied change of issue 7 (a): asked [member,
+ * service-provider] from [billing], LDAP left billing + member +
+ * service-provider. Not every step is there: undone, back to billing. */
+static void half_applied_role_change_is_undone(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_BILLING, ROLE_MEMBER | ROLE_SERVICE_PROVIDER);
+    struct saga_observed o = {.person_found = 1,
+                              .roles_now = ROLE_BILLING | ROLE_MEMBER | ROLE_SERVICE_PROVIDER};
+    assert_int_equal(saga_decide(&p, &o), SAGA_UNDO);
+    struct saga_step *st;
+    size_t n;
+    st = saga_undo_steps(&p, &o, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[0].role, ROLE_SERVICE_PROVIDER);
+    assert_int_equal(st[1].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[1].role, ROLE_MEMBER);
+    free(st);
+    saga_plan_free(&p);
+}
+
+/* Issue 7 (b): killed between the LDAP write and the COMMIT: every LDAP
+ * step is there, only SQL is missing: finished. */
+static void complete_role_change_is_finished(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_MEMBER, ROLE_ADMIN);
+    struct saga_observed o = {.person_found = 1, .roles_now = ROLE_ADMIN};
+    assert_int_equal(saga_decide(&p, &o), SAGA_FINISH);
+    /* An undo from half-way re-adds before it removes. */
+    struct saga_observed half = {.person_found = 1, .roles_now = ROLE_ADMIN | ROLE_MEMBER};
+    assert_int_equal(saga_decide(&p, &half), SAGA_UNDO);
+    struct saga_step *st;
+    size_t n;
+    struct saga_observed none = {.person_found = 1, .roles_now = ROLE_ADMIN};
+    struct saga_plan back = roles_plan(ROLE_ADMIN | ROLE_BILLING, ROLE_MEMBER);
+    st = saga_undo_steps(&back, &none, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[0].role, ROLE_BILLING);
+    free(st);
+    saga_plan_free(&p);
+    saga_plan_free(&back);
+}
+
+static void created_person_without_password_is_never_adopted(void **state)
+{
+    (void)state;
+    struct saga_plan p = {
+        .kind = SAGA_ACCEPT, .account_id = 3, .create_person = 1, .roles_after = ROLE_MEMBER};
+    struct saga_observed o = {
+        .person_found = 1, .person_has_password = 0, .roles_now = ROLE_MEMBER};
+    assert_int_equal(saga_decide(&p, &o), SAGA_UNDO);
+    struct saga_step *st;
+    size_t n;
+    st = saga_undo_steps(&p, &o, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[1].op, SAGA_OP_PERSON_DEL);
+    free(st);
+    o.person_has_password = 1;
+    assert_int_equal(saga_decide(&p, &o), SAGA_FINISH);
+    /* Not found at all: nothing to remove. */
+    struct saga_observed gone = {0};
+    assert_int_equal(saga_decide(&p, &gone), SAGA_UNDO);
+    st = saga_undo_steps(&p, &gone, &n);
+    assert_int_equal(n, 0);
+    free(st);
+}
+
+static void creates_and_contacts_are_always_undone(void **state)
+{
+    (void)state;
+    struct saga_plan c = {.kind = SAGA_CREATE_ACCOUNT, .account_id = 9, .create_account = 1};
+    struct saga_observed o = {.person_found = 1, .roles_now = ROLE_ADMIN};
+    assert_int_equal(saga_decide(&c, &o), SAGA_UNDO);
+    struct saga_step *st;
+    size_t n;
+    st = saga_undo_steps(&c, &o, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(st[0].op, SAGA_OP_ACCOUNT_DEL);
+    free(st);
+    struct saga_plan k = {.kind = SAGA_CONTACT, .account_id = 9};
+    assert_int_equal(saga_decide(&k, &o), SAGA_UNDO);
+    struct saga_observed none = {0};
+    st = saga_undo_steps(&k, &none, &n);
+    assert_int_equal(n, 0);
+    free(st);
+}
+
+/* A hand-over: the customer becomes admin and the provider's person
+ * moves from admin to service-provider in one change. Every add (of
+ * anyone) comes before any removal; finished only when both are there. */
+static void other_people_in_one_change(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(0, ROLE_ADMIN);
+    saga_plan_also(&p, "uid=sp,ou=people,dc=example,dc=org", "sp", ROLE_ADMIN,
+                   ROLE_SERVICE_PROVIDER);
+    size_t n;
+    struct saga_step *st = saga_forward_steps(&p, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[0].who, 0);
+    assert_int_equal(st[1].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[1].role, ROLE_SERVICE_PROVIDER);
+    assert_int_equal(st[1].who, 1);
+    assert_int_equal(st[2].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[2].role, ROLE_ADMIN);
+    assert_int_equal(st[2].who, 1);
+    free(st);
+    unsigned now[1] = {ROLE_ADMIN | ROLE_SERVICE_PROVIDER};
+    struct saga_observed o = {.person_found = 1, .roles_now = ROLE_ADMIN, .also_now = now};
+    assert_int_equal(saga_decide(&p, &o), SAGA_UNDO);
+    st = saga_undo_steps(&p, &o, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[0].who, 0);
+    assert_int_equal(st[1].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[1].role, ROLE_SERVICE_PROVIDER);
+    assert_int_equal(st[1].who, 1);
+    free(st);
+    now[0] = ROLE_SERVICE_PROVIDER;
+    assert_int_equal(saga_decide(&p, &o), SAGA_FINISH);
+    json_t *j = saga_plan_json(&p);
+    struct saga_plan q;
+    assert_int_equal(saga_plan_from_json(j, &q), 0);
+    assert_int_equal(q.nalso, 1);
+    assert_string_equal(q.also[0].uid, "sp");
+    assert_int_equal(q.also[0].before, ROLE_ADMIN);
+    assert_int_equal(q.also[0].after, ROLE_SERVICE_PROVIDER);
+    json_decref(j);
+    saga_plan_free(&q);
+    saga_plan_free(&p);
+}
+
+static void plan_json_round_trip(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_ADMIN, ROLE_MEMBER | ROLE_BILLING);
+    json_t *j = saga_plan_json(&p);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "set-roles");
+    struct saga_plan q;
+    assert_int_equal(saga_plan_from_json(j, &q), 0);
+    assert_int_equal(q.kind, SAGA_SET_ROLES);
+    assert_int_equal(q.account_id, 7);
+    assert_int_equal(q.roles_before, ROLE_ADMIN);
+    assert_int_equal(q.roles_after, ROLE_MEMBER | ROLE_BILLING);
+    assert_string_equal(q.person_dn, p.person_dn);
+    assert_string_equal(q.person_uid, "a");
+    assert_null(q.person_mail);
+    json_decref(j);
+    saga_plan_free(&q);
+    saga_plan_free(&p);
+}
+
+static void bad_plans_are_refused(void **state)
+{
+    (void)state;
+    struct saga_plan q;
+    const char *bad[] = {
+        "{}",
+        "{\"kind\":\"set-roles\",\"account_id\":0,\"roles_before\":[],\"roles_after\":[]}",
+        "{\"kind\":\"nope\",\"account_id\":1,\"roles_before\":[],\"roles_after\":[]}",
+        "{\"kind\":\"set-roles\",\"account_id\":1,\"roles_before\":[\"owner\"],\"roles_after\":[]}",
+        "{\"kind\":\"accept\",\"account_id\":1,\"create_person\":true,\"roles_before\":[],"
+        "\"roles_after\":[\"member\"]}",
+        "[1]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+        assert_non_null(j);
+        assert_int_equal(saga_plan_from_json(j, &q), -1);
+        assert_int_equal(q.kind, 0);
+        assert_null(q.person_dn);
+        json_decref(j);
+    }
+}
+
+static void kinds_and_marker(void **state)
+{
+    (void)state;
+    for (int k = SAGA_SET_ROLES; k <= SAGA_CONTACT; k++)
+        assert_int_equal(saga_kind_from_name(saga_kind_name((enum saga_kind)k)), k);
+    assert_int_equal(saga_kind_from_name("drop"), 0);
+    assert_int_equal(saga_kind_from_name(NULL), 0);
+    char *m = saga_person_marker(42);
+    assert_string_equal(m, "accountd intent 42");
+    free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(forward_adds_before_removals),
+        cmocka_unit_test(forward_of_accept_and_create),
+        cmocka_unit_test(no_change_no_steps),
+        cmocka_unit_test(half_applied_role_change_is_undone),
+        cmocka_unit_test(complete_role_change_is_finished),
+        cmocka_unit_test(created_person_without_password_is_never_adopted),
+        cmocka_unit_test(creates_and_contacts_are_always_undone),
+        cmocka_unit_test(other_people_in_one_change),
+        cmocka_unit_test(plan_json_round_trip),
+        cmocka_unit_test(bad_plans_are_refused),
+        cmocka_unit_test(kinds_and_marker),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
