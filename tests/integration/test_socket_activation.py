@@ -46,10 +46,14 @@ def systemd_socket(dev, env):
     def start():
         fd = sock.fileno()
         with open(env["ACCOUNTD_LOG"], "ab") as log:
+            # The socket as fd 3 (systemd's SD_LISTEN_FDS_START); sh's pid
+            # is accountd's after exec.
             p = subprocess.Popen(
-                ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --config "$1" 3<&{fd}',
+                ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --config "$1"',
                  binary, env["ACCOUNTD_CONF"]],
-                pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                preexec_fn=lambda: os.dup2(fd, 3) if fd != 3 else os.set_inheritable(3, True),
+                pass_fds=(3,),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         procs.append(p)
         return p
 
