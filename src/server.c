@@ -379,8 +379,13 @@ int server_run(const struct config *cfg, const char *config_path)
             break;
         started++;
     }
-    log_info("accountd listening on %s with %d threads, backlog %d",
-             from_systemd ? "the socket from systemd" : cfg->listen, started, cfg->listen_backlog);
+    if (from_systemd)
+        log_info("accountd listening on the socket from systemd with %d threads (its backlog is "
+                 "the socket unit's)",
+                 started);
+    else
+        log_info("accountd listening on %s with %d threads, backlog %d", cfg->listen, started,
+                 cfg->listen_backlog);
     check_somaxconn(cfg->listen_backlog);
     metrics_set_listener(fd);
 
