@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -239,9 +240,63 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Socket activation (systemd/accountd.socket): when systemd started this
+ * process with one listening socket (LISTEN_PID is our pid, LISTEN_FDS 1),
+ * it is fd 3, already bound with the unit's mode, group and backlog. The
+ * socket outlives accountd: a restart loses no connection that waits in its
+ * queue. Returns the fd, -1 without a socket from systemd, -2 on a bad one. */
+static int systemd_listener(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    if (!pid || !fds)
+        return -1;
+    char *end;
+    long p = strtol(pid, &end, 10);
+    if (*end || p != (long)getpid())
+        return -1;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    if (strcmp(fds, "1") != 0 || getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+        !listening) {
+        log_error("socket activation: systemd must pass exactly one listening socket (LISTEN_FDS "
+                  "is %s)",
+                  fds);
+        return -2;
+    }
+    int flags = fcntl(3, F_GETFD);
+    if (flags >= 0)
+        fcntl(3, F_SETFD, flags | FD_CLOEXEC);
+    return 3;
+}
+
+static int from_systemd;
+
+/* Wakes a worker blocked in accept(2) on a socket that systemd keeps: a
+ * shutdown(2) would stop the socket for systemd too, so connect to it and
+ * hang up; libfcgi reads nothing, sees the shutdown and returns. */
+static void poke_listener(int fd)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof(addr);
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+        return;
+    int c = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c < 0)
+        return;
+    (void)connect(c, (struct sockaddr *)&addr, len);
+    close(c);
+}
+
 static int open_listener(const struct config *cfg)
 {
-    int fd;
+    int fd = systemd_listener();
+    if (fd != -1) {
+        from_systemd = fd >= 0;
+        return fd;
+    }
     if (cfg->listen[0] == '/') {
         unlink(cfg->listen);
         mode_t old = umask((mode_t)(0777 & ~cfg->listen_mode));
@@ -324,8 +379,13 @@ int server_run(const struct config *cfg, const char *config_path)
             break;
         started++;
     }
-    log_info("accountd listening on %s with %d threads, backlog %d", cfg->listen, started,
-             cfg->listen_backlog);
+    if (from_systemd)
+        log_info("accountd listening on the socket from systemd with %d threads (its backlog is "
+                 "the socket unit's)",
+                 started);
+    else
+        log_info("accountd listening on %s with %d threads, backlog %d", cfg->listen, started,
+                 cfg->listen_backlog);
     check_somaxconn(cfg->listen_backlog);
     metrics_set_listener(fd);
 
@@ -336,15 +396,22 @@ int server_run(const struct config *cfg, const char *config_path)
     atomic_store(&stopping, 1);
     FCGX_ShutdownPending();
     /* Wake every thread blocked in accept(2). */
-    shutdown(fd, SHUT_RDWR);
-    for (int i = 0; i < started; i++)
-        pthread_join(workers[i].thread, NULL);
+    if (!from_systemd)
+        shutdown(fd, SHUT_RDWR);
+    for (int i = 0; i < started; i++) {
+        while (from_systemd && pthread_tryjoin_np(workers[i].thread, NULL) == EBUSY) {
+            poke_listener(fd);
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        }
+        if (!from_systemd)
+            pthread_join(workers[i].thread, NULL);
+    }
     close(fd);
     free(workers);
     live_free(live);
     live = NULL;
     dircache_stop();
-    if (cfg->listen[0] == '/')
+    if (cfg->listen[0] == '/' && !from_systemd)
         unlink(cfg->listen);
     if (cfg->pid_file)
         unlink(cfg->pid_file);
