@@ -29,7 +29,7 @@ int account_read(struct sql_store *sql, unsigned long long id, struct sql_result
                     SQL_ARGS(P_INT(id)), r);
 }
 
-int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *ref, char **name)
+int account_lock(struct sql_store *sql, unsigned long long id, struct problem *refusal, char **name)
 {
     struct sql_result r;
     int st = sql_exec(sql, "SELECT name, status FROM accounts WHERE id = ? FOR UPDATE",
@@ -37,7 +37,7 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *r
     if (st != ST_OK)
         return st;
     if (r.nrows != 1 || strcmp(sql_cell(&r, 0, 1), "closed") == 0)
-        st = refusal_set(ref, 409, "conflict", "a closed account cannot be changed");
+        st = problem_set(refusal, 409, "conflict", "a closed account cannot be changed");
     else if (name)
         *name = xstrdup(sql_cell(&r, 0, 0));
     sql_result_free(&r);

@@ -51,9 +51,11 @@ int account_read(struct sql_store *sql, unsigned long long id, struct sql_result
 
 /* Inside a transaction: locks account id's row (SELECT ... FOR UPDATE), so
  * changes to one account are serialised. ST_OK, with its name in *name
- * (malloc'ed) when name is not NULL; ST_CONFLICT with a 409 in *ref for a
- * closed account; the store's status if the read failed. */
-int account_lock(struct sql_store *sql, unsigned long long id, struct refusal *ref, char **name);
+ * (malloc'ed) when name is not NULL; ST_REFUSED with a 409 recorded in
+ * *refusal (problem.h) for a closed account; the store's status if the read
+ * failed. */
+int account_lock(struct sql_store *sql, unsigned long long id, struct problem *refusal,
+                 char **name);
 
 /* The members of account id as [{uid, name, mail, roles}] (a new
  * reference), or NULL with *st set when LDAP failed. */

@@ -101,7 +101,7 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     }
     if (st != ST_OK || r->nrows == 0) {
         if (st == ST_OK)
-            res_problem(req, 404, "not-found", "no such account");
+            refuse(req, 404, "not-found", "no such account");
         else
             res_store_failure(req, st, "the database");
         sql_result_free(&own);
@@ -331,8 +331,8 @@ static int replay(struct request *req, const char *key)
     int done = strcmp(sql_cell(&r, 0, 1), "done") == 0;
     sql_result_free(&r);
     if (!done) {
-        res_problem(req, 409, "conflict",
-                    "a request with this Idempotency-Key is still being processed");
+        refuse(req, 409, "conflict",
+               "a request with this Idempotency-Key is still being processed");
         return 1;
     }
     /* The key is the caller's, but the account may have moved on: only
@@ -343,8 +343,8 @@ static int replay(struct request *req, const char *key)
     if (caller_authorize(req, id, ROLE_ANY, 0, &a) < 0)
         return 1;
     if (strcmp(a.status, "closed") == 0) {
-        res_problem(req, 409, "conflict",
-                    "this Idempotency-Key created an account that has been closed since");
+        refuse(req, 409, "conflict",
+               "this Idempotency-Key created an account that has been closed since");
         return 1;
     }
     char loc[64];
@@ -369,7 +369,7 @@ static const char *query_str(struct request *req, const char *name)
 int accounts_parent_in_body(struct request *req, unsigned long long *id)
 {
     *id = body_id(req, body_root(req), "parent_id");
-    return body_failed(req) ? ST_INVALID : ST_OK;
+    return body_failed(req) ? ST_REFUSED : ST_OK;
 }
 
 int accounts_parent_in_query(struct request *req, unsigned long long *id)
@@ -378,7 +378,11 @@ int accounts_parent_in_query(struct request *req, unsigned long long *id)
     *id = parse_id(parent_s);
     if (!*id && !json_object_get(req->errors, "parent_id"))
         res_field_error(req, "parent_id", parent_s ? "must be an account id" : "is required");
-    return *id ? ST_OK : ST_INVALID;
+    if (!*id) {
+        res_fail_if_errors(req);
+        return ST_REFUSED;
+    }
+    return ST_OK;
 }
 
 static void create_account(struct request *req, struct create *c);
@@ -471,10 +475,10 @@ static void create_account(struct request *req, struct create *c)
         s->plan.person_uid = xstrdup(c->contact_known.uid);
         s->plan.roles_after = ROLE_ADMIN;
     }
-    int st = sql_transaction(req->session->sql, create_insert, c);
+    int st = request_transaction(req, create_insert, c);
     if (st == ST_DUPLICATE && c->idem_key) {
         if (!replay(req, c->idem_key))
-            res_problem(req, 409, "conflict", "Idempotency-Key already used");
+            refuse(req, 409, "conflict", "Idempotency-Key already used");
         return;
     }
     if (st != ST_OK) {
@@ -516,13 +520,12 @@ static void create_account(struct request *req, struct create *c)
     }
     /* Not applied: the pending row and its key go too. Unknown: the row
      * stays pending (invisible) for the repair job. */
-    if (outcome == SAGA_NOT_APPLIED && sql_transaction(req->session->sql, create_undo, c) != ST_OK)
+    if (outcome == SAGA_NOT_APPLIED && request_transaction(req, create_undo, c) != ST_OK)
         log_error("account %llu left pending after a failed create: the repair job removes it",
                   c->id);
     if (outcome == SAGA_NOT_APPLIED && st == ST_DUPLICATE)
-        res_problem(req, 409, "conflict",
-                    "the directory already holds an entry for account %llu; nothing was created",
-                    c->id);
+        refuse(req, 409, "conflict",
+               "the directory already holds an entry for account %llu; nothing was created", c->id);
     else
         saga_answer_failure(req, outcome, st);
 }
@@ -645,7 +648,7 @@ void accounts_list(struct request *req)
     overview_parameters(req, sort_s, &q, filter_keys);
     struct sql_result r = {0};
     int st = ST_OK;
-    if (!req->res.status && !res_fail_if_errors(req)) {
+    if (!request_refused(req) && !res_fail_if_errors(req)) {
         q.limit++;
         st = overview_page(req->session->sql, &q, &r);
         q.limit--;
@@ -653,7 +656,7 @@ void accounts_list(struct request *req)
     json_decref(cursor);
     for (size_t i = 0; i < OVERVIEW_FILTERS; i++)
         free(filter_keys[i]);
-    if (req->res.status)
+    if (request_refused(req))
         return;
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
@@ -734,15 +737,16 @@ static int patch_tx(struct sql_store *sql, void *arg)
         return st;
     if (r.nrows == 0) {
         sql_result_free(&r);
-        return ST_NOT_FOUND;
+        return refuse(p->req, 404, "not-found", "no such account");
     }
     if (strcmp(sql_cell(&r, 0, COL_STATUS), "closed") == 0) {
         sql_result_free(&r);
-        return ST_CONFLICT;
+        return refuse(p->req, 409, "conflict", "a closed account cannot be changed");
     }
     if (p->if_match && p->if_match != sql_cell_id(&r, 0, COL_VERSION)) {
         sql_result_free(&r);
-        return ST_STALE;
+        return refuse(p->req, 412, "precondition-failed",
+                      "the account changed since you read it; read it again");
     }
     json_t *old = fields_json(&r, 0);
     /* The effective company after the change, checked as a whole. */
@@ -755,16 +759,16 @@ static int patch_tx(struct sql_store *sql, void *arg)
         const char *parent = sql_cell(&r, 0, COL_PARENT);
         st = properties_apply(sql, p->req, p->id, parent ? strtoull(parent, NULL, 10) : 0,
                               p->properties);
-        if (st != ST_OK && st != ST_INVALID) {
+        if (st != ST_OK && st != ST_REFUSED) {
             json_decref(old);
             sql_result_free(&r);
             return st;
         }
     }
-    if (p->req->errors && json_object_size(p->req->errors)) {
+    if (res_fail_if_errors(p->req)) {
         json_decref(old);
         sql_result_free(&r);
-        return ST_INVALID;
+        return ST_REFUSED;
     }
     const char **c = p->company.v;
     unsigned h = p->have_company;
@@ -819,7 +823,7 @@ static long long expected_version(struct request *req, json_t *b, unsigned long 
 {
     long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), id);
     if (im < 0) {
-        res_problem(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
+        refuse(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
         return -1;
     }
     json_t *v = json_object_get(b, "_version");
@@ -838,7 +842,7 @@ static long long expected_version(struct request *req, json_t *b, unsigned long 
         }
     }
     if (im && fv && im != fv) {
-        res_problem(req, 412, "precondition-failed", "If-Match and _version disagree");
+        refuse(req, 412, "precondition-failed", "If-Match and _version disagree");
         return -1;
     }
     return im ? im : fv;
@@ -859,19 +863,10 @@ void accounts_patch(struct request *req)
     if (im < 0)
         return;
     p.if_match = (unsigned long long)im;
-    int st = sql_transaction(req->session->sql, patch_tx, &p);
+    int st = request_transaction(req, patch_tx, &p);
     forget_account_row(req);
     if (st == ST_OK)
         respond_account(req, p.id, 200, NULL);
-    else if (st == ST_STALE)
-        res_problem(req, 412, "precondition-failed",
-                    "the account changed since you read it; read it again");
-    else if (st == ST_CONFLICT)
-        res_problem(req, 409, "conflict", "a closed account cannot be changed");
-    else if (st == ST_INVALID)
-        res_fail_if_errors(req);
-    else if (st == ST_NOT_FOUND)
-        res_problem(req, 404, "not-found", "no such account");
     else
         res_store_failure(req, st, "the database");
 }
@@ -918,11 +913,11 @@ void accounts_close(struct request *req)
     if (body_none(req))
         return;
     if (strcmp(a.kind, "operator") == 0) {
-        res_problem(req, 409, "conflict", "the operator account cannot be closed");
+        refuse(req, 409, "conflict", "the operator account cannot be closed");
         return;
     }
     struct closing c = {req, a.id};
-    int st = sql_transaction(req->session->sql, close_tx, &c);
+    int st = request_transaction(req, close_tx, &c);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

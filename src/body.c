@@ -25,8 +25,8 @@ static void field_name(char *out, size_t n, const char *prefix, const char *name
 /* A form sent a list where one value is wanted: 400 per the form rules. */
 static void repeated(struct request *req, const char *field)
 {
-    if (!req->res.status)
-        res_problem(req, 400, "bad-request", "the field '%s' was given more than once", field);
+    if (!request_refused(req))
+        refuse(req, 400, "bad-request", "the field '%s' was given more than once", field);
 }
 
 void body_only(struct request *req, json_t *obj, const char *prefix, const char *const allowed[])
@@ -197,7 +197,7 @@ long query_limit(struct request *req)
 
 int body_failed(struct request *req)
 {
-    if (req->res.status)
+    if (request_refused(req))
         return 1;
     return res_fail_if_errors(req);
 }

@@ -227,7 +227,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
 {
     memset(out, 0, sizeof(*out));
     if (!id) {
-        res_problem(req, 404, "not-found", "no such account");
+        refuse(req, 404, "not-found", "no such account");
         return -1;
     }
     /* The whole overview row in the one statement: the handler uses it
@@ -240,7 +240,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         if (st != ST_OK)
             res_store_failure(req, st, "the database");
         else
-            res_problem(req, 404, "not-found", "no such account");
+            refuse(req, 404, "not-found", "no such account");
         return -1;
     }
     out->id = id;
@@ -264,7 +264,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     if (req->caller.is_operator || (out->roles & allowed) || (out->parent_roles & parent_allowed))
         return 0;
     if (out->roles) {
-        res_problem(req, 403, "forbidden", "your role in this account does not allow this");
+        refuse(req, 403, "forbidden", "your role in this account does not allow this");
         return -1;
     }
     int visible = sees_from_ancestor(req, id, &st);
@@ -273,10 +273,10 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         return -1;
     }
     if (visible) {
-        res_problem(req, 403, "forbidden", "you are not a member of this account");
+        refuse(req, 403, "forbidden", "you are not a member of this account");
         return -1;
     }
-    res_problem(req, 404, "not-found", "no such account");
+    refuse(req, 404, "not-found", "no such account");
     return -1;
 }
 
@@ -310,7 +310,7 @@ int caller_project_account(struct request *req, unsigned long long id, struct ac
     }
     if (r.nrows == 0) {
         sql_result_free(&r);
-        res_problem(req, 404, "not-found", "no such account");
+        refuse(req, 404, "not-found", "no such account");
         return -1;
     }
     out->id = id;

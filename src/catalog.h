@@ -38,8 +38,8 @@ void priced_lines_free(struct priced_lines *l);
 json_t *priced_lines_json(const struct priced_lines *l);
 
 /* Inside a transaction: may an account on plan `from` ("" for none: any
- * plan of its kind) take plan `to`? ST_OK, or ST_CONFLICT with a 409 in
+ * plan of its kind) take plan `to`? ST_OK, or ST_REFUSED with a 409 in
  * *ref (the same plan, or a change plan_upgrades does not list). */
-int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct refusal *ref);
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct problem *ref);
 
 #endif

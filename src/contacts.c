@@ -84,7 +84,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
 }
 
 /* Under the account's guard: ST_OK with *old_uid (malloc'ed, NULL if none)
- * and the old contact's entry; ST_CONFLICT with a 422 when the new contact
+ * and the old contact's entry; ST_REFUSED with a 422 when the new contact
  * is no admin (the one rule of contacts: a contact is an admin, checked
  * here and, for demotions, in members.c, both under the guard). */
 static int contact_check(struct request *req, struct saga *s, const char *kind,
@@ -97,7 +97,7 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
         return st;
     if (!(roles & ROLE_ADMIN)) {
         res_field_error(req, "uid", "must be an admin of the account");
-        return ST_INVALID;
+        return refuse_invalid(req);
     }
     struct sql_result r;
     st = sql_exec(req->session->sql,
@@ -118,7 +118,7 @@ void contacts_set(struct request *req)
 {
     const char *kind = req->args[1];
     if (strcmp(kind, "primary") != 0 && strcmp(kind, "technical") != 0) {
-        res_problem(req, 404, "not-found", "contacts are primary and technical");
+        refuse(req, 404, "not-found", "contacts are primary and technical");
         return;
     }
     static const char *const allowed[] = {"uid", NULL};
@@ -147,8 +147,7 @@ void contacts_set(struct request *req)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_CONTACT;
     s.plan.account_id = a.id;
-    struct refusal ref = {0};
-    st = saga_begin(req->session->sql, &s, &ref);
+    st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = contact_check(req, &s, kind, &p, &old_uid, &old);
         if (st == ST_OK && old_uid && strcmp(old_uid, p.uid) == 0) {
@@ -170,10 +169,6 @@ void contacts_set(struct request *req)
         res_json(req, 200,
                  json_pack("{s:s, s:s, s:s?, s:s?}", "contact", kind, "uid", p.uid, "name", p.name,
                            "mail", p.mail));
-    else if (st == ST_CONFLICT)
-        res_refusal(req, &ref);
-    else if (st == ST_INVALID)
-        res_fail_if_errors(req);
     else
         res_store_failure(req, st, "the directory or the database");
 out:

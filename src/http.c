@@ -2,6 +2,7 @@
 
 #include "outbox.h"
 #include "result.h"
+#include "sql_store.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,29 +90,52 @@ static void set_body(struct request *req, int status, const char *type, json_t *
 
 void res_json(struct request *req, int status, json_t *body)
 {
+    problem_clear(&req->problem);
     set_body(req, status, "application/json", body);
 }
 
 void res_empty(struct request *req, int status)
 {
+    problem_clear(&req->problem);
     set_body(req, status, NULL, NULL);
 }
 
-void res_problem(struct request *req, int status, const char *slug, const char *fmt, ...)
+int refuse(struct request *req, int status, const char *slug, const char *fmt, ...)
 {
-    struct buf detail = BUF_INIT, type = BUF_INIT;
+    struct buf detail = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(&detail, fmt, ap);
     va_end(ap);
-    buf_printf(&type, "urn:accountd:problem:%s", slug);
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", buf_str(&type), "title", reason(status),
-                          "status", status, "detail", buf_str(&detail));
-    if (status == 422 && req->errors)
-        json_object_set(p, "errors", req->errors);
+    int st = problem_set(&req->problem, status, slug, buf_str(&detail));
     buf_free(&detail);
+    return st;
+}
+
+int request_refused(const struct request *req)
+{
+    return problem_pending(&req->problem);
+}
+
+void request_answer(struct request *req)
+{
+    const struct problem *p = &req->problem;
+    if (!problem_pending(p))
+        return;
+    struct buf type = BUF_INIT;
+    buf_printf(&type, "urn:accountd:problem:%s", p->slug);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", buf_str(&type), "title",
+                             reason(p->status), "status", p->status, "detail", p->detail);
+    if (p->status == 422 && req->errors)
+        json_object_set(body, "errors", req->errors);
     buf_free(&type);
-    set_body(req, status, "application/problem+json", p);
+    set_body(req, p->status, "application/problem+json", body);
+    problem_clear(&req->problem);
+}
+
+int request_transaction(struct request *req, int (*fn)(struct sql_store *s, void *arg), void *arg)
+{
+    return sql_transaction_refusing(req->session->sql, &req->problem, fn, arg);
 }
 
 void res_unavailable(struct request *req, const char *what)
@@ -119,22 +143,24 @@ void res_unavailable(struct request *req, const char *what)
     char ra[16];
     snprintf(ra, sizeof(ra), "%d", req->cfg ? req->cfg->retry_after : 5);
     res_header(req, "Retry-After", ra);
-    res_problem(req, 503, "unavailable", "%s is unavailable; try again shortly", what);
+    refuse(req, 503, "unavailable", "%s is unavailable; try again shortly", what);
 }
 
 void res_store_failure(struct request *req, int st, const char *what)
 {
+    if (st == ST_REFUSED && request_refused(req))
+        return; /* the refusal is the answer */
     if (st == ST_TOO_MANY) {
         char ra[16];
         snprintf(ra, sizeof(ra), "%d", outbox_budget_retry_after());
         res_header(req, "Retry-After", ra);
-        res_problem(req, 429, "mail-budget-exceeded",
-                    "this account has sent as many mails as it may for now (mail_budget); "
-                    "nothing was changed; try again later");
+        refuse(req, 429, "mail-budget-exceeded",
+               "this account has sent as many mails as it may for now (mail_budget); "
+               "nothing was changed; try again later");
     } else if (st == ST_UNAVAILABLE || st == ST_RETRY)
         res_unavailable(req, what);
     else
-        res_problem(req, 500, "internal", "internal error while using %s", what);
+        refuse(req, 500, "internal", "internal error while using %s", what);
 }
 
 void res_field_error(struct request *req, const char *field, const char *message)
@@ -149,8 +175,15 @@ int res_fail_if_errors(struct request *req)
 {
     if (!req->errors || json_object_size(req->errors) == 0)
         return 0;
-    res_problem(req, 422, "validation", "some fields are invalid");
+    refuse(req, 422, "validation", "some fields are invalid");
     return 1;
+}
+
+int refuse_invalid(struct request *req)
+{
+    if (!res_fail_if_errors(req))
+        refuse(req, 500, "internal", "a check failed without saying why");
+    return ST_REFUSED;
 }
 
 void response_render(const struct request *req, struct buf *out)
@@ -167,24 +200,10 @@ void response_render(const struct request *req, struct buf *out)
         buf_add(out, buf_str(&req->res.body), req->res.body.len);
 }
 
-int refusal_set(struct refusal *r, int status, const char *slug, const char *detail)
-{
-    r->status = status;
-    r->slug = slug;
-    r->detail = detail;
-    return ST_CONFLICT;
-}
-
-void res_refusal(struct request *req, const struct refusal *r)
-{
-    res_problem(req, r->status ? r->status : 500, r->slug ? r->slug : "internal", "%s",
-                r->detail ? r->detail : "refused");
-}
-
 void res_unauthenticated(struct request *req, const char *why)
 {
     res_header(req, "WWW-Authenticate", "Basic realm=\"accountd\"");
-    res_problem(req, 401, "unauthenticated", "%s", why);
+    refuse(req, 401, "unauthenticated", "%s", why);
 }
 
 void res_too_many_sign_ins(struct request *req, int seconds)
@@ -192,6 +211,6 @@ void res_too_many_sign_ins(struct request *req, int seconds)
     char ra[16];
     snprintf(ra, sizeof(ra), "%d", seconds > 0 ? seconds : 1);
     res_header(req, "Retry-After", ra);
-    res_problem(req, 429, "too-many-attempts", "too many failed sign-ins; try again in %d seconds",
-                seconds > 0 ? seconds : 1);
+    refuse(req, 429, "too-many-attempts", "too many failed sign-ins; try again in %d seconds",
+           seconds > 0 ? seconds : 1);
 }

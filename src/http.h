@@ -1,7 +1,10 @@
 /*
  * http: the request context handed to every handler, and the one way to
- * answer: res_json() for a JSON body, res_problem() for an RFC 9457
- * problem+json, res_field_error() to collect 422 field errors.
+ * answer: res_json() for a JSON body; refuse() records the request's one
+ * problem (problem.h), which the router writes as an RFC 9457 problem+json
+ * once the handler returns; res_field_error() collects 422 field errors.
+ * The latest wins: a success written after a refusal drops the refusal, a
+ * refusal recorded after a success replaces it.
  *
  * A struct request lives for one FastCGI request; everything it points to is
  * freed by request_end(). Handlers never print headers or bodies by hand.
@@ -11,6 +14,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "problem.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -93,7 +97,8 @@ struct request {
      * for the handler; NULL if none. Freed by request_end. */
     struct sql_result *account_row;
 
-    json_t *errors; /* field errors collected for a 422 */
+    json_t *errors;         /* field errors collected for a 422 */
+    struct problem problem; /* the refusal (refuse()), written by request_answer() */
     struct response res;
 };
 
@@ -103,30 +108,41 @@ void res_header(struct request *req, const char *name, const char *value);
 /* Sends body (reference stolen) with status. */
 void res_json(struct request *req, int status, json_t *body);
 void res_empty(struct request *req, int status);
-void res_problem(struct request *req, int status, const char *slug, const char *fmt, ...)
+/* Records the request's problem (replacing an earlier one; 422 carries the
+ * collected field errors) and returns ST_REFUSED, so that a transaction
+ * body can `return refuse(...)`. Nothing is written until request_answer(). */
+int refuse(struct request *req, int status, const char *slug, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* 1 once the request was refused (a problem is recorded). */
+int request_refused(const struct request *req);
 /* 503 with Retry-After. */
 void res_unavailable(struct request *req, const char *what);
-/* Maps an adapter status that is not ST_OK to 503 or 500. */
+/* Refuses for an adapter status that is not ST_OK: ST_REFUSED keeps the
+ * problem already recorded, ST_TOO_MANY is 429, ST_UNAVAILABLE/ST_RETRY
+ * 503, anything else 500. */
 void res_store_failure(struct request *req, int st, const char *what);
 /* Collects "field: message" for a 422. */
 void res_field_error(struct request *req, const char *field, const char *message);
-/* If field errors were collected: answers 422 with them and returns 1. */
+/* If field errors were collected: refuses with 422 and returns 1. */
 int res_fail_if_errors(struct request *req);
-
-/* A refusal decided inside a transaction (which then rolls back) and sent
- * once it is over: refusal_set() records it and returns ST_CONFLICT. */
-struct refusal {
-    int status;
-    const char *slug;
-    const char *detail;
-};
-int refusal_set(struct refusal *r, int status, const char *slug, const char *detail);
+/* For a store or transaction body that collected field errors: refuses
+ * with their 422 and returns ST_REFUSED. */
+int refuse_invalid(struct request *req);
 /* 401 (unauthenticated) with the HTTP Basic challenge nginx passes on. */
 void res_unauthenticated(struct request *req, const char *why);
 /* 429 (too many failed sign-ins) with Retry-After: seconds. */
 void res_too_many_sign_ins(struct request *req, int seconds);
-void res_refusal(struct request *req, const struct refusal *r);
+
+/* sql_transaction on the request's connection with the request's problem:
+ * a body refuses with refuse() (or problem_set on &req->problem) and
+ * returns ST_REFUSED; a refusal of an attempt run again after a deadlock,
+ * or of a transaction that committed, is forgotten. */
+struct sql_store;
+int request_transaction(struct request *req, int (*fn)(struct sql_store *s, void *arg), void *arg);
+
+/* The router's end: writes a recorded problem as problem+json (and
+ * forgets it). */
+void request_answer(struct request *req);
 
 /* Renders the response as FastCGI stdout (status line, headers, body). */
 void response_render(const struct request *req, struct buf *out);

@@ -80,7 +80,6 @@ struct invite {
     char *token;
     unsigned long long id;
     char *expires_at;
-    struct refusal refusal;
 };
 
 /* The data of an add-member intent: what its SQL side (saga_finish_sql:
@@ -101,17 +100,12 @@ static void add_known(struct invite *v)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_ADD_MEMBER;
     s.plan.account_id = v->account->id;
-    struct refusal ref = {0};
-    int st = saga_begin(req->session->sql, &s, &ref);
+    int st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = ldap_store_roles_of(req->session->ldap, s.plan.account_id, v->known.dn,
                                  &s.plan.roles_before);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, "not applied");
-    }
-    if (st == ST_CONFLICT) {
-        res_refusal(req, &ref);
-        goto out;
     }
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");
@@ -236,7 +230,7 @@ static int invite_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
     char *account_name = NULL;
-    int st = account_lock(sql, v->account->id, &v->refusal, &account_name);
+    int st = account_lock(sql, v->account->id, &v->req->problem, &account_name);
     if (st != ST_OK)
         return st;
     st = invite_new(sql, v, account_name);
@@ -301,7 +295,7 @@ void invitations_create(struct request *req)
         return;
     struct account_ref a = req->account;
     if (!may_grant(req, &a, v.role)) {
-        res_problem(req, 403, "forbidden", "only admins may invite admins");
+        refuse(req, 403, "forbidden", "only admins may invite admins");
         return;
     }
     v.account = &a;
@@ -314,11 +308,9 @@ void invitations_create(struct request *req)
         add_known(&v);
         goto out;
     }
-    st = sql_transaction(req->session->sql, invite_tx, &v);
+    st = request_transaction(req, invite_tx, &v);
     if (st == ST_OK)
         res_json(req, 202, invite_result(&v));
-    else if (st == ST_CONFLICT)
-        res_refusal(req, &v.refusal);
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
 out:
@@ -359,15 +351,14 @@ struct revoke {
     struct request *req;
     const struct account_ref *account;
     unsigned long long id;
-    struct refusal refusal;
 };
 
 /* Locks pending invitation id of the account and checks that the caller
  * may hand out its role (a service provider may not revoke or resend an
  * admin invitation: that would stop a customer's hand-over). ST_OK, or
- * ST_CONFLICT with a 404 or 403 refusal. */
+ * ST_REFUSED with a 404 or 403 refusal. */
 static int lock_pending(struct sql_store *sql, struct request *req, const struct account_ref *a,
-                        unsigned long long id, struct refusal *ref)
+                        unsigned long long id, struct problem *ref)
 {
     struct sql_result r;
     int st = sql_exec(sql,
@@ -377,9 +368,9 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
     if (st != ST_OK)
         return st;
     if (r.nrows != 1)
-        st = refusal_set(ref, 404, "not-found", "no such pending invitation");
+        st = problem_set(ref, 404, "not-found", "no such pending invitation");
     else if (!may_grant(req, a, role_bit(sql_cell(&r, 0, 0))))
-        st = refusal_set(ref, 403, "forbidden",
+        st = problem_set(ref, 403, "forbidden",
                          "only admins may revoke or resend an invitation to become admin");
     sql_result_free(&r);
     return st;
@@ -388,7 +379,7 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
 static int revoke_tx(struct sql_store *sql, void *arg)
 {
     struct revoke *v = arg;
-    int st = lock_pending(sql, v->req, v->account, v->id, &v->refusal);
+    int st = lock_pending(sql, v->req, v->account, v->id, &v->req->problem);
     if (st == ST_OK)
         st = sql_exec(sql, "UPDATE invitations SET status = 'revoked' WHERE id = ?",
                       SQL_ARGS(P_INT(v->id)), NULL);
@@ -405,11 +396,9 @@ void invitations_revoke(struct request *req)
         return;
     struct account_ref a = req->account;
     struct revoke v = {.req = req, .account = &a, .id = parse_id(req->args[1])};
-    int st = v.id ? sql_transaction(req->session->sql, revoke_tx, &v)
-                  : refusal_set(&v.refusal, 404, "not-found", "no such pending invitation");
-    if (st == ST_CONFLICT)
-        res_refusal(req, &v.refusal);
-    else if (st != ST_OK)
+    int st = v.id ? request_transaction(req, revoke_tx, &v)
+                  : refuse(req, 404, "not-found", "no such pending invitation");
+    if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else
         res_empty(req, 204);
@@ -420,9 +409,9 @@ static int resend_tx(struct sql_store *sql, void *arg)
     struct invite *v = arg;
     struct request *req = v->req;
     char *account_name = NULL;
-    int st = account_lock(sql, v->account->id, &v->refusal, &account_name);
+    int st = account_lock(sql, v->account->id, &v->req->problem, &account_name);
     if (st == ST_OK)
-        st = lock_pending(sql, req, v->account, v->id, &v->refusal);
+        st = lock_pending(sql, req, v->account, v->id, &v->req->problem);
     if (st != ST_OK) {
         free(account_name);
         return st;
@@ -443,7 +432,7 @@ static int resend_tx(struct sql_store *sql, void *arg)
     int found = st == ST_OK && r.affected == 1;
     sql_result_free(&r);
     if (st == ST_OK && !found)
-        st = refusal_set(&v->refusal, 404, "not-found", "no such pending invitation");
+        st = refuse(v->req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
         st = mail_invitation(sql, v, account_name, "invitation.resend");
     free(account_name);
@@ -456,14 +445,12 @@ void invitations_resend(struct request *req)
         return;
     struct account_ref a = req->account;
     struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1])};
-    int st = v.id ? sql_transaction(req->session->sql, resend_tx, &v)
-                  : refusal_set(&v.refusal, 404, "not-found", "no such pending invitation");
+    int st = v.id ? request_transaction(req, resend_tx, &v)
+                  : refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK) {
         char idbuf[24];
         snprintf(idbuf, sizeof(idbuf), "%llu", v.id);
         res_json(req, 202, json_pack("{s:s, s:s}", "id", idbuf, "expires_at", v.expires_at));
-    } else if (st == ST_CONFLICT) {
-        res_refusal(req, &v.refusal);
     } else {
         res_store_failure(req, st, "the database");
     }
@@ -483,7 +470,6 @@ struct accept {
     struct saga saga;
     int transfer;              /* a hand-over invitation (transfer.h) */
     struct handover *handover; /* its people and LDAP steps */
-    struct refusal refusal;
 };
 
 /* A uid from the mail's local part: lower case, [a-z0-9._-], starting
@@ -502,7 +488,7 @@ static char *uid_from_mail(const char *mail)
 }
 
 /* Creates the person (marked with the intent, so a retried add knows its
- * own entry) and sets the password. ST_CONFLICT with a refusal, or with
+ * own entry) and sets the password. ST_REFUSED with a refusal, or with
  * *mail_taken when another person got the mail in the meantime. */
 static int create_person(struct accept *v, int *mail_taken)
 {
@@ -542,18 +528,17 @@ static int create_person(struct accept *v, int *mail_taken)
     free(base);
     free(marker);
     if (st == ST_DUPLICATE)
-        return refusal_set(&v->refusal, 409, "conflict", "that uid is taken; choose another");
+        return refuse(v->req, 409, "conflict", "that uid is taken; choose another");
     if (st == ST_CONFLICT) {
         *mail_taken = 1;
-        return refusal_set(&v->refusal, 409, "conflict",
-                           "a person with this e-mail address exists already");
+        return refuse(v->req, 409, "conflict", "a person with this e-mail address exists already");
     }
     if (st != ST_OK)
         return st;
     return ldap_store_set_password(req->session->ldap, s->plan.person_dn, v->password);
 }
 
-/* Reads the invitation of the token: ST_OK, or ST_CONFLICT with the 404,
+/* Reads the invitation of the token: ST_OK, or ST_REFUSED with the 404,
  * 410 or 409 refusal. */
 static int accept_read(struct accept *v)
 {
@@ -568,17 +553,17 @@ static int accept_read(struct accept *v)
         return st;
     if (r.nrows == 0) {
         sql_result_free(&r);
-        return refusal_set(&v->refusal, 404, "not-found", "no such invitation");
+        return refuse(v->req, 404, "not-found", "no such invitation");
     }
     const char *status = sql_cell(&r, 0, 6);
     if (strcmp(status, "accepted") == 0)
-        st = refusal_set(&v->refusal, 410, "invitation-used", "this invitation was already used");
+        st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
     else if (strcmp(status, "revoked") == 0)
-        st = refusal_set(&v->refusal, 410, "invitation-revoked", "this invitation was revoked");
+        st = refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
     else if (strcmp(sql_cell(&r, 0, 7), "1") != 0)
-        st = refusal_set(&v->refusal, 410, "invitation-expired", "this invitation has expired");
+        st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(sql_cell(&r, 0, 8), "closed") == 0)
-        st = refusal_set(&v->refusal, 409, "conflict", "the account is closed");
+        st = refuse(v->req, 409, "conflict", "the account is closed");
     if (st == ST_OK) {
         v->id = sql_cell_id(&r, 0, 0);
         v->account_id = sql_cell_id(&r, 0, 1);
@@ -607,7 +592,7 @@ static int accept_person(struct accept *v)
     if (st == ST_NOT_FOUND) {
         if (!v->password) {
             res_field_error(req, "password", "is required to create your login");
-            return ST_INVALID;
+            return refuse_invalid(req);
         }
         s->plan.create_person = 1;
         s->plan.person_mail = xstrdup(v->mail);
@@ -618,13 +603,13 @@ static int accept_person(struct accept *v)
             return st;
         int mail_taken;
         st = create_person(v, &mail_taken);
-        if (!(st == ST_CONFLICT && mail_taken))
+        if (!(st == ST_REFUSED && mail_taken))
             return st;
         /* Created in the meantime (another invitation to the same address,
          * accepted at the same moment): that person joins. */
         st = ldap_store_find_person(req->session->ldap, "mail", v->mail, &known);
         if (st != ST_OK)
-            return st == ST_NOT_FOUND ? ST_CONFLICT : st;
+            return st == ST_NOT_FOUND ? ST_REFUSED : st; /* the 409 create_person recorded */
         s->plan.create_person = 0;
     } else if (st != ST_OK) {
         return st;
@@ -670,7 +655,8 @@ static int accept_commit_tx(struct sql_store *sql, void *arg)
     struct accept *v = arg;
     int st = ST_OK;
     if (v->transfer)
-        st = transfer_finish_sql(sql, v->req, v->handover, v->saga.plan.person_uid, &v->refusal);
+        st = transfer_finish_sql(sql, v->req, v->handover, v->saga.plan.person_uid,
+                                 &v->req->problem);
     return st == ST_OK ? saga_finish_sql(sql, &v->saga) : st;
 }
 
@@ -692,7 +678,7 @@ void invitations_accept(struct request *req)
     if (body_failed(req))
         return;
     if (!token_well_formed(v.token)) {
-        res_problem(req, 404, "not-found", "no such invitation");
+        refuse(req, 404, "not-found", "no such invitation");
         return;
     }
     sha256_hex(v.token, v.token_hash);
@@ -707,7 +693,7 @@ void invitations_accept(struct request *req)
         s->plan.account_id = v.account_id;
         s->data =
             json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role", role_name(v.role));
-        st = saga_begin(req->session->sql, s, &v.refusal);
+        st = saga_begin(req->session->sql, s, &req->problem);
         /* Read again under the guard: an accept of the same token that
          * held it has finished by now. */
         if (st == ST_OK && (st = accept_read(&v)) != ST_OK)
@@ -723,14 +709,14 @@ void invitations_accept(struct request *req)
                                       &v, &st);
             else
                 outcome = saga_undo(req->session->ldap, req->session->sql, s,
-                                    st == ST_CONFLICT || st == ST_INVALID
+                                    st == ST_REFUSED
                                         ? "refused"
                                         : "undone: the directory refused or lost a step") == ST_OK
                               ? SAGA_NOT_APPLIED
                               : SAGA_UNKNOWN;
             /* Revoked while it was being accepted. */
-            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT && !v.refusal.status)
-                refusal_set(&v.refusal, 410, "invitation-revoked", "this invitation was revoked");
+            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
+                st = refuse(req, 410, "invitation-revoked", "this invitation was revoked");
         }
     }
     if (st == ST_OK && outcome == SAGA_DONE) {
@@ -744,10 +730,6 @@ void invitations_accept(struct request *req)
         req->caller.uid = xstrdup(s->plan.person_uid);
     } else if (outcome == SAGA_UNKNOWN) {
         saga_answer_failure(req, outcome, st);
-    } else if (st == ST_CONFLICT) {
-        res_refusal(req, &v.refusal);
-    } else if (st == ST_INVALID) {
-        res_fail_if_errors(req);
     } else {
         res_store_failure(req, st, "the directory or the database");
     }

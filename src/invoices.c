@@ -76,7 +76,7 @@ void quotes_create(struct request *req)
         priced_lines_free(&q.lines);
         return;
     }
-    st = sql_transaction(req->session->sql, quote_tx, &q);
+    st = request_transaction(req, quote_tx, &q);
     priced_lines_free(&q.lines);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");

@@ -73,16 +73,16 @@ static void change_usage(struct request *req, int consume)
     }
     if (body_failed(req))
         return;
-    int st = sql_transaction(req->session->sql, usage_tx, &u);
+    int st = request_transaction(req, usage_tx, &u);
     if (st == ST_NOT_FOUND) {
-        res_problem(req, 404, "not-found", "the account has no license for this feature");
+        refuse(req, 404, "not-found", "the account has no license for this feature");
         return;
     }
     if (st == ST_CONFLICT) {
-        res_problem(req, 409, "conflict",
-                    consume ? "the license allows %lld, %lld are used: %lld more do not fit"
-                            : "the license has %lld, %lld are used: %lld cannot be released",
-                    u.quantity, u.used, u.n);
+        refuse(req, 409, "conflict",
+               consume ? "the license allows %lld, %lld are used: %lld more do not fit"
+                       : "the license has %lld, %lld are used: %lld cannot be released",
+               u.quantity, u.used, u.n);
         return;
     }
     if (st != ST_OK) {

@@ -209,7 +209,7 @@ void preferences_patch(struct request *req)
     if (body_failed(req))
         return;
     struct preference_change c = {req, news};
-    int st = sql_transaction(req->session->sql, preferences_tx, &c);
+    int st = request_transaction(req, preferences_tx, &c);
     if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else

@@ -31,10 +31,10 @@ void members_list(struct request *req)
 }
 
 /* The checks of a role change, on the account's role groups as read
- * under its guard: ST_OK with *before, or ST_CONFLICT with the refusal. */
+ * under its guard: ST_OK with *before, or ST_REFUSED with the refusal. */
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
-                             struct refusal *ref)
+                             struct problem *ref)
 {
     struct role_group *groups;
     size_t ngroups;
@@ -60,15 +60,15 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * a uid that is no member here is 404 whatever the body says, so
      * nobody learns about people outside the account this way. */
     if (*before == 0)
-        return refusal_set(ref, 404, "not-found",
+        return problem_set(ref, 404, "not-found",
                            "that person is not a member of this account; invite them by e-mail");
     /* A service provider manages non-admin people only. */
     int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
     if (!full && ((*before & ROLE_ADMIN) || (wanted & ROLE_ADMIN)))
-        return refusal_set(ref, 403, "forbidden", "only admins may change who is an admin");
+        return problem_set(ref, 403, "forbidden", "only admins may change who is an admin");
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
-            return refusal_set(ref, 409, "last-admin",
+            return problem_set(ref, 409, "last-admin",
                                "an account always keeps at least one admin");
         /* A contact is an admin (contacts.c): name another contact first. */
         const char *kind = NULL;
@@ -76,7 +76,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         if (st != ST_OK)
             return st;
         if (kind)
-            return refusal_set(ref, 409, "contact-admin",
+            return problem_set(ref, 409, "contact-admin",
                                kind[0] == 'p' ? "that person is the account's primary contact, who "
                                                 "must be an admin; name another contact first"
                                               : "that person is the account's technical contact, "
@@ -100,7 +100,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
     if (st == ST_NOT_FOUND) {
-        res_problem(req, 404, "not-found", "no such person");
+        refuse(req, 404, "not-found", "no such person");
         return;
     }
     if (st != ST_OK) {
@@ -110,16 +110,11 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_SET_ROLES;
     s.plan.account_id = a.id;
-    struct refusal ref = {0};
-    st = saga_begin(req->session->sql, &s, &ref);
+    st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, &ref);
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, &req->problem);
         if (st != ST_OK)
-            saga_release(req->session->sql, &s, st == ST_CONFLICT ? "refused" : "not applied");
-    }
-    if (st == ST_CONFLICT) {
-        res_refusal(req, &ref);
-        goto out;
+            saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");

@@ -8,8 +8,9 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "notifications_store.h"
 #include "outbox.h"
-#include "sql_store.h"
+#include "preferences_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -31,37 +32,12 @@ void notifications_list(struct request *req)
     body_only(req, req->query, NULL, known);
     if (body_failed(req))
         return;
-    struct account_ref a = req->account;
-    struct sql_result r;
-    int st = sql_exec(req->session->sql,
-                      "SELECT id, template, category, recipient, subject, status, attempts,"
-                      " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " DATE_FORMAT(sent_at, '%Y-%m-%dT%H:%i:%sZ'), last_error, deferrals"
-                      " FROM mail_outbox WHERE account_id = ? AND (? IS NULL OR id < ?)"
-                      " ORDER BY id DESC LIMIT ?",
-                      SQL_ARGS(P_INT(a.id), before ? P_INT(before) : P_NULL,
-                               before ? P_INT(before) : P_NULL, P_INT(limit + 1)),
-                      &r);
+    json_t *items, *next;
+    int st = notifications_page(req->session->sql, req->account.id, before, limit, &items, &next);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const char *sent = sql_cell(&r, i, 8), *err = sql_cell(&r, i, 9);
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o}", "id",
-                             sql_cell(&r, i, 0), "template", sql_cell(&r, i, 1), "category",
-                             sql_cell(&r, i, 2), "recipient", sql_cell(&r, i, 3), "subject",
-                             sql_cell(&r, i, 4), "status", sql_cell(&r, i, 5), "attempts",
-                             (json_int_t)sql_cell_id(&r, i, 6), "deferrals",
-                             (json_int_t)sql_cell_id(&r, i, 10), "created_at", sql_cell(&r, i, 7),
-                             "sent_at", sent ? json_string(sent) : json_null(), "last_error",
-                             err ? json_string(err) : json_null()));
-    }
-    json_t *next = r.nrows > (size_t)limit && n ? json_string(sql_cell(&r, n - 1, 0)) : json_null();
-    sql_result_free(&r);
     res_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
@@ -73,7 +49,6 @@ struct announcement {
     const char *subject, *body;
     json_t *members;
     size_t queued;
-    struct refusal refusal;
 };
 
 static int announcement_tx(struct sql_store *sql, void *arg)
@@ -81,7 +56,7 @@ static int announcement_tx(struct sql_store *sql, void *arg)
     struct announcement *c = arg;
     size_t i;
     json_t *m;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st != ST_OK)
         return st;
     c->queued = 0;
@@ -91,15 +66,12 @@ static int announcement_tx(struct sql_store *sql, void *arg)
         const char *mail = json_string_value(json_object_get(m, "mail"));
         if (!mail)
             continue;
-        struct sql_result r;
-        st = sql_exec(sql, "SELECT news FROM person_preferences WHERE uid = ?",
-                      SQL_ARGS(P_STR(uid)), &r);
+        int news;
+        st = preferences_news_get(sql, uid, &news);
         if (st != ST_OK)
             return st;
-        int opted_out = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "0") == 0;
-        sql_result_free(&r);
-        if (opted_out)
-            continue;
+        if (!news)
+            continue; /* opted out */
         st = outbox_queue_text(sql, c->account_id, "announcement", "news", mail, c->subject,
                                c->body);
         if (st != ST_OK)
@@ -121,16 +93,14 @@ void announcements_create(struct request *req)
         return;
     struct account_ref a = req->account;
     int st;
-    struct announcement c = {req, a.id, subject, body, members_json(req, a.id, &st), 0, {0}};
+    struct announcement c = {req, a.id, subject, body, members_json(req, a.id, &st), 0};
     if (!c.members) {
         res_store_failure(req, st, "the directory");
         return;
     }
-    st = sql_transaction(req->session->sql, announcement_tx, &c);
+    st = request_transaction(req, announcement_tx, &c);
     json_decref(c.members);
-    if (st == ST_CONFLICT)
-        res_refusal(req, &c.refusal);
-    else if (st != ST_OK)
+    if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else
         res_json(req, 202, json_pack("{s:I}", "queued", (json_int_t)c.queued));

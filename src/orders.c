@@ -41,7 +41,7 @@ static void respond_order(struct request *req, unsigned long long id, int status
     }
     if (json_array_size(items) == 0) {
         json_decref(items);
-        res_problem(req, 404, "not-found", "no such order");
+        refuse(req, 404, "not-found", "no such order");
         return;
     }
     json_t *order = json_incref(json_array_get(items, 0));
@@ -61,8 +61,9 @@ struct draft {
 static int draft_tx(struct sql_store *sql, void *arg)
 {
     struct draft *d = arg;
-    struct refusal ignored;
+    struct problem ignored = {0};
     int st = account_lock(sql, d->req->account.id, &ignored, NULL);
+    problem_clear(&ignored);
     if (st != ST_OK)
         return st;
     struct order_line *lines = xcalloc(d->lines.n + 1, sizeof(*lines));
@@ -139,8 +140,8 @@ void orders_create(struct request *req)
             json_decref(sf);
             if (holder != req->account.id) {
                 priced_lines_free(&d.lines);
-                res_problem(req, 409, "conflict",
-                            "the storefront alias '%s' is taken; choose another one", d.alias);
+                refuse(req, 409, "conflict",
+                       "the storefront alias '%s' is taken; choose another one", d.alias);
                 return;
             }
         } else if (st != ST_NOT_FOUND) {
@@ -149,7 +150,7 @@ void orders_create(struct request *req)
             return;
         }
     }
-    st = sql_transaction(req->session->sql, draft_tx, &d);
+    st = request_transaction(req, draft_tx, &d);
     priced_lines_free(&d.lines);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
@@ -187,7 +188,6 @@ struct execution {
     struct request *req;
     unsigned long long order_id;
     struct billing_people people;
-    struct refusal refusal;
     unsigned long long subscription_id, invoice_id;
 };
 
@@ -202,10 +202,10 @@ static int execute_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         return st;
     if (strcmp(o.status, "draft") != 0) {
-        st = refusal_set(&x->refusal, 409, "conflict", "only a draft order can be executed");
+        st = refuse(x->req, 409, "conflict", "only a draft order can be executed");
         goto out;
     }
-    st = account_lock(sql, o.account_id, &x->refusal, &account_name);
+    st = account_lock(sql, o.account_id, &x->req->problem, &account_name);
     if (st != ST_OK)
         goto out;
     struct billing_account acc;
@@ -237,10 +237,10 @@ static int execute_tx(struct sql_store *sql, void *arg)
         goto out;
     if (plan_a.plan[0]) {
         if (plan_misfit(&plan_a, acc.kind)) {
-            st = refusal_set(&x->refusal, 409, "conflict", "the plan does not fit this account");
+            st = refuse(x->req, 409, "conflict", "the plan does not fit this account");
             goto out;
         }
-        st = plan_change_check(sql, acc.plan, plan_a.plan, &x->refusal);
+        st = plan_change_check(sql, acc.plan, plan_a.plan, &x->req->problem);
         if (st != ST_OK)
             goto out;
     }
@@ -248,19 +248,19 @@ static int execute_tx(struct sql_store *sql, void *arg)
     unsigned long long storefront_id = 0;
     if (plan_a.plan_needs_storefront) {
         if (!acc.parent_id) {
-            st = refusal_set(&x->refusal, 409, "conflict",
-                             "a storefront needs a distributor above the account");
+            st = refuse(x->req, 409, "conflict",
+                        "a storefront needs a distributor above the account");
             goto out;
         }
         st = storefronts_store_claim(sql, acc.parent_id, o.account_id, o.alias[0] ? o.alias : NULL,
                                      &storefront_id, &alias);
         if (st == ST_NOT_FOUND)
-            st = refusal_set(&x->refusal, 409, "conflict",
-                             "this plan needs a storefront alias: set storefront_alias on the "
-                             "order");
+            st = refuse(x->req, 409, "conflict",
+                        "this plan needs a storefront alias: set storefront_alias on the "
+                        "order");
         else if (st == ST_DUPLICATE)
-            st = refusal_set(&x->refusal, 409, "conflict",
-                             "the storefront alias is taken; choose another one");
+            st = refuse(x->req, 409, "conflict",
+                        "the storefront alias is taken; choose another one");
         if (st != ST_OK)
             goto out;
     }
@@ -346,14 +346,10 @@ void orders_execute(struct request *req)
         res_store_failure(req, st, "the directory");
         return;
     }
-    st = sql_transaction(req->session->sql, execute_tx, &x);
+    st = request_transaction(req, execute_tx, &x);
     billing_people_free(&x.people);
-    if (st == ST_CONFLICT) {
-        res_refusal(req, &x.refusal);
-        return;
-    }
     if (st == ST_NOT_FOUND) {
-        res_problem(req, 404, "not-found", "no such order");
+        refuse(req, 404, "not-found", "no such order");
         return;
     }
     if (st != ST_OK) {
@@ -385,7 +381,6 @@ void orders_execute(struct request *req)
 struct discarding {
     struct request *req;
     unsigned long long order_id;
-    struct refusal refusal;
 };
 
 static int discard_tx(struct sql_store *sql, void *arg)
@@ -396,7 +391,7 @@ static int discard_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         return st;
     if (strcmp(o.status, "draft") != 0)
-        st = refusal_set(&d->refusal, 409, "conflict", "only a draft order can be discarded");
+        st = refuse(d->req, 409, "conflict", "only a draft order can be discarded");
     if (st == ST_OK)
         st = orders_store_finish(sql, o.id, "discarded", d->req->caller.uid, 0, 0);
     if (st == ST_OK)
@@ -413,11 +408,9 @@ void orders_discard(struct request *req)
     if (body_none(req))
         return;
     struct discarding d = {.req = req, .order_id = parse_id(req->args[0])};
-    int st = sql_transaction(req->session->sql, discard_tx, &d);
-    if (st == ST_CONFLICT)
-        res_refusal(req, &d.refusal);
-    else if (st == ST_NOT_FOUND)
-        res_problem(req, 404, "not-found", "no such order");
+    int st = request_transaction(req, discard_tx, &d);
+    if (st == ST_NOT_FOUND)
+        refuse(req, 404, "not-found", "no such order");
     else if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else

@@ -36,17 +36,16 @@ struct project_create {
     struct request *req;
     unsigned long long account_id, id;
     const char *name;
-    struct refusal refusal;
 };
 
 static int create_insert_tx(struct sql_store *sql, void *arg)
 {
     struct project_create *c = arg;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st == ST_OK)
         st = project_insert(sql, c->account_id, c->name, c->req->caller.uid, &c->id);
     if (st == ST_DUPLICATE)
-        st = refusal_set(&c->refusal, 409, "conflict", "the account has a project by that name");
+        st = refuse(c->req, 409, "conflict", "the account has a project by that name");
     return st;
 }
 
@@ -76,18 +75,14 @@ void projects_create(struct request *req)
     c.name = body_str(req, b, NULL, "name", 1, 200);
     if (body_failed(req))
         return;
-    int st = sql_transaction(req->session->sql, create_insert_tx, &c);
-    if (st == ST_CONFLICT) {
-        res_refusal(req, &c.refusal);
-        return;
-    }
+    int st = request_transaction(req, create_insert_tx, &c);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
     /* The creator owns the project. */
     int lst = ldap_store_create_project(req->session->ldap, c.account_id, c.id, req->caller.dn);
-    int sst = lst == ST_OK ? sql_transaction(req->session->sql, create_finish_tx, &c) : ST_OK;
+    int sst = lst == ST_OK ? request_transaction(req, create_finish_tx, &c) : ST_OK;
     if (lst != ST_OK || sst != ST_OK) {
         if (sst != ST_OK && sql_commit_unknown(req->session->sql)) {
             log_error("project %llu: MariaDB was lost during its COMMIT; its LDAP groups are "
@@ -96,7 +91,7 @@ void projects_create(struct request *req)
         } else {
             if (lst == ST_OK)
                 ldap_store_delete_project(req->session->ldap, c.account_id, c.id);
-            if (sql_transaction(req->session->sql, create_undo_tx, &c) != ST_OK)
+            if (request_transaction(req, create_undo_tx, &c) != ST_OK)
                 log_error("project %llu left pending after a failed create", c.id);
         }
         res_store_failure(req, lst != ST_OK ? lst : sst, "the directory or the database");
@@ -162,7 +157,6 @@ struct project_member {
     unsigned wanted; /* PROJECT_* bit, 0 to remove */
     unsigned applied_add, applied_del;
     unsigned before;
-    struct refusal refusal;
 };
 
 static void member_undo(struct project_member *m)
@@ -210,7 +204,7 @@ static int member_ldap(struct project_member *m)
 static int member_tx(struct sql_store *sql, void *arg)
 {
     struct project_member *m = arg;
-    int st = account_lock(sql, m->account_id, &m->refusal, NULL);
+    int st = account_lock(sql, m->account_id, &m->req->problem, NULL);
     if (st != ST_OK)
         return st;
     member_undo(m);
@@ -231,9 +225,9 @@ static int member_tx(struct sql_store *sql, void *arg)
         }
     role_groups_free(groups, ngroups);
     if (!m->wanted && !m->before)
-        return refusal_set(&m->refusal, 404, "not-found", "that person has no role in the project");
+        return refuse(m->req, 404, "not-found", "that person has no role in the project");
     if ((m->before & PROJECT_OWNER) && !(m->wanted & PROJECT_OWNER) && owners <= 1)
-        return refusal_set(&m->refusal, 409, "last-owner", "a project always keeps an owner");
+        return refuse(m->req, 409, "last-owner", "a project always keeps an owner");
     st = member_ldap(m);
     if (st == ST_OK)
         st = audit_write(sql, m->req->caller.uid, m->account_id,
@@ -258,11 +252,11 @@ static int may_manage(struct request *req, unsigned long long pid)
     if (mine & PROJECT_OWNER)
         return 1;
     if (mine || req->account.roles)
-        res_problem(req, 403, "forbidden",
-                    "only the project's owners and the account's admins "
-                    "manage its people");
+        refuse(req, 403, "forbidden",
+               "only the project's owners and the account's admins "
+               "manage its people");
     else
-        res_problem(req, 404, "not-found", "no such project");
+        refuse(req, 404, "not-found", "no such project");
     return 0;
 }
 
@@ -278,16 +272,14 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &m.person);
     if (st == ST_NOT_FOUND) {
-        res_problem(req, 404, "not-found", "no such person");
+        refuse(req, 404, "not-found", "no such person");
         return;
     }
     if (st == ST_OK)
-        st = sql_transaction(req->session->sql, member_tx, &m);
+        st = request_transaction(req, member_tx, &m);
     if (st != ST_OK && !sql_commit_unknown(req->session->sql))
         member_undo(&m);
-    if (st == ST_CONFLICT)
-        res_refusal(req, &m.refusal);
-    else if (st != ST_OK)
+    if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
     else if (status_ok == 204)
         res_empty(req, 204);

@@ -289,7 +289,7 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
     json_decref(current);
     property_defs_free(defs, ndefs);
     if (st == ST_OK && failed)
-        st = ST_INVALID;
+        st = refuse_invalid(req);
     return st;
 }
 
@@ -332,9 +332,9 @@ static int defines_for_children(struct request *req, const struct account_ref *a
 {
     if (strcmp(a->kind, "customer") != 0)
         return 1;
-    res_problem(req, 409, "conflict",
-                "a customer account has no child accounts to define "
-                "properties for");
+    refuse(req, 409, "conflict",
+           "a customer account has no child accounts to define "
+           "properties for");
     return 0;
 }
 
@@ -363,13 +363,12 @@ struct def_change {
     char *options;      /* JSON text, NULL if not given */
     int have_options;
     struct property_def def; /* the definition after the change */
-    struct refusal refusal;
 };
 
 static int define_tx(struct sql_store *sql, void *arg)
 {
     struct def_change *c = arg;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st != ST_OK)
         return st;
     struct property_def *defs;
@@ -379,12 +378,12 @@ static int define_tx(struct sql_store *sql, void *arg)
         return st;
     property_defs_free(defs, n);
     if (n >= DEFINITIONS_MAX)
-        return refusal_set(&c->refusal, 409, "conflict", "an account has at most 100 properties");
+        return refuse(c->req, 409, "conflict", "an account has at most 100 properties");
     unsigned long long id;
     st = property_def_insert(sql, c->account_id, c->key, c->label, c->type, c->options,
                              c->required == 1, &id);
     if (st == ST_DUPLICATE)
-        return refusal_set(&c->refusal, 409, "conflict", "a property with this key exists");
+        return refuse(c->req, 409, "conflict", "a property with this key exists");
     if (st != ST_OK)
         return st;
     property_def_clear(&c->def);
@@ -408,10 +407,6 @@ static void answer_change(struct request *req, int st, struct def_change *c, int
             res_empty(req, 204);
         else
             res_json(req, status, property_def_json(&c->def));
-    } else if (st == ST_CONFLICT) {
-        res_refusal(req, &c->refusal);
-    } else if (st == ST_INVALID) {
-        res_fail_if_errors(req);
     } else {
         res_store_failure(req, st, "the database");
     }
@@ -449,25 +444,25 @@ void property_definitions_create(struct request *req)
         return;
     }
     c.account_id = a.id;
-    answer_change(req, sql_transaction(req->session->sql, define_tx, &c), &c, 201);
+    answer_change(req, request_transaction(req, define_tx, &c), &c, 201);
 }
 
 static int redefine_tx(struct sql_store *sql, void *arg)
 {
     struct def_change *c = arg;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st != ST_OK)
         return st;
     struct property_def old;
     st = property_def_find(sql, c->account_id, c->key, 1, &old);
     if (st == ST_NOT_FOUND)
-        return refusal_set(&c->refusal, 404, "not-found", "no such property");
+        return refuse(c->req, 404, "not-found", "no such property");
     if (st != ST_OK)
         return st;
     if (c->have_options && old.type != PROP_SELECT) {
         res_field_error(c->req, "options", "only a select has options");
         property_def_clear(&old);
-        return ST_INVALID;
+        return refuse_invalid(c->req);
     }
     /* An option still in use by a child stays: its value would lose its
      * meaning. */
@@ -482,10 +477,9 @@ static int redefine_tx(struct sql_store *sql, void *arg)
             if (!kept)
                 st = property_values_with_key(sql, old.id, old.options[i], &used);
             if (st == ST_OK && used) {
-                static __thread char detail[200];
-                snprintf(detail, sizeof(detail), "option '%.100s' is the value of %llu account(s)",
-                         old.options[i], used);
-                st = refusal_set(&c->refusal, 409, "conflict", detail);
+                st =
+                    refuse(c->req, 409, "conflict",
+                           "option '%.100s' is the value of %llu account(s)", old.options[i], used);
             }
         }
         json_decref(now);
@@ -533,19 +527,19 @@ void property_definitions_patch(struct request *req)
     }
     struct account_ref a = req->account;
     c.account_id = a.id;
-    answer_change(req, sql_transaction(req->session->sql, redefine_tx, &c), &c, 200);
+    answer_change(req, request_transaction(req, redefine_tx, &c), &c, 200);
 }
 
 static int undefine_tx(struct sql_store *sql, void *arg)
 {
     struct def_change *c = arg;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st != ST_OK)
         return st;
     property_def_clear(&c->def);
     st = property_def_find(sql, c->account_id, c->key, 1, &c->def);
     if (st == ST_NOT_FOUND)
-        return refusal_set(&c->refusal, 404, "not-found", "no such property");
+        return refuse(c->req, 404, "not-found", "no such property");
     unsigned long long values = 0;
     if (st == ST_OK)
         st = property_def_delete(sql, c->def.id, &values);
@@ -562,5 +556,5 @@ void property_definitions_delete(struct request *req)
         return;
     struct account_ref a = req->account;
     struct def_change c = {.req = req, .key = req->args[1], .account_id = a.id};
-    answer_change(req, sql_transaction(req->session->sql, undefine_tx, &c), &c, 204);
+    answer_change(req, request_transaction(req, undefine_tx, &c), &c, 204);
 }

@@ -40,7 +40,7 @@ const char *property_value_check(int type, const char *const *options, json_t *v
  * defined by the child's parent (parent_id), a JSON null (or an empty form
  * value) removes a value, and afterwards every required property has one.
  * Field errors are recorded on req as "properties.<key>" (then
- * ST_INVALID, and the caller rolls back). */
+ * ST_REFUSED with their 422, and the caller rolls back). */
 int properties_apply(struct sql_store *sql, struct request *req, unsigned long long child_id,
                      unsigned long long parent_id, json_t *props);
 

@@ -100,7 +100,7 @@ static json_t *one_provider(struct request *req, unsigned long long id, const ch
     json_t *one = json_array_get(items, 0);
     if (!one) {
         json_decref(items);
-        res_problem(req, 404, "not-found", "that person is no service provider of this account");
+        refuse(req, 404, "not-found", "that person is no service provider of this account");
         return NULL;
     }
     json_incref(one);
@@ -122,13 +122,12 @@ struct expiry {
     const char *uid;
     const char *expires_at; /* "YYYY-MM-DD HH:MM:SS" or NULL (never) */
     json_t *old;
-    struct refusal refusal;
 };
 
 static int expiry_tx(struct sql_store *sql, void *arg)
 {
     struct expiry *e = arg;
-    int st = account_lock(sql, e->account_id, &e->refusal, NULL);
+    int st = account_lock(sql, e->account_id, &e->req->problem, NULL);
     if (st == ST_OK)
         st = provider_access_set_expiry(sql, e->account_id, e->uid, e->req->caller.uid,
                                         e->expires_at);
@@ -170,12 +169,8 @@ void providers_patch(struct request *req)
     if (!e.old)
         return;
     e.expires_at = text ? sqltime : NULL;
-    int st = sql_transaction(req->session->sql, expiry_tx, &e);
+    int st = request_transaction(req, expiry_tx, &e);
     json_decref(e.old);
-    if (st == ST_CONFLICT) {
-        res_refusal(req, &e.refusal);
-        return;
-    }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
@@ -192,7 +187,6 @@ struct revoke_provider {
     unsigned long long account_id;
     struct person person;
     int removed; /* this request took the person out of the LDAP group */
-    struct refusal refusal;
 };
 
 /* The LDAP step of a revocation (and of an expiry), in one place. */
@@ -215,7 +209,7 @@ static void provider_ldap_undo(struct ldap_store *ls, unsigned long long account
 static int revoke_tx(struct sql_store *sql, void *arg)
 {
     struct revoke_provider *v = arg;
-    int st = account_lock(sql, v->account_id, &v->refusal, NULL);
+    int st = account_lock(sql, v->account_id, &v->req->problem, NULL);
     if (st != ST_OK)
         return st;
     provider_ldap_undo(v->req->session->ldap, v->account_id, &v->person, &v->removed);
@@ -244,13 +238,11 @@ void providers_delete(struct request *req)
     struct revoke_provider v = {.req = req, .account_id = a.id};
     int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &v.person);
     if (st == ST_OK)
-        st = sql_transaction(req->session->sql, revoke_tx, &v);
+        st = request_transaction(req, revoke_tx, &v);
     if (st != ST_OK && !sql_commit_unknown(req->session->sql))
         provider_ldap_undo(req->session->ldap, a.id, &v.person, &v.removed);
     if (st == ST_OK)
         res_empty(req, 204);
-    else if (st == ST_CONFLICT)
-        res_refusal(req, &v.refusal);
     else
         res_store_failure(req, st, "the directory or the database");
     person_free(&v.person);

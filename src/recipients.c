@@ -10,7 +10,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "outbox.h"
-#include "sql_store.h"
+#include "recipients_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -97,13 +97,12 @@ struct recipients_change {
     unsigned long long account_id;
     char **emails;
     size_t n;
-    struct refusal refusal;
 };
 
 static int recipients_tx(struct sql_store *sql, void *arg)
 {
     struct recipients_change *c = arg;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st != ST_OK)
         return st;
     char **old;
@@ -113,25 +112,7 @@ static int recipients_tx(struct sql_store *sql, void *arg)
         return st;
     json_t *o = string_list(old, nold);
     outbox_free_list(old, nold);
-    st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",
-                  SQL_ARGS(P_INT(c->account_id)), NULL);
-    size_t i = 0;
-    while (i < c->n && st == ST_OK) {
-        st = sql_exec(sql,
-                      "INSERT INTO notification_recipients (account_id, email, position)"
-                      " VALUES (?, ?, ?)",
-                      SQL_ARGS(P_INT(c->account_id), P_STR(c->emails[i]), P_INT(i)), NULL);
-        if (st == ST_DUPLICATE) {
-            /* Equal to an earlier one in the column's collation (e.g. a
-             * non-ASCII letter in another case): keep the first, as above. */
-            free(c->emails[i]);
-            memmove(&c->emails[i], &c->emails[i + 1], (c->n - i - 1) * sizeof(char *));
-            c->n--;
-            st = ST_OK;
-            continue;
-        }
-        i++;
-    }
+    st = recipients_replace(sql, c->account_id, c->emails, &c->n);
     if (st == ST_OK)
         return audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o,
                            string_list(c->emails, c->n));
@@ -168,12 +149,10 @@ void recipients_put(struct request *req)
     struct account_ref a = req->account;
     if (!body_failed(req)) {
         struct recipients_change c = {.req = req, .account_id = a.id, .emails = emails, .n = kept};
-        int st = sql_transaction(req->session->sql, recipients_tx, &c);
+        int st = request_transaction(req, recipients_tx, &c);
         kept = c.n;
         if (st == ST_OK)
             res_json(req, 200, json_pack("{s:o}", "emails", string_list(emails, kept)));
-        else if (st == ST_CONFLICT)
-            res_refusal(req, &c.refusal);
         else
             res_store_failure(req, st, "the database");
     }

@@ -24,19 +24,17 @@ struct relate {
     unsigned long long partner_id, customer_id, id;
     const char *decision; /* approve/decline: "active" or "declined" */
     json_t *relation;
-    struct refusal refusal;
 };
 
 static int request_tx(struct sql_store *sql, void *arg)
 {
     struct relate *r = arg;
-    int st = account_lock(sql, r->partner_id, &r->refusal, NULL);
+    int st = account_lock(sql, r->partner_id, &r->req->problem, NULL);
     if (st == ST_OK)
         st = relation_insert(sql, r->partner_id, r->customer_id, "pending", r->req->caller.uid,
                              &r->id);
     if (st == ST_DUPLICATE)
-        return refusal_set(&r->refusal, 409, "conflict",
-                           "a relation between these accounts exists already");
+        return refuse(r->req, 409, "conflict", "a relation between these accounts exists already");
     json_t *n = st == ST_OK ? json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)r->id,
                                         "partner_id", (json_int_t)r->partner_id, "customer_id",
                                         (json_int_t)r->customer_id, "status", "pending")
@@ -63,7 +61,7 @@ void relations_request(struct request *req)
     if (body_failed(req))
         return;
     if (strcmp(req->account.kind, "partner") != 0) {
-        res_problem(req, 409, "conflict", "only a partner account has customer relations");
+        refuse(req, 409, "conflict", "only a partner account has customer relations");
         return;
     }
     char kind[16];
@@ -77,11 +75,7 @@ void relations_request(struct request *req)
         res_fail_if_errors(req);
         return;
     }
-    st = sql_transaction(req->session->sql, request_tx, &r);
-    if (st == ST_CONFLICT) {
-        res_refusal(req, &r.refusal);
-        return;
-    }
+    st = request_transaction(req, request_tx, &r);
     json_t *rel = NULL;
     if (st == ST_OK)
         st = relation_read(req->session->sql, r.id, &rel);
@@ -107,18 +101,18 @@ int relations_customer_of(struct request *req, unsigned long long *id)
 static int decide_tx(struct sql_store *sql, void *arg)
 {
     struct relate *r = arg;
-    int st = account_lock(sql, r->customer_id, &r->refusal, NULL);
+    int st = account_lock(sql, r->customer_id, &r->req->problem, NULL);
     json_decref(r->relation);
     r->relation = NULL;
     if (st == ST_OK)
         st = relation_lock(sql, r->id, &r->relation);
     if (st == ST_NOT_FOUND)
-        return refusal_set(&r->refusal, 404, "not-found", "no such customer relation");
+        return refuse(r->req, 404, "not-found", "no such customer relation");
     if (st != ST_OK)
         return st;
     const char *status = json_string_value(json_object_get(r->relation, "status"));
     if (strcmp(status, "pending") != 0)
-        return refusal_set(&r->refusal, 409, "conflict", "this relation was decided already");
+        return refuse(r->req, 409, "conflict", "this relation was decided already");
     r->partner_id =
         strtoull(json_string_value(json_object_get(r->relation, "partner_id")), NULL, 10);
     st = relation_decide(sql, r->id, r->decision, r->req->caller.uid);
@@ -145,15 +139,13 @@ static void decide(struct request *req, const char *decision)
                        .customer_id = req->account.id,
                        .id = parse_id(req->args[0]),
                        .decision = decision};
-    int st = sql_transaction(req->session->sql, decide_tx, &r);
+    int st = request_transaction(req, decide_tx, &r);
     json_decref(r.relation);
     r.relation = NULL;
     if (st == ST_OK)
         st = relation_read(req->session->sql, r.id, &r.relation);
     if (st == ST_OK)
         res_json(req, 200, r.relation);
-    else if (st == ST_CONFLICT)
-        res_refusal(req, &r.refusal);
     else
         res_store_failure(req, st, "the database");
 }

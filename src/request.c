@@ -41,7 +41,7 @@ static int split_path(struct request *req)
     if (!uri || !*uri)
         uri = request_param(req, "DOCUMENT_URI");
     if (!uri || uri[0] != '/') {
-        res_problem(req, 400, "bad-request", "missing or malformed request URI");
+        refuse(req, 400, "bad-request", "missing or malformed request URI");
         return -1;
     }
     size_t plen = strcspn(uri, "?");
@@ -59,7 +59,7 @@ static int split_path(struct request *req)
         size_t n = strcspn(p, "/");
         char *seg = form_decode(p, n, 0);
         if (!seg) {
-            res_problem(req, 400, "bad-request", "malformed percent-encoding in the path");
+            refuse(req, 400, "bad-request", "malformed percent-encoding in the path");
             return -1;
         }
         req->segments[req->nsegments++] = seg;
@@ -70,7 +70,7 @@ static int split_path(struct request *req)
     const char *why;
     req->query = form_parse(qs ? qs : "", qs ? strlen(qs) : 0, &why);
     if (!req->query) {
-        res_problem(req, 400, "bad-request", "malformed query string: %s", why);
+        refuse(req, 400, "bad-request", "malformed query string: %s", why);
         return -1;
     }
     return 0;
@@ -80,7 +80,7 @@ int request_parse_head(struct request *req)
 {
     req->method = request_param(req, "REQUEST_METHOD");
     if (!req->method || !*req->method) {
-        res_problem(req, 400, "bad-request", "missing request method");
+        refuse(req, 400, "bad-request", "missing request method");
         return -1;
     }
     return split_path(req);
@@ -126,7 +126,7 @@ static int read_body(struct request *req, size_t len, body_read_fn read, void *c
     }
     b->data[b->len] = '\0';
     if (b->len != len) {
-        res_problem(req, 400, "bad-request", "request body shorter than Content-Length");
+        refuse(req, 400, "bad-request", "request body shorter than Content-Length");
         return -1;
     }
     return 0;
@@ -138,13 +138,13 @@ static int parse_body_bytes(struct request *req, const char *type, const struct 
         json_error_t err;
         json_t *v = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &err);
         if (!v) {
-            res_problem(req, 400, "bad-request", "malformed JSON at line %d column %d: %s",
-                        err.line, err.column, err.text);
+            refuse(req, 400, "bad-request", "malformed JSON at line %d column %d: %s", err.line,
+                   err.column, err.text);
             return -1;
         }
         if (!json_is_object(v)) {
             json_decref(v);
-            res_problem(req, 400, "bad-request", "the JSON body must be an object");
+            refuse(req, 400, "bad-request", "the JSON body must be an object");
             return -1;
         }
         req->body = v;
@@ -154,14 +154,14 @@ static int parse_body_bytes(struct request *req, const char *type, const struct 
         const char *why;
         req->body = form_parse(b->data, b->len, &why);
         if (!req->body) {
-            res_problem(req, 400, "bad-request", "malformed form: %s", why);
+            refuse(req, 400, "bad-request", "malformed form: %s", why);
             return -1;
         }
         req->body_is_form = 1;
         return 0;
     }
-    res_problem(req, 415, "unsupported-media-type",
-                "send application/json or application/x-www-form-urlencoded");
+    refuse(req, 415, "unsupported-media-type",
+           "send application/json or application/x-www-form-urlencoded");
     return -1;
 }
 
@@ -172,7 +172,7 @@ static int apply_method_override(struct request *req)
     if (!m)
         return 0;
     if (!req->body_is_form || strcmp(req->method, "POST") != 0 || !json_is_string(m)) {
-        res_problem(req, 400, "bad-request", "_method is only accepted once, in a form POST");
+        refuse(req, 400, "bad-request", "_method is only accepted once, in a form POST");
         return -1;
     }
     const char *v = json_string_value(m);
@@ -184,7 +184,7 @@ static int apply_method_override(struct request *req)
             return 0;
         }
     }
-    res_problem(req, 400, "bad-request", "_method must be PATCH, PUT or DELETE");
+    refuse(req, 400, "bad-request", "_method must be PATCH, PUT or DELETE");
     return -1;
 }
 
@@ -196,7 +196,7 @@ static int apply_redirect_field(struct request *req, const char *name, char **ou
     if (!r)
         return 0;
     if (!json_is_string(r)) {
-        res_problem(req, 400, "bad-request", "%s must be given once, as a string", name);
+        refuse(req, 400, "bad-request", "%s must be given once, as a string", name);
         return -1;
     }
     const char *why = web_url_check(req->cfg, json_string_value(r));
@@ -219,18 +219,18 @@ static int check_origin(struct request *req, int simple_type)
     if (origin && *origin) {
         if (config_origin_allowed(req->cfg, origin, strlen(origin)))
             return 0;
-        res_problem(req, 403, "forbidden", "cross-site request refused: Origin not allowed");
+        refuse(req, 403, "forbidden", "cross-site request refused: Origin not allowed");
         return -1;
     }
     if (referer && *referer) {
         size_t n = url_origin_len(referer);
         if (n && config_origin_allowed(req->cfg, referer, n))
             return 0;
-        res_problem(req, 403, "forbidden", "cross-site request refused: Referer not allowed");
+        refuse(req, 403, "forbidden", "cross-site request refused: Referer not allowed");
         return -1;
     }
     if (req->body_is_form || simple_type) {
-        res_problem(req, 403, "forbidden", "a form must come with an Origin or Referer header");
+        refuse(req, 403, "forbidden", "a form must come with an Origin or Referer header");
         return -1;
     }
     return 0;
@@ -244,12 +244,12 @@ int request_parse_body(struct request *req, body_read_fn read, void *read_ctx)
         char *end;
         unsigned long long v = strtoull(cl, &end, 10);
         if (*end || cl[0] == '-') {
-            res_problem(req, 400, "bad-request", "malformed Content-Length");
+            refuse(req, 400, "bad-request", "malformed Content-Length");
             return -1;
         }
         if (v > req->cfg->body_limit) {
-            res_problem(req, 413, "payload-too-large", "the request body exceeds %zu bytes",
-                        req->cfg->body_limit);
+            refuse(req, 413, "payload-too-large", "the request body exceeds %zu bytes",
+                   req->cfg->body_limit);
             return -1;
         }
         len = (size_t)v;
@@ -284,6 +284,7 @@ void request_end(struct request *req)
     json_decref(req->query);
     json_decref(req->body);
     json_decref(req->errors);
+    problem_clear(&req->problem);
     free(req->return_to);
     free(req->authn_user);
     free(req->error_to);

@@ -1,7 +1,8 @@
 /*
  * result: the status every adapter call returns. Handlers map them to HTTP:
- * ST_UNAVAILABLE is 503 with Retry-After, ST_ERROR 500, the others depend on
- * what the handler was doing.
+ * ST_UNAVAILABLE is 503 with Retry-After, ST_ERROR 500, ST_REFUSED the
+ * problem recorded on the request (problem.h), the others depend on what the
+ * handler was doing.
  */
 #ifndef ACCOUNTD_RESULT_H
 #define ACCOUNTD_RESULT_H
@@ -12,11 +13,13 @@ enum st {
     ST_DUPLICATE,   /* a unique key or an existing entry refused the write */
     ST_DENIED,      /* wrong credentials */
     ST_RETRY,       /* deadlock or lock wait timeout: run the transaction again */
-    ST_CONFLICT,    /* the handler's own state check failed */
-    ST_STALE,       /* If-Match did not match the current version */
-    ST_INVALID,     /* the handler recorded field errors (answered 422) */
+    ST_CONFLICT,    /* a store found the state changed under it (an entry with the same
+                       unique value, an intent no longer open): the caller decides;
+                       never an answer by itself */
     ST_UNAVAILABLE, /* the server is down or did not answer in time */
     ST_TOO_MANY,    /* the account's outbound mail budget is spent (answered 429) */
+    ST_REFUSED,     /* a problem was recorded (problem.h, http.h refuse()) and is the
+                       answer: transactions roll back and do not run again */
     ST_ERROR,       /* anything else; logged where it happened */
 };
 

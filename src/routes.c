@@ -192,10 +192,8 @@ static int authorize_route(struct request *req, const struct route *route)
     unsigned long long id = 0;
     if (route->account_of) {
         int st = route->account_of(req, &id);
-        if (st == ST_INVALID) {
-            res_fail_if_errors(req);
-            return -1;
-        }
+        if (st == ST_REFUSED)
+            return -1; /* the problem it recorded is the answer */
         if (st == ST_NOT_FOUND)
             id = 0;
         else if (st != ST_OK) {
@@ -215,7 +213,7 @@ static int authorize_route(struct request *req, const struct route *route)
         return -1;
     }
     if ((route->flags & ROUTE_OPEN) && strcmp(req->account.status, "closed") == 0) {
-        res_problem(req, 409, "conflict", "a closed account cannot be changed");
+        refuse(req, 409, "conflict", "a closed account cannot be changed");
         return -1;
     }
     return 0;
@@ -234,7 +232,7 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
             req->log_path = routes[i].pattern;
     }
     if (!path_known) {
-        res_problem(req, 404, "not-found", "no such resource");
+        refuse(req, 404, "not-found", "no such resource");
         return;
     }
     struct buf allow = BUF_INIT;
@@ -265,7 +263,7 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
     if (!found) {
         res_header(req, "Allow", buf_str(&allow));
         buf_free(&allow);
-        res_problem(req, 405, "method-not-allowed", "%s is not allowed here", req->method);
+        refuse(req, 405, "method-not-allowed", "%s is not allowed here", req->method);
         return;
     }
     buf_free(&allow);
@@ -279,6 +277,8 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 {
     dispatch(req, read, read_ctx);
+    /* The one place a refusal becomes the answer. */
+    request_answer(req);
     /* return_to / error_to redirects, the HTML error page, CORS. */
     web_finish(req);
 }

@@ -30,7 +30,8 @@
  * placeholder (an order's account, the parent named in a query). Returns
  * ST_OK with *id set (0: this request names no account, which only the
  * operator may do and the handler checks), ST_NOT_FOUND (answered 404),
- * ST_INVALID (field errors recorded, answered 422) or a store error. */
+ * ST_REFUSED (a problem recorded with refuse(), e.g. the 422 of
+ * res_fail_if_errors(), which is the answer) or a store error. */
 typedef int (*account_of_fn)(struct request *req, unsigned long long *id);
 
 struct route {

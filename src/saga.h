@@ -175,11 +175,11 @@ enum saga_outcome {
 };
 
 /* Takes the account's guard and opens an intent for it (one short
- * transaction): ST_OK; ST_CONFLICT with a 409 in *ref when the account is
+ * transaction): ST_OK; ST_REFUSED with a 409 recorded in *ref when the account is
  * closed or another change of it stays in progress for longer than a
  * moment (`change-in-progress`); a store status otherwise. s->plan.kind,
  * s->plan.account_id and s->actor must be set. */
-int saga_begin(struct sql_store *sql, struct saga *s, struct refusal *ref);
+int saga_begin(struct sql_store *sql, struct saga *s, struct problem *ref);
 /* Records s->plan (and s->data) in the intent before the first LDAP write.
  * A failure leaves the intent open with no LDAP written (repair: undone). */
 int saga_record_plan(struct sql_store *sql, struct saga *s);

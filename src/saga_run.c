@@ -41,7 +41,7 @@ static void pause_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-int saga_begin(struct sql_store *sql, struct saga *s, struct refusal *ref)
+int saga_begin(struct sql_store *sql, struct saga *s, struct problem *ref)
 {
     enum intent_refusal why = INTENT_OK;
     int st = ST_OK;
@@ -56,11 +56,11 @@ int saga_begin(struct sql_store *sql, struct saga *s, struct refusal *ref)
         return st;
     switch (why) {
     case INTENT_NO_ACCOUNT:
-        return refusal_set(ref, 404, "not-found", "no such account");
+        return problem_set(ref, 404, "not-found", "no such account");
     case INTENT_CLOSED:
-        return refusal_set(ref, 409, "conflict", "a closed account cannot be changed");
+        return problem_set(ref, 409, "conflict", "a closed account cannot be changed");
     default:
-        return refusal_set(ref, 409, "change-in-progress",
+        return problem_set(ref, 409, "change-in-progress",
                            "another change of this account is in progress (or waits for the "
                            "repair job); try again shortly");
     }
@@ -350,10 +350,10 @@ void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 {
     if (outcome == SAGA_UNKNOWN) {
         res_header(req, "Retry-After", "5");
-        res_problem(req, 503, "outcome-unknown",
-                    "the change may or may not have been applied: a store failed half-way; the "
-                    "repair job (accountd maint) finishes or undoes it and records the outcome in "
-                    "the audit trail");
+        refuse(req, 503, "outcome-unknown",
+               "the change may or may not have been applied: a store failed half-way; the "
+               "repair job (accountd maint) finishes or undoes it and records the outcome in "
+               "the audit trail");
         return;
     }
     res_store_failure(req, st == ST_OK ? ST_ERROR : st, "the directory or the database");

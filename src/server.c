@@ -203,12 +203,15 @@ static void serve_one(struct session *session, FCGX_Request *fr)
          * two could let a client's value win. Refuse instead of guessing. */
         log_error("the web server passed REMOTE_USER or ACCOUNTD_AUTH twice: fix its "
                   "fastcgi_param lines (see nginx/accountd.conf)");
-        res_problem(&req, 500, "internal", "the web server is misconfigured");
+        refuse(&req, 500, "internal", "the web server is misconfigured");
     } else {
         routes_handle(&req, fcgx_read, fr->in);
     }
-    if (!req.res.status)
-        res_problem(&req, 500, "internal", "the handler gave no answer");
+    request_answer(&req);
+    if (!req.res.status) {
+        refuse(&req, 500, "internal", "the handler gave no answer");
+        request_answer(&req);
+    }
     struct buf out = BUF_INIT;
     response_render(&req, &out);
     FCGX_PutStr(out.data, (int)out.len, fr->out);

@@ -2,6 +2,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "problem.h"
 
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -372,42 +373,77 @@ int sql_commit_unknown(const struct sql_store *s)
     return s->commit_unknown;
 }
 
-int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *arg), void *arg)
+/* The steps of tx_run (problem.c) on a connection. */
+static int tx_begin(void *ctx, int attempt)
+{
+    struct sql_store *s = ctx;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int was_open = s->db != NULL;
+    int st = simple(s, "START TRANSACTION");
+    if (st != ST_OK && s->db == NULL && was_open && attempt == 0 &&
+        seconds_since(&start) < STALE_FAILURE_SECONDS)
+        st = simple(s, "START TRANSACTION"); /* stale connection */
+    if (st == ST_OK)
+        s->in_transaction = 1;
+    return st;
+}
+
+static int tx_commit(void *ctx)
+{
+    struct sql_store *s = ctx;
+    int st = simple(s, "COMMIT");
+    /* Lost during COMMIT: the server may have committed or not. */
+    s->commit_unknown = st == ST_UNAVAILABLE;
+    if (st == ST_OK)
+        s->in_transaction = 0;
+    return st;
+}
+
+static void tx_rollback(void *ctx)
+{
+    struct sql_store *s = ctx;
+    if (s->db && mysql_query(s->db, "ROLLBACK"))
+        disconnect(s);
+    s->in_transaction = 0;
+}
+
+static void tx_pause(void *ctx, int attempt)
+{
+    (void)ctx;
+    /* 5-24 ms times the attempt, with a per-thread seed so that the
+     * threads that deadlocked each other do not retry in step. */
+    static __thread unsigned seed;
+    if (!seed)
+        seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+    struct timespec ts = {0, (long)(5 + rand_r(&seed) % 20) * 1000000L * attempt};
+    nanosleep(&ts, NULL);
+}
+
+struct tx_body {
+    struct sql_store *s;
+    int (*fn)(struct sql_store *s, void *arg);
+    void *arg;
+};
+
+static int tx_call(void *arg)
+{
+    struct tx_body *b = arg;
+    return b->fn(b->s, b->arg);
+}
+
+int sql_transaction_refusing(struct sql_store *s, struct problem *refusal,
+                             int (*fn)(struct sql_store *s, void *arg), void *arg)
 {
     s->commit_unknown = 0;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        struct timespec start;
-        clock_gettime(CLOCK_MONOTONIC, &start);
-        int was_open = s->db != NULL;
-        int st = simple(s, "START TRANSACTION");
-        if (st != ST_OK && s->db == NULL && was_open && attempt == 0 &&
-            seconds_since(&start) < STALE_FAILURE_SECONDS)
-            st = simple(s, "START TRANSACTION"); /* stale connection */
-        if (st != ST_OK)
-            return st;
-        s->in_transaction = 1;
-        st = fn(s, arg);
-        if (st == ST_OK) {
-            st = simple(s, "COMMIT");
-            /* Lost during COMMIT: the server may have committed or not. */
-            s->commit_unknown = st == ST_UNAVAILABLE;
-        }
-        if (st != ST_OK && s->db) {
-            if (mysql_query(s->db, "ROLLBACK"))
-                disconnect(s);
-        }
-        s->in_transaction = 0;
-        if (st != ST_RETRY)
-            return st;
-        /* 5-24 ms times the attempt, with a per-thread seed so that the
-         * threads that deadlocked each other do not retry in step. */
-        static __thread unsigned seed;
-        if (!seed)
-            seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
-        struct timespec ts = {0, (long)(5 + rand_r(&seed) % 20) * 1000000L * (attempt + 1)};
-        nanosleep(&ts, NULL);
-    }
-    return ST_UNAVAILABLE;
+    struct tx_ops ops = {tx_begin, tx_commit, tx_rollback, tx_pause, s};
+    struct tx_body b = {s, fn, arg};
+    return tx_run(&ops, refusal, tx_call, &b);
+}
+
+int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *arg), void *arg)
+{
+    return sql_transaction_refusing(s, NULL, fn, arg);
 }
 
 int sql_ping(struct sql_store *s)

@@ -65,10 +65,18 @@ void sql_result_free(struct sql_result *r);
 
 /* Runs fn inside START TRANSACTION ... COMMIT. fn returns an ST_* status;
  * anything but ST_OK rolls back. On deadlock or lock wait timeout the whole
- * transaction runs again (up to 3 times, with a jittered pause). A COMMIT
- * that loses the connection reports ST_UNAVAILABLE: its outcome is unknown,
- * so creating writes carry natural or idempotency keys. */
+ * transaction runs again (up to 3 times, with a jittered pause); ST_REFUSED
+ * (fn recorded a problem) never runs again. A COMMIT that loses the
+ * connection reports ST_UNAVAILABLE: its outcome is unknown, so creating
+ * writes carry natural or idempotency keys. The rules are tx_run's
+ * (problem.h). */
 int sql_transaction(struct sql_store *s, int (*fn)(struct sql_store *s, void *arg), void *arg);
+/* The same with the problem fn records its refusals in: cleared before an
+ * attempt that runs again and unless the transaction ends in ST_REFUSED
+ * (http.h: request_transaction() passes the request's). */
+struct problem;
+int sql_transaction_refusing(struct sql_store *s, struct problem *refusal,
+                             int (*fn)(struct sql_store *s, void *arg), void *arg);
 
 /* Is MariaDB answering? */
 int sql_ping(struct sql_store *s);

@@ -53,11 +53,11 @@ void storefronts_get(struct request *req)
                  : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
                                               req->args[0], (unsigned long long)distributor, &sf);
     if (st == ST_NOT_FOUND)
-        res_problem(req, 404, "not-found", "no storefront has this alias");
+        refuse(req, 404, "not-found", "no storefront has this alias");
     else if (st == ST_CONFLICT)
-        res_problem(req, 409, "conflict",
-                    "several distributors have a storefront with this alias; ask with "
-                    "?distributor_id=");
+        refuse(req, 409, "conflict",
+               "several distributors have a storefront with this alias; ask with "
+               "?distributor_id=");
     else if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else
@@ -109,8 +109,8 @@ int storefront_login_refused(struct request *req)
         return 1;
     }
     if (refused)
-        res_problem(req, 403, "forbidden",
-                    "this storefront's subscription is cancelled: nobody can sign in here");
+        refuse(req, 403, "forbidden",
+               "this storefront's subscription is cancelled: nobody can sign in here");
     return refused;
 }
 
@@ -145,7 +145,7 @@ static int host_allowed(struct request *req)
 {
     if (strcmp(req->account.kind, "distributor") == 0 || strcmp(req->account.kind, "operator") == 0)
         return 1;
-    res_problem(req, 409, "conflict", "only a distributor account has a storefront host");
+    refuse(req, 409, "conflict", "only a distributor account has a storefront host");
     return 0;
 }
 
@@ -161,7 +161,7 @@ void storefront_host_put(struct request *req)
         res_field_error(req, "storefront_host", why);
     if (body_failed(req) || !host_allowed(req))
         return;
-    int st = sql_transaction(req->session->sql, host_tx, &h);
+    int st = request_transaction(req, host_tx, &h);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

@@ -46,7 +46,7 @@ static void respond_subscription(struct request *req, unsigned long long sid, js
     if (json_array_size(items) == 0) {
         json_decref(items);
         json_decref(extra);
-        res_problem(req, 404, "not-found", "no such subscription");
+        refuse(req, 404, "not-found", "no such subscription");
         return;
     }
     json_t *s = json_incref(json_array_get(items, 0));
@@ -89,7 +89,6 @@ struct sub_change {
     unsigned long long sid;
     const char *plan, *alias; /* upgrade */
     struct billing_people people;
-    struct refusal refusal;
     unsigned long long invoice_id;
 };
 
@@ -98,8 +97,8 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
 {
     struct request *req = c->req;
     if (!s->plan[0])
-        return refusal_set(&c->refusal, 409, "conflict", "this subscription has no plan");
-    int st = plan_change_check(sql, s->plan, c->plan, &c->refusal);
+        return refuse(c->req, 409, "conflict", "this subscription has no plan");
+    int st = plan_change_check(sql, s->plan, c->plan, &c->req->problem);
     if (st != ST_OK)
         return st;
     char old_code[65], new_code[65];
@@ -108,11 +107,11 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st == ST_OK)
         st = catalog_store_plan_article(sql, c->plan, new_code, &new_a);
     if (st == ST_NOT_FOUND)
-        return refusal_set(&c->refusal, 409, "conflict", "the catalog cannot sell this plan");
+        return refuse(c->req, 409, "conflict", "the catalog cannot sell this plan");
     if (st != ST_OK)
         return st;
     if (strcmp(old_a.currency, new_a.currency) != 0)
-        return refusal_set(&c->refusal, 409, "conflict", "the plans are priced in two currencies");
+        return refuse(c->req, 409, "conflict", "the plans are priced in two currencies");
     struct billing_account acc;
     st = subscriptions_store_account(sql, s->account_id, &acc);
     if (st != ST_OK)
@@ -121,16 +120,16 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     char *alias = NULL;
     if (new_a.plan_needs_storefront && (c->alias || !storefront_id)) {
         if (!acc.parent_id)
-            return refusal_set(&c->refusal, 409, "conflict",
-                               "a storefront needs a distributor above the account");
+            return refuse(c->req, 409, "conflict",
+                          "a storefront needs a distributor above the account");
         st = storefronts_store_claim(sql, acc.parent_id, s->account_id, c->alias, &storefront_id,
                                      &alias);
         if (st == ST_NOT_FOUND)
-            return refusal_set(&c->refusal, 409, "conflict",
-                               "this plan needs a storefront alias: send storefront_alias");
+            return refuse(c->req, 409, "conflict",
+                          "this plan needs a storefront alias: send storefront_alias");
         if (st == ST_DUPLICATE)
-            return refusal_set(&c->refusal, 409, "conflict",
-                               "the storefront alias is taken; choose another one");
+            return refuse(c->req, 409, "conflict",
+                          "the storefront alias is taken; choose another one");
         if (st != ST_OK)
             return st;
     }
@@ -218,7 +217,7 @@ static int change_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         return st;
     char *account_name = NULL;
-    st = account_lock(sql, s.account_id, &c->refusal, &account_name);
+    st = account_lock(sql, s.account_id, &c->req->problem, &account_name);
     if (st != ST_OK)
         return st;
     int active = strcmp(s.status, "active") == 0;
@@ -226,28 +225,28 @@ static int change_tx(struct sql_store *sql, void *arg)
     switch (c->what) {
     case CHANGE_UPGRADE:
         if (!active)
-            st = refusal_set(&c->refusal, 409, "conflict",
-                             pending ? "a subscription pending cancellation cannot be upgraded; "
-                                       "uncancel it first"
-                                     : "a cancelled subscription cannot be upgraded");
+            st = refuse(c->req, 409, "conflict",
+                        pending ? "a subscription pending cancellation cannot be upgraded; "
+                                  "uncancel it first"
+                                : "a cancelled subscription cannot be upgraded");
         else
             st = upgrade(sql, c, &s, account_name);
         break;
     case CHANGE_RENEW:
         if (!active)
-            st = refusal_set(&c->refusal, 409, "conflict",
-                             pending ? "a subscription pending cancellation is not renewed; "
-                                       "uncancel it first"
-                                     : "a cancelled subscription cannot be renewed; order anew");
+            st = refuse(c->req, 409, "conflict",
+                        pending ? "a subscription pending cancellation is not renewed; "
+                                  "uncancel it first"
+                                : "a cancelled subscription cannot be renewed; order anew");
         else
             st = renew(sql, c, &s);
         break;
     case CHANGE_CANCEL:
         st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
         if (st == ST_CONFLICT)
-            st = refusal_set(&c->refusal, 409, "conflict",
-                             pending ? "the subscription is already pending cancellation"
-                                     : "the subscription is already cancelled");
+            st = refuse(c->req, 409, "conflict",
+                        pending ? "the subscription is already pending cancellation"
+                                : "the subscription is already cancelled");
         if (st == ST_OK)
             st = audit_write(
                 sql, c->req->caller.uid, s.account_id, "subscription.cancel",
@@ -267,10 +266,10 @@ static int change_tx(struct sql_store *sql, void *arg)
     case CHANGE_UNCANCEL:
         st = subscriptions_store_set_status(sql, s.id, "pending_cancellation", "active");
         if (st == ST_CONFLICT)
-            st = refusal_set(&c->refusal, 409, "conflict",
-                             active ? "the subscription is not pending cancellation"
-                                    : "the cancellation has taken effect; order a new "
-                                      "subscription");
+            st = refuse(c->req, 409, "conflict",
+                        active ? "the subscription is not pending cancellation"
+                               : "the cancellation has taken effect; order a new "
+                                 "subscription");
         if (st == ST_OK)
             st = audit_write(
                 sql, c->req->caller.uid, s.account_id, "subscription.uncancel",
@@ -293,12 +292,10 @@ static void run_change(struct request *req, struct sub_change *c)
         res_store_failure(req, st, "the directory");
         return;
     }
-    st = sql_transaction(req->session->sql, change_tx, c);
+    st = request_transaction(req, change_tx, c);
     billing_people_free(&c->people);
-    if (st == ST_CONFLICT)
-        res_refusal(req, &c->refusal);
-    else if (st == ST_NOT_FOUND)
-        res_problem(req, 404, "not-found", "no such subscription");
+    if (st == ST_NOT_FOUND)
+        refuse(req, 404, "not-found", "no such subscription");
     else if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else {
@@ -393,9 +390,10 @@ static int end_tx(struct sql_store *sql, void *arg)
         return st;
     if (strcmp(s.status, "pending_cancellation") != 0 || strcmp(s.ends_at, e->now) > 0)
         return ST_OK; /* uncancelled or renewed meanwhile */
-    struct refusal ignored;
+    struct problem ignored = {0};
     st = account_lock(sql, s.account_id, &ignored, NULL);
-    if (st == ST_CONFLICT)
+    problem_clear(&ignored);
+    if (st == ST_REFUSED)
         st = ST_OK; /* a closed account's subscription still ends */
     struct billing_account acc;
     if (st == ST_OK)

@@ -9,7 +9,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "outbox.h"
-#include "sql_store.h"
+#include "templates_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -63,30 +63,19 @@ struct template_change {
     unsigned long long account_id;
     const char *name, *subject, *body; /* subject NULL: delete */
     int found;
-    struct refusal refusal;
 };
 
 static int template_tx(struct sql_store *sql, void *arg)
 {
     struct template_change *c = arg;
-    struct sql_result r;
-    int st = account_lock(sql, c->account_id, &c->refusal, NULL);
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
     if (st != ST_OK)
         return st;
     if (c->subject) {
-        st = sql_exec(
-            sql,
-            "INSERT INTO notification_templates (account_id, name, subject, body)"
-            " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE subject = VALUES(subject),"
-            " body = VALUES(body), updated_at = CURRENT_TIMESTAMP(6)",
-            SQL_ARGS(P_INT(c->account_id), P_STR(c->name), P_STR(c->subject), P_STR(c->body)),
-            NULL);
+        st = template_override_set(sql, c->account_id, c->name, c->subject, c->body);
         c->found = 1;
     } else {
-        st = sql_exec(sql, "DELETE FROM notification_templates WHERE account_id = ? AND name = ?",
-                      SQL_ARGS(P_INT(c->account_id), P_STR(c->name)), &r);
-        c->found = st == ST_OK && r.affected > 0;
-        sql_result_free(&r);
+        st = template_override_delete(sql, c->account_id, c->name, &c->found);
         if (!c->found)
             return st;
     }
@@ -106,21 +95,19 @@ static void change_template(struct request *req, const char *subject, const char
     const struct template_info *t = template_find(req->args[1]);
     struct account_ref a = req->account;
     if (!t) {
-        res_problem(req, 404, "not-found", "no such template");
+        refuse(req, 404, "not-found", "no such template");
         return;
     }
     if (!may_override(&a)) {
-        res_problem(req, 409, "conflict", "only distributor accounts override templates");
+        refuse(req, 409, "conflict", "only distributor accounts override templates");
         return;
     }
-    struct template_change c = {req, a.id, t->name, subject, body, 0, {0}};
-    int st = sql_transaction(req->session->sql, template_tx, &c);
-    if (st == ST_CONFLICT)
-        res_refusal(req, &c.refusal);
-    else if (st != ST_OK)
+    struct template_change c = {req, a.id, t->name, subject, body, 0};
+    int st = request_transaction(req, template_tx, &c);
+    if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else if (!c.found)
-        res_problem(req, 404, "not-found", "this account does not override that template");
+        refuse(req, 404, "not-found", "this account does not override that template");
     else if (!subject)
         res_empty(req, 204);
     else

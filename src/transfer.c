@@ -26,7 +26,6 @@ struct transfer_request {
     unsigned long long account_id;
     const char *email, *first_name, *last_name;
     json_t *result;
-    struct refusal refusal;
 };
 
 static int request_tx(struct sql_store *sql, void *arg)
@@ -35,10 +34,10 @@ static int request_tx(struct sql_store *sql, void *arg)
     char *status = NULL, *name = NULL;
     int st = transfer_lock_account(sql, t->account_id, &status, &name);
     if (st == ST_NOT_FOUND)
-        st = refusal_set(&t->refusal, 404, "not-found", "no such account");
+        st = refuse(t->req, 404, "not-found", "no such account");
     else if (st == ST_OK && strcmp(status, "staged") != 0)
-        st = refusal_set(&t->refusal, 409, "conflict",
-                         "only a staged account can be handed over; this one is not staged");
+        st = refuse(t->req, 409, "conflict",
+                    "only a staged account can be handed over; this one is not staged");
     unsigned long long invitation_id = 0;
     if (st == ST_OK) {
         json_decref(t->result);
@@ -75,11 +74,9 @@ void transfers_create(struct request *req)
         return;
     struct account_ref a = req->account;
     t.account_id = a.id;
-    int st = sql_transaction(req->session->sql, request_tx, &t);
+    int st = request_transaction(req, request_tx, &t);
     if (st == ST_OK)
         res_json(req, 202, t.result);
-    else if (st == ST_CONFLICT)
-        res_refusal(req, &t.refusal);
     else
         res_store_failure(req, st, "the database");
     if (st != ST_OK)
@@ -215,7 +212,7 @@ int transfer_apply_ldap(struct request *req, struct handover *h)
 
 int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
                       const char *customer_uid, const char *customer_dn, struct handover **hp,
-                      struct refusal *ref)
+                      struct problem *ref)
 {
     /* Checked first, under the account's row lock, so that nothing is
      * written for an account handed over already. */
@@ -223,7 +220,7 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
     transfer_undo(req, hp);
     int st = transfer_lock_account(sql, account_id, &status, &name);
     if (st == ST_OK && strcmp(status, "staged") != 0)
-        st = refusal_set(ref, 409, "conflict", "this account was handed over already");
+        st = problem_set(ref, 409, "conflict", "this account was handed over already");
     free(status);
     free(name);
     if (st == ST_OK)
@@ -240,13 +237,13 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
 }
 
 int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct handover *h,
-                        const char *customer_uid, struct refusal *ref)
+                        const char *customer_uid, struct problem *ref)
 {
     unsigned long long account_id = h->account_id;
     char *status = NULL, *name = NULL;
     int st = transfer_lock_account(sql, account_id, &status, &name);
     if (st == ST_OK && strcmp(status, "staged") != 0)
-        st = refusal_set(ref, 409, "conflict", "this account was handed over already");
+        st = problem_set(ref, 409, "conflict", "this account was handed over already");
     free(status);
     if (st != ST_OK) {
         free(name);

@@ -20,11 +20,11 @@ struct handover;
 
 /* Inside the accept's transaction, after the customer (customer_uid,
  * customer_dn) was made admin of account_id. *h receives what LDAP steps
- * were made (for transfer_undo). ST_CONFLICT with *ref set when the account
+ * were made (for transfer_undo). ST_REFUSED with *ref set when the account
  * is no longer staged. */
 int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
                       const char *customer_uid, const char *customer_dn, struct handover **h,
-                      struct refusal *ref);
+                      struct problem *ref);
 /* The hand-over in its three parts, for a caller that makes the LDAP step
  * itself (the saga API: saga_plan_also for each provider, then its SQL side
  * as the commit's function):
@@ -40,7 +40,7 @@ int transfer_prepare(struct request *req, unsigned long long account_id, const c
 size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids);
 int transfer_apply_ldap(struct request *req, struct handover *h);
 int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct handover *h,
-                        const char *customer_uid, struct refusal *ref);
+                        const char *customer_uid, struct problem *ref);
 /* Takes back the LDAP steps of *h (a transaction that did not commit) and
  * frees it. Safe with *h NULL. */
 void transfer_undo(struct request *req, struct handover **h);

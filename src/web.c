@@ -377,7 +377,7 @@ void web_preflight(struct request *req, const char *allow)
 {
     const char *origin = request_param(req, "HTTP_ORIGIN");
     if (origin && *origin && !allowed_origin(req)) {
-        res_problem(req, 403, "forbidden", "cross-origin request refused: Origin not allowed");
+        refuse(req, 403, "forbidden", "cross-origin request refused: Origin not allowed");
         return;
     }
     struct buf methods = BUF_INIT;
