@@ -93,3 +93,14 @@ int contact_kind_of(struct sql_store *sql, unsigned long long account_id, const 
     sql_result_free(&r);
     return st;
 }
+
+int account_name_get(struct sql_store *sql, unsigned long long id, char **name)
+{
+    struct sql_result r;
+    *name = NULL;
+    int st = sql_exec(sql, "SELECT name FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), &r);
+    if (st == ST_OK)
+        *name = xstrdup(r.nrows == 1 ? sql_cell(&r, 0, 0) : "");
+    sql_result_free(&r);
+    return st;
+}

@@ -61,6 +61,9 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct problem *r
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
 
+/* The name of account id: *name malloc'ed ("" when there is no such row). */
+int account_name_get(struct sql_store *sql, unsigned long long id, char **name);
+
 /* The contact kind ("primary" or "technical", a static string) that uid
  * holds in account_id, or NULL in *kind. "A contact is an admin": role
  * changes ask it under the account's guard (saga.h) before an admin loses

@@ -9,6 +9,7 @@
  */
 #include "account_store.h"
 #include "contacts.h"
+#include "contacts_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"
@@ -38,18 +39,9 @@ static int contact_tx(struct sql_store *sql, void *arg)
     struct request *req = c->req;
     unsigned long long account_id = c->saga->plan.account_id;
     char *account_name = NULL;
-    struct sql_result r;
-    int st =
-        sql_exec(sql, "SELECT name FROM accounts WHERE id = ?", SQL_ARGS(P_INT(account_id)), &r);
+    int st = account_name_get(sql, account_id, &account_name);
     if (st == ST_OK)
-        account_name = xstrdup(r.nrows == 1 ? sql_cell(&r, 0, 0) : "");
-    sql_result_free(&r);
-    if (st == ST_OK)
-        st = sql_exec(
-            sql,
-            "INSERT INTO account_contacts (account_id, kind, uid) VALUES (?, ?, ?)"
-            " ON DUPLICATE KEY UPDATE uid = VALUES(uid), updated_at = CURRENT_TIMESTAMP(6)",
-            SQL_ARGS(P_INT(account_id), P_STR(c->kind), P_STR(c->new_person->uid)), NULL);
+        st = contact_set(sql, account_id, c->kind, c->new_person->uid);
     char **recipients = NULL;
     size_t nrecipients = 0;
     if (st == ST_OK)
@@ -99,13 +91,7 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
         res_field_error(req, "uid", "must be an admin of the account");
         return refuse_invalid(req);
     }
-    struct sql_result r;
-    st = sql_exec(req->session->sql,
-                  "SELECT uid FROM account_contacts WHERE account_id = ? AND kind = ?",
-                  SQL_ARGS(P_INT(s->plan.account_id), P_STR(kind)), &r);
-    if (st == ST_OK && r.nrows)
-        *old_uid = xstrdup(sql_cell(&r, 0, 0));
-    sql_result_free(&r);
+    st = contact_get(req->session->sql, s->plan.account_id, kind, old_uid);
     if (st == ST_OK && *old_uid && strcmp(*old_uid, p->uid) != 0) {
         int found = ldap_store_find_person(req->session->ldap, "uid", *old_uid, old);
         if (found != ST_OK && found != ST_NOT_FOUND)
