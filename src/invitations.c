@@ -14,6 +14,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "invitations_store.h"
 #include "log.h"
 #include "outbox.h"
 #include "saga.h"
@@ -150,22 +151,14 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
                            const char *action)
 {
     struct request *req = v->req;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT email, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
-                      " FROM invitations WHERE id = ?",
-                      SQL_ARGS(P_INT(v->id)), &r);
+    char *email = NULL, *role = NULL, *expires_at = NULL;
+    int st = invitation_mail_fields(sql, v->id, &email, &role, &expires_at);
     if (st != ST_OK)
-        return st;
-    if (r.nrows != 1) {
-        sql_result_free(&r);
-        return ST_ERROR;
-    }
-    char *email = xstrdup(sql_cell(&r, 0, 0));
-    v->role = role_bit(sql_cell(&r, 0, 1));
+        return st == ST_NOT_FOUND ? ST_ERROR : st;
+    v->role = role_bit(role);
+    free(role);
     free(v->expires_at);
-    v->expires_at = xstrdup(sql_cell(&r, 0, 2));
-    sql_result_free(&r);
+    v->expires_at = expires_at;
     char *link = link_for(req->cfg, v->token);
     const char *to[] = {email};
     struct template_value vals[] = {
@@ -198,29 +191,11 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
-    struct sql_result r;
-    /* One pending invitation per address: inviting again replaces its
-     * token and expiry (the old link dies), keeping its id. */
-    st = sql_exec(sql,
-                  "INSERT INTO invitations (account_id, email, role, purpose, first_name,"
-                  " last_name, token_hash, invited_by, expires_at)"
-                  " VALUES (?, ?, ?, ?, ?, ?, UNHEX(?), ?,"
-                  " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
-                  " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
-                  " purpose = VALUES(purpose),"
-                  " first_name = VALUES(first_name), last_name = VALUES(last_name),"
-                  " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
-                  " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
-                  SQL_ARGS(P_INT(v->account->id), P_STR(v->email), P_STR(role_name(v->role)),
-                           P_STR(v->purpose ? v->purpose : "member"), P_STR(v->first_name),
-                           P_STR(v->last_name), P_STR(token_hash), P_STR(req->caller.uid),
-                           P_INT(req->cfg->invitation_ttl)),
-                  &r);
-    if (st == ST_OK) {
-        v->id = r.insert_id;
-        sql_result_free(&r);
+    st = invitation_upsert(sql, v->account->id, v->email, role_name(v->role), v->purpose,
+                           v->first_name, v->last_name, token_hash, req->caller.uid,
+                           req->cfg->invitation_ttl, &v->id);
+    if (st == ST_OK)
         st = mail_invitation(sql, v, account_name, "invitation.create");
-    }
     return st;
 }
 
@@ -324,26 +299,12 @@ out:
 void invitations_list(struct request *req)
 {
     struct account_ref a = req->account;
-    struct sql_result r;
-    int st = sql_exec(req->session->sql,
-                      "SELECT id, email, role, invited_by,"
-                      " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
-                      " FROM invitations WHERE account_id = ? AND status = 'pending'"
-                      " AND expires_at > CURRENT_TIMESTAMP(6) ORDER BY id",
-                      SQL_ARGS(P_INT(a.id)), &r);
+    json_t *items;
+    int st = invitations_pending(req->session->sql, a.id, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    json_t *items = json_array();
-    for (size_t i = 0; i < r.nrows; i++)
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", sql_cell(&r, i, 0),
-                             "email", sql_cell(&r, i, 1), "role", sql_cell(&r, i, 2), "status",
-                             "pending", "invited_by", sql_cell(&r, i, 3), "created_at",
-                             sql_cell(&r, i, 4), "expires_at", sql_cell(&r, i, 5)));
-    sql_result_free(&r);
     res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
@@ -360,19 +321,14 @@ struct revoke {
 static int lock_pending(struct sql_store *sql, struct request *req, const struct account_ref *a,
                         unsigned long long id, struct problem *ref)
 {
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
-                      " AND status = 'pending' FOR UPDATE",
-                      SQL_ARGS(P_INT(id), P_INT(a->id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows != 1)
+    char *role = NULL;
+    int st = invitation_lock_pending(sql, id, a->id, &role);
+    if (st == ST_NOT_FOUND)
         st = problem_set(ref, 404, "not-found", "no such pending invitation");
-    else if (!may_grant(req, a, role_bit(sql_cell(&r, 0, 0))))
+    else if (st == ST_OK && !may_grant(req, a, role_bit(role)))
         st = problem_set(ref, 403, "forbidden",
                          "only admins may revoke or resend an invitation to become admin");
-    sql_result_free(&r);
+    free(role);
     return st;
 }
 
@@ -381,8 +337,7 @@ static int revoke_tx(struct sql_store *sql, void *arg)
     struct revoke *v = arg;
     int st = lock_pending(sql, v->req, v->account, v->id, &v->req->problem);
     if (st == ST_OK)
-        st = sql_exec(sql, "UPDATE invitations SET status = 'revoked' WHERE id = ?",
-                      SQL_ARGS(P_INT(v->id)), NULL);
+        st = invitation_revoke(sql, v->id, v->account->id);
     if (st != ST_OK)
         return st;
     json_t *o = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "pending");
@@ -421,18 +376,9 @@ static int resend_tx(struct sql_store *sql, void *arg)
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
-    struct sql_result r;
-    st = sql_exec(sql,
-                  "UPDATE invitations SET token_hash = UNHEX(?),"
-                  " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
-                  " WHERE id = ? AND account_id = ? AND status = 'pending'",
-                  SQL_ARGS(P_STR(token_hash), P_INT(req->cfg->invitation_ttl), P_INT(v->id),
-                           P_INT(v->account->id)),
-                  &r);
-    int found = st == ST_OK && r.affected == 1;
-    sql_result_free(&r);
-    if (st == ST_OK && !found)
-        st = refuse(v->req, 404, "not-found", "no such pending invitation");
+    st = invitation_renew(sql, v->id, v->account->id, token_hash, req->cfg->invitation_ttl);
+    if (st == ST_NOT_FOUND)
+        st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
         st = mail_invitation(sql, v, account_name, "invitation.resend");
     free(account_name);
@@ -542,41 +488,34 @@ static int create_person(struct accept *v, int *mail_taken)
  * 410 or 409 refusal. */
 static int accept_read(struct accept *v)
 {
-    struct sql_result r;
-    int st = sql_exec(v->req->session->sql,
-                      "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
-                      " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
-                      " FROM invitations i JOIN accounts a ON a.id = i.account_id"
-                      " WHERE i.token_hash = UNHEX(?)",
-                      SQL_ARGS(P_STR(v->token_hash)), &r);
+    struct invitation_row r;
+    int st = invitation_by_token(v->req->session->sql, v->token_hash, 0, &r);
+    if (st == ST_NOT_FOUND)
+        return refuse(v->req, 404, "not-found", "no such invitation");
     if (st != ST_OK)
         return st;
-    if (r.nrows == 0) {
-        sql_result_free(&r);
-        return refuse(v->req, 404, "not-found", "no such invitation");
-    }
-    const char *status = sql_cell(&r, 0, 6);
-    if (strcmp(status, "accepted") == 0)
+    if (strcmp(r.status, "accepted") == 0)
         st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
-    else if (strcmp(status, "revoked") == 0)
+    else if (strcmp(r.status, "revoked") == 0)
         st = refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
-    else if (strcmp(sql_cell(&r, 0, 7), "1") != 0)
+    else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
-    else if (strcmp(sql_cell(&r, 0, 8), "closed") == 0)
+    else if (strcmp(r.account_status, "closed") == 0)
         st = refuse(v->req, 409, "conflict", "the account is closed");
     if (st == ST_OK) {
-        v->id = sql_cell_id(&r, 0, 0);
-        v->account_id = sql_cell_id(&r, 0, 1);
-        v->role = role_bit(sql_cell(&r, 0, 3));
-        v->transfer = sql_cell(&r, 0, 9) && strcmp(sql_cell(&r, 0, 9), "transfer") == 0;
+        v->id = r.id;
+        v->account_id = r.account_id;
+        v->role = role_bit(r.role);
+        v->transfer = strcmp(r.purpose, "transfer") == 0;
         free(v->mail);
         free(v->inv_first);
         free(v->inv_last);
-        v->mail = xstrdup(sql_cell(&r, 0, 2));
-        v->inv_first = sql_cell(&r, 0, 4) ? xstrdup(sql_cell(&r, 0, 4)) : NULL;
-        v->inv_last = sql_cell(&r, 0, 5) ? xstrdup(sql_cell(&r, 0, 5)) : NULL;
+        v->mail = r.email;
+        v->inv_first = r.first_name;
+        v->inv_last = r.last_name;
+        r.email = r.first_name = r.last_name = NULL;
     }
-    sql_result_free(&r);
+    invitation_row_free(&r);
     return st;
 }
 

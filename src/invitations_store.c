@@ -1,0 +1,208 @@
+#include "invitations_store.h"
+
+#include "buf.h"
+#include "sql_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void invitation_row_free(struct invitation_row *r)
+{
+    free(r->email);
+    free(r->role);
+    free(r->first_name);
+    free(r->last_name);
+    free(r->status);
+    free(r->account_status);
+    free(r->purpose);
+    memset(r, 0, sizeof(*r));
+}
+
+int invitation_upsert(struct sql_store *sql, unsigned long long account_id, const char *email,
+                      const char *role, const char *purpose, const char *first_name,
+                      const char *last_name, const char *token_hash, const char *invited_by,
+                      long ttl_seconds, unsigned long long *id)
+{
+    struct sql_result r;
+    /* One pending invitation per address: inviting again replaces its
+     * token and expiry (the old link dies), keeping its id. */
+    int st =
+        sql_exec(sql,
+                 "INSERT INTO invitations (account_id, email, role, purpose, first_name,"
+                 " last_name, token_hash, invited_by, expires_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, UNHEX(?), ?,"
+                 " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
+                 " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
+                 " purpose = VALUES(purpose),"
+                 " first_name = VALUES(first_name), last_name = VALUES(last_name),"
+                 " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
+                 " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
+                 SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),
+                          P_STR(purpose ? purpose : "member"), P_STR(first_name), P_STR(last_name),
+                          P_STR(token_hash), P_STR(invited_by), P_INT(ttl_seconds)),
+                 &r);
+    if (st == ST_OK)
+        *id = r.insert_id;
+    sql_result_free(&r);
+    return st;
+}
+
+int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
+                           char **expires_at)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT email, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+                      " FROM invitations WHERE id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1)
+        st = ST_NOT_FOUND;
+    else {
+        *email = xstrdup(sql_cell(&r, 0, 0));
+        *role = xstrdup(sql_cell(&r, 0, 1));
+        *expires_at = xstrdup(sql_cell(&r, 0, 2));
+    }
+    sql_result_free(&r);
+    return st;
+}
+
+int invitations_pending(struct sql_store *sql, unsigned long long account_id, json_t **items)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT id, email, role, invited_by,"
+                      " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+                      " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+                      " FROM invitations WHERE account_id = ? AND status = 'pending'"
+                      " AND expires_at > CURRENT_TIMESTAMP(6) ORDER BY id",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(
+            *items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", sql_cell(&r, i, 0),
+                              "email", sql_cell(&r, i, 1), "role", sql_cell(&r, i, 2), "status",
+                              "pending", "invited_by", sql_cell(&r, i, 3), "created_at",
+                              sql_cell(&r, i, 4), "expires_at", sql_cell(&r, i, 5)));
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
+                            unsigned long long account_id, char **role)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
+                      " AND status = 'pending' FOR UPDATE",
+                      SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1)
+        st = ST_NOT_FOUND;
+    else
+        *role = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return st;
+}
+
+int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "UPDATE invitations SET status = 'revoked' WHERE id = ? AND account_id = ?"
+                      " AND status = 'pending'",
+                      SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
+                     const char *token_hash, long ttl_seconds)
+{
+    struct sql_result r;
+    int st =
+        sql_exec(sql,
+                 "UPDATE invitations SET token_hash = UNHEX(?),"
+                 " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
+                 " WHERE id = ? AND account_id = ? AND status = 'pending'",
+                 SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_INT(id), P_INT(account_id)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+static const char *const BY_TOKEN[2] = {
+    "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
+    " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
+    " FROM invitations i JOIN accounts a ON a.id = i.account_id"
+    " WHERE i.token_hash = UNHEX(?)",
+    "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
+    " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
+    " FROM invitations i JOIN accounts a ON a.id = i.account_id"
+    " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
+};
+
+int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
+                        struct invitation_row *out)
+{
+    struct sql_result r;
+    memset(out, 0, sizeof(*out));
+    int st = sql_exec(sql, BY_TOKEN[lock ? 1 : 0], SQL_ARGS(P_STR(token_hash)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    out->id = sql_cell_id(&r, 0, 0);
+    out->account_id = sql_cell_id(&r, 0, 1);
+    out->email = xstrdup(sql_cell(&r, 0, 2));
+    out->role = xstrdup(sql_cell(&r, 0, 3));
+    out->first_name = dup_or_null(sql_cell(&r, 0, 4));
+    out->last_name = dup_or_null(sql_cell(&r, 0, 5));
+    out->status = xstrdup(sql_cell(&r, 0, 6));
+    out->expired = strcmp(sql_cell(&r, 0, 7), "1") != 0;
+    out->account_status = xstrdup(sql_cell(&r, 0, 8));
+    out->purpose = xstrdup(sql_cell(&r, 0, 9) ? sql_cell(&r, 0, 9) : "member");
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "UPDATE invitations SET status = 'accepted', accepted_at ="
+                      " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ? AND status = 'pending'",
+                      SQL_ARGS(P_STR(uid), P_INT(id)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_CONFLICT;
+    sql_result_free(&r);
+    return st;
+}
+
+int invitation_accepted_by(struct sql_store *sql, unsigned long long id, const char *uid,
+                           int *accepted)
+{
+    struct sql_result r;
+    *accepted = 0;
+    int st = sql_exec(sql, "SELECT status, accepted_uid FROM invitations WHERE id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st == ST_OK)
+        *accepted = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "accepted") == 0 && uid &&
+                    sql_cell(&r, 0, 1) && strcmp(sql_cell(&r, 0, 1), uid) == 0;
+    sql_result_free(&r);
+    return st;
+}

@@ -1,0 +1,59 @@
+/*
+ * invitations_store: the SQL of invitations (table invitations). Tokens
+ * reach MariaDB only as their SHA-256 (token_hash, 64 hex digits).
+ */
+#ifndef ACCOUNTD_INVITATIONS_STORE_H
+#define ACCOUNTD_INVITATIONS_STORE_H
+
+#include <jansson.h>
+
+struct sql_store;
+
+/* One invitation as invitation_by_token reads it (strings malloc'ed,
+ * invitation_row_free). */
+struct invitation_row {
+    unsigned long long id, account_id;
+    char *email, *role, *first_name, *last_name; /* names may be NULL */
+    char *status;                                /* pending, accepted, revoked */
+    int expired;
+    char *account_status;
+    char *purpose; /* member or transfer */
+};
+void invitation_row_free(struct invitation_row *r);
+
+/* Creates the pending invitation of email in account_id, or renews the
+ * one there is (new token and expiry, same id): *id. */
+int invitation_upsert(struct sql_store *sql, unsigned long long account_id, const char *email,
+                      const char *role, const char *purpose, const char *first_name,
+                      const char *last_name, const char *token_hash, const char *invited_by,
+                      long ttl_seconds, unsigned long long *id);
+/* Address, role and expiry (RFC 3339) of invitation id: malloc'ed;
+ * ST_NOT_FOUND if there is none. */
+int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
+                           char **expires_at);
+/* The pending, unexpired invitations of account_id as a JSON list of
+ * {id, email, role, status, invited_by, created_at, expires_at}. */
+int invitations_pending(struct sql_store *sql, unsigned long long account_id, json_t **items);
+/* Locks pending invitation id of account_id (FOR UPDATE): *role
+ * malloc'ed, or ST_NOT_FOUND. */
+int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
+                            unsigned long long account_id, char **role);
+/* Revokes pending invitation id of account_id: ST_NOT_FOUND if it is not
+ * pending there. */
+int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id);
+/* A new token and expiry for pending invitation id of account_id:
+ * ST_NOT_FOUND if it is not pending there. */
+int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
+                     const char *token_hash, long ttl_seconds);
+/* The invitation of a token hash with its account's status, or
+ * ST_NOT_FOUND; lock: FOR UPDATE (inside a transaction). */
+int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
+                        struct invitation_row *out);
+/* Marks pending invitation id accepted by uid: ST_CONFLICT if it is not
+ * pending (any more). */
+int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid);
+/* *accepted 1 if invitation id is accepted by uid. */
+int invitation_accepted_by(struct sql_store *sql, unsigned long long id, const char *uid,
+                           int *accepted);
+
+#endif
