@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "outbox.h"
+#include "preferences_store.h"
 #include "sql_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -168,14 +169,7 @@ void me_accounts(struct request *req)
 
 int preferences_news(struct request *req, int *news)
 {
-    struct sql_result r;
-    *news = 1;
-    int st = sql_exec(req->session->sql, "SELECT news FROM person_preferences WHERE uid = ?",
-                      SQL_ARGS(P_STR(req->caller.uid)), &r);
-    if (st == ST_OK && r.nrows == 1)
-        *news = strcmp(sql_cell(&r, 0, 0), "0") != 0;
-    sql_result_free(&r);
-    return st;
+    return preferences_news_get(req->session->sql, req->caller.uid, news);
 }
 
 struct preference_change {
@@ -186,11 +180,7 @@ struct preference_change {
 static int preferences_tx(struct sql_store *sql, void *arg)
 {
     struct preference_change *c = arg;
-    int st = sql_exec(sql,
-                      "INSERT INTO person_preferences (uid, news) VALUES (?, ?)"
-                      " ON DUPLICATE KEY UPDATE news = VALUES(news),"
-                      " updated_at = CURRENT_TIMESTAMP(6)",
-                      SQL_ARGS(P_STR(c->req->caller.uid), P_INT(c->news)), NULL);
+    int st = preferences_news_set(sql, c->req->caller.uid, c->news);
     if (st == ST_OK) {
         json_t *n = json_pack("{s:b}", "news", c->news);
         st = audit_write(sql, c->req->caller.uid, 0, "preferences.set", NULL, n);
