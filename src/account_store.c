@@ -104,3 +104,17 @@ int account_name_get(struct sql_store *sql, unsigned long long id, char **name)
     sql_result_free(&r);
     return st;
 }
+
+int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_json,
+                       struct sql_result *r)
+{
+    return sql_exec(sql,
+                    "SELECT accounts.id, accounts.name, accounts.kind, accounts.status, "
+                    "p.news," BILLING_OVERVIEW_COLUMNS " FROM"
+                    " (SELECT (SELECT news FROM person_preferences WHERE uid = ?) AS news) p"
+                    " LEFT JOIN (accounts"
+                    "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+                    "  ON accounts.id = j.id AND accounts.ldap_state = 'done') ON 1"
+                    " ORDER BY accounts.id",
+                    SQL_ARGS(P_STR(uid), P_STR(ids_json)), r);
+}

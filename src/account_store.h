@@ -61,6 +61,14 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct problem *r
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
 
+/* The visible accounts of ids_json (a JSON array of ids) with uid's news
+ * preference, in one statement: rows of id, name, kind, status, news and
+ * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 5, ordered
+ * by id; one row of NULLs but news when there is no account. Free r with
+ * sql_result_free. */
+int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_json,
+                       struct sql_result *r);
+
 /* The name of account id: *name malloc'ed ("" when there is no such row). */
 int account_name_get(struct sql_store *sql, unsigned long long id, char **name);
 

@@ -51,15 +51,7 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
     /* One statement: one row per account of the page, each carrying the
      * caller's news preference (one row of NULLs when the page is empty). */
     struct sql_result r;
-    *st = sql_exec(req->session->sql,
-                   "SELECT accounts.id, accounts.name, accounts.kind, accounts.status, "
-                   "p.news," BILLING_OVERVIEW_COLUMNS " FROM"
-                   " (SELECT (SELECT news FROM person_preferences WHERE uid = ?) AS news) p"
-                   " LEFT JOIN (accounts"
-                   "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                   "  ON accounts.id = j.id AND accounts.ldap_state = 'done') ON 1"
-                   " ORDER BY accounts.id",
-                   SQL_ARGS(P_STR(req->caller.uid), P_STR(ids_json)), &r);
+    *st = accounts_of_person(req->session->sql, req->caller.uid, ids_json, &r);
     free(ids_json);
     if (*st != ST_OK)
         return NULL;
