@@ -118,3 +118,55 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
                     " ORDER BY accounts.id",
                     SQL_ARGS(P_STR(uid), P_STR(ids_json)), r);
 }
+
+static const char *const ACCOUNT_ROW[2] = {
+    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'",
+    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done' FOR UPDATE",
+};
+
+int account_row(struct sql_store *sql, unsigned long long id, int lock, struct sql_result *r)
+{
+    return sql_exec(sql, ACCOUNT_ROW[lock ? 1 : 0], SQL_ARGS(P_INT(id)), r);
+}
+
+int account_update_fields(struct sql_store *sql, unsigned long long id, const char *name,
+                          const char *const c[6], unsigned h)
+{
+    return sql_exec(
+        sql,
+        "UPDATE accounts SET name = COALESCE(?, name),"
+        " company_name = IF(?, ?, company_name), company_street = IF(?, ?, company_street),"
+        " company_postcode = IF(?, ?, company_postcode), company_city = IF(?, ?, company_city),"
+        " company_country = IF(?, ?, company_country), company_vat_id = IF(?, ?, company_vat_id),"
+        " version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
+        SQL_ARGS(P_STR(name), P_INT(h & 1), P_STR(c[0]), P_INT((h >> 1) & 1), P_STR(c[1]),
+                 P_INT((h >> 2) & 1), P_STR(c[2]), P_INT((h >> 3) & 1), P_STR(c[3]),
+                 P_INT((h >> 4) & 1), P_STR(c[4]), P_INT((h >> 5) & 1), P_STR(c[5]), P_INT(id)),
+        NULL);
+}
+
+int account_close(struct sql_store *sql, unsigned long long id, char **old_status)
+{
+    struct sql_result r;
+    *old_status = NULL;
+    int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    char *old = r.nrows == 1 ? xstrdup(sql_cell(&r, 0, 0)) : NULL;
+    sql_result_free(&r);
+    if (!old || strcmp(old, "closed") == 0) {
+        free(old);
+        return ST_NOT_FOUND;
+    }
+    st = sql_exec(sql,
+                  "UPDATE accounts SET status = 'closed', closed_at = CURRENT_TIMESTAMP(6),"
+                  " version = version + 1 WHERE id = ?",
+                  SQL_ARGS(P_INT(id)), NULL);
+    if (st != ST_OK) {
+        free(old);
+        return st;
+    }
+    *old_status = old;
+    return ST_OK;
+}

@@ -61,6 +61,19 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct problem *r
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
 
+/* The row of finished account id (ACCOUNT_COLUMNS; r->nrows 0 or 1, free
+ * with sql_result_free); lock: FOR UPDATE, inside a transaction. */
+int account_row(struct sql_store *sql, unsigned long long id, int lock, struct sql_result *r);
+/* Sets name (NULL: unchanged) and the company fields whose bit (1 << i)
+ * is in have (company[i]: name, street, postcode, city, country, vat_id),
+ * and counts the version up. */
+int account_update_fields(struct sql_store *sql, unsigned long long id, const char *name,
+                          const char *const company[6], unsigned have);
+/* Inside a transaction: closes account id (locked first) with its old
+ * status in *old_status (malloc'ed); ST_NOT_FOUND if there is no such
+ * account or it is closed already (nothing written). */
+int account_close(struct sql_store *sql, unsigned long long id, char **old_status);
+
 /* The visible accounts of ids_json (a JSON array of ids) with uid's news
  * preference, in one statement: rows of id, name, kind, status, news and
  * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 5, ordered

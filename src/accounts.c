@@ -83,9 +83,6 @@ static void set_etag(struct request *req, unsigned long long id, unsigned long l
     res_header(req, "ETag", etag);
 }
 
-static const char *const SELECT_ACCOUNT =
-    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'";
-
 /* Answers 200 (or status) with the joined overview of account id. The row
  * comes from the router's authorization read (req->account_row) when that
  * is this account's and nothing changed it since; else it is read here.
@@ -725,14 +722,11 @@ struct patch {
     json_t *properties; /* the body's, NULL if not given */
 };
 
-static const char *const SELECT_FOR_UPDATE =
-    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done' FOR UPDATE";
-
 static int patch_tx(struct sql_store *sql, void *arg)
 {
     struct patch *p = arg;
     struct sql_result r;
-    int st = sql_exec(sql, SELECT_FOR_UPDATE, SQL_ARGS(P_INT(p->id)), &r);
+    int st = account_row(sql, p->id, 1, &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
@@ -772,20 +766,10 @@ static int patch_tx(struct sql_store *sql, void *arg)
     }
     const char **c = p->company.v;
     unsigned h = p->have_company;
-    st = sql_exec(
-        sql,
-        "UPDATE accounts SET name = COALESCE(?, name),"
-        " company_name = IF(?, ?, company_name), company_street = IF(?, ?, company_street),"
-        " company_postcode = IF(?, ?, company_postcode), company_city = IF(?, ?, company_city),"
-        " company_country = IF(?, ?, company_country), company_vat_id = IF(?, ?, company_vat_id),"
-        " version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
-        SQL_ARGS(P_STR(p->name), P_INT(h & 1), P_STR(c[0]), P_INT((h >> 1) & 1), P_STR(c[1]),
-                 P_INT((h >> 2) & 1), P_STR(c[2]), P_INT((h >> 3) & 1), P_STR(c[3]),
-                 P_INT((h >> 4) & 1), P_STR(c[4]), P_INT((h >> 5) & 1), P_STR(c[5]), P_INT(p->id)),
-        NULL);
+    st = account_update_fields(sql, p->id, p->name, c, h);
     sql_result_free(&r);
     if (st == ST_OK)
-        st = sql_exec(sql, SELECT_ACCOUNT, SQL_ARGS(P_INT(p->id)), &r);
+        st = account_row(sql, p->id, 0, &r);
     if (st == ST_OK) {
         json_t *new = fields_json(&r, 0);
         sql_result_free(&r);
@@ -881,26 +865,13 @@ struct closing {
 static int close_tx(struct sql_store *sql, void *arg)
 {
     struct closing *c = arg;
-    struct sql_result r;
     /* The status it had (active, staged, suspended) goes into the audit row. */
-    int st = sql_exec(sql, "SELECT status FROM accounts WHERE id = ? FOR UPDATE",
-                      SQL_ARGS(P_INT(c->id)), &r);
+    char *old_status = NULL;
+    int st = account_close(sql, c->id, &old_status);
+    if (st == ST_NOT_FOUND)
+        return ST_OK; /* gone or closed already */
     if (st != ST_OK)
         return st;
-    char *old_status = r.nrows == 1 ? xstrdup(sql_cell(&r, 0, 0)) : NULL;
-    sql_result_free(&r);
-    if (!old_status || strcmp(old_status, "closed") == 0) {
-        free(old_status);
-        return ST_OK;
-    }
-    st = sql_exec(sql,
-                  "UPDATE accounts SET status = 'closed', closed_at = CURRENT_TIMESTAMP(6),"
-                  " version = version + 1 WHERE id = ?",
-                  SQL_ARGS(P_INT(c->id)), NULL);
-    if (st != ST_OK) {
-        free(old_status);
-        return st;
-    }
     json_t *o = json_pack("{s:s}", "status", old_status),
            *n = json_pack("{s:s}", "status", "closed");
     free(old_status);
