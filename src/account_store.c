@@ -170,3 +170,75 @@ int account_close(struct sql_store *sql, unsigned long long id, char **old_statu
     *old_status = old;
     return ST_OK;
 }
+
+int account_insert_pending(struct sql_store *sql, const char *kind, unsigned long long parent_id,
+                           const char *name, const char *status, const char *const cv[6],
+                           const char *created_by, unsigned long long *id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "INSERT INTO accounts (kind, parent_id, name, status, company_name,"
+                      " company_street, company_postcode, company_city, company_country,"
+                      " company_vat_id, created_by, ldap_state)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                      SQL_ARGS(P_STR(kind), parent_id ? P_INT(parent_id) : P_NULL, P_STR(name),
+                               P_STR(status), P_STR(cv[0]), P_STR(cv[1]), P_STR(cv[2]),
+                               P_STR(cv[3]), P_STR(cv[4]), P_STR(cv[5]), P_STR(created_by)),
+                      &r);
+    if (st == ST_OK)
+        *id = r.insert_id;
+    sql_result_free(&r);
+    return st;
+}
+
+int account_mark_done(struct sql_store *sql, unsigned long long id)
+{
+    struct sql_result r;
+    int st = sql_exec(
+        sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ? AND ldap_state = 'pending'",
+        SQL_ARGS(P_INT(id)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_CONFLICT;
+    sql_result_free(&r);
+    return st;
+}
+
+int account_delete_pending(struct sql_store *sql, unsigned long long id)
+{
+    int st = sql_exec(sql,
+                      "DELETE k FROM idempotency_keys k JOIN accounts a ON a.id = k.account_id"
+                      " WHERE k.account_id = ? AND a.ldap_state = 'pending'",
+                      SQL_ARGS(P_INT(id)), NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
+                      SQL_ARGS(P_INT(id)), NULL);
+    return st;
+}
+
+int idempotency_key_insert(struct sql_store *sql, const char *uid, const char *key,
+                           unsigned long long account_id)
+{
+    return sql_exec(sql,
+                    "INSERT INTO idempotency_keys (uid, idem_key, account_id) VALUES (?, ?, ?)",
+                    SQL_ARGS(P_STR(uid), P_STR(key), P_INT(account_id)), NULL);
+}
+
+int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key,
+                         unsigned long long *id, int *done)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT k.account_id, a.ldap_state FROM idempotency_keys k"
+                      " JOIN accounts a ON a.id = k.account_id WHERE k.uid = ? AND k.idem_key = ?",
+                      SQL_ARGS(P_STR(uid), P_STR(key)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else {
+        *id = sql_cell_id(&r, 0, 0);
+        *done = strcmp(sql_cell(&r, 0, 1), "done") == 0;
+    }
+    sql_result_free(&r);
+    return st;
+}

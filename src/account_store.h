@@ -61,6 +61,22 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct problem *r
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
 
+/* Creating an account (a saga: the row pending, then done or deleted). */
+int account_insert_pending(struct sql_store *sql, const char *kind, unsigned long long parent_id,
+                           const char *name, const char *status, const char *const company[6],
+                           const char *created_by, unsigned long long *id);
+/* ST_CONFLICT if account id is not pending (any more). */
+int account_mark_done(struct sql_store *sql, unsigned long long id);
+/* Removes account id and its Idempotency-Key while it is pending (a row
+ * that is done keeps its key). */
+int account_delete_pending(struct sql_store *sql, unsigned long long id);
+int idempotency_key_insert(struct sql_store *sql, const char *uid, const char *key,
+                           unsigned long long account_id);
+/* The account uid created with key: *id and *done (1 once it is done);
+ * ST_NOT_FOUND if the key is new. */
+int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key,
+                         unsigned long long *id, int *done);
+
 /* The row of finished account id (ACCOUNT_COLUMNS; r->nrows 0 or 1, free
  * with sql_result_free); lock: FOR UPDATE, inside a transaction. */
 int account_row(struct sql_store *sql, unsigned long long id, int lock, struct sql_result *r);

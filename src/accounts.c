@@ -216,26 +216,12 @@ struct create {
 static int create_insert(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
-    struct sql_result r;
-    const char **cv = c->company.v;
-    int st = sql_exec(sql,
-                      "INSERT INTO accounts (kind, parent_id, name, status, company_name,"
-                      " company_street, company_postcode, company_city, company_country,"
-                      " company_vat_id, created_by, ldap_state)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                      SQL_ARGS(P_STR(c->kind), c->parent_id ? P_INT(c->parent_id) : P_NULL,
-                               P_STR(c->name), P_STR(c->status), P_STR(cv[0]), P_STR(cv[1]),
-                               P_STR(cv[2]), P_STR(cv[3]), P_STR(cv[4]), P_STR(cv[5]),
-                               P_STR(c->req->caller.uid)),
-                      &r);
+    int st = account_insert_pending(sql, c->kind, c->parent_id, c->name, c->status, c->company.v,
+                                    c->req->caller.uid, &c->id);
     if (st != ST_OK)
         return st;
-    c->id = r.insert_id;
-    sql_result_free(&r);
     if (c->idem_key)
-        st = sql_exec(sql,
-                      "INSERT INTO idempotency_keys (uid, idem_key, account_id) VALUES (?, ?, ?)",
-                      SQL_ARGS(P_STR(c->req->caller.uid), P_STR(c->idem_key), P_INT(c->id)), NULL);
+        st = idempotency_key_insert(sql, c->req->caller.uid, c->idem_key, c->id);
     if (st != ST_OK)
         return st;
     /* The intent of the LDAP side, recorded with the row: a crash after
@@ -254,13 +240,7 @@ static int create_insert(struct sql_store *sql, void *arg)
 static int create_finish(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
-    struct sql_result r;
-    int st = sql_exec(
-        sql, "UPDATE accounts SET ldap_state = 'done' WHERE id = ? AND ldap_state = 'pending'",
-        SQL_ARGS(P_INT(c->id)), &r);
-    if (st == ST_OK && r.affected != 1)
-        st = ST_CONFLICT;
-    sql_result_free(&r);
+    int st = account_mark_done(sql, c->id);
     if (st != ST_OK)
         return st;
     json_t *n = json_pack("{s:s, s:s, s:s, s:I}", "kind", c->kind, "name", c->name, "status",
@@ -296,37 +276,22 @@ static int create_finish(struct sql_store *sql, void *arg)
 static int create_undo(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
-    /* Only while pending: a row that is done keeps its key. */
-    int st = sql_exec(sql,
-                      "DELETE k FROM idempotency_keys k JOIN accounts a ON a.id = k.account_id"
-                      " WHERE k.account_id = ? AND a.ldap_state = 'pending'",
-                      SQL_ARGS(P_INT(c->id)), NULL);
-    if (st == ST_OK)
-        st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
-                      SQL_ARGS(P_INT(c->id)), NULL);
-    return st;
+    return account_delete_pending(sql, c->id);
 }
 
 /* A repeated Idempotency-Key: answer as the first request did. Returns 1
  * if it answered. */
 static int replay(struct request *req, const char *key)
 {
-    struct sql_result r;
-    int st = sql_exec(req->session->sql,
-                      "SELECT k.account_id, a.ldap_state FROM idempotency_keys k"
-                      " JOIN accounts a ON a.id = k.account_id WHERE k.uid = ? AND k.idem_key = ?",
-                      SQL_ARGS(P_STR(req->caller.uid), P_STR(key)), &r);
+    unsigned long long id;
+    int done;
+    int st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done);
+    if (st == ST_NOT_FOUND)
+        return 0;
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return 1;
     }
-    if (r.nrows == 0) {
-        sql_result_free(&r);
-        return 0;
-    }
-    unsigned long long id = sql_cell_id(&r, 0, 0);
-    int done = strcmp(sql_cell(&r, 0, 1), "done") == 0;
-    sql_result_free(&r);
     if (!done) {
         refuse(req, 409, "conflict",
                "a request with this Idempotency-Key is still being processed");

@@ -192,17 +192,3 @@ int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const
     sql_result_free(&r);
     return st;
 }
-
-int invitation_accepted_by(struct sql_store *sql, unsigned long long id, const char *uid,
-                           int *accepted)
-{
-    struct sql_result r;
-    *accepted = 0;
-    int st = sql_exec(sql, "SELECT status, accepted_uid FROM invitations WHERE id = ?",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st == ST_OK)
-        *accepted = r.nrows == 1 && strcmp(sql_cell(&r, 0, 0), "accepted") == 0 && uid &&
-                    sql_cell(&r, 0, 1) && strcmp(sql_cell(&r, 0, 1), uid) == 0;
-    sql_result_free(&r);
-    return st;
-}

@@ -52,8 +52,5 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
 /* Marks pending invitation id accepted by uid: ST_CONFLICT if it is not
  * pending (any more). */
 int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid);
-/* *accepted 1 if invitation id is accepted by uid. */
-int invitation_accepted_by(struct sql_store *sql, unsigned long long id, const char *uid,
-                           int *accepted);
 
 #endif

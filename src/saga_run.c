@@ -3,9 +3,11 @@
  */
 #include "saga.h"
 
+#include "account_store.h"
 #include "audit.h"
 #include "caller.h"
 #include "intent_store.h"
+#include "invitations_store.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "outbox.h"
@@ -225,12 +227,7 @@ static json_t *with_repair(const struct saga *s, json_t *value)
 
 static int account_name(struct sql_store *sql, unsigned long long id, char **name)
 {
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT name FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), &r);
-    if (st == ST_OK)
-        *name = xstrdup(r.nrows == 1 && sql_cell(&r, 0, 0) ? sql_cell(&r, 0, 0) : "");
-    sql_result_free(&r);
-    return st;
+    return account_name_get(sql, id, name);
 }
 
 static int finish_add_member(struct sql_store *sql, struct saga *s)
@@ -261,14 +258,8 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
     json_int_t inv = json_integer_value(json_object_get(s->data, "invitation_id"));
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "UPDATE invitations SET status = 'accepted', accepted_at ="
-                      " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ? AND status = 'pending'",
-                      SQL_ARGS(P_STR(p->person_uid), P_INT(inv)), &r);
-    if (st == ST_OK && r.affected != 1)
-        st = ST_CONFLICT; /* revoked while it was being accepted */
-    sql_result_free(&r);
+    /* ST_CONFLICT: revoked while it was being accepted. */
+    int st = invitation_mark_accepted(sql, (unsigned long long)inv, p->person_uid);
     if (st == ST_OK)
         st = audit_write(sql, p->person_uid, p->account_id, "invitation.accept", NULL,
                          with_repair(s, json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv,
@@ -434,13 +425,7 @@ static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const st
              * without a row would be orphans. */
             st = ldap_store_delete_account(ls, p->account_id);
             if (st == ST_OK)
-                st = sql_exec(sql,
-                              "DELETE k FROM idempotency_keys k JOIN accounts a ON a.id ="
-                              " k.account_id WHERE k.account_id = ? AND a.ldap_state = 'pending'",
-                              SQL_ARGS(P_INT(p->account_id)), NULL);
-            if (st == ST_OK)
-                st = sql_exec(sql, "DELETE FROM accounts WHERE id = ? AND ldap_state = 'pending'",
-                              SQL_ARGS(P_INT(p->account_id)), NULL);
+                st = account_delete_pending(sql, p->account_id);
             break;
         default:
             break;
