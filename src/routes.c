@@ -277,7 +277,7 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 {
     dispatch(req, read, read_ctx);
-    /* The one place a refusal becomes the answer. */
+    /* A refusal becomes the answer here, before web_finish() reads it. */
     request_answer(req);
     /* return_to / error_to redirects, the HTML error page, CORS. */
     web_finish(req);
