@@ -1,5 +1,7 @@
 #include "billing_notify.h"
 
+#include "contacts_store.h"
+
 #include "ldap_store.h"
 #include "outbox.h"
 #include "sql_store.h"
@@ -22,14 +24,10 @@ int billing_people_read(struct request *req, unsigned long long account_id,
                         struct billing_people *out)
 {
     memset(out, 0, sizeof(*out));
-    struct sql_result r;
-    int st = sql_exec(req->session->sql,
-                      "SELECT uid FROM account_contacts WHERE account_id = ? AND kind = 'primary'",
-                      SQL_ARGS(P_INT(account_id)), &r);
+    char *uid = NULL;
+    int st = contact_get(req->session->sql, account_id, "primary", &uid);
     if (st != ST_OK)
         return st;
-    char *uid = r.nrows ? xstrdup(sql_cell(&r, 0, 0)) : NULL;
-    sql_result_free(&r);
     if (uid) {
         struct person p;
         st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
