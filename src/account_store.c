@@ -109,14 +109,16 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
                        struct sql_result *r)
 {
     return sql_exec(sql,
-                    "SELECT accounts.id, accounts.name, accounts.kind, accounts.status, "
-                    "p.news," BILLING_OVERVIEW_COLUMNS " FROM"
+                    "SELECT accounts.id, accounts.name, accounts.kind, accounts.status, p.news,"
+                    " EXISTS (SELECT 1 FROM service_provider_access sp"
+                    "  WHERE sp.account_id = accounts.id AND sp.uid = ?"
+                    "  AND sp.expires_at <= CURRENT_TIMESTAMP(6))," BILLING_OVERVIEW_COLUMNS " FROM"
                     " (SELECT (SELECT news FROM person_preferences WHERE uid = ?) AS news) p"
                     " LEFT JOIN (accounts"
                     "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
                     "  ON accounts.id = j.id AND accounts.ldap_state = 'done') ON 1"
                     " ORDER BY accounts.id",
-                    SQL_ARGS(P_STR(uid), P_STR(ids_json)), r);
+                    SQL_ARGS(P_STR(uid), P_STR(uid), P_STR(ids_json)), r);
 }
 
 static const char *const ACCOUNT_ROW[2] = {

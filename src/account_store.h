@@ -91,8 +91,9 @@ int account_update_fields(struct sql_store *sql, unsigned long long id, const ch
 int account_close(struct sql_store *sql, unsigned long long id, char **old_status);
 
 /* The visible accounts of ids_json (a JSON array of ids) with uid's news
- * preference, in one statement: rows of id, name, kind, status, news and
- * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 5, ordered
+ * preference, in one statement: rows of id, name, kind, status, news, 1 if
+ * uid's service-provider access to the account has expired (else 0), and
+ * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 6, ordered
  * by id; one row of NULLs but news when there is no account. Free r with
  * sql_result_free. */
 int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_json,

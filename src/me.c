@@ -59,16 +59,23 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
         const char *v = r.nrows ? sql_cell(&r, 0, 4) : NULL;
         *news = !v || strcmp(v, "0") != 0;
     }
+    /* The roles as authorization counts them: an expired service-provider
+     * role (column 5) is not listed, nor the account when it was the only
+     * role there (the page is then shorter). */
     json_t *out = json_array();
     for (size_t k = 0; k < r.nrows; k++) {
         if (!sql_cell(&r, k, 0))
             continue; /* the empty page's row */
-        unsigned long long id = sql_cell_id(&r, k, 0);
+        unsigned roles = caller_roles(req, sql_cell_id(&r, k, 0));
+        if (sql_cell(&r, k, 5) && strcmp(sql_cell(&r, k, 5), "1") == 0)
+            roles &= ~ROLE_SERVICE_PROVIDER;
+        if (!roles)
+            continue;
         json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, k, 0), "name",
                               sql_cell(&r, k, 1), "kind", sql_cell(&r, k, 2), "status",
-                              sql_cell(&r, k, 3), "roles", roles_json(caller_roles(req, id)));
+                              sql_cell(&r, k, 3), "roles", roles_json(roles));
         /* plan, subscriptions, articles, licenses: same statement */
-        billing_overview_set(a, &r, k, 5);
+        billing_overview_set(a, &r, k, 6);
         json_array_append_new(out, a);
     }
     sql_result_free(&r);

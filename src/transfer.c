@@ -210,6 +210,17 @@ int transfer_apply_ldap(struct request *req, struct handover *h)
     return handover_ldap(req->session->ldap, h);
 }
 
+json_t *transfer_data(const struct handover *h, const char *customer_mail,
+                      const char *customer_name)
+{
+    json_t *providers = json_array();
+    for (size_t i = 0; i < h->nproviders; i++)
+        json_array_append_new(providers, json_pack("{s:s, s:s?}", "uid", h->providers[i].uid,
+                                                   "mail", h->providers[i].mail));
+    return json_pack("{s:s?, s:s?, s:o}", "customer_mail", customer_mail, "customer_name",
+                     customer_name, "providers", providers);
+}
+
 int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
                       const char *customer_uid, const char *customer_dn, struct handover **hp,
                       struct problem *ref)
@@ -225,21 +236,27 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
     free(name);
     if (st == ST_OK)
         st = transfer_prepare(req, account_id, customer_dn, hp);
+    struct person customer = {0};
+    if (st == ST_OK)
+        st = ldap_store_find_person(req->session->ldap, "uid", customer_uid, &customer);
     /* 1. LDAP: the partner's people from admin to service-provider. */
     if (st == ST_OK)
         st = transfer_apply_ldap(req, *hp);
     /* 2. The SQL side. */
-    if (st == ST_OK)
-        st = transfer_finish_sql(sql, req, *hp, customer_uid, ref);
+    if (st == ST_OK) {
+        json_t *data = transfer_data(*hp, customer.mail, customer.name);
+        st = transfer_finish_sql(sql, account_id, customer_uid, data, ref);
+        json_decref(data);
+    }
+    person_free(&customer);
     if (st != ST_OK)
         transfer_undo(req, hp);
     return st;
 }
 
-int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct handover *h,
-                        const char *customer_uid, struct problem *ref)
+int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
+                        const char *customer_uid, const json_t *data, struct problem *ref)
 {
-    unsigned long long account_id = h->account_id;
     char *status = NULL, *name = NULL;
     int st = transfer_lock_account(sql, account_id, &status, &name);
     if (st == ST_OK && strcmp(status, "staged") != 0)
@@ -249,15 +266,20 @@ int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct
         free(name);
         return st;
     }
-    struct person customer = {0};
-    st = ldap_store_find_person(req->session->ldap, "uid", customer_uid, &customer);
-    for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
-        st = provider_access_grant(sql, account_id, h->providers[i].uid, customer_uid);
+    const char *customer_mail = json_string_value(json_object_get(data, "customer_mail"));
+    const char *customer_name = json_string_value(json_object_get(data, "customer_name"));
+    const json_t *providers = json_object_get(data, "providers");
+    size_t nproviders = json_array_size(providers);
+    /* 1. The partner's people: service providers from now on. */
+    for (size_t i = 0; i < nproviders && st == ST_OK; i++) {
+        const char *uid = json_string_value(json_object_get(json_array_get(providers, i), "uid"));
+        if (!uid)
+            continue;
+        st = provider_access_grant(sql, account_id, uid, customer_uid);
         if (st == ST_OK)
-            st = audit_write(
-                sql, customer_uid, account_id, "transfer.demote",
-                json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles", "admin"),
-                json_pack("{s:s, s:[s]}", "uid", h->providers[i].uid, "roles", "service-provider"));
+            st = audit_write(sql, customer_uid, account_id, "transfer.demote",
+                             json_pack("{s:s, s:[s]}", "uid", uid, "roles", "admin"),
+                             json_pack("{s:s, s:[s]}", "uid", uid, "roles", "service-provider"));
     }
     /* 2. The notification recipients become the customer's. */
     char **old = NULL;
@@ -268,11 +290,11 @@ int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct
         json_t *o = json_array();
         for (size_t i = 0; i < nold; i++)
             json_array_append_new(o, json_string(old[i]));
-        st = transfer_set_recipients(sql, account_id, customer.mail);
+        st = transfer_set_recipients(sql, account_id, customer_mail);
         if (st == ST_OK)
             st = audit_write(sql, customer_uid, account_id, "transfer.recipients",
                              json_pack("{s:o}", "emails", o),
-                             json_pack("{s:[s]}", "emails", customer.mail));
+                             json_pack("{s:[s?]}", "emails", customer_mail));
         else
             json_decref(o);
     }
@@ -292,23 +314,26 @@ int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct
                          json_pack("{s:s}", "status", "staged"),
                          json_pack("{s:s, s:s}", "status", "active", "owner", customer_uid));
     /* 5. Mail: the customer, and each of the partner's people. */
-    const char *owner_name = customer.name ? customer.name : customer_uid;
-    if (st == ST_OK) {
-        const char *to[] = {customer.mail};
+    const char *owner_name = customer_name ? customer_name : customer_uid;
+    if (st == ST_OK && customer_mail) {
+        const char *to[] = {customer_mail};
         struct template_value vals[] = {{"account_name", name}, {"new_owner_name", owner_name}};
         st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, vals, 2);
     }
-    if (st == ST_OK && h->nproviders) {
-        const char **to = xcalloc(h->nproviders + 1, sizeof(char *));
-        for (size_t i = 0; i < h->nproviders; i++)
-            to[i] = h->providers[i].mail;
+    const char **to = xcalloc(nproviders + 1, sizeof(char *));
+    size_t nto = 0;
+    for (size_t i = 0; i < nproviders; i++) {
+        const char *m = json_string_value(json_object_get(json_array_get(providers, i), "mail"));
+        if (m)
+            to[nto++] = m;
+    }
+    if (st == ST_OK && nto) {
         struct template_value vals[] = {{"account_name", name},
                                         {"new_owner_name", owner_name},
-                                        {"new_owner_mail", customer.mail ? customer.mail : ""}};
-        st = outbox_queue(sql, account_id, "transfer-completed", to, h->nproviders, vals, 3);
-        free(to);
+                                        {"new_owner_mail", customer_mail ? customer_mail : ""}};
+        st = outbox_queue(sql, account_id, "transfer-completed", to, nto, vals, 3);
     }
+    free(to);
     free(name);
-    person_free(&customer);
     return st;
 }

@@ -32,15 +32,21 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
  * customer) into a new *h; transfer_providers lists their DNs and uids
  * (arrays malloc'ed, strings h's; returns the count); transfer_apply_ldap
  * makes the LDAP steps (admin -> service-provider, recorded in h for
- * transfer_undo); transfer_finish_sql is everything else, inside the
- * caller's transaction (the account locked and still staged, else 409 in
+ * transfer_undo); transfer_data is what the SQL side needs (the customer's
+ * mail and name, the providers' uids and mails: {"customer_mail",
+ * "customer_name", "providers": [{"uid", "mail"}]}), read before any
+ * transaction, so that the SQL side makes no LDAP call and `accountd maint`
+ * can run it from an intent's data; transfer_finish_sql is that SQL side,
+ * inside the caller's transaction (the account still staged, else 409 in
  * *ref; access rows, recipients, contacts, status, mails, audit rows). */
 int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
                      struct handover **h);
 size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids);
 int transfer_apply_ldap(struct request *req, struct handover *h);
-int transfer_finish_sql(struct sql_store *sql, struct request *req, const struct handover *h,
-                        const char *customer_uid, struct problem *ref);
+json_t *transfer_data(const struct handover *h, const char *customer_mail,
+                      const char *customer_name);
+int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
+                        const char *customer_uid, const json_t *data, struct problem *ref);
 /* Takes back the LDAP steps of *h (a transaction that did not commit) and
  * frees it. Safe with *h NULL. */
 void transfer_undo(struct request *req, struct handover **h);

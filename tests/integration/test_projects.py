@@ -105,3 +105,61 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
     actions = [x["action"] for x in sql.audit(t.account.id)]
     assert actions.count("project.create") == 2
     assert "project.member.set" in actions and "project.member.remove" in actions
+
+
+def _cache_metric():
+    """The directory cache's liveness metric, or None without a cache."""
+    return S.metric("accountd_directory_cache_live") if hasattr(S, "metric") else None
+
+
+def test_project_group_changed_in_ldap_counts_like_account_roles(api, ldap_admin, make_tenant, make_person):
+    """An LDAP administrator adds someone to a project group with their own
+    tools: like an account role, it counts for the next request (within the
+    directory cache's bound once the cache is live), /me lists the project,
+    and a removal takes it away again."""
+    import time
+
+    # The bound account roles have: with the directory cache (issue 8) a
+    # change counts within 100 ms in every thread and never flips back;
+    # without it, within identity_cache_ttl (2 s in the test stack).
+    cached = _cache_metric() is not None
+    if cached:
+        S.wait_for_directory_cache()
+    bound = 0.1 if cached else 2.0
+    t = make_tenant("prl")
+    a = S.expect(api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "LDAP-made"}), 201)
+    p = make_person(prefix="pl")
+    pa = api(p)
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    S.expect_problem(pa.get(path), 404)
+    assert S.expect(pa.get("/api/v1/me"), 200)["projects"] == []
+
+    def polled(expect_status):
+        """Requests every 10 ms until 200 ms past the bound: each one's
+        (seconds since the change, status)."""
+        begin = time.monotonic()
+        seen = []
+        while time.monotonic() - begin < bound + 0.2:
+            start = time.monotonic()
+            seen.append((round(start - begin, 3), pa.get(path).status_code))
+            time.sleep(0.01)
+        allowed = [at for at, status in seen if status == expect_status]
+        assert allowed, f"the LDAP change never counted: {seen}"
+        if cached:
+            assert not [s for s in seen if s[0] > allowed[0] and s[1] != expect_status], \
+                f"flipped back after counting: {seen}"
+        assert not [s for s in seen if s[0] > bound and s[1] != expect_status], \
+            f"not counted {bound} s after the LDAP change: {seen}"
+
+    ok = ldap_admin.modify(project_dn(t.account.id, a["id"], "reader"), {"member": [(ldap3.MODIFY_ADD, [p.dn])]})
+    assert ok, ldap_admin.result
+    polled(200)
+    mine = S.expect(pa.get(path), 200)["items"]
+    assert [(x["id"], x["roles"]) for x in mine] == [(a["id"], ["reader"])]
+    me = S.expect(pa.get("/api/v1/me"), 200)
+    assert me["accounts"] == [] and [(x["id"], x["roles"]) for x in me["projects"]] == [(a["id"], ["reader"])]
+
+    ok = ldap_admin.modify(project_dn(t.account.id, a["id"], "reader"), {"member": [(ldap3.MODIFY_DELETE, [p.dn])]})
+    assert ok, ldap_admin.result
+    polled(404)
+    assert S.expect(pa.get("/api/v1/me"), 200)["projects"] == []

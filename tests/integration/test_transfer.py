@@ -149,6 +149,8 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
                            json={"expires_at": "2031-06-30T12:00:00Z"}), 200)
     assert one["expires_at"] == "2031-06-30T12:00:00Z"
     S.expect(sp.get(f"{ACCOUNTS}/{acc.id}"), 200)  # still in time
+    mine = {a["id"]: a["roles"] for a in S.expect(sp.get("/api/v1/me"), 200)["accounts"]}
+    assert mine.get(acc.id) == ["service-provider"], mine
 
     # Past expires_at: refused at once (the partner admin still sees the
     # row from the partner, so 403), before any job ran.
@@ -156,6 +158,13 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
              " WHERE account_id=%s AND uid=%s", int(acc.id), t.admin.uid)
     S.expect_problem(sp.get(f"{ACCOUNTS}/{acc.id}"), 403)
     S.expect_problem(sp.patch(f"{ACCOUNTS}/{acc.id}", json={"name": "x"}), 403)
+    # /me lists no expired role (nor the account it was the only role in),
+    # while LDAP still holds it; the colleague's valid access is listed.
+    assert S.norm_dn(t.admin.dn) in S.group_members(ldap_admin, acc.id, "service-provider")
+    mine = {a["id"]: a["roles"] for a in S.expect(sp.get("/api/v1/me"), 200)["accounts"]}
+    assert acc.id not in mine and mine.get(t.account.id) == ["admin"], mine
+    theirs = {a["id"]: a["roles"] for a in S.expect(api(colleague).get("/api/v1/me"), 200)["accounts"]}
+    assert theirs.get(acc.id) == ["service-provider"], theirs
     assert t.admin.uid in [i["uid"] for i in S.expect(c.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 200)["items"]
                            if i["expired"]]
     out = maint(env)
