@@ -507,6 +507,8 @@ static int accept_read(struct accept *v)
         v->account_id = r.account_id;
         v->role = role_bit(r.role);
         v->transfer = strcmp(r.purpose, "transfer") == 0;
+        if (v->transfer && strcmp(r.account_status, "staged") != 0)
+            st = refuse(v->req, 409, "conflict", "this account was handed over already");
         free(v->mail);
         free(v->inv_first);
         free(v->inv_last);
@@ -582,21 +584,27 @@ static int accept_handover_plan(struct accept *v)
     }
     free(dns);
     free(uids);
-    json_object_set_new(s->data, "transfer", json_true());
+    /* What the SQL side needs (transfer_data), in the intent's data, so
+     * that saga_finish_sql completes the hand-over here and in `accountd
+     * maint` alike. The customer's name for the mails: a person created
+     * just now has the one create_person gave them. */
+    struct person customer = {0};
+    if (st == ST_OK)
+        st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &customer);
+    if (st == ST_OK)
+        json_object_set_new(s->data, "transfer",
+                            transfer_data(v->handover, v->mail, customer.name));
+    person_free(&customer);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
-/* The SQL side of an accept: the hand-over's rows first (they refuse an
- * account that is no longer staged), then the accept's, closing the
- * intent. */
+/* The SQL side of an accept (saga_finish_sql: the accept's rows, then a
+ * hand-over's, which refuses an account that is no longer staged), closing
+ * the intent. */
 static int accept_commit_tx(struct sql_store *sql, void *arg)
 {
     struct accept *v = arg;
-    int st = ST_OK;
-    if (v->transfer)
-        st = transfer_finish_sql(sql, v->req, v->handover, v->saga.plan.person_uid,
-                                 &v->req->problem);
-    return st == ST_OK ? saga_finish_sql(sql, &v->saga) : st;
+    return saga_finish_sql(sql, &v->saga);
 }
 
 void invitations_accept(struct request *req)
@@ -654,7 +662,10 @@ void invitations_accept(struct request *req)
                               ? SAGA_NOT_APPLIED
                               : SAGA_UNKNOWN;
             /* Revoked while it was being accepted. */
-            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
+            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT && v.transfer)
+                st = refuse(req, 409, "conflict",
+                            "this account was handed over already, or the invitation revoked");
+            else if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
                 st = refuse(req, 410, "invitation-revoked", "this invitation was revoked");
         }
     }

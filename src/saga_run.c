@@ -11,7 +11,9 @@
 #include "ldap_store.h"
 #include "log.h"
 #include "outbox.h"
+#include "problem.h"
 #include "sql_store.h"
+#include "transfer.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -265,6 +267,19 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                          with_repair(s, json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv,
                                                   "uid", p->person_uid, "role", data_str(s, "role"),
                                                   "created", p->create_person)));
+    /* A hand-over (transfer.h): its SQL side, from the data recorded with
+     * the plan (the providers' moves are the plan's `also`). */
+    const json_t *handover = json_object_get(s->data, "transfer");
+    if (st == ST_OK && json_is_object(handover)) {
+        json_t *h = json_deep_copy(handover);
+        with_repair(s, h);
+        struct problem ref = {0};
+        st = transfer_finish_sql(sql, p->account_id, p->person_uid, h, &ref);
+        problem_clear(&ref);
+        if (st == ST_REFUSED)
+            st = ST_CONFLICT; /* no longer staged: the accept is undone */
+        json_decref(h);
+    }
     return st;
 }
 
@@ -481,9 +496,9 @@ static int repair_one(struct ldap_store *ls, struct sql_store *sql, const struct
     struct saga_observed o;
     st = observe(ls, &s, &o);
     if (st == ST_OK) {
-        /* A hand-over's SQL side is transfer.c's: never finished here. */
-        int finish = saga_decide(&s.plan, &o) == SAGA_FINISH &&
-                     !json_is_true(json_object_get(s.data, "transfer"));
+        /* A hand-over too: its SQL side runs from the intent's data
+         * (saga_finish_sql, transfer_finish_sql). */
+        int finish = saga_decide(&s.plan, &o) == SAGA_FINISH;
         if (finish) {
             *what = "finished";
             struct finish_arg fa = {&s};

@@ -312,7 +312,8 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     if (st == ST_OK)
         st = audit_write(sql, customer_uid, account_id, "transfer.complete",
                          json_pack("{s:s}", "status", "staged"),
-                         json_pack("{s:s, s:s}", "status", "active", "owner", customer_uid));
+                         json_pack("{s:s, s:s, s:O*}", "status", "active", "owner", customer_uid,
+                                   "repaired_by", json_object_get(data, "repaired_by")));
     /* 5. Mail: the customer, and each of the partner's people. */
     const char *owner_name = customer_name ? customer_name : customer_uid;
     if (st == ST_OK && customer_mail) {

@@ -47,8 +47,9 @@ class Hold:
     (and everything after it on that connection) until release() or
     drop(). `held` is set once it is being held."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, containing=None):
         self.tag = tag
+        self.containing = containing  # bytes the request must hold, or None
         self.held = threading.Event()
         self.decided = threading.Event()
         self.forward = True
@@ -89,8 +90,10 @@ class LdapProxy:
     def uri(self):
         return f"ldap://127.0.0.1:{self.port}/"
 
-    def hold_next(self, tag):
-        h = Hold(tag)
+    def hold_next(self, tag, containing=None):
+        """Holds the next request with tag (and, if given, the bytes
+        `containing` in it, e.g. a group's DN)."""
+        h = Hold(tag, containing)
         with self.lock:
             self.holds.append(h)
         return h
@@ -115,10 +118,11 @@ class LdapProxy:
         except OSError:
             pass
 
-    def _take(self, rules, tag):
+    def _take(self, rules, tag, msg=b""):
         with self.lock:
             for r in rules:
-                if r.tag == tag:
+                containing = getattr(r, "containing", None)
+                if r.tag == tag and (containing is None or containing in msg):
                     rules.remove(r)
                     return r
         return None
@@ -157,7 +161,7 @@ class LdapProxy:
                     while (m := split_message(up)) is not None:
                         msg, tag = m
                         del up[:len(msg)]
-                        hold = self._take(self.holds, tag)
+                        hold = self._take(self.holds, tag, msg)
                         if hold is not None:
                             hold.held.set()
                             hold.decided.wait(120)
