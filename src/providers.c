@@ -14,7 +14,9 @@
 #include "ldap_store.h"
 #include "log.h"
 #include "providers.h"
+#include "problem.h"
 #include "providers_store.h"
+#include "saga.h"
 #include "sql_store.h"
 #include "validate.h"
 
@@ -182,47 +184,55 @@ void providers_patch(struct request *req)
 
 /* ---- revoking ------------------------------------------------------- */
 
-struct revoke_provider {
-    struct request *req;
-    unsigned long long account_id;
-    struct person person;
-    int removed; /* this request took the person out of the LDAP group */
-};
-
-/* The LDAP step of a revocation (and of an expiry), in one place. */
-static int provider_ldap_remove(struct ldap_store *ls, unsigned long long account_id,
-                                const char *dn, int *removed)
+/* One service provider's role taken away as a saga change (saga.h): the
+ * account's guard, the plan (their roles now -> without service-provider)
+ * recorded, the LDAP step, then the SQL side (saga_finish_sql: the access
+ * row deleted, the audit row `action`, the intent closed), with no SQL
+ * transaction open during an LDAP call. A failure is undone, or left to
+ * `accountd maint`, which finishes or undoes it and audits that. ST_OK,
+ * ST_NOT_FOUND when the person holds no service-provider role there (the
+ * guard given back), or the failing status with *outcome. */
+static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
+                           unsigned long long account_id, const struct person *p, const char *actor,
+                           const char *action, struct problem *ref, enum saga_outcome *outcome)
 {
-    return ldap_store_change_member(ls, account_id, ROLE_SERVICE_PROVIDER, dn, 0, removed);
-}
-
-static void provider_ldap_undo(struct ldap_store *ls, unsigned long long account_id,
-                               const struct person *p, int *removed)
-{
-    if (*removed && ldap_store_set_member(ls, account_id, ROLE_SERVICE_PROVIDER, p->dn, 1) != ST_OK)
-        log_error("account %llu: could not give %s back the service-provider role; fix the "
-                  "group by hand",
-                  account_id, p->uid);
-    *removed = 0;
-}
-
-static int revoke_tx(struct sql_store *sql, void *arg)
-{
-    struct revoke_provider *v = arg;
-    int st = account_lock(sql, v->account_id, &v->req->problem, NULL);
-    if (st != ST_OK)
+    struct saga s = {.actor = xstrdup(actor)};
+    s.plan.kind = SAGA_SET_ROLES;
+    s.plan.account_id = account_id;
+    *outcome = SAGA_NOT_APPLIED;
+    int st = saga_begin(sql, &s, ref);
+    if (st != ST_OK) {
+        saga_free(&s);
         return st;
-    provider_ldap_undo(v->req->session->ldap, v->account_id, &v->person, &v->removed);
-    st = provider_ldap_remove(v->req->session->ldap, v->account_id, v->person.dn, &v->removed);
-    if (st == ST_OK)
-        st = provider_access_delete(sql, v->account_id, v->person.uid);
-    if (st == ST_OK)
-        st = audit_write(
-            sql, v->req->caller.uid, v->account_id, "service_provider.revoke",
-            json_pack("{s:s, s:[s]}", "uid", v->person.uid, "roles", "service-provider"),
-            json_pack("{s:s, s:[]}", "uid", v->person.uid, "roles"));
-    if (st != ST_OK)
-        provider_ldap_undo(v->req->session->ldap, v->account_id, &v->person, &v->removed);
+    }
+    unsigned before = 0;
+    st = ldap_store_roles_of(ls, account_id, p->dn, &before);
+    if (st == ST_OK && !(before & ROLE_SERVICE_PROVIDER))
+        st = ST_NOT_FOUND;
+    if (st != ST_OK) {
+        saga_release(sql, &s, "refused");
+        saga_free(&s);
+        return st;
+    }
+    s.plan.person_dn = xstrdup(p->dn);
+    s.plan.person_uid = xstrdup(p->uid);
+    s.plan.roles_before = before;
+    s.plan.roles_after = before & ~ROLE_SERVICE_PROVIDER;
+    s.data = json_pack("{s:s, s:b}", "action", action, "provider_access_delete", 1);
+    st = saga_record_plan(sql, &s);
+    if (st != ST_OK) {
+        saga_release(sql, &s, "not applied: the plan could not be recorded");
+    } else {
+        st = saga_apply_roles(ls, &s);
+        if (st == ST_OK)
+            *outcome = saga_commit(ls, sql, &s, NULL, NULL, &st);
+        else
+            *outcome =
+                saga_undo(ls, sql, &s, "undone: the directory refused or lost a step") == ST_OK
+                    ? SAGA_NOT_APPLIED
+                    : SAGA_UNKNOWN;
+    }
+    saga_free(&s);
     return st;
 }
 
@@ -235,21 +245,27 @@ void providers_delete(struct request *req)
     if (!one)
         return;
     json_decref(one);
-    struct revoke_provider v = {.req = req, .account_id = a.id};
-    int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &v.person);
-    if (st == ST_OK)
-        st = request_transaction(req, revoke_tx, &v);
-    if (st != ST_OK && !sql_commit_unknown(req->session->sql))
-        provider_ldap_undo(req->session->ldap, a.id, &v.person, &v.removed);
+    struct person p;
+    enum saga_outcome outcome = SAGA_NOT_APPLIED;
+    int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &p);
+    if (st == ST_OK) {
+        st = provider_remove(req->session->ldap, req->session->sql, a.id, &p, req->caller.uid,
+                             "service_provider.revoke", &req->problem, &outcome);
+        person_free(&p);
+    }
     if (st == ST_OK)
         res_empty(req, 204);
-    else
+    else if (st == ST_NOT_FOUND)
+        refuse(req, 404, "not-found", "that person is no service provider of this account");
+    else if (st == ST_REFUSED)
         res_store_failure(req, st, "the directory or the database");
-    person_free(&v.person);
+    else
+        saga_answer_failure(req, outcome, st);
 }
 
 /* ---- expiry (accountd maint) --------------------------------------- */
 
+/* The row of a person LDAP no longer knows: only the row is left. */
 struct expired {
     unsigned long long account_id;
     const char *uid;
@@ -277,17 +293,20 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
         return st;
     int rc = ST_OK;
     for (size_t i = 0; i < n; i++) {
+        /* A saga change like a revocation; its SQL side deletes the row. */
         struct person p;
-        int changed = 0;
+        struct problem ref = {0};
+        enum saga_outcome outcome;
         st = ldap_store_find_person(ldap, "uid", uids[i], &p);
         if (st == ST_OK) {
-            st = provider_ldap_remove(ldap, accounts[i], p.dn, &changed);
+            st = provider_remove(ldap, sql, accounts[i], &p, "accountd-maint",
+                                 "service_provider.expire", &ref, &outcome);
             person_free(&p);
-        } else if (st == ST_NOT_FOUND) {
-            st = ST_OK; /* the person is gone: only the row is left */
+            problem_clear(&ref);
         }
+        /* The person is gone, or no longer in the group: only the row. */
         struct expired e = {accounts[i], uids[i]};
-        if (st == ST_OK)
+        if (st == ST_NOT_FOUND)
             st = sql_transaction(sql, expired_tx, &e);
         if (st == ST_OK) {
             printf("removed the expired service-provider access of %s to account %llu\n", uids[i],

@@ -13,6 +13,7 @@
 #include "outbox.h"
 #include "problem.h"
 #include "sql_store.h"
+#include "providers_store.h"
 #include "transfer.h"
 
 #include <stdint.h>
@@ -296,6 +297,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_after));
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
+        /* A service provider's role taken away (providers.c): the access
+         * row goes with it. */
+        if (st == ST_OK && json_is_true(json_object_get(s->data, "provider_access_delete")))
+            st = provider_access_delete(sql, p->account_id, p->person_uid);
         break;
     }
     case SAGA_ADD_MEMBER:
