@@ -16,6 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+int account_brief(struct sql_store *sql, unsigned long long id, struct sql_result *r)
+{
+    return sql_exec(sql,
+                    "SELECT id, parent_id, kind, name, status FROM accounts"
+                    " WHERE id = ? AND ldap_state = 'done'",
+                    SQL_ARGS(P_INT(id)), r);
+}
+
 int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r)
 {
     return sql_exec(sql,

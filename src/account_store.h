@@ -48,6 +48,9 @@ enum account_col {
  * 1; free r with sql_result_free. The router reads it to authorize (caller_authorize) and keeps it
  * in req->account_row for the handler. */
 int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r);
+/* The same row with only its first columns (id up to status: enough for
+ * ACCOUNT_COL_PARENT, _KIND and _STATUS): what authorization needs. */
+int account_brief(struct sql_store *sql, unsigned long long id, struct sql_result *r);
 
 /* Inside a transaction: locks account id's row (SELECT ... FOR UPDATE), so
  * changes to one account are serialised. ST_OK, with its name in *name

@@ -230,10 +230,14 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         refuse(req, 404, "not-found", "no such account");
         return -1;
     }
-    /* The whole overview row in the one statement: the handler uses it
-     * (req->account_row) instead of reading the account again. */
+    /* Every route reads the account's kind, status and parent; a route
+     * that answers with the overview (ROUTE_ROW) reads the whole overview
+     * row in that one statement and keeps it for the handler
+     * (req->account_row), so the overview's correlated columns are paid
+     * only where they are shown. */
     struct sql_result *r = xcalloc(1, sizeof(*r));
-    int st = account_read(req->session->sql, id, r);
+    int st = req->want_account_row ? account_read(req->session->sql, id, r)
+                                   : account_brief(req->session->sql, id, r);
     if (st != ST_OK || r->nrows == 0) {
         sql_result_free(r);
         free(r);
@@ -250,8 +254,14 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     if (req->account_row) {
         sql_result_free(req->account_row);
         free(req->account_row);
+        req->account_row = NULL;
     }
-    req->account_row = r;
+    if (req->want_account_row) {
+        req->account_row = r;
+    } else {
+        sql_result_free(r);
+        free(r);
+    }
     out->roles = req->caller.is_operator ? caller_roles(req, id) : effective_roles(req, id, &st);
     if (st == ST_OK)
         out->parent_roles = !out->parent_id           ? 0

@@ -96,6 +96,7 @@ struct request {
     /* The router's read of that account (account_store.h: account_read), kept
      * for the handler; NULL if none. Freed by request_end. */
     struct sql_result *account_row;
+    int want_account_row; /* the route is ROUTE_ROW (routes.h) */
 
     json_t *errors;         /* field errors collected for a 422 */
     struct problem problem; /* the refusal (refuse()), written by request_answer() */

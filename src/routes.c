@@ -37,7 +37,7 @@ static const struct route routes[] = {
     /* accounts: a create names its parent in the body, the list in the query */
     {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body},
     {"GET", "/api/v1/accounts", accounts_list, ID, ADMIN | SP, 0, accounts_parent_in_query},
-    {"GET", "/api/v1/accounts/{id}", accounts_get, ID, ANY, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}", accounts_get, ID | ROUTE_ROW, ANY, 0, NULL},
     {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ID | OPEN, ADMIN | SP, 0, NULL},
     {"DELETE", "/api/v1/accounts/{id}", accounts_close, ID, ADMIN, 0, NULL},
     /* people and roles */
@@ -205,6 +205,7 @@ static int authorize_route(struct request *req, const struct route *route)
     } else {
         id = parse_id(req->args[0]);
     }
+    req->want_account_row = (route->flags & ROUTE_ROW) != 0;
     if ((route->flags & ROUTE_PROJECT) && id && !req->caller.is_operator &&
         !caller_roles(req, id) && caller_in_projects_of(req, id)) {
         if (caller_project_account(req, id, &req->account) < 0)
@@ -285,11 +286,11 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 
 void routes_print(FILE *out)
 {
-    static const char *const flag_names[] = {"identity", "secret", "open", "project"};
+    static const char *const flag_names[] = {"identity", "secret", "open", "project", "row"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *r = &routes[i];
         json_t *flags = json_array();
-        for (unsigned b = 0; b < 4; b++)
+        for (unsigned b = 0; b < 5; b++)
             if (r->flags & (1u << b))
                 json_array_append_new(flags, json_string(flag_names[b]));
         json_t *line =

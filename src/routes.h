@@ -25,6 +25,11 @@
     8u /* people with only a project role in the account are let in                                \
           too (req->account.roles 0); the handler shows them their                                 \
           projects only */
+#define ROUTE_ROW                                                                                  \
+    16u /* the handler answers with the account overview: the                                      \
+           router's authorization reads the whole overview row                                     \
+           (account_read) instead of the account's kind, status                                    \
+           and parent only, so the answer costs one statement */
 
 /* Finds the account a route names when it is not the path's first
  * placeholder (an order's account, the parent named in a query). Returns
