@@ -30,7 +30,7 @@ int account_read(struct sql_store *sql, unsigned long long id, struct sql_result
                     "SELECT " ACCOUNT_COLUMNS ","
                     " (SELECT JSON_OBJECTAGG(c.kind, c.uid) FROM account_contacts c"
                     "  WHERE c.account_id = accounts.id),"
-                    " (SELECT JSON_ARRAYAGG(n.email ORDER BY n.position)"
+                    " (SELECT JSON_OBJECTAGG(n.email, n.position)"
                     "  FROM notification_recipients n WHERE n.account_id = "
                     "accounts.id)," BILLING_OVERVIEW_COLUMNS
                     " FROM accounts WHERE accounts.id = ? AND accounts.ldap_state = 'done'",
@@ -117,15 +117,13 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
                        struct sql_result *r)
 {
     return sql_exec(sql,
-                    "SELECT accounts.id, accounts.name, accounts.kind, accounts.status, p.news,"
+                    "SELECT accounts.id, accounts.name, accounts.kind, accounts.status,"
+                    " (SELECT news FROM person_preferences WHERE uid = ?),"
                     " EXISTS (SELECT 1 FROM service_provider_access sp"
                     "  WHERE sp.account_id = accounts.id AND sp.uid = ?"
-                    "  AND sp.expires_at <= CURRENT_TIMESTAMP(6))," BILLING_OVERVIEW_COLUMNS " FROM"
-                    " (SELECT (SELECT news FROM person_preferences WHERE uid = ?) AS news) p"
-                    " LEFT JOIN (accounts"
-                    "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                    "  ON accounts.id = j.id AND accounts.ldap_state = 'done') ON 1"
-                    " ORDER BY accounts.id",
+                    "  AND sp.expires_at <= CURRENT_TIMESTAMP(6))," BILLING_OVERVIEW_COLUMNS
+                    " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+                    " JOIN accounts ON accounts.id = j.id AND accounts.ldap_state = 'done'",
                     SQL_ARGS(P_STR(uid), P_STR(uid), P_STR(ids_json)), r);
 }
 

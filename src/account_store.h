@@ -11,10 +11,14 @@
 struct sql_store;
 struct sql_result;
 
-/* The account's property values as a JSON object text (NULL: none). */
+/* The account's property values as a JSON object text (NULL: none), keys
+ * in the order of their definitions. The aggregates of the hot statements
+ * are JSON_OBJECTAGG only: MariaDB builds GROUP_CONCAT and JSON_ARRAYAGG
+ * in an internal temporary table (on disk for long values) for every
+ * evaluation, JSON_OBJECTAGG in memory (docs/performance.md). */
 #define ACCOUNT_PROPERTIES                                                                         \
-    "(SELECT CONCAT('{', GROUP_CONCAT(JSON_QUOTE(d.prop_key), ':', v.value ORDER BY d.id"          \
-    " SEPARATOR ','), '}') FROM account_property_values v"                                         \
+    "(SELECT JSON_OBJECTAGG(d.prop_key, JSON_EXTRACT(v.value, '$')) FROM account_property_values " \
+    "v"                                                                                            \
     " JOIN property_definitions d ON d.id = v.definition_id WHERE v.account_id = accounts.id)"
 
 /* An account's own columns, in the order of enum account_col (the table
@@ -38,7 +42,7 @@ enum account_col {
     ACCOUNT_COL_VERSION,
     ACCOUNT_COL_CREATED,
     ACCOUNT_COL_CONTACTS,   /* {"primary": uid, "technical": uid} or NULL */
-    ACCOUNT_COL_RECIPIENTS, /* ["mail", ...] in their order, or NULL */
+    ACCOUNT_COL_RECIPIENTS, /* {"mail": position, ...} or NULL (recipients_of_cell) */
     ACCOUNT_COL_BILLING,    /* BILLING_OVERVIEW_COLUMNS from here (subscriptions_store.h) */
 };
 
@@ -96,8 +100,9 @@ int account_close(struct sql_store *sql, unsigned long long id, char **old_statu
 /* The visible accounts of ids_json (a JSON array of ids) with uid's news
  * preference, in one statement: rows of id, name, kind, status, news, 1 if
  * uid's service-provider access to the account has expired (else 0), and
- * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 6, ordered
- * by id; one row of NULLs but news when there is no account. Free r with
+ * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 6, in no
+ * particular order (an ORDER BY would sort the JSON columns in a temporary
+ * table on disk); no rows when no account is visible. Free r with
  * sql_result_free. */
 int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_json,
                        struct sql_result *r);

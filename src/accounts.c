@@ -83,6 +83,43 @@ static void set_etag(struct request *req, unsigned long long id, unsigned long l
     res_header(req, "ETag", etag);
 }
 
+struct recipient {
+    const char *mail;
+    json_int_t position;
+};
+
+static int compare_recipients(const void *a, const void *b)
+{
+    const struct recipient *x = a, *y = b;
+    if (x->position != y->position)
+        return x->position < y->position ? -1 : 1;
+    return strcmp(x->mail, y->mail);
+}
+
+/* The notification recipients in their order, from the overview row's
+ * {"mail": position, ...} (ACCOUNT_COL_RECIPIENTS; NULL: none). */
+static json_t *recipients_json(const char *text)
+{
+    json_t *obj = text ? json_loads(text, 0, NULL) : NULL;
+    size_t n = json_is_object(obj) ? json_object_size(obj) : 0;
+    struct recipient *list = xcalloc(n + 1, sizeof(*list));
+    size_t k = 0;
+    const char *mail;
+    json_t *position;
+    json_object_foreach(n ? obj : NULL, mail, position)
+    {
+        list[k].mail = mail;
+        list[k++].position = json_integer_value(position);
+    }
+    qsort(list, k, sizeof(*list), compare_recipients);
+    json_t *out = json_array();
+    for (size_t i = 0; i < k; i++)
+        json_array_append_new(out, json_string(list[i].mail));
+    free(list);
+    json_decref(obj);
+    return out;
+}
+
 /* Answers 200 (or status) with the joined overview of account id. The row
  * comes from the router's authorization read (req->account_row) when that
  * is this account's and nothing changed it since; else it is read here.
@@ -115,12 +152,7 @@ static void respond_account(struct request *req, unsigned long long id, int stat
         return;
     }
     json_t *contacts = contacts_json(sql_cell(r, 0, ACCOUNT_COL_CONTACTS), members);
-    const char *rtext = sql_cell(r, 0, ACCOUNT_COL_RECIPIENTS);
-    json_t *rl = rtext ? json_loads(rtext, 0, NULL) : NULL;
-    if (!json_is_array(rl)) {
-        json_decref(rl);
-        rl = json_array();
-    }
+    json_t *rl = recipients_json(sql_cell(r, 0, ACCOUNT_COL_RECIPIENTS));
     sql_result_free(&own);
     json_object_set_new(a, "members", members);
     json_object_set_new(a, "contacts", contacts);

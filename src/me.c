@@ -30,6 +30,17 @@ static int compare_ids(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+struct row_id {
+    unsigned long long id;
+    size_t row;
+};
+
+static int compare_row_ids(const void *a, const void *b)
+{
+    const struct row_id *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static json_t *my_accounts(struct request *req, unsigned long long after, size_t limit,
                            unsigned long long *next_after, int *news, int *st)
 {
@@ -48,25 +59,34 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
     free(all);
     char *ids_json = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
-    /* One statement: one row per account of the page, each carrying the
-     * caller's news preference (one row of NULLs when the page is empty). */
+    /* One statement: one row per visible account of the page, each
+     * carrying the caller's news preference; rows come in no order. */
     struct sql_result r;
     *st = accounts_of_person(req->session->sql, req->caller.uid, ids_json, &r);
     free(ids_json);
     if (*st != ST_OK)
         return NULL;
-    if (news) {
-        const char *v = r.nrows ? sql_cell(&r, 0, 4) : NULL;
+    if (news && r.nrows) {
+        const char *v = sql_cell(&r, 0, 4);
         *news = !v || strcmp(v, "0") != 0;
+    } else if (news) {
+        *st = preferences_news_get(req->session->sql, req->caller.uid, news);
+        if (*st != ST_OK) {
+            sql_result_free(&r);
+            return NULL;
+        }
     }
+    struct row_id *order = xcalloc(r.nrows + 1, sizeof(*order));
+    for (size_t k = 0; k < r.nrows; k++)
+        order[k] = (struct row_id){sql_cell_id(&r, k, 0), k};
+    qsort(order, r.nrows, sizeof(*order), compare_row_ids);
     /* The roles as authorization counts them: an expired service-provider
      * role (column 5) is not listed, nor the account when it was the only
      * role there (the page is then shorter). */
     json_t *out = json_array();
-    for (size_t k = 0; k < r.nrows; k++) {
-        if (!sql_cell(&r, k, 0))
-            continue; /* the empty page's row */
-        unsigned roles = caller_roles(req, sql_cell_id(&r, k, 0));
+    for (size_t o = 0; o < r.nrows; o++) {
+        size_t k = order[o].row;
+        unsigned roles = caller_roles(req, order[o].id);
         if (sql_cell(&r, k, 5) && strcmp(sql_cell(&r, k, 5), "1") == 0)
             roles &= ~ROLE_SERVICE_PROVIDER;
         if (!roles)
@@ -78,6 +98,7 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
         billing_overview_set(a, &r, k, 6);
         json_array_append_new(out, a);
     }
+    free(order);
     sql_result_free(&r);
     return out;
 }

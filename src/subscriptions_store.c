@@ -300,18 +300,37 @@ int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, 
     return st;
 }
 
-static json_t *json_list_cell(const struct sql_result *r, size_t row, size_t col)
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The values of a JSON_OBJECTAGG cell as an array, ordered by their keys
+ * (byte order; descending if asked): an empty array for NULL. */
+static json_t *json_list_cell(const struct sql_result *r, size_t row, size_t col, int descending)
 {
     const char *v = sql_cell(r, row, col);
-    json_t *j = v ? json_loads(v, 0, NULL) : NULL;
-    return json_is_array(j) ? j : (json_decref(j), json_array());
+    json_t *obj = v ? json_loads(v, 0, NULL) : NULL;
+    json_t *out = json_array();
+    size_t n = json_is_object(obj) ? json_object_size(obj) : 0;
+    const char **keys = xcalloc(n + 1, sizeof(*keys));
+    size_t k = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(n ? obj : NULL, key, value) keys[k++] = key;
+    qsort(keys, k, sizeof(*keys), compare_keys);
+    for (size_t i = 0; i < k; i++)
+        json_array_append(out, json_object_get(obj, keys[descending ? k - 1 - i : i]));
+    free(keys);
+    json_decref(obj);
+    return out;
 }
 
 void billing_overview_set(json_t *account, const struct sql_result *r, size_t row, size_t col)
 {
     const char *plan = sql_cell(r, row, col);
     json_object_set_new(account, "plan", plan ? json_string(plan) : json_null());
-    json_object_set_new(account, "subscriptions", json_list_cell(r, row, col + 1));
-    json_object_set_new(account, "articles", json_list_cell(r, row, col + 2));
-    json_object_set_new(account, "licenses", json_list_cell(r, row, col + 3));
+    json_object_set_new(account, "subscriptions", json_list_cell(r, row, col + 1, 1));
+    json_object_set_new(account, "articles", json_list_cell(r, row, col + 2, 0));
+    json_object_set_new(account, "licenses", json_list_cell(r, row, col + 3, 0));
 }

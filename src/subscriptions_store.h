@@ -80,20 +80,24 @@ int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, 
 /* The billing part of the account overview, as extra columns of the
  * account's own SELECT (one round trip; FROM accounts, not aliased): plan (reseller
  * partners without one are on basic), subscriptions, articles and licenses,
- * each a JSON text. */
+ * each a JSON object text keyed by its sort key (JSON_OBJECTAGG: no
+ * temporary table per row, account_store.h), which billing_overview_set
+ * turns into arrays in that order. */
 #define BILLING_OVERVIEW_COLUMNS                                                                   \
     " COALESCE(accounts.plan, IF(accounts.kind = 'partner', 'basic', NULL)),"                      \
-    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('id', CAST(s.id AS CHAR), 'plan', s.plan, 'status',"       \
-    "   s.status, 'started_at', DATE_FORMAT(s.started_at, '%Y-%m-%dT%H:%i:%sZ'), 'ends_at',"       \
-    "   DATE_FORMAT(s.ends_at, '%Y-%m-%dT%H:%i:%sZ')) ORDER BY s.id DESC)"                         \
+    " (SELECT JSON_OBJECTAGG(LPAD(s.id, 20, '0'), JSON_OBJECT('id', CAST(s.id AS CHAR), 'plan',"   \
+    "   s.plan, 'status', s.status, 'started_at', DATE_FORMAT(s.started_at, "                      \
+    "'%Y-%m-%dT%H:%i:%sZ'),"                                                                       \
+    "   'ends_at', DATE_FORMAT(s.ends_at, '%Y-%m-%dT%H:%i:%sZ')))"                                 \
     "   FROM subscriptions s WHERE s.account_id = accounts.id),"                                   \
-    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', sa.article, 'name', ar.name, 'quantity',"       \
-    "   sa.quantity, 'subscription_id', CAST(s.id AS CHAR)) ORDER BY s.id, sa.article)"            \
+    " (SELECT JSON_OBJECTAGG(CONCAT(LPAD(s.id, 20, '0'), sa.article), JSON_OBJECT('article',"      \
+    "   sa.article, 'name', ar.name, 'quantity', sa.quantity, 'subscription_id',"                  \
+    "   CAST(s.id AS CHAR)))"                                                                      \
     "   FROM subscriptions s JOIN subscription_articles sa ON sa.subscription_id = s.id"           \
     "   JOIN articles ar ON ar.code = sa.article"                                                  \
     "   WHERE s.account_id = accounts.id AND s.status <> 'cancelled'),"                            \
-    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('feature', l.feature, 'quantity', l.quantity, 'used',"     \
-    "   l.used, 'key', l.license_key) ORDER BY l.feature) FROM licenses l"                         \
+    " (SELECT JSON_OBJECTAGG(l.feature, JSON_OBJECT('feature', l.feature, 'quantity', l.quantity," \
+    "   'used', l.used, 'key', l.license_key)) FROM licenses l"                                    \
     "   WHERE l.account_id = accounts.id)"
 
 /* Sets plan, subscriptions, articles and licenses on account from the

@@ -653,3 +653,69 @@ def test_overview_reads_billing_in_the_accounts_statement(api, disti, make_resel
 
     for path_of in (lambda r: f"/api/v1/accounts/{r.account.id}", lambda r: "/api/v1/me"):
         assert cost(path_of(big), big.admin) == cost(path_of(small), small.admin)
+
+
+def test_hot_reads_build_no_temporary_tables(api, disti, make_reseller, sql):
+    """The overview and /me of an account with properties, recipients,
+    subscriptions, articles and licenses: every list in its order, and
+    MariaDB builds no internal temporary table for them (GROUP_CONCAT and
+    JSON_ARRAYAGG did, on disk for long values, for every read;
+    docs/performance.md)."""
+    r = make_reseller(disti)
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                S.unique("tmp-"))["id"])
+    for article in ("assets-pack", "data-logger", "api-seats"):
+        execute(api, r.admin, order(api, r.admin, r.account.id, article)["id"])
+    for key, typ in (("zeta", "text"), ("alpha", "number"), ("mid", "boolean")):
+        S.expect(api("olivia").post(f"/api/v1/accounts/{disti.account.id}/property-definitions",
+                                    json={"key": key, "label": key, "type": typ}), 201)
+    S.expect(api("olivia").patch(f"/api/v1/accounts/{r.account.id}", json={
+        "properties": {"zeta": 'a "quoted" text', "alpha": 12.5, "mid": False}}), 200)
+    mails = [S.unique_mail("z-"), S.unique_mail("a-"), S.unique_mail("m-")]
+    S.expect(api("olivia").put(f"/api/v1/accounts/{r.account.id}/notification-recipients",
+                               json={"emails": mails}), 200)
+
+    over = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)
+    assert over["properties"] == {"zeta": 'a "quoted" text', "alpha": 12.5, "mid": False}
+    assert list(over["properties"]) == ["zeta", "alpha", "mid"]  # definitions' order
+    assert [n.lower() for n in over["notification_recipients"]] == [m.lower() for m in mails]
+    subs = over["subscriptions"]
+    assert len(subs) == 4 and [int(s["id"]) for s in subs] == sorted(
+        (int(s["id"]) for s in subs), reverse=True)
+    arts = [(int(a["subscription_id"]), a["article"]) for a in over["articles"]]
+    assert len(arts) == 4 and arts == sorted(arts)
+    features = [l["feature"] for l in over["licenses"]]
+    assert len(features) == 5 and features == sorted(features)
+    assert all(isinstance(l["quantity"], int) and isinstance(l["used"], int)
+               for l in over["licenses"])
+    me = S.expect(api(r.admin).get("/api/v1/me"), 200)
+    mine = [a for a in me["accounts"] if a["id"] == r.account.id]
+    assert mine and mine[0]["subscriptions"] == subs and mine[0]["licenses"] == over["licenses"]
+    assert mine[0]["articles"] == over["articles"]
+
+    S.wait_outbox_settled(sql, timeout=30)
+
+    def tmp_tables():
+        rows = sql.rows("SHOW GLOBAL STATUS WHERE Variable_name IN"
+                        " ('Created_tmp_tables', 'Created_tmp_disk_tables')")
+        return {row["Variable_name"]: int(row["Value"]) for row in rows}
+
+    def count(before, after):
+        return (after["Created_tmp_tables"] - before["Created_tmp_tables"],
+                after["Created_tmp_disk_tables"] - before["Created_tmp_disk_tables"])
+
+    # SHOW STATUS builds a temporary table itself: what two reads in a row count.
+    own = min(count(tmp_tables(), tmp_tables())[0] for _ in range(3))
+    # The overview: none; /me: one in memory, the page's ids (JSON_TABLE).
+    for path, allowed in ((f"/api/v1/accounts/{r.account.id}", 0), ("/api/v1/me", 1)):
+        session = api(r.admin)
+        S.expect(session.get(path), 200)
+        deltas = []
+        for _ in range(7):  # the mailer's polls add noise now and then: take the least
+            before = tmp_tables()
+            for _ in range(5):
+                S.expect(session.get(path), 200)
+            made, disk = count(before, tmp_tables())
+            deltas.append((made - own, disk))
+        assert min(deltas) <= (5 * allowed, 0), (path, own, deltas)
+        assert min(d for _, d in deltas) == 0, (path, deltas)
