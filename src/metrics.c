@@ -22,6 +22,8 @@ static atomic_ullong store_unavailable;
 static atomic_ullong too_many_requests;
 static atomic_ullong sign_in_failures;
 static atomic_ullong sign_in_throttled;
+static atomic_ullong sql_lost;
+static atomic_ullong sql_retried;
 static atomic_int workers_busy;
 static atomic_int listener_fd = -1;
 
@@ -121,6 +123,16 @@ void metrics_count_sign_in_throttled(void)
     atomic_fetch_add_explicit(&sign_in_throttled, 1, memory_order_relaxed);
 }
 
+void metrics_count_sql_lost(void)
+{
+    atomic_fetch_add_explicit(&sql_lost, 1, memory_order_relaxed);
+}
+
+void metrics_count_sql_retried(void)
+{
+    atomic_fetch_add_explicit(&sql_retried, 1, memory_order_relaxed);
+}
+
 /* Histogram buckets in milliseconds. */
 static const double buckets_ms[] = {1, 5, 10, 25, 50, 100, 250, 1000};
 #define NBUCKETS (sizeof(buckets_ms) / sizeof(buckets_ms[0]))
@@ -186,6 +198,17 @@ void service_metrics(struct request *req)
                "# TYPE accountd_sign_in_throttled_total counter\n"
                "accountd_sign_in_throttled_total %llu\n",
                atomic_load_explicit(&sign_in_throttled, memory_order_relaxed));
+    buf_printf(b,
+               "# HELP accountd_sql_connection_lost_total Statements that found MariaDB gone or "
+               "waited out sql_timeout.\n"
+               "# TYPE accountd_sql_connection_lost_total counter\n"
+               "accountd_sql_connection_lost_total %llu\n"
+               "# HELP accountd_sql_retried_total Statements run once more on a new connection "
+               "(the old one was found dead at once).\n"
+               "# TYPE accountd_sql_retried_total counter\n"
+               "accountd_sql_retried_total %llu\n",
+               atomic_load_explicit(&sql_lost, memory_order_relaxed),
+               atomic_load_explicit(&sql_retried, memory_order_relaxed));
     /* The one asking counts as busy. */
     buf_printf(b,
                "# HELP accountd_workers_busy Worker threads serving a request now.\n"

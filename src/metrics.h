@@ -16,5 +16,9 @@ void metrics_worker_busy(int delta);
  * refused by the guessing throttle. */
 void metrics_count_sign_in_failure(void);
 void metrics_count_sign_in_throttled(void);
+/* A statement that lost its MariaDB connection (gone, or sql_timeout
+ * waited out), and one run again on a new connection (sql_store.c). */
+void metrics_count_sql_lost(void);
+void metrics_count_sql_retried(void);
 
 #endif

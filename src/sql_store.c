@@ -1,5 +1,7 @@
 #include "sql_store.h"
 
+#include "metrics.h"
+
 #include "buf.h"
 #include "log.h"
 #include "problem.h"
@@ -135,6 +137,7 @@ static int map_error(struct sql_store *s, unsigned err, const char *msg, const c
     if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT)
         return ST_RETRY;
     if (is_gone(err)) {
+        metrics_count_sql_lost();
         disconnect(s);
         return ST_UNAVAILABLE;
     }
@@ -345,8 +348,10 @@ int sql_exec(struct sql_store *s, const char *sql, const struct sql_param *param
         int st = map_error(s, err, msg, sql);
         /* A dead connection outside a transaction: one more try, new one. */
         if (st == ST_UNAVAILABLE && was_open && !in_tx && attempt == 0 &&
-            seconds_since(&start) < STALE_FAILURE_SECONDS)
+            seconds_since(&start) < STALE_FAILURE_SECONDS) {
+            metrics_count_sql_retried();
             continue;
+        }
         return st;
     }
     return ST_UNAVAILABLE;
@@ -382,8 +387,10 @@ static int tx_begin(void *ctx, int attempt)
     int was_open = s->db != NULL;
     int st = simple(s, "START TRANSACTION");
     if (st != ST_OK && s->db == NULL && was_open && attempt == 0 &&
-        seconds_since(&start) < STALE_FAILURE_SECONDS)
+        seconds_since(&start) < STALE_FAILURE_SECONDS) {
+        metrics_count_sql_retried();
         st = simple(s, "START TRANSACTION"); /* stale connection */
+    }
     if (st == ST_OK)
         s->in_transaction = 1;
     return st;
