@@ -788,46 +788,63 @@ int dircache_people_by_dn(const char *const *dns, size_t n, struct person **out,
 
 /* The grants of the person with normalized DN ndn (under lock); project
  * grants too when projects is not NULL. */
+static int compare_grants(const void *a, const void *b)
+{
+    const struct role_grant *x = a, *y = b;
+    return x->account_id < y->account_id ? -1 : x->account_id > y->account_id;
+}
+
+static int compare_project_grants(const void *a, const void *b)
+{
+    const struct project_grant *x = a, *y = b;
+    if (x->account_id != y->account_id)
+        return x->account_id < y->account_id ? -1 : 1;
+    return x->project_id < y->project_id ? -1 : x->project_id > y->project_id;
+}
+
+/* The grants of the person ndn: one per account (and per project), the
+ * roles of its groups OR'ed, ordered by account id. Sorted and merged, not
+ * searched: a person in 300 accounts has 300+ groups. */
 static void grants_of_ndn(const char *ndn, struct role_grant **out, size_t *nout,
                           struct project_grant **projects, size_t *nprojects)
 {
     uint64_t h = hash_str(ndn);
     size_t cap = 0;
     MAP_EACH(&live->group_member, ndn, h, n) cap++;
-    *out = xcalloc(cap + 1, sizeof(struct role_grant));
-    *nout = 0;
-    if (projects) {
-        *projects = xcalloc(cap + 1, sizeof(struct project_grant));
-        *nprojects = 0;
-    }
+    struct role_grant *g_out = xcalloc(cap + 1, sizeof(struct role_grant));
+    struct project_grant *p_out = projects ? xcalloc(cap + 1, sizeof(struct project_grant)) : NULL;
+    size_t ng = 0, np = 0;
     MAP_EACH(&live->group_member, ndn, h, n)
     {
         const struct dgroup *g = n->val;
-        if (g->kind == GROUP_PROJECT && projects) {
-            size_t i = 0;
-            while (i < *nprojects && ((*projects)[i].account_id != g->account_id ||
-                                      (*projects)[i].project_id != g->project_id))
-                i++;
-            if (i == *nprojects) {
-                (*projects)[i].account_id = g->account_id;
-                (*projects)[i].project_id = g->project_id;
-                (*projects)[i].roles = 0;
-                (*nprojects)++;
-            }
-            (*projects)[i].roles |= g->role;
-            continue;
+        if (g->kind == GROUP_PROJECT && p_out)
+            p_out[np++] = (struct project_grant){
+                .account_id = g->account_id, .project_id = g->project_id, .roles = g->role};
+        else if (g->kind == GROUP_ACCOUNT)
+            g_out[ng++] = (struct role_grant){.account_id = g->account_id, .roles = g->role};
+    }
+    qsort(g_out, ng, sizeof(*g_out), compare_grants);
+    size_t k = 0;
+    for (size_t i = 0; i < ng; i++) {
+        if (k && g_out[k - 1].account_id == g_out[i].account_id)
+            g_out[k - 1].roles |= g_out[i].roles;
+        else
+            g_out[k++] = g_out[i];
+    }
+    *out = g_out;
+    *nout = k;
+    if (p_out) {
+        qsort(p_out, np, sizeof(*p_out), compare_project_grants);
+        k = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (k && p_out[k - 1].account_id == p_out[i].account_id &&
+                p_out[k - 1].project_id == p_out[i].project_id)
+                p_out[k - 1].roles |= p_out[i].roles;
+            else
+                p_out[k++] = p_out[i];
         }
-        if (g->kind != GROUP_ACCOUNT)
-            continue;
-        size_t i = 0;
-        while (i < *nout && (*out)[i].account_id != g->account_id)
-            i++;
-        if (i == *nout) {
-            (*out)[i].account_id = g->account_id;
-            (*out)[i].roles = 0;
-            (*nout)++;
-        }
-        (*out)[i].roles |= g->role;
+        *projects = p_out;
+        *nprojects = k;
     }
 }
 
