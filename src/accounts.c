@@ -664,11 +664,18 @@ void accounts_list(struct request *req)
      * the directory cache (one LDAP search for the page while it is down). */
     size_t *counts = xcalloc(n + 1, sizeof(*counts));
     st = ldap_store_member_counts(req->session->ldap, ids, n, counts);
-    if (st != ST_OK) {
+    /* properties: the page's values as plain rows, assembled here. */
+    json_t **props = xcalloc(n + 1, sizeof(*props));
+    int pst = st == ST_OK ? overview_properties(req->session->sql, ids, n, props) : ST_OK;
+    if (st != ST_OK || pst != ST_OK) {
+        for (size_t i = 0; i < n; i++)
+            json_decref(props[i]);
+        free(props);
         free(counts);
         free(ids);
         sql_result_free(&r);
-        res_store_failure(req, st, "the directory");
+        res_store_failure(req, st != ST_OK ? st : pst,
+                          st != ST_OK ? "the directory" : "the database");
         return;
     }
     json_t *items = json_array();
@@ -676,11 +683,10 @@ void accounts_list(struct request *req)
         size_t nseen = counts[i];
         const char *plan = sql_cell(&r, i, 4);
         json_array_append_new(
-            items,
-            json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "id", sql_cell(&r, i, 0), "name",
-                      sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2), "status", sql_cell(&r, i, 3),
-                      "plan", plan ? json_string(plan) : json_null(), "member_count",
-                      (json_int_t)nseen, "properties", properties_json(sql_cell(&r, i, 6))));
+            items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "id", sql_cell(&r, i, 0),
+                             "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2), "status",
+                             sql_cell(&r, i, 3), "plan", plan ? json_string(plan) : json_null(),
+                             "member_count", (json_int_t)nseen, "properties", props[i]));
     }
     json_t *next = json_null();
     if (r.nrows > (size_t)q.limit && n > 0) {
@@ -693,6 +699,7 @@ void accounts_list(struct request *req)
         free(enc);
         json_decref(c);
     }
+    free(props);
     free(counts);
     free(ids);
     sql_result_free(&r);

@@ -1,50 +1,84 @@
 #include "overview_store.h"
+#include "buf.h"
 
-/* The sort key of every row: a byte string, so that one comparison serves
- * every column (ids zero-padded, times as digits, property values as their
- * stored sort keys). The page is cut in a derived table so that the
- * properties of only the page's rows are read. */
-#define OVERVIEW_INNER                                                                             \
-    "SELECT a.id, a.name, a.kind, a.status, a.plan,"                                               \
-    " CASE ? WHEN 'id' THEN CAST(LPAD(a.id, 20, '0') AS BINARY)"                                   \
-    " WHEN 'name' THEN CAST(a.name AS BINARY)"                                                     \
-    " WHEN 'kind' THEN CAST(CAST(a.kind AS CHAR) AS BINARY)"                                       \
-    " WHEN 'status' THEN CAST(CAST(a.status AS CHAR) AS BINARY)"                                   \
-    " WHEN 'plan' THEN CAST(COALESCE(a.plan, '') AS BINARY)"                                       \
-    " WHEN 'created_at' THEN CAST(DATE_FORMAT(a.created_at, '%Y%m%d%H%i%s%f') AS BINARY)"          \
-    " ELSE COALESCE(v.sort_key, CAST('' AS BINARY)) END AS sk"                                     \
-    " FROM accounts a LEFT JOIN account_property_values v"                                         \
-    " ON v.account_id = a.id AND v.definition_id = ?"                                              \
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The page's rows and their filters. A filter on a property is a scalar
+ * primary-key lookup per row read: EXISTS would be planned as a semi-join
+ * and create a temporary table per filter and execution, used or not. */
+#define OVERVIEW_ROW "SELECT a.id, a.name, a.kind, a.status, a.plan, "
+
+#define FILTER                                                                                     \
+    " AND (? IS NULL OR (SELECT f.sort_key FROM account_property_values f"                         \
+    " WHERE f.account_id = a.id AND f.definition_id = ?) = ?)"
+
+#define OVERVIEW_WHERE                                                                             \
     " WHERE a.parent_id = ? AND a.ldap_state = 'done'"                                             \
     " AND (? IS NULL OR a.status = ?) AND (? IS NULL OR a.plan = ?)" FILTER FILTER FILTER FILTER
 
-#define FILTER                                                                                     \
-    " AND (? IS NULL OR EXISTS (SELECT 1 FROM account_property_values f"                           \
-    " WHERE f.account_id = a.id AND f.definition_id = ? AND f.sort_key = ?))"
+/* A column sort: the rows after the cursor in the order of the index
+ * (parent_id, K, id), read from that index (FORCE INDEX: left alone, the
+ * optimizer reads the index by parent_id from its first row instead of
+ * starting the range at the cursor). SK is the sort key as the cursor holds
+ * it, V the cursor's key turned into a value of K. */
+#define PAGE(SK, INDEX, K, V, CMP, DIR)                                                            \
+    OVERVIEW_ROW SK " AS sk FROM accounts a FORCE INDEX (" INDEX ")" OVERVIEW_WHERE                \
+                    " AND (? IS NULL OR " K " " CMP " " V " OR (" K " = " V " AND a.id " CMP       \
+                    " ?))"                                                                         \
+                    " ORDER BY " K DIR ", a.id" DIR " LIMIT ?"
+#define PAGES(SK, INDEX, K, V)                                                                     \
+    {                                                                                              \
+        PAGE(SK, INDEX, K, V, ">", ""), PAGE(SK, INDEX, K, V, "<", " DESC")                        \
+    }
 
-#define OVERVIEW_PROPERTIES                                                                        \
-    "(SELECT CONCAT('{', GROUP_CONCAT(JSON_QUOTE(d.prop_key), ':', pv.value ORDER BY d.id"         \
-    " SEPARATOR ','), '}') FROM account_property_values pv"                                        \
-    " JOIN property_definitions d ON d.id = pv.definition_id WHERE pv.account_id = p.id)"
+static const struct {
+    const char *column;
+    const char *sql[2]; /* ascending, descending */
+} PAGE_SQL[] = {
+    {"id", PAGES("LPAD(a.id, 20, '0')", "ix_accounts_parent_id", "a.id", "CAST(? AS UNSIGNED)")},
+    {"name", PAGES("a.name_key", "ix_accounts_parent_name_key", "a.name_key", "?")},
+    {"kind", PAGES("a.kind_key", "ix_accounts_parent_kind_key", "a.kind_key", "?")},
+    {"status", PAGES("a.status_key", "ix_accounts_parent_status_key", "a.status_key", "?")},
+    {"plan", PAGES("a.plan_key", "ix_accounts_parent_plan_key", "a.plan_key", "?")},
+    {"created_at",
+     PAGES("DATE_FORMAT(a.created_at, '%Y%m%d%H%i%s%f')", "ix_accounts_parent_created",
+           "a.created_at", "STR_TO_DATE(?, '%Y%m%d%H%i%s%f')")},
+};
 
-static const char *const OVERVIEW_ASC =
-    "SELECT p.id, p.name, p.kind, p.status, p.plan, p.sk, " OVERVIEW_PROPERTIES
-    " FROM (SELECT * FROM (" OVERVIEW_INNER ") t"
-    " WHERE (? IS NULL OR t.sk > ? OR (t.sk = ? AND t.id > ?))"
-    " ORDER BY t.sk, t.id LIMIT ?) p ORDER BY p.sk, p.id";
+/* A property sort: every child (by the index on parent_id: left alone, the
+ * optimizer may read every account by ldap_state) with its value of the
+ * property (a primary-key lookup), sorted in memory, then cut. One
+ * in-memory temporary table per execution (ORDER BY on the joined value). */
+#define PROPERTY_SK "COALESCE(v.sort_key, CAST('' AS BINARY))"
+#define PROPERTY_PAGE(CMP, DIR)                                                                    \
+    OVERVIEW_ROW PROPERTY_SK " AS sk FROM accounts a FORCE INDEX (ix_accounts_parent_id)"          \
+                             " LEFT JOIN account_property_values v"                                \
+                             " ON v.account_id = a.id AND v.definition_id = ?" OVERVIEW_WHERE      \
+                             " AND (? IS NULL OR " PROPERTY_SK " " CMP " ? OR (" PROPERTY_SK       \
+                             " = ? AND a.id " CMP " ?))"                                           \
+                             " ORDER BY sk" DIR ", a.id" DIR " LIMIT ?"
 
-static const char *const OVERVIEW_DESC =
-    "SELECT p.id, p.name, p.kind, p.status, p.plan, p.sk, " OVERVIEW_PROPERTIES
-    " FROM (SELECT * FROM (" OVERVIEW_INNER ") t"
-    " WHERE (? IS NULL OR t.sk < ? OR (t.sk = ? AND t.id < ?))"
-    " ORDER BY t.sk DESC, t.id DESC LIMIT ?) p ORDER BY p.sk DESC, p.id DESC";
+static const char *const PROPERTY_SQL[2] = {PROPERTY_PAGE(">", ""), PROPERTY_PAGE("<", " DESC")};
 
 int overview_page(struct sql_store *sql, const struct overview_query *q, struct sql_result *out)
 {
+    const char *text = NULL;
+    int dir = q->descending ? 1 : 0;
+    if (q->column) {
+        for (size_t i = 0; i < sizeof(PAGE_SQL) / sizeof(PAGE_SQL[0]) && !text; i++)
+            if (strcmp(q->column, PAGE_SQL[i].column) == 0)
+                text = PAGE_SQL[i].sql[dir];
+        if (!text)
+            return ST_ERROR;
+    } else {
+        text = PROPERTY_SQL[dir];
+    }
     struct sql_param params[32];
     size_t n = 0;
-    params[n++] = P_STR(q->column ? q->column : "property");
-    params[n++] = P_INT(q->sort_definition);
+    if (!q->column)
+        params[n++] = P_INT(q->sort_definition);
     params[n++] = P_INT(q->parent_id);
     params[n++] = P_STR(q->status);
     params[n++] = P_STR(q->status);
@@ -62,5 +96,68 @@ int overview_page(struct sql_store *sql, const struct overview_query *q, struct 
     params[n++] = P_INT(q->after_id);
     params[n++] = P_INT(q->limit);
     params[n++] = (struct sql_param){SQL_END, 0, NULL};
-    return sql_exec(sql, q->descending ? OVERVIEW_DESC : OVERVIEW_ASC, params, out);
+    return sql_exec(sql, text, params, out);
+}
+
+/* The page's ids as a JSON array, joined as a table: one primary-key range
+ * of account_property_values per id, the definition by its primary key. */
+static const char *const PROPERTIES_SQL =
+    "SELECT pv.account_id, pv.definition_id, d.prop_key, pv.value"
+    " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+    " JOIN account_property_values pv ON pv.account_id = j.id"
+    " JOIN property_definitions d ON d.id = pv.definition_id";
+
+struct prop_row {
+    size_t account; /* index into ids */
+    unsigned long long definition;
+    size_t row;
+};
+
+static int prop_row_cmp(const void *a, const void *b)
+{
+    const struct prop_row *x = a, *y = b;
+    if (x->account != y->account)
+        return x->account < y->account ? -1 : 1;
+    if (x->definition != y->definition)
+        return x->definition < y->definition ? -1 : 1;
+    return 0;
+}
+
+int overview_properties(struct sql_store *sql, const unsigned long long *ids, size_t n,
+                        json_t **out)
+{
+    if (n == 0)
+        return ST_OK;
+    struct buf b = {0};
+    buf_addc(&b, '[');
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s%llu", i ? "," : "", ids[i]);
+    buf_addc(&b, ']');
+    struct sql_result r = {0};
+    int st = sql_exec(sql, PROPERTIES_SQL, SQL_ARGS(P_STR(buf_str(&b))), &r);
+    buf_free(&b);
+    if (st != ST_OK)
+        return st;
+    struct prop_row *rows = xcalloc(r.nrows + 1, sizeof(*rows));
+    size_t nrows = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        for (size_t k = 0; k < n; k++)
+            if (ids[k] == id) {
+                rows[nrows++] = (struct prop_row){k, sql_cell_id(&r, i, 1), i};
+                break;
+            }
+    }
+    qsort(rows, nrows, sizeof(*rows), prop_row_cmp);
+    for (size_t k = 0; k < n; k++)
+        out[k] = json_object();
+    for (size_t i = 0; i < nrows; i++) {
+        const char *value = sql_cell(&r, rows[i].row, 3);
+        json_t *v = value ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL;
+        if (v)
+            json_object_set_new(out[rows[i].account], sql_cell(&r, rows[i].row, 2), v);
+    }
+    free(rows);
+    sql_result_free(&r);
+    return ST_OK;
 }

@@ -1,25 +1,36 @@
 /*
  * overview_store: the SQL of the partner's overview table
- * (GET /accounts?parent_id=): one page of children with their property
- * values, sorted and filtered by any column or property.
+ * (GET /accounts?parent_id=): one page of children, sorted and filtered by
+ * any column or property, and the property values of that page's rows.
  */
 #ifndef ACCOUNTD_OVERVIEW_STORE_H
 #define ACCOUNTD_OVERVIEW_STORE_H
 
 #include "sql_store.h"
 
+#include <jansson.h>
+
 #define OVERVIEW_FILTERS 4
 
 /* One page of a parent's children, ordered by (sort key, id), ascending or
  * descending. `column` is one of id, name, kind, status, plan, created_at,
  * or NULL to sort by the property definition sort_definition (an account
- * without a value sorts as the empty key, first). Keyset paging: with
- * after_key set only rows after (after_key, after_id) in that order come;
- * rows added meanwhile never make a row appear twice or go missing.
- * status/plan filter the columns (NULL: any); filter_defs/filter_keys
+ * without a value sorts as the empty key, first). The sort key is a byte
+ * string compared bytewise: the id zero-padded to 20 digits, the name's
+ * UTF-8 bytes, kind and status by their names, plan ('' without one),
+ * created_at as YYYYMMDDhhmmssffffff, a property's stored sort key. Keyset
+ * paging: with after_key set only rows after (after_key, after_id) in that
+ * order come; rows added meanwhile never make a row appear twice or go
+ * missing. status/plan filter the columns (NULL: any); filter_defs/filter_keys
  * (n_filters of them) keep rows whose value of that definition has that
- * sort key. Result columns: id, name, kind, status, plan, sort key,
- * properties (JSON object text or NULL), at most limit rows. */
+ * sort key. Result columns: id, name, kind, status, plan, sort key; at most
+ * limit rows.
+ *
+ * A column sort reads the page from the index (parent_id, <key>, id)
+ * (sql/008_overview_indexes.sql) starting at the cursor, so a page costs
+ * its own rows (plus the rows a filter skips). A property sort reads every
+ * child of the parent with its value of that property (one primary-key
+ * lookup each) and sorts them: it costs the parent's number of children. */
 struct overview_query {
     unsigned long long parent_id;
     const char *column;
@@ -33,5 +44,12 @@ struct overview_query {
     long limit;
 };
 int overview_page(struct sql_store *sql, const struct overview_query *q, struct sql_result *out);
+
+/* The property values of the accounts ids[0..n-1] (one statement, plain
+ * rows by primary key): out[i] becomes a new JSON object {key: value} of
+ * ids[i]'s values in the order of their definitions ({} without any). On
+ * failure nothing is set. */
+int overview_properties(struct sql_store *sql, const unsigned long long *ids, size_t n,
+                        json_t **out);
 
 #endif
