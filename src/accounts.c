@@ -529,6 +529,31 @@ static void create_account(struct request *req, struct create *c)
 static const char *const SORT_COLUMNS[] = {"id",   "name",       "kind", "status",
                                            "plan", "created_at", NULL};
 
+/* Does sort or filter[...] name anything but a column (then the parent's
+ * property definitions are read to resolve it; a page by a column with at
+ * most status and plan filters does without that statement)? */
+static int overview_needs_definitions(struct request *req, const char *sort_s)
+{
+    if (sort_s) {
+        const char *name = sort_s[0] == '-' ? sort_s + 1 : sort_s;
+        int column = 0;
+        for (size_t i = 0; SORT_COLUMNS[i] && !column; i++)
+            column = strcmp(name, SORT_COLUMNS[i]) == 0;
+        if (!column)
+            return 1;
+    }
+    json_t *filter = json_object_get(req->query, "filter");
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_is_object(filter) ? filter : NULL, key, v)
+    {
+        (void)v;
+        if (strcmp(key, "status") != 0 && strcmp(key, "plan") != 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Resolves sort and filter[...] against the columns and the parent's
  * property definitions; records field errors. */
 static void overview_parameters(struct request *req, const char *sort_s, struct overview_query *q,
@@ -536,10 +561,12 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
 {
     struct property_def *defs = NULL;
     size_t ndefs = 0;
-    int st = property_defs_load(req->session->sql, q->parent_id, 0, &defs, &ndefs);
-    if (st != ST_OK) {
-        res_store_failure(req, st, "the database");
-        return;
+    if (overview_needs_definitions(req, sort_s)) {
+        int st = property_defs_load(req->session->sql, q->parent_id, 0, &defs, &ndefs);
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the database");
+            return;
+        }
     }
     q->column = "id";
     if (sort_s) {

@@ -14,9 +14,9 @@
     " AND (? IS NULL OR (SELECT f.sort_key FROM account_property_values f"                         \
     " WHERE f.account_id = a.id AND f.definition_id = ?) = ?)"
 
-#define OVERVIEW_WHERE                                                                             \
-    " WHERE a.parent_id = ? AND a.ldap_state = 'done'"                                             \
+#define OVERVIEW_FILTER_SQL                                                                        \
     " AND (? IS NULL OR a.status = ?) AND (? IS NULL OR a.plan = ?)" FILTER FILTER FILTER FILTER
+#define OVERVIEW_WHERE " WHERE a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL
 
 /* A column sort: the rows after the cursor in the order of the index
  * (parent_id, K, id), read from that index (FORCE INDEX: left alone, the
@@ -47,37 +47,47 @@ static const struct {
            "a.created_at", "STR_TO_DATE(?, '%Y%m%d%H%i%s%f')")},
 };
 
-/* A property sort: every child (by the index on parent_id: left alone, the
- * optimizer may read every account by ldap_state) with its value of the
- * property (a primary-key lookup), sorted in memory, then cut. One
- * in-memory temporary table per execution (ORDER BY on the joined value). */
-#define PROPERTY_SK "COALESCE(v.sort_key, CAST('' AS BINARY))"
-#define PROPERTY_PAGE(CMP, DIR)                                                                    \
-    OVERVIEW_ROW PROPERTY_SK " AS sk FROM accounts a FORCE INDEX (ix_accounts_parent_id)"          \
-                             " LEFT JOIN account_property_values v"                                \
-                             " ON v.account_id = a.id AND v.definition_id = ?" OVERVIEW_WHERE      \
-                             " AND (? IS NULL OR " PROPERTY_SK " " CMP " ? OR (" PROPERTY_SK       \
-                             " = ? AND a.id " CMP " ?))"                                           \
-                             " ORDER BY sk" DIR ", a.id" DIR " LIMIT ?"
+/* A property sort orders by (the value's sort key, id), a child without a
+ * value (or with an empty key) having the key ''. It reads two parts, each
+ * in its order from an index:
+ * - the values part (key > ''): the definition's values by the index
+ *   (definition_id, sort_key, account_id) from the cursor, each child by
+ *   its primary key (a definition belongs to one parent; the parent is
+ *   checked all the same);
+ * - the empty part (key ''): the parent's children by (parent_id, id) from
+ *   the cursor, keeping those without a value (a primary-key lookup each).
+ * Ascending the empty part comes first, descending last. The empty part
+ * reads children until it has the page: few when many children lack a
+ * value, all of the parent's children when (nearly) none does. */
+#define VALUES_PAGE(CMP, DIR)                                                                      \
+    OVERVIEW_ROW "v.sort_key AS sk FROM account_property_values v"                                 \
+                 " FORCE INDEX (ix_property_values_sort) STRAIGHT_JOIN accounts a"                 \
+                 " ON a.id = v.account_id WHERE v.definition_id = ?"                               \
+                 " AND v.sort_key > CAST('' AS BINARY)"                                            \
+                 " AND a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL              \
+                 " AND (? IS NULL OR v.sort_key " CMP " ? OR (v.sort_key = ?"                      \
+                 " AND v.account_id " CMP " ?)) ORDER BY v.sort_key" DIR ", v.account_id" DIR      \
+                 " LIMIT ?"
+#define EMPTY_PAGE(CMP, DIR)                                                                       \
+    OVERVIEW_ROW "CAST('' AS BINARY) AS sk FROM accounts a FORCE INDEX (ix_accounts_parent_id)"    \
+                 " LEFT JOIN account_property_values v"                                            \
+                 " ON v.account_id = a.id AND v.definition_id = ?" OVERVIEW_WHERE                  \
+                 " AND (v.sort_key IS NULL OR v.sort_key = CAST('' AS BINARY))"                    \
+                 " AND (? IS NULL OR a.id " CMP " ?) ORDER BY a.id" DIR " LIMIT ?"
 
-static const char *const PROPERTY_SQL[2] = {PROPERTY_PAGE(">", ""), PROPERTY_PAGE("<", " DESC")};
+static const char *const VALUES_SQL[2] = {VALUES_PAGE(">", ""), VALUES_PAGE("<", " DESC")};
+static const char *const EMPTY_SQL[2] = {EMPTY_PAGE(">", ""), EMPTY_PAGE("<", " DESC")};
 
-int overview_page(struct sql_store *sql, const struct overview_query *q, struct sql_result *out)
+enum cursor_form { CURSOR_KEY_AND_ID, CURSOR_ID };
+
+/* Runs one page statement: [definition,] parent, filters, cursor, limit. */
+static int page_exec(struct sql_store *sql, const char *text, const struct overview_query *q,
+                     int with_definition, enum cursor_form form, const char *after_key,
+                     unsigned long long after_id, long limit, struct sql_result *out)
 {
-    const char *text = NULL;
-    int dir = q->descending ? 1 : 0;
-    if (q->column) {
-        for (size_t i = 0; i < sizeof(PAGE_SQL) / sizeof(PAGE_SQL[0]) && !text; i++)
-            if (strcmp(q->column, PAGE_SQL[i].column) == 0)
-                text = PAGE_SQL[i].sql[dir];
-        if (!text)
-            return ST_ERROR;
-    } else {
-        text = PROPERTY_SQL[dir];
-    }
     struct sql_param params[32];
     size_t n = 0;
-    if (!q->column)
+    if (with_definition)
         params[n++] = P_INT(q->sort_definition);
     params[n++] = P_INT(q->parent_id);
     params[n++] = P_STR(q->status);
@@ -90,13 +100,95 @@ int overview_page(struct sql_store *sql, const struct overview_query *q, struct 
         params[n++] = P_INT(q->filter_defs[i]);
         params[n++] = P_STR(q->filter_keys[i]);
     }
-    params[n++] = P_STR(q->after_key);
-    params[n++] = P_STR(q->after_key);
-    params[n++] = P_STR(q->after_key);
-    params[n++] = P_INT(q->after_id);
-    params[n++] = P_INT(q->limit);
+    params[n++] = P_STR(after_key);
+    if (form == CURSOR_KEY_AND_ID) {
+        params[n++] = P_STR(after_key);
+        params[n++] = P_STR(after_key);
+    }
+    params[n++] = P_INT(after_id);
+    params[n++] = P_INT(limit);
     params[n++] = (struct sql_param){SQL_END, 0, NULL};
     return sql_exec(sql, text, params, out);
+}
+
+/* Appends more's rows to out's (same columns); more is left empty. */
+static void result_append(struct sql_result *out, struct sql_result *more)
+{
+    if (more->nrows == 0) {
+        sql_result_free(more);
+        return;
+    }
+    if (out->nrows == 0) {
+        sql_result_free(out);
+        *out = *more;
+        memset(more, 0, sizeof(*more));
+        return;
+    }
+    size_t have = out->nrows * out->ncols, add = more->nrows * more->ncols;
+    char **cells = xcalloc(have + add, sizeof(*cells));
+    memcpy(cells, out->cells, have * sizeof(*cells));
+    memcpy(cells + have, more->cells, add * sizeof(*cells));
+    free(out->cells);
+    free(more->cells);
+    out->cells = cells;
+    out->nrows += more->nrows;
+    memset(more, 0, sizeof(*more));
+}
+
+static int property_page(struct sql_store *sql, const struct overview_query *q,
+                         struct sql_result *out)
+{
+    int dir = q->descending ? 1 : 0;
+    /* Where the cursor stands: in the empty part (key '') or not. */
+    int in_empty = q->after_key && q->after_key[0] == '\0';
+    int first = !q->after_key;
+    if (!q->descending && (first || in_empty)) {
+        int st =
+            page_exec(sql, EMPTY_SQL[0], q, 1, CURSOR_ID, q->after_key, q->after_id, q->limit, out);
+        if (st != ST_OK || out->nrows >= (size_t)q->limit)
+            return st;
+        struct sql_result more = {0};
+        st = page_exec(sql, VALUES_SQL[0], q, 1, CURSOR_KEY_AND_ID, NULL, 0,
+                       q->limit - (long)out->nrows, &more);
+        if (st != ST_OK) {
+            sql_result_free(out);
+            return st;
+        }
+        result_append(out, &more);
+        return ST_OK;
+    }
+    if (q->descending && !in_empty) {
+        int st = page_exec(sql, VALUES_SQL[1], q, 1, CURSOR_KEY_AND_ID, q->after_key, q->after_id,
+                           q->limit, out);
+        if (st != ST_OK || out->nrows >= (size_t)q->limit)
+            return st;
+        struct sql_result more = {0};
+        st = page_exec(sql, EMPTY_SQL[1], q, 1, CURSOR_ID, NULL, 0, q->limit - (long)out->nrows,
+                       &more);
+        if (st != ST_OK) {
+            sql_result_free(out);
+            return st;
+        }
+        result_append(out, &more);
+        return ST_OK;
+    }
+    /* Ascending past the empty part, or descending inside it. */
+    if (in_empty)
+        return page_exec(sql, EMPTY_SQL[dir], q, 1, CURSOR_ID, q->after_key, q->after_id, q->limit,
+                         out);
+    return page_exec(sql, VALUES_SQL[dir], q, 1, CURSOR_KEY_AND_ID, q->after_key, q->after_id,
+                     q->limit, out);
+}
+
+int overview_page(struct sql_store *sql, const struct overview_query *q, struct sql_result *out)
+{
+    if (!q->column)
+        return property_page(sql, q, out);
+    for (size_t i = 0; i < sizeof(PAGE_SQL) / sizeof(PAGE_SQL[0]); i++)
+        if (strcmp(q->column, PAGE_SQL[i].column) == 0)
+            return page_exec(sql, PAGE_SQL[i].sql[q->descending ? 1 : 0], q, 0, CURSOR_KEY_AND_ID,
+                             q->after_key, q->after_id, q->limit, out);
+    return ST_ERROR;
 }
 
 /* The page's ids as a JSON array, joined as a table: one primary-key range

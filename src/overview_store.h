@@ -28,9 +28,11 @@
  *
  * A column sort reads the page from the index (parent_id, <key>, id)
  * (sql/008_overview_indexes.sql) starting at the cursor, so a page costs
- * its own rows (plus the rows a filter skips). A property sort reads every
- * child of the parent with its value of that property (one primary-key
- * lookup each) and sorts them: it costs the parent's number of children. */
+ * its own rows (plus the rows a filter skips). A property sort reads the
+ * values in their order from (definition_id, sort_key, account_id) and the
+ * children without a value from (parent_id, id) (overview_store.c): the
+ * latter part may read all of the parent's children when few lack a value.
+ * No statement sorts or creates a temporary table. */
 struct overview_query {
     unsigned long long parent_id;
     const char *column;
