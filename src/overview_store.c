@@ -7,35 +7,43 @@
 
 /* The page's rows and their filters. A filter on a property is a scalar
  * primary-key lookup per row read: EXISTS would be planned as a semi-join
- * and create a temporary table per filter and execution, used or not. */
+ * and create a temporary table per filter and execution, used or not. The
+ * four optional property filters cost MariaDB about a third of a page
+ * (their subqueries are optimised at each execution), so a column sort has
+ * a statement with them and one without. */
 #define OVERVIEW_ROW "SELECT a.id, a.name, a.kind, a.status, a.plan, "
 
 #define FILTER                                                                                     \
     " AND (? IS NULL OR (SELECT f.sort_key FROM account_property_values f"                         \
     " WHERE f.account_id = a.id AND f.definition_id = ?) = ?)"
 
-#define OVERVIEW_FILTER_SQL                                                                        \
-    " AND (? IS NULL OR a.status = ?) AND (? IS NULL OR a.plan = ?)" FILTER FILTER FILTER FILTER
-#define OVERVIEW_WHERE " WHERE a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL
+#define COLUMN_FILTER_SQL   " AND (? IS NULL OR a.status = ?) AND (? IS NULL OR a.plan = ?)"
+#define OVERVIEW_FILTER_SQL COLUMN_FILTER_SQL FILTER FILTER FILTER FILTER
+#define OVERVIEW_PARENT     " WHERE a.parent_id = ? AND a.ldap_state = 'done'"
+#define OVERVIEW_WHERE      OVERVIEW_PARENT OVERVIEW_FILTER_SQL
 
 /* A column sort: the rows after the cursor in the order of the index
  * (parent_id, K, id), read from that index (FORCE INDEX: left alone, the
  * optimizer reads the index by parent_id from its first row instead of
  * starting the range at the cursor). SK is the sort key as the cursor holds
  * it, V the cursor's key turned into a value of K. */
-#define PAGE(SK, INDEX, K, V, CMP, DIR)                                                            \
-    OVERVIEW_ROW SK " AS sk FROM accounts a FORCE INDEX (" INDEX ")" OVERVIEW_WHERE                \
-                    " AND (? IS NULL OR " K " " CMP " " V " OR (" K " = " V " AND a.id " CMP       \
-                    " ?))"                                                                         \
-                    " ORDER BY " K DIR ", a.id" DIR " LIMIT ?"
+#define PAGE(SK, INDEX, K, V, WHERE, CMP, DIR)                                                     \
+    OVERVIEW_ROW SK " AS sk FROM accounts a FORCE INDEX (" INDEX ")" WHERE " AND (? IS NULL OR " K \
+                    " " CMP " " V " OR (" K " = " V " AND a.id " CMP " ?)) ORDER BY " K DIR        \
+                    ", a.id" DIR " LIMIT ?"
+#define PAGES_WHERE(SK, INDEX, K, V, WHERE)                                                        \
+    {                                                                                              \
+        PAGE(SK, INDEX, K, V, WHERE, ">", ""), PAGE(SK, INDEX, K, V, WHERE, "<", " DESC")          \
+    }
 #define PAGES(SK, INDEX, K, V)                                                                     \
     {                                                                                              \
-        PAGE(SK, INDEX, K, V, ">", ""), PAGE(SK, INDEX, K, V, "<", " DESC")                        \
+        PAGES_WHERE(SK, INDEX, K, V, OVERVIEW_PARENT COLUMN_FILTER_SQL),                           \
+            PAGES_WHERE(SK, INDEX, K, V, OVERVIEW_WHERE)                                           \
     }
 
 static const struct {
     const char *column;
-    const char *sql[2]; /* ascending, descending */
+    const char *sql[2][2]; /* [with property filters][ascending, descending] */
 } PAGE_SQL[] = {
     {"id", PAGES("LPAD(a.id, 20, '0')", "ix_accounts_parent_id", "a.id", "CAST(? AS UNSIGNED)")},
     {"name", PAGES("a.name_key", "ix_accounts_parent_name_key", "a.name_key", "?")},
@@ -60,14 +68,14 @@ static const struct {
  * reads children until it has the page: few when many children lack a
  * value, all of the parent's children when (nearly) none does. */
 #define VALUES_PAGE(CMP, DIR)                                                                      \
-    OVERVIEW_ROW "v.sort_key AS sk FROM account_property_values v"                                 \
-                 " FORCE INDEX (ix_property_values_sort) STRAIGHT_JOIN accounts a"                 \
-                 " ON a.id = v.account_id WHERE v.definition_id = ?"                               \
-                 " AND v.sort_key > CAST('' AS BINARY)"                                            \
-                 " AND a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL              \
-                 " AND (? IS NULL OR v.sort_key " CMP " ? OR (v.sort_key = ?"                      \
-                 " AND v.account_id " CMP " ?)) ORDER BY v.sort_key" DIR ", v.account_id" DIR      \
-                 " LIMIT ?"
+    OVERVIEW_ROW                                                                                   \
+        "v.sort_key AS sk FROM account_property_values v"                                          \
+        " FORCE INDEX (ix_property_values_sort) STRAIGHT_JOIN accounts a FORCE INDEX (PRIMARY)"    \
+        " ON a.id = v.account_id WHERE v.definition_id = ?"                                        \
+        " AND v.sort_key > CAST('' AS BINARY)"                                                     \
+        " AND a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL                       \
+        " AND (? IS NULL OR v.sort_key " CMP " ? OR (v.sort_key = ?"                               \
+        " AND v.account_id " CMP " ?)) ORDER BY v.sort_key" DIR ", v.account_id" DIR " LIMIT ?"
 #define EMPTY_PAGE(CMP, DIR)                                                                       \
     OVERVIEW_ROW "CAST('' AS BINARY) AS sk FROM accounts a FORCE INDEX (ix_accounts_parent_id)"    \
                  " LEFT JOIN account_property_values v"                                            \
@@ -82,8 +90,9 @@ enum cursor_form { CURSOR_KEY_AND_ID, CURSOR_ID };
 
 /* Runs one page statement: [definition,] parent, filters, cursor, limit. */
 static int page_exec(struct sql_store *sql, const char *text, const struct overview_query *q,
-                     int with_definition, enum cursor_form form, const char *after_key,
-                     unsigned long long after_id, long limit, struct sql_result *out)
+                     int with_definition, int with_filters, enum cursor_form form,
+                     const char *after_key, unsigned long long after_id, long limit,
+                     struct sql_result *out)
 {
     struct sql_param params[32];
     size_t n = 0;
@@ -94,7 +103,7 @@ static int page_exec(struct sql_store *sql, const char *text, const struct overv
     params[n++] = P_STR(q->status);
     params[n++] = P_STR(q->plan);
     params[n++] = P_STR(q->plan);
-    for (size_t i = 0; i < OVERVIEW_FILTERS; i++) {
+    for (size_t i = 0; i < OVERVIEW_FILTERS && with_filters; i++) {
         int on = q->filter_keys[i] != NULL;
         params[n++] = on ? P_INT(1) : P_NULL;
         params[n++] = P_INT(q->filter_defs[i]);
@@ -143,12 +152,12 @@ static int property_page(struct sql_store *sql, const struct overview_query *q,
     int in_empty = q->after_key && q->after_key[0] == '\0';
     int first = !q->after_key;
     if (!q->descending && (first || in_empty)) {
-        int st =
-            page_exec(sql, EMPTY_SQL[0], q, 1, CURSOR_ID, q->after_key, q->after_id, q->limit, out);
+        int st = page_exec(sql, EMPTY_SQL[0], q, 1, 1, CURSOR_ID, q->after_key, q->after_id,
+                           q->limit, out);
         if (st != ST_OK || out->nrows >= (size_t)q->limit)
             return st;
         struct sql_result more = {0};
-        st = page_exec(sql, VALUES_SQL[0], q, 1, CURSOR_KEY_AND_ID, NULL, 0,
+        st = page_exec(sql, VALUES_SQL[0], q, 1, 1, CURSOR_KEY_AND_ID, NULL, 0,
                        q->limit - (long)out->nrows, &more);
         if (st != ST_OK) {
             sql_result_free(out);
@@ -158,12 +167,12 @@ static int property_page(struct sql_store *sql, const struct overview_query *q,
         return ST_OK;
     }
     if (q->descending && !in_empty) {
-        int st = page_exec(sql, VALUES_SQL[1], q, 1, CURSOR_KEY_AND_ID, q->after_key, q->after_id,
-                           q->limit, out);
+        int st = page_exec(sql, VALUES_SQL[1], q, 1, 1, CURSOR_KEY_AND_ID, q->after_key,
+                           q->after_id, q->limit, out);
         if (st != ST_OK || out->nrows >= (size_t)q->limit)
             return st;
         struct sql_result more = {0};
-        st = page_exec(sql, EMPTY_SQL[1], q, 1, CURSOR_ID, NULL, 0, q->limit - (long)out->nrows,
+        st = page_exec(sql, EMPTY_SQL[1], q, 1, 1, CURSOR_ID, NULL, 0, q->limit - (long)out->nrows,
                        &more);
         if (st != ST_OK) {
             sql_result_free(out);
@@ -174,9 +183,9 @@ static int property_page(struct sql_store *sql, const struct overview_query *q,
     }
     /* Ascending past the empty part, or descending inside it. */
     if (in_empty)
-        return page_exec(sql, EMPTY_SQL[dir], q, 1, CURSOR_ID, q->after_key, q->after_id, q->limit,
-                         out);
-    return page_exec(sql, VALUES_SQL[dir], q, 1, CURSOR_KEY_AND_ID, q->after_key, q->after_id,
+        return page_exec(sql, EMPTY_SQL[dir], q, 1, 1, CURSOR_ID, q->after_key, q->after_id,
+                         q->limit, out);
+    return page_exec(sql, VALUES_SQL[dir], q, 1, 1, CURSOR_KEY_AND_ID, q->after_key, q->after_id,
                      q->limit, out);
 }
 
@@ -184,10 +193,13 @@ int overview_page(struct sql_store *sql, const struct overview_query *q, struct 
 {
     if (!q->column)
         return property_page(sql, q, out);
+    int filtered = 0;
+    for (size_t i = 0; i < OVERVIEW_FILTERS; i++)
+        filtered |= q->filter_keys[i] != NULL;
     for (size_t i = 0; i < sizeof(PAGE_SQL) / sizeof(PAGE_SQL[0]); i++)
         if (strcmp(q->column, PAGE_SQL[i].column) == 0)
-            return page_exec(sql, PAGE_SQL[i].sql[q->descending ? 1 : 0], q, 0, CURSOR_KEY_AND_ID,
-                             q->after_key, q->after_id, q->limit, out);
+            return page_exec(sql, PAGE_SQL[i].sql[filtered][q->descending ? 1 : 0], q, 0, filtered,
+                             CURSOR_KEY_AND_ID, q->after_key, q->after_id, q->limit, out);
     return ST_ERROR;
 }
 
