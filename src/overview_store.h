@@ -32,7 +32,8 @@
  * values in their order from (definition_id, sort_key, account_id) and the
  * children without a value from (parent_id, id) (overview_store.c): the
  * latter part may read all of the parent's children when few lack a value.
- * No statement sorts or creates a temporary table. */
+ * No statement sorts; only a property filter makes one create a temporary
+ * table (MariaDB's subquery cache, in memory). */
 struct overview_query {
     unsigned long long parent_id;
     const char *column;
