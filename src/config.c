@@ -16,6 +16,7 @@ static void set_defaults(struct config *cfg)
     cfg->threads = 4;
     cfg->ldap_uri = xstrdup("ldap://127.0.0.1:389/");
     cfg->ldap_timeout = 3;
+    cfg->ldap_sync_retry = 60;
     cfg->identity_attribute = xstrdup("uid");
     cfg->sql_host = xstrdup("127.0.0.1");
     cfg->sql_port = 3306;
@@ -232,6 +233,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
     } ints[] = {
         {"threads", 1, 256, &cfg->threads},
         {"ldap_timeout", 1, 300, &cfg->ldap_timeout},
+        {"ldap_sync_retry", 1, 3600, &cfg->ldap_sync_retry},
         {"sql_timeout", 1, 300, &cfg->sql_timeout},
         {"retry_after", 1, 3600, &cfg->retry_after},
         {"identity_cache_ttl", 0, 60, &cfg->identity_cache_ttl},
@@ -444,6 +446,7 @@ void config_keep_restart_keys(struct config *fresh, const struct config *running
     } ints[] = {
         {"threads", &fresh->threads, running->threads},
         {"ldap_timeout", &fresh->ldap_timeout, running->ldap_timeout},
+        {"ldap_sync_retry", &fresh->ldap_sync_retry, running->ldap_sync_retry},
         {"sql_timeout", &fresh->sql_timeout, running->sql_timeout},
         /* set once at start-up for every thread (outbox_budget_configure) */
         {"mail_budget", &fresh->mail_budget, running->mail_budget},

@@ -24,6 +24,7 @@ struct config {
     char *ldap_bind_dn;
     char *ldap_bind_password;
     int ldap_timeout;
+    int ldap_sync_retry; /* seconds between sync requests to a slapd without syncprov */
     char *identity_attribute;
 
     char *sql_socket;

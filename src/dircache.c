@@ -154,7 +154,7 @@ static pthread_rwlock_t lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP
 static struct dir *live;          /* under lock */
 static enum dircache_state state; /* under lock */
 static _Atomic unsigned long long generation_counter = 2;
-static _Atomic unsigned long long stat_refreshes, stat_changes, stat_refresh_ms;
+static _Atomic unsigned long long stat_refreshes, stat_changes, stat_refresh_ms, stat_requests;
 
 static pthread_t sync_thread;
 static int sync_started;
@@ -992,6 +992,7 @@ void dircache_stats(struct dircache_stats *out)
     out->refreshes = atomic_load(&stat_refreshes);
     out->changes = atomic_load(&stat_changes);
     out->refresh_ms = atomic_load(&stat_refresh_ms);
+    out->requests = atomic_load(&stat_requests);
 }
 
 /* ---- the TTL mode's identity cache ---------------------------------- */
@@ -1290,6 +1291,7 @@ static enum session_end run_session(LDAP *ld)
     ber_free(ber, 1);
     if (rc != LDAP_SUCCESS)
         return SESSION_LOST;
+    atomic_fetch_add(&stat_requests, 1);
     set_state(DIRCACHE_REFRESHING, NULL, 1);
     ttl_clear();
     struct timespec t0;
@@ -1360,7 +1362,7 @@ static void *sync_main(void *arg)
         if (end == SESSION_NO_SYNC) {
             set_state(DIRCACHE_TTL, NULL, 1);
             backoff = 100;
-            if (nap(60000))
+            if (nap((long)cfg->ldap_sync_retry * 1000))
                 break;
             continue;
         }

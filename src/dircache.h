@@ -97,6 +97,7 @@ struct dircache_stats {
     unsigned long long refreshes;  /* completed refreshes */
     unsigned long long changes;    /* entries applied after a refresh */
     unsigned long long refresh_ms; /* how long the last refresh took */
+    unsigned long long requests;   /* sync sessions asked of slapd (accepted or refused) */
 };
 void dircache_stats(struct dircache_stats *out);
 

@@ -253,9 +253,14 @@ void service_metrics(struct request *req)
                "accountd_directory_cache_changes_total %llu\n"
                "# HELP accountd_directory_cache_refresh_seconds How long the last refresh took.\n"
                "# TYPE accountd_directory_cache_refresh_seconds gauge\n"
-               "accountd_directory_cache_refresh_seconds %.3f\n",
+               "accountd_directory_cache_refresh_seconds %.3f\n"
+               "# HELP accountd_directory_cache_sync_requests_total Sync sessions asked of slapd"
+               " (at start, after every reconnect, and every ldap_sync_retry seconds while"
+               " slapd offers no syncprov), accepted or refused.\n"
+               "# TYPE accountd_directory_cache_sync_requests_total counter\n"
+               "accountd_directory_cache_sync_requests_total %llu\n",
                ds.state == DIRCACHE_LIVE, ds.state == DIRCACHE_TTL, ds.people, ds.groups,
-               ds.memberships, ds.refreshes, ds.changes, (double)ds.refresh_ms / 1e3);
+               ds.memberships, ds.refreshes, ds.changes, (double)ds.refresh_ms / 1e3, ds.requests);
     req->res.status = 200;
     req->res.content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

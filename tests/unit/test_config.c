@@ -57,6 +57,7 @@ static void minimal_config_gets_defaults(void **state)
     assert_int_equal(cfg.auth_delay, 1);
     assert_int_equal(cfg.auth_max_delay, 5);
     assert_int_equal(cfg.auth_failure_window, 300);
+    assert_int_equal(cfg.ldap_sync_retry, 60);
     config_free(&cfg);
 }
 
@@ -75,6 +76,11 @@ static void backlog_and_throttle_keys(void **state)
     assert_int_equal(parse(&cfg, "auth_max_delay = 61\n", err), -1);
     assert_int_equal(parse(&cfg, "auth_delay = 6\n", err), -1);
     assert_non_null(strstr(err, "auth_delay must not exceed auth_max_delay"));
+    assert_int_equal(parse(&cfg, "ldap_sync_retry = 5\n", err), 0);
+    assert_int_equal(cfg.ldap_sync_retry, 5);
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "ldap_sync_retry = 0\n", err), -1);
+    assert_non_null(strstr(err, "ldap_sync_retry must be a number from 1 to 3600"));
 }
 
 static void values_and_origins(void **state)
