@@ -4,8 +4,9 @@ The stack (nginx, accountd, slapd, MariaDB) is started by the dev script,
 which passes its addresses in the environment. Every test makes its own
 people and accounts with unique names, so tests do not depend on each other
 or on their order; only test_resilience.py, test_resilience_sql.py,
-test_overload.py and test_faults.py (which stop, freeze and kill slapd,
-MariaDB and accountd) are moved to the end of the run.
+test_overload.py, test_resilience_sync.py, test_directory_fallback.py and
+test_faults.py (which stop, freeze and kill slapd, MariaDB and accountd, or
+restart slapd without syncprov) are moved to the end of the run.
 """
 import os
 import subprocess
@@ -30,7 +31,7 @@ def pytest_collection_modifyitems(session, config, items):
     # Stable sort: everything keeps its order, the slapd outage comes last.
     items.sort(key=lambda item: item.nodeid.split("::")[0].endswith(
         ("test_resilience.py", "test_resilience_sql.py", "test_overload.py",
-         "test_resilience_sync.py", "test_faults.py")))
+         "test_resilience_sync.py", "test_directory_fallback.py", "test_faults.py")))
 
 
 @pytest.fixture(scope="session")
