@@ -1074,7 +1074,8 @@ static void set_state(enum dircache_state s, struct dir *replace_with, int repla
                  : s == DIRCACHE_REFRESHING ? "refreshing (reads go to LDAP)"
                  : s == DIRCACHE_DOWN       ? "down (reads go to LDAP until the sync is back)"
                  : s == DIRCACHE_TTL        ? "no syncprov on the server: identities kept for "
-                                              "identity_cache_ttl"
+                                              "identity_cache_ttl, sync asked again every "
+                                              "ldap_sync_retry seconds"
                                             : "off");
     state = s;
     if (replace) {
@@ -1292,8 +1293,11 @@ static enum session_end run_session(LDAP *ld)
     if (rc != LDAP_SUCCESS)
         return SESSION_LOST;
     atomic_fetch_add(&stat_requests, 1);
-    set_state(DIRCACHE_REFRESHING, NULL, 1);
-    ttl_clear();
+    /* The state stays as it is until slapd has accepted the session (its
+     * first entry or sync info): a refusal (no syncprov, asked again every
+     * ldap_sync_retry seconds) leaves the TTL mode and the identities all
+     * threads share untouched, and logs nothing new. */
+    int accepted = 0;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct dir *fresh = dir_new();
@@ -1325,6 +1329,11 @@ static enum session_end run_session(LDAP *ld)
         if (rc < 0)
             break;
         int type = ldap_msgtype(msg);
+        if (!accepted && (type == LDAP_RES_SEARCH_ENTRY || type == LDAP_RES_INTERMEDIATE)) {
+            accepted = 1;
+            set_state(DIRCACHE_REFRESHING, NULL, 1);
+            ttl_clear();
+        }
         if (type == LDAP_RES_SEARCH_ENTRY) {
             handle_entry(ld, msg, fresh);
         } else if (type == LDAP_RES_INTERMEDIATE) {

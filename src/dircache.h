@@ -19,7 +19,9 @@
  * every read returns DIRCACHE_MISS and ldap_store asks LDAP itself, so no
  * read is ever served from a stale cache. Where slapd offers no syncprov,
  * the cache holds nothing and only callers' identities are kept for
- * identity_cache_ttl seconds (dircache_ttl_*), shared by all threads.
+ * identity_cache_ttl seconds (dircache_ttl_*), shared by all threads; the
+ * sync thread asks again every ldap_sync_retry seconds, and a refusal
+ * changes nothing (the state moves only once slapd accepts a session).
  *
  * accountd's own writes are applied by the writing thread (ldap_store reads
  * the entry back and calls dircache_apply_entry) before it answers, so they
