@@ -190,7 +190,9 @@ def check_change(results, warmed_at, changed_at, old, new):
     the cached answer for every thread until the TTL of the entry read
     before the change has passed (one cache for all threads), `new` for
     every request that starts once the TTL has passed since the change,
-    and never `old` again once one request has answered `new`."""
+    and never `old` again once one request has answered `new` (no request
+    is in flight while the change is made, so no older answer read from
+    LDAP can be stored after a newer one)."""
     rel = [(round(a - changed_at, 3), round(b - changed_at, 3), st) for a, b, st in results]
     assert {st for _, _, st in results} <= {old, new}, f"unexpected statuses: {rel}"
     # The entry read by the warming request (it started at warmed_at) is
