@@ -35,6 +35,7 @@ cases=(
     "/me (Basic)|$base/api/v1/me|$(basic paul "$password")|"
     "/me (SSO)|$sso/api/v1/me|X-SSO-User: paul|"
     "overview|$base/api/v1/accounts/$P|$(basic bench000001 "$password")|"
+    "members (1 PK read + cache)|$base/api/v1/accounts/$P/members|$(basic bench000001 "$password")|"
     "partner page of 50|$base/api/v1/accounts?parent_id=$P&limit=50&sort=name|$(basic bench000001 "$password")|"
     "/me, 300 accounts|$base/api/v1/me|$(basic bench000002 "$password")|"
     "write pair (GET+PATCH If-Match)|$base/api/v1/accounts/$((P + 301))|$(basic bench000003 "$password")|$here/write_pair.lua"
