@@ -348,18 +348,6 @@ static int replay(struct request *req, const char *key)
     return 1;
 }
 
-static const char *query_str(struct request *req, const char *name)
-{
-    json_t *v = json_object_get(req->query, name);
-    if (!v)
-        return NULL;
-    if (!json_is_string(v)) {
-        res_field_error(req, name, "must be given once");
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 int accounts_parent_in_body(struct request *req, unsigned long long *id)
 {
     *id = body_id(req, body_root(req), "parent_id");

@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *one_query(struct request *req, const char *name)
-{
-    json_t *v = json_object_get(req->query, name);
-    if (v && !json_is_string(v)) {
-        res_field_error(req, name, "must be given once");
-        return NULL;
-    }
-    return v ? json_string_value(v) : NULL;
-}
-
 /* A stored value as the answer shows it: ids as decimal strings. */
 static json_t *json_or_null(const char *text)
 {
@@ -35,8 +25,8 @@ void audit_list(struct request *req)
     static const char *const known[] = {"limit", "cursor", "from", "to", "actor", NULL};
     body_only(req, req->query, NULL, known);
     long limit = query_limit(req);
-    const char *from_s = one_query(req, "from"), *to_s = one_query(req, "to");
-    const char *actor = one_query(req, "actor"), *cursor = one_query(req, "cursor");
+    const char *from_s = query_str(req, "from"), *to_s = query_str(req, "to");
+    const char *actor = query_str(req, "actor"), *cursor = query_str(req, "cursor");
     char from[20], to[20];
     time_t t;
     const char *why;

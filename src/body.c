@@ -180,6 +180,16 @@ int body_none(struct request *req)
     return body_failed(req);
 }
 
+const char *query_str(struct request *req, const char *name)
+{
+    json_t *v = json_object_get(req->query, name);
+    if (v && !json_is_string(v)) {
+        res_field_error(req, name, "must be given once");
+        return NULL;
+    }
+    return v ? json_string_value(v) : NULL;
+}
+
 long query_limit(struct request *req)
 {
     json_t *v = json_object_get(req->query, "limit");

@@ -38,6 +38,9 @@ unsigned long long body_id(struct request *req, json_t *obj, const char *name);
 int body_none(struct request *req);
 /* The `limit` query parameter (1..200, default 50); records an error. */
 long query_limit(struct request *req);
+/* ?name= given once: its value, NULL if absent; a field error (NULL) if
+ * it was given more than once. */
+const char *query_str(struct request *req, const char *name);
 /* The required multi-line "body" field of a mail text (up to max bytes, no
  * control characters but line breaks and tabs); NULL (recorded) if absent or
  * bad. */

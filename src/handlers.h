@@ -62,6 +62,7 @@ void relations_request(struct request *req);
 void relations_approve(struct request *req);
 void relations_decline(struct request *req);
 void relations_customers(struct request *req);
+void relations_requests(struct request *req);
 /* The customer account of the relation in the path (route account_of). */
 int relations_customer_of(struct request *req, unsigned long long *id);
 /* projects.c */

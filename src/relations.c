@@ -4,14 +4,18 @@
  * active relation (accounts.c); for an organization that exists already
  * the partner asks (POST /accounts/{id}/customer-relations), which makes a
  * pending relation that the customer's admin approves or declines
- * (POST /customer-relations/{rid}/approve|decline). GET
- * /accounts/{id}/customers lists a partner's relations. A relation is
+ * (POST /customer-relations/{rid}/approve|decline); the customer's
+ * notification recipients and admins are mailed (template
+ * relation-requested) and GET /accounts/{id}/customer-relations lists the
+ * requests on both sides. GET /accounts/{id}/customers lists a partner's
+ * relations. A relation is
  * commercial: it grants the partner no access to the customer's account.
  */
 #include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "handlers.h"
+#include "outbox.h"
 #include "relations_store.h"
 #include "validate.h"
 
@@ -24,7 +28,43 @@ struct relate {
     unsigned long long partner_id, customer_id, id;
     const char *decision; /* approve/decline: "active" or "declined" */
     json_t *relation;
+    const char **admin_mails; /* request: the customer's admins (NULL-terminated) */
+    size_t nadmin_mails;
 };
+
+/* The request's mail to the customer: its notification recipients and
+ * admins, in the customer's template (relation-requested). */
+static int mail_customer(struct sql_store *sql, struct relate *r)
+{
+    char *customer_name = NULL, *partner_name = NULL, **recipients = NULL;
+    size_t nrecipients = 0;
+    int st = account_name_get(sql, r->customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, r->partner_id, &partner_name);
+    if (st == ST_OK)
+        st = outbox_recipients(sql, r->customer_id, &recipients, &nrecipients);
+    if (st == ST_OK) {
+        const char **to = xcalloc(nrecipients + r->nadmin_mails + 1, sizeof(char *));
+        size_t n = 0;
+        for (size_t i = 0; i < nrecipients; i++)
+            to[n++] = recipients[i];
+        for (size_t i = 0; i < r->nadmin_mails; i++)
+            to[n++] = r->admin_mails[i];
+        char rid[24];
+        snprintf(rid, sizeof(rid), "%llu", r->id);
+        const char *who = r->req->caller.name ? r->req->caller.name : r->req->caller.uid;
+        struct template_value vals[] = {{"account_name", customer_name},
+                                        {"partner_name", partner_name},
+                                        {"requested_by", who},
+                                        {"relation_id", rid}};
+        st = outbox_queue(sql, r->customer_id, "relation-requested", to, n, vals, 4);
+        free(to);
+    }
+    outbox_free_list(recipients, nrecipients);
+    free(customer_name);
+    free(partner_name);
+    return st;
+}
 
 static int request_tx(struct sql_store *sql, void *arg)
 {
@@ -46,6 +86,8 @@ static int request_tx(struct sql_store *sql, void *arg)
         st = audit_write(sql, r->req->caller.uid, r->customer_id, "relation.request", NULL,
                          json_incref(n));
     json_decref(n);
+    if (st == ST_OK)
+        st = mail_customer(sql, r);
     return st;
 }
 
@@ -75,7 +117,27 @@ void relations_request(struct request *req)
         res_fail_if_errors(req);
         return;
     }
+    /* The customer's admins, read before the transaction (the directory). */
+    json_t *members = members_json(req, r.customer_id, &st);
+    if (!members) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    r.admin_mails = xcalloc(json_array_size(members) + 1, sizeof(char *));
+    size_t k;
+    json_t *m;
+    json_array_foreach(members, k, m)
+    {
+        const char *mail = json_string_value(json_object_get(m, "mail"));
+        json_t *roles = json_object_get(m, "roles"), *role;
+        size_t ri;
+        json_array_foreach(roles, ri,
+                           role) if (mail && strcmp(json_string_value(role), "admin") == 0)
+            r.admin_mails[r.nadmin_mails++] = mail;
+    }
     st = request_transaction(req, request_tx, &r);
+    free(r.admin_mails);
+    json_decref(members);
     json_t *rel = NULL;
     if (st == ST_OK)
         st = relation_read(req->session->sql, r.id, &rel);
@@ -164,6 +226,25 @@ void relations_customers(struct request *req)
 {
     json_t *items;
     int st = relation_customers(req->session->sql, req->account.id, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+void relations_requests(struct request *req)
+{
+    static const char *const known[] = {"status", NULL};
+    body_only(req, req->query, NULL, known);
+    const char *status = query_str(req, "status");
+    if (status && strcmp(status, "pending") != 0 && strcmp(status, "active") != 0 &&
+        strcmp(status, "declined") != 0)
+        res_field_error(req, "status", "must be pending, active or declined");
+    if (body_failed(req))
+        return;
+    json_t *items;
+    int st = relation_requests(req->session->sql, req->account.id, status, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

@@ -120,6 +120,38 @@ int relation_customers(struct sql_store *sql, unsigned long long partner_id, jso
     return ST_OK;
 }
 
+int relation_requests(struct sql_store *sql, unsigned long long account_id, const char *status,
+                      json_t **items)
+{
+    struct sql_result r;
+    *items = NULL;
+    int st = sql_exec(sql,
+                      "SELECT " RELATION_COLUMNS ", p.name,"
+                      " IF(r.status = 'active' OR r.customer_id = ?, c.name, NULL)"
+                      " FROM customer_relations r JOIN accounts p ON p.id = r.partner_id"
+                      " JOIN accounts c ON c.id = r.customer_id"
+                      " WHERE (r.customer_id = ? OR r.partner_id = ?)"
+                      " AND (? IS NULL OR r.status = ?) ORDER BY r.id",
+                      SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(account_id),
+                               P_STR(status), P_STR(status)),
+                      &r);
+    if (st != ST_OK)
+        return st;
+    *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        json_t *j = relation_json(&r, i);
+        const char *customer_name = sql_cell(&r, i, 9);
+        json_object_set_new(
+            j, "side", json_string(sql_cell_id(&r, i, 2) == account_id ? "customer" : "partner"));
+        json_object_set_new(j, "partner_name", json_string(sql_cell(&r, i, 8)));
+        json_object_set_new(j, "customer_name",
+                            customer_name ? json_string(customer_name) : json_null());
+        json_array_append_new(*items, j);
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16])
 {
     struct sql_result r;

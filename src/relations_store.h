@@ -26,6 +26,13 @@ int relation_read(struct sql_store *sql, unsigned long long id, json_t **out);
 /* The customers of partner_id: every relation with the customer's name
  * once it is active. */
 int relation_customers(struct sql_store *sql, unsigned long long partner_id, json_t **items);
+/* The relations of account_id on either side, oldest first (status: NULL
+ * for all, else only those), each with "side" ("customer": another account
+ * asks to be, or is, this account's partner; "partner": this account asked)
+ * and the other account's name: the partner's always, the customer's once
+ * the relation is active (as GET /customers shows it). */
+int relation_requests(struct sql_store *sql, unsigned long long account_id, const char *status,
+                      json_t **items);
 /* The kind of an existing (done) account, "" if none (kind: 16 bytes). */
 int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16]);
 

@@ -96,6 +96,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN, ADMIN, 0,
      NULL},
     {"GET", "/api/v1/accounts/{id}/customers", relations_customers, ID, ADMIN | SP, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/customer-relations", relations_requests, ID, ADMIN, 0, NULL},
     {"POST", "/api/v1/customer-relations/{rid}/approve", relations_approve, ID | OPEN, ADMIN, 0,
      relations_customer_of},
     {"POST", "/api/v1/customer-relations/{rid}/decline", relations_decline, ID | OPEN, ADMIN, 0,

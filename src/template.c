@@ -13,6 +13,8 @@ static const char *const transfer_done_ph[] = {"account_name", "new_owner_name",
                                                NULL};
 static const char *const welcome_ph[] = {"account_name", "plan", "storefront_url", NULL};
 static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
+static const char *const relation_ph[] = {"account_name", "partner_name", "requested_by",
+                                          "relation_id", NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
@@ -22,6 +24,7 @@ const struct template_info template_catalog[] = {
     {"transfer-completed", "transactional", transfer_done_ph},
     {"plan-welcome", "transactional", welcome_ph},
     {"subscription-cancelled", "transactional", cancelled_ph},
+    {"relation-requested", "transactional", relation_ph},
     {NULL, NULL, NULL},
 };
 

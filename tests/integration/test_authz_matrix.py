@@ -86,6 +86,7 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/audit": ({A}, set(), False),
     "POST /api/v1/accounts/{id}/customer-relations": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/customers": ({A, SP}, set(), False),
+    "GET /api/v1/accounts/{id}/customer-relations": ({A}, set(), False),
     # the relation's customer account decides
     "POST /api/v1/customer-relations/{rid}/approve": ({A}, set(), True),
     "POST /api/v1/customer-relations/{rid}/decline": ({A}, set(), True),

@@ -147,3 +147,67 @@ def test_customer_created_by_a_partner_without_contact_is_related(api, sql, make
     assert row and row["status"] == "active", row
     listed = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/customers"), 200)
     assert any(i.get("customer_id") == body["id"] for i in listed["items"]), listed
+
+
+def test_customer_is_mailed_and_lists_the_requests(api, sql, make_tenant, make_account,
+                                                   make_person, set_roles, mailbox, anon):
+    """The customer learns of a partner's request without being told its id:
+    its admins and notification recipients get a mail naming the partner and
+    the request, and GET .../customer-relations lists the requests on both
+    sides; the customer's admin approves the one from the list."""
+    p = make_tenant("stkm")
+    q = make_tenant("stkn")
+    existing = make_account(q.admin, "customer", q.account.id)
+    admin = make_person(prefix="stka")
+    set_roles(q.admin, existing.id, admin, ["admin"])
+    member = make_person(prefix="stkb")
+    set_roles(q.admin, existing.id, member, ["member"])
+    recipient = S.unique_mail("stk-n-")
+    S.expect(api(admin).put(f"{ACCOUNTS}/{existing.id}/notification-recipients",
+                            json={"emails": [recipient]}), 200)
+    before = S.outbox_max_id(sql)
+    rel = S.expect(api(p.admin).post(f"{ACCOUNTS}/{p.account.id}/customer-relations",
+                                     json={"customer_id": existing.id}), 202)
+
+    for to in (admin.mail, recipient):
+        mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=to, timeout=15)
+        assert len(mails) == 1, (to, mails)
+        assert p.account.name in mails[0].subject and existing.name in mails[0].subject
+        assert f"/api/v1/customer-relations/{rel['id']}/approve" in mails[0].body
+    assert not mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=member.mail)
+    assert not mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=p.admin.mail)
+
+    # The customer's admin lists the pending requests and approves by the listed id.
+    mine = S.expect(api(admin).get(f"{ACCOUNTS}/{existing.id}/customer-relations",
+                                   params={"status": "pending"}), 200)
+    assert [(i["id"], i["side"], i["partner_id"], i["partner_name"], i["status"])
+            for i in mine["items"]] == [(rel["id"], "customer", p.account.id, p.account.name,
+                                         "pending")]
+    S.expect(api(admin).post(f"/api/v1/customer-relations/{mine['items'][0]['id']}/approve"), 200)
+    assert S.expect(api(admin).get(f"{ACCOUNTS}/{existing.id}/customer-relations",
+                                   params={"status": "pending"}), 200)["items"] == []
+    # The partner's side: its request, now active, with the customer's name.
+    theirs = S.expect(api(p.admin).get(f"{ACCOUNTS}/{p.account.id}/customer-relations"),
+                      200)["items"]
+    assert [(i["id"], i["side"], i["customer_name"], i["status"]) for i in theirs] == [
+        (rel["id"], "partner", existing.name, "active")]
+
+    # Who may list: the account's admins; not a member (403), not the other
+    # tenant (404), not anonymous (401); a bad status is a field error.
+    S.expect_problem(api(member).get(f"{ACCOUNTS}/{existing.id}/customer-relations"), 403)
+    S.expect_problem(api(p.admin).get(f"{ACCOUNTS}/{existing.id}/customer-relations"), 404)
+    S.expect_problem(anon.get(f"{ACCOUNTS}/{existing.id}/customer-relations"), 401)
+    S.expect_field_errors(api(admin).get(f"{ACCOUNTS}/{existing.id}/customer-relations",
+                                         params={"status": "maybe"}), "status")
+
+
+def test_pending_request_hides_the_customer_name_from_the_partner(api, make_tenant, make_account):
+    p = make_tenant("stkh")
+    q = make_tenant("stki")
+    existing = make_account(q.admin, "customer", q.account.id)
+    rel = S.expect(api(p.admin).post(f"{ACCOUNTS}/{p.account.id}/customer-relations",
+                                     json={"customer_id": existing.id}), 202)
+    items = S.expect(api(p.admin).get(f"{ACCOUNTS}/{p.account.id}/customer-relations"),
+                     200)["items"]
+    assert [(i["id"], i["side"], i["customer_name"]) for i in items] == [
+        (rel["id"], "partner", None)]

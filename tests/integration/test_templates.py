@@ -16,6 +16,8 @@ TEMPLATES = {
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail"},
     "plan-welcome": {"account_name", "plan", "storefront_url"},
     "subscription-cancelled": {"account_name", "plan", "ends_at"},
+    # sql/009: a partner asks for a customer relation
+    "relation-requested": {"account_name", "partner_name", "requested_by", "relation_id"},
 }
 
 
@@ -42,7 +44,7 @@ def default_subject(account_name):
     return f"{account_name}: the primary contact changed"
 
 
-def test_lists_the_six_templates_with_placeholders(api, distributor):
+def test_lists_the_templates_with_placeholders(api, distributor):
     admin, acc = distributor
     body = S.expect(api(admin).get(tpath(acc.id)), 200)
     items = body.get("items")
