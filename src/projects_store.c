@@ -62,34 +62,15 @@ int project_account(struct sql_store *sql, unsigned long long id, unsigned long 
 
 int project_read(struct sql_store *sql, unsigned long long id, json_t **out)
 {
-    struct sql_result r;
-    *out = NULL;
-    int st = sql_exec(
+    return sql_row_json(
         sql, "SELECT " PROJECT_COLUMNS " FROM projects WHERE id = ? AND ldap_state = 'done'",
-        SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *out = project_json(&r, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+        SQL_ARGS(P_INT(id)), project_json, out);
 }
 
 int projects_of_account(struct sql_store *sql, unsigned long long account_id, json_t **items)
 {
-    struct sql_result r;
-    *items = NULL;
-    int st = sql_exec(sql,
-                      "SELECT " PROJECT_COLUMNS " FROM projects"
-                      " WHERE account_id = ? AND ldap_state = 'done' ORDER BY id",
-                      SQL_ARGS(P_INT(account_id)), &r);
-    if (st != ST_OK)
-        return st;
-    *items = json_array();
-    for (size_t i = 0; i < r.nrows; i++)
-        json_array_append_new(*items, project_json(&r, i));
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_rows_json(sql,
+                         "SELECT " PROJECT_COLUMNS " FROM projects"
+                         " WHERE account_id = ? AND ldap_state = 'done' ORDER BY id",
+                         SQL_ARGS(P_INT(account_id)), project_json, items);
 }

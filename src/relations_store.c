@@ -54,20 +54,10 @@ int relation_customer(struct sql_store *sql, unsigned long long id, unsigned lon
 
 int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out)
 {
-    struct sql_result r;
-    *out = NULL;
-    int st = sql_exec(sql,
-                      "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?"
-                      " FOR UPDATE",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *out = relation_json(&r, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+    return sql_row_json(sql,
+                        "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?"
+                        " FOR UPDATE",
+                        SQL_ARGS(P_INT(id)), relation_json, out);
 }
 
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
@@ -81,75 +71,60 @@ int relation_decide(struct sql_store *sql, unsigned long long id, const char *st
 
 int relation_read(struct sql_store *sql, unsigned long long id, json_t **out)
 {
-    struct sql_result r;
-    *out = NULL;
-    int st = sql_exec(sql, "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *out = relation_json(&r, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+    return sql_row_json(sql, "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?",
+                        SQL_ARGS(P_INT(id)), relation_json, out);
+}
+
+/* relation_customers' row: the relation, relation_id, and the customer's
+ * name and status (NULL until active, by the statement). */
+static json_t *customer_json(const struct sql_result *r, size_t row)
+{
+    json_t *j = relation_json(r, row);
+    const char *name = sql_cell(r, row, 8), *status = sql_cell(r, row, 9);
+    json_object_set_new(j, "relation_id", json_string(sql_cell(r, row, 0)));
+    json_object_set_new(j, "name", name ? json_string(name) : json_null());
+    json_object_set_new(j, "account_status", status ? json_string(status) : json_null());
+    return j;
 }
 
 int relation_customers(struct sql_store *sql, unsigned long long partner_id, json_t **items)
 {
-    struct sql_result r;
-    *items = NULL;
-    int st = sql_exec(sql,
-                      "SELECT " RELATION_COLUMNS ", IF(r.status = 'active', a.name, NULL),"
-                      " IF(r.status = 'active', a.status, NULL)"
-                      " FROM customer_relations r JOIN accounts a ON a.id = r.customer_id"
-                      " WHERE r.partner_id = ? ORDER BY r.id",
-                      SQL_ARGS(P_INT(partner_id)), &r);
-    if (st != ST_OK)
-        return st;
-    *items = json_array();
-    for (size_t i = 0; i < r.nrows; i++) {
-        json_t *j = relation_json(&r, i);
-        json_object_set_new(j, "relation_id", json_string(sql_cell(&r, i, 0)));
-        const char *name = sql_cell(&r, i, 8), *status = sql_cell(&r, i, 9);
-        json_object_set_new(j, "name", name ? json_string(name) : json_null());
-        json_object_set_new(j, "account_status", status ? json_string(status) : json_null());
-        json_array_append_new(*items, j);
-    }
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_rows_json(sql,
+                         "SELECT " RELATION_COLUMNS ", IF(r.status = 'active', a.name, NULL),"
+                         " IF(r.status = 'active', a.status, NULL)"
+                         " FROM customer_relations r JOIN accounts a ON a.id = r.customer_id"
+                         " WHERE r.partner_id = ? ORDER BY r.id",
+                         SQL_ARGS(P_INT(partner_id)), customer_json, items);
+}
+
+/* relation_requests' row: the relation, its side for the account asked
+ * about (column 10), and both names (the customer's NULL by the statement
+ * while the partner side's request is pending). */
+static json_t *request_json(const struct sql_result *r, size_t row)
+{
+    json_t *j = relation_json(r, row);
+    const char *customer_name = sql_cell(r, row, 9);
+    json_object_set_new(j, "side", json_string(sql_cell(r, row, 10)));
+    json_object_set_new(j, "partner_name", json_string(sql_cell(r, row, 8)));
+    json_object_set_new(j, "customer_name",
+                        customer_name ? json_string(customer_name) : json_null());
+    return j;
 }
 
 int relation_requests(struct sql_store *sql, unsigned long long account_id, const char *status,
                       json_t **items)
 {
-    struct sql_result r;
-    *items = NULL;
-    int st = sql_exec(sql,
-                      "SELECT " RELATION_COLUMNS ", p.name,"
-                      " IF(r.status = 'active' OR r.customer_id = ?, c.name, NULL)"
-                      " FROM customer_relations r JOIN accounts p ON p.id = r.partner_id"
-                      " JOIN accounts c ON c.id = r.customer_id"
-                      " WHERE (r.customer_id = ? OR r.partner_id = ?)"
-                      " AND (? IS NULL OR r.status = ?) ORDER BY r.id",
-                      SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(account_id),
-                               P_STR(status), P_STR(status)),
-                      &r);
-    if (st != ST_OK)
-        return st;
-    *items = json_array();
-    for (size_t i = 0; i < r.nrows; i++) {
-        json_t *j = relation_json(&r, i);
-        const char *customer_name = sql_cell(&r, i, 9);
-        json_object_set_new(
-            j, "side", json_string(sql_cell_id(&r, i, 2) == account_id ? "customer" : "partner"));
-        json_object_set_new(j, "partner_name", json_string(sql_cell(&r, i, 8)));
-        json_object_set_new(j, "customer_name",
-                            customer_name ? json_string(customer_name) : json_null());
-        json_array_append_new(*items, j);
-    }
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_rows_json(sql,
+                         "SELECT " RELATION_COLUMNS ", p.name,"
+                         " IF(r.status = 'active' OR r.customer_id = ?, c.name, NULL),"
+                         " IF(r.customer_id = ?, 'customer', 'partner')"
+                         " FROM customer_relations r JOIN accounts p ON p.id = r.partner_id"
+                         " JOIN accounts c ON c.id = r.customer_id"
+                         " WHERE (r.customer_id = ? OR r.partner_id = ?)"
+                         " AND (? IS NULL OR r.status = ?) ORDER BY r.id",
+                         SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(account_id),
+                                  P_INT(account_id), P_STR(status), P_STR(status)),
+                         request_json, items);
 }
 
 int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16])

@@ -200,6 +200,37 @@ unsigned long long sql_cell_id(const struct sql_result *r, size_t row, size_t co
     return v ? strtoull(v, NULL, 10) : 0;
 }
 
+int sql_row_json(struct sql_store *s, const char *sql, const struct sql_param *params,
+                 sql_row_json_fn fn, json_t **out)
+{
+    struct sql_result r;
+    *out = NULL;
+    int st = sql_exec(s, sql, params, &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows >= 1)
+        *out = fn(&r, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
+int sql_rows_json(struct sql_store *s, const char *sql, const struct sql_param *params,
+                  sql_row_json_fn fn, json_t **items)
+{
+    struct sql_result r;
+    *items = NULL;
+    int st = sql_exec(s, sql, params, &r);
+    if (st != ST_OK)
+        return st;
+    *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(*items, fn(&r, i));
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 /* Copies all rows of an executed statement into out. */
 static int fetch_all(MYSQL_STMT *stmt, struct sql_result *out, unsigned *err, const char **msg)
 {

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "result.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 enum sql_type { SQL_END = 0, SQL_INT, SQL_STR, SQL_NULL };
@@ -62,6 +63,17 @@ int sql_exec(struct sql_store *s, const char *sql, const struct sql_param *param
 const char *sql_cell(const struct sql_result *r, size_t row, size_t col);
 unsigned long long sql_cell_id(const struct sql_result *r, size_t row, size_t col);
 void sql_result_free(struct sql_result *r);
+
+/* A row of a result as JSON (a store's own converter). */
+typedef json_t *(*sql_row_json_fn)(const struct sql_result *r, size_t row);
+/* Runs a statement that finds at most one row: ST_OK with *out = fn(row)
+ * (a new reference), ST_NOT_FOUND without a row (*out NULL). */
+int sql_row_json(struct sql_store *s, const char *sql, const struct sql_param *params,
+                 sql_row_json_fn fn, json_t **out);
+/* Runs a statement: ST_OK with *items an array of fn(row) for every row
+ * (a new reference; NULL on failure). */
+int sql_rows_json(struct sql_store *s, const char *sql, const struct sql_param *params,
+                  sql_row_json_fn fn, json_t **items);
 
 /* Runs fn inside START TRANSACTION ... COMMIT. fn returns an ST_* status;
  * anything but ST_OK rolls back. On deadlock or lock wait timeout the whole
