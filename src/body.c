@@ -190,6 +190,30 @@ const char *query_str(struct request *req, const char *name)
     return v ? json_string_value(v) : NULL;
 }
 
+void query_id_page(struct request *req, unsigned long long *before, long *limit)
+{
+    static const char *const known[] = {"limit", "cursor", NULL};
+    body_none(req);
+    *limit = query_limit(req);
+    *before = 0;
+    const char *cursor = query_str(req, "cursor");
+    if (cursor && !(*before = parse_id(cursor)))
+        res_field_error(req, "cursor", "is not a cursor of this listing");
+    body_only(req, req->query, NULL, known);
+}
+
+json_t *id_page_answer(json_t *items, long limit)
+{
+    json_t *next = json_null();
+    if (json_array_size(items) > (size_t)limit) {
+        while (json_array_size(items) > (size_t)limit)
+            json_array_remove(items, json_array_size(items) - 1);
+        json_t *last = json_object_get(json_array_get(items, (size_t)limit - 1), "id");
+        next = json_is_string(last) ? json_string(json_string_value(last)) : json_null();
+    }
+    return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+}
+
 long query_limit(struct request *req)
 {
     json_t *v = json_object_get(req->query, "limit");

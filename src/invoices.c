@@ -16,28 +16,34 @@
 
 void invoices_list(struct request *req)
 {
-    if (body_none(req))
+    unsigned long long before;
+    long limit;
+    query_id_page(req, &before, &limit);
+    if (body_failed(req))
         return;
     json_t *items;
-    int st = invoices_store_list(req->session->sql, req->account.id, &items);
+    int st = invoices_store_list(req->session->sql, req->account.id, before, limit + 1, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_json(req, 200, id_page_answer(items, limit));
 }
 
 void quotes_list(struct request *req)
 {
-    if (body_none(req))
+    unsigned long long before;
+    long limit;
+    query_id_page(req, &before, &limit);
+    if (body_failed(req))
         return;
     json_t *items;
-    int st = quotes_store_list(req->session->sql, req->account.id, 0, &items);
+    int st = quotes_store_list(req->session->sql, req->account.id, 0, before, limit + 1, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_json(req, 200, id_page_answer(items, limit));
 }
 
 struct quoting {
@@ -83,7 +89,7 @@ void quotes_create(struct request *req)
         return;
     }
     json_t *items;
-    st = quotes_store_list(req->session->sql, req->account.id, q.id, &items);
+    st = quotes_store_list(req->session->sql, req->account.id, q.id, 0, 1, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

@@ -32,8 +32,8 @@ static const char *const INVOICE_SQL =
     "SELECT id, reason, subscription_id, order_id, currency, total_minor, line_items,"
     " " TIME("period_start") ", " TIME("period_end") ", " TIME(
         "issued_at") ", YEAR(issued_at)"
-                     " FROM invoices WHERE (? = 0 OR account_id = ?) AND (? = 0 OR id = ?) ORDER "
-                     "BY id DESC";
+                     " FROM invoices WHERE (? = 0 OR account_id = ?) AND (? = 0 OR id = ?)"
+                     " AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?";
 
 static json_t *nullable(const char *s)
 {
@@ -59,11 +59,14 @@ static json_t *invoices_json(const struct sql_result *r)
     return items;
 }
 
-int invoices_store_list(struct sql_store *sql, unsigned long long account_id, json_t **out)
+int invoices_store_list(struct sql_store *sql, unsigned long long account_id,
+                        unsigned long long before, long limit, json_t **out)
 {
     struct sql_result r;
     int st = sql_exec(sql, INVOICE_SQL,
-                      SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(0), P_INT(0)), &r);
+                      SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(0), P_INT(0),
+                               P_INT(before), P_INT(before), P_INT(limit)),
+                      &r);
     if (st != ST_OK)
         return st;
     *out = invoices_json(&r);
@@ -74,7 +77,9 @@ int invoices_store_list(struct sql_store *sql, unsigned long long account_id, js
 int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **out)
 {
     struct sql_result r;
-    int st = sql_exec(sql, INVOICE_SQL, SQL_ARGS(P_INT(0), P_INT(0), P_INT(id), P_INT(id)), &r);
+    int st = sql_exec(
+        sql, INVOICE_SQL,
+        SQL_ARGS(P_INT(0), P_INT(0), P_INT(id), P_INT(id), P_INT(0), P_INT(0), P_INT(1)), &r);
     if (st != ST_OK)
         return st;
     json_t *items = invoices_json(&r);
@@ -109,16 +114,18 @@ int quotes_store_create(struct sql_store *sql, unsigned long long account_id, co
 }
 
 int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
-                      json_t **out)
+                      unsigned long long before, long limit, json_t **out)
 {
     struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 "SELECT id, status, currency, total_minor, line_items, requested_by,"
-                 " " TIME("created_at") ", " TIME(
-                     "valid_until") " FROM quotes"
-                                    " WHERE account_id = ? AND (? = 0 OR id = ?) ORDER BY id DESC",
-                 SQL_ARGS(P_INT(account_id), P_INT(id), P_INT(id)), &r);
+    int st = sql_exec(sql,
+                      "SELECT id, status, currency, total_minor, line_items, requested_by,"
+                      " " TIME("created_at") ", " TIME(
+                          "valid_until") " FROM quotes"
+                                         " WHERE account_id = ? AND (? = 0 OR id = ?)"
+                                         " AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?",
+                      SQL_ARGS(P_INT(account_id), P_INT(id), P_INT(id), P_INT(before),
+                               P_INT(before), P_INT(limit)),
+                      &r);
     if (st != ST_OK)
         return st;
     json_t *items = json_array();

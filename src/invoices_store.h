@@ -22,8 +22,10 @@ struct invoice {
 /* Inside a transaction: writes one invoice; its id in *id. */
 int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsigned long long *id);
 /* [{id, number, reason, subscription_id, order_id, total, lines,
- *   period_start, period_end, issued_at}], newest first. */
-int invoices_store_list(struct sql_store *sql, unsigned long long account_id, json_t **out);
+ *   period_start, period_end, issued_at}], newest first: at most limit,
+ * older than id before (0: from the newest). */
+int invoices_store_list(struct sql_store *sql, unsigned long long account_id,
+                        unsigned long long before, long limit, json_t **out);
 /* One invoice as in the list (ST_NOT_FOUND). */
 int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **out);
 
@@ -32,8 +34,9 @@ int quotes_store_create(struct sql_store *sql, unsigned long long account_id, co
                         const char *currency, long long total_minor, json_t *lines, int valid_days,
                         unsigned long long *id);
 /* [{id, status, total, lines, requested_by, created_at, valid_until}],
- * newest first (id 0: all of the account; else only that quote). */
+ * newest first (id 0: all of the account; else only that quote), at most
+ * limit, older than id before (0: from the newest). */
 int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
-                      json_t **out);
+                      unsigned long long before, long limit, json_t **out);
 
 #endif

@@ -34,7 +34,7 @@ int order_account_of(struct request *req, unsigned long long *account_id)
 static void respond_order(struct request *req, unsigned long long id, int status)
 {
     json_t *items;
-    int st = orders_store_list(req->session->sql, 0, id, &items);
+    int st = orders_store_list(req->session->sql, 0, id, 0, 1, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
@@ -164,15 +164,18 @@ void orders_create(struct request *req)
 
 void orders_list(struct request *req)
 {
-    if (body_none(req))
+    unsigned long long before;
+    long limit;
+    query_id_page(req, &before, &limit);
+    if (body_failed(req))
         return;
     json_t *items;
-    int st = orders_store_list(req->session->sql, req->account.id, 0, &items);
+    int st = orders_store_list(req->session->sql, req->account.id, 0, before, limit + 1, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_json(req, 200, id_page_answer(items, limit));
 }
 
 void orders_get(struct request *req)
@@ -357,10 +360,10 @@ void orders_execute(struct request *req)
         return;
     }
     json_t *orders = NULL, *subs = NULL, *invoice = NULL;
-    st = orders_store_list(req->session->sql, 0, x.order_id, &orders);
+    st = orders_store_list(req->session->sql, 0, x.order_id, 0, 1, &orders);
     if (st == ST_OK)
         st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, 0,
-                                      x.subscription_id, &subs);
+                                      x.subscription_id, 0, 1, &subs);
     if (st == ST_OK)
         st = invoices_store_get(req->session->sql, x.invoice_id, &invoice);
     if (st != ST_OK) {

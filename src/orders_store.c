@@ -120,7 +120,7 @@ static json_t *nullable(const char *s)
 }
 
 int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
-                      json_t **out)
+                      unsigned long long before, long limit, json_t **out)
 {
     struct sql_result r;
     int st = sql_exec(
@@ -136,8 +136,10 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
                              "   WHERE l.order_id = o.id)"
                              " FROM orders o WHERE (? = 0 OR o.account_id = ?) AND (? = 0 OR o.id "
                              "= ?)"
-                             " ORDER BY o.id DESC LIMIT 500",
-        SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(id), P_INT(id)), &r);
+                             " AND (? = 0 OR o.id < ?) ORDER BY o.id DESC LIMIT ?",
+        SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(id), P_INT(id), P_INT(before),
+                 P_INT(before), P_INT(limit)),
+        &r);
     if (st != ST_OK)
         return st;
     json_t *items = json_array();

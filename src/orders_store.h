@@ -40,8 +40,9 @@ int orders_store_finish(struct sql_store *sql, unsigned long long id, const char
                         unsigned long long invoice_id);
 /* [{id, account_id, status, storefront_alias, lines, total, created_by,
  *   created_at, executed_at, subscription_id, invoice_id}], newest first
- * (account_id 0 with id: that order only). */
+ * (account_id 0 with id: that order only), at most limit, older than id
+ * before (0: from the newest). */
 int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
-                      json_t **out);
+                      unsigned long long before, long limit, json_t **out);
 
 #endif

@@ -37,7 +37,8 @@ int subscription_account_of(struct request *req, unsigned long long *account_id)
 static void respond_subscription(struct request *req, unsigned long long sid, json_t *extra)
 {
     json_t *items;
-    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, 0, sid, &items);
+    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, 0, sid, 0, 1,
+                                      &items);
     if (st != ST_OK) {
         json_decref(extra);
         res_store_failure(req, st, "the database");
@@ -60,16 +61,19 @@ static void respond_subscription(struct request *req, unsigned long long sid, js
 
 void subscriptions_list(struct request *req)
 {
-    if (body_none(req))
+    unsigned long long before;
+    long limit;
+    query_id_page(req, &before, &limit);
+    if (body_failed(req))
         return;
     json_t *items;
     int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, req->account.id,
-                                      0, &items);
+                                      0, before, limit + 1, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_json(req, 200, id_page_answer(items, limit));
 }
 
 void subscriptions_get(struct request *req)

@@ -163,7 +163,8 @@ int subscriptions_store_extend(struct sql_store *sql, struct subscription *s, ch
 #define T(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 int subscriptions_store_list(struct sql_store *sql, const char *default_host,
-                             unsigned long long account_id, unsigned long long sid, json_t **out)
+                             unsigned long long account_id, unsigned long long sid,
+                             unsigned long long before, long limit, json_t **out)
 {
     struct sql_result r;
     int st = sql_exec(
@@ -187,8 +188,10 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
                                               "f.id = s.storefront_id"
                                               " LEFT JOIN accounts d ON d.id = f.distributor_id"
                                               " WHERE (? = 0 OR s.account_id = ?) AND (? = 0 OR "
-                                              "s.id = ?) ORDER BY s.id DESC",
-        SQL_ARGS(P_STR(default_host), P_INT(account_id), P_INT(account_id), P_INT(sid), P_INT(sid)),
+                                              "s.id = ?) AND (? = 0 OR s.id < ?)"
+                                              " ORDER BY s.id DESC LIMIT ?",
+        SQL_ARGS(P_STR(default_host), P_INT(account_id), P_INT(account_id), P_INT(sid), P_INT(sid),
+                 P_INT(before), P_INT(before), P_INT(limit)),
         &r);
     if (st != ST_OK)
         return st;

@@ -53,9 +53,11 @@ int subscriptions_store_end(struct sql_store *sql, unsigned long long sid, const
 int subscriptions_store_extend(struct sql_store *sql, struct subscription *s, char old_end[32]);
 /* [{id, account_id, plan, status, term_months, started_at, ends_at,
  *   cancel_requested_at, ended_at, storefront, articles}] of an account
- * (sid 0) or one subscription (account_id 0), newest first. */
+ * (sid 0) or one subscription (account_id 0), newest first: at most limit,
+ * older than id before (0: from the newest). */
 int subscriptions_store_list(struct sql_store *sql, const char *default_host,
-                             unsigned long long account_id, unsigned long long sid, json_t **out);
+                             unsigned long long account_id, unsigned long long sid,
+                             unsigned long long before, long limit, json_t **out);
 /* Ids of pending cancellations whose term ended at or before now. */
 int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
                             size_t *n);

@@ -719,3 +719,38 @@ def test_hot_reads_build_no_temporary_tables(api, disti, make_reseller, sql):
             deltas.append((made - own, disk))
         assert min(deltas) <= (5 * allowed, 0), (path, own, deltas)
         assert min(d for _, d in deltas) == 0, (path, deltas)
+
+
+def test_billing_lists_are_paged_newest_first(api, disti, make_reseller):
+    """Orders, subscriptions, invoices and quotes page by ?limit= and the
+    next_cursor of the page before: newest first, every item once."""
+    r = make_reseller(disti)
+    who = api(r.admin)
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                S.unique("pg-"))["id"])
+    for article in ("assets-pack", "data-logger", "api-seats"):
+        execute(api, r.admin, order(api, r.admin, r.account.id, article)["id"])
+    for _ in range(3):
+        S.expect(who.post(f"/api/v1/accounts/{r.account.id}/quotes",
+                          json={"lines": [{"article": "api-seats", "quantity": 1}]}), 201)
+    for name, expected in (("orders", 4), ("subscriptions", 4), ("invoices", 4), ("quotes", 3)):
+        path = f"/api/v1/accounts/{r.account.id}/{name}"
+        whole = S.expect(who.get(path), 200)
+        assert whole["next_cursor"] is None and len(whole["items"]) == expected, (name, whole)
+        ids = [int(i["id"]) for i in whole["items"]]
+        assert ids == sorted(ids, reverse=True), (name, ids)
+        seen, cursor, pages = [], None, 0
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = S.expect(who.get(path, params=params), 200)
+            assert len(page["items"]) <= 2
+            seen += [int(i["id"]) for i in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+            assert cursor == page["items"][-1]["id"]
+        assert seen == ids and pages == (expected + 1) // 2, (name, seen, pages)
+        S.expect_field_errors(who.get(path, params={"cursor": "x"}), "cursor")
+        S.expect_field_errors(who.get(path, params={"limit": 0}), "limit")
+        S.expect_field_errors(who.get(path, params={"sort": "id"}), "sort")
