@@ -1,5 +1,6 @@
 #include "body.h"
 
+#include "result.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -190,20 +191,24 @@ const char *query_str(struct request *req, const char *name)
     return v ? json_string_value(v) : NULL;
 }
 
-void query_id_page(struct request *req, unsigned long long *before, long *limit)
+void res_id_page(struct request *req, id_page_reader read)
 {
     static const char *const known[] = {"limit", "cursor", NULL};
     body_none(req);
-    *limit = query_limit(req);
-    *before = 0;
+    long limit = query_limit(req);
+    unsigned long long before = 0;
     const char *cursor = query_str(req, "cursor");
-    if (cursor && !(*before = parse_id(cursor)))
+    if (cursor && !(before = parse_id(cursor)))
         res_field_error(req, "cursor", "is not a cursor of this listing");
     body_only(req, req->query, NULL, known);
-}
-
-json_t *id_page_answer(json_t *items, long limit)
-{
+    if (body_failed(req))
+        return;
+    json_t *items;
+    int st = read(req, before, limit + 1, &items);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
     json_t *next = json_null();
     if (json_array_size(items) > (size_t)limit) {
         while (json_array_size(items) > (size_t)limit)
@@ -211,7 +216,7 @@ json_t *id_page_answer(json_t *items, long limit)
         json_t *last = json_object_get(json_array_get(items, (size_t)limit - 1), "id");
         next = json_is_string(last) ? json_string(json_string_value(last)) : json_null();
     }
-    return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+    res_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
 long query_limit(struct request *req)

@@ -41,14 +41,15 @@ long query_limit(struct request *req);
 /* ?name= given once: its value, NULL if absent; a field error (NULL) if
  * it was given more than once. */
 const char *query_str(struct request *req, const char *name);
-/* ?limit= and ?cursor= of a list shown newest first by id, whose cursor is
- * the id of the last item shown: *before is that id (0 for the first page);
- * field errors for a bad limit or cursor, or any other parameter. */
-void query_id_page(struct request *req, unsigned long long *before, long *limit);
-/* The answer of such a page: items as the store read them (at most limit
- * + 1, the extra one only telling that more follow) cut to limit, and
- * next_cursor (the last shown item's "id", or null). Takes items. */
-json_t *id_page_answer(json_t *items, long limit);
+/* Reads a page of a list shown newest first by id: at most limit items
+ * older than id before (0: from the newest), as a new array in *items. */
+typedef int (*id_page_reader)(struct request *req, unsigned long long before, long limit,
+                              json_t **items);
+/* Answers such a list: ?limit= and ?cursor= (the id of the last item
+ * shown; field errors for a bad one, or any other parameter), the page
+ * read one item longer to tell whether more follow, then {items,
+ * next_cursor}: the last shown item's "id", or null. */
+void res_id_page(struct request *req, id_page_reader read);
 /* The required multi-line "body" field of a mail text (up to max bytes, no
  * control characters but line breaks and tabs); NULL (recorded) if absent or
  * bad. */

@@ -14,36 +14,24 @@
 
 #define QUOTE_VALID_DAYS 30
 
+static int invoices_page(struct request *req, unsigned long long before, long limit, json_t **items)
+{
+    return invoices_store_list(req->session->sql, req->account.id, before, limit, items);
+}
+
 void invoices_list(struct request *req)
 {
-    unsigned long long before;
-    long limit;
-    query_id_page(req, &before, &limit);
-    if (body_failed(req))
-        return;
-    json_t *items;
-    int st = invoices_store_list(req->session->sql, req->account.id, before, limit + 1, &items);
-    if (st != ST_OK) {
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    res_json(req, 200, id_page_answer(items, limit));
+    res_id_page(req, invoices_page);
+}
+
+static int quotes_page(struct request *req, unsigned long long before, long limit, json_t **items)
+{
+    return quotes_store_list(req->session->sql, req->account.id, 0, before, limit, items);
 }
 
 void quotes_list(struct request *req)
 {
-    unsigned long long before;
-    long limit;
-    query_id_page(req, &before, &limit);
-    if (body_failed(req))
-        return;
-    json_t *items;
-    int st = quotes_store_list(req->session->sql, req->account.id, 0, before, limit + 1, &items);
-    if (st != ST_OK) {
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    res_json(req, 200, id_page_answer(items, limit));
+    res_id_page(req, quotes_page);
 }
 
 struct quoting {

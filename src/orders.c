@@ -162,20 +162,14 @@ void orders_create(struct request *req)
     respond_order(req, d.id, 201);
 }
 
+static int orders_page(struct request *req, unsigned long long before, long limit, json_t **items)
+{
+    return orders_store_list(req->session->sql, req->account.id, 0, before, limit, items);
+}
+
 void orders_list(struct request *req)
 {
-    unsigned long long before;
-    long limit;
-    query_id_page(req, &before, &limit);
-    if (body_failed(req))
-        return;
-    json_t *items;
-    int st = orders_store_list(req->session->sql, req->account.id, 0, before, limit + 1, &items);
-    if (st != ST_OK) {
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    res_json(req, 200, id_page_answer(items, limit));
+    res_id_page(req, orders_page);
 }
 
 void orders_get(struct request *req)

@@ -59,21 +59,16 @@ static void respond_subscription(struct request *req, unsigned long long sid, js
     res_json(req, 200, s);
 }
 
+static int subscriptions_page(struct request *req, unsigned long long before, long limit,
+                              json_t **items)
+{
+    return subscriptions_store_list(req->session->sql, req->cfg->storefront_host, req->account.id,
+                                    0, before, limit, items);
+}
+
 void subscriptions_list(struct request *req)
 {
-    unsigned long long before;
-    long limit;
-    query_id_page(req, &before, &limit);
-    if (body_failed(req))
-        return;
-    json_t *items;
-    int st = subscriptions_store_list(req->session->sql, req->cfg->storefront_host, req->account.id,
-                                      0, before, limit + 1, &items);
-    if (st != ST_OK) {
-        res_store_failure(req, st, "the database");
-        return;
-    }
-    res_json(req, 200, id_page_answer(items, limit));
+    res_id_page(req, subscriptions_page);
 }
 
 void subscriptions_get(struct request *req)
