@@ -10,6 +10,7 @@
 #include "billing.h"
 #include "billing_notify.h"
 #include "body.h"
+#include "storefronts.h"
 #include "catalog.h"
 #include "handlers.h"
 #include "invoices_store.h"
@@ -99,13 +100,7 @@ void orders_create(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct draft d = {.req = req};
-    d.alias = body_str(req, b, NULL, "storefront_alias", 0, 200);
-    if (d.alias) {
-        int reserved;
-        const char *why = storefront_alias_check(d.alias, &reserved);
-        if (why)
-            res_field_error(req, "storefront_alias", why);
-    }
+    d.alias = storefront_alias_field(req, b);
     int st = catalog_read_lines(req, b, &d.lines);
     if (st != ST_OK) {
         priced_lines_free(&d.lines);

@@ -182,3 +182,15 @@ void storefront_host_get(struct request *req)
     respond_host(req, json_string_value(sf));
     json_decref(sf);
 }
+
+const char *storefront_alias_field(struct request *req, json_t *body)
+{
+    const char *alias = body_str(req, body, NULL, "storefront_alias", 0, 200);
+    if (alias) {
+        int reserved;
+        const char *why = storefront_alias_check(alias, &reserved);
+        if (why)
+            res_field_error(req, "storefront_alias", why);
+    }
+    return alias;
+}

@@ -1,5 +1,6 @@
 /*
- * storefronts: the login check of a storefront, for auth.c.
+ * storefronts: the login check of a storefront, for auth.c, and the
+ * storefront_alias field of the requests that name one.
  */
 #ifndef ACCOUNTD_STOREFRONTS_H
 #define ACCOUNTD_STOREFRONTS_H
@@ -12,5 +13,8 @@
  * storefront's subscription is cancelled, answers 403 and returns 1 (also
  * 1 with a 503 when MariaDB is down). 0: go on. */
 int storefront_login_refused(struct request *req);
+/* The body's optional "storefront_alias" (orders, upgrades): NULL if not
+ * given; a field error when it is no valid or a reserved alias. */
+const char *storefront_alias_field(struct request *req, json_t *body);
 
 #endif

@@ -11,6 +11,7 @@
 #include "billing.h"
 #include "billing_notify.h"
 #include "body.h"
+#include "storefronts.h"
 #include "catalog.h"
 #include "handlers.h"
 #include "invoices_store.h"
@@ -316,13 +317,7 @@ void subscriptions_upgrade(struct request *req)
     body_only(req, b, NULL, allowed);
     struct sub_change c = {.what = CHANGE_UPGRADE};
     c.plan = body_str(req, b, NULL, "plan", 1, 32);
-    c.alias = body_str(req, b, NULL, "storefront_alias", 0, 200);
-    if (c.alias) {
-        int reserved;
-        const char *why = storefront_alias_check(c.alias, &reserved);
-        if (why)
-            res_field_error(req, "storefront_alias", why);
-    }
+    c.alias = storefront_alias_field(req, b);
     if (body_failed(req))
         return;
     run_change(req, &c);
