@@ -8,6 +8,7 @@
 
 #include "caller.h"
 #include "ldap_store.h"
+#include "providers_store.h"
 #include "sql_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -19,7 +20,7 @@
 int account_brief(struct sql_store *sql, unsigned long long id, struct sql_result *r)
 {
     return sql_exec(sql,
-                    "SELECT id, parent_id, kind, name, status FROM accounts"
+                    "SELECT SQL_CACHE id, parent_id, kind, name, status FROM accounts"
                     " WHERE id = ? AND ldap_state = 'done'",
                     SQL_ARGS(P_INT(id)), r);
 }
@@ -27,7 +28,7 @@ int account_brief(struct sql_store *sql, unsigned long long id, struct sql_resul
 int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r)
 {
     return sql_exec(sql,
-                    "SELECT " ACCOUNT_COLUMNS ","
+                    "SELECT SQL_CACHE " ACCOUNT_COLUMNS ","
                     " (SELECT JSON_OBJECTAGG(c.kind, c.uid) FROM account_contacts c"
                     "  WHERE c.account_id = accounts.id),"
                     " (SELECT JSON_OBJECTAGG(n.email, n.position)"
@@ -117,18 +118,18 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
                        struct sql_result *r)
 {
     return sql_exec(sql,
-                    "SELECT accounts.id, accounts.name, accounts.kind, accounts.status,"
+                    "SELECT SQL_CACHE accounts.id, accounts.name, accounts.kind, accounts.status,"
                     " (SELECT news FROM person_preferences WHERE uid = ?),"
-                    " EXISTS (SELECT 1 FROM service_provider_access sp"
-                    "  WHERE sp.account_id = accounts.id AND sp.uid = ?"
-                    "  AND sp.expires_at <= CURRENT_TIMESTAMP(6))," BILLING_OVERVIEW_COLUMNS
+                    " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
+                    "  FROM service_provider_access sp"
+                    "  WHERE sp.account_id = accounts.id AND sp.uid = ?)," BILLING_OVERVIEW_COLUMNS
                     " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
                     " JOIN accounts ON accounts.id = j.id AND accounts.ldap_state = 'done'",
                     SQL_ARGS(P_STR(uid), P_STR(uid), P_STR(ids_json)), r);
 }
 
 static const char *const ACCOUNT_ROW[2] = {
-    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'",
+    "SELECT SQL_CACHE " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done'",
     "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ? AND ldap_state = 'done' FOR UPDATE",
 };
 

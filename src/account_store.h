@@ -98,8 +98,9 @@ int account_update_fields(struct sql_store *sql, unsigned long long id, const ch
 int account_close(struct sql_store *sql, unsigned long long id, char **old_status);
 
 /* The visible accounts of ids_json (a JSON array of ids) with uid's news
- * preference, in one statement: rows of id, name, kind, status, news, 1 if
- * uid's service-provider access to the account has expired (else 0), and
+ * preference, in one statement: rows of id, name, kind, status, news, the
+ * expires_at of uid's service-provider access to the account
+ * (PROVIDER_EXPIRES_AT_FORMAT, providers_store.h; NULL if none), and
  * BILLING_OVERVIEW_COLUMNS (subscriptions_store.h) from column 6, in no
  * particular order (an ORDER BY would sort the JSON columns in a temporary
  * table on disk); no rows when no account is visible. Free r with

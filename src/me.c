@@ -10,6 +10,7 @@
 #include "ldap_store.h"
 #include "outbox.h"
 #include "preferences_store.h"
+#include "providers_store.h"
 #include "sql_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -87,7 +88,7 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
     for (size_t o = 0; o < r.nrows; o++) {
         size_t k = order[o].row;
         unsigned roles = caller_roles(req, order[o].id);
-        if (sql_cell(&r, k, 5) && strcmp(sql_cell(&r, k, 5), "1") == 0)
+        if (provider_expiry_passed(sql_cell(&r, k, 5)))
             roles &= ~ROLE_SERVICE_PROVIDER;
         if (!roles)
             continue;

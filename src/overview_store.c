@@ -11,7 +11,7 @@
  * four optional property filters cost MariaDB about a third of a page
  * (their subqueries are optimised at each execution), so a column sort has
  * a statement with them and one without. */
-#define OVERVIEW_ROW "SELECT a.id, a.name, a.kind, a.status, a.plan, "
+#define OVERVIEW_ROW "SELECT SQL_CACHE a.id, a.name, a.kind, a.status, a.plan, "
 
 #define FILTER                                                                                     \
     " AND (? IS NULL OR (SELECT f.sort_key FROM account_property_values f"                         \
@@ -206,7 +206,7 @@ int overview_page(struct sql_store *sql, const struct overview_query *q, struct 
 /* The page's ids as a JSON array, joined as a table: one primary-key range
  * of account_property_values per id, the definition by its primary key. */
 static const char *const PROPERTIES_SQL =
-    "SELECT pv.account_id, pv.definition_id, d.prop_key, pv.value"
+    "SELECT SQL_CACHE pv.account_id, pv.definition_id, d.prop_key, pv.value"
     " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
     " JOIN account_property_values pv ON pv.account_id = j.id"
     " JOIN property_definitions d ON d.id = pv.definition_id";

@@ -2,8 +2,10 @@
 
 #include "buf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int provider_access_grant(struct sql_store *sql, unsigned long long account_id, const char *uid,
                           const char *granted_by)
@@ -14,18 +16,33 @@ int provider_access_grant(struct sql_store *sql, unsigned long long account_id, 
                     SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(granted_by)), NULL);
 }
 
+int provider_expiry_passed(const char *expires_at)
+{
+    if (!expires_at)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char text[80];
+    snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000);
+    return strcmp(expires_at, text) <= 0;
+}
+
 int provider_access_expired(struct sql_store *sql, unsigned long long account_id, const char *uid,
                             int *expired)
 {
     struct sql_result r;
     *expired = 0;
     int st = sql_exec(sql,
-                      "SELECT 1 FROM service_provider_access WHERE account_id = ? AND uid = ?"
-                      " AND expires_at <= CURRENT_TIMESTAMP(6)",
+                      "SELECT SQL_CACHE DATE_FORMAT(expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
+                      " FROM service_provider_access"
+                      " WHERE account_id = ? AND uid = ?",
                       SQL_ARGS(P_INT(account_id), P_STR(uid)), &r);
     if (st != ST_OK)
         return st;
-    *expired = r.nrows > 0;
+    *expired = r.nrows == 1 && provider_expiry_passed(sql_cell(&r, 0, 0));
     sql_result_free(&r);
     return ST_OK;
 }

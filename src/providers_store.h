@@ -14,9 +14,20 @@
 int provider_access_grant(struct sql_store *sql, unsigned long long account_id, const char *uid,
                           const char *granted_by);
 /* *expired = 1 if uid's service-provider access to account_id has an
- * expires_at in the past (by MariaDB's clock). */
+ * expires_at that has come (provider_expiry_passed). */
 int provider_access_expired(struct sql_store *sql, unsigned long long account_id, const char *uid,
                             int *expired);
+
+/* DATE_FORMAT(expires_at, PROVIDER_EXPIRES_AT_FORMAT): text that sorts
+ * like the time it names (UTC, the session's time zone), what
+ * provider_expiry_passed compares. Reads select it instead of comparing
+ * with CURRENT_TIMESTAMP in SQL, so that their statements stay
+ * deterministic and MariaDB's query cache may keep them
+ * (docs/operations.md). */
+#define PROVIDER_EXPIRES_AT_FORMAT "'%Y-%m-%d %H:%i:%s.%f'"
+/* 1 if expires_at (text in PROVIDER_EXPIRES_AT_FORMAT; NULL: never) is
+ * now or past by accountd's clock, else 0. */
+int provider_expiry_passed(const char *expires_at);
 
 struct provider_access {
     char *uid;

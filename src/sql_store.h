@@ -11,6 +11,16 @@
  *
  * Results are copied out as strings (NULL for SQL NULL) and freed with
  * sql_result_free().
+ *
+ * The reads on every request's path (the account row, the overview, /me,
+ * the partner page and its properties, a service provider's expiry) are
+ * written `SELECT SQL_CACHE`: with MariaDB's query cache in DEMAND mode
+ * (sql/accountd-mariadb.cnf, docs/operations.md) the server answers a
+ * repeated read from its cache and drops it at any write to a table it
+ * read, whoever writes. Such a statement must stay deterministic: no
+ * CURRENT_TIMESTAMP, NOW() or RAND() (compare times in C instead, as
+ * provider_expiry_passed does), or MariaDB silently stops caching it
+ * (test_billing.py::test_hot_reads_are_served_from_the_query_cache).
  */
 #ifndef ACCOUNTD_SQL_STORE_H
 #define ACCOUNTD_SQL_STORE_H
