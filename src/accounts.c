@@ -673,15 +673,20 @@ void accounts_list(struct request *req)
     }
     size_t n = r.nrows > (size_t)q.limit ? (size_t)q.limit : r.nrows;
     unsigned long long *ids = xcalloc(n + 1, sizeof(*ids));
-    for (size_t i = 0; i < n; i++)
+    int *has_values = xcalloc(n + 1, sizeof(*has_values));
+    for (size_t i = 0; i < n; i++) {
         ids[i] = sql_cell_id(&r, i, 0);
+        has_values[i] = sql_cell(&r, i, 5) && strcmp(sql_cell(&r, i, 5), "1") == 0;
+    }
     /* member_count: distinct people over each account's role groups, from
      * the directory cache (one LDAP search for the page while it is down). */
     size_t *counts = xcalloc(n + 1, sizeof(*counts));
     st = ldap_store_member_counts(req->session->ldap, ids, n, counts);
     /* properties: the page's values as plain rows, assembled here. */
     json_t **props = xcalloc(n + 1, sizeof(*props));
-    int pst = st == ST_OK ? overview_properties(req->session->sql, ids, n, props) : ST_OK;
+    int pst =
+        st == ST_OK ? overview_properties(req->session->sql, ids, has_values, n, props) : ST_OK;
+    free(has_values);
     if (st != ST_OK || pst != ST_OK) {
         for (size_t i = 0; i < n; i++)
             json_decref(props[i]);
@@ -706,7 +711,7 @@ void accounts_list(struct request *req)
     json_t *next = json_null();
     if (r.nrows > (size_t)q.limit && n > 0) {
         json_t *c = json_pack("{s:s, s:s, s:I}", "s", sort_s ? sort_s : "id", "k",
-                              sql_cell(&r, n - 1, 5), "id", (json_int_t)ids[n - 1]);
+                              sql_cell(&r, n - 1, 6), "id", (json_int_t)ids[n - 1]);
         char *raw = json_dumps(c, JSON_COMPACT);
         char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
         next = json_string(enc);

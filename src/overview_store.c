@@ -11,7 +11,11 @@
  * four optional property filters cost MariaDB about a third of a page
  * (their subqueries are optimised at each execution), so a column sort has
  * a statement with them and one without. */
-#define OVERVIEW_ROW "SELECT SQL_CACHE a.id, a.name, a.kind, a.status, a.plan, "
+/* has_values: whether the child has any property value, so that the
+ * properties statement asks only for those that do (none on many pages). */
+#define OVERVIEW_ROW                                                                               \
+    "SELECT SQL_CACHE a.id, a.name, a.kind, a.status, a.plan,"                                     \
+    " EXISTS (SELECT 1 FROM account_property_values hv WHERE hv.account_id = a.id), "
 
 #define FILTER                                                                                     \
     " AND (? IS NULL OR (SELECT f.sort_key FROM account_property_values f"                         \
@@ -69,13 +73,13 @@ static const struct {
  * value, all of the parent's children when (nearly) none does. */
 #define VALUES_PAGE(CMP, DIR)                                                                      \
     OVERVIEW_ROW                                                                                   \
-        "v.sort_key AS sk FROM account_property_values v"                                          \
-        " FORCE INDEX (ix_property_values_sort) STRAIGHT_JOIN accounts a FORCE INDEX (PRIMARY)"    \
-        " ON a.id = v.account_id WHERE v.definition_id = ?"                                        \
-        " AND v.sort_key > CAST('' AS BINARY)"                                                     \
-        " AND a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL                       \
-        " AND (? IS NULL OR v.sort_key " CMP " ? OR (v.sort_key = ?"                               \
-        " AND v.account_id " CMP " ?)) ORDER BY v.sort_key" DIR ", v.account_id" DIR " LIMIT ?"
+    "v.sort_key AS sk FROM account_property_values v"                                              \
+    " FORCE INDEX (ix_property_values_sort) STRAIGHT_JOIN accounts a FORCE INDEX (PRIMARY)"        \
+    " ON a.id = v.account_id WHERE v.definition_id = ?"                                            \
+    " AND v.sort_key > CAST('' AS BINARY)"                                                         \
+    " AND a.parent_id = ? AND a.ldap_state = 'done'" OVERVIEW_FILTER_SQL                           \
+    " AND (? IS NULL OR v.sort_key " CMP " ? OR (v.sort_key = ?"                                   \
+    " AND v.account_id " CMP " ?)) ORDER BY v.sort_key" DIR ", v.account_id" DIR " LIMIT ?"
 #define EMPTY_PAGE(CMP, DIR)                                                                       \
     OVERVIEW_ROW "CAST('' AS BINARY) AS sk FROM accounts a FORCE INDEX (ix_accounts_parent_id)"    \
                  " LEFT JOIN account_property_values v"                                            \
@@ -227,18 +231,18 @@ static int prop_row_cmp(const void *a, const void *b)
     return 0;
 }
 
-int overview_properties(struct sql_store *sql, const unsigned long long *ids, size_t n,
-                        json_t **out)
+int overview_properties(struct sql_store *sql, const unsigned long long *ids, const int *has_values,
+                        size_t n, json_t **out)
 {
-    if (n == 0)
-        return ST_OK;
     struct buf b = {0};
+    size_t asked = 0;
     buf_addc(&b, '[');
     for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "%s%llu", i ? "," : "", ids[i]);
+        if (has_values[i])
+            buf_printf(&b, "%s%llu", asked++ ? "," : "", ids[i]);
     buf_addc(&b, ']');
     struct sql_result r = {0};
-    int st = sql_exec(sql, PROPERTIES_SQL, SQL_ARGS(P_STR(buf_str(&b))), &r);
+    int st = asked ? sql_exec(sql, PROPERTIES_SQL, SQL_ARGS(P_STR(buf_str(&b))), &r) : ST_OK;
     buf_free(&b);
     if (st != ST_OK)
         return st;

@@ -23,8 +23,9 @@
  * order come; rows added meanwhile never make a row appear twice or go
  * missing. status/plan filter the columns (NULL: any); filter_defs/filter_keys
  * (n_filters of them) keep rows whose value of that definition has that
- * sort key. Result columns: id, name, kind, status, plan, sort key; at most
- * limit rows.
+ * sort key. Result columns: id, name, kind, status, plan, has_values ("1"
+ * if the child has any property value, else "0"), sort key; at most limit
+ * rows.
  *
  * A column sort reads the page from the index (parent_id, <key>, id)
  * (sql/008_overview_indexes.sql) starting at the cursor, so a page costs
@@ -49,10 +50,11 @@ struct overview_query {
 int overview_page(struct sql_store *sql, const struct overview_query *q, struct sql_result *out);
 
 /* The property values of the accounts ids[0..n-1] (one statement, plain
- * rows by primary key): out[i] becomes a new JSON object {key: value} of
+ * rows by primary key, for the ids whose has_values[i] is set; none when
+ * no id has values): out[i] becomes a new JSON object {key: value} of
  * ids[i]'s values in the order of their definitions ({} without any). On
  * failure nothing is set. */
-int overview_properties(struct sql_store *sql, const unsigned long long *ids, size_t n,
-                        json_t **out);
+int overview_properties(struct sql_store *sql, const unsigned long long *ids, const int *has_values,
+                        size_t n, json_t **out);
 
 #endif
