@@ -4,6 +4,7 @@
  *   bench-floor SOCKET_PATH */
 #include <fcgiapp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,10 @@ int main(int argc, char **argv)
         return 2;
     }
     FCGX_Init();
+    /* libfcgi catches SIGTERM to finish the request in hand and stop at the
+     * next accept, which never comes after the run: the bench's TERM must
+     * end the floor at once. */
+    signal(SIGTERM, SIG_DFL);
     unlink(argv[1]);
     listen_fd = FCGX_OpenSocket(argv[1], 128);
     if (listen_fd < 0)
