@@ -698,15 +698,13 @@ void accounts_list(struct request *req)
                           st != ST_OK ? "the directory" : "the database");
         return;
     }
+    static const char *const ITEM_CELLS[] = {"id", "name", "kind", "status", "plan", NULL};
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        size_t nseen = counts[i];
-        const char *plan = sql_cell(&r, i, 4);
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "id", sql_cell(&r, i, 0),
-                             "name", sql_cell(&r, i, 1), "kind", sql_cell(&r, i, 2), "status",
-                             sql_cell(&r, i, 3), "plan", plan ? json_string(plan) : json_null(),
-                             "member_count", (json_int_t)nseen, "properties", props[i]));
+        json_t *item = sql_cells_object(&r, i, ITEM_CELLS);
+        json_object_set_new_nocheck(item, "member_count", json_integer((json_int_t)counts[i]));
+        json_object_set_new_nocheck(item, "properties", props[i]);
+        json_array_append_new(items, item);
     }
     json_t *next = json_null();
     if (r.nrows > (size_t)q.limit && n > 0) {

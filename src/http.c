@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include "json_write.h"
 #include "outbox.h"
 #include "result.h"
 #include "sql_store.h"
@@ -79,11 +80,11 @@ static void set_body(struct request *req, int status, const char *type, json_t *
     req->res.content_type = type;
     buf_reset(&req->res.body);
     if (body) {
-        char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-        if (s) {
-            buf_adds(&req->res.body, s);
-            free(s);
-        }
+        /* json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)'s bytes (json_write.h);
+         * nothing for a body it would refuse too. */
+        buf_grow(&req->res.body, 4096); /* most bodies: no growing on the way */
+        if (json_write(&req->res.body, body) != 0)
+            buf_reset(&req->res.body);
         json_decref(body);
     }
 }

@@ -92,9 +92,9 @@ static json_t *my_accounts(struct request *req, unsigned long long after, size_t
             roles &= ~ROLE_SERVICE_PROVIDER;
         if (!roles)
             continue;
-        json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", sql_cell(&r, k, 0), "name",
-                              sql_cell(&r, k, 1), "kind", sql_cell(&r, k, 2), "status",
-                              sql_cell(&r, k, 3), "roles", roles_json(roles));
+        static const char *const CELLS[] = {"id", "name", "kind", "status", NULL};
+        json_t *a = sql_cells_object(&r, k, CELLS);
+        json_object_set_new_nocheck(a, "roles", roles_json(roles));
         /* plan, subscriptions, articles, licenses: same statement */
         billing_overview_set(a, &r, k, 6);
         json_array_append_new(out, a);

@@ -200,6 +200,16 @@ unsigned long long sql_cell_id(const struct sql_result *r, size_t row, size_t co
     return v ? strtoull(v, NULL, 10) : 0;
 }
 
+json_t *sql_cells_object(const struct sql_result *r, size_t row, const char *const *keys)
+{
+    json_t *o = json_object();
+    for (size_t c = 0; keys[c]; c++) {
+        const char *v = sql_cell(r, row, c);
+        json_object_set_new_nocheck(o, keys[c], v ? json_string(v) : json_null());
+    }
+    return o;
+}
+
 int sql_row_json(struct sql_store *s, const char *sql, const struct sql_param *params,
                  sql_row_json_fn fn, json_t **out)
 {

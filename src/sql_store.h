@@ -74,6 +74,12 @@ const char *sql_cell(const struct sql_result *r, size_t row, size_t col);
 unsigned long long sql_cell_id(const struct sql_result *r, size_t row, size_t col);
 void sql_result_free(struct sql_result *r);
 
+/* A new object of the row's first columns named by keys (NULL-terminated
+ * list of string literals, in column order): each a JSON string, null for
+ * SQL NULL. For the lists a page builds row by row (cheaper than json_pack:
+ * no format to parse, no key to check). */
+json_t *sql_cells_object(const struct sql_result *r, size_t row, const char *const *keys);
+
 /* A row of a result as JSON (a store's own converter). */
 typedef json_t *(*sql_row_json_fn)(const struct sql_result *r, size_t row);
 /* Runs a statement that finds at most one row: ST_OK with *out = fn(row)

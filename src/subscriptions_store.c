@@ -332,8 +332,8 @@ static json_t *json_list_cell(const struct sql_result *r, size_t row, size_t col
 void billing_overview_set(json_t *account, const struct sql_result *r, size_t row, size_t col)
 {
     const char *plan = sql_cell(r, row, col);
-    json_object_set_new(account, "plan", plan ? json_string(plan) : json_null());
-    json_object_set_new(account, "subscriptions", json_list_cell(r, row, col + 1, 1));
-    json_object_set_new(account, "articles", json_list_cell(r, row, col + 2, 0));
-    json_object_set_new(account, "licenses", json_list_cell(r, row, col + 3, 0));
+    json_object_set_new_nocheck(account, "plan", plan ? json_string(plan) : json_null());
+    json_object_set_new_nocheck(account, "subscriptions", json_list_cell(r, row, col + 1, 1));
+    json_object_set_new_nocheck(account, "articles", json_list_cell(r, row, col + 2, 0));
+    json_object_set_new_nocheck(account, "licenses", json_list_cell(r, row, col + 3, 0));
 }
