@@ -190,6 +190,8 @@ int refuse_invalid(struct request *req)
 void response_render(const struct request *req, struct buf *out)
 {
     int status = req->res.status ? req->res.status : 500;
+    /* Room for the fixed headers too: one allocation, not one per doubling. */
+    buf_grow(out, 512 + req->res.headers.len + (req->head ? 0 : req->res.body.len));
     buf_printf(out, "Status: %d %s\r\n", status, reason(status));
     if (req->res.content_type)
         buf_printf(out, "Content-Type: %s\r\n", req->res.content_type);
