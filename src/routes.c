@@ -237,19 +237,18 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
         refuse(req, 404, "not-found", "no such resource");
         return;
     }
-    struct buf allow = BUF_INIT;
-    path_methods(req, &allow);
     /* OPTIONS (CORS preflights): answered for every path without an
-     * identity and without reading a body. */
+     * identity and without reading a body. The path's methods are listed
+     * only here and for a 405 (a walk over every route). */
+    struct buf allow = BUF_INIT;
     if (strcmp(req->method, "OPTIONS") == 0) {
+        path_methods(req, &allow);
         web_preflight(req, buf_str(&allow));
         buf_free(&allow);
         return;
     }
-    if (request_parse_body(req, read, read_ctx) < 0) {
-        buf_free(&allow);
+    if (request_parse_body(req, read, read_ctx) < 0)
         return;
-    }
     /* HEAD is GET without the body (response_render leaves it out). */
     req->head = strcmp(req->method, "HEAD") == 0;
     const char *method = req->head ? "GET" : req->method;
@@ -263,12 +262,12 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
         }
     }
     if (!found) {
+        path_methods(req, &allow);
         res_header(req, "Allow", buf_str(&allow));
         buf_free(&allow);
         refuse(req, 405, "method-not-allowed", "%s is not allowed here", req->method);
         return;
     }
-    buf_free(&allow);
     if ((found->flags & ROUTE_IDENTITY) && caller_require(req) < 0)
         return;
     if ((found->roles || found->parent_roles) && authorize_route(req, found) < 0)
