@@ -62,6 +62,12 @@ void caller_copy(struct caller *to, const struct caller *from)
     to->is_operator = from->is_operator;
 }
 
+static int compare_grants(const void *a, const void *b)
+{
+    const struct role_grant *x = a, *y = b;
+    return x->account_id < y->account_id ? -1 : x->account_id > y->account_id;
+}
+
 /* Operator staff: admins of the operator account (looked up once, and only
  * for someone who is an admin anywhere). */
 static void mark_operator(struct request *req)
@@ -119,6 +125,8 @@ int caller_require(struct request *req)
         res_store_failure(req, st, "the directory");
         return -1;
     }
+    /* In account order, as the directory cache gives them (caller_roles). */
+    qsort(req->caller.grants, req->caller.ngrants, sizeof(struct role_grant), compare_grants);
     req->caller.uid = p.uid;
     req->caller.dn = p.dn;
     req->caller.name = p.name;
@@ -132,10 +140,11 @@ int caller_require(struct request *req)
 
 unsigned caller_roles(const struct request *req, unsigned long long account_id)
 {
-    for (size_t i = 0; i < req->caller.ngrants; i++)
-        if (req->caller.grants[i].account_id == account_id)
-            return req->caller.grants[i].roles;
-    return 0;
+    /* The grants are in account order, one per account (caller_require). */
+    const struct role_grant key = {.account_id = account_id}, *g = NULL;
+    if (req->caller.ngrants)
+        g = bsearch(&key, req->caller.grants, req->caller.ngrants, sizeof(key), compare_grants);
+    return g ? g->roles : 0;
 }
 
 /* The caller's roles in account id as authorization counts them: a

@@ -51,7 +51,7 @@ struct caller {
     char *dn;
     char *name; /* cn */
     char *mail;
-    struct role_grant *grants;
+    struct role_grant *grants; /* in account order, one per account (caller_roles) */
     size_t ngrants;
     struct project_grant *projects; /* the projects they have a role in */
     size_t nprojects;
