@@ -20,6 +20,36 @@ static void add_mail(struct billing_people *p, const char *mail)
     p->mails[p->n++] = xstrdup(mail);
 }
 
+int billing_people_admins(struct request *req, unsigned long long account_id,
+                          struct billing_people *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct role_group *groups;
+    size_t ngroups;
+    int st = ldap_store_role_groups(req->session->ldap, &account_id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    for (size_t g = 0; g < ngroups && st == ST_OK; g++) {
+        if (groups[g].role != ROLE_ADMIN || groups[g].nmembers == 0)
+            continue;
+        struct person *people;
+        size_t npeople;
+        st = ldap_store_people_by_dn(req->session->ldap, (const char *const *)groups[g].members,
+                                     groups[g].nmembers, &people, &npeople);
+        if (st != ST_OK)
+            break;
+        for (size_t i = 0; i < npeople; i++) {
+            add_mail(out, people[i].mail);
+            person_free(&people[i]);
+        }
+        free(people);
+    }
+    role_groups_free(groups, ngroups);
+    if (st != ST_OK)
+        billing_people_free(out);
+    return st;
+}
+
 int billing_people_read(struct request *req, unsigned long long account_id,
                         struct billing_people *out)
 {
@@ -41,28 +71,7 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             return st;
     }
     /* No primary contact (or it is gone): the account's admins. */
-    struct role_group *groups;
-    size_t ngroups;
-    st = ldap_store_role_groups(req->session->ldap, &account_id, 1, &groups, &ngroups);
-    if (st != ST_OK)
-        return st;
-    for (size_t g = 0; g < ngroups && st == ST_OK; g++) {
-        if (groups[g].role != ROLE_ADMIN || groups[g].nmembers == 0)
-            continue;
-        struct person *people;
-        size_t npeople;
-        st = ldap_store_people_by_dn(req->session->ldap, (const char *const *)groups[g].members,
-                                     groups[g].nmembers, &people, &npeople);
-        if (st != ST_OK)
-            break;
-        for (size_t i = 0; i < npeople; i++) {
-            add_mail(out, people[i].mail);
-            person_free(&people[i]);
-        }
-        free(people);
-    }
-    role_groups_free(groups, ngroups);
-    return st;
+    return billing_people_admins(req, account_id, out);
 }
 
 void billing_people_free(struct billing_people *p)

@@ -2,8 +2,10 @@
  * billing_notify: who gets an account's commercial mails (the welcome to a
  * new plan, a cancellation): its primary contact (Inflectra, interworks) —
  * or, while it has none, its admins — plus its notification recipients
- * (Loftware). The people are read from LDAP before the transaction (no row
- * lock is held across an LDAP call); the mails are queued inside it.
+ * (Loftware); a partner's relation request goes to the customer's admins
+ * and recipients (relations.c). The people are read from LDAP before the
+ * transaction (no row lock is held across an LDAP call); the mails are
+ * queued inside it.
  */
 #ifndef ACCOUNTD_BILLING_NOTIFY_H
 #define ACCOUNTD_BILLING_NOTIFY_H
@@ -16,6 +18,9 @@ struct billing_people {
     size_t n;
 };
 
+/* Outside a transaction: the mails of the account's admins. */
+int billing_people_admins(struct request *req, unsigned long long account_id,
+                          struct billing_people *out);
 /* Outside a transaction: the primary contact's mail, else the admins'. */
 int billing_people_read(struct request *req, unsigned long long account_id,
                         struct billing_people *out);

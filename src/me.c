@@ -20,11 +20,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* The accounts of the caller's grants, ordered by id, one page at a
- * time: the page's ids are chosen from the grants (the directory cache)
- * before MariaDB is asked, so the cost of a page does not grow with the
- * number of accounts the caller is in. *next_after: the id to continue
- * after, 0 on the last page. */
 struct row_id {
     unsigned long long id;
     size_t row;
@@ -36,22 +31,24 @@ static int compare_row_ids(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* The accounts of the caller's grants, ordered by id, one page at a
+ * time: the page's ids are chosen from the grants (the directory cache;
+ * they come in account order, one per account, caller.h) before MariaDB is
+ * asked, so the cost of a page does not grow with the number of accounts
+ * the caller is in. *next_after: the id to continue after, 0 on the last
+ * page. */
 static json_t *my_accounts(struct request *req, unsigned long long after, size_t limit,
                            unsigned long long *next_after, int *news, int *st)
 {
-    /* The grants come in account order, one per account (caller.h). */
+    const struct role_grant *g = req->caller.grants;
     size_t n = req->caller.ngrants;
-    unsigned long long *all = xcalloc(n + 1, sizeof(*all));
-    for (size_t i = 0; i < n; i++)
-        all[i] = req->caller.grants[i].account_id;
     json_t *ids = json_array();
     size_t taken = 0, i = 0;
-    while (i < n && all[i] <= after)
+    while (i < n && g[i].account_id <= after)
         i++;
     for (; i < n && taken < limit; i++, taken++)
-        json_array_append_new(ids, json_integer((json_int_t)all[i]));
-    *next_after = i < n && taken ? all[i - 1] : 0;
-    free(all);
+        json_array_append_new(ids, json_integer((json_int_t)g[i].account_id));
+    *next_after = i < n && taken ? g[i - 1].account_id : 0;
     char *ids_json = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
     /* One statement: one row per visible account of the page, each

@@ -10,9 +10,9 @@
  * and create a temporary table per filter and execution, used or not. The
  * four optional property filters cost MariaDB about a third of a page
  * (their subqueries are optimised at each execution), so a column sort has
- * a statement with them and one without. */
-/* has_values: whether the child has any property value, so that the
- * properties statement asks only for those that do (none on many pages). */
+ * a statement with them and one without. The EXISTS column (has_values)
+ * says whether the child has any property value, so that the values
+ * statement asks only for those that do (none on many pages). */
 #define OVERVIEW_ROW                                                                               \
     "SELECT SQL_CACHE a.id, a.name, a.kind, a.status, a.plan,"                                     \
     " EXISTS (SELECT 1 FROM account_property_values hv WHERE hv.account_id = a.id), "

@@ -13,9 +13,9 @@
  */
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "handlers.h"
-#include "outbox.h"
 #include "relations_store.h"
 #include "validate.h"
 
@@ -28,28 +28,18 @@ struct relate {
     unsigned long long partner_id, customer_id, id;
     const char *decision; /* approve/decline: "active" or "declined" */
     json_t *relation;
-    const char **admin_mails; /* request: the customer's admins (NULL-terminated) */
-    size_t nadmin_mails;
+    struct billing_people admins; /* request: the customer's admins */
 };
 
 /* The request's mail to the customer: its notification recipients and
  * admins, in the customer's template (relation-requested). */
 static int mail_customer(struct sql_store *sql, struct relate *r)
 {
-    char *customer_name = NULL, *partner_name = NULL, **recipients = NULL;
-    size_t nrecipients = 0;
+    char *customer_name = NULL, *partner_name = NULL;
     int st = account_name_get(sql, r->customer_id, &customer_name);
     if (st == ST_OK)
         st = account_name_get(sql, r->partner_id, &partner_name);
-    if (st == ST_OK)
-        st = outbox_recipients(sql, r->customer_id, &recipients, &nrecipients);
     if (st == ST_OK) {
-        const char **to = xcalloc(nrecipients + r->nadmin_mails + 1, sizeof(char *));
-        size_t n = 0;
-        for (size_t i = 0; i < nrecipients; i++)
-            to[n++] = recipients[i];
-        for (size_t i = 0; i < r->nadmin_mails; i++)
-            to[n++] = r->admin_mails[i];
         char rid[24];
         snprintf(rid, sizeof(rid), "%llu", r->id);
         const char *who = r->req->caller.name ? r->req->caller.name : r->req->caller.uid;
@@ -57,10 +47,8 @@ static int mail_customer(struct sql_store *sql, struct relate *r)
                                         {"partner_name", partner_name},
                                         {"requested_by", who},
                                         {"relation_id", rid}};
-        st = outbox_queue(sql, r->customer_id, "relation-requested", to, n, vals, 4);
-        free(to);
+        st = billing_notify_queue(sql, r->customer_id, "relation-requested", &r->admins, vals, 4);
     }
-    outbox_free_list(recipients, nrecipients);
     free(customer_name);
     free(partner_name);
     return st;
@@ -118,26 +106,13 @@ void relations_request(struct request *req)
         return;
     }
     /* The customer's admins, read before the transaction (the directory). */
-    json_t *members = members_json(req, r.customer_id, &st);
-    if (!members) {
+    st = billing_people_admins(req, r.customer_id, &r.admins);
+    if (st != ST_OK) {
         res_store_failure(req, st, "the directory");
         return;
     }
-    r.admin_mails = xcalloc(json_array_size(members) + 1, sizeof(char *));
-    size_t k;
-    json_t *m;
-    json_array_foreach(members, k, m)
-    {
-        const char *mail = json_string_value(json_object_get(m, "mail"));
-        json_t *roles = json_object_get(m, "roles"), *role;
-        size_t ri;
-        json_array_foreach(roles, ri,
-                           role) if (mail && strcmp(json_string_value(role), "admin") == 0)
-            r.admin_mails[r.nadmin_mails++] = mail;
-    }
     st = request_transaction(req, request_tx, &r);
-    free(r.admin_mails);
-    json_decref(members);
+    billing_people_free(&r.admins);
     json_t *rel = NULL;
     if (st == ST_OK)
         st = relation_read(req->session->sql, r.id, &rel);

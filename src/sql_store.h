@@ -20,7 +20,7 @@
  * read, whoever writes. Such a statement must stay deterministic: no
  * CURRENT_TIMESTAMP, NOW() or RAND() (compare times in C instead, as
  * provider_expiry_passed does), or MariaDB silently stops caching it
- * (test_billing.py::test_hot_reads_are_served_from_the_query_cache).
+ * (test_query_cache.py::test_hot_reads_are_served_from_the_query_cache).
  */
 #ifndef ACCOUNTD_SQL_STORE_H
 #define ACCOUNTD_SQL_STORE_H
