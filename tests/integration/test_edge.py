@@ -78,6 +78,33 @@ def test_an_api_call_is_one_fastcgi_request(api, make_person):
     assert not [l for l in lines if 'path="/api/v1/auth"' in l], lines
 
 
+def nginx_error_log():
+    path = os.path.join(os.environ["ACCOUNTD_STATE"], "nginx", "logs", "error.log")
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+def test_a_body_refused_unread_never_costs_the_answer(anon, api, make_person):
+    """accountd closes its FastCGI connection without libfcgi's lingering
+    wait once it has read everything nginx sent (src/server.c). A request
+    refused before its body is read (no credentials; over body_limit) has
+    the rest of its body read first: nginx always gets the whole answer,
+    never a reset that it would turn into 503."""
+    p = make_person()
+    before = len(nginx_error_log())
+    unread = b'{"name": "' + b"x" * 600_000 + b'"}'
+    over_limit = b'{"name": "' + b"x" * 1_200_000 + b'"}'
+    json_type = {"Content-Type": "application/json"}
+    for _ in range(5):
+        r = anon.post("/api/v1/accounts", data=unread, headers=json_type)
+        S.expect_problem(r, 401, "unauthenticated")
+        r = api(p).post("/api/v1/accounts", data=over_limit, headers=json_type)
+        S.expect_problem(r, 413, "payload-too-large")
+        S.expect(api(p).get("/api/v1/me"), 200)
+    new = nginx_error_log()[before:]
+    assert "upstream" not in new and "reset" not in new and "Broken pipe" not in new, new
+
+
 def test_the_caller_is_checked_in_the_api_request(api, make_person, make_tenant):
     t = make_tenant()
     body = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}"), 200)
