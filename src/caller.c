@@ -62,7 +62,7 @@ void caller_copy(struct caller *to, const struct caller *from)
     to->is_operator = from->is_operator;
 }
 
-static int compare_grants(const void *a, const void *b)
+int role_grant_compare(const void *a, const void *b)
 {
     const struct role_grant *x = a, *y = b;
     return x->account_id < y->account_id ? -1 : x->account_id > y->account_id;
@@ -126,7 +126,7 @@ int caller_require(struct request *req)
         return -1;
     }
     /* In account order, as the directory cache gives them (caller_roles). */
-    qsort(req->caller.grants, req->caller.ngrants, sizeof(struct role_grant), compare_grants);
+    qsort(req->caller.grants, req->caller.ngrants, sizeof(struct role_grant), role_grant_compare);
     req->caller.uid = p.uid;
     req->caller.dn = p.dn;
     req->caller.name = p.name;
@@ -143,7 +143,7 @@ unsigned caller_roles(const struct request *req, unsigned long long account_id)
     /* The grants are in account order, one per account (caller_require). */
     const struct role_grant key = {.account_id = account_id}, *g = NULL;
     if (req->caller.ngrants)
-        g = bsearch(&key, req->caller.grants, req->caller.ngrants, sizeof(key), compare_grants);
+        g = bsearch(&key, req->caller.grants, req->caller.ngrants, sizeof(key), role_grant_compare);
     return g ? g->roles : 0;
 }
 

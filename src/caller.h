@@ -24,6 +24,9 @@ void caller_clear(struct caller *c);
 int caller_require(struct request *req);
 /* The caller's ROLE_* bits in an account (not inherited). */
 unsigned caller_roles(const struct request *req, unsigned long long account_id);
+/* qsort/bsearch order of struct role_grant: by account id (the order of
+ * struct caller's grants). */
+int role_grant_compare(const void *a, const void *b);
 
 /* A set of role bits as a JSON array of role names (a new reference). */
 json_t *roles_json(unsigned roles);

@@ -786,14 +786,6 @@ int dircache_people_by_dn(const char *const *dns, size_t n, struct person **out,
     return ST_OK;
 }
 
-/* The grants of the person with normalized DN ndn (under lock); project
- * grants too when projects is not NULL. */
-static int compare_grants(const void *a, const void *b)
-{
-    const struct role_grant *x = a, *y = b;
-    return x->account_id < y->account_id ? -1 : x->account_id > y->account_id;
-}
-
 static int compare_project_grants(const void *a, const void *b)
 {
     const struct project_grant *x = a, *y = b;
@@ -802,8 +794,9 @@ static int compare_project_grants(const void *a, const void *b)
     return x->project_id < y->project_id ? -1 : x->project_id > y->project_id;
 }
 
-/* The grants of the person ndn: one per account (and per project), the
- * roles of its groups OR'ed, ordered by account id. Sorted and merged, not
+/* The grants of the person with normalized DN ndn (under the read lock):
+ * one per account (and per project, when projects is not NULL), the roles
+ * of its groups OR'ed, ordered by account id. Sorted and merged, not
  * searched: a person in 300 accounts has 300+ groups. */
 static void grants_of_ndn(const char *ndn, struct role_grant **out, size_t *nout,
                           struct project_grant **projects, size_t *nprojects)
@@ -823,7 +816,7 @@ static void grants_of_ndn(const char *ndn, struct role_grant **out, size_t *nout
         else if (g->kind == GROUP_ACCOUNT)
             g_out[ng++] = (struct role_grant){.account_id = g->account_id, .roles = g->role};
     }
-    qsort(g_out, ng, sizeof(*g_out), compare_grants);
+    qsort(g_out, ng, sizeof(*g_out), role_grant_compare);
     size_t k = 0;
     for (size_t i = 0; i < ng; i++) {
         if (k && g_out[k - 1].account_id == g_out[i].account_id)
