@@ -398,10 +398,10 @@ void accounts_create(struct request *req)
     if (c.kind && strcmp(c.kind, "distributor") != 0 && strcmp(c.kind, "partner") != 0 &&
         strcmp(c.kind, "customer") != 0)
         res_field_error(req, "kind", "must be distributor, partner or customer");
-    c.idem_key = request_param(req, "HTTP_IDEMPOTENCY_KEY");
+    c.idem_key = req->idem_key;
     const char *why;
     if (c.idem_key && (why = validate_idempotency_key(c.idem_key)))
-        res_field_error(req, "Idempotency-Key", why);
+        res_field_error(req, req->idem_field, why);
     /* Only the operator's admins create top-level accounts; an explicit
      * `"parent_id": null` is the same as none. */
     if (!c.parent_id && !req->caller.is_operator)

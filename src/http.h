@@ -87,7 +87,13 @@ struct request {
     int body_is_form;
     char *return_to; /* where a success goes (303), checked (web.h) */
     char *error_to;  /* where a 4xx goes (303), checked (web.h) */
-    int head;        /* HEAD: answered as GET, without the body */
+    /* The Idempotency-Key header, or a form's hidden _idempotency_key
+     * (taken out of the body); NULL if none. Unchecked: the routes that
+     * honour it check it (idempotency.h, accounts.c). */
+    char *idem_key;
+    const char *idem_field; /* where it came from: "Idempotency-Key" or "_idempotency_key" */
+    int idem_claimed;       /* the router claimed it for this request (idempotency.c) */
+    int head;               /* HEAD: answered as GET, without the body */
 
     char *authn_user; /* who authenticated (authn.c): Basic login or REMOTE_USER */
     struct caller caller;

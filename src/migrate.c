@@ -3,6 +3,8 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "idempotency.h"
+#include "idempotency_store.h"
 #include "ldap_store.h"
 #include "saga.h"
 #include "sql_store.h"
@@ -267,6 +269,12 @@ int maint_run(const struct config *cfg, int min_age)
     if (providers_expire(sql, ldap, &expired) != ST_OK)
         rc = 1;
     printf("maint: %d expired service-provider access(es) removed\n", expired);
+    unsigned long long keys = 0;
+    if (idempotency_expire(sql, IDEMPOTENCY_KEEP_SECONDS, &keys) != ST_OK) {
+        fprintf(stderr, "accountd maint: old Idempotency-Keys could not be removed now\n");
+        rc = 1;
+    }
+    printf("maint: %llu Idempotency-Key(s) older than a day removed\n", keys);
 out:
     sql_result_free(&r);
     ldap_store_free(ldap);

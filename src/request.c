@@ -210,6 +210,33 @@ static int apply_redirect_field(struct request *req, const char *name, char **ou
     return 0;
 }
 
+/* The Idempotency-Key header, or a form's _idempotency_key (a browser
+ * form cannot send the header); both at once must agree. */
+static int apply_idempotency_key(struct request *req)
+{
+    const char *header = request_param(req, "HTTP_IDEMPOTENCY_KEY");
+    json_t *f = req->body ? json_object_get(req->body, "_idempotency_key") : NULL;
+    if (f && (!req->body_is_form || !json_is_string(f))) {
+        refuse(req, 400, "bad-request",
+               "_idempotency_key is only accepted once, in a form (JSON sends the "
+               "Idempotency-Key header)");
+        return -1;
+    }
+    if (f && header && strcmp(header, json_string_value(f)) != 0) {
+        refuse(req, 400, "bad-request", "Idempotency-Key and _idempotency_key disagree");
+        return -1;
+    }
+    if (f) {
+        req->idem_key = xstrdup(json_string_value(f));
+        req->idem_field = "_idempotency_key";
+        json_object_del(req->body, "_idempotency_key");
+    } else if (header) {
+        req->idem_key = xstrdup(header);
+        req->idem_field = "Idempotency-Key";
+    }
+    return 0;
+}
+
 static int check_origin(struct request *req, int simple_type)
 {
     if (!method_is_unsafe(req->method))
@@ -270,7 +297,8 @@ int request_parse_body(struct request *req, body_read_fn read, void *read_ctx)
      * request refused as cross-site is never redirected. */
     if (apply_method_override(req) < 0 || check_origin(req, media_type_is_simple(type)) < 0 ||
         apply_redirect_field(req, "error_to", &req->error_to) < 0 ||
-        apply_redirect_field(req, "return_to", &req->return_to) < 0)
+        apply_redirect_field(req, "return_to", &req->return_to) < 0 ||
+        apply_idempotency_key(req) < 0)
         return -1;
     return 0;
 }
@@ -288,6 +316,7 @@ void request_end(struct request *req)
     free(req->return_to);
     free(req->authn_user);
     free(req->error_to);
+    free(req->idem_key);
     free(req->caller.uid);
     free(req->caller.dn);
     free(req->caller.name);

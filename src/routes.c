@@ -2,6 +2,7 @@
 
 #include "caller.h"
 #include "handlers.h"
+#include "idempotency.h"
 #include "web.h"
 #include "ldap_store.h"
 #include "result.h"
@@ -24,6 +25,7 @@
 #define ID      ROUTE_IDENTITY
 #define OPEN    ROUTE_OPEN
 #define PROJECT ROUTE_PROJECT
+#define IDEM    ROUTE_IDEMPOTENT
 
 static const struct route routes[] = {
     /* method, path, handler, flags, roles, parent roles, account of */
@@ -46,12 +48,12 @@ static const struct route routes[] = {
      NULL},
     {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ID | OPEN, ADMIN | SP, 0,
      NULL},
-    {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ID | OPEN, ADMIN | SP, 0,
-     NULL},
+    {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ID | OPEN | IDEM, ADMIN | SP,
+     0, NULL},
     {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ID, ADMIN | SP, 0, NULL},
     {"DELETE", "/api/v1/accounts/{id}/invitations/{inv}", invitations_revoke, ID, ADMIN | SP, 0,
      NULL},
-    {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ID | OPEN,
+    {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ID | OPEN | IDEM,
      ADMIN | SP, 0, NULL},
     {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET, 0, 0, NULL},
     {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ID | OPEN, ADMIN, 0, NULL},
@@ -66,18 +68,18 @@ static const struct route routes[] = {
     {"DELETE", "/api/v1/accounts/{id}/notification-templates/{name}", templates_delete, ID | OPEN,
      ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ID, ADMIN | SP, 0, NULL},
-    {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ID | OPEN, ADMIN, 0,
-     NULL},
+    {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ID | OPEN | IDEM, ADMIN,
+     0, NULL},
     /* partner management: properties, hand-over, service providers */
     {"GET", "/api/v1/accounts/{id}/property-definitions", property_definitions_list, ID, ADMIN | SP,
      0, NULL},
-    {"POST", "/api/v1/accounts/{id}/property-definitions", property_definitions_create, ID | OPEN,
-     ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/property-definitions", property_definitions_create,
+     ID | OPEN | IDEM, ADMIN | SP, 0, NULL},
     {"PATCH", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_patch,
      ID | OPEN, ADMIN | SP, 0, NULL},
     {"DELETE", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_delete,
      ID | OPEN, ADMIN | SP, 0, NULL},
-    {"POST", "/api/v1/accounts/{id}/transfer", transfers_create, ID | OPEN, ADMIN, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/transfer", transfers_create, ID | OPEN | IDEM, ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/service-providers", providers_list, ID, ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/service-providers/{uid}", providers_get, ID, ADMIN, 0, NULL},
     {"PATCH", "/api/v1/accounts/{id}/service-providers/{uid}", providers_patch, ID | OPEN, ADMIN, 0,
@@ -86,48 +88,49 @@ static const struct route routes[] = {
      0, NULL},
     {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL},
     /* projects: people with a project role only are let in (ROUTE_PROJECT) */
-    {"POST", "/api/v1/accounts/{id}/projects", projects_create, ID | OPEN, ADMIN | SP, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/projects", projects_create, ID | OPEN | IDEM, ADMIN | SP, 0,
+     NULL},
     {"GET", "/api/v1/accounts/{id}/projects", projects_list, ID | PROJECT, ANY, 0, NULL},
     {"PUT", "/api/v1/projects/{pid}/members/{uid}", project_members_put, ID | OPEN | PROJECT,
      ADMIN | SP, 0, projects_account_of},
     {"DELETE", "/api/v1/projects/{pid}/members/{uid}", project_members_delete, ID | OPEN | PROJECT,
      ADMIN | SP, 0, projects_account_of},
     /* customer relations: a partner asks, the customer's admin decides */
-    {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN, ADMIN, 0,
-     NULL},
+    {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN | IDEM, ADMIN,
+     0, NULL},
     {"GET", "/api/v1/accounts/{id}/customers", relations_customers, ID, ADMIN | SP, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/customer-relations", relations_requests, ID, ADMIN, 0, NULL},
-    {"POST", "/api/v1/customer-relations/{rid}/approve", relations_approve, ID | OPEN, ADMIN, 0,
-     relations_customer_of},
-    {"POST", "/api/v1/customer-relations/{rid}/decline", relations_decline, ID | OPEN, ADMIN, 0,
-     relations_customer_of},
+    {"POST", "/api/v1/customer-relations/{rid}/approve", relations_approve, ID | OPEN | IDEM, ADMIN,
+     0, relations_customer_of},
+    {"POST", "/api/v1/customer-relations/{rid}/decline", relations_decline, ID | OPEN | IDEM, ADMIN,
+     0, relations_customer_of},
     /* billing (docs/api.md "Plans, orders, subscriptions, storefronts,
      * licenses"): back office = the parent's admins and billing people,
      * self-service = the account's own admins and billing people; members
      * read and renew. Service providers read (DESIGN: "read billing"). */
     {"GET", "/api/v1/plans", plans_list, ID, 0, 0, NULL},
     {"GET", "/api/v1/articles", articles_list, ID, 0, 0, NULL},
-    {"POST", "/api/v1/accounts/{id}/orders", orders_create, ID | OPEN, ADMIN | BILLING,
+    {"POST", "/api/v1/accounts/{id}/orders", orders_create, ID | OPEN | IDEM, ADMIN | BILLING,
      ADMIN | BILLING, NULL},
     {"GET", "/api/v1/accounts/{id}/orders", orders_list, ID, ADMIN | SP | BILLING, ADMIN | BILLING,
      NULL},
     {"GET", "/api/v1/orders/{oid}", orders_get, ID, ADMIN | SP | BILLING, ADMIN | BILLING,
      order_account_of},
-    {"POST", "/api/v1/orders/{oid}/execute", orders_execute, ID | OPEN, ADMIN | BILLING,
+    {"POST", "/api/v1/orders/{oid}/execute", orders_execute, ID | OPEN | IDEM, ADMIN | BILLING,
      ADMIN | BILLING, order_account_of},
-    {"POST", "/api/v1/orders/{oid}/discard", orders_discard, ID | OPEN, ADMIN | BILLING,
+    {"POST", "/api/v1/orders/{oid}/discard", orders_discard, ID | OPEN | IDEM, ADMIN | BILLING,
      ADMIN | BILLING, order_account_of},
     {"GET", "/api/v1/accounts/{id}/subscriptions", subscriptions_list, ID, ANY, ADMIN | BILLING,
      NULL},
     {"GET", "/api/v1/subscriptions/{sid}", subscriptions_get, ID, ANY, ADMIN | BILLING,
      subscription_account_of},
-    {"POST", "/api/v1/subscriptions/{sid}/upgrade", subscriptions_upgrade, ID | OPEN,
+    {"POST", "/api/v1/subscriptions/{sid}/upgrade", subscriptions_upgrade, ID | OPEN | IDEM,
      ADMIN | BILLING, ADMIN | BILLING, subscription_account_of},
-    {"POST", "/api/v1/subscriptions/{sid}/cancel", subscriptions_cancel, ID | OPEN, ADMIN | BILLING,
-     ADMIN | BILLING, subscription_account_of},
-    {"POST", "/api/v1/subscriptions/{sid}/uncancel", subscriptions_uncancel, ID | OPEN,
+    {"POST", "/api/v1/subscriptions/{sid}/cancel", subscriptions_cancel, ID | OPEN | IDEM,
      ADMIN | BILLING, ADMIN | BILLING, subscription_account_of},
-    {"POST", "/api/v1/subscriptions/{sid}/renew", subscriptions_renew, ID | OPEN, ANY,
+    {"POST", "/api/v1/subscriptions/{sid}/uncancel", subscriptions_uncancel, ID | OPEN | IDEM,
+     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of},
+    {"POST", "/api/v1/subscriptions/{sid}/renew", subscriptions_renew, ID | OPEN | IDEM, ANY,
      ADMIN | BILLING, subscription_account_of},
     {"GET", "/api/v1/storefronts/{alias}", storefronts_get, ROUTE_PUBLIC, 0, 0, NULL},
     {"GET", "/api/v1/storefront-aliases/{alias}", storefront_aliases_get, ROUTE_PUBLIC, 0, 0, NULL},
@@ -135,13 +138,13 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/accounts/{id}/storefront-host", storefront_host_put, ID | OPEN, ADMIN, 0,
      NULL},
     {"GET", "/api/v1/accounts/{id}/licenses", licenses_list, ID, ANY, ADMIN | BILLING, NULL},
-    {"POST", "/api/v1/accounts/{id}/licenses/{feature}/consume", licenses_consume, ID | OPEN, ANY,
-     0, NULL},
-    {"POST", "/api/v1/accounts/{id}/licenses/{feature}/release", licenses_release, ID | OPEN, ANY,
-     0, NULL},
+    {"POST", "/api/v1/accounts/{id}/licenses/{feature}/consume", licenses_consume, ID | OPEN | IDEM,
+     ANY, 0, NULL},
+    {"POST", "/api/v1/accounts/{id}/licenses/{feature}/release", licenses_release, ID | OPEN | IDEM,
+     ANY, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/invoices", invoices_list, ID, ANY, ADMIN | BILLING, NULL},
     {"GET", "/api/v1/accounts/{id}/quotes", quotes_list, ID, ANY, ADMIN | BILLING, NULL},
-    {"POST", "/api/v1/accounts/{id}/quotes", quotes_create, ID | OPEN, ADMIN | BILLING,
+    {"POST", "/api/v1/accounts/{id}/quotes", quotes_create, ID | OPEN | IDEM, ADMIN | BILLING,
      ADMIN | BILLING, NULL},
 };
 
@@ -272,7 +275,10 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
         return;
     if ((found->roles || found->parent_roles) && authorize_route(req, found) < 0)
         return;
+    if ((found->flags & ROUTE_IDEMPOTENT) && idempotency_begin(req) < 0)
+        return;
     found->handler(req);
+    idempotency_end(req);
 }
 
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
@@ -286,11 +292,12 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 
 void routes_print(FILE *out)
 {
-    static const char *const flag_names[] = {"identity", "secret", "open", "project", "row"};
+    static const char *const flag_names[] = {"identity", "secret", "open",
+                                             "project",  "row",    "idempotent"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *r = &routes[i];
         json_t *flags = json_array();
-        for (unsigned b = 0; b < 5; b++)
+        for (unsigned b = 0; b < sizeof(flag_names) / sizeof(flag_names[0]); b++)
             if (r->flags & (1u << b))
                 json_array_append_new(flags, json_string(flag_names[b]));
         json_t *line =

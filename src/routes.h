@@ -31,6 +31,10 @@
            (account_read) instead of the account's kind, status                                    \
            and parent only, so the answer costs one statement */
 
+#define ROUTE_IDEMPOTENT                                                                           \
+    32u /* a POST that creates or changes something: honours Idempotency-Key                       \
+           (idempotency.h) */
+
 /* Finds the account a route names when it is not the path's first
  * placeholder (an order's account, the parent named in a query). Returns
  * ST_OK with *id set (0: this request names no account, which only the

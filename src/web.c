@@ -370,7 +370,8 @@ static void cors_headers(struct request *req)
         return;
     res_header(req, "Access-Control-Allow-Origin", origin);
     res_header(req, "Access-Control-Allow-Credentials", "true");
-    res_header(req, "Access-Control-Expose-Headers", "ETag, Location, Retry-After");
+    res_header(req, "Access-Control-Expose-Headers",
+               "ETag, Location, Retry-After, Idempotent-Replayed");
 }
 
 void web_preflight(struct request *req, const char *allow)

@@ -187,6 +187,10 @@ def test_matrix_matches_route_table(env):
         r = table[key]
         identity = "identity" in r["flags"]
         assert identity == (key not in PUBLIC), f"{key}: identity flag {r['flags']}"
+        # Every POST of a caller honours Idempotency-Key through the router
+        # (test_idempotency.py); POST /accounts through its own table.
+        idempotent = r["method"] == "POST" and identity and key != "POST /api/v1/accounts"
+        assert ("idempotent" in r["flags"]) == idempotent, f"{key}: flags {r['flags']}"
         if rule is None:
             assert r["roles"] == [] and r["parent_roles"] == [], f"{key}: {r}"
             continue

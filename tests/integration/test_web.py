@@ -335,7 +335,7 @@ def test_cors_headers_for_an_allowed_origin_only(api, tenant):
     assert r.headers.get("Access-Control-Allow-Credentials") == "true"
     assert "Origin" in r.headers.get("Vary", "")
     exposed = {h.strip().lower() for h in r.headers.get("Access-Control-Expose-Headers", "").split(",")}
-    assert {"etag", "location"} <= exposed
+    assert {"etag", "location", "idempotent-replayed"} <= exposed
     for origin in (FOREIGN, "null", S.EVIL_ORIGIN, None):
         r = me.get("/api/v1/me", headers={"Origin": origin} if origin else {})
         S.expect(r, 200)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idempotency.h"
 #include "validate.h"
 
 static void countries(void **state)
@@ -263,6 +264,30 @@ static void base64url_round_trip(void **state)
     assert_null(base64url_decode("abcde", &len));
 }
 
+/* The fingerprint a repeated Idempotency-Key is compared by: the body's
+ * JSON with sorted keys, so the same form or JSON body in another key
+ * order is the same request, and any other value is not. */
+static void request_fingerprints(void **state)
+{
+    (void)state;
+    char none[65], a[65], b[65], c[65], text[65];
+    idempotency_fingerprint(NULL, none);
+    assert_string_equal(none, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    json_t *x = json_pack("{s:s, s:i}", "subject", "News", "quantity", 1);
+    json_t *y = json_pack("{s:i, s:s}", "quantity", 1, "subject", "News");
+    json_t *z = json_pack("{s:i, s:s}", "quantity", 2, "subject", "News");
+    idempotency_fingerprint(x, a);
+    idempotency_fingerprint(y, b);
+    idempotency_fingerprint(z, c);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    sha256_hex("{\"quantity\":1,\"subject\":\"News\"}", text);
+    assert_string_equal(a, text);
+    json_decref(x);
+    json_decref(y);
+    json_decref(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +304,7 @@ int main(void)
         cmocka_unit_test(base64url_round_trip),
         cmocka_unit_test(utc_times),
         cmocka_unit_test(postcodes_by_country),
+        cmocka_unit_test(request_fingerprints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

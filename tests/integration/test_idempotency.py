@@ -1,0 +1,242 @@
+"""Idempotency-Key on every POST that creates or changes something
+(DESIGN: "Creating POSTs honour an Idempotency-Key header (double-submitted
+forms)"; docs/api.md "Idempotency-Key"): a repeat gets the first answer and
+does nothing, the orders, mails and license counts show it; a browser form
+sends the key as the hidden field _idempotency_key. POST /api/v1/accounts
+keeps its own (test_requests.py)."""
+import os
+import subprocess
+
+import pytest
+
+import support as S
+
+FRONT = f"http://127.0.0.1:{os.environ.get('ACCOUNTD_FRONTEND_PORT', '18082')}"
+LINES = {"lines": [{"article": "assets-pack", "quantity": 1}]}
+
+
+@pytest.fixture
+def shop(make_tenant, make_account):
+    """A partner's admin and a customer the admin created (and is admin of)."""
+    t = make_tenant("idem")
+    cust = make_account(t.admin, "customer", t.account.id)
+    return t, cust
+
+
+def orders_of(sql, account_id):
+    return sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(account_id))
+
+
+def key():
+    return S.unique("idem-")
+
+
+def test_an_order_posted_twice_with_a_key_is_one_order(api, sql, shop):
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    k = key()
+    first = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k})
+    body = S.expect(first, 201)
+    assert "Idempotent-Replayed" not in first.headers
+    second = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k})
+    assert S.expect(second, 201) == body
+    assert second.headers["Location"] == first.headers["Location"]
+    assert second.headers.get("Idempotent-Replayed") == "true", S.describe(second)
+    assert orders_of(sql, cust.id) == 1
+    # Another key, or none: another order each time.
+    S.expect(api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": key()}), 201)
+    S.expect(api(t.admin).post(path, json=LINES), 201)
+    S.expect(api(t.admin).post(path, json=LINES), 201)
+    assert orders_of(sql, cust.id) == 4
+    # The replay is the order as it was answered: executing it after the
+    # first answer does not change what a repeat of the create gets back.
+    S.expect(api(t.admin).post(f"/api/v1/orders/{body['id']}/execute"), 200)
+    again = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k})
+    assert S.expect(again, 201)["status"] == "draft"
+    assert orders_of(sql, cust.id) == 4
+
+
+def test_the_key_with_another_body_or_path_is_422_and_does_nothing(api, sql, shop):
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    k = key()
+    S.expect(api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k}), 201)
+    other = {"lines": [{"article": "assets-pack", "quantity": 2}]}
+    S.expect_field_errors(api(t.admin).post(path, json=other, headers={"Idempotency-Key": k}),
+                          "Idempotency-Key")
+    S.expect_field_errors(api(t.admin).post(f"/api/v1/accounts/{cust.id}/quotes", json=LINES,
+                                            headers={"Idempotency-Key": k}), "Idempotency-Key")
+    assert orders_of(sql, cust.id) == 1
+    assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(cust.id)) == 0
+
+
+def test_a_refused_request_frees_its_key(api, sql, shop):
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    k = key()
+    bad = {"lines": [{"article": "no-such-article", "quantity": 1}]}
+    S.expect_field_errors(api(t.admin).post(path, json=bad, headers={"Idempotency-Key": k}))
+    assert orders_of(sql, cust.id) == 0
+    # The same key with the corrected body: done once, then replayed.
+    first = S.expect(api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k}), 201)
+    second = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k})
+    assert S.expect(second, 201)["id"] == first["id"]
+    assert orders_of(sql, cust.id) == 1
+
+
+def test_the_key_is_per_caller(api, sql, shop, make_person, set_roles):
+    t, cust = shop
+    other = make_person(prefix="ib")
+    set_roles(t.admin, cust.id, other, ["billing"])
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    k = key()
+    a = S.expect(api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": k}), 201)
+    b = S.expect(api(other).post(path, json=LINES, headers={"Idempotency-Key": k}), 201)
+    assert a["id"] != b["id"]
+    assert orders_of(sql, cust.id) == 2
+
+
+def test_a_replay_checks_the_roles_again(api, sql, shop, make_person, set_roles, make_tenant):
+    t, cust = shop
+    billing = make_person(prefix="ir")
+    set_roles(t.admin, cust.id, billing, ["billing"])
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    k = key()
+    S.expect(api(billing).post(path, json=LINES, headers={"Idempotency-Key": k}), 201)
+    set_roles(t.admin, cust.id, billing, ["member"])
+    r = api(billing).post(path, json=LINES, headers={"Idempotency-Key": k})
+    S.expect_problem(r, 403)
+    assert "lines" not in r.text
+    # Another tenant's admin with the same key learns nothing either.
+    stranger = make_tenant("idem-other").admin
+    S.expect_problem(api(stranger).post(path, json=LINES, headers={"Idempotency-Key": k}), 404)
+    assert orders_of(sql, cust.id) == 1
+
+
+def test_a_double_submitted_announcement_form_mails_once(api, sql, make_tenant, make_person,
+                                                          set_roles, mailbox):
+    t = make_tenant("idem-news")
+    members = [make_person(prefix="in") for _ in range(2)]
+    for m in members:
+        set_roles(t.admin, t.account.id, m, ["member"])
+    subject = S.unique("News ")
+    fields = [("subject", subject), ("body", "Our new release is out."),
+              ("_idempotency_key", key()), ("return_to", FRONT + "/sent")]
+    path = f"/api/v1/accounts/{t.account.id}/announcements"
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303 and r.headers["Location"] == FRONT + "/sent", S.describe(r)
+    queued = sql.value("SELECT COUNT(*) FROM mail_outbox WHERE subject=%s", subject)
+    assert queued >= 2, queued
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303 and r.headers["Location"] == FRONT + "/sent", S.describe(r)
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE subject=%s", subject) == queued
+    for m in members:
+        got = mailbox.wait_for(to=m.mail, predicate=lambda mail: mail.subject == subject)
+        assert len(got) == 1, got
+    # A third submit without the key is a new announcement.
+    plain = [f for f in fields if f[0] != "_idempotency_key"]
+    r = api(t.admin).form("POST", path, plain)
+    assert r.status_code == 303, S.describe(r)
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE subject=%s", subject) == 2 * queued
+
+
+def test_a_consume_repeated_with_its_key_counts_once(api, sql, shop, make_person, set_roles):
+    t, cust = shop
+    done = api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders",
+                             json={"lines": [{"article": "starter", "quantity": 1}]})
+    S.expect(api(t.admin).post(f"/api/v1/orders/{S.expect(done, 201)['id']}/execute"), 200)
+    member = make_person(prefix="ic")
+    set_roles(t.admin, cust.id, member, ["member"])
+    path = f"/api/v1/accounts/{cust.id}/licenses/data-loggers/consume"
+    k = key()
+    for _ in range(3):
+        got = S.expect(api(member).post(path, json={"quantity": 2},
+                                        headers={"Idempotency-Key": k}), 200)
+        assert got["used"] == 2, got
+    assert sql.value("SELECT used FROM licenses WHERE account_id=%s AND feature='data-loggers'",
+                     int(cust.id)) == 2
+    S.expect(api(member).post(path, json={"quantity": 2}), 200)
+    assert sql.value("SELECT used FROM licenses WHERE account_id=%s AND feature='data-loggers'",
+                     int(cust.id)) == 4
+
+
+def test_a_running_or_abandoned_request_keeps_its_key(api, sql, shop):
+    """A row without an answer is a request still running (409), or one
+    that never finished because the service stopped during it (409 saying
+    so): its outcome is unknown, so the key never runs it a second time."""
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    import hashlib
+    import json
+    fp = hashlib.sha256(json.dumps(LINES, separators=(",", ":"), sort_keys=True)
+                        .encode()).hexdigest()
+    running, abandoned = key(), key()
+    sql.rows("INSERT INTO request_keys (uid, idem_key, request, fingerprint) VALUES (%s,%s,%s,%s)",
+             t.admin.uid, running, f"POST {path}", fp)
+    sql.rows("INSERT INTO request_keys (uid, idem_key, request, fingerprint, created_at)"
+             " VALUES (%s,%s,%s,%s, CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR)",
+             t.admin.uid, abandoned, f"POST {path}", fp)
+    r = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": running})
+    assert "still being processed" in S.expect_problem(r, 409, "conflict")["detail"]
+    r = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": abandoned})
+    assert "never finished" in S.expect_problem(r, 409, "conflict")["detail"]
+    assert orders_of(sql, cust.id) == 0
+
+
+@pytest.mark.parametrize("bad", ["has space", "x" * 129, "tab\there", "umlaut-\u00e4"])
+def test_a_malformed_key_is_422_and_does_nothing(api, sql, shop, bad):
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    if bad.isascii() and "\t" not in bad:
+        r = api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": bad})
+        S.expect_field_errors(r, "Idempotency-Key")
+    r = api(t.admin).form("POST", path.replace("/orders", "/quotes"),
+                          [("lines[0][article]", "assets-pack"), ("lines[0][quantity]", "1"),
+                           ("_idempotency_key", bad)])
+    S.expect_field_errors(r, "_idempotency_key")
+    assert orders_of(sql, cust.id) == 0
+    assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(cust.id)) == 0
+
+
+def test_header_and_form_field_must_agree_and_json_takes_only_the_header(api, sql, shop):
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/announcements"
+    fields = [("subject", "Hello"), ("body", "text"), ("_idempotency_key", "a-key")]
+    r = api(t.admin).form("POST", path, fields, headers={"Idempotency-Key": "another-key"})
+    S.expect_problem(r, 400, "bad-request")
+    r = api(t.admin).post(path, json={"subject": "Hello", "body": "text",
+                                      "_idempotency_key": "a-key"})
+    S.expect_problem(r, 400, "bad-request")
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE account_id=%s", int(cust.id)) == 0
+
+
+def test_the_accounts_create_form_takes_the_hidden_field_too(api, sql, make_tenant):
+    t = make_tenant("idem-acc")
+    name = S.unique("it-idem-field-")
+    fields = [("kind", "customer"), ("name", name), ("parent_id", str(t.account.id)),
+              ("_idempotency_key", key())]
+    locations = []
+    for _ in range(2):
+        r = api(t.admin).form("POST", "/api/v1/accounts", fields)
+        S.expect(r, 201)
+        locations.append(r.headers["Location"])
+    assert locations[0] == locations[1]
+    assert sql.count_accounts(name=name) == 1
+
+
+def test_maint_removes_keys_older_than_a_day(env, sql, shop):
+    t, _ = shop
+    old, fresh = key(), key()
+    sql.rows("INSERT INTO request_keys (uid, idem_key, request, fingerprint, status, created_at)"
+             " VALUES (%s,%s,'POST /x',REPEAT('0',64),201, CURRENT_TIMESTAMP(6) - INTERVAL 25 HOUR)",
+             t.admin.uid, old)
+    sql.rows("INSERT INTO request_keys (uid, idem_key, request, fingerprint, status)"
+             " VALUES (%s,%s,'POST /x',REPEAT('0',64),201)", t.admin.uid, fresh)
+    binary = os.path.join(os.path.dirname(env["ACCOUNTD_MAILER"]), "accountd")
+    run = subprocess.run([binary, "maint", "--config", env["ACCOUNTD_CONF"]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "Idempotency-Key(s) older than a day removed" in run.stdout, run.stdout
+    left = {r["idem_key"] for r in sql.rows(
+        "SELECT idem_key FROM request_keys WHERE idem_key IN (%s,%s)", old, fresh)}
+    assert left == {fresh}
