@@ -96,6 +96,9 @@ def test_create_ends_on_return_to_with_the_new_id(browser, portal, sql):
     assert browser.status() == 200
     assert browser.redirects[-1][1] == 303
     assert f"Saved: account {new_id}" in browser.text()
+    # The page's hidden _idempotency_key came along (a second click would
+    # have been answered from it).
+    assert sql.value("SELECT COUNT(*) FROM idempotency_keys WHERE account_id = %s", new_id) == 1
 
 
 def test_create_with_errors_ends_on_error_to_with_what_was_typed(browser, portal, sql):
@@ -209,6 +212,9 @@ def test_invite_ends_on_return_to_with_the_invitation(browser, portal, sql):
     inv = sql.value("SELECT id FROM invitations WHERE email = %s", email)
     assert inv, "no invitation"
     assert browser.url() == f"{FRONT}/saved.html?account={customer.id}&invitation={inv}", browser.documents
+    kept = sql.row("SELECT status, body FROM request_keys WHERE request = %s AND body LIKE %s",
+                   f"POST /api/v1/accounts/{customer.id}/invitations", f"%{email}%")
+    assert kept and kept["status"] == 202, kept
 
 
 def test_recipients_textarea(browser, portal, api):

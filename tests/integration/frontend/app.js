@@ -1,6 +1,6 @@
 // A small web front end for accountd, as a customer portal would be: plain
 // HTML forms posted to accountd's API on another origin, with return_to,
-// error_to and _version (docs/api.md, "Web front ends"). The page takes what
+// error_to, _version and _idempotency_key (docs/api.md, "Web front ends"). The page takes what
 // it needs from its own query string: api (accountd's base URL), account,
 // parent, uid, version; no_error_to=1 leaves error_to out.
 (function () {
@@ -20,6 +20,10 @@
     for (const input of form.querySelectorAll("input[data-param]")) {
       input.value = params.get(input.dataset.param) || "";
     }
+    // One key per rendered page: a second click on the same page repeats
+    // the first request, and accountd answers it without doing it twice.
+    const key = form.querySelector("input[name=_idempotency_key]");
+    if (key) key.value = crypto.randomUUID();
     const ret = form.querySelector("input[name=return_to]");
     if (ret) ret.value = location.origin + ret.dataset.page;  // {id} stays for accountd
     const err = form.querySelector("input[name=error_to]");
