@@ -6,6 +6,7 @@
 #include "idempotency.h"
 #include "idempotency_store.h"
 #include "ldap_store.h"
+#include "projects_store.h"
 #include "saga.h"
 #include "sql_store.h"
 
@@ -216,6 +217,39 @@ static int maint_dangling_members(struct sql_store *sql, struct ldap_store *ldap
     return failed ? -1 : removed;
 }
 
+/* Projects whose create died between the row and its LDAP groups (the
+ * row stays pending, and keeps its name taken): the groups first, then the
+ * row, so that no group is left without its project. Returns -1 if one
+ * could not be removed now. */
+static int maint_half_created_projects(struct sql_store *sql, struct ldap_store *ldap, int min_age)
+{
+    struct sql_result r;
+    int st = projects_half_created(sql, min_age, &r);
+    if (st != ST_OK) {
+        fprintf(stderr, "accountd maint: MariaDB is unavailable\n");
+        return -1;
+    }
+    int rc = 0, removed = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0), account = sql_cell_id(&r, i, 1);
+        st = ldap_store_delete_project(ldap, account, id);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
+        if (st == ST_OK)
+            st = project_delete_pending(sql, id);
+        if (st == ST_OK) {
+            printf("removed the half-created project %llu of account %llu\n", id, account);
+            removed++;
+        } else {
+            fprintf(stderr, "accountd maint: project %llu could not be removed now\n", id);
+            rc = -1;
+        }
+    }
+    sql_result_free(&r);
+    printf("maint: %d half-created project(s) removed\n", removed);
+    return rc;
+}
+
 int maint_run(const struct config *cfg, int min_age)
 {
     struct sql_store *sql = sql_store_new(cfg);
@@ -263,6 +297,8 @@ int maint_run(const struct config *cfg, int min_age)
         }
     }
     printf("maint: %d half-created account(s) removed\n", repaired);
+    if (maint_half_created_projects(sql, ldap, min_age) < 0)
+        rc = 1;
     if (maint_dangling_members(sql, ldap) < 0)
         rc = 1;
     int expired = 0;

@@ -4,8 +4,9 @@
  * /accounts/{id}/projects, PUT/DELETE /projects/{pid}/members/{uid}. A
  * person who is only in a project's groups is let into these routes
  * (ROUTE_PROJECT) and sees that project and nothing else of the account.
- * Creating a project is a saga like creating an account: the row is pending
- * until its LDAP groups exist.
+ * Creating a project writes the row pending until its LDAP groups exist
+ * (a crash in between: `accountd maint` removes groups and row); a
+ * person's project roles change as a saga (saga.h), like account roles.
  */
 #include "account_store.h"
 #include "audit.h"
@@ -15,6 +16,7 @@
 #include "ldap_store.h"
 #include "log.h"
 #include "projects_store.h"
+#include "saga.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -150,95 +152,42 @@ int projects_account_of(struct request *req, unsigned long long *id)
 
 /* ---- members -------------------------------------------------------- */
 
-struct project_member {
-    struct request *req;
-    unsigned long long account_id, project_id;
-    struct person person;
-    unsigned wanted; /* PROJECT_* bit, 0 to remove */
-    unsigned applied_add, applied_del;
-    unsigned before;
-};
+/* A person's roles in a project change like their roles in an account
+ * (saga.h, members.c): the account's guard and an intent first, then the
+ * project's groups read and the rules checked with no SQL transaction
+ * open, the LDAP writes, and the audit row in the transaction that closes
+ * the intent. A failure half-way is undone, or left to `accountd maint`
+ * when even that fails. */
 
-static void member_undo(struct project_member *m)
+/* The person's roles in the project now (*before), and the rules of the
+ * change: ST_OK, or ST_REFUSED with the problem recorded. */
+static int check_project_change(struct request *req, unsigned long long account_id,
+                                unsigned long long project_id, const struct person *person,
+                                unsigned wanted, unsigned *before)
 {
-    struct ldap_store *ls = m->req->session->ldap;
-    for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++) {
-        unsigned bit = 1u << b;
-        int changed, st = ST_OK;
-        if (m->applied_add & bit)
-            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
-                                                  m->person.dn, 0, &changed);
-        if (m->applied_del & bit)
-            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
-                                                  m->person.dn, 1, &changed);
-        if (st != ST_OK)
-            log_error("project %llu: could not undo the %s change for %s; fix the group by hand",
-                      m->project_id, project_role_names[b], m->person.uid);
-    }
-    m->applied_add = m->applied_del = 0;
-}
-
-/* The LDAP steps of a project role change, in one place. */
-static int member_ldap(struct project_member *m)
-{
-    struct ldap_store *ls = m->req->session->ldap;
-    int st = ST_OK;
-    for (unsigned b = 0; b < PROJECT_ROLE_COUNT && st == ST_OK; b++) {
-        unsigned bit = 1u << b;
-        int changed = 0;
-        if ((m->wanted & bit) && !(m->before & bit)) {
-            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
-                                                  m->person.dn, 1, &changed);
-            if (st == ST_OK && changed)
-                m->applied_add |= bit;
-        } else if (!(m->wanted & bit) && (m->before & bit)) {
-            st = ldap_store_change_project_member(ls, m->account_id, m->project_id, bit,
-                                                  m->person.dn, 0, &changed);
-            if (st == ST_OK && changed)
-                m->applied_del |= bit;
-        }
-    }
-    return st;
-}
-
-static int member_tx(struct sql_store *sql, void *arg)
-{
-    struct project_member *m = arg;
-    int st = account_lock(sql, m->account_id, &m->req->problem, NULL);
-    if (st != ST_OK)
-        return st;
-    member_undo(m);
     struct role_group *groups;
     size_t ngroups;
-    st = ldap_store_project_groups(m->req->session->ldap, m->account_id, m->project_id, &groups,
-                                   &ngroups);
+    int st =
+        ldap_store_project_groups(req->session->ldap, account_id, project_id, &groups, &ngroups);
+    if (st == ST_NOT_FOUND)
+        return refuse(req, 404, "not-found", "no such project");
     if (st != ST_OK)
         return st;
-    m->before = 0;
+    *before = 0;
     size_t owners = 0;
     for (size_t g = 0; g < ngroups; g++)
         for (size_t i = 0; i < groups[g].nmembers; i++) {
-            if (ldap_dn_equal(groups[g].members[i], m->person.dn))
-                m->before |= groups[g].role;
+            if (ldap_dn_equal(groups[g].members[i], person->dn))
+                *before |= groups[g].role;
             if (groups[g].role == PROJECT_OWNER)
                 owners++;
         }
     role_groups_free(groups, ngroups);
-    if (!m->wanted && !m->before)
-        return refuse(m->req, 404, "not-found", "that person has no role in the project");
-    if ((m->before & PROJECT_OWNER) && !(m->wanted & PROJECT_OWNER) && owners <= 1)
-        return refuse(m->req, 409, "last-owner", "a project always keeps an owner");
-    st = member_ldap(m);
-    if (st == ST_OK)
-        st = audit_write(sql, m->req->caller.uid, m->account_id,
-                         m->wanted ? "project.member.set" : "project.member.remove",
-                         json_pack("{s:I, s:s, s:o}", "project_id", (json_int_t)m->project_id,
-                                   "uid", m->person.uid, "roles", project_roles_json(m->before)),
-                         json_pack("{s:I, s:s, s:o}", "project_id", (json_int_t)m->project_id,
-                                   "uid", m->person.uid, "roles", project_roles_json(m->wanted)));
-    if (st != ST_OK)
-        member_undo(m);
-    return st;
+    if (!wanted && !*before)
+        return refuse(req, 404, "not-found", "that person has no role in the project");
+    if ((*before & PROJECT_OWNER) && !(wanted & PROJECT_OWNER) && owners <= 1)
+        return refuse(req, 409, "last-owner", "a project always keeps an owner");
+    return ST_OK;
 }
 
 /* Account admins and service providers manage every project's people,
@@ -262,33 +211,66 @@ static int may_manage(struct request *req, unsigned long long pid)
 
 static void change_member(struct request *req, unsigned wanted, int status_ok)
 {
-    struct project_member m = {.req = req,
-                               .account_id = req->account.id,
-                               .project_id = parse_id(req->args[0]),
-                               .wanted = wanted};
-    if (!may_manage(req, m.project_id))
+    unsigned long long account_id = req->account.id, project_id = parse_id(req->args[0]);
+    if (!may_manage(req, project_id))
         return;
     const char *uid = req->args[1];
+    struct person person = {0};
     int st = validate_uid(uid) ? ST_NOT_FOUND
-                               : ldap_store_find_person(req->session->ldap, "uid", uid, &m.person);
+                               : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
     if (st == ST_NOT_FOUND) {
         refuse(req, 404, "not-found", "no such person");
         return;
     }
-    if (st == ST_OK)
-        st = request_transaction(req, member_tx, &m);
-    if (st != ST_OK && !sql_commit_unknown(req->session->sql))
-        member_undo(&m);
-    if (st != ST_OK)
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    struct saga s = {.actor = xstrdup(req->caller.uid)};
+    s.plan.kind = SAGA_PROJECT_ROLES;
+    s.plan.account_id = account_id;
+    s.plan.project_id = project_id;
+    st = saga_begin(req->session->sql, &s, &req->problem);
+    if (st == ST_OK) {
+        st = check_project_change(req, account_id, project_id, &person, wanted,
+                                  &s.plan.roles_before);
+        if (st != ST_OK)
+            saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
+    }
+    if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");
+        goto out;
+    }
+    s.plan.person_dn = xstrdup(person.dn);
+    s.plan.person_uid = xstrdup(person.uid);
+    s.plan.roles_after = wanted;
+    s.data = json_pack("{s:s}", "action", wanted ? "project.member.set" : "project.member.remove");
+    enum saga_outcome outcome = SAGA_NOT_APPLIED;
+    st = saga_record_plan(req->session->sql, &s);
+    if (st != ST_OK) {
+        saga_release(req->session->sql, &s, "not applied: the plan could not be recorded");
+    } else {
+        st = saga_apply_roles(req->session->ldap, &s);
+        if (st != ST_OK)
+            outcome = saga_undo(req->session->ldap, req->session->sql, &s,
+                                "undone: the directory refused or lost a step") == ST_OK
+                          ? SAGA_NOT_APPLIED
+                          : SAGA_UNKNOWN;
+        else
+            outcome = saga_commit(req->session->ldap, req->session->sql, &s, NULL, NULL, &st);
+    }
+    if (outcome != SAGA_DONE)
+        saga_answer_failure(req, outcome, st);
     else if (status_ok == 204)
         res_empty(req, 204);
     else
         res_json(req, 200,
-                 json_pack("{s:s, s:s?, s:s?, s:I, s:o}", "uid", m.person.uid, "name",
-                           m.person.name, "mail", m.person.mail, "project_id",
-                           (json_int_t)m.project_id, "roles", project_roles_json(wanted)));
-    person_free(&m.person);
+                 json_pack("{s:s, s:s?, s:s?, s:I, s:o}", "uid", person.uid, "name", person.name,
+                           "mail", person.mail, "project_id", (json_int_t)project_id, "roles",
+                           project_roles_json(wanted)));
+out:
+    saga_free(&s);
+    person_free(&person);
 }
 
 void project_members_put(struct request *req)

@@ -45,6 +45,14 @@ int project_delete_pending(struct sql_store *sql, unsigned long long id)
                     SQL_ARGS(P_INT(id)), NULL);
 }
 
+int projects_half_created(struct sql_store *sql, int min_age, struct sql_result *out)
+{
+    return sql_exec(sql,
+                    "SELECT id, account_id FROM projects WHERE ldap_state = 'pending'"
+                    " AND created_at <= CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND ORDER BY id",
+                    SQL_ARGS(P_INT(min_age)), out);
+}
+
 int project_account(struct sql_store *sql, unsigned long long id, unsigned long long *account_id)
 {
     struct sql_result r;

@@ -18,6 +18,9 @@ int project_insert(struct sql_store *sql, unsigned long long account_id, const c
 int project_done(struct sql_store *sql, unsigned long long id);
 /* Removes a project that is still pending (compensation). */
 int project_delete_pending(struct sql_store *sql, unsigned long long id);
+/* accountd maint: the projects whose create died half-way (row still
+ * pending) at least min_age seconds ago, as rows (id, account_id). */
+int projects_half_created(struct sql_store *sql, int min_age, struct sql_result *out);
 /* The account of a (done) project: ST_OK or ST_NOT_FOUND. */
 int project_account(struct sql_store *sql, unsigned long long id, unsigned long long *account_id);
 /* Project id as JSON {id, account_id, name, created_at} (a new reference). */

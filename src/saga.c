@@ -12,19 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[] = {NULL,     "set-roles",      "add-member",
-                                         "accept", "create-account", "contact"};
+static const char *const kind_names[] = {
+    NULL, "set-roles", "add-member", "accept", "create-account", "contact", "project-roles"};
 
 const char *saga_kind_name(enum saga_kind kind)
 {
-    if (kind < SAGA_SET_ROLES || kind > SAGA_CONTACT)
+    if (kind < SAGA_SET_ROLES || kind > SAGA_PROJECT_ROLES)
         return "unknown";
     return kind_names[kind];
 }
 
 enum saga_kind saga_kind_from_name(const char *name)
 {
-    for (int k = SAGA_SET_ROLES; name && k <= SAGA_CONTACT; k++)
+    for (int k = SAGA_SET_ROLES; name && k <= SAGA_PROJECT_ROLES; k++)
         if (strcmp(kind_names[k], name) == 0)
             return (enum saga_kind)k;
     return 0;
@@ -138,22 +138,37 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* Role names: an account's, or a project's for a PROJECT_ROLES plan. */
+json_t *saga_plan_roles_json(const struct saga_plan *p, unsigned roles)
+{
+    if (!p->project_id)
+        return roles_json(roles);
+    json_t *a = json_array();
+    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
+        if (roles & (1u << i))
+            json_array_append_new(a, json_string(project_role_names[i]));
+    return a;
+}
+
 json_t *saga_plan_json(const struct saga_plan *p)
 {
     json_t *also = json_array();
     for (size_t i = 0; i < p->nalso; i++)
-        json_array_append_new(also, json_pack("{s:s, s:o, s:o, s:o}", "dn", p->also[i].dn, "uid",
-                                              str_or_null(p->also[i].uid), "roles_before",
-                                              roles_json(p->also[i].before), "roles_after",
-                                              roles_json(p->also[i].after)));
-    json_t *j = json_pack("{s:s, s:I, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "kind",
-                          saga_kind_name(p->kind), "account_id", (json_int_t)p->account_id,
-                          "create_account", p->create_account, "admin_dn", str_or_null(p->admin_dn),
-                          "create_person", p->create_person, "person_dn", str_or_null(p->person_dn),
-                          "person_uid", str_or_null(p->person_uid), "person_mail",
-                          str_or_null(p->person_mail), "roles_before", roles_json(p->roles_before),
-                          "roles_after", roles_json(p->roles_after));
+        json_array_append_new(also,
+                              json_pack("{s:s, s:o, s:o, s:o}", "dn", p->also[i].dn, "uid",
+                                        str_or_null(p->also[i].uid), "roles_before",
+                                        saga_plan_roles_json(p, p->also[i].before), "roles_after",
+                                        saga_plan_roles_json(p, p->also[i].after)));
+    json_t *j = json_pack(
+        "{s:s, s:I, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "kind", saga_kind_name(p->kind),
+        "account_id", (json_int_t)p->account_id, "create_account", p->create_account, "admin_dn",
+        str_or_null(p->admin_dn), "create_person", p->create_person, "person_dn",
+        str_or_null(p->person_dn), "person_uid", str_or_null(p->person_uid), "person_mail",
+        str_or_null(p->person_mail), "roles_before", saga_plan_roles_json(p, p->roles_before),
+        "roles_after", saga_plan_roles_json(p, p->roles_after));
     json_object_set_new(j, "also", also);
+    if (p->project_id)
+        json_object_set_new(j, "project_id", json_integer((json_int_t)p->project_id));
     return j;
 }
 
@@ -163,7 +178,7 @@ static char *dup_str(const json_t *j, const char *key)
     return s ? xstrdup(s) : NULL;
 }
 
-static int roles_from_json(const json_t *a, unsigned *out)
+static int roles_from_json(const struct saga_plan *p, const json_t *a, unsigned *out)
 {
     *out = 0;
     if (!json_is_array(a))
@@ -172,7 +187,8 @@ static int roles_from_json(const json_t *a, unsigned *out)
     json_t *v;
     json_array_foreach(a, i, v)
     {
-        unsigned bit = json_is_string(v) ? role_bit(json_string_value(v)) : 0;
+        const char *name = json_string_value(v);
+        unsigned bit = !name ? 0 : p->project_id ? project_role_bit(name) : role_bit(name);
         if (!bit)
             return -1;
         *out |= bit;
@@ -184,10 +200,17 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
 {
     memset(p, 0, sizeof(*p));
     json_t *id = json_object_get(j, "account_id");
+    json_t *project = json_object_get(j, "project_id");
     p->kind = saga_kind_from_name(json_string_value(json_object_get(j, "kind")));
+    /* A project's roles need its project, and only a project's roles have one. */
+    if (project && (!json_is_integer(project) || json_integer_value(project) <= 0))
+        p->kind = 0;
+    p->project_id = p->kind ? (unsigned long long)json_integer_value(project) : 0;
+    if ((p->kind == SAGA_PROJECT_ROLES) != (p->project_id != 0))
+        p->kind = 0;
     if (!json_is_object(j) || !p->kind || !json_is_integer(id) || json_integer_value(id) <= 0 ||
-        roles_from_json(json_object_get(j, "roles_before"), &p->roles_before) < 0 ||
-        roles_from_json(json_object_get(j, "roles_after"), &p->roles_after) < 0) {
+        roles_from_json(p, json_object_get(j, "roles_before"), &p->roles_before) < 0 ||
+        roles_from_json(p, json_object_get(j, "roles_after"), &p->roles_after) < 0) {
         memset(p, 0, sizeof(*p));
         return -1;
     }
@@ -209,8 +232,8 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
     {
         const char *dn = json_string_value(json_object_get(m, "dn"));
         unsigned before, after;
-        if (!dn || roles_from_json(json_object_get(m, "roles_before"), &before) < 0 ||
-            roles_from_json(json_object_get(m, "roles_after"), &after) < 0) {
+        if (!dn || roles_from_json(p, json_object_get(m, "roles_before"), &before) < 0 ||
+            roles_from_json(p, json_object_get(m, "roles_after"), &after) < 0) {
             saga_plan_free(p);
             return -1;
         }

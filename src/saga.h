@@ -2,8 +2,9 @@
  * saga: one change, two stores (docs/operations.md, "One change, two
  * stores").
  *
- * A change that writes LDAP (a role change, adding a known person, an
- * invitation accept, an account create) is first recorded in MariaDB as an
+ * A change that writes LDAP (a role change in an account or a project,
+ * adding a known person, an invitation accept, an account create) is first
+ * recorded in MariaDB as an
  * intent (intent_store.h) holding a struct saga_plan: the account, the
  * person, their roles before and after, whether the change creates the
  * person or the account's entries. Only then is LDAP written, with no SQL
@@ -64,6 +65,7 @@ enum saga_kind {
     SAGA_ACCEPT,         /* an invitation accept: maybe a new person, one role */
     SAGA_CREATE_ACCOUNT, /* ou=<id> and its role groups, the creator as admin */
     SAGA_CONTACT,        /* a contact change: no LDAP write, the guard only */
+    SAGA_PROJECT_ROLES,  /* PUT/DELETE project members: roles in plan.project_id's groups */
 };
 
 /* The name stored in ldap_intents.kind ("set-roles", ...), and back (0 if
@@ -76,19 +78,22 @@ enum saga_kind saga_kind_from_name(const char *name);
  * service-provider in the change that makes the customer admin. */
 struct saga_member {
     char *dn, *uid;
-    unsigned before, after; /* ROLE_* bits in the account */
+    unsigned before, after; /* ROLE_* bits in the account (PROJECT_* in a project) */
 };
 
 struct saga_plan {
     enum saga_kind kind;
     unsigned long long account_id;
+    /* PROJECT_ROLES: the project whose role groups (owner, editor,
+     * reader) the roles are; roles_before/after are then PROJECT_* bits. */
+    unsigned long long project_id;
     int create_account; /* ou=<id> and its four role groups */
     char *admin_dn;     /* create_account: the first admin */
     int create_person;  /* the person is created by this intent */
     char *person_dn;    /* whose roles change (NULL until known) */
     char *person_uid;
     char *person_mail;                  /* create_person: the new person's mail */
-    unsigned roles_before, roles_after; /* ROLE_* bits of person_dn */
+    unsigned roles_before, roles_after; /* ROLE_* bits of person_dn (PROJECT_*: see project_id) */
     struct saga_member *also;           /* more people's role changes */
     size_t nalso;
 };
@@ -139,6 +144,9 @@ struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *n);
 struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_observed *o,
                                   size_t *n);
 
+/* Role bits of the plan as a JSON list of names: an account's roles, or
+ * a project's (owner, editor, reader) for a PROJECT_ROLES plan. */
+json_t *saga_plan_roles_json(const struct saga_plan *p, unsigned roles);
 /* The plan as JSON (a new reference) and back: 0, or -1 when the JSON is
  * not a plan (p is then zeroed). Roles are lists of role names. */
 json_t *saga_plan_json(const struct saga_plan *p);
@@ -197,7 +205,8 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s);
 int saga_undo(struct ldap_store *ls, struct sql_store *sql, struct saga *s, const char *why);
 
 /* Inside the caller's transaction: the SQL side of a finished change of
- * kind SET_ROLES, ADD_MEMBER or ACCEPT (audit row, mail, invitation),
+ * kind SET_ROLES, PROJECT_ROLES, ADD_MEMBER or ACCEPT (audit row, mail,
+ * invitation),
  * then the intent closed as done and the guard given back. Account creates
  * and contact changes write their own rows and call saga_close_tx. */
 int saga_finish_sql(struct sql_store *sql, struct saga *s);

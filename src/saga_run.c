@@ -99,6 +99,38 @@ static const char *member_dn(const struct saga_plan *p, size_t who)
     return who == 0 ? p->person_dn : p->also[who - 1].dn;
 }
 
+/* One role group write of the plan: the account's group, or the
+ * project's for a PROJECT_ROLES plan. */
+static int plan_set_member(struct ldap_store *ls, const struct saga_plan *p, unsigned role,
+                           const char *dn, int add)
+{
+    if (!p->project_id)
+        return ldap_store_set_member(ls, p->account_id, role, dn, add);
+    int changed;
+    return ldap_store_change_project_member(ls, p->account_id, p->project_id, role, dn, add,
+                                            &changed);
+}
+
+/* The roles dn holds now where the plan changes them. */
+static int plan_roles_of(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
+                         unsigned *roles)
+{
+    if (!p->project_id)
+        return ldap_store_roles_of(ls, p->account_id, dn, roles);
+    struct role_group *groups;
+    size_t n;
+    *roles = 0;
+    int st = ldap_store_project_groups(ls, p->account_id, p->project_id, &groups, &n);
+    if (st != ST_OK)
+        return st;
+    for (size_t g = 0; g < n; g++)
+        for (size_t i = 0; i < groups[g].nmembers; i++)
+            if (ldap_dn_equal(groups[g].members[i], dn))
+                *roles |= groups[g].role;
+    role_groups_free(groups, n);
+    return ST_OK;
+}
+
 int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
 {
     struct saga *s = (struct saga *)s_const;
@@ -108,9 +140,8 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
     for (size_t i = 0; i < n && st == ST_OK; i++) {
         if (steps[i].op != SAGA_OP_MEMBER_ADD && steps[i].op != SAGA_OP_MEMBER_DEL)
             continue;
-        st = ldap_store_set_member(ls, s->plan.account_id, steps[i].role,
-                                   member_dn(&s->plan, steps[i].who),
-                                   steps[i].op == SAGA_OP_MEMBER_ADD);
+        st = plan_set_member(ls, &s->plan, steps[i].role, member_dn(&s->plan, steps[i].who),
+                             steps[i].op == SAGA_OP_MEMBER_ADD);
         /* Made, or maybe made (the reply was lost): undo must look at it. */
         if ((st == ST_OK || st == ST_UNAVAILABLE) && steps[i].who == 0)
             s->roles_touched |= steps[i].role;
@@ -123,7 +154,7 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
 
 /* Sets person dn's roles among `bits` to those in `want`: adds first
  * (pass 0), removals second. */
-static int restore_bits(struct ldap_store *ls, unsigned long long account_id, const char *dn,
+static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
                         unsigned bits, unsigned want, int pass)
 {
     int result = ST_OK;
@@ -132,7 +163,7 @@ static int restore_bits(struct ldap_store *ls, unsigned long long account_id, co
         int add = (want & bit) != 0;
         if (!(bits & bit) || add != (pass == 0))
             continue;
-        int st = ldap_store_set_member(ls, account_id, bit, dn, add);
+        int st = plan_set_member(ls, p, bit, dn, add);
         if (st != ST_OK && st != ST_NOT_FOUND)
             result = st;
     }
@@ -148,14 +179,13 @@ static int restore_roles(struct ldap_store *ls, const struct saga *s)
     int result = ST_OK;
     for (int pass = 0; pass < 2; pass++) {
         if (s->roles_touched && p->person_dn) {
-            int st = restore_bits(ls, p->account_id, p->person_dn, s->roles_touched,
-                                  p->roles_before, pass);
+            int st = restore_bits(ls, p, p->person_dn, s->roles_touched, p->roles_before, pass);
             if (st != ST_OK)
                 result = st;
         }
         for (size_t i = 0; s->also_touched && i < p->nalso; i++) {
-            int st = restore_bits(ls, p->account_id, p->also[i].dn,
-                                  p->also[i].before ^ p->also[i].after, p->also[i].before, pass);
+            int st = restore_bits(ls, p, p->also[i].dn, p->also[i].before ^ p->also[i].after,
+                                  p->also[i].before, pass);
             if (st != ST_OK)
                 result = st;
         }
@@ -303,6 +333,16 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             st = provider_access_delete(sql, p->account_id, p->person_uid);
         break;
     }
+    case SAGA_PROJECT_ROLES: {
+        const char *action = data_str(s, "action");
+        json_t *o = json_pack("{s:I, s:s, s:o}", "project_id", (json_int_t)p->project_id, "uid",
+                              p->person_uid, "roles", saga_plan_roles_json(p, p->roles_before));
+        json_t *n = json_pack("{s:I, s:s, s:o}", "project_id", (json_int_t)p->project_id, "uid",
+                              p->person_uid, "roles", saga_plan_roles_json(p, p->roles_after));
+        st = audit_write(sql, s->actor, p->account_id, action ? action : "project.member.set", o,
+                         with_repair(s, n));
+        break;
+    }
     case SAGA_ADD_MEMBER:
         st = finish_add_member(sql, s);
         break;
@@ -375,7 +415,7 @@ void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 static int observe_also(struct ldap_store *ls, struct saga *s)
 {
     for (size_t i = 0; i < s->plan.nalso; i++) {
-        int st = ldap_store_roles_of(ls, s->plan.account_id, s->plan.also[i].dn, &s->also_now[i]);
+        int st = plan_roles_of(ls, &s->plan, s->plan.also[i].dn, &s->also_now[i]);
         if (st != ST_OK)
             return st;
     }
@@ -421,7 +461,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         return observe_also(ls, s);
     }
     if (o->person_found)
-        st = ldap_store_roles_of(ls, p->account_id, p->person_dn, &o->roles_now);
+        st = plan_roles_of(ls, p, p->person_dn, &o->roles_now);
     return st == ST_OK ? observe_also(ls, s) : st;
 }
 
@@ -434,8 +474,8 @@ static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const st
         switch (steps[i].op) {
         case SAGA_OP_MEMBER_ADD:
         case SAGA_OP_MEMBER_DEL:
-            st = ldap_store_set_member(ls, p->account_id, steps[i].role, member_dn(p, steps[i].who),
-                                       steps[i].op == SAGA_OP_MEMBER_ADD);
+            st = plan_set_member(ls, p, steps[i].role, member_dn(p, steps[i].who),
+                                 steps[i].op == SAGA_OP_MEMBER_ADD);
             break;
         case SAGA_OP_PERSON_DEL:
             st = ldap_store_delete_entry(ls, p->person_dn);

@@ -216,6 +216,26 @@ def group_members(conn, account_id, role):
     return {norm_dn(v) for v in entry.get("member", [])}
 
 
+def project_dn(account_id, project_id, role=None):
+    """A project's entry, or one of its role groups (owner, editor, reader)."""
+    dn = f"ou={project_id},ou=projects,{account_dn(account_id)}"
+    return f"cn={role},{dn}" if role else dn
+
+
+def project_members(conn, account_id, project_id, role):
+    """Normalized member DNs of one project role group (asserted present)."""
+    entry = ldap_entry(conn, project_dn(account_id, project_id, role), ["member", "accountdAccountId"])
+    assert entry is not None, f"no {role} group for project {project_id}"
+    return {norm_dn(v) for v in entry.get("member", [])}
+
+
+def project_roles_in_ldap(conn, account_id, project_id, person):
+    """The roles of a project whose LDAP group lists the person."""
+    dn = norm_dn(person.dn)
+    return {role for role in ("owner", "editor", "reader")
+            if dn in project_members(conn, account_id, project_id, role)}
+
+
 def roles_in_ldap(conn, account_id, person):
     """The roles of an account whose LDAP group lists the person."""
     dn = norm_dn(person.dn)

@@ -1,6 +1,7 @@
 """One change, two stores (issue 7, defects 2 and 4): a server or accountd
 itself stopped, frozen (SIGSTOP) or killed at each step of a role change,
-an invitation accept, a contact change and an account create; after the
+an invitation accept, a contact change, an account create, a hand-over and
+a project role change; after the
 servers are back and `accountd maint --min-age 0` ran, LDAP and MariaDB
 agree and every change that stayed is in the audit trail. A 2xx answer
 means applied; `unavailable` means not applied; `outcome-unknown` (or a
@@ -402,8 +403,43 @@ class Handover:
         return applied
 
 
+class ProjectRole:
+    """A person's role in a project (seed 003, STACKIT method 2): reader
+    becomes editor, a saga step like an account's role change. Held at the
+    add to the editor group."""
+    ldap_write = MODIFY_REQUEST
+    ldap_containing = b"cn=editor,"
+
+    def __init__(self, api, make_tenant, make_person, **_):
+        self.tenant = make_tenant("fault")
+        self.account_id = self.tenant.account.id
+        self.session = api(self.tenant.admin)
+        r = self.session.post(f"{ACCOUNTS}/{self.account_id}/projects",
+                              json={"name": S.unique("fault-prj-")})
+        self.project_id = S.expect(r, 201)["id"]
+        self.person = make_person(prefix="fp")
+        S.expect(self.session.put(self.path(), json={"role": "reader"}), 200)
+
+    def path(self):
+        return f"/api/v1/projects/{self.project_id}/members/{self.person.uid}"
+
+    def send(self):
+        return self.session.put(self.path(), json={"role": "editor"}, timeout=120)
+
+    def agree(self, sql, ldap_admin):
+        rows = [a for a in sql.audit(self.account_id) if a["action"] == "project.member.set"
+                and a["new_value"]["uid"] == self.person.uid
+                and a["new_value"]["roles"] == ["editor"]]
+        applied = bool(rows)
+        assert len(rows) <= 1, rows
+        want = {"editor"} if applied else {"reader"}
+        have = S.project_roles_in_ldap(ldap_admin, self.account_id, self.project_id, self.person)
+        assert have == want, (have, rows)
+        return applied
+
+
 CHANGES = {"roles": RoleChange, "accept": Accept, "contact": ContactChange, "create": Create,
-           "handover": Handover}
+           "handover": Handover, "project": ProjectRole}
 
 
 @pytest.fixture
@@ -429,7 +465,8 @@ def settle(env, sql, ldap_admin, change, response):
 SQL_FAULTS = ["kill-accountd", "freeze-accountd", "stop-mariadb", "freeze-mariadb"]
 
 
-@pytest.mark.parametrize("change_name", ["roles", "accept", "contact", "create", "handover"])
+@pytest.mark.parametrize("change_name", ["roles", "accept", "contact", "create", "handover",
+                                         "project"])
 @pytest.mark.parametrize("fault", SQL_FAULTS)
 def test_fault_at_the_sql_step(env, dev, sql, ldap_admin, api, healthy, make_change, change_name,
                                fault):
@@ -484,7 +521,7 @@ def test_fault_at_the_sql_step(env, dev, sql, ldap_admin, api, healthy, make_cha
 LDAP_FAULTS = ["freeze-slapd", "stop-slapd", "kill-slapd", "kill-accountd", "freeze-accountd"]
 
 
-@pytest.mark.parametrize("change_name", ["roles", "accept", "create", "handover"])
+@pytest.mark.parametrize("change_name", ["roles", "accept", "create", "handover", "project"])
 @pytest.mark.parametrize("fault", LDAP_FAULTS)
 def test_fault_at_the_ldap_step(env, dev, sql, ldap_admin, api, healthy, proxy, make_change,
                                 change_name, fault):

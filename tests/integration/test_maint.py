@@ -48,3 +48,31 @@ def test_maint_removes_old_half_created_accounts_only(env, sql, ldap_admin, oper
             ldap_admin.delete(S.role_dn(acc, "admin"))
             ldap_admin.delete(S.account_dn(acc))
             sql.rows("DELETE FROM accounts WHERE id=%s AND ldap_state='pending'", acc)
+
+
+def test_maint_removes_old_half_created_projects_only(env, sql, ldap_admin, api, make_tenant):
+    """A project whose create died between its row and its LDAP groups
+    keeps its name taken until the repair job removes groups and row; a
+    recent one may still be being created and is left alone."""
+    t = make_tenant("maint-prj")
+    path = f"/api/v1/accounts/{t.account.id}/projects"
+    old_name, new_name = S.unique("old-"), S.unique("new-")
+    old = S.expect(api(t.admin).post(path, json={"name": old_name}), 201)["id"]
+    new = S.expect(api(t.admin).post(path, json={"name": new_name}), 201)["id"]
+    # As if accountd died before marking them done.
+    sql.rows("UPDATE projects SET ldap_state='pending', created_at=CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR"
+             " WHERE id=%s", int(old))
+    sql.rows("UPDATE projects SET ldap_state='pending' WHERE id=%s", int(new))
+    S.expect_problem(api(t.admin).post(path, json={"name": old_name}), 409)
+    run = subprocess.run([accountd_binary(env), "maint", "--min-age", "600", "--config",
+                          os.environ["ACCOUNTD_CONF"]], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert f"removed the half-created project {old} of account {t.account.id}" in run.stdout, run.stdout
+    assert sql.row("SELECT id FROM projects WHERE id=%s", int(old)) is None
+    assert S.ldap_entry(ldap_admin, S.project_dn(t.account.id, old)) is None
+    assert S.ldap_entry(ldap_admin, S.project_dn(t.account.id, old, "owner")) is None
+    # The recent one: untouched, row and groups.
+    assert sql.value("SELECT ldap_state FROM projects WHERE id=%s", int(new)) == "pending"
+    assert S.ldap_entry(ldap_admin, S.project_dn(t.account.id, new, "owner")) is not None
+    # The name is free again.
+    S.expect(api(t.admin).post(path, json={"name": old_name}), 201)

@@ -9,15 +9,8 @@ import support as S
 ACCOUNTS = "/api/v1/accounts"
 
 
-def project_dn(account_id, project_id, role=None):
-    dn = f"ou={project_id},ou=projects,{S.account_dn(account_id)}"
-    return f"cn={role},{dn}" if role else dn
-
-
-def project_members(ldap_admin, account_id, project_id, role):
-    entry = S.ldap_entry(ldap_admin, project_dn(account_id, project_id, role), ["member", "accountdAccountId"])
-    assert entry is not None, f"no {role} group for project {project_id}"
-    return {S.norm_dn(v) for v in entry.get("member", [])}
+project_dn = S.project_dn
+project_members = S.project_members
 
 
 def member_path(pid, uid):

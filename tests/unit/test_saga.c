@@ -234,6 +234,60 @@ static void plan_json_round_trip(void **state)
     saga_plan_free(&p);
 }
 
+/* A project's role change: its roles are the project's (owner, editor,
+ * reader) in the plan's JSON, its steps and decisions those of any role
+ * change. */
+static void project_plan_round_trip_and_steps(void **state)
+{
+    (void)state;
+    struct saga_plan p = {.kind = SAGA_PROJECT_ROLES, .account_id = 7, .project_id = 12};
+    p.person_dn = strdup("uid=a,ou=people,dc=example,dc=org");
+    p.person_uid = strdup("a");
+    p.roles_before = PROJECT_READER;
+    p.roles_after = PROJECT_EDITOR;
+    json_t *j = saga_plan_json(&p);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "project-roles");
+    assert_int_equal(json_integer_value(json_object_get(j, "project_id")), 12);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "roles_before"), 0)),
+                        "reader");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "roles_after"), 0)),
+                        "editor");
+    struct saga_plan q;
+    assert_int_equal(saga_plan_from_json(j, &q), 0);
+    assert_int_equal(q.kind, SAGA_PROJECT_ROLES);
+    assert_int_equal(q.project_id, 12);
+    assert_int_equal(q.roles_before, PROJECT_READER);
+    assert_int_equal(q.roles_after, PROJECT_EDITOR);
+    json_decref(j);
+    /* An account's plan carries no project. */
+    struct saga_plan r = roles_plan(ROLE_ADMIN, ROLE_MEMBER);
+    j = saga_plan_json(&r);
+    assert_null(json_object_get(j, "project_id"));
+    json_decref(j);
+    /* Forward: the editor group first, then out of the reader group. */
+    size_t n;
+    struct saga_step *st = saga_forward_steps(&q, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[0].role, PROJECT_EDITOR);
+    assert_int_equal(st[1].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[1].role, PROJECT_READER);
+    free(st);
+    /* Killed after the add: in both groups, undone to reader only. */
+    struct saga_observed o = {.person_found = 1, .roles_now = PROJECT_READER | PROJECT_EDITOR};
+    assert_int_equal(saga_decide(&q, &o), SAGA_UNDO);
+    st = saga_undo_steps(&q, &o, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[0].role, PROJECT_EDITOR);
+    free(st);
+    o.roles_now = PROJECT_EDITOR;
+    assert_int_equal(saga_decide(&q, &o), SAGA_FINISH);
+    saga_plan_free(&q);
+    saga_plan_free(&r);
+    saga_plan_free(&p);
+}
+
 static void bad_plans_are_refused(void **state)
 {
     (void)state;
@@ -246,6 +300,15 @@ static void bad_plans_are_refused(void **state)
         "{\"kind\":\"accept\",\"account_id\":1,\"create_person\":true,\"roles_before\":[],"
         "\"roles_after\":[\"member\"]}",
         "[1]",
+        /* a project's roles without their project, or an account's role in one */
+        "{\"kind\":\"project-roles\",\"account_id\":1,\"roles_before\":[],\"roles_after\":"
+        "[\"owner\"]}",
+        "{\"kind\":\"project-roles\",\"account_id\":1,\"project_id\":0,\"roles_before\":[],"
+        "\"roles_after\":[\"owner\"]}",
+        "{\"kind\":\"project-roles\",\"account_id\":1,\"project_id\":5,\"roles_before\":[],"
+        "\"roles_after\":[\"admin\"]}",
+        "{\"kind\":\"set-roles\",\"account_id\":1,\"project_id\":5,\"roles_before\":[],"
+        "\"roles_after\":[\"admin\"]}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
@@ -260,7 +323,7 @@ static void bad_plans_are_refused(void **state)
 static void kinds_and_marker(void **state)
 {
     (void)state;
-    for (int k = SAGA_SET_ROLES; k <= SAGA_CONTACT; k++)
+    for (int k = SAGA_SET_ROLES; k <= SAGA_PROJECT_ROLES; k++)
         assert_int_equal(saga_kind_from_name(saga_kind_name((enum saga_kind)k)), k);
     assert_int_equal(saga_kind_from_name("drop"), 0);
     assert_int_equal(saga_kind_from_name(NULL), 0);
@@ -281,6 +344,7 @@ int main(void)
         cmocka_unit_test(creates_and_contacts_are_always_undone),
         cmocka_unit_test(other_people_in_one_change),
         cmocka_unit_test(plan_json_round_trip),
+        cmocka_unit_test(project_plan_round_trip_and_steps),
         cmocka_unit_test(bad_plans_are_refused),
         cmocka_unit_test(kinds_and_marker),
     };
