@@ -8,7 +8,7 @@
 CREATE TABLE request_keys (
   uid          VARCHAR(255) NOT NULL,
   idem_key     VARCHAR(128) NOT NULL,
-  request      VARCHAR(1024) NOT NULL,
+  request      TEXT NOT NULL,          -- "POST /api/v1/..." as requested
   fingerprint  CHAR(64) NOT NULL,
   status       SMALLINT NULL,
   headers      TEXT NULL,

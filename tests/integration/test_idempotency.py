@@ -240,3 +240,13 @@ def test_maint_removes_keys_older_than_a_day(env, sql, shop):
     left = {r["idem_key"] for r in sql.rows(
         "SELECT idem_key FROM request_keys WHERE idem_key IN (%s,%s)", old, fresh)}
     assert left == {fresh}
+
+
+def test_a_long_path_with_a_key_gets_the_routes_own_answer(api, sql, shop):
+    """The request line is kept whole (no 500 for a path longer than a
+    short column): an unknown 1,500-character feature is the route's 404."""
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/licenses/{'f' * 1500}/consume"
+    for _ in range(2):
+        S.expect_problem(api(t.admin).post(path, json={"quantity": 1},
+                                           headers={"Idempotency-Key": key()}), 404)
