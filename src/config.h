@@ -70,6 +70,7 @@ struct config {
     /* billing */
     char *storefront_host;         /* distributors without their own host */
     int storefront_retention_days; /* a cancelled storefront is kept this long */
+    int account_retention_days;    /* a closed account is kept this long (0: for ever) */
 };
 
 /* Parses text (as read from a file called name). Returns 0, or -1 with a

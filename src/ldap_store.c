@@ -894,6 +894,53 @@ int ldap_store_delete_account(struct ldap_store *ls, unsigned long long id)
     return st;
 }
 
+static int longer_first(const void *a, const void *b)
+{
+    size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+    return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+int ldap_store_delete_account_tree(struct ldap_store *ls, unsigned long long id)
+{
+    char *base = account_dn(ls, id);
+    const char *attrs[] = {"1.1", NULL};
+    LDAPMessage *res = NULL;
+    int st = search(ls, base, LDAP_SCOPE_SUBTREE, "(objectClass=*)", attrs, &res);
+    free(base);
+    if (st == ST_NOT_FOUND)
+        return ST_OK; /* removed already */
+    if (st != ST_OK)
+        return st;
+    size_t n = 0, cap = 8;
+    char **dns = xcalloc(cap, sizeof(char *));
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
+        char *dn = ldap_get_dn(ls->ld, e);
+        if (!dn)
+            continue;
+        if (n == cap) {
+            cap *= 2;
+            char **grown = realloc(dns, cap * sizeof(char *));
+            if (!grown)
+                abort();
+            dns = grown;
+        }
+        dns[n++] = xstrdup(dn);
+        ldap_memfree(dn);
+    }
+    ldap_msgfree(res);
+    /* A child's DN is its parent's with one more RDN in front: longest
+     * first deletes every entry after those below it. */
+    qsort(dns, n, sizeof(char *), longer_first);
+    for (size_t i = 0; i < n; i++) {
+        int r = write_op(ls, do_delete, dns[i], "delete of an account's entry", dns[i], 1);
+        if (r != ST_OK && r != ST_NOT_FOUND && st == ST_OK)
+            st = r;
+        free(dns[i]);
+    }
+    free(dns);
+    return st;
+}
+
 struct member_arg {
     const char *group;
     const char *member;

@@ -122,6 +122,11 @@ int ldap_store_all_grants_of(struct ldap_store *ls, const char *dn, struct role_
  * created is removed again if a later step fails. */
 int ldap_store_create_project(struct ldap_store *ls, unsigned long long account_id,
                               unsigned long long project_id, const char *owner_dn);
+/* Removes the account's entry and everything below it (role groups,
+ * projects and their groups, anything an LDAP administrator added there),
+ * deepest first: a closed account past its retention (retention.c).
+ * ST_OK also when there was nothing (left). */
+int ldap_store_delete_account_tree(struct ldap_store *ls, unsigned long long id);
 /* Removes the project's role groups and entry (compensation). */
 int ldap_store_delete_project(struct ldap_store *ls, unsigned long long account_id,
                               unsigned long long project_id);

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "outbox.h"
+#include "retention.h"
 #include "routes.h"
 #include "server.h"
 #include "subscriptions.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void usage(FILE *f)
 {
@@ -90,6 +92,15 @@ int main(int argc, char **argv)
             int billing_rc = billing_maint_run(&cfg, now);
             if (billing_rc > rc)
                 rc = billing_rc;
+            if (!now) {
+                time_t t = time(NULL);
+                struct tm tm;
+                gmtime_r(&t, &tm);
+                strftime(checked, sizeof(checked), "%Y-%m-%d %H:%M:%S", &tm);
+            }
+            int retention_rc = retention_run(&cfg, checked);
+            if (retention_rc > rc)
+                rc = retention_rc;
         }
     } else if (strcmp(command, "bootstrap") == 0) {
         if (!operator_uid) {

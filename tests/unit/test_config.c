@@ -58,7 +58,25 @@ static void minimal_config_gets_defaults(void **state)
     assert_int_equal(cfg.auth_max_delay, 5);
     assert_int_equal(cfg.auth_failure_window, 300);
     assert_int_equal(cfg.ldap_sync_retry, 60);
+    assert_int_equal(cfg.storefront_retention_days, 90);
+    assert_int_equal(cfg.account_retention_days, 365);
     config_free(&cfg);
+}
+
+static void account_retention_days(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "account_retention_days = 0\n", err), 0);
+    assert_int_equal(cfg.account_retention_days, 0); /* kept for ever */
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "account_retention_days = 3650\n", err), 0);
+    assert_int_equal(cfg.account_retention_days, 3650);
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "account_retention_days = -1\n", err), -1);
+    assert_int_equal(parse(&cfg, "account_retention_days = 36501\n", err), -1);
+    assert_non_null(strstr(err, "account_retention_days"));
 }
 
 static void backlog_and_throttle_keys(void **state)
@@ -187,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backlog_and_throttle_keys),
         cmocka_unit_test(minimal_config_gets_defaults),
+        cmocka_unit_test(account_retention_days),
         cmocka_unit_test(values_and_origins),
         cmocka_unit_test(hash_inside_a_value_is_no_comment),
         cmocka_unit_test(errors_name_file_and_line),
