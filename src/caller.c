@@ -348,3 +348,12 @@ json_t *roles_json(unsigned roles)
             json_array_append_new(rl, json_string(role_names[b]));
     return rl;
 }
+
+json_t *project_roles_json(unsigned roles)
+{
+    json_t *rl = json_array();
+    for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++)
+        if (roles & (1u << b))
+            json_array_append_new(rl, json_string(project_role_names[b]));
+    return rl;
+}

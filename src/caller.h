@@ -30,6 +30,8 @@ int role_grant_compare(const void *a, const void *b);
 
 /* A set of role bits as a JSON array of role names (a new reference). */
 json_t *roles_json(unsigned roles);
+/* PROJECT_* bits as a JSON array of their names (owner, editor, reader). */
+json_t *project_roles_json(unsigned roles);
 
 /* Loads account id and checks that the caller holds one of the roles in
  * `allowed` on it, or one of `parent_allowed` on its parent (operators always

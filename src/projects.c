@@ -23,15 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *project_roles_json(unsigned roles)
-{
-    json_t *a = json_array();
-    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
-        if (roles & (1u << i))
-            json_array_append_new(a, json_string(project_role_names[i]));
-    return a;
-}
-
 /* ---- create --------------------------------------------------------- */
 
 struct project_create {

@@ -141,13 +141,7 @@ static json_t *str_or_null(const char *s)
 /* Role names: an account's, or a project's for a PROJECT_ROLES plan. */
 json_t *saga_plan_roles_json(const struct saga_plan *p, unsigned roles)
 {
-    if (!p->project_id)
-        return roles_json(roles);
-    json_t *a = json_array();
-    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
-        if (roles & (1u << i))
-            json_array_append_new(a, json_string(project_role_names[i]));
-    return a;
+    return p->project_id ? project_roles_json(roles) : roles_json(roles);
 }
 
 json_t *saga_plan_json(const struct saga_plan *p)

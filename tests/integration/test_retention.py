@@ -83,7 +83,9 @@ def test_a_closed_account_past_its_retention_is_purged(env, api, sql, ldap_admin
     # Nobody has a role in it any more: its member no longer finds it, its
     # admin (the partner's admin too) is no member of it any more; neither
     # has it in /me. The operator still reads the row.
-    S.expect_problem(api(member).get(base), 404)
+    # (LDAP's change reaches accountd's directory cache through the sync
+    # session, within 100 ms: polled, not assumed.)
+    S.expect_problem(S.poll(lambda: api(member).get(base), lambda r: r.status_code == 404, 5), 404)
     S.expect_problem(api(t.admin).get(base), 403)
     for who in (t.admin, member):
         assert old.id not in [a["id"] for a in S.expect(api(who).get("/api/v1/me"), 200)["accounts"]]
