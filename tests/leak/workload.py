@@ -126,6 +126,30 @@ def main():
              json={"subject": f"News {tag}", "body": "Hello {{name}}"})
         call(paul, "GET", f"/api/v1/accounts/{acc}/notifications?limit=5", 200)
         call(mike, "PATCH", "/api/v1/me/preferences", 200, json={"news": n % 2 == 0})
+        # Idempotency-Key on the other POSTs: claim and answer kept, the
+        # replay, the key with another body; an order executed, a license
+        # consumed twice with one key.
+        key = {"Idempotency-Key": "leak-news-" + tag}
+        call(paul, "POST", f"/api/v1/accounts/{acc}/announcements", 202, headers=key,
+             json={"subject": f"Keyed {tag}", "body": "Hello"})
+        call(paul, "POST", f"/api/v1/accounts/{acc}/announcements", 202, headers=key,
+             json={"subject": f"Keyed {tag}", "body": "Hello"})
+        call(paul, "POST", f"/api/v1/accounts/{acc}/announcements", 422, headers=key,
+             json={"subject": f"Other {tag}", "body": "Hello"})
+        order = call(paul, "POST", f"/api/v1/accounts/{acc}/orders", 201,
+                     headers={"Idempotency-Key": "leak-order-" + tag},
+                     json={"lines": [{"article": "starter", "quantity": 1}]}).json()
+        call(paul, "POST", f"/api/v1/orders/{order.get('id')}/execute", 200)
+        for _ in range(2):
+            call(paul, "POST", f"/api/v1/accounts/{acc}/licenses/data-loggers/consume", 200,
+                 headers={"Idempotency-Key": "leak-consume-" + tag}, json={"quantity": 1})
+        # A project and a person's role in it (a saga like account roles).
+        project = call(paul, "POST", f"/api/v1/accounts/{acc}/projects", 201,
+                       json={"name": f"Leak {tag}"}).json()
+        call(paul, "PUT", f"/api/v1/projects/{project.get('id')}/members/mike", 200,
+             json={"role": "reader"})
+        call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/members/paul", 409)
+        call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/members/mike", 204)
         # Close it.
         call(paul, "DELETE", f"/api/v1/accounts/{acc}", 204)
         call(paul, "PATCH", f"/api/v1/accounts/{acc}", 409, json={"name": "closed"})
