@@ -4,6 +4,7 @@
 #include "idempotency_store.h"
 #include "log.h"
 #include "result.h"
+#include "sql_store.h"
 #include "validate.h"
 
 #include <stdlib.h>
@@ -90,10 +91,12 @@ void idempotency_end(struct request *req)
     req->idem_claimed = 0;
     int st;
     if (request_refused(req)) {
-        /* outcome-unknown: the change may still happen (the repair job
-         * decides), so the key stays claimed; any other refusal did
-         * nothing. */
-        if (req->problem.slug && strcmp(req->problem.slug, "outcome-unknown") == 0)
+        /* outcome-unknown (the repair job decides), or a COMMIT that lost
+         * MariaDB (it may have committed): the change may be there, so the
+         * key stays claimed and a repeat is 409, never a second time; any
+         * other refusal did nothing. */
+        if ((req->problem.slug && strcmp(req->problem.slug, "outcome-unknown") == 0) ||
+            sql_commit_unknown(req->session->sql))
             return;
         st = idempotency_release(req->session->sql, req->caller.uid, req->idem_key);
     } else if (req->res.status >= 200 && req->res.status < 300) {

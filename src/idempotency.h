@@ -8,8 +8,9 @@
  * - the first request with a key claims it and runs; a success (2xx)
  *   keeps its answer (status, header lines, body) under the caller and the
  *   key; a refusal frees the key (nothing was done: the same key may be
- *   sent again with a corrected body); a 503 outcome-unknown keeps it
- *   claimed (the repair job decides, a repeat must not do it twice);
+ *   sent again with a corrected body); a 503 outcome-unknown, or any
+ *   refusal after a COMMIT that lost MariaDB, keeps it claimed (the
+ *   change may be there: a repeat must not do it twice);
  * - a repeat of that request (same method, path and body) by the same
  *   caller gets the kept answer again, with `Idempotent-Replayed: true`,
  *   and does nothing; the route's roles are checked again first;
