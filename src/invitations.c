@@ -116,24 +116,10 @@ static void add_known(struct invite *v)
     s.plan.person_uid = xstrdup(v->known.uid);
     s.plan.roles_after = s.plan.roles_before | v->role;
     s.data = add_member_data(req, &v->known, v->role);
-    enum saga_outcome outcome = SAGA_NOT_APPLIED;
-    st = saga_record_plan(req->session->sql, &s);
-    if (st != ST_OK) {
-        saga_release(req->session->sql, &s, "not applied: the plan could not be recorded");
-    } else {
-        st = saga_apply_roles(req->session->ldap, &s);
-        if (st == ST_NOT_FOUND) {
-            log_error("account %llu has no %s role group in LDAP", v->account->id,
-                      role_name(v->role));
-            st = ST_ERROR;
-        }
-        if (st != ST_OK)
-            outcome = saga_undo(req->session->ldap, req->session->sql, &s,
-                                "undone: the directory refused or lost a step") == ST_OK
-                          ? SAGA_NOT_APPLIED
-                          : SAGA_UNKNOWN;
-        else
-            outcome = saga_commit(req->session->ldap, req->session->sql, &s, NULL, NULL, &st);
+    enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
+    if (st == ST_NOT_FOUND) {
+        log_error("account %llu has no %s role group in LDAP", v->account->id, role_name(v->role));
+        st = ST_ERROR;
     }
     if (outcome == SAGA_DONE)
         res_json(req, 201,

@@ -124,20 +124,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
-    enum saga_outcome outcome = SAGA_NOT_APPLIED;
-    st = saga_record_plan(req->session->sql, &s);
-    if (st != ST_OK) {
-        saga_release(req->session->sql, &s, "not applied: the plan could not be recorded");
-    } else {
-        st = saga_apply_roles(req->session->ldap, &s);
-        if (st != ST_OK)
-            outcome = saga_undo(req->session->ldap, req->session->sql, &s,
-                                "undone: the directory refused or lost a step") == ST_OK
-                          ? SAGA_NOT_APPLIED
-                          : SAGA_UNKNOWN;
-        else
-            outcome = saga_commit(req->session->ldap, req->session->sql, &s, NULL, NULL, &st);
-    }
+    enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);
     else if (status_ok == 204)

@@ -219,19 +219,7 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
     s.plan.roles_before = before;
     s.plan.roles_after = before & ~ROLE_SERVICE_PROVIDER;
     s.data = json_pack("{s:s, s:b}", "action", action, "provider_access_delete", 1);
-    st = saga_record_plan(sql, &s);
-    if (st != ST_OK) {
-        saga_release(sql, &s, "not applied: the plan could not be recorded");
-    } else {
-        st = saga_apply_roles(ls, &s);
-        if (st == ST_OK)
-            *outcome = saga_commit(ls, sql, &s, NULL, NULL, &st);
-        else
-            *outcome =
-                saga_undo(ls, sql, &s, "undone: the directory refused or lost a step") == ST_OK
-                    ? SAGA_NOT_APPLIED
-                    : SAGA_UNKNOWN;
-    }
+    *outcome = saga_change_roles(ls, sql, &s, &st);
     saga_free(&s);
     return st;
 }

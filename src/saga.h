@@ -37,9 +37,11 @@
  *   s.plan.person_dn = ...; s.plan.roles_before = ...; s.plan.roles_after = ...;
  *   saga_plan_also(&s.plan, dn, uid, before, after);   // more people, if any
  *   s.data = json_pack(...);                 // what saga_finish_sql needs
+ *   outcome = saga_change_roles(ls, sql, &s, &st);  // plan, LDAP, commit (or undo)
+ *   // or, with an SQL side of its own (fn ends with saga_close_tx):
  *   st = saga_record_plan(sql, &s);          // failed: saga_release, 503
  *   st = saga_apply_roles(ls, &s);           // failed: saga_undo -> NOT_APPLIED/UNKNOWN
- *   outcome = saga_commit(ls, sql, &s, fn, arg, &st);  // fn ends with saga_close_tx
+ *   outcome = saga_commit(ls, sql, &s, fn, arg, &st);
  *   outcome != SAGA_DONE: saga_answer_failure(req, outcome, st);
  *   saga_free(&s);
  *
@@ -220,6 +222,14 @@ int saga_close_tx(struct sql_store *sql, struct saga *s, const char *outcome);
  * leaves the intent open. Returns the outcome; *st the failing status. */
 enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
                               int (*fn)(struct sql_store *sql, void *arg), void *arg, int *st);
+
+/* The rest of a role change once its plan is filled in (after
+ * saga_begin and the checks): records the plan, makes the role steps in
+ * LDAP and commits the SQL side (saga_finish_sql), or undoes LDAP when a
+ * step fails. Returns the outcome; *st the failing status (ST_NOT_FOUND:
+ * a role group of the plan is missing in LDAP). */
+enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
+                                    int *st);
 
 /* Answers a change that did not go through: 503 `outcome-unknown` (the
  * repair job decides) or the store failure. */

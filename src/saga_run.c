@@ -397,6 +397,22 @@ enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, stru
                : SAGA_UNKNOWN;
 }
 
+enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
+                                    int *st)
+{
+    *st = saga_record_plan(sql, s);
+    if (*st != ST_OK) {
+        saga_release(sql, s, "not applied: the plan could not be recorded");
+        return SAGA_NOT_APPLIED;
+    }
+    *st = saga_apply_roles(ls, s);
+    if (*st != ST_OK)
+        return saga_undo(ls, sql, s, "undone: the directory refused or lost a step") == ST_OK
+                   ? SAGA_NOT_APPLIED
+                   : SAGA_UNKNOWN;
+    return saga_commit(ls, sql, s, NULL, NULL, st);
+}
+
 void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 {
     if (outcome == SAGA_UNKNOWN) {
