@@ -276,23 +276,31 @@ void project_members_delete(struct request *req)
 
 json_t *projects_of_caller(struct request *req, int *st)
 {
-    json_t *items = json_array();
+    size_t n = req->caller.nprojects;
     *st = ST_OK;
-    for (size_t i = 0; i < req->caller.nprojects && *st == ST_OK; i++) {
-        json_t *p = NULL;
-        *st = project_read(req->session->sql, req->caller.projects[i].project_id, &p);
-        if (*st == ST_NOT_FOUND) {
-            *st = ST_OK; /* groups of a project being created or removed */
-            continue;
-        }
-        if (*st == ST_OK) {
-            json_object_set_new(p, "roles", project_roles_json(req->caller.projects[i].roles));
-            json_array_append_new(items, p);
-        }
-    }
-    if (*st != ST_OK) {
-        json_decref(items);
+    if (!n)
+        return json_array();
+    unsigned long long *ids = xcalloc(n, sizeof(*ids));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = req->caller.projects[i].project_id;
+    json_t *found;
+    *st = projects_by_ids(req->session->sql, ids, n, &found);
+    free(ids);
+    if (*st != ST_OK)
         return NULL;
+    /* In the order of the caller's grants, with their roles; a project
+     * not found is one being created or removed. */
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "%llu", req->caller.projects[i].project_id);
+        json_t *p = json_object_get(found, key);
+        if (!p)
+            continue;
+        json_t *item = json_copy(p);
+        json_object_set_new(item, "roles", project_roles_json(req->caller.projects[i].roles));
+        json_array_append_new(items, item);
     }
+    json_decref(found);
     return items;
 }

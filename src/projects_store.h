@@ -25,6 +25,10 @@ int projects_half_created(struct sql_store *sql, int min_age, struct sql_result 
 int project_account(struct sql_store *sql, unsigned long long id, unsigned long long *account_id);
 /* Project id as JSON {id, account_id, name, created_at} (a new reference). */
 int project_read(struct sql_store *sql, unsigned long long id, json_t **out);
+/* The (done) projects among ids, read in one statement: *found an object
+ * of their JSON (as project_read's) by id as a decimal string; an id not
+ * found (pending, removed) is not in it. */
+int projects_by_ids(struct sql_store *sql, const unsigned long long *ids, size_t n, json_t **found);
 /* The (done) projects of an account as JSON items, oldest first. */
 int projects_of_account(struct sql_store *sql, unsigned long long account_id, json_t **items);
 

@@ -156,3 +156,35 @@ def test_project_group_changed_in_ldap_counts_like_account_roles(api, ldap_admin
     assert ok, ldap_admin.result
     polled(404)
     assert S.expect(pa.get("/api/v1/me"), 200)["projects"] == []
+
+
+def test_me_reads_the_callers_projects_in_one_statement(api, sql, make_tenant, make_person):
+    """/me of a person in four projects runs as many SQL statements as /me
+    of a person in one (issue 8: at most one round trip per read; before,
+    one statement per project)."""
+    t = make_tenant("prj-me")
+    s = api(t.admin)
+    ids = [S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": f"P{i}"}), 201)["id"]
+           for i in range(4)]
+    one, four = make_person(prefix="p1"), make_person(prefix="p4")
+    S.expect(s.put(member_path(ids[0], one.uid), json={"role": "reader"}), 200)
+    for pid in ids:
+        S.expect(s.put(member_path(pid, four.uid), json={"role": "editor"}), 200)
+    got = S.expect(api(four).get("/api/v1/me"), 200)["projects"]
+    assert [(p["id"], p["roles"]) for p in got] == [(pid, ["editor"]) for pid in ids]
+    S.wait_outbox_settled(sql, timeout=30)
+
+    def executed():
+        return int(sql.row("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'")["Value"])
+
+    def cost(who):
+        session = api(who)
+        S.expect(session.get("/api/v1/me"), 200)  # warm: identity and statement caches
+        deltas = []
+        for _ in range(7):  # the mailer's polls add noise now and then: take the least
+            before = executed()
+            S.expect(session.get("/api/v1/me"), 200)
+            deltas.append(executed() - before)
+        return min(deltas)
+
+    assert cost(four) == cost(one)
