@@ -204,12 +204,12 @@ int caller_tree_holds(struct request *req, const char *dn, int *in)
     }
     /* The person's accounts and all their ancestors: the person is in the
      * tree when one of those is managed by the caller. */
-    json_t *ids = json_array();
+    unsigned long long *ids = xcalloc(ngrants, sizeof(*ids));
     for (size_t i = 0; i < ngrants; i++)
-        json_array_append_new(ids, json_integer((json_int_t)grants[i].account_id));
+        ids[i] = grants[i].account_id;
     free(grants);
-    char *ids_text = json_dumps(ids, JSON_COMPACT);
-    json_decref(ids);
+    char *ids_text = sql_ids_json(ids, ngrants);
+    free(ids);
     struct sql_result r;
     st = sql_exec(req->session->sql,
                   "WITH RECURSIVE chain (id, parent_id, depth) AS ("

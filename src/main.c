@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void usage(FILE *f)
 {
@@ -83,8 +82,8 @@ int main(int argc, char **argv)
     if (strcmp(command, "migrate") == 0) {
         rc = migrate_run(&cfg);
     } else if (strcmp(command, "maint") == 0) {
-        char checked[20];
-        if (now && billing_parse_now(now, checked) < 0) {
+        char at[20];
+        if (billing_now(now, at) < 0) {
             fputs("accountd maint: --now must be a UTC time like 2027-01-31T00:00:00Z\n", stderr);
             rc = 2;
         } else {
@@ -92,13 +91,7 @@ int main(int argc, char **argv)
             int billing_rc = billing_maint_run(&cfg, now);
             if (billing_rc > rc)
                 rc = billing_rc;
-            if (!now) {
-                time_t t = time(NULL);
-                struct tm tm;
-                gmtime_r(&t, &tm);
-                strftime(checked, sizeof(checked), "%Y-%m-%d %H:%M:%S", &tm);
-            }
-            int retention_rc = retention_run(&cfg, checked);
+            int retention_rc = retention_run(&cfg, at);
             if (retention_rc > rc)
                 rc = retention_rc;
         }

@@ -234,16 +234,16 @@ static int prop_row_cmp(const void *a, const void *b)
 int overview_properties(struct sql_store *sql, const unsigned long long *ids, const int *has_values,
                         size_t n, json_t **out)
 {
-    struct buf b = {0};
+    unsigned long long *asked_ids = xcalloc(n + 1, sizeof(*asked_ids));
     size_t asked = 0;
-    buf_addc(&b, '[');
     for (size_t i = 0; i < n; i++)
         if (has_values[i])
-            buf_printf(&b, "%s%llu", asked++ ? "," : "", ids[i]);
-    buf_addc(&b, ']');
+            asked_ids[asked++] = ids[i];
+    char *asked_json = sql_ids_json(asked_ids, asked);
+    free(asked_ids);
     struct sql_result r = {0};
-    int st = asked ? sql_exec(sql, PROPERTIES_SQL, SQL_ARGS(P_STR(buf_str(&b))), &r) : ST_OK;
-    buf_free(&b);
+    int st = asked ? sql_exec(sql, PROPERTIES_SQL, SQL_ARGS(P_STR(asked_json)), &r) : ST_OK;
+    free(asked_json);
     if (st != ST_OK)
         return st;
     struct prop_row *rows = xcalloc(r.nrows + 1, sizeof(*rows));

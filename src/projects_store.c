@@ -78,11 +78,7 @@ int project_read(struct sql_store *sql, unsigned long long id, json_t **out)
 int projects_by_ids(struct sql_store *sql, const unsigned long long *ids, size_t n, json_t **found)
 {
     *found = NULL;
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_integer((json_int_t)ids[i]));
-    char *text = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
+    char *text = sql_ids_json(ids, n);
     struct sql_result r;
     /* The ids as a JSON array joined as a table: one primary-key lookup
      * each, one round trip for all (the /me of a person in many projects). */

@@ -9,21 +9,10 @@
 int retention_due(struct sql_store *sql, const char *now, int days, unsigned long long **ids,
                   size_t *n)
 {
-    *ids = NULL;
-    *n = 0;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT id FROM accounts WHERE status = 'closed' AND purged_at IS NULL"
-                      " AND closed_at <= CAST(? AS DATETIME(6)) - INTERVAL ? DAY ORDER BY id",
-                      SQL_ARGS(P_STR(now), P_INT(days)), &r);
-    if (st != ST_OK)
-        return st;
-    *ids = xcalloc(r.nrows + 1, sizeof(**ids));
-    for (size_t i = 0; i < r.nrows; i++)
-        (*ids)[i] = sql_cell_id(&r, i, 0);
-    *n = r.nrows;
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_ids(sql,
+                   "SELECT id FROM accounts WHERE status = 'closed' AND purged_at IS NULL"
+                   " AND closed_at <= CAST(? AS DATETIME(6)) - INTERVAL ? DAY ORDER BY id",
+                   SQL_ARGS(P_STR(now), P_INT(days)), ids, n);
 }
 
 /* One DELETE or UPDATE of the account's rows; *count what it touched. */

@@ -177,6 +177,33 @@ static MYSQL_STMT *prepared(struct sql_store *s, const char *sql, unsigned *err,
     return stmt;
 }
 
+int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,
+            unsigned long long **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    struct sql_result r;
+    int st = sql_exec(s, sql, params, &r);
+    if (st != ST_OK)
+        return st;
+    *ids = xcalloc(r.nrows + 1, sizeof(**ids));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*ids)[i] = sql_cell_id(&r, i, 0);
+    *n = r.nrows;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+char *sql_ids_json(const unsigned long long *ids, size_t n)
+{
+    struct buf b = BUF_INIT;
+    buf_addc(&b, '[');
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s%llu", i ? "," : "", ids[i]);
+    buf_addc(&b, ']');
+    return buf_detach(&b);
+}
+
 void sql_result_free(struct sql_result *r)
 {
     if (!r)

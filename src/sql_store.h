@@ -74,6 +74,15 @@ const char *sql_cell(const struct sql_result *r, size_t row, size_t col);
 unsigned long long sql_cell_id(const struct sql_result *r, size_t row, size_t col);
 void sql_result_free(struct sql_result *r);
 
+/* Runs a statement whose first column is an id: ST_OK with *ids (malloc'ed,
+ * *n of them, in the statement's order). */
+int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,
+            unsigned long long **ids, size_t *n);
+/* ids as a JSON array text ("[1,2,3]", malloc'ed): the parameter of a
+ * statement that joins them as a table, JSON_TABLE(?, '$[*]' COLUMNS (id
+ * BIGINT UNSIGNED PATH '$')), one round trip for a whole list. */
+char *sql_ids_json(const unsigned long long *ids, size_t n);
+
 /* A new object of the row's first columns named by keys (NULL-terminated
  * list of string literals, in column order): each a JSON string, null for
  * SQL NULL. For the lists a page builds row by row (cheaper than json_pack:

@@ -366,6 +366,17 @@ int billing_parse_now(const char *text, char out[20])
     return 0;
 }
 
+int billing_now(const char *text, char out[20])
+{
+    if (text)
+        return billing_parse_now(text, out);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+    return 0;
+}
+
 struct ending {
     const struct config *cfg;
     unsigned long long sid;
@@ -428,16 +439,9 @@ static int purge_tx(struct sql_store *sql, void *arg)
 int billing_maint_run(const struct config *cfg, const char *now_text)
 {
     char now[20];
-    if (now_text) {
-        if (billing_parse_now(now_text, now) < 0) {
-            fprintf(stderr, "accountd maint: --now must be a UTC time like 2027-01-31T00:00:00Z\n");
-            return 2;
-        }
-    } else {
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S", &tm);
+    if (billing_now(now_text, now) < 0) {
+        fprintf(stderr, "accountd maint: --now must be a UTC time like 2027-01-31T00:00:00Z\n");
+        return 2;
     }
     struct sql_store *sql = sql_store_new(cfg);
     unsigned long long *ids = NULL;

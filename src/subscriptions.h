@@ -19,5 +19,8 @@ int billing_maint_run(const struct config *cfg, const char *now);
 /* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYY-MM-DD HH:MM:SS" (out: 20 bytes);
  * -1 if text is not such a time. Pure, for tests. */
 int billing_parse_now(const char *text, char out[20]);
+/* The time `accountd maint` runs as: text (--now) as billing_parse_now
+ * reads it, or the clock's UTC time when text is NULL; -1 for a bad text. */
+int billing_now(const char *text, char out[20]);
 
 #endif

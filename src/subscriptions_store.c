@@ -223,19 +223,10 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
 int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
                             size_t *n)
 {
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT id FROM subscriptions WHERE status = 'pending_cancellation'"
-                      " AND ends_at <= ? ORDER BY id",
-                      SQL_ARGS(P_STR(now)), &r);
-    if (st != ST_OK)
-        return st;
-    *n = r.nrows;
-    *ids = xcalloc(r.nrows + 1, sizeof(**ids));
-    for (size_t i = 0; i < r.nrows; i++)
-        (*ids)[i] = sql_cell_id(&r, i, 0);
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_ids(sql,
+                   "SELECT id FROM subscriptions WHERE status = 'pending_cancellation'"
+                   " AND ends_at <= ? ORDER BY id",
+                   SQL_ARGS(P_STR(now)), ids, n);
 }
 
 int subscriptions_store_account(struct sql_store *sql, unsigned long long account_id,

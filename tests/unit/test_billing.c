@@ -113,6 +113,13 @@ static void maint_now(void **state)
     assert_int_equal(billing_parse_now("2027-01-31T00:00:00+01:00", out), -1);
     assert_int_equal(billing_parse_now("2027-01-31T00:00:00Zx", out), -1);
     assert_int_equal(billing_parse_now(NULL, out), -1);
+    /* maint's time: --now as given, or the clock's in the same form. */
+    assert_int_equal(billing_now("2027-01-31T00:00:00Z", out), 0);
+    assert_string_equal(out, "2027-01-31 00:00:00");
+    assert_int_equal(billing_now("tomorrow", out), -1);
+    assert_int_equal(billing_now(NULL, out), 0);
+    assert_int_equal(strlen(out), 19);
+    assert_true(out[4] == '-' && out[10] == ' ' && out[13] == ':' && strncmp(out, "20", 2) == 0);
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "idempotency.h"
+#include "sql_store.h"
 #include "validate.h"
 
 static void countries(void **state)
@@ -288,6 +289,19 @@ static void request_fingerprints(void **state)
     json_decref(z);
 }
 
+/* The id list a JSON_TABLE statement joins (sql_store.h). */
+static void id_lists_for_json_table(void **state)
+{
+    (void)state;
+    char *none = sql_ids_json(NULL, 0);
+    assert_string_equal(none, "[]");
+    free(none);
+    const unsigned long long ids[] = {1, 42, 18446744073709551615ull};
+    char *some = sql_ids_json(ids, 3);
+    assert_string_equal(some, "[1,42,18446744073709551615]");
+    free(some);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +319,7 @@ int main(void)
         cmocka_unit_test(utc_times),
         cmocka_unit_test(postcodes_by_country),
         cmocka_unit_test(request_fingerprints),
+        cmocka_unit_test(id_lists_for_json_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
