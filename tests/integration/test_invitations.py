@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import os
 import secrets
+import subprocess
 
 import pytest
 
@@ -225,6 +226,34 @@ def test_expired_invitation_is_410(api, customer, invite, invitation_mail, sql, 
     assert S.group_members(ldap_admin, acc.id, "member") == set()
     assert invitation_row(sql, inv_id) == row
     assert inv_id not in pending_ids(api, admin, acc.id), "an expired invitation is listed as pending"
+
+
+def test_an_expired_invitation_is_resent_with_a_new_link_after_maint(env, api, customer, invite,
+                                                                     invitation_mail, sql,
+                                                                     ldap_admin):
+    """Invitations expire by time, not by a maint job (docs/operations.md):
+    after maint ran, the expired one is still refused and unlisted, and
+    resend gives it a new link that works."""
+    admin, acc = customer
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    inv_id = invite(admin, acc.id, email)["id"]
+    mail1, token1 = invitation_mail(email, after=before)
+    sql.rows("UPDATE invitations SET expires_at='2001-01-01 00:00:00' WHERE id=%s", int(inv_id))
+    binary = os.path.join(os.path.dirname(env["ACCOUNTD_MAILER"]), "accountd")
+    run = subprocess.run([binary, "maint", "--config", env["ACCOUNTD_CONF"]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"maint: {run.stdout} {run.stderr}"
+    uid = S.unique("inv")
+    S.expect_problem(accept(api, token1, uid=uid, password=fresh_password()), 410, "invitation-expired")
+    assert inv_id not in pending_ids(api, admin, acc.id)
+
+    S.expect(api(admin).post(invitations_path(acc.id, inv_id) + "/resend"), 202)
+    _, token2 = invitation_mail(email, after=mail1.outbox_id)
+    assert inv_id in pending_ids(api, admin, acc.id)
+    S.expect(accept(api, token2, uid=uid, password=fresh_password()), 200)
+    assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "member")
+    assert invitation_row(sql, inv_id)["status"] == "accepted"
 
 
 @pytest.mark.parametrize("token", ["random", "short", "dots"])
