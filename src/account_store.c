@@ -225,19 +225,21 @@ int account_delete_pending(struct sql_store *sql, unsigned long long id)
 }
 
 int idempotency_key_insert(struct sql_store *sql, const char *uid, const char *key,
-                           unsigned long long account_id)
+                           unsigned long long account_id, const char *request)
 {
     return sql_exec(sql,
-                    "INSERT INTO idempotency_keys (uid, idem_key, account_id) VALUES (?, ?, ?)",
-                    SQL_ARGS(P_STR(uid), P_STR(key), P_INT(account_id)), NULL);
+                    "INSERT INTO idempotency_keys (uid, idem_key, account_id, request)"
+                    " VALUES (?, ?, ?, ?)",
+                    SQL_ARGS(P_STR(uid), P_STR(key), P_INT(account_id), P_STR(request)), NULL);
 }
 
 int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key,
-                         unsigned long long *id, int *done)
+                         unsigned long long *id, int *done, char **request)
 {
     struct sql_result r;
+    *request = NULL;
     int st = sql_exec(sql,
-                      "SELECT k.account_id, a.ldap_state FROM idempotency_keys k"
+                      "SELECT k.account_id, a.ldap_state, k.request FROM idempotency_keys k"
                       " JOIN accounts a ON a.id = k.account_id WHERE k.uid = ? AND k.idem_key = ?",
                       SQL_ARGS(P_STR(uid), P_STR(key)), &r);
     if (st != ST_OK)
@@ -247,6 +249,7 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
     else {
         *id = sql_cell_id(&r, 0, 0);
         *done = strcmp(sql_cell(&r, 0, 1), "done") == 0;
+        *request = sql_cell(&r, 0, 2) ? xstrdup(sql_cell(&r, 0, 2)) : NULL;
     }
     sql_result_free(&r);
     return st;

@@ -77,12 +77,14 @@ int account_mark_done(struct sql_store *sql, unsigned long long id);
 /* Removes account id and its Idempotency-Key while it is pending (a row
  * that is done keeps its key). */
 int account_delete_pending(struct sql_store *sql, unsigned long long id);
+/* request: the fingerprint of the creating body (idempotency.h). */
 int idempotency_key_insert(struct sql_store *sql, const char *uid, const char *key,
-                           unsigned long long account_id);
-/* The account uid created with key: *id and *done (1 once it is done);
- * ST_NOT_FOUND if the key is new. */
+                           unsigned long long account_id, const char *request);
+/* The account uid created with key: *id, *done (1 once it is done) and
+ * *request (the body's fingerprint, NULL for a key older than migration
+ * 012; the caller frees it); ST_NOT_FOUND if the key is new. */
 int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key,
-                         unsigned long long *id, int *done);
+                         unsigned long long *id, int *done, char **request);
 
 /* The row of finished account id (ACCOUNT_COLUMNS; r->nrows 0 or 1, free
  * with sql_result_free); lock: FOR UPDATE, inside a transaction. */

@@ -9,6 +9,7 @@
 #include "caller.h"
 #include "contacts.h"
 #include "handlers.h"
+#include "idempotency.h"
 #include "ldap_store.h"
 #include "invitations.h"
 #include "log.h"
@@ -231,6 +232,7 @@ static int kind_allows_child(const char *parent, const char *child)
 struct create {
     struct request *req;
     const char *kind, *name, *status, *idem_key;
+    char fingerprint[65]; /* of the body, kept with idem_key */
     unsigned long long parent_id;
     struct company company;
     /* contact: invited as admin in step 3 */
@@ -253,7 +255,7 @@ static int create_insert(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         return st;
     if (c->idem_key)
-        st = idempotency_key_insert(sql, c->req->caller.uid, c->idem_key, c->id);
+        st = idempotency_key_insert(sql, c->req->caller.uid, c->idem_key, c->id, c->fingerprint);
     if (st != ST_OK)
         return st;
     /* The intent of the LDAP side, recorded with the row: a crash after
@@ -313,15 +315,25 @@ static int create_undo(struct sql_store *sql, void *arg)
 
 /* A repeated Idempotency-Key: answer as the first request did. Returns 1
  * if it answered. */
-static int replay(struct request *req, const char *key)
+static int replay(struct request *req, const char *key, const char *fingerprint)
 {
     unsigned long long id;
     int done;
-    int st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done);
+    char *request;
+    int st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request);
     if (st == ST_NOT_FOUND)
         return 0;
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
+        return 1;
+    }
+    /* The same key with another body is a client's mistake, not a repeat:
+     * as on every other POST (idempotency.c). */
+    int other = request && strcmp(request, fingerprint) != 0;
+    free(request);
+    if (other) {
+        res_field_error(req, req->idem_field, "was used with another request body");
+        res_fail_if_errors(req);
         return 1;
     }
     if (!done) {
@@ -345,6 +357,10 @@ static int replay(struct request *req, const char *key)
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", id);
     res_header(req, "Location", loc);
     respond_account(req, id, 201, NULL);
+    if (req->res.status == 201) {
+        res_header(req, "Idempotent-Replayed", "true");
+        req->idem_replayed = 1;
+    }
     return 1;
 }
 
@@ -409,7 +425,9 @@ void accounts_create(struct request *req)
     if (body_failed(req))
         return;
 
-    if (c.idem_key && replay(req, c.idem_key))
+    if (c.idem_key)
+        idempotency_fingerprint(req->body, c.fingerprint);
+    if (c.idem_key && replay(req, c.idem_key, c.fingerprint))
         return;
     if (c.parent_id) {
         /* The router authorized the parent (accounts_parent_in_body). */
@@ -459,7 +477,7 @@ static void create_account(struct request *req, struct create *c)
     }
     int st = request_transaction(req, create_insert, c);
     if (st == ST_DUPLICATE && c->idem_key) {
-        if (!replay(req, c->idem_key))
+        if (!replay(req, c->idem_key, c->fingerprint))
             refuse(req, 409, "conflict", "Idempotency-Key already used");
         return;
     }
@@ -771,7 +789,8 @@ static int patch_tx(struct sql_store *sql, void *arg)
         eff.v[i] =
             (p->have_company & (1u << i)) ? p->company.v[i] : sql_cell(&r, 0, COL_COMPANY + i);
     check_company(p->req, &eff);
-    if (p->properties && json_object_size(p->properties)) {
+    /* `properties: {}` too: it asks for the required values' check. */
+    if (p->properties) {
         const char *parent = sql_cell(&r, 0, COL_PARENT);
         st = properties_apply(sql, p->req, p->id, parent ? strtoull(parent, NULL, 10) : 0,
                               p->properties);
@@ -863,6 +882,7 @@ void accounts_patch(struct request *req)
     p.name = body_str(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
     read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
     p.properties = body_obj(req, b, NULL, "properties");
+    body_single_values(req, p.properties, "properties");
     if (body_failed(req))
         return;
     long long im = expected_version(req, b, p.id);

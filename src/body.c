@@ -30,6 +30,22 @@ static void repeated(struct request *req, const char *field)
         refuse(req, 400, "bad-request", "the field '%s' was given more than once", field);
 }
 
+void body_single_values(struct request *req, json_t *obj, const char *prefix)
+{
+    const char *key;
+    json_t *v;
+    if (!req->body_is_form || !json_is_object(obj))
+        return;
+    json_object_foreach(obj, key, v)
+    {
+        if (json_is_array(v)) {
+            char f[256];
+            field_name(f, sizeof(f), prefix, key);
+            repeated(req, f);
+        }
+    }
+}
+
 void body_only(struct request *req, json_t *obj, const char *prefix, const char *const allowed[])
 {
     const char *key;

@@ -18,6 +18,9 @@ json_t *body_root(struct request *req);
 /* Records every member of obj that is not in allowed (NULL-terminated);
  * prefix names the enclosing object in error keys ("company"). */
 void body_only(struct request *req, json_t *obj, const char *prefix, const char *const allowed[]);
+/* A form: 400 when a member of obj was given more than once (a list where
+ * each member takes one value, e.g. properties[key]); JSON: nothing. */
+void body_single_values(struct request *req, json_t *obj, const char *prefix);
 /* A string member; NULL if absent (recorded as an error when required). */
 const char *body_str(struct request *req, json_t *obj, const char *prefix, const char *name,
                      int required, size_t max);

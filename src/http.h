@@ -93,6 +93,7 @@ struct request {
     char *idem_key;
     const char *idem_field; /* where it came from: "Idempotency-Key" or "_idempotency_key" */
     int idem_claimed;       /* the router claimed it for this request (idempotency.c) */
+    int idem_replayed;      /* answered from a kept answer: Idempotent-Replayed: true */
     int head;               /* HEAD: answered as GET, without the body */
 
     char *authn_user; /* who authenticated (authn.c): Basic login or REMOTE_USER */

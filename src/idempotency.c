@@ -58,6 +58,7 @@ int idempotency_begin(struct request *req)
         res_empty(req, answer.status);
         buf_adds(&req->res.headers, answer.headers);
         res_header(req, "Idempotent-Replayed", "true");
+        req->idem_replayed = 1;
         if (*answer.body) {
             buf_adds(&req->res.body, answer.body);
             req->res.content_type = "application/json";

@@ -6,6 +6,22 @@
 
 static const char HEX[] = "0123456789ABCDEF";
 
+int json_write_shortest(char *out, size_t size, double v)
+{
+    /* An exponent only where 17 digits have one too: 100, not 1e+02. */
+    snprintf(out, size, "%.17g", v);
+    int exponent = strchr(out, 'e') != NULL;
+    for (int p = 1; p < 17; p++) {
+        char text[40];
+        snprintf(text, sizeof(text), "%.*g", p, v);
+        if (strtod(text, NULL) == v && (exponent || !strchr(text, 'e'))) {
+            snprintf(out, size, "%s", text);
+            return p;
+        }
+    }
+    return 17;
+}
+
 static void add_u(struct buf *out, unsigned code)
 {
     char e[6] = {
@@ -119,8 +135,13 @@ static int write_value(struct buf *out, const json_t *v, int depth)
         buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return 0;
     case JSON_REAL: {
-        /* jansson's own text for a real (its precision and ".0" rules). */
-        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
+        /* jansson's own text for a real (its ".0" and exponent rules), with
+         * the fewest digits that read back as the same double: 19.99, not
+         * json_dumps's default 19.989999999999998. */
+        char digits[40];
+        int precision = json_write_shortest(digits, sizeof(digits), json_real_value(v));
+        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII |
+                                       JSON_REAL_PRECISION(precision));
         if (!text)
             return -1;
         buf_adds(out, text);

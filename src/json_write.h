@@ -28,4 +28,11 @@
  * or holds a real that jansson cannot write (NaN, infinity). */
 int json_write(struct buf *out, const json_t *v);
 
+/* Writes v into out (size >= 32) as "%.*g" with the fewest significant
+ * digits (1 to 17) that strtod reads back as exactly v, and returns that
+ * precision: 0.1 is "0.1", 19.99 "19.99", 1.0/3 "0.3333333333333333". A
+ * NaN or infinity gives 17. An exponent only where "%.17g" has one: 100
+ * is "100", not "1e+02". */
+int json_write_shortest(char *out, size_t size, double v);
+
 #endif

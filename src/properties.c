@@ -11,6 +11,7 @@
 #include "body.h"
 #include "caller.h"
 #include "handlers.h"
+#include "json_write.h"
 #include "ldap_store.h"
 #include "properties_store.h"
 #include "sql_store.h"
@@ -128,7 +129,7 @@ static char *number_json(double v)
     if (v == floor(v) && fabs(v) < 9007199254740992.0)
         snprintf(buf, sizeof(buf), "%.0f", v == 0 ? 0.0 : v);
     else
-        snprintf(buf, sizeof(buf), "%.17g", v);
+        json_write_shortest(buf, sizeof(buf), v);
     return xstrdup(buf);
 }
 
@@ -260,6 +261,7 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
             continue;
         }
         if (json_is_array(v) && req->body_is_form) {
+            /* accounts_patch refused it already (body_single_values). */
             key_error(req, key, "must be given once");
             failed = 1;
             continue;

@@ -143,6 +143,15 @@ int property_def_delete(struct sql_store *sql, unsigned long long id, unsigned l
         return st;
     *values = sql_cell_id(&r, 0, 0);
     sql_result_free(&r);
+    /* The children that lose a value change: their ETag moves on. */
+    if (*values)
+        st = sql_exec(sql,
+                      "UPDATE accounts a JOIN account_property_values v ON v.account_id = a.id"
+                      " SET a.version = a.version + 1, a.updated_at = CURRENT_TIMESTAMP(6)"
+                      " WHERE v.definition_id = ?",
+                      SQL_ARGS(P_INT(id)), NULL);
+    if (st != ST_OK)
+        return st;
     return sql_exec(sql, "DELETE FROM property_definitions WHERE id = ?", SQL_ARGS(P_INT(id)),
                     NULL);
 }

@@ -38,8 +38,9 @@ int property_def_insert(struct sql_store *sql, unsigned long long account_id, co
                         unsigned long long *id);
 int property_def_update(struct sql_store *sql, unsigned long long id, const char *label,
                         const char *options_json, int required);
-/* Deletes the definition; its values go with it (ON DELETE CASCADE).
- * *values receives how many values were removed. */
+/* Deletes the definition; its values go with it (ON DELETE CASCADE), and
+ * each child that had one gets a new version (its ETag changes). *values
+ * receives how many values were removed. */
 int property_def_delete(struct sql_store *sql, unsigned long long id, unsigned long long *values);
 /* How many values of definition id have this sort key (a select option in
  * use). */

@@ -200,13 +200,16 @@ static int apply_redirect_field(struct request *req, const char *name, char **ou
         return -1;
     }
     const char *why = web_url_check(req->cfg, json_string_value(r));
+    if (!why)
+        *out = xstrdup(json_string_value(r));
+    /* Out of the body either way: a refused URL is not sent back among
+     * the values of an error_to redirect. */
+    json_object_del(req->body, name);
     if (why) {
         res_field_error(req, name, why);
         res_fail_if_errors(req);
         return -1;
     }
-    *out = xstrdup(json_string_value(r));
-    json_object_del(req->body, name);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "web.h"
 
+#include "json_write.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -116,7 +117,7 @@ static int add_values(struct buf *out, const char *prefix, json_t *v, size_t max
         all &= add_pair(out, prefix, n, max);
     } else if (json_is_real(v)) {
         char n[64];
-        snprintf(n, sizeof(n), "%.17g", json_real_value(v));
+        json_write_shortest(n, sizeof(n), json_real_value(v));
         all &= add_pair(out, prefix, n, max);
     } else if (json_is_boolean(v)) {
         all &= add_pair(out, prefix, json_is_true(v) ? "true" : "false", max);
@@ -448,6 +449,8 @@ static void redirect_success(struct request *req)
     /* The redirect replaces the answer, headers (Location, ETag) included. */
     buf_reset(&req->res.headers);
     res_header(req, "Location", buf_str(&loc));
+    if (req->idem_replayed)
+        res_header(req, "Idempotent-Replayed", "true");
     res_empty(req, 303);
     buf_free(&loc);
 }

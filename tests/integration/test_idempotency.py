@@ -127,8 +127,11 @@ def test_a_double_submitted_announcement_form_mails_once(api, sql, make_tenant, 
     assert r.status_code == 303 and r.headers["Location"] == FRONT + "/sent", S.describe(r)
     queued = sql.value("SELECT COUNT(*) FROM mail_outbox WHERE subject=%s", subject)
     assert queued >= 2, queued
+    assert "Idempotent-Replayed" not in r.headers
     r = api(t.admin).form("POST", path, fields)
     assert r.status_code == 303 and r.headers["Location"] == FRONT + "/sent", S.describe(r)
+    # The replayed form's redirect says so, as a JSON replay does.
+    assert r.headers.get("Idempotent-Replayed") == "true", S.describe(r)
     assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE subject=%s", subject) == queued
     for m in members:
         got = mailbox.wait_for(to=m.mail, predicate=lambda mail: mail.subject == subject)
@@ -216,12 +219,35 @@ def test_the_accounts_create_form_takes_the_hidden_field_too(api, sql, make_tena
     fields = [("kind", "customer"), ("name", name), ("parent_id", str(t.account.id)),
               ("_idempotency_key", key())]
     locations = []
+    replayed = []
     for _ in range(2):
         r = api(t.admin).form("POST", "/api/v1/accounts", fields)
         S.expect(r, 201)
         locations.append(r.headers["Location"])
+        replayed.append(r.headers.get("Idempotent-Replayed"))
     assert locations[0] == locations[1]
+    assert replayed == [None, "true"], replayed
     assert sql.count_accounts(name=name) == 1
+
+
+def test_the_accounts_key_with_another_body_is_422_and_creates_nothing(api, sql, make_tenant):
+    """POST /accounts keeps its own keys, with the same rule as every other
+    POST: the key with another body is 422, not the earlier account."""
+    t = make_tenant("idem-acc2")
+    k = key()
+    first = {"kind": "customer", "name": S.unique("it-idem-a-"), "parent_id": t.account.id}
+    created = S.expect(api(t.admin).post("/api/v1/accounts", json=first,
+                                         headers={"Idempotency-Key": k}), 201)
+    other = dict(first, name=S.unique("it-idem-b-"))
+    S.expect_field_errors(api(t.admin).post("/api/v1/accounts", json=other,
+                                            headers={"Idempotency-Key": k}), "Idempotency-Key")
+    assert sql.count_accounts(name=other["name"]) == 0
+    # The first body again is a replay of the first answer.
+    again = api(t.admin).post("/api/v1/accounts", json=first, headers={"Idempotency-Key": k})
+    assert S.expect(again, 201)["id"] == created["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true", S.describe(again)
+    assert sql.count_accounts(name=first["name"]) == 1
+    assert sql.value("SELECT request FROM idempotency_keys WHERE idem_key=%s", k)
 
 
 def test_maint_removes_keys_older_than_a_day(env, sql, shop):

@@ -127,11 +127,53 @@ def test_values_are_typed_validated_and_shown(api, sql, make_account, partner_wi
     assert last["old_value"]["properties"]["region"] == "US" or last["old_value"]["properties"]["loggers"] == -3
 
 
-def test_required_property_needed_on_first_values(api, make_account, partner_with_properties):
+def test_required_property_needed_on_first_values(api, sql, make_account, partner_with_properties):
     t = partner_with_properties
     child = make_account(t.admin, "customer", t.account.id)
     r = api(t.admin).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"note": "x"}})
     S.expect_field_errors(r, "properties.region")
+    # `properties: {}` sends properties too: the required ones are checked.
+    version = sql.account(child.id)["version"]
+    r = api(t.admin).patch(f"{ACCOUNTS}/{child.id}", json={"name": "renamed", "properties": {}})
+    S.expect_field_errors(r, "properties.region")
+    assert sql.account(child.id)["version"] == version
+    assert sql.account(child.id)["name"] == child.name
+
+
+def test_numbers_come_back_as_they_were_sent(api, sql, make_account, partner_with_properties):
+    """A number property shows the shortest text of its value: 19.99, not
+    19.989999999999998 (the JSON text, not just the parsed float)."""
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    path = f"{ACCOUNTS}/{child.id}"
+    r = s.patch(path, json={"properties": {"region": "EU", "loggers": 19.99}})
+    S.expect(r, 200)
+    assert '"loggers":19.99' in r.text.replace(" ", ""), r.text
+    assert value_rows(sql, child.id)["loggers"][0] == "19.99"
+    r = s.form("POST", path, [("_method", "PATCH"), ("properties[loggers]", "0.1")])
+    S.expect(r, 200)
+    assert '"loggers":0.1' in r.text.replace(" ", ""), r.text
+    page = s.get(f"{ACCOUNTS}?parent_id={t.account.id}&sort=loggers")
+    S.expect(page, 200)
+    assert '"loggers":0.1' in page.text.replace(" ", ""), page.text
+    trail = s.get(f"{ACCOUNTS}/{child.id}/audit")
+    S.expect(trail, 200)
+    assert '"loggers":0.1' in trail.text.replace(" ", ""), trail.text
+    assert "0.10000000000000001" not in trail.text and "19.989999999999998" not in trail.text
+
+
+def test_a_form_repeating_one_property_is_400(api, sql, make_account, partner_with_properties):
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    version = sql.account(child.id)["version"]
+    r = api(t.admin).form("POST", f"{ACCOUNTS}/{child.id}",
+                          [("_method", "PATCH"), ("properties[region]", "EU"),
+                           ("properties[loggers]", "1"), ("properties[loggers]", "2")])
+    S.expect_problem(r, 400, "bad-request")
+    assert "properties.loggers" in r.json()["detail"]
+    assert sql.account(child.id)["version"] == version
+    assert value_rows(sql, child.id) == {}
 
 
 def test_rename_keeps_values_and_delete_removes_them(api, sql, make_account, partner_with_properties):
@@ -144,9 +186,15 @@ def test_rename_keeps_values_and_delete_removes_them(api, sql, make_account, par
     # An option in use cannot be dropped; an unused one can.
     S.expect_problem(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "US"]}), 409)
     S.expect(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "APAC"]}), 200)
+    etag = s.get(f"{ACCOUNTS}/{child.id}").headers["ETag"]
     S.expect(s.delete(defs_path(t.account.id, "note")), 204)
     assert "note" not in value_rows(sql, child.id)
-    assert S.expect(s.get(f"{ACCOUNTS}/{child.id}"), 200)["properties"] == {"region": "APAC"}
+    r = s.get(f"{ACCOUNTS}/{child.id}")
+    assert S.expect(r, 200)["properties"] == {"region": "APAC"}
+    # The child's properties changed: so did its ETag, and the old one is stale.
+    assert r.headers["ETag"] != etag
+    S.expect_problem(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": "x"},
+                             headers={"If-Match": etag}), 412)
     deleted = [a for a in sql.audit(t.account.id) if a["action"] == "property.delete"]
     assert deleted[-1]["new_value"] == {"key": "note", "values_removed": 1}
 

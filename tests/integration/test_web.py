@@ -74,6 +74,9 @@ def test_error_to_for_a_conflict_and_a_refused_return_to(api, sql, tenant, make_
     assert r.status_code == 303, S.describe(r)
     d = dict(query(r.headers["Location"]))
     assert d["error"] == "validation" and "errors[return_to]" in d, d
+    # The refused URL is named in errors, never sent back among the values.
+    assert d["values[name]"] == name and "values[return_to]" not in d, d
+    assert "evil.example" not in r.headers["Location"], r.headers["Location"]
     assert names_created(sql, name) == 0
 
 

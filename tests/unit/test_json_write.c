@@ -1,9 +1,12 @@
 /* Unit tests: json_write writes the bytes json_dumps(JSON_COMPACT |
- * JSON_ENSURE_ASCII) writes, for chosen and for random values. */
+ * JSON_ENSURE_ASCII) writes, for chosen and for random values; a real with
+ * the fewest digits that read back as the same double (jansson's default
+ * is 17). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +31,7 @@ static void chosen_values(void **state)
         "[]",
         "{\"a\":[1,-2,9223372036854775807,-9223372036854775808],\"b\":{\"c\":null}}",
         "{\"t\":true,\"f\":false,\"n\":null,\"e\":\"\",\"z\":[[],{},[[]]]}",
-        "{\"r\":[0.1,12.5,-3.0,1e300,2.5e-7,100.0,0.0]}",
+        "{\"r\":[12.5,-3.0,100.0,0.0,-9680.0]}",
         "{\"esc\":\"q\\\" b\\\\ s/ \\b\\f\\n\\r\\t \\u0001\\u001f\\u007f end\"}",
         "{\"utf8\":\"\\u00e4\\u00df \\u20ac \\u2028 \\ud83d\\ude00 \\uffff \\u0800\"}",
         "{\"k\\u00e9y \\\"q\\\"\":1,\"second\":2,\"a\":3}",
@@ -95,7 +98,8 @@ static json_t *random_value(int depth)
     case 0:
         return json_integer((json_int_t)rand() * (rand() % 2 ? 1 : -1) * 7919);
     case 1:
-        return json_real((double)rand() / (rand() % 1000 + 1) * (rand() % 2 ? 1 : -1));
+        /* Halves and quarters: the same text at jansson's 17 digits. */
+        return json_real((double)(rand() % 100000) / 4 * (rand() % 2 ? 1 : -1));
     case 2:
         return random_string();
     case 3:
@@ -134,6 +138,51 @@ static void random_values(void **state)
     }
 }
 
+static void reals_in_their_shortest_form(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        {0.1, "[0.1]"},
+        {19.99, "[19.99]"},
+        {-0.30000000000000004, "[-0.30000000000000004]"},
+        {100.0, "[100.0]"},
+        {1e21, "[1e21]"},
+        {9680.0, "[9680.0]"},
+        {1e16, "[10000000000000000.0]"},
+        {123456789012.5, "[123456789012.5]"},
+        {0.0001, "[0.0001]"},
+        {1e300, "[1e300]"},
+        {2.5e-7, "[2.5e-7]"},
+        {1.0 / 3, "[0.3333333333333333]"},
+        {5e-324, "[5e-324]"},
+        {1.7976931348623157e308, "[1.7976931348623157e308]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *a = json_pack("[f]", cases[i].v);
+        struct buf got = BUF_INIT;
+        assert_int_equal(json_write(&got, a), 0);
+        assert_string_equal(buf_str(&got), cases[i].text);
+        buf_free(&got);
+        json_decref(a);
+    }
+    /* Random doubles: the text reads back as the same double, and one
+     * digit fewer would not. */
+    srand(20261201);
+    for (int i = 0; i < 20000; i++) {
+        double v = (double)rand() / ((double)(rand() % 100000) + 1) * (rand() % 2 ? 1 : -1);
+        char text[40], shorter[320];
+        int p = json_write_shortest(text, sizeof(text), v);
+        assert_true(strtod(text, NULL) == v);
+        if (p > 1) {
+            snprintf(shorter, sizeof(shorter), "%.*g", p - 1, v);
+            assert_true(strtod(shorter, NULL) != v);
+        }
+    }
+}
+
 static void loops_and_depth_are_refused(void **state)
 {
     (void)state;
@@ -164,6 +213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chosen_values),
         cmocka_unit_test(random_values),
+        cmocka_unit_test(reals_in_their_shortest_form),
         cmocka_unit_test(loops_and_depth_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
