@@ -32,6 +32,11 @@ void members_list(struct request *req)
 
 /* The checks of a role change, on the account's role groups as read
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal. */
+/* One answer for a uid nobody has and for a person who is no member here:
+ * the answer never tells whether a uid exists outside the account. */
+static const char NO_MEMBER[] =
+    "no such member of this account; people join by invitation (invite them by e-mail)";
+
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
                              struct problem *ref)
@@ -60,8 +65,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * a uid that is no member here is 404 whatever the body says, so
      * nobody learns about people outside the account this way. */
     if (*before == 0)
-        return problem_set(ref, 404, "not-found",
-                           "that person is not a member of this account; invite them by e-mail");
+        return problem_set(ref, 404, "not-found", NO_MEMBER);
     /* A service provider manages non-admin people only. */
     int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
     if (!full && ((*before & ROLE_ADMIN) || (wanted & ROLE_ADMIN)))
@@ -100,7 +104,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
     if (st == ST_NOT_FOUND) {
-        refuse(req, 404, "not-found", "no such person");
+        refuse(req, 404, "not-found", "%s", NO_MEMBER);
         return;
     }
     if (st != ST_OK) {

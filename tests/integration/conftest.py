@@ -187,7 +187,7 @@ def set_roles(api):
     def put(by, account_id, who, roles):
         path = f"/api/v1/accounts/{account_id}/members/{S.path_quote(who.uid)}"
         r = api(by).put(path, json={"roles": list(roles)})
-        if r.status_code == 404 and roles and "not a member" in r.text:
+        if r.status_code == 404 and roles and "no such member" in r.text:
             j = api("olivia").post(f"/api/v1/accounts/{account_id}/invitations",
                                    json={"email": who.mail, "role": list(roles)[0]})
             assert j.status_code == 201 and j.json().get("status") == "added", S.describe(j)

@@ -112,6 +112,8 @@ def test_put_for_a_non_member_is_404_and_tells_nothing(api, customer, make_perso
     assert p.mail not in r.text and p.name not in r.text, S.describe(r)
     ghost = api(caller).put(path + S.unique("ghost"), json={"roles": ["member"]})
     S.expect_problem(ghost, 404, "not-found")
+    # The same words for both: the answer does not tell that p exists.
+    assert (ghost.json()["title"], ghost.json()["detail"]) == (r.json()["title"], r.json()["detail"])
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == set()
     assert len(sql.audit(acc.id)) == audit_before
 
@@ -221,9 +223,11 @@ def test_an_admin_may_go_when_another_stays(api, customer, make_person, set_role
 def test_delete_of_non_member_is_404(api, customer, make_person):
     admin, acc = customer
     p = make_person()
-    S.expect_problem(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}"), 404, "not-found")
-    S.expect_problem(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{S.unique('ghost')}"),
-                     404, "not-found")
+    known = api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}")
+    S.expect_problem(known, 404, "not-found")
+    ghost = api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{S.unique('ghost')}")
+    S.expect_problem(ghost, 404, "not-found")
+    assert ghost.json()["detail"] == known.json()["detail"]
 
 
 # ------------------------------------------------------------------ escaping
