@@ -54,23 +54,32 @@ int billing_people_read(struct request *req, unsigned long long account_id,
                         struct billing_people *out)
 {
     memset(out, 0, sizeof(*out));
-    char *uid = NULL;
-    int st = contact_get(req->session->sql, account_id, "primary", &uid);
-    if (st != ST_OK)
-        return st;
-    if (uid) {
-        struct person p;
-        st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
-        free(uid);
-        if (st == ST_OK) {
-            add_mail(out, p.mail);
-            person_free(&p);
-            return ST_OK;
+    /* Both named contacts get the transactional mail (Inflectra: "these
+     * users will also receive email notifications"); one person named as
+     * both gets it once (outbox_queue drops repeated addresses). */
+    static const char *const kinds[] = {"primary", "technical"};
+    for (size_t k = 0; k < 2; k++) {
+        char *uid = NULL;
+        int st = contact_get(req->session->sql, account_id, kinds[k], &uid);
+        if (st == ST_OK && uid) {
+            struct person p;
+            st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
+            if (st == ST_OK) {
+                add_mail(out, p.mail);
+                person_free(&p);
+            }
+            if (st == ST_NOT_FOUND)
+                st = ST_OK;
         }
-        if (st != ST_NOT_FOUND)
+        free(uid);
+        if (st != ST_OK) {
+            billing_people_free(out);
             return st;
+        }
     }
-    /* No primary contact (or it is gone): the account's admins. */
+    if (out->n)
+        return ST_OK;
+    /* No contact (or they are gone): the account's admins. */
     return billing_people_admins(req, account_id, out);
 }
 

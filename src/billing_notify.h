@@ -21,7 +21,8 @@ struct billing_people {
 /* Outside a transaction: the mails of the account's admins. */
 int billing_people_admins(struct request *req, unsigned long long account_id,
                           struct billing_people *out);
-/* Outside a transaction: the primary contact's mail, else the admins'. */
+/* Outside a transaction: the mails of the named contacts (primary and
+ * technical), else, with neither, the admins'. */
 int billing_people_read(struct request *req, unsigned long long account_id,
                         struct billing_people *out);
 void billing_people_free(struct billing_people *p);

@@ -381,3 +381,38 @@ def test_news_respects_opt_out_transactional_does_not(api, portal, additional, s
     to_tom = [r for r in rows if r["recipient"].lower() == p.tech.mail.lower()]
     assert [(r["template"], r["category"]) for r in to_tom] == [("contact-changed", "transactional")], rows
     assert [m.outbox_id for m in arrived(mailbox, to_tom)] == [to_tom[0]["id"]]
+
+
+def test_transactional_mail_reaches_both_named_contacts(api, portal, additional, sql, mailbox):
+    """"These users (the primary and the technical contact) will also
+    receive email notifications ... transactional emails": the welcome mail
+    of an order and the cancellation mail reach both named contacts (and the
+    notification recipients); an additional user gets none of them."""
+    p, ada = portal, additional
+    billing_on_main(api)
+    before = S.outbox_max_id(sql)
+    draft = S.expect(api(p.primary).post(acct(p.customer, "/orders"),
+                                         json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    sid = S.expect(api(p.primary).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
+    rows = outbox_since(sql, p.customer, before, template="plan-welcome")
+    assert sorted(r["recipient"].lower() for r in rows) == sorted([p.primary.mail.lower(),
+                                                                   p.tech.mail.lower()]), rows
+    assert all(r["category"] == "transactional" for r in rows), rows
+    assert {m.outbox_id for m in arrived(mailbox, rows)} == {r["id"] for r in rows}
+
+    # The technical contact cancels; both contacts are told, Ada is not.
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.tech).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    rows = outbox_since(sql, p.customer, before, template="subscription-cancelled")
+    to = sorted(r["recipient"].lower() for r in rows)
+    assert to == sorted([p.primary.mail.lower(), p.tech.mail.lower()]), rows
+    assert ada.mail.lower() not in to
+    arrived(mailbox, rows)
+
+    # One person named as both contacts gets one mail.
+    S.expect(api(p.primary).put(acct(p.customer, "/contacts/technical"), json={"uid": p.primary.uid}), 200)
+    S.expect(api(p.primary).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.primary).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    rows = outbox_since(sql, p.customer, before, template="subscription-cancelled")
+    assert [r["recipient"].lower() for r in rows] == [p.primary.mail.lower()], rows
