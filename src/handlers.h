@@ -51,6 +51,7 @@ void announcements_create(struct request *req);
 /* me.c */
 void me_get(struct request *req);
 void me_accounts(struct request *req);
+void preferences_get(struct request *req);
 void preferences_patch(struct request *req);
 /* properties.c */
 void property_definitions_list(struct request *req);

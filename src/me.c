@@ -200,6 +200,18 @@ static int preferences_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+void preferences_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    int news = 1;
+    int st = preferences_news(req, &news);
+    if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else
+        res_json(req, 200, json_pack("{s:b}", "news", news));
+}
+
 void preferences_patch(struct request *req)
 {
     static const char *const allowed[] = {"news", NULL};

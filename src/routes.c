@@ -35,6 +35,7 @@ static const struct route routes[] = {
     {"GET", "/metrics", service_metrics, ROUTE_PUBLIC, 0, 0, NULL},
     {"GET", "/api/v1/me", me_get, ID, 0, 0, NULL},
     {"GET", "/api/v1/me/accounts", me_accounts, ID, 0, 0, NULL},
+    {"GET", "/api/v1/me/preferences", preferences_get, ID, 0, 0, NULL},
     {"PATCH", "/api/v1/me/preferences", preferences_patch, ID, 0, 0, NULL},
     /* accounts: a create names its parent in the body, the list in the query */
     {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body},

@@ -50,6 +50,7 @@ MATRIX = {
     "GET /metrics": None,
     "GET /api/v1/me": None,
     "GET /api/v1/me/accounts": None,
+    "GET /api/v1/me/preferences": None,
     "PATCH /api/v1/me/preferences": None,
     "POST /api/v1/invitations/{token}/accept": None,
     # a create names the parent account (in the body), the list too (query)
@@ -356,7 +357,8 @@ def refused_by_router(r):
 
 
 ACCOUNT_ROUTES = sorted(k for k, v in MATRIX.items() if v is not None and k not in PUBLIC)
-ME_ROUTES = ["GET /api/v1/me", "PATCH /api/v1/me/preferences", "GET /api/v1/plans",
+ME_ROUTES = ["GET /api/v1/me", "GET /api/v1/me/preferences", "PATCH /api/v1/me/preferences",
+             "GET /api/v1/plans",
              "GET /api/v1/articles"]
 
 

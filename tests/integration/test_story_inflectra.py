@@ -356,6 +356,9 @@ def test_news_respects_opt_out_transactional_does_not(api, portal, additional, s
     assert S.expect(r, 200) == {"news": False}
     assert sql.value("SELECT news FROM person_preferences WHERE uid=%s", p.tech.uid) == 0
     assert S.expect(api(p.tech).get("/api/v1/me"), 200)["preferences"] == {"news": False}
+    assert S.expect(api(p.tech).get("/api/v1/me/preferences"), 200) == {"news": False}
+    assert S.expect(api(p.primary).get("/api/v1/me/preferences"), 200) == {"news": True}
+    S.expect_problem(api(None).get("/api/v1/me/preferences"), 401)
 
     # An announcement (news) reaches everyone in the account but Tom.
     before = S.outbox_max_id(sql)
