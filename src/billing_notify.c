@@ -62,15 +62,22 @@ int billing_people_read(struct request *req, unsigned long long account_id,
         struct person p;
         st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
         free(uid);
-        if (st == ST_OK) {
+        /* A contact is an admin: one who is not (any more: changed in
+         * LDAP directly) is no contact (docs/api.md). */
+        unsigned roles = 0;
+        if (st == ST_OK)
+            st = ldap_store_roles_of(req->session->ldap, account_id, p.dn, &roles);
+        if (st == ST_OK && (roles & ROLE_ADMIN)) {
             add_mail(out, p.mail);
             person_free(&p);
             return ST_OK;
         }
-        if (st != ST_NOT_FOUND)
+        person_free(&p);
+        if (st != ST_OK && st != ST_NOT_FOUND)
             return st;
     }
-    /* No primary contact (or it is gone): the account's admins. */
+    /* No primary contact (or it is gone, or no admin): the account's
+     * admins. */
     return billing_people_admins(req, account_id, out);
 }
 
