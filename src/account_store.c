@@ -53,6 +53,31 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct problem *r
     return st;
 }
 
+int account_check_version(struct sql_store *sql, unsigned long long id, unsigned long long expected,
+                          struct problem *refusal)
+{
+    if (!expected)
+        return ST_OK;
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT version FROM accounts WHERE id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1 && sql_cell_id(&r, 0, 0) != expected)
+        st = problem_set(refusal, 412, "precondition-failed",
+                         "the account changed since you read it; read it again");
+    sql_result_free(&r);
+    return st;
+}
+
+int account_touch(struct sql_store *sql, unsigned long long id)
+{
+    return sql_exec(sql,
+                    "UPDATE accounts SET version = version + 1, updated_at = CURRENT_TIMESTAMP(6)"
+                    " WHERE id = ?",
+                    SQL_ARGS(P_INT(id)), NULL);
+}
+
 json_t *members_json(struct request *req, unsigned long long id, int *st)
 {
     struct role_group *groups;

@@ -64,6 +64,17 @@ int account_brief(struct sql_store *sql, unsigned long long id, struct sql_resul
 int account_lock(struct sql_store *sql, unsigned long long id, struct problem *refusal,
                  char **name);
 
+/* Inside a transaction: locks account id's row and compares its version
+ * with expected (what If-Match or _version named; 0: no precondition, no
+ * read). ST_OK, or ST_REFUSED with a 412 (precondition-failed) in
+ * *refusal when they differ. */
+int account_check_version(struct sql_store *sql, unsigned long long id, unsigned long long expected,
+                          struct problem *refusal);
+/* Counts account id's version up (a new ETag): for changes of what the
+ * account's representation shows besides its own columns (contacts,
+ * notification recipients). */
+int account_touch(struct sql_store *sql, unsigned long long id);
+
 /* The members of account id as [{uid, name, mail, roles}] (a new
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);

@@ -56,18 +56,22 @@ int billing_people_read(struct request *req, unsigned long long account_id,
     memset(out, 0, sizeof(*out));
     /* Both named contacts get the transactional mail (Inflectra: "these
      * users will also receive email notifications"); one person named as
-     * both gets it once (outbox_queue drops repeated addresses). */
+     * both gets it once (outbox_queue drops repeated addresses). A contact
+     * is an admin: one who is not (any more: changed in LDAP directly) is
+     * no contact (docs/api.md). */
     static const char *const kinds[] = {"primary", "technical"};
     for (size_t k = 0; k < 2; k++) {
         char *uid = NULL;
         int st = contact_get(req->session->sql, account_id, kinds[k], &uid);
         if (st == ST_OK && uid) {
-            struct person p;
+            struct person p = {0};
             st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
-            if (st == ST_OK) {
+            unsigned roles = 0;
+            if (st == ST_OK)
+                st = ldap_store_roles_of(req->session->ldap, account_id, p.dn, &roles);
+            if (st == ST_OK && (roles & ROLE_ADMIN))
                 add_mail(out, p.mail);
-                person_free(&p);
-            }
+            person_free(&p);
             if (st == ST_NOT_FOUND)
                 st = ST_OK;
         }
@@ -79,7 +83,7 @@ int billing_people_read(struct request *req, unsigned long long account_id,
     }
     if (out->n)
         return ST_OK;
-    /* No contact (or they are gone): the account's admins. */
+    /* No contact (or they are gone, or no admins): the account's admins. */
     return billing_people_admins(req, account_id, out);
 }
 

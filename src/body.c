@@ -279,3 +279,56 @@ const char *body_mail_text(struct request *req, json_t *b, size_t max)
     }
     return body;
 }
+
+/* If-Match: "<id>.<version>" (a weak W/ prefix is ignored). 0 if absent,
+ * -1 if it cannot be this account's ETag. */
+static long long parse_if_match(const char *h, unsigned long long id)
+{
+    if (!h || !*h)
+        return 0;
+    if (strcmp(h, "*") == 0)
+        return 0;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    unsigned long long hid, version;
+    char tail;
+    if (sscanf(h, "\"%llu.%llu\"%c", &hid, &version, &tail) != 2 || hid != id || version == 0)
+        return -1;
+    return (long long)version;
+}
+
+/* The version the client read: If-Match, or a form's hidden _version (the
+ * account's `version`, the number its ETag carries). Both must agree.
+ * Returns 0 for none, the version, or -1 with the answer set (412 for a
+ * value that cannot be this account's, 422 for a malformed _version). A
+ * form without either is let through like a JSON PATCH without If-Match:
+ * existing front ends that never render _version keep working
+ * (docs/api.md, "Lost updates"). */
+long long body_expected_version(struct request *req, json_t *b, unsigned long long id)
+{
+    long long im = parse_if_match(request_param(req, "HTTP_IF_MATCH"), id);
+    if (im < 0) {
+        refuse(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
+        return -1;
+    }
+    json_t *v = json_object_get(b, "_version");
+    long long fv = 0;
+    if (v) {
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        char *end = NULL;
+        if (json_is_integer(v))
+            fv = json_integer_value(v);
+        else if (s && *s >= '0' && *s <= '9')
+            fv = strtoll(s, &end, 10);
+        if (fv <= 0 || (end && *end)) {
+            res_field_error(req, "_version", "must be the account's version, a positive number");
+            res_fail_if_errors(req);
+            return -1;
+        }
+    }
+    if (im && fv && im != fv) {
+        refuse(req, 412, "precondition-failed", "If-Match and _version disagree");
+        return -1;
+    }
+    return im ? im : fv;
+}

@@ -57,6 +57,15 @@ void res_id_page(struct request *req, id_page_reader read);
  * control characters but line breaks and tabs); NULL (recorded) if absent or
  * bad. */
 const char *body_mail_text(struct request *req, json_t *b, size_t max);
+/* The account version the client read (docs/api.md, "Lost updates"):
+ * the If-Match header ("<id>.<version>", a weak W/ prefix ignored, `*` or
+ * empty: none) or a form's `_version` field; both given must agree.
+ * Returns 0 for none, the version, or -1 with the answer set (412 for a
+ * value that cannot be account id's ETag or a disagreement, 422 for a
+ * malformed _version). Actions that honour it list "_version" among their
+ * fields and compare the version under the account's row lock
+ * (account_check_version, account_store.h). */
+long long body_expected_version(struct request *req, json_t *b, unsigned long long id);
 /* 1 if any accessor failed: the response is then set (400 or 422). */
 int body_failed(struct request *req);
 

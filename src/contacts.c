@@ -29,6 +29,7 @@ struct contact_change {
     const char *kind;
     const char *old_uid;
     const struct person *old_person, *new_person;
+    unsigned long long if_match; /* 0: no precondition */
 };
 
 /* The SQL side: the contact row, the mails, the audit row, and the intent
@@ -39,9 +40,16 @@ static int contact_tx(struct sql_store *sql, void *arg)
     struct request *req = c->req;
     unsigned long long account_id = c->saga->plan.account_id;
     char *account_name = NULL;
-    int st = account_name_get(sql, account_id, &account_name);
+    /* If-Match, checked again under the row lock: a PATCH or recipients
+     * change since the check under the guard makes it stale. */
+    int st = account_check_version(sql, account_id, c->if_match, &req->problem);
+    if (st == ST_OK)
+        st = account_name_get(sql, account_id, &account_name);
     if (st == ST_OK)
         st = contact_set(sql, account_id, c->kind, c->new_person->uid);
+    /* The overview shows the contacts: its ETag moves with them. */
+    if (st == ST_OK)
+        st = account_touch(sql, account_id);
     char **recipients = NULL;
     size_t nrecipients = 0;
     if (st == ST_OK)
@@ -57,7 +65,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
         struct template_value vals[] = {
             {"account_name", account_name},
             {"contact", c->kind},
-            {"old_name", old->name ? old->name : (c->old_uid ? c->old_uid : "nobody")},
+            {"old_name", old->name ? old->name : (old->dn && c->old_uid ? c->old_uid : "nobody")},
             {"new_name", c->new_person->name ? c->new_person->name : c->new_person->uid},
         };
         st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 4);
@@ -80,11 +88,16 @@ static int contact_tx(struct sql_store *sql, void *arg)
  * is no admin (the one rule of contacts: a contact is an admin, checked
  * here and, for demotions, in members.c, both under the guard). */
 static int contact_check(struct request *req, struct saga *s, const char *kind,
-                         const struct person *p, char **old_uid, struct person *old)
+                         unsigned long long if_match, const struct person *p, char **old_uid,
+                         struct person *old)
 {
     *old_uid = NULL;
+    /* A stale If-Match is 412 also when nothing would change. */
+    int st = account_check_version(req->session->sql, s->plan.account_id, if_match, &req->problem);
+    if (st != ST_OK)
+        return st;
     unsigned roles = 0;
-    int st = ldap_store_roles_of(req->session->ldap, s->plan.account_id, p->dn, &roles);
+    st = ldap_store_roles_of(req->session->ldap, s->plan.account_id, p->dn, &roles);
     if (st != ST_OK)
         return st;
     if (!(roles & ROLE_ADMIN)) {
@@ -96,6 +109,13 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
         int found = ldap_store_find_person(req->session->ldap, "uid", *old_uid, old);
         if (found != ST_OK && found != ST_NOT_FOUND)
             st = found;
+        /* An old contact who is no admin any more (changed in LDAP
+         * directly) is no contact: not mailed, "nobody" in the mail. */
+        unsigned old_roles = 0;
+        if (st == ST_OK && found == ST_OK)
+            st = ldap_store_roles_of(req->session->ldap, s->plan.account_id, old->dn, &old_roles);
+        if (st == ST_OK && !(old_roles & ROLE_ADMIN))
+            person_free(old);
     }
     return st;
 }
@@ -107,17 +127,24 @@ void contacts_set(struct request *req)
         refuse(req, 404, "not-found", "contacts are primary and technical");
         return;
     }
-    static const char *const allowed[] = {"uid", NULL};
+    static const char *const allowed[] = {"uid", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     const char *uid = body_str(req, b, NULL, "uid", 1, 64);
+    const char *why;
+    /* A uid no person can have says what is wrong with it, not "must be
+     * an admin" (docs/api.md, the limits table). */
+    if (uid && (why = validate_uid(uid)))
+        res_field_error(req, "uid", why);
     if (body_failed(req))
         return;
     struct account_ref a = req->account;
+    long long im = body_expected_version(req, b, a.id);
+    if (im < 0)
+        return;
     struct person p = {0}, old = {0};
     char *old_uid = NULL;
-    int st = validate_uid(uid) ? ST_NOT_FOUND
-                               : ldap_store_find_person(req->session->ldap, "uid", uid, &p);
+    int st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
     if (st == ST_NOT_FOUND) {
         person_free(&p);
         res_field_error(req, "uid", "must be an admin of the account");
@@ -135,12 +162,12 @@ void contacts_set(struct request *req)
     s.plan.account_id = a.id;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = contact_check(req, &s, kind, &p, &old_uid, &old);
+        st = contact_check(req, &s, kind, (unsigned long long)im, &p, &old_uid, &old);
         if (st == ST_OK && old_uid && strcmp(old_uid, p.uid) == 0) {
             /* No change: nothing to record or mail. */
             saga_release(req->session->sql, &s, "no change");
         } else if (st == ST_OK) {
-            struct contact_change c = {req, &s, kind, old_uid, &old, &p};
+            struct contact_change c = {req, &s, kind, old_uid, &old, &p, (unsigned long long)im};
             enum saga_outcome outcome =
                 saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
             if (outcome != SAGA_DONE) {
@@ -164,6 +191,19 @@ out:
     person_free(&p);
 }
 
+/* Whether roles (a member's JSON list of role names) holds admin. */
+static int lists_admin(const json_t *roles)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(roles, i, r)
+    {
+        if (json_is_string(r) && strcmp(json_string_value(r), "admin") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 json_t *contacts_json(const char *kinds, json_t *members)
 {
     json_t *out = json_pack("{s:n, s:n}", "primary", "technical");
@@ -175,17 +215,23 @@ json_t *contacts_json(const char *kinds, json_t *members)
         const char *uid = json_string_value(v);
         if (!uid || !json_object_get(out, kind))
             continue;
-        json_t *entry = json_pack("{s:s, s:n, s:n}", "uid", uid, "name", "mail");
+        /* A contact is an admin: one who is not (any more: an LDAP
+         * administrator took the role away in the directory) is no
+         * contact, and the kind reads as unset (docs/api.md). */
         size_t i;
         json_t *m;
         json_array_foreach(members, i, m)
         {
-            if (strcmp(json_string_value(json_object_get(m, "uid")), uid) == 0) {
+            if (strcmp(json_string_value(json_object_get(m, "uid")), uid) != 0 ||
+                !lists_admin(json_object_get(m, "roles")))
+                continue;
+            json_t *entry = json_pack("{s:s, s:n, s:n}", "uid", uid, "name", "mail");
+            if (json_object_get(m, "name"))
                 json_object_set(entry, "name", json_object_get(m, "name"));
+            if (json_object_get(m, "mail"))
                 json_object_set(entry, "mail", json_object_get(m, "mail"));
-            }
+            json_object_set_new(out, kind, entry);
         }
-        json_object_set_new(out, kind, entry);
     }
     json_decref(k);
     return out;

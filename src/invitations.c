@@ -112,6 +112,15 @@ static void add_known(struct invite *v)
         res_store_failure(req, st, "the directory or the database");
         goto out;
     }
+    if (s.plan.roles_before & v->role) {
+        /* They have that role already: nothing changes, so no mail and no
+         * audit row; the answer is the same as the first time's. */
+        saga_release(req->session->sql, &s, "no change");
+        res_json(req, 201,
+                 json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
+                           role_name(v->role)));
+        goto out;
+    }
     s.plan.person_dn = xstrdup(v->known.dn);
     s.plan.person_uid = xstrdup(v->known.uid);
     s.plan.roles_after = s.plan.roles_before | v->role;

@@ -95,6 +95,7 @@ static char **read_addresses(struct request *req, json_t *b, size_t *n)
 struct recipients_change {
     struct request *req;
     unsigned long long account_id;
+    unsigned long long if_match; /* 0: no precondition */
     char **emails;
     size_t n;
 };
@@ -103,6 +104,8 @@ static int recipients_tx(struct sql_store *sql, void *arg)
 {
     struct recipients_change *c = arg;
     int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
+    if (st == ST_OK)
+        st = account_check_version(sql, c->account_id, c->if_match, &c->req->problem);
     if (st != ST_OK)
         return st;
     char **old;
@@ -113,6 +116,9 @@ static int recipients_tx(struct sql_store *sql, void *arg)
     json_t *o = string_list(old, nold);
     outbox_free_list(old, nold);
     st = recipients_replace(sql, c->account_id, c->emails, &c->n);
+    /* The overview shows the recipients: its ETag moves with them. */
+    if (st == ST_OK)
+        st = account_touch(sql, c->account_id);
     if (st == ST_OK)
         return audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o,
                            string_list(c->emails, c->n));
@@ -122,7 +128,7 @@ static int recipients_tx(struct sql_store *sql, void *arg)
 
 void recipients_put(struct request *req)
 {
-    static const char *const allowed[] = {"emails", NULL};
+    static const char *const allowed[] = {"emails", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     size_t n = 0;
@@ -147,8 +153,13 @@ void recipients_put(struct request *req)
     if (kept > MAX_RECIPIENTS)
         res_field_error(req, "emails", "at most 50 addresses");
     struct account_ref a = req->account;
-    if (!body_failed(req)) {
-        struct recipients_change c = {.req = req, .account_id = a.id, .emails = emails, .n = kept};
+    long long im = body_failed(req) ? -1 : body_expected_version(req, b, a.id);
+    if (im >= 0) {
+        struct recipients_change c = {.req = req,
+                                      .account_id = a.id,
+                                      .if_match = (unsigned long long)im,
+                                      .emails = emails,
+                                      .n = kept};
         int st = request_transaction(req, recipients_tx, &c);
         kept = c.n;
         if (st == ST_OK)

@@ -305,7 +305,8 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         json_t *h = json_deep_copy(handover);
         with_repair(s, h);
         struct problem ref = {0};
-        st = transfer_finish_sql(sql, p->account_id, p->person_uid, h, &ref);
+        st = transfer_finish_sql(sql, p->account_id, (unsigned long long)inv, p->person_uid, h,
+                                 &ref);
         problem_clear(&ref);
         if (st == ST_REFUSED)
             st = ST_CONFLICT; /* no longer staged: the accept is undone */

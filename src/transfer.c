@@ -38,6 +38,20 @@ static int request_tx(struct sql_store *sql, void *arg)
     else if (st == ST_OK && strcmp(status, "staged") != 0)
         st = refuse(t->req, 409, "conflict",
                     "only a staged account can be handed over; this one is not staged");
+    /* One pending hand-over at a time: a transfer to another address
+     * revokes the earlier link (one to the same address is renewed by the
+     * invitation below, its old link dead too). */
+    unsigned long long *revoked = NULL;
+    size_t nrevoked = 0;
+    if (st == ST_OK)
+        st = transfer_revoke_pending(sql, t->account_id, t->email, &revoked, &nrevoked);
+    for (size_t i = 0; st == ST_OK && i < nrevoked; i++)
+        st = audit_write(
+            sql, t->req->caller.uid, t->account_id, "invitation.revoke",
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status", "pending"),
+            json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
+                      "revoked", "reason", "replaced by a new transfer"));
+    free(revoked);
     unsigned long long invitation_id = 0;
     if (st == ST_OK) {
         json_decref(t->result);
@@ -68,7 +82,7 @@ void transfers_create(struct request *req)
     t.first_name = body_str(req, b, NULL, "first_name", 0, 100);
     t.last_name = body_str(req, b, NULL, "last_name", 0, 100);
     const char *why;
-    if (t.email && (why = validate_email(t.email)))
+    if (t.email && (why = validate_email_ascii(t.email)))
         res_field_error(req, "email", why);
     if (body_failed(req))
         return;
@@ -221,47 +235,24 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
                      customer_name, "providers", providers);
 }
 
-int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
-                      const char *customer_uid, const char *customer_dn, struct handover **hp,
-                      struct problem *ref)
-{
-    /* Checked first, under the account's row lock, so that nothing is
-     * written for an account handed over already. */
-    char *status = NULL, *name = NULL;
-    transfer_undo(req, hp);
-    int st = transfer_lock_account(sql, account_id, &status, &name);
-    if (st == ST_OK && strcmp(status, "staged") != 0)
-        st = problem_set(ref, 409, "conflict", "this account was handed over already");
-    free(status);
-    free(name);
-    if (st == ST_OK)
-        st = transfer_prepare(req, account_id, customer_dn, hp);
-    struct person customer = {0};
-    if (st == ST_OK)
-        st = ldap_store_find_person(req->session->ldap, "uid", customer_uid, &customer);
-    /* 1. LDAP: the partner's people from admin to service-provider. */
-    if (st == ST_OK)
-        st = transfer_apply_ldap(req, *hp);
-    /* 2. The SQL side. */
-    if (st == ST_OK) {
-        json_t *data = transfer_data(*hp, customer.mail, customer.name);
-        st = transfer_finish_sql(sql, account_id, customer_uid, data, ref);
-        json_decref(data);
-    }
-    person_free(&customer);
-    if (st != ST_OK)
-        transfer_undo(req, hp);
-    return st;
-}
-
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
-                        const char *customer_uid, const json_t *data, struct problem *ref)
+                        unsigned long long invitation_id, const char *customer_uid,
+                        const json_t *data, struct problem *ref)
 {
     char *status = NULL, *name = NULL;
     int st = transfer_lock_account(sql, account_id, &status, &name);
     if (st == ST_OK && strcmp(status, "staged") != 0)
         st = problem_set(ref, 409, "conflict", "this account was handed over already");
     free(status);
+    /* Only the invitation the transfer record names completes it: one a
+     * later transfer replaced does not. */
+    unsigned long long current = 0;
+    if (st == ST_OK) {
+        st = transfer_current_invitation(sql, account_id, &current);
+        if (st == ST_NOT_FOUND || (st == ST_OK && current != invitation_id))
+            st = problem_set(ref, 409, "conflict",
+                             "this transfer invitation was replaced by a newer one");
+    }
     if (st != ST_OK) {
         free(name);
         return st;

@@ -18,13 +18,6 @@
 
 struct handover;
 
-/* Inside the accept's transaction, after the customer (customer_uid,
- * customer_dn) was made admin of account_id. *h receives what LDAP steps
- * were made (for transfer_undo). ST_REFUSED with *ref set when the account
- * is no longer staged. */
-int transfer_complete(struct sql_store *sql, struct request *req, unsigned long long account_id,
-                      const char *customer_uid, const char *customer_dn, struct handover **h,
-                      struct problem *ref);
 /* The hand-over in its three parts, for a caller that makes the LDAP step
  * itself (the saga API: saga_plan_also for each provider, then its SQL side
  * as the commit's function):
@@ -37,8 +30,9 @@ int transfer_complete(struct sql_store *sql, struct request *req, unsigned long 
  * "customer_name", "providers": [{"uid", "mail"}]}), read before any
  * transaction, so that the SQL side makes no LDAP call and `accountd maint`
  * can run it from an intent's data; transfer_finish_sql is that SQL side,
- * inside the caller's transaction (the account still staged, else 409 in
- * *ref; access rows, recipients, contacts, status, mails, audit rows). */
+ * inside the caller's transaction (the account still staged and
+ * invitation_id the one its transfer record names, else 409 in *ref;
+ * access rows, recipients, contacts, status, mails, audit rows). */
 int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
                      struct handover **h);
 size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids);
@@ -46,7 +40,8 @@ int transfer_apply_ldap(struct request *req, struct handover *h);
 json_t *transfer_data(const struct handover *h, const char *customer_mail,
                       const char *customer_name);
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
-                        const char *customer_uid, const json_t *data, struct problem *ref);
+                        unsigned long long invitation_id, const char *customer_uid,
+                        const json_t *data, struct problem *ref);
 /* Takes back the LDAP steps of *h (a transaction that did not commit) and
  * frees it. Safe with *h NULL. */
 void transfer_undo(struct request *req, struct handover **h);

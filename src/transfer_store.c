@@ -34,6 +34,38 @@ int transfer_record_request(struct sql_store *sql, unsigned long long account_id
         SQL_ARGS(P_INT(account_id), P_INT(invitation_id), P_STR(email), P_STR(requested_by)), NULL);
 }
 
+int transfer_revoke_pending(struct sql_store *sql, unsigned long long account_id,
+                            const char *keep_email, unsigned long long **ids, size_t *n)
+{
+    int st = sql_ids(sql,
+                     "SELECT id FROM invitations WHERE account_id = ? AND purpose = 'transfer'"
+                     " AND status = 'pending' AND pending_email <> LOWER(?) ORDER BY id FOR UPDATE",
+                     SQL_ARGS(P_INT(account_id), P_STR(keep_email)), ids, n);
+    for (size_t i = 0; st == ST_OK && i < *n; i++)
+        st = sql_exec(
+            sql, "UPDATE invitations SET status = 'revoked' WHERE id = ? AND status = 'pending'",
+            SQL_ARGS(P_INT((*ids)[i])), NULL);
+    return st;
+}
+
+int transfer_current_invitation(struct sql_store *sql, unsigned long long account_id,
+                                unsigned long long *invitation_id)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT invitation_id FROM account_transfers WHERE account_id = ?"
+                      " AND completed_at IS NULL FOR UPDATE",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *invitation_id = sql_cell_id(&r, 0, 0);
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
                          const char *customer_uid)
 {

@@ -15,6 +15,16 @@ int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **s
 int transfer_record_request(struct sql_store *sql, unsigned long long account_id,
                             unsigned long long invitation_id, const char *email,
                             const char *requested_by);
+/* Revokes every pending transfer invitation of account_id except the one
+ * to keep_email (compared without case; that one a new transfer renews):
+ * their ids in *ids (malloc'ed, *n of them, possibly none), for the audit
+ * trail. Inside the transaction that holds the account row. */
+int transfer_revoke_pending(struct sql_store *sql, unsigned long long account_id,
+                            const char *keep_email, unsigned long long **ids, size_t *n);
+/* The invitation that completes the pending hand-over of account_id (the
+ * last transfer's), locked: ST_NOT_FOUND when there is no pending one. */
+int transfer_current_invitation(struct sql_store *sql, unsigned long long account_id,
+                                unsigned long long *invitation_id);
 /* Marks the hand-over done and the account active (version raised). */
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
                          const char *customer_uid);

@@ -93,7 +93,8 @@ static const char countries[] =
 const char *validate_country(const char *code)
 {
     if (strlen(code) != 2 || !isupper((unsigned char)code[0]) || !isupper((unsigned char)code[1]))
-        return "must be an ISO 3166-1 alpha-2 code such as AT";
+        return "must be an ISO 3166-1 alpha-2 code such as AT (two capital letters, not the "
+               "country's name)";
     /* Codes start every third byte; the last one has no space after it. */
     for (size_t i = 0; i + 2 <= sizeof(countries) - 1; i += 3)
         if (countries[i] == code[0] && countries[i + 1] == code[1])

@@ -112,6 +112,21 @@ def test_country_must_be_iso_code(api, sql, make_tenant):
     _post_rejected(api, sql, t.admin, body, 422, "country")
 
 
+@pytest.mark.parametrize("country", ["Austria", "Österreich", "AUT", "at", "A" * 40])
+def test_a_country_name_gets_told_the_code_is_expected(api, sql, make_tenant, customer, country):
+    """story-000 D10: a country name is not "too long": the error says a
+    two-letter ISO 3166-1 code is expected, on create and on PATCH."""
+    t = make_tenant()
+    body = _body(t.account.id)
+    body["company"]["country"] = country
+    errors = S.expect_field_errors(_post_rejected(api, sql, t.admin, body, 422, "country"), "country")
+    message = errors["company.country"]
+    assert "ISO 3166-1 alpha-2" in message and "AT" in message and "too long" not in message, errors
+    ct, acc = customer
+    r = api(ct.admin).patch(f"/api/v1/accounts/{acc.id}", json={"company": {"country": country}})
+    assert S.expect_field_errors(r, "country")["company.country"] == message
+
+
 def test_unknown_field_is_422(api, sql, make_tenant):
     t = make_tenant()
     _post_rejected(api, sql, t.admin, _body(t.account.id, colour="blue"), 422, "colour")

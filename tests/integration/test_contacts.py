@@ -137,3 +137,114 @@ def test_unknown_field_is_422(api, customer, sql):
     r = api(admin).put(contact_path(acc.id), json={"uid": admin.uid, "mail": "x@example.test"})
     S.expect_field_errors(r, "mail")
     assert stored_contact(sql, acc.id) is None
+
+
+def etag(api, by, account_id):
+    r = api(by).get(f"/api/v1/accounts/{account_id}")
+    assert r.status_code == 200, S.describe(r)
+    return r.headers["ETag"]
+
+
+@pytest.mark.parametrize("kind", ["primary", "technical"])
+def test_contact_change_moves_the_etag_and_honours_if_match(api, customer, make_person, set_roles, sql, kind):
+    """story-004 D4: the overview shows the contacts, so a change gives it a
+    new ETag; a stale If-Match is 412 (precondition-failed) and changes
+    nothing, also when the contact would stay the same; none is allowed."""
+    admin, acc = customer
+    b = make_person()
+    set_roles(admin, acc.id, b, ["admin"])
+    first = etag(api, admin, acc.id)
+    r = api(admin).put(contact_path(acc.id, kind), json={"uid": admin.uid}, headers={"If-Match": first})
+    S.expect(r, 200)
+    second = etag(api, admin, acc.id)
+    assert second != first
+    assert sql.account(acc.id)["version"] == int(second.strip('"').split(".")[1])
+    # The old ETag is stale now: 412, nothing stored, mailed or audited.
+    before_mail, before_audit = S.outbox_max_id(sql), len(sql.audit(acc.id))
+    for uid in (b.uid, admin.uid):
+        S.expect_problem(api(admin).put(contact_path(acc.id, kind), json={"uid": uid}, headers={"If-Match": first}),
+                         412, "precondition-failed")
+    assert stored_contact(sql, acc.id, kind) == admin.uid
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before_mail) == []
+    assert len(sql.audit(acc.id)) == before_audit
+    assert etag(api, admin, acc.id) == second
+    # A form's _version is checked the same way.
+    version = second.strip('"').split(".")[1]
+    r = api(admin).form("POST", contact_path(acc.id, kind),
+                        [("_method", "PUT"), ("uid", b.uid), ("_version", str(int(version) - 1))])
+    S.expect_problem(r, 412, "precondition-failed")
+    r = api(admin).form("POST", contact_path(acc.id, kind), [("_method", "PUT"), ("uid", b.uid), ("_version", version)])
+    S.expect(r, 200)
+    assert stored_contact(sql, acc.id, kind) == b.uid
+    # Without a precondition the change is applied, and the ETag moves again.
+    third = etag(api, admin, acc.id)
+    S.expect(api(admin).put(contact_path(acc.id, kind), json={"uid": admin.uid}), 200)
+    assert etag(api, admin, acc.id) != third
+    # A PUT that changes nothing keeps the ETag.
+    fourth = etag(api, admin, acc.id)
+    S.expect(api(admin).put(contact_path(acc.id, kind), json={"uid": admin.uid}, headers={"If-Match": fourth}), 200)
+    assert etag(api, admin, acc.id) == fourth
+
+
+@pytest.mark.parametrize("uid, message", [
+    ("bad uid!", "may contain only letters, digits, '.', '_' and '-'"),
+    ("s004-tech2 ", "may contain only letters, digits, '.', '_' and '-'"),
+    ("-dash", "must start with a letter or digit"),
+])
+def test_malformed_contact_uid_gets_a_format_message(api, customer, sql, uid, message):
+    """story-004 D7: a uid no person can have is 422 on errors.uid with
+    what is wrong with it, not "must be an admin of the account"."""
+    admin, acc = customer
+    errors = S.expect_field_errors(api(admin).put(contact_path(acc.id, "technical"), json={"uid": uid}), "uid")
+    assert errors["uid"] == message, errors
+    assert stored_contact(sql, acc.id, "technical") is None
+
+
+def test_a_contact_demoted_in_ldap_is_no_contact(api, customer, make_person, set_roles, sql, ldap_admin):
+    """story-004 D2: "a contact is always an admin" also when an LDAP
+    administrator takes the admin role away in the directory: the contact
+    reads as unset (overview null), gets no contact or billing mail (the
+    admins get the billing mail, as without a primary contact), and the
+    next contact change mails "from nobody" and not the old contact."""
+    import ldap3
+    admin, acc = customer
+    b = make_person()
+    set_roles(admin, acc.id, b, ["admin"])
+    S.expect(api(admin).put(contact_path(acc.id, "primary"), json={"uid": b.uid}), 200)
+    S.expect(api(admin).put(contact_path(acc.id, "technical"), json={"uid": b.uid}), 200)
+    assert overview_contacts(api, admin, acc.id)["primary"]["uid"] == b.uid
+
+    S.wait_for_directory_cache()
+    dn = S.norm_dn(b.dn)
+    assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_DELETE, [b.dn])]}), ldap_admin.result
+    assert ldap_admin.modify(S.role_dn(acc.id, "member"), {"member": [(ldap3.MODIFY_ADD, [b.dn])]}), ldap_admin.result
+
+    def members():
+        body = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}"), 200)
+        return body, {m["uid"]: m["roles"] for m in body["members"]}
+    assert S.wait_until(lambda: members()[1].get(b.uid) == ["member"], 5.0, 0.1)
+    assert dn not in S.group_members(ldap_admin, acc.id, "admin")
+    view, roles = members()
+    assert view["contacts"] == {"primary": None, "technical": None}, view["contacts"]
+    assert stored_contact(sql, acc.id, "primary") == b.uid  # the row stays; reads treat it as unset
+
+    # Billing mail (plan-welcome): the admins, as for an account without a primary contact.
+    before = S.outbox_max_id(sql)
+    draft = S.expect(api(admin).post(f"/api/v1/accounts/{acc.id}/orders",
+                                     json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    S.expect(api(admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
+    welcome = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "plan-welcome"]
+    assert admin.mail.lower() in addresses(welcome) and b.mail.lower() not in addresses(welcome), welcome
+
+    # Naming another contact: the old one is not mailed, the mail says "nobody".
+    before = S.outbox_max_id(sql)
+    S.expect(api(admin).put(contact_path(acc.id, "primary"), json={"uid": admin.uid}), 200)
+    rows = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == [admin.mail.lower()], rows
+    assert "nobody" in rows[0]["subject"] + rows[0]["body"], rows[0]
+    audit = [r for r in sql.audit(acc.id) if r["action"] == "contact.set"][-1]
+    assert audit["old_value"] == {"contact": "primary", "uid": b.uid}
+    # Admin again: the remaining (technical) contact counts again.
+    assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_ADD, [b.dn])]}), ldap_admin.result
+    assert S.wait_until(lambda: overview_contacts(api, admin, acc.id)["technical"] is not None, 5.0, 0.1)
+    assert overview_contacts(api, admin, acc.id)["technical"]["uid"] == b.uid

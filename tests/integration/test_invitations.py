@@ -362,6 +362,30 @@ def test_invite_known_mail_in_other_case(customer, invite, make_person, set_role
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
 
 
+def test_inviting_someone_who_has_the_role_changes_nothing(api, customer, invite, make_person, set_roles,
+                                                          sql, ldap_admin):
+    """story-004 D5: re-inviting a person who already has that role answers
+    as the first time (201 added) but sends no second "You were added"
+    mail and writes no second member.add row; another role is a change."""
+    admin, acc = customer
+    p = make_person()
+    set_roles("olivia", acc.parent_id, p, ["member"])
+    invite(admin, acc.id, p.mail, "member", status=201)
+    mails = lambda: [r for r in S.outbox_rows(sql, account_id=acc.id) if r["recipient"].lower() == p.mail.lower()]
+    adds = lambda: [r for r in sql.audit(acc.id) if r["action"] == "member.add"]
+    assert len(mails()) == 1 and len(adds()) == 1
+    for again in (p.mail, p.mail.upper()):
+        body = invite(admin, acc.id, again, "member", status=201)
+        assert body == {"status": "added", "uid": p.uid, "role": "member"}, body
+    assert len(mails()) == 1, mails()
+    assert len(adds()) == 1, adds()
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+    # A role they do not have yet is a change: added, mailed, audited.
+    invite(admin, acc.id, p.mail, "billing", status=201)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "billing"}
+    assert len(mails()) == 2 and len(adds()) == 2
+
+
 def test_accept_when_ldap_meanwhile_has_the_mail(api, customer, invite, invitation_mail, make_person, sql,
                                                  ldap_admin):
     admin, acc = customer

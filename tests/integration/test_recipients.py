@@ -178,3 +178,44 @@ def test_removing_your_own_address_stops_your_mail(api, customer, make_person, s
     mails = mailbox.wait_for(count=3, outbox_ids=[r["id"] for r in rows])
     assert sorted(a for m in mails for a in m.envelope_to) == sorted([c1.mail.lower(), c2.mail.lower(), other])
     assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=me.mail) == []
+
+
+def account_etag(api, by, account_id):
+    r = api(by).get(f"/api/v1/accounts/{account_id}")
+    assert r.status_code == 200, S.describe(r)
+    return r.headers["ETag"]
+
+
+def test_recipients_move_the_etag_and_honour_if_match(api, customer, sql):
+    """story-004 D4: the overview shows the recipients, so a PUT gives it a
+    new ETag; a stale If-Match (or form _version) is 412 and stores
+    nothing; without one the PUT is applied (the last write wins)."""
+    admin, acc = customer
+    first = account_etag(api, admin, acc.id)
+    S.expect(api(admin).put(path(acc.id), json={"emails": ["a@example.org"]}, headers={"If-Match": first}), 200)
+    second = account_etag(api, admin, acc.id)
+    assert second != first
+    view = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}"), 200)
+    assert second == f'"{acc.id}.{view["version"]}"'
+    audit_before = len(sql.audit(acc.id))
+    r = api(admin).put(path(acc.id), json={"emails": ["b@example.org"]}, headers={"If-Match": first})
+    S.expect_problem(r, 412, "precondition-failed")
+    assert stored(sql, acc.id) == ["a@example.org"]
+    assert len(sql.audit(acc.id)) == audit_before
+    assert account_etag(api, admin, acc.id) == second
+    # A form: stale _version is 412 (error_to: error=stale); the current one applies.
+    stale = str(int(first.strip('"').split(".")[1]))
+    r = api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", "c@example.org"), ("_version", stale)])
+    S.expect_problem(r, 412, "precondition-failed")
+    assert stored(sql, acc.id) == ["a@example.org"]
+    current = second.strip('"').split(".")[1]
+    r = api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", "c@example.org"), ("_version", current)])
+    S.expect(r, 200)
+    assert stored(sql, acc.id) == ["c@example.org"]
+    # A PATCH of the account makes a recipients edit read before it stale.
+    third = account_etag(api, admin, acc.id)
+    S.expect(api(admin).patch(f"/api/v1/accounts/{acc.id}", json={"name": S.unique("renamed")}), 200)
+    S.expect_problem(api(admin).put(path(acc.id), json={"emails": []}, headers={"If-Match": third}), 412)
+    # No precondition: applied.
+    S.expect(api(admin).put(path(acc.id), json={"emails": []}), 200)
+    assert stored(sql, acc.id) == []

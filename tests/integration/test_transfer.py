@@ -214,3 +214,101 @@ def test_transfer_to_a_known_person_needs_their_consent(api, sql, ldap_admin, ma
     assert S.roles_in_ldap(ldap_admin, acc.id, known) == {"admin"}
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
     assert sql.account(acc.id)["status"] == "active"
+
+
+def test_a_new_transfer_revokes_the_pending_one(api, sql, ldap_admin, invitation_mail, staged):
+    """story-000 D1: a transfer to a corrected address kills the first link
+    (410 invitation-revoked, in the transfer's transaction), so the wrong
+    address cannot take the account; the transfer record names the
+    invitation that completes it, and only the second is listed."""
+    t, acc, colleague, worker = staged
+    typo, right = S.unique_mail("typo-"), S.unique_mail("right-")
+    before = S.outbox_max_id(sql)
+    first = transfer(api, t.admin, acc.id, typo)
+    _, typo_token = invitation_mail(typo, after=before)
+    before = S.outbox_max_id(sql)
+    second = transfer(api, t.admin, acc.id, right)
+    assert second["id"] != first["id"]
+    _, right_token = invitation_mail(right, after=before)
+    assert S.invitation_row(sql, first["id"])["status"] == "revoked"
+    assert S.invitation_row(sql, second["id"])["status"] == "pending"
+    row = sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))
+    assert row["invitation_id"] == int(second["id"]) and row["email"] == right
+    listed = S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/invitations"), 200)["items"]
+    assert [i["id"] for i in listed if i["role"] == "admin"] == [second["id"]]
+    revokes = [r for r in sql.audit(acc.id) if r["action"] == "invitation.revoke"]
+    assert [r["new_value"]["invitation_id"] for r in revokes] == [int(first["id"])]
+
+    # The first link is dead: nothing is created, the account stays staged.
+    S.expect_problem(S.accept_invitation(api, typo_token, uid=S.unique("typo"), password="typo-pw-123"),
+                     410, "invitation-revoked")
+    assert S.people_with_mail(ldap_admin, typo) == set()
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"admin"}
+
+    # The right person takes it, and the record says by which invitation.
+    accepted = S.expect(S.accept_invitation(api, right_token, uid=S.unique("right"), password="right-pw-123"), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    row = sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))
+    assert row["invitation_id"] == int(second["id"]) and row["customer_uid"] == accepted["uid"]
+    assert S.invitation_row(sql, second["id"])["accepted_uid"] == accepted["uid"]
+
+
+def test_a_transfer_to_the_same_address_renews_its_link(api, sql, invitation_mail, staged):
+    t, acc, colleague, worker = staged
+    mail = S.unique_mail("again-")
+    before = S.outbox_max_id(sql)
+    first = transfer(api, t.admin, acc.id, mail)
+    _, old_token = invitation_mail(mail, after=before)
+    before = S.outbox_max_id(sql)
+    second = transfer(api, t.admin, acc.id, mail.upper())
+    assert second["id"] == first["id"]
+    _, new_token = invitation_mail(mail, after=before)
+    assert new_token != old_token
+    S.expect_problem(S.accept_invitation(api, old_token, password="again-pw-123"), 404)
+    S.expect(S.accept_invitation(api, new_token, password="again-pw-123"), 200)
+    assert sql.account(acc.id)["status"] == "active"
+
+
+def test_a_transfer_address_is_checked_as_an_invitation_address(api, sql, staged):
+    """story-000 D2: a non-ASCII address is 422 at transfer time (as for
+    POST …/invitations), not a 500 at accept; nothing is written."""
+    t, acc, colleague, worker = staged
+    before = S.outbox_max_id(sql)
+    for bad in ("s000-ünï@example.net", "jürgen@example.net"):
+        errors = S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                                         json={"email": bad}), "email")
+        assert "ASCII" in errors["email"], errors
+        invite = S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                                         json={"email": bad, "role": "admin"}), "email")
+        assert invite["email"] == errors["email"]
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
+    assert S.outbox_max_id(sql) == before
+
+
+def test_a_staged_account_takes_no_contact(api, sql, ldap_admin, make_tenant, make_person, set_roles):
+    """story-000 D9: staged means the customer has no access yet, so a
+    `contact` (who would become admin at once) is 422 with `staged: true`,
+    and nothing is created, invited or mailed; the customer comes with
+    POST …/transfer. Without `staged` a contact is still invited."""
+    t = make_tenant("lcon")
+    name = S.unique("it-staged-contact-")
+    mail = S.unique_mail("cora-")
+    known = make_person(prefix="lck")
+    set_roles(t.admin, t.account.id, known, ["member"])
+    before, accounts = S.outbox_max_id(sql), sql.count_accounts()
+    for email in (mail, known.mail):
+        body = {"kind": "customer", "name": name, "parent_id": t.account.id, "staged": True,
+                "company": {"name": name, "street": "Ringstrasse 1", "postcode": "1010", "city": "Wien",
+                            "country": "AT"}, "contact": {"email": email}}
+        errors = S.expect_field_errors(api(t.admin).post(ACCOUNTS, json=body), "contact")
+        assert "transfer" in errors["contact"], errors
+    assert sql.count_accounts() == accounts and sql.count_accounts(name=name) == 0
+    assert S.outbox_max_id(sql) == before
+    assert sql.rows("SELECT id FROM invitations WHERE email=%s", mail) == []
+    # staged: false with a contact is as before.
+    body = {"kind": "customer", "name": name, "parent_id": t.account.id, "staged": False,
+            "company": {"name": name, "street": "Ringstrasse 1", "postcode": "1010", "city": "Wien",
+                            "country": "AT"}, "contact": {"email": mail}}
+    created = S.expect(api(t.admin).post(ACCOUNTS, json=body), 201)
+    assert created["status"] == "active" and created["contact"]["status"] == "invited"

@@ -255,8 +255,8 @@ def test_if_match_and_version_must_agree(api, sql, tenant, make_account):
 
 def test_version_is_refused_where_nothing_is_versioned(api, tenant, make_account):
     acc = make_account(tenant.admin, "customer", tenant.account.id)
-    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/notification-recipients", [
-        ("_method", "PUT"), ("emails", "a@example.org"), ("_version", "1")])
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/invitations", [
+        ("email", S.unique_mail()), ("role", "member"), ("_version", "1")])
     S.expect_field_errors(r, "_version")
 
 
