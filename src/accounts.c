@@ -894,6 +894,20 @@ static int close_tx(struct sql_store *sql, void *arg)
         return ST_OK; /* gone or closed already */
     if (st != ST_OK)
         return st;
+    /* A live subscription would run on for ever on a closed account (which
+     * refuses cancel and renew), with its storefront open: it must end
+     * first. The account row is locked, so no order executes meanwhile. */
+    long live;
+    st = subscriptions_store_live_count(sql, c->id, &live);
+    if (st == ST_OK && live > 0)
+        st = refuse(c->req, 409, "conflict",
+                    "the account has %ld subscription(s) active or pending cancellation: cancel "
+                    "them first; it can be closed once they have ended",
+                    live);
+    if (st != ST_OK) {
+        free(old_status);
+        return st;
+    }
     json_t *o = json_pack("{s:s}", "status", old_status),
            *n = json_pack("{s:s}", "status", "closed");
     free(old_status);
