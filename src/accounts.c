@@ -871,6 +871,22 @@ static int close_tx(struct sql_store *sql, void *arg)
         return ST_OK; /* gone or closed already */
     if (st != ST_OK)
         return st;
+    /* An active subscription would run on for ever on a closed account
+     * (which refuses cancel and renew), with its storefront open: it must
+     * be cancelled first. A cancelled one (pending_cancellation) ends at
+     * its term end, by `accountd maint`, closed account or not. The account
+     * row is locked, so no order executes meanwhile. */
+    long active;
+    st = subscriptions_store_active_count(sql, c->id, &active);
+    if (st == ST_OK && active > 0)
+        st = refuse(c->req, 409, "conflict",
+                    "the account has %ld active subscription(s): cancel them first (they end at "
+                    "their term end), then close it",
+                    active);
+    if (st != ST_OK) {
+        free(old_status);
+        return st;
+    }
     json_t *o = json_pack("{s:s}", "status", old_status),
            *n = json_pack("{s:s}", "status", "closed");
     free(old_status);

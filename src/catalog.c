@@ -143,6 +143,15 @@ int catalog_read_lines(struct request *req, json_t *body, struct priced_lines *o
                 res_field_error(req, f, "an order holds at most one plan");
                 continue;
             }
+            /* An account has one plan: only a per_unit plan is sold by the
+             * unit (seats); a flat or free one is one line of quantity 1. */
+            if (strcmp(l->a.plan_pricing, "per_unit") != 0 && l->quantity != 1) {
+                snprintf(f, sizeof(f), "%s.quantity", prefix);
+                res_field_error(req, f,
+                                "must be 1: this plan has one price per account "
+                                "(pricing_model flat or free)");
+                continue;
+            }
         }
         l->unit_price_minor = l->a.price_minor;
         if (money_mul_add(l->quantity, l->unit_price_minor, 0, &l->amount_minor) < 0 ||

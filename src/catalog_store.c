@@ -70,7 +70,8 @@ int catalog_store_articles(struct sql_store *sql, json_t **out)
 
 static const char *const ARTICLE_COLUMNS_SQL =
     "SELECT a.price_minor, a.currency, a.term_months, a.plan, p.needs_storefront, p.audience,"
-    " a.code FROM articles a LEFT JOIN plans p ON p.code = a.plan WHERE a.code = ?";
+    " a.code, a.name, p.name, p.pricing_model FROM articles a LEFT JOIN plans p ON p.code = a.plan"
+    " WHERE a.code = ?";
 
 static void fill_article(const struct sql_result *r, struct catalog_article *out)
 {
@@ -82,6 +83,9 @@ static void fill_article(const struct sql_result *r, struct catalog_article *out
     snprintf(out->plan, sizeof(out->plan), "%s", plan ? plan : "");
     out->plan_needs_storefront = plan && atoi(sql_cell(r, 0, 4));
     snprintf(out->plan_audience, sizeof(out->plan_audience), "%s", plan ? sql_cell(r, 0, 5) : "");
+    snprintf(out->name, sizeof(out->name), "%s", sql_cell(r, 0, 7));
+    snprintf(out->plan_name, sizeof(out->plan_name), "%s", plan ? sql_cell(r, 0, 8) : "");
+    snprintf(out->plan_pricing, sizeof(out->plan_pricing), "%s", plan ? sql_cell(r, 0, 9) : "");
 }
 
 int catalog_store_article(struct sql_store *sql, const char *code, struct catalog_article *out)
@@ -104,8 +108,8 @@ int catalog_store_plan_article(struct sql_store *sql, const char *plan, char cod
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT a.price_minor, a.currency, a.term_months, a.plan,"
-                      " p.needs_storefront, p.audience, a.code FROM articles a"
-                      " JOIN plans p ON p.code = a.plan WHERE a.plan = ?",
+                      " p.needs_storefront, p.audience, a.code, a.name, p.name, p.pricing_model"
+                      " FROM articles a JOIN plans p ON p.code = a.plan WHERE a.plan = ?",
                       SQL_ARGS(P_STR(plan)), &r);
     if (st != ST_OK)
         return st;
@@ -115,6 +119,20 @@ int catalog_store_plan_article(struct sql_store *sql, const char *plan, char cod
         fill_article(&r, out);
         snprintf(code, 65, "%s", sql_cell(&r, 0, 6));
     }
+    sql_result_free(&r);
+    return st;
+}
+
+int catalog_store_plan_name(struct sql_store *sql, const char *code, char name[101])
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT name FROM plans WHERE code = ?", SQL_ARGS(P_STR(code)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else
+        snprintf(name, 101, "%s", sql_cell(&r, 0, 0));
     sql_result_free(&r);
     return st;
 }

@@ -22,12 +22,18 @@ struct catalog_article {
     char plan[33]; /* "" when the article sets no plan */
     int plan_needs_storefront;
     char plan_audience[16]; /* "reseller" or "customer" */
+    char name[201];         /* the article's name */
+    char plan_name[101];    /* the plan's name ("Standard Edition"); "" without a plan */
+    char plan_pricing[16];  /* the plan's pricing_model: free, flat, per_unit; "" */
 };
 /* One article: ST_OK, ST_NOT_FOUND. */
 int catalog_store_article(struct sql_store *sql, const char *code, struct catalog_article *out);
 /* The article that puts an account on plan (ST_NOT_FOUND if none). */
 int catalog_store_plan_article(struct sql_store *sql, const char *plan, char code[65],
                                struct catalog_article *out);
+/* The name of plan code ("Standard Edition") in name; ST_NOT_FOUND when
+ * the catalog has no such plan. */
+int catalog_store_plan_name(struct sql_store *sql, const char *code, char name[101]);
 /* Does the catalog allow changing from one plan to another? 1 or 0 in
  * *allowed. */
 int catalog_store_upgrade_allowed(struct sql_store *sql, const char *from, const char *to,

@@ -120,6 +120,7 @@ void licenses_release(struct request *req);
 /* invoices.c */
 void invoices_list(struct request *req);
 void quotes_list(struct request *req);
+void quotes_get(struct request *req);
 void quotes_create(struct request *req);
 
 #endif

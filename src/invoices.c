@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "invoices_store.h"
 #include "sql_store.h"
+#include "validate.h"
 
 #include <stdio.h>
 
@@ -32,6 +33,28 @@ static int quotes_page(struct request *req, unsigned long long before, long limi
 void quotes_list(struct request *req)
 {
     res_id_page(req, quotes_page);
+}
+
+void quotes_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    /* Only a quote of the account in the path: another account's id is
+     * as unknown as a missing one. */
+    unsigned long long id = parse_id(req->args[1]);
+    json_t *items = NULL;
+    int st = id ? quotes_store_list(req->session->sql, req->account.id, id, 0, 1, &items) : ST_OK;
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        refuse(req, 404, "not-found", "no such quote");
+        return;
+    }
+    res_json(req, 200, json_incref(json_array_get(items, 0)));
+    json_decref(items);
 }
 
 struct quoting {

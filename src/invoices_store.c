@@ -12,7 +12,7 @@ int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsig
     int st = sql_exec(sql,
                       "INSERT INTO invoices (account_id, subscription_id, order_id, reason,"
                       " currency, total_minor, line_items, period_start, period_end)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(6)), ?)",
                       SQL_ARGS(P_INT(inv->account_id),
                                inv->subscription_id ? P_INT(inv->subscription_id) : P_NULL,
                                inv->order_id ? P_INT(inv->order_id) : P_NULL, P_STR(inv->reason),

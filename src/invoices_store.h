@@ -16,10 +16,12 @@ struct invoice {
     const char *currency;
     long long total_minor;
     json_t *lines;                         /* borrowed: [{article, quantity, unit_price, amount}] */
-    const char *period_start, *period_end; /* "YYYY-MM-DD HH:MM:SS.ffffff" or NULL */
+    const char *period_start, *period_end; /* "YYYY-MM-DD HH:MM:SS.ffffff"; NULL below */
 };
 
-/* Inside a transaction: writes one invoice; its id in *id. */
+/* Inside a transaction: writes one invoice (period_start NULL: the
+ * transaction's now, as for an upgrade, which bills from the moment it
+ * happens); its id in *id. */
 int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsigned long long *id);
 /* [{id, number, reason, subscription_id, order_id, total, lines,
  *   period_start, period_end, issued_at}], newest first: at most limit,

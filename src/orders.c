@@ -123,12 +123,21 @@ void orders_create(struct request *req)
         priced_lines_free(&d.lines);
         return;
     }
-    /* Taken by another reseller of the distributor: say so now (executing
-     * checks again, by the UNIQUE index). */
-    if (d.alias && req->account.parent_id) {
+    /* Taken by another storefront under the distributor's host (the same
+     * URL): say so now (executing checks again, by the UNIQUE index). */
+    unsigned long long distributor = 0;
+    if (d.alias) {
+        st = storefronts_store_distributor(req->session->sql, req->account.id, &distributor);
+        if (st != ST_OK && st != ST_NOT_FOUND) {
+            priced_lines_free(&d.lines);
+            res_store_failure(req, st, "the database");
+            return;
+        }
+    }
+    if (d.alias && distributor) {
         json_t *sf = NULL;
         st = storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host, d.alias,
-                                        req->account.parent_id, &sf);
+                                        distributor, &sf);
         if (st == ST_OK) {
             unsigned long long holder =
                 parse_id(json_string_value(json_object_get(sf, "account_id")));
@@ -188,7 +197,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
     struct execution *x = arg;
     struct request *req = x->req;
     struct order o;
-    char *account_name = NULL, *alias = NULL;
+    char *account_name = NULL, *alias = NULL, *old_alias = NULL;
     json_t *lines = NULL, *storefront = NULL;
     int st = orders_store_lock(sql, x->order_id, &o);
     if (st != ST_OK)
@@ -205,7 +214,8 @@ static int execute_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         goto out;
     /* The order's plan, if any, and the subscription's term. */
-    struct catalog_article plan_a = {0};
+    struct catalog_article plan_a = {0}, first_a = {0};
+    long long plan_quantity = 0;
     int term = 0;
     lines = json_array();
     for (size_t i = 0; i < o.nlines && st == ST_OK; i++) {
@@ -213,8 +223,12 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = catalog_store_article(sql, o.lines[i].article, &a);
         if (st != ST_OK)
             break;
-        if (a.plan[0])
+        if (i == 0)
+            first_a = a;
+        if (a.plan[0]) {
             plan_a = a;
+            plan_quantity = o.lines[i].quantity;
+        }
         if (!term || a.plan[0])
             term = a.term_months;
         long long amount = 0;
@@ -235,17 +249,28 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = plan_change_check(sql, acc.plan, plan_a.plan, &x->req->problem);
         if (st != ST_OK)
             goto out;
+        /* A draft made before flat plans were refused by the unit. */
+        if (strcmp(plan_a.plan_pricing, "per_unit") != 0 && plan_quantity != 1) {
+            st = refuse(x->req, 409, "conflict",
+                        "this plan has one price per account: discard the order and order "
+                        "quantity 1");
+            goto out;
+        }
     }
     /* The storefront: the order's alias, or the one the reseller kept. */
     unsigned long long storefront_id = 0;
     if (plan_a.plan_needs_storefront) {
-        if (!acc.parent_id) {
+        unsigned long long distributor;
+        st = storefronts_store_distributor(sql, o.account_id, &distributor);
+        if (st == ST_NOT_FOUND) {
             st = refuse(x->req, 409, "conflict",
                         "a storefront needs a distributor above the account");
             goto out;
         }
-        st = storefronts_store_claim(sql, acc.parent_id, o.account_id, o.alias[0] ? o.alias : NULL,
-                                     &storefront_id, &alias);
+        if (st != ST_OK)
+            goto out;
+        st = storefronts_store_claim(sql, distributor, o.account_id, o.alias[0] ? o.alias : NULL,
+                                     &storefront_id, &alias, &old_alias);
         if (st == ST_NOT_FOUND)
             st = refuse(x->req, 409, "conflict",
                         "this plan needs a storefront alias: set storefront_alias on the "
@@ -303,18 +328,20 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
     if (st == ST_OK)
         st = audit_write(sql, req->caller.uid, o.account_id, "order.execute",
-                         json_pack("{s:I, s:s, s:s}", "order_id", (json_int_t)o.id, "status",
-                                   "draft", "plan", acc.plan),
+                         json_pack("{s:I, s:s, s:s, s:s?}", "order_id", (json_int_t)o.id, "status",
+                                   "draft", "plan", acc.plan, "storefront_alias", old_alias),
                          json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?}", "order_id", (json_int_t)o.id,
                                    "status", "executed", "subscription_id", (json_int_t)sub.id,
                                    "invoice_id", (json_int_t)x->invoice_id, "plan",
                                    plan_a.plan[0] ? plan_a.plan : NULL, "storefront_alias", alias));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
+        /* The plan's name ("Standard Edition"), else the article's; no
+         * storefront: its line is left out of the mail. */
         struct template_value vals[] = {
             {"account_name", account_name},
-            {"plan", plan_a.plan[0] ? plan_a.plan : o.lines[0].article},
-            {"storefront_url", url ? url : "(none)"},
+            {"plan", plan_a.plan[0] ? plan_a.plan_name : first_a.name},
+            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
         };
         st = billing_notify_queue(sql, o.account_id, "plan-welcome", &x->people, vals, 3);
     }
@@ -323,6 +350,7 @@ out:
     json_decref(lines);
     json_decref(storefront);
     free(alias);
+    free(old_alias);
     free(account_name);
     order_free(&o);
     return st;

@@ -97,10 +97,14 @@ int orders_store_finish(struct sql_store *sql, unsigned long long id, const char
                         unsigned long long invoice_id)
 {
     struct sql_result r;
+    int discard = strcmp(status, "discarded") == 0;
     int st = sql_exec(sql,
-                      "UPDATE orders SET status = ?, executed_by = ?,"
-                      " executed_at = CURRENT_TIMESTAMP(6), subscription_id = ?, invoice_id = ?"
-                      " WHERE id = ? AND status = 'draft'",
+                      discard ? "UPDATE orders SET status = ?, discarded_by = ?,"
+                                " discarded_at = CURRENT_TIMESTAMP(6), subscription_id = ?,"
+                                " invoice_id = ? WHERE id = ? AND status = 'draft'"
+                              : "UPDATE orders SET status = ?, executed_by = ?,"
+                                " executed_at = CURRENT_TIMESTAMP(6), subscription_id = ?,"
+                                " invoice_id = ? WHERE id = ? AND status = 'draft'",
                       SQL_ARGS(P_STR(status), P_STR(uid),
                                subscription_id ? P_INT(subscription_id) : P_NULL,
                                invoice_id ? P_INT(invoice_id) : P_NULL, P_INT(id)),
@@ -129,14 +133,20 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
         " o.created_by, " T("o.created_at") ", " T(
             "o.executed_at") ","
                              " o.subscription_id, o.invoice_id,"
-                             " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', l.article, 'quantity', "
-                             "l.quantity,"
-                             "   'unit_price_minor', l.unit_price_minor) ORDER BY l.line_no) FROM "
-                             "order_lines l"
-                             "   WHERE l.order_id = o.id)"
-                             " FROM orders o WHERE (? = 0 OR o.account_id = ?) AND (? = 0 OR o.id "
-                             "= ?)"
-                             " AND (? = 0 OR o.id < ?) ORDER BY o.id DESC LIMIT ?",
+                             " " T(
+                                 "o.discarded_at") ","
+                                                   " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', "
+                                                   "l.article, 'quantity', "
+                                                   "l.quantity,"
+                                                   "   'unit_price_minor', l.unit_price_minor) "
+                                                   "ORDER BY l.line_no) FROM "
+                                                   "order_lines l"
+                                                   "   WHERE l.order_id = o.id)"
+                                                   " FROM orders o WHERE (? = 0 OR o.account_id = "
+                                                   "?) AND (? = 0 OR o.id "
+                                                   "= ?)"
+                                                   " AND (? = 0 OR o.id < ?) ORDER BY o.id DESC "
+                                                   "LIMIT ?",
         SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(id), P_INT(id), P_INT(before),
                  P_INT(before), P_INT(limit)),
         &r);
@@ -145,7 +155,7 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
     json_t *items = json_array();
     for (size_t i = 0; i < r.nrows; i++) {
         const char *currency = sql_cell(&r, i, 4);
-        json_t *raw = sql_cell(&r, i, 11) ? json_loads(sql_cell(&r, i, 11), 0, NULL) : NULL;
+        json_t *raw = sql_cell(&r, i, 12) ? json_loads(sql_cell(&r, i, 12), 0, NULL) : NULL;
         json_t *lines = json_array();
         size_t k;
         json_t *l;
@@ -163,13 +173,14 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
         json_decref(raw);
         json_array_append_new(
             items,
-            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "id",
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
                       sql_cell(&r, i, 0), "account_id", sql_cell(&r, i, 1), "status",
                       sql_cell(&r, i, 2), "storefront_alias", nullable(sql_cell(&r, i, 3)), "lines",
                       lines, "total", money_json(atoll(sql_cell(&r, i, 5)), currency), "created_by",
                       sql_cell(&r, i, 6), "created_at", sql_cell(&r, i, 7), "executed_at",
                       nullable(sql_cell(&r, i, 8)), "subscription_id", nullable(sql_cell(&r, i, 9)),
-                      "invoice_id", nullable(sql_cell(&r, i, 10))));
+                      "invoice_id", nullable(sql_cell(&r, i, 10)), "discarded_at",
+                      nullable(sql_cell(&r, i, 11))));
     }
     sql_result_free(&r);
     *out = items;

@@ -34,12 +34,13 @@ int orders_store_account_of(struct sql_store *sql, unsigned long long id,
                             unsigned long long *account_id);
 /* Inside a transaction: reads and locks order id with its lines. */
 int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order *o);
-/* draft -> executed (with what it made) or discarded. */
+/* draft -> executed (executed_by/_at, with what it made) or discarded
+ * (discarded_by/_at; a discarded order never shows an execution). */
 int orders_store_finish(struct sql_store *sql, unsigned long long id, const char *status,
                         const char *uid, unsigned long long subscription_id,
                         unsigned long long invoice_id);
 /* [{id, account_id, status, storefront_alias, lines, total, created_by,
- *   created_at, executed_at, subscription_id, invoice_id}], newest first
+ *   created_at, executed_at, subscription_id, invoice_id, discarded_at}], newest first
  * (account_id 0 with id: that order only), at most limit, older than id
  * before (0: from the newest). */
 int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,

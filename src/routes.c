@@ -145,6 +145,7 @@ static const struct route routes[] = {
      ANY, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/invoices", invoices_list, ID, ANY, ADMIN | BILLING, NULL},
     {"GET", "/api/v1/accounts/{id}/quotes", quotes_list, ID, ANY, ADMIN | BILLING, NULL},
+    {"GET", "/api/v1/accounts/{id}/quotes/{qid}", quotes_get, ID, ANY, ADMIN | BILLING, NULL},
     {"POST", "/api/v1/accounts/{id}/quotes", quotes_create, ID | OPEN | IDEM, ADMIN | BILLING,
      ADMIN | BILLING, NULL},
 };

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ?distributor_id= (0 when absent); -1 with a 422 recorded if malformed. */
 static long long query_distributor(struct request *req)
@@ -157,11 +158,21 @@ void storefront_host_put(struct request *req)
     struct host_change h = {.req = req};
     h.host = body_str(req, b, NULL, "storefront_host", 0, 300);
     const char *why = h.host ? storefront_host_check(h.host) : NULL;
+    /* The config's host is shared by every distributor without its own:
+     * "" names it (an alias is unique per host, and the config may change). */
+    if (!why && h.host && *h.host && strcasecmp(h.host, req->cfg->storefront_host) == 0)
+        why = "is the default storefront host; send \"\" to use it";
     if (why)
         res_field_error(req, "storefront_host", why);
     if (body_failed(req) || !host_allowed(req))
         return;
     int st = request_transaction(req, host_tx, &h);
+    if (st == ST_DUPLICATE) {
+        refuse(req, 409, "conflict",
+               "a storefront under that host already has the alias of one of this "
+               "distributor's storefronts");
+        return;
+    }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

@@ -7,11 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The host key of a distributor's storefronts: its own storefront host in
+ * lower case, '' for the config's (storefronts.host, migration 013). */
+#define DISTRIBUTOR_HOST_KEY                                                                       \
+    "(SELECT LOWER(COALESCE(storefront_host, '')) FROM accounts WHERE id = ?)"
+
 int storefronts_store_claim(struct sql_store *sql, unsigned long long distributor_id,
                             unsigned long long account_id, const char *alias,
-                            unsigned long long *storefront_id, char **alias_out)
+                            unsigned long long *storefront_id, char **alias_out, char **old_alias)
 {
     struct sql_result r;
+    *old_alias = NULL;
     int st =
         sql_exec(sql,
                  "SELECT id, alias FROM storefronts WHERE account_id = ? AND distributor_id = ?"
@@ -24,8 +30,11 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
         if (!alias)
             return ST_NOT_FOUND;
         st = sql_exec(
-            sql, "INSERT INTO storefronts (distributor_id, account_id, alias) VALUES (?, ?, ?)",
-            SQL_ARGS(P_INT(distributor_id), P_INT(account_id), P_STR(alias)), &r);
+            sql,
+            "INSERT INTO storefronts (distributor_id, host, account_id, alias)"
+            " VALUES (?, " DISTRIBUTOR_HOST_KEY ", ?, ?)",
+            SQL_ARGS(P_INT(distributor_id), P_INT(distributor_id), P_INT(account_id), P_STR(alias)),
+            &r);
         if (st != ST_OK)
             return st;
         *storefront_id = r.insert_id;
@@ -35,6 +44,8 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
     }
     *storefront_id = sql_cell_id(&r, 0, 0);
     *alias_out = xstrdup(alias ? alias : sql_cell(&r, 0, 1));
+    if (strcmp(*alias_out, sql_cell(&r, 0, 1)) != 0)
+        *old_alias = xstrdup(sql_cell(&r, 0, 1));
     sql_result_free(&r);
     /* The kept storefront comes back (with a new alias if one was given). */
     st = sql_exec(sql,
@@ -44,7 +55,32 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
     if (st != ST_OK) {
         free(*alias_out);
         *alias_out = NULL;
+        free(*old_alias);
+        *old_alias = NULL;
     }
+    return st;
+}
+
+int storefronts_store_distributor(struct sql_store *sql, unsigned long long account_id,
+                                  unsigned long long *distributor_id)
+{
+    struct sql_result r;
+    *distributor_id = 0;
+    int st = sql_exec(sql,
+                      "WITH RECURSIVE up (id, parent_id, kind, depth) AS ("
+                      " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
+                      " UNION ALL SELECT a.id, a.parent_id, a.kind, up.depth + 1 FROM accounts a"
+                      " JOIN up ON a.id = up.parent_id WHERE up.depth < 64)"
+                      " SELECT id FROM up WHERE depth > 0 AND kind IN ('distributor', 'operator')"
+                      " ORDER BY depth LIMIT 1",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else
+        *distributor_id = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
     return st;
 }
 
@@ -80,7 +116,7 @@ int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, 
         sql,
         "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
         " JOIN accounts d ON d.id = s.distributor_id"
-        " WHERE s.alias = ? AND (? = 0 OR s.distributor_id = ?) LIMIT 2",
+        " WHERE s.alias = ? AND (? = 0 OR s.host = " DISTRIBUTOR_HOST_KEY ") LIMIT 2",
         SQL_ARGS(P_STR(default_host), P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)),
         &r);
     if (st != ST_OK)
@@ -119,8 +155,8 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
 {
     struct sql_result r;
     int st = sql_exec(sql,
-                      "SELECT 1 FROM storefronts WHERE alias = ? AND (? = 0 OR distributor_id = ?)"
-                      " LIMIT 1",
+                      "SELECT 1 FROM storefronts WHERE alias = ?"
+                      " AND (? = 0 OR host = " DISTRIBUTOR_HOST_KEY ") LIMIT 1",
                       SQL_ARGS(P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)), &r);
     if (st != ST_OK)
         return st;
@@ -133,11 +169,10 @@ int storefronts_store_login_refused(struct sql_store *sql, const char *default_h
                                     const char *host, const char *alias, int *refused)
 {
     struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 "SELECT s.status FROM storefronts s JOIN accounts d ON d.id = s.distributor_id"
-                 " WHERE s.alias = ? AND LOWER(COALESCE(d.storefront_host, ?)) = LOWER(?)",
-                 SQL_ARGS(P_STR(alias), P_STR(default_host), P_STR(host)), &r);
+    int st = sql_exec(sql,
+                      "SELECT status FROM storefronts WHERE alias = ?"
+                      " AND (host = LOWER(?) OR (host = '' AND LOWER(?) = LOWER(?)))",
+                      SQL_ARGS(P_STR(alias), P_STR(host), P_STR(default_host), P_STR(host)), &r);
     if (st != ST_OK)
         return st;
     *refused = 0;
@@ -194,8 +229,15 @@ int storefronts_store_set_host(struct sql_store *sql, unsigned long long distrib
     if (r.nrows && sql_cell(&r, 0, 0))
         *old = xstrdup(sql_cell(&r, 0, 0));
     sql_result_free(&r);
-    return sql_exec(sql, "UPDATE accounts SET storefront_host = ? WHERE id = ?",
-                    SQL_ARGS(P_STR(host), P_INT(distributor_id)), NULL);
+    st = sql_exec(sql, "UPDATE accounts SET storefront_host = ? WHERE id = ?",
+                  SQL_ARGS(P_STR(host), P_INT(distributor_id)), NULL);
+    /* Its storefronts move to the new host: 1062 when one of their aliases
+     * is taken there (ST_DUPLICATE). */
+    if (st == ST_OK)
+        st = sql_exec(
+            sql, "UPDATE storefronts SET host = LOWER(COALESCE(?, '')) WHERE distributor_id = ?",
+            SQL_ARGS(P_STR(host), P_INT(distributor_id)), NULL);
+    return st;
 }
 
 int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out)

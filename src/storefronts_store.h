@@ -1,8 +1,9 @@
 /*
  * storefronts_store: the SQL of resellers' storefronts (interworks): one
- * row per reseller and distributor, the alias unique per distributor by a
- * UNIQUE index (never check-then-insert). A cancelled storefront keeps its
- * alias until retain_until; purging deletes the row and frees the alias.
+ * row per reseller and distributor, the alias unique per storefront host
+ * (the URL) by a UNIQUE index on (host, alias), never check-then-insert;
+ * host is the distributor's own storefront host, '' for the config's. A cancelled storefront keeps
+ * its alias until retain_until; purging deletes the row and frees the alias.
  *
  * The URL is https://<host>/<alias>, host being the distributor's
  * accounts.storefront_host or, when that is NULL, the configured
@@ -18,31 +19,38 @@
 /* Inside a transaction: gives account_id a live storefront under
  * distributor_id. alias NULL keeps the alias the account already has there
  * (retained or active); a new alias replaces it. ST_OK with its id and
- * alias (malloc'ed), ST_DUPLICATE when another reseller of the distributor
- * holds the alias (1062), ST_NOT_FOUND when alias is NULL and the account
- * has no storefront there. */
+ * alias (malloc'ed), and in *old_alias the alias it replaced (malloc'ed;
+ * NULL when the storefront is new or keeps its alias); ST_DUPLICATE when
+ * another storefront under the same host holds the alias (1062),
+ * ST_NOT_FOUND when alias is NULL and the account has no storefront there. */
 int storefronts_store_claim(struct sql_store *sql, unsigned long long distributor_id,
                             unsigned long long account_id, const char *alias,
-                            unsigned long long *storefront_id, char **alias_out);
+                            unsigned long long *storefront_id, char **alias_out, char **old_alias);
+/* The distributor whose host a storefront of account_id lives under: its
+ * nearest ancestor that is a distributor (or the operator account), so a
+ * sub-reseller under a partner is in its distributor's tree. ST_NOT_FOUND
+ * when there is none. */
+int storefronts_store_distributor(struct sql_store *sql, unsigned long long account_id,
+                                  unsigned long long *distributor_id);
 /* Inside a transaction: cancels storefront id, kept until ended_at plus
  * retention_days. */
 int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const char *ended_at,
                              int retention_days);
 /* The storefront {account_id, distributor_id, alias, url, status,
- * retain_until} by alias (distributor_id 0: any distributor; then
- * ST_CONFLICT when several have it). ST_NOT_FOUND if none. */
+ * retain_until} by alias under the storefront host of distributor_id (0:
+ * any host; then ST_CONFLICT when several have it). ST_NOT_FOUND if none. */
 int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, const char *alias,
                                unsigned long long distributor_id, json_t **out);
 /* The storefront of a subscription's storefront_id as {alias, url,
  * status} or JSON null (a new reference). */
 int storefronts_store_json(struct sql_store *sql, const char *default_host, unsigned long long id,
                            json_t **out);
-/* Is alias free (no row of distributor_id holds it; distributor_id 0: no
- * row anywhere)? */
+/* Is alias free (no storefront under distributor_id's host holds it;
+ * distributor_id 0: no row anywhere)? */
 int storefronts_store_available(struct sql_store *sql, const char *alias,
                                 unsigned long long distributor_id, int *available);
-/* For /auth: 1 in *refused when host's distributor has a storefront with
- * that alias that is not active. */
+/* For /auth: 1 in *refused when the storefront at https://host/alias is
+ * not active. */
 int storefronts_store_login_refused(struct sql_store *sql, const char *default_host,
                                     const char *host, const char *alias, int *refused);
 /* The maintenance job: deletes cancelled storefronts whose retain_until
@@ -53,7 +61,8 @@ int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)
 /* A distributor's own storefront host as a JSON string, or JSON null. */
 int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out);
 /* Inside a transaction: a distributor's own storefront host (NULL: the
- * config's), with the old one in *old (malloc'ed or NULL). */
+ * config's), with the old one in *old (malloc'ed or NULL); its storefronts
+ * move to that host (ST_DUPLICATE when one's alias is taken there). */
 int storefronts_store_set_host(struct sql_store *sql, unsigned long long distributor_id,
                                const char *host, char **old);
 

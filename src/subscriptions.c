@@ -117,13 +117,17 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st != ST_OK)
         return st;
     unsigned long long storefront_id = s->storefront_id;
-    char *alias = NULL;
+    char *alias = NULL, *old_alias = NULL;
     if (new_a.plan_needs_storefront && (c->alias || !storefront_id)) {
-        if (!acc.parent_id)
+        unsigned long long distributor;
+        st = storefronts_store_distributor(sql, s->account_id, &distributor);
+        if (st == ST_NOT_FOUND)
             return refuse(c->req, 409, "conflict",
                           "a storefront needs a distributor above the account");
-        st = storefronts_store_claim(sql, acc.parent_id, s->account_id, c->alias, &storefront_id,
-                                     &alias);
+        if (st != ST_OK)
+            return st;
+        st = storefronts_store_claim(sql, distributor, s->account_id, c->alias, &storefront_id,
+                                     &alias, &old_alias);
         if (st == ST_NOT_FOUND)
             return refuse(c->req, 409, "conflict",
                           "this plan needs a storefront alias: send storefront_alias");
@@ -154,7 +158,7 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
                           .currency = new_a.currency,
                           .total_minor = diff,
                           .lines = lines,
-                          .period_start = NULL,
+                          .period_start = NULL, /* from now: the upgrade's time */
                           .period_end = s->ends_at};
     if (st == ST_OK)
         st = invoices_store_write(sql, &inv, &c->invoice_id);
@@ -165,17 +169,20 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st == ST_OK)
         st = audit_write(
             sql, req->caller.uid, s->account_id, "subscription.upgrade",
-            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "plan", s->plan),
-            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "plan", c->plan,
-                      "invoice_id", (json_int_t)c->invoice_id));
+            json_pack("{s:I, s:s, s:s?}", "subscription_id", (json_int_t)s->id, "plan", s->plan,
+                      "storefront_alias", old_alias),
+            json_pack("{s:I, s:s, s:I, s:s?}", "subscription_id", (json_int_t)s->id, "plan",
+                      c->plan, "invoice_id", (json_int_t)c->invoice_id, "storefront_alias",
+                      old_alias ? json_string_value(json_object_get(storefront, "alias")) : NULL));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         struct template_value vals[] = {{"account_name", account_name},
-                                        {"plan", c->plan},
-                                        {"storefront_url", url ? url : "(none)"}};
+                                        {"plan", new_a.plan_name},
+                                        {"storefront_url", url ? url : TEMPLATE_OMIT_LINE}};
         st = billing_notify_queue(sql, s->account_id, "plan-welcome", &c->people, vals, 3);
     }
     json_decref(storefront);
+    free(old_alias);
     return st;
 }
 
@@ -253,11 +260,19 @@ static int change_tx(struct sql_store *sql, void *arg)
                 json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
                 json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
                           "pending_cancellation", "ends_at", s.ends_at));
+        char plan_name[101] = "";
+        if (st == ST_OK && s.plan[0]) {
+            st = catalog_store_plan_name(sql, s.plan, plan_name);
+            if (st == ST_NOT_FOUND) {
+                snprintf(plan_name, sizeof(plan_name), "%s", s.plan);
+                st = ST_OK;
+            }
+        }
         if (st == ST_OK) {
             char ends[32];
             snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
             struct template_value vals[] = {{"account_name", account_name},
-                                            {"plan", s.plan[0] ? s.plan : "(none)"},
+                                            {"plan", s.plan[0] ? plan_name : "(none)"},
                                             {"ends_at", ends}};
             st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
                                       3);
@@ -318,6 +333,18 @@ void subscriptions_upgrade(struct request *req)
     struct sub_change c = {.what = CHANGE_UPGRADE};
     c.plan = body_str(req, b, NULL, "plan", 1, 32);
     c.alias = storefront_alias_field(req, b);
+    if (c.plan) {
+        /* A plan the catalog does not have is a bad field (as an unknown
+         * article on an order), not a refused plan change. */
+        char name[101];
+        int st = catalog_store_plan_name(req->session->sql, c.plan, name);
+        if (st == ST_NOT_FOUND)
+            res_field_error(req, "plan", "no such plan in the catalog");
+        else if (st != ST_OK) {
+            res_store_failure(req, st, "the database");
+            return;
+        }
+    }
     if (body_failed(req))
         return;
     run_change(req, &c);

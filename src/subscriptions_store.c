@@ -229,6 +229,21 @@ int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned lon
                    SQL_ARGS(P_STR(now)), ids, n);
 }
 
+int subscriptions_store_active_count(struct sql_store *sql, unsigned long long account_id, long *n)
+{
+    struct sql_result r;
+    *n = 0;
+    int st = sql_exec(sql,
+                      "SELECT COUNT(*) FROM subscriptions WHERE account_id = ?"
+                      " AND status = 'active'",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *n = atol(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int subscriptions_store_account(struct sql_store *sql, unsigned long long account_id,
                                 struct billing_account *out)
 {

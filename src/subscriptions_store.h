@@ -58,6 +58,9 @@ int subscriptions_store_extend(struct sql_store *sql, struct subscription *s, ch
 int subscriptions_store_list(struct sql_store *sql, const char *default_host,
                              unsigned long long account_id, unsigned long long sid,
                              unsigned long long before, long limit, json_t **out);
+/* How many subscriptions of the account are active (not cancelled, nor
+ * pending cancellation), in *n. */
+int subscriptions_store_active_count(struct sql_store *sql, unsigned long long account_id, long *n);
 /* Ids of pending cancellations whose term ended at or before now. */
 int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
                             size_t *n);

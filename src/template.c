@@ -125,6 +125,8 @@ static void add_value(struct buf *out, const char *v, int one_line)
     }
 }
 
+const char template_omit_line[] = "";
+
 int template_render(const char *text, const struct template_value *values, size_t n, int one_line,
                     struct buf *out)
 {
@@ -142,7 +144,18 @@ int template_render(const char *text, const struct template_value *values, size_
                 v = values[i].value ? values[i].value : "";
         if (!v)
             return -1;
-        add_value(out, v, one_line);
+        if (v == template_omit_line && !one_line) {
+            /* Leave the whole line out: back to the last line break written,
+             * on after the next one of the text. */
+            while (out->len > 0 && out->data[out->len - 1] != '\n')
+                out->len--;
+            if (out->data)
+                out->data[out->len] = '\0';
+            const char *eol = strchr(end, '\n');
+            p = eol ? eol + 1 : end + strlen(end);
+            continue;
+        }
+        add_value(out, v == template_omit_line ? "" : v, one_line);
         p = end;
     }
     if (unclosed)

@@ -39,6 +39,13 @@ struct template_value {
     const char *value;
 };
 
+/* A value that is absent rather than empty: a body line holding its
+ * placeholder is left out of the mail, line break and all ("Your
+ * storefront: {{storefront_url}}" for an account without one); in a
+ * subject it renders empty. Compared by address. */
+extern const char template_omit_line[];
+#define TEMPLATE_OMIT_LINE template_omit_line
+
 /* Renders text with values (an array of n). one_line: for subjects. Returns
  * 0, or -1 if a placeholder has no value. */
 int template_render(const char *text, const struct template_value *values, size_t n, int one_line,

@@ -120,6 +120,7 @@ MATRIX = {
     "POST /api/v1/accounts/{id}/licenses/{feature}/release": (ANY, set(), True),
     "GET /api/v1/accounts/{id}/invoices": (ANY, {A, B}, False),
     "GET /api/v1/accounts/{id}/quotes": (ANY, {A, B}, False),
+    "GET /api/v1/accounts/{id}/quotes/{qid}": (ANY, {A, B}, False),
     "POST /api/v1/accounts/{id}/quotes": ({A, B}, {A, B}, True),
 }
 
@@ -156,6 +157,11 @@ class Billing:
         r = self.operator.post(f"/api/v1/orders/{self.draft()}/execute")
         return S.expect(r, 200)["subscription"]["id"]
 
+    def quote(self):
+        r = self.operator.post(f"/api/v1/accounts/{self.account_id}/quotes",
+                               json={"lines": ORDER_LINES})
+        return S.expect(r, 201)["id"]
+
 
 class Fixed:
     """The same draft and subscription every time (a closed account makes
@@ -164,6 +170,10 @@ class Fixed:
     def __init__(self, billing):
         self._draft = billing.draft()
         self._subscription = billing.subscription()
+        self._quote = billing.quote()
+
+    def quote(self):
+        return self._quote
 
     def draft(self):
         return self._draft
@@ -341,6 +351,8 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{sid}", cast["billing"].subscription())
         if key.endswith("/upgrade"):
             body = {"plan": "standard"}
+    elif "{qid}" in key:
+        path = path.replace("{qid}", cast["billing"].quote())
     elif "{feature}" in key:
         path = path.replace("{feature}", "assets")
         body = {"quantity": 1}
@@ -405,7 +417,7 @@ def test_close_let_in_for_operator_and_admin(api, make_tenant, make_account):
 
 @pytest.mark.parametrize("key", sorted(k for k, v in MATRIX.items() if v and v[2]))
 def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account, make_person,
-                                             set_roles):
+                                             set_roles, sql):
     t = make_tenant("mxz")
     acc = make_account(t.admin, "partner", t.account.id)
     member = make_person(prefix="mxz")
@@ -413,6 +425,12 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
     project = S.expect(api(t.admin).post(f"/api/v1/accounts/{acc.id}/projects",
                                          json={"name": "before closing"}), 201)
     billing = Fixed(Billing(api("olivia"), acc.id))
+    # A live subscription keeps an account from closing (docs/api.md): this
+    # one is cancelled and its term ended, as accountd maint would end it.
+    sid = billing.subscription()
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    sql.rows("UPDATE subscriptions SET status='cancelled', ended_at=ends_at,"
+             " ended_reason='cancelled' WHERE id=%s", int(sid))
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
     def closed_relation():
         """A pending relation to a customer of the tenant, then closed."""

@@ -259,7 +259,7 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     for to in (r.admin.mail, r.recipient):
         mails = mailbox.wait_for(lambda m: url in m.body, to=to, timeout=15)
         assert mails, f"no welcome mail with {url} to {to}"
-        assert mails[-1].subject == "Welcome to standard"
+        assert mails[-1].subject == "Welcome to Standard Edition"  # the plan's name
     # One SQL transaction wrote it all; the audit trail says who.
     audit = sql.audit(r.account.id)
     actions = [a["action"] for a in audit]
@@ -754,3 +754,212 @@ def test_billing_lists_are_paged_newest_first(api, disti, make_reseller):
         S.expect_field_errors(who.get(path, params={"cursor": "x"}), "cursor")
         S.expect_field_errors(who.get(path, params={"limit": 0}), "limit")
         S.expect_field_errors(who.get(path, params={"sort": "id"}), "sort")
+
+
+# ------------------------------------------------- billing fixes (story 002)
+
+def test_alias_is_unique_per_storefront_host(api, disti, make_reseller, make_account,
+                                             make_person, set_roles, operator_id, sql):
+    """Two distributors without a host of their own share the config's
+    storefront host, so their resellers cannot both have one alias (the
+    URL is the same); a distributor with its own host can. A sub-reseller
+    under a partner lives under its distributor's host (story 002 D1, D2)."""
+    d1 = make_account("olivia", "distributor", operator_id)
+    d2 = make_account("olivia", "distributor", operator_id)
+    nohost = [Distributor(d, None, None, None, None) for d in (d1, d2)]
+    r1, r2 = make_reseller(nohost[0]), make_reseller(nohost[1])
+    alias = S.unique("url-")
+    early = order(api, r2.admin, r2.account.id, "reseller-free", alias)  # before r1 has it
+    done = execute(api, r1.admin, order(api, r1.admin, r1.account.id, "reseller-free", alias)["id"])
+    url = done["subscription"]["storefront"]["url"]
+    # The second reseller's draft and execute are refused: the URL is taken.
+    S.expect_problem(order(api, r2.admin, r2.account.id, "reseller-free", alias, status=409),
+                     409, "conflict")
+    execute(api, r2.admin, early["id"], status=409)
+    assert sql.value("SELECT COUNT(*) FROM storefronts WHERE alias=%s", alias) == 1
+    # The lookups answer for the URL, whichever distributor is named.
+    for d in (d1, d2):
+        assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}?distributor_id={d.id}"),
+                        200) == {"alias": alias, "available": False, "reason": "taken"}
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}?distributor_id={d.id}"), 200)
+        assert sf["account_id"] == r1.account.id and sf["url"] == url
+    # A distributor with its own host has other URLs: the alias is free there.
+    assert S.expect(api(None).get(
+        f"/api/v1/storefront-aliases/{alias}?distributor_id={disti.account.id}"), 200)[
+        "available"] is True
+    r3 = make_reseller(disti)
+    done3 = execute(api, r3.admin, order(api, r3.admin, r3.account.id, "reseller-free", alias)["id"])
+    assert done3["subscription"]["storefront"]["url"] == f"https://{disti.host}/{alias}"
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 409, "conflict")
+    # ... and cannot move onto the shared host while that URL is taken.
+    S.expect_problem(api(disti.admin).put(f"/api/v1/accounts/{disti.account.id}/storefront-host",
+                                          json={"storefront_host": ""}), 409, "conflict")
+    assert S.expect(api(disti.admin).get(f"/api/v1/accounts/{disti.account.id}/storefront-host"),
+                    200)["storefront_host"] == disti.host
+    # A sub-reseller (a partner under reseller r3) is in disti's tree: its
+    # storefront is under disti's host and its alias unique there.
+    sub = make_account("olivia", "partner", r3.account.id)
+    sub_admin = make_person(prefix="sub")
+    set_roles("olivia", sub.id, sub_admin, ["admin"])
+    S.expect_problem(order(api, sub_admin, sub.id, "reseller-free", alias, status=409), 409,
+                     "conflict")
+    alias2 = S.unique("subr-")
+    done4 = execute(api, sub_admin, order(api, sub_admin, sub.id, "reseller-free", alias2)["id"])
+    assert done4["subscription"]["storefront"]["url"] == f"https://{disti.host}/{alias2}"
+    sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias2}"), 200)
+    assert sf["distributor_id"] == disti.account.id and sf["account_id"] == sub.id
+
+
+def test_closing_an_account_with_a_live_subscription_is_refused(api, disti, make_reseller, env,
+                                                                sql):
+    """Story 002 D3: a closed account refuses cancel, so an active
+    subscription must be cancelled before the account closes; the
+    cancellation then ends at its term end as any other."""
+    r = make_reseller(disti)
+    alias = S.unique("close-")
+    done = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    sid = done["subscription"]["id"]
+    path = f"/api/v1/accounts/{r.account.id}"
+    body = S.expect_problem(api(r.admin).delete(path), 409, "conflict")
+    assert "cancel" in body["detail"], body
+    assert sql.value("SELECT status FROM accounts WHERE id=%s", int(r.account.id)) == "active"
+    assert "account.close" not in [a["action"] for a in sql.audit(r.account.id)]
+    ended = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    assert ended["status"] == "pending_cancellation"
+    S.expect(api(r.admin).delete(path), 204)
+    assert sql.value("SELECT status FROM accounts WHERE id=%s", int(r.account.id)) == "closed"
+    # The paid term runs on; at its end maint ends it, closed account or not.
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "pending_cancellation"
+    run_maint(env, later(ended["ends_at"], minutes=1))
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "cancelled"
+    assert storefront_login(r.admin.uid, disti.host, alias).status_code == 403
+
+
+def test_upgrade_to_an_unknown_plan_is_a_field_error(api, disti, make_reseller):
+    r = make_reseller(disti)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      S.unique("gold-"))["id"])["subscription"]["id"]
+    up = f"/api/v1/subscriptions/{sid}/upgrade"
+    S.expect_field_errors(api(disti.billing).post(up, json={"plan": "gold"}), "plan")
+    S.expect_problem(api(disti.billing).post(up, json={"plan": "basic"}), 409, "conflict")
+
+
+def test_discarded_order_shows_no_execution(api, disti, make_reseller, sql):
+    r = make_reseller(disti)
+    draft = order(api, r.billing, r.account.id, "reseller-free", S.unique("disc-"))
+    assert draft["executed_at"] is None and draft["discarded_at"] is None
+    got = S.expect(api(disti.billing).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
+    assert got["status"] == "discarded" and got["executed_at"] is None, got
+    assert got["discarded_at"] and got["subscription_id"] is None
+    assert S.expect(api(r.admin).get(f"/api/v1/orders/{draft['id']}"), 200) == got
+    row = sql.row("SELECT executed_by, executed_at, discarded_by, discarded_at FROM orders"
+                  " WHERE id=%s", int(draft["id"]))
+    assert row["executed_by"] is None and row["executed_at"] is None
+    assert row["discarded_by"] == disti.billing.uid and row["discarded_at"] is not None
+
+
+def test_upgrade_invoice_covers_from_the_upgrade_to_the_term_end(api, disti, make_reseller):
+    r = make_reseller(disti)
+    sub = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      S.unique("per-"))["id"])["subscription"]
+    got = S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{sub['id']}/upgrade",
+                                           json={"plan": "standard"}), 200)
+    inv = got["invoice"]
+    assert inv["reason"] == "upgrade" and inv["total"] == money(49000)
+    assert inv["period_start"] is not None, inv
+    assert sub["started_at"] <= inv["period_start"] <= inv["issued_at"] < inv["period_end"]
+    assert inv["period_end"] == got["ends_at"]
+
+
+def test_flat_plans_are_ordered_once(api, disti, make_reseller, make_tenant, make_account):
+    """Story 002 D4: standard (and starter) are priced flat: one per
+    account; a per_unit plan (professional) is sold by the seat."""
+    plans = {p["code"]: p for p in S.expect(api("olivia").get("/api/v1/plans"), 200)["items"]}
+    assert plans["standard"]["pricing_model"] == "flat"
+    assert plans["professional"]["pricing_model"] == "per_unit"
+    r = make_reseller(disti)
+    for article in ("reseller-standard", "reseller-free"):
+        S.expect_field_errors(api(r.admin).post(
+            f"/api/v1/accounts/{r.account.id}/orders",
+            json={"lines": [{"article": article, "quantity": 3}],
+                  "storefront_alias": S.unique("qty-")}), "lines[0].quantity")
+    t = make_tenant("flat")
+    cust = make_account("olivia", "customer", t.account.id)
+    base = f"/api/v1/accounts/{cust.id}"
+    S.expect_field_errors(api(t.admin).post(f"{base}/quotes", json={
+        "lines": [{"article": "starter", "quantity": 2}]}), "lines[0].quantity")
+    seats = S.expect(api(t.admin).post(f"{base}/orders", json={
+        "lines": [{"article": "professional", "quantity": 3}]}), 201)
+    assert seats["total"] == money(3 * 4900)
+
+
+def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
+        api, disti, make_reseller, make_tenant, make_account, mailbox):
+    """Story 002 D8, story 004 D8: the plan's name, not its code; no
+    "Your storefront: (none)" for an account without one."""
+    r = make_reseller(disti)
+    alias = S.unique("name-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                      alias)["id"])["subscription"]["id"]
+    mails = mailbox.wait_for(lambda m: alias in m.body, to=r.recipient, timeout=15)
+    assert mails and mails[-1].subject == "Welcome to Standard Edition", mails
+    assert "now has the Standard Edition plan" in mails[-1].body
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    mails = mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.recipient,
+                             timeout=15)
+    assert mails and mails[-1].subject == "Your Standard Edition subscription is cancelled"
+    # A customer plan has no storefront: the line is left out.
+    t = make_tenant("mailname")
+    cust = make_account("olivia", "customer", t.account.id)
+    to = S.unique_mail("cust-")
+    S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
+                              json={"emails": [to]}), 200)
+    execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
+    mails = mailbox.wait_for(lambda m: "Welcome" in (m.subject or ""), to=to, timeout=15)
+    assert mails and mails[-1].subject == "Welcome to Professional", mails
+    assert "now has the Professional plan." in mails[-1].body
+    assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
+
+
+def test_quote_location_can_be_read(api, licensed, make_tenant):
+    """Story 004 D3: the Location of a new quote answers 200."""
+    t, cust, member = licensed
+    r = api(t.admin).post(f"/api/v1/accounts/{cust.id}/quotes",
+                          json={"lines": [{"article": "api-seats", "quantity": 2}]})
+    q = S.expect(r, 201)
+    loc = r.headers["Location"]
+    assert loc == f"/api/v1/accounts/{cust.id}/quotes/{q['id']}"
+    assert S.expect(api(member).get(loc), 200) == q
+    S.expect_problem(api(member).get(f"/api/v1/accounts/{cust.id}/quotes/999999999"), 404,
+                     "not-found")
+    # Another tenant sees nothing; another account's path does not reach it.
+    other = make_tenant("quote-other")
+    S.expect_problem(api(other.admin).get(loc), 404)
+    S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{other.account.id}/quotes/{q['id']}"),
+                     404, "not-found")
+
+
+def test_alias_rename_is_in_the_audit_trail(api, disti, make_reseller, sql):
+    """Story 002 D6: an upgrade or an order with storefront_alias renames
+    the storefront; the audit row keeps the old alias."""
+    r = make_reseller(disti)
+    first, second = S.unique("old-"), S.unique("new-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      first)["id"])["subscription"]["id"]
+    got = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                     json={"plan": "standard", "storefront_alias": second}), 200)
+    assert got["storefront"]["alias"] == second
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{first}"), 404)
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.upgrade"][-1]
+    old, new = row["old_value"], row["new_value"]
+    assert old["storefront_alias"] == first and new["storefront_alias"] == second, row
+    # Through an order (customer side: a kept storefront and a new alias).
+    r2 = make_reseller(disti)
+    a1, a2 = S.unique("ord-"), S.unique("ren-")
+    execute(api, r2.admin, order(api, r2.admin, r2.account.id, "reseller-free", a1)["id"])
+    done = execute(api, r2.admin, order(api, r2.admin, r2.account.id, "reseller-standard",
+                                        a2)["id"])
+    assert done["subscription"]["storefront"]["alias"] == a2
+    row = [a for a in sql.audit(r2.account.id) if a["action"] == "order.execute"][-1]
+    old, new = row["old_value"], row["new_value"]
+    assert old["storefront_alias"] == a1 and new["storefront_alias"] == a2, row

@@ -48,7 +48,13 @@ def test_a_closed_account_past_its_retention_is_purged(env, api, sql, ldap_admin
                                                "role": "member"}), 202)
     order = S.expect(api(t.admin).post(f"{base}/orders", json={"lines": [
         {"article": "starter", "quantity": 1}]}), 201)
-    S.expect(api(t.admin).post(f"/api/v1/orders/{order['id']}/execute"), 200)
+    sid = S.expect(api(t.admin).post(f"/api/v1/orders/{order['id']}/execute"),
+                   200)["subscription"]["id"]
+    # An account closes once its subscriptions have ended (docs/api.md):
+    # cancelled, and its term over as accountd maint would end it.
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    sql.rows("UPDATE subscriptions SET status='cancelled', ended_at=ends_at,"
+             " ended_reason='cancelled' WHERE id=%s", int(sid))
     for acc in (old, young):
         S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}"), 204)
     closed_days_ago(sql, old.id, 366)

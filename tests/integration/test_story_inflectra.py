@@ -301,7 +301,7 @@ def test_additional_user_sees_billing_and_renews(api, portal, additional, sql, m
     sid = done["subscription"]["id"]
     assert is_id(sid), done
     quote = S.expect(api(p.primary).post(acct(p.customer, "/quotes"),
-                                         json={"lines": [{"article": "starter", "quantity": 5}]}), 201)
+                                         json={"lines": [{"article": "professional", "quantity": 5}]}), 201)
 
     # The additional user sees subscriptions, license keys, invoices, quotes.
     subs = S.expect(api(ada).get(acct(p.customer, "/subscriptions")), 200)

@@ -81,6 +81,29 @@ static void subject_stays_one_line(void **state)
     buf_free(&out);
 }
 
+static void omitted_value_leaves_its_line_out(void **state)
+{
+    (void)state;
+    struct template_value v[] = {{"plan", "Professional"}, {"storefront_url", TEMPLATE_OMIT_LINE}};
+    struct buf out = BUF_INIT;
+    assert_int_equal(
+        template_render("Hello,\n\nNow {{plan}}.\nYour storefront: {{storefront_url}}\n"
+                        "Bye {{plan}}\n",
+                        v, 2, 0, &out),
+        0);
+    assert_string_equal(out.data, "Hello,\n\nNow Professional.\nBye Professional\n");
+    buf_reset(&out);
+    /* the first and the last line, without a line break at the end */
+    assert_int_equal(
+        template_render("{{storefront_url}} x\nend: {{storefront_url}}", v, 2, 0, &out), 0);
+    assert_string_equal(out.data, "");
+    buf_reset(&out);
+    /* a subject is one line: the value is empty there */
+    assert_int_equal(template_render("Shop {{storefront_url}}!", v, 2, 1, &out), 0);
+    assert_string_equal(out.data, "Shop !");
+    buf_free(&out);
+}
+
 static void cut_keeps_whole_characters(void **state)
 {
     (void)state;
@@ -105,6 +128,7 @@ int main(void)
         cmocka_unit_test(render_substitutes_values),
         cmocka_unit_test(subjects_refuse_the_link),
         cmocka_unit_test(subject_stays_one_line),
+        cmocka_unit_test(omitted_value_leaves_its_line_out),
         cmocka_unit_test(cut_keeps_whole_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
