@@ -254,12 +254,15 @@ static int change_tx(struct sql_store *sql, void *arg)
             st = refuse(c->req, 409, "conflict",
                         pending ? "the subscription is already pending cancellation"
                                 : "the subscription is already cancelled");
+        /* RFC 3339, as every time the API shows (the row has SQL's form). */
+        char ends[32];
+        snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
         if (st == ST_OK)
             st = audit_write(
                 sql, c->req->caller.uid, s.account_id, "subscription.cancel",
                 json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
                 json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
-                          "pending_cancellation", "ends_at", s.ends_at));
+                          "pending_cancellation", "ends_at", ends));
         char plan_name[101] = "";
         if (st == ST_OK && s.plan[0]) {
             st = catalog_store_plan_name(sql, s.plan, plan_name);
@@ -269,8 +272,6 @@ static int change_tx(struct sql_store *sql, void *arg)
             }
         }
         if (st == ST_OK) {
-            char ends[32];
-            snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
             struct template_value vals[] = {{"account_name", account_name},
                                             {"plan", s.plan[0] ? plan_name : "(none)"},
                                             {"ends_at", ends}};

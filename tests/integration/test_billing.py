@@ -325,6 +325,9 @@ def test_reseller_self_service_lifecycle(api, disti, make_reseller, make_account
     assert pending["status"] == "pending_cancellation"
     ends_at = pending["ends_at"]
     assert ends_at == renewed["ends_at"]
+    # The audit row has the time as the API shows it (RFC 3339).
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.cancel"][-1]
+    assert row["new_value"]["ends_at"] == ends_at, row
     S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 409)
     S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/renew"), 409)
     assert mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.admin.mail,
