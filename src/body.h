@@ -45,7 +45,9 @@ long query_limit(struct request *req);
  * it was given more than once. */
 const char *query_str(struct request *req, const char *name);
 /* Reads a page of a list shown newest first by id: at most limit items
- * older than id before (0: from the newest), as a new array in *items. */
+ * older than id before (0: from the newest), as a new array in *items. A
+ * list shown oldest first (projects, customers) reads the items after the
+ * cursor's id instead: the cursor is opaque to clients. */
 typedef int (*id_page_reader)(struct request *req, unsigned long long before, long limit,
                               json_t **items);
 /* Answers such a list: ?limit= and ?cursor= (the id of the last item

@@ -64,11 +64,17 @@ void relations_approve(struct request *req);
 void relations_decline(struct request *req);
 void relations_customers(struct request *req);
 void relations_requests(struct request *req);
+void relations_get(struct request *req);
 /* The customer account of the relation in the path (route account_of). */
 int relations_customer_of(struct request *req, unsigned long long *id);
+/* The side of the relation in the path whose admin the caller is: the
+ * partner if the caller is its admin, else the customer (route
+ * account_of). */
+int relations_side_of(struct request *req, unsigned long long *id);
 /* projects.c */
 void projects_create(struct request *req);
 void projects_list(struct request *req);
+void projects_get(struct request *req);
 void project_members_put(struct request *req);
 void project_members_delete(struct request *req);
 /* The account of the project in the path (route account_of). */

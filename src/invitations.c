@@ -274,6 +274,14 @@ void invitations_create(struct request *req)
         res_store_failure(req, st, "the directory or the database");
         return;
     }
+    /* A service provider cannot add roles to themselves this way either
+     * (members.c). */
+    if (v.known.dn && !req->caller.is_operator && !(a.roles & ROLE_ADMIN) &&
+        strcmp(v.known.uid, req->caller.uid) == 0) {
+        refuse(req, 403, "forbidden",
+               "a service provider cannot change their own roles; ask an admin");
+        goto out;
+    }
     if (v.known.dn) {
         add_known(&v);
         goto out;

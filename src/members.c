@@ -66,8 +66,14 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * nobody learns about people outside the account this way. */
     if (*before == 0)
         return problem_set(ref, 404, "not-found", NO_MEMBER);
-    /* A service provider manages non-admin people only. */
+    /* A service provider manages non-admin people only, and not
+     * themselves: roles they gave themselves would outlast the access the
+     * customer limits (expires_at) or revokes. Leaving (no roles) is
+     * theirs to do. */
     int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
+    if (!full && wanted && strcmp(person->uid, req->caller.uid) == 0)
+        return problem_set(ref, 403, "forbidden",
+                           "a service provider cannot change their own roles; ask an admin");
     if (!full && ((*before & ROLE_ADMIN) || (wanted & ROLE_ADMIN)))
         return problem_set(ref, 403, "forbidden", "only admins may change who is an admin");
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {

@@ -1,7 +1,9 @@
 /*
  * projects: projects inside an account (STACKIT method 2) with their own
  * role groups owner, editor, reader in LDAP. POST/GET
- * /accounts/{id}/projects, PUT/DELETE /projects/{pid}/members/{uid}. A
+ * /accounts/{id}/projects (paged), GET /projects/{pid} (with its people),
+ * PUT/DELETE /projects/{pid}/members/{uid} (only for people of the
+ * account). A
  * person who is only in a project's groups is let into these routes
  * (ROUTE_PROJECT) and sees that project and nothing else of the account.
  * Creating a project writes the row pending until its LDAP groups exist
@@ -16,6 +18,7 @@
 #include "ldap_store.h"
 #include "log.h"
 #include "projects_store.h"
+#include "providers_store.h"
 #include "saga.h"
 #include "validate.h"
 
@@ -105,31 +108,133 @@ void projects_create(struct request *req)
 
 /* ---- list ----------------------------------------------------------- */
 
+/* Anyone with a role in the account sees every project; a person with
+ * project roles only sees those projects. */
+static int sees_every_project(const struct request *req)
+{
+    return req->caller.is_operator || req->account.roles;
+}
+
+/* A page of the list (res_id_page): the projects after the cursor, oldest
+ * first; for a person with project roles only, among their projects. */
+static int projects_page_of_caller(struct request *req, unsigned long long after, long limit,
+                                   json_t **items)
+{
+    unsigned long long *ids = NULL;
+    size_t n = 0;
+    if (!sees_every_project(req)) {
+        ids = xcalloc(req->caller.nprojects + 1, sizeof(*ids));
+        for (size_t i = 0; i < req->caller.nprojects; i++)
+            if (req->caller.projects[i].account_id == req->account.id)
+                ids[n++] = req->caller.projects[i].project_id;
+    }
+    int st =
+        projects_page(req->session->sql, req->account.id, after, limit, ids, n, ids != NULL, items);
+    free(ids);
+    if (st != ST_OK)
+        return st;
+    size_t i;
+    json_t *p;
+    json_array_foreach(*items, i, p)
+    {
+        unsigned long long pid = parse_id(json_string_value(json_object_get(p, "id")));
+        json_object_set_new(p, "roles", project_roles_json(caller_project_roles(req, pid)));
+    }
+    return ST_OK;
+}
+
 void projects_list(struct request *req)
 {
-    json_t *all;
-    int st = projects_of_account(req->session->sql, req->account.id, &all);
+    res_id_page(req, projects_page_of_caller);
+}
+
+/* ---- one project ------------------------------------------------------ */
+
+/* The project's people (those that exist: a dangling DN is nobody) with
+ * their roles in it, by uid. */
+static json_t *project_members_json(struct request *req, unsigned long long account_id,
+                                    unsigned long long project_id, int *st)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    *st = ldap_store_project_groups(req->session->ldap, account_id, project_id, &groups, &ngroups);
+    if (*st != ST_OK)
+        return NULL;
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, 0);
+    const char **dns = xcalloc(ix.n + 1, sizeof(char *));
+    for (size_t i = 0; i < ix.n; i++)
+        dns[i] = ix.entries[i].raw;
+    struct person *people = NULL;
+    size_t npeople = 0;
+    *st = ldap_store_people_by_dn(req->session->ldap, dns, ix.n, &people, &npeople);
+    free(dns);
+    json_t *items = NULL;
+    if (*st == ST_OK) {
+        items = json_array();
+        for (size_t p = 0; p < npeople; p++) {
+            const struct member_entry *e = member_index_find(&ix, people[p].dn);
+            json_array_append_new(items, json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid,
+                                                   "name", people[p].name, "mail", people[p].mail,
+                                                   "roles", project_roles_json(e ? e->roles : 0)));
+            person_free(&people[p]);
+        }
+        free(people);
+    }
+    member_index_free(&ix);
+    role_groups_free(groups, ngroups);
+    return items;
+}
+
+static int uid_order(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "uid"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "uid"));
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+void projects_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    unsigned long long pid = parse_id(req->args[0]);
+    unsigned mine = caller_project_roles(req, pid);
+    if (!sees_every_project(req) && !mine) {
+        refuse(req, 404, "not-found", "no such project");
+        return;
+    }
+    json_t *p = NULL;
+    int st = project_read(req->session->sql, pid, &p);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", "no such project");
+        return;
+    }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    /* Anyone with a role in the account sees every project; a person with
-     * project roles only sees those projects. */
-    int everything = req->caller.is_operator || req->account.roles;
-    json_t *items = json_array();
-    size_t i;
-    json_t *p;
-    json_array_foreach(all, i, p)
-    {
-        unsigned long long pid = parse_id(json_string_value(json_object_get(p, "id")));
-        unsigned roles = caller_project_roles(req, pid);
-        if (!everything && !roles)
-            continue;
-        json_object_set_new(p, "roles", project_roles_json(roles));
-        json_array_append(items, p);
+    json_t *members = project_members_json(req, req->account.id, pid, &st);
+    if (!members) {
+        json_decref(p);
+        if (st == ST_NOT_FOUND)
+            refuse(req, 404, "not-found", "no such project");
+        else
+            res_store_failure(req, st, "the directory");
+        return;
     }
-    json_decref(all);
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    /* By uid, so that the answer does not depend on LDAP's order. */
+    size_t n = json_array_size(members);
+    json_t **sorted = xcalloc(n + 1, sizeof(json_t *));
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = json_incref(json_array_get(members, i));
+    qsort(sorted, n, sizeof(json_t *), uid_order);
+    json_array_clear(members);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(members, sorted[i]);
+    free(sorted);
+    json_object_set_new(p, "roles", project_roles_json(mine));
+    json_object_set_new(p, "members", members);
+    res_json(req, 200, p);
 }
 
 /* The account of /projects/{pid}/…, for the route table. */
@@ -150,6 +255,31 @@ int projects_account_of(struct request *req, unsigned long long *id)
  * the intent. A failure half-way is undone, or left to `accountd maint`
  * when even that fails. */
 
+/* The one answer for a uid a PUT may not name: unknown, or no role in the
+ * project's account; the same body either way, so that it never tells
+ * whether a uid exists (docs/api.md, Projects). */
+#define NOT_IN_ACCOUNT "that person has no role in this account; invite them to the account first"
+/* The same for a DELETE: unknown, or no role in the project. */
+#define NOT_IN_PROJECT "that person has no role in the project"
+
+/* Does the person hold a role in the account as authorization counts it
+ * (a service-provider grant past its expires_at is none)? */
+static int holds_account_role(struct request *req, unsigned long long account_id,
+                              const struct person *person, int *holds)
+{
+    unsigned roles = 0;
+    *holds = 0;
+    int st = ldap_store_roles_of(req->session->ldap, account_id, person->dn, &roles);
+    if (st == ST_OK && roles == ROLE_SERVICE_PROVIDER) {
+        int expired = 0;
+        st = provider_access_expired(req->session->sql, account_id, person->uid, &expired);
+        if (expired)
+            roles = 0;
+    }
+    *holds = roles != 0;
+    return st;
+}
+
 /* The person's roles in the project now (*before), and the rules of the
  * change: ST_OK, or ST_REFUSED with the problem recorded. */
 static int check_project_change(struct request *req, unsigned long long account_id,
@@ -164,18 +294,33 @@ static int check_project_change(struct request *req, unsigned long long account_
         return refuse(req, 404, "not-found", "no such project");
     if (st != ST_OK)
         return st;
-    *before = 0;
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, 0);
+    const struct member_entry *target = member_index_find(&ix, person->dn);
+    *before = target ? target->roles : 0;
+    /* The last-owner guard counts people, not DNs, as the last-admin guard
+     * does (members.c): a DN whose entry was deleted (a directory without
+     * slapo-refint) is nobody. */
     size_t owners = 0;
-    for (size_t g = 0; g < ngroups; g++)
-        for (size_t i = 0; i < groups[g].nmembers; i++) {
-            if (ldap_dn_equal(groups[g].members[i], person->dn))
-                *before |= groups[g].role;
-            if (groups[g].role == PROJECT_OWNER)
-                owners++;
-        }
+    if ((*before & PROJECT_OWNER) && !(wanted & PROJECT_OWNER))
+        st = ldap_store_count_people(req->session->ldap, &ix, PROJECT_OWNER, &owners);
+    member_index_free(&ix);
     role_groups_free(groups, ngroups);
+    if (st != ST_OK)
+        return st;
     if (!wanted && !*before)
-        return refuse(req, 404, "not-found", "that person has no role in the project");
+        return refuse(req, 404, "not-found", NOT_IN_PROJECT);
+    /* People join an account by invitation; a project role is given only
+     * to someone who has a role in the project's account already (or
+     * changes the role of someone in the project). */
+    if (wanted && !*before) {
+        int holds = 0;
+        st = holds_account_role(req, account_id, person, &holds);
+        if (st != ST_OK)
+            return st;
+        if (!holds)
+            return refuse(req, 404, "not-found", NOT_IN_ACCOUNT);
+    }
     if ((*before & PROJECT_OWNER) && !(wanted & PROJECT_OWNER) && owners <= 1)
         return refuse(req, 409, "last-owner", "a project always keeps an owner");
     return ST_OK;
@@ -210,7 +355,8 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
     if (st == ST_NOT_FOUND) {
-        refuse(req, 404, "not-found", "no such person");
+        /* The answer of a person who is there but no member. */
+        refuse(req, 404, "not-found", wanted ? NOT_IN_ACCOUNT : NOT_IN_PROJECT);
         return;
     }
     if (st != ST_OK) {
@@ -241,11 +387,15 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
         saga_answer_failure(req, outcome, st);
     else if (status_ok == 204)
         res_empty(req, 204);
-    else
+    else {
+        /* IDs are decimal strings in JSON (API.md). */
+        char pid[24];
+        snprintf(pid, sizeof(pid), "%llu", project_id);
         res_json(req, 200,
-                 json_pack("{s:s, s:s?, s:s?, s:I, s:o}", "uid", person.uid, "name", person.name,
-                           "mail", person.mail, "project_id", (json_int_t)project_id, "roles",
+                 json_pack("{s:s, s:s?, s:s?, s:s, s:o}", "uid", person.uid, "name", person.name,
+                           "mail", person.mail, "project_id", pid, "roles",
                            project_roles_json(wanted)));
+    }
 out:
     saga_free(&s);
     person_free(&person);

@@ -1,5 +1,7 @@
 #include "projects_store.h"
 
+#include <stdlib.h>
+
 #define PROJECT_COLUMNS "id, account_id, name, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
 
 static json_t *project_json(const struct sql_result *r, size_t row)
@@ -98,10 +100,25 @@ int projects_by_ids(struct sql_store *sql, const unsigned long long *ids, size_t
     return ST_OK;
 }
 
-int projects_of_account(struct sql_store *sql, unsigned long long account_id, json_t **items)
+int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned long long after,
+                  long limit, const unsigned long long *ids, size_t n, int only_ids, json_t **items)
 {
-    return sql_rows_json(sql,
-                         "SELECT " PROJECT_COLUMNS " FROM projects"
-                         " WHERE account_id = ? AND ldap_state = 'done' ORDER BY id",
-                         SQL_ARGS(P_INT(account_id)), project_json, items);
+    if (!only_ids)
+        return sql_rows_json(sql,
+                             "SELECT " PROJECT_COLUMNS " FROM projects"
+                             " WHERE account_id = ? AND ldap_state = 'done' AND id > ?"
+                             " ORDER BY id LIMIT ?",
+                             SQL_ARGS(P_INT(account_id), P_INT(after), P_INT(limit)), project_json,
+                             items);
+    char *text = sql_ids_json(ids, n);
+    int st = sql_rows_json(sql,
+                           "SELECT " PROJECT_COLUMNS " FROM projects"
+                           " WHERE account_id = ? AND ldap_state = 'done' AND id > ? AND id IN"
+                           " (SELECT pid FROM JSON_TABLE(?, '$[*]' COLUMNS"
+                           " (pid BIGINT UNSIGNED PATH '$')) j)"
+                           " ORDER BY id LIMIT ?",
+                           SQL_ARGS(P_INT(account_id), P_INT(after), P_STR(text), P_INT(limit)),
+                           project_json, items);
+    free(text);
+    return st;
 }

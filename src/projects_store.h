@@ -29,7 +29,11 @@ int project_read(struct sql_store *sql, unsigned long long id, json_t **out);
  * of their JSON (as project_read's) by id as a decimal string; an id not
  * found (pending, removed) is not in it. */
 int projects_by_ids(struct sql_store *sql, const unsigned long long *ids, size_t n, json_t **found);
-/* The (done) projects of an account as JSON items, oldest first. */
-int projects_of_account(struct sql_store *sql, unsigned long long account_id, json_t **items);
+/* A page of the (done) projects of an account as JSON items: at most limit projects with an id
+ * above after (0: from the first), oldest first; only those among ids when only_ids (n may be 0:
+ * then none). */
+int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned long long after,
+                  long limit, const unsigned long long *ids, size_t n, int only_ids,
+                  json_t **items);
 
 #endif

@@ -218,7 +218,8 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
     s.plan.person_uid = xstrdup(p->uid);
     s.plan.roles_before = before;
     s.plan.roles_after = before & ~ROLE_SERVICE_PROVIDER;
-    s.data = json_pack("{s:s, s:b}", "action", action, "provider_access_delete", 1);
+    /* The SQL side deletes the access row (saga_finish_sql). */
+    s.data = json_pack("{s:s}", "action", action);
     *outcome = saga_change_roles(ls, sql, &s, &st);
     saga_free(&s);
     return st;

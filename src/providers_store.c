@@ -16,6 +16,23 @@ int provider_access_grant(struct sql_store *sql, unsigned long long account_id, 
                     SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(granted_by)), NULL);
 }
 
+int provider_access_regrant(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                            const char *granted_by, unsigned long long invitation_id)
+{
+    return sql_exec(
+        sql,
+        "INSERT INTO service_provider_access (account_id, uid, granted_by, granted_at, expires_at)"
+        " SELECT ?, ?, w.who, CURRENT_TIMESTAMP(6),"
+        " (SELECT g.expires_at FROM service_provider_access g"
+        "   WHERE g.account_id = ? AND g.uid = w.who AND g.uid <> ?)"
+        " FROM (SELECT COALESCE((SELECT invited_by FROM invitations WHERE id = ?), ?) AS who) w"
+        " ON DUPLICATE KEY UPDATE granted_by = VALUES(granted_by),"
+        " granted_at = VALUES(granted_at), expires_at = VALUES(expires_at)",
+        SQL_ARGS(P_INT(account_id), P_STR(uid), P_INT(account_id), P_STR(uid), P_INT(invitation_id),
+                 P_STR(granted_by)),
+        NULL);
+}
+
 int provider_expiry_passed(const char *expires_at)
 {
     if (!expires_at)

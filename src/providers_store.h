@@ -13,6 +13,14 @@
  * an existing row keeps its dates. */
 int provider_access_grant(struct sql_store *sql, unsigned long long account_id, const char *uid,
                           const char *granted_by);
+/* Records a new service-provider grant of uid by granted_by (a role
+ * change, a known person added, an accepted invitation: granted_by is the
+ * inviter's uid when invitation_id is not 0): granted now, replacing a row
+ * left from an earlier grant. A grant lasts no longer than the granter's
+ * own service-provider access: it takes over their expires_at (none for an
+ * admin without such a row). */
+int provider_access_regrant(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                            const char *granted_by, unsigned long long invitation_id);
 /* *expired = 1 if uid's service-provider access to account_id has an
  * expires_at that has come (provider_expiry_passed). */
 int provider_access_expired(struct sql_store *sql, unsigned long long account_id, const char *uid,

@@ -15,7 +15,9 @@
 #include "audit.h"
 #include "billing_notify.h"
 #include "body.h"
+#include "caller.h"
 #include "handlers.h"
+#include "ldap_store.h"
 #include "relations_store.h"
 #include "validate.h"
 
@@ -197,15 +199,47 @@ void relations_decline(struct request *req)
     decide(req, "declined");
 }
 
+/* A page of GET /accounts/{id}/customers (res_id_page): oldest first,
+ * the cursor the last relation's id. */
+static int customers_page(struct request *req, unsigned long long after, long limit, json_t **items)
+{
+    return relation_customers(req->session->sql, req->account.id, after, limit, items);
+}
+
 void relations_customers(struct request *req)
 {
-    json_t *items;
-    int st = relation_customers(req->session->sql, req->account.id, &items);
+    res_id_page(req, customers_page);
+}
+
+int relations_side_of(struct request *req, unsigned long long *id)
+{
+    unsigned long long rid = parse_id(req->args[0]), partner = 0, customer = 0;
+    if (!rid)
+        return ST_NOT_FOUND;
+    int st = relation_sides(req->session->sql, rid, &partner, &customer);
+    if (st != ST_OK)
+        return st;
+    /* The router then checks the admin role on the side chosen: a partner
+     * admin passes on the partner, anyone else is judged on the customer. */
+    *id = (caller_roles(req, partner) & ROLE_ADMIN) ? partner : customer;
+    return ST_OK;
+}
+
+void relations_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    json_t *rel = NULL;
+    int st = relation_read(req->session->sql, parse_id(req->args[0]), &rel);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", "no such customer relation");
+        return;
+    }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_json(req, 200, rel);
 }
 
 void relations_requests(struct request *req)

@@ -52,6 +52,24 @@ int relation_customer(struct sql_store *sql, unsigned long long id, unsigned lon
     return st;
 }
 
+int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long long *partner,
+                   unsigned long long *customer)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT partner_id, customer_id FROM customer_relations WHERE id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1) {
+        *partner = sql_cell_id(&r, 0, 0);
+        *customer = sql_cell_id(&r, 0, 1);
+    } else {
+        st = ST_NOT_FOUND;
+    }
+    sql_result_free(&r);
+    return st;
+}
+
 int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out)
 {
     return sql_row_json(sql,
@@ -87,14 +105,16 @@ static json_t *customer_json(const struct sql_result *r, size_t row)
     return j;
 }
 
-int relation_customers(struct sql_store *sql, unsigned long long partner_id, json_t **items)
+int relation_customers(struct sql_store *sql, unsigned long long partner_id,
+                       unsigned long long after, long limit, json_t **items)
 {
     return sql_rows_json(sql,
                          "SELECT " RELATION_COLUMNS ", IF(r.status = 'active', a.name, NULL),"
                          " IF(r.status = 'active', a.status, NULL)"
                          " FROM customer_relations r JOIN accounts a ON a.id = r.customer_id"
-                         " WHERE r.partner_id = ? ORDER BY r.id",
-                         SQL_ARGS(P_INT(partner_id)), customer_json, items);
+                         " WHERE r.partner_id = ? AND r.id > ? ORDER BY r.id LIMIT ?",
+                         SQL_ARGS(P_INT(partner_id), P_INT(after), P_INT(limit)), customer_json,
+                         items);
 }
 
 /* relation_requests' row: the relation, its side for the account asked

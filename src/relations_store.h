@@ -23,9 +23,15 @@ int relation_decide(struct sql_store *sql, unsigned long long id, const char *st
                     const char *uid);
 /* Relation id as the API shows it. */
 int relation_read(struct sql_store *sql, unsigned long long id, json_t **out);
-/* The customers of partner_id: every relation with the customer's name
- * once it is active. */
-int relation_customers(struct sql_store *sql, unsigned long long partner_id, json_t **items);
+/* The partner and customer accounts of relation id (ST_NOT_FOUND if
+ * none). */
+int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long long *partner,
+                   unsigned long long *customer);
+/* The customers of partner_id: its relations with an id above after,
+ * oldest first, at most limit, each with the customer's name once it is
+ * active. */
+int relation_customers(struct sql_store *sql, unsigned long long partner_id,
+                       unsigned long long after, long limit, json_t **items);
 /* The relations of account_id on either side, oldest first (status: NULL
  * for all, else only those), each with "side" ("customer": another account
  * asks to be, or is, this account's partner; "partner": this account asked)

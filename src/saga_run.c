@@ -263,6 +263,22 @@ static int account_name(struct sql_store *sql, unsigned long long id, char **nam
     return account_name_get(sql, id, name);
 }
 
+/* A service-provider role given or taken away by a change: its access
+ * row (providers_store.h) is written afresh or deleted with it, so that
+ * the list of providers says who granted it and when, and a later grant
+ * starts without an earlier one's dates. */
+static int provider_rows(struct sql_store *sql, const struct saga *s, unsigned before,
+                         unsigned after, const char *granted_by, unsigned long long invitation_id)
+{
+    const struct saga_plan *p = &s->plan;
+    if (!(before & ROLE_SERVICE_PROVIDER) && (after & ROLE_SERVICE_PROVIDER))
+        return provider_access_regrant(sql, p->account_id, p->person_uid, granted_by,
+                                       invitation_id);
+    if ((before & ROLE_SERVICE_PROVIDER) && !(after & ROLE_SERVICE_PROVIDER))
+        return provider_access_delete(sql, p->account_id, p->person_uid);
+    return ST_OK;
+}
+
 static int finish_add_member(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
@@ -284,6 +300,8 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
         st = audit_write(sql, s->actor, p->account_id, "member.add", NULL,
                          with_repair(s, json_pack("{s:s, s:[s]}", "uid", p->person_uid, "roles",
                                                   role ? role : "")));
+    if (st == ST_OK)
+        st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
     return st;
 }
 
@@ -298,6 +316,10 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                          with_repair(s, json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv,
                                                   "uid", p->person_uid, "role", data_str(s, "role"),
                                                   "created", p->create_person)));
+    /* Granted by whoever sent the invitation. */
+    if (st == ST_OK)
+        st = provider_rows(sql, s, p->roles_before, p->roles_after, p->person_uid,
+                           (unsigned long long)inv);
     /* A hand-over (transfer.h): its SQL side, from the data recorded with
      * the plan (the providers' moves are the plan's `also`). */
     const json_t *handover = json_object_get(s->data, "transfer");
@@ -328,10 +350,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_after));
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
-        /* A service provider's role taken away (providers.c): the access
-         * row goes with it. */
-        if (st == ST_OK && json_is_true(json_object_get(s->data, "provider_access_delete")))
-            st = provider_access_delete(sql, p->account_id, p->person_uid);
+        /* A service provider's role given or taken away (also by
+         * providers.c): the access row with it. */
+        if (st == ST_OK)
+            st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
         break;
     }
     case SAGA_PROJECT_ROLES: {
@@ -398,6 +420,83 @@ enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, stru
                : SAGA_UNKNOWN;
 }
 
+/* One project role change of a person who left the account (below): a
+ * PROJECT_ROLES change of its own, under the account's guard, with the
+ * person's roles in the project read again there. ST_OK also when they
+ * hold none there any more. */
+static int leave_project(struct ldap_store *ls, struct sql_store *sql, const struct saga *left,
+                         unsigned long long project_id)
+{
+    struct saga s = {.actor = xstrdup(left->actor)};
+    s.plan.kind = SAGA_PROJECT_ROLES;
+    s.plan.account_id = left->plan.account_id;
+    s.plan.project_id = project_id;
+    struct problem ref = {0};
+    int st = saga_begin(sql, &s, &ref);
+    problem_clear(&ref);
+    if (st != ST_OK)
+        goto out;
+    struct role_group *groups;
+    size_t ngroups;
+    st = ldap_store_project_groups(ls, s.plan.account_id, project_id, &groups, &ngroups);
+    if (st == ST_OK) {
+        struct member_index ix;
+        member_index_build(&ix, groups, ngroups, 0);
+        const struct member_entry *e = member_index_find(&ix, left->plan.person_dn);
+        s.plan.roles_before = e ? e->roles : 0;
+        member_index_free(&ix);
+        role_groups_free(groups, ngroups);
+    }
+    if (st != ST_OK || !s.plan.roles_before) {
+        saga_release(sql, &s, st == ST_OK ? "nothing to do" : "not applied");
+        if (st == ST_NOT_FOUND)
+            st = ST_OK; /* the project is being removed */
+        goto out;
+    }
+    /* No last-owner rule here: the account's admins and service providers
+     * manage a project without owner (docs/api.md, Projects). */
+    s.plan.person_dn = xstrdup(left->plan.person_dn);
+    s.plan.person_uid = xstrdup(left->plan.person_uid);
+    s.plan.roles_after = 0;
+    s.repair = left->repair;
+    s.data = json_pack("{s:s}", "action", "project.member.remove");
+    if (saga_change_roles(ls, sql, &s, &st) == SAGA_DONE)
+        st = ST_OK;
+    else if (st == ST_OK)
+        st = ST_ERROR;
+out:
+    saga_free(&s);
+    return st;
+}
+
+/* A person's project roles in an account count only while they hold a
+ * role in it (docs/api.md, Projects): once a change leaves them without
+ * any, their roles in the account's projects are taken away as well, one
+ * project at a time. What fails here is logged and left: the account
+ * change stands. */
+static void leave_projects(struct ldap_store *ls, struct sql_store *sql, const struct saga *left)
+{
+    struct role_grant *grants = NULL;
+    struct project_grant *projects = NULL;
+    size_t ngrants = 0, nprojects = 0;
+    int st = ldap_store_all_grants_of(ls, left->plan.person_dn, &grants, &ngrants, &projects,
+                                      &nprojects);
+    free(grants);
+    if (st != ST_OK) {
+        log_error("account %llu: the project roles of %s could not be read after they left it",
+                  left->plan.account_id, left->plan.person_uid);
+        return;
+    }
+    for (size_t i = 0; i < nprojects; i++) {
+        if (projects[i].account_id != left->plan.account_id)
+            continue;
+        if (leave_project(ls, sql, left, projects[i].project_id) != ST_OK)
+            log_error("account %llu: %s left the account but keeps a role in project %llu",
+                      left->plan.account_id, left->plan.person_uid, projects[i].project_id);
+    }
+    free(projects);
+}
+
 enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
                                     int *st)
 {
@@ -411,7 +510,11 @@ enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql
         return saga_undo(ls, sql, s, "undone: the directory refused or lost a step") == ST_OK
                    ? SAGA_NOT_APPLIED
                    : SAGA_UNKNOWN;
-    return saga_commit(ls, sql, s, NULL, NULL, st);
+    enum saga_outcome outcome = saga_commit(ls, sql, s, NULL, NULL, st);
+    if (outcome == SAGA_DONE && s->plan.kind == SAGA_SET_ROLES && s->plan.roles_before &&
+        !s->plan.roles_after)
+        leave_projects(ls, sql, s);
+    return outcome;
 }
 
 void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)

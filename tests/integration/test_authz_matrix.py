@@ -31,6 +31,7 @@ import json
 import os
 import subprocess
 
+import ldap3
 import pytest
 
 import support as S
@@ -88,12 +89,16 @@ MATRIX = {
     "POST /api/v1/accounts/{id}/customer-relations": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/customers": ({A, SP}, set(), False),
     "GET /api/v1/accounts/{id}/customer-relations": ({A}, set(), False),
+    # the side whose admin the caller is: the partner's admins, else the
+    # customer's (the cast's relations are asked by an unrelated partner)
+    "GET /api/v1/customer-relations/{rid}": ({A}, set(), False),
     # the relation's customer account decides
     "POST /api/v1/customer-relations/{rid}/approve": ({A}, set(), True),
     "POST /api/v1/customer-relations/{rid}/decline": ({A}, set(), True),
     "POST /api/v1/accounts/{id}/projects": ({A, SP}, set(), True),
     "GET /api/v1/accounts/{id}/projects": (ANY, set(), False),
     # the project's account
+    "GET /api/v1/projects/{pid}": (ANY, set(), False),
     "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     # billing: back office (the parent's admins and billing), self-service
@@ -129,6 +134,7 @@ MATRIX = {
 # project) gets there: their projects, or 403 for managing its people.
 PROJECT_ROUTES = {
     "GET /api/v1/accounts/{id}/projects": "in",
+    "GET /api/v1/projects/{pid}": "in",
     "PUT /api/v1/projects/{pid}/members/{uid}": 403,
     "DELETE /api/v1/projects/{pid}/members/{uid}": 403,
 }
@@ -213,7 +219,7 @@ def test_matrix_matches_route_table(env):
 
 
 @pytest.fixture(scope="module")
-def cast(api, sql, make_tenant, make_account, make_person, set_roles):
+def cast(api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles):
     """A partner P with its admin `pa`; P's child A (a partner, created by
     pa, who is so its admin) with one person per role; pb, a second admin of
     P who is no member of A; and the admin of an unrelated tenant."""
@@ -230,14 +236,21 @@ def cast(api, sql, make_tenant, make_account, make_person, set_roles):
     expired = make_person(prefix="mxe")
     set_roles(p.admin, a.id, expired, [SP])
     sql.rows("INSERT INTO service_provider_access (account_id, uid, granted_by, expires_at)"
-             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)", int(a.id), expired.uid)
+             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)"
+             " ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)", int(a.id), expired.uid)
     S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/property-definitions",
                                json={"key": "mxkey", "label": "Matrix", "type": "text"}), 201)
     project = S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/projects",
                                          json={"name": S.unique("mx-project-")}), 201)
+    # A project role only: put there by an LDAP administrator (through the
+    # API a project role goes only to people of the account).
     reader = make_person(prefix="mxpr")
-    S.expect(api(p.admin).put(f"/api/v1/projects/{project['id']}/members/{reader.uid}",
-                              json={"role": "reader"}), 200)
+    ok = ldap_admin.modify(S.project_dn(a.id, project["id"], "reader"),
+                           {"member": [(ldap3.MODIFY_ADD, [reader.dn])]})
+    assert ok, ldap_admin.result
+    seen = S.poll(lambda: api(reader).get(f"/api/v1/accounts/{a.id}/projects"),
+                  lambda r: r.status_code == 200, 5)
+    assert seen.status_code == 200, S.describe(seen)
     callers = {"operator": api("olivia"), "parent-admin": api(pb), "other-tenant": api(other.admin),
                "expired-sp": api(expired), "project-only": api(reader), "anonymous": api(None)}
     for role in ROLE_KINDS:
@@ -249,7 +262,8 @@ def cast(api, sql, make_tenant, make_account, make_person, set_roles):
         set_roles(p.admin, cust.id, people[role], [role])
     set_roles(p.admin, cust.id, expired, [SP])
     sql.rows("INSERT INTO service_provider_access (account_id, uid, granted_by, expires_at)"
-             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)", int(cust.id), expired.uid)
+             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)"
+             " ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)", int(cust.id), expired.uid)
 
     def relation():
         """A fresh pending relation to C (an unrelated partner asks)."""

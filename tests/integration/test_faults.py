@@ -410,14 +410,16 @@ class ProjectRole:
     ldap_write = MODIFY_REQUEST
     ldap_containing = b"cn=editor,"
 
-    def __init__(self, api, make_tenant, make_person, **_):
+    def __init__(self, api, make_tenant, make_person, set_roles, **_):
         self.tenant = make_tenant("fault")
         self.account_id = self.tenant.account.id
         self.session = api(self.tenant.admin)
         r = self.session.post(f"{ACCOUNTS}/{self.account_id}/projects",
                               json={"name": S.unique("fault-prj-")})
         self.project_id = S.expect(r, 201)["id"]
+        # A project role goes to people of the account (docs/api.md).
         self.person = make_person(prefix="fp")
+        set_roles(self.tenant.admin, self.account_id, self.person, ["member"])
         S.expect(self.session.put(self.path(), json={"role": "reader"}), 200)
 
     def path(self):

@@ -1,7 +1,11 @@
 """Projects (seed 003, STACKIT method 2): projects inside the partner's own
-organization with role groups owner, editor, reader in LDAP; end-customer
-people get project roles only, and then see their project and nothing else
-of the account."""
+organization with role groups owner, editor, reader in LDAP. Through the
+API a project role is given only to someone with a role in the project's
+account; a person an LDAP administrator puts into a project's group only
+sees that project and nothing else of the account."""
+import os
+import subprocess
+
 import ldap3
 
 import support as S
@@ -15,6 +19,19 @@ project_members = S.project_members
 
 def member_path(pid, uid):
     return f"/api/v1/projects/{pid}/members/{uid}"
+
+
+def place(ldap_admin, account_id, pid, role, who):
+    """An LDAP administrator puts who into a project's role group."""
+    ok = ldap_admin.modify(project_dn(account_id, pid, role), {"member": [(ldap3.MODIFY_ADD, [who.dn])]})
+    assert ok, ldap_admin.result
+
+
+def wait_sees(session, path, status=200):
+    """Until the directory cache has the LDAP change: path answers status."""
+    r = S.poll(lambda: session.get(path), lambda r: r.status_code == status, 5)
+    assert r.status_code == status, S.describe(r)
+    return r
 
 
 def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set_roles, anon):
@@ -34,10 +51,15 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
     row = sql.row("SELECT * FROM projects WHERE id=%s", int(a["id"]))
     assert (row["account_id"], row["name"], row["ldap_state"]) == (int(t.account.id), "Kunde A", "done")
 
-    # An end customer's person gets a project role only.
+    # A person with no role in the account gets no project role through
+    # the API (people join by invitation): 404 like an unknown uid.
     e = make_person(prefix="pe")
+    S.expect_problem(s.put(member_path(a["id"], e.uid), json={"role": "editor"}), 404)
+    assert project_members(ldap_admin, t.account.id, a["id"], "editor") == set()
+    # An LDAP administrator may put them there: a project role only.
+    place(ldap_admin, t.account.id, a["id"], "editor", e)
     got = S.expect(s.put(member_path(a["id"], e.uid), json={"role": "editor"}), 200)
-    assert got["roles"] == ["editor"]
+    assert got["roles"] == ["editor"] and got["project_id"] == a["id"]
     assert S.norm_dn(e.dn) in project_members(ldap_admin, t.account.id, a["id"], "editor")
     # Role groups of projects are no account roles.
     assert S.roles_in_ldap(ldap_admin, t.account.id, e) == set()
@@ -45,7 +67,7 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
     assert e.uid not in [m["uid"] for m in members]
 
     ea = api(e)
-    mine = S.expect(ea.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+    mine = wait_sees(ea, f"{ACCOUNTS}/{t.account.id}/projects").json()["items"]
     assert [(p["id"], p["roles"]) for p in mine] == [(a["id"], ["editor"])]
     me = S.expect(ea.get("/api/v1/me"), 200)
     assert me["accounts"] == [] and [(p["id"], p["name"], p["roles"]) for p in me["projects"]] == \
@@ -59,10 +81,12 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
     S.expect_problem(ea.put(member_path(a["id"], t.admin.uid), json={"role": "reader"}), 403)
     S.expect_problem(ea.put(member_path(b["id"], e.uid), json={"role": "owner"}), 404)
 
-    # A project-only owner manages their project's people.
+    # A project-only owner manages their project's people (account members).
     f = make_person(prefix="pf")
-    S.expect(s.put(member_path(a["id"], f.uid), json={"role": "owner"}), 200)
+    place(ldap_admin, t.account.id, a["id"], "owner", f)
+    wait_sees(api(f), f"{ACCOUNTS}/{t.account.id}/projects")
     g = make_person(prefix="pg")
+    set_roles(t.admin, t.account.id, g, ["member"])
     S.expect(api(f).put(member_path(a["id"], g.uid), json={"role": "reader"}), 200)
     assert S.norm_dn(g.dn) in project_members(ldap_admin, t.account.id, a["id"], "reader")
     # Changing a role moves the person between the groups.
@@ -158,7 +182,7 @@ def test_project_group_changed_in_ldap_counts_like_account_roles(api, ldap_admin
     assert S.expect(pa.get("/api/v1/me"), 200)["projects"] == []
 
 
-def test_me_reads_the_callers_projects_in_one_statement(api, sql, make_tenant, make_person):
+def test_me_reads_the_callers_projects_in_one_statement(api, sql, make_tenant, make_person, set_roles):
     """/me of a person in four projects runs as many SQL statements as /me
     of a person in one (issue 8: at most one round trip per read; before,
     one statement per project)."""
@@ -167,6 +191,8 @@ def test_me_reads_the_callers_projects_in_one_statement(api, sql, make_tenant, m
     ids = [S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": f"P{i}"}), 201)["id"]
            for i in range(4)]
     one, four = make_person(prefix="p1"), make_person(prefix="p4")
+    for who in (one, four):
+        set_roles(t.admin, t.account.id, who, ["member"])
     S.expect(s.put(member_path(ids[0], one.uid), json={"role": "reader"}), 200)
     for pid in ids:
         S.expect(s.put(member_path(pid, four.uid), json={"role": "editor"}), 200)
@@ -188,3 +214,211 @@ def test_me_reads_the_callers_projects_in_one_statement(api, sql, make_tenant, m
         return min(deltas)
 
     assert cost(four) == cost(one)
+
+
+def test_last_owner_counts_only_people_that_exist(api, ldap_admin, make_tenant, make_person, set_roles):
+    """story-003 D1: a member DN whose person was deleted (a directory
+    without slapo-refint) is nobody, as for the last admin: the only real
+    owner can be neither demoted nor removed."""
+    t = make_tenant("prg")
+    s = api(t.admin)
+    p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Ghosts"}), 201)
+    ghost = f"uid=ghost-{S.unique()},ou=people,dc=example,dc=org"
+    ok = ldap_admin.modify(project_dn(t.account.id, p["id"], "owner"), {"member": [(ldap3.MODIFY_ADD, [ghost])]})
+    assert ok, ldap_admin.result
+    S.expect_problem(s.put(member_path(p["id"], t.admin.uid), json={"role": "editor"}), 409, "last-owner")
+    S.expect_problem(s.delete(member_path(p["id"], t.admin.uid)), 409, "last-owner")
+    assert S.norm_dn(t.admin.dn) in project_members(ldap_admin, t.account.id, p["id"], "owner")
+    # A second real owner: now the first may go.
+    o = make_person(prefix="pgo")
+    set_roles(t.admin, t.account.id, o, ["member"])
+    S.expect(s.put(member_path(p["id"], o.uid), json={"role": "owner"}), 200)
+    S.expect(s.put(member_path(p["id"], t.admin.uid), json={"role": "editor"}), 200)
+    S.expect_problem(s.delete(member_path(p["id"], o.uid)), 409, "last-owner")
+
+
+def test_project_roles_only_for_people_of_the_account(api, ldap_admin, sql, make_tenant, make_person,
+                                                      set_roles):
+    """story-003 D2: a project role goes only to someone with a role in the
+    project's account; anyone else is 404 with exactly the body of an
+    unknown uid (no name, no mail, nothing written), and DELETE does not
+    tell an unknown uid from a person without a project role."""
+    t = make_tenant("prm")
+    s = api(t.admin)
+    p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Private"}), 201)
+    stranger = make_person(prefix="prs")
+    other = make_tenant("prmo")  # a person of another tenant
+    nobody = "nobody-" + S.unique()
+    answers = []
+    for uid in (stranger.uid, other.admin.uid, nobody):
+        r = s.put(member_path(p["id"], uid), json={"role": "reader"})
+        S.expect_problem(r, 404, "not-found")
+        assert stranger.mail not in r.text and other.admin.mail not in r.text
+        answers.append({k: v for k, v in r.json().items() if k != "instance"})
+    assert answers[0] == answers[1] == answers[2]
+    for role in ("owner", "editor", "reader"):
+        assert project_members(ldap_admin, t.account.id, p["id"], role) == (
+            {S.norm_dn(t.admin.dn)} if role == "owner" else set())
+    assert not [a for a in sql.audit(t.account.id) if a["action"] == "project.member.set"]
+    deletes = []
+    for uid in (stranger.uid, nobody):
+        r = s.delete(member_path(p["id"], uid))
+        S.expect_problem(r, 404, "not-found")
+        deletes.append({k: v for k, v in r.json().items() if k != "instance"})
+    assert deletes[0] == deletes[1]
+    # A member of the account, and a service provider, may be given one.
+    m = make_person(prefix="prmm")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    got = S.expect(s.put(member_path(p["id"], m.uid), json={"role": "reader"}), 200)
+    assert got == {"uid": m.uid, "name": m.name, "mail": m.mail, "project_id": p["id"], "roles": ["reader"]}
+    # An expired service provider has no role that counts.
+    x = make_person(prefix="prmx")
+    set_roles(t.admin, t.account.id, x, ["service-provider"])
+    sql.rows("UPDATE service_provider_access SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
+             " WHERE account_id = %s AND uid = %s", int(t.account.id), x.uid)
+    S.expect_problem(s.put(member_path(p["id"], x.uid), json={"role": "reader"}), 404)
+
+
+def test_project_ids_are_strings(api, make_tenant, make_person, set_roles):
+    """story-003 D3 / story-000 D7: IDs are decimal strings in every project
+    answer."""
+    t = make_tenant("pri")
+    s = api(t.admin)
+    p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Ids"}), 201)
+    assert isinstance(p["id"], str) and p["account_id"] == t.account.id
+    m = make_person(prefix="pri")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    got = S.expect(s.put(member_path(p["id"], m.uid), json={"role": "editor"}), 200)
+    assert got["project_id"] == p["id"] and isinstance(got["project_id"], str)
+    listed = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+    assert all(isinstance(x["id"], str) and isinstance(x["account_id"], str) for x in listed)
+    one = S.expect(s.get(f"/api/v1/projects/{p['id']}"), 200)
+    assert one["id"] == p["id"] and one["account_id"] == t.account.id
+
+
+def test_get_project_follows_location(api, ldap_admin, make_tenant, make_person, set_roles, anon):
+    """story-003 D4: the Location of a created project answers, with the
+    project's people and their roles, to whoever may see the project."""
+    t = make_tenant("prq")
+    s = api(t.admin)
+    r = s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Located"})
+    p = S.expect(r, 201)
+    other_p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Other"}), 201)
+    loc = r.headers["Location"]
+    assert loc == f"/api/v1/projects/{p['id']}"
+    m = make_person(prefix="prqm")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    S.expect(s.put(member_path(p["id"], m.uid), json={"role": "reader"}), 200)
+    got = S.expect(s.get(loc), 200)
+    assert {k: got[k] for k in ("id", "account_id", "name", "roles")} == \
+        {"id": p["id"], "account_id": t.account.id, "name": "Located", "roles": ["owner"]}
+    assert got["members"] == sorted([
+        {"uid": t.admin.uid, "name": t.admin.name, "mail": t.admin.mail, "roles": ["owner"]},
+        {"uid": m.uid, "name": m.name, "mail": m.mail, "roles": ["reader"]}], key=lambda x: x["uid"])
+    # Any role in the account sees it; a project-only person their project only.
+    assert S.expect(api(m).get(f"/api/v1/projects/{other_p['id']}"), 200)["roles"] == []
+    e = make_person(prefix="prqe")
+    place(ldap_admin, t.account.id, p["id"], "editor", e)
+    wait_sees(api(e), loc)
+    assert S.expect(api(e).get(loc), 200)["roles"] == ["editor"]
+    S.expect_problem(api(e).get(f"/api/v1/projects/{other_p['id']}"), 404)
+    # Another tenant, a stranger, an unknown project: 404; anonymous 401.
+    other = make_tenant("prqo")
+    S.expect_problem(api(other.admin).get(loc), 404)
+    S.expect_problem(api(make_person(prefix="prqs")).get(loc), 404)
+    S.expect_problem(s.get("/api/v1/projects/999999999"), 404)
+    S.expect_problem(anon.get(loc), 401)
+    assert s.head(loc).status_code == 200
+
+
+def maint(env):
+    binary = os.path.join(os.path.dirname(env["ACCOUNTD_MAILER"]), "accountd")
+    run = subprocess.run([binary, "maint", "--config", os.environ["ACCOUNTD_CONF"]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def test_leaving_the_account_ends_project_roles(api, sql, ldap_admin, make_tenant, make_person, set_roles, env):
+    """story-003 D5 / story-000 D4: revoking a service provider, its expiry,
+    and removing a member take away their project roles in the account's
+    projects too (audit project.member.remove); a project whose last owner
+    left is managed by the account's admins."""
+    t = make_tenant("prv")
+    s = api(t.admin)
+    sp, m, x = make_person(prefix="prvs"), make_person(prefix="prvm"), make_person(prefix="prvx")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    set_roles(t.admin, t.account.id, m, ["member"])
+    set_roles(t.admin, t.account.id, x, ["service-provider"])
+    # The provider creates a project (its only owner) and gives roles.
+    own = S.expect(api(sp).post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "SP's"}), 201)
+    S.expect(api(sp).put(member_path(own["id"], m.uid), json={"role": "editor"}), 200)
+    S.expect(api(sp).put(member_path(own["id"], x.uid), json={"role": "reader"}), 200)
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/service-providers/{sp.uid}"), 204)
+    assert S.norm_dn(sp.dn) not in project_members(ldap_admin, t.account.id, own["id"], "owner")
+    wait_sees(api(sp), f"{ACCOUNTS}/{t.account.id}/projects", 404)
+    S.expect_problem(api(sp).put(member_path(own["id"], m.uid), json={"role": "owner"}), 404)
+    assert S.expect(api(sp).get("/api/v1/me"), 200)["projects"] == []
+    removed = [a for a in sql.audit(t.account.id) if a["action"] == "project.member.remove"]
+    assert removed and removed[-1]["new_value"]["uid"] == sp.uid and removed[-1]["uid"] == t.admin.uid
+    # No owner left: the account's admin still manages the project.
+    got = S.expect(s.get(f"/api/v1/projects/{own['id']}"), 200)
+    assert [(x_["uid"], x_["roles"]) for x_ in got["members"]] == sorted(
+        [(m.uid, ["editor"]), (x.uid, ["reader"])])
+    S.expect(s.put(member_path(own["id"], m.uid), json={"role": "owner"}), 200)
+
+    # Removing a member (DELETE and PUT roles []) does the same.
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/members/{m.uid}"), 204)
+    assert S.norm_dn(m.dn) not in project_members(ldap_admin, t.account.id, own["id"], "owner")
+    wait_sees(api(m), f"/api/v1/projects/{own['id']}", 404)
+
+    # Expiry: maint removes the role and the project roles with it.
+    sql.rows("UPDATE service_provider_access SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
+             " WHERE account_id = %s AND uid = %s", int(t.account.id), x.uid)
+    S.expect_problem(api(x).get(f"/api/v1/projects/{own['id']}"), 404)
+    maint(env)
+    assert S.roles_in_ldap(ldap_admin, t.account.id, x) == set()
+    assert S.norm_dn(x.dn) not in project_members(ldap_admin, t.account.id, own["id"], "reader")
+    wait_sees(api(x), f"/api/v1/projects/{own['id']}", 404)
+
+    # Someone who keeps another role keeps their project roles.
+    k = make_person(prefix="prvk")
+    set_roles(t.admin, t.account.id, k, ["service-provider", "billing"])
+    S.expect(s.put(member_path(own["id"], k.uid), json={"role": "reader"}), 200)
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/service-providers/{k.uid}"), 204)
+    assert S.norm_dn(k.dn) in project_members(ldap_admin, t.account.id, own["id"], "reader")
+
+
+def test_projects_list_pages(api, make_tenant, ldap_admin, make_person):
+    """story-003 D8: ?limit and ?cursor page the projects list; any other
+    parameter, or a bad limit or cursor, is 422."""
+    t = make_tenant("prp")
+    s = api(t.admin)
+    ids = [S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": f"P{i}"}), 201)["id"]
+           for i in range(3)]
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
+        page = S.expect(s.get(path, params=params), 200)
+        assert len(page["items"]) <= 2
+        seen += [x["id"] for x in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+    one = S.expect(s.get(path, params={"limit": 1}), 200)
+    assert [x["id"] for x in one["items"]] == ids[:1] and one["next_cursor"] is not None
+    S.expect_field_errors(s.get(path, params={"foo": 1}), "foo")
+    S.expect_field_errors(s.get(path, params={"limit": 0}), "limit")
+    S.expect_field_errors(s.get(path, params={"limit": 201}), "limit")
+    S.expect_field_errors(s.get(path, params={"cursor": "x"}), "cursor")
+    # A project-only person pages through their own projects only.
+    e = make_person(prefix="prpe")
+    for pid in (ids[0], ids[2]):
+        place(ldap_admin, t.account.id, pid, "reader", e)
+    wait_sees(api(e), path)
+    first = S.expect(api(e).get(path, params={"limit": 1}), 200)
+    assert [x["id"] for x in first["items"]] == [ids[0]]
+    second = S.expect(api(e).get(path, params={"limit": 1, "cursor": first["next_cursor"]}), 200)
+    assert [x["id"] for x in second["items"]] == [ids[2]] and second["next_cursor"] is None

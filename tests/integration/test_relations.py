@@ -211,3 +211,54 @@ def test_pending_request_hides_the_customer_name_from_the_partner(api, make_tena
                      200)["items"]
     assert [(i["id"], i["side"], i["customer_name"]) for i in items] == [
         (rel["id"], "partner", None)]
+
+
+def test_get_relation_follows_location(api, make_tenant, make_account, make_person, set_roles, anon):
+    """story-003 D4: the Location of a relation request answers to the
+    admins of either side (the relation as the request answered it); a
+    member of the customer gets 403, anyone else 404."""
+    p = make_tenant("stgp")
+    q = make_tenant("stgq")
+    existing = make_account(q.admin, "customer", q.account.id)
+    r = api(p.admin).post(f"{ACCOUNTS}/{p.account.id}/customer-relations", json={"customer_id": existing.id})
+    rel = S.expect(r, 202)
+    loc = r.headers["Location"]
+    assert loc == f"/api/v1/customer-relations/{rel['id']}"
+    assert S.expect(api(p.admin).get(loc), 200) == rel
+    assert S.expect(api(q.admin).get(loc), 200) == rel
+    m = make_person(prefix="stgm")
+    set_roles(q.admin, existing.id, m, ["member"])
+    S.expect_problem(api(m).get(loc), 403)
+    pm = make_person(prefix="stgpm")
+    set_roles(p.admin, p.account.id, pm, ["member"])
+    S.expect_problem(api(pm).get(loc), 404)
+    S.expect_problem(api(make_tenant("stgo").admin).get(loc), 404)
+    S.expect_problem(api(p.admin).get("/api/v1/customer-relations/999999999"), 404)
+    S.expect_problem(anon.get(loc), 401)
+    done = S.expect(api(q.admin).post(f"{loc}/approve"), 200)
+    got = S.expect(api(p.admin).get(loc), 200)
+    assert got == done and got["status"] == "active" and got["id"] == rel["id"]
+
+
+def test_customers_list_pages(api, make_tenant, make_account):
+    """story-003 D8: GET …/customers pages with limit and cursor like other
+    lists; any other parameter is 422."""
+    p = make_tenant("stpg")
+    pa = api(p.admin)
+    ids = [make_account(p.admin, "customer", p.account.id).id for _ in range(3)]
+    path = f"{ACCOUNTS}/{p.account.id}/customers"
+    page = S.expect(pa.get(path, params={"limit": 1}), 200)
+    assert [i["customer_id"] for i in page["items"]] == ids[:1] and page["next_cursor"]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
+        page = S.expect(pa.get(path, params=params), 200)
+        seen += [i["customer_id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+    assert [i["customer_id"] for i in S.expect(pa.get(path), 200)["items"]] == ids
+    S.expect_field_errors(pa.get(path, params={"foo": "1"}), "foo")
+    S.expect_field_errors(pa.get(path, params={"limit": "x"}), "limit")
+    S.expect_field_errors(pa.get(path, params={"cursor": "x"}), "cursor")

@@ -312,3 +312,72 @@ def test_a_staged_account_takes_no_contact(api, sql, ldap_admin, make_tenant, ma
                             "country": "AT"}, "contact": {"email": mail}}
     created = S.expect(api(t.admin).post(ACCOUNTS, json=body), 201)
     assert created["status"] == "active" and created["contact"]["status"] == "invited"
+
+
+def providers(api, by, account_id):
+    items = S.expect(api(by).get(f"{ACCOUNTS}/{account_id}/service-providers"), 200)["items"]
+    return {i["uid"]: i for i in items}
+
+
+def test_grants_record_who_and_when(api, sql, make_tenant, make_person, set_roles, invitation_mail):
+    """story-003 D6 / story-000 D4c: access granted with PUT …/members or an
+    accepted invitation lists granted_by and granted_at; a later grant
+    starts afresh (no dates left from an earlier one)."""
+    t = make_tenant("spg")
+    acc = t.account.id
+    w = make_person(prefix="spgw")
+    set_roles(t.admin, acc, w, ["member"])
+    set_roles(t.admin, acc, w, ["service-provider"])
+    got = providers(api, t.admin, acc)[w.uid]
+    assert got["granted_by"] == t.admin.uid and got["granted_at"] and got["expires_at"] is None
+    S.expect(api(t.admin).patch(f"{ACCOUNTS}/{acc}/service-providers/{w.uid}",
+                                json={"expires_at": "2031-01-01T00:00:00Z"}), 200)
+    # Removed as a member: the access row goes with the role.
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc}/members/{w.uid}"), 204)
+    assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s", int(acc), w.uid) is None
+    # By invitation (accepted): granted by the inviter, no old expiry.
+    email = S.unique_mail("spg-")
+    before = sql.row("SELECT COALESCE(MAX(id), 0) AS m FROM mail_outbox")["m"]
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc}/invitations",
+                               json={"email": email, "role": "service-provider"}), 202)
+    _, token = invitation_mail(email, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("spgn"), password="provider-pw-1"), 200)["uid"]
+    got = providers(api, t.admin, acc)[uid]
+    assert got["granted_by"] == t.admin.uid and got["granted_at"] and got["expires_at"] is None
+    # A role change that keeps service-provider keeps the grant.
+    set_roles(t.admin, acc, w, ["member"])
+    set_roles(t.admin, acc, w, ["service-provider"])
+    first = providers(api, t.admin, acc)[w.uid]
+    assert first["expires_at"] is None and first["granted_by"] == t.admin.uid
+    set_roles(t.admin, acc, w, ["service-provider", "billing"])
+    assert providers(api, t.admin, acc)[w.uid]["granted_at"] == first["granted_at"]
+
+
+def test_provider_cannot_escape_the_customers_limits(api, sql, ldap_admin, make_tenant, make_person,
+                                                     set_roles):
+    """story-000 D3: a service provider cannot change their own roles (by
+    PUT or by inviting their own address), and access they grant a
+    colleague ends when theirs does."""
+    t = make_tenant("spx")
+    acc = t.account.id
+    sp, colleague = make_person(prefix="spxs"), make_person(prefix="spxc")
+    set_roles(t.admin, acc, sp, ["service-provider"])
+    set_roles(t.admin, acc, colleague, ["member"])
+    S.expect(api(t.admin).patch(f"{ACCOUNTS}/{acc}/service-providers/{sp.uid}",
+                                json={"expires_at": "2030-01-01T00:00:00Z"}), 200)
+    s = api(sp)
+    r = s.put(f"{ACCOUNTS}/{acc}/members/{sp.uid}", json={"roles": ["service-provider", "member", "billing"]})
+    S.expect_problem(r, 403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc, sp) == {"service-provider"}
+    S.expect_problem(s.put(f"{ACCOUNTS}/{acc}/members/{sp.uid}", json={"roles": ["member"]}), 403)
+    S.expect_problem(s.post(f"{ACCOUNTS}/{acc}/invitations", json={"email": sp.mail, "role": "billing"}), 403)
+    assert S.roles_in_ldap(ldap_admin, acc, sp) == {"service-provider"}
+    # Other non-admin people: as before.
+    S.expect(s.put(f"{ACCOUNTS}/{acc}/members/{colleague.uid}", json={"roles": ["billing"]}), 200)
+    # A colleague made service provider by a provider: no longer than them.
+    S.expect(s.put(f"{ACCOUNTS}/{acc}/members/{colleague.uid}", json={"roles": ["service-provider"]}), 200)
+    got = providers(api, t.admin, acc)[colleague.uid]
+    assert got["granted_by"] == sp.uid and got["expires_at"] == "2030-01-01T00:00:00Z"
+    # The admin may still change the provider's roles.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc}/members/{sp.uid}",
+                              json={"roles": ["service-provider", "member"]}), 200)
