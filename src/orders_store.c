@@ -41,16 +41,8 @@ int orders_store_create(struct sql_store *sql, unsigned long long account_id, co
 int orders_store_account_of(struct sql_store *sql, unsigned long long id,
                             unsigned long long *account_id)
 {
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT account_id FROM orders WHERE id = ?", SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 0)
-        st = ST_NOT_FOUND;
-    else
-        *account_id = sql_cell_id(&r, 0, 0);
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql, "SELECT account_id FROM orders WHERE id = ?", SQL_ARGS(P_INT(id)),
+                  account_id);
 }
 
 int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order *o)

@@ -57,17 +57,8 @@ int projects_half_created(struct sql_store *sql, int min_age, struct sql_result 
 
 int project_account(struct sql_store *sql, unsigned long long id, unsigned long long *account_id)
 {
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT account_id FROM projects WHERE id = ? AND ldap_state = 'done'",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *account_id = sql_cell_id(&r, 0, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql, "SELECT account_id FROM projects WHERE id = ? AND ldap_state = 'done'",
+                  SQL_ARGS(P_INT(id)), account_id);
 }
 
 int project_read(struct sql_store *sql, unsigned long long id, json_t **out)

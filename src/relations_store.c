@@ -39,17 +39,8 @@ int relation_insert(struct sql_store *sql, unsigned long long partner_id,
 
 int relation_customer(struct sql_store *sql, unsigned long long id, unsigned long long *customer)
 {
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT customer_id FROM customer_relations WHERE id = ?",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *customer = sql_cell_id(&r, 0, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql, "SELECT customer_id FROM customer_relations WHERE id = ?",
+                  SQL_ARGS(P_INT(id)), customer);
 }
 
 int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long long *partner,

@@ -177,6 +177,21 @@ static MYSQL_STMT *prepared(struct sql_store *s, const char *sql, unsigned *err,
     return stmt;
 }
 
+int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
+           unsigned long long *id)
+{
+    struct sql_result r;
+    int st = sql_exec(s, sql, params, &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else
+        *id = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
+    return st;
+}
+
 int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,
             unsigned long long **ids, size_t *n)
 {

@@ -76,6 +76,10 @@ void sql_result_free(struct sql_result *r);
 
 /* Runs a statement whose first column is an id: ST_OK with *ids (malloc'ed,
  * *n of them, in the statement's order). */
+/* The first column of the first row as an id (sql_cell_id): *id, or
+ * ST_NOT_FOUND when the statement gave no row. */
+int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
+           unsigned long long *id);
 int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,
             unsigned long long **ids, size_t *n);
 /* ids as a JSON array text ("[1,2,3]", malloc'ed): the parameter of a

@@ -64,24 +64,15 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
 int storefronts_store_distributor(struct sql_store *sql, unsigned long long account_id,
                                   unsigned long long *distributor_id)
 {
-    struct sql_result r;
     *distributor_id = 0;
-    int st = sql_exec(sql,
-                      "WITH RECURSIVE up (id, parent_id, kind, depth) AS ("
-                      " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
-                      " UNION ALL SELECT a.id, a.parent_id, a.kind, up.depth + 1 FROM accounts a"
-                      " JOIN up ON a.id = up.parent_id WHERE up.depth < 64)"
-                      " SELECT id FROM up WHERE depth > 0 AND kind IN ('distributor', 'operator')"
-                      " ORDER BY depth LIMIT 1",
-                      SQL_ARGS(P_INT(account_id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 0)
-        st = ST_NOT_FOUND;
-    else
-        *distributor_id = sql_cell_id(&r, 0, 0);
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql,
+                  "WITH RECURSIVE up (id, parent_id, kind, depth) AS ("
+                  " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
+                  " UNION ALL SELECT a.id, a.parent_id, a.kind, up.depth + 1 FROM accounts a"
+                  " JOIN up ON a.id = up.parent_id WHERE up.depth < 64)"
+                  " SELECT id FROM up WHERE depth > 0 AND kind IN ('distributor', 'operator')"
+                  " ORDER BY depth LIMIT 1",
+                  SQL_ARGS(P_INT(account_id)), distributor_id);
 }
 
 int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const char *ended_at,

@@ -10,17 +10,8 @@
 int subscriptions_store_account_of(struct sql_store *sql, unsigned long long sid,
                                    unsigned long long *account_id)
 {
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT account_id FROM subscriptions WHERE id = ?",
-                      SQL_ARGS(P_INT(sid)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 0)
-        st = ST_NOT_FOUND;
-    else
-        *account_id = sql_cell_id(&r, 0, 0);
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql, "SELECT account_id FROM subscriptions WHERE id = ?", SQL_ARGS(P_INT(sid)),
+                  account_id);
 }
 
 #define SUB_COLUMNS "id, account_id, storefront_id, plan, status, term_months, started_at, ends_at"

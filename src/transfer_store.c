@@ -51,19 +51,10 @@ int transfer_revoke_pending(struct sql_store *sql, unsigned long long account_id
 int transfer_current_invitation(struct sql_store *sql, unsigned long long account_id,
                                 unsigned long long *invitation_id)
 {
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT invitation_id FROM account_transfers WHERE account_id = ?"
-                      " AND completed_at IS NULL FOR UPDATE",
-                      SQL_ARGS(P_INT(account_id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *invitation_id = sql_cell_id(&r, 0, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql,
+                  "SELECT invitation_id FROM account_transfers WHERE account_id = ?"
+                  " AND completed_at IS NULL FOR UPDATE",
+                  SQL_ARGS(P_INT(account_id)), invitation_id);
 }
 
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
