@@ -61,7 +61,9 @@ def test_service_provider_may_touch_a_member_invitation(api, sql, invite, handed
 # ---------------------------------------------------------------- Idempotency-Key replay
 
 def create_with_key(api, who, parent, key):
-    name = S.unique("it-idem-")
+    """The same request each time for one key (a replay is the same body;
+    another body with the key is 422)."""
+    name = f"it-idem-{key}"
     return api(who).post(ACCOUNTS, headers={"Idempotency-Key": key},
                          json={"kind": "customer", "name": name, "parent_id": parent})
 
