@@ -188,7 +188,7 @@ static int sees_from_ancestor(struct request *req, unsigned long long id, int *s
     return seen;
 }
 
-int caller_tree_holds(struct request *req, const char *dn, int *in)
+int caller_tree_holds(struct request *req, const char *dn, const char *uid, int *in)
 {
     *in = 0;
     if (req->caller.is_operator) {
@@ -196,19 +196,39 @@ int caller_tree_holds(struct request *req, const char *dn, int *in)
         return ST_OK;
     }
     struct role_grant *grants;
-    size_t ngrants;
-    int st = ldap_store_grants_of(req->session->ldap, dn, &grants, &ngrants);
-    if (st != ST_OK || ngrants == 0) {
+    struct project_grant *projects;
+    size_t ngrants, nprojects;
+    int st =
+        ldap_store_all_grants_of(req->session->ldap, dn, &grants, &ngrants, &projects, &nprojects);
+    if (st != ST_OK || ngrants + nprojects == 0) {
         free(grants);
+        free(projects);
         return st;
     }
-    /* The person's accounts and all their ancestors: the person is in the
-     * tree when one of those is managed by the caller. */
-    unsigned long long *ids = xcalloc(ngrants, sizeof(*ids));
-    for (size_t i = 0; i < ngrants; i++)
-        ids[i] = grants[i].account_id;
+    /* The person's accounts (a project role counts for its account: its
+     * admins and service providers see the project's people) and all
+     * their ancestors: the person is in the tree when one of those is
+     * managed by the caller. */
+    unsigned long long *ids = xcalloc(ngrants + nprojects + 1, sizeof(*ids));
+    size_t nids = 0;
+    for (size_t i = 0; i < ngrants && st == ST_OK; i++) {
+        /* A service-provider grant past its expires_at is no role
+         * (service_provider_access), before maint removes it. */
+        int expired = 0;
+        if (grants[i].roles == ROLE_SERVICE_PROVIDER && uid)
+            st = provider_access_expired(req->session->sql, grants[i].account_id, uid, &expired);
+        if (!expired)
+            ids[nids++] = grants[i].account_id;
+    }
+    for (size_t i = 0; i < nprojects; i++)
+        ids[nids++] = projects[i].account_id;
     free(grants);
-    char *ids_text = sql_ids_json(ids, ngrants);
+    free(projects);
+    if (st != ST_OK || nids == 0) {
+        free(ids);
+        return st;
+    }
+    char *ids_text = sql_ids_json(ids, nids);
     free(ids);
     struct sql_result r;
     st = sql_exec(req->session->sql,

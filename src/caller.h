@@ -45,11 +45,14 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
 /* Is the person dn in the caller's tenant tree (docs/api.md, "tenant
  * tree")? The tree is every account in which the caller is admin or
  * service-provider and every account below one of them; a person belongs
- * to it when they hold a role in one of its accounts. Operators' tree is
+ * to it when they hold a role in one of its accounts or in one of their
+ * projects (a project-only person counts; a service-provider grant past
+ * its expires_at does not: uid is the person's, to look that up).
+ * Operators' tree is
  * the whole directory. *in receives 1 or 0; returns ST_*. Only people in
  * the tree are added without their consent; the answer to the caller must
  * not tell the others from unknown addresses. */
-int caller_tree_holds(struct request *req, const char *dn, int *in);
+int caller_tree_holds(struct request *req, const char *dn, const char *uid, int *in);
 /* The caller's PROJECT_* bits in a project (ldap_store.h). */
 unsigned caller_project_roles(const struct request *req, unsigned long long project_id);
 /* 1 if the caller has a role in any project of the account. */

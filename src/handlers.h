@@ -36,6 +36,8 @@ void invitations_list(struct request *req);
 void invitations_revoke(struct request *req);
 void invitations_resend(struct request *req);
 void invitations_accept(struct request *req);
+/* POST /projects/{pid}/invitations: a role in one project (invitations.c). */
+void project_invitations_create(struct request *req);
 /* contacts.c */
 void contacts_set(struct request *req);
 /* recipients.c */
@@ -79,6 +81,10 @@ void project_members_put(struct request *req);
 void project_members_delete(struct request *req);
 /* The account of the project in the path (route account_of). */
 int projects_account_of(struct request *req, unsigned long long *id);
+/* May the caller change the people of project pid (the account's admins
+ * and service providers, the project's owners)? 1, or 0 with the 403 or
+ * 404 refusal set. */
+int projects_may_manage(struct request *req, unsigned long long pid);
 /* The caller's projects for /me: [{id, account_id, name, created_at,
  * roles}] (a new reference), or NULL with *st set. */
 json_t *projects_of_caller(struct request *req, int *st);

@@ -17,6 +17,7 @@
 #include "invitations_store.h"
 #include "log.h"
 #include "outbox.h"
+#include "projects_store.h"
 #include "saga.h"
 #include "sql_store.h"
 #include "transfer.h"
@@ -69,6 +70,31 @@ static const char *role_name(unsigned bit)
     return "";
 }
 
+/* A role's name: an account's, or a project's (project_id not 0). */
+static const char *role_name_in(unsigned long long project_id, unsigned bit)
+{
+    if (!project_id)
+        return role_name(bit);
+    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
+        if (bit == 1u << i)
+            return project_role_names[i];
+    return "";
+}
+
+/* What an invitation's mails name: the account, or for a project
+ * invitation the project in its account (project "Kunde A" in
+ * Reseller X), so that the shipped templates and a distributor's own keep their
+ * placeholders. */
+static char *place_name(const char *account_name, const char *project_name)
+{
+    struct buf b = BUF_INIT;
+    if (project_name)
+        buf_printf(&b, "project \"%s\" in %s", project_name, account_name ? account_name : "");
+    else
+        buf_adds(&b, account_name ? account_name : "");
+    return buf_detach(&b);
+}
+
 /* ---- invite --------------------------------------------------------- */
 
 struct invite {
@@ -76,8 +102,9 @@ struct invite {
     struct account_ref *account;
     const char *email, *first_name, *last_name;
     unsigned role;
-    const char *purpose; /* "member" (NULL) or "transfer" */
-    struct person known; /* dn set when LDAP already knows the address */
+    const char *purpose;           /* "member" (NULL), "transfer" or "project" */
+    unsigned long long project_id; /* a project invitation: role is a PROJECT_* bit */
+    struct person known;           /* dn set when LDAP already knows the address */
     char *token;
     unsigned long long id;
     char *expires_at;
@@ -146,29 +173,35 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
                            const char *action)
 {
     struct request *req = v->req;
-    char *email = NULL, *role = NULL, *expires_at = NULL;
-    int st = invitation_mail_fields(sql, v->id, &email, &role, &expires_at);
+    char *email = NULL, *role = NULL, *expires_at = NULL, *project_name = NULL;
+    int st = invitation_mail_fields(sql, v->id, &email, &role, &expires_at, &v->project_id,
+                                    &project_name);
     if (st != ST_OK)
         return st == ST_NOT_FOUND ? ST_ERROR : st;
-    v->role = role_bit(role);
+    v->role = v->project_id ? project_role_bit(role) : role_bit(role);
     free(role);
     free(v->expires_at);
     v->expires_at = expires_at;
     char *link = link_for(req->cfg, v->token);
+    char *place = place_name(account_name, project_name);
     const char *to[] = {email};
     struct template_value vals[] = {
-        {"account_name", account_name},
+        {"account_name", place},
         {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
-        {"role", role_name(v->role)},
+        {"role", role_name_in(v->project_id, v->role)},
         {"link", link},
         {"expires_at", v->expires_at},
         {"email", email},
     };
     st = outbox_queue(sql, v->account->id, "invitation", to, 1, vals, 6);
     free(link);
+    free(place);
+    free(project_name);
     if (st == ST_OK) {
         json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email", email,
-                              "role", role_name(v->role));
+                              "role", role_name_in(v->project_id, v->role));
+        if (v->project_id)
+            json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
         st = audit_write(sql, req->caller.uid, v->account->id, action, NULL, n);
     }
     free(email);
@@ -186,9 +219,10 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
-    st = invitation_upsert(sql, v->account->id, v->email, role_name(v->role), v->purpose,
-                           v->first_name, v->last_name, token_hash, req->caller.uid,
-                           req->cfg->invitation_ttl, &v->id);
+    st = invitation_upsert(sql, v->account->id, v->project_id, v->email,
+                           role_name_in(v->project_id, v->role), v->purpose, v->first_name,
+                           v->last_name, token_hash, req->caller.uid, req->cfg->invitation_ttl,
+                           &v->id);
     if (st == ST_OK)
         st = mail_invitation(sql, v, account_name, "invitation.create");
     return st;
@@ -211,13 +245,23 @@ static int invite_tx(struct sql_store *sql, void *arg)
 /* The answer to an invitation that went through (docs/api.md). */
 static json_t *invite_result(const struct invite *v)
 {
-    if (v->known.dn)
-        return json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
-                         role_name(v->role));
-    char idbuf[24];
-    snprintf(idbuf, sizeof(idbuf), "%llu", v->id);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
-                     v->email, "role", role_name(v->role), "expires_at", v->expires_at);
+    json_t *out;
+    if (v->known.dn) {
+        out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
+                        role_name_in(v->project_id, v->role));
+    } else {
+        char idbuf[24];
+        snprintf(idbuf, sizeof(idbuf), "%llu", v->id);
+        out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
+                        v->email, "role", role_name_in(v->project_id, v->role), "expires_at",
+                        v->expires_at);
+    }
+    if (v->project_id) {
+        char pid[24];
+        snprintf(pid, sizeof(pid), "%llu", v->project_id);
+        json_object_set_new(out, "project_id", json_string(pid));
+    }
+    return out;
 }
 
 /* The person to add at once for an invitation to email: one LDAP knows by
@@ -232,7 +276,7 @@ int invitation_find_addable(struct request *req, const char *email, struct perso
     if (st != ST_OK)
         return st;
     int in = 0;
-    st = caller_tree_holds(req, known->dn, &in);
+    st = caller_tree_holds(req, known->dn, known->uid, &in);
     if (st != ST_OK || !in)
         person_free(known);
     return st;
@@ -292,6 +336,107 @@ void invitations_create(struct request *req)
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
 out:
+    person_free(&v.known);
+    free(v.token);
+    free(v.expires_at);
+}
+
+/* ---- invite to a project ------------------------------------------- */
+
+/* Gives v->known the project role at once: a project-roles saga, as PUT
+ * /projects/{pid}/members/{uid} makes, that adds the role (any other role
+ * they hold in the project stays, as an account invitation keeps other
+ * roles) and mails them added-to-account naming the project (place). */
+static void add_known_to_project(struct invite *v, const char *place)
+{
+    struct request *req = v->req;
+    struct saga s = {.actor = xstrdup(req->caller.uid)};
+    s.plan.kind = SAGA_PROJECT_ROLES;
+    s.plan.account_id = v->account->id;
+    s.plan.project_id = v->project_id;
+    int st = saga_begin(req->session->sql, &s, &req->problem);
+    if (st == ST_OK) {
+        st = saga_plan_roles_of(req->session->ldap, &s.plan, v->known.dn, &s.plan.roles_before);
+        if (st == ST_NOT_FOUND)
+            st = refuse(req, 404, "not-found", "no such project");
+        if (st != ST_OK)
+            saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory or the database");
+        goto out;
+    }
+    if (s.plan.roles_before & v->role) {
+        /* They have that role already: no change, no mail, no audit row,
+         * the answer of the first time. */
+        saga_release(req->session->sql, &s, "no change");
+        res_json(req, 201, invite_result(v));
+        goto out;
+    }
+    s.plan.person_dn = xstrdup(v->known.dn);
+    s.plan.person_uid = xstrdup(v->known.uid);
+    s.plan.roles_after = s.plan.roles_before | v->role;
+    s.data = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "action", "project.member.set", "role",
+                       role_name_in(v->project_id, v->role), "mail", v->known.mail, "name",
+                       v->known.name ? v->known.name : v->known.uid, "inviter_name",
+                       req->caller.name ? req->caller.name : req->caller.uid, "place", place);
+    enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
+    if (outcome == SAGA_DONE)
+        res_json(req, 201, invite_result(v));
+    else
+        saga_answer_failure(req, outcome, st);
+out:
+    saga_free(&s);
+}
+
+void project_invitations_create(struct request *req)
+{
+    static const char *const allowed[] = {"email", "role", "first_name", "last_name", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct invite v = {.req = req, .purpose = "project"};
+    v.email = body_str(req, b, NULL, "email", 1, 254);
+    const char *role = body_str(req, b, NULL, "role", 1, 32);
+    v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
+    v.last_name = body_str(req, b, NULL, "last_name", 0, 100);
+    const char *why;
+    if (v.email && (why = validate_email_ascii(v.email)))
+        res_field_error(req, "email", why);
+    if (role && !(v.role = project_role_bit(role)))
+        res_field_error(req, "role", "must be owner, editor or reader");
+    if (body_failed(req))
+        return;
+    /* Whoever may change the project's people (PUT .../members/{uid}). */
+    v.project_id = parse_id(req->args[0]);
+    if (!projects_may_manage(req, v.project_id))
+        return;
+    struct account_ref a = req->account;
+    v.account = &a;
+    json_t *project = NULL;
+    char *account_name = NULL, *place = NULL;
+    int st = project_read(req->session->sql, v.project_id, &project);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", "no such project");
+        return;
+    }
+    if (st == ST_OK)
+        st = invitation_find_addable(req, v.email, &v.known);
+    if (st == ST_OK && v.known.dn) {
+        st = account_name_get(req->session->sql, a.id, &account_name);
+        if (st == ST_OK) {
+            place = place_name(account_name, json_string_value(json_object_get(project, "name")));
+            add_known_to_project(&v, place);
+        }
+    } else if (st == ST_OK) {
+        st = request_transaction(req, invite_tx, &v);
+        if (st == ST_OK)
+            res_json(req, 202, invite_result(&v));
+    }
+    if (st != ST_OK)
+        res_store_failure(req, st, "the directory or the database");
+    json_decref(project);
+    free(account_name);
+    free(place);
     person_free(&v.known);
     free(v.token);
     free(v.expires_at);
@@ -414,6 +559,7 @@ struct accept {
     const char *token, *uid, *password, *first_name, *last_name;
     char token_hash[65]; /* SHA-256 of token in hex: all MariaDB sees of it */
     unsigned long long id, account_id;
+    unsigned long long project_id; /* a project invitation: role is a PROJECT_* bit */
     unsigned role;
     char *mail, *inv_first, *inv_last;
     struct saga saga;
@@ -508,10 +654,15 @@ static int accept_read(struct accept *v)
     if (st == ST_OK) {
         v->id = r.id;
         v->account_id = r.account_id;
-        v->role = role_bit(r.role);
+        v->project_id = strcmp(r.purpose, "project") == 0 ? r.project_id : 0;
+        v->role = v->project_id ? project_role_bit(r.role) : role_bit(r.role);
         v->transfer = strcmp(r.purpose, "transfer") == 0;
         if (v->transfer && strcmp(r.account_status, "staged") != 0)
             st = refuse(v->req, 409, "conflict", "this account was handed over already");
+        /* A project invitation whose project is gone (its account purged)
+         * is revoked with it. */
+        else if (strcmp(r.purpose, "project") == 0 && !r.project_exists)
+            st = refuse(v->req, 410, "invitation-revoked", "this invitation's project is gone");
         free(v->mail);
         free(v->inv_first);
         free(v->inv_last);
@@ -561,8 +712,8 @@ static int accept_person(struct accept *v)
     s->plan.person_dn = xstrdup(known.dn);
     s->plan.person_uid = xstrdup(known.uid);
     person_free(&known);
-    st = ldap_store_roles_of(req->session->ldap, v->account_id, s->plan.person_dn,
-                             &s->plan.roles_before);
+    /* The account's role groups, or the project's (plan.project_id). */
+    st = saga_plan_roles_of(req->session->ldap, &s->plan, s->plan.person_dn, &s->plan.roles_before);
     s->plan.roles_after = s->plan.roles_before | v->role;
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
@@ -641,8 +792,10 @@ void invitations_accept(struct request *req)
         s->actor = xstrdup(actor);
         s->plan.kind = SAGA_ACCEPT;
         s->plan.account_id = v.account_id;
-        s->data =
-            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role", role_name(v.role));
+        /* A project invitation: its role groups, no account role. */
+        s->plan.project_id = v.project_id;
+        s->data = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role",
+                            role_name_in(v.project_id, v.role));
         st = saga_begin(req->session->sql, s, &req->problem);
         /* Read again under the guard: an accept of the same token that
          * held it has finished by now. */
@@ -675,9 +828,15 @@ void invitations_accept(struct request *req)
     if (st == ST_OK && outcome == SAGA_DONE) {
         char idbuf[24];
         snprintf(idbuf, sizeof(idbuf), "%llu", v.account_id);
-        res_json(req, 200,
-                 json_pack("{s:s, s:s, s:s, s:b}", "uid", s->plan.person_uid, "account_id", idbuf,
-                           "role", role_name(v.role), "created", s->plan.create_person));
+        json_t *out =
+            json_pack("{s:s, s:s, s:s, s:b}", "uid", s->plan.person_uid, "account_id", idbuf,
+                      "role", role_name_in(v.project_id, v.role), "created", s->plan.create_person);
+        if (v.project_id) {
+            char pid[24];
+            snprintf(pid, sizeof(pid), "%llu", v.project_id);
+            json_object_set_new(out, "project_id", json_string(pid));
+        }
+        res_json(req, 200, out);
         /* The log line names who accepted. */
         free(req->caller.uid);
         req->caller.uid = xstrdup(s->plan.person_uid);

@@ -23,29 +23,31 @@ void invitation_row_free(struct invitation_row *r)
     memset(r, 0, sizeof(*r));
 }
 
-int invitation_upsert(struct sql_store *sql, unsigned long long account_id, const char *email,
-                      const char *role, const char *purpose, const char *first_name,
-                      const char *last_name, const char *token_hash, const char *invited_by,
-                      long ttl_seconds, unsigned long long *id)
+int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
+                      unsigned long long project_id, const char *email, const char *role,
+                      const char *purpose, const char *first_name, const char *last_name,
+                      const char *token_hash, const char *invited_by, long ttl_seconds,
+                      unsigned long long *id)
 {
     struct sql_result r;
-    /* One pending invitation per address: inviting again replaces its
-     * token and expiry (the old link dies), keeping its id. */
-    int st =
-        sql_exec(sql,
-                 "INSERT INTO invitations (account_id, email, role, purpose, first_name,"
-                 " last_name, token_hash, invited_by, expires_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, UNHEX(?), ?,"
-                 " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
-                 " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
-                 " purpose = VALUES(purpose),"
-                 " first_name = VALUES(first_name), last_name = VALUES(last_name),"
-                 " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
-                 " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
-                 SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),
-                          P_STR(purpose ? purpose : "member"), P_STR(first_name), P_STR(last_name),
-                          P_STR(token_hash), P_STR(invited_by), P_INT(ttl_seconds)),
-                 &r);
+    /* One pending invitation per address and account (or project):
+     * inviting again replaces its token and expiry (the old link dies),
+     * keeping its id. */
+    int st = sql_exec(sql,
+                      "INSERT INTO invitations (account_id, email, role, purpose, project_id,"
+                      " first_name, last_name, token_hash, invited_by, expires_at)"
+                      " VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, UNHEX(?), ?,"
+                      " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
+                      " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
+                      " purpose = VALUES(purpose),"
+                      " first_name = VALUES(first_name), last_name = VALUES(last_name),"
+                      " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
+                      " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
+                      SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),
+                               P_STR(purpose ? purpose : "member"), P_INT(project_id),
+                               P_STR(first_name), P_STR(last_name), P_STR(token_hash),
+                               P_STR(invited_by), P_INT(ttl_seconds)),
+                      &r);
     if (st == ST_OK)
         *id = r.insert_id;
     sql_result_free(&r);
@@ -53,12 +55,14 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id, cons
 }
 
 int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
-                           char **expires_at)
+                           char **expires_at, unsigned long long *project_id, char **project_name)
 {
     struct sql_result r;
     int st = sql_exec(sql,
-                      "SELECT email, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
-                      " FROM invitations WHERE id = ?",
+                      "SELECT i.email, i.role, DATE_FORMAT(i.expires_at, '%Y-%m-%dT%H:%i:%sZ'),"
+                      " i.project_id, p.name"
+                      " FROM invitations i LEFT JOIN projects p ON p.id = i.project_id"
+                      " WHERE i.id = ?",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
@@ -68,6 +72,8 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **
         *email = xstrdup(sql_cell(&r, 0, 0));
         *role = xstrdup(sql_cell(&r, 0, 1));
         *expires_at = xstrdup(sql_cell(&r, 0, 2));
+        *project_id = sql_cell_id(&r, 0, 3);
+        *project_name = dup_or_null(sql_cell(&r, 0, 4));
     }
     sql_result_free(&r);
     return st;
@@ -79,19 +85,22 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id, js
     int st = sql_exec(sql,
                       "SELECT id, email, role, invited_by,"
                       " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+                      " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id"
                       " FROM invitations WHERE account_id = ? AND status = 'pending'"
                       " AND expires_at > CURRENT_TIMESTAMP(6) ORDER BY id",
                       SQL_ARGS(P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
     *items = json_array();
+    /* project_id: a decimal string for a project invitation, null for an
+     * account invitation. */
     for (size_t i = 0; i < r.nrows; i++)
         json_array_append_new(
-            *items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", sql_cell(&r, i, 0),
-                              "email", sql_cell(&r, i, 1), "role", sql_cell(&r, i, 2), "status",
-                              "pending", "invited_by", sql_cell(&r, i, 3), "created_at",
-                              sql_cell(&r, i, 4), "expires_at", sql_cell(&r, i, 5)));
+            *items,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", sql_cell(&r, i, 0),
+                      "email", sql_cell(&r, i, 1), "role", sql_cell(&r, i, 2), "status", "pending",
+                      "invited_by", sql_cell(&r, i, 3), "created_at", sql_cell(&r, i, 4),
+                      "expires_at", sql_cell(&r, i, 5), "project_id", sql_cell(&r, i, 6)));
     sql_result_free(&r);
     return ST_OK;
 }
@@ -145,12 +154,18 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
 
 static const char *const BY_TOKEN[2] = {
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
-    " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
+    " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
+    " p.id IS NOT NULL"
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
+    " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
+    " AND p.ldap_state = 'done'"
     " WHERE i.token_hash = UNHEX(?)",
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
-    " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose"
+    " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
+    " p.id IS NOT NULL"
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
+    " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
+    " AND p.ldap_state = 'done'"
     " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
 };
 
@@ -176,6 +191,8 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
     out->expired = strcmp(sql_cell(&r, 0, 7), "1") != 0;
     out->account_status = xstrdup(sql_cell(&r, 0, 8));
     out->purpose = xstrdup(sql_cell(&r, 0, 9) ? sql_cell(&r, 0, 9) : "member");
+    out->project_id = sql_cell_id(&r, 0, 10);
+    out->project_exists = strcmp(sql_cell(&r, 0, 11), "1") == 0;
     sql_result_free(&r);
     return ST_OK;
 }

@@ -17,22 +17,29 @@ struct invitation_row {
     char *status;                                /* pending, accepted, revoked */
     int expired;
     char *account_status;
-    char *purpose; /* member or transfer */
+    char *purpose;                 /* member, transfer or project */
+    unsigned long long project_id; /* a project invitation's project, else 0 */
+    int project_exists;            /* that project is there (created, not purged) */
 };
 void invitation_row_free(struct invitation_row *r);
 
-/* Creates the pending invitation of email in account_id, or renews the
- * one there is (new token and expiry, same id): *id. */
-int invitation_upsert(struct sql_store *sql, unsigned long long account_id, const char *email,
-                      const char *role, const char *purpose, const char *first_name,
-                      const char *last_name, const char *token_hash, const char *invited_by,
-                      long ttl_seconds, unsigned long long *id);
-/* Address, role and expiry (RFC 3339) of invitation id: malloc'ed;
+/* Creates the pending invitation of email in account_id (to project_id
+ * of it, purpose "project", when project_id is not 0), or renews the one
+ * there is for that account or project (new token and expiry, same id):
+ * *id. */
+int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
+                      unsigned long long project_id, const char *email, const char *role,
+                      const char *purpose, const char *first_name, const char *last_name,
+                      const char *token_hash, const char *invited_by, long ttl_seconds,
+                      unsigned long long *id);
+/* Address, role and expiry (RFC 3339) of invitation id, and its project
+ * (0 and NULL for an account invitation): strings malloc'ed;
  * ST_NOT_FOUND if there is none. */
 int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
-                           char **expires_at);
-/* The pending, unexpired invitations of account_id as a JSON list of
- * {id, email, role, status, invited_by, created_at, expires_at}. */
+                           char **expires_at, unsigned long long *project_id, char **project_name);
+/* The pending, unexpired invitations of account_id (its projects' too) as
+ * a JSON list of {id, email, role, status, invited_by, created_at,
+ * expires_at, project_id} (project_id null for an account invitation). */
 int invitations_pending(struct sql_store *sql, unsigned long long account_id, json_t **items);
 /* Locks pending invitation id of account_id (FOR UPDATE): *role
  * malloc'ed, or ST_NOT_FOUND. */

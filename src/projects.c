@@ -2,8 +2,9 @@
  * projects: projects inside an account (STACKIT method 2) with their own
  * role groups owner, editor, reader in LDAP. POST/GET
  * /accounts/{id}/projects (paged), GET /projects/{pid} (with its people),
- * PUT/DELETE /projects/{pid}/members/{uid} (only for people of the
- * account). A
+ * PUT/DELETE /projects/{pid}/members/{uid} (for people of the account,
+ * of its projects or of the caller's tenant tree; anyone else is invited:
+ * POST /projects/{pid}/invitations, invitations.c). A
  * person who is only in a project's groups is let into these routes
  * (ROUTE_PROJECT) and sees that project and nothing else of the account.
  * Creating a project writes the row pending until its LDAP groups exist
@@ -255,10 +256,11 @@ int projects_account_of(struct request *req, unsigned long long *id)
  * the intent. A failure half-way is undone, or left to `accountd maint`
  * when even that fails. */
 
-/* The one answer for a uid a PUT may not name: unknown, or no role in the
- * project's account; the same body either way, so that it never tells
- * whether a uid exists (docs/api.md, Projects). */
-#define NOT_IN_ACCOUNT "that person has no role in this account; invite them to the account first"
+/* The one answer for a uid a PUT may not name: unknown, or a person who
+ * is neither in the project's account (a role in it or in one of its
+ * projects) nor in the caller's tenant tree; the same body either way, so
+ * that it never tells whether a uid exists (docs/api.md, Projects). */
+#define NOT_IN_ACCOUNT "that person is not known here; invite them to the project by e-mail"
 /* The same for a DELETE: unknown, or no role in the project. */
 #define NOT_IN_PROJECT "that person has no role in the project"
 
@@ -278,6 +280,31 @@ static int holds_account_role(struct request *req, unsigned long long account_id
     }
     *holds = roles != 0;
     return st;
+}
+
+/* May the person be given a role in a project of the account without
+ * their consent? They may when they hold a role in the account, or in one
+ * of its projects, or are in the caller's tenant tree (caller_tree_holds:
+ * the caller's admins and service providers already see them); anyone
+ * else consents through a project invitation. */
+static int may_join_project(struct request *req, unsigned long long account_id,
+                            const struct person *person, int *may)
+{
+    int st = holds_account_role(req, account_id, person, may);
+    if (st != ST_OK || *may)
+        return st;
+    struct role_grant *grants = NULL;
+    struct project_grant *projects = NULL;
+    size_t ngrants = 0, nprojects = 0;
+    st = ldap_store_all_grants_of(req->session->ldap, person->dn, &grants, &ngrants, &projects,
+                                  &nprojects);
+    for (size_t i = 0; st == ST_OK && i < nprojects && !*may; i++)
+        *may = projects[i].account_id == account_id;
+    free(grants);
+    free(projects);
+    if (st != ST_OK || *may)
+        return st;
+    return caller_tree_holds(req, person->dn, person->uid, may);
 }
 
 /* The person's roles in the project now (*before), and the rules of the
@@ -310,15 +337,15 @@ static int check_project_change(struct request *req, unsigned long long account_
         return st;
     if (!wanted && !*before)
         return refuse(req, 404, "not-found", NOT_IN_PROJECT);
-    /* People join an account by invitation; a project role is given only
-     * to someone who has a role in the project's account already (or
-     * changes the role of someone in the project). */
+    /* People join by invitation; a project role is given at once only to
+     * someone of the account, of its projects or of the caller's tenant
+     * tree (or changes the role of someone in the project). */
     if (wanted && !*before) {
-        int holds = 0;
-        st = holds_account_role(req, account_id, person, &holds);
+        int may = 0;
+        st = may_join_project(req, account_id, person, &may);
         if (st != ST_OK)
             return st;
-        if (!holds)
+        if (!may)
             return refuse(req, 404, "not-found", NOT_IN_ACCOUNT);
     }
     if ((*before & PROJECT_OWNER) && !(wanted & PROJECT_OWNER) && owners <= 1)
@@ -329,7 +356,7 @@ static int check_project_change(struct request *req, unsigned long long account_
 /* Account admins and service providers manage every project's people,
  * a project's owners theirs; anyone else who sees the project gets 403,
  * someone who does not see it 404. */
-static int may_manage(struct request *req, unsigned long long pid)
+int projects_may_manage(struct request *req, unsigned long long pid)
 {
     if (req->caller.is_operator || (req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
         return 1;
@@ -348,7 +375,7 @@ static int may_manage(struct request *req, unsigned long long pid)
 static void change_member(struct request *req, unsigned wanted, int status_ok)
 {
     unsigned long long account_id = req->account.id, project_id = parse_id(req->args[0]);
-    if (!may_manage(req, project_id))
+    if (!projects_may_manage(req, project_id))
         return;
     const char *uid = req->args[1];
     struct person person = {0};

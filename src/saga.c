@@ -196,11 +196,12 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
     json_t *id = json_object_get(j, "account_id");
     json_t *project = json_object_get(j, "project_id");
     p->kind = saga_kind_from_name(json_string_value(json_object_get(j, "kind")));
-    /* A project's roles need its project, and only a project's roles have one. */
+    /* A project's roles need its project; only a project's roles and the
+     * accept of a project invitation have one. */
     if (project && (!json_is_integer(project) || json_integer_value(project) <= 0))
         p->kind = 0;
     p->project_id = p->kind ? (unsigned long long)json_integer_value(project) : 0;
-    if ((p->kind == SAGA_PROJECT_ROLES) != (p->project_id != 0))
+    if (p->kind == SAGA_PROJECT_ROLES ? !p->project_id : p->project_id && p->kind != SAGA_ACCEPT)
         p->kind = 0;
     if (!json_is_object(j) || !p->kind || !json_is_integer(id) || json_integer_value(id) <= 0 ||
         roles_from_json(p, json_object_get(j, "roles_before"), &p->roles_before) < 0 ||

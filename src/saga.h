@@ -86,8 +86,9 @@ struct saga_member {
 struct saga_plan {
     enum saga_kind kind;
     unsigned long long account_id;
-    /* PROJECT_ROLES: the project whose role groups (owner, editor,
-     * reader) the roles are; roles_before/after are then PROJECT_* bits. */
+    /* PROJECT_ROLES, and the ACCEPT of a project invitation: the project
+     * whose role groups (owner, editor, reader) the roles are;
+     * roles_before/after are then PROJECT_* bits. */
     unsigned long long project_id;
     int create_account; /* ou=<id> and its four role groups */
     char *admin_dn;     /* create_account: the first admin */
@@ -149,6 +150,11 @@ struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_o
 /* Role bits of the plan as a JSON list of names: an account's roles, or
  * a project's (owner, editor, reader) for a PROJECT_ROLES plan. */
 json_t *saga_plan_roles_json(const struct saga_plan *p, unsigned roles);
+
+/* The roles dn holds now where plan p changes them: in the account's
+ * role groups, or in the project's for a plan with a project_id. */
+int saga_plan_roles_of(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
+                       unsigned *roles);
 /* The plan as JSON (a new reference) and back: 0, or -1 when the JSON is
  * not a plan (p is then zeroed). Roles are lists of role names. */
 json_t *saga_plan_json(const struct saga_plan *p);

@@ -112,8 +112,8 @@ static int plan_set_member(struct ldap_store *ls, const struct saga_plan *p, uns
 }
 
 /* The roles dn holds now where the plan changes them. */
-static int plan_roles_of(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
-                         unsigned *roles)
+int saga_plan_roles_of(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
+                       unsigned *roles)
 {
     if (!p->project_id)
         return ldap_store_roles_of(ls, p->account_id, dn, roles);
@@ -311,11 +311,18 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     json_int_t inv = json_integer_value(json_object_get(s->data, "invitation_id"));
     /* ST_CONFLICT: revoked while it was being accepted. */
     int st = invitation_mark_accepted(sql, (unsigned long long)inv, p->person_uid);
+    json_t *n = json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv, "uid", p->person_uid,
+                          "role", data_str(s, "role"), "created", p->create_person);
+    /* A project invitation: a role in the project, none in the account. */
+    if (p->project_id)
+        json_object_set_new(n, "project_id", json_integer((json_int_t)p->project_id));
     if (st == ST_OK)
         st = audit_write(sql, p->person_uid, p->account_id, "invitation.accept", NULL,
-                         with_repair(s, json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv,
-                                                  "uid", p->person_uid, "role", data_str(s, "role"),
-                                                  "created", p->create_person)));
+                         with_repair(s, n));
+    else
+        json_decref(n);
+    if (st == ST_OK && p->project_id)
+        return ST_OK;
     /* Granted by whoever sent the invitation. */
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, p->person_uid,
@@ -364,6 +371,18 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                               p->person_uid, "roles", saga_plan_roles_json(p, p->roles_after));
         st = audit_write(sql, s->actor, p->account_id, action ? action : "project.member.set", o,
                          with_repair(s, n));
+        /* A person of the caller's tree added at once by a project
+         * invitation is told so (invitations.c). */
+        if (st == ST_OK && data_str(s, "mail")) {
+            const char *to[] = {data_str(s, "mail")};
+            struct template_value vals[] = {
+                {"account_name", data_str(s, "place")},
+                {"inviter_name", data_str(s, "inviter_name")},
+                {"role", data_str(s, "role")},
+                {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
+            };
+            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 4);
+        }
         break;
     }
     case SAGA_ADD_MEMBER:
@@ -535,7 +554,7 @@ void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 static int observe_also(struct ldap_store *ls, struct saga *s)
 {
     for (size_t i = 0; i < s->plan.nalso; i++) {
-        int st = plan_roles_of(ls, &s->plan, s->plan.also[i].dn, &s->also_now[i]);
+        int st = saga_plan_roles_of(ls, &s->plan, s->plan.also[i].dn, &s->also_now[i]);
         if (st != ST_OK)
             return st;
     }
@@ -581,7 +600,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         return observe_also(ls, s);
     }
     if (o->person_found)
-        st = plan_roles_of(ls, p, p->person_dn, &o->roles_now);
+        st = saga_plan_roles_of(ls, p, p->person_dn, &o->roles_now);
     return st == ST_OK ? observe_also(ls, s) : st;
 }
 
@@ -630,11 +649,11 @@ static int undone_tx(struct sql_store *sql, void *arg)
     const struct saga_plan *p = &s->plan;
     json_t *o = json_pack("{s:I, s:s, s:s?, s:o}", "intent_id", (json_int_t)s->intent_id, "kind",
                           saga_kind_name(p->kind), "uid", p->person_uid, "roles_found",
-                          roles_json(u->o->roles_now));
+                          saga_plan_roles_json(p, u->o->roles_now));
     json_t *n = json_pack("{s:s, s:o, s:b, s:b, s:s}", "outcome", "undone", "roles",
-                          roles_json(p->create_person ? 0 : p->roles_before), "person_removed",
-                          p->create_person && u->o->person_found, "account_removed",
-                          p->create_account, "requested_by", s->actor);
+                          saga_plan_roles_json(p, p->create_person ? 0 : p->roles_before),
+                          "person_removed", p->create_person && u->o->person_found,
+                          "account_removed", p->create_account, "requested_by", s->actor);
     int st = audit_write(sql, "accountd-maint", p->account_id, "repair.undo", o, n);
     if (st == ST_OK)
         st = intent_store_close_tx(sql, s->intent_id, p->account_id, 1, "undone by accountd maint");

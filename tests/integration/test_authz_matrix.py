@@ -101,6 +101,7 @@ MATRIX = {
     "GET /api/v1/projects/{pid}": (ANY, set(), False),
     "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
+    "POST /api/v1/projects/{pid}/invitations": ({A, SP}, set(), True),
     # billing: back office (the parent's admins and billing), self-service
     # (the account's admins and billing), members read and renew
     "GET /api/v1/plans": None,
@@ -137,6 +138,7 @@ PROJECT_ROUTES = {
     "GET /api/v1/projects/{pid}": "in",
     "PUT /api/v1/projects/{pid}/members/{uid}": 403,
     "DELETE /api/v1/projects/{pid}/members/{uid}": 403,
+    "POST /api/v1/projects/{pid}/invitations": 403,
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
@@ -349,6 +351,8 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{pid}", cast["project"]).replace("{uid}", member.uid)
         if method == "PUT":
             body = {"role": "reader"}
+        elif method == "POST":
+            body = {"email": S.unique_mail("mx-pi-"), "role": "reader"}
     elif key == "POST /api/v1/accounts/{id}/customer-relations":
         body = {"customer_id": a.id}
     elif "{rid}" in key:

@@ -1,8 +1,10 @@
 """Projects (seed 003, STACKIT method 2): projects inside the partner's own
 organization with role groups owner, editor, reader in LDAP. Through the
-API a project role is given only to someone with a role in the project's
-account; a person an LDAP administrator puts into a project's group only
-sees that project and nothing else of the account."""
+API a project role is given at once only to someone of the project's
+account (or its projects) or of the caller's tenant tree; anyone else is
+invited by e-mail into the project (test_project_invitations.py). A
+person who is only in a project's groups sees that project and nothing
+else of the account."""
 import os
 import subprocess
 
@@ -34,7 +36,20 @@ def wait_sees(session, path, status=200):
     return r
 
 
-def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set_roles, anon):
+def invite_into(api, sql, invitation_mail, by, pid, who, role):
+    """The end customer's way in: a project invitation to who's address
+    (someone outside the caller's tree: 202 and a mail), accepted."""
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(by).post(f"/api/v1/projects/{pid}/invitations",
+                                 json={"email": who.mail, "role": role}), 202)
+    assert body["status"] == "invited" and body["project_id"] == pid
+    _, token = invitation_mail(who.mail, after=before)
+    data = S.expect(S.accept_invitation(api, token), 200)
+    assert (data["uid"], data["role"], data["project_id"], data["created"]) == (who.uid, role, pid, False)
+
+
+def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set_roles, anon,
+                             invitation_mail):
     t = make_tenant("prj")
     s = api(t.admin)
     r = s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde A"})
@@ -51,13 +66,13 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
     row = sql.row("SELECT * FROM projects WHERE id=%s", int(a["id"]))
     assert (row["account_id"], row["name"], row["ldap_state"]) == (int(t.account.id), "Kunde A", "done")
 
-    # A person with no role in the account gets no project role through
-    # the API (people join by invitation): 404 like an unknown uid.
+    # A person outside the account and the caller's tree gets no project
+    # role by uid (people join by invitation): 404 like an unknown uid.
     e = make_person(prefix="pe")
     S.expect_problem(s.put(member_path(a["id"], e.uid), json={"role": "editor"}), 404)
     assert project_members(ldap_admin, t.account.id, a["id"], "editor") == set()
-    # An LDAP administrator may put them there: a project role only.
-    place(ldap_admin, t.account.id, a["id"], "editor", e)
+    # Invited into the project by e-mail, they consent: a project role only.
+    invite_into(api, sql, invitation_mail, t.admin, a["id"], e, "editor")
     got = S.expect(s.put(member_path(a["id"], e.uid), json={"role": "editor"}), 200)
     assert got["roles"] == ["editor"] and got["project_id"] == a["id"]
     assert S.norm_dn(e.dn) in project_members(ldap_admin, t.account.id, a["id"], "editor")
@@ -83,7 +98,7 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
 
     # A project-only owner manages their project's people (account members).
     f = make_person(prefix="pf")
-    place(ldap_admin, t.account.id, a["id"], "owner", f)
+    invite_into(api, sql, invitation_mail, t.admin, a["id"], f, "owner")
     wait_sees(api(f), f"{ACCOUNTS}/{t.account.id}/projects")
     g = make_person(prefix="pg")
     set_roles(t.admin, t.account.id, g, ["member"])

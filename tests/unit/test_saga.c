@@ -288,6 +288,46 @@ static void project_plan_round_trip_and_steps(void **state)
     saga_plan_free(&p);
 }
 
+/* The accept of a project invitation: a new person and a project role;
+ * its plan keeps the project, and a crash before the password is undone
+ * (the person and the group value go). */
+static void project_accept_plan(void **state)
+{
+    (void)state;
+    struct saga_plan p = {.kind = SAGA_ACCEPT, .account_id = 7, .project_id = 12};
+    p.create_person = 1;
+    p.person_mail = strdup("new@example.org");
+    p.person_dn = strdup("uid=new,ou=people,dc=example,dc=org");
+    p.person_uid = strdup("new");
+    p.roles_after = PROJECT_READER;
+    json_t *j = saga_plan_json(&p);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "roles_after"), 0)),
+                        "reader");
+    struct saga_plan q;
+    assert_int_equal(saga_plan_from_json(j, &q), 0);
+    json_decref(j);
+    assert_int_equal(q.kind, SAGA_ACCEPT);
+    assert_int_equal(q.project_id, 12);
+    assert_int_equal(q.roles_after, PROJECT_READER);
+    size_t n;
+    struct saga_step *st = saga_forward_steps(&q, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(st[2].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[2].role, PROJECT_READER);
+    free(st);
+    struct saga_observed o = {.person_found = 1, .roles_now = PROJECT_READER};
+    assert_int_equal(saga_decide(&q, &o), SAGA_UNDO);
+    st = saga_undo_steps(&q, &o, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[1].op, SAGA_OP_PERSON_DEL);
+    free(st);
+    o.person_has_password = 1;
+    assert_int_equal(saga_decide(&q, &o), SAGA_FINISH);
+    saga_plan_free(&q);
+    saga_plan_free(&p);
+}
+
 static void bad_plans_are_refused(void **state)
 {
     (void)state;
@@ -309,6 +349,9 @@ static void bad_plans_are_refused(void **state)
         "\"roles_after\":[\"admin\"]}",
         "{\"kind\":\"set-roles\",\"account_id\":1,\"project_id\":5,\"roles_before\":[],"
         "\"roles_after\":[\"admin\"]}",
+        /* only a project's roles and a project invitation's accept */
+        "{\"kind\":\"add-member\",\"account_id\":1,\"project_id\":5,\"roles_before\":[],"
+        "\"roles_after\":[\"owner\"]}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
@@ -345,6 +388,7 @@ int main(void)
         cmocka_unit_test(other_people_in_one_change),
         cmocka_unit_test(plan_json_round_trip),
         cmocka_unit_test(project_plan_round_trip_and_steps),
+        cmocka_unit_test(project_accept_plan),
         cmocka_unit_test(bad_plans_are_refused),
         cmocka_unit_test(kinds_and_marker),
     };

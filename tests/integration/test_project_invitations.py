@@ -1,0 +1,258 @@
+"""Project invitations (seed 003, STACKIT method 2; docs/api.md
+"Projects"): the partner invites an end customer's people by e-mail into
+one project of its own organization. A person of the caller's tenant tree
+is added at once; anyone else (unknown, or known outside the tree) gets an
+invitation mail, and accepting it gives a role in that project and nothing
+else of the account. PUT .../members/{uid} also takes people of the
+caller's tree; a stranger's uid is 404 like an unknown one."""
+import datetime
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+PASSWORD = "pw-project-invite-1"
+
+
+def inv_path(pid):
+    return f"/api/v1/projects/{pid}/invitations"
+
+
+def member_path(pid, uid):
+    return f"/api/v1/projects/{pid}/members/{S.path_quote(uid)}"
+
+
+def new_project(api, t, name=None):
+    r = api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": name or S.unique("P ")})
+    return S.expect(r, 201)
+
+
+def wait_sees(session, path, status=200):
+    r = S.poll(lambda: session.get(path), lambda r: r.status_code == status, 5)
+    assert r.status_code == status, S.describe(r)
+    return r
+
+
+def roles_everywhere(ldap_admin, account_id, projects, dn):
+    """{project id: roles} of dn in the given projects, and its account roles."""
+    dn = S.norm_dn(dn)
+    got = {}
+    for pid in projects:
+        got[pid] = {r for r in ("owner", "editor", "reader")
+                    if dn in S.project_members(ldap_admin, account_id, pid, r)}
+    account = {r for r in ("admin", "service-provider", "billing", "member")
+               if dn in S.group_members(ldap_admin, account_id, r)}
+    return got, account
+
+
+def outbox_to(sql, mail, after):
+    return [(r["template"], r["status"]) for r in S.wait_outbox_settled(sql, recipient=mail, after_id=after)]
+
+
+def test_unknown_address_joins_one_project_only(api, sql, ldap_admin, make_tenant, invitation_mail):
+    t = make_tenant("pi")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde A")
+    b = new_project(api, t, "Kunde B")
+    email = S.unique_mail("pi-")
+    before = S.outbox_max_id(sql)
+    r = s.post(inv_path(a["id"]), json={"email": email, "role": "reader", "first_name": "Rita",
+                                         "last_name": "Reader"})
+    body = S.expect(r, 202)
+    assert set(body) == {"status", "id", "email", "role", "project_id", "expires_at"}, body
+    assert (body["status"], body["email"], body["role"], body["project_id"]) == \
+        ("invited", email, "reader", a["id"])
+    assert body["id"].isdigit()
+    expires = datetime.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert expires > datetime.datetime.now(datetime.timezone.utc)
+    row = S.invitation_row(sql, body["id"])
+    assert (row["purpose"], row["project_id"], row["role"], row["status"], row["invited_by"]) == \
+        ("project", int(a["id"]), "reader", "pending", t.admin.uid)
+
+    # One mail with the link, naming the project and the account.
+    mail, token = invitation_mail(email, after=before)
+    assert "Kunde A" in mail.subject and t.account.name in mail.subject, mail.subject
+    assert "Kunde A" in mail.body and "reader" in mail.body, mail.body
+    assert outbox_to(sql, email, before) == [("invitation", "sent")]
+
+    # The account's admins list it, with its project.
+    items = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations"), 200)["items"]
+    mine = [i for i in items if i["id"] == body["id"]]
+    assert len(mine) == 1 and mine[0]["project_id"] == a["id"] and mine[0]["role"] == "reader", items
+
+    # Accepting creates the person, with the project role only.
+    uid = S.unique("pin")
+    data = S.expect(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 200)
+    assert data == {"uid": uid, "account_id": t.account.id, "role": "reader", "created": True,
+                    "project_id": a["id"]}, data
+    projects, account = roles_everywhere(ldap_admin, t.account.id, [a["id"], b["id"]], S.person_dn(uid))
+    assert projects == {a["id"]: {"reader"}, b["id"]: set()} and account == set()
+    assert S.invitation_row(sql, body["id"])["status"] == "accepted"
+    accepts = [x for x in sql.audit(t.account.id) if x["action"] == "invitation.accept"]
+    assert len(accepts) == 1 and accepts[0]["new_value"]["project_id"] == int(a["id"]), accepts
+    assert accepts[0]["new_value"]["role"] == "reader" and accepts[0]["uid"] == uid
+    assert [x for x in sql.audit(t.account.id) if x["action"] == "invitation.create"]
+    S.expect_problem(S.accept_invitation(api, token, password=PASSWORD), 410, "invitation-used")
+
+    # They see project A, and nothing else of the account.
+    p = api(uid, password=PASSWORD)
+    items = wait_sees(p, f"{ACCOUNTS}/{t.account.id}/projects").json()["items"]
+    assert [(i["id"], i["roles"]) for i in items] == [(a["id"], ["reader"])]
+    me = S.expect(p.get("/api/v1/me"), 200)
+    assert me["accounts"] == []
+    assert [(x["id"], x["name"], x["roles"]) for x in me["projects"]] == [(a["id"], "Kunde A", ["reader"])]
+    assert S.expect(p.get(f"/api/v1/projects/{a['id']}"), 200)["roles"] == ["reader"]
+    S.expect_problem(p.get(f"/api/v1/projects/{b['id']}"), 404)
+    for path in (f"{ACCOUNTS}/{t.account.id}", f"{ACCOUNTS}/{t.account.id}/members",
+                 f"{ACCOUNTS}/{t.account.id}/invitations"):
+        S.expect_problem(p.get(path), 404)
+    # A reader does not invite.
+    S.expect_problem(p.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}), 403)
+    S.expect_problem(p.put(member_path(a["id"], t.admin.uid), json={"role": "reader"}), 403)
+
+
+def test_person_of_the_tree_is_added_at_once(api, sql, ldap_admin, make_tenant, make_account, make_person,
+                                             set_roles, mailbox):
+    t = make_tenant("pt")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde T")
+    child = make_account(t.admin, "customer", t.account.id)
+    g = make_person(prefix="ptg")
+    set_roles(t.admin, child.id, g, ["member"])
+    before = S.outbox_max_id(sql)
+    body = S.expect(s.post(inv_path(a["id"]), json={"email": g.mail, "role": "editor"}), 201)
+    assert body == {"status": "added", "uid": g.uid, "role": "editor", "project_id": a["id"]}, body
+    projects, account = roles_everywhere(ldap_admin, t.account.id, [a["id"]], g.dn)
+    assert projects == {a["id"]: {"editor"}} and account == set()
+    # Told so; no invitation, no invitation row.
+    assert outbox_to(sql, g.mail, before) == [("added-to-account", "sent")]
+    mails = mailbox.wait_for(to=g.mail, predicate=lambda m: (m.outbox_id or 0) > before)
+    assert "Kunde T" in mails[-1].body, mails[-1].body
+    assert not sql.rows("SELECT id FROM invitations WHERE email=%s", g.mail)
+    sets = [x for x in sql.audit(t.account.id) if x["action"] == "project.member.set"
+            and x["new_value"]["uid"] == g.uid]
+    assert len(sets) == 1 and sets[0]["new_value"]["roles"] == ["editor"], sets
+    # Again: the same answer, no second mail or audit row.
+    again = S.outbox_max_id(sql)
+    assert S.expect(s.post(inv_path(a["id"]), json={"email": g.mail, "role": "editor"}), 201) == body
+    assert S.outbox_rows(sql, recipient=g.mail, after_id=again) == []
+    assert len([x for x in sql.audit(t.account.id) if x["action"] == "project.member.set"
+                and x["new_value"]["uid"] == g.uid]) == 1
+    # They see the project (and the child account where they are a member).
+    me = S.poll(lambda: api(g).get("/api/v1/me"), lambda r: r.status_code == 200 and r.json()["projects"],
+                5).json()
+    assert [(x["id"], x["roles"]) for x in me["projects"]] == [(a["id"], ["editor"])]
+
+    # PUT by uid: a person of the tree works too.
+    h = make_person(prefix="pth")
+    set_roles(t.admin, child.id, h, ["billing"])
+    got = S.expect(s.put(member_path(a["id"], h.uid), json={"role": "reader"}), 200)
+    assert got["roles"] == ["reader"] and got["project_id"] == a["id"]
+    assert S.norm_dn(h.dn) in S.project_members(ldap_admin, t.account.id, a["id"], "reader")
+    # A person who is only in a project of the tree counts as in it.
+    q = make_person(prefix="ptq")
+    S.expect(s.put(member_path(a["id"], q.uid), json={"role": "reader"}), 404)
+    b = new_project(api, t, "Kunde U")
+    inv = S.expect(s.post(inv_path(a["id"]), json={"email": q.mail, "role": "reader"}), 202)
+    token = S.invitation_token(mailbox.wait_for(to=q.mail)[-1])
+    assert S.expect(S.accept_invitation(api, token), 200)["created"] is False
+    assert S.invitation_row(sql, inv["id"])["status"] == "accepted"
+    S.expect(s.put(member_path(b["id"], q.uid), json={"role": "editor"}), 200)
+    S.expect(s.post(inv_path(b["id"]), json={"email": q.mail, "role": "reader"}), 201)
+    projects, account = roles_everywhere(ldap_admin, t.account.id, [a["id"], b["id"]], q.dn)
+    assert projects == {a["id"]: {"reader"}, b["id"]: {"editor", "reader"}} and account == set()
+
+
+def test_known_outsider_is_invited_like_an_unknown_address(api, sql, ldap_admin, make_tenant, make_person,
+                                                          invitation_mail):
+    t = make_tenant("po")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde O")
+    other = make_tenant("poo")  # their admin is known to LDAP, outside t's tree
+    x = other.admin
+    unknown = S.unique_mail("po-")
+    before = S.outbox_max_id(sql)
+    r1 = s.post(inv_path(a["id"]), json={"email": x.mail, "role": "reader"})
+    r2 = s.post(inv_path(a["id"]), json={"email": unknown, "role": "reader"})
+    b1, b2 = S.expect(r1, 202), S.expect(r2, 202)
+    assert set(b1) == set(b2) and b1["status"] == b2["status"] == "invited"
+    assert set(r1.headers) - {"Date", "Content-Length", "X-Request-Id"} == \
+        set(r2.headers) - {"Date", "Content-Length", "X-Request-Id"}
+    # Nothing changed in LDAP for the outsider until they accept.
+    projects, _ = roles_everywhere(ldap_admin, t.account.id, [a["id"]], x.dn)
+    assert projects == {a["id"]: set()}
+    # PUT by uid: the outsider is 404 with exactly an unknown uid's body.
+    o = s.put(member_path(a["id"], x.uid), json={"role": "reader"})
+    u = s.put(member_path(a["id"], "nobody-" + S.unique()), json={"role": "reader"})
+    S.expect_problem(o, 404), S.expect_problem(u, 404)
+    strip = lambda j: {k: v for k, v in j.items() if k != "instance"}
+    assert strip(o.json()) == strip(u.json())
+    assert x.mail not in o.text and x.uid not in o.text.replace(member_path(a["id"], x.uid), "")
+
+    # Their consent: accepting adds the known person (no new one).
+    mail, token = invitation_mail(x.mail, after=before)
+    data = S.expect(S.accept_invitation(api, token), 200)
+    assert data["uid"] == x.uid and data["created"] is False and data["project_id"] == a["id"]
+    projects, account = roles_everywhere(ldap_admin, t.account.id, [a["id"]], x.dn)
+    assert projects == {a["id"]: {"reader"}} and account == set()
+    assert S.people_with_mail(ldap_admin, x.mail) == {x.uid}
+
+
+def test_revoke_resend_and_refusals(api, sql, make_tenant, make_person, set_roles, anon, invitation_mail,
+                                    mailbox):
+    t = make_tenant("pr")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde R")
+    email = S.unique_mail("pr-")
+    before = S.outbox_max_id(sql)
+    inv = S.expect(s.post(inv_path(a["id"]), json={"email": email, "role": "owner"}), 202)
+    _, old = invitation_mail(email, after=before)
+    # Inviting again renews the same invitation; resend too.
+    again = S.expect(s.post(inv_path(a["id"]), json={"email": email, "role": "editor"}), 202)
+    assert again["id"] == inv["id"] and again["role"] == "editor"
+    mid = S.outbox_max_id(sql)
+    res = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/invitations/{inv['id']}/resend"), 202)
+    assert res["id"] == inv["id"]
+    mail, token = invitation_mail(email, after=mid)
+    assert "Kunde R" in mail.subject and "editor" in mail.body
+    assert token != old
+    S.expect_problem(S.accept_invitation(api, old, password=PASSWORD), 404)
+    # An account invitation of the same address is another invitation.
+    acc_inv = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/invitations",
+                              json={"email": email, "role": "member"}), 202)
+    assert acc_inv["id"] != inv["id"] and "project_id" not in acc_inv
+    listed = {i["id"]: i for i in S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations"), 200)["items"]}
+    assert listed[inv["id"]]["project_id"] == a["id"] and listed[acc_inv["id"]]["project_id"] is None
+    # Revoking by the account's route.
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/invitations/{inv['id']}"), 204)
+    S.expect_problem(S.accept_invitation(api, token, password=PASSWORD), 410, "invitation-revoked")
+    assert [x for x in sql.audit(t.account.id) if x["action"] == "invitation.revoke"]
+
+    # Validation.
+    S.expect_field_errors(s.post(inv_path(a["id"]), json={"email": email, "role": "admin"}), "role")
+    S.expect_field_errors(s.post(inv_path(a["id"]), json={"email": "not-an-address", "role": "reader"}), "email")
+    S.expect_field_errors(s.post(inv_path(a["id"]), json={"email": "j\u00fcrgen@example.org", "role": "reader"}),
+                          "email")
+    S.expect_field_errors(s.post(inv_path(a["id"]), json={"role": "reader"}), "email")
+    # Who may: an account member 403, another tenant 404, anonymous 401,
+    # an unknown project 404.
+    m = make_person(prefix="prm")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    S.expect_problem(api(m).post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}), 403)
+    other = make_tenant("pro")
+    S.expect_problem(api(other.admin).post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}),
+                     404)
+    S.expect_problem(anon.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}), 401)
+    S.expect_problem(s.post(inv_path("999999999"), json={"email": S.unique_mail(), "role": "reader"}), 404)
+    # A project-only owner (by invitation) invites into their project.
+    oe = S.unique_mail("pr-own-")
+    mid = S.outbox_max_id(sql)
+    S.expect(s.post(inv_path(a["id"]), json={"email": oe, "role": "owner"}), 202)
+    _, token = invitation_mail(oe, after=mid)
+    ouid = S.unique("prown")
+    S.expect(S.accept_invitation(api, token, uid=ouid, password=PASSWORD), 200)
+    o = api(ouid, password=PASSWORD)
+    wait_sees(o, f"{ACCOUNTS}/{t.account.id}/projects")
+    S.expect(o.post(inv_path(a["id"]), json={"email": S.unique_mail("pr-o-"), "role": "reader"}), 202)
+    # A closed account: 409.
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}"), 204)
+    S.expect_problem(s.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}), 409)
