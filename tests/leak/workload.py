@@ -139,7 +139,7 @@ def main():
         order = call(paul, "POST", f"/api/v1/accounts/{acc}/orders", 201,
                      headers={"Idempotency-Key": "leak-order-" + tag},
                      json={"lines": [{"article": "starter", "quantity": 1}]}).json()
-        call(paul, "POST", f"/api/v1/orders/{order.get('id')}/execute", 200)
+        done = call(paul, "POST", f"/api/v1/orders/{order.get('id')}/execute", 200).json()
         for _ in range(2):
             call(paul, "POST", f"/api/v1/accounts/{acc}/licenses/data-loggers/consume", 200,
                  headers={"Idempotency-Key": "leak-consume-" + tag}, json={"quantity": 1})
@@ -150,7 +150,15 @@ def main():
              json={"role": "reader"})
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/members/paul", 409)
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/members/mike", 204)
-        # Close it.
+        # A project invitation: someone new (202, a mail), mike at once (201).
+        call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 202,
+             json={"email": f"leak-proj-{tag}@example.org", "role": "reader"})
+        call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 201,
+             json={"email": "mike@contoso.example", "role": "editor"})
+        # Close it: its subscription cancelled first (an active one is 409).
+        sid = (done.get("subscription") or {}).get("id")
+        call(paul, "DELETE", f"/api/v1/accounts/{acc}", 409)
+        call(paul, "POST", f"/api/v1/subscriptions/{sid}/cancel", 200)
         call(paul, "DELETE", f"/api/v1/accounts/{acc}", 204)
         call(paul, "PATCH", f"/api/v1/accounts/{acc}", 409, json={"name": "closed"})
         print(f"round {n + 1}/{rounds}: {len(failures)} unexpected answer(s) so far", flush=True)
