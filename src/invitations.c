@@ -290,19 +290,28 @@ static int may_grant(struct request *req, const struct account_ref *a, unsigned 
     return role != ROLE_ADMIN;
 }
 
-void invitations_create(struct request *req)
+/* The body of an account or project invitation: {email, role, first_name?,
+ * last_name?}; the email checked here, the role text returned for the
+ * caller to map (NULL when absent, with the error recorded). */
+static const char *invite_body(struct request *req, struct invite *v)
 {
     static const char *const allowed[] = {"email", "role", "first_name", "last_name", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    struct invite v = {.req = req};
-    v.email = body_str(req, b, NULL, "email", 1, 254);
+    v->email = body_str(req, b, NULL, "email", 1, 254);
     const char *role = body_str(req, b, NULL, "role", 1, 32);
-    v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
-    v.last_name = body_str(req, b, NULL, "last_name", 0, 100);
+    v->first_name = body_str(req, b, NULL, "first_name", 0, 100);
+    v->last_name = body_str(req, b, NULL, "last_name", 0, 100);
     const char *why;
-    if (v.email && (why = validate_email_ascii(v.email)))
+    if (v->email && (why = validate_email_ascii(v->email)))
         res_field_error(req, "email", why);
+    return role;
+}
+
+void invitations_create(struct request *req)
+{
+    struct invite v = {.req = req};
+    const char *role = invite_body(req, &v);
     if (role && !(v.role = role_bit(role)))
         res_field_error(req, "role", "must be admin, service-provider, billing or member");
     if (body_failed(req))
@@ -391,17 +400,8 @@ out:
 
 void project_invitations_create(struct request *req)
 {
-    static const char *const allowed[] = {"email", "role", "first_name", "last_name", NULL};
-    json_t *b = body_root(req);
-    body_only(req, b, NULL, allowed);
     struct invite v = {.req = req, .purpose = "project"};
-    v.email = body_str(req, b, NULL, "email", 1, 254);
-    const char *role = body_str(req, b, NULL, "role", 1, 32);
-    v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
-    v.last_name = body_str(req, b, NULL, "last_name", 0, 100);
-    const char *why;
-    if (v.email && (why = validate_email_ascii(v.email)))
-        res_field_error(req, "email", why);
+    const char *role = invite_body(req, &v);
     if (role && !(v.role = project_role_bit(role)))
         res_field_error(req, "role", "must be owner, editor or reader");
     if (body_failed(req))
