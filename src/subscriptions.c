@@ -216,6 +216,37 @@ static int renew(struct sql_store *sql, struct sub_change *c, struct subscriptio
     return st;
 }
 
+/* The plan's catalog name ("Standard Edition") for the mails; its code
+ * when the catalog has none, "(none)" without a plan. */
+static int plan_display_name(struct sql_store *sql, const struct subscription *s, char name[101])
+{
+    snprintf(name, 101, "%s", s->plan[0] ? s->plan : "(none)");
+    if (!s->plan[0])
+        return ST_OK;
+    int st = catalog_store_plan_name(sql, s->plan, name);
+    if (st == ST_NOT_FOUND) {
+        snprintf(name, 101, "%s", s->plan);
+        st = ST_OK;
+    }
+    return st;
+}
+
+/* A renewal or a withdrawn cancellation: the named contacts and the
+ * recipients are told (Inflectra: transactional mail on "a change in a
+ * subscription"). */
+static int mail_change(struct sql_store *sql, struct sub_change *c, const struct subscription *s,
+                       const char *account_name, const char *change)
+{
+    char plan_name[101], ends[32];
+    int st = plan_display_name(sql, s, plan_name);
+    snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s->ends_at, s->ends_at + 11);
+    struct template_value vals[] = {
+        {"account_name", account_name}, {"plan", plan_name}, {"change", change}, {"ends_at", ends}};
+    if (st == ST_OK)
+        st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 4);
+    return st;
+}
+
 static int change_tx(struct sql_store *sql, void *arg)
 {
     struct sub_change *c = arg;
@@ -247,6 +278,8 @@ static int change_tx(struct sql_store *sql, void *arg)
                                 : "a cancelled subscription cannot be renewed; order anew");
         else
             st = renew(sql, c, &s);
+        if (st == ST_OK)
+            st = mail_change(sql, c, &s, account_name, "was renewed");
         break;
     case CHANGE_CANCEL:
         st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
@@ -264,17 +297,11 @@ static int change_tx(struct sql_store *sql, void *arg)
                 json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
                           "pending_cancellation", "ends_at", ends));
         char plan_name[101] = "";
-        if (st == ST_OK && s.plan[0]) {
-            st = catalog_store_plan_name(sql, s.plan, plan_name);
-            if (st == ST_NOT_FOUND) {
-                snprintf(plan_name, sizeof(plan_name), "%s", s.plan);
-                st = ST_OK;
-            }
-        }
+        if (st == ST_OK)
+            st = plan_display_name(sql, &s, plan_name);
         if (st == ST_OK) {
-            struct template_value vals[] = {{"account_name", account_name},
-                                            {"plan", s.plan[0] ? plan_name : "(none)"},
-                                            {"ends_at", ends}};
+            struct template_value vals[] = {
+                {"account_name", account_name}, {"plan", plan_name}, {"ends_at", ends}};
             st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
                                       3);
         }
@@ -291,6 +318,8 @@ static int change_tx(struct sql_store *sql, void *arg)
                 sql, c->req->caller.uid, s.account_id, "subscription.uncancel",
                 json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
                 json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", "active"));
+        if (st == ST_OK)
+            st = mail_change(sql, c, &s, account_name, "continues: its cancellation was withdrawn");
         break;
     }
     free(account_name);
@@ -302,8 +331,7 @@ static void run_change(struct request *req, struct sub_change *c)
     c->req = req;
     c->sid = parse_id(req->args[0]);
     int st = ST_OK;
-    if (c->what == CHANGE_UPGRADE || c->what == CHANGE_CANCEL)
-        st = billing_people_read(req, req->account.id, &c->people);
+    st = billing_people_read(req, req->account.id, &c->people);
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory");
         return;

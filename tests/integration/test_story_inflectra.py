@@ -412,9 +412,25 @@ def test_transactional_mail_reaches_both_named_contacts(api, portal, additional,
     assert ada.mail.lower() not in to
     arrived(mailbox, rows)
 
+    # Withdrawing the cancellation, and a renewal, are "a change in a
+    # subscription": both contacts are told, with the new term end.
+    both = sorted([p.primary.mail.lower(), p.tech.mail.lower()])
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.tech).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    rows = outbox_since(sql, p.customer, before, template="subscription-changed")
+    assert sorted(r["recipient"].lower() for r in rows) == both, rows
+    mails = arrived(mailbox, rows)
+    assert all("cancellation was withdrawn" in m.subject for m in mails), mails
+    before = S.outbox_max_id(sql)
+    renewed = S.expect(api(ada).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    rows = outbox_since(sql, p.customer, before, template="subscription-changed")
+    assert sorted(r["recipient"].lower() for r in rows) == both, rows
+    assert ada.mail.lower() not in [r["recipient"].lower() for r in rows]
+    mails = arrived(mailbox, rows)
+    assert all("was renewed" in m.subject and renewed["ends_at"] in m.body for m in mails), mails
+
     # One person named as both contacts gets one mail.
     S.expect(api(p.primary).put(acct(p.customer, "/contacts/technical"), json={"uid": p.primary.uid}), 200)
-    S.expect(api(p.primary).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
     before = S.outbox_max_id(sql)
     S.expect(api(p.primary).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     rows = outbox_since(sql, p.customer, before, template="subscription-cancelled")

@@ -1,4 +1,4 @@
-"""Mail templates: seven shipped defaults with fixed placeholders; a
+"""Mail templates: nine shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -16,6 +16,8 @@ TEMPLATES = {
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail"},
     "plan-welcome": {"account_name", "plan", "storefront_url"},
     "subscription-cancelled": {"account_name", "plan", "ends_at"},
+    # sql/015: a renewal or a withdrawn cancellation
+    "subscription-changed": {"account_name", "plan", "change", "ends_at"},
     # sql/009: a partner asks for a customer relation
     "relation-requested": {"account_name", "partner_name", "requested_by", "relation_id"},
 }
