@@ -283,16 +283,23 @@ static int holds_account_role(struct request *req, unsigned long long account_id
 }
 
 /* May the person be given a role in a project of the account without
- * their consent? They may when they hold a role in the account, or in one
- * of its projects, or are in the caller's tenant tree (caller_tree_holds:
- * the caller's admins and service providers already see them); anyone
- * else consents through a project invitation. */
+ * their consent? They may when they hold a role in the account; and, when
+ * the caller is an admin or service provider of the account (or the
+ * operator), also when they are in one of its projects or in the caller's
+ * tenant tree (caller_tree_holds: the caller's admins and service
+ * providers already see them). A project's owner without a role in the
+ * account (an end customer's person, STACKIT method 2) places only the
+ * account's own people: the account's other projects are other end
+ * customers', whose people such an owner must not find or pull in by uid.
+ * Anyone else consents through a project invitation. */
 static int may_join_project(struct request *req, unsigned long long account_id,
                             const struct person *person, int *may)
 {
     int st = holds_account_role(req, account_id, person, may);
     if (st != ST_OK || *may)
         return st;
+    if (!req->caller.is_operator && !(req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
+        return ST_OK;
     struct role_grant *grants = NULL;
     struct project_grant *projects = NULL;
     size_t ngrants = 0, nprojects = 0;

@@ -253,6 +253,24 @@ def test_revoke_resend_and_refusals(api, sql, make_tenant, make_person, set_role
     o = api(ouid, password=PASSWORD)
     wait_sees(o, f"{ACCOUNTS}/{t.account.id}/projects")
     S.expect(o.post(inv_path(a["id"]), json={"email": S.unique_mail("pr-o-"), "role": "reader"}), 202)
+    # ... but cannot pull another end customer's person (project-only in
+    # another project of the account) into theirs by uid, nor learn their
+    # mail: the same 404 as an unknown uid.
+    other_project = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                                    json={"name": S.unique("Kunde Y ")}), 201)["id"]
+    ye = S.unique_mail("pr-y-")
+    mid = S.outbox_max_id(sql)
+    S.expect(s.post(inv_path(other_project), json={"email": ye, "role": "reader"}), 202)
+    _, token = invitation_mail(ye, after=mid)
+    yuid = S.unique("pry")
+    S.expect(S.accept_invitation(api, token, uid=yuid, password=PASSWORD), 200)
+    pulled = o.put(f"/api/v1/projects/{a['id']}/members/{yuid}", json={"role": "reader"})
+    ghost = o.put(f"/api/v1/projects/{a['id']}/members/{S.unique('ghost')}", json={"role": "reader"})
+    S.expect_problem(pulled, 404)
+    S.expect_problem(ghost, 404)
+    assert pulled.json()["detail"] == ghost.json()["detail"] and ye not in pulled.text
+    # The account's admin may (the person is of one of its projects).
+    S.expect(s.put(f"/api/v1/projects/{a['id']}/members/{yuid}", json={"role": "reader"}), 200)
     # A closed account: 409.
     S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}"), 204)
     S.expect_problem(s.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}), 409)
