@@ -49,6 +49,7 @@ static void set_defaults(struct config *cfg)
     cfg->listen_backlog = 1024;
     cfg->storefront_host = xstrdup("storefront.example.com");
     cfg->storefront_retention_days = 90;
+    cfg->subscription_notice_days = 14;
     cfg->account_retention_days = 365;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
 }
@@ -254,6 +255,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"mail_budget", 0, 1000000, &cfg->mail_budget},
         {"mail_budget_window", 60, 7 * 86400, &cfg->mail_budget_window},
         {"storefront_retention_days", 0, 3650, &cfg->storefront_retention_days},
+        {"subscription_notice_days", 0, 365, &cfg->subscription_notice_days},
         {"account_retention_days", 0, 36500, &cfg->account_retention_days},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {

@@ -70,6 +70,7 @@ struct config {
     /* billing */
     char *storefront_host;         /* distributors without their own host */
     int storefront_retention_days; /* a cancelled storefront is kept this long */
+    int subscription_notice_days;  /* the "term ends soon" mail, this many days ahead (0: off) */
     int account_retention_days;    /* a closed account is kept this long (0: for ever) */
 };
 

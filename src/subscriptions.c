@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "handlers.h"
 #include "invoices_store.h"
+#include "ldap_store.h"
 #include "licenses_store.h"
 #include "sql_store.h"
 #include "storefronts.h"
@@ -481,6 +482,89 @@ static int end_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* The notice that a subscription's term ends soon (Inflectra: "one of
+ * the subscriptions is expiring soon"): once per term end, to the named
+ * contacts and the recipients, `subscription_notice_days` ahead. */
+struct notice {
+    const struct config *cfg;
+    unsigned long long sid;
+    const char *now;
+    struct billing_people *people;
+    int sent;
+};
+
+static int notice_tx(struct sql_store *sql, void *arg)
+{
+    struct notice *n = arg;
+    n->sent = 0;
+    int st =
+        subscriptions_store_claim_notice(sql, n->sid, n->now, n->cfg->subscription_notice_days);
+    if (st == ST_NOT_FOUND)
+        return ST_OK; /* sent, renewed or ended meanwhile */
+    struct subscription s;
+    if (st == ST_OK)
+        st = subscriptions_store_lock(sql, n->sid, &s);
+    char *account_name = NULL, plan_name[101], ends[32];
+    if (st == ST_OK)
+        st = account_name_get(sql, s.account_id, &account_name);
+    if (st == ST_OK)
+        st = plan_display_name(sql, &s, plan_name);
+    if (st == ST_OK) {
+        snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
+        int active = strcmp(s.status, "active") == 0;
+        struct template_value vals[] = {{"account_name", account_name},
+                                        {"plan", plan_name},
+                                        {"ends_at", ends},
+                                        {"next", active ? "renew it to continue after that date"
+                                                        : "it was cancelled and ends then"}};
+        st = billing_notify_queue(sql, s.account_id, "subscription-ending", n->people, vals, 4);
+    }
+    free(account_name);
+    if (st == ST_OK)
+        n->sent = 1;
+    return st;
+}
+
+/* Returns the number of notices sent, or -1 when a store was unavailable
+ * (the rest wait for the next run). */
+static int send_notices(const struct config *cfg, struct sql_store *sql, const char *now)
+{
+    if (cfg->subscription_notice_days <= 0)
+        return 0;
+    unsigned long long *ids = NULL;
+    size_t n = 0;
+    if (subscriptions_store_notice_due(sql, now, cfg->subscription_notice_days, &ids, &n) != ST_OK)
+        return -1;
+    struct session session = {n ? ldap_store_new(cfg) : NULL, sql};
+    struct request req = {.cfg = cfg, .session = &session};
+    int sent = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned long long account_id = 0;
+        struct billing_people people = {0};
+        int st = subscriptions_store_account_of(sql, ids[i], &account_id);
+        if (st == ST_OK)
+            st = billing_people_read(&req, account_id, &people);
+        struct notice note = {cfg, ids[i], now, &people, 0};
+        if (st == ST_OK)
+            st = sql_transaction(sql, notice_tx, &note);
+        billing_people_free(&people);
+        if (st != ST_OK) {
+            fprintf(stderr,
+                    "accountd maint: the ending notice of subscription %llu could not be "
+                    "sent now\n",
+                    ids[i]);
+            failed = 1;
+        } else if (note.sent) {
+            printf("mailed the ending notice of subscription %llu\n", ids[i]);
+            sent++;
+        }
+    }
+    if (session.ldap)
+        ldap_store_free(session.ldap);
+    free(ids);
+    return failed ? -1 : sent;
+}
+
 struct purging {
     const char *now;
     int purged;
@@ -503,6 +587,9 @@ int billing_maint_run(const struct config *cfg, const char *now_text)
     unsigned long long *ids = NULL;
     size_t n = 0;
     int rc = 0, ended = 0;
+    int notices = send_notices(cfg, sql, now);
+    if (notices < 0)
+        rc = 1;
     int st = subscriptions_store_due(sql, now, &ids, &n);
     if (st != ST_OK) {
         fprintf(stderr, "accountd maint: MariaDB is unavailable\n");
@@ -527,8 +614,9 @@ int billing_maint_run(const struct config *cfg, const char *now_text)
         fprintf(stderr, "accountd maint: storefronts could not be purged now\n");
         rc = 1;
     }
-    printf("maint: %d subscription(s) ended, %d storefront(s) purged (now %s UTC)\n", ended,
-           p.purged, now);
+    printf("maint: %d ending notice(s) mailed, %d subscription(s) ended, %d storefront(s) purged "
+           "(now %s UTC)\n",
+           notices < 0 ? 0 : notices, ended, p.purged, now);
     sql_store_free(sql);
     return rc;
 }

@@ -220,6 +220,33 @@ int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned lon
                    SQL_ARGS(P_STR(now)), ids, n);
 }
 
+/* Due for the ending notice: active or pending cancellation, the term's
+ * end after now and within days of it, no notice for this end yet. */
+#define NOTICE_DUE                                                                                 \
+    " status IN ('active', 'pending_cancellation') AND ends_at > ?"                                \
+    " AND ends_at <= ? + INTERVAL ? DAY"                                                           \
+    " AND (ending_notice_for IS NULL OR ending_notice_for <> ends_at)"
+
+int subscriptions_store_notice_due(struct sql_store *sql, const char *now, int days,
+                                   unsigned long long **ids, size_t *n)
+{
+    return sql_ids(sql, "SELECT id FROM subscriptions WHERE" NOTICE_DUE " ORDER BY id",
+                   SQL_ARGS(P_STR(now), P_STR(now), P_INT(days)), ids, n);
+}
+
+int subscriptions_store_claim_notice(struct sql_store *sql, unsigned long long id, const char *now,
+                                     int days)
+{
+    struct sql_result r;
+    int st = sql_exec(
+        sql, "UPDATE subscriptions SET ending_notice_for = ends_at WHERE id = ? AND" NOTICE_DUE,
+        SQL_ARGS(P_INT(id), P_STR(now), P_STR(now), P_INT(days)), &r);
+    if (st == ST_OK && r.affected != 1)
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
+}
+
 int subscriptions_store_active_count(struct sql_store *sql, unsigned long long account_id, long *n)
 {
     struct sql_result r;

@@ -61,6 +61,14 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
 /* How many subscriptions of the account are active (not cancelled, nor
  * pending cancellation), in *n. */
 int subscriptions_store_active_count(struct sql_store *sql, unsigned long long account_id, long *n);
+/* Ids of the subscriptions due for the notice that their term ends within
+ * days of now (active or pending cancellation; one notice per term end). */
+int subscriptions_store_notice_due(struct sql_store *sql, const char *now, int days,
+                                   unsigned long long **ids, size_t *n);
+/* Inside a transaction: records the notice of subscription id's term end
+ * if it is still due (ST_NOT_FOUND otherwise: sent, renewed or ended). */
+int subscriptions_store_claim_notice(struct sql_store *sql, unsigned long long id, const char *now,
+                                     int days);
 /* Ids of pending cancellations whose term ended at or before now. */
 int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
                             size_t *n);

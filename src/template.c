@@ -14,6 +14,7 @@ static const char *const transfer_done_ph[] = {"account_name", "new_owner_name",
 static const char *const welcome_ph[] = {"account_name", "plan", "storefront_url", NULL};
 static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
 static const char *const changed_ph[] = {"account_name", "plan", "change", "ends_at", NULL};
+static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next", NULL};
 static const char *const relation_ph[] = {"account_name", "partner_name", "requested_by",
                                           "relation_id", NULL};
 
@@ -26,6 +27,7 @@ const struct template_info template_catalog[] = {
     {"plan-welcome", "transactional", welcome_ph},
     {"subscription-cancelled", "transactional", cancelled_ph},
     {"subscription-changed", "transactional", changed_ph},
+    {"subscription-ending", "transactional", ending_ph},
     {"relation-requested", "transactional", relation_ph},
     {NULL, NULL, NULL},
 };

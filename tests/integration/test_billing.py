@@ -966,3 +966,47 @@ def test_alias_rename_is_in_the_audit_trail(api, disti, make_reseller, sql):
     row = [a for a in sql.audit(r2.account.id) if a["action"] == "order.execute"][-1]
     old, new = row["old_value"], row["new_value"]
     assert old["storefront_alias"] == a1 and new["storefront_alias"] == a2, row
+
+
+def ending_rows(sql, account_id, after):
+    return [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=after)
+            if r["template"] == "subscription-ending"]
+
+
+def test_a_term_ending_soon_is_mailed_once_per_term_end(api, disti, make_reseller, env, sql,
+                                                         mailbox):
+    """Inflectra: transactional mail when "one of the subscriptions is
+    expiring soon". `accountd maint` mails the named contacts and the
+    recipients subscription_notice_days (14) before the term ends, once
+    per term end; a renewal's new end gets its own notice."""
+    r = make_reseller(disti)
+    done = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       S.unique("end-"))["id"])
+    sid, ends = done["subscription"]["id"], done["subscription"]["ends_at"]
+    to = sorted([r.admin.mail.lower(), r.recipient.lower()])
+    before = S.outbox_max_id(sql)
+    run_maint(env, later(ends, days=-20))          # not yet within 14 days
+    assert ending_rows(sql, r.account.id, before) == []
+    out = run_maint(env, later(ends, days=-10))
+    assert f"mailed the ending notice of subscription {sid}" in out, out
+    rows = ending_rows(sql, r.account.id, before)
+    assert sorted(x["recipient"].lower() for x in rows) == to, rows
+    assert all(x["category"] == "transactional" for x in rows), rows
+    mails = mailbox.wait_for(outbox_ids={x["id"] for x in rows}, count=len(rows))
+    assert all(ends in m.subject and "renew it" in m.body for m in mails), mails
+    # Once per term end: neither a later run nor a cancellation repeats it.
+    before = S.outbox_max_id(sql)
+    run_maint(env, later(ends, days=-9))
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    run_maint(env, later(ends, days=-5))
+    assert ending_rows(sql, r.account.id, before) == []
+    # Renewed: the new end gets its own notice.
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    new_ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/renew"), 200)["ends_at"]
+    assert new_ends != ends
+    before = S.outbox_max_id(sql)
+    run_maint(env, later(new_ends, days=-3))
+    rows = ending_rows(sql, r.account.id, before)
+    assert sorted(x["recipient"].lower() for x in rows) == to, rows
+    stored = sql.value("SELECT ending_notice_for FROM subscriptions WHERE id=%s", int(sid))
+    assert stored.strftime("%Y-%m-%dT%H:%M:%SZ") == new_ends

@@ -1,4 +1,4 @@
-"""Mail templates: nine shipped defaults with fixed placeholders; a
+"""Mail templates: ten shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -18,6 +18,8 @@ TEMPLATES = {
     "subscription-cancelled": {"account_name", "plan", "ends_at"},
     # sql/015: a renewal or a withdrawn cancellation
     "subscription-changed": {"account_name", "plan", "change", "ends_at"},
+    # sql/016: the term ends soon (accountd maint)
+    "subscription-ending": {"account_name", "plan", "ends_at", "next"},
     # sql/009: a partner asks for a customer relation
     "relation-requested": {"account_name", "partner_name", "requested_by", "relation_id"},
 }

@@ -60,7 +60,23 @@ static void minimal_config_gets_defaults(void **state)
     assert_int_equal(cfg.ldap_sync_retry, 60);
     assert_int_equal(cfg.storefront_retention_days, 90);
     assert_int_equal(cfg.account_retention_days, 365);
+    assert_int_equal(cfg.subscription_notice_days, 14);
     config_free(&cfg);
+}
+
+static void subscription_notice_days(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "subscription_notice_days = 0\n", err), 0);
+    assert_int_equal(cfg.subscription_notice_days, 0); /* no notice */
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "subscription_notice_days = 365\n", err), 0);
+    assert_int_equal(cfg.subscription_notice_days, 365);
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "subscription_notice_days = 366\n", err), -1);
+    assert_non_null(strstr(err, "subscription_notice_days"));
 }
 
 static void account_retention_days(void **state)
@@ -206,6 +222,7 @@ int main(void)
         cmocka_unit_test(backlog_and_throttle_keys),
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(account_retention_days),
+        cmocka_unit_test(subscription_notice_days),
         cmocka_unit_test(values_and_origins),
         cmocka_unit_test(hash_inside_a_value_is_no_comment),
         cmocka_unit_test(errors_name_file_and_line),
