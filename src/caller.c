@@ -251,12 +251,18 @@ int caller_tree_holds(struct request *req, const char *dn, const char *uid, int 
     return ST_OK;
 }
 
+/* The router's 404: the resource the path names (req->not_found). */
+static const char *not_found_detail(const struct request *req)
+{
+    return req->not_found ? req->not_found : "no such account";
+}
+
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out)
 {
     memset(out, 0, sizeof(*out));
     if (!id) {
-        refuse(req, 404, "not-found", "no such account");
+        refuse(req, 404, "not-found", "%s", not_found_detail(req));
         return -1;
     }
     /* Every route reads the account's kind, status and parent; a route
@@ -273,7 +279,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         if (st != ST_OK)
             res_store_failure(req, st, "the database");
         else
-            refuse(req, 404, "not-found", "no such account");
+            refuse(req, 404, "not-found", "%s", not_found_detail(req));
         return -1;
     }
     out->id = id;
@@ -315,7 +321,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         refuse(req, 403, "forbidden", "you are not a member of this account");
         return -1;
     }
-    refuse(req, 404, "not-found", "no such account");
+    refuse(req, 404, "not-found", "%s", not_found_detail(req));
     return -1;
 }
 
@@ -349,7 +355,7 @@ int caller_project_account(struct request *req, unsigned long long id, struct ac
     }
     if (r.nrows == 0) {
         sql_result_free(&r);
-        refuse(req, 404, "not-found", "no such account");
+        refuse(req, 404, "not-found", "%s", not_found_detail(req));
         return -1;
     }
     out->id = id;

@@ -94,7 +94,10 @@ struct request {
     const char *idem_field; /* where it came from: "Idempotency-Key" or "_idempotency_key" */
     int idem_claimed;       /* the router claimed it for this request (idempotency.c) */
     int idem_replayed;      /* answered from a kept answer: Idempotent-Replayed: true */
-    int head;               /* HEAD: answered as GET, without the body */
+    /* The router's 404 for the resource the path names ("no such order"),
+     * when that is not the account itself; NULL: "no such account". */
+    const char *not_found;
+    int head; /* HEAD: answered as GET, without the body */
 
     char *authn_user; /* who authenticated (authn.c): Basic login or REMOTE_USER */
     struct caller caller;

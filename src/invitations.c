@@ -764,9 +764,26 @@ static int accept_commit_tx(struct sql_store *sql, void *arg)
 void invitations_accept(struct request *req)
 {
     static const char *const allowed[] = {"uid", "password", "first_name", "last_name", NULL};
+    struct accept v = {.req = req, .token = req->args[0]};
+    /* The token first: an unknown, used, revoked or expired one is 404 or
+     * 410 whatever the body says (a 422 about the password would hide
+     * that the link is dead). */
+    if (!token_well_formed(v.token)) {
+        refuse(req, 404, "not-found", "no such invitation");
+        return;
+    }
+    sha256_hex(v.token, v.token_hash);
+    int st = accept_read(&v);
+    if (st != ST_OK) {
+        if (st != ST_REFUSED)
+            res_store_failure(req, st, "the database");
+        free(v.mail);
+        free(v.inv_first);
+        free(v.inv_last);
+        return;
+    }
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    struct accept v = {.req = req, .token = req->args[0]};
     v.uid = body_str(req, b, NULL, "uid", 0, 64);
     v.password = body_str(req, b, NULL, "password", 0, 1024);
     v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
@@ -776,16 +793,14 @@ void invitations_accept(struct request *req)
         res_field_error(req, "uid", why);
     if (v.password && (strlen(v.password) < 8 || strlen(v.password) > 128))
         res_field_error(req, "password", "must be 8 to 128 characters");
-    if (body_failed(req))
-        return;
-    if (!token_well_formed(v.token)) {
-        refuse(req, 404, "not-found", "no such invitation");
+    if (body_failed(req)) {
+        free(v.mail);
+        free(v.inv_first);
+        free(v.inv_last);
         return;
     }
-    sha256_hex(v.token, v.token_hash);
     struct saga *s = &v.saga;
     enum saga_outcome outcome = SAGA_NOT_APPLIED;
-    int st = accept_read(&v);
     if (st == ST_OK) {
         char actor[48];
         snprintf(actor, sizeof(actor), "invitation:%llu", v.id);

@@ -195,12 +195,32 @@ static void path_methods(const struct request *req, struct buf *allow)
     }
 }
 
+/* "no such order" for /api/v1/orders/{oid}/...: the 404 of a route whose
+ * path names another resource than an account (an unknown one, or one
+ * the caller may not see, alike). */
+static const char *route_noun(const char *pattern)
+{
+    static const struct {
+        const char *prefix, *detail;
+    } nouns[] = {
+        {"/api/v1/orders/", "no such order"},
+        {"/api/v1/subscriptions/", "no such subscription"},
+        {"/api/v1/projects/", "no such project"},
+        {"/api/v1/customer-relations/", "no such customer relation"},
+    };
+    for (size_t i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++)
+        if (strncmp(pattern, nouns[i].prefix, strlen(nouns[i].prefix)) == 0)
+            return nouns[i].detail;
+    return NULL;
+}
+
 /* The route's rules for the account it names: fills req->account, or
  * answers 404/403/409/422/503 and returns -1. */
 static int authorize_route(struct request *req, const struct route *route)
 {
     unsigned long long id = 0;
     if (route->account_of) {
+        req->not_found = route_noun(route->pattern);
         int st = route->account_of(req, &id);
         if (st == ST_REFUSED)
             return -1; /* the problem it recorded is the answer */

@@ -421,13 +421,23 @@ static json_t *response_json(const struct request *req)
 }
 
 /* {id}: the id in the answer (what was created or changed), else the
- * path's last placeholder. {account_id}: the answer's account_id, else the
- * account in an /api/v1/accounts/{id}... path, else the answer's id when
- * the path is /api/v1/accounts itself (a created account). */
+ * path's last placeholder (a POST's answer without an id: its key or
+ * uid first). {account_id}: the answer's account_id, else the account in
+ * an /api/v1/accounts/{id}... path, else the answer's id when the path is
+ * /api/v1/accounts itself (a created account), else the account the
+ * router resolved for the path (a project's, an order's). */
 static void redirect_success(struct request *req)
 {
     json_t *answer = response_json(req);
+    /* The created or changed resource: its id; what a POST created without
+     * one, by its key (a property definition) or uid (a person an
+     * invitation added at once). */
     char *id = member_text(answer, "id");
+    int post = req->method && strcmp(req->method, "POST") == 0;
+    if (!id && post)
+        id = member_text(answer, "key");
+    if (!id && post)
+        id = member_text(answer, "uid");
     if (!id) {
         for (int i = 3; i >= 0 && !id; i--)
             if (req->args[i])
@@ -441,6 +451,13 @@ static void redirect_success(struct request *req)
         account_id = xstrdup(req->segments[3]);
     else if (!account_id && under_accounts && id)
         account_id = xstrdup(id);
+    /* A path of another resource (a project, an order): its account, as
+     * the router resolved it. */
+    if (!account_id && req->account.id) {
+        char n[24];
+        snprintf(n, sizeof(n), "%llu", req->account.id);
+        account_id = xstrdup(n);
+    }
     json_decref(answer);
     struct buf loc = BUF_INIT;
     web_fill_ids(&loc, req->return_to, id, account_id);

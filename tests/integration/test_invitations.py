@@ -596,3 +596,21 @@ def test_accepting_two_invitations_to_one_address_at_once_makes_one_person(
         assert sorted(r.json()["created"] for r in results) == [False, True], [r.json() for r in results]
         for acc in (first, second):
             assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "member")
+
+
+def test_a_dead_link_is_404_or_410_whatever_the_body_says(api, customer, invite, invitation_mail,
+                                                          sql):
+    """An unknown, used or revoked token answers 404 / 410 before the body
+    is looked at: a 422 about a short password would hide that the link is
+    dead (round-2 walkthrough of seed 001)."""
+    admin, acc = customer
+    bad = {"password": "x", "uid": "Not A Uid!"}
+    S.expect_problem(accept(api, "nosuchtoken", **bad), 404, "not-found")
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    inv_id = invite(admin, acc.id, email)["id"]
+    _, token = invitation_mail(email, after=before)
+    # A live token with a bad body: the body's 422.
+    S.expect_field_errors(accept(api, token, **bad), "password", "uid")
+    S.expect(api(admin).delete(invitations_path(acc.id, inv_id)), 204)
+    S.expect_problem(accept(api, token, **bad), 410, "invitation-revoked")

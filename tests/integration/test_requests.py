@@ -355,3 +355,18 @@ def test_concurrent_requests_with_one_idempotency_key_create_once(api, sql, tena
         if r.status_code != 201:
             S.expect_problem(r, 409, None)
     assert sql.count_accounts(name=name) == 1, sql.rows("SELECT id, ldap_state FROM accounts WHERE name=%s", name)
+
+
+@pytest.mark.parametrize("method, path, detail", [
+    ("GET", "/api/v1/orders/999999999", "no such order"),
+    ("POST", "/api/v1/subscriptions/999999999/cancel", "no such subscription"),
+    ("GET", "/api/v1/projects/999999999", "no such project"),
+    ("GET", "/api/v1/customer-relations/999999999", "no such customer relation"),
+    ("GET", "/api/v1/accounts/999999999", "no such account"),
+])
+def test_the_routers_404_names_the_resource_of_the_path(api, tenant, method, path, detail):
+    """An unknown order, subscription, project or relation is 404 "no such
+    order" (...), not "no such account" (round-2 walkthroughs of seeds 002
+    and 003); one the caller may not see answers the same."""
+    S.expect_problem(api(tenant.admin).request(method, path), 404, "not-found")
+    assert api(tenant.admin).request(method, path).json()["detail"] == detail

@@ -146,6 +146,35 @@ def test_return_to_gets_the_created_id(api, sql, tenant):
     assert r.headers["Location"] == f"{FRONT}/accounts/{new_id}?parent={new_id}"
 
 
+def test_return_to_ids_of_a_key_an_added_person_and_a_project(api, tenant, make_account,
+                                                               make_person, set_roles):
+    """{id} is what a POST created when its answer has no id (a property
+    definition's key, the uid of a person an invitation added at once);
+    {account_id} on a project's path is the project's account (round-2
+    walkthroughs of seeds 001 and 003)."""
+    s = api(tenant.admin)
+    acc = tenant.account.id
+    r = s.form("POST", f"{ACCOUNTS}/{acc}/property-definitions", [
+        ("key", "region"), ("label", "Region"), ("type", "text"),
+        ("return_to", FRONT + "/partners/{account_id}/columns/{id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == f"{FRONT}/partners/{acc}/columns/region"
+    child = make_account(tenant.admin, "customer", acc)
+    known = make_person(prefix="rt")
+    set_roles(tenant.admin, acc, known, ["member"])
+    r = s.form("POST", f"{ACCOUNTS}/{child.id}/invitations", [
+        ("email", known.mail), ("role", "member"),
+        ("return_to", FRONT + "/accounts/{account_id}/people/{id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == f"{FRONT}/accounts/{child.id}/people/{known.uid}"
+    pid = S.expect(s.post(f"{ACCOUNTS}/{acc}/projects", json={"name": S.unique("rt-p-")}), 201)["id"]
+    r = s.form("POST", f"/api/v1/projects/{pid}/members/{known.uid}", [
+        ("_method", "PUT"), ("role", "reader"),
+        ("return_to", FRONT + "/accounts/{account_id}/projects/" + pid + "/{id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == f"{FRONT}/accounts/{acc}/projects/{pid}/{known.uid}"
+
+
 def test_return_to_gets_account_and_member(api, tenant, make_account, make_person, set_roles, ldap_admin):
     acc = make_account(tenant.admin, "customer", tenant.account.id)
     p = make_person()
