@@ -56,9 +56,23 @@ static int announcement_tx(struct sql_store *sql, void *arg)
     struct announcement *c = arg;
     size_t i;
     json_t *m;
-    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
+    char *account_name = NULL;
+    int st = account_lock(sql, c->account_id, &c->req->problem, &account_name);
     if (st != ST_OK)
         return st;
+    /* News says why it came and how to stop it (Inflectra: news reaches
+     * everyone "unless they opt-out"); transactional mail cannot be
+     * turned off and has no such line. */
+    struct buf body = BUF_INIT;
+    buf_adds(&body, c->body);
+    if (body.len && body.data[body.len - 1] != '\n')
+        buf_addc(&body, '\n');
+    buf_printf(&body,
+               "\n--\nYou get this news as a person of %s. To get no more news mail, turn news "
+               "off in your mail preferences (PATCH /api/v1/me/preferences {\"news\": false}); "
+               "mail about your accounts and subscriptions keeps coming.\n",
+               account_name ? account_name : "this account");
+    free(account_name);
     c->queued = 0;
     json_array_foreach(c->members, i, m)
     {
@@ -69,15 +83,18 @@ static int announcement_tx(struct sql_store *sql, void *arg)
         int news;
         st = preferences_news_get(sql, uid, &news);
         if (st != ST_OK)
-            return st;
+            break;
         if (!news)
             continue; /* opted out */
         st = outbox_queue_text(sql, c->account_id, "announcement", "news", mail, c->subject,
-                               c->body);
+                               buf_str(&body));
         if (st != ST_OK)
-            return st;
+            break;
         c->queued++;
     }
+    buf_free(&body);
+    if (st != ST_OK)
+        return st;
     json_t *n = json_pack("{s:s, s:I}", "subject", c->subject, "queued", (json_int_t)c->queued);
     return audit_write(sql, c->req->caller.uid, c->account_id, "announcement.send", NULL, n);
 }

@@ -126,6 +126,8 @@ def test_announcement_skips_who_opted_out(api, customer, make_person, set_roles,
     assert sorted(a for m in mails for a in m.envelope_to) == expected, mails
     for m in mails:
         assert m.subject == subject and "We update on Sunday." in m.body, m
+        # News says how to stop it (round-2 walkthrough of seed 004).
+        assert "no more news mail" in m.body and acc.name in m.body.split("--")[-1], m.body
     assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=quiet.mail) == []
 
     # Transactional mail still reaches the person who opted out of news.
