@@ -108,6 +108,7 @@ struct invite {
     char *token;
     unsigned long long id;
     char *expires_at;
+    char *stored_email; /* as the invitation keeps it (the first spelling) */
 };
 
 /* The data of an add-member intent: what its SQL side (saga_finish_sql:
@@ -182,6 +183,8 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     free(role);
     free(v->expires_at);
     v->expires_at = expires_at;
+    free(v->stored_email);
+    v->stored_email = xstrdup(email);
     char *link = link_for(req->cfg, v->token);
     char *place = place_name(account_name, project_name);
     const char *to[] = {email};
@@ -253,8 +256,8 @@ static json_t *invite_result(const struct invite *v)
         char idbuf[24];
         snprintf(idbuf, sizeof(idbuf), "%llu", v->id);
         out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "invited", "id", idbuf, "email",
-                        v->email, "role", role_name_in(v->project_id, v->role), "expires_at",
-                        v->expires_at);
+                        v->stored_email ? v->stored_email : v->email, "role",
+                        role_name_in(v->project_id, v->role), "expires_at", v->expires_at);
     }
     if (v->project_id) {
         char pid[24];
@@ -348,6 +351,7 @@ out:
     person_free(&v.known);
     free(v.token);
     free(v.expires_at);
+    free(v.stored_email);
 }
 
 /* ---- invite to a project ------------------------------------------- */
@@ -440,6 +444,7 @@ void project_invitations_create(struct request *req)
     person_free(&v.known);
     free(v.token);
     free(v.expires_at);
+    free(v.stored_email);
 }
 
 /* ---- list, revoke, resend ------------------------------------------ */
@@ -550,6 +555,7 @@ void invitations_resend(struct request *req)
     }
     free(v.token);
     free(v.expires_at);
+    free(v.stored_email);
 }
 
 /* ---- accept --------------------------------------------------------- */
@@ -905,6 +911,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         *out = invite_result(&v);
     free(v.token);
     free(v.expires_at);
+    free(v.stored_email);
     return st;
 }
 
@@ -929,5 +936,6 @@ int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
     }
     free(v.token);
     free(v.expires_at);
+    free(v.stored_email);
     return st;
 }

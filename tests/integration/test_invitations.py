@@ -296,6 +296,8 @@ def test_invite_again_ignores_case_of_the_address(customer, invite, sql):
     first = invite(admin, acc.id, email)
     again = invite(admin, acc.id, email.upper())
     assert again["id"] == first["id"], (first, again)
+    # The answer names the address as the invitation keeps it (and mails it).
+    assert again["email"] == first["email"] == email, (first, again)
     n = sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s AND LOWER(email)=%s",
                   int(acc.id), email)
     assert n == 1
