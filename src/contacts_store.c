@@ -1,5 +1,7 @@
 #include "contacts_store.h"
 
+#include "account_store.h"
+#include "audit.h"
 #include "buf.h"
 #include "sql_store.h"
 
@@ -12,6 +14,31 @@ int contact_get(struct sql_store *sql, unsigned long long account_id, const char
     if (st == ST_OK && r.nrows)
         *uid = xstrdup(sql_cell(&r, 0, 0));
     sql_result_free(&r);
+    return st;
+}
+
+int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned long long account_id,
+                          const char *uid)
+{
+    static const char *const kinds[] = {"primary", "technical"};
+    int st = ST_OK, named = 0;
+    for (size_t k = 0; k < 2 && st == ST_OK; k++) {
+        struct sql_result r;
+        st = sql_exec(
+            sql, "INSERT IGNORE INTO account_contacts (account_id, kind, uid) VALUES (?, ?, ?)",
+            SQL_ARGS(P_INT(account_id), P_STR(kinds[k]), P_STR(uid)), &r);
+        int added = st == ST_OK && r.affected == 1;
+        sql_result_free(&r);
+        if (added) {
+            named = 1;
+            st = audit_write(sql, actor, account_id, "contact.set",
+                             json_pack("{s:s, s:n}", "contact", kinds[k], "uid"),
+                             json_pack("{s:s, s:s}", "contact", kinds[k], "uid", uid));
+        }
+    }
+    /* The overview shows the contacts: its ETag moves with them. */
+    if (st == ST_OK && named)
+        st = account_touch(sql, account_id);
     return st;
 }
 

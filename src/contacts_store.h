@@ -11,6 +11,12 @@ struct sql_store;
 
 /* The uid of account_id's contact of kind: *uid malloc'ed, NULL if none. */
 int contact_get(struct sql_store *sql, unsigned long long account_id, const char *kind, char **uid);
+/* The contact person named at an account's create, joining as admin: uid
+ * becomes its primary and technical contact where it has none (a contact
+ * already named stays), with the ETag moved and a contact.set audit row
+ * by actor when anything changed. Inside a transaction. */
+int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned long long account_id,
+                          const char *uid);
 /* Makes uid account_id's contact of kind (creating or replacing it). */
 int contact_set(struct sql_store *sql, unsigned long long account_id, const char *kind,
                 const char *uid);

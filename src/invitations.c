@@ -10,6 +10,7 @@
 #include "account_store.h"
 
 #include "audit.h"
+#include "contacts_store.h"
 #include "body.h"
 #include "caller.h"
 #include "handlers.h"
@@ -570,6 +571,7 @@ struct accept {
     char *mail, *inv_first, *inv_last;
     struct saga saga;
     int transfer;              /* a hand-over invitation (transfer.h) */
+    int names_contact;         /* the contact person of the account's create */
     struct handover *handover; /* its people and LDAP steps */
 };
 
@@ -663,6 +665,7 @@ static int accept_read(struct accept *v)
         v->project_id = strcmp(r.purpose, "project") == 0 ? r.project_id : 0;
         v->role = v->project_id ? project_role_bit(r.role) : role_bit(r.role);
         v->transfer = strcmp(r.purpose, "transfer") == 0;
+        v->names_contact = strcmp(r.purpose, "contact") == 0;
         if (v->transfer && strcmp(r.account_status, "staged") != 0)
             st = refuse(v->req, 409, "conflict", "this account was handed over already");
         /* A project invitation whose project is gone (its account purged)
@@ -817,6 +820,8 @@ void invitations_accept(struct request *req)
         s->plan.project_id = v.project_id;
         s->data = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role",
                             role_name_in(v.project_id, v.role));
+        if (v.names_contact)
+            json_object_set_new(s->data, "names_contact", json_true());
         st = saga_begin(req->session->sql, s, &req->problem);
         /* Read again under the guard: an accept of the same token that
          * held it has finished by now. */
@@ -879,12 +884,16 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                           json_t **out)
 {
     struct account_ref a = {.id = account_id};
+    /* The account's contact person: named its primary and technical
+     * contact when they join (at once when LDAP knows them, else when they
+     * accept: purpose 'contact'). */
     struct invite v = {.req = req,
                        .account = &a,
                        .email = email,
                        .first_name = first_name,
                        .last_name = last_name,
-                       .role = role};
+                       .role = role,
+                       .purpose = "contact"};
     *out = NULL;
     int st;
     if (known) {
@@ -901,6 +910,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st =
                 audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                             json_pack("{s:s, s:[s]}", "uid", known->uid, "roles", role_name(role)));
+        if (st == ST_OK && role == ROLE_ADMIN)
+            st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

@@ -5,6 +5,7 @@
 
 #include "account_store.h"
 #include "audit.h"
+#include "contacts_store.h"
 #include "caller.h"
 #include "intent_store.h"
 #include "invitations_store.h"
@@ -323,6 +324,11 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         json_decref(n);
     if (st == ST_OK && p->project_id)
         return ST_OK;
+    /* The account's contact person (named at its create) joins as admin:
+     * its primary and technical contact, unless it has them already. */
+    if (st == ST_OK && json_is_true(json_object_get(s->data, "names_contact")) &&
+        (p->roles_after & ROLE_ADMIN))
+        st = contacts_name_if_none(sql, p->person_uid, p->account_id, p->person_uid);
     /* Granted by whoever sent the invitation. */
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, p->person_uid,

@@ -1,7 +1,7 @@
 """POST /api/v1/accounts with `contact` (STACKIT "method 1"): the contact
 person of a new organization becomes its admin — at once when LDAP knows the
-address, otherwise by an invitation whose link makes them admin. A bad
-contact creates nothing."""
+address, otherwise by an invitation whose link makes them admin — and its
+named contact, primary and technical. A bad contact creates nothing."""
 import support as S
 from conftest import company
 
@@ -37,6 +37,13 @@ def test_unknown_contact_is_invited_as_admin(api, make_tenant, invitation_mail, 
     assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc_id, "admin")
     me = S.expect(api(uid, password="pw-" + uid).get("/api/v1/me"), 200)
     assert {a["id"]: a["roles"] for a in me["accounts"]}.get(acc_id) == ["admin"], me
+    # The contact person is the account's named contact, primary and
+    # technical (so the account's mails reach them, not the creator).
+    view = S.expect(api(uid, password="pw-" + uid).get(f"{ACCOUNTS}/{acc_id}"), 200)
+    assert {k: (v or {}).get("uid") for k, v in view["contacts"].items()} == \
+        {"primary": uid, "technical": uid}, view["contacts"]
+    assert sorted(a["new_value"]["contact"] for a in sql.audit(acc_id) if a["action"] == "contact.set") \
+        == ["primary", "technical"]
 
 
 def test_known_contact_becomes_admin_at_once(api, make_tenant, make_person, set_roles, mailbox,
@@ -53,6 +60,8 @@ def test_known_contact_becomes_admin_at_once(api, make_tenant, make_person, set_
     body = S.expect(r, 201)
     acc_id = S.location_id(r)
     assert body["contact"] == {"status": "added", "uid": p.uid, "role": "admin"}, body
+    assert {k: (v or {}).get("uid") for k, v in body["contacts"].items()} == \
+        {"primary": p.uid, "technical": p.uid}, body["contacts"]
     assert S.norm_dn(p.dn) in S.group_members(ldap_admin, acc_id, "admin")
     assert p.uid in {m["uid"] for m in body["members"]}, body
     mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=p.mail)
