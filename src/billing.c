@@ -1,6 +1,7 @@
 #include "billing.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -109,4 +110,12 @@ int license_key_new(char out[LICENSE_KEY_SIZE])
         return -1;
     license_key_format(r, out);
     return 0;
+}
+
+void billing_time_rfc3339(const char *sql_time, char out[BILLING_TIME_SIZE])
+{
+    out[0] = '\0';
+    if (!sql_time || strlen(sql_time) < 19)
+        return;
+    snprintf(out, BILLING_TIME_SIZE, "%.10sT%.8sZ", sql_time, sql_time + 11);
 }

@@ -37,4 +37,11 @@ int license_key_new(char out[LICENSE_KEY_SIZE]);
 /* Formats 25 bytes of randomness as a key (pure; for tests). */
 void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE]);
 
+/* A MariaDB DATETIME as it reads from a row ("2027-01-30 06:41:28" or
+ * with microseconds, ".598688") as the API shows every time: RFC 3339
+ * UTC to the second ("2027-01-30T06:41:28Z"), in out. Anything shorter
+ * than "YYYY-MM-DD HH:MM:SS" (an empty column) gives "". Pure. */
+#define BILLING_TIME_SIZE 21
+void billing_time_rfc3339(const char *sql_time, char out[BILLING_TIME_SIZE]);
+
 #endif

@@ -60,7 +60,17 @@ static long long read_quantity(struct request *req, json_t *v, const char *field
     return q;
 }
 
-int catalog_read_lines(struct request *req, json_t *body, struct priced_lines *out)
+const char *plan_misfit(const struct catalog_article *a, const char *kind)
+{
+    if (strcmp(a->plan_audience, "reseller") == 0 && strcmp(kind, "partner") != 0)
+        return "is a reseller plan; only a reseller (partner) account can have it";
+    if (strcmp(a->plan_audience, "customer") == 0 && strcmp(kind, "customer") != 0)
+        return "is a customer plan; only a customer account can have it";
+    return NULL;
+}
+
+int catalog_read_lines(struct request *req, json_t *body, const char *account_kind,
+                       struct priced_lines *out)
 {
     static const char *const line_fields[] = {"article", "quantity", NULL};
     memset(out, 0, sizeof(*out));
@@ -141,6 +151,11 @@ int catalog_read_lines(struct request *req, json_t *body, struct priced_lines *o
         if (l->a.plan[0]) {
             if (out->plan_line) {
                 res_field_error(req, f, "an order holds at most one plan");
+                continue;
+            }
+            const char *misfit = plan_misfit(&l->a, account_kind);
+            if (misfit) {
+                res_field_error(req, f, misfit);
                 continue;
             }
             /* An account has one plan: only a per_unit plan is sold by the

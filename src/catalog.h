@@ -30,12 +30,20 @@ struct priced_lines {
 
 /* Reads `lines` of the body (JSON: an array of {article, quantity}; form:
  * lines[0][article]=...&lines[0][quantity]=...), prices each line from the
- * catalog and records 422 field errors (lines[N].article, ...). Returns
+ * catalog and records 422 field errors (lines[N].article, ...), a plan
+ * that does not fit account_kind among them (plan_misfit). Orders and
+ * quotes both read their lines here, so both are checked alike. Returns
  * ST_OK (check body_failed afterwards) or a store error. */
-int catalog_read_lines(struct request *req, json_t *body, struct priced_lines *out);
+int catalog_read_lines(struct request *req, json_t *body, const char *account_kind,
+                       struct priced_lines *out);
 void priced_lines_free(struct priced_lines *l);
 /* [{article, quantity, unit_price, amount}] (a new reference). */
 json_t *priced_lines_json(const struct priced_lines *l);
+
+/* NULL if plan article a (or an add-on) fits an account of kind: a
+ * reseller plan only a partner, a customer plan only a customer; else why
+ * not (a static string). */
+const char *plan_misfit(const struct catalog_article *a, const char *kind);
 
 /* Inside a transaction: may an account on plan `from` ("" for none: any
  * plan of its kind) take plan `to`? ST_OK, or ST_REFUSED with a 409 in

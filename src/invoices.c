@@ -83,7 +83,7 @@ void quotes_create(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct quoting q = {.req = req};
-    int st = catalog_read_lines(req, b, &q.lines);
+    int st = catalog_read_lines(req, b, req->account.kind, &q.lines);
     if (st != ST_OK) {
         priced_lines_free(&q.lines);
         res_store_failure(req, st, "the database");

@@ -84,14 +84,41 @@ static int draft_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-/* A reseller plan only for a partner, a customer plan only for a customer. */
-static const char *plan_misfit(const struct catalog_article *a, const char *kind)
+/* The rules of an order's storefront_alias, the same when the draft is
+ * made and when execute sets it: only an order for a plan with a
+ * storefront takes one (422, recorded as a field error)... */
+static void alias_fits_order(struct request *req, const char *alias, int plan_needs_storefront)
 {
-    if (strcmp(a->plan_audience, "reseller") == 0 && strcmp(kind, "partner") != 0)
-        return "is a reseller plan; only a reseller (partner) account can have it";
-    if (strcmp(a->plan_audience, "customer") == 0 && strcmp(kind, "customer") != 0)
-        return "is a customer plan; only a customer account can have it";
-    return NULL;
+    if (alias && !plan_needs_storefront)
+        res_field_error(req, "storefront_alias",
+                        "only an order for a plan with a storefront "
+                        "(free, standard) takes an alias");
+}
+
+/* ... and an alias that gives the URL of another account's storefront
+ * under the distributor's host is taken: ST_REFUSED with 409 (claiming it
+ * checks again, by the UNIQUE index), ST_OK, or a store error. */
+static int alias_taken_check(struct request *req, struct sql_store *sql,
+                             unsigned long long account_id, const char *alias)
+{
+    unsigned long long distributor = 0;
+    int st = storefronts_store_distributor(sql, account_id, &distributor);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    json_t *sf = NULL;
+    st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, &sf);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    unsigned long long holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
+    json_decref(sf);
+    if (holder != account_id)
+        return refuse(req, 409, "conflict",
+                      "the storefront alias '%s' is taken; choose another one", alias);
+    return ST_OK;
 }
 
 void orders_create(struct request *req)
@@ -101,54 +128,22 @@ void orders_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct draft d = {.req = req};
     d.alias = storefront_alias_field(req, b);
-    int st = catalog_read_lines(req, b, &d.lines);
+    int st = catalog_read_lines(req, b, req->account.kind, &d.lines);
     if (st != ST_OK) {
         priced_lines_free(&d.lines);
         res_store_failure(req, st, "the database");
         return;
     }
-    if (d.lines.plan_line) {
-        const char *why = plan_misfit(&d.lines.plan_line->a, req->account.kind);
-        if (why) {
-            char f[32];
-            snprintf(f, sizeof(f), "lines[%zu].article", (size_t)(d.lines.plan_line - d.lines.v));
-            res_field_error(req, f, why);
-        }
-    }
-    if (d.alias && (!d.lines.plan_line || !d.lines.plan_line->a.plan_needs_storefront))
-        res_field_error(req, "storefront_alias",
-                        "only an order for a plan with a storefront "
-                        "(free, standard) takes an alias");
+    alias_fits_order(req, d.alias, d.lines.plan_line && d.lines.plan_line->a.plan_needs_storefront);
     if (body_failed(req)) {
         priced_lines_free(&d.lines);
         return;
     }
     /* Taken by another storefront under the distributor's host (the same
-     * URL): say so now (executing checks again, by the UNIQUE index). */
-    unsigned long long distributor = 0;
+     * URL): say so now (executing checks again). */
     if (d.alias) {
-        st = storefronts_store_distributor(req->session->sql, req->account.id, &distributor);
-        if (st != ST_OK && st != ST_NOT_FOUND) {
-            priced_lines_free(&d.lines);
-            res_store_failure(req, st, "the database");
-            return;
-        }
-    }
-    if (d.alias && distributor) {
-        json_t *sf = NULL;
-        st = storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host, d.alias,
-                                        distributor, &sf);
-        if (st == ST_OK) {
-            unsigned long long holder =
-                parse_id(json_string_value(json_object_get(sf, "account_id")));
-            json_decref(sf);
-            if (holder != req->account.id) {
-                priced_lines_free(&d.lines);
-                refuse(req, 409, "conflict",
-                       "the storefront alias '%s' is taken; choose another one", d.alias);
-                return;
-            }
-        } else if (st != ST_NOT_FOUND) {
+        st = alias_taken_check(req, req->session->sql, req->account.id, d.alias);
+        if (st != ST_OK) {
             priced_lines_free(&d.lines);
             res_store_failure(req, st, "the database");
             return;
@@ -188,6 +183,7 @@ void orders_get(struct request *req)
 struct execution {
     struct request *req;
     unsigned long long order_id;
+    const char *alias; /* the body's storefront_alias, or NULL */
     struct billing_people people;
     unsigned long long subscription_id, invoice_id;
 };
@@ -257,6 +253,29 @@ static int execute_tx(struct sql_store *sql, void *arg)
             goto out;
         }
     }
+    /* The alias sent with execute (interworks: "the Storefront Alias must
+     * be specified here before the order is executed"): checked as on the
+     * draft, then it is the order's, replacing one the draft had. */
+    if (x->alias) {
+        alias_fits_order(req, x->alias, plan_a.plan_needs_storefront);
+        if (body_failed(req)) {
+            st = refuse_invalid(req);
+            goto out;
+        }
+        st = alias_taken_check(req, sql, o.account_id, x->alias);
+        if (st == ST_OK && strcmp(o.alias, x->alias) != 0) {
+            st = orders_store_set_alias(sql, o.id, x->alias);
+            if (st == ST_OK)
+                st = audit_write(sql, req->caller.uid, o.account_id, "order.alias",
+                                 json_pack("{s:I, s:s?}", "order_id", (json_int_t)o.id,
+                                           "storefront_alias", o.alias[0] ? o.alias : NULL),
+                                 json_pack("{s:I, s:s}", "order_id", (json_int_t)o.id,
+                                           "storefront_alias", x->alias));
+            snprintf(o.alias, sizeof(o.alias), "%s", x->alias);
+        }
+        if (st != ST_OK)
+            goto out;
+    }
     /* The storefront: the order's alias, or the one the reseller kept. */
     unsigned long long storefront_id = 0;
     if (plan_a.plan_needs_storefront) {
@@ -273,8 +292,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
                                      &storefront_id, &alias, &old_alias);
         if (st == ST_NOT_FOUND)
             st = refuse(x->req, 409, "conflict",
-                        "this plan needs a storefront alias: set storefront_alias on the "
-                        "order");
+                        "this plan needs a storefront alias: send storefront_alias with "
+                        "execute (POST /api/v1/orders/%llu/execute)",
+                        o.id);
         else if (st == ST_DUPLICATE)
             st = refuse(x->req, 409, "conflict",
                         "the storefront alias is taken; choose another one");
@@ -328,8 +348,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
     if (st == ST_OK)
         st = audit_write(sql, req->caller.uid, o.account_id, "order.execute",
-                         json_pack("{s:I, s:s, s:s, s:s?}", "order_id", (json_int_t)o.id, "status",
-                                   "draft", "plan", acc.plan, "storefront_alias", old_alias),
+                         json_pack("{s:I, s:s, s:s?, s:s?}", "order_id", (json_int_t)o.id, "status",
+                                   "draft", "plan", acc.plan[0] ? acc.plan : NULL,
+                                   "storefront_alias", old_alias),
                          json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?}", "order_id", (json_int_t)o.id,
                                    "status", "executed", "subscription_id", (json_int_t)sub.id,
                                    "invoice_id", (json_int_t)x->invoice_id, "plan",
@@ -358,9 +379,13 @@ out:
 
 void orders_execute(struct request *req)
 {
-    if (body_none(req))
-        return;
+    static const char *const allowed[] = {"storefront_alias", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
     struct execution x = {.req = req, .order_id = parse_id(req->args[0])};
+    x.alias = storefront_alias_field(req, b);
+    if (body_failed(req))
+        return;
     int st = billing_people_read(req, req->account.id, &x.people);
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory");

@@ -108,6 +108,19 @@ int orders_store_finish(struct sql_store *sql, unsigned long long id, const char
     return st;
 }
 
+int orders_store_set_alias(struct sql_store *sql, unsigned long long id, const char *alias)
+{
+    struct sql_result r;
+    int st =
+        sql_exec(sql, "UPDATE orders SET storefront_alias = ? WHERE id = ? AND status = 'draft'",
+                 SQL_ARGS(P_STR(alias), P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    st = r.affected == 1 ? ST_OK : ST_CONFLICT;
+    sql_result_free(&r);
+    return st;
+}
+
 #define T(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 static json_t *nullable(const char *s)

@@ -34,6 +34,9 @@ int orders_store_account_of(struct sql_store *sql, unsigned long long id,
                             unsigned long long *account_id);
 /* Inside a transaction: reads and locks order id with its lines. */
 int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order *o);
+/* Inside a transaction, on a draft locked with orders_store_lock: its
+ * storefront alias becomes alias (ST_CONFLICT when it is no draft). */
+int orders_store_set_alias(struct sql_store *sql, unsigned long long id, const char *alias);
 /* draft -> executed (executed_by/_at, with what it made) or discarded
  * (discarded_by/_at; a discarded order never shows an execution). */
 int orders_store_finish(struct sql_store *sql, unsigned long long id, const char *status,

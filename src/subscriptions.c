@@ -208,12 +208,16 @@ static int renew(struct sql_store *sql, struct sub_change *c, struct subscriptio
     if (st == ST_OK)
         st = invoices_store_write(sql, &inv, &c->invoice_id);
     json_decref(lines);
+    /* RFC 3339 in the audit row, as every time the API shows. */
+    char old_ends[BILLING_TIME_SIZE], new_ends[BILLING_TIME_SIZE];
+    billing_time_rfc3339(old_end, old_ends);
+    billing_time_rfc3339(s->ends_at, new_ends);
     if (st == ST_OK)
         st = audit_write(
             sql, c->req->caller.uid, s->account_id, "subscription.renew",
-            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "ends_at", old_end),
-            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "ends_at",
-                      s->ends_at, "invoice_id", (json_int_t)c->invoice_id));
+            json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "ends_at", old_ends),
+            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "ends_at", new_ends,
+                      "invoice_id", (json_int_t)c->invoice_id));
     return st;
 }
 
@@ -238,9 +242,9 @@ static int plan_display_name(struct sql_store *sql, const struct subscription *s
 static int mail_change(struct sql_store *sql, struct sub_change *c, const struct subscription *s,
                        const char *account_name, const char *change)
 {
-    char plan_name[101], ends[32];
+    char plan_name[101], ends[BILLING_TIME_SIZE];
     int st = plan_display_name(sql, s, plan_name);
-    snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s->ends_at, s->ends_at + 11);
+    billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
         {"account_name", account_name}, {"plan", plan_name}, {"change", change}, {"ends_at", ends}};
     if (st == ST_OK)
@@ -289,8 +293,8 @@ static int change_tx(struct sql_store *sql, void *arg)
                         pending ? "the subscription is already pending cancellation"
                                 : "the subscription is already cancelled");
         /* RFC 3339, as every time the API shows (the row has SQL's form). */
-        char ends[32];
-        snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
+        char ends[BILLING_TIME_SIZE];
+        billing_time_rfc3339(s.ends_at, ends);
         if (st == ST_OK)
             st = audit_write(
                 sql, c->req->caller.uid, s.account_id, "subscription.cancel",
@@ -471,12 +475,15 @@ static int end_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK && s.plan[0] && strcmp(acc.plan, s.plan) == 0)
         st = subscriptions_store_set_account_plan(
             sql, s.account_id, strcmp(acc.kind, "partner") == 0 ? "basic" : NULL);
+    /* RFC 3339 as every time in the API; no plan (add-ons only): null. */
+    char ended[BILLING_TIME_SIZE];
+    billing_time_rfc3339(s.ends_at, ended);
     if (st == ST_OK)
         st = audit_write(sql, "accountd-maint", s.account_id, "subscription.end",
+                         json_pack("{s:I, s:s, s:s?}", "subscription_id", (json_int_t)s.id,
+                                   "status", s.status, "plan", s.plan[0] ? s.plan : NULL),
                          json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
-                                   s.status, "plan", s.plan),
-                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
-                                   "cancelled", "ended_at", s.ends_at));
+                                   "cancelled", "ended_at", ended));
     if (st == ST_OK)
         e->ended = 1;
     return st;
@@ -504,13 +511,13 @@ static int notice_tx(struct sql_store *sql, void *arg)
     struct subscription s;
     if (st == ST_OK)
         st = subscriptions_store_lock(sql, n->sid, &s);
-    char *account_name = NULL, plan_name[101], ends[32];
+    char *account_name = NULL, plan_name[101], ends[BILLING_TIME_SIZE];
     if (st == ST_OK)
         st = account_name_get(sql, s.account_id, &account_name);
     if (st == ST_OK)
         st = plan_display_name(sql, &s, plan_name);
     if (st == ST_OK) {
-        snprintf(ends, sizeof(ends), "%.10sT%.8sZ", s.ends_at, s.ends_at + 11);
+        billing_time_rfc3339(s.ends_at, ends);
         int active = strcmp(s.status, "active") == 0;
         struct template_value vals[] = {{"account_name", account_name},
                                         {"plan", plan_name},

@@ -4,6 +4,7 @@ stack. The maintenance job runs as `accountd maint --now <time>`, so that
 no test waits for a term or a retention period to pass."""
 import datetime
 import os
+import re
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -1010,3 +1011,169 @@ def test_a_term_ending_soon_is_mailed_once_per_term_end(api, disti, make_reselle
     assert sorted(x["recipient"].lower() for x in rows) == to, rows
     stored = sql.value("SELECT ending_notice_for FROM subscriptions WHERE id=%s", int(sid))
     assert stored.strftime("%Y-%m-%dT%H:%M:%SZ") == new_ends
+
+
+# ------------------------------------------- round 2 (seeds 002 and 004)
+
+def order_row(sql, order_id):
+    return sql.row("SELECT status, storefront_alias FROM orders WHERE id=%s", int(order_id))
+
+
+def test_execute_gives_a_saved_draft_its_storefront_alias(api, disti, make_reseller, make_tenant,
+                                                         make_account, sql):
+    """Seed 002, BSS: "After saving the order ... The Storefront Alias must
+    be specified here before the order is executed" (round 2, 002 D1):
+    execute takes {storefront_alias}, checked as on the draft, set on the
+    order in execute's transaction; a refusal leaves the draft as it was."""
+    r = make_reseller(disti)
+    draft = order(api, disti.admin, r.account.id, "reseller-free")
+    assert draft["storefront_alias"] is None
+    path = f"/api/v1/orders/{draft['id']}/execute"
+    # Without one: 409, and the message says where to give it.
+    body = execute(api, disti.admin, draft["id"], status=409)
+    assert "storefront_alias" in body["detail"] and "execute" in body["detail"], body
+    # Malformed or reserved: 422, as on the draft; other fields: 422.
+    for bad in ("Bad_Alias", "ab", "api", "-r002"):
+        S.expect_field_errors(api(disti.admin).post(path, json={"storefront_alias": bad}),
+                              "storefront_alias")
+    S.expect_field_errors(api(disti.admin).post(path, json={"alias": S.unique("x-")}), "alias")
+    # The URL of another reseller's storefront: 409, nothing changes.
+    other = make_reseller(disti)
+    taken = S.unique("taken-")
+    execute(api, other.admin, order(api, other.admin, other.account.id, "reseller-free",
+                                    taken)["id"])
+    S.expect_problem(api(disti.admin).post(path, json={"storefront_alias": taken}), 409,
+                     "conflict")
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": None}
+    assert sql.value("SELECT COUNT(*) FROM storefronts WHERE account_id=%s",
+                     int(r.account.id)) == 0
+    assert "order.alias" not in [a["action"] for a in sql.audit(r.account.id)]
+    # With a free alias and an Idempotency-Key: executed with it.
+    alias = S.unique("pencil-")
+    k = S.unique("exec-key-")
+    first = api(disti.admin).post(path, json={"storefront_alias": alias},
+                                  headers={"Idempotency-Key": k})
+    done = S.expect(first, 200)
+    assert done["order"]["status"] == "executed"
+    assert done["order"]["storefront_alias"] == alias
+    assert done["subscription"]["storefront"] == {
+        "alias": alias, "url": f"https://{disti.host}/{alias}", "status": "active"}
+    assert order_row(sql, draft["id"]) == {"status": "executed", "storefront_alias": alias}
+    assert sql.value("SELECT alias FROM storefronts WHERE account_id=%s",
+                     int(r.account.id)) == alias
+    audit = sql.audit(r.account.id)
+    set_alias = [a for a in audit if a["action"] == "order.alias"]
+    assert len(set_alias) == 1 and set_alias[0]["uid"] == disti.admin.uid
+    assert set_alias[0]["old_value"] == {"order_id": int(draft["id"]), "storefront_alias": None}
+    assert set_alias[0]["new_value"] == {"order_id": int(draft["id"]), "storefront_alias": alias}
+    ex = [a for a in audit if a["action"] == "order.execute"][-1]
+    assert ex["new_value"]["storefront_alias"] == alias
+    assert ex["id"] > set_alias[0]["id"]
+    # The same key and body: the first answer again; another body: 422.
+    again = api(disti.admin).post(path, json={"storefront_alias": alias},
+                                  headers={"Idempotency-Key": k})
+    assert S.expect(again, 200) == done
+    assert again.headers.get("Idempotent-Replayed") == "true", S.describe(again)
+    S.expect_field_errors(api(disti.admin).post(path, json={"storefront_alias": S.unique("o-")},
+                                                headers={"Idempotency-Key": k}),
+                          "Idempotency-Key")
+    # Executed once: without the key a second execute is 409, with or
+    # without an alias, and the order keeps its alias.
+    S.expect_problem(api(disti.admin).post(path, json={"storefront_alias": S.unique("l-")}), 409,
+                     "conflict")
+    assert order_row(sql, draft["id"]) == {"status": "executed", "storefront_alias": alias}
+    assert sql.value("SELECT COUNT(*) FROM subscriptions WHERE account_id=%s",
+                     int(r.account.id)) == 1
+    # As a form field, replacing the alias the draft had.
+    r2 = make_reseller(disti)
+    old_alias, new_alias = S.unique("old-"), S.unique("new-")
+    d2 = order(api, r2.admin, r2.account.id, "reseller-standard", old_alias)
+    resp = api(r2.admin).form("POST", f"/api/v1/orders/{d2['id']}/execute",
+                              [("storefront_alias", new_alias)])
+    assert S.expect(resp, 200)["subscription"]["storefront"]["alias"] == new_alias
+    assert order_row(sql, d2["id"]) == {"status": "executed", "storefront_alias": new_alias}
+    row = [a for a in sql.audit(r2.account.id) if a["action"] == "order.alias"][-1]
+    assert row["old_value"]["storefront_alias"] == old_alias
+    assert row["new_value"]["storefront_alias"] == new_alias
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{old_alias}"),
+                    200)["available"] is True
+    # Only an order for a plan with a storefront takes one (422).
+    t = make_tenant("alias")
+    cust = make_account("olivia", "customer", t.account.id)
+    d3 = order(api, t.admin, cust.id, "starter")
+    S.expect_field_errors(api(t.admin).post(f"/api/v1/orders/{d3['id']}/execute",
+                                            json={"storefront_alias": S.unique("c-")}),
+                          "storefront_alias")
+    assert order_row(sql, d3["id"]) == {"status": "draft", "storefront_alias": None}
+
+
+def test_quote_lines_are_checked_as_order_lines(api, disti, make_reseller, make_tenant,
+                                                make_account, sql):
+    """Round 2, 004 D1: a customer could get a quote for a reseller plan it
+    can never order. Quotes and orders read their lines with one reader."""
+    t = make_tenant("quote")
+    cust = make_account("olivia", "customer", t.account.id)
+    lines = {"lines": [{"article": "reseller-standard", "quantity": 1}]}
+    reseller_plan = "is a reseller plan; only a reseller (partner) account can have it"
+    for what in ("quotes", "orders"):
+        errors = S.expect_field_errors(api(t.admin).post(
+            f"/api/v1/accounts/{cust.id}/{what}", json=lines), "lines[0].article")
+        assert errors["lines[0].article"] == reseller_plan, (what, errors)
+    r = make_reseller(disti)
+    starter = {"lines": [{"article": "assets-pack", "quantity": 1},
+                         {"article": "starter", "quantity": 1}]}
+    for what in ("quotes", "orders"):
+        errors = S.expect_field_errors(api(r.admin).post(
+            f"/api/v1/accounts/{r.account.id}/{what}", json=starter), "lines[1].article")
+        assert errors["lines[1].article"] == (
+            "is a customer plan; only a customer account can have it"), (what, errors)
+    for acc in (cust.id, r.account.id):
+        assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(acc)) == 0
+        assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(acc)) == 0
+    # A plan that fits is quoted.
+    q = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/quotes",
+                                   json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    assert q["total"] == money(1900)
+
+
+def test_billing_audit_rows_show_times_as_rfc3339(api, make_tenant, make_account, env, sql):
+    """Round 2, 004 D4: every time in the API is RFC 3339, audit rows
+    included (subscription.renew had MariaDB's "2027-01-30 06:41:28.598688");
+    an account without a plan is null in order.execute, not ""."""
+    t = make_tenant("rfc")
+    cust = make_account("olivia", "customer", t.account.id)
+    done = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])
+    sid, ends = done["subscription"]["id"], done["subscription"]["ends_at"]
+    ex = [a for a in sql.audit(cust.id) if a["action"] == "order.execute"][-1]
+    assert ex["old_value"]["plan"] is None and ex["new_value"]["plan"] == "starter", ex
+    renewed = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    row = [a for a in sql.audit(cust.id) if a["action"] == "subscription.renew"][-1]
+    assert row["old_value"]["ends_at"] == ends, row
+    assert row["new_value"]["ends_at"] == renewed["ends_at"] != ends, row
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                               json={"plan": "professional"}), 200)
+    # An add-on subscription (no plan) and the plan's, cancelled and ended.
+    addon = execute(api, t.admin, order(api, t.admin, cust.id, "assets-pack")["id"])
+    aid = addon["subscription"]["id"]
+    last_end = None
+    for s in (sid, aid):
+        last_end = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{s}/cancel"),
+                            200)["ends_at"]
+        assert last_end
+    plan_end = S.expect(api(t.admin).get(f"/api/v1/subscriptions/{sid}"), 200)["ends_at"]
+    run_maint(env, later(max(plan_end, last_end), seconds=1))
+    ended = {a["old_value"]["subscription_id"]: a for a in sql.audit(cust.id)
+             if a["action"] == "subscription.end"}
+    assert ended[int(sid)]["new_value"]["ended_at"] == plan_end
+    assert ended[int(sid)]["old_value"]["plan"] == "professional"
+    assert ended[int(aid)]["old_value"]["plan"] is None
+    assert ended[int(aid)]["new_value"]["ended_at"] == last_end
+    # No value of any row looks like MariaDB's DATETIME.
+    stamp = re.compile(r"^\d{4}-\d\d-\d\d")
+    rfc = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    for a in sql.audit(cust.id):
+        for v in (a["old_value"] or {}, a["new_value"] or {}):
+            for key, val in v.items():
+                if isinstance(val, str) and stamp.match(val):
+                    assert rfc.match(val), (a["action"], key, val)
+                assert val != "", (a["action"], key)

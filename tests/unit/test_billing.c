@@ -122,6 +122,20 @@ static void maint_now(void **state)
     assert_true(out[4] == '-' && out[10] == ' ' && out[13] == ':' && strncmp(out, "20", 2) == 0);
 }
 
+static void times_as_the_api_shows_them(void **state)
+{
+    (void)state;
+    char out[BILLING_TIME_SIZE];
+    billing_time_rfc3339("2027-01-30 06:41:28.598688", out);
+    assert_string_equal(out, "2027-01-30T06:41:28Z");
+    billing_time_rfc3339("2027-01-30 06:41:28", out);
+    assert_string_equal(out, "2027-01-30T06:41:28Z");
+    billing_time_rfc3339("", out);
+    assert_string_equal(out, "");
+    billing_time_rfc3339(NULL, out);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +144,7 @@ int main(void)
         cmocka_unit_test(hosts),
         cmocka_unit_test(license_keys),
         cmocka_unit_test(maint_now),
+        cmocka_unit_test(times_as_the_api_shows_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
