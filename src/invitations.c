@@ -325,6 +325,14 @@ void invitations_create(struct request *req)
         refuse(req, 403, "forbidden", "only admins may invite admins");
         return;
     }
+    /* Nor billing, which orders and cancels (DESIGN.md: a service provider
+     * does not cancel): a provider's staff giving each other billing would
+     * keep that after the customer revoked their access (round 2, D1). */
+    if (v.role == ROLE_BILLING && !req->caller.is_operator && !(a.roles & ROLE_ADMIN)) {
+        refuse(req, 403, "forbidden",
+               "a service provider cannot give the billing role; ask an admin of the account");
+        return;
+    }
     v.account = &a;
     int st = invitation_find_addable(req, v.email, &v.known);
     if (st != ST_OK) {

@@ -1063,19 +1063,26 @@ int ldap_store_delete_entry(struct ldap_store *ls, const char *dn)
 
 /* ---- integrity ------------------------------------------------------ */
 
-int ldap_store_count_people(struct ldap_store *ls, const struct member_index *ix, unsigned role,
-                            size_t *count)
+int ldap_store_people_with_role(struct ldap_store *ls, const struct member_index *ix, unsigned role,
+                                struct person **people, size_t *npeople)
 {
-    *count = 0;
     const char **dns = xcalloc(ix->n + 1, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < ix->n; i++)
         if (ix->entries[i].roles & role)
             dns[n++] = ix->entries[i].raw;
+    int st = ldap_store_people_by_dn(ls, dns, n, people, npeople);
+    free(dns);
+    return st;
+}
+
+int ldap_store_count_people(struct ldap_store *ls, const struct member_index *ix, unsigned role,
+                            size_t *count)
+{
+    *count = 0;
     struct person *people = NULL;
     size_t npeople = 0;
-    int st = ldap_store_people_by_dn(ls, dns, n, &people, &npeople);
-    free(dns);
+    int st = ldap_store_people_with_role(ls, ix, role, &people, &npeople);
     if (st != ST_OK)
         return st;
     *count = npeople;

@@ -167,6 +167,10 @@ int ldap_store_change_member(struct ldap_store *ls, unsigned long long id, unsig
  * people that exist (a member DN whose entry was deleted counts not). */
 int ldap_store_count_people(struct ldap_store *ls, const struct member_index *ix, unsigned role,
                             size_t *count);
+/* The same people themselves (an array of *n, each freed with
+ * person_free, then the array). */
+int ldap_store_people_with_role(struct ldap_store *ls, const struct member_index *ix, unsigned role,
+                                struct person **people, size_t *n);
 
 /* A member value of a role group (account or project group) that names no
  * entry: its person was deleted in a directory without slapo-refint. */

@@ -37,9 +37,12 @@ void members_list(struct request *req)
 static const char NO_MEMBER[] =
     "no such member of this account; people join by invitation (invite them by e-mail)";
 
+/* *other_admin (malloc'ed, else NULL): when the change drops person's
+ * admin role and exactly one other admin remains, that admin's uid (the
+ * hand-over by self-demotion names them the contacts). */
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
-                             struct problem *ref)
+                             char **other_admin, struct problem *ref)
 {
     struct role_group *groups;
     size_t ngroups;
@@ -54,8 +57,17 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     /* The last-admin guard counts people, not DNs: a DN whose entry was
      * deleted (a directory without slapo-refint) is nobody. */
     size_t admins = 0;
-    if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN))
-        st = ldap_store_count_people(req->session->ldap, &ix, ROLE_ADMIN, &admins);
+    *other_admin = NULL;
+    if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
+        struct person *people = NULL;
+        st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
+        for (size_t i = 0; st == ST_OK && i < admins; i++)
+            if (admins == 2 && people[i].uid && strcmp(people[i].uid, person->uid) != 0)
+                *other_admin = xstrdup(people[i].uid);
+        for (size_t i = 0; st == ST_OK && i < admins; i++)
+            person_free(&people[i]);
+        free(people);
+    }
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
     if (st != ST_OK)
@@ -76,6 +88,14 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                            "a service provider cannot change their own roles; ask an admin");
     if (!full && ((*before & ROLE_ADMIN) || (wanted & ROLE_ADMIN)))
         return problem_set(ref, 403, "forbidden", "only admins may change who is an admin");
+    /* Nor give billing, which orders and cancels (DESIGN.md: a service
+     * provider does not cancel): two providers giving each other billing
+     * would keep it after the customer revoked their access. Keeping or
+     * taking billing away stays theirs to do. */
+    if (!full && (wanted & ROLE_BILLING) && !(*before & ROLE_BILLING))
+        return problem_set(ref, 403, "forbidden",
+                           "a service provider cannot give the billing role; ask an admin of the "
+                           "account");
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
             return problem_set(ref, 409, "last-admin",
@@ -120,9 +140,11 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_SET_ROLES;
     s.plan.account_id = a.id;
+    char *other_admin = NULL;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, &req->problem);
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, &other_admin,
+                               &req->problem);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -134,6 +156,15 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
+    /* The seed's literal hand-over (round 2, D5): on a staged account an
+     * admin who changes their own role from admin to another one (another
+     * admin remains: the last-admin check passed) hands the account over.
+     * The saga's SQL step makes it active (transfer.h); leaving (no roles)
+     * is not a hand-over. */
+    if (status_ok == 200 && wanted && (s.plan.roles_before & ROLE_ADMIN) &&
+        !(wanted & ROLE_ADMIN) && strcmp(person.uid, req->caller.uid) == 0 &&
+        strcmp(a.status, "staged") == 0)
+        json_object_set_new(s.data, "handover", json_pack("{s:s?}", "contact", other_admin));
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);
@@ -144,6 +175,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                  json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
                            person.mail, "roles", roles_json(wanted)));
 out:
+    free(other_admin);
     saga_free(&s);
     person_free(&person);
 }

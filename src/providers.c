@@ -123,6 +123,7 @@ struct expiry {
     unsigned long long account_id;
     const char *uid;
     const char *expires_at; /* "YYYY-MM-DD HH:MM:SS" or NULL (never) */
+    const char *rfc3339;    /* the same as "YYYY-MM-DDTHH:MM:SSZ", for the audit row */
     json_t *old;
 };
 
@@ -138,7 +139,7 @@ static int expiry_tx(struct sql_store *sql, void *arg)
         st = audit_write(
             sql, e->req->caller.uid, e->account_id, "service_provider.expiry",
             json_pack("{s:s, s:O}", "uid", e->uid, "expires_at", json_object_get(o, "expires_at")),
-            json_pack("{s:s, s:s?}", "uid", e->uid, "expires_at", e->expires_at));
+            json_pack("{s:s, s:s?}", "uid", e->uid, "expires_at", e->rfc3339));
         json_decref(o);
     }
     return st;
@@ -171,6 +172,16 @@ void providers_patch(struct request *req)
     if (!e.old)
         return;
     e.expires_at = text ? sqltime : NULL;
+    /* The audit row in the API's format (RFC 3339 UTC), as its old value
+     * (round 2, D3). */
+    char rfc[sizeof(sqltime) + 1];
+    if (text) {
+        memcpy(rfc, sqltime, 19);
+        rfc[10] = 'T';
+        rfc[19] = 'Z';
+        rfc[20] = '\0';
+        e.rfc3339 = rfc;
+    }
     int st = request_transaction(req, expiry_tx, &e);
     json_decref(e.old);
     if (st != ST_OK) {

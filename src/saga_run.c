@@ -367,6 +367,14 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * providers.c): the access row with it. */
         if (st == ST_OK)
             st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
+        /* An admin of a staged account who changed their own role from
+         * admin: the hand-over (members.c, transfer.h). */
+        const json_t *handover = json_object_get(s->data, "handover");
+        if (st == ST_OK && json_is_object(handover)) {
+            json_t *h = with_repair(s, json_deep_copy(handover));
+            st = transfer_finish_self_demotion(sql, p->account_id, s->actor, h);
+            json_decref(h);
+        }
         break;
     }
     case SAGA_PROJECT_ROLES: {

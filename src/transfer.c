@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "body.h"
 #include "caller.h"
+#include "contacts_store.h"
 #include "handlers.h"
 #include "invitations.h"
 #include "ldap_store.h"
@@ -235,6 +236,21 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
                      customer_name, "providers", providers);
 }
 
+/* The account's named contacts as {"primary": uid or null, "technical":
+ * uid or null} in *out (a new reference). */
+static int named_contacts(struct sql_store *sql, unsigned long long account_id, json_t **out)
+{
+    char *primary = NULL, *technical = NULL;
+    int st = contact_get(sql, account_id, "primary", &primary);
+    if (st == ST_OK)
+        st = contact_get(sql, account_id, "technical", &technical);
+    *out =
+        st == ST_OK ? json_pack("{s:s?, s:s?}", "primary", primary, "technical", technical) : NULL;
+    free(primary);
+    free(technical);
+    return st;
+}
+
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long invitation_id, const char *customer_uid,
                         const json_t *data, struct problem *ref)
@@ -290,13 +306,20 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
             json_decref(o);
     }
     outbox_free_list(old, nold);
-    /* 3. The named contacts: the customer, the account's admin now. */
+    /* 3. The named contacts: the customer, the account's admin now; the
+     * audit row keeps the ones they replace (round 2, D2). */
+    json_t *old_contacts = NULL;
+    if (st == ST_OK)
+        st = named_contacts(sql, account_id, &old_contacts);
     if (st == ST_OK)
         st = transfer_set_contacts(sql, account_id, customer_uid);
-    if (st == ST_OK)
+    if (st == ST_OK) {
         st = audit_write(
-            sql, customer_uid, account_id, "transfer.contacts", NULL,
+            sql, customer_uid, account_id, "transfer.contacts", old_contacts,
             json_pack("{s:s, s:s}", "primary", customer_uid, "technical", customer_uid));
+        old_contacts = NULL;
+    }
+    json_decref(old_contacts);
     /* 4. Active. */
     if (st == ST_OK)
         st = transfer_record_done(sql, account_id, customer_uid);
@@ -327,5 +350,54 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     }
     free(to);
     free(name);
+    return st;
+}
+
+int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
+                                  const char *actor, const json_t *data)
+{
+    char *status = NULL, *name = NULL;
+    int st = transfer_lock_account(sql, account_id, &status, &name);
+    int staged = st == ST_OK && strcmp(status, "staged") == 0;
+    free(status);
+    free(name);
+    if (st != ST_OK || !staged)
+        return st == ST_NOT_FOUND ? ST_OK : st;
+    /* 1. A pending POST …/transfer is overtaken: its link is revoked, as a
+     * new transfer to another address would revoke it. */
+    unsigned long long *revoked = NULL;
+    size_t nrevoked = 0;
+    st = transfer_revoke_pending(sql, account_id, "", &revoked, &nrevoked);
+    for (size_t i = 0; st == ST_OK && i < nrevoked; i++)
+        st = audit_write(
+            sql, actor, account_id, "invitation.revoke",
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status", "pending"),
+            json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
+                      "revoked", "reason", "the account was handed over by a role change"));
+    free(revoked);
+    /* 2. The named contacts: the one admin left, when there are none yet
+     * (contacts are admins; the demoted person was none, members.c). */
+    const char *contact = json_string_value(json_object_get(data, "contact"));
+    json_t *old = NULL;
+    if (st == ST_OK)
+        st = named_contacts(sql, account_id, &old);
+    if (st == ST_OK && contact && json_is_null(json_object_get(old, "primary")) &&
+        json_is_null(json_object_get(old, "technical"))) {
+        st = transfer_set_contacts(sql, account_id, contact);
+        if (st == ST_OK) {
+            st = audit_write(sql, actor, account_id, "transfer.contacts", old,
+                             json_pack("{s:s, s:s}", "primary", contact, "technical", contact));
+            old = NULL;
+        }
+    }
+    json_decref(old);
+    /* 3. Active. */
+    if (st == ST_OK)
+        st = transfer_activate(sql, account_id);
+    if (st == ST_OK)
+        st = audit_write(
+            sql, actor, account_id, "transfer.complete", json_pack("{s:s}", "status", "staged"),
+            json_pack("{s:s, s:s, s:s?, s:O*}", "status", "active", "via", "role-change", "owner",
+                      contact, "repaired_by", json_object_get(data, "repaired_by")));
     return st;
 }

@@ -42,6 +42,18 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long invitation_id, const char *customer_uid,
                         const json_t *data, struct problem *ref);
+/* The hand-over by self-demotion (docs/api.md, "Staging and hand-over"):
+ * the SQL side of a role change in which an admin of a staged account
+ * changed their own role from admin to another while another admin
+ * remains, inside the role change's transaction (saga_finish_sql, so the
+ * repair job finishes it too). data is what the change recorded:
+ * {"contact": uid of the one admin left, or absent, "repaired_by"?}. An
+ * account no longer staged is left alone (ST_OK: the role change stands).
+ * Else: pending transfer invitations revoked, the contact (if any) made
+ * both named contacts when the account has none, the account active;
+ * audit rows transfer.contacts and transfer.complete (actor: actor). */
+int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
+                                  const char *actor, const json_t *data);
 /* Takes back the LDAP steps of *h (a transaction that did not commit) and
  * frees it. Safe with *h NULL. */
 void transfer_undo(struct request *req, struct handover **h);

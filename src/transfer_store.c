@@ -72,6 +72,14 @@ int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
+int transfer_activate(struct sql_store *sql, unsigned long long account_id)
+{
+    return sql_exec(sql,
+                    "UPDATE accounts SET status = 'active', version = version + 1,"
+                    " updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
+                    SQL_ARGS(P_INT(account_id)), NULL);
+}
+
 int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id, const char *email)
 {
     int st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",

@@ -28,6 +28,9 @@ int transfer_current_invitation(struct sql_store *sql, unsigned long long accoun
 /* Marks the hand-over done and the account active (version raised). */
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
                          const char *customer_uid);
+/* Makes the account active (version raised), no transfer record
+ * involved: the hand-over by self-demotion. */
+int transfer_activate(struct sql_store *sql, unsigned long long account_id);
 /* Replaces the account's notification recipients with one address. */
 int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id,
                             const char *email);

@@ -153,12 +153,12 @@ def test_service_provider_manages_non_admins_only(api, customer, make_person, se
     set_roles(admin, acc.id, sp, ["service-provider"])
     set_roles(admin, acc.id, p, ["member"])
     s = api(sp)
-    S.expect(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["billing"]}), 200)
-    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+    S.expect(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["member", "service-provider"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "service-provider"}
     # Not the admin role, not for anyone.
     S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{p.uid}", json={"roles": ["admin"]}),
                      403, "forbidden")
-    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "service-provider"}
     S.expect_problem(s.put(f"/api/v1/accounts/{acc.id}/members/{sp.uid}", json={"roles": ["admin"]}),
                      403, "forbidden")
     assert S.roles_in_ldap(ldap_admin, acc.id, sp) == {"service-provider"}
@@ -187,6 +187,57 @@ def test_other_tenant_may_not_touch_members(api, customer, make_tenant, make_per
     S.expect_problem(s.delete(f"/api/v1/accounts/{acc.id}/members/{p.uid}"), 404, "not-found")
     assert S.roles_in_ldap(ldap_admin, acc.id, stranger) == set()
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+
+
+def test_service_provider_cannot_give_billing(api, customer, make_person, set_roles, ldap_admin, sql,
+                                             mailbox):
+    """round2-000 D1: billing orders and cancels, which DESIGN.md denies
+    service providers; two providers giving each other billing kept it
+    after the customer revoked their access. A service provider (without
+    admin) gives member and service-provider only, by PUT or invitation;
+    keeping or taking away a billing role an admin gave stays allowed."""
+    admin, acc = customer
+    sp, sp2, p = make_person(), make_person(), make_person()
+    set_roles(admin, acc.id, sp, ["service-provider"])
+    set_roles(admin, acc.id, sp2, ["service-provider"])
+    set_roles(admin, acc.id, p, ["member"])
+    s = api(sp)
+    path = f"/api/v1/accounts/{acc.id}/members"
+    audit_before = len(sql.audit(acc.id))
+    # The round-2 repro: a colleague, and anyone else.
+    body = S.expect_problem(s.put(f"{path}/{sp2.uid}", json={"roles": ["service-provider", "billing"]}),
+                            403, "forbidden")
+    assert "billing" in body["detail"]
+    S.expect_problem(s.put(f"{path}/{p.uid}", json={"roles": ["billing"]}), 403, "forbidden")
+    S.expect_problem(s.put(f"{path}/{p.uid}", json={"roles": ["member", "billing"]}), 403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, sp2) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+    # Not by invitation either: a known person, or an unknown address.
+    out_before = S.outbox_max_id(sql)
+    S.expect_problem(s.post(f"/api/v1/accounts/{acc.id}/invitations",
+                            json={"email": p.mail, "role": "billing"}), 403, "forbidden")
+    fresh = S.unique_mail("spbill-")
+    S.expect_problem(s.post(f"/api/v1/accounts/{acc.id}/invitations",
+                            json={"email": fresh, "role": "billing"}), 403, "forbidden")
+    assert sql.row("SELECT id FROM invitations WHERE account_id=%s AND pending_email=%s",
+                   int(acc.id), fresh.lower()) is None
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+    assert [r for r in sql.rows("SELECT id FROM mail_outbox WHERE id > %s AND account_id=%s",
+                                out_before, int(acc.id))] == []
+    assert len(sql.audit(acc.id)) == audit_before  # nothing changed, nothing audited
+    # member and service-provider: as before, by PUT and by invitation.
+    S.expect(s.put(f"{path}/{p.uid}", json={"roles": ["member", "service-provider"]}), 200)
+    S.expect(s.post(f"/api/v1/accounts/{acc.id}/invitations",
+                    json={"email": S.unique_mail("spmem-"), "role": "member"}), 202)
+    # A billing role an admin gave: the provider may keep it in a change or take it away.
+    set_roles(admin, acc.id, p, ["billing"])
+    S.expect(s.put(f"{path}/{p.uid}", json={"roles": ["billing", "member"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing", "member"}
+    S.expect(s.put(f"{path}/{p.uid}", json={"roles": ["member"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member"}
+    # An admin gives billing as before.
+    S.expect(api(admin).put(f"{path}/{sp2.uid}", json={"roles": ["service-provider", "billing"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, sp2) == {"service-provider", "billing"}
 
 
 # ------------------------------------------------------------------ DELETE

@@ -52,6 +52,9 @@ def transfer(api, by, account_id, email, status=202):
 def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitation_mail, staged, env):
     t, acc, colleague, worker = staged
     customer_mail = S.unique_mail("cust-")
+    # Contacts named during staging: the hand-over's audit row keeps them.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": t.admin.uid}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": colleague.uid}), 200)
     # Only the account's admins transfer.
     S.expect_problem(api(worker).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": customer_mail}), 403)
     before = S.outbox_max_id(sql)
@@ -93,6 +96,10 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     rec = [r for r in sql.audit(acc.id) if r["action"] == "transfer.recipients"][0]
     assert set(rec["old_value"]["emails"]) == {t.admin.mail.lower(), "ops@partner.example"} or \
         set(e.lower() for e in rec["old_value"]["emails"]) == {t.admin.mail.lower(), "ops@partner.example"}
+    # round2-000 D2: the contacts it replaced, not null.
+    con = [r for r in sql.audit(acc.id) if r["action"] == "transfer.contacts"][0]
+    assert con["old_value"] == {"primary": t.admin.uid, "technical": colleague.uid}, con
+    assert con["new_value"] == {"primary": cust_uid, "technical": cust_uid}, con
     # Mail: the customer and both partner people.
     rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
     by_template = {}
@@ -121,7 +128,8 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     sp = api(t.admin)
     S.expect(sp.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("it-sp-")}), 200)
     S.expect(sp.put(f"{ACCOUNTS}/{acc.id}/notification-recipients", json={"emails": [customer_mail]}), 200)
-    S.expect(sp.put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["billing"]}), 200)
+    S.expect(sp.put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["member"]}), 200)
+    S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["billing"]}), 403)
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["admin"]}), 403)
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{cust_uid}", json={"roles": ["member"]}), 403)
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": t.admin.uid}), 403)
@@ -148,6 +156,13 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     one = S.expect(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
                            json={"expires_at": "2031-06-30T12:00:00Z"}), 200)
     assert one["expires_at"] == "2031-06-30T12:00:00Z"
+    # round2-000 D3: the audit rows in RFC 3339, old and new alike.
+    exp = [r for r in sql.audit(acc.id) if r["action"] == "service_provider.expiry"]
+    assert [(r["old_value"]["expires_at"], r["new_value"]["expires_at"]) for r in exp] == [
+        (None, "2030-01-01T00:00:00Z"), ("2030-01-01T00:00:00Z", "2031-06-30T12:00:00Z")], exp
+    trail = S.expect(c.get(f"{ACCOUNTS}/{acc.id}/audit"), 200)["items"]
+    assert [i["new_value"]["expires_at"] for i in trail if i["action"] == "service_provider.expiry"][0] \
+        == "2031-06-30T12:00:00Z"
     S.expect(sp.get(f"{ACCOUNTS}/{acc.id}"), 200)  # still in time
     mine = {a["id"]: a["roles"] for a in S.expect(sp.get("/api/v1/me"), 200)["accounts"]}
     assert mine.get(acc.id) == ["service-provider"], mine
@@ -373,7 +388,8 @@ def test_provider_cannot_escape_the_customers_limits(api, sql, ldap_admin, make_
     S.expect_problem(s.post(f"{ACCOUNTS}/{acc}/invitations", json={"email": sp.mail, "role": "billing"}), 403)
     assert S.roles_in_ldap(ldap_admin, acc, sp) == {"service-provider"}
     # Other non-admin people: as before.
-    S.expect(s.put(f"{ACCOUNTS}/{acc}/members/{colleague.uid}", json={"roles": ["billing"]}), 200)
+    S.expect(s.put(f"{ACCOUNTS}/{acc}/members/{colleague.uid}", json={"roles": ["member"]}), 200)
+    S.expect_problem(s.put(f"{ACCOUNTS}/{acc}/members/{colleague.uid}", json={"roles": ["billing"]}), 403)
     # A colleague made service provider by a provider: no longer than them.
     S.expect(s.put(f"{ACCOUNTS}/{acc}/members/{colleague.uid}", json={"roles": ["service-provider"]}), 200)
     got = providers(api, t.admin, acc)[colleague.uid]
@@ -381,3 +397,128 @@ def test_provider_cannot_escape_the_customers_limits(api, sql, ldap_admin, make_
     # The admin may still change the provider's roles.
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc}/members/{sp.uid}",
                               json={"roles": ["service-provider", "member"]}), 200)
+
+
+def _invite_customer_as_admin(api, invitation_mail, sql, by, account_id):
+    """Seed 000 step 3a-3d, literally: invite the customer as admin; they
+    accept with a new uid and password. Returns the customer as S.Person."""
+    email = S.unique_mail("lit-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(by).post(f"{ACCOUNTS}/{account_id}/invitations", json={"email": email, "role": "admin"}), 202)
+    _, token = invitation_mail(email, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("lit"), password="literal-pw-1"), 200)["uid"]
+    S.PASSWORDS[uid] = "literal-pw-1"
+    return S.Person(uid, "literal-pw-1", S.person_dn(uid), None, email)
+
+
+def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_admin, make_tenant,
+                                                              make_account, invitation_mail):
+    """round2-000 D5: the seed's own steps: order a staged account, invite
+    the customer as admin, then change your own access role from
+    Administration to Service Provider. That role change is the hand-over:
+    the account becomes active and, having no named contacts, gets the
+    customer as both."""
+    t = make_tenant("lit")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    assert acc.body["status"] == "staged"
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    assert sql.account(acc.id)["status"] == "staged"  # an admin invitation alone hands nothing over
+    version = sql.account(acc.id)["version"]
+
+    r = api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+
+    # LDAP: the customer is the admin, the provider a service provider.
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(cust.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    # SQL: active, contacts the customer's, the provider's access row.
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["version"] > version
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id))}
+    assert contacts == {"primary": cust.uid, "technical": cust.uid}
+    access = sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s", int(acc.id), t.admin.uid)
+    assert access is not None and access["expires_at"] is None
+    # Audit: the role change, the contacts (none before), the completion.
+    trail = sql.audit(acc.id)
+    actions = [r["action"] for r in trail]
+    i = actions.index("member.set_roles", actions.index("invitation.accept"))
+    assert actions[i:] == ["member.set_roles", "transfer.contacts", "transfer.complete"], actions
+    role, con, done = trail[i:]
+    assert role["uid"] == t.admin.uid and role["old_value"] == {"uid": t.admin.uid, "roles": ["admin"]}
+    assert role["new_value"] == {"uid": t.admin.uid, "roles": ["service-provider"]}
+    assert con["uid"] == t.admin.uid and con["old_value"] == {"primary": None, "technical": None}
+    assert con["new_value"] == {"primary": cust.uid, "technical": cust.uid}
+    assert done["old_value"] == {"status": "staged"}
+    assert done["new_value"] == {"status": "active", "via": "role-change", "owner": cust.uid}
+    # Through the API: the customer sees an active account with their contacts.
+    view = S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)
+    assert view["status"] == "active"
+    assert view["contacts"]["primary"]["uid"] == cust.uid and view["contacts"]["technical"]["uid"] == cust.uid
+    # The provider is a service provider now: no admin rights, no transfer.
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    S.expect_problem(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["admin"]}), 403)
+    S.expect(api(t.admin).patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("lit-sp-")}), 200)
+    # The customer sees them among the providers.
+    assert t.admin.uid in providers(api, cust, acc.id)
+
+
+def test_what_is_no_hand_over_by_role_change(api, sql, ldap_admin, make_tenant, make_account, make_person,
+                                            set_roles, invitation_mail):
+    """The self-demotion hands over only on a staged account, only the
+    caller's own role change to another role, only while another admin
+    remains; named contacts stay; a pending POST …/transfer is revoked."""
+    t = make_tenant("litn")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    members = f"{ACCOUNTS}/{acc.id}/members"
+    # The last admin cannot demote themselves: 409, still staged.
+    S.expect_problem(api(t.admin).put(f"{members}/{t.admin.uid}", json={"roles": ["service-provider"]}),
+                     409, "last-admin")
+    # An admin changing another admin's role: no hand-over.
+    other = make_person(prefix="litno")
+    set_roles(t.admin, acc.id, other, ["admin"])
+    set_roles(t.admin, acc.id, other, ["member"])
+    assert sql.account(acc.id)["status"] == "staged"
+    # Leaving (no roles) is no hand-over either.
+    set_roles(t.admin, acc.id, other, ["admin"])
+    S.expect(api(other).put(f"{members}/{other.uid}", json={"roles": []}), 200)
+    assert sql.account(acc.id)["status"] == "staged"
+    # A provider who is a named contact names another first (409 contact-admin).
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": t.admin.uid}), 200)
+    S.expect_problem(api(t.admin).put(f"{members}/{t.admin.uid}", json={"roles": ["service-provider"]}),
+                     409, "contact-admin")
+    assert sql.account(acc.id)["status"] == "staged"
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": cust.uid}), 200)
+    # A pending transfer to someone else is overtaken: its link is revoked.
+    pending = transfer(api, t.admin, acc.id, S.unique_mail("litt-"))
+    S.expect(api(t.admin).put(f"{members}/{t.admin.uid}", json={"roles": ["service-provider", "member"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.invitation_row(sql, pending["id"])["status"] == "revoked"
+    revoke = [r for r in sql.audit(acc.id) if r["action"] == "invitation.revoke"]
+    assert revoke and revoke[-1]["new_value"]["invitation_id"] == int(pending["id"])
+    # The technical contact named stays; the empty primary is not filled
+    # (only an account without contacts gets them), no transfer.contacts row.
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id))}
+    assert contacts == {"technical": cust.uid}
+    actions = [r["action"] for r in sql.audit(acc.id)]
+    assert "transfer.contacts" not in actions and actions[-1] == "transfer.complete"
+    # On an active account a self-demotion is a plain role change.
+    set_roles(cust, acc.id, other, ["admin"])
+    S.expect(api(other).put(f"{members}/{other.uid}", json={"roles": ["member"]}), 200)
+    assert [r["action"] for r in sql.audit(acc.id)].count("transfer.complete") == 1
+
+
+def test_hand_over_by_role_change_with_several_admins_left(api, sql, make_tenant, make_account, make_person,
+                                                          set_roles, invitation_mail):
+    """Two admins remain after the self-demotion: the account is active, but
+    accountd does not guess which of them is the contact."""
+    t = make_tenant("lits")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    colleague = make_person(prefix="litsc")
+    set_roles(t.admin, acc.id, colleague, ["admin"])
+    _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert sql.rows("SELECT * FROM account_contacts WHERE account_id=%s", int(acc.id)) == []
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": None}
