@@ -275,6 +275,9 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     inv = S.expect(api(r.member).get(f"/api/v1/accounts/{r.account.id}/invoices"), 200)["items"]
     assert [i["total"] for i in inv] == [money(49000)]
     assert inv[0]["number"].startswith("INV-")
+    # INV-<year>-<id as six digits> (docs/api.md)
+    year, num = inv[0]["number"].split("-")[1:]
+    assert len(year) == 4 and int(num) == int(inv[0]["id"]) and len(num) >= 6, inv[0]
 
 
 def test_distributor_template_override_is_the_welcome_mail(api, disti, make_reseller, mailbox):
