@@ -56,8 +56,9 @@ def invitation_count(sql, account_id, email):
 @pytest.mark.parametrize("who,role,status", [
     ("admin", "admin", 202),
     ("admin", "member", 202),
-    ("service-provider", "billing", 202),
+    ("service-provider", "billing", 403),  # billing may cancel: not a provider's to give
     ("service-provider", "member", 202),
+    ("service-provider", "service-provider", 202),
     ("service-provider", "admin", 403),
     ("member", "member", 403),
     ("billing", "member", 403),
