@@ -67,6 +67,17 @@ static int draft_tx(struct sql_store *sql, void *arg)
     problem_clear(&ignored);
     if (st != ST_OK)
         return st;
+    /* A plan the account cannot move to from its current one (the same
+     * plan, a downgrade) could never execute: 409 now, as execute would
+     * answer (it checks again: the plan may change meanwhile). */
+    if (d->lines.plan_line) {
+        struct billing_account acc;
+        st = subscriptions_store_account(sql, d->req->account.id, &acc);
+        if (st == ST_OK)
+            st = plan_change_check(sql, acc.plan, d->lines.plan_line->a.plan, &d->req->problem);
+        if (st != ST_OK)
+            return st;
+    }
     struct order_line *lines = xcalloc(d->lines.n + 1, sizeof(*lines));
     for (size_t i = 0; i < d->lines.n; i++) {
         snprintf(lines[i].article, sizeof(lines[i].article), "%s", d->lines.v[i].article);

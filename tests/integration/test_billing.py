@@ -453,10 +453,20 @@ def test_plan_rules_and_alias_validation(api, disti, make_reseller, make_account
         assert field in errors, (body, errors)
     assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s",
                      int(r.account.id)) == 1
-    # basic -> standard directly, then an order for free is a downgrade: 409.
+    # A draft for free, made while on basic ...
+    early = order(api, r.admin, r.account.id, "reseller-free", S.unique("early-"))
+    # basic -> standard directly; then free is a downgrade: 409 when the
+    # order is made (it could never execute: round-2 walkthrough of seed
+    # 002), and nothing is written ...
     alias = S.unique("rules-")
     execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard", alias)["id"])
-    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free")["id"], status=409)
+    n = sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(r.account.id))
+    S.expect_problem(order(api, r.admin, r.account.id, "reseller-free", status=409), 409, "conflict")
+    S.expect_problem(order(api, r.admin, r.account.id, "reseller-standard", status=409), 409,
+                     "conflict")
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(r.account.id)) == n
+    # ... and the early draft is refused at execute, which checks again.
+    execute(api, r.admin, early["id"], status=409)
     # A form works like JSON.
     resp = api(r.admin).form("POST", f"/api/v1/accounts/{r.account.id}/orders",
                              [("lines[0][article]", "assets-pack"), ("lines[0][quantity]", "2")])
