@@ -78,7 +78,9 @@ def busy_customer(api, make_tenant, make_account, make_person, set_roles, invite
         lines = {"lines": [{"article": "starter", "quantity": 1}]}
         draft = S.expect(api(t.admin).post(f"{base}/orders", json=lines), 201)
         S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
-        S.expect(api(t.admin).post(f"{base}/orders", json=lines), 201)
+        # A second draft: an upgrade (the same plan again would be 409).
+        S.expect(api(t.admin).post(f"{base}/orders",
+                                   json={"lines": [{"article": "professional", "quantity": 1}]}), 201)
         S.expect(api(t.admin).post(f"{base}/quotes", json=lines), 201)
     return t, acc
 
