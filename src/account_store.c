@@ -78,16 +78,12 @@ int account_touch(struct sql_store *sql, unsigned long long id)
                     SQL_ARGS(P_INT(id)), NULL);
 }
 
-json_t *members_json(struct request *req, unsigned long long id, int *st)
+json_t *people_items(struct request *req, const struct role_group *groups, size_t ngroups,
+                     unsigned long long account_id, json_t *(*roles)(unsigned), int *st)
 {
-    struct role_group *groups;
-    size_t ngroups;
-    *st = ldap_store_role_groups(req->session->ldap, &id, 1, &groups, &ngroups);
-    if (*st != ST_OK)
-        return NULL;
     /* Every distinct member DN with its roles, each DN normalised once. */
     struct member_index ix;
-    member_index_build(&ix, groups, ngroups, id);
+    member_index_build(&ix, groups, ngroups, account_id);
     const char **dns = xcalloc(ix.n + 1, sizeof(char *));
     for (size_t i = 0; i < ix.n; i++)
         dns[i] = ix.entries[i].raw;
@@ -101,14 +97,24 @@ json_t *members_json(struct request *req, unsigned long long id, int *st)
             const struct member_entry *e = member_index_find(&ix, people[p].dn);
             json_array_append_new(items, json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid,
                                                    "name", people[p].name, "mail", people[p].mail,
-                                                   "roles", roles_json(e ? e->roles : 0)));
-        }
-        for (size_t p = 0; p < npeople; p++)
+                                                   "roles", roles(e ? e->roles : 0)));
             person_free(&people[p]);
+        }
         free(people);
     }
     free(dns);
     member_index_free(&ix);
+    return items;
+}
+
+json_t *members_json(struct request *req, unsigned long long id, int *st)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    *st = ldap_store_role_groups(req->session->ldap, &id, 1, &groups, &ngroups);
+    if (*st != ST_OK)
+        return NULL;
+    json_t *items = people_items(req, groups, ngroups, id, roles_json, st);
     role_groups_free(groups, ngroups);
     return items;
 }

@@ -10,6 +10,7 @@
 
 struct sql_store;
 struct sql_result;
+struct role_group;
 
 /* The account's property values as a JSON object text (NULL: none), keys
  * in the order of their definitions. The aggregates of the hot statements
@@ -78,6 +79,13 @@ int account_touch(struct sql_store *sql, unsigned long long id);
 /* The members of account id as [{uid, name, mail, roles}] (a new
  * reference), or NULL with *st set when LDAP failed. */
 json_t *members_json(struct request *req, unsigned long long id, int *st);
+/* The people of role groups (of account_id; 0: project groups) as items
+ * {uid, name, mail, roles}, roles written by `roles` (roles_json,
+ * project_roles_json); people LDAP no longer has are left out. NULL with
+ * *st on a directory failure. Shared by the account's and a project's
+ * member lists. */
+json_t *people_items(struct request *req, const struct role_group *groups, size_t ngroups,
+                     unsigned long long account_id, json_t *(*roles)(unsigned), int *st);
 
 /* Creating an account (a saga: the row pending, then done or deleted). */
 int account_insert_pending(struct sql_store *sql, const char *kind, unsigned long long parent_id,

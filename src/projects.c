@@ -161,28 +161,7 @@ static json_t *project_members_json(struct request *req, unsigned long long acco
     *st = ldap_store_project_groups(req->session->ldap, account_id, project_id, &groups, &ngroups);
     if (*st != ST_OK)
         return NULL;
-    struct member_index ix;
-    member_index_build(&ix, groups, ngroups, 0);
-    const char **dns = xcalloc(ix.n + 1, sizeof(char *));
-    for (size_t i = 0; i < ix.n; i++)
-        dns[i] = ix.entries[i].raw;
-    struct person *people = NULL;
-    size_t npeople = 0;
-    *st = ldap_store_people_by_dn(req->session->ldap, dns, ix.n, &people, &npeople);
-    free(dns);
-    json_t *items = NULL;
-    if (*st == ST_OK) {
-        items = json_array();
-        for (size_t p = 0; p < npeople; p++) {
-            const struct member_entry *e = member_index_find(&ix, people[p].dn);
-            json_array_append_new(items, json_pack("{s:s, s:s?, s:s?, s:o}", "uid", people[p].uid,
-                                                   "name", people[p].name, "mail", people[p].mail,
-                                                   "roles", project_roles_json(e ? e->roles : 0)));
-            person_free(&people[p]);
-        }
-        free(people);
-    }
-    member_index_free(&ix);
+    json_t *items = people_items(req, groups, ngroups, 0, project_roles_json, st);
     role_groups_free(groups, ngroups);
     return items;
 }

@@ -65,10 +65,7 @@ int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
                       " customer_uid = ? WHERE account_id = ?",
                       SQL_ARGS(P_STR(customer_uid), P_INT(account_id)), NULL);
     if (st == ST_OK)
-        st = sql_exec(sql,
-                      "UPDATE accounts SET status = 'active', version = version + 1,"
-                      " updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
-                      SQL_ARGS(P_INT(account_id)), NULL);
+        st = transfer_activate(sql, account_id);
     return st;
 }
 
