@@ -38,6 +38,9 @@ void invitations_resend(struct request *req);
 void invitations_accept(struct request *req);
 /* POST /projects/{pid}/invitations: a role in one project (invitations.c). */
 void project_invitations_create(struct request *req);
+void project_invitations_list(struct request *req);
+void project_invitations_revoke(struct request *req);
+void project_invitations_resend(struct request *req);
 /* contacts.c */
 void contacts_set(struct request *req);
 /* recipients.c */

@@ -458,11 +458,11 @@ void project_invitations_create(struct request *req)
 
 /* ---- list, revoke, resend ------------------------------------------ */
 
-void invitations_list(struct request *req)
+/* The account's pending invitations, or those of project pid (not 0). */
+static void list_pending(struct request *req, unsigned long long pid)
 {
-    struct account_ref a = req->account;
     json_t *items;
-    int st = invitations_pending(req->session->sql, a.id, &items);
+    int st = invitations_pending(req->session->sql, req->account.id, pid, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
@@ -470,21 +470,35 @@ void invitations_list(struct request *req)
     res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
+void invitations_list(struct request *req)
+{
+    list_pending(req, 0);
+}
+
+/* A project's owners manage the invitations of their project (api.md,
+ * round-3 walkthrough of seed 003), as the account's admins do. */
+void project_invitations_list(struct request *req)
+{
+    unsigned long long pid = parse_id(req->args[0]);
+    if (projects_may_manage(req, pid))
+        list_pending(req, pid);
+}
+
 struct revoke {
     struct request *req;
     const struct account_ref *account;
-    unsigned long long id;
+    unsigned long long id, project_id;
 };
 
-/* Locks pending invitation id of the account and checks that the caller
- * may hand out its role (a service provider may not revoke or resend an
- * admin invitation: that would stop a customer's hand-over). ST_OK, or
- * ST_REFUSED with a 404 or 403 refusal. */
+/* Locks pending invitation id of the account (of project pid when that is
+ * not 0) and checks that the caller may hand out its role (a service
+ * provider may not revoke or resend an admin invitation: that would stop a
+ * customer's hand-over). ST_OK, or ST_REFUSED with a 404 or 403 refusal. */
 static int lock_pending(struct sql_store *sql, struct request *req, const struct account_ref *a,
-                        unsigned long long id, struct problem *ref)
+                        unsigned long long id, unsigned long long pid, struct problem *ref)
 {
     char *role = NULL;
-    int st = invitation_lock_pending(sql, id, a->id, &role);
+    int st = invitation_lock_pending(sql, id, a->id, pid, &role);
     if (st == ST_NOT_FOUND)
         st = problem_set(ref, 404, "not-found", "no such pending invitation");
     else if (st == ST_OK && !may_grant(req, a, role_bit(role)))
@@ -497,28 +511,42 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
 static int revoke_tx(struct sql_store *sql, void *arg)
 {
     struct revoke *v = arg;
-    int st = lock_pending(sql, v->req, v->account, v->id, &v->req->problem);
+    int st = lock_pending(sql, v->req, v->account, v->id, v->project_id, &v->req->problem);
     if (st == ST_OK)
         st = invitation_revoke(sql, v->id, v->account->id);
     if (st != ST_OK)
         return st;
     json_t *o = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "pending");
     json_t *n = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v->id, "status", "revoked");
+    if (v->project_id)
+        json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
     return audit_write(sql, v->req->caller.uid, v->account->id, "invitation.revoke", o, n);
 }
 
-void invitations_revoke(struct request *req)
+static void revoke(struct request *req, unsigned long long pid)
 {
     if (body_none(req))
         return;
     struct account_ref a = req->account;
-    struct revoke v = {.req = req, .account = &a, .id = parse_id(req->args[1])};
+    struct revoke v = {.req = req, .account = &a, .id = parse_id(req->args[1]), .project_id = pid};
     int st = v.id ? request_transaction(req, revoke_tx, &v)
                   : refuse(req, 404, "not-found", "no such pending invitation");
     if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else
         res_empty(req, 204);
+}
+
+void invitations_revoke(struct request *req)
+{
+    revoke(req, 0);
+}
+
+void project_invitations_revoke(struct request *req)
+{
+    unsigned long long pid = parse_id(req->args[0]);
+    if (projects_may_manage(req, pid))
+        revoke(req, pid);
 }
 
 static int resend_tx(struct sql_store *sql, void *arg)
@@ -528,7 +556,7 @@ static int resend_tx(struct sql_store *sql, void *arg)
     char *account_name = NULL;
     int st = account_lock(sql, v->account->id, &v->req->problem, &account_name);
     if (st == ST_OK)
-        st = lock_pending(sql, req, v->account, v->id, &v->req->problem);
+        st = lock_pending(sql, req, v->account, v->id, v->project_id, &v->req->problem);
     if (st != ST_OK) {
         free(account_name);
         return st;
@@ -547,12 +575,12 @@ static int resend_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-void invitations_resend(struct request *req)
+static void resend(struct request *req, unsigned long long pid)
 {
     if (body_none(req))
         return;
     struct account_ref a = req->account;
-    struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1])};
+    struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1]), .project_id = pid};
     int st = v.id ? request_transaction(req, resend_tx, &v)
                   : refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK) {
@@ -565,6 +593,18 @@ void invitations_resend(struct request *req)
     free(v.token);
     free(v.expires_at);
     free(v.stored_email);
+}
+
+void invitations_resend(struct request *req)
+{
+    resend(req, 0);
+}
+
+void project_invitations_resend(struct request *req)
+{
+    unsigned long long pid = parse_id(req->args[0]);
+    if (projects_may_manage(req, pid))
+        resend(req, pid);
 }
 
 /* ---- accept --------------------------------------------------------- */

@@ -79,16 +79,28 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **
     return st;
 }
 
-int invitations_pending(struct sql_store *sql, unsigned long long account_id, json_t **items)
+/* Pending, unexpired invitations of the account, or of one of its
+ * projects (project_id non-zero). */
+static const char *const PENDING[2] = {
+    "SELECT id, email, role, invited_by,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id"
+    " FROM invitations WHERE account_id = ? AND status = 'pending'"
+    " AND expires_at > CURRENT_TIMESTAMP(6) ORDER BY id",
+    "SELECT id, email, role, invited_by,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id"
+    " FROM invitations WHERE account_id = ? AND status = 'pending'"
+    " AND expires_at > CURRENT_TIMESTAMP(6) AND project_id = ? ORDER BY id",
+};
+
+int invitations_pending(struct sql_store *sql, unsigned long long account_id,
+                        unsigned long long project_id, json_t **items)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT id, email, role, invited_by,"
-                      " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id"
-                      " FROM invitations WHERE account_id = ? AND status = 'pending'"
-                      " AND expires_at > CURRENT_TIMESTAMP(6) ORDER BY id",
-                      SQL_ARGS(P_INT(account_id)), &r);
+    int st = project_id
+                 ? sql_exec(sql, PENDING[1], SQL_ARGS(P_INT(account_id), P_INT(project_id)), &r)
+                 : sql_exec(sql, PENDING[0], SQL_ARGS(P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
     *items = json_array();
@@ -106,13 +118,18 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id, js
 }
 
 int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
-                            unsigned long long account_id, char **role)
+                            unsigned long long account_id, unsigned long long project_id,
+                            char **role)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
-                      " AND status = 'pending' FOR UPDATE",
-                      SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    int st = project_id ? sql_exec(sql,
+                                   "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
+                                   " AND project_id = ? AND status = 'pending' FOR UPDATE",
+                                   SQL_ARGS(P_INT(id), P_INT(account_id), P_INT(project_id)), &r)
+                        : sql_exec(sql,
+                                   "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
+                                   " AND status = 'pending' FOR UPDATE",
+                                   SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows != 1)

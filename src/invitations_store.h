@@ -37,14 +37,17 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
  * ST_NOT_FOUND if there is none. */
 int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
                            char **expires_at, unsigned long long *project_id, char **project_name);
-/* The pending, unexpired invitations of account_id (its projects' too) as
- * a JSON list of {id, email, role, status, invited_by, created_at,
- * expires_at, project_id} (project_id null for an account invitation). */
-int invitations_pending(struct sql_store *sql, unsigned long long account_id, json_t **items);
-/* Locks pending invitation id of account_id (FOR UPDATE): *role
- * malloc'ed, or ST_NOT_FOUND. */
+/* The pending, unexpired invitations of account_id (its projects' too),
+ * or only those of project project_id when it is not 0, as a JSON list of
+ * {id, email, role, status, invited_by, created_at, expires_at,
+ * project_id} (project_id null for an account invitation). */
+int invitations_pending(struct sql_store *sql, unsigned long long account_id,
+                        unsigned long long project_id, json_t **items);
+/* Locks pending invitation id of account_id (FOR UPDATE), and of project
+ * project_id when that is not 0: *role malloc'ed, or ST_NOT_FOUND. */
 int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
-                            unsigned long long account_id, char **role);
+                            unsigned long long account_id, unsigned long long project_id,
+                            char **role);
 /* Revokes pending invitation id of account_id: ST_NOT_FOUND if it is not
  * pending there. */
 int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id);

@@ -99,6 +99,12 @@ static const struct route routes[] = {
      ADMIN | SP, 0, projects_account_of},
     {"POST", "/api/v1/projects/{pid}/invitations", project_invitations_create,
      ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of},
+    {"GET", "/api/v1/projects/{pid}/invitations", project_invitations_list, ID | PROJECT,
+     ADMIN | SP, 0, projects_account_of},
+    {"DELETE", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_revoke, ID | PROJECT,
+     ADMIN | SP, 0, projects_account_of},
+    {"POST", "/api/v1/projects/{pid}/invitations/{inv}/resend", project_invitations_resend,
+     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of},
     /* customer relations: a partner asks, the customer's admin decides */
     {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN | IDEM, ADMIN,
      0, NULL},

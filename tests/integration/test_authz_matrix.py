@@ -102,6 +102,9 @@ MATRIX = {
     "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "POST /api/v1/projects/{pid}/invitations": ({A, SP}, set(), True),
+    "GET /api/v1/projects/{pid}/invitations": ({A, SP}, set(), False),
+    "DELETE /api/v1/projects/{pid}/invitations/{inv}": ({A, SP}, set(), False),
+    "POST /api/v1/projects/{pid}/invitations/{inv}/resend": ({A, SP}, set(), True),
     # billing: back office (the parent's admins and billing), self-service
     # (the account's admins and billing), members read and renew
     "GET /api/v1/plans": None,
@@ -139,6 +142,9 @@ PROJECT_ROUTES = {
     "PUT /api/v1/projects/{pid}/members/{uid}": 403,
     "DELETE /api/v1/projects/{pid}/members/{uid}": 403,
     "POST /api/v1/projects/{pid}/invitations": 403,
+    "GET /api/v1/projects/{pid}/invitations": 403,
+    "DELETE /api/v1/projects/{pid}/invitations/{inv}": 403,
+    "POST /api/v1/projects/{pid}/invitations/{inv}/resend": 403,
 }
 
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
@@ -317,6 +323,8 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{uid}", removable_member().uid)
     elif key == "POST /api/v1/accounts/{id}/invitations":
         body = {"email": S.unique_mail("mx-"), "role": M}
+    elif "{inv}" in key and "{pid}" in key:
+        path = path.replace("{pid}", cast["project"]).replace("{inv}", invite_id(cast["project"]))
     elif "{inv}" in key:
         path = path.replace("{inv}", invite_id())
     elif key == "PUT /api/v1/accounts/{id}/contacts/{kind}":
@@ -401,9 +409,13 @@ ME_ROUTES = ["GET /api/v1/me", "GET /api/v1/me/preferences", "PATCH /api/v1/me/p
 def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account):
     admin_api = cast["callers"][A]
 
-    def invite_id():
-        r = admin_api.post(f"/api/v1/accounts/{cast['account'].id}/invitations",
-                           json={"email": S.unique_mail("mx-i-"), "role": M})
+    def invite_id(project=None):
+        if project:
+            r = admin_api.post(f"/api/v1/projects/{project}/invitations",
+                               json={"email": S.unique_mail("mx-pi-"), "role": "reader"})
+        else:
+            r = admin_api.post(f"/api/v1/accounts/{cast['account'].id}/invitations",
+                               json={"email": S.unique_mail("mx-i-"), "role": M})
         return S.expect(r, 202)["id"]
 
     def removable_member():
@@ -466,6 +478,6 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
 
     cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)},
             "relation": closed_relation, "project": project["id"], "billing": billing}
-    method, path, body = sample(key, cast, lambda: member, lambda: "1")
+    method, path, body = sample(key, cast, lambda: member, lambda project=None: "1")
     r = api(t.admin).request(method, path, json=body)
     S.expect_problem(r, 409)

@@ -274,3 +274,88 @@ def test_revoke_resend_and_refusals(api, sql, make_tenant, make_person, set_role
     # A closed account: 409.
     S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}"), 204)
     S.expect_problem(s.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}), 409)
+
+
+def test_project_owner_lists_resends_and_revokes_their_projects_invitations(
+        api, sql, make_tenant, make_person, set_roles, anon, invitation_mail):
+    """A project's owner (project-only, an end customer's person) sees and
+    manages the pending invitations of their project, and only those: not
+    the account's, not another project's (round-3 walkthrough of seed 003)."""
+    t = make_tenant("pm")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde M")
+    b = new_project(api, t, "Kunde N")
+    # The owner of project a joins by invitation: project role only.
+    oe = S.unique_mail("pm-own-")
+    mid = S.outbox_max_id(sql)
+    S.expect(s.post(inv_path(a["id"]), json={"email": oe, "role": "owner"}), 202)
+    _, token = invitation_mail(oe, after=mid)
+    ouid = S.unique("pmown")
+    S.expect(S.accept_invitation(api, token, uid=ouid, password=PASSWORD), 200)
+    o = api(ouid, password=PASSWORD)
+    wait_sees(o, f"/api/v1/projects/{a['id']}")
+    # Pending: one the owner sent to a, one the admin sent to b, one
+    # account invitation.
+    mine_mail = S.unique_mail("pm-r-")
+    mine = S.expect(o.post(inv_path(a["id"]), json={"email": mine_mail, "role": "reader"}), 202)
+    theirs = S.expect(s.post(inv_path(b["id"]), json={"email": S.unique_mail("pm-b-"), "role": "reader"}), 202)
+    acc = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/invitations",
+                          json={"email": S.unique_mail("pm-acc-"), "role": "member"}), 202)
+
+    listed = S.expect(o.get(inv_path(a["id"])), 200)
+    assert [i["id"] for i in listed["items"]] == [mine["id"]]
+    item = listed["items"][0]
+    assert item["email"] == mine_mail and item["role"] == "reader" and item["project_id"] == a["id"]
+    assert item["status"] == "pending" and item["invited_by"] == ouid and listed["next_cursor"] is None
+    # The admin sees the same list per project.
+    assert [i["id"] for i in S.expect(s.get(inv_path(b["id"])), 200)["items"]] == [theirs["id"]]
+
+    # Resend: a new link, the old one dead.
+    _, old = invitation_mail(mine_mail, after=mid)
+    mid2 = S.outbox_max_id(sql)
+    res = S.expect(o.post(f"{inv_path(a['id'])}/{mine['id']}/resend"), 202)
+    assert res["id"] == mine["id"] and res["expires_at"]
+    mail, new = invitation_mail(mine_mail, after=mid2)
+    assert new != old and "Kunde M" in mail.subject
+    S.expect_problem(S.accept_invitation(api, old, password=PASSWORD), 404)
+
+    # Another project's invitation and the account's are not the owner's:
+    # 404 through project a, and no such route for them through b.
+    for inv in (theirs, acc):
+        S.expect_problem(o.post(f"{inv_path(a['id'])}/{inv['id']}/resend"), 404)
+        S.expect_problem(o.delete(f"{inv_path(a['id'])}/{inv['id']}"), 404)
+    S.expect_problem(o.get(inv_path(b["id"])), 404)
+    S.expect_problem(o.delete(f"{inv_path(b['id'])}/{theirs['id']}"), 404)
+    still = {i["id"] for i in S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations"), 200)["items"]}
+    assert {mine["id"], theirs["id"], acc["id"]} <= still
+
+    # Who may not: a reader of the project 403, an account member 403,
+    # another tenant 404, anonymous 401.
+    re_ = S.unique_mail("pm-rd-")
+    mid3 = S.outbox_max_id(sql)
+    S.expect(s.post(inv_path(a["id"]), json={"email": re_, "role": "reader"}), 202)
+    _, token = invitation_mail(re_, after=mid3)
+    ruid = S.unique("pmrd")
+    S.expect(S.accept_invitation(api, token, uid=ruid, password=PASSWORD), 200)
+    r = api(ruid, password=PASSWORD)
+    wait_sees(r, f"/api/v1/projects/{a['id']}")
+    m = make_person(prefix="pmm")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    other = make_tenant("pmo")
+    for who, status in ((r, 403), (api(m), 403), (api(other.admin), 404), (anon, 401)):
+        S.expect_problem(who.get(inv_path(a["id"])), status)
+        S.expect_problem(who.post(f"{inv_path(a['id'])}/{mine['id']}/resend"), status)
+        S.expect_problem(who.delete(f"{inv_path(a['id'])}/{mine['id']}"), status)
+
+    # Revoke: 204, the link answers 410, an audit row names the project,
+    # a second revoke 404.
+    mid4 = S.outbox_max_id(sql)
+    S.expect(o.post(f"{inv_path(a['id'])}/{mine['id']}/resend"), 202)
+    _, token = invitation_mail(mine_mail, after=mid4)
+    S.expect(o.delete(f"{inv_path(a['id'])}/{mine['id']}"), 204)
+    S.expect_problem(S.accept_invitation(api, token, password=PASSWORD), 410, "invitation-revoked")
+    rows = [x for x in sql.audit(t.account.id) if x["action"] == "invitation.revoke"]
+    assert rows and rows[-1]["uid"] == ouid
+    assert str(rows[-1]["new_value"]["project_id"]) == a["id"]
+    S.expect_problem(o.delete(f"{inv_path(a['id'])}/{mine['id']}"), 404)
+    assert S.expect(o.get(inv_path(a["id"])), 200)["items"] == []
