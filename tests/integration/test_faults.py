@@ -440,8 +440,104 @@ class ProjectRole:
         return applied
 
 
+class SelfDemotion:
+    """The seed-000 hand-over by role change: the partner's admin of a
+    staged account, with the customer admin already in, changes their own
+    role to service-provider; the SQL step makes the account active, names
+    the customer as contacts and writes the provider's access row. Held at
+    the add to the service-provider group."""
+    ldap_write = MODIFY_REQUEST
+    ldap_containing = b"cn=service-provider,"
+
+    def __init__(self, api, make_tenant, make_account, invite, invitation_mail, **_):
+        self.api = api
+        self.tenant = make_tenant("fault")
+        acc = make_account(self.tenant.admin, "customer", self.tenant.account.id, staged=True)
+        self.account_id = acc.id
+        email = S.unique_mail("it-fault-sd-")
+        invite(self.tenant.admin, self.account_id, email, "admin")
+        _, token = invitation_mail(email)
+        password = "pw-" + S.unique("x")
+        self.customer = S.expect(S.accept_invitation(api, token, password=password), 200)["uid"]
+        self.session = api(self.tenant.admin)
+
+    def send(self):
+        return self.session.put(f"{ACCOUNTS}/{self.account_id}/members/{self.tenant.admin.uid}",
+                                json={"roles": ["service-provider"]}, timeout=120)
+
+    def agree(self, sql, ldap_admin):
+        row = sql.account(self.account_id)
+        actions = [a["action"] for a in sql.audit(self.account_id)]
+        access = {r["uid"] for r in sql.rows("SELECT uid FROM service_provider_access WHERE account_id=%s",
+                                              int(self.account_id))}
+        contacts = {r["kind"]: r["uid"] for r in sql.rows(
+            "SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(self.account_id))}
+        admins = S.group_members(ldap_admin, self.account_id, "admin")
+        providers = S.group_members(ldap_admin, self.account_id, "service-provider")
+        me, customer = S.norm_dn(self.tenant.admin.dn), S.norm_dn(S.person_dn(self.customer))
+        applied = row["status"] == "active"
+        if applied:
+            assert admins == {customer} and providers == {me}, (admins, providers)
+            assert access == {self.tenant.admin.uid}, access
+            assert contacts == {"primary": self.customer, "technical": self.customer}, contacts
+            assert actions.count("transfer.complete") == 1, actions
+        else:
+            assert row["status"] == "staged", row
+            assert admins == {me, customer} and providers == set(), (admins, providers)
+            assert access == set() and contacts == {}, (access, contacts)
+            assert "transfer.complete" not in actions, actions
+        return applied
+
+
+class ProjectAccept:
+    """Accepting a project invitation (seed 003, STACKIT method 2): the
+    person is created with only the project role. Held at the add to the
+    project's reader group."""
+    ldap_write = MODIFY_REQUEST
+    ldap_containing = b"cn=reader,"
+
+    def __init__(self, api, make_tenant, invitation_mail, **_):
+        self.api = api
+        self.tenant = make_tenant("fault")
+        self.account_id = self.tenant.account.id
+        session = api(self.tenant.admin)
+        self.project_id = S.expect(session.post(f"{ACCOUNTS}/{self.account_id}/projects",
+                                                json={"name": S.unique("fault-pa-")}), 201)["id"]
+        self.email = S.unique_mail("it-fault-pa-")
+        self.inv = S.expect(session.post(f"/api/v1/projects/{self.project_id}/invitations",
+                                         json={"email": self.email, "role": "reader"}), 202)
+        _, self.token = invitation_mail(self.email)
+        self.password = "pw-" + S.unique("x")
+
+    def send(self):
+        return self.api(None).post(f"/api/v1/invitations/{S.path_quote(self.token)}/accept",
+                                   json={"password": self.password}, timeout=120)
+
+    def agree(self, sql, ldap_admin):
+        inv = S.invitation_row(sql, self.inv["id"])
+        uids = S.people_with_mail(ldap_admin, self.email)
+        audit = [a for a in sql.audit(self.account_id) if a["action"] == "invitation.accept"]
+        applied = inv["status"] == "accepted"
+        if applied:
+            assert uids == {inv["accepted_uid"]}, (inv, uids)
+            person = S.Person(inv["accepted_uid"], self.password, S.person_dn(inv["accepted_uid"]),
+                              "", self.email)
+            assert S.project_roles_in_ldap(ldap_admin, self.account_id, self.project_id, person) == {"reader"}
+            assert S.roles_in_ldap(ldap_admin, self.account_id, person) == set()
+            assert len(audit) == 1, audit
+            S.PASSWORDS[person.uid] = self.password
+            S.expect(self.api(person.uid).get(f"/api/v1/projects/{self.project_id}"), 200)
+        else:
+            assert inv["status"] == "pending", inv
+            assert uids == set(), f"a person was left behind: {uids}"
+            assert S.project_members(ldap_admin, self.account_id, self.project_id, "reader") == set()
+            assert not audit, audit
+        return applied
+
+
 CHANGES = {"roles": RoleChange, "accept": Accept, "contact": ContactChange, "create": Create,
-           "handover": Handover, "project": ProjectRole}
+           "handover": Handover, "project": ProjectRole,
+           "selfdemote": SelfDemotion, "projectaccept": ProjectAccept}
 
 
 @pytest.fixture
@@ -468,7 +564,7 @@ SQL_FAULTS = ["kill-accountd", "freeze-accountd", "stop-mariadb", "freeze-mariad
 
 
 @pytest.mark.parametrize("change_name", ["roles", "accept", "contact", "create", "handover",
-                                         "project"])
+                                         "project", "selfdemote", "projectaccept"])
 @pytest.mark.parametrize("fault", SQL_FAULTS)
 def test_fault_at_the_sql_step(env, dev, sql, ldap_admin, api, healthy, make_change, change_name,
                                fault):
@@ -523,7 +619,8 @@ def test_fault_at_the_sql_step(env, dev, sql, ldap_admin, api, healthy, make_cha
 LDAP_FAULTS = ["freeze-slapd", "stop-slapd", "kill-slapd", "kill-accountd", "freeze-accountd"]
 
 
-@pytest.mark.parametrize("change_name", ["roles", "accept", "create", "handover", "project"])
+@pytest.mark.parametrize("change_name", ["roles", "accept", "create", "handover", "project",
+                                         "selfdemote", "projectaccept"])
 @pytest.mark.parametrize("fault", LDAP_FAULTS)
 def test_fault_at_the_ldap_step(env, dev, sql, ldap_admin, api, healthy, proxy, make_change,
                                 change_name, fault):
