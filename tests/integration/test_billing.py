@@ -211,7 +211,14 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
                         200)["items"]
         return [x["plan"] for x in rows if x["id"] == r.account.id]
 
-    # (the overview table shows the stored plan: none yet for a basic reseller)
+    # The partner's table agrees with the overview: basic, and its filter
+    # finds the reseller (round-3 walkthrough of seed 003).
+    assert listed_plan() == ["basic"]
+    table = f"/api/v1/accounts?parent_id={disti.account.id}"
+    found = S.expect(api(disti.admin).get(table, params={"filter[plan]": "basic"}), 200)["items"]
+    assert r.account.id in [x["id"] for x in found]
+    assert all(x["plan"] == "basic" for x in found), found
+    assert sql.account(r.account.id)["plan"] == "basic"
     alias = S.unique("techsol-")
     draft = order(api, disti.admin, r.account.id, "reseller-standard", alias)
     assert draft["storefront_alias"] == alias
