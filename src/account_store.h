@@ -75,6 +75,10 @@ int account_check_version(struct sql_store *sql, unsigned long long id, unsigned
  * account's representation shows besides its own columns (contacts,
  * notification recipients). */
 int account_touch(struct sql_store *sql, unsigned long long id);
+/* Account id's version (its ETag's second part) in *version: ST_OK, or
+ * ST_NOT_FOUND. Inside a change's transaction it reads what the change
+ * wrote. */
+int account_version_get(struct sql_store *sql, unsigned long long id, unsigned long long *version);
 
 /* The members of account id as [{uid, name, mail, roles}] (a new
  * reference), or NULL with *st set when LDAP failed. */

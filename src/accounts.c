@@ -77,13 +77,6 @@ static json_t *fields_json(const struct sql_result *r, size_t row)
         sql_cell(r, row, COL_CREATED));
 }
 
-static void set_etag(struct request *req, unsigned long long id, unsigned long long version)
-{
-    char etag[64];
-    snprintf(etag, sizeof(etag), "\"%llu.%llu\"", id, version);
-    res_header(req, "ETag", etag);
-}
-
 struct recipient {
     const char *mail;
     json_int_t position;
@@ -159,7 +152,7 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     json_object_set_new(a, "contacts", contacts);
     json_object_set_new(a, "notification_recipients", rl);
     json_object_set_new(a, "version", json_integer((json_int_t)version));
-    set_etag(req, id, version);
+    res_etag(req, id, version);
     if (extra)
         json_object_update(a, extra);
     res_json(req, status, a);

@@ -30,6 +30,7 @@ struct contact_change {
     const char *old_uid;
     const struct person *old_person, *new_person;
     unsigned long long if_match; /* 0: no precondition */
+    unsigned long long version;  /* the account's version after the change */
 };
 
 /* The SQL side: the contact row, the mails, the audit row, and the intent
@@ -50,6 +51,8 @@ static int contact_tx(struct sql_store *sql, void *arg)
     /* The overview shows the contacts: its ETag moves with them. */
     if (st == ST_OK)
         st = account_touch(sql, account_id);
+    if (st == ST_OK)
+        st = account_version_get(sql, account_id, &c->version);
     char **recipients = NULL;
     size_t nrecipients = 0;
     if (st == ST_OK)
@@ -160,29 +163,35 @@ void contacts_set(struct request *req)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_CONTACT;
     s.plan.account_id = a.id;
+    unsigned long long version = 0;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = contact_check(req, &s, kind, (unsigned long long)im, &p, &old_uid, &old);
         if (st == ST_OK && old_uid && strcmp(old_uid, p.uid) == 0) {
-            /* No change: nothing to record or mail. */
+            /* No change: nothing to record or mail; the ETag as it is. */
             saga_release(req->session->sql, &s, "no change");
+            st = account_version_get(req->session->sql, a.id, &version);
         } else if (st == ST_OK) {
-            struct contact_change c = {req, &s, kind, old_uid, &old, &p, (unsigned long long)im};
+            struct contact_change c = {req, &s, kind, old_uid, &old, &p, (unsigned long long)im, 0};
             enum saga_outcome outcome =
                 saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
             if (outcome != SAGA_DONE) {
                 saga_answer_failure(req, outcome, st);
                 goto out;
             }
+            version = c.version;
         } else {
             saga_release(req->session->sql, &s, "refused");
         }
     }
-    if (st == ST_OK)
+    if (st == ST_OK) {
+        /* The account's new ETag, so a front end can chain its next
+         * If-Match (round-3 walkthroughs). */
+        res_etag(req, a.id, version);
         res_json(req, 200,
                  json_pack("{s:s, s:s, s:s?, s:s?}", "contact", kind, "uid", p.uid, "name", p.name,
                            "mail", p.mail));
-    else
+    } else
         res_store_failure(req, st, "the directory or the database");
 out:
     saga_free(&s);

@@ -74,6 +74,13 @@ void res_header(struct request *req, const char *name, const char *value)
     buf_adds(&req->res.headers, "\r\n");
 }
 
+void res_etag(struct request *req, unsigned long long id, unsigned long long version)
+{
+    char etag[64];
+    snprintf(etag, sizeof(etag), "\"%llu.%llu\"", id, version);
+    res_header(req, "ETag", etag);
+}
+
 static void set_body(struct request *req, int status, const char *type, json_t *body)
 {
     req->res.status = status;

@@ -116,6 +116,8 @@ struct request {
 const char *request_param(const struct request *req, const char *name);
 
 void res_header(struct request *req, const char *name, const char *value);
+/* ETag: "<account id>.<version>" (docs/api.md, "Lost updates"). */
+void res_etag(struct request *req, unsigned long long id, unsigned long long version);
 /* Sends body (reference stolen) with status. */
 void res_json(struct request *req, int status, json_t *body);
 void res_empty(struct request *req, int status);

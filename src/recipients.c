@@ -35,11 +35,17 @@ void recipients_get(struct request *req)
     struct account_ref a = req->account;
     char **list;
     size_t n;
-    int st = outbox_recipients(req->session->sql, a.id, &list, &n);
+    unsigned long long version = 0;
+    /* The version first: a change between the two reads then shows as a
+     * stale ETag (412 on the next PUT), never as a fresh one over old data. */
+    int st = account_version_get(req->session->sql, a.id, &version);
+    if (st == ST_OK)
+        st = outbox_recipients(req->session->sql, a.id, &list, &n);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
+    res_etag(req, a.id, version);
     res_json(req, 200, json_pack("{s:o}", "emails", string_list(list, n)));
     outbox_free_list(list, n);
 }
@@ -98,6 +104,7 @@ struct recipients_change {
     unsigned long long if_match; /* 0: no precondition */
     char **emails;
     size_t n;
+    unsigned long long version; /* the account's version after the change */
 };
 
 static int recipients_tx(struct sql_store *sql, void *arg)
@@ -119,6 +126,8 @@ static int recipients_tx(struct sql_store *sql, void *arg)
     /* The overview shows the recipients: its ETag moves with them. */
     if (st == ST_OK)
         st = account_touch(sql, c->account_id);
+    if (st == ST_OK)
+        st = account_version_get(sql, c->account_id, &c->version);
     if (st == ST_OK)
         return audit_write(sql, c->req->caller.uid, c->account_id, "recipients.set", o,
                            string_list(c->emails, c->n));
@@ -162,9 +171,10 @@ void recipients_put(struct request *req)
                                       .n = kept};
         int st = request_transaction(req, recipients_tx, &c);
         kept = c.n;
-        if (st == ST_OK)
+        if (st == ST_OK) {
+            res_etag(req, a.id, c.version);
             res_json(req, 200, json_pack("{s:o}", "emails", string_list(emails, kept)));
-        else
+        } else
             res_store_failure(req, st, "the database");
     }
     outbox_free_list(emails, kept);

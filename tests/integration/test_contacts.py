@@ -248,3 +248,27 @@ def test_a_contact_demoted_in_ldap_is_no_contact(api, customer, make_person, set
     assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_ADD, [b.dn])]}), ldap_admin.result
     assert S.wait_until(lambda: overview_contacts(api, admin, acc.id)["technical"] is not None, 5.0, 0.1)
     assert overview_contacts(api, admin, acc.id)["technical"]["uid"] == b.uid
+
+
+def test_contact_answer_carries_the_new_etag(api, customer, make_person, set_roles):
+    """round-3 walkthroughs (seeds 000, 003, 004): a contact PUT answers
+    with the account's new ETag, so a front end chains its next If-Match
+    without reading the account again; an unchanged contact answers the
+    current one."""
+    admin, acc = customer
+    b = make_person()
+    set_roles(admin, acc.id, b, ["admin"])
+    r = api(admin).put(contact_path(acc.id, "primary"), json={"uid": b.uid},
+                       headers={"If-Match": etag(api, admin, acc.id)})
+    S.expect(r, 200)
+    new = r.headers.get("ETag")
+    assert new and new == etag(api, admin, acc.id), (new, r.headers)
+    # Chained: the answer's ETag is good for the next change.
+    r = api(admin).put(contact_path(acc.id, "technical"), json={"uid": b.uid}, headers={"If-Match": new})
+    S.expect(r, 200)
+    newer = r.headers["ETag"]
+    assert newer != new and newer == etag(api, admin, acc.id)
+    # Nothing changes: the same ETag.
+    r = api(admin).put(contact_path(acc.id, "technical"), json={"uid": b.uid}, headers={"If-Match": newer})
+    S.expect(r, 200)
+    assert r.headers["ETag"] == newer == etag(api, admin, acc.id)

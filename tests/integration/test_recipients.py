@@ -219,3 +219,24 @@ def test_recipients_move_the_etag_and_honour_if_match(api, customer, sql):
     # No precondition: applied.
     S.expect(api(admin).put(path(acc.id), json={"emails": []}), 200)
     assert stored(sql, acc.id) == []
+
+
+def test_recipients_answers_carry_the_accounts_etag(api, customer):
+    """round-3 walkthroughs (seeds 000, 003, 004): GET and PUT of the
+    recipients carry the account's ETag, so the recipients page guards its
+    save without reading the whole account."""
+    admin, acc = customer
+    got = api(admin).get(path(acc.id))
+    S.expect(got, 200)
+    assert got.headers.get("ETag") == account_etag(api, admin, acc.id)
+    put = api(admin).put(path(acc.id), json={"emails": ["one@example.org"]},
+                         headers={"If-Match": got.headers["ETag"]})
+    S.expect(put, 200)
+    assert put.headers.get("ETag") == account_etag(api, admin, acc.id) != got.headers["ETag"]
+    again = api(admin).put(path(acc.id), json={"emails": ["two@example.org"]},
+                           headers={"If-Match": put.headers["ETag"]})
+    S.expect(again, 200)
+    assert again.headers["ETag"] == account_etag(api, admin, acc.id)
+    # The old one is stale.
+    S.expect_problem(api(admin).put(path(acc.id), json={"emails": []}, headers={"If-Match": put.headers["ETag"]}),
+                     412)
