@@ -60,6 +60,14 @@ static int request_tx(struct sql_store *sql, void *arg)
 {
     struct relate *r = arg;
     int st = account_lock(sql, r->partner_id, &r->req->problem, NULL);
+    /* A closed customer could never approve it (round-3 walkthrough of
+     * seed 003): refused before anything is written or mailed. */
+    if (st == ST_OK) {
+        st = account_lock(sql, r->customer_id, &r->req->problem, NULL);
+        if (st == ST_REFUSED)
+            return refuse(r->req, 409, "conflict",
+                          "the customer organization is closed; it cannot take a relation");
+    }
     if (st == ST_OK)
         st = relation_insert(sql, r->partner_id, r->customer_id, "pending", r->req->caller.uid,
                              &r->id);

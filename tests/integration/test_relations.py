@@ -262,3 +262,22 @@ def test_customers_list_pages(api, make_tenant, make_account):
     S.expect_field_errors(pa.get(path, params={"foo": "1"}), "foo")
     S.expect_field_errors(pa.get(path, params={"limit": "x"}), "limit")
     S.expect_field_errors(pa.get(path, params={"cursor": "x"}), "cursor")
+
+
+def test_a_closed_customer_takes_no_relation_request(api, sql, make_tenant, make_account):
+    """round-3 walkthrough of seed 003: a closed organization could never
+    approve a request, so asking is 409 and nothing is written or mailed
+    (no relation row, no audit row, no mail)."""
+    p = make_tenant("stkc")
+    owner = make_tenant("stkcc")
+    cust = make_account(owner.admin, "customer", owner.account.id)
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    before_mail, before_audit = S.outbox_max_id(sql), len(sql.audit(cust.id))
+    r = api(p.admin).post(f"{ACCOUNTS}/{p.account.id}/customer-relations", json={"customer_id": cust.id})
+    S.expect_problem(r, 409)
+    assert "closed" in r.json()["detail"]
+    assert sql.rows("SELECT id FROM customer_relations WHERE customer_id=%s AND partner_id=%s",
+                    int(cust.id), int(p.account.id)) == []
+    assert len(sql.audit(cust.id)) == before_audit
+    assert not [a for a in sql.audit(p.account.id) if a["action"] == "relation.request"]
+    assert S.outbox_rows(sql, account_id=cust.id, after_id=before_mail) == []
