@@ -100,7 +100,12 @@ def test_unknown_address_joins_one_project_only(api, sql, ldap_admin, make_tenan
     me = S.expect(p.get("/api/v1/me"), 200)
     assert me["accounts"] == []
     assert [(x["id"], x["name"], x["roles"]) for x in me["projects"]] == [(a["id"], "Kunde A", ["reader"])]
-    assert S.expect(p.get(f"/api/v1/projects/{a['id']}"), 200)["roles"] == ["reader"]
+    # Whose project it is, though the account itself is 404 to them
+    # (round-3 walkthrough of seed 003).
+    assert me["projects"][0]["account_name"] == t.account.name
+    assert items[0]["account_name"] == t.account.name
+    got = S.expect(p.get(f"/api/v1/projects/{a['id']}"), 200)
+    assert got["roles"] == ["reader"] and got["account_name"] == t.account.name
     S.expect_problem(p.get(f"/api/v1/projects/{b['id']}"), 404)
     for path in (f"{ACCOUNTS}/{t.account.id}", f"{ACCOUNTS}/{t.account.id}/members",
                  f"{ACCOUNTS}/{t.account.id}/invitations"):
