@@ -80,8 +80,8 @@ static void change_usage(struct request *req, int consume)
     }
     if (st == ST_CONFLICT) {
         refuse(req, 409, "conflict",
-               consume ? "the license allows %lld, %lld are used: %lld more do not fit"
-                       : "the license has %lld, %lld are used: %lld cannot be released",
+               consume ? "the license allows %lld, %lld are in use: %lld more would exceed it"
+                       : "the license has %lld, %lld are in use: %lld cannot be released",
                u.quantity, u.used, u.n);
         return;
     }

@@ -160,7 +160,9 @@ accountd dev stack is up: {url}/api/v1/   (auth: {auth})
     curl -si {who('carla')} -X PATCH -H 'If-Match: {etag}' -H 'Content-Type: application/json' -d '{{"name":"Contoso Wien GmbH"}}' {url}/api/v1/accounts/{contoso}
 
   mail     accountd-mailer delivers to the SMTP sink on 127.0.0.1:{env['STACK_SMTP_PORT']},
-           which keeps every mail as a file in {state}/mail/
+           which keeps every mail as a file in {state}/mail/; an invitation
+           mail's link ({url}/invitations/...) opens an example
+           registration page that accepts it (nginx/invitation-page.conf.in)
   logs     {state}/accountd.log
            {state}/mailer.log (accountd-mailer), {state}/smtp-sink.log
            {state}/nginx/logs/{{access,error}}.log
