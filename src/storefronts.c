@@ -92,13 +92,13 @@ int storefront_login_refused(struct request *req)
     const char *host = request_param(req, "HTTP_HOST");
     if (!uri || uri[0] != '/' || !host || !*host)
         return 0;
-    /* The first path segment, up to '/', '?' or the end. */
+    /* The first path segment of the page nginx serves: X-Original-URI is
+     * the raw $request_uri (a subrequest's $uri is its own), so
+     * "//alias/", "/%61lias/", "/x/../alias/" or "/ALIAS/" are decoded and
+     * normalised first (round-3 walkthrough of seed 002). */
     char alias[64];
-    size_t n = strcspn(uri + 1, "/?#");
-    if (n < 3 || n >= sizeof(alias))
+    if (storefront_uri_alias(uri, alias, sizeof(alias)) < 0)
         return 0;
-    memcpy(alias, uri + 1, n);
-    alias[n] = '\0';
     int reserved;
     if (storefront_alias_check(alias, &reserved))
         return 0; /* not an alias (/api/..., /static/...): not a storefront */

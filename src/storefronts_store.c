@@ -162,7 +162,8 @@ int storefronts_store_login_refused(struct sql_store *sql, const char *default_h
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT status FROM storefronts WHERE alias = ?"
-                      " AND (host = LOWER(?) OR (host = '' AND LOWER(?) = LOWER(?)))",
+                      " AND (SUBSTRING_INDEX(host, ':', 1) = LOWER(?) OR (host = ''"
+                      " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
                       SQL_ARGS(P_STR(alias), P_STR(host), P_STR(default_host), P_STR(host)), &r);
     if (st != ST_OK)
         return st;

@@ -50,7 +50,8 @@ int storefronts_store_json(struct sql_store *sql, const char *default_host, unsi
 int storefronts_store_available(struct sql_store *sql, const char *alias,
                                 unsigned long long distributor_id, int *available);
 /* For /auth: 1 in *refused when the storefront at https://host/alias is
- * not active. */
+ * not active. host is nginx's $host, which has no port: a storefront host
+ * with a ":port" matches by its name. */
 int storefronts_store_login_refused(struct sql_store *sql, const char *default_host,
                                     const char *host, const char *alias, int *refused);
 /* The maintenance job: deletes cancelled storefronts whose retain_until

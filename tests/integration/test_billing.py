@@ -1197,3 +1197,79 @@ def test_billing_audit_rows_show_times_as_rfc3339(api, make_tenant, make_account
                 if isinstance(val, str) and stamp.match(val):
                     assert rfc.match(val), (a["action"], key, val)
                 assert val != "", (a["action"], key)
+
+
+# ------------------------------------------- round-3 walkthrough of seed 002
+
+def raw_page(uid, host, path):
+    """GET path exactly as written (no client normalises it: "//", "/./",
+    "%74") through nginx's storefront server; the status code."""
+    import base64
+    import http.client
+    from urllib.parse import urlsplit
+    u = urlsplit(S.URL)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+    try:
+        token = base64.b64encode(f"{uid}:{S.PASSWORDS[uid]}".encode()).decode()
+        c.request("GET", path, headers={"Host": host, "Authorization": f"Basic {token}"})
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def spellings(alias):
+    """Every way of writing /<alias>/ that nginx serves as that page (the
+    report's list, 002 D1)."""
+    encoded = "%" + format(ord(alias[0]), "02x") + alias[1:]
+    return [f"/{alias}/", f"//{alias}/", f"/{encoded}/", f"/./{alias}/", f"/x/../{alias}/",
+            f"/{alias}%2F", f"/{alias.upper()}/", f"/{alias.upper()}/login",
+            f"/%2e/{alias}/portal", f"/{encoded.upper()}/x/../login?next=/"]
+
+
+def test_cancelled_storefront_refuses_every_spelling_of_its_pages(
+        api, disti, make_reseller, make_account, make_person, set_roles, operator_id, env):
+    """Round-3 walkthrough of seed 002, D1: the alias is taken from the path
+    nginx serves (decoded, normalised, case ignored), not the raw URI; a
+    host with a port matches nginx's $host (which has none)."""
+    r = make_reseller(disti)
+    alias = S.unique("cx")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       alias)["id"])["subscription"]["id"]
+    # A distributor whose own host has a port, and its reseller.
+    d2 = make_account("olivia", "distributor", operator_id)
+    d2_admin = make_person(prefix="dp")
+    set_roles("olivia", d2.id, d2_admin, ["admin"])
+    name = f"{S.unique('port-')}.storefront.test"
+    S.expect(api(d2_admin).put(f"/api/v1/accounts/{d2.id}/storefront-host",
+                               json={"storefront_host": f"{name}:8443"}), 200)
+    r2 = make_reseller(Distributor(d2, d2_admin, None, None, f"{name}:8443"))
+    alias2 = S.unique("px")
+    sid2 = execute(api, r2.admin, order(api, r2.admin, r2.account.id, "reseller-free",
+                                         alias2)["id"])["subscription"]["id"]
+    # An active storefront next to them keeps letting people in.
+    live = make_reseller(disti)
+    live_alias = S.unique("lv")
+    execute(api, live.admin, order(api, live.admin, live.account.id, "reseller-free",
+                                   live_alias)["id"])
+    ends = [S.expect(api(who).post(f"/api/v1/subscriptions/{s}/cancel"), 200)["ends_at"]
+            for who, s in ((r.admin, sid), (r2.admin, sid2))]
+    for p in spellings(alias):
+        assert raw_page(r.admin.uid, disti.host, p) == 200, p  # pending: still in
+    run_maint(env, later(max(ends), seconds=1))
+    for p in spellings(alias):
+        assert raw_page(r.admin.uid, disti.host, p) == 403, p
+        assert raw_page(disti.admin.uid, disti.host, p) == 403, p
+        # Also when the check is asked directly with that URI.
+        S.expect_problem(storefront_login(r.admin.uid, disti.host, "", p[1:] if p.startswith(
+            "/") else p), 403, "forbidden")
+    for p in spellings(alias2):
+        assert raw_page(r2.admin.uid, f"{name}:8443", p) == 403, p
+        assert raw_page(r2.admin.uid, name, p) == 403, p
+    for p in spellings(live_alias):
+        assert raw_page(live.admin.uid, disti.host, p) == 200, p
+    # Paths that are no alias of a cancelled storefront are not refused.
+    for p in (f"/{alias}x/", f"/x/{alias}/", f"/{alias}/../other/", "/"):
+        assert raw_page(r.admin.uid, disti.host, p) == 200, p
+
