@@ -1273,3 +1273,22 @@ def test_cancelled_storefront_refuses_every_spelling_of_its_pages(
     for p in (f"/{alias}x/", f"/x/{alias}/", f"/{alias}/../other/", "/"):
         assert raw_page(r.admin.uid, disti.host, p) == 200, p
 
+
+def test_quotes_refuse_the_same_plan_and_downgrades(api, disti, make_reseller, sql):
+    """Round-3 walkthrough of seed 002, D3: a quote line for a plan the
+    account cannot move to is 409, as the order; nothing is written."""
+    r = make_reseller(disti)
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                S.unique("q"))["id"])
+    for article in ("reseller-free", "reseller-standard"):
+        lines = {"lines": [{"article": article, "quantity": 1}]}
+        for what in ("orders", "quotes"):
+            S.expect_problem(api(disti.admin).post(f"/api/v1/accounts/{r.account.id}/{what}",
+                                                   json=lines), 409, "conflict")
+    assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(r.account.id)) == 0
+    assert "quote.request" not in [a["action"] for a in sql.audit(r.account.id)]
+    # An upgrade and add-ons are quoted.
+    basic = make_reseller(disti)
+    S.expect(api(basic.admin).post(f"/api/v1/accounts/{basic.account.id}/quotes", json={
+        "lines": [{"article": "reseller-free", "quantity": 1}]}), 201)
+
