@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -89,6 +90,82 @@ const char *storefront_host_check(const char *host)
             return "has a bad port";
     }
     return NULL;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int storefront_uri_alias(const char *uri, char *out, size_t size)
+{
+    if (!uri || uri[0] != '/' || size < 2)
+        return -1;
+    /* Decode the path once, as nginx does before it picks a location. */
+    size_t n = strcspn(uri, "?#");
+    char *path = malloc(n + 1);
+    if (!path)
+        return -1;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = uri[i];
+        if (c == '%') {
+            int hi = i + 1 < n ? hex_digit(uri[i + 1]) : -1;
+            int lo = i + 2 < n ? hex_digit(uri[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                free(path);
+                return -1;
+            }
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        path[len++] = c;
+    }
+    path[len] = '\0';
+    /* Walk the segments: empty ones ("//") and "." vanish, ".." drops the
+     * one before; only the first that stays matters, but a ".." may take
+     * it back, so keep the depth and the first segment seen at depth 0. */
+    size_t depth = 0, first = 0, first_len = 0;
+    int bad = 0;
+    for (size_t i = 0; i < len && !bad;) {
+        while (i < len && path[i] == '/')
+            i++;
+        size_t start = i;
+        while (i < len && path[i] != '/')
+            i++;
+        size_t seg = i - start;
+        if (seg == 0 || (seg == 1 && path[start] == '.'))
+            continue;
+        if (seg == 2 && path[start] == '.' && path[start + 1] == '.') {
+            if (depth == 0)
+                bad = 1; /* above the root: nginx answers 400 */
+            else
+                depth--;
+            continue;
+        }
+        if (depth == 0) {
+            first = start;
+            first_len = seg;
+        }
+        depth++;
+    }
+    int rc = -1;
+    if (!bad && depth > 0 && first_len < size) {
+        for (size_t i = 0; i < first_len; i++) {
+            char c = path[first + i];
+            out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+        out[first_len] = '\0';
+        rc = 0;
+    }
+    free(path);
+    return rc;
 }
 
 void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE])

@@ -24,6 +24,16 @@ int money_mul_add(long long a, long long b, long long c, long long *out);
  * alias is reserved. */
 const char *storefront_alias_check(const char *alias, int *reserved);
 
+/* The storefront alias a request for uri is under, as nginx serves it:
+ * the path (up to '?' or '#') is %-decoded once, "//" merged, "." and
+ * ".." resolved, and its first segment taken in lower case (aliases are
+ * lowercase; a user may type them in any case). 0 with the segment in out
+ * (NUL-terminated, 1 to size - 1 characters); -1 when there is no first
+ * segment, it does not fit, or uri is no path nginx would serve (not
+ * starting with '/', a bad or NUL %-escape, ".." above the root). Pure;
+ * the caller still checks the segment with storefront_alias_check. */
+int storefront_uri_alias(const char *uri, char *out, size_t size);
+
 /* NULL if host is a storefront host name: 1-253 characters, dot-separated
  * labels of a-z, 0-9 and '-' (1-63 each, no '-' at either end), an
  * optional ":port" (1-65535); else why not (a static string). */

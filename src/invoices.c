@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "invoices_store.h"
 #include "sql_store.h"
+#include "subscriptions_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -66,6 +67,17 @@ struct quoting {
 static int quote_tx(struct sql_store *sql, void *arg)
 {
     struct quoting *q = arg;
+    /* A plan the account cannot move to from the one it has (the same
+     * plan, a downgrade) could never be ordered: 409, as the order's draft
+     * answers (round-3 walkthrough of seed 002). */
+    if (q->lines.plan_line) {
+        struct billing_account acc;
+        int st = subscriptions_store_account(sql, q->req->account.id, &acc);
+        if (st == ST_OK)
+            st = plan_change_check(sql, acc.plan, q->lines.plan_line->a.plan, &q->req->problem);
+        if (st != ST_OK)
+            return st;
+    }
     json_t *lines = priced_lines_json(&q->lines);
     int st = quotes_store_create(sql, q->req->account.id, q->req->caller.uid, q->lines.currency,
                                  q->lines.total_minor, lines, QUOTE_VALID_DAYS, &q->id);

@@ -195,6 +195,7 @@ struct execution {
     struct request *req;
     unsigned long long order_id;
     const char *alias; /* the body's storefront_alias, or NULL */
+    int alias_empty;   /* the body had storefront_alias "" (a form's empty field) */
     struct billing_people people;
     unsigned long long subscription_id, invoice_id;
 };
@@ -287,32 +288,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
         if (st != ST_OK)
             goto out;
     }
-    /* The storefront: the order's alias, or the one the reseller kept. */
-    unsigned long long storefront_id = 0;
-    if (plan_a.plan_needs_storefront) {
-        unsigned long long distributor;
-        st = storefronts_store_distributor(sql, o.account_id, &distributor);
-        if (st == ST_NOT_FOUND) {
-            st = refuse(x->req, 409, "conflict",
-                        "a storefront needs a distributor above the account");
-            goto out;
-        }
-        if (st != ST_OK)
-            goto out;
-        st = storefronts_store_claim(sql, distributor, o.account_id, o.alias[0] ? o.alias : NULL,
-                                     &storefront_id, &alias, &old_alias);
-        if (st == ST_NOT_FOUND)
-            st = refuse(x->req, 409, "conflict",
-                        "this plan needs a storefront alias: send storefront_alias with "
-                        "execute (POST /api/v1/orders/%llu/execute)",
-                        o.id);
-        else if (st == ST_DUPLICATE)
-            st = refuse(x->req, 409, "conflict",
-                        "the storefront alias is taken; choose another one");
-        if (st != ST_OK)
-            goto out;
-    }
-    /* An upgrade order replaces the live plan subscription. */
+    /* An upgrade order replaces the live plan subscription; ended before
+     * the storefront is claimed, so it keeps the alias it had (a rename
+     * below is the new subscription's). */
     struct subscription old;
     if (plan_a.plan[0]) {
         st = subscriptions_store_live_plan(sql, o.account_id, &old);
@@ -329,6 +307,36 @@ static int execute_tx(struct sql_store *sql, void *arg)
         } else if (st == ST_NOT_FOUND) {
             st = ST_OK;
         }
+        if (st != ST_OK)
+            goto out;
+    }
+    /* The storefront: the order's alias, or the one the reseller kept. */
+    unsigned long long storefront_id = 0;
+    int was_cancelled = 0;
+    if (plan_a.plan_needs_storefront) {
+        unsigned long long distributor;
+        st = storefronts_store_distributor(sql, o.account_id, &distributor);
+        if (st == ST_NOT_FOUND) {
+            st = refuse(x->req, 409, "conflict",
+                        "a storefront needs a distributor above the account");
+            goto out;
+        }
+        if (st != ST_OK)
+            goto out;
+        st = storefronts_store_claim(sql, distributor, o.account_id, o.alias[0] ? o.alias : NULL,
+                                     &storefront_id, &alias, &old_alias, &was_cancelled);
+        if (st == ST_NOT_FOUND && x->alias_empty) {
+            /* A checkout form sent the field empty: the form marks it. */
+            res_field_error(req, "storefront_alias", "is required: this plan needs a storefront");
+            st = refuse_invalid(req);
+        } else if (st == ST_NOT_FOUND)
+            st = refuse(x->req, 409, "conflict",
+                        "this plan needs a storefront alias: send storefront_alias with "
+                        "execute (POST /api/v1/orders/%llu/execute)",
+                        o.id);
+        else if (st == ST_DUPLICATE)
+            st = refuse(x->req, 409, "conflict",
+                        "the storefront alias is taken; choose another one");
         if (st != ST_OK)
             goto out;
     }
@@ -359,13 +367,17 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
     if (st == ST_OK)
         st = audit_write(sql, req->caller.uid, o.account_id, "order.execute",
-                         json_pack("{s:I, s:s, s:s?, s:s?}", "order_id", (json_int_t)o.id, "status",
-                                   "draft", "plan", acc.plan[0] ? acc.plan : NULL,
-                                   "storefront_alias", old_alias),
-                         json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?}", "order_id", (json_int_t)o.id,
-                                   "status", "executed", "subscription_id", (json_int_t)sub.id,
-                                   "invoice_id", (json_int_t)x->invoice_id, "plan",
-                                   plan_a.plan[0] ? plan_a.plan : NULL, "storefront_alias", alias));
+                         /* The account's storefront before: its alias (kept or
+                          * active; null if it had none) and whether it came back. */
+                         json_pack("{s:I, s:s, s:s?, s:s?, s:s?}", "order_id", (json_int_t)o.id,
+                                   "status", "draft", "plan", acc.plan[0] ? acc.plan : NULL,
+                                   "storefront_alias", old_alias, "storefront_status",
+                                   old_alias ? (was_cancelled ? "cancelled" : "active") : NULL),
+                         json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?, s:s?}", "order_id",
+                                   (json_int_t)o.id, "status", "executed", "subscription_id",
+                                   (json_int_t)sub.id, "invoice_id", (json_int_t)x->invoice_id,
+                                   "plan", plan_a.plan[0] ? plan_a.plan : NULL, "storefront_alias",
+                                   alias, "storefront_status", alias ? "active" : NULL));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         /* The plan's name ("Standard Edition"), else the article's; no
@@ -395,6 +407,8 @@ void orders_execute(struct request *req)
     body_only(req, b, NULL, allowed);
     struct execution x = {.req = req, .order_id = parse_id(req->args[0])};
     x.alias = storefront_alias_field(req, b);
+    json_t *given = b ? json_object_get(b, "storefront_alias") : NULL;
+    x.alias_empty = json_is_string(given) && json_string_length(given) == 0;
     if (body_failed(req))
         return;
     int st = billing_people_read(req, req->account.id, &x.people);

@@ -39,7 +39,29 @@ static int read_lookup(struct request *req, long long *distributor, int *reserve
     const char *why = storefront_alias_check(req->args[0], reserved);
     if (why && !*reserved)
         res_field_error(req, "alias", why);
-    return body_none(req) ? -1 : 0;
+    if (body_none(req))
+        return -1;
+    if (*distributor <= 0)
+        return 0;
+    /* The distributor whose host the URL is under, found as an order finds
+     * it: a reseller's (or its customer's) id means its nearest
+     * distributor; an id that is no account, or has no distributor above
+     * it, is 404 (round-3 walkthrough of seed 002). */
+    unsigned long long resolved;
+    int st = storefronts_store_resolve_distributor(req->session->sql,
+                                                   (unsigned long long)*distributor, &resolved);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found",
+               "no such distributor: distributor_id names no distributor nor an account "
+               "under one");
+        return -1;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return -1;
+    }
+    *distributor = (long long)resolved;
+    return 0;
 }
 
 void storefronts_get(struct request *req)
@@ -92,13 +114,13 @@ int storefront_login_refused(struct request *req)
     const char *host = request_param(req, "HTTP_HOST");
     if (!uri || uri[0] != '/' || !host || !*host)
         return 0;
-    /* The first path segment, up to '/', '?' or the end. */
+    /* The first path segment of the page nginx serves: X-Original-URI is
+     * the raw $request_uri (a subrequest's $uri is its own), so
+     * "//alias/", "/%61lias/", "/x/../alias/" or "/ALIAS/" are decoded and
+     * normalised first (round-3 walkthrough of seed 002). */
     char alias[64];
-    size_t n = strcspn(uri + 1, "/?#");
-    if (n < 3 || n >= sizeof(alias))
+    if (storefront_uri_alias(uri, alias, sizeof(alias)) < 0)
         return 0;
-    memcpy(alias, uri + 1, n);
-    alias[n] = '\0';
     int reserved;
     if (storefront_alias_check(alias, &reserved))
         return 0; /* not an alias (/api/..., /static/...): not a storefront */
@@ -142,6 +164,14 @@ static void respond_host(struct request *req, const char *own)
                        own ? own : req->cfg->storefront_host));
 }
 
+/* a and b name the same host, whatever their ports and case (nginx's
+ * $host, which the sign-in check compares, has no port). */
+static int same_host_name(const char *a, const char *b)
+{
+    size_t na = strcspn(a, ":"), nb = strcspn(b, ":");
+    return na == nb && strncasecmp(a, b, na) == 0;
+}
+
 static int host_allowed(struct request *req)
 {
     if (strcmp(req->account.kind, "distributor") == 0 || strcmp(req->account.kind, "operator") == 0)
@@ -160,13 +190,19 @@ void storefront_host_put(struct request *req)
     const char *why = h.host ? storefront_host_check(h.host) : NULL;
     /* The config's host is shared by every distributor without its own:
      * "" names it (an alias is unique per host, and the config may change). */
-    if (!why && h.host && *h.host && strcasecmp(h.host, req->cfg->storefront_host) == 0)
+    if (!why && h.host && *h.host && same_host_name(h.host, req->cfg->storefront_host))
         why = "is the default storefront host; send \"\" to use it";
     if (why)
         res_field_error(req, "storefront_host", why);
     if (body_failed(req) || !host_allowed(req))
         return;
     int st = request_transaction(req, host_tx, &h);
+    if (st == ST_CONFLICT) {
+        refuse(req, 409, "conflict",
+               "another distributor has this storefront host: a host belongs to one "
+               "distributor");
+        return;
+    }
     if (st == ST_DUPLICATE) {
         refuse(req, 409, "conflict",
                "a storefront under that host already has the alias of one of this "

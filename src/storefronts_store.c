@@ -14,15 +14,16 @@
 
 int storefronts_store_claim(struct sql_store *sql, unsigned long long distributor_id,
                             unsigned long long account_id, const char *alias,
-                            unsigned long long *storefront_id, char **alias_out, char **old_alias)
+                            unsigned long long *storefront_id, char **alias_out, char **old_alias,
+                            int *was_cancelled)
 {
     struct sql_result r;
     *old_alias = NULL;
-    int st =
-        sql_exec(sql,
-                 "SELECT id, alias FROM storefronts WHERE account_id = ? AND distributor_id = ?"
-                 " FOR UPDATE",
-                 SQL_ARGS(P_INT(account_id), P_INT(distributor_id)), &r);
+    *was_cancelled = 0;
+    int st = sql_exec(sql,
+                      "SELECT id, alias, status FROM storefronts WHERE account_id = ?"
+                      " AND distributor_id = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(account_id), P_INT(distributor_id)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
@@ -44,8 +45,8 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
     }
     *storefront_id = sql_cell_id(&r, 0, 0);
     *alias_out = xstrdup(alias ? alias : sql_cell(&r, 0, 1));
-    if (strcmp(*alias_out, sql_cell(&r, 0, 1)) != 0)
-        *old_alias = xstrdup(sql_cell(&r, 0, 1));
+    *old_alias = xstrdup(sql_cell(&r, 0, 1));
+    *was_cancelled = strcmp(sql_cell(&r, 0, 2), "active") != 0;
     sql_result_free(&r);
     /* The kept storefront comes back (with a new alias if one was given). */
     st = sql_exec(sql,
@@ -61,8 +62,10 @@ int storefronts_store_claim(struct sql_store *sql, unsigned long long distributo
     return st;
 }
 
-int storefronts_store_distributor(struct sql_store *sql, unsigned long long account_id,
-                                  unsigned long long *distributor_id)
+/* The nearest account of kind distributor or operator at depth >=
+ * min_depth above account_id (0: the account itself counts). */
+static int nearest_distributor(struct sql_store *sql, unsigned long long account_id, int min_depth,
+                               unsigned long long *distributor_id)
 {
     *distributor_id = 0;
     return sql_id(sql,
@@ -70,9 +73,21 @@ int storefronts_store_distributor(struct sql_store *sql, unsigned long long acco
                   " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
                   " UNION ALL SELECT a.id, a.parent_id, a.kind, up.depth + 1 FROM accounts a"
                   " JOIN up ON a.id = up.parent_id WHERE up.depth < 64)"
-                  " SELECT id FROM up WHERE depth > 0 AND kind IN ('distributor', 'operator')"
+                  " SELECT id FROM up WHERE depth >= ? AND kind IN ('distributor', 'operator')"
                   " ORDER BY depth LIMIT 1",
-                  SQL_ARGS(P_INT(account_id)), distributor_id);
+                  SQL_ARGS(P_INT(account_id), P_INT(min_depth)), distributor_id);
+}
+
+int storefronts_store_distributor(struct sql_store *sql, unsigned long long account_id,
+                                  unsigned long long *distributor_id)
+{
+    return nearest_distributor(sql, account_id, 1, distributor_id);
+}
+
+int storefronts_store_resolve_distributor(struct sql_store *sql, unsigned long long account_id,
+                                          unsigned long long *distributor_id)
+{
+    return nearest_distributor(sql, account_id, 0, distributor_id);
 }
 
 int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const char *ended_at,
@@ -162,7 +177,8 @@ int storefronts_store_login_refused(struct sql_store *sql, const char *default_h
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT status FROM storefronts WHERE alias = ?"
-                      " AND (host = LOWER(?) OR (host = '' AND LOWER(?) = LOWER(?)))",
+                      " AND (SUBSTRING_INDEX(host, ':', 1) = LOWER(?) OR (host = ''"
+                      " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
                       SQL_ARGS(P_STR(alias), P_STR(host), P_STR(default_host), P_STR(host)), &r);
     if (st != ST_OK)
         return st;
@@ -222,6 +238,10 @@ int storefronts_store_set_host(struct sql_store *sql, unsigned long long distrib
     sql_result_free(&r);
     st = sql_exec(sql, "UPDATE accounts SET storefront_host = ? WHERE id = ?",
                   SQL_ARGS(P_STR(host), P_INT(distributor_id)), NULL);
+    /* Another distributor has a host of that name (the UNIQUE index on
+     * storefront_host_name, migration 022). */
+    if (st == ST_DUPLICATE)
+        return ST_CONFLICT;
     /* Its storefronts move to the new host: 1062 when one of their aliases
      * is taken there (ST_DUPLICATE). */
     if (st == ST_OK)

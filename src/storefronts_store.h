@@ -19,19 +19,28 @@
 /* Inside a transaction: gives account_id a live storefront under
  * distributor_id. alias NULL keeps the alias the account already has there
  * (retained or active); a new alias replaces it. ST_OK with its id and
- * alias (malloc'ed), and in *old_alias the alias it replaced (malloc'ed;
- * NULL when the storefront is new or keeps its alias); ST_DUPLICATE when
+ * alias (malloc'ed), in *old_alias the alias the account's storefront had
+ * before (malloc'ed; NULL when the storefront is new; the same as the
+ * alias when it is kept) and in *was_cancelled 1 when that storefront was
+ * a kept (cancelled) one that is active again; ST_DUPLICATE when
  * another storefront under the same host holds the alias (1062),
  * ST_NOT_FOUND when alias is NULL and the account has no storefront there. */
 int storefronts_store_claim(struct sql_store *sql, unsigned long long distributor_id,
                             unsigned long long account_id, const char *alias,
-                            unsigned long long *storefront_id, char **alias_out, char **old_alias);
+                            unsigned long long *storefront_id, char **alias_out, char **old_alias,
+                            int *was_cancelled);
 /* The distributor whose host a storefront of account_id lives under: its
  * nearest ancestor that is a distributor (or the operator account), so a
  * sub-reseller under a partner is in its distributor's tree. ST_NOT_FOUND
  * when there is none. */
 int storefronts_store_distributor(struct sql_store *sql, unsigned long long account_id,
                                   unsigned long long *distributor_id);
+/* For ?distributor_id= of the public lookups: account_id itself when it is
+ * a distributor (or the operator account), else its distributor as above
+ * (a reseller's id answers as the reseller's orders would). ST_NOT_FOUND
+ * when there is no such account or no distributor above it. */
+int storefronts_store_resolve_distributor(struct sql_store *sql, unsigned long long account_id,
+                                          unsigned long long *distributor_id);
 /* Inside a transaction: cancels storefront id, kept until ended_at plus
  * retention_days. */
 int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const char *ended_at,
@@ -50,7 +59,8 @@ int storefronts_store_json(struct sql_store *sql, const char *default_host, unsi
 int storefronts_store_available(struct sql_store *sql, const char *alias,
                                 unsigned long long distributor_id, int *available);
 /* For /auth: 1 in *refused when the storefront at https://host/alias is
- * not active. */
+ * not active. host is nginx's $host, which has no port: a storefront host
+ * with a ":port" matches by its name. */
 int storefronts_store_login_refused(struct sql_store *sql, const char *default_host,
                                     const char *host, const char *alias, int *refused);
 /* The maintenance job: deletes cancelled storefronts whose retain_until
@@ -62,7 +72,9 @@ int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)
 int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out);
 /* Inside a transaction: a distributor's own storefront host (NULL: the
  * config's), with the old one in *old (malloc'ed or NULL); its storefronts
- * move to that host (ST_DUPLICATE when one's alias is taken there). */
+ * move to that host (ST_DUPLICATE when one's alias is taken there).
+ * ST_CONFLICT when another distributor has a host of that name (the port
+ * does not count: a host belongs to one distributor). */
 int storefronts_store_set_host(struct sql_store *sql, unsigned long long distributor_id,
                                const char *host, char **old);
 

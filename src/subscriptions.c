@@ -119,24 +119,42 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         return st;
     unsigned long long storefront_id = s->storefront_id;
     char *alias = NULL, *old_alias = NULL;
+    int was_cancelled = 0;
+    /* The alias the subscription's storefront has before (the audit row's
+     * old value, also when it is kept). */
+    if (storefront_id) {
+        json_t *before;
+        st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &before);
+        if (st != ST_OK)
+            return st;
+        const char *a = json_string_value(json_object_get(before, "alias"));
+        old_alias = a ? xstrdup(a) : NULL;
+        json_decref(before);
+    }
     if (new_a.plan_needs_storefront && (c->alias || !storefront_id)) {
         unsigned long long distributor;
+        char *claimed_old = NULL;
         st = storefronts_store_distributor(sql, s->account_id, &distributor);
         if (st == ST_NOT_FOUND)
-            return refuse(c->req, 409, "conflict",
-                          "a storefront needs a distributor above the account");
-        if (st != ST_OK)
-            return st;
-        st = storefronts_store_claim(sql, distributor, s->account_id, c->alias, &storefront_id,
-                                     &alias, &old_alias);
+            st = refuse(c->req, 409, "conflict",
+                        "a storefront needs a distributor above the account");
+        if (st == ST_OK)
+            st = storefronts_store_claim(sql, distributor, s->account_id, c->alias, &storefront_id,
+                                         &alias, &claimed_old, &was_cancelled);
         if (st == ST_NOT_FOUND)
-            return refuse(c->req, 409, "conflict",
-                          "this plan needs a storefront alias: send storefront_alias");
-        if (st == ST_DUPLICATE)
-            return refuse(c->req, 409, "conflict",
-                          "the storefront alias is taken; choose another one");
-        if (st != ST_OK)
+            st = refuse(c->req, 409, "conflict",
+                        "this plan needs a storefront alias: send storefront_alias");
+        else if (st == ST_DUPLICATE)
+            st = refuse(c->req, 409, "conflict",
+                        "the storefront alias is taken; choose another one");
+        if (st != ST_OK) {
+            free(old_alias);
             return st;
+        }
+        if (claimed_old) {
+            free(old_alias);
+            old_alias = claimed_old;
+        }
     }
     free(alias);
     st = licenses_store_grant(sql, s->account_id, s->id, -1);
@@ -170,11 +188,13 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st == ST_OK)
         st = audit_write(
             sql, req->caller.uid, s->account_id, "subscription.upgrade",
-            json_pack("{s:I, s:s, s:s?}", "subscription_id", (json_int_t)s->id, "plan", s->plan,
-                      "storefront_alias", old_alias),
-            json_pack("{s:I, s:s, s:I, s:s?}", "subscription_id", (json_int_t)s->id, "plan",
+            json_pack("{s:I, s:s, s:s?, s:s?}", "subscription_id", (json_int_t)s->id, "plan",
+                      s->plan, "storefront_alias", old_alias, "storefront_status",
+                      old_alias ? (was_cancelled ? "cancelled" : "active") : NULL),
+            json_pack("{s:I, s:s, s:I, s:s?, s:s?}", "subscription_id", (json_int_t)s->id, "plan",
                       c->plan, "invoice_id", (json_int_t)c->invoice_id, "storefront_alias",
-                      old_alias ? json_string_value(json_object_get(storefront, "alias")) : NULL));
+                      json_string_value(json_object_get(storefront, "alias")), "storefront_status",
+                      json_string_value(json_object_get(storefront, "status"))));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         struct template_value vals[] = {{"account_name", account_name},
@@ -438,6 +458,38 @@ int billing_now(const char *text, char out[20])
     return 0;
 }
 
+/* The account's licenses as [{feature, quantity}] (a new reference). */
+static int license_quantities(struct sql_store *sql, unsigned long long account_id, json_t **out)
+{
+    json_t *all;
+    *out = NULL;
+    int st = licenses_store_list(sql, account_id, &all);
+    if (st != ST_OK)
+        return st;
+    *out = json_array();
+    size_t i;
+    json_t *l;
+    json_array_foreach(all, i, l)
+    {
+        json_array_append_new(*out,
+                              json_pack("{s:O, s:O}", "feature", json_object_get(l, "feature"),
+                                        "quantity", json_object_get(l, "quantity")));
+    }
+    json_decref(all);
+    return ST_OK;
+}
+
+/* A storefront (storefronts_store_json) as {alias, status, retain_until}
+ * for an audit row, or JSON null (a new reference). */
+static json_t *storefront_brief(json_t *sf)
+{
+    if (!json_is_object(sf))
+        return json_null();
+    return json_pack("{s:O, s:O, s:O}", "alias", json_object_get(sf, "alias"), "status",
+                     json_object_get(sf, "status"), "retain_until",
+                     json_object_get(sf, "retain_until"));
+}
+
 struct ending {
     const struct config *cfg;
     unsigned long long sid;
@@ -462,8 +514,16 @@ static int end_tx(struct sql_store *sql, void *arg)
     if (st == ST_REFUSED)
         st = ST_OK; /* a closed account's subscription still ends */
     struct billing_account acc;
+    /* What changes on the account, before and after, for the audit row:
+     * its plan, its licenses, its storefront (round-3 walkthrough of
+     * seed 002). */
+    json_t *lic_before = NULL, *lic_after = NULL, *sf_before = NULL, *sf_after = NULL;
     if (st == ST_OK)
         st = subscriptions_store_account(sql, s.account_id, &acc);
+    if (st == ST_OK)
+        st = license_quantities(sql, s.account_id, &lic_before);
+    if (st == ST_OK)
+        st = storefronts_store_json(sql, e->cfg->storefront_host, s.storefront_id, &sf_before);
     if (st == ST_OK)
         st = subscriptions_store_end(sql, s.id, s.ends_at, "cancelled");
     if (st == ST_OK)
@@ -472,18 +532,32 @@ static int end_tx(struct sql_store *sql, void *arg)
         st = storefronts_store_cancel(sql, s.storefront_id, s.ends_at,
                                       e->cfg->storefront_retention_days);
     /* Back to the default plan: basic for a reseller, none otherwise. */
-    if (st == ST_OK && s.plan[0] && strcmp(acc.plan, s.plan) == 0)
-        st = subscriptions_store_set_account_plan(
-            sql, s.account_id, strcmp(acc.kind, "partner") == 0 ? "basic" : NULL);
+    const char *plan_after = acc.plan[0] ? acc.plan : NULL;
+    if (st == ST_OK && s.plan[0] && strcmp(acc.plan, s.plan) == 0) {
+        plan_after = strcmp(acc.kind, "partner") == 0 ? "basic" : NULL;
+        st = subscriptions_store_set_account_plan(sql, s.account_id, plan_after);
+    }
+    if (st == ST_OK)
+        st = license_quantities(sql, s.account_id, &lic_after);
+    if (st == ST_OK)
+        st = storefronts_store_json(sql, e->cfg->storefront_host, s.storefront_id, &sf_after);
     /* RFC 3339 as every time in the API; no plan (add-ons only): null. */
     char ended[BILLING_TIME_SIZE];
     billing_time_rfc3339(s.ends_at, ended);
     if (st == ST_OK)
-        st = audit_write(sql, "accountd-maint", s.account_id, "subscription.end",
-                         json_pack("{s:I, s:s, s:s?}", "subscription_id", (json_int_t)s.id,
-                                   "status", s.status, "plan", s.plan[0] ? s.plan : NULL),
-                         json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
-                                   "cancelled", "ended_at", ended));
+        st = audit_write(
+            sql, "accountd-maint", s.account_id, "subscription.end",
+            json_pack("{s:I, s:s, s:s?, s:s?, s:O, s:o}", "subscription_id", (json_int_t)s.id,
+                      "status", s.status, "plan", s.plan[0] ? s.plan : NULL, "account_plan",
+                      acc.plan[0] ? acc.plan : NULL, "licenses", lic_before, "storefront",
+                      storefront_brief(sf_before)),
+            json_pack("{s:I, s:s, s:s, s:s?, s:O, s:o}", "subscription_id", (json_int_t)s.id,
+                      "status", "cancelled", "ended_at", ended, "account_plan", plan_after,
+                      "licenses", lic_after, "storefront", storefront_brief(sf_after)));
+    json_decref(lic_before);
+    json_decref(lic_after);
+    json_decref(sf_before);
+    json_decref(sf_after);
     if (st == ST_OK)
         e->ended = 1;
     return st;

@@ -134,7 +134,9 @@ int subscriptions_store_end(struct sql_store *sql, unsigned long long sid, const
 {
     return sql_exec(sql,
                     "UPDATE subscriptions SET status = 'cancelled',"
-                    " ended_at = COALESCE(?, CURRENT_TIMESTAMP(6)), ended_reason = ? WHERE id = ?",
+                    " ended_at = COALESCE(?, CURRENT_TIMESTAMP(6)), ended_reason = ?,"
+                    " ended_storefront_alias = (SELECT f.alias FROM storefronts f"
+                    " WHERE f.id = subscriptions.storefront_id) WHERE id = ?",
                     SQL_ARGS(P_STR(ended_at), P_STR(reason), P_INT(sid)), NULL);
 }
 
@@ -152,6 +154,11 @@ int subscriptions_store_extend(struct sql_store *sql, struct subscription *s, ch
 }
 
 #define T(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+/* A subscription's storefront alias: an ended one's is the alias it had
+ * when it ended (migration 022), not what the storefront has now (renamed
+ * or active again under a later subscription); null once purged. */
+#define SUB_STOREFRONT_ALIAS                                                                       \
+    "IF(f.id IS NULL, NULL, IF(s.status = 'cancelled', s.ended_storefront_alias, f.alias))"
 
 int subscriptions_store_list(struct sql_store *sql, const char *default_host,
                              unsigned long long account_id, unsigned long long sid,
@@ -164,9 +171,10 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
             "s.started_at") ","
                             " " T("s.ends_at") ", " T("s.cancel_requested_at") ", " T(
                                 "s.ended_at") ","
-                                              " f.alias, CONCAT('https://', "
-                                              "COALESCE(d.storefront_host, ?), '/', f.alias), "
-                                              "f.status,"
+                                              " " SUB_STOREFRONT_ALIAS ", CONCAT('https://', "
+                                              "COALESCE(d.storefront_host, ?), "
+                                              "'/', " SUB_STOREFRONT_ALIAS "), "
+                                              "IF(s.status = 'cancelled', 'cancelled', f.status),"
                                               " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', "
                                               "sa.article, 'quantity', sa.quantity,"
                                               "   'unit_price', JSON_OBJECT('amount_minor', "

@@ -46,7 +46,8 @@ int subscriptions_store_change_plan(struct sql_store *sql, unsigned long long si
 /* status from -> to (ST_CONFLICT if the subscription is not in from). */
 int subscriptions_store_set_status(struct sql_store *sql, unsigned long long sid, const char *from,
                                    const char *to);
-/* Ends it: cancelled, ended_at (NULL: now), reason cancelled|replaced. */
+/* Ends it: cancelled, ended_at (NULL: now), reason cancelled|replaced;
+ * it keeps the alias its storefront has now (what the list shows). */
 int subscriptions_store_end(struct sql_store *sql, unsigned long long sid, const char *ended_at,
                             const char *reason);
 /* ends_at += term_months; the old and new end in the strings. */

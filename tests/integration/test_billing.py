@@ -1197,3 +1197,257 @@ def test_billing_audit_rows_show_times_as_rfc3339(api, make_tenant, make_account
                 if isinstance(val, str) and stamp.match(val):
                     assert rfc.match(val), (a["action"], key, val)
                 assert val != "", (a["action"], key)
+
+
+# ------------------------------------------- round-3 walkthrough of seed 002
+
+def raw_page(uid, host, path):
+    """GET path exactly as written (no client normalises it: "//", "/./",
+    "%74") through nginx's storefront server; the status code."""
+    import base64
+    import http.client
+    from urllib.parse import urlsplit
+    u = urlsplit(S.URL)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+    try:
+        token = base64.b64encode(f"{uid}:{S.PASSWORDS[uid]}".encode()).decode()
+        c.request("GET", path, headers={"Host": host, "Authorization": f"Basic {token}"})
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def spellings(alias):
+    """Every way of writing /<alias>/ that nginx serves as that page (the
+    report's list, 002 D1)."""
+    encoded = "%" + format(ord(alias[0]), "02x") + alias[1:]
+    return [f"/{alias}/", f"//{alias}/", f"/{encoded}/", f"/./{alias}/", f"/x/../{alias}/",
+            f"/{alias}%2F", f"/{alias.upper()}/", f"/{alias.upper()}/login",
+            f"/%2e/{alias}/portal", f"/{encoded.upper()}/x/../login?next=/"]
+
+
+def test_cancelled_storefront_refuses_every_spelling_of_its_pages(
+        api, disti, make_reseller, make_account, make_person, set_roles, operator_id, env):
+    """Round-3 walkthrough of seed 002, D1: the alias is taken from the path
+    nginx serves (decoded, normalised, case ignored), not the raw URI; a
+    host with a port matches nginx's $host (which has none)."""
+    r = make_reseller(disti)
+    alias = S.unique("cx")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       alias)["id"])["subscription"]["id"]
+    # A distributor whose own host has a port, and its reseller.
+    d2 = make_account("olivia", "distributor", operator_id)
+    d2_admin = make_person(prefix="dp")
+    set_roles("olivia", d2.id, d2_admin, ["admin"])
+    name = f"{S.unique('port-')}.storefront.test"
+    S.expect(api(d2_admin).put(f"/api/v1/accounts/{d2.id}/storefront-host",
+                               json={"storefront_host": f"{name}:8443"}), 200)
+    r2 = make_reseller(Distributor(d2, d2_admin, None, None, f"{name}:8443"))
+    alias2 = S.unique("px")
+    sid2 = execute(api, r2.admin, order(api, r2.admin, r2.account.id, "reseller-free",
+                                         alias2)["id"])["subscription"]["id"]
+    # An active storefront next to them keeps letting people in.
+    live = make_reseller(disti)
+    live_alias = S.unique("lv")
+    execute(api, live.admin, order(api, live.admin, live.account.id, "reseller-free",
+                                   live_alias)["id"])
+    ends = [S.expect(api(who).post(f"/api/v1/subscriptions/{s}/cancel"), 200)["ends_at"]
+            for who, s in ((r.admin, sid), (r2.admin, sid2))]
+    for p in spellings(alias):
+        assert raw_page(r.admin.uid, disti.host, p) == 200, p  # pending: still in
+    run_maint(env, later(max(ends), seconds=1))
+    for p in spellings(alias):
+        assert raw_page(r.admin.uid, disti.host, p) == 403, p
+        assert raw_page(disti.admin.uid, disti.host, p) == 403, p
+        # Also when the check is asked directly with that URI.
+        S.expect_problem(storefront_login(r.admin.uid, disti.host, "", p[1:] if p.startswith(
+            "/") else p), 403, "forbidden")
+    for p in spellings(alias2):
+        assert raw_page(r2.admin.uid, f"{name}:8443", p) == 403, p
+        assert raw_page(r2.admin.uid, name, p) == 403, p
+    for p in spellings(live_alias):
+        assert raw_page(live.admin.uid, disti.host, p) == 200, p
+    # Paths that are no alias of a cancelled storefront are not refused.
+    for p in (f"/{alias}x/", f"/x/{alias}/", f"/{alias}/../other/", "/"):
+        assert raw_page(r.admin.uid, disti.host, p) == 200, p
+
+
+def test_a_storefront_host_belongs_to_one_distributor(api, disti, make_account, make_person,
+                                                      set_roles, operator_id, make_reseller,
+                                                      sql):
+    """Round-3 walkthrough of seed 002, D2: another distributor's host (its
+    name, whatever the port) is 409; the default host stays shared."""
+    other = make_account("olivia", "distributor", operator_id)
+    admin = make_person(prefix="dx")
+    set_roles("olivia", other.id, admin, ["admin"])
+    path = f"/api/v1/accounts/{other.id}/storefront-host"
+    for taken in (disti.host, f"{disti.host}:8443"):
+        body = S.expect_problem(api(admin).put(path, json={"storefront_host": taken}), 409,
+                                "conflict")
+        assert "another distributor" in body["detail"], body
+    assert S.expect(api(admin).get(path), 200)["storefront_host"] is None
+    assert "storefront.host" not in [a["action"] for a in sql.audit(other.id)]
+    # As a form too: 409 at error_to's place.
+    r = api(admin).form("POST", path, [("_method", "PUT"), ("storefront_host", disti.host)])
+    S.expect_problem(r, 409, "conflict")
+    # Its resellers cannot squat aliases on disti's host.
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s", int(other.id)) is None
+    # The owner may set its own host again; once it moves away, it is free.
+    S.expect(api(disti.admin).put(f"/api/v1/accounts/{disti.account.id}/storefront-host",
+                                  json={"storefront_host": disti.host}), 200)
+    moved = f"{S.unique('moved-')}.storefront.test"
+    S.expect(api(disti.admin).put(f"/api/v1/accounts/{disti.account.id}/storefront-host",
+                                  json={"storefront_host": moved}), 200)
+    assert S.expect(api(admin).put(path, json={"storefront_host": disti.host}), 200)[
+        "storefront_host"] == disti.host
+    # Any number of distributors share the default host ("" or null).
+    S.expect(api(admin).put(path, json={"storefront_host": ""}), 200)
+    assert sql.value("SELECT COUNT(*) FROM accounts WHERE kind='distributor' AND "
+                     "storefront_host IS NULL") >= 2
+
+
+def test_quotes_refuse_the_same_plan_and_downgrades(api, disti, make_reseller, sql):
+    """Round-3 walkthrough of seed 002, D3: a quote line for a plan the
+    account cannot move to is 409, as the order; nothing is written."""
+    r = make_reseller(disti)
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                S.unique("q"))["id"])
+    for article in ("reseller-free", "reseller-standard"):
+        lines = {"lines": [{"article": article, "quantity": 1}]}
+        for what in ("orders", "quotes"):
+            S.expect_problem(api(disti.admin).post(f"/api/v1/accounts/{r.account.id}/{what}",
+                                                   json=lines), 409, "conflict")
+    assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(r.account.id)) == 0
+    assert "quote.request" not in [a["action"] for a in sql.audit(r.account.id)]
+    # An upgrade and add-ons are quoted.
+    basic = make_reseller(disti)
+    S.expect(api(basic.admin).post(f"/api/v1/accounts/{basic.account.id}/quotes", json={
+        "lines": [{"article": "reseller-free", "quantity": 1}]}), 201)
+
+
+def test_alias_lookup_resolves_the_distributor_as_the_order_does(api, disti, make_reseller,
+                                                                 make_account, make_person,
+                                                                 set_roles):
+    """Round-3 walkthrough of seed 002, D4: ?distributor_id= of a reseller
+    (or of an account under it) means its nearest distributor; an id that
+    is no account, or has no distributor above it, is 404."""
+    r = make_reseller(disti)
+    alias = S.unique("lk")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    sub = make_account("olivia", "partner", r.account.id)
+    cust = make_account("olivia", "customer", r.account.id)
+    for did in (disti.account.id, r.account.id, sub.id, cust.id):
+        got = S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}?distributor_id={did}"),
+                       200)
+        assert got == {"alias": alias, "available": False, "reason": "taken"}, (did, got)
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}?distributor_id={did}"), 200)
+        assert sf["account_id"] == r.account.id and sf["distributor_id"] == disti.account.id
+    # The order of the sub-reseller agrees.
+    sub_admin = make_person(prefix="sa")
+    set_roles("olivia", sub.id, sub_admin, ["admin"])
+    S.expect_problem(order(api, sub_admin, sub.id, "reseller-free", alias, status=409), 409)
+    for did in ("999999999", "1" + "0" * 15):
+        S.expect_problem(api(None).get(f"/api/v1/storefront-aliases/{alias}?distributor_id={did}"),
+                         404, "not-found")
+        S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}?distributor_id={did}"),
+                         404, "not-found")
+    S.expect_field_errors(api(None).get(f"/api/v1/storefront-aliases/{alias}?distributor_id=x"),
+                          "distributor_id")
+
+
+def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller, env):
+    """Round-3 walkthrough of seed 002, D5: an ended (term end) or replaced
+    subscription shows the alias its storefront had, cancelled, not the
+    account's live storefront."""
+    r = make_reseller(disti)
+    a1, a2, a3 = S.unique("e1"), S.unique("e2"), S.unique("e3")
+    first = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                        a1)["id"])["subscription"]["id"]
+    # Replaced by an order that renames the storefront.
+    second = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                         a2)["id"])["subscription"]["id"]
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{first}"), 200)
+    assert got["status"] == "cancelled"
+    assert got["storefront"] == {"alias": a1, "url": f"https://{disti.host}/{a1}",
+                                 "status": "cancelled"}, got
+    assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{second}"), 200)["storefront"] == {
+        "alias": a2, "url": f"https://{disti.host}/{a2}", "status": "active"}
+    # Ended at its term end, then the account comes back with a new alias.
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 200)["ends_at"]
+    run_maint(env, later(ends, seconds=1))
+    third = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                        a3)["id"])["subscription"]["id"]
+    items = {s["id"]: s for s in S.expect(
+        api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"), 200)["items"]}
+    assert items[second]["storefront"] == {"alias": a2, "url": f"https://{disti.host}/{a2}",
+                                           "status": "cancelled"}, items[second]
+    assert items[first]["storefront"]["alias"] == a1
+    assert items[third]["storefront"] == {"alias": a3, "url": f"https://{disti.host}/{a3}",
+                                          "status": "active"}
+
+
+def test_term_end_and_come_back_are_in_the_audit_trail(api, disti, make_reseller, env, sql):
+    """Round-3 walkthrough of seed 002, D6: subscription.end records the
+    account's plan, licenses and storefront before and after; the order
+    that brings a kept storefront back records its alias and status."""
+    r = make_reseller(disti)
+    alias = S.unique("au")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                       alias)["id"])["subscription"]["id"]
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    run_maint(env, later(ends, seconds=1))
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.end"][-1]
+    old, new = row["old_value"], row["new_value"]
+    assert row["uid"] == "accountd-maint"
+    assert old["account_plan"] == "standard" and new["account_plan"] == "basic", row
+    lic_old = {l["feature"]: l["quantity"] for l in old["licenses"]}
+    lic_new = {l["feature"]: l["quantity"] for l in new["licenses"]}
+    assert lic_old["storefront-customers"] == 1000 and lic_new["storefront-customers"] == 0, row
+    assert set(lic_new.values()) == {0}, row
+    assert old["storefront"] == {"alias": alias, "status": "active", "retain_until": None}, row
+    sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
+    assert new["storefront"] == {"alias": alias, "status": "cancelled",
+                                 "retain_until": sf["retain_until"]}, row
+    # Coming back without an alias: the kept storefront, in the row.
+    back = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free")["id"])
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "order.execute"][-1]
+    assert row["old_value"]["storefront_alias"] == alias, row
+    assert row["old_value"]["storefront_status"] == "cancelled", row
+    assert row["new_value"]["storefront_alias"] == alias, row
+    assert row["new_value"]["storefront_status"] == "active", row
+    # An upgrade keeping the storefront names it old and new.
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{back['subscription']['id']}/upgrade",
+                               json={"plan": "standard"}), 200)
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.upgrade"][-1]
+    assert row["old_value"]["storefront_alias"] == alias, row
+    assert row["new_value"]["storefront_alias"] == alias, row
+
+
+def test_an_empty_alias_at_checkout_is_a_field_error(api, disti, make_reseller, sql):
+    """Round-3 walkthrough of seed 002, D7: storefront_alias sent empty at
+    execute, for a plan that needs one and an account without a kept
+    storefront, is 422 errors.storefront_alias; the order stays a draft."""
+    r = make_reseller(disti)
+    draft = order(api, disti.admin, r.account.id, "reseller-free")
+    path = f"/api/v1/orders/{draft['id']}/execute"
+    errors = S.expect_field_errors(api(disti.admin).post(path, json={"storefront_alias": ""}),
+                                   "storefront_alias")
+    assert "required" in errors["storefront_alias"], errors
+    front = S.ORIGIN + "/app/checkout"
+    resp = api(disti.admin).form("POST", path, [("storefront_alias", ""),
+                                                ("error_to", front)])
+    assert resp.status_code == 303, S.describe(resp)
+    loc = resp.headers["Location"]
+    from urllib.parse import parse_qsl, urlsplit
+    q = dict(parse_qsl(urlsplit(loc).query, keep_blank_values=True))
+    assert q["status"] == "422" and q["error"] == "validation", q
+    assert "required" in q["errors[storefront_alias]"], q
+    assert "/api/v1/" not in loc, loc
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": None}
+    # Without any body the API's 409 stays; with an alias it executes.
+    execute(api, disti.admin, draft["id"], status=409)
+    alias = S.unique("ck")
+    done = S.expect(api(disti.admin).post(path, json={"storefront_alias": alias}), 200)
+    assert done["subscription"]["storefront"]["alias"] == alias

@@ -56,6 +56,55 @@ static void aliases(void **state)
     assert_int_equal(reserved, 1);
 }
 
+/* The alias a storefront page is under, decided from the path nginx
+ * serves, not from the raw request URI (round-3 walkthrough of seed 002). */
+static void uri_aliases(void **state)
+{
+    (void)state;
+    char a[64];
+    static const char *const same[] = {
+        "/t3s002-bss/",
+        "/t3s002-bss",
+        "//t3s002-bss/",
+        "/%743s002-bss/",
+        "/./t3s002-bss/",
+        "/x/../t3s002-bss/",
+        "/t3s002-bss%2F",
+        "/T3S002-BSS/",
+        "/t3s002-bss/login?x",
+        "/t3s002-bss?a=/b",
+        "/%2e/t3s002-bss/x",
+        "/x/%2E%2E/t3s002-bss",
+        "///t3s002-bss//x/..",
+        "/t3s002-bss#frag",
+        "/t3s002-%42ss/",
+        "/a/b/../../t3s002-bss",
+        NULL,
+    };
+    for (size_t i = 0; same[i]; i++) {
+        memset(a, 'z', sizeof(a));
+        assert_int_equal(storefront_uri_alias(same[i], a, sizeof(a)), 0);
+        assert_string_equal(a, "t3s002-bss");
+    }
+    assert_int_equal(storefront_uri_alias("/api/v1/me", a, sizeof(a)), 0);
+    assert_string_equal(a, "api");
+    /* A %3F is part of the path, not its end. */
+    assert_int_equal(storefront_uri_alias("/ab%3Fc/", a, sizeof(a)), 0);
+    assert_string_equal(a, "ab?c");
+    /* No first segment, or nothing nginx would serve. */
+    static const char *const none[] = {
+        "/",     "//",  "/./",    "/x/..", "/x/../", "/..",          "/../t3s002-bss/",
+        "/%zz/", "/%4", "/%00x/", "x/y",   "",       "/?t3s002-bss", NULL,
+    };
+    for (size_t i = 0; none[i]; i++)
+        assert_int_equal(storefront_uri_alias(none[i], a, sizeof(a)), -1);
+    assert_int_equal(storefront_uri_alias(NULL, a, sizeof(a)), -1);
+    /* Too long for out. */
+    assert_int_equal(storefront_uri_alias("/abcdef/", a, 6), -1);
+    assert_int_equal(storefront_uri_alias("/abcde/", a, 6), 0);
+    assert_string_equal(a, "abcde");
+}
+
 static void hosts(void **state)
 {
     (void)state;
@@ -142,6 +191,7 @@ int main(void)
         cmocka_unit_test(money_is_integer_minor_units),
         cmocka_unit_test(aliases),
         cmocka_unit_test(hosts),
+        cmocka_unit_test(uri_aliases),
         cmocka_unit_test(license_keys),
         cmocka_unit_test(maint_now),
         cmocka_unit_test(times_as_the_api_shows_them),
