@@ -5,6 +5,7 @@
  */
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "caller.h"
 #include "contacts.h"
@@ -852,7 +853,28 @@ void accounts_patch(struct request *req)
 struct closing {
     struct request *req;
     unsigned long long id;
+    struct billing_people people; /* the named contacts (else the admins) */
 };
+
+/* account-closed: to the named contacts (else the admins) and the
+ * notification recipients, in the close's transaction. */
+static int mail_closed(struct sql_store *sql, struct closing *c)
+{
+    char *name = NULL;
+    int st = account_name_get(sql, c->id, &name);
+    if (st != ST_OK)
+        return st;
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", c->id);
+    struct template_value vals[] = {
+        {"account_name", name},
+        {"account_id", id},
+        {"closed_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+    };
+    st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 3);
+    free(name);
+    return st;
+}
 
 static int close_tx(struct sql_store *sql, void *arg)
 {
@@ -883,7 +905,8 @@ static int close_tx(struct sql_store *sql, void *arg)
     json_t *o = json_pack("{s:s}", "status", old_status),
            *n = json_pack("{s:s}", "status", "closed");
     free(old_status);
-    return audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
+    st = audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
+    return st == ST_OK ? mail_closed(sql, c) : st;
 }
 
 void accounts_close(struct request *req)
@@ -895,8 +918,12 @@ void accounts_close(struct request *req)
         refuse(req, 409, "conflict", "the operator account cannot be closed");
         return;
     }
-    struct closing c = {req, a.id};
-    int st = request_transaction(req, close_tx, &c);
+    struct closing c = {req, a.id, {0}};
+    /* Who is told (LDAP: before the transaction). */
+    int st = billing_people_read(req, a.id, &c.people);
+    if (st == ST_OK)
+        st = request_transaction(req, close_tx, &c);
+    billing_people_free(&c.people);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

@@ -35,6 +35,7 @@ static void set_defaults(struct config *cfg)
     cfg->mail_poll_interval = 1000;
     cfg->mail_batch = 20;
     cfg->invitation_url = xstrdup("http://127.0.0.1:8080/invitations/{token}");
+    cfg->preferences_url = xstrdup("http://127.0.0.1:8080/preferences");
     cfg->invitation_ttl = 7 * 24 * 3600;
     cfg->mail_budget = 100;
     cfg->mail_budget_window = 3600;
@@ -85,6 +86,7 @@ void config_free(struct config *cfg)
                         &cfg->smtp_password,
                         &cfg->mail_from,
                         &cfg->invitation_url,
+                        &cfg->preferences_url,
                         &cfg->smtp_ca_file,
                         &cfg->storefront_host};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
@@ -140,6 +142,17 @@ static int parse_int(const char *v, long min, long max, long *out)
         return -1;
     *out = n;
     return 0;
+}
+
+/* An http(s) URL that can stand in a header's <...> as it is. */
+static int url_fits_header(const char *url)
+{
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>' || *p == ',')
+            return 0;
+    return 1;
 }
 
 static void replace(char **field, const char *value)
@@ -201,6 +214,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"smtp_ca_file", &cfg->smtp_ca_file},
         {"mail_from", &cfg->mail_from},
         {"invitation_url", &cfg->invitation_url},
+        {"preferences_url", &cfg->preferences_url},
         {"storefront_host", &cfg->storefront_host},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
@@ -372,6 +386,11 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
             rc = fail(err, err_size, name, 0, "smtp_starttls must be no, try or required");
         else if (!cfg->invitation_url || !strstr(cfg->invitation_url, "{token}"))
             rc = fail(err, err_size, name, 0, "invitation_url must contain {token}");
+        else if (cfg->preferences_url && !url_fits_header(cfg->preferences_url))
+            /* It goes into the List-Unsubscribe header of news mail. */
+            rc = fail(err, err_size, name, 0,
+                      "preferences_url must be an http:// or https:// URL without spaces, "
+                      "control characters, '<', '>' or ','");
         else if (!cfg->mail_from)
             rc = fail(err, err_size, name, 0, "mail_from must not be empty");
         else if (cfg->auth_delay > cfg->auth_max_delay)

@@ -52,6 +52,7 @@ struct config {
     int mail_poll_interval; /* milliseconds */
     int mail_batch;
     char *invitation_url;   /* with {token} */
+    char *preferences_url;  /* the front end's mail preferences page; NULL: none */
     int invitation_ttl;     /* seconds */
     int mail_budget;        /* recipients of tenant-caused mail per account ... */
     int mail_budget_window; /* ... within this many seconds; 0 budget: unlimited */

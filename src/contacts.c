@@ -86,6 +86,38 @@ static int contact_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
+                        const char *account_name, unsigned named_kinds, const char *name,
+                        const char *mail)
+{
+    if (!named_kinds)
+        return ST_OK;
+    char **recipients = NULL;
+    size_t nrecipients = 0;
+    int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+    if (st != ST_OK)
+        return st;
+    const char **to = xcalloc(nrecipients + 2, sizeof(char *));
+    size_t n = 0;
+    to[n++] = mail;
+    for (size_t i = 0; i < nrecipients; i++)
+        to[n++] = recipients[i];
+    const char *kind = named_kinds == (CONTACT_PRIMARY | CONTACT_TECHNICAL)
+                           ? "primary and technical"
+                       : (named_kinds & CONTACT_PRIMARY) ? "primary"
+                                                         : "technical";
+    struct template_value vals[] = {
+        {"account_name", account_name},
+        {"contact", kind},
+        {"old_name", "nobody"},
+        {"new_name", name},
+    };
+    st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 4);
+    free(to);
+    outbox_free_list(recipients, nrecipients);
+    return st;
+}
+
 /* Under the account's guard: ST_OK with *old_uid (malloc'ed, NULL if none)
  * and the old contact's entry; ST_REFUSED with a 422 when the new contact
  * is no admin (the one rule of contacts: a contact is an admin, checked

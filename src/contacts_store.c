@@ -18,10 +18,11 @@ int contact_get(struct sql_store *sql, unsigned long long account_id, const char
 }
 
 int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned long long account_id,
-                          const char *uid)
+                          const char *uid, unsigned *named_kinds)
 {
     static const char *const kinds[] = {"primary", "technical"};
     int st = ST_OK, named = 0;
+    *named_kinds = 0;
     for (size_t k = 0; k < 2 && st == ST_OK; k++) {
         struct sql_result r;
         st = sql_exec(
@@ -31,6 +32,7 @@ int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned lon
         sql_result_free(&r);
         if (added) {
             named = 1;
+            *named_kinds |= 1u << k;
             st = audit_write(sql, actor, account_id, "contact.set",
                              json_pack("{s:s, s:n}", "contact", kinds[k], "uid"),
                              json_pack("{s:s, s:s}", "contact", kinds[k], "uid", uid));

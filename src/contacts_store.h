@@ -14,9 +14,12 @@ int contact_get(struct sql_store *sql, unsigned long long account_id, const char
 /* The contact person named at an account's create, joining as admin: uid
  * becomes its primary and technical contact where it has none (a contact
  * already named stays), with the ETag moved and a contact.set audit row
- * by actor when anything changed. Inside a transaction. */
+ * by actor when anything changed. *named_kinds: the kinds named now
+ * (CONTACT_PRIMARY, CONTACT_TECHNICAL bits). Inside a transaction. */
+#define CONTACT_PRIMARY   1u
+#define CONTACT_TECHNICAL 2u
 int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned long long account_id,
-                          const char *uid);
+                          const char *uid, unsigned *named_kinds);
 /* Makes uid account_id's contact of kind (creating or replacing it). */
 int contact_set(struct sql_store *sql, unsigned long long account_id, const char *kind,
                 const char *uid);

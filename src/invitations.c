@@ -10,6 +10,7 @@
 #include "account_store.h"
 
 #include "audit.h"
+#include "contacts.h"
 #include "contacts_store.h"
 #include "body.h"
 #include "caller.h"
@@ -169,46 +170,70 @@ out:
     saga_free(&s);
 }
 
+/* The invitee's name from the names given with the invitation (NULL when
+ * none) and the greeting line of its mail (docs/api.md, "Templates"). */
+static char *invitee_name(const char *first, const char *last)
+{
+    struct buf b = BUF_INIT;
+    if (first && *first)
+        buf_adds(&b, first);
+    if (last && *last)
+        buf_printf(&b, "%s%s", b.len ? " " : "", last);
+    if (!b.len) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b);
+}
+
 /* Queues the invitation mail of invitation v->id (with the token just set)
- * and its audit row; fills v->role and v->expires_at. */
+ * and its audit row; fills v->role and v->expires_at. A hand-over
+ * (purpose transfer) has its own template, also on resend. */
 static int mail_invitation(struct sql_store *sql, struct invite *v, const char *account_name,
                            const char *action)
 {
     struct request *req = v->req;
-    char *email = NULL, *role = NULL, *expires_at = NULL, *project_name = NULL;
-    int st = invitation_mail_fields(sql, v->id, &email, &role, &expires_at, &v->project_id,
-                                    &project_name);
+    struct invitation_mail m;
+    int st = invitation_mail_fields(sql, v->id, &m);
     if (st != ST_OK)
         return st == ST_NOT_FOUND ? ST_ERROR : st;
-    v->role = v->project_id ? project_role_bit(role) : role_bit(role);
-    free(role);
+    v->project_id = m.project_id;
+    v->role = v->project_id ? project_role_bit(m.role) : role_bit(m.role);
     free(v->expires_at);
-    v->expires_at = expires_at;
+    v->expires_at = xstrdup(m.expires_at);
     free(v->stored_email);
-    v->stored_email = xstrdup(email);
+    v->stored_email = xstrdup(m.email);
     char *link = link_for(req->cfg, v->token);
-    char *place = place_name(account_name, project_name);
-    const char *to[] = {email};
+    char *place = place_name(account_name, m.project_name);
+    char *name = invitee_name(m.first_name, m.last_name);
+    struct buf greeting = BUF_INIT;
+    buf_printf(&greeting, "Hello%s%s,", name ? " " : "", name ? name : "");
+    const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
         {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
         {"role", role_name_in(v->project_id, v->role)},
         {"link", link},
         {"expires_at", v->expires_at},
-        {"email", email},
+        {"email", m.email},
+        {"name", name ? name : ""},
+        {"greeting", buf_str(&greeting)},
     };
-    st = outbox_queue(sql, v->account->id, "invitation", to, 1, vals, 6);
+    const char *template =
+        strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
+    st = outbox_queue(sql, v->account->id, template, to, 1, vals, 8);
     free(link);
     free(place);
-    free(project_name);
+    free(name);
+    buf_free(&greeting);
     if (st == ST_OK) {
-        json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email", email,
-                              "role", role_name_in(v->project_id, v->role));
+        json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email",
+                              m.email, "role", role_name_in(v->project_id, v->role));
         if (v->project_id)
             json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
         st = audit_write(sql, req->caller.uid, v->account->id, action, NULL, n);
     }
-    free(email);
+    invitation_mail_free(&m);
     return st;
 }
 
@@ -775,6 +800,23 @@ static int accept_person(struct accept *v)
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
+/* The account's contact person: their name and mail, for the
+ * contact-changed mail of the SQL side (saga_finish_sql), recorded with
+ * the plan so that `accountd maint` sends the same. */
+static int accept_contact_data(struct accept *v)
+{
+    struct request *req = v->req;
+    struct saga *s = &v->saga;
+    struct person p = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &p);
+    if (st == ST_OK) {
+        json_object_set_new(s->data, "contact_name", json_string(p.name ? p.name : p.uid));
+        json_object_set_new(s->data, "contact_mail", json_string(p.mail ? p.mail : v->mail));
+    }
+    person_free(&p);
+    return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
+}
+
 /* A hand-over invitation: the provider's people (the account's admins but
  * the customer) move from admin to service-provider in the same saga. */
 static int accept_handover_plan(struct accept *v)
@@ -877,6 +919,8 @@ void invitations_accept(struct request *req)
             saga_release(req->session->sql, s, "refused");
         else if (st == ST_OK) {
             st = accept_person(&v);
+            if (st == ST_OK && v.names_contact)
+                st = accept_contact_data(&v);
             if (st == ST_OK && v.transfer)
                 st = accept_handover_plan(&v);
             if (st == ST_OK)
@@ -958,8 +1002,13 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st =
                 audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                             json_pack("{s:s, s:[s]}", "uid", known->uid, "roles", role_name(role)));
+        /* Named contact: told so, as a contact PUT tells them. */
+        unsigned named = 0;
         if (st == ST_OK && role == ROLE_ADMIN)
-            st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid);
+            st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
+        if (st == ST_OK)
+            st = contacts_mail_named(sql, account_id, account_name, named,
+                                     known->name ? known->name : known->uid, known->mail);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

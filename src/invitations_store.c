@@ -54,13 +54,14 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
-int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
-                           char **expires_at, unsigned long long *project_id, char **project_name)
+int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
+                           struct invitation_mail *out)
 {
+    memset(out, 0, sizeof(*out));
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT i.email, i.role, DATE_FORMAT(i.expires_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " i.project_id, p.name"
+                      " i.project_id, p.name, i.first_name, i.last_name, i.purpose"
                       " FROM invitations i LEFT JOIN projects p ON p.id = i.project_id"
                       " WHERE i.id = ?",
                       SQL_ARGS(P_INT(id)), &r);
@@ -69,14 +70,29 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **
     if (r.nrows != 1)
         st = ST_NOT_FOUND;
     else {
-        *email = xstrdup(sql_cell(&r, 0, 0));
-        *role = xstrdup(sql_cell(&r, 0, 1));
-        *expires_at = xstrdup(sql_cell(&r, 0, 2));
-        *project_id = sql_cell_id(&r, 0, 3);
-        *project_name = dup_or_null(sql_cell(&r, 0, 4));
+        out->email = xstrdup(sql_cell(&r, 0, 0));
+        out->role = xstrdup(sql_cell(&r, 0, 1));
+        out->expires_at = xstrdup(sql_cell(&r, 0, 2));
+        out->project_id = sql_cell_id(&r, 0, 3);
+        out->project_name = dup_or_null(sql_cell(&r, 0, 4));
+        out->first_name = dup_or_null(sql_cell(&r, 0, 5));
+        out->last_name = dup_or_null(sql_cell(&r, 0, 6));
+        out->purpose = xstrdup(sql_cell(&r, 0, 7));
     }
     sql_result_free(&r);
     return st;
+}
+
+void invitation_mail_free(struct invitation_mail *m)
+{
+    free(m->email);
+    free(m->role);
+    free(m->expires_at);
+    free(m->project_name);
+    free(m->first_name);
+    free(m->last_name);
+    free(m->purpose);
+    memset(m, 0, sizeof(*m));
 }
 
 /* Pending, unexpired invitations of the account, or of one of its

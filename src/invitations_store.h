@@ -32,11 +32,19 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
                       const char *purpose, const char *first_name, const char *last_name,
                       const char *token_hash, const char *invited_by, long ttl_seconds,
                       unsigned long long *id);
-/* Address, role and expiry (RFC 3339) of invitation id, and its project
- * (0 and NULL for an account invitation): strings malloc'ed;
- * ST_NOT_FOUND if there is none. */
-int invitation_mail_fields(struct sql_store *sql, unsigned long long id, char **email, char **role,
-                           char **expires_at, unsigned long long *project_id, char **project_name);
+/* What an invitation's mail says: address, role, expiry (RFC 3339), its
+ * project (0 and NULL for an account invitation), the names given with it
+ * (NULL when none) and its purpose (member, transfer, project, contact). */
+struct invitation_mail {
+    char *email, *role, *expires_at;
+    unsigned long long project_id;
+    char *project_name, *first_name, *last_name, *purpose;
+};
+/* Reads invitation id into out (strings malloc'ed; free with
+ * invitation_mail_free); ST_NOT_FOUND if there is none. */
+int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
+                           struct invitation_mail *out);
+void invitation_mail_free(struct invitation_mail *m);
 /* The pending, unexpired invitations of account_id (its projects' too),
  * or only those of project project_id when it is not 0, as a JSON list of
  * {id, email, role, status, invited_by, created_at, expires_at,

@@ -67,11 +67,19 @@ static int announcement_tx(struct sql_store *sql, void *arg)
     buf_adds(&body, c->body);
     if (body.len && body.data[body.len - 1] != '\n')
         buf_addc(&body, '\n');
-    buf_printf(&body,
-               "\n--\nYou get this news as a person of %s. To get no more news mail, turn news "
-               "off in your mail preferences (PATCH /api/v1/me/preferences {\"news\": false}); "
-               "mail about your accounts and subscriptions keeps coming.\n",
+    /* A hint the reader can follow: the front end's preferences page
+     * (preferences_url; the mailer names it in List-Unsubscribe too). */
+    const char *page = c->req->cfg->preferences_url;
+    buf_printf(&body, "\n--\nYou get this news as a person of %s. ",
                account_name ? account_name : "this account");
+    if (page)
+        buf_printf(&body,
+                   "To get no more news mail, turn news off on your mail preferences page:\n%s\n"
+                   "Mail about your accounts and subscriptions keeps coming.\n",
+                   page);
+    else
+        buf_adds(&body, "To get no more news mail, sign in and turn news off in your mail "
+                        "preferences; mail about your accounts and subscriptions keeps coming.\n");
     free(account_name);
     c->queued = 0;
     json_array_foreach(c->members, i, m)

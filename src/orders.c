@@ -222,7 +222,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         goto out;
     /* The order's plan, if any, and the subscription's term. */
-    struct catalog_article plan_a = {0}, first_a = {0};
+    struct catalog_article plan_a = {0};
     long long plan_quantity = 0;
     int term = 0;
     lines = json_array();
@@ -231,8 +231,6 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = catalog_store_article(sql, o.lines[i].article, &a);
         if (st != ST_OK)
             break;
-        if (i == 0)
-            first_a = a;
         if (a.plan[0]) {
             plan_a = a;
             plan_quantity = o.lines[i].quantity;
@@ -380,14 +378,21 @@ static int execute_tx(struct sql_store *sql, void *arg)
                                    alias, "storefront_status", alias ? "active" : NULL));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
-        /* The plan's name ("Standard Edition"), else the article's; no
-         * storefront: its line is left out of the mail. */
+        /* The plan's name ("Standard Edition"), else the articles' (an
+         * order of add-ons is no plan), and every article with its
+         * quantity; no storefront: its line is left out of the mail. */
+        char *plan_name = NULL, *articles = NULL;
+        st = subscriptions_store_mail_names(sql, sub.id, &plan_name, &articles);
         struct template_value vals[] = {
             {"account_name", account_name},
-            {"plan", plan_a.plan[0] ? plan_a.plan_name : first_a.name},
+            {"plan", plan_name},
+            {"articles", articles},
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
         };
-        st = billing_notify_queue(sql, o.account_id, "plan-welcome", &x->people, vals, 3);
+        if (st == ST_OK)
+            st = billing_notify_queue(sql, o.account_id, "plan-welcome", &x->people, vals, 4);
+        free(plan_name);
+        free(articles);
     }
     x->subscription_id = sub.id;
 out:

@@ -57,8 +57,9 @@ int outbox_budget_retry_after(void)
 
 static int budgeted(const char *template_name)
 {
-    static const char *const names[] = {"invitation", "added-to-account", "contact-changed",
-                                        "announcement", NULL};
+    static const char *const names[] = {"invitation",       "transfer-invitation",
+                                        "added-to-account", "contact-changed",
+                                        "announcement",     NULL};
     for (size_t i = 0; names[i]; i++)
         if (strcmp(names[i], template_name) == 0)
             return 1;
@@ -79,8 +80,8 @@ static int budget_take(struct sql_store *sql, unsigned long long account_id,
                  "SELECT COUNT(*), GREATEST(1, TIMESTAMPDIFF(SECOND, CURRENT_TIMESTAMP(6),"
                  " MIN(created_at) + INTERVAL ? SECOND) + 1) FROM mail_outbox"
                  " WHERE account_id = ? AND created_at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND"
-                 " AND template IN ('invitation', 'added-to-account', 'contact-changed',"
-                 " 'announcement')",
+                 " AND template IN ('invitation', 'transfer-invitation', 'added-to-account',"
+                 " 'contact-changed', 'announcement')",
                  SQL_ARGS(P_INT(budget_window), P_INT(account_id), P_INT(budget_window)), &r);
     if (st != ST_OK)
         return st;

@@ -42,14 +42,19 @@ static int mail_customer(struct sql_store *sql, struct relate *r)
     if (st == ST_OK)
         st = account_name_get(sql, r->partner_id, &partner_name);
     if (st == ST_OK) {
-        char rid[24];
+        char rid[24], cid[24];
         snprintf(rid, sizeof(rid), "%llu", r->id);
-        const char *who = r->req->caller.name ? r->req->caller.name : r->req->caller.uid;
+        snprintf(cid, sizeof(cid), "%llu", r->customer_id);
+        const struct caller *who = &r->req->caller;
+        /* The customer's own id in the paths the mail gives, and who asked
+         * (round-3 walkthrough of seed 003). */
         struct template_value vals[] = {{"account_name", customer_name},
+                                        {"account_id", cid},
                                         {"partner_name", partner_name},
-                                        {"requested_by", who},
+                                        {"requested_by", who->name ? who->name : who->uid},
+                                        {"requested_by_mail", who->mail ? who->mail : who->uid},
                                         {"relation_id", rid}};
-        st = billing_notify_queue(sql, r->customer_id, "relation-requested", &r->admins, vals, 4);
+        st = billing_notify_queue(sql, r->customer_id, "relation-requested", &r->admins, vals, 6);
     }
     free(customer_name);
     free(partner_name);

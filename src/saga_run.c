@@ -5,6 +5,7 @@
 
 #include "account_store.h"
 #include "audit.h"
+#include "contacts.h"
 #include "contacts_store.h"
 #include "caller.h"
 #include "intent_store.h"
@@ -326,9 +327,23 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         return ST_OK;
     /* The account's contact person (named at its create) joins as admin:
      * its primary and technical contact, unless it has them already. */
+    unsigned named = 0;
     if (st == ST_OK && json_is_true(json_object_get(s->data, "names_contact")) &&
         (p->roles_after & ROLE_ADMIN))
-        st = contacts_name_if_none(sql, p->person_uid, p->account_id, p->person_uid);
+        st = contacts_name_if_none(sql, p->person_uid, p->account_id, p->person_uid, &named);
+    /* ... and told so, as a contact PUT tells them (contact_mail and
+     * contact_name: recorded with the plan; an intent recorded before
+     * they were sends no mail). */
+    if (st == ST_OK && named && data_str(s, "contact_mail")) {
+        char *name = NULL;
+        st = account_name(sql, p->account_id, &name);
+        if (st == ST_OK)
+            st = contacts_mail_named(sql, p->account_id, name, named,
+                                     data_str(s, "contact_name") ? data_str(s, "contact_name")
+                                                                 : p->person_uid,
+                                     data_str(s, "contact_mail"));
+        free(name);
+    }
     /* Granted by whoever sent the invitation. */
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, p->person_uid,

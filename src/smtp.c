@@ -195,7 +195,8 @@ static void add_line_qp(struct buf *out, const char *s, size_t n)
 }
 
 void smtp_format_message(struct buf *out, const char *from, const char *to, const char *subject,
-                         const char *body, unsigned long long outbox_id, time_t now)
+                         const char *body, const char *list_unsubscribe,
+                         unsigned long long outbox_id, time_t now)
 {
     if (!body)
         body = "";
@@ -209,6 +210,11 @@ void smtp_format_message(struct buf *out, const char *from, const char *to, cons
     add_subject(out, subject);
     add_message_id(out, outbox_id);
     buf_printf(out, "X-Accountd-Outbox-Id: %llu\r\n", outbox_id);
+    if (list_unsubscribe && *list_unsubscribe) {
+        buf_adds(out, "List-Unsubscribe: <");
+        add_without_ctl(out, list_unsubscribe);
+        buf_adds(out, ">\r\n");
+    }
     buf_adds(out, "MIME-Version: 1.0\r\n"
                   "Content-Type: text/plain; charset=UTF-8\r\n");
     buf_printf(out, "Content-Transfer-Encoding: %s\r\n", qp ? "quoted-printable" : "8bit");

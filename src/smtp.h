@@ -58,14 +58,18 @@ int smtp_send(struct smtp *s, const char *from, const char *to, const char *mess
  * Subject (RFC 2047 "=?UTF-8?B?...?=" words unless it is short printable
  * ASCII; CR, LF and other control characters in it become one space each
  * run, so it can never start another header), Message-ID
- * "<outbox-ID.RANDOM@accountd>", "X-Accountd-Outbox-Id: ID", MIME-Version,
+ * "<outbox-ID.RANDOM@accountd>", "X-Accountd-Outbox-Id: ID",
+ * "List-Unsubscribe: <list_unsubscribe>" when that is not NULL or empty
+ * (news mail: the preferences page, RFC 2369; control characters dropped),
+ * MIME-Version,
  * Content-Type text/plain; charset=UTF-8, Content-Transfer-Encoding 8bit
  * (quoted-printable instead when a body line is longer than 998 bytes), an
  * empty line and the body with every line ending in CRLF (LF, CR and CRLF
  * are all line ends). Control characters in from and to are dropped. No
  * dot-stuffing: libcurl does it. */
 void smtp_format_message(struct buf *out, const char *from, const char *to, const char *subject,
-                         const char *body, unsigned long long outbox_id, time_t now);
+                         const char *body, const char *list_unsubscribe,
+                         unsigned long long outbox_id, time_t now);
 
 /* The address inside "Name <addr>", or the whole string when there are no
  * angle brackets. Returns a malloc'ed copy; free() it. */

@@ -197,10 +197,16 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
                       json_string_value(json_object_get(storefront, "status"))));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
+        char *plan_name = NULL, *articles = NULL;
+        st = subscriptions_store_mail_names(sql, s->id, &plan_name, &articles);
         struct template_value vals[] = {{"account_name", account_name},
                                         {"plan", new_a.plan_name},
+                                        {"articles", articles},
                                         {"storefront_url", url ? url : TEMPLATE_OMIT_LINE}};
-        st = billing_notify_queue(sql, s->account_id, "plan-welcome", &c->people, vals, 3);
+        if (st == ST_OK)
+            st = billing_notify_queue(sql, s->account_id, "plan-welcome", &c->people, vals, 4);
+        free(plan_name);
+        free(articles);
     }
     json_decref(storefront);
     free(old_alias);
@@ -241,18 +247,15 @@ static int renew(struct sql_store *sql, struct sub_change *c, struct subscriptio
     return st;
 }
 
-/* The plan's catalog name ("Standard Edition") for the mails; its code
- * when the catalog has none, "(none)" without a plan. */
-static int plan_display_name(struct sql_store *sql, const struct subscription *s, char name[101])
+/* What the mails call the subscription (malloc'ed): the plan's catalog
+ * name ("Standard Edition"), its code when the catalog has none; without a
+ * plan its articles' names, never "(none)" (round-3 walkthrough of seed
+ * 001). */
+static int plan_display_name(struct sql_store *sql, const struct subscription *s, char **name)
 {
-    snprintf(name, 101, "%s", s->plan[0] ? s->plan : "(none)");
-    if (!s->plan[0])
-        return ST_OK;
-    int st = catalog_store_plan_name(sql, s->plan, name);
-    if (st == ST_NOT_FOUND) {
-        snprintf(name, 101, "%s", s->plan);
-        st = ST_OK;
-    }
+    char *articles = NULL;
+    int st = subscriptions_store_mail_names(sql, s->id, name, &articles);
+    free(articles);
     return st;
 }
 
@@ -262,13 +265,14 @@ static int plan_display_name(struct sql_store *sql, const struct subscription *s
 static int mail_change(struct sql_store *sql, struct sub_change *c, const struct subscription *s,
                        const char *account_name, const char *change)
 {
-    char plan_name[101], ends[BILLING_TIME_SIZE];
-    int st = plan_display_name(sql, s, plan_name);
+    char *plan_name = NULL, ends[BILLING_TIME_SIZE];
+    int st = plan_display_name(sql, s, &plan_name);
     billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
         {"account_name", account_name}, {"plan", plan_name}, {"change", change}, {"ends_at", ends}};
     if (st == ST_OK)
         st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 4);
+    free(plan_name);
     return st;
 }
 
@@ -321,15 +325,16 @@ static int change_tx(struct sql_store *sql, void *arg)
                 json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s.id, "status", s.status),
                 json_pack("{s:I, s:s, s:s}", "subscription_id", (json_int_t)s.id, "status",
                           "pending_cancellation", "ends_at", ends));
-        char plan_name[101] = "";
+        char *plan_name = NULL;
         if (st == ST_OK)
-            st = plan_display_name(sql, &s, plan_name);
+            st = plan_display_name(sql, &s, &plan_name);
         if (st == ST_OK) {
             struct template_value vals[] = {
                 {"account_name", account_name}, {"plan", plan_name}, {"ends_at", ends}};
             st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
                                       3);
         }
+        free(plan_name);
         break;
     case CHANGE_UNCANCEL:
         st = subscriptions_store_set_status(sql, s.id, "pending_cancellation", "active");
@@ -585,11 +590,11 @@ static int notice_tx(struct sql_store *sql, void *arg)
     struct subscription s;
     if (st == ST_OK)
         st = subscriptions_store_lock(sql, n->sid, &s);
-    char *account_name = NULL, plan_name[101], ends[BILLING_TIME_SIZE];
+    char *account_name = NULL, *plan_name = NULL, ends[BILLING_TIME_SIZE];
     if (st == ST_OK)
         st = account_name_get(sql, s.account_id, &account_name);
     if (st == ST_OK)
-        st = plan_display_name(sql, &s, plan_name);
+        st = plan_display_name(sql, &s, &plan_name);
     if (st == ST_OK) {
         billing_time_rfc3339(s.ends_at, ends);
         int active = strcmp(s.status, "active") == 0;
@@ -601,6 +606,7 @@ static int notice_tx(struct sql_store *sql, void *arg)
         st = billing_notify_queue(sql, s.account_id, "subscription-ending", n->people, vals, 4);
     }
     free(account_name);
+    free(plan_name);
     if (st == ST_OK)
         n->sent = 1;
     return st;

@@ -301,6 +301,49 @@ int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long lo
                     SQL_ARGS(P_STR(plan), P_INT(account_id)), NULL);
 }
 
+int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid, char **plan,
+                                   char **articles)
+{
+    *plan = *articles = NULL;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT s.plan, pl.name, ar.name, sa.quantity FROM subscriptions s"
+                      " LEFT JOIN plans pl ON pl.code = s.plan"
+                      " LEFT JOIN subscription_articles sa ON sa.subscription_id = s.id"
+                      " LEFT JOIN articles ar ON ar.code = sa.article"
+                      " WHERE s.id = ? ORDER BY ar.plan IS NULL, ar.position, ar.code",
+                      SQL_ARGS(P_INT(sid)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    struct buf names = BUF_INIT, lines = BUF_INIT;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const char *name = sql_cell(&r, i, 2);
+        if (!name)
+            continue;
+        buf_printf(&names, "%s%s", names.len ? ", " : "", name);
+        buf_printf(&lines, "%s  %s x %s", lines.len ? "\n" : "", sql_cell(&r, i, 3), name);
+    }
+    const char *code = sql_cell(&r, 0, 0), *plan_name = sql_cell(&r, 0, 1);
+    if (code) {
+        *plan = xstrdup(plan_name ? plan_name : code);
+    } else if (names.len) {
+        *plan = xstrdup(buf_str(&names));
+    } else {
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "subscription %llu", sid);
+        *plan = buf_detach(&b);
+    }
+    *articles = xstrdup(buf_str(&lines));
+    buf_free(&names);
+    buf_free(&lines);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, json_t **lines,
                                  long long *total_minor, char currency[4])
 {

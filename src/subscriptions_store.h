@@ -87,6 +87,13 @@ int subscriptions_store_account(struct sql_store *sql, unsigned long long accoun
  * version (the plan is one of the account's own fields). */
 int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long long account_id,
                                          const char *plan);
+/* What the mails call subscription sid (docs/api.md, "Notifications"):
+ * *plan its plan's catalog name (its code when the catalog has none);
+ * without a plan, its articles' names ("Assets pack, Data logger"), or
+ * "subscription <sid>" when it has none; *articles one line per article,
+ * "  <quantity> x <name>", without a last line end. Both malloc'ed. */
+int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid, char **plan,
+                                   char **articles);
 /* The subscription's articles as invoice lines and their total. */
 int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, json_t **lines,
                                  long long *total_minor, char currency[4]);

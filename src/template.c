@@ -4,22 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const invitation_ph[] = {"account_name", "inviter_name", "role", "link",
-                                            "expires_at",   "email",        NULL};
+/* {{name}}: the first and last name given with the invitation ("" when
+ * none); {{greeting}}: "Hello <name>," or "Hello," without one. */
+static const char *const invitation_ph[] = {"account_name", "inviter_name", "role",
+                                            "link",         "expires_at",   "email",
+                                            "name",         "greeting",     NULL};
 static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name", NULL};
 static const char *const contact_ph[] = {"account_name", "contact", "old_name", "new_name", NULL};
 static const char *const transfer_ph[] = {"account_name", "new_owner_name", NULL};
 static const char *const transfer_done_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
                                                NULL};
-static const char *const welcome_ph[] = {"account_name", "plan", "storefront_url", NULL};
+static const char *const welcome_ph[] = {"account_name", "plan", "articles", "storefront_url",
+                                         NULL};
 static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
 static const char *const changed_ph[] = {"account_name", "plan", "change", "ends_at", NULL};
 static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next", NULL};
-static const char *const relation_ph[] = {"account_name", "partner_name", "requested_by",
-                                          "relation_id", NULL};
+static const char *const relation_ph[] = {
+    "account_name",      "account_id", "partner_name", "requested_by", "relation_id",
+    "requested_by_mail", NULL};
+static const char *const closed_ph[] = {"account_name", "account_id", "closed_by", NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
+    {"transfer-invitation", "transactional", invitation_ph},
     {"added-to-account", "transactional", added_ph},
     {"contact-changed", "transactional", contact_ph},
     {"ownership-transferred", "transactional", transfer_ph},
@@ -29,6 +36,7 @@ const struct template_info template_catalog[] = {
     {"subscription-changed", "transactional", changed_ph},
     {"subscription-ending", "transactional", ending_ph},
     {"relation-requested", "transactional", relation_ph},
+    {"account-closed", "transactional", closed_ph},
     {NULL, NULL, NULL},
 };
 

@@ -927,7 +927,8 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
                                       alias)["id"])["subscription"]["id"]
     mails = mailbox.wait_for(lambda m: alias in m.body, to=r.recipient, timeout=15)
     assert mails and mails[-1].subject == "Welcome to Standard Edition", mails
-    assert "now has the Standard Edition plan" in mails[-1].body
+    assert ("now has Standard Edition:\r\n  1 x Reseller Standard Edition\r\n"
+            in mails[-1].body), mails[-1].body
     S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     mails = mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.recipient,
                              timeout=15)
@@ -941,7 +942,8 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
     mails = mailbox.wait_for(lambda m: "Welcome" in (m.subject or ""), to=to, timeout=15)
     assert mails and mails[-1].subject == "Welcome to Professional", mails
-    assert "now has the Professional plan." in mails[-1].body
+    assert mails[-1].body.endswith("now has Professional:\r\n  1 x Professional plan\r\n"), \
+        mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
 
 

@@ -1,4 +1,4 @@
-"""Mail templates: ten shipped defaults with fixed placeholders; a
+"""Mail templates: twelve shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -9,19 +9,24 @@ import support as S
 
 TEMPLATES = {
     # name -> the placeholders the shipped default uses (sql/002)
-    "invitation": {"account_name", "inviter_name", "role", "expires_at", "link"},
+    "invitation": {"account_name", "inviter_name", "role", "expires_at", "link", "greeting"},
+    # sql/021: the hand-over's own wording (round-3 walkthrough of seed 000)
+    "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting"},
     "added-to-account": {"account_name", "inviter_name", "role", "name"},
     "contact-changed": {"account_name", "contact", "old_name", "new_name"},
     "ownership-transferred": {"account_name", "new_owner_name"},
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail"},
-    "plan-welcome": {"account_name", "plan", "storefront_url"},
+    "plan-welcome": {"account_name", "plan", "articles", "storefront_url"},
     "subscription-cancelled": {"account_name", "plan", "ends_at"},
     # sql/015: a renewal or a withdrawn cancellation
     "subscription-changed": {"account_name", "plan", "change", "ends_at"},
     # sql/016: the term ends soon (accountd maint)
     "subscription-ending": {"account_name", "plan", "ends_at", "next"},
     # sql/009: a partner asks for a customer relation
-    "relation-requested": {"account_name", "partner_name", "requested_by", "relation_id"},
+    "relation-requested": {"account_name", "account_id", "partner_name", "requested_by",
+                           "requested_by_mail", "relation_id"},
+    # sql/021: closing an account (round-3 walkthrough of seed 004)
+    "account-closed": {"account_name", "account_id", "closed_by"},
 }
 
 

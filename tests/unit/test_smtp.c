@@ -16,7 +16,8 @@
 static char *format(const char *subject, const char *body)
 {
     struct buf b = BUF_INIT;
-    smtp_format_message(&b, "accountd@example.org", "alice@example.com", subject, body, 42, NOW);
+    smtp_format_message(&b, "accountd@example.org", "alice@example.com", subject, body, NULL, 42,
+                        NOW);
     return buf_detach(&b);
 }
 
@@ -235,10 +236,30 @@ static void addresses_lose_control_characters(void **state)
 {
     (void)state;
     struct buf b = BUF_INIT;
-    smtp_format_message(&b, "a@b\r\nBcc: c@d", "e@f\nX-Evil: 1", "s", "body", 7, NOW);
+    smtp_format_message(&b, "a@b\r\nBcc: c@d", "e@f\nX-Evil: 1", "s", "body", NULL, 7, NOW);
     assert_false(has_line(b.data, "Bcc:"));
     assert_false(has_line(b.data, "X-Evil:"));
     assert_true(has_line(b.data, "From: a@bBcc: c@d\r\n"));
+    buf_free(&b);
+}
+
+/* News mail names the preferences page (RFC 2369); other mail has no
+ * List-Unsubscribe, and a line break in the URL cannot add a header. */
+static void list_unsubscribe_only_when_given(void **state)
+{
+    (void)state;
+    char *msg = format("s", "body");
+    assert_false(has_line(msg, "List-Unsubscribe:"));
+    free(msg);
+    struct buf b = BUF_INIT;
+    smtp_format_message(&b, "a@b", "c@d", "s", "body", "https://portal.example.org/preferences", 7,
+                        NOW);
+    char *h = headers_of(b.data);
+    assert_true(has_line(h, "List-Unsubscribe: <https://portal.example.org/preferences>\r\n"));
+    free(h);
+    buf_free(&b);
+    smtp_format_message(&b, "a@b", "c@d", "s", "body", "https://x\r\nBcc: e@f", 7, NOW);
+    assert_false(has_line(b.data, "Bcc:"));
     buf_free(&b);
 }
 
@@ -302,6 +323,7 @@ int main(void)
         cmocka_unit_test(long_utf8_subject_is_folded_on_characters),
         cmocka_unit_test(plain_subject_looking_encoded_is_encoded),
         cmocka_unit_test(addresses_lose_control_characters),
+        cmocka_unit_test(list_unsubscribe_only_when_given),
         cmocka_unit_test(body_dots_are_left_to_curl),
         cmocka_unit_test(empty_body),
         cmocka_unit_test(long_lines_become_quoted_printable),
