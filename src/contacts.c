@@ -112,7 +112,7 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"old_name", "nobody"},
         {"new_name", name},
     };
-    st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 4);
+    st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, vals, 4);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;

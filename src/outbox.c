@@ -112,9 +112,9 @@ static int insert(struct sql_store *sql, unsigned long long account_id, const ch
                     NULL);
 }
 
-int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
+static int queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                  const char *const *recipients, size_t nrecipients,
-                 const struct template_value *values, size_t nvalues)
+                 const struct template_value *values, size_t nvalues, int budget_counts)
 {
     const struct template_info *t = template_find(name);
     if (!t)
@@ -126,7 +126,7 @@ int outbox_queue(struct sql_store *sql, unsigned long long account_id, const cha
             repeated = recipients[j] && strcasecmp(recipients[j], recipients[i]) == 0;
         distinct += !repeated;
     }
-    int budget = budget_take(sql, account_id, name, distinct);
+    int budget = budget_counts ? budget_take(sql, account_id, name, distinct) : ST_OK;
     if (budget != ST_OK)
         return budget;
     char *subject_t, *body_t;
@@ -169,6 +169,20 @@ int outbox_queue(struct sql_store *sql, unsigned long long account_id, const cha
     free(subject_t);
     free(body_t);
     return st;
+}
+
+int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
+                 const char *const *recipients, size_t nrecipients,
+                 const struct template_value *values, size_t nvalues)
+{
+    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 1);
+}
+
+int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id, const char *name,
+                            const char *const *recipients, size_t nrecipients,
+                            const struct template_value *values, size_t nvalues)
+{
+    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 0);
 }
 
 int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,

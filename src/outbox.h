@@ -33,6 +33,12 @@ int outbox_template(struct sql_store *sql, unsigned long long account_id, const 
 int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                  const char *const *recipients, size_t nrecipients,
                  const struct template_value *values, size_t nvalues);
+/* The same, outside the mail budget: for a mail that follows from a change
+ * the budget counted already (the contact named when the invitation that
+ * names them is accepted), so that a spent budget never fails that change. */
+int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id, const char *name,
+                            const char *const *recipients, size_t nrecipients,
+                            const struct template_value *values, size_t nvalues);
 
 /* Queues one mail with a ready subject and body (announcements). */
 int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,

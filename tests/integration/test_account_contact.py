@@ -80,3 +80,32 @@ def test_bad_contact_creates_nothing(api, make_tenant, sql):
                                               "parent_id": t.account.id, "contact": contact})
         S.expect_field_errors(r, field)
     assert sql.count_accounts(name=name) == 0
+
+
+def test_a_spent_mail_budget_never_fails_the_contacts_accept(api, make_tenant, invitation_mail, sql, env):
+    """The contact-changed mail of a contact named on accept is outside the
+    mail budget (the invitation counted): with the account's budget spent,
+    the contact person still accepts and is named, and the mail goes out."""
+    from test_consent import budget_of, fill_budget
+    t = make_tenant()
+    email = S.unique_mail()
+    name = S.unique("it-org-")
+    r = api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": name, "parent_id": t.account.id, "company": company(name),
+        "contact": {"first_name": "Bea", "last_name": "Budget", "email": email}})
+    S.expect(r, 201)
+    acc_id = S.location_id(r)
+    _, token = invitation_mail(email)
+    fill_budget(sql, acc_id, budget_of(env["ACCOUNTD_CONF"]))
+    # The budget is spent for the tenant's own mail ...
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc_id}/invitations",
+                                       json={"email": S.unique_mail(), "role": "member"}), 429)
+    # ... but the accept goes through, names the contact and mails them.
+    before = S.outbox_max_id(sql)
+    uid = S.unique("cb")
+    S.expect(api(None).post(ACCEPT.format(token), json={"uid": uid, "password": "pw-" + uid}), 200)
+    contacts = {r["kind"]: r["uid"] for r in sql.rows(
+        "SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc_id))}
+    assert contacts == {"primary": uid, "technical": uid}, contacts
+    templates = [r["template"] for r in S.outbox_rows(sql, account_id=acc_id, after_id=before)]
+    assert "contact-changed" in templates, templates
