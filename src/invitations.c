@@ -96,6 +96,26 @@ static char *place_name(const char *account_name, const char *project_name)
     return buf_detach(&b);
 }
 
+/* Does the project have the role group of role (a PROJECT_* bit) in LDAP?
+ * ST_OK, or ST_NOT_FOUND when an LDAP administrator deleted it or the
+ * whole project (its row in MariaDB stays). */
+static int project_in_directory(struct request *req, unsigned long long account_id,
+                                unsigned long long project_id, unsigned role)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    int st =
+        ldap_store_project_groups(req->session->ldap, account_id, project_id, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    st = ST_NOT_FOUND;
+    for (size_t i = 0; i < ngroups; i++)
+        if (groups[i].role == role)
+            st = ST_OK;
+    role_groups_free(groups, ngroups);
+    return st;
+}
+
 /* ---- invite --------------------------------------------------------- */
 
 struct invite {
@@ -428,7 +448,12 @@ void project_invitations_create(struct request *req)
     json_t *project = NULL;
     char *account_name = NULL, *place = NULL;
     int st = project_read(req->session->sql, v.project_id, &project);
+    /* A project whose groups an LDAP administrator deleted is no project
+     * (GET /projects/{pid} is 404 too): nobody is invited to it. */
+    if (st == ST_OK)
+        st = project_in_directory(req, a.id, v.project_id, v.role);
     if (st == ST_NOT_FOUND) {
+        json_decref(project);
         refuse(req, 404, "not-found", "no such project");
         return;
     }
@@ -740,6 +765,16 @@ static int accept_person(struct accept *v)
     struct request *req = v->req;
     struct saga *s = &v->saga;
     struct person known;
+    /* A project invitation whose project's groups an LDAP administrator
+     * deleted is revoked with it, before anyone is created (round-3
+     * walkthrough of seed 003). */
+    if (v->project_id) {
+        int pst = project_in_directory(req, v->account_id, v->project_id, v->role);
+        if (pst == ST_NOT_FOUND)
+            return refuse(req, 410, "invitation-revoked", "this invitation's project is gone");
+        if (pst != ST_OK)
+            return pst;
+    }
     int st = ldap_store_find_person(req->session->ldap, "mail", v->mail, &known);
     if (st == ST_NOT_FOUND) {
         if (!v->password) {
