@@ -190,16 +190,19 @@ out:
 }
 
 /* Queues the invitation mail of invitation v->id (with the token just set)
- * and its audit row; fills v->role and v->expires_at. */
+ * and its audit row (old_value old, taken, may be NULL); fills v->role and
+ * v->expires_at. */
 static int mail_invitation(struct sql_store *sql, struct invite *v, const char *account_name,
-                           const char *action)
+                           const char *action, json_t *old)
 {
     struct request *req = v->req;
     char *email = NULL, *role = NULL, *expires_at = NULL, *project_name = NULL;
     int st = invitation_mail_fields(sql, v->id, &email, &role, &expires_at, &v->project_id,
                                     &project_name);
-    if (st != ST_OK)
+    if (st != ST_OK) {
+        json_decref(old);
         return st == ST_NOT_FOUND ? ST_ERROR : st;
+    }
     v->role = v->project_id ? project_role_bit(role) : role_bit(role);
     free(role);
     free(v->expires_at);
@@ -226,18 +229,61 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
                               "role", role_name_in(v->project_id, v->role));
         if (v->project_id)
             json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
-        st = audit_write(sql, req->caller.uid, v->account->id, action, NULL, n);
+        st = audit_write(sql, req->caller.uid, v->account->id, action, old, n);
+    } else {
+        json_decref(old);
     }
     free(email);
     return st;
 }
 
+/* A pending invitation of the address that an invitation of another
+ * purpose must not overwrite: a hand-over's (transfer) or the account's
+ * contact person's (contact) would silently lose what its accept does
+ * (docs/api.md, round-3 walkthrough of seeds 000 and 004). ST_OK, or
+ * ST_REFUSED with a 409 that names it. */
+static int keeps_purpose(struct request *req, const struct pending_invitation *old,
+                         const char *purpose)
+{
+    if (strcmp(old->purpose, purpose) == 0)
+        return ST_OK;
+    if (strcmp(old->purpose, "transfer") == 0)
+        return refuse(req, 409, "conflict",
+                      "a hand-over of this account to this address is pending (invitation %llu); "
+                      "resend or revoke that invitation first",
+                      old->id);
+    if (strcmp(old->purpose, "contact") == 0)
+        return refuse(req, 409, "conflict",
+                      "the account's contact invitation to this address is pending (invitation "
+                      "%llu); resend or revoke that invitation first",
+                      old->id);
+    return ST_OK;
+}
+
 /* Writes (or renews) the pending invitation of v->email and mails its
- * link; inside a transaction that holds the account row. */
+ * link; inside a transaction that holds the account row. Renewing one of
+ * another purpose is refused (keeps_purpose) but for a hand-over, which
+ * takes over a member invitation of its address. */
 static int invite_new(struct sql_store *sql, struct invite *v, const char *account_name)
 {
     struct request *req = v->req;
-    int st;
+    const char *purpose = v->purpose ? v->purpose : "member";
+    struct pending_invitation old;
+    json_t *old_value = NULL;
+    int st = invitation_pending_of(sql, v->account->id, v->project_id, v->email, &old);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    else if (st == ST_OK) {
+        st = keeps_purpose(req, &old, purpose);
+        /* The audit row of a renewal keeps what it replaced. */
+        if (st == ST_OK)
+            old_value =
+                json_pack("{s:I, s:s, s:s, s:s}", "invitation_id", (json_int_t)old.id, "role",
+                          old.role, "purpose", old.purpose, "expires_at", old.expires_at);
+        pending_invitation_free(&old);
+    }
+    if (st != ST_OK)
+        return st;
     free(v->token);
     v->token = new_token();
     char token_hash_buf[65];
@@ -248,7 +294,8 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
                            v->last_name, token_hash, req->caller.uid, req->cfg->invitation_ttl,
                            &v->id);
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.create");
+        return mail_invitation(sql, v, account_name, "invitation.create", old_value);
+    json_decref(old_value);
     return st;
 }
 
@@ -595,7 +642,7 @@ static int resend_tx(struct sql_store *sql, void *arg)
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.resend");
+        st = mail_invitation(sql, v, account_name, "invitation.resend", NULL);
     free(account_name);
     return st;
 }
