@@ -720,3 +720,38 @@ def test_renewing_a_pending_invitation_keeps_the_replaced_one_in_the_audit(api, 
     item = pending_ids(api, admin, acc.id)[first["id"]]
     assert (item["purpose"], item["role"]) == ("member", "billing"), item
 
+
+def test_a_known_person_accepts_with_any_uid_and_password(api, sql, ldap_admin, customer, make_person,
+                                                           invite, invitation_mail):
+    """Round-3 walkthrough of seed 000 D5: for a person LDAP already knows
+    by the invited mail, uid and password are ignored (docs/api.md), so a
+    sign-up form's placeholder values are no 422; an unknown field or a
+    non-string is still refused, and the person's password is unchanged."""
+    admin, acc = customer
+    known = make_person(prefix="kp")   # outside the admin's tree: invited, not added
+    before = S.outbox_max_id(sql)
+    inv = invite(admin, acc.id, known.mail, "member")
+    _, token = invitation_mail(known.mail, after=before)
+    S.expect_field_errors(accept(api, token, password="x", role="admin"), "role")
+    S.expect_field_errors(accept(api, token, password=12345678), "password")
+    assert invitation_row(sql, inv["id"])["status"] == "pending"
+    data = S.expect(accept(api, token, uid="not a uid!", password="x"), 200)
+    assert data["uid"] == known.uid and data["created"] is False, data
+    assert S.roles_in_ldap(ldap_admin, acc.id, known) == {"member"}
+    # Their own password still signs them in.
+    assert S.expect(api(known.uid, password=known.password).get("/api/v1/me"), 200)["uid"] == known.uid
+
+
+def test_a_new_person_still_needs_a_good_uid_and_password(api, sql, ldap_admin, customer, invite,
+                                                          invitation_mail):
+    """The other side of D5: for an address LDAP does not know, a bad uid
+    and a short password are both reported at once, and nothing is made."""
+    admin, acc = customer
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    inv = invite(admin, acc.id, email, "member")
+    _, token = invitation_mail(email, after=before)
+    S.expect_field_errors(accept(api, token, uid="bad uid!", password="x"), "uid", "password")
+    S.expect_field_errors(accept(api, token, uid=S.unique("inv")), "password")
+    assert people_with_mail(ldap_admin, email) == set()
+    assert invitation_row(sql, inv["id"])["status"] == "pending"
