@@ -69,7 +69,7 @@ int audit_page(struct sql_store *sql, unsigned long long account_id, unsigned lo
                     "SELECT id, DATE_FORMAT(at, '%Y-%m-%dT%H:%i:%s.%fZ'), uid, action, old_value,"
                     " new_value FROM audit WHERE account_id = ? AND (? = 0 OR id < ?)"
                     " AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?)"
-                    " AND (? IS NULL OR uid = ?) ORDER BY id DESC LIMIT ?",
+                    " AND (? IS NULL OR actor_key = LOWER(?)) ORDER BY id DESC LIMIT ?",
                     SQL_ARGS(P_INT(account_id), P_INT(before_id), P_INT(before_id), P_STR(from),
                              P_STR(from), P_STR(to), P_STR(to), P_STR(actor), P_STR(actor),
                              P_INT(limit)),

@@ -24,7 +24,7 @@ int audit_write(struct sql_store *sql, const char *uid, unsigned long long accou
 
 /* One page of account_id's audit trail, newest first: rows with id below
  * before_id (0: from the newest), at in [from, to) when given ("YYYY-MM-DD
- * HH:MM:SS", NULL: open), by uid actor when given. Columns: id, at (RFC
+ * HH:MM:SS", NULL: open), by uid actor when given (case ignored). Columns: id, at (RFC
  * 3339), uid, action, old_value, new_value; at most limit rows. */
 int audit_page(struct sql_store *sql, unsigned long long account_id, unsigned long long before_id,
                const char *from, const char *to, const char *actor, long limit,

@@ -97,6 +97,26 @@ static char *place_name(const char *account_name, const char *project_name)
     return buf_detach(&b);
 }
 
+/* Does the project have the role group of role (a PROJECT_* bit) in LDAP?
+ * ST_OK, or ST_NOT_FOUND when an LDAP administrator deleted it or the
+ * whole project (its row in MariaDB stays). */
+static int project_in_directory(struct request *req, unsigned long long account_id,
+                                unsigned long long project_id, unsigned role)
+{
+    struct role_group *groups;
+    size_t ngroups;
+    int st =
+        ldap_store_project_groups(req->session->ldap, account_id, project_id, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    st = ST_NOT_FOUND;
+    for (size_t i = 0; i < ngroups; i++)
+        if (groups[i].role == role)
+            st = ST_OK;
+    role_groups_free(groups, ngroups);
+    return st;
+}
+
 /* ---- invite --------------------------------------------------------- */
 
 struct invite {
@@ -187,16 +207,19 @@ static char *invitee_name(const char *first, const char *last)
 }
 
 /* Queues the invitation mail of invitation v->id (with the token just set)
- * and its audit row; fills v->role and v->expires_at. A hand-over
- * (purpose transfer) has its own template, also on resend. */
+ * and its audit row (old_value old, taken, may be NULL); fills v->role and
+ * v->expires_at. A hand-over (purpose transfer) has its own template, also
+ * on resend. */
 static int mail_invitation(struct sql_store *sql, struct invite *v, const char *account_name,
-                           const char *action)
+                           const char *action, json_t *old)
 {
     struct request *req = v->req;
     struct invitation_mail m;
     int st = invitation_mail_fields(sql, v->id, &m);
-    if (st != ST_OK)
+    if (st != ST_OK) {
+        json_decref(old);
         return st == ST_NOT_FOUND ? ST_ERROR : st;
+    }
     v->project_id = m.project_id;
     v->role = v->project_id ? project_role_bit(m.role) : role_bit(m.role);
     free(v->expires_at);
@@ -231,18 +254,61 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
                               m.email, "role", role_name_in(v->project_id, v->role));
         if (v->project_id)
             json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
-        st = audit_write(sql, req->caller.uid, v->account->id, action, NULL, n);
+        st = audit_write(sql, req->caller.uid, v->account->id, action, old, n);
+    } else {
+        json_decref(old);
     }
     invitation_mail_free(&m);
     return st;
 }
 
+/* A pending invitation of the address that an invitation of another
+ * purpose must not overwrite: a hand-over's (transfer) or the account's
+ * contact person's (contact) would silently lose what its accept does
+ * (docs/api.md, round-3 walkthrough of seeds 000 and 004). ST_OK, or
+ * ST_REFUSED with a 409 that names it. */
+static int keeps_purpose(struct request *req, const struct pending_invitation *old,
+                         const char *purpose)
+{
+    if (strcmp(old->purpose, purpose) == 0)
+        return ST_OK;
+    if (strcmp(old->purpose, "transfer") == 0)
+        return refuse(req, 409, "conflict",
+                      "a hand-over of this account to this address is pending (invitation %llu); "
+                      "resend or revoke that invitation first",
+                      old->id);
+    if (strcmp(old->purpose, "contact") == 0)
+        return refuse(req, 409, "conflict",
+                      "the account's contact invitation to this address is pending (invitation "
+                      "%llu); resend or revoke that invitation first",
+                      old->id);
+    return ST_OK;
+}
+
 /* Writes (or renews) the pending invitation of v->email and mails its
- * link; inside a transaction that holds the account row. */
+ * link; inside a transaction that holds the account row. Renewing one of
+ * another purpose is refused (keeps_purpose) but for a hand-over, which
+ * takes over a member invitation of its address. */
 static int invite_new(struct sql_store *sql, struct invite *v, const char *account_name)
 {
     struct request *req = v->req;
-    int st;
+    const char *purpose = v->purpose ? v->purpose : "member";
+    struct pending_invitation old;
+    json_t *old_value = NULL;
+    int st = invitation_pending_of(sql, v->account->id, v->project_id, v->email, &old);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    else if (st == ST_OK) {
+        st = keeps_purpose(req, &old, purpose);
+        /* The audit row of a renewal keeps what it replaced. */
+        if (st == ST_OK)
+            old_value =
+                json_pack("{s:I, s:s, s:s, s:s}", "invitation_id", (json_int_t)old.id, "role",
+                          old.role, "purpose", old.purpose, "expires_at", old.expires_at);
+        pending_invitation_free(&old);
+    }
+    if (st != ST_OK)
+        return st;
     free(v->token);
     v->token = new_token();
     char token_hash_buf[65];
@@ -253,7 +319,8 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
                            v->last_name, token_hash, req->caller.uid, req->cfg->invitation_ttl,
                            &v->id);
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.create");
+        return mail_invitation(sql, v, account_name, "invitation.create", old_value);
+    json_decref(old_value);
     return st;
 }
 
@@ -453,7 +520,12 @@ void project_invitations_create(struct request *req)
     json_t *project = NULL;
     char *account_name = NULL, *place = NULL;
     int st = project_read(req->session->sql, v.project_id, &project);
+    /* A project whose groups an LDAP administrator deleted is no project
+     * (GET /projects/{pid} is 404 too): nobody is invited to it. */
+    if (st == ST_OK)
+        st = project_in_directory(req, a.id, v.project_id, v.role);
     if (st == ST_NOT_FOUND) {
+        json_decref(project);
         refuse(req, 404, "not-found", "no such project");
         return;
     }
@@ -595,7 +667,7 @@ static int resend_tx(struct sql_store *sql, void *arg)
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.resend");
+        st = mail_invitation(sql, v, account_name, "invitation.resend", NULL);
     free(account_name);
     return st;
 }
@@ -714,6 +786,41 @@ static int create_person(struct accept *v, int *mail_taken)
     return ldap_store_set_password(req->session->ldap, s->plan.person_dn, v->password);
 }
 
+/* uid and password as the body gives them: strings (a number or a
+ * repeated form field is a 422, as for any field), their content checked
+ * only when the accept creates a person (login_errors). */
+static const char *login_str(struct request *req, json_t *b, const char *name)
+{
+    json_t *v = b ? json_object_get(b, name) : NULL;
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        body_str(req, b, NULL, name, 0, 1024); /* records what is wrong */
+        return NULL;
+    }
+    const char *s = json_string_value(v);
+    return s[0] ? s : NULL;
+}
+
+/* What is wrong with the login a new person would get (uid as given,
+ * password; required: a person is created), recorded as field errors
+ * when record is set; 1 if anything is. */
+static int login_errors(struct accept *v, int required, int record)
+{
+    const char *uid_why = v->uid ? validate_uid(v->uid) : NULL, *pw_why = NULL;
+    if (!v->password)
+        pw_why = required ? "is required to create your login" : NULL;
+    else if (strlen(v->password) < 8 || strlen(v->password) > 128)
+        pw_why = "must be 8 to 128 characters";
+    else
+        pw_why = validate_text(v->password, 128);
+    if (record && uid_why)
+        res_field_error(v->req, "uid", uid_why);
+    if (record && pw_why)
+        res_field_error(v->req, "password", pw_why);
+    return uid_why || pw_why;
+}
+
 /* Reads the invitation of the token: ST_OK, or ST_REFUSED with the 404,
  * 410 or 409 refusal. */
 static int accept_read(struct accept *v)
@@ -765,12 +872,22 @@ static int accept_person(struct accept *v)
     struct request *req = v->req;
     struct saga *s = &v->saga;
     struct person known;
+    /* A project invitation whose project's groups an LDAP administrator
+     * deleted is revoked with it, before anyone is created (round-3
+     * walkthrough of seed 003). */
+    if (v->project_id) {
+        int pst = project_in_directory(req, v->account_id, v->project_id, v->role);
+        if (pst == ST_NOT_FOUND)
+            return refuse(req, 410, "invitation-revoked", "this invitation's project is gone");
+        if (pst != ST_OK)
+            return pst;
+    }
     int st = ldap_store_find_person(req->session->ldap, "mail", v->mail, &known);
     if (st == ST_NOT_FOUND) {
-        if (!v->password) {
-            res_field_error(req, "password", "is required to create your login");
+        /* uid and password matter only now (a person LDAP knows keeps
+         * theirs): checked here, under the guard, for what is created. */
+        if (login_errors(v, 1, 1))
             return refuse_invalid(req);
-        }
         s->plan.create_person = 1;
         s->plan.person_mail = xstrdup(v->mail);
         s->plan.roles_before = 0;
@@ -883,15 +1000,25 @@ void invitations_accept(struct request *req)
     }
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    v.uid = body_str(req, b, NULL, "uid", 0, 64);
-    v.password = body_str(req, b, NULL, "password", 0, 1024);
+    v.uid = login_str(req, b, "uid");
+    v.password = login_str(req, b, "password");
     v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
     v.last_name = body_str(req, b, NULL, "last_name", 0, 100);
-    const char *why;
-    if (v.uid && (why = validate_uid(v.uid)))
-        res_field_error(req, "uid", why);
-    if (v.password && (strlen(v.password) < 8 || strlen(v.password) > 128))
-        res_field_error(req, "password", "must be 8 to 128 characters");
+    /* uid and password are ignored when LDAP knows the invited mail
+     * (docs/api.md, round-3 walkthrough of seed 000): a login that would
+     * not do is a 422 here only for an address LDAP does not know, so
+     * that the answer lists every field error at once; accept_person
+     * checks again for the person it creates. */
+    if (login_errors(&v, 0, 0)) {
+        struct person known;
+        int kst = ldap_store_find_person(req->session->ldap, "mail", v.mail, &known);
+        if (kst == ST_OK)
+            person_free(&known);
+        else if (kst == ST_NOT_FOUND)
+            login_errors(&v, 0, 1);
+        else
+            res_store_failure(req, kst, "the directory");
+    }
     if (body_failed(req)) {
         free(v.mail);
         free(v.inv_first);

@@ -54,6 +54,41 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
+void pending_invitation_free(struct pending_invitation *p)
+{
+    free(p->purpose);
+    free(p->role);
+    free(p->expires_at);
+    memset(p, 0, sizeof(*p));
+}
+
+int invitation_pending_of(struct sql_store *sql, unsigned long long account_id,
+                          unsigned long long project_id, const char *email,
+                          struct pending_invitation *out)
+{
+    struct sql_result r;
+    memset(out, 0, sizeof(*out));
+    /* pending_email and pending_scope are what the unique key holds: the
+     * row an upsert of this address would renew. */
+    int st = sql_exec(sql,
+                      "SELECT id, purpose, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+                      " FROM invitations WHERE account_id = ? AND pending_email = LOWER(?)"
+                      " AND pending_scope = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(account_id), P_STR(email), P_INT(project_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1)
+        st = ST_NOT_FOUND;
+    else {
+        out->id = sql_cell_id(&r, 0, 0);
+        out->purpose = xstrdup(sql_cell(&r, 0, 1) ? sql_cell(&r, 0, 1) : "member");
+        out->role = xstrdup(sql_cell(&r, 0, 2));
+        out->expires_at = xstrdup(sql_cell(&r, 0, 3));
+    }
+    sql_result_free(&r);
+    return st;
+}
+
 int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
                            struct invitation_mail *out)
 {
@@ -100,12 +135,12 @@ void invitation_mail_free(struct invitation_mail *m)
 static const char *const PENDING[2] = {
     "SELECT id, email, role, invited_by,"
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id, purpose"
     " FROM invitations WHERE account_id = ? AND status = 'pending'"
     " AND expires_at > CURRENT_TIMESTAMP(6) ORDER BY id",
     "SELECT id, email, role, invited_by,"
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
-    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id, purpose"
     " FROM invitations WHERE account_id = ? AND status = 'pending'"
     " AND expires_at > CURRENT_TIMESTAMP(6) AND project_id = ? ORDER BY id",
 };
@@ -121,14 +156,16 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id,
         return st;
     *items = json_array();
     /* project_id: a decimal string for a project invitation, null for an
-     * account invitation. */
+     * account invitation; purpose: member, transfer (completes the
+     * hand-over), project or contact (names the account's contact). */
     for (size_t i = 0; i < r.nrows; i++)
         json_array_append_new(
             *items,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", sql_cell(&r, i, 0),
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", sql_cell(&r, i, 0),
                       "email", sql_cell(&r, i, 1), "role", sql_cell(&r, i, 2), "status", "pending",
                       "invited_by", sql_cell(&r, i, 3), "created_at", sql_cell(&r, i, 4),
-                      "expires_at", sql_cell(&r, i, 5), "project_id", sql_cell(&r, i, 6)));
+                      "expires_at", sql_cell(&r, i, 5), "project_id", sql_cell(&r, i, 6), "purpose",
+                      sql_cell(&r, i, 7) ? sql_cell(&r, i, 7) : "member"));
     sql_result_free(&r);
     return ST_OK;
 }

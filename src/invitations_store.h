@@ -32,6 +32,22 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
                       const char *purpose, const char *first_name, const char *last_name,
                       const char *token_hash, const char *invited_by, long ttl_seconds,
                       unsigned long long *id);
+/* The pending invitation (expired or not) an upsert of email to
+ * account_id (project_id, 0 for the account) would renew, as
+ * invitation_pending_of reads it (strings malloc'ed,
+ * pending_invitation_free). */
+struct pending_invitation {
+    unsigned long long id;
+    char *purpose; /* member, transfer, project or contact */
+    char *role;
+    char *expires_at; /* RFC 3339 UTC */
+};
+void pending_invitation_free(struct pending_invitation *p);
+/* Locks (FOR UPDATE) and reads that invitation, address compared without
+ * case; ST_NOT_FOUND if there is none. Inside a transaction. */
+int invitation_pending_of(struct sql_store *sql, unsigned long long account_id,
+                          unsigned long long project_id, const char *email,
+                          struct pending_invitation *out);
 /* What an invitation's mail says: address, role, expiry (RFC 3339), its
  * project (0 and NULL for an account invitation), the names given with it
  * (NULL when none) and its purpose (member, transfer, project, contact). */
@@ -48,7 +64,7 @@ void invitation_mail_free(struct invitation_mail *m);
 /* The pending, unexpired invitations of account_id (its projects' too),
  * or only those of project project_id when it is not 0, as a JSON list of
  * {id, email, role, status, invited_by, created_at, expires_at,
- * project_id} (project_id null for an account invitation). */
+ * project_id, purpose} (project_id null for an account invitation). */
 int invitations_pending(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long project_id, json_t **items);
 /* Locks pending invitation id of account_id (FOR UPDATE), and of project

@@ -69,3 +69,24 @@ def test_audit_trail_newest_first_paged_and_filtered(api, sql, customer, make_pe
     other = make_tenant("aother")
     S.expect_problem(api(other.admin).get(audit_path(acc.id)), 404)
     S.expect_problem(anon.get(audit_path(acc.id)), 401)
+
+
+def test_actor_filter_ignores_case(api, customer, make_person, set_roles):
+    """Round-3 walkthrough of seed 000 D7: uids are matched without regard
+    to case everywhere, and so is the audit's actor filter: a uid recorded
+    in mixed case is found by any spelling, and the filter still finds
+    nobody else's rows."""
+    admin, acc = customer
+    mixed = make_person(uid=S.unique("Au-Mixed"))
+    assert mixed.uid != mixed.uid.lower()
+    set_roles(admin, acc.id, mixed, ["admin"])
+    S.expect(api(mixed).patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("it-audit-")}), 200)
+    s = api(admin)
+    found = {}
+    for spelling in (mixed.uid, mixed.uid.lower(), mixed.uid.upper()):
+        items = S.expect(s.get(audit_path(acc.id), params={"actor": spelling}), 200)["items"]
+        assert items and {i["uid"].lower() for i in items} == {mixed.uid.lower()}, (spelling, items)
+        found[spelling] = [i["id"] for i in items]
+    assert len({tuple(v) for v in found.values()}) == 1, found
+    admin_rows = S.expect(s.get(audit_path(acc.id), params={"actor": admin.uid.upper()}), 200)["items"]
+    assert admin_rows and {i["uid"] for i in admin_rows} == {admin.uid}, admin_rows

@@ -524,8 +524,9 @@ def test_invitation_list_items(api, customer, invite):
     now = datetime.datetime.now(datetime.timezone.utc)
     for item, s in zip(items, sent):
         assert set(item) == {"id", "email", "role", "status", "invited_by", "created_at", "expires_at",
-                             "project_id"}, item
+                             "project_id", "purpose"}, item
         assert item["project_id"] is None, item  # an invitation to the account, not a project
+        assert item["purpose"] == "member", item  # round-3 walkthrough of seed 000 (O7)
         assert (item["email"], item["role"], item["status"], item["invited_by"]) == \
             (s["email"], s["role"], "pending", admin.uid), item
         assert item["expires_at"] == s["expires_at"], (item, s)

@@ -616,3 +616,142 @@ def test_a_dead_link_is_404_or_410_whatever_the_body_says(api, customer, invite,
     S.expect_field_errors(accept(api, token, **bad), "password", "uid")
     S.expect(api(admin).delete(invitations_path(acc.id, inv_id)), 204)
     S.expect_problem(accept(api, token, **bad), 410, "invitation-revoked")
+
+
+# ------------------------------------------------------------------ purposes (round 3)
+
+def test_an_ordinary_invitation_does_not_overwrite_a_pending_transfer(api, sql, ldap_admin, make_tenant,
+                                                                       make_account, invite, invitation_mail):
+    """Round-3 walkthrough of seed 000 D2 / seed 004 D1: after POST
+    …/transfer, inviting the customer's address "as admin" (the seed's
+    literal step) or as member is 409 and leaves the transfer invitation as
+    it is: accepting its link still hands the account over. The list shows
+    which invitation is the hand-over."""
+    t = make_tenant("pur")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    email = S.unique_mail("handover-")
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(t.admin).post(f"/api/v1/accounts/{acc.id}/transfer",
+                                      json={"email": email, "first_name": "Olga", "last_name": "Elf"}), 202)
+    inv_id = body["id"]
+    _, token = invitation_mail(email, after=before)
+    row_before = invitation_row(sql, inv_id)
+    audit_before = len(sql.audit(acc.id))
+
+    listed = pending_ids(api, t.admin, acc.id)
+    assert listed[inv_id]["purpose"] == "transfer", listed
+
+    mails_before = S.outbox_max_id(sql)
+    for role in ("admin", "member"):
+        for spelling in (email, email.upper()):
+            r = api(t.admin).post(invitations_path(acc.id), json={"email": spelling, "role": role})
+            p = S.expect_problem(r, 409, "conflict")
+            assert "hand-over" in p["detail"] and str(inv_id) in p["detail"], p
+            assert "resend or revoke" in p["detail"], p
+    # Nothing changed: the row, its token, the audit trail, the outbox.
+    assert invitation_row(sql, inv_id) == row_before
+    assert len(sql.audit(acc.id)) == audit_before
+    assert S.outbox_max_id(sql) == mails_before
+
+    # The first link still completes the hand-over.
+    accepted = S.expect(accept(api, token, uid=S.unique("olga"), password=fresh_password()), 200)
+    assert accepted["role"] == "admin"
+    assert sql.account(acc.id)["status"] == "active"
+    assert sql.row("SELECT completed_at FROM account_transfers WHERE account_id=%s",
+                   int(acc.id))["completed_at"] is not None
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+
+
+def test_an_ordinary_invitation_does_not_overwrite_a_pending_contact_invitation(
+        api, sql, ldap_admin, make_tenant, invitation_mail):
+    """Round-3 walkthrough of seed 004 D1 (contact case): the contact
+    person of POST /accounts keeps their admin invitation; a member
+    invitation to them is 409 until the contact invitation is resent or
+    revoked; after a revoke, a member invitation is an ordinary one."""
+    t = make_tenant("puc")
+    email = S.unique_mail("contact-")
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).post("/api/v1/accounts", json={
+        "kind": "customer", "name": S.unique("it-org-"), "parent_id": t.account.id,
+        "contact": {"first_name": "Pia", "last_name": "Piper", "email": email}})
+    body = S.expect(r, 201)
+    acc_id = S.location_id(r)
+    inv_id = body["contact"]["id"]
+    _, token = invitation_mail(email, after=before)
+    row_before = invitation_row(sql, inv_id)
+    assert pending_ids(api, t.admin, acc_id)[inv_id]["purpose"] == "contact"
+
+    p = S.expect_problem(api(t.admin).post(invitations_path(acc_id), json={"email": email, "role": "member"}),
+                         409, "conflict")
+    assert "contact invitation" in p["detail"] and str(inv_id) in p["detail"], p
+    # A form gets the same refusal at its error_to.
+    r = api(t.admin).form("POST", invitations_path(acc_id),
+                          [("email", email), ("role", "member"),
+                           ("error_to", S.ORIGIN + "/err")])
+    assert r.status_code == 303 and "error=conflict" in r.headers["Location"], S.describe(r)
+    assert invitation_row(sql, inv_id) == row_before
+
+    # The contact's link still makes them admin and the named contact.
+    uid = S.unique("pia")
+    S.expect(accept(api, token, uid=uid, password=fresh_password()), 200)
+    assert S.roles_in_ldap(ldap_admin, acc_id, S.Person(uid, "", S.person_dn(uid), "", email)) == {"admin"}
+    view = S.expect(api(t.admin).get(f"/api/v1/accounts/{acc_id}"), 200)
+    assert {k: (v or {}).get("uid") for k, v in view["contacts"].items()} == \
+        {"primary": uid, "technical": uid}, view["contacts"]
+
+
+def test_renewing_a_pending_invitation_keeps_the_replaced_one_in_the_audit(api, sql, customer, invite):
+    """Round-3 walkthrough of seed 004 D7: a member invitation to a pending
+    address renews it (same id, new role) and its invitation.create row
+    has the replaced role, purpose and expiry as old value; the list shows
+    purpose member."""
+    admin, acc = customer
+    email = S.unique_mail()
+    first = invite(admin, acc.id, email, "member")
+    second = invite(admin, acc.id, email.upper(), "billing")
+    assert second["id"] == first["id"] and second["role"] == "billing"
+    creates = [a for a in sql.audit(acc.id) if a["action"] == "invitation.create"
+               and a["new_value"]["invitation_id"] == int(first["id"])]
+    assert len(creates) == 2, creates
+    assert creates[0]["old_value"] is None
+    assert creates[1]["old_value"] == {"invitation_id": int(first["id"]), "role": "member",
+                                       "purpose": "member", "expires_at": first["expires_at"]}, creates[1]
+    assert creates[1]["new_value"]["role"] == "billing"
+    item = pending_ids(api, admin, acc.id)[first["id"]]
+    assert (item["purpose"], item["role"]) == ("member", "billing"), item
+
+
+def test_a_known_person_accepts_with_any_uid_and_password(api, sql, ldap_admin, customer, make_person,
+                                                           invite, invitation_mail):
+    """Round-3 walkthrough of seed 000 D5: for a person LDAP already knows
+    by the invited mail, uid and password are ignored (docs/api.md), so a
+    sign-up form's placeholder values are no 422; an unknown field or a
+    non-string is still refused, and the person's password is unchanged."""
+    admin, acc = customer
+    known = make_person(prefix="kp")   # outside the admin's tree: invited, not added
+    before = S.outbox_max_id(sql)
+    inv = invite(admin, acc.id, known.mail, "member")
+    _, token = invitation_mail(known.mail, after=before)
+    S.expect_field_errors(accept(api, token, password="x", role="admin"), "role")
+    S.expect_field_errors(accept(api, token, password=12345678), "password")
+    assert invitation_row(sql, inv["id"])["status"] == "pending"
+    data = S.expect(accept(api, token, uid="not a uid!", password="x"), 200)
+    assert data["uid"] == known.uid and data["created"] is False, data
+    assert S.roles_in_ldap(ldap_admin, acc.id, known) == {"member"}
+    # Their own password still signs them in.
+    assert S.expect(api(known.uid, password=known.password).get("/api/v1/me"), 200)["uid"] == known.uid
+
+
+def test_a_new_person_still_needs_a_good_uid_and_password(api, sql, ldap_admin, customer, invite,
+                                                          invitation_mail):
+    """The other side of D5: for an address LDAP does not know, a bad uid
+    and a short password are both reported at once, and nothing is made."""
+    admin, acc = customer
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    inv = invite(admin, acc.id, email, "member")
+    _, token = invitation_mail(email, after=before)
+    S.expect_field_errors(accept(api, token, uid="bad uid!", password="x"), "uid", "password")
+    S.expect_field_errors(accept(api, token, uid=S.unique("inv")), "password")
+    assert people_with_mail(ldap_admin, email) == set()
+    assert invitation_row(sql, inv["id"])["status"] == "pending"

@@ -364,3 +364,52 @@ def test_project_owner_lists_resends_and_revokes_their_projects_invitations(
     assert str(rows[-1]["new_value"]["project_id"]) == a["id"]
     S.expect_problem(o.delete(f"{inv_path(a['id'])}/{mine['id']}"), 404)
     assert S.expect(o.get(inv_path(a["id"])), 200)["items"] == []
+
+
+def delete_project_in_ldap(ldap_admin, account_id, pid):
+    """What an LDAP administrator's `ldapdelete -r` of the project does."""
+    dn = S.project_dn(account_id, pid)
+    for child in S.ldap_children(ldap_admin, dn):
+        assert ldap_admin.delete(child), ldap_admin.result
+    assert ldap_admin.delete(dn), ldap_admin.result
+
+
+def test_project_deleted_in_ldap_takes_no_invitations_and_its_accept_is_410(
+        api, sql, ldap_admin, make_tenant, invitation_mail):
+    """Round-3 walkthrough of seed 003 D4: after an LDAP administrator
+    deleted a project's entry, GET and POST …/invitations are 404 "no such
+    project", a pending invitation's accept is 410 invitation-revoked with
+    nobody created, and the list still shows the project (docs/api.md)."""
+    t = make_tenant("pdel")
+    s = api(t.admin)
+    gone = new_project(api, t, S.unique("Kunde Z "))
+    email = S.unique_mail("pz-")
+    before = S.outbox_max_id(sql)
+    inv = S.expect(s.post(inv_path(gone["id"]), json={"email": email, "role": "reader"}), 202)
+    _, token = invitation_mail(email, after=before)
+
+    delete_project_in_ldap(ldap_admin, t.account.id, gone["id"])
+    wait_sees(s, f"/api/v1/projects/{gone['id']}", 404)
+
+    # No new invitations to it: 404, nothing written or mailed.
+    rows_before = sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(t.account.id))
+    mails_before = S.outbox_max_id(sql)
+    p = S.expect_problem(s.post(inv_path(gone["id"]), json={"email": S.unique_mail("pz-"), "role": "reader"}),
+                         404, "not-found")
+    assert p["detail"] == "no such project", p
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s",
+                     int(t.account.id)) == rows_before
+    assert S.outbox_max_id(sql) == mails_before
+
+    # The pending invitation's accept: 410, nobody created, still pending.
+    uid = S.unique("pz")
+    S.expect_problem(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 410, "invitation-revoked")
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
+    assert S.people_with_mail(ldap_admin, email) == set()
+    assert S.invitation_row(sql, inv["id"])["status"] == "pending"
+    assert sql.value("SELECT COUNT(*) AS n FROM ldap_intents WHERE account_id=%s AND state='open'",
+                     int(t.account.id)) == 0
+
+    # Documented: the list (read from MariaDB) still shows it.
+    listed = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+    assert gone["id"] in {p["id"] for p in listed}, listed
