@@ -398,7 +398,7 @@ void accounts_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct create c = {.req = req};
     c.kind = body_str(req, b, NULL, "kind", 1, 32);
-    c.name = body_str(req, b, NULL, "name", 1, 200);
+    c.name = body_name(req, b, NULL, "name", 1, 200);
     c.parent_id = body_id(req, b, "parent_id");
     int staged = body_bool(req, b, NULL, "staged");
     c.status = staged == 1 ? "staged" : "active";
@@ -836,7 +836,7 @@ void accounts_patch(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct patch p = {.req = req, .id = parse_id(req->args[0])};
-    p.name = body_str(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
+    p.name = body_name(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
     read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
     p.properties = body_obj(req, b, NULL, "properties");
     body_single_values(req, p.properties, "properties");

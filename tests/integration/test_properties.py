@@ -451,3 +451,54 @@ def test_overview_order_is_bytewise_and_pages_agree(api, sql, make_tenant, make_
     for i, c in enumerate(kids):
         assert items[c.id]["name"] == names[i] and items[c.id]["plan"] == plans[i]
         assert items[c.id]["properties"] == ({} if codes[i] is None else {"code": codes[i]})
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u00a0", " \u3000\u200b "])
+def test_blank_labels_names_and_required_text_are_refused(api, sql, make_tenant, make_account,
+                                                          blank):
+    """Round 3, seed 001 D4: a label, an account name or a required text
+    value made only of spaces showed as nothing in the partner's table; it
+    is 422 "must not be empty" (a required text: "is required") and
+    nothing is written."""
+    t = make_tenant("blank")
+    s = api(t.admin)
+    body = S.expect_field_errors(s.post(defs_path(t.account.id), json={
+        "key": "leer", "label": blank, "type": "text"}), "label")
+    assert body["label"] == "must not be empty", body
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s",
+                     int(t.account.id)) == 0
+    define(api, t.admin, t.account.id, key="notiz", label="Notiz", type="text", required=True)
+    define(api, t.admin, t.account.id, key="memo", label="Memo", type="text")
+    body = S.expect_field_errors(s.patch(defs_path(t.account.id, "notiz"), json={"label": blank}),
+                                 "label")
+    assert S.expect(s.get(defs_path(t.account.id)), 200)["items"][0]["label"] == "Notiz"
+    # Account names: creating and renaming.
+    errors = S.expect_field_errors(s.post(ACCOUNTS, json={
+        "kind": "customer", "name": blank, "parent_id": str(t.account.id)}), "name")
+    assert errors["name"] == "must not be empty", errors
+    assert sql.count_accounts(parent_id=int(t.account.id)) == 0
+    child = make_account(t.admin, "customer", t.account.id)
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"notiz": "Wien"}}), 200)
+    version = sql.account(child.id)["version"]
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": blank}),
+                                   "name")
+    assert errors["name"] == "must not be empty", errors
+    # A required text of spaces is missing; another text's is empty.
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={
+        "properties": {"notiz": blank, "memo": blank}}), "properties.notiz", "properties.memo")
+    assert errors["properties.notiz"] == "is required", errors
+    assert errors["properties.memo"] == "must not be empty", errors
+    # A form's blank value is an empty one: it removes a value, so a
+    # required one is missing.
+    r = s.form("POST", f"{ACCOUNTS}/{child.id}", [("_method", "PATCH"),
+                                                   ("properties[notiz]", blank)])
+    assert S.expect_field_errors(r, "properties.notiz")["properties.notiz"] == "is required"
+    assert sql.account(child.id)["version"] == version
+    assert sql.account(child.id)["name"] == child.name
+    assert value_rows(sql, child.id)["notiz"][0] == "\"Wien\""
+    # Projects are named too.
+    errors = S.expect_field_errors(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                                          json={"name": blank}), "name")
+    assert errors["name"] == "must not be empty", errors
+    # Spaces around a name are kept as they were (only a blank one is refused).
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": " Alpha "}), 200)
