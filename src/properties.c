@@ -546,13 +546,30 @@ static int undefine_tx(struct sql_store *sql, void *arg)
     st = property_def_find(sql, c->account_id, c->key, 1, &c->def);
     if (st == ST_NOT_FOUND)
         return refuse(c->req, 404, "not-found", "no such property");
-    unsigned long long values = 0;
+    json_t *removed = NULL;
     if (st == ST_OK)
-        st = property_def_delete(sql, c->def.id, &values);
+        st = property_def_delete(sql, c->def.id, &removed);
     if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "property.delete",
+                         property_def_json(&c->def),
+                         json_pack("{s:s, s:I}", "key", c->def.key, "values_removed",
+                                   (json_int_t)json_array_size(removed)));
+    /* Each child that lost a value has it in its own trail (DESIGN.md:
+     * which account, the old and the new value). */
+    size_t i;
+    json_t *r;
+    json_array_foreach(removed, i, r)
+    {
+        if (st != ST_OK)
+            break;
+        json_int_t child = json_integer_value(json_object_get(r, "account_id"));
         st = audit_write(
-            sql, c->req->caller.uid, c->account_id, "property.delete", property_def_json(&c->def),
-            json_pack("{s:s, s:I}", "key", c->def.key, "values_removed", (json_int_t)values));
+            sql, c->req->caller.uid, (unsigned long long)child, "property.delete",
+            json_pack("{s:s, s:O}", "key", c->def.key, "value", json_object_get(r, "value")),
+            json_pack("{s:s, s:n, s:I}", "key", c->def.key, "value", "partner_id",
+                      (json_int_t)c->account_id));
+    }
+    json_decref(removed);
     return st;
 }
 

@@ -502,3 +502,35 @@ def test_blank_labels_names_and_required_text_are_refused(api, sql, make_tenant,
     assert errors["name"] == "must not be empty", errors
     # Spaces around a name are kept as they were (only a blank one is refused).
     S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": " Alpha "}), 200)
+
+
+def test_deleting_a_definition_audits_each_child_that_lost_a_value(api, sql, make_account,
+                                                                   partner_with_properties):
+    """Round 3, seed 001 D7: the children whose value went had no audit
+    row, and the old value was recorded nowhere."""
+    t = partner_with_properties
+    s = api(t.admin)
+    define(api, t.admin, t.account.id, key="aktiv", label="Aktiv", type="boolean")
+    kids = [make_account(t.admin, "customer", t.account.id) for _ in range(3)]
+    S.expect(s.patch(f"{ACCOUNTS}/{kids[0].id}", json={"properties": {"region": "EU",
+                                                                     "aktiv": True}}), 200)
+    S.expect(s.patch(f"{ACCOUNTS}/{kids[1].id}", json={"properties": {"region": "US",
+                                                                     "aktiv": False}}), 200)
+    before = {k.id: len(sql.audit(k.id)) for k in kids}
+    S.expect(s.delete(defs_path(t.account.id, "aktiv")), 204)
+    for kid, old in ((kids[0], True), (kids[1], False)):
+        rows = sql.audit(kid.id)[before[kid.id]:]
+        assert len(rows) == 1, rows
+        row = rows[0]
+        assert row["action"] == "property.delete" and row["uid"] == t.admin.uid, row
+        assert row["old_value"] == {"key": "aktiv", "value": old}, row
+        assert row["new_value"] == {"key": "aktiv", "value": None,
+                                    "partner_id": int(t.account.id)}, row
+        # The child's own trail shows it through the API (ids as strings).
+        trail = S.expect(s.get(f"{ACCOUNTS}/{kid.id}/audit"), 200)["items"]
+        assert trail[0]["action"] == "property.delete", trail[0]
+        assert trail[0]["old_value"] == {"key": "aktiv", "value": old}, trail[0]
+    # A child without a value gets no row; the partner's row counts two.
+    assert len(sql.audit(kids[2].id)) == before[kids[2].id]
+    deleted = [a for a in sql.audit(t.account.id) if a["action"] == "property.delete"]
+    assert deleted[-1]["new_value"] == {"key": "aktiv", "values_removed": 2}
