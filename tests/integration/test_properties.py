@@ -534,3 +534,24 @@ def test_deleting_a_definition_audits_each_child_that_lost_a_value(api, sql, mak
     assert len(sql.audit(kids[2].id)) == before[kids[2].id]
     deleted = [a for a in sql.audit(t.account.id) if a["action"] == "property.delete"]
     assert deleted[-1]["new_value"] == {"key": "aktiv", "values_removed": 2}
+
+
+def test_overview_filters_by_status_and_plan_only_known_values(api, make_account, make_tenant):
+    """Round 3, seed 001 D8: filter[status]=bogus and filter[plan]=gold
+    answered an empty table; they are 422 naming the allowed values."""
+    t = make_tenant("fvals")
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    errors = S.expect_field_errors(s.get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[status]": "bogus"}), "filter[status]")
+    assert errors["filter[status]"] == "must be one of active, staged, suspended, closed", errors
+    errors = S.expect_field_errors(s.get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[plan]": "gold"}), "filter[plan]")
+    assert errors["filter[plan]"] == ("must be a plan of the catalog: basic, free, standard, "
+                                      "starter, professional, enterprise"), errors
+    # Known values filter as before.
+    got = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                           "filter[status]": "active"}), 200)["items"]
+    assert [i["id"] for i in got] == [child.id]
+    assert S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                            "filter[plan]": "starter"}), 200)["items"] == []
