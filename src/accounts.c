@@ -7,7 +7,9 @@
 #include "audit.h"
 #include "billing_notify.h"
 #include "body.h"
+#include "buf.h"
 #include "caller.h"
+#include "catalog_store.h"
 #include "contacts.h"
 #include "handlers.h"
 #include "idempotency.h"
@@ -392,7 +394,7 @@ void accounts_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct create c = {.req = req};
     c.kind = body_str(req, b, NULL, "kind", 1, 32);
-    c.name = body_str(req, b, NULL, "name", 1, 200);
+    c.name = body_name(req, b, NULL, "name", 1, 200);
     c.parent_id = body_id(req, b, "parent_id");
     int staged = body_bool(req, b, NULL, "staged");
     c.status = staged == 1 ? "staged" : "active";
@@ -564,6 +566,41 @@ static int overview_needs_definitions(struct request *req, const char *sort_s)
     return 0;
 }
 
+/* filter[status]: an account status (round-3 walkthrough of seed 001). */
+static int overview_status_known(const char *status)
+{
+    static const char *const statuses[] = {"active", "staged", "suspended", "closed", NULL};
+    for (size_t i = 0; statuses[i]; i++)
+        if (strcmp(status, statuses[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* filter[plan]: a plan of the catalog; the error names them all. */
+static void overview_plan_check(struct request *req, const char *field, const char *plan)
+{
+    json_t *plans = NULL;
+    int st = catalog_store_plans(req->session->sql, &plans);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    struct buf allowed = BUF_INIT;
+    int known = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(plans, i, p)
+    {
+        const char *code = json_string_value(json_object_get(p, "code"));
+        known |= strcmp(code, plan) == 0;
+        buf_printf(&allowed, "%s%s", i ? ", " : "must be a plan of the catalog: ", code);
+    }
+    if (!known)
+        res_field_error(req, field, buf_str(&allowed));
+    buf_free(&allowed);
+    json_decref(plans);
+}
+
 /* Resolves sort and filter[...] against the columns and the parent's
  * property definitions; records field errors. */
 static void overview_parameters(struct request *req, const char *sort_s, struct overview_query *q,
@@ -612,10 +649,13 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
         }
         if (strcmp(key, "status") == 0) {
             q->status = json_string_value(v);
+            if (!overview_status_known(q->status))
+                res_field_error(req, f, "must be one of active, staged, suspended, closed");
             continue;
         }
         if (strcmp(key, "plan") == 0) {
             q->plan = json_string_value(v);
+            overview_plan_check(req, f, q->plan);
             continue;
         }
         struct property_def *d = NULL;
@@ -830,7 +870,7 @@ void accounts_patch(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct patch p = {.req = req, .id = parse_id(req->args[0])};
-    p.name = body_str(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
+    p.name = body_name(req, b, NULL, "name", json_object_get(b, "name") != NULL, 200);
     read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
     p.properties = body_obj(req, b, NULL, "properties");
     body_single_values(req, p.properties, "properties");

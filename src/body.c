@@ -92,6 +92,19 @@ const char *body_str(struct request *req, json_t *obj, const char *prefix, const
     return s[0] ? s : NULL;
 }
 
+const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
+                      int required, size_t max)
+{
+    const char *s = body_str(req, obj, prefix, name, required, max);
+    if (s && text_is_blank(s)) {
+        char f[256];
+        field_name(f, sizeof(f), prefix, name);
+        res_field_error(req, f, "must not be empty");
+        return NULL;
+    }
+    return s;
+}
+
 int body_bool(struct request *req, json_t *obj, const char *prefix, const char *name)
 {
     char f[256];

@@ -24,6 +24,10 @@ void body_single_values(struct request *req, json_t *obj, const char *prefix);
 /* A string member; NULL if absent (recorded as an error when required). */
 const char *body_str(struct request *req, json_t *obj, const char *prefix, const char *name,
                      int required, size_t max);
+/* body_str for a name or label a person reads: only blank space (spaces,
+ * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
+const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
+                      int required, size_t max);
 /* A boolean member (JSON true/false, or "true/false/1/0/on/off" in forms).
  * Returns -1 if absent, 0 or 1 otherwise. */
 int body_bool(struct request *req, json_t *obj, const char *prefix, const char *name);

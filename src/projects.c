@@ -69,7 +69,7 @@ void projects_create(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct project_create c = {.req = req, .account_id = req->account.id};
-    c.name = body_str(req, b, NULL, "name", 1, 200);
+    c.name = body_name(req, b, NULL, "name", 1, 200);
     if (body_failed(req))
         return;
     int st = request_transaction(req, create_insert_tx, &c);

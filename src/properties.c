@@ -150,7 +150,7 @@ const char *property_value_check(int type, const char *const *options, json_t *v
     case PROP_TEXT:
         if (!s)
             return "must be text";
-        if ((why = validate_text(s, TEXT_MAX)))
+        if ((why = validate_name(s, TEXT_MAX)))
             return why;
         *value_json = string_json(s);
         *sort_key = xstrdup(s);
@@ -215,11 +215,12 @@ const char *property_value_check(int type, const char *const *options, json_t *v
     }
 }
 
-/* An empty form value or a JSON null removes a value. */
+/* An empty form value (or one of blank space only) or a JSON null removes
+ * a value. */
 static int removes(const struct request *req, json_t *v)
 {
     return json_is_null(v) ||
-           (req->body_is_form && json_is_string(v) && json_string_value(v)[0] == '\0');
+           (req->body_is_form && json_is_string(v) && text_is_blank(json_string_value(v)));
 }
 
 static void key_error(struct request *req, const char *key, const char *message)
@@ -270,7 +271,10 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
         const char *why = property_value_check(d->type, (const char *const *)d->options, v,
                                                req->body_is_form, &value_json, &sort_key);
         if (why) {
-            key_error(req, key, why);
+            /* Blank text is no value: a required one is missing. */
+            int blank =
+                d->type == PROP_TEXT && json_is_string(v) && text_is_blank(json_string_value(v));
+            key_error(req, key, blank && d->required ? "is required" : why);
             failed = 1;
             continue;
         }
@@ -423,7 +427,7 @@ void property_definitions_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .required = -1};
     c.key = body_str(req, b, NULL, "key", 1, 64);
-    c.label = body_str(req, b, NULL, "label", 1, LABEL_MAX);
+    c.label = body_name(req, b, NULL, "label", 1, LABEL_MAX);
     const char *type = body_str(req, b, NULL, "type", 1, 16);
     c.required = body_bool(req, b, NULL, "required");
     const char *why;
@@ -517,7 +521,7 @@ void property_definitions_patch(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .key = req->args[1]};
-    c.label = body_str(req, b, NULL, "label", json_object_get(b, "label") != NULL, LABEL_MAX);
+    c.label = body_name(req, b, NULL, "label", json_object_get(b, "label") != NULL, LABEL_MAX);
     c.required = body_bool(req, b, NULL, "required");
     if (json_object_get(b, "options")) {
         c.have_options = 1;
@@ -542,13 +546,30 @@ static int undefine_tx(struct sql_store *sql, void *arg)
     st = property_def_find(sql, c->account_id, c->key, 1, &c->def);
     if (st == ST_NOT_FOUND)
         return refuse(c->req, 404, "not-found", "no such property");
-    unsigned long long values = 0;
+    json_t *removed = NULL;
     if (st == ST_OK)
-        st = property_def_delete(sql, c->def.id, &values);
+        st = property_def_delete(sql, c->def.id, &removed);
     if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "property.delete",
+                         property_def_json(&c->def),
+                         json_pack("{s:s, s:I}", "key", c->def.key, "values_removed",
+                                   (json_int_t)json_array_size(removed)));
+    /* Each child that lost a value has it in its own trail (DESIGN.md:
+     * which account, the old and the new value). */
+    size_t i;
+    json_t *r;
+    json_array_foreach(removed, i, r)
+    {
+        if (st != ST_OK)
+            break;
+        json_int_t child = json_integer_value(json_object_get(r, "account_id"));
         st = audit_write(
-            sql, c->req->caller.uid, c->account_id, "property.delete", property_def_json(&c->def),
-            json_pack("{s:s, s:I}", "key", c->def.key, "values_removed", (json_int_t)values));
+            sql, c->req->caller.uid, (unsigned long long)child, "property.delete",
+            json_pack("{s:s, s:O}", "key", c->def.key, "value", json_object_get(r, "value")),
+            json_pack("{s:s, s:n, s:I}", "key", c->def.key, "value", "partner_id",
+                      (json_int_t)c->account_id));
+    }
+    json_decref(removed);
     return st;
 }
 

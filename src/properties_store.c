@@ -134,26 +134,39 @@ int property_def_update(struct sql_store *sql, unsigned long long id, const char
                     NULL);
 }
 
-int property_def_delete(struct sql_store *sql, unsigned long long id, unsigned long long *values)
+int property_def_delete(struct sql_store *sql, unsigned long long id, json_t **removed)
 {
     struct sql_result r;
-    int st = sql_exec(sql, "SELECT COUNT(*) FROM account_property_values WHERE definition_id = ?",
+    *removed = NULL;
+    int st = sql_exec(sql,
+                      "SELECT account_id, value FROM account_property_values"
+                      " WHERE definition_id = ? ORDER BY account_id FOR UPDATE",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
-    *values = sql_cell_id(&r, 0, 0);
+    json_t *values = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        json_t *v = json_loads(sql_cell(&r, i, 1), JSON_DECODE_ANY, NULL);
+        json_array_append_new(values, json_pack("{s:I, s:o}", "account_id",
+                                                (json_int_t)sql_cell_id(&r, i, 0), "value",
+                                                v ? v : json_null()));
+    }
     sql_result_free(&r);
     /* The children that lose a value change: their ETag moves on. */
-    if (*values)
+    if (json_array_size(values))
         st = sql_exec(sql,
                       "UPDATE accounts a JOIN account_property_values v ON v.account_id = a.id"
                       " SET a.version = a.version + 1, a.updated_at = CURRENT_TIMESTAMP(6)"
                       " WHERE v.definition_id = ?",
                       SQL_ARGS(P_INT(id)), NULL);
-    if (st != ST_OK)
-        return st;
-    return sql_exec(sql, "DELETE FROM property_definitions WHERE id = ?", SQL_ARGS(P_INT(id)),
-                    NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql, "DELETE FROM property_definitions WHERE id = ?", SQL_ARGS(P_INT(id)),
+                      NULL);
+    if (st == ST_OK)
+        *removed = values;
+    else
+        json_decref(values);
+    return st;
 }
 
 int property_values_with_key(struct sql_store *sql, unsigned long long id, const char *sort_key,

@@ -39,9 +39,10 @@ int property_def_insert(struct sql_store *sql, unsigned long long account_id, co
 int property_def_update(struct sql_store *sql, unsigned long long id, const char *label,
                         const char *options_json, int required);
 /* Deletes the definition; its values go with it (ON DELETE CASCADE), and
- * each child that had one gets a new version (its ETag changes). *values
- * receives how many values were removed. */
-int property_def_delete(struct sql_store *sql, unsigned long long id, unsigned long long *values);
+ * each child that had one gets a new version (its ETag changes). *removed
+ * receives the values removed, [{account_id, value}] by account (a new
+ * reference; the caller releases it). */
+int property_def_delete(struct sql_store *sql, unsigned long long id, json_t **removed);
 /* How many values of definition id have this sort key (a select option in
  * use). */
 int property_values_with_key(struct sql_store *sql, unsigned long long id, const char *sort_key,

@@ -51,10 +51,14 @@ void recipients_get(struct request *req)
 }
 
 /* The addresses of the body: a JSON list, or form text with one address
- * per line (or the field repeated). Trimmed; empty lines skipped. */
-static char **read_addresses(struct request *req, json_t *b, size_t *n)
+ * per line (or the field repeated). Trimmed; empty lines skipped but
+ * counted: (*lines)[i] is where address i was, the JSON item or the line
+ * of the form's text as the person typed it (CRLF, LF or CR each end one
+ * line; a repeated field's values go on counting), for errors[emails[N]]. */
+static char **read_addresses(struct request *req, json_t *b, size_t *n, size_t **lines)
 {
     *n = 0;
+    *lines = NULL;
     json_t *v = json_object_get(b, "emails");
     if (!v) {
         res_field_error(req, "emails", "is required");
@@ -66,7 +70,9 @@ static char **read_addresses(struct request *req, json_t *b, size_t *n)
         return NULL;
     }
     char **out = xcalloc(MAX_RECIPIENTS * 4 + 1, sizeof(char *));
+    *lines = xcalloc(MAX_RECIPIENTS * 4 + 1, sizeof(size_t));
     size_t count = json_is_array(v) ? json_array_size(v) : 1;
+    size_t line = 0;
     for (size_t i = 0; i < count; i++) {
         json_t *item = items ? json_array_get(items, i) : v;
         if (!json_is_string(item)) {
@@ -76,7 +82,7 @@ static char **read_addresses(struct request *req, json_t *b, size_t *n)
         const char *text = json_string_value(item);
         /* JSON: one address per item; form: one per line. */
         const char *p = text;
-        while (*p) {
+        do {
             size_t len = req->body_is_form ? strcspn(p, "\r\n") : strlen(p);
             const char *s = p, *e = p + len;
             while (s < e && (*s == ' ' || *s == '\t'))
@@ -88,12 +94,17 @@ static char **read_addresses(struct request *req, json_t *b, size_t *n)
                     res_field_error(req, "emails", "at most 50 addresses");
                     return out;
                 }
+                (*lines)[*n] = line;
                 out[(*n)++] = xstrndup(s, (size_t)(e - s));
             }
             p += len;
-            while (*p == '\r' || *p == '\n')
+            line++;
+            /* One line break: CRLF, LF or CR. */
+            if (p[0] == '\r' && p[1] == '\n')
+                p += 2;
+            else if (*p == '\r' || *p == '\n')
                 p++;
-        }
+        } while (*p);
     }
     return out;
 }
@@ -140,15 +151,15 @@ void recipients_put(struct request *req)
     static const char *const allowed[] = {"emails", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    size_t n = 0;
-    char **emails = read_addresses(req, b, &n);
+    size_t n = 0, *lines = NULL;
+    char **emails = read_addresses(req, b, &n, &lines);
     /* Check each; keep the first of addresses equal but for case. */
     size_t kept = 0;
     for (size_t i = 0; emails && i < n; i++) {
         const char *why = validate_email(emails[i]);
         if (why) {
             char f[32];
-            snprintf(f, sizeof(f), "emails[%zu]", i);
+            snprintf(f, sizeof(f), "emails[%zu]", lines[i]);
             res_field_error(req, f, why);
         }
         int dup = 0;
@@ -178,4 +189,5 @@ void recipients_put(struct request *req)
             res_store_failure(req, st, "the database");
     }
     outbox_free_list(emails, kept);
+    free(lines);
 }

@@ -113,6 +113,32 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         return st;
     if (strcmp(old_a.currency, new_a.currency) != 0)
         return refuse(c->req, 409, "conflict", "the plans are priced in two currencies");
+    /* The seats carry over: a per_unit plan keeps the line's quantity, a
+     * flat or free one is one per account (round-3 walkthrough of seed
+     * 001). The new plan article is paid from the start of the old one's
+     * paid term for its own term (monthly professional -> yearly
+     * enterprise: 11 months more). */
+    long long old_q = 1;
+    int paid_months = 0;
+    st = subscriptions_store_line(sql, s->id, old_code, &old_q, &paid_months);
+    if (st == ST_NOT_FOUND)
+        return refuse(c->req, 409, "conflict", "the subscription has no article of its plan");
+    if (st != ST_OK)
+        return st;
+    long long new_q = strcmp(new_a.plan_pricing, "per_unit") == 0 ? old_q : 1;
+    paid_months += new_a.term_months - old_a.term_months;
+    if (paid_months < 0)
+        paid_months = 0;
+    /* The invoice: the difference of the two plans' prices, seat by seat. */
+    long long old_total, new_total;
+    if (money_mul_add(old_q, old_a.price_minor, 0, &old_total) < 0 ||
+        money_mul_add(new_q, new_a.price_minor, 0, &new_total) < 0) {
+        res_field_error(c->req, "plan", "the amount is too large");
+        return refuse_invalid(c->req);
+    }
+    long long diff = new_total > old_total ? new_total - old_total : 0;
+    /* Per seat when it divides evenly (the same seats on both plans). */
+    long long line_q = diff % new_q == 0 ? new_q : 1;
     struct billing_account acc;
     st = subscriptions_store_account(sql, s->account_id, &acc);
     if (st != ST_OK)
@@ -157,20 +183,21 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         }
     }
     free(alias);
+    char paid_until[32] = "";
     st = licenses_store_grant(sql, s->account_id, s->id, -1);
     if (st == ST_OK)
-        st = subscriptions_store_change_plan(sql, s->id, old_code, new_code, c->plan,
-                                             new_a.price_minor, storefront_id);
+        st = subscriptions_store_change_plan(sql, s->id, old_code, new_code, c->plan, new_q,
+                                             new_a.price_minor, paid_months, storefront_id,
+                                             paid_until);
     if (st == ST_OK)
         st = licenses_store_grant(sql, s->account_id, s->id, +1);
     if (st == ST_OK)
         st = subscriptions_store_set_account_plan(sql, s->account_id, c->plan);
-    /* The invoice: the difference of the two plans' prices for the term. */
-    long long diff =
-        new_a.price_minor > old_a.price_minor ? new_a.price_minor - old_a.price_minor : 0;
-    json_t *lines =
-        json_pack("[{s:s, s:i, s:o, s:o}]", "article", new_code, "quantity", 1, "unit_price",
-                  money_json(diff, new_a.currency), "amount", money_json(diff, new_a.currency));
+    json_t *lines = json_pack(
+        "[{s:s, s:I, s:o, s:o}]", "article", new_code, "quantity", (json_int_t)line_q, "unit_price",
+        money_json(diff / line_q, new_a.currency), "amount", money_json(diff, new_a.currency));
+    /* For the period from now to the end of the new plan's paid term: the
+     * term's end when both plans have the same term. */
     struct invoice inv = {.account_id = s->account_id,
                           .subscription_id = s->id,
                           .reason = "upgrade",
@@ -178,7 +205,9 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
                           .total_minor = diff,
                           .lines = lines,
                           .period_start = NULL, /* from now: the upgrade's time */
-                          .period_end = s->ends_at};
+                          .period_end = new_a.term_months == old_a.term_months || !paid_until[0]
+                                            ? s->ends_at
+                                            : paid_until};
     if (st == ST_OK)
         st = invoices_store_write(sql, &inv, &c->invoice_id);
     json_decref(lines);
@@ -215,14 +244,15 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
 
 static int renew(struct sql_store *sql, struct sub_change *c, struct subscription *s)
 {
-    json_t *lines;
-    long long total;
-    char currency[4];
-    int st = subscriptions_store_articles(sql, s->id, &lines, &total, currency);
-    if (st != ST_OK)
-        return st;
     char old_end[32];
-    st = subscriptions_store_extend(sql, s, old_end);
+    int st = subscriptions_store_extend(sql, s, old_end);
+    /* Each line on its own term: billed only when its paid months end
+     * before the new end (round-3 walkthrough of seed 001). */
+    json_t *lines = NULL;
+    long long total = 0;
+    char currency[4];
+    if (st == ST_OK)
+        st = subscriptions_store_renewal_lines(sql, s->id, &lines, &total, currency);
     struct invoice inv = {.account_id = s->account_id,
                           .subscription_id = s->id,
                           .reason = "renewal",
@@ -231,19 +261,21 @@ static int renew(struct sql_store *sql, struct sub_change *c, struct subscriptio
                           .lines = lines,
                           .period_start = old_end,
                           .period_end = s->ends_at};
-    if (st == ST_OK)
+    if (st == ST_OK && json_array_size(lines))
         st = invoices_store_write(sql, &inv, &c->invoice_id);
     json_decref(lines);
     /* RFC 3339 in the audit row, as every time the API shows. */
     char old_ends[BILLING_TIME_SIZE], new_ends[BILLING_TIME_SIZE];
     billing_time_rfc3339(old_end, old_ends);
     billing_time_rfc3339(s->ends_at, new_ends);
+    json_t *invoice_id = c->invoice_id ? json_integer((json_int_t)c->invoice_id) : json_null();
     if (st == ST_OK)
         st = audit_write(
             sql, c->req->caller.uid, s->account_id, "subscription.renew",
             json_pack("{s:I, s:s}", "subscription_id", (json_int_t)s->id, "ends_at", old_ends),
-            json_pack("{s:I, s:s, s:I}", "subscription_id", (json_int_t)s->id, "ends_at", new_ends,
-                      "invoice_id", (json_int_t)c->invoice_id));
+            json_pack("{s:I, s:s, s:O}", "subscription_id", (json_int_t)s->id, "ends_at", new_ends,
+                      "invoice_id", invoice_id));
+    json_decref(invoice_id);
     return st;
 }
 
@@ -379,6 +411,8 @@ static void run_change(struct request *req, struct sub_change *c)
             st = invoices_store_get(req->session->sql, c->invoice_id, &inv);
             if (st == ST_OK)
                 extra = json_pack("{s:o}", "invoice", inv);
+        } else if (c->what == CHANGE_RENEW) {
+            extra = json_pack("{s:n}", "invoice"); /* no line was due */
         }
         respond_subscription(req, c->sid, extra);
     }

@@ -90,26 +90,57 @@ int subscriptions_store_add_article(struct sql_store *sql, unsigned long long si
 {
     return sql_exec(sql,
                     "INSERT INTO subscription_articles (subscription_id, article, quantity,"
-                    " unit_price_minor) VALUES (?, ?, ?, ?)",
-                    SQL_ARGS(P_INT(sid), P_STR(article), P_INT(quantity), P_INT(unit_price_minor)),
+                    " unit_price_minor, paid_months)"
+                    " SELECT ?, code, ?, ?, term_months FROM articles WHERE code = ?",
+                    SQL_ARGS(P_INT(sid), P_INT(quantity), P_INT(unit_price_minor), P_STR(article)),
                     NULL);
+}
+
+int subscriptions_store_line(struct sql_store *sql, unsigned long long sid, const char *article,
+                             long long *quantity, int *paid_months)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT quantity, paid_months FROM subscription_articles"
+                      " WHERE subscription_id = ? AND article = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(sid), P_STR(article)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else {
+        *quantity = atoll(sql_cell(&r, 0, 0));
+        *paid_months = atoi(sql_cell(&r, 0, 1));
+    }
+    sql_result_free(&r);
+    return st;
 }
 
 int subscriptions_store_change_plan(struct sql_store *sql, unsigned long long sid,
                                     const char *old_article, const char *new_article,
-                                    const char *plan, long long unit_price_minor,
-                                    unsigned long long storefront_id)
+                                    const char *plan, long long quantity,
+                                    long long unit_price_minor, int paid_months,
+                                    unsigned long long storefront_id, char paid_until[32])
 {
-    int st = sql_exec(
-        sql,
-        "UPDATE subscription_articles SET article = ?, quantity = 1,"
-        " unit_price_minor = ? WHERE subscription_id = ? AND article = ?",
-        SQL_ARGS(P_STR(new_article), P_INT(unit_price_minor), P_INT(sid), P_STR(old_article)),
-        NULL);
+    int st = sql_exec(sql,
+                      "UPDATE subscription_articles SET article = ?, quantity = ?,"
+                      " unit_price_minor = ?, paid_months = ? WHERE subscription_id = ?"
+                      " AND article = ?",
+                      SQL_ARGS(P_STR(new_article), P_INT(quantity), P_INT(unit_price_minor),
+                               P_INT(paid_months), P_INT(sid), P_STR(old_article)),
+                      NULL);
     if (st == ST_OK)
         st = sql_exec(
             sql, "UPDATE subscriptions SET plan = ?, storefront_id = ? WHERE id = ?",
             SQL_ARGS(P_STR(plan), storefront_id ? P_INT(storefront_id) : P_NULL, P_INT(sid)), NULL);
+    struct sql_result r;
+    if (st == ST_OK)
+        st = sql_exec(sql, "SELECT started_at + INTERVAL ? MONTH FROM subscriptions WHERE id = ?",
+                      SQL_ARGS(P_INT(paid_months), P_INT(sid)), &r);
+    if (st == ST_OK) {
+        snprintf(paid_until, 32, "%s", r.nrows ? sql_cell(&r, 0, 0) : "");
+        sql_result_free(&r);
+    }
     return st;
 }
 
@@ -179,16 +210,23 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
                                               "sa.article, 'quantity', sa.quantity,"
                                               "   'unit_price', JSON_OBJECT('amount_minor', "
                                               "sa.unit_price_minor, 'currency',"
-                                              "   ar.currency)) ORDER BY sa.article) FROM "
-                                              "subscription_articles sa"
-                                              "   JOIN articles ar ON ar.code = sa.article WHERE "
-                                              "sa.subscription_id = s.id)"
-                                              " FROM subscriptions s LEFT JOIN storefronts f ON "
-                                              "f.id = s.storefront_id"
-                                              " LEFT JOIN accounts d ON d.id = f.distributor_id"
-                                              " WHERE (? = 0 OR s.account_id = ?) AND (? = 0 OR "
-                                              "s.id = ?) AND (? = 0 OR s.id < ?)"
-                                              " ORDER BY s.id DESC LIMIT ?",
+                                              "   ar.currency), 'term_months', ar.term_months,"
+                                              "   'paid_until', " T(
+                                                  "s.started_at + INTERVAL sa.paid_months "
+                                                  "MONTH") ") ORDER BY sa.article) FROM "
+                                                           "subscription_articles sa"
+                                                           "   JOIN articles ar ON ar.code = "
+                                                           "sa.article WHERE "
+                                                           "sa.subscription_id = s.id)"
+                                                           " FROM subscriptions s LEFT JOIN "
+                                                           "storefronts f ON "
+                                                           "f.id = s.storefront_id"
+                                                           " LEFT JOIN accounts d ON d.id = "
+                                                           "f.distributor_id"
+                                                           " WHERE (? = 0 OR s.account_id = ?) AND "
+                                                           "(? = 0 OR "
+                                                           "s.id = ?) AND (? = 0 OR s.id < ?)"
+                                                           " ORDER BY s.id DESC LIMIT ?",
         SQL_ARGS(P_STR(default_host), P_INT(account_id), P_INT(account_id), P_INT(sid), P_INT(sid),
                  P_INT(before), P_INT(before), P_INT(limit)),
         &r);
@@ -344,15 +382,22 @@ int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid
     return ST_OK;
 }
 
-int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, json_t **lines,
-                                 long long *total_minor, char currency[4])
+int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long sid, json_t **lines,
+                                      long long *total_minor, char currency[4])
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT sa.article, sa.quantity, sa.unit_price_minor, ar.currency"
-                      " FROM subscription_articles sa JOIN articles ar ON ar.code = sa.article"
-                      " WHERE sa.subscription_id = ? ORDER BY sa.article",
-                      SQL_ARGS(P_INT(sid)), &r);
+    /* need: the months from started_at that reach the new ends_at (one
+     * more when the last is cut short by the end of a month). */
+    int st =
+        sql_exec(sql,
+                 "SELECT sa.article, sa.quantity, sa.unit_price_minor, ar.currency, ar.term_months,"
+                 " sa.paid_months, TIMESTAMPDIFF(MONTH, s.started_at, s.ends_at)"
+                 " + (s.started_at + INTERVAL TIMESTAMPDIFF(MONTH, s.started_at, s.ends_at) MONTH"
+                 " < s.ends_at)"
+                 " FROM subscription_articles sa JOIN articles ar ON ar.code = sa.article"
+                 " JOIN subscriptions s ON s.id = sa.subscription_id"
+                 " WHERE sa.subscription_id = ? ORDER BY sa.article FOR UPDATE",
+                 SQL_ARGS(P_INT(sid)), &r);
     if (st != ST_OK)
         return st;
     *lines = json_array();
@@ -360,15 +405,25 @@ int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, 
     snprintf(currency, 4, "%s", r.nrows ? sql_cell(&r, 0, 3) : "EUR");
     for (size_t i = 0; i < r.nrows && st == ST_OK; i++) {
         long long q = atoll(sql_cell(&r, i, 1)), p = atoll(sql_cell(&r, i, 2)), amount;
-        if (money_mul_add(q, p, 0, &amount) < 0 ||
+        long long term = atoll(sql_cell(&r, i, 4)), paid = atoll(sql_cell(&r, i, 5));
+        long long need = atoll(sql_cell(&r, i, 6));
+        if (term < 1 || need <= paid)
+            continue; /* paid beyond the new end: not billed this time */
+        long long terms = (need - paid + term - 1) / term;
+        if (money_mul_add(q, p, 0, &amount) < 0 || money_mul_add(terms, amount, 0, &amount) < 0 ||
             money_mul_add(1, *total_minor, amount, total_minor) < 0) {
             st = ST_ERROR;
             break;
         }
-        json_array_append_new(*lines, json_pack("{s:s, s:I, s:o, s:o}", "article",
-                                                sql_cell(&r, i, 0), "quantity", (json_int_t)q,
-                                                "unit_price", money_json(p, currency), "amount",
-                                                money_json(amount, currency)));
+        st = sql_exec(sql,
+                      "UPDATE subscription_articles SET paid_months = ?"
+                      " WHERE subscription_id = ? AND article = ?",
+                      SQL_ARGS(P_INT(paid + terms * term), P_INT(sid), P_STR(sql_cell(&r, i, 0))),
+                      NULL);
+        json_array_append_new(
+            *lines, json_pack("{s:s, s:I, s:o, s:I, s:o}", "article", sql_cell(&r, i, 0),
+                              "quantity", (json_int_t)q, "unit_price", money_json(p, currency),
+                              "terms", (json_int_t)terms, "amount", money_json(amount, currency)));
     }
     sql_result_free(&r);
     if (st != ST_OK) {

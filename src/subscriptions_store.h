@@ -38,11 +38,19 @@ int subscriptions_store_insert(struct sql_store *sql, unsigned long long account
 int subscriptions_store_add_article(struct sql_store *sql, unsigned long long sid,
                                     const char *article, long long quantity,
                                     long long unit_price_minor);
-/* Replaces the plan article old_article by new_article and sets the plan. */
+/* Inside a transaction: the quantity of a line of subscription sid and
+ * the months from its started_at that the line is paid for (ST_NOT_FOUND
+ * if it has no such article); the row is locked. */
+int subscriptions_store_line(struct sql_store *sql, unsigned long long sid, const char *article,
+                             long long *quantity, int *paid_months);
+/* Replaces the plan article old_article by new_article (quantity, unit
+ * price, paid months from started_at) and sets the plan; paid_until gets
+ * the end of the months paid ("YYYY-MM-DD HH:MM:SS.ffffff"). */
 int subscriptions_store_change_plan(struct sql_store *sql, unsigned long long sid,
                                     const char *old_article, const char *new_article,
-                                    const char *plan, long long unit_price_minor,
-                                    unsigned long long storefront_id);
+                                    const char *plan, long long quantity,
+                                    long long unit_price_minor, int paid_months,
+                                    unsigned long long storefront_id, char paid_until[32]);
 /* status from -> to (ST_CONFLICT if the subscription is not in from). */
 int subscriptions_store_set_status(struct sql_store *sql, unsigned long long sid, const char *from,
                                    const char *to);
@@ -94,9 +102,14 @@ int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long lo
  * "  <quantity> x <name>", without a last line end. Both malloc'ed. */
 int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid, char **plan,
                                    char **articles);
-/* The subscription's articles as invoice lines and their total. */
-int subscriptions_store_articles(struct sql_store *sql, unsigned long long sid, json_t **lines,
-                                 long long *total_minor, char currency[4]);
+/* Inside a transaction, after subscriptions_store_extend: the lines of
+ * subscription sid that its new ends_at finds unpaid, each billed for as
+ * many of its own terms (its article's term_months) as reach ends_at and
+ * marked paid so far, as invoice lines [{article, quantity, unit_price,
+ * terms, amount}] with their total; lines paid beyond ends_at are not
+ * billed (an empty list when none is due). */
+int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long sid, json_t **lines,
+                                      long long *total_minor, char currency[4]);
 
 /* The billing part of the account overview, as extra columns of the
  * account's own SELECT (one round trip; FROM accounts, not aliased): plan (reseller

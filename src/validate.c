@@ -78,6 +78,34 @@ const char *validate_text(const char *s, size_t max)
     return validate_chars(s, 0);
 }
 
+/* Space that shows nothing: Unicode's White_Space characters that fit on
+ * one line, and the invisible zero-width ones (ZWSP, word joiner, BOM). */
+static int blank_char(long c)
+{
+    return c == ' ' || c == '\t' || c == 0xa0 || c == 0x1680 || c == 0x180e ||
+           (c >= 0x2000 && c <= 0x200b) || c == 0x202f || c == 0x205f || c == 0x2060 ||
+           c == 0x3000 || c == 0xfeff;
+}
+
+int text_is_blank(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        long c = utf8_next(&p);
+        if (c < 0 || !blank_char(c))
+            return 0;
+    }
+    return 1;
+}
+
+const char *validate_name(const char *s, size_t max)
+{
+    const char *why = validate_text(s, max);
+    if (!why && text_is_blank(s))
+        why = "must not be empty";
+    return why;
+}
+
 /* Officially assigned ISO 3166-1 alpha-2 codes. */
 static const char countries[] =
     "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "

@@ -12,6 +12,12 @@
 /* Printable UTF-8 text without control characters, 1..max bytes after the
  * caller trimmed it. */
 const char *validate_text(const char *s, size_t max);
+/* 1 if s ("" too) is only space that shows nothing: spaces, tabs, no-break
+ * and other Unicode spaces, zero-width spaces. */
+int text_is_blank(const char *s);
+/* A name or label a person reads (an account's name, a property's label):
+ * validate_text, and not only blank space ("must not be empty"). */
+const char *validate_name(const char *s, size_t max);
 /* NULL if s is UTF-8 without control characters (C0, DEL, C1 such as
  * U+0085) and without bidirectional formatting characters (U+202A..U+202E,
  * U+2066..U+2069, LRM, RLM, ALM) or U+2028/U+2029; multi_line allows LF,

@@ -77,6 +77,13 @@ static int add_pair(struct buf *out, const char *key, const char *value, size_t 
     return fits;
 }
 
+/* The fields that are lists whatever a form sent: the roles' checkboxes,
+ * a select's options (docs/api.md, "The error_to query"). */
+static int is_list_field(const char *name)
+{
+    return strcmp(name, "roles") == 0 || strcmp(name, "options") == 0;
+}
+
 /* The values sent, as values[a][b]=... (lists as values[a][]=...),
  * without secrets and without the form's own _fields. Returns 0 if
  * something did not fit. */
@@ -95,6 +102,10 @@ static int add_values(struct buf *out, const char *prefix, json_t *v, size_t max
             buf_addc(&key, '[');
             add_encoded(&key, k);
             buf_addc(&key, ']');
+            /* A list field with one box ticked came as one value: it is
+             * still a list (values[roles][]=member). */
+            if (strcmp(prefix, "values") == 0 && is_list_field(k) && !json_is_array(item))
+                buf_adds(&key, "[]");
             all &= add_values(out, buf_str(&key), item, max);
             buf_free(&key);
         }

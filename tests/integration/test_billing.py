@@ -235,7 +235,8 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     assert sub["status"] == "active" and sub["plan"] == "standard", done
     assert sub["storefront"] == {"alias": alias, "url": url, "status": "active"}
     assert sub["articles"] == [{"article": "reseller-standard", "quantity": 1,
-                                "unit_price": money(49000)}]
+                                "unit_price": money(49000), "term_months": 12,
+                                "paid_until": sub["ends_at"]}]
     assert sub["started_at"] < sub["ends_at"] and sub["term_months"] == 12
     assert done["order"]["status"] == "executed"
     assert done["order"]["subscription_id"] == sub["id"]
@@ -1453,3 +1454,96 @@ def test_an_empty_alias_at_checkout_is_a_field_error(api, disti, make_reseller, 
     alias = S.unique("ck")
     done = S.expect(api(disti.admin).post(path, json={"storefront_alias": alias}), 200)
     assert done["subscription"]["storefront"]["alias"] == alias
+
+
+def test_upgrade_keeps_the_seats_of_a_per_unit_plan(api, make_tenant, make_account, sql):
+    """Round 3, seed 001 D1: professional x3 -> enterprise kept 1 seat and
+    billed one; the seats carry over and the upgrade bills each of them
+    (3 x (19900 - 4900)); the licenses are those of 3 enterprise seats."""
+    t = make_tenant("seats")
+    cust = make_account("olivia", "customer", t.account.id)
+    draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
+        "lines": [{"article": "professional", "quantity": 3}]}), 201)
+    sub = execute(api, t.admin, draft["id"])["subscription"]
+    got = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub['id']}/upgrade",
+                                     json={"plan": "enterprise"}), 200)
+    assert [(a["article"], a["quantity"]) for a in got["articles"]] == [("enterprise", 3)], got
+    inv = got["invoice"]
+    assert inv["reason"] == "upgrade" and inv["total"] == money(45000), inv
+    assert inv["lines"] == [{"article": "enterprise", "quantity": 3,
+                             "unit_price": money(15000), "amount": money(45000)}], inv
+    # The yearly enterprise is paid from the start of the monthly
+    # professional's term for 12 months: the invoice runs to then.
+    paid_until = got["articles"][0]["paid_until"]
+    assert parse_time(paid_until) >= parse_time(sub["started_at"]) + datetime.timedelta(days=364)
+    assert inv["period_end"] == paid_until and got["ends_at"] == sub["ends_at"], (inv, got)
+    assert sql.value("SELECT quantity FROM subscription_articles WHERE subscription_id=%s",
+                     int(sub["id"])) == 3
+    lic = {l["feature"]: l for l in S.expect(
+        api(t.admin).get(f"/api/v1/accounts/{cust.id}/licenses"), 200)["items"]}
+    assert lic["assets"]["quantity"] == 3 * 5000 and lic["data-loggers"]["quantity"] == 3000, lic
+    # A flat plan stays one per account: starter -> professional is 1 seat.
+    cust2 = make_account("olivia", "customer", t.account.id)
+    sub2 = execute(api, t.admin, order(api, t.admin, cust2.id, "starter")["id"])["subscription"]
+    got2 = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub2['id']}/upgrade",
+                                      json={"plan": "professional"}), 200)
+    assert [(a["article"], a["quantity"]) for a in got2["articles"]] == [("professional", 1)]
+    assert got2["invoice"]["total"] == money(4900 - 1900)
+    assert got2["invoice"]["period_end"] == got2["ends_at"] == sub2["ends_at"]
+
+
+def renewal_invoices(sql, sid):
+    return sql.value("SELECT COUNT(*) FROM invoices WHERE subscription_id=%s"
+                     " AND reason='renewal'", int(sid))
+
+
+def test_renewal_bills_each_line_on_its_own_term(api, make_tenant, make_account, sql):
+    """Round 3, seed 001 D2: a monthly subscription billed the yearly
+    data-logger (and an enterprise plan after an upgrade) at its 12-month
+    price at every monthly renewal. Each line is billed when its own term
+    comes round."""
+    t = make_tenant("terms")
+    cust = make_account("olivia", "customer", t.account.id)
+    draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
+        "lines": [{"article": "starter", "quantity": 1},
+                  {"article": "data-logger", "quantity": 2}]}), 201)
+    done = execute(api, t.admin, draft["id"])
+    sub = done["subscription"]
+    assert sub["term_months"] == 1 and done["invoice"]["total"] == money(1900 + 2 * 990)
+    logger = {a["article"]: a for a in sub["articles"]}["data-logger"]
+    assert logger["term_months"] == 12
+    assert parse_time(logger["paid_until"]) >= parse_time(sub["started_at"]) + datetime.timedelta(
+        days=364)
+    path = f"/api/v1/subscriptions/{sub['id']}/renew"
+    # Renewals 1..11 reach month 12 at most: only the monthly starter.
+    for i in range(11):
+        got = S.expect(api(t.admin).post(path), 200)
+        assert got["invoice"]["lines"] == [{"article": "starter", "quantity": 1,
+                                            "unit_price": money(1900), "terms": 1,
+                                            "amount": money(1900)}], (i, got["invoice"])
+        assert got["invoice"]["total"] == money(1900)
+    # The 12th reaches month 13: the data loggers' next year is due.
+    got = S.expect(api(t.admin).post(path), 200)
+    lines = {l["article"]: l for l in got["invoice"]["lines"]}
+    assert lines["data-logger"] == {"article": "data-logger", "quantity": 2,
+                                    "unit_price": money(990), "terms": 1,
+                                    "amount": money(1980)}, got["invoice"]
+    assert got["invoice"]["total"] == money(1900 + 1980)
+    logger = {a["article"]: a for a in got["articles"]}["data-logger"]
+    assert parse_time(logger["paid_until"]) >= parse_time(sub["started_at"]) + datetime.timedelta(
+        days=2 * 364)
+    assert sql.value("SELECT paid_months FROM subscription_articles WHERE subscription_id=%s"
+                     " AND article='data-logger'", int(sub["id"])) == 24
+    # After an upgrade to the yearly enterprise, a monthly renewal bills
+    # nothing until the enterprise year runs out: no invoice.
+    cust2 = make_account("olivia", "customer", t.account.id)
+    d2 = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust2.id}/orders", json={
+        "lines": [{"article": "professional", "quantity": 3}]}), 201)
+    sub2 = execute(api, t.admin, d2["id"])["subscription"]
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub2['id']}/upgrade",
+                               json={"plan": "enterprise"}), 200)
+    got = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub2['id']}/renew"), 200)
+    assert got["invoice"] is None and got["ends_at"] > sub2["ends_at"], got
+    assert got["term_months"] == 1 and renewal_invoices(sql, sub2["id"]) == 0
+    row = [a for a in sql.audit(cust2.id) if a["action"] == "subscription.renew"][-1]
+    assert row["new_value"]["invoice_id"] is None, row

@@ -451,3 +451,107 @@ def test_overview_order_is_bytewise_and_pages_agree(api, sql, make_tenant, make_
     for i, c in enumerate(kids):
         assert items[c.id]["name"] == names[i] and items[c.id]["plan"] == plans[i]
         assert items[c.id]["properties"] == ({} if codes[i] is None else {"code": codes[i]})
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u00a0", " \u3000\u200b "])
+def test_blank_labels_names_and_required_text_are_refused(api, sql, make_tenant, make_account,
+                                                          blank):
+    """Round 3, seed 001 D4: a label, an account name or a required text
+    value made only of spaces showed as nothing in the partner's table; it
+    is 422 "must not be empty" (a required text: "is required") and
+    nothing is written."""
+    t = make_tenant("blank")
+    s = api(t.admin)
+    body = S.expect_field_errors(s.post(defs_path(t.account.id), json={
+        "key": "leer", "label": blank, "type": "text"}), "label")
+    assert body["label"] == "must not be empty", body
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s",
+                     int(t.account.id)) == 0
+    define(api, t.admin, t.account.id, key="notiz", label="Notiz", type="text", required=True)
+    define(api, t.admin, t.account.id, key="memo", label="Memo", type="text")
+    body = S.expect_field_errors(s.patch(defs_path(t.account.id, "notiz"), json={"label": blank}),
+                                 "label")
+    assert S.expect(s.get(defs_path(t.account.id)), 200)["items"][0]["label"] == "Notiz"
+    # Account names: creating and renaming.
+    errors = S.expect_field_errors(s.post(ACCOUNTS, json={
+        "kind": "customer", "name": blank, "parent_id": str(t.account.id)}), "name")
+    assert errors["name"] == "must not be empty", errors
+    assert sql.count_accounts(parent_id=int(t.account.id)) == 0
+    child = make_account(t.admin, "customer", t.account.id)
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"notiz": "Wien"}}), 200)
+    version = sql.account(child.id)["version"]
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": blank}),
+                                   "name")
+    assert errors["name"] == "must not be empty", errors
+    # A required text of spaces is missing; another text's is empty.
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={
+        "properties": {"notiz": blank, "memo": blank}}), "properties.notiz", "properties.memo")
+    assert errors["properties.notiz"] == "is required", errors
+    assert errors["properties.memo"] == "must not be empty", errors
+    # A form's blank value is an empty one: it removes a value, so a
+    # required one is missing.
+    r = s.form("POST", f"{ACCOUNTS}/{child.id}", [("_method", "PATCH"),
+                                                   ("properties[notiz]", blank)])
+    assert S.expect_field_errors(r, "properties.notiz")["properties.notiz"] == "is required"
+    assert sql.account(child.id)["version"] == version
+    assert sql.account(child.id)["name"] == child.name
+    assert value_rows(sql, child.id)["notiz"][0] == "\"Wien\""
+    # Projects are named too.
+    errors = S.expect_field_errors(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                                          json={"name": blank}), "name")
+    assert errors["name"] == "must not be empty", errors
+    # Spaces around a name are kept as they were (only a blank one is refused).
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": " Alpha "}), 200)
+
+
+def test_deleting_a_definition_audits_each_child_that_lost_a_value(api, sql, make_account,
+                                                                   partner_with_properties):
+    """Round 3, seed 001 D7: the children whose value went had no audit
+    row, and the old value was recorded nowhere."""
+    t = partner_with_properties
+    s = api(t.admin)
+    define(api, t.admin, t.account.id, key="aktiv", label="Aktiv", type="boolean")
+    kids = [make_account(t.admin, "customer", t.account.id) for _ in range(3)]
+    S.expect(s.patch(f"{ACCOUNTS}/{kids[0].id}", json={"properties": {"region": "EU",
+                                                                     "aktiv": True}}), 200)
+    S.expect(s.patch(f"{ACCOUNTS}/{kids[1].id}", json={"properties": {"region": "US",
+                                                                     "aktiv": False}}), 200)
+    before = {k.id: len(sql.audit(k.id)) for k in kids}
+    S.expect(s.delete(defs_path(t.account.id, "aktiv")), 204)
+    for kid, old in ((kids[0], True), (kids[1], False)):
+        rows = sql.audit(kid.id)[before[kid.id]:]
+        assert len(rows) == 1, rows
+        row = rows[0]
+        assert row["action"] == "property.delete" and row["uid"] == t.admin.uid, row
+        assert row["old_value"] == {"key": "aktiv", "value": old}, row
+        assert row["new_value"] == {"key": "aktiv", "value": None,
+                                    "partner_id": int(t.account.id)}, row
+        # The child's own trail shows it through the API (ids as strings).
+        trail = S.expect(s.get(f"{ACCOUNTS}/{kid.id}/audit"), 200)["items"]
+        assert trail[0]["action"] == "property.delete", trail[0]
+        assert trail[0]["old_value"] == {"key": "aktiv", "value": old}, trail[0]
+    # A child without a value gets no row; the partner's row counts two.
+    assert len(sql.audit(kids[2].id)) == before[kids[2].id]
+    deleted = [a for a in sql.audit(t.account.id) if a["action"] == "property.delete"]
+    assert deleted[-1]["new_value"] == {"key": "aktiv", "values_removed": 2}
+
+
+def test_overview_filters_by_status_and_plan_only_known_values(api, make_account, make_tenant):
+    """Round 3, seed 001 D8: filter[status]=bogus and filter[plan]=gold
+    answered an empty table; they are 422 naming the allowed values."""
+    t = make_tenant("fvals")
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    errors = S.expect_field_errors(s.get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[status]": "bogus"}), "filter[status]")
+    assert errors["filter[status]"] == "must be one of active, staged, suspended, closed", errors
+    errors = S.expect_field_errors(s.get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[plan]": "gold"}), "filter[plan]")
+    assert errors["filter[plan]"] == ("must be a plan of the catalog: basic, free, standard, "
+                                      "starter, professional, enterprise"), errors
+    # Known values filter as before.
+    got = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                           "filter[status]": "active"}), 200)["items"]
+    assert [i["id"] for i in got] == [child.id]
+    assert S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                            "filter[plan]": "starter"}), 200)["items"] == []

@@ -2,6 +2,8 @@
 form, as one textarea with an address per line; every address checked
 (errors keyed `emails[N]`); account notifications go to exactly these
 addresses, so removing your own address stops your mail."""
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 
 import support as S
@@ -94,6 +96,32 @@ def test_invalid_line_in_textarea_is_422(api, customer, sql):
     body = S.expect_problem(r, 422, "validation")
     assert "emails[1]" in body.get("errors", {}), body
     assert stored(sql, acc.id) == [keep]
+
+
+def test_textarea_errors_name_the_line_typed_blank_lines_counted(api, customer, sql):
+    """Round 3, seed 001 D6: the bad address on the third line (after a
+    blank one) was emails[1]; N is the textarea's line, 0-based, blank
+    lines counted (CRLF, LF or CR each end a line)."""
+    admin, acc = customer
+    good = S.unique_mail()
+    for text, line in ((f" {good} \r\n\r\nnot-an-address\r\n", 2),
+                       (f"\n\n{good}\nfoo@\n", 3),
+                       (f"{good}\r\r\rx@", 3)):
+        r = api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", text)])
+        body = S.expect_problem(r, 422, "validation")
+        assert set(body["errors"]) == {f"emails[{line}]"}, (text, body)
+        # With error_to, the same key and the text as it was typed.
+        r = api(admin).form("POST", path(acc.id), [
+            ("_method", "PUT"), ("emails", text), ("error_to", S.ORIGIN + "/rec")])
+        assert r.status_code == 303, S.describe(r)
+        q = parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True)
+        assert [k for k, _ in q if k.startswith("errors[")] == [f"errors[emails[{line}]]"], q
+        assert dict(q)["values[emails]"] == text, q
+    # A repeated field counts its values (an empty one too).
+    r = api(admin).form("PUT", path(acc.id), [("emails", good), ("emails", ""),
+                                              ("emails", "bad")])
+    assert set(S.expect_problem(r, 422, "validation")["errors"]) == {"emails[2]"}
+    assert stored(sql, acc.id) == []
 
 
 @pytest.mark.parametrize("bad", ["a@b@example.test", "@example.test", "x@", "x y@example.test",

@@ -60,6 +60,32 @@ def test_error_to_gets_the_problem_the_field_errors_and_the_values(api, sql, ten
     assert names_created(sql, name) == 0
 
 
+@pytest.mark.parametrize("ticked", [["member"], ["member", "billing"]])
+def test_error_to_gives_a_list_field_as_a_list_for_one_box_too(api, tenant, make_account, ticked):
+    """Round 3, seed 001 D5: one ticked box came back as values[roles]=member,
+    two as values[roles][]=...; a list field is always values[roles][]
+    (docs/api.md, "The error_to query"), and a select's options too."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    # The only admin gives up admin: 409 last-admin, the boxes echoed.
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/members/{tenant.admin.uid}", [
+        ("_method", "PUT"), ("_roles_present", "1")] + [("roles", x) for x in ticked] + [
+        ("error_to", FRONT + "/people")])
+    assert r.status_code == 303, S.describe(r)
+    q = query(r.headers["Location"])
+    assert dict(q)["error"] == "last-admin", q
+    assert [v for k, v in q if k == "values[roles][]"] == ticked, q
+    assert not any(k == "values[roles]" for k, _ in q), q
+    # A select definition with one option by form, refused for its label.
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{tenant.account.id}/property-definitions", [
+        ("key", "paket"), ("label", ""), ("type", "select")] + [("options", x) for x in ticked] + [
+        ("error_to", FRONT + "/cols")])
+    assert r.status_code == 303, S.describe(r)
+    q = query(r.headers["Location"])
+    assert dict(q)["error"] == "validation" and "errors[label]" in dict(q), q
+    assert [v for k, v in q if k == "values[options][]"] == ticked, q
+    assert dict(q)["values[label]"] == "" and dict(q)["values[key]"] == "paket", q
+
+
 def test_error_to_for_a_conflict_and_a_refused_return_to(api, sql, tenant, make_account):
     acc = make_account(tenant.admin, "customer", tenant.account.id)
     S.expect(api(tenant.admin).delete(f"{ACCOUNTS}/{acc.id}", headers={"Origin": S.ORIGIN}), 204)
