@@ -1,4 +1,5 @@
 #include "billing.h"
+#include "form.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -92,42 +93,17 @@ const char *storefront_host_check(const char *host)
     return NULL;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int storefront_uri_alias(const char *uri, char *out, size_t size)
 {
     if (!uri || uri[0] != '/' || size < 2)
         return -1;
-    /* Decode the path once, as nginx does before it picks a location. */
+    /* Decode the path once, as nginx does before it picks a location
+     * (form_decode refuses a bad escape and %00, as nginx does). */
     size_t n = strcspn(uri, "?#");
-    char *path = malloc(n + 1);
+    char *path = form_decode(uri, n, 0);
     if (!path)
         return -1;
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = uri[i];
-        if (c == '%') {
-            int hi = i + 1 < n ? hex_digit(uri[i + 1]) : -1;
-            int lo = i + 2 < n ? hex_digit(uri[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                free(path);
-                return -1;
-            }
-            c = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        path[len++] = c;
-    }
-    path[len] = '\0';
+    size_t len = strlen(path);
     /* Walk the segments: empty ones ("//") and "." vanish, ".." drops the
      * one before; only the first that stays matters, but a ".." may take
      * it back, so keep the depth and the first segment seen at depth 0. */
