@@ -11,6 +11,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
 #include "validate.h"
@@ -96,6 +97,17 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         return problem_set(ref, 403, "forbidden",
                            "a service provider cannot give the billing role; ask an admin of the "
                            "account");
+    /* Nor give service-provider back to someone whose access an admin of
+     * the account revoked: that is the customer's decision (round-3
+     * walkthrough of seed 000, D3). */
+    if (!full && (wanted & ROLE_SERVICE_PROVIDER) && !(*before & ROLE_SERVICE_PROVIDER)) {
+        int revoked = 0;
+        st = provider_revoked_by_admin(req->session->sql, a->id, person->uid, &revoked);
+        if (st != ST_OK)
+            return st;
+        if (revoked)
+            return problem_set(ref, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
+    }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
             return problem_set(ref, 409, "last-admin",

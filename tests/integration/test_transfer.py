@@ -696,3 +696,88 @@ def test_accounts_handed_over_before_migration_019_are_marked(api, sql, make_ten
     S.expect_problem(api(office).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
     S.expect_problem(api(office).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
 
+
+def test_a_provider_the_customer_revoked_comes_back_only_by_an_admin(api, sql, ldap_admin, make_tenant,
+                                                                    make_account, make_person, set_roles,
+                                                                    invitation_mail):
+    """Round-3 walkthrough of seed 000, D3: after the customer's admin
+    revoked a provider, another provider of the same partner cannot give
+    the role back, neither by PUT …/members nor by an invitation (at once
+    or by link): 403 with a clear detail, nothing stored or mailed. The
+    customer's admin can; a person never revoked is added as before."""
+    t = make_tenant("rvk")
+    sue = make_person(prefix="rvks")
+    set_roles("olivia", t.account.id, sue, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    mail = S.unique_mail("rvk-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("rvkc"), password="rvk-cust-pw-1"), 200)["uid"]
+    S.PASSWORDS[uid] = "rvk-cust-pw-1"
+    cust = S.Person(uid, "rvk-cust-pw-1", S.person_dn(uid), None, mail)
+    assert S.roles_in_ldap(ldap_admin, acc.id, sue) == {"service-provider"}
+
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 204)
+    detail = ("an admin of this account revoked this person's service-provider access; only an admin of "
+              "the account can give it back")
+    # By invitation (he is in sue's tree: it would add him at once), in any
+    # spelling of his address: refused, nothing stored or mailed.
+    outbox = S.outbox_max_id(sql)
+    invitations = sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s", int(acc.id))
+    for email in (t.admin.mail, t.admin.mail.upper()):
+        p = S.expect_problem(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                           json={"email": email, "role": "service-provider"}), 403, "forbidden")
+        assert p["detail"] == detail, p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s", int(acc.id)) == invitations
+    assert S.outbox_max_id(sql) == outbox
+    # Other roles the provider may still give him (member, added at once);
+    # service-provider on top of it by PUT is refused as well.
+    got = S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                 json={"email": t.admin.mail, "role": "member"}), 201)
+    assert got["status"] == "added"
+    p = S.expect_problem(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                                      json={"roles": ["member", "service-provider"]}), 403, "forbidden")
+    assert p["detail"] == detail, p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"member"}
+    assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s",
+                   int(acc.id), t.admin.uid) is None
+    # A person never revoked gets service-provider from a provider as before.
+    fresh = make_person(prefix="rvkf")
+    set_roles("olivia", t.account.id, fresh, ["member"])
+    got = S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                 json={"email": fresh.mail, "role": "service-provider"}), 201)
+    assert got["status"] == "added"
+    # The customer's admin gives it back.
+    S.expect(api(cust).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                           json={"roles": ["member", "service-provider"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"member", "service-provider"}
+    assert providers(api, cust, acc.id)[t.admin.uid]["granted_by"] == cust.uid
+
+
+def test_a_provider_revoked_by_the_customer_is_not_re_invited_by_a_colleague(api, sql, ldap_admin,
+                                                                            make_tenant, make_account,
+                                                                            make_person, set_roles,
+                                                                            invitation_mail):
+    """D3 as the report played it: right after the revocation, a colleague
+    invites the revoked provider as service-provider: 403, not `added`."""
+    t = make_tenant("rvi")
+    sue = make_person(prefix="rvis")
+    set_roles("olivia", t.account.id, sue, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{sue.uid}", json={"roles": ["service-provider"]}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 204)
+    S.expect_problem(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                   json={"email": t.admin.mail, "role": "service-provider"}), 403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    assert t.admin.uid not in providers(api, cust, acc.id)
+    # The customer's admin may invite him back (by link: he is no person
+    # of the customer's tree).
+    S.expect(api(cust).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                            json={"email": t.admin.mail, "role": "service-provider"}), 202)
+
