@@ -781,3 +781,61 @@ def test_a_provider_revoked_by_the_customer_is_not_re_invited_by_a_colleague(api
     S.expect(api(cust).post(f"{ACCOUNTS}/{acc.id}/invitations",
                             json={"email": t.admin.mail, "role": "service-provider"}), 202)
 
+
+def test_no_hand_over_while_only_the_partners_colleague_stays_admin(api, sql, ldap_admin, make_tenant,
+                                                                   make_account, make_person, set_roles,
+                                                                   invitation_mail):
+    """Round-3 walkthrough of seed 000, O1: the self-demotion hands the
+    account over only when an admin who stays is the customer (no person
+    of the parent account). With only a partner colleague left it is an
+    ordinary role change: still staged, no contacts, the customer's
+    pending transfer link alive, and that transfer still completes."""
+    t = make_tenant("o1")
+    sue = make_person(prefix="o1s")
+    set_roles("olivia", t.account.id, sue, ["member"])  # any role in the partner makes her its person
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    mail = S.unique_mail("o1-")
+    before = S.outbox_max_id(sql)
+    pending = transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    version = sql.account(acc.id)["version"]
+
+    r = api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+    a = sql.account(acc.id)
+    assert a["status"] == "staged" and a["handed_over_at"] is None
+    assert sql.rows("SELECT * FROM account_contacts WHERE account_id=%s", int(acc.id)) == []
+    assert S.invitation_row(sql, pending["id"])["status"] == "pending"
+    actions = [r["action"] for r in sql.audit(acc.id)]
+    assert actions[-1] == "member.set_roles" and "transfer.complete" not in actions, actions
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(sue.dn)}
+    assert S.expect(api(sue).get(f"{ACCOUNTS}/{acc.id}"), 200)["status"] == "staged"
+    # The customer's link still hands the account over.
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("o1c"), password="o1-cust-pw-1"), 200)["uid"]
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["version"] > version and a["handed_over_at"] is not None
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(S.person_dn(uid))}
+
+
+def test_hand_over_by_role_change_names_the_customer_among_partner_admins(api, sql, ldap_admin, make_tenant,
+                                                                         make_account, make_person,
+                                                                         set_roles, invitation_mail):
+    """O1, the other side: a partner colleague and the customer stay admin;
+    the customer is the one admin who is no person of the partner, so the
+    role change is the hand-over and names them the contacts and owner."""
+    t = make_tenant("o1b")
+    sue = make_person(prefix="o1bs")
+    set_roles("olivia", t.account.id, sue, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                      int(acc.id))}
+    assert contacts == {"primary": cust.uid, "technical": cust.uid}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": cust.uid}
+    assert sql.account(acc.id)["handed_over_at"] is not None
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(sue.dn), S.norm_dn(cust.dn)}
