@@ -20,7 +20,8 @@
 int account_brief(struct sql_store *sql, unsigned long long id, struct sql_result *r)
 {
     return sql_exec(sql,
-                    "SELECT SQL_CACHE id, parent_id, kind, name, status FROM accounts"
+                    "SELECT SQL_CACHE id, parent_id, kind, name, status, handed_over_at IS NOT NULL"
+                    " FROM accounts"
                     " WHERE id = ? AND ldap_state = 'done'",
                     SQL_ARGS(P_INT(id)), r);
 }

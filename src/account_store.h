@@ -25,7 +25,8 @@ struct role_group;
 /* An account's own columns, in the order of enum account_col (the table
  * must be named accounts, not aliased). */
 #define ACCOUNT_COLUMNS                                                                            \
-    "id, parent_id, kind, name, status, company_name, company_street, company_postcode,"           \
+    "id, parent_id, kind, name, status, handed_over_at IS NOT NULL, company_name, "                \
+    "company_street, company_postcode,"                                                            \
     " company_city, company_country, company_vat_id, " ACCOUNT_PROPERTIES ", plan, version,"       \
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
 
@@ -37,7 +38,8 @@ enum account_col {
     ACCOUNT_COL_KIND,
     ACCOUNT_COL_NAME,
     ACCOUNT_COL_STATUS,
-    ACCOUNT_COL_COMPANY, /* six company columns from here */
+    ACCOUNT_COL_HANDED_OVER, /* "1" once handed over to its customer (migration 019), else "0" */
+    ACCOUNT_COL_COMPANY,     /* six company columns from here */
     ACCOUNT_COL_PROPERTIES = ACCOUNT_COL_COMPANY + 6,
     ACCOUNT_COL_PLAN,
     ACCOUNT_COL_VERSION,
@@ -53,8 +55,9 @@ enum account_col {
  * 1; free r with sql_result_free. The router reads it to authorize (caller_authorize) and keeps it
  * in req->account_row for the handler. */
 int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r);
-/* The same row with only its first columns (id up to status: enough for
- * ACCOUNT_COL_PARENT, _KIND and _STATUS): what authorization needs. */
+/* The same row with only its first columns (id up to handed over: enough
+ * for ACCOUNT_COL_PARENT, _KIND, _STATUS and _HANDED_OVER): what
+ * authorization needs. */
 int account_brief(struct sql_store *sql, unsigned long long id, struct sql_result *r);
 
 /* Inside a transaction: locks account id's row (SELECT ... FOR UPDATE), so

@@ -286,6 +286,8 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     snprintf(out->kind, sizeof(out->kind), "%s", sql_cell(r, 0, ACCOUNT_COL_KIND));
     snprintf(out->status, sizeof(out->status), "%s", sql_cell(r, 0, ACCOUNT_COL_STATUS));
     out->parent_id = sql_cell_id(r, 0, ACCOUNT_COL_PARENT);
+    const char *handed_over = sql_cell(r, 0, ACCOUNT_COL_HANDED_OVER);
+    out->handed_over = handed_over && strcmp(handed_over, "1") == 0;
     if (req->account_row) {
         sql_result_free(req->account_row);
         free(req->account_row);
@@ -306,6 +308,14 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         res_store_failure(req, st, "the database");
         return -1;
     }
+    /* The parent's back office (a distributor's for its resellers, a
+     * partner's for the customers it manages) ends with the hand-over: the
+     * customer owns a handed-over account, and the partner's people act in
+     * it only by the roles they hold there (as service providers: read
+     * billing, never order, cancel or upgrade; docs/api.md, "Plans, orders,
+     * ..."). The flag comes with the row read above: no round trip. */
+    if (out->handed_over)
+        parent_allowed = 0;
     if (req->caller.is_operator || (out->roles & allowed) || (out->parent_roles & parent_allowed))
         return 0;
     if (out->roles) {

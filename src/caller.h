@@ -35,10 +35,11 @@ json_t *project_roles_json(unsigned roles);
 
 /* Loads account id and checks that the caller holds one of the roles in
  * `allowed` on it, or one of `parent_allowed` on its parent (operators always
- * pass). Answers 404 when the caller may not even see the account (no role
- * in it, no admin or service-provider role in an ancestor), 403 when they see
- * it but may not do this, 503 when a store is down. Returns 0 or -1. The
- * router calls it for the account its route names (routes.c). */
+ * pass; the parent's roles count for nothing once the account was handed
+ * over to its customer, accounts.handed_over_at). Answers 404 when the caller may not even see the
+ * account (no role in it, no admin or service-provider role in an ancestor), 403 when they see it
+ * but may not do this, 503 when a store is down. Returns 0 or -1. The router calls it for the
+ * account its route names (routes.c). */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out);
 

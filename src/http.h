@@ -43,6 +43,7 @@ struct account_ref {
     char status[16];
     unsigned roles;        /* the caller's own roles in it */
     unsigned parent_roles; /* the caller's own roles in its parent */
+    int handed_over;       /* handed over to its customer: the parent's roles open nothing */
 };
 
 /* Who is calling, resolved from REMOTE_USER on demand (caller.c). */

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "projects_store.h"
+#include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
 #include "transfer.h"
@@ -378,6 +379,26 @@ int invitation_find_addable(struct request *req, const char *email, struct perso
     return st;
 }
 
+/* A service provider's invitation to service-provider of a person LDAP
+ * knows by that mail (in their tree or not) whose access an admin of the
+ * account revoked: *refused = 1 (providers_store.h). Only the revoked
+ * person's address is told apart, and only to a provider of that same
+ * account, which the 403 says. */
+static int provider_regrant_refused(struct request *req, const struct account_ref *a,
+                                    const char *email, int *refused)
+{
+    *refused = 0;
+    struct person p;
+    int st = ldap_store_find_person(req->session->ldap, "mail", email, &p);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    st = provider_revoked_by_admin(req->session->sql, a->id, p.uid, refused);
+    person_free(&p);
+    return st;
+}
+
 /* Who may hand out which role: admins any, service providers non-admin. */
 static int may_grant(struct request *req, const struct account_ref *a, unsigned role)
 {
@@ -426,7 +447,20 @@ void invitations_create(struct request *req)
         return;
     }
     v.account = &a;
-    int st = invitation_find_addable(req, v.email, &v.known);
+    int st = ST_OK;
+    if (v.role == ROLE_SERVICE_PROVIDER && !req->caller.is_operator && !(a.roles & ROLE_ADMIN)) {
+        int refused = 0;
+        st = provider_regrant_refused(req, &a, v.email, &refused);
+        if (st == ST_OK && refused) {
+            refuse(req, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
+            return;
+        }
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the directory or the database");
+            return;
+        }
+    }
+    st = invitation_find_addable(req, v.email, &v.known);
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");
         return;

@@ -11,12 +11,14 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
 #include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void members_list(struct request *req)
 {
@@ -37,12 +39,53 @@ void members_list(struct request *req)
 static const char NO_MEMBER[] =
     "no such member of this account; people join by invitation (invite them by e-mail)";
 
-/* *other_admin (malloc'ed, else NULL): when the change drops person's
- * admin role and exactly one other admin remains, that admin's uid (the
- * hand-over by self-demotion names them the contacts). */
+/* The hand-over by self-demotion (docs/api.md, "Staging and hand-over"):
+ * which of the admins that remain is the customer. A remaining admin who
+ * holds no role in the account's parent is the customer; the parent's own
+ * people (a partner colleague) are not, so their staying admin is an
+ * ordinary role change (round-3 walkthrough of seed 000, O1). Sets
+ * *handover (1: some remaining admin is the customer) and *customer (the
+ * uid, malloc'ed, when exactly one is; else NULL: accountd does not guess).
+ * One LDAP read of the parent's role groups. */
+static int find_customer_admin(struct request *req, const struct account_ref *a,
+                               const struct person *person, const struct person *admins,
+                               size_t nadmins, int *handover, char **customer)
+{
+    struct member_index parent = {0};
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    if (a->parent_id) {
+        int st = ldap_store_role_groups(req->session->ldap, &a->parent_id, 1, &groups, &ngroups);
+        if (st != ST_OK)
+            return st;
+        member_index_build(&parent, groups, ngroups, a->parent_id);
+    }
+    size_t customers = 0;
+    const char *found = NULL;
+    for (size_t i = 0; i < nadmins; i++) {
+        if (!admins[i].uid || strcasecmp(admins[i].uid, person->uid) == 0)
+            continue;
+        if (a->parent_id && member_index_find(&parent, admins[i].dn))
+            continue; /* a person of the parent: the partner's, not the customer */
+        customers++;
+        found = admins[i].uid;
+    }
+    *handover = customers > 0;
+    *customer = customers == 1 ? xstrdup(found) : NULL;
+    member_index_free(&parent);
+    role_groups_free(groups, ngroups);
+    return ST_OK;
+}
+
+/* handover_candidate: the caller changes their own roles on a staged
+ * account, keeping some (change_roles decides). *handover (1: this
+ * change is the hand-over) and *customer_admin (malloc'ed, else NULL: the
+ * customer who remains admin, when there is exactly one, to name as the
+ * contacts) are set only when the change drops the person's admin role. */
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
-                             char **other_admin, struct problem *ref)
+                             int handover_candidate, int *handover, char **customer_admin,
+                             struct problem *ref)
 {
     struct role_group *groups;
     size_t ngroups;
@@ -57,16 +100,18 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     /* The last-admin guard counts people, not DNs: a DN whose entry was
      * deleted (a directory without slapo-refint) is nobody. */
     size_t admins = 0;
-    *other_admin = NULL;
+    *handover = 0;
+    *customer_admin = NULL;
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         struct person *people = NULL;
         st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
-        for (size_t i = 0; st == ST_OK && i < admins; i++)
-            if (admins == 2 && people[i].uid && strcmp(people[i].uid, person->uid) != 0)
-                *other_admin = xstrdup(people[i].uid);
-        for (size_t i = 0; st == ST_OK && i < admins; i++)
-            person_free(&people[i]);
-        free(people);
+        if (st == ST_OK) {
+            if (handover_candidate && admins > 1)
+                st = find_customer_admin(req, a, person, people, admins, handover, customer_admin);
+            for (size_t i = 0; i < admins; i++)
+                person_free(&people[i]);
+            free(people);
+        }
     }
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
@@ -96,6 +141,17 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         return problem_set(ref, 403, "forbidden",
                            "a service provider cannot give the billing role; ask an admin of the "
                            "account");
+    /* Nor give service-provider back to someone whose access an admin of
+     * the account revoked: that is the customer's decision (round-3
+     * walkthrough of seed 000, D3). */
+    if (!full && (wanted & ROLE_SERVICE_PROVIDER) && !(*before & ROLE_SERVICE_PROVIDER)) {
+        int revoked = 0;
+        st = provider_revoked_by_admin(req->session->sql, a->id, person->uid, &revoked);
+        if (st != ST_OK)
+            return st;
+        if (revoked)
+            return problem_set(ref, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
+    }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
             return problem_set(ref, 409, "last-admin",
@@ -140,11 +196,18 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_SET_ROLES;
     s.plan.account_id = a.id;
-    char *other_admin = NULL;
+    char *customer_admin = NULL;
+    int handover = 0;
+    /* The seed's literal hand-over (round 2, D5): on a staged account an
+     * admin who changes their own role from admin to another one hands the
+     * account over, when an admin who remains is the customer
+     * (check_role_change). Leaving (no roles) is not a hand-over. */
+    int candidate = status_ok == 200 && wanted && strcmp(person.uid, req->caller.uid) == 0 &&
+                    strcmp(a.status, "staged") == 0;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, &other_admin,
-                               &req->problem);
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, &handover,
+                               &customer_admin, &req->problem);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -156,15 +219,10 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
-    /* The seed's literal hand-over (round 2, D5): on a staged account an
-     * admin who changes their own role from admin to another one (another
-     * admin remains: the last-admin check passed) hands the account over.
-     * The saga's SQL step makes it active (transfer.h); leaving (no roles)
-     * is not a hand-over. */
-    if (status_ok == 200 && wanted && (s.plan.roles_before & ROLE_ADMIN) &&
-        !(wanted & ROLE_ADMIN) && strcmp(person.uid, req->caller.uid) == 0 &&
-        strcmp(a.status, "staged") == 0)
-        json_object_set_new(s.data, "handover", json_pack("{s:s?}", "contact", other_admin));
+    /* The hand-over: the saga's SQL step makes the account active and
+     * names the customer the contacts (transfer.h). */
+    if (handover)
+        json_object_set_new(s.data, "handover", json_pack("{s:s?}", "contact", customer_admin));
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);
@@ -175,7 +233,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                  json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
                            person.mail, "roles", roles_json(wanted)));
 out:
-    free(other_admin);
+    free(customer_admin);
     saga_free(&s);
     person_free(&person);
 }

@@ -64,6 +64,23 @@ int provider_access_expired(struct sql_store *sql, unsigned long long account_id
     return ST_OK;
 }
 
+int provider_revoked_by_admin(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                              int *revoked)
+{
+    struct sql_result r;
+    *revoked = 0;
+    int st = sql_exec(sql,
+                      "SELECT 1 FROM audit WHERE account_id = ?"
+                      " AND action = 'service_provider.revoke'"
+                      " AND LOWER(JSON_VALUE(old_value, '$.uid')) = LOWER(?) LIMIT 1",
+                      SQL_ARGS(P_INT(account_id), P_STR(uid)), &r);
+    if (st != ST_OK)
+        return st;
+    *revoked = r.nrows == 1;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 void provider_access_free(struct provider_access *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -21,6 +21,18 @@ int provider_access_grant(struct sql_store *sql, unsigned long long account_id, 
  * admin without such a row). */
 int provider_access_regrant(struct sql_store *sql, unsigned long long account_id, const char *uid,
                             const char *granted_by, unsigned long long invitation_id);
+/* *revoked = 1 if an admin of account_id revoked uid's service-provider
+ * access there (DELETE …/service-providers/{uid}: a service_provider.revoke
+ * row in the account's audit trail, uid compared without case). Such a
+ * person gets the role back only from an admin of the account, never from
+ * a service provider (round-3 walkthrough of seed 000, D3; members.c,
+ * invitations.c). Not on the hot path: only a provider's grant asks. */
+int provider_revoked_by_admin(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                              int *revoked);
+/* The 403 detail of such a grant, by PUT …/members/{uid} or invitation. */
+#define PROVIDER_REVOKED_DETAIL                                                                    \
+    "an admin of this account revoked this person's service-provider access; only an admin of "    \
+    "the account can give it back"
 /* *expired = 1 if uid's service-provider access to account_id has an
  * expires_at that has come (provider_expiry_passed). */
 int provider_access_expired(struct sql_store *sql, unsigned long long account_id, const char *uid,

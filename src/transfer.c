@@ -375,8 +375,9 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
                       "revoked", "reason", "the account was handed over by a role change"));
     free(revoked);
-    /* 2. The named contacts: the one admin left, when there are none yet
-     * (contacts are admins; the demoted person was none, members.c). */
+    /* 2. The named contacts: the one customer admin left, when there are
+     * none yet (contacts are admins; the demoted person was none,
+     * members.c). */
     const char *contact = json_string_value(json_object_get(data, "contact"));
     json_t *old = NULL;
     if (st == ST_OK)

@@ -44,10 +44,11 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                         const json_t *data, struct problem *ref);
 /* The hand-over by self-demotion (docs/api.md, "Staging and hand-over"):
  * the SQL side of a role change in which an admin of a staged account
- * changed their own role from admin to another while another admin
- * remains, inside the role change's transaction (saga_finish_sql, so the
- * repair job finishes it too). data is what the change recorded:
- * {"contact": uid of the one admin left, or absent, "repaired_by"?}. An
+ * changed their own role from admin to another while an admin who is the
+ * customer (no person of the parent account, members.c) remains, inside
+ * the role change's transaction (saga_finish_sql, so the repair job
+ * finishes it too). data is what the change recorded: {"contact": uid of
+ * the one such customer admin, or absent, "repaired_by"?}. An
  * account no longer staged is left alone (ST_OK: the role change stands).
  * Else: pending transfer invitations revoked, the contact (if any) made
  * both named contacts when the account has none, the account active;

@@ -73,7 +73,8 @@ int transfer_activate(struct sql_store *sql, unsigned long long account_id)
 {
     return sql_exec(sql,
                     "UPDATE accounts SET status = 'active', version = version + 1,"
-                    " updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
+                    " handed_over_at = CURRENT_TIMESTAMP(6), updated_at = CURRENT_TIMESTAMP(6)"
+                    " WHERE id = ?",
                     SQL_ARGS(P_INT(account_id)), NULL);
 }
 

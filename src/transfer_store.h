@@ -25,11 +25,13 @@ int transfer_revoke_pending(struct sql_store *sql, unsigned long long account_id
  * last transfer's), locked: ST_NOT_FOUND when there is no pending one. */
 int transfer_current_invitation(struct sql_store *sql, unsigned long long account_id,
                                 unsigned long long *invitation_id);
-/* Marks the hand-over done and the account active (version raised). */
+/* Marks the hand-over done and the account active (version raised,
+ * handed_over_at set: the parent's back office ends, caller.h). */
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
                          const char *customer_uid);
-/* Makes the account active (version raised), no transfer record
- * involved: the hand-over by self-demotion. */
+/* Makes the account active and handed over (version raised,
+ * handed_over_at set), no transfer record involved: the hand-over by
+ * self-demotion. */
 int transfer_activate(struct sql_store *sql, unsigned long long account_id);
 /* Replaces the account's notification recipients with one address. */
 int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id,

@@ -12,6 +12,8 @@ caller and checks what each one gets:
   role is in the route's roles, else 403;
 - parent-admin (an admin of the parent account who is no member of it): let
   in when admin is in the route's parent roles, else 403 (they see the row);
+  never let in by the parent roles on an account handed over to its
+  customer (test_parent_roles_end_with_the_hand_over);
 - expired-sp (a service provider whose access has passed its expires_at,
   not yet removed from LDAP by `accountd maint`): as if they had no role,
   so 404;
@@ -481,3 +483,41 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
     method, path, body = sample(key, cast, lambda: member, lambda project=None: "1")
     r = api(t.admin).request(method, path, json=body)
     S.expect_problem(r, 409)
+
+
+@pytest.fixture(scope="module")
+def handed_over(api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """A customer account its partner staged and handed over (POST
+    …/transfer, accepted): the partner's admin who staged it is its service
+    provider now, `office` a partner admin with no role in it."""
+    p = make_tenant("mxh")
+    office = make_person(prefix="mxho")
+    set_roles("olivia", p.account.id, office, [A])
+    acc = make_account(p.admin, "customer", p.account.id, staged=True)
+    mail = S.unique_mail("mxh-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.admin).post(f"/api/v1/accounts/{acc.id}/transfer", json={"email": mail}), 202)
+    _, token = invitation_mail(mail, after=before)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("mxhc"), password="mxh-cust-pw-1"), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    return {"account": acc, "people": {A: p.admin, M: p.admin}, "project": None, "relation": None,
+            "billing": Billing(api("olivia"), acc.id), "callers": {"provider": api(p.admin),
+                                                                   "office": api(office)}}
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in MATRIX.items() if v and v[1]))
+def test_parent_roles_end_with_the_hand_over(key, handed_over):
+    """Round-3 walkthrough of seed 000, D1: on a handed-over account the
+    route's parent roles let nobody in; the partner's people have only the
+    roles they hold in it (the provider: service-provider)."""
+    roles = MATRIX[key][0]
+    method, path, body = sample(key, handed_over, None, None)
+    r = handed_over["callers"]["office"].request(method, path, json=body)
+    S.expect_problem(r, 403)
+    assert refused_by_router(r), S.describe(r)
+    r = handed_over["callers"]["provider"].request(method, path, json=body)
+    if SP in roles:
+        assert not refused_by_router(r) and r.status_code < 500, S.describe(r)
+    else:
+        S.expect_problem(r, 403)
+        assert refused_by_router(r), S.describe(r)

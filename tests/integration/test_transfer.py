@@ -522,3 +522,320 @@ def test_hand_over_by_role_change_with_several_admins_left(api, sql, make_tenant
     assert sql.rows("SELECT * FROM account_contacts WHERE account_id=%s", int(acc.id)) == []
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": None}
+
+
+# ---------------------------------------------------------------- round 3, seed 000
+
+def _staged_with_back_office(api, make_tenant, make_account, make_person, set_roles, prefix):
+    """A partner with two admins: `t.admin`, who stages a customer account
+    (and is so its admin), and `office`, a partner admin with no role in
+    it (the back office). The staged account is on starter (ordered and
+    executed by the back office while staged) and has a draft left."""
+    t = make_tenant(prefix)
+    office = make_person(prefix=prefix + "o")
+    set_roles("olivia", t.account.id, office, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    lines = {"lines": [{"article": "starter", "quantity": 1}]}
+    draft = S.expect(api(office).post(f"{ACCOUNTS}/{acc.id}/orders", json=lines), 201)
+    sid = S.expect(api(office).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
+    left = S.expect(api(office).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                     json={"lines": [{"article": "api-seats", "quantity": 2}]}), 201)
+    return t, office, acc, sid, left["id"]
+
+
+def _commercial_calls(acc_id, sid, oid):
+    """The changing billing calls (method, path, body) of one account."""
+    return [
+        ("POST", f"{ACCOUNTS}/{acc_id}/orders", {"lines": [{"article": "api-seats", "quantity": 3}]}),
+        ("POST", f"/api/v1/orders/{oid}/execute", None),
+        ("POST", f"/api/v1/orders/{oid}/discard", None),
+        ("POST", f"/api/v1/subscriptions/{sid}/cancel", None),
+        ("POST", f"/api/v1/subscriptions/{sid}/uncancel", None),
+        ("POST", f"/api/v1/subscriptions/{sid}/upgrade", {"plan": "professional"}),
+        ("POST", f"{ACCOUNTS}/{acc_id}/quotes", {"lines": [{"article": "api-seats", "quantity": 1}]}),
+    ]
+
+
+def _billing_reads(acc_id, sid, oid):
+    return [f"{ACCOUNTS}/{acc_id}/orders", f"/api/v1/orders/{oid}", f"{ACCOUNTS}/{acc_id}/subscriptions",
+            f"/api/v1/subscriptions/{sid}", f"{ACCOUNTS}/{acc_id}/invoices", f"{ACCOUNTS}/{acc_id}/licenses",
+            f"{ACCOUNTS}/{acc_id}/quotes"]
+
+
+def _billing_state(sql, acc_id):
+    """What the refused calls must leave as it was."""
+    return (sql.rows("SELECT id, status FROM orders WHERE account_id=%s ORDER BY id", int(acc_id)),
+            sql.rows("SELECT id, status, plan FROM subscriptions WHERE account_id=%s ORDER BY id", int(acc_id)),
+            sql.value("SELECT COUNT(*) FROM invoices WHERE account_id=%s", int(acc_id)),
+            sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(acc_id)))
+
+
+def _refused_everything_commercial(api, sql, who, acc_id, sid, oid, detail=None):
+    before = _billing_state(sql, acc_id)
+    for method, path, body in _commercial_calls(acc_id, sid, oid):
+        problem = S.expect_problem(api(who).request(method, path, json=body), 403)
+        if detail:
+            assert problem["detail"] == detail, (method, path, problem)
+    assert _billing_state(sql, acc_id) == before
+
+
+def test_the_parents_back_office_ends_with_the_hand_over(api, sql, make_tenant, make_account, make_person,
+                                                       set_roles, invitation_mail):
+    """Round-3 walkthrough of seed 000, D1: after the customer accepted the
+    transfer, the partner's people act in the account only by the roles
+    they hold in it. The provider (service-provider) reads billing but
+    orders, executes, discards, cancels, uncancels, upgrades and asks for
+    quotes no more; a partner admin without a role in it does nothing
+    there (403: they still see the row); after the customer revoked the
+    provider, nothing either. The customer's admin still does all of it."""
+    t, office, acc, sid, oid = _staged_with_back_office(api, make_tenant, make_account, make_person,
+                                                        set_roles, "bo")
+    assert sql.account(acc.id)["handed_over_at"] is None
+    mail = S.unique_mail("bo-cust-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("bocust"), password="bo-cust-pw-1"), 200)["uid"]
+    S.PASSWORDS[uid] = "bo-cust-pw-1"
+    cust = S.Person(uid, "bo-cust-pw-1", S.person_dn(uid), None, mail)
+
+    # The provider: billing read, nothing commercial changed.
+    for path in _billing_reads(acc.id, sid, oid):
+        S.expect(api(t.admin).get(path), 200)
+    _refused_everything_commercial(api, sql, t.admin, acc.id, sid, oid,
+                                   "your role in this account does not allow this")
+    # The partner's admin who holds no role there: not their account now.
+    _refused_everything_commercial(api, sql, office, acc.id, sid, oid, "you are not a member of this account")
+    for path in (f"{ACCOUNTS}/{acc.id}/invoices", f"/api/v1/subscriptions/{sid}", f"/api/v1/orders/{oid}"):
+        S.expect_problem(api(office).get(path), 403)
+
+    # Revoked: nothing at all, as the report's reproduction tried.
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 204)
+    S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 403)
+    _refused_everything_commercial(api, sql, t.admin, acc.id, sid, oid, "you are not a member of this account")
+    S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "active"
+
+    # The customer's admin: self-service as before.
+    S.expect(api(cust).post(f"/api/v1/orders/{oid}/execute"), 200)
+    assert S.expect(api(cust).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["status"] == "pending_cancellation"
+    assert sql.account(acc.id)["handed_over_at"] is not None  # the mark the router reads
+
+
+def test_the_back_office_ends_with_the_hand_over_by_role_change(api, sql, make_tenant, make_account,
+                                                               make_person, set_roles, invitation_mail):
+    """D1 for the seed's literal hand-over: once the partner demoted
+    themselves, they are a service provider there like after a transfer."""
+    t, office, acc, sid, oid = _staged_with_back_office(api, make_tenant, make_account, make_person,
+                                                        set_roles, "bor")
+    _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    for path in _billing_reads(acc.id, sid, oid):
+        S.expect(api(t.admin).get(path), 200)
+    _refused_everything_commercial(api, sql, t.admin, acc.id, sid, oid)
+    _refused_everything_commercial(api, sql, office, acc.id, sid, oid)
+    assert sql.account(acc.id)["handed_over_at"] is not None
+
+
+def test_the_back_office_stays_where_nothing_was_handed_over(api, sql, make_account, make_person, set_roles,
+                                                            make_tenant, operator_id):
+    """D1's limit: a distributor's back office on its reseller, and a
+    partner's on a customer it manages that was never handed over (an
+    active one, and a staged one still being prepared), order, execute,
+    cancel and uncancel as before."""
+    disti = make_account("olivia", "distributor", operator_id)
+    d_admin = make_person(prefix="bod")
+    set_roles("olivia", disti.id, d_admin, ["admin"])
+    reseller = make_account("olivia", "partner", disti.id)
+    t = make_tenant("bok")
+    office = make_person(prefix="boko")
+    set_roles("olivia", t.account.id, office, ["admin"])
+    managed = make_account(t.admin, "customer", t.account.id)
+    staged = make_account(t.admin, "customer", t.account.id, staged=True)
+    for who, acc_id, article in ((d_admin, reseller.id, "assets-pack"), (office, managed.id, "starter"),
+                                 (office, staged.id, "starter")):
+        draft = S.expect(api(who).post(f"{ACCOUNTS}/{acc_id}/orders",
+                                       json={"lines": [{"article": article, "quantity": 1}]}), 201)
+        sid = S.expect(api(who).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
+        S.expect(api(who).get(f"{ACCOUNTS}/{acc_id}/invoices"), 200)
+        assert S.expect(api(who).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["status"] == "pending_cancellation"
+        S.expect(api(who).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+        assert sql.account(acc_id)["handed_over_at"] is None
+
+
+def test_accounts_handed_over_before_migration_019_are_marked(api, sql, make_tenant, make_account, make_person,
+                                                             set_roles, invitation_mail):
+    """Migration 019 marks the accounts handed over before it, from the
+    transfer record and from the audit trail (the role-change hand-over
+    has no record): its UPDATEs, run again on accounts whose mark is
+    taken away, give it back, and the back office is refused again."""
+    t, office, acc, sid, oid = _staged_with_back_office(api, make_tenant, make_account, make_person,
+                                                        set_roles, "bom")
+    mail = S.unique_mail("bom-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("bomc"), password="bom-cust-pw-1"), 200)
+    lit = make_account(t.admin, "customer", t.account.id, staged=True)
+    _invite_customer_as_admin(api, invitation_mail, sql, t.admin, lit.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{lit.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    ids = (int(acc.id), int(lit.id))
+    sql.rows("UPDATE accounts SET handed_over_at = NULL WHERE id IN (%s, %s)", *ids)
+    S.expect(api(office).get(f"{ACCOUNTS}/{acc.id}/invoices"), 200)  # as before 019
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "sql", "019_account_handed_over.sql")) as f:
+        text = "\n".join(l for l in f.read().splitlines() if not l.lstrip().startswith("--"))
+    updates = [s.strip() for s in text.split(";") if s.strip().upper().startswith("UPDATE")]
+    assert len(updates) == 2, updates
+    for statement in updates:
+        sql.rows(statement)
+    done = sql.row("SELECT completed_at FROM account_transfers WHERE account_id=%s", ids[0])["completed_at"]
+    assert sql.account(acc.id)["handed_over_at"] == done
+    assert sql.account(lit.id)["handed_over_at"] is not None
+    S.expect_problem(api(office).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
+    S.expect_problem(api(office).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+
+
+def test_a_provider_the_customer_revoked_comes_back_only_by_an_admin(api, sql, ldap_admin, make_tenant,
+                                                                    make_account, make_person, set_roles,
+                                                                    invitation_mail):
+    """Round-3 walkthrough of seed 000, D3: after the customer's admin
+    revoked a provider, another provider of the same partner cannot give
+    the role back, neither by PUT …/members nor by an invitation (at once
+    or by link): 403 with a clear detail, nothing stored or mailed. The
+    customer's admin can; a person never revoked is added as before."""
+    t = make_tenant("rvk")
+    sue = make_person(prefix="rvks")
+    set_roles("olivia", t.account.id, sue, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    mail = S.unique_mail("rvk-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("rvkc"), password="rvk-cust-pw-1"), 200)["uid"]
+    S.PASSWORDS[uid] = "rvk-cust-pw-1"
+    cust = S.Person(uid, "rvk-cust-pw-1", S.person_dn(uid), None, mail)
+    assert S.roles_in_ldap(ldap_admin, acc.id, sue) == {"service-provider"}
+
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 204)
+    detail = ("an admin of this account revoked this person's service-provider access; only an admin of "
+              "the account can give it back")
+    # By invitation (he is in sue's tree: it would add him at once), in any
+    # spelling of his address: refused, nothing stored or mailed.
+    outbox = S.outbox_max_id(sql)
+    invitations = sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s", int(acc.id))
+    for email in (t.admin.mail, t.admin.mail.upper()):
+        p = S.expect_problem(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                           json={"email": email, "role": "service-provider"}), 403, "forbidden")
+        assert p["detail"] == detail, p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s", int(acc.id)) == invitations
+    assert S.outbox_max_id(sql) == outbox
+    # Other roles the provider may still give him (member, added at once);
+    # service-provider on top of it by PUT is refused as well.
+    got = S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                 json={"email": t.admin.mail, "role": "member"}), 201)
+    assert got["status"] == "added"
+    p = S.expect_problem(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                                      json={"roles": ["member", "service-provider"]}), 403, "forbidden")
+    assert p["detail"] == detail, p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"member"}
+    assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s",
+                   int(acc.id), t.admin.uid) is None
+    # A person never revoked gets service-provider from a provider as before.
+    fresh = make_person(prefix="rvkf")
+    set_roles("olivia", t.account.id, fresh, ["member"])
+    got = S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                 json={"email": fresh.mail, "role": "service-provider"}), 201)
+    assert got["status"] == "added"
+    # The customer's admin gives it back.
+    S.expect(api(cust).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                           json={"roles": ["member", "service-provider"]}), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"member", "service-provider"}
+    assert providers(api, cust, acc.id)[t.admin.uid]["granted_by"] == cust.uid
+
+
+def test_a_provider_revoked_by_the_customer_is_not_re_invited_by_a_colleague(api, sql, ldap_admin,
+                                                                            make_tenant, make_account,
+                                                                            make_person, set_roles,
+                                                                            invitation_mail):
+    """D3 as the report played it: right after the revocation, a colleague
+    invites the revoked provider as service-provider: 403, not `added`."""
+    t = make_tenant("rvi")
+    sue = make_person(prefix="rvis")
+    set_roles("olivia", t.account.id, sue, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{sue.uid}", json={"roles": ["service-provider"]}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 204)
+    S.expect_problem(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                   json={"email": t.admin.mail, "role": "service-provider"}), 403, "forbidden")
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    assert t.admin.uid not in providers(api, cust, acc.id)
+    # The customer's admin may invite him back (by link: he is no person
+    # of the customer's tree).
+    S.expect(api(cust).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                            json={"email": t.admin.mail, "role": "service-provider"}), 202)
+
+
+def test_no_hand_over_while_only_the_partners_colleague_stays_admin(api, sql, ldap_admin, make_tenant,
+                                                                   make_account, make_person, set_roles,
+                                                                   invitation_mail):
+    """Round-3 walkthrough of seed 000, O1: the self-demotion hands the
+    account over only when an admin who stays is the customer (no person
+    of the parent account). With only a partner colleague left it is an
+    ordinary role change: still staged, no contacts, the customer's
+    pending transfer link alive, and that transfer still completes."""
+    t = make_tenant("o1")
+    sue = make_person(prefix="o1s")
+    set_roles("olivia", t.account.id, sue, ["member"])  # any role in the partner makes her its person
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    mail = S.unique_mail("o1-")
+    before = S.outbox_max_id(sql)
+    pending = transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    version = sql.account(acc.id)["version"]
+
+    r = api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+    a = sql.account(acc.id)
+    assert a["status"] == "staged" and a["handed_over_at"] is None
+    assert sql.rows("SELECT * FROM account_contacts WHERE account_id=%s", int(acc.id)) == []
+    assert S.invitation_row(sql, pending["id"])["status"] == "pending"
+    actions = [r["action"] for r in sql.audit(acc.id)]
+    assert actions[-1] == "member.set_roles" and "transfer.complete" not in actions, actions
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(sue.dn)}
+    assert S.expect(api(sue).get(f"{ACCOUNTS}/{acc.id}"), 200)["status"] == "staged"
+    # The customer's link still hands the account over.
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("o1c"), password="o1-cust-pw-1"), 200)["uid"]
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["version"] > version and a["handed_over_at"] is not None
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(S.person_dn(uid))}
+
+
+def test_hand_over_by_role_change_names_the_customer_among_partner_admins(api, sql, ldap_admin, make_tenant,
+                                                                         make_account, make_person,
+                                                                         set_roles, invitation_mail):
+    """O1, the other side: a partner colleague and the customer stay admin;
+    the customer is the one admin who is no person of the partner, so the
+    role change is the hand-over and names them the contacts and owner."""
+    t = make_tenant("o1b")
+    sue = make_person(prefix="o1bs")
+    set_roles("olivia", t.account.id, sue, ["admin"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                      int(acc.id))}
+    assert contacts == {"primary": cust.uid, "technical": cust.uid}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": cust.uid}
+    assert sql.account(acc.id)["handed_over_at"] is not None
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(sue.dn), S.norm_dn(cust.dn)}
