@@ -151,8 +151,12 @@ def main():
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/members/paul", 409)
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/members/mike", 204)
         # A project invitation: someone new (202, a mail), mike at once (201).
-        call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 202,
-             json={"email": f"leak-proj-{tag}@example.org", "role": "reader"})
+        pinv = call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 202,
+                    json={"email": f"leak-proj-{tag}@example.org", "role": "reader"}).json()
+        call(paul, "GET", f"/api/v1/projects/{project.get('id')}/invitations", 200)
+        call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}/resend",
+             202)
+        call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}", 204)
         call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 201,
              json={"email": "mike@contoso.example", "role": "editor"})
         # Close it: its subscription cancelled first (an active one is 409).
