@@ -231,17 +231,18 @@ int account_insert_pending(struct sql_store *sql, const char *kind, unsigned lon
                            const char *created_by, unsigned long long *id)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "INSERT INTO accounts (kind, parent_id, name, status, company_name,"
-                      " company_street, company_postcode, company_city, company_country,"
-                      " company_vat_id, created_by, plan, ldap_state)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                      SQL_ARGS(P_STR(kind), parent_id ? P_INT(parent_id) : P_NULL, P_STR(name),
-                               P_STR(status), P_STR(cv[0]), P_STR(cv[1]), P_STR(cv[2]),
-                               P_STR(cv[3]), P_STR(cv[4]), P_STR(cv[5]), P_STR(created_by),
-                               /* a reseller starts on basic (docs/api.md, "Catalog") */
-                               strcmp(kind, "partner") == 0 ? P_STR("basic") : P_NULL),
-                      &r);
+    /* A reseller starts on basic (docs/api.md, "Catalog"). */
+    const char *plan = strcmp(kind, "partner") == 0 ? "basic" : NULL;
+    int st =
+        sql_exec(sql,
+                 "INSERT INTO accounts (kind, parent_id, name, status, company_name,"
+                 " company_street, company_postcode, company_city, company_country,"
+                 " company_vat_id, created_by, plan, ldap_state)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                 SQL_ARGS(P_STR(kind), parent_id ? P_INT(parent_id) : P_NULL, P_STR(name),
+                          P_STR(status), P_STR(cv[0]), P_STR(cv[1]), P_STR(cv[2]), P_STR(cv[3]),
+                          P_STR(cv[4]), P_STR(cv[5]), P_STR(created_by), P_STR(plan)),
+                 &r);
     if (st == ST_OK)
         *id = r.insert_id;
     sql_result_free(&r);

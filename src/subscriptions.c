@@ -552,7 +552,7 @@ static int end_tx(struct sql_store *sql, void *arg)
     problem_clear(&ignored);
     if (st == ST_REFUSED)
         st = ST_OK; /* a closed account's subscription still ends */
-    struct billing_account acc;
+    struct billing_account acc = {0};
     /* What changes on the account, before and after, for the audit row:
      * its plan, its licenses, its storefront (round-3 walkthrough of
      * seed 002). */
