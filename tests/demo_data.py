@@ -162,7 +162,8 @@ accountd dev stack is up: {url}/api/v1/   (auth: {auth})
   mail     accountd-mailer delivers to the SMTP sink on 127.0.0.1:{env['STACK_SMTP_PORT']},
            which keeps every mail as a file in {state}/mail/; an invitation
            mail's link ({url}/invitations/...) opens an example
-           registration page that accepts it (nginx/invitation-page.conf.in)
+           registration page that accepts it (nginx/invitation-page.conf.in);
+           news mails link to {url}/preferences, an example preferences page
   logs     {state}/accountd.log
            {state}/mailer.log (accountd-mailer), {state}/smtp-sink.log
            {state}/nginx/logs/{{access,error}}.log
