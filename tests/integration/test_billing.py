@@ -1547,3 +1547,23 @@ def test_renewal_bills_each_line_on_its_own_term(api, make_tenant, make_account,
     assert got["term_months"] == 1 and renewal_invoices(sql, sub2["id"]) == 0
     row = [a for a in sql.audit(cust2.id) if a["action"] == "subscription.renew"][-1]
     assert row["new_value"]["invoice_id"] is None, row
+
+
+def test_monthly_renewals_stay_on_the_start_day(api, licensed, sql):
+    """Round-4 walkthrough of seed 004: renewals chained month by month
+    from the last end drifted (started on the 31st: Feb 28, then Mar 28,
+    Apr 28 ...) off the lines' paid_until. Each end is counted from the
+    start: a short month cuts only its own end."""
+    t, cust, member = licensed
+    sub = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]
+    sid = sub["id"]
+    assert sub["term_months"] == 1
+    # As if it had started on January 31 (the first end cut short).
+    sql.rows("UPDATE subscriptions SET started_at='2027-01-31 10:00:00', ends_at='2027-02-28 10:00:00'"
+             " WHERE id=%s", int(sid))
+    sql.rows("UPDATE subscription_articles SET paid_months=1 WHERE subscription_id=%s", int(sid))
+    ends = [S.expect(api(member).post(f"/api/v1/subscriptions/{sid}/renew"), 200)["ends_at"]
+            for _ in range(3)]
+    assert ends == ["2027-03-31T10:00:00Z", "2027-04-30T10:00:00Z", "2027-05-31T10:00:00Z"], ends
+    line = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["articles"][0]
+    assert line["paid_until"] == ends[-1], line
