@@ -13,6 +13,7 @@
 #include "contacts.h"
 #include "handlers.h"
 #include "idempotency.h"
+#include "relations.h"
 #include "ldap_store.h"
 #include "invitations.h"
 #include "log.h"
@@ -946,6 +947,8 @@ static int close_tx(struct sql_store *sql, void *arg)
            *n = json_pack("{s:s}", "status", "closed");
     free(old_status);
     st = audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
+    if (st == ST_OK)
+        st = relations_decline_on_close(sql, c->id, c->req->caller.uid);
     return st == ST_OK ? mail_closed(sql, c) : st;
 }
 

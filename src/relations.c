@@ -18,6 +18,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "relations.h"
 #include "relations_store.h"
 #include "validate.h"
 
@@ -167,6 +168,16 @@ static int decide_tx(struct sql_store *sql, void *arg)
         return refuse(r->req, 409, "conflict", "this relation was decided already");
     r->partner_id =
         strtoull(json_string_value(json_object_get(r->relation, "partner_id")), NULL, 10);
+    /* A closed partner takes no relation (round-4 walkthrough of seed
+     * 003); declining one is fine. */
+    if (strcmp(r->decision, "active") == 0) {
+        st = account_lock(sql, r->partner_id, &r->req->problem, NULL);
+        if (st == ST_REFUSED)
+            return refuse(r->req, 409, "conflict",
+                          "the partner account is closed; decline the request instead");
+        if (st != ST_OK)
+            return st;
+    }
     st = relation_decide(sql, r->id, r->decision, r->req->caller.uid);
     const char *action =
         strcmp(r->decision, "active") == 0 ? "relation.approve" : "relation.decline";
@@ -272,4 +283,27 @@ void relations_requests(struct request *req)
         return;
     }
     res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+int relations_decline_on_close(struct sql_store *sql, unsigned long long account_id,
+                               const char *uid)
+{
+    struct sql_result r;
+    int st = relations_pending_of(sql, account_id, &r);
+    if (st != ST_OK)
+        return st;
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0),
+                           sides[2] = {sql_cell_id(&r, i, 1), sql_cell_id(&r, i, 2)};
+        st = relation_decide(sql, id, "declined", uid);
+        for (int k = 0; k < 2 && st == ST_OK; k++)
+            st = audit_write(
+                sql, uid, sides[k], "relation.decline",
+                json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "pending"),
+                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status",
+                          "declined", "reason", "account closed", "closed_account_id",
+                          (json_int_t)account_id));
+    }
+    sql_result_free(&r);
+    return st;
 }

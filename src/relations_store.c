@@ -69,6 +69,16 @@ int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out)
                         SQL_ARGS(P_INT(id)), relation_json, out);
 }
 
+int relations_pending_of(struct sql_store *sql, unsigned long long account_id,
+                         struct sql_result *out)
+{
+    return sql_exec(sql,
+                    "SELECT id, partner_id, customer_id FROM customer_relations"
+                    " WHERE status = 'pending' AND (partner_id = ? OR customer_id = ?)"
+                    " ORDER BY id FOR UPDATE",
+                    SQL_ARGS(P_INT(account_id), P_INT(account_id)), out);
+}
+
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
                     const char *uid)
 {

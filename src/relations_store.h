@@ -19,6 +19,10 @@ int relation_customer(struct sql_store *sql, unsigned long long id, unsigned lon
  * reference) with its status. */
 int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out);
 /* Sets a pending relation's decision ("active" or "declined"). */
+/* Inside a transaction: the pending relations of account_id, on either
+ * side, locked (FOR UPDATE), as rows (id, partner_id, customer_id). */
+int relations_pending_of(struct sql_store *sql, unsigned long long account_id,
+                         struct sql_result *out);
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
                     const char *uid);
 /* Relation id as the API shows it. */

@@ -281,3 +281,47 @@ def test_a_closed_customer_takes_no_relation_request(api, sql, make_tenant, make
     assert len(sql.audit(cust.id)) == before_audit
     assert not [a for a in sql.audit(p.account.id) if a["action"] == "relation.request"]
     assert S.outbox_rows(sql, account_id=cust.id, after_id=before_mail) == []
+
+
+def test_closing_either_side_declines_its_pending_requests(api, sql, make_tenant, make_account):
+    """round-4 walkthrough of seed 003: a request whose customer closed
+    afterwards stayed pending for ever (approve and decline were 409 on the
+    closed customer); a closed partner could still be approved. Closing an
+    account declines its pending requests on either side, with audit rows
+    on both; approving with a closed partner is 409, declining works."""
+    p = make_tenant("stkx")
+    owner = make_tenant("stkxo")
+    cust = make_account(owner.admin, "customer", owner.account.id)
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    rid = S.expect(api(p.admin).post(path, json={"customer_id": cust.id}), 202)["id"]
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    rel = S.expect(api(p.admin).get(f"/api/v1/customer-relations/{rid}"), 200)
+    assert rel["status"] == "declined" and rel["decided_by"] == owner.admin.uid, rel
+    for acc in (p.account.id, cust.id):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.decline"]
+        assert rows and rows[-1]["new_value"]["reason"] == "account closed", rows
+    # A closed partner: the customer may decline, not approve.
+    q = make_tenant("stkxq")
+    cust2 = make_account(owner.admin, "customer", owner.account.id)
+    rid2 = S.expect(api(q.admin).post(f"{ACCOUNTS}/{q.account.id}/customer-relations",
+                                      json={"customer_id": cust2.id}), 202)["id"]
+    rid3 = S.expect(api(p.admin).post(path, json={"customer_id": cust2.id}), 202)["id"]
+    sub = make_account("olivia", "partner", q.account.id)
+    rid4 = S.expect(api("olivia").post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                                       json={"customer_id": cust2.id}), 202)["id"]
+    S.expect(api("olivia").delete(f"{ACCOUNTS}/{sub.id}"), 204)
+    assert S.expect(api(owner.admin).get(f"/api/v1/customer-relations/{rid4}"), 200)["status"] == "declined"
+    # The partner is closed after the request but before the decision:
+    # close it in SQL only after the request (as if closed elsewhere).
+    sql.rows("UPDATE accounts SET status='closed' WHERE id=%s", int(q.account.id))
+    try:
+        r = api(owner.admin).post(f"/api/v1/customer-relations/{rid2}/approve")
+        S.expect_problem(r, 409)
+        assert "partner account is closed" in r.json()["detail"]
+        assert S.expect(api(owner.admin).post(f"/api/v1/customer-relations/{rid2}/decline"),
+                        200)["status"] == "declined"
+    finally:
+        sql.rows("UPDATE accounts SET status='active' WHERE id=%s", int(q.account.id))
+    # An open partner is approved as before.
+    assert S.expect(api(owner.admin).post(f"/api/v1/customer-relations/{rid3}/approve"),
+                    200)["status"] == "active"
