@@ -188,6 +188,29 @@ static int apply_method_override(struct request *req)
     return -1;
 }
 
+/* The fields that only an HTML form carries (API.md, "Web front ends")
+ * are refused in a JSON body: {"_roles_present": true} would otherwise
+ * take every role of a person away, {"_news_present": true} turn news off
+ * (round-4 walkthrough of seed 004). JSON says the same with the body
+ * itself and the If-Match and Idempotency-Key headers. */
+static int refuse_form_fields(struct request *req)
+{
+    static const char *const form_only[] = {
+        "_roles_present", "_news_present", "_version", "_idempotency_key",
+        "return_to",      "error_to",      NULL};
+    if (req->body_is_form || !json_is_object(req->body))
+        return 0;
+    for (size_t i = 0; form_only[i]; i++)
+        if (json_object_get(req->body, form_only[i]))
+            res_field_error(req, form_only[i],
+                            strcmp(form_only[i], "_version") == 0
+                                ? "is accepted only in an HTML form; send If-Match"
+                            : strcmp(form_only[i], "_idempotency_key") == 0
+                                ? "is accepted only in an HTML form; send Idempotency-Key"
+                                : "is accepted only in an HTML form");
+    return res_fail_if_errors(req) ? -1 : 0;
+}
+
 /* return_to and error_to: an absolute URL on an allowed origin, without
  * spaces or control characters (web_url_check); taken out of the body. */
 static int apply_redirect_field(struct request *req, const char *name, char **out)
@@ -298,7 +321,8 @@ int request_parse_body(struct request *req, body_read_fn read, void *read_ctx)
     }
     /* error_to first: a refusal of return_to then goes there too. A
      * request refused as cross-site is never redirected. */
-    if (apply_method_override(req) < 0 || check_origin(req, media_type_is_simple(type)) < 0 ||
+    if (apply_method_override(req) < 0 || refuse_form_fields(req) < 0 ||
+        check_origin(req, media_type_is_simple(type)) < 0 ||
         apply_redirect_field(req, "error_to", &req->error_to) < 0 ||
         apply_redirect_field(req, "return_to", &req->return_to) < 0 ||
         apply_idempotency_key(req) < 0)

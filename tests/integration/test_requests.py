@@ -370,3 +370,31 @@ def test_the_routers_404_names_the_resource_of_the_path(api, tenant, method, pat
     and 003); one the caller may not see answers the same."""
     S.expect_problem(api(tenant.admin).request(method, path), 404, "not-found")
     assert api(tenant.admin).request(method, path).json()["detail"] == detail
+
+
+def test_form_only_fields_in_json_are_422_and_change_nothing(api, sql, tenant, make_account, make_person,
+                                                             set_roles, ldap_admin):
+    """round-4 walkthrough of seed 004: {"_roles_present": true} in a JSON
+    PUT took every role of the person away, {"_news_present": true} turned
+    news off, return_to in JSON redirected. The form-only fields are 422 in
+    a JSON body, and nothing changes."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    s = api(tenant.admin)
+    p = make_person(prefix="formonly")
+    set_roles(tenant.admin, acc.id, p, ["member", "billing"])
+    r = s.put(f"{ACCOUNTS}/{acc.id}/members/{p.uid}", json={"_roles_present": True})
+    assert "_roles_present" in S.expect_field_errors(r, "_roles_present")
+    assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "billing"}
+    r = api(p).patch("/api/v1/me/preferences", json={"_news_present": True})
+    S.expect_field_errors(r, "_news_present")
+    assert S.expect(api(p).get("/api/v1/me/preferences"), 200)["news"] is True
+    version = sql.account(acc.id)["version"]
+    r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("jr-"), "return_to": S.ORIGIN + "/done"})
+    S.expect_field_errors(r, "return_to")
+    r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("jv-"), "_version": version})
+    assert "If-Match" in S.expect_field_errors(r, "_version")["_version"]
+    assert sql.account(acc.id)["name"] == acc.name and sql.account(acc.id)["version"] == version
+    # The same fields in a form still work.
+    r = s.form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", S.unique("jf-")),
+                                                ("_version", str(version))])
+    S.expect(r, 200)
