@@ -875,6 +875,13 @@ void accounts_patch(struct request *req)
     read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
     p.properties = body_obj(req, b, NULL, "properties");
     body_single_values(req, p.properties, "properties");
+    /* null is no value to set: {"company": null} answered 200, changed
+     * nothing and still raised the version (round-4 walkthrough of seed
+     * 001). A field is cleared with "" (company) or {"key": null}. */
+    static const char *const objects[] = {"company", "properties", NULL};
+    for (size_t i = 0; b && objects[i]; i++)
+        if (json_is_null(json_object_get(b, objects[i])))
+            res_field_error(req, objects[i], "must be an object");
     if (body_failed(req))
         return;
     long long im = body_expected_version(req, b, p.id);

@@ -846,6 +846,8 @@ static int login_errors(struct accept *v, int required, int record)
         pw_why = required ? "is required to create your login" : NULL;
     else if (strlen(v->password) < 8 || strlen(v->password) > 128)
         pw_why = "must be 8 to 128 characters";
+    else if (text_is_blank(v->password))
+        pw_why = "must not be only spaces"; /* round-4 walkthrough of seed 001 */
     else
         pw_why = validate_text(v->password, 128);
     if (record && uid_why)

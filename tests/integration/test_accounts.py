@@ -614,3 +614,16 @@ def test_operator_may_manage_any_account(api, customer, make_person, set_roles, 
     new_name = S.unique("it-op-")
     S.expect(api("olivia").patch(f"/api/v1/accounts/{acc.id}", json={"name": new_name}), 200)
     assert sql.account(acc.id)["name"] == new_name
+
+
+def test_patch_with_null_objects_is_422_and_changes_nothing(api, customer, sql):
+    """round-4 walkthrough of seed 001: {"company": null} and
+    {"properties": null} answered 200, changed nothing, and still raised
+    the version and wrote an audit row."""
+    t, acc = customer
+    admin = t.admin
+    version = sql.account(acc.id)["version"]
+    audit = len(sql.audit(acc.id))
+    for body in ({"company": None}, {"properties": None}, {"name": None}):
+        S.expect_field_errors(api(admin).patch(f"/api/v1/accounts/{acc.id}", json=body), next(iter(body)))
+    assert sql.account(acc.id)["version"] == version and len(sql.audit(acc.id)) == audit

@@ -753,5 +753,8 @@ def test_a_new_person_still_needs_a_good_uid_and_password(api, sql, ldap_admin, 
     _, token = invitation_mail(email, after=before)
     S.expect_field_errors(accept(api, token, uid="bad uid!", password="x"), "uid", "password")
     S.expect_field_errors(accept(api, token, uid=S.unique("inv")), "password")
+    # Only spaces is no password (round-4 walkthrough of seed 001).
+    errors = S.expect_field_errors(accept(api, token, uid=S.unique("inv"), password=" " * 10), "password")
+    assert "spaces" in errors["password"], errors
     assert people_with_mail(ldap_admin, email) == set()
     assert invitation_row(sql, inv["id"])["status"] == "pending"
