@@ -1567,3 +1567,50 @@ def test_monthly_renewals_stay_on_the_start_day(api, licensed, sql):
     assert ends == ["2027-03-31T10:00:00Z", "2027-04-30T10:00:00Z", "2027-05-31T10:00:00Z"], ends
     line = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["articles"][0]
     assert line["paid_until"] == ends[-1], line
+
+
+@pytest.mark.parametrize("second", ["reseller-standard", "reseller-free", "upgrade"])
+def test_parallel_plan_changes_of_one_account_are_serialised(api, disti, make_reseller, sql, second):
+    """round-4 walkthrough of seed 002: two plan orders (or an order and an
+    upgrade) of one reseller executed at the same time both answered 200:
+    two subscriptions and invoices, or Standard replaced by Free (a
+    downgrade). Exactly one plan change wins; the other is 409 and leaves
+    nothing behind."""
+    for attempt in range(4):
+        r = make_reseller(disti)
+        acc = r.account.id
+        first = order(api, disti.admin, acc, "reseller-standard", S.unique("par-"))
+        if second == "upgrade":
+            base = execute(api, disti.admin,
+                           order(api, disti.admin, acc, "reseller-free", S.unique("par-"))["id"])
+            sid = base["subscription"]["id"]
+            first = order(api, disti.admin, acc, "reseller-standard")
+            calls = [lambda: api(disti.admin).post(f"/api/v1/orders/{first['id']}/execute"),
+                     lambda: api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                                   json={"plan": "standard"})]
+        else:
+            other = order(api, disti.admin, acc, second, S.unique("par-"))
+            calls = [lambda: api(disti.admin).post(f"/api/v1/orders/{first['id']}/execute"),
+                     lambda: api(disti.admin).post(f"/api/v1/orders/{other['id']}/execute")]
+        barrier = threading.Barrier(2)
+
+        def go(call):
+            barrier.wait(timeout=30)
+            return call()
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(go, calls))
+        codes = sorted(a.status_code for a in answers)
+        live = sql.rows("SELECT plan FROM subscriptions WHERE account_id=%s AND status <> 'cancelled'", int(acc))
+        assert len(live) == 1, live
+        plan = sql.account(acc)["plan"]
+        assert live[0]["plan"] == plan, (live, plan)
+        invoices = len(sql.rows("SELECT id FROM invoices WHERE account_id=%s", int(acc)))
+        if second == "reseller-free" and codes == [200, 200]:
+            # Free ran first and Standard then replaced it: an upgrade,
+            # never Standard replaced by Free.
+            assert plan == "standard" and invoices == 2, (plan, invoices)
+            continue
+        assert codes == [200, 409], [S.describe(a) for a in answers]
+        if second != "upgrade":
+            assert invoices == 1, invoices
