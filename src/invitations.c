@@ -748,6 +748,7 @@ struct accept {
     unsigned long long project_id; /* a project invitation: role is a PROJECT_* bit */
     unsigned role;
     char *mail, *inv_first, *inv_last;
+    char *invited_by; /* the inviter's uid, or NULL */
     struct saga saga;
     int transfer;              /* a hand-over invitation (transfer.h) */
     int names_contact;         /* the contact person of the account's create */
@@ -891,13 +892,55 @@ static int accept_read(struct accept *v)
         free(v->mail);
         free(v->inv_first);
         free(v->inv_last);
+        free(v->invited_by);
         v->mail = r.email;
         v->inv_first = r.first_name;
         v->inv_last = r.last_name;
-        r.email = r.first_name = r.last_name = NULL;
+        v->invited_by = r.invited_by;
+        r.email = r.first_name = r.last_name = r.invited_by = NULL;
     }
     invitation_row_free(&r);
     return st;
+}
+
+/* A service-provider invitation lasts no longer than its granter's
+ * access (docs/api.md, "Service providers' access"; round-4 walkthrough of
+ * seed 000, D3): accepted after the inviter's own access was revoked or
+ * has expired it is revoked (410); an inviter who is an admin of the
+ * account (or an operator) still grants without expiry, a provider their
+ * own expires_at (provider_access_regrant). Under the guard. */
+static int accept_granter(struct accept *v)
+{
+    struct request *req = v->req;
+    if (v->project_id || v->role != ROLE_SERVICE_PROVIDER || !v->invited_by)
+        return ST_OK;
+    struct person granter = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &granter);
+    unsigned roles = 0;
+    int holds = 0;
+    if (st == ST_OK)
+        st = ldap_store_roles_of(req->session->ldap, v->account_id, granter.dn, &roles);
+    if (st == ST_OK && (roles & ROLE_ADMIN))
+        holds = 1;
+    else if (st == ST_OK && (roles & ROLE_SERVICE_PROVIDER)) {
+        int expired = 0;
+        st = provider_access_expired(req->session->sql, v->account_id, granter.uid, &expired);
+        holds = st == ST_OK && !expired;
+    }
+    unsigned long long op = st == ST_OK && !holds ? operator_account_id(req) : 0;
+    if (op) {
+        unsigned op_roles = 0;
+        st = ldap_store_roles_of(req->session->ldap, op, granter.dn, &op_roles);
+        holds = st == ST_OK && (op_roles & ROLE_ADMIN);
+    }
+    person_free(&granter);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    if (st != ST_OK || holds)
+        return st;
+    return refuse(req, 410, "invitation-revoked",
+                  "this invitation was revoked: the service provider who sent it no longer has "
+                  "access to the account, and a grant lasts no longer than the granter's own");
 }
 
 /* The person who joins: the one LDAP knows by the mail, else a new one.
@@ -976,20 +1019,24 @@ static int accept_handover_plan(struct accept *v)
 {
     struct request *req = v->req;
     struct saga *s = &v->saga;
-    int st = transfer_prepare(req, v->account_id, s->plan.person_dn, &v->handover);
+    /* Never to one of the partner's own people (round-4 walkthrough of
+     * seed 000, D2): the address may have become one's since the
+     * transfer was asked for (a person of the parent, or a service
+     * provider of the account). Refused under the guard, nothing changed. */
+    int partners = 0;
+    int st = transfer_is_partners(req, v->account_id, s->plan.person_dn, ROLE_SERVICE_PROVIDER,
+                                  &partners);
     if (st != ST_OK)
         return st;
-    const char **dns, **uids;
-    size_t n = transfer_providers(v->handover, &dns, &uids);
-    for (size_t i = 0; i < n && st == ST_OK; i++) {
-        unsigned before = 0;
-        st = ldap_store_roles_of(req->session->ldap, v->account_id, dns[i], &before);
-        if (st == ST_OK)
-            saga_plan_also(&s->plan, dns[i], uids[i], before,
-                           (before & ~ROLE_ADMIN) | ROLE_SERVICE_PROVIDER);
-    }
-    free(dns);
-    free(uids);
+    if (partners)
+        return refuse(req, 409, "conflict",
+                      "this address belongs to one of the partner's own people now (a person of "
+                      "the parent account, or a service provider of this account): the account "
+                      "cannot be handed over to them; ask the partner for a new transfer");
+    st = transfer_prepare(req, v->account_id, s->plan.person_dn, &v->handover);
+    if (st != ST_OK)
+        return st;
+    transfer_plan_moves(v->handover, &s->plan);
     /* What the SQL side needs (transfer_data), in the intent's data, so
      * that saga_finish_sql completes the hand-over here and in `accountd
      * maint` alike. The customer's name for the mails: a person created
@@ -1029,6 +1076,7 @@ void invitations_accept(struct request *req)
     if (st != ST_OK) {
         if (st != ST_REFUSED)
             res_store_failure(req, st, "the database");
+        free(v.invited_by);
         free(v.mail);
         free(v.inv_first);
         free(v.inv_last);
@@ -1056,6 +1104,7 @@ void invitations_accept(struct request *req)
             res_store_failure(req, kst, "the directory");
     }
     if (body_failed(req)) {
+        free(v.invited_by);
         free(v.mail);
         free(v.inv_first);
         free(v.inv_last);
@@ -1081,7 +1130,9 @@ void invitations_accept(struct request *req)
         if (st == ST_OK && (st = accept_read(&v)) != ST_OK)
             saga_release(req->session->sql, s, "refused");
         else if (st == ST_OK) {
-            st = accept_person(&v);
+            st = accept_granter(&v);
+            if (st == ST_OK)
+                st = accept_person(&v);
             if (st == ST_OK && v.names_contact)
                 st = accept_contact_data(&v);
             if (st == ST_OK && v.transfer)
@@ -1128,6 +1179,7 @@ void invitations_accept(struct request *req)
     }
     transfer_forget(&v.handover);
     saga_free(s);
+    free(v.invited_by);
     free(v.mail);
     free(v.inv_first);
     free(v.inv_last);

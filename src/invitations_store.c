@@ -20,6 +20,7 @@ void invitation_row_free(struct invitation_row *r)
     free(r->status);
     free(r->account_status);
     free(r->purpose);
+    free(r->invited_by);
     memset(r, 0, sizeof(*r));
 }
 
@@ -225,14 +226,14 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
 static const char *const BY_TOKEN[2] = {
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
     " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
-    " p.id IS NOT NULL"
+    " p.id IS NOT NULL, i.invited_by"
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
     " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
     " AND p.ldap_state = 'done'"
     " WHERE i.token_hash = UNHEX(?)",
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
     " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
-    " p.id IS NOT NULL"
+    " p.id IS NOT NULL, i.invited_by"
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
     " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
     " AND p.ldap_state = 'done'"
@@ -263,6 +264,7 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
     out->purpose = xstrdup(sql_cell(&r, 0, 9) ? sql_cell(&r, 0, 9) : "member");
     out->project_id = sql_cell_id(&r, 0, 10);
     out->project_exists = strcmp(sql_cell(&r, 0, 11), "1") == 0;
+    out->invited_by = dup_or_null(sql_cell(&r, 0, 12));
     sql_result_free(&r);
     return ST_OK;
 }

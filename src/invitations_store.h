@@ -20,6 +20,7 @@ struct invitation_row {
     char *purpose;                 /* member, transfer or project */
     unsigned long long project_id; /* a project invitation's project, else 0 */
     int project_exists;            /* that project is there (created, not purged) */
+    char *invited_by;              /* the inviter's uid (NULL: none recorded) */
 };
 void invitation_row_free(struct invitation_row *r);
 

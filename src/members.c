@@ -47,9 +47,54 @@ static const char NO_MEMBER[] =
  * *handover (1: some remaining admin is the customer) and *customer (the
  * uid, malloc'ed, when exactly one is; else NULL: accountd does not guess).
  * One LDAP read of the parent's role groups. */
+/* The parent's people who hold billing without admin in the account
+ * (ix): the hand-over moves them to service-provider only too (round-4
+ * walkthrough of seed 000, D1). *moved people (uid, dn), (*before)[i] their
+ * roles now. */
+static int partner_billing(struct request *req, const struct member_index *ix,
+                           const struct member_index *parent, struct person **moved,
+                           unsigned **before, size_t *nmoved)
+{
+    const char **dns = xcalloc(ix->n + 1, sizeof(char *));
+    size_t ndns = 0;
+    for (size_t m = 0; m < ix->n; m++) {
+        const struct member_entry *e = &ix->entries[m];
+        if ((e->roles & ROLE_BILLING) && !(e->roles & ROLE_ADMIN) && parent->n &&
+            member_index_find_norm(parent, e->norm))
+            dns[ndns++] = e->raw;
+    }
+    int st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, moved, nmoved);
+    free(dns);
+    if (st != ST_OK)
+        return st;
+    *before = xcalloc(*nmoved + 1, sizeof(unsigned));
+    for (size_t i = 0; i < *nmoved; i++) {
+        const struct member_entry *e = member_index_find(ix, (*moved)[i].dn);
+        (*before)[i] = e ? e->roles : ROLE_BILLING;
+    }
+    return ST_OK;
+}
+
+/* The hand-over by self-demotion's people to move besides the caller. */
+struct handover_moves {
+    struct person *people;
+    unsigned *before;
+    size_t n;
+};
+
+static void handover_moves_free(struct handover_moves *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        person_free(&m->people[i]);
+    free(m->people);
+    free(m->before);
+    memset(m, 0, sizeof(*m));
+}
+
 static int find_customer_admin(struct request *req, const struct account_ref *a,
                                const struct person *person, const struct person *admins,
-                               size_t nadmins, int *handover, char **customer)
+                               size_t nadmins, const struct member_index *ix, int *handover,
+                               char **customer, struct handover_moves *moves)
 {
     struct member_index parent = {0};
     struct role_group *groups = NULL;
@@ -72,9 +117,12 @@ static int find_customer_admin(struct request *req, const struct account_ref *a,
     }
     *handover = customers > 0;
     *customer = customers == 1 ? xstrdup(found) : NULL;
+    int st = ST_OK;
+    if (*handover)
+        st = partner_billing(req, ix, &parent, &moves->people, &moves->before, &moves->n);
     member_index_free(&parent);
     role_groups_free(groups, ngroups);
-    return ST_OK;
+    return st;
 }
 
 /* handover_candidate: the caller changes their own roles on a staged
@@ -85,7 +133,7 @@ static int find_customer_admin(struct request *req, const struct account_ref *a,
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
                              int handover_candidate, int *handover, char **customer_admin,
-                             struct problem *ref)
+                             struct handover_moves *moves, struct problem *ref)
 {
     struct role_group *groups;
     size_t ngroups;
@@ -107,7 +155,8 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
         if (st == ST_OK) {
             if (handover_candidate && admins > 1)
-                st = find_customer_admin(req, a, person, people, admins, handover, customer_admin);
+                st = find_customer_admin(req, a, person, people, admins, &ix, handover,
+                                         customer_admin, moves);
             for (size_t i = 0; i < admins; i++)
                 person_free(&people[i]);
             free(people);
@@ -198,6 +247,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.account_id = a.id;
     char *customer_admin = NULL;
     int handover = 0;
+    struct handover_moves moves = {0};
     /* The seed's literal hand-over (round 2, D5): on a staged account an
      * admin who changes their own role from admin to another one hands the
      * account over, when an admin who remains is the customer
@@ -207,7 +257,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, &handover,
-                               &customer_admin, &req->problem);
+                               &customer_admin, &moves, &req->problem);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -221,8 +271,22 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
     /* The hand-over: the saga's SQL step makes the account active and
      * names the customer the contacts (transfer.h). */
-    if (handover)
-        json_object_set_new(s.data, "handover", json_pack("{s:s?}", "contact", customer_admin));
+    /* It leaves the partner's people it moves with service-provider only
+     * (round-4 walkthrough of seed 000, D1): the caller, whatever other
+     * roles they asked to keep, and the parent's people who hold billing
+     * without admin, in the same plan. */
+    if (handover) {
+        s.plan.roles_after = ROLE_SERVICE_PROVIDER;
+        json_t *moved = json_array();
+        for (size_t i = 0; i < moves.n; i++) {
+            saga_plan_also(&s.plan, moves.people[i].dn, moves.people[i].uid, moves.before[i],
+                           ROLE_SERVICE_PROVIDER);
+            json_array_append_new(moved, json_pack("{s:s, s:o}", "uid", moves.people[i].uid,
+                                                   "roles", roles_json(moves.before[i])));
+        }
+        json_object_set_new(s.data, "handover",
+                            json_pack("{s:s?, s:o}", "contact", customer_admin, "moved", moved));
+    }
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);
@@ -231,8 +295,9 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     else
         res_json(req, 200,
                  json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
-                           person.mail, "roles", roles_json(wanted)));
+                           person.mail, "roles", roles_json(s.plan.roles_after)));
 out:
+    handover_moves_free(&moves);
     free(customer_admin);
     saga_free(&s);
     person_free(&person);

@@ -4,6 +4,7 @@
  */
 #include "transfer.h"
 
+#include "account_store.h"
 #include "audit.h"
 #include "body.h"
 #include "caller.h"
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "providers_store.h"
+#include "saga.h"
 #include "transfer_store.h"
 #include "validate.h"
 
@@ -89,7 +91,33 @@ void transfers_create(struct request *req)
         return;
     struct account_ref a = req->account;
     t.account_id = a.id;
-    int st = request_transaction(req, request_tx, &t);
+    /* Not to one of the partner's own people (round-4 walkthrough of seed
+     * 000, D2): a person of the parent account, or an admin or service
+     * provider of this one, would take the account over from the partner
+     * instead of its customer. */
+    struct person known = {0};
+    int st = ldap_store_find_person(req->session->ldap, "mail", t.email, &known);
+    int partners = 0;
+    if (st == ST_OK)
+        st = transfer_is_partners(req, a.id, known.dn, ROLE_ADMIN | ROLE_SERVICE_PROVIDER,
+                                  &partners);
+    person_free(&known);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    if (partners) {
+        res_field_error(
+            req, "email",
+            "this address belongs to one of the partner's own people (a person of the "
+            "parent account, or an admin or service provider of this account); hand the "
+            "account over to the customer's address");
+        refuse_invalid(req);
+        return;
+    }
+    st = request_transaction(req, request_tx, &t);
     if (st == ST_OK)
         res_json(req, 202, t.result);
     else
@@ -102,10 +130,11 @@ void transfers_create(struct request *req)
 
 struct handover {
     unsigned long long account_id;
-    struct person *providers; /* the account's admins but the customer */
+    struct person *providers; /* the partner's people the hand-over moves */
+    unsigned *before;         /* their roles in the account before it */
     size_t nproviders;
-    unsigned char *added_sp;      /* this hand-over added providers[i] to service-provider */
-    unsigned char *removed_admin; /* ... and removed them from admin */
+    char **told; /* the mails of the partner's people who are providers already */
+    size_t ntold;
 };
 
 static void handover_free(struct handover *h)
@@ -113,55 +142,11 @@ static void handover_free(struct handover *h)
     for (size_t i = 0; i < h->nproviders; i++)
         person_free(&h->providers[i]);
     free(h->providers);
-    free(h->added_sp);
-    free(h->removed_admin);
+    free(h->before);
+    for (size_t i = 0; i < h->ntold; i++)
+        free(h->told[i]);
+    free(h->told);
     free(h);
-}
-
-/* Every LDAP step of a hand-over: each provider joins service-provider,
- * then leaves admin. What was changed is recorded in h for the undo. */
-static int handover_ldap(struct ldap_store *ls, struct handover *h)
-{
-    int st = ST_OK;
-    for (size_t i = 0; i < h->nproviders && st == ST_OK; i++) {
-        int changed = 0;
-        st = ldap_store_change_member(ls, h->account_id, ROLE_SERVICE_PROVIDER, h->providers[i].dn,
-                                      1, &changed);
-        h->added_sp[i] = st == ST_OK && changed;
-        if (st == ST_OK) {
-            st = ldap_store_change_member(ls, h->account_id, ROLE_ADMIN, h->providers[i].dn, 0,
-                                          &changed);
-            h->removed_admin[i] = st == ST_OK && changed;
-        }
-    }
-    return st;
-}
-
-/* Reverses handover_ldap's recorded steps. */
-static void handover_ldap_undo(struct ldap_store *ls, struct handover *h)
-{
-    for (size_t i = h->nproviders; i-- > 0;) {
-        int st = ST_OK;
-        if (h->removed_admin[i])
-            st = ldap_store_set_member(ls, h->account_id, ROLE_ADMIN, h->providers[i].dn, 1);
-        if (st == ST_OK && h->added_sp[i])
-            st = ldap_store_set_member(ls, h->account_id, ROLE_SERVICE_PROVIDER, h->providers[i].dn,
-                                       0);
-        if (st != ST_OK)
-            log_error("account %llu: could not undo the hand-over for %s; fix the admin and "
-                      "service-provider groups by hand",
-                      h->account_id, h->providers[i].uid);
-        h->removed_admin[i] = h->added_sp[i] = 0;
-    }
-}
-
-void transfer_undo(struct request *req, struct handover **h)
-{
-    if (!*h)
-        return;
-    handover_ldap_undo(req->session->ldap, *h);
-    handover_free(*h);
-    *h = NULL;
 }
 
 void transfer_forget(struct handover **h)
@@ -171,7 +156,58 @@ void transfer_forget(struct handover **h)
     *h = NULL;
 }
 
-/* The account's admins other than the customer, read from LDAP. */
+int transfer_parent_people(struct request *req, unsigned long long account_id,
+                           struct transfer_parent *p)
+{
+    memset(p, 0, sizeof(*p));
+    struct sql_result r = {0};
+    int st = account_brief(req->session->sql, account_id, &r);
+    unsigned long long parent = st == ST_OK && r.nrows ? sql_cell_id(&r, 0, ACCOUNT_COL_PARENT) : 0;
+    sql_result_free(&r);
+    if (st != ST_OK || !parent)
+        return st;
+    st = ldap_store_role_groups(req->session->ldap, &parent, 1, &p->groups, &p->ngroups);
+    if (st == ST_OK)
+        member_index_build(&p->ix, p->groups, p->ngroups, parent);
+    return st;
+}
+
+void transfer_parent_free(struct transfer_parent *p)
+{
+    member_index_free(&p->ix);
+    role_groups_free(p->groups, p->ngroups);
+    memset(p, 0, sizeof(*p));
+}
+
+int transfer_partner_person(const struct transfer_parent *p, const char *dn)
+{
+    return p->ix.n && member_index_find(&p->ix, dn) != NULL;
+}
+
+int transfer_is_partners(struct request *req, unsigned long long account_id, const char *dn,
+                         unsigned roles, int *is)
+{
+    *is = 0;
+    unsigned here = 0;
+    int st = ldap_store_roles_of(req->session->ldap, account_id, dn, &here);
+    if (st != ST_OK)
+        return st;
+    if (here & roles) {
+        *is = 1;
+        return ST_OK;
+    }
+    struct transfer_parent p;
+    st = transfer_parent_people(req, account_id, &p);
+    if (st == ST_OK)
+        *is = transfer_partner_person(&p, dn);
+    transfer_parent_free(&p);
+    return st;
+}
+
+/* The partner's people the hand-over moves (round-4 walkthrough of seed
+ * 000, D1): the account's admins but the customer, and the parent's people
+ * who hold billing without admin; each ends with service-provider only.
+ * The other providers are told too (D4). Read from LDAP. */
 static int read_providers(struct request *req, struct handover *h, const char *customer_dn)
 {
     struct role_group *groups;
@@ -179,50 +215,67 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     int st = ldap_store_role_groups(req->session->ldap, &h->account_id, 1, &groups, &ngroups);
     if (st != ST_OK)
         return st;
-    const char **dns = NULL;
-    size_t ndns = 0;
-    for (size_t g = 0; g < ngroups; g++) {
-        if (groups[g].role != ROLE_ADMIN)
+    struct transfer_parent parent;
+    st = transfer_parent_people(req, h->account_id, &parent);
+    if (st != ST_OK) {
+        role_groups_free(groups, ngroups);
+        return st;
+    }
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, h->account_id);
+    const char **dns = xcalloc(ix.n + 1, sizeof(char *));
+    const char **told = xcalloc(ix.n + 1, sizeof(char *));
+    size_t ndns = 0, ntold = 0;
+    for (size_t m = 0; m < ix.n; m++) {
+        const struct member_entry *e = &ix.entries[m];
+        if (customer_dn && ldap_dn_equal(e->raw, customer_dn))
             continue;
-        dns = xcalloc(groups[g].nmembers + 1, sizeof(char *));
-        for (size_t m = 0; m < groups[g].nmembers; m++)
-            if (!ldap_dn_equal(groups[g].members[m], customer_dn))
-                dns[ndns++] = groups[g].members[m];
+        if ((e->roles & ROLE_ADMIN) ||
+            ((e->roles & ROLE_BILLING) && transfer_partner_person(&parent, e->raw)))
+            dns[ndns++] = e->raw;
+        else if (e->roles & ROLE_SERVICE_PROVIDER)
+            told[ntold++] = e->raw;
     }
     st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &h->providers, &h->nproviders);
+    h->before = xcalloc(h->nproviders + 1, sizeof(unsigned));
+    for (size_t i = 0; st == ST_OK && i < h->nproviders; i++) {
+        const struct member_entry *e = member_index_find(&ix, h->providers[i].dn);
+        h->before[i] = e ? e->roles : ROLE_ADMIN;
+    }
+    struct person *others = NULL;
+    size_t nothers = 0;
+    if (st == ST_OK)
+        st = ldap_store_people_by_dn(req->session->ldap, told, ntold, &others, &nothers);
+    h->told = xcalloc(nothers + 1, sizeof(char *));
+    for (size_t i = 0; i < nothers; i++) {
+        if (others[i].mail)
+            h->told[h->ntold++] = xstrdup(others[i].mail);
+        person_free(&others[i]);
+    }
+    free(others);
     free(dns);
+    free(told);
+    member_index_free(&ix);
+    transfer_parent_free(&parent);
     role_groups_free(groups, ngroups);
-    if (st != ST_OK)
-        return st;
-    h->added_sp = xcalloc(h->nproviders + 1, 1);
-    h->removed_admin = xcalloc(h->nproviders + 1, 1);
-    return ST_OK;
+    return st;
 }
 
 int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
                      struct handover **hp)
 {
-    transfer_undo(req, hp);
+    transfer_forget(hp);
     struct handover *h = xcalloc(1, sizeof(*h));
     h->account_id = account_id;
     *hp = h;
     return read_providers(req, h, customer_dn);
 }
 
-size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids)
+void transfer_plan_moves(const struct handover *h, struct saga_plan *plan)
 {
-    *dns = xcalloc(h->nproviders + 1, sizeof(char *));
-    *uids = xcalloc(h->nproviders + 1, sizeof(char *));
-    for (size_t i = 0; i < h->nproviders; i++) {
-        (*dns)[i] = h->providers[i].dn;
-        (*uids)[i] = h->providers[i].uid;
-    }
-    return h->nproviders;
-}
-
-int transfer_apply_ldap(struct request *req, struct handover *h)
-{
-    return handover_ldap(req->session->ldap, h);
+    for (size_t i = 0; i < h->nproviders; i++)
+        saga_plan_also(plan, h->providers[i].dn, h->providers[i].uid, h->before[i],
+                       ROLE_SERVICE_PROVIDER);
 }
 
 json_t *transfer_data(const struct handover *h, const char *customer_mail,
@@ -230,10 +283,26 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
 {
     json_t *providers = json_array();
     for (size_t i = 0; i < h->nproviders; i++)
-        json_array_append_new(providers, json_pack("{s:s, s:s?}", "uid", h->providers[i].uid,
-                                                   "mail", h->providers[i].mail));
-    return json_pack("{s:s?, s:s?, s:o}", "customer_mail", customer_mail, "customer_name",
-                     customer_name, "providers", providers);
+        json_array_append_new(providers,
+                              json_pack("{s:s, s:s?, s:o}", "uid", h->providers[i].uid, "mail",
+                                        h->providers[i].mail, "roles", roles_json(h->before[i])));
+    json_t *told = json_array();
+    for (size_t i = 0; i < h->ntold; i++)
+        json_array_append_new(told, json_string(h->told[i]));
+    return json_pack("{s:s?, s:s?, s:o, s:o}", "customer_mail", customer_mail, "customer_name",
+                     customer_name, "providers", providers, "told", told);
+}
+
+int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,
+                          const json_t *moved)
+{
+    const char *uid = json_string_value(json_object_get(moved, "uid"));
+    json_t *before = json_object_get(moved, "roles");
+    /* An intent recorded before the roles were (round 4): admin. */
+    json_t *o = json_is_array(before) ? json_pack("{s:s, s:O}", "uid", uid, "roles", before)
+                                      : json_pack("{s:s, s:[s]}", "uid", uid, "roles", "admin");
+    return audit_write(sql, actor, account_id, "transfer.demote", o,
+                       json_pack("{s:s, s:[s]}", "uid", uid, "roles", "service-provider"));
 }
 
 /* The account's named contacts as {"primary": uid or null, "technical":
@@ -284,9 +353,7 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
             continue;
         st = provider_access_grant(sql, account_id, uid, customer_uid);
         if (st == ST_OK)
-            st = audit_write(sql, customer_uid, account_id, "transfer.demote",
-                             json_pack("{s:s, s:[s]}", "uid", uid, "roles", "admin"),
-                             json_pack("{s:s, s:[s]}", "uid", uid, "roles", "service-provider"));
+            st = transfer_audit_demote(sql, customer_uid, account_id, json_array_get(providers, i));
     }
     /* 2. The notification recipients become the customer's. */
     char **old = NULL;
@@ -335,13 +402,19 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
         struct template_value vals[] = {{"account_name", name}, {"new_owner_name", owner_name}};
         st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, vals, 2);
     }
-    const char **to = xcalloc(nproviders + 1, sizeof(char *));
+    const json_t *told = json_object_get(data, "told");
+    const char **to = xcalloc(nproviders + json_array_size(told) + 1, sizeof(char *));
     size_t nto = 0;
     for (size_t i = 0; i < nproviders; i++) {
         const char *m = json_string_value(json_object_get(json_array_get(providers, i), "mail"));
         if (m)
             to[nto++] = m;
     }
+    /* The partner's people who were providers already are told too
+     * (round-4 walkthrough of seed 000, D4). */
+    for (size_t i = 0; i < json_array_size(told); i++)
+        if (json_string_value(json_array_get(told, i)))
+            to[nto++] = json_string_value(json_array_get(told, i));
     if (st == ST_OK && nto) {
         struct template_value vals[] = {{"account_name", name},
                                         {"new_owner_name", owner_name},
@@ -392,6 +465,18 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
         }
     }
     json_decref(old);
+    /* The partner's people who held billing without admin end with
+     * service-provider only (members.c; round-4 walkthrough of seed 000,
+     * D1): granted by the person who handed over. */
+    const json_t *moved = json_object_get(data, "moved");
+    for (size_t i = 0; st == ST_OK && i < json_array_size(moved); i++) {
+        const char *uid = json_string_value(json_object_get(json_array_get(moved, i), "uid"));
+        if (!uid)
+            continue;
+        st = provider_access_grant(sql, account_id, uid, actor);
+        if (st == ST_OK)
+            st = transfer_audit_demote(sql, actor, account_id, json_array_get(moved, i));
+    }
     /* 3. Active. */
     if (st == ST_OK)
         st = transfer_activate(sql, account_id);

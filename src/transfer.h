@@ -14,34 +14,57 @@
 #define ACCOUNTD_TRANSFER_H
 
 #include "http.h"
+#include "ldap_store.h"
 #include "sql_store.h"
 
 struct handover;
 
-/* The hand-over in its three parts, for a caller that makes the LDAP step
- * itself (the saga API: saga_plan_also for each provider, then its SQL side
- * as the commit's function):
- * transfer_prepare reads the people to move (the account's admins but the
- * customer) into a new *h; transfer_providers lists their DNs and uids
- * (arrays malloc'ed, strings h's; returns the count); transfer_apply_ldap
- * makes the LDAP steps (admin -> service-provider, recorded in h for
- * transfer_undo); transfer_data is what the SQL side needs (the customer's
- * mail and name, the providers' uids and mails: {"customer_mail",
- * "customer_name", "providers": [{"uid", "mail"}]}), read before any
+/* The hand-over in parts, for a caller that makes the LDAP step itself
+ * (the saga API): transfer_prepare reads the people to move into a new *h
+ * (the account's admins but the customer, and the parent's people who hold
+ * billing without admin: round-4 walkthrough of seed 000, D1) and the
+ * mails of the providers already there (told too, D4);
+ * transfer_plan_moves adds each move to the plan (roles before ->
+ * service-provider only); transfer_data is what the SQL side needs
+ * (the customer's mail and name, the moved people's uids, mails and roles
+ * before, the others' mails: {"customer_mail", "customer_name",
+ * "providers": [{"uid", "mail", "roles"}], "told": [mail]}), read before any
  * transaction, so that the SQL side makes no LDAP call and `accountd maint`
  * can run it from an intent's data; transfer_finish_sql is that SQL side,
  * inside the caller's transaction (the account still staged and
  * invitation_id the one its transfer record names, else 409 in *ref;
  * access rows, recipients, contacts, status, mails, audit rows). */
+struct saga_plan;
 int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
                      struct handover **h);
-size_t transfer_providers(const struct handover *h, const char ***dns, const char ***uids);
-int transfer_apply_ldap(struct request *req, struct handover *h);
+void transfer_plan_moves(const struct handover *h, struct saga_plan *plan);
 json_t *transfer_data(const struct handover *h, const char *customer_mail,
                       const char *customer_name);
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long invitation_id, const char *customer_uid,
                         const json_t *data, struct problem *ref);
+/* The people of the account's parent (any role group), for telling the
+ * partner's people from the customer's: ST_OK with p filled (empty for an
+ * account without parent); free with transfer_parent_free. */
+struct transfer_parent {
+    struct role_group *groups;
+    size_t ngroups;
+    struct member_index ix;
+};
+int transfer_parent_people(struct request *req, unsigned long long account_id,
+                           struct transfer_parent *p);
+void transfer_parent_free(struct transfer_parent *p);
+/* 1 if dn is a person of the parent. */
+int transfer_partner_person(const struct transfer_parent *p, const char *dn);
+/* *is 1 when dn is one of the partner's people for a hand-over of the
+ * account: a person of its parent, or one who holds any of `roles` in it
+ * (round-4 walkthrough of seed 000, D2). */
+int transfer_is_partners(struct request *req, unsigned long long account_id, const char *dn,
+                         unsigned roles, int *is);
+/* The audit row transfer.demote of one moved person ({"uid", "roles"}:
+ * the roles before; without them, admin). */
+int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,
+                          const json_t *moved);
 /* The hand-over by self-demotion (docs/api.md, "Staging and hand-over"):
  * the SQL side of a role change in which an admin of a staged account
  * changed their own role from admin to another while an admin who is the
@@ -52,13 +75,13 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
  * account no longer staged is left alone (ST_OK: the role change stands).
  * Else: pending transfer invitations revoked, the contact (if any) made
  * both named contacts when the account has none, the account active;
- * audit rows transfer.contacts and transfer.complete (actor: actor). */
+ * audit rows transfer.contacts and transfer.complete (actor: actor).
+ * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
+ * to service-provider only besides the actor, D1) get an access row
+ * (granted by actor) and a transfer.demote row each. */
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
                                   const char *actor, const json_t *data);
-/* Takes back the LDAP steps of *h (a transaction that did not commit) and
- * frees it. Safe with *h NULL. */
-void transfer_undo(struct request *req, struct handover **h);
-/* Frees *h, keeping its steps (the transaction committed). */
+/* Frees *h (safe with *h NULL). */
 void transfer_forget(struct handover **h);
 
 #endif

@@ -839,3 +839,162 @@ def test_hand_over_by_role_change_names_the_customer_among_partner_admins(api, s
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": cust.uid}
     assert sql.account(acc.id)["handed_over_at"] is not None
     assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(sue.dn), S.norm_dn(cust.dn)}
+
+
+def test_no_transfer_to_the_partners_own_people(api, sql, ldap_admin, make_person, set_roles, staged):
+    """Round-4 walkthrough of seed 000, D2: a transfer to the address of one
+    of the partner's own people (a person of the parent account, an admin
+    or a service provider of the account) would hand the account over to
+    the partner: 422 on `email`, nothing written, no mail."""
+    t, acc, colleague, worker = staged
+    office = make_person(prefix="d2o")
+    set_roles("olivia", t.account.id, office, ["member"])  # a person of the parent, no role here
+    sp = make_person(prefix="d2p")
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    before = S.outbox_max_id(sql)
+    invitations = sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id))
+    for who in (t.admin, colleague, office, sp):
+        for mail in (who.mail, who.mail.upper()):
+            errors = S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                                             json={"email": mail}), "email")
+            assert "partner's own people" in errors["email"], errors
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == invitations
+    assert S.outbox_max_id(sql) == before
+    assert sql.account(acc.id)["status"] == "staged"
+    # A member of the account who is no person of the partner is a customer's: allowed.
+    transfer(api, t.admin, acc.id, worker.mail)
+
+
+def test_accepting_a_transfer_never_makes_a_partner_person_the_owner(api, sql, ldap_admin, make_person,
+                                                                     set_roles, invitation_mail, staged):
+    """D2, the accept side: the address became a person of the parent after
+    the transfer was asked for; the accept is 409 and changes nothing."""
+    t, acc, colleague, worker = staged
+    later = make_person(prefix="d2l")
+    before = S.outbox_max_id(sql)
+    pending = transfer(api, t.admin, acc.id, later.mail)
+    _, token = invitation_mail(later.mail, after=before)
+    set_roles("olivia", t.account.id, later, ["member"])
+    admins = S.group_members(ldap_admin, acc.id, "admin")
+    version = sql.account(acc.id)["version"]
+    before = S.outbox_max_id(sql)
+    r = S.accept_invitation(api, token)
+    body = S.expect_problem(r, 409)
+    assert "partner's own people" in body["detail"], body
+    a = sql.account(acc.id)
+    assert a["status"] == "staged" and a["handed_over_at"] is None and a["version"] == version
+    assert S.group_members(ldap_admin, acc.id, "admin") == admins
+    assert S.roles_in_ldap(ldap_admin, acc.id, later) == set()
+    assert S.invitation_row(sql, pending["id"])["status"] == "pending"
+    assert sql.rows("SELECT * FROM service_provider_access WHERE account_id=%s", int(acc.id)) == []
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))["completed_at"] is None
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+
+def test_the_hand_over_leaves_the_partners_people_service_providers_only(api, sql, ldap_admin, make_person,
+                                                                         set_roles, invitation_mail, staged):
+    """Round-4 walkthrough of seed 000, D1 (and D4): billing and member a
+    partner person gave themselves while staging end with the hand-over,
+    as does billing of a person of the parent who is no admin here; the
+    customer's own billing person keeps it. Providers there already are
+    told too."""
+    t, acc, colleague, worker = staged
+    set_roles(t.admin, acc.id, t.admin, ["admin", "billing", "member"])
+    buyer = make_person(prefix="d1b")
+    set_roles("olivia", t.account.id, buyer, ["member"])
+    set_roles(t.admin, acc.id, buyer, ["billing"])
+    sp = make_person(prefix="d1s")
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    theirs = make_person(prefix="d1c")
+    set_roles(t.admin, acc.id, theirs, ["billing"])
+    mail = S.unique_mail("d1-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, mail)
+    _, token = invitation_mail(mail, after=before)
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("d1c"), password="d1-cust-pw-1"), 200)
+    for who in (t.admin, colleague, buyer, sp):
+        assert S.roles_in_ldap(ldap_admin, acc.id, who) == {"service-provider"}, who.uid
+    assert S.roles_in_ldap(ldap_admin, acc.id, theirs) == {"billing"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, worker) == {"member"}
+    access = {r["uid"] for r in sql.rows("SELECT uid FROM service_provider_access WHERE account_id=%s",
+                                         int(acc.id))}
+    assert access == {t.admin.uid, colleague.uid, buyer.uid, sp.uid}
+    demote = {r["new_value"]["uid"]: r for r in sql.audit(acc.id) if r["action"] == "transfer.demote"}
+    assert set(demote) == {t.admin.uid, colleague.uid, buyer.uid}
+    assert set(demote[t.admin.uid]["old_value"]["roles"]) == {"admin", "billing", "member"}
+    assert demote[buyer.uid]["old_value"]["roles"] == ["billing"]
+    assert all(r["new_value"]["roles"] == ["service-provider"] for r in demote.values())
+    # The provider no longer orders.
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                       json={"lines": [{"article": "starter", "quantity": 1}]}), 403)
+    S.expect_problem(api(buyer).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                     json={"lines": [{"article": "starter", "quantity": 1}]}), 403)
+    # D4: every partner person is told, the one who was a provider already too.
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    told = {r["recipient"].lower() for r in rows if r["template"] == "transfer-completed"}
+    assert told == {p.mail.lower() for p in (t.admin, colleague, buyer, sp)}
+
+
+def test_the_hand_over_by_role_change_leaves_service_provider_only(api, sql, ldap_admin, make_tenant,
+                                                                   make_account, make_person, set_roles,
+                                                                   invitation_mail):
+    """D1, the hand-over by self-demotion: the demoting admin keeps no
+    billing (they asked to), and a person of the parent with billing but
+    no admin loses it, in the same change; audited as transfer.demote."""
+    t = make_tenant("d1r")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, t.admin, ["admin", "billing"])
+    buyer = make_person(prefix="d1rb")
+    set_roles("olivia", t.account.id, buyer, ["member"])
+    set_roles(t.admin, acc.id, buyer, ["billing", "member"])
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    r = api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                         json={"roles": ["service-provider", "billing"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, buyer) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, cust) == {"admin"}
+    access = {r["uid"]: r for r in sql.rows("SELECT * FROM service_provider_access WHERE account_id=%s",
+                                            int(acc.id))}
+    assert set(access) == {t.admin.uid, buyer.uid} and access[buyer.uid]["granted_by"] == t.admin.uid
+    demote = [r for r in sql.audit(acc.id) if r["action"] == "transfer.demote"]
+    assert len(demote) == 1 and demote[0]["new_value"] == {"uid": buyer.uid, "roles": ["service-provider"]}
+    assert set(demote[0]["old_value"]["roles"]) == {"billing", "member"}
+    S.expect_problem(api(buyer).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                     json={"lines": [{"article": "starter", "quantity": 1}]}), 403)
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                       json={"lines": [{"article": "starter", "quantity": 1}]}), 403)
+
+
+def test_a_providers_invitation_lasts_no_longer_than_their_access(api, sql, ldap_admin, make_tenant,
+                                                                 make_person, set_roles, invitation_mail):
+    """Round-4 walkthrough of seed 000, D3: a service-provider invitation a
+    provider sent grants their own expires_at when accepted while they have
+    access, and is 410 invitation-revoked (nothing created) once an admin
+    revoked them."""
+    t = make_tenant("d3")
+    acc = t.account.id
+    sp = make_person(prefix="d3s")
+    set_roles(t.admin, acc, sp, ["service-provider"])
+    S.expect(api(t.admin).patch(f"{ACCOUNTS}/{acc}/service-providers/{sp.uid}",
+                                json={"expires_at": "2031-01-01T00:00:00Z"}), 200)
+    tokens = {}
+    for name in ("early", "late"):
+        email = S.unique_mail(f"d3{name}-")
+        before = S.outbox_max_id(sql)
+        inv = S.expect(api(sp).post(f"{ACCOUNTS}/{acc}/invitations",
+                                    json={"email": email, "role": "service-provider"}), 202)
+        tokens[name] = (inv["id"], invitation_mail(email, after=before)[1])
+    uid = S.expect(S.accept_invitation(api, tokens["early"][1], uid=S.unique("d3e"),
+                                       password="provider-pw-1"), 200)["uid"]
+    assert providers(api, t.admin, acc)[uid]["expires_at"] == "2031-01-01T00:00:00Z"
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc}/service-providers/{sp.uid}"), 204)
+    late_uid = S.unique("d3l")
+    r = S.accept_invitation(api, tokens["late"][1], uid=late_uid, password="provider-pw-1")
+    S.expect_problem(r, 410, "invitation-revoked")
+    assert S.invitation_row(sql, tokens["late"][0])["status"] == "pending"
+    assert late_uid not in providers(api, t.admin, acc)
+    assert S.ldap_entry(ldap_admin, S.person_dn(late_uid)) is None
