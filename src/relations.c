@@ -31,7 +31,7 @@ struct relate {
     unsigned long long partner_id, customer_id, id;
     const char *decision; /* approve/decline: "active" or "declined" */
     json_t *relation;
-    struct billing_people admins; /* request: the customer's admins */
+    struct billing_people admins; /* request: the customer's admins; decide: the partner's */
 };
 
 /* The request's mail to the customer: its notification recipients and
@@ -151,6 +151,32 @@ int relations_customer_of(struct request *req, unsigned long long *id)
     return relation_customer(req->session->sql, rid, id);
 }
 
+/* The decision's mail to the partner (relation-decided): its contacts or
+ * admins and its notification recipients learn it at once instead of
+ * polling the list (round-4 walkthrough of seed 003). */
+static int mail_partner(struct sql_store *sql, struct relate *r)
+{
+    char *customer_name = NULL, *partner_name = NULL;
+    int st = account_name_get(sql, r->customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, r->partner_id, &partner_name);
+    if (st == ST_OK) {
+        char rid[24];
+        snprintf(rid, sizeof(rid), "%llu", r->id);
+        const char *who = r->req->caller.name ? r->req->caller.name : r->req->caller.uid;
+        struct template_value vals[] = {
+            {"account_name", partner_name},
+            {"customer_name", customer_name},
+            {"decision", strcmp(r->decision, "active") == 0 ? "approved" : "declined"},
+            {"decided_by", who},
+            {"relation_id", rid}};
+        st = billing_notify_queue(sql, r->partner_id, "relation-decided", &r->admins, vals, 5);
+    }
+    free(customer_name);
+    free(partner_name);
+    return st;
+}
+
 static int decide_tx(struct sql_store *sql, void *arg)
 {
     struct relate *r = arg;
@@ -191,7 +217,7 @@ static int decide_tx(struct sql_store *sql, void *arg)
                          json_incref(n));
     json_decref(o);
     json_decref(n);
-    return st;
+    return st == ST_OK ? mail_partner(sql, r) : st;
 }
 
 static void decide(struct request *req, const char *decision)
@@ -202,7 +228,17 @@ static void decide(struct request *req, const char *decision)
                        .customer_id = req->account.id,
                        .id = parse_id(req->args[0]),
                        .decision = decision};
-    int st = request_transaction(req, decide_tx, &r);
+    /* Who is told: the partner's people, from the directory, before the
+     * transaction. */
+    unsigned long long partner = 0, customer = 0;
+    int st = relation_sides(req->session->sql, r.id, &partner, &customer);
+    if (st == ST_NOT_FOUND)
+        st = refuse(req, 404, "not-found", "no such customer relation");
+    if (st == ST_OK)
+        st = billing_people_read(req, partner, &r.admins);
+    if (st == ST_OK)
+        st = request_transaction(req, decide_tx, &r);
+    billing_people_free(&r.admins);
     json_decref(r.relation);
     r.relation = NULL;
     if (st == ST_OK)

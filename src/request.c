@@ -195,9 +195,9 @@ static int apply_method_override(struct request *req)
  * itself and the If-Match and Idempotency-Key headers. */
 static int refuse_form_fields(struct request *req)
 {
-    static const char *const form_only[] = {
-        "_roles_present", "_news_present", "_version", "_idempotency_key",
-        "return_to",      "error_to",      NULL};
+    /* (_method and _idempotency_key are 400 where they are applied.) */
+    static const char *const form_only[] = {"_roles_present", "_news_present", "_version",
+                                            "return_to",      "error_to",      NULL};
     if (req->body_is_form || !json_is_object(req->body))
         return 0;
     for (size_t i = 0; form_only[i]; i++)
@@ -205,8 +205,6 @@ static int refuse_form_fields(struct request *req)
             res_field_error(req, form_only[i],
                             strcmp(form_only[i], "_version") == 0
                                 ? "is accepted only in an HTML form; send If-Match"
-                            : strcmp(form_only[i], "_idempotency_key") == 0
-                                ? "is accepted only in an HTML form; send Idempotency-Key"
                                 : "is accepted only in an HTML form");
     return res_fail_if_errors(req) ? -1 : 0;
 }

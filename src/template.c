@@ -23,6 +23,8 @@ static const char *const relation_ph[] = {
     "account_name",      "account_id", "partner_name", "requested_by", "relation_id",
     "requested_by_mail", NULL};
 static const char *const closed_ph[] = {"account_name", "account_id", "closed_by", NULL};
+static const char *const decided_ph[] = {"account_name", "customer_name", "decision",
+                                         "decided_by",   "relation_id",   NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
@@ -37,6 +39,7 @@ const struct template_info template_catalog[] = {
     {"subscription-ending", "transactional", ending_ph},
     {"relation-requested", "transactional", relation_ph},
     {"account-closed", "transactional", closed_ph},
+    {"relation-decided", "transactional", decided_ph},
     {NULL, NULL, NULL},
 };
 

@@ -325,3 +325,24 @@ def test_closing_either_side_declines_its_pending_requests(api, sql, make_tenant
     # An open partner is approved as before.
     assert S.expect(api(owner.admin).post(f"/api/v1/customer-relations/{rid3}/approve"),
                     200)["status"] == "active"
+
+
+def test_the_partner_is_mailed_the_decision(api, sql, make_tenant, make_account, mailbox):
+    """round-4 walkthrough of seed 003: the partner learned an approval or a
+    decline only by polling its list; its admins are mailed the decision
+    (relation-decided), naming the customer and who decided."""
+    p = make_tenant("stkm")
+    q = make_tenant("stkmq")
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    for verb, word in (("approve", "approved"), ("decline", "declined")):
+        cust = make_account(q.admin, "customer", q.account.id)
+        rel = S.expect(api(p.admin).post(path, json={"customer_id": cust.id}), 202)
+        before = S.outbox_max_id(sql)
+        S.expect(api(q.admin).post(f"/api/v1/customer-relations/{rel['id']}/{verb}"), 200)
+        rows = S.outbox_rows(sql, account_id=p.account.id, after_id=before)
+        # The partner's admins (its creator, olivia, is one too).
+        assert {r["template"] for r in rows} == {"relation-decided"}, rows
+        assert p.admin.mail.lower() in {r["recipient"].lower() for r in rows}, rows
+        mails = mailbox.wait_for(lambda m: word in m.subject and cust.name in m.subject, to=p.admin.mail)
+        assert mails, f"no {word} mail to {p.admin.mail}"
+        assert f"customer relation {rel['id']}" in mails[-1].body, mails[-1].body

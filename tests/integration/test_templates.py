@@ -1,4 +1,4 @@
-"""Mail templates: twelve shipped defaults with fixed placeholders; a
+"""Mail templates: thirteen shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -27,6 +27,8 @@ TEMPLATES = {
                            "requested_by_mail", "relation_id"},
     # sql/021: closing an account (round-3 walkthrough of seed 004)
     "account-closed": {"account_name", "account_id", "closed_by"},
+    # sql/021: the customer decided a relation request (round-4 walkthrough of seed 003)
+    "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id"},
 }
 
 
