@@ -192,11 +192,15 @@ struct preference_change {
 static int preferences_tx(struct sql_store *sql, void *arg)
 {
     struct preference_change *c = arg;
-    int st = preferences_news_set(sql, c->req->caller.uid, c->news);
-    if (st == ST_OK) {
-        json_t *n = json_pack("{s:b}", "news", c->news);
-        st = audit_write(sql, c->req->caller.uid, 0, "preferences.set", NULL, n);
-    }
+    /* The audit row has the value before (round-4 walkthrough of seed
+     * 004), as every other change's. */
+    int before = 1;
+    int st = preferences_news_get(sql, c->req->caller.uid, &before);
+    if (st == ST_OK)
+        st = preferences_news_set(sql, c->req->caller.uid, c->news);
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, 0, "preferences.set",
+                         json_pack("{s:b}", "news", before), json_pack("{s:b}", "news", c->news));
     return st;
 }
 

@@ -299,7 +299,12 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
     }
     free(name);
     if (st == ST_OK)
-        st = audit_write(sql, s->actor, p->account_id, "member.add", NULL,
+        st = audit_write(sql, s->actor, p->account_id, "member.add",
+                         /* The roles they had, when they had any (round-4 walkthrough
+                          * of seed 004). */
+                         p->roles_before ? json_pack("{s:s, s:o}", "uid", p->person_uid, "roles",
+                                                     roles_json(p->roles_before))
+                                         : NULL,
                          with_repair(s, json_pack("{s:s, s:[s]}", "uid", p->person_uid, "roles",
                                                   role ? role : "")));
     if (st == ST_OK)

@@ -386,6 +386,22 @@ def test_inviting_someone_who_has_the_role_changes_nothing(api, customer, invite
     invite(admin, acc.id, p.mail, "billing", status=201)
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "billing"}
     assert len(mails()) == 2 and len(adds()) == 2
+    # The audit row has the roles they had (round-4 walkthrough of seed 004).
+    assert adds()[0]["old_value"] is None
+    assert adds()[1]["old_value"] == {"uid": p.uid, "roles": ["member"]}, adds()[1]
+    assert adds()[1]["new_value"]["roles"] == ["billing"]
+
+
+def test_preferences_audit_has_the_value_before(api, make_person, sql):
+    """round-4 walkthrough of seed 004: preferences.set had no old value."""
+    p = make_person(prefix="prefaud")
+    for news in (False, True):
+        S.expect(api(p).patch("/api/v1/me/preferences", json={"news": news}), 200)
+    rows = sql.rows("SELECT old_value, new_value FROM audit WHERE action='preferences.set' AND uid=%s"
+                    " ORDER BY id", p.uid)
+    import json
+    assert [(json.loads(r["old_value"]), json.loads(r["new_value"])) for r in rows] == \
+        [({"news": True}, {"news": False}), ({"news": False}, {"news": True})], rows
 
 
 def test_accept_when_ldap_meanwhile_has_the_mail(api, customer, invite, invitation_mail, make_person, sql,
