@@ -307,6 +307,16 @@ static int check_project_change(struct request *req, unsigned long long account_
         return refuse(req, 404, "not-found", "no such project");
     if (st != ST_OK)
         return st;
+    /* The role's group an LDAP administrator deleted: no such project
+     * role to give (round-4 walkthrough of seed 003: it was a 500 when the
+     * saga's LDAP step failed), as the invitation route answers. */
+    int have_group = !wanted;
+    for (size_t i = 0; i < ngroups; i++)
+        have_group |= groups[i].role == wanted;
+    if (!have_group) {
+        role_groups_free(groups, ngroups);
+        return refuse(req, 404, "not-found", "no such project");
+    }
     struct member_index ix;
     member_index_build(&ix, groups, ngroups, 0);
     const struct member_entry *target = member_index_find(&ix, person->dn);

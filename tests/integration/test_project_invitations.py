@@ -413,3 +413,24 @@ def test_project_deleted_in_ldap_takes_no_invitations_and_its_accept_is_410(
     # Documented: the list (read from MariaDB) still shows it.
     listed = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
     assert gone["id"] in {p["id"] for p in listed}, listed
+
+
+def test_a_role_group_deleted_in_ldap_is_404_not_500(api, sql, ldap_admin, make_tenant, make_person,
+                                                     set_roles):
+    """round-4 walkthrough of seed 003: with the project's reader group
+    deleted by an LDAP administrator, PUT …/members/{uid} {role: reader}
+    was a 500 (the saga's LDAP step failed and was undone); it is 404 "no
+    such project", as the invitation route answers, and nothing changes.
+    The roles whose groups are there still work."""
+    t = make_tenant("pgrp")
+    s = api(t.admin)
+    prj = new_project(api, t, S.unique("Kunde G "))
+    p = make_person(prefix="pgrp")
+    set_roles(t.admin, t.account.id, p, ["member"])
+    assert ldap_admin.delete(f"cn=reader,{S.project_dn(t.account.id, prj['id'])}"), ldap_admin.result
+    r = s.put(member_path(prj["id"], p.uid), json={"role": "reader"})
+    body = S.expect_problem(r, 404, "not-found")
+    assert body["detail"] == "no such project", body
+    assert sql.value("SELECT COUNT(*) AS n FROM ldap_intents WHERE account_id=%s AND state='open'",
+                     int(t.account.id)) == 0
+    S.expect(s.put(member_path(prj["id"], p.uid), json={"role": "editor"}), 200)
