@@ -194,6 +194,23 @@ int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
     return st;
 }
 
+int invitation_revoke_member_of(struct sql_store *sql, unsigned long long account_id,
+                                const char *mail, unsigned long long *id)
+{
+    *id = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT id FROM invitations WHERE account_id = ? AND pending_email = LOWER(?)"
+                      " AND pending_scope = 0 AND purpose = 'member' FOR UPDATE",
+                      SQL_ARGS(P_INT(account_id), P_STR(mail)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *id = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
+    return *id ? invitation_revoke(sql, *id, account_id) : ST_OK;
+}
+
 int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id)
 {
     struct sql_result r;

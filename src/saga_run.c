@@ -309,6 +309,18 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
                                                   role ? role : "")));
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
+    /* Added at once: a pending member invitation of their address to the
+     * account is no longer wanted, nor its live link (round-4 walkthrough
+     * of seed 001). */
+    unsigned long long revoked = 0;
+    if (st == ST_OK && data_str(s, "mail"))
+        st = invitation_revoke_member_of(sql, p->account_id, data_str(s, "mail"), &revoked);
+    if (st == ST_OK && revoked)
+        st = audit_write(
+            sql, s->actor, p->account_id, "invitation.revoke",
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked, "status", "pending"),
+            json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked, "status", "revoked",
+                      "reason", "added at once"));
     return st;
 }
 

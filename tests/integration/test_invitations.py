@@ -774,3 +774,26 @@ def test_a_new_person_still_needs_a_good_uid_and_password(api, sql, ldap_admin, 
     assert "spaces" in errors["password"], errors
     assert people_with_mail(ldap_admin, email) == set()
     assert invitation_row(sql, inv["id"])["status"] == "pending"
+
+
+def test_adding_at_once_revokes_the_pending_invitation_of_that_address(api, customer, invite, make_person,
+                                                                       set_roles, sql, invitation_mail):
+    """round-4 walkthrough of seed 001: a pending invitation stayed listed,
+    with a live link, after its address was added at once; it is revoked
+    in the add's transaction, with an audit row."""
+    admin, acc = customer
+    uid = S.unique("addnow")
+    email = f"{uid}@example.org"   # make_person(uid) gives this mail
+    before = S.outbox_max_id(sql)
+    pending = invite(admin, acc.id, email, "member")
+    _, token = invitation_mail(email, after=before)
+    p = make_person(uid=uid)
+    set_roles("olivia", acc.parent_id, p, ["member"])   # now in the inviter's tree
+    body = invite(admin, acc.id, email.upper(), "member", status=201)
+    assert body["status"] == "added" and body["uid"] == uid, body
+    assert S.invitation_row(sql, pending["id"])["status"] == "revoked"
+    listed = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}/invitations"), 200)["items"]
+    assert pending["id"] not in {i["id"] for i in listed}, listed
+    S.expect_problem(accept(api, token, password="pw-addnow-1"), 410, "invitation-revoked")
+    rows = [a for a in sql.audit(acc.id) if a["action"] == "invitation.revoke"]
+    assert rows and rows[-1]["new_value"]["reason"] == "added at once", rows
