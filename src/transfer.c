@@ -205,8 +205,8 @@ int transfer_is_partners(struct request *req, unsigned long long account_id, con
 }
 
 /* The partner's people the hand-over moves (round-4 walkthrough of seed
- * 000, D1): the account's admins but the customer, and the parent's people
- * who hold billing without admin; each ends with service-provider only.
+ * 000, D1; round 5): the parent's people who hold admin or billing in the
+ * account, the customer never; each ends with service-provider only.
  * The other providers are told too (D4). Read from LDAP. */
 static int read_providers(struct request *req, struct handover *h, const char *customer_dn)
 {
@@ -230,8 +230,11 @@ static int read_providers(struct request *req, struct handover *h, const char *c
         const struct member_entry *e = &ix.entries[m];
         if (customer_dn && ldap_dn_equal(e->raw, customer_dn))
             continue;
-        if ((e->roles & ROLE_ADMIN) ||
-            ((e->roles & ROLE_BILLING) && transfer_partner_person(&parent, e->raw)))
+        /* Only the partner's people move: an admin the partner added
+         * while staging who is not one of the parent's people (the
+         * customer's own IT admin, as the seed's "add users and assign
+         * access roles") stays admin (round-5 walkthrough of seed 000). */
+        if ((e->roles & (ROLE_ADMIN | ROLE_BILLING)) && transfer_partner_person(&parent, e->raw))
             dns[ndns++] = e->raw;
         else if (e->roles & ROLE_SERVICE_PROVIDER)
             told[ntold++] = e->raw;

@@ -356,6 +356,8 @@ class Handover:
         acc = make_account(self.tenant.admin, "customer", self.tenant.account.id, staged=True)
         self.account_id = acc.id
         self.colleague = make_person(prefix="fh")
+        # One of the partner's people (the hand-over moves only those).
+        set_roles("olivia", self.tenant.account.id, self.colleague, ["member"])
         set_roles(self.tenant.admin, self.account_id, self.colleague, ["admin"])
         self.email = S.unique_mail("it-fault-ho-")
         r = api(self.tenant.admin).post(f"{ACCOUNTS}/{self.account_id}/transfer", json={"email": self.email})

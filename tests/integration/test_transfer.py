@@ -34,6 +34,9 @@ def staged(api, make_tenant, make_account, make_person, set_roles):
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     assert acc.body["status"] == "staged"
     colleague = make_person(prefix="lc")
+    # A colleague is one of the partner's people (its account's member):
+    # the hand-over moves the partner's people only (round 5).
+    set_roles("olivia", t.account.id, colleague, ["member"])
     set_roles(t.admin, acc.id, colleague, ["admin"])
     worker = make_person(prefix="lw")
     set_roles(t.admin, acc.id, worker, ["member"])
@@ -998,3 +1001,28 @@ def test_a_providers_invitation_lasts_no_longer_than_their_access(api, sql, ldap
     assert S.invitation_row(sql, tokens["late"][0])["status"] == "pending"
     assert late_uid not in providers(api, t.admin, acc)
     assert S.ldap_entry(ldap_admin, S.person_dn(late_uid)) is None
+
+
+def test_the_customers_own_admins_stay_admins(api, sql, ldap_admin, make_person, set_roles, invitation_mail,
+                                              staged):
+    """round-5 walkthrough of seed 000: the customer's IT admin, added as
+    admin while staging ("add users and assign access roles"), was demoted
+    to service provider with the partner's people. The hand-over moves only
+    the partner's people (people of the parent account)."""
+    t, acc, colleague, worker = staged
+    hugo = make_person(prefix="lhugo")                  # the customer's, not the partner's
+    set_roles(t.admin, acc.id, hugo, ["admin"])
+    email = S.unique_mail("cust-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, email)
+    _, token = invitation_mail(email, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("own"), password="pw-own-12345"), 200)["uid"]
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, hugo) == {"admin"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    admins = S.group_members(ldap_admin, acc.id, "admin")
+    assert admins == {S.norm_dn(hugo.dn), S.norm_dn(S.person_dn(uid))}, admins
+    access = {r["uid"] for r in sql.rows("SELECT uid FROM service_provider_access WHERE account_id=%s",
+                                          int(acc.id))}
+    assert hugo.uid not in access and {t.admin.uid, colleague.uid} <= access
