@@ -44,6 +44,12 @@ int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned lon
     return st;
 }
 
+int contacts_forget_uid(struct sql_store *sql, const char *uid)
+{
+    return sql_exec(sql, "DELETE FROM account_contacts WHERE LOWER(uid) = LOWER(?)",
+                    SQL_ARGS(P_STR(uid)), NULL);
+}
+
 int contact_set(struct sql_store *sql, unsigned long long account_id, const char *kind,
                 const char *uid)
 {

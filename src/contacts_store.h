@@ -21,6 +21,9 @@ int contact_get(struct sql_store *sql, unsigned long long account_id, const char
 int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned long long account_id,
                           const char *uid, unsigned *named_kinds);
 /* Makes uid account_id's contact of kind (creating or replacing it). */
+/* Deletes every contact row (any account) that names uid, without regard
+ * to case: a person created now with a uid a deleted person had. */
+int contacts_forget_uid(struct sql_store *sql, const char *uid);
 int contact_set(struct sql_store *sql, unsigned long long account_id, const char *kind,
                 const char *uid);
 

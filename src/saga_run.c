@@ -340,6 +340,12 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                          with_repair(s, n));
     else
         json_decref(n);
+    /* A new person is nobody's contact yet: a contact row that names their
+     * uid names a person an LDAP administrator deleted, whose uid they
+     * took, and must not make them a contact (round-5 walkthrough of seed
+     * 004). */
+    if (st == ST_OK && p->create_person)
+        st = contacts_forget_uid(sql, p->person_uid);
     if (st == ST_OK && p->project_id)
         return ST_OK;
     /* The account's contact person (named at its create) joins as admin:

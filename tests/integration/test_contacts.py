@@ -272,3 +272,27 @@ def test_contact_answer_carries_the_new_etag(api, customer, make_person, set_rol
     r = api(admin).put(contact_path(acc.id, "technical"), json={"uid": b.uid}, headers={"If-Match": newer})
     S.expect(r, 200)
     assert r.headers["ETag"] == newer == etag(api, admin, acc.id)
+
+
+def test_a_new_person_with_a_deleted_contacts_uid_is_no_contact(api, customer, make_person, set_roles, sql,
+                                                               ldap_admin, invite, invitation_mail):
+    """round-5 walkthrough of seed 004: an LDAP administrator deleted the
+    named contact; a new, different person who took that uid when
+    accepting an admin invitation became primary contact silently. A new
+    person is nobody's contact: the stale rows go in the accept."""
+    admin, acc = customer
+    old = make_person(prefix="ctgone")
+    set_roles(admin, acc.id, old, ["admin"])
+    S.expect(api(admin).put(contact_path(acc.id, "primary"), json={"uid": old.uid}), 200)
+    assert stored_contact(sql, acc.id, "primary") == old.uid
+    # The LDAP administrator deletes the person (a directory without
+    # slapo-refint keeps the DN in the admin group).
+    assert ldap_admin.delete(old.dn), ldap_admin.result
+    email = S.unique_mail("ctnew-")
+    before = S.outbox_max_id(sql)
+    invite(admin, acc.id, email, "admin")
+    _, token = invitation_mail(email, after=before)
+    S.expect(S.accept_invitation(api, token, uid=old.uid, password="pw-ctnew-123"), 200)
+    assert stored_contact(sql, acc.id, "primary") is None
+    view = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}"), 200)
+    assert view["contacts"]["primary"] is None, view["contacts"]
