@@ -122,7 +122,8 @@ int account_update_fields(struct sql_store *sql, unsigned long long id, const ch
                           const char *const company[6], unsigned have);
 /* Inside a transaction: closes account id (locked first) with its old
  * status in *old_status (malloc'ed); ST_NOT_FOUND if there is no such
- * account or it is closed already (nothing written). */
+ * account or it is closed already, ST_CONFLICT while a change holds the
+ * account's guard (accounts.intent_id): nothing written either way. */
 int account_close(struct sql_store *sql, unsigned long long id, char **old_status);
 
 /* The visible accounts of ids_json (a JSON array of ids) with uid's news

@@ -932,6 +932,10 @@ static int close_tx(struct sql_store *sql, void *arg)
     int st = account_close(sql, c->id, &old_status);
     if (st == ST_NOT_FOUND)
         return ST_OK; /* gone or closed already */
+    if (st == ST_CONFLICT)
+        return refuse(c->req, 409, "change-in-progress",
+                      "another change of this account is in progress (or waits for the repair "
+                      "job); try again shortly");
     if (st != ST_OK)
         return st;
     /* An active subscription would run on for ever on a closed account

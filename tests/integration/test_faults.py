@@ -788,3 +788,27 @@ def test_revoked_while_its_accept_was_left_open_is_undone(env, dev, sql, ldap_ad
     intents_closed(sql, change.account_id)
     assert [a for a in sql.audit(change.account_id) if a["action"] == "repair.undo"]
     check_answer(response, applied=False)
+
+
+def test_closing_waits_for_a_change_in_progress(env, sql, ldap_admin, api, healthy, proxy, make_change):
+    """round-5 walkthrough of seed 003: a role change (or an accept) whose
+    LDAP step was under way finished on an account closed meanwhile. While
+    a change holds the account's guard, DELETE /accounts/{id} is 409
+    change-in-progress and closes nothing; once it is done, the close
+    works."""
+    change = make_change("roles")
+    hold = proxy.hold_next(MODIFY_REQUEST)
+    flight = InFlight(change.send)
+    try:
+        assert hold.held.wait(30)
+        assert sql.account(change.account_id)["intent_id"] is not None
+        r = change.session.delete(f"{ACCOUNTS}/{change.account_id}")
+        S.expect_problem(r, 409, "change-in-progress")
+        assert sql.account(change.account_id)["status"] == "active"
+        assert not [a for a in sql.audit(change.account_id) if a["action"] == "account.close"]
+    finally:
+        hold.release()
+    S.expect(flight.result(), 200)
+    assert change.agree(sql, ldap_admin)
+    S.expect(change.session.delete(f"{ACCOUNTS}/{change.account_id}"), 204)
+    assert sql.account(change.account_id)["status"] == "closed"
