@@ -126,6 +126,18 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st != ST_OK)
         return st;
     long long new_q = strcmp(new_a.plan_pricing, "per_unit") == 0 ? old_q : 1;
+    /* The old plan's terms paid ahead (renewed early) get the new plan
+     * too: the difference is billed for each of them, not for one
+     * (round-5 walkthrough of seed 001: five early renewals, then an
+     * upgrade, billed one month of the difference for six). */
+    int months_left = 0;
+    st = subscriptions_store_months_left(sql, s->id, paid_months, &months_left);
+    if (st != ST_OK)
+        return st;
+    int old_term = old_a.term_months > 0 ? old_a.term_months : 1;
+    long long terms = (months_left + old_term - 1) / old_term;
+    if (terms < 1)
+        terms = 1;
     paid_months += new_a.term_months - old_a.term_months;
     if (paid_months < 0)
         paid_months = 0;
@@ -139,6 +151,11 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     long long diff = new_total > old_total ? new_total - old_total : 0;
     /* Per seat when it divides evenly (the same seats on both plans). */
     long long line_q = diff % new_q == 0 ? new_q : 1;
+    long long amount = 0;
+    if (money_mul_add(terms, diff, 0, &amount) < 0) {
+        res_field_error(c->req, "plan", "the amount is too large");
+        return refuse_invalid(c->req);
+    }
     struct billing_account acc;
     st = subscriptions_store_account(sql, s->account_id, &acc);
     if (st != ST_OK)
@@ -193,21 +210,20 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         st = licenses_store_grant(sql, s->account_id, s->id, +1);
     if (st == ST_OK)
         st = subscriptions_store_set_account_plan(sql, s->account_id, c->plan);
-    json_t *lines = json_pack(
-        "[{s:s, s:I, s:o, s:o}]", "article", new_code, "quantity", (json_int_t)line_q, "unit_price",
-        money_json(diff / line_q, new_a.currency), "amount", money_json(diff, new_a.currency));
+    json_t *lines =
+        json_pack("[{s:s, s:I, s:o, s:I, s:o}]", "article", new_code, "quantity",
+                  (json_int_t)line_q, "unit_price", money_json(diff / line_q, new_a.currency),
+                  "terms", (json_int_t)terms, "amount", money_json(amount, new_a.currency));
     /* For the period from now to the end of the new plan's paid term: the
      * term's end when both plans have the same term. */
     struct invoice inv = {.account_id = s->account_id,
                           .subscription_id = s->id,
                           .reason = "upgrade",
                           .currency = new_a.currency,
-                          .total_minor = diff,
+                          .total_minor = amount,
                           .lines = lines,
                           .period_start = NULL, /* from now: the upgrade's time */
-                          .period_end = new_a.term_months == old_a.term_months || !paid_until[0]
-                                            ? s->ends_at
-                                            : paid_until};
+                          .period_end = paid_until[0] ? paid_until : s->ends_at};
     if (st == ST_OK)
         st = invoices_store_write(sql, &inv, &c->invoice_id);
     json_decref(lines);

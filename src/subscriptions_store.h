@@ -41,6 +41,10 @@ int subscriptions_store_add_article(struct sql_store *sql, unsigned long long si
 /* Inside a transaction: the quantity of a line of subscription sid and
  * the months from its started_at that the line is paid for (ST_NOT_FOUND
  * if it has no such article); the row is locked. */
+/* The months from now to paid_months after subscription sid's start,
+ * rounded up (0 when that is past): how far ahead a line is paid. */
+int subscriptions_store_months_left(struct sql_store *sql, unsigned long long sid, int paid_months,
+                                    int *months);
 int subscriptions_store_line(struct sql_store *sql, unsigned long long sid, const char *article,
                              long long *quantity, int *paid_months);
 /* Replaces the plan article old_article by new_article (quantity, unit

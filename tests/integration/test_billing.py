@@ -1471,7 +1471,7 @@ def test_upgrade_keeps_the_seats_of_a_per_unit_plan(api, make_tenant, make_accou
     inv = got["invoice"]
     assert inv["reason"] == "upgrade" and inv["total"] == money(45000), inv
     assert inv["lines"] == [{"article": "enterprise", "quantity": 3,
-                             "unit_price": money(15000), "amount": money(45000)}], inv
+                             "unit_price": money(15000), "terms": 1, "amount": money(45000)}], inv
     # The yearly enterprise is paid from the start of the monthly
     # professional's term for 12 months: the invoice runs to then.
     paid_until = got["articles"][0]["paid_until"]
@@ -1614,3 +1614,24 @@ def test_parallel_plan_changes_of_one_account_are_serialised(api, disti, make_re
         assert codes == [200, 409], [S.describe(a) for a in answers]
         if second != "upgrade":
             assert invoices == 1, invoices
+
+
+def test_an_upgrade_after_early_renewals_bills_every_prepaid_term(api, licensed, sql):
+    """round-5 walkthrough of seed 001: starter renewed five times ahead,
+    then upgraded to professional: the invoice billed one month of the
+    difference while professional was paid for all six. The difference is
+    billed for every old-plan term paid ahead."""
+    t, cust, member = licensed
+    sid = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["id"]
+    for _ in range(5):
+        S.expect(api(member).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    prices = {a["code"]: a["price"]["amount_minor"]
+              for a in S.expect(api(t.admin).get("/api/v1/articles"), 200)["items"]}
+    diff = prices["professional"] - prices["starter"]
+    got = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/upgrade", json={"plan": "professional"}),
+                   200)
+    inv = got["invoice"]
+    assert inv["reason"] == "upgrade" and inv["total"] == money(6 * diff), inv
+    assert inv["lines"][0]["terms"] == 6 and inv["lines"][0]["amount"] == money(6 * diff), inv
+    line = [a for a in got["articles"] if a["article"] == "professional"][0]
+    assert inv["period_end"] == line["paid_until"] == got["ends_at"], (inv, line, got["ends_at"])
