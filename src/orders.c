@@ -364,18 +364,21 @@ static int execute_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = storefronts_store_json(sql, req->cfg->storefront_host, storefront_id, &storefront);
     if (st == ST_OK)
-        st = audit_write(sql, req->caller.uid, o.account_id, "order.execute",
-                         /* The account's storefront before: its alias (kept or
-                          * active; null if it had none) and whether it came back. */
-                         json_pack("{s:I, s:s, s:s?, s:s?, s:s?}", "order_id", (json_int_t)o.id,
-                                   "status", "draft", "plan", acc.plan[0] ? acc.plan : NULL,
-                                   "storefront_alias", old_alias, "storefront_status",
-                                   old_alias ? (was_cancelled ? "cancelled" : "active") : NULL),
-                         json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?, s:s?}", "order_id",
-                                   (json_int_t)o.id, "status", "executed", "subscription_id",
-                                   (json_int_t)sub.id, "invoice_id", (json_int_t)x->invoice_id,
-                                   "plan", plan_a.plan[0] ? plan_a.plan : NULL, "storefront_alias",
-                                   alias, "storefront_status", alias ? "active" : NULL));
+        st = audit_write(
+            sql, req->caller.uid, o.account_id, "order.execute",
+            /* The account's storefront before: its alias (kept or
+             * active; null if it had none) and whether it came back. */
+            json_pack("{s:I, s:s, s:s?, s:s?, s:s?}", "order_id", (json_int_t)o.id, "status",
+                      "draft", "plan", acc.plan[0] ? acc.plan : NULL, "storefront_alias", old_alias,
+                      "storefront_status",
+                      old_alias ? (was_cancelled ? "cancelled" : "active") : NULL),
+            json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?, s:s?}", "order_id", (json_int_t)o.id,
+                      "status", "executed", "subscription_id", (json_int_t)sub.id, "invoice_id",
+                      (json_int_t)x->invoice_id,
+                      /* an order of add-ons keeps the account's plan
+                       * (round-5 walkthrough of seed 002) */
+                      "plan", plan_a.plan[0] ? plan_a.plan : (acc.plan[0] ? acc.plan : NULL),
+                      "storefront_alias", alias, "storefront_status", alias ? "active" : NULL));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         /* The plan's name ("Standard Edition"), else the articles' (an

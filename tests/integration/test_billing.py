@@ -1635,3 +1635,17 @@ def test_an_upgrade_after_early_renewals_bills_every_prepaid_term(api, licensed,
     assert inv["lines"][0]["terms"] == 6 and inv["lines"][0]["amount"] == money(6 * diff), inv
     line = [a for a in got["articles"] if a["article"] == "professional"][0]
     assert inv["period_end"] == line["paid_until"] == got["ends_at"], (inv, line, got["ends_at"])
+
+
+def test_an_add_on_orders_audit_row_keeps_the_plan(api, licensed, sql):
+    """round-5 walkthrough of seed 002: an order of add-ons recorded the
+    account's plan going from its plan to null, a downgrade that never
+    happened."""
+    t, cust, member = licensed
+    done = execute(api, t.admin, S.expect(api(t.admin).post(
+        f"/api/v1/accounts/{cust.id}/orders", json={"lines": [{"article": "data-logger", "quantity": 1}]}),
+        201)["id"])
+    assert done["order"]["status"] == "executed"
+    row = [a for a in sql.audit(cust.id) if a["action"] == "order.execute"][-1]
+    assert row["old_value"]["plan"] == row["new_value"]["plan"] == "starter", row
+    assert sql.account(cust.id)["plan"] == "starter"
