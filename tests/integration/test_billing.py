@@ -1649,3 +1649,15 @@ def test_an_add_on_orders_audit_row_keeps_the_plan(api, licensed, sql):
     row = [a for a in sql.audit(cust.id) if a["action"] == "order.execute"][-1]
     assert row["old_value"]["plan"] == row["new_value"]["plan"] == "starter", row
     assert sql.account(cust.id)["plan"] == "starter"
+
+
+def test_a_bad_quantity_does_not_call_the_alias_wrong(api, disti, make_reseller):
+    """round-5 walkthrough of seed 002: standard ×2 with an alias got the
+    quantity error and a wrong storefront_alias error ("only an order for a
+    plan with a storefront takes an alias"): a checkout form marked the
+    valid alias field."""
+    r = make_reseller(disti)
+    resp = api(disti.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "reseller-standard", "quantity": 2}], "storefront_alias": S.unique("q-")})
+    errors = S.expect_field_errors(resp, "quantity")
+    assert "storefront_alias" not in errors, errors
