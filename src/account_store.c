@@ -81,16 +81,7 @@ int account_touch(struct sql_store *sql, unsigned long long id)
 
 int account_version_get(struct sql_store *sql, unsigned long long id, unsigned long long *version)
 {
-    struct sql_result r;
-    int st = sql_exec(sql, "SELECT version FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *version = sql_cell_id(&r, 0, 0);
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
+    return sql_id(sql, "SELECT version FROM accounts WHERE id = ?", SQL_ARGS(P_INT(id)), version);
 }
 
 json_t *people_items(struct request *req, const struct role_group *groups, size_t ngroups,

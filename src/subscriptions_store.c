@@ -99,21 +99,14 @@ int subscriptions_store_add_article(struct sql_store *sql, unsigned long long si
 int subscriptions_store_months_left(struct sql_store *sql, unsigned long long sid, int paid_months,
                                     int *months)
 {
-    struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 "SELECT GREATEST(0, TIMESTAMPDIFF(MONTH, CURRENT_TIMESTAMP(6), e)"
-                 " + (CURRENT_TIMESTAMP(6) + INTERVAL TIMESTAMPDIFF(MONTH, CURRENT_TIMESTAMP(6),"
-                 " e) MONTH < e)) FROM (SELECT started_at + INTERVAL ? MONTH AS e"
-                 " FROM subscriptions WHERE id = ?) t",
-                 SQL_ARGS(P_INT(paid_months), P_INT(sid)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1)
-        *months = atoi(sql_cell(&r, 0, 0));
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
+    unsigned long long n = 0;
+    int st = sql_id(sql,
+                    "SELECT GREATEST(0, TIMESTAMPDIFF(MONTH, CURRENT_TIMESTAMP(6), e)"
+                    " + (CURRENT_TIMESTAMP(6) + INTERVAL TIMESTAMPDIFF(MONTH, CURRENT_TIMESTAMP(6),"
+                    " e) MONTH < e)) FROM (SELECT started_at + INTERVAL ? MONTH AS e"
+                    " FROM subscriptions WHERE id = ?) t",
+                    SQL_ARGS(P_INT(paid_months), P_INT(sid)), &n);
+    *months = (int)n;
     return st;
 }
 
