@@ -293,8 +293,8 @@ static int claim_tx(struct sql_store *sql, void *arg)
 
 static int run_round(struct mailer *m)
 {
-    /* READ COMMITTED (set up for every session: sql_store_read_committed):
-     * the locking read takes no gap locks, so accountd's INSERTs into the
+    /* READ COMMITTED (every session of sql_store is): the locking read
+     * takes no gap locks, so accountd's INSERTs into the
      * outbox never wait for a claim. */
     m->sent = 0;
     m->smtp_down = 0;
@@ -422,7 +422,6 @@ int main(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     m.cfg = &cfg;
     m.sql = sql_store_new(&cfg);
-    sql_store_read_committed(m.sql);
     m.smtp = smtp_new(&cfg);
     m.envelope_from = smtp_envelope_address(cfg.mail_from);
     if (!m.smtp) {

@@ -29,7 +29,6 @@ struct sql_store {
     const char *user;
     const char *password;
     int multi_statements;
-    int read_committed; /* every session at READ COMMITTED (sql_store_read_committed) */
     int commit_unknown; /* the last sql_transaction lost the server during COMMIT */
     MYSQL *db;
     int in_transaction;
@@ -53,8 +52,7 @@ static struct sql_store *store_new(const struct config *cfg, const char *user, c
      * orders of one reseller executed at once both read "basic" and both
      * ran (round-4 walkthrough of seed 002). At READ COMMITTED each read
      * sees what was committed before it, so the one that waited sees the
-     * other's plan. */
-    s->read_committed = 1;
+     * other's plan. Every session is set up so on connect. */
     return s;
 }
 
@@ -119,8 +117,7 @@ static int connect_db(struct sql_store *s)
         mysql_close(db);
         return ST_UNAVAILABLE;
     }
-    if (s->read_committed &&
-        mysql_query(db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")) {
+    if (mysql_query(db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")) {
         log_error("MariaDB session setup failed: %s", mysql_error(db));
         mysql_close(db);
         return ST_UNAVAILABLE;
@@ -456,13 +453,6 @@ static int simple(struct sql_store *s, const char *stmt)
     if (mysql_query(s->db, stmt) == 0)
         return ST_OK;
     return map_error(s, mysql_errno(s->db), mysql_error(s->db), stmt);
-}
-
-void sql_store_read_committed(struct sql_store *s)
-{
-    s->read_committed = 1;
-    if (s->db && mysql_query(s->db, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"))
-        disconnect(s); /* the next connect sets it up */
 }
 
 int sql_commit_unknown(const struct sql_store *s)

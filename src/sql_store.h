@@ -54,12 +54,9 @@ struct sql_result {
 
 struct sql_store;
 
+/* Every session of the store runs its transactions at READ COMMITTED
+ * (sql_store.c says why). */
 struct sql_store *sql_store_new(const struct config *cfg);
-/* Every session of s, also one opened again after a lost connection, runs
- * its transactions at READ COMMITTED. sql_store_new sets this up for every
- * store (sql_store.c says why); the call stays for the mailer's own
- * reason (its locking reads take no gap locks). */
-void sql_store_read_committed(struct sql_store *s);
 /* After a failed sql_transaction: 1 if the connection was lost during its
  * COMMIT, so that the transaction may have been committed after all. A
  * caller then keeps what it did outside MariaDB rather than undo a change
