@@ -901,7 +901,8 @@ void accounts_patch(struct request *req)
 struct closing {
     struct request *req;
     unsigned long long id;
-    struct billing_people people; /* the named contacts (else the admins) */
+    struct billing_people people;     /* the named contacts (else the admins) */
+    struct relations_closing related; /* the other sides of its pending relation requests */
 };
 
 /* account-closed: to the named contacts (else the admins) and the
@@ -959,7 +960,7 @@ static int close_tx(struct sql_store *sql, void *arg)
     free(old_status);
     st = audit_write(sql, c->req->caller.uid, c->id, "account.close", o, n);
     if (st == ST_OK)
-        st = relations_decline_on_close(sql, c->id, c->req->caller.uid);
+        st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);
     return st == ST_OK ? mail_closed(sql, c) : st;
 }
 
@@ -972,12 +973,15 @@ void accounts_close(struct request *req)
         refuse(req, 409, "conflict", "the operator account cannot be closed");
         return;
     }
-    struct closing c = {req, a.id, {0}};
+    struct closing c = {req, a.id, {0}, {0}};
     /* Who is told (LDAP: before the transaction). */
     int st = billing_people_read(req, a.id, &c.people);
     if (st == ST_OK)
+        st = relations_closing_read(req, a.id, &c.related);
+    if (st == ST_OK)
         st = request_transaction(req, close_tx, &c);
     billing_people_free(&c.people);
+    relations_closing_free(&c.related);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

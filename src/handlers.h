@@ -70,8 +70,12 @@ void relations_decline(struct request *req);
 void relations_customers(struct request *req);
 void relations_requests(struct request *req);
 void relations_get(struct request *req);
+void relations_withdraw(struct request *req);
+void relations_end(struct request *req);
 /* The customer account of the relation in the path (route account_of). */
 int relations_customer_of(struct request *req, unsigned long long *id);
+/* The partner account of the relation in the path (route account_of). */
+int relations_partner_of(struct request *req, unsigned long long *id);
 /* The side of the relation in the path whose admin the caller is: the
  * partner if the caller is its admin, else the customer (route
  * account_of). */

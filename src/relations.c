@@ -4,11 +4,15 @@
  * active relation (accounts.c); for an organization that exists already
  * the partner asks (POST /accounts/{id}/customer-relations), which makes a
  * pending relation that the customer's admin approves or declines
- * (POST /customer-relations/{rid}/approve|decline); the customer's
+ * (POST /customer-relations/{rid}/approve|decline) and the partner's admin
+ * may withdraw (…/withdraw); the customer's
  * notification recipients and admins are mailed (template
  * relation-requested) and GET /accounts/{id}/customer-relations lists the
- * requests on both sides. GET /accounts/{id}/customers lists a partner's
- * relations. A relation is
+ * requests on both sides. An admin of either side ends an active relation
+ * (…/end); a declined, withdrawn or ended pair is asked again on its row.
+ * GET /accounts/{id}/customers lists a partner's relations. Closing an
+ * account ends its pending requests (relations_close_pending). Every change
+ * is audited on both accounts and mailed to the other side. A relation is
  * commercial: it grants the partner no access to the customer's account.
  */
 #include "account_store.h"
@@ -29,10 +33,46 @@
 struct relate {
     struct request *req;
     unsigned long long partner_id, customer_id, id;
-    const char *decision; /* approve/decline: "active" or "declined" */
+    const char *decision; /* decide: "active" or "declined"; withdraw: "withdrawn" */
     json_t *relation;
-    struct billing_people admins; /* request: the customer's admins; decide: the partner's */
+    /* Who is told besides the notification recipients: request, withdraw
+     * and end by the partner: the customer's admins; decide and end by the
+     * customer: the partner's contacts (else its admins). */
+    struct billing_people admins;
 };
+
+/* The relation's id and accounts as its audit rows show them. */
+static json_t *audit_value(const struct relate *r, const char *status)
+{
+    return json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)r->id, "partner_id",
+                     (json_int_t)r->partner_id, "customer_id", (json_int_t)r->customer_id, "status",
+                     status);
+}
+
+/* Writes action's audit row (old status -> new) on both accounts. */
+static int audit_both(struct sql_store *sql, const struct relate *r, const char *action,
+                      const char *old_status, const char *new_status)
+{
+    json_t *o = old_status ? audit_value(r, old_status) : NULL, *n = audit_value(r, new_status);
+    int st = audit_write(sql, r->req->caller.uid, r->partner_id, action,
+                         o ? json_deep_copy(o) : NULL, json_deep_copy(n));
+    if (st == ST_OK)
+        st = audit_write(sql, r->req->caller.uid, r->customer_id, action, o ? json_incref(o) : NULL,
+                         json_incref(n));
+    json_decref(o);
+    json_decref(n);
+    return st;
+}
+
+static unsigned long long relation_field_id(json_t *rel, const char *name)
+{
+    return strtoull(json_string_value(json_object_get(rel, name)), NULL, 10);
+}
+
+static const char *caller_display(const struct caller *who)
+{
+    return who->name ? who->name : who->uid;
+}
 
 /* The request's mail to the customer: its notification recipients and
  * admins, in the customer's template (relation-requested). */
@@ -74,22 +114,30 @@ static int request_tx(struct sql_store *sql, void *arg)
             return refuse(r->req, 409, "conflict",
                           "the customer organization is closed; it cannot take a relation");
     }
+    /* One relation per pair: a declined, withdrawn or ended one is asked
+     * again on its row (stop-18 leftover); a pending or active one stays
+     * as it is. */
+    json_t *old = NULL;
+    const char *old_status = NULL;
     if (st == ST_OK)
+        st = relation_lock_pair(sql, r->partner_id, r->customer_id, &old);
+    if (st == ST_NOT_FOUND) {
         st = relation_insert(sql, r->partner_id, r->customer_id, "pending", r->req->caller.uid,
                              &r->id);
+    } else if (st == ST_OK) {
+        r->id = relation_field_id(old, "id");
+        old_status = json_string_value(json_object_get(old, "status"));
+        if (strcmp(old_status, "pending") == 0 || strcmp(old_status, "active") == 0)
+            st = refuse(r->req, 409, "conflict",
+                        "a relation between these accounts exists already (%s)", old_status);
+        else
+            st = relation_reopen(sql, r->id, r->req->caller.uid);
+    }
     if (st == ST_DUPLICATE)
-        return refuse(r->req, 409, "conflict", "a relation between these accounts exists already");
-    json_t *n = st == ST_OK ? json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)r->id,
-                                        "partner_id", (json_int_t)r->partner_id, "customer_id",
-                                        (json_int_t)r->customer_id, "status", "pending")
-                            : NULL;
+        st = refuse(r->req, 409, "conflict", "a relation between these accounts exists already");
     if (st == ST_OK)
-        st = audit_write(sql, r->req->caller.uid, r->partner_id, "relation.request", NULL,
-                         json_deep_copy(n));
-    if (st == ST_OK)
-        st = audit_write(sql, r->req->caller.uid, r->customer_id, "relation.request", NULL,
-                         json_incref(n));
-    json_decref(n);
+        st = audit_both(sql, r, "relation.request", old_status, "pending");
+    json_decref(old);
     if (st == ST_OK)
         st = mail_customer(sql, r);
     return st;
@@ -142,7 +190,8 @@ void relations_request(struct request *req)
     res_json(req, 202, rel);
 }
 
-/* The route's account of /customer-relations/{rid}/…: the customer's. */
+/* The route's account of /customer-relations/{rid}/approve|decline: the
+ * customer's. */
 int relations_customer_of(struct request *req, unsigned long long *id)
 {
     unsigned long long rid = parse_id(req->args[0]);
@@ -151,30 +200,54 @@ int relations_customer_of(struct request *req, unsigned long long *id)
     return relation_customer(req->session->sql, rid, id);
 }
 
+/* The route's account of /customer-relations/{rid}/withdraw: the
+ * partner's. */
+int relations_partner_of(struct request *req, unsigned long long *id)
+{
+    unsigned long long rid = parse_id(req->args[0]);
+    if (!rid)
+        return ST_NOT_FOUND;
+    return relation_partner(req->session->sql, rid, id);
+}
+
 /* The decision's mail to the partner (relation-decided): its contacts or
  * admins and its notification recipients learn it at once instead of
  * polling the list (round-4 walkthrough of seed 003). */
-static int mail_partner(struct sql_store *sql, struct relate *r)
+static int mail_decided(struct sql_store *sql, unsigned long long partner_id,
+                        unsigned long long customer_id, unsigned long long id, const char *decision,
+                        const char *decided_by, const struct billing_people *people, int closed)
 {
     char *customer_name = NULL, *partner_name = NULL;
-    int st = account_name_get(sql, r->customer_id, &customer_name);
+    int st = account_name_get(sql, customer_id, &customer_name);
     if (st == ST_OK)
-        st = account_name_get(sql, r->partner_id, &partner_name);
+        st = account_name_get(sql, partner_id, &partner_name);
     if (st == ST_OK) {
         char rid[24];
-        snprintf(rid, sizeof(rid), "%llu", r->id);
-        const char *who = r->req->caller.name ? r->req->caller.name : r->req->caller.uid;
+        snprintf(rid, sizeof(rid), "%llu", id);
+        struct buf reason = BUF_INIT;
+        if (closed)
+            buf_printf(&reason,
+                       "The account %s was closed: its pending relation requests were declined.",
+                       customer_name);
         struct template_value vals[] = {
             {"account_name", partner_name},
             {"customer_name", customer_name},
-            {"decision", strcmp(r->decision, "active") == 0 ? "approved" : "declined"},
-            {"decided_by", who},
-            {"relation_id", rid}};
-        st = billing_notify_queue(sql, r->partner_id, "relation-decided", &r->admins, vals, 5);
+            {"decision", strcmp(decision, "active") == 0 ? "approved" : "declined"},
+            {"decided_by", decided_by},
+            {"relation_id", rid},
+            {"reason", closed ? buf_str(&reason) : template_omit_line}};
+        st = billing_notify_queue(sql, partner_id, "relation-decided", people, vals, 6);
+        buf_free(&reason);
     }
     free(customer_name);
     free(partner_name);
     return st;
+}
+
+static int mail_partner(struct sql_store *sql, struct relate *r)
+{
+    return mail_decided(sql, r->partner_id, r->customer_id, r->id, r->decision,
+                        caller_display(&r->req->caller), &r->admins, 0);
 }
 
 static int decide_tx(struct sql_store *sql, void *arg)
@@ -191,9 +264,10 @@ static int decide_tx(struct sql_store *sql, void *arg)
         return st;
     const char *status = json_string_value(json_object_get(r->relation, "status"));
     if (strcmp(status, "pending") != 0)
-        return refuse(r->req, 409, "conflict", "this relation was decided already");
-    r->partner_id =
-        strtoull(json_string_value(json_object_get(r->relation, "partner_id")), NULL, 10);
+        return refuse(r->req, 409, "conflict",
+                      "only a pending request can be approved or declined; this relation is %s",
+                      status);
+    r->partner_id = relation_field_id(r->relation, "partner_id");
     /* A closed partner takes no relation (round-4 walkthrough of seed
      * 003); declining one is fine. */
     if (strcmp(r->decision, "active") == 0) {
@@ -259,6 +333,183 @@ void relations_decline(struct request *req)
     decide(req, "declined");
 }
 
+/* ---- withdraw ----------------------------------------------------- */
+
+/* The withdrawal's mail to the customer (relation-withdrawn): the admins
+ * and notification recipients who were told of the request learn that
+ * there is nothing to decide any more. closed: the partner's account was
+ * closed (the reason line says so). */
+static int mail_withdrawn(struct sql_store *sql, unsigned long long partner_id,
+                          unsigned long long customer_id, unsigned long long id,
+                          const char *withdrawn_by, const struct billing_people *people, int closed)
+{
+    char *customer_name = NULL, *partner_name = NULL;
+    int st = account_name_get(sql, customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, partner_id, &partner_name);
+    if (st == ST_OK) {
+        char rid[24], cid[24];
+        snprintf(rid, sizeof(rid), "%llu", id);
+        snprintf(cid, sizeof(cid), "%llu", customer_id);
+        struct buf reason = BUF_INIT;
+        if (closed)
+            buf_printf(&reason,
+                       "The account %s was closed: its pending relation requests were "
+                       "withdrawn.",
+                       partner_name);
+        struct template_value vals[] = {{"account_name", customer_name},
+                                        {"account_id", cid},
+                                        {"partner_name", partner_name},
+                                        {"withdrawn_by", withdrawn_by},
+                                        {"relation_id", rid},
+                                        {"reason", closed ? buf_str(&reason) : template_omit_line}};
+        st = billing_notify_queue(sql, customer_id, "relation-withdrawn", people, vals, 6);
+        buf_free(&reason);
+    }
+    free(customer_name);
+    free(partner_name);
+    return st;
+}
+
+static int withdraw_tx(struct sql_store *sql, void *arg)
+{
+    struct relate *r = arg;
+    int st = account_lock(sql, r->partner_id, &r->req->problem, NULL);
+    json_decref(r->relation);
+    r->relation = NULL;
+    if (st == ST_OK)
+        st = relation_lock(sql, r->id, &r->relation);
+    if (st == ST_NOT_FOUND)
+        return refuse(r->req, 404, "not-found", "no such customer relation");
+    if (st != ST_OK)
+        return st;
+    const char *status = json_string_value(json_object_get(r->relation, "status"));
+    if (strcmp(status, "pending") != 0)
+        return refuse(r->req, 409, "conflict",
+                      "only a pending request can be withdrawn; this relation is %s", status);
+    r->customer_id = relation_field_id(r->relation, "customer_id");
+    st = relation_decide(sql, r->id, "withdrawn", r->req->caller.uid);
+    if (st == ST_OK)
+        st = audit_both(sql, r, "relation.withdraw", "pending", "withdrawn");
+    if (st == ST_OK)
+        st = mail_withdrawn(sql, r->partner_id, r->customer_id, r->id,
+                            caller_display(&r->req->caller), &r->admins, 0);
+    return st;
+}
+
+void relations_withdraw(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct relate r = {.req = req, .partner_id = req->account.id, .id = parse_id(req->args[0])};
+    /* Who is told: the customer's admins, from the directory, before the
+     * transaction (as the request told them). */
+    unsigned long long partner = 0, customer = 0;
+    int st = relation_sides(req->session->sql, r.id, &partner, &customer);
+    if (st == ST_NOT_FOUND)
+        st = refuse(req, 404, "not-found", "no such customer relation");
+    if (st == ST_OK)
+        st = billing_people_admins(req, customer, &r.admins);
+    if (st == ST_OK)
+        st = request_transaction(req, withdraw_tx, &r);
+    billing_people_free(&r.admins);
+    json_decref(r.relation);
+    r.relation = NULL;
+    if (st == ST_OK)
+        st = relation_read(req->session->sql, r.id, &r.relation);
+    if (st == ST_OK)
+        res_json(req, 200, r.relation);
+    else
+        res_store_failure(req, st, "the database");
+}
+
+/* ---- end ---------------------------------------------------------- */
+
+struct ending {
+    struct relate r;
+    unsigned long long side;  /* the route's account: the side whose admin ends it */
+    unsigned long long other; /* the side that is told */
+};
+
+/* The end's mail to the other side (relation-ended). */
+static int mail_ended(struct sql_store *sql, struct ending *e)
+{
+    char *customer_name = NULL, *partner_name = NULL;
+    int st = account_name_get(sql, e->r.customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, e->r.partner_id, &partner_name);
+    if (st == ST_OK) {
+        char rid[24];
+        snprintf(rid, sizeof(rid), "%llu", e->r.id);
+        int by_partner = e->side == e->r.partner_id;
+        struct template_value vals[] = {
+            {"account_name", by_partner ? customer_name : partner_name},
+            {"partner_name", partner_name},
+            {"customer_name", customer_name},
+            {"ended_by", caller_display(&e->r.req->caller)},
+            {"ended_by_account", by_partner ? partner_name : customer_name},
+            {"relation_id", rid}};
+        st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 6);
+    }
+    free(customer_name);
+    free(partner_name);
+    return st;
+}
+
+static int end_tx(struct sql_store *sql, void *arg)
+{
+    struct ending *e = arg;
+    struct relate *r = &e->r;
+    int st = account_lock(sql, e->side, &r->req->problem, NULL);
+    json_decref(r->relation);
+    r->relation = NULL;
+    if (st == ST_OK)
+        st = relation_lock(sql, r->id, &r->relation);
+    if (st == ST_NOT_FOUND)
+        return refuse(r->req, 404, "not-found", "no such customer relation");
+    if (st != ST_OK)
+        return st;
+    const char *status = json_string_value(json_object_get(r->relation, "status"));
+    if (strcmp(status, "active") != 0)
+        return refuse(r->req, 409, "conflict",
+                      "only an active relation can be ended; this relation is %s", status);
+    st = relation_end(sql, r->id, r->req->caller.uid);
+    if (st == ST_OK)
+        st = audit_both(sql, r, "relation.end", "active", "ended");
+    return st == ST_OK ? mail_ended(sql, e) : st;
+}
+
+void relations_end(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct ending e = {.r = {.req = req, .id = parse_id(req->args[0])}, .side = req->account.id};
+    int st = relation_sides(req->session->sql, e.r.id, &e.r.partner_id, &e.r.customer_id);
+    if (st == ST_NOT_FOUND)
+        st = refuse(req, 404, "not-found", "no such customer relation");
+    /* The route's account is the side the caller acts for
+     * (relations_side_of); the other side is told: the customer's admins,
+     * or the partner's contacts (else its admins), as for a request and a
+     * decision, read from the directory before the transaction. */
+    if (st == ST_OK) {
+        int by_partner = e.side == e.r.partner_id;
+        e.other = by_partner ? e.r.customer_id : e.r.partner_id;
+        st = by_partner ? billing_people_admins(req, e.other, &e.r.admins)
+                        : billing_people_read(req, e.other, &e.r.admins);
+    }
+    if (st == ST_OK)
+        st = request_transaction(req, end_tx, &e);
+    billing_people_free(&e.r.admins);
+    json_decref(e.r.relation);
+    e.r.relation = NULL;
+    if (st == ST_OK)
+        st = relation_read(req->session->sql, e.r.id, &e.r.relation);
+    if (st == ST_OK)
+        res_json(req, 200, e.r.relation);
+    else
+        res_store_failure(req, st, "the database");
+}
+
 /* A page of GET /accounts/{id}/customers (res_id_page): oldest first,
  * the cursor the last relation's id. */
 static int customers_page(struct request *req, unsigned long long after, long limit, json_t **items)
@@ -307,9 +558,13 @@ void relations_requests(struct request *req)
     static const char *const known[] = {"status", NULL};
     body_only(req, req->query, NULL, known);
     const char *status = query_str(req, "status");
-    if (status && strcmp(status, "pending") != 0 && strcmp(status, "active") != 0 &&
-        strcmp(status, "declined") != 0)
-        res_field_error(req, "status", "must be pending, active or declined");
+    static const char *const statuses[] = {"pending",   "active", "declined",
+                                           "withdrawn", "ended",  NULL};
+    size_t i = 0;
+    while (status && statuses[i] && strcmp(status, statuses[i]) != 0)
+        i++;
+    if (status && !statuses[i])
+        res_field_error(req, "status", "must be pending, active, declined, withdrawn or ended");
     if (body_failed(req))
         return;
     json_t *items;
@@ -321,24 +576,80 @@ void relations_requests(struct request *req)
     res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
 }
 
-int relations_decline_on_close(struct sql_store *sql, unsigned long long account_id,
-                               const char *uid)
+/* ---- closing an account ------------------------------------------ */
+
+int relations_closing_read(struct request *req, unsigned long long account_id,
+                           struct relations_closing *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sql_result r;
+    int st = relations_pending_sides(req->session->sql, account_id, &r);
+    if (st != ST_OK)
+        return st;
+    out->accounts = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->accounts));
+    out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
+        unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
+        /* The closed account's customer side is told as a decision is
+         * (the partner's contacts, else its admins); its partner side as a
+         * request is (the customer's admins). */
+        if (customer == account_id) {
+            out->accounts[i] = partner;
+            st = billing_people_read(req, partner, &out->people[i]);
+        } else {
+            out->accounts[i] = customer;
+            st = billing_people_admins(req, customer, &out->people[i]);
+        }
+        out->n = i + 1;
+    }
+    sql_result_free(&r);
+    if (st != ST_OK)
+        relations_closing_free(out);
+    return st;
+}
+
+void relations_closing_free(struct relations_closing *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        billing_people_free(&c->people[i]);
+    free(c->people);
+    free(c->accounts);
+    memset(c, 0, sizeof(*c));
+}
+
+int relations_close_pending(struct sql_store *sql, const struct caller *who,
+                            unsigned long long account_id, const struct relations_closing *told)
 {
     struct sql_result r;
     int st = relations_pending_of(sql, account_id, &r);
     if (st != ST_OK)
         return st;
+    static const struct billing_people nobody = {0};
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0),
-                           sides[2] = {sql_cell_id(&r, i, 1), sql_cell_id(&r, i, 2)};
-        st = relation_decide(sql, id, "declined", uid);
+        unsigned long long id = sql_cell_id(&r, i, 0), partner = sql_cell_id(&r, i, 1),
+                           customer = sql_cell_id(&r, i, 2);
+        int customer_closed = customer == account_id;
+        unsigned long long other = customer_closed ? partner : customer;
+        /* A request that came after the people were read: its other side's
+         * notification recipients are told, its people not. */
+        const struct billing_people *people = &nobody;
+        for (size_t k = 0; k < told->n; k++)
+            if (told->accounts[k] == other)
+                people = &told->people[k];
+        const char *status = customer_closed ? "declined" : "withdrawn";
+        st = relation_decide(sql, id, status, who->uid);
         for (int k = 0; k < 2 && st == ST_OK; k++)
             st = audit_write(
-                sql, uid, sides[k], "relation.decline",
+                sql, who->uid, k ? customer : partner,
+                customer_closed ? "relation.decline" : "relation.withdraw",
                 json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "pending"),
-                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status",
-                          "declined", "reason", "account closed", "closed_account_id",
-                          (json_int_t)account_id));
+                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", status,
+                          "reason", "account closed", "closed_account_id", (json_int_t)account_id));
+        if (st == ST_OK && customer_closed)
+            st = mail_decided(sql, partner, customer, id, "declined", caller_display(who), people,
+                              1);
+        else if (st == ST_OK)
+            st = mail_withdrawn(sql, partner, customer, id, caller_display(who), people, 1);
     }
     sql_result_free(&r);
     return st;

@@ -1,19 +1,45 @@
 /*
  * relations: customer relations (STACKIT method 1), what other modules
- * call besides the routes (handlers.h).
+ * call besides the routes (handlers.h): closing an account ends its
+ * pending relation requests and tells the other side.
+ *
+ * Use: relations_closing_read() before the close's transaction (it reads
+ * the directory), relations_close_pending() inside it,
+ * relations_closing_free() after.
  */
 #ifndef ACCOUNTD_RELATIONS_H
 #define ACCOUNTD_RELATIONS_H
 
+#include "billing_notify.h"
+
 struct sql_store;
 
+/* Who is told of each pending request of a closing account: the other
+ * side's account and its people (malloc'ed; relations_closing_free). */
+struct relations_closing {
+    size_t n;
+    unsigned long long *accounts;
+    struct billing_people *people;
+};
+
+/* Outside a transaction: the other sides of account_id's pending
+ * requests and their people (a partner's contacts, else its admins; a
+ * customer's admins), read from the directory. */
+int relations_closing_read(struct request *req, unsigned long long account_id,
+                           struct relations_closing *out);
+void relations_closing_free(struct relations_closing *c);
+
 /* Inside the close's transaction: the pending relation requests of
- * account_id, on either side, are declined by uid (the one closing it),
- * each with a relation.decline audit row on both accounts (reason
- * "account closed"): a closed account can neither approve nor be
- * approved, so they would stay pending for ever (round-4 walkthrough of
- * seed 003). */
-int relations_decline_on_close(struct sql_store *sql, unsigned long long account_id,
-                               const char *uid);
+ * account_id, on either side, end (round-4 walkthrough of seed 003: a
+ * closed account can neither approve nor be approved, so they would stay
+ * pending for ever), by who (the one closing it), with a reason "account
+ * closed" in the audit rows on both accounts: declined when account_id is
+ * the customer (relation.decline; the partner is mailed relation-decided),
+ * withdrawn when it is the partner (relation.withdraw; the customer is
+ * mailed relation-withdrawn) (stop-18 leftover). told: from
+ * relations_closing_read; a request that came after it is mailed to the
+ * other side's notification recipients only. */
+int relations_close_pending(struct sql_store *sql, const struct caller *who,
+                            unsigned long long account_id, const struct relations_closing *told);
 
 #endif

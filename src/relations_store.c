@@ -6,15 +6,20 @@
 #define RELATION_COLUMNS                                                                           \
     "r.id, r.partner_id, r.customer_id, r.status, r.requested_by,"                                 \
     " DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ'), r.decided_by,"                              \
-    " DATE_FORMAT(r.decided_at, '%Y-%m-%dT%H:%i:%sZ')"
+    " DATE_FORMAT(r.decided_at, '%Y-%m-%dT%H:%i:%sZ'), r.ended_by,"                                \
+    " DATE_FORMAT(r.ended_at, '%Y-%m-%dT%H:%i:%sZ')"
+
+/* The columns after RELATION_COLUMNS start here. */
+#define RELATION_NCOLUMNS 10
 
 static json_t *relation_json(const struct sql_result *r, size_t row)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id", sql_cell(r, row, 0),
-                     "partner_id", sql_cell(r, row, 1), "customer_id", sql_cell(r, row, 2),
-                     "status", sql_cell(r, row, 3), "requested_by", sql_cell(r, row, 4),
-                     "created_at", sql_cell(r, row, 5), "decided_by", sql_cell(r, row, 6),
-                     "decided_at", sql_cell(r, row, 7));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "id",
+                     sql_cell(r, row, 0), "partner_id", sql_cell(r, row, 1), "customer_id",
+                     sql_cell(r, row, 2), "status", sql_cell(r, row, 3), "requested_by",
+                     sql_cell(r, row, 4), "created_at", sql_cell(r, row, 5), "decided_by",
+                     sql_cell(r, row, 6), "decided_at", sql_cell(r, row, 7), "ended_by",
+                     sql_cell(r, row, 8), "ended_at", sql_cell(r, row, 9));
 }
 
 int relation_insert(struct sql_store *sql, unsigned long long partner_id,
@@ -43,6 +48,12 @@ int relation_customer(struct sql_store *sql, unsigned long long id, unsigned lon
                   SQL_ARGS(P_INT(id)), customer);
 }
 
+int relation_partner(struct sql_store *sql, unsigned long long id, unsigned long long *partner)
+{
+    return sql_id(sql, "SELECT partner_id FROM customer_relations WHERE id = ?",
+                  SQL_ARGS(P_INT(id)), partner);
+}
+
 int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long long *partner,
                    unsigned long long *customer)
 {
@@ -67,6 +78,43 @@ int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out)
                         "SELECT " RELATION_COLUMNS " FROM customer_relations r WHERE r.id = ?"
                         " FOR UPDATE",
                         SQL_ARGS(P_INT(id)), relation_json, out);
+}
+
+int relation_lock_pair(struct sql_store *sql, unsigned long long partner_id,
+                       unsigned long long customer_id, json_t **out)
+{
+    return sql_row_json(sql,
+                        "SELECT " RELATION_COLUMNS " FROM customer_relations r"
+                        " WHERE r.partner_id = ? AND r.customer_id = ? FOR UPDATE",
+                        SQL_ARGS(P_INT(partner_id), P_INT(customer_id)), relation_json, out);
+}
+
+int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by)
+{
+    return sql_exec(sql,
+                    "UPDATE customer_relations SET status = 'pending', requested_by = ?,"
+                    " created_at = CURRENT_TIMESTAMP(6), decided_by = NULL, decided_at = NULL,"
+                    " ended_by = NULL, ended_at = NULL"
+                    " WHERE id = ? AND status IN ('declined', 'withdrawn', 'ended')",
+                    SQL_ARGS(P_STR(requested_by), P_INT(id)), NULL);
+}
+
+int relation_end(struct sql_store *sql, unsigned long long id, const char *uid)
+{
+    return sql_exec(sql,
+                    "UPDATE customer_relations SET status = 'ended', ended_by = ?,"
+                    " ended_at = CURRENT_TIMESTAMP(6) WHERE id = ? AND status = 'active'",
+                    SQL_ARGS(P_STR(uid), P_INT(id)), NULL);
+}
+
+int relations_pending_sides(struct sql_store *sql, unsigned long long account_id,
+                            struct sql_result *out)
+{
+    return sql_exec(sql,
+                    "SELECT id, partner_id, customer_id FROM customer_relations"
+                    " WHERE status = 'pending' AND (partner_id = ? OR customer_id = ?)"
+                    " ORDER BY id",
+                    SQL_ARGS(P_INT(account_id), P_INT(account_id)), out);
 }
 
 int relations_pending_of(struct sql_store *sql, unsigned long long account_id,
@@ -95,11 +143,12 @@ int relation_read(struct sql_store *sql, unsigned long long id, json_t **out)
 }
 
 /* relation_customers' row: the relation, relation_id, and the customer's
- * name and status (NULL until active, by the statement). */
+ * name and status (NULL unless active or ended, by the statement). */
 static json_t *customer_json(const struct sql_result *r, size_t row)
 {
     json_t *j = relation_json(r, row);
-    const char *name = sql_cell(r, row, 8), *status = sql_cell(r, row, 9);
+    const char *name = sql_cell(r, row, RELATION_NCOLUMNS),
+               *status = sql_cell(r, row, RELATION_NCOLUMNS + 1);
     json_object_set_new(j, "relation_id", json_string(sql_cell(r, row, 0)));
     json_object_set_new(j, "name", name ? json_string(name) : json_null());
     json_object_set_new(j, "account_status", status ? json_string(status) : json_null());
@@ -110,23 +159,23 @@ int relation_customers(struct sql_store *sql, unsigned long long partner_id,
                        unsigned long long after, long limit, json_t **items)
 {
     return sql_rows_json(sql,
-                         "SELECT " RELATION_COLUMNS ", IF(r.status = 'active', a.name, NULL),"
-                         " IF(r.status = 'active', a.status, NULL)"
+                         "SELECT " RELATION_COLUMNS ", IF(r.status IN ('active', 'ended'), a.name,"
+                         " NULL), IF(r.status IN ('active', 'ended'), a.status, NULL)"
                          " FROM customer_relations r JOIN accounts a ON a.id = r.customer_id"
                          " WHERE r.partner_id = ? AND r.id > ? ORDER BY r.id LIMIT ?",
                          SQL_ARGS(P_INT(partner_id), P_INT(after), P_INT(limit)), customer_json,
                          items);
 }
 
-/* relation_requests' row: the relation, its side for the account asked
- * about (column 10), and both names (the customer's NULL by the statement
- * while the partner side's request is pending). */
+/* relation_requests' row: the relation, both names (the customer's NULL by
+ * the statement on the partner's side unless the relation is active or
+ * ended) and its side for the account asked about. */
 static json_t *request_json(const struct sql_result *r, size_t row)
 {
     json_t *j = relation_json(r, row);
-    const char *customer_name = sql_cell(r, row, 9);
-    json_object_set_new(j, "side", json_string(sql_cell(r, row, 10)));
-    json_object_set_new(j, "partner_name", json_string(sql_cell(r, row, 8)));
+    const char *customer_name = sql_cell(r, row, RELATION_NCOLUMNS + 1);
+    json_object_set_new(j, "side", json_string(sql_cell(r, row, RELATION_NCOLUMNS + 2)));
+    json_object_set_new(j, "partner_name", json_string(sql_cell(r, row, RELATION_NCOLUMNS)));
     json_object_set_new(j, "customer_name",
                         customer_name ? json_string(customer_name) : json_null());
     return j;
@@ -137,7 +186,7 @@ int relation_requests(struct sql_store *sql, unsigned long long account_id, cons
 {
     return sql_rows_json(sql,
                          "SELECT " RELATION_COLUMNS ", p.name,"
-                         " IF(r.status = 'active' OR r.customer_id = ?, c.name, NULL),"
+                         " IF(r.status IN ('active', 'ended') OR r.customer_id = ?, c.name, NULL),"
                          " IF(r.customer_id = ?, 'customer', 'partner')"
                          " FROM customer_relations r JOIN accounts p ON p.id = r.partner_id"
                          " JOIN accounts c ON c.id = r.customer_id"

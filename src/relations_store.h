@@ -1,6 +1,9 @@
 /*
  * relations_store: the SQL of partner -> customer relations (STACKIT
  * method 1), one per pair (UNIQUE index: a second one is ST_DUPLICATE).
+ * A relation is pending, then active or declined (the customer decides)
+ * or withdrawn (the partner); an active one may be ended; a declined,
+ * withdrawn or ended pair is asked again on its row (relation_reopen).
  */
 #ifndef ACCOUNTD_RELATIONS_STORE_H
 #define ACCOUNTD_RELATIONS_STORE_H
@@ -15,16 +18,33 @@ int relation_insert(struct sql_store *sql, unsigned long long partner_id,
                     unsigned long long *id);
 /* The customer account of relation id (ST_NOT_FOUND if none). */
 int relation_customer(struct sql_store *sql, unsigned long long id, unsigned long long *customer);
+/* The partner account of relation id (ST_NOT_FOUND if none). */
+int relation_partner(struct sql_store *sql, unsigned long long id, unsigned long long *partner);
 /* Inside a transaction: locks relation id and reads it as JSON (a new
  * reference) with its status. */
 int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out);
-/* Sets a pending relation's decision ("active" or "declined"). */
+/* Inside a transaction: locks the relation of the pair, if any, and reads
+ * it as JSON (ST_NOT_FOUND: none). */
+int relation_lock_pair(struct sql_store *sql, unsigned long long partner_id,
+                       unsigned long long customer_id, json_t **out);
+/* Asks again on a declined, withdrawn or ended relation: pending, asked
+ * by requested_by now, its decision and end cleared. */
+int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by);
 /* Inside a transaction: the pending relations of account_id, on either
  * side, locked (FOR UPDATE), as rows (id, partner_id, customer_id). */
 int relations_pending_of(struct sql_store *sql, unsigned long long account_id,
                          struct sql_result *out);
+/* The same without locking them (read before a transaction). */
+int relations_pending_sides(struct sql_store *sql, unsigned long long account_id,
+                            struct sql_result *out);
+/* Sets a pending relation's outcome by uid: "active" or "declined" (the
+ * customer's decision), "withdrawn" (the partner's), in decided_by and
+ * decided_at. */
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
                     const char *uid);
+/* Ends an active relation: "ended", ended_by uid, ended_at now (decided_by
+ * and decided_at keep who approved it). */
+int relation_end(struct sql_store *sql, unsigned long long id, const char *uid);
 /* Relation id as the API shows it. */
 int relation_read(struct sql_store *sql, unsigned long long id, json_t **out);
 /* The partner and customer accounts of relation id (ST_NOT_FOUND if
@@ -32,15 +52,15 @@ int relation_read(struct sql_store *sql, unsigned long long id, json_t **out);
 int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long long *partner,
                    unsigned long long *customer);
 /* The customers of partner_id: its relations with an id above after,
- * oldest first, at most limit, each with the customer's name once it is
- * active. */
+ * oldest first, at most limit, each with the customer's name while it is
+ * active or once it ended. */
 int relation_customers(struct sql_store *sql, unsigned long long partner_id,
                        unsigned long long after, long limit, json_t **items);
 /* The relations of account_id on either side, oldest first (status: NULL
  * for all, else only those), each with "side" ("customer": another account
  * asks to be, or is, this account's partner; "partner": this account asked)
- * and the other account's name: the partner's always, the customer's once
- * the relation is active (as GET /customers shows it). */
+ * and the other account's name: the partner's always, the customer's while
+ * the relation is active or once it ended (as GET /customers shows it). */
 int relation_requests(struct sql_store *sql, unsigned long long account_id, const char *status,
                       json_t **items);
 /* The kind of an existing (done) account, "" if none (kind: 16 bytes). */

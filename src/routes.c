@@ -105,7 +105,8 @@ static const struct route routes[] = {
      ADMIN | SP, 0, projects_account_of},
     {"POST", "/api/v1/projects/{pid}/invitations/{inv}/resend", project_invitations_resend,
      ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of},
-    /* customer relations: a partner asks, the customer's admin decides */
+    /* customer relations: a partner asks (or withdraws), the customer's
+     * admin decides, an admin of either side ends an active one */
     {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN | IDEM, ADMIN,
      0, NULL},
     {"GET", "/api/v1/accounts/{id}/customers", relations_customers, ID, ADMIN | SP, 0, NULL},
@@ -115,6 +116,10 @@ static const struct route routes[] = {
      0, relations_customer_of},
     {"POST", "/api/v1/customer-relations/{rid}/decline", relations_decline, ID | OPEN | IDEM, ADMIN,
      0, relations_customer_of},
+    {"POST", "/api/v1/customer-relations/{rid}/withdraw", relations_withdraw, ID | OPEN | IDEM,
+     ADMIN, 0, relations_partner_of},
+    {"POST", "/api/v1/customer-relations/{rid}/end", relations_end, ID | OPEN | IDEM, ADMIN, 0,
+     relations_side_of},
     /* billing (docs/api.md "Plans, orders, subscriptions, storefronts,
      * licenses"): back office = the parent's admins and billing people,
      * self-service = the account's own admins and billing people; members

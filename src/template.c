@@ -23,8 +23,19 @@ static const char *const relation_ph[] = {
     "account_name",      "account_id", "partner_name", "requested_by", "relation_id",
     "requested_by_mail", NULL};
 static const char *const closed_ph[] = {"account_name", "account_id", "closed_by", NULL};
-static const char *const decided_ph[] = {"account_name", "customer_name", "decision",
-                                         "decided_by",   "relation_id",   NULL};
+/* {{reason}}: why, when the request did not end by a person's decision (a
+ * closed account); a line of its own, left out without one. */
+static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",
+                                         "relation_id",  "reason",        NULL};
+static const char *const withdrawn_ph[] = {
+    "account_name", "account_id", "partner_name", "withdrawn_by", "relation_id", "reason", NULL};
+static const char *const ended_ph[] = {"account_name",
+                                       "partner_name",
+                                       "customer_name",
+                                       "ended_by",
+                                       "ended_by_account",
+                                       "relation_id",
+                                       NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
@@ -40,6 +51,8 @@ const struct template_info template_catalog[] = {
     {"relation-requested", "transactional", relation_ph},
     {"account-closed", "transactional", closed_ph},
     {"relation-decided", "transactional", decided_ph},
+    {"relation-withdrawn", "transactional", withdrawn_ph},
+    {"relation-ended", "transactional", ended_ph},
     {NULL, NULL, NULL},
 };
 

@@ -97,6 +97,10 @@ MATRIX = {
     # the relation's customer account decides
     "POST /api/v1/customer-relations/{rid}/approve": ({A}, set(), True),
     "POST /api/v1/customer-relations/{rid}/decline": ({A}, set(), True),
+    # the relation's partner account withdraws (the cast's partner A asks)
+    "POST /api/v1/customer-relations/{rid}/withdraw": ({A}, set(), True),
+    # the side whose admin the caller is, as for GET
+    "POST /api/v1/customer-relations/{rid}/end": ({A}, set(), True),
     "POST /api/v1/accounts/{id}/projects": ({A, SP}, set(), True),
     "GET /api/v1/accounts/{id}/projects": (ANY, set(), False),
     # the project's account
@@ -282,8 +286,18 @@ def cast(api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles
                                   json={"customer_id": cust.id})
         return S.expect(r, 202)["id"]
 
+    def partner_relation():
+        """A fresh pending relation of A as the partner (A asks a customer
+        of an unrelated tenant)."""
+        owner = make_tenant("mxrc")
+        other = make_account(owner.admin, "customer", owner.account.id)
+        r = api(p.admin).post(f"/api/v1/accounts/{a.id}/customer-relations",
+                              json={"customer_id": other.id})
+        return S.expect(r, 202)["id"]
+
     return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation,
-            "project": project["id"], "billing": Billing(api("olivia"), a.id)}
+            "partner_relation": partner_relation, "project": project["id"],
+            "billing": Billing(api("olivia"), a.id)}
 
 
 def expected(key, kind):
@@ -365,6 +379,8 @@ def sample(key, cast, removable_member, invite_id):
             body = {"email": S.unique_mail("mx-pi-"), "role": "reader"}
     elif key == "POST /api/v1/accounts/{id}/customer-relations":
         body = {"customer_id": a.id}
+    elif key == "POST /api/v1/customer-relations/{rid}/withdraw":
+        path = path.replace("{rid}", cast["partner_relation"]())
     elif "{rid}" in key:
         path = path.replace("{rid}", cast["relation"]())
     elif key == "PATCH /api/v1/me/preferences":
@@ -468,6 +484,11 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
     S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     sql.rows("UPDATE subscriptions SET status='cancelled', ended_at=ends_at,"
              " ended_reason='cancelled' WHERE id=%s", int(sid))
+    # A request of acc as the partner, made before it closed (withdraw).
+    owner = make_tenant("mxzo")
+    partner_rid = S.expect(api(t.admin).post(
+        f"/api/v1/accounts/{acc.id}/customer-relations",
+        json={"customer_id": make_account(owner.admin, "customer", owner.account.id).id}), 202)["id"]
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
     def closed_relation():
         """A pending relation to a customer of the tenant, then closed."""
@@ -479,7 +500,8 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
         return rid
 
     cast = {"account": acc, "people": {A: t.admin, M: member}, "callers": {A: api(t.admin)},
-            "relation": closed_relation, "project": project["id"], "billing": billing}
+            "relation": closed_relation, "partner_relation": lambda: partner_rid,
+            "project": project["id"], "billing": billing}
     method, path, body = sample(key, cast, lambda: member, lambda project=None: "1")
     r = api(t.admin).request(method, path, json=body)
     S.expect_problem(r, 409)

@@ -287,7 +287,8 @@ def test_closing_either_side_declines_its_pending_requests(api, sql, make_tenant
     """round-4 walkthrough of seed 003: a request whose customer closed
     afterwards stayed pending for ever (approve and decline were 409 on the
     closed customer); a closed partner could still be approved. Closing an
-    account declines its pending requests on either side, with audit rows
+    account ends its pending requests on either side (the customer's:
+    declined; the partner's: withdrawn, stop-18 leftover), with audit rows
     on both; approving with a closed partner is 409, declining works."""
     p = make_tenant("stkx")
     owner = make_tenant("stkxo")
@@ -310,7 +311,9 @@ def test_closing_either_side_declines_its_pending_requests(api, sql, make_tenant
     rid4 = S.expect(api("olivia").post(f"{ACCOUNTS}/{sub.id}/customer-relations",
                                        json={"customer_id": cust2.id}), 202)["id"]
     S.expect(api("olivia").delete(f"{ACCOUNTS}/{sub.id}"), 204)
-    assert S.expect(api(owner.admin).get(f"/api/v1/customer-relations/{rid4}"), 200)["status"] == "declined"
+    # A closed partner's request is withdrawn, not declined: the customer
+    # did not decide it (stop-18 leftover).
+    assert S.expect(api(owner.admin).get(f"/api/v1/customer-relations/{rid4}"), 200)["status"] == "withdrawn"
     # The partner is closed after the request but before the decision:
     # close it in SQL only after the request (as if closed elsewhere).
     sql.rows("UPDATE accounts SET status='closed' WHERE id=%s", int(q.account.id))
@@ -346,3 +349,263 @@ def test_the_partner_is_mailed_the_decision(api, sql, make_tenant, make_account,
         mails = mailbox.wait_for(lambda m: word in m.subject and cust.name in m.subject, to=p.admin.mail)
         assert mails, f"no {word} mail to {p.admin.mail}"
         assert f"customer relation {rel['id']}" in mails[-1].body, mails[-1].body
+
+
+# ---------------------------------------------------------------- stop-18 leftover:
+# a relation's life after the request (withdraw, ask again, end, closing)
+
+REL = "/api/v1/customer-relations"
+
+
+def ask(api, partner, customer_id, who=None):
+    """The partner's request (202), as `who` (default: its admin)."""
+    r = api(who or partner.admin).post(f"{ACCOUNTS}/{partner.account.id}/customer-relations",
+                                       json={"customer_id": customer_id})
+    return S.expect(r, 202)
+
+
+def mails_since(sql, before, *account_ids):
+    """{(template, account_id, recipient)} of the mails queued for these
+    accounts after outbox id `before`."""
+    rows = [r for a in account_ids for r in S.outbox_rows(sql, account_id=a, after_id=before)]
+    return {(r["template"], str(r["account_id"]), r["recipient"].lower()) for r in rows}
+
+
+def test_the_partner_withdraws_a_pending_request(api, sql, make_tenant, make_account, make_person,
+                                                 set_roles, mailbox, anon):
+    """The partner could not take back a request it regretted: its admin
+    withdraws it (POST …/withdraw, the route's account is the partner), the
+    customer's admins and notification recipients, who were told of the
+    request, are mailed (relation-withdrawn), and it can be neither approved
+    nor declined any more."""
+    p = make_tenant("stw")
+    q = make_tenant("stwq")
+    cust = make_account(q.admin, "customer", q.account.id)
+    cm = make_person(prefix="stwm")
+    set_roles(q.admin, cust.id, cm, ["member"])
+    pm = make_person(prefix="stwpm")
+    set_roles(p.admin, p.account.id, pm, ["member"])
+    recipient = S.unique_mail("stw-n-")
+    S.expect(api(q.admin).put(f"{ACCOUNTS}/{cust.id}/notification-recipients",
+                              json={"emails": [recipient]}), 200)
+    rel = ask(api, p, cust.id)
+    withdraw = f"{REL}/{rel['id']}/withdraw"
+    # The customer's admin and member cannot see the partner (404, as the
+    # partner gets 404 on approve), the partner's member may not (403).
+    S.expect_problem(api(q.admin).post(withdraw), 404)
+    S.expect_problem(api(cm).post(withdraw), 404)
+    S.expect_problem(api(pm).post(withdraw), 403)
+    S.expect_problem(api(make_tenant("stwo").admin).post(withdraw), 404)
+    S.expect_problem(anon.post(withdraw), 401)
+    S.expect_problem(api(p.admin).post(f"{REL}/999999999/withdraw"), 404)
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(rel["id"])) == "pending"
+
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(p.admin).post(withdraw), 200)
+    assert (done["id"], done["status"], done["decided_by"]) == (rel["id"], "withdrawn", p.admin.uid), done
+    assert done["decided_at"] and done["ended_by"] is None and done["ended_at"] is None, done
+    row = sql.row("SELECT status, decided_by, decided_at FROM customer_relations WHERE id=%s",
+                  int(rel["id"]))
+    assert (row["status"], row["decided_by"]) == ("withdrawn", p.admin.uid) and row["decided_at"], row
+    assert S.expect(api(q.admin).get(f"{REL}/{rel['id']}"), 200) == done
+    for acc in (p.account.id, cust.id):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.withdraw"]
+        assert [(a["uid"], a["old_value"]["status"], a["new_value"]["status"]) for a in rows] == [
+            (p.admin.uid, "pending", "withdrawn")], rows
+    # Told: the customer's admin and recipient; not its member, not the partner.
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-withdrawn", cust.id, q.admin.mail.lower()),
+        ("relation-withdrawn", cust.id, recipient.lower())}
+    for to in (q.admin.mail, recipient):
+        mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=to, timeout=15)
+        assert len(mails) == 1, (to, mails)
+        assert p.account.name in mails[0].subject and "withdrew" in mails[0].subject, mails[0].subject
+        assert f"customer relation {rel['id']}" in mails[0].body, mails[0].body
+        assert f"/api/v1/accounts/{cust.id}/customer-relations" in mails[0].body, mails[0].body
+        assert "was closed" not in mails[0].body, mails[0].body
+    # Nothing to decide or withdraw any more: 409.
+    for who, verb in ((p.admin, "withdraw"), (q.admin, "approve"), (q.admin, "decline")):
+        S.expect_problem(api(who).post(f"{REL}/{rel['id']}/{verb}"), 409, "conflict")
+    # Only a pending request is withdrawn: an active or declined one is 409.
+    active = ask(api, p, make_account(q.admin, "customer", q.account.id).id)
+    S.expect(api(q.admin).post(f"{REL}/{active['id']}/approve"), 200)
+    declined = ask(api, p, make_account(q.admin, "customer", q.account.id).id)
+    S.expect(api(q.admin).post(f"{REL}/{declined['id']}/decline"), 200)
+    for rid in (active["id"], declined["id"]):
+        S.expect_problem(api(p.admin).post(f"{REL}/{rid}/withdraw"), 409, "conflict")
+    # The filter of the lists knows the new status.
+    for acc, who in ((p.account.id, p.admin), (cust.id, q.admin)):
+        items = S.expect(api(who).get(f"{ACCOUNTS}/{acc}/customer-relations",
+                                      params={"status": "withdrawn"}), 200)["items"]
+        assert [(i["id"], i["status"]) for i in items] == [(rel["id"], "withdrawn")], items
+
+
+def test_a_declined_or_withdrawn_pair_is_asked_again(api, sql, make_tenant, make_account,
+                                                     make_person, set_roles):
+    """A declined request could never be asked again (the UNIQUE pair): a
+    declined or withdrawn pair is asked again on its one row, which becomes
+    a fresh pending request (same id; requested_by and created_at anew, the
+    decision cleared), audited and mailed as a first request. Pending and
+    active pairs stay 409."""
+    p = make_tenant("sta")
+    q = make_tenant("staq")
+    cust = make_account(q.admin, "customer", q.account.id)
+    pb = make_person(prefix="stab")
+    set_roles("olivia", p.account.id, pb, ["admin"])
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    first = ask(api, p, cust.id)
+    S.expect_problem(api(p.admin).post(path, json={"customer_id": cust.id}), 409, "conflict")
+    S.expect(api(q.admin).post(f"{REL}/{first['id']}/decline"), 200)
+
+    before = S.outbox_max_id(sql)
+    r = api(pb).post(path, json={"customer_id": cust.id})
+    again = S.expect(r, 202)
+    assert r.headers["Location"] == f"{REL}/{first['id']}"
+    assert again["id"] == first["id"] and again["status"] == "pending", again
+    assert again["requested_by"] == pb.uid and again["created_at"] >= first["created_at"], again
+    assert again["decided_by"] is None and again["decided_at"] is None, again
+    assert sql.value("SELECT COUNT(*) FROM customer_relations WHERE partner_id=%s AND customer_id=%s",
+                     int(p.account.id), int(cust.id)) == 1
+    for acc in (p.account.id, cust.id):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.request"]
+        assert rows[0]["old_value"] is None, rows
+        assert (rows[-1]["uid"], rows[-1]["old_value"]["status"], rows[-1]["new_value"]["status"]) == (
+            pb.uid, "declined", "pending"), rows
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-requested", cust.id, q.admin.mail.lower())}
+    # Pending again: 409; the customer decides again.
+    S.expect_problem(api(p.admin).post(path, json={"customer_id": cust.id}), 409, "conflict")
+    mine = S.expect(api(q.admin).get(f"{ACCOUNTS}/{cust.id}/customer-relations",
+                                     params={"status": "pending"}), 200)["items"]
+    assert [(i["id"], i["requested_by"]) for i in mine] == [(first["id"], pb.uid)], mine
+    # Withdrawn, then asked again: pending; approved: active is 409.
+    S.expect(api(p.admin).post(f"{REL}/{first['id']}/withdraw"), 200)
+    again = ask(api, p, cust.id)
+    assert (again["id"], again["status"], again["decided_by"]) == (first["id"], "pending", None)
+    S.expect(api(q.admin).post(f"{REL}/{first['id']}/approve"), 200)
+    S.expect_problem(api(p.admin).post(path, json={"customer_id": cust.id}), 409, "conflict")
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(first["id"])) == "active"
+
+
+def test_either_side_ends_an_active_relation(api, sql, make_tenant, make_account, make_person,
+                                             set_roles, mailbox, anon):
+    """An active relation could never end: an admin of either side ends it
+    (POST …/end) — ended, who ended it and when in ended_by/ended_at (who
+    approved it stays in decided_by) — audited on both accounts, and the
+    other side is mailed (relation-ended). An ended pair may be asked
+    again."""
+    p = make_tenant("ste")
+    q = make_tenant("steq")
+    cust = make_account(q.admin, "customer", q.account.id)
+    cm = make_person(prefix="stem")
+    set_roles(q.admin, cust.id, cm, ["member"])
+    pm = make_person(prefix="stepm")
+    set_roles(p.admin, p.account.id, pm, ["member"])
+    rel = ask(api, p, cust.id)
+    end = f"{REL}/{rel['id']}/end"
+    # Pending: nothing to end.
+    S.expect_problem(api(p.admin).post(end), 409, "conflict")
+    S.expect_problem(api(q.admin).post(end), 409, "conflict")
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    # Who may: the admins of either side. The route's account is the
+    # partner for its admins, else the customer: the customer's member 403,
+    # the partner's member (who cannot see the customer) and another
+    # tenant 404, anonymous 401.
+    S.expect_problem(api(cm).post(end), 403)
+    S.expect_problem(api(pm).post(end), 404)
+    S.expect_problem(api(make_tenant("steo").admin).post(end), 404)
+    S.expect_problem(anon.post(end), 401)
+    S.expect_problem(api(p.admin).post(f"{REL}/999999999/end"), 404)
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(rel["id"])) == "active"
+
+    # The partner ends it: the customer is told.
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(p.admin).post(end), 200)
+    assert (done["status"], done["ended_by"], done["decided_by"]) == ("ended", p.admin.uid, q.admin.uid), done
+    assert done["ended_at"] and done["decided_at"], done
+    row = sql.row("SELECT status, ended_by, ended_at FROM customer_relations WHERE id=%s", int(rel["id"]))
+    assert (row["status"], row["ended_by"]) == ("ended", p.admin.uid) and row["ended_at"], row
+    for acc in (p.account.id, cust.id):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.end"]
+        assert [(a["uid"], a["old_value"]["status"], a["new_value"]["status"]) for a in rows] == [
+            (p.admin.uid, "active", "ended")], rows
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-ended", cust.id, q.admin.mail.lower())}
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=q.admin.mail, timeout=15)
+    assert len(mails) == 1 and "ended" in mails[0].subject, mails
+    assert p.account.name in mails[0].subject and cust.name in mails[0].subject, mails[0].subject
+    assert f"of {p.account.name} ended the customer relation {rel['id']}" in mails[0].body, mails[0].body
+    # Ended: not again, not withdrawn, not decided; the lists show it (the
+    # partner keeps the customer's name) and the filter finds it.
+    for who, verb in ((p.admin, "end"), (q.admin, "end"), (p.admin, "withdraw"), (q.admin, "approve")):
+        S.expect_problem(api(who).post(f"{REL}/{rel['id']}/{verb}"), 409, "conflict")
+    items = S.expect(api(p.admin).get(f"{ACCOUNTS}/{p.account.id}/customers"), 200)["items"]
+    assert [(i["id"], i["status"], i["name"]) for i in items] == [(rel["id"], "ended", cust.name)], items
+    items = S.expect(api(q.admin).get(f"{ACCOUNTS}/{cust.id}/customer-relations",
+                                      params={"status": "ended"}), 200)["items"]
+    assert [(i["id"], i["side"]) for i in items] == [(rel["id"], "customer")], items
+    # (Its one active relation is with q, which created it.)
+    items = S.expect(api(q.admin).get(f"{ACCOUNTS}/{cust.id}/customer-relations",
+                                      params={"status": "active"}), 200)["items"]
+    assert [i["partner_id"] for i in items] == [q.account.id], items
+
+    # Asked again, approved, and this time the customer ends it: the
+    # partner is told (its admins: it has no named contact).
+    again = ask(api, p, cust.id)
+    assert (again["id"], again["status"], again["ended_by"], again["ended_at"]) == (
+        rel["id"], "pending", None, None), again
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(q.admin).post(end), 200)
+    assert (done["status"], done["ended_by"]) == ("ended", q.admin.uid), done
+    sent = mails_since(sql, before, p.account.id, cust.id)
+    assert ("relation-ended", p.account.id, p.admin.mail.lower()) in sent, sent
+    assert {t for t, acc, _ in sent} == {"relation-ended"} and {acc for _, acc, _ in sent} == {p.account.id}, sent
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=p.admin.mail, timeout=15)
+    assert len(mails) == 1 and f"of {cust.name} ended" in mails[0].body, mails
+
+
+def test_closing_an_account_tells_the_other_side(api, sql, make_tenant, make_account, mailbox):
+    """Closing an account ended its pending requests without a word to the
+    other side: a partner whose customer closed is mailed the decline
+    (relation-decided, saying the account was closed), a customer whose
+    partner closed is mailed that the request was withdrawn
+    (relation-withdrawn, likewise)."""
+    p = make_tenant("stz")
+    owner = make_tenant("stzo")
+    cust = make_account(owner.admin, "customer", owner.account.id)
+    rid = ask(api, p, cust.id)["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    sent = mails_since(sql, before, p.account.id)
+    assert ("relation-decided", p.account.id, p.admin.mail.lower()) in sent, sent
+    assert {t for t, _, _ in sent} == {"relation-decided"}, sent
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before and "declined" in m.subject,
+                             to=p.admin.mail, timeout=15)
+    assert len(mails) == 1 and cust.name in mails[0].subject, mails
+    assert f"The account {cust.name} was closed" in mails[0].body, mails[0].body
+    assert f"customer relation {rid}" in mails[0].body, mails[0].body
+
+    # The partner closes: the customer's admins are told the request was
+    # withdrawn; the relation is withdrawn, audited so on both accounts.
+    cust2 = make_account(owner.admin, "customer", owner.account.id)
+    sub = make_account(p.admin, "partner", p.account.id)
+    rid2 = S.expect(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                                      json={"customer_id": cust2.id}), 202)["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.admin).delete(f"{ACCOUNTS}/{sub.id}"), 204)
+    rel = S.expect(api(owner.admin).get(f"{REL}/{rid2}"), 200)
+    assert (rel["status"], rel["decided_by"]) == ("withdrawn", p.admin.uid), rel
+    for acc in (sub.id, cust2.id):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.withdraw"]
+        assert len(rows) == 1 and rows[0]["new_value"]["reason"] == "account closed", rows
+    assert mails_since(sql, before, cust2.id) == {
+        ("relation-withdrawn", cust2.id, owner.admin.mail.lower())}
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before and "withdrew" in m.subject,
+                             to=owner.admin.mail, timeout=15)
+    assert len(mails) == 1 and sub.name in mails[0].subject, mails
+    assert f"The account {sub.name} was closed" in mails[0].body, mails[0].body
+    # The closed partner cannot ask again (409: a closed account takes no
+    # changes).
+    S.expect_problem(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                                       json={"customer_id": cust2.id}), 409)

@@ -1,4 +1,4 @@
-"""Mail templates: thirteen shipped defaults with fixed placeholders; a
+"""Mail templates: fifteen shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -28,7 +28,14 @@ TEMPLATES = {
     # sql/021: closing an account (round-3 walkthrough of seed 004)
     "account-closed": {"account_name", "account_id", "closed_by"},
     # sql/021: the customer decided a relation request (round-4 walkthrough of seed 003)
-    "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id"},
+    "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id",
+                         "reason"},
+    # sql/024: the partner withdrew its request; an active relation ended
+    # (stop-18 leftover of seed 003)
+    "relation-withdrawn": {"account_name", "account_id", "partner_name", "withdrawn_by",
+                           "relation_id", "reason"},
+    "relation-ended": {"account_name", "partner_name", "customer_name", "ended_by",
+                       "ended_by_account", "relation_id"},
 }
 
 

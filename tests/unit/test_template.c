@@ -104,6 +104,35 @@ static void omitted_value_leaves_its_line_out(void **state)
     buf_free(&out);
 }
 
+/* stop-18 leftover of seed 003: a withdrawn request and an ended relation
+ * have their own templates; {{reason}} (a closed account) is the decided
+ * and withdrawn mails' only. */
+static void relation_templates_and_their_placeholders(void **state)
+{
+    (void)state;
+    const struct template_info *w = template_find("relation-withdrawn"),
+                               *e = template_find("relation-ended"),
+                               *d = template_find("relation-decided");
+    assert_non_null(w);
+    assert_non_null(e);
+    assert_string_equal(w->category, "transactional");
+    assert_string_equal(e->category, "transactional");
+    assert_null(template_check(w,
+                               "{{withdrawn_by}} of {{partner_name}}: {{relation_id}}\n"
+                               "{{reason}}\n{{account_name}} {{account_id}}",
+                               NULL));
+    assert_null(template_check(e,
+                               "{{ended_by}} of {{ended_by_account}}: {{partner_name}}, "
+                               "{{customer_name}}, {{relation_id}}, {{account_name}}",
+                               NULL));
+    assert_null(template_check(d, "{{decided_by}} {{decision}}\n{{reason}}", NULL));
+    char *bad = NULL;
+    assert_non_null(template_check(e, "{{reason}}", &bad));
+    assert_string_equal(bad, "reason");
+    free(bad);
+    assert_non_null(template_check(w, "{{ended_by}}", NULL));
+}
+
 static void cut_keeps_whole_characters(void **state)
 {
     (void)state;
@@ -129,6 +158,7 @@ int main(void)
         cmocka_unit_test(subjects_refuse_the_link),
         cmocka_unit_test(subject_stays_one_line),
         cmocka_unit_test(omitted_value_leaves_its_line_out),
+        cmocka_unit_test(relation_templates_and_their_placeholders),
         cmocka_unit_test(cut_keeps_whole_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
