@@ -294,8 +294,9 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
             {"inviter_name", data_str(s, "inviter_name")},
             {"role", role},
             {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
+            {"role_title", template_role_title(role)},
         };
-        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 4) : ST_OK;
+        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 5) : ST_OK;
     }
     free(name);
     if (st == ST_OK)
@@ -432,8 +433,9 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                 {"inviter_name", data_str(s, "inviter_name")},
                 {"role", data_str(s, "role")},
                 {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
+                {"role_title", template_role_title(data_str(s, "role"))},
             };
-            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 4);
+            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 5);
         }
         break;
     }

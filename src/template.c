@@ -6,10 +6,11 @@
 
 /* {{name}}: the first and last name given with the invitation ("" when
  * none); {{greeting}}: "Hello <name>," or "Hello," without one. */
-static const char *const invitation_ph[] = {"account_name", "inviter_name", "role",
-                                            "link",         "expires_at",   "email",
-                                            "name",         "greeting",     NULL};
-static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name", NULL};
+static const char *const invitation_ph[] = {
+    "account_name", "inviter_name", "role",     "link",       "expires_at",
+    "email",        "name",         "greeting", "role_title", NULL};
+static const char *const added_ph[] = {"account_name", "inviter_name", "role",
+                                       "name",         "role_title",   NULL};
 static const char *const contact_ph[] = {"account_name", "contact", "old_name", "new_name", NULL};
 static const char *const transfer_ph[] = {"account_name", "new_owner_name", NULL};
 static const char *const transfer_done_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
@@ -42,6 +43,22 @@ const struct template_info template_catalog[] = {
     {"relation-decided", "transactional", decided_ph},
     {NULL, NULL, NULL},
 };
+
+const char *template_role_title(const char *role)
+{
+    static const struct {
+        const char *role, *title;
+    } titles[] = {
+        {"admin", "an administrator"}, {"service-provider", "a service provider"},
+        {"billing", "a billing user"}, {"member", "a member"},
+        {"owner", "an owner"},         {"editor", "an editor"},
+        {"reader", "a reader"},
+    };
+    for (size_t i = 0; role && i < sizeof(titles) / sizeof(titles[0]); i++)
+        if (strcmp(titles[i].role, role) == 0)
+            return titles[i].title;
+    return role;
+}
 
 const struct template_info *template_find(const char *name)
 {

@@ -268,7 +268,8 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     for to in (r.admin.mail, r.recipient):
         mails = mailbox.wait_for(lambda m: url in m.body, to=to, timeout=15)
         assert mails, f"no welcome mail with {url} to {to}"
-        assert mails[-1].subject == "Welcome to Standard Edition"  # the plan's name
+        # The subject names the account and the plan (its name, not its code).
+        assert mails[-1].subject == f"{r.account.name}: welcome to Standard Edition"
     # One SQL transaction wrote it all; the audit trail says who.
     audit = sql.audit(r.account.id)
     actions = [a["action"] for a in audit]
@@ -927,13 +928,14 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
                                       alias)["id"])["subscription"]["id"]
     mails = mailbox.wait_for(lambda m: alias in m.body, to=r.recipient, timeout=15)
-    assert mails and mails[-1].subject == "Welcome to Standard Edition", mails
+    assert mails and mails[-1].subject == f"{r.account.name}: welcome to Standard Edition", mails
     assert ("now has Standard Edition:\r\n  1 x Reseller Standard Edition\r\n"
             in mails[-1].body), mails[-1].body
     S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     mails = mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.recipient,
                              timeout=15)
-    assert mails and mails[-1].subject == "Your Standard Edition subscription is cancelled"
+    assert mails and mails[-1].subject == \
+        f"{r.account.name}: the Standard Edition subscription is cancelled"
     # A customer plan has no storefront: the line is left out.
     t = make_tenant("mailname")
     cust = make_account("olivia", "customer", t.account.id)
@@ -941,8 +943,8 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
                               json={"emails": [to]}), 200)
     execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
-    mails = mailbox.wait_for(lambda m: "Welcome" in (m.subject or ""), to=to, timeout=15)
-    assert mails and mails[-1].subject == "Welcome to Professional", mails
+    mails = mailbox.wait_for(lambda m: "welcome" in (m.subject or ""), to=to, timeout=15)
+    assert mails and mails[-1].subject == f"{cust.name}: welcome to Professional", mails
     assert mails[-1].body.endswith("now has Professional:\r\n  1 x Professional plan\r\n"), \
         mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body

@@ -90,6 +90,42 @@ def test_contact_and_project_invitations_greet_by_name(api, sql, mailbox, make_t
     assert mail.body.startswith("Hello Xaver,\n"), mail.body
 
 
+def test_mails_say_the_role_in_words(api, sql, mailbox, make_tenant, make_account, make_person,
+                                     set_roles):
+    """Stop-18 leftover: "invites you to join X as an administrator", not
+    "as admin"; "as a service provider", not "as service-provider"."""
+    t = make_tenant("rolew")
+    acc = make_account(t.admin, "customer", t.account.id)
+    cases = [("admin", "an administrator"), ("service-provider", "a service provider"),
+             ("billing", "a billing user"), ("member", "a member")]
+    for role, words in cases:
+        to = S.unique_mail("rw-")
+        before = S.outbox_max_id(sql)
+        S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                   json={"email": to, "role": role}), 202)
+        mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "invitation", to))
+        assert f"invites you to join {acc.name} as {words}.\n" in mail.body, (role, mail.body)
+    # A person of the tenant's tree is added at once and told so.
+    known = make_person(prefix="rwk")
+    set_roles("olivia", t.account.id, known, ["member"])
+    before = S.outbox_max_id(sql)
+    r = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                   json={"email": known.mail, "role": "billing"}), 201)
+    assert r["status"] == "added", r
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "added-to-account",
+                                  known.mail))
+    assert f"added you to {acc.name} as a billing user.\n" in mail.body, mail.body
+    # A project role.
+    project = S.expect(api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects",
+                                         json={"name": S.unique("rw-p-")}), 201)
+    to = S.unique_mail("rwp-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/projects/{project['id']}/invitations",
+                               json={"email": to, "role": "editor"}), 202)
+    mail = one_mail(mailbox, only(rows_since(sql, before), "invitation", to))
+    assert f"in {t.account.name} as an editor.\n" in mail.body, mail.body
+
+
 def test_a_distributors_invitation_override_keeps_working(api, sql, mailbox, distributor,
                                                           make_account):
     """An override written before {{greeting}} existed renders as it did;
@@ -323,14 +359,16 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
     before = S.outbox_max_id(sql)
     sid = S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), "plan-welcome", to))
-    assert mail.subject == "Welcome to Assets pack (50 assets)", mail.subject
+    assert mail.subject == f"{cust.name}: welcome to Assets pack (50 assets)", mail.subject
     assert f"{cust.name} now has Assets pack (50 assets):\n  2 x Assets pack (50 assets)\n" in mail.body, \
         mail.body
     assert "(none)" not in mail.body and " plan" not in mail.body, mail.body
     for action, template, subject in [
-            ("cancel", "subscription-cancelled", "Your Assets pack (50 assets) subscription is cancelled"),
+            ("cancel", "subscription-cancelled",
+             f"{cust.name}: the Assets pack (50 assets) subscription is cancelled"),
             ("uncancel", "subscription-changed",
-             "Your Assets pack (50 assets) subscription continues: its cancellation was withdrawn")]:
+             f"{cust.name}: the Assets pack (50 assets) subscription continues: its cancellation"
+             " was withdrawn")]:
         before = S.outbox_max_id(sql)
         S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/{action}"), 200)
         mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), template, to))
@@ -351,6 +389,6 @@ def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, ma
     before = S.outbox_max_id(sql)
     S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), "plan-welcome", to))
-    assert mail.subject == "Welcome to Professional", mail.subject
+    assert mail.subject == f"{cust.name}: welcome to Professional", mail.subject
     assert (f"{cust.name} now has Professional:\n  3 x Professional plan\n  2 x Assets pack (50 assets)\n"
             in mail.body), mail.body
