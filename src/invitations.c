@@ -1039,6 +1039,18 @@ static int accept_contact_data(struct accept *v)
         json_object_set_new(s->data, "contact_mail", json_string(p.mail ? p.mail : v->mail));
     }
     person_free(&p);
+    /* Who named them: the invitation's inviter, by name when the
+     * directory still has them (the contact-changed mail says it). */
+    struct person inviter = {0};
+    if (st == ST_OK && v->invited_by) {
+        int ist = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
+        if (ist == ST_OK || ist == ST_NOT_FOUND)
+            json_object_set_new(s->data, "contact_named_by",
+                                json_string(inviter.name ? inviter.name : v->invited_by));
+        else
+            st = ist;
+    }
+    person_free(&inviter);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
@@ -1253,7 +1265,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
         if (st == ST_OK)
             st = contacts_mail_named(sql, account_id, account_name, named,
-                                     known->name ? known->name : known->uid, known->mail);
+                                     known->name ? known->name : known->uid, known->mail,
+                                     req->caller.name ? req->caller.name : req->caller.uid);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

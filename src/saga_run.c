@@ -362,10 +362,12 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         char *name = NULL;
         st = account_name(sql, p->account_id, &name);
         if (st == ST_OK)
-            st = contacts_mail_named(sql, p->account_id, name, named,
-                                     data_str(s, "contact_name") ? data_str(s, "contact_name")
-                                                                 : p->person_uid,
-                                     data_str(s, "contact_mail"));
+            st = contacts_mail_named(
+                sql, p->account_id, name, named,
+                data_str(s, "contact_name") ? data_str(s, "contact_name") : p->person_uid,
+                data_str(s, "contact_mail"),
+                data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
+                                                : "an administrator of the account");
         free(name);
     }
     /* Granted by whoever sent the invitation. */

@@ -11,13 +11,23 @@ static const char *const invitation_ph[] = {
     "email",        "name",         "greeting", "role_title", NULL};
 static const char *const added_ph[] = {"account_name", "inviter_name", "role",
                                        "name",         "role_title",   NULL};
-static const char *const contact_ph[] = {"account_name", "contact", "old_name", "new_name", NULL};
-static const char *const transfer_ph[] = {"account_name", "new_owner_name", NULL};
+/* {{changed_by}}: who named the new contact (the caller of the PUT, the
+ * creator of the account, the inviter of the contact invitation). */
+static const char *const contact_ph[] = {"account_name", "contact",    "old_name",
+                                         "new_name",     "changed_by", NULL};
+static const char *const transfer_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
+                                          "account_id", NULL};
+/* {{your_access}}: what the hand-over leaves the reader ("You keep
+ * access as a service provider.", or for a replaced notification
+ * recipient that its mail for the account ends). */
 static const char *const transfer_done_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
-                                               NULL};
+                                               "your_access", NULL};
 static const char *const welcome_ph[] = {"account_name", "plan", "articles", "storefront_url",
                                          NULL};
-static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
+/* {{after_end}}: what follows the end ("Then X returns to the Basic
+ * plan."; a line that holds it is left out when nothing does). */
+static const char *const cancelled_ph[] = {
+    "account_name", "plan", "ends_at", "cancelled_by", "subscription_id", "after_end", NULL};
 static const char *const changed_ph[] = {"account_name", "plan", "change", "ends_at", NULL};
 static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next", NULL};
 static const char *const relation_ph[] = {

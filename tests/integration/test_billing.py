@@ -934,8 +934,12 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     mails = mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.recipient,
                              timeout=15)
-    assert mails and mails[-1].subject == \
-        f"{r.account.name}: the Standard Edition subscription is cancelled"
+    assert mails and mails[-1].subject.startswith(
+        f"{r.account.name}: the Standard Edition subscription is cancelled as of "), mails
+    # Round 6 (seed 002): a reseller plan's end returns the account to
+    # Basic and ends its storefront URL; the mail says so.
+    assert (f"Then {r.account.name} returns to the Basic plan and its storefront URL stops"
+            " working." in mails[-1].body.replace("\r\n", "\n")), mails[-1].body
     # A customer plan has no storefront: the line is left out.
     t = make_tenant("mailname")
     cust = make_account("olivia", "customer", t.account.id)

@@ -200,7 +200,7 @@ def test_the_relation_request_names_the_customer_account_and_who_asked(api, sql,
     assert "<your account id>" not in mail.body, mail.body
     assert f"GET /api/v1/accounts/{existing.id}/customer-relations?status=pending" in mail.body
     assert f"POST /api/v1/customer-relations/{rel['id']}/approve" in mail.body
-    assert f"{p.admin.name} ({p.admin.mail}) of {p.account.name}" in mail.body, mail.body
+    assert f"{p.admin.name} ({p.admin.mail}) asks, for {p.account.name}," in mail.body, mail.body
 
 
 # ---------------------------------------------------------------- item 4: closing
@@ -261,8 +261,8 @@ def test_a_contact_added_at_create_gets_the_contact_mail(api, sql, mailbox, make
     only(rows, "added-to-account", tom.mail)
     mail = one_mail(mailbox, only(rows, "contact-changed", tom.mail))
     assert mail.subject == f"{acc['name']}: the primary and technical contact changed", mail.subject
-    assert (f"The primary and technical contact of {acc['name']} changed from nobody to {tom.name}."
-            in mail.body), mail.body
+    assert (f"{t.admin.name} changed the primary and technical contact of {acc['name']} from nobody"
+            f" to {tom.name}." in mail.body), mail.body
     assert "contact your administrator" not in mail.body, mail.body
 
 
@@ -283,8 +283,9 @@ def test_a_contact_accepting_gets_the_contact_mail(api, sql, mailbox, make_tenan
     assert {(r["template"], r["recipient"].lower()) for r in rows} == {
         ("contact-changed", contact.lower()), ("contact-changed", finance.lower())}, rows
     mail = one_mail(mailbox, only(rows, "contact-changed", contact))
-    assert (f"The primary and technical contact of {acc['name']} changed from nobody to Pia Piper."
-            in mail.body), mail.body
+    # Who named her: the admin who created the account and invited her.
+    assert (f"{t.admin.name} changed the primary and technical contact of {acc['name']} from nobody"
+            " to Pia Piper." in mail.body), mail.body
     # A PUT that names the same person again changes nothing and mails nobody.
     uid = sql.value("SELECT uid FROM account_contacts WHERE account_id=%s AND kind='primary'",
                     int(acc["id"]))
@@ -365,15 +366,23 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
     assert "(none)" not in mail.body and " plan" not in mail.body, mail.body
     for action, template, subject in [
             ("cancel", "subscription-cancelled",
-             f"{cust.name}: the Assets pack (50 assets) subscription is cancelled"),
+             f"{cust.name}: the Assets pack (50 assets) subscription is cancelled as of "),
             ("uncancel", "subscription-changed",
              f"{cust.name}: the Assets pack (50 assets) subscription continues: its cancellation"
              " was withdrawn")]:
         before = S.outbox_max_id(sql)
         S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/{action}"), 200)
         mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), template, to))
-        assert mail.subject == subject, mail.subject
+        assert mail.subject.startswith(subject) if action == "cancel" else mail.subject == subject, \
+            mail.subject
         assert "(none)" not in mail.body, mail.body
+        if action == "cancel":
+            # Round 6: who cancelled, until when it runs, how to withdraw
+            # it; an add-on's end changes no plan, so no "Then ..." line.
+            assert (f"{t.admin.name} cancelled the Assets pack (50 assets) subscription of"
+                    f" {cust.name}. It stays in service until " in mail.body), mail.body
+            assert f"POST /api/v1/subscriptions/{sid}/uncancel\n" in mail.body, mail.body
+            assert "\nThen " not in mail.body and "\n\n\n" not in mail.body, mail.body
 
 
 def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, mailbox, make_tenant,
@@ -392,3 +401,25 @@ def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, ma
     assert mail.subject == f"{cust.name}: welcome to Professional", mail.subject
     assert (f"{cust.name} now has Professional:\n  3 x Professional plan\n  2 x Assets pack (50 assets)\n"
             in mail.body), mail.body
+
+
+# ---------------------------------------------------------------- round 6: who acted
+
+def test_the_contact_changed_mail_says_who_changed_it(api, sql, mailbox, make_tenant, make_account,
+                                                      make_person, set_roles):
+    """Round-6 walkthroughs of seeds 000, 001, 003, 004: the replaced
+    contact learns who named another, so a colleague can be told from a
+    stranger (seed 004's reason for the mail)."""
+    t = make_tenant("chby")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben = make_person(prefix="chba"), make_person(prefix="chbb")
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": anna.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": ben.uid}), 200)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "contact-changed",
+                                  anna.mail))
+    assert (f"{ben.name} changed the technical contact of {acc.name} from {anna.name} to"
+            f" {ben.name}." in mail.body), mail.body
+    assert f"ask {ben.name} or another administrator of {acc.name}" in mail.body, mail.body
