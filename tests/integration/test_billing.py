@@ -1434,6 +1434,30 @@ def test_term_end_and_come_back_are_in_the_audit_trail(api, disti, make_reseller
     assert row["new_value"]["storefront_alias"] == alias, row
 
 
+def test_a_catch_up_maint_ends_subscriptions_in_the_order_they_ended(api, disti, make_reseller,
+                                                                      env, sql):
+    """Round-5/6 walkthroughs of seed 002: a catch-up run (maint --now long
+    after two ends) ended them in id order, so the yearly plan's end (lower
+    id, later end) was written first, with the monthly add-on's licenses
+    still in its "before". The earliest end goes first now."""
+    r = make_reseller(disti)
+    plan = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                       S.unique("cu"))["id"])["subscription"]
+    draft = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "api-seats", "quantity": 2}]}), 201)
+    addon = execute(api, r.admin, draft["id"])["subscription"]
+    assert int(addon["id"]) > int(plan["id"]) and addon["ends_at"] < plan["ends_at"], (plan, addon)
+    for sub in (plan, addon):
+        S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sub['id']}/cancel"), 200)
+    run_maint(env, later(plan["ends_at"], seconds=1))
+    rows = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.end"]
+    rows.sort(key=lambda a: a["id"])
+    assert [str(a["new_value"]["subscription_id"]) for a in rows] == \
+        [str(addon["id"]), str(plan["id"])], rows
+    # Each row's "before" is the state the row before it left.
+    assert rows[1]["old_value"]["licenses"] == rows[0]["new_value"]["licenses"], rows
+
+
 def test_an_empty_alias_at_checkout_is_a_field_error(api, disti, make_reseller, sql):
     """Round-3 walkthrough of seed 002, D7: storefront_alias sent empty at
     execute, for a plan that needs one and an account without a kept
