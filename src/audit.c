@@ -38,7 +38,10 @@ json_t *audit_value_for_answer(json_t *v)
             }
         }
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, m) audit_value_for_answer(m);
+        json_array_foreach(v, i, m)
+        {
+            audit_value_for_answer(m);
+        }
     }
     return v;
 }

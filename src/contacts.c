@@ -70,8 +70,9 @@ static int contact_tx(struct sql_store *sql, void *arg)
             {"contact", c->kind},
             {"old_name", old->name ? old->name : (old->dn && c->old_uid ? c->old_uid : "nobody")},
             {"new_name", c->new_person->name ? c->new_person->name : c->new_person->uid},
+            {"changed_by", req->caller.name ? req->caller.name : req->caller.uid},
         };
-        st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 4);
+        st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 5);
         free(to);
     }
     if (st == ST_OK) {
@@ -88,7 +89,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
 
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail)
+                        const char *mail, const char *changed_by)
 {
     if (!named_kinds)
         return ST_OK;
@@ -111,8 +112,9 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"contact", kind},
         {"old_name", "nobody"},
         {"new_name", name},
+        {"changed_by", changed_by},
     };
-    st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, vals, 4);
+    st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, vals, 5);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;

@@ -20,10 +20,11 @@ struct sql_store;
  * contact person of POST /accounts, added at once or accepting): as a PUT
  * mails it, to them and to the account's notification recipients, naming
  * the kinds (CONTACT_PRIMARY, CONTACT_TECHNICAL bits of named_kinds: "primary
- * and technical" for both) and "nobody" as the old contact. Nothing for
- * named_kinds 0. Inside the transaction that names them. */
+ * and technical" for both) and "nobody" as the old contact; changed_by
+ * is who named them. Nothing for named_kinds 0. Inside the transaction
+ * that names them. */
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail);
+                        const char *mail, const char *changed_by);
 
 #endif

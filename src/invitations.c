@@ -242,10 +242,11 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
         {"email", m.email},
         {"name", name ? name : ""},
         {"greeting", buf_str(&greeting)},
+        {"role_title", template_role_title(role_name_in(v->project_id, v->role))},
     };
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
-    st = outbox_queue(sql, v->account->id, template, to, 1, vals, 8);
+    st = outbox_queue(sql, v->account->id, template, to, 1, vals, 9);
     free(link);
     free(place);
     free(name);
@@ -706,12 +707,40 @@ static int resend_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* A pending project invitation of the account whose project (or role
+ * group) an LDAP administrator deleted: its link could only answer 410,
+ * so it is not mailed again (stop-18 leftover). Read before the
+ * transaction, which holds no LDAP read. Returns 1 when it may be sent,
+ * else 0 with the answer given. */
+static int resend_project_check(struct request *req, unsigned long long id)
+{
+    struct invitation_mail m;
+    int st = invitation_mail_fields(req->session->sql, id, &m);
+    const char *store = "the database";
+    if (st == ST_OK && m.account_id == req->account.id && m.pending && m.project_id) {
+        store = "the directory";
+        st = project_in_directory(req, m.account_id, m.project_id, project_role_bit(m.role));
+        if (st == ST_NOT_FOUND)
+            st = refuse(req, 409, "conflict",
+                        "this invitation's project (or its role group) is no longer in the "
+                        "directory; revoke the invitation");
+    } else if (st == ST_NOT_FOUND) {
+        st = ST_OK; /* the transaction answers 404 */
+    }
+    invitation_mail_free(&m);
+    if (st != ST_OK)
+        res_store_failure(req, st, store);
+    return st == ST_OK;
+}
+
 static void resend(struct request *req, unsigned long long pid)
 {
     if (body_none(req))
         return;
     struct account_ref a = req->account;
     struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1]), .project_id = pid};
+    if (v.id && !resend_project_check(req, v.id))
+        return;
     int st = v.id ? request_transaction(req, resend_tx, &v)
                   : refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK) {
@@ -1010,6 +1039,18 @@ static int accept_contact_data(struct accept *v)
         json_object_set_new(s->data, "contact_mail", json_string(p.mail ? p.mail : v->mail));
     }
     person_free(&p);
+    /* Who named them: the invitation's inviter, by name when the
+     * directory still has them (the contact-changed mail says it). */
+    struct person inviter = {0};
+    if (st == ST_OK && v->invited_by) {
+        int ist = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
+        if (ist == ST_OK || ist == ST_NOT_FOUND)
+            json_object_set_new(s->data, "contact_named_by",
+                                json_string(inviter.name ? inviter.name : v->invited_by));
+        else
+            st = ist;
+    }
+    person_free(&inviter);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
@@ -1211,8 +1252,9 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
             {"role", role_name(role)},
             {"name", known->name ? known->name : known->uid},
+            {"role_title", template_role_title(role_name(role))},
         };
-        st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 4);
+        st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 5);
         if (st == ST_OK)
             st =
                 audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
@@ -1223,7 +1265,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
         if (st == ST_OK)
             st = contacts_mail_named(sql, account_id, account_name, named,
-                                     known->name ? known->name : known->uid, known->mail);
+                                     known->name ? known->name : known->uid, known->mail,
+                                     req->caller.name ? req->caller.name : req->caller.uid);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

@@ -97,7 +97,8 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT i.email, i.role, DATE_FORMAT(i.expires_at, '%Y-%m-%dT%H:%i:%sZ'),"
-                      " i.project_id, p.name, i.first_name, i.last_name, i.purpose"
+                      " i.project_id, p.name, i.first_name, i.last_name, i.purpose,"
+                      " i.account_id, i.status = 'pending'"
                       " FROM invitations i LEFT JOIN projects p ON p.id = i.project_id"
                       " WHERE i.id = ?",
                       SQL_ARGS(P_INT(id)), &r);
@@ -114,6 +115,8 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
         out->first_name = dup_or_null(sql_cell(&r, 0, 5));
         out->last_name = dup_or_null(sql_cell(&r, 0, 6));
         out->purpose = xstrdup(sql_cell(&r, 0, 7));
+        out->account_id = sql_cell_id(&r, 0, 8);
+        out->pending = sql_cell_id(&r, 0, 9) == 1;
     }
     sql_result_free(&r);
     return st;

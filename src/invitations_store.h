@@ -51,10 +51,12 @@ int invitation_pending_of(struct sql_store *sql, unsigned long long account_id,
                           struct pending_invitation *out);
 /* What an invitation's mail says: address, role, expiry (RFC 3339), its
  * project (0 and NULL for an account invitation), the names given with it
- * (NULL when none) and its purpose (member, transfer, project, contact). */
+ * (NULL when none) and its purpose (member, transfer, project, contact);
+ * and its account and status. */
 struct invitation_mail {
     char *email, *role, *expires_at;
-    unsigned long long project_id;
+    unsigned long long project_id, account_id;
+    int pending;
     char *project_name, *first_name, *last_name, *purpose;
 };
 /* Reads invitation id into out (strings malloc'ed; free with

@@ -294,8 +294,9 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
             {"inviter_name", data_str(s, "inviter_name")},
             {"role", role},
             {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
+            {"role_title", template_role_title(role)},
         };
-        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 4) : ST_OK;
+        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 5) : ST_OK;
     }
     free(name);
     if (st == ST_OK)
@@ -361,10 +362,12 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         char *name = NULL;
         st = account_name(sql, p->account_id, &name);
         if (st == ST_OK)
-            st = contacts_mail_named(sql, p->account_id, name, named,
-                                     data_str(s, "contact_name") ? data_str(s, "contact_name")
-                                                                 : p->person_uid,
-                                     data_str(s, "contact_mail"));
+            st = contacts_mail_named(
+                sql, p->account_id, name, named,
+                data_str(s, "contact_name") ? data_str(s, "contact_name") : p->person_uid,
+                data_str(s, "contact_mail"),
+                data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
+                                                : "an administrator of the account");
         free(name);
     }
     /* Granted by whoever sent the invitation. */
@@ -432,8 +435,9 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                 {"inviter_name", data_str(s, "inviter_name")},
                 {"role", data_str(s, "role")},
                 {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
+                {"role_title", template_role_title(data_str(s, "role"))},
             };
-            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 4);
+            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 5);
         }
         break;
     }

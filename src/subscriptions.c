@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "billing.h"
 #include "billing_notify.h"
+#include "buf.h"
 #include "body.h"
 #include "catalog.h"
 #include "handlers.h"
@@ -20,6 +21,7 @@
 #include "storefronts.h"
 #include "storefronts_store.h"
 #include "subscriptions_store.h"
+#include "template.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -376,11 +378,31 @@ static int change_tx(struct sql_store *sql, void *arg)
         char *plan_name = NULL;
         if (st == ST_OK)
             st = plan_display_name(sql, &s, &plan_name);
+        /* Who cancelled, what follows the end, and how to undo it
+         * (round-6 walkthroughs of seeds 002 and 004). */
+        struct billing_account acc;
+        if (st == ST_OK)
+            st = subscriptions_store_account(sql, s.account_id, &acc);
         if (st == ST_OK) {
+            struct buf after = BUF_INIT;
+            if (s.plan[0] && strcmp(acc.kind, "partner") == 0)
+                buf_printf(&after, "Then %s returns to the Basic plan%s.", account_name,
+                           s.storefront_id ? " and its storefront URL stops working" : "");
+            else if (s.plan[0])
+                buf_printf(&after, "Then %s has no plan.", account_name);
+            char sid[24];
+            snprintf(sid, sizeof(sid), "%llu", s.id);
             struct template_value vals[] = {
-                {"account_name", account_name}, {"plan", plan_name}, {"ends_at", ends}};
+                {"account_name", account_name},
+                {"plan", plan_name},
+                {"ends_at", ends},
+                {"cancelled_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+                {"subscription_id", sid},
+                {"after_end", after.len ? buf_str(&after) : TEMPLATE_OMIT_LINE},
+            };
             st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
-                                      3);
+                                      6);
+            buf_free(&after);
         }
         free(plan_name);
         break;

@@ -284,7 +284,7 @@ int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned lon
 {
     return sql_ids(sql,
                    "SELECT id FROM subscriptions WHERE status = 'pending_cancellation'"
-                   " AND ends_at <= ? ORDER BY id",
+                   " AND ends_at <= ? ORDER BY ends_at, id",
                    SQL_ARGS(P_STR(now)), ids, n);
 }
 

@@ -82,7 +82,9 @@ int subscriptions_store_notice_due(struct sql_store *sql, const char *now, int d
  * if it is still due (ST_NOT_FOUND otherwise: sent, renewed or ended). */
 int subscriptions_store_claim_notice(struct sql_store *sql, unsigned long long id, const char *now,
                                      int days);
-/* Ids of pending cancellations whose term ended at or before now. */
+/* Ids of pending cancellations whose term ended at or before now, the
+ * earliest end first: a catch-up run (maint --now) ends them in the order
+ * they ended, so each audit row's before and after is of its time. */
 int subscriptions_store_due(struct sql_store *sql, const char *now, unsigned long long **ids,
                             size_t *n);
 

@@ -6,17 +6,28 @@
 
 /* {{name}}: the first and last name given with the invitation ("" when
  * none); {{greeting}}: "Hello <name>," or "Hello," without one. */
-static const char *const invitation_ph[] = {"account_name", "inviter_name", "role",
-                                            "link",         "expires_at",   "email",
-                                            "name",         "greeting",     NULL};
-static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name", NULL};
-static const char *const contact_ph[] = {"account_name", "contact", "old_name", "new_name", NULL};
-static const char *const transfer_ph[] = {"account_name", "new_owner_name", NULL};
+static const char *const invitation_ph[] = {
+    "account_name", "inviter_name", "role",     "link",       "expires_at",
+    "email",        "name",         "greeting", "role_title", NULL};
+static const char *const added_ph[] = {"account_name", "inviter_name", "role",
+                                       "name",         "role_title",   NULL};
+/* {{changed_by}}: who named the new contact (the caller of the PUT, the
+ * creator of the account, the inviter of the contact invitation). */
+static const char *const contact_ph[] = {"account_name", "contact",    "old_name",
+                                         "new_name",     "changed_by", NULL};
+static const char *const transfer_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
+                                          "account_id", NULL};
+/* {{your_access}}: what the hand-over leaves the reader ("You keep
+ * access as a service provider.", or for a replaced notification
+ * recipient that its mail for the account ends). */
 static const char *const transfer_done_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
-                                               NULL};
+                                               "your_access", NULL};
 static const char *const welcome_ph[] = {"account_name", "plan", "articles", "storefront_url",
                                          NULL};
-static const char *const cancelled_ph[] = {"account_name", "plan", "ends_at", NULL};
+/* {{after_end}}: what follows the end ("Then X returns to the Basic
+ * plan."; a line that holds it is left out when nothing does). */
+static const char *const cancelled_ph[] = {
+    "account_name", "plan", "ends_at", "cancelled_by", "subscription_id", "after_end", NULL};
 static const char *const changed_ph[] = {"account_name", "plan", "change", "ends_at", NULL};
 static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next", NULL};
 static const char *const relation_ph[] = {
@@ -55,6 +66,22 @@ const struct template_info template_catalog[] = {
     {"relation-ended", "transactional", ended_ph},
     {NULL, NULL, NULL},
 };
+
+const char *template_role_title(const char *role)
+{
+    static const struct {
+        const char *role, *title;
+    } titles[] = {
+        {"admin", "an administrator"}, {"service-provider", "a service provider"},
+        {"billing", "a billing user"}, {"member", "a member"},
+        {"owner", "an owner"},         {"editor", "an editor"},
+        {"reader", "a reader"},
+    };
+    for (size_t i = 0; role && i < sizeof(titles) / sizeof(titles[0]); i++)
+        if (strcmp(titles[i].role, role) == 0)
+            return titles[i].title;
+    return role;
+}
 
 const struct template_info *template_find(const char *name)
 {

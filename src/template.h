@@ -34,6 +34,12 @@ const char *template_check(const struct template_info *t, const char *text, char
  * in GET .../notifications, which service providers read. */
 const char *template_check_subject(const struct template_info *t, const char *text, char **bad);
 
+/* {{role_title}}: a role's name as a mail's sentence says it, article
+ * included ("admin" -> "an administrator", "service-provider" -> "a
+ * service provider", project "owner" -> "an owner"); an unknown name is
+ * returned as it is. {{role}} stays the role's name. */
+const char *template_role_title(const char *role);
+
 struct template_value {
     const char *name;
     const char *value;

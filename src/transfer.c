@@ -7,6 +7,7 @@
 #include "account_store.h"
 #include "audit.h"
 #include "body.h"
+#include "buf.h"
 #include "caller.h"
 #include "contacts_store.h"
 #include "handlers.h"
@@ -19,8 +20,10 @@
 #include "transfer_store.h"
 #include "validate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the request ---------------------------------------------------- */
 
@@ -375,7 +378,6 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
         else
             json_decref(o);
     }
-    outbox_free_list(old, nold);
     /* 3. The named contacts: the customer, the account's admin now; the
      * audit row keeps the ones they replace (round 2, D2). */
     json_t *old_contacts = NULL;
@@ -400,10 +402,15 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                                    "repaired_by", json_object_get(data, "repaired_by")));
     /* 5. Mail: the customer, and each of the partner's people. */
     const char *owner_name = customer_name ? customer_name : customer_uid;
+    char idbuf[24];
+    snprintf(idbuf, sizeof(idbuf), "%llu", account_id);
     if (st == ST_OK && customer_mail) {
         const char *to[] = {customer_mail};
-        struct template_value vals[] = {{"account_name", name}, {"new_owner_name", owner_name}};
-        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, vals, 2);
+        struct template_value vals[] = {{"account_name", name},
+                                        {"new_owner_name", owner_name},
+                                        {"new_owner_mail", customer_mail},
+                                        {"account_id", idbuf}};
+        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, vals, 4);
     }
     const json_t *told = json_object_get(data, "told");
     const char **to = xcalloc(nproviders + json_array_size(told) + 1, sizeof(char *));
@@ -419,12 +426,39 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
         if (json_string_value(json_array_get(told, i)))
             to[nto++] = json_string_value(json_array_get(told, i));
     if (st == ST_OK && nto) {
+        struct template_value vals[] = {
+            {"account_name", name},
+            {"new_owner_name", owner_name},
+            {"new_owner_mail", customer_mail ? customer_mail : ""},
+            {"your_access", "You keep access as a service provider."}};
+        st = outbox_queue(sql, account_id, "transfer-completed", to, nto, vals, 4);
+    }
+    /* The notification recipients the customer's address replaced are told
+     * too, and that their mail for the account ends (round-6 walkthrough of
+     * seed 004): those who are told above already are not mailed twice. */
+    size_t nrest = 0;
+    const char **rest = xcalloc(nold + 1, sizeof(char *));
+    for (size_t i = 0; i < nold; i++) {
+        int dup = customer_mail && strcasecmp(old[i], customer_mail) == 0;
+        for (size_t k = 0; k < nto && !dup; k++)
+            dup = strcasecmp(old[i], to[k]) == 0;
+        if (!dup)
+            rest[nrest++] = old[i];
+    }
+    if (st == ST_OK && nrest) {
+        struct buf access = BUF_INIT;
+        buf_printf(&access, "This address no longer gets the notifications of %s: they go to %s now.",
+                   name, customer_mail ? customer_mail : owner_name);
         struct template_value vals[] = {{"account_name", name},
                                         {"new_owner_name", owner_name},
-                                        {"new_owner_mail", customer_mail ? customer_mail : ""}};
-        st = outbox_queue(sql, account_id, "transfer-completed", to, nto, vals, 3);
+                                        {"new_owner_mail", customer_mail ? customer_mail : ""},
+                                        {"your_access", buf_str(&access)}};
+        st = outbox_queue(sql, account_id, "transfer-completed", rest, nrest, vals, 4);
+        buf_free(&access);
     }
+    free(rest);
     free(to);
+    outbox_free_list(old, nold);
     free(name);
     return st;
 }

@@ -268,7 +268,8 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     for to in (r.admin.mail, r.recipient):
         mails = mailbox.wait_for(lambda m: url in m.body, to=to, timeout=15)
         assert mails, f"no welcome mail with {url} to {to}"
-        assert mails[-1].subject == "Welcome to Standard Edition"  # the plan's name
+        # The subject names the account and the plan (its name, not its code).
+        assert mails[-1].subject == f"{r.account.name}: welcome to Standard Edition"
     # One SQL transaction wrote it all; the audit trail says who.
     audit = sql.audit(r.account.id)
     actions = [a["action"] for a in audit]
@@ -927,13 +928,18 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
                                       alias)["id"])["subscription"]["id"]
     mails = mailbox.wait_for(lambda m: alias in m.body, to=r.recipient, timeout=15)
-    assert mails and mails[-1].subject == "Welcome to Standard Edition", mails
+    assert mails and mails[-1].subject == f"{r.account.name}: welcome to Standard Edition", mails
     assert ("now has Standard Edition:\r\n  1 x Reseller Standard Edition\r\n"
             in mails[-1].body), mails[-1].body
     S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     mails = mailbox.wait_for(lambda m: "cancelled" in (m.subject or ""), to=r.recipient,
                              timeout=15)
-    assert mails and mails[-1].subject == "Your Standard Edition subscription is cancelled"
+    assert mails and mails[-1].subject.startswith(
+        f"{r.account.name}: the Standard Edition subscription is cancelled as of "), mails
+    # Round 6 (seed 002): a reseller plan's end returns the account to
+    # Basic and ends its storefront URL; the mail says so.
+    assert (f"Then {r.account.name} returns to the Basic plan and its storefront URL stops"
+            " working." in mails[-1].body.replace("\r\n", "\n")), mails[-1].body
     # A customer plan has no storefront: the line is left out.
     t = make_tenant("mailname")
     cust = make_account("olivia", "customer", t.account.id)
@@ -941,8 +947,8 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
                               json={"emails": [to]}), 200)
     execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
-    mails = mailbox.wait_for(lambda m: "Welcome" in (m.subject or ""), to=to, timeout=15)
-    assert mails and mails[-1].subject == "Welcome to Professional", mails
+    mails = mailbox.wait_for(lambda m: "welcome" in (m.subject or ""), to=to, timeout=15)
+    assert mails and mails[-1].subject == f"{cust.name}: welcome to Professional", mails
     assert mails[-1].body.endswith("now has Professional:\r\n  1 x Professional plan\r\n"), \
         mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
@@ -1426,6 +1432,30 @@ def test_term_end_and_come_back_are_in_the_audit_trail(api, disti, make_reseller
     row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.upgrade"][-1]
     assert row["old_value"]["storefront_alias"] == alias, row
     assert row["new_value"]["storefront_alias"] == alias, row
+
+
+def test_a_catch_up_maint_ends_subscriptions_in_the_order_they_ended(api, disti, make_reseller,
+                                                                      env, sql):
+    """Round-5/6 walkthroughs of seed 002: a catch-up run (maint --now long
+    after two ends) ended them in id order, so the yearly plan's end (lower
+    id, later end) was written first, with the monthly add-on's licenses
+    still in its "before". The earliest end goes first now."""
+    r = make_reseller(disti)
+    plan = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                       S.unique("cu"))["id"])["subscription"]
+    draft = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "api-seats", "quantity": 2}]}), 201)
+    addon = execute(api, r.admin, draft["id"])["subscription"]
+    assert int(addon["id"]) > int(plan["id"]) and addon["ends_at"] < plan["ends_at"], (plan, addon)
+    for sub in (plan, addon):
+        S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sub['id']}/cancel"), 200)
+    run_maint(env, later(plan["ends_at"], seconds=1))
+    rows = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.end"]
+    rows.sort(key=lambda a: a["id"])
+    assert [str(a["new_value"]["subscription_id"]) for a in rows] == \
+        [str(addon["id"]), str(plan["id"])], rows
+    # Each row's "before" is the state the row before it left.
+    assert rows[1]["old_value"]["licenses"] == rows[0]["new_value"]["licenses"], rows
 
 
 def test_an_empty_alias_at_checkout_is_a_field_error(api, disti, make_reseller, sql):

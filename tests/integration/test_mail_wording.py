@@ -90,6 +90,42 @@ def test_contact_and_project_invitations_greet_by_name(api, sql, mailbox, make_t
     assert mail.body.startswith("Hello Xaver,\n"), mail.body
 
 
+def test_mails_say_the_role_in_words(api, sql, mailbox, make_tenant, make_account, make_person,
+                                     set_roles):
+    """Stop-18 leftover: "invites you to join X as an administrator", not
+    "as admin"; "as a service provider", not "as service-provider"."""
+    t = make_tenant("rolew")
+    acc = make_account(t.admin, "customer", t.account.id)
+    cases = [("admin", "an administrator"), ("service-provider", "a service provider"),
+             ("billing", "a billing user"), ("member", "a member")]
+    for role, words in cases:
+        to = S.unique_mail("rw-")
+        before = S.outbox_max_id(sql)
+        S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                   json={"email": to, "role": role}), 202)
+        mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "invitation", to))
+        assert f"invites you to join {acc.name} as {words}.\n" in mail.body, (role, mail.body)
+    # A person of the tenant's tree is added at once and told so.
+    known = make_person(prefix="rwk")
+    set_roles("olivia", t.account.id, known, ["member"])
+    before = S.outbox_max_id(sql)
+    r = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                   json={"email": known.mail, "role": "billing"}), 201)
+    assert r["status"] == "added", r
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "added-to-account",
+                                  known.mail))
+    assert f"added you to {acc.name} as a billing user.\n" in mail.body, mail.body
+    # A project role.
+    project = S.expect(api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects",
+                                         json={"name": S.unique("rw-p-")}), 201)
+    to = S.unique_mail("rwp-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/projects/{project['id']}/invitations",
+                               json={"email": to, "role": "editor"}), 202)
+    mail = one_mail(mailbox, only(rows_since(sql, before), "invitation", to))
+    assert f"in {t.account.name} as an editor.\n" in mail.body, mail.body
+
+
 def test_a_distributors_invitation_override_keeps_working(api, sql, mailbox, distributor,
                                                           make_account):
     """An override written before {{greeting}} existed renders as it did;
@@ -164,7 +200,7 @@ def test_the_relation_request_names_the_customer_account_and_who_asked(api, sql,
     assert "<your account id>" not in mail.body, mail.body
     assert f"GET /api/v1/accounts/{existing.id}/customer-relations?status=pending" in mail.body
     assert f"POST /api/v1/customer-relations/{rel['id']}/approve" in mail.body
-    assert f"{p.admin.name} ({p.admin.mail}) of {p.account.name}" in mail.body, mail.body
+    assert f"{p.admin.name} ({p.admin.mail}) asks, for {p.account.name}," in mail.body, mail.body
 
 
 # ---------------------------------------------------------------- item 4: closing
@@ -225,8 +261,8 @@ def test_a_contact_added_at_create_gets_the_contact_mail(api, sql, mailbox, make
     only(rows, "added-to-account", tom.mail)
     mail = one_mail(mailbox, only(rows, "contact-changed", tom.mail))
     assert mail.subject == f"{acc['name']}: the primary and technical contact changed", mail.subject
-    assert (f"The primary and technical contact of {acc['name']} changed from nobody to {tom.name}."
-            in mail.body), mail.body
+    assert (f"{t.admin.name} changed the primary and technical contact of {acc['name']} from nobody"
+            f" to {tom.name}." in mail.body), mail.body
     assert "contact your administrator" not in mail.body, mail.body
 
 
@@ -247,8 +283,9 @@ def test_a_contact_accepting_gets_the_contact_mail(api, sql, mailbox, make_tenan
     assert {(r["template"], r["recipient"].lower()) for r in rows} == {
         ("contact-changed", contact.lower()), ("contact-changed", finance.lower())}, rows
     mail = one_mail(mailbox, only(rows, "contact-changed", contact))
-    assert (f"The primary and technical contact of {acc['name']} changed from nobody to Pia Piper."
-            in mail.body), mail.body
+    # Who named her: the admin who created the account and invited her.
+    assert (f"{t.admin.name} changed the primary and technical contact of {acc['name']} from nobody"
+            " to Pia Piper." in mail.body), mail.body
     # A PUT that names the same person again changes nothing and mails nobody.
     uid = sql.value("SELECT uid FROM account_contacts WHERE account_id=%s AND kind='primary'",
                     int(acc["id"]))
@@ -323,19 +360,29 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
     before = S.outbox_max_id(sql)
     sid = S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), "plan-welcome", to))
-    assert mail.subject == "Welcome to Assets pack (50 assets)", mail.subject
+    assert mail.subject == f"{cust.name}: welcome to Assets pack (50 assets)", mail.subject
     assert f"{cust.name} now has Assets pack (50 assets):\n  2 x Assets pack (50 assets)\n" in mail.body, \
         mail.body
     assert "(none)" not in mail.body and " plan" not in mail.body, mail.body
     for action, template, subject in [
-            ("cancel", "subscription-cancelled", "Your Assets pack (50 assets) subscription is cancelled"),
+            ("cancel", "subscription-cancelled",
+             f"{cust.name}: the Assets pack (50 assets) subscription is cancelled as of "),
             ("uncancel", "subscription-changed",
-             "Your Assets pack (50 assets) subscription continues: its cancellation was withdrawn")]:
+             f"{cust.name}: the Assets pack (50 assets) subscription continues: its cancellation"
+             " was withdrawn")]:
         before = S.outbox_max_id(sql)
         S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/{action}"), 200)
         mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), template, to))
-        assert mail.subject == subject, mail.subject
+        assert mail.subject.startswith(subject) if action == "cancel" else mail.subject == subject, \
+            mail.subject
         assert "(none)" not in mail.body, mail.body
+        if action == "cancel":
+            # Round 6: who cancelled, until when it runs, how to withdraw
+            # it; an add-on's end changes no plan, so no "Then ..." line.
+            assert (f"{t.admin.name} cancelled the Assets pack (50 assets) subscription of"
+                    f" {cust.name}. It stays in service until " in mail.body), mail.body
+            assert f"POST /api/v1/subscriptions/{sid}/uncancel\n" in mail.body, mail.body
+            assert "\nThen " not in mail.body and "\n\n\n" not in mail.body, mail.body
 
 
 def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, mailbox, make_tenant,
@@ -351,6 +398,28 @@ def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, ma
     before = S.outbox_max_id(sql)
     S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=cust.id), "plan-welcome", to))
-    assert mail.subject == "Welcome to Professional", mail.subject
+    assert mail.subject == f"{cust.name}: welcome to Professional", mail.subject
     assert (f"{cust.name} now has Professional:\n  3 x Professional plan\n  2 x Assets pack (50 assets)\n"
             in mail.body), mail.body
+
+
+# ---------------------------------------------------------------- round 6: who acted
+
+def test_the_contact_changed_mail_says_who_changed_it(api, sql, mailbox, make_tenant, make_account,
+                                                      make_person, set_roles):
+    """Round-6 walkthroughs of seeds 000, 001, 003, 004: the replaced
+    contact learns who named another, so a colleague can be told from a
+    stranger (seed 004's reason for the mail)."""
+    t = make_tenant("chby")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben = make_person(prefix="chba"), make_person(prefix="chbb")
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": anna.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": ben.uid}), 200)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "contact-changed",
+                                  anna.mail))
+    assert (f"{ben.name} changed the technical contact of {acc.name} from {anna.name} to"
+            f" {ben.name}." in mail.body), mail.body
+    assert f"ask {ben.name} or another administrator of {acc.name}" in mail.body, mail.body

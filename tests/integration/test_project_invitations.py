@@ -414,6 +414,24 @@ def test_project_deleted_in_ldap_takes_no_invitations_and_its_accept_is_410(
     listed = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
     assert gone["id"] in {p["id"] for p in listed}, listed
 
+    # Stop-18 leftover: a resend would mail a link that can only answer
+    # 410: it is 409 on the account's and on the project's route, with no
+    # mail and the token unchanged; revoking it still works.
+    token_hash = sql.value("SELECT token_hash FROM invitations WHERE id=%s", int(inv["id"]))
+    mails_before = S.outbox_max_id(sql)
+    for path in (f"{ACCOUNTS}/{t.account.id}/invitations/{inv['id']}/resend",
+                 f"{inv_path(gone['id'])}/{inv['id']}/resend"):
+        p = S.expect_problem(s.post(path), 409, "conflict")
+        assert "revoke the invitation" in p["detail"], p
+    assert S.outbox_max_id(sql) == mails_before
+    assert sql.value("SELECT token_hash FROM invitations WHERE id=%s", int(inv["id"])) == token_hash
+    # Another tenant's admin learns nothing from the id: 404 as before.
+    other = make_tenant("pdelo")
+    S.expect_problem(api(other.admin).post(
+        f"{ACCOUNTS}/{other.account.id}/invitations/{inv['id']}/resend"), 404, "not-found")
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/invitations/{inv['id']}"), 204)
+    assert S.invitation_row(sql, inv["id"])["status"] == "revoked"
+
 
 def test_a_role_group_deleted_in_ldap_is_404_not_500(api, sql, ldap_admin, make_tenant, make_person,
                                                      set_roles):

@@ -9,15 +9,19 @@ import support as S
 
 TEMPLATES = {
     # name -> the placeholders the shipped default uses (sql/002)
-    "invitation": {"account_name", "inviter_name", "role", "expires_at", "link", "greeting"},
+    "invitation": {"account_name", "inviter_name", "role", "expires_at", "link", "greeting",
+                   "role_title"},
     # sql/021: the hand-over's own wording (round-3 walkthrough of seed 000)
     "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting"},
-    "added-to-account": {"account_name", "inviter_name", "role", "name"},
-    "contact-changed": {"account_name", "contact", "old_name", "new_name"},
-    "ownership-transferred": {"account_name", "new_owner_name"},
-    "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail"},
+    # sql/025: the role in words, who changed a contact, the hand-over's next steps
+    "added-to-account": {"account_name", "inviter_name", "role", "name", "role_title"},
+    "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by"},
+    "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id"},
+    "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access"},
     "plan-welcome": {"account_name", "plan", "articles", "storefront_url"},
-    "subscription-cancelled": {"account_name", "plan", "ends_at"},
+    # sql/025: who cancelled, what follows the end, how to withdraw it
+    "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by",
+                               "subscription_id", "after_end"},
     # sql/015: a renewal or a withdrawn cancellation
     "subscription-changed": {"account_name", "plan", "change", "ends_at"},
     # sql/016: the term ends soon (accountd maint)

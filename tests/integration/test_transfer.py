@@ -109,9 +109,24 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     for r in rows:
         by_template.setdefault(r["template"], set()).add(r["recipient"].lower())
     assert by_template.get("ownership-transferred") == {customer_mail.lower()}
-    assert by_template.get("transfer-completed") == {t.admin.mail.lower(), colleague.mail.lower()}
-    assert mailbox.wait_for(to=customer_mail, predicate=lambda m: "is now yours" in m.subject)
-    assert mailbox.wait_for(to=t.admin.mail, predicate=lambda m: "handed over" in m.subject)
+    # The partner's people, and the notification recipient the customer's
+    # address replaced (round-6 walkthrough of seed 004: it was dropped
+    # without a word).
+    assert by_template.get("transfer-completed") == {t.admin.mail.lower(), colleague.mail.lower(),
+                                                     "ops@partner.example"}
+    mine = mailbox.wait_for(to=customer_mail, predicate=lambda m: "is now yours" in m.subject)
+    assert mine
+    body = mine[-1].body.replace("\r\n", "\n")
+    assert (f"You are now its administrator and its primary and technical contact, and its"
+            f" notifications go to {customer_mail}." in body), body
+    assert f"GET /api/v1/accounts/{acc.id}/service-providers lists them" in body, body
+    theirs = mailbox.wait_for(to=t.admin.mail, predicate=lambda m: "handed over" in m.subject)
+    assert theirs and "You keep access as a service provider." in theirs[-1].body, theirs
+    ops = mailbox.wait_for(to="ops@partner.example", predicate=lambda m: "handed over" in m.subject)
+    assert ops, "the replaced recipient got no mail"
+    assert (f"This address no longer gets the notifications of {acc.name}: they go to"
+            f" {customer_mail} now." in ops[-1].body), ops[-1].body
+    assert "service provider" not in ops[-1].body, ops[-1].body
     # The property value and the people prepared are still there.
     cust = S.Person(cust_uid, "customer-pw-1", S.person_dn(cust_uid), "Cora Customer", customer_mail)
     S.PASSWORDS[cust_uid] = "customer-pw-1"
@@ -937,7 +952,8 @@ def test_the_hand_over_leaves_the_partners_people_service_providers_only(api, sq
     # D4: every partner person is told, the one who was a provider already too.
     rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
     told = {r["recipient"].lower() for r in rows if r["template"] == "transfer-completed"}
-    assert told == {p.mail.lower() for p in (t.admin, colleague, buyer, sp)}
+    # (and the replaced notification recipient: round 6)
+    assert told == {p.mail.lower() for p in (t.admin, colleague, buyer, sp)} | {"ops@partner.example"}
 
 
 def test_the_hand_over_by_role_change_leaves_service_provider_only(api, sql, ldap_admin, make_tenant,

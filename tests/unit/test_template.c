@@ -22,6 +22,24 @@ static void catalog_has_the_six_templates(void **state)
     assert_null(template_find("nope"));
 }
 
+static void role_title_says_the_role_in_words(void **state)
+{
+    (void)state;
+    assert_string_equal(template_role_title("admin"), "an administrator");
+    assert_string_equal(template_role_title("service-provider"), "a service provider");
+    assert_string_equal(template_role_title("billing"), "a billing user");
+    assert_string_equal(template_role_title("member"), "a member");
+    assert_string_equal(template_role_title("owner"), "an owner");
+    assert_string_equal(template_role_title("editor"), "an editor");
+    assert_string_equal(template_role_title("reader"), "a reader");
+    assert_string_equal(template_role_title("auditor"), "auditor"); /* unknown: as it is */
+    assert_null(template_role_title(NULL));
+    /* The invitation templates may use it. */
+    assert_null(template_check(template_find("invitation"), "as {{role_title}}", NULL));
+    assert_null(template_check(template_find("added-to-account"), "as {{role_title}}", NULL));
+    assert_null(template_check(template_find("transfer-invitation"), "{{role_title}}", NULL));
+}
+
 static void check_refuses_unknown_placeholders(void **state)
 {
     (void)state;
@@ -160,6 +178,7 @@ int main(void)
         cmocka_unit_test(omitted_value_leaves_its_line_out),
         cmocka_unit_test(relation_templates_and_their_placeholders),
         cmocka_unit_test(cut_keeps_whole_characters),
+        cmocka_unit_test(role_title_says_the_role_in_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
