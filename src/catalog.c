@@ -192,11 +192,11 @@ json_t *priced_lines_json(const struct priced_lines *l)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a,
-                              json_pack("{s:s, s:I, s:o, s:o}", "article", l->v[i].article,
-                                        "quantity", (json_int_t)l->v[i].quantity, "unit_price",
-                                        money_json(l->v[i].unit_price_minor, l->currency), "amount",
-                                        money_json(l->v[i].amount_minor, l->currency)));
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:o, s:o}", "article", l->v[i].article, "name",
+                         l->v[i].a.name, "quantity", (json_int_t)l->v[i].quantity, "unit_price",
+                         money_json(l->v[i].unit_price_minor, l->currency), "amount",
+                         money_json(l->v[i].amount_minor, l->currency)));
     return a;
 }
 

@@ -37,7 +37,9 @@ struct priced_lines {
 int catalog_read_lines(struct request *req, json_t *body, const char *account_kind,
                        struct priced_lines *out);
 void priced_lines_free(struct priced_lines *l);
-/* [{article, quantity, unit_price, amount}] (a new reference). */
+/* [{article, name, quantity, unit_price, amount}] (a new reference); name
+ * is the article's name in the catalog now, kept with a quote's lines and
+ * in the order.create audit row. */
 json_t *priced_lines_json(const struct priced_lines *l);
 
 /* NULL if plan article a (or an add-on) fits an account of kind: a

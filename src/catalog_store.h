@@ -15,16 +15,21 @@ int catalog_store_plans(struct sql_store *sql, json_t **out);
 /* [{code, name, plan, price, term_months, licenses: [{feature, quantity}]}]. */
 int catalog_store_articles(struct sql_store *sql, json_t **out);
 
+/* An article's name: articles.name is VARCHAR(200) of utf8mb4, up to 800
+ * bytes; never cut (a cut could split a character, and the line would be
+ * no valid JSON string). */
+#define ARTICLE_NAME_SIZE (200 * 4 + 1)
+
 struct catalog_article {
     long long price_minor;
     char currency[4];
     int term_months;
     char plan[33]; /* "" when the article sets no plan */
     int plan_needs_storefront;
-    char plan_audience[16]; /* "reseller" or "customer" */
-    char name[201];         /* the article's name */
-    char plan_name[101];    /* the plan's name ("Standard Edition"); "" without a plan */
-    char plan_pricing[16];  /* the plan's pricing_model: free, flat, per_unit; "" */
+    char plan_audience[16];       /* "reseller" or "customer" */
+    char name[ARTICLE_NAME_SIZE]; /* the article's name */
+    char plan_name[101];          /* the plan's name ("Standard Edition"); "" without a plan */
+    char plan_pricing[16];        /* the plan's pricing_model: free, flat, per_unit; "" */
 };
 /* One article: ST_OK, ST_NOT_FOUND. */
 int catalog_store_article(struct sql_store *sql, const char *code, struct catalog_article *out);

@@ -15,11 +15,13 @@ struct invoice {
     const char *reason;                                       /* order, upgrade, renewal */
     const char *currency;
     long long total_minor;
-    json_t *lines;                         /* borrowed: [{article, quantity, unit_price, amount}] */
+    json_t *lines; /* borrowed: [{article, name, quantity, unit_price, [terms,] amount}] */
     const char *period_start, *period_end; /* "YYYY-MM-DD HH:MM:SS.ffffff"; NULL below */
 };
 
-/* Inside a transaction: writes one invoice (period_start NULL: the
+/* Inside a transaction: writes one invoice, its lines as given: an
+ * invoice is never edited, so each line keeps the name it was written
+ * with whatever the catalog calls the article later (period_start NULL: the
  * transaction's now, as for an upgrade, which bills from the moment it
  * happens); its id in *id. */
 int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsigned long long *id);

@@ -81,6 +81,7 @@ static int draft_tx(struct sql_store *sql, void *arg)
     struct order_line *lines = xcalloc(d->lines.n + 1, sizeof(*lines));
     for (size_t i = 0; i < d->lines.n; i++) {
         snprintf(lines[i].article, sizeof(lines[i].article), "%s", d->lines.v[i].article);
+        snprintf(lines[i].name, sizeof(lines[i].name), "%s", d->lines.v[i].a.name);
         lines[i].quantity = d->lines.v[i].quantity;
         lines[i].unit_price_minor = d->lines.v[i].unit_price_minor;
     }
@@ -244,11 +245,13 @@ static int execute_tx(struct sql_store *sql, void *arg)
             term = a.term_months;
         long long amount = 0;
         money_mul_add(o.lines[i].quantity, o.lines[i].unit_price_minor, 0, &amount);
-        json_array_append_new(lines,
-                              json_pack("{s:s, s:I, s:o, s:o}", "article", o.lines[i].article,
-                                        "quantity", (json_int_t)o.lines[i].quantity, "unit_price",
-                                        money_json(o.lines[i].unit_price_minor, o.currency),
-                                        "amount", money_json(amount, o.currency)));
+        /* The invoice bills the order's lines as the draft wrote them:
+         * its price and its article's name then (docs/api.md). */
+        json_array_append_new(
+            lines, json_pack("{s:s, s:s, s:I, s:o, s:o}", "article", o.lines[i].article, "name",
+                             o.lines[i].name, "quantity", (json_int_t)o.lines[i].quantity,
+                             "unit_price", money_json(o.lines[i].unit_price_minor, o.currency),
+                             "amount", money_json(amount, o.currency)));
     }
     if (st != ST_OK)
         goto out;

@@ -30,9 +30,9 @@ int orders_store_create(struct sql_store *sql, unsigned long long account_id, co
     sql_result_free(&r);
     for (size_t i = 0; i < nlines && st == ST_OK; i++)
         st = sql_exec(sql,
-                      "INSERT INTO order_lines (order_id, line_no, article, quantity,"
-                      " unit_price_minor) VALUES (?, ?, ?, ?, ?)",
-                      SQL_ARGS(P_INT(*id), P_INT(i), P_STR(lines[i].article),
+                      "INSERT INTO order_lines (order_id, line_no, article, name, quantity,"
+                      " unit_price_minor) VALUES (?, ?, ?, ?, ?, ?)",
+                      SQL_ARGS(P_INT(*id), P_INT(i), P_STR(lines[i].article), P_STR(lines[i].name),
                                P_INT(lines[i].quantity), P_INT(lines[i].unit_price_minor)),
                       NULL);
     return st;
@@ -68,8 +68,8 @@ int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order
     o->total_minor = atoll(sql_cell(&r, 0, 5));
     sql_result_free(&r);
     st = sql_exec(sql,
-                  "SELECT article, quantity, unit_price_minor FROM order_lines WHERE order_id = ?"
-                  " ORDER BY line_no",
+                  "SELECT article, quantity, unit_price_minor, name FROM order_lines"
+                  " WHERE order_id = ? ORDER BY line_no",
                   SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
@@ -79,6 +79,7 @@ int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order
         snprintf(o->lines[i].article, sizeof(o->lines[i].article), "%s", sql_cell(&r, i, 0));
         o->lines[i].quantity = atoll(sql_cell(&r, i, 1));
         o->lines[i].unit_price_minor = atoll(sql_cell(&r, i, 2));
+        snprintf(o->lines[i].name, sizeof(o->lines[i].name), "%s", sql_cell(&r, i, 3));
     }
     sql_result_free(&r);
     return ST_OK;
@@ -141,7 +142,7 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
                              " " T(
                                  "o.discarded_at") ","
                                                    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('article', "
-                                                   "l.article, 'quantity', "
+                                                   "l.article, 'name', l.name, 'quantity', "
                                                    "l.quantity,"
                                                    "   'unit_price_minor', l.unit_price_minor) "
                                                    "ORDER BY l.line_no) FROM "
@@ -170,8 +171,9 @@ int orders_store_list(struct sql_store *sql, unsigned long long account_id, unsi
             json_int_t p = json_integer_value(json_object_get(l, "unit_price_minor"));
             long long amount = 0;
             money_mul_add(q, p, 0, &amount);
-            json_array_append_new(lines, json_pack("{s:O, s:I, s:o, s:o}", "article",
-                                                   json_object_get(l, "article"), "quantity", q,
+            json_array_append_new(lines, json_pack("{s:O, s:O, s:I, s:o, s:o}", "article",
+                                                   json_object_get(l, "article"), "name",
+                                                   json_object_get(l, "name"), "quantity", q,
                                                    "unit_price", money_json(p, currency), "amount",
                                                    money_json(amount, currency)));
         }

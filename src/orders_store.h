@@ -5,12 +5,14 @@
 #ifndef ACCOUNTD_ORDERS_STORE_H
 #define ACCOUNTD_ORDERS_STORE_H
 
+#include "catalog_store.h"
 #include "sql_store.h"
 
 #include <jansson.h>
 
 struct order_line {
     char article[65];
+    char name[ARTICLE_NAME_SIZE]; /* the article's catalog name when the draft was made */
     long long quantity, unit_price_minor;
 };
 
@@ -25,7 +27,9 @@ struct order {
 };
 void order_free(struct order *o);
 
-/* Inside a transaction: writes a draft with its lines; its id in *id. */
+/* Inside a transaction: writes a draft with its lines (each with its
+ * article's name, kept: a later rename in the catalog changes no order);
+ * its id in *id. */
 int orders_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
                         const char *alias, const char *currency, long long total_minor,
                         const struct order_line *lines, size_t nlines, unsigned long long *id);
@@ -42,7 +46,8 @@ int orders_store_set_alias(struct sql_store *sql, unsigned long long id, const c
 int orders_store_finish(struct sql_store *sql, unsigned long long id, const char *status,
                         const char *uid, unsigned long long subscription_id,
                         unsigned long long invoice_id);
-/* [{id, account_id, status, storefront_alias, lines, total, created_by,
+/* [{id, account_id, status, storefront_alias, lines: [{article, name,
+ *   quantity, unit_price, amount}], total, created_by,
  *   created_at, executed_at, subscription_id, invoice_id, discarded_at}], newest first
  * (account_id 0 with id: that order only), at most limit, older than id
  * before (0: from the newest). */

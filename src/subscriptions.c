@@ -212,10 +212,10 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         st = licenses_store_grant(sql, s->account_id, s->id, +1);
     if (st == ST_OK)
         st = subscriptions_store_set_account_plan(sql, s->account_id, c->plan);
-    json_t *lines =
-        json_pack("[{s:s, s:I, s:o, s:I, s:o}]", "article", new_code, "quantity",
-                  (json_int_t)line_q, "unit_price", money_json(diff / line_q, new_a.currency),
-                  "terms", (json_int_t)terms, "amount", money_json(amount, new_a.currency));
+    json_t *lines = json_pack("[{s:s, s:s, s:I, s:o, s:I, s:o}]", "article", new_code, "name",
+                              new_a.name, "quantity", (json_int_t)line_q, "unit_price",
+                              money_json(diff / line_q, new_a.currency), "terms", (json_int_t)terms,
+                              "amount", money_json(amount, new_a.currency));
     /* For the period from now to the end of the new plan's paid term: the
      * term's end when both plans have the same term. */
     struct invoice inv = {.account_id = s->account_id,

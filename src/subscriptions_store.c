@@ -415,7 +415,7 @@ int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long 
                  "SELECT sa.article, sa.quantity, sa.unit_price_minor, ar.currency, ar.term_months,"
                  " sa.paid_months, TIMESTAMPDIFF(MONTH, s.started_at, s.ends_at)"
                  " + (s.started_at + INTERVAL TIMESTAMPDIFF(MONTH, s.started_at, s.ends_at) MONTH"
-                 " < s.ends_at)"
+                 " < s.ends_at), ar.name"
                  " FROM subscription_articles sa JOIN articles ar ON ar.code = sa.article"
                  " JOIN subscriptions s ON s.id = sa.subscription_id"
                  " WHERE sa.subscription_id = ? ORDER BY sa.article FOR UPDATE",
@@ -442,10 +442,11 @@ int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long 
                       " WHERE subscription_id = ? AND article = ?",
                       SQL_ARGS(P_INT(paid + terms * term), P_INT(sid), P_STR(sql_cell(&r, i, 0))),
                       NULL);
-        json_array_append_new(
-            *lines, json_pack("{s:s, s:I, s:o, s:I, s:o}", "article", sql_cell(&r, i, 0),
-                              "quantity", (json_int_t)q, "unit_price", money_json(p, currency),
-                              "terms", (json_int_t)terms, "amount", money_json(amount, currency)));
+        json_array_append_new(*lines, json_pack("{s:s, s:s, s:I, s:o, s:I, s:o}", "article",
+                                                sql_cell(&r, i, 0), "name", sql_cell(&r, i, 7),
+                                                "quantity", (json_int_t)q, "unit_price",
+                                                money_json(p, currency), "terms", (json_int_t)terms,
+                                                "amount", money_json(amount, currency)));
     }
     sql_result_free(&r);
     if (st != ST_OK) {

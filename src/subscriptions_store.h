@@ -111,8 +111,9 @@ int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid
 /* Inside a transaction, after subscriptions_store_extend: the lines of
  * subscription sid that its new ends_at finds unpaid, each billed for as
  * many of its own terms (its article's term_months) as reach ends_at and
- * marked paid so far, as invoice lines [{article, quantity, unit_price,
- * terms, amount}] with their total; lines paid beyond ends_at are not
+ * marked paid so far, as invoice lines [{article, name, quantity,
+ * unit_price, terms, amount}] (name: the article's catalog name now) with
+ * their total; lines paid beyond ends_at are not
  * billed (an empty list when none is due). */
 int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long sid, json_t **lines,
                                       long long *total_minor, char currency[4]);

@@ -3,6 +3,7 @@
 stack. The maintenance job runs as `accountd maint --now <time>`, so that
 no test waits for a term or a retention period to pass."""
 import datetime
+import json
 import os
 import re
 import subprocess
@@ -223,8 +224,9 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
     draft = order(api, disti.admin, r.account.id, "reseller-standard", alias)
     assert draft["storefront_alias"] == alias
     assert draft["total"] == money(49000)
-    assert draft["lines"] == [{"article": "reseller-standard", "quantity": 1,
-                               "unit_price": money(49000), "amount": money(49000)}]
+    assert draft["lines"] == [{"article": "reseller-standard", "name": "Reseller Standard Edition",
+                               "quantity": 1, "unit_price": money(49000),
+                               "amount": money(49000)}]
     # A draft reserves nothing: the alias is taken when the order executes.
     assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}"),
                     200)["available"] is True
@@ -1500,7 +1502,7 @@ def test_upgrade_keeps_the_seats_of_a_per_unit_plan(api, make_tenant, make_accou
     assert [(a["article"], a["quantity"]) for a in got["articles"]] == [("enterprise", 3)], got
     inv = got["invoice"]
     assert inv["reason"] == "upgrade" and inv["total"] == money(45000), inv
-    assert inv["lines"] == [{"article": "enterprise", "quantity": 3,
+    assert inv["lines"] == [{"article": "enterprise", "name": "Enterprise plan", "quantity": 3,
                              "unit_price": money(15000), "terms": 1, "amount": money(45000)}], inv
     # The yearly enterprise is paid from the start of the monthly
     # professional's term for 12 months: the invoice runs to then.
@@ -1548,15 +1550,15 @@ def test_renewal_bills_each_line_on_its_own_term(api, make_tenant, make_account,
     # Renewals 1..11 reach month 12 at most: only the monthly starter.
     for i in range(11):
         got = S.expect(api(t.admin).post(path), 200)
-        assert got["invoice"]["lines"] == [{"article": "starter", "quantity": 1,
-                                            "unit_price": money(1900), "terms": 1,
+        assert got["invoice"]["lines"] == [{"article": "starter", "name": "Starter plan",
+                                            "quantity": 1, "unit_price": money(1900), "terms": 1,
                                             "amount": money(1900)}], (i, got["invoice"])
         assert got["invoice"]["total"] == money(1900)
     # The 12th reaches month 13: the data loggers' next year is due.
     got = S.expect(api(t.admin).post(path), 200)
     lines = {l["article"]: l for l in got["invoice"]["lines"]}
-    assert lines["data-logger"] == {"article": "data-logger", "quantity": 2,
-                                    "unit_price": money(990), "terms": 1,
+    assert lines["data-logger"] == {"article": "data-logger", "name": "Data logger license",
+                                    "quantity": 2, "unit_price": money(990), "terms": 1,
                                     "amount": money(1980)}, got["invoice"]
     assert got["invoice"]["total"] == money(1900 + 1980)
     logger = {a["article"]: a for a in got["articles"]}["data-logger"]
@@ -1691,3 +1693,202 @@ def test_a_bad_quantity_does_not_call_the_alias_wrong(api, disti, make_reseller)
         "lines": [{"article": "reseller-standard", "quantity": 2}], "storefront_alias": S.unique("q-")})
     errors = S.expect_field_errors(resp, "quantity")
     assert "storefront_alias" not in errors, errors
+
+
+# ---------------------------------------------------------------- line names (stop-18 leftover)
+
+def line(article, name, quantity, unit_price, amount=None, terms=None):
+    got = {"article": article, "name": name, "quantity": quantity, "unit_price": money(unit_price)}
+    if terms is not None:
+        got["terms"] = terms
+    got["amount"] = money(quantity * unit_price * (terms or 1) if amount is None else amount)
+    return got
+
+
+class renamed_catalog:
+    """with renamed_catalog(sql, {code: new name}): the catalog's articles
+    renamed by SQL, as an operator would, and named back afterwards."""
+
+    def __init__(self, sql, names):
+        self.sql, self.names = sql, names
+
+    def __enter__(self):
+        self.old = {code: self.sql.value("SELECT name FROM articles WHERE code=%s", code)
+                    for code in self.names}
+        for code, name in self.names.items():
+            self.sql.rows("UPDATE articles SET name=%s WHERE code=%s", name, code)
+
+    def __exit__(self, *exc):
+        for code, name in self.old.items():
+            self.sql.rows("UPDATE articles SET name=%s WHERE code=%s", name, code)
+
+
+def stored_lines(sql, table, row_id):
+    return json.loads(sql.value(f"SELECT line_items FROM {table} WHERE id=%s", int(row_id)))
+
+
+def test_lines_carry_the_article_name_as_it_was_when_written(api, make_tenant, make_account,
+                                                              sql, mailbox):
+    """Seed 001 ("Artikel ... Diese finden Sie auch auf Ihren Rechnungen
+    oder auf Aufträgen"): the lines of orders, quotes and invoices showed
+    article codes only. Each line has the article's name; an invoice is
+    never edited, so a later rename in the catalog changes no line written
+    before it, while lines written after it have the new name. The welcome
+    mail lists the articles by name, never by code."""
+    t = make_tenant("names")
+    cust = make_account("olivia", "customer", t.account.id)
+    base = f"/api/v1/accounts/{cust.id}"
+    who = api(t.admin)
+    to = S.unique_mail("names-")
+    S.expect(api("olivia").put(f"{base}/notification-recipients", json={"emails": [to]}), 200)
+    draft = S.expect(who.post(f"{base}/orders", json={"lines": [
+        {"article": "professional", "quantity": 2}, {"article": "data-logger", "quantity": 1}]}), 201)
+    want = [line("professional", "Professional plan", 2, 4900),
+            line("data-logger", "Data logger license", 1, 990)]
+    assert draft["lines"] == want, draft
+    assert S.expect(who.get(f"/api/v1/orders/{draft['id']}"), 200)["lines"] == want
+    assert [o["lines"] for o in S.expect(who.get(f"{base}/orders"), 200)["items"]] == [want]
+    assert sql.rows("SELECT article, name FROM order_lines WHERE order_id=%s ORDER BY line_no",
+                    int(draft["id"])) == [{"article": "professional", "name": "Professional plan"},
+                                          {"article": "data-logger", "name": "Data logger license"}]
+    created = [a for a in sql.audit(cust.id) if a["action"] == "order.create"][-1]
+    assert created["new_value"]["lines"] == want, created
+    # A quote: its answer, its GET, the list, and the row.
+    q = S.expect(who.post(f"{base}/quotes", json={"lines": [{"article": "assets-pack",
+                                                             "quantity": 2}]}), 201)
+    qwant = [line("assets-pack", "Assets pack (50 assets)", 2, 2500)]
+    assert q["lines"] == qwant, q
+    assert S.expect(who.get(f"{base}/quotes/{q['id']}"), 200)["lines"] == qwant
+    assert S.expect(who.get(f"{base}/quotes"), 200)["items"][0]["lines"] == qwant
+    assert [l["name"] for l in stored_lines(sql, "quotes", q["id"])] == ["Assets pack (50 assets)"]
+    # Executing: the order and its invoice in execute's answer, the
+    # invoice list, the row.
+    later_draft = S.expect(who.post(f"{base}/orders", json={"lines": [
+        {"article": "assets-pack", "quantity": 1}]}), 201)
+    done = execute(api, t.admin, draft["id"])
+    assert done["order"]["lines"] == want and done["invoice"]["lines"] == want, done
+    inv_id = done["invoice"]["id"]
+    assert S.expect(who.get(f"{base}/invoices"), 200)["items"][0]["lines"] == want
+    assert [l["name"] for l in stored_lines(sql, "invoices", inv_id)] == [
+        "Professional plan", "Data logger license"]
+    sid = done["subscription"]["id"]
+    welcome = mailbox.wait_for(lambda m: "Professional plan" in m.body, to=to, timeout=15)
+    assert welcome, f"no welcome mail to {to}"
+    body = welcome[-1].body.replace("\r\n", "\n")
+    assert "  2 x Professional plan\n  1 x Data logger license" in body, body
+    assert "data-logger" not in body and "x professional" not in body, body
+
+    with renamed_catalog(sql, {"professional": "Professional-Tarif (Größe M)",
+                               "enterprise": "Enterprise-Tarif",
+                               "assets-pack": "Asset-Paket (50)"}):
+        # What was written keeps its name.
+        assert S.expect(who.get(f"/api/v1/orders/{draft['id']}"), 200)["lines"] == want
+        assert S.expect(who.get(f"{base}/quotes/{q['id']}"), 200)["lines"] == qwant
+        invoices = S.expect(who.get(f"{base}/invoices"), 200)["items"]
+        assert [i["lines"] for i in invoices if i["id"] == inv_id] == [want], invoices
+        # A draft made before the rename is billed as it was made: its
+        # invoice repeats the order's lines, names and prices.
+        old_name = [line("assets-pack", "Assets pack (50 assets)", 1, 2500)]
+        got = execute(api, t.admin, later_draft["id"])
+        assert got["order"]["lines"] == old_name and got["invoice"]["lines"] == old_name, got
+        # Its welcome mail is written now: the catalog's name now.
+        welcome = mailbox.wait_for(lambda m: "Asset-Paket (50)" in m.body, to=to, timeout=15)
+        assert welcome and "1 x Asset-Paket (50)" in welcome[-1].body, welcome
+        assert "assets-pack" not in welcome[-1].body, welcome[-1].body
+        # What is written now has the catalog's name now: a draft, a quote,
+        # a renewal's and an upgrade's invoice.
+        new = S.expect(who.post(f"{base}/quotes", json={"lines": [{"article": "assets-pack",
+                                                                   "quantity": 1}]}), 201)
+        assert [l["name"] for l in new["lines"]] == ["Asset-Paket (50)"], new
+        fresh = S.expect(who.post(f"{base}/orders", json={"lines": [
+            {"article": "assets-pack", "quantity": 3}]}), 201)
+        assert fresh["lines"] == [line("assets-pack", "Asset-Paket (50)", 3, 2500)], fresh
+        renewed = S.expect(who.post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+        assert renewed["invoice"]["lines"] == [
+            line("professional", "Professional-Tarif (Größe M)", 2, 4900, terms=1)], renewed
+        upgraded = S.expect(who.post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                     json={"plan": "enterprise"}), 200)
+        assert [(l["article"], l["name"]) for l in upgraded["invoice"]["lines"]] == [
+            ("enterprise", "Enterprise-Tarif")], upgraded["invoice"]
+        assert [l["name"] for l in stored_lines(sql, "invoices", upgraded["invoice"]["id"])] == [
+            "Enterprise-Tarif"]
+    # Named back: the lines written under the other names keep them.
+    assert S.expect(who.get(f"/api/v1/orders/{fresh['id']}"), 200)["lines"][0]["name"] == \
+        "Asset-Paket (50)"
+    assert S.expect(who.get(f"{base}/quotes/{new['id']}"), 200)["lines"][0]["name"] == \
+        "Asset-Paket (50)"
+    names = {i["id"]: [l["name"] for l in i["lines"]]
+             for i in S.expect(who.get(f"{base}/invoices"), 200)["items"]}
+    assert names[inv_id] == ["Professional plan", "Data logger license"], names
+    assert names[renewed["invoice"]["id"]] == ["Professional-Tarif (Größe M)"], names
+    assert names[upgraded["invoice"]["id"]] == ["Enterprise-Tarif"], names
+
+
+def run_migration_026(env):
+    """sql/026_line_names.sql once more, as `accountd migrate` runs it (the
+    file may run again: it names only lines without a name)."""
+    path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql", "026_line_names.sql")
+    with open(path) as f:
+        p = subprocess.run(["mariadb", "--no-defaults", "-S", env["SQL_SOCKET"], "-u", "root",
+                            env["SQL_DATABASE"]], stdin=f, capture_output=True, text=True,
+                           timeout=120)
+    assert p.returncode == 0, f"migration 026: rc={p.returncode}: {p.stdout} {p.stderr}"
+
+
+def test_migration_026_names_the_lines_written_before_it(api, make_tenant, make_account, sql,
+                                                         env):
+    """Lines written before migration 026 had no name: it gives each the
+    catalog's name as it is then (the code of an article the catalog no
+    longer has), so no line is without one; a line with a name keeps it."""
+    t = make_tenant("names26")
+    cust = make_account("olivia", "customer", t.account.id)
+    base = f"/api/v1/accounts/{cust.id}"
+    who = api(t.admin)
+    lines = {"lines": [{"article": "starter", "quantity": 1}, {"article": "api-seats",
+                                                               "quantity": 2}]}
+    executed = S.expect(who.post(f"{base}/orders", json=lines), 201)
+    draft = S.expect(who.post(f"{base}/orders", json={"lines": [{"article": "api-seats",
+                                                                 "quantity": 1}]}), 201)
+    named = S.expect(who.post(f"{base}/orders", json={"lines": [{"article": "api-seats",
+                                                                 "quantity": 4}]}), 201)
+    q = S.expect(who.post(f"{base}/quotes", json=lines), 201)
+    inv = execute(api, t.admin, executed["id"])["invoice"]
+    old_invoice = stored_lines(sql, "invoices", inv["id"])
+    try:
+        # As before migration 026: no name on the order lines, the
+        # invoice's and the quote's; an invoice line of an article the
+        # catalog has dropped since.
+        sql.rows("ALTER TABLE order_lines MODIFY name VARCHAR(200) NULL")
+        sql.rows("UPDATE order_lines SET name=NULL WHERE order_id IN (%s, %s)",
+                 int(executed["id"]), int(draft["id"]))
+        bare = [{k: v for k, v in l.items() if k != "name"} for l in old_invoice]
+        bare.append({"article": "retired-article", "quantity": 1,
+                     "unit_price": money(100), "amount": money(100)})
+        sql.rows("UPDATE invoices SET line_items=%s WHERE id=%s", json.dumps(bare), int(inv["id"]))
+        sql.rows("UPDATE quotes SET line_items=%s WHERE id=%s",
+                 json.dumps([{k: v for k, v in l.items() if k != "name"}
+                             for l in stored_lines(sql, "quotes", q["id"])]), int(q["id"]))
+        with renamed_catalog(sql, {"api-seats": "API-Plätze (10)"}):
+            run_migration_026(env)
+        assert sql.value("SELECT IS_NULLABLE FROM information_schema.COLUMNS"
+                         " WHERE TABLE_SCHEMA=DATABASE() AND TABLE_NAME='order_lines'"
+                         " AND COLUMN_NAME='name'") == "NO"
+        assert sql.value("SELECT COUNT(*) FROM order_lines WHERE name IS NULL") == 0
+        now = "API-Plätze (10)"  # the catalog's name when the migration ran
+        want = [line("starter", "Starter plan", 1, 1900), line("api-seats", now, 2, 1500)]
+        assert S.expect(who.get(f"/api/v1/orders/{executed['id']}"), 200)["lines"] == want
+        assert S.expect(who.get(f"/api/v1/orders/{draft['id']}"), 200)["lines"] == [
+            line("api-seats", now, 1, 1500)]
+        assert S.expect(who.get(f"/api/v1/orders/{named['id']}"), 200)["lines"] == [
+            line("api-seats", "API seats (10)", 4, 1500)]  # had its name: kept
+        assert S.expect(who.get(f"{base}/quotes/{q['id']}"), 200)["lines"] == want
+        got = [i for i in S.expect(who.get(f"{base}/invoices"), 200)["items"]
+               if i["id"] == inv["id"]][0]
+        # Every other field of the lines as it was, in the lines' order.
+        assert got["lines"] == want + [line("retired-article", "retired-article", 1, 100)], got
+        # Once more: nothing changes (the names are there).
+        run_migration_026(env)
+        assert stored_lines(sql, "invoices", inv["id"]) == got["lines"]
+        assert S.expect(who.get(f"/api/v1/orders/{draft['id']}"), 200)["lines"][0]["name"] == now
+    finally:
+        run_migration_026(env)  # the column is required again whatever failed
