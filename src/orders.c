@@ -391,7 +391,10 @@ static int execute_tx(struct sql_store *sql, void *arg)
         const char *url = json_string_value(json_object_get(storefront, "url"));
         /* The plan's name ("Standard Edition"), else the articles' (an
          * order of add-ons is no plan), and every article with its
-         * quantity; no storefront: its line is left out of the mail. */
+         * quantity; no storefront: its line is left out of the mail. A
+         * plan with a storefront sends storefront-welcome (the seed's
+         * "Welcome to Standard Reseller Storefront"), any other order
+         * plan-welcome (round-6 walkthrough of seed 002). */
         char *plan_name = NULL, *articles = NULL;
         st = subscriptions_store_mail_names(sql, sub.id, &plan_name, &articles);
         struct template_value vals[] = {
@@ -401,7 +404,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
-            st = billing_notify_queue(sql, o.account_id, "plan-welcome", &x->people, vals, 4);
+            st =
+                billing_notify_queue(sql, o.account_id, url ? "storefront-welcome" : "plan-welcome",
+                                     &x->people, vals, 4);
         free(plan_name);
         free(articles);
     }

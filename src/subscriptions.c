@@ -251,7 +251,9 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
                                         {"articles", articles},
                                         {"storefront_url", url ? url : TEMPLATE_OMIT_LINE}};
         if (st == ST_OK)
-            st = billing_notify_queue(sql, s->account_id, "plan-welcome", &c->people, vals, 4);
+            st = billing_notify_queue(sql, s->account_id,
+                                      url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
+                                      4);
         free(plan_name);
         free(articles);
     }

@@ -56,6 +56,7 @@ const struct template_info template_catalog[] = {
     {"ownership-transferred", "transactional", transfer_ph},
     {"transfer-completed", "transactional", transfer_done_ph},
     {"plan-welcome", "transactional", welcome_ph},
+    {"storefront-welcome", "transactional", welcome_ph},
     {"subscription-cancelled", "transactional", cancelled_ph},
     {"subscription-changed", "transactional", changed_ph},
     {"subscription-ending", "transactional", ending_ph},

@@ -271,7 +271,7 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
         mails = mailbox.wait_for(lambda m: url in m.body, to=to, timeout=15)
         assert mails, f"no welcome mail with {url} to {to}"
         # The subject names the account and the plan (its name, not its code).
-        assert mails[-1].subject == f"{r.account.name}: welcome to Standard Edition"
+        assert mails[-1].subject == f"{r.account.name}: your Standard Edition storefront is ready"
     # One SQL transaction wrote it all; the audit trail says who.
     audit = sql.audit(r.account.id)
     actions = [a["action"] for a in audit]
@@ -293,7 +293,7 @@ def test_distributor_upgrades_reseller_basic_to_standard_in_back_office(
 
 def test_distributor_template_override_is_the_welcome_mail(api, disti, make_reseller, mailbox):
     S.expect(api(disti.admin).put(
-        f"/api/v1/accounts/{disti.account.id}/notification-templates/plan-welcome",
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-welcome",
         json={"subject": "Welcome to Standard Reseller Storefront",
               "body": "Your storefront {{storefront_url}} is ready, {{account_name}}."}), 200)
     r = make_reseller(disti)
@@ -303,6 +303,52 @@ def test_distributor_template_override_is_the_welcome_mail(api, disti, make_rese
     mails = mailbox.wait_for(lambda m: alias in m.body, to=r.admin.mail, timeout=15)
     assert mails and mails[-1].subject == "Welcome to Standard Reseller Storefront"
     assert f"https://{disti.host}/{alias} is ready, {r.account.name}." in mails[-1].body
+
+
+def test_the_storefront_welcome_goes_only_with_a_storefront(api, disti, make_reseller,
+                                                            make_account, sql, mailbox):
+    """Round-4/5/6 walkthroughs of seed 002: the distributor's "Welcome to
+    Standard Reseller Storefront" (an override of the welcome mail) went out
+    with add-on and customer-plan orders too, saying "sign in there" with
+    no URL. A plan with a storefront sends storefront-welcome; any other
+    order plan-welcome, whose override is separate."""
+    tpl = f"/api/v1/accounts/{disti.account.id}/notification-templates"
+    S.expect(api(disti.admin).put(f"{tpl}/storefront-welcome", json={
+        "subject": "Welcome to {{plan}} Reseller Storefront",
+        "body": "{{account_name}}: your storefront {{storefront_url}} is ready.\n"}), 200)
+    r = make_reseller(disti)
+    alias = S.unique("sw-")
+    execute(api, disti.admin, order(api, disti.admin, r.account.id, "reseller-standard",
+                                    alias)["id"])
+    mails = mailbox.wait_for(lambda m: alias in m.body, to=r.recipient, timeout=15)
+    assert mails and mails[-1].subject == "Welcome to Standard Edition Reseller Storefront", mails
+    # An add-on for the same reseller: the plain welcome, no storefront text.
+    before = S.outbox_max_id(sql)
+    draft = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "api-seats", "quantity": 1}]}), 201)
+    execute(api, r.admin, draft["id"])
+    rows = S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+    assert {x["template"] for x in rows} == {"plan-welcome"}, rows
+    mails = mailbox.wait_for(outbox_id=[x for x in rows if x["recipient"].lower() ==
+                                        r.recipient.lower()][0]["id"], timeout=15)
+    assert mails and "Storefront" not in mails[-1].subject and "storefront" not in mails[-1].body, \
+        mails
+    # A customer plan under the distributor: the plain welcome as well.
+    cust = make_account("olivia", "customer", disti.account.id)
+    before = S.outbox_max_id(sql)
+    execute(api, disti.admin, order(api, disti.admin, cust.id, "professional")["id"])
+    rows = S.wait_outbox_settled(sql, account_id=cust.id, after_id=before)
+    assert rows and {x["template"] for x in rows} == {"plan-welcome"}, rows
+    # The distributor's own plan-welcome override reaches those, not the
+    # storefront orders.
+    S.expect(api(disti.admin).put(f"{tpl}/plan-welcome", json={
+        "subject": "Thanks for ordering {{plan}}", "body": "{{articles}}\n"}), 200)
+    before = S.outbox_max_id(sql)
+    draft = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "data-logger", "quantity": 1}]}), 201)
+    execute(api, r.admin, draft["id"])
+    rows = S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+    assert rows and all(x["subject"].startswith("Thanks for ordering") for x in rows), rows
 
 
 def test_reseller_self_service_lifecycle(api, disti, make_reseller, make_account, make_person,
@@ -930,7 +976,8 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
                                       alias)["id"])["subscription"]["id"]
     mails = mailbox.wait_for(lambda m: alias in m.body, to=r.recipient, timeout=15)
-    assert mails and mails[-1].subject == f"{r.account.name}: welcome to Standard Edition", mails
+    assert mails and mails[-1].subject == \
+        f"{r.account.name}: your Standard Edition storefront is ready", mails
     assert ("now has Standard Edition:\r\n  1 x Reseller Standard Edition\r\n"
             in mails[-1].body), mails[-1].body
     S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
@@ -1892,3 +1939,37 @@ def test_migration_026_names_the_lines_written_before_it(api, make_tenant, make_
         assert S.expect(who.get(f"/api/v1/orders/{draft['id']}"), 200)["lines"][0]["name"] == now
     finally:
         run_migration_026(env)  # the column is required again whatever failed
+
+
+def test_migration_029_moves_a_storefront_welcome_override(api, disti, make_account, operator_id,
+                                                           sql, env):
+    """Migration 029: a distributor's plan-welcome override that names
+    {{storefront_url}} was its storefront welcome; it becomes its
+    storefront-welcome and plan-welcome returns to the default. An override
+    without it stays plan-welcome. Run once more here, as `accountd migrate`
+    runs it (the file may run again)."""
+    other = make_account("olivia", "distributor", operator_id)
+    store_text = ("Welcome to Standard Reseller Storefront",
+                  "Your storefront {{storefront_url}} is ready, {{account_name}}.\n")
+    plain_text = ("Thanks, {{account_name}}", "{{articles}}\n")
+    # As before 029: only plan-welcome could be overridden.
+    for acc, (subject, body) in ((disti.account, store_text), (other, plain_text)):
+        sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(acc.id))
+        sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+                 " VALUES (%s, 'plan-welcome', %s, %s)", int(acc.id), subject, body)
+    path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql", "029_storefront_welcome.sql")
+    with open(path) as f:
+        p = subprocess.run(["mariadb", "--no-defaults", "-S", env["SQL_SOCKET"], "-u", "root",
+                            env["SQL_DATABASE"]], stdin=f, capture_output=True, text=True,
+                           timeout=120)
+    assert p.returncode == 0, f"migration 029: rc={p.returncode}: {p.stdout} {p.stderr}"
+
+    def overrides(acc):
+        return {r["name"]: (r["subject"], r["body"]) for r in sql.rows(
+            "SELECT name, subject, body FROM notification_templates WHERE account_id=%s",
+            int(acc.id))}
+
+    assert overrides(disti.account) == {"storefront-welcome": store_text}
+    assert overrides(other) == {"plan-welcome": plain_text}
+    assert sql.value("SELECT COUNT(*) AS n FROM notification_templates WHERE account_id IS NULL"
+                     " AND name='storefront-welcome'") == 1

@@ -1,4 +1,4 @@
-"""Mail templates: fifteen shipped defaults with fixed placeholders; a
+"""Mail templates: sixteen shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -19,6 +19,8 @@ TEMPLATES = {
     "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id"},
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access"},
     "plan-welcome": {"account_name", "plan", "articles", "storefront_url"},
+    # sql/029: a plan with a storefront has its own welcome (round-6 walkthrough of seed 002)
+    "storefront-welcome": {"account_name", "plan", "articles", "storefront_url"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
     "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by",
                                "subscription_id", "after_end"},
