@@ -486,6 +486,12 @@ void billing_overview_set(json_t *account, const struct sql_result *r, size_t ro
 {
     const char *plan = sql_cell(r, row, col);
     json_object_set_new_nocheck(account, "plan", plan ? json_string(plan) : json_null());
+    /* "<pricing model> <name>": the model is one word (an ENUM). */
+    const char *model = sql_cell(r, row, col + 4);
+    const char *space = model ? strchr(model, ' ') : NULL;
+    json_object_set_new_nocheck(account, "plan_name", space ? json_string(space + 1) : json_null());
+    json_object_set_new_nocheck(account, "pricing_model",
+                                space ? json_stringn(model, (size_t)(space - model)) : json_null());
     json_object_set_new_nocheck(account, "subscriptions", json_list_cell(r, row, col + 1, 1));
     json_object_set_new_nocheck(account, "articles", json_list_cell(r, row, col + 2, 0));
     json_object_set_new_nocheck(account, "licenses", json_list_cell(r, row, col + 3, 0));

@@ -121,6 +121,8 @@ int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long 
 /* The billing part of the account overview, as extra columns of the
  * account's own SELECT (one round trip; FROM accounts, not aliased): plan (reseller
  * partners without one are on basic), subscriptions, articles and licenses,
+ * and the plan's pricing model and name ("per_unit Professional": seed
+ * 001's "In welchem Preismodell befindet sich der Account?"),
  * each a JSON object text keyed by its sort key (JSON_OBJECTAGG: no
  * temporary table per row, account_store.h), which billing_overview_set
  * turns into arrays in that order. */
@@ -139,10 +141,13 @@ int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long 
     "   WHERE s.account_id = accounts.id AND s.status <> 'cancelled'),"                            \
     " (SELECT JSON_OBJECTAGG(l.feature, JSON_OBJECT('feature', l.feature, 'quantity', l.quantity," \
     "   'used', l.used, 'key', l.license_key)) FROM licenses l"                                    \
-    "   WHERE l.account_id = accounts.id)"
+    "   WHERE l.account_id = accounts.id),"                                                        \
+    " (SELECT CONCAT(pl.pricing_model, ' ', pl.name) FROM plans pl"                                \
+    "   WHERE pl.code = COALESCE(accounts.plan, IF(accounts.kind = 'partner', 'basic', NULL)))"
 
-/* Sets plan, subscriptions, articles and licenses on account from the
- * BILLING_OVERVIEW_COLUMNS that start at column col of row. */
+/* Sets plan, plan_name, pricing_model, subscriptions, articles and
+ * licenses on account from the BILLING_OVERVIEW_COLUMNS that start at
+ * column col of row. */
 void billing_overview_set(json_t *account, const struct sql_result *r, size_t row, size_t col);
 
 #endif

@@ -1973,3 +1973,33 @@ def test_migration_029_moves_a_storefront_welcome_override(api, disti, make_acco
     assert overrides(other) == {"plan-welcome": plain_text}
     assert sql.value("SELECT COUNT(*) AS n FROM notification_templates WHERE account_id IS NULL"
                      " AND name='storefront-welcome'") == 1
+
+
+def test_the_overview_says_the_pricing_model(api, make_tenant, make_account, disti, make_reseller):
+    """Round-6 walkthrough of seed 001: "In welchem Preismodell befindet
+    sich der Account?" -- the overview and /me carry the plan's name and
+    pricing model, not only its code."""
+    t = make_tenant("pm")
+    cust = make_account(t.admin, "customer", t.account.id)
+    view = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}"), 200)
+    assert (view["plan"], view["plan_name"], view["pricing_model"]) == (None, None, None), view
+    execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
+    view = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}"), 200)
+    assert (view["plan"], view["plan_name"], view["pricing_model"]) == \
+        ("professional", "Professional", "per_unit"), view
+    mine = [a for a in S.expect(api(t.admin).get("/api/v1/me"), 200)["accounts"]
+            if a["id"] == str(cust.id)]
+    assert [(a["plan_name"], a["pricing_model"]) for a in mine] == [("Professional", "per_unit")], \
+        mine
+    # A reseller on Basic, then Standard.
+    r = make_reseller(disti)
+    view = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)
+    plans = {p["code"]: p for p in S.expect(api(r.admin).get("/api/v1/plans"), 200)["items"]}
+    assert view["plan"] == "basic" and view["pricing_model"] == plans["basic"]["pricing_model"], view
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard", S.unique("pm"))["id"])
+    view = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)
+    assert (view["plan"], view["plan_name"], view["pricing_model"]) == \
+        ("standard", plans["standard"]["name"], plans["standard"]["pricing_model"]), view
+    me = S.expect(api(r.admin).get("/api/v1/me"), 200)["accounts"]
+    assert [a["pricing_model"] for a in me if a["id"] == str(r.account.id)] == \
+        [plans["standard"]["pricing_model"]], me
