@@ -18,7 +18,7 @@ UPDATE notification_templates SET subject = '{{account_name}}: the {{plan}} subs
 -- {{role_title}}: "as an administrator" instead of "as admin", "as a
 -- service provider" instead of "as service-provider".
 UPDATE notification_templates SET body =
- '{{greeting}}\n\n{{inviter_name}} invites you to join {{account_name}} as {{role_title}}.\n\nAccept the invitation here (the link works once and expires {{expires_at}}):\n{{link}}\n\nIf you did not expect this invitation, ignore this e-mail.\n'
+ '{{greeting}}\n\n{{inviter_name}} invites you to join {{account_name}} as {{role_title}}.\n{{contact_note}}\n\nAccept the invitation here (the link works once and expires {{expires_at}}):\n{{link}}\n\nIf you did not expect this invitation, ignore this e-mail.\n'
  WHERE account_id IS NULL AND name = 'invitation';
 UPDATE notification_templates SET body =
  'Hello {{name}},\n\n{{inviter_name}} added you to {{account_name}} as {{role_title}}.\nSign in with your existing account to use it.\n'

@@ -243,10 +243,18 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
         {"name", name ? name : ""},
         {"greeting", buf_str(&greeting)},
         {"role_title", template_role_title(role_name_in(v->project_id, v->role))},
+        /* The account's contact person is told what naming them means
+         * (round-6 walkthroughs of seeds 001 and 003); for anyone else the
+         * line is left out. */
+        {"contact_note", strcmp(m.purpose, "contact") == 0
+                             ? "You will also be its primary and technical contact: the person "
+                               "who gets its account and billing mail and may change its "
+                               "administrators and contacts."
+                             : TEMPLATE_OMIT_LINE},
     };
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
-    st = outbox_queue(sql, v->account->id, template, to, 1, vals, 9);
+    st = outbox_queue(sql, v->account->id, template, to, 1, vals, 10);
     free(link);
     free(place);
     free(name);

@@ -5,10 +5,12 @@
 #include <string.h>
 
 /* {{name}}: the first and last name given with the invitation ("" when
- * none); {{greeting}}: "Hello <name>," or "Hello," without one. */
-static const char *const invitation_ph[] = {
-    "account_name", "inviter_name", "role",     "link",       "expires_at",
-    "email",        "name",         "greeting", "role_title", NULL};
+ * none); {{greeting}}: "Hello <name>," or "Hello," without one;
+ * {{contact_note}}: for the account's contact person, what that means (a
+ * line left out for others). */
+static const char *const invitation_ph[] = {"account_name", "inviter_name", "role", "link",
+                                            "expires_at",   "email",        "name", "greeting",
+                                            "role_title",   "contact_note", NULL};
 static const char *const added_ph[] = {"account_name", "inviter_name", "role",
                                        "name",         "role_title",   NULL};
 /* {{changed_by}}: who named the new contact (the caller of the PUT, the

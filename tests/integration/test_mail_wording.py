@@ -80,6 +80,9 @@ def test_contact_and_project_invitations_greet_by_name(api, sql, mailbox, make_t
     acc = S.expect(r, 201)
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc["id"]), "invitation", contact))
     assert mail.body.startswith("Hello Anna Albers,\n"), mail.body
+    # Round 6 (seeds 001, 003): the contact person is told what it means.
+    assert (f"as an administrator.\nYou will also be its primary and technical contact: the person"
+            " who gets its account and billing mail" in mail.body), mail.body
     project = S.expect(api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects",
                                          json={"name": S.unique("greet-p-")}), 201)
     reader = S.unique_mail("xaver-")
@@ -105,6 +108,7 @@ def test_mails_say_the_role_in_words(api, sql, mailbox, make_tenant, make_accoun
                                    json={"email": to, "role": role}), 202)
         mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "invitation", to))
         assert f"invites you to join {acc.name} as {words}.\n" in mail.body, (role, mail.body)
+        assert f"as {words}.\n\nAccept" in mail.body and "contact" not in mail.body, mail.body
     # A person of the tenant's tree is added at once and told so.
     known = make_person(prefix="rwk")
     set_roles("olivia", t.account.id, known, ["member"])
