@@ -3,7 +3,10 @@
  * and quotes a customer requests for lines of the catalog (Inflectra).
  */
 #include "audit.h"
+#include "account_store.h"
 #include "billing.h"
+#include "billing_notify.h"
+#include "buf.h"
 #include "body.h"
 #include "catalog.h"
 #include "handlers.h"
@@ -62,7 +65,56 @@ struct quoting {
     struct request *req;
     struct priced_lines lines;
     unsigned long long id;
+    unsigned long long seller;     /* the parent account: who sells to it (0: none) */
+    struct billing_people sellers; /* its contacts or admins (read before) */
 };
+
+/* minor units as "147.00 EUR" (the catalog's currencies have two
+ * decimals). */
+static void money_text(struct buf *b, long long minor, const char *currency)
+{
+    buf_printf(b, "%lld.%02lld %s", minor / 100, minor % 100, currency);
+}
+
+/* The seller hears of the request (round-6 walkthrough of seed 004: "request
+ * quotes" reached nobody): quote-requested to the parent account's named
+ * contacts (else its admins) and its notification recipients. */
+static int mail_quote(struct sql_store *sql, struct quoting *q)
+{
+    if (!q->seller)
+        return ST_OK;
+    char *account_name = NULL;
+    int st = account_name_get(sql, q->req->account.id, &account_name);
+    if (st != ST_OK)
+        return st;
+    struct buf lines = BUF_INIT, total = BUF_INIT;
+    for (size_t i = 0; i < q->lines.n; i++) {
+        const struct priced_line *l = &q->lines.v[i];
+        buf_printf(&lines, "%s  %lld x %s: ", i ? "\n" : "", l->quantity, l->a.name);
+        money_text(&lines, l->amount_minor, q->lines.currency);
+    }
+    money_text(&total, q->lines.total_minor, q->lines.currency);
+    char account_id[24], quote_id[24], valid_days[16];
+    snprintf(account_id, sizeof(account_id), "%llu", q->req->account.id);
+    snprintf(quote_id, sizeof(quote_id), "%llu", q->id);
+    snprintf(valid_days, sizeof(valid_days), "%d", QUOTE_VALID_DAYS);
+    struct request *req = q->req;
+    struct template_value vals[] = {
+        {"account_name", account_name},
+        {"account_id", account_id},
+        {"quote_id", quote_id},
+        {"requested_by", req->caller.name ? req->caller.name : req->caller.uid},
+        {"requested_by_mail", req->caller.mail ? req->caller.mail : ""},
+        {"lines", buf_str(&lines)},
+        {"total", buf_str(&total)},
+        {"valid_days", valid_days},
+    };
+    st = billing_notify_queue(sql, q->seller, "quote-requested", &q->sellers, vals, 8);
+    buf_free(&lines);
+    buf_free(&total);
+    free(account_name);
+    return st;
+}
 
 static int quote_tx(struct sql_store *sql, void *arg)
 {
@@ -86,6 +138,8 @@ static int quote_tx(struct sql_store *sql, void *arg)
                          json_pack("{s:I, s:O, s:o}", "quote_id", (json_int_t)q->id, "lines", lines,
                                    "total", money_json(q->lines.total_minor, q->lines.currency)));
     json_decref(lines);
+    if (st == ST_OK)
+        st = mail_quote(sql, q);
     return st;
 }
 
@@ -105,8 +159,19 @@ void quotes_create(struct request *req)
         priced_lines_free(&q.lines);
         return;
     }
+    /* The seller's people, from the directory before the transaction. */
+    q.seller = req->account.parent_id;
+    if (q.seller) {
+        st = billing_people_read(req, q.seller, &q.sellers);
+        if (st != ST_OK) {
+            priced_lines_free(&q.lines);
+            res_store_failure(req, st, "the directory");
+            return;
+        }
+    }
     st = request_transaction(req, quote_tx, &q);
     priced_lines_free(&q.lines);
+    billing_people_free(&q.sellers);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

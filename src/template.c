@@ -50,6 +50,12 @@ static const char *const ended_ph[] = {"account_name",
                                        "relation_id",
                                        NULL};
 
+/* To the seller (the parent account) of an account that asks for a quote:
+ * {{lines}} one line per article ("  3 x Professional: 147.00 EUR"). */
+static const char *const quote_ph[] = {"account_name", "account_id",        "quote_id",
+                                       "requested_by", "requested_by_mail", "lines",
+                                       "total",        "valid_days",        NULL};
+
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
     {"transfer-invitation", "transactional", invitation_ph},
@@ -59,6 +65,7 @@ const struct template_info template_catalog[] = {
     {"transfer-completed", "transactional", transfer_done_ph},
     {"plan-welcome", "transactional", welcome_ph},
     {"storefront-welcome", "transactional", welcome_ph},
+    {"quote-requested", "transactional", quote_ph},
     {"subscription-cancelled", "transactional", cancelled_ph},
     {"subscription-changed", "transactional", changed_ph},
     {"subscription-ending", "transactional", ending_ph},

@@ -2003,3 +2003,45 @@ def test_the_overview_says_the_pricing_model(api, make_tenant, make_account, dis
     me = S.expect(api(r.admin).get("/api/v1/me"), 200)["accounts"]
     assert [a["pricing_model"] for a in me if a["id"] == str(r.account.id)] == \
         [plans["standard"]["pricing_model"]], me
+
+
+def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make_person, set_roles,
+                                            sql, mailbox):
+    """Round-6 walkthrough of seed 004: "request quotes" was stored and
+    nobody heard of it. The seller (the parent account) is mailed
+    quote-requested at its named contacts (else admins) and recipients,
+    with the lines, the total and where to read it; the asking account's
+    people are not."""
+    t = make_tenant("qr")
+    sales = S.unique_mail("sales-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{t.account.id}/notification-recipients",
+                              json={"emails": [sales]}), 200)
+    cust = make_account(t.admin, "customer", t.account.id)
+    buyer = make_person(prefix="qrb")
+    set_roles(t.admin, cust.id, buyer, ["billing"])
+    before = S.outbox_max_id(sql)
+    q = S.expect(api(buyer).post(f"/api/v1/accounts/{cust.id}/quotes", json={
+        "lines": [{"article": "professional", "quantity": 3},
+                  {"article": "data-logger", "quantity": 2}]}), 201)
+    rows = S.wait_outbox_settled(sql, after_id=before)
+    told = {(r["account_id"], r["template"], r["recipient"].lower()) for r in rows}
+    # The partner's admins (its creator olivia too) and its recipient; no
+    # mail to the customer's own people.
+    assert {(int(t.account.id), "quote-requested", t.admin.mail.lower()),
+            (int(t.account.id), "quote-requested", sales.lower())} <= told, rows
+    assert {(a, tpl) for a, tpl, _ in told} == {(int(t.account.id), "quote-requested")}, rows
+    assert buyer.mail.lower() not in {x for _, _, x in told}, rows
+    mails = mailbox.wait_for(to=sales, predicate=lambda m: f"quotes/{q['id']}" in m.body,
+                             timeout=15)
+    assert mails, "the seller's recipient got no mail"
+    body = mails[-1].body.replace("\r\n", "\n")
+    assert mails[-1].subject.startswith(f"{cust.name} asks for a quote ("), mails[-1].subject
+    assert f"{buyer.name} ({buyer.mail}) of {cust.name} (account {cust.id}) asks for a quote:" \
+        in body, body
+    assert "  3 x Professional plan: " in body and "  2 x " in body and "Total: " in body, body
+    assert f"GET /api/v1/accounts/{cust.id}/quotes/{q['id']}" in body, body
+    # A refused quote (an unknown article) mails nobody.
+    before = S.outbox_max_id(sql)
+    S.expect(api(buyer).post(f"/api/v1/accounts/{cust.id}/quotes", json={
+        "lines": [{"article": "nope", "quantity": 1}]}), 422)
+    assert S.outbox_rows(sql, after_id=before, account_id=t.account.id) == []

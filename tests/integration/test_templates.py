@@ -1,4 +1,4 @@
-"""Mail templates: sixteen shipped defaults with fixed placeholders; a
+"""Mail templates: seventeen shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -21,6 +21,9 @@ TEMPLATES = {
     "plan-welcome": {"account_name", "plan", "articles", "storefront_url"},
     # sql/029: a plan with a storefront has its own welcome (round-6 walkthrough of seed 002)
     "storefront-welcome": {"account_name", "plan", "articles", "storefront_url"},
+    # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
+    "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
+                        "requested_by_mail", "lines", "total", "valid_days"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
     "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by",
                                "subscription_id", "after_end"},
