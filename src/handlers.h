@@ -50,6 +50,8 @@ void recipients_put(struct request *req);
 void templates_list(struct request *req);
 void templates_put(struct request *req);
 void templates_delete(struct request *req);
+void template_recipients_list(struct request *req);
+void template_recipients_put(struct request *req);
 /* notifications.c */
 void notifications_list(struct request *req);
 void announcements_create(struct request *req);

@@ -112,6 +112,42 @@ static int insert(struct sql_store *sql, unsigned long long account_id, const ch
                     NULL);
 }
 
+static int template_has(const struct template_info *t, const char *placeholder)
+{
+    for (size_t i = 0; t->placeholders[i]; i++)
+        if (strcmp(t->placeholders[i], placeholder) == 0)
+            return 1;
+    return 0;
+}
+
+/* The extra recipients of template name that the distributors and the
+ * operator above account_id (itself included) named, nearest first. */
+static int extra_recipients(struct sql_store *sql, unsigned long long account_id, const char *name,
+                            char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("
+                      " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
+                      " UNION ALL"
+                      " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"
+                      " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+                      " SELECT r.email FROM chain c"
+                      " JOIN template_recipients r ON r.account_id = c.id AND r.name = ?"
+                      " WHERE c.kind IN ('distributor', 'operator')"
+                      " ORDER BY c.depth, r.position",
+                      SQL_ARGS(P_INT(account_id), P_STR(name)), &r);
+    if (st != ST_OK)
+        return st;
+    *out = xcalloc(r.nrows + 1, sizeof(char *));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*out)[(*n)++] = xstrdup(sql_cell(&r, i, 0));
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 static int queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                  const char *const *recipients, size_t nrecipients,
                  const struct template_value *values, size_t nvalues, int budget_counts)
@@ -153,17 +189,31 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
     /* The subject column holds 998 characters (RFC 5322's line); a 255
      * character template with long values repeated may render more. */
     template_cut_chars(&subject, 998);
-    for (size_t i = 0; i < nrecipients && st == ST_OK; i++) {
-        if (!recipients[i] || !*recipients[i])
+    /* The extra recipients a distributor or the operator above named for
+     * this template (never for one that carries a link: the invitee's). */
+    char **extra = NULL;
+    size_t nextra = 0;
+    if (st == ST_OK && !template_has(t, "link"))
+        st = extra_recipients(sql, account_id, name, &extra, &nextra);
+    size_t nall = nrecipients + nextra;
+    const char **all = xcalloc(nall + 1, sizeof(char *));
+    for (size_t i = 0; i < nrecipients; i++)
+        all[i] = recipients[i];
+    for (size_t i = 0; i < nextra; i++)
+        all[nrecipients + i] = extra[i];
+    for (size_t i = 0; i < nall && st == ST_OK; i++) {
+        if (!all[i] || !*all[i])
             continue;
         int repeated = 0;
         for (size_t j = 0; j < i; j++)
-            if (recipients[j] && strcasecmp(recipients[j], recipients[i]) == 0)
+            if (all[j] && strcasecmp(all[j], all[i]) == 0)
                 repeated = 1;
         if (!repeated)
-            st = insert(sql, account_id, name, t->category, recipients[i], buf_str(&subject),
+            st = insert(sql, account_id, name, t->category, all[i], buf_str(&subject),
                         buf_str(&body));
     }
+    free(all);
+    outbox_free_list(extra, nextra);
     buf_free(&subject);
     buf_free(&body);
     free(subject_t);

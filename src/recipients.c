@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "outbox.h"
+#include "recipients.h"
 #include "recipients_store.h"
 #include "validate.h"
 
@@ -17,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define MAX_RECIPIENTS 50
 
 /* ---- recipients ----------------------------------------------------- */
 
@@ -146,15 +145,12 @@ static int recipients_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-void recipients_put(struct request *req)
+char **recipients_read_body(struct request *req, json_t *b, size_t *kept)
 {
-    static const char *const allowed[] = {"emails", "_version", NULL};
-    json_t *b = body_root(req);
-    body_only(req, b, NULL, allowed);
     size_t n = 0, *lines = NULL;
     char **emails = read_addresses(req, b, &n, &lines);
     /* Check each; keep the first of addresses equal but for case. */
-    size_t kept = 0;
+    *kept = 0;
     for (size_t i = 0; emails && i < n; i++) {
         const char *why = validate_email(emails[i]);
         if (why) {
@@ -163,15 +159,26 @@ void recipients_put(struct request *req)
             res_field_error(req, f, why);
         }
         int dup = 0;
-        for (size_t j = 0; j < kept; j++)
+        for (size_t j = 0; j < *kept; j++)
             dup |= strcasecmp(emails[j], emails[i]) == 0;
         if (dup)
             free(emails[i]);
         else
-            emails[kept++] = emails[i];
+            emails[(*kept)++] = emails[i];
     }
-    if (kept > MAX_RECIPIENTS)
+    if (*kept > MAX_RECIPIENTS)
         res_field_error(req, "emails", "at most 50 addresses");
+    free(lines);
+    return emails;
+}
+
+void recipients_put(struct request *req)
+{
+    static const char *const allowed[] = {"emails", "_version", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    size_t kept = 0;
+    char **emails = recipients_read_body(req, b, &kept);
     struct account_ref a = req->account;
     long long im = body_failed(req) ? -1 : body_expected_version(req, b, a.id);
     if (im >= 0) {
@@ -189,5 +196,4 @@ void recipients_put(struct request *req)
             res_store_failure(req, st, "the database");
     }
     outbox_free_list(emails, kept);
-    free(lines);
 }

@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "outbox.h"
+#include "recipients.h"
 #include "templates_store.h"
 #include "validate.h"
 
@@ -148,4 +149,101 @@ void templates_delete(struct request *req)
     if (body_none(req))
         return;
     change_template(req, NULL, NULL);
+}
+
+/* ---- a template's extra recipients ----------------------------------- */
+
+/* Seed 002: "you can add any other preferred recipients from the
+ * Notifications menu in the Setup environment of your BSS". A template
+ * with the invitee's sign-up link ({{link}}) goes to the invitee only. */
+static const struct template_info *recipients_template(struct request *req)
+{
+    const struct template_info *t = template_find(req->args[1]);
+    if (!t) {
+        refuse(req, 404, "not-found", "no such template");
+        return NULL;
+    }
+    return t;
+}
+
+static json_t *emails_json(char *const *emails, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(emails[i]));
+    return a;
+}
+
+void template_recipients_list(struct request *req)
+{
+    const struct template_info *t = recipients_template(req);
+    if (!t)
+        return;
+    char **emails;
+    size_t n;
+    int st = template_recipients_get(req->session->sql, req->account.id, t->name, &emails, &n);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, json_pack("{s:s, s:o}", "name", t->name, "emails", emails_json(emails, n)));
+    outbox_free_list(emails, n);
+}
+
+struct recipients_set {
+    struct request *req;
+    const char *name;
+    char **emails;
+    size_t n;
+};
+
+static int template_recipients_tx(struct sql_store *sql, void *arg)
+{
+    struct recipients_set *c = arg;
+    unsigned long long id = c->req->account.id;
+    int st = account_lock(sql, id, &c->req->problem, NULL);
+    char **old = NULL;
+    size_t nold = 0;
+    if (st == ST_OK)
+        st = template_recipients_get(sql, id, c->name, &old, &nold);
+    if (st == ST_OK)
+        st = template_recipients_replace(sql, id, c->name, c->emails, c->n);
+    if (st == ST_OK)
+        st = audit_write(
+            sql, c->req->caller.uid, id, "template.recipients",
+            json_pack("{s:s, s:o}", "name", c->name, "emails", emails_json(old, nold)),
+            json_pack("{s:s, s:o}", "name", c->name, "emails", emails_json(c->emails, c->n)));
+    outbox_free_list(old, nold);
+    return st;
+}
+
+void template_recipients_put(struct request *req)
+{
+    static const char *const allowed[] = {"emails", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    size_t n = 0;
+    char **emails = recipients_read_body(req, b, &n);
+    const struct template_info *t = body_failed(req) ? NULL : recipients_template(req);
+    struct account_ref a = req->account;
+    int link = 0;
+    for (size_t i = 0; t && t->placeholders[i]; i++)
+        link |= strcmp(t->placeholders[i], "link") == 0;
+    if (!t)
+        ;
+    else if (!may_override(&a))
+        refuse(req, 409, "conflict", "only distributor accounts set a template's recipients");
+    else if (link)
+        refuse(req, 409, "conflict",
+               "this template carries the invitee's sign-up link: it goes to the invitee only");
+    else {
+        struct recipients_set c = {req, t->name, emails, n};
+        int st = request_transaction(req, template_recipients_tx, &c);
+        if (st != ST_OK)
+            res_store_failure(req, st, "the database");
+        else
+            res_json(req, 200,
+                     json_pack("{s:s, s:o}", "name", t->name, "emails", emails_json(emails, n)));
+    }
+    outbox_free_list(emails, n);
 }

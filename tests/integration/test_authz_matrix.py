@@ -75,6 +75,9 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/notification-templates": ({A, SP}, set(), False),
     "PUT /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
     "DELETE /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
+    # a template's extra recipients (round-6 walkthrough of seed 002)
+    "GET /api/v1/accounts/{id}/notification-templates/{name}/recipients": ({A, SP}, set(), False),
+    "PUT /api/v1/accounts/{id}/notification-templates/{name}/recipients": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/notifications": ({A, SP}, set(), False),
     "POST /api/v1/accounts/{id}/announcements": ({A}, set(), True),
     # partner management (issue 9)
@@ -353,6 +356,11 @@ def sample(key, cast, removable_member, invite_id):
         body = {"subject": "Hello", "body": "Join {{account_name}}: {{link}}"}
     elif key == "DELETE /api/v1/accounts/{id}/notification-templates/{name}":
         path = path.replace("{name}", "invitation")
+    elif key == "GET /api/v1/accounts/{id}/notification-templates/{name}/recipients":
+        path = path.replace("{name}", "plan-welcome")
+    elif key == "PUT /api/v1/accounts/{id}/notification-templates/{name}/recipients":
+        path = path.replace("{name}", "plan-welcome")
+        body = {"emails": [S.unique_mail("mx-tr-")]}
     elif key == "POST /api/v1/accounts/{id}/announcements":
         body = {"subject": "Matrix", "body": "A test announcement."}
     elif key == "POST /api/v1/accounts/{id}/property-definitions":

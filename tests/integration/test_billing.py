@@ -2045,3 +2045,58 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
     S.expect(api(buyer).post(f"/api/v1/accounts/{cust.id}/quotes", json={
         "lines": [{"article": "nope", "quantity": 1}]}), 422)
     assert S.outbox_rows(sql, after_id=before, account_id=t.account.id) == []
+
+
+def test_a_distributor_adds_recipients_to_the_storefront_welcome(api, disti, make_reseller,
+                                                                 make_tenant, sql, mailbox):
+    """Seed 002: the storefront welcome "will be sent to the reseller's
+    primary contact, but you can add any other preferred recipients from
+    the Notifications menu in the Setup environment of your BSS" (round-6
+    walkthrough: the distributor's recipients got none of its resellers'
+    mails). PUT …/notification-templates/{name}/recipients names them."""
+    path = (f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-welcome"
+            "/recipients")
+    watch = S.unique_mail("bss-watch-")
+    assert S.expect(api(disti.admin).get(path), 200) == {"name": "storefront-welcome", "emails": []}
+    got = S.expect(api(disti.admin).put(path, json={"emails": [watch, watch.upper()]}), 200)
+    assert got == {"name": "storefront-welcome", "emails": [watch]}, got
+    assert S.expect(api(disti.admin).get(path), 200)["emails"] == [watch]
+    row = [a for a in sql.audit(disti.account.id) if a["action"] == "template.recipients"][-1]
+    assert row["old_value"] == {"name": "storefront-welcome", "emails": []}, row
+    assert row["new_value"] == {"name": "storefront-welcome", "emails": [watch]}, row
+    r = make_reseller(disti)
+    alias = S.unique("bw-")
+    before = S.outbox_max_id(sql)
+    execute(api, disti.admin, order(api, disti.admin, r.account.id, "reseller-standard",
+                                    alias)["id"])
+    rows = S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+    assert watch.lower() in {x["recipient"].lower() for x in rows
+                             if x["template"] == "storefront-welcome"}, rows
+    mails = mailbox.wait_for(lambda m: alias in m.body, to=watch, timeout=15)
+    assert mails and r.account.name in mails[-1].subject, mails
+    # Only that template: an add-on's plan-welcome does not go there.
+    before = S.outbox_max_id(sql)
+    draft = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "api-seats", "quantity": 1}]}), 201)
+    execute(api, r.admin, draft["id"])
+    rows = S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+    assert rows and watch.lower() not in {x["recipient"].lower() for x in rows}, rows
+    # Refusals, nothing written: a bad address, an invitation (its link is
+    # the invitee's), an account that is no distributor, who may not.
+    bad = S.expect_field_errors(api(disti.admin).put(path, json={"emails": ["not-an-address"]}),
+                                "emails[0]")
+    assert bad
+    inv = path.replace("storefront-welcome", "invitation")
+    S.expect_problem(api(disti.admin).put(inv, json={"emails": [watch]}), 409, "conflict")
+    S.expect_problem(api(disti.admin).put(path.replace("storefront-welcome", "nope"),
+                                          json={"emails": [watch]}), 404, "not-found")
+    S.expect_problem(api(r.admin).put(path.replace(str(disti.account.id), str(r.account.id)),
+                                      json={"emails": [watch]}), 409, "conflict")
+    S.expect_problem(api(disti.member).put(path, json={"emails": []}), 403)
+    S.expect_problem(api(disti.member).get(path), 403)
+    other = make_tenant("bwo")
+    S.expect_problem(api(other.admin).get(path), 404)
+    S.expect_problem(api(other.admin).put(path, json={"emails": []}), 404)
+    assert S.expect(api(disti.admin).get(path), 200)["emails"] == [watch]
+    # An empty list ends it.
+    assert S.expect(api(disti.admin).put(path, json={"emails": []}), 200)["emails"] == []
