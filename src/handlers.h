@@ -86,6 +86,8 @@ int relations_side_of(struct request *req, unsigned long long *id);
 void projects_create(struct request *req);
 void projects_list(struct request *req);
 void projects_get(struct request *req);
+void projects_patch(struct request *req);
+void projects_delete(struct request *req);
 void project_members_put(struct request *req);
 void project_members_delete(struct request *req);
 /* The account of the project in the path (route account_of). */

@@ -217,6 +217,106 @@ void projects_get(struct request *req)
     res_json(req, 200, p);
 }
 
+/* ---- rename and delete (round-6 walkthrough of seed 003) ------------ */
+
+struct project_change {
+    struct request *req;
+    unsigned long long account_id, id;
+    const char *name; /* rename: the new name; delete: NULL */
+};
+
+static int rename_tx(struct sql_store *sql, void *arg)
+{
+    struct project_change *c = arg;
+    char *old = NULL;
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
+    if (st == ST_OK)
+        st = project_rename(sql, c->account_id, c->id, c->name, &old);
+    if (st == ST_NOT_FOUND)
+        st = refuse(c->req, 404, "not-found", "no such project");
+    else if (st == ST_DUPLICATE)
+        st = refuse(c->req, 409, "conflict", "the account has a project by that name");
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "project.rename",
+                         json_pack("{s:I, s:s}", "project_id", (json_int_t)c->id, "name", old),
+                         json_pack("{s:I, s:s}", "project_id", (json_int_t)c->id, "name", c->name));
+    free(old);
+    return st;
+}
+
+void projects_patch(struct request *req)
+{
+    static const char *const allowed[] = {"name", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    struct project_change c = {
+        .req = req, .account_id = req->account.id, .id = parse_id(req->args[0])};
+    c.name = body_name(req, b, NULL, "name", 1, 200);
+    if (body_failed(req))
+        return;
+    int st = request_transaction(req, rename_tx, &c);
+    json_t *p = NULL;
+    if (st == ST_OK)
+        st = project_read(req->session->sql, c.id, &p);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    json_object_set_new(p, "roles", project_roles_json(caller_project_roles(req, c.id)));
+    res_json(req, 200, p);
+}
+
+static int remove_tx(struct sql_store *sql, void *arg)
+{
+    struct project_change *c = arg;
+    unsigned long long *revoked = NULL;
+    size_t nrevoked = 0;
+    char *name = NULL;
+    int st = account_lock(sql, c->account_id, &c->req->problem, NULL);
+    if (st == ST_OK)
+        st = project_remove(sql, c->account_id, c->id, &revoked, &nrevoked, &name);
+    if (st == ST_NOT_FOUND)
+        st = refuse(c->req, 404, "not-found", "no such project");
+    for (size_t i = 0; st == ST_OK && i < nrevoked; i++)
+        st = audit_write(
+            sql, c->req->caller.uid, c->account_id, "invitation.revoke",
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status", "pending"),
+            json_pack("{s:I, s:s, s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
+                      "revoked", "project_id", (json_int_t)c->id, "reason",
+                      "the project was deleted"));
+    if (st == ST_OK)
+        st = audit_write(sql, c->req->caller.uid, c->account_id, "project.delete",
+                         json_pack("{s:I, s:s}", "project_id", (json_int_t)c->id, "name", name),
+                         NULL);
+    free(revoked);
+    free(name);
+    return st;
+}
+
+/* The project's LDAP entry and role groups go first, then its row (with
+ * its pending invitations) in one transaction. If the transaction fails,
+ * the project is one an LDAP administrator deleted (404 for what needs its
+ * groups, still listed) and the same DELETE again finishes it: removing
+ * groups that are gone is no error. */
+void projects_delete(struct request *req)
+{
+    if (body_none(req))
+        return;
+    struct project_change c = {
+        .req = req, .account_id = req->account.id, .id = parse_id(req->args[0])};
+    int st = ldap_store_delete_project(req->session->ldap, c.account_id, c.id);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return;
+    }
+    st = request_transaction(req, remove_tx, &c);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_empty(req, 204);
+}
+
 /* The account of /projects/{pid}/…, for the route table. */
 int projects_account_of(struct request *req, unsigned long long *id)
 {

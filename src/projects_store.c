@@ -1,5 +1,7 @@
 #include "projects_store.h"
 
+#include "buf.h"
+
 #include <stdlib.h>
 
 /* A project with its account's name: a project-only person (an end
@@ -116,5 +118,58 @@ int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned
                            SQL_ARGS(P_INT(account_id), P_INT(after), P_STR(text), P_INT(limit)),
                            project_json, items);
     free(text);
+    return st;
+}
+
+int project_rename(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                   const char *name, char **old)
+{
+    *old = NULL;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT name FROM projects WHERE id = ? AND account_id = ?"
+                      " AND ldap_state = 'done' FOR UPDATE",
+                      SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    *old = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return sql_exec(sql, "UPDATE projects SET name = ? WHERE id = ?",
+                    SQL_ARGS(P_STR(name), P_INT(id)), NULL);
+}
+
+int project_remove(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                   unsigned long long **ids, size_t *n, char **name)
+{
+    *ids = NULL;
+    *n = 0;
+    *name = NULL;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT name FROM projects WHERE id = ? AND account_id = ?"
+                      " AND ldap_state = 'done' FOR UPDATE",
+                      SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    *name = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    st = sql_ids(sql,
+                 "SELECT id FROM invitations WHERE account_id = ? AND project_id = ?"
+                 " AND status = 'pending' ORDER BY id FOR UPDATE",
+                 SQL_ARGS(P_INT(account_id), P_INT(id)), ids, n);
+    for (size_t i = 0; st == ST_OK && i < *n; i++)
+        st = sql_exec(
+            sql, "UPDATE invitations SET status = 'revoked' WHERE id = ? AND status = 'pending'",
+            SQL_ARGS(P_INT((*ids)[i])), NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql, "DELETE FROM projects WHERE id = ?", SQL_ARGS(P_INT(id)), NULL);
     return st;
 }

@@ -36,4 +36,15 @@ int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned
                   long limit, const unsigned long long *ids, size_t n, int only_ids,
                   json_t **items);
 
+/* Renames (done) project id of account_id: ST_NOT_FOUND, ST_DUPLICATE
+ * (the account has a project by that name), ST_OK. *old the old name
+ * (malloc'ed). Inside a transaction. */
+int project_rename(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                   const char *name, char **old);
+/* Inside a transaction: revokes the pending invitations to project id
+ * (their ids in *ids, *n), then removes its (done) row: ST_NOT_FOUND when
+ * there is none. *name the name it had (malloc'ed). */
+int project_remove(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                   unsigned long long **ids, size_t *n, char **name);
+
 #endif

@@ -108,6 +108,9 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/projects": (ANY, set(), False),
     # the project's account
     "GET /api/v1/projects/{pid}": (ANY, set(), False),
+    # rename and delete (round-6 walkthrough of seed 003)
+    "PATCH /api/v1/projects/{pid}": ({A, SP}, set(), True),
+    "DELETE /api/v1/projects/{pid}": ({A, SP}, set(), True),
     "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "POST /api/v1/projects/{pid}/invitations": ({A, SP}, set(), True),
@@ -298,9 +301,14 @@ def cast(api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles
                               json={"customer_id": other.id})
         return S.expect(r, 202)["id"]
 
+    def new_project():
+        """A fresh project of A, for the DELETE that removes it."""
+        return S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/projects",
+                                          json={"name": S.unique("mx-gone-")}), 201)["id"]
+
     return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation,
             "partner_relation": partner_relation, "project": project["id"],
-            "billing": Billing(api("olivia"), a.id)}
+            "new_project": new_project, "billing": Billing(api("olivia"), a.id)}
 
 
 def expected(key, kind):
@@ -342,6 +350,11 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{uid}", removable_member().uid)
     elif key == "POST /api/v1/accounts/{id}/invitations":
         body = {"email": S.unique_mail("mx-"), "role": M}
+    elif key == "DELETE /api/v1/projects/{pid}":
+        path = path.replace("{pid}", cast.get("new_project", lambda: cast["project"])())
+    elif key == "PATCH /api/v1/projects/{pid}":
+        path = path.replace("{pid}", cast["project"])
+        body = {"name": S.unique("mx-project-")}
     elif "{inv}" in key and "{pid}" in key:
         path = path.replace("{pid}", cast["project"]).replace("{inv}", invite_id(cast["project"]))
     elif "{inv}" in key:

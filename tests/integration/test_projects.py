@@ -437,3 +437,74 @@ def test_projects_list_pages(api, make_tenant, ldap_admin, make_person):
     assert [x["id"] for x in first["items"]] == [ids[0]]
     second = S.expect(api(e).get(path, params={"limit": 1, "cursor": first["next_cursor"]}), 200)
     assert [x["id"] for x in second["items"]] == [ids[2]] and second["next_cursor"] is None
+
+
+def test_a_project_is_renamed_and_deleted(api, sql, ldap_admin, make_tenant, make_person, set_roles,
+                                         invitation_mail):
+    """Round-6 walkthrough of seed 003: "Manage the end-customer's projects
+    directly within your existing partner organization" -- a project could
+    be created but never renamed or removed (405). PATCH renames it (SQL
+    only: LDAP names it by id); DELETE removes its LDAP entry and groups,
+    then its row, revoking its pending invitations."""
+    t = make_tenant("prjrd")
+    s = api(t.admin)
+    a = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde A"}), 201)
+    S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde B"}), 201)
+    path = f"/api/v1/projects/{a['id']}"
+    # Rename: 200 with the project; taken names 409, blank 422, unknown fields 422.
+    got = S.expect(s.patch(path, json={"name": "Kunde A (Wien)"}), 200)
+    assert got["name"] == "Kunde A (Wien)" and got["id"] == a["id"], got
+    assert S.expect(s.get(path), 200)["name"] == "Kunde A (Wien)"
+    S.expect_problem(s.patch(path, json={"name": "Kunde B"}), 409, "conflict")
+    S.expect_field_errors(s.patch(path, json={"name": "  "}), "name")
+    S.expect_field_errors(s.patch(path, json={"owner": "x"}), "owner")
+    row = [x for x in sql.audit(t.account.id) if x["action"] == "project.rename"][-1]
+    assert row["old_value"]["name"] == "Kunde A" and row["new_value"]["name"] == "Kunde A (Wien)"
+    # Who may not: a member of the account, a reader of the project, another tenant.
+    member, reader = make_person(prefix="prm"), make_person(prefix="prr")
+    set_roles(t.admin, t.account.id, member, ["member"])
+    place(ldap_admin, t.account.id, a["id"], "reader", reader)
+    wait_sees(api(reader), path)
+    S.expect_problem(api(member).patch(path, json={"name": "X"}), 403)
+    S.expect_problem(api(member).delete(path), 403)
+    S.expect_problem(api(reader).delete(path), 404)
+    other = make_tenant("prjro")
+    S.expect_problem(api(other.admin).delete(path), 404)
+    assert S.expect(s.get(path), 200)["name"] == "Kunde A (Wien)"
+    # A pending invitation to it.
+    invitee = S.unique_mail("prd-")
+    before = S.outbox_max_id(sql)
+    inv = S.expect(s.post(f"{path}/invitations", json={"email": invitee, "role": "editor"}), 202)
+    _, token = invitation_mail(invitee, after=before)
+    # Delete: 204; gone from LDAP, SQL, the list and its reader's view.
+    S.expect(s.delete(path), 204)
+    assert S.ldap_entry(ldap_admin, project_dn(t.account.id, a["id"])) is None
+    assert sql.value("SELECT COUNT(*) AS n FROM projects WHERE id=%s", int(a["id"])) == 0
+    S.expect_problem(s.get(path), 404)
+    listed = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+    assert a["id"] not in {p["id"] for p in listed}, listed
+    wait_sees(api(reader), path, 404)
+    assert S.invitation_row(sql, inv["id"])["status"] == "revoked"
+    S.expect_problem(S.accept_invitation(api, token, uid=S.unique("prd"), password="prd-pass-1234"),
+                     410, "invitation-revoked")
+    actions = [x["action"] for x in sql.audit(t.account.id)]
+    assert "project.delete" in actions and actions.count("invitation.revoke") >= 1, actions
+    # Again: 404. The name is free again.
+    S.expect_problem(s.delete(path), 404)
+    S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde A (Wien)"}), 201)
+
+
+def test_deleting_a_project_an_ldap_administrator_deleted_finishes_it(api, sql, ldap_admin,
+                                                                      make_tenant):
+    """The project's LDAP entry is gone (an administrator's ldapdelete, or a
+    DELETE whose transaction failed after the LDAP step): DELETE removes the
+    row too."""
+    t = make_tenant("prjgone")
+    s = api(t.admin)
+    a = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "Kunde Z"}), 201)
+    dn = project_dn(t.account.id, a["id"])
+    for child in S.ldap_children(ldap_admin, dn):
+        assert ldap_admin.delete(child), ldap_admin.result
+    assert ldap_admin.delete(dn), ldap_admin.result
+    S.expect(s.delete(f"/api/v1/projects/{a['id']}"), 204)
+    assert sql.value("SELECT COUNT(*) AS n FROM projects WHERE id=%s", int(a["id"])) == 0
