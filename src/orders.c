@@ -212,7 +212,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
     struct request *req = x->req;
     struct order o;
     char *account_name = NULL, *alias = NULL, *old_alias = NULL;
-    json_t *lines = NULL, *storefront = NULL;
+    json_t *lines = NULL, *storefront = NULL, *kept = NULL;
     int st = orders_store_lock(sql, x->order_id, &o);
     if (st != ST_OK)
         return st;
@@ -346,6 +346,19 @@ static int execute_tx(struct sql_store *sql, void *arg)
         if (st != ST_OK)
             goto out;
     }
+    /* An order that does not touch the storefront (add-ons, a customer
+     * plan) names the one the account has, before and after alike (round-6
+     * walkthrough of seed 002). */
+    if (!plan_a.plan_needs_storefront) {
+        unsigned long long kept_id = 0;
+        st = storefronts_store_of_account(sql, o.account_id, &kept_id);
+        if (st == ST_OK)
+            st = storefronts_store_json(sql, req->cfg->storefront_host, kept_id, &kept);
+        if (st != ST_OK)
+            goto out;
+    }
+    const char *kept_alias = json_string_value(json_object_get(kept, "alias"));
+    const char *kept_status = json_string_value(json_object_get(kept, "status"));
     struct subscription sub;
     st = subscriptions_store_insert(sql, o.account_id, o.id, plan_a.plan[0] ? plan_a.plan : NULL,
                                     storefront_id, term ? term : 1, &sub);
@@ -377,16 +390,18 @@ static int execute_tx(struct sql_store *sql, void *arg)
             /* The account's storefront before: its alias (kept or
              * active; null if it had none) and whether it came back. */
             json_pack("{s:I, s:s, s:s?, s:s?, s:s?}", "order_id", (json_int_t)o.id, "status",
-                      "draft", "plan", acc.plan[0] ? acc.plan : NULL, "storefront_alias", old_alias,
-                      "storefront_status",
-                      old_alias ? (was_cancelled ? "cancelled" : "active") : NULL),
+                      "draft", "plan", acc.plan[0] ? acc.plan : NULL, "storefront_alias",
+                      kept ? kept_alias : old_alias, "storefront_status",
+                      kept ? kept_status
+                           : (old_alias ? (was_cancelled ? "cancelled" : "active") : NULL)),
             json_pack("{s:I, s:s, s:I, s:I, s:s?, s:s?, s:s?}", "order_id", (json_int_t)o.id,
                       "status", "executed", "subscription_id", (json_int_t)sub.id, "invoice_id",
                       (json_int_t)x->invoice_id,
                       /* an order of add-ons keeps the account's plan
                        * (round-5 walkthrough of seed 002) */
                       "plan", plan_a.plan[0] ? plan_a.plan : (acc.plan[0] ? acc.plan : NULL),
-                      "storefront_alias", alias, "storefront_status", alias ? "active" : NULL));
+                      "storefront_alias", kept ? kept_alias : alias, "storefront_status",
+                      kept ? kept_status : (alias ? "active" : NULL)));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         /* The plan's name ("Standard Edition"), else the articles' (an
@@ -414,6 +429,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
 out:
     json_decref(lines);
     json_decref(storefront);
+    json_decref(kept);
     free(alias);
     free(old_alias);
     free(account_name);

@@ -156,6 +156,15 @@ int storefronts_store_json(struct sql_store *sql, const char *default_host, unsi
     return ST_OK;
 }
 
+int storefronts_store_of_account(struct sql_store *sql, unsigned long long account_id,
+                                 unsigned long long *id)
+{
+    *id = 0;
+    int st = sql_id(sql, "SELECT id FROM storefronts WHERE account_id = ? ORDER BY id DESC LIMIT 1",
+                    SQL_ARGS(P_INT(account_id)), id);
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
 int storefronts_store_available(struct sql_store *sql, const char *alias,
                                 unsigned long long distributor_id, int *available)
 {

@@ -50,6 +50,11 @@ int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const
  * any host; then ST_CONFLICT when several have it). ST_NOT_FOUND if none. */
 int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, const char *alias,
                                unsigned long long distributor_id, json_t **out);
+/* The account's storefront (live or kept; the newest when it had several
+ * distributors), its id in *id (0: none). For the audit rows of what does
+ * not touch it (an add-on's order and end). */
+int storefronts_store_of_account(struct sql_store *sql, unsigned long long account_id,
+                                 unsigned long long *id);
 /* The storefront of a subscription's storefront_id as {alias, url,
  * status} or JSON null (a new reference). */
 int storefronts_store_json(struct sql_store *sql, const char *default_host, unsigned long long id,

@@ -601,8 +601,13 @@ static int end_tx(struct sql_store *sql, void *arg)
         st = subscriptions_store_account(sql, s.account_id, &acc);
     if (st == ST_OK)
         st = license_quantities(sql, s.account_id, &lic_before);
+    /* A subscription without a storefront (add-ons) names the account's
+     * (round-6 walkthrough of seed 002): it stays as it was. */
+    unsigned long long sf_id = s.storefront_id;
+    if (st == ST_OK && !sf_id)
+        st = storefronts_store_of_account(sql, s.account_id, &sf_id);
     if (st == ST_OK)
-        st = storefronts_store_json(sql, e->cfg->storefront_host, s.storefront_id, &sf_before);
+        st = storefronts_store_json(sql, e->cfg->storefront_host, sf_id, &sf_before);
     if (st == ST_OK)
         st = subscriptions_store_end(sql, s.id, s.ends_at, "cancelled");
     if (st == ST_OK)
@@ -619,7 +624,7 @@ static int end_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = license_quantities(sql, s.account_id, &lic_after);
     if (st == ST_OK)
-        st = storefronts_store_json(sql, e->cfg->storefront_host, s.storefront_id, &sf_after);
+        st = storefronts_store_json(sql, e->cfg->storefront_host, sf_id, &sf_after);
     /* RFC 3339 as every time in the API; no plan (add-ons only): null. */
     char ended[BILLING_TIME_SIZE];
     billing_time_rfc3339(s.ends_at, ended);

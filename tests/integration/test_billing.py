@@ -2100,3 +2100,30 @@ def test_a_distributor_adds_recipients_to_the_storefront_welcome(api, disti, mak
     assert S.expect(api(disti.admin).get(path), 200)["emails"] == [watch]
     # An empty list ends it.
     assert S.expect(api(disti.admin).put(path, json={"emails": []}), 200)["emails"] == []
+
+
+def test_an_add_on_names_the_accounts_storefront_in_the_audit_trail(api, disti, make_reseller,
+                                                                    env, sql):
+    """Round-6 walkthrough of seed 002, D2: an add-on's order.execute and
+    subscription.end rows said the account had no storefront while it had
+    an active one; they name it, before and after alike."""
+    r = make_reseller(disti)
+    alias = S.unique("ao")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard", alias)["id"])
+    draft = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "api-seats", "quantity": 1}]}), 201)
+    addon = execute(api, r.admin, draft["id"])["subscription"]
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "order.execute"][-1]
+    for side in ("old_value", "new_value"):
+        assert (row[side]["storefront_alias"], row[side]["storefront_status"]) == \
+            (alias, "active"), row
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{addon['id']}/cancel"), 200)
+    run_maint(env, later(addon["ends_at"], seconds=1))
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.end"][-1]
+    assert str(row["new_value"]["subscription_id"]) == str(addon["id"]), row
+    for side in ("old_value", "new_value"):
+        assert row[side]["storefront"]["alias"] == alias, row
+        assert row[side]["storefront"]["status"] == "active", row
+    # A customer without a storefront: null as before.
+    assert sql.value("SELECT COUNT(*) AS n FROM storefronts WHERE account_id=%s",
+                     int(r.account.id)) == 1
