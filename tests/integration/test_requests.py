@@ -1,6 +1,9 @@
 """Request handling shared by every endpoint: body parsing and limits, media
 types, HTML forms (nested keys, _method, return_to, foreign fields, repeated
 fields), CSRF by Origin/Referer, and Idempotency-Key."""
+import json
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 
 import support as S
@@ -398,3 +401,67 @@ def test_form_only_fields_in_json_are_422_and_change_nothing(api, sql, tenant, m
     r = s.form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", S.unique("jf-")),
                                                 ("_version", str(version))])
     S.expect(r, 200)
+
+
+# ------------------------------------------------------------------ first-time mistakes (round 6)
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("headers, sent_as", [
+    ({"Content-Type": FORM_TYPE}, "was sent as application/x-www-form-urlencoded;"),
+    ({"Content-Type": FORM_TYPE, "Origin": S.ORIGIN}, "was sent as application/x-www-form-urlencoded;"),
+    ({"Content-Type": FORM_TYPE + "; charset=utf-8", "Referer": S.ORIGIN + "/x"},
+     "was sent as application/x-www-form-urlencoded;"),
+    ({}, "was sent with no Content-Type;"),
+    ({"Origin": S.EVIL_ORIGIN}, "was sent with no Content-Type;"),
+    ({"Content-Type": "text/plain", "Origin": S.ORIGIN}, "was sent as text/plain;"),
+])
+def test_json_sent_without_its_content_type_is_415_naming_it(api, sql, tenant, headers, sent_as):
+    """Round-6 walkthroughs of seeds 000-004: curl -d '{...}' sends JSON as
+    a form; the answer was 403 "a form must come with an Origin or Referer
+    header", with an Origin a 422 naming the whole JSON text as a field,
+    or 400 "malformed form key". A body that looks like JSON and is not
+    sent as JSON is 415 saying so, whatever the Origin (a refusal either
+    way), and nothing is created."""
+    name = S.unique("it-jsonform-")
+    raw = json.dumps(json_body(tenant.account.id, name)).encode()
+    r = api(tenant.admin).post(ACCOUNTS, data=raw, headers=headers)
+    body = S.expect_problem(r, 415, "unsupported-media-type")
+    assert sent_as in body["detail"], body
+    assert "looks like JSON" in body["detail"] and "Content-Type: application/json" in body["detail"], body
+    assert "errors" not in body, body
+    assert_nothing_created(sql, name)
+    # The same bytes as JSON create the account.
+    S.expect(api(tenant.admin).post(ACCOUNTS, data=raw, headers={"Content-Type": "application/json"}), 201)
+    assert sql.count_accounts(name=name) == 1
+
+
+def test_json_array_or_blank_before_the_brace_is_recognised_and_changes_nothing(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    before = sql.account(acc.id)
+    s = api(tenant.admin)
+    for raw in (b'  \r\n\t{"name": "x"}', b'[{"name": "x"}]', b'{"order": [1, 2]'):
+        r = s.patch(f"{ACCOUNTS}/{acc.id}", data=raw, headers={"Content-Type": FORM_TYPE, "Origin": S.ORIGIN})
+        assert "looks like JSON" in S.expect_problem(r, 415, "unsupported-media-type")["detail"]
+    # A form with error_to is not redirected: the body was never read as a form.
+    r = s.post(f"{ACCOUNTS}/{acc.id}/invitations", data=b'{"email": "a@b.example", "error_to": "%s/e"}' %
+               S.ORIGIN.encode(), headers={"Content-Type": FORM_TYPE, "Origin": S.ORIGIN})
+    S.expect_problem(r, 415, "unsupported-media-type")
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"]) == (before["name"], before["version"])
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+
+
+def test_real_forms_still_work_next_to_the_json_check(api, sql, tenant, make_account):
+    """The JSON check looks at the first byte only: an HTML form (whose body
+    starts with a field name) is read as before, braces in values too."""
+    name = S.unique("it-{form}-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name))
+    S.expect(r, 201)
+    assert sql.account(S.location_id(r))["name"] == name
+    # A form without Origin or Referer is still the CSRF 403.
+    other = S.unique("it-noorigin2-")
+    S.expect_problem(api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, other),
+                                            origin=None), 403, "forbidden")
+    assert_nothing_created(sql, other)
