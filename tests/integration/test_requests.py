@@ -465,3 +465,33 @@ def test_real_forms_still_work_next_to_the_json_check(api, sql, tenant, make_acc
     S.expect_problem(api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, other),
                                             origin=None), 403, "forbidden")
     assert_nothing_created(sql, other)
+
+
+def test_if_match_without_its_quotes_says_so(api, sql, tenant, make_account, make_person, set_roles):
+    """Round-6 walkthroughs of seeds 001 and 003: If-Match: 5.9 for the
+    ETag "5.9" is 412 (it is not the ETag) saying the value goes in double
+    quotes; other mismatches keep their detail. Nothing changes."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    s = api(tenant.admin)
+    before = sql.account(acc.id)
+    version = before["version"]
+    contacts = sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id))
+    for value in (f"{acc.id}.{version}", f"W/{acc.id}.{version}", f"{acc.id}.{version + 3}"):
+        r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-")}, headers={"If-Match": value})
+        detail = S.expect_problem(r, 412, "precondition-failed")["detail"]
+        bare = value[2:] if value.startswith("W/") else value
+        assert "in double quotes" in detail and f'If-Match: "{bare}"' in detail, detail
+    for value in ('"garbage"', "garbage", f'"{acc.id}.{version + 3}"', "5.9.1", f"{acc.id}."):
+        r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-")}, headers={"If-Match": value})
+        detail = S.expect_problem(r, 412, "precondition-failed")["detail"]
+        assert "double quotes" not in detail, (value, detail)
+    # The contacts PUT reads If-Match the same way.
+    r = s.put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": tenant.admin.uid},
+              headers={"If-Match": f"{acc.id}.{version}"})
+    assert "in double quotes" in S.expect_problem(r, 412, "precondition-failed")["detail"]
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"]) == (before["name"], version)
+    assert sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id)) == contacts
+    # With the quotes it is applied.
+    S.expect(s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-ok-")},
+                     headers={"If-Match": f'"{acc.id}.{version}"'}), 200)
