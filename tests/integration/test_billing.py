@@ -1661,3 +1661,30 @@ def test_a_bad_quantity_does_not_call_the_alias_wrong(api, disti, make_reseller)
         "lines": [{"article": "reseller-standard", "quantity": 2}], "storefront_alias": S.unique("q-")})
     errors = S.expect_field_errors(resp, "quantity")
     assert "storefront_alias" not in errors, errors
+
+
+def test_a_query_parameter_on_a_billing_action_changes_nothing(api, licensed, disti, make_reseller, sql):
+    """Round-6 walkthrough of seed 002, D3: cancel?dry_run=1 really
+    cancelled (and mailed); execute?storefront_alias=x executed without
+    the alias. Both are 422 on the parameter, and nothing is done."""
+    t, cust, member = licensed
+    sid = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["id"]
+    mails = S.outbox_max_id(sql)
+    errors = S.expect_field_errors(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel?dry_run=1"), "dry_run")
+    assert "not accepted by this action" in errors["dry_run"], errors
+    assert S.expect(api(t.admin).get(f"/api/v1/subscriptions/{sid}"), 200)["status"] == "active"
+    assert S.outbox_max_id(sql) == mails
+    assert "subscription.cancel" not in [a["action"] for a in sql.audit(cust.id)]
+    r = make_reseller(disti)
+    draft = order(api, disti.admin, r.account.id, "reseller-free")
+    alias = S.unique("qa-")
+    S.expect_field_errors(api(disti.admin).post(f"/api/v1/orders/{draft['id']}/execute?storefront_alias={alias}"),
+                          "storefront_alias")
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": None}
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}?distributor_id={disti.account.id}"),
+                    200)["available"] is True
+    # Without the query both work.
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    done = S.expect(api(disti.admin).post(f"/api/v1/orders/{draft['id']}/execute",
+                                          json={"storefront_alias": alias}), 200)
+    assert done["subscription"]["storefront"]["alias"] == alias

@@ -495,3 +495,62 @@ def test_if_match_without_its_quotes_says_so(api, sql, tenant, make_account, mak
     # With the quotes it is applied.
     S.expect(s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-ok-")},
                      headers={"If-Match": f'"{acc.id}.{version}"'}), 200)
+
+
+def test_write_actions_refuse_query_parameters(api, sql, tenant, make_account, make_person, set_roles,
+                                               ldap_admin):
+    """Round-6 walkthrough of seed 002, D3: no write takes a query
+    parameter; one sent was ignored (cancel?dry_run=1 cancelled). Now 422
+    with the parameter in errors, and nothing is written or mailed."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    member = make_person(prefix="qp")
+    set_roles(tenant.admin, acc.id, member, ["member"])
+    s = api(tenant.admin)
+    before = sql.account(acc.id)
+    mails = S.outbox_max_id(sql)
+    audit = len(sql.audit(acc.id))
+    cases = [
+        ("PATCH", f"{ACCOUNTS}/{acc.id}?dry_run=1", {"name": S.unique("qp-")}, "dry_run"),
+        ("DELETE", f"{ACCOUNTS}/{acc.id}?force=1", None, "force"),
+        ("PUT", f"{ACCOUNTS}/{acc.id}/notification-recipients?notify=0",
+         {"emails": [S.unique_mail("qp-")]}, "notify"),
+        ("POST", f"{ACCOUNTS}/{acc.id}/invitations?role=admin",
+         {"email": S.unique_mail("qp-"), "role": "member"}, "role"),
+        ("PUT", f"{ACCOUNTS}/{acc.id}/members/{member.uid}?roles=admin", {"roles": ["billing"]}, "roles"),
+    ]
+    for method, path, body, param in cases:
+        r = s.request(method, path, json=body)
+        errors = S.expect_field_errors(r, param)
+        assert errors == {param: errors[param]} and "not accepted by this action" in errors[param], errors
+    name = S.unique("qp-new-")
+    r = s.post(f"{ACCOUNTS}?parent_id={tenant.account.id}", json=json_body(tenant.account.id, name))
+    S.expect_field_errors(r, "parent_id")
+    assert_nothing_created(sql, name)
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"], after["status"]) == (before["name"], before["version"], "active")
+    assert len(sql.audit(acc.id)) == audit
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+    assert S.roles_in_ldap(ldap_admin, acc.id, member) == {"member"}
+    assert S.outbox_max_id(sql) == mails
+    # The route's roles come first: a member's PATCH is 403, a stranger's 404.
+    S.expect_problem(api(member).patch(f"{ACCOUNTS}/{acc.id}?dry_run=1", json={"name": "m"}), 403)
+    stranger = make_person(prefix="qps")
+    S.expect_problem(api(stranger).patch(f"{ACCOUNTS}/{acc.id}?dry_run=1", json={"name": "m"}), 404)
+    # A form gets the error at its error_to, as a field error.
+    front = S.ORIGIN + "/app/rename"
+    r = s.form("POST", f"{ACCOUNTS}/{acc.id}?dry_run=1",
+               [("_method", "PATCH"), ("name", S.unique("qpf-")), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["error"]) == ("422", "validation") and "errors[dry_run]" in q, q
+    assert sql.account(acc.id)["version"] == before["version"]
+    # A key sent with the refused request was not claimed: it works once the
+    # query is gone. Lists keep their parameters.
+    key = S.unique("qpkey-")
+    mail = S.unique_mail("qpk-")
+    S.expect_field_errors(s.post(f"{ACCOUNTS}/{acc.id}/invitations?x=1", json={"email": mail, "role": "member"},
+                                 headers={"Idempotency-Key": key}), "x")
+    S.expect(s.post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": mail, "role": "member"},
+                    headers={"Idempotency-Key": key}), 202)
+    S.expect(s.get(f"{ACCOUNTS}/{acc.id}/notifications?limit=5"), 200)
+    S.expect_field_errors(s.get(f"{ACCOUNTS}/{acc.id}/notifications?dry_run=1"), "dry_run")
