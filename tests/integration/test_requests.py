@@ -497,6 +497,25 @@ def test_if_match_without_its_quotes_says_so(api, sql, tenant, make_account, mak
                      headers={"If-Match": f'"{acc.id}.{version}"'}), 200)
 
 
+def test_idempotency_key_with_a_space_says_what_is_allowed(api, sql, tenant, make_account):
+    """Round-6 walkthrough of seed 002, D5: a space is printable ASCII, so
+    "must be printable ASCII" contradicted the key sent. Spaces stay refused
+    (docs/api.md); the message says so. Nothing is done."""
+    name = S.unique("it-spacekey-")
+    r = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name),
+                               headers={"Idempotency-Key": "t6 x1"})
+    msg = S.expect_field_errors(r, "Idempotency-Key")["Idempotency-Key"]
+    assert "printable" not in msg and "must not contain spaces" in msg and "'!' to '~'" in msg, msg
+    assert_nothing_created(sql, name)
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    mail = S.unique_mail("spacekey-")
+    r = api(tenant.admin).post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": mail, "role": "member"},
+                               headers={"Idempotency-Key": "t6 x1"})
+    msg = S.expect_field_errors(r, "Idempotency-Key")["Idempotency-Key"]
+    assert "must not contain spaces" in msg, msg
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+
+
 def test_write_actions_refuse_query_parameters(api, sql, tenant, make_account, make_person, set_roles,
                                                ldap_admin):
     """Round-6 walkthrough of seed 002, D3: no write takes a query

@@ -113,6 +113,13 @@ static void text_and_keys(void **state)
     assert_null(validate_idempotency_key("form-3f2a"));
     assert_non_null(validate_idempotency_key("with space"));
     assert_non_null(validate_idempotency_key(""));
+    /* A space is printable ASCII: the message says what is allowed
+     * (round-6 walkthrough of seed 002, D5). */
+    assert_null(strstr(validate_idempotency_key("with space"), "printable"));
+    assert_non_null(strstr(validate_idempotency_key("with space"), "must not contain spaces"));
+    assert_non_null(strstr(validate_idempotency_key("caf\xc3\xa9"), "'!' to '~'"));
+    assert_non_null(strstr(validate_idempotency_key(""), "1 to 128 visible ASCII characters"));
+    assert_null(validate_idempotency_key("!~"));
 }
 
 /* Issue 7, defect 9: names refused control and bidi-override characters
