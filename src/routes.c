@@ -160,6 +160,15 @@ static const struct route routes[] = {
      ADMIN | BILLING, NULL},
 };
 
+int route_allows(const struct request *req, const char *method, const char *pattern)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].pattern, pattern) == 0)
+            return caller_account_allows(req, &req->account, routes[i].roles,
+                                         routes[i].parent_roles);
+    return 0;
+}
+
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])
 {
     size_t nargs = 0, i = 0;

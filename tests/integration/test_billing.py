@@ -1663,6 +1663,25 @@ def test_a_bad_quantity_does_not_call_the_alias_wrong(api, disti, make_reseller)
     assert "storefront_alias" not in errors, errors
 
 
+def test_a_member_is_told_who_may_withdraw_a_cancellation(api, licensed, sql):
+    """Round-6 walkthrough of seed 004, D6: a member's renew of a pending
+    cancellation said "uncancel it first", which a member may not (403).
+    The member is told who can; the admin and billing people, who may, are
+    still told to uncancel. Nothing is renewed."""
+    t, cust, member = licensed
+    sid = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["id"]
+    pending = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    invoices = sql.value("SELECT COUNT(*) AS n FROM invoices WHERE account_id=%s", int(cust.id))
+    detail = S.expect_problem(api(member).post(f"/api/v1/subscriptions/{sid}/renew"), 409, "conflict")["detail"]
+    assert "uncancel it first" not in detail and "an admin or billing person" in detail, detail
+    S.expect_problem(api(member).post(f"/api/v1/subscriptions/{sid}/uncancel"), 403)
+    detail = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{sid}/renew"), 409, "conflict")["detail"]
+    assert "uncancel it first" in detail, detail
+    got = S.expect(api(member).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert (got["status"], got["ends_at"]) == ("pending_cancellation", pending["ends_at"]), got
+    assert sql.value("SELECT COUNT(*) AS n FROM invoices WHERE account_id=%s", int(cust.id)) == invoices
+
+
 def test_a_query_parameter_on_a_billing_action_changes_nothing(api, licensed, disti, make_reseller, sql):
     """Round-6 walkthrough of seed 002, D3: cancel?dry_run=1 really
     cancelled (and mailed); execute?storefront_alias=x executed without
