@@ -189,8 +189,9 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             st = refuse(c->req, 409, "conflict",
                         "this plan needs a storefront alias: send storefront_alias");
         else if (st == ST_DUPLICATE)
-            st = refuse(c->req, 409, "conflict",
-                        "the storefront alias is taken; choose another one");
+            st = refuse_field(c->req, 409, "conflict", "storefront_alias",
+                              "is taken; choose another one",
+                              "the storefront alias is taken; choose another one");
         if (st != ST_OK) {
             free(old_alias);
             return st;

@@ -1663,6 +1663,54 @@ def test_a_bad_quantity_does_not_call_the_alias_wrong(api, disti, make_reseller)
     assert "storefront_alias" not in errors, errors
 
 
+# ------------------------------------------------- first-time mistakes (round 6)
+
+def error_query(resp):
+    from urllib.parse import parse_qsl, urlsplit
+    assert resp.status_code == 303, S.describe(resp)
+    return dict(parse_qsl(urlsplit(resp.headers["Location"]).query, keep_blank_values=True))
+
+
+def test_a_taken_alias_is_marked_on_its_field(api, disti, make_reseller, sql):
+    """Round-6 walkthrough of seed 002, D7: a taken storefront alias is 409
+    (documented) with errors.storefront_alias, at the draft, at execute
+    and at an upgrade, and a form's error_to gets errors[storefront_alias],
+    so that a checkout form marks the field. Nothing changes."""
+    holder, r = make_reseller(disti), make_reseller(disti)
+    alias = S.unique("tk-")
+    execute(api, holder.admin, order(api, holder.admin, holder.account.id, "reseller-free", alias)["id"])
+    # The draft.
+    body = S.expect_problem(order(api, disti.admin, r.account.id, "reseller-free", alias, status=409),
+                            409, "conflict")
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    assert alias in body["detail"], body
+    # Execute, JSON and form.
+    draft = order(api, disti.admin, r.account.id, "reseller-free")
+    path = f"/api/v1/orders/{draft['id']}/execute"
+    body = S.expect_problem(api(disti.admin).post(path, json={"storefront_alias": alias}), 409, "conflict")
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    front = S.ORIGIN + "/app/checkout"
+    q = error_query(api(disti.admin).form("POST", path, [("storefront_alias", alias), ("error_to", front)]))
+    assert (q["status"], q["error"]) == ("409", "conflict"), q
+    assert q["errors[storefront_alias]"] == "is taken; choose another one", q
+    assert q["values[storefront_alias]"] == alias, q
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": None}
+    # An upgrade that names it.
+    own = S.unique("own-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", own)["id"])[
+        "subscription"]["id"]
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                              json={"plan": "standard", "storefront_alias": alias}),
+                            409, "conflict")
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert got["plan"] == "free" and got["storefront"]["alias"] == own, got
+    # Other conflicts carry no errors.
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                              json={"plan": "free"}), 409, "conflict")
+    assert "errors" not in body, body
+
+
 def test_a_member_is_told_who_may_withdraw_a_cancellation(api, licensed, sql):
     """Round-6 walkthrough of seed 004, D6: a member's renew of a pending
     cancellation said "uncancel it first", which a member may not (403).
