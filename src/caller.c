@@ -257,6 +257,14 @@ static const char *not_found_detail(const struct request *req)
     return req->not_found ? req->not_found : "no such account";
 }
 
+int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
+                          unsigned parent_allowed)
+{
+    if (a->handed_over)
+        parent_allowed = 0;
+    return req->caller.is_operator || (a->roles & allowed) || (a->parent_roles & parent_allowed);
+}
+
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out)
 {
@@ -314,9 +322,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
      * it only by the roles they hold there (as service providers: read
      * billing, never order, cancel or upgrade; docs/api.md, "Plans, orders,
      * ..."). The flag comes with the row read above: no round trip. */
-    if (out->handed_over)
-        parent_allowed = 0;
-    if (req->caller.is_operator || (out->roles & allowed) || (out->parent_roles & parent_allowed))
+    if (caller_account_allows(req, out, allowed, parent_allowed))
         return 0;
     if (out->roles) {
         refuse(req, 403, "forbidden", "your role in this account does not allow this");

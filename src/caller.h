@@ -43,6 +43,13 @@ json_t *project_roles_json(unsigned roles);
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out);
 
+/* 1 if the caller's roles in account a (as caller_authorize filled it)
+ * pass the rule allowed / parent_allowed: the same test caller_authorize
+ * makes (operators pass; the parent's roles count for nothing once a was
+ * handed over). */
+int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
+                          unsigned parent_allowed);
+
 /* Is the person dn in the caller's tenant tree (docs/api.md, "tenant
  * tree")? The tree is every account in which the caller is admin or
  * service-provider and every account below one of them; a person belongs

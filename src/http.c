@@ -117,6 +117,26 @@ int refuse(struct request *req, int status, const char *slug, const char *fmt, .
     va_end(ap);
     int st = problem_set(&req->problem, status, slug, buf_str(&detail));
     buf_free(&detail);
+    req->problem_has_errors = 0;
+    return st;
+}
+
+int refuse_field(struct request *req, int status, const char *slug, const char *field,
+                 const char *message, const char *fmt, ...)
+{
+    struct buf detail = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&detail, fmt, ap);
+    va_end(ap);
+    int st = problem_set(&req->problem, status, slug, buf_str(&detail));
+    buf_free(&detail);
+    /* Only this field: errors an earlier step collected are not this
+     * problem's. */
+    json_decref(req->errors);
+    req->errors = json_object();
+    json_object_set_new(req->errors, field, json_string(message));
+    req->problem_has_errors = 1;
     return st;
 }
 
@@ -134,7 +154,7 @@ void request_answer(struct request *req)
     buf_printf(&type, "urn:accountd:problem:%s", p->slug);
     json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", buf_str(&type), "title",
                              reason(p->status), "status", p->status, "detail", p->detail);
-    if (p->status == 422 && req->errors)
+    if ((p->status == 422 || req->problem_has_errors) && req->errors)
         json_object_set(body, "errors", req->errors);
     buf_free(&type);
     set_body(req, p->status, "application/problem+json", body);

@@ -110,6 +110,7 @@ struct request {
     int want_account_row; /* the route is ROUTE_ROW (routes.h) */
 
     json_t *errors;         /* field errors collected for a 422 */
+    int problem_has_errors; /* the problem (not a 422) carries errors too: refuse_field() */
     struct problem problem; /* the refusal (refuse()), written by request_answer() */
     struct response res;
 };
@@ -127,6 +128,13 @@ void res_empty(struct request *req, int status);
  * body can `return refuse(...)`. Nothing is written until request_answer(). */
 int refuse(struct request *req, int status, const char *slug, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* refuse() for a problem that is not a 422 but is about one field (a
+ * taken storefront alias or uid: 409): the answer carries
+ * errors: {field: message} too, as a 422's does, so that a form marks the
+ * field (error_to gets errors[field], docs/api.md "Errors"). Replaces the
+ * field errors collected before. */
+int refuse_field(struct request *req, int status, const char *slug, const char *field,
+                 const char *message, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* 1 once the request was refused (a problem is recorded). */
 int request_refused(const struct request *req);
 /* 503 with Retry-After. */

@@ -848,7 +848,8 @@ static int create_person(struct accept *v, int *mail_taken)
     free(base);
     free(marker);
     if (st == ST_DUPLICATE)
-        return refuse(v->req, 409, "conflict", "that uid is taken; choose another");
+        return refuse_field(v->req, 409, "conflict", "uid", "is taken; choose another",
+                            "that uid is taken; choose another");
     if (st == ST_CONFLICT) {
         *mail_taken = 1;
         return refuse(v->req, 409, "conflict", "a person with this e-mail address exists already");

@@ -128,8 +128,9 @@ static int alias_taken_check(struct request *req, struct sql_store *sql,
     unsigned long long holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
     json_decref(sf);
     if (holder != account_id)
-        return refuse(req, 409, "conflict",
-                      "the storefront alias '%s' is taken; choose another one", alias);
+        return refuse_field(req, 409, "conflict", "storefront_alias",
+                            "is taken; choose another one",
+                            "the storefront alias '%s' is taken; choose another one", alias);
     return ST_OK;
 }
 
@@ -341,8 +342,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
                         "execute (POST /api/v1/orders/%llu/execute)",
                         o.id);
         else if (st == ST_DUPLICATE)
-            st = refuse(x->req, 409, "conflict",
-                        "the storefront alias is taken; choose another one");
+            st = refuse_field(x->req, 409, "conflict", "storefront_alias",
+                              "is taken; choose another one",
+                              "the storefront alias is taken; choose another one");
         if (st != ST_OK)
             goto out;
     }

@@ -173,6 +173,15 @@ static const struct route routes[] = {
      ADMIN | BILLING, NULL},
 };
 
+int route_allows(const struct request *req, const char *method, const char *pattern)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].pattern, pattern) == 0)
+            return caller_account_allows(req, &req->account, routes[i].roles,
+                                         routes[i].parent_roles);
+    return 0;
+}
+
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4])
 {
     size_t nargs = 0, i = 0;
@@ -269,6 +278,34 @@ static int authorize_route(struct request *req, const struct route *route)
     return 0;
 }
 
+/* A write (POST, PUT, PATCH, DELETE) takes no query parameter: none of
+ * them reads its query, so one sent there was silently ignored —
+ * POST /subscriptions/12/cancel?dry_run=1 really cancelled, and
+ * .../execute?storefront_alias=x executed without the alias (round-6
+ * walkthrough of seed 002, D3). 422 with each parameter in errors, before
+ * the handler runs (nothing written, no key claimed), as lists refuse a
+ * parameter they do not take. A form's fields (_method, return_to, ...)
+ * are body fields too. */
+static int refuse_write_query(struct request *req)
+{
+    if (!method_is_unsafe(req->method) || !json_is_object(req->query) ||
+        json_object_size(req->query) == 0)
+        return 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(req->query, key, v)
+    {
+        (void)v;
+        res_field_error(req, key,
+                        "is not accepted by this action: it takes no query parameters (its "
+                        "fields go in the body)");
+    }
+    refuse(req, 422, "validation",
+           "this action takes no query parameters; send its fields in "
+           "the body");
+    return -1;
+}
+
 static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
 {
     if (request_parse_head(req) < 0)
@@ -319,6 +356,8 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
     if ((found->flags & ROUTE_IDENTITY) && caller_require(req) < 0)
         return;
     if ((found->roles || found->parent_roles) && authorize_route(req, found) < 0)
+        return;
+    if (refuse_write_query(req) < 0)
         return;
     if ((found->flags & ROUTE_IDEMPOTENT) && idempotency_begin(req) < 0)
         return;

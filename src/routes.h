@@ -57,6 +57,13 @@ struct route {
  * placeholders' values. Returns 1 on a match. Pure, for tests. */
 int route_match(const char *pattern, char *const *segments, size_t nsegments, const char *args[4]);
 
+/* 1 if the caller could call the route method pattern (as the table
+ * spells it) on the account the request's route named (req->account, as
+ * the router authorized it): for a message that tells the caller to do
+ * something else only when they may (another route on the same account).
+ * 0 for a route not in the table. */
+int route_allows(const struct request *req, const char *method, const char *pattern);
+
 /* Runs one request to its response. */
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx);
 

@@ -17,6 +17,7 @@
 #include "invoices_store.h"
 #include "ldap_store.h"
 #include "licenses_store.h"
+#include "routes.h"
 #include "sql_store.h"
 #include "storefronts.h"
 #include "storefronts_store.h"
@@ -190,8 +191,9 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             st = refuse(c->req, 409, "conflict",
                         "this plan needs a storefront alias: send storefront_alias");
         else if (st == ST_DUPLICATE)
-            st = refuse(c->req, 409, "conflict",
-                        "the storefront alias is taken; choose another one");
+            st = refuse_field(c->req, 409, "conflict", "storefront_alias",
+                              "is taken; choose another one",
+                              "the storefront alias is taken; choose another one");
         if (st != ST_OK) {
             free(old_alias);
             return st;
@@ -328,6 +330,15 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
     return st;
 }
 
+/* 1 if the caller may uncancel the subscription, as the route table says
+ * (routes.h: route_allows). Renew is open to every person of the account,
+ * so its "uncancel it first" must not send a member to a 403 (round-6
+ * walkthrough of seed 004, D6). */
+static int may_uncancel(const struct request *req)
+{
+    return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/uncancel");
+}
+
 static int change_tx(struct sql_store *sql, void *arg)
 {
     struct sub_change *c = arg;
@@ -352,7 +363,11 @@ static int change_tx(struct sql_store *sql, void *arg)
             st = upgrade(sql, c, &s, account_name);
         break;
     case CHANGE_RENEW:
-        if (!active)
+        if (pending && !may_uncancel(c->req))
+            st = refuse(c->req, 409, "conflict",
+                        "a subscription pending cancellation is not renewed; an admin or billing "
+                        "person of the account can withdraw the cancellation first (uncancel)");
+        else if (!active)
             st = refuse(c->req, 409, "conflict",
                         pending ? "a subscription pending cancellation is not renewed; "
                                   "uncancel it first"

@@ -94,16 +94,26 @@ void transfers_create(struct request *req)
         return;
     struct account_ref a = req->account;
     t.account_id = a.id;
+    /* Only a staged account is handed over (checked again under its lock):
+     * said before anything about the address, whose messages speak of a
+     * hand-over that cannot happen here. */
+    if (strcmp(a.status, "staged") != 0) {
+        refuse(req, 409, "conflict",
+               "only a staged account can be handed over; this one is not staged");
+        return;
+    }
     /* Not to one of the partner's own people (round-4 walkthrough of seed
      * 000, D2): a person of the parent account, or an admin or service
      * provider of this one, would take the account over from the partner
      * instead of its customer. */
     struct person known = {0};
     int st = ldap_store_find_person(req->session->ldap, "mail", t.email, &known);
-    int partners = 0;
-    if (st == ST_OK)
-        st = transfer_is_partners(req, a.id, known.dn, ROLE_ADMIN | ROLE_SERVICE_PROVIDER,
-                                  &partners);
+    unsigned here = 0;
+    int of_parent = 0, own = 0;
+    if (st == ST_OK) {
+        st = transfer_person_side(req, a.id, known.dn, &here, &of_parent);
+        own = req->caller.dn && strcasecmp(known.dn, req->caller.dn) == 0;
+    }
     person_free(&known);
     if (st == ST_NOT_FOUND)
         st = ST_OK;
@@ -111,7 +121,33 @@ void transfers_create(struct request *req)
         res_store_failure(req, st, "the directory");
         return;
     }
-    if (partners) {
+    if (!of_parent && !own && (here & ROLE_ADMIN)) {
+        /* The customer's admin the partner already added (the seed's "add
+         * your customer as admin, then hand over"): not "one of the
+         * partner's own people", which they are not; the hand-over to an
+         * admin already in the account is the role change (round-6
+         * walkthrough of seed 000, D1). */
+        struct buf message = BUF_INIT;
+        if (req->account.roles & ROLE_ADMIN)
+            buf_printf(&message,
+                       "this person is already an admin of this account; to hand the account "
+                       "over to them, change your own role to service-provider (PUT "
+                       "/api/v1/accounts/%llu/members/%s with {\"roles\": "
+                       "[\"service-provider\"]}: the hand-over by role change)",
+                       a.id, req->caller.uid ? req->caller.uid : "{your uid}");
+        else
+            buf_printf(&message,
+                       "this person is already an admin of this account; the partner's admin "
+                       "hands the account over to them by changing their own role to "
+                       "service-provider (PUT /api/v1/accounts/%llu/members/{their uid}: the "
+                       "hand-over by role change)",
+                       a.id);
+        res_field_error(req, "email", buf_str(&message));
+        buf_free(&message);
+        refuse_invalid(req);
+        return;
+    }
+    if (of_parent || (here & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER))) {
         res_field_error(
             req, "email",
             "this address belongs to one of the partner's own people (a person of the "
@@ -185,6 +221,22 @@ void transfer_parent_free(struct transfer_parent *p)
 int transfer_partner_person(const struct transfer_parent *p, const char *dn)
 {
     return p->ix.n && member_index_find(&p->ix, dn) != NULL;
+}
+
+int transfer_person_side(struct request *req, unsigned long long account_id, const char *dn,
+                         unsigned *here, int *of_parent)
+{
+    *here = 0;
+    *of_parent = 0;
+    int st = ldap_store_roles_of(req->session->ldap, account_id, dn, here);
+    if (st != ST_OK)
+        return st;
+    struct transfer_parent p;
+    st = transfer_parent_people(req, account_id, &p);
+    if (st == ST_OK)
+        *of_parent = transfer_partner_person(&p, dn);
+    transfer_parent_free(&p);
+    return st;
 }
 
 int transfer_is_partners(struct request *req, unsigned long long account_id, const char *dn,

@@ -56,6 +56,12 @@ int transfer_parent_people(struct request *req, unsigned long long account_id,
 void transfer_parent_free(struct transfer_parent *p);
 /* 1 if dn is a person of the parent. */
 int transfer_partner_person(const struct transfer_parent *p, const char *dn);
+/* The roles dn holds in the account (*here, ROLE_* bits) and whether it
+ * is a person of the account's parent (*of_parent): both read, for the
+ * transfer's message that tells the customer's admin already in the
+ * account from the partner's people. */
+int transfer_person_side(struct request *req, unsigned long long account_id, const char *dn,
+                         unsigned *here, int *of_parent);
 /* *is 1 when dn is one of the partner's people for a hand-over of the
  * account: a person of its parent, or one who holds any of `roles` in it
  * (round-4 walkthrough of seed 000, D2). */

@@ -41,7 +41,7 @@ const char *validate_email_ascii(const char *s);
 /* A person's uid as accountd creates and accepts it: 1-64 of [A-Za-z0-9._-],
  * starting with a letter or digit. */
 const char *validate_uid(const char *s);
-/* Idempotency-Key: 1-128 printable ASCII characters. */
+/* Idempotency-Key: 1-128 visible ASCII characters (0x21-0x7e: no spaces). */
 const char *validate_idempotency_key(const char *s);
 /* Folds a user name the way LDAP's caseIgnoreMatch compares it, as far as
  * ASCII goes: leading and trailing spaces dropped, inner runs of spaces

@@ -542,6 +542,34 @@ def test_vat_id_is_checked_against_the_country(api, sql, make_tenant, make_accou
     assert sql.account(acc.id)["company_vat_id"] == "ATU12345678"
 
 
+def test_swiss_vat_ids_in_their_written_form_and_messages_naming_the_format(api, sql, make_tenant, make_account):
+    """Round-6 walkthrough of seed 003, M4: "CHE-123.456.788 MWST" (TVA,
+    IVA), the official written form, was refused though "CHE-123.456.788"
+    passed; it is accepted and stored as written. A refused VAT ID names
+    the country's format (DE followed by 9 digits), not only "does not
+    match"."""
+    t = make_tenant()
+    for vat in ("CHE-123.456.788 MWST", "CHE-123.456.788 TVA", "CHE123456788IVA", "CHE-123.456.788"):
+        acc = make_account(t.admin, "customer", t.account.id,
+                           company=company("Zuerich AG", country="CH", postcode="8001", vat_id=vat))
+        assert sql.account(acc.id)["company_vat_id"] == vat
+    body = _body(t.account.id)
+    body["company"].update(country="CH", postcode="8001", vat_id="CHE-123.456.788 VAT")
+    _post_rejected(api, sql, t.admin, body, 422, "vat_id")
+    r = api(t.admin).post("/api/v1/accounts", json=body)
+    msg = S.expect_field_errors(r, "vat_id")["company.vat_id"]
+    assert "CHE followed by 9 digits" in msg and "MWST, TVA or IVA" in msg, msg
+    body["company"].update(country="DE", postcode="10115", vat_id="123456789")
+    r = api(t.admin).post("/api/v1/accounts", json=body)
+    msg = S.expect_field_errors(r, "vat_id")["company.vat_id"]
+    assert msg.startswith("must be DE followed by 9 digits, as DE123456789"), msg
+    # A PATCH reads it the same way.
+    acc = make_account(t.admin, "customer", t.account.id, company=company("Bern AG", country="CH", postcode="3000"))
+    S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"company": {"vat_id": "CHE-123.456.788 MWST"}}),
+             200)
+    assert sql.account(acc.id)["company_vat_id"] == "CHE-123.456.788 MWST"
+
+
 def test_bad_boolean_is_422(api, sql, make_tenant):
     t = make_tenant()
     _post_rejected(api, sql, t.admin, _body(t.account.id, staged="maybe"), 422, "staged")

@@ -2127,3 +2127,97 @@ def test_an_add_on_names_the_accounts_storefront_in_the_audit_trail(api, disti, 
     # A customer without a storefront: null as before.
     assert sql.value("SELECT COUNT(*) AS n FROM storefronts WHERE account_id=%s",
                      int(r.account.id)) == 1
+
+
+# ------------------------------------------------- first-time mistakes (round 6)
+
+def error_query(resp):
+    from urllib.parse import parse_qsl, urlsplit
+    assert resp.status_code == 303, S.describe(resp)
+    return dict(parse_qsl(urlsplit(resp.headers["Location"]).query, keep_blank_values=True))
+
+
+def test_a_taken_alias_is_marked_on_its_field(api, disti, make_reseller, sql):
+    """Round-6 walkthrough of seed 002, D7: a taken storefront alias is 409
+    (documented) with errors.storefront_alias, at the draft, at execute
+    and at an upgrade, and a form's error_to gets errors[storefront_alias],
+    so that a checkout form marks the field. Nothing changes."""
+    holder, r = make_reseller(disti), make_reseller(disti)
+    alias = S.unique("tk-")
+    execute(api, holder.admin, order(api, holder.admin, holder.account.id, "reseller-free", alias)["id"])
+    # The draft.
+    body = S.expect_problem(order(api, disti.admin, r.account.id, "reseller-free", alias, status=409),
+                            409, "conflict")
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    assert alias in body["detail"], body
+    # Execute, JSON and form.
+    draft = order(api, disti.admin, r.account.id, "reseller-free")
+    path = f"/api/v1/orders/{draft['id']}/execute"
+    body = S.expect_problem(api(disti.admin).post(path, json={"storefront_alias": alias}), 409, "conflict")
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    front = S.ORIGIN + "/app/checkout"
+    q = error_query(api(disti.admin).form("POST", path, [("storefront_alias", alias), ("error_to", front)]))
+    assert (q["status"], q["error"]) == ("409", "conflict"), q
+    assert q["errors[storefront_alias]"] == "is taken; choose another one", q
+    assert q["values[storefront_alias]"] == alias, q
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": None}
+    # An upgrade that names it.
+    own = S.unique("own-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", own)["id"])[
+        "subscription"]["id"]
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                              json={"plan": "standard", "storefront_alias": alias}),
+                            409, "conflict")
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert got["plan"] == "free" and got["storefront"]["alias"] == own, got
+    # Other conflicts carry no errors.
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                              json={"plan": "free"}), 409, "conflict")
+    assert "errors" not in body, body
+
+
+def test_a_member_is_told_who_may_withdraw_a_cancellation(api, licensed, sql):
+    """Round-6 walkthrough of seed 004, D6: a member's renew of a pending
+    cancellation said "uncancel it first", which a member may not (403).
+    The member is told who can; the admin and billing people, who may, are
+    still told to uncancel. Nothing is renewed."""
+    t, cust, member = licensed
+    sid = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["id"]
+    pending = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    invoices = sql.value("SELECT COUNT(*) AS n FROM invoices WHERE account_id=%s", int(cust.id))
+    detail = S.expect_problem(api(member).post(f"/api/v1/subscriptions/{sid}/renew"), 409, "conflict")["detail"]
+    assert "uncancel it first" not in detail and "an admin or billing person" in detail, detail
+    S.expect_problem(api(member).post(f"/api/v1/subscriptions/{sid}/uncancel"), 403)
+    detail = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{sid}/renew"), 409, "conflict")["detail"]
+    assert "uncancel it first" in detail, detail
+    got = S.expect(api(member).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert (got["status"], got["ends_at"]) == ("pending_cancellation", pending["ends_at"]), got
+    assert sql.value("SELECT COUNT(*) AS n FROM invoices WHERE account_id=%s", int(cust.id)) == invoices
+
+
+def test_a_query_parameter_on_a_billing_action_changes_nothing(api, licensed, disti, make_reseller, sql):
+    """Round-6 walkthrough of seed 002, D3: cancel?dry_run=1 really
+    cancelled (and mailed); execute?storefront_alias=x executed without
+    the alias. Both are 422 on the parameter, and nothing is done."""
+    t, cust, member = licensed
+    sid = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/subscriptions"), 200)["items"][0]["id"]
+    mails = S.outbox_max_id(sql)
+    errors = S.expect_field_errors(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel?dry_run=1"), "dry_run")
+    assert "not accepted by this action" in errors["dry_run"], errors
+    assert S.expect(api(t.admin).get(f"/api/v1/subscriptions/{sid}"), 200)["status"] == "active"
+    assert S.outbox_max_id(sql) == mails
+    assert "subscription.cancel" not in [a["action"] for a in sql.audit(cust.id)]
+    r = make_reseller(disti)
+    draft = order(api, disti.admin, r.account.id, "reseller-free")
+    alias = S.unique("qa-")
+    S.expect_field_errors(api(disti.admin).post(f"/api/v1/orders/{draft['id']}/execute?storefront_alias={alias}"),
+                          "storefront_alias")
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": None}
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}?distributor_id={disti.account.id}"),
+                    200)["available"] is True
+    # Without the query both work.
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    done = S.expect(api(disti.admin).post(f"/api/v1/orders/{draft['id']}/execute",
+                                          json={"storefront_alias": alias}), 200)
+    assert done["subscription"]["storefront"]["alias"] == alias

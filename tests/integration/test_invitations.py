@@ -797,3 +797,28 @@ def test_adding_at_once_revokes_the_pending_invitation_of_that_address(api, cust
     S.expect_problem(accept(api, token, password="pw-addnow-1"), 410, "invitation-revoked")
     rows = [a for a in sql.audit(acc.id) if a["action"] == "invitation.revoke"]
     assert rows and rows[-1]["new_value"]["reason"] == "added at once", rows
+
+
+def test_a_taken_uid_at_accept_is_marked_on_its_field(api, customer, invite, invitation_mail, make_person, sql,
+                                                      ldap_admin):
+    """Round-6 walkthrough of seed 003, O5: the 409 for a taken uid carries
+    errors.uid, and a form's error_to gets errors[uid], so that the
+    registration page marks the field. Nothing is created."""
+    admin, acc = customer
+    q = make_person()
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    inv_id = invite(admin, acc.id, email, "member")["id"]
+    _, token = invitation_mail(email, after=before)
+    body = S.expect_problem(accept(api, token, uid=q.uid, password=fresh_password()), 409, "conflict")
+    assert body["errors"] == {"uid": "is taken; choose another"}, body
+    front = S.ORIGIN + "/invitation/"
+    r = api(None).form("POST", ACCEPT.format(S.path_quote(token)),
+                       [("uid", q.uid), ("password", fresh_password()), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    from urllib.parse import parse_qsl, urlsplit
+    got = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (got["status"], got["error"], got["errors[uid]"]) == ("409", "conflict", "is taken; choose another"), got
+    assert got["values[uid]"] == q.uid and "values[password]" not in got, got
+    assert people_with_mail(ldap_admin, email) == set()
+    assert invitation_row(sql, inv_id)["status"] == "pending"

@@ -1,6 +1,9 @@
 """Request handling shared by every endpoint: body parsing and limits, media
 types, HTML forms (nested keys, _method, return_to, foreign fields, repeated
 fields), CSRF by Origin/Referer, and Idempotency-Key."""
+import json
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 
 import support as S
@@ -398,3 +401,175 @@ def test_form_only_fields_in_json_are_422_and_change_nothing(api, sql, tenant, m
     r = s.form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("name", S.unique("jf-")),
                                                 ("_version", str(version))])
     S.expect(r, 200)
+
+
+# ------------------------------------------------------------------ first-time mistakes (round 6)
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("headers, sent_as", [
+    ({"Content-Type": FORM_TYPE}, "was sent as application/x-www-form-urlencoded;"),
+    ({"Content-Type": FORM_TYPE, "Origin": S.ORIGIN}, "was sent as application/x-www-form-urlencoded;"),
+    ({"Content-Type": FORM_TYPE + "; charset=utf-8", "Referer": S.ORIGIN + "/x"},
+     "was sent as application/x-www-form-urlencoded;"),
+    ({}, "was sent with no Content-Type;"),
+    ({"Origin": S.EVIL_ORIGIN}, "was sent with no Content-Type;"),
+    ({"Content-Type": "text/plain", "Origin": S.ORIGIN}, "was sent as text/plain;"),
+])
+def test_json_sent_without_its_content_type_is_415_naming_it(api, sql, tenant, headers, sent_as):
+    """Round-6 walkthroughs of seeds 000-004: curl -d '{...}' sends JSON as
+    a form; the answer was 403 "a form must come with an Origin or Referer
+    header", with an Origin a 422 naming the whole JSON text as a field,
+    or 400 "malformed form key". A body that looks like JSON and is not
+    sent as JSON is 415 saying so, whatever the Origin (a refusal either
+    way), and nothing is created."""
+    name = S.unique("it-jsonform-")
+    raw = json.dumps(json_body(tenant.account.id, name)).encode()
+    r = api(tenant.admin).post(ACCOUNTS, data=raw, headers=headers)
+    body = S.expect_problem(r, 415, "unsupported-media-type")
+    assert sent_as in body["detail"], body
+    assert "looks like JSON" in body["detail"] and "Content-Type: application/json" in body["detail"], body
+    assert "errors" not in body, body
+    assert_nothing_created(sql, name)
+    # The same bytes as JSON create the account.
+    S.expect(api(tenant.admin).post(ACCOUNTS, data=raw, headers={"Content-Type": "application/json"}), 201)
+    assert sql.count_accounts(name=name) == 1
+
+
+def test_json_array_or_blank_before_the_brace_is_recognised_and_changes_nothing(api, sql, tenant, make_account):
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    before = sql.account(acc.id)
+    s = api(tenant.admin)
+    for raw in (b'  \r\n\t{"name": "x"}', b'[{"name": "x"}]', b'{"order": [1, 2]'):
+        r = s.patch(f"{ACCOUNTS}/{acc.id}", data=raw, headers={"Content-Type": FORM_TYPE, "Origin": S.ORIGIN})
+        assert "looks like JSON" in S.expect_problem(r, 415, "unsupported-media-type")["detail"]
+    # A form with error_to is not redirected: the body was never read as a form.
+    r = s.post(f"{ACCOUNTS}/{acc.id}/invitations", data=b'{"email": "a@b.example", "error_to": "%s/e"}' %
+               S.ORIGIN.encode(), headers={"Content-Type": FORM_TYPE, "Origin": S.ORIGIN})
+    S.expect_problem(r, 415, "unsupported-media-type")
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"]) == (before["name"], before["version"])
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+
+
+def test_real_forms_still_work_next_to_the_json_check(api, sql, tenant, make_account):
+    """The JSON check looks at the first byte only: an HTML form (whose body
+    starts with a field name) is read as before, braces in values too."""
+    name = S.unique("it-{form}-")
+    r = api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, name))
+    S.expect(r, 201)
+    assert sql.account(S.location_id(r))["name"] == name
+    # A form without Origin or Referer is still the CSRF 403.
+    other = S.unique("it-noorigin2-")
+    S.expect_problem(api(tenant.admin).form("POST", ACCOUNTS, create_fields(tenant.account.id, other),
+                                            origin=None), 403, "forbidden")
+    assert_nothing_created(sql, other)
+
+
+def test_if_match_without_its_quotes_says_so(api, sql, tenant, make_account, make_person, set_roles):
+    """Round-6 walkthroughs of seeds 001 and 003: If-Match: 5.9 for the
+    ETag "5.9" is 412 (it is not the ETag) saying the value goes in double
+    quotes; other mismatches keep their detail. Nothing changes."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    s = api(tenant.admin)
+    before = sql.account(acc.id)
+    version = before["version"]
+    contacts = sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id))
+    for value in (f"{acc.id}.{version}", f"W/{acc.id}.{version}", f"{acc.id}.{version + 3}"):
+        r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-")}, headers={"If-Match": value})
+        detail = S.expect_problem(r, 412, "precondition-failed")["detail"]
+        bare = value[2:] if value.startswith("W/") else value
+        assert "in double quotes" in detail and f'If-Match: "{bare}"' in detail, detail
+    for value in ('"garbage"', "garbage", f'"{acc.id}.{version + 3}"', "5.9.1", f"{acc.id}."):
+        r = s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-")}, headers={"If-Match": value})
+        detail = S.expect_problem(r, 412, "precondition-failed")["detail"]
+        assert "double quotes" not in detail, (value, detail)
+    # The contacts PUT reads If-Match the same way.
+    r = s.put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": tenant.admin.uid},
+              headers={"If-Match": f"{acc.id}.{version}"})
+    assert "in double quotes" in S.expect_problem(r, 412, "precondition-failed")["detail"]
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"]) == (before["name"], version)
+    assert sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id)) == contacts
+    # With the quotes it is applied.
+    S.expect(s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("im-ok-")},
+                     headers={"If-Match": f'"{acc.id}.{version}"'}), 200)
+
+
+def test_idempotency_key_with_a_space_says_what_is_allowed(api, sql, tenant, make_account):
+    """Round-6 walkthrough of seed 002, D5: a space is printable ASCII, so
+    "must be printable ASCII" contradicted the key sent. Spaces stay refused
+    (docs/api.md); the message says so. Nothing is done."""
+    name = S.unique("it-spacekey-")
+    r = api(tenant.admin).post(ACCOUNTS, json=json_body(tenant.account.id, name),
+                               headers={"Idempotency-Key": "t6 x1"})
+    msg = S.expect_field_errors(r, "Idempotency-Key")["Idempotency-Key"]
+    assert "printable" not in msg and "must not contain spaces" in msg and "'!' to '~'" in msg, msg
+    assert_nothing_created(sql, name)
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    mail = S.unique_mail("spacekey-")
+    r = api(tenant.admin).post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": mail, "role": "member"},
+                               headers={"Idempotency-Key": "t6 x1"})
+    msg = S.expect_field_errors(r, "Idempotency-Key")["Idempotency-Key"]
+    assert "must not contain spaces" in msg, msg
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+
+
+def test_write_actions_refuse_query_parameters(api, sql, tenant, make_account, make_person, set_roles,
+                                               ldap_admin):
+    """Round-6 walkthrough of seed 002, D3: no write takes a query
+    parameter; one sent was ignored (cancel?dry_run=1 cancelled). Now 422
+    with the parameter in errors, and nothing is written or mailed."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    member = make_person(prefix="qp")
+    set_roles(tenant.admin, acc.id, member, ["member"])
+    s = api(tenant.admin)
+    before = sql.account(acc.id)
+    mails = S.outbox_max_id(sql)
+    audit = len(sql.audit(acc.id))
+    cases = [
+        ("PATCH", f"{ACCOUNTS}/{acc.id}?dry_run=1", {"name": S.unique("qp-")}, "dry_run"),
+        ("DELETE", f"{ACCOUNTS}/{acc.id}?force=1", None, "force"),
+        ("PUT", f"{ACCOUNTS}/{acc.id}/notification-recipients?notify=0",
+         {"emails": [S.unique_mail("qp-")]}, "notify"),
+        ("POST", f"{ACCOUNTS}/{acc.id}/invitations?role=admin",
+         {"email": S.unique_mail("qp-"), "role": "member"}, "role"),
+        ("PUT", f"{ACCOUNTS}/{acc.id}/members/{member.uid}?roles=admin", {"roles": ["billing"]}, "roles"),
+    ]
+    for method, path, body, param in cases:
+        r = s.request(method, path, json=body)
+        errors = S.expect_field_errors(r, param)
+        assert errors == {param: errors[param]} and "not accepted by this action" in errors[param], errors
+    name = S.unique("qp-new-")
+    r = s.post(f"{ACCOUNTS}?parent_id={tenant.account.id}", json=json_body(tenant.account.id, name))
+    S.expect_field_errors(r, "parent_id")
+    assert_nothing_created(sql, name)
+    after = sql.account(acc.id)
+    assert (after["name"], after["version"], after["status"]) == (before["name"], before["version"], "active")
+    assert len(sql.audit(acc.id)) == audit
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+    assert S.roles_in_ldap(ldap_admin, acc.id, member) == {"member"}
+    assert S.outbox_max_id(sql) == mails
+    # The route's roles come first: a member's PATCH is 403, a stranger's 404.
+    S.expect_problem(api(member).patch(f"{ACCOUNTS}/{acc.id}?dry_run=1", json={"name": "m"}), 403)
+    stranger = make_person(prefix="qps")
+    S.expect_problem(api(stranger).patch(f"{ACCOUNTS}/{acc.id}?dry_run=1", json={"name": "m"}), 404)
+    # A form gets the error at its error_to, as a field error.
+    front = S.ORIGIN + "/app/rename"
+    r = s.form("POST", f"{ACCOUNTS}/{acc.id}?dry_run=1",
+               [("_method", "PATCH"), ("name", S.unique("qpf-")), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["error"]) == ("422", "validation") and "errors[dry_run]" in q, q
+    assert sql.account(acc.id)["version"] == before["version"]
+    # A key sent with the refused request was not claimed: it works once the
+    # query is gone. Lists keep their parameters.
+    key = S.unique("qpkey-")
+    mail = S.unique_mail("qpk-")
+    S.expect_field_errors(s.post(f"{ACCOUNTS}/{acc.id}/invitations?x=1", json={"email": mail, "role": "member"},
+                                 headers={"Idempotency-Key": key}), "x")
+    S.expect(s.post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": mail, "role": "member"},
+                    headers={"Idempotency-Key": key}), 202)
+    S.expect(s.get(f"{ACCOUNTS}/{acc.id}/notifications?limit=5"), 200)
+    S.expect_field_errors(s.get(f"{ACCOUNTS}/{acc.id}/notifications?dry_run=1"), "dry_run")

@@ -1042,3 +1042,60 @@ def test_the_customers_own_admins_stay_admins(api, sql, ldap_admin, make_person,
     access = {r["uid"] for r in sql.rows("SELECT uid FROM service_provider_access WHERE account_id=%s",
                                           int(acc.id))}
     assert hugo.uid not in access and {t.admin.uid, colleague.uid} <= access
+
+
+def test_transfer_to_the_customer_admin_already_in_the_account_says_how(api, sql, ldap_admin, make_person,
+                                                                       set_roles, staged):
+    """Round-6 walkthrough of seed 000, D1: the seed adds the customer as
+    admin, then hands over; a transfer to that admin said the address
+    "belongs to one of the partner's own people" and to hand the account
+    over "to the customer's address", which it was. The 422 now says the
+    person is already an admin and how the hand-over to them is made (the
+    role change); following it hands the account over. Nothing is written
+    or mailed by the refused transfer."""
+    t, acc, colleague, worker = staged
+    cust = make_person(prefix="d1c")
+    set_roles(t.admin, acc.id, cust, ["admin"])
+    before = S.outbox_max_id(sql)
+    invitations = sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id))
+    errors = S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                                     json={"email": cust.mail}), "email")
+    msg = errors["email"]
+    assert "partner's own people" not in msg and "already an admin of this account" in msg, msg
+    assert f"PUT /api/v1/accounts/{acc.id}/members/{t.admin.uid}" in msg and "service-provider" in msg, msg
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
+    assert sql.value("SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s", int(acc.id)) == invitations
+    assert S.outbox_max_id(sql) == before
+    assert sql.account(acc.id)["status"] == "staged"
+    # The partner's own people keep their message (a service provider
+    # of the account who is no person of the parent among them).
+    sp = make_person(prefix="d1p")
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    for who in (colleague, sp):
+        msg = S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                                      json={"email": who.mail}), "email")["email"]
+        assert "partner's own people" in msg, msg
+    # The advice works: the partner's admin's own role change is the
+    # hand-over to the customer.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.norm_dn(cust.dn) in S.group_members(ldap_admin, acc.id, "admin")
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"]["owner"] == cust.uid, done
+
+
+def test_transfer_of_an_account_that_is_not_staged_says_so_first(api, sql, make_tenant, make_account,
+                                                                  make_person, set_roles):
+    """The 409 for an account that is not staged comes before anything
+    about the address (its messages speak of a hand-over that cannot
+    happen here)."""
+    t = make_tenant("nst")
+    acc = make_account(t.admin, "customer", t.account.id)
+    cust = make_person(prefix="nstc")
+    set_roles(t.admin, acc.id, cust, ["admin"])
+    for mail in (cust.mail, t.admin.mail, S.unique_mail("nst-")):
+        body = S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": mail}),
+                                409, "conflict")
+        assert "not staged" in body["detail"], body
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None

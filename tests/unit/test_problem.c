@@ -234,6 +234,37 @@ static void field_errors_go_with_a_422(void **state)
     request_free(&req);
 }
 
+/* A 409 about one field (a taken alias or uid) carries that field's
+ * error, and only it; a later plain refusal carries none (round-6
+ * walkthroughs of seeds 002 and 003). */
+static void a_field_conflict_carries_its_field(void **state)
+{
+    (void)state;
+    struct request req;
+    memset(&req, 0, sizeof(req));
+    res_field_error(&req, "stale", "collected before");
+    assert_int_equal(refuse_field(&req, 409, "conflict", "storefront_alias",
+                                  "is taken; choose another one", "the alias '%s' is taken", "x"),
+                     ST_REFUSED);
+    request_answer(&req);
+    assert_int_equal(req.res.status, 409);
+    json_t *j = answer_json(&req);
+    assert_string_equal(json_string_value(json_object_get(j, "detail")), "the alias 'x' is taken");
+    json_t *errors = json_object_get(j, "errors");
+    assert_int_equal(json_object_size(errors), 1);
+    assert_string_equal(json_string_value(json_object_get(errors, "storefront_alias")),
+                        "is taken; choose another one");
+    json_decref(j);
+    /* A refusal recorded after it is plain again. */
+    refuse_field(&req, 409, "conflict", "uid", "is taken", "taken");
+    refuse(&req, 409, "conflict", "something else");
+    request_answer(&req);
+    j = answer_json(&req);
+    assert_null(json_object_get(j, "errors"));
+    json_decref(j);
+    request_free(&req);
+}
+
 static void a_store_failure_keeps_a_recorded_refusal(void **state)
 {
     (void)state;
@@ -265,6 +296,7 @@ int main(void)
         cmocka_unit_test(the_latest_answer_wins),
         cmocka_unit_test(field_errors_go_with_a_422),
         cmocka_unit_test(a_store_failure_keeps_a_recorded_refusal),
+        cmocka_unit_test(a_field_conflict_carries_its_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

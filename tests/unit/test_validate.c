@@ -38,6 +38,66 @@ static void vat_ids_by_country(void **state)
     assert_non_null(validate_vat_id("AT", ""));
 }
 
+/* Round-6 walkthrough of seed 003, M4: the Swiss VAT number in its
+ * official written form ("CHE-123.456.788 MWST", TVA, IVA) is accepted as
+ * the bare one is. */
+static void swiss_vat_ids_with_their_suffix(void **state)
+{
+    (void)state;
+    assert_null(validate_vat_id("CH", "CHE-123.456.788"));
+    assert_null(validate_vat_id("CH", "CHE-123.456.788 MWST"));
+    assert_null(validate_vat_id("CH", "CHE-123.456.788 TVA"));
+    assert_null(validate_vat_id("CH", "CHE-123.456.788 IVA"));
+    assert_null(validate_vat_id("CH", "CHE123456788MWST"));
+    assert_null(validate_vat_id("CH", "che-123.456.788 mwst"));
+    assert_non_null(validate_vat_id("CH", "CHE-123.456.788 VAT"));
+    assert_non_null(validate_vat_id("CH", "CHE-123.456.788 MWST TVA"));
+    assert_non_null(validate_vat_id("CH", "CHE-123.456.78 MWST"));
+    assert_non_null(validate_vat_id("CH", "MWST CHE-123.456.788"));
+    /* Only Switzerland's suffixes. */
+    assert_non_null(validate_vat_id("DE", "DE123456789MWST"));
+}
+
+/* The refusal names the country's format with an example, and the example
+ * fits that format: every country of the table (round-6 walkthrough of seed
+ * 003, M4). */
+static void vat_refusals_name_the_format(void **state)
+{
+    (void)state;
+    assert_string_equal(validate_vat_id("DE", "123456789"),
+                        "must be DE followed by 9 digits, as DE123456789 (the VAT ID format of "
+                        "DE; spaces, dots and dashes are ignored)");
+    const char *ch = validate_vat_id("CH", "CHE-123.456");
+    assert_non_null(ch);
+    assert_non_null(strstr(ch, "CHE followed by 9 digits, optionally MWST, TVA or IVA"));
+    static const char *const countries_with_a_format[] = {
+        "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR",
+        "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"};
+    for (size_t i = 0; i < sizeof(countries_with_a_format) / sizeof(countries_with_a_format[0]);
+         i++) {
+        const char *cc = countries_with_a_format[i];
+        const char *why = validate_vat_id(cc, "0");
+        assert_non_null(why);
+        /* "must be <words>, as <example> (the VAT ID format of <cc>; ..." */
+        assert_true(strncmp(why, "must be ", 8) == 0);
+        const char *as = strstr(why, ", as ");
+        const char *end = strstr(why, " (the VAT ID format of ");
+        assert_non_null(as);
+        assert_non_null(end);
+        assert_true(as < end);
+        assert_true(strncmp(end + 23, cc, 2) == 0);
+        char example[64];
+        size_t n = (size_t)(end - (as + 5));
+        assert_true(n > 0 && n < sizeof(example));
+        memcpy(example, as + 5, n);
+        example[n] = '\0';
+        if (validate_vat_id(cc, example) != NULL)
+            fail_msg("the example %s of %s does not fit its format", example, cc);
+    }
+    /* A country without a table entry keeps the general rule. */
+    assert_string_equal(validate_vat_id("US", "12-34_56"), "must be 2 to 20 letters and digits");
+}
+
 static void postcodes_by_country(void **state)
 {
     (void)state;
@@ -113,6 +173,13 @@ static void text_and_keys(void **state)
     assert_null(validate_idempotency_key("form-3f2a"));
     assert_non_null(validate_idempotency_key("with space"));
     assert_non_null(validate_idempotency_key(""));
+    /* A space is printable ASCII: the message says what is allowed
+     * (round-6 walkthrough of seed 002, D5). */
+    assert_null(strstr(validate_idempotency_key("with space"), "printable"));
+    assert_non_null(strstr(validate_idempotency_key("with space"), "must not contain spaces"));
+    assert_non_null(strstr(validate_idempotency_key("caf\xc3\xa9"), "'!' to '~'"));
+    assert_non_null(strstr(validate_idempotency_key(""), "1 to 128 visible ASCII characters"));
+    assert_null(validate_idempotency_key("!~"));
 }
 
 /* Issue 7, defect 9: names refused control and bidi-override characters
@@ -307,6 +374,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(countries),
         cmocka_unit_test(vat_ids_by_country),
+        cmocka_unit_test(swiss_vat_ids_with_their_suffix),
+        cmocka_unit_test(vat_refusals_name_the_format),
         cmocka_unit_test(emails),
         cmocka_unit_test(uids),
         cmocka_unit_test(text_and_keys),
