@@ -36,6 +36,7 @@ static void set_defaults(struct config *cfg)
     cfg->mail_batch = 20;
     cfg->invitation_url = xstrdup("http://127.0.0.1:8080/invitations/{token}");
     cfg->preferences_url = xstrdup("http://127.0.0.1:8080/preferences");
+    cfg->password_reset_url = xstrdup("http://127.0.0.1:8080/password-reset/{token}");
     cfg->invitation_ttl = 7 * 24 * 3600;
     cfg->mail_budget = 100;
     cfg->mail_budget_window = 3600;
@@ -87,6 +88,7 @@ void config_free(struct config *cfg)
                         &cfg->mail_from,
                         &cfg->invitation_url,
                         &cfg->preferences_url,
+                        &cfg->password_reset_url,
                         &cfg->smtp_ca_file,
                         &cfg->storefront_host};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
@@ -215,6 +217,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"mail_from", &cfg->mail_from},
         {"invitation_url", &cfg->invitation_url},
         {"preferences_url", &cfg->preferences_url},
+        {"password_reset_url", &cfg->password_reset_url},
         {"storefront_host", &cfg->storefront_host},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
@@ -386,6 +389,8 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
             rc = fail(err, err_size, name, 0, "smtp_starttls must be no, try or required");
         else if (!cfg->invitation_url || !strstr(cfg->invitation_url, "{token}"))
             rc = fail(err, err_size, name, 0, "invitation_url must contain {token}");
+        else if (!cfg->password_reset_url || !strstr(cfg->password_reset_url, "{token}"))
+            rc = fail(err, err_size, name, 0, "password_reset_url must contain {token}");
         else if (cfg->preferences_url && !url_fits_header(cfg->preferences_url))
             /* It goes into the List-Unsubscribe header of news mail. */
             rc = fail(err, err_size, name, 0,

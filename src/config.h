@@ -51,11 +51,12 @@ struct config {
     int mail_retry_max;
     int mail_poll_interval; /* milliseconds */
     int mail_batch;
-    char *invitation_url;   /* with {token} */
-    char *preferences_url;  /* the front end's mail preferences page; NULL: none */
-    int invitation_ttl;     /* seconds */
-    int mail_budget;        /* recipients of tenant-caused mail per account ... */
-    int mail_budget_window; /* ... within this many seconds; 0 budget: unlimited */
+    char *invitation_url;     /* with {token} */
+    char *preferences_url;    /* the front end's mail preferences page; NULL: none */
+    char *password_reset_url; /* with {token}: the page that sets a new password */
+    int invitation_ttl;       /* seconds */
+    int mail_budget;          /* recipients of tenant-caused mail per account ... */
+    int mail_budget_window;   /* ... within this many seconds; 0 budget: unlimited */
 
     size_t body_limit;
     char **allowed_origins; /* NULL-terminated */

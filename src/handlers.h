@@ -46,6 +46,9 @@ void contacts_set(struct request *req);
 /* recipients.c */
 void recipients_get(struct request *req);
 void recipients_put(struct request *req);
+/* password_resets.c */
+void password_reset_request(struct request *req);
+void password_reset_complete(struct request *req);
 /* templates.c */
 void templates_list(struct request *req);
 void templates_put(struct request *req);

@@ -57,9 +57,13 @@ int outbox_budget_retry_after(void)
 
 static int budgeted(const char *template_name)
 {
-    static const char *const names[] = {"invitation",       "transfer-invitation",
-                                        "added-to-account", "contact-changed",
-                                        "announcement",     NULL};
+    static const char *const names[] = {"invitation",
+                                        "transfer-invitation",
+                                        "added-to-account",
+                                        "contact-changed",
+                                        "announcement",
+                                        "password-reset",
+                                        NULL};
     for (size_t i = 0; names[i]; i++)
         if (strcmp(names[i], template_name) == 0)
             return 1;

@@ -49,6 +49,9 @@ static const struct route routes[] = {
      NULL},
     {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ID | OPEN, ADMIN | SP, 0,
      NULL},
+    /* the named contacts (checked by the handler) and operator staff */
+    {"POST", "/api/v1/accounts/{id}/members/{uid}/password-reset", password_reset_request,
+     ID | OPEN | IDEM, ADMIN, 0, NULL},
     {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ID | OPEN | IDEM, ADMIN | SP,
      0, NULL},
     {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ID, ADMIN | SP, 0, NULL},
@@ -57,6 +60,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ID | OPEN | IDEM,
      ADMIN | SP, 0, NULL},
     {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET, 0, 0, NULL},
+    {"POST", "/api/v1/password-resets/{token}", password_reset_complete, ROUTE_SECRET, 0, 0, NULL},
     {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ID | OPEN, ADMIN, 0, NULL},
     /* notifications */
     {"GET", "/api/v1/accounts/{id}/notification-recipients", recipients_get, ID, ANY, 0, NULL},

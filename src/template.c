@@ -56,6 +56,10 @@ static const char *const quote_ph[] = {"account_name", "account_id",        "quo
                                        "requested_by", "requested_by_mail", "lines",
                                        "total",        "valid_days",        NULL};
 
+/* A password reset's link ({{link}}: the secret, as in invitations). */
+static const char *const reset_ph[] = {"account_name", "requested_by", "name", "uid",
+                                       "link",         "expires_at",   NULL};
+
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
     {"transfer-invitation", "transactional", invitation_ph},
@@ -66,6 +70,7 @@ const struct template_info template_catalog[] = {
     {"plan-welcome", "transactional", welcome_ph},
     {"storefront-welcome", "transactional", welcome_ph},
     {"quote-requested", "transactional", quote_ph},
+    {"password-reset", "transactional", reset_ph},
     {"subscription-cancelled", "transactional", cancelled_ph},
     {"subscription-changed", "transactional", changed_ph},
     {"subscription-ending", "transactional", ending_ph},

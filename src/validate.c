@@ -551,3 +551,12 @@ void sha256_hex(const char *s, char out[65])
     }
     out[64] = '\0';
 }
+
+const char *validate_password(const char *s)
+{
+    if (!s || strlen(s) < 8 || strlen(s) > 128)
+        return "must be 8 to 128 characters";
+    if (text_is_blank(s))
+        return "must not be only spaces";
+    return validate_text(s, 128);
+}

@@ -15,6 +15,9 @@ const char *validate_text(const char *s, size_t max);
 /* 1 if s ("" too) is only space that shows nothing: spaces, tabs, no-break
  * and other Unicode spaces, zero-width spaces. */
 int text_is_blank(const char *s);
+/* A new password (accept, password reset): 8 to 128 bytes, not only
+ * blank space, text as validate_text checks it. NULL or why not. */
+const char *validate_password(const char *s);
 /* A name or label a person reads (an account's name, a property's label):
  * validate_text, and not only blank space ("must not be empty"). */
 const char *validate_name(const char *s, size_t max);

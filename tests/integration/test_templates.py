@@ -1,4 +1,4 @@
-"""Mail templates: seventeen shipped defaults with fixed placeholders; a
+"""Mail templates: eighteen shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -24,6 +24,8 @@ TEMPLATES = {
     # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
                         "requested_by_mail", "lines", "total", "valid_days"},
+    # sql/032: a named contact asked for a person's new password (round-6 walkthrough of seed 004)
+    "password-reset": {"account_name", "requested_by", "name", "uid", "link", "expires_at"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
     "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by",
                                "subscription_id", "after_end"},

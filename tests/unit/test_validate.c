@@ -8,6 +8,7 @@
 
 #include "idempotency.h"
 #include "sql_store.h"
+#include "token.h"
 #include "validate.h"
 
 static void countries(void **state)
@@ -369,6 +370,39 @@ static void id_lists_for_json_table(void **state)
     free(some);
 }
 
+static void passwords(void **state)
+{
+    (void)state;
+    assert_null(validate_password("correct horse"));
+    assert_null(validate_password("12345678"));
+    assert_string_equal(validate_password("short"), "must be 8 to 128 characters");
+    assert_string_equal(validate_password(NULL), "must be 8 to 128 characters");
+    assert_string_equal(validate_password("        "), "must not be only spaces");
+    char longer[130];
+    memset(longer, 'x', 129);
+    longer[129] = 0;
+    assert_string_equal(validate_password(longer), "must be 8 to 128 characters");
+    assert_non_null(validate_password("abc\001defgh")); /* a control character */
+}
+
+static void tokens_and_links(void **state)
+{
+    (void)state;
+    char *t = token_new(), *u = token_new();
+    assert_int_equal(strlen(t), TOKEN_CHARS);
+    assert_true(token_well_formed(t));
+    assert_string_not_equal(t, u);
+    assert_false(token_well_formed("short"));
+    assert_false(token_well_formed(NULL));
+    t[5] = '/';
+    assert_false(token_well_formed(t));
+    char *link = token_link("https://example.org/reset/{token}?x=1", "abc");
+    assert_string_equal(link, "https://example.org/reset/abc?x=1");
+    free(link);
+    free(t);
+    free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +423,8 @@ int main(void)
         cmocka_unit_test(postcodes_by_country),
         cmocka_unit_test(request_fingerprints),
         cmocka_unit_test(id_lists_for_json_table),
+        cmocka_unit_test(passwords),
+        cmocka_unit_test(tokens_and_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,82 @@
+#include "password_resets_store.h"
+
+#include "buf.h"
+#include "sql_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                       const char *token_hash, const char *requested_by, char **expires_at)
+{
+    *expires_at = NULL;
+    int st = sql_exec(sql,
+                      "INSERT INTO password_resets (account_id, uid, token_hash, requested_by,"
+                      " expires_at) VALUES (?, ?, UNHEX(?), ?,"
+                      " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
+                      " ON DUPLICATE KEY UPDATE token_hash = VALUES(token_hash),"
+                      " requested_by = VALUES(requested_by), expires_at = VALUES(expires_at),"
+                      " created_at = CURRENT_TIMESTAMP(6)",
+                      SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(token_hash),
+                               P_STR(requested_by), P_INT(PASSWORD_RESET_TTL)),
+                      NULL);
+    if (st != ST_OK)
+        return st;
+    struct sql_result r;
+    st = sql_exec(sql,
+                  "SELECT DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ') FROM password_resets"
+                  " WHERE token_hash = UNHEX(?)",
+                  SQL_ARGS(P_STR(token_hash)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *expires_at = xstrdup(sql_cell(&r, 0, 0));
+    else
+        st = ST_ERROR;
+    sql_result_free(&r);
+    return st;
+}
+
+int password_reset_lock(struct sql_store *sql, const char *token_hash, struct password_reset *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6)"
+                      " FROM password_resets WHERE token_hash = UNHEX(?) FOR UPDATE",
+                      SQL_ARGS(P_STR(token_hash)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows != 1) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    out->id = sql_cell_id(&r, 0, 0);
+    out->account_id = sql_cell_id(&r, 0, 1);
+    out->uid = xstrdup(sql_cell(&r, 0, 2));
+    out->status = xstrdup(sql_cell(&r, 0, 3));
+    out->expired = strcmp(sql_cell(&r, 0, 4), "1") != 0;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+void password_reset_free(struct password_reset *r)
+{
+    free(r->uid);
+    free(r->status);
+    memset(r, 0, sizeof(*r));
+}
+
+int password_reset_used(struct sql_store *sql, unsigned long long id, const char *uid)
+{
+    int st = sql_exec(sql,
+                      "UPDATE password_resets SET status = 'used', used_at = CURRENT_TIMESTAMP(6)"
+                      " WHERE id = ? AND status = 'pending'",
+                      SQL_ARGS(P_INT(id)), NULL);
+    if (st == ST_OK)
+        st = sql_exec(sql,
+                      "UPDATE password_resets SET status = 'replaced'"
+                      " WHERE uid = ? AND status = 'pending' AND id <> ?",
+                      SQL_ARGS(P_STR(uid), P_INT(id)), NULL);
+    return st;
+}

@@ -1,0 +1,180 @@
+"""Password resets (seed 004: "the two named account holders are the only
+users authorized to make any changes on the account or request the reset
+of any passwords"): a named contact asks, the person gets a mail at their
+own address with a single-use link, and sets the new password there. The
+old password works until then; the new one at once, the old one no more."""
+import re
+
+import support as S
+
+ACCOUNTS = "/api/v1/accounts"
+RESET_LINK = r"https?://[^\s<>\"']+/password-reset/([A-Za-z0-9_\-]+)"
+
+
+def reset_path(account_id, uid):
+    return f"{ACCOUNTS}/{account_id}/members/{S.path_quote(uid)}/password-reset"
+
+
+def set_password(api, token, password):
+    return api(None).post(f"/api/v1/password-resets/{token}", json={"password": password})
+
+
+def reset_mail(mailbox, sql, person, before):
+    rows = [r for r in S.wait_outbox_settled(sql, after_id=before)
+            if r["template"] == "password-reset"]
+    assert [r["recipient"].lower() for r in rows] == [person.mail.lower()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    tokens = re.findall(RESET_LINK, mails[0].body)
+    assert len(tokens) == 1, mails[0].body
+    return mails[0], tokens[0]
+
+
+def test_a_named_contact_has_a_password_reset_mailed(api, sql, ldap_admin, mailbox, make_tenant,
+                                                     make_account, make_person, set_roles):
+    t = make_tenant("pwr")
+    acc = make_account(t.admin, "customer", t.account.id)
+    primary, worker = make_person(prefix="pwp"), make_person(prefix="pww")
+    set_roles(t.admin, acc.id, primary, ["admin"])
+    set_roles(t.admin, acc.id, worker, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": primary.uid}), 200)
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(primary).post(reset_path(acc.id, worker.uid)), 202)
+    assert got["uid"] == worker.uid and got["status"] == "mailed" and got["expires_at"], got
+    mail, token = reset_mail(mailbox, sql, worker, before)
+    body = mail.body.replace("\r\n", "\n")
+    assert mail.subject == f"Set a new password for {worker.uid}", mail.subject
+    assert f"{primary.name}, a named contact of {acc.name}, asked for a new password" in body, body
+    assert token not in (mail.subject or "")
+    # The token is stored as its hash only.
+    assert sql.value("SELECT COUNT(*) AS n FROM password_resets WHERE uid=%s AND"
+                     " token_hash = UNHEX(SHA2(%s, 256))", worker.uid, token) == 1
+    row = [a for a in sql.audit(acc.id) if a["action"] == "password.reset_request"][-1]
+    assert row["uid"] == primary.uid and row["new_value"]["uid"] == worker.uid, row
+    # The old password works until the new one is set.
+    S.expect(api(worker).get("/api/v1/me"), 200)
+    # A bad password: 422, nothing used.
+    S.expect_field_errors(set_password(api, token, "short"), "password")
+    S.expect_field_errors(set_password(api, token, "         "), "password")
+    # Set: the new password at once, the old one no more.
+    done = S.expect(set_password(api, token, "brand-new-pass-1"), 200)
+    assert done == {"uid": worker.uid, "status": "password set"}, done
+    old = S.Api(auth=(worker.uid, S.PASSWORDS[worker.uid]))
+    assert S.poll(lambda: old.get("/api/v1/me"), lambda r: r.status_code == 401, 5).status_code == 401
+    S.PASSWORDS[worker.uid] = "brand-new-pass-1"
+    S.expect(api(worker).get("/api/v1/me"), 200)
+    row = [a for a in sql.audit(acc.id) if a["action"] == "password.reset"][-1]
+    assert row["uid"] == worker.uid, row
+    # The link works once.
+    S.expect_problem(set_password(api, token, "another-pass-2"), 410, "reset-used")
+    S.expect_problem(set_password(api, "A" * 43, "another-pass-2"), 404, "not-found")
+    S.expect_problem(set_password(api, "nope", "another-pass-2"), 404, "not-found")
+
+
+def test_asking_again_replaces_the_link(api, sql, mailbox, make_tenant, make_account, make_person,
+                                        set_roles):
+    t = make_tenant("pwr2")
+    acc = make_account(t.admin, "customer", t.account.id)
+    worker = make_person(prefix="pww2")
+    set_roles(t.admin, acc.id, worker, ["billing"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical",
+                              json={"uid": t.admin.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    _, first = reset_mail(mailbox, sql, worker, before)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    _, second = reset_mail(mailbox, sql, worker, before)
+    assert first != second
+    S.expect_problem(set_password(api, first, "brand-new-pass-1"), 404, "not-found")
+    S.expect(set_password(api, second, "brand-new-pass-1"), 200)
+    S.PASSWORDS[worker.uid] = "brand-new-pass-1"
+    # An expired link: 410.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    _, third = reset_mail(mailbox, sql, worker, before)
+    sql.rows("UPDATE password_resets SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
+             " WHERE token_hash = UNHEX(SHA2(%s, 256))", third)
+    S.expect_problem(set_password(api, third, "brand-new-pass-2"), 410, "reset-expired")
+
+
+def test_only_named_contacts_ask_and_only_for_their_accounts_people(api, sql, make_tenant,
+                                                                    make_account, make_person,
+                                                                    set_roles):
+    """Seed 004: additional users may not "reset the password of any linked
+    cloud services"; an admin who is no named contact may not either; the
+    operator's staff may. Nobody is mailed by a refusal."""
+    t = make_tenant("pwr3")
+    acc = make_account(t.admin, "customer", t.account.id)
+    contact, admin, billing, member = (make_person(prefix=p) for p in ("pc", "pa", "pb", "pm"))
+    set_roles(t.admin, acc.id, contact, ["admin"])
+    set_roles(t.admin, acc.id, admin, ["admin"])
+    set_roles(t.admin, acc.id, billing, ["billing"])
+    set_roles(t.admin, acc.id, member, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": contact.uid}), 200)
+    stranger = make_person(prefix="ps")
+    other = make_tenant("pwr3o")
+    before = S.outbox_max_id(sql)
+    path = reset_path(acc.id, member.uid)
+    p = S.expect_problem(api(admin).post(path), 403, "forbidden")
+    assert "named contacts" in p["detail"], p
+    S.expect_problem(api(billing).post(path), 403)
+    S.expect_problem(api(member).post(path), 403)
+    S.expect_problem(api(other.admin).post(path), 404)
+    S.expect_problem(api(None).post(path), 401)
+    # The person must hold a role in the account; unknown uids alike.
+    S.expect_problem(api(contact).post(reset_path(acc.id, stranger.uid)), 404, "not-found")
+    S.expect_problem(api(contact).post(reset_path(acc.id, "no-such-person")), 404, "not-found")
+    S.expect_problem(api(contact).post(reset_path(acc.id, other.admin.uid)), 404, "not-found")
+    assert [r for r in S.outbox_rows(sql, after_id=before) if r["template"] == "password-reset"] == []
+    # A body is refused; the operator and the contact are let in.
+    S.expect_field_errors(api(contact).post(path, json={"password": "x"}), "password")
+    S.expect(api("olivia").post(path), 202)
+    S.expect(api(contact).post(path), 202)
+
+
+def test_the_mails_link_opens_a_page_that_sets_the_password(api, sql, mailbox, make_tenant,
+                                                            make_account, make_person, set_roles):
+    """The dev and test stacks' password page (nginx/password-reset-page.conf.in,
+    tests/nginx-static/password-reset/) in a real browser (headless
+    Chromium): the mail's link opens a form that posts the new password as
+    an HTML form with return_to and error_to, as a site's front end would."""
+    from browser import Browser
+    t = make_tenant("pwpage")
+    acc = make_account(t.admin, "customer", t.account.id)
+    worker = make_person(prefix="pwpg")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    mail, token = reset_mail(mailbox, sql, worker, before)
+    url = re.search(r"https?://\S+/password-reset/\S+", mail.body).group(0)
+    assert url.startswith(S.URL + "/password-reset/"), url
+    browser = Browser()
+    try:
+        browser.goto(url)
+        assert browser.status() == 200
+        assert "Set a new password" in browser.text()
+        # Too short: back on the page, told why; nothing set.
+        browser.fill("#password", "short")
+        browser.submit("#reset")
+        assert browser.url().startswith(url), browser.url()
+        assert "8 to 128" in browser.text(), browser.text()
+        assert sql.value("SELECT status FROM password_resets WHERE token_hash ="
+                         " UNHEX(SHA2(%s, 256))", token) == "pending"
+        browser.fill("#password", "page-new-pass-1")
+        browser.submit("#reset")
+        assert browser.url().startswith(S.URL + "/password-set"), browser.url()
+        assert f"The new password of {worker.uid} is set" in browser.text(), browser.text()
+        # The link is used up: the page says so.
+        browser.goto(url)
+        browser.fill("#password", "page-new-pass-2")
+        browser.submit("#reset")
+        assert browser.url().startswith(url) and "used already" in browser.text(), browser.text()
+    finally:
+        browser.close()
+    S.PASSWORDS[worker.uid] = "page-new-pass-1"
+    S.expect(api(worker).get("/api/v1/me"), 200)
