@@ -108,15 +108,21 @@ void res_empty(struct request *req, int status)
     set_body(req, status, NULL, NULL);
 }
 
-int refuse(struct request *req, int status, const char *slug, const char *fmt, ...)
+static int vrefuse(struct request *req, int status, const char *slug, const char *fmt, va_list ap)
 {
     struct buf detail = BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
     buf_vprintf(&detail, fmt, ap);
-    va_end(ap);
     int st = problem_set(&req->problem, status, slug, buf_str(&detail));
     buf_free(&detail);
+    return st;
+}
+
+int refuse(struct request *req, int status, const char *slug, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int st = vrefuse(req, status, slug, fmt, ap);
+    va_end(ap);
     req->problem_has_errors = 0;
     return st;
 }
@@ -124,13 +130,10 @@ int refuse(struct request *req, int status, const char *slug, const char *fmt, .
 int refuse_field(struct request *req, int status, const char *slug, const char *field,
                  const char *message, const char *fmt, ...)
 {
-    struct buf detail = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&detail, fmt, ap);
+    int st = vrefuse(req, status, slug, fmt, ap);
     va_end(ap);
-    int st = problem_set(&req->problem, status, slug, buf_str(&detail));
-    buf_free(&detail);
     /* Only this field: errors an earlier step collected are not this
      * problem's. */
     json_decref(req->errors);

@@ -7,26 +7,32 @@
 #include <string.h>
 #include <strings.h>
 
+/* The account and those above it, nearest first (depth 0: itself): the
+ * distributors and operator among them decide a template and add its
+ * extra recipients. */
+#define CHAIN_SQL                                                                                  \
+    "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("                                       \
+    " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"                                    \
+    " UNION ALL"                                                                                   \
+    " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"                               \
+    " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+
 int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,
                     char **subject, char **body, unsigned long long *source)
 {
     *subject = *body = NULL;
     *source = 0;
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("
-                      " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
-                      " UNION ALL"
-                      " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"
-                      " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-                      " SELECT t.subject, t.body, t.account_id, c.depth FROM chain c"
-                      " JOIN notification_templates t ON t.account_id = c.id AND t.name = ?"
-                      " WHERE c.kind IN ('distributor', 'operator')"
-                      " UNION ALL"
-                      " SELECT subject, body, NULL, 1000 FROM notification_templates"
-                      " WHERE account_id IS NULL AND name = ?"
-                      " ORDER BY 4 LIMIT 1",
-                      SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(name)), &r);
+    int st =
+        sql_exec(sql,
+                 CHAIN_SQL " SELECT t.subject, t.body, t.account_id, c.depth FROM chain c"
+                           " JOIN notification_templates t ON t.account_id = c.id AND t.name = ?"
+                           " WHERE c.kind IN ('distributor', 'operator')"
+                           " UNION ALL"
+                           " SELECT subject, body, NULL, 1000 FROM notification_templates"
+                           " WHERE account_id IS NULL AND name = ?"
+                           " ORDER BY 4 LIMIT 1",
+                 SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(name)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
@@ -129,27 +135,12 @@ static int template_has(const struct template_info *t, const char *placeholder)
 static int extra_recipients(struct sql_store *sql, unsigned long long account_id, const char *name,
                             char ***out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("
-                      " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
-                      " UNION ALL"
-                      " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"
-                      " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-                      " SELECT r.email FROM chain c"
-                      " JOIN template_recipients r ON r.account_id = c.id AND r.name = ?"
-                      " WHERE c.kind IN ('distributor', 'operator')"
-                      " ORDER BY c.depth, r.position",
-                      SQL_ARGS(P_INT(account_id), P_STR(name)), &r);
-    if (st != ST_OK)
-        return st;
-    *out = xcalloc(r.nrows + 1, sizeof(char *));
-    for (size_t i = 0; i < r.nrows; i++)
-        (*out)[(*n)++] = xstrdup(sql_cell(&r, i, 0));
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_strings(sql,
+                       CHAIN_SQL " SELECT r.email FROM chain c"
+                                 " JOIN template_recipients r ON r.account_id = c.id AND r.name = ?"
+                                 " WHERE c.kind IN ('distributor', 'operator')"
+                                 " ORDER BY c.depth, r.position",
+                       SQL_ARGS(P_INT(account_id), P_STR(name)), out, n);
 }
 
 static int queue(struct sql_store *sql, unsigned long long account_id, const char *name,
@@ -251,20 +242,10 @@ int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, cons
 
 int outbox_recipients(struct sql_store *sql, unsigned long long account_id, char ***out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT email FROM notification_recipients WHERE account_id = ?"
-                      " ORDER BY position",
-                      SQL_ARGS(P_INT(account_id)), &r);
-    if (st != ST_OK)
-        return st;
-    *out = xcalloc(r.nrows + 1, sizeof(char *));
-    for (size_t i = 0; i < r.nrows; i++)
-        (*out)[(*n)++] = xstrdup(sql_cell(&r, i, 0));
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_strings(sql,
+                       "SELECT email FROM notification_recipients WHERE account_id = ?"
+                       " ORDER BY position",
+                       SQL_ARGS(P_INT(account_id)), out, n);
 }
 
 void outbox_free_list(char **list, size_t n)

@@ -121,10 +121,12 @@ int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned
     return st;
 }
 
-int project_rename(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
-                   const char *name, char **old)
+/* Locks (done) project id of account_id: its name in *name (malloc'ed),
+ * or ST_NOT_FOUND. */
+static int lock_name(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                     char **name)
 {
-    *old = NULL;
+    *name = NULL;
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT name FROM projects WHERE id = ? AND account_id = ?"
@@ -132,12 +134,20 @@ int project_rename(struct sql_store *sql, unsigned long long account_id, unsigne
                       SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
-    if (r.nrows != 1) {
-        sql_result_free(&r);
-        return ST_NOT_FOUND;
-    }
-    *old = xstrdup(sql_cell(&r, 0, 0));
+    if (r.nrows == 1)
+        *name = xstrdup(sql_cell(&r, 0, 0));
+    else
+        st = ST_NOT_FOUND;
     sql_result_free(&r);
+    return st;
+}
+
+int project_rename(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
+                   const char *name, char **old)
+{
+    int st = lock_name(sql, account_id, id, old);
+    if (st != ST_OK)
+        return st;
     return sql_exec(sql, "UPDATE projects SET name = ? WHERE id = ?",
                     SQL_ARGS(P_STR(name), P_INT(id)), NULL);
 }
@@ -147,20 +157,9 @@ int project_remove(struct sql_store *sql, unsigned long long account_id, unsigne
 {
     *ids = NULL;
     *n = 0;
-    *name = NULL;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT name FROM projects WHERE id = ? AND account_id = ?"
-                      " AND ldap_state = 'done' FOR UPDATE",
-                      SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    int st = lock_name(sql, account_id, id, name);
     if (st != ST_OK)
         return st;
-    if (r.nrows != 1) {
-        sql_result_free(&r);
-        return ST_NOT_FOUND;
-    }
-    *name = xstrdup(sql_cell(&r, 0, 0));
-    sql_result_free(&r);
     st = sql_ids(sql,
                  "SELECT id FROM invitations WHERE account_id = ? AND project_id = ?"
                  " AND status = 'pending' ORDER BY id FOR UPDATE",

@@ -294,6 +294,31 @@ static int decide_tx(struct sql_store *sql, void *arg)
     return st == ST_OK ? mail_partner(sql, r) : st;
 }
 
+/* The relation's two sides, read before the transaction (to read the
+ * people to tell from the directory): ST_REFUSED with a 404 if there is no
+ * such relation. */
+static int sides_of(struct request *req, unsigned long long id, unsigned long long *partner,
+                    unsigned long long *customer)
+{
+    int st = relation_sides(req->session->sql, id, partner, customer);
+    return st == ST_NOT_FOUND ? refuse(req, 404, "not-found", "no such customer relation") : st;
+}
+
+/* The answer of a decision, a withdrawal or an end: the relation as it is
+ * now, or the failure st. */
+static void answer_relation(struct request *req, struct relate *r, int st)
+{
+    billing_people_free(&r->admins);
+    json_decref(r->relation);
+    r->relation = NULL;
+    if (st == ST_OK)
+        st = relation_read(req->session->sql, r->id, &r->relation);
+    if (st == ST_OK)
+        res_json(req, 200, r->relation);
+    else
+        res_store_failure(req, st, "the database");
+}
+
 static void decide(struct request *req, const char *decision)
 {
     if (body_none(req))
@@ -305,22 +330,12 @@ static void decide(struct request *req, const char *decision)
     /* Who is told: the partner's people, from the directory, before the
      * transaction. */
     unsigned long long partner = 0, customer = 0;
-    int st = relation_sides(req->session->sql, r.id, &partner, &customer);
-    if (st == ST_NOT_FOUND)
-        st = refuse(req, 404, "not-found", "no such customer relation");
+    int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
         st = billing_people_read(req, partner, &r.admins);
     if (st == ST_OK)
         st = request_transaction(req, decide_tx, &r);
-    billing_people_free(&r.admins);
-    json_decref(r.relation);
-    r.relation = NULL;
-    if (st == ST_OK)
-        st = relation_read(req->session->sql, r.id, &r.relation);
-    if (st == ST_OK)
-        res_json(req, 200, r.relation);
-    else
-        res_store_failure(req, st, "the database");
+    answer_relation(req, &r, st);
 }
 
 void relations_approve(struct request *req)
@@ -405,22 +420,12 @@ void relations_withdraw(struct request *req)
     /* Who is told: the customer's admins, from the directory, before the
      * transaction (as the request told them). */
     unsigned long long partner = 0, customer = 0;
-    int st = relation_sides(req->session->sql, r.id, &partner, &customer);
-    if (st == ST_NOT_FOUND)
-        st = refuse(req, 404, "not-found", "no such customer relation");
+    int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
         st = billing_people_admins(req, customer, &r.admins);
     if (st == ST_OK)
         st = request_transaction(req, withdraw_tx, &r);
-    billing_people_free(&r.admins);
-    json_decref(r.relation);
-    r.relation = NULL;
-    if (st == ST_OK)
-        st = relation_read(req->session->sql, r.id, &r.relation);
-    if (st == ST_OK)
-        res_json(req, 200, r.relation);
-    else
-        res_store_failure(req, st, "the database");
+    answer_relation(req, &r, st);
 }
 
 /* ---- end ---------------------------------------------------------- */
@@ -484,9 +489,7 @@ void relations_end(struct request *req)
     if (body_none(req))
         return;
     struct ending e = {.r = {.req = req, .id = parse_id(req->args[0])}, .side = req->account.id};
-    int st = relation_sides(req->session->sql, e.r.id, &e.r.partner_id, &e.r.customer_id);
-    if (st == ST_NOT_FOUND)
-        st = refuse(req, 404, "not-found", "no such customer relation");
+    int st = sides_of(req, e.r.id, &e.r.partner_id, &e.r.customer_id);
     /* The route's account is the side the caller acts for
      * (relations_side_of); the other side is told: the customer's admins,
      * or the partner's contacts (else its admins), as for a request and a
@@ -499,15 +502,7 @@ void relations_end(struct request *req)
     }
     if (st == ST_OK)
         st = request_transaction(req, end_tx, &e);
-    billing_people_free(&e.r.admins);
-    json_decref(e.r.relation);
-    e.r.relation = NULL;
-    if (st == ST_OK)
-        st = relation_read(req->session->sql, e.r.id, &e.r.relation);
-    if (st == ST_OK)
-        res_json(req, 200, e.r.relation);
-    else
-        res_store_failure(req, st, "the database");
+    answer_relation(req, &e.r, st);
 }
 
 /* A page of GET /accounts/{id}/customers (res_id_page): oldest first,

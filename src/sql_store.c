@@ -215,6 +215,23 @@ int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params
     return ST_OK;
 }
 
+int sql_strings(struct sql_store *s, const char *sql, const struct sql_param *params, char ***out,
+                size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct sql_result r;
+    int st = sql_exec(s, sql, params, &r);
+    if (st != ST_OK)
+        return st;
+    *out = xcalloc(r.nrows + 1, sizeof(char *));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*out)[i] = xstrdup(sql_cell(&r, i, 0) ? sql_cell(&r, i, 0) : "");
+    *n = r.nrows;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 char *sql_ids_json(const unsigned long long *ids, size_t n)
 {
     struct buf b = BUF_INIT;

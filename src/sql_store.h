@@ -81,6 +81,10 @@ int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
            unsigned long long *id);
 int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,
             unsigned long long **ids, size_t *n);
+/* The first column of every row as strings (malloc'ed, NULL cells as "";
+ * free each and the list): a list of addresses, in the statement's order. */
+int sql_strings(struct sql_store *s, const char *sql, const struct sql_param *params, char ***out,
+                size_t *n);
 /* ids as a JSON array text ("[1,2,3]", malloc'ed): the parameter of a
  * statement that joins them as a table, JSON_TABLE(?, '$[*]' COLUMNS (id
  * BIGINT UNSIGNED PATH '$')), one round trip for a whole list. */

@@ -29,20 +29,10 @@ int template_override_delete(struct sql_store *sql, unsigned long long account_i
 int template_recipients_get(struct sql_store *sql, unsigned long long account_id, const char *name,
                             char ***out, size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT email FROM template_recipients WHERE account_id = ? AND name = ?"
-                      " ORDER BY position",
-                      SQL_ARGS(P_INT(account_id), P_STR(name)), &r);
-    if (st != ST_OK)
-        return st;
-    *out = xcalloc(r.nrows + 1, sizeof(char *));
-    for (size_t i = 0; i < r.nrows; i++)
-        (*out)[(*n)++] = xstrdup(sql_cell(&r, i, 0));
-    sql_result_free(&r);
-    return ST_OK;
+    return sql_strings(sql,
+                       "SELECT email FROM template_recipients WHERE account_id = ? AND name = ?"
+                       " ORDER BY position",
+                       SQL_ARGS(P_INT(account_id), P_STR(name)), out, n);
 }
 
 int template_recipients_replace(struct sql_store *sql, unsigned long long account_id,
