@@ -163,7 +163,9 @@ accountd dev stack is up: {url}/api/v1/   (auth: {auth})
            which keeps every mail as a file in {state}/mail/; an invitation
            mail's link ({url}/invitations/...) opens an example
            registration page that accepts it (nginx/invitation-page.conf.in);
-           news mails link to {url}/preferences, an example preferences page
+           news mails link to {url}/preferences, an example preferences page;
+           a password-reset mail's link ({url}/password-reset/...) opens
+           an example page that sets the new password
   logs     {state}/accountd.log
            {state}/mailer.log (accountd-mailer), {state}/smtp-sink.log
            {state}/nginx/logs/{{access,error}}.log
