@@ -913,7 +913,8 @@ static int accept_read(struct accept *v)
     else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(r.account_status, "closed") == 0)
-        st = refuse(v->req, 409, "conflict", "the account is closed");
+        /* One made before closing revoked its invitations (round 6). */
+        st = refuse(v->req, 410, "invitation-revoked", "the account was closed");
     if (st == ST_OK) {
         v->id = r.id;
         v->account_id = r.account_id;

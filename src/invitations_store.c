@@ -301,3 +301,18 @@ int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const
     sql_result_free(&r);
     return st;
 }
+
+int invitations_revoke_all(struct sql_store *sql, unsigned long long account_id,
+                           unsigned long long **ids, size_t *n)
+{
+    int st = sql_ids(sql,
+                     "SELECT id FROM invitations WHERE account_id = ? AND status = 'pending'"
+                     " ORDER BY id FOR UPDATE",
+                     SQL_ARGS(P_INT(account_id)), ids, n);
+    if (st == ST_OK && *n)
+        st = sql_exec(sql,
+                      "UPDATE invitations SET status = 'revoked'"
+                      " WHERE account_id = ? AND status = 'pending'",
+                      SQL_ARGS(P_INT(account_id)), NULL);
+    return st;
+}

@@ -96,4 +96,9 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
  * pending (any more). */
 int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid);
 
+/* Inside a transaction: revokes every pending invitation of account_id
+ * (its projects' too): their ids in *ids (malloc'ed), *n. */
+int invitations_revoke_all(struct sql_store *sql, unsigned long long account_id,
+                           unsigned long long **ids, size_t *n);
+
 #endif

@@ -550,7 +550,9 @@ def test_resend_answers_id_and_the_new_expiry(api, customer, invite, sql):
 
 
 @pytest.mark.parametrize("with_uid", [True, False])
-def test_accept_into_a_closed_account_is_409(api, customer, invite, invitation_mail, sql, ldap_admin, with_uid):
+def test_accept_into_a_closed_account_is_410(api, customer, invite, invitation_mail, sql, ldap_admin, with_uid):
+    """Closing revokes the account's pending invitations (round-6
+    walkthrough of seed 001: they stayed pending and answered 409)."""
     admin, acc = customer
     email = S.unique_mail()
     before = S.outbox_max_id(sql)
@@ -558,12 +560,16 @@ def test_accept_into_a_closed_account_is_409(api, customer, invite, invitation_m
     _, token = invitation_mail(email, after=before)
     S.expect(api(admin).delete(account_path(acc.id)), 204)
     row = invitation_row(sql, inv_id)
-    assert row["status"] == "pending"
+    assert row["status"] == "revoked"
+    revoke = [a for a in sql.audit(acc.id) if a["action"] == "invitation.revoke"][-1]
+    assert revoke["new_value"]["reason"] == "the account was closed", revoke
+    assert str(revoke["new_value"]["invitation_id"]) == str(inv_id), revoke
     members = {role: S.group_members(ldap_admin, acc.id, role) for role in S.ROLES}
 
     uid = S.unique("inv")
     fields = {"uid": uid, "password": fresh_password()} if with_uid else {"password": fresh_password()}
-    S.expect_problem(accept(api, token, **fields), 409, "conflict")
+    p = S.expect_problem(accept(api, token, **fields), 410, "invitation-revoked")
+    assert "closed" in p["detail"] or "revoked" in p["detail"], p
     assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
     assert S.ldap_entry(ldap_admin, S.person_dn(email.split("@")[0])) is None
     assert people_with_mail(ldap_admin, email) == set()
