@@ -42,7 +42,8 @@ static int create_insert_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = project_insert(sql, c->account_id, c->name, c->req->caller.uid, &c->id);
     if (st == ST_DUPLICATE)
-        st = refuse(c->req, 409, "conflict", "the account has a project by that name");
+        st = refuse_field(c->req, 409, "conflict", "name", "the account has a project by that name",
+                          "the account has a project by that name");
     return st;
 }
 
@@ -235,7 +236,8 @@ static int rename_tx(struct sql_store *sql, void *arg)
     if (st == ST_NOT_FOUND)
         st = refuse(c->req, 404, "not-found", "no such project");
     else if (st == ST_DUPLICATE)
-        st = refuse(c->req, 409, "conflict", "the account has a project by that name");
+        st = refuse_field(c->req, 409, "conflict", "name", "the account has a project by that name",
+                          "the account has a project by that name");
     if (st == ST_OK)
         st = audit_write(sql, c->req->caller.uid, c->account_id, "project.rename",
                          json_pack("{s:I, s:s}", "project_id", (json_int_t)c->id, "name", old),

@@ -354,7 +354,15 @@ static void dispatch(struct request *req, body_read_fn read, void *read_ctx)
         path_methods(req, &allow);
         res_header(req, "Allow", buf_str(&allow));
         buf_free(&allow);
-        refuse(req, 405, "method-not-allowed", "%s is not allowed here", req->method);
+        /* A form that put _method into its action's URL (round-6
+         * walkthrough of seed 000): say where it belongs. */
+        if (request_param(req, "_method"))
+            refuse(req, 405, "method-not-allowed",
+                   "%s is not allowed here; a form sends _method as a field of its body, not "
+                   "in the URL",
+                   req->method);
+        else
+            refuse(req, 405, "method-not-allowed", "%s is not allowed here", req->method);
         return;
     }
     if ((found->flags & ROUTE_IDENTITY) && caller_require(req) < 0)

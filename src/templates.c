@@ -232,10 +232,12 @@ void template_recipients_put(struct request *req)
     if (!t)
         ;
     else if (!may_override(&a))
-        refuse(req, 409, "conflict", "only distributor accounts set a template's recipients");
+        refuse(req, 409, "conflict",
+               "only distributor accounts and the operator's set a template's recipients");
     else if (link)
         refuse(req, 409, "conflict",
-               "this template carries the invitee's sign-up link: it goes to the invitee only");
+               "this template carries a personal link (an invitation's or a password "
+               "reset's): it goes to its reader only");
     else {
         struct recipients_set c = {req, t->name, emails, n};
         int st = request_transaction(req, template_recipients_tx, &c);
