@@ -419,11 +419,12 @@ static int execute_tx(struct sql_store *sql, void *arg)
             {"plan", plan_name},
             {"articles", articles},
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"acted_by", req->caller.name ? req->caller.name : req->caller.uid},
         };
         if (st == ST_OK)
             st =
                 billing_notify_queue(sql, o.account_id, url ? "storefront-welcome" : "plan-welcome",
-                                     &x->people, vals, 4);
+                                     &x->people, vals, 5);
         free(plan_name);
         free(articles);
     }

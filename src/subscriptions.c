@@ -248,14 +248,16 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         const char *url = json_string_value(json_object_get(storefront, "url"));
         char *plan_name = NULL, *articles = NULL;
         st = subscriptions_store_mail_names(sql, s->id, &plan_name, &articles);
-        struct template_value vals[] = {{"account_name", account_name},
-                                        {"plan", new_a.plan_name},
-                                        {"articles", articles},
-                                        {"storefront_url", url ? url : TEMPLATE_OMIT_LINE}};
+        struct template_value vals[] = {
+            {"account_name", account_name},
+            {"plan", new_a.plan_name},
+            {"articles", articles},
+            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid}};
         if (st == ST_OK)
             st = billing_notify_queue(sql, s->account_id,
                                       url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
-                                      4);
+                                      5);
         free(plan_name);
         free(articles);
     }
@@ -323,9 +325,13 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
     int st = plan_display_name(sql, s, &plan_name);
     billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
-        {"account_name", account_name}, {"plan", plan_name}, {"change", change}, {"ends_at", ends}};
+        {"account_name", account_name},
+        {"plan", plan_name},
+        {"change", change},
+        {"ends_at", ends},
+        {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid}};
     if (st == ST_OK)
-        st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 4);
+        st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 5);
     free(plan_name);
     return st;
 }

@@ -998,7 +998,9 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
     mails = mailbox.wait_for(lambda m: "welcome" in (m.subject or ""), to=to, timeout=15)
     assert mails and mails[-1].subject == f"{cust.name}: welcome to Professional", mails
-    assert mails[-1].body.endswith("now has Professional:\r\n  1 x Professional plan\r\n"), \
+    # Round 7: who ordered it; still no storefront line.
+    assert mails[-1].body.endswith(f"now has Professional:\r\n  1 x Professional plan\r\n"
+                                   f"Ordered by {t.admin.name}.\r\n"), \
         mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
 

@@ -387,6 +387,9 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
                     f" {cust.name}. It stays in service until " in mail.body), mail.body
             assert f"POST /api/v1/subscriptions/{sid}/uncancel\n" in mail.body, mail.body
             assert "\nThen " not in mail.body and "\n\n\n" not in mail.body, mail.body
+        else:
+            # Round 7: who withdrew the cancellation.
+            assert f"Changed by {t.admin.name}.\n" in mail.body, mail.body
 
 
 def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, mailbox, make_tenant,
