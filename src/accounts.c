@@ -321,7 +321,26 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
     unsigned long long id;
     int done;
     char *request;
-    int st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request);
+    /* The first request with the key still running (a double-click): wait
+     * for it, then answer as it did (round-6 walkthroughs of seeds 001, D2,
+     * and 003, O1); a create that failed removed its key (not found: this
+     * one creates). */
+    struct idempotency_wait wait;
+    idempotency_wait_start(&wait);
+    int st;
+    for (;;) {
+        st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request);
+        if (st != ST_OK || done || (request && strcmp(request, fingerprint) != 0) ||
+            !idempotency_wait_more(&wait))
+            break;
+        free(request);
+    }
+    /* The caller's roles may have been read before the first request made
+     * them the new account's admin (a double-click): read them again. */
+    if (st == ST_OK && done && caller_refresh(req) < 0) {
+        free(request);
+        return 1;
+    }
     if (st == ST_NOT_FOUND)
         return 0;
     if (st != ST_OK) {
@@ -339,7 +358,9 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
     }
     if (!done) {
         refuse(req, 409, "conflict",
-               "a request with this Idempotency-Key is still being processed");
+               "a request with this Idempotency-Key is still being processed (waited %d s for "
+               "it); send it again later to get its answer",
+               IDEMPOTENCY_WAIT_MS / 1000);
         return 1;
     }
     /* The key is the caller's, but the account may have moved on: only
@@ -484,9 +505,16 @@ static void create_account(struct request *req, struct create *c)
     }
     int st = request_transaction(req, create_insert, c);
     if (st == ST_DUPLICATE && c->idem_key) {
-        if (!replay(req, c->idem_key, c->fingerprint))
+        /* Another request with the key came first: its answer, once it is
+         * done (replay waits); if it failed, its key is gone and this
+         * request creates. */
+        if (replay(req, c->idem_key, c->fingerprint))
+            return;
+        st = request_transaction(req, create_insert, c);
+        if (st == ST_DUPLICATE) {
             refuse(req, 409, "conflict", "Idempotency-Key already used");
-        return;
+            return;
+        }
     }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
