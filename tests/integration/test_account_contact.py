@@ -109,3 +109,19 @@ def test_a_spent_mail_budget_never_fails_the_contacts_accept(api, make_tenant, i
     assert contacts == {"primary": uid, "technical": uid}, contacts
     templates = [r["template"] for r in S.outbox_rows(sql, account_id=acc_id, after_id=before)]
     assert "contact-changed" in templates, templates
+
+
+def test_spaces_around_the_contact_are_dropped(api, make_tenant, invitation_mail, sql):
+    """round-6 walkthrough of seed 004, D6: the contact's address and names
+    are trimmed as an invitation's."""
+    t = make_tenant()
+    email = S.unique_mail("trimct-")
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-org-"), "parent_id": t.account.id,
+        "contact": {"first_name": " Cleo ", "email": f" {email} "}}), 201)
+    assert body["contact"]["email"] == email, body["contact"]
+    row = sql.row("SELECT email, first_name FROM invitations WHERE id=%s", int(body["contact"]["id"]))
+    assert (row["email"], row["first_name"]) == (email, "Cleo"), row
+    mail, _ = invitation_mail(email, after=before)
+    assert "Hello Cleo," in mail.body, mail.body

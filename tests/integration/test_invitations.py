@@ -822,3 +822,28 @@ def test_a_taken_uid_at_accept_is_marked_on_its_field(api, customer, invite, inv
     assert got["values[uid]"] == q.uid and "values[password]" not in got, got
     assert people_with_mail(ldap_admin, email) == set()
     assert invitation_row(sql, inv_id)["status"] == "pending"
+
+
+def test_spaces_around_the_address_and_names_are_dropped(api, customer, invite, invitation_mail, sql):
+    """round-6 walkthrough of seed 004, D6: an address pasted with spaces
+    around it was 422 "must be an e-mail address", though the recipients
+    form takes the same input; names likewise. JSON and forms alike."""
+    admin, acc = customer
+    email = S.unique_mail("trim-")
+    before = S.outbox_max_id(sql)
+    body = invite(admin, acc.id, f"  {email}\t", "member", first_name=" Ina ", last_name="\tTrim \n")
+    assert body["email"] == email, body
+    row = invitation_row(sql, body["id"])
+    assert (row["email"], row["first_name"], row["last_name"]) == (email, "Ina", "Trim"), row
+    mail, _ = invitation_mail(email, after=before)
+    assert mail.envelope_to == [email.lower()] and "Hello Ina Trim," in mail.body, mail.body
+    created = [a for a in sql.audit(acc.id) if a["action"] == "invitation.create"][-1]["new_value"]
+    assert created["email"] == email, created
+    other = S.unique_mail("trimform-")
+    r = api(admin).form("POST", invitations_path(acc.id), [("email", f" {other} "), ("role", "member")])
+    assert S.expect(r, 202)["email"] == other
+    # Spaces only are still no address; spaces inside one are still wrong.
+    S.expect_field_errors(api(admin).post(invitations_path(acc.id), json={"email": "   ", "role": "member"}),
+                          "email")
+    S.expect_field_errors(api(admin).post(invitations_path(acc.id),
+                                          json={"email": "a b@example.org", "role": "member"}), "email")
