@@ -1106,6 +1106,25 @@ static int accept_handover_plan(struct accept *v)
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
+/* An accept whose SQL side found the invitation changed under it (its
+ * LDAP steps undone): answered as the link answers now (round-6
+ * walkthrough of seed 000, D4: a hand-over's accept that lost to a new
+ * transfer is 410 invitation-revoked, as the docs say, not a 409) — 404
+ * for a link a resend replaced, 410 for a revoked or used invitation, 409
+ * for an account handed over already. ST_REFUSED, or a store status. */
+static int accept_lost(struct accept *v)
+{
+    int st = accept_read(v);
+    if (st != ST_OK)
+        return st;
+    /* Still pending with this token: nothing tells which change it lost
+     * to (the account's hand-over record names another invitation). */
+    if (v->transfer)
+        return refuse(v->req, 409, "conflict",
+                      "this account was handed over already, or the invitation replaced");
+    return refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
+}
+
 /* The SQL side of an accept (saga_finish_sql: the accept's rows, then a
  * hand-over's, which refuses an account that is no longer staged), closing
  * the intent. */
@@ -1175,8 +1194,12 @@ void invitations_accept(struct request *req)
         s->plan.account_id = v.account_id;
         /* A project invitation: its role groups, no account role. */
         s->plan.project_id = v.project_id;
-        s->data = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role",
-                            role_name_in(v.project_id, v.role));
+        /* token_hash: the accept commits only while the invitation still
+         * has this link's token (finish_accept): a resend in the meantime
+         * is the winner, and this accept is undone (round-6 walkthrough of
+         * seed 003, R1). */
+        s->data = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v.id, "role",
+                            role_name_in(v.project_id, v.role), "token_hash", v.token_hash);
         if (v.names_contact)
             json_object_set_new(s->data, "names_contact", json_true());
         st = saga_begin(req->session->sql, s, &req->problem);
@@ -1204,12 +1227,10 @@ void invitations_accept(struct request *req)
                                         : "undone: the directory refused or lost a step") == ST_OK
                               ? SAGA_NOT_APPLIED
                               : SAGA_UNKNOWN;
-            /* Revoked while it was being accepted. */
-            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT && v.transfer)
-                st = refuse(req, 409, "conflict",
-                            "this account was handed over already, or the invitation revoked");
-            else if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
-                st = refuse(req, 410, "invitation-revoked", "this invitation was revoked");
+            /* Revoked, resent or (a hand-over) completed while it was being
+             * accepted: the answer a later accept of this link gets. */
+            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
+                st = accept_lost(&v);
         }
     }
     if (st == ST_OK && outcome == SAGA_DONE) {

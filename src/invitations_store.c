@@ -289,13 +289,22 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
     return ST_OK;
 }
 
-int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid)
+int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *token_hash,
+                             const char *uid)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "UPDATE invitations SET status = 'accepted', accepted_at ="
-                      " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ? AND status = 'pending'",
-                      SQL_ARGS(P_STR(uid), P_INT(id)), &r);
+    /* The token is compared under the row's lock (this UPDATE's): a
+     * resend's UPDATE of it commits before or after, never in between. */
+    int st = token_hash ? sql_exec(sql,
+                                   "UPDATE invitations SET status = 'accepted', accepted_at ="
+                                   " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ?"
+                                   " AND status = 'pending' AND token_hash = UNHEX(?)",
+                                   SQL_ARGS(P_STR(uid), P_INT(id), P_STR(token_hash)), &r)
+                        : sql_exec(sql,
+                                   "UPDATE invitations SET status = 'accepted', accepted_at ="
+                                   " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ?"
+                                   " AND status = 'pending'",
+                                   SQL_ARGS(P_STR(uid), P_INT(id)), &r);
     if (st == ST_OK && r.affected != 1)
         st = ST_CONFLICT;
     sql_result_free(&r);

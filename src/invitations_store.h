@@ -93,7 +93,11 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
                         struct invitation_row *out);
 /* Marks pending invitation id accepted by uid: ST_CONFLICT if it is not
- * pending (any more). */
-int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid);
+ * pending (any more), or when token_hash is not NULL and the invitation's
+ * token is no longer that one (resent, or renewed by a new invitation of
+ * its address, while it was being accepted: round-6 walkthrough of seed
+ * 003, R1). */
+int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *token_hash,
+                             const char *uid);
 
 #endif

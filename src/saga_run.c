@@ -329,8 +329,12 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
     json_int_t inv = json_integer_value(json_object_get(s->data, "invitation_id"));
-    /* ST_CONFLICT: revoked while it was being accepted. */
-    int st = invitation_mark_accepted(sql, (unsigned long long)inv, p->person_uid);
+    /* ST_CONFLICT: revoked while it was being accepted, or its token
+     * replaced (resent): the link accepted is no longer the invitation's
+     * (token_hash: recorded with the plan; an intent recorded before it
+     * was compares the status only). */
+    int st = invitation_mark_accepted(sql, (unsigned long long)inv, data_str(s, "token_hash"),
+                                      p->person_uid);
     json_t *n = json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv, "uid", p->person_uid,
                           "role", data_str(s, "role"), "created", p->create_person);
     /* A project invitation: a role in the project, none in the account. */

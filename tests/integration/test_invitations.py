@@ -847,3 +847,65 @@ def test_spaces_around_the_address_and_names_are_dropped(api, customer, invite, 
                           "email")
     S.expect_field_errors(api(admin).post(invitations_path(acc.id),
                                           json={"email": "a b@example.org", "role": "member"}), "email")
+
+
+def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer, invite, invitation_mail,
+                                                                   sql, ldap_admin):
+    """round-6 walkthrough of seed 003, R1: a resend and an accept of the
+    old link sent at the same moment both succeeded; the accept committed
+    after the resend had replaced the token, and the invitee was mailed a
+    link that was dead on arrival. Now one wins: either the resend (202,
+    a new mail whose link works) and the old link's accept is 404 with
+    nobody left in LDAP, or the accept (200) and the resend is 404 and
+    mails nothing. Repeated, as the race needs luck to be hit."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    admin, acc = customer
+    winners = []
+    for round_ in range(8):
+        email = S.unique_mail("race-")
+        before = S.outbox_max_id(sql)
+        inv_id = invite(admin, acc.id, email)["id"]
+        first_mail, token = invitation_mail(email, after=before)
+        uid, password = S.unique("race"), fresh_password()
+        start = threading.Barrier(2)
+
+        def resend():
+            start.wait()
+            return api(admin).post(invitations_path(acc.id, inv_id) + "/resend")
+
+        def accept_old():
+            start.wait()
+            return accept(api, token, uid=uid, password=password)
+
+        with ThreadPoolExecutor(2) as pool:
+            resent, accepted = pool.submit(resend), pool.submit(accept_old)
+            resent, accepted = resent.result(), accepted.result()
+        row = invitation_row(sql, inv_id)
+        actions = [a["action"] for a in sql.audit(acc.id)
+                   if (a["new_value"] or {}).get("invitation_id") == int(inv_id)]
+        mails = [m for m in S.outbox_rows(sql, recipient=email, after_id=before)]
+        members = S.group_members(ldap_admin, acc.id, "member")
+        if accepted.status_code == 200:
+            winners.append("accept")
+            S.expect_problem(resent, 404, "not-found")
+            assert (row["status"], row["accepted_uid"]) == ("accepted", uid), row
+            assert people_with_mail(ldap_admin, email) == {uid}
+            assert S.norm_dn(S.person_dn(uid)) in members
+            assert actions == ["invitation.create", "invitation.accept"], actions
+            assert [m["template"] for m in mails] == ["invitation"], mails
+            continue
+        winners.append("resend")
+        S.expect(resent, 202)
+        S.expect_problem(accepted, 404, "not-found")
+        assert row["status"] == "pending" and row["accepted_uid"] is None, row
+        assert people_with_mail(ldap_admin, email) == set(), f"round {round_}: a person was left behind"
+        assert S.norm_dn(S.person_dn(uid)) not in members
+        assert actions == ["invitation.create", "invitation.resend"], actions
+        assert [m["template"] for m in mails] == ["invitation", "invitation"], mails
+        # The resent link is the one that works.
+        _, new_token = invitation_mail(email, after=first_mail.outbox_id)
+        assert new_token != token
+        S.expect(accept(api, new_token, uid=uid, password=password), 200)
+        assert people_with_mail(ldap_admin, email) == {uid}
+    assert len(winners) == 8, winners
