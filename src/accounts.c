@@ -272,15 +272,33 @@ static int create_insert(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* The account.create row's new value: the account as created, with the
+ * company details and the contact person as the request gave them
+ * (round-6 walkthrough of seed 003, D7); ids are numbers, as in every
+ * audit value (the audit view answers them as strings). */
+static json_t *create_value(const struct create *c)
+{
+    json_t *company = json_object();
+    for (size_t i = 0; company_fields[i]; i++)
+        json_object_set_new(company, company_fields[i],
+                            c->company.v[i] ? json_string(c->company.v[i]) : json_null());
+    json_t *contact = c->contact_email
+                          ? json_pack("{s:s, s:s?, s:s?}", "email", c->contact_email, "first_name",
+                                      c->contact_first, "last_name", c->contact_last)
+                          : json_null();
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "kind", c->kind, "name", c->name, "status",
+                     c->status, "parent_id",
+                     c->parent_id ? json_integer((json_int_t)c->parent_id) : json_null(), "company",
+                     company, "contact", contact);
+}
+
 static int create_finish(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
     int st = account_mark_done(sql, c->id);
     if (st != ST_OK)
         return st;
-    json_t *n = json_pack("{s:s, s:s, s:s, s:I}", "kind", c->kind, "name", c->name, "status",
-                          c->status, "parent_id", (json_int_t)c->parent_id);
-    st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, n);
+    st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, create_value(c));
     /* The contact person becomes the account's admin: at once if LDAP
      * knows the address, else by invitation (STACKIT "method 1"). */
     if (st == ST_OK && c->contact_email) {
@@ -829,6 +847,20 @@ void accounts_get(struct request *req)
 
 /* ---- update --------------------------------------------------------- */
 
+/* fields_json's id and parent_id as numbers, as every audit value holds
+ * ids (account.create's parent_id was a number, account.update's a
+ * string: round-6 walkthrough of seed 003, D7). */
+static json_t *audit_ids(json_t *v)
+{
+    static const char *const keys[] = {"id", "parent_id", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        const char *text = json_string_value(json_object_get(v, keys[i]));
+        if (text)
+            json_object_set_new(v, keys[i], json_integer((json_int_t)strtoull(text, NULL, 10)));
+    }
+    return v;
+}
+
 struct patch {
     struct request *req;
     unsigned long long id;
@@ -891,7 +923,8 @@ static int patch_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_t *new = fields_json(&r, 0);
         sql_result_free(&r);
-        return audit_write(sql, p->req->caller.uid, p->id, "account.update", old, new);
+        return audit_write(sql, p->req->caller.uid, p->id, "account.update", audit_ids(old),
+                           audit_ids(new));
     }
     json_decref(old);
     return st;

@@ -260,8 +260,17 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     free(name);
     buf_free(&greeting);
     if (st == ST_OK) {
-        json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email",
-                              m.email, "role", role_name_in(v->project_id, v->role));
+        /* What the invitation is now: its purpose and the names given
+         * with it too (a contact's, a hand-over's), its expiry and sender
+         * (round-6 walkthroughs of seeds 003, D7, and 004, D5). */
+        json_t *n =
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "invitation_id", (json_int_t)v->id,
+                      "email", m.email, "role", role_name_in(v->project_id, v->role), "purpose",
+                      m.purpose, "expires_at", m.expires_at, "invited_by", m.invited_by);
+        if (m.first_name)
+            json_object_set_new(n, "first_name", json_string(m.first_name));
+        if (m.last_name)
+            json_object_set_new(n, "last_name", json_string(m.last_name));
         if (v->project_id)
             json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
         st = audit_write(sql, req->caller.uid, v->account->id, action, old, n);
@@ -640,23 +649,24 @@ struct revoke {
  * provider may not revoke or resend an admin invitation: that would stop a
  * customer's hand-over). ST_OK, or ST_REFUSED with a 404 or 403 refusal. */
 static int lock_pending(struct sql_store *sql, struct request *req, const struct account_ref *a,
-                        unsigned long long id, unsigned long long pid, struct problem *ref)
+                        unsigned long long id, unsigned long long pid, struct problem *ref,
+                        struct pending_invitation *out)
 {
-    char *role = NULL;
-    int st = invitation_lock_pending(sql, id, a->id, pid, &role);
+    int st = invitation_lock_pending(sql, id, a->id, pid, out);
     if (st == ST_NOT_FOUND)
         st = problem_set(ref, 404, "not-found", "no such pending invitation");
-    else if (st == ST_OK && !may_grant(req, a, role_bit(role)))
+    else if (st == ST_OK && !may_grant(req, a, role_bit(out->role)))
         st = problem_set(ref, 403, "forbidden",
                          "only admins may revoke or resend an invitation to become admin");
-    free(role);
     return st;
 }
 
 static int revoke_tx(struct sql_store *sql, void *arg)
 {
     struct revoke *v = arg;
-    int st = lock_pending(sql, v->req, v->account, v->id, v->project_id, &v->req->problem);
+    struct pending_invitation locked;
+    int st = lock_pending(sql, v->req, v->account, v->id, v->project_id, &v->req->problem, &locked);
+    pending_invitation_free(&locked);
     if (st == ST_OK)
         st = invitation_revoke(sql, v->id, v->account->id);
     if (st != ST_OK)
@@ -699,13 +709,20 @@ static int resend_tx(struct sql_store *sql, void *arg)
     struct invite *v = arg;
     struct request *req = v->req;
     char *account_name = NULL;
+    struct pending_invitation locked = {0};
     int st = account_lock(sql, v->account->id, &v->req->problem, &account_name);
     if (st == ST_OK)
-        st = lock_pending(sql, req, v->account, v->id, v->project_id, &v->req->problem);
+        st = lock_pending(sql, req, v->account, v->id, v->project_id, &v->req->problem, &locked);
     if (st != ST_OK) {
         free(account_name);
+        pending_invitation_free(&locked);
         return st;
     }
+    /* The audit row keeps what the resend replaced (round-6 walkthrough of
+     * seed 004, D5). */
+    json_t *old = json_pack("{s:I, s:s, s:s?}", "invitation_id", (json_int_t)v->id, "expires_at",
+                            locked.expires_at, "invited_by", locked.invited_by);
+    pending_invitation_free(&locked);
     free(v->token);
     v->token = new_token();
     char token_hash_buf[65];
@@ -715,7 +732,9 @@ static int resend_tx(struct sql_store *sql, void *arg)
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.resend", NULL);
+        st = mail_invitation(sql, v, account_name, "invitation.resend", old);
+    else
+        json_decref(old);
     free(account_name);
     return st;
 }
@@ -1291,9 +1310,9 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         };
         st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 5);
         if (st == ST_OK)
-            st =
-                audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
-                            json_pack("{s:s, s:[s]}", "uid", known->uid, "roles", role_name(role)));
+            st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
+                             json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",
+                                       role_name(role), "added", role_name(role)));
         /* Named contact: told so, as a contact PUT tells them. */
         unsigned named = 0;
         if (st == ST_OK && role == ROLE_ADMIN)

@@ -386,10 +386,14 @@ def test_inviting_someone_who_has_the_role_changes_nothing(api, customer, invite
     invite(admin, acc.id, p.mail, "billing", status=201)
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "billing"}
     assert len(mails()) == 2 and len(adds()) == 2
-    # The audit row has the roles they had (round-4 walkthrough of seed 004).
+    # The audit row has the roles they had (round-4 walkthrough of seed 004)
+    # and the roles they hold after it, with the one added (round-6
+    # walkthrough of seed 004, D5).
     assert adds()[0]["old_value"] is None
+    assert adds()[0]["new_value"] == {"uid": p.uid, "roles": ["member"], "added": ["member"]}, adds()[0]
     assert adds()[1]["old_value"] == {"uid": p.uid, "roles": ["member"]}, adds()[1]
-    assert adds()[1]["new_value"]["roles"] == ["billing"]
+    assert adds()[1]["new_value"] == {"uid": p.uid, "roles": ["billing", "member"],
+                                      "added": ["billing"]}, adds()[1]
 
 
 def test_preferences_audit_has_the_value_before(api, make_person, sql):
@@ -824,30 +828,7 @@ def test_a_taken_uid_at_accept_is_marked_on_its_field(api, customer, invite, inv
     assert invitation_row(sql, inv_id)["status"] == "pending"
 
 
-def test_spaces_around_the_address_and_names_are_dropped(api, customer, invite, invitation_mail, sql):
-    """round-6 walkthrough of seed 004, D6: an address pasted with spaces
-    around it was 422 "must be an e-mail address", though the recipients
-    form takes the same input; names likewise. JSON and forms alike."""
-    admin, acc = customer
-    email = S.unique_mail("trim-")
-    before = S.outbox_max_id(sql)
-    body = invite(admin, acc.id, f"  {email}\t", "member", first_name=" Ina ", last_name="\tTrim \n")
-    assert body["email"] == email, body
-    row = invitation_row(sql, body["id"])
-    assert (row["email"], row["first_name"], row["last_name"]) == (email, "Ina", "Trim"), row
-    mail, _ = invitation_mail(email, after=before)
-    assert mail.envelope_to == [email.lower()] and "Hello Ina Trim," in mail.body, mail.body
-    created = [a for a in sql.audit(acc.id) if a["action"] == "invitation.create"][-1]["new_value"]
-    assert created["email"] == email, created
-    other = S.unique_mail("trimform-")
-    r = api(admin).form("POST", invitations_path(acc.id), [("email", f" {other} "), ("role", "member")])
-    assert S.expect(r, 202)["email"] == other
-    # Spaces only are still no address; spaces inside one are still wrong.
-    S.expect_field_errors(api(admin).post(invitations_path(acc.id), json={"email": "   ", "role": "member"}),
-                          "email")
-    S.expect_field_errors(api(admin).post(invitations_path(acc.id),
-                                          json={"email": "a b@example.org", "role": "member"}), "email")
-
+# ------------------------------------------------------------------ round 6
 
 def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer, invite, invitation_mail,
                                                                    sql, ldap_admin):
@@ -909,3 +890,49 @@ def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer,
         S.expect(accept(api, new_token, uid=uid, password=password), 200)
         assert people_with_mail(ldap_admin, email) == {uid}
     assert len(winners) == 8, winners
+
+
+def test_spaces_around_the_address_and_names_are_dropped(api, customer, invite, invitation_mail, sql):
+    """round-6 walkthrough of seed 004, D6: an address pasted with spaces
+    around it was 422 "must be an e-mail address", though the recipients
+    form takes the same input; names likewise. JSON and forms alike."""
+    admin, acc = customer
+    email = S.unique_mail("trim-")
+    before = S.outbox_max_id(sql)
+    body = invite(admin, acc.id, f"  {email}\t", "member", first_name=" Ina ", last_name="\tTrim \n")
+    assert body["email"] == email, body
+    row = invitation_row(sql, body["id"])
+    assert (row["email"], row["first_name"], row["last_name"]) == (email, "Ina", "Trim"), row
+    mail, _ = invitation_mail(email, after=before)
+    assert mail.envelope_to == [email.lower()] and "Hello Ina Trim," in mail.body, mail.body
+    created = [a for a in sql.audit(acc.id) if a["action"] == "invitation.create"][-1]["new_value"]
+    assert (created["email"], created["first_name"], created["last_name"]) == (email, "Ina", "Trim")
+    other = S.unique_mail("trimform-")
+    r = api(admin).form("POST", invitations_path(acc.id), [("email", f" {other} "), ("role", "member")])
+    assert S.expect(r, 202)["email"] == other
+    # Spaces only are still no address; spaces inside one are still wrong.
+    S.expect_field_errors(api(admin).post(invitations_path(acc.id), json={"email": "   ", "role": "member"}),
+                          "email")
+    S.expect_field_errors(api(admin).post(invitations_path(acc.id),
+                                          json={"email": "a b@example.org", "role": "member"}), "email")
+
+
+def test_resend_audit_has_the_replaced_expiry(api, customer, invite, invitation_mail, sql):
+    """round-6 walkthrough of seed 004, D5: invitation.resend had no old
+    value; it has the expiry (and sender) it replaced, and its new value
+    says the new expiry, the purpose and the names."""
+    admin, acc = customer
+    email = S.unique_mail()
+    first = invite(admin, acc.id, email, "billing", first_name="Rita")
+    sql.rows("UPDATE invitations SET expires_at = expires_at - INTERVAL 1 DAY WHERE id=%s", int(first["id"]))
+    old_expiry = sql.value("SELECT DATE_FORMAT(expires_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') FROM invitations"
+                           " WHERE id=%s", int(first["id"]))
+    again = S.expect(api(admin).post(invitations_path(acc.id, first["id"]) + "/resend"), 202)
+    rows = [a for a in sql.audit(acc.id) if a["action"] == "invitation.resend"]
+    assert len(rows) == 1, rows
+    assert rows[0]["old_value"] == {"invitation_id": int(first["id"]), "expires_at": old_expiry,
+                                    "invited_by": admin.uid}, rows[0]
+    assert rows[0]["new_value"] == {"invitation_id": int(first["id"]), "email": email, "role": "billing",
+                                    "purpose": "member", "expires_at": again["expires_at"],
+                                    "invited_by": admin.uid, "first_name": "Rita"}, rows[0]
+    assert again["expires_at"] != old_expiry
