@@ -704,6 +704,17 @@ void project_invitations_revoke(struct request *req)
         revoke(req, pid);
 }
 
+/* May the caller give role (a ROLE_* bit; 0 for a project role, which
+ * whoever manages the project's invitations may give) in the account
+ * themselves: an operator or admin any, a service provider neither admin
+ * nor billing (invitations_create's rules). */
+static int may_give(struct request *req, const struct account_ref *a, unsigned role)
+{
+    if (req->caller.is_operator || (a->roles & ROLE_ADMIN))
+        return 1;
+    return role != ROLE_ADMIN && role != ROLE_BILLING;
+}
+
 static int resend_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
@@ -718,6 +729,14 @@ static int resend_tx(struct sql_store *sql, void *arg)
         pending_invitation_free(&locked);
         return st;
     }
+    /* A resend by someone who may give the role makes them its sender:
+     * the accept asks whether the sender still may (accept_inviter), so an
+     * admin who resends the invitation of an admin removed since sends a
+     * link that works. A service provider's resend of an admin's billing
+     * invitation leaves the admin its sender. */
+    int project = strcmp(locked.purpose, "project") == 0;
+    const char *sender =
+        may_give(req, v->account, project ? 0 : role_bit(locked.role)) ? req->caller.uid : NULL;
     /* The audit row keeps what the resend replaced (round-6 walkthrough of
      * seed 004, D5). */
     json_t *old = json_pack("{s:I, s:s, s:s?}", "invitation_id", (json_int_t)v->id, "expires_at",
@@ -728,7 +747,7 @@ static int resend_tx(struct sql_store *sql, void *arg)
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
-    st = invitation_renew(sql, v->id, v->account->id, token_hash, req->cfg->invitation_ttl);
+    st = invitation_renew(sql, v->id, v->account->id, token_hash, req->cfg->invitation_ttl, sender);
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
@@ -965,44 +984,66 @@ static int accept_read(struct accept *v)
     return st;
 }
 
-/* A service-provider invitation lasts no longer than its granter's
- * access (docs/api.md, "Service providers' access"; round-4 walkthrough of
- * seed 000, D3): accepted after the inviter's own access was revoked or
- * has expired it is revoked (410); an inviter who is an admin of the
- * account (or an operator) still grants without expiry, a provider their
- * own expires_at (provider_access_regrant). Under the guard. */
-static int accept_granter(struct accept *v)
+/* An invitation lasts no longer than its sender's right to send it
+ * (docs/api.md, "Accepting"; round-6 walkthrough of seed 001, D3, which
+ * generalises the service providers' rule of the round-4 walkthrough of
+ * seed 000, D3): at the accept, under the guard, the person who sent it
+ * must still be an operator, an admin of the account, a service provider
+ * of it whose access has not expired (for member and service-provider,
+ * and any project role), or an owner of the invitation's project. A
+ * hand-over's sender is the partner's admin who asked for it: still an
+ * admin, or a service provider of the staged account (where the hand-over
+ * puts the partner's people: one who demoted themselves while a colleague
+ * stays admin keeps the link alive, round-3 walkthrough of seed 000, O1);
+ * a contact invitation's is the account's creator. Otherwise it is revoked (410),
+ * nothing created; an invitation without a recorded sender is not
+ * checked. A service provider's grant then gets their own expires_at
+ * (provider_access_regrant). */
+static int accept_inviter(struct accept *v)
 {
     struct request *req = v->req;
-    if (v->project_id || v->role != ROLE_SERVICE_PROVIDER || !v->invited_by)
+    if (!v->invited_by)
         return ST_OK;
-    struct person granter = {0};
-    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &granter);
+    struct person inviter = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
+    int gone = st == ST_NOT_FOUND, holds = 0;
     unsigned roles = 0;
-    int holds = 0;
     if (st == ST_OK)
-        st = ldap_store_roles_of(req->session->ldap, v->account_id, granter.dn, &roles);
+        st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
     if (st == ST_OK && (roles & ROLE_ADMIN))
         holds = 1;
-    else if (st == ST_OK && (roles & ROLE_SERVICE_PROVIDER)) {
+    else if (st == ST_OK && (roles & ROLE_SERVICE_PROVIDER) &&
+             (v->project_id || v->transfer || (v->role != ROLE_ADMIN && v->role != ROLE_BILLING))) {
         int expired = 0;
-        st = provider_access_expired(req->session->sql, v->account_id, granter.uid, &expired);
+        st = provider_access_expired(req->session->sql, v->account_id, inviter.uid, &expired);
         holds = st == ST_OK && !expired;
+    }
+    if (st == ST_OK && !holds && v->project_id) {
+        unsigned project_roles = 0;
+        st = saga_plan_roles_of(req->session->ldap, &v->saga.plan, inviter.dn, &project_roles);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK; /* the project is gone: accept_person says so */
+        holds = st == ST_OK && (project_roles & PROJECT_OWNER);
     }
     unsigned long long op = st == ST_OK && !holds ? operator_account_id(req) : 0;
     if (op) {
         unsigned op_roles = 0;
-        st = ldap_store_roles_of(req->session->ldap, op, granter.dn, &op_roles);
+        st = ldap_store_roles_of(req->session->ldap, op, inviter.dn, &op_roles);
         holds = st == ST_OK && (op_roles & ROLE_ADMIN);
     }
-    person_free(&granter);
+    person_free(&inviter);
+    /* Deleted from the directory, or in no role group: holds nothing. */
     if (st == ST_NOT_FOUND)
         st = ST_OK;
     if (st != ST_OK || holds)
         return st;
     return refuse(req, 410, "invitation-revoked",
-                  "this invitation was revoked: the service provider who sent it no longer has "
-                  "access to the account, and a grant lasts no longer than the granter's own");
+                  "this invitation was revoked: the person who sent it %s, and an invitation "
+                  "lasts no longer than its sender's right to send it; ask the account's "
+                  "administrators for a new invitation",
+                  gone ? "is no longer in the directory"
+                       : "may no longer give this role here (removed from the account, or "
+                         "given another role, since)");
 }
 
 /* The person who joins: the one LDAP knows by the mail, else a new one.
@@ -1227,7 +1268,7 @@ void invitations_accept(struct request *req)
         if (st == ST_OK && (st = accept_read(&v)) != ST_OK)
             saga_release(req->session->sql, s, "refused");
         else if (st == ST_OK) {
-            st = accept_granter(&v);
+            st = accept_inviter(&v);
             if (st == ST_OK)
                 st = accept_person(&v);
             if (st == ST_OK && v.names_contact)

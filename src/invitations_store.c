@@ -240,15 +240,17 @@ int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned lon
 }
 
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
-                     const char *token_hash, long ttl_seconds)
+                     const char *token_hash, long ttl_seconds, const char *invited_by)
 {
     struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 "UPDATE invitations SET token_hash = UNHEX(?),"
-                 " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
-                 " WHERE id = ? AND account_id = ? AND status = 'pending'",
-                 SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_INT(id), P_INT(account_id)), &r);
+    int st = sql_exec(sql,
+                      "UPDATE invitations SET token_hash = UNHEX(?),"
+                      " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND,"
+                      " invited_by = COALESCE(?, invited_by)"
+                      " WHERE id = ? AND account_id = ? AND status = 'pending'",
+                      SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_STR(invited_by), P_INT(id),
+                               P_INT(account_id)),
+                      &r);
     if (st == ST_OK && r.affected != 1)
         st = ST_NOT_FOUND;
     sql_result_free(&r);

@@ -88,10 +88,11 @@ int invitation_revoke_member_of(struct sql_store *sql, unsigned long long accoun
 /* Revokes pending invitation id of account_id: ST_NOT_FOUND if it is not
  * pending there. */
 int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id);
-/* A new token and expiry for pending invitation id of account_id:
+/* A new token and expiry for pending invitation id of account_id, and
+ * invited_by its sender from now on (NULL: the sender stays):
  * ST_NOT_FOUND if it is not pending there. */
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
-                     const char *token_hash, long ttl_seconds);
+                     const char *token_hash, long ttl_seconds, const char *invited_by);
 /* The invitation of a token hash with its account's status, or
  * ST_NOT_FOUND; lock: FOR UPDATE (inside a transaction). */
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,

@@ -169,3 +169,35 @@ def test_spaces_around_the_contact_are_dropped(api, make_tenant, invitation_mail
     assert (row["email"], row["first_name"]) == (email, "Cleo"), row
     mail, _ = invitation_mail(email, after=before)
     assert "Hello Cleo," in mail.body, mail.body
+
+
+def test_the_contact_invitation_needs_its_creator_still_admin(api, make_tenant, make_person, set_roles,
+                                                             invitation_mail, sql, ldap_admin):
+    """round-6 walkthrough of seed 001, D3 (decision): the contact
+    person's invitation is sent by the account's creator; once the creator
+    is no admin of the account any more it is revoked at the accept (410,
+    nothing created); an admin's resend makes it theirs again."""
+    t = make_tenant()
+    email = S.unique_mail("ctgone-")
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-org-"), "parent_id": t.account.id,
+        "contact": {"email": email}}), 201)
+    acc_id, inv_id = body["id"], body["contact"]["id"]
+    _, token = invitation_mail(email, after=before)
+    colleague = make_person(prefix="ctcol")
+    set_roles(t.admin, acc_id, colleague, ["admin"])
+    S.expect(api(colleague).delete(f"{ACCOUNTS}/{acc_id}/members/{t.admin.uid}"), 204)
+    uid = S.unique("ctg")
+    r = api(None).post(ACCEPT.format(token), json={"uid": uid, "password": "pw-" + uid})
+    S.expect_problem(r, 410, "invitation-revoked")
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
+    assert sql.row("SELECT status FROM invitations WHERE id=%s", int(inv_id))["status"] == "pending"
+    assert not sql.rows("SELECT * FROM account_contacts WHERE account_id=%s", int(acc_id))
+    before = S.outbox_max_id(sql)
+    S.expect(api(colleague).post(f"{ACCOUNTS}/{acc_id}/invitations/{inv_id}/resend"), 202)
+    _, token = invitation_mail(email, after=before)
+    S.expect(api(None).post(ACCEPT.format(token), json={"uid": uid, "password": "pw-" + uid}), 200)
+    contacts = {r["kind"]: r["uid"] for r in sql.rows(
+        "SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc_id))}
+    assert contacts == {"primary": uid, "technical": uid}, contacts

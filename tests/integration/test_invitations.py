@@ -892,6 +892,70 @@ def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer,
     assert len(winners) == 8, winners
 
 
+@pytest.mark.parametrize("change", ["removed", "demoted", "deleted", "kept", "operator"])
+def test_an_invitation_lasts_no_longer_than_its_senders_right(change, api, customer, person, make_person,
+                                                             set_roles, invite, invitation_mail, sql,
+                                                             ldap_admin):
+    """round-6 walkthrough of seed 001, D3: an admin invitation sent by an
+    admin who was then removed still made a stranger admin. At the
+    accept the sender must still be allowed to give the role there (an
+    admin of the account, or an operator); otherwise 410
+    invitation-revoked, nobody created, the invitation still pending. An
+    admin who resends it becomes its sender, and the new link works."""
+    admin, acc = customer
+    sender = person("olivia") if change == "operator" else make_person(prefix="snd")
+    if change != "operator":
+        set_roles(admin, acc.id, sender, ["admin"])
+    email = S.unique_mail("sent-")
+    before = S.outbox_max_id(sql)
+    inv = invite(sender.uid, acc.id, email, "admin")
+    assert invitation_row(sql, inv["id"])["invited_by"] == sender.uid
+    _, token = invitation_mail(email, after=before)
+    if change == "removed":
+        S.expect(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{sender.uid}"), 204)
+    elif change == "demoted":
+        set_roles(admin, acc.id, sender, ["member"])
+    elif change == "deleted":
+        assert ldap_admin.delete(sender.dn), ldap_admin.result
+    admins_before = S.group_members(ldap_admin, acc.id, "admin")
+    uid, password = S.unique("snt"), fresh_password()
+    r = accept(api, token, uid=uid, password=password)
+    if change in ("kept", "operator"):
+        assert S.expect(r, 200)["role"] == "admin"
+        assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "admin")
+        return
+    detail = S.expect_problem(r, 410, "invitation-revoked")["detail"]
+    assert "sent it" in detail and ("directory" in detail) == (change == "deleted"), detail
+    assert invitation_row(sql, inv["id"])["status"] == "pending"
+    assert people_with_mail(ldap_admin, email) == set()
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
+    # (slapd's refint may drop a deleted sender's DN from the group meanwhile.)
+    assert S.group_members(ldap_admin, acc.id, "admin") <= admins_before
+    assert not [a for a in sql.audit(acc.id) if a["action"] == "invitation.accept"]
+    # An admin of the account resends it: they are its sender now.
+    before = S.outbox_max_id(sql)
+    S.expect(api(admin).post(invitations_path(acc.id, inv["id"]) + "/resend"), 202)
+    assert invitation_row(sql, inv["id"])["invited_by"] == admin.uid
+    _, token = invitation_mail(email, after=before)
+    assert S.expect(accept(api, token, uid=uid, password=password), 200)["role"] == "admin"
+
+
+def test_a_service_providers_resend_of_an_admins_billing_invitation_keeps_the_admin_its_sender(
+        api, customer, make_person, set_roles, invite, invitation_mail, sql):
+    """A service provider may resend a billing invitation (an admin's) but
+    may not give billing: the admin stays its sender, and a member
+    invitation a provider resends becomes theirs."""
+    admin, acc = customer
+    sp = make_person(prefix="rsp")
+    set_roles(admin, acc.id, sp, ["service-provider"])
+    billing = invite(admin, acc.id, S.unique_mail("bil-"), "billing")
+    member = invite(admin, acc.id, S.unique_mail("mem-"), "member")
+    for inv in (billing, member):
+        S.expect(api(sp).post(invitations_path(acc.id, inv["id"]) + "/resend"), 202)
+    assert invitation_row(sql, billing["id"])["invited_by"] == admin.uid
+    assert invitation_row(sql, member["id"])["invited_by"] == sp.uid
+
+
 def test_spaces_around_the_address_and_names_are_dropped(api, customer, invite, invitation_mail, sql):
     """round-6 walkthrough of seed 004, D6: an address pasted with spaces
     around it was 422 "must be an e-mail address", though the recipients

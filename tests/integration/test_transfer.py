@@ -1146,3 +1146,32 @@ def test_an_accept_that_loses_to_a_new_transfer_is_410(api, sql, ldap_admin, mak
         # A later try of the same link gets the same answer.
         S.expect_problem(S.accept_invitation(api, token, uid=uid, password="pw-race-ho-1"), 410,
                          "invitation-revoked")
+
+
+def test_a_hand_over_needs_its_sender_still_in_the_account(api, sql, ldap_admin, invitation_mail, staged):
+    """round-6 walkthrough of seed 001, D3 (decision): the hand-over's
+    sender is the partner's admin who asked for it; removed from the
+    staged account before the customer accepts, the transfer is revoked
+    at the accept (410, nothing changes); another partner admin transfers
+    again, and that one completes it. (A sender who only demoted
+    themselves to service provider keeps it alive:
+    test_no_hand_over_while_only_the_partners_colleague_stays_admin.)"""
+    t, acc, colleague, worker = staged
+    email = S.unique_mail("ho-sender-")
+    before = S.outbox_max_id(sql)
+    inv = transfer(api, t.admin, acc.id, f"  {email} ")
+    assert inv["email"] == email, inv       # trimmed, as an invitation's (round-6, seed 004)
+    _, token = invitation_mail(email, after=before)
+    S.expect(api(colleague).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
+    uid = S.unique("hos")
+    S.expect_problem(S.accept_invitation(api, token, uid=uid, password="pw-ho-sender-1"), 410,
+                     "invitation-revoked")
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(colleague.dn)}
+    before = S.outbox_max_id(sql)
+    transfer(api, colleague, acc.id, email)
+    _, token = invitation_mail(email, after=before)
+    S.expect(S.accept_invitation(api, token, uid=uid, password="pw-ho-sender-1"), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == {"service-provider"}
