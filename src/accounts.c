@@ -273,15 +273,33 @@ static int create_insert(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* The account.create row's new value: the account as created, with the
+ * company details and the contact person as the request gave them
+ * (round-6 walkthrough of seed 003, D7); ids are numbers, as in every
+ * audit value (the audit view answers them as strings). */
+static json_t *create_value(const struct create *c)
+{
+    json_t *company = json_object();
+    for (size_t i = 0; company_fields[i]; i++)
+        json_object_set_new(company, company_fields[i],
+                            c->company.v[i] ? json_string(c->company.v[i]) : json_null());
+    json_t *contact = c->contact_email
+                          ? json_pack("{s:s, s:s?, s:s?}", "email", c->contact_email, "first_name",
+                                      c->contact_first, "last_name", c->contact_last)
+                          : json_null();
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "kind", c->kind, "name", c->name, "status",
+                     c->status, "parent_id",
+                     c->parent_id ? json_integer((json_int_t)c->parent_id) : json_null(), "company",
+                     company, "contact", contact);
+}
+
 static int create_finish(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
     int st = account_mark_done(sql, c->id);
     if (st != ST_OK)
         return st;
-    json_t *n = json_pack("{s:s, s:s, s:s, s:I}", "kind", c->kind, "name", c->name, "status",
-                          c->status, "parent_id", (json_int_t)c->parent_id);
-    st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, n);
+    st = audit_write(sql, c->req->caller.uid, c->id, "account.create", NULL, create_value(c));
     /* The contact person becomes the account's admin: at once if LDAP
      * knows the address, else by invitation (STACKIT "method 1"). */
     if (st == ST_OK && c->contact_email) {
@@ -322,7 +340,26 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
     unsigned long long id;
     int done;
     char *request;
-    int st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request);
+    /* The first request with the key still running (a double-click): wait
+     * for it, then answer as it did (round-6 walkthroughs of seeds 001, D2,
+     * and 003, O1); a create that failed removed its key (not found: this
+     * one creates). */
+    struct idempotency_wait wait;
+    idempotency_wait_start(&wait);
+    int st;
+    for (;;) {
+        st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request);
+        if (st != ST_OK || done || (request && strcmp(request, fingerprint) != 0) ||
+            !idempotency_wait_more(&wait))
+            break;
+        free(request);
+    }
+    /* The caller's roles may have been read before the first request made
+     * them the new account's admin (a double-click): read them again. */
+    if (st == ST_OK && done && caller_refresh(req) < 0) {
+        free(request);
+        return 1;
+    }
     if (st == ST_NOT_FOUND)
         return 0;
     if (st != ST_OK) {
@@ -340,7 +377,9 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
     }
     if (!done) {
         refuse(req, 409, "conflict",
-               "a request with this Idempotency-Key is still being processed");
+               "a request with this Idempotency-Key is still being processed (waited %d s for "
+               "it); send it again later to get its answer",
+               IDEMPOTENCY_WAIT_MS / 1000);
         return 1;
     }
     /* The key is the caller's, but the account may have moved on: only
@@ -406,6 +445,10 @@ void accounts_create(struct request *req)
     json_t *contact = body_obj(req, b, NULL, "contact");
     if (contact) {
         body_only(req, contact, "contact", contact_fields);
+        /* Trimmed as an invitation's (round-6 walkthrough of seed 004, D6). */
+        body_trim(contact, "email");
+        body_trim(contact, "first_name");
+        body_trim(contact, "last_name");
         c.contact_email = body_str(req, contact, "contact", "email", 1, 254);
         c.contact_first = body_str(req, contact, "contact", "first_name", 0, 100);
         c.contact_last = body_str(req, contact, "contact", "last_name", 0, 100);
@@ -485,9 +528,16 @@ static void create_account(struct request *req, struct create *c)
     }
     int st = request_transaction(req, create_insert, c);
     if (st == ST_DUPLICATE && c->idem_key) {
-        if (!replay(req, c->idem_key, c->fingerprint))
+        /* Another request with the key came first: its answer, once it is
+         * done (replay waits); if it failed, its key is gone and this
+         * request creates. */
+        if (replay(req, c->idem_key, c->fingerprint))
+            return;
+        st = request_transaction(req, create_insert, c);
+        if (st == ST_DUPLICATE) {
             refuse(req, 409, "conflict", "Idempotency-Key already used");
-        return;
+            return;
+        }
     }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
@@ -798,6 +848,20 @@ void accounts_get(struct request *req)
 
 /* ---- update --------------------------------------------------------- */
 
+/* fields_json's id and parent_id as numbers, as every audit value holds
+ * ids (account.create's parent_id was a number, account.update's a
+ * string: round-6 walkthrough of seed 003, D7). */
+static json_t *audit_ids(json_t *v)
+{
+    static const char *const keys[] = {"id", "parent_id", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        const char *text = json_string_value(json_object_get(v, keys[i]));
+        if (text)
+            json_object_set_new(v, keys[i], json_integer((json_int_t)strtoull(text, NULL, 10)));
+    }
+    return v;
+}
+
 struct patch {
     struct request *req;
     unsigned long long id;
@@ -860,7 +924,8 @@ static int patch_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_t *new = fields_json(&r, 0);
         sql_result_free(&r);
-        return audit_write(sql, p->req->caller.uid, p->id, "account.update", old, new);
+        return audit_write(sql, p->req->caller.uid, p->id, "account.update", audit_ids(old),
+                           audit_ids(new));
     }
     json_decref(old);
     return st;

@@ -62,6 +62,13 @@ void caller_copy(struct caller *to, const struct caller *from)
     to->is_operator = from->is_operator;
 }
 
+int caller_refresh(struct request *req)
+{
+    caller_clear(&req->caller);
+    req->caller_loaded = 0;
+    return caller_require(req);
+}
+
 int role_grant_compare(const void *a, const void *b)
 {
     const struct role_grant *x = a, *y = b;

@@ -22,6 +22,12 @@ void caller_clear(struct caller *c);
 /* Authenticates and resolves the caller. On failure sets 401, 429 or 503
  * and returns -1. */
 int caller_require(struct request *req);
+/* Reads the caller's roles again, as they are now: for a request that
+ * waited for another one that may have changed them (a POST /accounts
+ * repeat waits for its first request, whose new account the caller is
+ * admin of: accounts.c). 0, or -1 with the answer set as by
+ * caller_require. */
+int caller_refresh(struct request *req);
 /* The caller's ROLE_* bits in an account (not inherited). */
 unsigned caller_roles(const struct request *req, unsigned long long account_id);
 /* qsort/bsearch order of struct role_grant: by account id (the order of

@@ -44,10 +44,29 @@ int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned lon
     return st;
 }
 
-int contacts_forget_uid(struct sql_store *sql, const char *uid)
+int contacts_forget_uid(struct sql_store *sql, const char *actor, const char *uid)
 {
-    return sql_exec(sql, "DELETE FROM account_contacts WHERE LOWER(uid) = LOWER(?)",
-                    SQL_ARGS(P_STR(uid)), NULL);
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT account_id, kind, uid FROM account_contacts"
+                      " WHERE LOWER(uid) = LOWER(?) ORDER BY account_id, kind FOR UPDATE",
+                      SQL_ARGS(P_STR(uid)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows)
+        st = sql_exec(sql, "DELETE FROM account_contacts WHERE LOWER(uid) = LOWER(?)",
+                      SQL_ARGS(P_STR(uid)), NULL);
+    /* The trail says the contact ended before the new person's rows
+     * follow, so that it never reads as if they were that contact. */
+    for (size_t i = 0; i < r.nrows && st == ST_OK; i++)
+        st = audit_write(
+            sql, actor, sql_cell_id(&r, i, 0), "contact.unset",
+            json_pack("{s:s, s:s}", "contact", sql_cell(&r, i, 1), "uid", sql_cell(&r, i, 2)),
+            json_pack("{s:s, s:n, s:s}", "contact", sql_cell(&r, i, 1), "uid", "reason",
+                      "the person named was deleted from the directory; a new "
+                      "person now has that uid"));
+    sql_result_free(&r);
+    return st;
 }
 
 int contact_set(struct sql_store *sql, unsigned long long account_id, const char *kind,

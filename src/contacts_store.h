@@ -20,10 +20,13 @@ int contact_get(struct sql_store *sql, unsigned long long account_id, const char
 #define CONTACT_TECHNICAL 2u
 int contacts_name_if_none(struct sql_store *sql, const char *actor, unsigned long long account_id,
                           const char *uid, unsigned *named_kinds);
-/* Makes uid account_id's contact of kind (creating or replacing it). */
 /* Deletes every contact row (any account) that names uid, without regard
- * to case: a person created now with a uid a deleted person had. */
-int contacts_forget_uid(struct sql_store *sql, const char *uid);
+ * to case: a person created now with a uid a deleted person had. Each
+ * row deleted gets a contact.unset audit row in its account by actor,
+ * with the uid it named and why (round-6 walkthrough of seed 004, D4).
+ * Inside a transaction. */
+int contacts_forget_uid(struct sql_store *sql, const char *actor, const char *uid);
+/* Makes uid account_id's contact of kind (creating or replacing it). */
 int contact_set(struct sql_store *sql, unsigned long long account_id, const char *kind,
                 const char *uid);
 

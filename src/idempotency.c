@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A claim this old whose request has not finished was abandoned (accountd
  * stopped during it): longer than any request may take (nginx gives up
@@ -20,6 +21,29 @@ void idempotency_fingerprint(json_t *body, char out[65])
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     sha256_hex(text ? text : "", out);
     free(text);
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void idempotency_wait_start(struct idempotency_wait *w)
+{
+    w->deadline_ms = monotonic_ms() + IDEMPOTENCY_WAIT_MS;
+}
+
+int idempotency_wait_more(struct idempotency_wait *w)
+{
+    long long left = w->deadline_ms - monotonic_ms();
+    if (left <= 0)
+        return 0;
+    long long step = left < IDEMPOTENCY_WAIT_STEP_MS ? left : IDEMPOTENCY_WAIT_STEP_MS;
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(step * 1000000)};
+    nanosleep(&ts, NULL);
+    return 1;
 }
 
 static void request_line(const struct request *req, struct buf *out)
@@ -43,8 +67,16 @@ int idempotency_begin(struct request *req)
     request_line(req, &line);
     enum idem_claim claim;
     struct idem_answer answer;
-    int st = idempotency_claim(req->session->sql, req->caller.uid, req->idem_key, buf_str(&line),
+    /* A repeat that finds the first request running waits for its end:
+     * then its kept answer, or (refused: the key freed) a claim of its
+     * own, is what a later repeat would get. */
+    struct idempotency_wait wait;
+    idempotency_wait_start(&wait);
+    int st;
+    do
+        st = idempotency_claim(req->session->sql, req->caller.uid, req->idem_key, buf_str(&line),
                                fingerprint, ABANDONED_AFTER_SECONDS, &claim, &answer);
+    while (st == ST_OK && claim == IDEM_RUNNING && idempotency_wait_more(&wait));
     buf_free(&line);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
@@ -67,7 +99,9 @@ int idempotency_begin(struct request *req)
         return -1;
     case IDEM_RUNNING:
         refuse(req, 409, "conflict",
-               "a request with this Idempotency-Key is still being processed");
+               "a request with this Idempotency-Key is still being processed (waited %d s for "
+               "it); send it again later to get its answer",
+               IDEMPOTENCY_WAIT_MS / 1000);
         return -1;
     case IDEM_ABANDONED:
         refuse(req, 409, "conflict",

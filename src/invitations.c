@@ -260,8 +260,17 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     free(name);
     buf_free(&greeting);
     if (st == ST_OK) {
-        json_t *n = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v->id, "email",
-                              m.email, "role", role_name_in(v->project_id, v->role));
+        /* What the invitation is now: its purpose and the names given
+         * with it too (a contact's, a hand-over's), its expiry and sender
+         * (round-6 walkthroughs of seeds 003, D7, and 004, D5). */
+        json_t *n =
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "invitation_id", (json_int_t)v->id,
+                      "email", m.email, "role", role_name_in(v->project_id, v->role), "purpose",
+                      m.purpose, "expires_at", m.expires_at, "invited_by", m.invited_by);
+        if (m.first_name)
+            json_object_set_new(n, "first_name", json_string(m.first_name));
+        if (m.last_name)
+            json_object_set_new(n, "last_name", json_string(m.last_name));
         if (v->project_id)
             json_object_set_new(n, "project_id", json_integer((json_int_t)v->project_id));
         st = audit_write(sql, req->caller.uid, v->account->id, action, old, n);
@@ -424,6 +433,11 @@ static const char *invite_body(struct request *req, struct invite *v)
     static const char *const allowed[] = {"email", "role", "first_name", "last_name", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
+    /* Spaces around a pasted address or name are dropped, as the
+     * recipients form drops them (round-6 walkthrough of seed 004, D6). */
+    body_trim(b, "email");
+    body_trim(b, "first_name");
+    body_trim(b, "last_name");
     v->email = body_str(req, b, NULL, "email", 1, 254);
     const char *role = body_str(req, b, NULL, "role", 1, 32);
     v->first_name = body_str(req, b, NULL, "first_name", 0, 100);
@@ -635,23 +649,24 @@ struct revoke {
  * provider may not revoke or resend an admin invitation: that would stop a
  * customer's hand-over). ST_OK, or ST_REFUSED with a 404 or 403 refusal. */
 static int lock_pending(struct sql_store *sql, struct request *req, const struct account_ref *a,
-                        unsigned long long id, unsigned long long pid, struct problem *ref)
+                        unsigned long long id, unsigned long long pid, struct problem *ref,
+                        struct pending_invitation *out)
 {
-    char *role = NULL;
-    int st = invitation_lock_pending(sql, id, a->id, pid, &role);
+    int st = invitation_lock_pending(sql, id, a->id, pid, out);
     if (st == ST_NOT_FOUND)
         st = problem_set(ref, 404, "not-found", "no such pending invitation");
-    else if (st == ST_OK && !may_grant(req, a, role_bit(role)))
+    else if (st == ST_OK && !may_grant(req, a, role_bit(out->role)))
         st = problem_set(ref, 403, "forbidden",
                          "only admins may revoke or resend an invitation to become admin");
-    free(role);
     return st;
 }
 
 static int revoke_tx(struct sql_store *sql, void *arg)
 {
     struct revoke *v = arg;
-    int st = lock_pending(sql, v->req, v->account, v->id, v->project_id, &v->req->problem);
+    struct pending_invitation locked;
+    int st = lock_pending(sql, v->req, v->account, v->id, v->project_id, &v->req->problem, &locked);
+    pending_invitation_free(&locked);
     if (st == ST_OK)
         st = invitation_revoke(sql, v->id, v->account->id);
     if (st != ST_OK)
@@ -689,28 +704,56 @@ void project_invitations_revoke(struct request *req)
         revoke(req, pid);
 }
 
+/* May the caller give role (a ROLE_* bit; 0 for a project role, which
+ * whoever manages the project's invitations may give) in the account
+ * themselves: an operator or admin any, a service provider neither admin
+ * nor billing (invitations_create's rules). */
+static int may_give(struct request *req, const struct account_ref *a, unsigned role)
+{
+    if (req->caller.is_operator || (a->roles & ROLE_ADMIN))
+        return 1;
+    return role != ROLE_ADMIN && role != ROLE_BILLING;
+}
+
 static int resend_tx(struct sql_store *sql, void *arg)
 {
     struct invite *v = arg;
     struct request *req = v->req;
     char *account_name = NULL;
+    struct pending_invitation locked = {0};
     int st = account_lock(sql, v->account->id, &v->req->problem, &account_name);
     if (st == ST_OK)
-        st = lock_pending(sql, req, v->account, v->id, v->project_id, &v->req->problem);
+        st = lock_pending(sql, req, v->account, v->id, v->project_id, &v->req->problem, &locked);
     if (st != ST_OK) {
         free(account_name);
+        pending_invitation_free(&locked);
         return st;
     }
+    /* A resend by someone who may give the role makes them its sender:
+     * the accept asks whether the sender still may (accept_inviter), so an
+     * admin who resends the invitation of an admin removed since sends a
+     * link that works. A service provider's resend of an admin's billing
+     * invitation leaves the admin its sender. */
+    int project = strcmp(locked.purpose, "project") == 0;
+    const char *sender =
+        may_give(req, v->account, project ? 0 : role_bit(locked.role)) ? req->caller.uid : NULL;
+    /* The audit row keeps what the resend replaced (round-6 walkthrough of
+     * seed 004, D5). */
+    json_t *old = json_pack("{s:I, s:s, s:s?}", "invitation_id", (json_int_t)v->id, "expires_at",
+                            locked.expires_at, "invited_by", locked.invited_by);
+    pending_invitation_free(&locked);
     free(v->token);
     v->token = new_token();
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
-    st = invitation_renew(sql, v->id, v->account->id, token_hash, req->cfg->invitation_ttl);
+    st = invitation_renew(sql, v->id, v->account->id, token_hash, req->cfg->invitation_ttl, sender);
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.resend", NULL);
+        st = mail_invitation(sql, v, account_name, "invitation.resend", old);
+    else
+        json_decref(old);
     free(account_name);
     return st;
 }
@@ -942,44 +985,66 @@ static int accept_read(struct accept *v)
     return st;
 }
 
-/* A service-provider invitation lasts no longer than its granter's
- * access (docs/api.md, "Service providers' access"; round-4 walkthrough of
- * seed 000, D3): accepted after the inviter's own access was revoked or
- * has expired it is revoked (410); an inviter who is an admin of the
- * account (or an operator) still grants without expiry, a provider their
- * own expires_at (provider_access_regrant). Under the guard. */
-static int accept_granter(struct accept *v)
+/* An invitation lasts no longer than its sender's right to send it
+ * (docs/api.md, "Accepting"; round-6 walkthrough of seed 001, D3, which
+ * generalises the service providers' rule of the round-4 walkthrough of
+ * seed 000, D3): at the accept, under the guard, the person who sent it
+ * must still be an operator, an admin of the account, a service provider
+ * of it whose access has not expired (for member and service-provider,
+ * and any project role), or an owner of the invitation's project. A
+ * hand-over's sender is the partner's admin who asked for it: still an
+ * admin, or a service provider of the staged account (where the hand-over
+ * puts the partner's people: one who demoted themselves while a colleague
+ * stays admin keeps the link alive, round-3 walkthrough of seed 000, O1);
+ * a contact invitation's is the account's creator. Otherwise it is revoked (410),
+ * nothing created; an invitation without a recorded sender is not
+ * checked. A service provider's grant then gets their own expires_at
+ * (provider_access_regrant). */
+static int accept_inviter(struct accept *v)
 {
     struct request *req = v->req;
-    if (v->project_id || v->role != ROLE_SERVICE_PROVIDER || !v->invited_by)
+    if (!v->invited_by)
         return ST_OK;
-    struct person granter = {0};
-    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &granter);
+    struct person inviter = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
+    int gone = st == ST_NOT_FOUND, holds = 0;
     unsigned roles = 0;
-    int holds = 0;
     if (st == ST_OK)
-        st = ldap_store_roles_of(req->session->ldap, v->account_id, granter.dn, &roles);
+        st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
     if (st == ST_OK && (roles & ROLE_ADMIN))
         holds = 1;
-    else if (st == ST_OK && (roles & ROLE_SERVICE_PROVIDER)) {
+    else if (st == ST_OK && (roles & ROLE_SERVICE_PROVIDER) &&
+             (v->project_id || v->transfer || (v->role != ROLE_ADMIN && v->role != ROLE_BILLING))) {
         int expired = 0;
-        st = provider_access_expired(req->session->sql, v->account_id, granter.uid, &expired);
+        st = provider_access_expired(req->session->sql, v->account_id, inviter.uid, &expired);
         holds = st == ST_OK && !expired;
+    }
+    if (st == ST_OK && !holds && v->project_id) {
+        unsigned project_roles = 0;
+        st = saga_plan_roles_of(req->session->ldap, &v->saga.plan, inviter.dn, &project_roles);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK; /* the project is gone: accept_person says so */
+        holds = st == ST_OK && (project_roles & PROJECT_OWNER);
     }
     unsigned long long op = st == ST_OK && !holds ? operator_account_id(req) : 0;
     if (op) {
         unsigned op_roles = 0;
-        st = ldap_store_roles_of(req->session->ldap, op, granter.dn, &op_roles);
+        st = ldap_store_roles_of(req->session->ldap, op, inviter.dn, &op_roles);
         holds = st == ST_OK && (op_roles & ROLE_ADMIN);
     }
-    person_free(&granter);
+    person_free(&inviter);
+    /* Deleted from the directory, or in no role group: holds nothing. */
     if (st == ST_NOT_FOUND)
         st = ST_OK;
     if (st != ST_OK || holds)
         return st;
     return refuse(req, 410, "invitation-revoked",
-                  "this invitation was revoked: the service provider who sent it no longer has "
-                  "access to the account, and a grant lasts no longer than the granter's own");
+                  "this invitation was revoked: the person who sent it %s, and an invitation "
+                  "lasts no longer than its sender's right to send it; ask the account's "
+                  "administrators for a new invitation",
+                  gone ? "is no longer in the directory"
+                       : "may no longer give this role here (removed from the account, or "
+                         "given another role, since)");
 }
 
 /* The person who joins: the one LDAP knows by the mail, else a new one.
@@ -1102,6 +1167,25 @@ static int accept_handover_plan(struct accept *v)
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
+/* An accept whose SQL side found the invitation changed under it (its
+ * LDAP steps undone): answered as the link answers now (round-6
+ * walkthrough of seed 000, D4: a hand-over's accept that lost to a new
+ * transfer is 410 invitation-revoked, as the docs say, not a 409) — 404
+ * for a link a resend replaced, 410 for a revoked or used invitation, 409
+ * for an account handed over already. ST_REFUSED, or a store status. */
+static int accept_lost(struct accept *v)
+{
+    int st = accept_read(v);
+    if (st != ST_OK)
+        return st;
+    /* Still pending with this token: nothing tells which change it lost
+     * to (the account's hand-over record names another invitation). */
+    if (v->transfer)
+        return refuse(v->req, 409, "conflict",
+                      "this account was handed over already, or the invitation replaced");
+    return refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
+}
+
 /* The SQL side of an accept (saga_finish_sql: the accept's rows, then a
  * hand-over's, which refuses an account that is no longer staged), closing
  * the intent. */
@@ -1171,8 +1255,12 @@ void invitations_accept(struct request *req)
         s->plan.account_id = v.account_id;
         /* A project invitation: its role groups, no account role. */
         s->plan.project_id = v.project_id;
-        s->data = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)v.id, "role",
-                            role_name_in(v.project_id, v.role));
+        /* token_hash: the accept commits only while the invitation still
+         * has this link's token (finish_accept): a resend in the meantime
+         * is the winner, and this accept is undone (round-6 walkthrough of
+         * seed 003, R1). */
+        s->data = json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)v.id, "role",
+                            role_name_in(v.project_id, v.role), "token_hash", v.token_hash);
         if (v.names_contact)
             json_object_set_new(s->data, "names_contact", json_true());
         st = saga_begin(req->session->sql, s, &req->problem);
@@ -1181,7 +1269,7 @@ void invitations_accept(struct request *req)
         if (st == ST_OK && (st = accept_read(&v)) != ST_OK)
             saga_release(req->session->sql, s, "refused");
         else if (st == ST_OK) {
-            st = accept_granter(&v);
+            st = accept_inviter(&v);
             if (st == ST_OK)
                 st = accept_person(&v);
             if (st == ST_OK && v.names_contact)
@@ -1200,12 +1288,10 @@ void invitations_accept(struct request *req)
                                         : "undone: the directory refused or lost a step") == ST_OK
                               ? SAGA_NOT_APPLIED
                               : SAGA_UNKNOWN;
-            /* Revoked while it was being accepted. */
-            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT && v.transfer)
-                st = refuse(req, 409, "conflict",
-                            "this account was handed over already, or the invitation revoked");
-            else if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
-                st = refuse(req, 410, "invitation-revoked", "this invitation was revoked");
+            /* Revoked, resent or (a hand-over) completed while it was being
+             * accepted: the answer a later accept of this link gets. */
+            if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
+                st = accept_lost(&v);
         }
     }
     if (st == ST_OK && outcome == SAGA_DONE) {
@@ -1266,9 +1352,9 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         };
         st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 5);
         if (st == ST_OK)
-            st =
-                audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
-                            json_pack("{s:s, s:[s]}", "uid", known->uid, "roles", role_name(role)));
+            st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
+                             json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",
+                                       role_name(role), "added", role_name(role)));
         /* Named contact: told so, as a contact PUT tells them. */
         unsigned named = 0;
         if (st == ST_OK && role == ROLE_ADMIN)

@@ -55,11 +55,29 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
+/* The columns of a struct pending_invitation, in the order
+ * pending_from_row reads them. */
+#define PENDING_COLUMNS                                                                            \
+    "id, purpose, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), invited_by"
+
+static int pending_from_row(const struct sql_result *r, struct pending_invitation *out)
+{
+    if (r->nrows != 1)
+        return ST_NOT_FOUND;
+    out->id = sql_cell_id(r, 0, 0);
+    out->purpose = xstrdup(sql_cell(r, 0, 1) ? sql_cell(r, 0, 1) : "member");
+    out->role = xstrdup(sql_cell(r, 0, 2));
+    out->expires_at = xstrdup(sql_cell(r, 0, 3));
+    out->invited_by = dup_or_null(sql_cell(r, 0, 4));
+    return ST_OK;
+}
+
 void pending_invitation_free(struct pending_invitation *p)
 {
     free(p->purpose);
     free(p->role);
     free(p->expires_at);
+    free(p->invited_by);
     memset(p, 0, sizeof(*p));
 }
 
@@ -72,20 +90,13 @@ int invitation_pending_of(struct sql_store *sql, unsigned long long account_id,
     /* pending_email and pending_scope are what the unique key holds: the
      * row an upsert of this address would renew. */
     int st = sql_exec(sql,
-                      "SELECT id, purpose, role, DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ')"
+                      "SELECT " PENDING_COLUMNS
                       " FROM invitations WHERE account_id = ? AND pending_email = LOWER(?)"
                       " AND pending_scope = ? FOR UPDATE",
                       SQL_ARGS(P_INT(account_id), P_STR(email), P_INT(project_id)), &r);
     if (st != ST_OK)
         return st;
-    if (r.nrows != 1)
-        st = ST_NOT_FOUND;
-    else {
-        out->id = sql_cell_id(&r, 0, 0);
-        out->purpose = xstrdup(sql_cell(&r, 0, 1) ? sql_cell(&r, 0, 1) : "member");
-        out->role = xstrdup(sql_cell(&r, 0, 2));
-        out->expires_at = xstrdup(sql_cell(&r, 0, 3));
-    }
+    st = pending_from_row(&r, out);
     sql_result_free(&r);
     return st;
 }
@@ -98,7 +109,7 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
     int st = sql_exec(sql,
                       "SELECT i.email, i.role, DATE_FORMAT(i.expires_at, '%Y-%m-%dT%H:%i:%sZ'),"
                       " i.project_id, p.name, i.first_name, i.last_name, i.purpose,"
-                      " i.account_id, i.status = 'pending'"
+                      " i.account_id, i.status = 'pending', i.invited_by"
                       " FROM invitations i LEFT JOIN projects p ON p.id = i.project_id"
                       " WHERE i.id = ?",
                       SQL_ARGS(P_INT(id)), &r);
@@ -117,6 +128,7 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
         out->purpose = xstrdup(sql_cell(&r, 0, 7));
         out->account_id = sql_cell_id(&r, 0, 8);
         out->pending = sql_cell_id(&r, 0, 9) == 1;
+        out->invited_by = dup_or_null(sql_cell(&r, 0, 10));
     }
     sql_result_free(&r);
     return st;
@@ -131,6 +143,7 @@ void invitation_mail_free(struct invitation_mail *m)
     free(m->first_name);
     free(m->last_name);
     free(m->purpose);
+    free(m->invited_by);
     memset(m, 0, sizeof(*m));
 }
 
@@ -176,23 +189,22 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id,
 
 int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
                             unsigned long long account_id, unsigned long long project_id,
-                            char **role)
+                            struct pending_invitation *out)
 {
     struct sql_result r;
-    int st = project_id ? sql_exec(sql,
-                                   "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
-                                   " AND project_id = ? AND status = 'pending' FOR UPDATE",
-                                   SQL_ARGS(P_INT(id), P_INT(account_id), P_INT(project_id)), &r)
-                        : sql_exec(sql,
-                                   "SELECT role FROM invitations WHERE id = ? AND account_id = ?"
-                                   " AND status = 'pending' FOR UPDATE",
-                                   SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    memset(out, 0, sizeof(*out));
+    int st = project_id
+                 ? sql_exec(sql,
+                            "SELECT " PENDING_COLUMNS " FROM invitations WHERE id = ? AND"
+                            " account_id = ? AND project_id = ? AND status = 'pending' FOR UPDATE",
+                            SQL_ARGS(P_INT(id), P_INT(account_id), P_INT(project_id)), &r)
+                 : sql_exec(sql,
+                            "SELECT " PENDING_COLUMNS " FROM invitations WHERE id = ? AND"
+                            " account_id = ? AND status = 'pending' FOR UPDATE",
+                            SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
-    if (r.nrows != 1)
-        st = ST_NOT_FOUND;
-    else
-        *role = xstrdup(sql_cell(&r, 0, 0));
+    st = pending_from_row(&r, out);
     sql_result_free(&r);
     return st;
 }
@@ -228,15 +240,17 @@ int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned lon
 }
 
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
-                     const char *token_hash, long ttl_seconds)
+                     const char *token_hash, long ttl_seconds, const char *invited_by)
 {
     struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 "UPDATE invitations SET token_hash = UNHEX(?),"
-                 " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND"
-                 " WHERE id = ? AND account_id = ? AND status = 'pending'",
-                 SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_INT(id), P_INT(account_id)), &r);
+    int st = sql_exec(sql,
+                      "UPDATE invitations SET token_hash = UNHEX(?),"
+                      " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND,"
+                      " invited_by = COALESCE(?, invited_by)"
+                      " WHERE id = ? AND account_id = ? AND status = 'pending'",
+                      SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_STR(invited_by), P_INT(id),
+                               P_INT(account_id)),
+                      &r);
     if (st == ST_OK && r.affected != 1)
         st = ST_NOT_FOUND;
     sql_result_free(&r);
@@ -289,13 +303,22 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
     return ST_OK;
 }
 
-int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid)
+int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *token_hash,
+                             const char *uid)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "UPDATE invitations SET status = 'accepted', accepted_at ="
-                      " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ? AND status = 'pending'",
-                      SQL_ARGS(P_STR(uid), P_INT(id)), &r);
+    /* The token is compared under the row's lock (this UPDATE's): a
+     * resend's UPDATE of it commits before or after, never in between. */
+    int st = token_hash ? sql_exec(sql,
+                                   "UPDATE invitations SET status = 'accepted', accepted_at ="
+                                   " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ?"
+                                   " AND status = 'pending' AND token_hash = UNHEX(?)",
+                                   SQL_ARGS(P_STR(uid), P_INT(id), P_STR(token_hash)), &r)
+                        : sql_exec(sql,
+                                   "UPDATE invitations SET status = 'accepted', accepted_at ="
+                                   " CURRENT_TIMESTAMP(6), accepted_uid = ? WHERE id = ?"
+                                   " AND status = 'pending'",
+                                   SQL_ARGS(P_STR(uid), P_INT(id)), &r);
     if (st == ST_OK && r.affected != 1)
         st = ST_CONFLICT;
     sql_result_free(&r);

@@ -42,6 +42,7 @@ struct pending_invitation {
     char *purpose; /* member, transfer, project or contact */
     char *role;
     char *expires_at; /* RFC 3339 UTC */
+    char *invited_by; /* the uid of who sent its link (NULL: none recorded) */
 };
 void pending_invitation_free(struct pending_invitation *p);
 /* Locks (FOR UPDATE) and reads that invitation, address compared without
@@ -49,15 +50,17 @@ void pending_invitation_free(struct pending_invitation *p);
 int invitation_pending_of(struct sql_store *sql, unsigned long long account_id,
                           unsigned long long project_id, const char *email,
                           struct pending_invitation *out);
-/* What an invitation's mail says: address, role, expiry (RFC 3339), its
- * project (0 and NULL for an account invitation), the names given with it
- * (NULL when none) and its purpose (member, transfer, project, contact);
- * and its account and status. */
+/* What an invitation's mail (and its audit row) says: address, role,
+ * expiry (RFC 3339), its project (0 and NULL for an account invitation),
+ * the names given with it (NULL when none), its purpose (member,
+ * transfer, project, contact) and its sender; and its account and
+ * status. */
 struct invitation_mail {
     char *email, *role, *expires_at;
     unsigned long long project_id, account_id;
     int pending;
     char *project_name, *first_name, *last_name, *purpose;
+    char *invited_by; /* who sent it (NULL: none recorded) */
 };
 /* Reads invitation id into out (strings malloc'ed; free with
  * invitation_mail_free); ST_NOT_FOUND if there is none. */
@@ -71,10 +74,11 @@ void invitation_mail_free(struct invitation_mail *m);
 int invitations_pending(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long project_id, json_t **items);
 /* Locks pending invitation id of account_id (FOR UPDATE), and of project
- * project_id when that is not 0: *role malloc'ed, or ST_NOT_FOUND. */
+ * project_id when that is not 0, and reads it into *out (as
+ * invitation_pending_of; pending_invitation_free), or ST_NOT_FOUND. */
 int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
                             unsigned long long account_id, unsigned long long project_id,
-                            char **role);
+                            struct pending_invitation *out);
 /* Revokes the pending member invitation of mail to account_id (not a
  * hand-over's, a contact's or a project's), if there is one, and returns
  * its id in *id (0: none): the address was added at once (round-4
@@ -84,17 +88,22 @@ int invitation_revoke_member_of(struct sql_store *sql, unsigned long long accoun
 /* Revokes pending invitation id of account_id: ST_NOT_FOUND if it is not
  * pending there. */
 int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id);
-/* A new token and expiry for pending invitation id of account_id:
+/* A new token and expiry for pending invitation id of account_id, and
+ * invited_by its sender from now on (NULL: the sender stays):
  * ST_NOT_FOUND if it is not pending there. */
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
-                     const char *token_hash, long ttl_seconds);
+                     const char *token_hash, long ttl_seconds, const char *invited_by);
 /* The invitation of a token hash with its account's status, or
  * ST_NOT_FOUND; lock: FOR UPDATE (inside a transaction). */
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
                         struct invitation_row *out);
 /* Marks pending invitation id accepted by uid: ST_CONFLICT if it is not
- * pending (any more). */
-int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *uid);
+ * pending (any more), or when token_hash is not NULL and the invitation's
+ * token is no longer that one (resent, or renewed by a new invitation of
+ * its address, while it was being accepted: round-6 walkthrough of seed
+ * 003, R1). */
+int invitation_mark_accepted(struct sql_store *sql, unsigned long long id, const char *token_hash,
+                             const char *uid);
 
 /* Inside a transaction: revokes every pending invitation of account_id
  * (its projects' too): their ids in *ids (malloc'ed), *n. */

@@ -300,14 +300,16 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
     }
     free(name);
     if (st == ST_OK)
-        st = audit_write(sql, s->actor, p->account_id, "member.add",
-                         /* The roles they had, when they had any (round-4 walkthrough
-                          * of seed 004). */
-                         p->roles_before ? json_pack("{s:s, s:o}", "uid", p->person_uid, "roles",
-                                                     roles_json(p->roles_before))
-                                         : NULL,
-                         with_repair(s, json_pack("{s:s, s:[s]}", "uid", p->person_uid, "roles",
-                                                  role ? role : "")));
+        st = audit_write(
+            sql, s->actor, p->account_id, "member.add",
+            /* The roles they had, when they had any (round-4 walkthrough
+             * of seed 004), and the roles they hold after it, with the one
+             * added (round-6 walkthrough of seed 004, D5). */
+            p->roles_before ? json_pack("{s:s, s:o}", "uid", p->person_uid, "roles",
+                                        roles_json(p->roles_before))
+                            : NULL,
+            with_repair(s, json_pack("{s:s, s:o, s:[s]}", "uid", p->person_uid, "roles",
+                                     roles_json(p->roles_after), "added", role ? role : "")));
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
     /* Added at once: a pending member invitation of their address to the
@@ -329,8 +331,18 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
     json_int_t inv = json_integer_value(json_object_get(s->data, "invitation_id"));
-    /* ST_CONFLICT: revoked while it was being accepted. */
-    int st = invitation_mark_accepted(sql, (unsigned long long)inv, p->person_uid);
+    /* ST_CONFLICT: revoked while it was being accepted, or its token
+     * replaced (resent): the link accepted is no longer the invitation's
+     * (token_hash: recorded with the plan; an intent recorded before it
+     * was compares the status only). */
+    int st = invitation_mark_accepted(sql, (unsigned long long)inv, data_str(s, "token_hash"),
+                                      p->person_uid);
+    /* A new person is nobody's contact yet: a contact row that names their
+     * uid names a person an LDAP administrator deleted, whose uid they
+     * took, and must not make them a contact (round-5 walkthrough of seed
+     * 004); its contact.unset rows come first in the trail. */
+    if (st == ST_OK && p->create_person)
+        st = contacts_forget_uid(sql, p->person_uid, p->person_uid);
     json_t *n = json_pack("{s:I, s:s, s:s?, s:b}", "invitation_id", inv, "uid", p->person_uid,
                           "role", data_str(s, "role"), "created", p->create_person);
     /* A project invitation: a role in the project, none in the account. */
@@ -341,12 +353,6 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                          with_repair(s, n));
     else
         json_decref(n);
-    /* A new person is nobody's contact yet: a contact row that names their
-     * uid names a person an LDAP administrator deleted, whose uid they
-     * took, and must not make them a contact (round-5 walkthrough of seed
-     * 004). */
-    if (st == ST_OK && p->create_person)
-        st = contacts_forget_uid(sql, p->person_uid);
     if (st == ST_OK && p->project_id)
         return ST_OK;
     /* The account's contact person (named at its create) joins as admin:

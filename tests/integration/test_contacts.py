@@ -296,3 +296,42 @@ def test_a_new_person_with_a_deleted_contacts_uid_is_no_contact(api, customer, m
     assert stored_contact(sql, acc.id, "primary") is None
     view = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}"), 200)
     assert view["contacts"]["primary"] is None, view["contacts"]
+
+
+def test_clearing_a_deleted_persons_contact_rows_is_in_the_audit_trail(api, make_tenant, make_account,
+                                                                       make_person, set_roles, sql,
+                                                                       ldap_admin, invite, invitation_mail):
+    """round-6 walkthrough of seed 004, D4: the accept that deletes the
+    contact rows naming a deleted person's uid wrote no audit row, so the
+    trail named that uid contact and then showed a new person with the
+    uid joining. Each row deleted gets contact.unset in its account, with
+    the uid it named and why, before the accept's own rows."""
+    t = make_tenant()
+    acc = make_account(t.admin, "customer", t.account.id)
+    other = make_account(t.admin, "customer", t.account.id)
+    old = make_person(prefix="ctaud")
+    for a in (acc, other):
+        set_roles(t.admin, a.id, old, ["admin"])
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": old.uid}), 200)
+    S.expect(api(t.admin).put(contact_path(other.id, "technical"), json={"uid": old.uid}), 200)
+    assert ldap_admin.delete(old.dn), ldap_admin.result
+    email = S.unique_mail("ctaud-")
+    before = S.outbox_max_id(sql)
+    invite(t.admin, acc.id, email, "admin")
+    _, token = invitation_mail(email, after=before)
+    # The same uid in another case: uids are matched without regard to case.
+    new_uid = old.uid.upper()
+    S.expect(S.accept_invitation(api, token, uid=new_uid, password="pw-ctaud-123"), 200)
+    for a, kind in ((acc, "primary"), (other, "technical")):
+        assert stored_contact(sql, a.id, kind) is None
+        rows = [r for r in sql.audit(a.id) if r["action"] == "contact.unset"]
+        assert len(rows) == 1, rows
+        assert rows[0]["uid"] == new_uid
+        assert rows[0]["old_value"] == {"contact": kind, "uid": old.uid}, rows[0]
+        assert rows[0]["new_value"]["contact"] == kind and rows[0]["new_value"]["uid"] is None
+        assert "deleted" in rows[0]["new_value"]["reason"], rows[0]
+    actions = [r["action"] for r in sql.audit(acc.id)]
+    assert actions[-2:] == ["contact.unset", "invitation.accept"], actions
+    # The audit view shows it to the account's admins.
+    items = S.expect(api(t.admin).get(f"/api/v1/accounts/{other.id}/audit"), 200)["items"]
+    assert items[0]["action"] == "contact.unset" and items[0]["old_value"]["uid"] == old.uid, items[0]

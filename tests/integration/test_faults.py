@@ -812,3 +812,59 @@ def test_closing_waits_for_a_change_in_progress(env, sql, ldap_admin, api, healt
     assert change.agree(sql, ldap_admin)
     S.expect(change.session.delete(f"{ACCOUNTS}/{change.account_id}"), 204)
     assert sql.account(change.account_id)["status"] == "closed"
+
+
+# ---------------------------------------------------------------- races with an accept (round 6)
+
+def test_a_resend_during_the_old_links_accept_wins(api, sql, ldap_admin, healthy, proxy, make_change,
+                                                   invitation_mail):
+    """round-6 walkthrough of seed 003, R1: the accept of the old link is
+    held at its person's add; a resend commits meanwhile (a new token and
+    mail). The accept must not commit on the replaced token: it is undone
+    (nobody left in LDAP) and answers 404 as the old link does from then
+    on; the resent link works."""
+    change = make_change("accept")
+    hold = proxy.hold_next(ADD_REQUEST)
+    flight = InFlight(change.send)
+    try:
+        assert hold.held.wait(30)
+        before = S.outbox_max_id(sql)
+        r = api(change.tenant.admin).post(
+            f"{ACCOUNTS}/{change.account_id}/invitations/{change.inv['id']}/resend")
+        S.expect(r, 202)
+    finally:
+        hold.release()
+    S.expect_problem(flight.result(), 404, "not-found")
+    assert not change.agree(sql, ldap_admin)
+    intents_closed(sql, change.account_id)
+    _, token = invitation_mail(change.email, after=before)
+    assert token != change.token
+    change.token = token
+    S.expect(change.send(), 200)
+    assert change.agree(sql, ldap_admin)
+
+
+def test_a_hand_over_accept_that_loses_to_a_new_transfer_is_410(api, sql, ldap_admin, healthy, proxy,
+                                                                 make_change):
+    """round-6 walkthrough of seed 000, D4: the hand-over's accept is held
+    at a provider's move; a transfer to another address revokes its
+    invitation meanwhile. The accept is undone and answers 410
+    invitation-revoked (the documented answer of a revoked link), not
+    409."""
+    change = make_change("handover")
+    hold = proxy.hold_next(change.ldap_write, change.ldap_containing)
+    flight = InFlight(change.send)
+    try:
+        assert hold.held.wait(30)
+        r = api(change.tenant.admin).post(f"{ACCOUNTS}/{change.account_id}/transfer",
+                                          json={"email": S.unique_mail("it-fault-ho2-")})
+        S.expect(r, 202)
+    finally:
+        hold.release()
+    S.expect_problem(flight.result(), 410, "invitation-revoked")
+    intents_closed(sql, change.account_id)
+    assert S.invitation_row(sql, change.inv["id"])["status"] == "revoked"
+    assert sql.account(change.account_id)["status"] == "staged"
+    assert S.people_with_mail(ldap_admin, change.email) == set()
+    assert S.group_members(ldap_admin, change.account_id, "admin") == change.partner_dns
+    assert S.group_members(ldap_admin, change.account_id, "service-provider") == set()

@@ -164,9 +164,10 @@ def test_a_consume_repeated_with_its_key_counts_once(api, sql, shop, make_person
 
 
 def test_a_running_or_abandoned_request_keeps_its_key(api, sql, shop):
-    """A row without an answer is a request still running (409), or one
-    that never finished because the service stopped during it (409 saying
-    so): its outcome is unknown, so the key never runs it a second time."""
+    """A row without an answer is a request still running (a repeat waits
+    for it, and is 409 when it does not end within the wait), or one that
+    never finished because the service stopped during it (409 saying so):
+    its outcome is unknown, so the key never runs it a second time."""
     t, cust = shop
     path = f"/api/v1/accounts/{cust.id}/orders"
     import hashlib
@@ -276,3 +277,116 @@ def test_a_long_path_with_a_key_gets_the_routes_own_answer(api, sql, shop):
     for _ in range(2):
         S.expect_problem(api(t.admin).post(path, json={"quantity": 1},
                                            headers={"Idempotency-Key": key()}), 404)
+
+
+# ---------------------------------------------------------------- round 6: a repeat waits
+
+def running_row(sql, uid, k, path, body):
+    """A claimed key without an answer: a first request still running."""
+    import hashlib
+    import json
+    fp = hashlib.sha256(json.dumps(body, separators=(",", ":"), sort_keys=True).encode()).hexdigest()
+    sql.rows("INSERT INTO request_keys (uid, idem_key, request, fingerprint) VALUES (%s,%s,%s,%s)",
+             uid, k, f"POST {path}", fp)
+
+
+def in_flight(send):
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(send)
+    pool.shutdown(wait=False)
+    return future
+
+
+def test_a_repeat_waits_for_the_first_request_and_gets_its_answer(api, sql, shop):
+    """round-6 walkthroughs of seeds 001 (D2) and 003 (O1): a repeat that
+    arrived while the first request with its key still ran got 409 "still
+    being processed". It waits for the first to end: then it gets the
+    kept answer, or, when the first was refused and freed its key, it runs
+    itself. (The first request is played by the test: a claimed row it
+    finishes or frees a second after the repeat was sent.)"""
+    import time
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/orders"
+    finished = key()
+    running_row(sql, t.admin.uid, finished, path, LINES)
+    repeat = in_flight(lambda: api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": finished}))
+    time.sleep(1)
+    sql.rows("UPDATE request_keys SET status=201, headers=%s, body=%s WHERE uid=%s AND idem_key=%s",
+             "Location: /api/v1/orders/424242\r\n", '{"id":"424242","status":"draft"}', t.admin.uid,
+             finished)
+    r = repeat.result(timeout=30)
+    assert S.expect(r, 201) == {"id": "424242", "status": "draft"}, S.describe(r)
+    assert r.headers["Location"] == "/api/v1/orders/424242"
+    assert r.headers.get("Idempotent-Replayed") == "true", S.describe(r)
+    assert orders_of(sql, cust.id) == 0
+    # The first was refused (its key freed) while the repeat waited: the
+    # repeat runs itself, as a later one would.
+    freed = key()
+    running_row(sql, t.admin.uid, freed, path, LINES)
+    repeat = in_flight(lambda: api(t.admin).post(path, json=LINES, headers={"Idempotency-Key": freed}))
+    time.sleep(1)
+    sql.rows("DELETE FROM request_keys WHERE uid=%s AND idem_key=%s", t.admin.uid, freed)
+    r = repeat.result(timeout=30)
+    S.expect(r, 201)
+    assert "Idempotent-Replayed" not in r.headers
+    assert orders_of(sql, cust.id) == 1
+
+
+def test_a_double_clicked_create_form_gets_the_first_answer(api, sql, make_tenant):
+    """round-6 walkthroughs of seeds 001 (D2) and 003 (O1): docs/api.md's
+    example promises that a second click on Create gets the same 303; a
+    click that arrived while the first still ran was sent to error_to
+    (409), so the person saw the error page though the account existed.
+    Both clicks at once now get the same 303 to the account, and there is
+    one account."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    t = make_tenant("idem-dbl")
+    for _ in range(3):
+        name = S.unique("it-idem-dbl-")
+        fields = [("kind", "customer"), ("name", name), ("parent_id", str(t.account.id)),
+                  ("_idempotency_key", key()), ("return_to", FRONT + "/accounts/{id}"),
+                  ("error_to", FRONT + "/accounts/new")]
+        start = threading.Barrier(2)
+
+        def click(_):
+            start.wait()
+            return api(t.admin).form("POST", "/api/v1/accounts", fields)
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(click, range(2)))
+        assert sql.count_accounts(name=name) == 1
+        acc_id = sql.value("SELECT id FROM accounts WHERE name=%s", name)
+        for r in answers:
+            assert r.status_code == 303, S.describe(r)
+            assert r.headers["Location"] == f"{FRONT}/accounts/{acc_id}", S.describe(r)
+
+
+def test_a_double_submitted_invitation_waits_and_mails_once(api, sql, shop):
+    """The same for a JSON client's Idempotency-Key on any other POST: two
+    identical invitations at once get the same 202, and one invitation is
+    made and mailed."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    t, cust = shop
+    path = f"/api/v1/accounts/{cust.id}/invitations"
+    for _ in range(3):
+        email = S.unique_mail("idem-dbl-")
+        k = key()
+        start = threading.Barrier(2)
+
+        def send(_):
+            start.wait()
+            return api(t.admin).post(path, json={"email": email, "role": "member"},
+                                     headers={"Idempotency-Key": k})
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(send, range(2)))
+        bodies = [S.expect(r, 202) for r in answers]
+        assert bodies[0] == bodies[1], bodies
+        assert sorted(r.headers.get("Idempotent-Replayed", "") for r in answers) == ["", "true"], \
+            [S.describe(r) for r in answers]
+        assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s AND email=%s",
+                         int(cust.id), email) == 1
+        assert len(S.outbox_rows(sql, recipient=email)) == 1

@@ -386,10 +386,14 @@ def test_inviting_someone_who_has_the_role_changes_nothing(api, customer, invite
     invite(admin, acc.id, p.mail, "billing", status=201)
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"member", "billing"}
     assert len(mails()) == 2 and len(adds()) == 2
-    # The audit row has the roles they had (round-4 walkthrough of seed 004).
+    # The audit row has the roles they had (round-4 walkthrough of seed 004)
+    # and the roles they hold after it, with the one added (round-6
+    # walkthrough of seed 004, D5).
     assert adds()[0]["old_value"] is None
+    assert adds()[0]["new_value"] == {"uid": p.uid, "roles": ["member"], "added": ["member"]}, adds()[0]
     assert adds()[1]["old_value"] == {"uid": p.uid, "roles": ["member"]}, adds()[1]
-    assert adds()[1]["new_value"]["roles"] == ["billing"]
+    assert adds()[1]["new_value"] == {"uid": p.uid, "roles": ["billing", "member"],
+                                      "added": ["billing"]}, adds()[1]
 
 
 def test_preferences_audit_has_the_value_before(api, make_person, sql):
@@ -822,3 +826,177 @@ def test_a_taken_uid_at_accept_is_marked_on_its_field(api, customer, invite, inv
     assert got["values[uid]"] == q.uid and "values[password]" not in got, got
     assert people_with_mail(ldap_admin, email) == set()
     assert invitation_row(sql, inv_id)["status"] == "pending"
+
+
+# ------------------------------------------------------------------ round 6
+
+def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer, invite, invitation_mail,
+                                                                   sql, ldap_admin):
+    """round-6 walkthrough of seed 003, R1: a resend and an accept of the
+    old link sent at the same moment both succeeded; the accept committed
+    after the resend had replaced the token, and the invitee was mailed a
+    link that was dead on arrival. Now one wins: either the resend (202,
+    a new mail whose link works) and the old link's accept is 404 with
+    nobody left in LDAP, or the accept (200) and the resend is 404 and
+    mails nothing. Repeated, as the race needs luck to be hit."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    admin, acc = customer
+    winners = []
+    for round_ in range(8):
+        email = S.unique_mail("race-")
+        before = S.outbox_max_id(sql)
+        inv_id = invite(admin, acc.id, email)["id"]
+        first_mail, token = invitation_mail(email, after=before)
+        uid, password = S.unique("race"), fresh_password()
+        start = threading.Barrier(2)
+
+        def resend():
+            start.wait()
+            return api(admin).post(invitations_path(acc.id, inv_id) + "/resend")
+
+        def accept_old():
+            start.wait()
+            return accept(api, token, uid=uid, password=password)
+
+        with ThreadPoolExecutor(2) as pool:
+            resent, accepted = pool.submit(resend), pool.submit(accept_old)
+            resent, accepted = resent.result(), accepted.result()
+        row = invitation_row(sql, inv_id)
+        actions = [a["action"] for a in sql.audit(acc.id)
+                   if (a["new_value"] or {}).get("invitation_id") == int(inv_id)]
+        mails = [m for m in S.outbox_rows(sql, recipient=email, after_id=before)]
+        members = S.group_members(ldap_admin, acc.id, "member")
+        if accepted.status_code == 200:
+            winners.append("accept")
+            S.expect_problem(resent, 404, "not-found")
+            assert (row["status"], row["accepted_uid"]) == ("accepted", uid), row
+            assert people_with_mail(ldap_admin, email) == {uid}
+            assert S.norm_dn(S.person_dn(uid)) in members
+            assert actions == ["invitation.create", "invitation.accept"], actions
+            assert [m["template"] for m in mails] == ["invitation"], mails
+            continue
+        winners.append("resend")
+        S.expect(resent, 202)
+        S.expect_problem(accepted, 404, "not-found")
+        assert row["status"] == "pending" and row["accepted_uid"] is None, row
+        assert people_with_mail(ldap_admin, email) == set(), f"round {round_}: a person was left behind"
+        assert S.norm_dn(S.person_dn(uid)) not in members
+        assert actions == ["invitation.create", "invitation.resend"], actions
+        assert [m["template"] for m in mails] == ["invitation", "invitation"], mails
+        # The resent link is the one that works.
+        _, new_token = invitation_mail(email, after=first_mail.outbox_id)
+        assert new_token != token
+        S.expect(accept(api, new_token, uid=uid, password=password), 200)
+        assert people_with_mail(ldap_admin, email) == {uid}
+    assert len(winners) == 8, winners
+
+
+@pytest.mark.parametrize("change", ["removed", "demoted", "deleted", "kept", "operator"])
+def test_an_invitation_lasts_no_longer_than_its_senders_right(change, api, customer, person, make_person,
+                                                             set_roles, invite, invitation_mail, sql,
+                                                             ldap_admin):
+    """round-6 walkthrough of seed 001, D3: an admin invitation sent by an
+    admin who was then removed still made a stranger admin. At the
+    accept the sender must still be allowed to give the role there (an
+    admin of the account, or an operator); otherwise 410
+    invitation-revoked, nobody created, the invitation still pending. An
+    admin who resends it becomes its sender, and the new link works."""
+    admin, acc = customer
+    sender = person("olivia") if change == "operator" else make_person(prefix="snd")
+    if change != "operator":
+        set_roles(admin, acc.id, sender, ["admin"])
+    email = S.unique_mail("sent-")
+    before = S.outbox_max_id(sql)
+    inv = invite(sender.uid, acc.id, email, "admin")
+    assert invitation_row(sql, inv["id"])["invited_by"] == sender.uid
+    _, token = invitation_mail(email, after=before)
+    if change == "removed":
+        S.expect(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{sender.uid}"), 204)
+    elif change == "demoted":
+        set_roles(admin, acc.id, sender, ["member"])
+    elif change == "deleted":
+        assert ldap_admin.delete(sender.dn), ldap_admin.result
+    admins_before = S.group_members(ldap_admin, acc.id, "admin")
+    uid, password = S.unique("snt"), fresh_password()
+    r = accept(api, token, uid=uid, password=password)
+    if change in ("kept", "operator"):
+        assert S.expect(r, 200)["role"] == "admin"
+        assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "admin")
+        return
+    detail = S.expect_problem(r, 410, "invitation-revoked")["detail"]
+    assert "sent it" in detail and ("directory" in detail) == (change == "deleted"), detail
+    assert invitation_row(sql, inv["id"])["status"] == "pending"
+    assert people_with_mail(ldap_admin, email) == set()
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
+    # (slapd's refint may drop a deleted sender's DN from the group meanwhile.)
+    assert S.group_members(ldap_admin, acc.id, "admin") <= admins_before
+    assert not [a for a in sql.audit(acc.id) if a["action"] == "invitation.accept"]
+    # An admin of the account resends it: they are its sender now.
+    before = S.outbox_max_id(sql)
+    S.expect(api(admin).post(invitations_path(acc.id, inv["id"]) + "/resend"), 202)
+    assert invitation_row(sql, inv["id"])["invited_by"] == admin.uid
+    _, token = invitation_mail(email, after=before)
+    assert S.expect(accept(api, token, uid=uid, password=password), 200)["role"] == "admin"
+
+
+def test_a_service_providers_resend_of_an_admins_billing_invitation_keeps_the_admin_its_sender(
+        api, customer, make_person, set_roles, invite, invitation_mail, sql):
+    """A service provider may resend a billing invitation (an admin's) but
+    may not give billing: the admin stays its sender, and a member
+    invitation a provider resends becomes theirs."""
+    admin, acc = customer
+    sp = make_person(prefix="rsp")
+    set_roles(admin, acc.id, sp, ["service-provider"])
+    billing = invite(admin, acc.id, S.unique_mail("bil-"), "billing")
+    member = invite(admin, acc.id, S.unique_mail("mem-"), "member")
+    for inv in (billing, member):
+        S.expect(api(sp).post(invitations_path(acc.id, inv["id"]) + "/resend"), 202)
+    assert invitation_row(sql, billing["id"])["invited_by"] == admin.uid
+    assert invitation_row(sql, member["id"])["invited_by"] == sp.uid
+
+
+def test_spaces_around_the_address_and_names_are_dropped(api, customer, invite, invitation_mail, sql):
+    """round-6 walkthrough of seed 004, D6: an address pasted with spaces
+    around it was 422 "must be an e-mail address", though the recipients
+    form takes the same input; names likewise. JSON and forms alike."""
+    admin, acc = customer
+    email = S.unique_mail("trim-")
+    before = S.outbox_max_id(sql)
+    body = invite(admin, acc.id, f"  {email}\t", "member", first_name=" Ina ", last_name="\tTrim \n")
+    assert body["email"] == email, body
+    row = invitation_row(sql, body["id"])
+    assert (row["email"], row["first_name"], row["last_name"]) == (email, "Ina", "Trim"), row
+    mail, _ = invitation_mail(email, after=before)
+    assert mail.envelope_to == [email.lower()] and "Hello Ina Trim," in mail.body, mail.body
+    created = [a for a in sql.audit(acc.id) if a["action"] == "invitation.create"][-1]["new_value"]
+    assert (created["email"], created["first_name"], created["last_name"]) == (email, "Ina", "Trim")
+    other = S.unique_mail("trimform-")
+    r = api(admin).form("POST", invitations_path(acc.id), [("email", f" {other} "), ("role", "member")])
+    assert S.expect(r, 202)["email"] == other
+    # Spaces only are still no address; spaces inside one are still wrong.
+    S.expect_field_errors(api(admin).post(invitations_path(acc.id), json={"email": "   ", "role": "member"}),
+                          "email")
+    S.expect_field_errors(api(admin).post(invitations_path(acc.id),
+                                          json={"email": "a b@example.org", "role": "member"}), "email")
+
+
+def test_resend_audit_has_the_replaced_expiry(api, customer, invite, invitation_mail, sql):
+    """round-6 walkthrough of seed 004, D5: invitation.resend had no old
+    value; it has the expiry (and sender) it replaced, and its new value
+    says the new expiry, the purpose and the names."""
+    admin, acc = customer
+    email = S.unique_mail()
+    first = invite(admin, acc.id, email, "billing", first_name="Rita")
+    sql.rows("UPDATE invitations SET expires_at = expires_at - INTERVAL 1 DAY WHERE id=%s", int(first["id"]))
+    old_expiry = sql.value("SELECT DATE_FORMAT(expires_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') FROM invitations"
+                           " WHERE id=%s", int(first["id"]))
+    again = S.expect(api(admin).post(invitations_path(acc.id, first["id"]) + "/resend"), 202)
+    rows = [a for a in sql.audit(acc.id) if a["action"] == "invitation.resend"]
+    assert len(rows) == 1, rows
+    assert rows[0]["old_value"] == {"invitation_id": int(first["id"]), "expires_at": old_expiry,
+                                    "invited_by": admin.uid}, rows[0]
+    assert rows[0]["new_value"] == {"invitation_id": int(first["id"]), "email": email, "role": "billing",
+                                    "purpose": "member", "expires_at": again["expires_at"],
+                                    "invited_by": admin.uid, "first_name": "Rita"}, rows[0]
+    assert again["expires_at"] != old_expiry

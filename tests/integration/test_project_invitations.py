@@ -452,3 +452,35 @@ def test_a_role_group_deleted_in_ldap_is_404_not_500(api, sql, ldap_admin, make_
     assert sql.value("SELECT COUNT(*) AS n FROM ldap_intents WHERE account_id=%s AND state='open'",
                      int(t.account.id)) == 0
     S.expect(s.put(member_path(prj["id"], p.uid), json={"role": "editor"}), 200)
+
+
+def test_a_project_invitation_needs_its_owner_still_owner(api, sql, ldap_admin, make_tenant, invitation_mail):
+    """round-6 walkthrough of seed 001, D3 (decision): a project
+    invitation lasts no longer than its sender's right to send it too. An
+    owner of the project who sent it and is a reader by the accept: 410
+    invitation-revoked, nothing created; while still owner, it works."""
+    t = make_tenant("pio")
+    s = api(t.admin)
+    p = new_project(api, t, "Kunde O")
+    oe = S.unique_mail("pio-own-")
+    mid = S.outbox_max_id(sql)
+    S.expect(s.post(inv_path(p["id"]), json={"email": oe, "role": "owner"}), 202)
+    _, token = invitation_mail(oe, after=mid)
+    ouid = S.unique("pioown")
+    S.expect(S.accept_invitation(api, token, uid=ouid, password=PASSWORD), 200)
+    o = api(ouid, password=PASSWORD)
+    wait_sees(o, f"/api/v1/projects/{p['id']}")
+    tokens = {}
+    for name in ("kept", "lost"):
+        email = S.unique_mail(f"pio-{name}-")
+        mid = S.outbox_max_id(sql)
+        inv = S.expect(o.post(inv_path(p["id"]), json={"email": email, "role": "editor"}), 202)
+        tokens[name] = (inv["id"], email, invitation_mail(email, after=mid)[1])
+    _, _, token = tokens["kept"]
+    S.expect(S.accept_invitation(api, token, uid=S.unique("piok"), password=PASSWORD), 200)
+    S.expect(s.put(member_path(p["id"], ouid), json={"role": "reader"}), 200)
+    inv_id, email, token = tokens["lost"]
+    uid = S.unique("piol")
+    S.expect_problem(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 410, "invitation-revoked")
+    assert S.invitation_row(sql, inv_id)["status"] == "pending"
+    assert S.people_with_mail(ldap_admin, email) == set()

@@ -1099,3 +1099,79 @@ def test_transfer_of_an_account_that_is_not_staged_says_so_first(api, sql, make_
                                 409, "conflict")
         assert "not staged" in body["detail"], body
     assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
+
+
+def test_an_accept_that_loses_to_a_new_transfer_is_410(api, sql, ldap_admin, make_tenant, make_account,
+                                                       invitation_mail):
+    """round-6 walkthrough of seed 000, D4: an accept racing a transfer to
+    another address got 409 "handed over already, or the invitation
+    revoked" when it lost, though docs/api.md says the revoked link
+    answers 410 invitation-revoked. Whoever wins, the loser gets the
+    documented answer: the accept 410 (nothing created, still staged), or
+    the new transfer 409 (the account is no longer staged)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    t = make_tenant("race-ho")
+    for round_ in range(4):
+        acc = make_account(t.admin, "customer", t.account.id, staged=True)
+        first, second = S.unique_mail("hoa-"), S.unique_mail("hob-")
+        before = S.outbox_max_id(sql)
+        inv = transfer(api, t.admin, acc.id, first)
+        _, token = invitation_mail(first, after=before)
+        uid = S.unique("hoa")
+        start = threading.Barrier(2)
+
+        def accept():
+            start.wait()
+            return S.accept_invitation(api, token, uid=uid, password="pw-race-ho-1")
+
+        def retransfer():
+            start.wait()
+            return api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": second})
+
+        with ThreadPoolExecutor(2) as pool:
+            accepted, again = pool.submit(accept), pool.submit(retransfer)
+            accepted, again = accepted.result(), again.result()
+        if accepted.status_code == 200:
+            S.expect_problem(again, 409, "conflict")
+            assert sql.account(acc.id)["status"] == "active"
+            assert S.people_with_mail(ldap_admin, first) == {uid}
+            continue
+        S.expect_problem(accepted, 410, "invitation-revoked")
+        S.expect(again, 202)
+        assert S.invitation_row(sql, inv["id"])["status"] == "revoked"
+        assert sql.account(acc.id)["status"] == "staged"
+        assert S.people_with_mail(ldap_admin, first) == set(), f"round {round_}: a person was left behind"
+        assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(t.admin.dn)}
+        # A later try of the same link gets the same answer.
+        S.expect_problem(S.accept_invitation(api, token, uid=uid, password="pw-race-ho-1"), 410,
+                         "invitation-revoked")
+
+
+def test_a_hand_over_needs_its_sender_still_in_the_account(api, sql, ldap_admin, invitation_mail, staged):
+    """round-6 walkthrough of seed 001, D3 (decision): the hand-over's
+    sender is the partner's admin who asked for it; removed from the
+    staged account before the customer accepts, the transfer is revoked
+    at the accept (410, nothing changes); another partner admin transfers
+    again, and that one completes it. (A sender who only demoted
+    themselves to service provider keeps it alive:
+    test_no_hand_over_while_only_the_partners_colleague_stays_admin.)"""
+    t, acc, colleague, worker = staged
+    email = S.unique_mail("ho-sender-")
+    before = S.outbox_max_id(sql)
+    inv = transfer(api, t.admin, acc.id, f"  {email} ")
+    assert inv["email"] == email, inv       # trimmed, as an invitation's (round-6, seed 004)
+    _, token = invitation_mail(email, after=before)
+    S.expect(api(colleague).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
+    uid = S.unique("hos")
+    S.expect_problem(S.accept_invitation(api, token, uid=uid, password="pw-ho-sender-1"), 410,
+                     "invitation-revoked")
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(colleague.dn)}
+    before = S.outbox_max_id(sql)
+    transfer(api, colleague, acc.id, email)
+    _, token = invitation_mail(email, after=before)
+    S.expect(S.accept_invitation(api, token, uid=uid, password="pw-ho-sender-1"), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == {"service-provider"}
