@@ -24,46 +24,13 @@
 #include "saga.h"
 #include "sql_store.h"
 #include "transfer.h"
+#include "token.h"
 #include "validate.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-
-#define TOKEN_BYTES 32
-#define TOKEN_CHARS 43 /* base64url of 32 bytes, no padding */
-
-static char *new_token(void)
-{
-    unsigned char raw[TOKEN_BYTES];
-    size_t got = 0;
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-        if (n <= 0)
-            abort(); /* no randomness, no tokens */
-        got += (size_t)n;
-    }
-    return base64url_encode(raw, sizeof(raw));
-}
-
-static int token_well_formed(const char *t)
-{
-    return strlen(t) == TOKEN_CHARS &&
-           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-               TOKEN_CHARS;
-}
-
-static char *link_for(const struct config *cfg, const char *token)
-{
-    struct buf b = BUF_INIT;
-    const char *at = strstr(cfg->invitation_url, "{token}");
-    buf_add(&b, cfg->invitation_url, (size_t)(at - cfg->invitation_url));
-    buf_adds(&b, token);
-    buf_adds(&b, at + 7);
-    return buf_detach(&b);
-}
 
 static const char *role_name(unsigned bit)
 {
@@ -227,7 +194,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     v->expires_at = xstrdup(m.expires_at);
     free(v->stored_email);
     v->stored_email = xstrdup(m.email);
-    char *link = link_for(req->cfg, v->token);
+    char *link = token_link(req->cfg->invitation_url, v->token);
     char *place = place_name(account_name, m.project_name);
     char *name = invitee_name(m.first_name, m.last_name);
     struct buf greeting = BUF_INIT;
@@ -329,7 +296,7 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     if (st != ST_OK)
         return st;
     free(v->token);
-    v->token = new_token();
+    v->token = token_new();
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
@@ -743,7 +710,7 @@ static int resend_tx(struct sql_store *sql, void *arg)
                             locked.expires_at, "invited_by", locked.invited_by);
     pending_invitation_free(&locked);
     free(v->token);
-    v->token = new_token();
+    v->token = token_new();
     char token_hash_buf[65];
     sha256_hex(v->token, token_hash_buf);
     const char *token_hash = token_hash_buf;
@@ -926,12 +893,8 @@ static int login_errors(struct accept *v, int required, int record)
     const char *uid_why = v->uid ? validate_uid(v->uid) : NULL, *pw_why = NULL;
     if (!v->password)
         pw_why = required ? "is required to create your login" : NULL;
-    else if (strlen(v->password) < 8 || strlen(v->password) > 128)
-        pw_why = "must be 8 to 128 characters";
-    else if (text_is_blank(v->password))
-        pw_why = "must not be only spaces"; /* round-4 walkthrough of seed 001 */
     else
-        pw_why = validate_text(v->password, 128);
+        pw_why = validate_password(v->password); /* only spaces: round-4, seed 001 */
     if (record && uid_why)
         res_field_error(v->req, "uid", uid_why);
     if (record && pw_why)

@@ -154,6 +154,8 @@ MATRIX = {
 PROJECT_ROUTES = {
     "GET /api/v1/accounts/{id}/projects": "in",
     "GET /api/v1/projects/{pid}": "in",
+    "PATCH /api/v1/projects/{pid}": 403,
+    "DELETE /api/v1/projects/{pid}": 403,
     "PUT /api/v1/projects/{pid}/members/{uid}": 403,
     "DELETE /api/v1/projects/{pid}/members/{uid}": 403,
     "POST /api/v1/projects/{pid}/invitations": 403,
@@ -310,9 +312,17 @@ def cast(api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles
         return S.expect(r, 202)["id"]
 
     def new_project():
-        """A fresh project of A, for the DELETE that removes it."""
-        return S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/projects",
-                                          json={"name": S.unique("mx-gone-")}), 201)["id"]
+        """A fresh project of A, for the DELETE that removes it, with the
+        project-only reader in it (who sees it: 403)."""
+        pid = S.expect(api(p.admin).post(f"/api/v1/accounts/{a.id}/projects",
+                                         json={"name": S.unique("mx-gone-")}), 201)["id"]
+        ok = ldap_admin.modify(S.project_dn(a.id, pid, "reader"),
+                               {"member": [(ldap3.MODIFY_ADD, [reader.dn])]})
+        assert ok, ldap_admin.result
+        seen = S.poll(lambda: api(reader).get(f"/api/v1/projects/{pid}"),
+                      lambda r: r.status_code == 200, 5)
+        assert seen.status_code == 200, S.describe(seen)
+        return pid
 
     return {"parent": p, "account": a, "people": people, "callers": callers, "relation": relation,
             "partner_relation": partner_relation, "project": project["id"],
