@@ -1255,6 +1255,13 @@ void invitations_accept(struct request *req)
              * accepted: the answer a later accept of this link gets. */
             if (outcome == SAGA_NOT_APPLIED && st == ST_CONFLICT)
                 st = accept_lost(&v);
+            /* The project deleted while the accept ran (its group gone
+             * under the LDAP step): what the link answers from now on, not
+             * a 500 (round-7 walkthrough of seed 003). */
+            else if (outcome == SAGA_NOT_APPLIED && st != ST_OK && st != ST_REFUSED &&
+                     v.project_id &&
+                     project_in_directory(req, v.account_id, v.project_id, v.role) == ST_NOT_FOUND)
+                st = refuse(req, 410, "invitation-revoked", "this invitation's project is gone");
         }
     }
     if (st == ST_OK && outcome == SAGA_DONE) {
