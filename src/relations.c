@@ -250,10 +250,13 @@ static int mail_partner(struct sql_store *sql, struct relate *r)
                         caller_display(&r->req->caller), &r->admins, 0);
 }
 
-static int decide_tx(struct sql_store *sql, void *arg)
+/* Inside a transaction: locks the account the caller acts for and the
+ * relation (into r->relation); 404 if it is gone, 409 with what (and the
+ * status it has) unless it is in status. */
+static int lock_in_status(struct sql_store *sql, struct relate *r, unsigned long long account_id,
+                          const char *status, const char *what)
 {
-    struct relate *r = arg;
-    int st = account_lock(sql, r->customer_id, &r->req->problem, NULL);
+    int st = account_lock(sql, account_id, &r->req->problem, NULL);
     json_decref(r->relation);
     r->relation = NULL;
     if (st == ST_OK)
@@ -262,11 +265,19 @@ static int decide_tx(struct sql_store *sql, void *arg)
         return refuse(r->req, 404, "not-found", "no such customer relation");
     if (st != ST_OK)
         return st;
-    const char *status = json_string_value(json_object_get(r->relation, "status"));
-    if (strcmp(status, "pending") != 0)
-        return refuse(r->req, 409, "conflict",
-                      "only a pending request can be approved or declined; this relation is %s",
-                      status);
+    const char *has = json_string_value(json_object_get(r->relation, "status"));
+    if (strcmp(has, status) != 0)
+        return refuse(r->req, 409, "conflict", "%s; this relation is %s", what, has);
+    return ST_OK;
+}
+
+static int decide_tx(struct sql_store *sql, void *arg)
+{
+    struct relate *r = arg;
+    int st = lock_in_status(sql, r, r->customer_id, "pending",
+                            "only a pending request can be approved or declined");
+    if (st != ST_OK)
+        return st;
     r->partner_id = relation_field_id(r->relation, "partner_id");
     /* A closed partner takes no relation (round-4 walkthrough of seed
      * 003); declining one is fine. */
@@ -389,19 +400,10 @@ static int mail_withdrawn(struct sql_store *sql, unsigned long long partner_id,
 static int withdraw_tx(struct sql_store *sql, void *arg)
 {
     struct relate *r = arg;
-    int st = account_lock(sql, r->partner_id, &r->req->problem, NULL);
-    json_decref(r->relation);
-    r->relation = NULL;
-    if (st == ST_OK)
-        st = relation_lock(sql, r->id, &r->relation);
-    if (st == ST_NOT_FOUND)
-        return refuse(r->req, 404, "not-found", "no such customer relation");
+    int st =
+        lock_in_status(sql, r, r->partner_id, "pending", "only a pending request can be withdrawn");
     if (st != ST_OK)
         return st;
-    const char *status = json_string_value(json_object_get(r->relation, "status"));
-    if (strcmp(status, "pending") != 0)
-        return refuse(r->req, 409, "conflict",
-                      "only a pending request can be withdrawn; this relation is %s", status);
     r->customer_id = relation_field_id(r->relation, "customer_id");
     st = relation_decide(sql, r->id, "withdrawn", r->req->caller.uid);
     if (st == ST_OK)
@@ -465,19 +467,9 @@ static int end_tx(struct sql_store *sql, void *arg)
 {
     struct ending *e = arg;
     struct relate *r = &e->r;
-    int st = account_lock(sql, e->side, &r->req->problem, NULL);
-    json_decref(r->relation);
-    r->relation = NULL;
-    if (st == ST_OK)
-        st = relation_lock(sql, r->id, &r->relation);
-    if (st == ST_NOT_FOUND)
-        return refuse(r->req, 404, "not-found", "no such customer relation");
+    int st = lock_in_status(sql, r, e->side, "active", "only an active relation can be ended");
     if (st != ST_OK)
         return st;
-    const char *status = json_string_value(json_object_get(r->relation, "status"));
-    if (strcmp(status, "active") != 0)
-        return refuse(r->req, 409, "conflict",
-                      "only an active relation can be ended; this relation is %s", status);
     st = relation_end(sql, r->id, r->req->caller.uid);
     if (st == ST_OK)
         st = audit_both(sql, r, "relation.end", "active", "ended");

@@ -481,19 +481,29 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     for (size_t i = 0; i < json_array_size(told); i++)
         if (json_string_value(json_array_get(told, i)))
             to[nto++] = json_string_value(json_array_get(told, i));
-    if (st == ST_OK && nto) {
-        struct template_value vals[] = {
-            {"account_name", name},
-            {"new_owner_name", owner_name},
-            {"new_owner_mail", customer_mail ? customer_mail : ""},
-            {"your_access", "You keep access as a service provider."}};
-        st = outbox_queue(sql, account_id, "transfer-completed", to, nto, vals, 4);
-    }
     /* The notification recipients the customer's address replaced are told
-     * too, and that their mail for the account ends (round-6 walkthrough of
-     * seed 004): those who are told above already are not mailed twice. */
-    size_t nrest = 0;
+     * too, that their mail for the account ends (round-6 walkthrough of
+     * seed 004); a partner person who was one of them reads both lines
+     * (round-7 walkthrough of seed 000). Each address gets one mail. */
+    struct buf ends = BUF_INIT, both = BUF_INIT;
+    buf_printf(&ends, "This address no longer gets the notifications of %s: they go to %s now.",
+               name, customer_mail ? customer_mail : owner_name);
+    buf_printf(&both, "You keep access as a service provider. %s", buf_str(&ends));
+    /* to[]: the partner's people, split by whether they were recipients;
+     * rest[]: the other replaced recipients. */
+    const char **kept = xcalloc(nto + 1, sizeof(char *)),
+               **kept_ended = xcalloc(nto + 1, sizeof(char *));
     const char **rest = xcalloc(nold + 1, sizeof(char *));
+    size_t nkept = 0, nkept_ended = 0, nrest = 0;
+    for (size_t k = 0; k < nto; k++) {
+        int was = 0;
+        for (size_t i = 0; i < nold && !was; i++)
+            was = strcasecmp(old[i], to[k]) == 0;
+        if (was)
+            kept_ended[nkept_ended++] = to[k];
+        else
+            kept[nkept++] = to[k];
+    }
     for (size_t i = 0; i < nold; i++) {
         int dup = customer_mail && strcasecmp(old[i], customer_mail) == 0;
         for (size_t k = 0; k < nto && !dup; k++)
@@ -501,17 +511,27 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
         if (!dup)
             rest[nrest++] = old[i];
     }
-    if (st == ST_OK && nrest) {
-        struct buf access = BUF_INIT;
-        buf_printf(&access, "This address no longer gets the notifications of %s: they go to %s now.",
-                   name, customer_mail ? customer_mail : owner_name);
+    const struct {
+        const char **to;
+        size_t n;
+        const char *access;
+    } groups[] = {{kept, nkept, "You keep access as a service provider."},
+                  {kept_ended, nkept_ended, buf_str(&both)},
+                  {rest, nrest, buf_str(&ends)}};
+    for (size_t g = 0; g < 3 && st == ST_OK; g++) {
+        if (!groups[g].n)
+            continue;
         struct template_value vals[] = {{"account_name", name},
                                         {"new_owner_name", owner_name},
                                         {"new_owner_mail", customer_mail ? customer_mail : ""},
-                                        {"your_access", buf_str(&access)}};
-        st = outbox_queue(sql, account_id, "transfer-completed", rest, nrest, vals, 4);
-        buf_free(&access);
+                                        {"your_access", groups[g].access}};
+        st =
+            outbox_queue(sql, account_id, "transfer-completed", groups[g].to, groups[g].n, vals, 4);
     }
+    buf_free(&ends);
+    buf_free(&both);
+    free(kept);
+    free(kept_ended);
     free(rest);
     free(to);
     outbox_free_list(old, nold);

@@ -122,6 +122,10 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     assert f"GET /api/v1/accounts/{acc.id}/service-providers lists them" in body, body
     theirs = mailbox.wait_for(to=t.admin.mail, predicate=lambda m: "handed over" in m.subject)
     assert theirs and "You keep access as a service provider." in theirs[-1].body, theirs
+    # The partner's admin was a recipient too: told both (round 7, seed 000).
+    assert "no longer gets the notifications" in theirs[-1].body, theirs[-1].body
+    colleague_mail = mailbox.wait_for(to=colleague.mail, predicate=lambda m: "handed over" in m.subject)
+    assert colleague_mail and "no longer gets" not in colleague_mail[-1].body, colleague_mail
     ops = mailbox.wait_for(to="ops@partner.example", predicate=lambda m: "handed over" in m.subject)
     assert ops, "the replaced recipient got no mail"
     assert (f"This address no longer gets the notifications of {acc.name}: they go to"
