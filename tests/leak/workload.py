@@ -9,6 +9,7 @@ nothing). Loopback only.
 Usage: workload.py BASE_URL MAILDIR DEMO_PASSWORD [ROUNDS]
 """
 import os
+import re
 import sys
 import time
 import uuid
@@ -159,6 +160,36 @@ def main():
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}", 204)
         call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 201,
              json={"email": "mike@contoso.example", "role": "editor"})
+        # Round 6 and 7: project rename and delete, a quote (mailed to the
+        # seller), a relation asked, withdrawn, asked again and declined, a
+        # password reset mailed and used, JSON sent as a form, a query
+        # parameter on a write.
+        call(paul, "PATCH", f"/api/v1/projects/{project.get('id')}", 200,
+             json={"name": f"Leak {tag} renamed"})
+        call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}", 204)
+        call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 201,
+             json={"lines": [{"article": "data-logger", "quantity": 2}]})
+        # (the create with a contact recorded the active relation)
+        rels = call(paul, "GET", f"/api/v1/accounts/{acc}/customer-relations", 200).json()
+        rid = ((rels.get("items") or [{}])[0]).get("id")
+        call(paul, "POST", f"/api/v1/customer-relations/{rid}/end", 200)
+        call(paul, "POST", f"/api/v1/accounts/{partner}/customer-relations", 202,
+             json={"customer_id": acc})
+        call(paul, "POST", f"/api/v1/customer-relations/{rid}/withdraw", 200)
+        if len(found) == 2:
+            call(paul, "POST", f"/api/v1/accounts/{acc}/members/leak{tag}/password-reset", 202)
+            resets = mailbox.wait_for(lambda m: "/password-reset/" in m.body,
+                                      to=mail, count=1, timeout=60)
+            m = re.search(r"/password-reset/([A-Za-z0-9_-]+)", resets[-1].body) if resets else None
+            if m:
+                call(anon, "POST", f"/api/v1/password-resets/{m.group(1)}", 200,
+                     json={"password": "leak-password-new-" + tag})
+            else:
+                failures.append(f"no password-reset mail to {mail} within 60 s")
+        call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 415,
+             data='{"lines": []}', headers={"Content-Type": "application/x-www-form-urlencoded"})
+        call(paul, "POST", f"/api/v1/accounts/{acc}/quotes?dry_run=1", 422,
+             json={"lines": [{"article": "data-logger", "quantity": 1}]})
         # Close it: its subscription cancelled first (an active one is 409).
         sid = (done.get("subscription") or {}).get("id")
         call(paul, "DELETE", f"/api/v1/accounts/{acc}", 409)
