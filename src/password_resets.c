@@ -150,11 +150,7 @@ static int claim_tx(struct sql_store *sql, void *arg)
     password_reset_free(&c->row);
     int st = password_reset_lock(sql, c->hash, &c->row);
     if (c->undo)
-        return st == ST_OK ? sql_exec(sql,
-                                      "UPDATE password_resets SET status = 'pending',"
-                                      " used_at = NULL WHERE id = ? AND status = 'used'",
-                                      SQL_ARGS(P_INT(c->row.id)), NULL)
-                           : st;
+        return st == ST_OK ? password_reset_unused(sql, c->row.id) : st;
     if (st == ST_NOT_FOUND)
         return refuse(req, 404, "not-found", "no such password reset");
     if (st != ST_OK)

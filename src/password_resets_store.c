@@ -80,3 +80,11 @@ int password_reset_used(struct sql_store *sql, unsigned long long id, const char
                       SQL_ARGS(P_STR(uid), P_INT(id)), NULL);
     return st;
 }
+
+int password_reset_unused(struct sql_store *sql, unsigned long long id)
+{
+    return sql_exec(sql,
+                    "UPDATE password_resets SET status = 'pending', used_at = NULL"
+                    " WHERE id = ? AND status = 'used'",
+                    SQL_ARGS(P_INT(id)), NULL);
+}

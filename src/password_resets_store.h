@@ -29,4 +29,8 @@ void password_reset_free(struct password_reset *r);
  * of the same person replaced (their links die with the password set). */
 int password_reset_used(struct sql_store *sql, unsigned long long id, const char *uid);
 
+/* Inside a transaction: gives a used reset back (pending again) when the
+ * directory did not take the password; the others it replaced stay so. */
+int password_reset_unused(struct sql_store *sql, unsigned long long id);
+
 #endif

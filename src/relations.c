@@ -570,7 +570,7 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
 {
     memset(out, 0, sizeof(*out));
     struct sql_result r;
-    int st = relations_pending_sides(req->session->sql, account_id, &r);
+    int st = relations_pending_of(req->session->sql, account_id, 0, &r);
     if (st != ST_OK)
         return st;
     out->accounts = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->accounts));
@@ -608,7 +608,7 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
                             unsigned long long account_id, const struct relations_closing *told)
 {
     struct sql_result r;
-    int st = relations_pending_of(sql, account_id, &r);
+    int st = relations_pending_of(sql, account_id, 1, &r);
     if (st != ST_OK)
         return st;
     static const struct billing_people nobody = {0};

@@ -107,24 +107,18 @@ int relation_end(struct sql_store *sql, unsigned long long id, const char *uid)
                     SQL_ARGS(P_STR(uid), P_INT(id)), NULL);
 }
 
-int relations_pending_sides(struct sql_store *sql, unsigned long long account_id,
-                            struct sql_result *out)
-{
-    return sql_exec(sql,
-                    "SELECT id, partner_id, customer_id FROM customer_relations"
-                    " WHERE status = 'pending' AND (partner_id = ? OR customer_id = ?)"
-                    " ORDER BY id",
-                    SQL_ARGS(P_INT(account_id), P_INT(account_id)), out);
-}
-
-int relations_pending_of(struct sql_store *sql, unsigned long long account_id,
+int relations_pending_of(struct sql_store *sql, unsigned long long account_id, int lock,
                          struct sql_result *out)
 {
-    return sql_exec(sql,
-                    "SELECT id, partner_id, customer_id FROM customer_relations"
-                    " WHERE status = 'pending' AND (partner_id = ? OR customer_id = ?)"
-                    " ORDER BY id FOR UPDATE",
-                    SQL_ARGS(P_INT(account_id), P_INT(account_id)), out);
+    static const char *const PENDING[2] = {
+        "SELECT id, partner_id, customer_id FROM customer_relations"
+        " WHERE status = 'pending' AND (partner_id = ? OR customer_id = ?) ORDER BY id",
+        "SELECT id, partner_id, customer_id FROM customer_relations"
+        " WHERE status = 'pending' AND (partner_id = ? OR customer_id = ?) ORDER BY id"
+        " FOR UPDATE",
+    };
+    return sql_exec(sql, PENDING[lock ? 1 : 0], SQL_ARGS(P_INT(account_id), P_INT(account_id)),
+                    out);
 }
 
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,

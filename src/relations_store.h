@@ -30,13 +30,11 @@ int relation_lock_pair(struct sql_store *sql, unsigned long long partner_id,
 /* Asks again on a declined, withdrawn or ended relation: pending, asked
  * by requested_by now, its decision and end cleared. */
 int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by);
-/* Inside a transaction: the pending relations of account_id, on either
- * side, locked (FOR UPDATE), as rows (id, partner_id, customer_id). */
-int relations_pending_of(struct sql_store *sql, unsigned long long account_id,
+/* The pending relations of account_id, on either side, as rows (id,
+ * partner_id, customer_id); lock: inside a transaction, FOR UPDATE (else
+ * read before one, to read the people to tell from the directory). */
+int relations_pending_of(struct sql_store *sql, unsigned long long account_id, int lock,
                          struct sql_result *out);
-/* The same without locking them (read before a transaction). */
-int relations_pending_sides(struct sql_store *sql, unsigned long long account_id,
-                            struct sql_result *out);
 /* Sets a pending relation's outcome by uid: "active" or "declined" (the
  * customer's decision), "withdrawn" (the partner's), in decided_by and
  * decided_at. */
