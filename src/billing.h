@@ -14,6 +14,17 @@
  * never a floating-point number anywhere in accountd. */
 json_t *money_json(long long minor, const char *currency);
 
+/* minor units as text, "147.00 EUR" (the catalog's currencies have two
+ * decimals), NUL-terminated in out (truncated to size - 1). */
+void money_format(char *out, size_t size, long long minor, const char *currency);
+
+/* The line the welcome and subscription-change mails give an invoice
+ * ({{invoice}}): its number, its total and where it is read, e.g.
+ * "Invoice 12 bills 147.00 EUR: GET /api/v1/accounts/7/invoices lists it
+ * for the account's administrators and billing people." Pure. */
+void invoice_mail_note(char *out, size_t size, unsigned long long account_id,
+                       unsigned long long invoice_id, long long total_minor, const char *currency);
+
 /* *out = a * b + c without overflow and never negative: 0, or -1 if the
  * result would not fit in a long long (the caller answers 422). */
 int money_mul_add(long long a, long long b, long long c, long long *out);

@@ -124,7 +124,9 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
             res_field_error(req, f, "is required");
         else
             l->quantity = read_quantity(req, q, f);
-        if (!l->article || !l->quantity)
+        /* A line's article is checked even when its quantity is wrong, so
+         * that one answer names every mistake of the line. */
+        if (!l->article)
             continue;
         snprintf(f, sizeof(f), "%s.article", prefix);
         for (size_t j = 0; j < out->n; j++)
@@ -142,6 +144,8 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
         }
         if (st != ST_OK)
             break;
+        if (!l->quantity)
+            continue;
         if (out->n == 0)
             snprintf(out->currency, sizeof(out->currency), "%s", l->a.currency);
         else if (strcmp(out->currency, l->a.currency) != 0) {

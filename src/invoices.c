@@ -69,11 +69,11 @@ struct quoting {
     struct billing_people sellers; /* its contacts or admins (read before) */
 };
 
-/* minor units as "147.00 EUR" (the catalog's currencies have two
- * decimals). */
 static void money_text(struct buf *b, long long minor, const char *currency)
 {
-    buf_printf(b, "%lld.%02lld %s", minor / 100, minor % 100, currency);
+    char text[48];
+    money_format(text, sizeof(text), minor, currency);
+    buf_printf(b, "%s", text);
 }
 
 /* The seller hears of the request (round-6 walkthrough of seed 004: "request

@@ -412,19 +412,22 @@ static int execute_tx(struct sql_store *sql, void *arg)
          * plan with a storefront sends storefront-welcome (the seed's
          * "Welcome to Standard Reseller Storefront"), any other order
          * plan-welcome (round-6 walkthrough of seed 002). */
-        char *plan_name = NULL, *articles = NULL;
+        char *plan_name = NULL, *articles = NULL, invoice[256];
         st = subscriptions_store_mail_names(sql, sub.id, &plan_name, &articles);
+        invoice_mail_note(invoice, sizeof(invoice), o.account_id, x->invoice_id, o.total_minor,
+                          o.currency);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"plan", plan_name},
             {"articles", articles},
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"acted_by", req->caller.name ? req->caller.name : req->caller.uid},
+            {"invoice", invoice},
         };
         if (st == ST_OK)
             st =
                 billing_notify_queue(sql, o.account_id, url ? "storefront-welcome" : "plan-welcome",
-                                     &x->people, vals, 5);
+                                     &x->people, vals, 6);
         free(plan_name);
         free(articles);
     }

@@ -94,7 +94,21 @@ struct sub_change {
     const char *plan, *alias; /* upgrade */
     struct billing_people people;
     unsigned long long invoice_id;
+    long long invoice_total; /* in the currency below */
+    char invoice_currency[4];
 };
+
+/* {{invoice}} of the change's mail: the invoice it wrote, else the line is
+ * left out (a renewal with nothing to bill, an uncancel). */
+static const char *invoice_note(const struct sub_change *c, unsigned long long account_id,
+                                char *out, size_t size)
+{
+    if (!c->invoice_id)
+        return TEMPLATE_OMIT_LINE;
+    invoice_mail_note(out, size, account_id, c->invoice_id, c->invoice_total,
+                      c->invoice_currency);
+    return out;
+}
 
 static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscription *s,
                    const char *account_name)
@@ -230,6 +244,8 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
                           .period_end = paid_until[0] ? paid_until : s->ends_at};
     if (st == ST_OK)
         st = invoices_store_write(sql, &inv, &c->invoice_id);
+    c->invoice_total = amount;
+    snprintf(c->invoice_currency, sizeof(c->invoice_currency), "%s", new_a.currency);
     json_decref(lines);
     json_t *storefront = NULL;
     if (st == ST_OK)
@@ -246,18 +262,19 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
                       json_string_value(json_object_get(storefront, "status"))));
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
-        char *plan_name = NULL, *articles = NULL;
+        char *plan_name = NULL, *articles = NULL, invoice[256];
         st = subscriptions_store_mail_names(sql, s->id, &plan_name, &articles);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"plan", new_a.plan_name},
             {"articles", articles},
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
-            {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid}};
+            {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+            {"invoice", invoice_note(c, s->account_id, invoice, sizeof(invoice))}};
         if (st == ST_OK)
             st = billing_notify_queue(sql, s->account_id,
                                       url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
-                                      5);
+                                      6);
         free(plan_name);
         free(articles);
     }
@@ -285,8 +302,11 @@ static int renew(struct sql_store *sql, struct sub_change *c, struct subscriptio
                           .lines = lines,
                           .period_start = old_end,
                           .period_end = s->ends_at};
-    if (st == ST_OK && json_array_size(lines))
+    if (st == ST_OK && json_array_size(lines)) {
         st = invoices_store_write(sql, &inv, &c->invoice_id);
+        c->invoice_total = total;
+        snprintf(c->invoice_currency, sizeof(c->invoice_currency), "%s", currency);
+    }
     json_decref(lines);
     /* RFC 3339 in the audit row, as every time the API shows. */
     char old_ends[BILLING_TIME_SIZE], new_ends[BILLING_TIME_SIZE];
@@ -321,7 +341,7 @@ static int plan_display_name(struct sql_store *sql, const struct subscription *s
 static int mail_change(struct sql_store *sql, struct sub_change *c, const struct subscription *s,
                        const char *account_name, const char *change)
 {
-    char *plan_name = NULL, ends[BILLING_TIME_SIZE];
+    char *plan_name = NULL, ends[BILLING_TIME_SIZE], invoice[256];
     int st = plan_display_name(sql, s, &plan_name);
     billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
@@ -329,9 +349,10 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
         {"plan", plan_name},
         {"change", change},
         {"ends_at", ends},
-        {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid}};
+        {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+        {"invoice", invoice_note(c, s->account_id, invoice, sizeof(invoice))}};
     if (st == ST_OK)
-        st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 5);
+        st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 6);
     free(plan_name);
     return st;
 }

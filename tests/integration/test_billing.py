@@ -508,6 +508,13 @@ def test_plan_rules_and_alias_validation(api, disti, make_reseller, make_account
         resp = api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders", json=body)
         errors = S.expect_field_errors(resp)
         assert field in errors, (body, errors)
+    # A line with two mistakes names both in one answer: the typo in a
+    # field name (so the quantity is missing) and the unknown article.
+    resp = api(r.admin).post(f"/api/v1/accounts/{r.account.id}/orders",
+                             json={"lines": [{"article": "nope", "quantity_": 2}]})
+    errors = S.expect_field_errors(resp)
+    assert {"lines[0].quantity_", "lines[0].quantity", "lines[0].article"} <= set(errors), errors
+    assert "no such article" in errors["lines[0].article"], errors
     assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s",
                      int(r.account.id)) == 1
     # A draft for free, made while on basic ...
@@ -995,13 +1002,21 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     to = S.unique_mail("cust-")
     S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
                               json={"emails": [to]}), 200)
-    execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
+    done = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])
     mails = mailbox.wait_for(lambda m: "welcome" in (m.subject or ""), to=to, timeout=15)
     assert mails and mails[-1].subject == f"{cust.name}: welcome to Professional", mails
-    # Round 7: who ordered it; still no storefront line.
-    assert mails[-1].body.endswith(f"now has Professional:\r\n  1 x Professional plan\r\n"
-                                   f"Ordered by {t.admin.name}.\r\n"), \
-        mails[-1].body
+    # Round 7: who ordered it; still no storefront line. Stop-19
+    # leftover: the invoice the order wrote, its total, where to read it.
+    invoice = S.expect(api(t.admin).get(f"/api/v1/accounts/{cust.id}/invoices"), 200)["items"][0]
+    assert invoice["id"] == done["invoice"]["id"], (invoice, done)
+    total = invoice["total"]["amount_minor"]
+    assert total > 0, invoice
+    assert mails[-1].body.endswith(
+        f"now has Professional:\r\n  1 x Professional plan\r\n"
+        f"Ordered by {t.admin.name}.\r\n"
+        f"Invoice {invoice['id']} bills {total // 100}.{total % 100:02d} EUR: GET"
+        f" /api/v1/accounts/{cust.id}/invoices lists it for the account's administrators and"
+        f" billing people.\r\n"), mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
 
 

@@ -25,6 +25,16 @@ static void money_is_integer_minor_units(void **state)
     assert_int_equal(money_mul_add(-1, 5, 0, &out), -1);
     assert_int_equal(money_mul_add(0, LLONG_MAX, 0, &out), 0);
     assert_int_equal(out, 0);
+    char text[160];
+    money_format(text, sizeof(text), 14700, "EUR");
+    assert_string_equal(text, "147.00 EUR");
+    money_format(text, sizeof(text), 5, "CHF");
+    assert_string_equal(text, "0.05 CHF");
+    money_format(text, sizeof(text), 0, "EUR");
+    assert_string_equal(text, "0.00 EUR");
+    invoice_mail_note(text, sizeof(text), 7, 12, 2990, "EUR");
+    assert_string_equal(text, "Invoice 12 bills 29.90 EUR: GET /api/v1/accounts/7/invoices lists it "
+                              "for the account's administrators and billing people.");
 }
 
 static void aliases(void **state)
