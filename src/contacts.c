@@ -108,10 +108,8 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                        : (named_kinds & CONTACT_PRIMARY) ? "primary"
                                                          : "technical";
     struct template_value vals[] = {
-        {"account_name", account_name},
-        {"contact", kind},
-        {"old_name", "nobody"},
-        {"new_name", name},
+        {"account_name", account_name}, {"contact", kind},
+        {"old_name", "nobody"},         {"new_name", name},
         {"changed_by", changed_by},
     };
     st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, vals, 5);

@@ -105,8 +105,7 @@ static const char *invoice_note(const struct sub_change *c, unsigned long long a
 {
     if (!c->invoice_id)
         return TEMPLATE_OMIT_LINE;
-    invoice_mail_note(out, size, account_id, c->invoice_id, c->invoice_total,
-                      c->invoice_currency);
+    invoice_mail_note(out, size, account_id, c->invoice_id, c->invoice_total, c->invoice_currency);
     return out;
 }
 

@@ -28,14 +28,14 @@ static const char *const transfer_done_ph[] = {"account_name", "new_owner_name",
  * (round-7 walkthroughs of seeds 002 and 004); {{invoice}}: the invoice the
  * change wrote, its total and where to read it (a line left out when it
  * wrote none). */
-static const char *const welcome_ph[] = {"account_name", "plan",     "articles", "storefront_url",
-                                         "acted_by",     "invoice",  NULL};
+static const char *const welcome_ph[] = {"account_name", "plan",    "articles", "storefront_url",
+                                         "acted_by",     "invoice", NULL};
 /* {{after_end}}: what follows the end ("Then X returns to the Basic
  * plan."; a line that holds it is left out when nothing does). */
 static const char *const cancelled_ph[] = {
     "account_name", "plan", "ends_at", "cancelled_by", "subscription_id", "after_end", NULL};
-static const char *const changed_ph[] = {"account_name", "plan",     "change", "ends_at",
-                                         "acted_by",     "invoice",  NULL};
+static const char *const changed_ph[] = {"account_name", "plan",    "change", "ends_at",
+                                         "acted_by",     "invoice", NULL};
 static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next", NULL};
 static const char *const relation_ph[] = {
     "account_name",      "account_id", "partner_name", "requested_by", "relation_id",

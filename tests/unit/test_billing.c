@@ -33,8 +33,9 @@ static void money_is_integer_minor_units(void **state)
     money_format(text, sizeof(text), 0, "EUR");
     assert_string_equal(text, "0.00 EUR");
     invoice_mail_note(text, sizeof(text), 7, 12, 2990, "EUR");
-    assert_string_equal(text, "Invoice 12 bills 29.90 EUR: GET /api/v1/accounts/7/invoices lists it "
-                              "for the account's administrators and billing people.");
+    assert_string_equal(text,
+                        "Invoice 12 bills 29.90 EUR: GET /api/v1/accounts/7/invoices lists it "
+                        "for the account's administrators and billing people.");
 }
 
 static void aliases(void **state)
