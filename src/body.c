@@ -269,6 +269,93 @@ void res_id_page(struct request *req, id_page_reader read)
     res_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
+/* The in-memory cursor: base64url of "o:<offset>" (opaque to clients). */
+static char *offset_cursor(size_t offset)
+{
+    char raw[32];
+    int n = snprintf(raw, sizeof(raw), "o:%zu", offset);
+    return base64url_encode((const unsigned char *)raw, (size_t)n);
+}
+
+int page_query(struct request *req, size_t *offset, long *limit)
+{
+    static const char *const none[] = {NULL};
+    return page_query_also(req, none, offset, limit);
+}
+
+int page_query_also(struct request *req, const char *const also[], size_t *offset, long *limit)
+{
+    const char *known[8] = {"limit", "cursor"};
+    for (size_t i = 0; also[i] && i + 3 < sizeof(known) / sizeof(known[0]); i++)
+        known[i + 2] = also[i];
+    *offset = 0;
+    *limit = query_limit(req);
+    const char *cursor = query_str(req, "cursor");
+    if (cursor) {
+        size_t len = 0;
+        char *raw = base64url_decode(cursor, &len);
+        char *end = NULL;
+        unsigned long long o =
+            raw && len > 2 && strncmp(raw, "o:", 2) == 0 ? strtoull(raw + 2, &end, 10) : 0;
+        if (!end || *end || o == 0 || o > 1000000)
+            res_field_error(req, "cursor", "is not a cursor of this listing");
+        else
+            *offset = (size_t)o;
+        free(raw);
+    }
+    body_only(req, req->query, NULL, known);
+    return body_failed(req) ? -1 : 0;
+}
+
+void res_items_page(struct request *req, json_t *items, size_t offset, long limit)
+{
+    size_t n = json_array_size(items);
+    json_t *page = json_array();
+    for (size_t i = offset; i < n && i < offset + (size_t)limit; i++)
+        json_array_append(page, json_array_get(items, i));
+    json_t *next = json_null();
+    if (offset + (size_t)limit < n) {
+        char *c = offset_cursor(offset + (size_t)limit);
+        json_decref(next);
+        next = json_string(c);
+        free(c);
+    }
+    json_decref(items);
+    res_json(req, 200, json_pack("{s:o, s:o}", "items", page, "next_cursor", next));
+}
+
+json_t *json_sorted(json_t *items, int (*cmp)(const void *, const void *))
+{
+    size_t n = json_array_size(items);
+    json_t **v = calloc(n + 1, sizeof(*v));
+    if (!v)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(items, i));
+    qsort(v, n, sizeof(*v), cmp);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, v[i]);
+    free(v);
+    json_decref(items);
+    return out;
+}
+
+int json_cmp_uid(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "uid"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "uid"));
+    return strcasecmp(x ? x : "", y ? y : "");
+}
+
+int query_none(struct request *req)
+{
+    static const char *const nothing[] = {NULL};
+    if (json_is_object(req->query) && json_object_size(req->query))
+        body_only(req, req->query, NULL, nothing);
+    return body_failed(req);
+}
+
 long query_limit(struct request *req)
 {
     json_t *v = json_object_get(req->query, "limit");

@@ -65,6 +65,29 @@ typedef int (*id_page_reader)(struct request *req, unsigned long long before, lo
  * read one item longer to tell whether more follow, then {items,
  * next_cursor}: the last shown item's "id", or null. */
 void res_id_page(struct request *req, id_page_reader read);
+/* Lists read whole from their store (members, invitations, service
+ * providers, property definitions, plans, articles, licenses) page as the
+ * others do (DESIGN: "Lists page with limit and an opaque cursor";
+ * round-8 walkthrough of seed 003): ?limit= (1..200, default 50) and
+ * ?cursor= (opaque: the position after the last item shown), field errors
+ * for a bad one or any other parameter. page_query checks them before
+ * the list is read: 0 with *offset and *limit, or -1 with the answer set.
+ * res_items_page then answers {items, next_cursor} with that page of
+ * items (a new reference, consumed). */
+int page_query(struct request *req, size_t *offset, long *limit);
+/* The same for a list that also takes the parameters in also (NULL
+ * terminated), which its handler reads. */
+int page_query_also(struct request *req, const char *const also[], size_t *offset, long *limit);
+void res_items_page(struct request *req, json_t *items, size_t offset, long limit);
+/* items (consumed) as a new array in the order of cmp, which compares two
+ * json_t *const * (qsort's way): a stable order for res_items_page. */
+json_t *json_sorted(json_t *items, int (*cmp)(const void *, const void *));
+/* cmp for json_sorted: items by their "uid", without regard to case (as
+ * LDAP compares uids). */
+int json_cmp_uid(const void *a, const void *b);
+/* For reads that take no query parameter (one object, not a list): any
+ * is 422 on that parameter. Returns 1 if the response is set. */
+int query_none(struct request *req);
 /* The required multi-line "body" field of a mail text (up to max bytes, no
  * control characters but line breaks and tabs); NULL (recorded) if absent or
  * bad. */

@@ -14,7 +14,9 @@
 
 void plans_list(struct request *req)
 {
-    if (body_none(req))
+    size_t offset;
+    long limit;
+    if (body_none(req) || page_query(req, &offset, &limit) < 0)
         return;
     json_t *items;
     int st = catalog_store_plans(req->session->sql, &items);
@@ -22,12 +24,14 @@ void plans_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, items, offset, limit);
 }
 
 void articles_list(struct request *req)
 {
-    if (body_none(req))
+    size_t offset;
+    long limit;
+    if (body_none(req) || page_query(req, &offset, &limit) < 0)
         return;
     json_t *items;
     int st = catalog_store_articles(req->session->sql, &items);
@@ -35,7 +39,7 @@ void articles_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, items, offset, limit);
 }
 
 /* A quantity: a JSON integer or a form's decimal string, 1..QUANTITY_MAX. */

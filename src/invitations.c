@@ -582,13 +582,17 @@ void project_invitations_create(struct request *req)
 /* The account's pending invitations, or those of project pid (not 0). */
 static void list_pending(struct request *req, unsigned long long pid)
 {
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
     json_t *items;
     int st = invitations_pending(req->session->sql, req->account.id, pid, &items);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, items, offset, limit);
 }
 
 void invitations_list(struct request *req)
@@ -601,6 +605,10 @@ void invitations_list(struct request *req)
 void project_invitations_list(struct request *req)
 {
     unsigned long long pid = parse_id(req->args[0]);
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
     if (projects_may_manage(req, pid))
         list_pending(req, pid);
 }

@@ -14,7 +14,9 @@
 
 void licenses_list(struct request *req)
 {
-    if (body_none(req))
+    size_t offset;
+    long limit;
+    if (body_none(req) || page_query(req, &offset, &limit) < 0)
         return;
     json_t *items;
     int st = licenses_store_list(req->session->sql, req->account.id, &items);
@@ -22,7 +24,7 @@ void licenses_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, items, offset, limit);
 }
 
 struct usage {

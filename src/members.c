@@ -20,16 +20,22 @@
 #include <string.h>
 #include <strings.h>
 
+/* The account's people by uid (uids compare without regard to case, as
+ * LDAP does), paged in memory (res_items_page). */
 void members_list(struct request *req)
 {
     struct account_ref a = req->account;
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
     int st;
     json_t *items = members_json(req, a.id, &st);
     if (!items) {
         res_store_failure(req, st, "the directory");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, json_sorted(items, json_cmp_uid), offset, limit);
 }
 
 /* The checks of a role change, on the account's role groups as read

@@ -347,6 +347,10 @@ static int defines_for_children(struct request *req, const struct account_ref *a
 void property_definitions_list(struct request *req)
 {
     struct account_ref a = req->account;
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
     struct property_def *defs;
     size_t n;
     int st = property_defs_load(req->session->sql, a.id, 0, &defs, &n);
@@ -358,7 +362,7 @@ void property_definitions_list(struct request *req)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, property_def_json(&defs[i]));
     property_defs_free(defs, n);
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, items, offset, limit);
 }
 
 struct def_change {

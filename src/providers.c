@@ -81,13 +81,17 @@ static json_t *providers_json(struct request *req, unsigned long long id, const 
 void providers_list(struct request *req)
 {
     struct account_ref a = req->account;
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
     int st;
     json_t *items = providers_json(req, a.id, NULL, &st);
     if (!items) {
         res_store_failure(req, st, "the directory or the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, json_sorted(items, json_cmp_uid), offset, limit);
 }
 
 /* The one provider of the path, or NULL with the answer set (404). */

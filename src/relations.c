@@ -543,7 +543,10 @@ void relations_get(struct request *req)
 void relations_requests(struct request *req)
 {
     static const char *const known[] = {"status", NULL};
-    body_only(req, req->query, NULL, known);
+    size_t offset;
+    long limit;
+    if (page_query_also(req, known, &offset, &limit) < 0)
+        return;
     const char *status = query_str(req, "status");
     static const char *const statuses[] = {"pending",   "active", "declined",
                                            "withdrawn", "ended",  NULL};
@@ -560,7 +563,7 @@ void relations_requests(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+    res_items_page(req, items, offset, limit);
 }
 
 /* ---- closing an account ------------------------------------------ */

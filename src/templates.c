@@ -37,6 +37,10 @@ static json_t *template_json(const struct template_info *t, const char *subject,
 void templates_list(struct request *req)
 {
     struct account_ref a = req->account;
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
     json_t *items = json_array();
     for (const struct template_info *t = template_catalog; t->name; t++) {
         char *subject, *body;
@@ -51,7 +55,7 @@ void templates_list(struct request *req)
         free(subject);
         free(body);
     }
-    res_json(req, 200, json_pack("{s:o}", "items", items));
+    res_items_page(req, items, offset, limit);
 }
 
 static int may_override(const struct account_ref *a)
@@ -176,6 +180,8 @@ static json_t *emails_json(char *const *emails, size_t n)
 
 void template_recipients_list(struct request *req)
 {
+    if (query_none(req))
+        return;
     const struct template_info *t = recipients_template(req);
     if (!t)
         return;
