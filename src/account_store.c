@@ -6,9 +6,11 @@
  */
 #include "account_store.h"
 
+#include "body.h"
 #include "caller.h"
 #include "ldap_store.h"
 #include "providers_store.h"
+#include "result.h"
 #include "sql_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -69,6 +71,27 @@ int account_check_version(struct sql_store *sql, unsigned long long id, unsigned
                          "the account changed since you read it; read it again");
     sql_result_free(&r);
     return st;
+}
+
+int if_match_fails(struct request *req, json_t *body)
+{
+    long long im = body_expected_version(req, body, req->account.id);
+    if (im < 0)
+        return 1;
+    if (im == 0)
+        return 0;
+    unsigned long long version = 0;
+    int st = account_version_get(req->session->sql, req->account.id, &version);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return 1;
+    }
+    if (version != (unsigned long long)im) {
+        refuse(req, 412, "precondition-failed",
+               "the account changed since you read it; read it again");
+        return 1;
+    }
+    return 0;
 }
 
 int account_touch(struct sql_store *sql, unsigned long long id)

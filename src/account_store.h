@@ -74,6 +74,13 @@ int account_lock(struct sql_store *sql, unsigned long long id, struct problem *r
  * *refusal when they differ. */
 int account_check_version(struct sql_store *sql, unsigned long long id, unsigned long long expected,
                           struct problem *refusal);
+/* For writes whose account state is not re-read under a lock (role
+ * changes, removals, hand-overs): the If-Match / _version the client sent
+ * (body_expected_version) compared with the account's version now. 0 to
+ * go on (none sent, or it matches); 1 with the answer set (412, or 422 for
+ * a malformed _version, 503 when the database fails). */
+int if_match_fails(struct request *req, json_t *body);
+
 /* Counts account id's version up (a new ETag): for changes of what the
  * account's representation shows besides its own columns (contacts,
  * notification recipients). */

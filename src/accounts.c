@@ -967,6 +967,7 @@ void accounts_patch(struct request *req)
 struct closing {
     struct request *req;
     unsigned long long id;
+    unsigned long long if_match;      /* If-Match / _version (0: none) */
     struct billing_people people;     /* the named contacts (else the admins) */
     struct relations_closing related; /* the other sides of its pending relation requests */
 };
@@ -996,7 +997,12 @@ static int close_tx(struct sql_store *sql, void *arg)
     struct closing *c = arg;
     /* The status it had (active, staged, suspended) goes into the audit row. */
     char *old_status = NULL;
-    int st = account_close(sql, c->id, &old_status);
+    /* A stale If-Match is 412 and closes nothing (round-8 walkthrough of
+     * seed 000, D1). */
+    int st = account_check_version(sql, c->id, c->if_match, &c->req->problem);
+    if (st != ST_OK)
+        return st;
+    st = account_close(sql, c->id, &old_status);
     if (st == ST_NOT_FOUND)
         return ST_OK; /* gone or closed already */
     if (st == ST_CONFLICT)
@@ -1047,13 +1053,19 @@ static int close_tx(struct sql_store *sql, void *arg)
 void accounts_close(struct request *req)
 {
     struct account_ref a = req->account;
-    if (body_none(req))
+    static const char *const allowed[] = {"_version", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    if (body_failed(req))
+        return;
+    long long im = body_expected_version(req, b, a.id);
+    if (im < 0)
         return;
     if (strcmp(a.kind, "operator") == 0) {
         refuse(req, 409, "conflict", "the operator account cannot be closed");
         return;
     }
-    struct closing c = {req, a.id, {0}, {0}};
+    struct closing c = {req, a.id, (unsigned long long)im, {0}, {0}};
     /* Who is told (LDAP: before the transaction). */
     int st = billing_people_read(req, a.id, &c.people);
     if (st == ST_OK)

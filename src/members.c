@@ -311,7 +311,7 @@ out:
 
 void members_set_roles(struct request *req)
 {
-    static const char *const allowed[] = {"roles", "_roles_present", NULL};
+    static const char *const allowed[] = {"roles", "_roles_present", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     json_t *given = b ? json_object_get(b, "roles") : NULL;
@@ -330,14 +330,17 @@ void members_set_roles(struct request *req)
         wanted |= bit;
     }
     free(roles);
-    if (body_failed(req))
+    if (body_failed(req) || if_match_fails(req, b))
         return;
     change_roles(req, wanted, 200);
 }
 
 void members_remove(struct request *req)
 {
-    if (body_none(req))
+    static const char *const allowed[] = {"_version", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    if (body_failed(req) || if_match_fails(req, b))
         return;
     change_roles(req, 0, 204);
 }

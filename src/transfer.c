@@ -80,7 +80,7 @@ static int request_tx(struct sql_store *sql, void *arg)
 
 void transfers_create(struct request *req)
 {
-    static const char *const allowed[] = {"email", "first_name", "last_name", NULL};
+    static const char *const allowed[] = {"email", "first_name", "last_name", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct transfer_request t = {.req = req};
@@ -94,7 +94,7 @@ void transfers_create(struct request *req)
     const char *why;
     if (t.email && (why = validate_email_ascii(t.email)))
         res_field_error(req, "email", why);
-    if (body_failed(req))
+    if (body_failed(req) || if_match_fails(req, b))
         return;
     struct account_ref a = req->account;
     t.account_id = a.id;
