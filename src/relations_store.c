@@ -42,18 +42,6 @@ int relation_insert(struct sql_store *sql, unsigned long long partner_id,
     return st;
 }
 
-int relation_customer(struct sql_store *sql, unsigned long long id, unsigned long long *customer)
-{
-    return sql_id(sql, "SELECT customer_id FROM customer_relations WHERE id = ?",
-                  SQL_ARGS(P_INT(id)), customer);
-}
-
-int relation_partner(struct sql_store *sql, unsigned long long id, unsigned long long *partner)
-{
-    return sql_id(sql, "SELECT partner_id FROM customer_relations WHERE id = ?",
-                  SQL_ARGS(P_INT(id)), partner);
-}
-
 int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long long *partner,
                    unsigned long long *customer)
 {

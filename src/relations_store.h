@@ -16,10 +16,6 @@
 int relation_insert(struct sql_store *sql, unsigned long long partner_id,
                     unsigned long long customer_id, const char *status, const char *requested_by,
                     unsigned long long *id);
-/* The customer account of relation id (ST_NOT_FOUND if none). */
-int relation_customer(struct sql_store *sql, unsigned long long id, unsigned long long *customer);
-/* The partner account of relation id (ST_NOT_FOUND if none). */
-int relation_partner(struct sql_store *sql, unsigned long long id, unsigned long long *partner);
 /* Inside a transaction: locks relation id and reads it as JSON (a new
  * reference) with its status. */
 int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out);

@@ -64,10 +64,15 @@ def test_existing_organization_pending_then_approved_or_declined(api, sql, make_
     # Pending: the partner does not learn the organization's name yet.
     items = S.expect(pa.get(f"{ACCOUNTS}/{p.account.id}/customers"), 200)["items"]
     assert [(i["customer_id"], i["status"], i["name"]) for i in items] == [(existing.id, "pending", None)]
-    # Only the customer's admin decides: the partner cannot see the
-    # customer (404), a member of it may not (403).
+    # Only the customer's admin decides: the partner, who sees the
+    # relation, is told whose decision it is (403, round-8 walkthrough of
+    # seed 003, D3: it was 404); a member of the customer may not (403).
     approve = f"/api/v1/customer-relations/{rel['id']}/approve"
-    S.expect_problem(pa.post(approve), 404)
+    S.expect(pa.get(f"/api/v1/customer-relations/{rel['id']}"), 200)
+    for action in ("approve", "decline"):
+        body = S.expect_problem(pa.post(f"/api/v1/customer-relations/{rel['id']}/{action}"), 403)
+        assert "only an admin of the customer account" in body["detail"], body
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(rel["id"])) == "pending"
     m = make_person(prefix="stm")
     set_roles(q.admin, existing.id, m, ["member"])
     S.expect_problem(api(m).post(approve), 403)
@@ -390,9 +395,11 @@ def test_the_partner_withdraws_a_pending_request(api, sql, make_tenant, make_acc
                               json={"emails": [recipient]}), 200)
     rel = ask(api, p, cust.id)
     withdraw = f"{REL}/{rel['id']}/withdraw"
-    # The customer's admin and member cannot see the partner (404, as the
-    # partner gets 404 on approve), the partner's member may not (403).
-    S.expect_problem(api(q.admin).post(withdraw), 404)
+    # The customer's admin sees the relation and is told that the partner
+    # withdraws (403; round 8), the customer's member cannot see it (404),
+    # the partner's member may not (403).
+    body = S.expect_problem(api(q.admin).post(withdraw), 403)
+    assert "only the partner that asked withdraws" in body["detail"], body
     S.expect_problem(api(cm).post(withdraw), 404)
     S.expect_problem(api(pm).post(withdraw), 403)
     S.expect_problem(api(make_tenant("stwo").admin).post(withdraw), 404)
