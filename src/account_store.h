@@ -28,7 +28,7 @@ struct role_group;
     "id, parent_id, kind, name, status, handed_over_at IS NOT NULL, company_name, "                \
     "company_street, company_postcode,"                                                            \
     " company_city, company_country, company_vat_id, " ACCOUNT_PROPERTIES ", plan, version,"       \
-    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), DATE_FORMAT(closed_at, '%Y-%m-%dT%H:%i:%sZ')"
 
 /* The columns of account_read()'s row: ACCOUNT_COLUMNS, contacts,
  * recipients, then the billing columns. */
@@ -44,6 +44,7 @@ enum account_col {
     ACCOUNT_COL_PLAN,
     ACCOUNT_COL_VERSION,
     ACCOUNT_COL_CREATED,
+    ACCOUNT_COL_CLOSED,     /* when it was closed (RFC 3339), NULL unless closed */
     ACCOUNT_COL_CONTACTS,   /* {"primary": uid, "technical": uid} or NULL */
     ACCOUNT_COL_RECIPIENTS, /* {"mail": position, ...} or NULL (recipients_of_cell) */
     ACCOUNT_COL_BILLING,    /* BILLING_OVERVIEW_COLUMNS from here (subscriptions_store.h) */

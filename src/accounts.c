@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
     COL_ID = ACCOUNT_COL_ID,
@@ -44,6 +45,7 @@ enum {
     COL_PLAN = ACCOUNT_COL_PLAN,
     COL_VERSION = ACCOUNT_COL_VERSION,
     COL_CREATED = ACCOUNT_COL_CREATED,
+    COL_CLOSED = ACCOUNT_COL_CLOSED,
 };
 
 static const char *const company_fields[] = {"name",    "street", "postcode", "city",
@@ -119,6 +121,28 @@ static json_t *recipients_json(const char *text)
     return out;
 }
 
+/* closed_at (RFC 3339, null unless closed) and kept_until: when `accountd
+ * maint` may purge it, account_retention_days after closed_at (null unless
+ * closed, and for ever with 0 days). A closed account's page says how long
+ * it stays (round-8 walkthrough of seed 002, D3). */
+static void closed_json(struct request *req, json_t *a, const char *closed)
+{
+    time_t when = 0;
+    char sql[20];
+    json_t *until = json_null();
+    if (closed && req->cfg->account_retention_days > 0 && !validate_utc_time(closed, &when, sql)) {
+        when += (time_t)req->cfg->account_retention_days * 86400;
+        struct tm tm;
+        char text[32];
+        if (gmtime_r(&when, &tm) && strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+            json_decref(until);
+            until = json_string(text);
+        }
+    }
+    json_object_set_new(a, "closed_at", closed ? json_string(closed) : json_null());
+    json_object_set_new(a, "kept_until", until);
+}
+
 /* Answers 200 (or status) with the joined overview of account id. The row
  * comes from the router's authorization read (req->account_row) when that
  * is this account's and nothing changed it since; else it is read here.
@@ -141,6 +165,7 @@ static void respond_account(struct request *req, unsigned long long id, int stat
         return;
     }
     json_t *a = fields_json(r, 0);
+    closed_json(req, a, sql_cell(r, 0, COL_CLOSED));
     billing_overview_set(a, r, 0, ACCOUNT_COL_BILLING);
     unsigned long long version = sql_cell_id(r, 0, COL_VERSION);
     json_t *members = members_json(req, id, &st);

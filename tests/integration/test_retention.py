@@ -120,3 +120,23 @@ def test_an_active_account_is_never_purged(env, api, sql, ldap_admin, make_tenan
     assert f"purged the closed account {acc.id}\n" not in out, out
     assert sql.account(acc.id)["purged_at"] is None
     assert S.ldap_entry(ldap_admin, S.role_dn(acc.id, "admin")) is not None
+
+
+def test_the_overview_says_when_it_was_closed_and_until_when_it_is_kept(api, sql, make_tenant,
+                                                                      make_account):
+    """Round-8 walkthrough of seed 002, D3: a closed account's page showed
+    only `status: closed`; now closed_at and kept_until (closed_at plus
+    account_retention_days, 365 here)."""
+    import datetime
+    t = make_tenant("retshow")
+    acc = make_account(t.admin, "customer", t.account.id)
+    open_view = S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 200)
+    assert open_view["closed_at"] is None and open_view["kept_until"] is None, open_view
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}"), 204)
+    view = S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 200)
+    stored = sql.value("SELECT DATE_FORMAT(closed_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') FROM accounts"
+                       " WHERE id=%s", int(acc.id))
+    assert view["status"] == "closed" and view["closed_at"] == stored, (view, stored)
+    closed = datetime.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%SZ")
+    until = datetime.datetime.strptime(view["kept_until"], "%Y-%m-%dT%H:%M:%SZ")
+    assert until - closed == datetime.timedelta(days=365), view
