@@ -119,6 +119,42 @@ struct recipients_change {
     unsigned long long version; /* the account's version after the change */
 };
 
+/* Each address the change took off is told so (recipient-removed), but
+ * the caller's own: a service provider could otherwise replace the
+ * customer's recipients unnoticed (round-8 walkthrough of seed 000, D3). */
+static int mail_removed(struct sql_store *sql, struct recipients_change *c, char **old, size_t nold)
+{
+    const char **to = xcalloc(nold + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < nold; i++) {
+        int kept = c->req->caller.mail && strcasecmp(old[i], c->req->caller.mail) == 0;
+        for (size_t j = 0; j < c->n && !kept; j++)
+            kept = strcasecmp(old[i], c->emails[j]) == 0;
+        if (!kept)
+            to[n++] = old[i];
+    }
+    int st = ST_OK;
+    char *account_name = NULL;
+    if (n)
+        st = account_name_get(sql, c->account_id, &account_name);
+    struct buf now = BUF_INIT;
+    for (size_t j = 0; j < c->n; j++)
+        buf_printf(&now, "%s%s", j ? ", " : "", c->emails[j]);
+    for (size_t i = 0; i < n && st == ST_OK; i++) {
+        struct template_value vals[] = {
+            {"account_name", account_name},
+            {"changed_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+            {"email", to[i]},
+            {"recipients", c->n ? buf_str(&now) : "none"},
+        };
+        st = outbox_queue(sql, c->account_id, "recipient-removed", &to[i], 1, vals, 4);
+    }
+    buf_free(&now);
+    free(account_name);
+    free(to);
+    return st;
+}
+
 static int recipients_tx(struct sql_store *sql, void *arg)
 {
     struct recipients_change *c = arg;
@@ -133,8 +169,10 @@ static int recipients_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         return st;
     json_t *o = string_list(old, nold);
-    outbox_free_list(old, nold);
     st = recipients_replace(sql, c->account_id, c->emails, &c->n);
+    if (st == ST_OK)
+        st = mail_removed(sql, c, old, nold);
+    outbox_free_list(old, nold);
     /* The overview shows the recipients: its ETag moves with them. */
     if (st == ST_OK)
         st = account_touch(sql, c->account_id);

@@ -61,6 +61,10 @@ static const char *const quote_ph[] = {"account_name", "account_id",        "quo
                                        "requested_by", "requested_by_mail", "lines",
                                        "total",        "valid_days",        NULL};
 
+/* To an address taken off the notification recipients: who did it and
+ * the recipients now ("none" for an empty list). */
+static const char *const removed_ph[] = {"account_name", "changed_by", "email", "recipients", NULL};
+
 /* A password reset's link ({{link}}: the secret, as in invitations). */
 static const char *const reset_ph[] = {"account_name", "requested_by", "name", "uid",
                                        "link",         "expires_at",   NULL};
@@ -84,6 +88,7 @@ const struct template_info template_catalog[] = {
     {"relation-decided", "transactional", decided_ph},
     {"relation-withdrawn", "transactional", withdrawn_ph},
     {"relation-ended", "transactional", ended_ph},
+    {"recipient-removed", "transactional", removed_ph},
     {NULL, NULL, NULL},
 };
 

@@ -268,3 +268,40 @@ def test_recipients_answers_carry_the_accounts_etag(api, customer):
     # The old one is stale.
     S.expect_problem(api(admin).put(path(acc.id), json={"emails": []}, headers={"If-Match": put.headers["ETag"]}),
                      412)
+
+
+def test_an_address_taken_off_is_told_who_did_it(api, sql, mailbox, make_tenant, make_account,
+                                                 make_person, set_roles):
+    """Round-8 walkthrough of seed 000, D3: a service provider replaced the
+    customer's recipients with its own address and the customer's address
+    simply stopped getting mail. Each address taken off gets
+    recipient-removed (who did it, the recipients now); an address kept,
+    and the caller's own, get nothing."""
+    t = make_tenant("rcprm")
+    acc = make_account(t.admin, "customer", t.account.id)
+    sp = make_person(prefix="rcsp")
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    customer_mail, kept = S.unique_mail("cust-"), S.unique_mail("kept-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [customer_mail, kept, sp.mail]}),
+             200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(sp).put(path(acc.id), json={"emails": [kept]}), 200)
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "recipient-removed"]
+    assert [r["recipient"].lower() for r in rows] == [customer_mail.lower()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    body = mails[0].body.replace("\r\n", "\n")
+    assert mails[0].subject == f"{acc.name}: this address no longer gets its notifications", \
+        mails[0].subject
+    assert f"changed the notification recipients of {acc.name}: {customer_mail} is no longer" \
+        in body, body
+    assert f"The recipients now: {kept}\n" in body, body
+    # Emptying the list: the last one is told, "none" left.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": []}), 200)
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "recipient-removed"]
+    assert [r["recipient"].lower() for r in rows] == [kept.lower()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert "The recipients now: none\n" in mails[0].body.replace("\r\n", "\n"), mails[0].body
