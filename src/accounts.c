@@ -438,6 +438,12 @@ int accounts_parent_in_body(struct request *req, unsigned long long *id)
 
 int accounts_parent_in_query(struct request *req, unsigned long long *id)
 {
+    /* ?search= without parent_id names no account: operator staff's search
+     * of every account, whose rule the handler checks (accounts_search). */
+    if (!json_object_get(req->query, "parent_id") && json_object_get(req->query, "search")) {
+        *id = 0;
+        return ST_OK;
+    }
     const char *parent_s = query_str(req, "parent_id");
     *id = parse_id(parent_s);
     if (!*id && !json_object_get(req->errors, "parent_id"))
@@ -762,15 +768,67 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
     property_defs_free(defs, ndefs);
 }
 
+/* GET /accounts?search= (no parent_id; docs/api.md "Finding an existing
+ * organization", seed 003): operator staff find any account by a part of
+ * its name or company name, or by its VAT ID, to connect an organization
+ * that exists already. Anyone else is refused before their parameters are
+ * read, as the router refuses before a field error. */
+static void accounts_search(struct request *req)
+{
+    if (!req->caller.is_operator) {
+        refuse(req, 403, "forbidden",
+               "only operator staff search all accounts; list your own customers with "
+               "parent_id=<your account id>");
+        return;
+    }
+    static const char *const known[] = {"search", "limit", NULL};
+    body_only(req, req->query, NULL, known);
+    long limit = query_limit_up_to(req, 50, 20);
+    /* Surrounding spaces are no part of what is looked for (a pasted name). */
+    body_trim(req->query, "search");
+    const char *text = query_str(req, "search");
+    const char *why = text ? validate_search(text) : NULL;
+    if (why)
+        res_field_error(req, "search", why);
+    if (body_failed(req))
+        return;
+    char *vat_key = fold_vat_id(xstrdup(text));
+    json_t *items = NULL;
+    int st = overview_search(req->session->sql, text, *vat_key ? vat_key : NULL, limit + 1, &items);
+    free(vat_key);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    int more = json_array_size(items) > (size_t)limit;
+    if (more)
+        json_array_remove(items, (size_t)limit);
+    json_t *page =
+        json_pack("{s:o, s:I, s:b}", "items", items, "limit", (json_int_t)limit, "more", more);
+    res_json(req, 200, page);
+}
+
 void accounts_list(struct request *req)
 {
+    /* No account: ?search= without parent_id (accounts_parent_in_query). */
+    if (!req->account.id) {
+        accounts_search(req);
+        return;
+    }
     const char *cursor_s = query_str(req, "cursor");
     const char *sort_s = query_str(req, "sort");
     /* The router authorized the parent (accounts_parent_in_query). */
     struct overview_query q = {.parent_id = req->account.id};
     q.limit = query_limit(req);
-    const char *known[] = {"parent_id", "limit", "cursor", "sort", "filter", NULL};
+    const char *known[] = {"parent_id", "limit", "cursor", "sort", "filter", "search", NULL};
     body_only(req, req->query, NULL, known);
+    /* Decision: the search is operator staff's, over every account; a
+     * parent's own rows are the overview's filters and sorts. */
+    if (json_object_get(req->query, "search"))
+        res_field_error(req, "search",
+                        "cannot be combined with parent_id: the search looks through every "
+                        "account (operator staff only); leave out parent_id, or list this "
+                        "account's children without search");
     /* cursor: base64url of {"s": sort, "k": last sort key, "id": last id} */
     json_t *cursor = NULL;
     if (cursor_s) {

@@ -358,15 +358,22 @@ int query_none(struct request *req)
 
 long query_limit(struct request *req)
 {
+    return query_limit_up_to(req, 200, 50);
+}
+
+long query_limit_up_to(struct request *req, long max, long fallback)
+{
     json_t *v = json_object_get(req->query, "limit");
     if (!v)
-        return 50;
+        return fallback;
     const char *s = json_string_value(v);
     char *end = NULL;
     long limit = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end || end == s || limit < 1 || limit > 200) {
-        res_field_error(req, "limit", "must be a number from 1 to 200");
-        return 50;
+    if (!s || *end || end == s || limit < 1 || limit > max) {
+        char why[64];
+        snprintf(why, sizeof(why), "must be a number from 1 to %ld", max);
+        res_field_error(req, "limit", why);
+        return fallback;
     }
     return limit;
 }

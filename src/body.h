@@ -51,6 +51,9 @@ unsigned long long body_id(struct request *req, json_t *obj, const char *name);
 int body_none(struct request *req);
 /* The `limit` query parameter (1..200, default 50); records an error. */
 long query_limit(struct request *req);
+/* The same for a list with its own bounds: 1..max, fallback when absent
+ * (or malformed, with the error recorded). */
+long query_limit_up_to(struct request *req, long max, long fallback);
 /* ?name= given once: its value, NULL if absent; a field error (NULL) if
  * it was given more than once. */
 const char *query_str(struct request *req, const char *name);

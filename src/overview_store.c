@@ -269,3 +269,36 @@ int overview_properties(struct sql_store *sql, const unsigned long long *ids, co
     sql_result_free(&r);
     return ST_OK;
 }
+
+/* The search's rows, in the columns search_item reads. */
+static const char *const SEARCH_SQL =
+    "SELECT id, name, kind, status, parent_id, company_name, company_country, company_vat_id"
+    " FROM accounts WHERE ldap_state = 'done'"
+    " AND (INSTR(LOWER(name), LOWER(?)) > 0 OR INSTR(LOWER(company_name), LOWER(?)) > 0"
+    "  OR UPPER(REPLACE(REPLACE(REPLACE(company_vat_id, ' ', ''), '.', ''), '-', '')) = ?)"
+    " ORDER BY name, id LIMIT ?";
+
+static json_t *cell_json(const struct sql_result *r, size_t row, size_t col)
+{
+    const char *v = sql_cell(r, row, col);
+    return v ? json_string(v) : json_null();
+}
+
+static json_t *search_item(const struct sql_result *r, size_t row)
+{
+    static const char *const cells[] = {"id", "name", "kind", "status", NULL};
+    json_t *item = sql_cells_object(r, row, cells);
+    json_object_set_new(item, "parent_id", cell_json(r, row, 4));
+    json_object_set_new(item, "company",
+                        json_pack("{s:o, s:o, s:o}", "name", cell_json(r, row, 5), "country",
+                                  cell_json(r, row, 6), "vat_id", cell_json(r, row, 7)));
+    return item;
+}
+
+int overview_search(struct sql_store *sql, const char *text, const char *vat_key, long limit,
+                    json_t **items)
+{
+    return sql_rows_json(sql, SEARCH_SQL,
+                         SQL_ARGS(P_STR(text), P_STR(text), P_STR(vat_key), P_INT(limit)),
+                         search_item, items);
+}

@@ -1,7 +1,8 @@
 /*
- * overview_store: the SQL of the partner's overview table
- * (GET /accounts?parent_id=): one page of children, sorted and filtered by
- * any column or property, and the property values of that page's rows.
+ * overview_store: the SQL of the account lists of GET /accounts: the
+ * partner's overview table (?parent_id=), one page of children, sorted and
+ * filtered by any column or property, and the property values of that
+ * page's rows; and operator staff's search over every account (?search=).
  */
 #ifndef ACCOUNTD_OVERVIEW_STORE_H
 #define ACCOUNTD_OVERVIEW_STORE_H
@@ -56,5 +57,23 @@ int overview_page(struct sql_store *sql, const struct overview_query *q, struct 
  * failure nothing is set. */
 int overview_properties(struct sql_store *sql, const unsigned long long *ids, const int *has_values,
                         size_t n, json_t **out);
+
+/* Operator staff's search (GET /accounts?search=, docs/api.md "Finding an
+ * existing organization"): every finished account (ldap_state done;
+ * closed ones too) whose name or company name contains text, both lowered
+ * (LOWER) and compared bytewise (INSTR on the table's utf8mb4_bin, so
+ * neither LIKE's % and _ nor an escape apply), or whose company VAT ID,
+ * folded as fold_vat_id does (spaces, dots, dashes dropped, upper case),
+ * equals vat_key (NULL: no VAT ID is compared). Ordered by name (bytewise)
+ * and id, at most limit rows, as a new array in *items of {id, name, kind,
+ * status, parent_id, company: {name, country, vat_id}} (ids as decimal
+ * strings, as every account body has them; parent_id null for the
+ * operator account).
+ *
+ * Cost: no index serves a substring, so the statement reads every account
+ * row (the table's rows, not the page's); it stays out of the query cache
+ * (no SQL_CACHE: each search text is its own statement). */
+int overview_search(struct sql_store *sql, const char *text, const char *vat_key, long limit,
+                    json_t **items);
 
 #endif

@@ -37,7 +37,9 @@ static const struct route routes[] = {
     {"GET", "/api/v1/me/accounts", me_accounts, ID, 0, 0, NULL},
     {"GET", "/api/v1/me/preferences", preferences_get, ID, 0, 0, NULL},
     {"PATCH", "/api/v1/me/preferences", preferences_patch, ID, 0, 0, NULL},
-    /* accounts: a create names its parent in the body, the list in the query */
+    /* accounts: a create names its parent in the body, the list in the query;
+     * the search (?search= without parent_id) names none: operator staff
+     * only, checked by its handler (accounts.c, accounts_search) */
     {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body},
     {"GET", "/api/v1/accounts", accounts_list, ID, ADMIN | SP, 0, accounts_parent_in_query},
     {"GET", "/api/v1/accounts/{id}", accounts_get, ID | ROUTE_ROW, ANY, 0, NULL},

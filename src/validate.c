@@ -435,6 +435,33 @@ char *fold_user_name(char *s)
     return s;
 }
 
+char *fold_vat_id(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == ' ' || *r == '.' || *r == '-')
+            continue;
+        *w++ = *r >= 'a' && *r <= 'z' ? (char)(*r - 'a' + 'A') : *r;
+    }
+    *w = '\0';
+    return s;
+}
+
+_Static_assert(SEARCH_MAX_CHARS == 200, "validate_search's message names the maximum");
+
+const char *validate_search(const char *s)
+{
+    if (text_is_blank(s))
+        return "must not be empty";
+    const char *why = validate_chars(s, 0);
+    if (why)
+        return why;
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        chars += (*p & 0xc0) != 0x80; /* UTF-8 (checked above): count lead bytes */
+    return chars > SEARCH_MAX_CHARS ? "is longer than 200 characters" : NULL;
+}
+
 unsigned long long parse_id(const char *s)
 {
     if (!s || !isdigit((unsigned char)s[0]) || strlen(s) > 19)

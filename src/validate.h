@@ -51,6 +51,16 @@ const char *validate_idempotency_key(const char *s);
  * collapsed to one, A-Z lowered. In place (the result is never longer);
  * returns s. */
 char *fold_user_name(char *s);
+/* Folds a VAT ID the way validate_vat_id reads it: spaces, dots and
+ * dashes dropped, a-z upper-cased (other bytes kept). In place (the result
+ * is never longer); returns s. The account search compares stored VAT IDs
+ * folded the same way (overview_store.h). */
+char *fold_vat_id(char *s);
+/* The text of an account search (GET /accounts?search=), trimmed by the
+ * caller: not only blank space (text_is_blank: "must not be empty"), at
+ * most SEARCH_MAX_CHARS characters (code points), validate_chars. */
+#define SEARCH_MAX_CHARS 200
+const char *validate_search(const char *s);
 /* Parses a positive decimal id (1..2^63-1) with no sign or spaces: 0 if bad. */
 unsigned long long parse_id(const char *s);
 

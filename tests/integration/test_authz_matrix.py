@@ -57,7 +57,9 @@ MATRIX = {
     "PATCH /api/v1/me/preferences": None,
     "POST /api/v1/invitations/{token}/accept": None,
     "POST /api/v1/password-resets/{token}": None,
-    # a create names the parent account (in the body), the list too (query)
+    # a create names the parent account (in the body), the list too (query);
+    # the list's ?search= without parent_id names none: operator staff only
+    # (test_account_search_is_operator_staff_only)
     "POST /api/v1/accounts": ({A}, set(), True),
     "GET /api/v1/accounts": ({A, SP}, set(), False),
     "GET /api/v1/accounts/{id}": (ANY, set(), False),
@@ -497,6 +499,26 @@ def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account)
             assert r.status_code == 401, f"{kind} should get 401: {S.describe(r)}"
         else:
             S.expect_problem(r, want)
+            assert refused_by_router(r), f"{kind}: {S.describe(r)}"
+
+
+def test_account_search_is_operator_staff_only(cast):
+    """GET /accounts?search= without parent_id names no account, so the
+    route's roles do not apply: the handler lets operator staff in and
+    refuses every other kind of caller with 403 (docs/api.md, "Finding an
+    existing organization"), whatever their roles in the cast's account."""
+    # Its name now (the PATCH of the walk above renames it).
+    name = S.expect(cast["callers"]["operator"].get(f"/api/v1/accounts/{cast['account'].id}"),
+                    200)["name"]
+    for kind in KINDS:
+        r = cast["callers"][kind].get("/api/v1/accounts", params={"search": name})
+        if kind == "operator":
+            body = S.expect(r, 200)
+            assert cast["account"].id in [i["id"] for i in body["items"]], body
+        elif kind == "anonymous":
+            assert r.status_code == 401, f"{kind} should get 401: {S.describe(r)}"
+        else:
+            S.expect_problem(r, 403, "forbidden")
             assert refused_by_router(r), f"{kind}: {S.describe(r)}"
 
 

@@ -280,6 +280,55 @@ static void folded(const char *in, const char *want)
     free(s);
 }
 
+static void vat_folded(const char *in, const char *want)
+{
+    char *s = strdup(in);
+    assert_non_null(s);
+    assert_ptr_equal(fold_vat_id(s), s);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+static void vat_ids_fold(void **state)
+{
+    (void)state;
+    vat_folded("DE123456789", "DE123456789");
+    vat_folded("de 123 456 789", "DE123456789");
+    vat_folded(" at u12345678 ", "ATU12345678");
+    vat_folded("CHE-123.456.789 MWST", "CHE123456789MWST");
+    vat_folded("", "");
+    vat_folded(" .-", "");
+    /* Only ASCII is folded; other bytes pass through unchanged. */
+    vat_folded("z\xc3\xa4", "Z\xc3\xa4");
+}
+
+static void search_texts(void **state)
+{
+    (void)state;
+    assert_null(validate_search("acme"));
+    assert_null(validate_search("%_"));
+    assert_null(validate_search("M\xc3\xbcller"));
+    assert_string_equal(validate_search(""), "must not be empty");
+    assert_string_equal(validate_search("   "), "must not be empty");
+    assert_string_equal(validate_search("\xc2\xa0\t"), "must not be empty");
+    assert_non_null(validate_search("a\x01b"));
+    assert_non_null(validate_search("\xff"));
+    /* 200 characters, counted as code points rather than bytes. */
+    char text[2 * SEARCH_MAX_CHARS + 3];
+    memset(text, 'a', SEARCH_MAX_CHARS);
+    text[SEARCH_MAX_CHARS] = '\0';
+    assert_null(validate_search(text));
+    text[SEARCH_MAX_CHARS] = 'a';
+    text[SEARCH_MAX_CHARS + 1] = '\0';
+    assert_string_equal(validate_search(text), "is longer than 200 characters");
+    for (size_t i = 0; i < SEARCH_MAX_CHARS; i++)
+        memcpy(text + 2 * i, "\xc3\xa4", 2);
+    text[2 * SEARCH_MAX_CHARS] = '\0';
+    assert_null(validate_search(text));
+    memcpy(text + 2 * SEARCH_MAX_CHARS, "x", 2);
+    assert_string_equal(validate_search(text), "is longer than 200 characters");
+}
+
 static void user_names_fold(void **state)
 {
     (void)state;
@@ -417,6 +466,8 @@ int main(void)
         cmocka_unit_test(emails_are_ascii_dot_atoms),
         cmocka_unit_test(sha256_in_hex),
         cmocka_unit_test(user_names_fold),
+        cmocka_unit_test(vat_ids_fold),
+        cmocka_unit_test(search_texts),
         cmocka_unit_test(ids),
         cmocka_unit_test(base64url_round_trip),
         cmocka_unit_test(utc_times),
