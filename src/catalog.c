@@ -148,6 +148,8 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
         }
         if (st != ST_OK)
             break;
+        if (l->a.plan[0] && !out->plan_named)
+            out->plan_named = i + 1;
         if (!l->quantity)
             continue;
         if (out->n == 0)

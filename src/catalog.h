@@ -26,6 +26,10 @@ struct priced_lines {
     long long total_minor;
     char currency[4];
     const struct priced_line *plan_line; /* the line that sets a plan, or NULL */
+    /* 1 + the index of the first line whose article is a plan, whether or
+     * not the line is right otherwise (0: none): who may not order a plan
+     * is told so before any field error (orders.c). */
+    size_t plan_named;
 };
 
 /* Reads `lines` of the body (JSON: an array of {article, quantity}; form:

@@ -1,9 +1,11 @@
 /*
  * orders: drafts with lines and an optional storefront alias, placed by
  * the parent's admins and billing people (back office) or the account's
- * own (self-service); executing one creates, in one SQL transaction, the
- * subscription, its licenses, an invoice, the storefront and the welcome
- * mail (interworks "Execute the Order to create a Subscription").
+ * own (self-service), and by its members when every line is an add-on
+ * (round-8 walkthrough of seed 004); executing one creates, in one SQL
+ * transaction, the subscription, its licenses, an invoice, the storefront
+ * and the welcome mail (interworks "Execute the Order to create a
+ * Subscription").
  */
 #include "account_store.h"
 #include "audit.h"
@@ -15,6 +17,7 @@
 #include "invoices_store.h"
 #include "licenses_store.h"
 #include "orders_store.h"
+#include "routes.h"
 #include "storefronts.h"
 #include "storefronts_store.h"
 #include "subscriptions_store.h"
@@ -48,6 +51,50 @@ static void respond_order(struct request *req, unsigned long long id, int status
     json_t *order = json_incref(json_array_get(items, 0));
     json_decref(items);
     res_json(req, status, order);
+}
+
+/* ---- who orders a plan ---------------------------------------------- */
+
+/* The order routes let the account's members in (routes.c): DESIGN.md's
+ * member may "configure add-ons" (Inflectra: additional users "configure
+ * certain items such as the cloud subscription add-ons"). An order with a
+ * plan changes the account's plan, which stays with those who may change
+ * it by upgrade: the roles of POST /subscriptions/{sid}/upgrade in the
+ * route table (the account's admins and billing people, its parent's
+ * before a hand-over, operators). Everyone else the order routes let in
+ * (a member, a member who is also a service provider) orders, executes
+ * and discards add-ons only (round-8 walkthrough of seed 004). */
+static int may_order_plans(const struct request *req)
+{
+    return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/upgrade");
+}
+
+#define PLAN_IS_ADMINS "a plan is ordered by an administrator or billing person of the account"
+
+/* Inside a transaction, on order o as orders_store_lock read it, for
+ * execute or discard (what): ST_REFUSED with 403 when the caller may not
+ * order plans and a line of o is a plan, else ST_OK (or a store error).
+ * Checked before the order's status, so a member is told the same for a
+ * plan's order whatever became of it. */
+static int refuse_plan_order(struct request *req, struct sql_store *sql, const struct order *o,
+                             const char *what)
+{
+    if (may_order_plans(req))
+        return ST_OK;
+    for (size_t i = 0; i < o->nlines; i++) {
+        struct catalog_article a;
+        int st = catalog_store_article(sql, o->lines[i].article, &a);
+        if (st == ST_NOT_FOUND)
+            continue; /* no plan the catalog knows (execute says so) */
+        if (st != ST_OK)
+            return st;
+        if (a.plan[0])
+            return refuse(
+                req, 403, "forbidden",
+                "this order holds a plan (%s): members %s orders of add-ons only; " PLAN_IS_ADMINS,
+                o->lines[i].name, what);
+    }
+    return ST_OK;
 }
 
 /* ---- create --------------------------------------------------------- */
@@ -147,6 +194,17 @@ void orders_create(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
+    /* A member's plan: 403 before any field error (as the router's 403
+     * comes before a 422), on the line that names it, so a form marks it;
+     * nothing is written and an Idempotency-Key is freed. */
+    if (d.lines.plan_named && !may_order_plans(req)) {
+        char field[32];
+        snprintf(field, sizeof(field), "lines[%zu].article", d.lines.plan_named - 1);
+        priced_lines_free(&d.lines);
+        refuse_field(req, 403, "forbidden", field, "is a plan: members order add-ons only",
+                     "members order add-ons only; " PLAN_IS_ADMINS);
+        return;
+    }
     /* Whether the lines' plan takes an alias is known only when the lines
      * are right: a bad quantity of standard is no reason to call its
      * alias wrong (round-5 walkthrough of seed 002). */
@@ -217,6 +275,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
     int st = orders_store_lock(sql, x->order_id, &o);
     if (st != ST_OK)
         return st;
+    st = refuse_plan_order(req, sql, &o, "execute");
+    if (st != ST_OK)
+        goto out;
     if (strcmp(o.status, "draft") != 0) {
         st = refuse(x->req, 409, "conflict", "only a draft order can be executed");
         goto out;
@@ -503,7 +564,8 @@ static int discard_tx(struct sql_store *sql, void *arg)
     int st = orders_store_lock(sql, d->order_id, &o);
     if (st != ST_OK)
         return st;
-    if (strcmp(o.status, "draft") != 0)
+    st = refuse_plan_order(d->req, sql, &o, "discard");
+    if (st == ST_OK && strcmp(o.status, "draft") != 0)
         st = refuse(d->req, 409, "conflict", "only a draft order can be discarded");
     if (st == ST_OK)
         st = orders_store_finish(sql, o.id, "discarded", d->req->caller.uid, 0, 0);

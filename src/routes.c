@@ -21,6 +21,7 @@
 #define ADMIN   ROLE_ADMIN
 #define SP      ROLE_SERVICE_PROVIDER
 #define BILLING ROLE_BILLING
+#define MEMBER  ROLE_MEMBER
 #define ANY     ROLE_ANY
 #define ID      ROUTE_IDENTITY
 #define OPEN    ROUTE_OPEN
@@ -137,19 +138,19 @@ static const struct route routes[] = {
     /* billing (docs/api.md "Plans, orders, subscriptions, storefronts,
      * licenses"): back office = the parent's admins and billing people,
      * self-service = the account's own admins and billing people; members
-     * read and renew. Service providers read (DESIGN: "read billing"). */
+     * read, renew and order add-ons (orders.c: an order with a plan is for
+     * the roles of upgrade; round-8 walkthrough of seed 004). Service
+     * providers read (DESIGN: "read billing"). */
     {"GET", "/api/v1/plans", plans_list, ID, 0, 0, NULL},
     {"GET", "/api/v1/articles", articles_list, ID, 0, 0, NULL},
-    {"POST", "/api/v1/accounts/{id}/orders", orders_create, ID | OPEN | IDEM, ADMIN | BILLING,
-     ADMIN | BILLING, NULL},
-    {"GET", "/api/v1/accounts/{id}/orders", orders_list, ID, ADMIN | SP | BILLING, ADMIN | BILLING,
-     NULL},
-    {"GET", "/api/v1/orders/{oid}", orders_get, ID, ADMIN | SP | BILLING, ADMIN | BILLING,
-     order_account_of},
-    {"POST", "/api/v1/orders/{oid}/execute", orders_execute, ID | OPEN | IDEM, ADMIN | BILLING,
-     ADMIN | BILLING, order_account_of},
-    {"POST", "/api/v1/orders/{oid}/discard", orders_discard, ID | OPEN | IDEM, ADMIN | BILLING,
-     ADMIN | BILLING, order_account_of},
+    {"POST", "/api/v1/accounts/{id}/orders", orders_create, ID | OPEN | IDEM,
+     ADMIN | BILLING | MEMBER, ADMIN | BILLING, NULL},
+    {"GET", "/api/v1/accounts/{id}/orders", orders_list, ID, ANY, ADMIN | BILLING, NULL},
+    {"GET", "/api/v1/orders/{oid}", orders_get, ID, ANY, ADMIN | BILLING, order_account_of},
+    {"POST", "/api/v1/orders/{oid}/execute", orders_execute, ID | OPEN | IDEM,
+     ADMIN | BILLING | MEMBER, ADMIN | BILLING, order_account_of},
+    {"POST", "/api/v1/orders/{oid}/discard", orders_discard, ID | OPEN | IDEM,
+     ADMIN | BILLING | MEMBER, ADMIN | BILLING, order_account_of},
     {"GET", "/api/v1/accounts/{id}/subscriptions", subscriptions_list, ID, ANY, ADMIN | BILLING,
      NULL},
     {"GET", "/api/v1/subscriptions/{sid}", subscriptions_get, ID, ANY, ADMIN | BILLING,

@@ -128,11 +128,14 @@ MATRIX = {
     "GET /api/v1/articles": None,
     "GET /api/v1/storefronts/{alias}": None,
     "GET /api/v1/storefront-aliases/{alias}": None,
-    "POST /api/v1/accounts/{id}/orders": ({A, B}, {A, B}, True),
-    "GET /api/v1/accounts/{id}/orders": ({A, SP, B}, {A, B}, False),
-    "GET /api/v1/orders/{oid}": ({A, SP, B}, {A, B}, False),
-    "POST /api/v1/orders/{oid}/execute": ({A, B}, {A, B}, True),
-    "POST /api/v1/orders/{oid}/discard": ({A, B}, {A, B}, True),
+    # members order, execute and discard orders of add-ons (the sample's
+    # lines: the handler refuses them a plan) and read every order
+    # (round-8 walkthrough of seed 004)
+    "POST /api/v1/accounts/{id}/orders": ({A, B, M}, {A, B}, True),
+    "GET /api/v1/accounts/{id}/orders": (ANY, {A, B}, False),
+    "GET /api/v1/orders/{oid}": (ANY, {A, B}, False),
+    "POST /api/v1/orders/{oid}/execute": ({A, B, M}, {A, B}, True),
+    "POST /api/v1/orders/{oid}/discard": ({A, B, M}, {A, B}, True),
     "GET /api/v1/accounts/{id}/subscriptions": (ANY, {A, B}, False),
     "GET /api/v1/subscriptions/{sid}": (ANY, {A, B}, False),
     "POST /api/v1/subscriptions/{sid}/upgrade": ({A, B}, {A, B}, True),

@@ -657,17 +657,21 @@ def test_who_may_order_and_cancel(api, disti, make_reseller, make_tenant):
     base = f"/api/v1/accounts/{r.account.id}"
     lines = {"lines": [{"article": "assets-pack", "quantity": 1}]}
     # Back office (the distributor's admin and billing) and self-service
-    # (the reseller's admin and billing) may order; members may not; the
+    # (the reseller's admin and billing) may order; members order add-ons
+    # only (round-8 walkthrough of seed 004), never a plan; the
     # distributor's member sees nothing; another tenant gets 404.
-    for who in (disti.admin, disti.billing, r.admin, r.billing):
+    for who in (disti.admin, disti.billing, r.admin, r.billing, r.member):
         S.expect(api(who).post(f"{base}/orders", json=lines), 201)
-    S.expect_problem(api(r.member).post(f"{base}/orders", json=lines), 403)
+    S.expect_problem(api(r.member).post(f"{base}/orders", json={
+        "lines": [{"article": "reseller-free", "quantity": 1}]}), 403, "forbidden")
     S.expect_problem(api(disti.member).post(f"{base}/orders", json=lines), 404)
     S.expect_problem(api(other.admin).post(f"{base}/orders", json=lines), 404)
     S.expect(api(None).post(f"{base}/orders", json=lines), 401)
     draft = order(api, r.admin, r.account.id, "assets-pack")
-    S.expect_problem(api(r.member).post(f"/api/v1/orders/{draft['id']}/execute"), 403)
+    plan_draft = order(api, r.admin, r.account.id, "reseller-free")
+    S.expect_problem(api(r.member).post(f"/api/v1/orders/{plan_draft['id']}/execute"), 403)
     S.expect_problem(api(other.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 404)
+    S.expect_problem(api(disti.member).post(f"/api/v1/orders/{draft['id']}/execute"), 404)
     S.expect_problem(api(other.admin).get(f"/api/v1/orders/{draft['id']}"), 404)
     S.expect_problem(api(r.admin).get("/api/v1/orders/999999999"), 404)
     sid = execute(api, disti.billing, draft["id"])["subscription"]["id"]
@@ -679,7 +683,11 @@ def test_who_may_order_and_cancel(api, disti, make_reseller, make_tenant):
         S.expect_problem(api(other.admin).get(path), 404)
         S.expect_problem(api(disti.member).get(path), 404)
         S.expect(api(None).get(path), 401)
-    S.expect_problem(api(r.member).get(f"{base}/orders"), 403)
+    # Orders too, since members order add-ons (round 8); the distributor's
+    # member still sees nothing.
+    assert draft["id"] in [o["id"] for o in S.expect(api(r.member).get(f"{base}/orders"), 200)["items"]]
+    S.expect(api(r.member).get(f"/api/v1/orders/{plan_draft['id']}"), 200)
+    S.expect_problem(api(disti.member).get(f"{base}/orders"), 404)
     # Cancel and uncancel: admins and billing, not members, not others.
     S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
     S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 404)
@@ -2238,3 +2246,246 @@ def test_a_query_parameter_on_a_billing_action_changes_nothing(api, licensed, di
     done = S.expect(api(disti.admin).post(f"/api/v1/orders/{draft['id']}/execute",
                                           json={"storefront_alias": alias}), 200)
     assert done["subscription"]["storefront"]["alias"] == alias
+
+
+# ---------------------------------------------------------------- members order add-ons
+
+class AddOnShop:
+    def __init__(self, tenant, account, people, recipient):
+        self.tenant, self.account, self.people, self.recipient = tenant, account, people, recipient
+
+
+@pytest.fixture
+def addon_shop(api, make_tenant, make_account, make_person, set_roles):
+    """Round-8 walkthrough of seed 004: a partner's customer on starter
+    (ordered by the partner's admin, the back office) with its own admin
+    (its primary contact), a billing person, a member, a service provider
+    and a notification recipient."""
+    t = make_tenant("ao")
+    cust = make_account("olivia", "customer", t.account.id)
+    people = {}
+    for role in ("admin", "billing", "member", "service-provider"):
+        people[role] = make_person(prefix="ao" + role[0])
+        set_roles("olivia", cust.id, people[role], [role])
+    S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/contacts/primary",
+                               json={"uid": people["admin"].uid}), 200)
+    recipient = S.unique_mail("ao-notify-")
+    S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
+                               json={"emails": [recipient]}), 200)
+    execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])
+    return AddOnShop(t, cust, people, recipient)
+
+
+def orders_count(sql, account_id):
+    return sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(account_id))
+
+
+def licenses_of(api, who, account_id):
+    items = S.expect(api(who).get(f"/api/v1/accounts/{account_id}/licenses"), 200)["items"]
+    return {l["feature"]: l["quantity"] for l in items}
+
+
+MEMBER_PLAN_DETAIL = ("members order add-ons only; a plan is ordered by an administrator or billing"
+                      " person of the account")
+
+
+def test_a_member_orders_and_executes_add_ons(api, addon_shop, sql, mailbox):
+    """Seed 004: additional users "Configure certain items such as the
+    cloud subscription add-ons". A member (no other role) orders two data
+    loggers, reads the draft, finds it in the account's orders and
+    executes it: the licenses grow, an invoice is written, the account
+    keeps its plan, and the welcome mail goes to the named contact and the
+    notification recipient (not to the member) saying who ordered."""
+    shop = addon_shop
+    member, admin = shop.people["member"], shop.people["admin"]
+    acc = shop.account
+    before_licenses = licenses_of(api, member, acc.id)
+    invoices_before = sql.value("SELECT COUNT(*) FROM invoices WHERE account_id=%s", int(acc.id))
+    r = api(member).post(f"/api/v1/accounts/{acc.id}/orders",
+                         json={"lines": [{"article": "data-logger", "quantity": 2}]})
+    draft = S.expect(r, 201)
+    assert r.headers["Location"].endswith(f"/api/v1/orders/{draft['id']}"), S.describe(r)
+    assert (draft["status"], draft["created_by"], draft["total"]) == ("draft", member.uid, money(2 * 990))
+    assert S.expect(api(member).get(f"/api/v1/orders/{draft['id']}"), 200) == draft
+    listed = S.expect(api(member).get(f"/api/v1/accounts/{acc.id}/orders"), 200)["items"]
+    assert listed[0] == draft, listed
+    # The admin sees the member's draft too.
+    assert S.expect(api(admin).get(f"/api/v1/orders/{draft['id']}"), 200) == draft
+    mails = S.outbox_max_id(sql)
+    done = execute(api, member, draft["id"])
+    assert done["order"]["status"] == "executed" and done["subscription"]["plan"] is None, done
+    assert done["invoice"]["reason"] == "order" and done["invoice"]["total"] == money(2 * 990), done
+    after = licenses_of(api, member, acc.id)
+    assert after["data-loggers"] == before_licenses["data-loggers"] + 2, (before_licenses, after)
+    assert after["assets"] == before_licenses["assets"], after
+    invoices = S.expect(api(member).get(f"/api/v1/accounts/{acc.id}/invoices"), 200)["items"]
+    assert invoices[0]["id"] == done["invoice"]["id"] and len(invoices) == invoices_before + 1
+    row = sql.row("SELECT status, created_by, executed_by FROM orders WHERE id=%s", int(draft["id"]))
+    assert row == {"status": "executed", "created_by": member.uid, "executed_by": member.uid}, row
+    assert S.expect(api(member).get(f"/api/v1/accounts/{acc.id}"), 200)["plan"] == "starter"
+    actions = [(a["action"], a["uid"]) for a in sql.audit(acc.id)]
+    assert ("order.create", member.uid) in actions and ("order.execute", member.uid) in actions
+    # The welcome mail: the usual people, naming the member who ordered.
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=mails)
+            if r["template"] == "plan-welcome"]
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [admin.mail.lower(), shop.recipient.lower()]), rows
+    got = mailbox.wait_for(outbox_ids={r["id"] for r in rows}, count=len(rows))
+    assert len(got) == 2, got
+    for m in got:
+        body = m.body.replace("\r\n", "\n")
+        assert f"Ordered by {member.name}." in body and "2 x Data logger license" in body, body
+    assert not mailbox.matching(outbox_ids={r["id"] for r in rows}, to=member.mail)
+
+
+def test_a_members_plan_order_is_refused_and_writes_nothing(api, addon_shop, sql):
+    """A member may not order a plan, also next to add-ons, also with a
+    line the body gets wrong otherwise: 403 before any field error, on the
+    plan's line; no order, no audit row."""
+    shop = addon_shop
+    member, acc = shop.people["member"], shop.account
+    path = f"/api/v1/accounts/{acc.id}/orders"
+    orders, audit = orders_count(sql, acc.id), len(sql.audit(acc.id))
+    for lines, field in (([{"article": "professional", "quantity": 3}], "lines[0].article"),
+                         ([{"article": "assets-pack", "quantity": 1},
+                           {"article": "enterprise", "quantity": 1}], "lines[1].article"),
+                         # a reseller plan on a customer account, a bad quantity of a
+                         # flat plan, an unknown article beside a plan: still 403
+                         ([{"article": "reseller-standard", "quantity": 1}], "lines[0].article"),
+                         ([{"article": "starter", "quantity": 4}], "lines[0].article"),
+                         ([{"article": "nope", "quantity": 1},
+                           {"article": "professional", "quantity": 1}], "lines[1].article")):
+        body = S.expect_problem(api(member).post(path, json={"lines": lines}), 403, "forbidden")
+        assert body["detail"] == MEMBER_PLAN_DETAIL, body
+        assert body["errors"] == {field: "is a plan: members order add-ons only"}, body
+    assert orders_count(sql, acc.id) == orders and len(sql.audit(acc.id)) == audit
+    # A checkout form: error_to gets the problem and the marked line.
+    front = S.ORIGIN + "/app/checkout"
+    q = error_query(api(member).form("POST", path, [("lines[0][article]", "professional"),
+                                                    ("lines[0][quantity]", "2"), ("error_to", front)]))
+    assert (q["status"], q["error"], q["detail"]) == ("403", "forbidden", MEMBER_PLAN_DETAIL), q
+    assert q["errors[lines[0].article]"] == "is a plan: members order add-ons only", q
+    assert orders_count(sql, acc.id) == orders
+    # The same member's add-ons are fine, as a form too.
+    r = api(member).form("POST", path, [("lines[0][article]", "api-seats"),
+                                        ("lines[0][quantity]", "1"), ("return_to", S.ORIGIN + "/app/o/{id}")])
+    assert r.status_code == 303 and re.search(r"/app/o/\d+$", r.headers["Location"]), S.describe(r)
+    assert orders_count(sql, acc.id) == orders + 1
+
+
+def test_a_member_cannot_execute_or_discard_a_plan_order(api, addon_shop, sql):
+    """An admin's draft with a plan stays the admins' and billing people's:
+    a member's execute and discard are 403 and it stays a draft (also once
+    it is no draft: 403, not 409). Add-on drafts a member executes and
+    discards, whoever made them."""
+    shop = addon_shop
+    member, admin, billing = shop.people["member"], shop.people["admin"], shop.people["billing"]
+    acc = shop.account
+    plan = order(api, admin, acc.id, "professional")
+    mails = S.outbox_max_id(sql)
+    for action in ("execute", "discard"):
+        body = S.expect_problem(api(member).post(f"/api/v1/orders/{plan['id']}/{action}"), 403, "forbidden")
+        assert body["detail"].startswith(f"this order holds a plan (Professional plan): members {action}"
+                                         " orders of add-ons only; a plan is ordered by an administrator"), body
+        assert "errors" not in body, body
+    row = sql.row("SELECT status, executed_by, discarded_by FROM orders WHERE id=%s", int(plan["id"]))
+    assert row == {"status": "draft", "executed_by": None, "discarded_by": None}, row
+    assert S.expect(api(member).get(f"/api/v1/orders/{plan['id']}"), 200)["status"] == "draft"
+    assert S.expect(api(member).get(f"/api/v1/accounts/{acc.id}"), 200)["plan"] == "starter"
+    assert not [a for a in sql.audit(acc.id) if a["action"] in ("order.execute", "order.discard")
+                and a["uid"] == member.uid]
+    assert S.outbox_max_id(sql) == mails
+    # Billing executes it as before; the member's discard is still 403.
+    assert execute(api, billing, plan["id"])["subscription"]["plan"] == "professional"
+    S.expect_problem(api(member).post(f"/api/v1/orders/{plan['id']}/discard"), 403, "forbidden")
+    # The member discards their own add-on draft and an admin's.
+    own = order(api, member, acc.id, "assets-pack")
+    theirs = order(api, admin, acc.id, "api-seats")
+    for draft in (own, theirs):
+        got = S.expect(api(member).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
+        assert got["status"] == "discarded" and got["discarded_at"], got
+        assert sql.value("SELECT discarded_by FROM orders WHERE id=%s", int(draft["id"])) == member.uid
+    S.expect_problem(api(member).post(f"/api/v1/orders/{own['id']}/execute"), 409, "conflict")
+    # An admin's add-on draft the member executes.
+    theirs = order(api, admin, acc.id, "api-seats")
+    assert execute(api, member, theirs["id"])["order"]["status"] == "executed"
+
+
+def test_who_else_orders_add_ons(api, addon_shop, sql, make_tenant, make_person, set_roles):
+    """A service provider reads orders but orders, executes and discards
+    none (DESIGN: "read billing"), unless also a member (then add-ons
+    only); a member of the partner above and a member of another tenant
+    get 404; billing and admin order plans as before."""
+    shop = addon_shop
+    acc, sp, billing, admin = shop.account, shop.people["service-provider"], shop.people["billing"], \
+        shop.people["admin"]
+    path = f"/api/v1/accounts/{acc.id}/orders"
+    addons = {"lines": [{"article": "assets-pack", "quantity": 1}]}
+    draft = order(api, shop.people["member"], acc.id, "assets-pack")
+    orders = orders_count(sql, acc.id)
+    S.expect_problem(api(sp).post(path, json=addons), 403, "forbidden")
+    for action in ("execute", "discard"):
+        S.expect_problem(api(sp).post(f"/api/v1/orders/{draft['id']}/{action}"), 403, "forbidden")
+    S.expect(api(sp).get(f"/api/v1/orders/{draft['id']}"), 200)
+    S.expect(api(sp).get(path), 200)
+    # Another tenant's member (and its admin), the partner's member: 404.
+    other = make_tenant("aoo")
+    stranger = make_person(prefix="aoom")
+    set_roles(other.admin, other.account.id, stranger, ["member"])
+    parent_member = make_person(prefix="aopm")
+    set_roles(shop.tenant.admin, shop.tenant.account.id, parent_member, ["member"])
+    for who in (stranger, other.admin, parent_member):
+        S.expect_problem(api(who).post(path, json=addons), 404, "not-found")
+        S.expect_problem(api(who).get(path), 404, "not-found")
+        S.expect_problem(api(who).get(f"/api/v1/orders/{draft['id']}"), 404, "not-found")
+        S.expect_problem(api(who).post(f"/api/v1/orders/{draft['id']}/execute"), 404, "not-found")
+    assert orders_count(sql, acc.id) == orders
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(draft["id"])) == "draft"
+    # A service provider who is also a member: add-ons, not plans.
+    set_roles("olivia", acc.id, sp, ["service-provider", "member"])
+    S.expect(api(sp).post(path, json=addons), 201)
+    S.expect_problem(api(sp).post(path, json={"lines": [{"article": "professional", "quantity": 1}]}),
+                     403, "forbidden")
+    # Billing and admin: plans and add-ons as before.
+    plan = S.expect(api(billing).post(path, json={"lines": [{"article": "professional", "quantity": 2},
+                                                            {"article": "assets-pack", "quantity": 1}]}), 201)
+    S.expect(api(admin).post(f"/api/v1/orders/{plan['id']}/discard"), 200)
+    plan = order(api, admin, acc.id, "enterprise")
+    assert execute(api, billing, plan["id"])["subscription"]["plan"] == "enterprise"
+
+
+def test_a_members_keys_and_forms(api, addon_shop, sql, set_roles):
+    """Idempotency-Key for a member: a refused plan order frees the key
+    (the same key then makes the add-on draft, once); a billing person made
+    member who repeats the key of their plan order gets its kept answer
+    (nothing is done) while a new plan order is 403."""
+    shop = addon_shop
+    member, acc = shop.people["member"], shop.account
+    path = f"/api/v1/accounts/{acc.id}/orders"
+    k = S.unique("ao-key-")
+    orders = orders_count(sql, acc.id)
+    S.expect_problem(api(member).post(path, json={"lines": [{"article": "professional", "quantity": 1}]},
+                                      headers={"Idempotency-Key": k}), 403, "forbidden")
+    assert orders_count(sql, acc.id) == orders
+    addons = {"lines": [{"article": "data-logger", "quantity": 1}]}
+    first = S.expect(api(member).post(path, json=addons, headers={"Idempotency-Key": k}), 201)
+    again = api(member).post(path, json=addons, headers={"Idempotency-Key": k})
+    assert S.expect(again, 201) == first and again.headers.get("Idempotent-Replayed") == "true"
+    assert orders_count(sql, acc.id) == orders + 1
+    # Execute with a key: once.
+    k2 = S.unique("ao-key-")
+    done = S.expect(api(member).post(f"/api/v1/orders/{first['id']}/execute",
+                                     headers={"Idempotency-Key": k2}), 200)
+    replay = api(member).post(f"/api/v1/orders/{first['id']}/execute", headers={"Idempotency-Key": k2})
+    assert S.expect(replay, 200) == done and replay.headers.get("Idempotent-Replayed") == "true"
+    assert sql.value("SELECT COUNT(*) FROM subscriptions WHERE order_id=%s", int(first["id"])) == 1
+    # A billing person's plan order, its key repeated after they became a member.
+    buyer = shop.people["billing"]
+    k3 = S.unique("ao-key-")
+    plan_lines = {"lines": [{"article": "professional", "quantity": 1}]}
+    made = S.expect(api(buyer).post(path, json=plan_lines, headers={"Idempotency-Key": k3}), 201)
+    set_roles("olivia", acc.id, buyer, ["member"])
+    replay = api(buyer).post(path, json=plan_lines, headers={"Idempotency-Key": k3})
+    assert S.expect(replay, 201) == made and replay.headers.get("Idempotent-Replayed") == "true"
+    S.expect_problem(api(buyer).post(path, json=plan_lines), 403, "forbidden")
+    assert orders_count(sql, acc.id) == orders + 2
