@@ -910,6 +910,29 @@ static int login_errors(struct accept *v, int required, int record)
     return uid_why || pw_why;
 }
 
+/* A token no invitation has now: a link a resend or a new invitation
+ * replaced is 410 saying so (or what became of its invitation), anything
+ * else 404 (round-8 walkthroughs of seeds 001 and 004). */
+static int accept_old_link(struct accept *v)
+{
+    char *status = NULL;
+    int st = invitation_superseded(v->req->session->sql, v->token_hash, &status);
+    if (st == ST_NOT_FOUND)
+        return refuse(v->req, 404, "not-found", "no such invitation");
+    if (st != ST_OK)
+        return st;
+    if (strcmp(status, "accepted") == 0)
+        st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
+    else if (strcmp(status, "revoked") == 0)
+        st = refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
+    else
+        st = refuse(v->req, 410, "invitation-replaced",
+                    "a newer link was sent for this invitation, and this one no longer works: "
+                    "use the link in the newest mail");
+    free(status);
+    return st;
+}
+
 /* Reads the invitation of the token: ST_OK, or ST_REFUSED with the 404,
  * 410 or 409 refusal. */
 static int accept_read(struct accept *v)
@@ -917,7 +940,7 @@ static int accept_read(struct accept *v)
     struct invitation_row r;
     int st = invitation_by_token(v->req->session->sql, v->token_hash, 0, &r);
     if (st == ST_NOT_FOUND)
-        return refuse(v->req, 404, "not-found", "no such invitation");
+        return accept_old_link(v);
     if (st != ST_OK)
         return st;
     if (strcmp(r.status, "accepted") == 0)

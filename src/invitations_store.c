@@ -31,24 +31,32 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
                       unsigned long long *id)
 {
     struct sql_result r;
+    /* The link it replaces, if any, is remembered (410, not 404). */
+    int st = sql_exec(sql,
+                      "INSERT IGNORE INTO invitation_superseded_tokens (token_hash, invitation_id)"
+                      " SELECT token_hash, id FROM invitations WHERE account_id = ?"
+                      " AND pending_email = LOWER(?) AND pending_scope = ?",
+                      SQL_ARGS(P_INT(account_id), P_STR(email), P_INT(project_id)), NULL);
+    if (st != ST_OK)
+        return st;
     /* One pending invitation per address and account (or project):
      * inviting again replaces its token and expiry (the old link dies),
      * keeping its id. */
-    int st = sql_exec(sql,
-                      "INSERT INTO invitations (account_id, email, role, purpose, project_id,"
-                      " first_name, last_name, token_hash, invited_by, expires_at)"
-                      " VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, UNHEX(?), ?,"
-                      " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
-                      " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
-                      " purpose = VALUES(purpose),"
-                      " first_name = VALUES(first_name), last_name = VALUES(last_name),"
-                      " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
-                      " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
-                      SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),
-                               P_STR(purpose ? purpose : "member"), P_INT(project_id),
-                               P_STR(first_name), P_STR(last_name), P_STR(token_hash),
-                               P_STR(invited_by), P_INT(ttl_seconds)),
-                      &r);
+    st = sql_exec(sql,
+                  "INSERT INTO invitations (account_id, email, role, purpose, project_id,"
+                  " first_name, last_name, token_hash, invited_by, expires_at)"
+                  " VALUES (?, ?, ?, ?, NULLIF(?, 0), ?, ?, UNHEX(?), ?,"
+                  " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
+                  " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
+                  " purpose = VALUES(purpose),"
+                  " first_name = VALUES(first_name), last_name = VALUES(last_name),"
+                  " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
+                  " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
+                  SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),
+                           P_STR(purpose ? purpose : "member"), P_INT(project_id),
+                           P_STR(first_name), P_STR(last_name), P_STR(token_hash),
+                           P_STR(invited_by), P_INT(ttl_seconds)),
+                  &r);
     if (st == ST_OK)
         *id = r.insert_id;
     sql_result_free(&r);
@@ -244,13 +252,20 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
 {
     struct sql_result r;
     int st = sql_exec(sql,
-                      "UPDATE invitations SET token_hash = UNHEX(?),"
-                      " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND,"
-                      " invited_by = COALESCE(?, invited_by)"
+                      "INSERT IGNORE INTO invitation_superseded_tokens (token_hash, invitation_id)"
+                      " SELECT token_hash, id FROM invitations"
                       " WHERE id = ? AND account_id = ? AND status = 'pending'",
-                      SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_STR(invited_by), P_INT(id),
-                               P_INT(account_id)),
-                      &r);
+                      SQL_ARGS(P_INT(id), P_INT(account_id)), NULL);
+    if (st != ST_OK)
+        return st;
+    st = sql_exec(sql,
+                  "UPDATE invitations SET token_hash = UNHEX(?),"
+                  " expires_at = CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND,"
+                  " invited_by = COALESCE(?, invited_by)"
+                  " WHERE id = ? AND account_id = ? AND status = 'pending'",
+                  SQL_ARGS(P_STR(token_hash), P_INT(ttl_seconds), P_STR(invited_by), P_INT(id),
+                           P_INT(account_id)),
+                  &r);
     if (st == ST_OK && r.affected != 1)
         st = ST_NOT_FOUND;
     sql_result_free(&r);
@@ -273,6 +288,24 @@ static const char *const BY_TOKEN[2] = {
     " AND p.ldap_state = 'done'"
     " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
 };
+
+int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status)
+{
+    struct sql_result r;
+    *status = NULL;
+    int st = sql_exec(sql,
+                      "SELECT i.status FROM invitation_superseded_tokens s"
+                      " JOIN invitations i ON i.id = s.invitation_id WHERE s.token_hash = UNHEX(?)",
+                      SQL_ARGS(P_STR(token_hash)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else
+        *status = xstrdup(sql_cell(&r, 0, 0));
+    sql_result_free(&r);
+    return st;
+}
 
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
                         struct invitation_row *out)

@@ -23,6 +23,10 @@ struct invitation_row {
     char *invited_by;              /* the inviter's uid (NULL: none recorded) */
 };
 void invitation_row_free(struct invitation_row *r);
+/* A link a resend or a new invitation to the same address replaced: the
+ * status of its invitation now (malloc'ed), or ST_NOT_FOUND for a token
+ * that was never a link. */
+int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status);
 
 /* Creates the pending invitation of email in account_id (to project_id
  * of it, purpose "project", when project_id is not 0), or renews the one

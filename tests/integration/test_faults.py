@@ -821,8 +821,8 @@ def test_a_resend_during_the_old_links_accept_wins(api, sql, ldap_admin, healthy
     """round-6 walkthrough of seed 003, R1: the accept of the old link is
     held at its person's add; a resend commits meanwhile (a new token and
     mail). The accept must not commit on the replaced token: it is undone
-    (nobody left in LDAP) and answers 404 as the old link does from then
-    on; the resent link works."""
+    (nobody left in LDAP) and answers 410 invitation-replaced as the old
+    link does from then on; the resent link works."""
     change = make_change("accept")
     hold = proxy.hold_next(ADD_REQUEST)
     flight = InFlight(change.send)
@@ -834,7 +834,7 @@ def test_a_resend_during_the_old_links_accept_wins(api, sql, ldap_admin, healthy
         S.expect(r, 202)
     finally:
         hold.release()
-    S.expect_problem(flight.result(), 404, "not-found")
+    S.expect_problem(flight.result(), 410, "invitation-replaced")
     assert not change.agree(sql, ldap_admin)
     intents_closed(sql, change.account_id)
     _, token = invitation_mail(change.email, after=before)

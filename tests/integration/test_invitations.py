@@ -282,12 +282,38 @@ def test_invite_again_replaces_the_token(api, customer, invite, invitation_mail,
     rows = sql.rows("SELECT id FROM invitations WHERE account_id=%s AND email=%s", int(acc.id), email)
     assert [str(r["id"]) for r in rows] == [first["id"]]
 
-    # The old hash is replaced: the old token is unknown now.
+    # The old hash is replaced: the old link says a newer one was sent
+    # (410; round 8: it was 404 "no such invitation"), and once the new
+    # one is used, that it was used; a token that never was a link is 404.
     uid = S.unique("inv")
-    S.expect_problem(accept(api, token1, uid=uid, password=fresh_password()), 404, "not-found")
+    body = S.expect_problem(accept(api, token1, uid=uid, password=fresh_password()), 410,
+                            "invitation-replaced")
+    assert "newer link" in body["detail"], body
     data = S.expect(accept(api, token2, uid=uid, password=fresh_password()), 200)
     assert data["uid"] == uid and data["created"] is True
     assert len(mailbox.matching(to=email)) == 2
+    S.expect_problem(accept(api, token1, uid=uid, password=fresh_password()), 410,
+                     "invitation-used")
+    S.expect_problem(accept(api, "A" * 43, uid=uid, password=fresh_password()), 404, "not-found")
+
+
+def test_a_resent_links_old_link_is_410_then_revoked(api, customer, invite, invitation_mail, sql):
+    admin, acc = customer
+    email = S.unique_mail("old-")
+    before = S.outbox_max_id(sql)
+    inv = invite(admin, acc.id, email)
+    mail1, token1 = invitation_mail(email, after=before)
+    S.expect(api(admin).post(invitations_path(acc.id, inv["id"]) + "/resend"), 202)
+    _, token2 = invitation_mail(email, after=mail1.outbox_id)
+    for token in (token1,):
+        S.expect_problem(accept(api, token, uid=S.unique("old"), password=fresh_password()),
+                         410, "invitation-replaced")
+    S.expect(api(admin).delete(invitations_path(acc.id, inv["id"])), 204)
+    for token in (token1, token2):
+        S.expect_problem(accept(api, token, uid=S.unique("old"), password=fresh_password()),
+                         410, "invitation-revoked")
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE id=%s AND status='revoked'",
+                     int(inv["id"])) == 1
 
 
 def test_invite_again_ignores_case_of_the_address(customer, invite, sql):
@@ -319,7 +345,8 @@ def test_resend_mails_a_new_link_and_kills_the_old(api, customer, invite, invita
     assert invitation_row(sql, inv_id)["token_hash"] != hash1
 
     uid = S.unique("inv")
-    S.expect_problem(accept(api, token1, uid=uid, password=fresh_password()), 404, "not-found")
+    S.expect_problem(accept(api, token1, uid=uid, password=fresh_password()), 410,
+                     "invitation-replaced")
     S.expect(accept(api, token2, uid=uid, password=fresh_password()), 200)
 
 
@@ -836,7 +863,7 @@ def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer,
     old link sent at the same moment both succeeded; the accept committed
     after the resend had replaced the token, and the invitee was mailed a
     link that was dead on arrival. Now one wins: either the resend (202,
-    a new mail whose link works) and the old link's accept is 404 with
+    a new mail whose link works) and the old link's accept is 410 with
     nobody left in LDAP, or the accept (200) and the resend is 404 and
     mails nothing. Repeated, as the race needs luck to be hit."""
     import threading
@@ -878,7 +905,7 @@ def test_a_resend_racing_an_accept_of_the_old_link_has_one_winner(api, customer,
             continue
         winners.append("resend")
         S.expect(resent, 202)
-        S.expect_problem(accepted, 404, "not-found")
+        S.expect_problem(accepted, 410, "invitation-replaced")
         assert row["status"] == "pending" and row["accepted_uid"] is None, row
         assert people_with_mail(ldap_admin, email) == set(), f"round {round_}: a person was left behind"
         assert S.norm_dn(S.person_dn(uid)) not in members

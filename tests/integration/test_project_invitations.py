@@ -220,7 +220,7 @@ def test_revoke_resend_and_refusals(api, sql, make_tenant, make_person, set_role
     mail, token = invitation_mail(email, after=mid)
     assert "Kunde R" in mail.subject and "editor" in mail.body
     assert token != old
-    S.expect_problem(S.accept_invitation(api, old, password=PASSWORD), 404)
+    S.expect_problem(S.accept_invitation(api, old, password=PASSWORD), 410, "invitation-replaced")
     # An account invitation of the same address is another invitation.
     acc_inv = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/invitations",
                               json={"email": email, "role": "member"}), 202)
@@ -322,7 +322,7 @@ def test_project_owner_lists_resends_and_revokes_their_projects_invitations(
     assert res["id"] == mine["id"] and res["expires_at"]
     mail, new = invitation_mail(mine_mail, after=mid2)
     assert new != old and "Kunde M" in mail.subject
-    S.expect_problem(S.accept_invitation(api, old, password=PASSWORD), 404)
+    S.expect_problem(S.accept_invitation(api, old, password=PASSWORD), 410, "invitation-replaced")
 
     # Another project's invitation and the account's are not the owner's:
     # 404 through project a, and no such route for them through b.

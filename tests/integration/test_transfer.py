@@ -302,7 +302,8 @@ def test_a_transfer_to_the_same_address_renews_its_link(api, sql, invitation_mai
     assert second["id"] == first["id"]
     _, new_token = invitation_mail(mail, after=before)
     assert new_token != old_token
-    S.expect_problem(S.accept_invitation(api, old_token, password="again-pw-123"), 404)
+    S.expect_problem(S.accept_invitation(api, old_token, password="again-pw-123"), 410,
+                     "invitation-replaced")
     S.expect(S.accept_invitation(api, new_token, password="again-pw-123"), 200)
     assert sql.account(acc.id)["status"] == "active"
 
