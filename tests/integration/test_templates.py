@@ -18,9 +18,11 @@ TEMPLATES = {
     "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by"},
     "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id"},
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access"},
-    "plan-welcome": {"account_name", "plan", "articles", "storefront_url", "acted_by"},
+    "plan-welcome": {"account_name", "plan", "articles", "storefront_url", "acted_by",
+                     "invoice"},
     # sql/029: a plan with a storefront has its own welcome (round-6 walkthrough of seed 002)
-    "storefront-welcome": {"account_name", "plan", "articles", "storefront_url", "acted_by"},
+    "storefront-welcome": {"account_name", "plan", "articles", "storefront_url", "acted_by",
+                           "invoice"},
     # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
                         "requested_by_mail", "lines", "total", "valid_days"},
@@ -30,7 +32,8 @@ TEMPLATES = {
     "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by",
                                "subscription_id", "after_end"},
     # sql/015: a renewal or a withdrawn cancellation
-    "subscription-changed": {"account_name", "plan", "change", "ends_at", "acted_by"},
+    "subscription-changed": {"account_name", "plan", "change", "ends_at", "acted_by",
+                             "invoice"},
     # sql/016: the term ends soon (accountd maint)
     "subscription-ending": {"account_name", "plan", "ends_at", "next"},
     # sql/009: a partner asks for a customer relation
@@ -47,6 +50,8 @@ TEMPLATES = {
                            "relation_id", "reason"},
     "relation-ended": {"account_name", "partner_name", "customer_name", "ended_by",
                        "ended_by_account", "relation_id"},
+    # sql/035: an address taken off the recipients (round-8 walkthrough of seed 000)
+    "recipient-removed": {"account_name", "changed_by", "email", "recipients"},
 }
 
 
