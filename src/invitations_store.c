@@ -291,20 +291,10 @@ static const char *const BY_TOKEN[2] = {
 
 int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status)
 {
-    struct sql_result r;
-    *status = NULL;
-    int st = sql_exec(sql,
+    return sql_string(sql,
                       "SELECT i.status FROM invitation_superseded_tokens s"
                       " JOIN invitations i ON i.id = s.invitation_id WHERE s.token_hash = UNHEX(?)",
-                      SQL_ARGS(P_STR(token_hash)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 0)
-        st = ST_NOT_FOUND;
-    else
-        *status = xstrdup(sql_cell(&r, 0, 0));
-    sql_result_free(&r);
-    return st;
+                      SQL_ARGS(P_STR(token_hash)), status);
 }
 
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,

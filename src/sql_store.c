@@ -183,8 +183,9 @@ static MYSQL_STMT *prepared(struct sql_store *s, const char *sql, unsigned *err,
     return stmt;
 }
 
-int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
-           unsigned long long *id)
+/* The first cell of a statement's first row: as an id, or a string. */
+static int first_cell(struct sql_store *s, const char *sql, const struct sql_param *params,
+                      unsigned long long *id, char **text)
 {
     struct sql_result r;
     int st = sql_exec(s, sql, params, &r);
@@ -192,10 +193,24 @@ int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
         return st;
     if (r.nrows == 0)
         st = ST_NOT_FOUND;
-    else
+    else if (id)
         *id = sql_cell_id(&r, 0, 0);
+    else
+        *text = xstrdup(sql_cell(&r, 0, 0) ? sql_cell(&r, 0, 0) : "");
     sql_result_free(&r);
     return st;
+}
+
+int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
+           unsigned long long *id)
+{
+    return first_cell(s, sql, params, id, NULL);
+}
+
+int sql_string(struct sql_store *s, const char *sql, const struct sql_param *params, char **out)
+{
+    *out = NULL;
+    return first_cell(s, sql, params, NULL, out);
 }
 
 int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,

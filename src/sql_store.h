@@ -79,6 +79,9 @@ void sql_result_free(struct sql_result *r);
  * ST_NOT_FOUND when the statement gave no row. */
 int sql_id(struct sql_store *s, const char *sql, const struct sql_param *params,
            unsigned long long *id);
+/* The first column of the first row as a string: *out (malloc'ed; a NULL
+ * cell as ""), or ST_NOT_FOUND when the statement gave no row. */
+int sql_string(struct sql_store *s, const char *sql, const struct sql_param *params, char **out);
 int sql_ids(struct sql_store *s, const char *sql, const struct sql_param *params,
             unsigned long long **ids, size_t *n);
 /* The first column of every row as strings (malloc'ed, NULL cells as "";
