@@ -27,18 +27,21 @@ void accounts_patch(struct request *req);
 void accounts_close(struct request *req);
 /* members.c */
 void members_list(struct request *req);
+void members_get(struct request *req);
 void members_set_roles(struct request *req);
 void members_remove(struct request *req);
 
 /* invitations.c */
 void invitations_create(struct request *req);
 void invitations_list(struct request *req);
+void invitations_get(struct request *req);
 void invitations_revoke(struct request *req);
 void invitations_resend(struct request *req);
 void invitations_accept(struct request *req);
 /* POST /projects/{pid}/invitations: a role in one project (invitations.c). */
 void project_invitations_create(struct request *req);
 void project_invitations_list(struct request *req);
+void project_invitations_get(struct request *req);
 void project_invitations_revoke(struct request *req);
 void project_invitations_resend(struct request *req);
 /* contacts.c */
@@ -65,6 +68,7 @@ void preferences_get(struct request *req);
 void preferences_patch(struct request *req);
 /* properties.c */
 void property_definitions_list(struct request *req);
+void property_definitions_get(struct request *req);
 void property_definitions_create(struct request *req);
 void property_definitions_patch(struct request *req);
 void property_definitions_delete(struct request *req);
@@ -91,6 +95,7 @@ void projects_list(struct request *req);
 void projects_get(struct request *req);
 void projects_patch(struct request *req);
 void projects_delete(struct request *req);
+void project_members_get(struct request *req);
 void project_members_put(struct request *req);
 void project_members_delete(struct request *req);
 /* The account of the project in the path (route account_of). */

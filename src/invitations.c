@@ -26,6 +26,7 @@
 #include "transfer.h"
 #include "token.h"
 #include "validate.h"
+#include "web.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ static const char *role_name_in(unsigned long long project_id, unsigned bit)
  * invitation the project in its account (project "Kunde A" in
  * Reseller X), so that the shipped templates and a distributor's own keep their
  * placeholders. */
-static char *place_name(const char *account_name, const char *project_name)
+char *invitation_place_name(const char *account_name, const char *project_name)
 {
     struct buf b = BUF_INIT;
     if (project_name)
@@ -101,6 +102,28 @@ struct invite {
     char *stored_email; /* as the invitation keeps it (the first spelling) */
 };
 
+/* The Location of an invitation's answer (round-8 walkthroughs of seeds
+ * 003 and 004): the person added at once (201: the account's member, or
+ * the project's), or the pending invitation (202: on the account's route,
+ * or on the project's for a project invitation). The uid is
+ * percent-encoded (web.h). */
+static void invite_location(struct invite *v)
+{
+    struct buf pattern = BUF_INIT, loc = BUF_INIT;
+    if (v->project_id)
+        buf_printf(&pattern, "/api/v1/projects/%llu/%s/{id}", v->project_id,
+                   v->known.dn ? "members" : "invitations");
+    else
+        buf_printf(&pattern, "/api/v1/accounts/%llu/%s/{id}", v->account->id,
+                   v->known.dn ? "members" : "invitations");
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", v->id);
+    web_fill_ids(&loc, buf_str(&pattern), v->known.dn ? v->known.uid : id, NULL);
+    res_header(v->req, "Location", buf_str(&loc));
+    buf_free(&pattern);
+    buf_free(&loc);
+}
+
 /* The data of an add-member intent: what its SQL side (saga_finish_sql:
  * the added-to-account mail and the audit row) needs, also when the repair
  * job finishes it. */
@@ -134,6 +157,7 @@ static void add_known(struct invite *v)
         /* They have that role already: nothing changes, so no mail and no
          * audit row; the answer is the same as the first time's. */
         saga_release(req->session->sql, &s, "no change");
+        invite_location(v);
         res_json(req, 201,
                  json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
                            role_name(v->role)));
@@ -148,11 +172,12 @@ static void add_known(struct invite *v)
         log_error("account %llu has no %s role group in LDAP", v->account->id, role_name(v->role));
         st = ST_ERROR;
     }
-    if (outcome == SAGA_DONE)
+    if (outcome == SAGA_DONE) {
+        invite_location(v);
         res_json(req, 201,
                  json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
                            role_name(v->role)));
-    else
+    } else
         saga_answer_failure(req, outcome, st);
 out:
     saga_free(&s);
@@ -195,7 +220,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     free(v->stored_email);
     v->stored_email = xstrdup(m.email);
     char *link = token_link(req->cfg->invitation_url, v->token);
-    char *place = place_name(account_name, m.project_name);
+    char *place = invitation_place_name(account_name, m.project_name);
     char *name = invitee_name(m.first_name, m.last_name);
     struct buf greeting = BUF_INIT;
     buf_printf(&greeting, "Hello%s%s,", name ? " " : "", name ? name : "");
@@ -468,10 +493,12 @@ void invitations_create(struct request *req)
         goto out;
     }
     st = request_transaction(req, invite_tx, &v);
-    if (st == ST_OK)
+    if (st == ST_OK) {
+        invite_location(&v);
         res_json(req, 202, invite_result(&v));
-    else if (st != ST_OK)
+    } else {
         res_store_failure(req, st, "the directory or the database");
+    }
 out:
     person_free(&v.known);
     free(v.token);
@@ -508,6 +535,7 @@ static void add_known_to_project(struct invite *v, const char *place)
         /* They have that role already: no change, no mail, no audit row,
          * the answer of the first time. */
         saga_release(req->session->sql, &s, "no change");
+        invite_location(v);
         res_json(req, 201, invite_result(v));
         goto out;
     }
@@ -519,9 +547,10 @@ static void add_known_to_project(struct invite *v, const char *place)
                        v->known.name ? v->known.name : v->known.uid, "inviter_name",
                        req->caller.name ? req->caller.name : req->caller.uid, "place", place);
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
-    if (outcome == SAGA_DONE)
+    if (outcome == SAGA_DONE) {
+        invite_location(v);
         res_json(req, 201, invite_result(v));
-    else
+    } else
         saga_answer_failure(req, outcome, st);
 out:
     saga_free(&s);
@@ -558,13 +587,16 @@ void project_invitations_create(struct request *req)
     if (st == ST_OK && v.known.dn) {
         st = account_name_get(req->session->sql, a.id, &account_name);
         if (st == ST_OK) {
-            place = place_name(account_name, json_string_value(json_object_get(project, "name")));
+            place = invitation_place_name(account_name,
+                                          json_string_value(json_object_get(project, "name")));
             add_known_to_project(&v, place);
         }
     } else if (st == ST_OK) {
         st = request_transaction(req, invite_tx, &v);
-        if (st == ST_OK)
+        if (st == ST_OK) {
+            invite_location(&v);
             res_json(req, 202, invite_result(&v));
+        }
     }
     if (st != ST_OK)
         res_store_failure(req, st, "the directory or the database");
@@ -611,6 +643,38 @@ void project_invitations_list(struct request *req)
         return;
     if (projects_may_manage(req, pid))
         list_pending(req, pid);
+}
+
+/* One invitation of the account (its projects' too, as the list shows
+ * them), or of project pid (not 0) only: the Location of a 202 (round-8
+ * walkthroughs of seeds 003 and 004). Any status: pending, expired,
+ * accepted, revoked; another account's or project's is unknown. */
+static void get_one(struct request *req, unsigned long long pid)
+{
+    if (body_none(req))
+        return;
+    unsigned long long id = parse_id(req->args[1]);
+    json_t *item = NULL;
+    int st =
+        id ? invitation_read(req->session->sql, id, req->account.id, pid, &item) : ST_NOT_FOUND;
+    if (st == ST_NOT_FOUND)
+        refuse(req, 404, "not-found", "no such invitation");
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else
+        res_json(req, 200, item);
+}
+
+void invitations_get(struct request *req)
+{
+    get_one(req, 0);
+}
+
+void project_invitations_get(struct request *req)
+{
+    unsigned long long pid = parse_id(req->args[0]);
+    if (projects_may_manage(req, pid))
+        get_one(req, pid);
 }
 
 struct revoke {

@@ -9,6 +9,12 @@
 
 struct person;
 
+/* What the mails about a role name as {{account_name}}: the account's
+ * name, or for a project `project "<project name>" in <account name>`
+ * (malloc'ed), so that added-to-account and invitation say which project
+ * without a placeholder of their own. */
+char *invitation_place_name(const char *account_name, const char *project_name);
+
 /* The person to add at once for an invitation to email: the one LDAP knows
  * by that mail AND who is in the caller's tenant tree (known->dn set);
  * anyone else is left empty (known zeroed) and gets an invitation. */

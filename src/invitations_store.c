@@ -170,6 +170,19 @@ static const char *const PENDING[2] = {
     " AND expires_at > CURRENT_TIMESTAMP(6) AND project_id = ? ORDER BY id",
 };
 
+/* Row i of a PENDING or ONE read as a list item. project_id: a decimal
+ * string for a project invitation, null for an account invitation;
+ * purpose: member, transfer (completes the hand-over), project or contact
+ * (names the account's contact). */
+static json_t *invitation_item(const struct sql_result *r, size_t i, const char *status)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?, s:s}", "id", sql_cell(r, i, 0),
+                     "email", sql_cell(r, i, 1), "role", sql_cell(r, i, 2), "status", status,
+                     "invited_by", sql_cell(r, i, 3), "created_at", sql_cell(r, i, 4), "expires_at",
+                     sql_cell(r, i, 5), "project_id", sql_cell(r, i, 6), "purpose",
+                     sql_cell(r, i, 7) ? sql_cell(r, i, 7) : "member");
+}
+
 int invitations_pending(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long project_id, json_t **items)
 {
@@ -180,19 +193,43 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id,
     if (st != ST_OK)
         return st;
     *items = json_array();
-    /* project_id: a decimal string for a project invitation, null for an
-     * account invitation; purpose: member, transfer (completes the
-     * hand-over), project or contact (names the account's contact). */
     for (size_t i = 0; i < r.nrows; i++)
-        json_array_append_new(
-            *items,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", sql_cell(&r, i, 0),
-                      "email", sql_cell(&r, i, 1), "role", sql_cell(&r, i, 2), "status", "pending",
-                      "invited_by", sql_cell(&r, i, 3), "created_at", sql_cell(&r, i, 4),
-                      "expires_at", sql_cell(&r, i, 5), "project_id", sql_cell(&r, i, 6), "purpose",
-                      sql_cell(&r, i, 7) ? sql_cell(&r, i, 7) : "member"));
+        json_array_append_new(*items, invitation_item(&r, i, "pending"));
     sql_result_free(&r);
     return ST_OK;
+}
+
+/* One invitation of the account (or of one of its projects), whatever its
+ * status: the columns of PENDING and the status as it is now. */
+static const char *const ONE[2] = {
+    "SELECT id, email, role, invited_by,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id, purpose,"
+    " IF(status = 'pending' AND expires_at <= CURRENT_TIMESTAMP(6), 'expired', status)"
+    " FROM invitations WHERE id = ? AND account_id = ?",
+    "SELECT id, email, role, invited_by,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    " DATE_FORMAT(expires_at, '%Y-%m-%dT%H:%i:%sZ'), project_id, purpose,"
+    " IF(status = 'pending' AND expires_at <= CURRENT_TIMESTAMP(6), 'expired', status)"
+    " FROM invitations WHERE id = ? AND account_id = ? AND project_id = ?",
+};
+
+int invitation_read(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
+                    unsigned long long project_id, json_t **item)
+{
+    struct sql_result r;
+    *item = NULL;
+    int st = project_id ? sql_exec(sql, ONE[1],
+                                   SQL_ARGS(P_INT(id), P_INT(account_id), P_INT(project_id)), &r)
+                        : sql_exec(sql, ONE[0], SQL_ARGS(P_INT(id), P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1)
+        *item = invitation_item(&r, 0, sql_cell(&r, 0, 8));
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
 }
 
 int invitation_lock_pending(struct sql_store *sql, unsigned long long id,

@@ -77,6 +77,13 @@ void invitation_mail_free(struct invitation_mail *m);
  * project_id, purpose} (project_id null for an account invitation). */
 int invitations_pending(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long project_id, json_t **items);
+/* Invitation id of account_id (its projects' too), or of project
+ * project_id when that is not 0, as an item of that list (*item, a new
+ * reference) with its status now: pending, expired (pending, past its
+ * expires_at), accepted or revoked. ST_NOT_FOUND when it is not one of
+ * theirs. */
+int invitation_read(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
+                    unsigned long long project_id, json_t **item);
 /* Locks pending invitation id of account_id (FOR UPDATE), and of project
  * project_id when that is not 0, and reads it into *out (as
  * invitation_pending_of; pending_invitation_free), or ST_NOT_FOUND. */

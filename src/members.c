@@ -38,12 +38,39 @@ void members_list(struct request *req)
     res_items_page(req, json_sorted(items, json_cmp_uid), offset, limit);
 }
 
-/* The checks of a role change, on the account's role groups as read
- * under its guard: ST_OK with *before, or ST_REFUSED with the refusal. */
 /* One answer for a uid nobody has and for a person who is no member here:
  * the answer never tells whether a uid exists outside the account. */
 static const char NO_MEMBER[] =
     "no such member of this account; people join by invitation (invite them by e-mail)";
+
+/* One member as the list shows them, {uid, name, mail, roles}: the
+ * Location of an invitation that added a person at once (round-8
+ * walkthrough of seeds 003 and 004). Read from the account's role groups
+ * as the list is; a uid nobody has and a person who is no member are the
+ * same 404 as PUT and DELETE answer. */
+void members_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    const char *uid = req->args[1];
+    struct person person = {0};
+    unsigned roles = 0;
+    int st = validate_uid(uid) ? ST_NOT_FOUND
+                               : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
+    if (st == ST_OK)
+        st = ldap_store_roles_of(req->session->ldap, req->account.id, person.dn, &roles);
+    if (st == ST_OK && !roles)
+        st = ST_NOT_FOUND;
+    if (st == ST_NOT_FOUND)
+        refuse(req, 404, "not-found", "%s", NO_MEMBER);
+    else if (st != ST_OK)
+        res_store_failure(req, st, "the directory");
+    else
+        res_json(req, 200,
+                 json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
+                           person.mail, "roles", roles_json(roles)));
+    person_free(&person);
+}
 
 /* The hand-over by self-demotion (docs/api.md, "Staging and hand-over"):
  * which of the admins that remain is the customer. A remaining admin who
@@ -131,7 +158,9 @@ static int find_customer_admin(struct request *req, const struct account_ref *a,
     return st;
 }
 
-/* handover_candidate: the caller changes their own roles on a staged
+/* The checks of a role change, on the account's role groups as read
+ * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
+ * handover_candidate: the caller changes their own roles on a staged
  * account, keeping some (change_roles decides). *handover (1: this
  * change is the hand-over) and *customer_admin (malloc'ed, else NULL: the
  * customer who remains admin, when there is exactly one, to name as the

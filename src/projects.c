@@ -16,6 +16,7 @@
 #include "body.h"
 #include "caller.h"
 #include "handlers.h"
+#include "invitations.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "projects_store.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- create --------------------------------------------------------- */
 
@@ -487,6 +489,40 @@ int projects_may_manage(struct request *req, unsigned long long pid)
     return 0;
 }
 
+/* The added-to-account mail of a person a PUT brings into the project
+ * (round-8 walkthrough of seed 003: the invitation route mails them, PUT
+ * did not): the saga's data that its SQL step (saga_finish_sql) mails
+ * from, as add_known_to_project records it. Only for someone who had no
+ * role in the project, and not for callers who place themselves. */
+static int mail_new_member(struct request *req, struct saga *s, const struct person *person,
+                           unsigned wanted)
+{
+    if (!wanted || s->plan.roles_before || !person->mail ||
+        strcasecmp(person->uid, req->caller.uid) == 0)
+        return ST_OK;
+    json_t *project = NULL;
+    int st = project_read(req->session->sql, s->plan.project_id, &project);
+    if (st == ST_NOT_FOUND)
+        return refuse(req, 404, "not-found", "no such project");
+    if (st != ST_OK)
+        return st;
+    char *place = invitation_place_name(json_string_value(json_object_get(project, "account_name")),
+                                        json_string_value(json_object_get(project, "name")));
+    const char *role = "";
+    for (unsigned i = 0; i < PROJECT_ROLE_COUNT; i++)
+        if (wanted == 1u << i)
+            role = project_role_names[i];
+    json_object_set_new(s->data, "role", json_string(role));
+    json_object_set_new(s->data, "mail", json_string(person->mail));
+    json_object_set_new(s->data, "name", json_string(person->name ? person->name : person->uid));
+    json_object_set_new(s->data, "inviter_name",
+                        json_string(req->caller.name ? req->caller.name : req->caller.uid));
+    json_object_set_new(s->data, "place", json_string(place));
+    free(place);
+    json_decref(project);
+    return ST_OK;
+}
+
 static void change_member(struct request *req, unsigned wanted, int status_ok)
 {
     unsigned long long account_id = req->account.id, project_id = parse_id(req->args[0]);
@@ -524,6 +560,12 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "project.member.set" : "project.member.remove");
+    st = mail_new_member(req, &s, &person, wanted);
+    if (st != ST_OK) {
+        saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
+        res_store_failure(req, st, "the database");
+        goto out;
+    }
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);
@@ -540,6 +582,60 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     }
 out:
     saga_free(&s);
+    person_free(&person);
+}
+
+/* One person of the project with their roles in it, as PUT answers
+ * ({uid, name, mail, project_id, roles}), to whoever sees the project's
+ * people (GET /projects/{pid}): the Location of a project invitation that
+ * added a person at once (round-8 walkthrough of seed 003). A uid nobody
+ * has and a person without a role in the project are the same 404 as a
+ * DELETE answers; a project whose groups an LDAP administrator deleted is
+ * no project. */
+void project_members_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    unsigned long long account_id = req->account.id, pid = parse_id(req->args[0]);
+    if (!sees_every_project(req) && !caller_project_roles(req, pid)) {
+        refuse(req, 404, "not-found", "no such project");
+        return;
+    }
+    const char *uid = req->args[1];
+    struct person person = {0};
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    unsigned roles = 0;
+    int st = ldap_store_project_groups(req->session->ldap, account_id, pid, &groups, &ngroups);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", "no such project");
+        return;
+    }
+    if (st == ST_OK)
+        st = validate_uid(uid) ? ST_NOT_FOUND
+                               : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
+    if (st == ST_OK) {
+        struct member_index ix;
+        member_index_build(&ix, groups, ngroups, 0);
+        const struct member_entry *e = member_index_find(&ix, person.dn);
+        roles = e ? e->roles : 0;
+        member_index_free(&ix);
+        if (!roles)
+            st = ST_NOT_FOUND;
+    }
+    role_groups_free(groups, ngroups);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", NOT_IN_PROJECT);
+    } else if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+    } else {
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", pid);
+        res_json(req, 200,
+                 json_pack("{s:s, s:s?, s:s?, s:s, s:o}", "uid", person.uid, "name", person.name,
+                           "mail", person.mail, "project_id", id, "roles",
+                           project_roles_json(roles)));
+    }
     person_free(&person);
 }
 

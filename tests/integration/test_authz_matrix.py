@@ -66,12 +66,15 @@ MATRIX = {
     "PATCH /api/v1/accounts/{id}": ({A, SP}, set(), True),
     "DELETE /api/v1/accounts/{id}": ({A}, set(), False),
     "GET /api/v1/accounts/{id}/members": (ANY, set(), False),
+    # one member, as the list shows them (round-8 walkthrough of seeds 003, 004)
+    "GET /api/v1/accounts/{id}/members/{uid}": (ANY, set(), False),
     "PUT /api/v1/accounts/{id}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/accounts/{id}/members/{uid}": ({A, SP}, set(), True),
     # the named contacts only (the handler; the matrix's admin is one)
     "POST /api/v1/accounts/{id}/members/{uid}/password-reset": ({A}, set(), True),
     "POST /api/v1/accounts/{id}/invitations": ({A, SP}, set(), True),
     "GET /api/v1/accounts/{id}/invitations": ({A, SP}, set(), False),
+    "GET /api/v1/accounts/{id}/invitations/{inv}": ({A, SP}, set(), False),
     "DELETE /api/v1/accounts/{id}/invitations/{inv}": ({A, SP}, set(), False),
     "POST /api/v1/accounts/{id}/invitations/{inv}/resend": ({A, SP}, set(), True),
     "PUT /api/v1/accounts/{id}/contacts/{kind}": ({A}, set(), True),
@@ -88,6 +91,8 @@ MATRIX = {
     # partner management (issue 9)
     "GET /api/v1/accounts/{id}/property-definitions": ({A, SP}, set(), False),
     "POST /api/v1/accounts/{id}/property-definitions": ({A, SP}, set(), True),
+    # one definition (round-8 walkthrough of seed 001)
+    "GET /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), False),
     "PATCH /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
     "DELETE /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
     "POST /api/v1/accounts/{id}/transfer": ({A}, set(), True),
@@ -116,10 +121,13 @@ MATRIX = {
     # rename and delete (round-6 walkthrough of seed 003)
     "PATCH /api/v1/projects/{pid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}": ({A, SP}, set(), True),
+    # one person of the project: whoever sees it (round-8 walkthrough of seed 003)
+    "GET /api/v1/projects/{pid}/members/{uid}": (ANY, set(), False),
     "PUT /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "DELETE /api/v1/projects/{pid}/members/{uid}": ({A, SP}, set(), True),
     "POST /api/v1/projects/{pid}/invitations": ({A, SP}, set(), True),
     "GET /api/v1/projects/{pid}/invitations": ({A, SP}, set(), False),
+    "GET /api/v1/projects/{pid}/invitations/{inv}": ({A, SP}, set(), False),
     "DELETE /api/v1/projects/{pid}/invitations/{inv}": ({A, SP}, set(), False),
     "POST /api/v1/projects/{pid}/invitations/{inv}/resend": ({A, SP}, set(), True),
     # billing: back office (the parent's admins and billing), self-service
@@ -161,10 +169,12 @@ PROJECT_ROUTES = {
     "GET /api/v1/projects/{pid}": "in",
     "PATCH /api/v1/projects/{pid}": 403,
     "DELETE /api/v1/projects/{pid}": 403,
+    "GET /api/v1/projects/{pid}/members/{uid}": "in",
     "PUT /api/v1/projects/{pid}/members/{uid}": 403,
     "DELETE /api/v1/projects/{pid}/members/{uid}": 403,
     "POST /api/v1/projects/{pid}/invitations": 403,
     "GET /api/v1/projects/{pid}/invitations": 403,
+    "GET /api/v1/projects/{pid}/invitations/{inv}": 403,
     "DELETE /api/v1/projects/{pid}/invitations/{inv}": 403,
     "POST /api/v1/projects/{pid}/invitations/{inv}/resend": 403,
 }
@@ -366,6 +376,8 @@ def sample(key, cast, removable_member, invite_id):
         path += f"?parent_id={a.id}"
     elif key == "PATCH /api/v1/accounts/{id}":
         body = {"name": S.unique("mx-renamed-")}
+    elif key == "GET /api/v1/accounts/{id}/members/{uid}":
+        path = path.replace("{uid}", member.uid)
     elif key == "PUT /api/v1/accounts/{id}/members/{uid}":
         path = path.replace("{uid}", member.uid)
         body = {"roles": [M]}
@@ -380,6 +392,14 @@ def sample(key, cast, removable_member, invite_id):
     elif key == "PATCH /api/v1/projects/{pid}":
         path = path.replace("{pid}", cast["project"])
         body = {"name": S.unique("mx-project-")}
+    elif "{inv}" in key and method == "GET":
+        # Reads take one invitation made once: a fresh one per caller would
+        # spend the cast account's mail budget.
+        kept = cast.setdefault("kept_invitations", {})
+        project = cast["project"] if "{pid}" in key else None
+        if project not in kept:
+            kept[project] = invite_id(project) if project else invite_id()
+        path = path.replace("{pid}", str(project)).replace("{inv}", kept[project])
     elif "{inv}" in key and "{pid}" in key:
         path = path.replace("{pid}", cast["project"]).replace("{inv}", invite_id(cast["project"]))
     elif "{inv}" in key:
@@ -403,6 +423,8 @@ def sample(key, cast, removable_member, invite_id):
         body = {"subject": "Matrix", "body": "A test announcement."}
     elif key == "POST /api/v1/accounts/{id}/property-definitions":
         body = {"key": S.unique("mx_"), "label": "Matrix", "type": "text"}
+    elif key == "GET /api/v1/accounts/{id}/property-definitions/{key}":
+        path = path.replace("{key}", "mxkey")
     elif key == "PATCH /api/v1/accounts/{id}/property-definitions/{key}":
         path = path.replace("{key}", "mxkey")
         body = {"label": S.unique("Matrix ")}
@@ -417,6 +439,9 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{uid}", member.uid)
     elif key == "POST /api/v1/accounts/{id}/projects":
         body = {"name": S.unique("mx-p-")}
+    elif key == "GET /api/v1/projects/{pid}/members/{uid}":
+        # the project's owner (its creator): a person the route answers
+        path = path.replace("{pid}", cast["project"]).replace("{uid}", cast["people"][A].uid)
     elif "{pid}" in key:
         path = path.replace("{pid}", cast["project"]).replace("{uid}", member.uid)
         if method == "PUT":

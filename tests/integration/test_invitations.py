@@ -1027,3 +1027,104 @@ def test_resend_audit_has_the_replaced_expiry(api, customer, invite, invitation_
                                     "purpose": "member", "expires_at": again["expires_at"],
                                     "invited_by": admin.uid, "first_name": "Rita"}, rows[0]
     assert again["expires_at"] != old_expiry
+
+
+# ------------------------------------------------------------------ Location and one invitation
+
+def test_invitation_answers_point_to_what_they_made(api, customer, invite, make_person, set_roles, sql,
+                                                    invitation_mail):
+    """Round-8 walkthroughs of seeds 003 and 004: the 201 {status: "added"}
+    and the 202 {status: "invited", id} came without a Location. The 201
+    points to the member (GET …/members/{uid}), the 202 to the invitation
+    (GET …/invitations/{inv}); both read back what the lists show, and a
+    replayed Idempotency-Key answers the same Location."""
+    admin, acc = customer
+    s = api(admin)
+    email, key = S.unique_mail(), S.unique("loc-")
+    r = s.post(invitations_path(acc.id), json={"email": email, "role": "billing"},
+               headers={"Idempotency-Key": key})
+    body = S.expect(r, 202)
+    assert r.headers["Location"] == invitations_path(acc.id, body["id"]), S.describe(r)
+    got = S.expect(s.get(r.headers["Location"]), 200)
+    assert got == pending_ids(api, admin, acc.id)[body["id"]]
+    assert (got["id"], got["email"], got["role"], got["status"], got["invited_by"], got["purpose"],
+            got["project_id"], got["expires_at"]) == (
+        body["id"], email, "billing", "pending", admin.uid, "member", None, body["expires_at"])
+    again = s.post(invitations_path(acc.id), json={"email": email, "role": "billing"},
+                   headers={"Idempotency-Key": key})
+    S.expect(again, 202)
+    assert again.headers.get("Idempotent-Replayed") == "true", S.describe(again)
+    assert again.headers["Location"] == r.headers["Location"]
+    # A person of the caller's tree is added at once: the member.
+    p = make_person()
+    set_roles(admin, acc.id, p, ["member"])
+    r = s.post(invitations_path(acc.id), json={"email": p.mail, "role": "billing"})
+    assert S.expect(r, 201) == {"status": "added", "uid": p.uid, "role": "billing"}
+    assert r.headers["Location"] == f"/api/v1/accounts/{acc.id}/members/{p.uid}", S.describe(r)
+    member = S.expect(s.get(r.headers["Location"]), 200)
+    assert (member["uid"], member["name"], member["mail"], sorted(member["roles"])) == (
+        p.uid, p.name, p.mail, ["billing", "member"])
+    # Again (they have the role): the same answer, the same Location.
+    r2 = s.post(invitations_path(acc.id), json={"email": p.mail, "role": "billing"})
+    assert S.expect(r2, 201) == {"status": "added", "uid": p.uid, "role": "billing"}
+    assert r2.headers["Location"] == r.headers["Location"]
+
+
+def test_one_invitation_is_read_with_its_status_now(api, customer, invite, invitation_mail, make_person,
+                                                    set_roles, make_tenant, sql, anon):
+    """Round-8 walkthrough of seeds 003 and 004: GET …/invitations/{inv}
+    answers the invitation as the list shows it, with its status as it is
+    now (pending, expired, accepted, revoked), to the roles of the list;
+    another account's invitation is 404 like an unknown one."""
+    admin, acc = customer
+    s = api(admin)
+    one = lambda inv: s.get(invitations_path(acc.id, inv))
+    # Accepted: the status says so, the rest stays as it was.
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    accepted = invite(admin, acc.id, email, "member", first_name="Ada")
+    listed = pending_ids(api, admin, acc.id)[accepted["id"]]
+    _, token = invitation_mail(email, after=before)
+    S.expect(accept(api, token, uid=S.unique("inv1"), password=fresh_password()), 200)
+    got = S.expect(one(accepted["id"]), 200)
+    assert got == dict(listed, status="accepted"), got
+    assert accepted["id"] not in pending_ids(api, admin, acc.id)
+    # Revoked.
+    revoked = invite(admin, acc.id, S.unique_mail(), "member")
+    S.expect(s.delete(invitations_path(acc.id, revoked["id"])), 204)
+    assert S.expect(one(revoked["id"]), 200)["status"] == "revoked"
+    # Expired: still pending in the database (resend or revoke it), past
+    # its expiry, and no longer listed.
+    expired = invite(admin, acc.id, S.unique_mail(), "service-provider")
+    sql.rows("UPDATE invitations SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id=%s",
+             int(expired["id"]))
+    assert S.expect(one(expired["id"]), 200)["status"] == "expired"
+    assert expired["id"] not in pending_ids(api, admin, acc.id)
+    # A resend makes it pending again, with the new expiry.
+    res = S.expect(s.post(f"{invitations_path(acc.id, expired['id'])}/resend"), 202)
+    got = S.expect(one(expired["id"]), 200)
+    assert (got["status"], got["expires_at"]) == ("pending", res["expires_at"]), got
+    # A project invitation of the account is one of its invitations too.
+    pid = S.expect(s.post(f"/api/v1/accounts/{acc.id}/projects", json={"name": S.unique("P ")}), 201)["id"]
+    pinv = S.expect(s.post(f"/api/v1/projects/{pid}/invitations",
+                           json={"email": S.unique_mail(), "role": "editor"}), 202)
+    got = S.expect(one(pinv["id"]), 200)
+    assert (got["project_id"], got["role"], got["purpose"]) == (pid, "editor", "project"), got
+    # Unknown ids, and another account's invitation: 404 alike.
+    other = make_tenant("invg")
+    foreign = invite(other.admin, other.account.id, S.unique_mail(), "member")
+    for inv in (foreign["id"], "999999999", "0", "abc"):
+        body = S.expect_problem(one(inv), 404, "not-found")
+        assert body["detail"] == "no such invitation", body
+    # The roles of the list: admins and service providers read it; billing
+    # and member people 403; another tenant's admin 404; nobody 401.
+    sp = make_person()
+    set_roles(admin, acc.id, sp, ["service-provider"])
+    assert S.expect(api(sp).get(invitations_path(acc.id, revoked["id"])), 200)["status"] == "revoked"
+    for role in ("billing", "member"):
+        p = make_person()
+        set_roles(admin, acc.id, p, [role])
+        S.expect_problem(api(p).get(invitations_path(acc.id, revoked["id"])), 403, "forbidden")
+    body = S.expect_problem(api(other.admin).get(invitations_path(acc.id, revoked["id"])), 404)
+    assert body["detail"] == "no such account", body
+    S.expect_problem(anon.get(invitations_path(acc.id, revoked["id"])), 401)

@@ -80,6 +80,56 @@ def test_members_list(api, customer, make_person, set_roles):
     assert items[admin.uid]["roles"] == ["admin"]
 
 
+def test_one_member_is_read_as_the_list_shows_them(api, customer, make_person, make_tenant, set_roles,
+                                                   ldap_admin, anon):
+    """Round-8 walkthrough of seeds 003 and 004: GET …/members/{uid} (the
+    Location of an invitation that added a person at once) answers the
+    person exactly as the members list does, to anyone with a role in the
+    account; a uid that is no member is the 404 PUT and DELETE give, word
+    for word."""
+    admin, acc = customer
+    p = make_person()
+    set_roles(admin, acc.id, p, ["billing", "service-provider"])
+    listed = {i["uid"]: i for i in S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}/members"),
+                                            200)["items"]}
+    path = f"/api/v1/accounts/{acc.id}/members/"
+    got = S.expect(api(admin).get(path + p.uid), 200)
+    assert got == listed[p.uid]
+    assert (got["uid"], got["name"], got["mail"], sorted(got["roles"])) == (
+        p.uid, p.name, p.mail, ["billing", "service-provider"])
+    assert S.expect(api(admin).get(path + admin.uid), 200) == listed[admin.uid]
+    # Any role in the account reads it: a member, the person themselves.
+    m = make_person()
+    set_roles(admin, acc.id, m, ["member"])
+    assert S.expect(api(m).get(path + p.uid), 200) == listed[p.uid]
+    assert S.expect(api(p).get(path + p.uid), 200) == listed[p.uid]
+    # A role changed in LDAP shows as in the list.
+    ok = ldap_admin.modify(S.role_dn(acc.id, "billing"), {"member": [(ldap3.MODIFY_DELETE, [p.dn])]})
+    assert ok, ldap_admin.result
+    changed = S.poll(lambda: api(admin).get(path + p.uid),
+                     lambda r: r.status_code == 200 and r.json()["roles"] == ["service-provider"], 5)
+    assert changed.json()["roles"] == ["service-provider"], S.describe(changed)
+    # Not a member, no such person, a uid no person can have: one answer,
+    # the same as PUT's and DELETE's, telling nothing about the person.
+    stranger = make_person()
+    put = api(admin).put(path + stranger.uid, json={"roles": ["member"]})
+    S.expect_problem(put, 404, "not-found")
+    for uid in (stranger.uid, S.unique("ghost"), "*", "a b"):
+        r = api(admin).get(path + S.path_quote(uid))
+        body = S.expect_problem(r, 404, "not-found")
+        assert body["detail"] == put.json()["detail"], body
+        assert stranger.mail not in r.text and stranger.name not in r.text
+    # Someone removed is no member any more.
+    S.expect(api(admin).delete(path + m.uid), 204)
+    S.expect_problem(api(admin).get(path + m.uid), 404, "not-found")
+    S.expect_problem(api(m).get(path + p.uid), 404, "not-found")
+    # Another tenant: the account's 404; nobody: 401.
+    other = make_tenant("mget")
+    body = S.expect_problem(api(other.admin).get(path + p.uid), 404, "not-found")
+    assert body["detail"] == "no such account", body
+    S.expect_problem(anon.get(path + p.uid), 401)
+
+
 def test_unknown_role_is_422(api, customer, make_person, ldap_admin):
     admin, acc = customer
     p = make_person()

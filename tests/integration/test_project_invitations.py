@@ -484,3 +484,124 @@ def test_a_project_invitation_needs_its_owner_still_owner(api, sql, ldap_admin, 
     S.expect_problem(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 410, "invitation-revoked")
     assert S.invitation_row(sql, inv_id)["status"] == "pending"
     assert S.people_with_mail(ldap_admin, email) == set()
+
+
+def test_project_invitation_answers_point_to_what_they_made(api, sql, ldap_admin, make_tenant,
+                                                            make_account, make_person, set_roles,
+                                                            invitation_mail, anon):
+    """Round-8 walkthrough of seed 003: a project invitation's 202 points to
+    the invitation on the project's route (GET /projects/{pid}/invitations/
+    {inv}), its 201 to the person in the project (GET /projects/{pid}/
+    members/{uid}); both read back what the project's lists show."""
+    t = make_tenant("pl")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde L")
+    b = new_project(api, t, "Kunde K")
+    email = S.unique_mail("pl-")
+    r = s.post(inv_path(a["id"]), json={"email": email, "role": "editor"})
+    body = S.expect(r, 202)
+    assert r.headers["Location"] == f"{inv_path(a['id'])}/{body['id']}", S.describe(r)
+    listed = S.expect(s.get(inv_path(a["id"])), 200)["items"]
+    got = S.expect(s.get(r.headers["Location"]), 200)
+    assert [got] == [i for i in listed if i["id"] == body["id"]]
+    assert (got["email"], got["role"], got["project_id"], got["purpose"], got["status"]) == (
+        email, "editor", a["id"], "project", "pending")
+    # The account's route shows it too; another project's route, and an
+    # account invitation on a project's route, do not.
+    assert S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations/{body['id']}"), 200) == got
+    acc_inv = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/invitations",
+                              json={"email": S.unique_mail("pl-a-"), "role": "member"}), 202)
+    for path in (f"{inv_path(b['id'])}/{body['id']}", f"{inv_path(a['id'])}/{acc_inv['id']}",
+                 f"{inv_path(a['id'])}/999999999"):
+        detail = S.expect_problem(s.get(path), 404, "not-found")["detail"]
+        assert detail == "no such invitation", path
+    # Revoked: its status now.
+    S.expect(s.delete(r.headers["Location"]), 204)
+    assert S.expect(s.get(r.headers["Location"]), 200)["status"] == "revoked"
+
+    # A person of the tree is added at once: the Location is them in the
+    # project, read as PUT answers and as the project lists them.
+    child = make_account(t.admin, "customer", t.account.id)
+    g = make_person(prefix="plg")
+    set_roles(t.admin, child.id, g, ["member"])
+    r = s.post(inv_path(a["id"]), json={"email": g.mail, "role": "reader"})
+    assert S.expect(r, 201)["status"] == "added"
+    assert r.headers["Location"] == member_path(a["id"], g.uid), S.describe(r)
+    got = S.expect(s.get(r.headers["Location"]), 200)
+    assert got == {"uid": g.uid, "name": g.name, "mail": g.mail, "project_id": a["id"],
+                   "roles": ["reader"]}
+    members = S.expect(s.get(f"/api/v1/projects/{a['id']}"), 200)["members"]
+    assert {k: v for k, v in got.items() if k != "project_id"} in members
+    assert S.expect(s.put(member_path(a["id"], g.uid), json={"role": "editor"}), 200) == dict(
+        got, roles=["editor"])
+    assert S.expect(s.get(member_path(a["id"], g.uid)), 200)["roles"] == ["editor"]
+
+
+def test_who_reads_one_project_invitation_and_one_project_member(api, sql, ldap_admin, make_tenant,
+                                                                 make_person, set_roles,
+                                                                 invitation_mail, anon):
+    """Round-8 walkthrough of seed 003: GET /projects/{pid}/invitations/
+    {inv} has the roles of the project's invitation list (the account's
+    admins and service providers, the project's owners; 403 for others
+    who see the project), GET /projects/{pid}/members/{uid} those of GET
+    /projects/{pid} (whoever sees the project, its people included).
+    Another tenant gets 404, nobody 401."""
+    t = make_tenant("pw")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde W")
+    b = new_project(api, t, "Kunde V")
+    # A project-only owner of a and a project-only reader of a.
+    people = {}
+    for role in ("owner", "reader"):
+        mail = S.unique_mail(f"pw-{role}-")
+        before = S.outbox_max_id(sql)
+        S.expect(s.post(inv_path(a["id"]), json={"email": mail, "role": role}), 202)
+        _, token = invitation_mail(mail, after=before)
+        uid = S.unique(f"pw{role[0]}")
+        S.expect(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 200)
+        people[role] = (uid, api(uid, password=PASSWORD))
+        wait_sees(people[role][1], f"/api/v1/projects/{a['id']}")
+    inv = S.expect(s.post(inv_path(a["id"]), json={"email": S.unique_mail("pw-i-"), "role": "reader"}),
+                   202)
+    inv_one = f"{inv_path(a['id'])}/{inv['id']}"
+    owner_uid, owner = people["owner"]
+    reader_uid, reader = people["reader"]
+    sp = make_person(prefix="pws")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    m = make_person(prefix="pwm")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    other = make_tenant("pwo")
+    # The invitation: admin, service provider and the project's owner.
+    want = S.expect(s.get(inv_one), 200)
+    for who in (api(sp), owner):
+        assert S.expect(who.get(inv_one), 200) == want
+    for who in (reader, api(m)):
+        S.expect_problem(who.get(inv_one), 403, "forbidden")
+    S.expect_problem(api(other.admin).get(inv_one), 404)
+    S.expect_problem(anon.get(inv_one), 401)
+    # The owner of a does not read b's invitations (it does not see b).
+    binv = S.expect(s.post(inv_path(b["id"]), json={"email": S.unique_mail("pw-b-"), "role": "reader"}),
+                    202)
+    S.expect_problem(owner.get(f"{inv_path(b['id'])}/{binv['id']}"), 404)
+
+    # One person of the project: everyone who sees the project.
+    one = member_path(a["id"], owner_uid)
+    want = S.expect(s.get(one), 200)
+    assert (want["uid"], want["roles"], want["project_id"]) == (owner_uid, ["owner"], a["id"])
+    for who in (api(sp), api(m), owner, reader):
+        assert S.expect(who.get(one), 200) == want
+    # Someone without a role in the project, an unknown uid: the 404 a
+    # DELETE gives, the same for both.
+    gone = s.delete(member_path(a["id"], m.uid))
+    body = S.expect_problem(gone, 404, "not-found")
+    for uid in (m.uid, S.unique("ghost"), "*"):
+        got = S.expect_problem(s.get(member_path(a["id"], uid)), 404, "not-found")
+        assert got["detail"] == body["detail"], got
+    # Project b is not the reader's: 404 as for the project itself; another
+    # tenant 404; nobody 401.
+    admin_in_b = member_path(b["id"], t.admin.uid)
+    assert S.expect(s.get(admin_in_b), 200)["roles"] == ["owner"]
+    for who in (reader, api(other.admin)):
+        got = S.expect_problem(who.get(admin_in_b), 404, "not-found")
+        assert got["detail"] == "no such project", got
+    S.expect_problem(anon.get(one), 401)

@@ -294,6 +294,50 @@ def test_project_roles_only_for_people_of_the_account(api, ldap_admin, sql, make
     S.expect_problem(s.put(member_path(p["id"], x.uid), json={"role": "reader"}), 404)
 
 
+def test_a_person_put_into_a_project_is_told_so(api, sql, mailbox, make_tenant, make_person, set_roles):
+    """Round-8 walkthrough of seed 003: a person added with PUT
+    /projects/{pid}/members/{uid} got no mail, while the invitation route
+    mails a person it adds at once. PUT mails the person it brings into the
+    project `added-to-account`, naming the project, the role and who added
+    them; a role change of someone already in the project, and a caller
+    placing themselves, mail nobody."""
+    t = make_tenant("prmail")
+    s = api(t.admin)
+    name = S.unique("Kunde Post ")
+    p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": name}), 201)
+    m = make_person(prefix="prml")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    before = S.outbox_max_id(sql)
+    S.expect(s.put(member_path(p["id"], m.uid), json={"role": "editor"}), 200)
+    mails = mailbox.wait_for(to=m.mail, predicate=lambda x: (x.outbox_id or 0) > before)
+    assert len(mails) == 1, mails
+    mail = mails[0]
+    place = f'project "{name}" in {t.account.name}'
+    assert mail.subject == f"You were added to {place}", mail.subject
+    assert f"{t.admin.name} added you to {place} as an editor." in mail.body, mail.body
+    assert [(r["template"], r["status"]) for r in S.wait_outbox_settled(
+        sql, recipient=m.mail, after_id=before)] == [("added-to-account", "sent")]
+    sets = [a for a in sql.audit(t.account.id) if a["action"] == "project.member.set"
+            and a["new_value"]["uid"] == m.uid]
+    assert len(sets) == 1 and sets[0]["uid"] == t.admin.uid, sets
+    sp = make_person(prefix="prms")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    # A role change of someone in the project: no mail.
+    mid = S.outbox_max_id(sql)
+    S.expect(s.put(member_path(p["id"], m.uid), json={"role": "reader"}), 200)
+    S.expect(s.put(member_path(p["id"], m.uid), json={"role": "reader"}), 200)
+    # A service provider who places themselves: no mail either.
+    S.expect(api(sp).put(member_path(p["id"], sp.uid), json={"role": "owner"}), 200)
+    # Removed and put back in: they are told again, by whoever did it.
+    S.expect(s.delete(member_path(p["id"], m.uid)), 204)
+    S.expect(api(sp).put(member_path(p["id"], m.uid), json={"role": "owner"}), 200)
+    mails = mailbox.wait_for(to=m.mail, predicate=lambda x: (x.outbox_id or 0) > mid)
+    assert len(mails) == 1, mails
+    assert f"{sp.name} added you to {place} as an owner." in mails[0].body, mails[0].body
+    rows = S.wait_outbox_settled(sql, after_id=mid, account_id=t.account.id)
+    assert [(r["template"], r["recipient"]) for r in rows] == [("added-to-account", m.mail)], rows
+
+
 def test_project_ids_are_strings(api, make_tenant, make_person, set_roles):
     """story-003 D3 / story-000 D7: IDs are decimal strings in every project
     answer."""

@@ -289,6 +289,88 @@ def test_who_may_define_and_who_sees_the_rows(api, make_account, make_person, se
                      409, "conflict")
 
 
+def test_one_definition_is_read_where_its_create_points(api, make_person, set_roles, make_tenant,
+                                                       partner_with_properties, anon):
+    """Round-8 walkthrough of seed 001: the create's Location
+    (…/property-definitions/{key}) answered 405. GET there answers the one
+    definition exactly as the list shows it, to whoever may read the list
+    (admins and service providers of the partner); an unknown key is 404."""
+    t = partner_with_properties
+    s = api(t.admin)
+    listed = S.expect(s.get(defs_path(t.account.id)), 200)["items"]
+    for item in listed:
+        assert S.expect(s.get(defs_path(t.account.id, item["key"])), 200) == item
+    created, r = define(api, t.admin, t.account.id, key="tier", label="Tier", type="select",
+                        options=["gold", "silver"])
+    got = S.expect(s.get(r.headers["Location"]), 200)
+    assert got == created == {"key": "tier", "label": "Tier", "type": "select",
+                              "options": ["gold", "silver"], "required": False}
+    assert got == S.expect(s.get(defs_path(t.account.id)), 200)["items"][-1]
+    assert s.head(r.headers["Location"]).status_code == 200
+    # A change shows at once; a deleted one is gone.
+    S.expect(s.patch(defs_path(t.account.id, "tier"), json={"label": "Level", "required": True}), 200)
+    assert S.expect(s.get(defs_path(t.account.id, "tier")), 200)["label"] == "Level"
+    S.expect(s.delete(defs_path(t.account.id, "tier")), 204)
+    body = S.expect_problem(s.get(defs_path(t.account.id, "tier")), 404, "not-found")
+    assert body["detail"] == "no such property"
+    S.expect_problem(s.get(defs_path(t.account.id, "Not-A-Key")), 404, "not-found")
+    # The roles of the list: a service provider reads it, billing and
+    # member people get 403, another tenant 404 and nobody 401.
+    sp = make_person(prefix="pg")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    assert S.expect(api(sp).get(defs_path(t.account.id, "region")), 200) == listed[0]
+    for role in ("billing", "member"):
+        p = make_person(prefix="pg")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).get(defs_path(t.account.id, "region")), 403, "forbidden")
+    other = make_tenant("pgother")
+    body = S.expect_problem(api(other.admin).get(defs_path(t.account.id, "region")), 404)
+    assert body["detail"] == "no such account", body
+    S.expect_problem(anon.get(defs_path(t.account.id, "region")), 401)
+
+
+def test_a_taken_key_and_an_option_in_use_are_marked_on_their_fields(api, sql, make_account,
+                                                                    partner_with_properties):
+    """Round-8 walkthrough of seed 001: the 409 of a duplicate key and of
+    dropping a select option a child still has carry errors.key and
+    errors.options, so that the form marks the field (and error_to gets
+    errors[key] / errors[options]); nothing changes."""
+    from urllib.parse import parse_qsl, urlsplit
+    t = partner_with_properties
+    s = api(t.admin)
+    body = S.expect_problem(s.post(defs_path(t.account.id),
+                                   json={"key": "note", "label": "Other", "type": "number"}),
+                            409, "conflict")
+    assert body["errors"] == {"key": "is taken: the account has a property with this key"}, body
+    front = S.ORIGIN + "/columns"
+    r = s.form("POST", defs_path(t.account.id), [("key", "note"), ("label", "Other"),
+                                                 ("type", "text"), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["error"], q["errors[key]"], q["values[key]"]) == (
+        "409", "conflict", "is taken: the account has a property with this key", "note"), q
+    note = [d for d in S.expect(s.get(defs_path(t.account.id)), 200)["items"] if d["key"] == "note"]
+    assert note == [{"key": "note", "label": "Note", "type": "text", "required": False}], note
+    # An option a child has as its value stays.
+    child = make_account(t.admin, "customer", t.account.id)
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "APAC"}}), 200)
+    body = S.expect_problem(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "US"]}),
+                            409, "conflict")
+    assert body["errors"] == {"options": "must keep 'APAC': it is the value of 1 account(s)"}, body
+    assert "APAC" in body["detail"], body
+    r = s.form("POST", defs_path(t.account.id, "region"), [
+        ("_method", "PATCH"), ("options", "EU"), ("options", "US"), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True)
+    assert dict(q)["errors[options]"] == "must keep 'APAC': it is the value of 1 account(s)", q
+    assert [v for k, v in q if k == "values[options][]"] == ["EU", "US"], q
+    assert S.expect(s.get(defs_path(t.account.id, "region")), 200)["options"] == ["EU", "US", "APAC"]
+    # Other 409s keep no errors: a customer defines nothing.
+    body = S.expect_problem(s.post(defs_path(child.id), json={"key": "k", "label": "K", "type": "text"}),
+                            409, "conflict")
+    assert "errors" not in body, body
+
+
 def test_ten_thousand_children_page_correctly_while_children_are_added(api, sql, make_tenant):
     """10,000 children inserted in SQL; pages of 200 by id, by name
     descending and by a property, while a thread adds children: each

@@ -88,6 +88,14 @@ def main():
         call(paul, "POST", "/api/v1/accounts", 413, json={"name": "x" * (2 * 1024 * 1024)})
         call(paul, "POST", "/api/v1/accounts", 415, data="x", headers={"Content-Type": "text/plain"})
         call(paul, "GET", f"/api/v1/accounts?parent_id={partner}&limit=2&sort=-name", 200)
+        # A property definition: created, read, a taken key (409 with
+        # errors.key), removed.
+        prop = f"/api/v1/accounts/{partner}/property-definitions"
+        call(paul, "POST", prop, 201, json={"key": f"leak_{tag}", "label": "Leak", "type": "text"})
+        call(paul, "GET", f"{prop}/leak_{tag}", 200)
+        call(paul, "POST", prop, 409, json={"key": f"leak_{tag}", "label": "Leak", "type": "text"})
+        call(paul, "DELETE", f"{prop}/leak_{tag}", 204)
+        call(paul, "GET", f"{prop}/leak_{tag}", 404)
         r = call(paul, "GET", f"/api/v1/accounts/{acc}", 200)
         call(paul, "PATCH", f"/api/v1/accounts/{acc}", 200, json={"name": f"leak-{tag}-2"},
              headers={"If-Match": r.headers.get("ETag", "")})
@@ -101,6 +109,8 @@ def main():
         inv = call(paul, "POST", f"/api/v1/accounts/{acc}/invitations", 202,
                    json={"email": mail, "role": "member", "first_name": "Leak"}).json()
         call(paul, "GET", f"/api/v1/accounts/{acc}/invitations", 200)
+        call(paul, "GET", f"/api/v1/accounts/{acc}/invitations/{inv.get('id')}", 200)
+        call(paul, "GET", f"/api/v1/accounts/{acc}/invitations/999999999", 404)
         call(paul, "POST", f"/api/v1/accounts/{acc}/invitations/{inv.get('id')}/resend", 202)
         # The first mail and the resent one; the newest link is the valid one.
         found = mailbox.wait_for(lambda m: "/invitations/" in m.body, to=mail, count=2, timeout=60)
@@ -113,6 +123,8 @@ def main():
         else:
             failures.append(f"{len(found)} of 2 invitation mails to {mail} within 60 s")
         call(paul, "GET", f"/api/v1/accounts/{acc}/members", 200)
+        call(paul, "GET", f"/api/v1/accounts/{acc}/members/mike", 200)
+        call(paul, "GET", f"/api/v1/accounts/{acc}/members/olivia", 404)
         call(paul, "PUT", f"/api/v1/accounts/{acc}/members/mike", 200, json={"roles": ["member"]})
         call(paul, "PUT", f"/api/v1/accounts/{acc}/members/olivia", 404, json={"roles": ["member"]})
         call(mike, "PUT", f"/api/v1/accounts/{acc}/members/mike", 403, json={"roles": ["admin"]})
@@ -155,11 +167,14 @@ def main():
         pinv = call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 202,
                     json={"email": f"leak-proj-{tag}@example.org", "role": "reader"}).json()
         call(paul, "GET", f"/api/v1/projects/{project.get('id')}/invitations", 200)
+        call(paul, "GET", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}", 200)
         call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}/resend",
              202)
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}", 204)
         call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 201,
              json={"email": "mike@contoso.example", "role": "editor"})
+        call(paul, "GET", f"/api/v1/projects/{project.get('id')}/members/mike", 200)
+        call(paul, "GET", f"/api/v1/projects/{project.get('id')}/members/olivia", 404)
         # Round 6 and 7: project rename and delete, a quote (mailed to the
         # seller), a relation asked, withdrawn, asked again and declined, a
         # password reset mailed and used, JSON sent as a form, a query
