@@ -32,6 +32,7 @@ struct transfer_request {
     unsigned long long account_id;
     const char *email, *first_name, *last_name;
     json_t *result;
+    unsigned long long invitation_id;
 };
 
 static int request_tx(struct sql_store *sql, void *arg)
@@ -73,6 +74,7 @@ static int request_tx(struct sql_store *sql, void *arg)
         st = audit_write(
             sql, t->req->caller.uid, t->account_id, "transfer.request", NULL,
             json_pack("{s:s, s:I}", "email", t->email, "invitation_id", (json_int_t)invitation_id));
+    t->invitation_id = invitation_id;
     free(status);
     free(name);
     return st;
@@ -161,9 +163,14 @@ void transfers_create(struct request *req)
         return;
     }
     st = request_transaction(req, request_tx, &t);
-    if (st == ST_OK)
+    if (st == ST_OK) {
+        /* The hand-over's invitation, as an invitation's 202 points to it
+         * (round-8 walkthroughs of seeds 003 and 004). */
+        char loc[96];
+        snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu/invitations/%llu", a.id, t.invitation_id);
+        res_header(req, "Location", loc);
         res_json(req, 202, t.result);
-    else
+    } else
         res_store_failure(req, st, "the database");
     if (st != ST_OK)
         json_decref(t.result);

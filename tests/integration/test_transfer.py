@@ -68,6 +68,17 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     row = sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))
     assert row["invitation_id"] == int(body["id"]) and row["completed_at"] is None
     assert sql.account(acc.id)["status"] == "staged"  # nothing changes before the customer accepts
+    # The 202 points to the hand-over's invitation, as an invitation's does
+    # (asked again: the same invitation, a new link).
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                          json={"email": customer_mail, "first_name": "Cora", "last_name": "Customer"})
+    body = S.expect(r, 202)
+    loc = r.headers.get("Location", "")
+    assert loc.endswith(f"/api/v1/accounts/{acc.id}/invitations/{body['id']}"), S.describe(r)
+    shown = S.expect(api(t.admin).get(loc), 200)
+    assert (shown["id"], shown["status"], shown["purpose"]) == (body["id"], "pending", "transfer"), \
+        shown
     _, token = invitation_mail(customer_mail, after=before)
 
     before = S.outbox_max_id(sql)
