@@ -1,8 +1,8 @@
 -- accountd migration 034: the welcome and subscription-change mails name
 -- the invoice the change wrote (stop-19 leftover: "the welcome and renewal
--- mails do not name the invoice"): {{invoice}} is "Invoice 12 bills 29.90
--- EUR: GET /api/v1/accounts/7/invoices lists it for the account's
--- administrators and billing people.", a line left out when the change
+-- mails do not name the invoice"): {{invoice}} is "Invoice INV-2026-000012
+-- bills 29.90 EUR: GET /api/v1/accounts/7/invoices lists it.", a line left
+-- out when the change
 -- wrote no invoice (a renewal with nothing to bill, a withdrawn
 -- cancellation). Only the shipped defaults change; a distributor's
 -- override may add {{invoice}} itself.

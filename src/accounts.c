@@ -1031,6 +1031,13 @@ void accounts_patch(struct request *req)
     for (size_t i = 0; b && objects[i]; i++)
         if (json_is_null(json_object_get(b, objects[i])))
             res_field_error(req, objects[i], "must be an object");
+    /* A country's format is the value's own: 422 before a stale If-Match's
+     * 412, as other format errors (round-9 walkthrough of seed 000, D2);
+     * the postcode and VAT ID are checked against the country the account
+     * will have, under its lock. */
+    const char *country = p.company.v[4], *why;
+    if (country && *country && (why = validate_country(country)))
+        res_field_error(req, "company.country", why);
     if (body_failed(req))
         return;
     long long im = body_expected_version(req, b, p.id);

@@ -17,15 +17,18 @@ void money_format(char *out, size_t size, long long minor, const char *currency)
     snprintf(out, size, "%lld.%02lld %s", minor / 100, minor % 100, currency);
 }
 
-void invoice_mail_note(char *out, size_t size, unsigned long long account_id,
-                       unsigned long long invoice_id, long long total_minor, const char *currency)
+void invoice_number_format(const char *year, unsigned long long id, char out[INVOICE_NUMBER_SIZE])
+{
+    snprintf(out, INVOICE_NUMBER_SIZE, "INV-%.8s-%06llu", year ? year : "", id);
+}
+
+void invoice_mail_note(char *out, size_t size, unsigned long long account_id, const char *number,
+                       long long total_minor, const char *currency)
 {
     char total[48];
     money_format(total, sizeof(total), total_minor, currency);
-    snprintf(out, size,
-             "Invoice %llu bills %s: GET /api/v1/accounts/%llu/invoices lists it for the "
-             "account's administrators and billing people.",
-             invoice_id, total, account_id);
+    snprintf(out, size, "Invoice %s bills %s: GET /api/v1/accounts/%llu/invoices lists it.", number,
+             total, account_id);
 }
 
 int money_mul_add(long long a, long long b, long long c, long long *out)

@@ -18,12 +18,17 @@ json_t *money_json(long long minor, const char *currency);
  * decimals), NUL-terminated in out (truncated to size - 1). */
 void money_format(char *out, size_t size, long long minor, const char *currency);
 
+/* An invoice's number as its customer reads it: "INV-<year issued>-<id,
+ * six digits at least>" ("INV-2026-000012"). Pure. */
+#define INVOICE_NUMBER_SIZE 48
+void invoice_number_format(const char *year, unsigned long long id, char out[INVOICE_NUMBER_SIZE]);
+
 /* The line the welcome and subscription-change mails give an invoice
  * ({{invoice}}): its number, its total and where it is read, e.g.
- * "Invoice 12 bills 147.00 EUR: GET /api/v1/accounts/7/invoices lists it
- * for the account's administrators and billing people." Pure. */
-void invoice_mail_note(char *out, size_t size, unsigned long long account_id,
-                       unsigned long long invoice_id, long long total_minor, const char *currency);
+ * "Invoice INV-2026-000012 bills 147.00 EUR: GET
+ * /api/v1/accounts/7/invoices lists it." Pure. */
+void invoice_mail_note(char *out, size_t size, unsigned long long account_id, const char *number,
+                       long long total_minor, const char *currency);
 
 /* *out = a * b + c without overflow and never negative: 0, or -1 if the
  * result would not fit in a long long (the caller answers 422). */

@@ -348,14 +348,6 @@ int json_cmp_uid(const void *a, const void *b)
     return strcasecmp(x ? x : "", y ? y : "");
 }
 
-int query_none(struct request *req)
-{
-    static const char *const nothing[] = {NULL};
-    if (json_is_object(req->query) && json_object_size(req->query))
-        body_only(req, req->query, NULL, nothing);
-    return body_failed(req);
-}
-
 long query_limit(struct request *req)
 {
     return query_limit_up_to(req, 200, 50);

@@ -88,9 +88,6 @@ json_t *json_sorted(json_t *items, int (*cmp)(const void *, const void *));
 /* cmp for json_sorted: items by their "uid", without regard to case (as
  * LDAP compares uids). */
 int json_cmp_uid(const void *a, const void *b);
-/* For reads that take no query parameter (one object, not a list): any
- * is 422 on that parameter. Returns 1 if the response is set. */
-int query_none(struct request *req);
 /* The required multi-line "body" field of a mail text (up to max bytes, no
  * control characters but line breaks and tabs); NULL (recorded) if absent or
  * bad. */

@@ -26,6 +26,18 @@ int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsig
     return st;
 }
 
+int invoices_store_number(struct sql_store *sql, unsigned long long id,
+                          char number[INVOICE_NUMBER_SIZE])
+{
+    char *year = NULL;
+    int st = sql_string(sql, "SELECT YEAR(issued_at) FROM invoices WHERE id = ?",
+                        SQL_ARGS(P_INT(id)), &year);
+    if (st == ST_OK)
+        invoice_number_format(year, id, number);
+    free(year);
+    return st;
+}
+
 #define TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 
 static const char *const INVOICE_SQL =
@@ -44,8 +56,8 @@ static json_t *invoices_json(const struct sql_result *r)
 {
     json_t *items = json_array();
     for (size_t i = 0; i < r->nrows; i++) {
-        char number[48];
-        snprintf(number, sizeof(number), "INV-%s-%06llu", sql_cell(r, i, 10), sql_cell_id(r, i, 0));
+        char number[INVOICE_NUMBER_SIZE];
+        invoice_number_format(sql_cell(r, i, 10), sql_cell_id(r, i, 0), number);
         json_t *lines = json_loads(sql_cell(r, i, 6), 0, NULL);
         json_array_append_new(
             items,

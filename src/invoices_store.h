@@ -6,6 +6,7 @@
 #ifndef ACCOUNTD_INVOICES_STORE_H
 #define ACCOUNTD_INVOICES_STORE_H
 
+#include "billing.h"
 #include "sql_store.h"
 
 #include <jansson.h>
@@ -25,6 +26,10 @@ struct invoice {
  * transaction's now, as for an upgrade, which bills from the moment it
  * happens); its id in *id. */
 int invoices_store_write(struct sql_store *sql, const struct invoice *inv, unsigned long long *id);
+/* Invoice id's number as the API shows it (invoice_number_format, the
+ * year it was issued). */
+int invoices_store_number(struct sql_store *sql, unsigned long long id,
+                          char number[INVOICE_NUMBER_SIZE]);
 /* [{id, number, reason, subscription_id, order_id, total, lines,
  *   period_start, period_end, issued_at}], newest first: at most limit,
  * older than id before (0: from the newest). */

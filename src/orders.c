@@ -167,7 +167,7 @@ static int alias_taken_check(struct request *req, struct sql_store *sql,
     if (st != ST_OK)
         return st;
     json_t *sf = NULL;
-    st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, &sf);
+    st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, NULL, &sf);
     if (st == ST_NOT_FOUND)
         return ST_OK;
     if (st != ST_OK)
@@ -473,10 +473,13 @@ static int execute_tx(struct sql_store *sql, void *arg)
          * plan with a storefront sends storefront-welcome (the seed's
          * "Welcome to Standard Reseller Storefront"), any other order
          * plan-welcome (round-6 walkthrough of seed 002). */
-        char *plan_name = NULL, *articles = NULL, invoice[256];
+        char *plan_name = NULL, *articles = NULL, invoice[256], number[INVOICE_NUMBER_SIZE];
         st = subscriptions_store_mail_names(sql, sub.id, &plan_name, &articles);
-        invoice_mail_note(invoice, sizeof(invoice), o.account_id, x->invoice_id, o.total_minor,
-                          o.currency);
+        if (st == ST_OK)
+            st = invoices_store_number(sql, x->invoice_id, number);
+        if (st == ST_OK)
+            invoice_mail_note(invoice, sizeof(invoice), o.account_id, number, o.total_minor,
+                              o.currency);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"plan", plan_name},

@@ -32,8 +32,6 @@ static json_t *string_list(char **items, size_t n)
 void recipients_get(struct request *req)
 {
     struct account_ref a = req->account;
-    if (query_none(req))
-        return;
     char **list;
     size_t n;
     unsigned long long version = 0;

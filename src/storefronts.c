@@ -13,6 +13,8 @@
 #include "storefronts_store.h"
 #include "validate.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,11 +33,39 @@ static long long query_distributor(struct request *req)
     return (long long)id;
 }
 
-static int read_lookup(struct request *req, long long *distributor, int *reserved)
+/* ?host= (the storefront host a page is served under, as its URL shows
+ * it): its key in storefronts.host, lower case, "" for the configured host;
+ * NULL when absent. A storefront page knows its host, not its
+ * distributor's id (round-9 walkthrough of seed 002, D2). */
+static const char *query_host(struct request *req, char key[300])
 {
-    static const char *const known[] = {"distributor_id", NULL};
+    const char *host = query_str(req, "host");
+    if (!host)
+        return NULL;
+    char lower[300];
+    size_t n = strlen(host);
+    if (n >= sizeof(lower)) {
+        res_field_error(req, "host", "is too long");
+        return NULL;
+    }
+    for (size_t i = 0; i <= n; i++)
+        lower[i] = (char)tolower((unsigned char)host[i]);
+    const char *why = storefront_host_check(lower);
+    if (why) {
+        res_field_error(req, "host", why);
+        return NULL;
+    }
+    snprintf(key, 300, "%s", strcasecmp(lower, req->cfg->storefront_host) == 0 ? "" : lower);
+    return key;
+}
+
+static int read_lookup(struct request *req, long long *distributor, int *reserved,
+                       const char **host_key, char key[300])
+{
+    static const char *const known[] = {"distributor_id", "host", NULL};
     body_only(req, req->query, NULL, known);
     *distributor = query_distributor(req);
+    *host_key = query_host(req, key);
     const char *why = storefront_alias_check(req->args[0], reserved);
     if (why && !*reserved)
         res_field_error(req, "alias", why);
@@ -68,19 +98,21 @@ void storefronts_get(struct request *req)
 {
     long long distributor;
     int reserved;
-    if (read_lookup(req, &distributor, &reserved) < 0)
+    const char *host_key;
+    char key[300];
+    if (read_lookup(req, &distributor, &reserved, &host_key, key) < 0)
         return;
     json_t *sf = NULL;
-    int st = reserved
-                 ? ST_NOT_FOUND
-                 : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
-                                              req->args[0], (unsigned long long)distributor, &sf);
+    int st = reserved ? ST_NOT_FOUND
+                      : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
+                                                   req->args[0], (unsigned long long)distributor,
+                                                   host_key, &sf);
     if (st == ST_NOT_FOUND)
         refuse(req, 404, "not-found", "no storefront has this alias");
     else if (st == ST_CONFLICT)
         refuse(req, 409, "conflict",
                "several distributors have a storefront with this alias; ask with "
-               "?distributor_id=");
+               "?host= (the storefront's host) or ?distributor_id=");
     else if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else
@@ -91,12 +123,15 @@ void storefront_aliases_get(struct request *req)
 {
     long long distributor;
     int reserved;
-    if (read_lookup(req, &distributor, &reserved) < 0)
+    const char *host_key;
+    char key[300];
+    if (read_lookup(req, &distributor, &reserved, &host_key, key) < 0)
         return;
     int available = 0;
     int st = reserved ? ST_OK
                       : storefronts_store_available(req->session->sql, req->args[0],
-                                                    (unsigned long long)distributor, &available);
+                                                    (unsigned long long)distributor, host_key,
+                                                    &available);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

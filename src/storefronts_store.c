@@ -115,16 +115,18 @@ static json_t *storefront_row_json(const struct sql_result *r, size_t i)
 }
 
 int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, const char *alias,
-                               unsigned long long distributor_id, json_t **out)
+                               unsigned long long distributor_id, const char *host_key,
+                               json_t **out)
 {
     struct sql_result r;
-    int st = sql_exec(
-        sql,
-        "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
-        " JOIN accounts d ON d.id = s.distributor_id"
-        " WHERE s.alias = ? AND (? = 0 OR s.host = " DISTRIBUTOR_HOST_KEY ") LIMIT 2",
-        SQL_ARGS(P_STR(default_host), P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)),
-        &r);
+    int st = sql_exec(sql,
+                      "SELECT " STOREFRONT_COLUMNS " FROM storefronts s"
+                      " JOIN accounts d ON d.id = s.distributor_id"
+                      " WHERE s.alias = ? AND (? = 0 OR s.host = " DISTRIBUTOR_HOST_KEY ")"
+                      " AND (? IS NULL OR s.host = ?) LIMIT 2",
+                      SQL_ARGS(P_STR(default_host), P_STR(alias), P_INT(distributor_id),
+                               P_INT(distributor_id), P_STR(host_key), P_STR(host_key)),
+                      &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0)
@@ -166,13 +168,17 @@ int storefronts_store_of_account(struct sql_store *sql, unsigned long long accou
 }
 
 int storefronts_store_available(struct sql_store *sql, const char *alias,
-                                unsigned long long distributor_id, int *available)
+                                unsigned long long distributor_id, const char *host_key,
+                                int *available)
 {
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT 1 FROM storefronts WHERE alias = ?"
-                      " AND (? = 0 OR host = " DISTRIBUTOR_HOST_KEY ") LIMIT 1",
-                      SQL_ARGS(P_STR(alias), P_INT(distributor_id), P_INT(distributor_id)), &r);
+                      " AND (? = 0 OR host = " DISTRIBUTOR_HOST_KEY ")"
+                      " AND (? IS NULL OR host = ?) LIMIT 1",
+                      SQL_ARGS(P_STR(alias), P_INT(distributor_id), P_INT(distributor_id),
+                               P_STR(host_key), P_STR(host_key)),
+                      &r);
     if (st != ST_OK)
         return st;
     *available = r.nrows == 0;

@@ -47,9 +47,12 @@ int storefronts_store_cancel(struct sql_store *sql, unsigned long long id, const
                              int retention_days);
 /* The storefront {account_id, distributor_id, alias, url, status,
  * retain_until} by alias under the storefront host of distributor_id (0:
- * any host; then ST_CONFLICT when several have it). ST_NOT_FOUND if none. */
+ * any host; then ST_CONFLICT when several have it) and, when host_key is
+ * not NULL, under that host (storefronts.host: a distributor's own host in
+ * lower case, "" for the configured one). ST_NOT_FOUND if none. */
 int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, const char *alias,
-                               unsigned long long distributor_id, json_t **out);
+                               unsigned long long distributor_id, const char *host_key,
+                               json_t **out);
 /* The account's storefront (live or kept; the newest when it had several
  * distributors), its id in *id (0: none). For the audit rows of what does
  * not touch it (an add-on's order and end). */
@@ -60,9 +63,10 @@ int storefronts_store_of_account(struct sql_store *sql, unsigned long long accou
 int storefronts_store_json(struct sql_store *sql, const char *default_host, unsigned long long id,
                            json_t **out);
 /* Is alias free (no storefront under distributor_id's host holds it;
- * distributor_id 0: no row anywhere)? */
+ * distributor_id 0: no row anywhere; host_key as above)? */
 int storefronts_store_available(struct sql_store *sql, const char *alias,
-                                unsigned long long distributor_id, int *available);
+                                unsigned long long distributor_id, const char *host_key,
+                                int *available);
 /* For /auth: 1 in *refused when the storefront at https://host/alias is
  * not active. host is nginx's $host, which has no port: a storefront host
  * with a ":port" matches by its name. */

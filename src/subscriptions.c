@@ -98,15 +98,21 @@ struct sub_change {
     char invoice_currency[4];
 };
 
-/* {{invoice}} of the change's mail: the invoice it wrote, else the line is
- * left out (a renewal with nothing to bill, an uncancel). */
-static const char *invoice_note(const struct sub_change *c, unsigned long long account_id,
-                                char *out, size_t size)
+/* {{invoice}} of the change's mail: the invoice it wrote (*note), else
+ * the line is left out (a renewal with nothing to bill, an uncancel). */
+static int invoice_note(struct sql_store *sql, const struct sub_change *c,
+                        unsigned long long account_id, char *out, size_t size, const char **note)
 {
+    *note = TEMPLATE_OMIT_LINE;
     if (!c->invoice_id)
-        return TEMPLATE_OMIT_LINE;
-    invoice_mail_note(out, size, account_id, c->invoice_id, c->invoice_total, c->invoice_currency);
-    return out;
+        return ST_OK;
+    char number[INVOICE_NUMBER_SIZE];
+    int st = invoices_store_number(sql, c->invoice_id, number);
+    if (st != ST_OK)
+        return st;
+    invoice_mail_note(out, size, account_id, number, c->invoice_total, c->invoice_currency);
+    *note = out;
+    return ST_OK;
 }
 
 static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscription *s,
@@ -262,14 +268,17 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st == ST_OK) {
         const char *url = json_string_value(json_object_get(storefront, "url"));
         char *plan_name = NULL, *articles = NULL, invoice[256];
+        const char *note = NULL;
         st = subscriptions_store_mail_names(sql, s->id, &plan_name, &articles);
+        if (st == ST_OK)
+            st = invoice_note(sql, c, s->account_id, invoice, sizeof(invoice), &note);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"plan", new_a.plan_name},
             {"articles", articles},
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
-            {"invoice", invoice_note(c, s->account_id, invoice, sizeof(invoice))}};
+            {"invoice", note}};
         if (st == ST_OK)
             st = billing_notify_queue(sql, s->account_id,
                                       url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
@@ -341,7 +350,10 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
                        const char *account_name, const char *change)
 {
     char *plan_name = NULL, ends[BILLING_TIME_SIZE], invoice[256];
+    const char *note = NULL;
     int st = plan_display_name(sql, s, &plan_name);
+    if (st == ST_OK)
+        st = invoice_note(sql, c, s->account_id, invoice, sizeof(invoice), &note);
     billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
         {"account_name", account_name},
@@ -349,7 +361,7 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
         {"change", change},
         {"ends_at", ends},
         {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
-        {"invoice", invoice_note(c, s->account_id, invoice, sizeof(invoice))}};
+        {"invoice", note}};
     if (st == ST_OK)
         st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 6);
     free(plan_name);

@@ -239,7 +239,8 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
                                                            "subscription_articles sa"
                                                            "   JOIN articles ar ON ar.code = "
                                                            "sa.article WHERE "
-                                                           "sa.subscription_id = s.id)"
+                                                           "sa.subscription_id = s.id),"
+                                                           " s.ended_reason"
                                                            " FROM subscriptions s LEFT JOIN "
                                                            "storefronts f ON "
                                                            "f.id = s.storefront_id"
@@ -263,16 +264,17 @@ int subscriptions_store_list(struct sql_store *sql, const char *default_host,
         const char *arts = sql_cell(&r, i, 12);
         json_t *articles = arts ? json_loads(arts, 0, NULL) : NULL;
         const char *cr = sql_cell(&r, i, 7), *ended = sql_cell(&r, i, 8),
-                   *plan = sql_cell(&r, i, 2);
+                   *plan = sql_cell(&r, i, 2), *reason = sql_cell(&r, i, 13);
         json_array_append_new(
-            items, json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
+            items, json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
                              sql_cell(&r, i, 0), "account_id", sql_cell(&r, i, 1), "plan",
                              plan ? json_string(plan) : json_null(), "status", sql_cell(&r, i, 3),
                              "term_months", atoi(sql_cell(&r, i, 4)), "started_at",
                              sql_cell(&r, i, 5), "ends_at", sql_cell(&r, i, 6),
                              "cancel_requested_at", cr ? json_string(cr) : json_null(), "ended_at",
-                             ended ? json_string(ended) : json_null(), "storefront", storefront,
-                             "articles", articles ? articles : json_array()));
+                             ended ? json_string(ended) : json_null(), "ended_reason",
+                             ended && reason ? json_string(reason) : json_null(), "storefront",
+                             storefront, "articles", articles ? articles : json_array()));
     }
     sql_result_free(&r);
     *out = items;

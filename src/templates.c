@@ -180,8 +180,6 @@ static json_t *emails_json(char *const *emails, size_t n)
 
 void template_recipients_list(struct request *req)
 {
-    if (query_none(req))
-        return;
     const struct template_info *t = recipients_template(req);
     if (!t)
         return;

@@ -612,6 +612,20 @@ def test_garbage_if_match_is_412(api, customer, sql):
     assert sql.account(acc.id)["version"] == before["version"]
 
 
+def test_a_format_error_comes_before_a_stale_if_match(api, customer, sql):
+    """Round-9 walkthrough of seed 000, D2: a country's name with a stale
+    If-Match answered 412; format errors come first (422), as an empty
+    name's does."""
+    t, acc = customer
+    before = sql.account(acc.id)
+    for body, field in [({"company": {"country": "Austria"}}, "company.country"),
+                        ({"name": ""}, "name")]:
+        r = api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json=body,
+                               headers={"If-Match": f'"{acc.id}.999"'})
+        S.expect_field_errors(r, field)
+    assert sql.account(acc.id)["version"] == before["version"]
+
+
 def test_concurrent_patches_with_one_etag_only_one_wins(api, customer, sql):
     from concurrent.futures import ThreadPoolExecutor
     t, acc = customer

@@ -880,6 +880,21 @@ def test_alias_is_unique_per_storefront_host(api, disti, make_reseller, make_acc
     done3 = execute(api, r3.admin, order(api, r3.admin, r3.account.id, "reseller-free", alias)["id"])
     assert done3["subscription"]["storefront"]["url"] == f"https://{disti.host}/{alias}"
     S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 409, "conflict")
+    # A storefront page knows its host, not its distributor's id: ?host=
+    # (any case) finds the one under that host (round-9 walkthrough of
+    # seed 002, D2).
+    shared = url.split("/")[2]
+    for host, holder in [(shared.upper(), r1), (disti.host, r3)]:
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/{alias}", params={"host": host}), 200)
+        assert sf["account_id"] == holder.account.id, (host, sf)
+        assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}",
+                                      params={"host": host}), 200)["available"] is False
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}",
+                                  params={"host": "elsewhere.example"}), 200)["available"] is True
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}",
+                                   params={"host": "elsewhere.example"}), 404)
+    S.expect_field_errors(api(None).get(f"/api/v1/storefronts/{alias}",
+                                        params={"host": "not a host"}), "host")
     # ... and cannot move onto the shared host while that URL is taken.
     S.expect_problem(api(disti.admin).put(f"/api/v1/accounts/{disti.account.id}/storefront-host",
                                           json={"storefront_host": ""}), 409, "conflict")
@@ -1022,9 +1037,8 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     assert mails[-1].body.endswith(
         f"now has Professional:\r\n  1 x Professional plan\r\n"
         f"Ordered by {t.admin.name}.\r\n"
-        f"Invoice {invoice['id']} bills {total // 100}.{total % 100:02d} EUR: GET"
-        f" /api/v1/accounts/{cust.id}/invoices lists it for the account's administrators and"
-        f" billing people.\r\n"), mails[-1].body
+        f"Invoice {invoice['number']} bills {total // 100}.{total % 100:02d} EUR: GET"
+        f" /api/v1/accounts/{cust.id}/invoices lists it.\r\n"), mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
 
 
@@ -1453,6 +1467,8 @@ def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller
                                          a2)["id"])["subscription"]["id"]
     got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{first}"), 200)
     assert got["status"] == "cancelled"
+    # Why it ended (round-9 walkthrough of seed 002, D3): replaced.
+    assert got["ended_reason"] == "replaced" and got["ended_at"], got
     assert got["storefront"] == {"alias": a1, "url": f"https://{disti.host}/{a1}",
                                  "status": "cancelled"}, got
     assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{second}"), 200)["storefront"] == {
@@ -1466,6 +1482,8 @@ def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller
         api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"), 200)["items"]}
     assert items[second]["storefront"] == {"alias": a2, "url": f"https://{disti.host}/{a2}",
                                            "status": "cancelled"}, items[second]
+    assert items[second]["ended_reason"] == "cancelled", items[second]
+    assert items[third]["ended_reason"] is None and items[third]["ended_at"] is None
     assert items[first]["storefront"]["alias"] == a1
     assert items[third]["storefront"] == {"alias": a3, "url": f"https://{disti.host}/{a3}",
                                           "status": "active"}

@@ -429,7 +429,7 @@ def test_transactional_mail_reaches_both_named_contacts(api, portal, additional,
     mails = arrived(mailbox, rows)
     assert all("was renewed" in m.subject and renewed["ends_at"] in m.body for m in mails), mails
     # Stop-19 leftover: the renewal mail names the invoice it wrote.
-    assert all(f"Invoice {renewed['invoice']['id']} bills " in m.body for m in mails), mails
+    assert all(f"Invoice {renewed['invoice']['number']} bills " in m.body for m in mails), mails
 
     # One person named as both contacts gets one mail.
     S.expect(api(p.primary).put(acct(p.customer, "/contacts/technical"), json={"uid": p.primary.uid}), 200)

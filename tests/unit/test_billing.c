@@ -32,10 +32,14 @@ static void money_is_integer_minor_units(void **state)
     assert_string_equal(text, "0.05 CHF");
     money_format(text, sizeof(text), 0, "EUR");
     assert_string_equal(text, "0.00 EUR");
-    invoice_mail_note(text, sizeof(text), 7, 12, 2990, "EUR");
-    assert_string_equal(text,
-                        "Invoice 12 bills 29.90 EUR: GET /api/v1/accounts/7/invoices lists it "
-                        "for the account's administrators and billing people.");
+    char number[INVOICE_NUMBER_SIZE];
+    invoice_number_format("2026", 12, number);
+    assert_string_equal(number, "INV-2026-000012");
+    invoice_number_format("2027", 1234567, number);
+    assert_string_equal(number, "INV-2027-1234567");
+    invoice_mail_note(text, sizeof(text), 7, "INV-2026-000012", 2990, "EUR");
+    assert_string_equal(text, "Invoice INV-2026-000012 bills 29.90 EUR: GET "
+                              "/api/v1/accounts/7/invoices lists it.");
 }
 
 static void aliases(void **state)
