@@ -49,7 +49,8 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
                   " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
                   " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), role = VALUES(role),"
                   " purpose = VALUES(purpose),"
-                  " first_name = VALUES(first_name), last_name = VALUES(last_name),"
+                  " first_name = COALESCE(VALUES(first_name), first_name),"
+                  " last_name = COALESCE(VALUES(last_name), last_name),"
                   " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
                   " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
                   SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),

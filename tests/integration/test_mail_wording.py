@@ -61,6 +61,18 @@ def test_invitations_greet_the_invitee_by_the_names_given(api, sql, mailbox, mak
     S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations/{inv}/resend"), 202)
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "invitation", named))
     assert mail.body.startswith("Hello Clara Kundin,\n"), mail.body
+    # Inviting the address again without names keeps the names given
+    # before (round-9 walkthrough of seed 003, O7); new names replace them.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations", json={
+        "email": named, "role": "billing"}), 202)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "invitation", named))
+    assert mail.body.startswith("Hello Clara Kundin,\n"), mail.body
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations", json={
+        "email": named, "role": "member", "first_name": "Klara"}), 202)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "invitation", named))
+    assert mail.body.startswith("Hello Klara Kundin,\n"), mail.body
     # Only a last name: no stray space.
     last = S.unique_mail("last-")
     before = S.outbox_max_id(sql)

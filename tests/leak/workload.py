@@ -43,6 +43,7 @@ def main():
         return s
 
     paul, carla, mike = session("paul"), session("carla"), session("mike")
+    olivia = session("olivia")
     anon = requests.Session()
     anon.trust_env = False
 
@@ -122,7 +123,19 @@ def main():
                  json={"password": "leak-password-" + tag})
         else:
             failures.append(f"{len(found)} of 2 invitation mails to {mail} within 60 s")
-        call(paul, "GET", f"/api/v1/accounts/{acc}/members", 200)
+        # Round 8/9: the list paged in memory and its cursor, a bad one, the
+        # replaced link's 410, the operator's search, ?host= on a lookup.
+        page = call(paul, "GET", f"/api/v1/accounts/{acc}/members?limit=1", 200).json()
+        if page.get("next_cursor"):
+            call(paul, "GET", f"/api/v1/accounts/{acc}/members",
+                 200, params={"limit": "1", "cursor": page["next_cursor"]})
+        call(paul, "GET", f"/api/v1/accounts/{acc}/members?cursor=zz", 422)
+        if len(found) == 2:
+            call(anon, "POST", f"/api/v1/invitations/{S.invitation_token(found[0])}/accept", 410,
+                 json={"password": "leak-password-" + tag})
+        call(olivia, "GET", f"/api/v1/accounts?search=leak-{tag}&limit=5", 200)
+        call(paul, "GET", "/api/v1/accounts?search=x", 403)
+        call(anon, "GET", f"/api/v1/storefronts/leak-{tag}?host=Shop.Example", 404)
         call(paul, "GET", f"/api/v1/accounts/{acc}/members/mike", 200)
         call(paul, "GET", f"/api/v1/accounts/{acc}/members/olivia", 404)
         call(paul, "PUT", f"/api/v1/accounts/{acc}/members/mike", 200, json={"roles": ["member"]})
@@ -205,8 +218,12 @@ def main():
              data='{"lines": []}', headers={"Content-Type": "application/x-www-form-urlencoded"})
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes?dry_run=1", 422,
              json={"lines": [{"article": "data-logger", "quantity": 1}]})
-        # Close it: its subscription cancelled first (an active one is 409).
+        # Close it: its subscription cancelled first (an active one is 409),
+        # a stale If-Match 412; the recipients emptied (their mails).
         sid = (done.get("subscription") or {}).get("id")
+        call(paul, "PUT", f"/api/v1/accounts/{acc}/notification-recipients", 200,
+             json={"emails": []})
+        call(paul, "DELETE", f"/api/v1/accounts/{acc}", 412, headers={"If-Match": f'"{acc}.1"'})
         call(paul, "DELETE", f"/api/v1/accounts/{acc}", 409)
         call(paul, "POST", f"/api/v1/subscriptions/{sid}/cancel", 200)
         call(paul, "DELETE", f"/api/v1/accounts/{acc}", 204)
