@@ -1070,14 +1070,28 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     int st = account_name_get(sql, c->id, &name);
     if (st != ST_OK)
         return st;
-    char id[24];
+    char id[24], kept[320];
     snprintf(id, sizeof(id), "%llu", c->id);
+    int days = c->req->cfg->account_retention_days;
+    time_t until = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    char when[32] = "";
+    if (days > 0 && gmtime_r(&until, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (when[0])
+        snprintf(kept, sizeof(kept),
+                 "It is kept until %s: then its people's roles, contacts, recipients, properties "
+                 "and projects are deleted; its invoices and audit trail stay.",
+                 when);
+    else
+        snprintf(kept, sizeof(kept), "It is kept with its people's roles and settings.");
     struct template_value vals[] = {
         {"account_name", name},
         {"account_id", id},
         {"closed_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+        {"kept", kept},
     };
-    st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 3);
+    st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 4);
     free(name);
     return st;
 }

@@ -40,7 +40,9 @@ static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next
 static const char *const relation_ph[] = {
     "account_name",      "account_id", "partner_name", "requested_by", "relation_id",
     "requested_by_mail", NULL};
-static const char *const closed_ph[] = {"account_name", "account_id", "closed_by", NULL};
+/* {{kept}}: until when the closed account is kept, and what is deleted
+ * then (docs/operations.md, "Closed accounts"). */
+static const char *const closed_ph[] = {"account_name", "account_id", "closed_by", "kept", NULL};
 /* {{reason}}: why, when the request did not end by a person's decision (a
  * closed account); a line of its own, left out without one. */
 static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",

@@ -40,7 +40,7 @@ TEMPLATES = {
     "relation-requested": {"account_name", "account_id", "partner_name", "requested_by",
                            "requested_by_mail", "relation_id"},
     # sql/021: closing an account (round-3 walkthrough of seed 004)
-    "account-closed": {"account_name", "account_id", "closed_by"},
+    "account-closed": {"account_name", "account_id", "closed_by", "kept"},
     # sql/021: the customer decided a relation request (round-4 walkthrough of seed 003)
     "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id",
                          "reason"},
