@@ -52,7 +52,7 @@ int invitation_upsert(struct sql_store *sql, unsigned long long account_id,
                   " first_name = COALESCE(VALUES(first_name), first_name),"
                   " last_name = COALESCE(VALUES(last_name), last_name),"
                   " token_hash = VALUES(token_hash), invited_by = VALUES(invited_by),"
-                  " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
+                  " expires_at = VALUES(expires_at)",
                   SQL_ARGS(P_INT(account_id), P_STR(email), P_STR(role),
                            P_STR(purpose ? purpose : "member"), P_INT(project_id),
                            P_STR(first_name), P_STR(last_name), P_STR(token_hash),

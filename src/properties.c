@@ -194,6 +194,11 @@ const char *property_value_check(int type, const char *const *options, json_t *v
         return NULL;
     }
     case PROP_DATE:
+        /* A value of the right form that no calendar has (2027-02-30)
+         * says so (round-10 walkthrough of seed 001, D3). */
+        if (s && !valid_date(s) && strlen(s) == 10 && s[4] == '-' && s[7] == '-' &&
+            strspn(s, "0123456789-") == 10)
+            return "is not a calendar date (YYYY-MM-DD)";
         if (!s || !valid_date(s))
             return "must be a date YYYY-MM-DD";
         *value_json = string_json(s);

@@ -274,9 +274,14 @@ def test_invite_again_replaces_the_token(api, customer, invite, invitation_mail,
     before = S.outbox_max_id(sql)
     first = invite(admin, acc.id, email)
     mail1, token1 = invitation_mail(email, after=before)
+    listed = S.expect(api(admin).get(invitations_path(acc.id)), 200)["items"]
     second = invite(admin, acc.id, email)
     assert second.get("status") == "invited" and second.get("id") == first["id"], (first, second)
     assert parse_time(second["expires_at"]) >= parse_time(first["expires_at"])
+    # created_at stays when the invitation was first made (round 10, seed
+    # 001, D2: a repeat moved it and the oldest-first list looked unsorted).
+    again = S.expect(api(admin).get(invitations_path(acc.id)), 200)["items"]
+    assert [i["created_at"] for i in again] == [i["created_at"] for i in listed], (listed, again)
     mail2, token2 = invitation_mail(email, after=mail1.outbox_id)
     assert token2 != token1
     rows = sql.rows("SELECT id FROM invitations WHERE account_id=%s AND email=%s", int(acc.id), email)

@@ -106,6 +106,9 @@ def test_values_are_typed_validated_and_shown(api, sql, make_account, partner_wi
     errors = S.expect_field_errors(s.patch(path, json={"name": "renamed", "properties": bad}),
                                    *[f"properties.{k}" for k in bad])
     assert len(errors) == len(bad), errors
+    # A date of the right form that no calendar has says so (round 10).
+    assert [v for k, v in errors.items() if k.endswith("renewal")] == [
+        "is not a calendar date (YYYY-MM-DD)"], errors
     assert sql.account(child.id)["version"] == version
     assert sql.account(child.id)["name"] == child.name
     assert value_rows(sql, child.id) == rows
