@@ -692,9 +692,23 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
                         struct pending_invitation *out)
 {
     int st = invitation_lock_pending(sql, id, a->id, pid, out);
-    if (st == ST_NOT_FOUND)
-        st = problem_set(ref, 404, "not-found", "no such pending invitation");
-    else if (st == ST_OK && !may_grant(req, a, role_bit(out->role)))
+    if (st == ST_NOT_FOUND) {
+        /* One that is there but no longer pending (its GET shows it) is
+         * 409, saying what became of it (round-10 walkthrough of seed
+         * 003, D1); an unknown one 404. */
+        json_t *item = NULL;
+        st = invitation_read(sql, id, a->id, pid, &item);
+        if (st == ST_OK) {
+            char detail[160];
+            snprintf(detail, sizeof(detail),
+                     "this invitation is %s, no longer pending; invite the address again for a "
+                     "new one",
+                     json_string_value(json_object_get(item, "status")));
+            st = problem_set(ref, 409, "conflict", detail);
+        } else if (st == ST_NOT_FOUND)
+            st = problem_set(ref, 404, "not-found", "no such pending invitation");
+        json_decref(item);
+    } else if (st == ST_OK && !may_grant(req, a, role_bit(out->role)))
         st = problem_set(ref, 403, "forbidden",
                          "only admins may revoke or resend an invitation to become admin");
     return st;
@@ -836,6 +850,9 @@ static void resend(struct request *req, unsigned long long pid)
     if (st == ST_OK) {
         char idbuf[24];
         snprintf(idbuf, sizeof(idbuf), "%llu", v.id);
+        /* As the invitation's own 202 (round-10 walkthrough of seed 004,
+         * D2). */
+        invite_location(&v);
         res_json(req, 202, json_pack("{s:s, s:s}", "id", idbuf, "expires_at", v.expires_at));
     } else {
         res_store_failure(req, st, "the database");

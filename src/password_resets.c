@@ -151,8 +151,17 @@ static int claim_tx(struct sql_store *sql, void *arg)
     int st = password_reset_lock(sql, c->hash, &c->row);
     if (c->undo)
         return st == ST_OK ? password_reset_unused(sql, c->row.id) : st;
-    if (st == ST_NOT_FOUND)
-        return refuse(req, 404, "not-found", "no such password reset");
+    if (st == ST_NOT_FOUND) {
+        /* A link a newer request replaced (round-10 walkthrough of seed
+         * 004, D1). */
+        st = password_reset_superseded(sql, c->hash);
+        if (st == ST_OK)
+            return refuse(req, 410, "reset-replaced",
+                          "this link was replaced by a newer one or the password was set since");
+        if (st == ST_NOT_FOUND)
+            return refuse(req, 404, "not-found", "no such password reset");
+        return st;
+    }
     if (st != ST_OK)
         return st;
     if (strcmp(c->row.status, "used") == 0)

@@ -10,16 +10,24 @@ int password_reset_put(struct sql_store *sql, unsigned long long account_id, con
                        const char *token_hash, const char *requested_by, char **expires_at)
 {
     *expires_at = NULL;
+    /* The link a new request replaces is remembered (410, not 404). */
     int st = sql_exec(sql,
-                      "INSERT INTO password_resets (account_id, uid, token_hash, requested_by,"
-                      " expires_at) VALUES (?, ?, UNHEX(?), ?,"
-                      " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
-                      " ON DUPLICATE KEY UPDATE token_hash = VALUES(token_hash),"
-                      " requested_by = VALUES(requested_by), expires_at = VALUES(expires_at),"
-                      " created_at = CURRENT_TIMESTAMP(6)",
-                      SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(token_hash),
-                               P_STR(requested_by), P_INT(PASSWORD_RESET_TTL)),
-                      NULL);
+                      "INSERT IGNORE INTO password_reset_superseded_tokens (token_hash, reset_id)"
+                      " SELECT token_hash, id FROM password_resets"
+                      " WHERE account_id = ? AND pending_key = ?",
+                      SQL_ARGS(P_INT(account_id), P_STR(uid)), NULL);
+    if (st != ST_OK)
+        return st;
+    st = sql_exec(sql,
+                  "INSERT INTO password_resets (account_id, uid, token_hash, requested_by,"
+                  " expires_at) VALUES (?, ?, UNHEX(?), ?,"
+                  " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
+                  " ON DUPLICATE KEY UPDATE token_hash = VALUES(token_hash),"
+                  " requested_by = VALUES(requested_by), expires_at = VALUES(expires_at),"
+                  " created_at = CURRENT_TIMESTAMP(6)",
+                  SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(token_hash), P_STR(requested_by),
+                           P_INT(PASSWORD_RESET_TTL)),
+                  NULL);
     if (st != ST_OK)
         return st;
     struct sql_result r;
@@ -35,6 +43,14 @@ int password_reset_put(struct sql_store *sql, unsigned long long account_id, con
         st = ST_ERROR;
     sql_result_free(&r);
     return st;
+}
+
+int password_reset_superseded(struct sql_store *sql, const char *token_hash)
+{
+    unsigned long long id = 0;
+    return sql_id(
+        sql, "SELECT reset_id FROM password_reset_superseded_tokens WHERE token_hash = UNHEX(?)",
+        SQL_ARGS(P_STR(token_hash)), &id);
 }
 
 int password_reset_lock(struct sql_store *sql, const char *token_hash, struct password_reset *out)

@@ -23,6 +23,9 @@ struct password_reset {
     int expired;
 };
 /* Inside a transaction: the reset of token_hash, locked: ST_NOT_FOUND. */
+/* ST_OK if token_hash was a link a newer request replaced (kept since
+ * migration 038), else ST_NOT_FOUND. */
+int password_reset_superseded(struct sql_store *sql, const char *token_hash);
 int password_reset_lock(struct sql_store *sql, const char *token_hash, struct password_reset *out);
 void password_reset_free(struct password_reset *r);
 /* Inside a transaction: marks reset id used, and every other pending reset

@@ -71,6 +71,22 @@ static int read_lookup(struct request *req, long long *distributor, int *reserve
         res_field_error(req, "alias", why);
     if (body_none(req))
         return -1;
+    /* A host no distributor serves (a typo, a www. in front) is 404, not
+     * "every alias is free" (round-10 walkthrough of seed 002, D1). */
+    if (*host_key && **host_key) {
+        int served = 0;
+        int st = storefronts_store_host_served(req->session->sql, *host_key, &served);
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the database");
+            return -1;
+        }
+        if (!served) {
+            refuse(req, 404, "not-found",
+                   "no distributor serves storefronts at this host; give the host of the "
+                   "storefront's URL");
+            return -1;
+        }
+    }
     if (*distributor <= 0)
         return 0;
     /* The distributor whose host the URL is under, found as an order finds
@@ -91,6 +107,25 @@ static int read_lookup(struct request *req, long long *distributor, int *reserve
         return -1;
     }
     *distributor = (long long)resolved;
+    /* Both given: they must name one host, else the answer would be about
+     * neither (same walkthrough). */
+    if (*host_key) {
+        json_t *own = NULL;
+        st = storefronts_store_host(req->session->sql, resolved, &own);
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the database");
+            return -1;
+        }
+        const char *h = json_string_value(own);
+        int same = h ? strcasecmp(h, *host_key) == 0 : **host_key == '\0';
+        json_decref(own);
+        if (!same) {
+            res_field_error(req, "host",
+                            "is not the storefront host of distributor_id's distributor");
+            res_fail_if_errors(req);
+            return -1;
+        }
+    }
     return 0;
 }
 

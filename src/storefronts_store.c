@@ -266,6 +266,15 @@ int storefronts_store_set_host(struct sql_store *sql, unsigned long long distrib
     return st;
 }
 
+int storefronts_store_host_served(struct sql_store *sql, const char *host_key, int *served)
+{
+    unsigned long long id = 0;
+    int st = sql_id(sql, "SELECT id FROM accounts WHERE LOWER(storefront_host) = ? LIMIT 1",
+                    SQL_ARGS(P_STR(host_key)), &id);
+    *served = st == ST_OK;
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
 int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out)
 {
     struct sql_result r;

@@ -77,6 +77,9 @@ int storefronts_store_login_refused(struct sql_store *sql, const char *default_h
  * their count in *purged. */
 int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged);
 
+/* 1 in *served when some distributor has host_key (lower case) as its own
+ * storefront host. */
+int storefronts_store_host_served(struct sql_store *sql, const char *host_key, int *served);
 /* A distributor's own storefront host as a JSON string, or JSON null. */
 int storefronts_store_host(struct sql_store *sql, unsigned long long distributor_id, json_t **out);
 /* Inside a transaction: a distributor's own storefront host (NULL: the

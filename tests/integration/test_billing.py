@@ -889,10 +889,17 @@ def test_alias_is_unique_per_storefront_host(api, disti, make_reseller, make_acc
         assert sf["account_id"] == holder.account.id, (host, sf)
         assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}",
                                       params={"host": host}), 200)["available"] is False
-    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}",
-                                  params={"host": "elsewhere.example"}), 200)["available"] is True
-    S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}",
-                                   params={"host": "elsewhere.example"}), 404)
+    # A host nobody serves is 404 for both, never "available" (round 10,
+    # D1); a host and a distributor_id of another host are 422.
+    for path in (f"/api/v1/storefront-aliases/{alias}", f"/api/v1/storefronts/{alias}"):
+        S.expect_problem(api(None).get(path, params={"host": "elsewhere.example"}), 404)
+        S.expect_field_errors(api(None).get(path, params={"host": disti.host,
+                                                          "distributor_id": d1.id}), "host")
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}-free",
+                                  params={"host": disti.host}), 200)["available"] is True
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{alias}-free",
+                                  params={"host": shared, "distributor_id": d2.id}),
+                    200)["available"] is True
     S.expect_field_errors(api(None).get(f"/api/v1/storefronts/{alias}",
                                         params={"host": "not a host"}), "host")
     # ... and cannot move onto the shared host while that URL is taken.

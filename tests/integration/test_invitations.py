@@ -206,8 +206,13 @@ def test_revoked_invitation_is_410(api, customer, invite, invitation_mail, sql, 
     assert S.ldap_entry(ldap_admin, S.person_dn(uid)) is None
     assert people_with_mail(ldap_admin, email) == set()
     assert S.group_members(ldap_admin, acc.id, "member") == set()
-    # Revoking what is not pending is 404.
-    S.expect_problem(api(admin).delete(invitations_path(acc.id, inv_id)), 404, "not-found")
+    # Revoking or resending what is no longer pending is 409, saying what
+    # it is (round-10 walkthrough of seed 003, D1); an unknown id 404.
+    body = S.expect_problem(api(admin).delete(invitations_path(acc.id, inv_id)), 409, "conflict")
+    assert "revoked, no longer pending" in body["detail"], body
+    S.expect_problem(api(admin).post(invitations_path(acc.id, inv_id) + "/resend"), 409,
+                     "conflict")
+    S.expect_problem(api(admin).delete(invitations_path(acc.id, "999999999")), 404, "not-found")
 
 
 def test_expired_invitation_is_410(api, customer, invite, invitation_mail, sql, ldap_admin):

@@ -353,7 +353,7 @@ def test_project_owner_lists_resends_and_revokes_their_projects_invitations(
         S.expect_problem(who.delete(f"{inv_path(a['id'])}/{mine['id']}"), status)
 
     # Revoke: 204, the link answers 410, an audit row names the project,
-    # a second revoke 404.
+    # a second revoke 409 (no longer pending; round 10).
     mid4 = S.outbox_max_id(sql)
     S.expect(o.post(f"{inv_path(a['id'])}/{mine['id']}/resend"), 202)
     _, token = invitation_mail(mine_mail, after=mid4)
@@ -362,7 +362,7 @@ def test_project_owner_lists_resends_and_revokes_their_projects_invitations(
     rows = [x for x in sql.audit(t.account.id) if x["action"] == "invitation.revoke"]
     assert rows and rows[-1]["uid"] == ouid
     assert str(rows[-1]["new_value"]["project_id"]) == a["id"]
-    S.expect_problem(o.delete(f"{inv_path(a['id'])}/{mine['id']}"), 404)
+    S.expect_problem(o.delete(f"{inv_path(a['id'])}/{mine['id']}"), 409, "conflict")
     assert S.expect(o.get(inv_path(a["id"])), 200)["items"] == []
 
 
