@@ -156,6 +156,17 @@ void projects_list(struct request *req)
 
 /* The project's people (those that exist: a dangling DN is nobody) with
  * their roles in it, by uid. */
+/* A person's roles in project pid as PUT and GET of
+ * /projects/{pid}/members/{uid} answer them (ids as decimal strings,
+ * API.md). */
+static json_t *project_member_json(const struct person *p, unsigned long long pid, unsigned roles)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", pid);
+    return json_pack("{s:s, s:s?, s:s?, s:s, s:o}", "uid", p->uid, "name", p->name, "mail", p->mail,
+                     "project_id", id, "roles", project_roles_json(roles));
+}
+
 static json_t *project_members_json(struct request *req, unsigned long long account_id,
                                     unsigned long long project_id, int *st)
 {
@@ -572,13 +583,7 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     else if (status_ok == 204)
         res_empty(req, 204);
     else {
-        /* IDs are decimal strings in JSON (API.md). */
-        char pid[24];
-        snprintf(pid, sizeof(pid), "%llu", project_id);
-        res_json(req, 200,
-                 json_pack("{s:s, s:s?, s:s?, s:s, s:o}", "uid", person.uid, "name", person.name,
-                           "mail", person.mail, "project_id", pid, "roles",
-                           project_roles_json(wanted)));
+        res_json(req, 200, project_member_json(&person, project_id, wanted));
     }
 out:
     saga_free(&s);
@@ -629,12 +634,7 @@ void project_members_get(struct request *req)
     } else if (st != ST_OK) {
         res_store_failure(req, st, "the directory");
     } else {
-        char id[24];
-        snprintf(id, sizeof(id), "%llu", pid);
-        res_json(req, 200,
-                 json_pack("{s:s, s:s?, s:s?, s:s, s:o}", "uid", person.uid, "name", person.name,
-                           "mail", person.mail, "project_id", id, "roles",
-                           project_roles_json(roles)));
+        res_json(req, 200, project_member_json(&person, pid, roles));
     }
     person_free(&person);
 }
