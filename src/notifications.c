@@ -51,6 +51,41 @@ struct announcement {
     size_t queued;
 };
 
+/* The news footer: why the mail came and how to stop it. A person of the
+ * account turns news off on the preferences page (preferences_url; the
+ * mailer names it in List-Unsubscribe too); a notification recipient is
+ * an address an admin set, so an admin takes it off. */
+static void news_footer(struct buf *body, const struct request *req, const char *account_name,
+                        int recipient)
+{
+    const char *page = req->cfg->preferences_url;
+    if (recipient) {
+        buf_printf(body,
+                   "\n--\nYou get this news as a notification recipient of %s. To get no more "
+                   "of its mail, ask an administrator of %s to take this address off its "
+                   "notification recipients.\n",
+                   account_name, account_name);
+        return;
+    }
+    buf_printf(body, "\n--\nYou get this news as a person of %s. ", account_name);
+    if (page)
+        buf_printf(body,
+                   "To get no more news mail, turn news off on your mail preferences page:\n%s\n"
+                   "Mail about your accounts and subscriptions keeps coming.\n",
+                   page);
+    else
+        buf_adds(body, "To get no more news mail, sign in and turn news off in your mail "
+                       "preferences; mail about your accounts and subscriptions keeps coming.\n");
+}
+
+static int seen_mail(char **seen, size_t n, const char *mail)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(seen[i], mail) == 0)
+            return 1;
+    return 0;
+}
+
 static int announcement_tx(struct sql_store *sql, void *arg)
 {
     struct announcement *c = arg;
@@ -60,34 +95,29 @@ static int announcement_tx(struct sql_store *sql, void *arg)
     int st = account_lock(sql, c->account_id, &c->req->problem, &account_name);
     if (st != ST_OK)
         return st;
+    const char *name = account_name ? account_name : "this account";
     /* News says why it came and how to stop it (Inflectra: news reaches
      * everyone "unless they opt-out"); transactional mail cannot be
      * turned off and has no such line. */
-    struct buf body = BUF_INIT;
+    struct buf body = BUF_INIT, rbody = BUF_INIT;
     buf_adds(&body, c->body);
     if (body.len && body.data[body.len - 1] != '\n')
         buf_addc(&body, '\n');
-    /* A hint the reader can follow: the front end's preferences page
-     * (preferences_url; the mailer names it in List-Unsubscribe too). */
-    const char *page = c->req->cfg->preferences_url;
-    buf_printf(&body, "\n--\nYou get this news as a person of %s. ",
-               account_name ? account_name : "this account");
-    if (page)
-        buf_printf(&body,
-                   "To get no more news mail, turn news off on your mail preferences page:\n%s\n"
-                   "Mail about your accounts and subscriptions keeps coming.\n",
-                   page);
-    else
-        buf_adds(&body, "To get no more news mail, sign in and turn news off in your mail "
-                        "preferences; mail about your accounts and subscriptions keeps coming.\n");
-    free(account_name);
+    buf_adds(&rbody, buf_str(&body));
+    news_footer(&body, c->req, name, 0);
+    news_footer(&rbody, c->req, name, 1);
     c->queued = 0;
+    /* Every address mailed or opted out (a person's opt-out holds for
+     * their address among the recipients too), mailed once. */
+    char **seen = xcalloc(json_array_size(c->members) + 1, sizeof(char *));
+    size_t nseen = 0;
     json_array_foreach(c->members, i, m)
     {
         const char *uid = json_string_value(json_object_get(m, "uid"));
         const char *mail = json_string_value(json_object_get(m, "mail"));
-        if (!mail)
+        if (!mail || seen_mail(seen, nseen, mail))
             continue;
+        seen[nseen++] = (char *)mail;
         int news;
         st = preferences_news_get(sql, uid, &news);
         if (st != ST_OK)
@@ -100,11 +130,30 @@ static int announcement_tx(struct sql_store *sql, void *arg)
             break;
         c->queued++;
     }
+    /* The notification recipients get it too (seed 000: "so your customer
+     * receives updates and other important ... notification emails";
+     * round-11 walkthrough, D1). */
+    char **list = NULL;
+    size_t n = 0;
+    if (st == ST_OK)
+        st = outbox_recipients(sql, c->account_id, &list, &n);
+    for (size_t r = 0; st == ST_OK && r < n; r++) {
+        if (seen_mail(seen, nseen, list[r]))
+            continue;
+        st = outbox_queue_text(sql, c->account_id, "announcement", "news", list[r], c->subject,
+                               buf_str(&rbody));
+        if (st == ST_OK)
+            c->queued++;
+    }
+    outbox_free_list(list, n);
+    free(seen);
+    free(account_name);
     buf_free(&body);
+    buf_free(&rbody);
     if (st != ST_OK)
         return st;
-    json_t *n = json_pack("{s:s, s:I}", "subject", c->subject, "queued", (json_int_t)c->queued);
-    return audit_write(sql, c->req->caller.uid, c->account_id, "announcement.send", NULL, n);
+    json_t *j = json_pack("{s:s, s:I}", "subject", c->subject, "queued", (json_int_t)c->queued);
+    return audit_write(sql, c->req->caller.uid, c->account_id, "announcement.send", NULL, j);
 }
 
 void announcements_create(struct request *req)

@@ -137,6 +137,38 @@ def test_announcement_skips_who_opted_out(api, customer, make_person, set_roles,
     assert len(mails) == 1 and acc.name in mails[0].subject, mails
 
 
+def test_announcement_reaches_the_notification_recipients(api, customer, make_person, set_roles,
+                                                            sql, mailbox):
+    """Round-11 walkthrough of seed 000, D1 ("so your customer receives
+    updates and other important ... notification emails"): news goes to
+    the account's people and to its notification recipients, each address
+    once; a recipient's footer says how that address stops getting it; a
+    person who opted out is not reached through the recipients either."""
+    admin, acc = customer
+    quiet = make_person()
+    set_roles(admin, acc.id, quiet, ["member"])
+    S.expect(api(quiet).patch("/api/v1/me/preferences", json={"news": False}), 200)
+    outside = S.unique_mail("rcpt-")
+    S.expect(api(admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                            json={"emails": [outside, admin.mail.upper(), quiet.mail]}), 200)
+    before = S.outbox_max_id(sql)
+    subject = "Update " + S.unique("")
+    data = S.expect(api(admin).post(f"/api/v1/accounts/{acc.id}/announcements",
+                                    json={"subject": subject, "body": "Release 5 is out.\n"}), 202)
+    assert data["queued"] == 2, data
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["subject"] == subject]
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [outside.lower(), admin.mail.lower()]), rows
+    mail = mailbox.wait_for(count=1, outbox_ids=[r["id"] for r in rows
+                                                 if r["recipient"].lower() == outside.lower()])
+    assert len(mail) == 1, rows
+    footer = mail[0].body.replace("\r\n", "\n").split("--")[-1]
+    assert f"notification recipient of {acc.name}" in footer, footer
+    assert "take this address off its" in footer.replace("\n", " "), footer
+    assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=quiet.mail) == []
+
+
 @pytest.mark.parametrize("body,field", [({"body": "x"}, "subject"), ({"subject": "x"}, "body"),
                                         ({"subject": "x", "body": "y", "to": "all"}, "to")])
 def test_bad_announcement_is_422(api, customer, sql, body, field):
