@@ -120,6 +120,9 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
             continue;
         }
         body_only(req, item, prefix, line_fields);
+        /* lines[0][quantity] given twice in a form: 400 (round-11
+         * walkthrough of seed 002, D2). */
+        body_single_values(req, item, prefix);
         struct priced_line *l = &out->v[out->n];
         l->article = body_str(req, item, prefix, "article", 1, 64);
         snprintf(f, sizeof(f), "%s.quantity", prefix);

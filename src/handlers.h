@@ -54,6 +54,7 @@ void password_reset_request(struct request *req);
 void password_reset_complete(struct request *req);
 /* templates.c */
 void templates_list(struct request *req);
+void templates_get(struct request *req);
 void templates_put(struct request *req);
 void templates_delete(struct request *req);
 void template_recipients_list(struct request *req);

@@ -296,6 +296,8 @@ static int keeps_purpose(struct request *req, const struct pending_invitation *o
     return ST_OK;
 }
 
+static int may_grant(struct request *req, const struct account_ref *a, unsigned role);
+
 /* Writes (or renews) the pending invitation of v->email and mails its
  * link; inside a transaction that holds the account row. Renewing one of
  * another purpose is refused (keeps_purpose) but for a hand-over, which
@@ -311,6 +313,14 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
         st = ST_OK;
     else if (st == ST_OK) {
         st = keeps_purpose(req, &old, purpose);
+        /* Replacing a pending admin invitation is revoking it: for those
+         * who may revoke it only (round-11 walkthrough of seed 001, D1: a
+         * service provider's member invitation took over an admin's). */
+        if (st == ST_OK && !may_grant(req, v->account, role_bit(old.role)))
+            st = refuse(req, 403, "forbidden",
+                        "a pending invitation of this address to become admin is there "
+                        "(invitation %llu); only admins may replace or revoke it",
+                        old.id);
         /* The audit row of a renewal keeps what it replaced. */
         if (st == ST_OK)
             old_value =
@@ -1027,7 +1037,12 @@ static int accept_read(struct accept *v)
     if (strcmp(r.status, "accepted") == 0)
         st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
     else if (strcmp(r.status, "revoked") == 0)
-        st = refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
+        /* The close revoked it: say why (round-11 walkthrough of seed
+         * 004, D4). */
+        st = refuse(v->req, 410, "invitation-revoked",
+                    strcmp(r.account_status, "closed") == 0
+                        ? "this invitation was revoked: the account was closed"
+                        : "this invitation was revoked");
     else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(r.account_status, "closed") == 0)

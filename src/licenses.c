@@ -56,6 +56,9 @@ static void change_usage(struct request *req, int consume)
     static const char *const allowed[] = {"quantity", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
+    /* A form's quantity given twice is 400, not "must be a whole number"
+     * (round-11 walkthrough of seed 002, D2). */
+    body_single_values(req, b, NULL);
     struct usage u = {.req = req, .feature = req->args[1], .consume = consume, .n = 1};
     json_t *q = json_object_get(b, "quantity");
     if (q) {

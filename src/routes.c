@@ -73,6 +73,8 @@ static const struct route routes[] = {
      0, NULL},
     {"GET", "/api/v1/accounts/{id}/notification-templates", templates_list, ID, ADMIN | SP, 0,
      NULL},
+    {"GET", "/api/v1/accounts/{id}/notification-templates/{name}", templates_get, ID, ADMIN | SP, 0,
+     NULL},
     {"PUT", "/api/v1/accounts/{id}/notification-templates/{name}", templates_put, ID | OPEN, ADMIN,
      0, NULL},
     {"DELETE", "/api/v1/accounts/{id}/notification-templates/{name}", templates_delete, ID | OPEN,

@@ -58,6 +58,30 @@ void templates_list(struct request *req)
     res_items_page(req, items, offset, limit);
 }
 
+/* One template as the list shows it, the one in effect for the account
+ * (its override, its distributor's, or the default): round-11 walkthrough
+ * of seed 002, D3 (PUT and DELETE had it, GET was 405). */
+void templates_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    const struct template_info *t = template_find(req->args[1]);
+    if (!t) {
+        refuse(req, 404, "not-found", "no such template");
+        return;
+    }
+    char *subject, *body;
+    unsigned long long source;
+    int st = outbox_template(req->session->sql, req->account.id, t->name, &subject, &body, &source);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200, template_json(t, subject, body, source));
+    free(subject);
+    free(body);
+}
+
 static int may_override(const struct account_ref *a)
 {
     return strcmp(a->kind, "distributor") == 0 || strcmp(a->kind, "operator") == 0;

@@ -98,6 +98,22 @@ def test_operator_finds_an_account_by_vat_id_typed_with_spaces_and_lower_case(ap
     assert acc.id not in ids(found(api, vat[:9]))
 
 
+def test_a_swiss_vat_id_is_found_by_its_number_whatever_the_written_suffix(api, tenant,
+                                                                          make_account):
+    """Round-11 walkthrough of seed 003, D3: "CHE-123.456.789 MWST" (the
+    written form, stored as written) is found by CHE123456789 and by the
+    TVA form too."""
+    digits = "".join(random.choice("0123456789") for _ in range(9))
+    written = f"CHE-{digits[:3]}.{digits[3:6]}.{digits[6:]} MWST"
+    acc = make_account(tenant.admin, "customer", tenant.account.id,
+                       company=company(f"Berg {token()} AG", country="CH", postcode="8001",
+                                       city="Z\u00fcrich", vat_id=written))
+    for typed in (f"CHE{digits}", f"che-{digits[:3]}.{digits[3:6]}.{digits[6:]}",
+                  f"CHE-{digits[:3]}.{digits[3:6]}.{digits[6:]} TVA", written):
+        assert ids(found(api, typed)) == [acc.id], typed
+    assert found(api, f"CHE{digits[:8]}") == []
+
+
 def test_case_is_ignored_beyond_ascii_but_accents_count(api, tenant, make_account):
     tok = token()
     acc = make_account(tenant.admin, "customer", tenant.account.id,

@@ -80,6 +80,7 @@ MATRIX = {
     "PUT /api/v1/accounts/{id}/contacts/{kind}": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/notification-recipients": (ANY, set(), False),
     "PUT /api/v1/accounts/{id}/notification-recipients": ({A, SP}, set(), True),
+    "GET /api/v1/accounts/{id}/notification-templates/{name}": ({A, SP}, set(), False),
     "GET /api/v1/accounts/{id}/notification-templates": ({A, SP}, set(), False),
     "PUT /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
     "DELETE /api/v1/accounts/{id}/notification-templates/{name}": ({A}, set(), True),
@@ -414,6 +415,8 @@ def sample(key, cast, removable_member, invite_id):
         body = {"subject": "Hello", "body": "Join {{account_name}}: {{link}}"}
     elif key == "DELETE /api/v1/accounts/{id}/notification-templates/{name}":
         path = path.replace("{name}", "invitation")
+    elif key == "GET /api/v1/accounts/{id}/notification-templates/{name}":
+        path = path.replace("{name}", "plan-welcome")
     elif key == "GET /api/v1/accounts/{id}/notification-templates/{name}/recipients":
         path = path.replace("{name}", "plan-welcome")
     elif key == "PUT /api/v1/accounts/{id}/notification-templates/{name}/recipients":

@@ -535,6 +535,16 @@ def test_plan_rules_and_alias_validation(api, disti, make_reseller, make_account
     resp = api(r.admin).form("POST", f"/api/v1/accounts/{r.account.id}/orders",
                              [("lines[0][article]", "assets-pack"), ("lines[0][quantity]", "2")])
     assert S.expect(resp, 201)["total"] == money(5000)
+    # A line's field given twice is 400, as every repeated form field
+    # (round-11 walkthrough of seed 002, D2: it was 422 "must be a whole
+    # number"), and nothing is made.
+    n = sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(r.account.id))
+    resp = api(r.admin).form("POST", f"/api/v1/accounts/{r.account.id}/orders",
+                             [("lines[0][article]", "assets-pack"), ("lines[0][quantity]", "1"),
+                              ("lines[0][quantity]", "1")])
+    body = S.expect_problem(resp, 400, "bad-request")
+    assert "given more than once" in body["detail"], body
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(r.account.id)) == n
 
 
 def test_alias_race_exactly_one_wins(api, disti, make_reseller, sql):

@@ -1138,3 +1138,28 @@ def test_one_invitation_is_read_with_its_status_now(api, customer, invite, invit
     body = S.expect_problem(api(other.admin).get(invitations_path(acc.id, revoked["id"])), 404)
     assert body["detail"] == "no such account", body
     S.expect_problem(anon.get(invitations_path(acc.id, revoked["id"])), 401)
+
+
+def test_a_service_provider_cannot_replace_a_pending_admin_invitation(api, customer, invite,
+                                                                      make_person, set_roles,
+                                                                      invitation_mail, sql,
+                                                                      ldap_admin):
+    """Round-11 walkthrough of seed 001, D1: a service provider may not
+    revoke or resend an admin invitation (403), and inviting its address
+    again as member took it over. Now that is 403 too; the admin
+    invitation stays, its link works."""
+    admin, acc = customer
+    sp = make_person(prefix="spx")
+    set_roles(admin, acc.id, sp, ["service-provider"])
+    email = S.unique_mail("adm-")
+    before = S.outbox_max_id(sql)
+    inv = invite(admin, acc.id, email, "admin")
+    _, token = invitation_mail(email, after=before)
+    r = api(sp).post(invitations_path(acc.id), json={"email": email, "role": "member"})
+    body = S.expect_problem(r, 403, "forbidden")
+    assert "only admins may replace or revoke it" in body["detail"], body
+    row = invitation_row(sql, inv["id"])
+    assert (row["status"], row["role"]) == ("pending", "admin"), row
+    uid = S.unique("adm")
+    S.expect(accept(api, token, uid=uid, password=fresh_password()), 200)
+    assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "admin")

@@ -200,3 +200,18 @@ def test_override_outside_a_distributor_is_409(api, make_tenant, make_account, s
     r = api(t.admin).put(tpath(acc.id, "contact-changed"), json={"subject": "Mine {{account_name}}", "body": "x"})
     S.expect_problem(r, 409, "conflict")
     assert sql.rows("SELECT id FROM notification_templates WHERE account_id=%s", int(acc.id)) == []
+
+
+def test_one_template_reads_as_the_list_shows_it(api, distributor, make_tenant, make_account):
+    """Round-11 walkthrough of seed 002, D3: GET of one template (PUT and
+    DELETE had it; GET was 405): the one in effect, as the list shows it;
+    an unknown name 404; a member 403."""
+    admin, acc = distributor
+    listed = {t["name"]: t for t in S.expect(api(admin).get(tpath(acc.id)), 200)["items"]}
+    one = S.expect(api(admin).get(f"{tpath(acc.id)}/plan-welcome"), 200)
+    assert one == listed["plan-welcome"], (one, listed["plan-welcome"])
+    S.expect(api(admin).put(f"{tpath(acc.id)}/plan-welcome",
+                            json={"subject": "Hi {{account_name}}", "body": "Now {{plan}}.\n"}), 200)
+    one = S.expect(api(admin).get(f"{tpath(acc.id)}/plan-welcome"), 200)
+    assert one["subject"] == "Hi {{account_name}}" and one["overridden"] is True, one
+    S.expect_problem(api(admin).get(f"{tpath(acc.id)}/no-such-template"), 404)

@@ -295,7 +295,12 @@ static void vat_ids_fold(void **state)
     vat_folded("DE123456789", "DE123456789");
     vat_folded("de 123 456 789", "DE123456789");
     vat_folded(" at u12345678 ", "ATU12345678");
-    vat_folded("CHE-123.456.789 MWST", "CHE123456789MWST");
+    /* A Swiss written form's MWST/TVA/IVA is no part of the number. */
+    vat_folded("CHE-123.456.789 MWST", "CHE123456789");
+    vat_folded("che-123.456.789 tva", "CHE123456789");
+    vat_folded("CHE123456789IVA", "CHE123456789");
+    vat_folded("CHE12345678MWST", "CHE12345678MWST");
+    vat_folded("DE123456789MWST", "DE123456789MWST");
     vat_folded("", "");
     vat_folded(" .-", "");
     /* Only ASCII is folded; other bytes pass through unchanged. */
