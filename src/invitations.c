@@ -316,7 +316,8 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
         /* Replacing a pending admin invitation is revoking it: for those
          * who may revoke it only (round-11 walkthrough of seed 001, D1: a
          * service provider's member invitation took over an admin's). */
-        if (st == ST_OK && !may_grant(req, v->account, role_bit(old.role)))
+        if (st == ST_OK && strcmp(purpose, "member") == 0 &&
+            !may_grant(req, v->account, role_bit(old.role)))
             st = refuse(req, 403, "forbidden",
                         "a pending invitation of this address to become admin is there "
                         "(invitation %llu); only admins may replace or revoke it",
@@ -473,7 +474,9 @@ void invitations_create(struct request *req)
     }
     v.account = &a;
     int st = ST_OK;
-    if (v.role == ROLE_SERVICE_PROVIDER && !req->caller.is_operator && !(a.roles & ROLE_ADMIN)) {
+    /* Any role: a provider re-adding a revoked colleague as member undid
+     * the customer's revocation (round-11 walkthrough of seed 000, D2). */
+    if (!req->caller.is_operator && !(a.roles & ROLE_ADMIN)) {
         int refused = 0;
         st = provider_regrant_refused(req, &a, v.email, &refused);
         if (st == ST_OK && refused) {
@@ -709,11 +712,12 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
         json_t *item = NULL;
         st = invitation_read(sql, id, a->id, pid, &item);
         if (st == ST_OK) {
+            const char *status = json_string_value(json_object_get(item, "status"));
             char detail[160];
-            snprintf(detail, sizeof(detail),
-                     "this invitation is %s, no longer pending; invite the address again for a "
-                     "new one",
-                     json_string_value(json_object_get(item, "status")));
+            snprintf(detail, sizeof(detail), "this invitation is %s, no longer pending%s", status,
+                     status && strcmp(status, "accepted") == 0
+                         ? ": its person is in the account already"
+                         : "; invite the address again for a new one");
             st = problem_set(ref, 409, "conflict", detail);
         } else if (st == ST_NOT_FOUND)
             st = problem_set(ref, 404, "not-found", "no such pending invitation");

@@ -32,7 +32,7 @@ int provider_revoked_by_admin(struct sql_store *sql, unsigned long long account_
 /* The 403 detail of such a grant, by PUT …/members/{uid} or invitation. */
 #define PROVIDER_REVOKED_DETAIL                                                                    \
     "an admin of this account revoked this person's service-provider access; only an admin of "    \
-    "the account can give it back"
+    "the account can give them a role in it again"
 /* *expired = 1 if uid's service-provider access to account_id has an
  * expires_at that has come (provider_expiry_passed). */
 int provider_access_expired(struct sql_store *sql, unsigned long long account_id, const char *uid,

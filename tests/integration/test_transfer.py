@@ -755,7 +755,7 @@ def test_a_provider_the_customer_revoked_comes_back_only_by_an_admin(api, sql, l
 
     S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"), 204)
     detail = ("an admin of this account revoked this person's service-provider access; only an admin of "
-              "the account can give it back")
+              "the account can give them a role in it again")
     # By invitation (he is in sue's tree: it would add him at once), in any
     # spelling of his address: refused, nothing stored or mailed.
     outbox = S.outbox_max_id(sql)
@@ -767,11 +767,16 @@ def test_a_provider_the_customer_revoked_comes_back_only_by_an_admin(api, sql, l
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
     assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s", int(acc.id)) == invitations
     assert S.outbox_max_id(sql) == outbox
-    # Other roles the provider may still give him (member, added at once);
-    # service-provider on top of it by PUT is refused as well.
-    got = S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
-                                 json={"email": t.admin.mail, "role": "member"}), 201)
-    assert got["status"] == "added"
+    # Nor any other role (round-11 walkthrough of seed 000, D2: re-added as
+    # member at once, the revocation meant nothing).
+    p = S.expect_problem(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                       json={"email": t.admin.mail, "role": "member"}), 403,
+                         "forbidden")
+    assert p["detail"] == detail, p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    # Once someone else made him a member again (here the operator),
+    # service-provider on top of it by a provider's PUT is refused as well.
+    set_roles("olivia", acc.id, t.admin, ["member"])
     p = S.expect_problem(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
                                       json={"roles": ["member", "service-provider"]}), 403, "forbidden")
     assert p["detail"] == detail, p
