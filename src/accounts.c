@@ -125,22 +125,26 @@ static json_t *recipients_json(const char *text)
  * maint` may purge it, account_retention_days after closed_at (null unless
  * closed, and for ever with 0 days). A closed account's page says how long
  * it stays (round-8 walkthrough of seed 002, D3). */
+/* When an account closed at `closed` may be purged, RFC 3339 in out; 0,
+ * or -1 when closed accounts are kept for ever (0 days). */
+static int kept_until(const struct request *req, time_t closed, char out[32])
+{
+    int days = req->cfg->account_retention_days;
+    time_t until = closed + (time_t)days * 86400;
+    struct tm tm;
+    if (days <= 0 || !gmtime_r(&until, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return -1;
+    return 0;
+}
+
 static void closed_json(struct request *req, json_t *a, const char *closed)
 {
     time_t when = 0;
-    char sql[20];
-    json_t *until = json_null();
-    if (closed && req->cfg->account_retention_days > 0 && !validate_utc_time(closed, &when, sql)) {
-        when += (time_t)req->cfg->account_retention_days * 86400;
-        struct tm tm;
-        char text[32];
-        if (gmtime_r(&when, &tm) && strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-            json_decref(until);
-            until = json_string(text);
-        }
-    }
+    char sql[20], text[32];
+    int known =
+        closed && !validate_utc_time(closed, &when, sql) && kept_until(req, when, text) == 0;
     json_object_set_new(a, "closed_at", closed ? json_string(closed) : json_null());
-    json_object_set_new(a, "kept_until", until);
+    json_object_set_new(a, "kept_until", known ? json_string(text) : json_null());
 }
 
 /* Answers 200 (or status) with the joined overview of account id. The row
@@ -1072,13 +1076,8 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
         return st;
     char id[24], kept[320];
     snprintf(id, sizeof(id), "%llu", c->id);
-    int days = c->req->cfg->account_retention_days;
-    time_t until = time(NULL) + (time_t)days * 86400;
-    struct tm tm;
-    char when[32] = "";
-    if (days > 0 && gmtime_r(&until, &tm))
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (when[0])
+    char when[32];
+    if (kept_until(c->req, time(NULL), when) == 0)
         snprintf(kept, sizeof(kept),
                  "It is kept until %s: then its people's roles, contacts, recipients, properties "
                  "and projects are deleted; its invoices and audit trail stay.",

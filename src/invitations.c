@@ -713,11 +713,12 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
         st = invitation_read(sql, id, a->id, pid, &item);
         if (st == ST_OK) {
             const char *status = json_string_value(json_object_get(item, "status"));
+            if (!status)
+                status = "ended";
             char detail[160];
             snprintf(detail, sizeof(detail), "this invitation is %s, no longer pending%s", status,
-                     status && strcmp(status, "accepted") == 0
-                         ? ": its person is in the account already"
-                         : "; invite the address again for a new one");
+                     strcmp(status, "accepted") == 0 ? ": its person is in the account already"
+                                                     : "; invite the address again for a new one");
             st = problem_set(ref, 409, "conflict", detail);
         } else if (st == ST_NOT_FOUND)
             st = problem_set(ref, 404, "not-found", "no such pending invitation");
