@@ -174,6 +174,27 @@ int account_name_get(struct sql_store *sql, unsigned long long id, char **name)
     return st;
 }
 
+int account_parent_get(struct sql_store *sql, unsigned long long id, unsigned long long *parent,
+                       char **name)
+{
+    struct sql_result r;
+    *name = NULL;
+    int st = sql_exec(sql,
+                      "SELECT p.id, p.name FROM accounts a JOIN accounts p ON p.id = a.parent_id"
+                      " WHERE a.id = ? AND p.kind <> 'operator'",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        st = ST_NOT_FOUND;
+    } else {
+        *parent = sql_cell_id(&r, 0, 0);
+        *name = xstrdup(sql_cell(&r, 0, 1));
+    }
+    sql_result_free(&r);
+    return st;
+}
+
 int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_json,
                        struct sql_result *r)
 {

@@ -147,6 +147,10 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
 
 /* The name of account id: *name malloc'ed ("" when there is no such row). */
 int account_name_get(struct sql_store *sql, unsigned long long id, char **name);
+/* Account id's parent, unless that is the operator account: its id and
+ * name (malloc'ed); ST_NOT_FOUND when it has no such parent. */
+int account_parent_get(struct sql_store *sql, unsigned long long id, unsigned long long *parent,
+                       char **name);
 
 /* The contact kind ("primary" or "technical", a static string) that uid
  * holds in account_id, or NULL in *kind. "A contact is an admin": role

@@ -94,6 +94,10 @@ def test_contact_and_project_invitations_greet_by_name(api, sql, mailbox, make_t
     acc = S.expect(r, 201)
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc["id"]), "invitation", contact))
     assert mail.body.startswith("Hello Anna Albers,\n"), mail.body
+    # It names the reseller that prepared the organization (round-11
+    # walkthrough of seed 003, D1).
+    assert f"{t.admin.name} of {t.account.name} invites you to join {acc['name']}" in mail.body, \
+        mail.body
     # Round 6 (seeds 001, 003): the contact person is told what it means.
     assert (f"as an administrator.\nYou will also be its primary and technical contact: the person"
             " who gets its account and billing mail" in mail.body), mail.body
@@ -187,7 +191,8 @@ def test_the_hand_over_invitation_has_its_own_wording(api, sql, mailbox, make_te
     mail = one_mail(mailbox, row)
     assert mail.subject == f"{acc.name} was prepared for you", mail.subject
     assert mail.body.startswith("Hello Clara Kundin,\n"), mail.body
-    assert f"prepared the account {acc.name} for you" in mail.body, mail.body
+    assert f"{t.admin.name} of {t.account.name} prepared the account {acc.name} for you" \
+        in mail.body, mail.body
     assert "becomes yours" in mail.body and "Activate your account" in mail.body, mail.body
     token = S.invitation_token(mail.mail)
     # A resend keeps the hand-over's wording.
