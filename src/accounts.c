@@ -1141,12 +1141,9 @@ static int close_tx(struct sql_store *sql, void *arg)
     size_t nrevoked = 0;
     if (st == ST_OK)
         st = invitations_revoke_all(sql, c->id, &revoked, &nrevoked);
-    for (size_t i = 0; st == ST_OK && i < nrevoked; i++)
-        st = audit_write(
-            sql, c->req->caller.uid, c->id, "invitation.revoke",
-            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status", "pending"),
-            json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
-                      "revoked", "reason", "the account was closed"));
+    if (st == ST_OK)
+        st = invitations_audit_revoked(sql, c->req->caller.uid, c->id, revoked, nrevoked,
+                                       "the account was closed");
     free(revoked);
     if (st == ST_OK)
         st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);

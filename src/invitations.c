@@ -641,6 +641,30 @@ void project_invitations_create(struct request *req)
 
 /* ---- list, revoke, resend ------------------------------------------ */
 
+int invitations_audit_revoked(struct sql_store *sql, const char *actor,
+                              unsigned long long account_id, const unsigned long long *ids,
+                              size_t n, const char *reason)
+{
+    int st = ST_OK;
+    for (size_t i = 0; st == ST_OK && i < n; i++)
+        st = audit_write(
+            sql, actor, account_id, "invitation.revoke",
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)ids[i], "status", "pending"),
+            json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)ids[i], "status", "revoked",
+                      "reason", reason));
+    return st;
+}
+
+/* The project routes of the invitations: the project's managers
+ * (projects_may_manage, which answers otherwise), then fn as for the
+ * account's invitations, limited to project pid. */
+static void in_project(struct request *req, void (*fn)(struct request *, unsigned long long))
+{
+    unsigned long long pid = parse_id(req->args[0]);
+    if (projects_may_manage(req, pid))
+        fn(req, pid);
+}
+
 /* The account's pending invitations, or those of project pid (not 0). */
 static void list_pending(struct request *req, unsigned long long pid)
 {
@@ -666,13 +690,7 @@ void invitations_list(struct request *req)
  * round-3 walkthrough of seed 003), as the account's admins do. */
 void project_invitations_list(struct request *req)
 {
-    unsigned long long pid = parse_id(req->args[0]);
-    size_t offset;
-    long limit;
-    if (page_query(req, &offset, &limit) < 0)
-        return;
-    if (projects_may_manage(req, pid))
-        list_pending(req, pid);
+    in_project(req, list_pending);
 }
 
 /* One invitation of the account (its projects' too, as the list shows
@@ -702,9 +720,7 @@ void invitations_get(struct request *req)
 
 void project_invitations_get(struct request *req)
 {
-    unsigned long long pid = parse_id(req->args[0]);
-    if (projects_may_manage(req, pid))
-        get_one(req, pid);
+    in_project(req, get_one);
 }
 
 struct revoke {
@@ -784,9 +800,7 @@ void invitations_revoke(struct request *req)
 
 void project_invitations_revoke(struct request *req)
 {
-    unsigned long long pid = parse_id(req->args[0]);
-    if (projects_may_manage(req, pid))
-        revoke(req, pid);
+    in_project(req, revoke);
 }
 
 /* May the caller give role (a ROLE_* bit; 0 for a project role, which
@@ -901,9 +915,7 @@ void invitations_resend(struct request *req)
 
 void project_invitations_resend(struct request *req)
 {
-    unsigned long long pid = parse_id(req->args[0]);
-    if (projects_may_manage(req, pid))
-        resend(req, pid);
+    in_project(req, resend);
 }
 
 /* ---- accept --------------------------------------------------------- */

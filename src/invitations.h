@@ -13,6 +13,13 @@ struct person;
  * name, or for a project `project "<project name>" in <account name>`
  * (malloc'ed), so that added-to-account and invitation say which project
  * without a placeholder of their own. */
+/* Inside a transaction: an invitation.revoke audit row in account_id for
+ * each of the n invitations a change revoked (the close, a new transfer),
+ * by actor, with why (reason). */
+int invitations_audit_revoked(struct sql_store *sql, const char *actor,
+                              unsigned long long account_id, const unsigned long long *ids,
+                              size_t n, const char *reason);
+
 char *invitation_place_name(const char *account_name, const char *project_name);
 
 /* The person to add at once for an invitation to email: the one LDAP knows

@@ -52,12 +52,9 @@ static int request_tx(struct sql_store *sql, void *arg)
     size_t nrevoked = 0;
     if (st == ST_OK)
         st = transfer_revoke_pending(sql, t->account_id, t->email, &revoked, &nrevoked);
-    for (size_t i = 0; st == ST_OK && i < nrevoked; i++)
-        st = audit_write(
-            sql, t->req->caller.uid, t->account_id, "invitation.revoke",
-            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status", "pending"),
-            json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
-                      "revoked", "reason", "replaced by a new transfer"));
+    if (st == ST_OK)
+        st = invitations_audit_revoked(sql, t->req->caller.uid, t->account_id, revoked, nrevoked,
+                                       "replaced by a new transfer");
     free(revoked);
     unsigned long long invitation_id = 0;
     if (st == ST_OK) {
