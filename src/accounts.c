@@ -772,11 +772,48 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
     property_defs_free(defs, ndefs);
 }
 
+/* The search's cursor (round-11 leftover of seed 000): base64url of
+ * {"s": "search", "k": the last row's name, "id": its id}, a keyset as the
+ * overview's cursor is. Returns the decoded object (json_decref it), or
+ * NULL if s is not such a cursor. */
+static json_t *search_cursor_read(const char *s)
+{
+    size_t len = 0;
+    char *raw = base64url_decode(s, &len);
+    json_t *c = raw ? json_loadb(raw, len, 0, NULL) : NULL;
+    free(raw);
+    json_t *kind = json_object_get(c, "s"), *k = json_object_get(c, "k");
+    json_t *id = json_object_get(c, "id");
+    if (!json_is_string(kind) || strcmp(json_string_value(kind), "search") != 0 ||
+        !json_is_string(k) || !json_is_integer(id) || json_integer_value(id) <= 0) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* The cursor after item (a search row), as a new JSON string. */
+static json_t *search_cursor_after(json_t *item)
+{
+    const char *id = json_string_value(json_object_get(item, "id"));
+    json_t *c = json_pack("{s:s, s:O, s:I}", "s", "search", "k", json_object_get(item, "name"),
+                          "id", (json_int_t)(id ? strtoull(id, NULL, 10) : 0));
+    char *raw = json_dumps(c, JSON_COMPACT);
+    char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
+    json_t *next = json_string(enc);
+    free(raw);
+    free(enc);
+    json_decref(c);
+    return next;
+}
+
 /* GET /accounts?search= (no parent_id; docs/api.md "Finding an existing
  * organization", seed 003): operator staff find any account by a part of
  * its name or company name, or by its VAT ID, to connect an organization
  * that exists already. Anyone else is refused before their parameters are
- * read, as the router refuses before a field error. */
+ * read, as the router refuses before a field error. It pages as every
+ * list does, {items, next_cursor} (round-11 leftover of seed 000), and
+ * keeps its limit and more. */
 static void accounts_search(struct request *req)
 {
     if (!req->caller.is_operator) {
@@ -785,7 +822,7 @@ static void accounts_search(struct request *req)
                "parent_id=<your account id>");
         return;
     }
-    static const char *const known[] = {"search", "limit", NULL};
+    static const char *const known[] = {"search", "limit", "cursor", NULL};
     body_only(req, req->query, NULL, known);
     long limit = query_limit_up_to(req, 50, 20);
     /* Surrounding spaces are no part of what is looked for (a pasted name). */
@@ -794,12 +831,23 @@ static void accounts_search(struct request *req)
     const char *why = text ? validate_search(text) : NULL;
     if (why)
         res_field_error(req, "search", why);
-    if (body_failed(req))
+    const char *cursor_s = query_str(req, "cursor");
+    json_t *cursor = cursor_s ? search_cursor_read(cursor_s) : NULL;
+    if (cursor_s && !cursor)
+        res_field_error(req, "cursor", "is not a cursor of this listing");
+    if (body_failed(req)) {
+        json_decref(cursor);
         return;
+    }
     char *vat_key = fold_vat_id(xstrdup(text));
     json_t *items = NULL;
-    int st = overview_search(req->session->sql, text, *vat_key ? vat_key : NULL, limit + 1, &items);
+    json_t *after_id = json_object_get(cursor, "id");
+    int st = overview_search(req->session->sql, text, *vat_key ? vat_key : NULL,
+                             json_string_value(json_object_get(cursor, "k")),
+                             after_id ? (unsigned long long)json_integer_value(after_id) : 0,
+                             limit + 1, &items);
     free(vat_key);
+    json_decref(cursor);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
@@ -807,8 +855,10 @@ static void accounts_search(struct request *req)
     int more = json_array_size(items) > (size_t)limit;
     if (more)
         json_array_remove(items, (size_t)limit);
-    json_t *page =
-        json_pack("{s:o, s:I, s:b}", "items", items, "limit", (json_int_t)limit, "more", more);
+    json_t *next =
+        more ? search_cursor_after(json_array_get(items, (size_t)limit - 1)) : json_null();
+    json_t *page = json_pack("{s:o, s:o, s:I, s:b}", "items", items, "next_cursor", next, "limit",
+                             (json_int_t)limit, "more", more);
     res_json(req, 200, page);
 }
 

@@ -108,8 +108,16 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
     }
     size_t n = json_array_size(list);
     out->v = calloc(n, sizeof(*out->v));
-    if (!out->v)
+    /* The articles of every line the catalog knows, right or not: the
+     * rules across lines (each article once, one plan) are checked against
+     * them, so that the first answer names those mistakes too, not only
+     * after the other mistakes of the lines are fixed (round-11 leftover
+     * of seed 004, D2). */
+    const char **known = calloc(n, sizeof(*known));
+    if (!out->v || !known)
         abort();
+    size_t nknown = 0;
+    int plan_known = 0;
     int st = ST_OK;
     for (size_t i = 0; i < n && st == ST_OK; i++) {
         char prefix[32], f[48];
@@ -136,13 +144,6 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
         if (!l->article)
             continue;
         snprintf(f, sizeof(f), "%s.article", prefix);
-        for (size_t j = 0; j < out->n; j++)
-            if (strcmp(out->v[j].article, l->article) == 0) {
-                res_field_error(req, f, "is already on another line");
-                l->article = NULL;
-            }
-        if (!l->article)
-            continue;
         st = catalog_store_article(req->session->sql, l->article, &l->a);
         if (st == ST_NOT_FOUND) {
             res_field_error(req, f, "no such article in the catalog");
@@ -151,8 +152,22 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
         }
         if (st != ST_OK)
             break;
+        int again = 0;
+        for (size_t j = 0; j < nknown && !again; j++)
+            again = strcmp(known[j], l->article) == 0;
+        if (again) {
+            res_field_error(req, f, "is already on another line");
+            continue;
+        }
+        known[nknown++] = l->article;
         if (l->a.plan[0] && !out->plan_named)
             out->plan_named = i + 1;
+        if (l->a.plan[0] && plan_known) {
+            res_field_error(req, f, "an order holds at most one plan");
+            continue;
+        }
+        if (l->a.plan[0])
+            plan_known = 1;
         if (!l->quantity)
             continue;
         if (out->n == 0)
@@ -162,10 +177,6 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
             continue;
         }
         if (l->a.plan[0]) {
-            if (out->plan_line) {
-                res_field_error(req, f, "an order holds at most one plan");
-                continue;
-            }
             const char *misfit = plan_misfit(&l->a, account_kind);
             if (misfit) {
                 res_field_error(req, f, misfit);
@@ -191,6 +202,7 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
         if (l->a.plan[0])
             out->plan_line = l;
     }
+    free(known);
     json_decref(list);
     return st;
 }

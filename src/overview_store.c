@@ -284,7 +284,8 @@ static const char *const SEARCH_SQL =
     " FROM accounts WHERE ldap_state = 'done'"
     " AND (INSTR(LOWER(name), LOWER(?)) > 0 OR INSTR(LOWER(company_name), LOWER(?)) > 0"
     "  OR " VAT_FOLDED_SQL " = ?)"
-    " ORDER BY name, id LIMIT ?";
+    " AND (name_key > ? OR (name_key = ? AND id > ?))"
+    " ORDER BY name_key, id LIMIT ?";
 
 static json_t *cell_json(const struct sql_result *r, size_t row, size_t col)
 {
@@ -303,10 +304,13 @@ static json_t *search_item(const struct sql_result *r, size_t row)
     return item;
 }
 
-int overview_search(struct sql_store *sql, const char *text, const char *vat_key, long limit,
-                    json_t **items)
+int overview_search(struct sql_store *sql, const char *text, const char *vat_key,
+                    const char *after_name, unsigned long long after_id, long limit, json_t **items)
 {
+    /* The first page starts after ("", 0): every name is at least "". */
+    const char *after = after_name ? after_name : "";
     return sql_rows_json(sql, SEARCH_SQL,
-                         SQL_ARGS(P_STR(text), P_STR(text), P_STR(vat_key), P_INT(limit)),
+                         SQL_ARGS(P_STR(text), P_STR(text), P_STR(vat_key), P_STR(after),
+                                  P_STR(after), P_INT(after_id), P_INT(limit)),
                          search_item, items);
 }

@@ -64,16 +64,19 @@ int overview_properties(struct sql_store *sql, const unsigned long long *ids, co
  * (LOWER) and compared bytewise (INSTR on the table's utf8mb4_bin, so
  * neither LIKE's % and _ nor an escape apply), or whose company VAT ID,
  * folded as fold_vat_id does (spaces, dots, dashes dropped, upper case),
- * equals vat_key (NULL: no VAT ID is compared). Ordered by name (bytewise)
- * and id, at most limit rows, as a new array in *items of {id, name, kind,
- * status, parent_id, company: {name, country, vat_id}} (ids as decimal
- * strings, as every account body has them; parent_id null for the
- * operator account).
+ * equals vat_key (NULL: no VAT ID is compared). Ordered by name (its
+ * bytes, name_key) and id, the rows after (after_name, after_id) in that
+ * order (a keyset cursor: NULL and 0 for the first page), at most limit
+ * rows, as a new array in *items of {id, name, kind, status, parent_id,
+ * company: {name, country, vat_id}} (ids as decimal strings, as every
+ * account body has them; parent_id null for the operator account).
  *
  * Cost: no index serves a substring, so the statement reads every account
- * row (the table's rows, not the page's); it stays out of the query cache
- * (no SQL_CACHE: each search text is its own statement). */
-int overview_search(struct sql_store *sql, const char *text, const char *vat_key, long limit,
+ * row (the table's rows, not the page's), one statement per page; it
+ * stays out of the query cache (no SQL_CACHE: each search text is its own
+ * statement). */
+int overview_search(struct sql_store *sql, const char *text, const char *vat_key,
+                    const char *after_name, unsigned long long after_id, long limit,
                     json_t **items);
 
 #endif

@@ -37,20 +37,44 @@ static void add_encoded(struct buf *out, const char *s)
     }
 }
 
-void web_fill_ids(struct buf *out, const char *url, const char *id, const char *account_id)
+/* The length of the "{name}" at p (p[0] is '{'), 0 if none is there. */
+static size_t placeholder_len(const char *p)
+{
+    size_t n = 1;
+    while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+           (p[n] >= '0' && p[n] <= '9') || p[n] == '_')
+        n++;
+    return n > 1 && p[n] == '}' ? n + 1 : 0;
+}
+
+void web_fill_placeholders(struct buf *out, const char *url, const struct web_placeholder *places,
+                           size_t nplaces)
 {
     const char *p = url;
     while (*p) {
-        if (id && strncmp(p, "{id}", 4) == 0) {
-            add_encoded(out, id);
-            p += 4;
-        } else if (account_id && strncmp(p, "{account_id}", 12) == 0) {
-            add_encoded(out, account_id);
-            p += 12;
+        size_t len = *p == '{' ? placeholder_len(p) : 0;
+        if (len) {
+            for (size_t i = 0; i < nplaces; i++)
+                if (strlen(places[i].name) == len - 2 &&
+                    strncmp(p + 1, places[i].name, len - 2) == 0) {
+                    if (places[i].value)
+                        add_encoded(out, places[i].value);
+                    break;
+                }
+            p += len;
+        } else if (*p == '{' || *p == '}') {
+            buf_adds(out, *p == '{' ? "%7B" : "%7D");
+            p++;
         } else {
             buf_addc(out, *p++);
         }
     }
+}
+
+void web_fill_ids(struct buf *out, const char *url, const char *id, const char *account_id)
+{
+    const struct web_placeholder places[] = {{"id", id}, {"account_id", account_id}};
+    web_fill_placeholders(out, url, places, sizeof(places) / sizeof(places[0]));
 }
 
 int web_is_secret_field(const char *name)
@@ -431,33 +455,50 @@ static json_t *response_json(const struct request *req)
     return json_loadb(req->res.body.data, req->res.body.len, 0, NULL);
 }
 
-/* {id}: the id in the answer (what was created or changed), else the
- * path's last placeholder (a POST's answer without an id: its key or
- * uid first). {account_id}: the answer's account_id, else the account in
- * an /api/v1/accounts/{id}... path, else the answer's id when the path is
- * /api/v1/accounts itself (a created account), else the account the
- * router resolved for the path (a project's, an order's). */
+/* 1 if the request's path is /api/v1/<name> or under it. */
+static int path_under(const struct request *req, const char *name)
+{
+    return req->nsegments >= 3 && strcmp(req->segments[0], "api") == 0 &&
+           strcmp(req->segments[1], "v1") == 0 && strcmp(req->segments[2], name) == 0;
+}
+
+/* The placeholders of return_to (docs/api.md, "Fields every form may
+ * carry"), each worked out from the answer and the path alone, so that a
+ * replayed answer (an Idempotency-Key's) fills them as the first did:
+ * - {id}: the id in the answer (what was created or changed); a POST's
+ *   answer without one: its key or uid, else the id of the subscription
+ *   it answers with (execute: {order, subscription, invoice}); else the
+ *   path's last placeholder; else, under /api/v1/me, the caller's uid.
+ * - {account_id}: the answer's account_id, else the account in an
+ *   /api/v1/accounts/{id}... path, else the answer's id when the path is
+ *   /api/v1/accounts itself (a created account), else the account the
+ *   router resolved for the path (a project's, an order's).
+ * - {order_id}: the order the answer holds (execute), else the {oid} of
+ *   an /api/v1/orders/{oid}... path, else the order a POST
+ *   /api/v1/accounts/{id}/orders made.
+ * Anything else, and what nothing fills, becomes nothing
+ * (web_fill_placeholders). */
 static void redirect_success(struct request *req)
 {
     json_t *answer = response_json(req);
-    /* The created or changed resource: its id; what a POST created without
-     * one, by its key (a property definition) or uid (a person an
-     * invitation added at once). */
-    char *id = member_text(answer, "id");
     int post = req->method && strcmp(req->method, "POST") == 0;
+    char *id = member_text(answer, "id");
     if (!id && post)
         id = member_text(answer, "key");
     if (!id && post)
         id = member_text(answer, "uid");
+    if (!id && post)
+        id = member_text(json_object_get(answer, "subscription"), "id");
     if (!id) {
         for (int i = 3; i >= 0 && !id; i--)
             if (req->args[i])
                 id = xstrdup(req->args[i]);
     }
+    /* The caller's own (their preferences): they are what changed. */
+    if (!id && path_under(req, "me") && req->caller.uid)
+        id = xstrdup(req->caller.uid);
     char *account_id = member_text(answer, "account_id");
-    int under_accounts = req->nsegments >= 3 && strcmp(req->segments[0], "api") == 0 &&
-                         strcmp(req->segments[1], "v1") == 0 &&
-                         strcmp(req->segments[2], "accounts") == 0;
+    int under_accounts = path_under(req, "accounts");
     if (!account_id && under_accounts && req->nsegments >= 4)
         account_id = xstrdup(req->segments[3]);
     else if (!account_id && under_accounts && id)
@@ -469,11 +510,20 @@ static void redirect_success(struct request *req)
         snprintf(n, sizeof(n), "%llu", req->account.id);
         account_id = xstrdup(n);
     }
+    char *order_id = member_text(json_object_get(answer, "order"), "id");
+    if (!order_id && path_under(req, "orders") && req->nsegments >= 4)
+        order_id = xstrdup(req->segments[3]);
+    else if (!order_id && post && under_accounts && req->nsegments == 5 &&
+             strcmp(req->segments[4], "orders") == 0 && id)
+        order_id = xstrdup(id);
     json_decref(answer);
+    const struct web_placeholder places[] = {
+        {"id", id}, {"account_id", account_id}, {"order_id", order_id}};
     struct buf loc = BUF_INIT;
-    web_fill_ids(&loc, req->return_to, id, account_id);
+    web_fill_placeholders(&loc, req->return_to, places, sizeof(places) / sizeof(places[0]));
     free(id);
     free(account_id);
+    free(order_id);
     /* The redirect replaces the answer, headers (Location, ETag) included. */
     buf_reset(&req->res.headers);
     res_header(req, "Location", buf_str(&loc));

@@ -4,7 +4,7 @@
  * - return_to / error_to: where a form post goes after it succeeded or
  *   failed. web_url_check() says whether such a URL may be used (absolute
  *   http(s), an allowed origin, no spaces or control characters);
- *   web_fill_ids() fills {id} and {account_id} in; web_error_url() builds
+ *   web_fill_placeholders() fills {id}, {account_id}, {order_id} in; web_error_url() builds
  *   the error_to redirect with the problem, its field errors and the values
  *   sent (secrets left out) in the query.
  * - the HTML error page for a request whose Accept prefers text/html
@@ -32,8 +32,22 @@
 /* NULL if url may be a return_to/error_to, else why not (static text). */
 const char *web_url_check(const struct config *cfg, const char *url);
 
-/* url with every "{id}" replaced by id and "{account_id}" by account_id
- * (percent-encoded; a NULL value leaves its placeholder as it is). */
+/* A placeholder a return_to may hold, "{name}", and what fills it (NULL:
+ * nothing does). */
+struct web_placeholder {
+    const char *name; /* without its braces: "id", "account_id", ... */
+    const char *value;
+};
+
+/* url with every {name} of places[0..nplaces-1] replaced by its value,
+ * percent-encoded. A Location never carries a raw brace (round-11
+ * leftover of seed 004): any other {name} (letters, digits and '_'), and
+ * one whose value is NULL, becomes nothing; a '{' or '}' that opens or
+ * closes no {name} becomes %7B or %7D. */
+void web_fill_placeholders(struct buf *out, const char *url, const struct web_placeholder *places,
+                           size_t nplaces);
+
+/* web_fill_placeholders with {id} and {account_id} only. */
 void web_fill_ids(struct buf *out, const char *url, const char *id, const char *account_id);
 
 /* 1 if a field of this name holds a secret (password, token, secret) that

@@ -1,7 +1,8 @@
 """Operator staff find an existing organization (docs/api.md, "Finding an
 existing organization"; stop-19 leftover of seed 003): GET
 /api/v1/accounts?search= without parent_id, by a part of the account's or
-its company's name (case ignored) or by its VAT ID as typed.
+its company's name (case ignored) or by its VAT ID as typed, paged with
+limit and cursor like every list (round-11 leftover of seed 000).
 
 Every test makes its own accounts with a unique token in their names, so
 what other tests (or runs) created never matches."""
@@ -31,7 +32,7 @@ def search(api, params, who="olivia"):
 def found(api, text, **params):
     """The items olivia's search for text answers (200 asserted)."""
     body = S.expect(search(api, {"search": text, **params}), 200)
-    assert set(body) == {"items", "limit", "more"}, body
+    assert set(body) == {"items", "next_cursor", "limit", "more"}, body
     return body["items"]
 
 
@@ -159,7 +160,7 @@ def test_any_kind_is_found_and_the_operator_account_has_no_parent(api, operator_
     assert op and op[0]["parent_id"] is None and op[0]["kind"] == "operator", op
 
 
-# ------------------------------------------------------------------ order, limit, more
+# ------------------------------------------------------------------ order, limit, paging
 
 def test_ordered_by_name_with_limit_and_more(api, tenant, make_account):
     tok = token()
@@ -168,17 +169,87 @@ def test_ordered_by_name_with_limit_and_more(api, tenant, make_account):
         make_account(tenant.admin, "customer", tenant.account.id, name=n)
     in_order = sorted(names, key=lambda n: n.encode())  # bytewise: "B" < "C" < "a" < "b"
     body = S.expect(search(api, {"search": tok}), 200)
-    assert body["limit"] == 20 and body["more"] is False, body
+    assert body["limit"] == 20 and body["more"] is False and body["next_cursor"] is None, body
     assert [i["name"] for i in body["items"]] == in_order
     body = S.expect(search(api, {"search": tok, "limit": 3}), 200)
-    assert body["limit"] == 3 and body["more"] is True, body
+    assert body["limit"] == 3 and body["more"] is True and body["next_cursor"], body
     assert [i["name"] for i in body["items"]] == in_order[:3]
     body = S.expect(search(api, {"search": tok, "limit": 4}), 200)
-    assert body["more"] is False and len(body["items"]) == 4, body
+    assert body["more"] is False and body["next_cursor"] is None and len(body["items"]) == 4, body
     body = S.expect(search(api, {"search": tok, "limit": 1}), 200)
     assert body["more"] is True and [i["name"] for i in body["items"]] == in_order[:1], body
     body = S.expect(search(api, {"search": tok, "limit": 50}), 200)
     assert body["limit"] == 50 and body["more"] is False and len(body["items"]) == 4, body
+
+
+def walk(api, text, limit):
+    """Every page of olivia's search for text, following next_cursor."""
+    pages, params = [], {"search": text, "limit": limit}
+    while True:
+        body = S.expect(search(api, params), 200)
+        assert set(body) == {"items", "next_cursor", "limit", "more"}, body
+        assert body["more"] is (body["next_cursor"] is not None), body
+        pages.append(body["items"])
+        if body["next_cursor"] is None:
+            return pages
+        assert len(pages) < 20, pages
+        params = {"search": text, "limit": limit, "cursor": body["next_cursor"]}
+
+
+def test_the_search_pages_with_a_cursor_like_every_list(api, tenant, make_account):
+    """Round-11 leftover of seed 000 (D3): the search answered {items,
+    limit, more} with no cursor, so a common word could not be listed past
+    its first page. Now next_cursor walks every match, in name order."""
+    tok = token()
+    names = [f"{tok} {c}" for c in ("e", "B", "d", "A", "c")]
+    made = {make_account(tenant.admin, "customer", tenant.account.id, name=n).id: n
+            for n in names}
+    pages = walk(api, tok, 2)
+    assert [len(p) for p in pages] == [2, 2, 1], pages
+    got = [i["name"] for p in pages for i in p]
+    assert got == sorted(names, key=lambda n: n.encode()), got
+    assert sorted(i["id"] for p in pages for i in p) == sorted(made), pages
+    # The default limit pages the same way.
+    assert walk(api, tok, 20) == [[i for p in pages for i in p]]
+
+
+def test_paging_holds_while_accounts_come_and_go(api, tenant, make_account):
+    """The cursor is the last row's name and id (keyset), not a position:
+    an account that appears before it between two pages neither repeats
+    a row nor skips one."""
+    tok = token()
+    for c in ("b", "c", "d", "e"):
+        make_account(tenant.admin, "customer", tenant.account.id, name=f"{tok} {c}")
+    first = S.expect(search(api, {"search": tok, "limit": 2}), 200)
+    assert [i["name"] for i in first["items"]] == [f"{tok} b", f"{tok} c"], first
+    make_account(tenant.admin, "customer", tenant.account.id, name=f"{tok} a")
+    rest = S.expect(search(api, {"search": tok, "limit": 2, "cursor": first["next_cursor"]}), 200)
+    assert [i["name"] for i in rest["items"]] == [f"{tok} d", f"{tok} e"], rest
+    assert rest["next_cursor"] is None and rest["more"] is False, rest
+
+
+def test_same_names_page_by_id(api, tenant, make_account):
+    name = f"Twin {token()}"
+    twins = sorted((make_account(tenant.admin, "customer", tenant.account.id, name=name).id
+                    for _ in range(3)), key=int)
+    pages = walk(api, name, 1)
+    assert [[i["id"] for i in p] for p in pages] == [[t] for t in twins], pages
+
+
+def test_a_cursor_of_another_list_is_422(api, tenant, make_account):
+    """A cursor is the search's own: the overview's and an in-memory
+    list's are refused on errors.cursor, as a made-up one is."""
+    tok = token()
+    for c in ("a", "b"):
+        make_account(tenant.admin, "customer", tenant.account.id, name=f"{tok} {c}")
+    overview = S.expect(api(tenant.admin).get(ACCOUNTS, params={
+        "parent_id": tenant.account.id, "limit": 1}), 200)
+    members = S.expect(api(tenant.admin).get(
+        f"{ACCOUNTS}/{tenant.account.id}/members", params={"limit": 1}), 200)
+    for cursor in (overview["next_cursor"], members["next_cursor"], "abc", "e30"):
+        assert cursor
+        errors = S.expect_field_errors(search(api, {"search": tok, "cursor": cursor}), "cursor")
+        assert set(errors) == {"cursor"}, (cursor, errors)
 
 
 def test_same_names_go_by_id(api, tenant, make_account):
@@ -190,7 +261,7 @@ def test_same_names_go_by_id(api, tenant, make_account):
 
 def test_nothing_found_is_an_empty_list(api):
     body = S.expect(search(api, {"search": token()}), 200)
-    assert body == {"items": [], "limit": 20, "more": False}
+    assert body == {"items": [], "next_cursor": None, "limit": 20, "more": False}
 
 
 # ------------------------------------------------------------------ who may search
@@ -241,6 +312,7 @@ def test_unauthenticated_is_401(api):
     ({"search": "acme", "limit": "51"}, "limit"),
     ({"search": "acme", "limit": "ten"}, "limit"),
     ({"search": "acme", "cursor": "abc"}, "cursor"),
+    ({"search": "acme", "cursor": ["a", "b"]}, "cursor"),
     ({"search": "acme", "sort": "name"}, "sort"),
     ({"search": "acme", "colour": "red"}, "colour"),
 ])

@@ -1270,6 +1270,64 @@ def test_quote_lines_are_checked_as_order_lines(api, disti, make_reseller, make_
     assert q["total"] == money(1900)
 
 
+MUST_BE_1 = "must be 1: this plan has one price per account (pricing_model flat or free)"
+ONE_PLAN = "an order holds at most one plan"
+TWICE = "is already on another line"
+
+
+@pytest.mark.parametrize("what", ["orders", "quotes"])
+def test_the_first_answer_names_the_cross_line_mistakes_too(api, make_tenant, make_account, sql,
+                                                            what):
+    """Round-11 leftover of seed 004 (D2): "at most one plan" and "each
+    article once" were checked only among lines without another mistake,
+    so fixing a quantity revealed the next error. They are checked over
+    every line whose article the catalog knows: a line may carry its own
+    error on one key and the cross-line one on lines[N].article."""
+    t = make_tenant("xline")
+    cust = make_account("olivia", "customer", t.account.id)
+    path = f"/api/v1/accounts/{cust.id}/{what}"
+    cases = [
+        # the seed's report: a wrong quantity on the first plan hid the second plan
+        ([("starter", 2), ("professional", 1)],
+         {"lines[0].quantity": MUST_BE_1, "lines[1].article": ONE_PLAN}),
+        # ... and a wrong quantity on the first line hid the repeated article
+        ([("data-logger", 0), ("data-logger", 1)],
+         {"lines[0].quantity": "must be a whole number from 1 to 100000",
+          "lines[1].article": TWICE}),
+        # one line with its own mistake and the cross-line one
+        ([("data-logger", 1), ("data-logger", 0)],
+         {"lines[1].quantity": "must be a whole number from 1 to 100000",
+          "lines[1].article": TWICE}),
+        ([("starter", 1), ("enterprise", 0)],
+         {"lines[1].quantity": "must be a whole number from 1 to 100000",
+          "lines[1].article": ONE_PLAN}),
+        # a plan that does not fit the account is still the order's plan
+        ([("reseller-free", 1), ("starter", 1)],
+         {"lines[0].article": "is a reseller plan; only a reseller (partner) account can have it",
+          "lines[1].article": ONE_PLAN}),
+        # an unknown article is no article: nothing to repeat
+        ([("nope", 1), ("nope", 1), ("assets-pack", 1)],
+         {"lines[0].article": "no such article in the catalog",
+          "lines[1].article": "no such article in the catalog"}),
+    ]
+    for lines, want in cases:
+        body = {"lines": [{"article": a, "quantity": q} for a, q in lines]}
+        errors = S.expect_field_errors(api(t.admin).post(path, json=body))
+        assert errors == want, (lines, errors)
+    # A form's lines alike.
+    r = api(t.admin).form("POST", path, [
+        ("lines[0][article]", "starter"), ("lines[0][quantity]", "3"),
+        ("lines[1][article]", "starter"), ("lines[1][quantity]", "1")])
+    assert S.expect_field_errors(r) == {"lines[0].quantity": MUST_BE_1,
+                                        "lines[1].article": TWICE}
+    table = "orders" if what == "orders" else "quotes"
+    assert sql.value(f"SELECT COUNT(*) FROM {table} WHERE account_id=%s", int(cust.id)) == 0
+    # Right lines still make one.
+    S.expect(api(t.admin).post(path, json={"lines": [{"article": "starter", "quantity": 1},
+                                                     {"article": "data-logger", "quantity": 2}]}),
+             201)
+
+
 def test_billing_audit_rows_show_times_as_rfc3339(api, make_tenant, make_account, env, sql):
     """Round 2, 004 D4: every time in the API is RFC 3339, audit rows
     included (subscription.renew had MariaDB's "2027-01-30 06:41:28.598688");

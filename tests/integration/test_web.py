@@ -212,6 +212,76 @@ def test_return_to_gets_account_and_member(api, tenant, make_account, make_perso
     assert S.roles_in_ldap(ldap_admin, acc.id, p) == {"billing"}
 
 
+def test_return_to_of_an_execute_names_the_subscription_it_created(api, sql, tenant,
+                                                                   make_account):
+    """Round-11 leftover of seed 002 (D1): {id} of POST /orders/{oid}/execute
+    became the order's id (its answer {order, subscription, invoice} has no
+    id of its own). It is the subscription the execute created; {order_id}
+    is the order, {account_id} the order's account; a replay of the form
+    (the same _idempotency_key) goes to the same place."""
+    cust = make_account(tenant.admin, "customer", tenant.account.id)
+    # An order whose id is not the next subscription's (on a fresh stack
+    # both start at 1), so that the two cannot be mistaken.
+    next_sid = (sql.value("SELECT MAX(id) FROM subscriptions") or 0) + 1
+    while True:
+        oid = S.expect(api(tenant.admin).post(f"{ACCOUNTS}/{cust.id}/orders", json={
+            "lines": [{"article": "assets-pack", "quantity": 1}]}), 201)["id"]
+        if int(oid) != next_sid:
+            break
+    key = S.unique("rt-exec-")
+    fields = [("return_to", FRONT + "/ui/accounts/{account_id}/subscriptions/{id}?order={order_id}"),
+              ("_idempotency_key", key)]
+    r = api(tenant.admin).form("POST", f"/api/v1/orders/{oid}/execute", fields)
+    assert r.status_code == 303, S.describe(r)
+    sid = str(sql.value("SELECT subscription_id FROM orders WHERE id=%s", int(oid)))
+    assert sid != "None" and sid != oid, (sid, oid)
+    assert r.headers["Location"] == f"{FRONT}/ui/accounts/{cust.id}/subscriptions/{sid}?order={oid}"
+    again = api(tenant.admin).form("POST", f"/api/v1/orders/{oid}/execute", fields)
+    assert again.status_code == 303, S.describe(again)
+    assert again.headers["Location"] == r.headers["Location"], S.describe(again)
+    assert again.headers.get("Idempotent-Replayed") == "true", S.describe(again)
+    assert sql.value("SELECT COUNT(*) FROM subscriptions WHERE account_id=%s", int(cust.id)) == 1
+    # The draft's form: {id} and {order_id} are the order it made.
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{cust.id}/orders", [
+        ("lines[0][article]", "api-seats"), ("lines[0][quantity]", "1"),
+        ("return_to", FRONT + "/ui/accounts/{account_id}/orders/{id}/{order_id}")])
+    assert r.status_code == 303, S.describe(r)
+    made = str(sql.value("SELECT MAX(id) FROM orders WHERE account_id=%s", int(cust.id)))
+    assert r.headers["Location"] == f"{FRONT}/ui/accounts/{cust.id}/orders/{made}/{made}"
+
+
+def test_return_to_of_the_preferences_names_the_caller(api, make_person):
+    """Round-11 leftover of seed 004 (D3): PATCH /me/preferences by a form
+    sent {id} and {account_id} back as written. {id} is the caller's uid
+    (the preferences changed are theirs); {account_id}, which no account
+    fills here, is left empty, as is any placeholder accountd does not
+    fill; a brace that opens or closes no placeholder is percent-encoded.
+    A Location never carries a raw { or }."""
+    p = make_person(prefix="rtpref")
+    r = api(p).form("POST", "/api/v1/me/preferences", [
+        ("_method", "PATCH"), ("news", "false"),
+        ("return_to", FRONT + "/prefs/{id}?acc={account_id}&o={order_id}&x={colour}&b={}&c={a-b")])
+    assert r.status_code == 303, S.describe(r)
+    loc = r.headers["Location"]
+    assert loc == f"{FRONT}/prefs/{p.uid}?acc=&o=&x=&b=%7B%7D&c=%7Ba-b", loc
+    assert "{" not in loc and "}" not in loc
+    assert S.expect(api(p).get("/api/v1/me/preferences"), 200)["news"] is False
+
+
+def test_a_placeholder_no_route_fills_is_left_empty(api, tenant, make_account, make_person,
+                                                     set_roles):
+    """The rule is the return_to's, on every route: a member's roles by
+    form, where no order is concerned, leave {order_id} empty."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    p = make_person(prefix="rtnone")
+    set_roles(tenant.admin, acc.id, p, ["member"])
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}/members/{p.uid}", [
+        ("_method", "PUT"), ("roles", "billing"),
+        ("return_to", FRONT + "/a/{account_id}/m/{id}?o={order_id}&s={subscription_id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == f"{FRONT}/a/{acc.id}/m/{p.uid}?o=&s=", r.headers["Location"]
+
+
 # ---------------------------------------------------------------- HTML error page
 
 def test_html_error_page_for_a_browser(api, sql, tenant):

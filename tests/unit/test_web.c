@@ -71,8 +71,24 @@ static void fills_ids_encoded(void **state)
     web_fill_ids(&b, "https://app.example/a/{account_id}/m/{id}?x={id}", "jo hn/x", "42");
     assert_string_equal(buf_str(&b), "https://app.example/a/42/m/jo%20hn%2Fx?x=jo%20hn%2Fx");
     buf_reset(&b);
-    web_fill_ids(&b, "https://app.example/{id}/{other}", NULL, "7");
-    assert_string_equal(buf_str(&b), "https://app.example/{id}/{other}");
+    /* What nothing fills is left empty, never as raw braces (round-11
+     * leftover of seed 004). */
+    web_fill_ids(&b, "https://app.example/{id}/{other}?a={account_id}", NULL, "7");
+    assert_string_equal(buf_str(&b), "https://app.example//?a=7");
+    buf_free(&b);
+}
+
+static void fills_placeholders_and_encodes_stray_braces(void **state)
+{
+    (void)state;
+    struct buf b = BUF_INIT;
+    const struct web_placeholder places[] = {{"id", "5"}, {"account_id", NULL}, {"order_id", "9"}};
+    web_fill_placeholders(&b, "https://app.example/s/{id}?o={order_id}&a={account_id}&x={Co_1}",
+                          places, 3);
+    assert_string_equal(buf_str(&b), "https://app.example/s/5?o=9&a=&x=");
+    buf_reset(&b);
+    web_fill_placeholders(&b, "https://app.example/{}/{a-b}/}{id/{{id}}/{", places, 3);
+    assert_string_equal(buf_str(&b), "https://app.example/%7B%7D/%7Ba-b%7D/%7D%7Bid/%7B5%7D/%7B");
     buf_free(&b);
 }
 
@@ -202,6 +218,7 @@ int main(void)
         cmocka_unit_test(url_check_allows_only_allowed_origins),
         cmocka_unit_test(url_check_refuses_spaces_and_controls),
         cmocka_unit_test(fills_ids_encoded),
+        cmocka_unit_test(fills_placeholders_and_encodes_stray_braces),
         cmocka_unit_test(secret_fields),
         cmocka_unit_test(error_url_with_errors_and_values),
         cmocka_unit_test(error_url_keeps_an_existing_query),
