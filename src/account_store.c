@@ -12,6 +12,7 @@
 #include "providers_store.h"
 #include "result.h"
 #include "sql_store.h"
+#include "storefronts_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
 
@@ -36,7 +37,7 @@ int account_read(struct sql_store *sql, unsigned long long id, struct sql_result
                     "  WHERE c.account_id = accounts.id),"
                     " (SELECT JSON_OBJECTAGG(n.email, n.position)"
                     "  FROM notification_recipients n WHERE n.account_id = "
-                    "accounts.id)," BILLING_OVERVIEW_COLUMNS
+                    "accounts.id)," BILLING_OVERVIEW_COLUMNS "," STOREFRONT_OVERVIEW_COLUMN
                     " FROM accounts WHERE accounts.id = ? AND accounts.ldap_state = 'done'",
                     SQL_ARGS(P_INT(id)), r);
 }

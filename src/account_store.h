@@ -48,13 +48,14 @@ enum account_col {
     ACCOUNT_COL_CONTACTS,   /* {"primary": uid, "technical": uid} or NULL */
     ACCOUNT_COL_RECIPIENTS, /* {"mail": position, ...} or NULL (recipients_of_cell) */
     ACCOUNT_COL_BILLING,    /* BILLING_OVERVIEW_COLUMNS from here (subscriptions_store.h) */
+    ACCOUNT_COL_STOREFRONT = ACCOUNT_COL_BILLING + 5, /* STOREFRONT_OVERVIEW_COLUMN */
 };
 
 /* Everything the overview shows from MariaDB about account id (a finished
  * one: ldap_state done) in one statement: its row, its contacts, its
- * notification recipients, its plan, subscriptions, articles and licenses. ST_OK with r->nrows 0 or
- * 1; free r with sql_result_free. The router reads it to authorize (caller_authorize) and keeps it
- * in req->account_row for the handler. */
+ * notification recipients, its plan, subscriptions, articles and licenses, its storefront. ST_OK
+ * with r->nrows 0 or 1; free r with sql_result_free. The router reads it to authorize
+ * (caller_authorize) and keeps it in req->account_row for the handler. */
 int account_read(struct sql_store *sql, unsigned long long id, struct sql_result *r);
 /* The same row with only its first columns (id up to handed over: enough
  * for ACCOUNT_COL_PARENT, _KIND, _STATUS and _HANDED_OVER): what

@@ -26,6 +26,7 @@
 #include "properties_store.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "storefronts_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
 
@@ -171,6 +172,9 @@ static void respond_account(struct request *req, unsigned long long id, int stat
     json_t *a = fields_json(r, 0);
     closed_json(req, a, sql_cell(r, 0, COL_CLOSED));
     billing_overview_set(a, r, 0, ACCOUNT_COL_BILLING);
+    json_object_set_new(a, "storefront",
+                        storefront_overview_json(sql_cell(r, 0, ACCOUNT_COL_STOREFRONT),
+                                                 req->cfg->storefront_host));
     unsigned long long version = sql_cell_id(r, 0, COL_VERSION);
     json_t *members = members_json(req, id, &st);
     if (!members) {

@@ -402,7 +402,7 @@ const char *body_mail_text(struct request *req, json_t *b, size_t max)
 
 /* If-Match: "<id>.<version>" (a weak W/ prefix is ignored). 0 if absent,
  * -1 if it cannot be this account's ETag. */
-static long long parse_if_match(const char *h, unsigned long long id)
+static long long parse_if_match(const char *h, const char *prefix, unsigned long long id)
 {
     if (!h || !*h)
         return 0;
@@ -410,9 +410,12 @@ static long long parse_if_match(const char *h, unsigned long long id)
         return 0;
     if (strncmp(h, "W/", 2) == 0)
         h += 2;
+    size_t n = strlen(prefix);
+    if (h[0] != '"' || strncmp(h + 1, prefix, n) != 0 || !(h[1 + n] >= '0' && h[1 + n] <= '9'))
+        return -1;
     unsigned long long hid, version;
     char tail;
-    if (sscanf(h, "\"%llu.%llu\"%c", &hid, &version, &tail) != 2 || hid != id || version == 0)
+    if (sscanf(h + 1 + n, "%llu.%llu\"%c", &hid, &version, &tail) != 2 || hid != id || version == 0)
         return -1;
     return (long long)version;
 }
@@ -441,9 +444,15 @@ static int if_match_unquoted(const char *h)
  * (docs/api.md, "Lost updates"). */
 long long body_expected_version(struct request *req, json_t *b, unsigned long long id)
 {
+    return body_expected_version_of(req, b, "", id, "the account's");
+}
+
+long long body_expected_version_of(struct request *req, json_t *b, const char *prefix,
+                                   unsigned long long id, const char *whose)
+{
     const char *if_match = request_param(req, "HTTP_IF_MATCH");
-    long long im = parse_if_match(if_match, id);
-    if (im < 0 && if_match_unquoted(if_match)) {
+    long long im = parse_if_match(if_match, prefix, id);
+    if (im < 0 && !*prefix && if_match_unquoted(if_match)) {
         /* If-Match: 5.9 for the ETag "5.9": still 412 (it is not the
          * ETag), but saying what is wrong (round-6 walkthrough of seed
          * 003, M2). */
@@ -453,7 +462,7 @@ long long body_expected_version(struct request *req, json_t *b, unsigned long lo
         return -1;
     }
     if (im < 0) {
-        refuse(req, 412, "precondition-failed", "If-Match does not match the account's ETag");
+        refuse(req, 412, "precondition-failed", "If-Match does not match %s ETag", whose);
         return -1;
     }
     json_t *v = json_object_get(b, "_version");
@@ -466,7 +475,9 @@ long long body_expected_version(struct request *req, json_t *b, unsigned long lo
         else if (s && *s >= '0' && *s <= '9')
             fv = strtoll(s, &end, 10);
         if (fv <= 0 || (end && *end)) {
-            res_field_error(req, "_version", "must be the account's version, a positive number");
+            char why[96];
+            snprintf(why, sizeof(why), "must be %s version, a positive number", whose);
+            res_field_error(req, "_version", why);
             res_fail_if_errors(req);
             return -1;
         }

@@ -101,6 +101,10 @@ const char *body_mail_text(struct request *req, json_t *b, size_t max);
  * fields and compare the version under the account's row lock
  * (account_check_version, account_store.h). */
 long long body_expected_version(struct request *req, json_t *b, unsigned long long id);
+/* The same for a resource with an ETag of its own, "<prefix><id>.<version>"
+ * (res_etag_of); whose names it in the messages ("the property's"). */
+long long body_expected_version_of(struct request *req, json_t *b, const char *prefix,
+                                   unsigned long long id, const char *whose);
 /* 1 if any accessor failed: the response is then set (400 or 422). */
 int body_failed(struct request *req);
 

@@ -139,6 +139,15 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
         res_field_error(req, "uid", "must be an admin of the account");
         return refuse_invalid(req);
     }
+    /* The contacts receive the account's mail: someone an LDAP
+     * administrator made without an address cannot be one (round-12
+     * walkthrough of seed 004, D3). */
+    if (!p->mail || !*p->mail) {
+        res_field_error(req, "uid",
+                        "has no e-mail address in the directory; a named contact must receive the "
+                        "account's mail");
+        return refuse_invalid(req);
+    }
     st = contact_get(req->session->sql, s->plan.account_id, kind, old_uid);
     if (st == ST_OK && *old_uid && strcmp(*old_uid, p->uid) != 0) {
         int found = ldap_store_find_person(req->session->ldap, "uid", *old_uid, old);

@@ -74,6 +74,14 @@ void res_header(struct request *req, const char *name, const char *value)
     buf_adds(&req->res.headers, "\r\n");
 }
 
+void res_etag_of(struct request *req, const char *prefix, unsigned long long id,
+                 unsigned long long version)
+{
+    char etag[80];
+    snprintf(etag, sizeof(etag), "\"%s%llu.%llu\"", prefix, id, version);
+    res_header(req, "ETag", etag);
+}
+
 void res_etag(struct request *req, unsigned long long id, unsigned long long version)
 {
     char etag[64];

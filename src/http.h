@@ -120,6 +120,10 @@ const char *request_param(const struct request *req, const char *name);
 void res_header(struct request *req, const char *name, const char *value);
 /* ETag: "<account id>.<version>" (docs/api.md, "Lost updates"). */
 void res_etag(struct request *req, unsigned long long id, unsigned long long version);
+/* ETag: "<prefix><id>.<version>" of a resource with a version of its own
+ * (a property definition: "p<id>.<version>"). */
+void res_etag_of(struct request *req, const char *prefix, unsigned long long id,
+                 unsigned long long version);
 /* Sends body (reference stolen) with status. */
 void res_json(struct request *req, int status, json_t *body);
 void res_empty(struct request *req, int status);

@@ -612,6 +612,16 @@ void project_invitations_create(struct request *req)
         refuse(req, 404, "not-found", "no such project");
         return;
     }
+    /* Whom an admin of the account revoked gets no project role from
+     * anyone else either (round-12 walkthrough of seed 000, D1). */
+    int refused = 0;
+    if (st == ST_OK && !req->caller.is_operator && !(a.roles & ROLE_ADMIN))
+        st = provider_regrant_refused(req, &a, v.email, &refused);
+    if (st == ST_OK && refused) {
+        json_decref(project);
+        refuse(req, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
+        return;
+    }
     if (st == ST_OK)
         st = invitation_find_addable(req, v.email, &v.known);
     if (st == ST_OK && v.known.dn) {

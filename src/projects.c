@@ -475,6 +475,15 @@ static int check_project_change(struct request *req, unsigned long long account_
             return st;
         if (!may)
             return refuse(req, 404, "not-found", NOT_IN_ACCOUNT);
+        /* Nor into a project, someone whose provider access an admin of
+         * the account revoked (round-12 walkthrough of seed 000, D1). */
+        int revoked = 0;
+        if (!req->caller.is_operator && !(req->account.roles & ROLE_ADMIN))
+            st = provider_revoked_by_admin(req->session->sql, account_id, person->uid, &revoked);
+        if (st != ST_OK)
+            return st;
+        if (revoked)
+            return refuse(req, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
     }
     if ((*before & PROJECT_OWNER) && !(wanted & PROJECT_OWNER) && owners <= 1)
         return refuse(req, 409, "last-owner", "a project always keeps an owner");

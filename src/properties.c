@@ -386,6 +386,7 @@ void property_definitions_get(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
+    res_etag_of(req, "p", def.id, def.version);
     res_json(req, 200, property_def_json(&def));
     property_def_clear(&def);
 }
@@ -397,8 +398,42 @@ struct def_change {
     int type, required; /* required: -1 unchanged */
     char *options;      /* JSON text, NULL if not given */
     int have_options;
+    long long expected;      /* If-Match / _version: the version read; 0 none */
     struct property_def def; /* the definition after the change */
 };
+
+/* The version the client read of definition key (If-Match "p<id>.<version>"
+ * or a form's _version): 0 for none, -1 with the answer set. The
+ * definition is read only when the client sent one. */
+static long long expected_def_version(struct request *req, json_t *b, unsigned long long account_id,
+                                      const char *key)
+{
+    if (!request_param(req, "HTTP_IF_MATCH") && !json_object_get(b, "_version"))
+        return 0;
+    struct property_def def;
+    int st = property_def_find(req->session->sql, account_id, key, 0, &def);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", "no such property");
+        return -1;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return -1;
+    }
+    long long v = body_expected_version_of(req, b, "p", def.id, "the property's");
+    property_def_clear(&def);
+    return v;
+}
+
+/* Under the definition's row lock: a stale If-Match / _version is 412 and
+ * nothing changes (round-12 walkthrough of seed 001, D2). */
+static int def_version_holds(struct def_change *c, const struct property_def *now)
+{
+    if (c->expected > 0 && (unsigned long long)c->expected != now->version)
+        return refuse(c->req, 412, "precondition-failed",
+                      "the property changed since you read it; read it again");
+    return ST_OK;
+}
 
 static int define_tx(struct sql_store *sql, void *arg)
 {
@@ -442,6 +477,8 @@ static void answer_change(struct request *req, int st, struct def_change *c, int
                      c->account_id, c->def.key);
             res_header(req, "Location", loc);
         }
+        if (status != 204)
+            res_etag_of(req, "p", c->def.id, c->def.version);
         if (status == 204)
             res_empty(req, 204);
         else
@@ -498,6 +535,10 @@ static int redefine_tx(struct sql_store *sql, void *arg)
         return refuse(c->req, 404, "not-found", "no such property");
     if (st != ST_OK)
         return st;
+    if ((st = def_version_holds(c, &old)) != ST_OK) {
+        property_def_clear(&old);
+        return st;
+    }
     if (c->have_options && old.type != PROP_SELECT) {
         res_field_error(c->req, "options", "only a select has options");
         property_def_clear(&old);
@@ -555,7 +596,7 @@ static int redefine_tx(struct sql_store *sql, void *arg)
 
 void property_definitions_patch(struct request *req)
 {
-    static const char *const allowed[] = {"label", "options", "required", NULL};
+    static const char *const allowed[] = {"label", "options", "required", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .key = req->args[1]};
@@ -571,6 +612,10 @@ void property_definitions_patch(struct request *req)
     }
     struct account_ref a = req->account;
     c.account_id = a.id;
+    if ((c.expected = expected_def_version(req, b, a.id, c.key)) < 0) {
+        free(c.options);
+        return;
+    }
     answer_change(req, request_transaction(req, redefine_tx, &c), &c, 200);
 }
 
@@ -584,6 +629,8 @@ static int undefine_tx(struct sql_store *sql, void *arg)
     st = property_def_find(sql, c->account_id, c->key, 1, &c->def);
     if (st == ST_NOT_FOUND)
         return refuse(c->req, 404, "not-found", "no such property");
+    if (st == ST_OK)
+        st = def_version_holds(c, &c->def);
     json_t *removed = NULL;
     if (st == ST_OK)
         st = property_def_delete(sql, c->def.id, &removed);
@@ -613,9 +660,14 @@ static int undefine_tx(struct sql_store *sql, void *arg)
 
 void property_definitions_delete(struct request *req)
 {
-    if (body_none(req))
+    static const char *const allowed[] = {"_version", NULL};
+    json_t *b = body_root(req);
+    body_only(req, b, NULL, allowed);
+    if (body_failed(req))
         return;
     struct account_ref a = req->account;
     struct def_change c = {.req = req, .key = req->args[1], .account_id = a.id};
+    if ((c.expected = expected_def_version(req, b, a.id, c.key)) < 0)
+        return;
     answer_change(req, request_transaction(req, undefine_tx, &c), &c, 204);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEF_COLUMNS "id, prop_key, label, type, options, required"
+#define DEF_COLUMNS "id, prop_key, label, type, options, required, version"
 
 static void read_def(const struct sql_result *r, size_t row, struct property_def *d)
 {
@@ -29,6 +29,7 @@ static void read_def(const struct sql_result *r, size_t row, struct property_def
     }
     json_decref(o);
     d->required = strcmp(sql_cell(r, row, 5), "1") == 0;
+    d->version = sql_cell_id(r, row, 6);
 }
 
 void property_def_clear(struct property_def *d)
@@ -102,6 +103,7 @@ json_t *property_def_json(const struct property_def *d)
             json_array_append_new(o, json_string(d->options[i]));
         json_object_set_new(j, "options", o);
     }
+    json_object_set_new(j, "version", json_integer((json_int_t)d->version));
     return j;
 }
 
@@ -128,8 +130,8 @@ int property_def_update(struct sql_store *sql, unsigned long long id, const char
                         const char *options_json, int required)
 {
     return sql_exec(sql,
-                    "UPDATE property_definitions SET label = ?, options = ?, required = ?"
-                    " WHERE id = ?",
+                    "UPDATE property_definitions SET label = ?, options = ?, required = ?,"
+                    " version = version + 1 WHERE id = ?",
                     SQL_ARGS(P_STR(label), P_STR(options_json), P_INT(required ? 1 : 0), P_INT(id)),
                     NULL);
 }

@@ -17,6 +17,7 @@ struct property_def {
     int type;       /* enum property_type */
     char **options; /* NULL-terminated (select), else NULL */
     int required;
+    unsigned long long version; /* its ETag: "p<id>.<version>" */
 };
 
 /* The definitions of account_id, oldest first. With lock set (inside a

@@ -114,6 +114,23 @@ static json_t *storefront_row_json(const struct sql_result *r, size_t i)
                      retain ? json_string(retain) : json_null());
 }
 
+json_t *storefront_overview_json(const char *cell, const char *default_host)
+{
+    json_t *o = cell ? json_loads(cell, 0, NULL) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return json_null();
+    }
+    const char *host = json_string_value(json_object_get(o, "host"));
+    const char *alias = json_string_value(json_object_get(o, "alias"));
+    struct buf url = {0};
+    buf_printf(&url, "https://%s/%s", host ? host : default_host, alias ? alias : "");
+    json_object_del(o, "host");
+    json_object_set_new(o, "url", json_string(buf_str(&url)));
+    buf_free(&url);
+    return o;
+}
+
 int storefronts_store_by_alias(struct sql_store *sql, const char *default_host, const char *alias,
                                unsigned long long distributor_id, const char *host_key,
                                json_t **out)

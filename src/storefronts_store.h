@@ -62,6 +62,25 @@ int storefronts_store_of_account(struct sql_store *sql, unsigned long long accou
  * status} or JSON null (a new reference). */
 int storefronts_store_json(struct sql_store *sql, const char *default_host, unsigned long long id,
                            json_t **out);
+/* The account's storefront for its overview, as one more column of the
+ * account's own SELECT (FROM accounts, not aliased; one round trip): a
+ * JSON object text {alias, host, status, retain_until, distributor_id} of
+ * its newest storefront (live or kept), host being the distributor's own
+ * storefront host or null; NULL when it has none. Served by
+ * uq_storefronts_account (account_id, distributor_id). */
+#define STOREFRONT_OVERVIEW_COLUMN                                                                 \
+    " (SELECT JSON_OBJECT('alias', s.alias, 'host', d.storefront_host, 'status', s.status,"        \
+    "   'retain_until', DATE_FORMAT(s.retain_until, '%Y-%m-%dT%H:%i:%sZ'), 'distributor_id',"      \
+    "   CAST(s.distributor_id AS CHAR))"                                                           \
+    "   FROM storefronts s JOIN accounts d ON d.id = s.distributor_id"                             \
+    "   WHERE s.account_id = accounts.id ORDER BY s.id DESC LIMIT 1)"
+
+/* The overview's storefront {alias, url, status, retain_until,
+ * distributor_id} from a STOREFRONT_OVERVIEW_COLUMN cell (url
+ * https://<host>/<alias>, default_host for a distributor without its
+ * own), or JSON null for a NULL cell. */
+json_t *storefront_overview_json(const char *cell, const char *default_host);
+
 /* Is alias free (no storefront under distributor_id's host holds it;
  * distributor_id 0: no row anywhere; host_key as above)? */
 int storefronts_store_available(struct sql_store *sql, const char *alias,

@@ -1564,6 +1564,35 @@ def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller
                                           "status": "active"}
 
 
+def test_the_overview_shows_the_accounts_storefront(api, disti, make_reseller, env, make_tenant):
+    """Round-11 leftover of seed 002 (D4): the account's overview shows its
+    storefront (DESIGN: an account has "the storefront alias"), live or
+    kept after its term ended, and null for an account without one; its
+    URL is the distributor's own host's."""
+    r = make_reseller(disti)
+    assert S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)["storefront"] is None
+    alias = S.unique("ov")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                       alias)["id"])["subscription"]["id"]
+    live = {"alias": alias, "url": f"https://{disti.host}/{alias}", "status": "active",
+            "retain_until": None, "distributor_id": disti.account.id}
+    for who in (r.admin, r.billing, r.member):
+        got = S.expect(api(who).get(f"/api/v1/accounts/{r.account.id}"), 200)
+        assert got["storefront"] == live, (who, got["storefront"])
+    # Cancelled: the storefront stays active until the term ends.
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    assert S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"),
+                    200)["storefront"] == live
+    run_maint(env, later(ends, seconds=1))
+    kept = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)["storefront"]
+    public = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
+    assert kept == dict(live, status="cancelled", retain_until=public["retain_until"]), kept
+    assert kept["retain_until"]
+    # Another tenant still sees no overview at all.
+    other = make_tenant()
+    S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{r.account.id}"), 404)
+
+
 def test_term_end_and_come_back_are_in_the_audit_trail(api, disti, make_reseller, env, sql):
     """Round-3 walkthrough of seed 002, D6: subscription.end records the
     account's plan, licenses and storefront before and after; the order

@@ -2,6 +2,7 @@
 one of the account's admins, shown in the account overview; changing one
 mails the old contact, the new one and the account's notification
 recipients (`contact-changed`)."""
+import ldap3
 import pytest
 
 import support as S
@@ -67,6 +68,29 @@ def test_contact_must_be_an_admin(api, customer, make_person, set_roles, sql, ca
     assert stored_contact(sql, acc.id) == admin.uid
     assert overview_contacts(api, admin, acc.id)["primary"]["uid"] == admin.uid
     assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+
+def test_an_admin_without_an_address_is_no_contact(api, customer, make_person, set_roles, sql,
+                                                   ldap_admin):
+    """Round-12 walkthrough of seed 004, D3: the contacts receive the
+    account's mail, so an admin an LDAP administrator made without `mail`
+    cannot be named one: 422 on uid, the contact stays, nobody is mailed.
+    With an address again, the same person can be named."""
+    admin, acc = customer
+    S.expect(api(admin).put(contact_path(acc.id, "technical"), json={"uid": admin.uid}), 200)
+    p = make_person(prefix="nomail")
+    set_roles(admin, acc.id, p, ["admin"])
+    assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_DELETE, [])]}), ldap_admin.result
+    before = S.outbox_max_id(sql)
+    errors = S.expect_field_errors(api(admin).put(contact_path(acc.id, "technical"),
+                                                  json={"uid": p.uid}), "uid")
+    assert errors["uid"] == ("has no e-mail address in the directory; a named contact "
+                                     "must receive the account's mail"), errors
+    assert stored_contact(sql, acc.id, "technical") == admin.uid
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_ADD, [p.mail])]}), ldap_admin.result
+    S.expect(api(admin).put(contact_path(acc.id, "technical"), json={"uid": p.uid}), 200)
+    assert stored_contact(sql, acc.id, "technical") == p.uid
 
 
 def test_unknown_contact_kind_is_404(api, customer, sql):
@@ -206,7 +230,6 @@ def test_a_contact_demoted_in_ldap_is_no_contact(api, customer, make_person, set
     reads as unset (overview null), gets no contact or billing mail (the
     admins get the billing mail, as without a primary contact), and the
     next contact change mails "from nobody" and not the old contact."""
-    import ldap3
     admin, acc = customer
     b = make_person()
     set_roles(admin, acc.id, b, ["admin"])

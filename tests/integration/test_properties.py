@@ -51,7 +51,7 @@ def test_definitions_are_created_listed_renamed_and_deleted(api, sql, partner_wi
     assert [i["key"] for i in items] == ["region", "loggers", "vip", "renewal", "note"]
     region = items[0]
     assert region == {"key": "region", "label": "Region", "type": "select",
-                      "options": ["EU", "US", "APAC"], "required": True}
+                      "options": ["EU", "US", "APAC"], "required": True, "version": 1}
     assert "options" not in items[1] and items[1]["required"] is False
     # Location names the new definition.
     body, r = define(api, t.admin, t.account.id, key="size", label="Size", type="number")
@@ -68,6 +68,60 @@ def test_definitions_are_created_listed_renamed_and_deleted(api, sql, partner_wi
     S.expect_problem(s.delete(defs_path(t.account.id, "size")), 404)
     audit = [a["action"] for a in sql.audit(t.account.id)]
     assert audit.count("property.define") == 6 and "property.update" in audit and "property.delete" in audit
+
+
+def test_two_tabs_editing_one_definition_do_not_lose_each_others_options(api, sql, make_person,
+                                                                        set_roles,
+                                                                        partner_with_properties):
+    """Round-12 walkthrough of seed 001, D2 ("Tabelle bearbeiten" in two
+    tabs): a definition has an ETag of its own ("p<id>.<version>") on
+    GET, POST and PATCH; a stale If-Match or _version is 412 and changes
+    nothing, one that is no ETag of this definition is 412 too; without
+    one the last write wins as before; DELETE honours it alike."""
+    t = partner_with_properties
+    pia = make_person(prefix="pia")
+    set_roles("olivia", t.account.id, pia, ["admin"])
+    path = defs_path(t.account.id, "region")
+    r = api(t.admin).get(path)
+    tab1 = S.expect(r, 200)
+    etag = r.headers["ETag"]
+    def_id = sql.value("SELECT id FROM property_definitions WHERE account_id=%s AND prop_key='region'",
+                       int(t.account.id))
+    assert etag == f'"p{def_id}.1"' and tab1["version"] == 1
+    assert api(pia).get(path).headers["ETag"] == etag
+    # Tab 1 adds "West".
+    r = api(t.admin).patch(path, json={"options": ["EU", "US", "APAC", "West"]},
+                           headers={"If-Match": etag})
+    assert S.expect(r, 200)["version"] == 2 and r.headers["ETag"] == f'"p{def_id}.2"'
+    # Tab 2, read before: 412, and West stays.
+    audit = len(sql.audit(t.account.id))
+    p = S.expect_problem(api(pia).patch(path, json={"options": ["EU", "US", "APAC", "Ost"]},
+                                        headers={"If-Match": etag}), 412, "precondition-failed")
+    assert "changed since you read it" in p["detail"], p
+    got = S.expect(api(pia).get(path), 200)
+    assert got["options"] == ["EU", "US", "APAC", "West"] and got["version"] == 2
+    assert len(sql.audit(t.account.id)) == audit
+    # A value that is no ETag of this definition (the account's, another
+    # definition's, a made-up one) is 412 as well.
+    other = sql.value("SELECT id FROM property_definitions WHERE account_id=%s AND prop_key='note'",
+                      int(t.account.id))
+    for bad in ('"bogus"', f'"{t.account.id}.1"', f'"p{other}.2"', f'p{def_id}.2'):
+        S.expect_problem(api(pia).patch(path, json={"label": "X"}, headers={"If-Match": bad}), 412)
+    # A form's _version: stale 412 (to error_to), current applied.
+    S.expect_problem(api(pia).post(path, data={"_method": "PATCH", "_version": "1", "label": "R"},
+                                   headers={"Origin": S.ORIGIN}), 412)
+    got = S.expect(api(pia).post(path, data={"_method": "PATCH", "_version": "2", "label": "Regio"},
+                                 headers={"Origin": S.ORIGIN}), 200)
+    assert got["label"] == "Regio" and got["version"] == 3
+    S.expect_field_errors(api(pia).post(path, data={"_method": "PATCH", "_version": "x"},
+                                        headers={"Origin": S.ORIGIN}), "_version")
+    # Without a precondition the last write wins, as for the account.
+    assert S.expect(api(pia).patch(path, json={"label": "Region"}), 200)["version"] == 4
+    # DELETE: a stale one is 412 and the definition stays; the current one deletes.
+    S.expect_problem(api(t.admin).delete(path, headers={"If-Match": f'"p{def_id}.3"'}), 412)
+    S.expect(api(t.admin).get(path), 200)
+    S.expect(api(t.admin).delete(path, headers={"If-Match": f'W/"p{def_id}.4"'}), 204)
+    S.expect_problem(api(t.admin).get(path), 404)
 
 
 @pytest.mark.parametrize("body, field", [
@@ -307,7 +361,7 @@ def test_one_definition_is_read_where_its_create_points(api, make_person, set_ro
                         options=["gold", "silver"])
     got = S.expect(s.get(r.headers["Location"]), 200)
     assert got == created == {"key": "tier", "label": "Tier", "type": "select",
-                              "options": ["gold", "silver"], "required": False}
+                              "options": ["gold", "silver"], "required": False, "version": 1}
     assert got == S.expect(s.get(defs_path(t.account.id)), 200)["items"][-1]
     assert s.head(r.headers["Location"]).status_code == 200
     # A change shows at once; a deleted one is gone.
@@ -353,7 +407,7 @@ def test_a_taken_key_and_an_option_in_use_are_marked_on_their_fields(api, sql, m
     assert (q["status"], q["error"], q["errors[key]"], q["values[key]"]) == (
         "409", "conflict", "is taken: the account has a property with this key", "note"), q
     note = [d for d in S.expect(s.get(defs_path(t.account.id)), 200)["items"] if d["key"] == "note"]
-    assert note == [{"key": "note", "label": "Note", "type": "text", "required": False}], note
+    assert note == [{"key": "note", "label": "Note", "type": "text", "required": False, "version": 1}], note
     # An option a child has as its value stays.
     child = make_account(t.admin, "customer", t.account.id)
     S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "APAC"}}), 200)

@@ -774,6 +774,26 @@ def test_a_provider_the_customer_revoked_comes_back_only_by_an_admin(api, sql, l
                          "forbidden")
     assert p["detail"] == detail, p
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    # Nor into one of the customer's projects (round-12 walkthrough of seed
+    # 000, D1: by PUT or project invitation he saw the project and its
+    # people again): 403, no project role, nothing mailed.
+    pid = S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/projects",
+                                 json={"name": S.unique("rvk-labels")}), 201)["id"]
+    outbox = S.outbox_max_id(sql)
+    p = S.expect_problem(api(sue).put(f"/api/v1/projects/{pid}/members/{t.admin.uid}",
+                                      json={"role": "editor"}), 403, "forbidden")
+    assert p["detail"] == detail, p
+    p = S.expect_problem(api(sue).post(f"/api/v1/projects/{pid}/invitations",
+                                       json={"email": t.admin.mail, "role": "editor"}), 403,
+                         "forbidden")
+    assert p["detail"] == detail, p
+    members = S.expect(api(cust).get(f"/api/v1/projects/{pid}"), 200)["members"]
+    assert t.admin.uid not in [m["uid"] for m in members], members
+    assert S.outbox_max_id(sql) == outbox
+    S.expect_problem(api(t.admin).get(f"/api/v1/projects/{pid}"), 403)  # the parent's admin
+    # The customer's admin may invite him (not of her tree: by e-mail).
+    S.expect(api(cust).post(f"/api/v1/projects/{pid}/invitations",
+                            json={"email": t.admin.mail, "role": "reader"}), 202)
     # Once someone else made him a member again (here the operator),
     # service-provider on top of it by a provider's PUT is refused as well.
     set_roles("olivia", acc.id, t.admin, ["member"])
