@@ -195,6 +195,17 @@ static int sees_from_ancestor(struct request *req, unsigned long long id, int *s
     return seen;
 }
 
+int caller_sees_account(struct request *req, unsigned long long id, int *sees)
+{
+    int st = ST_OK;
+    *sees = req->caller.is_operator || effective_roles(req, id, &st) != 0;
+    if (st == ST_OK && !*sees)
+        *sees = sees_from_ancestor(req, id, &st);
+    if (st != ST_OK)
+        *sees = 0;
+    return st;
+}
+
 int caller_tree_holds(struct request *req, const char *dn, const char *uid, int *in)
 {
     *in = 0;

@@ -49,6 +49,15 @@ json_t *project_roles_json(unsigned roles);
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out);
 
+/* Whether the caller may see account id, by caller_authorize's rule for
+ * 404 against 403: operators see every account, anyone else an account
+ * they hold a role in (an expired service-provider grant is none) or one
+ * below an account they are admin or service provider of. *sees receives
+ * 1 or 0 (0 also for an id no account has); returns ST_*. For a handler
+ * whose answer about an account the body names must not tell another
+ * tenant's account from none (relations.c). */
+int caller_sees_account(struct request *req, unsigned long long id, int *sees);
+
 /* 1 if the caller's roles in account a (as caller_authorize filled it)
  * pass the rule allowed / parent_allowed: the same test caller_authorize
  * makes (operators pass; the parent's roles count for nothing once a was

@@ -40,6 +40,7 @@ static void set_defaults(struct config *cfg)
     cfg->invitation_ttl = 7 * 24 * 3600;
     cfg->mail_budget = 100;
     cfg->mail_budget_window = 3600;
+    cfg->relation_budget = 20;
     cfg->body_limit = 1048576;
     cfg->retry_after = 5;
     cfg->identity_cache_ttl = 2;
@@ -271,6 +272,7 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         {"invitation_ttl", 60, 90 * 86400, &cfg->invitation_ttl},
         {"mail_budget", 0, 1000000, &cfg->mail_budget},
         {"mail_budget_window", 60, 7 * 86400, &cfg->mail_budget_window},
+        {"relation_budget", 0, 100000, &cfg->relation_budget},
         {"storefront_retention_days", 0, 3650, &cfg->storefront_retention_days},
         {"subscription_notice_days", 0, 365, &cfg->subscription_notice_days},
         {"account_retention_days", 0, 36500, &cfg->account_retention_days},

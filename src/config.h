@@ -57,6 +57,7 @@ struct config {
     int invitation_ttl;       /* seconds */
     int mail_budget;          /* recipients of tenant-caused mail per account ... */
     int mail_budget_window;   /* ... within this many seconds; 0 budget: unlimited */
+    int relation_budget;      /* relation requests per partner account an hour; 0: unlimited */
 
     size_t body_limit;
     char **allowed_origins; /* NULL-terminated */

@@ -185,18 +185,23 @@ void res_unavailable(struct request *req, const char *what)
     refuse(req, 503, "unavailable", "%s is unavailable; try again shortly", what);
 }
 
+int res_budget_spent(struct request *req, const char *slug, int retry_after, const char *detail)
+{
+    char ra[16];
+    snprintf(ra, sizeof(ra), "%d", retry_after > 0 ? retry_after : 1);
+    res_header(req, "Retry-After", ra);
+    return refuse(req, 429, slug, "%s", detail);
+}
+
 void res_store_failure(struct request *req, int st, const char *what)
 {
     if (st == ST_REFUSED && request_refused(req))
         return; /* the refusal is the answer */
-    if (st == ST_TOO_MANY) {
-        char ra[16];
-        snprintf(ra, sizeof(ra), "%d", outbox_budget_retry_after());
-        res_header(req, "Retry-After", ra);
-        refuse(req, 429, "mail-budget-exceeded",
-               "this account has sent as many mails as it may for now (mail_budget); "
-               "nothing was changed; try again later");
-    } else if (st == ST_UNAVAILABLE || st == ST_RETRY)
+    if (st == ST_TOO_MANY)
+        res_budget_spent(req, "mail-budget-exceeded", outbox_budget_retry_after(),
+                         "this account has sent as many mails as it may for now (mail_budget); "
+                         "nothing was changed; try again later");
+    else if (st == ST_UNAVAILABLE || st == ST_RETRY)
         res_unavailable(req, what);
     else
         refuse(req, 500, "internal", "internal error while using %s", what);

@@ -143,9 +143,14 @@ int refuse_field(struct request *req, int status, const char *slug, const char *
 int request_refused(const struct request *req);
 /* 503 with Retry-After. */
 void res_unavailable(struct request *req, const char *what);
+/* 429 with Retry-After (seconds): a budget of the account is spent (the
+ * mail budget, the relation budget); slug names it (type
+ * urn:accountd:problem:<slug>), detail says which and that nothing
+ * changed. Returns ST_REFUSED. */
+int res_budget_spent(struct request *req, const char *slug, int retry_after, const char *detail);
 /* Refuses for an adapter status that is not ST_OK: ST_REFUSED keeps the
- * problem already recorded, ST_TOO_MANY is 429, ST_UNAVAILABLE/ST_RETRY
- * 503, anything else 500. */
+ * problem already recorded, ST_TOO_MANY is the mail budget's 429,
+ * ST_UNAVAILABLE/ST_RETRY 503, anything else 500. */
 void res_store_failure(struct request *req, int st, const char *what);
 /* Collects "field: message" for a 422. */
 void res_field_error(struct request *req, const char *field, const char *message);

@@ -14,6 +14,11 @@
  * account ends its pending requests (relations_close_pending). Every change
  * is audited on both accounts and mailed to the other side. A relation is
  * commercial: it grants the partner no access to the customer's account.
+ * A request tells nothing about an account the caller may not see: an id
+ * that names no live customer is answered as an unknown one unless the
+ * caller sees it (its own tree, a related customer), and a partner makes
+ * at most relation_budget requests an hour (round-11 leftover of seed
+ * 001; docs/api.md, "Customer relations").
  */
 #include "account_store.h"
 #include "audit.h"
@@ -35,6 +40,13 @@ struct relate {
     unsigned long long partner_id, customer_id, id;
     const char *decision; /* decide: "active" or "declined"; withdraw: "withdrawn" */
     json_t *relation;
+    /* request: whether the caller may see the customer_id's account (its
+     * own tree, or a customer the partner is related to), which decides
+     * between the precise answer and the one of an unknown id; the
+     * relation budget (config) and, once it is spent, its Retry-After. */
+    int visible;
+    int budget;
+    int retry_after;
     /* Who is told besides the notification recipients: request, withdraw
      * and end by the partner: the customer's admins; decide and end by the
      * customer: the partner's contacts (else its admins). */
@@ -102,37 +114,72 @@ static int mail_customer(struct sql_store *sql, struct relate *r)
     return st;
 }
 
+/* The answer of a customer_id that names no live customer organization
+ * the caller may see (round-11 leftover of seed 001): exactly that of an
+ * id no account has, so that another tenant's account — closed, not a
+ * customer — cannot be told from none (API.md: "another tenant's account
+ * is 404, never 403"; a body's field here, docs/api.md). */
+static int refuse_unknown_customer(struct request *req)
+{
+    res_field_error(req, "customer_id", "names no customer organization");
+    return refuse_invalid(req);
+}
+
+/* A closed customer could never approve (round-3 walkthrough of seed 003):
+ * said as such only to a caller who sees the account. */
+static int refuse_closed_customer(struct relate *r)
+{
+    if (!r->visible)
+        return refuse_unknown_customer(r->req);
+    return refuse(r->req, 409, "conflict",
+                  "the customer organization is closed; it cannot take a relation");
+}
+
+static int refuse_budget_spent(struct relate *r)
+{
+    return res_budget_spent(r->req, "relation-budget-exceeded", r->retry_after,
+                            "this partner account has made as many relation requests as it may "
+                            "within an hour (relation_budget); nothing was changed and nobody "
+                            "was mailed; try again later");
+}
+
 static int request_tx(struct sql_store *sql, void *arg)
 {
     struct relate *r = arg;
     int st = account_lock(sql, r->partner_id, &r->req->problem, NULL);
-    /* A closed customer could never approve it (round-3 walkthrough of
-     * seed 003): refused before anything is written or mailed. */
+    /* Closed since it was read: refused before anything is written or
+     * mailed. */
     if (st == ST_OK) {
         st = account_lock(sql, r->customer_id, &r->req->problem, NULL);
         if (st == ST_REFUSED)
-            return refuse(r->req, 409, "conflict",
-                          "the customer organization is closed; it cannot take a relation");
+            return refuse_closed_customer(r);
     }
     /* One relation per pair: a declined, withdrawn or ended one is asked
      * again on its row (stop-18 leftover); a pending or active one stays
-     * as it is. */
+     * as it is, refused before the budget (a repeat is not counted). */
     json_t *old = NULL;
     const char *old_status = NULL;
-    if (st == ST_OK)
+    if (st == ST_OK) {
         st = relation_lock_pair(sql, r->partner_id, r->customer_id, &old);
-    if (st == ST_NOT_FOUND) {
-        st = relation_insert(sql, r->partner_id, r->customer_id, "pending", r->req->caller.uid,
-                             &r->id);
-    } else if (st == ST_OK) {
-        r->id = relation_field_id(old, "id");
-        old_status = json_string_value(json_object_get(old, "status"));
-        if (strcmp(old_status, "pending") == 0 || strcmp(old_status, "active") == 0)
-            st = refuse(r->req, 409, "conflict",
-                        "a relation between these accounts exists already (%s)", old_status);
-        else
-            st = relation_reopen(sql, r->id, r->req->caller.uid);
+        if (st == ST_NOT_FOUND) {
+            st = ST_OK;
+        } else if (st == ST_OK) {
+            r->id = relation_field_id(old, "id");
+            old_status = json_string_value(json_object_get(old, "status"));
+            if (strcmp(old_status, "pending") == 0 || strcmp(old_status, "active") == 0)
+                st = refuse(r->req, 409, "conflict",
+                            "a relation between these accounts exists already (%s)", old_status);
+        }
     }
+    /* A new request, first or asked again, counts against the partner's
+     * relation budget (round-11 leftover of seed 001), under its row lock
+     * taken above; past it nothing is written or mailed. */
+    if (st == ST_OK)
+        st = relation_budget_take(sql, r->partner_id, r->budget, &r->retry_after);
+    if (st == ST_OK)
+        st = old ? relation_reopen(sql, r->id, r->req->caller.uid)
+                 : relation_insert(sql, r->partner_id, r->customer_id, "pending",
+                                   r->req->caller.uid, &r->id);
     if (st == ST_DUPLICATE)
         st = refuse(r->req, 409, "conflict", "a relation between these accounts exists already");
     if (st == ST_OK)
@@ -143,12 +190,26 @@ static int request_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* Whether the caller may see the customer_id's account already (round-11
+ * leftover of seed 001): in their own tree (caller_sees_account: a role in
+ * it, or admin or service provider above it; operators) or a customer the
+ * partner is related to (active or ended: GET /customers names it). Asked
+ * for every id alike, one that no account has too. */
+static int customer_visible(struct request *req, struct relate *r)
+{
+    int st = caller_sees_account(req, r->customer_id, &r->visible);
+    if (st == ST_OK && !r->visible)
+        st = relation_known(req->session->sql, r->partner_id, r->customer_id, &r->visible);
+    return st;
+}
+
 void relations_request(struct request *req)
 {
     static const char *const allowed[] = {"customer_id", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    struct relate r = {.req = req, .partner_id = req->account.id};
+    struct relate r = {
+        .req = req, .partner_id = req->account.id, .budget = req->cfg->relation_budget};
     r.customer_id = body_id(req, b, "customer_id");
     if (!r.customer_id && !json_object_get(req->errors, "customer_id"))
         res_field_error(req, "customer_id", "is required");
@@ -158,15 +219,40 @@ void relations_request(struct request *req)
         refuse(req, 409, "conflict", "only a partner account has customer relations");
         return;
     }
-    char kind[16];
-    int st = relation_account_kind(req->session->sql, r.customer_id, kind);
+    char kind[16], status[16];
+    int st = relation_account_read(req->session->sql, r.customer_id, kind, status);
+    if (st == ST_OK)
+        st = customer_visible(req, &r);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
     }
-    if (strcmp(kind, "customer") != 0) {
-        res_field_error(req, "customer_id", "names no customer organization");
-        res_fail_if_errors(req);
+    /* No such account: the unknown id's answer, whoever asks (operators
+     * see every id). */
+    if (!kind[0])
+        r.visible = 0;
+    int customer = strcmp(kind, "customer") == 0;
+    if (!customer || strcmp(status, "closed") == 0) {
+        /* The precise answer to a caller who sees the account; everyone
+         * else gets the unknown id's, or 429 once the budget is spent, as
+         * a live customer would: a spent budget tells no miss from a hit. */
+        if (r.visible && !customer) {
+            char why[80];
+            snprintf(why, sizeof(why), "is a%s %s account, not a customer organization",
+                     strchr("aeiou", kind[0]) ? "n" : "", kind);
+            res_field_error(req, "customer_id", why);
+            res_fail_if_errors(req);
+        } else if (r.visible) {
+            refuse_closed_customer(&r);
+        } else {
+            st = relation_budget_take(req->session->sql, r.partner_id, r.budget, &r.retry_after);
+            if (st == ST_TOO_MANY)
+                refuse_budget_spent(&r);
+            else if (st != ST_OK)
+                res_store_failure(req, st, "the database");
+            else
+                refuse_unknown_customer(req);
+        }
         return;
     }
     /* The customer's admins, read before the transaction (the directory). */
@@ -177,6 +263,10 @@ void relations_request(struct request *req)
     }
     st = request_transaction(req, request_tx, &r);
     billing_people_free(&r.admins);
+    if (st == ST_TOO_MANY && r.retry_after) {
+        refuse_budget_spent(&r);
+        return;
+    }
     json_t *rel = NULL;
     if (st == ST_OK)
         st = relation_read(req->session->sql, r.id, &rel);

@@ -1,6 +1,9 @@
 #include "relations_store.h"
 
+#include "log.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RELATION_COLUMNS                                                                           \
@@ -179,16 +182,65 @@ int relation_requests(struct sql_store *sql, unsigned long long account_id, cons
                          request_json, items);
 }
 
-int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16])
+int relation_account_read(struct sql_store *sql, unsigned long long id, char kind[16],
+                          char status[16])
 {
     struct sql_result r;
-    kind[0] = '\0';
-    int st = sql_exec(sql, "SELECT kind FROM accounts WHERE id = ? AND ldap_state = 'done'",
+    kind[0] = status[0] = '\0';
+    int st = sql_exec(sql, "SELECT kind, status FROM accounts WHERE id = ? AND ldap_state = 'done'",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
-    if (r.nrows == 1)
+    if (r.nrows == 1) {
         snprintf(kind, 16, "%s", sql_cell(&r, 0, 0));
+        snprintf(status, 16, "%s", sql_cell(&r, 0, 1));
+    }
     sql_result_free(&r);
     return ST_OK;
+}
+
+int relation_known(struct sql_store *sql, unsigned long long partner_id,
+                   unsigned long long customer_id, int *known)
+{
+    struct sql_result r;
+    *known = 0;
+    int st = sql_exec(sql,
+                      "SELECT 1 FROM customer_relations WHERE partner_id = ? AND customer_id = ?"
+                      " AND status IN ('active', 'ended')",
+                      SQL_ARGS(P_INT(partner_id), P_INT(customer_id)), &r);
+    if (st != ST_OK)
+        return st;
+    *known = r.nrows > 0;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int relation_budget_take(struct sql_store *sql, unsigned long long partner_id, int limit,
+                         int *retry_after)
+{
+    *retry_after = 0;
+    if (!limit)
+        return ST_OK;
+    /* ix_audit_account_action (migration 040) reads the window's rows. */
+    struct sql_result r;
+    int st = sql_exec(
+        sql,
+        "SELECT COUNT(*), GREATEST(1, TIMESTAMPDIFF(SECOND, CURRENT_TIMESTAMP(6),"
+        " MIN(at) + INTERVAL ? SECOND) + 1) FROM audit"
+        " WHERE account_id = ? AND action = 'relation.request'"
+        " AND at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND",
+        SQL_ARGS(P_INT(RELATION_BUDGET_WINDOW), P_INT(partner_id), P_INT(RELATION_BUDGET_WINDOW)),
+        &r);
+    if (st != ST_OK)
+        return st;
+    unsigned long long used = sql_cell_id(&r, 0, 0);
+    const char *wait = sql_cell(&r, 0, 1);
+    int seconds = wait ? atoi(wait) : RELATION_BUDGET_WINDOW;
+    sql_result_free(&r);
+    if (used < (unsigned long long)limit)
+        return ST_OK;
+    *retry_after = seconds > 0 ? seconds : 1;
+    log_info("account %llu: relation budget of %d requests per %d s spent (%llu made)", partner_id,
+             limit, RELATION_BUDGET_WINDOW, used);
+    return ST_TOO_MANY;
 }

@@ -57,7 +57,24 @@ int relation_customers(struct sql_store *sql, unsigned long long partner_id,
  * the relation is active or once it ended (as GET /customers shows it). */
 int relation_requests(struct sql_store *sql, unsigned long long account_id, const char *status,
                       json_t **items);
-/* The kind of an existing (done) account, "" if none (kind: 16 bytes). */
-int relation_account_kind(struct sql_store *sql, unsigned long long id, char kind[16]);
+/* The kind and status of an existing (done) account, both "" if none
+ * (16 bytes each). */
+int relation_account_read(struct sql_store *sql, unsigned long long id, char kind[16],
+                          char status[16]);
+/* *known: 1 if the pair's relation is active or ended (the partner has
+ * known the customer: GET /customers names it), else 0. */
+int relation_known(struct sql_store *sql, unsigned long long partner_id,
+                   unsigned long long customer_id, int *known);
+/* The relation budget (config relation_budget; docs/api.md, "Relation
+ * budget"), counted as the mail budget is (outbox.c): room for one more
+ * request of partner_id within the last RELATION_BUDGET_WINDOW seconds,
+ * whose requests are its relation.request audit rows? ST_OK (*retry_after
+ * 0), or ST_TOO_MANY with *retry_after the seconds until the oldest
+ * counted one leaves the window. limit 0: no limit. Inside the request's transaction,
+ * which holds the partner's row lock, so two requests cannot both take the
+ * last room; outside one it only reads whether the budget is spent. */
+#define RELATION_BUDGET_WINDOW 3600
+int relation_budget_take(struct sql_store *sql, unsigned long long partner_id, int limit,
+                         int *retry_after);
 
 #endif

@@ -17,7 +17,8 @@ enum st {
                        unique value, an intent no longer open): the caller decides;
                        never an answer by itself */
     ST_UNAVAILABLE, /* the server is down or did not answer in time */
-    ST_TOO_MANY,    /* the account's outbound mail budget is spent (answered 429) */
+    ST_TOO_MANY,    /* a budget of the account is spent: the outbound mail budget
+                       (res_store_failure answers 429), the relation budget (relations.c) */
     ST_REFUSED,     /* a problem was recorded (problem.h, http.h refuse()) and is the
                        answer: transactions roll back and do not run again */
     ST_ERROR,       /* anything else; logged where it happened */

@@ -269,23 +269,216 @@ def test_customers_list_pages(api, make_tenant, make_account):
     S.expect_field_errors(pa.get(path, params={"cursor": "x"}), "cursor")
 
 
+def written(sql, partner_id, customer_id):
+    """What a relation request writes: the pair's relation row, the audit
+    rows of both accounts, the mail outbox."""
+    return {"relation": sql.rows("SELECT * FROM customer_relations WHERE partner_id=%s AND"
+                                 " customer_id=%s", int(partner_id), int(customer_id)),
+            "audit": [len(sql.audit(a)) for a in (partner_id, customer_id)],
+            "mail": S.outbox_max_id(sql)}
+
+
 def test_a_closed_customer_takes_no_relation_request(api, sql, make_tenant, make_account):
     """round-3 walkthrough of seed 003: a closed organization could never
-    approve a request, so asking is 409 and nothing is written or mailed
-    (no relation row, no audit row, no mail)."""
+    approve a request, so asking is refused and nothing is written or
+    mailed (no relation row, no audit row, no mail). round-11 leftover of
+    seed 001: the precise 409 only for a closed customer the caller sees
+    (here one the partner created); another tenant's is answered as an
+    unknown id (test_ids_the_partner_cannot_see_answer_as_unknown)."""
     p = make_tenant("stkc")
-    owner = make_tenant("stkcc")
-    cust = make_account(owner.admin, "customer", owner.account.id)
-    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
-    before_mail, before_audit = S.outbox_max_id(sql), len(sql.audit(cust.id))
+    cust = make_account(p.admin, "customer", p.account.id)
+    S.expect(api(p.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    before = written(sql, p.account.id, cust.id)
     r = api(p.admin).post(f"{ACCOUNTS}/{p.account.id}/customer-relations", json={"customer_id": cust.id})
-    S.expect_problem(r, 409)
-    assert "closed" in r.json()["detail"]
-    assert sql.rows("SELECT id FROM customer_relations WHERE customer_id=%s AND partner_id=%s",
-                    int(cust.id), int(p.account.id)) == []
-    assert len(sql.audit(cust.id)) == before_audit
-    assert not [a for a in sql.audit(p.account.id) if a["action"] == "relation.request"]
-    assert S.outbox_rows(sql, account_id=cust.id, after_id=before_mail) == []
+    body = S.expect_problem(r, 409, "conflict")
+    assert body["detail"] == "the customer organization is closed; it cannot take a relation", body
+    assert written(sql, p.account.id, cust.id) == before
+
+
+def test_ids_the_partner_cannot_see_answer_as_unknown(api, sql, make_tenant, make_account,
+                                                      distributor, operator_id):
+    """round-11 walkthrough of seed 001, D4: a partner admin learned, for the
+    ids of every tenant, whether an account exists (422 "names no customer
+    organization" for none), is a customer (the same 422 for a partner) and
+    is closed (409). Now every id that names no live customer the caller
+    may see gets exactly the unknown id's answer, status and body alike,
+    and nothing is written or mailed."""
+    p = make_tenant("unk")
+    owner = make_tenant("unko")
+    closed = make_account(owner.admin, "customer", owner.account.id)
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{closed.id}"), 204)
+    sub = make_account(owner.admin, "partner", owner.account.id)
+    _, dist = distributor
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    # A number no account has: the answer every other id is compared with.
+    unknown_id = str(int(sql.value("SELECT MAX(id) FROM accounts")) + 1000)
+    r = api(p.admin).post(path, json={"customer_id": unknown_id})
+    unknown = S.expect_problem(r, 422, "validation")
+    assert unknown["errors"] == {"customer_id": "names no customer organization"}, unknown
+    cases = {"another tenant's closed customer": closed.id,
+             "another tenant's partner": owner.account.id,
+             "another tenant's sub-partner": sub.id,
+             "a distributor": dist.id,
+             "the operator account": operator_id}
+    for what, cid in cases.items():
+        before = written(sql, p.account.id, cid)
+        r = api(p.admin).post(path, json={"customer_id": cid})
+        assert (r.status_code, S.media_type(r), r.json()) == (422, S.PROBLEM_TYPE, unknown), \
+            f"{what}: {S.describe(r)}"
+        assert written(sql, p.account.id, cid) == before, what
+    # As a form, too: the same field error (error_to gets errors[customer_id]).
+    r = api(p.admin).form("POST", path, [("customer_id", closed.id)])
+    assert (r.status_code, r.json()) == (422, unknown), S.describe(r)
+
+
+def test_ids_the_caller_sees_keep_the_precise_answer(api, sql, make_tenant, make_account, make_person,
+                                                     set_roles):
+    """round-11 leftover of seed 001: what the caller may see already keeps
+    its precise answer — its own tree (a non-customer 422 saying so, a
+    closed customer 409), a customer the partner is related to and that
+    closed since (409), another tenant's account the caller holds a role in
+    (409) — and nothing is written or mailed."""
+    p = make_tenant("prc")
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    pa = api(p.admin)
+    # Its own tree: a sub-partner it made, and its own account.
+    sub = make_account(p.admin, "partner", p.account.id)
+    for cid in (sub.id, p.account.id):
+        before = written(sql, p.account.id, cid)
+        body = S.expect_problem(pa.post(path, json={"customer_id": cid}), 422, "validation")
+        assert body["errors"] == {"customer_id": "is a partner account, not a customer organization"}, body
+        assert written(sql, p.account.id, cid) == before
+    # A related customer of another tenant, closed after it approved.
+    owner = make_tenant("prco")
+    related = make_account(owner.admin, "customer", owner.account.id)
+    rid = S.expect(pa.post(path, json={"customer_id": related.id}), 202)["id"]
+    S.expect(api(owner.admin).post(f"/api/v1/customer-relations/{rid}/approve"), 200)
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{related.id}"), 204)
+    # Another tenant's customer the partner's admin is a member of, closed.
+    member_of = make_account(owner.admin, "customer", owner.account.id)
+    set_roles(owner.admin, member_of.id, p.admin, ["member"])
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{member_of.id}"), 204)
+    for cid in (related.id, member_of.id):
+        before = written(sql, p.account.id, cid)
+        r = pa.post(path, json={"customer_id": cid})
+        body = S.expect_problem(r, 409, "conflict")
+        assert body["detail"] == "the customer organization is closed; it cannot take a relation", body
+        assert written(sql, p.account.id, cid) == before
+    # A second partner admin who is no member there: the relation is the
+    # partner's, so it still sees the related customer closed (409); the
+    # member-of customer is not its to see: the unknown id's answer.
+    second = make_person(prefix="prc2")
+    set_roles("olivia", p.account.id, second, ["admin"])
+    S.expect_problem(api(second).post(path, json={"customer_id": related.id}), 409, "conflict")
+    body = S.expect_problem(api(second).post(path, json={"customer_id": member_of.id}), 422, "validation")
+    assert body["errors"] == {"customer_id": "names no customer organization"}, body
+
+
+# ---------------------------------------------------------- relation budget
+
+def relation_budget_of(env_conf):
+    with open(env_conf) as f:
+        for line in f:
+            key = line.split("=", 1)[0].strip()
+            if key == "relation_budget":
+                return int(line.split("=", 1)[1])
+    return 20   # the default (docs/config.md)
+
+
+def fill_relation_budget(sql, partner_id, n, age="60 SECOND"):
+    """n relation requests of the partner `age` ago, as its audit trail
+    records them (the budget counts relation.request rows)."""
+    for _ in range(n):
+        sql.rows("INSERT INTO audit (at, uid, account_id, action, new_value) VALUES"
+                 f" (CURRENT_TIMESTAMP(6) - INTERVAL {age}, 'it-filler', %s, 'relation.request',"
+                 " JSON_OBJECT('partner_id', %s, 'status', 'pending'))",
+                 int(partner_id), int(partner_id))
+
+
+def test_relation_requests_past_the_budget_are_429(api, sql, env, make_tenant, make_account):
+    """round-11 leftover of seed 001: at most relation_budget new relation
+    requests per partner account within an hour (the test stack runs with
+    the default, 20: its config is one for every test file); the next one
+    is 429 relation-budget-exceeded with Retry-After, and nothing is
+    written or mailed. A repeat of a pending pair is not counted (409 as before); an
+    id answered as unknown is 429 too once the budget is spent, so a spent
+    budget does not tell misses from hits; the precise answers stay; another
+    partner has its own budget."""
+    budget = relation_budget_of(env["ACCOUNTD_CONF"])
+    assert budget > 0, "the test stack runs with a relation budget"
+    assert budget <= 100, "the test makes that many requests"
+    p = make_tenant("rbud")
+    owner = make_tenant("rbudo")
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    # budget requests, to live customers of another tenant, each mailed.
+    asked, before_mail = [], S.outbox_max_id(sql)
+    for _ in range(budget):
+        last = make_account(owner.admin, "customer", owner.account.id)
+        first = S.expect(api(p.admin).post(path, json={"customer_id": last.id}), 202)
+        asked.append(last.id)
+    assert len([a for a in sql.audit(p.account.id) if a["action"] == "relation.request"]) == budget
+    mailed = {str(m["account_id"]) for m in S.outbox_rows(sql, after_id=before_mail)
+              if m["template"] == "relation-requested"}
+    assert mailed == set(asked), (mailed, asked)
+    # The budget is spent: the next new request is refused, nothing written.
+    over = make_account(owner.admin, "customer", owner.account.id)
+    before = written(sql, p.account.id, over.id)
+    r = api(p.admin).post(path, json={"customer_id": over.id})
+    body = S.expect_problem(r, 429, "relation-budget-exceeded")
+    assert "relation_budget" in body["detail"], body
+    retry = r.headers.get("Retry-After", "")
+    # The oldest counted request was made moments ago: the window has room
+    # in about an hour.
+    assert retry.isdigit() and 3300 < int(retry) <= 3601, S.describe(r)
+    assert written(sql, p.account.id, over.id) == before
+    # A repeat of the pending request is not a new one: 409 as before.
+    S.expect_problem(api(p.admin).post(path, json={"customer_id": last.id}), 409, "conflict")
+    # An id answered as unknown is 429 as well now ...
+    closed = make_account(owner.admin, "customer", owner.account.id)
+    S.expect(api(owner.admin).delete(f"{ACCOUNTS}/{closed.id}"), 204)
+    sub = make_account(p.admin, "partner", p.account.id)
+    before = written(sql, p.account.id, over.id)
+    for cid in (closed.id, owner.account.id, "999999999"):
+        r = api(p.admin).post(path, json={"customer_id": cid})
+        S.expect_problem(r, 429, "relation-budget-exceeded")
+        assert r.headers.get("Retry-After", "").isdigit(), S.describe(r)
+    # ... while what the caller sees keeps its precise answer.
+    body = S.expect_problem(api(p.admin).post(path, json={"customer_id": sub.id}), 422, "validation")
+    assert body["errors"] == {"customer_id": "is a partner account, not a customer organization"}, body
+    assert written(sql, p.account.id, over.id) == before
+    # Withdrawing is not budgeted: it works with the budget spent.
+    S.expect(api(p.admin).post(f"/api/v1/customer-relations/{first['id']}/withdraw"), 200)
+    # Another partner has its own budget.
+    q = make_tenant("rbudq")
+    S.expect(api(q.admin).post(f"{ACCOUNTS}/{q.account.id}/customer-relations",
+                               json={"customer_id": over.id}), 202)
+
+
+def test_asking_again_counts_and_old_requests_leave_the_budget(api, sql, env, make_tenant,
+                                                               make_account):
+    """round-11 leftover of seed 001: asking a withdrawn (or declined,
+    ended) pair again mails the customer's admins again, so it counts like
+    a first request; requests older than an hour do not count."""
+    budget = relation_budget_of(env["ACCOUNTD_CONF"])
+    p = make_tenant("rbag")
+    owner = make_tenant("rbago")
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+    # A full budget's worth of requests, two hours ago: none counts.
+    fill_relation_budget(sql, p.account.id, budget, age="2 HOUR")
+    cust = make_account(owner.admin, "customer", owner.account.id)
+    rel = S.expect(api(p.admin).post(path, json={"customer_id": cust.id}), 202)
+    S.expect(api(p.admin).post(f"/api/v1/customer-relations/{rel['id']}/withdraw"), 200)
+    fill_relation_budget(sql, p.account.id, budget - 2)
+    # One request of room: asking the withdrawn pair again takes it ...
+    again = S.expect(api(p.admin).post(path, json={"customer_id": cust.id}), 202)
+    assert again["id"] == rel["id"] and again["status"] == "pending", again
+    S.expect(api(p.admin).post(f"/api/v1/customer-relations/{rel['id']}/withdraw"), 200)
+    # ... and the next time is past the budget: it stays withdrawn, unmailed.
+    before_mail = S.outbox_max_id(sql)
+    S.expect_problem(api(p.admin).post(path, json={"customer_id": cust.id}), 429,
+                     "relation-budget-exceeded")
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(rel["id"])) == "withdrawn"
+    assert S.outbox_max_id(sql) == before_mail
 
 
 def test_closing_either_side_declines_its_pending_requests(api, sql, make_tenant, make_account):

@@ -95,6 +95,31 @@ static void account_retention_days(void **state)
     assert_non_null(strstr(err, "account_retention_days"));
 }
 
+/* The relation budget (round-11 leftover of seed 001): 20 requests an
+ * hour by default, 0 no limit; a reload applies it at once. */
+static void relation_budget(void **state)
+{
+    (void)state;
+    struct config cfg, running;
+    char err[256], changed[256];
+    assert_int_equal(parse(&cfg, "", err), 0);
+    assert_int_equal(cfg.relation_budget, 20);
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "relation_budget = 0\n", err), 0);
+    assert_int_equal(cfg.relation_budget, 0); /* no limit */
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "relation_budget = -1\n", err), -1);
+    assert_int_equal(parse(&cfg, "relation_budget = 100001\n", err), -1);
+    assert_non_null(strstr(err, "relation_budget must be a number from 0 to 100000"));
+    assert_int_equal(parse(&running, "", err), 0);
+    assert_int_equal(parse(&cfg, "relation_budget = 3\n", err), 0);
+    config_keep_restart_keys(&cfg, &running, changed, sizeof(changed));
+    assert_string_equal(changed, "");
+    assert_int_equal(cfg.relation_budget, 3);
+    config_free(&cfg);
+    config_free(&running);
+}
+
 static void backlog_and_throttle_keys(void **state)
 {
     (void)state;
@@ -222,6 +247,7 @@ int main(void)
         cmocka_unit_test(backlog_and_throttle_keys),
         cmocka_unit_test(minimal_config_gets_defaults),
         cmocka_unit_test(account_retention_days),
+        cmocka_unit_test(relation_budget),
         cmocka_unit_test(subscription_notice_days),
         cmocka_unit_test(values_and_origins),
         cmocka_unit_test(hash_inside_a_value_is_no_comment),
