@@ -1588,6 +1588,14 @@ def test_the_overview_shows_the_accounts_storefront(api, disti, make_reseller, e
     public = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
     assert kept == dict(live, status="cancelled", retain_until=public["retain_until"]), kept
     assert kept["retain_until"]
+    # Operator staff find the reseller by its alias (any case), kept or
+    # live; a part of it is no match (an alias is a handle); others 403.
+    for text in (alias, alias.upper()):
+        got = S.expect(api("olivia").get("/api/v1/accounts", params={"search": text}), 200)
+        assert [i["id"] for i in got["items"]] == [r.account.id], got
+    got = S.expect(api("olivia").get("/api/v1/accounts", params={"search": alias[:-2]}), 200)
+    assert r.account.id not in [i["id"] for i in got["items"]]
+    S.expect_problem(api(r.admin).get("/api/v1/accounts", params={"search": alias}), 403)
     # Another tenant still sees no overview at all.
     other = make_tenant()
     S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{r.account.id}"), 404)
