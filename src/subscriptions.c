@@ -464,10 +464,15 @@ static int change_tx(struct sql_store *sql, void *arg)
     case CHANGE_UNCANCEL:
         st = subscriptions_store_set_status(sql, s.id, "pending_cancellation", "active");
         if (st == ST_CONFLICT)
+            /* One an order replaced was never cancelled (round-12
+             * walkthrough of seed 002, D4). */
             st = refuse(c->req, 409, "conflict",
                         active ? "the subscription is not pending cancellation"
-                               : "the cancellation has taken effect; order a new "
-                                 "subscription");
+                        : strcmp(s.ended_reason, "replaced") == 0
+                            ? "this subscription was replaced by an order of another plan; "
+                              "there is no cancellation to withdraw"
+                            : "the cancellation has taken effect; order a new "
+                              "subscription");
         if (st == ST_OK)
             st = audit_write(
                 sql, c->req->caller.uid, s.account_id, "subscription.uncancel",

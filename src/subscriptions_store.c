@@ -14,7 +14,8 @@ int subscriptions_store_account_of(struct sql_store *sql, unsigned long long sid
                   account_id);
 }
 
-#define SUB_COLUMNS "id, account_id, storefront_id, plan, status, term_months, started_at, ends_at"
+#define SUB_COLUMNS                                                                                \
+    "id, account_id, storefront_id, plan, status, term_months, started_at, ends_at, ended_reason"
 
 static void fill(const struct sql_result *r, struct subscription *s)
 {
@@ -28,6 +29,8 @@ static void fill(const struct sql_result *r, struct subscription *s)
     s->term_months = atoi(sql_cell(r, 0, 5));
     snprintf(s->started_at, sizeof(s->started_at), "%s", sql_cell(r, 0, 6));
     snprintf(s->ends_at, sizeof(s->ends_at), "%s", sql_cell(r, 0, 7));
+    const char *reason = sql_cell(r, 0, 8);
+    snprintf(s->ended_reason, sizeof(s->ended_reason), "%s", reason ? reason : "");
 }
 
 static int read_one(struct sql_store *sql, const char *q, const struct sql_param *params,

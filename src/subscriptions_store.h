@@ -19,6 +19,7 @@ struct subscription {
     char status[24];
     int term_months;
     char started_at[32], ends_at[32];
+    char ended_reason[16]; /* "cancelled", "replaced" or "" while it runs */
 };
 
 /* The account of subscription sid (ST_NOT_FOUND). */

@@ -1544,6 +1544,11 @@ def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller
     assert got["status"] == "cancelled"
     # Why it ended (round-9 walkthrough of seed 002, D3): replaced.
     assert got["ended_reason"] == "replaced" and got["ended_at"], got
+    # Nobody cancelled it: uncancel says what became of it (round-12
+    # walkthrough of seed 002, D4).
+    p = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/uncancel"), 409)
+    assert p["detail"] == ("this subscription was replaced by an order of another plan; there is "
+                           "no cancellation to withdraw"), p
     assert got["storefront"] == {"alias": a1, "url": f"https://{disti.host}/{a1}",
                                  "status": "cancelled"}, got
     assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{second}"), 200)["storefront"] == {
@@ -1551,6 +1556,8 @@ def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller
     # Ended at its term end, then the account comes back with a new alias.
     ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 200)["ends_at"]
     run_maint(env, later(ends, seconds=1))
+    p = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{second}/uncancel"), 409)
+    assert p["detail"] == "the cancellation has taken effect; order a new subscription", p
     third = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
                                         a3)["id"])["subscription"]["id"]
     items = {s["id"]: s for s in S.expect(
@@ -1588,6 +1595,14 @@ def test_the_overview_shows_the_accounts_storefront(api, disti, make_reseller, e
     public = S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)
     assert kept == dict(live, status="cancelled", retain_until=public["retain_until"]), kept
     assert kept["retain_until"]
+    # Operator staff find the reseller by its alias (any case), kept or
+    # live; a part of it is no match (an alias is a handle); others 403.
+    for text in (alias, alias.upper()):
+        got = S.expect(api("olivia").get("/api/v1/accounts", params={"search": text}), 200)
+        assert [i["id"] for i in got["items"]] == [r.account.id], got
+    got = S.expect(api("olivia").get("/api/v1/accounts", params={"search": alias[:-2]}), 200)
+    assert r.account.id not in [i["id"] for i in got["items"]]
+    S.expect_problem(api(r.admin).get("/api/v1/accounts", params={"search": alias}), 403)
     # Another tenant still sees no overview at all.
     other = make_tenant()
     S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{r.account.id}"), 404)

@@ -215,6 +215,35 @@ def test_revoked_invitation_is_410(api, customer, invite, invitation_mail, sql, 
     S.expect_problem(api(admin).delete(invitations_path(acc.id, "999999999")), 404, "not-found")
 
 
+def test_an_ended_invitations_409_says_what_holds_now(api, customer, invite, invitation_mail, sql):
+    """Round-12 walkthrough of seed 001, D1: an accepted invitation's 409
+    no longer claims that its person is in the account (they may have been
+    removed since), and every invitation route of a closed account says
+    that the account is closed (DELETE said "invite the address again",
+    which was itself refused)."""
+    admin, acc = customer
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    inv_id = invite(admin, acc.id, email)["id"]
+    _, token = invitation_mail(email, after=before)
+    uid = S.unique("gone")
+    S.expect(accept(api, token, uid=uid, password=fresh_password()), 200)
+    S.expect(api(admin).delete(f"/api/v1/accounts/{acc.id}/members/{uid}"), 204)
+    body = S.expect_problem(api(admin).delete(invitations_path(acc.id, inv_id)), 409, "conflict")
+    assert body["detail"] == ("this invitation is accepted, no longer pending; its person's roles "
+                              "are changed under the account's members"), body
+    # A pending one, then the account is closed (the close revokes it).
+    pending = invite(admin, acc.id, S.unique_mail())["id"]
+    S.expect(api(admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
+    for r in (api(admin).delete(invitations_path(acc.id, pending)),
+              api(admin).post(invitations_path(acc.id, pending) + "/resend"),
+              api(admin).delete(invitations_path(acc.id, inv_id)),
+              api(admin).post(invitations_path(acc.id), json={"email": S.unique_mail(),
+                                                             "role": "member"})):
+        body = S.expect_problem(r, 409, "conflict")
+        assert body["detail"] == "a closed account cannot be changed", body
+
+
 def test_expired_invitation_is_410(api, customer, invite, invitation_mail, sql, ldap_admin):
     admin, acc = customer
     email = S.unique_mail()

@@ -1,4 +1,6 @@
 """Service endpoints and routing: health, readiness, unknown paths, 405."""
+import pytest
+
 import support as S
 
 
@@ -15,6 +17,18 @@ def test_ready_when_ldap_and_sql_answer(anon):
 def test_unknown_path_is_404_problem(api):
     r = api("olivia").get("/api/v1/no-such-resource")
     S.expect_problem(r, 404, "not-found")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/storefronts", "/api/v1/storefront-aliases",
+                                  "/api/v1/invitations"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_public_prefixes_without_their_slash_are_404_problem(anon, path, method):
+    """Round-12 walkthrough of seed 002, D5: nginx answered these with its
+    own 301 HTML page to an absolute http:// URL; accountd answers 404
+    problem+json, without anyone signed in."""
+    r = anon.request(method, path, allow_redirects=False)
+    S.expect_problem(r, 404, "not-found")
+    assert "Location" not in r.headers
 
 
 def test_unknown_subresource_of_an_account_is_404(api, operator_id):
