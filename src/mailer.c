@@ -111,7 +111,8 @@ struct mailer {
 };
 
 static const char sql_due[] =
-    "SELECT id, recipient, subject, body, attempts, deferrals, category FROM mail_outbox"
+    "SELECT id, recipient, subject, body, attempts, deferrals, category, list_unsubscribe"
+    " FROM mail_outbox"
     " WHERE status = 'queued' AND next_attempt_at <= CURRENT_TIMESTAMP(6)"
     " ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 /* Both take the rows' ids as a JSON array: one statement for a round. */
@@ -242,10 +243,13 @@ static int deliver(struct mailer *m, struct sql_store *sql, const struct sql_res
         snprintf(err, sizeof(err), "invalid recipient address");
     } else {
         struct buf msg = BUF_INIT;
-        /* News can be turned off: its mail names the page (RFC 2369). */
+        /* News can be turned off: its mail names the page (RFC 2369), but
+         * only on a copy whose reader that page serves (list_unsubscribe,
+         * migration 043): a bare notification recipient's copy has none. */
         int news = sql_cell(r, row, 6) && strcmp(sql_cell(r, row, 6), "news") == 0;
+        int unsubscribe = news && sql_cell(r, row, 7) && strcmp(sql_cell(r, row, 7), "0") != 0;
         smtp_format_message(&msg, m->cfg->mail_from, to, subject, body,
-                            news ? m->cfg->preferences_url : NULL, id, time(NULL));
+                            unsubscribe ? m->cfg->preferences_url : NULL, id, time(NULL));
         st = smtp_send(m->smtp, m->envelope_from, to, msg.data, msg.len, err, sizeof(err));
         buf_free(&msg);
         if (st == ST_OK)

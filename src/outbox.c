@@ -112,13 +112,14 @@ static int budget_take(struct sql_store *sql, unsigned long long account_id,
 
 static int insert(struct sql_store *sql, unsigned long long account_id, const char *name,
                   const char *category, const char *recipient, const char *subject,
-                  const char *body)
+                  const char *body, int list_unsubscribe)
 {
     return sql_exec(sql,
-                    "INSERT INTO mail_outbox (account_id, template, category, recipient, subject,"
-                    " body) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO mail_outbox (account_id, template, category, list_unsubscribe,"
+                    " recipient, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     SQL_ARGS(account_id ? P_INT(account_id) : P_NULL, P_STR(name), P_STR(category),
-                             P_STR(recipient), P_STR(subject), P_STR(body)),
+                             P_INT(list_unsubscribe ? 1 : 0), P_STR(recipient), P_STR(subject),
+                             P_STR(body)),
                     NULL);
 }
 
@@ -205,7 +206,7 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
                 repeated = 1;
         if (!repeated)
             st = insert(sql, account_id, name, t->category, all[i], buf_str(&subject),
-                        buf_str(&body));
+                        buf_str(&body), 0);
     }
     free(all);
     outbox_free_list(extra, nextra);
@@ -232,12 +233,12 @@ int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id
 
 int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,
                       const char *category, const char *recipient, const char *subject,
-                      const char *body)
+                      const char *body, int list_unsubscribe)
 {
     int st = budget_take(sql, account_id, name, 1);
     if (st != ST_OK)
         return st;
-    return insert(sql, account_id, name, category, recipient, subject, body);
+    return insert(sql, account_id, name, category, recipient, subject, body, list_unsubscribe);
 }
 
 int outbox_recipients(struct sql_store *sql, unsigned long long account_id, char ***out, size_t *n)

@@ -40,10 +40,15 @@ int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id
                             const char *const *recipients, size_t nrecipients,
                             const struct template_value *values, size_t nvalues);
 
-/* Queues one mail with a ready subject and body (announcements). */
+/* Queues one mail with a ready subject and body (announcements).
+ * list_unsubscribe: 1 when the reader stops such mail on the mail
+ * preferences page (a person whose own news preference governs this copy):
+ * accountd-mailer then names that page in List-Unsubscribe; 0 for an
+ * address that page does not serve (a bare notification recipient). Mail
+ * of a template never carries the header. */
 int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,
                       const char *category, const char *recipient, const char *subject,
-                      const char *body);
+                      const char *body, int list_unsubscribe);
 
 /* The account's notification recipients, as a malloc'ed array of malloc'ed
  * strings (*n entries). */

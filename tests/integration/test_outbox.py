@@ -15,6 +15,8 @@ import pytest
 
 import support as S
 
+PREFERENCES_PAGE = S.URL + "/preferences"
+
 
 
 
@@ -166,7 +168,108 @@ def test_announcement_reaches_the_notification_recipients(api, customer, make_pe
     footer = mail[0].body.replace("\r\n", "\n").split("--")[-1]
     assert f"notification recipient of {acc.name}" in footer, footer
     assert "take this address off its" in footer.replace("\n", " "), footer
+    # Round-12 walkthrough of seed 000, D3: the preferences page cannot
+    # stop a bare recipient's copy, so it names no List-Unsubscribe; the
+    # person's copy does.
+    assert mail[0].msg.get("List-Unsubscribe") is None, mail[0].msg.items()
+    own = mailbox.wait_for(count=1, outbox_ids=[r["id"] for r in rows
+                                                if r["recipient"].lower() == admin.mail.lower()])
+    assert len(own) == 1, rows
+    assert str(own[0].msg.get("List-Unsubscribe")).strip() == f"<{PREFERENCES_PAGE}>", own[0].msg.items()
+    assert f"as a person of {acc.name}" in own[0].body, own[0].body
     assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=quiet.mail) == []
+
+
+def _hand_over_by_role_change(api, sql, invitation_mail, t, account_id):
+    """The seed's own hand-over: the partner's admin invites the customer
+    as admin (who accepts), then changes his own role to service-provider.
+    Returns the customer as S.Person."""
+    email = S.unique_mail("cust-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/accounts/{account_id}/invitations",
+                               json={"email": email, "role": "admin"}), 202)
+    _, token = invitation_mail(email, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("cust"), password="cust-pw-12345"),
+                   200)["uid"]
+    S.PASSWORDS[uid] = "cust-pw-12345"
+    r = api(t.admin).put(f"/api/v1/accounts/{account_id}/members/{t.admin.uid}",
+                         json={"roles": ["service-provider"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+    assert sql.account(account_id)["status"] == "active"
+    return S.Person(uid, "cust-pw-12345", S.person_dn(uid), None, email)
+
+
+def _announce(api, sql, by, account_id, queued):
+    """POST an announcement; assert 202 {queued}; the settled rows of it."""
+    before = S.outbox_max_id(sql)
+    subject = "Update " + S.unique("")
+    data = S.expect(api(by).post(f"/api/v1/accounts/{account_id}/announcements",
+                                 json={"subject": subject, "body": "New label designer.\n"}), 202)
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if r["subject"] == subject]
+    assert data["queued"] == queued, (data, rows)
+    return rows
+
+
+def _mail_to(mailbox, rows, address):
+    mine = [r["id"] for r in rows if r["recipient"].lower() == address.lower()]
+    assert len(mine) == 1, (address, rows)
+    mails = mailbox.wait_for(count=1, outbox_ids=mine)
+    assert len(mails) == 1, (address, rows)
+    return mails[0]
+
+
+def test_a_provider_who_takes_his_address_off_the_recipients_gets_no_more_news(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-12 walkthrough of seed 000, D2 ("Remove your email address to
+    stop receiving notifications for this account"): after the hand-over
+    the partner's people (service-provider only) get the account's news
+    through its notification recipients alone; the customer's own people
+    (admin, billing, member) keep getting it as persons."""
+    t = make_tenant("r12n")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    anna, bob = make_person(prefix="r12a"), make_person(prefix="r12b")
+    set_roles(t.admin, acc.id, anna, ["member"])
+    set_roles(t.admin, acc.id, bob, ["billing"])
+    ops = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                              json={"emails": [t.admin.mail, ops]}), 200)
+    cust = _hand_over_by_role_change(api, sql, invitation_mail, t, acc.id)
+    people = {p.mail.lower() for p in (cust, anna, bob)}
+
+    # While his address is among the recipients, the provider gets the news
+    # as a recipient (his footer says so), with the preferences page his
+    # own opt-out is honoured on.
+    rows = _announce(api, sql, cust, acc.id, 5)
+    assert {r["recipient"].lower() for r in rows} == people | {t.admin.mail.lower(), ops.lower()}, rows
+    mine = _mail_to(mailbox, rows, t.admin.mail)
+    footer = mine.body.replace("\r\n", "\n").split("\n--\n")[-1]
+    assert f"as a notification recipient of {acc.name}" in footer, footer
+    assert "as a person of" not in mine.body, mine.body
+    assert "take this address off its notification recipients" in footer.replace("\n", " "), footer
+    assert str(mine.msg.get("List-Unsubscribe")).strip() == f"<{PREFERENCES_PAGE}>", mine.msg.items()
+
+    # The seed's Note: he removes his address; the account's news stops for
+    # him, the customer's admin, billing person and member still get it.
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                              json={"emails": [ops]}), 200)
+    rows = _announce(api, sql, cust, acc.id, 4)
+    assert {r["recipient"].lower() for r in rows} == people | {ops.lower()}, rows
+    assert {r["status"] for r in rows} == {"sent"}, rows
+    for p in (cust, anna, bob):
+        m = _mail_to(mailbox, rows, p.mail)
+        assert f"as a person of {acc.name}" in m.body, m.body
+        assert str(m.msg.get("List-Unsubscribe")).strip() == f"<{PREFERENCES_PAGE}>", m.msg.items()
+    m = _mail_to(mailbox, rows, ops)
+    assert m.msg.get("List-Unsubscribe") is None, m.msg.items()
+    assert f"as a notification recipient of {acc.name}" in m.body, m.body
+
+    # Back among the recipients after opting out of news: still nothing.
+    S.expect(api(t.admin).patch("/api/v1/me/preferences", json={"news": False}), 200)
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                              json={"emails": [ops, t.admin.mail]}), 200)
+    rows = _announce(api, sql, cust, acc.id, 4)
+    assert {r["recipient"].lower() for r in rows} == people | {ops.lower()}, rows
 
 
 @pytest.mark.parametrize("body,field", [({"body": "x"}, "subject"), ({"subject": "x"}, "body"),
