@@ -19,6 +19,7 @@
 #include "invitations.h"
 #include "log.h"
 #include "intent_store.h"
+#include "orders_store.h"
 #include "outbox.h"
 #include "overview_store.h"
 #include "relations_store.h"
@@ -1199,6 +1200,19 @@ static int close_tx(struct sql_store *sql, void *arg)
         st = invitations_audit_revoked(sql, c->req->caller.uid, c->id, revoked, nrevoked,
                                        "the account was closed");
     free(revoked);
+    /* And its draft orders: a closed account can neither execute nor
+     * discard them (round-12 walkthrough of seed 001, D4). */
+    unsigned long long *drafts = NULL;
+    size_t ndrafts = 0;
+    if (st == ST_OK)
+        st = orders_store_discard_drafts(sql, c->id, c->req->caller.uid, &drafts, &ndrafts);
+    for (size_t i = 0; st == ST_OK && i < ndrafts; i++)
+        st = audit_write(
+            sql, c->req->caller.uid, c->id, "order.discard",
+            json_pack("{s:I, s:s}", "order_id", (json_int_t)drafts[i], "status", "draft"),
+            json_pack("{s:I, s:s, s:s}", "order_id", (json_int_t)drafts[i], "status", "discarded",
+                      "reason", "the account was closed"));
+    free(drafts);
     if (st == ST_OK)
         st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);
     return st == ST_OK ? mail_closed(sql, c) : st;

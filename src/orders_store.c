@@ -85,6 +85,22 @@ int orders_store_lock(struct sql_store *sql, unsigned long long id, struct order
     return ST_OK;
 }
 
+int orders_store_discard_drafts(struct sql_store *sql, unsigned long long account_id,
+                                const char *uid, unsigned long long **ids, size_t *n)
+{
+    int st = sql_ids(sql,
+                     "SELECT id FROM orders WHERE account_id = ? AND status = 'draft'"
+                     " ORDER BY id FOR UPDATE",
+                     SQL_ARGS(P_INT(account_id)), ids, n);
+    if (st == ST_OK && *n)
+        st = sql_exec(sql,
+                      "UPDATE orders SET status = 'discarded', discarded_by = ?,"
+                      " discarded_at = CURRENT_TIMESTAMP(6)"
+                      " WHERE account_id = ? AND status = 'draft'",
+                      SQL_ARGS(P_STR(uid), P_INT(account_id)), NULL);
+    return st;
+}
+
 int orders_store_finish(struct sql_store *sql, unsigned long long id, const char *status,
                         const char *uid, unsigned long long subscription_id,
                         unsigned long long invoice_id)

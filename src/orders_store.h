@@ -46,6 +46,10 @@ int orders_store_set_alias(struct sql_store *sql, unsigned long long id, const c
 int orders_store_finish(struct sql_store *sql, unsigned long long id, const char *status,
                         const char *uid, unsigned long long subscription_id,
                         unsigned long long invoice_id);
+/* Inside a transaction (the close's): every draft order of account_id
+ * becomes discarded by uid, their ids (malloc'ed, in order) in *ids. */
+int orders_store_discard_drafts(struct sql_store *sql, unsigned long long account_id,
+                                const char *uid, unsigned long long **ids, size_t *n);
 /* [{id, account_id, status, storefront_alias, lines: [{article, name,
  *   quantity, unit_price, amount}], total, created_by,
  *   created_at, executed_at, subscription_id, invoice_id, discarded_at}], newest first

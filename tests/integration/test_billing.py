@@ -1608,6 +1608,27 @@ def test_the_overview_shows_the_accounts_storefront(api, disti, make_reseller, e
     S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{r.account.id}"), 404)
 
 
+def test_closing_an_account_discards_its_draft_orders(api, disti, make_reseller, sql):
+    """Round-12 walkthrough of seed 001, D4: a draft order of an account
+    that closes could neither be executed nor discarded (409 closed) and
+    stayed a draft for ever; the close discards it, audited with why."""
+    r = make_reseller(disti)
+    draft = order(api, r.admin, r.account.id, "assets-pack")["id"]
+    done = order(api, r.admin, r.account.id, "data-logger")["id"]
+    S.expect(api(r.admin).post(f"/api/v1/orders/{done}/discard"), 200)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}"), 204)
+    items = {o["id"]: o for o in S.expect(
+        api(r.admin).get(f"/api/v1/accounts/{r.account.id}/orders"), 200)["items"]}
+    assert items[draft]["status"] == "discarded" and items[draft]["discarded_at"], items[draft]
+    row = sql.row("SELECT status, discarded_by FROM orders WHERE id=%s", int(draft))
+    assert row == {"status": "discarded", "discarded_by": r.admin.uid}, row
+    audits = [a for a in sql.audit(r.account.id) if a["action"] == "order.discard"]
+    closing = [a for a in audits if a["new_value"].get("reason") == "the account was closed"]
+    assert [a["new_value"]["order_id"] for a in closing] == [int(draft)], audits
+    p = S.expect_problem(api(r.admin).post(f"/api/v1/orders/{draft}/execute"), 409)
+    assert p["detail"] == "a closed account cannot be changed", p
+
+
 def test_term_end_and_come_back_are_in_the_audit_trail(api, disti, make_reseller, env, sql):
     """Round-3 walkthrough of seed 002, D6: subscription.end records the
     account's plan, licenses and storefront before and after; the order
