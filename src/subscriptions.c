@@ -445,6 +445,16 @@ static int change_tx(struct sql_store *sql, void *arg)
                            s.storefront_id ? " and its storefront URL stops working" : "");
             else if (s.plan[0])
                 buf_printf(&after, "Then %s has no plan.", account_name);
+            /* Lines paid ahead end with it, unrefunded (round-12
+             * walkthrough of seed 001, D5: the mail was silent on them). */
+            char *ahead = NULL;
+            st = subscriptions_store_paid_beyond(sql, s.id, &ahead);
+            if (st == ST_OK && *ahead)
+                buf_printf(&after,
+                           "%sIts add-ons paid beyond that date end with it too: %s. They are "
+                           "not refunded automatically; ask your provider about them.",
+                           after.len ? " " : "", ahead);
+            free(ahead);
             char sid[24];
             snprintf(sid, sizeof(sid), "%llu", s.id);
             struct template_value vals[] = {
@@ -455,8 +465,9 @@ static int change_tx(struct sql_store *sql, void *arg)
                 {"subscription_id", sid},
                 {"after_end", after.len ? buf_str(&after) : TEMPLATE_OMIT_LINE},
             };
-            st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people, vals,
-                                      6);
+            if (st == ST_OK)
+                st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people,
+                                          vals, 6);
             buf_free(&after);
         }
         free(plan_name);

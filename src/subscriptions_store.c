@@ -48,6 +48,29 @@ static int read_one(struct sql_store *sql, const char *q, const struct sql_param
     return st;
 }
 
+int subscriptions_store_paid_beyond(struct sql_store *sql, unsigned long long sid, char **text)
+{
+    struct sql_result r;
+    *text = NULL;
+    int st = sql_exec(sql,
+                      "SELECT sa.quantity, ar.name,"
+                      " DATE_FORMAT(s.started_at + INTERVAL sa.paid_months MONTH, '%Y-%m-%d')"
+                      " FROM subscriptions s JOIN subscription_articles sa"
+                      " ON sa.subscription_id = s.id JOIN articles ar ON ar.code = sa.article"
+                      " WHERE s.id = ? AND s.started_at + INTERVAL sa.paid_months MONTH > s.ends_at"
+                      " ORDER BY sa.article",
+                      SQL_ARGS(P_INT(sid)), &r);
+    if (st != ST_OK)
+        return st;
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < r.nrows; i++)
+        buf_printf(&b, "%s%s x %s (paid until %s)", i ? ", " : "", sql_cell(&r, i, 0),
+                   sql_cell(&r, i, 1), sql_cell(&r, i, 2));
+    sql_result_free(&r);
+    *text = b.data ? buf_detach(&b) : xstrdup("");
+    return ST_OK;
+}
+
 int subscriptions_store_lock(struct sql_store *sql, unsigned long long sid, struct subscription *s)
 {
     return read_one(sql, "SELECT " SUB_COLUMNS " FROM subscriptions WHERE id = ? FOR UPDATE",

@@ -25,6 +25,10 @@ struct subscription {
 /* The account of subscription sid (ST_NOT_FOUND). */
 int subscriptions_store_account_of(struct sql_store *sql, unsigned long long sid,
                                    unsigned long long *account_id);
+/* The lines of subscription sid paid beyond its ends_at, as text for a
+ * mail ("3 x Data logger (paid until 2027-11-30)", joined by ", "; "" for
+ * none; malloc'ed in *text). */
+int subscriptions_store_paid_beyond(struct sql_store *sql, unsigned long long sid, char **text);
 /* Inside a transaction: reads and locks subscription sid. */
 int subscriptions_store_lock(struct sql_store *sql, unsigned long long sid, struct subscription *s);
 /* Inside a transaction: the account's live (active or pending) subscription

@@ -1629,6 +1629,39 @@ def test_closing_an_account_discards_its_draft_orders(api, disti, make_reseller,
     assert p["detail"] == "a closed account cannot be changed", p
 
 
+def test_the_cancel_mail_names_add_ons_paid_beyond_the_end(api, make_tenant, make_account, sql):
+    """Round-12 walkthrough of seed 001, D5: a monthly plan with a yearly
+    add-on line is cancelled; the mail said nothing of the add-on paid 11
+    months beyond the end. It now says that it ends too, until when it was
+    paid, and that it is not refunded automatically."""
+    t = make_tenant("paid")
+    acc = make_account(t.admin, "customer", t.account.id)
+    draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{acc.id}/orders", json={"lines": [
+        {"article": "starter", "quantity": 1}, {"article": "data-logger", "quantity": 3}]}), 201)
+    sid = execute(api, t.admin, draft["id"])["subscription"]["id"]
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    paid = [a["paid_until"] for a in got["articles"] if a["article"] == "data-logger"][0]
+    assert paid > got["ends_at"], got
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "subscription-cancelled"]
+    assert rows, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    for r in rows:
+        assert (f"Its add-ons paid beyond that date end with it too: 3 x Data logger license "
+                f"(paid until {paid[:10]}). They are not refunded automatically; ask your "
+                f"provider about them.") in r["body"], r["body"]
+    # A plan without such lines says nothing of add-ons.
+    other = make_account(t.admin, "customer", t.account.id)
+    d2 = S.expect(api(t.admin).post(f"/api/v1/accounts/{other.id}/orders", json={"lines": [
+        {"article": "starter", "quantity": 1}]}), 201)
+    sid2 = execute(api, t.admin, d2["id"])["subscription"]["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid2}/cancel"), 200)
+    rows = [r for r in S.outbox_rows(sql, account_id=other.id, after_id=before)
+            if r["template"] == "subscription-cancelled"]
+    assert rows and all("add-ons" not in r["body"] for r in rows), rows
+
+
 def test_term_end_and_come_back_are_in_the_audit_trail(api, disti, make_reseller, env, sql):
     """Round-3 walkthrough of seed 002, D6: subscription.end records the
     account's plan, licenses and storefront before and after; the order
