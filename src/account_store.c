@@ -175,25 +175,42 @@ int account_name_get(struct sql_store *sql, unsigned long long id, char **name)
     return st;
 }
 
-int account_parent_get(struct sql_store *sql, unsigned long long id, unsigned long long *parent,
-                       char **name)
+int account_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
+                      size_t *n)
 {
     struct sql_result r;
-    *name = NULL;
+    *out = NULL;
+    *n = 0;
     int st = sql_exec(sql,
-                      "SELECT p.id, p.name FROM accounts a JOIN accounts p ON p.id = a.parent_id"
-                      " WHERE a.id = ? AND p.kind <> 'operator'",
+                      "WITH RECURSIVE chain (id, parent_id, name, kind, depth) AS ("
+                      " SELECT id, parent_id, name, kind, 0 FROM accounts WHERE id = ?"
+                      " UNION ALL"
+                      " SELECT a.id, a.parent_id, a.name, a.kind, c.depth + 1 FROM accounts a"
+                      " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+                      " SELECT id, name, kind = 'operator', depth FROM chain WHERE depth > 0"
+                      " UNION ALL"
+                      " SELECT id, name, 1, 1000 FROM accounts"
+                      " WHERE kind = 'operator' AND ldap_state = 'done'"
+                      " ORDER BY 4, 1",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
-    if (r.nrows == 0) {
-        st = ST_NOT_FOUND;
-    } else {
-        *parent = sql_cell_id(&r, 0, 0);
-        *name = xstrdup(sql_cell(&r, 0, 1));
+    *out = xcalloc(r.nrows + 1, sizeof(**out));
+    for (size_t i = 0; i < r.nrows; i++) {
+        (*out)[i].id = sql_cell_id(&r, i, 0);
+        (*out)[i].name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
+        (*out)[i].is_operator = sql_cell(&r, i, 2) && strcmp(sql_cell(&r, i, 2), "1") == 0;
     }
+    *n = r.nrows;
     sql_result_free(&r);
-    return st;
+    return ST_OK;
+}
+
+void account_ancestors_free(struct account_above *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++)
+        free(a[i].name);
+    free(a);
 }
 
 int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_json,

@@ -148,10 +148,18 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
 
 /* The name of account id: *name malloc'ed ("" when there is no such row). */
 int account_name_get(struct sql_store *sql, unsigned long long id, char **name);
-/* Account id's parent, unless that is the operator account: its id and
- * name (malloc'ed); ST_NOT_FOUND when it has no such parent. */
-int account_parent_get(struct sql_store *sql, unsigned long long id, unsigned long long *parent,
-                       char **name);
+/* The accounts above account id, nearest first (its parent, the
+ * parent's parent, ...), and after them the operator account once more
+ * (also for an account without a parent, which the chain does not reach):
+ * what {{inviter_name}} names (invitations.h). One statement. */
+struct account_above {
+    unsigned long long id;
+    char *name;      /* malloc'ed */
+    int is_operator; /* the operator account */
+};
+int account_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
+                      size_t *n);
+void account_ancestors_free(struct account_above *a, size_t n);
 
 /* The contact kind ("primary" or "technical", a static string) that uid
  * holds in account_id, or NULL in *kind. "A contact is an admin": role

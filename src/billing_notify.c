@@ -1,6 +1,10 @@
 #include "billing_notify.h"
 
+#include "billing.h"
 #include "contacts_store.h"
+#include "invoices_store.h"
+#include "storefronts_store.h"
+#include "subscriptions_store.h"
 
 #include "ldap_store.h"
 #include "outbox.h"
@@ -112,4 +116,85 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;
+}
+
+int billing_welcome_late_data(struct request *req, unsigned long long account_id, json_t **out)
+{
+    *out = NULL;
+    struct sql_store *sql = req->session->sql;
+    struct live_storefront live;
+    int st = subscriptions_store_live_storefront(sql, account_id, &live);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    char *plan = NULL, *articles = NULL;
+    json_t *storefront = NULL;
+    struct person by = {0};
+    char invoice[256] = "", number[INVOICE_NUMBER_SIZE];
+    st = subscriptions_store_mail_names(sql, live.subscription_id, &plan, &articles);
+    if (st == ST_OK)
+        st =
+            storefronts_store_json(sql, req->cfg->storefront_host, live.storefront_id, &storefront);
+    if (st == ST_OK && live.invoice_id) {
+        st = invoices_store_number(sql, live.invoice_id, number);
+        if (st == ST_OK)
+            invoice_mail_note(invoice, sizeof(invoice), account_id, number,
+                              live.invoice_total_minor, live.currency);
+    }
+    /* "Ordered by": who executed the subscription's order, by name. */
+    if (st == ST_OK && live.executed_by) {
+        st = ldap_store_find_person(req->session->ldap, "uid", live.executed_by, &by);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
+    }
+    const char *url = json_string_value(json_object_get(storefront, "url"));
+    if (st == ST_OK && url)
+        *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "storefront_id",
+                         (json_int_t)live.storefront_id, "plan", plan ? plan : "", "articles",
+                         articles ? articles : "", "storefront_url", url, "acted_by",
+                         by.name ? by.name
+                                 : (live.executed_by ? live.executed_by : "your distributor"),
+                         "invoice", invoice[0] ? invoice : NULL);
+    person_free(&by);
+    json_decref(storefront);
+    free(plan);
+    free(articles);
+    free(live.executed_by);
+    return st;
+}
+
+int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account_id,
+                               const char *account_name, const json_t *w, const char *to)
+{
+    if (!json_is_object(w) || !to || !*to)
+        return ST_OK;
+    /* The storefront as it is now: the mail names only a live one. */
+    json_t *storefront = NULL;
+    int st = storefronts_store_json(
+        sql, "", (unsigned long long)json_integer_value(json_object_get(w, "storefront_id")),
+        &storefront);
+    const char *status = json_string_value(json_object_get(storefront, "status"));
+    int active = st == ST_OK && status && strcmp(status, "active") == 0;
+    json_decref(storefront);
+    if (st != ST_OK || !active)
+        return st;
+    int sent = 0;
+    st = outbox_sent_to(sql, account_id, "storefront-welcome", to, &sent);
+    if (st != ST_OK || sent)
+        return st;
+    const char *invoice = json_string_value(json_object_get(w, "invoice"));
+    struct template_value vals[] = {
+        {"account_name", account_name},
+        {"plan", json_string_value(json_object_get(w, "plan"))},
+        {"articles", json_string_value(json_object_get(w, "articles"))},
+        {"storefront_url", json_string_value(json_object_get(w, "storefront_url"))},
+        {"acted_by", json_string_value(json_object_get(w, "acted_by"))},
+        {"invoice", invoice ? invoice : TEMPLATE_OMIT_LINE},
+    };
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+        if (!vals[i].value)
+            vals[i].value = "";
+    const char *recipients[] = {to};
+    return outbox_queue_only(sql, account_id, "storefront-welcome", recipients, 1, vals, 6);
 }

@@ -33,4 +33,19 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
                          const struct billing_people *people, const struct template_value *values,
                          size_t nvalues);
 
+/* The storefront-welcome of a reseller's contact person who joins after
+ * the order (round-12 walkthrough of seed 002, D3: the welcome went to
+ * the admins while the contact's invitation was pending, and the contact
+ * never learnt the storefront's URL). Outside a transaction, when their
+ * contact invitation is accepted: *out is what the mail says (a new
+ * reference; {storefront_id, plan, articles, storefront_url, acted_by,
+ * invoice?}), NULL when the account has no active storefront. */
+int billing_welcome_late_data(struct request *req, unsigned long long account_id, json_t **out);
+/* Inside the accept's transaction: mails storefront-welcome with w to
+ * `to` only (not the account's recipients or the template's extra ones,
+ * who had it with the order), unless that storefront is no longer active
+ * or the account's outbox holds a storefront-welcome to that address. */
+int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account_id,
+                               const char *account_name, const json_t *w, const char *to);
+
 #endif

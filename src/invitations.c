@@ -10,6 +10,7 @@
 #include "account_store.h"
 
 #include "audit.h"
+#include "billing_notify.h"
 #include "contacts.h"
 #include "contacts_store.h"
 #include "body.h"
@@ -64,6 +65,48 @@ char *invitation_place_name(const char *account_name, const char *project_name)
     else
         buf_adds(&b, account_name ? account_name : "");
     return buf_detach(&b);
+}
+
+int invitation_inviter_name(struct request *req, struct sql_store *sql,
+                            unsigned long long account_id, char **out)
+{
+    const char *who = req->caller.name ? req->caller.name : req->caller.uid;
+    struct account_above *up = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int st = account_ancestors(sql, account_id, &up, &n);
+    if (st != ST_OK)
+        return st;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, who ? who : "");
+    const struct account_above *of = NULL;
+    const char *behalf = NULL;
+    if (req->caller.is_operator) {
+        /* Operator staff act for the platform, also in the accounts they
+         * created (whose admins they are): for the partner or distributor
+         * the account is under (round-12 walkthrough of seed 003, D2: the
+         * Partner Sales Account Manager creates the organization), else
+         * for the operator account (the last row). */
+        if (n && !up[0].is_operator)
+            behalf = up[0].name;
+        else if (n && up[n - 1].id != account_id)
+            of = &up[n - 1];
+    } else {
+        /* A person of an account above (a partner's, a distributor's
+         * people): the nearest one where they hold a role, also when they
+         * hold one in this account too (the partner's admin of a staged
+         * account, round-12 walkthrough of seed 000, D4). */
+        for (size_t i = 0; i < n && !of; i++)
+            if (!up[i].is_operator && caller_roles(req, up[i].id))
+                of = &up[i];
+    }
+    if (of)
+        buf_printf(&b, " of %s", of->name);
+    else if (behalf)
+        buf_printf(&b, " on behalf of %s", behalf);
+    account_ancestors_free(up, n);
+    *out = buf_detach(&b);
+    return ST_OK;
 }
 
 /* Does the project have the role group of role (a PROJECT_* bit) in LDAP?
@@ -127,11 +170,10 @@ static void invite_location(struct invite *v)
 /* The data of an add-member intent: what its SQL side (saga_finish_sql:
  * the added-to-account mail and the audit row) needs, also when the repair
  * job finishes it. */
-static json_t *add_member_data(struct request *req, const struct person *known, unsigned role)
+static json_t *add_member_data(const struct person *known, unsigned role, const char *inviter)
 {
     return json_pack("{s:s, s:s?, s:s?, s:s}", "role", role_name(role), "mail", known->mail, "name",
-                     known->name ? known->name : known->uid, "inviter_name",
-                     req->caller.name ? req->caller.name : req->caller.uid);
+                     known->name ? known->name : known->uid, "inviter_name", inviter);
 }
 
 /* Gives v->known the role at once (a saga: guard, plan, LDAP, then the mail
@@ -142,7 +184,10 @@ static void add_known(struct invite *v)
     struct saga s = {.actor = xstrdup(req->caller.uid)};
     s.plan.kind = SAGA_ADD_MEMBER;
     s.plan.account_id = v->account->id;
-    int st = saga_begin(req->session->sql, &s, &req->problem);
+    char *inviter = NULL;
+    int st = invitation_inviter_name(req, req->session->sql, v->account->id, &inviter);
+    if (st == ST_OK)
+        st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = ldap_store_roles_of(req->session->ldap, s.plan.account_id, v->known.dn,
                                  &s.plan.roles_before);
@@ -166,7 +211,7 @@ static void add_known(struct invite *v)
     s.plan.person_dn = xstrdup(v->known.dn);
     s.plan.person_uid = xstrdup(v->known.uid);
     s.plan.roles_after = s.plan.roles_before | v->role;
-    s.data = add_member_data(req, &v->known, v->role);
+    s.data = add_member_data(&v->known, v->role, inviter);
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (st == ST_NOT_FOUND) {
         log_error("account %llu has no %s role group in LDAP", v->account->id, role_name(v->role));
@@ -180,6 +225,7 @@ static void add_known(struct invite *v)
     } else
         saga_answer_failure(req, outcome, st);
 out:
+    free(inviter);
     saga_free(&s);
 }
 
@@ -222,27 +268,17 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     char *link = token_link(req->cfg->invitation_url, v->token);
     char *place = invitation_place_name(account_name, m.project_name);
     char *name = invitee_name(m.first_name, m.last_name);
-    struct buf greeting = BUF_INIT, inviter = BUF_INIT;
+    struct buf greeting = BUF_INIT;
     buf_printf(&greeting, "Hello%s%s,", name ? " " : "", name ? name : "");
-    /* The contact person's and the hand-over's invitation come from the
-     * reseller that prepared the account: "Paul Partner of Acme Partners"
-     * when the sender is one of the parent's people (round-10 and round-11
-     * walkthroughs of seed 003: the mail never named the reseller). */
-    buf_adds(&inviter, req->caller.name ? req->caller.name : req->caller.uid);
-    if (strcmp(m.purpose, "contact") == 0 || strcmp(m.purpose, "transfer") == 0) {
-        unsigned long long parent = 0;
-        char *parent_name = NULL;
-        st = account_parent_get(sql, v->account->id, &parent, &parent_name);
-        if (st == ST_OK && caller_roles(req, parent))
-            buf_printf(&inviter, " of %s", parent_name);
-        free(parent_name);
-        if (st == ST_NOT_FOUND)
-            st = ST_OK;
-    }
+    /* Who sends it and for which organization: "Paul Partner of Acme
+     * Partners" (round-10 to round-12 walkthroughs of seeds 000 and 003:
+     * the mail named the partner's person only). */
+    char *inviter = NULL;
+    st = invitation_inviter_name(req, sql, v->account->id, &inviter);
     const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
-        {"inviter_name", buf_str(&inviter)},
+        {"inviter_name", inviter ? inviter : ""},
         {"role", role_name_in(v->project_id, v->role)},
         {"link", link},
         {"expires_at", v->expires_at},
@@ -267,7 +303,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     free(place);
     free(name);
     buf_free(&greeting);
-    buf_free(&inviter);
+    free(inviter);
     if (st == ST_OK) {
         /* What the invitation is now: its purpose and the names given
          * with it too (a contact's, a hand-over's), its expiry and sender
@@ -549,7 +585,10 @@ static void add_known_to_project(struct invite *v, const char *place)
     s.plan.kind = SAGA_PROJECT_ROLES;
     s.plan.account_id = v->account->id;
     s.plan.project_id = v->project_id;
-    int st = saga_begin(req->session->sql, &s, &req->problem);
+    char *inviter = NULL;
+    int st = invitation_inviter_name(req, req->session->sql, v->account->id, &inviter);
+    if (st == ST_OK)
+        st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = saga_plan_roles_of(req->session->ldap, &s.plan, v->known.dn, &s.plan.roles_before);
         if (st == ST_NOT_FOUND)
@@ -574,8 +613,8 @@ static void add_known_to_project(struct invite *v, const char *place)
     s.plan.roles_after = s.plan.roles_before | v->role;
     s.data = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "action", "project.member.set", "role",
                        role_name_in(v->project_id, v->role), "mail", v->known.mail, "name",
-                       v->known.name ? v->known.name : v->known.uid, "inviter_name",
-                       req->caller.name ? req->caller.name : req->caller.uid, "place", place);
+                       v->known.name ? v->known.name : v->known.uid, "inviter_name", inviter,
+                       "place", place);
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome == SAGA_DONE) {
         invite_location(v);
@@ -583,6 +622,7 @@ static void add_known_to_project(struct invite *v, const char *place)
     } else
         saga_answer_failure(req, outcome, st);
 out:
+    free(inviter);
     saga_free(&s);
 }
 
@@ -1089,10 +1129,14 @@ static int accept_read(struct accept *v)
     if (strcmp(r.status, "accepted") == 0)
         st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
     else if (strcmp(r.status, "revoked") == 0)
-        /* The close revoked it: say why (round-11 walkthrough of seed
-         * 004, D4). */
-        st = refuse(v->req, 410, "invitation-revoked",
-                    strcmp(r.account_status, "closed") == 0
+        /* The close revoked it, or the hand-over by role change (the
+         * account's pending hand-over, never completed, on an account
+         * handed over): say why (round-11 walkthrough of seed 004, D4;
+         * round-12 walkthrough of seed 000, D5). */
+        st = refuse(v->req, 410, "invitation-revoked", "%s",
+                    r.handed_over_otherwise
+                        ? "this invitation was revoked: " TRANSFER_WITHDRAWN_BY_ROLE_CHANGE
+                    : strcmp(r.account_status, "closed") == 0
                         ? "this invitation was revoked: the account was closed"
                         : "this invitation was revoked");
     else if (r.expired)
@@ -1268,6 +1312,14 @@ static int accept_contact_data(struct accept *v)
             st = ist;
     }
     person_free(&inviter);
+    /* A reseller whose storefront went live while the invitation was
+     * pending: the welcome the contact gets when they are named
+     * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
+    json_t *welcome = NULL;
+    if (st == ST_OK)
+        st = billing_welcome_late_data(req, v->account_id, &welcome);
+    if (welcome)
+        json_object_set_new(s->data, "storefront_welcome", welcome);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }
 
@@ -1491,15 +1543,19 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
     int st;
     if (known) {
         /* The caller's saga gave them the role in LDAP: mail and audit. */
+        char *inviter = NULL;
+        st = invitation_inviter_name(req, sql, account_id, &inviter);
         const char *to[] = {known->mail};
         struct template_value vals[] = {
             {"account_name", account_name},
-            {"inviter_name", req->caller.name ? req->caller.name : req->caller.uid},
+            {"inviter_name", inviter ? inviter : ""},
             {"role", role_name(role)},
             {"name", known->name ? known->name : known->uid},
             {"role_title", template_role_title(role_name(role))},
         };
-        st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 5);
+        if (st == ST_OK)
+            st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 5);
+        free(inviter);
         if (st == ST_OK)
             st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                              json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",

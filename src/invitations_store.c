@@ -310,17 +310,25 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
     return st;
 }
 
+/* The hand-over by role change revoked it (invitation_row): the
+ * account's transfer record still names it, not completed, and the
+ * account was handed over. */
+#define HANDED_OVER_OTHERWISE                                                                      \
+    " i.status = 'revoked' AND i.purpose = 'transfer' AND a.handed_over_at IS NOT NULL"            \
+    " AND EXISTS (SELECT 1 FROM account_transfers t WHERE t.account_id = i.account_id"             \
+    " AND t.invitation_id = i.id AND t.completed_at IS NULL)"
+
 static const char *const BY_TOKEN[2] = {
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
     " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
-    " p.id IS NOT NULL, i.invited_by"
+    " p.id IS NOT NULL, i.invited_by," HANDED_OVER_OTHERWISE
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
     " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
     " AND p.ldap_state = 'done'"
     " WHERE i.token_hash = UNHEX(?)",
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
     " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
-    " p.id IS NOT NULL, i.invited_by"
+    " p.id IS NOT NULL, i.invited_by," HANDED_OVER_OTHERWISE
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
     " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
     " AND p.ldap_state = 'done'"
@@ -360,6 +368,7 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
     out->project_id = sql_cell_id(&r, 0, 10);
     out->project_exists = strcmp(sql_cell(&r, 0, 11), "1") == 0;
     out->invited_by = dup_or_null(sql_cell(&r, 0, 12));
+    out->handed_over_otherwise = sql_cell(&r, 0, 13) && strcmp(sql_cell(&r, 0, 13), "1") == 0;
     sql_result_free(&r);
     return ST_OK;
 }

@@ -21,6 +21,10 @@ struct invitation_row {
     unsigned long long project_id; /* a project invitation's project, else 0 */
     int project_exists;            /* that project is there (created, not purged) */
     char *invited_by;              /* the inviter's uid (NULL: none recorded) */
+    /* A revoked hand-over invitation that was the account's pending
+     * transfer (account_transfers, never completed) while the account was
+     * handed over: the hand-over by role change revoked it. */
+    int handed_over_otherwise;
 };
 void invitation_row_free(struct invitation_row *r);
 /* A link a resend or a new invitation to the same address replaced: the

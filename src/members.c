@@ -319,8 +319,11 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
             json_array_append_new(moved, json_pack("{s:s, s:o}", "uid", moves.people[i].uid,
                                                    "roles", roles_json(moves.before[i])));
         }
+        /* by: who handed over, by name, for the mail to the invitee of a
+         * pending transfer it revokes (transfer.h). */
         json_object_set_new(s.data, "handover",
-                            json_pack("{s:s?, s:o}", "contact", customer_admin, "moved", moved));
+                            json_pack("{s:s?, s:o, s:s}", "contact", customer_admin, "moved", moved,
+                                      "by", req->caller.name ? req->caller.name : req->caller.uid));
     }
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)

@@ -146,7 +146,8 @@ static int extra_recipients(struct sql_store *sql, unsigned long long account_id
 
 static int queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                  const char *const *recipients, size_t nrecipients,
-                 const struct template_value *values, size_t nvalues, int budget_counts)
+                 const struct template_value *values, size_t nvalues, int budget_counts,
+                 int with_extra)
 {
     const struct template_info *t = template_find(name);
     if (!t)
@@ -189,7 +190,7 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
      * this template (never for one that carries a link: the invitee's). */
     char **extra = NULL;
     size_t nextra = 0;
-    if (st == ST_OK && !template_has(t, "link"))
+    if (st == ST_OK && with_extra && !template_has(t, "link"))
         st = extra_recipients(sql, account_id, name, &extra, &nextra);
     size_t nall = nrecipients + nextra;
     const char **all = xcalloc(nall + 1, sizeof(char *));
@@ -221,14 +222,36 @@ int outbox_queue(struct sql_store *sql, unsigned long long account_id, const cha
                  const char *const *recipients, size_t nrecipients,
                  const struct template_value *values, size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 1);
+    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 1, 1);
 }
 
 int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id, const char *name,
                             const char *const *recipients, size_t nrecipients,
                             const struct template_value *values, size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 0);
+    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 0, 1);
+}
+
+int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, const char *name,
+                      const char *const *recipients, size_t nrecipients,
+                      const struct template_value *values, size_t nvalues)
+{
+    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 1, 0);
+}
+
+int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,
+                   const char *recipient, int *sent)
+{
+    struct sql_result r;
+    *sent = 0;
+    int st = sql_exec(sql,
+                      "SELECT 1 FROM mail_outbox WHERE account_id = ? AND template = ?"
+                      " AND LOWER(recipient) = LOWER(?) LIMIT 1",
+                      SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(recipient)), &r);
+    if (st == ST_OK)
+        *sent = r.nrows > 0;
+    sql_result_free(&r);
+    return st;
 }
 
 int outbox_queue_text(struct sql_store *sql, unsigned long long account_id, const char *name,

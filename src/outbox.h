@@ -40,6 +40,17 @@ int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id
                             const char *const *recipients, size_t nrecipients,
                             const struct template_value *values, size_t nvalues);
 
+/* The same as outbox_queue, to these recipients only: without the extra
+ * recipients a distributor named for the template (a mail that repeats,
+ * for one more reader, what they were sent already). */
+int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, const char *name,
+                      const char *const *recipients, size_t nrecipients,
+                      const struct template_value *values, size_t nvalues);
+/* *sent 1 when account_id's outbox holds a mail of template name to
+ * recipient (case ignored), whatever became of it. */
+int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,
+                   const char *recipient, int *sent);
+
 /* Queues one mail with a ready subject and body (announcements).
  * list_unsubscribe: 1 when the reader stops such mail on the mail
  * preferences page (a person whose own news preference governs this copy):

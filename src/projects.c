@@ -535,12 +535,15 @@ static int mail_new_member(struct request *req, struct saga *s, const struct per
     json_object_set_new(s->data, "role", json_string(role));
     json_object_set_new(s->data, "mail", json_string(person->mail));
     json_object_set_new(s->data, "name", json_string(person->name ? person->name : person->uid));
-    json_object_set_new(s->data, "inviter_name",
-                        json_string(req->caller.name ? req->caller.name : req->caller.uid));
+    /* Who added them, and for which organization (invitations.h). */
+    char *inviter = NULL;
+    st = invitation_inviter_name(req, req->session->sql, s->plan.account_id, &inviter);
+    json_object_set_new(s->data, "inviter_name", json_string(inviter ? inviter : ""));
+    free(inviter);
     json_object_set_new(s->data, "place", json_string(place));
     free(place);
     json_decref(project);
-    return ST_OK;
+    return st;
 }
 
 static void change_member(struct request *req, unsigned wanted, int status_ok)

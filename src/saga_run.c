@@ -5,6 +5,7 @@
 
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "contacts.h"
 #include "contacts_store.h"
 #include "caller.h"
@@ -374,6 +375,13 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                 data_str(s, "contact_mail"),
                 data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
                                                 : "an administrator of the account");
+        /* A reseller's storefront that went live while their invitation
+         * was pending: its welcome, which went to the admins then
+         * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
+        if (st == ST_OK)
+            st = billing_welcome_late_queue(sql, p->account_id, name,
+                                            json_object_get(s->data, "storefront_welcome"),
+                                            data_str(s, "contact_mail"));
         free(name);
     }
     /* Granted by whoever sent the invitation. */

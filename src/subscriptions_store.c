@@ -389,6 +389,38 @@ int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long lo
                     SQL_ARGS(P_STR(plan), P_INT(account_id)), NULL);
 }
 
+int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long long account_id,
+                                        struct live_storefront *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT s.id, s.storefront_id, o.executed_by, i.id, i.total_minor, i.currency"
+                      " FROM subscriptions s"
+                      " JOIN storefronts f ON f.id = s.storefront_id AND f.status = 'active'"
+                      " LEFT JOIN orders o ON o.id = s.order_id"
+                      " LEFT JOIN invoices i ON i.id = (SELECT MAX(x.id) FROM invoices x"
+                      " WHERE x.subscription_id = s.id AND x.reason IN ('order', 'upgrade'))"
+                      " WHERE s.account_id = ? AND s.status IN ('active', 'pending_cancellation')"
+                      " ORDER BY s.id DESC LIMIT 1",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    out->subscription_id = sql_cell_id(&r, 0, 0);
+    out->storefront_id = sql_cell_id(&r, 0, 1);
+    out->executed_by = sql_cell(&r, 0, 2) ? xstrdup(sql_cell(&r, 0, 2)) : NULL;
+    out->invoice_id = sql_cell_id(&r, 0, 3);
+    out->invoice_total_minor = sql_cell(&r, 0, 4) ? atoll(sql_cell(&r, 0, 4)) : 0;
+    snprintf(out->currency, sizeof(out->currency), "%s",
+             sql_cell(&r, 0, 5) ? sql_cell(&r, 0, 5) : "");
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid, char **plan,
                                    char **articles)
 {

@@ -113,6 +113,20 @@ int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long lo
  * "  <quantity> x <name>", without a last line end. Both malloc'ed. */
 int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid, char **plan,
                                    char **articles);
+/* The account's live subscription (active or pending cancellation) whose
+ * storefront is active, the newest: what a storefront-welcome mailed
+ * after the order names (billing_notify.h). executed_by: who executed its
+ * order (malloc'ed; NULL if none recorded); invoice_id: the newest invoice
+ * of its order or an upgrade (0 if none), with its total and currency.
+ * ST_NOT_FOUND when the account has none. */
+struct live_storefront {
+    unsigned long long subscription_id, storefront_id, invoice_id;
+    char *executed_by;
+    long long invoice_total_minor;
+    char currency[4];
+};
+int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long long account_id,
+                                        struct live_storefront *out);
 /* Inside a transaction, after subscriptions_store_extend: the lines of
  * subscription sid that its new ends_at finds unpaid, each billed for as
  * many of its own terms (its article's term_months) as reach ends_at and

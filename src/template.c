@@ -67,6 +67,13 @@ static const char *const quote_ph[] = {"account_name", "account_id",        "quo
  * the recipients now ("none" for an empty list). */
 static const char *const removed_ph[] = {"account_name", "changed_by", "email", "recipients", NULL};
 
+/* To the person a pending invitation was sent to, when a change other
+ * than its sender's revoke withdraws it (the hand-over by role change):
+ * {{name}} and {{greeting}} as in the invitation, who withdrew it
+ * ({{withdrawn_by}}) and why ({{reason}}). */
+static const char *const invitation_withdrawn_ph[] = {"account_name", "email",  "name", "greeting",
+                                                      "withdrawn_by", "reason", NULL};
+
 /* A password reset's link ({{link}}: the secret, as in invitations). */
 static const char *const reset_ph[] = {"account_name", "requested_by", "name", "uid",
                                        "link",         "expires_at",   NULL};
@@ -91,6 +98,7 @@ const struct template_info template_catalog[] = {
     {"relation-withdrawn", "transactional", withdrawn_ph},
     {"relation-ended", "transactional", ended_ph},
     {"recipient-removed", "transactional", removed_ph},
+    {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
     {NULL, NULL, NULL},
 };
 

@@ -12,6 +12,7 @@
 #include "contacts_store.h"
 #include "handlers.h"
 #include "invitations.h"
+#include "invitations_store.h"
 #include "ldap_store.h"
 #include "log.h"
 #include "outbox.h"
@@ -543,6 +544,37 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
+/* The person a pending hand-over invited is told that it was withdrawn
+ * (round-12 walkthrough of seed 000, D5: only the audit trail said so):
+ * invitation-withdrawn to the invited address, greeting them by the names
+ * given with the transfer, naming who handed the account over. */
+static int mail_withdrawn_handover(struct sql_store *sql, unsigned long long account_id,
+                                   const char *account_name, unsigned long long invitation_id,
+                                   const char *by)
+{
+    struct invitation_mail m;
+    int st = invitation_mail_fields(sql, invitation_id, &m);
+    if (st != ST_OK)
+        return st == ST_NOT_FOUND ? ST_OK : st;
+    struct buf name = BUF_INIT, greeting = BUF_INIT;
+    if (m.first_name && *m.first_name)
+        buf_adds(&name, m.first_name);
+    if (m.last_name && *m.last_name)
+        buf_printf(&name, "%s%s", name.len ? " " : "", m.last_name);
+    buf_printf(&greeting, "Hello%s%s,", name.len ? " " : "", buf_str(&name));
+    const char *to[] = {m.email};
+    struct template_value vals[] = {
+        {"account_name", account_name}, {"email", m.email},
+        {"name", buf_str(&name)},       {"greeting", buf_str(&greeting)},
+        {"withdrawn_by", by},           {"reason", TRANSFER_WITHDRAWN_BY_ROLE_CHANGE},
+    };
+    st = outbox_queue(sql, account_id, "invitation-withdrawn", to, 1, vals, 6);
+    buf_free(&name);
+    buf_free(&greeting);
+    invitation_mail_free(&m);
+    return st;
+}
+
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
                                   const char *actor, const json_t *data)
 {
@@ -550,21 +582,28 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
     int st = transfer_lock_account(sql, account_id, &status, &name);
     int staged = st == ST_OK && strcmp(status, "staged") == 0;
     free(status);
-    free(name);
-    if (st != ST_OK || !staged)
+    if (st != ST_OK || !staged) {
+        free(name);
         return st == ST_NOT_FOUND ? ST_OK : st;
+    }
     /* 1. A pending POST …/transfer is overtaken: its link is revoked, as a
-     * new transfer to another address would revoke it. */
+     * new transfer to another address would revoke it; the link says why
+     * (invitations.c, accept_read) and its invitee is told. */
     unsigned long long *revoked = NULL;
     size_t nrevoked = 0;
     st = transfer_revoke_pending(sql, account_id, "", &revoked, &nrevoked);
-    for (size_t i = 0; st == ST_OK && i < nrevoked; i++)
+    const char *by = json_string_value(json_object_get(data, "by"));
+    for (size_t i = 0; st == ST_OK && i < nrevoked; i++) {
         st = audit_write(
             sql, actor, account_id, "invitation.revoke",
             json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked[i], "status", "pending"),
             json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked[i], "status",
                       "revoked", "reason", "the account was handed over by a role change"));
+        if (st == ST_OK)
+            st = mail_withdrawn_handover(sql, account_id, name, revoked[i], by ? by : actor);
+    }
     free(revoked);
+    free(name);
     /* 2. The named contacts: the one customer admin left, when there are
      * none yet (contacts are admins; the demoted person was none,
      * members.c). */

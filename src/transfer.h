@@ -79,7 +79,9 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * finishes it too). data is what the change recorded: {"contact": uid of
  * the one such customer admin, or absent, "repaired_by"?}. An
  * account no longer staged is left alone (ST_OK: the role change stands).
- * Else: pending transfer invitations revoked, the contact (if any) made
+ * Else: pending transfer invitations revoked (their invitees mailed
+ * invitation-withdrawn, naming data's "by", the actor's name, else the
+ * actor), the contact (if any) made
  * both named contacts when the account has none, the account active;
  * audit rows transfer.contacts and transfer.complete (actor: actor).
  * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
@@ -87,6 +89,11 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * (granted by actor) and a transfer.demote row each. */
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
                                   const char *actor, const json_t *data);
+/* Why a hand-over invitation the hand-over by self-demotion revoked no
+ * longer works: its link's 410 (invitations.c) and the invitee's
+ * invitation-withdrawn mail say it (round-12 walkthrough of seed 000, D5). */
+#define TRANSFER_WITHDRAWN_BY_ROLE_CHANGE                                                          \
+    "the account was handed over to its customer by a role change"
 /* Frees *h (safe with *h NULL). */
 void transfer_forget(struct handover **h);
 

@@ -2263,6 +2263,83 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
     assert S.outbox_rows(sql, after_id=before, account_id=t.account.id) == []
 
 
+def test_a_resellers_contact_who_joins_after_the_order_gets_the_storefront_welcome(
+        api, disti, sql, mailbox, invitation_mail):
+    """Round-12 walkthrough of seed 002, D3: the distributor creates a
+    reseller with a contact (invited as admin, pending) and executes its
+    plan order at once; the storefront welcome went to the account's admins
+    (the distributor's creator) and the template's extra recipients, and
+    the contact, who accepted later, never learnt the storefront's URL.
+    Decision: the contact gets the storefront-welcome when they accept and
+    are named the contact (not at execute time: the invitee is no person of
+    the account yet and may never be); once, to them only. A contact whose
+    account has no storefront, or whose address had the welcome already,
+    gets none."""
+    watch = S.unique_mail("bss-late-")
+    S.expect(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-welcome"
+        "/recipients", json={"emails": [watch]}), 200)
+
+    def reseller_with_contact(prefix):
+        email = S.unique_mail(prefix)
+        before = S.outbox_max_id(sql)
+        acc = S.expect(api(disti.admin).post("/api/v1/accounts", json={
+            "kind": "partner", "name": S.unique("it-late-"), "parent_id": disti.account.id,
+            "contact": {"first_name": "Hana", "last_name": "Five", "email": email}}), 201)
+        assert acc["contact"]["status"] == "invited", acc
+        _, token = invitation_mail(email, after=before)
+        return acc, email, token
+
+    def welcomes(account_id):
+        return [(x["recipient"].lower(), x["status"]) for x in S.wait_outbox_settled(
+            sql, account_id=account_id) if x["template"] == "storefront-welcome"]
+
+    acc, hana, token = reseller_with_contact("hana-")
+    alias = S.unique("late-")
+    done = execute(api, disti.admin, order(api, disti.admin, acc["id"], "reseller-free",
+                                           alias)["id"])
+    url = done["subscription"]["storefront"]["url"]
+    number = done["invoice"]["number"]
+    # At execute time: the distributor's admin (the account's admin) and
+    # the extra recipient; not the pending contact.
+    assert sorted(welcomes(acc["id"])) == sorted([(disti.admin.mail.lower(), "sent"),
+                                                  (watch.lower(), "sent")])
+    # She accepts: named the contact, and welcomed with the URL.
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("hana"), password="hana-pw-12345"), 200)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=acc["id"], after_id=before)
+            if x["template"] == "storefront-welcome"]
+    assert [(x["recipient"].lower(), x["status"]) for x in rows] == [(hana.lower(), "sent")], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    text = mails[0].body.replace("\r\n", "\n")
+    assert mails[0].subject == f"{acc['name']}: your Free Edition storefront is ready", \
+        mails[0].subject
+    assert f"Your storefront: {url}\n" in text, text
+    assert f"Ordered by {disti.admin.name}." in text, text
+    assert f"Invoice {number} bills" in text, text
+    # The contact change is mailed as before; the extra recipient got the
+    # welcome once, with the order.
+    assert [x["recipient"].lower() for x in S.outbox_rows(sql, account_id=acc["id"])
+            if x["template"] == "storefront-welcome" and x["recipient"].lower() == watch.lower()
+            ] == [watch.lower()]
+
+    # No storefront: no welcome at the accept.
+    plain, _, token = reseller_with_contact("hanb-")
+    S.expect(S.accept_invitation(api, token, uid=S.unique("hanb"), password="hanb-pw-12345"), 200)
+    assert welcomes(plain["id"]) == []
+    # An address that had the welcome already (a notification recipient
+    # then) gets no second one.
+    again, hanc, token = reseller_with_contact("hanc-")
+    S.expect(api(disti.admin).put(f"/api/v1/accounts/{again['id']}/notification-recipients",
+                                  json={"emails": [hanc]}), 200)
+    execute(api, disti.admin, order(api, disti.admin, again["id"], "reseller-free",
+                                    S.unique("late-"))["id"])
+    S.expect(S.accept_invitation(api, token, uid=S.unique("hanc"), password="hanc-pw-12345"), 200)
+    assert sorted(welcomes(again["id"])) == sorted([
+        (disti.admin.mail.lower(), "sent"), (watch.lower(), "sent"), (hanc.lower(), "sent")])
+
+
 def test_a_distributor_adds_recipients_to_the_storefront_welcome(api, disti, make_reseller,
                                                                  make_tenant, sql, mailbox):
     """Seed 002: the storefront welcome "will be sent to the reseller's

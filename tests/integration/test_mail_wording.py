@@ -111,6 +111,115 @@ def test_contact_and_project_invitations_greet_by_name(api, sql, mailbox, make_t
     assert mail.body.startswith("Hello Xaver,\n"), mail.body
 
 
+def test_every_invitation_names_the_organization_of_who_sends_it(
+        api, sql, mailbox, person, make_tenant, make_account, make_person, set_roles,
+        invitation_mail, operator_id):
+    """Round-12 walkthroughs of seeds 000 (D4) and 003 (D2): only the
+    contact and hand-over invitations of a parent's person named the
+    reseller. Every invitation (and the added-to-account mail of a person
+    added at once) into an account names the organization its sender acts
+    for: a person of an account above it "X of <the nearest such
+    account>", also when they hold a role here too (the partner's admin of
+    a staged account inviting the customer as admin: the seed's literal
+    hand-over); operator staff "X on behalf of <the parent>" under a
+    partner or distributor, "X of <the operator account>" right under it;
+    the account's own people their name alone."""
+    t = make_tenant("orgn")
+    olivia = person("olivia")
+    platform = sql.value("SELECT name FROM accounts WHERE id=%s", int(operator_id))
+
+    def invite(by, account_id, role="member", **names):
+        to = S.unique_mail("orgn-")
+        before = S.outbox_max_id(sql)
+        S.expect(api(by).post(f"{ACCOUNTS}/{account_id}/invitations",
+                              json={"email": to, "role": role, **names}), 202)
+        return to, one_mail(mailbox, only(rows_since(sql, before, account_id=account_id),
+                                          "invitation", to))
+
+    # The seed's literal hand-over: the partner's admin, admin of the
+    # staged account too, invites the customer as admin (000 D4).
+    staged = make_account(t.admin, "customer", t.account.id, staged=True)
+    to, mail = invite(t.admin, staged.id, "admin", first_name="Clara", last_name="Kundin")
+    assert (f"{t.admin.name} of {t.account.name} invites you to join {staged.name} as an "
+            "administrator.") in mail.body, mail.body
+    # The customer's own admin: the name alone.
+    token = S.invitation_token(mail.mail)
+    clara = S.expect(S.accept_invitation(api, token, uid=S.unique("orgc"),
+                                         password="orgn-pw-12345"), 200)["uid"]
+    S.PASSWORDS[clara] = "orgn-pw-12345"
+    _, mail = invite(clara, staged.id)
+    assert f"\nClara Kundin invites you to join {staged.name} as a member." in mail.body, mail.body
+    assert " of " not in mail.body.split("invites you")[0], mail.body
+    # Added at once (a person of the partner's tree): the same name.
+    known = make_person(prefix="orgk")
+    set_roles("olivia", t.account.id, known, ["member"])
+    before = S.outbox_max_id(sql)
+    r = S.expect(api(t.admin).post(f"{ACCOUNTS}/{staged.id}/invitations",
+                                   json={"email": known.mail, "role": "member"}), 201)
+    assert r["status"] == "added", r
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=staged.id),
+                                  "added-to-account", known.mail))
+    assert f"{t.admin.name} of {t.account.name} added you to {staged.name} as a member." \
+        in mail.body, mail.body
+    # A project of the customer's: the partner's admin is named with the partner.
+    project = S.expect(api(t.admin).post(f"{ACCOUNTS}/{staged.id}/projects",
+                                         json={"name": S.unique("orgn-p-")}), 201)
+    to = S.unique_mail("orgp-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/projects/{project['id']}/invitations",
+                               json={"email": to, "role": "reader"}), 202)
+    mail = one_mail(mailbox, only(rows_since(sql, before), "invitation", to))
+    assert f"{t.admin.name} of {t.account.name} invites you to join project" in mail.body, \
+        mail.body
+
+    # A distributor above: its admin, also admin of a reseller's customer,
+    # is named with the distributor (the nearest account above where they
+    # hold a role; the reseller between is not theirs).
+    dist = make_account("olivia", "distributor", operator_id)
+    dadmin = make_person(prefix="orgd")
+    set_roles("olivia", dist.id, dadmin, ["admin"])
+    reseller = make_account("olivia", "partner", dist.id)
+    cust = make_account("olivia", "customer", reseller.id)
+    set_roles("olivia", cust.id, dadmin, ["admin"])
+    _, mail = invite(dadmin, cust.id)
+    assert f"{dadmin.name} of {dist.name} invites you to join {cust.name}" in mail.body, mail.body
+
+    # Operator staff under a partner: on behalf of that partner (003 D2),
+    # for an invitation, a resend and the organization's contact person.
+    _, mail = invite("olivia", cust.id)
+    assert f"{olivia.name} on behalf of {reseller.name} invites you to join {cust.name}" \
+        in mail.body, mail.body
+    contact = S.unique_mail("orgv-")
+    before = S.outbox_max_id(sql)
+    org = S.expect(api("olivia").post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-orgn-"), "parent_id": t.account.id,
+        "company": {"name": "Via Sales GmbH", "street": "Ring 1", "postcode": "1010",
+                    "city": "Wien", "country": "AT"},
+        "contact": {"first_name": "Vera", "last_name": "Sales", "email": contact}}), 201)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=org["id"]), "invitation",
+                                  contact))
+    assert (f"{olivia.name} on behalf of {t.account.name} invites you to join {org['name']} as an "
+            "administrator.") in mail.body, mail.body
+    # The partner's own contact invitation, resent by operator staff.
+    contact2 = S.unique_mail("orgw-")
+    org2 = S.expect(api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-orgn-"), "parent_id": t.account.id,
+        "contact": {"email": contact2}}), 201)
+    inv = org2["contact"]["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(f"{ACCOUNTS}/{org2['id']}/invitations/{inv}/resend"), 202)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=org2["id"]), "invitation",
+                                  contact2))
+    assert f"{olivia.name} on behalf of {t.account.name} invites you" in mail.body, mail.body
+    # Right under the operator account: of the operator account.
+    _, mail = invite("olivia", t.account.id)
+    assert f"{olivia.name} of {platform} invites you to join {t.account.name}" in mail.body, \
+        mail.body
+    # The partner's own admin in the partner account: the name alone.
+    _, mail = invite(t.admin, t.account.id)
+    assert f"\n{t.admin.name} invites you to join {t.account.name}" in mail.body, mail.body
+
+
 def test_mails_say_the_role_in_words(api, sql, mailbox, make_tenant, make_account, make_person,
                                      set_roles):
     """Stop-18 leftover: "invites you to join X as an administrator", not

@@ -52,6 +52,9 @@ TEMPLATES = {
                        "ended_by_account", "relation_id"},
     # sql/035: an address taken off the recipients (round-8 walkthrough of seed 000)
     "recipient-removed": {"account_name", "changed_by", "email", "recipients"},
+    # sql/044: a pending hand-over the hand-over by role change withdrew
+    # (round-12 walkthrough of seed 000, D5)
+    "invitation-withdrawn": {"account_name", "email", "greeting", "withdrawn_by", "reason"},
 }
 
 

@@ -496,6 +496,75 @@ def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_ad
     assert t.admin.uid in providers(api, cust, acc.id)
 
 
+def test_the_hand_over_by_role_change_tells_the_pending_transfers_invitee(
+        api, sql, mailbox, make_tenant, make_account, invitation_mail):
+    """Round-12 walkthrough of seed 000, D5: the partner's own role change
+    handed the account to the customer admin it had added, and revoked the
+    pending POST /transfer to another person silently: the link said only
+    "this invitation was revoked", and the invitee got no mail. Now the
+    link says why, as a closed account's do, and the invitee is mailed
+    invitation-withdrawn (greeted by the names given with the transfer,
+    naming who handed the account over). A transfer link that an earlier
+    transfer to another address had replaced says nothing more, and its
+    invitee gets no such mail."""
+    t = make_tenant("hov")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    typo, erik = S.unique_mail("hovt-"), S.unique_mail("hove-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, typo)
+    _, typo_token = invitation_mail(typo, after=before)
+    before = S.outbox_max_id(sql)
+    pending = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={
+        "email": erik, "first_name": "Erik", "last_name": "Erbe"}), 202)
+    _, erik_token = invitation_mail(erik, after=before)
+    ivan = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                         json={"roles": ["service-provider"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.invitation_row(sql, pending["id"])["status"] == "revoked"
+
+    # The link says why (JSON and the HTML form's error_to alike).
+    body = S.expect_problem(S.accept_invitation(api, erik_token, uid=S.unique("hove"),
+                                                password="erik-pw-12345"),
+                            410, "invitation-revoked")
+    assert body["detail"] == ("this invitation was revoked: the account was handed over to its "
+                              "customer by a role change"), body
+    r = api(None).form("POST", f"/api/v1/invitations/{erik_token}/accept", [
+        ("password", "erik-pw-12345"), ("error_to", S.ORIGIN + "/invite")])
+    assert r.status_code == 303 and "error=invitation-revoked" in r.headers["Location"], \
+        S.describe(r)
+    assert sql.account(acc.id)["status"] == "active"
+    # The link the second transfer replaced says only that it was revoked.
+    body = S.expect_problem(S.accept_invitation(api, typo_token, uid=S.unique("hovt"),
+                                                password="typo-pw-12345"),
+                            410, "invitation-revoked")
+    assert body["detail"] == "this invitation was revoked", body
+
+    # Mailed: erik once, nobody else but what the hand-over always sends.
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    withdrawn = [x for x in rows if x["template"] == "invitation-withdrawn"]
+    assert [x["recipient"].lower() for x in withdrawn] == [erik.lower()], rows
+    assert withdrawn[0]["status"] == "sent", withdrawn
+    mails = mailbox.wait_for(outbox_id=withdrawn[0]["id"], timeout=15)
+    assert len(mails) == 1, withdrawn
+    text = mails[0].body.replace("\r\n", "\n")
+    assert mails[0].subject == f"{acc.name}: the invitation to you was withdrawn", mails[0].subject
+    assert text.startswith("Hello Erik Erbe,\n"), text
+    assert (f"{t.admin.name} withdrew the invitation to {acc.name} that was sent to {erik}: the "
+            "account was handed over to its customer by a role change.\nIts link no longer "
+            "works") in text, text
+    assert "/invitations/" not in text, text
+    # The audit trail keeps its reason.
+    revokes = [a for a in sql.audit(acc.id) if a["action"] == "invitation.revoke"
+               and a["new_value"]["invitation_id"] == int(pending["id"])]
+    assert [a["new_value"]["reason"] for a in revokes] == [
+        "the account was handed over by a role change"], revokes
+    assert ivan.uid in {c["uid"] for c in sql.rows(
+        "SELECT uid FROM account_contacts WHERE account_id=%s", int(acc.id))}
+
+
 def test_what_is_no_hand_over_by_role_change(api, sql, ldap_admin, make_tenant, make_account, make_person,
                                             set_roles, invitation_mail):
     """The self-demotion hands over only on a staged account, only the
