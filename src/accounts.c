@@ -801,15 +801,9 @@ static json_t *search_cursor_read(const char *s)
 static json_t *search_cursor_after(json_t *item)
 {
     const char *id = json_string_value(json_object_get(item, "id"));
-    json_t *c = json_pack("{s:s, s:O, s:I}", "s", "search", "k", json_object_get(item, "name"),
-                          "id", (json_int_t)(id ? strtoull(id, NULL, 10) : 0));
-    char *raw = json_dumps(c, JSON_COMPACT);
-    char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
-    json_t *next = json_string(enc);
-    free(raw);
-    free(enc);
-    json_decref(c);
-    return next;
+    return cursor_encode(json_pack("{s:s, s:O, s:I}", "s", "search", "k",
+                                   json_object_get(item, "name"), "id",
+                                   (json_int_t)(id ? strtoull(id, NULL, 10) : 0)));
 }
 
 /* GET /accounts?search= (no parent_id; docs/api.md "Finding an existing
@@ -963,16 +957,9 @@ void accounts_list(struct request *req)
         json_array_append_new(items, item);
     }
     json_t *next = json_null();
-    if (r.nrows > (size_t)q.limit && n > 0) {
-        json_t *c = json_pack("{s:s, s:s, s:I}", "s", sort_s ? sort_s : "id", "k",
-                              sql_cell(&r, n - 1, 6), "id", (json_int_t)ids[n - 1]);
-        char *raw = json_dumps(c, JSON_COMPACT);
-        char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
-        next = json_string(enc);
-        free(raw);
-        free(enc);
-        json_decref(c);
-    }
+    if (r.nrows > (size_t)q.limit && n > 0)
+        next = cursor_encode(json_pack("{s:s, s:s, s:I}", "s", sort_s ? sort_s : "id", "k",
+                                       sql_cell(&r, n - 1, 6), "id", (json_int_t)ids[n - 1]));
     free(props);
     free(counts);
     free(ids);

@@ -269,6 +269,17 @@ void res_id_page(struct request *req, id_page_reader read)
     res_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
+json_t *cursor_encode(json_t *c)
+{
+    char *raw = json_dumps(c, JSON_COMPACT);
+    char *enc = raw ? base64url_encode((const unsigned char *)raw, strlen(raw)) : NULL;
+    json_t *out = enc ? json_string(enc) : json_null();
+    free(raw);
+    free(enc);
+    json_decref(c);
+    return out;
+}
+
 /* The in-memory cursor: base64url of "o:<offset>" (opaque to clients). */
 static char *offset_cursor(size_t offset)
 {

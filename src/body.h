@@ -105,6 +105,9 @@ long long body_expected_version(struct request *req, json_t *b, unsigned long lo
  * (res_etag_of); whose names it in the messages ("the property's"). */
 long long body_expected_version_of(struct request *req, json_t *b, const char *prefix,
                                    unsigned long long id, const char *whose);
+/* A keyset cursor as the JSON string a list answers in next_cursor:
+ * base64url of the compact JSON of c (its reference is stolen). */
+json_t *cursor_encode(json_t *c);
 /* 1 if any accessor failed: the response is then set (400 or 422). */
 int body_failed(struct request *req);
 

@@ -100,14 +100,7 @@ static json_t *accounts_cursor(unsigned long long after)
 {
     if (!after)
         return json_null();
-    json_t *c = json_pack("{s:I}", "a", (json_int_t)after);
-    char *raw = json_dumps(c, JSON_COMPACT);
-    char *enc = base64url_encode((const unsigned char *)raw, strlen(raw));
-    json_t *out = json_string(enc);
-    free(raw);
-    free(enc);
-    json_decref(c);
-    return out;
+    return cursor_encode(json_pack("{s:I}", "a", (json_int_t)after));
 }
 
 /* Reads ?cursor= of /me/accounts: 0 without one, or the id to go on
