@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_mail(struct billing_people *p, const char *mail)
+static void add_person(struct billing_people *p, const struct person *who)
 {
+    const char *mail = who->mail;
     if (!mail || !*mail)
         return;
+    mail_names_add_person(&p->names, who);
     char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
     if (!grown)
         abort();
@@ -20,10 +22,9 @@ static void add_mail(struct billing_people *p, const char *mail)
     p->mails[p->n++] = xstrdup(mail);
 }
 
-int billing_people_admins(struct request *req, unsigned long long account_id,
-                          struct billing_people *out)
+static int read_admins(struct request *req, unsigned long long account_id,
+                       struct billing_people *out)
 {
-    memset(out, 0, sizeof(*out));
     struct role_group *groups;
     size_t ngroups;
     int st = ldap_store_role_groups(req->session->ldap, &account_id, 1, &groups, &ngroups);
@@ -39,13 +40,32 @@ int billing_people_admins(struct request *req, unsigned long long account_id,
         if (st != ST_OK)
             break;
         for (size_t i = 0; i < npeople; i++) {
-            add_mail(out, people[i].mail);
+            add_person(out, &people[i]);
             person_free(&people[i]);
         }
         free(people);
     }
     role_groups_free(groups, ngroups);
-    if (st != ST_OK)
+    return st;
+}
+
+/* The names of the account's notification recipients that are a
+ * person's address (one read by mail each, best effort: mail_names.h). */
+static void read_recipient_names(struct request *req, unsigned long long account_id,
+                                 struct billing_people *out)
+{
+    mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
+                               &out->names);
+}
+
+int billing_people_admins(struct request *req, unsigned long long account_id,
+                          struct billing_people *out)
+{
+    memset(out, 0, sizeof(*out));
+    int st = read_admins(req, account_id, out);
+    if (st == ST_OK)
+        read_recipient_names(req, account_id, out);
+    else
         billing_people_free(out);
     return st;
 }
@@ -70,7 +90,7 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             if (st == ST_OK)
                 st = ldap_store_roles_of(req->session->ldap, account_id, p.dn, &roles);
             if (st == ST_OK && (roles & ROLE_ADMIN))
-                add_mail(out, p.mail);
+                add_person(out, &p);
             person_free(&p);
             if (st == ST_NOT_FOUND)
                 st = ST_OK;
@@ -81,15 +101,19 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             return st;
         }
     }
-    if (out->n)
-        return ST_OK;
     /* No contact (or they are gone, or no admins): the account's admins. */
-    return billing_people_admins(req, account_id, out);
+    int st = out->n ? ST_OK : read_admins(req, account_id, out);
+    if (st == ST_OK)
+        read_recipient_names(req, account_id, out);
+    else
+        billing_people_free(out);
+    return st;
 }
 
 void billing_people_free(struct billing_people *p)
 {
     outbox_free_list(p->mails, p->n);
+    mail_names_free(&p->names);
     memset(p, 0, sizeof(*p));
 }
 
@@ -108,7 +132,7 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
         to[n++] = people->mails[i];
     for (size_t i = 0; i < nrecipients; i++)
         to[n++] = recipients[i];
-    st = outbox_queue(sql, account_id, name, to, n, values, nvalues);
+    st = outbox_queue(sql, account_id, name, to, n, &people->names, values, nvalues);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;
