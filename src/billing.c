@@ -22,13 +22,15 @@ void invoice_number_format(const char *year, unsigned long long id, char out[INV
     snprintf(out, INVOICE_NUMBER_SIZE, "INV-%.8s-%06llu", year ? year : "", id);
 }
 
-void invoice_mail_note(char *out, size_t size, unsigned long long account_id, const char *number,
-                       long long total_minor, const char *currency)
+void invoice_mail_note(char *out, size_t size, const char *number, long long total_minor,
+                       const char *currency)
 {
     char total[48];
     money_format(total, sizeof(total), total_minor, currency);
-    snprintf(out, size, "Invoice %s bills %s: GET /api/v1/accounts/%llu/invoices lists it.", number,
-             total, account_id);
+    snprintf(out, size,
+             "Invoice %s bills %s; anyone with a role in the account finds it among the "
+             "account's invoices.",
+             number, total);
 }
 
 int money_mul_add(long long a, long long b, long long c, long long *out)

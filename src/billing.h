@@ -24,11 +24,13 @@ void money_format(char *out, size_t size, long long minor, const char *currency)
 void invoice_number_format(const char *year, unsigned long long id, char out[INVOICE_NUMBER_SIZE]);
 
 /* The line the welcome and subscription-change mails give an invoice
- * ({{invoice}}): its number, its total and where it is read, e.g.
- * "Invoice INV-2026-000012 bills 147.00 EUR: GET
- * /api/v1/accounts/7/invoices lists it." Pure. */
-void invoice_mail_note(char *out, size_t size, unsigned long long account_id, const char *number,
-                       long long total_minor, const char *currency);
+ * ({{invoice}}): its number, its total and where it is read, in words for
+ * its non-technical readers (round-11 leftover of seeds 000, D4, and 001,
+ * O9: it gave an API path), e.g. "Invoice INV-2026-000012 bills 147.00
+ * EUR; anyone with a role in the account finds it among the account's
+ * invoices." Pure. */
+void invoice_mail_note(char *out, size_t size, const char *number, long long total_minor,
+                       const char *currency);
 
 /* *out = a * b + c without overflow and never negative: 0, or -1 if the
  * result would not fit in a long long (the caller answers 422). */

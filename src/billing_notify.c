@@ -1,6 +1,7 @@
 #include "billing_notify.h"
 
 #include "billing.h"
+#include "buf.h"
 #include "contacts_store.h"
 #include "invoices_store.h"
 #include "storefronts_store.h"
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_mail(struct billing_people *p, const char *mail)
+static void add_person(struct billing_people *p, const struct person *who)
 {
+    const char *mail = who->mail;
     if (!mail || !*mail)
         return;
+    mail_names_add_person(&p->names, who);
     char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
     if (!grown)
         abort();
@@ -24,10 +27,9 @@ static void add_mail(struct billing_people *p, const char *mail)
     p->mails[p->n++] = xstrdup(mail);
 }
 
-int billing_people_admins(struct request *req, unsigned long long account_id,
-                          struct billing_people *out)
+static int read_admins(struct request *req, unsigned long long account_id,
+                       struct billing_people *out)
 {
-    memset(out, 0, sizeof(*out));
     struct role_group *groups;
     size_t ngroups;
     int st = ldap_store_role_groups(req->session->ldap, &account_id, 1, &groups, &ngroups);
@@ -43,13 +45,32 @@ int billing_people_admins(struct request *req, unsigned long long account_id,
         if (st != ST_OK)
             break;
         for (size_t i = 0; i < npeople; i++) {
-            add_mail(out, people[i].mail);
+            add_person(out, &people[i]);
             person_free(&people[i]);
         }
         free(people);
     }
     role_groups_free(groups, ngroups);
-    if (st != ST_OK)
+    return st;
+}
+
+/* The names of the account's notification recipients that are a
+ * person's address (one read by mail each, best effort: mail_names.h). */
+static void read_recipient_names(struct request *req, unsigned long long account_id,
+                                 struct billing_people *out)
+{
+    mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
+                               &out->names);
+}
+
+int billing_people_admins(struct request *req, unsigned long long account_id,
+                          struct billing_people *out)
+{
+    memset(out, 0, sizeof(*out));
+    int st = read_admins(req, account_id, out);
+    if (st == ST_OK)
+        read_recipient_names(req, account_id, out);
+    else
         billing_people_free(out);
     return st;
 }
@@ -74,7 +95,7 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             if (st == ST_OK)
                 st = ldap_store_roles_of(req->session->ldap, account_id, p.dn, &roles);
             if (st == ST_OK && (roles & ROLE_ADMIN))
-                add_mail(out, p.mail);
+                add_person(out, &p);
             person_free(&p);
             if (st == ST_NOT_FOUND)
                 st = ST_OK;
@@ -85,15 +106,19 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             return st;
         }
     }
-    if (out->n)
-        return ST_OK;
     /* No contact (or they are gone, or no admins): the account's admins. */
-    return billing_people_admins(req, account_id, out);
+    int st = out->n ? ST_OK : read_admins(req, account_id, out);
+    if (st == ST_OK)
+        read_recipient_names(req, account_id, out);
+    else
+        billing_people_free(out);
+    return st;
 }
 
 void billing_people_free(struct billing_people *p)
 {
     outbox_free_list(p->mails, p->n);
+    mail_names_free(&p->names);
     memset(p, 0, sizeof(*p));
 }
 
@@ -112,7 +137,7 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
         to[n++] = people->mails[i];
     for (size_t i = 0; i < nrecipients; i++)
         to[n++] = recipients[i];
-    st = outbox_queue(sql, account_id, name, to, n, values, nvalues);
+    st = outbox_queue(sql, account_id, name, to, n, &people->names, values, nvalues);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;
@@ -139,8 +164,8 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
     if (st == ST_OK && live.invoice_id) {
         st = invoices_store_number(sql, live.invoice_id, number);
         if (st == ST_OK)
-            invoice_mail_note(invoice, sizeof(invoice), account_id, number,
-                              live.invoice_total_minor, live.currency);
+            invoice_mail_note(invoice, sizeof(invoice), number, live.invoice_total_minor,
+                              live.currency);
     }
     /* "Ordered by": who executed the subscription's order, by name. */
     if (st == ST_OK && live.executed_by) {
@@ -165,7 +190,8 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
 }
 
 int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account_id,
-                               const char *account_name, const json_t *w, const char *to)
+                               const char *account_name, const json_t *w, const char *to,
+                               const struct mail_names *names)
 {
     if (!json_is_object(w) || !to || !*to)
         return ST_OK;
@@ -184,6 +210,9 @@ int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account
     if (st != ST_OK || sent)
         return st;
     const char *invoice = json_string_value(json_object_get(w, "invoice"));
+    const char *acted_by = json_string_value(json_object_get(w, "acted_by"));
+    struct buf acted = BUF_INIT;
+    buf_printf(&acted, "Ordered by %s.", acted_by ? acted_by : "your distributor");
     struct template_value vals[] = {
         {"account_name", account_name},
         {"plan", json_string_value(json_object_get(w, "plan"))},
@@ -191,10 +220,13 @@ int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account
         {"storefront_url", json_string_value(json_object_get(w, "storefront_url"))},
         {"acted_by", json_string_value(json_object_get(w, "acted_by"))},
         {"invoice", invoice ? invoice : TEMPLATE_OMIT_LINE},
+        {"acted", buf_str(&acted)},
     };
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
         if (!vals[i].value)
             vals[i].value = "";
     const char *recipients[] = {to};
-    return outbox_queue_only(sql, account_id, "storefront-welcome", recipients, 1, vals, 6);
+    st = outbox_queue_only(sql, account_id, "storefront-welcome", recipients, 1, names, vals, 7);
+    buf_free(&acted);
+    return st;
 }

@@ -4,21 +4,27 @@
  * or, while it has none, its admins — plus its notification recipients
  * (Loftware); a partner's relation request goes to the customer's admins
  * and recipients (relations.c). The people are read from LDAP before the
- * transaction (no row lock is held across an LDAP call); the mails are
- * queued inside it.
+ * transaction (no row lock is held across an LDAP call), with the names
+ * that greet them and the recipients who are people (mail_names.h); the
+ * mails are queued inside it.
  */
 #ifndef ACCOUNTD_BILLING_NOTIFY_H
 #define ACCOUNTD_BILLING_NOTIFY_H
 
 #include "http.h"
+#include "mail_names.h"
 #include "template.h"
 
 struct billing_people {
     char **mails; /* malloc'ed strings */
     size_t n;
+    /* The names of these people and of the account's notification
+     * recipients that are a person's address, for {{greeting}}. */
+    struct mail_names names;
 };
 
-/* Outside a transaction: the mails of the account's admins. */
+/* Outside a transaction: the mails of the account's admins (and the
+ * names of them and of the account's recipients). */
 int billing_people_admins(struct request *req, unsigned long long account_id,
                           struct billing_people *out);
 /* Outside a transaction: the mails of the named contacts (primary and
@@ -46,6 +52,7 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
  * who had it with the order), unless that storefront is no longer active
  * or the account's outbox holds a storefront-welcome to that address. */
 int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account_id,
-                               const char *account_name, const json_t *w, const char *to);
+                               const char *account_name, const json_t *w, const char *to,
+                               const struct mail_names *names);
 
 #endif

@@ -15,6 +15,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "mail_names.h"
 #include "outbox.h"
 #include "saga.h"
 #include "sql_store.h"
@@ -31,6 +32,9 @@ struct contact_change {
     const struct person *old_person, *new_person;
     unsigned long long if_match; /* 0: no precondition */
     unsigned long long version;  /* the account's version after the change */
+    /* The names that greet the mails' readers: both contacts and the
+     * recipients who are people, read before the transaction. */
+    const struct mail_names *names;
 };
 
 /* The SQL side: the contact row, the mails, the audit row, and the intent
@@ -72,7 +76,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
             {"new_name", c->new_person->name ? c->new_person->name : c->new_person->uid},
             {"changed_by", req->caller.name ? req->caller.name : req->caller.uid},
         };
-        st = outbox_queue(sql, account_id, "contact-changed", to, n, vals, 5);
+        st = outbox_queue(sql, account_id, "contact-changed", to, n, c->names, vals, 5);
         free(to);
     }
     if (st == ST_OK) {
@@ -89,7 +93,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
 
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail, const char *changed_by)
+                        const char *mail, const char *changed_by, const struct mail_names *names)
 {
     if (!named_kinds)
         return ST_OK;
@@ -112,7 +116,7 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"old_name", "nobody"},         {"new_name", name},
         {"changed_by", changed_by},
     };
-    st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, vals, 5);
+    st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, names, vals, 5);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;
@@ -187,6 +191,7 @@ void contacts_set(struct request *req)
     if (im < 0)
         return;
     struct person p = {0}, old = {0};
+    struct mail_names names = MAIL_NAMES_INIT;
     char *old_uid = NULL;
     int st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
     if (st == ST_NOT_FOUND) {
@@ -213,7 +218,20 @@ void contacts_set(struct request *req)
             saga_release(req->session->sql, &s, "no change");
             st = account_version_get(req->session->sql, a.id, &version);
         } else if (st == ST_OK) {
-            struct contact_change c = {req, &s, kind, old_uid, &old, &p, (unsigned long long)im, 0};
+            /* The readers' names, under the guard, before the
+             * transaction (no LDAP call inside one). */
+            mail_names_add_person(&names, &p);
+            mail_names_add_person(&names, &old);
+            mail_names_read_recipients(req->session->sql, req->session->ldap, a.id, NULL, 0,
+                                       &names);
+            struct contact_change c = {.req = req,
+                                       .saga = &s,
+                                       .kind = kind,
+                                       .old_uid = old_uid,
+                                       .old_person = &old,
+                                       .new_person = &p,
+                                       .if_match = (unsigned long long)im,
+                                       .names = &names};
             enum saga_outcome outcome =
                 saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
             if (outcome != SAGA_DONE) {
@@ -236,6 +254,7 @@ void contacts_set(struct request *req)
         res_store_failure(req, st, "the directory or the database");
 out:
     saga_free(&s);
+    mail_names_free(&names);
     free(old_uid);
     person_free(&old);
     person_free(&p);

@@ -15,16 +15,17 @@
 json_t *contacts_json(const char *kinds, json_t *members);
 
 struct sql_store;
+struct mail_names;
 
 /* The contact-changed mail of a person named contact without a PUT (the
  * contact person of POST /accounts, added at once or accepting): as a PUT
  * mails it, to them and to the account's notification recipients, naming
  * the kinds (CONTACT_PRIMARY, CONTACT_TECHNICAL bits of named_kinds: "primary
  * and technical" for both) and "nobody" as the old contact; changed_by
- * is who named them. Nothing for named_kinds 0. Inside the transaction
- * that names them. */
+ * is who named them; names greets its readers (may be NULL: "Hello,").
+ * Nothing for named_kinds 0. Inside the transaction that names them. */
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail, const char *changed_by);
+                        const char *mail, const char *changed_by, const struct mail_names *names);
 
 #endif

@@ -19,6 +19,7 @@
 #include "ldap_store.h"
 #include "invitations_store.h"
 #include "log.h"
+#include "mail_names.h"
 #include "outbox.h"
 #include "projects_store.h"
 #include "providers_store.h"
@@ -298,7 +299,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
     if (st == ST_OK)
-        st = outbox_queue(sql, v->account->id, template, to, 1, vals, 10);
+        st = outbox_queue(sql, v->account->id, template, to, 1, NULL, vals, 10);
     free(link);
     free(place);
     free(name);
@@ -1299,6 +1300,16 @@ static int accept_contact_data(struct accept *v)
         json_object_set_new(s->data, "contact_name", json_string(p.name ? p.name : p.uid));
         json_object_set_new(s->data, "contact_mail", json_string(p.mail ? p.mail : v->mail));
     }
+    /* The names that greet the mail's readers: theirs and those of the
+     * recipients who are people (round-11 leftover of seed 000, D5). */
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add(&names, p.mail ? p.mail : v->mail, p.name);
+    if (st == ST_OK) {
+        mail_names_read_recipients(req->session->sql, req->session->ldap, v->account_id, NULL, 0,
+                                   &names);
+        json_object_set_new(s->data, "contact_names", mail_names_json(&names));
+    }
+    mail_names_free(&names);
     person_free(&p);
     /* Who named them: the invitation's inviter, by name when the
      * directory still has them (the contact-changed mail says it). */
@@ -1542,9 +1553,12 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
     *out = NULL;
     int st;
     if (known) {
-        /* The caller's saga gave them the role in LDAP: mail and audit. */
+        /* The caller's saga gave them the role in LDAP: mail and audit.
+         * Their name greets them (a new account has no recipients yet). */
         char *inviter = NULL;
         st = invitation_inviter_name(req, sql, account_id, &inviter);
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add_person(&names, known);
         const char *to[] = {known->mail};
         struct template_value vals[] = {
             {"account_name", account_name},
@@ -1554,7 +1568,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             {"role_title", template_role_title(role_name(role))},
         };
         if (st == ST_OK)
-            st = outbox_queue(sql, account_id, "added-to-account", to, 1, vals, 5);
+            st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals, 5);
         free(inviter);
         if (st == ST_OK)
             st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
@@ -1567,10 +1581,11 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         if (st == ST_OK)
             st = contacts_mail_named(sql, account_id, account_name, named,
                                      known->name ? known->name : known->uid, known->mail,
-                                     req->caller.name ? req->caller.name : req->caller.uid);
+                                     req->caller.name ? req->caller.name : req->caller.uid, &names);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));
+        mail_names_free(&names);
         return st;
     }
     st = invite_new(sql, &v, account_name);

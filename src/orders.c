@@ -478,20 +478,21 @@ static int execute_tx(struct sql_store *sql, void *arg)
         if (st == ST_OK)
             st = invoices_store_number(sql, x->invoice_id, number);
         if (st == ST_OK)
-            invoice_mail_note(invoice, sizeof(invoice), o.account_id, number, o.total_minor,
-                              o.currency);
+            invoice_mail_note(invoice, sizeof(invoice), number, o.total_minor, o.currency);
+        const char *acted_by = req->caller.name ? req->caller.name : req->caller.uid;
+        struct buf acted = BUF_INIT;
+        buf_printf(&acted, "Ordered by %s.", acted_by);
         struct template_value vals[] = {
-            {"account_name", account_name},
-            {"plan", plan_name},
-            {"articles", articles},
-            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
-            {"acted_by", req->caller.name ? req->caller.name : req->caller.uid},
-            {"invoice", invoice},
+            {"account_name", account_name}, {"plan", plan_name},
+            {"articles", articles},         {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"acted_by", acted_by},         {"invoice", invoice},
+            {"acted", buf_str(&acted)},
         };
         if (st == ST_OK)
             st =
                 billing_notify_queue(sql, o.account_id, url ? "storefront-welcome" : "plan-welcome",
-                                     &x->people, vals, 6);
+                                     &x->people, vals, 7);
+        buf_free(&acted);
         free(plan_name);
         free(articles);
     }

@@ -2,6 +2,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mail_names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -144,8 +145,26 @@ static int extra_recipients(struct sql_store *sql, unsigned long long account_id
                        SQL_ARGS(P_INT(account_id), P_STR(name)), out, n);
 }
 
+static int value_given(const struct template_value *values, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(values[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* {{greeting}} for one reader: "Hello Pat Partner," or "Hello,". */
+static void greeting_of(struct buf *out, const char *name)
+{
+    buf_reset(out);
+    if (name && *name)
+        buf_printf(out, "Hello %s,", name);
+    else
+        buf_adds(out, "Hello,");
+}
+
 static int queue(struct sql_store *sql, unsigned long long account_id, const char *name,
-                 const char *const *recipients, size_t nrecipients,
+                 const char *const *recipients, size_t nrecipients, const struct mail_names *names,
                  const struct template_value *values, size_t nvalues, int budget_counts,
                  int with_extra)
 {
@@ -167,18 +186,29 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
     int st = outbox_template(sql, account_id, name, &subject_t, &body_t, &source);
     if (st != ST_OK)
         return st;
-    struct buf subject = BUF_INIT, body = BUF_INIT;
+    /* The values, and {{greeting}} per reader (the last entry) when the
+     * template has it and the caller gave none (round-11 leftover of seed
+     * 000, D5: mails to known people greeted "Hello,"). */
+    int greets = template_has(t, "greeting") && !value_given(values, nvalues, "greeting");
+    size_t nall_values = nvalues + (greets ? 1 : 0);
+    struct template_value *body_values = xcalloc(nall_values + 1, sizeof(*body_values));
+    struct template_value *subject_values = xcalloc(nall_values + 1, sizeof(*subject_values));
+    for (size_t i = 0; i < nvalues; i++)
+        body_values[i] = subject_values[i] = values[i];
+    struct buf greeting = BUF_INIT;
+    if (greets)
+        body_values[nvalues] = subject_values[nvalues] =
+            (struct template_value){"greeting", "Hello,"};
     /* A secret ({{link}}: the invitation token) never goes into a subject,
      * which GET .../notifications lists: an override stored before that was
-     * refused renders it empty. */
-    struct template_value *subject_values = xcalloc(nvalues + 1, sizeof(*subject_values));
-    for (size_t i = 0; i < nvalues; i++) {
-        subject_values[i] = values[i];
+     * refused renders it empty. Nor does a directory name ({{greeting}}
+     * stays "Hello," there). */
+    for (size_t i = 0; i < nvalues; i++)
         if (strcmp(values[i].name, "link") == 0)
             subject_values[i].value = "";
-    }
-    if (template_render(subject_t, subject_values, nvalues, 1, &subject) < 0 ||
-        template_render(body_t, values, nvalues, 0, &body) < 0) {
+    struct buf subject = BUF_INIT, body = BUF_INIT;
+    if (template_render(subject_t, subject_values, nall_values, 1, &subject) < 0 ||
+        template_render(body_t, body_values, nall_values, 0, &body) < 0) {
         log_error("template %s of account %llu has a placeholder without a value", name, source);
         st = ST_ERROR;
     }
@@ -205,12 +235,24 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
         for (size_t j = 0; j < i; j++)
             if (all[j] && strcasecmp(all[j], all[i]) == 0)
                 repeated = 1;
-        if (!repeated)
+        if (repeated)
+            continue;
+        /* A body that greets its reader: rendered for each. */
+        if (greets) {
+            greeting_of(&greeting, mail_names_find(names, all[i]));
+            body_values[nvalues].value = buf_str(&greeting);
+            buf_reset(&body);
+            if (template_render(body_t, body_values, nall_values, 0, &body) < 0)
+                st = ST_ERROR;
+        }
+        if (st == ST_OK)
             st = insert(sql, account_id, name, t->category, all[i], buf_str(&subject),
                         buf_str(&body), 0);
     }
     free(all);
+    free(body_values);
     outbox_free_list(extra, nextra);
+    buf_free(&greeting);
     buf_free(&subject);
     buf_free(&body);
     free(subject_t);
@@ -219,24 +261,26 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
 }
 
 int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
-                 const char *const *recipients, size_t nrecipients,
+                 const char *const *recipients, size_t nrecipients, const struct mail_names *names,
                  const struct template_value *values, size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 1, 1);
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 1, 1);
 }
 
 int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id, const char *name,
                             const char *const *recipients, size_t nrecipients,
-                            const struct template_value *values, size_t nvalues)
+                            const struct mail_names *names, const struct template_value *values,
+                            size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 0, 1);
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 0, 1);
 }
 
 int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, const char *name,
                       const char *const *recipients, size_t nrecipients,
-                      const struct template_value *values, size_t nvalues)
+                      const struct mail_names *names, const struct template_value *values,
+                      size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, values, nvalues, 1, 0);
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 1, 0);
 }
 
 int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,

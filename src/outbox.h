@@ -13,6 +13,8 @@
 #include "sql_store.h"
 #include "template.h"
 
+struct mail_names; /* mail_names.h */
+
 /* The outbound mail budget (config mail_budget, mail_budget_window): set
  * once at start-up, before any thread. Mails a tenant causes (templates
  * invitation, added-to-account, contact-changed and announcements) count
@@ -29,23 +31,31 @@ int outbox_template(struct sql_store *sql, unsigned long long account_id, const 
 
 /* Renders template name for account_id with values and queues one mail per
  * address of recipients (NULL-terminated; NULL entries in between are
- * allowed and skipped; repeated addresses are sent once). */
+ * allowed and skipped; repeated addresses are sent once).
+ *
+ * {{greeting}} (a template that has it, when values do not give it: the
+ * invitations give their own) is rendered for each address: "Hello
+ * <name>," with the name names has for it (names may be NULL), else
+ * "Hello,". In a subject it is always "Hello,": subjects are listed in
+ * GET .../notifications, a directory name is the reader's own. */
 int outbox_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
-                 const char *const *recipients, size_t nrecipients,
+                 const char *const *recipients, size_t nrecipients, const struct mail_names *names,
                  const struct template_value *values, size_t nvalues);
 /* The same, outside the mail budget: for a mail that follows from a change
  * the budget counted already (the contact named when the invitation that
  * names them is accepted), so that a spent budget never fails that change. */
 int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id, const char *name,
                             const char *const *recipients, size_t nrecipients,
-                            const struct template_value *values, size_t nvalues);
+                            const struct mail_names *names, const struct template_value *values,
+                            size_t nvalues);
 
 /* The same as outbox_queue, to these recipients only: without the extra
  * recipients a distributor named for the template (a mail that repeats,
  * for one more reader, what they were sent already). */
 int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, const char *name,
                       const char *const *recipients, size_t nrecipients,
-                      const struct template_value *values, size_t nvalues);
+                      const struct mail_names *names, const struct template_value *values,
+                      size_t nvalues);
 /* *sent 1 when account_id's outbox holds a mail of template name to
  * recipient (case ignored), whatever became of it. */
 int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,

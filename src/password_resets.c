@@ -16,6 +16,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "mail_names.h"
 #include "outbox.h"
 #include "password_resets_store.h"
 #include "sql_store.h"
@@ -71,7 +72,10 @@ static int request_tx(struct sql_store *sql, void *arg)
             {"link", link},
             {"expires_at", r->expires_at},
         };
-        st = outbox_queue(sql, r->account_id, "password-reset", to, 1, vals, 6);
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add_person(&names, r->person);
+        st = outbox_queue(sql, r->account_id, "password-reset", to, 1, &names, vals, 6);
+        mail_names_free(&names);
         free(link);
     }
     if (st == ST_OK)

@@ -9,6 +9,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "mail_names.h"
 #include "outbox.h"
 #include "recipients.h"
 #include "recipients_store.h"
@@ -115,6 +116,9 @@ struct recipients_change {
     char **emails;
     size_t n;
     unsigned long long version; /* the account's version after the change */
+    /* The names of the recipients before the change who are people (read
+     * before the transaction): a removed one is greeted by name. */
+    const struct mail_names *names;
 };
 
 /* Each address the change took off is told so (recipient-removed), but
@@ -145,7 +149,7 @@ static int mail_removed(struct sql_store *sql, struct recipients_change *c, char
             {"email", to[i]},
             {"recipients", c->n ? buf_str(&now) : "none"},
         };
-        st = outbox_queue(sql, c->account_id, "recipient-removed", &to[i], 1, vals, 4);
+        st = outbox_queue(sql, c->account_id, "recipient-removed", &to[i], 1, c->names, vals, 4);
     }
     buf_free(&now);
     free(account_name);
@@ -220,12 +224,26 @@ void recipients_put(struct request *req)
     struct account_ref a = req->account;
     long long im = body_failed(req) ? -1 : body_expected_version(req, b, a.id);
     if (im >= 0) {
+        /* Who the addresses this change removes are (no LDAP call in the
+         * transaction; those it keeps and the caller's own get no mail):
+         * one added meanwhile and removed by this change is greeted
+         * "Hello,". */
+        struct mail_names names = MAIL_NAMES_INIT;
+        const char **keep = xcalloc(kept + 2, sizeof(char *));
+        for (size_t i = 0; i < kept; i++)
+            keep[i] = emails[i];
+        keep[kept] = req->caller.mail;
+        mail_names_read_recipients(req->session->sql, req->session->ldap, a.id, keep, kept + 1,
+                                   &names);
+        free(keep);
         struct recipients_change c = {.req = req,
                                       .account_id = a.id,
                                       .if_match = (unsigned long long)im,
                                       .emails = emails,
-                                      .n = kept};
+                                      .n = kept,
+                                      .names = &names};
         int st = request_transaction(req, recipients_tx, &c);
+        mail_names_free(&names);
         kept = c.n;
         if (st == ST_OK) {
             res_etag(req, a.id, c.version);

@@ -13,6 +13,7 @@
 #include "invitations_store.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "mail_names.h"
 #include "outbox.h"
 #include "problem.h"
 #include "sql_store.h"
@@ -297,7 +298,11 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
             {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
             {"role_title", template_role_title(role)},
         };
-        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 5) : ST_OK;
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add(&names, to[0], data_str(s, "name"));
+        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 5)
+                   : ST_OK;
+        mail_names_free(&names);
     }
     free(name);
     if (st == ST_OK)
@@ -367,6 +372,11 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
      * they were sends no mail). */
     if (st == ST_OK && named && data_str(s, "contact_mail")) {
         char *name = NULL;
+        /* The names that greet the readers (contact_names: the contact's
+         * and the recipients', recorded with the plan; an intent recorded
+         * before greets "Hello,"). */
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add_json(&names, json_object_get(s->data, "contact_names"));
         st = account_name(sql, p->account_id, &name);
         if (st == ST_OK)
             st = contacts_mail_named(
@@ -374,14 +384,16 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                 data_str(s, "contact_name") ? data_str(s, "contact_name") : p->person_uid,
                 data_str(s, "contact_mail"),
                 data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
-                                                : "an administrator of the account");
+                                                : "an administrator of the account",
+                &names);
         /* A reseller's storefront that went live while their invitation
          * was pending: its welcome, which went to the admins then
          * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
         if (st == ST_OK)
             st = billing_welcome_late_queue(sql, p->account_id, name,
                                             json_object_get(s->data, "storefront_welcome"),
-                                            data_str(s, "contact_mail"));
+                                            data_str(s, "contact_mail"), &names);
+        mail_names_free(&names);
         free(name);
     }
     /* Granted by whoever sent the invitation. */
@@ -451,7 +463,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                 {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
                 {"role_title", template_role_title(data_str(s, "role"))},
             };
-            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, vals, 5);
+            struct mail_names names = MAIL_NAMES_INIT;
+            mail_names_add(&names, to[0], data_str(s, "name"));
+            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 5);
+            mail_names_free(&names);
         }
         break;
     }

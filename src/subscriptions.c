@@ -100,8 +100,8 @@ struct sub_change {
 
 /* {{invoice}} of the change's mail: the invoice it wrote (*note), else
  * the line is left out (a renewal with nothing to bill, an uncancel). */
-static int invoice_note(struct sql_store *sql, const struct sub_change *c,
-                        unsigned long long account_id, char *out, size_t size, const char **note)
+static int invoice_note(struct sql_store *sql, const struct sub_change *c, char *out, size_t size,
+                        const char **note)
 {
     *note = TEMPLATE_OMIT_LINE;
     if (!c->invoice_id)
@@ -110,7 +110,7 @@ static int invoice_note(struct sql_store *sql, const struct sub_change *c,
     int st = invoices_store_number(sql, c->invoice_id, number);
     if (st != ST_OK)
         return st;
-    invoice_mail_note(out, size, account_id, number, c->invoice_total, c->invoice_currency);
+    invoice_mail_note(out, size, number, c->invoice_total, c->invoice_currency);
     *note = out;
     return ST_OK;
 }
@@ -271,18 +271,23 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         const char *note = NULL;
         st = subscriptions_store_mail_names(sql, s->id, &plan_name, &articles);
         if (st == ST_OK)
-            st = invoice_note(sql, c, s->account_id, invoice, sizeof(invoice), &note);
+            st = invoice_note(sql, c, invoice, sizeof(invoice), &note);
+        /* No order was placed: the welcome says what the upgrade was
+         * (round-11 leftover of seed 001, O6: it said "Ordered by"). */
+        const char *acted_by = c->req->caller.name ? c->req->caller.name : c->req->caller.uid;
+        struct buf acted = BUF_INIT;
+        buf_printf(&acted, "Upgraded from %s by %s.",
+                   old_a.plan_name[0] ? old_a.plan_name : s->plan, acted_by);
         struct template_value vals[] = {
-            {"account_name", account_name},
-            {"plan", new_a.plan_name},
-            {"articles", articles},
-            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
-            {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
-            {"invoice", note}};
+            {"account_name", account_name}, {"plan", new_a.plan_name},
+            {"articles", articles},         {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"acted_by", acted_by},         {"invoice", note},
+            {"acted", buf_str(&acted)}};
         if (st == ST_OK)
             st = billing_notify_queue(sql, s->account_id,
                                       url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
-                                      6);
+                                      7);
+        buf_free(&acted);
         free(plan_name);
         free(articles);
     }
@@ -353,7 +358,7 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
     const char *note = NULL;
     int st = plan_display_name(sql, s, &plan_name);
     if (st == ST_OK)
-        st = invoice_note(sql, c, s->account_id, invoice, sizeof(invoice), &note);
+        st = invoice_note(sql, c, invoice, sizeof(invoice), &note);
     billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
         {"account_name", account_name},

@@ -11,61 +11,70 @@
 static const char *const invitation_ph[] = {"account_name", "inviter_name", "role", "link",
                                             "expires_at",   "email",        "name", "greeting",
                                             "role_title",   "contact_note", NULL};
-static const char *const added_ph[] = {"account_name", "inviter_name", "role",
-                                       "name",         "role_title",   NULL};
+/* {{greeting}}, in every template but the invitations' (which give it
+ * from the invitation's names): "Hello <name>," with the name the
+ * directory has for the reader's address, "Hello," without one; the
+ * outbox renders it per reader (outbox.h; round-11 leftover of seed 000,
+ * D5). */
+static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name",
+                                       "role_title",   "greeting",     NULL};
 /* {{changed_by}}: who named the new contact (the caller of the PUT, the
  * creator of the account, the inviter of the contact invitation). */
-static const char *const contact_ph[] = {"account_name", "contact",    "old_name",
-                                         "new_name",     "changed_by", NULL};
+static const char *const contact_ph[] = {"account_name", "contact",  "old_name", "new_name",
+                                         "changed_by",   "greeting", NULL};
 static const char *const transfer_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
-                                          "account_id", NULL};
+                                          "account_id",   "greeting",       NULL};
 /* {{your_access}}: what the hand-over leaves the reader ("You keep
  * access as a service provider.", or for a replaced notification
  * recipient that its mail for the account ends). */
 static const char *const transfer_done_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
-                                               "your_access", NULL};
+                                               "your_access",  "greeting",       NULL};
 /* {{acted_by}}: who ordered, upgraded, renewed or withdrew a cancellation
  * (round-7 walkthroughs of seeds 002 and 004); {{invoice}}: the invoice the
  * change wrote, its total and where to read it (a line left out when it
- * wrote none). */
-static const char *const welcome_ph[] = {"account_name", "plan",    "articles", "storefront_url",
-                                         "acted_by",     "invoice", NULL};
+ * wrote none); {{acted}}: what the welcome follows, and who did it
+ * ("Ordered by Bill Buch.", "Upgraded from Starter by Bill Buch."; round-11
+ * leftover of seed 001, O6: an upgrade said "Ordered by"). */
+static const char *const welcome_ph[] = {"account_name",   "plan",     "articles",
+                                         "storefront_url", "acted_by", "invoice",
+                                         "acted",          "greeting", NULL};
 /* {{after_end}}: what follows the end ("Then X returns to the Basic
  * plan."; a line that holds it is left out when nothing does). */
 static const char *const cancelled_ph[] = {
-    "account_name", "plan", "ends_at", "cancelled_by", "subscription_id", "after_end", NULL};
-static const char *const changed_ph[] = {"account_name", "plan",    "change", "ends_at",
-                                         "acted_by",     "invoice", NULL};
-static const char *const ending_ph[] = {"account_name", "plan", "ends_at", "next", NULL};
-static const char *const relation_ph[] = {
-    "account_name",      "account_id", "partner_name", "requested_by", "relation_id",
-    "requested_by_mail", NULL};
+    "account_name",    "plan",      "ends_at",  "cancelled_by",
+    "subscription_id", "after_end", "greeting", NULL};
+static const char *const changed_ph[] = {"account_name", "plan",    "change",   "ends_at",
+                                         "acted_by",     "invoice", "greeting", NULL};
+static const char *const ending_ph[] = {"account_name", "plan",     "ends_at",
+                                        "next",         "greeting", NULL};
+static const char *const relation_ph[] = {"account_name", "account_id",  "partner_name",
+                                          "requested_by", "relation_id", "requested_by_mail",
+                                          "greeting",     NULL};
 /* {{kept}}: until when the closed account is kept, and what is deleted
  * then (docs/operations.md, "Closed accounts"). */
-static const char *const closed_ph[] = {"account_name", "account_id", "closed_by", "kept", NULL};
+static const char *const closed_ph[] = {"account_name", "account_id", "closed_by",
+                                        "kept",         "greeting",   NULL};
 /* {{reason}}: why, when the request did not end by a person's decision (a
  * closed account); a line of its own, left out without one. */
 static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",
-                                         "relation_id",  "reason",        NULL};
-static const char *const withdrawn_ph[] = {
-    "account_name", "account_id", "partner_name", "withdrawn_by", "relation_id", "reason", NULL};
-static const char *const ended_ph[] = {"account_name",
-                                       "partner_name",
-                                       "customer_name",
-                                       "ended_by",
-                                       "ended_by_account",
-                                       "relation_id",
-                                       NULL};
+                                         "relation_id",  "reason",        "greeting", NULL};
+static const char *const withdrawn_ph[] = {"account_name", "account_id",  "partner_name",
+                                           "withdrawn_by", "relation_id", "reason",
+                                           "greeting",     NULL};
+static const char *const ended_ph[] = {
+    "account_name",     "partner_name", "customer_name", "ended_by",
+    "ended_by_account", "relation_id",  "greeting",      NULL};
 
 /* To the seller (the parent account) of an account that asks for a quote:
  * {{lines}} one line per article ("  3 x Professional: 147.00 EUR"). */
-static const char *const quote_ph[] = {"account_name", "account_id",        "quote_id",
-                                       "requested_by", "requested_by_mail", "lines",
-                                       "total",        "valid_days",        NULL};
+static const char *const quote_ph[] = {
+    "account_name", "account_id", "quote_id",   "requested_by", "requested_by_mail",
+    "lines",        "total",      "valid_days", "greeting",     NULL};
 
 /* To an address taken off the notification recipients: who did it and
  * the recipients now ("none" for an empty list). */
-static const char *const removed_ph[] = {"account_name", "changed_by", "email", "recipients", NULL};
+static const char *const removed_ph[] = {"account_name", "changed_by", "email",
+                                         "recipients",   "greeting",   NULL};
 
 /* To the person a pending invitation was sent to, when a change other
  * than its sender's revoke withdraws it (the hand-over by role change):
@@ -75,8 +84,8 @@ static const char *const invitation_withdrawn_ph[] = {"account_name", "email",  
                                                       "withdrawn_by", "reason", NULL};
 
 /* A password reset's link ({{link}}: the secret, as in invitations). */
-static const char *const reset_ph[] = {"account_name", "requested_by", "name", "uid",
-                                       "link",         "expires_at",   NULL};
+static const char *const reset_ph[] = {"account_name", "requested_by", "name",     "uid",
+                                       "link",         "expires_at",   "greeting", NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},

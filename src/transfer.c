@@ -15,6 +15,7 @@
 #include "invitations_store.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "mail_names.h"
 #include "outbox.h"
 #include "providers_store.h"
 #include "saga.h"
@@ -183,6 +184,9 @@ struct handover {
     size_t nproviders;
     char **told; /* the mails of the partner's people who are providers already */
     size_t ntold;
+    /* The names that greet the mails' readers: the partner's people's and
+     * those of the notification recipients who are people. */
+    struct mail_names names;
 };
 
 static void handover_free(struct handover *h)
@@ -194,6 +198,7 @@ static void handover_free(struct handover *h)
     for (size_t i = 0; i < h->ntold; i++)
         free(h->told[i]);
     free(h->told);
+    mail_names_free(&h->names);
     free(h);
 }
 
@@ -308,6 +313,7 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     for (size_t i = 0; st == ST_OK && i < h->nproviders; i++) {
         const struct member_entry *e = member_index_find(&ix, h->providers[i].dn);
         h->before[i] = e ? e->roles : ROLE_ADMIN;
+        mail_names_add_person(&h->names, &h->providers[i]);
     }
     struct person *others = NULL;
     size_t nothers = 0;
@@ -317,6 +323,7 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     for (size_t i = 0; i < nothers; i++) {
         if (others[i].mail)
             h->told[h->ntold++] = xstrdup(others[i].mail);
+        mail_names_add_person(&h->names, &others[i]);
         person_free(&others[i]);
     }
     free(others);
@@ -335,7 +342,12 @@ int transfer_prepare(struct request *req, unsigned long long account_id, const c
     struct handover *h = xcalloc(1, sizeof(*h));
     h->account_id = account_id;
     *hp = h;
-    return read_providers(req, h, customer_dn);
+    int st = read_providers(req, h, customer_dn);
+    /* The recipients the customer's address replaces are told too. */
+    if (st == ST_OK)
+        mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
+                                   &h->names);
+    return st;
 }
 
 void transfer_plan_moves(const struct handover *h, struct saga_plan *plan)
@@ -356,8 +368,13 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
     json_t *told = json_array();
     for (size_t i = 0; i < h->ntold; i++)
         json_array_append_new(told, json_string(h->told[i]));
-    return json_pack("{s:s?, s:s?, s:o, s:o}", "customer_mail", customer_mail, "customer_name",
-                     customer_name, "providers", providers, "told", told);
+    /* names: who the readers of its mails are (an intent recorded before
+     * it greets them "Hello,"). */
+    json_t *names = mail_names_json(&h->names);
+    if (customer_mail && customer_name)
+        json_object_set_new(names, customer_mail, json_string(customer_name));
+    return json_pack("{s:s?, s:s?, s:o, s:o, s:o}", "customer_mail", customer_mail, "customer_name",
+                     customer_name, "providers", providers, "told", told, "names", names);
 }
 
 int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,
@@ -461,7 +478,10 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                          json_pack("{s:s}", "status", "staged"),
                          json_pack("{s:s, s:s, s:O*}", "status", "active", "owner", customer_uid,
                                    "repaired_by", json_object_get(data, "repaired_by")));
-    /* 5. Mail: the customer, and each of the partner's people. */
+    /* 5. Mail: the customer, and each of the partner's people, each
+     * greeted by name when the directory has one. */
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add_json(&names, json_object_get(data, "names"));
     const char *owner_name = customer_name ? customer_name : customer_uid;
     char idbuf[24];
     snprintf(idbuf, sizeof(idbuf), "%llu", account_id);
@@ -471,7 +491,7 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                                         {"new_owner_name", owner_name},
                                         {"new_owner_mail", customer_mail},
                                         {"account_id", idbuf}};
-        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, vals, 4);
+        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 4);
     }
     const json_t *told = json_object_get(data, "told");
     const char **to = xcalloc(nproviders + json_array_size(told) + 1, sizeof(char *));
@@ -530,9 +550,10 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                                         {"new_owner_name", owner_name},
                                         {"new_owner_mail", customer_mail ? customer_mail : ""},
                                         {"your_access", groups[g].access}};
-        st =
-            outbox_queue(sql, account_id, "transfer-completed", groups[g].to, groups[g].n, vals, 4);
+        st = outbox_queue(sql, account_id, "transfer-completed", groups[g].to, groups[g].n, &names,
+                          vals, 4);
     }
+    mail_names_free(&names);
     buf_free(&ends);
     buf_free(&both);
     free(kept);
@@ -568,7 +589,7 @@ static int mail_withdrawn_handover(struct sql_store *sql, unsigned long long acc
         {"name", buf_str(&name)},       {"greeting", buf_str(&greeting)},
         {"withdrawn_by", by},           {"reason", TRANSFER_WITHDRAWN_BY_ROLE_CHANGE},
     };
-    st = outbox_queue(sql, account_id, "invitation-withdrawn", to, 1, vals, 6);
+    st = outbox_queue(sql, account_id, "invitation-withdrawn", to, 1, NULL, vals, 6);
     buf_free(&name);
     buf_free(&greeting);
     invitation_mail_free(&m);

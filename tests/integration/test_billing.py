@@ -1051,11 +1051,16 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     assert invoice["id"] == done["invoice"]["id"], (invoice, done)
     total = invoice["total"]["amount_minor"]
     assert total > 0, invoice
+    # Round-11 leftovers of seeds 000 (D4) and 001 (O9): where to find the
+    # invoice in words, no API path; a bare recipient is greeted "Hello,"
+    # (D5).
     assert mails[-1].body.endswith(
         f"now has Professional:\r\n  1 x Professional plan\r\n"
         f"Ordered by {t.admin.name}.\r\n"
-        f"Invoice {invoice['number']} bills {total // 100}.{total % 100:02d} EUR: GET"
-        f" /api/v1/accounts/{cust.id}/invoices lists it.\r\n"), mails[-1].body
+        f"Invoice {invoice['number']} bills {total // 100}.{total % 100:02d} EUR; anyone with a"
+        f" role in the account finds it among the account's invoices.\r\n"), mails[-1].body
+    assert mails[-1].body.startswith("Hello,\r\n\r\n"), mails[-1].body
+    assert "/api/v1" not in mails[-1].body, mails[-1].body
     assert "storefront" not in mails[-1].body.lower() and "(none)" not in mails[-1].body
 
 
@@ -2247,7 +2252,7 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
             (int(t.account.id), "quote-requested", sales.lower())} <= told, rows
     assert {(a, tpl) for a, tpl, _ in told} == {(int(t.account.id), "quote-requested")}, rows
     assert buyer.mail.lower() not in {x for _, _, x in told}, rows
-    mails = mailbox.wait_for(to=sales, predicate=lambda m: f"quotes/{q['id']}" in m.body,
+    mails = mailbox.wait_for(to=sales, predicate=lambda m: f"quote {q['id']} among" in m.body,
                              timeout=15)
     assert mails, "the seller's recipient got no mail"
     body = mails[-1].body.replace("\r\n", "\n")
@@ -2255,7 +2260,9 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
     assert f"{buyer.name} ({buyer.mail}) of {cust.name} (account {cust.id}) asks for a quote:" \
         in body, body
     assert "  3 x Professional plan: " in body and "  2 x " in body and "Total: " in body, body
-    assert f"GET /api/v1/accounts/{cust.id}/quotes/{q['id']}" in body, body
+    # In words, not an API path (round-11 leftover of seed 000, D4).
+    assert f"You find it as quote {q['id']} among the quotes of {cust.name};" in body, body
+    assert "/api/v1" not in body, body
     # A refused quote (an unknown article) mails nobody.
     before = S.outbox_max_id(sql)
     S.expect(api(buyer).post(f"/api/v1/accounts/{cust.id}/quotes", json={

@@ -330,8 +330,11 @@ def test_the_relation_request_names_the_customer_account_and_who_asked(api, sql,
     row = only(rows_since(sql, before, account_id=existing.id), "relation-requested", q.admin.mail)
     mail = one_mail(mailbox, row)
     assert "<your account id>" not in mail.body, mail.body
-    assert f"GET /api/v1/accounts/{existing.id}/customer-relations?status=pending" in mail.body
-    assert f"POST /api/v1/customer-relations/{rel['id']}/approve" in mail.body
+    assert mail.body.startswith(f"Hello {q.admin.name},\n\n"), mail.body
+    # In words, not API paths (round-11 leftover of seed 000, D4).
+    assert (f"Any administrator of {existing.name} can approve or decline it: it is request"
+            f" {rel['id']} among the account's open partner requests." in mail.body), mail.body
+    assert "/api/v1" not in mail.body, mail.body
     assert f"{p.admin.name} ({p.admin.mail}) asks, for {p.account.name}," in mail.body, mail.body
 
 
@@ -356,6 +359,11 @@ def test_closing_an_account_mails_its_contacts_and_recipients(api, sql, mailbox,
     assert all(r["category"] == "transactional" and r["status"] == "sent" for r in rows), rows
     mail = one_mail(mailbox, rows[0])
     assert mail.subject == f"{acc.name} was closed", mail.subject
+    # The contact by name, the bare recipient "Hello," (round-11 leftover
+    # of seed 000, D5).
+    assert one_mail(mailbox, only(rows, "account-closed", tom.mail)).body.startswith(
+        f"Hello {tom.name},\n\n"), rows
+    assert one_mail(mailbox, only(rows, "account-closed", finance)).body.startswith("Hello,\n\n")
     assert f"{t.admin.name} closed the account {acc.name} (account {acc.id})" in mail.body, mail.body
     # Until when it is kept, as the overview's kept_until says (round-9
     # walkthrough of seed 001).
@@ -522,7 +530,10 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
             # it; an add-on's end changes no plan, so no "Then ..." line.
             assert (f"{t.admin.name} cancelled the Assets pack (50 assets) subscription of"
                     f" {cust.name}. It stays in service until " in mail.body), mail.body
-            assert f"POST /api/v1/subscriptions/{sid}/uncancel\n" in mail.body, mail.body
+            assert (f"Until then an administrator or billing user of {cust.name} can withdraw"
+                    " the cancellation where the account's subscriptions are listed."
+                    in mail.body), mail.body
+            assert "/api/v1" not in mail.body, mail.body
             assert "\nThen " not in mail.body and "\n\n\n" not in mail.body, mail.body
         else:
             # Round 7: who withdrew the cancellation. It wrote no invoice:
@@ -568,3 +579,103 @@ def test_the_contact_changed_mail_says_who_changed_it(api, sql, mailbox, make_te
     assert (f"{ben.name} changed the technical contact of {acc.name} from {anna.name} to"
             f" {ben.name}." in mail.body), mail.body
     assert f"ask {ben.name} or another administrator of {acc.name}" in mail.body, mail.body
+
+
+# ---------------------------------------------------------------- round 11: greetings, wording
+
+def test_mails_to_known_people_greet_them_by_name(api, sql, mailbox, make_tenant, make_account,
+                                                 make_person, set_roles):
+    """Round-11 leftover of seed 000, D5: a mail to an address the
+    directory knows as one person's greets them by name (the old and the
+    new contact, a recipient address that is a person's, in any case); a
+    bare recipient address keeps "Hello,". The subject names nobody."""
+    t = make_tenant("hello")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, bob = (make_person(prefix="hla"), make_person(prefix="hlb"),
+                      make_person(prefix="hlc"))
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    set_roles(t.admin, acc.id, bob, ["billing"])
+    bare = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [bare, bob.mail.upper()]}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": anna.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": ben.uid}), 200)
+    rows = rows_since(sql, before, account_id=acc.id)
+    for to, hello in ((anna.mail, f"Hello {anna.name},"), (ben.mail, f"Hello {ben.name},"),
+                      (bob.mail, f"Hello {bob.name},"), (bare, "Hello,")):
+        row = only(rows, "contact-changed", to)
+        mail = one_mail(mailbox, row)
+        assert mail.body.startswith(hello + "\n\n"), (to, mail.body)
+        assert mail.subject == row["subject"] == f"{acc.name}: the technical contact changed"
+        # The rest of the mail is the same for everyone.
+        assert (f"{ben.name} changed the technical contact of {acc.name} from {anna.name} to"
+                f" {ben.name}.\n" in mail.body), mail.body
+
+
+def test_a_removed_recipient_is_greeted_by_the_name_of_its_person(api, sql, mailbox, make_tenant,
+                                                                  make_account, make_person):
+    """D5: the address taken off the recipients is greeted by the name of
+    the person it belongs to (one read by mail before the change); a bare
+    address "Hello,"."""
+    t = make_tenant("hellor")
+    acc = make_account(t.admin, "customer", t.account.id)
+    bob = make_person(prefix="hrb")
+    bare = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [bob.mail, bare]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": []}), 200)
+    rows = rows_since(sql, before, account_id=acc.id)
+    assert {(r["template"], r["recipient"].lower()) for r in rows} == {
+        ("recipient-removed", bob.mail.lower()), ("recipient-removed", bare.lower())}, rows
+    assert one_mail(mailbox, only(rows, "recipient-removed", bob.mail)).body.startswith(
+        f"Hello {bob.name},\n\n{t.admin.name} changed the notification recipients of {acc.name}:")
+    assert one_mail(mailbox, only(rows, "recipient-removed", bare)).body.startswith(
+        f"Hello,\n\n{t.admin.name} changed the notification recipients of {acc.name}:")
+
+
+def test_the_welcome_greets_the_contact_and_an_upgrade_says_it_was_an_upgrade(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """D5: the plan welcome greets the primary contact by name, a bare
+    recipient "Hello,". Seed 000 D4 / seed 001 O9: the invoice line says
+    where to find it in words. Seed 001 O6: an upgrade placed no order, so
+    its welcome says "Upgraded from Starter by ...", not "Ordered by"."""
+    t = make_tenant("hellow")
+    cust = make_account(t.admin, "customer", t.account.id)
+    clara = make_person(prefix="hwc")
+    set_roles(t.admin, cust.id, clara, ["admin"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{cust.id}/contacts/primary", json={"uid": clara.uid}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{cust.id}/contacts/technical", json={"uid": clara.uid}),
+             200)
+    bare = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{cust.id}/notification-recipients",
+                              json={"emails": [bare]}), 200)
+    draft = S.expect(api(t.admin).post(f"{ACCOUNTS}/{cust.id}/orders", json={
+        "lines": [{"article": "starter", "quantity": 1}]}), 201)
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
+    rows = rows_since(sql, before, account_id=cust.id)
+    mine = one_mail(mailbox, only(rows, "plan-welcome", clara.mail))
+    theirs = one_mail(mailbox, only(rows, "plan-welcome", bare))
+    assert mine.body.startswith(f"Hello {clara.name},\n\n{cust.name} now has Starter:"), mine.body
+    assert theirs.body.startswith(f"Hello,\n\n{cust.name} now has Starter:"), theirs.body
+    assert mine.body.split("\n", 1)[1] == theirs.body.split("\n", 1)[1]
+    assert f"\nOrdered by {t.admin.name}.\n" in mine.body, mine.body
+    number = S.expect(api(t.admin).get(f"{ACCOUNTS}/{cust.id}/invoices"), 200)["items"][0]["number"]
+    assert (f"\nInvoice {number} bills " in mine.body and " EUR; anyone with a role in the account"
+            " finds it among the account's invoices.\n" in mine.body), mine.body
+    assert "/api/v1" not in mine.body, mine.body
+    sid = done["subscription"]["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                               json={"plan": "professional"}), 200)
+    rows = rows_since(sql, before, account_id=cust.id)
+    for to, hello in ((clara.mail, f"Hello {clara.name},"), (bare, "Hello,")):
+        mail = one_mail(mailbox, only(rows, "plan-welcome", to))
+        assert mail.subject == f"{cust.name}: welcome to Professional", mail.subject
+        assert mail.body.startswith(f"{hello}\n\n{cust.name} now has Professional:"), mail.body
+        assert f"\nUpgraded from Starter by {t.admin.name}.\n" in mail.body, mail.body
+        assert "Ordered by" not in mail.body and "/api/v1" not in mail.body, mail.body

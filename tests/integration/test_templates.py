@@ -3,55 +3,65 @@ distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
 arrive."""
+import re
+
 import pytest
 
 import support as S
 
 TEMPLATES = {
-    # name -> the placeholders the shipped default uses (sql/002)
-    "invitation": {"account_name", "inviter_name", "role", "expires_at", "link", "greeting",
-                   "role_title"},
+    # name -> the placeholders the shipped default uses (sql/002 and later;
+    # test_defaults_use_exactly_these_placeholders keeps this in step)
+    "invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting",
+                   "role_title", "contact_note"},
     # sql/021: the hand-over's own wording (round-3 walkthrough of seed 000)
     "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting"},
     # sql/025: the role in words, who changed a contact, the hand-over's next steps
-    "added-to-account": {"account_name", "inviter_name", "role", "name", "role_title"},
-    "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by"},
+    "added-to-account": {"account_name", "inviter_name", "name", "role_title"},
+    # sql/039: every mail but the invitations greets its reader by the name
+    # the directory has for the address, "Hello," without one (round-11
+    # leftover of seed 000, D5)
+    "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by",
+                        "greeting"},
     "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id"},
-    "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access"},
-    "plan-welcome": {"account_name", "plan", "articles", "storefront_url", "acted_by",
-                     "invoice"},
+    "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access",
+                           "greeting"},
+    # sql/039: {{acted}} says what the welcome follows, an order or an
+    # upgrade (round-11 leftover of seed 001, O6)
+    "plan-welcome": {"account_name", "plan", "articles", "storefront_url", "acted", "invoice",
+                     "greeting"},
     # sql/029: a plan with a storefront has its own welcome (round-6 walkthrough of seed 002)
-    "storefront-welcome": {"account_name", "plan", "articles", "storefront_url", "acted_by",
-                           "invoice"},
+    "storefront-welcome": {"account_name", "plan", "articles", "storefront_url", "acted",
+                           "invoice", "greeting"},
     # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
-                        "requested_by_mail", "lines", "total", "valid_days"},
+                        "requested_by_mail", "lines", "total", "valid_days", "greeting"},
     # sql/032: a named contact asked for a person's new password (round-6 walkthrough of seed 004)
     "password-reset": {"account_name", "requested_by", "name", "uid", "link", "expires_at"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
-    "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by",
-                               "subscription_id", "after_end"},
+    "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by", "after_end",
+                               "greeting"},
     # sql/015: a renewal or a withdrawn cancellation
     "subscription-changed": {"account_name", "plan", "change", "ends_at", "acted_by",
-                             "invoice"},
+                             "invoice", "greeting"},
     # sql/016: the term ends soon (accountd maint)
-    "subscription-ending": {"account_name", "plan", "ends_at", "next"},
+    "subscription-ending": {"account_name", "plan", "ends_at", "next", "greeting"},
     # sql/009: a partner asks for a customer relation
     "relation-requested": {"account_name", "account_id", "partner_name", "requested_by",
-                           "requested_by_mail", "relation_id"},
+                           "requested_by_mail", "relation_id", "greeting"},
     # sql/021: closing an account (round-3 walkthrough of seed 004)
-    "account-closed": {"account_name", "account_id", "closed_by", "kept"},
+    "account-closed": {"account_name", "account_id", "closed_by", "kept", "greeting"},
     # sql/021: the customer decided a relation request (round-4 walkthrough of seed 003)
     "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id",
-                         "reason"},
+                         "reason", "greeting"},
     # sql/024: the partner withdrew its request; an active relation ended
     # (stop-18 leftover of seed 003)
     "relation-withdrawn": {"account_name", "account_id", "partner_name", "withdrawn_by",
-                           "relation_id", "reason"},
+                           "relation_id", "reason", "greeting"},
     "relation-ended": {"account_name", "partner_name", "customer_name", "ended_by",
-                       "ended_by_account", "relation_id"},
+                       "ended_by_account", "relation_id", "greeting"},
     # sql/035: an address taken off the recipients (round-8 walkthrough of seed 000)
-    "recipient-removed": {"account_name", "changed_by", "email", "recipients"},
+    "recipient-removed": {"account_name", "changed_by", "email", "recipients", "greeting"},
     # sql/044: a pending hand-over the hand-over by role change withdrew
     # (round-12 walkthrough of seed 000, D5)
     "invitation-withdrawn": {"account_name", "email", "greeting", "withdrawn_by", "reason"},
@@ -92,6 +102,50 @@ def test_lists_the_templates_with_placeholders(api, distributor):
         placeholders = by_name[name].get("placeholders")
         assert isinstance(placeholders, list), by_name[name]
         assert used <= set(placeholders), (name, placeholders)
+
+
+def defaults(sql):
+    return {r["name"]: r for r in sql.rows(
+        "SELECT name, subject, body FROM notification_templates WHERE account_id IS NULL")}
+
+
+def test_defaults_use_exactly_these_placeholders(sql):
+    """TEMPLATES is what the shipped defaults use (docs/api.md lists the
+    placeholders): every default greets its reader with {{greeting}} but
+    those that greet by a name of their own (round-11 leftover of seed
+    000, D5), and the welcomes say {{acted}} (seed 001, O6)."""
+    rows = defaults(sql)
+    assert set(rows) == set(TEMPLATES), sorted(rows)
+    for name, row in rows.items():
+        used = set(re.findall(r"\{\{\s*([a-z_]+)\s*\}\}", row["subject"] + row["body"]))
+        assert used == TEMPLATES[name], (name, sorted(used ^ TEMPLATES[name]))
+        named = name in ("added-to-account", "password-reset", "ownership-transferred")
+        assert row["body"].startswith("Hello {{" if named else "{{greeting}}\n"), (name, row["body"])
+
+
+def test_no_default_template_gives_an_api_path(sql):
+    """Round-11 leftovers of seeds 000 (D4) and 001 (O9): the mails' readers
+    use a front end, not curl; no default says "GET /api/v1/..."."""
+    for name, row in defaults(sql).items():
+        for text in (row["subject"], row["body"]):
+            assert "/api/" not in text, (name, text)
+            assert not re.search(r"\b(GET|HEAD|POST|PUT|PATCH|DELETE) /", text), (name, text)
+
+
+def test_an_override_greets_by_name_in_the_body_only(api, distributor, make_account, sql,
+                                                    mailbox):
+    """{{greeting}} in a distributor's override: the reader's directory name
+    in the body; "Hello," in the subject, which GET .../notifications lists
+    (round-11 leftover of seed 000, D5)."""
+    admin, dist = distributor
+    marker = S.unique("tplg-")
+    S.expect(api(admin).put(tpath(dist.id, "contact-changed"), json={
+        "subject": f"{{{{greeting}}}} {marker}", "body": f"{{{{greeting}}}}\n\n{marker}\n"}), 200)
+    cust = make_account(admin, "customer", dist.id)
+    outbox, mail = change_contact(api, sql, mailbox, admin, cust.id, admin.uid)
+    assert mail.subject == f"Hello, {marker}", mail.subject
+    assert outbox["subject"] == f"Hello, {marker}", outbox
+    assert mail.body.replace("\r\n", "\n") == f"Hello {admin.name},\n\n{marker}\n", mail.body
 
 
 def test_customer_admin_lists_templates_too(api, make_tenant, make_account):

@@ -130,7 +130,10 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     body = mine[-1].body.replace("\r\n", "\n")
     assert (f"You are now its administrator and its primary and technical contact, and its"
             f" notifications go to {customer_mail}." in body), body
-    assert f"GET /api/v1/accounts/{acc.id}/service-providers lists them" in body, body
+    # In words, not an API path (round-11 leftover of seed 000, D4).
+    assert ("You find them in the account's list of service providers, where an administrator can"
+            " end any one's access at any time;" in body), body
+    assert "/api/v1" not in body, body
     theirs = mailbox.wait_for(to=t.admin.mail, predicate=lambda m: "handed over" in m.subject)
     assert theirs and "You keep access as a service provider." in theirs[-1].body, theirs
     # The partner's admin was a recipient too: told both (round 7, seed 000).
@@ -142,6 +145,11 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     assert (f"This address no longer gets the notifications of {acc.name}: they go to"
             f" {customer_mail} now." in ops[-1].body), ops[-1].body
     assert "service provider" not in ops[-1].body, ops[-1].body
+    # Each greeted by the name the directory has for the address; the bare
+    # recipient "Hello," (round-11 leftover of seed 000, D5).
+    for got, hello in ((theirs, f"Hello {t.admin.name},"), (colleague_mail, f"Hello {colleague.name},"),
+                       (ops, "Hello,")):
+        assert got[-1].body.replace("\r\n", "\n").startswith(hello + "\n\n"), got[-1].body
     # The property value and the people prepared are still there.
     cust = S.Person(cust_uid, "customer-pw-1", S.person_dn(cust_uid), "Cora Customer", customer_mail)
     S.PASSWORDS[cust_uid] = "customer-pw-1"

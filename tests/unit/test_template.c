@@ -167,6 +167,22 @@ static void cut_keeps_whole_characters(void **state)
     buf_free(&out);
 }
 
+/* Every template may greet its reader: the invitations with the names
+ * given with them, the others with the directory's name for the reader's
+ * address (round-11 leftover of seed 000, D5); the welcomes say what they
+ * follow ({{acted}}: seed 001, O6). */
+static void every_template_may_greet(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (const struct template_info *t = template_catalog; t->name; t++, n++)
+        assert_null(template_check(t, "{{greeting}}\n", NULL));
+    assert_int_equal(n, 20); /* invitation-withdrawn (044) too */
+    assert_null(template_check(template_find("plan-welcome"), "{{acted}}", NULL));
+    assert_null(template_check(template_find("storefront-welcome"), "{{acted}}", NULL));
+    assert_non_null(template_check(template_find("subscription-changed"), "{{acted}}", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +195,7 @@ int main(void)
         cmocka_unit_test(relation_templates_and_their_placeholders),
         cmocka_unit_test(cut_keeps_whole_characters),
         cmocka_unit_test(role_title_says_the_role_in_words),
+        cmocka_unit_test(every_template_may_greet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,74 @@
+/*
+ * mail_names: the names the directory has for the addresses a change is
+ * about to mail, so that each mail greets its reader by name
+ * ({{greeting}}: "Hello Pat Partner,"; round-11 leftover of seed 000, D5).
+ *
+ * Filled before the change's SQL transaction, since no LDAP call is made
+ * inside one: from the people the write path read anyway (contacts,
+ * admins, providers, the actor), or by one read of the person by mail
+ * through the LDAP adapter (a notification recipient's address). The
+ * outbox (outbox.h) then looks each recipient up in it inside the
+ * transaction. An address with no name here is greeted "Hello,": a bare
+ * notification recipient that is no person's, an address more than one
+ * person has (no one person), a person without a cn. Never filled on a
+ * read path.
+ *
+ * A saga's SQL side may run in `accountd maint` long after the request:
+ * mail_names_json/mail_names_add_json carry the names in the intent's
+ * data. Everything added is copied; mail_names_free frees it.
+ */
+#ifndef ACCOUNTD_MAIL_NAMES_H
+#define ACCOUNTD_MAIL_NAMES_H
+
+#include "ldap_store.h"
+#include "sql_store.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct mail_name {
+    char *mail;
+    char *name; /* NULL: looked up, no one person's name */
+};
+
+struct mail_names {
+    struct mail_name *items;
+    size_t n;
+};
+
+#define MAIL_NAMES_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
+
+/* Records mail's name (NULL or "" for none). The first entry of an address
+ * (equal but for case) wins: a name read from a person is never replaced
+ * by a later "none". An empty or NULL mail is ignored. */
+void mail_names_add(struct mail_names *m, const char *mail, const char *name);
+/* The same for a person read from the directory: their mail and cn. */
+void mail_names_add_person(struct mail_names *m, const struct person *p);
+/* The name of mail, or NULL (unknown, or known to have none). */
+const char *mail_names_find(const struct mail_names *m, const char *mail);
+
+/* One read of the person by mail through the LDAP adapter, unless m
+ * has the address already; no one person (none, several) records none.
+ * ST_OK, or ST_UNAVAILABLE / ST_ERROR from the adapter. */
+int mail_names_read(struct ldap_store *ls, struct mail_names *m, const char *mail);
+/* The same for each notification recipient of account_id (read here,
+ * outside any transaction), but those in skip (n_skip addresses, equal
+ * but for case; may be NULL). Best effort: a greeting never fails a
+ * change, so when the database or the directory does not answer, the
+ * addresses not read yet stay without a name ("Hello,"). */
+void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
+                                unsigned long long account_id, const char *const *skip,
+                                size_t n_skip, struct mail_names *m);
+
+/* {"<mail>": "<name>", ...} of the addresses that have a name (new
+ * reference), and back: entries of an object made so (anything else in
+ * it is skipped; NULL adds nothing). */
+json_t *mail_names_json(const struct mail_names *m);
+void mail_names_add_json(struct mail_names *m, const json_t *names);
+
+void mail_names_free(struct mail_names *m);
+
+#endif
