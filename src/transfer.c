@@ -9,6 +9,7 @@
 #include "body.h"
 #include "buf.h"
 #include "caller.h"
+#include "contacts.h"
 #include "contacts_store.h"
 #include "handlers.h"
 #include "invitations.h"
@@ -624,7 +625,6 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             st = mail_withdrawn_handover(sql, account_id, name, revoked[i], by ? by : actor);
     }
     free(revoked);
-    free(name);
     /* 2. The named contacts: the one customer admin left, when there are
      * none yet (contacts are admins; the demoted person was none,
      * members.c). */
@@ -640,8 +640,20 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                              json_pack("{s:s, s:s}", "primary", contact, "technical", contact));
             old = NULL;
         }
+        /* ... and told so, with the recipients, as at an accept (a plan
+         * recorded before names no contact_mail and sends none). */
+        const char *cmail = json_string_value(json_object_get(data, "contact_mail"));
+        if (st == ST_OK && cmail) {
+            struct mail_names names = MAIL_NAMES_INIT;
+            mail_names_add_json(&names, json_object_get(data, "names"));
+            const char *cname = json_string_value(json_object_get(data, "contact_name"));
+            st = contacts_mail_named(sql, account_id, name, CONTACT_PRIMARY | CONTACT_TECHNICAL,
+                                     cname ? cname : contact, cmail, by ? by : actor, &names);
+            mail_names_free(&names);
+        }
     }
     json_decref(old);
+    free(name);
     /* The partner's people who held billing without admin end with
      * service-provider only (members.c; round-4 walkthrough of seed 000,
      * D1): granted by the person who handed over. */

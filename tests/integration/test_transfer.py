@@ -466,9 +466,20 @@ def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_ad
     cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
     assert sql.account(acc.id)["status"] == "staged"  # an admin invitation alone hands nothing over
     version = sql.account(acc.id)["version"]
+    before = S.outbox_max_id(sql)
 
     r = api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]})
     assert S.expect(r, 200)["roles"] == ["service-provider"]
+    # The customer is told they are both contacts now, as a contact PUT or
+    # an accept tells them (round-12 walkthrough of seed 000, O3: the
+    # hand-over named them without a word), greeted by name.
+    told = [m for m in S.outbox_rows(sql, recipient=cust.mail, after_id=before)
+            if m["template"] == "contact-changed"]
+    assert len(told) == 1, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert "primary and technical contact" in told[0]["body"], told[0]["body"]
+    assert t.admin.name in told[0]["body"] and "from nobody to" in told[0]["body"], told[0]["body"]
+    assert told[0]["body"].startswith("Hello ") and not told[0]["body"].startswith("Hello,"), \
+        told[0]["body"]
 
     # LDAP: the customer is the admin, the provider a service provider.
     assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(cust.dn)}
