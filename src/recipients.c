@@ -5,6 +5,7 @@
  */
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "caller.h"
 #include "handlers.h"
@@ -119,6 +120,9 @@ struct recipients_change {
     /* The names of the recipients before the change who are people (read
      * before the transaction): a removed one is greeted by name. */
     const struct mail_names *names;
+    /* Who gets the account's transactional mail besides the recipients:
+     * the named contacts, else the admins (read before the transaction). */
+    const struct billing_people *contacts;
 };
 
 /* Each address the change took off is told so (recipient-removed), but
@@ -132,6 +136,12 @@ static int mail_removed(struct sql_store *sql, struct recipients_change *c, char
         int kept = c->req->caller.mail && strcasecmp(old[i], c->req->caller.mail) == 0;
         for (size_t j = 0; j < c->n && !kept; j++)
             kept = strcasecmp(old[i], c->emails[j]) == 0;
+        /* Nor an address that still gets the account's mail as a named
+         * contact (else an admin): it loses nothing, and "the last
+         * notification it gets" would be untrue (round-13 walkthrough of
+         * seed 000, N2). */
+        for (size_t j = 0; c->contacts && j < c->contacts->n && !kept; j++)
+            kept = strcasecmp(old[i], c->contacts->mails[j]) == 0;
         if (!kept)
             to[n++] = old[i];
     }
@@ -236,13 +246,18 @@ void recipients_put(struct request *req)
         mail_names_read_recipients(req->session->sql, req->session->ldap, a.id, keep, kept + 1,
                                    &names);
         free(keep);
+        /* Best effort: without them every removed address is mailed. */
+        struct billing_people contacts = {0};
+        int have = billing_people_read(req, a.id, &contacts) == ST_OK;
         struct recipients_change c = {.req = req,
                                       .account_id = a.id,
                                       .if_match = (unsigned long long)im,
                                       .emails = emails,
                                       .n = kept,
-                                      .names = &names};
+                                      .names = &names,
+                                      .contacts = have ? &contacts : NULL};
         int st = request_transaction(req, recipients_tx, &c);
+        billing_people_free(&contacts);
         mail_names_free(&names);
         kept = c.n;
         if (st == ST_OK) {

@@ -305,3 +305,27 @@ def test_an_address_taken_off_is_told_who_did_it(api, sql, mailbox, make_tenant,
     assert [r["recipient"].lower() for r in rows] == [kept.lower()], rows
     mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
     assert "The recipients now: none\n" in mails[0].body.replace("\r\n", "\n"), mails[0].body
+
+
+def test_a_named_contact_taken_off_the_recipients_is_not_told_it_loses_the_mail(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-13 walkthrough of seed 000, N2: the primary contact's address,
+    taken off the recipients by a service provider, was told "this is the
+    last notification … it gets", and the next account mail reached her as
+    the contact at once. An address that still gets the account's mail as a
+    named contact is not mailed recipient-removed; another address is."""
+    t = make_tenant("rccon")
+    acc = make_account(t.admin, "customer", t.account.id)
+    clara = make_person(prefix="rcclara")
+    set_roles(t.admin, acc.id, clara, ["admin"])
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/contacts/primary",
+                              json={"uid": clara.uid}), 200)
+    sp = make_person(prefix="rcsp2")
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    other = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [clara.mail.upper(), other]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(sp).put(path(acc.id), json={"emails": []}), 200)
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "recipient-removed"]
+    assert [r["recipient"].lower() for r in rows] == [other.lower()], rows
