@@ -547,20 +547,53 @@ static const char *problem_str(json_t *problem, const char *name)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* error_to's placeholders, from what the path names (nothing was made):
+ * {id} the path's last placeholder (under /api/v1/me the caller's uid),
+ * {account_id} the account of an /api/v1/accounts/{id}... path or the one
+ * the router resolved, {order_id} the {oid} of an /api/v1/orders/{oid}...
+ * path; anything else becomes nothing, as for return_to (round-13
+ * walkthrough of seed 002, D1: they came back as raw braces). */
+static void fill_error_to(struct request *req, struct buf *out)
+{
+    char *id = NULL, *account_id = NULL, *order_id = NULL;
+    for (int i = 3; i >= 0 && !id; i--)
+        if (req->args[i])
+            id = xstrdup(req->args[i]);
+    if (!id && path_under(req, "me") && req->caller.uid)
+        id = xstrdup(req->caller.uid);
+    if (path_under(req, "accounts") && req->nsegments >= 4)
+        account_id = xstrdup(req->segments[3]);
+    else if (req->account.id) {
+        char n[24];
+        snprintf(n, sizeof(n), "%llu", req->account.id);
+        account_id = xstrdup(n);
+    }
+    if (path_under(req, "orders") && req->nsegments >= 4)
+        order_id = xstrdup(req->segments[3]);
+    const struct web_placeholder places[] = {
+        {"id", id}, {"account_id", account_id}, {"order_id", order_id}};
+    web_fill_placeholders(out, req->error_to, places, sizeof(places) / sizeof(places[0]));
+    free(id);
+    free(account_id);
+    free(order_id);
+}
+
 static void redirect_error(struct request *req, json_t *problem)
 {
-    struct buf loc = BUF_INIT;
+    struct buf loc = BUF_INIT, url = BUF_INIT;
     /* A stale _version or If-Match is "stale" for front ends (412). */
     const char *slug = problem_slug(problem);
     if (strcmp(slug, "precondition-failed") == 0)
         slug = "stale";
-    web_error_url(&loc, req->error_to, slug, req->res.status, problem_str(problem, "title"),
+    fill_error_to(req, &url);
+    web_error_url(&loc, buf_str(&url), slug, req->res.status, problem_str(problem, "title"),
                   problem_str(problem, "detail"), json_object_get(problem, "errors"), req->body,
                   WEB_ERROR_URL_MAX);
     buf_reset(&req->res.headers);
     res_header(req, "Location", buf_str(&loc));
     res_empty(req, 303);
     buf_free(&loc);
+    buf_free(&url);
 }
 
 static void html_page(struct request *req, json_t *problem)

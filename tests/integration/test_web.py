@@ -60,6 +60,29 @@ def test_error_to_gets_the_problem_the_field_errors_and_the_values(api, sql, ten
     assert names_created(sql, name) == 0
 
 
+def test_error_to_fills_its_placeholders_from_the_path(api, tenant, make_account):
+    """Round-13 walkthrough of seed 002, D1: error_to's {id}, {account_id}
+    and {order_id} came back as raw braces. They are filled from what the
+    path names; anything nothing fills is emptied, as in return_to."""
+    acc = make_account(tenant.admin, "customer", tenant.account.id)
+    target = FRONT + "/ui/accounts/{account_id}/edit?x={id}&o={order_id}&c={colour}"
+    r = api(tenant.admin).form("POST", f"{ACCOUNTS}/{acc.id}",
+                               [("_method", "PATCH"), ("name", ""), ("error_to", target)])
+    assert r.status_code == 303, S.describe(r)
+    loc = r.headers["Location"]
+    assert loc.startswith(f"{FRONT}/ui/accounts/{acc.id}/edit?x={acc.id}&o=&c=&error=validation"), loc
+    assert "{" not in loc and "}" not in loc and "%7B" not in loc, loc
+    # An order's path: {order_id} is its id, {account_id} its account.
+    draft = S.expect(api(tenant.admin).post(f"{ACCOUNTS}/{acc.id}/orders", json={
+        "lines": [{"article": "assets-pack", "quantity": 1}]}), 201)["id"]
+    S.expect(api(tenant.admin).post(f"/api/v1/orders/{draft}/discard"), 200)
+    r = api(tenant.admin).form("POST", f"/api/v1/orders/{draft}/execute",
+                               [("error_to", FRONT + "/ui/a/{account_id}/orders/{order_id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"].startswith(f"{FRONT}/ui/a/{acc.id}/orders/{draft}?error="), \
+        r.headers["Location"]
+
+
 @pytest.mark.parametrize("ticked", [["member"], ["member", "billing"]])
 def test_error_to_gives_a_list_field_as_a_list_for_one_box_too(api, tenant, make_account, ticked):
     """Round 3, seed 001 D5: one ticked box came back as values[roles]=member,
