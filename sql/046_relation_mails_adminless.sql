@@ -1,0 +1,22 @@
+-- accountd migration 046: the round-12 walkthrough of seed 003 (docs/api.md,
+-- "Customer relations").
+--
+-- D1: operator staff who are no admins of the customer may approve or
+-- decline a partner's relation request for it (DESIGN: operators may do
+-- everything). The customer's admins were asked to decide and were never
+-- told that it had been decided: relation-decided-by-operator tells them
+-- (and the customer's notification recipients) how and by whom.
+-- D3: a customer organization created under a partner by someone who is
+-- none of the partner's people (operator staff, the seed's "Partner Sales
+-- Account Manager") records an active relation that the partner found only
+-- by polling GET /accounts/{id}/customers: relation-created tells the
+-- partner's contacts (else its admins) and notification recipients.
+-- Only shipped defaults (account_id NULL); a distributor or the operator
+-- overrides them like the other templates.
+INSERT IGNORE INTO notification_templates (account_id, name, subject, body) VALUES
+(NULL, 'relation-decided-by-operator',
+ 'The relation request of {{partner_name}} to {{account_name}} was {{decision}}',
+ 'Hello,\n\n{{decided_by}} {{decision}} the request of {{partner_name}} to become the partner (reseller) of {{account_name}} (account {{account_id}}, customer relation {{relation_id}}), on behalf of {{account_name}}: operator staff may act for any account, and none of the administrators of {{account_name}} made this decision.\n\nA relation grants {{partner_name}} no access to {{account_name}}. An administrator of {{account_name}} may end an approved relation (POST /api/v1/customer-relations/{{relation_id}}/end); after a decline {{partner_name}} may ask again. GET /api/v1/accounts/{{account_id}}/customer-relations lists the relations of {{account_name}}.\n\nYou get this mail as an admin or a notification recipient of {{account_name}}.\n'),
+(NULL, 'relation-created',
+ '{{customer_name}} was created as a customer of {{account_name}}',
+ 'Hello,\n\n{{created_by}} created the customer organization {{customer_name}} (account {{customer_id}}) under {{account_name}} and recorded {{account_name}} as its partner (reseller): customer relation {{relation_id}} is active.\n\nGET /api/v1/accounts/{{account_id}}/customers lists the customers of {{account_name}}. The relation grants nobody access to {{customer_name}}: its administrators decide who joins it.\n\nYou get this mail as a contact, an admin or a notification recipient of {{account_name}}.\n');
