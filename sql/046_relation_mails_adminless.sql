@@ -1,5 +1,5 @@
 -- accountd migration 046: the round-12 walkthrough of seed 003 (docs/api.md,
--- "Customer relations").
+-- "Customer relations"; docs/operations.md, "accountd maint").
 --
 -- D1: operator staff who are no admins of the customer may approve or
 -- decline a partner's relation request for it (DESIGN: operators may do
@@ -20,3 +20,17 @@ INSERT IGNORE INTO notification_templates (account_id, name, subject, body) VALU
 (NULL, 'relation-created',
  '{{customer_name}} was created as a customer of {{account_name}}',
  'Hello,\n\n{{created_by}} created the customer organization {{customer_name}} (account {{customer_id}}) under {{account_name}} and recorded {{account_name}} as its partner (reseller): customer relation {{relation_id}} is active.\n\nGET /api/v1/accounts/{{account_id}}/customers lists the customers of {{account_name}}. The relation grants nobody access to {{customer_name}}: its administrators decide who joins it.\n\nYou get this mail as a contact, an admin or a notification recipient of {{account_name}}.\n');
+
+-- D4: an LDAP administrator can remove the last admin of an account
+-- (ldapmodify), which the API always refuses. `accountd maint` reports
+-- every account that is not closed and has no admin in the directory on
+-- each run, and writes an audit row once per such episode: the account is
+-- recorded here from the run that first finds it without an admin
+-- (audit account.adminless) until a run finds an admin again (audit
+-- account.admin_restored) or it is closed; a later loss is a new episode.
+CREATE TABLE adminless_accounts (
+  account_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+  since      DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  CONSTRAINT fk_adminless_account FOREIGN KEY (account_id) REFERENCES accounts (id)
+    ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
