@@ -280,6 +280,8 @@ struct create {
      * the partner -> customer relation is recorded active (STACKIT). */
     int relate;
     unsigned long long relation_id;
+    /* The partner told of it when the creator is none of its people. */
+    struct relations_created told;
     struct saga saga; /* the account's entries (and a known contact) in LDAP */
 };
 
@@ -355,6 +357,8 @@ static int create_finish(struct sql_store *sql, void *arg)
             st = audit_write(sql, c->req->caller.uid, c->id, "relation.create", NULL,
                              json_incref(rel));
         json_decref(rel);
+        if (st == ST_OK)
+            st = relations_created_mail(sql, &c->told, c->parent_id, c->id, c->relation_id);
     }
     if (st == ST_OK)
         st = saga_close_tx(sql, &c->saga, "done");
@@ -543,7 +547,15 @@ void accounts_create(struct request *req)
             return;
         }
     }
+    /* The partner's people, when someone else relates a new customer to
+     * it (round-12 walkthrough of seed 003, D3). */
+    if (c.relate && (st = relations_created_read(req, c.parent_id, &c.told)) != ST_OK) {
+        person_free(&c.contact_known);
+        res_store_failure(req, st, "the directory");
+        return;
+    }
     create_account(req, &c);
+    relations_created_free(&c.told);
     json_decref(c.contact_result);
     person_free(&c.contact_known);
     saga_free(&c.saga);

@@ -1191,6 +1191,54 @@ int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **
     return st;
 }
 
+static int cmp_admin_count(const void *a, const void *b)
+{
+    unsigned long long x = ((const struct admin_count *)a)->account_id,
+                       y = ((const struct admin_count *)b)->account_id;
+    return x < y ? -1 : x > y;
+}
+
+size_t admin_count_of(const struct admin_count *counts, size_t n, unsigned long long account_id)
+{
+    const struct admin_count key = {.account_id = account_id};
+    const struct admin_count *c = bsearch(&key, counts, n, sizeof(key), cmp_admin_count);
+    return c ? c->admins : 0;
+}
+
+int ldap_store_admin_counts(struct ldap_store *ls, struct admin_count **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    /* One search of the admin groups that have a member at all; the
+     * account is the DN's (a project's groups are owner, editor and
+     * reader, never admin, and are left out by their shape too). */
+    const char *attrs[] = {"member", NULL};
+    LDAPMessage *res;
+    int st = search(ls, ls->accounts_base, LDAP_SCOPE_SUBTREE,
+                    "(&(objectClass=accountdRoleGroup)(cn=admin)(member=*))", attrs, &res);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    int count = ldap_count_entries(ls->ld, res);
+    *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(**out));
+    for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
+        unsigned long long account_id, project_id;
+        char role[32];
+        if (group_shape(ls, ls->ld, e, &account_id, &project_id, role) != 1 ||
+            strcasecmp(role, "admin") != 0)
+            continue;
+        struct berval **vals = ldap_get_values_len(ls->ld, e, "member");
+        size_t n = vals ? (size_t)ldap_count_values_len(vals) : 0;
+        ldap_value_free_len(vals);
+        if (n)
+            (*out)[(*nout)++] = (struct admin_count){account_id, n};
+    }
+    ldap_msgfree(res);
+    qsort(*out, *nout, sizeof(**out), cmp_admin_count);
+    return ST_OK;
+}
+
 int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, const char *member)
 {
     struct member_arg m = {group_dn, member, 0, 0};

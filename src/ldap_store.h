@@ -185,6 +185,18 @@ int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **
 /* Removes one member value from a group; ST_NOT_FOUND if it is gone. */
 int ldap_store_remove_member_value(struct ldap_store *ls, const char *group_dn, const char *member);
 
+/* An account's admin group with its number of members (accountd
+ * maint's report of accounts without an admin, adminless.h). */
+struct admin_count {
+    unsigned long long account_id;
+    size_t admins;
+};
+/* Every account admin group (cn=admin,ou=<id>,ou=accounts) that has a
+ * member, in one search: *out (malloc'ed, free()) sorted by account id. */
+int ldap_store_admin_counts(struct ldap_store *ls, struct admin_count **out, size_t *nout);
+/* The admins of account_id in such a list (0 when it is not there). */
+size_t admin_count_of(const struct admin_count *counts, size_t n, unsigned long long account_id);
+
 /* Creates inetOrgPerson uid=<uid> under ou=people, with `description`
  * marker (saga_person_marker) when not NULL. *dn_out (malloc'ed) receives
  * its DN. ST_DUPLICATE if the uid is taken, ST_CONFLICT if a constraint

@@ -1,4 +1,5 @@
 #include "migrate.h"
+#include "adminless.h"
 #include "providers.h"
 
 #include "audit.h"
@@ -300,6 +301,10 @@ int maint_run(const struct config *cfg, int min_age)
     if (maint_half_created_projects(sql, ldap, min_age) < 0)
         rc = 1;
     if (maint_dangling_members(sql, ldap) < 0)
+        rc = 1;
+    /* After the dangling members are gone: an admin group whose only
+     * member was one is an account without an admin. */
+    if (adminless_report(sql, ldap) < 0)
         rc = 1;
     int expired = 0;
     if (providers_expire(sql, ldap, &expired) != ST_OK)

@@ -18,7 +18,13 @@
  * that names no live customer is answered as an unknown one unless the
  * caller sees it (its own tree, a related customer), and a partner makes
  * at most relation_budget requests an hour (round-11 leftover of seed
- * 001; docs/api.md, "Customer relations").
+ * 001; docs/api.md, "Customer relations"). Operator staff may act for
+ * either side; a mail names them as such unless they are an admin of the
+ * side they act for, and when they decide or end for a customer none of
+ * whose admins they are, the customer's admins are told too; a customer
+ * created under a partner by someone who is none of the partner's people
+ * is mailed to the partner (relations_created_*; round-12 walkthrough of
+ * seed 003).
  */
 #include "account_store.h"
 #include "audit.h"
@@ -51,6 +57,15 @@ struct relate {
      * and end by the partner: the customer's admins; decide and end by the
      * customer: the partner's contacts (else its admins). */
     struct billing_people admins;
+    /* decide, withdraw, end: who acted, as the other side's mail names
+     * them (acting_for); malloc'ed. */
+    char *actor;
+    /* decide and end by someone who is no admin of the customer (operator
+     * staff acting for it): their name for the customer's own mail
+     * (staff_name), and the customer's admins, who are told too; NULL
+     * and none otherwise (round-12 walkthrough of seed 003, D1). */
+    char *staff;
+    struct billing_people customer_admins;
 };
 
 /* The relation's id and accounts as its audit rows show them. */
@@ -84,6 +99,66 @@ static unsigned long long relation_field_id(json_t *rel, const char *name)
 static const char *caller_display(const struct caller *who)
 {
     return who->name ? who->name : who->uid;
+}
+
+/* The caller as a mail to an account names them: operator staff as
+ * "Olivia Operator (operator staff of <the operator account>)", anyone
+ * else by their name. *out malloc'ed; outside a transaction (it reads the
+ * operator account's name). */
+static int staff_name(struct request *req, char **out)
+{
+    struct buf b = BUF_INIT;
+    buf_adds(&b, caller_display(&req->caller));
+    int st = ST_OK;
+    if (req->caller.is_operator) {
+        char *operator_name = NULL;
+        st = account_name_get(req->session->sql, operator_account_id(req), &operator_name);
+        if (st == ST_OK)
+            buf_printf(&b, " (operator staff of %s)", operator_name);
+        free(operator_name);
+    }
+    *out = xstrdup(buf_str(&b));
+    buf_free(&b);
+    return st;
+}
+
+/* Who acted for account side_id, as the other side's mail names them:
+ * its templates say "{{decided_by}} of {{customer_name}}", "{{ended_by}}
+ * of {{ended_by_account}}", "{{withdrawn_by}} of {{partner_name}}". An
+ * admin of that account by their name. Anyone else is operator staff
+ * acting for it (the routes let only them; DESIGN: "Operators may do
+ * everything"), named "Olivia Operator (operator staff of <the operator
+ * account>) on behalf", so that the mail reads "… on behalf of <account>"
+ * and does not make them one of its people (round-12 walkthrough of seed
+ * 003, D1: "Olivia Operator of <customer> approved"). The templates stay
+ * as they are, so do distributors' overrides of them. *out malloc'ed;
+ * outside a transaction. */
+static int acting_for(struct request *req, unsigned long long side_id, char **out)
+{
+    if (caller_roles(req, side_id) & ROLE_ADMIN) {
+        *out = xstrdup(caller_display(&req->caller));
+        return ST_OK;
+    }
+    char *staff = NULL;
+    int st = staff_name(req, &staff);
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s on behalf", staff);
+    *out = xstrdup(buf_str(&b));
+    buf_free(&b);
+    free(staff);
+    return st;
+}
+
+/* For an action of side customer_id by someone who is not its admin
+ * (operator staff): their name for the customer's mail and the
+ * customer's admins to mail, read before the transaction. Nothing for an
+ * admin of the customer, who told their own side. */
+static int read_customer_told(struct request *req, unsigned long long customer_id, struct relate *r)
+{
+    if (caller_roles(req, customer_id) & ROLE_ADMIN)
+        return ST_OK;
+    int st = staff_name(req, &r->staff);
+    return st == ST_OK ? billing_people_admins(req, customer_id, &r->customer_admins) : st;
 }
 
 /* The request's mail to the customer: its notification recipients and
@@ -359,8 +434,38 @@ static int mail_decided(struct sql_store *sql, unsigned long long partner_id,
 
 static int mail_partner(struct sql_store *sql, struct relate *r)
 {
-    return mail_decided(sql, r->partner_id, r->customer_id, r->id, r->decision,
-                        caller_display(&r->req->caller), &r->admins, 0);
+    return mail_decided(sql, r->partner_id, r->customer_id, r->id, r->decision, r->actor,
+                        &r->admins, 0);
+}
+
+/* A decision made for the customer by someone who is not its admin
+ * (operator staff): its admins, who were asked to decide, and its
+ * notification recipients learn that it was decided, how and by whom
+ * (relation-decided-by-operator, migration 046; round-12 walkthrough of
+ * seed 003, D1). */
+static int mail_customer_decided(struct sql_store *sql, struct relate *r)
+{
+    char *customer_name = NULL, *partner_name = NULL;
+    int st = account_name_get(sql, r->customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, r->partner_id, &partner_name);
+    if (st == ST_OK) {
+        char rid[24], cid[24];
+        snprintf(rid, sizeof(rid), "%llu", r->id);
+        snprintf(cid, sizeof(cid), "%llu", r->customer_id);
+        struct template_value vals[] = {
+            {"account_name", customer_name},
+            {"account_id", cid},
+            {"partner_name", partner_name},
+            {"decision", strcmp(r->decision, "active") == 0 ? "approved" : "declined"},
+            {"decided_by", r->staff},
+            {"relation_id", rid}};
+        st = billing_notify_queue(sql, r->customer_id, "relation-decided-by-operator",
+                                  &r->customer_admins, vals, 6);
+    }
+    free(customer_name);
+    free(partner_name);
+    return st;
 }
 
 /* Inside a transaction: locks the account the caller acts for and the
@@ -415,7 +520,11 @@ static int decide_tx(struct sql_store *sql, void *arg)
                          json_incref(n));
     json_decref(o);
     json_decref(n);
-    return st == ST_OK ? mail_partner(sql, r) : st;
+    if (st == ST_OK)
+        st = mail_partner(sql, r);
+    if (st == ST_OK && r->staff)
+        st = mail_customer_decided(sql, r);
+    return st;
 }
 
 /* The relation's two sides, read before the transaction (to read the
@@ -433,6 +542,10 @@ static int sides_of(struct request *req, unsigned long long id, unsigned long lo
 static void answer_relation(struct request *req, struct relate *r, int st)
 {
     billing_people_free(&r->admins);
+    billing_people_free(&r->customer_admins);
+    free(r->actor);
+    free(r->staff);
+    r->actor = r->staff = NULL;
     json_decref(r->relation);
     r->relation = NULL;
     if (st == ST_OK)
@@ -452,11 +565,16 @@ static void decide(struct request *req, const char *decision)
                        .id = parse_id(req->args[0]),
                        .decision = decision};
     /* Who is told: the partner's people, from the directory, before the
-     * transaction. */
+     * transaction; and when the caller is no admin of the customer
+     * (operator staff deciding for it), the customer's admins too. */
     unsigned long long partner = 0, customer = 0;
     int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
         st = billing_people_read(req, partner, &r.admins);
+    if (st == ST_OK)
+        st = acting_for(req, customer, &r.actor);
+    if (st == ST_OK)
+        st = read_customer_told(req, customer, &r);
     if (st == ST_OK)
         st = request_transaction(req, decide_tx, &r);
     answer_relation(req, &r, st);
@@ -522,8 +640,7 @@ static int withdraw_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = audit_both(sql, r, "relation.withdraw", "pending", "withdrawn");
     if (st == ST_OK)
-        st = mail_withdrawn(sql, r->partner_id, r->customer_id, r->id,
-                            caller_display(&r->req->caller), &r->admins, 0);
+        st = mail_withdrawn(sql, r->partner_id, r->customer_id, r->id, r->actor, &r->admins, 0);
     return st;
 }
 
@@ -539,6 +656,8 @@ void relations_withdraw(struct request *req)
     if (st == ST_OK)
         st = billing_people_admins(req, customer, &r.admins);
     if (st == ST_OK)
+        st = acting_for(req, partner, &r.actor);
+    if (st == ST_OK)
         st = request_transaction(req, withdraw_tx, &r);
     answer_relation(req, &r, st);
 }
@@ -551,7 +670,10 @@ struct ending {
     unsigned long long other; /* the side that is told */
 };
 
-/* The end's mail to the other side (relation-ended). */
+/* The end's mail to the other side (relation-ended); when the customer's
+ * side was ended by someone who is not its admin (operator staff), its
+ * admins and recipients are told too, with the same template (round-12
+ * walkthrough of seed 003, D1). */
 static int mail_ended(struct sql_store *sql, struct ending *e)
 {
     char *customer_name = NULL, *partner_name = NULL;
@@ -566,10 +688,15 @@ static int mail_ended(struct sql_store *sql, struct ending *e)
             {"account_name", by_partner ? customer_name : partner_name},
             {"partner_name", partner_name},
             {"customer_name", customer_name},
-            {"ended_by", caller_display(&e->r.req->caller)},
+            {"ended_by", e->r.actor},
             {"ended_by_account", by_partner ? partner_name : customer_name},
             {"relation_id", rid}};
         st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 6);
+        if (st == ST_OK && e->r.staff) {
+            vals[0].value = customer_name;
+            st = billing_notify_queue(sql, e->r.customer_id, "relation-ended",
+                                      &e->r.customer_admins, vals, 6);
+        }
     }
     free(customer_name);
     free(partner_name);
@@ -604,6 +731,12 @@ void relations_end(struct request *req)
         e.other = by_partner ? e.r.customer_id : e.r.partner_id;
         st = by_partner ? billing_people_admins(req, e.other, &e.r.admins)
                         : billing_people_read(req, e.other, &e.r.admins);
+        if (st == ST_OK)
+            st = acting_for(req, e.side, &e.r.actor);
+        /* Operator staff ending it for the customer (admin of neither
+         * side): the customer's admins did not, and are told too. */
+        if (st == ST_OK && !by_partner)
+            st = read_customer_told(req, e.r.customer_id, &e.r);
     }
     if (st == ST_OK)
         st = request_transaction(req, end_tx, &e);
@@ -691,6 +824,9 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
         return st;
     out->accounts = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->accounts));
     out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
+    /* Who closed it, as the other sides' mails name them (acting_for). */
+    if (r.nrows)
+        st = acting_for(req, account_id, &out->actor);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
         /* The closed account's customer side is told as a decision is
@@ -717,6 +853,7 @@ void relations_closing_free(struct relations_closing *c)
         billing_people_free(&c->people[i]);
     free(c->people);
     free(c->accounts);
+    free(c->actor);
     memset(c, 0, sizeof(*c));
 }
 
@@ -728,6 +865,7 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
     if (st != ST_OK)
         return st;
     static const struct billing_people nobody = {0};
+    const char *actor = told->actor ? told->actor : caller_display(who);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long id = sql_cell_id(&r, i, 0), partner = sql_cell_id(&r, i, 1),
                            customer = sql_cell_id(&r, i, 2);
@@ -749,11 +887,59 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
                 json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", status,
                           "reason", "account closed", "closed_account_id", (json_int_t)account_id));
         if (st == ST_OK && customer_closed)
-            st = mail_decided(sql, partner, customer, id, "declined", caller_display(who), people,
-                              1);
+            st = mail_decided(sql, partner, customer, id, "declined", actor, people, 1);
         else if (st == ST_OK)
-            st = mail_withdrawn(sql, partner, customer, id, caller_display(who), people, 1);
+            st = mail_withdrawn(sql, partner, customer, id, actor, people, 1);
     }
     sql_result_free(&r);
+    return st;
+}
+
+/* ---- a customer created under its partner ------------------------- */
+
+int relations_created_read(struct request *req, unsigned long long partner_id,
+                           struct relations_created *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* The partner's own people know what they created. */
+    if (caller_roles(req, partner_id))
+        return ST_OK;
+    int st = staff_name(req, &out->created_by);
+    if (st == ST_OK)
+        st = billing_people_read(req, partner_id, &out->people);
+    if (st != ST_OK)
+        relations_created_free(out);
+    return st;
+}
+
+void relations_created_free(struct relations_created *c)
+{
+    billing_people_free(&c->people);
+    free(c->created_by);
+    memset(c, 0, sizeof(*c));
+}
+
+int relations_created_mail(struct sql_store *sql, const struct relations_created *told,
+                           unsigned long long partner_id, unsigned long long customer_id,
+                           unsigned long long relation_id)
+{
+    if (!told->created_by)
+        return ST_OK;
+    char *customer_name = NULL, *partner_name = NULL;
+    int st = account_name_get(sql, customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, partner_id, &partner_name);
+    if (st == ST_OK) {
+        char rid[24], pid[24], cid[24];
+        snprintf(rid, sizeof(rid), "%llu", relation_id);
+        snprintf(pid, sizeof(pid), "%llu", partner_id);
+        snprintf(cid, sizeof(cid), "%llu", customer_id);
+        struct template_value vals[] = {{"account_name", partner_name},   {"account_id", pid},
+                                        {"customer_name", customer_name}, {"customer_id", cid},
+                                        {"created_by", told->created_by}, {"relation_id", rid}};
+        st = billing_notify_queue(sql, partner_id, "relation-created", &told->people, vals, 6);
+    }
+    free(customer_name);
+    free(partner_name);
     return st;
 }

@@ -1,11 +1,14 @@
 /*
  * relations: customer relations (STACKIT method 1), what other modules
  * call besides the routes (handlers.h): closing an account ends its
- * pending relation requests and tells the other side.
+ * pending relation requests and tells the other side; creating a customer
+ * under a partner tells the partner when someone else created it.
  *
  * Use: relations_closing_read() before the close's transaction (it reads
  * the directory), relations_close_pending() inside it,
- * relations_closing_free() after.
+ * relations_closing_free() after; relations_created_read(),
+ * relations_created_mail() and relations_created_free() likewise around
+ * the create's transaction.
  */
 #ifndef ACCOUNTD_RELATIONS_H
 #define ACCOUNTD_RELATIONS_H
@@ -20,6 +23,10 @@ struct relations_closing {
     size_t n;
     unsigned long long *accounts;
     struct billing_people *people;
+    /* Who closed it, as the other sides' mails name them: by name when
+     * they are its admin, else as operator staff acting for it (round-12
+     * walkthrough of seed 003, D1). */
+    char *actor;
 };
 
 /* Outside a transaction: the other sides of account_id's pending
@@ -41,5 +48,26 @@ void relations_closing_free(struct relations_closing *c);
  * other side's notification recipients only. */
 int relations_close_pending(struct sql_store *sql, const struct caller *who,
                             unsigned long long account_id, const struct relations_closing *told);
+
+/* A customer organization created under a partner records an active
+ * relation (accounts.c); when its creator is none of the partner's people
+ * (operator staff, the seed's "Partner Sales Account Manager"), the
+ * partner's contacts (else its admins) and notification recipients are
+ * mailed relation-created, so that it need not poll GET …/customers
+ * (round-12 walkthrough of seed 003, D3). */
+struct relations_created {
+    char *created_by; /* NULL: nobody is told (the creator is the partner's) */
+    struct billing_people people;
+};
+
+/* Outside the create's transaction: whether the partner is told, and
+ * whom (read from the directory). */
+int relations_created_read(struct request *req, unsigned long long partner_id,
+                           struct relations_created *out);
+/* Inside it, after the relation's row: the mail, if told says so. */
+int relations_created_mail(struct sql_store *sql, const struct relations_created *told,
+                           unsigned long long partner_id, unsigned long long customer_id,
+                           unsigned long long relation_id);
+void relations_created_free(struct relations_created *c);
 
 #endif

@@ -65,6 +65,19 @@ static const char *const ended_ph[] = {
     "account_name",     "partner_name", "customer_name", "ended_by",
     "ended_by_account", "relation_id",  "greeting",      NULL};
 
+/* Migration 046 (round-12 walkthrough of seed 003): to the customer's
+ * admins when operator staff who are none of them decided a relation
+ * request for it ({{decided_by}}: "Olivia Operator (operator staff of
+ * <the operator account>)"), and to a partner under which someone who is
+ * none of its people created a customer organization and so its relation
+ * ({{created_by}} likewise). */
+static const char *const decided_for_ph[] = {"account_name", "account_id", "partner_name",
+                                             "decision",     "decided_by", "relation_id",
+                                             "greeting",     NULL};
+static const char *const created_ph[] = {"account_name", "account_id", "customer_name",
+                                         "customer_id",  "created_by", "relation_id",
+                                         "greeting",     NULL};
+
 /* To the seller (the parent account) of an account that asks for a quote:
  * {{lines}} one line per article ("  3 x Professional: 147.00 EUR"). */
 static const char *const quote_ph[] = {
@@ -106,6 +119,8 @@ const struct template_info template_catalog[] = {
     {"relation-decided", "transactional", decided_ph},
     {"relation-withdrawn", "transactional", withdrawn_ph},
     {"relation-ended", "transactional", ended_ph},
+    {"relation-decided-by-operator", "transactional", decided_for_ph},
+    {"relation-created", "transactional", created_ph},
     {"recipient-removed", "transactional", removed_ph},
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
     {NULL, NULL, NULL},

@@ -76,3 +76,70 @@ def test_maint_removes_old_half_created_projects_only(env, sql, ldap_admin, api,
     assert S.ldap_entry(ldap_admin, S.project_dn(t.account.id, new, "owner")) is not None
     # The name is free again.
     S.expect(api(t.admin).post(path, json={"name": old_name}), 201)
+
+
+def run_maint(env):
+    run = subprocess.run([accountd_binary(env), "maint", "--min-age", "600", "--config",
+                          os.environ["ACCOUNTD_CONF"]], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, (run.stdout, run.stderr)
+    return run.stdout
+
+
+def adminless_lines(stdout, account_id):
+    return [line for line in stdout.splitlines()
+            if line.startswith(f"account {account_id} (") and "has no admin in the directory" in line]
+
+
+def audit_actions(sql, account_id, *actions):
+    return [(a["uid"], a["action"]) for a in sql.audit(account_id) if a["action"] in actions]
+
+
+def test_maint_reports_accounts_an_ldap_administrator_left_without_an_admin(env, sql, ldap_admin,
+                                                                           api, make_tenant,
+                                                                           make_account):
+    """Round-12 walkthrough of seed 003, D4: an LDAP administrator removed
+    an account's only admin with ldapmodify (the API refuses that) and
+    nothing noticed. Every maint run prints a line for each account that is
+    not closed and has no admin in the directory; the first run that finds
+    it writes one audit row (account.adminless), the first that finds an
+    admin again another (account.admin_restored); a closed account is not
+    reported."""
+    import ldap3
+    t = make_tenant("maint-adm")
+    acc = make_account(t.admin, "customer", t.account.id)
+    closed = make_account(t.admin, "customer", t.account.id)
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{closed.id}"), 204)
+    stdout = run_maint(env)
+    assert adminless_lines(stdout, acc.id) == [], stdout
+    for a in (acc, closed):
+        assert ldap_admin.modify(S.role_dn(a.id, "admin"),
+                                 {"member": [(ldap3.MODIFY_DELETE, [t.admin.dn])]}), ldap_admin.result
+    try:
+        stdout = run_maint(env)
+        lines = adminless_lines(stdout, acc.id)
+        assert len(lines) == 1 and f"({acc.name})" in lines[0], stdout
+        assert f"/api/v1/accounts/{acc.id}/invitations" in lines[0], lines
+        assert adminless_lines(stdout, closed.id) == [], stdout
+        assert any(line.startswith("maint: ") and "account(s) without an admin" in line
+                   for line in stdout.splitlines()), stdout
+        assert audit_actions(sql, acc.id, "account.adminless") == [("accountd-maint", "account.adminless")]
+        assert audit_actions(sql, closed.id, "account.adminless") == []
+        # The next run reports it again, since when, and writes no second row.
+        stdout = run_maint(env)
+        lines = adminless_lines(stdout, acc.id)
+        assert len(lines) == 1 and " since 20" in lines[0], stdout
+        assert audit_actions(sql, acc.id, "account.adminless") == [("accountd-maint", "account.adminless")]
+    finally:
+        assert ldap_admin.modify(S.role_dn(acc.id, "admin"),
+                                 {"member": [(ldap3.MODIFY_ADD, [t.admin.dn])]}), ldap_admin.result
+    # An admin again: said once, audited once, then quiet.
+    stdout = run_maint(env)
+    assert adminless_lines(stdout, acc.id) == [], stdout
+    assert f"account {acc.id} has an admin again (1)" in stdout, stdout
+    restored = [a for a in sql.audit(acc.id) if a["action"] == "account.admin_restored"]
+    assert len(restored) == 1 and restored[0]["uid"] == "accountd-maint", restored
+    assert restored[0]["new_value"] == {"admins": 1} and restored[0]["old_value"]["admins"] == 0, restored
+    stdout = run_maint(env)
+    assert f"account {acc.id} has an admin again" not in stdout, stdout
+    assert audit_actions(sql, acc.id, "account.adminless", "account.admin_restored") == [
+        ("accountd-maint", "account.adminless"), ("accountd-maint", "account.admin_restored")]

@@ -811,3 +811,191 @@ def test_closing_an_account_tells_the_other_side(api, sql, make_tenant, make_acc
     # changes).
     S.expect_problem(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
                                        json={"customer_id": cust2.id}), 409)
+
+
+# ---------------------------------------------------------------- round-12 walkthrough of seed 003
+
+def drop_operator(api, tenant):
+    """olivia (operator staff) created the tenant's partner account and is
+    its admin; taken out of it, she is none of its people."""
+    S.expect(api(tenant.admin).delete(f"{ACCOUNTS}/{tenant.account.id}/members/olivia"), 204)
+
+
+def staff(sql, person, operator_id):
+    """How the mails name olivia when she acts as operator staff."""
+    return f"{person('olivia').name} (operator staff of {sql.account(operator_id)['name']})"
+
+
+def bodies(sql, before, account_id, template, recipient):
+    rows = [r for r in S.outbox_rows(sql, account_id=account_id, after_id=before)
+            if r["template"] == template and r["recipient"].lower() == recipient.lower()]
+    assert len(rows) == 1, (template, recipient, rows)
+    return rows[0]
+
+
+def test_operator_staff_deciding_for_the_customer_are_named_as_such_and_the_customer_is_told(
+        api, sql, make_tenant, make_account, person, operator_id, mailbox):
+    """D1: olivia (operator staff, no admin of the customer) approved a
+    request for the customer: the customer's admins, who had been asked,
+    were never told, and the partner read "Olivia Operator of <customer>
+    approved". Operators keep the power; the partner's mail names her as
+    operator staff acting on the customer's behalf, and the customer's
+    admins and recipients get relation-decided-by-operator."""
+    p = make_tenant("r12d")
+    drop_operator(api, p)
+    q = make_tenant("r12dq")
+    olivia = person("olivia")
+    who = staff(sql, person, operator_id)
+    for verb, word in (("approve", "approved"), ("decline", "declined")):
+        cust = make_account(q.admin, "customer", q.account.id)
+        recipient = S.unique_mail("r12d-n-")
+        S.expect(api(q.admin).put(f"{ACCOUNTS}/{cust.id}/notification-recipients",
+                                  json={"emails": [recipient]}), 200)
+        rel = ask(api, p, cust.id)
+        before = S.outbox_max_id(sql)
+        done = S.expect(api("olivia").post(f"{REL}/{rel['id']}/{verb}"), 200)
+        assert (done["status"], done["decided_by"]) == (
+            "active" if verb == "approve" else "declined", "olivia"), done
+        assert mails_since(sql, before, p.account.id, cust.id) == {
+            ("relation-decided", p.account.id, p.admin.mail.lower()),
+            ("relation-decided-by-operator", cust.id, q.admin.mail.lower()),
+            ("relation-decided-by-operator", cust.id, recipient.lower())}
+        # The partner: the truth about who decided.
+        row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+        assert f"{who} on behalf of {cust.name} {word} the request of {p.account.name}" in row["body"], row
+        assert f"{olivia.name} of {cust.name}" not in row["body"], row
+        # The customer: decided, how, by whom, and what it may do.
+        row = bodies(sql, before, cust.id, "relation-decided-by-operator", q.admin.mail)
+        assert row["subject"] == f"The relation request of {p.account.name} to {cust.name} was {word}", row
+        assert f"{who} {word} the request of {p.account.name} to become the partner (reseller) of {cust.name}" \
+            f" (account {cust.id}, customer relation {rel['id']})" in row["body"], row
+        # Plain words, no API path (round-11 leftover of seed 000, D4).
+        assert f"may end an approved relation at any time, among the customer relations of " \
+            f"{cust.name}" in row["body"] and "/api/" not in row["body"], row
+        mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=q.admin.mail, timeout=15)
+        assert len(mails) == 1 and mails[0].subject == row["subject"], mails
+
+    # The customer's own admin decides: named as theirs, the customer not
+    # told (it decided itself).
+    cust = make_account(q.admin, "customer", q.account.id)
+    rel = ask(api, p, cust.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-decided", p.account.id, p.admin.mail.lower())}
+    row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+    assert f"{q.admin.name} of {cust.name} approved the request" in row["body"], row
+    # Operator staff who are an admin of the customer decide as its admin.
+    cust = make_account("olivia", "customer", q.account.id)
+    rel = ask(api, p, cust.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(f"{REL}/{rel['id']}/decline"), 200)
+    assert {t for t, _, _ in mails_since(sql, before, p.account.id, cust.id)} == {"relation-decided"}
+    row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+    assert f"{olivia.name} of {cust.name} declined the request" in row["body"], row
+
+
+def test_operator_staff_ending_withdrawing_or_closing_for_a_side_are_named_as_such(
+        api, sql, make_tenant, make_account, person, operator_id):
+    """D1, the same false "of <account>" in the other relation mails:
+    operator staff who are admins of neither side end a relation for the
+    customer (the partner and, since none of its admins ended it, the
+    customer are mailed relation-ended), withdraw a request for the partner,
+    or close a customer with a pending request."""
+    p = make_tenant("r12e")
+    drop_operator(api, p)
+    q = make_tenant("r12eq")
+    olivia = person("olivia")
+    who = staff(sql, person, operator_id)
+    cust = make_account(q.admin, "customer", q.account.id)
+    rel = ask(api, p, cust.id)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    before = S.outbox_max_id(sql)
+    done = S.expect(api("olivia").post(f"{REL}/{rel['id']}/end"), 200)
+    assert (done["status"], done["ended_by"]) == ("ended", "olivia"), done
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-ended", p.account.id, p.admin.mail.lower()),
+        ("relation-ended", cust.id, q.admin.mail.lower())}
+    for acc, to in ((p.account.id, p.admin.mail), (cust.id, q.admin.mail)):
+        row = bodies(sql, before, acc, "relation-ended", to)
+        assert f"{who} on behalf of {cust.name} ended the customer relation {rel['id']}" in row["body"], row
+        assert f"{olivia.name} of {cust.name}" not in row["body"], row
+    # The customer's admin ends it: the partner alone is told, as before.
+    rel = ask(api, p, cust.id)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/end"), 200)
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-ended", p.account.id, p.admin.mail.lower())}
+
+    # Withdrawn for the partner by operator staff who are none of its admins.
+    cust2 = make_account(q.admin, "customer", q.account.id)
+    rel = ask(api, p, cust2.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(f"{REL}/{rel['id']}/withdraw"), 200)
+    row = bodies(sql, before, cust2.id, "relation-withdrawn", q.admin.mail)
+    assert f"{who} on behalf of {p.account.name} withdrew the request" in row["body"], row
+
+    # Closed by operator staff who are no admin of the customer: the
+    # partner reads who declined it, truthfully.
+    cust3 = make_account(q.admin, "customer", q.account.id)
+    rel = ask(api, p, cust3.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").delete(f"{ACCOUNTS}/{cust3.id}"), 204)
+    row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+    assert f"{who} on behalf of {cust3.name} declined the request" in row["body"], row
+    assert f"The account {cust3.name} was closed" in row["body"], row
+
+
+def test_the_partner_is_told_of_a_customer_someone_else_created_for_it(
+        api, sql, make_tenant, make_account, person, operator_id, mailbox):
+    """D3: the seed's Partner Sales Account Manager (operator staff, none of
+    the partner's people) created an organization under the reseller,
+    which recorded an active relation, and the reseller learned it only by
+    polling GET …/customers. Its contacts (else admins) and notification
+    recipients are mailed relation-created; a customer the partner's own
+    people create is not mailed to them (they know)."""
+    t = make_tenant("r12c")
+    drop_operator(api, t)
+    recipient = S.unique_mail("r12c-n-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/notification-recipients",
+                              json={"emails": [recipient]}), 200)
+    name = S.unique("it-r12c-")
+    before = S.outbox_max_id(sql)
+    r = api("olivia").post(ACCOUNTS, json={
+        "kind": "customer", "name": name, "parent_id": t.account.id,
+        "company": full_company(name + " GmbH"),
+        "contact": {"first_name": "Vera", "last_name": "Sales", "email": S.unique_mail("r12c-c-")}})
+    body = S.expect(r, 201)
+    cid, rid = body["id"], body["relation"]["id"]
+    rows = [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)]
+    assert {(x["template"], x["recipient"].lower()) for x in rows} == {
+        ("relation-created", t.admin.mail.lower()), ("relation-created", recipient.lower())}, rows
+    row = bodies(sql, before, t.account.id, "relation-created", t.admin.mail)
+    assert row["subject"] == f"{name} was created as a customer of {t.account.name}", row
+    who = staff(sql, person, operator_id)
+    assert f"{who} created the customer organization {name} (account {cid}) under {t.account.name}" \
+        in row["body"], row
+    assert f"customer relation {rid} is active" in row["body"], row
+    assert f"It is listed among the customers of {t.account.name}." in row["body"], row
+    assert "/api/" not in row["body"], row
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=recipient, timeout=15)
+    assert len(mails) == 1 and mails[0].subject == row["subject"], mails
+    # The relation the mail names is the one the partner lists.
+    items = S.expect(api(t.admin).get(f"{ACCOUNTS}/{t.account.id}/customers"), 200)["items"]
+    assert [(i["id"], i["customer_id"], i["status"]) for i in items] == [(rid, cid, "active")], items
+
+    # Created by the partner's own admin, or by operator staff who are one
+    # of its admins: nobody of the partner is told.
+    own = make_tenant("r12co")
+    for creator in (t.admin, "olivia"):
+        partner = t if creator is t.admin else own
+        before = S.outbox_max_id(sql)
+        make_account(creator, "customer", partner.account.id)
+        assert [x for x in S.outbox_rows(sql, account_id=partner.account.id, after_id=before)
+                if x["template"] == "relation-created"] == []
+    # A partner made under a partner is no customer: no relation, no mail.
+    before = S.outbox_max_id(sql)
+    make_account("olivia", "partner", t.account.id)
+    assert [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)
+            if x["template"] == "relation-created"] == []

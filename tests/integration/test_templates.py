@@ -1,4 +1,4 @@
-"""Mail templates: eighteen shipped defaults with fixed placeholders; a
+"""Mail templates: twenty-one shipped defaults with fixed placeholders; a
 distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
@@ -65,6 +65,13 @@ TEMPLATES = {
     # sql/044: a pending hand-over the hand-over by role change withdrew
     # (round-12 walkthrough of seed 000, D5)
     "invitation-withdrawn": {"account_name", "email", "greeting", "withdrawn_by", "reason"},
+    # sql/046: operator staff decided a request for the customer; a customer
+    # was created and related to its partner by someone else (round-12
+    # walkthrough of seed 003, D1 and D3)
+    "relation-decided-by-operator": {"account_name", "account_id", "partner_name", "decision",
+                                     "decided_by", "relation_id", "greeting"},
+    "relation-created": {"account_name", "account_id", "customer_name", "customer_id",
+                         "created_by", "relation_id", "greeting"},
 }
 
 
