@@ -256,6 +256,53 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     return ST_OK;
 }
 
+/* Does this change end the parent's back office of a customer account
+ * (round-13 walkthrough of seed 004, D1: a partner the customer removed
+ * still ordered, cancelled and read invoices there)? It does when it takes
+ * the last role of the last person of the parent who holds one in the
+ * account: the customer then owns it, as after a hand-over
+ * (accounts.handed_over_at; caller.c lets the parent's roles open nothing
+ * there). Only for a live customer account not handed over yet; a
+ * reseller's distributor keeps its back office (seed 002's BSS). Two LDAP
+ * reads, on this write path only. */
+static int ends_back_office(struct request *req, const struct account_ref *a,
+                            const struct person *person, unsigned wanted, int *ends)
+{
+    *ends = 0;
+    if (!a->parent_id || a->handed_over || strcmp(a->kind, "customer") != 0 ||
+        strcmp(a->status, "active") != 0)
+        return ST_OK;
+    unsigned long long ids[2] = {a->id, a->parent_id};
+    struct role_group *groups = NULL, *pgroups = NULL;
+    size_t ngroups = 0, npgroups = 0;
+    int st = ldap_store_role_groups(req->session->ldap, &ids[0], 1, &groups, &ngroups);
+    if (st == ST_OK)
+        st = ldap_store_role_groups(req->session->ldap, &ids[1], 1, &pgroups, &npgroups);
+    if (st != ST_OK) {
+        role_groups_free(groups, ngroups);
+        return st;
+    }
+    struct member_index ix, parent;
+    member_index_build(&ix, groups, ngroups, a->id);
+    member_index_build(&parent, pgroups, npgroups, a->parent_id);
+    /* The person changed must be the parent's, and no other person of the
+     * parent may keep a role here. */
+    int target_is_parents = member_index_find(&parent, person->dn) != NULL;
+    int parents_left = wanted && target_is_parents;
+    for (size_t m = 0; m < ix.n && !parents_left; m++) {
+        const struct member_entry *e = &ix.entries[m];
+        if (e->roles && member_index_find_norm(&parent, e->norm) &&
+            e != member_index_find(&ix, person->dn))
+            parents_left = 1;
+    }
+    *ends = target_is_parents && !parents_left;
+    member_index_free(&ix);
+    member_index_free(&parent);
+    role_groups_free(groups, ngroups);
+    role_groups_free(pgroups, npgroups);
+    return ST_OK;
+}
+
 /* Shared by PUT (roles given) and DELETE (no roles). A saga (saga.h):
  * the account's guard and an intent first, then LDAP read and checked,
  * the plan recorded, LDAP written, and the audit row in a short
@@ -282,7 +329,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.kind = SAGA_SET_ROLES;
     s.plan.account_id = a.id;
     char *customer_admin = NULL;
-    int handover = 0;
+    int handover = 0, back_office_ends = 0;
     struct handover_moves moves = {0};
     /* The seed's literal hand-over (round 2, D5): on a staged account an
      * admin who changes their own role from admin to another one hands the
@@ -294,6 +341,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, &handover,
                                &customer_admin, &moves, &req->problem);
+        if (st == ST_OK)
+            st = ends_back_office(req, &a, &person, wanted, &back_office_ends);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -345,6 +394,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
         person_free(&cp);
         json_object_set_new(s.data, "handover", h);
     }
+    if (back_office_ends && !handover)
+        json_object_set_new(s.data, "ends_back_office", json_true());
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);

@@ -442,6 +442,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             st = transfer_finish_self_demotion(sql, p->account_id, s->actor, h);
             json_decref(h);
         }
+        /* The last of the parent's people left a customer account: the
+         * parent's back office ends (members.c, ends_back_office). */
+        if (st == ST_OK && json_is_true(json_object_get(s->data, "ends_back_office")))
+            st = transfer_end_back_office(sql, p->account_id, s->actor, p->person_uid);
         break;
     }
     case SAGA_PROJECT_ROLES: {

@@ -597,6 +597,18 @@ static int mail_withdrawn_handover(struct sql_store *sql, unsigned long long acc
     return st;
 }
 
+int transfer_end_back_office(struct sql_store *sql, unsigned long long account_id,
+                             const char *actor, const char *left_uid)
+{
+    int changed = 0;
+    int st = transfer_store_mark_handed_over(sql, account_id, &changed);
+    if (st == ST_OK && changed)
+        st = audit_write(sql, actor, account_id, "account.back_office_end",
+                         json_pack("{s:b}", "back_office", 1),
+                         json_pack("{s:b, s:s}", "back_office", 0, "last_of_parent", left_uid));
+    return st;
+}
+
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
                                   const char *actor, const json_t *data)
 {

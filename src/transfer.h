@@ -87,6 +87,12 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
  * to service-provider only besides the actor, D1) get an access row
  * (granted by actor) and a transfer.demote row each. */
+/* Inside the role change's transaction: the last person of the parent
+ * left customer account_id, whose parent's back office therefore ends
+ * (accounts.handed_over_at set, once), with an account.back_office_end
+ * audit row naming who left. */
+int transfer_end_back_office(struct sql_store *sql, unsigned long long account_id,
+                             const char *actor, const char *left_uid);
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
                                   const char *actor, const json_t *data);
 /* Why a hand-over invitation the hand-over by self-demotion revoked no

@@ -78,6 +78,22 @@ int transfer_activate(struct sql_store *sql, unsigned long long account_id)
                     SQL_ARGS(P_INT(account_id)), NULL);
 }
 
+int transfer_store_mark_handed_over(struct sql_store *sql, unsigned long long account_id,
+                                    int *changed)
+{
+    struct sql_result r;
+    *changed = 0;
+    int st = sql_exec(sql,
+                      "UPDATE accounts SET handed_over_at = CURRENT_TIMESTAMP(6)"
+                      " WHERE id = ? AND handed_over_at IS NULL",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st == ST_OK) {
+        *changed = r.affected == 1;
+        sql_result_free(&r);
+    }
+    return st;
+}
+
 int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id, const char *email)
 {
     int st = sql_exec(sql, "DELETE FROM notification_recipients WHERE account_id = ?",

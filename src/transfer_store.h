@@ -29,6 +29,10 @@ int transfer_current_invitation(struct sql_store *sql, unsigned long long accoun
  * handed_over_at set: the parent's back office ends, caller.h). */
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,
                          const char *customer_uid);
+/* Inside a transaction: account_id handed over to its customer now, unless
+ * it was already (*changed 0): the parent's roles open nothing there. */
+int transfer_store_mark_handed_over(struct sql_store *sql, unsigned long long account_id,
+                                    int *changed);
 /* Makes the account active and handed over (version raised,
  * handed_over_at set), no transfer record involved: the hand-over by
  * self-demotion. */

@@ -786,6 +786,52 @@ def test_the_back_office_stays_where_nothing_was_handed_over(api, sql, make_acco
         assert sql.account(acc_id)["handed_over_at"] is None
 
 
+def test_the_back_office_ends_when_the_customer_removes_the_partners_last_person(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-13 walkthrough of seed 004, D1: the customer's admin removed
+    the partner (its creator) from a customer account, yet the partner's
+    admins still cancelled, ordered and read invoices there. Taking the
+    last role of the last person of the partner in the account ends the
+    back office, as a hand-over does (audited once); while one of the
+    partner's people still holds a role there, it stays."""
+    t = make_tenant("boe")
+    office = make_person(prefix="boeo")
+    set_roles("olivia", t.account.id, office, ["admin"])
+    pbill = make_person(prefix="boeb")
+    set_roles("olivia", t.account.id, pbill, ["billing"])
+    acc = make_account(t.admin, "customer", t.account.id)
+    cust = make_person(prefix="boec")
+    set_roles(t.admin, acc.id, cust, ["admin"])
+    set_roles(t.admin, acc.id, pbill, ["billing"])
+    draft = S.expect(api(office).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                      json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    sid = S.expect(api(office).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
+    oid = draft["id"]
+    # The creator leaves; the partner's billing person still holds a role:
+    # the back office stays.
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
+    assert sql.account(acc.id)["handed_over_at"] is None
+    S.expect(api(office).get(f"{ACCOUNTS}/{acc.id}/invoices"), 200)
+    # The last of them leaves: ended, once, and audited.
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{pbill.uid}"), 204)
+    assert sql.account(acc.id)["handed_over_at"] is not None
+    ended = [a for a in sql.audit(acc.id) if a["action"] == "account.back_office_end"]
+    assert len(ended) == 1 and ended[0]["uid"] == cust.uid, ended
+    assert ended[0]["new_value"] == {"back_office": False, "last_of_parent": pbill.uid}, ended
+    for who in (office, t.admin):
+        _refused_everything_commercial(api, sql, who, acc.id, sid, oid,
+                                       "you are not a member of this account")
+        S.expect_problem(api(who).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
+    # The customer's own work goes on.
+    assert S.expect(api(cust).post(f"/api/v1/subscriptions/{sid}/cancel"),
+                    200)["status"] == "pending_cancellation"
+    # A member of the customer leaving changes nothing more.
+    m = make_person(prefix="boem")
+    set_roles(cust, acc.id, m, ["member"])
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{m.uid}"), 204)
+    assert len([a for a in sql.audit(acc.id) if a["action"] == "account.back_office_end"]) == 1
+
+
 def test_accounts_handed_over_before_migration_019_are_marked(api, sql, make_tenant, make_account, make_person,
                                                              set_roles, invitation_mail):
     """Migration 019 marks the accounts handed over before it, from the
