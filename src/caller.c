@@ -346,7 +346,12 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         refuse(req, 403, "forbidden", "your role in this account does not allow this");
         return -1;
     }
-    int visible = sees_from_ancestor(req, id, &st);
+    /* The parent's billing people are its back office here (they read
+     * and order the account's billing while it is not handed over): they
+     * know it exists, so what else they may not do is 403, not 404
+     * (round-13 walkthrough of seed 002, D3). */
+    int visible = ((out->parent_roles & ROLE_BILLING) && !out->handed_over) ||
+                  sees_from_ancestor(req, id, &st);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return -1;

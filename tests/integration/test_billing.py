@@ -1576,6 +1576,20 @@ def test_ended_subscriptions_show_their_own_storefront(api, disti, make_reseller
                                           "status": "active"}
 
 
+def test_the_back_office_billing_person_is_told_403_not_404(api, disti, make_reseller):
+    """Round-13 walkthrough of seed 002, D3: the distributor's billing
+    person ordered and read invoices for a reseller, yet its overview said
+    404 "no such account". The back office knows the account exists: what
+    it may not do there is 403; a member of the distributor, who has no
+    back office, still gets 404."""
+    r = make_reseller(disti)
+    S.expect(api(disti.billing).get(f"/api/v1/accounts/{r.account.id}/invoices"), 200)
+    for path in (f"/api/v1/accounts/{r.account.id}", f"/api/v1/accounts/{r.account.id}/members"):
+        p = S.expect_problem(api(disti.billing).get(path), 403)
+        assert p["detail"] == "you are not a member of this account", p
+        S.expect_problem(api(disti.member).get(path), 404)
+
+
 def test_the_overview_shows_the_accounts_storefront(api, disti, make_reseller, env, make_tenant):
     """Round-11 leftover of seed 002 (D4): the account's overview shows its
     storefront (DESIGN: an account has "the storefront alias"), live or
