@@ -694,3 +694,19 @@ def test_overview_filters_by_status_and_plan_only_known_values(api, make_account
     assert [i["id"] for i in got] == [child.id]
     assert S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
                                             "filter[plan]": "starter"}), 200)["items"] == []
+
+
+def test_the_overview_table_names_every_bad_parameter_at_once(api, partner_with_properties):
+    """Round-13 walkthrough of seed 003, D4: a bad limit or cursor was
+    named alone, and a bad sort or filter only in the next answer. One 422
+    names them all."""
+    t = partner_with_properties
+    s = api(t.admin)
+    for params, fields in (
+            ({"sort": "bogus", "limit": "0"}, {"sort", "limit"}),
+            ({"sort": "bogus", "cursor": "zz"}, {"sort", "cursor"}),
+            ({"limit": "0", "cursor": "zz", "sort": "bogus", "filter[nope]": "1"},
+             {"limit", "cursor", "sort", "filter[nope]"})):
+        r = s.get(ACCOUNTS, params={"parent_id": t.account.id, **params})
+        errors = S.expect_problem(r, 422, "validation")["errors"]
+        assert set(errors) == fields, (params, errors)
