@@ -13,6 +13,8 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "log.h"
+#include "mail_names.h"
+#include "outbox.h"
 #include "providers.h"
 #include "problem.h"
 #include "providers_store.h"
@@ -122,6 +124,27 @@ void providers_get(struct request *req)
         res_json(req, 200, one);
 }
 
+int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
+                           const char *name, const char *changed_by, const char *change)
+{
+    if (!mail || !*mail)
+        return ST_OK;
+    char *account_name = NULL;
+    int st = account_name_get(sql, account_id, &account_name);
+    if (st != ST_OK)
+        return st;
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add(&names, mail, name);
+    const char *to[] = {mail};
+    struct template_value vals[] = {
+        {"account_name", account_name}, {"changed_by", changed_by}, {"change", change}};
+    st =
+        outbox_queue_unbudgeted(sql, account_id, "provider-access-changed", to, 1, &names, vals, 3);
+    mail_names_free(&names);
+    free(account_name);
+    return st;
+}
+
 struct expiry {
     struct request *req;
     unsigned long long account_id;
@@ -145,6 +168,16 @@ static int expiry_tx(struct sql_store *sql, void *arg)
             json_pack("{s:s, s:O}", "uid", e->uid, "expires_at", json_object_get(o, "expires_at")),
             json_pack("{s:s, s:s?}", "uid", e->uid, "expires_at", e->rfc3339));
         json_decref(o);
+    }
+    /* The provider is told (round-13 walkthrough of seed 000, N3). */
+    if (st == ST_OK) {
+        char change[64];
+        snprintf(change, sizeof(change), e->rfc3339 ? "ends on %s" : "no longer ends",
+                 e->rfc3339 ? e->rfc3339 : "");
+        st = providers_mail_changed(
+            sql, e->account_id, json_string_value(json_object_get(e->old, "mail")),
+            json_string_value(json_object_get(e->old, "name")),
+            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change);
     }
     return st;
 }
@@ -209,7 +242,8 @@ void providers_patch(struct request *req)
  * guard given back), or the failing status with *outcome. */
 static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
                            unsigned long long account_id, const struct person *p, const char *actor,
-                           const char *action, struct problem *ref, enum saga_outcome *outcome)
+                           const char *told_by, const char *action, struct problem *ref,
+                           enum saga_outcome *outcome)
 {
     struct saga s = {.actor = xstrdup(actor)};
     s.plan.kind = SAGA_SET_ROLES;
@@ -233,8 +267,13 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
     s.plan.person_uid = xstrdup(p->uid);
     s.plan.roles_before = before;
     s.plan.roles_after = before & ~ROLE_SERVICE_PROVIDER;
-    /* The SQL side deletes the access row (saga_finish_sql). */
+    /* The SQL side deletes the access row (saga_finish_sql), and tells
+     * the provider when an admin revoked it (told_by; saga_run.c). */
     s.data = json_pack("{s:s}", "action", action);
+    if (strcmp(action, "service_provider.revoke") == 0 && p->mail)
+        json_object_set_new(s.data, "provider_told",
+                            json_pack("{s:s, s:s?, s:s}", "mail", p->mail, "name", p->name, "by",
+                                      told_by ? told_by : actor));
     *outcome = saga_change_roles(ls, sql, &s, &st);
     saga_free(&s);
     return st;
@@ -254,7 +293,7 @@ void providers_delete(struct request *req)
     int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &p);
     if (st == ST_OK) {
         st = provider_remove(req->session->ldap, req->session->sql, a.id, &p, req->caller.uid,
-                             "service_provider.revoke", &req->problem, &outcome);
+                             req->caller.name, "service_provider.revoke", &req->problem, &outcome);
         person_free(&p);
     }
     if (st == ST_OK)
@@ -303,7 +342,7 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
         enum saga_outcome outcome;
         st = ldap_store_find_person(ldap, "uid", uids[i], &p);
         if (st == ST_OK) {
-            st = provider_remove(ldap, sql, accounts[i], &p, "accountd-maint",
+            st = provider_remove(ldap, sql, accounts[i], &p, "accountd-maint", NULL,
                                  "service_provider.expire", &ref, &outcome);
             person_free(&p);
             problem_clear(&ref);

@@ -13,4 +13,12 @@
  * removal; *removed counts them. */
 int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *removed);
 
+/* Inside the change's transaction: the service provider (mail, name; no
+ * mail: nothing) is told that changed_by changed their access to
+ * account_id: change is "ends on <time>", "no longer ends" or "was ended"
+ * (provider-access-changed; round-13 walkthrough of seed 000, N3).
+ * Outside the mail budget: the customer's decision must not fail on it. */
+int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
+                           const char *name, const char *changed_by, const char *change);
+
 #endif

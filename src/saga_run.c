@@ -17,6 +17,7 @@
 #include "outbox.h"
 #include "problem.h"
 #include "sql_store.h"
+#include "providers.h"
 #include "providers_store.h"
 #include "transfer.h"
 
@@ -434,6 +435,14 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * providers.c): the access row with it. */
         if (st == ST_OK)
             st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
+        /* A provider an admin revoked is told (providers.c). */
+        const json_t *told = json_object_get(s->data, "provider_told");
+        if (st == ST_OK && json_is_object(told))
+            st = providers_mail_changed(sql, p->account_id,
+                                        json_string_value(json_object_get(told, "mail")),
+                                        json_string_value(json_object_get(told, "name")),
+                                        json_string_value(json_object_get(told, "by")),
+                                        "was ended: you no longer have access");
         /* An admin of a staged account who changed their own role from
          * admin: the hand-over (members.c, transfer.h). */
         const json_t *handover = json_object_get(s->data, "handover");

@@ -89,6 +89,12 @@ static const char *const quote_ph[] = {
 static const char *const removed_ph[] = {"account_name", "changed_by", "email",
                                          "recipients",   "greeting",   NULL};
 
+/* To a service provider whose access an admin limited, moved or ended:
+ * {{change}} "ends on <time>", "no longer ends", "was ended" (round-13
+ * walkthrough of seed 000, N3). */
+static const char *const provider_changed_ph[] = {"account_name", "changed_by", "change",
+                                                  "greeting", NULL};
+
 /* To the person a pending invitation was sent to, when a change other
  * than its sender's revoke withdraws it (the hand-over by role change):
  * {{name}} and {{greeting}} as in the invitation, who withdrew it
@@ -122,6 +128,7 @@ const struct template_info template_catalog[] = {
     {"relation-decided-by-operator", "transactional", decided_for_ph},
     {"relation-created", "transactional", created_ph},
     {"recipient-removed", "transactional", removed_ph},
+    {"provider-access-changed", "transactional", provider_changed_ph},
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
     {NULL, NULL, NULL},
 };

@@ -72,6 +72,9 @@ TEMPLATES = {
                                      "decided_by", "relation_id", "greeting"},
     "relation-created": {"account_name", "account_id", "customer_name", "customer_id",
                          "created_by", "relation_id", "greeting"},
+    # sql/048: a service provider's access limited, moved or ended
+    # (round-13 walkthrough of seed 000, N3)
+    "provider-access-changed": {"account_name", "changed_by", "change", "greeting"},
 }
 
 

@@ -191,9 +191,18 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
                                   json={"expires_at": "2001-01-01T00:00:00Z"}), "expires_at")
     S.expect_field_errors(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
                                   json={"expires_at": "tomorrow"}), "expires_at")
+    told = S.outbox_max_id(sql)
     one = S.expect(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
                            json={"expires_at": "2030-01-01T00:00:00Z"}), 200)
     assert one["expires_at"] == "2030-01-01T00:00:00Z" and one["expired"] is False
+    # The provider is told when their access ends (round-13 walkthrough of
+    # seed 000, N3), greeted by name; nobody else is.
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
+            if r["template"] == "provider-access-changed"]
+    assert [r["recipient"].lower() for r in rows] == [t.admin.mail.lower()], rows
+    assert rows[0]["subject"].endswith("your service-provider access ends on 2030-01-01T00:00:00Z")
+    assert "changed your service-provider access to" in rows[0]["body"], rows[0]["body"]
+    assert rows[0]["body"].startswith(f"Hello {t.admin.name},"), rows[0]["body"]
     one = S.expect(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
                            json={"expires_at": "2031-06-30T12:00:00Z"}), 200)
     assert one["expires_at"] == "2031-06-30T12:00:00Z"
@@ -232,8 +241,13 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
 
     # Revoking the other provider: LDAP group and row gone, audited; they
     # see nothing of the account any more (not a partner admin: 404).
+    told = S.outbox_max_id(sql)
     S.expect(c.delete(f"{ACCOUNTS}/{acc.id}/service-providers/{colleague.uid}"), 204)
     assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == set()
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
+            if r["template"] == "provider-access-changed"]
+    assert [r["recipient"].lower() for r in rows] == [colleague.mail.lower()], rows
+    assert "it was ended: you no longer have access" in rows[0]["body"], rows[0]["body"]
     assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s", int(acc.id), colleague.uid) is None
     assert "service_provider.revoke" in [r["action"] for r in sql.audit(acc.id)]
     S.expect_problem(api(colleague).get(f"{ACCOUNTS}/{acc.id}"), 404)
