@@ -227,12 +227,16 @@ json_t *priced_lines_json(const struct priced_lines *l)
 
 /* from -> to must be in plan_upgrades ("" from: an account without a plan
  * may take any plan of its kind). */
-int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct problem *ref)
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, int pending,
+                      struct problem *ref)
 {
     if (!from[0])
         return ST_OK;
     if (strcmp(from, to) == 0)
-        return problem_set(ref, 409, "conflict", "the account already has this plan");
+        return problem_set(ref, 409, "conflict",
+                           pending ? "the account already has this plan; it is pending "
+                                     "cancellation: withdraw the cancellation (uncancel) instead"
+                                   : "the account already has this plan");
     int allowed;
     int st = catalog_store_upgrade_allowed(sql, from, to, &allowed);
     if (st != ST_OK)

@@ -53,7 +53,11 @@ const char *plan_misfit(const struct catalog_article *a, const char *kind);
 
 /* Inside a transaction: may an account on plan `from` ("" for none: any
  * plan of its kind) take plan `to`? ST_OK, or ST_REFUSED with a 409 in
- * *ref (the same plan, or a change plan_upgrades does not list). */
-int plan_change_check(struct sql_store *sql, const char *from, const char *to, struct problem *ref);
+ * *ref (the same plan, or a change plan_upgrades does not list). pending:
+ * the account's plan subscription is pending cancellation, so the same
+ * plan's 409 says to withdraw the cancellation instead (round-13
+ * walkthrough of seed 002, D2). */
+int plan_change_check(struct sql_store *sql, const char *from, const char *to, int pending,
+                      struct problem *ref);
 
 #endif

@@ -16,6 +16,7 @@
 #include "validate.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define QUOTE_VALID_DAYS 30
 
@@ -124,9 +125,18 @@ static int quote_tx(struct sql_store *sql, void *arg)
      * answers (round-3 walkthrough of seed 002). */
     if (q->lines.plan_line) {
         struct billing_account acc;
+        struct subscription live;
         int st = subscriptions_store_account(sql, q->req->account.id, &acc);
+        int pending = 0;
+        if (st == ST_OK) {
+            st = subscriptions_store_live_plan(sql, q->req->account.id, &live);
+            pending = st == ST_OK && strcmp(live.status, "pending_cancellation") == 0;
+            if (st == ST_NOT_FOUND)
+                st = ST_OK;
+        }
         if (st == ST_OK)
-            st = plan_change_check(sql, acc.plan, q->lines.plan_line->a.plan, &q->req->problem);
+            st = plan_change_check(sql, acc.plan, q->lines.plan_line->a.plan, pending,
+                                   &q->req->problem);
         if (st != ST_OK)
             return st;
     }

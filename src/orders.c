@@ -97,6 +97,72 @@ static int refuse_plan_order(struct request *req, struct sql_store *sql, const s
     return ST_OK;
 }
 
+/* ---- while the plan is pending cancellation -------------------------- */
+
+/* 1 if the caller may withdraw a cancellation, as the route table says. */
+static int may_uncancel(const struct request *req)
+{
+    return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/uncancel");
+}
+
+/* DESIGN.md: a cancelled subscription is pending_cancellation until its
+ * term ends, "service continues meanwhile. At term end it is cancelled";
+ * coming back after that means a new subscription (interworks: "create a
+ * new subscription from the beginning"), a change of mind before it means
+ * withdrawing the cancellation (uncancel). So while the account's plan
+ * subscription is pending cancellation an order is refused with 409, when
+ * the draft is made and again at execute (the cancel may come between):
+ * - add-ons only: they would be a subscription of their own that outlives
+ *   the plan, against the cancellation mail, and keeps the account from
+ *   being closed (round-13 walkthrough of seed 001, D1);
+ * - a plan: it would replace the subscription the cancellation ends, which
+ *   POST /subscriptions/{sid}/upgrade refuses ("uncancel it first"), so
+ *   both ways of changing the plan answer alike (round-13 walkthrough of
+ *   seed 002, D2). The same plan is plan_change_check's "already has this
+ *   plan", told to withdraw the cancellation instead; a change the catalog
+ *   does not allow keeps its own 409.
+ * Inside a transaction that holds the account's lock (a cancel takes it
+ * too); account_plan is the account's plan ("" for none), plan the
+ * order's ("" for add-ons only). ST_OK, ST_REFUSED or a store error. */
+static int order_plan_check(struct request *req, struct sql_store *sql,
+                            unsigned long long account_id, const char *account_plan,
+                            const char *plan)
+{
+    struct subscription live;
+    int st = subscriptions_store_live_plan(sql, account_id, &live);
+    if (st != ST_OK && st != ST_NOT_FOUND)
+        return st;
+    int pending = st == ST_OK && strcmp(live.status, "pending_cancellation") == 0;
+    if (plan[0]) {
+        st = plan_change_check(sql, account_plan, plan, pending, &req->problem);
+        if (st != ST_OK)
+            return st;
+    }
+    if (!pending)
+        return ST_OK;
+    char name[101], ends[BILLING_TIME_SIZE];
+    st = catalog_store_plan_name(sql, live.plan, name);
+    if (st == ST_NOT_FOUND)
+        snprintf(name, sizeof(name), "%s", live.plan);
+    else if (st != ST_OK)
+        return st;
+    billing_time_rfc3339(live.ends_at, ends);
+    if (plan[0])
+        return refuse(req, 409, "conflict",
+                      "the account's %s subscription (subscription %llu) is pending cancellation "
+                      "and ends at %s: uncancel it first, then order the plan change (as an "
+                      "upgrade of it is refused); once it has ended, an order starts a new "
+                      "subscription",
+                      name, live.id, ends);
+    return refuse(req, 409, "conflict",
+                  "the account's %s subscription (subscription %llu) is pending cancellation and "
+                  "ends at %s; add-ons are not ordered for a plan that ends: %s",
+                  name, live.id, ends,
+                  may_uncancel(req) ? "withdraw the cancellation first (uncancel), then order them"
+                                    : "an admin or billing person of the account can withdraw the "
+                                      "cancellation first (uncancel)");
+}
+
 /* ---- create --------------------------------------------------------- */
 
 struct draft {
@@ -115,16 +181,16 @@ static int draft_tx(struct sql_store *sql, void *arg)
     if (st != ST_OK)
         return st;
     /* A plan the account cannot move to from its current one (the same
-     * plan, a downgrade) could never execute: 409 now, as execute would
-     * answer (it checks again: the plan may change meanwhile). */
-    if (d->lines.plan_line) {
-        struct billing_account acc;
-        st = subscriptions_store_account(sql, d->req->account.id, &acc);
-        if (st == ST_OK)
-            st = plan_change_check(sql, acc.plan, d->lines.plan_line->a.plan, &d->req->problem);
-        if (st != ST_OK)
-            return st;
-    }
+     * plan, a downgrade) could never execute, and nothing is ordered while
+     * the plan is pending cancellation: 409 now, as execute would answer
+     * (it checks again: the plan may change meanwhile). */
+    struct billing_account acc;
+    st = subscriptions_store_account(sql, d->req->account.id, &acc);
+    if (st == ST_OK)
+        st = order_plan_check(d->req, sql, d->req->account.id, acc.plan,
+                              d->lines.plan_line ? d->lines.plan_line->a.plan : "");
+    if (st != ST_OK)
+        return st;
     struct order_line *lines = xcalloc(d->lines.n + 1, sizeof(*lines));
     for (size_t i = 0; i < d->lines.n; i++) {
         snprintf(lines[i].article, sizeof(lines[i].article), "%s", d->lines.v[i].article);
@@ -322,7 +388,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
             st = refuse(x->req, 409, "conflict", "the plan does not fit this account");
             goto out;
         }
-        st = plan_change_check(sql, acc.plan, plan_a.plan, &x->req->problem);
+        st = order_plan_check(req, sql, o.account_id, acc.plan, plan_a.plan);
         if (st != ST_OK)
             goto out;
         /* A draft made before flat plans were refused by the unit. */
@@ -332,6 +398,11 @@ static int execute_tx(struct sql_store *sql, void *arg)
                         "quantity 1");
             goto out;
         }
+    } else {
+        /* Add-ons only: not while the plan is pending cancellation. */
+        st = order_plan_check(req, sql, o.account_id, acc.plan, "");
+        if (st != ST_OK)
+            goto out;
     }
     /* The alias sent with execute (interworks: "the Storefront Alias must
      * be specified here before the order is executed"): checked as on the

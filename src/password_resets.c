@@ -11,6 +11,7 @@
 #include "account_store.h"
 #include "audit.h"
 #include "body.h"
+#include "buf.h"
 #include "caller.h"
 #include "contacts_store.h"
 #include "handlers.h"
@@ -47,8 +48,36 @@ struct reset_request {
     unsigned long long account_id;
     const struct person *person;
     const char *token;
+    int contact; /* the caller is a named contact of the account */
     char *expires_at;
 };
+
+/* {{requested_by}} of the mail: who asked, in the capacity that let them
+ * ask, so that the person can judge whether the request was legitimate
+ * (seed 004): "Anna Admin, a named contact of <account>", or, for operator
+ * staff who are no named contact of it, "Olivia Operator, operator staff
+ * of <the operator account>" (round-13 walkthrough of seed 004, D2: the
+ * template called them "a named contact" too; migration 047 took those
+ * words out of it). Inside the request's transaction; *out malloc'ed. */
+static int requested_by(struct sql_store *sql, const struct reset_request *r,
+                        const char *account_name, char **out)
+{
+    const struct request *req = r->req;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, req->caller.name ? req->caller.name : req->caller.uid);
+    int st = ST_OK;
+    if (r->contact) {
+        buf_printf(&b, ", a named contact of %s", account_name);
+    } else {
+        char *operator_name = NULL;
+        st = account_name_get(sql, operator_account_id(r->req), &operator_name);
+        if (st == ST_OK)
+            buf_printf(&b, ", operator staff of %s", operator_name);
+        free(operator_name);
+    }
+    *out = buf_detach(&b);
+    return st;
+}
 
 static int request_tx(struct sql_store *sql, void *arg)
 {
@@ -61,12 +90,15 @@ static int request_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = password_reset_put(sql, r->account_id, r->person->uid, hash, req->caller.uid,
                                 &r->expires_at);
+    char *asked_by = NULL;
+    if (st == ST_OK)
+        st = requested_by(sql, r, account_name, &asked_by);
     if (st == ST_OK) {
         char *link = token_link(req->cfg->password_reset_url, r->token);
         const char *to[] = {r->person->mail};
         struct template_value vals[] = {
             {"account_name", account_name},
-            {"requested_by", req->caller.name ? req->caller.name : req->caller.uid},
+            {"requested_by", asked_by},
             {"name", r->person->name ? r->person->name : r->person->uid},
             {"uid", r->person->uid},
             {"link", link},
@@ -82,6 +114,7 @@ static int request_tx(struct sql_store *sql, void *arg)
         st = audit_write(
             sql, req->caller.uid, r->account_id, "password.reset_request", NULL,
             json_pack("{s:s, s:s}", "uid", r->person->uid, "expires_at", r->expires_at));
+    free(asked_by);
     free(account_name);
     return st;
 }
@@ -92,7 +125,7 @@ void password_reset_request(struct request *req)
         return;
     unsigned long long account_id = req->account.id;
     int contact = 0;
-    int st = req->caller.is_operator ? ST_OK : caller_is_contact(req, account_id, &contact);
+    int st = caller_is_contact(req, account_id, &contact);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;
@@ -123,7 +156,7 @@ void password_reset_request(struct request *req)
                "that person has no e-mail address in the directory to send the link to");
     else {
         char *token = token_new();
-        struct reset_request r = {req, account_id, &person, token, NULL};
+        struct reset_request r = {req, account_id, &person, token, contact, NULL};
         st = request_transaction(req, request_tx, &r);
         if (st == ST_OK)
             res_json(req, 202,

@@ -121,7 +121,7 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     struct request *req = c->req;
     if (!s->plan[0])
         return refuse(c->req, 409, "conflict", "this subscription has no plan");
-    int st = plan_change_check(sql, s->plan, c->plan, &c->req->problem);
+    int st = plan_change_check(sql, s->plan, c->plan, 0, &c->req->problem); /* s is active */
     if (st != ST_OK)
         return st;
     char old_code[65], new_code[65];
@@ -382,6 +382,31 @@ static int may_uncancel(const struct request *req)
     return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/uncancel");
 }
 
+/* The refusal of a change of subscription s, which an order of another
+ * plan replaced (ended_reason "replaced"): it was never cancelled, and
+ * "order anew" would have the account buy the plan it runs on again
+ * (round-13 walkthrough of seed 002, D4; uncancel says so since round
+ * 12). why says what follows for this change ("there is nothing to
+ * cancel"); the account's live plan subscription, when it has one now, is
+ * named as the one to change instead (verb). Inside change_tx's
+ * transaction. */
+static int refuse_replaced(struct sql_store *sql, struct sub_change *c,
+                           const struct subscription *s, const char *why, const char *verb)
+{
+    struct subscription live;
+    int st = subscriptions_store_live_plan(sql, s->account_id, &live);
+    if (st == ST_OK && live.id > s->id)
+        return refuse(c->req, 409, "conflict",
+                      "this subscription was replaced by an order of another plan and ended "
+                      "then: %s; the account's plan runs on subscription %llu now: %s that one",
+                      why, live.id, verb);
+    if (st != ST_OK && st != ST_NOT_FOUND)
+        return st;
+    return refuse(c->req, 409, "conflict",
+                  "this subscription was replaced by an order of another plan and ended then: %s",
+                  why);
+}
+
 static int change_tx(struct sql_store *sql, void *arg)
 {
     struct sub_change *c = arg;
@@ -395,9 +420,12 @@ static int change_tx(struct sql_store *sql, void *arg)
         return st;
     int active = strcmp(s.status, "active") == 0;
     int pending = strcmp(s.status, "pending_cancellation") == 0;
+    int replaced = strcmp(s.ended_reason, "replaced") == 0;
     switch (c->what) {
     case CHANGE_UPGRADE:
-        if (!active)
+        if (replaced)
+            st = refuse_replaced(sql, c, &s, "it is not upgraded", "upgrade");
+        else if (!active)
             st = refuse(c->req, 409, "conflict",
                         pending ? "a subscription pending cancellation cannot be upgraded; "
                                   "uncancel it first"
@@ -406,7 +434,9 @@ static int change_tx(struct sql_store *sql, void *arg)
             st = upgrade(sql, c, &s, account_name);
         break;
     case CHANGE_RENEW:
-        if (pending && !may_uncancel(c->req))
+        if (replaced)
+            st = refuse_replaced(sql, c, &s, "it is not renewed", "renew");
+        else if (pending && !may_uncancel(c->req))
             st = refuse(c->req, 409, "conflict",
                         "a subscription pending cancellation is not renewed; an admin or billing "
                         "person of the account can withdraw the cancellation first (uncancel)");
@@ -422,7 +452,9 @@ static int change_tx(struct sql_store *sql, void *arg)
         break;
     case CHANGE_CANCEL:
         st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
-        if (st == ST_CONFLICT)
+        if (st == ST_CONFLICT && replaced)
+            st = refuse_replaced(sql, c, &s, "there is nothing to cancel", "cancel");
+        else if (st == ST_CONFLICT)
             st = refuse(c->req, 409, "conflict",
                         pending ? "the subscription is already pending cancellation"
                                 : "the subscription is already cancelled");

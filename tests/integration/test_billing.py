@@ -2778,3 +2778,206 @@ def test_a_members_keys_and_forms(api, addon_shop, sql, set_roles):
     assert S.expect(replay, 201) == made and replay.headers.get("Idempotent-Replayed") == "true"
     S.expect_problem(api(buyer).post(path, json=plan_lines), 403, "forbidden")
     assert orders_count(sql, acc.id) == orders + 2
+
+
+# ------------------------------------------- while the plan is pending cancellation (round 13)
+
+def invoices_count(sql, account_id):
+    return sql.value("SELECT COUNT(*) FROM invoices WHERE account_id=%s", int(account_id))
+
+
+def subscriptions_count(sql, account_id):
+    return sql.value("SELECT COUNT(*) FROM subscriptions WHERE account_id=%s", int(account_id))
+
+
+def test_no_add_on_is_ordered_while_the_plan_is_pending_cancellation(api, addon_shop, sql):
+    """Round-13 walkthrough of seed 001, D1: while the plan subscription
+    was pending cancellation a member ordered and executed a 12-month
+    add-on; it became a subscription of its own that outlived the plan
+    (against the cancellation mail) and kept the account from being
+    closed. Such an order is 409 when the draft is made and at execute (a
+    draft made before the cancel), naming the end and telling who may to
+    withdraw the cancellation first; a form's error_to gets it. Nothing is
+    written. After the uncancel the same draft executes."""
+    shop = addon_shop
+    member, billing, admin = shop.people["member"], shop.people["billing"], shop.people["admin"]
+    acc = shop.account
+    path = f"/api/v1/accounts/{acc.id}/orders"
+    addons = {"lines": [{"article": "data-logger", "quantity": 2}]}
+    early = S.expect(api(member).post(path, json=addons), 201)  # a draft made before the cancel
+    sid = S.expect(api(admin).get(f"{path[:-len('/orders')]}/subscriptions"), 200)["items"][0]["id"]
+    pending = S.expect(api(billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    ends = pending["ends_at"]
+    orders, subs, invoices = orders_count(sql, acc.id), subscriptions_count(sql, acc.id), \
+        invoices_count(sql, acc.id)
+    audit, mails = len(sql.audit(acc.id)), S.outbox_max_id(sql)
+    head = (f"the account's Starter subscription (subscription {sid}) is pending cancellation and"
+            f" ends at {ends}; add-ons are not ordered for a plan that ends: ")
+    for_member = head + ("an admin or billing person of the account can withdraw the cancellation"
+                         " first (uncancel)")
+    for_billing = head + "withdraw the cancellation first (uncancel), then order them"
+    # The draft: the member, billing, the partner's admin (back office).
+    body = S.expect_problem(api(member).post(path, json=addons), 409, "conflict")
+    assert body["detail"] == for_member and "errors" not in body, body
+    for who in (billing, shop.tenant.admin):
+        body = S.expect_problem(api(who).post(path, json=addons), 409, "conflict")
+        assert body["detail"] == for_billing, body
+    # A checkout form gets it at its error_to.
+    front = S.ORIGIN + "/app/checkout"
+    q = error_query(api(member).form("POST", path, [("lines[0][article]", "assets-pack"),
+                                                    ("lines[0][quantity]", "1"), ("error_to", front)]))
+    assert (q["status"], q["error"], q["detail"]) == ("409", "conflict", for_member), q
+    # Execute of the draft made before: the same, and it stays a draft.
+    body = S.expect_problem(api(member).post(f"/api/v1/orders/{early['id']}/execute"), 409, "conflict")
+    assert body["detail"] == for_member, body
+    body = S.expect_problem(api(billing).post(f"/api/v1/orders/{early['id']}/execute"), 409,
+                            "conflict")
+    assert body["detail"] == for_billing, body
+    q = error_query(api(member).form("POST", f"/api/v1/orders/{early['id']}/execute",
+                                     [("error_to", front)]))
+    assert (q["status"], q["detail"]) == ("409", for_member), q
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(early["id"])) == "draft"
+    assert (orders_count(sql, acc.id), subscriptions_count(sql, acc.id),
+            invoices_count(sql, acc.id)) == (orders, subs, invoices)
+    assert len(sql.audit(acc.id)) == audit and S.outbox_max_id(sql) == mails
+    got = S.expect(api(member).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert (got["status"], got["ends_at"]) == ("pending_cancellation", ends), got
+    # Withdrawn: the draft made before executes, the account keeps its plan.
+    S.expect(api(billing).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    done = execute(api, member, early["id"])
+    assert done["subscription"]["plan"] is None and done["subscription"]["status"] == "active", done
+    S.expect(api(member).post(path, json=addons), 201)
+    assert S.expect(api(member).get(f"/api/v1/accounts/{acc.id}"), 200)["plan"] == "starter"
+
+
+def test_a_plan_order_follows_the_upgrades_rule_while_pending(api, disti, make_reseller, sql):
+    """Round-13 walkthrough of seed 002, D2: while Free was pending
+    cancellation, POST .../upgrade said "uncancel it first" but a Standard
+    order was accepted and executed, replacing the pending subscription; a
+    Free order said "already has this plan" without a word of uncancel.
+    Both ways now answer alike: an order of another plan is 409 "uncancel
+    it first" (at the draft, and at execute of a draft made before the
+    cancel), and the same plan's 409 says to withdraw the cancellation
+    instead, for a quote too. Nothing is written; after the uncancel the
+    draft made before executes (an upgrade by order, as before)."""
+    r = make_reseller(disti)
+    acc = r.account
+    alias = S.unique("pc-")
+    sid = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-free", alias)["id"])[
+        "subscription"]["id"]
+    early = order(api, r.billing, acc.id, "reseller-standard")
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    orders, subs, invoices = orders_count(sql, acc.id), subscriptions_count(sql, acc.id), \
+        invoices_count(sql, acc.id)
+    audit = len(sql.audit(acc.id))
+    same = ("the account already has this plan; it is pending cancellation: withdraw the"
+            " cancellation (uncancel) instead")
+    other = (f"the account's Free Edition subscription (subscription {sid}) is pending cancellation"
+             f" and ends at {ends}: uncancel it first, then order the plan change (as an upgrade of"
+             f" it is refused); once it has ended, an order starts a new subscription")
+    for who in (r.admin, r.billing, disti.admin):  # self-service and the back office
+        body = S.expect_problem(order(api, who, acc.id, "reseller-free", status=409), 409, "conflict")
+        assert body["detail"] == same, body
+        body = S.expect_problem(order(api, who, acc.id, "reseller-standard", status=409), 409,
+                                "conflict")
+        assert body["detail"] == other, body
+        body = S.expect_problem(api(who).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                              json={"plan": "standard"}), 409, "conflict")
+        assert "uncancel it first" in body["detail"], body
+    body = S.expect_problem(api(r.billing).post(f"/api/v1/accounts/{acc.id}/quotes", json={
+        "lines": [{"article": "reseller-free", "quantity": 1}]}), 409, "conflict")
+    assert body["detail"] == same, body
+    # Execute of a draft made before the cancel: the same 409; the pending
+    # subscription is not replaced.
+    body = execute(api, r.billing, early["id"], status=409)
+    assert body["detail"] == other, body
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(early["id"])) == "draft"
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert (got["status"], got["ended_reason"], got["ends_at"]) == ("pending_cancellation", None, ends)
+    assert S.expect(api(r.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["plan"] == "free"
+    assert (orders_count(sql, acc.id), subscriptions_count(sql, acc.id),
+            invoices_count(sql, acc.id)) == (orders, subs, invoices)
+    assert len(sql.audit(acc.id)) == audit
+    # Withdrawn: the Standard draft made before replaces Free.
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    done = execute(api, r.billing, early["id"])
+    assert done["subscription"]["plan"] == "standard" and done["subscription"]["storefront"][
+        "alias"] == alias, done
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert (got["status"], got["ended_reason"]) == ("cancelled", "replaced"), got
+
+
+def test_after_the_term_end_an_order_starts_a_new_subscription(api, disti, make_reseller, env,
+                                                               sql):
+    """The other side of the rule above (the seed's "create a new
+    subscription from the beginning"): once the pending cancellation took
+    effect, the account is back on basic and a plan order, the draft made
+    before the cancel included, starts a new subscription; add-ons are
+    ordered again too."""
+    r = make_reseller(disti)
+    acc = r.account
+    sid = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-free", S.unique("te-"))[
+        "id"])["subscription"]["id"]
+    early = order(api, r.admin, acc.id, "reseller-standard")
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    execute(api, r.admin, early["id"], status=409)
+    S.expect_problem(order(api, r.member, acc.id, "api-seats", status=409), 409, "conflict")
+    run_maint(env, later(ends, seconds=1))
+    assert S.expect(api(r.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["plan"] == "basic"
+    done = execute(api, r.admin, early["id"])
+    new = done["subscription"]
+    assert new["id"] != sid and new["plan"] == "standard" and new["status"] == "active", new
+    assert done["invoice"]["reason"] == "order", done
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert (got["status"], got["ended_reason"]) == ("cancelled", "cancelled"), got
+    execute(api, r.member, order(api, r.member, acc.id, "api-seats")["id"])
+
+
+def test_a_replaced_subscription_says_so_to_cancel_and_renew(api, disti, make_reseller, env, sql):
+    """Round-13 walkthrough of seed 002, D4: on a subscription an order of
+    another plan replaced, cancel said "already cancelled" and renew "order
+    anew" (which would have the reseller buy Standard again); only uncancel
+    said what became of it. cancel, renew and upgrade now say it was
+    replaced and name the subscription the plan runs on now; once that one
+    ended too, they say so. Nothing is written."""
+    r = make_reseller(disti)
+    acc = r.account
+    first = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-free", S.unique("rp-"))[
+        "id"])["subscription"]["id"]
+    second = execute(api, r.billing, order(api, r.billing, acc.id, "reseller-standard")["id"])[
+        "subscription"]["id"]
+    head = "this subscription was replaced by an order of another plan and ended then: "
+    now = f"; the account's plan runs on subscription {second} now: "
+    want = {"cancel": head + "there is nothing to cancel" + now + "cancel that one",
+            "renew": head + "it is not renewed" + now + "renew that one"}
+    invoices, audit, mails = invoices_count(sql, acc.id), len(sql.audit(acc.id)), S.outbox_max_id(sql)
+    for who in (r.admin, r.billing, disti.billing):
+        for action, detail in want.items():
+            body = S.expect_problem(api(who).post(f"/api/v1/subscriptions/{first}/{action}"), 409,
+                                    "conflict")
+            assert body["detail"] == detail, (action, body)
+    body = S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{first}/renew"), 409,
+                            "conflict")  # a member renews: told the same
+    assert body["detail"] == want["renew"], body
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/upgrade",
+                                              json={"plan": "standard"}), 409, "conflict")
+    assert body["detail"] == head + "it is not upgraded" + now + "upgrade that one", body
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/uncancel"), 409)
+    assert body["detail"] == ("this subscription was replaced by an order of another plan; there"
+                              " is no cancellation to withdraw"), body
+    assert invoices_count(sql, acc.id) == invoices and len(sql.audit(acc.id)) == audit
+    assert S.outbox_max_id(sql) == mails
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{first}"), 200)
+    assert (got["status"], got["ended_reason"]) == ("cancelled", "replaced"), got
+    # The subscription that replaced it ends at its term end: no pointer then.
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 200)["ends_at"]
+    run_maint(env, later(ends, seconds=1))
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/cancel"), 409)
+    assert body["detail"] == head + "there is nothing to cancel", body
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/renew"), 409)
+    assert body["detail"] == head + "it is not renewed", body
+    # A subscription that ended at its term end keeps its words.
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{second}/renew"), 409)
+    assert body["detail"] == "a cancelled subscription cannot be renewed; order anew", body
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 409)
+    assert body["detail"] == "the subscription is already cancelled", body

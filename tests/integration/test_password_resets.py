@@ -3,7 +3,9 @@ users authorized to make any changes on the account or request the reset
 of any passwords"): a named contact asks, the person gets a mail at their
 own address with a single-use link, and sets the new password there. The
 old password works until then; the new one at once, the old one no more."""
+import os
 import re
+import subprocess
 
 import support as S
 
@@ -237,3 +239,77 @@ def test_password_resets_use_up_the_mail_budget(api, sql, env, make_tenant, make
                      429, "mail-budget-exceeded")
     assert sql.rows("SELECT id FROM invitations WHERE email=%s", email) == []
     assert S.outbox_max_id(sql) == before
+
+
+def test_the_mail_names_who_asked_in_their_capacity(api, sql, mailbox, make_tenant, make_account,
+                                                   make_person, set_roles, operator_id):
+    """Round-13 walkthrough of seed 004, D2: operator staff may ask for a
+    reset, but the mail called them "a named contact of <account>". It
+    names them as operator staff; a named contact reads as before, also
+    one who is operator staff too (they asked as the account's contact)."""
+    t = make_tenant("pwr13")
+    acc = make_account(t.admin, "customer", t.account.id)
+    worker = make_person(prefix="pw13")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    operator = sql.value("SELECT name FROM accounts WHERE id=%s", int(operator_id))
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(reset_path(acc.id, worker.uid)), 202)
+    mail, _ = reset_mail(mailbox, sql, worker, before)
+    body = mail.body.replace("\r\n", "\n")
+    assert (f"{olivia}, operator staff of {operator}, asked for a new password for your user"
+            f" {worker.uid}.") in body, body
+    assert "named contact" not in body, body
+    # The contact, as before.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    mail, _ = reset_mail(mailbox, sql, worker, before)
+    assert (f"{t.admin.name}, a named contact of {acc.name}, asked for a new password for your"
+            f" user {worker.uid}.") in mail.body.replace("\r\n", "\n"), mail.body
+    # Operator staff who are its named contact ask as its contact.
+    own = make_account("olivia", "customer", t.account.id)  # olivia is its admin
+    set_roles("olivia", own.id, worker, ["member"])
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{own.id}/contacts/technical",
+                               json={"uid": "olivia"}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(reset_path(own.id, worker.uid)), 202)
+    mail, _ = reset_mail(mailbox, sql, worker, before)
+    assert f"{olivia}, a named contact of {own.name}, asked" in mail.body.replace("\r\n", "\n"), \
+        mail.body
+
+
+def test_migration_047_takes_the_capacity_out_of_the_template(api, sql, env, make_account,
+                                                             operator_id):
+    """Migration 047: the shipped password-reset text and an override that
+    kept its sentence lose the words "a named contact of {{account_name}}"
+    ({{requested_by}} carries the capacity now); an override worded
+    otherwise is left alone. Run once more here, as `accountd migrate` runs
+    it (the file may run again)."""
+    kept, own = (make_account("olivia", "distributor", operator_id) for _ in range(2))
+    old = ("Hello {{name}},\n\n{{requested_by}}, a named contact of {{account_name}}, asked for a"
+           " new password for your user {{uid}}.\n\nHere: {{link}}\n")
+    mine = "{{requested_by}} wants {{uid}} to choose a new password: {{link}}\n"
+    for acc, body in ((kept, old), (own, mine)):
+        sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(acc.id))
+        sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+                 " VALUES (%s, 'password-reset', 'New password', %s)", int(acc.id), body)
+    path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql",
+                        "047_password_reset_asker.sql")
+    with open(path) as f:
+        p = subprocess.run(["mariadb", "--no-defaults", "-S", env["SQL_SOCKET"], "-u", "root",
+                            env["SQL_DATABASE"]], stdin=f, capture_output=True, text=True,
+                           timeout=120)
+    assert p.returncode == 0, f"migration 047: rc={p.returncode}: {p.stdout} {p.stderr}"
+
+    def body_of(account_id):
+        return sql.value("SELECT body FROM notification_templates WHERE name='password-reset' AND"
+                         " account_id <=> %s", account_id)
+
+    assert body_of(int(kept.id)) == ("Hello {{name}},\n\n{{requested_by}}, asked for a new password"
+                                     " for your user {{uid}}.\n\nHere: {{link}}\n")
+    assert body_of(int(own.id)) == mine
+    default = body_of(None)
+    assert "{{requested_by}}, asked for a new password for your user {{uid}}." in default, default
+    assert "named contact" not in default, default

@@ -37,7 +37,10 @@ TEMPLATES = {
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
                         "requested_by_mail", "lines", "total", "valid_days", "greeting"},
     # sql/032: a named contact asked for a person's new password (round-6 walkthrough of seed 004)
-    "password-reset": {"account_name", "requested_by", "name", "uid", "link", "expires_at"},
+    # {{account_name}} stays a placeholder of it, but the default says it
+    # only through {{requested_by}} ("Anna Admin, a named contact of X";
+    # migration 047, round-13 walkthrough of seed 004, D2).
+    "password-reset": {"requested_by", "name", "uid", "link", "expires_at"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
     "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by", "after_end",
                                "greeting"},
