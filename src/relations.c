@@ -161,9 +161,12 @@ static int read_customer_told(struct request *req, unsigned long long customer_i
     return st == ST_OK ? billing_people_admins(req, customer_id, &r->customer_admins) : st;
 }
 
-/* The request's mail to the customer: its notification recipients and
- * admins, in the customer's template (relation-requested). */
-static int mail_customer(struct sql_store *sql, struct relate *r)
+/* A mail to the customer's side of relation r in its template: the
+ * customer's name and id, the partner's name and the relation's id, then
+ * the two values in extra, to people and the customer's recipients. */
+static int mail_customer_side(struct sql_store *sql, struct relate *r, const char *template,
+                              const struct billing_people *people,
+                              const struct template_value extra[2])
 {
     char *customer_name = NULL, *partner_name = NULL;
     int st = account_name_get(sql, r->customer_id, &customer_name);
@@ -173,20 +176,29 @@ static int mail_customer(struct sql_store *sql, struct relate *r)
         char rid[24], cid[24];
         snprintf(rid, sizeof(rid), "%llu", r->id);
         snprintf(cid, sizeof(cid), "%llu", r->customer_id);
-        const struct caller *who = &r->req->caller;
-        /* The customer's own id in the paths the mail gives, and who asked
-         * (round-3 walkthrough of seed 003). */
         struct template_value vals[] = {{"account_name", customer_name},
                                         {"account_id", cid},
                                         {"partner_name", partner_name},
-                                        {"requested_by", who->name ? who->name : who->uid},
-                                        {"requested_by_mail", who->mail ? who->mail : who->uid},
-                                        {"relation_id", rid}};
-        st = billing_notify_queue(sql, r->customer_id, "relation-requested", &r->admins, vals, 6);
+                                        {"relation_id", rid},
+                                        extra[0],
+                                        extra[1]};
+        st = billing_notify_queue(sql, r->customer_id, template, people, vals, 6);
     }
     free(customer_name);
     free(partner_name);
     return st;
+}
+
+/* The request's mail to the customer: its notification recipients and
+ * admins, in the customer's template (relation-requested), with the
+ * customer's own id and who asked (round-3 walkthrough of seed 003). */
+static int mail_customer(struct sql_store *sql, struct relate *r)
+{
+    const struct caller *who = &r->req->caller;
+    const struct template_value extra[2] = {
+        {"requested_by", who->name ? who->name : who->uid},
+        {"requested_by_mail", who->mail ? who->mail : who->uid}};
+    return mail_customer_side(sql, r, "relation-requested", &r->admins, extra);
 }
 
 /* The answer of a customer_id that names no live customer organization
@@ -445,27 +457,10 @@ static int mail_partner(struct sql_store *sql, struct relate *r)
  * seed 003, D1). */
 static int mail_customer_decided(struct sql_store *sql, struct relate *r)
 {
-    char *customer_name = NULL, *partner_name = NULL;
-    int st = account_name_get(sql, r->customer_id, &customer_name);
-    if (st == ST_OK)
-        st = account_name_get(sql, r->partner_id, &partner_name);
-    if (st == ST_OK) {
-        char rid[24], cid[24];
-        snprintf(rid, sizeof(rid), "%llu", r->id);
-        snprintf(cid, sizeof(cid), "%llu", r->customer_id);
-        struct template_value vals[] = {
-            {"account_name", customer_name},
-            {"account_id", cid},
-            {"partner_name", partner_name},
-            {"decision", strcmp(r->decision, "active") == 0 ? "approved" : "declined"},
-            {"decided_by", r->staff},
-            {"relation_id", rid}};
-        st = billing_notify_queue(sql, r->customer_id, "relation-decided-by-operator",
-                                  &r->customer_admins, vals, 6);
-    }
-    free(customer_name);
-    free(partner_name);
-    return st;
+    const struct template_value extra[2] = {
+        {"decision", strcmp(r->decision, "active") == 0 ? "approved" : "declined"},
+        {"decided_by", r->staff}};
+    return mail_customer_side(sql, r, "relation-decided-by-operator", &r->customer_admins, extra);
 }
 
 /* Inside a transaction: locks the account the caller acts for and the
