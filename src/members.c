@@ -266,11 +266,13 @@ static int check_role_change(struct request *req, const struct account_ref *a,
  * reseller's distributor keeps its back office (seed 002's BSS). Two LDAP
  * reads, on this write path only. */
 static int ends_back_office(struct request *req, const struct account_ref *a,
-                            const struct person *person, unsigned wanted, int *ends)
+                            const struct person *person, unsigned wanted, int *ends,
+                            struct person *sole_admin)
 {
     *ends = 0;
+    int staged = strcmp(a->status, "staged") == 0;
     if (!a->parent_id || a->handed_over || strcmp(a->kind, "customer") != 0 ||
-        strcmp(a->status, "active") != 0)
+        (strcmp(a->status, "active") != 0 && !staged))
         return ST_OK;
     unsigned long long ids[2] = {a->id, a->parent_id};
     struct role_group *groups = NULL, *pgroups = NULL;
@@ -296,11 +298,64 @@ static int ends_back_office(struct request *req, const struct account_ref *a,
             parents_left = 1;
     }
     *ends = target_is_parents && !parents_left;
+    /* A staged account the customer is left alone in is handed over to
+     * them (round-13 walkthrough of seed 000, N1: it stayed staged for
+     * good): its one admin, if there is exactly one, is named contact. */
+    if (*ends && staged) {
+        const char *admin_dn = NULL;
+        size_t admins = 0;
+        const struct member_entry *target = member_index_find(&ix, person->dn);
+        for (size_t m = 0; m < ix.n; m++) {
+            const struct member_entry *e = &ix.entries[m];
+            unsigned roles = e == target ? wanted : e->roles;
+            if (roles & ROLE_ADMIN) {
+                admins++;
+                admin_dn = e->raw;
+            }
+        }
+        struct person *found = NULL;
+        size_t nfound = 0;
+        if (admins == 1)
+            st = ldap_store_people_by_dn(req->session->ldap, &admin_dn, 1, &found, &nfound);
+        if (st == ST_OK && nfound == 1) {
+            *sole_admin = found[0];
+            memset(&found[0], 0, sizeof(found[0]));
+        }
+        for (size_t i = 0; i < nfound; i++)
+            person_free(&found[i]);
+        free(found);
+    }
     member_index_free(&ix);
     member_index_free(&parent);
     role_groups_free(groups, ngroups);
     role_groups_free(pgroups, npgroups);
-    return ST_OK;
+    return st;
+}
+
+/* The saga data of a hand-over (transfer_finish_self_demotion): the
+ * customer admin to name contact (may be NULL: accountd does not guess),
+ * the partner's people moved (stolen), and by: who handed over, by name,
+ * for the mail to the invitee of a pending transfer it revokes. The
+ * contact is told so, as a contact PUT and an accept tell them (round-12
+ * walkthrough of seed 000, O3): their address and name, and the names that
+ * greet the readers, read here (no LDAP call in the saga's SQL step). */
+static json_t *handover_data(struct request *req, unsigned long long account_id,
+                             const struct person *contact, json_t *moved)
+{
+    json_t *h = json_pack("{s:s?, s:o, s:s}", "contact", contact ? contact->uid : NULL, "moved",
+                          moved, "by", req->caller.name ? req->caller.name : req->caller.uid);
+    if (contact && contact->uid && contact->mail) {
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add_person(&names, contact);
+        mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
+                                   &names);
+        json_object_set_new(h, "contact_mail", json_string(contact->mail));
+        json_object_set_new(h, "contact_name",
+                            json_string(contact->name ? contact->name : contact->uid));
+        json_object_set_new(h, "names", mail_names_json(&names));
+        mail_names_free(&names);
+    }
+    return h;
 }
 
 /* Shared by PUT (roles given) and DELETE (no roles). A saga (saga.h):
@@ -330,6 +385,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.account_id = a.id;
     char *customer_admin = NULL;
     int handover = 0, back_office_ends = 0;
+    struct person sole_admin = {0};
     struct handover_moves moves = {0};
     /* The seed's literal hand-over (round 2, D5): on a staged account an
      * admin who changes their own role from admin to another one hands the
@@ -341,8 +397,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, &handover,
                                &customer_admin, &moves, &req->problem);
-        if (st == ST_OK)
-            st = ends_back_office(req, &a, &person, wanted, &back_office_ends);
+        if (st == ST_OK && !handover)
+            st = ends_back_office(req, &a, &person, wanted, &back_office_ends, &sole_admin);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -369,33 +425,24 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
             json_array_append_new(moved, json_pack("{s:s, s:o}", "uid", moves.people[i].uid,
                                                    "roles", roles_json(moves.before[i])));
         }
-        /* by: who handed over, by name, for the mail to the invitee of a
-         * pending transfer it revokes (transfer.h). */
-        json_t *h = json_pack("{s:s?, s:o, s:s}", "contact", customer_admin, "moved", moved, "by",
-                              req->caller.name ? req->caller.name : req->caller.uid);
-        /* The customer admin it names contact is told so, as a contact
-         * PUT and an accept tell them (round-12 walkthrough of seed 000,
-         * O3: the hand-over named them silently): their address and name,
-         * and the names that greet the readers, read here (no LDAP call in
-         * the saga's SQL step). */
         struct person cp = {0};
         if (customer_admin &&
-            ldap_store_find_person(req->session->ldap, "uid", customer_admin, &cp) == ST_OK &&
-            cp.mail) {
-            struct mail_names names = MAIL_NAMES_INIT;
-            mail_names_add_person(&names, &cp);
-            mail_names_read_recipients(req->session->sql, req->session->ldap, a.id, NULL, 0,
-                                       &names);
-            json_object_set_new(h, "contact_mail", json_string(cp.mail));
-            json_object_set_new(h, "contact_name", json_string(cp.name ? cp.name : cp.uid));
-            json_object_set_new(h, "names", mail_names_json(&names));
-            mail_names_free(&names);
+            ldap_store_find_person(req->session->ldap, "uid", customer_admin, &cp) != ST_OK) {
+            person_free(&cp);
+            cp.uid = xstrdup(customer_admin); /* named all the same, not mailed */
         }
+        json_object_set_new(s.data, "handover",
+                            handover_data(req, a.id, customer_admin ? &cp : NULL, moved));
         person_free(&cp);
-        json_object_set_new(s.data, "handover", h);
-    }
-    if (back_office_ends && !handover)
+    } else if (back_office_ends && strcmp(a.status, "staged") == 0) {
+        /* The customer left alone in a staged account takes it over
+         * (ends_back_office): the same hand-over, nobody to move. */
+        json_object_set_new(
+            s.data, "handover",
+            handover_data(req, a.id, sole_admin.uid ? &sole_admin : NULL, json_array()));
+    } else if (back_office_ends) {
         json_object_set_new(s.data, "ends_back_office", json_true());
+    }
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);
@@ -407,6 +454,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                            person.mail, "roles", roles_json(s.plan.roles_after)));
 out:
     handover_moves_free(&moves);
+    person_free(&sole_admin);
     free(customer_admin);
     saga_free(&s);
     person_free(&person);

@@ -846,6 +846,38 @@ def test_the_back_office_ends_when_the_customer_removes_the_partners_last_person
     assert len([a for a in sql.audit(acc.id) if a["action"] == "account.back_office_end"]) == 1
 
 
+def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_tenant,
+                                                                 make_account, invitation_mail):
+    """Round-13 walkthrough of seed 000, N1: the customer's admin removed the
+    partner from a staged account, which then stayed staged for good with
+    no contacts, and the customer's own transfer to its address was refused.
+    Removing the last of the partner's people hands the account over: it
+    is active, the one customer admin is both contacts (told so), a pending
+    transfer's link is withdrawn, and the partner's back office ends."""
+    t = make_tenant("n1")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    pending = S.unique_mail("n1-other-")
+    transfer(api, t.admin, acc.id, pending)
+    before = S.outbox_max_id(sql)
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["handed_over_at"] is not None, a
+    contacts = {r["kind"]: r["uid"] for r in sql.rows(
+        "SELECT kind, uid FROM account_contacts WHERE account_id=%s", int(acc.id))}
+    assert contacts == {"primary": cust.uid, "technical": cust.uid}, contacts
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"]["owner"] == cust.uid, done
+    rows = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert [r["recipient"].lower() for r in rows if r["template"] == "contact-changed"] == [
+        cust.mail.lower()], rows
+    assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [
+        pending.lower()], rows
+    # The partner's admin: not a member, no back office.
+    S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
+    assert S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)["status"] == "active"
+
+
 def test_accounts_handed_over_before_migration_019_are_marked(api, sql, make_tenant, make_account, make_person,
                                                              set_roles, invitation_mail):
     """Migration 019 marks the accounts handed over before it, from the
