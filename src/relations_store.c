@@ -221,15 +221,28 @@ int relation_budget_take(struct sql_store *sql, unsigned long long partner_id, i
     *retry_after = 0;
     if (!limit)
         return ST_OK;
-    /* ix_audit_account_action (migration 040) reads the window's rows. */
+    /* One budget for a partner and the sub-partners below it (round-13
+     * walkthrough of seed 001, D2: a partner that made sub-partners had a
+     * budget for each): the partners of the unbroken chain of partner
+     * accounts the requester is in, from its topmost partner down (a
+     * distributor's resellers are not one: their parent is no partner).
+     * ix_audit_account_action (migration 040) reads each one's window. */
     struct sql_result r;
     int st = sql_exec(
         sql,
-        "SELECT COUNT(*), GREATEST(1, TIMESTAMPDIFF(SECOND, CURRENT_TIMESTAMP(6),"
+        "WITH RECURSIVE up (id, parent_id, kind, depth) AS ("
+        " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
+        " UNION ALL SELECT a.id, a.parent_id, a.kind, up.depth + 1 FROM accounts a"
+        " JOIN up ON a.id = up.parent_id WHERE a.kind = 'partner' AND up.depth < 32),"
+        " top (id) AS (SELECT id FROM up ORDER BY depth DESC LIMIT 1),"
+        " down (id, depth) AS (SELECT id, 0 FROM top"
+        " UNION ALL SELECT a.id, down.depth + 1 FROM accounts a JOIN down ON a.parent_id = down.id"
+        " WHERE a.kind = 'partner' AND down.depth < 32)"
+        " SELECT COUNT(*), GREATEST(1, TIMESTAMPDIFF(SECOND, CURRENT_TIMESTAMP(6),"
         " MIN(at) + INTERVAL ? SECOND) + 1) FROM audit"
-        " WHERE account_id = ? AND action = 'relation.request'"
+        " WHERE account_id IN (SELECT id FROM down) AND action = 'relation.request'"
         " AND at > CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND",
-        SQL_ARGS(P_INT(RELATION_BUDGET_WINDOW), P_INT(partner_id), P_INT(RELATION_BUDGET_WINDOW)),
+        SQL_ARGS(P_INT(partner_id), P_INT(RELATION_BUDGET_WINDOW), P_INT(RELATION_BUDGET_WINDOW)),
         &r);
     if (st != ST_OK)
         return st;

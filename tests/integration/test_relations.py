@@ -447,6 +447,14 @@ def test_relation_requests_past_the_budget_are_429(api, sql, env, make_tenant, m
     body = S.expect_problem(api(p.admin).post(path, json={"customer_id": sub.id}), 422, "validation")
     assert body["errors"] == {"customer_id": "is a partner account, not a customer organization"}, body
     assert written(sql, p.account.id, over.id) == before
+    # A sub-partner the partner made shares its budget (round-13
+    # walkthrough of seed 001, D2: each new sub-partner had a fresh one),
+    # and so does a sub-partner of it.
+    for account in (sub, make_account(p.admin, "partner", sub.id)):
+        r = api(p.admin).post(f"{ACCOUNTS}/{account.id}/customer-relations",
+                              json={"customer_id": over.id})
+        S.expect_problem(r, 429, "relation-budget-exceeded")
+    assert written(sql, p.account.id, over.id) == before
     # Withdrawing is not budgeted: it works with the budget spent.
     S.expect(api(p.admin).post(f"/api/v1/customer-relations/{first['id']}/withdraw"), 200)
     # Another partner has its own budget.
