@@ -1139,6 +1139,10 @@ static int accept_read(struct accept *v)
                         ? "this invitation was revoked: " TRANSFER_WITHDRAWN_BY_ROLE_CHANGE
                     : strcmp(r.account_status, "closed") == 0
                         ? "this invitation was revoked: the account was closed"
+                    : r.added_at_once
+                        /* Round-13 walkthrough of seed 001, D3. */
+                        ? "this invitation is no longer needed: you were added to the account "
+                          "directly; sign in with your existing account"
                         : "this invitation was revoked");
     else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");

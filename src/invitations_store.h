@@ -25,6 +25,7 @@ struct invitation_row {
      * transfer (account_transfers, never completed) while the account was
      * handed over: the hand-over by role change revoked it. */
     int handed_over_otherwise;
+    int added_at_once; /* revoked because its person was added at once */
 };
 void invitation_row_free(struct invitation_row *r);
 /* A link a resend or a new invitation to the same address replaced: the

@@ -864,9 +864,20 @@ def test_adding_at_once_revokes_the_pending_invitation_of_that_address(api, cust
     assert S.invitation_row(sql, pending["id"])["status"] == "revoked"
     listed = S.expect(api(admin).get(f"/api/v1/accounts/{acc.id}/invitations"), 200)["items"]
     assert pending["id"] not in {i["id"] for i in listed}, listed
-    S.expect_problem(accept(api, token, password="pw-addnow-1"), 410, "invitation-revoked")
+    p = S.expect_problem(accept(api, token, password="pw-addnow-1"), 410, "invitation-revoked")
+    # Its link says why (round-13 walkthrough of seed 001, D3).
+    assert p["detail"] == ("this invitation is no longer needed: you were added to the account "
+                           "directly; sign in with your existing account"), p
     rows = [a for a in sql.audit(acc.id) if a["action"] == "invitation.revoke"]
     assert rows and rows[-1]["new_value"]["reason"] == "added at once", rows
+    # One an admin revoked keeps the plain detail.
+    other = S.unique_mail("plain-")
+    before = S.outbox_max_id(sql)
+    plain = invite(admin, acc.id, other, "member")
+    _, token = invitation_mail(other, after=before)
+    S.expect(api(admin).delete(f"/api/v1/accounts/{acc.id}/invitations/{plain['id']}"), 204)
+    p = S.expect_problem(accept(api, token, password="pw-addnow-2"), 410, "invitation-revoked")
+    assert p["detail"] == "this invitation was revoked", p
 
 
 def test_a_taken_uid_at_accept_is_marked_on_its_field(api, customer, invite, invitation_mail, make_person, sql,
