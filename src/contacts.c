@@ -286,13 +286,16 @@ json_t *contacts_json(const char *kinds, json_t *members)
             continue;
         /* A contact is an admin: one who is not (any more: an LDAP
          * administrator took the role away in the directory) is no
-         * contact, and the kind reads as unset (docs/api.md). */
+         * contact, and the kind reads as unset (docs/api.md). Nor is one
+         * whose address an LDAP administrator deleted: the contacts'
+         * mail cannot reach them (round-13 walkthrough of seed 004, D3). */
         size_t i;
         json_t *m;
         json_array_foreach(members, i, m)
         {
+            const char *mail = json_string_value(json_object_get(m, "mail"));
             if (strcmp(json_string_value(json_object_get(m, "uid")), uid) != 0 ||
-                !lists_admin(json_object_get(m, "roles")))
+                !lists_admin(json_object_get(m, "roles")) || !mail || !*mail)
                 continue;
             json_t *entry = json_pack("{s:s, s:n, s:n}", "uid", uid, "name", "mail");
             if (json_object_get(m, "name"))

@@ -91,6 +91,16 @@ def test_an_admin_without_an_address_is_no_contact(api, customer, make_person, s
     assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_ADD, [p.mail])]}), ldap_admin.result
     S.expect(api(admin).put(contact_path(acc.id, "technical"), json={"uid": p.uid}), 200)
     assert stored_contact(sql, acc.id, "technical") == p.uid
+    # Round-13 walkthrough of seed 004, D3: an LDAP administrator deletes
+    # the named contact's address afterwards. The kind reads as unset, as
+    # for a contact who lost the admin role, and comes back with the
+    # address.
+    assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_DELETE, [])]}), ldap_admin.result
+    assert S.wait_until(lambda: overview_contacts(api, admin, acc.id)["technical"] is None)
+    assert stored_contact(sql, acc.id, "technical") == p.uid
+    assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_ADD, [p.mail])]}), ldap_admin.result
+    assert S.wait_until(lambda: (overview_contacts(api, admin, acc.id)["technical"] or {})
+                        .get("uid") == p.uid)
 
 
 def test_unknown_contact_kind_is_404(api, customer, sql):
