@@ -1129,22 +1129,26 @@ static int accept_read(struct accept *v)
         return st;
     if (strcmp(r.status, "accepted") == 0)
         st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
-    else if (strcmp(r.status, "revoked") == 0)
+    else if (strcmp(r.status, "revoked") == 0) {
         /* The close revoked it, or the hand-over by role change (the
          * account's pending hand-over, never completed, on an account
-         * handed over): say why (round-11 walkthrough of seed 004, D4;
-         * round-12 walkthrough of seed 000, D5). */
-        st = refuse(v->req, 410, "invitation-revoked", "%s",
-                    r.handed_over_otherwise
-                        ? "this invitation was revoked: " TRANSFER_WITHDRAWN_BY_ROLE_CHANGE
-                    : strcmp(r.account_status, "closed") == 0
-                        ? "this invitation was revoked: the account was closed"
-                    : r.added_at_once
-                        /* Round-13 walkthrough of seed 001, D3. */
-                        ? "this invitation is no longer needed: you were added to the account "
-                          "directly; sign in with your existing account"
-                        : "this invitation was revoked");
-    else if (r.expired)
+         * handed over), or the person's direct addition: say why
+         * (round-11 walkthrough of seed 004, D4; round-12 walkthrough of
+         * seed 000, D5; round-13 walkthrough of seed 001, D3). */
+        int added_at_once = 0;
+        if (!r.handed_over_otherwise && strcmp(r.account_status, "closed") != 0)
+            st = invitation_added_at_once(v->req->session->sql, r.id, r.account_id, &added_at_once);
+        if (st == ST_OK)
+            st = refuse(v->req, 410, "invitation-revoked", "%s",
+                        r.handed_over_otherwise
+                            ? "this invitation was revoked: " TRANSFER_WITHDRAWN_BY_ROLE_CHANGE
+                        : strcmp(r.account_status, "closed") == 0
+                            ? "this invitation was revoked: the account was closed"
+                        : added_at_once
+                            ? "this invitation is no longer needed: you were added to the account "
+                              "directly; sign in with your existing account"
+                            : "this invitation was revoked");
+    } else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(r.account_status, "closed") == 0)
         /* One made before closing revoked its invitations (round 6). */

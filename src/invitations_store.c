@@ -318,26 +318,17 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
     " AND EXISTS (SELECT 1 FROM account_transfers t WHERE t.account_id = i.account_id"             \
     " AND t.invitation_id = i.id AND t.completed_at IS NULL)"
 
-/* Revoked because its person was added to the account at once (an
- * invitation.revoke audit row with that reason, saga_run.c; round-13
- * walkthrough of seed 001, D3). Read only for a revoked one. */
-#define ADDED_AT_ONCE                                                                              \
-    " i.status = 'revoked' AND EXISTS (SELECT 1 FROM audit au WHERE au.account_id = i.account_id"  \
-    " AND au.action = 'invitation.revoke'"                                                         \
-    " AND JSON_VALUE(au.new_value, '$.invitation_id') = i.id"                                      \
-    " AND JSON_VALUE(au.new_value, '$.reason') = 'added at once')"
-
 static const char *const BY_TOKEN[2] = {
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
     " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
-    " p.id IS NOT NULL, i.invited_by," HANDED_OVER_OTHERWISE "," ADDED_AT_ONCE
+    " p.id IS NOT NULL, i.invited_by," HANDED_OVER_OTHERWISE
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
     " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
     " AND p.ldap_state = 'done'"
     " WHERE i.token_hash = UNHEX(?)",
     "SELECT i.id, i.account_id, i.email, i.role, i.first_name, i.last_name,"
     " i.status, i.expires_at > CURRENT_TIMESTAMP(6), a.status, i.purpose, i.project_id,"
-    " p.id IS NOT NULL, i.invited_by," HANDED_OVER_OTHERWISE "," ADDED_AT_ONCE
+    " p.id IS NOT NULL, i.invited_by," HANDED_OVER_OTHERWISE
     " FROM invitations i JOIN accounts a ON a.id = i.account_id"
     " LEFT JOIN projects p ON p.id = i.project_id AND p.account_id = i.account_id"
     " AND p.ldap_state = 'done'"
@@ -350,6 +341,23 @@ int invitation_superseded(struct sql_store *sql, const char *token_hash, char **
                       "SELECT i.status FROM invitation_superseded_tokens s"
                       " JOIN invitations i ON i.id = s.invitation_id WHERE s.token_hash = UNHEX(?)",
                       SQL_ARGS(P_STR(token_hash)), status);
+}
+
+int invitation_added_at_once(struct sql_store *sql, unsigned long long id,
+                             unsigned long long account_id, int *added)
+{
+    struct sql_result r;
+    *added = 0;
+    int st = sql_exec(sql,
+                      "SELECT 1 FROM audit WHERE account_id = ? AND action = 'invitation.revoke'"
+                      " AND JSON_VALUE(new_value, '$.invitation_id') = ?"
+                      " AND JSON_VALUE(new_value, '$.reason') = 'added at once' LIMIT 1",
+                      SQL_ARGS(P_INT(account_id), P_INT(id)), &r);
+    if (st == ST_OK) {
+        *added = r.nrows > 0;
+        sql_result_free(&r);
+    }
+    return st;
 }
 
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
@@ -378,7 +386,6 @@ int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
     out->project_exists = strcmp(sql_cell(&r, 0, 11), "1") == 0;
     out->invited_by = dup_or_null(sql_cell(&r, 0, 12));
     out->handed_over_otherwise = sql_cell(&r, 0, 13) && strcmp(sql_cell(&r, 0, 13), "1") == 0;
-    out->added_at_once = sql_cell(&r, 0, 14) && strcmp(sql_cell(&r, 0, 14), "1") == 0;
     sql_result_free(&r);
     return ST_OK;
 }

@@ -25,7 +25,6 @@ struct invitation_row {
      * transfer (account_transfers, never completed) while the account was
      * handed over: the hand-over by role change revoked it. */
     int handed_over_otherwise;
-    int added_at_once; /* revoked because its person was added at once */
 };
 void invitation_row_free(struct invitation_row *r);
 /* A link a resend or a new invitation to the same address replaced: the
@@ -109,6 +108,13 @@ int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned lon
  * ST_NOT_FOUND if it is not pending there. */
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
                      const char *token_hash, long ttl_seconds, const char *invited_by);
+/* *added 1 when invitation id of account_id was revoked because its
+ * person was added to the account at once (an invitation.revoke audit
+ * row with that reason, saga_run.c; round-13 walkthrough of seed 001,
+ * D3). Read only when a revoked link is used: the accept's own path never
+ * touches the audit table before its last step. */
+int invitation_added_at_once(struct sql_store *sql, unsigned long long id,
+                             unsigned long long account_id, int *added);
 /* The invitation of a token hash with its account's status, or
  * ST_NOT_FOUND; lock: FOR UPDATE (inside a transaction). */
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,
