@@ -2,6 +2,7 @@
 
 #include "billing.h"
 #include "buf.h"
+#include "caller.h"
 #include "contacts_store.h"
 #include "invoices_store.h"
 #include "storefronts_store.h"
@@ -167,9 +168,22 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
             invoice_mail_note(invoice, sizeof(invoice), number, live.invoice_total_minor,
                               live.currency);
     }
-    /* "Ordered by": who executed the subscription's order, by name. */
+    /* "Ordered by": who executed the subscription's order, by name, with
+     * the organization they act for when they are no person of the
+     * account (round-14 walkthrough of seed 002, D2), as the order's own
+     * welcome names them: their roles as the directory has them now. */
+    char *actor = NULL;
     if (st == ST_OK && live.executed_by) {
         st = ldap_store_find_person(req->session->ldap, "uid", live.executed_by, &by);
+        struct caller who = {.uid = by.uid, .name = by.name};
+        if (st == ST_OK)
+            st = ldap_store_all_grants_of(req->session->ldap, by.dn, &who.grants, &who.ngrants,
+                                          NULL, NULL);
+        if (st == ST_OK) {
+            qsort(who.grants, who.ngrants, sizeof(*who.grants), role_grant_compare);
+            st = mail_actor_name(sql, &who, account_id, &actor);
+        }
+        free(who.grants);
         if (st == ST_NOT_FOUND)
             st = ST_OK;
     }
@@ -178,9 +192,9 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
         *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "storefront_id",
                          (json_int_t)live.storefront_id, "plan", plan ? plan : "", "articles",
                          articles ? articles : "", "storefront_url", url, "acted_by",
-                         by.name ? by.name
-                                 : (live.executed_by ? live.executed_by : "your distributor"),
+                         actor ? actor : (live.executed_by ? live.executed_by : "your distributor"),
                          "invoice", invoice[0] ? invoice : NULL);
+    free(actor);
     person_free(&by);
     json_decref(storefront);
     free(plan);

@@ -68,48 +68,6 @@ char *invitation_place_name(const char *account_name, const char *project_name)
     return buf_detach(&b);
 }
 
-int invitation_inviter_name(struct request *req, struct sql_store *sql,
-                            unsigned long long account_id, char **out)
-{
-    const char *who = req->caller.name ? req->caller.name : req->caller.uid;
-    struct account_above *up = NULL;
-    size_t n = 0;
-    *out = NULL;
-    int st = account_ancestors(sql, account_id, &up, &n);
-    if (st != ST_OK)
-        return st;
-    struct buf b = BUF_INIT;
-    buf_adds(&b, who ? who : "");
-    const struct account_above *of = NULL;
-    const char *behalf = NULL;
-    if (req->caller.is_operator) {
-        /* Operator staff act for the platform, also in the accounts they
-         * created (whose admins they are): for the partner or distributor
-         * the account is under (round-12 walkthrough of seed 003, D2: the
-         * Partner Sales Account Manager creates the organization), else
-         * for the operator account (the last row). */
-        if (n && !up[0].is_operator)
-            behalf = up[0].name;
-        else if (n && up[n - 1].id != account_id)
-            of = &up[n - 1];
-    } else {
-        /* A person of an account above (a partner's, a distributor's
-         * people): the nearest one where they hold a role, also when they
-         * hold one in this account too (the partner's admin of a staged
-         * account, round-12 walkthrough of seed 000, D4). */
-        for (size_t i = 0; i < n && !of; i++)
-            if (!up[i].is_operator && caller_roles(req, up[i].id))
-                of = &up[i];
-    }
-    if (of)
-        buf_printf(&b, " of %s", of->name);
-    else if (behalf)
-        buf_printf(&b, " on behalf of %s", behalf);
-    account_ancestors_free(up, n);
-    *out = buf_detach(&b);
-    return ST_OK;
-}
-
 /* Does the project have the role group of role (a PROJECT_* bit) in LDAP?
  * ST_OK, or ST_NOT_FOUND when an LDAP administrator deleted it or the
  * whole project (its row in MariaDB stays). */
@@ -186,7 +144,7 @@ static void add_known(struct invite *v)
     s.plan.kind = SAGA_ADD_MEMBER;
     s.plan.account_id = v->account->id;
     char *inviter = NULL;
-    int st = invitation_inviter_name(req, req->session->sql, v->account->id, &inviter);
+    int st = mail_actor_name(req->session->sql, &req->caller, v->account->id, &inviter);
     if (st == ST_OK)
         st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
@@ -275,7 +233,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
      * Partners" (round-10 to round-12 walkthroughs of seeds 000 and 003:
      * the mail named the partner's person only). */
     char *inviter = NULL;
-    st = invitation_inviter_name(req, sql, v->account->id, &inviter);
+    st = mail_actor_name(sql, &req->caller, v->account->id, &inviter);
     const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
@@ -587,7 +545,7 @@ static void add_known_to_project(struct invite *v, const char *place)
     s.plan.account_id = v->account->id;
     s.plan.project_id = v->project_id;
     char *inviter = NULL;
-    int st = invitation_inviter_name(req, req->session->sql, v->account->id, &inviter);
+    int st = mail_actor_name(req->session->sql, &req->caller, v->account->id, &inviter);
     if (st == ST_OK)
         st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
@@ -1564,7 +1522,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         /* The caller's saga gave them the role in LDAP: mail and audit.
          * Their name greets them (a new account has no recipients yet). */
         char *inviter = NULL;
-        st = invitation_inviter_name(req, sql, account_id, &inviter);
+        st = mail_actor_name(sql, &req->caller, account_id, &inviter);
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add_person(&names, known);
         const char *to[] = {known->mail};

@@ -22,20 +22,9 @@ int invitations_audit_revoked(struct sql_store *sql, const char *actor,
  * without a placeholder of their own. */
 char *invitation_place_name(const char *account_name, const char *project_name);
 
-/* {{inviter_name}} of a mail that brings someone into account_id (an
- * invitation of any purpose, added-to-account): the caller's name and
- * the organization they act for (docs/api.md, "Invitations name the
- * organization of who sends them"): "Paul Partner of Acme Partners" for
- * a person of an account above it (the nearest where they hold a role;
- * not the operator account), "Olivia Operator on behalf of Acme Partners"
- * for operator staff (whatever roles they hold) in an account under a
- * partner or distributor ("of <the operator account>" where the operator
- * account is its parent or it has none; the name alone in the operator
- * account), the name alone for everyone else (the account's own people).
- * One SQL statement (account_ancestors), the caller's roles from the
- * request. *out malloc'ed. */
-int invitation_inviter_name(struct request *req, struct sql_store *sql,
-                            unsigned long long account_id, char **out);
+/* {{inviter_name}} of a mail that brings someone into an account (an
+ * invitation of any purpose, added-to-account): mail_actor_name
+ * (mail_names.h) of the caller. */
 
 /* The person to add at once for an invitation to email: the one LDAP knows
  * by that mail AND who is in the caller's tenant tree (known->dn set);

@@ -1,6 +1,8 @@
 #include "mail_names.h"
 
+#include "account_store.h"
 #include "buf.h"
+#include "caller.h"
 #include "log.h"
 #include "outbox.h"
 
@@ -80,6 +82,60 @@ void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
                  "greets them \"Hello,\"",
                  account_id);
     outbox_free_list(list, n);
+}
+
+/* who's ROLE_* bits in account_id (the grants are in account order). */
+static unsigned actor_roles(const struct caller *who, unsigned long long account_id)
+{
+    const struct role_grant key = {.account_id = account_id}, *g = NULL;
+    if (who->ngrants)
+        g = bsearch(&key, who->grants, who->ngrants, sizeof(key), role_grant_compare);
+    return g ? g->roles : 0;
+}
+
+int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
+                    char **out)
+{
+    const char *name = who->name ? who->name : who->uid;
+    struct account_above *up = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int st = account_ancestors(sql, account_id, &up, &n);
+    if (st != ST_OK)
+        return st;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, name ? name : "");
+    const struct account_above *of = NULL;
+    const char *behalf = NULL;
+    /* The last row is the operator account. */
+    int is_operator = who->is_operator ||
+                      (n && up[n - 1].is_operator && (actor_roles(who, up[n - 1].id) & ROLE_ADMIN));
+    if (is_operator) {
+        /* Operator staff act for the platform, also in the accounts they
+         * created (whose admins they are): for the partner or distributor
+         * the account is under (round-12 walkthrough of seed 003, D2: the
+         * Partner Sales Account Manager creates the organization), else
+         * for the operator account (the last row). */
+        if (n && !up[0].is_operator)
+            behalf = up[0].name;
+        else if (n && up[n - 1].id != account_id)
+            of = &up[n - 1];
+    } else {
+        /* A person of an account above (a partner's, a distributor's
+         * people): the nearest one where they hold a role, also when they
+         * hold one in this account too (the partner's admin of a staged
+         * account, round-12 walkthrough of seed 000, D4). */
+        for (size_t i = 0; i < n && !of; i++)
+            if (!up[i].is_operator && actor_roles(who, up[i].id))
+                of = &up[i];
+    }
+    if (of)
+        buf_printf(&b, " of %s", of->name);
+    else if (behalf)
+        buf_printf(&b, " on behalf of %s", behalf);
+    account_ancestors_free(up, n);
+    *out = buf_detach(&b);
+    return ST_OK;
 }
 
 json_t *mail_names_json(const struct mail_names *m)

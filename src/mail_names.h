@@ -20,6 +20,7 @@
 #ifndef ACCOUNTD_MAIL_NAMES_H
 #define ACCOUNTD_MAIL_NAMES_H
 
+#include "http.h"
 #include "ldap_store.h"
 #include "sql_store.h"
 
@@ -62,6 +63,25 @@ int mail_names_read(struct ldap_store *ls, struct mail_names *m, const char *mai
 void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
                                 unsigned long long account_id, const char *const *skip,
                                 size_t n_skip, struct mail_names *m);
+
+/* The name a mail gives the person who acted (who: the caller, or a
+ * person read from the directory with their grants in account order) on
+ * account_id, with the organization they act for (docs/api.md,
+ * "Invitations name the organization of who sends them", and "Billing
+ * mails name the organization of who acted"): "Paul Partner of Acme
+ * Partners" for a person of an account above it (the nearest where they
+ * hold a role; not the operator account), also when they hold a role in
+ * account_id too; "Olivia Operator on behalf of Acme Partners" for
+ * operator staff (whatever roles they hold) in an account under a partner
+ * or distributor ("of <the operator account>" where the operator account
+ * is its parent or it has none; the name alone in the operator account);
+ * the name alone for everyone else (the account's own people). Operator
+ * staff: who->is_operator, or an admin of the operator account. One SQL
+ * statement (account_ancestors); no LDAP, so it may run inside a
+ * transaction. {{inviter_name}} of the invitation mails, the actor of
+ * the billing mails. *out malloc'ed. */
+int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
+                    char **out);
 
 /* {"<mail>": "<name>", ...} of the addresses that have a name (new
  * reference), and back: entries of an object made so (anything else in

@@ -16,6 +16,7 @@
 #include "handlers.h"
 #include "invoices_store.h"
 #include "licenses_store.h"
+#include "mail_names.h"
 #include "orders_store.h"
 #include "routes.h"
 #include "storefronts.h"
@@ -550,7 +551,13 @@ static int execute_tx(struct sql_store *sql, void *arg)
             st = invoices_store_number(sql, x->invoice_id, number);
         if (st == ST_OK)
             invoice_mail_note(invoice, sizeof(invoice), number, o.total_minor, o.currency);
-        const char *acted_by = req->caller.name ? req->caller.name : req->caller.uid;
+        /* With the organization they act for when they are no person of
+         * the account: the distributor's back office (round-14
+         * walkthrough of seed 002, D2; mail_names.h). */
+        char *actor = NULL;
+        if (st == ST_OK)
+            st = mail_actor_name(sql, &req->caller, o.account_id, &actor);
+        const char *acted_by = actor ? actor : "";
         struct buf acted = BUF_INIT;
         buf_printf(&acted, "Ordered by %s.", acted_by);
         struct template_value vals[] = {
@@ -564,6 +571,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
                 billing_notify_queue(sql, o.account_id, url ? "storefront-welcome" : "plan-welcome",
                                      &x->people, vals, 7);
         buf_free(&acted);
+        free(actor);
         free(plan_name);
         free(articles);
     }

@@ -18,6 +18,7 @@
 #include "handlers.h"
 #include "invitations.h"
 #include "ldap_store.h"
+#include "mail_names.h"
 #include "log.h"
 #include "projects_store.h"
 #include "providers_store.h"
@@ -535,9 +536,9 @@ static int mail_new_member(struct request *req, struct saga *s, const struct per
     json_object_set_new(s->data, "role", json_string(role));
     json_object_set_new(s->data, "mail", json_string(person->mail));
     json_object_set_new(s->data, "name", json_string(person->name ? person->name : person->uid));
-    /* Who added them, and for which organization (invitations.h). */
+    /* Who added them, and for which organization (mail_names.h). */
     char *inviter = NULL;
-    st = invitation_inviter_name(req, req->session->sql, s->plan.account_id, &inviter);
+    st = mail_actor_name(req->session->sql, &req->caller, s->plan.account_id, &inviter);
     json_object_set_new(s->data, "inviter_name", json_string(inviter ? inviter : ""));
     free(inviter);
     json_object_set_new(s->data, "place", json_string(place));

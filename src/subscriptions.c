@@ -17,6 +17,7 @@
 #include "invoices_store.h"
 #include "ldap_store.h"
 #include "licenses_store.h"
+#include "mail_names.h"
 #include "routes.h"
 #include "sql_store.h"
 #include "storefronts.h"
@@ -96,6 +97,10 @@ struct sub_change {
     unsigned long long invoice_id;
     long long invoice_total; /* in the currency below */
     char invoice_currency[4];
+    /* Who acted, as the mails name them: with the organization they act
+     * for when they are no person of the account (mail_names.h; round-14
+     * walkthrough of seed 002, D2). Set in change_tx. */
+    char *actor;
 };
 
 /* {{invoice}} of the change's mail: the invoice it wrote (*note), else
@@ -274,7 +279,7 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             st = invoice_note(sql, c, invoice, sizeof(invoice), &note);
         /* No order was placed: the welcome says what the upgrade was
          * (round-11 leftover of seed 001, O6: it said "Ordered by"). */
-        const char *acted_by = c->req->caller.name ? c->req->caller.name : c->req->caller.uid;
+        const char *acted_by = c->actor;
         struct buf acted = BUF_INIT;
         buf_printf(&acted, "Upgraded from %s by %s.",
                    old_a.plan_name[0] ? old_a.plan_name : s->plan, acted_by);
@@ -361,12 +366,8 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
         st = invoice_note(sql, c, invoice, sizeof(invoice), &note);
     billing_time_rfc3339(s->ends_at, ends);
     struct template_value vals[] = {
-        {"account_name", account_name},
-        {"plan", plan_name},
-        {"change", change},
-        {"ends_at", ends},
-        {"acted_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
-        {"invoice", note}};
+        {"account_name", account_name}, {"plan", plan_name}, {"change", change}, {"ends_at", ends},
+        {"acted_by", c->actor},         {"invoice", note}};
     if (st == ST_OK)
         st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 6);
     free(plan_name);
@@ -416,8 +417,14 @@ static int change_tx(struct sql_store *sql, void *arg)
         return st;
     char *account_name = NULL;
     st = account_lock(sql, s.account_id, &c->req->problem, &account_name);
-    if (st != ST_OK)
+    free(c->actor);
+    c->actor = NULL;
+    if (st == ST_OK)
+        st = mail_actor_name(sql, &c->req->caller, s.account_id, &c->actor);
+    if (st != ST_OK) {
+        free(account_name);
         return st;
+    }
     int active = strcmp(s.status, "active") == 0;
     int pending = strcmp(s.status, "pending_cancellation") == 0;
     int replaced = strcmp(s.ended_reason, "replaced") == 0;
@@ -498,7 +505,7 @@ static int change_tx(struct sql_store *sql, void *arg)
                 {"account_name", account_name},
                 {"plan", plan_name},
                 {"ends_at", ends},
-                {"cancelled_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+                {"cancelled_by", c->actor},
                 {"subscription_id", sid},
                 {"after_end", after.len ? buf_str(&after) : TEMPLATE_OMIT_LINE},
             };
@@ -546,6 +553,8 @@ static void run_change(struct request *req, struct sub_change *c)
     }
     st = request_transaction(req, change_tx, c);
     billing_people_free(&c->people);
+    free(c->actor);
+    c->actor = NULL;
     if (st == ST_NOT_FOUND)
         refuse(req, 404, "not-found", "no such subscription");
     else if (st != ST_OK)

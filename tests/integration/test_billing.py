@@ -1056,7 +1056,7 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     # (D5).
     assert mails[-1].body.endswith(
         f"now has Professional:\r\n  1 x Professional plan\r\n"
-        f"Ordered by {t.admin.name}.\r\n"
+        f"Ordered by {t.admin.name} of {t.account.name}.\r\n"
         f"Invoice {invoice['number']} bills {total // 100}.{total % 100:02d} EUR; anyone with a"
         f" role in the account finds it among the account's invoices.\r\n"), mails[-1].body
     assert mails[-1].body.startswith("Hello,\r\n\r\n"), mails[-1].body
@@ -2337,7 +2337,9 @@ def test_a_resellers_contact_who_joins_after_the_order_gets_the_storefront_welco
     assert mails[0].subject == f"{acc['name']}: your Free Edition storefront is ready", \
         mails[0].subject
     assert f"Your storefront: {url}\n" in text, text
-    assert f"Ordered by {disti.admin.name}." in text, text
+    # Round-14 walkthrough of seed 002, D2: with the organization the
+    # distributor's admin acts for, as the order's own welcome says.
+    assert f"Ordered by {disti.admin.name} of {disti.account.name}." in text, text
     assert f"Invoice {number} bills" in text, text
     # The contact change is mailed as before; the extra recipient got the
     # welcome once, with the order.
@@ -2981,3 +2983,127 @@ def test_a_replaced_subscription_says_so_to_cancel_and_renew(api, disti, make_re
     assert body["detail"] == "a cancelled subscription cannot be renewed; order anew", body
     body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 409)
     assert body["detail"] == "the subscription is already cancelled", body
+
+
+# ---------------------------------------------------------------- round 14: who acted, for whom
+
+def billing_mails(api, sql, mailbox, who, path, template, to, body=None):
+    """POST path as who; the template's mails of the change to each address
+    in to, as {address: body with LF line ends}."""
+    before = S.outbox_max_id(sql)
+    S.expect(api(who).post(path, json=body) if body is not None else api(who).post(path), 200)
+    rows = [x for x in S.wait_outbox_settled(sql, after_id=before) if x["template"] == template]
+    got = {}
+    for addr in to:
+        mine = [x for x in rows if x["recipient"].lower() == addr.lower()]
+        assert len(mine) == 1, (template, addr, rows)
+        mails = mailbox.wait_for(outbox_id=mine[0]["id"], timeout=15)
+        assert len(mails) == 1, mine
+        got[addr] = mails[0].body.replace("\r\n", "\n")
+    return got
+
+
+def test_the_distributors_people_are_named_with_their_organization(api, disti, make_reseller,
+                                                                   make_tenant, sql, mailbox):
+    """Round-14 walkthrough of seed 002, D2: the distributor's billing
+    person upgraded, cancelled and withdrew the cancellation of a
+    reseller's subscription in the BSS, and the reseller's contact read
+    "Bert Billing cancelled ...", a stranger's name. Decision: the billing
+    mails name someone who is no person of the account as invitations do,
+    "Bert Billing of <distributor>"."""
+    r = make_reseller(disti)
+    to = (r.admin.mail, r.recipient)
+    of = f"{disti.billing.name} of {disti.account.name}"
+    alias = S.unique("d2-")
+    oid = order(api, disti.billing, r.account.id, "reseller-free", alias)["id"]
+    for text in billing_mails(api, sql, mailbox, disti.billing, f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", to).values():
+        assert f"\nOrdered by {of}.\n" in text, text
+    sid = S.expect(api(disti.billing).get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    for text in billing_mails(api, sql, mailbox, disti.billing,
+                              f"/api/v1/subscriptions/{sid}/upgrade", "storefront-welcome", to,
+                              body={"plan": "standard"}).values():
+        assert f"\nUpgraded from Free Edition by {of}.\n" in text, text
+    for text in billing_mails(api, sql, mailbox, disti.billing,
+                              f"/api/v1/subscriptions/{sid}/cancel", "subscription-cancelled",
+                              to).values():
+        assert (f"\n{of} cancelled the Standard Edition subscription of {r.account.name}. It"
+                " stays in service until " in text), text
+    for action in ("uncancel", "renew"):
+        for text in billing_mails(api, sql, mailbox, disti.billing,
+                                  f"/api/v1/subscriptions/{sid}/{action}", "subscription-changed",
+                                  to).values():
+            assert f"\nChanged by {of}.\n" in text, text
+    # The distributor's admin, who ordered for it, is named so as well.
+    for text in billing_mails(api, sql, mailbox, disti.admin,
+                              f"/api/v1/subscriptions/{sid}/cancel", "subscription-cancelled",
+                              to).values():
+        assert (f"\n{disti.admin.name} of {disti.account.name} cancelled the Standard Edition"
+                in text), text
+    # Who may not act gets no mail sent in their name: a member of the
+    # distributor (no back office) and another tenant do not see the
+    # subscription, the reseller's member may not uncancel it.
+    other = make_tenant("d2other")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 404)
+    S.expect_problem(api(disti.member).post(f"/api/v1/subscriptions/{sid}/uncancel"), 404)
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/uncancel"), 403)
+    assert S.outbox_max_id(sql) == before
+
+
+def test_the_accounts_own_people_are_named_alone(api, disti, make_reseller, sql, mailbox):
+    """D2: a person of the account itself is named as before, without an
+    organization: the reseller's admin orders, upgrades and uncancels, its
+    billing person cancels."""
+    r = make_reseller(disti)
+    to = (r.admin.mail, r.recipient)
+    oid = order(api, r.admin, r.account.id, "reseller-free", S.unique("d2own-"))["id"]
+    for text in billing_mails(api, sql, mailbox, r.admin, f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", to).values():
+        assert f"\nOrdered by {r.admin.name}.\n" in text, text
+    sid = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    for text in billing_mails(api, sql, mailbox, r.admin, f"/api/v1/subscriptions/{sid}/upgrade",
+                              "storefront-welcome", to, body={"plan": "standard"}).values():
+        assert f"\nUpgraded from Free Edition by {r.admin.name}.\n" in text, text
+    for text in billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/cancel",
+                              "subscription-cancelled", to).values():
+        assert f"\n{r.billing.name} cancelled the Standard Edition subscription of" in text, text
+    for text in billing_mails(api, sql, mailbox, r.admin, f"/api/v1/subscriptions/{sid}/uncancel",
+                              "subscription-changed", to).values():
+        assert text.rstrip("\n").endswith(f"\nChanged by {r.admin.name}."), text
+
+
+def test_operator_staff_are_named_on_behalf_of_the_seller(api, disti, make_reseller, make_account,
+                                                         operator_id, sql, mailbox):
+    """D2: operator staff are named as invitations name them: "on behalf
+    of <distributor>" in an account under a distributor, "of <the operator
+    account>" in an account right under the operator account."""
+    me = S.expect(api("olivia").get("/api/v1/me"), 200)
+    olivia = me["name"]
+    r = make_reseller(disti)
+    to = (r.admin.mail, r.recipient)
+    behalf = f"{olivia} on behalf of {disti.account.name}"
+    oid = order(api, "olivia", r.account.id, "reseller-free", S.unique("d2op-"))["id"]
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", to).values():
+        assert f"\nOrdered by {behalf}.\n" in text, text
+    sid = S.expect(api("olivia").get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/subscriptions/{sid}/cancel",
+                              "subscription-cancelled", to).values():
+        assert f"\n{behalf} cancelled the Free Edition subscription of" in text, text
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/subscriptions/{sid}/uncancel",
+                              "subscription-changed", to).values():
+        assert f"\nChanged by {behalf}.\n" in text, text
+    # Right under the operator account: "of" the operator account.
+    cust = make_account("olivia", "customer", operator_id)
+    watch = S.unique_mail("d2op-")
+    S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
+                               json={"emails": [watch]}), 200)
+    op_name = sql.account(operator_id)["name"]
+    oid = order(api, "olivia", cust.id, "starter")["id"]
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/orders/{oid}/execute",
+                              "plan-welcome", (watch,)).values():
+        assert f"\nOrdered by {olivia} of {op_name}.\n" in text, text

@@ -528,7 +528,8 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
         if action == "cancel":
             # Round 6: who cancelled, until when it runs, how to withdraw
             # it; an add-on's end changes no plan, so no "Then ..." line.
-            assert (f"{t.admin.name} cancelled the Assets pack (50 assets) subscription of"
+            assert (f"{t.admin.name} of {t.account.name} cancelled the Assets pack (50 assets)"
+                    f" subscription of"
                     f" {cust.name}. It stays in service until " in mail.body), mail.body
             assert (f"Until then an administrator or billing user of {cust.name} can withdraw"
                     " the cancellation where the account's subscriptions are listed."
@@ -538,7 +539,8 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
         else:
             # Round 7: who withdrew the cancellation. It wrote no invoice:
             # no invoice line, no empty line in its place.
-            assert mail.body.endswith(f"Changed by {t.admin.name}.\n"), mail.body
+            assert mail.body.endswith(f"Changed by {t.admin.name} of {t.account.name}.\n"), \
+                mail.body
 
 
 def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, mailbox, make_tenant,
@@ -663,7 +665,7 @@ def test_the_welcome_greets_the_contact_and_an_upgrade_says_it_was_an_upgrade(
     assert mine.body.startswith(f"Hello {clara.name},\n\n{cust.name} now has Starter:"), mine.body
     assert theirs.body.startswith(f"Hello,\n\n{cust.name} now has Starter:"), theirs.body
     assert mine.body.split("\n", 1)[1] == theirs.body.split("\n", 1)[1]
-    assert f"\nOrdered by {t.admin.name}.\n" in mine.body, mine.body
+    assert f"\nOrdered by {t.admin.name} of {t.account.name}.\n" in mine.body, mine.body
     number = S.expect(api(t.admin).get(f"{ACCOUNTS}/{cust.id}/invoices"), 200)["items"][0]["number"]
     assert (f"\nInvoice {number} bills " in mine.body and " EUR; anyone with a role in the account"
             " finds it among the account's invoices.\n" in mine.body), mine.body
@@ -677,5 +679,6 @@ def test_the_welcome_greets_the_contact_and_an_upgrade_says_it_was_an_upgrade(
         mail = one_mail(mailbox, only(rows, "plan-welcome", to))
         assert mail.subject == f"{cust.name}: welcome to Professional", mail.subject
         assert mail.body.startswith(f"{hello}\n\n{cust.name} now has Professional:"), mail.body
-        assert f"\nUpgraded from Starter by {t.admin.name}.\n" in mail.body, mail.body
+        assert f"\nUpgraded from Starter by {t.admin.name} of {t.account.name}.\n" in mail.body, \
+            mail.body
         assert "Ordered by" not in mail.body and "/api/v1" not in mail.body, mail.body
