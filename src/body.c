@@ -97,11 +97,8 @@ static int trimmed_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-void body_trim(json_t *obj, const char *name)
+json_t *json_string_trimmed(json_t *v)
 {
-    json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
-    if (!json_is_string(v))
-        return;
     const char *s = json_string_value(v);
     size_t len = json_string_length(v), start = 0;
     while (start < len && trimmed_space(s[start]))
@@ -109,8 +106,20 @@ void body_trim(json_t *obj, const char *name)
     while (len > start && trimmed_space(s[len - 1]))
         len--;
     if (start == 0 && len == json_string_length(v))
+        return json_incref(v);
+    return json_stringn(s + start, len - start);
+}
+
+void body_trim(json_t *obj, const char *name)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
+    if (!json_is_string(v))
         return;
-    json_object_set_new(obj, name, json_stringn(s + start, len - start));
+    json_t *t = json_string_trimmed(v);
+    if (t == v)
+        json_decref(t);
+    else
+        json_object_set_new(obj, name, t);
 }
 
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,

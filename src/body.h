@@ -30,6 +30,10 @@ const char *body_str(struct request *req, json_t *obj, const char *prefix, const
  * form takes it: round-6 walkthrough of seed 004, D6). Anything else
  * (absent, not a string) is left for the accessors to judge. */
 void body_trim(json_t *obj, const char *name);
+/* String v without the spaces, tabs and line breaks around it, as
+ * body_trim trims (a property's text value: round-14 walkthrough of seed
+ * 001, D4): a new reference, v itself when nothing is trimmed. */
+json_t *json_string_trimmed(json_t *v);
 /* body_str for a name or label a person reads: only blank space (spaces,
  * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,

@@ -73,6 +73,7 @@ void property_definitions_get(struct request *req);
 void property_definitions_create(struct request *req);
 void property_definitions_patch(struct request *req);
 void property_definitions_delete(struct request *req);
+void account_properties_get(struct request *req);
 /* relations.c */
 void relations_request(struct request *req);
 void relations_approve(struct request *req);

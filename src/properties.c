@@ -2,7 +2,9 @@
  * properties: a partner's custom property definitions (GET, POST, PATCH,
  * DELETE /accounts/{id}/property-definitions) and the typed values its
  * children carry (set by PATCH /accounts/{child}, through
- * properties_apply). Every change writes an audit row in its transaction.
+ * properties_apply; read with their definitions by GET
+ * /accounts/{child}/properties). Every change writes an audit row in its
+ * transaction.
  */
 #include "properties.h"
 
@@ -147,14 +149,25 @@ const char *property_value_check(int type, const char *const *options, json_t *v
     const char *s = json_is_string(value) ? json_string_value(value) : NULL;
     const char *why;
     switch (type) {
-    case PROP_TEXT:
+    case PROP_TEXT: {
         if (!s)
             return "must be text";
-        if ((why = validate_name(s, TEXT_MAX)))
+        /* Without the spaces, tabs and line breaks around it, as other
+         * text fields are stored, from JSON and forms alike; a filter's
+         * value is read here too, so it compares trimmed (round-14
+         * walkthrough of seed 001, D4). Blank text stays "must not be
+         * empty". */
+        json_t *trimmed = json_string_trimmed(value);
+        const char *t = json_string_value(trimmed);
+        if ((why = validate_name(t, TEXT_MAX))) {
+            json_decref(trimmed);
             return why;
-        *value_json = string_json(s);
-        *sort_key = xstrdup(s);
+        }
+        *value_json = string_json(t);
+        *sort_key = xstrdup(t);
+        json_decref(trimmed);
         return NULL;
+    }
     case PROP_NUMBER: {
         double v;
         if (json_is_number(value) && !from_text) {
@@ -220,12 +233,23 @@ const char *property_value_check(int type, const char *const *options, json_t *v
     }
 }
 
+/* 1 if v is text of blank space only (line breaks around it included,
+ * as property_value_check trims them). */
+static int blank_text(json_t *v)
+{
+    if (!json_is_string(v))
+        return 0;
+    json_t *trimmed = json_string_trimmed(v);
+    int blank = text_is_blank(json_string_value(trimmed));
+    json_decref(trimmed);
+    return blank;
+}
+
 /* An empty form value (or one of blank space only) or a JSON null removes
  * a value. */
 static int removes(const struct request *req, json_t *v)
 {
-    return json_is_null(v) ||
-           (req->body_is_form && json_is_string(v) && text_is_blank(json_string_value(v)));
+    return json_is_null(v) || (req->body_is_form && blank_text(v));
 }
 
 static void key_error(struct request *req, const char *key, const char *message)
@@ -233,6 +257,15 @@ static void key_error(struct request *req, const char *key, const char *message)
     char f[160];
     snprintf(f, sizeof(f), "properties.%.140s", key);
     res_field_error(req, f, message);
+}
+
+/* "is required (Kundennummer)": the label names the property for a
+ * person who sees only the form (round-14 walkthrough of seed 001, D1). */
+static void required_error(struct request *req, const struct property_def *d)
+{
+    char why[160];
+    snprintf(why, sizeof(why), "is required (%.120s)", d->label);
+    key_error(req, d->key, why);
 }
 
 int properties_apply(struct sql_store *sql, struct request *req, unsigned long long child_id,
@@ -277,9 +310,10 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
                                                req->body_is_form, &value_json, &sort_key);
         if (why) {
             /* Blank text is no value: a required one is missing. */
-            int blank =
-                d->type == PROP_TEXT && json_is_string(v) && text_is_blank(json_string_value(v));
-            key_error(req, key, blank && d->required ? "is required" : why);
+            if (d->type == PROP_TEXT && d->required && blank_text(v))
+                required_error(req, d);
+            else
+                key_error(req, key, why);
             failed = 1;
             continue;
         }
@@ -293,7 +327,7 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
             char f[160];
             snprintf(f, sizeof(f), "properties.%.140s", defs[i].key);
             if (!json_object_get(req->errors, f))
-                key_error(req, defs[i].key, "is required");
+                required_error(req, &defs[i]);
             failed = 1;
         }
     }
@@ -302,6 +336,35 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
     if (st == ST_OK && failed)
         st = refuse_invalid(req);
     return st;
+}
+
+/* ---- an account's own sheet ---------------------------------------- */
+
+/* GET /accounts/{id}/properties: the definitions that apply to this
+ * account (its parent's) with its values, for whoever may read the
+ * account (round-14 walkthrough of seed 001, D1: its admins wrote values
+ * whose labels, types and options they could not read). Paged as the
+ * definitions list; the ETag is the account's, the one PATCH
+ * /accounts/{id} checks. */
+void account_properties_get(struct request *req)
+{
+    size_t offset;
+    long limit;
+    if (page_query(req, &offset, &limit) < 0)
+        return;
+    json_t *items;
+    unsigned long long version;
+    int st = property_sheet_of(req->session->sql, req->account.id, &items, &version);
+    if (st == ST_NOT_FOUND) {
+        refuse(req, 404, "not-found", "no such account");
+        return;
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_etag(req, req->account.id, version);
+    res_items_page(req, items, offset, limit);
 }
 
 /* ---- definitions: handlers ----------------------------------------- */

@@ -207,6 +207,47 @@ int property_values_of(struct sql_store *sql, unsigned long long account_id, jso
     return ST_OK;
 }
 
+int property_sheet_of(struct sql_store *sql, unsigned long long account_id, json_t **items,
+                      unsigned long long *version)
+{
+    struct sql_result r;
+    *items = NULL;
+    *version = 0;
+    /* One statement: the values, the definitions and the version are of
+     * one moment. An account without a parent (or a parent without
+     * definitions) gives one row of NULL definition columns. */
+    int st = sql_exec(sql,
+                      "SELECT d.id, d.prop_key, d.label, d.type, d.options, d.required,"
+                      " d.version, v.value, a.version FROM accounts a"
+                      " LEFT JOIN property_definitions d ON d.account_id = a.parent_id"
+                      " LEFT JOIN account_property_values v"
+                      " ON v.account_id = a.id AND v.definition_id = d.id"
+                      " WHERE a.id = ? ORDER BY d.id",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return ST_NOT_FOUND;
+    }
+    *version = sql_cell_id(&r, 0, 8);
+    *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++) {
+        if (!sql_cell(&r, i, 0))
+            continue;
+        struct property_def d;
+        read_def(&r, i, &d);
+        json_t *item = property_def_json(&d);
+        const char *text = sql_cell(&r, i, 7);
+        json_t *value = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        json_object_set_new(item, "value", value ? value : json_null());
+        json_array_append_new(*items, item);
+        property_def_clear(&d);
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int property_value_set(struct sql_store *sql, unsigned long long account_id,
                        unsigned long long definition_id, const char *value_json,
                        const char *sort_key)

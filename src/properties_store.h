@@ -52,6 +52,14 @@ int property_values_with_key(struct sql_store *sql, unsigned long long id, const
 /* The values of account_id as a JSON object {key: value} (a new
  * reference). */
 int property_values_of(struct sql_store *sql, unsigned long long account_id, json_t **out);
+/* The property sheet of account_id (GET /accounts/{id}/properties): the
+ * definitions of its parent, oldest first, each as property_def_json
+ * shows it plus this account's "value" (null when unset), as a new array
+ * in *items ([] without a parent or definitions); *version is the
+ * account's version, read in the same statement. ST_NOT_FOUND if there
+ * is no such account. */
+int property_sheet_of(struct sql_store *sql, unsigned long long account_id, json_t **items,
+                      unsigned long long *version);
 int property_value_set(struct sql_store *sql, unsigned long long account_id,
                        unsigned long long definition_id, const char *value_json,
                        const char *sort_key);

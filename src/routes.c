@@ -97,6 +97,9 @@ static const struct route routes[] = {
      ID | OPEN, ADMIN | SP, 0, NULL},
     {"DELETE", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_delete,
      ID | OPEN, ADMIN | SP, 0, NULL},
+    /* a child's own sheet: its parent's definitions with its values, for
+     * whoever reads the account (as GET /accounts/{id}) */
+    {"GET", "/api/v1/accounts/{id}/properties", account_properties_get, ID, ANY, 0, NULL},
     {"POST", "/api/v1/accounts/{id}/transfer", transfers_create, ID | OPEN | IDEM, ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/service-providers", providers_list, ID, ADMIN, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/service-providers/{uid}", providers_get, ID, ADMIN, 0, NULL},

@@ -96,6 +96,9 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), False),
     "PATCH /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
     "DELETE /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
+    # a child's own sheet: its parent's definitions with its values, for
+    # whoever reads the account (round-14 walkthrough of seed 001, D1)
+    "GET /api/v1/accounts/{id}/properties": (ANY, set(), False),
     "POST /api/v1/accounts/{id}/transfer": ({A}, set(), True),
     "GET /api/v1/accounts/{id}/service-providers": ({A}, set(), False),
     "GET /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), False),

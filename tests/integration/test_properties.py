@@ -539,6 +539,8 @@ def test_overview_order_is_bytewise_and_pages_agree(api, sql, make_tenant, make_
     define(api, t.admin, t.account.id, key="code", label="Code", type="text")
     names = ["Zeta", "alpha", "Alpha", "\u00c4lpha", "Alpha ", "Alpha  ", "Alpha!", "Alpha",
              "Alpha\u00e9", "\u00d6lpha", "alpha "]
+    # Text values are stored trimmed (round-14 walkthrough of seed 001,
+    # D4): "b " and "b  " are "b".
     codes = ["b", "B", "b ", None, "b", "\u00e4", None, "a", "b  ", "B", None]
     plans = ["pro", None, "basic", "pro", None, "basic ", None, "pro", "basic", None, "pro"]
     kids = []
@@ -552,7 +554,7 @@ def test_overview_order_is_bytewise_and_pages_agree(api, sql, make_tenant, make_
         "SELECT id, name, kind, status, plan, DATE_FORMAT(created_at, '%%Y%%m%%d%%H%%i%%s%%f') AS created"
         " FROM accounts WHERE parent_id=%s", int(t.account.id))}
     assert len(rows) == len(names)
-    code_of = {c.id: codes[i] for i, c in enumerate(kids)}
+    code_of = {c.id: codes[i] and codes[i].strip() for i, c in enumerate(kids)}
     key = {
         "id": lambda r: b"",
         "name": lambda r: r["name"].encode(),
@@ -589,7 +591,7 @@ def test_overview_order_is_bytewise_and_pages_agree(api, sql, make_tenant, make_
     items = {i["id"]: i for i in pages("name", 200)[1]["items"]}
     for i, c in enumerate(kids):
         assert items[c.id]["name"] == names[i] and items[c.id]["plan"] == plans[i]
-        assert items[c.id]["properties"] == ({} if codes[i] is None else {"code": codes[i]})
+        assert items[c.id]["properties"] == ({} if codes[i] is None else {"code": codes[i].strip()})
 
 
 @pytest.mark.parametrize("blank", ["   ", "\u00a0", " \u3000\u200b "])
@@ -625,13 +627,13 @@ def test_blank_labels_names_and_required_text_are_refused(api, sql, make_tenant,
     # A required text of spaces is missing; another text's is empty.
     errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={
         "properties": {"notiz": blank, "memo": blank}}), "properties.notiz", "properties.memo")
-    assert errors["properties.notiz"] == "is required", errors
+    assert errors["properties.notiz"] == "is required (Notiz)", errors
     assert errors["properties.memo"] == "must not be empty", errors
     # A form's blank value is an empty one: it removes a value, so a
     # required one is missing.
     r = s.form("POST", f"{ACCOUNTS}/{child.id}", [("_method", "PATCH"),
                                                    ("properties[notiz]", blank)])
-    assert S.expect_field_errors(r, "properties.notiz")["properties.notiz"] == "is required"
+    assert S.expect_field_errors(r, "properties.notiz")["properties.notiz"] == "is required (Notiz)"
     assert sql.account(child.id)["version"] == version
     assert sql.account(child.id)["name"] == child.name
     assert value_rows(sql, child.id)["notiz"][0] == "\"Wien\""
@@ -710,3 +712,144 @@ def test_the_overview_table_names_every_bad_parameter_at_once(api, partner_with_
         r = s.get(ACCOUNTS, params={"parent_id": t.account.id, **params})
         errors = S.expect_problem(r, 422, "validation")["errors"]
         assert set(errors) == fields, (params, errors)
+
+
+def sheet_path(account_id):
+    return f"{ACCOUNTS}/{account_id}/properties"
+
+
+def test_whoever_reads_a_child_reads_the_definitions_that_apply_to_it(
+        api, sql, make_account, make_person, set_roles, make_tenant, operator_id,
+        partner_with_properties, anon):
+    """Round-14 walkthrough of seed 001, D1: the customer's admin (no role
+    in the partner) was told "properties.kundennr: is required" but could
+    not read the partner's definitions (404), and the child's own
+    …/property-definitions list is empty. GET /accounts/{child}/properties
+    answers the parent's definitions with the child's values, to whoever
+    may read the account (GET /accounts/{id}'s roles); the 422 names the
+    label."""
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    S.expect(api(t.admin).patch(f"{ACCOUNTS}/{child.id}",
+                                json={"properties": {"region": "EU", "loggers": 12}}), 200)
+    define(api, t.admin, t.account.id, key="kundennr", label="Kundennummer", type="text",
+           required=True)
+    lena = make_person(prefix="lena")
+    set_roles(t.admin, child.id, lena, ["admin"])
+    # Her edit is refused with the label of what is missing.
+    r = api(lena).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"vip": False}})
+    errors = S.expect_field_errors(r, "properties.kundennr")
+    assert errors["properties.kundennr"] == "is required (Kundennummer)", errors
+    # The definitions are still the partner's alone.
+    S.expect_problem(api(lena).get(defs_path(t.account.id)), 404)
+    # Her account's sheet: every definition in order, with its value.
+    r = api(lena).get(sheet_path(child.id))
+    body = S.expect(r, 200)
+    items = body["items"]
+    assert [i["key"] for i in items] == ["region", "loggers", "vip", "renewal", "note", "kundennr"]
+    assert body["next_cursor"] is None
+    assert items[0] == {"key": "region", "label": "Region", "type": "select",
+                        "options": ["EU", "US", "APAC"], "required": True, "version": 1,
+                        "value": "EU"}
+    assert items[1]["value"] == 12 and items[2]["value"] is None
+    assert items[5] == {"key": "kundennr", "label": "Kundennummer", "type": "text",
+                        "required": True, "version": 1, "value": None}
+    # The definitions' fields are those of the partner's list.
+    listed = S.expect(api(t.admin).get(defs_path(t.account.id)), 200)["items"]
+    assert [{k: v for k, v in i.items() if k != "value"} for i in items] == listed
+    # Its ETag is the account's: the one her PATCH sends.
+    etag = r.headers["ETag"]
+    assert etag == api(lena).get(f"{ACCOUNTS}/{child.id}").headers["ETag"]
+    r = api(lena).patch(f"{ACCOUNTS}/{child.id}",
+                        json={"properties": {"vip": False, "kundennr": "K-100"}},
+                        headers={"If-Match": etag})
+    S.expect(r, 200)
+    S.expect_problem(api(lena).patch(f"{ACCOUNTS}/{child.id}", json={"name": "x"},
+                                     headers={"If-Match": etag}), 412)
+    r = api(lena).get(sheet_path(child.id))
+    got = {i["key"]: i["value"] for i in S.expect(r, 200)["items"]}
+    assert got == {"region": "EU", "loggers": 12, "vip": False, "renewal": None, "note": None,
+                   "kundennr": "K-100"}
+    assert r.headers["ETag"] != etag
+    head = api(lena).head(sheet_path(child.id))
+    assert head.status_code == 200 and head.content == b"" and head.headers["ETag"] == r.headers["ETag"]
+    # Pages as the definitions list does.
+    page = S.expect(api(lena).get(sheet_path(child.id), params={"limit": 2}), 200)
+    assert [i["key"] for i in page["items"]] == ["region", "loggers"] and page["next_cursor"]
+    S.expect_field_errors(api(lena).get(sheet_path(child.id), params={"bogus": "1"}), "bogus")
+    # A member and a service provider of the child read it too (the
+    # account's readers; values are part of the account: D2).
+    for role in ("member", "service-provider", "billing"):
+        p = make_person(prefix="pv")
+        set_roles(t.admin, child.id, p, [role])
+        assert [i["key"] for i in S.expect(api(p).get(sheet_path(child.id)), 200)["items"]] == \
+            [i["key"] for i in items], role
+    # A partner admin who is no member of the child: 403, as for the
+    # account itself (the overview table shows them the values).
+    pete = make_person(prefix="pete")
+    set_roles(t.admin, t.account.id, pete, ["admin"])
+    S.expect_problem(api(pete).get(f"{ACCOUNTS}/{child.id}"), 403)
+    S.expect_problem(api(pete).get(sheet_path(child.id)), 403, "forbidden")
+    # The partner's admin who is a member (its creator) and an operator: in.
+    assert len(S.expect(api(t.admin).get(sheet_path(child.id)), 200)["items"]) == 6
+    assert len(S.expect(api("olivia").get(sheet_path(child.id)), 200)["items"]) == 6
+    # Another tenant: 404; anonymous: 401.
+    other = make_tenant("pother")
+    S.expect_problem(api(other.admin).get(sheet_path(child.id)), 404)
+    S.expect_problem(anon.get(sheet_path(child.id)), 401)
+    # An account without a parent, and one whose parent defines nothing.
+    assert S.expect(api("olivia").get(sheet_path(operator_id)), 200)["items"] == []
+    bare = make_tenant("pbare")
+    bare_child = make_account(bare.admin, "customer", bare.account.id)
+    assert S.expect(api(bare.admin).get(sheet_path(bare_child.id)), 200)["items"] == []
+
+
+def test_text_values_are_trimmed_and_filter_and_sort_trimmed(api, sql, make_account,
+                                                              partner_with_properties):
+    """Round-14 walkthrough of seed 001, D4: a text value kept the spaces
+    around it (from a form too), sorted ahead of every letter, and
+    filter[note]=Wichtiger Kunde did not find it. Text values are stored
+    without the spaces, tabs and line breaks around them, from JSON and
+    forms; blank text stays empty; filters compare trimmed."""
+    t = partner_with_properties
+    s = api(t.admin)
+    kids = [make_account(t.admin, "customer", t.account.id) for _ in range(3)]
+    b = S.expect(s.patch(f"{ACCOUNTS}/{kids[0].id}", json={
+        "properties": {"region": "EU", "note": "  Wichtiger Kunde \t"}}), 200)
+    assert b["properties"]["note"] == "Wichtiger Kunde"
+    r = s.form("POST", f"{ACCOUNTS}/{kids[1].id}", [
+        ("_method", "PATCH"), ("properties[region]", "EU"), ("properties[note]", " Alpha \r\n")])
+    assert S.expect(r, 200)["properties"]["note"] == "Alpha"
+    S.expect(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={
+        "properties": {"region": "EU", "note": "Beta"}}), 200)
+    assert value_rows(sql, kids[0].id)["note"] == ("\"Wichtiger Kunde\"", b"Wichtiger Kunde")
+    assert value_rows(sql, kids[1].id)["note"] == ("\"Alpha\"", b"Alpha")
+    # Spaces inside stay; blank text stays empty (JSON 422, a form removes).
+    b = S.expect(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={
+        "properties": {"note": " Beta  Gamma "}}), 200)
+    assert b["properties"]["note"] == "Beta  Gamma"
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={
+        "properties": {"note": " \t\n "}}), "properties.note")
+    assert errors["properties.note"] == "must not be empty", errors
+    r = s.form("POST", f"{ACCOUNTS}/{kids[2].id}", [("_method", "PATCH"),
+                                                    ("properties[note]", " \r\n")])
+    assert "note" not in S.expect(r, 200)["properties"]
+    S.expect(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={"properties": {"note": "Beta"}}), 200)
+
+    def listing(**params):
+        return [i["id"] for i in S.expect(s.get(ACCOUNTS, params={
+            "parent_id": t.account.id, **params}), 200)["items"]]
+
+    # Sorted by the trimmed text: Alpha < Beta < Wichtiger Kunde.
+    assert listing(sort="note") == [kids[1].id, kids[2].id, kids[0].id]
+    assert listing(sort="-note") == [kids[0].id, kids[2].id, kids[1].id]
+    # A filter finds it, and compares its own value trimmed.
+    assert listing(**{"filter[note]": "Wichtiger Kunde"}) == [kids[0].id]
+    assert listing(**{"filter[note]": "  Wichtiger Kunde "}) == [kids[0].id]
+    assert listing(**{"filter[note]": "Alpha"}) == [kids[1].id]
+    S.expect_field_errors(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                                  "filter[note]": "   "}), "filter[note]")
+    # A select's value must still match an option exactly.
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={
+        "properties": {"region": " EU"}}), "properties.region")
+    assert errors["properties.region"] == "must be one of the options", errors

@@ -94,6 +94,8 @@ def main():
         prop = f"/api/v1/accounts/{partner}/property-definitions"
         call(paul, "POST", prop, 201, json={"key": f"leak_{tag}", "label": "Leak", "type": "text"})
         call(paul, "GET", f"{prop}/leak_{tag}", 200)
+        # The child's sheet: the partner's definitions with its values.
+        call(paul, "GET", f"/api/v1/accounts/{acc}/properties", 200)
         call(paul, "POST", prop, 409, json={"key": f"leak_{tag}", "label": "Leak", "type": "text"})
         call(paul, "DELETE", f"{prop}/leak_{tag}", 204)
         call(paul, "GET", f"{prop}/leak_{tag}", 404)

@@ -52,6 +52,19 @@ static void values_by_type(void **state)
     assert_non_null(check(PROP_TEXT, "\"\"", 0, &j, &k));
     assert_non_null(check(PROP_TEXT, "12", 0, &j, &k));
     assert_non_null(check(PROP_TEXT, "\"a\\nb\"", 0, &j, &k));
+    /* Trimmed around, from JSON and from text (round-14 walkthrough of
+     * seed 001, D4); blank stays empty. */
+    assert_null(check(PROP_TEXT, "\"  Wien \\t\\r\\n\"", 0, &j, &k));
+    assert_string_equal(j, "\"Wien\"");
+    assert_string_equal(k, "Wien");
+    free(j);
+    free(k);
+    assert_null(check(PROP_TEXT, " Graz  Nord ", 1, &j, &k));
+    assert_string_equal(k, "Graz  Nord");
+    free(j);
+    free(k);
+    assert_string_equal(check(PROP_TEXT, "\" \\t\\n \"", 0, &j, &k), "must not be empty");
+    assert_non_null(check(PROP_SELECT, " EU", 1, &j, &k));
 
     assert_null(check(PROP_NUMBER, "12.5", 0, &j, &k));
     assert_string_equal(j, "12.5");
