@@ -80,6 +80,17 @@ const char *storefront_alias_check(const char *alias, int *reserved)
     return NULL;
 }
 
+int storefront_alias_lower(const char *alias, char *out, size_t size)
+{
+    if (!size)
+        return -1;
+    size_t i = 0;
+    for (; alias && alias[i] && i + 1 < size; i++)
+        out[i] = alias[i] >= 'A' && alias[i] <= 'Z' ? (char)(alias[i] - 'A' + 'a') : alias[i];
+    out[i] = '\0';
+    return alias && alias[i] ? -1 : 0;
+}
+
 const char *storefront_host_check(const char *host)
 {
     size_t n = host ? strcspn(host, ":") : 0;

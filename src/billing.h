@@ -41,6 +41,14 @@ int money_mul_add(long long a, long long b, long long c, long long *out);
  * (a static string). *reserved is set to 1 when the only fault is that the
  * alias is reserved. */
 const char *storefront_alias_check(const char *alias, int *reserved);
+/* Room for any alias storefront_alias_lower copies whole (longer ones are
+ * invalid anyway). */
+#define STOREFRONT_ALIAS_SIZE 256
+/* alias with A-Z in lower case into out (size bytes), as the sign-in
+ * compares it; the rest as it is, for storefront_alias_check. 0, or -1
+ * when it does not fit (out then holds a cut copy, still too long to be
+ * valid when size > 64). */
+int storefront_alias_lower(const char *alias, char *out, size_t size);
 
 /* The storefront alias a request for uri is under, as nginx serves it:
  * the path (up to '?' or '#') is %-decoded once, "//" merged, "." and

@@ -7,8 +7,11 @@
 #include "storefronts.h"
 
 #include "audit.h"
+#include "account_store.h"
 #include "billing.h"
+#include "billing_notify.h"
 #include "body.h"
+#include "buf.h"
 #include "handlers.h"
 #include "storefronts_store.h"
 #include "validate.h"
@@ -59,14 +62,18 @@ static const char *query_host(struct request *req, char key[300])
     return key;
 }
 
+/* The alias of the path in lower case, as the sign-in compares it
+ * (round-14 walkthrough of seed 002, D3: /storefronts/T14S002-BETA was a
+ * 422 while the sign-in took /T14S002-BETA/ as that storefront). */
 static int read_lookup(struct request *req, long long *distributor, int *reserved,
-                       const char **host_key, char key[300])
+                       const char **host_key, char key[300], char alias[STOREFRONT_ALIAS_SIZE])
 {
     static const char *const known[] = {"distributor_id", "host", NULL};
     body_only(req, req->query, NULL, known);
     *distributor = query_distributor(req);
     *host_key = query_host(req, key);
-    const char *why = storefront_alias_check(req->args[0], reserved);
+    storefront_alias_lower(req->args[0], alias, STOREFRONT_ALIAS_SIZE);
+    const char *why = storefront_alias_check(alias, reserved);
     if (why && !*reserved)
         res_field_error(req, "alias", why);
     if (body_none(req))
@@ -134,14 +141,14 @@ void storefronts_get(struct request *req)
     long long distributor;
     int reserved;
     const char *host_key;
-    char key[300];
-    if (read_lookup(req, &distributor, &reserved, &host_key, key) < 0)
+    char key[300], alias[STOREFRONT_ALIAS_SIZE];
+    if (read_lookup(req, &distributor, &reserved, &host_key, key, alias) < 0)
         return;
     json_t *sf = NULL;
-    int st = reserved ? ST_NOT_FOUND
-                      : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host,
-                                                   req->args[0], (unsigned long long)distributor,
-                                                   host_key, &sf);
+    int st = reserved
+                 ? ST_NOT_FOUND
+                 : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host, alias,
+                                              (unsigned long long)distributor, host_key, &sf);
     if (st == ST_NOT_FOUND)
         refuse(req, 404, "not-found", "no storefront has this alias");
     else if (st == ST_CONFLICT)
@@ -159,12 +166,12 @@ void storefront_aliases_get(struct request *req)
     long long distributor;
     int reserved;
     const char *host_key;
-    char key[300];
-    if (read_lookup(req, &distributor, &reserved, &host_key, key) < 0)
+    char key[300], alias[STOREFRONT_ALIAS_SIZE];
+    if (read_lookup(req, &distributor, &reserved, &host_key, key, alias) < 0)
         return;
     int available = 0;
     int st = reserved ? ST_OK
-                      : storefronts_store_available(req->session->sql, req->args[0],
+                      : storefronts_store_available(req->session->sql, alias,
                                                     (unsigned long long)distributor, host_key,
                                                     &available);
     if (st != ST_OK) {
@@ -172,7 +179,7 @@ void storefront_aliases_get(struct request *req)
         return;
     }
     res_json(req, 200,
-             json_pack("{s:s, s:b, s:s?}", "alias", req->args[0], "available", available, "reason",
+             json_pack("{s:s, s:b, s:s?}", "alias", alias, "available", available, "reason",
                        available  ? NULL
                        : reserved ? "reserved"
                                   : "taken"));
@@ -209,20 +216,144 @@ int storefront_login_refused(struct request *req)
 
 /* ---- a distributor's storefront host --------------------------------- */
 
+/* What a reseller with a live storefront is told when its URL moves
+ * with the host (round-14 walkthrough of seed 002, D1): its readers,
+ * read from LDAP before the transaction (billing_notify.h). */
+struct host_reader {
+    unsigned long long account_id;
+    struct billing_people people;
+};
+
 struct host_change {
     struct request *req;
     const char *host;
+    /* Read before the transaction: the effective host then, and the
+     * readers of each live storefront when it changes. */
+    char *host_before; /* malloc'ed; NULL: the config's */
+    struct host_reader *readers;
+    size_t nreaders;
+    const char *changed_by; /* "Dina Disti of", the distributor's name follows */
+    int stale;              /* the transaction found other storefronts than were read */
 };
+
+/* The effective host: the distributor's own, else the config's. */
+static const char *effective_host(const struct request *req, const char *own)
+{
+    return own && *own ? own : req->cfg->storefront_host;
+}
+
+static void host_readers_free(struct host_change *h)
+{
+    for (size_t i = 0; i < h->nreaders; i++)
+        billing_people_free(&h->readers[i].people);
+    free(h->readers);
+    h->readers = NULL;
+    h->nreaders = 0;
+    free(h->host_before);
+    h->host_before = NULL;
+}
+
+/* Before the transaction (no row lock across LDAP): when the PUT changes
+ * the effective host, the live storefronts (one statement) and each
+ * reseller's readers, as storefront-welcome reads them. */
+static int host_readers_read(struct host_change *h)
+{
+    struct request *req = h->req;
+    json_t *own = NULL;
+    int st = storefronts_store_host(req->session->sql, req->account.id, &own);
+    if (st != ST_OK)
+        return st;
+    const char *o = json_string_value(own);
+    h->host_before = o ? xstrdup(o) : NULL;
+    json_decref(own);
+    if (strcasecmp(effective_host(req, h->host_before), effective_host(req, h->host)) == 0)
+        return ST_OK;
+    struct storefront_reseller *list;
+    size_t n;
+    st = storefronts_store_live_of_distributor(req->session->sql, req->account.id, &list, &n);
+    if (st != ST_OK)
+        return st;
+    h->readers = n ? xcalloc(n, sizeof(*h->readers)) : NULL;
+    for (size_t i = 0; i < n && st == ST_OK; i++) {
+        h->readers[i].account_id = list[i].account_id;
+        st = billing_people_read(req, list[i].account_id, &h->readers[i].people);
+        h->nreaders = i + 1;
+    }
+    storefront_resellers_free(list, n);
+    return st;
+}
+
+/* Inside the transaction: each live storefront's reseller gets an audit
+ * row storefront.url on its own account and storefront-url-changed, as
+ * the storefront-welcome goes (billing_notify_queue: its contacts, else
+ * admins, its recipients and the template's extra recipients). */
+static int host_tell_resellers(struct sql_store *sql, struct host_change *h, const char *old_host)
+{
+    struct request *req = h->req;
+    const char *before = effective_host(req, old_host), *after = effective_host(req, h->host);
+    if (strcasecmp(before, after) == 0)
+        return ST_OK;
+    struct storefront_reseller *list;
+    size_t n;
+    int st = storefronts_store_live_of_distributor(sql, req->account.id, &list, &n);
+    if (st != ST_OK)
+        return st;
+    /* Read for other storefronts than these (one came or went meanwhile,
+     * or the host changed after the read): read again. */
+    int same = n == h->nreaders;
+    for (size_t i = 0; i < n && same; i++)
+        same = list[i].account_id == h->readers[i].account_id;
+    if (!same) {
+        storefront_resellers_free(list, n);
+        h->stale = 1;
+        return ST_CONFLICT;
+    }
+    char *partner_name = NULL;
+    if (n)
+        st = account_name_get(sql, req->account.id, &partner_name);
+    struct buf old_url = BUF_INIT, new_url = BUF_INIT, by = BUF_INIT;
+    buf_printf(&by, "%s %s", h->changed_by, partner_name ? partner_name : "");
+    for (size_t i = 0; i < n && st == ST_OK; i++) {
+        buf_reset(&old_url);
+        buf_reset(&new_url);
+        buf_printf(&old_url, "https://%s/%s", before, list[i].alias);
+        buf_printf(&new_url, "https://%s/%s", after, list[i].alias);
+        st = audit_write(sql, req->caller.uid, list[i].account_id, "storefront.url",
+                         json_pack("{s:s, s:s}", "alias", list[i].alias, "url", buf_str(&old_url)),
+                         json_pack("{s:s, s:s, s:I}", "alias", list[i].alias, "url",
+                                   buf_str(&new_url), "distributor_id",
+                                   (json_int_t)req->account.id));
+        struct template_value vals[] = {
+            {"account_name", list[i].account_name},
+            {"old_url", buf_str(&old_url)},
+            {"new_url", buf_str(&new_url)},
+            {"partner_name", partner_name ? partner_name : ""},
+            {"changed_by", buf_str(&by)},
+        };
+        if (st == ST_OK)
+            st = billing_notify_queue(sql, list[i].account_id, "storefront-url-changed",
+                                      &h->readers[i].people, vals, 5);
+    }
+    buf_free(&old_url);
+    buf_free(&new_url);
+    buf_free(&by);
+    free(partner_name);
+    storefront_resellers_free(list, n);
+    return st;
+}
 
 static int host_tx(struct sql_store *sql, void *arg)
 {
     struct host_change *h = arg;
     char *old;
+    h->stale = 0;
     int st = storefronts_store_set_host(sql, h->req->account.id, h->host, &old);
     if (st == ST_OK)
         st = audit_write(sql, h->req->caller.uid, h->req->account.id, "storefront.host",
                          json_pack("{s:s?}", "storefront_host", old),
                          json_pack("{s:s?}", "storefront_host", h->host));
+    if (st == ST_OK)
+        st = host_tell_resellers(sql, h, old);
     free(old);
     return st;
 }
@@ -266,7 +397,36 @@ void storefront_host_put(struct request *req)
         res_field_error(req, "storefront_host", why);
     if (body_failed(req) || !host_allowed(req))
         return;
-    int st = request_transaction(req, host_tx, &h);
+    /* Who changed it, for the resellers' mail: the caller for the
+     * distributor ("of"), operator staff on its behalf (as invitations
+     * name them: docs/api.md). */
+    struct buf by = BUF_INIT;
+    buf_printf(&by, "%s %s", req->caller.name ? req->caller.name : req->caller.uid,
+               req->caller.is_operator && strcmp(req->account.kind, "operator") != 0
+                   ? "on behalf of"
+                   : "of");
+    h.changed_by = buf_str(&by);
+    /* The storefronts are read before the transaction; when it finds
+     * others (an order executed meanwhile), it rolls back and they are
+     * read again (bounded). */
+    int st = ST_OK, read = ST_OK;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        host_readers_free(&h);
+        read = host_readers_read(&h);
+        st = read == ST_OK ? request_transaction(req, host_tx, &h) : read;
+        if (!(st == ST_CONFLICT && h.stale))
+            break;
+    }
+    host_readers_free(&h);
+    buf_free(&by);
+    if (read != ST_OK) {
+        res_store_failure(req, read, "the directory or the database");
+        return;
+    }
+    if (st == ST_CONFLICT && h.stale) {
+        res_unavailable(req, "the distributor's storefronts (they changed while the host did)");
+        return;
+    }
     if (st == ST_CONFLICT) {
         refuse(req, 409, "conflict",
                "another distributor has this storefront host: a host belongs to one "
@@ -303,6 +463,16 @@ void storefront_host_get(struct request *req)
 const char *storefront_alias_field(struct request *req, json_t *body)
 {
     const char *alias = body_str(req, body, NULL, "storefront_alias", 0, 200);
+    /* Stored in lower case: "TechSolutions" is techsolutions (round-14
+     * walkthrough of seed 002, D3); the body keeps the lowered value, so
+     * the draft, the audit rows and error_to's echo have it. */
+    if (alias) {
+        char lower[STOREFRONT_ALIAS_SIZE];
+        if (storefront_alias_lower(alias, lower, sizeof(lower)) == 0 && strcmp(lower, alias) != 0) {
+            json_object_set_new(body, "storefront_alias", json_string(lower));
+            alias = json_string_value(json_object_get(body, "storefront_alias"));
+        }
+    }
     if (alias) {
         int reserved;
         const char *why = storefront_alias_check(alias, &reserved);

@@ -304,3 +304,38 @@ int storefronts_store_host(struct sql_store *sql, unsigned long long distributor
     sql_result_free(&r);
     return ST_OK;
 }
+
+int storefronts_store_live_of_distributor(struct sql_store *sql, unsigned long long distributor_id,
+                                          struct storefront_reseller **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT s.account_id, a.name, s.alias FROM storefronts s"
+                      " JOIN accounts a ON a.id = s.account_id"
+                      " WHERE s.distributor_id = ? AND s.status = 'active' ORDER BY s.account_id",
+                      SQL_ARGS(P_INT(distributor_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows) {
+        *out = xcalloc(r.nrows, sizeof(**out));
+        for (size_t i = 0; i < r.nrows; i++) {
+            (*out)[i].account_id = sql_cell_id(&r, i, 0);
+            (*out)[i].account_name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
+            (*out)[i].alias = xstrdup(sql_cell(&r, i, 2));
+        }
+        *n = r.nrows;
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+void storefront_resellers_free(struct storefront_reseller *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].account_name);
+        free(list[i].alias);
+    }
+    free(list);
+}

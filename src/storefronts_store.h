@@ -109,4 +109,17 @@ int storefronts_store_host(struct sql_store *sql, unsigned long long distributor
 int storefronts_store_set_host(struct sql_store *sql, unsigned long long distributor_id,
                                const char *host, char **old);
 
+/* A distributor's live storefronts: those whose URL a change of its
+ * storefront host moves for someone who uses it (status active: the
+ * subscription that needs it is active or pending cancellation; a kept,
+ * cancelled one serves nobody). One statement, by account id. */
+struct storefront_reseller {
+    unsigned long long account_id;
+    char *account_name; /* malloc'ed */
+    char *alias;        /* malloc'ed */
+};
+int storefronts_store_live_of_distributor(struct sql_store *sql, unsigned long long distributor_id,
+                                          struct storefront_reseller **out, size_t *n);
+void storefront_resellers_free(struct storefront_reseller *list, size_t n);
+
 #endif

@@ -95,6 +95,14 @@ static const char *const removed_ph[] = {"account_name", "changed_by", "email",
 static const char *const provider_changed_ph[] = {"account_name", "changed_by", "change",
                                                   "greeting", NULL};
 
+/* To a reseller whose storefront URL changed with its distributor's
+ * storefront host (migration 053; round-14 walkthrough of seed 002, D1):
+ * {{old_url}} and {{new_url}} (https://<host>/<alias>), {{partner_name}}
+ * the distributor, {{changed_by}} who changed the host and for which
+ * organization ("Dina Disti of Cloud Disti"). */
+static const char *const url_changed_ph[] = {"account_name", "old_url",  "new_url", "partner_name",
+                                             "changed_by",   "greeting", NULL};
+
 /* To the person a pending invitation was sent to, when a change other
  * than its sender's revoke withdraws it (the hand-over by role change):
  * {{name}} and {{greeting}} as in the invitation, who withdrew it
@@ -130,6 +138,7 @@ const struct template_info template_catalog[] = {
     {"recipient-removed", "transactional", removed_ph},
     {"provider-access-changed", "transactional", provider_changed_ph},
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
+    {"storefront-url-changed", "transactional", url_changed_ph},
     {NULL, NULL, NULL},
 };
 

@@ -487,10 +487,12 @@ def test_plan_rules_and_alias_validation(api, disti, make_reseller, make_account
     S.expect(api(r.admin).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
     execute(api, r.admin, draft["id"], status=409)
     # Aliases: 3-63 of a-z, 0-9 and '-', not reserved.
-    for bad in ("ab", "Tech", "tech_sol", "-tech", "a" * 64, "api", "www"):
+    # An alias in another case is lowered first (round-14 walkthrough of
+    # seed 002, D3), then checked: "Tech_Sol", "API" and "-Tech" still fail.
+    for bad in ("ab", "Tech_Sol", "tech_sol", "-Tech", "a" * 64, "A" * 64, "api", "API", "www"):
         resp = order(api, r.admin, r.account.id, "reseller-free", bad, status=422)
         S.expect_field_errors(resp, "storefront_alias")
-    S.expect_field_errors(api(None).get("/api/v1/storefront-aliases/Tech"), "alias")
+    S.expect_field_errors(api(None).get("/api/v1/storefront-aliases/Te_ch"), "alias")
     assert S.expect(api(None).get("/api/v1/storefront-aliases/api"), 200) == {
         "alias": "api", "available": False, "reason": "reserved"}
     # Lines: known articles, whole quantities, one plan at most.
@@ -3107,3 +3109,202 @@ def test_operator_staff_are_named_on_behalf_of_the_seller(api, disti, make_resel
     for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/orders/{oid}/execute",
                               "plan-welcome", (watch,)).values():
         assert f"\nOrdered by {olivia} of {op_name}.\n" in text, text
+
+
+def test_a_host_change_tells_each_reseller_its_new_storefront_url(
+        api, disti, make_reseller, make_tenant, sql, mailbox, env):
+    """Round-14 walkthrough of seed 002, D1: PUT .../storefront-host moved
+    every reseller's storefront URL (https://<host>/<alias>, computed) and
+    nobody was told. Decision: each reseller with a live storefront (its
+    subscription active or pending cancellation) gets an audit row
+    storefront.url on its own account and the mail storefront-url-changed
+    with the old and the new URL, to its contacts (else admins) and
+    recipients, as the storefront-welcome goes, in the PUT's transaction. A
+    PUT that leaves the effective host as it is mails nobody; a reseller
+    without a storefront, or with a kept (cancelled) one, gets nothing."""
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+    watch = S.unique_mail("url-watch-")
+    S.expect(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-url-changed"
+        "/recipients", json={"emails": [watch]}), 200)
+    # First the kept one: the maint run ends every term due by then.
+    plain = make_reseller(disti)  # basic: no storefront
+    kept = make_reseller(disti)  # a cancelled storefront, kept with its alias
+    kept_alias = S.unique("hu-k-")
+    ksid = execute(api, disti.admin, order(api, disti.admin, kept.account.id, "reseller-free",
+                                           kept_alias)["id"])["subscription"]["id"]
+    ends_at = S.expect(api(kept.admin).post(f"/api/v1/subscriptions/{ksid}/cancel"), 200)[
+        "ends_at"]
+    run_maint(env, later(ends_at, seconds=1))
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{kept_alias}"), 200)["status"] == \
+        "cancelled"
+    live = []
+    for prefix in ("hu-a-", "hu-b-"):
+        r = make_reseller(disti)
+        alias = S.unique(prefix)
+        execute(api, disti.admin, order(api, disti.admin, r.account.id, "reseller-free",
+                                        alias)["id"])
+        live.append((r, alias))
+    # One pending cancellation: its storefront serves until the term ends.
+    pending, pending_alias = live[1]
+    sid = S.expect(api(pending.admin).get(
+        f"/api/v1/accounts/{pending.account.id}/subscriptions"), 200)["items"][0]["id"]
+    S.expect(api(pending.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+
+    # Who may not: nothing changes, nobody is mailed.
+    other = make_tenant("huo")
+    new_host = f"{S.unique('shop-')}.storefront.test"
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(disti.member).put(path, json={"storefront_host": new_host}), 403)
+    S.expect_problem(api(disti.billing).put(path, json={"storefront_host": new_host}), 403)
+    S.expect_problem(api(other.admin).put(path, json={"storefront_host": new_host}), 404)
+    S.expect_problem(api(live[0][0].admin).put(path, json={"storefront_host": new_host}), 404)
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == disti.host
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s"
+                     " AND template='storefront-url-changed'", before) == 0
+
+    # The distributor's admin moves the host.
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": new_host}), 200)
+    for r, alias in live:
+        old_url, new_url = f"https://{disti.host}/{alias}", f"https://{new_host}/{alias}"
+        assert S.expect(api(None).get(f"/api/v1/storefronts/{alias}"), 200)["url"] == new_url
+        rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+                if x["template"] == "storefront-url-changed"]
+        assert sorted(x["recipient"].lower() for x in rows) == sorted(
+            [r.admin.mail.lower(), r.recipient.lower(), watch.lower()]), rows
+        assert {x["status"] for x in rows} == {"sent"}, rows
+        mine = [x for x in rows if x["recipient"].lower() == r.admin.mail.lower()]
+        mails = mailbox.wait_for(outbox_id=mine[0]["id"], timeout=15)
+        assert len(mails) == 1, mine
+        text = mails[0].body.replace("\r\n", "\n")
+        assert mails[0].subject == f"{r.account.name}: your storefront URL changed", \
+            mails[0].subject
+        assert text.startswith(f"Hello {r.admin.name},\n"), text
+        assert f"changed from {old_url} to {new_url}" in text, text
+        assert f"changed by {disti.admin.name} of {disti.account.name}" in text, text
+        assert disti.account.name in text and f"now at {new_url}" in text, text
+        # The reseller's own audit trail says so, by who changed it.
+        audit = [a for a in sql.audit(r.account.id) if a["action"] == "storefront.url"]
+        assert len(audit) == 1, audit
+        assert audit[0]["uid"] == disti.admin.uid, audit
+        assert audit[0]["old_value"] == {"alias": alias, "url": old_url}, audit
+        assert audit[0]["new_value"] == {"alias": alias, "url": new_url,
+                                         "distributor_id": int(disti.account.id)}, audit
+        # Its admins read it.
+        trail = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}/audit?limit=50"),
+                         200)["items"]
+        assert "storefront.url" in [a["action"] for a in trail], trail
+    for quiet in (plain, kept):
+        assert [x for x in S.outbox_rows(sql, account_id=quiet.account.id)
+                if x["template"] == "storefront-url-changed"] == []
+        assert "storefront.url" not in [a["action"] for a in sql.audit(quiet.account.id)]
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{kept_alias}"), 200)["url"] == \
+        f"https://{new_host}/{kept_alias}"
+
+    # The same host again: no mail, no row on the resellers.
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": new_host}), 200)
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s"
+                     " AND template='storefront-url-changed'", before) == 0
+    assert len([a for a in sql.audit(live[0][0].account.id)
+                if a["action"] == "storefront.url"]) == 1
+
+    # Back to the config's host (""): told again, with that URL.
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": ""}), 200)
+    default_url = S.expect(api(None).get(f"/api/v1/storefronts/{live[0][1]}"), 200)["url"]
+    assert default_url != f"https://{new_host}/{live[0][1]}"
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=live[0][0].account.id,
+                                             after_id=before)
+            if x["template"] == "storefront-url-changed"]
+    assert len(rows) == 3, rows
+    audit = [a for a in sql.audit(live[0][0].account.id) if a["action"] == "storefront.url"]
+    assert audit[-1]["old_value"]["url"] == f"https://{new_host}/{live[0][1]}", audit
+    assert audit[-1]["new_value"]["url"] == default_url, audit
+
+
+def test_a_host_change_that_fails_tells_nobody(api, disti, make_reseller, make_account,
+                                               make_person, set_roles, operator_id, sql):
+    """A PUT refused because the new host's storefronts clash (409) writes
+    neither the resellers' audit rows nor their mails: all in one
+    transaction (round-14 walkthrough of seed 002, D1)."""
+    r = make_reseller(disti)
+    alias = S.unique("hf-")
+    execute(api, disti.admin, order(api, disti.admin, r.account.id, "reseller-free",
+                                    alias)["id"])
+    # Another distributor's host has a storefront with the same alias.
+    other = make_account("olivia", "distributor", operator_id)
+    oadmin = make_person(prefix="hfo")
+    set_roles("olivia", other.id, oadmin, ["admin"])
+    ohost = f"{S.unique('hfo-')}.storefront.test"
+    S.expect(api(oadmin).put(f"/api/v1/accounts/{other.id}/storefront-host",
+                             json={"storefront_host": ohost}), 200)
+    oreseller = make_account("olivia", "partner", other.id)
+    execute(api, "olivia", order(api, "olivia", oreseller.id, "reseller-free", alias)["id"])
+    # Moving to the config's host is fine for both; then this distributor
+    # to a host of its own and the other to the config's (which this one
+    # left) would clash on the alias: 409, nothing written.
+    before = S.outbox_max_id(sql)
+    S.expect(api(oadmin).put(f"/api/v1/accounts/{other.id}/storefront-host",
+                             json={"storefront_host": ""}), 200)
+    S.expect_problem(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/storefront-host", json={"storefront_host": ""}),
+        409, "conflict")
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s AND account_id=%s",
+                     before, int(r.account.id)) == 0
+    assert "storefront.url" not in [a["action"] for a in sql.audit(r.account.id)]
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{alias}?distributor_id="
+                                  f"{disti.account.id}"), 200)["url"] == \
+        f"https://{disti.host}/{alias}"
+
+
+def test_storefront_lookups_and_orders_ignore_the_aliass_case(api, disti, make_reseller, sql):
+    """Round-14 walkthrough of seed 002, D3: the public lookups refused an
+    alias in another case (422) although the sign-in takes /ALIAS/ as
+    /alias/. Decision: they look the alias up in lower case, and an order
+    or upgrade stores a storefront_alias in lower case ("TechSolutions" is
+    techsolutions); the other rules apply after lowering."""
+    r = make_reseller(disti)
+    typed = S.unique("Tech-Solutions-")
+    alias = typed.lower()
+    draft = order(api, r.admin, r.account.id, "reseller-free", typed)
+    assert draft["storefront_alias"] == alias, draft
+    done = execute(api, r.admin, draft["id"])
+    assert done["subscription"]["storefront"]["alias"] == alias, done
+    assert sql.value("SELECT alias FROM storefronts WHERE account_id=%s",
+                     int(r.account.id)) == alias
+    for spelled in (alias.upper(), typed):
+        got = S.expect(api(None).get(f"/api/v1/storefronts/{spelled}"), 200)
+        assert got["alias"] == alias and got["url"] == f"https://{disti.host}/{alias}", got
+        got = S.expect(api(None).get(f"/api/v1/storefronts/{spelled}?host={disti.host.upper()}"),
+                       200)
+        assert got["account_id"] == str(r.account.id), got
+        assert S.expect(api(None).get(
+            f"/api/v1/storefront-aliases/{spelled}?distributor_id={disti.account.id}"), 200) == {
+            "alias": alias, "available": False, "reason": "taken"}
+    # Another reseller cannot take it in another case: the same alias.
+    r2 = make_reseller(disti)
+    taken = S.expect_problem(order(api, r2.admin, r2.account.id, "reseller-free",
+                                   alias.upper(), status=409), 409, "conflict")
+    assert f"'{alias}' is taken" in taken["detail"], taken
+    assert taken["errors"] == {"storefront_alias": "is taken; choose another one"}, taken
+    # Unknown in any case: 404 / available; reserved and malformed as before.
+    free = S.unique("Nobody-")
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{free}"), 404, "not-found")
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{free}"), 200) == {
+        "alias": free.lower(), "available": True, "reason": None}
+    assert S.expect(api(None).get("/api/v1/storefront-aliases/WWW"), 200) == {
+        "alias": "www", "available": False, "reason": "reserved"}
+    S.expect_problem(api(None).get("/api/v1/storefronts/API"), 404, "not-found")
+    S.expect_field_errors(api(None).get("/api/v1/storefronts/Tech_Sol"), "alias")
+    S.expect_field_errors(api(None).get("/api/v1/storefront-aliases/AB"), "alias")
+    # An upgrade's new alias is lowered too (and renames the storefront).
+    sid = done["subscription"]["id"]
+    renamed = S.unique("Re-Named-")
+    up = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade", json={
+        "plan": "standard", "storefront_alias": renamed}), 200)
+    assert up["storefront"]["alias"] == renamed.lower(), up
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 404, "not-found")
+    assert S.expect(api(None).get(f"/api/v1/storefronts/{renamed}"), 200)["alias"] == \
+        renamed.lower()

@@ -78,6 +78,10 @@ TEMPLATES = {
     # sql/048: a service provider's access limited, moved or ended
     # (round-13 walkthrough of seed 000, N3)
     "provider-access-changed": {"account_name", "changed_by", "change", "greeting"},
+    # sql/053: a reseller's storefront URL moved with its distributor's
+    # storefront host (round-14 walkthrough of seed 002, D1)
+    "storefront-url-changed": {"account_name", "old_url", "new_url", "partner_name",
+                               "changed_by", "greeting"},
 }
 
 

@@ -72,6 +72,35 @@ static void aliases(void **state)
     assert_int_equal(reserved, 1);
 }
 
+/* Round-14 walkthrough of seed 002, D3: an alias in another case is the
+ * lower-case alias; the other rules still apply after lowering. */
+static void aliases_are_lowered_before_the_check(void **state)
+{
+    (void)state;
+    char out[STOREFRONT_ALIAS_SIZE];
+    int reserved;
+    assert_int_equal(storefront_alias_lower("TechSolutions", out, sizeof(out)), 0);
+    assert_string_equal(out, "techsolutions");
+    assert_null(storefront_alias_check(out, &reserved));
+    assert_int_equal(storefront_alias_lower("T14S002-BETA", out, sizeof(out)), 0);
+    assert_string_equal(out, "t14s002-beta");
+    assert_int_equal(storefront_alias_lower("Tech_Sol", out, sizeof(out)), 0);
+    assert_string_equal(out, "tech_sol");
+    assert_non_null(storefront_alias_check(out, &reserved));
+    assert_int_equal(storefront_alias_lower("API", out, sizeof(out)), 0);
+    assert_non_null(storefront_alias_check(out, &reserved));
+    assert_int_equal(reserved, 1);
+    /* Only A-Z: other bytes stay, and stay refused. */
+    assert_int_equal(storefront_alias_lower("caf\xc3\x89", out, sizeof(out)), 0);
+    assert_string_equal(out, "caf\xc3\x89");
+    assert_non_null(storefront_alias_check(out, &reserved));
+    char small[4];
+    assert_int_equal(storefront_alias_lower("ABCD", small, sizeof(small)), -1);
+    assert_string_equal(small, "abc");
+    assert_int_equal(storefront_alias_lower("", small, sizeof(small)), 0);
+    assert_string_equal(small, "");
+}
+
 /* The alias a storefront page is under, decided from the path nginx
  * serves, not from the raw request URI (round-3 walkthrough of seed 002). */
 static void uri_aliases(void **state)
@@ -206,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(money_is_integer_minor_units),
         cmocka_unit_test(aliases),
+        cmocka_unit_test(aliases_are_lowered_before_the_check),
         cmocka_unit_test(hosts),
         cmocka_unit_test(uri_aliases),
         cmocka_unit_test(license_keys),
