@@ -14,11 +14,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static void add_person(struct billing_people *p, const struct person *who)
+/* Is who the caller left out (by uid or by mail)? */
+static int is_left_out(const struct caller *but, const struct person *who)
+{
+    if (!but)
+        return 0;
+    if (but->uid && who->uid && strcasecmp(but->uid, who->uid) == 0)
+        return 1;
+    return but->mail && who->mail && strcasecmp(but->mail, who->mail) == 0;
+}
+
+static void add_person(struct billing_people *p, const struct person *who, const struct caller *but)
 {
     const char *mail = who->mail;
-    if (!mail || !*mail)
+    if (!mail || !*mail || is_left_out(but, who))
         return;
     mail_names_add_person(&p->names, who);
     char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
@@ -28,7 +39,7 @@ static void add_person(struct billing_people *p, const struct person *who)
     p->mails[p->n++] = xstrdup(mail);
 }
 
-static int read_admins(struct request *req, unsigned long long account_id,
+static int read_admins(struct request *req, unsigned long long account_id, const struct caller *but,
                        struct billing_people *out)
 {
     struct role_group *groups;
@@ -46,7 +57,7 @@ static int read_admins(struct request *req, unsigned long long account_id,
         if (st != ST_OK)
             break;
         for (size_t i = 0; i < npeople; i++) {
-            add_person(out, &people[i]);
+            add_person(out, &people[i], but);
             person_free(&people[i]);
         }
         free(people);
@@ -64,20 +75,23 @@ static void read_recipient_names(struct request *req, unsigned long long account
                                &out->names);
 }
 
-int billing_people_admins(struct request *req, unsigned long long account_id,
-                          struct billing_people *out)
+/* but: the caller to leave out, or NULL. */
+static int admins_of(struct request *req, unsigned long long account_id, const struct caller *but,
+                     struct billing_people *out)
 {
     memset(out, 0, sizeof(*out));
-    int st = read_admins(req, account_id, out);
+    int st = read_admins(req, account_id, but, out);
     if (st == ST_OK)
         read_recipient_names(req, account_id, out);
     else
         billing_people_free(out);
+    if (st == ST_OK && but && but->mail && *but->mail)
+        out->except = xstrdup(but->mail);
     return st;
 }
 
-int billing_people_read(struct request *req, unsigned long long account_id,
-                        struct billing_people *out)
+static int contacts_else_admins(struct request *req, unsigned long long account_id,
+                                const struct caller *but, struct billing_people *out)
 {
     memset(out, 0, sizeof(*out));
     /* Both named contacts get the transactional mail (Inflectra: "these
@@ -96,7 +110,7 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             if (st == ST_OK)
                 st = ldap_store_roles_of(req->session->ldap, account_id, p.dn, &roles);
             if (st == ST_OK && (roles & ROLE_ADMIN))
-                add_person(out, &p);
+                add_person(out, &p, but);
             person_free(&p);
             if (st == ST_NOT_FOUND)
                 st = ST_OK;
@@ -107,19 +121,47 @@ int billing_people_read(struct request *req, unsigned long long account_id,
             return st;
         }
     }
-    /* No contact (or they are gone, or no admins): the account's admins. */
-    int st = out->n ? ST_OK : read_admins(req, account_id, out);
+    /* No contact (or they are gone, or no admins, or the only one is the
+     * caller left out): the account's admins. */
+    int st = out->n ? ST_OK : read_admins(req, account_id, but, out);
     if (st == ST_OK)
         read_recipient_names(req, account_id, out);
     else
         billing_people_free(out);
+    if (st == ST_OK && but && but->mail && *but->mail)
+        out->except = xstrdup(but->mail);
     return st;
+}
+
+int billing_people_admins(struct request *req, unsigned long long account_id,
+                          struct billing_people *out)
+{
+    return admins_of(req, account_id, NULL, out);
+}
+
+int billing_people_read(struct request *req, unsigned long long account_id,
+                        struct billing_people *out)
+{
+    return contacts_else_admins(req, account_id, NULL, out);
+}
+
+int billing_people_admins_others(struct request *req, unsigned long long account_id,
+                                 struct billing_people *out)
+{
+    return admins_of(req, account_id, &req->caller, out);
+}
+
+int billing_people_read_others(struct request *req, unsigned long long account_id,
+                               struct billing_people *out)
+{
+    return contacts_else_admins(req, account_id, &req->caller, out);
 }
 
 void billing_people_free(struct billing_people *p)
 {
     outbox_free_list(p->mails, p->n);
     mail_names_free(&p->names);
+    free(p->except);
     memset(p, 0, sizeof(*p));
 }
 
@@ -137,7 +179,8 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
     for (size_t i = 0; i < people->n; i++)
         to[n++] = people->mails[i];
     for (size_t i = 0; i < nrecipients; i++)
-        to[n++] = recipients[i];
+        if (!people->except || strcasecmp(recipients[i], people->except) != 0)
+            to[n++] = recipients[i];
     st = outbox_queue(sql, account_id, name, to, n, &people->names, values, nvalues);
     free(to);
     outbox_free_list(recipients, nrecipients);

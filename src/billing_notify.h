@@ -21,6 +21,10 @@ struct billing_people {
     /* The names of these people and of the account's notification
      * recipients that are a person's address, for {{greeting}}. */
     struct mail_names names;
+    /* The caller's address when read by a *_others function: never
+     * mailed, also not as a notification recipient (malloc'ed; NULL:
+     * none). */
+    char *except;
 };
 
 /* Outside a transaction: the mails of the account's admins (and the
@@ -31,10 +35,21 @@ int billing_people_admins(struct request *req, unsigned long long account_id,
  * technical), else, with neither, the admins'. */
 int billing_people_read(struct request *req, unsigned long long account_id,
                         struct billing_people *out);
+/* The same two, leaving out the caller (by uid and by mail, also among
+ * the notification recipients when the mail is queued): the people to
+ * tell of what operator staff did for an account they hold a role in
+ * too (round-14 walkthrough of seed 003, D1/D2). The "else the admins"
+ * of billing_people_read_others applies when no contact other than the
+ * caller is left. */
+int billing_people_admins_others(struct request *req, unsigned long long account_id,
+                                 struct billing_people *out);
+int billing_people_read_others(struct request *req, unsigned long long account_id,
+                               struct billing_people *out);
 void billing_people_free(struct billing_people *p);
 
 /* Inside the transaction: queues template `name` to the people and the
- * account's notification recipients (each address once). */
+ * account's notification recipients (each address once, none that is
+ * people->except). Nobody left: nothing is queued. */
 int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                          const struct billing_people *people, const struct template_value *values,
                          size_t nvalues);

@@ -21,10 +21,13 @@
  * 001; docs/api.md, "Customer relations"). Operator staff may act for
  * either side; a mail names them as such unless they are an admin of the
  * side they act for, and when they decide or end for a customer none of
- * whose admins they are, the customer's admins are told too; a customer
- * created under a partner by someone who is none of the partner's people
- * is mailed to the partner (relations_created_*; round-12 walkthrough of
- * seed 003).
+ * whose admins they are, the customer's admins are told too; a decision
+ * by operator staff is theirs as operator staff whatever roles they hold
+ * in the customer (decides_as_admin). A customer created under a partner
+ * by operator staff, or by anyone else who is none of the partner's
+ * people, is mailed to the partner's people other than its creator
+ * (relations_created_*; round-12 walkthrough of seed 003, D3; round-14
+ * walkthrough of seed 003, D1/D2).
  */
 #include "account_store.h"
 #include "audit.h"
@@ -122,20 +125,38 @@ static int staff_name(struct request *req, char **out)
     return st;
 }
 
-/* Who acted for account side_id, as the other side's mail names them:
- * its templates say "{{decided_by}} of {{customer_name}}", "{{ended_by}}
- * of {{ended_by_account}}", "{{withdrawn_by}} of {{partner_name}}". An
- * admin of that account by their name. Anyone else is operator staff
- * acting for it (the routes let only them; DESIGN: "Operators may do
- * everything"), named "Olivia Operator (operator staff of <the operator
+/* Is the caller an admin of account id? */
+static int is_admin_of(struct request *req, unsigned long long id)
+{
+    return (caller_roles(req, id) & ROLE_ADMIN) != 0;
+}
+
+/* Does the caller decide (approve, decline) for customer_id as its
+ * admin? Operator staff decide as operator staff whatever roles they hold
+ * there, also in a customer they created, whose admin that made them
+ * (round-14 walkthrough of seed 003, D2, as the invitation rule has it);
+ * on the operator account itself they act as its admin. */
+static int decides_as_admin(struct request *req, unsigned long long customer_id)
+{
+    if (req->caller.is_operator && customer_id != operator_account_id(req))
+        return 0;
+    return is_admin_of(req, customer_id);
+}
+
+/* Who acted for an account, as the other side's mail names them: its
+ * templates say "{{decided_by}} of {{customer_name}}", "{{ended_by}} of
+ * {{ended_by_account}}", "{{withdrawn_by}} of {{partner_name}}". as_admin
+ * (the caller acts as that account's admin): by their name. Anyone else
+ * is operator staff acting for it (the routes let only them; DESIGN:
+ * "Operators may do everything"), named "Olivia Operator (operator staff of <the operator
  * account>) on behalf", so that the mail reads "… on behalf of <account>"
  * and does not make them one of its people (round-12 walkthrough of seed
  * 003, D1: "Olivia Operator of <customer> approved"). The templates stay
  * as they are, so do distributors' overrides of them. *out malloc'ed;
  * outside a transaction. */
-static int acting_for(struct request *req, unsigned long long side_id, char **out)
+static int acting_for(struct request *req, int as_admin, char **out)
 {
-    if (caller_roles(req, side_id) & ROLE_ADMIN) {
+    if (as_admin) {
         *out = xstrdup(caller_display(&req->caller));
         return ST_OK;
     }
@@ -149,16 +170,19 @@ static int acting_for(struct request *req, unsigned long long side_id, char **ou
     return st;
 }
 
-/* For an action of side customer_id by someone who is not its admin
- * (operator staff): their name for the customer's mail and the
- * customer's admins to mail, read before the transaction. Nothing for an
- * admin of the customer, who told their own side. */
-static int read_customer_told(struct request *req, unsigned long long customer_id, struct relate *r)
+/* For an action of side customer_id by someone who does not act as its
+ * admin (as_admin 0: operator staff): their name for the customer's mail
+ * and the customer's admins to mail, other than the caller (who may hold
+ * a role there: round-14 walkthrough of seed 003, D2), read before the
+ * transaction. Nothing for one acting as its admin, who told their own
+ * side. */
+static int read_customer_told(struct request *req, int as_admin, unsigned long long customer_id,
+                              struct relate *r)
 {
-    if (caller_roles(req, customer_id) & ROLE_ADMIN)
+    if (as_admin)
         return ST_OK;
     int st = staff_name(req, &r->staff);
-    return st == ST_OK ? billing_people_admins(req, customer_id, &r->customer_admins) : st;
+    return st == ST_OK ? billing_people_admins_others(req, customer_id, &r->customer_admins) : st;
 }
 
 /* A mail to the customer's side of relation r in its template: the
@@ -560,16 +584,17 @@ static void decide(struct request *req, const char *decision)
                        .id = parse_id(req->args[0]),
                        .decision = decision};
     /* Who is told: the partner's people, from the directory, before the
-     * transaction; and when the caller is no admin of the customer
-     * (operator staff deciding for it), the customer's admins too. */
+     * transaction; and when the caller does not decide as the customer's
+     * admin (operator staff deciding for it), the customer's admins too. */
     unsigned long long partner = 0, customer = 0;
     int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
         st = billing_people_read(req, partner, &r.admins);
+    int as_admin = st == ST_OK && decides_as_admin(req, customer);
     if (st == ST_OK)
-        st = acting_for(req, customer, &r.actor);
+        st = acting_for(req, as_admin, &r.actor);
     if (st == ST_OK)
-        st = read_customer_told(req, customer, &r);
+        st = read_customer_told(req, as_admin, customer, &r);
     if (st == ST_OK)
         st = request_transaction(req, decide_tx, &r);
     answer_relation(req, &r, st);
@@ -651,7 +676,7 @@ void relations_withdraw(struct request *req)
     if (st == ST_OK)
         st = billing_people_admins(req, customer, &r.admins);
     if (st == ST_OK)
-        st = acting_for(req, partner, &r.actor);
+        st = acting_for(req, is_admin_of(req, partner), &r.actor);
     if (st == ST_OK)
         st = request_transaction(req, withdraw_tx, &r);
     answer_relation(req, &r, st);
@@ -727,11 +752,11 @@ void relations_end(struct request *req)
         st = by_partner ? billing_people_admins(req, e.other, &e.r.admins)
                         : billing_people_read(req, e.other, &e.r.admins);
         if (st == ST_OK)
-            st = acting_for(req, e.side, &e.r.actor);
+            st = acting_for(req, is_admin_of(req, e.side), &e.r.actor);
         /* Operator staff ending it for the customer (admin of neither
          * side): the customer's admins did not, and are told too. */
         if (st == ST_OK && !by_partner)
-            st = read_customer_told(req, e.r.customer_id, &e.r);
+            st = read_customer_told(req, is_admin_of(req, e.r.customer_id), e.r.customer_id, &e.r);
     }
     if (st == ST_OK)
         st = request_transaction(req, end_tx, &e);
@@ -821,7 +846,7 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
     /* Who closed it, as the other sides' mails name them (acting_for). */
     if (r.nrows)
-        st = acting_for(req, account_id, &out->actor);
+        st = acting_for(req, is_admin_of(req, account_id), &out->actor);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
         /* The closed account's customer side is told as a decision is
@@ -896,12 +921,17 @@ int relations_created_read(struct request *req, unsigned long long partner_id,
                            struct relations_created *out)
 {
     memset(out, 0, sizeof(*out));
-    /* The partner's own people know what they created. */
-    if (caller_roles(req, partner_id))
+    /* The partner's own people know what they created. Operator staff
+     * count as operator staff whatever roles they hold in the partner,
+     * also in one they created, whose admin that made them (round-14
+     * walkthrough of seed 003, D1: the Help Center's customers were never
+     * told to the reseller): its contacts (else admins) other than the
+     * creator are told, and nobody when none is left. */
+    if (!req->caller.is_operator && caller_roles(req, partner_id))
         return ST_OK;
     int st = staff_name(req, &out->created_by);
     if (st == ST_OK)
-        st = billing_people_read(req, partner_id, &out->people);
+        st = billing_people_read_others(req, partner_id, &out->people);
     if (st != ST_OK)
         relations_created_free(out);
     return st;

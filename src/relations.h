@@ -50,13 +50,15 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
                             unsigned long long account_id, const struct relations_closing *told);
 
 /* A customer organization created under a partner records an active
- * relation (accounts.c); when its creator is none of the partner's people
- * (operator staff, the seed's "Partner Sales Account Manager"), the
- * partner's contacts (else its admins) and notification recipients are
- * mailed relation-created, so that it need not poll GET …/customers
- * (round-12 walkthrough of seed 003, D3). */
+ * relation (accounts.c); when its creator is operator staff (the seed's
+ * "Partner Sales Account Manager", whatever roles they hold in the
+ * partner: round-14 walkthrough of seed 003, D1) or anyone else who is
+ * none of the partner's people, the partner's contacts (else its admins)
+ * and notification recipients, the creator left out, are mailed
+ * relation-created, so that it need not poll GET …/customers (round-12
+ * walkthrough of seed 003, D3). */
 struct relations_created {
-    char *created_by; /* NULL: nobody is told (the creator is the partner's) */
+    char *created_by; /* NULL: nobody is told (the creator is the partner's own) */
     struct billing_people people;
 };
 

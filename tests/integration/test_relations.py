@@ -893,14 +893,7 @@ def test_operator_staff_deciding_for_the_customer_are_named_as_such_and_the_cust
         ("relation-decided", p.account.id, p.admin.mail.lower())}
     row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
     assert f"{q.admin.name} of {cust.name} approved the request" in row["body"], row
-    # Operator staff who are an admin of the customer decide as its admin.
-    cust = make_account("olivia", "customer", q.account.id)
-    rel = ask(api, p, cust.id)
-    before = S.outbox_max_id(sql)
-    S.expect(api("olivia").post(f"{REL}/{rel['id']}/decline"), 200)
-    assert {t for t, _, _ in mails_since(sql, before, p.account.id, cust.id)} == {"relation-decided"}
-    row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
-    assert f"{olivia.name} of {cust.name} declined the request" in row["body"], row
+    # Operator staff who are an admin of the customer: round 14, D2 (below).
 
 
 def test_operator_staff_ending_withdrawing_or_closing_for_a_side_are_named_as_such(
@@ -993,17 +986,154 @@ def test_the_partner_is_told_of_a_customer_someone_else_created_for_it(
     items = S.expect(api(t.admin).get(f"{ACCOUNTS}/{t.account.id}/customers"), 200)["items"]
     assert [(i["id"], i["customer_id"], i["status"]) for i in items] == [(rid, cid, "active")], items
 
-    # Created by the partner's own admin, or by operator staff who are one
-    # of its admins: nobody of the partner is told.
-    own = make_tenant("r12co")
-    for creator in (t.admin, "olivia"):
-        partner = t if creator is t.admin else own
-        before = S.outbox_max_id(sql)
-        make_account(creator, "customer", partner.account.id)
-        assert [x for x in S.outbox_rows(sql, account_id=partner.account.id, after_id=before)
-                if x["template"] == "relation-created"] == []
+    # Created by the partner's own admin: nobody of the partner is told
+    # (operator staff who are one of its admins: round 14, D1, below).
+    before = S.outbox_max_id(sql)
+    make_account(t.admin, "customer", t.account.id)
+    assert [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)
+            if x["template"] == "relation-created"] == []
     # A partner made under a partner is no customer: no relation, no mail.
     before = S.outbox_max_id(sql)
     make_account("olivia", "partner", t.account.id)
     assert [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)
             if x["template"] == "relation-created"] == []
+
+
+# ---------------------------------------------------------------- round-14 walkthrough of seed 003
+
+def created_rows(sql, before, account_id):
+    return {(x["template"], x["recipient"].lower())
+            for x in S.outbox_rows(sql, account_id=account_id, after_id=before)
+            if x["template"] == "relation-created"}
+
+
+def test_operator_staff_who_created_the_partner_tell_it_of_a_customer_they_create(
+        api, sql, make_account, make_person, person, operator_id, mailbox):
+    """D1: olivia (operator staff) created the reseller with Rita as its
+    contact, which made olivia its admin too; the Help Center's customer
+    created under it was never mailed to the reseller (the round-12 rule
+    asked whether the creator held a role in the partner). Operator staff
+    count as operator staff whatever roles they hold there: the partner's
+    contacts (else admins) other than the creator get relation-created,
+    the creator never; a partner person creating under their own partner
+    is not mailed; nobody left, no mail."""
+    olivia = person("olivia")
+    who = staff(sql, person, operator_id)
+    rita = make_person(prefix="r14rita")
+    partner = make_account("olivia", "partner", operator_id, name=S.unique("it-r14-res-"),
+                           contact={"first_name": "Rita", "last_name": "Reseller",
+                                    "email": rita.mail})
+    assert partner.body["contact"]["status"] == "added", partner.body
+    members = S.expect(api("olivia").get(f"{ACCOUNTS}/{partner.id}/members"), 200)["items"]
+    assert {m["uid"] for m in members if "admin" in m["roles"]} == {"olivia", rita.uid}, members
+    # olivia is also a notification recipient of the reseller: still not mailed.
+    recipient = S.unique_mail("r14-n-")
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{partner.id}/notification-recipients",
+                               json={"emails": [recipient, olivia.mail]}), 200)
+
+    name = S.unique("it-r14-k2-")
+    before = S.outbox_max_id(sql)
+    body = S.expect(api("olivia").post(ACCOUNTS, json={
+        "kind": "customer", "name": name, "parent_id": partner.id,
+        "company": full_company(name + " GmbH", vat_id="DE 987 654 321"),
+        "contact": {"first_name": "Zoe", "last_name": "Zwei",
+                    "email": S.unique_mail("r14-zoe-")}}), 201)
+    cid, rid = body["id"], body["relation"]["id"]
+    assert created_rows(sql, before, partner.id) == {
+        ("relation-created", rita.mail.lower()), ("relation-created", recipient.lower())}
+    assert [x for x in S.outbox_rows(sql, account_id=partner.id, after_id=before)
+            if x["recipient"].lower() == olivia.mail.lower()] == []
+    row = bodies(sql, before, partner.id, "relation-created", rita.mail)
+    assert f"{who} created the customer organization {name} (account {cid}) under {partner.name}" \
+        in row["body"], row
+    assert f"customer relation {rid} is active" in row["body"], row
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=rita.mail, timeout=15)
+    assert [m.subject for m in mails] == [f"{name} was created as a customer of {partner.name}"], mails
+
+    # Rita (the partner's own admin, no operator staff) creates under her
+    # partner: nobody is told, she least of all.
+    before = S.outbox_max_id(sql)
+    make_account(rita, "customer", partner.id)
+    assert created_rows(sql, before, partner.id) == set()
+
+    # olivia named as both contacts: no contact other than the creator is
+    # left, so the partner's other admins are told.
+    for kind in ("primary", "technical"):
+        S.expect(api("olivia").put(f"{ACCOUNTS}/{partner.id}/contacts/{kind}",
+                                   json={"uid": "olivia"}), 200)
+    before = S.outbox_max_id(sql)
+    make_account("olivia", "customer", partner.id)
+    assert created_rows(sql, before, partner.id) == {
+        ("relation-created", rita.mail.lower()), ("relation-created", recipient.lower())}
+
+    # A partner whose only person is olivia, its creator: nobody is left,
+    # no mail.
+    alone = make_account("olivia", "partner", operator_id)
+    before = S.outbox_max_id(sql)
+    make_account("olivia", "customer", alone.id)
+    assert [x for x in S.outbox_rows(sql, account_id=alone.id, after_id=before)] == []
+
+
+def test_operator_staff_who_are_an_admin_of_the_customer_decide_as_operator_staff(
+        api, sql, make_tenant, make_account, make_person, set_roles, person, operator_id,
+        mailbox):
+    """D2: olivia created the organization for the customer (the Help
+    Center), which made her its admin; Bert, its admin who was asked to
+    decide, never learnt that she approved, and the partner read "Olivia
+    Operator of <customer> approved". Operator staff decide as operator
+    staff whatever roles they hold there: the partner's mail says "on
+    behalf", the customer's admins other than the decider get
+    relation-decided-by-operator."""
+    p = make_tenant("r14d")
+    drop_operator(api, p)
+    olivia = person("olivia")
+    who = staff(sql, person, operator_id)
+    bert = make_person(prefix="r14bert")
+    other = make_tenant("r14do")
+    for verb, word in (("approve", "approved"), ("decline", "declined")):
+        cust = make_account("olivia", "customer", operator_id)
+        set_roles("olivia", cust.id, bert, ["admin"])
+        rel = ask(api, p, cust.id)
+        # The route: a member of the customer 403, another tenant 404.
+        member = make_person(prefix="r14m")
+        set_roles("olivia", cust.id, member, ["member"])
+        S.expect_problem(api(member).post(f"{REL}/{rel['id']}/{verb}"), 403)
+        S.expect_problem(api(other.admin).post(f"{REL}/{rel['id']}/{verb}"), 404)
+        before = S.outbox_max_id(sql)
+        done = S.expect(api("olivia").post(f"{REL}/{rel['id']}/{verb}"), 200)
+        assert (done["status"], done["decided_by"]) == (
+            "active" if verb == "approve" else "declined", "olivia"), done
+        assert mails_since(sql, before, p.account.id, cust.id) == {
+            ("relation-decided", p.account.id, p.admin.mail.lower()),
+            ("relation-decided-by-operator", cust.id, bert.mail.lower())}
+        row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+        assert f"{who} on behalf of {cust.name} {word} the request of {p.account.name}" \
+            in row["body"], row
+        assert f"{olivia.name} of {cust.name}" not in row["body"], row
+        row = bodies(sql, before, cust.id, "relation-decided-by-operator", bert.mail)
+        assert f"{who} {word} the request of {p.account.name}" in row["body"], row
+        mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=bert.mail, timeout=15)
+        assert [m.subject for m in mails] == [row["subject"]], mails
+
+    # olivia the customer's only admin: named on behalf all the same; the
+    # customer has nobody else to tell, and she is not mailed.
+    cust = make_account("olivia", "customer", operator_id)
+    rel = ask(api, p, cust.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(f"{REL}/{rel['id']}/decline"), 200)
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-decided", p.account.id, p.admin.mail.lower())}
+    row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+    assert f"{who} on behalf of {cust.name} declined the request" in row["body"], row
+
+    # Bert, the customer's own admin (no operator staff), decides as its
+    # admin: "Bert of <customer>", the customer not mailed.
+    cust = make_account("olivia", "customer", operator_id)
+    set_roles("olivia", cust.id, bert, ["admin"])
+    rel = ask(api, p, cust.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(bert).post(f"{REL}/{rel['id']}/approve"), 200)
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-decided", p.account.id, p.admin.mail.lower())}
+    row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
+    assert f"{bert.name} of {cust.name} approved the request" in row["body"], row
