@@ -23,7 +23,7 @@
  * side they act for, and when they decide or end for a customer none of
  * whose admins they are, the customer's admins are told too; a decision
  * by operator staff is theirs as operator staff whatever roles they hold
- * in the customer (decides_as_admin). A customer created under a partner
+ * in the customer (acts_as_admin). A customer created under a partner
  * by operator staff, or by anyone else who is none of the partner's
  * people, is mailed to the partner's people other than its creator
  * (relations_created_*; round-12 walkthrough of seed 003, D3; round-14
@@ -131,16 +131,16 @@ static int is_admin_of(struct request *req, unsigned long long id)
     return (caller_roles(req, id) & ROLE_ADMIN) != 0;
 }
 
-/* Does the caller decide (approve, decline) for customer_id as its
- * admin? Operator staff decide as operator staff whatever roles they hold
- * there, also in a customer they created, whose admin that made them
+/* Does the caller act for side id (decide, end, withdraw, close) as its
+ * admin? Operator staff act as operator staff whatever roles they hold
+ * there, also in an account they created, whose admin that made them
  * (round-14 walkthrough of seed 003, D2, as the invitation rule has it);
  * on the operator account itself they act as its admin. */
-static int decides_as_admin(struct request *req, unsigned long long customer_id)
+static int acts_as_admin(struct request *req, unsigned long long id)
 {
-    if (req->caller.is_operator && customer_id != operator_account_id(req))
+    if (req->caller.is_operator && id != operator_account_id(req))
         return 0;
-    return is_admin_of(req, customer_id);
+    return is_admin_of(req, id);
 }
 
 /* Who acted for an account, as the other side's mail names them: its
@@ -590,7 +590,7 @@ static void decide(struct request *req, const char *decision)
     int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
         st = billing_people_read(req, partner, &r.admins);
-    int as_admin = st == ST_OK && decides_as_admin(req, customer);
+    int as_admin = st == ST_OK && acts_as_admin(req, customer);
     if (st == ST_OK)
         st = acting_for(req, as_admin, &r.actor);
     if (st == ST_OK)
@@ -676,7 +676,7 @@ void relations_withdraw(struct request *req)
     if (st == ST_OK)
         st = billing_people_admins(req, customer, &r.admins);
     if (st == ST_OK)
-        st = acting_for(req, is_admin_of(req, partner), &r.actor);
+        st = acting_for(req, acts_as_admin(req, partner), &r.actor);
     if (st == ST_OK)
         st = request_transaction(req, withdraw_tx, &r);
     answer_relation(req, &r, st);
@@ -752,11 +752,12 @@ void relations_end(struct request *req)
         st = by_partner ? billing_people_admins(req, e.other, &e.r.admins)
                         : billing_people_read(req, e.other, &e.r.admins);
         if (st == ST_OK)
-            st = acting_for(req, is_admin_of(req, e.side), &e.r.actor);
+            st = acting_for(req, acts_as_admin(req, e.side), &e.r.actor);
         /* Operator staff ending it for the customer (admin of neither
          * side): the customer's admins did not, and are told too. */
         if (st == ST_OK && !by_partner)
-            st = read_customer_told(req, is_admin_of(req, e.r.customer_id), e.r.customer_id, &e.r);
+            st =
+                read_customer_told(req, acts_as_admin(req, e.r.customer_id), e.r.customer_id, &e.r);
     }
     if (st == ST_OK)
         st = request_transaction(req, end_tx, &e);
@@ -846,7 +847,7 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
     /* Who closed it, as the other sides' mails name them (acting_for). */
     if (r.nrows)
-        st = acting_for(req, is_admin_of(req, account_id), &out->actor);
+        st = acting_for(req, acts_as_admin(req, account_id), &out->actor);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
         /* The closed account's customer side is told as a decision is

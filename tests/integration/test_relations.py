@@ -1137,3 +1137,43 @@ def test_operator_staff_who_are_an_admin_of_the_customer_decide_as_operator_staf
         ("relation-decided", p.account.id, p.admin.mail.lower())}
     row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
     assert f"{bert.name} of {cust.name} approved the request" in row["body"], row
+
+
+def test_operator_staff_who_are_an_admin_of_the_customer_end_as_operator_staff(
+        api, sql, make_tenant, make_account, make_person, set_roles, person, operator_id):
+    """D2, the other relation mails: olivia created the customer (so she is
+    its admin) and ends its approved relation. She is named as operator
+    staff on its behalf, not "Olivia Operator of <customer>", and Bert, its
+    admin who did not end it, is told; withdrawing for a partner she
+    created reads the same."""
+    p = make_tenant("r14e")
+    drop_operator(api, p)
+    olivia = person("olivia")
+    who = staff(sql, person, operator_id)
+    bert = make_person(prefix="r14ebert")
+    cust = make_account("olivia", "customer", operator_id)
+    set_roles("olivia", cust.id, bert, ["admin"])
+    rel = ask(api, p, cust.id)
+    S.expect(api(bert).post(f"{REL}/{rel['id']}/approve"), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(f"{REL}/{rel['id']}/end"), 200)
+    assert mails_since(sql, before, p.account.id, cust.id) == {
+        ("relation-ended", p.account.id, p.admin.mail.lower()),
+        ("relation-ended", cust.id, bert.mail.lower())}
+    for acc, to in ((p.account.id, p.admin.mail), (cust.id, bert.mail)):
+        row = bodies(sql, before, acc, "relation-ended", to)
+        assert f"{who} on behalf of {cust.name} ended the customer relation {rel['id']}" \
+            in row["body"], row
+        assert f"{olivia.name} of {cust.name}" not in row["body"], row
+
+    # A partner olivia created (her admin role there) withdraws through her.
+    partner = make_account("olivia", "partner", operator_id)
+    cust2 = make_account("olivia", "customer", operator_id)
+    set_roles("olivia", cust2.id, bert, ["admin"])
+    rel = S.expect(api("olivia").post(f"{ACCOUNTS}/{partner.id}/customer-relations",
+                                      json={"customer_id": cust2.id}), 202)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(f"{REL}/{rel['id']}/withdraw"), 200)
+    row = bodies(sql, before, cust2.id, "relation-withdrawn", bert.mail)
+    assert f"{who} on behalf of {partner.name} withdrew the request" in row["body"], row
+    assert f"{olivia.name} of {partner.name}" not in row["body"], row
