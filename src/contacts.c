@@ -12,6 +12,7 @@
 #include "contacts_store.h"
 #include "audit.h"
 #include "body.h"
+#include "buf.h"
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
@@ -36,6 +37,42 @@ struct contact_change {
      * recipients who are people, read before the transaction. */
     const struct mail_names *names;
 };
+
+/* {{if_unexpected}} of contact-changed (round-14 walkthroughs of seeds 000
+ * and 004, D1): whom a reader asks who did not expect the change. The
+ * person who made it reads that they did (their own address: as old or
+ * new contact or as a recipient); everyone else is sent to them and the
+ * other administrators while they are an admin of the account after the
+ * change, else to "an administrator" (the seed's hand-over by role
+ * change: who handed over is a service provider now and may not name
+ * contacts). vals: the mail's values, {{if_unexpected}} the last. */
+#define CONTACT_SELF_TEXT "You made this change."
+
+static int queue_contact_changed(struct sql_store *sql, unsigned long long account_id,
+                                 const char *const *to, size_t n, const struct mail_names *names,
+                                 struct template_value *vals, const char *changed_by,
+                                 const char *changed_by_mail, int changed_by_admin,
+                                 int budget_counts)
+{
+    const char *account_name = vals[0].value;
+    struct buf text = BUF_INIT;
+    if (changed_by_admin)
+        buf_printf(&text,
+                   "If you did not expect this change, ask %s or another administrator of %s: "
+                   "any administrator can name another contact.",
+                   changed_by, account_name);
+    else
+        buf_printf(&text,
+                   "If you did not expect this change, ask an administrator of %s: any "
+                   "administrator can name another contact; %s is not an administrator of %s.",
+                   account_name, changed_by, account_name);
+    vals[5].value = buf_str(&text);
+    struct reader_value own[] = {{changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT}};
+    int st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 6, own,
+                                  changed_by_mail && *changed_by_mail ? 1 : 0, budget_counts);
+    buf_free(&text);
+    return st;
+}
 
 /* The SQL side: the contact row, the mails, the audit row, and the intent
  * closed (the guard given back). No LDAP in here. */
@@ -69,14 +106,20 @@ static int contact_tx(struct sql_store *sql, void *arg)
         to[n++] = c->new_person->mail;
         for (size_t i = 0; i < nrecipients; i++)
             to[n++] = recipients[i];
+        const char *by = req->caller.name ? req->caller.name : req->caller.uid;
         struct template_value vals[] = {
             {"account_name", account_name},
             {"contact", c->kind},
             {"old_name", old->name ? old->name : (old->dn && c->old_uid ? c->old_uid : "nobody")},
             {"new_name", c->new_person->name ? c->new_person->name : c->new_person->uid},
-            {"changed_by", req->caller.name ? req->caller.name : req->caller.uid},
+            {"changed_by", by},
+            {"if_unexpected", ""},
         };
-        st = outbox_queue(sql, account_id, "contact-changed", to, n, c->names, vals, 5);
+        /* A contact change leaves the caller's roles as they were: an
+         * admin of the account, or someone acting from above it (a
+         * parent's admin, operator staff). */
+        st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
+                                   (caller_roles(req, account_id) & ROLE_ADMIN) != 0, 1);
         free(to);
     }
     if (st == ST_OK) {
@@ -93,7 +136,8 @@ static int contact_tx(struct sql_store *sql, void *arg)
 
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail, const char *changed_by, const struct mail_names *names)
+                        const char *mail, const char *changed_by, const char *changed_by_mail,
+                        int changed_by_admin, const struct mail_names *names)
 {
     if (!named_kinds)
         return ST_OK;
@@ -114,9 +158,10 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
     struct template_value vals[] = {
         {"account_name", account_name}, {"contact", kind},
         {"old_name", "nobody"},         {"new_name", name},
-        {"changed_by", changed_by},
+        {"changed_by", changed_by},     {"if_unexpected", ""},
     };
-    st = outbox_queue_unbudgeted(sql, account_id, "contact-changed", to, n, names, vals, 5);
+    st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
+                               changed_by_admin, 0);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;

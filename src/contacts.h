@@ -22,10 +22,14 @@ struct mail_names;
  * mails it, to them and to the account's notification recipients, naming
  * the kinds (CONTACT_PRIMARY, CONTACT_TECHNICAL bits of named_kinds: "primary
  * and technical" for both) and "nobody" as the old contact; changed_by
- * is who named them; names greets its readers (may be NULL: "Hello,").
+ * is who named them, changed_by_mail their address (may be NULL: none
+ * known) and changed_by_admin 1 when they are an admin of the account
+ * after the change ({{if_unexpected}}, contacts.c); names greets its
+ * readers (may be NULL: "Hello,").
  * Nothing for named_kinds 0. Inside the transaction that names them. */
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail, const char *changed_by, const struct mail_names *names);
+                        const char *mail, const char *changed_by, const char *changed_by_mail,
+                        int changed_by_admin, const struct mail_names *names);
 
 #endif

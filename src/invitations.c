@@ -248,11 +248,8 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
         /* The account's contact person is told what naming them means
          * (round-6 walkthroughs of seeds 001 and 003); for anyone else the
          * line is left out. */
-        {"contact_note", strcmp(m.purpose, "contact") == 0
-                             ? "You will also be its primary and technical contact: the person "
-                               "who gets its account and billing mail and may change its "
-                               "administrators and contacts."
-                             : TEMPLATE_OMIT_LINE},
+        {"contact_note",
+         strcmp(m.purpose, "contact") == 0 ? TEMPLATE_CONTACT_NOTE : TEMPLATE_OMIT_LINE},
     };
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
@@ -1287,6 +1284,18 @@ static int accept_contact_data(struct accept *v)
                                 json_string(inviter.name ? inviter.name : v->invited_by));
         else
             st = ist;
+        /* ... their address (their own copy says they made the change) and
+         * whether they are an admin of the account still (else the mail
+         * does not send its readers to them; round-14 walkthroughs of
+         * seeds 000 and 004, D1). */
+        unsigned roles = 0;
+        if (ist == ST_OK && inviter.mail)
+            json_object_set_new(s->data, "contact_named_by_mail", json_string(inviter.mail));
+        if (ist == ST_OK && st == ST_OK)
+            st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
+        if (st == ST_OK)
+            json_object_set_new(s->data, "contact_named_by_admin",
+                                json_boolean((roles & ROLE_ADMIN) != 0));
     }
     person_free(&inviter);
     /* A reseller whose storefront went live while the invitation was
@@ -1526,28 +1535,35 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add_person(&names, known);
         const char *to[] = {known->mail};
+        /* Named contact (a new account has none yet): their
+         * added-to-account mail says what that means, as the invitation
+         * of a contact person does (round-14 walkthrough of seed 004,
+         * D3), and the contact-changed mail follows, as a contact PUT
+         * sends it. */
+        unsigned named = 0;
+        if (st == ST_OK && role == ROLE_ADMIN)
+            st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"inviter_name", inviter ? inviter : ""},
             {"role", role_name(role)},
             {"name", known->name ? known->name : known->uid},
             {"role_title", template_role_title(role_name(role))},
+            {"contact_note", named == (CONTACT_PRIMARY | CONTACT_TECHNICAL) ? TEMPLATE_CONTACT_NOTE
+                                                                            : TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
-            st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals, 5);
+            st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals, 6);
         free(inviter);
         if (st == ST_OK)
             st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                              json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",
                                        role_name(role), "added", role_name(role)));
-        /* Named contact: told so, as a contact PUT tells them. */
-        unsigned named = 0;
-        if (st == ST_OK && role == ROLE_ADMIN)
-            st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
         if (st == ST_OK)
             st = contacts_mail_named(sql, account_id, account_name, named,
                                      known->name ? known->name : known->uid, known->mail,
-                                     req->caller.name ? req->caller.name : req->caller.uid, &names);
+                                     req->caller.name ? req->caller.name : req->caller.uid,
+                                     req->caller.mail, 1, &names);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

@@ -340,10 +340,17 @@ static int ends_back_office(struct request *req, const struct account_ref *a,
  * walkthrough of seed 000, O3): their address and name, and the names that
  * greet the readers, read here (no LDAP call in the saga's SQL step). */
 static json_t *handover_data(struct request *req, unsigned long long account_id,
-                             const struct person *contact, json_t *moved)
+                             const struct person *contact, json_t *moved, int by_admin)
 {
     json_t *h = json_pack("{s:s?, s:o, s:s}", "contact", contact ? contact->uid : NULL, "moved",
                           moved, "by", req->caller.name ? req->caller.name : req->caller.uid);
+    /* The contact-changed mail of the hand-over (round-14 walkthrough of
+     * seed 000, D1): who handed over reads that they made the change
+     * (by_mail), and the others are not sent to them as to an
+     * administrator when they are none after it (by_admin). */
+    if (req->caller.mail)
+        json_object_set_new(h, "by_mail", json_string(req->caller.mail));
+    json_object_set_new(h, "by_admin", json_boolean(by_admin));
     if (contact && contact->uid && contact->mail) {
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add_person(&names, contact);
@@ -356,6 +363,16 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
         mail_names_free(&names);
     }
     return h;
+}
+
+/* Whether the caller is an admin of account_id after person's roles
+ * become wanted (the caller's own roles otherwise do not change). */
+static int by_admin_after(const struct request *req, unsigned long long account_id,
+                          const struct person *person, unsigned wanted)
+{
+    if (strcmp(person->uid, req->caller.uid) == 0)
+        return (wanted & ROLE_ADMIN) != 0;
+    return (caller_roles(req, account_id) & ROLE_ADMIN) != 0;
 }
 
 /* Shared by PUT (roles given) and DELETE (no roles). A saga (saga.h):
@@ -410,6 +427,16 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
+    /* Removed from the account: their own address, if it is a notification
+     * recipient, leaves the list with them, in the same change (round-14
+     * walkthrough of seed 004, D2); told so unless they removed
+     * themselves. A role change that keeps them in the account keeps it. */
+    if (!wanted && person.mail && *person.mail)
+        json_object_set_new(s.data, "leaves_recipients",
+                            json_pack("{s:s, s:s?, s:s, s:b}", "mail", person.mail, "name",
+                                      person.name, "by",
+                                      req->caller.name ? req->caller.name : req->caller.uid, "tell",
+                                      strcmp(person.uid, req->caller.uid) != 0));
     /* The hand-over: the saga's SQL step makes the account active and
      * names the customer the contacts (transfer.h). */
     /* It leaves the partner's people it moves with service-provider only
@@ -432,14 +459,15 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
             cp.uid = xstrdup(customer_admin); /* named all the same, not mailed */
         }
         json_object_set_new(s.data, "handover",
-                            handover_data(req, a.id, customer_admin ? &cp : NULL, moved));
+                            handover_data(req, a.id, customer_admin ? &cp : NULL, moved, 0));
         person_free(&cp);
     } else if (back_office_ends && strcmp(a.status, "staged") == 0) {
         /* The customer left alone in a staged account takes it over
          * (ends_back_office): the same hand-over, nobody to move. */
-        json_object_set_new(
-            s.data, "handover",
-            handover_data(req, a.id, sole_admin.uid ? &sole_admin : NULL, json_array()));
+        json_object_set_new(s.data, "handover",
+                            handover_data(req, a.id, sole_admin.uid ? &sole_admin : NULL,
+                                          json_array(),
+                                          by_admin_after(req, a.id, &person, wanted)));
     } else if (back_office_ends) {
         json_object_set_new(s.data, "ends_back_office", json_true());
     }

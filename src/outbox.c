@@ -172,7 +172,7 @@ static void greeting_of(struct buf *out, const char *name)
 static int queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                  const char *const *recipients, size_t nrecipients, const struct mail_names *names,
                  const struct template_value *values, size_t nvalues, int budget_counts,
-                 int with_extra)
+                 int with_extra, const struct reader_value *own, size_t nown)
 {
     const struct template_info *t = template_find(name);
     if (!t)
@@ -243,10 +243,20 @@ static int queue(struct sql_store *sql, unsigned long long account_id, const cha
                 repeated = 1;
         if (repeated)
             continue;
-        /* A body that greets its reader: rendered for each. */
-        if (greets) {
-            greeting_of(&greeting, mail_names_find(names, all[i]));
-            body_values[nvalues].value = buf_str(&greeting);
+        /* A body that greets its reader, or has a value of its own for
+         * some reader: rendered for each. */
+        if (greets || nown) {
+            if (greets) {
+                greeting_of(&greeting, mail_names_find(names, all[i]));
+                body_values[nvalues].value = buf_str(&greeting);
+            }
+            for (size_t v = 0; v < nvalues; v++) {
+                body_values[v].value = values[v].value;
+                for (size_t k = 0; k < nown; k++)
+                    if (own[k].mail && strcasecmp(own[k].mail, all[i]) == 0 &&
+                        strcmp(own[k].name, values[v].name) == 0)
+                        body_values[v].value = own[k].value;
+            }
             buf_reset(&body);
             if (template_render(body_t, body_values, nall_values, 0, &body) < 0)
                 st = ST_ERROR;
@@ -270,7 +280,18 @@ int outbox_queue(struct sql_store *sql, unsigned long long account_id, const cha
                  const char *const *recipients, size_t nrecipients, const struct mail_names *names,
                  const struct template_value *values, size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 1, 1);
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 1, 1, NULL,
+                 0);
+}
+
+int outbox_queue_readers(struct sql_store *sql, unsigned long long account_id, const char *name,
+                         const char *const *recipients, size_t nrecipients,
+                         const struct mail_names *names, const struct template_value *values,
+                         size_t nvalues, const struct reader_value *own, size_t nown,
+                         int budget_counts)
+{
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues,
+                 budget_counts, 1, own, nown);
 }
 
 int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id, const char *name,
@@ -278,7 +299,8 @@ int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id
                             const struct mail_names *names, const struct template_value *values,
                             size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 0, 1);
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 0, 1, NULL,
+                 0);
 }
 
 int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, const char *name,
@@ -286,7 +308,8 @@ int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, cons
                       const struct mail_names *names, const struct template_value *values,
                       size_t nvalues)
 {
-    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 1, 0);
+    return queue(sql, account_id, name, recipients, nrecipients, names, values, nvalues, 1, 0, NULL,
+                 0);
 }
 
 int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,

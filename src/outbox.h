@@ -49,6 +49,25 @@ int outbox_queue_unbudgeted(struct sql_store *sql, unsigned long long account_id
                             const struct mail_names *names, const struct template_value *values,
                             size_t nvalues);
 
+/* A value that one reader's copy takes instead of the one values give
+ * (a text that speaks to the person who made the change: round-14
+ * walkthrough of seed 004, D1). mail: the reader, equal but for case;
+ * name: a placeholder values give. Only in the body: a subject renders
+ * what values give. */
+struct reader_value {
+    const char *mail;
+    const char *name;
+    const char *value;
+};
+
+/* outbox_queue (budget_counts 1) or outbox_queue_unbudgeted (0), with
+ * own[0..nown) rendered per reader. */
+int outbox_queue_readers(struct sql_store *sql, unsigned long long account_id, const char *name,
+                         const char *const *recipients, size_t nrecipients,
+                         const struct mail_names *names, const struct template_value *values,
+                         size_t nvalues, const struct reader_value *own, size_t nown,
+                         int budget_counts);
+
 /* The same as outbox_queue, to these recipients only: without the extra
  * recipients a distributor named for the template (a mail that repeats,
  * for one more reader, what they were sent already). */

@@ -197,6 +197,63 @@ static int recipients_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
+                             const char *actor, const char *mail, const char *name, const char *by,
+                             int tell)
+{
+    if (!mail || !*mail)
+        return ST_OK;
+    char **old;
+    size_t nold;
+    int st = outbox_recipients(sql, account_id, &old, &nold);
+    if (st != ST_OK)
+        return st;
+    char **kept = xcalloc(nold + 1, sizeof(char *));
+    size_t nkept = 0;
+    const char *removed = NULL;
+    for (size_t i = 0; i < nold; i++) {
+        if (strcasecmp(old[i], mail) == 0)
+            removed = old[i];
+        else
+            kept[nkept++] = xstrdup(old[i]);
+    }
+    if (removed) {
+        json_t *o = string_list(old, nold);
+        st = recipients_replace(sql, account_id, kept, &nkept);
+        /* The overview shows the recipients: its ETag moves with them. */
+        if (st == ST_OK)
+            st = account_touch(sql, account_id);
+        if (st == ST_OK) {
+            st = audit_write(sql, actor, account_id, "recipients.set", o, string_list(kept, nkept));
+            o = NULL;
+        }
+        json_decref(o);
+        char *account_name = NULL;
+        if (st == ST_OK && tell)
+            st = account_name_get(sql, account_id, &account_name);
+        if (st == ST_OK && tell) {
+            struct buf now = BUF_INIT;
+            for (size_t j = 0; j < nkept; j++)
+                buf_printf(&now, "%s%s", j ? ", " : "", kept[j]);
+            struct mail_names names = MAIL_NAMES_INIT;
+            mail_names_add(&names, removed, name);
+            struct template_value vals[] = {
+                {"account_name", account_name},
+                {"changed_by", by},
+                {"email", removed},
+                {"recipients", nkept ? buf_str(&now) : "none"},
+            };
+            st = outbox_queue(sql, account_id, "recipient-removed", &removed, 1, &names, vals, 4);
+            mail_names_free(&names);
+            buf_free(&now);
+        }
+        free(account_name);
+    }
+    outbox_free_list(kept, nkept);
+    outbox_free_list(old, nold);
+    return st;
+}
+
 char **recipients_read_body(struct request *req, json_t *b, size_t *kept)
 {
     size_t n = 0, *lines = NULL;

@@ -21,4 +21,18 @@
  * addresses, *kept of them (free with outbox_free_list), or NULL. */
 char **recipients_read_body(struct request *req, json_t *b, size_t *kept);
 
+struct sql_store;
+
+/* Inside the transaction that records a person's removal from account_id
+ * (every role gone: DELETE .../members/{uid}; round-14 walkthrough of
+ * seed 004, D2): the notification recipients equal but for case to mail,
+ * the person's own address, leave the list with them, audited as a
+ * recipients change (recipients.set, by actor) and told so by
+ * recipient-removed (changed_by: by; name greets them, may be NULL) unless
+ * tell is 0 (they removed themselves: they know). Nothing when the list
+ * does not hold the address. ST_OK or the store's status. */
+int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
+                             const char *actor, const char *mail, const char *name, const char *by,
+                             int tell);
+
 #endif

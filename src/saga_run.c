@@ -19,6 +19,7 @@
 #include "sql_store.h"
 #include "providers.h"
 #include "providers_store.h"
+#include "recipients.h"
 #include "transfer.h"
 
 #include <stdint.h>
@@ -298,10 +299,11 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
             {"role", role},
             {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
             {"role_title", template_role_title(role)},
+            {"contact_note", TEMPLATE_OMIT_LINE},
         };
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add(&names, to[0], data_str(s, "name"));
-        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 5)
+        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 6)
                    : ST_OK;
         mail_names_free(&names);
     }
@@ -386,7 +388,8 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                 data_str(s, "contact_mail"),
                 data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
                                                 : "an administrator of the account",
-                &names);
+                data_str(s, "contact_named_by_mail"),
+                !json_is_false(json_object_get(s->data, "contact_named_by_admin")), &names);
         /* A reseller's storefront that went live while their invitation
          * was pending: its welcome, which went to the admins then
          * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
@@ -443,6 +446,16 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                                         json_string_value(json_object_get(told, "name")),
                                         json_string_value(json_object_get(told, "by")),
                                         "was ended: you no longer have access");
+        /* A person removed from the account: their own address leaves
+         * the notification recipients with them (members.c, recipients.h;
+         * round-14 walkthrough of seed 004, D2). */
+        const json_t *leaves = json_object_get(s->data, "leaves_recipients");
+        if (st == ST_OK && !p->roles_after && json_is_object(leaves))
+            st = recipients_remove_person(sql, p->account_id, s->actor,
+                                          json_string_value(json_object_get(leaves, "mail")),
+                                          json_string_value(json_object_get(leaves, "name")),
+                                          json_string_value(json_object_get(leaves, "by")),
+                                          json_is_true(json_object_get(leaves, "tell")));
         /* An admin of a staged account who changed their own role from
          * admin: the hand-over (members.c, transfer.h). */
         const json_t *handover = json_object_get(s->data, "handover");
@@ -475,10 +488,11 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                 {"role", data_str(s, "role")},
                 {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
                 {"role_title", template_role_title(data_str(s, "role"))},
+                {"contact_note", TEMPLATE_OMIT_LINE},
             };
             struct mail_names names = MAIL_NAMES_INIT;
             mail_names_add(&names, to[0], data_str(s, "name"));
-            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 5);
+            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 6);
             mail_names_free(&names);
         }
         break;

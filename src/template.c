@@ -16,12 +16,19 @@ static const char *const invitation_ph[] = {"account_name", "inviter_name", "rol
  * directory has for the reader's address, "Hello," without one; the
  * outbox renders it per reader (outbox.h; round-11 leftover of seed 000,
  * D5). */
-static const char *const added_ph[] = {"account_name", "inviter_name", "role", "name",
-                                       "role_title",   "greeting",     NULL};
+/* {{contact_note}} as in the invitation: the account's contact person
+ * added at once is told what that means (round-14 walkthrough of seed
+ * 004, D3); a line left out for anyone else. */
+static const char *const added_ph[] = {"account_name", "inviter_name", "role",         "name",
+                                       "role_title",   "greeting",     "contact_note", NULL};
 /* {{changed_by}}: who named the new contact (the caller of the PUT, the
- * creator of the account, the inviter of the contact invitation). */
-static const char *const contact_ph[] = {"account_name", "contact",  "old_name", "new_name",
-                                         "changed_by",   "greeting", NULL};
+ * creator of the account, the inviter of the contact invitation);
+ * {{if_unexpected}}: whom a reader asks who did not expect the change,
+ * per reader ("You made this change." in the copy of who made it; not
+ * them while they are no admin of the account: round-14 walkthroughs of
+ * seeds 000 and 004, D1). */
+static const char *const contact_ph[] = {"account_name", "contact",  "old_name",      "new_name",
+                                         "changed_by",   "greeting", "if_unexpected", NULL};
 static const char *const transfer_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
                                           "account_id",   "greeting",       NULL};
 /* {{your_access}}: what the hand-over leaves the reader ("You keep

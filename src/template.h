@@ -52,6 +52,12 @@ struct template_value {
 extern const char template_omit_line[];
 #define TEMPLATE_OMIT_LINE template_omit_line
 
+/* {{contact_note}} of the account's contact person, in the invitation and
+ * in added-to-account (a person added at once). */
+#define TEMPLATE_CONTACT_NOTE                                                                      \
+    "You will also be its primary and technical contact: the person who gets its account and "     \
+    "billing mail and may change its administrators and contacts."
+
 /* Renders text with values (an array of n). one_line: for subjects. Returns
  * 0, or -1 if a placeholder has no value. */
 int template_render(const char *text, const struct template_value *values, size_t n, int one_line,

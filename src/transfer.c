@@ -660,7 +660,9 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             mail_names_add_json(&names, json_object_get(data, "names"));
             const char *cname = json_string_value(json_object_get(data, "contact_name"));
             st = contacts_mail_named(sql, account_id, name, CONTACT_PRIMARY | CONTACT_TECHNICAL,
-                                     cname ? cname : contact, cmail, by ? by : actor, &names);
+                                     cname ? cname : contact, cmail, by ? by : actor,
+                                     json_string_value(json_object_get(data, "by_mail")),
+                                     !json_is_false(json_object_get(data, "by_admin")), &names);
             mail_names_free(&names);
         }
     }

@@ -682,3 +682,166 @@ def test_the_welcome_greets_the_contact_and_an_upgrade_says_it_was_an_upgrade(
         assert f"\nUpgraded from Starter by {t.admin.name} of {t.account.name}.\n" in mail.body, \
             mail.body
         assert "Ordered by" not in mail.body and "/api/v1" not in mail.body, mail.body
+
+
+# ---------------------------------------------------------------- round 14: contact and member mails
+
+ASK_ANOTHER = "If you did not expect this change, ask {by} or another administrator of {acc}"
+SELF_TEXT = "You made this change."
+
+
+def test_the_contact_changed_copy_of_who_made_it_says_they_did(api, sql, mailbox, make_tenant,
+                                                                make_account, make_person,
+                                                                set_roles):
+    """Round-14 walkthrough of seed 004, D1: the contact-changed mail told
+    the admin who named themselves contact (and the replaced contact who
+    handed over) to "ask" themselves. Their own copy, by their address as
+    old or new contact or as a recipient in any case, says they made the
+    change; the other readers are still sent to them."""
+    t = make_tenant("cself")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben = make_person(prefix="csa"), make_person(prefix="csb")
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    bare = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [bare, ben.mail.upper()]}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": anna.uid}), 200)
+    # Ben names himself: his copy as the new contact.
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": ben.uid}), 200)
+    rows = rows_since(sql, before, account_id=acc.id)
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [anna.mail.lower(), ben.mail.lower(), bare]), rows
+    mine = one_mail(mailbox, only(rows, "contact-changed", ben.mail))
+    assert mine.body.endswith(
+        f"You get this mail as a named contact or a notification recipient of {acc.name}."
+        f" {SELF_TEXT}\n"), mine.body
+    assert "ask" not in mine.body, mine.body
+    for to in (anna.mail, bare):
+        mail = one_mail(mailbox, only(rows, "contact-changed", to))
+        assert (ASK_ANOTHER.format(by=ben.name, acc=acc.name)
+                + ": any administrator can name another contact.\n") in mail.body, mail.body
+        assert SELF_TEXT not in mail.body, mail.body
+        # The subject is the same for everyone.
+        assert mail.subject == mine.subject == f"{acc.name}: the technical contact changed"
+    # Ben hands the contact to Anna: his copy as the old contact and as a
+    # recipient (upper case), once.
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": anna.uid}), 200)
+    rows = rows_since(sql, before, account_id=acc.id)
+    mine = one_mail(mailbox, only(rows, "contact-changed", ben.mail))
+    assert SELF_TEXT in mine.body and "ask" not in mine.body, mine.body
+    theirs = one_mail(mailbox, only(rows, "contact-changed", anna.mail))
+    assert ASK_ANOTHER.format(by=ben.name, acc=acc.name) in theirs.body, theirs.body
+    # Only as a recipient, in another case than the directory's.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": anna.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": ben.uid}), 200)
+    S.expect(api(anna).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": anna.uid}), 200)
+    rows = rows_since(sql, before, account_id=acc.id)
+    last = max(r["id"] for r in rows if r["recipient"].lower() == ben.mail.lower())
+    row = [r for r in rows if r["id"] == last][0]
+    mail = one_mail(mailbox, row)
+    # Anna made the last change: Ben (the old contact) is sent to her.
+    assert ASK_ANOTHER.format(by=anna.name, acc=acc.name) in mail.body, mail.body
+
+
+def test_the_recipient_copy_of_who_made_a_contact_change_says_they_did(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """D1 of seed 004: the maker's address only among the recipients, in
+    another case: theirs is the "You made this change." copy."""
+    t = make_tenant("cselfr")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben = make_person(prefix="csra"), make_person(prefix="csrb")
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [ben.mail.upper()]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": anna.uid}), 200)
+    rows = rows_since(sql, before, account_id=acc.id)
+    mine = one_mail(mailbox, only(rows, "contact-changed", ben.mail))
+    assert mine.body.rstrip("\n").endswith(SELF_TEXT), mine.body
+    theirs = one_mail(mailbox, only(rows, "contact-changed", anna.mail))
+    assert ASK_ANOTHER.format(by=ben.name, acc=acc.name) in theirs.body, theirs.body
+
+
+def _customer_admin_by_invitation(api, sql, mailbox, by, account_id):
+    email = S.unique_mail("cho-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(by).post(f"{ACCOUNTS}/{account_id}/invitations",
+                          json={"email": email, "role": "admin", "first_name": "Carol",
+                                "last_name": "Kunde"}), 202)
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=email, timeout=10)
+    assert mails, email
+    uid = S.expect(S.accept_invitation(api, S.invitation_token(mails[-1]), uid=S.unique("cho"),
+                                       password="carol-pw-1234"), 200)["uid"]
+    S.PASSWORDS[uid] = "carol-pw-1234"
+    return S.Person(uid, "carol-pw-1234", S.person_dn(uid), None, email)
+
+
+def test_the_hand_over_mail_does_not_send_readers_to_the_provider(api, sql, mailbox, make_tenant,
+                                                                  make_account):
+    """Round-14 walkthrough of seed 000, D1: the seed's hand-over by role
+    change (the partner's admin changes their own role to service-provider;
+    the customer's admin becomes both contacts). Its contact-changed mail
+    told the customer to "ask <the provider> or another administrator",
+    who is no administrator any more after it; the provider's own copy (a
+    recipient) told them to ask themselves."""
+    t = make_tenant("chov")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [t.admin.mail]}), 200)
+    carol = _customer_admin_by_invitation(api, sql, mailbox, t.admin, acc.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    rows = rows_since(sql, before, account_id=acc.id)
+    hers = one_mail(mailbox, only(rows, "contact-changed", carol.mail))
+    assert (f"{t.admin.name} changed the primary and technical contact of {acc.name} from nobody"
+            " to Carol Kunde.") in hers.body, hers.body
+    assert (f"If you did not expect this change, ask an administrator of {acc.name}: any"
+            f" administrator can name another contact; {t.admin.name} is not an administrator of"
+            f" {acc.name}.\n") in hers.body, hers.body
+    assert f"ask {t.admin.name}" not in hers.body, hers.body
+    mine = one_mail(mailbox, only(rows, "contact-changed", t.admin.mail))
+    assert mine.body.rstrip("\n").endswith(SELF_TEXT), mine.body
+    assert "ask" not in mine.body, mine.body
+
+
+def test_a_contact_added_at_once_is_told_what_a_contact_is(api, sql, mailbox, make_tenant,
+                                                            make_person, set_roles):
+    """Round-14 walkthrough of seed 004, D3: the contact person of POST
+    /accounts whom LDAP knows in the creator's tree is added at once; their
+    added-to-account mail explains the contact role as the invitation's
+    {{contact_note}} does. An ordinary addition carries no such line."""
+    t = make_tenant("cnote")
+    lars = make_person(prefix="cnl")
+    set_roles(t.admin, t.account.id, lars, ["member"])
+    before = S.outbox_max_id(sql)
+    acc = S.expect(api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-cnote-"), "parent_id": t.account.id,
+        "contact": {"email": lars.mail}}), 201)
+    assert acc["contact"]["status"] == "added", acc
+    rows = rows_since(sql, before, account_id=acc["id"])
+    mail = one_mail(mailbox, only(rows, "added-to-account", lars.mail))
+    assert mail.body == (
+        f"Hello {lars.name},\n\n{t.admin.name} of {t.account.name} added you to {acc['name']} as an"
+        " administrator.\nYou will also be its primary and technical contact: the person who gets"
+        " its account and billing mail and may change its administrators and contacts.\n"
+        "Sign in with your existing account to use it.\n"), mail.body
+    # The contact-changed mail to them: the creator (an admin) made it.
+    mail = one_mail(mailbox, only(rows, "contact-changed", lars.mail))
+    assert ASK_ANOTHER.format(by=t.admin.name, acc=acc["name"]) in mail.body, mail.body
+    # An ordinary addition of a known person: no contact line, no empty one.
+    mia = make_person(prefix="cnm")
+    set_roles(t.admin, t.account.id, mia, ["member"])
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc['id']}/invitations",
+                               json={"email": mia.mail, "role": "member"}), 201)
+    rows = rows_since(sql, before, account_id=acc["id"])
+    mail = one_mail(mailbox, only(rows, "added-to-account", mia.mail))
+    assert "contact" not in mail.body, mail.body
+    assert " as a member.\nSign in with your existing account to use it.\n" in mail.body, mail.body

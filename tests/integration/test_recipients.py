@@ -329,3 +329,140 @@ def test_a_named_contact_taken_off_the_recipients_is_not_told_it_loses_the_mail(
     rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
             if r["template"] == "recipient-removed"]
     assert [r["recipient"].lower() for r in rows] == [other.lower()], rows
+
+
+# ---------------------------------------------------------------- round 14: a removed person's address
+
+def removed_rows(sql, account_id, before):
+    return [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if r["template"] == "recipient-removed"]
+
+
+def test_a_removed_persons_own_address_leaves_the_recipients(api, sql, mailbox, make_tenant,
+                                                             make_account, make_person,
+                                                             set_roles, ldap_admin):
+    """Round-14 walkthrough of seed 004, D2: a person removed from the
+    account (DELETE .../members/{uid}) whose own address was a notification
+    recipient went on getting the account's invoices and plan changes. Their
+    address (equal but for case) leaves the list in the same change, audited
+    as a recipients change by the remover, and is told so as a recipient
+    removal tells it; other addresses stay. A role change that keeps them in
+    the account keeps it."""
+    t = make_tenant("rcleave")
+    acc = make_account(t.admin, "customer", t.account.id)
+    tom, uma = make_person(prefix="rclt"), make_person(prefix="rclu")
+    set_roles(t.admin, acc.id, tom, ["admin"])
+    set_roles(t.admin, acc.id, uma, ["member"])
+    other = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(path(acc.id),
+                              json={"emails": [tom.mail.upper(), other, uma.mail]}), 200)
+    # A role change that keeps Tom in the account keeps his address.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/members/{tom.uid}",
+                              json={"roles": ["member"]}), 200)
+    assert get_emails(api, t.admin, acc.id) == [tom.mail.upper(), other, uma.mail]
+    assert removed_rows(sql, acc.id, before) == []
+    version = sql.account(acc.id)["version"]
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 204)
+    assert S.roles_in_ldap(ldap_admin, acc.id, tom) == set()
+    assert get_emails(api, t.admin, acc.id) == [other, uma.mail]
+    assert sql.account(acc.id)["version"] > version
+    trail = sql.audit(acc.id)
+    actions = [r["action"] for r in trail]
+    assert actions[-2:] == ["member.remove", "recipients.set"], actions
+    row = trail[-1]
+    assert row["uid"] == t.admin.uid, row
+    assert row["old_value"] == [tom.mail.upper(), other, uma.mail], row
+    assert row["new_value"] == [other, uma.mail], row
+    rows = removed_rows(sql, acc.id, before)
+    assert [r["recipient"] for r in rows] == [tom.mail.upper()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    body = mails[0].body.replace("\r\n", "\n")
+    assert mails[0].subject == f"{acc.name}: this address no longer gets its notifications"
+    assert body.startswith(f"Hello {tom.name},\n"), body
+    assert (f"{t.admin.name} changed the notification recipients of {acc.name}:"
+            f" {tom.mail.upper()} is no longer one of them") in body, body
+    assert f"The recipients now: {other}, {uma.mail}\n" in body, body
+    # The account's next mail does not reach him.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    assert tom.mail.lower() not in [r["recipient"].lower() for r in
+                                    S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)]
+    # A person whose address is no recipient: the list stays as it is.
+    version = sql.account(acc.id)["version"]
+    ned = make_person(prefix="rcln")
+    set_roles(t.admin, acc.id, ned, ["billing"])
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{ned.uid}"), 204)
+    assert get_emails(api, t.admin, acc.id) == [other, uma.mail]
+    assert sql.audit(acc.id)[-1]["action"] == "member.remove"
+    assert removed_rows(sql, acc.id, before) == []
+
+
+def test_a_person_who_leaves_takes_their_address_along_unmailed(api, sql, make_tenant,
+                                                                make_account, make_person,
+                                                                set_roles):
+    """D2: an admin removing themselves takes their own address off the
+    recipients too, and, as for a recipients change, their own address is
+    not mailed (they know)."""
+    t = make_tenant("rcself")
+    acc = make_account(t.admin, "customer", t.account.id)
+    uma = make_person(prefix="rcsu")
+    set_roles(t.admin, acc.id, uma, ["admin"])
+    other = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [uma.mail, other]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(uma).delete(f"/api/v1/accounts/{acc.id}/members/{uma.uid}"), 204)
+    assert stored(sql, acc.id) == [other.lower()]
+    row = sql.audit(acc.id)[-1]
+    assert row["action"] == "recipients.set" and row["uid"] == uma.uid, row
+    assert removed_rows(sql, acc.id, before) == []
+
+
+def test_a_removal_refused_keeps_the_recipients(api, sql, make_tenant, make_account, make_person,
+                                                set_roles):
+    """D2: who may not remove a person (a member, another tenant's admin)
+    changes neither the roles nor the recipients."""
+    t = make_tenant("rcref")
+    acc = make_account(t.admin, "customer", t.account.id)
+    tom, uma = make_person(prefix="rcrt"), make_person(prefix="rcru")
+    set_roles(t.admin, acc.id, tom, ["billing"])
+    set_roles(t.admin, acc.id, uma, ["member"])
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [tom.mail]}), 200)
+    trail = len(sql.audit(acc.id))
+    stranger = make_tenant("rcref2").admin
+    S.expect_problem(api(uma).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 403)
+    S.expect_problem(api(stranger).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 404)
+    assert stored(sql, acc.id) == [tom.mail.lower()]
+    assert len(sql.audit(acc.id)) == trail
+
+
+def test_a_removal_whose_mail_fails_changes_nothing(api, sql, make_tenant, make_account,
+                                                    make_person, set_roles, ldap_admin):
+    """D2, nothing half-written: when the recipient-removed mail cannot be
+    queued (its default template is missing here), the removal is undone:
+    the roles in LDAP, the recipients, the audit trail stay as they were."""
+    t = make_tenant("rcfail")
+    acc = make_account(t.admin, "customer", t.account.id)
+    tom = make_person(prefix="rcft")
+    set_roles(t.admin, acc.id, tom, ["billing"])
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [tom.mail]}), 200)
+    trail = len(sql.audit(acc.id))
+    sql.rows("UPDATE notification_templates SET name='recipient-removed-off'"
+             " WHERE account_id IS NULL AND name='recipient-removed'")
+    try:
+        r = api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}")
+    finally:
+        sql.rows("UPDATE notification_templates SET name='recipient-removed'"
+                 " WHERE account_id IS NULL AND name='recipient-removed-off'")
+    assert r.status_code >= 500, r.text
+    assert S.roles_in_ldap(ldap_admin, acc.id, tom) == {"billing"}
+    assert stored(sql, acc.id) == [tom.mail.lower()]
+    assert len(sql.audit(acc.id)) == trail
+    # With the template back, the same removal goes through.
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 204)
+    assert stored(sql, acc.id) == []

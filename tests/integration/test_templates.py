@@ -17,12 +17,16 @@ TEMPLATES = {
     # sql/021: the hand-over's own wording (round-3 walkthrough of seed 000)
     "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting"},
     # sql/025: the role in words, who changed a contact, the hand-over's next steps
-    "added-to-account": {"account_name", "inviter_name", "name", "role_title"},
+    # sql/049: {{contact_note}} as in the invitation, for a contact person
+    # added at once (round-14 walkthrough of seed 004, D3)
+    "added-to-account": {"account_name", "inviter_name", "name", "role_title", "contact_note"},
     # sql/039: every mail but the invitations greets its reader by the name
     # the directory has for the address, "Hello," without one (round-11
     # leftover of seed 000, D5)
+    # sql/049: whom to ask, per reader ({{if_unexpected}}; round-14
+    # walkthroughs of seeds 000 and 004, D1)
     "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by",
-                        "greeting"},
+                        "greeting", "if_unexpected"},
     "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id"},
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access",
                            "greeting"},
