@@ -246,12 +246,33 @@ static char *invitee_name(const char *first, const char *last)
     return buf_detach(&b);
 }
 
+/* {{renewal_note}} of a mail whose invitation replaces a pending one of
+ * the same address (a renewal or a resend; replaced_role: the role the
+ * replaced link offered), malloc'ed; NULL for a first invitation, whose
+ * line is left out (round-14 walkthrough of seed 001, D3: the second mail
+ * contradicted the first without saying that it replaces it). */
+static char *renewal_note(const char *replaced_role, unsigned long long project_id, unsigned role)
+{
+    if (!replaced_role)
+        return NULL;
+    const char *now = role_name_in(project_id, role);
+    struct buf b = BUF_INIT;
+    buf_adds(&b, "This invitation replaces the one sent to you before");
+    if (strcmp(replaced_role, now) != 0)
+        buf_printf(&b, ", now as %s instead of %s", template_role_title(now),
+                   template_role_title(replaced_role));
+    buf_adds(&b, ": the link in that earlier mail no longer works.");
+    return buf_detach(&b);
+}
+
 /* Queues the invitation mail of invitation v->id (with the token just set)
  * and its audit row (old_value old, taken, may be NULL); fills v->role and
  * v->expires_at. A hand-over (purpose transfer) has its own template, also
- * on resend. */
+ * on resend. replaced_role: the role of the pending invitation (of the
+ * same address) whose link this one replaces, NULL when it replaces
+ * none. */
 static int mail_invitation(struct sql_store *sql, struct invite *v, const char *account_name,
-                           const char *action, json_t *old)
+                           const char *action, json_t *old, const char *replaced_role)
 {
     struct request *req = v->req;
     struct invitation_mail m;
@@ -276,6 +297,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
      * the mail named the partner's person only). */
     char *inviter = NULL;
     st = invitation_inviter_name(req, sql, v->account->id, &inviter);
+    char *renewal = renewal_note(replaced_role, v->project_id, v->role);
     const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
@@ -295,11 +317,14 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
                                "who gets its account and billing mail and may change its "
                                "administrators and contacts."
                              : TEMPLATE_OMIT_LINE},
+        {"renewal_note", renewal ? renewal : TEMPLATE_OMIT_LINE},
     };
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
     if (st == ST_OK)
-        st = outbox_queue(sql, v->account->id, template, to, 1, NULL, vals, 10);
+        st = outbox_queue(sql, v->account->id, template, to, 1, NULL, vals,
+                          sizeof(vals) / sizeof(vals[0]));
+    free(renewal);
     free(link);
     free(place);
     free(name);
@@ -362,6 +387,7 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     const char *purpose = v->purpose ? v->purpose : "member";
     struct pending_invitation old;
     json_t *old_value = NULL;
+    char *replaced_role = NULL;
     int st = invitation_pending_of(sql, v->account->id, v->project_id, v->email, &old);
     if (st == ST_NOT_FOUND)
         st = ST_OK;
@@ -381,6 +407,8 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
             old_value =
                 json_pack("{s:I, s:s, s:s, s:s}", "invitation_id", (json_int_t)old.id, "role",
                           old.role, "purpose", old.purpose, "expires_at", old.expires_at);
+        if (st == ST_OK)
+            replaced_role = xstrdup(old.role);
         pending_invitation_free(&old);
     }
     if (st != ST_OK)
@@ -395,8 +423,10 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
                            v->last_name, token_hash, req->caller.uid, req->cfg->invitation_ttl,
                            &v->id);
     if (st == ST_OK)
-        return mail_invitation(sql, v, account_name, "invitation.create", old_value);
-    json_decref(old_value);
+        st = mail_invitation(sql, v, account_name, "invitation.create", old_value, replaced_role);
+    else
+        json_decref(old_value);
+    free(replaced_role);
     return st;
 }
 
@@ -899,6 +929,9 @@ static int resend_tx(struct sql_store *sql, void *arg)
      * seed 004, D5). */
     json_t *old = json_pack("{s:I, s:s, s:s?}", "invitation_id", (json_int_t)v->id, "expires_at",
                             locked.expires_at, "invited_by", locked.invited_by);
+    /* Its mail says that the earlier link no longer works (round-14
+     * walkthrough of seed 001, D3): a resend keeps the role. */
+    char *replaced_role = xstrdup(locked.role);
     pending_invitation_free(&locked);
     free(v->token);
     v->token = token_new();
@@ -909,9 +942,10 @@ static int resend_tx(struct sql_store *sql, void *arg)
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.resend", old);
+        st = mail_invitation(sql, v, account_name, "invitation.resend", old, replaced_role);
     else
         json_decref(old);
+    free(replaced_role);
     free(account_name);
     return st;
 }
