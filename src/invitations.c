@@ -1134,16 +1134,26 @@ static int login_errors(struct accept *v, int required, int record)
 static int accept_old_link(struct accept *v)
 {
     char *status = NULL;
-    int st = invitation_superseded(v->req->session->sql, v->token_hash, &status);
+    unsigned long long id = 0, account_id = 0;
+    int st = invitation_superseded(v->req->session->sql, v->token_hash, &status, &id, &account_id);
     if (st == ST_NOT_FOUND)
         return refuse(v->req, 404, "not-found", "no such invitation");
     if (st != ST_OK)
         return st;
     if (strcmp(status, "accepted") == 0)
         st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
-    else if (strcmp(status, "revoked") == 0)
-        st = refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
-    else
+    else if (strcmp(status, "revoked") == 0) {
+        /* Why, as the newest link says it, when its project was deleted
+         * (round-14 walkthrough of seed 003, D3). */
+        char *reason = NULL;
+        st = invitation_revoke_reason(v->req->session->sql, id, account_id, &reason);
+        if (st == ST_OK)
+            st = refuse(v->req, 410, "invitation-revoked", "%s",
+                        reason && strcmp(reason, "the project was deleted") == 0
+                            ? "this invitation was revoked: the project was deleted"
+                            : "this invitation was revoked");
+        free(reason);
+    } else
         st = refuse(v->req, 410, "invitation-replaced",
                     "a newer link was sent for this invitation, and this one no longer works: "
                     "use the link in the newest mail");
@@ -1166,12 +1176,16 @@ static int accept_read(struct accept *v)
     else if (strcmp(r.status, "revoked") == 0) {
         /* The close revoked it, or the hand-over by role change (the
          * account's pending hand-over, never completed, on an account
-         * handed over), or the person's direct addition: say why
-         * (round-11 walkthrough of seed 004, D4; round-12 walkthrough of
-         * seed 000, D5; round-13 walkthrough of seed 001, D3). */
-        int added_at_once = 0;
+         * handed over), or the person's direct addition, or the deletion
+         * of its project: say why (round-11 walkthrough of seed 004, D4;
+         * round-12 walkthrough of seed 000, D5; round-13 walkthrough of
+         * seed 001, D3; round-14 walkthrough of seed 003, D3). The last
+         * two from the revoke's audit row, read here only. */
+        char *reason = NULL;
         if (!r.handed_over_otherwise && strcmp(r.account_status, "closed") != 0)
-            st = invitation_added_at_once(v->req->session->sql, r.id, r.account_id, &added_at_once);
+            st = invitation_revoke_reason(v->req->session->sql, r.id, r.account_id, &reason);
+        int added_at_once = reason && strcmp(reason, "added at once") == 0;
+        int project_deleted = reason && strcmp(reason, "the project was deleted") == 0;
         if (st == ST_OK)
             st = refuse(v->req, 410, "invitation-revoked", "%s",
                         r.handed_over_otherwise
@@ -1181,7 +1195,9 @@ static int accept_read(struct accept *v)
                         : added_at_once
                             ? "this invitation is no longer needed: you were added to the account "
                               "directly; sign in with your existing account"
-                            : "this invitation was revoked");
+                        : project_deleted ? "this invitation was revoked: the project was deleted"
+                                          : "this invitation was revoked");
+        free(reason);
     } else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(r.account_status, "closed") == 0)
