@@ -362,10 +362,16 @@ static int keeps_purpose(struct request *req, const struct pending_invitation *o
 {
     if (strcmp(old->purpose, purpose) == 0)
         return ST_OK;
+    /* The hand-over invites the address as admin already: the partner
+     * who follows the seed's "add your customer as Administration" after
+     * POST .../transfer needs nothing more, and revoking it would end the
+     * hand-over (round-14 walkthrough of seed 000, D2). */
     if (strcmp(old->purpose, "transfer") == 0)
         return refuse(req, 409, "conflict",
-                      "a hand-over of this account to this address is pending (invitation %llu); "
-                      "resend or revoke that invitation first",
+                      "a hand-over of this account to this address is pending (invitation %llu): "
+                      "it already invites this address as admin, and when it is accepted the "
+                      "provider's people become service providers by themselves; resend that "
+                      "invitation for a new link",
                       old->id);
     if (strcmp(old->purpose, "contact") == 0)
         return refuse(req, 409, "conflict",

@@ -795,7 +795,15 @@ def test_an_ordinary_invitation_does_not_overwrite_a_pending_transfer(api, sql, 
             r = api(t.admin).post(invitations_path(acc.id), json={"email": spelling, "role": role})
             p = S.expect_problem(r, 409, "conflict")
             assert "hand-over" in p["detail"] and str(inv_id) in p["detail"], p
-            assert "resend or revoke" in p["detail"], p
+            # Round-14 walkthrough of seed 000, D2: it says that the
+            # hand-over already invites the address as admin, and that a
+            # resend gives a new link; revoking is no advice.
+            assert p["detail"] == (
+                f"a hand-over of this account to this address is pending (invitation {inv_id}): "
+                "it already invites this address as admin, and when it is accepted the provider's "
+                "people become service providers by themselves; resend that invitation for a new "
+                "link"), p
+            assert "revoke" not in p["detail"], p
     # Nothing changed: the row, its token, the audit trail, the outbox.
     assert invitation_row(sql, inv_id) == row_before
     assert len(sql.audit(acc.id)) == audit_before
