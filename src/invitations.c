@@ -204,12 +204,33 @@ static char *invitee_name(const char *first, const char *last)
     return buf_detach(&b);
 }
 
+/* {{renewal_note}} of a mail whose invitation replaces a pending one of
+ * the same address (a renewal or a resend; replaced_role: the role the
+ * replaced link offered), malloc'ed; NULL for a first invitation, whose
+ * line is left out (round-14 walkthrough of seed 001, D3: the second mail
+ * contradicted the first without saying that it replaces it). */
+static char *renewal_note(const char *replaced_role, unsigned long long project_id, unsigned role)
+{
+    if (!replaced_role)
+        return NULL;
+    const char *now = role_name_in(project_id, role);
+    struct buf b = BUF_INIT;
+    buf_adds(&b, "This invitation replaces the one sent to you before");
+    if (strcmp(replaced_role, now) != 0)
+        buf_printf(&b, ", now as %s instead of %s", template_role_title(now),
+                   template_role_title(replaced_role));
+    buf_adds(&b, ": the link in that earlier mail no longer works.");
+    return buf_detach(&b);
+}
+
 /* Queues the invitation mail of invitation v->id (with the token just set)
  * and its audit row (old_value old, taken, may be NULL); fills v->role and
  * v->expires_at. A hand-over (purpose transfer) has its own template, also
- * on resend. */
+ * on resend. replaced_role: the role of the pending invitation (of the
+ * same address) whose link this one replaces, NULL when it replaces
+ * none. */
 static int mail_invitation(struct sql_store *sql, struct invite *v, const char *account_name,
-                           const char *action, json_t *old)
+                           const char *action, json_t *old, const char *replaced_role)
 {
     struct request *req = v->req;
     struct invitation_mail m;
@@ -234,6 +255,7 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
      * the mail named the partner's person only). */
     char *inviter = NULL;
     st = mail_actor_name(sql, &req->caller, v->account->id, &inviter);
+    char *renewal = renewal_note(replaced_role, v->project_id, v->role);
     const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
@@ -250,11 +272,14 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
          * line is left out. */
         {"contact_note",
          strcmp(m.purpose, "contact") == 0 ? TEMPLATE_CONTACT_NOTE : TEMPLATE_OMIT_LINE},
+        {"renewal_note", renewal ? renewal : TEMPLATE_OMIT_LINE},
     };
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
     if (st == ST_OK)
-        st = outbox_queue(sql, v->account->id, template, to, 1, NULL, vals, 10);
+        st = outbox_queue(sql, v->account->id, template, to, 1, NULL, vals,
+                          sizeof(vals) / sizeof(vals[0]));
+    free(renewal);
     free(link);
     free(place);
     free(name);
@@ -292,10 +317,16 @@ static int keeps_purpose(struct request *req, const struct pending_invitation *o
 {
     if (strcmp(old->purpose, purpose) == 0)
         return ST_OK;
+    /* The hand-over invites the address as admin already: the partner
+     * who follows the seed's "add your customer as Administration" after
+     * POST .../transfer needs nothing more, and revoking it would end the
+     * hand-over (round-14 walkthrough of seed 000, D2). */
     if (strcmp(old->purpose, "transfer") == 0)
         return refuse(req, 409, "conflict",
-                      "a hand-over of this account to this address is pending (invitation %llu); "
-                      "resend or revoke that invitation first",
+                      "a hand-over of this account to this address is pending (invitation %llu): "
+                      "it already invites this address as admin, and when it is accepted the "
+                      "provider's people become service providers by themselves; resend that "
+                      "invitation for a new link",
                       old->id);
     if (strcmp(old->purpose, "contact") == 0)
         return refuse(req, 409, "conflict",
@@ -317,6 +348,7 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
     const char *purpose = v->purpose ? v->purpose : "member";
     struct pending_invitation old;
     json_t *old_value = NULL;
+    char *replaced_role = NULL;
     int st = invitation_pending_of(sql, v->account->id, v->project_id, v->email, &old);
     if (st == ST_NOT_FOUND)
         st = ST_OK;
@@ -336,6 +368,8 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
             old_value =
                 json_pack("{s:I, s:s, s:s, s:s}", "invitation_id", (json_int_t)old.id, "role",
                           old.role, "purpose", old.purpose, "expires_at", old.expires_at);
+        if (st == ST_OK)
+            replaced_role = xstrdup(old.role);
         pending_invitation_free(&old);
     }
     if (st != ST_OK)
@@ -350,8 +384,10 @@ static int invite_new(struct sql_store *sql, struct invite *v, const char *accou
                            v->last_name, token_hash, req->caller.uid, req->cfg->invitation_ttl,
                            &v->id);
     if (st == ST_OK)
-        return mail_invitation(sql, v, account_name, "invitation.create", old_value);
-    json_decref(old_value);
+        st = mail_invitation(sql, v, account_name, "invitation.create", old_value, replaced_role);
+    else
+        json_decref(old_value);
+    free(replaced_role);
     return st;
 }
 
@@ -854,6 +890,9 @@ static int resend_tx(struct sql_store *sql, void *arg)
      * seed 004, D5). */
     json_t *old = json_pack("{s:I, s:s, s:s?}", "invitation_id", (json_int_t)v->id, "expires_at",
                             locked.expires_at, "invited_by", locked.invited_by);
+    /* Its mail says that the earlier link no longer works (round-14
+     * walkthrough of seed 001, D3): a resend keeps the role. */
+    char *replaced_role = xstrdup(locked.role);
     pending_invitation_free(&locked);
     free(v->token);
     v->token = token_new();
@@ -864,9 +903,10 @@ static int resend_tx(struct sql_store *sql, void *arg)
     if (st == ST_NOT_FOUND)
         st = refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK)
-        st = mail_invitation(sql, v, account_name, "invitation.resend", old);
+        st = mail_invitation(sql, v, account_name, "invitation.resend", old, replaced_role);
     else
         json_decref(old);
+    free(replaced_role);
     free(account_name);
     return st;
 }
@@ -1055,16 +1095,26 @@ static int login_errors(struct accept *v, int required, int record)
 static int accept_old_link(struct accept *v)
 {
     char *status = NULL;
-    int st = invitation_superseded(v->req->session->sql, v->token_hash, &status);
+    unsigned long long id = 0, account_id = 0;
+    int st = invitation_superseded(v->req->session->sql, v->token_hash, &status, &id, &account_id);
     if (st == ST_NOT_FOUND)
         return refuse(v->req, 404, "not-found", "no such invitation");
     if (st != ST_OK)
         return st;
     if (strcmp(status, "accepted") == 0)
         st = refuse(v->req, 410, "invitation-used", "this invitation was already used");
-    else if (strcmp(status, "revoked") == 0)
-        st = refuse(v->req, 410, "invitation-revoked", "this invitation was revoked");
-    else
+    else if (strcmp(status, "revoked") == 0) {
+        /* Why, as the newest link says it, when its project was deleted
+         * (round-14 walkthrough of seed 003, D3). */
+        char *reason = NULL;
+        st = invitation_revoke_reason(v->req->session->sql, id, account_id, &reason);
+        if (st == ST_OK)
+            st = refuse(v->req, 410, "invitation-revoked", "%s",
+                        reason && strcmp(reason, "the project was deleted") == 0
+                            ? "this invitation was revoked: the project was deleted"
+                            : "this invitation was revoked");
+        free(reason);
+    } else
         st = refuse(v->req, 410, "invitation-replaced",
                     "a newer link was sent for this invitation, and this one no longer works: "
                     "use the link in the newest mail");
@@ -1087,12 +1137,16 @@ static int accept_read(struct accept *v)
     else if (strcmp(r.status, "revoked") == 0) {
         /* The close revoked it, or the hand-over by role change (the
          * account's pending hand-over, never completed, on an account
-         * handed over), or the person's direct addition: say why
-         * (round-11 walkthrough of seed 004, D4; round-12 walkthrough of
-         * seed 000, D5; round-13 walkthrough of seed 001, D3). */
-        int added_at_once = 0;
+         * handed over), or the person's direct addition, or the deletion
+         * of its project: say why (round-11 walkthrough of seed 004, D4;
+         * round-12 walkthrough of seed 000, D5; round-13 walkthrough of
+         * seed 001, D3; round-14 walkthrough of seed 003, D3). The last
+         * two from the revoke's audit row, read here only. */
+        char *reason = NULL;
         if (!r.handed_over_otherwise && strcmp(r.account_status, "closed") != 0)
-            st = invitation_added_at_once(v->req->session->sql, r.id, r.account_id, &added_at_once);
+            st = invitation_revoke_reason(v->req->session->sql, r.id, r.account_id, &reason);
+        int added_at_once = reason && strcmp(reason, "added at once") == 0;
+        int project_deleted = reason && strcmp(reason, "the project was deleted") == 0;
         if (st == ST_OK)
             st = refuse(v->req, 410, "invitation-revoked", "%s",
                         r.handed_over_otherwise
@@ -1102,7 +1156,9 @@ static int accept_read(struct accept *v)
                         : added_at_once
                             ? "this invitation is no longer needed: you were added to the account "
                               "directly; sign in with your existing account"
-                            : "this invitation was revoked");
+                        : project_deleted ? "this invitation was revoked: the project was deleted"
+                                          : "this invitation was revoked");
+        free(reason);
     } else if (r.expired)
         st = refuse(v->req, 410, "invitation-expired", "this invitation has expired");
     else if (strcmp(r.account_status, "closed") == 0)

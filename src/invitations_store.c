@@ -335,26 +335,42 @@ static const char *const BY_TOKEN[2] = {
     " WHERE i.token_hash = UNHEX(?) FOR UPDATE",
 };
 
-int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status)
-{
-    return sql_string(sql,
-                      "SELECT i.status FROM invitation_superseded_tokens s"
-                      " JOIN invitations i ON i.id = s.invitation_id WHERE s.token_hash = UNHEX(?)",
-                      SQL_ARGS(P_STR(token_hash)), status);
-}
-
-int invitation_added_at_once(struct sql_store *sql, unsigned long long id,
-                             unsigned long long account_id, int *added)
+int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status,
+                          unsigned long long *id, unsigned long long *account_id)
 {
     struct sql_result r;
-    *added = 0;
+    *status = NULL;
+    *id = *account_id = 0;
     int st = sql_exec(sql,
-                      "SELECT 1 FROM audit WHERE account_id = ? AND action = 'invitation.revoke'"
-                      " AND JSON_VALUE(new_value, '$.invitation_id') = ?"
-                      " AND JSON_VALUE(new_value, '$.reason') = 'added at once' LIMIT 1",
+                      "SELECT i.status, i.id, i.account_id FROM invitation_superseded_tokens s"
+                      " JOIN invitations i ON i.id = s.invitation_id WHERE s.token_hash = UNHEX(?)",
+                      SQL_ARGS(P_STR(token_hash)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else {
+        *status = xstrdup(sql_cell(&r, 0, 0));
+        *id = sql_cell_id(&r, 0, 1);
+        *account_id = sql_cell_id(&r, 0, 2);
+    }
+    sql_result_free(&r);
+    return st;
+}
+
+int invitation_revoke_reason(struct sql_store *sql, unsigned long long id,
+                             unsigned long long account_id, char **reason)
+{
+    struct sql_result r;
+    *reason = NULL;
+    int st = sql_exec(sql,
+                      "SELECT JSON_VALUE(new_value, '$.reason') FROM audit WHERE account_id = ?"
+                      " AND action = 'invitation.revoke'"
+                      " AND JSON_VALUE(new_value, '$.invitation_id') = ? ORDER BY id DESC LIMIT 1",
                       SQL_ARGS(P_INT(account_id), P_INT(id)), &r);
     if (st == ST_OK) {
-        *added = r.nrows > 0;
+        if (r.nrows > 0 && sql_cell(&r, 0, 0))
+            *reason = xstrdup(sql_cell(&r, 0, 0));
         sql_result_free(&r);
     }
     return st;

@@ -28,9 +28,10 @@ struct invitation_row {
 };
 void invitation_row_free(struct invitation_row *r);
 /* A link a resend or a new invitation to the same address replaced: the
- * status of its invitation now (malloc'ed), or ST_NOT_FOUND for a token
- * that was never a link. */
-int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status);
+ * status of its invitation now (malloc'ed), its id and account, or
+ * ST_NOT_FOUND for a token that was never a link. */
+int invitation_superseded(struct sql_store *sql, const char *token_hash, char **status,
+                          unsigned long long *id, unsigned long long *account_id);
 
 /* Creates the pending invitation of email in account_id (to project_id
  * of it, purpose "project", when project_id is not 0), or renews the one
@@ -108,13 +109,16 @@ int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned lon
  * ST_NOT_FOUND if it is not pending there. */
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
                      const char *token_hash, long ttl_seconds, const char *invited_by);
-/* *added 1 when invitation id of account_id was revoked because its
- * person was added to the account at once (an invitation.revoke audit
- * row with that reason, saga_run.c; round-13 walkthrough of seed 001,
- * D3). Read only when a revoked link is used: the accept's own path never
- * touches the audit table before its last step. */
-int invitation_added_at_once(struct sql_store *sql, unsigned long long id,
-                             unsigned long long account_id, int *added);
+/* Why invitation id of account_id was revoked: the reason of its
+ * invitation.revoke audit row (malloc'ed; NULL when none was recorded, a
+ * revoke by its sender): "added at once" (its person was added to the
+ * account at once, saga_run.c; round-13 walkthrough of seed 001, D3),
+ * "the project was deleted" (projects.c; round-14 walkthrough of seed
+ * 003, D3), ... Read only when a revoked link is used, in a statement of
+ * its own: the accept's own path never touches the audit table before its
+ * last step. */
+int invitation_revoke_reason(struct sql_store *sql, unsigned long long id,
+                             unsigned long long account_id, char **reason);
 /* The invitation of a token hash with its account's status, or
  * ST_NOT_FOUND; lock: FOR UPDATE (inside a transaction). */
 int invitation_by_token(struct sql_store *sql, const char *token_hash, int lock,

@@ -15,6 +15,7 @@
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "transfer_store.h"
 #include "validate.h"
 
 #include <stdlib.h>
@@ -159,6 +160,37 @@ static int find_customer_admin(struct request *req, const struct account_ref *a,
     return st;
 }
 
+/* The 409 last-admin of a change that would leave the account without an
+ * admin. On a staged account with a pending hand-over it says that
+ * nothing more is needed (round-14 walkthrough of seed 000, D2: the
+ * partner who followed the seed's "change your role to Service Provider"
+ * after POST .../transfer got the bare rule): the accept makes the
+ * provider's people service providers. */
+static int last_admin(struct request *req, const struct account_ref *a, struct problem *ref)
+{
+    static const char rule[] = "an account always keeps at least one admin";
+    unsigned long long invitation_id = 0;
+    char *email = NULL;
+    int expired = 0;
+    int st = ST_NOT_FOUND;
+    if (strcmp(a->status, "staged") == 0)
+        st = transfer_pending_invitee(req->session->sql, a->id, &invitation_id, &email, &expired);
+    if (st == ST_NOT_FOUND)
+        return problem_set(ref, 409, "last-admin", rule);
+    if (st != ST_OK)
+        return st;
+    struct buf b = BUF_INIT;
+    buf_printf(&b,
+               "%s; a hand-over to %s is pending (invitation %llu): when it is accepted, the "
+               "provider's people become service providers by themselves%s",
+               rule, email, invitation_id,
+               expired ? " (its link has expired: resend it for a new one)" : "");
+    st = problem_set(ref, 409, "last-admin", buf_str(&b));
+    buf_free(&b);
+    free(email);
+    return st;
+}
+
 /* The checks of a role change, on the account's role groups as read
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
  * handover_candidate: the caller changes their own roles on a staged
@@ -239,8 +271,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
-            return problem_set(ref, 409, "last-admin",
-                               "an account always keeps at least one admin");
+            return last_admin(req, a, ref);
         /* A contact is an admin (contacts.c): name another contact first. */
         const char *kind = NULL;
         st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);

@@ -7,10 +7,14 @@
 /* {{name}}: the first and last name given with the invitation ("" when
  * none); {{greeting}}: "Hello <name>," or "Hello," without one;
  * {{contact_note}}: for the account's contact person, what that means (a
- * line left out for others). */
-static const char *const invitation_ph[] = {"account_name", "inviter_name", "role", "link",
-                                            "expires_at",   "email",        "name", "greeting",
-                                            "role_title",   "contact_note", NULL};
+ * line left out for others); {{renewal_note}}: for an invitation that
+ * replaces a pending one of the address (inviting it again, a resend, a
+ * hand-over taking over a member invitation), that the earlier link no
+ * longer works and the role change if any (a line left out for a first
+ * invitation; round-14 walkthrough of seed 001, D3). */
+static const char *const invitation_ph[] = {
+    "account_name", "inviter_name", "role",       "link",         "expires_at",   "email",
+    "name",         "greeting",     "role_title", "contact_note", "renewal_note", NULL};
 /* {{greeting}}, in every template but the invitations' (which give it
  * from the invitation's names): "Hello <name>," with the name the
  * directory has for the reader's address, "Hello," without one; the

@@ -2,6 +2,8 @@
 
 #include "buf.h"
 
+#include <string.h>
+
 int transfer_lock_account(struct sql_store *sql, unsigned long long id, char **status, char **name)
 {
     struct sql_result r;
@@ -55,6 +57,33 @@ int transfer_current_invitation(struct sql_store *sql, unsigned long long accoun
                   "SELECT invitation_id FROM account_transfers WHERE account_id = ?"
                   " AND completed_at IS NULL FOR UPDATE",
                   SQL_ARGS(P_INT(account_id)), invitation_id);
+}
+
+int transfer_pending_invitee(struct sql_store *sql, unsigned long long account_id,
+                             unsigned long long *invitation_id, char **email, int *expired)
+{
+    struct sql_result r;
+    *invitation_id = 0;
+    *email = NULL;
+    *expired = 0;
+    int st = sql_exec(sql,
+                      "SELECT i.id, i.email, i.expires_at <= CURRENT_TIMESTAMP(6)"
+                      " FROM account_transfers t JOIN invitations i ON i.id = t.invitation_id"
+                      " AND i.account_id = t.account_id WHERE t.account_id = ?"
+                      " AND t.completed_at IS NULL AND i.status = 'pending'"
+                      " AND i.purpose = 'transfer'",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0)
+        st = ST_NOT_FOUND;
+    else {
+        *invitation_id = sql_cell_id(&r, 0, 0);
+        *email = xstrdup(sql_cell(&r, 0, 1));
+        *expired = strcmp(sql_cell(&r, 0, 2), "1") == 0;
+    }
+    sql_result_free(&r);
+    return st;
 }
 
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,

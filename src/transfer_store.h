@@ -25,6 +25,13 @@ int transfer_revoke_pending(struct sql_store *sql, unsigned long long account_id
  * last transfer's), locked: ST_NOT_FOUND when there is no pending one. */
 int transfer_current_invitation(struct sql_store *sql, unsigned long long account_id,
                                 unsigned long long *invitation_id);
+/* The pending hand-over of account_id as its invitee is told it: the
+ * invitation's id and address (*email malloc'ed) and *expired (1: its link
+ * has expired, a resend renews it); ST_NOT_FOUND when none is pending. A
+ * plain read, no lock: for a refusal's detail (members.c, round-14
+ * walkthrough of seed 000, D2). */
+int transfer_pending_invitee(struct sql_store *sql, unsigned long long account_id,
+                             unsigned long long *invitation_id, char **email, int *expired);
 /* Marks the hand-over done and the account active (version raised,
  * handed_over_at set: the parent's back office ends, caller.h). */
 int transfer_record_done(struct sql_store *sql, unsigned long long account_id,

@@ -355,6 +355,68 @@ def test_a_resent_links_old_link_is_410_then_revoked(api, customer, invite, invi
                      int(inv["id"])) == 1
 
 
+def text(mail):
+    """A mail's body with its lines ended by LF (SMTP ends them CRLF)."""
+    return mail.body.replace("\r\n", "\n")
+
+
+RENEWAL = ("This invitation replaces the one sent to you before{}: the link in that earlier "
+           "mail no longer works.")
+
+
+def test_a_renewed_invitations_mail_says_it_replaces_the_earlier_one(api, customer, invite,
+                                                                    invitation_mail, sql, make_tenant):
+    """Round-14 walkthrough of seed 001, D3: inviting a pending address
+    again (as a member where the first said administrator) mailed a second
+    invitation with the same subject that did not say it replaces the
+    first. The renewal's mail says so, names the role change, and that the
+    earlier link no longer works; a repeat with the same role and a resend
+    say it without a change; the first mail has no such line. Another
+    tenant's admin renews and resends nothing (404, no mail)."""
+    admin, acc = customer
+    email = S.unique_mail("renew-")
+    before = S.outbox_max_id(sql)
+    first = invite(admin, acc.id, email, "admin", first_name="Lena")
+    mail1, token1 = invitation_mail(email, after=before)
+    assert "replaces" not in text(mail1) and "earlier" not in text(mail1), text(mail1)
+    assert "as an administrator.\n\nAccept the invitation" in text(mail1), text(mail1)
+
+    second = invite(admin, acc.id, email.upper(), "member")
+    assert second["id"] == first["id"] and second["role"] == "member", second
+    mail2, token2 = invitation_mail(email, after=mail1.outbox_id)
+    assert mail2.subject == mail1.subject
+    note = RENEWAL.format(", now as a member instead of an administrator")
+    assert ("Hello Lena,\n\n" in text(mail2) and "as a member.\n" + note + "\n\nAccept the invitation"
+            in text(mail2)), text(mail2)
+
+    # The same role again: the note without a change.
+    invite(admin, acc.id, email, "member")
+    mail3, token3 = invitation_mail(email, after=mail2.outbox_id)
+    assert "as a member.\n" + RENEWAL.format("") + "\n\nAccept" in text(mail3), text(mail3)
+
+    # A resend is a new link, the old one dead: its mail says so too.
+    S.expect(api(admin).post(invitations_path(acc.id, first["id"]) + "/resend"), 202)
+    mail4, token4 = invitation_mail(email, after=mail3.outbox_id)
+    assert "as a member.\n" + RENEWAL.format("") + "\n\nAccept" in text(mail4), text(mail4)
+
+    # Another tenant's admin: 404 for both, nothing mailed, nothing renewed.
+    other = make_tenant("renew-other")
+    last = S.outbox_max_id(sql)
+    row = invitation_row(sql, first["id"])
+    S.expect_problem(api(other.admin).post(invitations_path(acc.id), json={"email": email,
+                                                                           "role": "admin"}), 404)
+    S.expect_problem(api(other.admin).post(invitations_path(acc.id, first["id"]) + "/resend"), 404)
+    assert invitation_row(sql, first["id"]) == row
+    assert S.outbox_max_id(sql) == last
+
+    # What each mail says holds: the earlier links are dead, the newest works.
+    for token in (token1, token2, token3):
+        S.expect_problem(accept(api, token, uid=S.unique("renew"), password=fresh_password()),
+                         410, "invitation-replaced")
+    done = S.expect(accept(api, token4, uid=S.unique("renew"), password=fresh_password()), 200)
+    assert done["role"] == "member", done
+
+
 def test_invite_again_ignores_case_of_the_address(customer, invite, sql):
     admin, acc = customer
     email = S.unique_mail()
@@ -733,7 +795,15 @@ def test_an_ordinary_invitation_does_not_overwrite_a_pending_transfer(api, sql, 
             r = api(t.admin).post(invitations_path(acc.id), json={"email": spelling, "role": role})
             p = S.expect_problem(r, 409, "conflict")
             assert "hand-over" in p["detail"] and str(inv_id) in p["detail"], p
-            assert "resend or revoke" in p["detail"], p
+            # Round-14 walkthrough of seed 000, D2: it says that the
+            # hand-over already invites the address as admin, and that a
+            # resend gives a new link; revoking is no advice.
+            assert p["detail"] == (
+                f"a hand-over of this account to this address is pending (invitation {inv_id}): "
+                "it already invites this address as admin, and when it is accepted the provider's "
+                "people become service providers by themselves; resend that invitation for a new "
+                "link"), p
+            assert "revoke" not in p["detail"], p
     # Nothing changed: the row, its token, the audit trail, the outbox.
     assert invitation_row(sql, inv_id) == row_before
     assert len(sql.audit(acc.id)) == audit_before

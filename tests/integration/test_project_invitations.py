@@ -605,3 +605,45 @@ def test_who_reads_one_project_invitation_and_one_project_member(api, sql, ldap_
         got = S.expect_problem(who.get(admin_in_b), 404, "not-found")
         assert got["detail"] == "no such project", got
     S.expect_problem(anon.get(one), 401)
+
+
+def test_a_deleted_projects_invitation_link_says_why_it_was_revoked(api, sql, make_tenant,
+                                                                    invitation_mail):
+    """Round-14 walkthrough of seed 003, D3: a project invitation revoked
+    because its project was deleted answered only "this invitation was
+    revoked", though the revoke's audit row records why. Its link (and a
+    link a renewal replaced before) now says so; one an admin revoked keeps
+    the plain detail. The project's owner renews it (the mail says it
+    replaces the earlier one, now as an editor instead of an owner: round-14
+    walkthrough of seed 001, D3)."""
+    t = make_tenant("pdel")
+    s = api(t.admin)
+    prj = new_project(api, t, "Kunde D")
+    email = S.unique_mail("pdel-")
+    before = S.outbox_max_id(sql)
+    inv = S.expect(s.post(inv_path(prj["id"]), json={"email": email, "role": "owner"}), 202)
+    mail1, old = invitation_mail(email, after=before)
+    assert "replaces" not in mail1.body, mail1.body
+    S.expect(s.post(inv_path(prj["id"]), json={"email": email, "role": "editor"}), 202)
+    mail2, token = invitation_mail(email, after=mail1.outbox_id)
+    assert ("This invitation replaces the one sent to you before, now as an editor instead of an "
+            "owner: the link in that earlier mail no longer works.") in mail2.body, mail2.body
+
+    S.expect(s.delete(f"/api/v1/projects/{prj['id']}"), 204)
+    rows = [a for a in sql.audit(t.account.id) if a["action"] == "invitation.revoke"]
+    assert rows and rows[-1]["new_value"]["reason"] == "the project was deleted", rows
+    for link in (token, old):
+        p = S.expect_problem(S.accept_invitation(api, link, password=PASSWORD), 410,
+                             "invitation-revoked")
+        assert p["detail"] == "this invitation was revoked: the project was deleted", (link, p)
+
+    # One an admin revoked (its project still there) keeps the plain detail.
+    kept = new_project(api, t, "Kunde K")
+    other = S.unique_mail("pdel-k-")
+    before = S.outbox_max_id(sql)
+    plain = S.expect(s.post(inv_path(kept["id"]), json={"email": other, "role": "reader"}), 202)
+    _, token = invitation_mail(other, after=before)
+    S.expect(s.delete(f"{inv_path(kept['id'])}/{plain['id']}"), 204)
+    p = S.expect_problem(S.accept_invitation(api, token, password=PASSWORD), 410,
+                         "invitation-revoked")
+    assert p["detail"] == "this invitation was revoked", p

@@ -12,10 +12,13 @@ import support as S
 TEMPLATES = {
     # name -> the placeholders the shipped default uses (sql/002 and later;
     # test_defaults_use_exactly_these_placeholders keeps this in step)
+    # sql/051: {{renewal_note}}, the line of a renewal or resend (round-14
+    # walkthrough of seed 001, D3)
     "invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting",
-                   "role_title", "contact_note"},
+                   "role_title", "contact_note", "renewal_note"},
     # sql/021: the hand-over's own wording (round-3 walkthrough of seed 000)
-    "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting"},
+    "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting",
+                            "renewal_note"},
     # sql/025: the role in words, who changed a contact, the hand-over's next steps
     # sql/049: {{contact_note}} as in the invitation, for a contact person
     # added at once (round-14 walkthrough of seed 004, D3)

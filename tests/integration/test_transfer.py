@@ -1396,3 +1396,85 @@ def test_a_hand_over_needs_its_sender_still_in_the_account(api, sql, ldap_admin,
     S.expect(S.accept_invitation(api, token, uid=uid, password="pw-ho-sender-1"), 200)
     assert sql.account(acc.id)["status"] == "active"
     assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == {"service-provider"}
+
+
+def test_a_pending_hand_over_is_named_when_the_last_admin_steps_down(api, sql, ldap_admin, make_tenant,
+                                                                    make_account, make_person,
+                                                                    set_roles, invitation_mail):
+    """Round-14 walkthrough of seed 000, D2: after POST …/transfer, the
+    seed's "change your access role to Service Provider" answered a bare
+    409 last-admin. It stays 409 last-admin (PUT and DELETE), and its
+    detail says that the hand-over is pending and what its accept does.
+    Without a pending hand-over the detail is the rule alone. Another
+    tenant's admin is 404, a member 403; nothing changes."""
+    t = make_tenant("lastho")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    rule = "an account always keeps at least one admin"
+    p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert p["detail"] == rule, p
+
+    email = S.unique_mail("lastho-")
+    before = S.outbox_max_id(sql)
+    inv = transfer(api, t.admin, acc.id, email)
+    _, token = invitation_mail(email, after=before)
+    said = (f"{rule}; a hand-over to {email} is pending (invitation {inv['id']}): when it is "
+            "accepted, the provider's people become service providers by themselves")
+    p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert p["detail"] == said, p
+    p = S.expect_problem(api(t.admin).delete(me), 409, "last-admin")
+    assert p["detail"] == said, p
+    # Once its link expired, the detail says how to renew it.
+    sql.rows("UPDATE invitations SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 MINUTE"
+             " WHERE id = %s", int(inv["id"]))
+    p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert p["detail"] == said + " (its link has expired: resend it for a new one)", p
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations/{inv['id']}/resend"), 202)
+    _, token = invitation_mail(email, after=before)
+
+    # Who may not: another tenant's admin (404), a member (403).
+    other = make_tenant("lastho-o")
+    S.expect_problem(api(other.admin).put(me, json={"roles": ["service-provider"]}), 404)
+    m = make_person(prefix="lasthom")
+    set_roles(t.admin, acc.id, m, ["member"])
+    S.expect_problem(api(m).put(me, json={"roles": ["service-provider"]}), 403)
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"admin"}
+    assert sql.account(acc.id)["status"] == "staged"
+
+    # What the detail promises holds: the accept makes the partner's admin
+    # a service provider.
+    S.expect(S.accept_invitation(api, token, uid=S.unique("lastho"), password="lastho-pw-123"), 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+
+
+def text(mail):
+    """A mail's body with its lines ended by LF (SMTP ends them CRLF)."""
+    return mail.body.replace("\r\n", "\n")
+
+
+def test_a_hand_over_that_takes_over_a_member_invitation_says_so(api, sql, invitation_mail, staged):
+    """Round-14 walkthrough of seed 001, D3, for the hand-over: a transfer to
+    an address with a pending member invitation takes it over; its mail
+    says that it replaces the earlier invitation, now as an administrator
+    instead of a member, and that the earlier link no longer works; a
+    transfer to the same address again says it without a change."""
+    t, acc, colleague, worker = staged
+    email = S.unique_mail("takeover-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                               json={"email": email, "role": "member"}), 202)
+    mail1, token1 = invitation_mail(email, after=before)
+    transfer(api, t.admin, acc.id, email)
+    mail2, token2 = invitation_mail(email, after=mail1.outbox_id)
+    note = ("This invitation replaces the one sent to you before{}: the link in that earlier "
+            "mail no longer works.")
+    assert "prepared" in mail2.subject, mail2.subject
+    assert ("at any time.\n" + note.format(", now as an administrator instead of a member")
+            + "\n\nActivate") in text(mail2), text(mail2)
+    transfer(api, t.admin, acc.id, email)
+    mail3, token3 = invitation_mail(email, after=mail2.outbox_id)
+    assert "at any time.\n" + note.format("") + "\n\nActivate" in text(mail3), text(mail3)
+    for token in (token1, token2):
+        S.expect_problem(S.accept_invitation(api, token, password="takeover-pw-1"), 410,
+                         "invitation-replaced")

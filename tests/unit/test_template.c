@@ -38,6 +38,11 @@ static void role_title_says_the_role_in_words(void **state)
     assert_null(template_check(template_find("invitation"), "as {{role_title}}", NULL));
     assert_null(template_check(template_find("added-to-account"), "as {{role_title}}", NULL));
     assert_null(template_check(template_find("transfer-invitation"), "{{role_title}}", NULL));
+    /* {{renewal_note}} (round-14 walkthrough of seed 001, D3): the two
+     * invitation templates only; added-to-account replaces no link. */
+    assert_null(template_check(template_find("invitation"), "{{renewal_note}}", NULL));
+    assert_null(template_check(template_find("transfer-invitation"), "{{renewal_note}}", NULL));
+    assert_non_null(template_check(template_find("added-to-account"), "{{renewal_note}}", NULL));
 }
 
 static void check_refuses_unknown_placeholders(void **state)
