@@ -143,6 +143,10 @@ def main():
         call(paul, "PUT", f"/api/v1/accounts/{acc}/members/mike", 200, json={"roles": ["member"]})
         call(paul, "PUT", f"/api/v1/accounts/{acc}/members/olivia", 404, json={"roles": ["member"]})
         call(mike, "PUT", f"/api/v1/accounts/{acc}/members/mike", 403, json={"roles": ["admin"]})
+        # Round 14: a removed person's own address leaves the recipients
+        # with them (recipient-removed mailed).
+        call(paul, "PUT", f"/api/v1/accounts/{acc}/notification-recipients", 200,
+             json={"emails": ["mike@contoso.example"]})
         call(paul, "DELETE", f"/api/v1/accounts/{acc}/members/mike", 204)
         # Contacts, recipients, templates, notifications, preferences.
         call(paul, "PUT", f"/api/v1/accounts/{acc}/contacts/technical", 200, json={"uid": "paul"})
@@ -181,6 +185,10 @@ def main():
         # A project invitation: someone new (202, a mail), mike at once (201).
         pinv = call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 202,
                     json={"email": f"leak-proj-{tag}@example.org", "role": "reader"}).json()
+        # Round 14: the same address again with another role (the renewal
+        # note in its mail).
+        call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations", 202,
+             json={"email": f"leak-proj-{tag}@example.org", "role": "editor"})
         call(paul, "GET", f"/api/v1/projects/{project.get('id')}/invitations", 200)
         call(paul, "GET", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}", 200)
         call(paul, "POST", f"/api/v1/projects/{project.get('id')}/invitations/{pinv.get('id')}/resend",
@@ -216,6 +224,31 @@ def main():
                      json={"password": "leak-password-new-" + tag})
             else:
                 failures.append(f"no password-reset mail to {mail} within 60 s")
+        # Round 14: a distributor whose reseller has a storefront changes
+        # its host (each reseller told), aliases looked up in another case;
+        # operator staff end a relation of a customer they created.
+        r = call(olivia, "POST", "/api/v1/accounts", 201,
+                 json={"kind": "distributor", "name": f"leak-d-{tag}", "parent_id": "1"})
+        dist = r.headers.get("Location", "/").rsplit("/", 1)[-1]
+        r = call(olivia, "POST", "/api/v1/accounts", 201,
+                 json={"kind": "partner", "name": f"leak-r-{tag}", "parent_id": dist})
+        res = r.headers.get("Location", "/").rsplit("/", 1)[-1]
+        o = call(olivia, "POST", f"/api/v1/accounts/{res}/orders", 201,
+                 json={"lines": [{"article": "reseller-free", "quantity": 1}],
+                       "storefront_alias": f"Leak-{tag}"}).json()
+        call(olivia, "POST", f"/api/v1/orders/{o.get('id')}/execute", 200)
+        call(anon, "GET", f"/api/v1/storefronts/LEAK-{tag}", 200)
+        call(anon, "GET", f"/api/v1/storefront-aliases/LEAK-{tag}?distributor_id={dist}", 200)
+        for host in (f"shop-{tag}.example", ""):
+            call(olivia, "PUT", f"/api/v1/accounts/{dist}/storefront-host", 200,
+                 json={"storefront_host": host})
+        cust = call(olivia, "POST", "/api/v1/accounts", 201,
+                    json={"kind": "customer", "name": f"leak-c-{tag}", "parent_id": "1"})
+        cust = cust.headers.get("Location", "/").rsplit("/", 1)[-1]
+        rel = call(paul, "POST", f"/api/v1/accounts/{partner}/customer-relations", 202,
+                   json={"customer_id": cust}).json()
+        call(olivia, "POST", f"/api/v1/customer-relations/{rel.get('id')}/approve", 200)
+        call(olivia, "POST", f"/api/v1/customer-relations/{rel.get('id')}/end", 200)
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 415,
              data='{"lines": []}', headers={"Content-Type": "application/x-www-form-urlencoded"})
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes?dry_run=1", 422,
