@@ -1014,6 +1014,7 @@ struct patch {
     struct company company;
     unsigned have_company;
     json_t *properties; /* the body's, NULL if not given */
+    json_t *present;    /* a form's _properties_present: an array of keys, or NULL */
 };
 
 static int patch_tx(struct sql_store *sql, void *arg)
@@ -1047,7 +1048,7 @@ static int patch_tx(struct sql_store *sql, void *arg)
     if (p->properties) {
         const char *parent = sql_cell(&r, 0, COL_PARENT);
         st = properties_apply(sql, p->req, p->id, parent ? strtoull(parent, NULL, 10) : 0,
-                              p->properties);
+                              p->properties, p->present);
         if (st != ST_OK && st != ST_REFUSED) {
             json_decref(old);
             sql_result_free(&r);
@@ -1075,9 +1076,37 @@ static int patch_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* A form's _properties_present (round-15 walkthrough of seed 001, D1):
+ * one key, or the same field repeated, naming the checkbox (boolean)
+ * properties the form showed, so that an unticked one (a browser sends
+ * nothing for it) is set to false. A borrowed array in the body, or NULL. */
+static json_t *read_properties_present(struct request *req, json_t *b)
+{
+    json_t *v = b ? json_object_get(b, "_properties_present") : NULL;
+    if (!v)
+        return NULL;
+    if (json_is_string(v)) {
+        json_t *a = json_array();
+        json_array_append(a, v);
+        json_object_set_new(b, "_properties_present", a);
+        v = a;
+    }
+    size_t i;
+    json_t *k;
+    int ok = json_is_array(v) && json_array_size(v) <= 100;
+    json_array_foreach(v, i, k) ok = ok && json_is_string(k) && *json_string_value(k);
+    if (!ok) {
+        res_field_error(req, "_properties_present",
+                        "must name the form's checkbox properties (at most 100)");
+        return NULL;
+    }
+    return v;
+}
+
 void accounts_patch(struct request *req)
 {
-    static const char *const allowed[] = {"name", "company", "properties", "_version", NULL};
+    static const char *const allowed[] = {
+        "name", "company", "properties", "_properties_present", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct patch p = {.req = req, .id = parse_id(req->args[0])};
@@ -1085,6 +1114,12 @@ void accounts_patch(struct request *req)
     read_company(req, body_obj(req, b, NULL, "company"), &p.company, &p.have_company);
     p.properties = body_obj(req, b, NULL, "properties");
     body_single_values(req, p.properties, "properties");
+    p.present = read_properties_present(req, b);
+    if (p.present && !p.properties && !body_failed(req)) {
+        /* Only unticked boxes on the page: they are the change. */
+        json_object_set_new(b, "properties", json_object());
+        p.properties = json_object_get(b, "properties");
+    }
     /* null is no value to set: {"company": null} answered 200, changed
      * nothing and still raised the version (round-4 walkthrough of seed
      * 001). A field is cleared with "" (company) or {"key": null}. */

@@ -163,6 +163,15 @@ int body_bool(struct request *req, json_t *obj, const char *prefix, const char *
     return -1;
 }
 
+int body_checkbox(struct request *req, json_t *obj, const char *name, const char *present_name)
+{
+    int v = body_bool(req, obj, NULL, name);
+    int present = body_bool(req, obj, NULL, present_name);
+    if (v < 0 && present == 1 && !json_object_get(req->errors, name))
+        v = 0;
+    return v;
+}
+
 json_t *body_obj(struct request *req, json_t *obj, const char *prefix, const char *name)
 {
     char f[256];

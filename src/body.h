@@ -41,6 +41,11 @@ const char *body_name(struct request *req, json_t *obj, const char *prefix, cons
 /* A boolean member (JSON true/false, or "true/false/1/0/on/off" in forms).
  * Returns -1 if absent, 0 or 1 otherwise. */
 int body_bool(struct request *req, json_t *obj, const char *prefix, const char *name);
+/* A form's checkbox: body_bool of name, except that a form which sends
+ * nothing for it while its hidden field present_name (e.g. "_news_present")
+ * says the box was on the page means false (an unticked box sends
+ * nothing). Returns -1 if absent, 0 or 1 otherwise. */
+int body_checkbox(struct request *req, json_t *obj, const char *name, const char *present_name);
 /* An object member; NULL if absent or not an object (recorded). */
 json_t *body_obj(struct request *req, json_t *obj, const char *prefix, const char *name);
 /* A list of strings (a single string counts as a list of one). Returns a

@@ -214,13 +214,10 @@ void preferences_patch(struct request *req)
     static const char *const allowed[] = {"news", "_news_present", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    int news = body_bool(req, b, NULL, "news");
     /* A form's checkbox sends nothing when unticked: the hidden field
      * _news_present=1 says it was on the page, so no news means false
      * (docs/api.md, as _roles_present for roles). */
-    int present = body_bool(req, b, NULL, "_news_present");
-    if (news < 0 && present == 1 && !json_object_get(req->errors, "news"))
-        news = 0;
+    int news = body_checkbox(req, b, "news", "_news_present");
     if (news < 0 && !json_object_get(req->errors, "news"))
         res_field_error(req, "news", "is required");
     if (body_failed(req))

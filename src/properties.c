@@ -268,8 +268,46 @@ static void required_error(struct request *req, const struct property_def *d)
     key_error(req, d->key, why);
 }
 
+static struct property_def *def_of(struct property_def *defs, size_t ndefs, const char *key)
+{
+    for (size_t i = 0; i < ndefs; i++)
+        if (strcmp(defs[i].key, key) == 0)
+            return &defs[i];
+    return NULL;
+}
+
+/* A form's unticked checkboxes (round-15 walkthrough of seed 001, D1):
+ * each key of present that props lacks is a boolean property set to
+ * false, as the form's "off" would; a key that names no boolean property
+ * of the account is an error of that property. */
+static int checkboxes_off(struct request *req, struct property_def *defs, size_t ndefs,
+                          json_t *props, json_t *present)
+{
+    int failed = 0;
+    size_t i;
+    json_t *k;
+    json_array_foreach(present, i, k)
+    {
+        const char *key = json_string_value(k);
+        if (!key || json_object_get(props, key))
+            continue;
+        struct property_def *d = def_of(defs, ndefs, key);
+        if (!d)
+            key_error(req, key, "no such property is defined for this account");
+        else if (d->type != PROP_BOOLEAN)
+            key_error(req, key,
+                      "is not a checkbox (boolean) property: _properties_present lists only those");
+        else {
+            json_object_set_new(props, key, json_string("false"));
+            continue;
+        }
+        failed = 1;
+    }
+    return failed;
+}
+
 int properties_apply(struct sql_store *sql, struct request *req, unsigned long long child_id,
-                     unsigned long long parent_id, json_t *props)
+                     unsigned long long parent_id, json_t *props, json_t *present)
 {
     struct property_def *defs = NULL;
     size_t ndefs = 0;
@@ -280,15 +318,12 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
     st = property_values_of(sql, child_id, &current);
     const char *key;
     json_t *v;
-    int failed = 0;
+    int failed = present ? checkboxes_off(req, defs, ndefs, props, present) : 0;
     json_object_foreach(props, key, v)
     {
         if (st != ST_OK)
             break;
-        struct property_def *d = NULL;
-        for (size_t i = 0; i < ndefs && !d; i++)
-            if (strcmp(defs[i].key, key) == 0)
-                d = &defs[i];
+        struct property_def *d = def_of(defs, ndefs, key);
         if (!d) {
             key_error(req, key, "no such property is defined for this account");
             failed = 1;
@@ -555,14 +590,18 @@ static void answer_change(struct request *req, int st, struct def_change *c, int
 
 void property_definitions_create(struct request *req)
 {
-    static const char *const allowed[] = {"key", "label", "type", "options", "required", NULL};
+    static const char *const allowed[] = {
+        "key", "label", "type", "options", "required", "_required_present", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .required = -1};
     c.key = body_str(req, b, NULL, "key", 1, 64);
     c.label = body_name(req, b, NULL, "label", 1, LABEL_MAX);
     const char *type = body_str(req, b, NULL, "type", 1, 16);
-    c.required = body_bool(req, b, NULL, "required");
+    /* The "required" checkbox of a form: _required_present=1 says it was on
+     * the page, so an unticked box is false (round-15 walkthrough of seed
+     * 001, D1; as _news_present). */
+    c.required = body_checkbox(req, b, "required", "_required_present");
     const char *why;
     if (c.key && (why = property_key_check(c.key)))
         res_field_error(req, "key", why);
@@ -659,12 +698,13 @@ static int redefine_tx(struct sql_store *sql, void *arg)
 
 void property_definitions_patch(struct request *req)
 {
-    static const char *const allowed[] = {"label", "options", "required", "_version", NULL};
+    static const char *const allowed[] = {"label",    "options", "required", "_required_present",
+                                          "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .key = req->args[1]};
     c.label = body_name(req, b, NULL, "label", json_object_get(b, "label") != NULL, LABEL_MAX);
-    c.required = body_bool(req, b, NULL, "required");
+    c.required = body_checkbox(req, b, "required", "_required_present");
     if (json_object_get(b, "options")) {
         c.have_options = 1;
         c.options = read_options(req, b);

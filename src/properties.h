@@ -40,8 +40,11 @@ const char *property_value_check(int type, const char *const *options, json_t *v
  * defined by the child's parent (parent_id), a JSON null (or an empty form
  * value) removes a value, and afterwards every required property has one.
  * Field errors are recorded on req as "properties.<key>" (then
- * ST_REFUSED with their 422, and the caller rolls back). */
+ * ST_REFUSED with their 422, and the caller rolls back). present (a
+ * form's _properties_present, an array of keys, or NULL): the checkbox
+ * (boolean) properties the form showed; one of them that props lacks
+ * (an unticked box sends nothing) is set to false. */
 int properties_apply(struct sql_store *sql, struct request *req, unsigned long long child_id,
-                     unsigned long long parent_id, json_t *props);
+                     unsigned long long parent_id, json_t *props, json_t *present);
 
 #endif

@@ -230,8 +230,9 @@ static int apply_method_override(struct request *req)
 static int refuse_form_fields(struct request *req)
 {
     /* (_method and _idempotency_key are 400 where they are applied.) */
-    static const char *const form_only[] = {"_roles_present", "_news_present", "_version",
-                                            "return_to",      "error_to",      NULL};
+    static const char *const form_only[] = {
+        "_roles_present", "_news_present", "_required_present", "_properties_present",
+        "_version",       "return_to",     "error_to",          NULL};
     if (req->body_is_form || !json_is_object(req->body))
         return 0;
     for (size_t i = 0; form_only[i]; i++)

@@ -853,3 +853,76 @@ def test_text_values_are_trimmed_and_filter_and_sort_trimmed(api, sql, make_acco
     errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={
         "properties": {"region": " EU"}}), "properties.region")
     assert errors["properties.region"] == "must be one of the options", errors
+
+
+def test_a_forms_unticked_checkboxes_turn_off(api, sql, make_account, make_person, set_roles,
+                                              make_tenant, partner_with_properties):
+    """Round-15 walkthrough of seed 001, D1: a browser sends nothing for an
+    unticked checkbox, so unticking "VIP" (a boolean property) or a
+    definition's "required" and saving answered success and changed
+    nothing, and the hidden "off" before the box was 400 (given twice).
+    The hidden field _properties_present (repeated: one per checkbox
+    property on the page) and _required_present say the box was on the
+    page: a listed box that is not sent is false. JSON refuses both."""
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    path = f"{ACCOUNTS}/{child.id}"
+    S.expect(s.patch(path, json={"properties": {"region": "EU", "vip": True, "note": "x"}}), 200)
+    # The box unticked, with another field of the dialog: vip false.
+    b = S.expect(s.form("POST", path, [("_method", "PATCH"), ("properties[note]", "y"),
+                                       ("_properties_present", "vip")]), 200)
+    assert (b["properties"]["vip"], b["properties"]["note"]) == (False, "y"), b
+    assert value_rows(sql, child.id)["vip"] == ("false", b"0")
+    # Ticked: the box's own value wins.
+    b = S.expect(s.form("POST", path, [("_method", "PATCH"), ("properties[vip]", "on"),
+                                       ("_properties_present", "vip")]), 200)
+    assert b["properties"]["vip"] is True, b
+    # Only the unticked box on the page (no properties[...] at all), by a
+    # form with return_to: 303 and off.
+    r = s.form("POST", path, [("_method", "PATCH"), ("_properties_present", "vip"),
+                              ("return_to", S.ORIGIN + "/done/{id}")])
+    assert r.status_code == 303 and r.headers["Location"] == f"{S.ORIGIN}/done/{child.id}", r.text
+    assert S.expect(s.get(path), 200)["properties"]["vip"] is False
+    # A listed key that is no boolean property, or none at all: 422 on it,
+    # nothing written.
+    version = sql.account(child.id)["version"]
+    S.expect_field_errors(s.form("POST", path, [("_method", "PATCH"),
+                                                ("_properties_present", "note"),
+                                                ("_properties_present", "colour")]),
+                          "properties.note", "properties.colour")
+    assert sql.account(child.id)["version"] == version
+    assert value_rows(sql, child.id)["note"][0] == '"y"'
+    # JSON says false itself: the form's field is refused there.
+    S.expect_field_errors(s.patch(path, json={"_properties_present": ["vip"]}),
+                          "_properties_present")
+    # Who may not: a member 403, another tenant 404 (nothing changed).
+    member = make_person(prefix="cbm")
+    set_roles(t.admin, child.id, member, ["member"])
+    other = make_tenant("cbo")
+    for who, status in ((member, 403), (other.admin, 404)):
+        S.expect_problem(api(who).form("POST", path, [("_method", "PATCH"),
+                                                      ("_properties_present", "vip")]), status)
+    S.expect(s.patch(path, json={"properties": {"vip": True}}), 200)
+    S.expect_problem(api(member).form("POST", path, [("_method", "PATCH"),
+                                                     ("_properties_present", "vip")]), 403)
+    assert S.expect(s.get(path), 200)["properties"]["vip"] is True
+
+    # The definition's "required" checkbox: unticked with _required_present
+    # is false, on create and on PATCH.
+    dpath = defs_path(t.account.id, "note")
+    S.expect(s.patch(dpath, json={"required": True}), 200)
+    got = S.expect(s.form("POST", dpath, [("_method", "PATCH"), ("label", "Notiz"),
+                                          ("_required_present", "1")]), 200)
+    assert (got["label"], got["required"]) == ("Notiz", False), got
+    got = S.expect(s.form("POST", dpath, [("_method", "PATCH"), ("required", "on"),
+                                          ("_required_present", "1")]), 200)
+    assert got["required"] is True, got
+    # Without the hidden field an unsent box still changes nothing.
+    got = S.expect(s.form("POST", dpath, [("_method", "PATCH"), ("label", "Note")]), 200)
+    assert got["required"] is True, got
+    got = S.expect(s.form("POST", defs_path(t.account.id),
+                          [("key", "cb_new"), ("label", "Neu"), ("type", "text"),
+                           ("_required_present", "1")]), 201)
+    assert got["required"] is False, got
+    S.expect_field_errors(s.patch(dpath, json={"_required_present": True}), "_required_present")
