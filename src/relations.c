@@ -27,7 +27,10 @@
  * by operator staff, or by anyone else who is none of the partner's
  * people, is mailed to the partner's people other than its creator
  * (relations_created_*; round-12 walkthrough of seed 003, D3; round-14
- * walkthrough of seed 003, D1/D2).
+ * walkthrough of seed 003, D1/D2). A request operator staff make for a
+ * partner is mailed to the partner's people other than them
+ * (relation-requested-for-partner), and the customer's mail names them
+ * by capacity (round-15 walkthrough of seed 003, D1/D2).
  */
 #include "account_store.h"
 #include "audit.h"
@@ -69,6 +72,13 @@ struct relate {
      * and none otherwise (round-12 walkthrough of seed 003, D1). */
     char *staff;
     struct billing_people customer_admins;
+    /* request by operator staff: their capacity, "operator staff of <the
+     * operator account>", which the customer's mail gives in place of
+     * their address (staff_capacity), and the partner's people to tell,
+     * other than the caller (round-15 walkthrough of seed 003, D1/D2);
+     * NULL and none for the partner's own people. */
+    char *capacity;
+    struct billing_people partner_told;
 };
 
 /* The relation's id and accounts as its audit rows show them. */
@@ -104,6 +114,24 @@ static const char *caller_display(const struct caller *who)
     return who->name ? who->name : who->uid;
 }
 
+/* Operator staff's capacity as the mails give it: "operator staff of
+ * <the operator account>". *out malloc'ed; outside a transaction (it reads
+ * the operator account's name). */
+static int staff_capacity(struct request *req, char **out)
+{
+    char *operator_name = NULL;
+    *out = NULL;
+    int st = account_name_get(req->session->sql, operator_account_id(req), &operator_name);
+    if (st == ST_OK) {
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "operator staff of %s", operator_name);
+        *out = xstrdup(buf_str(&b));
+        buf_free(&b);
+    }
+    free(operator_name);
+    return st;
+}
+
 /* The caller as a mail to an account names them: operator staff as
  * "Olivia Operator (operator staff of <the operator account>)", anyone
  * else by their name. *out malloc'ed; outside a transaction (it reads the
@@ -114,11 +142,11 @@ static int staff_name(struct request *req, char **out)
     buf_adds(&b, caller_display(&req->caller));
     int st = ST_OK;
     if (req->caller.is_operator) {
-        char *operator_name = NULL;
-        st = account_name_get(req->session->sql, operator_account_id(req), &operator_name);
+        char *capacity = NULL;
+        st = staff_capacity(req, &capacity);
         if (st == ST_OK)
-            buf_printf(&b, " (operator staff of %s)", operator_name);
-        free(operator_name);
+            buf_printf(&b, " (%s)", capacity);
+        free(capacity);
     }
     *out = xstrdup(buf_str(&b));
     buf_free(&b);
@@ -215,14 +243,52 @@ static int mail_customer_side(struct sql_store *sql, struct relate *r, const cha
 
 /* The request's mail to the customer: its notification recipients and
  * admins, in the customer's template (relation-requested), with the
- * customer's own id and who asked (round-3 walkthrough of seed 003). */
+ * customer's own id and who asked (round-3 walkthrough of seed 003). The
+ * template says "{{requested_by}} ({{requested_by_mail}}) asks, for
+ * <partner>": one of the partner's people by name and address, operator
+ * staff by name and capacity, "Olivia Operator (operator staff of <the
+ * operator account>) asks, for <partner>", so that the customer's admins,
+ * who judge whether the request is legitimate, see that the platform's
+ * own staff asked (round-15 walkthrough of seed 003, D2). */
 static int mail_customer(struct sql_store *sql, struct relate *r)
 {
     const struct caller *who = &r->req->caller;
-    const struct template_value extra[2] = {
-        {"requested_by", who->name ? who->name : who->uid},
-        {"requested_by_mail", who->mail ? who->mail : who->uid}};
+    const struct template_value extra[2] = {{"requested_by", caller_display(who)},
+                                            {"requested_by_mail", r->capacity ? r->capacity
+                                                                  : who->mail ? who->mail
+                                                                              : who->uid}};
     return mail_customer_side(sql, r, "relation-requested", &r->admins, extra);
+}
+
+/* A request operator staff made for the partner (r->staff set): the
+ * partner's contacts (else admins) and notification recipients other
+ * than the caller are mailed relation-requested-for-partner, as a
+ * customer they create under it is mailed relation-created (round-15
+ * walkthrough of seed 003, D1: the reseller who had asked the Help Center
+ * heard nothing until the customer decided). Its own people asking: no
+ * mail (they know). */
+static int mail_partner_requested(struct sql_store *sql, struct relate *r)
+{
+    if (!r->staff)
+        return ST_OK;
+    char *customer_name = NULL, *partner_name = NULL;
+    int st = account_name_get(sql, r->customer_id, &customer_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, r->partner_id, &partner_name);
+    if (st == ST_OK) {
+        char rid[24], pid[24], cid[24];
+        snprintf(rid, sizeof(rid), "%llu", r->id);
+        snprintf(pid, sizeof(pid), "%llu", r->partner_id);
+        snprintf(cid, sizeof(cid), "%llu", r->customer_id);
+        struct template_value vals[] = {{"account_name", partner_name},   {"account_id", pid},
+                                        {"customer_name", customer_name}, {"customer_id", cid},
+                                        {"requested_by", r->staff},       {"relation_id", rid}};
+        st = billing_notify_queue(sql, r->partner_id, "relation-requested-for-partner",
+                                  &r->partner_told, vals, 6);
+    }
+    free(customer_name);
+    free(partner_name);
+    return st;
 }
 
 /* The answer of a customer_id that names no live customer organization
@@ -298,6 +364,8 @@ static int request_tx(struct sql_store *sql, void *arg)
     json_decref(old);
     if (st == ST_OK)
         st = mail_customer(sql, r);
+    if (st == ST_OK)
+        st = mail_partner_requested(sql, r);
     return st;
 }
 
@@ -366,14 +434,37 @@ void relations_request(struct request *req)
         }
         return;
     }
-    /* The customer's admins, read before the transaction (the directory). */
-    st = billing_people_admins(req, r.customer_id, &r.admins);
+    /* The customer's admins, read before the transaction (the directory);
+     * for operator staff also their name and capacity and the partner's
+     * people other than them (round-15 walkthrough of seed 003, D1/D2:
+     * operator staff count as such whatever roles they hold in the
+     * partner, as acts_as_admin has it; a partner is never the operator
+     * account). */
+    const char *failed = "the database";
+    if (req->caller.is_operator) {
+        st = staff_capacity(req, &r.capacity);
+        if (st == ST_OK)
+            st = staff_name(req, &r.staff);
+    }
+    if (st == ST_OK) {
+        failed = "the directory";
+        st = billing_people_admins(req, r.customer_id, &r.admins);
+    }
+    if (st == ST_OK && req->caller.is_operator)
+        st = billing_people_read_others(req, r.partner_id, &r.partner_told);
     if (st != ST_OK) {
-        res_store_failure(req, st, "the directory");
+        billing_people_free(&r.admins);
+        billing_people_free(&r.partner_told);
+        free(r.capacity);
+        free(r.staff);
+        res_store_failure(req, st, failed);
         return;
     }
     st = request_transaction(req, request_tx, &r);
     billing_people_free(&r.admins);
+    billing_people_free(&r.partner_told);
+    free(r.capacity);
+    free(r.staff);
     if (st == ST_TOO_MANY && r.retry_after) {
         refuse_budget_spent(&r);
         return;

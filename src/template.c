@@ -88,6 +88,12 @@ static const char *const decided_for_ph[] = {"account_name", "account_id", "part
 static const char *const created_ph[] = {"account_name", "account_id", "customer_name",
                                          "customer_id",  "created_by", "relation_id",
                                          "greeting",     NULL};
+/* Migration 057 (round-15 walkthrough of seed 003, D1): to a partner for
+ * which operator staff asked a customer for a relation ({{requested_by}}:
+ * "Olivia Operator (operator staff of <the operator account>)"). */
+static const char *const requested_for_ph[] = {
+    "account_name", "account_id",  "customer_name", "customer_id",
+    "requested_by", "relation_id", "greeting",      NULL};
 
 /* To the seller (the parent account) of an account that asks for a quote:
  * {{lines}} one line per article ("  3 x Professional: 147.00 EUR"). */
@@ -146,6 +152,7 @@ const struct template_info template_catalog[] = {
     {"relation-ended", "transactional", ended_ph},
     {"relation-decided-by-operator", "transactional", decided_for_ph},
     {"relation-created", "transactional", created_ph},
+    {"relation-requested-for-partner", "transactional", requested_for_ph},
     {"recipient-removed", "transactional", removed_ph},
     {"provider-access-changed", "transactional", provider_changed_ph},
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},

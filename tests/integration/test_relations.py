@@ -1177,3 +1177,113 @@ def test_operator_staff_who_are_an_admin_of_the_customer_end_as_operator_staff(
     row = bodies(sql, before, cust2.id, "relation-withdrawn", bert.mail)
     assert f"{who} on behalf of {partner.name} withdrew the request" in row["body"], row
     assert f"{olivia.name} of {partner.name}" not in row["body"], row
+
+
+# ---------------------------------------------------------------- round-15 walkthrough of seed 003
+
+def requested_rows(sql, before, account_id):
+    return {(x["template"], x["recipient"].lower())
+            for x in S.outbox_rows(sql, account_id=account_id, after_id=before)}
+
+
+def test_operator_staff_asking_for_a_partner_tell_it_and_are_named_by_capacity(
+        api, sql, make_tenant, make_account, make_person, set_roles, person, operator_id,
+        mailbox):
+    """D1: the Help Center (olivia, operator staff) found an existing
+    organization and asked for the relation in the reseller's name; only
+    the customer was mailed, and Rita, the reseller's contact who had asked
+    the Help Center, heard nothing until the customer decided. The
+    partner's contacts (else admins) and notification recipients other
+    than the caller get relation-requested-for-partner — olivia never, also
+    as the partner's admin (she created it) or recipient. D2: the
+    customer's relation-requested names operator staff by capacity, not by
+    an address unrelated to the partner; a partner person as before."""
+    olivia = person("olivia")
+    who = staff(sql, person, operator_id)
+    rita = make_person(prefix="r15rita")
+    partner = make_account("olivia", "partner", operator_id, name=S.unique("it-r15-res-"),
+                           contact={"first_name": "Rita", "last_name": "Reseller",
+                                    "email": rita.mail})
+    assert partner.body["contact"]["status"] == "added", partner.body
+    recipient = S.unique_mail("r15-n-")
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{partner.id}/notification-recipients",
+                               json={"emails": [recipient, olivia.mail]}), 200)
+    q = make_tenant("r15q")
+    path = f"{ACCOUNTS}/{partner.id}/customer-relations"
+
+    cust = make_account(q.admin, "customer", q.account.id, name=S.unique("it-r15-alt-"))
+    before = S.outbox_max_id(sql)
+    rel = S.expect(api("olivia").post(path, json={"customer_id": cust.id}), 202)
+    assert (rel["status"], rel["requested_by"]) == ("pending", "olivia"), rel
+    assert requested_rows(sql, before, partner.id) == {
+        ("relation-requested-for-partner", rita.mail.lower()),
+        ("relation-requested-for-partner", recipient.lower())}
+    # Read before the mailer sends them (a sent row keeps no body).
+    row = bodies(sql, before, partner.id, "relation-requested-for-partner", rita.mail)
+    asked = bodies(sql, before, cust.id, "relation-requested", q.admin.mail)
+    assert row["subject"] == \
+        f"A customer relation with {cust.name} was requested for {partner.name}", row
+    assert f"{who} asked, for {partner.name} (account {partner.id}), to record a customer " \
+        f"relation with {cust.name} (account {cust.id}): {partner.name} would become its " \
+        f"partner (reseller). Customer relation {rel['id']} is pending." in row["body"], row
+    assert f"The administrators of {cust.name} were asked and decide: they approve or decline " \
+        f"the request, and {partner.name} is told their decision by mail." in row["body"], row
+    assert "/api/" not in row["body"], row
+    # The SMTP sink got it.
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=rita.mail, timeout=15)
+    assert [m.subject for m in mails] == [row["subject"]], mails
+    assert f"Customer relation {rel['id']} is pending." in mails[0].body, mails[0].body
+    # D2: the customer reads that operator staff asked.
+    assert f"{who} asks, for {partner.name}, to record a customer relation with {cust.name}" \
+        in asked["body"], asked
+    assert olivia.mail.lower() not in asked["body"].lower(), asked
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=q.admin.mail, timeout=15)
+    assert len(mails) == 1 and f"{who} asks, for {partner.name}," in mails[0].body, mails
+    # Then the customer decides and the partner is told, as before.
+    before = S.outbox_max_id(sql)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    assert ("relation-decided", rita.mail.lower()) in requested_rows(sql, before, partner.id)
+
+    # olivia named as both contacts: no contact other than her is left, so
+    # the partner's other admins are told (Rita), she is not.
+    for kind in ("primary", "technical"):
+        S.expect(api("olivia").put(f"{ACCOUNTS}/{partner.id}/contacts/{kind}",
+                                   json={"uid": "olivia"}), 200)
+    cust2 = make_account(q.admin, "customer", q.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(path, json={"customer_id": cust2.id}), 202)
+    assert requested_rows(sql, before, partner.id) == {
+        ("relation-requested-for-partner", rita.mail.lower()),
+        ("relation-requested-for-partner", recipient.lower())}
+
+    # Rita, the partner's own admin, asks: the partner is not mailed (she
+    # knows), and the customer reads her name and address as before.
+    cust3 = make_account(q.admin, "customer", q.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(rita).post(path, json={"customer_id": cust3.id}), 202)
+    assert requested_rows(sql, before, partner.id) == set()
+    row = bodies(sql, before, cust3.id, "relation-requested", q.admin.mail)
+    assert f"{rita.name} ({rita.mail}) asks, for {partner.name}, to record a customer relation" \
+        in row["body"], row
+    assert "operator staff" not in row["body"], row
+
+    # A partner none of whose people olivia is (no contact named): its
+    # admins are told.
+    p = make_tenant("r15p")
+    drop_operator(api, p)
+    cust4 = make_account(q.admin, "customer", q.account.id)
+    before = S.outbox_max_id(sql)
+    ask(api, p, cust4.id, who="olivia")
+    assert requested_rows(sql, before, p.account.id) == {
+        ("relation-requested-for-partner", p.admin.mail.lower())}
+
+    # Who may ask is unchanged: a member of the partner 403, another
+    # tenant 404, and neither writes or mails anything.
+    sam = make_person(prefix="r15sam")
+    set_roles(rita, partner.id, sam, ["member"])
+    cust5 = make_account(q.admin, "customer", q.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(sam).post(path, json={"customer_id": cust5.id}), 403)
+    S.expect_problem(api(q.admin).post(path, json={"customer_id": cust5.id}), 404)
+    assert requested_rows(sql, before, partner.id) == set()
+    assert requested_rows(sql, before, cust5.id) == set()

@@ -82,6 +82,11 @@ TEMPLATES = {
                                      "decided_by", "relation_id", "greeting"},
     "relation-created": {"account_name", "account_id", "customer_name", "customer_id",
                          "created_by", "relation_id", "greeting"},
+    # sql/057: operator staff asked a customer for a relation in a partner's
+    # name (round-15 walkthrough of seed 003, D1)
+    "relation-requested-for-partner": {"account_name", "account_id", "customer_name",
+                                       "customer_id", "requested_by", "relation_id",
+                                       "greeting"},
     # sql/048: a service provider's access limited, moved or ended
     # (round-13 walkthrough of seed 000, N3)
     "provider-access-changed": {"account_name", "changed_by", "change", "greeting"},
