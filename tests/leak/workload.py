@@ -249,6 +249,10 @@ def main():
                    json={"customer_id": cust}).json()
         call(olivia, "POST", f"/api/v1/customer-relations/{rel.get('id')}/approve", 200)
         call(olivia, "POST", f"/api/v1/customer-relations/{rel.get('id')}/end", 200)
+        # Round 15: operator staff ask for the partner (the partner told).
+        rel = call(olivia, "POST", f"/api/v1/accounts/{partner}/customer-relations", 202,
+                   json={"customer_id": cust}).json()
+        call(paul, "POST", f"/api/v1/customer-relations/{rel.get('id')}/withdraw", 200)
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 415,
              data='{"lines": []}', headers={"Content-Type": "application/x-www-form-urlencoded"})
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes?dry_run=1", 422,
