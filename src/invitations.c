@@ -1608,10 +1608,17 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             {"contact_note", named == (CONTACT_PRIMARY | CONTACT_TECHNICAL) ? TEMPLATE_CONTACT_NOTE
                                                                             : TEMPLATE_OMIT_LINE},
         };
-        if (st == ST_OK)
+        /* The creator named as the contact (their own address, equal but
+         * for case): they are its admin by creating it, so, as for an
+         * invitation of someone who already holds the role, no
+         * added-to-account mail and no member.add row; the contact-changed
+         * mail below still says "You made this change." (round-15
+         * walkthrough of seed 003, D3). */
+        int self = req->caller.dn && ldap_dn_equal(known->dn, req->caller.dn);
+        if (st == ST_OK && !self)
             st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals, 6);
         free(inviter);
-        if (st == ST_OK)
+        if (st == ST_OK && !self)
             st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                              json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",
                                        role_name(role), "added", role_name(role)));

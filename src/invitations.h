@@ -33,7 +33,9 @@ int invitation_find_addable(struct request *req, const char *email, struct perso
 
 /* Inside the caller's transaction (no LDAP in here): when known is not
  * NULL, the caller's saga has given that person the role in LDAP, and they
- * are mailed added-to-account with a member.add audit row; otherwise the
+ * are mailed added-to-account with a member.add audit row (neither when
+ * known is the caller: the creator named as the contact already holds
+ * the role; round-15 walkthrough of seed 003, D3); otherwise the
  * address gets a pending invitation and its mail. *out receives {status:
  * "added", uid, role} or {status: "invited", id, email, role, expires_at}.
  * Returns ST_*; anything but ST_OK must roll the transaction back. */

@@ -460,8 +460,10 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
     /* Removed from the account: their own address, if it is a notification
      * recipient, leaves the list with them, in the same change (round-14
-     * walkthrough of seed 004, D2); told so unless they removed
-     * themselves. A role change that keeps them in the account keeps it. */
+     * walkthrough of seed 004, D2); told that they were removed
+     * (member-removed, round-15 walkthrough of seed 004, D1) unless they
+     * removed themselves. A role change that keeps them in the account
+     * keeps it. */
     if (!wanted && person.mail && *person.mail)
         json_object_set_new(s.data, "leaves_recipients",
                             json_pack("{s:s, s:s?, s:s, s:b}", "mail", person.mail, "name",

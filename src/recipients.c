@@ -228,24 +228,22 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
             o = NULL;
         }
         json_decref(o);
+        /* Told that they were removed, not as a recipients edit: no
+         * list of the recipients left, no "add the address again"
+         * (member-removed; round-15 walkthrough of seed 004, D1). */
         char *account_name = NULL;
         if (st == ST_OK && tell)
             st = account_name_get(sql, account_id, &account_name);
         if (st == ST_OK && tell) {
-            struct buf now = BUF_INIT;
-            for (size_t j = 0; j < nkept; j++)
-                buf_printf(&now, "%s%s", j ? ", " : "", kept[j]);
             struct mail_names names = MAIL_NAMES_INIT;
             mail_names_add(&names, removed, name);
             struct template_value vals[] = {
                 {"account_name", account_name},
                 {"changed_by", by},
                 {"email", removed},
-                {"recipients", nkept ? buf_str(&now) : "none"},
             };
-            st = outbox_queue(sql, account_id, "recipient-removed", &removed, 1, &names, vals, 4);
+            st = outbox_queue(sql, account_id, "member-removed", &removed, 1, &names, vals, 3);
             mail_names_free(&names);
-            buf_free(&now);
         }
         free(account_name);
     }

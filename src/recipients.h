@@ -27,10 +27,11 @@ struct sql_store;
  * (every role gone: DELETE .../members/{uid}; round-14 walkthrough of
  * seed 004, D2): the notification recipients equal but for case to mail,
  * the person's own address, leave the list with them, audited as a
- * recipients change (recipients.set, by actor) and told so by
- * recipient-removed (changed_by: by; name greets them, may be NULL) unless
- * tell is 0 (they removed themselves: they know). Nothing when the list
- * does not hold the address. ST_OK or the store's status. */
+ * recipients change (recipients.set, by actor) and told that they were
+ * removed by member-removed (changed_by: by; name greets them, may be
+ * NULL; round-15 walkthrough of seed 004, D1) unless tell is 0 (they
+ * removed themselves: they know). Nothing when the list does not hold the
+ * address: a removal mails nobody else. ST_OK or the store's status. */
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
                              int tell);

@@ -106,6 +106,13 @@ static const char *const quote_ph[] = {
 static const char *const removed_ph[] = {"account_name", "changed_by", "email",
                                          "recipients",   "greeting",   NULL};
 
+/* To a person removed from the account (every role gone) whose own
+ * address leaves the notification recipients with them: who removed them
+ * and the address; no list of the recipients left, which they may no
+ * longer read (migration 061; round-15 walkthrough of seed 004, D1). */
+static const char *const member_removed_ph[] = {"account_name", "changed_by", "email", "greeting",
+                                                NULL};
+
 /* To a service provider whose access an admin limited, moved or ended:
  * {{change}} "ends on <time>", "no longer ends", "was ended" (round-13
  * walkthrough of seed 000, N3). */
@@ -154,6 +161,7 @@ const struct template_info template_catalog[] = {
     {"relation-created", "transactional", created_ph},
     {"relation-requested-for-partner", "transactional", requested_for_ph},
     {"recipient-removed", "transactional", removed_ph},
+    {"member-removed", "transactional", member_removed_ph},
     {"provider-access-changed", "transactional", provider_changed_ph},
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
     {"storefront-url-changed", "transactional", url_changed_ph},

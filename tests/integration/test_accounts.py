@@ -57,6 +57,78 @@ def test_partner_may_create_sub_partner(make_tenant, make_account, sql):
     assert sql.account(sub.id)["kind"] == "partner"
 
 
+SELF_TEXT = "You made this change."
+
+
+def _created_with_self_as_contact(api, sql, mailbox, ldap_admin, by, kind, parent_id):
+    """by creates a `kind` under parent_id naming their own address (in
+    upper case) as the contact; returns the new account's id after
+    checking what round-15 walkthrough of seed 003, D3 asks: no
+    added-to-account (they are its admin by creating it) and no
+    member.add row, their roles as a create without contact leaves them,
+    the contacts named, and their contact-changed copy "You made this
+    change."."""
+    before = S.outbox_max_id(sql)
+    name = S.unique(f"it-self-{kind}-")
+    r = api(by).post("/api/v1/accounts", json={
+        "kind": kind, "name": name, "parent_id": str(parent_id), "company": company(name),
+        "contact": {"first_name": "Self", "last_name": "Named", "email": by.mail.upper()}})
+    body = S.expect(r, 201)
+    assert body["contact"] == {"status": "added", "uid": by.uid, "role": "admin"}, body
+    assert body["contacts"]["primary"]["uid"] == by.uid, body
+    assert body["contacts"]["technical"]["uid"] == by.uid, body
+    assert S.group_members(ldap_admin, body["id"], "admin") == {S.norm_dn(by.dn)}
+    assert S.roles_in_ldap(ldap_admin, body["id"], by) == {"admin"}
+    rows = S.wait_outbox_settled(sql, account_id=body["id"], after_id=before)
+    assert [r["template"] for r in rows] == ["contact-changed"], rows
+    assert rows[0]["recipient"].lower() == by.mail.lower(), rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    assert SELF_TEXT in mails[0].body, mails[0].body
+    assert "You were added to" not in mails[0].subject, mails[0].subject
+    actions = [a["action"] for a in sql.audit(body["id"])]
+    assert "member.add" not in actions, actions
+    assert actions.count("contact.set") == 2, actions
+    return body["id"]
+
+
+def test_the_creator_named_as_contact_is_not_told_they_were_added(api, sql, mailbox, ldap_admin,
+                                                                 make_tenant, make_person,
+                                                                 set_roles):
+    """Round-15 walkthrough of seed 003, D3: a reseller's admin who names
+    their own address (any case) as the contact of a customer they create
+    got "You were added to ..." as if someone else had added them. They
+    are its admin by creating it: no added-to-account, as for an
+    invitation of someone who already holds the role; the contact-changed
+    mail with "You made this change." stays. Another person named as
+    contact is still told."""
+    t = make_tenant("cself3")
+    acc_id = _created_with_self_as_contact(api, sql, mailbox, ldap_admin, t.admin, "customer",
+                                           t.account.id)
+    me = S.expect(api(t.admin).get("/api/v1/me"), 200)
+    assert {a["id"]: a for a in me["accounts"]}[acc_id]["roles"] == ["admin"], me
+    # Someone else of the tree named as contact is still added and told.
+    tom = make_person(prefix="cs3t")
+    set_roles(t.admin, t.account.id, tom, ["member"])
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(t.admin).post("/api/v1/accounts", json={
+        "kind": "customer", "name": S.unique("it-cs3-"), "parent_id": t.account.id,
+        "contact": {"email": tom.mail}}), 201)
+    rows = S.wait_outbox_settled(sql, account_id=body["id"], after_id=before)
+    assert [r["recipient"].lower() for r in rows if r["template"] == "added-to-account"] == [
+        tom.mail.lower()], rows
+
+
+def test_operator_staff_named_as_contact_of_what_they_create_are_not_told_they_were_added(
+        api, sql, mailbox, ldap_admin, operator_id, person):
+    """D3 of seed 003 for operator staff: a partner or a distributor they
+    create naming themselves as the contact mails them no added-to-account
+    either."""
+    olivia = person("olivia")
+    for kind in ("partner", "distributor"):
+        _created_with_self_as_contact(api, sql, mailbox, ldap_admin, olivia, kind, operator_id)
+
+
 def test_staged_account(api, make_tenant, make_account, sql):
     t = make_tenant()
     acc = make_account(t.admin, "customer", t.account.id, staged=True)

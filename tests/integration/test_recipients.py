@@ -338,6 +338,30 @@ def removed_rows(sql, account_id, before):
             if r["template"] == "recipient-removed"]
 
 
+def member_removed_rows(sql, account_id, before):
+    return [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if r["template"] == "member-removed"]
+
+
+def assert_member_removed_mail(mailbox, row, account, person, by):
+    """Round-15 walkthrough of seed 004, D1: the mail of a removed person
+    whose address left the recipients with them says they were removed;
+    it reads as no recipients edit, does not list the addresses that
+    still get the account's mail, and does not ask to add the address
+    again."""
+    mails = mailbox.wait_for(outbox_id=row["id"], timeout=15)
+    assert len(mails) == 1, row
+    body = mails[0].body.replace("\r\n", "\n")
+    assert mails[0].subject == f"You were removed from {account.name}", mails[0].subject
+    assert body.startswith(f"Hello {person.name},\n\n"), body
+    assert (f"{by.name} removed you from {account.name}: you no longer hold a role there,"
+            f" and {row['recipient']} no longer gets its notifications") in body, body
+    for old in ("changed the notification recipients", "is no longer one of them",
+                "The recipients now", "add the address again"):
+        assert old not in body, body
+    return body
+
+
 def test_a_removed_persons_own_address_leaves_the_recipients(api, sql, mailbox, make_tenant,
                                                              make_account, make_person,
                                                              set_roles, ldap_admin):
@@ -376,16 +400,13 @@ def test_a_removed_persons_own_address_leaves_the_recipients(api, sql, mailbox, 
     assert row["uid"] == t.admin.uid, row
     assert row["old_value"] == [tom.mail.upper(), other, uma.mail], row
     assert row["new_value"] == [other, uma.mail], row
-    rows = removed_rows(sql, acc.id, before)
+    # Round-15 walkthrough of seed 004, D1: he is told he was removed
+    # (member-removed), not that the recipients were edited.
+    assert removed_rows(sql, acc.id, before) == []
+    rows = member_removed_rows(sql, acc.id, before)
     assert [r["recipient"] for r in rows] == [tom.mail.upper()], rows
-    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
-    assert len(mails) == 1, rows
-    body = mails[0].body.replace("\r\n", "\n")
-    assert mails[0].subject == f"{acc.name}: this address no longer gets its notifications"
-    assert body.startswith(f"Hello {tom.name},\n"), body
-    assert (f"{t.admin.name} changed the notification recipients of {acc.name}:"
-            f" {tom.mail.upper()} is no longer one of them") in body, body
-    assert f"The recipients now: {other}, {uma.mail}\n" in body, body
+    body = assert_member_removed_mail(mailbox, rows[0], acc, tom, t.admin)
+    assert other not in body and uma.mail not in body, body
     # The account's next mail does not reach him.
     before = S.outbox_max_id(sql)
     S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/contacts/primary",
@@ -400,7 +421,40 @@ def test_a_removed_persons_own_address_leaves_the_recipients(api, sql, mailbox, 
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{ned.uid}"), 204)
     assert get_emails(api, t.admin, acc.id) == [other, uma.mail]
     assert sql.audit(acc.id)[-1]["action"] == "member.remove"
-    assert removed_rows(sql, acc.id, before) == []
+    # Nor is he mailed: a removal otherwise mails nobody (round-15
+    # walkthrough of seed 004, D1).
+    assert S.wait_outbox_settled(sql, account_id=acc.id, after_id=before) == []
+
+
+def test_a_person_removed_by_the_checkbox_form_is_told_they_were_removed(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, ldap_admin):
+    """Round-15 walkthrough of seed 004, D1: the roles checkbox form with
+    no box ticked (`_roles_present=1`) removes the person as a DELETE does;
+    their address leaves the recipients and they get member-removed, which
+    names neither the recipients left nor "add the address again". The
+    recipients PUT keeps mailing recipient-removed."""
+    t = make_tenant("rcbox")
+    acc = make_account(t.admin, "customer", t.account.id)
+    uma, lars = make_person(prefix="rcbu"), make_person(prefix="rcbl")
+    set_roles(t.admin, acc.id, uma, ["member"])
+    set_roles(t.admin, acc.id, lars, ["billing"])
+    finance = S.unique_mail("fin-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [uma.mail, lars.mail, finance]}), 200)
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).form("POST", f"/api/v1/accounts/{acc.id}/members/{uma.uid}",
+                          [("_method", "PUT"), ("_roles_present", "1")])
+    S.expect(r, 200)
+    assert S.roles_in_ldap(ldap_admin, acc.id, uma) == set()
+    assert get_emails(api, t.admin, acc.id) == [lars.mail, finance]
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert [(r["template"], r["recipient"]) for r in rows] == [("member-removed", uma.mail)], rows
+    body = assert_member_removed_mail(mailbox, rows[0], acc, uma, t.admin)
+    assert lars.mail not in body and finance not in body, body
+    # An edit of the list itself still mails recipient-removed.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [finance]}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert [(r["template"], r["recipient"]) for r in rows] == [("recipient-removed", lars.mail)], rows
 
 
 def test_a_person_who_leaves_takes_their_address_along_unmailed(api, sql, make_tenant,
@@ -420,7 +474,7 @@ def test_a_person_who_leaves_takes_their_address_along_unmailed(api, sql, make_t
     assert stored(sql, acc.id) == [other.lower()]
     row = sql.audit(acc.id)[-1]
     assert row["action"] == "recipients.set" and row["uid"] == uma.uid, row
-    assert removed_rows(sql, acc.id, before) == []
+    assert S.wait_outbox_settled(sql, account_id=acc.id, after_id=before) == []
 
 
 def test_a_removal_refused_keeps_the_recipients(api, sql, make_tenant, make_account, make_person,
@@ -435,30 +489,33 @@ def test_a_removal_refused_keeps_the_recipients(api, sql, make_tenant, make_acco
     S.expect(api(t.admin).put(path(acc.id), json={"emails": [tom.mail]}), 200)
     trail = len(sql.audit(acc.id))
     stranger = make_tenant("rcref2").admin
+    before = S.outbox_max_id(sql)
     S.expect_problem(api(uma).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 403)
     S.expect_problem(api(stranger).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 404)
     assert stored(sql, acc.id) == [tom.mail.lower()]
     assert len(sql.audit(acc.id)) == trail
+    assert S.wait_outbox_settled(sql, account_id=acc.id, after_id=before) == []
 
 
 def test_a_removal_whose_mail_fails_changes_nothing(api, sql, make_tenant, make_account,
                                                     make_person, set_roles, ldap_admin):
-    """D2, nothing half-written: when the recipient-removed mail cannot be
-    queued (its default template is missing here), the removal is undone:
-    the roles in LDAP, the recipients, the audit trail stay as they were."""
+    """D2, nothing half-written: when the removed person's mail
+    (member-removed since round 15) cannot be queued (its default template
+    is missing here), the removal is undone: the roles in LDAP, the
+    recipients, the audit trail stay as they were."""
     t = make_tenant("rcfail")
     acc = make_account(t.admin, "customer", t.account.id)
     tom = make_person(prefix="rcft")
     set_roles(t.admin, acc.id, tom, ["billing"])
     S.expect(api(t.admin).put(path(acc.id), json={"emails": [tom.mail]}), 200)
     trail = len(sql.audit(acc.id))
-    sql.rows("UPDATE notification_templates SET name='recipient-removed-off'"
-             " WHERE account_id IS NULL AND name='recipient-removed'")
+    sql.rows("UPDATE notification_templates SET name='member-removed-off'"
+             " WHERE account_id IS NULL AND name='member-removed'")
     try:
         r = api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}")
     finally:
-        sql.rows("UPDATE notification_templates SET name='recipient-removed'"
-                 " WHERE account_id IS NULL AND name='recipient-removed-off'")
+        sql.rows("UPDATE notification_templates SET name='member-removed'"
+                 " WHERE account_id IS NULL AND name='member-removed-off'")
     assert r.status_code >= 500, r.text
     assert S.roles_in_ldap(ldap_admin, acc.id, tom) == {"billing"}
     assert stored(sql, acc.id) == [tom.mail.lower()]

@@ -94,6 +94,10 @@ TEMPLATES = {
     # storefront host (round-14 walkthrough of seed 002, D1)
     "storefront-url-changed": {"account_name", "old_url", "new_url", "partner_name",
                                "changed_by", "greeting"},
+    # sql/061: a removed person whose own address leaves the recipients
+    # with them is told they were removed (round-15 walkthrough of seed
+    # 004, D1)
+    "member-removed": {"account_name", "changed_by", "email", "greeting"},
 }
 
 

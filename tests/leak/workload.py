@@ -144,7 +144,7 @@ def main():
         call(paul, "PUT", f"/api/v1/accounts/{acc}/members/olivia", 404, json={"roles": ["member"]})
         call(mike, "PUT", f"/api/v1/accounts/{acc}/members/mike", 403, json={"roles": ["admin"]})
         # Round 14: a removed person's own address leaves the recipients
-        # with them (recipient-removed mailed).
+        # with them (member-removed mailed since round 15).
         call(paul, "PUT", f"/api/v1/accounts/{acc}/notification-recipients", 200,
              json={"emails": ["mike@contoso.example"]})
         call(paul, "DELETE", f"/api/v1/accounts/{acc}/members/mike", 204)
