@@ -18,6 +18,7 @@
 #include "ldap_store.h"
 #include "invitations.h"
 #include "log.h"
+#include "mail_names.h"
 #include "intent_store.h"
 #include "orders_store.h"
 #include "outbox.h"
@@ -1176,13 +1177,24 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
                  when);
     else
         snprintf(kept, sizeof(kept), "It is kept with its people's roles and settings.");
+    /* Who closed it, with the organization they act for when they are no
+     * person of the account, as the billing mails name them (mail_names.h;
+     * round-15 walkthrough of seed 002, D4: a distributor's person who
+     * closed a reseller was named without "of <distributor>"). */
+    char *closed_by = NULL;
+    st = mail_actor_name(sql, &c->req->caller, c->id, &closed_by);
+    if (st != ST_OK) {
+        free(name);
+        return st;
+    }
     struct template_value vals[] = {
         {"account_name", name},
         {"account_id", id},
-        {"closed_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+        {"closed_by", closed_by},
         {"kept", kept},
     };
     st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 4);
+    free(closed_by);
     free(name);
     return st;
 }

@@ -93,6 +93,11 @@ int storefront_alias_lower(const char *alias, char *out, size_t size)
 
 const char *storefront_host_check(const char *host)
 {
+    /* A pasted URL ("https://shop.example/") is no host: said so, rather
+     * than "has a bad port" for the scheme's colon; nothing is taken out
+     * of it (round-15 walkthrough of seed 002, D6). */
+    if (host && (strstr(host, "://") || strpbrk(host, "/?#@")))
+        return "must be a host name only (e.g. shop.example), without https:// or a path";
     size_t n = host ? strcspn(host, ":") : 0;
     if (n < 1 || n > 253)
         return "must be a host name of 1 to 253 characters";

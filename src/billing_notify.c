@@ -187,6 +187,28 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
     return st;
 }
 
+/* The person uid as the billing mails name who acted (mail_actor_name):
+ * with their roles as the directory has them now. *out NULL (ST_OK) when
+ * the directory no longer knows them. */
+static int actor_of_uid(struct request *req, const char *uid, unsigned long long account_id,
+                        char **out)
+{
+    *out = NULL;
+    struct person by = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", uid, &by);
+    struct caller who = {.uid = by.uid, .name = by.name};
+    if (st == ST_OK)
+        st = ldap_store_all_grants_of(req->session->ldap, by.dn, &who.grants, &who.ngrants, NULL,
+                                      NULL);
+    if (st == ST_OK) {
+        qsort(who.grants, who.ngrants, sizeof(*who.grants), role_grant_compare);
+        st = mail_actor_name(req->session->sql, &who, account_id, out);
+    }
+    free(who.grants);
+    person_free(&by);
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
 int billing_welcome_late_data(struct request *req, unsigned long long account_id, json_t **out)
 {
     *out = NULL;
@@ -199,7 +221,6 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
         return st;
     char *plan = NULL, *articles = NULL;
     json_t *storefront = NULL;
-    struct person by = {0};
     char invoice[256] = "", number[INVOICE_NUMBER_SIZE];
     st = subscriptions_store_mail_names(sql, live.subscription_id, &plan, &articles);
     if (st == ST_OK)
@@ -211,39 +232,50 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
             invoice_mail_note(invoice, sizeof(invoice), number, live.invoice_total_minor,
                               live.currency);
     }
-    /* "Ordered by": who executed the subscription's order, by name, with
-     * the organization they act for when they are no person of the
-     * account (round-14 walkthrough of seed 002, D2), as the order's own
-     * welcome names them: their roles as the directory has them now. */
+    /* Who brought the subscription to what it is, by name, with the
+     * organization they act for when they are no person of the account
+     * (round-14 walkthrough of seed 002, D2), as the welcome of that
+     * change named them: the upgrade that wrote the newest invoice when
+     * it is an upgrade's ("Upgraded from Free Edition by …", matching the
+     * invoice the mail names: round-15 walkthrough of seed 002, D3), else
+     * who executed the order ("Ordered by …"). */
+    const char *by_uid = live.upgraded_by ? live.upgraded_by : live.executed_by;
     char *actor = NULL;
-    if (st == ST_OK && live.executed_by) {
-        st = ldap_store_find_person(req->session->ldap, "uid", live.executed_by, &by);
-        struct caller who = {.uid = by.uid, .name = by.name};
-        if (st == ST_OK)
-            st = ldap_store_all_grants_of(req->session->ldap, by.dn, &who.grants, &who.ngrants,
-                                          NULL, NULL);
-        if (st == ST_OK) {
-            qsort(who.grants, who.ngrants, sizeof(*who.grants), role_grant_compare);
-            st = mail_actor_name(sql, &who, account_id, &actor);
-        }
-        free(who.grants);
-        if (st == ST_NOT_FOUND)
-            st = ST_OK;
-    }
+    if (st == ST_OK && by_uid)
+        st = actor_of_uid(req, by_uid, account_id, &actor);
+    /* A pending cancellation: its end, for the line that tells the new
+     * contact (round-15 walkthrough of seed 002, D2). */
+    char ends[BILLING_TIME_SIZE] = "";
+    if (strcmp(live.status, "pending_cancellation") == 0)
+        billing_time_rfc3339(live.ends_at, ends);
     const char *url = json_string_value(json_object_get(storefront, "url"));
     if (st == ST_OK && url)
-        *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "storefront_id",
+        *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "storefront_id",
                          (json_int_t)live.storefront_id, "plan", plan ? plan : "", "articles",
                          articles ? articles : "", "storefront_url", url, "acted_by",
-                         actor ? actor : (live.executed_by ? live.executed_by : "your distributor"),
-                         "invoice", invoice[0] ? invoice : NULL);
+                         actor ? actor : (by_uid ? by_uid : "your distributor"), "invoice",
+                         invoice[0] ? invoice : NULL, "upgraded_from",
+                         live.upgraded_by ? live.upgraded_from : NULL, "cancelled_as_of",
+                         ends[0] ? ends : NULL);
     free(actor);
-    person_free(&by);
     json_decref(storefront);
     free(plan);
     free(articles);
-    free(live.executed_by);
+    live_storefront_free(&live);
     return st;
+}
+
+const char *billing_moved_note(struct buf *out, const char *url, const char *old_alias,
+                               const char *new_alias)
+{
+    const char *slash = url ? strrchr(url, '/') : NULL;
+    if (!slash || !old_alias || !*old_alias || !new_alias || strcasecmp(old_alias, new_alias) == 0)
+        return TEMPLATE_OMIT_LINE;
+    buf_printf(out,
+               "The storefront moved from %.*s/%s: that URL no longer leads to it (another "
+               "reseller may take its alias). Please update the links you gave your customers.",
+               (int)(slash - url), url, old_alias);
+    return buf_str(out);
 }
 
 int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account_id,
@@ -268,22 +300,43 @@ int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account
         return st;
     const char *invoice = json_string_value(json_object_get(w, "invoice"));
     const char *acted_by = json_string_value(json_object_get(w, "acted_by"));
-    struct buf acted = BUF_INIT;
-    buf_printf(&acted, "Ordered by %s.", acted_by ? acted_by : "your distributor");
+    const char *upgraded_from = json_string_value(json_object_get(w, "upgraded_from"));
+    const char *plan = json_string_value(json_object_get(w, "plan"));
+    const char *cancelled_as_of = json_string_value(json_object_get(w, "cancelled_as_of"));
+    if (!acted_by)
+        acted_by = "your distributor";
+    struct buf acted = BUF_INIT, cancellation = BUF_INIT;
+    if (upgraded_from)
+        buf_printf(&acted, "Upgraded from %s by %s.", upgraded_from, acted_by);
+    else
+        buf_printf(&acted, "Ordered by %s.", acted_by);
+    /* The new contact is who may still withdraw a pending cancellation:
+     * told so, rather than only "your storefront is ready" (round-15
+     * walkthrough of seed 002, D2). */
+    if (cancelled_as_of)
+        buf_printf(&cancellation,
+                   "The %s subscription is cancelled as of %s: the storefront stops working "
+                   "then. Until then an administrator of %s can withdraw the cancellation.",
+                   plan && *plan ? plan : "storefront", cancelled_as_of, account_name);
     struct template_value vals[] = {
         {"account_name", account_name},
-        {"plan", json_string_value(json_object_get(w, "plan"))},
+        {"plan", plan},
         {"articles", json_string_value(json_object_get(w, "articles"))},
         {"storefront_url", json_string_value(json_object_get(w, "storefront_url"))},
-        {"acted_by", json_string_value(json_object_get(w, "acted_by"))},
+        {"acted_by", acted_by},
         {"invoice", invoice ? invoice : TEMPLATE_OMIT_LINE},
         {"acted", buf_str(&acted)},
+        {"moved_note", TEMPLATE_OMIT_LINE},
+        {"cancellation_note", cancelled_as_of ? buf_str(&cancellation) : TEMPLATE_OMIT_LINE},
     };
-    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+    size_t nvals = sizeof(vals) / sizeof(vals[0]);
+    for (size_t i = 0; i < nvals; i++)
         if (!vals[i].value)
             vals[i].value = "";
     const char *recipients[] = {to};
-    st = outbox_queue_only(sql, account_id, "storefront-welcome", recipients, 1, names, vals, 7);
+    st =
+        outbox_queue_only(sql, account_id, "storefront-welcome", recipients, 1, names, vals, nvals);
     buf_free(&acted);
+    buf_free(&cancellation);
     return st;
 }

@@ -11,6 +11,7 @@
 #ifndef ACCOUNTD_BILLING_NOTIFY_H
 #define ACCOUNTD_BILLING_NOTIFY_H
 
+#include "buf.h"
 #include "http.h"
 #include "mail_names.h"
 #include "template.h"
@@ -60,12 +61,25 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
  * never learnt the storefront's URL). Outside a transaction, when their
  * contact invitation is accepted: *out is what the mail says (a new
  * reference; {storefront_id, plan, articles, storefront_url, acted_by,
- * invoice?}), NULL when the account has no active storefront. */
+ * invoice?, upgraded_from?, cancelled_as_of?}), NULL when the account has
+ * no active storefront. */
 int billing_welcome_late_data(struct request *req, unsigned long long account_id, json_t **out);
+/* {{moved_note}} of a welcome whose upgrade or order moved the
+ * storefront to another alias (round-15 walkthrough of seed 002, D5):
+ * written into out, naming the old URL (url, the new one, with old_alias
+ * for its last segment) and that it no longer leads to the storefront;
+ * returns buf_str(out), or TEMPLATE_OMIT_LINE when the alias did not
+ * change (or there was none before). Pure; the caller frees out. */
+const char *billing_moved_note(struct buf *out, const char *url, const char *old_alias,
+                               const char *new_alias);
 /* Inside the accept's transaction: mails storefront-welcome with w to
  * `to` only (not the account's recipients or the template's extra ones,
  * who had it with the order), unless that storefront is no longer active
- * or the account's outbox holds a storefront-welcome to that address. */
+ * or the account's outbox holds a storefront-welcome to that address.
+ * It says "Upgraded from <plan> by <who>." when the newest invoice is an
+ * upgrade's, and {{cancellation_note}} when the subscription is pending
+ * cancellation (round-15 walkthrough of seed 002, D2, D3); {{moved_note}}
+ * is left out. */
 int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account_id,
                                const char *account_name, const json_t *w, const char *to,
                                const struct mail_names *names);

@@ -560,16 +560,27 @@ static int execute_tx(struct sql_store *sql, void *arg)
         const char *acted_by = actor ? actor : "";
         struct buf acted = BUF_INIT;
         buf_printf(&acted, "Ordered by %s.", acted_by);
+        /* The order's storefront_alias moved the storefront the reseller
+         * had: the old URL no longer leads to it (round-15 walkthrough of
+         * seed 002, D5). */
+        struct buf moved = BUF_INIT;
+        const char *moved_note = billing_moved_note(&moved, url, old_alias, alias);
         struct template_value vals[] = {
-            {"account_name", account_name}, {"plan", plan_name},
-            {"articles", articles},         {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
-            {"acted_by", acted_by},         {"invoice", invoice},
+            {"account_name", account_name},
+            {"plan", plan_name},
+            {"articles", articles},
+            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"acted_by", acted_by},
+            {"invoice", invoice},
             {"acted", buf_str(&acted)},
+            {"moved_note", moved_note},
+            {"cancellation_note", TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
             st =
                 billing_notify_queue(sql, o.account_id, url ? "storefront-welcome" : "plan-welcome",
-                                     &x->people, vals, 7);
+                                     &x->people, vals, sizeof(vals) / sizeof(vals[0]));
+        buf_free(&moved);
         buf_free(&acted);
         free(actor);
         free(plan_name);

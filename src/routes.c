@@ -42,7 +42,11 @@ static const struct route routes[] = {
      * the search (?search= without parent_id) names none: operator staff
      * only, checked by its handler (accounts.c, accounts_search) */
     {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body},
-    {"GET", "/api/v1/accounts", accounts_list, ID, ADMIN | SP, 0, accounts_parent_in_query},
+    /* the list of P: also P's billing people, the back office that orders,
+     * upgrades and cancels for P's children and must find them (round-15
+     * walkthrough of seed 002, D1) */
+    {"GET", "/api/v1/accounts", accounts_list, ID, ADMIN | SP | BILLING, 0,
+     accounts_parent_in_query},
     {"GET", "/api/v1/accounts/{id}", accounts_get, ID | ROUTE_ROW, ANY, 0, NULL},
     {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ID | OPEN, ADMIN | SP, 0, NULL},
     {"DELETE", "/api/v1/accounts/{id}", accounts_close, ID, ADMIN, 0, NULL},

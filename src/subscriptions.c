@@ -283,15 +283,27 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         struct buf acted = BUF_INIT;
         buf_printf(&acted, "Upgraded from %s by %s.",
                    old_a.plan_name[0] ? old_a.plan_name : s->plan, acted_by);
+        /* A new storefront_alias moved the storefront: the old URL no
+         * longer leads to it (round-15 walkthrough of seed 002, D5). */
+        struct buf moved = BUF_INIT;
+        const char *moved_note = billing_moved_note(
+            &moved, url, old_alias, json_string_value(json_object_get(storefront, "alias")));
         struct template_value vals[] = {
-            {"account_name", account_name}, {"plan", new_a.plan_name},
-            {"articles", articles},         {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
-            {"acted_by", acted_by},         {"invoice", note},
-            {"acted", buf_str(&acted)}};
+            {"account_name", account_name},
+            {"plan", new_a.plan_name},
+            {"articles", articles},
+            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"acted_by", acted_by},
+            {"invoice", note},
+            {"acted", buf_str(&acted)},
+            {"moved_note", moved_note},
+            {"cancellation_note", TEMPLATE_OMIT_LINE},
+        };
         if (st == ST_OK)
             st = billing_notify_queue(sql, s->account_id,
                                       url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
-                                      7);
+                                      sizeof(vals) / sizeof(vals[0]));
+        buf_free(&moved);
         buf_free(&acted);
         free(plan_name);
         free(articles);

@@ -394,16 +394,25 @@ int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long lon
 {
     memset(out, 0, sizeof(*out));
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT s.id, s.storefront_id, o.executed_by, i.id, i.total_minor, i.currency"
-                      " FROM subscriptions s"
-                      " JOIN storefronts f ON f.id = s.storefront_id AND f.status = 'active'"
-                      " LEFT JOIN orders o ON o.id = s.order_id"
-                      " LEFT JOIN invoices i ON i.id = (SELECT MAX(x.id) FROM invoices x"
-                      " WHERE x.subscription_id = s.id AND x.reason IN ('order', 'upgrade'))"
-                      " WHERE s.account_id = ? AND s.status IN ('active', 'pending_cancellation')"
-                      " ORDER BY s.id DESC LIMIT 1",
-                      SQL_ARGS(P_INT(account_id)), &r);
+    int st =
+        sql_exec(sql,
+                 "SELECT s.id, s.storefront_id, o.executed_by, i.id, i.total_minor, i.currency,"
+                 " s.status, s.ends_at, u.uid,"
+                 " COALESCE(op.name, JSON_VALUE(u.old_value, '$.plan'))"
+                 " FROM subscriptions s"
+                 " JOIN storefronts f ON f.id = s.storefront_id AND f.status = 'active'"
+                 " LEFT JOIN orders o ON o.id = s.order_id"
+                 " LEFT JOIN invoices i ON i.id = (SELECT MAX(x.id) FROM invoices x"
+                 " WHERE x.subscription_id = s.id AND x.reason IN ('order', 'upgrade'))"
+                 /* the upgrade that wrote that invoice: who, from which plan */
+                 " LEFT JOIN audit u ON i.reason = 'upgrade' AND u.id = (SELECT MAX(a.id)"
+                 " FROM audit a WHERE a.account_id = s.account_id"
+                 " AND a.action = 'subscription.upgrade'"
+                 " AND CAST(JSON_VALUE(a.new_value, '$.invoice_id') AS UNSIGNED) = i.id)"
+                 " LEFT JOIN plans op ON op.code = JSON_VALUE(u.old_value, '$.plan')"
+                 " WHERE s.account_id = ? AND s.status IN ('active', 'pending_cancellation')"
+                 " ORDER BY s.id DESC LIMIT 1",
+                 SQL_ARGS(P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
@@ -417,8 +426,21 @@ int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long lon
     out->invoice_total_minor = sql_cell(&r, 0, 4) ? atoll(sql_cell(&r, 0, 4)) : 0;
     snprintf(out->currency, sizeof(out->currency), "%s",
              sql_cell(&r, 0, 5) ? sql_cell(&r, 0, 5) : "");
+    snprintf(out->status, sizeof(out->status), "%s", sql_cell(&r, 0, 6) ? sql_cell(&r, 0, 6) : "");
+    snprintf(out->ends_at, sizeof(out->ends_at), "%s",
+             sql_cell(&r, 0, 7) ? sql_cell(&r, 0, 7) : "");
+    out->upgraded_by = sql_cell(&r, 0, 8) ? xstrdup(sql_cell(&r, 0, 8)) : NULL;
+    out->upgraded_from = sql_cell(&r, 0, 9) ? xstrdup(sql_cell(&r, 0, 9)) : NULL;
     sql_result_free(&r);
     return ST_OK;
+}
+
+void live_storefront_free(struct live_storefront *l)
+{
+    free(l->executed_by);
+    free(l->upgraded_by);
+    free(l->upgraded_from);
+    l->executed_by = l->upgraded_by = l->upgraded_from = NULL;
 }
 
 int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid, char **plan,

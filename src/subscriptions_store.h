@@ -118,13 +118,20 @@ int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid
  * after the order names (billing_notify.h). executed_by: who executed its
  * order (malloc'ed; NULL if none recorded); invoice_id: the newest invoice
  * of its order or an upgrade (0 if none), with its total and currency.
- * ST_NOT_FOUND when the account has none. */
+ * When that invoice is an upgrade's: upgraded_by, who ran it, and
+ * upgraded_from, the plan it left (its catalog name, else its code), from
+ * the upgrade's audit row (both malloc'ed; NULL otherwise; round-15
+ * walkthrough of seed 002, D3). status ("active" or
+ * "pending_cancellation") and ends_at (SQL's form) of the subscription.
+ * ST_NOT_FOUND when the account has none. live_storefront_free frees. */
 struct live_storefront {
     unsigned long long subscription_id, storefront_id, invoice_id;
-    char *executed_by;
+    char *executed_by, *upgraded_by, *upgraded_from;
     long long invoice_total_minor;
     char currency[4];
+    char status[24], ends_at[32];
 };
+void live_storefront_free(struct live_storefront *l);
 int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long long account_id,
                                         struct live_storefront *out);
 /* Inside a transaction, after subscriptions_store_extend: the lines of

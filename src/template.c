@@ -45,10 +45,15 @@ static const char *const transfer_done_ph[] = {"account_name", "new_owner_name",
  * change wrote, its total and where to read it (a line left out when it
  * wrote none); {{acted}}: what the welcome follows, and who did it
  * ("Ordered by Bill Buch.", "Upgraded from Starter by Bill Buch."; round-11
- * leftover of seed 001, O6: an upgrade said "Ordered by"). */
-static const char *const welcome_ph[] = {"account_name",   "plan",     "articles",
-                                         "storefront_url", "acted_by", "invoice",
-                                         "acted",          "greeting", NULL};
+ * leftover of seed 001, O6: an upgrade said "Ordered by"); {{moved_note}}:
+ * the old URL of a storefront the upgrade or order moved to a new alias,
+ * which no longer leads to it (round-15 walkthrough of seed 002, D5);
+ * {{cancellation_note}}: in the late welcome of a contact who joins while
+ * the subscription is pending cancellation, its end and that an
+ * administrator can withdraw it (D2). Both a line left out otherwise. */
+static const char *const welcome_ph[] = {
+    "account_name", "plan",     "articles",   "storefront_url",    "acted_by", "invoice",
+    "acted",        "greeting", "moved_note", "cancellation_note", NULL};
 /* {{after_end}}: what follows the end ("Then X returns to the Basic
  * plan."; a line that holds it is left out when nothing does). */
 static const char *const cancelled_ph[] = {

@@ -61,7 +61,9 @@ MATRIX = {
     # the list's ?search= without parent_id names none: operator staff only
     # (test_account_search_is_operator_staff_only)
     "POST /api/v1/accounts": ({A}, set(), True),
-    "GET /api/v1/accounts": ({A, SP}, set(), False),
+    # the list of P: P's billing people too, the back office (round-15
+    # walkthrough of seed 002, D1)
+    "GET /api/v1/accounts": ({A, SP, B}, set(), False),
     "GET /api/v1/accounts/{id}": (ANY, set(), False),
     "PATCH /api/v1/accounts/{id}": ({A, SP}, set(), True),
     "DELETE /api/v1/accounts/{id}": ({A}, set(), False),

@@ -2343,6 +2343,9 @@ def test_a_resellers_contact_who_joins_after_the_order_gets_the_storefront_welco
     # distributor's admin acts for, as the order's own welcome says.
     assert f"Ordered by {disti.admin.name} of {disti.account.name}." in text, text
     assert f"Invoice {number} bills" in text, text
+    # An active subscription: no cancellation line (round-15 walkthrough
+    # of seed 002, D2), no moved storefront.
+    assert "cancelled as of" not in text and "no longer leads" not in text, text
     # The contact change is mailed as before; the extra recipient got the
     # welcome once, with the order.
     assert [x["recipient"].lower() for x in S.outbox_rows(sql, account_id=acc["id"])
@@ -3308,3 +3311,234 @@ def test_storefront_lookups_and_orders_ignore_the_aliass_case(api, disti, make_r
     S.expect_problem(api(None).get(f"/api/v1/storefronts/{alias}"), 404, "not-found")
     assert S.expect(api(None).get(f"/api/v1/storefronts/{renamed}"), 200)["alias"] == \
         renamed.lower()
+
+
+# ------------------------------------------- round-15 walkthrough of seed 002
+
+def test_the_distributors_billing_people_list_its_resellers(api, disti, make_reseller,
+                                                            make_tenant):
+    """Round-15 walkthrough of seed 002, D1: the distributor's billing
+    person (its back office) orders, upgrades and cancels for the
+    resellers but could not find them: GET /accounts?parent_id=P was 403.
+    Decision: P's billing people read P's table, the same rows as P's
+    admins; nothing else opens to them. A member of P stays 403, another
+    tenant 404."""
+    r1, r2 = make_reseller(disti), make_reseller(disti)
+    path = f"/api/v1/accounts?parent_id={disti.account.id}"
+    as_admin = S.expect(api(disti.admin).get(path), 200)
+    as_billing = S.expect(api(disti.billing).get(path), 200)
+    assert as_billing == as_admin, (as_billing, as_admin)
+    ids = {i["id"] for i in as_billing["items"]}
+    assert {r1.account.id, r2.account.id} <= ids, as_billing
+    row = [i for i in as_billing["items"] if i["id"] == r1.account.id][0]
+    assert row["name"] == r1.account.name and row["kind"] == "partner", row
+    assert row["status"] == "active" and row["plan"] == "basic", row
+    # Paging, sorting and filtering as for the admin.
+    page = S.expect(api(disti.billing).get(path + "&limit=1&sort=name"), 200)
+    assert page == S.expect(api(disti.admin).get(path + "&limit=1&sort=name"), 200), page
+    assert len(page["items"]) == 1 and page["next_cursor"], page
+    # Still no more than the list: the child itself stays refused to
+    # them (403, as before), the partner's customers list stays the
+    # admins' and service providers'.
+    S.expect_problem(api(disti.billing).get(f"/api/v1/accounts/{r1.account.id}"), 403)
+    S.expect_problem(api(disti.billing).get(f"/api/v1/accounts/{disti.account.id}/customers"),
+                     403)
+    # A member of P: 403; another tenant: 404; the reseller's own billing
+    # person is no billing person of P: 404.
+    p = S.expect_problem(api(disti.member).get(path), 403)
+    assert p["type"] == "urn:accountd:problem:forbidden", p
+    other = make_tenant("d1other")
+    S.expect_problem(api(other.admin).get(path), 404)
+    S.expect_problem(api(r1.billing).get(path), 404)
+    # The reseller's billing person lists the reseller's own children.
+    S.expect(api(r1.billing).get(f"/api/v1/accounts?parent_id={r1.account.id}"), 200)
+
+
+def late_welcome(api, sql, mailbox, token, uid, account_id):
+    """Accepts the contact invitation token as uid; the late
+    storefront-welcome mailed to them, its body with LF line ends."""
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token, uid=uid, password=f"{uid}-pw-12345"), 200)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if x["template"] == "storefront-welcome"]
+    assert len(rows) == 1, rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    return mails[0].body.replace("\r\n", "\n")
+
+
+def test_a_contact_who_joins_after_an_upgrade_and_a_cancellation_learns_both(
+        api, disti, sql, mailbox, invitation_mail):
+    """Round-15 walkthrough of seed 002, D2 and D3: the distributor's
+    billing person ordered Free for a reseller whose contact was invited,
+    the distributor's admin upgraded it to Standard, the billing person
+    cancelled it, and then the contact accepted. Their late welcome said
+    "Ordered by <billing person>" next to the upgrade's invoice, and
+    nothing of the cancellation. Decision: it says "Upgraded from Free
+    Edition by <admin> of <distributor>." (the upgrade's actor, as the
+    upgrade's own welcome did), and a line that the subscription is
+    cancelled as of its end, the storefront stops working then, and an
+    administrator can withdraw the cancellation until then."""
+    email = S.unique_mail("gil-")
+    before = S.outbox_max_id(sql)
+    acc = S.expect(api(disti.admin).post("/api/v1/accounts", json={
+        "kind": "partner", "name": S.unique("it-gamma-"), "parent_id": disti.account.id,
+        "contact": {"first_name": "Gil", "last_name": "Gamma", "email": email}}), 201)
+    _, token = invitation_mail(email, after=before)
+    alias = S.unique("gamma-")
+    done = execute(api, disti.billing, order(api, disti.billing, acc["id"], "reseller-free",
+                                             alias)["id"])
+    sid = done["subscription"]["id"]
+    url = done["subscription"]["storefront"]["url"]
+    up = S.expect(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                        json={"plan": "standard"}), 200)
+    number = up["invoice"]["number"]
+    cancelled = S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    assert cancelled["status"] == "pending_cancellation", cancelled
+    ends = cancelled["ends_at"]
+    text = late_welcome(api, sql, mailbox, token, S.unique("gil"), acc["id"])
+    assert f"Your storefront: {url}\n" in text, text
+    assert f"\nUpgraded from Free Edition by {disti.admin.name} of {disti.account.name}.\n" \
+        in text, text
+    assert "Ordered by" not in text, text
+    assert f"Invoice {number} bills 490.00 EUR" in text, text
+    assert (f"\nThe Standard Edition subscription is cancelled as of {ends}: the storefront stops"
+            f" working then. Until then an administrator of {acc['name']} can withdraw the"
+            " cancellation.\n") in text, text
+    assert "no longer leads" not in text, text
+
+
+def test_a_contact_who_joins_after_a_withdrawn_cancellation_gets_no_cancellation_line(
+        api, disti, sql, mailbox, invitation_mail):
+    """D2: a cancellation withdrawn before the contact joins is not
+    mentioned; an order without upgrade is "Ordered by" its executor (D3)."""
+    email = S.unique_mail("gia-")
+    before = S.outbox_max_id(sql)
+    acc = S.expect(api(disti.admin).post("/api/v1/accounts", json={
+        "kind": "partner", "name": S.unique("it-gamma-"), "parent_id": disti.account.id,
+        "contact": {"first_name": "Gia", "last_name": "Gamma", "email": email}}), 201)
+    _, token = invitation_mail(email, after=before)
+    done = execute(api, disti.billing, order(api, disti.billing, acc["id"], "reseller-standard",
+                                             S.unique("gia-"))["id"])
+    sid = done["subscription"]["id"]
+    S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    S.expect(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    text = late_welcome(api, sql, mailbox, token, S.unique("gia"), acc["id"])
+    assert f"\nOrdered by {disti.billing.name} of {disti.account.name}.\n" in text, text
+    assert "Upgraded from" not in text and "cancelled as of" not in text, text
+    assert f"Invoice {done['invoice']['number']} bills" in text, text
+
+
+def test_a_welcome_that_moves_the_storefront_names_the_old_url(api, disti, make_reseller, sql,
+                                                               mailbox):
+    """Round-15 walkthrough of seed 002, D5: an upgrade with a new
+    storefront_alias moved the reseller's storefront (the old alias free
+    at once) and the welcome named only the new URL. Decision: it names
+    the old URL and says it no longer leads to the storefront; an order
+    with a new alias alike; a welcome that keeps the alias says nothing
+    of it."""
+    r = make_reseller(disti)
+    to = (r.admin.mail, r.recipient)
+    old_alias, new_alias = S.unique("d5old-"), S.unique("d5new-")
+    oid = order(api, disti.admin, r.account.id, "reseller-free", old_alias)["id"]
+    for text in billing_mails(api, sql, mailbox, disti.admin, f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", to).values():
+        assert "no longer leads" not in text and "storefront moved" not in text, text
+    subs = S.expect(api(disti.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"), 200)
+    sid = subs["items"][0]["id"]
+    old_url = subs["items"][0]["storefront"]["url"]
+    assert old_url.endswith("/" + old_alias), old_url
+    new_url = old_url[:-len(old_alias)] + new_alias
+    for text in billing_mails(api, sql, mailbox, disti.admin,
+                              f"/api/v1/subscriptions/{sid}/upgrade", "storefront-welcome", to,
+                              body={"plan": "standard",
+                                    "storefront_alias": new_alias.upper()}).values():
+        assert f"Your storefront: {new_url}\n" in text, text
+        assert (f"\nThe storefront moved from {old_url}: that URL no longer leads to it (another"
+                " reseller may take its alias). Please update the links you gave your"
+                " customers.\n") in text, text
+    S.expect_problem(api(None).get(f"/api/v1/storefronts/{old_alias}"), 404)
+
+    # An order of another plan with a new alias replaces the plan and
+    # moves the storefront too.
+    r3 = make_reseller(disti)
+    first = S.unique("d5first-")
+    execute(api, disti.admin, order(api, disti.admin, r3.account.id, "reseller-free",
+                                    first)["id"])
+    first_url = new_url[:-len(new_alias)] + first
+    oid = order(api, disti.admin, r3.account.id, "reseller-standard", S.unique("d5ord-"))["id"]
+    for text in billing_mails(api, sql, mailbox, disti.admin, f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", (r3.admin.mail,)).values():
+        assert f"\nThe storefront moved from {first_url}: that URL no longer leads to it" \
+            in text, text
+
+    # An upgrade that keeps the alias: no such line.
+    r2 = make_reseller(disti)
+    oid = order(api, disti.admin, r2.account.id, "reseller-free", S.unique("d5keep-"))["id"]
+    execute(api, disti.admin, oid)
+    sid = S.expect(api(disti.admin).get(f"/api/v1/accounts/{r2.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    for text in billing_mails(api, sql, mailbox, disti.admin,
+                              f"/api/v1/subscriptions/{sid}/upgrade", "storefront-welcome",
+                              (r2.admin.mail,), body={"plan": "standard"}).values():
+        assert "no longer leads" not in text and "storefront moved" not in text, text
+
+
+def test_closing_a_reseller_names_the_distributors_person_with_its_organization(
+        api, disti, make_reseller, make_account, make_person, set_roles, sql, mailbox):
+    """Round-15 walkthrough of seed 002, D4: the distributor's admin closed
+    a reseller and its contact read "Dina Disti closed the account …",
+    where the billing mails say "Dina Disti of <distributor>". Decision:
+    {{closed_by}} follows mail_actor_name; the account's own admin is
+    named alone."""
+    # The distributor's admin created the reseller (and is its admin
+    # too, as in the walkthrough); the reseller's contact is Bea.
+    acc = make_account(disti.admin, "partner", disti.account.id)
+    bea = make_person(prefix="bea")
+    set_roles(disti.admin, acc.id, bea, ["admin"])
+    S.expect(api(disti.admin).put(f"/api/v1/accounts/{acc.id}/contacts/primary",
+                                  json={"uid": bea.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{acc.id}"), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if x["template"] == "account-closed"
+            and x["recipient"].lower() == bea.mail.lower()]
+    assert len(rows) == 1, rows
+    body = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)[0].body
+    assert (f"{disti.admin.name} of {disti.account.name} closed the account {acc.name}"
+            f" (account {acc.id})") in body, body
+
+    own = make_reseller(disti)
+    before = S.outbox_max_id(sql)
+    S.expect(api(own.admin).delete(f"/api/v1/accounts/{own.account.id}"), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=own.account.id, after_id=before)
+            if x["template"] == "account-closed"
+            and x["recipient"].lower() == own.recipient.lower()]
+    assert len(rows) == 1, rows
+    body = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)[0].body
+    assert f"\n{own.admin.name} closed the account {own.account.name} (account" in body, body
+
+
+def test_a_pasted_storefront_url_is_told_it_must_be_a_host_name(api, disti, make_tenant, sql):
+    """Round-15 walkthrough of seed 002, D6: PUT …/storefront-host with
+    "https://shop4.example/" answered "has a bad port". Decision: 422 "must
+    be a host name only (e.g. shop.example), without https:// or a path";
+    nothing is taken out of a pasted URL, and nothing changes."""
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+    why = "must be a host name only (e.g. shop.example), without https:// or a path"
+    for pasted in ("https://shop4.example/", "http://shop4.example", "shop4.example/shop",
+                   "https://shop4.example:8443/x"):
+        p = S.expect_problem(api(disti.admin).put(path, json={"storefront_host": pasted}), 422)
+        assert p["errors"] == {"storefront_host": why}, (pasted, p)
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == disti.host
+    # A bad port is still a bad port; a host name is taken.
+    p = S.expect_problem(api(disti.admin).put(path, json={"storefront_host": "shop4.example:x"}),
+                         422)
+    assert p["errors"] == {"storefront_host": "has a bad port"}, p
+    # Who may not change it is refused before the field: billing 403,
+    # another tenant 404.
+    S.expect_problem(api(disti.billing).put(path, json={"storefront_host": "https://x.example/"}),
+                     403)
+    other = make_tenant("d6other")
+    S.expect_problem(api(other.admin).put(path, json={"storefront_host": "https://x.example/"}),
+                     404)

@@ -364,7 +364,10 @@ def test_closing_an_account_mails_its_contacts_and_recipients(api, sql, mailbox,
     assert one_mail(mailbox, only(rows, "account-closed", tom.mail)).body.startswith(
         f"Hello {tom.name},\n\n"), rows
     assert one_mail(mailbox, only(rows, "account-closed", finance)).body.startswith("Hello,\n\n")
-    assert f"{t.admin.name} closed the account {acc.name} (account {acc.id})" in mail.body, mail.body
+    # The partner's admin with the partner's name: mail_actor_name, as the
+    # billing mails (round-15 walkthrough of seed 002, D4).
+    assert (f"{t.admin.name} of {t.account.name} closed the account {acc.name} (account"
+            f" {acc.id})") in mail.body, mail.body
     # Until when it is kept, as the overview's kept_until says (round-9
     # walkthrough of seed 001).
     kept = S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 200)["kept_until"]

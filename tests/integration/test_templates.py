@@ -38,8 +38,12 @@ TEMPLATES = {
     "plan-welcome": {"account_name", "plan", "articles", "storefront_url", "acted", "invoice",
                      "greeting"},
     # sql/029: a plan with a storefront has its own welcome (round-6 walkthrough of seed 002)
+    # sql/059: {{moved_note}}, the old URL of a storefront moved to a new
+    # alias, and {{cancellation_note}}, the late welcome's line while the
+    # subscription is pending cancellation (round-15 walkthrough of seed
+    # 002, D2 and D5)
     "storefront-welcome": {"account_name", "plan", "articles", "storefront_url", "acted",
-                           "invoice", "greeting"},
+                           "invoice", "greeting", "moved_note", "cancellation_note"},
     # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
                         "requested_by_mail", "lines", "total", "valid_days", "greeting"},

@@ -165,6 +165,13 @@ static void hosts(void **state)
     assert_non_null(storefront_host_check("-cloud.com"));
     assert_non_null(storefront_host_check("cloud-.com"));
     assert_non_null(storefront_host_check("cloud.com/x"));
+    /* a pasted URL: told so, not "has a bad port" (round-15 walkthrough
+     * of seed 002, D6) */
+    const char *url_why = storefront_host_check("https://shop4.example/");
+    assert_non_null(url_why);
+    assert_non_null(strstr(url_why, "without https:// or a path"));
+    assert_non_null(strstr(storefront_host_check("shop4.example/x"), "or a path"));
+    assert_non_null(strstr(storefront_host_check("http://shop4.example"), "https://"));
     assert_non_null(storefront_host_check("cloud.com:0"));
     assert_non_null(storefront_host_check("cloud.com:65536"));
     assert_non_null(storefront_host_check("cloud.com:"));
