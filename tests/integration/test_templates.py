@@ -89,6 +89,7 @@ TEMPLATES = {
     # storefront host (round-14 walkthrough of seed 002, D1)
     "storefront-url-changed": {"account_name", "old_url", "new_url", "partner_name",
                                "changed_by", "greeting"},
+    "invitation-accepted": {"account_name", "name", "email", "greeting"},
 }
 
 
