@@ -52,7 +52,7 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                                  const char *const *to, size_t n, const struct mail_names *names,
                                  struct template_value *vals, const char *changed_by,
                                  const char *changed_by_mail, int changed_by_admin,
-                                 int budget_counts)
+                                 const char *owner_mail, const char *owner_text, int budget_counts)
 {
     const char *account_name = vals[0].value;
     struct buf text = BUF_INIT;
@@ -67,9 +67,16 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                    "administrator can name another contact; %s is not an administrator of %s.",
                    account_name, changed_by, account_name);
     vals[5].value = buf_str(&text);
-    struct reader_value own[] = {{changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT}};
+    /* The later entry wins for a reader both name: who made the change
+     * reads that they did. */
+    struct reader_value own[2];
+    size_t nown = 0;
+    if (owner_mail && *owner_mail && owner_text)
+        own[nown++] = (struct reader_value){owner_mail, "if_unexpected", owner_text};
+    if (changed_by_mail && *changed_by_mail)
+        own[nown++] = (struct reader_value){changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT};
     int st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 6, own,
-                                  changed_by_mail && *changed_by_mail ? 1 : 0, budget_counts);
+                                  nown, budget_counts);
     buf_free(&text);
     return st;
 }
@@ -118,8 +125,9 @@ static int contact_tx(struct sql_store *sql, void *arg)
         /* A contact change leaves the caller's roles as they were: an
          * admin of the account, or someone acting from above it (a
          * parent's admin, operator staff). */
-        st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
-                                   (caller_roles(req, account_id) & ROLE_ADMIN) != 0, 1);
+        st =
+            queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
+                                  (caller_roles(req, account_id) & ROLE_ADMIN) != 0, NULL, NULL, 1);
         free(to);
     }
     if (st == ST_OK) {
@@ -137,7 +145,8 @@ static int contact_tx(struct sql_store *sql, void *arg)
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
                         const char *mail, const char *changed_by, const char *changed_by_mail,
-                        int changed_by_admin, const struct mail_names *names)
+                        int changed_by_admin, const struct mail_names *names,
+                        const char *owner_text)
 {
     if (!named_kinds)
         return ST_OK;
@@ -161,7 +170,7 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"changed_by", changed_by},     {"if_unexpected", ""},
     };
     st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
-                               changed_by_admin, 0);
+                               changed_by_admin, mail, owner_text, 0);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;

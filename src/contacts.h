@@ -25,11 +25,16 @@ struct mail_names;
  * is who named them, changed_by_mail their address (may be NULL: none
  * known) and changed_by_admin 1 when they are an admin of the account
  * after the change ({{if_unexpected}}, contacts.c); names greets its
- * readers (may be NULL: "Hello,").
+ * readers (may be NULL: "Hello,"); owner_text (may be NULL) is the
+ * {{if_unexpected}} of the copy to the named person's own address when
+ * the change was a hand-over (round-15 walkthrough of seed 000, D4: the
+ * new owner, the one administrator, was sent to "an administrator"),
+ * unless they made the change themselves.
  * Nothing for named_kinds 0. Inside the transaction that names them. */
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
                         const char *mail, const char *changed_by, const char *changed_by_mail,
-                        int changed_by_admin, const struct mail_names *names);
+                        int changed_by_admin, const struct mail_names *names,
+                        const char *owner_text);
 
 #endif

@@ -707,6 +707,43 @@ static void in_project(struct request *req, void (*fn)(struct request *, unsigne
         fn(req, pid);
 }
 
+/* Whether a pending invitation's link would still work, as the accept
+ * decides (invitation_sender_holds; round-15 walkthrough of seed 000,
+ * D1: the list showed an invitation whose sender had given up admin as
+ * pending, and its accept was 410): "usable" on item, and "reason" when it
+ * is false. Other statuses are left as they are. */
+static int mark_usable(struct request *req, json_t *item)
+{
+    const char *status = json_string_value(json_object_get(item, "status"));
+    const char *by = json_string_value(json_object_get(item, "invited_by"));
+    if (!status || strcmp(status, "pending") != 0)
+        return ST_OK;
+    if (!by) {
+        json_object_set_new(item, "usable", json_true());
+        return ST_OK;
+    }
+    json_int_t pid = json_integer_value(json_object_get(item, "project_id"));
+    const char *role = json_string_value(json_object_get(item, "role"));
+    const char *purpose = json_string_value(json_object_get(item, "purpose"));
+    unsigned bit = pid ? project_role_bit(role ? role : "") : role_bit(role ? role : "");
+    int holds = 0, gone = 0;
+    int st =
+        invitation_sender_holds(req, req->account.id, (unsigned long long)pid, bit,
+                                purpose && strcmp(purpose, "transfer") == 0, by, &holds, &gone);
+    if (st != ST_OK)
+        return st;
+    json_object_set_new(item, "usable", json_boolean(holds));
+    if (!holds)
+        json_object_set_new(
+            item, "reason",
+            json_string(gone ? "its sender is no longer in the directory: its link answers 410 "
+                               "invitation-revoked; resend it (you become its sender) or revoke it"
+                             : "its sender may no longer give this role here: its link answers "
+                               "410 invitation-revoked; resend it (you become its sender) or "
+                               "revoke it"));
+    return ST_OK;
+}
+
 /* The account's pending invitations, or those of project pid (not 0). */
 static void list_pending(struct request *req, unsigned long long pid)
 {
@@ -714,9 +751,13 @@ static void list_pending(struct request *req, unsigned long long pid)
     long limit;
     if (page_query(req, &offset, &limit) < 0)
         return;
-    json_t *items;
+    json_t *items = NULL;
     int st = invitations_pending(req->session->sql, req->account.id, pid, &items);
+    for (size_t i = 0; st == ST_OK && i < json_array_size(items); i++)
+        st = mark_usable(req, json_array_get(items, i));
     if (st != ST_OK) {
+        if (items)
+            json_decref(items);
         res_store_failure(req, st, "the database");
         return;
     }
@@ -747,6 +788,11 @@ static void get_one(struct request *req, unsigned long long pid)
     json_t *item = NULL;
     int st =
         id ? invitation_read(req->session->sql, id, req->account.id, pid, &item) : ST_NOT_FOUND;
+    if (st == ST_OK) {
+        st = mark_usable(req, item);
+        if (st != ST_OK)
+            json_decref(item);
+    }
     if (st == ST_NOT_FOUND)
         refuse(req, 404, "not-found", "no such invitation");
     else if (st != ST_OK)
@@ -1206,42 +1252,62 @@ static int accept_read(struct accept *v)
  * nothing created; an invitation without a recorded sender is not
  * checked. A service provider's grant then gets their own expires_at
  * (provider_access_regrant). */
+int invitation_roles_keep(unsigned roles, unsigned role, int project, int transfer)
+{
+    if (roles & ROLE_ADMIN)
+        return 2;
+    if ((roles & ROLE_SERVICE_PROVIDER) &&
+        (project || transfer || (role != ROLE_ADMIN && role != ROLE_BILLING)))
+        return 1;
+    return 0;
+}
+
+int invitation_sender_holds(struct request *req, unsigned long long account_id,
+                            unsigned long long project_id, unsigned role, int transfer,
+                            const char *uid, int *holds, int *gone)
+{
+    struct person inviter = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", uid, &inviter);
+    *gone = st == ST_NOT_FOUND;
+    *holds = 0;
+    unsigned roles = 0;
+    if (st == ST_OK)
+        st = ldap_store_roles_of(req->session->ldap, account_id, inviter.dn, &roles);
+    int keep = st == ST_OK ? invitation_roles_keep(roles, role, project_id != 0, transfer) : 0;
+    if (keep == 2)
+        *holds = 1;
+    else if (keep == 1) {
+        int expired = 0;
+        st = provider_access_expired(req->session->sql, account_id, inviter.uid, &expired);
+        *holds = st == ST_OK && !expired;
+    }
+    if (st == ST_OK && !*holds && project_id) {
+        struct saga_plan plan = {.account_id = account_id, .project_id = project_id};
+        unsigned project_roles = 0;
+        st = saga_plan_roles_of(req->session->ldap, &plan, inviter.dn, &project_roles);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK; /* the project is gone: accept_person says so */
+        *holds = st == ST_OK && (project_roles & PROJECT_OWNER);
+    }
+    unsigned long long op = st == ST_OK && !*holds ? operator_account_id(req) : 0;
+    if (op) {
+        unsigned op_roles = 0;
+        st = ldap_store_roles_of(req->session->ldap, op, inviter.dn, &op_roles);
+        *holds = st == ST_OK && (op_roles & ROLE_ADMIN);
+    }
+    person_free(&inviter);
+    /* Deleted from the directory, or in no role group: holds nothing. */
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
 static int accept_inviter(struct accept *v)
 {
     struct request *req = v->req;
     if (!v->invited_by)
         return ST_OK;
-    struct person inviter = {0};
-    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
-    int gone = st == ST_NOT_FOUND, holds = 0;
-    unsigned roles = 0;
-    if (st == ST_OK)
-        st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
-    if (st == ST_OK && (roles & ROLE_ADMIN))
-        holds = 1;
-    else if (st == ST_OK && (roles & ROLE_SERVICE_PROVIDER) &&
-             (v->project_id || v->transfer || (v->role != ROLE_ADMIN && v->role != ROLE_BILLING))) {
-        int expired = 0;
-        st = provider_access_expired(req->session->sql, v->account_id, inviter.uid, &expired);
-        holds = st == ST_OK && !expired;
-    }
-    if (st == ST_OK && !holds && v->project_id) {
-        unsigned project_roles = 0;
-        st = saga_plan_roles_of(req->session->ldap, &v->saga.plan, inviter.dn, &project_roles);
-        if (st == ST_NOT_FOUND)
-            st = ST_OK; /* the project is gone: accept_person says so */
-        holds = st == ST_OK && (project_roles & PROJECT_OWNER);
-    }
-    unsigned long long op = st == ST_OK && !holds ? operator_account_id(req) : 0;
-    if (op) {
-        unsigned op_roles = 0;
-        st = ldap_store_roles_of(req->session->ldap, op, inviter.dn, &op_roles);
-        holds = st == ST_OK && (op_roles & ROLE_ADMIN);
-    }
-    person_free(&inviter);
-    /* Deleted from the directory, or in no role group: holds nothing. */
-    if (st == ST_NOT_FOUND)
-        st = ST_OK;
+    int holds = 0, gone = 0;
+    int st = invitation_sender_holds(req, v->account_id, v->project_id, v->role, v->transfer,
+                                     v->invited_by, &holds, &gone);
     if (st != ST_OK || holds)
         return st;
     return refuse(req, 410, "invitation-revoked",
@@ -1363,6 +1429,37 @@ static int accept_contact_data(struct accept *v)
     if (welcome)
         json_object_set_new(s->data, "storefront_welcome", welcome);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
+}
+
+/* An ordinary admin invitation: its sender is told when it is accepted
+ * while the account is staged (the SQL side checks that;
+ * transfer_mail_admin_accepted; round-15 walkthrough of seed 000, D2):
+ * their address and name, and who joined, recorded with the plan. */
+static int accept_sender_data(struct accept *v)
+{
+    struct request *req = v->req;
+    if (v->transfer || v->project_id || v->role != ROLE_ADMIN || !v->invited_by)
+        return ST_OK;
+    struct person sender = {0}, joined = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &sender);
+    if (st == ST_OK && sender.mail && *sender.mail) {
+        st = ldap_store_find_person(req->session->ldap, "uid", v->saga.plan.person_uid, &joined);
+        char *given = invitee_name(v->inv_first, v->inv_last);
+        const char *who = joined.name ? joined.name : given ? given : v->mail;
+        if (st == ST_OK || st == ST_NOT_FOUND) {
+            st = ST_OK;
+            json_object_set_new(v->saga.data, "tell_sender",
+                                json_pack("{s:s, s:s?, s:s, s:s}", "mail", sender.mail, "name",
+                                          sender.name, "joined", who, "email", v->mail));
+        }
+        free(given);
+    }
+    int told = json_object_get(v->saga.data, "tell_sender") != NULL;
+    person_free(&sender);
+    person_free(&joined);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    return st == ST_OK && told ? saga_record_plan(req->session->sql, &v->saga) : st;
 }
 
 /* A hand-over invitation: the provider's people (the account's admins but
@@ -1510,6 +1607,8 @@ void invitations_accept(struct request *req)
                 st = accept_person(&v);
             if (st == ST_OK && v.names_contact)
                 st = accept_contact_data(&v);
+            if (st == ST_OK)
+                st = accept_sender_data(&v);
             if (st == ST_OK && v.transfer)
                 st = accept_handover_plan(&v);
             if (st == ST_OK)
@@ -1626,7 +1725,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st = contacts_mail_named(sql, account_id, account_name, named,
                                      known->name ? known->name : known->uid, known->mail,
                                      req->caller.name ? req->caller.name : req->caller.uid,
-                                     req->caller.mail, 1, &names);
+                                     req->caller.mail, 1, &names, NULL);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

@@ -53,4 +53,21 @@ int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
                                    const char *email, const char *first_name, const char *last_name,
                                    json_t **out, unsigned long long *invitation_id);
 
+/* The rule of the accept (an invitation lasts no longer than its sender's
+ * right to send it; docs/api.md, "Accepting"), on the sender's roles in
+ * the account: 2 when roles (ROLE_* bits) keep an invitation of role
+ * (ROLE_* bit; ignored for a project one) alive, 1 when they do only
+ * while the sender's service-provider access has not expired, 0 when
+ * they do not (an operator's staff and a project's owners hold besides:
+ * invitation_sender_holds). transfer: a hand-over invitation. Pure. */
+int invitation_roles_keep(unsigned roles, unsigned role, int project, int transfer);
+
+/* Whether the person uid still may send an invitation of role (ROLE_*,
+ * or a PROJECT_* bit with project_id) in account_id, as the accept asks
+ * it (accept_inviter): *holds 1 or 0, *gone 1 when the directory no
+ * longer has them. LDAP reads, and SQL for a provider's expiry. */
+int invitation_sender_holds(struct request *req, unsigned long long account_id,
+                            unsigned long long project_id, unsigned role, int transfer,
+                            const char *uid, int *holds, int *gone);
+
 #endif

@@ -10,6 +10,8 @@
 #include "body.h"
 #include "caller.h"
 #include "handlers.h"
+#include "invitations.h"
+#include "invitations_store.h"
 #include "ldap_store.h"
 #include "mail_names.h"
 #include "providers_store.h"
@@ -127,7 +129,7 @@ static void handover_moves_free(struct handover_moves *m)
 }
 
 static int find_customer_admin(struct request *req, const struct account_ref *a,
-                               const struct person *person, const struct person *admins,
+                               const struct person *person, int self, const struct person *admins,
                                size_t nadmins, const struct member_index *ix, int *handover,
                                char **customer, struct handover_moves *moves)
 {
@@ -140,16 +142,25 @@ static int find_customer_admin(struct request *req, const struct account_ref *a,
             return st;
         member_index_build(&parent, groups, ngroups, a->parent_id);
     }
-    size_t customers = 0;
+    size_t customers = 0, partners = 0;
     const char *found = NULL;
     for (size_t i = 0; i < nadmins; i++) {
         if (!admins[i].uid || strcasecmp(admins[i].uid, person->uid) == 0)
             continue;
-        if (a->parent_id && member_index_find(&parent, admins[i].dn))
+        if (a->parent_id && member_index_find(&parent, admins[i].dn)) {
+            partners++;
             continue; /* a person of the parent: the partner's, not the customer */
+        }
         customers++;
         found = admins[i].uid;
     }
+    /* Someone else's change (round-15 walkthrough of seed 000, D3: the
+     * customer's admin made the last partner admin a service provider,
+     * and the account stayed staged for good): a hand-over only when the
+     * person changed is the parent's and no person of the parent stays
+     * admin. */
+    if (!self && (partners > 0 || !a->parent_id || !member_index_find(&parent, person->dn)))
+        customers = 0;
     *handover = customers > 0;
     *customer = customers == 1 ? xstrdup(found) : NULL;
     int st = ST_OK;
@@ -157,6 +168,104 @@ static int find_customer_admin(struct request *req, const struct account_ref *a,
         st = partner_billing(req, ix, &parent, &moves->people, &moves->before, &moves->n);
     member_index_free(&parent);
     role_groups_free(groups, ngroups);
+    return st;
+}
+
+/* The bare last-admin rule, or with a pointer to the pending ordinary
+ * admin invitations of the account (round-15 walkthrough of seed 000, D2:
+ * the seed's "invite, then change your role" with a single partner admin
+ * got the bare rule, as after POST .../transfer in round 14). */
+static int last_admin_invited(struct request *req, const struct account_ref *a, struct problem *ref,
+                              const char *rule)
+{
+    json_t *items = NULL;
+    int st = invitations_pending(req->session->sql, a->id, 0, &items);
+    if (st != ST_OK)
+        return st;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, rule);
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        const char *role = json_string_value(json_object_get(it, "role"));
+        const char *purpose = json_string_value(json_object_get(it, "purpose"));
+        const char *by = json_string_value(json_object_get(it, "invited_by"));
+        if (!json_is_null(json_object_get(it, "project_id")) || !role ||
+            strcmp(role, "admin") != 0 || (purpose && strcmp(purpose, "transfer") == 0))
+            continue;
+        buf_printf(&b,
+                   "; %s invitation of %s as admin (invitation %s) is pending: change your role "
+                   "once it has been accepted",
+                   by && strcasecmp(by, req->caller.uid) == 0 ? "your" : "the",
+                   json_string_value(json_object_get(it, "email")),
+                   json_string_value(json_object_get(it, "id")));
+    }
+    json_decref(items);
+    st = problem_set(ref, 409, "last-admin", buf_str(&b));
+    buf_free(&b);
+    return st;
+}
+
+/* A change of the caller's own roles that would end their right to send
+ * an invitation of theirs that is still pending here (round-15
+ * walkthrough of seed 000, D1: the seed's "invite, then change your role
+ * to Service Provider" silently killed the customer's invitation while a
+ * colleague stayed admin) is 409 conflict naming them. The rule is the
+ * accept's (invitation_roles_keep), on the roles before and after, so
+ * that this refusal and the accept's 410 agree. Account invitations only:
+ * a project invitation's sender may keep it alive as the project's owner.
+ * Operator staff keep every invitation alive. */
+static int own_invitations_die(struct request *req, const struct account_ref *a,
+                               const struct person *person, unsigned before, unsigned after,
+                               struct problem *ref)
+{
+    if (strcasecmp(person->uid, req->caller.uid) != 0 || req->caller.is_operator)
+        return ST_OK;
+    json_t *items = NULL;
+    int st = invitations_pending(req->session->sql, a->id, 0, &items);
+    if (st != ST_OK)
+        return st;
+    struct buf list = BUF_INIT;
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        const char *role = json_string_value(json_object_get(it, "role"));
+        const char *purpose = json_string_value(json_object_get(it, "purpose"));
+        const char *by = json_string_value(json_object_get(it, "invited_by"));
+        if (!json_is_null(json_object_get(it, "project_id")) || !role || !by ||
+            strcasecmp(by, req->caller.uid) != 0)
+            continue;
+        int transfer = purpose && strcmp(purpose, "transfer") == 0;
+        unsigned bit = role_bit(role);
+        if (!invitation_roles_keep(before, bit, 0, transfer) ||
+            invitation_roles_keep(after, bit, 0, transfer))
+            continue;
+        buf_printf(&list, "%s%s as %s (invitation %s)", n ? ", " : "",
+                   json_string_value(json_object_get(it, "email")), role,
+                   json_string_value(json_object_get(it, "id")));
+        n++;
+    }
+    json_decref(items);
+    if (n) {
+        const char *gives_up = !after ? "left the account"
+                               : (before & ROLE_ADMIN) && !(after & ROLE_ADMIN)
+                                   ? "gave up admin"
+                                   : "gave up service-provider";
+        struct buf detail = BUF_INIT;
+        if (n == 1)
+            buf_printf(&detail,
+                       "your invitation of %s is still pending: it would stop working if you %s "
+                       "now; change your role once it has been accepted, or revoke it first",
+                       buf_str(&list), gives_up);
+        else
+            buf_printf(&detail,
+                       "your invitations of %s are still pending: they would stop working if you "
+                       "%s now; change your role once they have been accepted, or revoke them "
+                       "first",
+                       buf_str(&list), gives_up);
+        st = problem_set(ref, 409, "conflict", buf_str(&detail));
+        buf_free(&detail);
+    }
+    buf_free(&list);
     return st;
 }
 
@@ -176,7 +285,7 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
     if (strcmp(a->status, "staged") == 0)
         st = transfer_pending_invitee(req->session->sql, a->id, &invitation_id, &email, &expired);
     if (st == ST_NOT_FOUND)
-        return problem_set(ref, 409, "last-admin", rule);
+        return last_admin_invited(req, a, ref, rule);
     if (st != ST_OK)
         return st;
     struct buf b = BUF_INIT;
@@ -200,7 +309,7 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
  * contacts) are set only when the change drops the person's admin role. */
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
-                             int handover_candidate, int *handover, char **customer_admin,
+                             int handover_candidate, int self, int *handover, char **customer_admin,
                              struct handover_moves *moves, struct problem *ref)
 {
     struct role_group *groups;
@@ -223,7 +332,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
         if (st == ST_OK) {
             if (handover_candidate && admins > 1)
-                st = find_customer_admin(req, a, person, people, admins, &ix, handover,
+                st = find_customer_admin(req, a, person, self, people, admins, &ix, handover,
                                          customer_admin, moves);
             for (size_t i = 0; i < admins; i++)
                 person_free(&people[i]);
@@ -284,7 +393,9 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                                               : "that person is the account's technical contact, "
                                                 "who must be an admin; name another contact first");
     }
-    return ST_OK;
+    /* The hand-over leaves them with service-provider only. */
+    return own_invitations_die(req, a, person, *before, *handover ? ROLE_SERVICE_PROVIDER : wanted,
+                               ref);
 }
 
 /* Does this change end the parent's back office of a customer account
@@ -371,7 +482,8 @@ static int ends_back_office(struct request *req, const struct account_ref *a,
  * walkthrough of seed 000, O3): their address and name, and the names that
  * greet the readers, read here (no LDAP call in the saga's SQL step). */
 static json_t *handover_data(struct request *req, unsigned long long account_id,
-                             const struct person *contact, json_t *moved, int by_admin)
+                             const struct person *contact, json_t *moved, int by_admin,
+                             const char *how, const struct person *changed)
 {
     json_t *h = json_pack("{s:s?, s:o, s:s}", "contact", contact ? contact->uid : NULL, "moved",
                           moved, "by", req->caller.name ? req->caller.name : req->caller.uid);
@@ -382,6 +494,11 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
     if (req->caller.mail)
         json_object_set_new(h, "by_mail", json_string(req->caller.mail));
     json_object_set_new(h, "by_admin", json_boolean(by_admin));
+    /* What the new owner's copy says happened (round-15 walkthrough of
+     * seed 000, D4; transfer_finish_self_demotion): how, and to whom. */
+    json_object_set_new(h, "how", json_string(how));
+    json_object_set_new(h, "changed_name",
+                        json_string(changed->name ? changed->name : changed->uid));
     if (contact && contact->uid && contact->mail) {
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add_person(&names, contact);
@@ -439,12 +556,15 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
      * admin who changes their own role from admin to another one hands the
      * account over, when an admin who remains is the customer
      * (check_role_change). Leaving (no roles) is not a hand-over. */
-    int candidate = status_ok == 200 && wanted && strcmp(person.uid, req->caller.uid) == 0 &&
-                    strcmp(a.status, "staged") == 0;
+    int self = strcmp(person.uid, req->caller.uid) == 0;
+    /* Someone else's change that leaves no person of the parent admin
+     * while a customer admin remains is the hand-over too (round-15
+     * walkthrough of seed 000, D3; find_customer_admin). */
+    int candidate = status_ok == 200 && wanted && strcmp(a.status, "staged") == 0;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, &handover,
-                               &customer_admin, &moves, &req->problem);
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, self,
+                               &handover, &customer_admin, &moves, &req->problem);
         if (st == ST_OK && !handover)
             st = ends_back_office(req, &a, &person, wanted, &back_office_ends, &sole_admin);
         if (st != ST_OK)
@@ -492,15 +612,17 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
             cp.uid = xstrdup(customer_admin); /* named all the same, not mailed */
         }
         json_object_set_new(s.data, "handover",
-                            handover_data(req, a.id, customer_admin ? &cp : NULL, moved, 0));
+                            handover_data(req, a.id, customer_admin ? &cp : NULL, moved,
+                                          self ? 0 : by_admin_after(req, a.id, &person, wanted),
+                                          self ? "self-demotion" : "demotion", &person));
         person_free(&cp);
     } else if (back_office_ends && strcmp(a.status, "staged") == 0) {
         /* The customer left alone in a staged account takes it over
          * (ends_back_office): the same hand-over, nobody to move. */
         json_object_set_new(s.data, "handover",
                             handover_data(req, a.id, sole_admin.uid ? &sole_admin : NULL,
-                                          json_array(),
-                                          by_admin_after(req, a.id, &person, wanted)));
+                                          json_array(), by_admin_after(req, a.id, &person, wanted),
+                                          self ? "left" : "removal", &person));
     } else if (back_office_ends) {
         json_object_set_new(s.data, "ends_back_office", json_true());
     }

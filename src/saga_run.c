@@ -389,7 +389,7 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                 data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
                                                 : "an administrator of the account",
                 data_str(s, "contact_named_by_mail"),
-                !json_is_false(json_object_get(s->data, "contact_named_by_admin")), &names);
+                !json_is_false(json_object_get(s->data, "contact_named_by_admin")), &names, NULL);
         /* A reseller's storefront that went live while their invitation
          * was pending: its welcome, which went to the admins then
          * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
@@ -404,6 +404,11 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, p->person_uid,
                            (unsigned long long)inv);
+    /* An admin invitation to a staged account: its sender is told
+     * (transfer.h, transfer_mail_admin_accepted). */
+    const json_t *tell = json_object_get(s->data, "tell_sender");
+    if (st == ST_OK && json_is_object(tell))
+        st = transfer_mail_admin_accepted(sql, p->account_id, tell);
     /* A hand-over (transfer.h): its SQL side, from the data recorded with
      * the plan (the providers' moves are the plan's `also`). */
     const json_t *handover = json_object_get(s->data, "transfer");

@@ -139,6 +139,12 @@ static const char *const url_changed_ph[] = {"account_name", "old_url",  "new_ur
 static const char *const invitation_withdrawn_ph[] = {"account_name", "email",  "name", "greeting",
                                                       "withdrawn_by", "reason", NULL};
 
+/* To the sender of an ordinary admin invitation to a staged account when
+ * it is accepted (migration 055; round-15 walkthrough of seed 000, D2):
+ * {{name}} and {{email}} of who accepted. */
+static const char *const invitation_accepted_ph[] = {"account_name", "name", "email", "greeting",
+                                                     NULL};
+
 /* A password reset's link ({{link}}: the secret, as in invitations). */
 static const char *const reset_ph[] = {"account_name", "requested_by", "name",     "uid",
                                        "link",         "expires_at",   "greeting", NULL};
@@ -170,6 +176,7 @@ const struct template_info template_catalog[] = {
     {"provider-access-changed", "transactional", provider_changed_ph},
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
     {"storefront-url-changed", "transactional", url_changed_ph},
+    {"invitation-accepted", "transactional", invitation_accepted_ph},
     {NULL, NULL, NULL},
 };
 

@@ -80,6 +80,77 @@ static int request_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+/* How many admins of account a are people of its parent (one LDAP read
+ * of each's role groups): what the 422 of a transfer to an admin of the
+ * account names as the way that works. */
+static int parent_admins_here(struct request *req, const struct account_ref *a, size_t *n)
+{
+    *n = 0;
+    if (!a->parent_id)
+        return ST_OK;
+    struct role_group *groups = NULL, *pgroups = NULL;
+    size_t ngroups = 0, npgroups = 0;
+    int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
+    if (st == ST_OK)
+        st = ldap_store_role_groups(req->session->ldap, &a->parent_id, 1, &pgroups, &npgroups);
+    if (st == ST_OK) {
+        struct member_index ix, parent;
+        member_index_build(&ix, groups, ngroups, a->id);
+        member_index_build(&parent, pgroups, npgroups, a->parent_id);
+        for (size_t m = 0; m < ix.n; m++)
+            if ((ix.entries[m].roles & ROLE_ADMIN) &&
+                member_index_find_norm(&parent, ix.entries[m].norm))
+                (*n)++;
+        member_index_free(&ix);
+        member_index_free(&parent);
+    }
+    role_groups_free(groups, ngroups);
+    role_groups_free(pgroups, npgroups);
+    return st;
+}
+
+/* The 422 of a transfer to an admin of the account who is no person of
+ * its parent (round-6 walkthrough of seed 000, D1), naming a way that
+ * works for this caller (round-15 walkthrough of seed 000, D3: the
+ * customer's admin who sent their own address got "one of the partner's
+ * own people", and the operator was sent to "the partner's admin" of an
+ * account that had none left). */
+static int already_admin_message(struct request *req, const struct account_ref *a,
+                                 struct buf *message)
+{
+    size_t partner_admins = 0;
+    int st = parent_admins_here(req, a, &partner_admins);
+    if (st != ST_OK)
+        return st;
+    buf_adds(message, "this person is already an admin of this account; ");
+    if ((a->roles & ROLE_ADMIN) && a->parent_roles && partner_admins)
+        buf_printf(message,
+                   "to hand the account over to them, change your own role to service-provider "
+                   "(PUT /api/v1/accounts/%llu/members/%s with {\"roles\": "
+                   "[\"service-provider\"]}: the hand-over by role change)",
+                   a->id, req->caller.uid ? req->caller.uid : "{your uid}");
+    else if (partner_admins)
+        buf_printf(message,
+                   "the partner's admin hands the account over to them by changing their own "
+                   "role to service-provider (PUT /api/v1/accounts/%llu/members/{their uid}: the "
+                   "hand-over by role change)%s",
+                   a->id,
+                   (a->roles & ROLE_ADMIN) || req->caller.is_operator
+                       ? ", or an admin of the account changes the roles of the partner's admins "
+                         "to service-provider: the change that leaves none of them admin hands "
+                         "it over"
+                       : "");
+    else
+        buf_printf(message,
+                   "no person of the partner is an admin of it any more: an admin of the account "
+                   "hands it over by removing the partner's people from it (DELETE "
+                   "/api/v1/accounts/%llu/members/{their uid}: the removal of the last of them "
+                   "hands it over), or by making one of them admin again and then "
+                   "service-provider",
+                   a->id);
+    return ST_OK;
+}
+
 void transfers_create(struct request *req)
 {
     static const char *const allowed[] = {"email", "first_name", "last_name", "_version", NULL};
@@ -115,10 +186,9 @@ void transfers_create(struct request *req)
     struct person known = {0};
     int st = ldap_store_find_person(req->session->ldap, "mail", t.email, &known);
     unsigned here = 0;
-    int of_parent = 0, own = 0;
+    int of_parent = 0;
     if (st == ST_OK) {
         st = transfer_person_side(req, a.id, known.dn, &here, &of_parent);
-        own = req->caller.dn && strcasecmp(known.dn, req->caller.dn) == 0;
     }
     person_free(&known);
     if (st == ST_NOT_FOUND)
@@ -127,27 +197,19 @@ void transfers_create(struct request *req)
         res_store_failure(req, st, "the directory");
         return;
     }
-    if (!of_parent && !own && (here & ROLE_ADMIN)) {
+    if (!of_parent && (here & ROLE_ADMIN)) {
         /* The customer's admin the partner already added (the seed's "add
          * your customer as admin, then hand over"): not "one of the
          * partner's own people", which they are not; the hand-over to an
          * admin already in the account is the role change (round-6
          * walkthrough of seed 000, D1). */
         struct buf message = BUF_INIT;
-        if (req->account.roles & ROLE_ADMIN)
-            buf_printf(&message,
-                       "this person is already an admin of this account; to hand the account "
-                       "over to them, change your own role to service-provider (PUT "
-                       "/api/v1/accounts/%llu/members/%s with {\"roles\": "
-                       "[\"service-provider\"]}: the hand-over by role change)",
-                       a.id, req->caller.uid ? req->caller.uid : "{your uid}");
-        else
-            buf_printf(&message,
-                       "this person is already an admin of this account; the partner's admin "
-                       "hands the account over to them by changing their own role to "
-                       "service-provider (PUT /api/v1/accounts/%llu/members/{their uid}: the "
-                       "hand-over by role change)",
-                       a.id);
+        st = already_admin_message(req, &a, &message);
+        if (st != ST_OK) {
+            buf_free(&message);
+            res_store_failure(req, st, "the directory");
+            return;
+        }
         res_field_error(req, "email", buf_str(&message));
         buf_free(&message);
         refuse_invalid(req);
@@ -609,6 +671,62 @@ int transfer_end_back_office(struct sql_store *sql, unsigned long long account_i
     return st;
 }
 
+int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long account_id,
+                                 const json_t *tell)
+{
+    const char *mail = json_string_value(json_object_get(tell, "mail"));
+    const char *joined = json_string_value(json_object_get(tell, "joined"));
+    const char *email = json_string_value(json_object_get(tell, "email"));
+    if (!mail || !*mail || !joined || !email)
+        return ST_OK;
+    char *status = NULL, *name = NULL;
+    int st = transfer_lock_account(sql, account_id, &status, &name);
+    if (st == ST_OK && strcmp(status, "staged") == 0) {
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add(&names, mail, json_string_value(json_object_get(tell, "name")));
+        const char *to[] = {mail};
+        struct template_value vals[] = {
+            {"account_name", name},
+            {"name", joined},
+            {"email", email},
+        };
+        st =
+            outbox_queue_unbudgeted(sql, account_id, "invitation-accepted", to, 1, &names, vals, 3);
+        mail_names_free(&names);
+    }
+    free(status);
+    free(name);
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
+/* What the copy of the hand-over's contact-changed mail to the customer
+ * admin it names says instead of "ask an administrator" (round-15
+ * walkthrough of seed 000, D4: they are its administrator, often the only
+ * one): what happened and that they may name another contact themselves.
+ * Empty for a plan recorded before (no "how"). */
+static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by)
+{
+    const char *how = json_string_value(json_object_get(data, "how"));
+    const char *changed = json_string_value(json_object_get(data, "changed_name"));
+    if (!how || !changed)
+        return;
+    if (strcmp(how, "self-demotion") == 0)
+        buf_printf(b, "%s handed %s over to you: it is now active and %s is a service provider.",
+                   by, account_name, by);
+    else if (strcmp(how, "demotion") == 0)
+        buf_printf(b,
+                   "%s made %s a service provider of %s, which handed it over to you: it is now "
+                   "active.",
+                   by, changed, account_name);
+    else if (strcmp(how, "left") == 0)
+        buf_printf(b, "%s left %s, which handed it over to you: it is now active.", by,
+                   account_name);
+    else
+        buf_printf(b, "%s removed %s from %s, which handed it over to you: it is now active.", by,
+                   changed, account_name);
+    buf_adds(b, " As its administrator you can name another contact yourself.");
+}
+
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
                                   const char *actor, const json_t *data)
 {
@@ -659,10 +777,14 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             struct mail_names names = MAIL_NAMES_INIT;
             mail_names_add_json(&names, json_object_get(data, "names"));
             const char *cname = json_string_value(json_object_get(data, "contact_name"));
+            struct buf owner = BUF_INIT;
+            owner_text(&owner, data, name, by ? by : actor);
             st = contacts_mail_named(sql, account_id, name, CONTACT_PRIMARY | CONTACT_TECHNICAL,
                                      cname ? cname : contact, cmail, by ? by : actor,
                                      json_string_value(json_object_get(data, "by_mail")),
-                                     !json_is_false(json_object_get(data, "by_admin")), &names);
+                                     !json_is_false(json_object_get(data, "by_admin")), &names,
+                                     owner.len ? buf_str(&owner) : NULL);
+            buf_free(&owner);
             mail_names_free(&names);
         }
     }

@@ -100,6 +100,15 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
  * invitation-withdrawn mail say it (round-12 walkthrough of seed 000, D5). */
 #define TRANSFER_WITHDRAWN_BY_ROLE_CHANGE                                                          \
     "the account was handed over to its customer by a role change"
+/* Inside the accept's transaction: an ordinary admin invitation to a
+ * staged account was accepted, and its sender is told (round-15
+ * walkthrough of seed 000, D2: the partner could not learn when to change
+ * their own role, the hand-over's last step): invitation-accepted to
+ * tell's {"mail", "name"} (the sender), naming {"joined", "email"} (who
+ * accepted). Nothing when the account is no longer staged. Outside the
+ * mail budget (a spent budget must not fail the accept). */
+int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long account_id,
+                                 const json_t *tell);
 /* Frees *h (safe with *h NULL). */
 void transfer_forget(struct handover **h);
 

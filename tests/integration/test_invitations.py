@@ -1207,6 +1207,9 @@ def test_one_invitation_is_read_with_its_status_now(api, customer, invite, invit
     _, token = invitation_mail(email, after=before)
     S.expect(accept(api, token, uid=S.unique("inv1"), password=fresh_password()), 200)
     got = S.expect(one(accepted["id"]), 200)
+    # A pending one says whether its link works (round-15 walkthrough of
+    # seed 000, D1); other statuses carry no `usable`.
+    assert listed.pop("usable") is True
     assert got == dict(listed, status="accepted"), got
     assert accepted["id"] not in pending_ids(api, admin, acc.id)
     # Revoked.

@@ -102,6 +102,7 @@ TEMPLATES = {
     # with them is told they were removed (round-15 walkthrough of seed
     # 004, D1)
     "member-removed": {"account_name", "changed_by", "email", "greeting"},
+    "invitation-accepted": {"account_name", "name", "email", "greeting"},
 }
 
 

@@ -8,6 +8,7 @@ access is refused at once, and `accountd maint` removes it from LDAP."""
 import os
 import subprocess
 
+import ldap3
 import pytest
 
 import support as S
@@ -1478,3 +1479,216 @@ def test_a_hand_over_that_takes_over_a_member_invitation_says_so(api, sql, invit
     for token in (token1, token2):
         S.expect_problem(S.accept_invitation(api, token, password="takeover-pw-1"), 410,
                          "invitation-replaced")
+
+
+def _r15_invite(api, sql, invitation_mail, by, account_id, prefix):
+    """An admin invitation sent by `by`: (invitation id, email, token)."""
+    email = S.unique_mail(prefix)
+    before = S.outbox_max_id(sql)
+    inv = S.expect(api(by).post(f"{ACCOUNTS}/{account_id}/invitations",
+                                json={"email": email, "role": "admin", "first_name": "Hank",
+                                      "last_name": "Haken"}), 202)
+    _, token = invitation_mail(email, after=before)
+    return inv["id"], email, token
+
+
+def _pending(api, by, account_id, inv_id):
+    items = S.expect(api(by).get(f"{ACCOUNTS}/{account_id}/invitations"), 200)["items"]
+    return [i for i in items if i["id"] == inv_id]
+
+
+def test_r15_the_seeds_order_with_a_colleague_admin(api, sql, ldap_admin, make_tenant, make_account,
+                                                   make_person, set_roles, invitation_mail):
+    """Round-15 walkthrough of seed 000, D1: the seed's "invite your
+    customer as Administration", then "change your role to Service
+    Provider", with a partner colleague still admin: the demotion
+    silently killed the customer's invitation. It is 409 conflict naming
+    the invitation (PUT and DELETE of oneself); after the accept the same
+    PUT is the hand-over. A member is 403, another tenant 404."""
+    t = make_tenant("r15a")
+    sue = make_person(prefix="r15as")
+    set_roles("olivia", t.account.id, sue, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    inv_id, email, token = _r15_invite(api, sql, invitation_mail, t.admin, acc.id, "r15a-")
+    me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    said = (f"your invitation of {email} as admin (invitation {inv_id}) is still pending: it would "
+            "stop working if you gave up admin now; change your role once it has been accepted, "
+            "or revoke it first")
+    p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "conflict")
+    assert p["detail"] == said, p
+    p = S.expect_problem(api(t.admin).delete(me), 409, "conflict")
+    assert "your invitation of " + email in p["detail"] and "if you left the account now" in p["detail"], p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"admin"}
+    assert _pending(api, sue, acc.id, inv_id)[0]["usable"] is True
+    # Who may not: another tenant's admin (404), a member (403).
+    other = make_tenant("r15a-o")
+    S.expect_problem(api(other.admin).put(me, json={"roles": ["service-provider"]}), 404)
+    m = make_person(prefix="r15am")
+    set_roles(t.admin, acc.id, m, ["member"])
+    S.expect_problem(api(m).put(me, json={"roles": ["service-provider"]}), 403)
+    # The customer accepts; the partner's admin is told (staged account).
+    before = S.outbox_max_id(sql)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r15a"), password="r15a-pw-123"), 200)["uid"]
+    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"]
+    assert len(told) == 1 and S.norm_addr(told[0]["recipient"]) == S.norm_addr(t.admin.mail), told
+    # Now the seed's step works and is the hand-over.
+    assert S.expect(api(t.admin).put(me, json={"roles": ["service-provider"]}), 200)["roles"] == ["service-provider"]
+    assert sql.account(acc.id)["status"] == "active"
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                      int(acc.id))}
+    assert contacts == {"primary": uid, "technical": uid}
+
+
+def test_r15_someone_elses_change_marks_the_invitation_unusable(api, sql, ldap_admin, make_tenant,
+                                                               make_account, make_person, set_roles,
+                                                               invitation_mail):
+    """Round-15 walkthrough of seed 000, D1, the other side: a colleague
+    who takes the sender's admin role keeps today's rule (the invitation
+    dies at the accept), and the list and GET of the invitation say so
+    ("usable": false with a reason) instead of a plain pending; its
+    accept is 410, as they say. A resend by the colleague makes it usable."""
+    t = make_tenant("r15b")
+    sue = make_person(prefix="r15bs")
+    set_roles("olivia", t.account.id, sue, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    inv_id, email, token = _r15_invite(api, sql, invitation_mail, t.admin, acc.id, "r15b-")
+    S.expect(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    item = _pending(api, sue, acc.id, inv_id)[0]
+    assert item["status"] == "pending" and item["usable"] is False, item
+    assert "410 invitation-revoked" in item["reason"] and "resend it" in item["reason"], item
+    one = S.expect(api(sue).get(f"{ACCOUNTS}/{acc.id}/invitations/{inv_id}"), 200)
+    assert one["usable"] is False and one["reason"] == item["reason"], one
+    # Another tenant sees nothing of it.
+    other = make_tenant("r15b-o")
+    S.expect_problem(api(other.admin).get(f"{ACCOUNTS}/{acc.id}/invitations"), 404)
+    # The accept agrees with the list.
+    S.expect_problem(S.accept_invitation(api, token, uid=S.unique("r15b"), password="r15b-pw-123"), 410,
+                     "invitation-revoked")
+    before = S.outbox_max_id(sql)
+    S.expect(api(sue).post(f"{ACCOUNTS}/{acc.id}/invitations/{inv_id}/resend"), 202)
+    _, token = invitation_mail(email, after=before)
+    assert _pending(api, sue, acc.id, inv_id)[0]["usable"] is True
+
+
+def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tenant, make_account,
+                                                make_person, set_roles, invitation_mail):
+    """Round-15 walkthrough of seed 000, D2 and D4: with one partner admin
+    the seed's "change your role" right after "Invite" stays 409
+    last-admin, and its detail names the pending admin invitation. The
+    accept mails its sender invitation-accepted (staged accounts only);
+    the hand-over's contact-changed copy to the new owner says what
+    happened and that they may name another contact themselves."""
+    t = make_tenant("r15c")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    inv_id, email, token = _r15_invite(api, sql, invitation_mail, t.admin, acc.id, "r15c-")
+    me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert p["detail"] == (f"an account always keeps at least one admin; your invitation of {email} as "
+                           f"admin (invitation {inv_id}) is pending: change your role once it has "
+                           "been accepted"), p
+    before = S.outbox_max_id(sql)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r15c"), password="r15c-pw-123",
+                                       first_name="Gina", last_name="Gross"), 200)["uid"]
+    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"]
+    assert len(told) == 1, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    body = told[0]["body"].replace("\r\n", "\n")
+    assert S.norm_addr(told[0]["recipient"]) == S.norm_addr(t.admin.mail)
+    assert body.startswith(f"Hello {t.admin.name},") if t.admin.name else body.startswith("Hello"), body
+    assert "accepted your invitation and is now an administrator of" in body, body
+    assert "change your own role to service provider" in body and email in body, body
+    cust = S.Person(uid, "r15c-pw-123", S.person_dn(uid), None, email)
+    S.PASSWORDS[uid] = "r15c-pw-123"
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(me, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    mails = [r for r in S.outbox_rows(sql, recipient=email, after_id=before) if r["template"] == "contact-changed"]
+    assert len(mails) == 1, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    body = mails[0]["body"].replace("\r\n", "\n")
+    assert "ask an administrator" not in body, body
+    assert "over to you: it is now active and" in body and "is a service provider." in body, body
+    assert "As its administrator you can name another contact yourself." in body, body
+
+    # Other accepts mail nobody: an admin invitation of the active account.
+    before = S.outbox_max_id(sql)
+    _, _, token = _r15_invite(api, sql, invitation_mail, cust, acc.id, "r15c2-")
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r15c2"), password="r15c2-pw-123"), 200)
+    assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"] == []
+
+
+def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-15 walkthrough of seed 000, D3: the customer's admin who makes
+    the last partner admin a service provider completes the hand-over, as
+    the self-demotion does (active, the customer both contacts, recipients
+    as they were, audit). While a partner admin stays, it is an ordinary
+    role change. A transfer to the customer admin's own address is the
+    "already an admin" 422, naming what works. A member is 403, another
+    tenant 404."""
+    t = make_tenant("r15d")
+    sue = make_person(prefix="r15ds")
+    set_roles("olivia", t.account.id, sue, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [t.admin.mail]}), 200)
+    hank = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    # The customer's admin demotes one partner admin: Sue stays, no hand-over.
+    S.expect(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "staged"
+    # A transfer to the customer admin's own address: "already an admin".
+    msg = S.expect_field_errors(api(hank).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}),
+                                "email")["email"]
+    assert "partner's own people" not in msg and "already an admin of this account" in msg, msg
+    assert "changes the roles of the partner's admins to service-provider" in msg, msg
+    # Who may not: a member (403), another tenant (404).
+    m = make_person(prefix="r15dm")
+    set_roles(hank, acc.id, m, ["member"])
+    sue_path = f"{ACCOUNTS}/{acc.id}/members/{sue.uid}"
+    S.expect_problem(api(m).put(sue_path, json={"roles": ["service-provider"]}), 403)
+    other = make_tenant("r15d-o")
+    S.expect_problem(api(other.admin).put(sue_path, json={"roles": ["service-provider"]}), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(hank).put(sue_path, json={"roles": ["service-provider"]}), 200)
+    a = sql.account(acc.id)
+    assert a["status"] == "active"
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                      int(acc.id))}
+    assert contacts == {"primary": hank.uid, "technical": hank.uid}
+    view = S.expect(api(hank).get(f"{ACCOUNTS}/{acc.id}/notification-recipients"), 200)
+    assert [S.norm_addr(e) for e in view["emails"]] == [S.norm_addr(t.admin.mail)], view
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(hank.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, sue) == {"service-provider"}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": hank.uid}
+    assert done[0]["uid"] == hank.uid
+    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
+    assert {S.norm_addr(r["recipient"]) for r in told} == {S.norm_addr(hank.mail), S.norm_addr(t.admin.mail)}, told
+    own = [r for r in told if S.norm_addr(r["recipient"]) == S.norm_addr(hank.mail)][0]
+    assert "You made this change." in own["body"], own["body"]
+
+
+def test_r15_transfer_to_an_admin_when_no_partner_admin_is_left(api, sql, ldap_admin, make_tenant,
+                                                               make_account, make_person, set_roles,
+                                                               invitation_mail):
+    """Round-15 walkthrough of seed 000, D3: an account left with no
+    partner admin (an LDAP administrator's change) does not send the
+    operator to "the partner's admin": the 422 says what works."""
+    t = make_tenant("r15e")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    hank = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_DELETE, [t.admin.dn])]}), \
+        ldap_admin.result
+    assert ldap_admin.modify(S.role_dn(acc.id, "service-provider"),
+                             {"member": [(ldap3.MODIFY_ADD, [t.admin.dn])]}), ldap_admin.result
+    for who in ("olivia", hank):
+        r = S.poll(lambda: api(who).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}),
+                   lambda r: r.status_code == 422 and "no person of the partner" in r.text, 5)
+        msg = S.expect_field_errors(r, "email")["email"]
+        assert "the partner's admin" not in msg and "partner's own people" not in msg, msg
+        assert f"DELETE /api/v1/accounts/{acc.id}/members/" in msg, msg
