@@ -393,9 +393,9 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                                               : "that person is the account's technical contact, "
                                                 "who must be an admin; name another contact first");
     }
-    /* The hand-over leaves them with service-provider only. */
-    return own_invitations_die(req, a, person, *before, *handover ? ROLE_SERVICE_PROVIDER : wanted,
-                               ref);
+    /* The self-demotion's hand-over leaves them with service-provider only. */
+    return own_invitations_die(req, a, person, *before,
+                               *handover && self ? ROLE_SERVICE_PROVIDER : wanted, ref);
 }
 
 /* Does this change end the parent's back office of a customer account
@@ -595,9 +595,12 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     /* It leaves the partner's people it moves with service-provider only
      * (round-4 walkthrough of seed 000, D1): the caller, whatever other
      * roles they asked to keep, and the parent's people who hold billing
-     * without admin, in the same plan. */
+     * without admin, in the same plan. A person someone else changed (the
+     * customer's admin: round-15 walkthrough of seed 000, D3) gets the
+     * roles that admin gave them, no more. */
     if (handover) {
-        s.plan.roles_after = ROLE_SERVICE_PROVIDER;
+        if (self)
+            s.plan.roles_after = ROLE_SERVICE_PROVIDER;
         json_t *moved = json_array();
         for (size_t i = 0; i < moves.n; i++) {
             saga_plan_also(&s.plan, moves.people[i].dn, moves.people[i].uid, moves.before[i],

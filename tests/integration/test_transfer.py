@@ -1673,6 +1673,24 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     assert "You made this change." in own["body"], own["body"]
 
 
+def test_r15_the_customers_admin_choosing_member_for_the_last_partner_admin(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """D3 with another role than service-provider: the customer's admin who
+    leaves the last partner admin a plain member also hands the account
+    over, and the person gets the role that admin chose, no more (only the
+    self-demotion ends with service-provider only)."""
+    t = make_tenant("r15e")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    hank = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                           json={"roles": ["member"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"member"}
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(hank.dn)}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"]["via"] == "role-change", done
+
+
 def test_r15_transfer_to_an_admin_when_no_partner_admin_is_left(api, sql, ldap_admin, make_tenant,
                                                                make_account, make_person, set_roles,
                                                                invitation_mail):
