@@ -253,6 +253,29 @@ def main():
         rel = call(olivia, "POST", f"/api/v1/accounts/{partner}/customer-relations", 202,
                    json={"customer_id": cust}).json()
         call(paul, "POST", f"/api/v1/customer-relations/{rel.get('id')}/withdraw", 200)
+        # Round 15: the seed-000 hand-over in the seed's order: a staged
+        # account, the customer invited as admin, the partner's demotion
+        # refused while it is pending (last admin, the invitation named),
+        # the invitations listed (usable), the accept (the sender mailed),
+        # then the demotion hands it over.
+        r = call(paul, "POST", "/api/v1/accounts", 201,
+                 json={"kind": "customer", "name": f"leak-s-{tag}", "parent_id": partner,
+                       "staged": True})
+        staged = r.headers.get("Location", "/").rsplit("/", 1)[-1]
+        owner = f"leak-owner-{tag}@example.org"
+        call(paul, "POST", f"/api/v1/accounts/{staged}/invitations", 202,
+             json={"email": owner, "role": "admin", "first_name": "Owen"})
+        call(paul, "PUT", f"/api/v1/accounts/{staged}/members/paul", 409,
+             json={"roles": ["service-provider"]})
+        call(paul, "GET", f"/api/v1/accounts/{staged}/invitations", 200)
+        got = mailbox.wait_for(lambda m: "/invitations/" in m.body, to=owner, count=1, timeout=60)
+        if got:
+            call(anon, "POST", f"/api/v1/invitations/{S.invitation_token(got[-1])}/accept", 200,
+                 json={"uid": f"leakown{tag}", "password": "leak-password-" + tag})
+            call(paul, "PUT", f"/api/v1/accounts/{staged}/members/paul", 200,
+                 json={"roles": ["service-provider"]})
+        else:
+            failures.append(f"no invitation mail to {owner} within 60 s")
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 415,
              data='{"lines": []}', headers={"Content-Type": "application/x-www-form-urlencoded"})
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes?dry_run=1", 422,
