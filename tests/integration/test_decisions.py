@@ -524,7 +524,10 @@ def test_invitation_list_items(api, customer, invite):
     now = datetime.datetime.now(datetime.timezone.utc)
     for item, s in zip(items, sent):
         assert set(item) == {"id", "email", "role", "status", "invited_by", "created_at", "expires_at",
-                             "project_id", "purpose"}, item
+                             "project_id", "purpose", "usable"}, item
+        # round-15 walkthrough of seed 000, D1: a pending one says whether
+        # its link still works (its sender still may give the role).
+        assert item["usable"] is True and "reason" not in item, item
         assert item["project_id"] is None, item  # an invitation to the account, not a project
         assert item["purpose"] == "member", item  # round-3 walkthrough of seed 000 (O7)
         assert (item["email"], item["role"], item["status"], item["invited_by"]) == \
