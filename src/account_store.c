@@ -366,3 +366,42 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
     sql_result_free(&r);
     return st;
 }
+
+int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap,
+                          struct open_child **out, size_t *n, unsigned long *total)
+{
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN
+                      " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
+                      " AND ldap_state = 'done' ORDER BY id LIMIT ?",
+                      SQL_ARGS(P_INT(id), P_INT(cap)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows) {
+        *out = xcalloc(r.nrows, sizeof(**out));
+        for (size_t i = 0; i < r.nrows; i++) {
+            struct open_child *c = &(*out)[i];
+            c->id = sql_cell_id(&r, i, 0);
+            snprintf(c->kind, sizeof(c->kind), "%s", sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
+            c->name = xstrdup(sql_cell(&r, i, 2) ? sql_cell(&r, i, 2) : "");
+            c->storefront = sql_cell(&r, i, 4) ? xstrdup(sql_cell(&r, i, 4)) : NULL;
+        }
+        *n = r.nrows;
+        *total = strtoul(sql_cell(&r, 0, 3), NULL, 10);
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+void account_open_children_free(struct open_child *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].name);
+        free(c[i].storefront);
+    }
+    free(c);
+}

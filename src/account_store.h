@@ -161,6 +161,22 @@ int account_ancestors(struct sql_store *sql, unsigned long long id, struct accou
                       size_t *n);
 void account_ancestors_free(struct account_above *a, size_t n);
 
+/* The children of account id that are not closed (finished ones:
+ * ldap_state done), lowest id first, at most cap of them, in one
+ * statement; *total receives how many there are in all. For each its
+ * kind, its name and its storefront as STOREFRONT_OVERVIEW_COLUMN's cell
+ * (NULL: none). What closing a parent tells its children (round-16
+ * walkthrough of seed 002, D1). */
+struct open_child {
+    unsigned long long id;
+    char kind[16];
+    char *name;       /* malloc'ed */
+    char *storefront; /* malloc'ed or NULL */
+};
+int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap,
+                          struct open_child **out, size_t *n, unsigned long *total);
+void account_open_children_free(struct open_child *c, size_t n);
+
 /* The contact kind ("primary" or "technical", a static string) that uid
  * holds in account_id, or NULL in *kind. "A contact is an admin": role
  * changes ask it under the account's guard (saga.h) before an admin loses

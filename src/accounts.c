@@ -1151,13 +1151,114 @@ void accounts_patch(struct request *req)
 
 /* ---- close ---------------------------------------------------------- */
 
+/* At most this many open children are told of their parent's close
+ * (the lowest ids; docs/api.md): each costs directory reads before the
+ * transaction and a mail in it. account-closed counts them all. */
+#define CLOSE_CHILDREN_TOLD 1000
+
 struct closing {
     struct request *req;
     unsigned long long id;
     unsigned long long if_match;      /* If-Match / _version (0: none) */
     struct billing_people people;     /* the named contacts (else the admins) */
     struct relations_closing related; /* the other sides of its pending relation requests */
+    /* Its open children (round-16 walkthrough of seed 002, D1), read
+     * before the transaction with each one's readers; the transaction
+     * lists them again and, when they changed meanwhile, sets stale and
+     * rolls back (read again, bounded). */
+    struct open_child *children;
+    size_t nchildren;
+    unsigned long open_children; /* all of them, beyond the cap too */
+    struct billing_people *child_people;
+    int stale;
 };
+
+static void closing_children_free(struct closing *c)
+{
+    for (size_t i = 0; c->child_people && i < c->nchildren; i++)
+        billing_people_free(&c->child_people[i]);
+    free(c->child_people);
+    account_open_children_free(c->children, c->nchildren);
+    c->child_people = NULL;
+    c->children = NULL;
+    c->nchildren = 0;
+    c->open_children = 0;
+}
+
+/* Outside the transaction: the open children (one statement) and the
+ * readers of each (contacts, else admins; LDAP). */
+static int closing_children_read(struct closing *c)
+{
+    closing_children_free(c);
+    int st = account_open_children(c->req->session->sql, c->id, CLOSE_CHILDREN_TOLD, &c->children,
+                                   &c->nchildren, &c->open_children);
+    if (st != ST_OK)
+        return st;
+    c->child_people = c->nchildren ? xcalloc(c->nchildren, sizeof(*c->child_people)) : NULL;
+    for (size_t i = 0; i < c->nchildren && st == ST_OK; i++)
+        st = billing_people_read(c->req, c->children[i].id, &c->child_people[i]);
+    return st;
+}
+
+/* What a child is of its parent, for parent-closed's {{relation}}. */
+static const char *child_relation(const char *kind)
+{
+    if (strcmp(kind, "customer") == 0)
+        return "a customer";
+    if (strcmp(kind, "partner") == 0)
+        return "a reseller";
+    return "a child account";
+}
+
+/* Inside the transaction: parent-closed to each open child read before
+ * (ST_CONFLICT with stale set when the children are others now). */
+static int mail_children(struct sql_store *sql, struct closing *c, const char *parent_name)
+{
+    struct open_child *now;
+    size_t n;
+    unsigned long total;
+    int st = account_open_children(sql, c->id, CLOSE_CHILDREN_TOLD, &now, &n, &total);
+    if (st != ST_OK)
+        return st;
+    int same = n == c->nchildren && total == c->open_children;
+    for (size_t i = 0; i < n && same; i++)
+        same = now[i].id == c->children[i].id;
+    account_open_children_free(now, n);
+    if (!same) {
+        c->stale = 1;
+        return ST_CONFLICT;
+    }
+    char parent_id[24];
+    snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
+    for (size_t i = 0; i < c->nchildren && st == ST_OK; i++) {
+        struct open_child *ch = &c->children[i];
+        char *closed_by = NULL;
+        st = mail_actor_name(sql, &c->req->caller, ch->id, &closed_by);
+        if (st != ST_OK)
+            break;
+        /* The storefront line only for a live storefront. */
+        json_t *sf = storefront_overview_json(ch->storefront, c->req->cfg->storefront_host);
+        const char *status = json_string_value(json_object_get(sf, "status"));
+        const char *url = status && strcmp(status, "active") == 0
+                              ? json_string_value(json_object_get(sf, "url"))
+                              : NULL;
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", ch->id);
+        struct template_value vals[] = {
+            {"account_name", ch->name},
+            {"account_id", id},
+            {"parent_name", parent_name},
+            {"parent_id", parent_id},
+            {"relation", child_relation(ch->kind)},
+            {"closed_by", closed_by},
+            {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+        };
+        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 7);
+        json_decref(sf);
+        free(closed_by);
+    }
+    return st;
+}
 
 /* account-closed: to the named contacts (else the admins) and the
  * notification recipients, in the close's transaction. */
@@ -1187,13 +1288,30 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
         free(name);
         return st;
     }
+    /* How many child accounts stay open (round-16 walkthrough of seed
+     * 002, D1): a line left out when none. */
+    char children[400];
+    if (c->open_children == 1)
+        snprintf(children, sizeof(children),
+                 "1 child account of it stays open, with its subscriptions and storefront: the "
+                 "people of this account no longer act for it, and its contacts were told.");
+    else if (c->open_children)
+        snprintf(children, sizeof(children),
+                 "%lu child accounts of it stay open, with their subscriptions and storefronts: "
+                 "the people of this account no longer act for them, and their contacts were "
+                 "told%s.",
+                 c->open_children,
+                 c->open_children > c->nchildren ? " (those of the first 1000)" : "");
     struct template_value vals[] = {
         {"account_name", name},
         {"account_id", id},
         {"closed_by", closed_by},
         {"kept", kept},
+        {"open_children", c->open_children ? children : TEMPLATE_OMIT_LINE},
     };
-    st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 4);
+    st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 5);
+    if (st == ST_OK)
+        st = mail_children(sql, c, name);
     free(closed_by);
     free(name);
     return st;
@@ -1282,15 +1400,31 @@ void accounts_close(struct request *req)
         refuse(req, 409, "conflict", "the operator account cannot be closed");
         return;
     }
-    struct closing c = {req, a.id, (unsigned long long)im, {0}, {0}};
+    struct closing c = {.req = req, .id = a.id, .if_match = (unsigned long long)im};
     /* Who is told (LDAP: before the transaction). */
     int st = billing_people_read(req, a.id, &c.people);
     if (st == ST_OK)
         st = relations_closing_read(req, a.id, &c.related);
-    if (st == ST_OK)
-        st = request_transaction(req, close_tx, &c);
+    /* Its open children and their readers: when the transaction finds
+     * others (one created or closed meanwhile), it rolls back and they
+     * are read again (bounded), as a storefront host change does. */
+    for (int attempt = 0; attempt < 3 && st == ST_OK; attempt++) {
+        c.stale = 0;
+        st = closing_children_read(&c);
+        if (st == ST_OK)
+            st = request_transaction(req, close_tx, &c);
+        if (!(st == ST_CONFLICT && c.stale))
+            break;
+        if (attempt < 2)
+            st = ST_OK;
+    }
     billing_people_free(&c.people);
     relations_closing_free(&c.related);
+    closing_children_free(&c);
+    if (st == ST_CONFLICT && c.stale) {
+        res_unavailable(req, "the account's child accounts (they changed while it was closed)");
+        return;
+    }
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return;

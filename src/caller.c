@@ -269,6 +269,18 @@ int caller_tree_holds(struct request *req, const char *dn, const char *uid, int 
     return ST_OK;
 }
 
+/* 1 if account id (a parent) is closed. */
+static int parent_is_closed(struct request *req, unsigned long long id, int *st)
+{
+    struct sql_result r;
+    *st = account_brief(req->session->sql, id, &r);
+    if (*st != ST_OK)
+        return 0;
+    int closed = r.nrows == 1 && strcmp(sql_cell(&r, 0, ACCOUNT_COL_STATUS), "closed") == 0;
+    sql_result_free(&r);
+    return closed;
+}
+
 /* The router's 404: the resource the path names (req->not_found). */
 static const char *not_found_detail(const struct request *req)
 {
@@ -278,7 +290,7 @@ static const char *not_found_detail(const struct request *req)
 int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
                           unsigned parent_allowed)
 {
-    if (a->handed_over)
+    if (a->handed_over || a->parent_closed)
         parent_allowed = 0;
     return req->caller.is_operator || (a->roles & allowed) || (a->parent_roles & parent_allowed);
 }
@@ -330,6 +342,10 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         out->parent_roles = !out->parent_id           ? 0
                             : req->caller.is_operator ? caller_roles(req, out->parent_id)
                                                       : effective_roles(req, out->parent_id, &st);
+    /* A closed parent's back office ends with it (round-16 walkthrough
+     * of seed 002, D1): read only when the caller has roles there. */
+    if (st == ST_OK && out->parent_roles && !req->caller.is_operator)
+        out->parent_closed = parent_is_closed(req, out->parent_id, &st);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return -1;

@@ -42,7 +42,8 @@ json_t *project_roles_json(unsigned roles);
 /* Loads account id and checks that the caller holds one of the roles in
  * `allowed` on it, or one of `parent_allowed` on its parent (operators always
  * pass; the parent's roles count for nothing once the account was handed
- * over to its customer, accounts.handed_over_at). Answers 404 when the caller may not even see the
+ * over to its customer, accounts.handed_over_at, or once the parent is closed: round-16 walkthrough
+ * of seed 002, D1). Answers 404 when the caller may not even see the
  * account (no role in it, no admin or service-provider role in an ancestor), 403 when they see it
  * but may not do this, 503 when a store is down. Returns 0 or -1. The router calls it for the
  * account its route names (routes.c). */
@@ -61,7 +62,7 @@ int caller_sees_account(struct request *req, unsigned long long id, int *sees);
 /* 1 if the caller's roles in account a (as caller_authorize filled it)
  * pass the rule allowed / parent_allowed: the same test caller_authorize
  * makes (operators pass; the parent's roles count for nothing once a was
- * handed over). */
+ * handed over or its parent closed). */
 int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
                           unsigned parent_allowed);
 

@@ -44,6 +44,7 @@ struct account_ref {
     unsigned roles;        /* the caller's own roles in it */
     unsigned parent_roles; /* the caller's own roles in its parent */
     int handed_over;       /* handed over to its customer: the parent's roles open nothing */
+    int parent_closed;     /* its parent is closed: the parent's roles open nothing either */
 };
 
 /* Who is calling, resolved from REMOTE_USER on demand (caller.c). */

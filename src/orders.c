@@ -106,6 +106,40 @@ static int may_uncancel(const struct request *req)
     return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/uncancel");
 }
 
+/* At execute, a plan change the catalog does not allow says which plan
+ * the account has now (round-16 walkthrough of seed 002, D3): the draft
+ * was checked against the plan the account had then (a refused change is
+ * never a draft), so the account's plan changed since, by another order
+ * or an upgrade. Otherwise plan_change_check. */
+static int execute_plan_change_check(struct request *req, struct sql_store *sql, const char *from,
+                                     const char *to, int pending)
+{
+    int allowed = 1;
+    int st = from[0] && strcmp(from, to) != 0
+                 ? catalog_store_upgrade_allowed(sql, from, to, &allowed)
+                 : ST_OK;
+    if (st != ST_OK)
+        return st;
+    if (allowed)
+        return plan_change_check(sql, from, to, pending, &req->problem);
+    char now[101], wanted[101];
+    st = catalog_store_plan_name(sql, from, now);
+    if (st == ST_NOT_FOUND)
+        snprintf(now, sizeof(now), "%s", from);
+    else if (st != ST_OK)
+        return st;
+    st = catalog_store_plan_name(sql, to, wanted);
+    if (st == ST_NOT_FOUND)
+        snprintf(wanted, sizeof(wanted), "%s", to);
+    else if (st != ST_OK)
+        return st;
+    return refuse(req, 409, "conflict",
+                  "this plan change is not an upgrade the catalog allows: the account is on %s "
+                  "now (changed since this draft was made), and %s is no upgrade of it; discard "
+                  "this draft",
+                  now, wanted);
+}
+
 /* DESIGN.md: a cancelled subscription is pending_cancellation until its
  * term ends, "service continues meanwhile. At term end it is cancelled";
  * coming back after that means a new subscription (interworks: "create a
@@ -127,7 +161,7 @@ static int may_uncancel(const struct request *req)
  * order's ("" for add-ons only). ST_OK, ST_REFUSED or a store error. */
 static int order_plan_check(struct request *req, struct sql_store *sql,
                             unsigned long long account_id, const char *account_plan,
-                            const char *plan)
+                            const char *plan, int executing)
 {
     struct subscription live;
     int st = subscriptions_store_live_plan(sql, account_id, &live);
@@ -135,7 +169,8 @@ static int order_plan_check(struct request *req, struct sql_store *sql,
         return st;
     int pending = st == ST_OK && strcmp(live.status, "pending_cancellation") == 0;
     if (plan[0]) {
-        st = plan_change_check(sql, account_plan, plan, pending, &req->problem);
+        st = executing ? execute_plan_change_check(req, sql, account_plan, plan, pending)
+                       : plan_change_check(sql, account_plan, plan, pending, &req->problem);
         if (st != ST_OK)
             return st;
     }
@@ -189,7 +224,7 @@ static int draft_tx(struct sql_store *sql, void *arg)
     st = subscriptions_store_account(sql, d->req->account.id, &acc);
     if (st == ST_OK)
         st = order_plan_check(d->req, sql, d->req->account.id, acc.plan,
-                              d->lines.plan_line ? d->lines.plan_line->a.plan : "");
+                              d->lines.plan_line ? d->lines.plan_line->a.plan : "", 0);
     if (st != ST_OK)
         return st;
     struct order_line *lines = xcalloc(d->lines.n + 1, sizeof(*lines));
@@ -389,7 +424,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
             st = refuse(x->req, 409, "conflict", "the plan does not fit this account");
             goto out;
         }
-        st = order_plan_check(req, sql, o.account_id, acc.plan, plan_a.plan);
+        st = order_plan_check(req, sql, o.account_id, acc.plan, plan_a.plan, 1);
         if (st != ST_OK)
             goto out;
         /* A draft made before flat plans were refused by the unit. */
@@ -401,7 +436,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
         }
     } else {
         /* Add-ons only: not while the plan is pending cancellation. */
-        st = order_plan_check(req, sql, o.account_id, acc.plan, "");
+        st = order_plan_check(req, sql, o.account_id, acc.plan, "", 1);
         if (st != ST_OK)
             goto out;
     }

@@ -381,6 +381,34 @@ static int host_allowed(struct request *req)
     return 0;
 }
 
+/* The 409 of a host where another distributor's storefront has the alias
+ * of one of this distributor's: which aliases and resellers clash (up to
+ * five; round-16 walkthrough of seed 002, D2: the distributor had to look
+ * every reseller's alias up). The same is public through GET
+ * /storefronts/{alias}. */
+static void refuse_host_clash(struct request *req, const char *host)
+{
+    struct storefront_reseller *list = NULL;
+    size_t n = 0;
+    struct buf which = BUF_INIT;
+    if (storefronts_store_host_clashes(req->session->sql, req->account.id, host, 6, &list, &n) ==
+            ST_OK &&
+        n) {
+        buf_printf(&which, ": ");
+        for (size_t i = 0; i < n && i < 5; i++)
+            buf_printf(&which, "%s'%s' (%s, account %llu)", i ? ", " : "", list[i].alias,
+                       list[i].account_name, list[i].account_id);
+        if (n > 5)
+            buf_printf(&which, " and more");
+    }
+    storefront_resellers_free(list, n);
+    refuse(req, 409, "conflict",
+           "a storefront under that host already has the alias of one of this distributor's "
+           "storefronts%s",
+           buf_str(&which));
+    buf_free(&which);
+}
+
 void storefront_host_put(struct request *req)
 {
     static const char *const allowed[] = {"storefront_host", NULL};
@@ -434,9 +462,7 @@ void storefront_host_put(struct request *req)
         return;
     }
     if (st == ST_DUPLICATE) {
-        refuse(req, 409, "conflict",
-               "a storefront under that host already has the alias of one of this "
-               "distributor's storefronts");
+        refuse_host_clash(req, h.host);
         return;
     }
     if (st != ST_OK) {

@@ -331,6 +331,35 @@ int storefronts_store_live_of_distributor(struct sql_store *sql, unsigned long l
     return ST_OK;
 }
 
+int storefronts_store_host_clashes(struct sql_store *sql, unsigned long long distributor_id,
+                                   const char *host, size_t max, struct storefront_reseller **out,
+                                   size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT s.account_id, a.name, s.alias FROM storefronts s"
+                      " JOIN accounts a ON a.id = s.account_id"
+                      " JOIN storefronts o ON o.host = LOWER(COALESCE(?, '')) AND o.alias = s.alias"
+                      " AND o.distributor_id <> s.distributor_id"
+                      " WHERE s.distributor_id = ? ORDER BY s.account_id LIMIT ?",
+                      SQL_ARGS(P_STR(host), P_INT(distributor_id), P_INT(max)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows) {
+        *out = xcalloc(r.nrows, sizeof(**out));
+        for (size_t i = 0; i < r.nrows; i++) {
+            (*out)[i].account_id = sql_cell_id(&r, i, 0);
+            (*out)[i].account_name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
+            (*out)[i].alias = xstrdup(sql_cell(&r, i, 2));
+        }
+        *n = r.nrows;
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 void storefront_resellers_free(struct storefront_reseller *list, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

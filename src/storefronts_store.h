@@ -121,5 +121,13 @@ struct storefront_reseller {
 int storefronts_store_live_of_distributor(struct sql_store *sql, unsigned long long distributor_id,
                                           struct storefront_reseller **out, size_t *n);
 void storefront_resellers_free(struct storefront_reseller *list, size_t n);
+/* Why storefronts_store_set_host(distributor_id, host) answered
+ * ST_DUPLICATE: the distributor's storefronts (any status) whose alias
+ * another distributor's storefront holds under host (NULL or "": the
+ * config's), by account id, at most max of them (round-16 walkthrough
+ * of seed 002, D2). One statement. */
+int storefronts_store_host_clashes(struct sql_store *sql, unsigned long long distributor_id,
+                                   const char *host, size_t max, struct storefront_reseller **out,
+                                   size_t *n);
 
 #endif

@@ -67,9 +67,19 @@ static const char *const relation_ph[] = {"account_name", "account_id",  "partne
                                           "requested_by", "relation_id", "requested_by_mail",
                                           "greeting",     NULL};
 /* {{kept}}: until when the closed account is kept, and what is deleted
- * then (docs/operations.md, "Closed accounts"). */
-static const char *const closed_ph[] = {"account_name", "account_id", "closed_by",
-                                        "kept",         "greeting",   NULL};
+ * then (docs/operations.md, "Closed accounts"); {{open_children}}: how
+ * many of its child accounts stay open, a line left out when none
+ * (migration 069; round-16 walkthrough of seed 002, D1). */
+static const char *const closed_ph[] = {"account_name", "account_id",    "closed_by", "kept",
+                                        "greeting",     "open_children", NULL};
+/* To each open child of a closed account (migration 069; round-16
+ * walkthrough of seed 002, D1): {{parent_name}} and {{parent_id}} the
+ * closed parent, {{relation}} what the child is of it ("a customer", "a
+ * reseller"), {{closed_by}} as in account-closed, {{storefront_url}} the
+ * child's live storefront (a line left out without one). */
+static const char *const parent_closed_ph[] = {"account_name",   "account_id", "parent_name",
+                                               "parent_id",      "relation",   "closed_by",
+                                               "storefront_url", "greeting",   NULL};
 /* {{reason}}: why, when the request did not end by a person's decision (a
  * closed account); a line of its own, left out without one. */
 static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",
@@ -177,6 +187,7 @@ const struct template_info template_catalog[] = {
     {"invitation-withdrawn", "transactional", invitation_withdrawn_ph},
     {"storefront-url-changed", "transactional", url_changed_ph},
     {"invitation-accepted", "transactional", invitation_accepted_ph},
+    {"parent-closed", "transactional", parent_closed_ph},
     {NULL, NULL, NULL},
 };
 

@@ -603,6 +603,30 @@ def test_other_tenant_close_is_404(api, customer, make_tenant, sql):
     assert sql.account(acc.id)["status"] == "active"
 
 
+def test_closing_a_partner_tells_its_open_customer(api, customer, make_account, sql, mailbox):
+    """Round-16 walkthrough of seed 002, D1: the close of a partner with an
+    open customer stays 204, and the customer's contacts (else its admins)
+    are mailed parent-closed, "... is a customer of ..."; without a
+    storefront, no storefront line. A closed customer gets nothing. Roles
+    the closer holds in the customer itself still count there."""
+    t, acc = customer
+    closed = make_account(t.admin, "customer", t.account.id)
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{closed.id}"), 204)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{t.account.id}"), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if x["template"] == "parent-closed"]
+    assert [x["recipient"].lower() for x in rows] == [t.admin.mail.lower()], rows
+    body = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)[0].body
+    assert (f"{t.account.name} (account {t.account.id}), which {acc.name} (account {acc.id}) "
+            f"is a customer of, was closed by {t.admin.name} of {t.account.name}.") in body, body
+    assert "Its storefront stays" not in body, body
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s AND account_id=%s",
+                     before, int(closed.id)) == 0
+    assert sql.account(acc.id)["status"] == "active"
+    S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}/subscriptions"), 200)
+
+
 # ------------------------------------------------------------------ field values
 
 @pytest.mark.parametrize("bad_name", ["", "x" * 201, 42, ["a", "b"], None])

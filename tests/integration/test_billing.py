@@ -3542,3 +3542,131 @@ def test_a_pasted_storefront_url_is_told_it_must_be_a_host_name(api, disti, make
     other = make_tenant("d6other")
     S.expect_problem(api(other.admin).put(path, json={"storefront_host": "https://x.example/"}),
                      404)
+
+
+def closing_mails(api, sql, mailbox, account_id, template, before):
+    """{recipient (lower case): body} of `template` queued for account_id
+    after outbox id `before`, each read from the SMTP sink."""
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if x["template"] == template]
+    out = {}
+    for x in rows:
+        assert x["status"] == "sent", x
+        body = mailbox.wait_for(outbox_id=x["id"], timeout=15)[0].body
+        out[x["recipient"].lower()] = body.replace("\r\n", "\n")
+    return out
+
+
+def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office(
+        api, disti, make_reseller, make_tenant, sql, mailbox):
+    """Round-16 walkthrough of seed 002, D1: a distributor with active
+    resellers was closed (204); nobody there was told, and the closed
+    distributor's people kept cancelling and upgrading its resellers'
+    subscriptions. Decision: the close stays allowed; each open child's
+    contacts (else admins) and recipients get parent-closed (the
+    storefront line only for a live storefront), none for a closed
+    child; account-closed counts the open children; the closed parent's
+    admins and billing people are 403 on the children's billing; sign-in
+    through the storefronts keeps working."""
+    live = make_reseller(disti)
+    alias = S.unique("pc-")
+    sid = execute(api, disti.admin, order(api, disti.admin, live.account.id, "reseller-free",
+                                          alias)["id"])["subscription"]["id"]
+    plain = make_reseller(disti)
+    draft = order(api, disti.billing, plain.account.id, "reseller-free", S.unique("pcd-"))
+    gone = make_reseller(disti)
+    S.expect(api("olivia").delete(f"/api/v1/accounts/{gone.account.id}"), 204)
+    # Before: the distributor's billing person is their back office.
+    S.expect(api(disti.billing).get(f"/api/v1/subscriptions/{sid}"), 200)
+
+    path = f"/api/v1/accounts/{disti.account.id}"
+    S.expect_problem(api(disti.member).delete(path), 403)
+    S.expect_problem(api(disti.billing).delete(path), 403)
+    S.expect_problem(api(make_tenant("pc").admin).delete(path), 404)
+    assert sql.value("SELECT status FROM accounts WHERE id=%s", int(disti.account.id)) == "active"
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(path), 204)
+    assert sql.value("SELECT status FROM accounts WHERE id=%s", int(disti.account.id)) == "closed"
+    by = f"{disti.admin.name} of {disti.account.name}"
+    for r, url in ((live, f"https://{disti.host}/{alias}"), (plain, None)):
+        mails = closing_mails(api, sql, mailbox, r.account.id, "parent-closed", before)
+        assert set(mails) == {r.admin.mail.lower(), r.recipient.lower()}, mails
+        for body in mails.values():
+            assert (f"{disti.account.name} (account {disti.account.id}), which "
+                    f"{r.account.name} (account {r.account.id}) is a reseller of, was closed "
+                    f"by {by}.") in body, body
+            assert f"{r.account.name} and its subscriptions continue" in body, body
+            if url:
+                assert f"\nIts storefront stays at {url}, and signing in there keeps working" \
+                    in body, body
+            else:
+                assert "Its storefront stays" not in body, body
+        assert sql.value("SELECT status FROM accounts WHERE id=%s", int(r.account.id)) == "active"
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s AND account_id=%s",
+                     before, int(gone.account.id)) == 0
+    closed = closing_mails(api, sql, mailbox, disti.account.id, "account-closed", before)
+    assert disti.admin.mail.lower() in closed, closed
+    assert ("\n2 child accounts of it stay open, with their subscriptions and storefronts: "
+            "the people of this account no longer act for them, and their contacts were "
+            "told.\n") in closed[disti.admin.mail.lower()]
+
+    # The back office ends: 403 on the children's subscriptions and orders.
+    S.expect_problem(api(disti.billing).get(f"/api/v1/subscriptions/{sid}"), 403, "forbidden")
+    S.expect_problem(api(disti.admin).get(f"/api/v1/subscriptions/{sid}"), 403, "forbidden")
+    S.expect_problem(api(disti.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+    S.expect_problem(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                           json={"plan": "standard"}), 403)
+    S.expect_problem(api(disti.billing).post(f"/api/v1/orders/{draft['id']}/execute"), 403)
+    S.expect_problem(api(disti.billing).post(
+        f"/api/v1/accounts/{plain.account.id}/orders",
+        json={"lines": [{"article": "reseller-free", "quantity": 1}]}), 403)
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "active"
+    # The reseller's own people act as before; the closed parent's table
+    # stays readable; sign-in through the storefront keeps working.
+    S.expect(api(live.billing).get(f"/api/v1/subscriptions/{sid}"), 200)
+    rows = S.expect(api(disti.admin).get(f"/api/v1/accounts?parent_id={disti.account.id}"),
+                    200)["items"]
+    assert live.account.id in [x["id"] for x in rows]
+    assert storefront_login(live.admin.uid, disti.host, alias).status_code == 200
+    assert storefront_login(live.member.uid, disti.host, alias).status_code == 200
+
+
+def test_a_host_clash_names_the_alias_and_the_reseller(api, disti, make_reseller, make_account,
+                                                       make_person, set_roles, operator_id):
+    """Round-16 walkthrough of seed 002, D2: the storefront-host 409 for an
+    alias clash did not say which alias or reseller clashes. Decision: the
+    detail names them: 'alias' (reseller name, account id)."""
+    r = make_reseller(disti)
+    alias = S.unique("hc-")
+    execute(api, disti.admin, order(api, disti.admin, r.account.id, "reseller-free",
+                                    alias)["id"])
+    other = make_account("olivia", "distributor", operator_id)
+    oreseller = make_account("olivia", "partner", other.id)
+    execute(api, "olivia", order(api, "olivia", oreseller.id, "reseller-free", alias)["id"])
+    body = S.expect_problem(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/storefront-host", json={"storefront_host": ""}),
+        409, "conflict")
+    assert body["detail"] == (
+        "a storefront under that host already has the alias of one of this distributor's "
+        f"storefronts: '{alias}' ({r.account.name}, account {r.account.id})"), body
+
+
+def test_execute_of_a_draft_the_plan_outgrew_names_the_plan_now(api, disti, make_reseller,
+                                                                sql):
+    """Round-16 walkthrough of seed 002, D3: a BSS Basic->Free draft was
+    refused at execute after the reseller had ordered Standard itself,
+    "not an upgrade the catalog allows", without naming the plan it has
+    now. Decision: the 409 names it and says it changed since the draft."""
+    r = make_reseller(disti)
+    bss = order(api, disti.admin, r.account.id, "reseller-free", S.unique("d3f-"))
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                S.unique("d3s-"))["id"])
+    names = {p["code"]: p["name"] for p in S.expect(api("olivia").get("/api/v1/plans"),
+                                                    200)["items"]}
+    body = execute(api, disti.admin, bss["id"], status=409)
+    assert body["detail"] == (
+        "this plan change is not an upgrade the catalog allows: the account is on "
+        f"{names['standard']} now (changed since this draft was made), and {names['free']} "
+        "is no upgrade of it; discard this draft"), body
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(bss["id"])) == "draft"

@@ -64,7 +64,10 @@ TEMPLATES = {
     "relation-requested": {"account_name", "account_id", "partner_name", "requested_by",
                            "requested_by_mail", "relation_id", "greeting"},
     # sql/021: closing an account (round-3 walkthrough of seed 004)
-    "account-closed": {"account_name", "account_id", "closed_by", "kept", "greeting"},
+    # sql/069: {{open_children}}, how many child accounts stay open (round-16
+    # walkthrough of seed 002, D1)
+    "account-closed": {"account_name", "account_id", "closed_by", "kept", "greeting",
+                       "open_children"},
     # sql/021: the customer decided a relation request (round-4 walkthrough of seed 003)
     "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id",
                          "reason", "greeting"},
@@ -103,6 +106,10 @@ TEMPLATES = {
     # 004, D1)
     "member-removed": {"account_name", "changed_by", "email", "greeting"},
     "invitation-accepted": {"account_name", "name", "email", "greeting"},
+    # sql/069: each open child of a closed account is told (round-16
+    # walkthrough of seed 002, D1)
+    "parent-closed": {"account_name", "account_id", "parent_name", "parent_id", "relation",
+                      "closed_by", "storefront_url", "greeting"},
 }
 
 
