@@ -103,6 +103,11 @@ TEMPLATES = {
     # 004, D1)
     "member-removed": {"account_name", "changed_by", "email", "greeting"},
     "invitation-accepted": {"account_name", "name", "email", "greeting"},
+    # sql/067 and sql/068: an addition to the recipients and a change of
+    # the name or company data, told to the named contacts (round-16
+    # walkthrough of seed 004, D1)
+    "recipients-added": {"account_name", "changed_by", "added", "recipients", "greeting"},
+    "account-details-changed": {"account_name", "changed_by", "changes", "greeting"},
 }
 
 
