@@ -17,9 +17,11 @@ struct mail_names; /* mail_names.h */
 
 /* The outbound mail budget (config mail_budget, mail_budget_window): set
  * once at start-up, before any thread. Mails a tenant causes (templates
- * invitation, added-to-account, contact-changed and announcements) count
- * per account and recipient; queueing one past the budget fails with
- * ST_TOO_MANY and nothing of the transaction is kept. */
+ * invitation, transfer-invitation, added-to-account, contact-changed,
+ * recipients-added, account-details-changed, password-reset and
+ * announcements; outbox.c's list) count per account and recipient;
+ * queueing one past the budget fails with ST_TOO_MANY and nothing of the
+ * transaction is kept. */
 void outbox_budget_configure(int limit, int window_seconds);
 /* After ST_TOO_MANY in this thread: seconds until the budget has room. */
 int outbox_budget_retry_after(void);

@@ -128,6 +128,22 @@ static const char *const removed_ph[] = {"account_name", "changed_by", "email",
 static const char *const member_removed_ph[] = {"account_name", "changed_by", "email", "greeting",
                                                 NULL};
 
+/* To the named contacts (else the admins), never the caller, when a
+ * recipients PUT adds addresses (migration 067; round-16 walkthrough of
+ * seed 004, D1): who added them ({{changed_by}}, with the organization
+ * they act for), {{added}} the addresses added ("a, b"), {{recipients}}
+ * the list now. */
+static const char *const added_recipients_ph[] = {"account_name", "changed_by", "added",
+                                                  "recipients",   "greeting",   NULL};
+
+/* To the named contacts (else the admins), never the caller, when a PATCH
+ * changes the account's name or company data (migration 068; round-16
+ * walkthrough of seed 004, D1): {{account_name}} the name after it,
+ * {{changes}} one line per changed field ("name: X → Y",
+ * "company city: A → B"). */
+static const char *const details_changed_ph[] = {"account_name", "changed_by", "changes",
+                                                 "greeting", NULL};
+
 /* To a service provider whose access an admin limited, moved or ended:
  * {{change}} "ends on <time>", "no longer ends", "was ended" (round-13
  * walkthrough of seed 000, N3). */
@@ -188,6 +204,8 @@ const struct template_info template_catalog[] = {
     {"storefront-url-changed", "transactional", url_changed_ph},
     {"invitation-accepted", "transactional", invitation_accepted_ph},
     {"parent-closed", "transactional", parent_closed_ph},
+    {"recipients-added", "transactional", added_recipients_ph},
+    {"account-details-changed", "transactional", details_changed_ph},
     {NULL, NULL, NULL},
 };
 

@@ -778,3 +778,135 @@ def test_patch_with_null_objects_is_422_and_changes_nothing(api, customer, sql):
     for body in ({"company": None}, {"properties": None}, {"name": None}):
         S.expect_field_errors(api(admin).patch(f"/api/v1/accounts/{acc.id}", json=body), next(iter(body)))
     assert sql.account(acc.id)["version"] == version and len(sql.audit(acc.id)) == audit
+
+
+# ------------------------------------------------------------------ round 16: a change of the details is told
+
+def guarded_customer(api, make_tenant, make_account, make_person, set_roles, prefix):
+    """Round-16 walkthrough of seed 004, D1: a customer whose named contacts
+    are Bea (primary) and Tom (technical); the partner's admin who created
+    it is an admin but no contact. (tenant, account, bea, tom)."""
+    t = make_tenant(prefix)
+    acc = make_account(t.admin, "customer", t.account.id)
+    bea = make_person(prefix=prefix + "bea")
+    tom = make_person(prefix=prefix + "tom")
+    set_roles(t.admin, acc.id, bea, ["admin"])
+    set_roles(t.admin, acc.id, tom, ["admin"])
+    for kind, who in (("primary", bea), ("technical", tom)):
+        S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/contacts/{kind}",
+                                  json={"uid": who.uid}), 200)
+    return t, acc, bea, tom
+
+
+def details_rows(sql, account_id, before):
+    return [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if r["template"] == "account-details-changed"]
+
+
+def test_a_rename_by_an_admin_who_is_no_contact_is_told_to_the_contacts(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-16 walkthrough of seed 004, D1: the partner's admin renamed the
+    account and gave it another address, and the named contacts first read
+    the new name in an invoice mail. They get account-details-changed: who
+    changed what, old and new per field; the caller gets no copy."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "acdet")
+    new_name = acc.name + " (partner)"
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={
+        "name": new_name,
+        "company": {"street": "Other Street 1", "city": "Graz", "postcode": "1010"}}), 200)
+    rows = details_rows(sql, acc.id, before)
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [bea.mail.lower(), tom.mail.lower()]), rows
+    everything = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert t.admin.mail.lower() not in {r["recipient"].lower() for r in everything}, everything
+    for who in (bea, tom):
+        row = next(r for r in rows if r["recipient"].lower() == who.mail.lower())
+        mails = mailbox.wait_for(outbox_id=row["id"], timeout=15)
+        assert len(mails) == 1, row
+        assert mails[0].subject == f"{new_name}: the account's details were changed", \
+            mails[0].subject
+        body = mails[0].body.replace("\r\n", "\n")
+        assert body.startswith(f"Hello {who.name},\n\n"), body
+        assert (f"{t.admin.name} of {t.account.name} changed the details of {new_name}:\n\n"
+                f"name: {acc.name} \u2192 {new_name}\n"
+                "company street: Ringstrasse 1 \u2192 Other Street 1\n"
+                "company city: Wien \u2192 Graz\n\n") in body, body
+        # The postcode was sent as it was: not a change.
+        assert "postcode" not in body, body
+        assert (f"If you did not expect this change, ask an administrator of {new_name}: any"
+                " administrator can change them back.") in " ".join(body.split()), body
+
+
+def test_a_patch_that_changes_no_detail_mails_nobody(api, sql, make_tenant, make_account,
+                                                      make_person, set_roles):
+    """The same values again, an empty PATCH and a properties-only PATCH
+    change no name or company data: nothing is mailed. A cleared field is
+    a change ("(none)")."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "acdetn")
+    before = S.outbox_max_id(sql)
+    for body in ({"name": acc.name, "company": {"city": "Wien", "country": "AT"}}, {},
+                 {"properties": {}}):
+        S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json=body), 200)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}",
+                                json={"company": {"street": ""}}), 200)
+    rows = details_rows(sql, acc.id, before)
+    assert len(rows) == 2, rows
+
+
+def test_a_contact_who_changes_the_details_is_not_told_the_other_contact_is(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """A named contact who renames the account by a form knows: the other
+    contact is mailed, the caller is not."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "acdetc")
+    before = S.outbox_max_id(sql)
+    r = api(bea).form("POST", f"/api/v1/accounts/{acc.id}",
+                      [("_method", "PATCH"), ("company[city]", "Linz")])
+    S.expect(r, 200)
+    rows = details_rows(sql, acc.id, before)
+    assert [r["recipient"].lower() for r in rows] == [tom.mail.lower()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    body = mails[0].body.replace("\r\n", "\n")
+    assert f"{bea.name} changed the details of {acc.name}:\n\ncompany city: Wien \u2192 Linz\n\n" \
+        in body, body
+    everything = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert bea.mail.lower() not in {r["recipient"].lower() for r in everything}, everything
+
+
+def test_who_may_not_patch_mails_nobody(api, sql, make_tenant, make_account, make_person,
+                                        set_roles):
+    """A member (403) and another tenant's admin (404) change nothing and
+    mail nothing."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "acdetm")
+    member = make_person(prefix="acdetmm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    eve = make_tenant("acdete").admin
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).patch(f"/api/v1/accounts/{acc.id}", json={"name": "x"}), 403)
+    S.expect_problem(api(eve).patch(f"/api/v1/accounts/{acc.id}", json={"name": "x"}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["name"] == acc.name
+
+
+def test_a_spent_mail_budget_refuses_a_rename_not_a_properties_change(
+        api, sql, env, make_tenant, make_account, make_person, set_roles):
+    """account-details-changed counts in the mail budget as contact-changed
+    does: with the budget spent a rename is 429 and changes nothing; a
+    PATCH that changes no detail mails nobody and goes through."""
+    from test_consent import budget_of, fill_budget
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "acdetb")
+    fill_budget(sql, acc.id, budget_of(env["ACCOUNTD_CONF"]))
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).patch(f"/api/v1/accounts/{acc.id}", json={"name": acc.name + " 2"})
+    S.expect_problem(r, 429, "mail-budget-exceeded")
+    assert S.outbox_max_id(sql) == before
+    assert S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["name"] == acc.name
+    S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}",
+                                json={"name": acc.name, "properties": {}}), 200)

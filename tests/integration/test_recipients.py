@@ -523,3 +523,164 @@ def test_a_removal_whose_mail_fails_changes_nothing(api, sql, make_tenant, make_
     # With the template back, the same removal goes through.
     S.expect(api(t.admin).delete(f"/api/v1/accounts/{acc.id}/members/{tom.uid}"), 204)
     assert stored(sql, acc.id) == []
+
+
+# ---------------------------------------------------------------- round 16: an addition is told
+
+def guarded_customer(api, make_tenant, make_account, make_person, set_roles, prefix):
+    """Round-16 walkthrough of seed 004, D1: a customer whose named contacts
+    are Bea (primary) and Tom (technical), both admins; the partner's admin
+    who created it is an admin too but no contact. Returns (tenant, account,
+    bea, tom)."""
+    t = make_tenant(prefix)
+    acc = make_account(t.admin, "customer", t.account.id)
+    bea = make_person(prefix=prefix + "bea")
+    tom = make_person(prefix=prefix + "tom")
+    set_roles(t.admin, acc.id, bea, ["admin"])
+    set_roles(t.admin, acc.id, tom, ["admin"])
+    for kind, who in (("primary", bea), ("technical", tom)):
+        S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/contacts/{kind}",
+                                  json={"uid": who.uid}), 200)
+    return t, acc, bea, tom
+
+
+def added_rows(sql, account_id, before):
+    return [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if r["template"] == "recipients-added"]
+
+
+def test_an_address_added_by_an_admin_who_is_no_contact_is_told_to_the_contacts(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-16 walkthrough of seed 004, D1: the partner's admin (no named
+    contact) added an outside address, which then got the invoices, and
+    nobody was told. The named contacts get recipients-added (who added
+    which addresses, what they now get, that an administrator can remove
+    them); the caller's own address gets none, nor does the added one."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "rcadd")
+    outside = S.unique_mail("billing-elsewhere-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [outside, t.admin.mail]}), 200)
+    rows = added_rows(sql, acc.id, before)
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [bea.mail.lower(), tom.mail.lower()]), rows
+    everything = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert t.admin.mail.lower() not in {r["recipient"].lower() for r in everything}, everything
+    assert outside.lower() not in {r["recipient"].lower() for r in everything}, everything
+    for who in (bea, tom):
+        row = next(r for r in rows if r["recipient"].lower() == who.mail.lower())
+        mails = mailbox.wait_for(outbox_id=row["id"], timeout=15)
+        assert len(mails) == 1, row
+        assert mails[0].subject == \
+            f"{acc.name}: addresses were added to the notification recipients", mails[0].subject
+        body = mails[0].body.replace("\r\n", "\n")
+        assert body.startswith(f"Hello {who.name},\n\n"), body
+        assert (f"{t.admin.name} of {t.account.name} added {outside}, {t.admin.mail} to the"
+                f" notification recipients of {acc.name}. From now on they get the account's"
+                " transactional mail: subscription changes, renewals and invoices, contact"
+                " changes and the like.") in " ".join(body.split()), body
+        assert f"The recipients now: {outside}, {t.admin.mail}\n" in body, body
+        assert (f"If you did not expect this, an administrator of {acc.name} can remove them"
+                " from the notification recipients.") in " ".join(body.split()), body
+    # The same list again adds nothing: nothing is mailed.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [outside.upper(), t.admin.mail]}),
+             200)
+    assert added_rows(sql, acc.id, before) == []
+    # A removal only keeps recipient-removed as before, and adds nothing.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [t.admin.mail]}), 200)
+    assert added_rows(sql, acc.id, before) == []
+    assert [r["recipient"].lower() for r in removed_rows(sql, acc.id, before)] == \
+        [outside.lower()]
+
+
+def test_an_address_added_by_a_form_names_only_the_new_one(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """The settings form's textarea is the same change: only the address
+    that was not there before is named as added."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "rcaddf")
+    kept, new = S.unique_mail("kept-"), S.unique_mail("new-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [kept]}), 200)
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", f"{kept}\r\n{new}")])
+    S.expect(r, 200)
+    rows = added_rows(sql, acc.id, before)
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [bea.mail.lower(), tom.mail.lower()]), rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    text = " ".join(mails[0].body.split())
+    assert f" added {new} to the notification recipients of {acc.name}." in text, text
+    assert f"The recipients now: {kept}, {new}" in text, text
+
+
+def test_a_contact_who_adds_an_address_is_not_told_the_other_contact_is(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """A named contact who adds an address knows: the other contact is
+    mailed, the caller is not (neither as contact nor as admin)."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "rcaddc")
+    outside = S.unique_mail("ext-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(bea).put(path(acc.id), json={"emails": [outside, bea.mail]}), 200)
+    rows = added_rows(sql, acc.id, before)
+    assert [r["recipient"].lower() for r in rows] == [tom.mail.lower()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    text = " ".join(mails[0].body.split())
+    assert f"{bea.name} added {outside}, {bea.mail} to the notification recipients" in text, text
+    everything = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert bea.mail.lower() not in {r["recipient"].lower() for r in everything}, everything
+
+
+def test_without_contacts_the_other_admins_are_told(api, sql, make_tenant, make_account,
+                                                      make_person, set_roles):
+    """No named contact: the account's admins but the caller."""
+    t = make_tenant("rcadda")
+    acc = make_account(t.admin, "customer", t.account.id)
+    other = make_person(prefix="rcaddaz")
+    set_roles(t.admin, acc.id, other, ["admin"])
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [S.unique_mail()]}), 200)
+    assert [r["recipient"].lower() for r in added_rows(sql, acc.id, before)] == \
+        [other.mail.lower()]
+
+
+def test_who_may_not_set_the_recipients_mails_nobody(api, sql, make_tenant, make_account,
+                                                      make_person, set_roles):
+    """A member (403) and another tenant's admin (404) change nothing and
+    mail nothing."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "rcaddn")
+    member = make_person(prefix="rcaddm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    eve = make_tenant("rcadde").admin
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).put(path(acc.id), json={"emails": [S.unique_mail()]}), 403)
+    S.expect_problem(api(eve).put(path(acc.id), json={"emails": [S.unique_mail()]}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert get_emails(api, t.admin, acc.id) == []
+
+
+def test_a_spent_mail_budget_refuses_an_addition_not_a_removal(api, sql, env, make_tenant,
+                                                                make_account, make_person,
+                                                                set_roles):
+    """recipients-added counts in the mail budget as contact-changed does:
+    with the budget spent an addition is 429 and changes nothing (it never
+    happens unmailed); a removal (recipient-removed, outside the budget)
+    still goes through."""
+    from test_consent import budget_of, fill_budget
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "rcaddb")
+    kept = S.unique_mail("kept-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [kept]}), 200)
+    fill_budget(sql, acc.id, budget_of(env["ACCOUNTD_CONF"]))
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).put(path(acc.id), json={"emails": [kept, S.unique_mail("over-")]})
+    S.expect_problem(r, 429, "mail-budget-exceeded")
+    assert S.outbox_max_id(sql) == before
+    assert get_emails(api, t.admin, acc.id) == [kept]
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": []}), 200)
+    assert [r["recipient"].lower() for r in removed_rows(sql, acc.id, before)] == [kept.lower()]

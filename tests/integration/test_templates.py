@@ -110,6 +110,11 @@ TEMPLATES = {
     # walkthrough of seed 002, D1)
     "parent-closed": {"account_name", "account_id", "parent_name", "parent_id", "relation",
                       "closed_by", "storefront_url", "greeting"},
+    # sql/067 and sql/068: an addition to the recipients and a change of
+    # the name or company data, told to the named contacts (round-16
+    # walkthrough of seed 004, D1)
+    "recipients-added": {"account_name", "changed_by", "added", "recipients", "greeting"},
+    "account-details-changed": {"account_name", "changed_by", "changes", "greeting"},
 }
 
 
