@@ -365,9 +365,12 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     /* The parent's billing people are its back office here (they read
      * and order the account's billing while it is not handed over): they
      * know it exists, so what else they may not do is 403, not 404
-     * (round-13 walkthrough of seed 002, D3). */
-    int visible = ((out->parent_roles & ROLE_BILLING) && !out->handed_over) ||
-                  sees_from_ancestor(req, id, &st);
+     * (round-13 walkthrough of seed 002, D3). They read its row in the
+     * parent's overview table whether or not it was handed over (round-15
+     * walkthrough of seed 002, D1), so after the hand-over too it stays
+     * 403, as for the parent's admins (round-16 walkthrough of seed 001,
+     * D1). */
+    int visible = (out->parent_roles & ROLE_BILLING) || sees_from_ancestor(req, id, &st);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return -1;

@@ -91,12 +91,15 @@ static const struct route routes[] = {
     {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ID | OPEN | IDEM, ADMIN,
      0, NULL},
     /* partner management: properties, hand-over, service providers */
-    {"GET", "/api/v1/accounts/{id}/property-definitions", property_definitions_list, ID, ADMIN | SP,
-     0, NULL},
+    /* the definitions are read also by the partner's billing people, who
+     * read the overview table's property columns (round-16 walkthrough of
+     * seed 001, D3); writing them stays admin or service-provider */
+    {"GET", "/api/v1/accounts/{id}/property-definitions", property_definitions_list, ID,
+     ADMIN | SP | BILLING, 0, NULL},
     {"POST", "/api/v1/accounts/{id}/property-definitions", property_definitions_create,
      ID | OPEN | IDEM, ADMIN | SP, 0, NULL},
     {"GET", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_get, ID,
-     ADMIN | SP, 0, NULL},
+     ADMIN | SP | BILLING, 0, NULL},
     {"PATCH", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_patch,
      ID | OPEN, ADMIN | SP, 0, NULL},
     {"DELETE", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_delete,

@@ -387,6 +387,65 @@ def test_plain_member_of_parent_does_not_learn_of_children(api, partner_with_chi
             S.expect(s.get(f"/api/v1/accounts/{child}/invoices"), 200)
 
 
+def test_the_parents_billing_people_get_403_on_a_child_after_its_back_office_ended(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-16 walkthrough of seed 001, D1: once the customer's admin
+    removed the partner's people from a child (the back office's end,
+    audited as account.back_office_end), the partner's billing person still
+    read its row in the partner's table, but every request on it answered
+    404 "no such account", while the partner's admin got 403. A row the
+    caller reads in the table is an account they know: 403 "you are not a
+    member of this account" on each child route they hit, as for the
+    partner's admins. A member of the partner is still 404 there, as is
+    another tenant."""
+    t = make_tenant("bo16")
+    office = make_person(prefix="bo16o")
+    set_roles("olivia", t.account.id, office, ["admin"])
+    bill = make_person(prefix="bo16b")
+    set_roles("olivia", t.account.id, bill, ["billing"])
+    mem = make_person(prefix="bo16m")
+    set_roles("olivia", t.account.id, mem, ["member"])
+    stranger = make_tenant("bo16x").admin
+    child = make_account(t.admin, "customer", t.account.id)
+    draft = S.expect(api(bill).post(f"/api/v1/accounts/{child.id}/orders",
+                                    json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    sid = S.expect(api(bill).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
+    oid = draft["id"]
+    cust = make_person(prefix="bo16c")
+    set_roles(t.admin, child.id, cust, ["admin"])
+    # Before: the back office (billing of the partner) reads and orders.
+    S.expect(api(bill).get(f"/api/v1/accounts/{child.id}/invoices"), 200)
+    S.expect_problem(api(bill).get(f"/api/v1/accounts/{child.id}"), 403, "forbidden")
+    # The customer removes the partner's last person: the back office ends.
+    S.expect(api(cust).delete(f"/api/v1/accounts/{child.id}/members/{S.path_quote(t.admin.uid)}"), 204)
+    assert sql.account(child.id)["handed_over_at"] is not None
+    assert [a for a in sql.audit(child.id) if a["action"] == "account.back_office_end"]
+    # The row stays in the billing person's (and the admins') table.
+    for who in (bill, office):
+        rows = S.expect(api(who).get("/api/v1/accounts", params={"parent_id": t.account.id}), 200)["items"]
+        assert child.id in [i["id"] for i in rows], rows
+    calls = (("GET", f"/api/v1/accounts/{child.id}", None),
+             ("GET", f"/api/v1/accounts/{child.id}/orders", None),
+             ("GET", f"/api/v1/accounts/{child.id}/subscriptions", None),
+             ("GET", f"/api/v1/accounts/{child.id}/invoices", None),
+             ("GET", f"/api/v1/accounts/{child.id}/licenses", None),
+             ("GET", f"/api/v1/orders/{oid}", None),
+             ("GET", f"/api/v1/subscriptions/{sid}", None),
+             ("POST", f"/api/v1/accounts/{child.id}/orders",
+              {"lines": [{"article": "starter", "quantity": 1}]}))
+    orders_before = sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(child.id))
+    for method, path, body in calls:
+        for who in (bill, office, t.admin):
+            problem = S.expect_problem(api(who).request(method, path, json=body), 403, "forbidden")
+            assert problem["detail"] == "you are not a member of this account", (who.uid, method, path, problem)
+        for who in (mem, stranger):
+            problem = S.expect_problem(api(who).request(method, path, json=body), 404, "not-found")
+            assert problem["detail"] in ("no such account", "no such order", "no such subscription"), problem
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(child.id)) == orders_before
+    # The customer's own admin still reads it.
+    S.expect(api(cust).get(f"/api/v1/accounts/{child.id}"), 200)
+
+
 def test_other_tenant_sees_nothing(api, partner_with_children, make_tenant):
     t, children = partner_with_children
     stranger = make_tenant().admin

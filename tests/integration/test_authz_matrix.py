@@ -92,10 +92,12 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/notifications": ({A, SP}, set(), False),
     "POST /api/v1/accounts/{id}/announcements": ({A}, set(), True),
     # partner management (issue 9)
-    "GET /api/v1/accounts/{id}/property-definitions": ({A, SP}, set(), False),
+    # reading the definitions: the billing people too, who read the
+    # overview table's property columns (round-16 walkthrough of seed 001, D3)
+    "GET /api/v1/accounts/{id}/property-definitions": ({A, SP, B}, set(), False),
     "POST /api/v1/accounts/{id}/property-definitions": ({A, SP}, set(), True),
     # one definition (round-8 walkthrough of seed 001)
-    "GET /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), False),
+    "GET /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP, B}, set(), False),
     "PATCH /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
     "DELETE /api/v1/accounts/{id}/property-definitions/{key}": ({A, SP}, set(), True),
     # a child's own sheet: its parent's definitions with its values, for
@@ -610,10 +612,13 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
 def handed_over(api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
     """A customer account its partner staged and handed over (POST
     …/transfer, accepted): the partner's admin who staged it is its service
-    provider now, `office` a partner admin with no role in it."""
+    provider now, `office` a partner admin with no role in it, `back-office`
+    a partner billing person (no role in it either)."""
     p = make_tenant("mxh")
     office = make_person(prefix="mxho")
     set_roles("olivia", p.account.id, office, [A])
+    back_office = make_person(prefix="mxhb")
+    set_roles("olivia", p.account.id, back_office, [B])
     acc = make_account(p.admin, "customer", p.account.id, staged=True)
     mail = S.unique_mail("mxh-")
     before = S.outbox_max_id(sql)
@@ -622,20 +627,25 @@ def handed_over(api, sql, make_tenant, make_account, make_person, set_roles, inv
     S.expect(S.accept_invitation(api, token, uid=S.unique("mxhc"), password="mxh-cust-pw-1"), 200)
     assert sql.account(acc.id)["status"] == "active"
     return {"account": acc, "people": {A: p.admin, M: p.admin}, "project": None, "relation": None,
-            "billing": Billing(api("olivia"), acc.id), "callers": {"provider": api(p.admin),
-                                                                   "office": api(office)}}
+            "billing": Billing(api("olivia"), acc.id),
+            "callers": {"provider": api(p.admin), "office": api(office), "back-office": api(back_office)}}
 
 
 @pytest.mark.parametrize("key", sorted(k for k, v in MATRIX.items() if v and v[1]))
 def test_parent_roles_end_with_the_hand_over(key, handed_over):
     """Round-3 walkthrough of seed 000, D1: on a handed-over account the
     route's parent roles let nobody in; the partner's people have only the
-    roles they hold in it (the provider: service-provider)."""
+    roles they hold in it (the provider: service-provider). The partner's
+    billing people, who still read its row in the partner's table, are
+    refused as its admins are: 403, not 404 (round-16 walkthrough of seed
+    001, D1)."""
     roles = MATRIX[key][0]
     method, path, body = sample(key, handed_over, None, None)
-    r = handed_over["callers"]["office"].request(method, path, json=body)
-    S.expect_problem(r, 403)
-    assert refused_by_router(r), S.describe(r)
+    for who in ("office", "back-office"):
+        r = handed_over["callers"][who].request(method, path, json=body)
+        problem = S.expect_problem(r, 403)
+        assert problem["detail"] == "you are not a member of this account", (who, problem)
+        assert refused_by_router(r), S.describe(r)
     r = handed_over["callers"]["provider"].request(method, path, json=body)
     if SP in roles:
         assert not refused_by_router(r) and r.status_code < 500, S.describe(r)

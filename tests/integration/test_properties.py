@@ -326,11 +326,15 @@ def test_who_may_define_and_who_sees_the_rows(api, make_account, make_person, se
     S.expect_problem(api(other_admin).get(f"{ACCOUNTS}/{child.id}"), 403, "forbidden")
     S.expect_problem(api(other_admin).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "EU"}}), 403)
     S.expect_problem(api(other_admin).get(f"{ACCOUNTS}/{child.id}/members"), 403)
-    # billing and member of the partner: may not define or list definitions.
+    # billing and member of the partner: may not define; billing reads the
+    # definitions (round-16 walkthrough of seed 001, D3), a member does not.
     for role in ("billing", "member"):
         p = make_person(prefix="pr")
         set_roles(t.admin, t.account.id, p, [role])
-        S.expect_problem(api(p).get(defs_path(t.account.id)), 403)
+        if role == "billing":
+            S.expect(api(p).get(defs_path(t.account.id)), 200)
+        else:
+            S.expect_problem(api(p).get(defs_path(t.account.id)), 403)
         S.expect_problem(api(p).post(defs_path(t.account.id), json={"key": "k", "label": "K", "type": "text"}), 403)
     # service-provider may.
     sp = make_person(prefix="ps")
@@ -371,19 +375,61 @@ def test_one_definition_is_read_where_its_create_points(api, make_person, set_ro
     body = S.expect_problem(s.get(defs_path(t.account.id, "tier")), 404, "not-found")
     assert body["detail"] == "no such property"
     S.expect_problem(s.get(defs_path(t.account.id, "Not-A-Key")), 404, "not-found")
-    # The roles of the list: a service provider reads it, billing and
-    # member people get 403, another tenant 404 and nobody 401.
-    sp = make_person(prefix="pg")
-    set_roles(t.admin, t.account.id, sp, ["service-provider"])
-    assert S.expect(api(sp).get(defs_path(t.account.id, "region")), 200) == listed[0]
-    for role in ("billing", "member"):
-        p = make_person(prefix="pg")
-        set_roles(t.admin, t.account.id, p, [role])
-        S.expect_problem(api(p).get(defs_path(t.account.id, "region")), 403, "forbidden")
+    # The roles of the list: a service provider and (round-16 walkthrough
+    # of seed 001, D3) a billing person read it, a member gets 403, another
+    # tenant 404 and nobody 401.
+    for role in ("service-provider", "billing"):
+        reader = make_person(prefix="pg")
+        set_roles(t.admin, t.account.id, reader, [role])
+        assert S.expect(api(reader).get(defs_path(t.account.id, "region")), 200) == listed[0]
+    p = make_person(prefix="pg")
+    set_roles(t.admin, t.account.id, p, ["member"])
+    S.expect_problem(api(p).get(defs_path(t.account.id, "region")), 403, "forbidden")
     other = make_tenant("pgother")
     body = S.expect_problem(api(other.admin).get(defs_path(t.account.id, "region")), 404)
     assert body["detail"] == "no such account", body
     S.expect_problem(anon.get(defs_path(t.account.id, "region")), 401)
+
+
+def test_the_partners_billing_people_read_the_definitions_of_their_table(api, sql, make_account, make_person,
+                                                                         set_roles, make_tenant,
+                                                                         partner_with_properties, anon):
+    """Round-16 walkthrough of seed 001, D3: the partner's billing person
+    reads the overview table's property columns (round-15, seed 002, D1)
+    but got 403 on the definitions that name them (labels, types, select
+    options for filter[...]). They read the list and each definition as
+    an admin does; creating, changing and deleting one stays admin or
+    service-provider (403, nothing changed). A member of the partner is
+    still 403, another tenant 404, nobody 401."""
+    t = partner_with_properties
+    child = make_account(t.admin, "customer", t.account.id)
+    S.expect(api(t.admin).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "EU"}}), 200)
+    bill = make_person(prefix="pbill")
+    set_roles(t.admin, t.account.id, bill, ["billing"])
+    rows = S.expect(api(bill).get(ACCOUNTS, params={"parent_id": t.account.id}), 200)["items"]
+    assert [i["properties"] for i in rows if i["id"] == child.id] == [{"region": "EU"}], rows
+    listed = S.expect(api(t.admin).get(defs_path(t.account.id)), 200)
+    assert S.expect(api(bill).get(defs_path(t.account.id)), 200) == listed
+    region = S.expect(api(bill).get(defs_path(t.account.id, "region")), 200)
+    assert region["label"] == "Region" and region["options"] == ["EU", "US", "APAC"], region
+    assert region == S.expect(api(t.admin).get(defs_path(t.account.id, "region")), 200)
+    S.expect_problem(api(bill).get(defs_path(t.account.id, "nope")), 404, "not-found")
+    before = sql.rows("SELECT prop_key, label, version FROM property_definitions WHERE account_id=%s"
+                      " ORDER BY prop_key", int(t.account.id))
+    for method, path, body in (("POST", defs_path(t.account.id), {"key": "billmade", "label": "B", "type": "text"}),
+                               ("PATCH", defs_path(t.account.id, "region"), {"label": "Billed"}),
+                               ("DELETE", defs_path(t.account.id, "note"), None)):
+        problem = S.expect_problem(api(bill).request(method, path, json=body), 403, "forbidden")
+        assert problem["detail"] == "your role in this account does not allow this", (method, problem)
+    assert sql.rows("SELECT prop_key, label, version FROM property_definitions WHERE account_id=%s"
+                    " ORDER BY prop_key", int(t.account.id)) == before
+    member = make_person(prefix="pmem")
+    set_roles(t.admin, t.account.id, member, ["member"])
+    other = make_tenant("pbother")
+    for path in (defs_path(t.account.id), defs_path(t.account.id, "region")):
+        S.expect_problem(api(member).get(path), 403, "forbidden")
+        S.expect_problem(api(other.admin).get(path), 404, "not-found")
+        S.expect_problem(anon.get(path), 401)
 
 
 def test_a_taken_key_and_an_option_in_use_are_marked_on_their_fields(api, sql, make_account,
