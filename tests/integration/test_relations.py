@@ -1374,6 +1374,23 @@ def test_the_partner_that_created_a_customer_does_not_decide_its_own_request(
     row = bodies(sql, before, res.account.id, "relation-decided", rita.mail)
     assert f"{zoe.name} of {kunde.name} approved the request of {res.account.name}" in row["body"], row
 
+    # D3, the sibling mails: Rita ends it and withdraws a new request as
+    # the reseller's admin; the customer's other admins and recipients are
+    # told, never her own address (admin and recipient of the customer).
+    before = S.outbox_max_id(sql)
+    S.expect(api(rita).post(f"{REL}/{rid}/end"), 200)
+    assert decided_rows(sql, before, kunde.id, res.account.id) == {
+        ("relation-ended", kunde.id, zoe.mail.lower()),
+        ("relation-ended", kunde.id, sam.mail.lower()),
+        ("relation-ended", kunde.id, recipient.lower())}
+    ask(api, res, kunde.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(rita).post(f"{REL}/{rid}/withdraw"), 200)
+    assert decided_rows(sql, before, kunde.id, res.account.id) == {
+        ("relation-withdrawn", kunde.id, zoe.mail.lower()),
+        ("relation-withdrawn", kunde.id, sam.mail.lower()),
+        ("relation-withdrawn", kunde.id, recipient.lower())}
+
 
 def test_a_person_of_an_account_above_the_customer_decides_and_ends_on_its_behalf(
         api, sql, make_tenant, make_account, make_person, set_roles, mailbox):
