@@ -30,7 +30,12 @@
  * walkthrough of seed 003, D1/D2). A request operator staff make for a
  * partner is mailed to the partner's people other than them
  * (relation-requested-for-partner), and the customer's mail names them
- * by capacity (round-15 walkthrough of seed 003, D1/D2).
+ * by capacity (round-15 walkthrough of seed 003, D1/D2). A person of an
+ * account above the customer (the reseller that created it) decides and
+ * ends for it on its behalf, as operator staff do, and one of the
+ * requesting partner's people does not decide its request at all (403);
+ * no relation mail goes to the caller's own address (round-16
+ * walkthrough of seed 003, D1/D3).
  */
 #include "account_store.h"
 #include "audit.h"
@@ -39,6 +44,7 @@
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
+#include "mail_names.h"
 #include "relations.h"
 #include "relations_store.h"
 #include "validate.h"
@@ -159,39 +165,81 @@ static int is_admin_of(struct request *req, unsigned long long id)
     return (caller_roles(req, id) & ROLE_ADMIN) != 0;
 }
 
-/* Does the caller act for side id (decide, end, withdraw, close) as its
- * admin? Operator staff act as operator staff whatever roles they hold
- * there, also in an account they created, whose admin that made them
- * (round-14 walkthrough of seed 003, D2, as the invitation rule has it);
- * on the operator account itself they act as its admin. */
-static int acts_as_admin(struct request *req, unsigned long long id)
+/* Is the caller (not operator staff) a person of an account above id —
+ * any account role in its parent chain, the operator account not counted —
+ * or, with self, of id itself? mail_actor_name's notion of "a person of an
+ * account above", which names them "<name> of <that account>" in every
+ * other mail (round-16 walkthrough of seed 003, D1). One statement. */
+static int person_above(struct request *req, unsigned long long id, int self, int *out)
 {
-    if (req->caller.is_operator && id != operator_account_id(req))
-        return 0;
-    return is_admin_of(req, id);
+    *out = self && caller_roles(req, id) != 0;
+    if (*out)
+        return ST_OK;
+    struct account_above *up = NULL;
+    size_t n = 0;
+    int st = account_ancestors(req->session->sql, id, &up, &n);
+    for (size_t i = 0; st == ST_OK && i < n && !*out; i++)
+        *out = !up[i].is_operator && caller_roles(req, up[i].id) != 0;
+    account_ancestors_free(up, n);
+    return st;
 }
 
-/* Who acted for an account, as the other side's mail names them: its
+/* Does the caller act for side id (decide, end, withdraw, close) as its
+ * admin (*out)? Operator staff act as operator staff whatever roles they
+ * hold there, also in an account they created, whose admin that made them
+ * (round-14 walkthrough of seed 003, D2, as the invitation rule has it);
+ * on the operator account itself they act as its admin. A person of an
+ * account above it (the partner that created the customer and so is its
+ * admin) acts for it on behalf, from that account, whatever roles they
+ * hold in it too (round-16 walkthrough of seed 003, D1). */
+static int acts_as_admin(struct request *req, unsigned long long id, int *out)
+{
+    *out = 0;
+    if (req->caller.is_operator) {
+        *out = id == operator_account_id(req) && is_admin_of(req, id);
+        return ST_OK;
+    }
+    int above = 0;
+    int st = person_above(req, id, 0, &above);
+    *out = st == ST_OK && !above && is_admin_of(req, id);
+    return st;
+}
+
+/* Who acted for account id from outside it, as its mails name them:
+ * operator staff by capacity (staff_name), a person of an account above it
+ * as every other mail names them, "Rita Reseller of <that account>"
+ * (mail_actor_name; round-16 walkthrough of seed 003, D1). *out malloc'ed;
+ * outside a transaction. */
+static int outsider_name(struct request *req, unsigned long long id, char **out)
+{
+    if (req->caller.is_operator)
+        return staff_name(req, out);
+    return mail_actor_name(req->session->sql, &req->caller, id, out);
+}
+
+/* Who acted for account id, as the other side's mail names them: its
  * templates say "{{decided_by}} of {{customer_name}}", "{{ended_by}} of
  * {{ended_by_account}}", "{{withdrawn_by}} of {{partner_name}}". as_admin
  * (the caller acts as that account's admin): by their name. Anyone else
- * is operator staff acting for it (the routes let only them; DESIGN:
- * "Operators may do everything"), named "Olivia Operator (operator staff of <the operator
- * account>) on behalf", so that the mail reads "… on behalf of <account>"
- * and does not make them one of its people (round-12 walkthrough of seed
- * 003, D1: "Olivia Operator of <customer> approved"). The templates stay
- * as they are, so do distributors' overrides of them. *out malloc'ed;
- * outside a transaction. */
-static int acting_for(struct request *req, int as_admin, char **out)
+ * acts for it from outside — operator staff (DESIGN: "Operators may do
+ * everything") or a person of an account above it (acts_as_admin) — named
+ * "Olivia Operator (operator staff of <the operator account>) on behalf"
+ * or "Rita Reseller of <her partner> on behalf", so that the mail reads
+ * "… on behalf of <account>" and does not make them one of its people
+ * (round-12 walkthrough of seed 003, D1: "Olivia Operator of <customer>
+ * approved"; round-16, D1: "Rita Reseller of <customer> declined"). The
+ * templates stay as they are, so do distributors' overrides of them.
+ * *out malloc'ed; outside a transaction. */
+static int acting_for(struct request *req, int as_admin, unsigned long long id, char **out)
 {
     if (as_admin) {
         *out = xstrdup(caller_display(&req->caller));
         return ST_OK;
     }
     char *staff = NULL;
-    int st = staff_name(req, &staff);
+    int st = outsider_name(req, id, &staff);
     struct buf b = BUF_INIT;
-    buf_printf(&b, "%s on behalf", staff);
+    buf_printf(&b, "%s on behalf", staff ? staff : caller_display(&req->caller));
     *out = xstrdup(buf_str(&b));
     buf_free(&b);
     free(staff);
@@ -199,9 +247,10 @@ static int acting_for(struct request *req, int as_admin, char **out)
 }
 
 /* For an action of side customer_id by someone who does not act as its
- * admin (as_admin 0: operator staff): their name for the customer's mail
- * and the customer's admins to mail, other than the caller (who may hold
- * a role there: round-14 walkthrough of seed 003, D2), read before the
+ * admin (as_admin 0: operator staff, a person of an account above it):
+ * their name for the customer's mail (outsider_name) and the customer's
+ * admins to mail, other than the caller (who may hold a role there:
+ * round-14 walkthrough of seed 003, D2; round-16, D1), read before the
  * transaction. Nothing for one acting as its admin, who told their own
  * side. */
 static int read_customer_told(struct request *req, int as_admin, unsigned long long customer_id,
@@ -209,7 +258,7 @@ static int read_customer_told(struct request *req, int as_admin, unsigned long l
 {
     if (as_admin)
         return ST_OK;
-    int st = staff_name(req, &r->staff);
+    int st = outsider_name(req, customer_id, &r->staff);
     return st == ST_OK ? billing_people_admins_others(req, customer_id, &r->customer_admins) : st;
 }
 
@@ -446,9 +495,13 @@ void relations_request(struct request *req)
         if (st == ST_OK)
             st = staff_name(req, &r.staff);
     }
+    /* Never at the caller's own address (uid and mail, also as a
+     * notification recipient), as the sibling mails leave them out
+     * (round-16 walkthrough of seed 003, D3: the asker, an admin of the
+     * customer they created, was asked to decide their own request). */
     if (st == ST_OK) {
         failed = "the directory";
-        st = billing_people_admins(req, r.customer_id, &r.admins);
+        st = billing_people_admins_others(req, r.customer_id, &r.admins);
     }
     if (st == ST_OK && req->caller.is_operator)
         st = billing_people_read_others(req, r.partner_id, &r.partner_told);
@@ -666,6 +719,37 @@ static void answer_relation(struct request *req, struct relate *r, int st)
         res_store_failure(req, st, "the database");
 }
 
+/* The partner's own people do not decide its request for the customer:
+ * a person of the requesting partner or of an account above it (any
+ * account role there; mail_actor_name's notion) who is an admin of the
+ * customer too — the reseller that created it — gets 403, and nothing is
+ * written or mailed (round-16 walkthrough of seed 003, D1: the reseller
+ * asked again after the customer had ended the relation and approved its
+ * own request). Operator staff keep their round-14 rule: they decide as
+ * operator staff. */
+static int refuse_partner_deciding(struct request *req, unsigned long long partner,
+                                   unsigned long long customer)
+{
+    if (req->caller.is_operator)
+        return ST_OK;
+    int of_partner = 0;
+    int st = person_above(req, partner, 1, &of_partner);
+    if (st != ST_OK || !of_partner)
+        return st;
+    char *partner_name = NULL, *customer_name = NULL;
+    st = account_name_get(req->session->sql, partner, &partner_name);
+    if (st == ST_OK)
+        st = account_name_get(req->session->sql, customer, &customer_name);
+    if (st == ST_OK)
+        st = refuse(req, 403, "forbidden",
+                    "you asked for this relation as a person of %s; an administrator of %s who "
+                    "is none of %s's people decides it",
+                    partner_name, customer_name, partner_name);
+    free(partner_name);
+    free(customer_name);
+    return st;
+}
+
 static void decide(struct request *req, const char *decision)
 {
     if (body_none(req))
@@ -680,10 +764,14 @@ static void decide(struct request *req, const char *decision)
     unsigned long long partner = 0, customer = 0;
     int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
-        st = billing_people_read(req, partner, &r.admins);
-    int as_admin = st == ST_OK && acts_as_admin(req, customer);
+        st = refuse_partner_deciding(req, partner, customer);
     if (st == ST_OK)
-        st = acting_for(req, as_admin, &r.actor);
+        st = billing_people_read(req, partner, &r.admins);
+    int as_admin = 0;
+    if (st == ST_OK)
+        st = acts_as_admin(req, customer, &as_admin);
+    if (st == ST_OK)
+        st = acting_for(req, as_admin, customer, &r.actor);
     if (st == ST_OK)
         st = read_customer_told(req, as_admin, customer, &r);
     if (st == ST_OK)
@@ -765,9 +853,12 @@ void relations_withdraw(struct request *req)
     unsigned long long partner = 0, customer = 0;
     int st = sides_of(req, r.id, &partner, &customer);
     if (st == ST_OK)
-        st = billing_people_admins(req, customer, &r.admins);
+        st = billing_people_admins_others(req, customer, &r.admins);
+    int as_admin = 0;
     if (st == ST_OK)
-        st = acting_for(req, acts_as_admin(req, partner), &r.actor);
+        st = acts_as_admin(req, partner, &as_admin);
+    if (st == ST_OK)
+        st = acting_for(req, as_admin, partner, &r.actor);
     if (st == ST_OK)
         st = request_transaction(req, withdraw_tx, &r);
     answer_relation(req, &r, st);
@@ -840,15 +931,18 @@ void relations_end(struct request *req)
     if (st == ST_OK) {
         int by_partner = e.side == e.r.partner_id;
         e.other = by_partner ? e.r.customer_id : e.r.partner_id;
-        st = by_partner ? billing_people_admins(req, e.other, &e.r.admins)
+        st = by_partner ? billing_people_admins_others(req, e.other, &e.r.admins)
                         : billing_people_read(req, e.other, &e.r.admins);
+        int as_admin = 0;
         if (st == ST_OK)
-            st = acting_for(req, acts_as_admin(req, e.side), &e.r.actor);
-        /* Operator staff ending it for the customer (admin of neither
-         * side): the customer's admins did not, and are told too. */
+            st = acts_as_admin(req, e.side, &as_admin);
+        if (st == ST_OK)
+            st = acting_for(req, as_admin, e.side, &e.r.actor);
+        /* Someone ending it for the customer from outside it (operator
+         * staff, a person of an account above it): the customer's admins
+         * did not, and are told too. */
         if (st == ST_OK && !by_partner)
-            st =
-                read_customer_told(req, acts_as_admin(req, e.r.customer_id), e.r.customer_id, &e.r);
+            st = read_customer_told(req, as_admin, e.r.customer_id, &e.r);
     }
     if (st == ST_OK)
         st = request_transaction(req, end_tx, &e);
@@ -937,8 +1031,11 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     out->accounts = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->accounts));
     out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
     /* Who closed it, as the other sides' mails name them (acting_for). */
+    int as_admin = 0;
     if (r.nrows)
-        st = acting_for(req, acts_as_admin(req, account_id), &out->actor);
+        st = acts_as_admin(req, account_id, &as_admin);
+    if (r.nrows && st == ST_OK)
+        st = acting_for(req, as_admin, account_id, &out->actor);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
         /* The closed account's customer side is told as a decision is

@@ -842,7 +842,8 @@ def bodies(sql, before, account_id, template, recipient):
 
 
 def test_operator_staff_deciding_for_the_customer_are_named_as_such_and_the_customer_is_told(
-        api, sql, make_tenant, make_account, person, operator_id, mailbox):
+        api, sql, make_tenant, make_account, make_person, set_roles, person, operator_id,
+        mailbox):
     """D1: olivia (operator staff, no admin of the customer) approved a
     request for the customer: the customer's admins, who had been asked,
     were never told, and the partner read "Olivia Operator of <customer>
@@ -883,16 +884,20 @@ def test_operator_staff_deciding_for_the_customer_are_named_as_such_and_the_cust
         mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=q.admin.mail, timeout=15)
         assert len(mails) == 1 and mails[0].subject == row["subject"], mails
 
-    # The customer's own admin decides: named as theirs, the customer not
-    # told (it decided itself).
+    # The customer's own admin (none of q's people) decides: named as
+    # theirs, the customer not told (it decided itself). q's admin, who
+    # created it, is a person of the account above it and decides on its
+    # behalf since round 16 (test_a_person_of_an_account_above_…, below).
     cust = make_account(q.admin, "customer", q.account.id)
+    own = make_person(prefix="r12own")
+    set_roles(q.admin, cust.id, own, ["admin"])
     rel = ask(api, p, cust.id)
     before = S.outbox_max_id(sql)
-    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    S.expect(api(own).post(f"{REL}/{rel['id']}/approve"), 200)
     assert mails_since(sql, before, p.account.id, cust.id) == {
         ("relation-decided", p.account.id, p.admin.mail.lower())}
     row = bodies(sql, before, p.account.id, "relation-decided", p.admin.mail)
-    assert f"{q.admin.name} of {cust.name} approved the request" in row["body"], row
+    assert f"{own.name} of {cust.name} approved the request" in row["body"], row
     # Operator staff who are an admin of the customer: round 14, D2 (below).
 
 
@@ -1287,3 +1292,176 @@ def test_operator_staff_asking_for_a_partner_tell_it_and_are_named_by_capacity(
     S.expect_problem(api(q.admin).post(path, json={"customer_id": cust5.id}), 404)
     assert requested_rows(sql, before, partner.id) == set()
     assert requested_rows(sql, before, cust5.id) == set()
+
+
+# ---------------------------------------------------------------- round-16 walkthrough of seed 003
+
+def decided_rows(sql, before, *account_ids):
+    return {(x["template"], str(x["account_id"]), x["recipient"].lower())
+            for a in account_ids for x in S.outbox_rows(sql, account_id=a, after_id=before)}
+
+
+def test_the_partner_that_created_a_customer_does_not_decide_its_own_request(
+        api, sql, make_tenant, make_account, make_person, set_roles, mailbox):
+    """D1 (a): Rita's reseller created Kunde Eins, which made her its admin;
+    Zoe, its own admin, ended the relation, Rita asked again and approved
+    her own request at once. A person of the requesting partner (any role
+    there or above it) who is an admin of the customer gets 403 on approve
+    and decline, and nothing is written or mailed; the request stays
+    pending for the customer's own admin. D3: Rita's request is not mailed
+    to her own address (as an admin of the customer or as its notification
+    recipient)."""
+    res = make_tenant("r16r")
+    drop_operator(api, res)
+    rita = res.admin
+    kunde = make_account(rita, "customer", res.account.id, name=S.unique("it-r16-kunde-"))
+    zoe = make_person(prefix="r16zoe")
+    set_roles(rita, kunde.id, zoe, ["admin"])
+    recipient = S.unique_mail("r16-n-")
+    S.expect(api(rita).put(f"{ACCOUNTS}/{kunde.id}/notification-recipients",
+                           json={"emails": [recipient, rita.mail]}), 200)
+    rid = str(sql.value("SELECT id FROM customer_relations WHERE partner_id=%s AND customer_id=%s",
+                        int(res.account.id), int(kunde.id)))
+    S.expect(api(zoe).post(f"{REL}/{rid}/end"), 200)
+
+    # D3: Rita asks again; Zoe and the recipient are asked, Rita is not.
+    before = S.outbox_max_id(sql)
+    rel = ask(api, res, kunde.id)
+    assert rel["id"] == rid and rel["status"] == "pending", rel
+    assert decided_rows(sql, before, kunde.id, res.account.id) == {
+        ("relation-requested", kunde.id, zoe.mail.lower()),
+        ("relation-requested", kunde.id, recipient.lower())}
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=zoe.mail, timeout=15)
+    assert len(mails) == 1 and f"{rita.name} ({rita.mail}) asks, for {res.account.name}" \
+        in mails[0].body, mails
+    assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=rita.mail) == []
+
+    # (a) Rita, and Sam (a member of the reseller who is an admin of the
+    # customer too), may not decide it: 403, nothing written or mailed.
+    sam = make_person(prefix="r16sam")
+    set_roles(rita, res.account.id, sam, ["member"])
+    set_roles(rita, kunde.id, sam, ["admin"])
+    member = make_person(prefix="r16m")
+    set_roles(rita, kunde.id, member, ["member"])
+    other = make_tenant("r16o")
+    before = S.outbox_max_id(sql)
+    audits = len(sql.audit(kunde.id)) + len(sql.audit(res.account.id))
+    for verb in ("approve", "decline"):
+        for who in (rita, sam):
+            body = S.expect_problem(api(who).post(f"{REL}/{rid}/{verb}"), 403, "forbidden")
+            assert body["detail"] == (
+                f"you asked for this relation as a person of {res.account.name}; an administrator "
+                f"of {kunde.name} who is none of {res.account.name}'s people decides it"), body
+        # Other roles unchanged: the customer's member 403, another tenant 404.
+        body = S.expect_problem(api(member).post(f"{REL}/{rid}/{verb}"), 403)
+        assert "you asked for this relation" not in body["detail"], body
+        S.expect_problem(api(other.admin).post(f"{REL}/{rid}/{verb}"), 404)
+    assert sql.row("SELECT status, decided_by FROM customer_relations WHERE id=%s", int(rid)) == {
+        "status": "pending", "decided_by": None}
+    assert len(sql.audit(kunde.id)) + len(sql.audit(res.account.id)) == audits
+    assert decided_rows(sql, before, kunde.id, res.account.id) == set()
+    pending = S.expect(api(zoe).get(f"{ACCOUNTS}/{kunde.id}/customer-relations",
+                                    params={"status": "pending"}), 200)["items"]
+    assert [i["id"] for i in pending] == [rid], pending
+
+    # Zoe, none of the reseller's people, decides as the customer's admin:
+    # named "Zoe of <customer>", the customer not mailed.
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(zoe).post(f"{REL}/{rid}/approve"), 200)
+    assert (done["status"], done["decided_by"]) == ("active", zoe.uid), done
+    assert decided_rows(sql, before, kunde.id, res.account.id) == {
+        ("relation-decided", res.account.id, rita.mail.lower())}
+    row = bodies(sql, before, res.account.id, "relation-decided", rita.mail)
+    assert f"{zoe.name} of {kunde.name} approved the request of {res.account.name}" in row["body"], row
+
+    # D3, the sibling mails: Rita ends it and withdraws a new request as
+    # the reseller's admin; the customer's other admins and recipients are
+    # told, never her own address (admin and recipient of the customer).
+    before = S.outbox_max_id(sql)
+    S.expect(api(rita).post(f"{REL}/{rid}/end"), 200)
+    assert decided_rows(sql, before, kunde.id, res.account.id) == {
+        ("relation-ended", kunde.id, zoe.mail.lower()),
+        ("relation-ended", kunde.id, sam.mail.lower()),
+        ("relation-ended", kunde.id, recipient.lower())}
+    ask(api, res, kunde.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(rita).post(f"{REL}/{rid}/withdraw"), 200)
+    assert decided_rows(sql, before, kunde.id, res.account.id) == {
+        ("relation-withdrawn", kunde.id, zoe.mail.lower()),
+        ("relation-withdrawn", kunde.id, sam.mail.lower()),
+        ("relation-withdrawn", kunde.id, recipient.lower())}
+
+
+def test_a_person_of_an_account_above_the_customer_decides_and_ends_on_its_behalf(
+        api, sql, make_tenant, make_account, make_person, set_roles, mailbox):
+    """D1 (b): a competing reseller asked for Kunde Eins, and Rita (admin of
+    it because her reseller created it) declined for the customer; the
+    competitor read "Rita Reseller of Kunde Eins declined", and Zoe, its own
+    admin, was never told. Rita is named "Rita of <her reseller> on behalf
+    of <customer>", and the customer's other admins and its notification
+    recipients (never Rita's own address) are told: relation-decided-by-
+    operator for a decision, relation-ended for an end."""
+    res = make_tenant("r16br")
+    drop_operator(api, res)
+    rita = res.admin
+    kunde = make_account(rita, "customer", res.account.id, name=S.unique("it-r16b-kunde-"))
+    zoe = make_person(prefix="r16bzoe")
+    set_roles(rita, kunde.id, zoe, ["admin"])
+    recipient = S.unique_mail("r16b-n-")
+    S.expect(api(rita).put(f"{ACCOUNTS}/{kunde.id}/notification-recipients",
+                           json={"emails": [recipient, rita.mail]}), 200)
+    zweit = make_tenant("r16bz")
+    drop_operator(api, zweit)
+    bert = zweit.admin
+    on_behalf = f"{rita.name} of {res.account.name} on behalf of {kunde.name}"
+
+    # Declined by Rita for the customer.
+    rel = ask(api, zweit, kunde.id)
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(rita).post(f"{REL}/{rel['id']}/decline"), 200)
+    assert (done["status"], done["decided_by"]) == ("declined", rita.uid), done
+    assert decided_rows(sql, before, kunde.id, zweit.account.id) == {
+        ("relation-decided", zweit.account.id, bert.mail.lower()),
+        ("relation-decided-by-operator", kunde.id, zoe.mail.lower()),
+        ("relation-decided-by-operator", kunde.id, recipient.lower())}
+    row = bodies(sql, before, zweit.account.id, "relation-decided", bert.mail)
+    assert f"{on_behalf} declined the request of {zweit.account.name}" in row["body"], row
+    assert f"{rita.name} of {kunde.name}" not in row["body"], row
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=zoe.mail, timeout=15)
+    assert len(mails) == 1, mails
+    assert mails[0].subject == \
+        f"The relation request of {zweit.account.name} to {kunde.name} was declined", mails[0]
+    body = " ".join(mails[0].body.split())
+    assert f"{rita.name} of {res.account.name} declined the request of {zweit.account.name} to " \
+        f"become the partner (reseller) of {kunde.name} (account {kunde.id}, customer relation " \
+        f"{rel['id']}), on behalf of {kunde.name}" in body, body
+    assert "by operator staff or by a person of an account above it" in body, body
+    assert "operator staff may act for any account" not in body, body
+    assert "they may remove people of other organizations from its members" in body, body
+    assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=rita.mail) == []
+
+    # Asked again and approved by Zoe; then Rita ends it for the customer.
+    ask(api, zweit, kunde.id)
+    S.expect(api(zoe).post(f"{REL}/{rel['id']}/approve"), 200)
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(rita).post(f"{REL}/{rel['id']}/end"), 200)
+    assert (done["status"], done["ended_by"]) == ("ended", rita.uid), done
+    assert decided_rows(sql, before, kunde.id, zweit.account.id) == {
+        ("relation-ended", zweit.account.id, bert.mail.lower()),
+        ("relation-ended", kunde.id, zoe.mail.lower()),
+        ("relation-ended", kunde.id, recipient.lower())}
+    for acc, to in ((zweit.account.id, bert.mail), (kunde.id, zoe.mail)):
+        row = bodies(sql, before, acc, "relation-ended", to)
+        assert f"{on_behalf} ended the customer relation {rel['id']}" in row["body"], row
+    mails = mailbox.wait_for(lambda m: (m.outbox_id or 0) > before, to=zoe.mail, timeout=15)
+    assert len(mails) == 1 and on_behalf in " ".join(mails[0].body.split()), mails
+    assert mailbox.matching(lambda m: (m.outbox_id or 0) > before, to=rita.mail) == []
+
+    # Other roles unchanged: the customer's member 403, another tenant 404.
+    rel = ask(api, zweit, kunde.id)
+    member = make_person(prefix="r16bm")
+    set_roles(rita, kunde.id, member, ["member"])
+    other = make_tenant("r16bo")
+    for verb in ("approve", "decline"):
+        S.expect_problem(api(member).post(f"{REL}/{rel['id']}/{verb}"), 403)
+        S.expect_problem(api(other.admin).post(f"{REL}/{rel['id']}/{verb}"), 404)
