@@ -146,7 +146,7 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *name,
                         const char *mail, const char *changed_by, const char *changed_by_mail,
                         int changed_by_admin, const struct mail_names *names,
-                        const char *owner_text)
+                        const char *owner_text, const char *old_name, const char *old_mail)
 {
     if (!named_kinds)
         return ST_OK;
@@ -155,8 +155,10 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
     int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
     if (st != ST_OK)
         return st;
-    const char **to = xcalloc(nrecipients + 2, sizeof(char *));
+    const char **to = xcalloc(nrecipients + 3, sizeof(char *));
     size_t n = 0;
+    if (old_mail && *old_mail)
+        to[n++] = old_mail;
     to[n++] = mail;
     for (size_t i = 0; i < nrecipients; i++)
         to[n++] = recipients[i];
@@ -165,9 +167,12 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                        : (named_kinds & CONTACT_PRIMARY) ? "primary"
                                                          : "technical";
     struct template_value vals[] = {
-        {"account_name", account_name}, {"contact", kind},
-        {"old_name", "nobody"},         {"new_name", name},
-        {"changed_by", changed_by},     {"if_unexpected", ""},
+        {"account_name", account_name},
+        {"contact", kind},
+        {"old_name", old_name ? old_name : "nobody"},
+        {"new_name", name},
+        {"changed_by", changed_by},
+        {"if_unexpected", ""},
     };
     st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
                                changed_by_admin, mail, owner_text, 0);

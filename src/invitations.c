@@ -733,14 +733,22 @@ static int mark_usable(struct request *req, json_t *item)
     if (st != ST_OK)
         return st;
     json_object_set_new(item, "usable", json_boolean(holds));
-    if (!holds)
-        json_object_set_new(
-            item, "reason",
-            json_string(gone ? "its sender is no longer in the directory: its link answers 410 "
-                               "invitation-revoked; resend it (you become its sender) or revoke it"
-                             : "its sender may no longer give this role here: its link answers "
-                               "410 invitation-revoked; resend it (you become its sender) or "
-                               "revoke it"));
+    /* Written for the reader (round-16 walkthrough of seed 000, D3: a
+     * service provider was told to resend or revoke an admin invitation,
+     * both 403 for them): what the caller may do, as revoke and resend
+     * decide (may_grant; a project's managers manage its invitations). */
+    if (!holds) {
+        int may = pid || may_grant(req, &req->account, bit);
+        struct buf reason = BUF_INIT;
+        buf_printf(&reason, "%s: its link answers 410 invitation-revoked; %s",
+                   gone ? "its sender is no longer in the directory"
+                        : "its sender may no longer give this role here",
+                   may ? "resend it (you become its sender) or revoke it"
+                       : "ask an admin of the account to resend it (becoming its sender) or to "
+                         "revoke it");
+        json_object_set_new(item, "reason", json_string(buf_str(&reason)));
+        buf_free(&reason);
+    }
     return ST_OK;
 }
 
@@ -1725,7 +1733,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st = contacts_mail_named(sql, account_id, account_name, named,
                                      known->name ? known->name : known->uid, known->mail,
                                      req->caller.name ? req->caller.name : req->caller.uid,
-                                     req->caller.mail, 1, &names, NULL);
+                                     req->caller.mail, 1, &names, NULL, NULL, NULL);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

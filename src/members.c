@@ -17,6 +17,7 @@
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "template.h"
 #include "transfer_store.h"
 #include "validate.h"
 
@@ -76,14 +77,6 @@ void members_get(struct request *req)
     person_free(&person);
 }
 
-/* The hand-over by self-demotion (docs/api.md, "Staging and hand-over"):
- * which of the admins that remain is the customer. A remaining admin who
- * holds no role in the account's parent is the customer; the parent's own
- * people (a partner colleague) are not, so their staying admin is an
- * ordinary role change (round-3 walkthrough of seed 000, O1). Sets
- * *handover (1: some remaining admin is the customer) and *customer (the
- * uid, malloc'ed, when exactly one is; else NULL: accountd does not guess).
- * One LDAP read of the parent's role groups. */
 /* The parent's people who hold billing without admin in the account
  * (ix): the hand-over moves them to service-provider only too (round-4
  * walkthrough of seed 000, D1). *moved people (uid, dn), (*before)[i] their
@@ -128,44 +121,80 @@ static void handover_moves_free(struct handover_moves *m)
     memset(m, 0, sizeof(*m));
 }
 
-static int find_customer_admin(struct request *req, const struct account_ref *a,
-                               const struct person *person, int self, const struct person *admins,
-                               size_t nadmins, const struct member_index *ix, int *handover,
-                               char **customer, struct handover_moves *moves)
+/* The hand-over's invariant (docs/api.md, "Staging and hand-over";
+ * round-16 walkthrough of seed 000, D1): on a staged account with a
+ * parent, a change of person's roles to wanted (none: removal), by anyone,
+ * after which no person of the parent is admin while at least one admin
+ * who is no person of the parent (the customer) remains, is the hand-over;
+ * so is the self-demotion from admin while a customer admin remains, also
+ * when a partner colleague stays admin (round 2, D5). It replaces the narrower rules of rounds 2,
+ * 13 (N1) and 15 (D3): the partner's last admin who leaves while a colleague stays as service
+ * provider hands it over too. Counts people, not DNs (a deleted entry is
+ * nobody). Sets *handover, *customer (the uid, malloc'ed, when exactly one
+ * customer admin remains; else NULL: accountd does not guess), *owners
+ * (a new array of the customer admins after it, {uid, name, mail}; NULL
+ * when no hand-over), *target_is_parents (person is a person of the
+ * parent) and the parent's billing people to move. One LDAP read of the
+ * parent's role groups and one of the admins. */
+static int find_handover(struct request *req, const struct account_ref *a,
+                         const struct person *person, unsigned wanted,
+                         const struct member_index *ix, int *handover, char **customer,
+                         json_t **owners, int *target_is_parents, struct handover_moves *moves)
 {
+    *handover = 0;
+    *customer = NULL;
+    *owners = NULL;
+    *target_is_parents = 0;
+    if (!a->parent_id || strcmp(a->status, "staged") != 0)
+        return ST_OK;
     struct member_index parent = {0};
     struct role_group *groups = NULL;
     size_t ngroups = 0;
-    if (a->parent_id) {
-        int st = ldap_store_role_groups(req->session->ldap, &a->parent_id, 1, &groups, &ngroups);
-        if (st != ST_OK)
-            return st;
-        member_index_build(&parent, groups, ngroups, a->parent_id);
-    }
+    int st = ldap_store_role_groups(req->session->ldap, &a->parent_id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    member_index_build(&parent, groups, ngroups, a->parent_id);
+    struct person *admins = NULL;
+    size_t nadmins = 0;
+    st = ldap_store_people_with_role(req->session->ldap, ix, ROLE_ADMIN, &admins, &nadmins);
     size_t customers = 0, partners = 0;
     const char *found = NULL;
-    for (size_t i = 0; i < nadmins; i++) {
-        if (!admins[i].uid || strcasecmp(admins[i].uid, person->uid) == 0)
+    json_t *list = json_array();
+    *target_is_parents = member_index_find(&parent, person->dn) != NULL;
+    for (size_t i = 0; st == ST_OK && i <= nadmins; i++) {
+        /* The admins other than person as they are, then person as the
+         * change leaves them. */
+        const struct person *p = i < nadmins ? &admins[i] : person;
+        if (i < nadmins && (!p->uid || strcasecmp(p->uid, person->uid) == 0))
             continue;
-        if (a->parent_id && member_index_find(&parent, admins[i].dn)) {
+        if (i == nadmins && !(wanted & ROLE_ADMIN))
+            continue;
+        if (member_index_find(&parent, p->dn)) {
             partners++;
-            continue; /* a person of the parent: the partner's, not the customer */
+            continue;
         }
         customers++;
-        found = admins[i].uid;
+        found = p->uid;
+        json_array_append_new(
+            list, json_pack("{s:s, s:s?, s:s?}", "uid", p->uid, "name", p->name, "mail", p->mail));
     }
-    /* Someone else's change (round-15 walkthrough of seed 000, D3: the
-     * customer's admin made the last partner admin a service provider,
-     * and the account stayed staged for good): a hand-over only when the
-     * person changed is the parent's and no person of the parent stays
-     * admin. */
-    if (!self && (partners > 0 || !a->parent_id || !member_index_find(&parent, person->dn)))
-        customers = 0;
-    *handover = customers > 0;
-    *customer = customers == 1 ? xstrdup(found) : NULL;
-    int st = ST_OK;
-    if (*handover)
+    /* The seed's self-demotion (round 2, D5; round-3 O1) hands over while
+     * a customer admin remains even when a partner colleague stays admin
+     * too. */
+    const struct member_entry *target = member_index_find(ix, person->dn);
+    int self_demotion = strcasecmp(person->uid, req->caller.uid) == 0 && wanted &&
+                        !(wanted & ROLE_ADMIN) && target && (target->roles & ROLE_ADMIN);
+    if (st == ST_OK && customers > 0 && (partners == 0 || self_demotion)) {
+        *handover = 1;
+        *customer = customers == 1 ? xstrdup(found) : NULL;
+        *owners = list;
+        list = NULL;
         st = partner_billing(req, ix, &parent, &moves->people, &moves->before, &moves->n);
+    }
+    json_decref(list);
+    for (size_t i = 0; i < nadmins; i++)
+        person_free(&admins[i]);
+    free(admins);
     member_index_free(&parent);
     role_groups_free(groups, ngroups);
     return st;
@@ -193,8 +222,8 @@ static int last_admin_invited(struct request *req, const struct account_ref *a, 
             strcmp(role, "admin") != 0 || (purpose && strcmp(purpose, "transfer") == 0))
             continue;
         buf_printf(&b,
-                   "; %s invitation of %s as admin (invitation %s) is pending: change your role "
-                   "once it has been accepted",
+                   "; %s invitation of %s as an administrator (invitation %s) is pending: change "
+                   "your role once it has been accepted",
                    by && strcasecmp(by, req->caller.uid) == 0 ? "your" : "the",
                    json_string_value(json_object_get(it, "email")),
                    json_string_value(json_object_get(it, "id")));
@@ -239,8 +268,10 @@ static int own_invitations_die(struct request *req, const struct account_ref *a,
         if (!invitation_roles_keep(before, bit, 0, transfer) ||
             invitation_roles_keep(after, bit, 0, transfer))
             continue;
+        /* The role as the mails name it (round-16 walkthrough of seed
+         * 004, D2: "as member"). */
         buf_printf(&list, "%s%s as %s (invitation %s)", n ? ", " : "",
-                   json_string_value(json_object_get(it, "email")), role,
+                   json_string_value(json_object_get(it, "email")), template_role_title(role),
                    json_string_value(json_object_get(it, "id")));
         n++;
     }
@@ -300,17 +331,48 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
     return st;
 }
 
+/* The 409 contact-admin of a hand-over that leaves several customer
+ * admins (round-16 walkthrough of seed 000, D2): accountd does not guess
+ * which of them becomes contact, so the detail names them. */
+static int contact_admin_choose(struct problem *ref, unsigned long long account_id,
+                                const char *kind, const json_t *owners)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b,
+               "that person is the account's %s contact, who must be an admin; this change hands "
+               "the account over to its customer, whose admins are ",
+               kind[0] == 'p' ? "primary" : "technical");
+    size_t n = json_array_size(owners);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(owners, i);
+        const char *uid = json_string_value(json_object_get(o, "uid"));
+        const char *name = json_string_value(json_object_get(o, "name"));
+        buf_printf(&b, "%s%s%s%s%s",
+                   i == 0       ? ""
+                   : i + 1 == n ? " and "
+                                : ", ",
+                   name ? name : uid, name ? " (" : "", name ? uid : "", name ? ")" : "");
+    }
+    buf_printf(&b,
+               ": name one of them %s contact first (PUT /api/v1/accounts/%llu/contacts/%s with "
+               "{\"uid\": <their uid>})",
+               kind[0] == 'p' ? "primary" : "technical", account_id,
+               kind[0] == 'p' ? "primary" : "technical");
+    int st = problem_set(ref, 409, "contact-admin", buf_str(&b));
+    buf_free(&b);
+    return st;
+}
+
 /* The checks of a role change, on the account's role groups as read
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
- * handover_candidate: the caller changes their own roles on a staged
- * account, keeping some (change_roles decides). *handover (1: this
- * change is the hand-over) and *customer_admin (malloc'ed, else NULL: the
- * customer who remains admin, when there is exactly one, to name as the
- * contacts) are set only when the change drops the person's admin role. */
+ * The hand-over (find_handover: *handover, *customer_admin, *owners,
+ * *target_is_parents, moves) is decided here on every change of a staged
+ * account, so that the contact rule below knows it. */
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
-                             int handover_candidate, int self, int *handover, char **customer_admin,
-                             struct handover_moves *moves, struct problem *ref)
+                             int self, int *handover, char **customer_admin, json_t **owners,
+                             int *target_is_parents, struct handover_moves *moves,
+                             struct problem *ref)
 {
     struct role_group *groups;
     size_t ngroups;
@@ -325,20 +387,18 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     /* The last-admin guard counts people, not DNs: a DN whose entry was
      * deleted (a directory without slapo-refint) is nobody. */
     size_t admins = 0;
-    *handover = 0;
-    *customer_admin = NULL;
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         struct person *people = NULL;
         st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
         if (st == ST_OK) {
-            if (handover_candidate && admins > 1)
-                st = find_customer_admin(req, a, person, self, people, admins, &ix, handover,
-                                         customer_admin, moves);
             for (size_t i = 0; i < admins; i++)
                 person_free(&people[i]);
             free(people);
         }
     }
+    if (st == ST_OK && *before)
+        st = find_handover(req, a, person, wanted, &ix, handover, customer_admin, owners,
+                           target_is_parents, moves);
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
     if (st != ST_OK)
@@ -386,6 +446,15 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);
         if (st != ST_OK)
             return st;
+        /* The hand-over to one customer admin moves the contacts to them
+         * itself (round-16 walkthrough of seed 000, D2: the partner who
+         * had named himself contact was sent to name the customer first,
+         * and the hand-over then told nobody); with several, the detail
+         * names whom to make contact. */
+        if (kind && *handover && *customer_admin)
+            kind = NULL;
+        if (kind && *handover)
+            return contact_admin_choose(ref, a->id, kind, *owners);
         if (kind)
             return problem_set(ref, 409, "contact-admin",
                                kind[0] == 'p' ? "that person is the account's primary contact, who "
@@ -393,9 +462,11 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                                               : "that person is the account's technical contact, "
                                                 "who must be an admin; name another contact first");
     }
-    /* The self-demotion's hand-over leaves them with service-provider only. */
-    return own_invitations_die(req, a, person, *before,
-                               *handover && self ? ROLE_SERVICE_PROVIDER : wanted, ref);
+    /* The self-demotion's hand-over leaves the parent's person with
+     * service-provider only. */
+    return own_invitations_die(
+        req, a, person, *before,
+        *handover && self && *target_is_parents && wanted ? ROLE_SERVICE_PROVIDER : wanted, ref);
 }
 
 /* Does this change end the parent's back office of a customer account
@@ -408,13 +479,13 @@ static int check_role_change(struct request *req, const struct account_ref *a,
  * reseller's distributor keeps its back office (seed 002's BSS). Two LDAP
  * reads, on this write path only. */
 static int ends_back_office(struct request *req, const struct account_ref *a,
-                            const struct person *person, unsigned wanted, int *ends,
-                            struct person *sole_admin)
+                            const struct person *person, unsigned wanted, int *ends)
 {
     *ends = 0;
-    int staged = strcmp(a->status, "staged") == 0;
+    /* A staged account: the hand-over's invariant decides
+     * (find_handover; round-16 walkthrough of seed 000, D1). */
     if (!a->parent_id || a->handed_over || strcmp(a->kind, "customer") != 0 ||
-        (strcmp(a->status, "active") != 0 && !staged))
+        strcmp(a->status, "active") != 0)
         return ST_OK;
     unsigned long long ids[2] = {a->id, a->parent_id};
     struct role_group *groups = NULL, *pgroups = NULL;
@@ -440,33 +511,6 @@ static int ends_back_office(struct request *req, const struct account_ref *a,
             parents_left = 1;
     }
     *ends = target_is_parents && !parents_left;
-    /* A staged account the customer is left alone in is handed over to
-     * them (round-13 walkthrough of seed 000, N1: it stayed staged for
-     * good): its one admin, if there is exactly one, is named contact. */
-    if (*ends && staged) {
-        const char *admin_dn = NULL;
-        size_t admins = 0;
-        const struct member_entry *target = member_index_find(&ix, person->dn);
-        for (size_t m = 0; m < ix.n; m++) {
-            const struct member_entry *e = &ix.entries[m];
-            unsigned roles = e == target ? wanted : e->roles;
-            if (roles & ROLE_ADMIN) {
-                admins++;
-                admin_dn = e->raw;
-            }
-        }
-        struct person *found = NULL;
-        size_t nfound = 0;
-        if (admins == 1)
-            st = ldap_store_people_by_dn(req->session->ldap, &admin_dn, 1, &found, &nfound);
-        if (st == ST_OK && nfound == 1) {
-            *sole_admin = found[0];
-            memset(&found[0], 0, sizeof(found[0]));
-        }
-        for (size_t i = 0; i < nfound; i++)
-            person_free(&found[i]);
-        free(found);
-    }
     member_index_free(&ix);
     member_index_free(&parent);
     role_groups_free(groups, ngroups);
@@ -483,7 +527,7 @@ static int ends_back_office(struct request *req, const struct account_ref *a,
  * greet the readers, read here (no LDAP call in the saga's SQL step). */
 static json_t *handover_data(struct request *req, unsigned long long account_id,
                              const struct person *contact, json_t *moved, int by_admin,
-                             const char *how, const struct person *changed)
+                             const char *how, const struct person *changed, json_t *owners)
 {
     json_t *h = json_pack("{s:s?, s:o, s:s}", "contact", contact ? contact->uid : NULL, "moved",
                           moved, "by", req->caller.name ? req->caller.name : req->caller.uid);
@@ -499,9 +543,18 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
     json_object_set_new(h, "how", json_string(how));
     json_object_set_new(h, "changed_name",
                         json_string(changed->name ? changed->name : changed->uid));
+    /* The contacts the changed person held move to the one customer
+     * admin, the old contact told as a contact PUT tells them; when no
+     * contact changes, the customer's admins (owners) get the hand-over
+     * notice (round-16 walkthrough of seed 000, D2). */
+    json_object_set_new(h, "changed_uid", json_string(changed->uid));
+    if (changed->mail)
+        json_object_set_new(h, "changed_mail", json_string(changed->mail));
+    json_object_set_new(h, "owners", owners ? owners : json_array());
     if (contact && contact->uid && contact->mail) {
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add_person(&names, contact);
+        mail_names_add_person(&names, changed);
         mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
                                    &names);
         json_object_set_new(h, "contact_mail", json_string(contact->mail));
@@ -549,24 +602,20 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.kind = SAGA_SET_ROLES;
     s.plan.account_id = a.id;
     char *customer_admin = NULL;
-    int handover = 0, back_office_ends = 0;
-    struct person sole_admin = {0};
+    json_t *owners = NULL;
+    int handover = 0, back_office_ends = 0, target_is_parents = 0;
     struct handover_moves moves = {0};
-    /* The seed's literal hand-over (round 2, D5): on a staged account an
-     * admin who changes their own role from admin to another one hands the
-     * account over, when an admin who remains is the customer
-     * (check_role_change). Leaving (no roles) is not a hand-over. */
+    /* The hand-over's invariant (round-16 walkthrough of seed 000, D1;
+     * find_handover): any change of a staged account, by anyone, after
+     * which no person of the parent is admin while a customer admin
+     * remains. */
     int self = strcmp(person.uid, req->caller.uid) == 0;
-    /* Someone else's change that leaves no person of the parent admin
-     * while a customer admin remains is the hand-over too (round-15
-     * walkthrough of seed 000, D3; find_customer_admin). */
-    int candidate = status_ok == 200 && wanted && strcmp(a.status, "staged") == 0;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, candidate, self,
-                               &handover, &customer_admin, &moves, &req->problem);
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, &handover,
+                               &customer_admin, &owners, &target_is_parents, &moves, &req->problem);
         if (st == ST_OK && !handover)
-            st = ends_back_office(req, &a, &person, wanted, &back_office_ends, &sole_admin);
+            st = ends_back_office(req, &a, &person, wanted, &back_office_ends);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -591,18 +640,21 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                                       req->caller.name ? req->caller.name : req->caller.uid, "tell",
                                       strcmp(person.uid, req->caller.uid) != 0));
     /* The hand-over: the saga's SQL step makes the account active and
-     * names the customer the contacts (transfer.h). */
-    /* It leaves the partner's people it moves with service-provider only
-     * (round-4 walkthrough of seed 000, D1): the caller, whatever other
-     * roles they asked to keep, and the parent's people who hold billing
-     * without admin, in the same plan. A person someone else changed (the
-     * customer's admin: round-15 walkthrough of seed 000, D3) gets the
-     * roles that admin gave them, no more. */
+     * names the customer the contacts (transfer.h). It leaves the
+     * partner's people it moves with service-provider only (round-4
+     * walkthrough of seed 000, D1): the parent's person who demotes
+     * themselves, whatever other roles they asked to keep, and the
+     * parent's people who hold billing without admin, in the same plan. A
+     * person someone else changed (the customer's admin: round-15
+     * walkthrough of seed 000, D3) gets the roles that admin gave them, no
+     * more. */
     if (handover) {
-        if (self)
+        if (self && target_is_parents && wanted)
             s.plan.roles_after = ROLE_SERVICE_PROVIDER;
         json_t *moved = json_array();
         for (size_t i = 0; i < moves.n; i++) {
+            if (strcasecmp(moves.people[i].uid, person.uid) == 0)
+                continue; /* the person changed gets the plan's own roles */
             saga_plan_also(&s.plan, moves.people[i].dn, moves.people[i].uid, moves.before[i],
                            ROLE_SERVICE_PROVIDER);
             json_array_append_new(moved, json_pack("{s:s, s:o}", "uid", moves.people[i].uid,
@@ -614,18 +666,17 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
             person_free(&cp);
             cp.uid = xstrdup(customer_admin); /* named all the same, not mailed */
         }
+        int dropped_admin = (s.plan.roles_before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN);
+        const char *how = !wanted                 ? (self ? "left" : "removal")
+                          : self && dropped_admin ? "self-demotion"
+                          : dropped_admin && (wanted & ROLE_SERVICE_PROVIDER) ? "demotion"
+                                                                              : "roles";
         json_object_set_new(s.data, "handover",
                             handover_data(req, a.id, customer_admin ? &cp : NULL, moved,
-                                          self ? 0 : by_admin_after(req, a.id, &person, wanted),
-                                          self ? "self-demotion" : "demotion", &person));
+                                          by_admin_after(req, a.id, &person, s.plan.roles_after),
+                                          how, &person, owners));
+        owners = NULL;
         person_free(&cp);
-    } else if (back_office_ends && strcmp(a.status, "staged") == 0) {
-        /* The customer left alone in a staged account takes it over
-         * (ends_back_office): the same hand-over, nobody to move. */
-        json_object_set_new(s.data, "handover",
-                            handover_data(req, a.id, sole_admin.uid ? &sole_admin : NULL,
-                                          json_array(), by_admin_after(req, a.id, &person, wanted),
-                                          self ? "left" : "removal", &person));
     } else if (back_office_ends) {
         json_object_set_new(s.data, "ends_back_office", json_true());
     }
@@ -640,7 +691,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                            person.mail, "roles", roles_json(s.plan.roles_after)));
 out:
     handover_moves_free(&moves);
-    person_free(&sole_admin);
+    json_decref(owners);
     free(customer_admin);
     saga_free(&s);
     person_free(&person);

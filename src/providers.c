@@ -9,6 +9,7 @@
 #include "account_store.h"
 #include "audit.h"
 #include "body.h"
+#include "buf.h"
 #include "caller.h"
 #include "handlers.h"
 #include "ldap_store.h"
@@ -136,10 +137,28 @@ int providers_mail_changed(struct sql_store *sql, unsigned long long account_id,
     struct mail_names names = MAIL_NAMES_INIT;
     mail_names_add(&names, mail, name);
     const char *to[] = {mail};
-    struct template_value vals[] = {
-        {"account_name", account_name}, {"changed_by", changed_by}, {"change", change}};
+    /* The whole sentence (round-16 walkthrough of seed 000, D4: "changed
+     * your service-provider access to X: it was ended: you no longer have
+     * access"). */
+    struct buf what = BUF_INIT;
+    if (strcmp(change, "was ended") == 0)
+        buf_printf(&what, "%s ended your service-provider access to %s: you no longer have access.",
+                   changed_by, account_name);
+    else if (strcmp(change, "no longer ends") == 0)
+        buf_printf(&what,
+                   "%s removed the end date of your service-provider access to %s: it no longer "
+                   "ends.",
+                   changed_by, account_name);
+    else
+        buf_printf(&what, "%s set the end of your service-provider access to %s: it %s.",
+                   changed_by, account_name, change);
+    struct template_value vals[] = {{"account_name", account_name},
+                                    {"changed_by", changed_by},
+                                    {"change", change},
+                                    {"what_changed", buf_str(&what)}};
     st =
-        outbox_queue_unbudgeted(sql, account_id, "provider-access-changed", to, 1, &names, vals, 3);
+        outbox_queue_unbudgeted(sql, account_id, "provider-access-changed", to, 1, &names, vals, 4);
+    buf_free(&what);
     mail_names_free(&names);
     free(account_name);
     return st;

@@ -16,7 +16,9 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
 /* Inside the change's transaction: the service provider (mail, name; no
  * mail: nothing) is told that changed_by changed their access to
  * account_id: change is "ends on <time>", "no longer ends" or "was ended"
- * (provider-access-changed; round-13 walkthrough of seed 000, N3).
+ * (provider-access-changed; round-13 walkthrough of seed 000, N3); the
+ * mail's {{what_changed}} is the whole sentence made of it (round-16
+ * walkthrough of seed 000, D4).
  * Outside the mail budget: the customer's decision must not fail on it. */
 int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
                            const char *name, const char *changed_by, const char *change);

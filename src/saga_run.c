@@ -389,7 +389,8 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
                 data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")
                                                 : "an administrator of the account",
                 data_str(s, "contact_named_by_mail"),
-                !json_is_false(json_object_get(s->data, "contact_named_by_admin")), &names, NULL);
+                !json_is_false(json_object_get(s->data, "contact_named_by_admin")), &names, NULL,
+                NULL, NULL);
         /* A reseller's storefront that went live while their invitation
          * was pending: its welcome, which went to the admins then
          * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
@@ -446,11 +447,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         /* A provider an admin revoked is told (providers.c). */
         const json_t *told = json_object_get(s->data, "provider_told");
         if (st == ST_OK && json_is_object(told))
-            st = providers_mail_changed(sql, p->account_id,
-                                        json_string_value(json_object_get(told, "mail")),
-                                        json_string_value(json_object_get(told, "name")),
-                                        json_string_value(json_object_get(told, "by")),
-                                        "was ended: you no longer have access");
+            st = providers_mail_changed(
+                sql, p->account_id, json_string_value(json_object_get(told, "mail")),
+                json_string_value(json_object_get(told, "name")),
+                json_string_value(json_object_get(told, "by")), "was ended");
         /* A person removed from the account: their own address leaves
          * the notification recipients with them (members.c, recipients.h;
          * round-14 walkthrough of seed 004, D2). */

@@ -146,9 +146,15 @@ static const char *const details_changed_ph[] = {"account_name", "changed_by", "
 
 /* To a service provider whose access an admin limited, moved or ended:
  * {{change}} "ends on <time>", "no longer ends", "was ended" (round-13
- * walkthrough of seed 000, N3). */
+ * walkthrough of seed 000, N3); {{what_changed}} the whole sentence
+ * (migration 063; round-16 walkthrough of seed 000, D4). */
 static const char *const provider_changed_ph[] = {"account_name", "changed_by", "change",
-                                                  "greeting", NULL};
+                                                  "what_changed", "greeting",   NULL};
+
+/* To the customer's admins of an account a role change handed over
+ * without naming a contact (migration 063; round-16 walkthrough of seed
+ * 000, D2): {{handed_over}} what happened. */
+static const char *const handed_over_ph[] = {"account_name", "handed_over", "greeting", NULL};
 
 /* To a reseller whose storefront URL changed with its distributor's
  * storefront host (migration 053; round-14 walkthrough of seed 002, D1):
@@ -206,6 +212,7 @@ const struct template_info template_catalog[] = {
     {"parent-closed", "transactional", parent_closed_ph},
     {"recipients-added", "transactional", added_recipients_ph},
     {"account-details-changed", "transactional", details_changed_ph},
+    {"account-handed-over", "transactional", handed_over_ph},
     {NULL, NULL, NULL},
 };
 

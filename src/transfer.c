@@ -141,12 +141,15 @@ static int already_admin_message(struct request *req, const struct account_ref *
                          "it over"
                        : "");
     else
+        /* Since the hand-over's invariant (round-16 walkthrough of seed
+         * 000, D1) only a change made outside accountd (or before the
+         * rule) leaves a staged account in this state; any role change
+         * through the API completes it. */
         buf_printf(message,
-                   "no person of the partner is an admin of it any more: an admin of the account "
-                   "hands it over by removing the partner's people from it (DELETE "
-                   "/api/v1/accounts/%llu/members/{their uid}: the removal of the last of them "
-                   "hands it over), or by making one of them admin again and then "
-                   "service-provider",
+                   "no person of the partner is an admin of it any more: it is the customer's "
+                   "already, and any change of its people's roles by an admin of the account "
+                   "completes the hand-over (PUT /api/v1/accounts/%llu/members/{uid} with the "
+                   "roles they have, or DELETE of someone who leaves)",
                    a->id);
     return ST_OK;
 }
@@ -704,7 +707,8 @@ int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long accou
  * walkthrough of seed 000, D4: they are its administrator, often the only
  * one): what happened and that they may name another contact themselves.
  * Empty for a plan recorded before (no "how"). */
-static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by)
+static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by,
+                       int contact_line)
 {
     const char *how = json_string_value(json_object_get(data, "how"));
     const char *changed = json_string_value(json_object_get(data, "changed_name"));
@@ -721,10 +725,60 @@ static void owner_text(struct buf *b, const json_t *data, const char *account_na
     else if (strcmp(how, "left") == 0)
         buf_printf(b, "%s left %s, which handed it over to you: it is now active.", by,
                    account_name);
+    else if (strcmp(how, "roles") == 0)
+        buf_printf(b,
+                   "%s changed the roles of %s in %s, which handed it over to you: it is now "
+                   "active.",
+                   by, changed, account_name);
     else
         buf_printf(b, "%s removed %s from %s, which handed it over to you: it is now active.", by,
                    changed, account_name);
-    buf_adds(b, " As its administrator you can name another contact yourself.");
+    if (contact_line)
+        buf_adds(b, " As its administrator you can name another contact yourself.");
+}
+
+/* The hand-over notice to the customer's admins when the hand-over named
+ * no contact (round-16 walkthrough of seed 000, D2: the contacts were the
+ * customer's already, or several customer admins remain, and the new
+ * owner learnt nothing): account-handed-over (migration 063) with the
+ * owner_text sentence; who made the change reads that they did. */
+static int mail_handed_over(struct sql_store *sql, unsigned long long account_id,
+                            const char *account_name, const char *by, const json_t *data)
+{
+    const json_t *owners = json_object_get(data, "owners");
+    size_t n = json_array_size(owners);
+    if (!n)
+        return ST_OK;
+    const char **to = xcalloc(n + 1, sizeof(char *));
+    struct mail_names names = MAIL_NAMES_INIT;
+    size_t nto = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(owners, i);
+        const char *mail = json_string_value(json_object_get(o, "mail"));
+        if (!mail || !*mail)
+            continue;
+        to[nto++] = mail;
+        mail_names_add(&names, mail, json_string_value(json_object_get(o, "name")));
+    }
+    struct buf text = BUF_INIT, own = BUF_INIT;
+    owner_text(&text, data, account_name, by, 0);
+    buf_printf(&own,
+               "Your change handed %s over to its customer's administrators, you among "
+               "them: it is now active.",
+               account_name);
+    const char *by_mail = json_string_value(json_object_get(data, "by_mail"));
+    struct reader_value mine[] = {{by_mail, "handed_over", buf_str(&own)}};
+    struct template_value vals[] = {{"account_name", account_name},
+                                    {"handed_over", buf_str(&text)}};
+    int st = ST_OK;
+    if (nto && text.len)
+        st = outbox_queue_readers(sql, account_id, "account-handed-over", to, nto, &names, vals, 2,
+                                  mine, by_mail && *by_mail ? 1 : 0, 0);
+    buf_free(&text);
+    buf_free(&own);
+    mail_names_free(&names);
+    free(to);
+    return st;
 }
 
 int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long account_id,
@@ -755,40 +809,72 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             st = mail_withdrawn_handover(sql, account_id, name, revoked[i], by ? by : actor);
     }
     free(revoked);
-    /* 2. The named contacts: the one customer admin left, when there are
-     * none yet (contacts are admins; the demoted person was none,
-     * members.c). */
+    /* 2. The named contacts: the one customer admin left becomes both
+     * when none is named, and the contacts someone else held (the
+     * partner's person, no admin after it) move to them (round-16
+     * walkthrough of seed 000, D2; members.c no longer refuses it); an
+     * empty one stays empty next to a named one. With several customer
+     * admins accountd does not guess: the contacts stay as they are. */
     const char *contact = json_string_value(json_object_get(data, "contact"));
     json_t *old = NULL;
     if (st == ST_OK)
         st = named_contacts(sql, account_id, &old);
-    if (st == ST_OK && contact && json_is_null(json_object_get(old, "primary")) &&
-        json_is_null(json_object_get(old, "technical"))) {
+    const char *oldp = json_string_value(json_object_get(old, "primary"));
+    const char *oldt = json_string_value(json_object_get(old, "technical"));
+    unsigned changed = 0;
+    if (contact && !oldp && !oldt)
+        changed = CONTACT_PRIMARY | CONTACT_TECHNICAL;
+    if (contact && oldp && strcasecmp(oldp, contact) != 0)
+        changed |= CONTACT_PRIMARY;
+    if (contact && oldt && strcasecmp(oldt, contact) != 0)
+        changed |= CONTACT_TECHNICAL;
+    if (st == ST_OK && changed) {
+        json_t *old_copy = json_deep_copy(old);
         st = transfer_set_contacts(sql, account_id, contact);
-        if (st == ST_OK) {
-            st = audit_write(sql, actor, account_id, "transfer.contacts", old,
+        if (st == ST_OK)
+            st = audit_write(sql, actor, account_id, "transfer.contacts", old_copy,
                              json_pack("{s:s, s:s}", "primary", contact, "technical", contact));
-            old = NULL;
-        }
-        /* ... and told so, with the recipients, as at an accept (a plan
-         * recorded before names no contact_mail and sends none). */
+        else
+            json_decref(old_copy);
+        /* ... and told so, with the recipients and the old contact, as at
+         * an accept (a plan recorded before names no contact_mail and
+         * sends none): one mail per old contact. */
         const char *cmail = json_string_value(json_object_get(data, "contact_mail"));
         if (st == ST_OK && cmail) {
             struct mail_names names = MAIL_NAMES_INIT;
             mail_names_add_json(&names, json_object_get(data, "names"));
             const char *cname = json_string_value(json_object_get(data, "contact_name"));
             struct buf owner = BUF_INIT;
-            owner_text(&owner, data, name, by ? by : actor);
-            st = contacts_mail_named(sql, account_id, name, CONTACT_PRIMARY | CONTACT_TECHNICAL,
-                                     cname ? cname : contact, cmail, by ? by : actor,
-                                     json_string_value(json_object_get(data, "by_mail")),
-                                     !json_is_false(json_object_get(data, "by_admin")), &names,
-                                     owner.len ? buf_str(&owner) : NULL);
+            owner_text(&owner, data, name, by ? by : actor, 1);
+            const char *olds[2] = {oldp, oldt};
+            unsigned kinds[2] = {CONTACT_PRIMARY, CONTACT_TECHNICAL};
+            int same = (!oldp && !oldt) || (oldp && oldt && strcasecmp(oldp, oldt) == 0);
+            for (int k = 0; k < 2 && st == ST_OK; k++) {
+                unsigned these = same ? changed : (changed & kinds[k]);
+                if (!these || (same && k == 1))
+                    continue;
+                const char *changed_uid = json_string_value(json_object_get(data, "changed_uid"));
+                int was_changed = olds[k] && changed_uid && strcasecmp(olds[k], changed_uid) == 0;
+                const char *old_name =
+                    !olds[k]      ? NULL
+                    : was_changed ? json_string_value(json_object_get(data, "changed_name"))
+                                  : olds[k];
+                st = contacts_mail_named(
+                    sql, account_id, name, these, cname ? cname : contact, cmail, by ? by : actor,
+                    json_string_value(json_object_get(data, "by_mail")),
+                    !json_is_false(json_object_get(data, "by_admin")), &names,
+                    owner.len ? buf_str(&owner) : NULL, old_name,
+                    was_changed ? json_string_value(json_object_get(data, "changed_mail")) : NULL);
+            }
             buf_free(&owner);
             mail_names_free(&names);
         }
     }
     json_decref(old);
+    /* No contact changed: the customer's admins still learn that the
+     * account is theirs now (round-16 walkthrough of seed 000, D2). */
+    if (st == ST_OK && !changed)
+        st = mail_handed_over(sql, account_id, name, by ? by : actor, data);
     free(name);
     /* The partner's people who held billing without admin end with
      * service-provider only (members.c; round-4 walkthrough of seed 000,

@@ -82,7 +82,10 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * Else: pending transfer invitations revoked (their invitees mailed
  * invitation-withdrawn, naming data's "by", the actor's name, else the
  * actor), the contact (if any) made
- * both named contacts when the account has none, the account active;
+ * both named contacts when the account has none, and the contacts someone
+ * else held moved to them (round-16 walkthrough of seed 000, D2), mailed
+ * contact-changed; when no contact changes, data's "owners" (the
+ * customer's admins) mailed account-handed-over; the account active;
  * audit rows transfer.contacts and transfer.complete (actor: actor).
  * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
  * to service-provider only besides the actor, D1) get an access row

@@ -96,7 +96,10 @@ TEMPLATES = {
                                        "greeting"},
     # sql/048: a service provider's access limited, moved or ended
     # (round-13 walkthrough of seed 000, N3)
-    "provider-access-changed": {"account_name", "changed_by", "change", "greeting"},
+    # sql/063: {{what_changed}}, the whole sentence; {{changed_by}} now in
+    # "ask … or another administrator" (round-16 walkthrough of seed 000, D4)
+    "provider-access-changed": {"account_name", "changed_by", "change", "what_changed",
+                                "greeting"},
     # sql/053: a reseller's storefront URL moved with its distributor's
     # storefront host (round-14 walkthrough of seed 002, D1)
     "storefront-url-changed": {"account_name", "old_url", "new_url", "partner_name",
@@ -115,6 +118,9 @@ TEMPLATES = {
     # walkthrough of seed 004, D1)
     "recipients-added": {"account_name", "changed_by", "added", "recipients", "greeting"},
     "account-details-changed": {"account_name", "changed_by", "changes", "greeting"},
+    # sql/063: the hand-over by role change that named no contact tells
+    # the customer's admins (round-16 walkthrough of seed 000, D2)
+    "account-handed-over": {"account_name", "handed_over", "greeting"},
 }
 
 

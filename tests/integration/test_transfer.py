@@ -202,7 +202,9 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
             if r["template"] == "provider-access-changed"]
     assert [r["recipient"].lower() for r in rows] == [t.admin.mail.lower()], rows
     assert rows[0]["subject"].endswith("your service-provider access ends on 2030-01-01T00:00:00Z")
-    assert "changed your service-provider access to" in rows[0]["body"], rows[0]["body"]
+    # Round-16 walkthrough of seed 000, D4: one plain sentence.
+    assert "set the end of your service-provider access to " in rows[0]["body"], rows[0]["body"]
+    assert ": it ends on 2030-01-01T00:00:00Z." in rows[0]["body"], rows[0]["body"]
     assert rows[0]["body"].startswith(f"Hello {t.admin.name},"), rows[0]["body"]
     one = S.expect(c.patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
                            json={"expires_at": "2031-06-30T12:00:00Z"}), 200)
@@ -248,7 +250,11 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
             if r["template"] == "provider-access-changed"]
     assert [r["recipient"].lower() for r in rows] == [colleague.mail.lower()], rows
-    assert "it was ended: you no longer have access" in rows[0]["body"], rows[0]["body"]
+    # Round-16 walkthrough of seed 000, D4: no "changed …: it was ended: …".
+    assert rows[0]["subject"].endswith("your service-provider access was ended"), rows[0]["subject"]
+    assert " ended your service-provider access to " in rows[0]["body"], rows[0]["body"]
+    assert ": you no longer have access." in rows[0]["body"], rows[0]["body"]
+    assert "changed your service-provider access" not in rows[0]["body"], rows[0]["body"]
     assert sql.row("SELECT * FROM service_provider_access WHERE account_id=%s AND uid=%s", int(acc.id), colleague.uid) is None
     assert "service_provider.revoke" in [r["action"] for r in sql.audit(acc.id)]
     S.expect_problem(api(colleague).get(f"{ACCOUNTS}/{acc.id}"), 404)
@@ -619,12 +625,10 @@ def test_what_is_no_hand_over_by_role_change(api, sql, ldap_admin, make_tenant, 
     set_roles(t.admin, acc.id, other, ["admin"])
     S.expect(api(other).put(f"{members}/{other.uid}", json={"roles": []}), 200)
     assert sql.account(acc.id)["status"] == "staged"
-    # A provider who is a named contact names another first (409 contact-admin).
+    # (A provider who is a named contact no longer gets 409 contact-admin
+    # when one customer admin remains: the hand-over moves the contacts,
+    # round-16 walkthrough of seed 000, D2; test_r16_a_partner_contact_….)
     cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
-    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": t.admin.uid}), 200)
-    S.expect_problem(api(t.admin).put(f"{members}/{t.admin.uid}", json={"roles": ["service-provider"]}),
-                     409, "contact-admin")
-    assert sql.account(acc.id)["status"] == "staged"
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": cust.uid}), 200)
     # A pending transfer to someone else is overtaken: its link is revoked.
     pending = transfer(api, t.admin, acc.id, S.unique_mail("litt-"))
@@ -1512,7 +1516,7 @@ def test_r15_the_seeds_order_with_a_colleague_admin(api, sql, ldap_admin, make_t
     set_roles(t.admin, acc.id, sue, ["admin"])
     inv_id, email, token = _r15_invite(api, sql, invitation_mail, t.admin, acc.id, "r15a-")
     me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
-    said = (f"your invitation of {email} as admin (invitation {inv_id}) is still pending: it would "
+    said = (f"your invitation of {email} as an administrator (invitation {inv_id}) is still pending: it would "
             "stop working if you gave up admin now; change your role once it has been accepted, "
             "or revoke it first")
     p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "conflict")
@@ -1586,7 +1590,7 @@ def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tena
     me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
     p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "last-admin")
     assert p["detail"] == (f"an account always keeps at least one admin; your invitation of {email} as "
-                           f"admin (invitation {inv_id}) is pending: change your role once it has "
+                           f"an administrator (invitation {inv_id}) is pending: change your role once it has "
                            "been accepted"), p
     before = S.outbox_max_id(sql)
     uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r15c"), password="r15c-pw-123",
@@ -1709,4 +1713,184 @@ def test_r15_transfer_to_an_admin_when_no_partner_admin_is_left(api, sql, ldap_a
                    lambda r: r.status_code == 422 and "no person of the partner" in r.text, 5)
         msg = S.expect_field_errors(r, "email")["email"]
         assert "the partner's admin" not in msg and "partner's own people" not in msg, msg
-        assert f"DELETE /api/v1/accounts/{acc.id}/members/" in msg, msg
+        # Round-16 walkthrough of seed 000, D1: any role change completes it.
+        assert "again" not in msg and f"PUT /api/v1/accounts/{acc.id}/members/" in msg, msg
+
+
+def _contacts(sql, account_id):
+    return {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                  int(account_id))}
+
+
+def _r16_staged_with_provider(make_tenant, make_account, make_person, set_roles, prefix):
+    """A staged customer of a fresh partner whose admin (Sam) added a
+    colleague of the partner (Sue) as service provider."""
+    t = make_tenant(prefix)
+    sue = make_person(prefix=prefix + "s")
+    set_roles("olivia", t.account.id, sue, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["service-provider"])
+    return t, sue, acc
+
+
+def test_r16_the_partners_last_admin_leaving_hands_over(api, sql, ldap_admin, make_tenant, make_account,
+                                                       make_person, set_roles, invitation_mail):
+    """Round-16 walkthrough of seed 000, D1: the partner's last admin who
+    leaves a staged account (DELETE of himself) while a colleague stays as
+    service provider and the customer is admin completes the hand-over, as
+    the self-demotion does: active, the customer both contacts and told
+    that it was handed over, audit transfer.complete via role-change. A
+    member may not remove him (403), another tenant 404."""
+    t, sue, acc = _r16_staged_with_provider(make_tenant, make_account, make_person, set_roles, "r16l")
+    lena = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    sam_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    m = make_person(prefix="r16lm")
+    set_roles(lena, acc.id, m, ["member"])
+    S.expect_problem(api(m).delete(sam_path), 403)
+    S.expect_problem(api(make_tenant("r16l-o").admin).delete(sam_path), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(sam_path), 204)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": lena.uid, "technical": lena.uid}
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(lena.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, sue) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change",
+                                                      "owner": lena.uid}, done
+    assert done[0]["uid"] == t.admin.uid
+    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed" and S.norm_addr(r["recipient"]) == S.norm_addr(lena.mail)]
+    assert len(told) == 1 and "which handed it over to you: it is now active." in told[0]["body"], told
+    assert "left" in told[0]["body"], told[0]["body"]
+
+
+def test_r16_no_partner_admin_left_the_transfer_422_says_what_works(api, sql, ldap_admin, make_tenant,
+                                                                   make_account, make_person, set_roles,
+                                                                   invitation_mail):
+    """Round-16 walkthrough of seed 000, D1: on an account an LDAP
+    administrator left with no partner admin, the transfer's 422 no longer
+    says "make one of them admin again": any role change by the customer's
+    admin completes the hand-over, and it does."""
+    t, sue, acc = _r16_staged_with_provider(make_tenant, make_account, make_person, set_roles, "r16n")
+    lena = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_DELETE, [t.admin.dn])]}), \
+        ldap_admin.result
+    r = S.poll(lambda: api(lena).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": lena.mail}),
+               lambda r: r.status_code == 422 and "no person of the partner" in r.text, 5)
+    msg = S.expect_field_errors(r, "email")["email"]
+    assert "again" not in msg and "completes the hand-over" in msg, msg
+    assert f"PUT /api/v1/accounts/{acc.id}/members/" in msg, msg
+    S.expect(api(lena).put(f"{ACCOUNTS}/{acc.id}/members/{sue.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": lena.uid, "technical": lena.uid}
+    assert S.roles_in_ldap(ldap_admin, acc.id, sue) == {"service-provider"}
+
+
+def test_r16_a_partner_contact_hands_over_and_the_contacts_move(api, sql, ldap_admin, make_tenant,
+                                                               make_account, make_person, set_roles,
+                                                               invitation_mail):
+    """Round-16 walkthrough of seed 000, D2: the partner's admin who named
+    himself both contacts while staging hands over by changing his own role
+    (no 409 contact-admin): the contacts move to the one customer admin,
+    who is mailed contact-changed saying it was handed over to her, and he
+    (the old contact) reads that he made the change."""
+    t = make_tenant("r16c")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    for kind in ("primary", "technical"):
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/{kind}", json={"uid": t.admin.uid}), 200)
+    cora = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                                    json={"roles": ["service-provider"]}), 200)
+    assert got["roles"] == ["service-provider"]
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": cora.uid, "technical": cora.uid}
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(cora.dn)}
+    moved = [r for r in sql.audit(acc.id) if r["action"] == "transfer.contacts"]
+    assert len(moved) == 1 and moved[0]["old_value"] == {"primary": t.admin.uid, "technical": t.admin.uid}
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed"]
+    by = {S.norm_addr(r["recipient"]): r for r in rows}
+    assert set(by) == {S.norm_addr(cora.mail), S.norm_addr(t.admin.mail)}, rows
+    own = by[S.norm_addr(cora.mail)]["body"]
+    assert "handed" in own and "over to you: it is now active" in own, own
+    assert "primary and technical contact" in own and "from nobody" not in own, own
+    assert "You made this change." in by[S.norm_addr(t.admin.mail)]["body"]
+    assert not [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+                if r["template"] == "account-handed-over"]
+
+
+def test_r16_a_hand_over_that_names_no_contact_still_tells_the_owner(api, sql, ldap_admin, make_tenant,
+                                                                    make_account, make_person, set_roles,
+                                                                    invitation_mail):
+    """Round-16 walkthrough of seed 000, D2: when the contacts were the
+    customer's already, the hand-over by role change mails the customer's
+    admin account-handed-over ("… handed … over to you"); with several
+    customer admins and the partner's person a contact, the 409
+    contact-admin names the customer admins to make contact."""
+    t = make_tenant("r16h")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cora = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    for kind in ("primary", "technical"):
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/{kind}", json={"uid": cora.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+            if r["template"] in ("account-handed-over", "contact-changed")]
+    assert [r["template"] for r in rows] == ["account-handed-over"], rows
+    assert S.norm_addr(rows[0]["recipient"]) == S.norm_addr(cora.mail)
+    assert "was handed over to you" in rows[0]["subject"], rows[0]
+    assert "handed" in rows[0]["body"] and "over to you: it is now active and" in rows[0]["body"], rows[0]
+    # Several customer admins, the partner's admin a contact: 409 naming them.
+    t2 = make_tenant("r16i")
+    acc2 = make_account(t2.admin, "customer", t2.account.id, staged=True)
+    S.expect(api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/contacts/primary", json={"uid": t2.admin.uid}), 200)
+    c1 = _invite_customer_as_admin(api, invitation_mail, sql, t2.admin, acc2.id)
+    c2 = _invite_customer_as_admin(api, invitation_mail, sql, t2.admin, acc2.id)
+    p = S.expect_problem(api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/members/{t2.admin.uid}",
+                                           json={"roles": ["service-provider"]}), 409, "contact-admin")
+    assert c1.uid in p["detail"] and c2.uid in p["detail"] and "primary contact" in p["detail"], p
+    assert sql.account(acc2.id)["status"] == "staged"
+
+
+def test_r16_the_unusable_invitations_reason_is_written_for_its_reader(api, sql, ldap_admin, make_tenant,
+                                                                      make_account, make_person,
+                                                                      set_roles, invitation_mail):
+    """Round-16 walkthrough of seed 000, D3: the service provider whose
+    admin invitation died with his admin role is not told to resend or
+    revoke it (both 403 for him) but to ask an admin; the admin still
+    reads "resend it (you become its sender) or revoke it"."""
+    t = make_tenant("r16d")
+    sue = make_person(prefix="r16ds")
+    set_roles("olivia", t.account.id, sue, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, sue, ["admin"])
+    inv_id, email, token = _r15_invite(api, sql, invitation_mail, t.admin, acc.id, "r16d-")
+    S.expect(api(sue).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    mine = _pending(api, t.admin, acc.id, inv_id)[0]
+    assert mine["usable"] is False and "ask an admin of the account to resend it" in mine["reason"], mine
+    assert "you become its sender" not in mine["reason"], mine
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations/{inv_id}/resend"), 403)
+    theirs = _pending(api, sue, acc.id, inv_id)[0]
+    assert "resend it (you become its sender) or revoke it" in theirs["reason"], theirs
+
+
+def test_r16_the_pending_invitation_409_names_the_role_as_the_mails_do(api, sql, make_tenant, make_account,
+                                                                      make_person, set_roles,
+                                                                      invitation_mail):
+    """Round-16 walkthrough of seed 004, D2: the 409 that names the
+    caller's own pending invitation says "as a member", as its mail
+    does, not "as member"."""
+    t = make_tenant("r16e")
+    acc = make_account(t.admin, "customer", t.account.id)
+    colleague = make_person(prefix="r16ec")
+    set_roles(t.admin, acc.id, colleague, ["admin"])
+    email = S.unique_mail("r16e-")
+    inv = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                     json={"email": email, "role": "member"}), 202)
+    p = S.expect_problem(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 409, "conflict")
+    assert f"your invitation of {email} as a member (invitation {inv['id']}) is still pending" in p["detail"], p
