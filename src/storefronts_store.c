@@ -305,6 +305,22 @@ int storefronts_store_host(struct sql_store *sql, unsigned long long distributor
     return ST_OK;
 }
 
+/* Rows (account_id, account name, alias) as a list of resellers; frees r. */
+static int resellers_of(struct sql_result *r, struct storefront_reseller **out, size_t *n)
+{
+    if (r->nrows) {
+        *out = xcalloc(r->nrows, sizeof(**out));
+        for (size_t i = 0; i < r->nrows; i++) {
+            (*out)[i].account_id = sql_cell_id(r, i, 0);
+            (*out)[i].account_name = xstrdup(sql_cell(r, i, 1) ? sql_cell(r, i, 1) : "");
+            (*out)[i].alias = xstrdup(sql_cell(r, i, 2));
+        }
+        *n = r->nrows;
+    }
+    sql_result_free(r);
+    return ST_OK;
+}
+
 int storefronts_store_live_of_distributor(struct sql_store *sql, unsigned long long distributor_id,
                                           struct storefront_reseller **out, size_t *n)
 {
@@ -316,19 +332,7 @@ int storefronts_store_live_of_distributor(struct sql_store *sql, unsigned long l
                       " JOIN accounts a ON a.id = s.account_id"
                       " WHERE s.distributor_id = ? AND s.status = 'active' ORDER BY s.account_id",
                       SQL_ARGS(P_INT(distributor_id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows) {
-        *out = xcalloc(r.nrows, sizeof(**out));
-        for (size_t i = 0; i < r.nrows; i++) {
-            (*out)[i].account_id = sql_cell_id(&r, i, 0);
-            (*out)[i].account_name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
-            (*out)[i].alias = xstrdup(sql_cell(&r, i, 2));
-        }
-        *n = r.nrows;
-    }
-    sql_result_free(&r);
-    return ST_OK;
+    return st == ST_OK ? resellers_of(&r, out, n) : st;
 }
 
 int storefronts_store_host_clashes(struct sql_store *sql, unsigned long long distributor_id,
@@ -345,19 +349,7 @@ int storefronts_store_host_clashes(struct sql_store *sql, unsigned long long dis
                       " AND o.distributor_id <> s.distributor_id"
                       " WHERE s.distributor_id = ? ORDER BY s.account_id LIMIT ?",
                       SQL_ARGS(P_STR(host), P_INT(distributor_id), P_INT(max)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows) {
-        *out = xcalloc(r.nrows, sizeof(**out));
-        for (size_t i = 0; i < r.nrows; i++) {
-            (*out)[i].account_id = sql_cell_id(&r, i, 0);
-            (*out)[i].account_name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
-            (*out)[i].alias = xstrdup(sql_cell(&r, i, 2));
-        }
-        *n = r.nrows;
-    }
-    sql_result_free(&r);
-    return ST_OK;
+    return st == ST_OK ? resellers_of(&r, out, n) : st;
 }
 
 void storefront_resellers_free(struct storefront_reseller *list, size_t n)
