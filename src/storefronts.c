@@ -13,6 +13,7 @@
 #include "body.h"
 #include "buf.h"
 #include "handlers.h"
+#include "mail_names.h"
 #include "storefronts_store.h"
 #include "validate.h"
 
@@ -232,8 +233,7 @@ struct host_change {
     char *host_before; /* malloc'ed; NULL: the config's */
     struct host_reader *readers;
     size_t nreaders;
-    const char *changed_by; /* "Dina Disti of", the distributor's name follows */
-    int stale;              /* the transaction found other storefronts than were read */
+    int stale; /* the transaction found other storefronts than were read */
 };
 
 /* The effective host: the distributor's own, else the config's. */
@@ -311,9 +311,15 @@ static int host_tell_resellers(struct sql_store *sql, struct host_change *h, con
     char *partner_name = NULL;
     if (n)
         st = account_name_get(sql, req->account.id, &partner_name);
-    struct buf old_url = BUF_INIT, new_url = BUF_INIT, by = BUF_INIT;
-    buf_printf(&by, "%s %s", h->changed_by, partner_name ? partner_name : "");
+    struct buf old_url = BUF_INIT, new_url = BUF_INIT;
     for (size_t i = 0; i < n && st == ST_OK; i++) {
+        /* Who changed it, as invitations and billing mails name them
+         * (mail_actor_name): "Dina Disti of <distributor>", operator
+         * staff "on behalf of" the reseller's parent. */
+        char *by = NULL;
+        st = mail_actor_name(sql, &req->caller, list[i].account_id, &by);
+        if (st != ST_OK)
+            break;
         buf_reset(&old_url);
         buf_reset(&new_url);
         buf_printf(&old_url, "https://%s/%s", before, list[i].alias);
@@ -328,15 +334,15 @@ static int host_tell_resellers(struct sql_store *sql, struct host_change *h, con
             {"old_url", buf_str(&old_url)},
             {"new_url", buf_str(&new_url)},
             {"partner_name", partner_name ? partner_name : ""},
-            {"changed_by", buf_str(&by)},
+            {"changed_by", by},
         };
         if (st == ST_OK)
             st = billing_notify_queue(sql, list[i].account_id, "storefront-url-changed",
                                       &h->readers[i].people, vals, 5);
+        free(by);
     }
     buf_free(&old_url);
     buf_free(&new_url);
-    buf_free(&by);
     free(partner_name);
     storefront_resellers_free(list, n);
     return st;
@@ -425,15 +431,6 @@ void storefront_host_put(struct request *req)
         res_field_error(req, "storefront_host", why);
     if (body_failed(req) || !host_allowed(req))
         return;
-    /* Who changed it, for the resellers' mail: the caller for the
-     * distributor ("of"), operator staff on its behalf (as invitations
-     * name them: docs/api.md). */
-    struct buf by = BUF_INIT;
-    buf_printf(&by, "%s %s", req->caller.name ? req->caller.name : req->caller.uid,
-               req->caller.is_operator && strcmp(req->account.kind, "operator") != 0
-                   ? "on behalf of"
-                   : "of");
-    h.changed_by = buf_str(&by);
     /* The storefronts are read before the transaction; when it finds
      * others (an order executed meanwhile), it rolls back and they are
      * read again (bounded). */
@@ -446,7 +443,6 @@ void storefront_host_put(struct request *req)
             break;
     }
     host_readers_free(&h);
-    buf_free(&by);
     if (read != ST_OK) {
         res_store_failure(req, read, "the directory or the database");
         return;
