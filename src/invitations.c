@@ -722,13 +722,18 @@ static int mark_usable(struct request *req, json_t *item)
         json_object_set_new(item, "usable", json_true());
         return ST_OK;
     }
-    json_int_t pid = json_integer_value(json_object_get(item, "project_id"));
+    /* The item's ids are decimal strings, as the API writes every id
+     * (round-17 walkthrough of seed 003, D1: read as an integer, a
+     * project-only owner's invitations were checked as account invitations
+     * and listed as dead). */
+    const char *pid_s = json_string_value(json_object_get(item, "project_id"));
+    unsigned long long pid = pid_s ? strtoull(pid_s, NULL, 10) : 0;
     const char *role = json_string_value(json_object_get(item, "role"));
     const char *purpose = json_string_value(json_object_get(item, "purpose"));
     unsigned bit = pid ? project_role_bit(role ? role : "") : role_bit(role ? role : "");
     int holds = 0, gone = 0;
     int st =
-        invitation_sender_holds(req, req->account.id, (unsigned long long)pid, bit,
+        invitation_sender_holds(req, req->account.id, pid, bit,
                                 purpose && strcmp(purpose, "transfer") == 0, by, &holds, &gone);
     if (st != ST_OK)
         return st;

@@ -312,6 +312,15 @@ def test_project_owner_lists_resends_and_revokes_their_projects_invitations(
     item = listed["items"][0]
     assert item["email"] == mine_mail and item["role"] == "reader" and item["project_id"] == a["id"]
     assert item["status"] == "pending" and item["invited_by"] == ouid and listed["next_cursor"] is None
+    # Its link works (its sender owns the project), so every listing says
+    # usable, with no reason: the project's, the account's and the one
+    # invitation (round-17 walkthrough of seed 003, D1: listed as dead).
+    everywhere = [item, S.expect(o.get(f"{inv_path(a['id'])}/{mine['id']}"), 200)]
+    everywhere += [i for i in S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations"), 200)["items"]
+                   if i["id"] == mine["id"]]
+    assert len(everywhere) == 3
+    for listed_item in everywhere:
+        assert listed_item["usable"] is True and "reason" not in listed_item, listed_item
     # The admin sees the same list per project.
     assert [i["id"] for i in S.expect(s.get(inv_path(b["id"])), 200)["items"]] == [theirs["id"]]
 
