@@ -157,6 +157,25 @@ int billing_people_read_others(struct request *req, unsigned long long account_i
     return contacts_else_admins(req, account_id, &req->caller, out);
 }
 
+void billing_people_add_actor(struct request *req, unsigned long long account_id,
+                              struct billing_people *p)
+{
+    const char *mail = req->caller.mail;
+    if (!mail || !*mail || !caller_roles(req, account_id))
+        return;
+    if (p->except && strcasecmp(p->except, mail) == 0)
+        return;
+    mail_names_add(&p->names, mail, req->caller.name);
+    for (size_t i = 0; i < p->n; i++)
+        if (strcasecmp(p->mails[i], mail) == 0)
+            return; /* a contact (or an admin) already */
+    char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
+    if (!grown)
+        abort();
+    p->mails = grown;
+    p->mails[p->n++] = xstrdup(mail);
+}
+
 void billing_people_free(struct billing_people *p)
 {
     outbox_free_list(p->mails, p->n);

@@ -2,11 +2,12 @@
  * billing_notify: who gets an account's commercial mails (the welcome to a
  * new plan, a cancellation): its primary contact (Inflectra, interworks) —
  * or, while it has none, its admins — plus its notification recipients
- * (Loftware); a partner's relation request goes to the customer's admins
- * and recipients (relations.c). The people are read from LDAP before the
- * transaction (no row lock is held across an LDAP call), with the names
- * that greet them and the recipients who are people (mail_names.h); the
- * mails are queued inside it.
+ * (Loftware), and the person of the account who made the change
+ * (billing_people_add_actor); a partner's relation request goes to the
+ * customer's admins and recipients (relations.c). The people are read
+ * from LDAP before the transaction (no row lock is held across an LDAP
+ * call), with the names that greet them and the recipients who are people
+ * (mail_names.h); the mails are queued inside it.
  */
 #ifndef ACCOUNTD_BILLING_NOTIFY_H
 #define ACCOUNTD_BILLING_NOTIFY_H
@@ -47,6 +48,21 @@ int billing_people_admins_others(struct request *req, unsigned long long account
 int billing_people_read_others(struct request *req, unsigned long long account_id,
                                struct billing_people *out);
 void billing_people_free(struct billing_people *p);
+
+/* Outside a transaction, after one of the reads above: the caller joins
+ * the people when they hold a role in account_id itself and have an
+ * address, greeted by their own name, so that whoever renews, cancels,
+ * upgrades, uncancels or executes an order gets the mail of that action
+ * (round-17 walkthrough of seed 004, D1: a member who renewed had no
+ * record of it; a named contact or a notification recipient who acts
+ * still gets one copy: outbox_queue sends each address once). People
+ * acting from above the account (its partner's or distributor's staff,
+ * operator staff without a role in it) are not added: the mail is written
+ * to the account's people, and a distributor names its own copies as a
+ * template's extra recipients. Not for a *_others read (their caller is
+ * left out on purpose). */
+void billing_people_add_actor(struct request *req, unsigned long long account_id,
+                              struct billing_people *p);
 
 /* Inside the transaction: queues template `name` to the people and the
  * account's notification recipients (each address once, none that is

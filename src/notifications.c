@@ -96,12 +96,24 @@ static void news_footer(struct buf *body, const struct request *req, const char 
     buf_printf(body, "\n--\nYou get this news as a person of %s. ", account_name);
     if (page)
         buf_printf(body,
-                   "To get no more news mail, turn news off on your mail preferences page:\n%s\n"
-                   "Mail about your accounts and subscriptions keeps coming.\n",
+                   "To get no more news mail, turn news off on your mail preferences page:\n%s\n",
                    page);
     else
         buf_adds(body, "To get no more news mail, sign in and turn news off in your mail "
-                       "preferences; mail about your accounts and subscriptions keeps coming.\n");
+                       "preferences.\n");
+    /* What stays, true for every person (round-17 walkthrough of seed
+     * 004, D2: "mail about your accounts and subscriptions keeps coming"
+     * promised a member or billing person mail they never got): a member
+     * gets the mails about their own access and the billing mails of
+     * their own actions (billing_people_add_actor); the account's
+     * subscription and contact mails go to its named contacts (else its
+     * admins) and notification recipients. */
+    buf_printf(body,
+               "Turning news off does not stop the mail meant for you: about your access to %s, "
+               "about the orders you execute and the subscription changes you make in it and, "
+               "for its named contacts and notification recipients, about the account and its "
+               "subscriptions.\n",
+               account_name);
 }
 
 static int seen_mail(char **seen, size_t n, const char *mail)

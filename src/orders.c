@@ -649,6 +649,9 @@ void orders_execute(struct request *req)
         res_store_failure(req, st, "the directory");
         return;
     }
+    /* Who executed it gets the welcome too (round-17 walkthrough of seed
+     * 004, D1). */
+    billing_people_add_actor(req, req->account.id, &x.people);
     st = request_transaction(req, execute_tx, &x);
     billing_people_free(&x.people);
     if (st == ST_NOT_FOUND) {

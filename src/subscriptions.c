@@ -367,7 +367,7 @@ static int plan_display_name(struct sql_store *sql, const struct subscription *s
 
 /* A renewal or a withdrawn cancellation: the named contacts and the
  * recipients are told (Inflectra: transactional mail on "a change in a
- * subscription"). */
+ * subscription"), and who made it (billing_people_add_actor). */
 static int mail_change(struct sql_store *sql, struct sub_change *c, const struct subscription *s,
                        const char *account_name, const char *change)
 {
@@ -563,6 +563,9 @@ static void run_change(struct request *req, struct sub_change *c)
         res_store_failure(req, st, "the directory");
         return;
     }
+    /* Who acted gets the mail of their change too (round-17 walkthrough
+     * of seed 004, D1). */
+    billing_people_add_actor(req, req->account.id, &c->people);
     st = request_transaction(req, change_tx, c);
     billing_people_free(&c->people);
     free(c->actor);

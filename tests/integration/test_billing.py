@@ -2590,8 +2590,9 @@ def test_a_member_orders_and_executes_add_ons(api, addon_shop, sql, mailbox):
     cloud subscription add-ons". A member (no other role) orders two data
     loggers, reads the draft, finds it in the account's orders and
     executes it: the licenses grow, an invoice is written, the account
-    keeps its plan, and the welcome mail goes to the named contact and the
-    notification recipient (not to the member) saying who ordered."""
+    keeps its plan, and the welcome mail goes to the named contact, the
+    notification recipient and (round-17 walkthrough of seed 004, D1) the
+    member who executed it, greeted by name, saying who ordered."""
     shop = addon_shop
     member, admin = shop.people["member"], shop.people["admin"]
     acc = shop.account
@@ -2621,17 +2622,22 @@ def test_a_member_orders_and_executes_add_ons(api, addon_shop, sql, mailbox):
     assert S.expect(api(member).get(f"/api/v1/accounts/{acc.id}"), 200)["plan"] == "starter"
     actions = [(a["action"], a["uid"]) for a in sql.audit(acc.id)]
     assert ("order.create", member.uid) in actions and ("order.execute", member.uid) in actions
-    # The welcome mail: the usual people, naming the member who ordered.
+    # The welcome mail: the usual people, naming the member who ordered,
+    # and the member, whose own action it was (round-17 walkthrough of
+    # seed 004, D1: before, the member had no record of it).
     rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=mails)
             if r["template"] == "plan-welcome"]
     assert sorted(r["recipient"].lower() for r in rows) == sorted(
-        [admin.mail.lower(), shop.recipient.lower()]), rows
+        [admin.mail.lower(), shop.recipient.lower(), member.mail.lower()]), rows
     got = mailbox.wait_for(outbox_ids={r["id"] for r in rows}, count=len(rows))
-    assert len(got) == 2, got
+    assert len(got) == 3, got
     for m in got:
         body = m.body.replace("\r\n", "\n")
         assert f"Ordered by {member.name}." in body and "2 x Data logger license" in body, body
-    assert not mailbox.matching(outbox_ids={r["id"] for r in rows}, to=member.mail)
+        assert f"Invoice {done['invoice']['number']} bills " in body, body
+    mine = mailbox.matching(outbox_ids={r["id"] for r in rows}, to=member.mail)
+    assert len(mine) == 1, mine
+    assert mine[0].body.replace("\r\n", "\n").startswith(f"Hello {member.name},\n\n"), mine[0].body
 
 
 def test_a_members_plan_order_is_refused_and_writes_nothing(api, addon_shop, sql):

@@ -472,6 +472,36 @@ def test_news_mail_says_how_to_stop_it_and_carries_list_unsubscribe(api, sql, ma
     assert mail.msg.get("List-Unsubscribe") is None
 
 
+def test_the_news_footer_promises_only_the_mail_that_keeps_coming(api, sql, mailbox, customer,
+                                                                   make_person, set_roles):
+    """Round-17 walkthrough of seed 004, D2: the footer told members and
+    billing people "Mail about your accounts and subscriptions keeps
+    coming", and they got none of the account's subscription mail. Every
+    person's footer now says what turning news off leaves: the mail about
+    their own access, about the orders and subscription changes they make
+    (D1), and, for the named contacts and notification recipients, about
+    the account and its subscriptions."""
+    admin, acc = customer
+    member, billing = make_person(prefix="ftm"), make_person(prefix="ftb")
+    set_roles(admin, acc.id, member, ["member"])
+    set_roles(admin, acc.id, billing, ["billing"])
+    before = S.outbox_max_id(sql)
+    subject = "News " + S.unique("")
+    S.expect(api(admin).post(f"{ACCOUNTS}/{acc.id}/announcements",
+                             json={"subject": subject, "body": "Our webinar.\n"}), 202)
+    rows = rows_since(sql, before, account_id=acc.id)
+    page = S.URL + "/preferences"
+    footer = (f"\n--\nYou get this news as a person of {acc.name}. To get no more news mail, turn"
+              f" news off on your mail preferences page:\n{page}\nTurning news off does not stop"
+              f" the mail meant for you: about your access to {acc.name}, about the orders you"
+              f" execute and the subscription changes you make in it and, for its named contacts"
+              f" and notification recipients, about the account and its subscriptions.\n")
+    for who in (member, billing, admin):
+        mail = one_mail(mailbox, only(rows, "announcement", who.mail))
+        assert mail.body == "Our webinar.\n" + footer, (who.uid, mail.body)
+        assert "keeps coming" not in mail.body, mail.body
+
+
 def news_of(api, p):
     return S.expect(api(p).get("/api/v1/me/preferences"), 200)["news"]
 

@@ -390,7 +390,9 @@ def test_transactional_mail_reaches_both_named_contacts(api, portal, additional,
     """"These users (the primary and the technical contact) will also
     receive email notifications ... transactional emails": the welcome mail
     of an order and the cancellation mail reach both named contacts (and the
-    notification recipients); an additional user gets none of them."""
+    notification recipients); an additional user gets none of them, but for
+    the mail of what they did themselves (round-17 walkthrough of seed 004,
+    D1: the renewal)."""
     p, ada = portal, additional
     billing_on_main(api)
     before = S.outbox_max_id(sql)
@@ -424,8 +426,7 @@ def test_transactional_mail_reaches_both_named_contacts(api, portal, additional,
     before = S.outbox_max_id(sql)
     renewed = S.expect(api(ada).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
     rows = outbox_since(sql, p.customer, before, template="subscription-changed")
-    assert sorted(r["recipient"].lower() for r in rows) == both, rows
-    assert ada.mail.lower() not in [r["recipient"].lower() for r in rows]
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(both + [ada.mail.lower()]), rows
     mails = arrived(mailbox, rows)
     assert all("was renewed" in m.subject and renewed["ends_at"] in m.body for m in mails), mails
     # Stop-19 leftover: the renewal mail names the invoice it wrote.
@@ -437,3 +438,130 @@ def test_transactional_mail_reaches_both_named_contacts(api, portal, additional,
     S.expect(api(p.primary).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
     rows = outbox_since(sql, p.customer, before, template="subscription-cancelled")
     assert [r["recipient"].lower() for r in rows] == [p.primary.mail.lower()], rows
+
+
+# ---------------------------------------------------------------- round 17: the mail of one's own action
+
+def body_of(mail):
+    return mail.body.replace("\r\n", "\n")
+
+
+def test_an_additional_user_gets_the_mail_of_what_they_did(api, portal, additional, sql, mailbox,
+                                                            make_person, set_roles, make_tenant):
+    """Round-17 walkthrough of seed 004, D1: Dora (member) renewed and
+    executed an add-on order, and only the contacts were mailed; she had no
+    confirmation, no invoice number, no new term end. Decision: whoever
+    holds a role in the account and renews, cancels, upgrades, uncancels or
+    executes an order gets that change's mail too, greeted by name; the
+    contacts and recipients get theirs as before, and nobody else of the
+    account does (another member, a billing person who did nothing)."""
+    p, ada = portal, additional
+    billing_on_main(api)
+    carl, dora = make_person(prefix="carl"), make_person(prefix="dora")
+    set_roles(p.primary, p.customer, carl, ["billing", "member"])
+    set_roles(p.primary, p.customer, dora, ["member"])
+    draft = S.expect(api(p.primary).post(acct(p.customer, "/orders"),
+                                         json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    sid = S.expect(api(p.primary).post(f"/api/v1/orders/{draft['id']}/execute"),
+                   200)["subscription"]["id"]
+    contacts = [p.primary.mail.lower(), p.tech.mail.lower()]
+
+    # Dora renews: the subscription-changed mail reaches her, greeting her,
+    # with the new term end and the invoice; Ada and Carl get none.
+    before = S.outbox_max_id(sql)
+    renewed = S.expect(api(dora).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    rows = outbox_since(sql, p.customer, before)
+    assert sorted((r["template"], r["recipient"].lower()) for r in rows) == sorted(
+        [("subscription-changed", a) for a in contacts + [dora.mail.lower()]]), rows
+    mine = [r for r in rows if r["recipient"].lower() == dora.mail.lower()]
+    mail = arrived(mailbox, mine)[0]
+    text = body_of(mail)
+    assert text.startswith(f"Hello {dora.name},\n\n"), text
+    assert "was renewed" in mail.subject and renewed["ends_at"] in text, (mail.subject, text)
+    assert f"\nChanged by {dora.name}.\n" in text, text
+    assert f"Invoice {renewed['invoice']['number']} bills " in text, text
+    # The contacts' copies say the same, greeting each of them.
+    theirs = arrived(mailbox, [r for r in rows if r["recipient"].lower() != dora.mail.lower()])
+    for m in theirs:
+        assert body_of(m).split("\n", 1)[1] == text.split("\n", 1)[1], (body_of(m), text)
+        assert not body_of(m).startswith(f"Hello {dora.name},"), body_of(m)
+
+    # Dora orders and executes an add-on: the welcome reaches her too.
+    draft = S.expect(api(dora).post(acct(p.customer, "/orders"),
+                                    json={"lines": [{"article": "data-logger", "quantity": 2}]}), 201)
+    before = S.outbox_max_id(sql)
+    done = S.expect(api(dora).post(f"/api/v1/orders/{draft['id']}/execute"), 200)
+    rows = outbox_since(sql, p.customer, before)
+    assert sorted((r["template"], r["recipient"].lower()) for r in rows) == sorted(
+        [("plan-welcome", a) for a in contacts + [dora.mail.lower()]]), rows
+    text = body_of(arrived(mailbox, [r for r in rows
+                                     if r["recipient"].lower() == dora.mail.lower()])[0])
+    assert text.startswith(f"Hello {dora.name},\n\n"), text
+    assert "2 x Data logger license" in text and f"\nOrdered by {dora.name}.\n" in text, text
+    assert f"Invoice {done['invoice']['number']} bills " in text, text
+
+    # Carl (billing) cancels and withdraws the cancellation: the mail of
+    # each reaches him; Dora, who did nothing this time, gets none.
+    for action, template in (("cancel", "subscription-cancelled"),
+                             ("uncancel", "subscription-changed")):
+        before = S.outbox_max_id(sql)
+        S.expect(api(carl).post(f"/api/v1/subscriptions/{sid}/{action}"), 200)
+        rows = outbox_since(sql, p.customer, before)
+        assert sorted((r["template"], r["recipient"].lower()) for r in rows) == sorted(
+            [(template, a) for a in contacts + [carl.mail.lower()]]), (action, rows)
+        text = body_of(arrived(mailbox, [r for r in rows
+                                         if r["recipient"].lower() == carl.mail.lower()])[0])
+        assert text.startswith(f"Hello {carl.name},\n\n"), text
+        assert carl.name in text.split("\n", 2)[2], text
+
+    # Who may not act is mailed nothing: Dora may not cancel (403), another
+    # tenant does not see the subscription (404).
+    stranger = make_tenant("r17stranger").admin
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(dora).post(f"/api/v1/subscriptions/{sid}/cancel"), 403, "forbidden")
+    S.expect_problem(api(stranger).post(f"/api/v1/subscriptions/{sid}/renew"), 404, "not-found")
+    S.expect_problem(api(stranger).post(f"/api/v1/orders/{draft['id']}/execute"), 404)
+    assert S.outbox_max_id(sql) == before
+
+
+def test_who_acts_gets_one_copy_and_staff_from_above_none(api, portal, sql, mailbox, make_person,
+                                                          set_roles):
+    """D1: a named contact who acts is mailed once, also when their address
+    is among the notification recipients too (in another case). A partner's
+    admin who holds no role in the customer account (the back office)
+    renews for it: the account's people are told, the admin gets no copy
+    (the mail is written to the account's people)."""
+    p = portal
+    billing_on_main(api)
+    S.expect(api(p.primary).put(acct(p.customer, "/notification-recipients"),
+                                json={"emails": [p.primary.mail.upper()]}), 200)
+    before = S.outbox_max_id(sql)
+    draft = S.expect(api(p.primary).post(acct(p.customer, "/orders"),
+                                         json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+    sid = S.expect(api(p.primary).post(f"/api/v1/orders/{draft['id']}/execute"),
+                   200)["subscription"]["id"]
+    rows = outbox_since(sql, p.customer, before, template="plan-welcome")
+    assert sorted(r["recipient"].lower() for r in rows) == sorted(
+        [p.primary.mail.lower(), p.tech.mail.lower()]), rows
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.primary).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    rows = outbox_since(sql, p.customer, before)
+    assert sorted((r["template"], r["recipient"].lower()) for r in rows) == sorted(
+        [("subscription-changed", p.primary.mail.lower()),
+         ("subscription-changed", p.tech.mail.lower())]), rows
+    mine = [r for r in rows if r["recipient"].lower() == p.primary.mail.lower()]
+    assert body_of(arrived(mailbox, mine)[0]).startswith(f"Hello {p.primary.name},\n\n")
+
+    # The partner's other admin, no person of the customer account.
+    back = make_person(prefix="back")
+    set_roles(p.vendor, p.partner.id, back, ["admin"])
+    view = S.expect(api(p.primary).get(acct(p.customer, "/members")), 200)["items"]
+    assert back.uid not in [m["uid"] for m in view], view
+    before = S.outbox_max_id(sql)
+    S.expect(api(back).post(f"/api/v1/subscriptions/{sid}/renew"), 200)
+    rows = outbox_since(sql, p.customer, before)
+    assert sorted((r["template"], r["recipient"].lower()) for r in rows) == sorted(
+        [("subscription-changed", p.primary.mail.lower()),
+         ("subscription-changed", p.tech.mail.lower())]), rows
+    for m in arrived(mailbox, rows):
+        assert f"\nChanged by {back.name} of {p.partner.name}.\n" in body_of(m), body_of(m)
