@@ -3,10 +3,107 @@
 #include "result.h"
 #include "validate.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* 1 if the integer literal s (n bytes: -?digits) is beyond json_int_t,
+ * where jansson says "too big integer". */
+static int integer_too_big(const char *s, size_t n)
+{
+    char *copy = xstrndup(s, n);
+    errno = 0;
+    (void)strtoll(copy, NULL, 10);
+    int big = errno == ERANGE;
+    free(copy);
+    return big;
+}
+
+/* Where ".0" went into the text: its offset there and its line. */
+struct insertion {
+    size_t at;
+    int line;
+};
+
+/* The JSON text with ".0" after each integer literal (outside strings)
+ * that json_int_t cannot hold, in *out; the insertions in *ins (malloc'ed),
+ * *nins of them. */
+static void big_integers_as_reals(const char *text, size_t len, struct buf *out,
+                                  struct insertion **ins, size_t *nins)
+{
+    size_t cap = 0;
+    int line = 1;
+    *ins = NULL;
+    *nins = 0;
+    for (size_t i = 0; i < len;) {
+        char c = text[i];
+        size_t j = i + 1;
+        if (c == '"') {
+            while (j < len && text[j] != '"')
+                j += text[j] == '\\' && j + 1 < len ? 2 : 1;
+            j = j < len ? j + 1 : len;
+        } else if (c == '-' || isdigit((unsigned char)c)) {
+            while (j < len && isdigit((unsigned char)text[j]))
+                j++;
+            int real = j < len && (text[j] == '.' || text[j] == 'e' || text[j] == 'E');
+            while (real && j < len && strchr("0123456789.eE+-", text[j]))
+                j++;
+            if (!real && isdigit((unsigned char)text[j - 1]) && integer_too_big(text + i, j - i)) {
+                buf_add(out, text + i, j - i);
+                if (*nins == cap) {
+                    cap = cap ? 2 * cap : 8;
+                    struct insertion *grown = realloc(*ins, cap * sizeof(**ins));
+                    if (!grown)
+                        abort();
+                    *ins = grown;
+                }
+                (*ins)[(*nins)++] = (struct insertion){out->len, line};
+                buf_adds(out, ".0");
+                i = j;
+                continue;
+            }
+        } else if (isalpha((unsigned char)c)) {
+            while (j < len && isalnum((unsigned char)text[j]))
+                j++;
+        }
+        for (size_t k = i; k < j; k++)
+            line += text[k] == '\n';
+        buf_add(out, text + i, j - i);
+        i = j;
+    }
+}
+
+json_t *body_json_load(const char *text, size_t len, json_error_t *err)
+{
+    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, err);
+    if (v || json_error_code(err) != json_error_numeric_overflow)
+        return v;
+    struct buf reals = BUF_INIT;
+    struct insertion *ins;
+    size_t nins;
+    big_integers_as_reals(text, len, &reals, &ins, &nins);
+    v = nins ? json_loadb(reals.data, reals.len, JSON_REJECT_DUPLICATES, err) : NULL;
+    if (!v && nins) {
+        /* Where the error is in the body as sent: before it, each ".0"
+         * moved it two bytes (and two columns on its line). */
+        int position = err->position, column = err->column;
+        for (size_t i = 0; i < nins; i++) {
+            if ((int)ins[i].at >= err->position)
+                break;
+            position -= 2;
+            if (ins[i].line == err->line)
+                column -= 2;
+        }
+        err->position = position;
+        err->column = column;
+    }
+    free(ins);
+    buf_free(&reals);
+    return v;
+}
 
 json_t *body_root(struct request *req)
 {
@@ -95,6 +192,16 @@ const char *body_str(struct request *req, json_t *obj, const char *prefix, const
 static int trimmed_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *text_trimmed(const char *s)
+{
+    size_t len = strlen(s), start = 0;
+    while (start < len && trimmed_space(s[start]))
+        start++;
+    while (len > start && trimmed_space(s[len - 1]))
+        len--;
+    return xstrndup(s + start, len - start);
 }
 
 json_t *json_string_trimmed(json_t *v)

@@ -13,6 +13,16 @@
 
 #include "http.h"
 
+/* Reads a JSON body (json_loadb, duplicate keys refused) into a new
+ * value, NULL with *err set. RFC 8259 sets no limit to a number: an
+ * integer literal beyond 64 bits (12345678901234567890), which jansson
+ * refuses as "too big integer", is read as the real it is, as
+ * 12345678901234567890.0 is (round-17 walkthrough of seed 001, D5), so
+ * that a number property takes it and a bounded field (a quantity, an
+ * id) names its own field in a 422. A number beyond a double (1e400)
+ * stays an error with json_error_code(err) == json_error_numeric_overflow,
+ * its line and column those of the body as sent. */
+json_t *body_json_load(const char *text, size_t len, json_error_t *err);
 /* The body, or an empty object when the request had none. */
 json_t *body_root(struct request *req);
 /* Records every member of obj that is not in allowed (NULL-terminated);
@@ -34,6 +44,10 @@ void body_trim(json_t *obj, const char *name);
  * body_trim trims (a property's text value: round-14 walkthrough of seed
  * 001, D4): a new reference, v itself when nothing is trimmed. */
 json_t *json_string_trimmed(json_t *v);
+/* The same for C text s (a select's option, round-17 walkthrough of seed
+ * 001, D3): a malloc'ed copy without the spaces, tabs and line breaks
+ * around it; the caller frees it. */
+char *text_trimmed(const char *s);
 /* body_str for a name or label a person reads: only blank space (spaces,
  * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,

@@ -143,6 +143,18 @@ static char *string_json(const char *s)
     return out;
 }
 
+/* 1 if v is text of blank space only (line breaks around it included,
+ * as property_value_check trims them). */
+static int blank_text(json_t *v)
+{
+    if (!json_is_string(v))
+        return 0;
+    json_t *trimmed = json_string_trimmed(v);
+    int blank = text_is_blank(json_string_value(trimmed));
+    json_decref(trimmed);
+    return blank;
+}
+
 const char *property_value_check(int type, const char *const *options, json_t *value, int from_text,
                                  char **value_json, char **sort_key)
 {
@@ -220,6 +232,12 @@ const char *property_value_check(int type, const char *const *options, json_t *v
     case PROP_SELECT:
         if (!s)
             return "must be one of the options";
+        /* Blank is no value, as a form's blank value (round-17
+         * walkthrough of seed 001, D3): even where a definition made
+         * before kept a blank option, JSON cannot store an invisible
+         * value. */
+        if (blank_text(value))
+            return "must not be empty";
         for (size_t i = 0; options && options[i]; i++) {
             if (strcmp(options[i], s) == 0) {
                 *value_json = string_json(s);
@@ -231,18 +249,6 @@ const char *property_value_check(int type, const char *const *options, json_t *v
     default:
         return "has an unknown type";
     }
-}
-
-/* 1 if v is text of blank space only (line breaks around it included,
- * as property_value_check trims them). */
-static int blank_text(json_t *v)
-{
-    if (!json_is_string(v))
-        return 0;
-    json_t *trimmed = json_string_trimmed(v);
-    int blank = text_is_blank(json_string_value(trimmed));
-    json_decref(trimmed);
-    return blank;
 }
 
 /* An empty form value (or one of blank space only) or a JSON null removes
@@ -344,8 +350,9 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
         const char *why = property_value_check(d->type, (const char *const *)d->options, v,
                                                req->body_is_form, &value_json, &sort_key);
         if (why) {
-            /* Blank text is no value: a required one is missing. */
-            if (d->type == PROP_TEXT && d->required && blank_text(v))
+            /* Blank text is no value: a required one is missing (a
+             * select's too: round-17 walkthrough of seed 001, D3). */
+            if ((d->type == PROP_TEXT || d->type == PROP_SELECT) && d->required && blank_text(v))
                 required_error(req, d);
             else
                 key_error(req, key, why);
@@ -404,8 +411,21 @@ void account_properties_get(struct request *req)
 
 /* ---- definitions: handlers ----------------------------------------- */
 
-/* Reads `options` of a select: 1..100 distinct texts. Returns the JSON
- * array text (malloc'ed) or NULL with a field error recorded. */
+/* The form of a label or option that tells look-alikes apart
+ * (fold_label): malloc'ed, the caller frees it. */
+static char *alike_key(const char *s)
+{
+    return fold_label(xstrdup(s));
+}
+
+/* Reads `options` of a select: 1..100 texts, each trimmed as a text value
+ * is (round-17 walkthrough of seed 001, D3: "Gold " and " Silber" were
+ * kept with their spaces), not blank ("   ", a no-break space: "must not
+ * be empty", as a label), and no two alike: equal but for case or the
+ * blank space around them ("Gold", "gold", "Gold\u00a0"), which a
+ * dropdown cannot tell apart. Each error names the option's index
+ * (errors["options[2]"]). Returns the JSON array text of the trimmed
+ * options (malloc'ed) or NULL with a field error recorded. */
 static char *read_options(struct request *req, json_t *b)
 {
     const char **opts = body_str_list(req, b, "options");
@@ -414,22 +434,44 @@ static char *read_options(struct request *req, json_t *b)
             res_field_error(req, "options", "a select needs 1 to 100 options");
         return NULL;
     }
+    size_t count = 0;
+    while (opts[count])
+        count++;
+    char **trimmed = xcalloc(count + 1, sizeof(char *));
+    char **keys = xcalloc(count + 1, sizeof(char *));
     json_t *arr = json_array();
-    size_t n = 0;
-    for (; opts[n]; n++) {
-        const char *why = validate_text(opts[n], OPTION_MAX);
-        for (size_t j = 0; !why && j < n; j++)
-            if (strcmp(opts[j], opts[n]) == 0)
-                why = "are listed twice";
-        if (why) {
+    for (size_t n = 0; n < count; n++) {
+        const char *option = trimmed[n] = text_trimmed(opts[n]);
+        char why[200];
+        const char *bad = validate_name(option, OPTION_MAX);
+        if (bad)
+            snprintf(why, sizeof(why), "%s", bad);
+        keys[n] = alike_key(option);
+        for (size_t j = 0; !bad && j < n; j++) {
+            if (keys[j][0] && strcmp(keys[j], keys[n]) == 0) {
+                snprintf(why, sizeof(why),
+                         "is the same as options[%zu] ('%.60s') but for case or the spaces "
+                         "around it: options must differ by more",
+                         j, trimmed[j]);
+                bad = why;
+            }
+        }
+        if (bad) {
             char f[32];
             snprintf(f, sizeof(f), "options[%zu]", n);
             res_field_error(req, f, why);
+            keys[n][0] = '\0'; /* a bad option is no model for the later ones */
         }
-        json_array_append_new(arr, json_string(opts[n]));
+        json_array_append_new(arr, json_string(option));
     }
+    for (size_t n = 0; n < count; n++) {
+        free(trimmed[n]);
+        free(keys[n]);
+    }
+    free(trimmed);
+    free(keys);
     free(opts);
-    if (n == 0 || n > OPTIONS_MAX)
+    if (count == 0 || count > OPTIONS_MAX)
         res_field_error(req, "options", "a select needs 1 to 100 options");
     char *text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
@@ -533,6 +575,51 @@ static int def_version_holds(struct def_change *c, const struct property_def *no
     return ST_OK;
 }
 
+/* The definition of defs, other than the one with id except, whose label
+ * looks like label (fold_label: equal but for case and the blank space
+ * around it), or NULL. */
+static const struct property_def *label_holder(const struct property_def *defs, size_t n,
+                                               const char *label, unsigned long long except)
+{
+    char *want = alike_key(label);
+    const struct property_def *found = NULL;
+    for (size_t i = 0; !found && i < n; i++) {
+        if (defs[i].id == except)
+            continue;
+        char *have = alike_key(defs[i].label);
+        if (strcmp(have, want) == 0)
+            found = &defs[i];
+        free(have);
+    }
+    free(want);
+    return found;
+}
+
+/* 409 about the fields the form shows: errors.key for a taken key
+ * (round-8 walkthrough of seed 001), errors.label for a label another
+ * property of the account has, in any case, with or without spaces
+ * around it (round-17 walkthrough of seed 001, D4: two columns headed
+ * "Region", and "is required (Region)" could not tell them apart); both
+ * when both are taken. */
+static int refuse_taken(struct request *req, int key_taken, const struct property_def *holder)
+{
+    char why[240];
+    if (holder)
+        snprintf(why, sizeof(why), "is taken: the account's property '%.64s' is labelled '%.100s'",
+                 holder->key, holder->label);
+    if (!key_taken)
+        return refuse_field(req, 409, "conflict", "label", why,
+                            "a property with this label exists: '%.64s'", holder->key);
+    static const char key_why[] = "is taken: the account has a property with this key";
+    if (!holder)
+        return refuse_field(req, 409, "conflict", "key", key_why,
+                            "a property with this key exists");
+    refuse_field(req, 409, "conflict", "key", key_why,
+                 "a property with this key exists, and '%.64s' has this label", holder->key);
+    res_field_error(req, "label", why);
+    return ST_REFUSED;
+}
+
 static int define_tx(struct sql_store *sql, void *arg)
 {
     struct def_change *c = arg;
@@ -544,7 +631,13 @@ static int define_tx(struct sql_store *sql, void *arg)
     st = property_defs_load(sql, c->account_id, 1, &defs, &n);
     if (st != ST_OK)
         return st;
+    const struct property_def *holder = label_holder(defs, n, c->label, 0);
+    int key_taken = def_of(defs, n, c->key) != NULL;
+    if (key_taken || holder)
+        st = refuse_taken(c->req, key_taken, holder);
     property_defs_free(defs, n);
+    if (st != ST_OK)
+        return st;
     if (n >= DEFINITIONS_MAX)
         return refuse(c->req, 409, "conflict", "an account has at most 100 properties");
     unsigned long long id;
@@ -625,6 +718,32 @@ void property_definitions_create(struct request *req)
     answer_change(req, request_transaction(req, define_tx, &c), &c, 201);
 }
 
+/* A rename to a label another property of the account has is 409
+ * (refuse_taken). Only a new label is checked (one that is not the old
+ * one but for case and spaces): two labels alike from before this rule
+ * do not block the dialog, which sends the label with every change. */
+static int label_free(struct sql_store *sql, struct def_change *c, const struct property_def *old)
+{
+    if (!c->label)
+        return ST_OK;
+    char *now = alike_key(c->label), *was = alike_key(old->label);
+    int same = strcmp(now, was) == 0;
+    free(now);
+    free(was);
+    if (same)
+        return ST_OK;
+    struct property_def *defs;
+    size_t n;
+    int st = property_defs_load(sql, c->account_id, 0, &defs, &n);
+    if (st != ST_OK)
+        return st;
+    const struct property_def *holder = label_holder(defs, n, c->label, old->id);
+    if (holder)
+        st = refuse_taken(c->req, 0, holder);
+    property_defs_free(defs, n);
+    return st;
+}
+
 static int redefine_tx(struct sql_store *sql, void *arg)
 {
     struct def_change *c = arg;
@@ -637,7 +756,7 @@ static int redefine_tx(struct sql_store *sql, void *arg)
         return refuse(c->req, 404, "not-found", "no such property");
     if (st != ST_OK)
         return st;
-    if ((st = def_version_holds(c, &old)) != ST_OK) {
+    if ((st = def_version_holds(c, &old)) != ST_OK || (st = label_free(sql, c, &old)) != ST_OK) {
         property_def_clear(&old);
         return st;
     }

@@ -435,6 +435,122 @@ char *fold_user_name(char *s)
     return s;
 }
 
+/* Unicode's simple case folding (CaseFolding.txt, status C and S) of the
+ * Latin, Greek and Cyrillic letters: the scripts of the people accountd
+ * serves. Other code points fold to themselves. No mapping is longer in
+ * UTF-8 than its code point, so fold_label can work in place. */
+static long fold_char(long c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c + 32;
+    if (c < 0xc0)
+        return c;
+    if (c <= 0xde)
+        return c == 0xd7 ? c : c + 32; /* À..Þ, not × */
+    if (c >= 0x100 && c <= 0x17f) {    /* Latin Extended-A: pairs */
+        if (c == 0x178)
+            return 0xff; /* Ÿ */
+        if (c == 0x17f)
+            return 's'; /* long s */
+        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149)
+            return c; /* İ ı ĸ ŉ: no simple folding */
+        if ((c >= 0x139 && c <= 0x148) || c >= 0x179)
+            return (c & 1) ? c + 1 : c;
+        return (c & 1) ? c : c + 1;
+    }
+    if (c >= 0x386 && c <= 0x3c2) { /* Greek */
+        if (c == 0x386)
+            return 0x3ac;
+        if (c >= 0x388 && c <= 0x38a)
+            return c + 37;
+        if (c == 0x38c)
+            return 0x3cc;
+        if (c == 0x38e || c == 0x38f)
+            return c + 63;
+        if ((c >= 0x391 && c <= 0x3a1) || (c >= 0x3a3 && c <= 0x3ab))
+            return c + 32;
+        if (c == 0x3c2)
+            return 0x3c3; /* final sigma */
+        return c;
+    }
+    if (c >= 0x400 && c <= 0x52f) { /* Cyrillic */
+        if (c <= 0x40f)
+            return c + 80;
+        if (c <= 0x42f)
+            return c + 32;
+        if (c == 0x4c0)
+            return 0x4cf;
+        if (c >= 0x4c1 && c <= 0x4ce)
+            return (c & 1) ? c + 1 : c;
+        if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) || c >= 0x4d0)
+            return (c & 1) ? c : c + 1;
+        return c;
+    }
+    if (c == 0x1e9e)
+        return 0xdf; /* capital sharp s */
+    if ((c >= 0x1e00 && c <= 0x1e95) || (c >= 0x1ea0 && c <= 0x1eff))
+        return (c & 1) ? c : c + 1; /* Latin Extended Additional */
+    if (c >= 0xff21 && c <= 0xff3a)
+        return c + 32; /* fullwidth A..Z */
+    return c;
+}
+
+/* Writes c as UTF-8 at w; returns the bytes written. */
+static size_t utf8_put(char *w, long c)
+{
+    if (c < 0x80) {
+        w[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        w[0] = (char)(0xc0 | (c >> 6));
+        w[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        w[0] = (char)(0xe0 | (c >> 12));
+        w[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        w[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    w[0] = (char)(0xf0 | (c >> 18));
+    w[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+    w[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+    w[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+char *fold_label(char *s)
+{
+    const unsigned char *r = (const unsigned char *)s;
+    char *w = s, *end = s; /* end: after the last character that is not blank */
+    int started = 0;
+    while (*r) {
+        const unsigned char *at = r;
+        long c = utf8_next(&r);
+        if (c < 0) { /* not UTF-8: the byte as it is */
+            r = at + 1;
+            *w++ = (char)*at;
+            end = w;
+            started = 1;
+            continue;
+        }
+        int blank = blank_char(c) || c == '\r' || c == '\n';
+        if (blank && !started)
+            continue;
+        started = 1;
+        if (blank) {
+            memmove(w, at, (size_t)(r - at));
+            w += r - at;
+        } else {
+            w += utf8_put(w, fold_char(c));
+            end = w;
+        }
+    }
+    *end = '\0';
+    return s;
+}
+
 char *fold_vat_id(char *s)
 {
     char *w = s;

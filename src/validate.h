@@ -51,6 +51,14 @@ const char *validate_idempotency_key(const char *s);
  * collapsed to one, A-Z lowered. In place (the result is never longer);
  * returns s. */
 char *fold_user_name(char *s);
+/* Folds a name a person reads (a property's label, a select's option) so
+ * that two which look alike compare equal: the blank space around it
+ * dropped (text_is_blank's spaces, and line breaks), letters folded by
+ * Unicode's simple case folding as far as Latin, Greek and Cyrillic go
+ * ("Gold", " gold ", "GOLD\u00a0"; "Österreich", "ÖSTERREICH"). Other
+ * characters and inner spaces stay; bytes that are not UTF-8 stay as
+ * they are. In place (the result is never longer); returns s. */
+char *fold_label(char *s);
 /* Folds a VAT ID the way validate_vat_id reads it: spaces, dots and
  * dashes dropped, a-z upper-cased (other bytes kept). In place (the result
  * is never longer); returns s. The account search compares stored VAT IDs

@@ -972,3 +972,238 @@ def test_a_forms_unticked_checkboxes_turn_off(api, sql, make_account, make_perso
                            ("_required_present", "1")]), 201)
     assert got["required"] is False, got
     S.expect_field_errors(s.patch(dpath, json={"_required_present": True}), "_required_present")
+
+
+def test_select_options_are_trimmed_and_blank_or_look_alike_ones_refused(
+        api, sql, make_account, make_person, set_roles, make_tenant, partner_with_properties):
+    """Round-17 walkthrough of seed 001, D3: options "Gold", "Gold ",
+    "gold", "   " and a no-break space were all kept, so the dropdown
+    showed "Gold" twice and two empty entries, and the children's values
+    split between the look-alikes. Options are trimmed as text values
+    are; a blank one is 422 "must not be empty" and one equal to an
+    earlier one but for case or the spaces around it is 422, each named
+    by its index (errors["options[2]"]), in JSON and forms, on create and
+    on edit; nothing is written. A blank JSON value of a select is no
+    value: a required one "is required (<label>)", another "must not be
+    empty"."""
+    from urllib.parse import parse_qsl, urlsplit
+    t = partner_with_properties
+    s = api(t.admin)
+    path = defs_path(t.account.id)
+    count = sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s", int(t.account.id))
+    errors = S.expect_field_errors(s.post(path, json={
+        "key": "paket", "label": "Paket", "type": "select",
+        "options": ["Gold", "Gold ", "gold", " Silber"]}), "options[1]", "options[2]")
+    assert set(errors) == {"options[1]", "options[2]"}, errors
+    assert errors["options[2]"].startswith("is the same as options[0] ('Gold')"), errors
+    errors = S.expect_field_errors(s.post(path, json={
+        "key": "paket2", "label": "Paket2", "type": "select",
+        "options": ["Gold", "   ", "\u00a0", "GOLD\u00a0", "\u00d6sterreich", "\u00f6STERREICH "]}))
+    assert errors == {"options[1]": "must not be empty", "options[2]": "must not be empty",
+                      "options[3]": errors["options[3]"], "options[5]": errors["options[5]"]}, errors
+    assert "options[0]" in errors["options[3]"] and "options[4]" in errors["options[5]"], errors
+    # A form alike, through error_to.
+    front = S.ORIGIN + "/columns"
+    r = s.form("POST", path, [("key", "paket3"), ("label", "Paket3"), ("type", "select"),
+                              ("options", "Gold"), ("options", " gold "), ("options", " "),
+                              ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert q["errors[options[2]]"] == "must not be empty", q
+    assert q["errors[options[1]]"].startswith("is the same as options[0] ('Gold')"), q
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s",
+                     int(t.account.id)) == count
+    # Trimmed: the spaces, tabs and line breaks around an option go.
+    created, _ = define(api, t.admin, t.account.id, key="paket", label="Paket", type="select",
+                        options=[" Gold ", "Silber\t", "Bronze"], required=True)
+    assert created["options"] == ["Gold", "Silber", "Bronze"], created
+    assert json.loads(sql.value("SELECT options FROM property_definitions WHERE account_id=%s"
+                                " AND prop_key='paket'", int(t.account.id))) == ["Gold", "Silber", "Bronze"]
+    got = S.expect(s.form("POST", path, [("key", "stufe"), ("label", "Stufe"), ("type", "select"),
+                                         ("options", "A "), ("options", " B")]), 201)
+    assert got["options"] == ["A", "B"], got
+    # On edit, in JSON and in a form: refused, the definition unchanged.
+    dpath = defs_path(t.account.id, "paket")
+    errors = S.expect_field_errors(s.patch(dpath, json={"options": ["Gold", "Silber", "silber", "\u3000"]}))
+    assert set(errors) == {"options[2]", "options[3]"}, errors
+    errors = S.expect_field_errors(s.form("POST", dpath, [("_method", "PATCH"), ("options", "Gold"),
+                                                          ("options", "Silber"), ("options", "GOLD")]))
+    assert set(errors) == {"options[2]"}, errors
+    assert S.expect(s.get(dpath), 200)["options"] == ["Gold", "Silber", "Bronze"]
+    got = S.expect(s.patch(dpath, json={"options": ["Gold", " Silber", "Bronze ", "Platin"]}), 200)
+    assert got["options"] == ["Gold", "Silber", "Bronze", "Platin"], got
+    # Values: a blank JSON value is no value.
+    child = make_account(t.admin, "customer", t.account.id)
+    cpath = f"{ACCOUNTS}/{child.id}"
+    errors = S.expect_field_errors(s.patch(cpath, json={"properties": {"region": "EU", "paket": "   "}}))
+    assert errors == {"properties.paket": "is required (Paket)"}, errors
+    S.expect(s.patch(cpath, json={"properties": {"region": "EU", "paket": "Gold"}}), 200)
+    # A definition made before this rule may still have a blank option: a
+    # blank value is refused all the same (JSON), and removes (a form).
+    sql.rows("UPDATE property_definitions SET options=%s WHERE account_id=%s AND prop_key='region'",
+             json.dumps(["EU", "US", "APAC", "   ", "\u00a0"]), int(t.account.id))
+    define(api, t.admin, t.account.id, key="zone", label="Zone", type="select", options=["Nord"])
+    sql.rows("UPDATE property_definitions SET options=%s WHERE account_id=%s AND prop_key='zone'",
+             json.dumps(["Nord", "   "]), int(t.account.id))
+    version = sql.account(child.id)["version"]
+    errors = S.expect_field_errors(s.patch(cpath, json={"properties": {"region": "   ", "zone": "\u00a0"}}))
+    assert errors == {"properties.region": "is required (Region)",
+                      "properties.zone": "must not be empty"}, errors
+    S.expect_field_errors(s.patch(cpath, json={"properties": {"zone": "   "}}), "properties.zone")
+    assert sql.account(child.id)["version"] == version
+    assert value_rows(sql, child.id)["region"][0] == '"EU"'
+    S.expect(s.patch(cpath, json={"properties": {"zone": "Nord"}}), 200)
+    b = S.expect(s.form("POST", cpath, [("_method", "PATCH"), ("properties[zone]", "   ")]), 200)
+    assert "zone" not in b["properties"], b
+    # Who may: a service provider of the partner is held to the same rules;
+    # billing and member 403, another tenant 404, nothing written.
+    sp = make_person(prefix="psel")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    S.expect_field_errors(api(sp).post(path, json={"key": "sp_sel", "label": "SP", "type": "select",
+                                                   "options": ["x", "X "]}), "options[1]")
+    assert S.expect(api(sp).post(path, json={"key": "sp_sel", "label": "SP", "type": "select",
+                                             "options": ["x ", "y"]}), 201)["options"] == ["x", "y"]
+    for role in ("billing", "member"):
+        p = make_person(prefix="psel")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).post(path, json={"key": "r_sel", "label": "R", "type": "select",
+                                                 "options": ["x"]}), 403)
+        S.expect_problem(api(p).patch(dpath, json={"options": ["Gold", "gold"]}), 403)
+    other = make_tenant("pselother")
+    S.expect_problem(api(other.admin).post(path, json={"key": "o_sel", "label": "O", "type": "select",
+                                                       "options": ["x"]}), 404)
+    S.expect_problem(api(other.admin).patch(dpath, json={"options": ["Gold"]}), 404)
+    S.expect_problem(api(other.admin).patch(cpath, json={"properties": {"zone": "   "}}), 404)
+    assert S.expect(s.get(dpath), 200)["options"] == ["Gold", "Silber", "Bronze", "Platin"]
+
+
+def test_a_label_is_taken_by_another_property_of_the_partner_in_any_case(
+        api, sql, make_person, set_roles, make_tenant, partner_with_properties):
+    """Round-17 walkthrough of seed 001, D4: a second column "Region" was
+    accepted, so the table had two columns headed "Region" and "is
+    required (Region)" could not tell them apart. A label another property
+    of the account has, equal but for case or the spaces around it, is 409
+    with errors.label naming that property (as a taken key is 409 with
+    errors.key), on create and on rename; nothing changes. Another
+    partner's labels do not count; renaming a property to its own label in
+    another case does not; labels alike from before do not block the
+    dialog that sends the label unchanged."""
+    from urllib.parse import parse_qsl, urlsplit
+    t = partner_with_properties
+    s = api(t.admin)
+    path = defs_path(t.account.id)
+    taken = "is taken: the account's property 'region' is labelled 'Region'"
+    for label in ("Region", "region", " REGION ", "Region\u00a0"):
+        body = S.expect_problem(s.post(path, json={"key": "region_alt", "label": label, "type": "text"}),
+                                409, "conflict")
+        assert body["errors"] == {"label": taken}, body
+        assert "region" in body["detail"], body
+    # Key and label both taken: both named.
+    body = S.expect_problem(s.post(path, json={"key": "note", "label": "data loggers", "type": "text"}),
+                            409, "conflict")
+    assert body["errors"] == {"key": "is taken: the account has a property with this key",
+                              "label": "is taken: the account's property 'loggers' is labelled "
+                                       "'Data loggers'"}, body
+    # A form, through error_to.
+    front = S.ORIGIN + "/columns"
+    r = s.form("POST", path, [("key", "region_alt"), ("label", "REGION"), ("type", "text"),
+                              ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["errors[label]"]) == ("409", taken), q
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s AND prop_key='region_alt'",
+                     int(t.account.id)) == 0
+    # Another label is fine; so is "Region" at another partner.
+    define(api, t.admin, t.account.id, key="region_alt", label="Region (alt)", type="text")
+    other = make_tenant("plabel")
+    define(api, other.admin, other.account.id, key="region", label="Region", type="text")
+    # Renaming to a taken label: 409, in JSON and in a form; unchanged.
+    apath = defs_path(t.account.id, "region_alt")
+    body = S.expect_problem(s.patch(apath, json={"label": "region "}), 409, "conflict")
+    assert body["errors"] == {"label": taken}, body
+    r = s.form("POST", apath, [("_method", "PATCH"), ("label", "Region"), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["errors[label]"]) == ("409", taken), q
+    got = S.expect(s.get(apath), 200)
+    assert (got["label"], got["version"]) == ("Region (alt)", 1), got
+    # A property renamed to its own label in another case is no clash.
+    got = S.expect(s.patch(defs_path(t.account.id, "region"), json={"label": "REGION"}), 200)
+    assert got["label"] == "REGION", got
+    # Two labels alike from before this rule: the dialog sends the label
+    # unchanged with its other fields, and that goes through.
+    sql.rows("UPDATE property_definitions SET label='Region' WHERE account_id=%s AND prop_key='region_alt'",
+             int(t.account.id))
+    got = S.expect(s.form("POST", apath, [("_method", "PATCH"), ("label", "Region"), ("required", "on")]), 200)
+    assert (got["label"], got["required"]) == ("Region", True), got
+    # Who may: a service provider is held to it; billing and member 403,
+    # another tenant 404.
+    sp = make_person(prefix="plab")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    S.expect_problem(api(sp).patch(defs_path(t.account.id, "note"), json={"label": "VIP"}), 409)
+    S.expect_problem(api(sp).post(path, json={"key": "vip2", "label": "vip", "type": "boolean"}), 409)
+    assert S.expect(api(sp).patch(defs_path(t.account.id, "note"), json={"label": "Notiz"}), 200)["label"] == "Notiz"
+    for role in ("billing", "member"):
+        p = make_person(prefix="plab")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).patch(defs_path(t.account.id, "note"), json={"label": "VIP"}), 403)
+    S.expect_problem(api(other.admin).patch(defs_path(t.account.id, "note"), json={"label": "VIP"}), 404)
+    S.expect_problem(api(other.admin).post(path, json={"key": "x", "label": "VIP", "type": "text"}), 404)
+
+
+def test_integers_beyond_64_bits_are_numbers_not_malformed_json(
+        api, sql, make_account, make_person, set_roles, make_tenant, partner_with_properties):
+    """Round-17 walkthrough of seed 001, D5: {"loggers":
+    12345678901234567890} was 400 "malformed JSON ... too big integer",
+    though it is valid JSON and the same number came through from a form
+    and with ".0". An integer beyond 64 bits is read as the real it is: a
+    number property takes it, a bounded field answers its own 422
+    (lines[0].quantity), and only a number no double holds (1e400) is 400,
+    saying so rather than "malformed"."""
+    t = partner_with_properties
+    s = api(t.admin)
+    child = make_account(t.admin, "customer", t.account.id)
+    cpath = f"{ACCOUNTS}/{child.id}"
+    big = 12345678901234567890
+    b = S.expect(s.patch(cpath, json={"properties": {"region": "EU", "loggers": big}}), 200)
+    assert b["properties"]["loggers"] == 1.2345678901234567e19, b
+    assert float(value_rows(sql, child.id)["loggers"][0]) == 1.2345678901234567e19
+    for text in ("12345678901234567890.0", "-12345678901234567890"):
+        r = s.patch(cpath, data='{"properties": {"loggers": %s}}' % text,
+                    headers={"Content-Type": "application/json"})
+        assert S.expect(r, 200)["properties"]["loggers"] == float(text), r.text
+    b = S.expect(s.form("POST", cpath, [("_method", "PATCH"), ("properties[loggers]", str(big))]), 200)
+    assert b["properties"]["loggers"] == 1.2345678901234567e19, b
+    # Where a number is no type of the field: that field's 422.
+    errors = S.expect_field_errors(s.patch(cpath, json={"properties": {"note": big, "vip": -big}}))
+    assert errors == {"properties.note": "must be text", "properties.vip": "must be true or false"}, errors
+    opath = f"{ACCOUNTS}/{child.id}/orders"
+    orders = sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(child.id))
+    for q in (big, -big, 99999999999999999999999999):
+        errors = S.expect_field_errors(s.post(opath, json={"lines": [
+            {"article": "data-logger", "quantity": q}]}))
+        assert errors == {"lines[0].quantity": "must be a whole number from 1 to 100000"}, (q, errors)
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(child.id)) == orders
+    # Beyond a double: 400 that says so, with the place in the body as sent.
+    huge = "9" * 400
+    for text in ("1e400", huge):
+        body = S.expect_problem(s.patch(cpath, data='{"properties": {"loggers": %s}}' % text,
+                                        headers={"Content-Type": "application/json"}), 400, "bad-request")
+        assert "is too large" in body["detail"] and "malformed" not in body["detail"], body
+        assert "line 1 column" in body["detail"], body
+    # Any other mistake stays "malformed", at its place in the body as sent.
+    sent = '{"properties": {"loggers": 12345678901234567890,}}'
+    body = S.expect_problem(s.patch(cpath, data=sent, headers={"Content-Type": "application/json"}),
+                            400, "bad-request")
+    alike = S.expect_problem(s.patch(cpath, data=sent.replace("12345678901234567890", "1.345678901234567890"),
+                                     headers={"Content-Type": "application/json"}), 400, "bad-request")
+    assert body["detail"].startswith("malformed JSON") and body["detail"] == alike["detail"], (body, alike)
+    assert float(value_rows(sql, child.id)["loggers"][0]) == 1.2345678901234567e19
+    # Who may: a member 403, another tenant 404 (the body is read, not refused).
+    member = make_person(prefix="pbig")
+    set_roles(t.admin, child.id, member, ["member"])
+    S.expect_problem(api(member).patch(cpath, json={"properties": {"loggers": big}}), 403)
+    other = make_tenant("pbigother")
+    S.expect_problem(api(other.admin).patch(cpath, json={"properties": {"loggers": big}}), 404)
+    S.expect_problem(api(other.admin).post(opath, json={"lines": [
+        {"article": "data-logger", "quantity": big}]}), 404)

@@ -106,6 +106,17 @@ static void values_by_type(void **state)
     free(j);
     free(k);
     assert_non_null(check(PROP_SELECT, "eu", 1, &j, &k));
+    /* Blank is no value, even where a definition made before kept a
+     * blank option (round-17 walkthrough of seed 001, D3). */
+    static const char *const blank_option[] = {"Gold", "   ", "\xc2\xa0", NULL};
+    json_t *blank = json_string("   ");
+    assert_string_equal(property_value_check(PROP_SELECT, blank_option, blank, 0, &j, &k),
+                        "must not be empty");
+    json_decref(blank);
+    blank = json_string("\xc2\xa0");
+    assert_string_equal(property_value_check(PROP_SELECT, blank_option, blank, 1, &j, &k),
+                        "must not be empty");
+    json_decref(blank);
 }
 
 /* The sort keys of numbers order like the numbers. */

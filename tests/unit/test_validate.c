@@ -355,6 +355,49 @@ static void user_names_fold(void **state)
     folded("A\tB", "a\tb");
 }
 
+static void label_folded(const char *in, const char *want)
+{
+    char *s = strdup(in);
+    assert_non_null(s);
+    assert_ptr_equal(fold_label(s), s);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+/* Labels and select options that look alike fold alike (round-17
+ * walkthrough of seed 001, D3 and D4). */
+static void labels_fold(void **state)
+{
+    (void)state;
+    label_folded("Gold", "gold");
+    label_folded("Gold ", "gold");
+    label_folded("  GOLD\t", "gold");
+    label_folded("\xc2\xa0Gold\xe2\x80\x8b", "gold"); /* no-break and zero-width space */
+    label_folded("Data  Loggers", "data  loggers");   /* inner spaces stay */
+    label_folded("   ", "");
+    label_folded("\xc2\xa0", "");
+    label_folded("", "");
+    /* Latin-1 and Latin Extended-A: Ö, Ÿ, Ł, Ž, ſ; × stays. */
+    label_folded("\xc3\x96sterreich", "\xc3\xb6sterreich");
+    label_folded("\xc5\xb8", "\xc3\xbf");
+    label_folded("\305\201\303\263d\305\272", "\305\202\303\263d\305\272"); /* Łódź */
+    label_folded("\xc5\xbd", "\xc5\xbe");
+    label_folded("\xc5\xbf", "s");
+    label_folded("2\303\2273", "2\303\2273");
+    /* ẞ is ß; ß itself stays (no simple folding to "ss"). */
+    label_folded("STRA\341\272\236E", "stra\303\237e");
+    label_folded("Stra\303\237e", "stra\303\237e");
+    /* Greek (final sigma too) and Cyrillic. */
+    label_folded("\xce\x95\xce\xa5\xce\xa1\xce\xa9", "\xce\xb5\xcf\x85\xcf\x81\xcf\x89");
+    label_folded("\xcf\x82", "\xcf\x83");
+    label_folded("\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0",
+                 "\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0");
+    label_folded("\xd0\x81", "\xd1\x91"); /* Ё */
+    /* Other scripts and bytes that are not UTF-8 stay. */
+    label_folded("\xe6\x9d\xb1\xe4\xba\xac", "\xe6\x9d\xb1\xe4\xba\xac");
+    label_folded("A\xff", "a\xff");
+}
+
 static void ids(void **state)
 {
     (void)state;
@@ -471,6 +514,7 @@ int main(void)
         cmocka_unit_test(emails_are_ascii_dot_atoms),
         cmocka_unit_test(sha256_in_hex),
         cmocka_unit_test(user_names_fold),
+        cmocka_unit_test(labels_fold),
         cmocka_unit_test(vat_ids_fold),
         cmocka_unit_test(search_texts),
         cmocka_unit_test(ids),
