@@ -3670,3 +3670,71 @@ def test_execute_of_a_draft_the_plan_outgrew_names_the_plan_now(api, disti, make
         f"{names['standard']} now (changed since this draft was made), and {names['free']} "
         "is no upgrade of it; discard this draft"), body
     assert sql.value("SELECT status FROM orders WHERE id=%s", int(bss["id"])) == "draft"
+
+
+SUB_BRIEF = ("id", "plan", "status", "started_at", "ends_at", "ended_at", "ended_reason")
+
+
+def test_overview_and_me_say_when_and_why_a_subscription_ended(api, disti, make_reseller,
+                                                               make_tenant, env):
+    """Round-17 walkthrough of seed 002, D1: after Free -> Standard by an
+    order, the overview and /me listed the replaced Free subscription as
+    "cancelled" with an ends_at a year ahead and no ended_at or
+    ended_reason, so it read as still running or cancelled by someone.
+    Their subscription entries carry both now, as GET
+    /accounts/{id}/subscriptions has them (null while one runs)."""
+    r = make_reseller(disti)
+    free = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       S.unique("d1-"))["id"])["subscription"]
+    over = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)
+    assert over["subscriptions"][0]["ended_at"] is None, over["subscriptions"]
+    assert over["subscriptions"][0]["ended_reason"] is None, over["subscriptions"]
+    # The storefront's upgrade: add Standard to the basket and check out.
+    std = execute(api, r.admin, order(api, r.admin, r.account.id,
+                                      "reseller-standard")["id"])["subscription"]
+    listed = {s["id"]: s for s in S.expect(api(r.admin).get(
+        f"/api/v1/accounts/{r.account.id}/subscriptions"), 200)["items"]}
+    assert listed[free["id"]]["ended_reason"] == "replaced", listed
+    assert listed[free["id"]]["ended_at"], listed
+
+    def want():
+        items = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                         200)["items"]
+        return [{k: s[k] for k in SUB_BRIEF} for s in items]
+
+    def seen(who):
+        over = S.expect(api(who).get(f"/api/v1/accounts/{r.account.id}"), 200)
+        me = S.expect(api(who).get("/api/v1/me"), 200)
+        mine = [a for a in me["accounts"] if a["id"] == r.account.id]
+        assert mine, me
+        assert mine[0]["subscriptions"] == over["subscriptions"], (mine, over)
+        return over["subscriptions"]
+
+    expected = want()
+    assert [s["id"] for s in expected] == [std["id"], free["id"]]
+    assert expected[0]["ended_at"] is None and expected[0]["ended_reason"] is None
+    assert expected[1]["status"] == "cancelled" and expected[1]["ended_reason"] == "replaced"
+    assert expected[1]["ended_at"] < expected[1]["ends_at"], expected
+    # Every role of the account reads them (the overview is any role's).
+    for who in (r.admin, r.billing, r.member):
+        assert seen(who) == expected, who
+    # The distributor's people are no members of the reseller: 403, as
+    # documented; another tenant: 404. /me shows them nothing of it.
+    for who in (disti.admin, disti.billing):
+        S.expect_problem(api(who).get(f"/api/v1/accounts/{r.account.id}"), 403)
+    other = make_tenant("d1")
+    S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{r.account.id}"), 404)
+    for who in (disti.billing, other.admin):
+        me = S.expect(api(who).get("/api/v1/me"), 200)
+        assert r.account.id not in [a["id"] for a in me["accounts"]], me
+    # The term end after a cancellation: ended_reason cancelled, ended_at
+    # the term's end.
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{std['id']}/cancel"),
+                    200)["ends_at"]
+    run_maint(env, later(ends, seconds=1))
+    expected = want()
+    assert (expected[0]["status"], expected[0]["ended_reason"], expected[0]["ended_at"]) == (
+        "cancelled", "cancelled", ends), expected
+    assert expected[1]["ended_reason"] == "replaced", expected
+    assert seen(r.admin) == expected
+
