@@ -3738,3 +3738,59 @@ def test_overview_and_me_say_when_and_why_a_subscription_ended(api, disti, make_
     assert expected[1]["ended_reason"] == "replaced", expected
     assert seen(r.admin) == expected
 
+
+ALIAS_CHARACTERS = ("may contain only the letters a-z, digits and hyphens (upper case is "
+                    "stored in lower case)")
+
+
+def test_the_alias_error_says_that_upper_case_is_allowed(api, disti, make_reseller,
+                                                         make_tenant, sql):
+    """Round-17 walkthrough of seed 002, D4: "Bad_Alias" was answered "may
+    contain only lowercase letters, digits and hyphens", though upper case
+    is taken and lowered and the fault is the underscore. Every place that
+    checks an alias's characters says what is allowed, upper case
+    included."""
+    r = make_reseller(disti)
+    # The storefront's draft (JSON).
+    errors = S.expect_field_errors(order(api, r.admin, r.account.id, "reseller-free",
+                                         "Bad_Alias", status=422), "storefront_alias")
+    assert errors == {"storefront_alias": ALIAS_CHARACTERS}, errors
+    # The BSS: execute with the alias, as a form with error_to.
+    draft = order(api, disti.billing, r.account.id, "reseller-free")
+    path = f"/api/v1/orders/{draft['id']}/execute"
+    front = S.ORIGIN + "/bss/orders"
+    for bad in ("Bad_Alias", "caf\u00e9-shop", "tech.sol"):
+        q = error_query(api(disti.billing).form("POST", path, [("storefront_alias", bad),
+                                                               ("error_to", front)]))
+        assert (q["status"], q["errors[storefront_alias]"]) == ("422", ALIAS_CHARACTERS), q
+    assert q["values[storefront_alias]"] == "tech.sol", q
+    errors = S.expect_field_errors(api(disti.billing).post(path, json={
+        "storefront_alias": "Bad_Alias"}), "storefront_alias")
+    assert errors == {"storefront_alias": ALIAS_CHARACTERS}, errors
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(draft["id"])) == "draft"
+    # The public lookups (no identity).
+    for lookup in ("storefront-aliases", "storefronts"):
+        errors = S.expect_field_errors(api(None).get(
+            f"/api/v1/{lookup}/Tech_Sol", params={"host": disti.host}), "alias")
+        assert errors == {"alias": ALIAS_CHARACTERS}, errors
+    # Upgrade's rename.
+    own = S.unique("d4-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      own)["id"])["subscription"]["id"]
+    errors = S.expect_field_errors(api(r.admin).post(
+        f"/api/v1/subscriptions/{sid}/upgrade",
+        json={"plan": "standard", "storefront_alias": "Bad_Alias"}), "storefront_alias")
+    assert errors == {"storefront_alias": ALIAS_CHARACTERS}, errors
+    # Who may not order gets no alias check: a member 403, another tenant 404.
+    S.expect_problem(order(api, r.member, r.account.id, "reseller-free", "Bad_Alias",
+                           status=403), 403)
+    other = make_tenant("d4")
+    S.expect_problem(order(api, other.admin, r.account.id, "reseller-free", "Bad_Alias",
+                           status=404), 404)
+    # Upper case itself is fine, and is stored in lower case.
+    r2 = make_reseller(disti)
+    mixed = S.unique("D4-Mixed-")
+    done = execute(api, r2.admin, order(api, r2.admin, r2.account.id, "reseller-free",
+                                        mixed)["id"])
+    assert done["subscription"]["storefront"]["alias"] == mixed.lower(), done
+
