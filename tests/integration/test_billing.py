@@ -3794,3 +3794,71 @@ def test_the_alias_error_says_that_upper_case_is_allowed(api, disti, make_resell
                                         mixed)["id"])
     assert done["subscription"]["storefront"]["alias"] == mixed.lower(), done
 
+
+def test_plan_codes_match_in_any_case_and_an_unknown_one_lists_the_catalog(
+        api, disti, make_reseller, make_tenant, sql):
+    """Round-17 walkthrough of seed 002, D5: upgrade with plan=Standard (the
+    seed's word) was "no such plan in the catalog", without the valid
+    codes, while the overview table's filter[plan] named them. Decision:
+    plan codes match in any case wherever one is given (upgrade, the
+    overview table's filter), as aliases do, and the unknown plan's error
+    lists the catalog's codes."""
+    codes = ", ".join(p["code"] for p in S.expect(api("olivia").get("/api/v1/plans"),
+                                                  200)["items"])
+    unknown = f"no such plan in the catalog; its plans are {codes}"
+    r = make_reseller(disti)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      S.unique("d5-"))["id"])["subscription"]["id"]
+    up = f"/api/v1/subscriptions/{sid}/upgrade"
+    # An unknown plan: JSON, and a form's error_to (the values as sent).
+    errors = S.expect_field_errors(api(disti.billing).post(up, json={"plan": "Gold"}), "plan")
+    assert errors == {"plan": unknown}, errors
+    front = S.ORIGIN + "/storefront/upgrade"
+    q = error_query(api(r.admin).form("POST", up, [("plan", "gold"), ("error_to", front)]))
+    assert (q["status"], q["errors[plan]"], q["values[plan]"]) == ("422", unknown, "gold"), q
+    # Who may not upgrade is refused before the plan is looked at.
+    S.expect_problem(api(r.member).post(up, json={"plan": "Standard"}), 403)
+    other = make_tenant("d5")
+    S.expect_problem(api(other.admin).post(up, json={"plan": "Standard"}), 404)
+    assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)["plan"] == "free"
+    # "Standard" is standard: the storefront's form, with an Idempotency-Key.
+    key = S.unique("d5-key-")
+    got = api(r.admin).form("POST", up, [("plan", "Standard"),
+                                         ("return_to", S.ORIGIN + "/storefront/{id}")],
+                            headers={"Idempotency-Key": key})
+    assert got.status_code == 303, S.describe(got)
+    sub = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert sub["plan"] == "standard", sub
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.upgrade"][-1]
+    assert (row["old_value"]["plan"], row["new_value"]["plan"]) == ("free", "standard"), row
+    assert sql.account(r.account.id)["plan"] == "standard"
+    # The key's fingerprint is the body as sent (documented): the same
+    # key with the code in another case is another request.
+    S.expect_field_errors(api(r.admin).form("POST", up, [("plan", "standard"), (
+        "return_to", S.ORIGIN + "/storefront/{id}")], headers={"Idempotency-Key": key}),
+        "Idempotency-Key")
+    # The back office's upgrade in any case too.
+    r2 = make_reseller(disti)
+    sid2 = execute(api, disti.billing, order(api, disti.billing, r2.account.id, "reseller-free",
+                                             S.unique("d5b-"))["id"])["subscription"]["id"]
+    got = S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{sid2}/upgrade",
+                                           json={"plan": "STANDARD"}), 200)
+    assert got["plan"] == "standard", got
+    # The overview table's filter[plan] in any case; an unknown one keeps
+    # its message. Another tenant does not see the table.
+    table = "/api/v1/accounts"
+    for plan in ("Standard", "standard", "STANDARD"):
+        found = S.expect(api(disti.admin).get(table, params={
+            "parent_id": disti.account.id, "filter[plan]": plan}), 200)["items"]
+        assert {r.account.id, r2.account.id} <= {x["id"] for x in found}, (plan, found)
+        assert all(x["plan"] == "standard" for x in found), found
+    errors = S.expect_field_errors(api(disti.admin).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "Gold"}), "filter[plan]")
+    assert errors == {"filter[plan]": f"must be a plan of the catalog: {codes}"}, errors
+    found = S.expect(api(disti.billing).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "sTaNdArD"}), 200)["items"]
+    assert {r.account.id, r2.account.id} <= {x["id"] for x in found}, found
+    S.expect_problem(api(disti.member).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "Standard"}), 403)
+    S.expect_problem(api(other.admin).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "Standard"}), 404)
