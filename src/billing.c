@@ -66,8 +66,13 @@ const char *storefront_alias_check(const char *alias, int *reserved)
         return "must be 3 to 63 characters long";
     for (size_t i = 0; i < n; i++) {
         char c = alias[i];
+        /* Every caller lowers A-Z first (storefront_alias_lower), so what
+         * is left here is another character: the message says what is
+         * allowed, upper case included (round-17 walkthrough of seed 002,
+         * D4: "only lowercase letters" sent people after the case). */
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return "may contain only lowercase letters, digits and hyphens";
+            return "may contain only the letters a-z, digits and hyphens (upper case is "
+                   "stored in lower case)";
     }
     if (alias[0] == '-' || alias[n - 1] == '-')
         return "must not start or end with a hyphen";

@@ -6,11 +6,13 @@
 
 #include "billing.h"
 #include "body.h"
+#include "buf.h"
 #include "handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void plans_list(struct request *req)
 {
@@ -223,6 +225,44 @@ json_t *priced_lines_json(const struct priced_lines *l)
                          money_json(l->v[i].unit_price_minor, l->currency), "amount",
                          money_json(l->v[i].amount_minor, l->currency)));
     return a;
+}
+
+int catalog_plan_field(struct request *req, const char *field, json_t *value, const char *unknown)
+{
+    const char *given = json_string_value(value);
+    if (!given)
+        return ST_OK;
+    json_t *plans = NULL;
+    int st = catalog_store_plans(req->session->sql, &plans);
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return st;
+    }
+    struct buf codes = BUF_INIT;
+    const char *exact = NULL, *other_case = NULL;
+    size_t i;
+    json_t *p;
+    json_array_foreach(plans, i, p)
+    {
+        const char *code = json_string_value(json_object_get(p, "code"));
+        if (strcmp(code, given) == 0)
+            exact = code;
+        else if (!other_case && strcasecmp(code, given) == 0)
+            other_case = code;
+        buf_printf(&codes, "%s%s", i ? ", " : "", code);
+    }
+    if (exact || other_case) {
+        if (!exact)
+            json_string_set(value, other_case);
+    } else {
+        struct buf msg = BUF_INIT;
+        buf_printf(&msg, "%s %s", unknown, buf_str(&codes));
+        res_field_error(req, field, buf_str(&msg));
+        buf_free(&msg);
+    }
+    buf_free(&codes);
+    json_decref(plans);
+    return ST_OK;
 }
 
 /* from -> to must be in plan_upgrades ("" from: an account without a plan

@@ -51,6 +51,18 @@ json_t *priced_lines_json(const struct priced_lines *l);
  * not (a static string). */
 const char *plan_misfit(const struct catalog_article *a, const char *kind);
 
+/* A plan code a request gives (upgrade's `plan`, the overview table's
+ * filter[plan]), matched against the catalog's codes in any case, as
+ * storefront aliases are (round-17 walkthrough of seed 002, D5: "Standard"
+ * was no plan): the JSON string value is set to the catalog's code (an
+ * exact match first), so whatever reads it afterwards — the change, its
+ * audit rows, an error_to's values — has the code. A code the catalog does
+ * not have records a 422 on field: unknown, a space and the catalog's
+ * codes in its order ("must be a plan of the catalog: basic, free, ...").
+ * Returns ST_OK (check body_failed afterwards), or a store error already
+ * answered with res_store_failure. */
+int catalog_plan_field(struct request *req, const char *field, json_t *value, const char *unknown);
+
 /* Inside a transaction: may an account on plan `from` ("" for none: any
  * plan of its kind) take plan `to`? ST_OK, or ST_REFUSED with a 409 in
  * *ref (the same plan, or a change plan_upgrades does not list). pending:

@@ -146,7 +146,10 @@ int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long 
 
 /* The billing part of the account overview, as extra columns of the
  * account's own SELECT (one round trip; FROM accounts, not aliased): plan (reseller
- * partners without one are on basic), subscriptions, articles and licenses,
+ * partners without one are on basic), subscriptions (with ended_at and
+ * ended_reason as subscriptions_store_list has them: null while one runs,
+ * so a replaced one does not read as "cancelled, ends next year"; round-17
+ * walkthrough of seed 002, D1), articles and licenses,
  * and the plan's pricing model and name ("per_unit Professional": seed
  * 001's "In welchem Preismodell befindet sich der Account?"),
  * each a JSON object text keyed by its sort key (JSON_OBJECTAGG: no
@@ -157,7 +160,9 @@ int subscriptions_store_renewal_lines(struct sql_store *sql, unsigned long long 
     " (SELECT JSON_OBJECTAGG(LPAD(s.id, 20, '0'), JSON_OBJECT('id', CAST(s.id AS CHAR), 'plan',"   \
     "   s.plan, 'status', s.status, 'started_at', DATE_FORMAT(s.started_at, "                      \
     "'%Y-%m-%dT%H:%i:%sZ'),"                                                                       \
-    "   'ends_at', DATE_FORMAT(s.ends_at, '%Y-%m-%dT%H:%i:%sZ')))"                                 \
+    "   'ends_at', DATE_FORMAT(s.ends_at, '%Y-%m-%dT%H:%i:%sZ'),"                                  \
+    "   'ended_at', DATE_FORMAT(s.ended_at, '%Y-%m-%dT%H:%i:%sZ'),"                                \
+    "   'ended_reason', IF(s.ended_at IS NULL, NULL, s.ended_reason)))"                            \
     "   FROM subscriptions s WHERE s.account_id = accounts.id),"                                   \
     " (SELECT JSON_OBJECTAGG(CONCAT(LPAD(s.id, 20, '0'), sa.article), JSON_OBJECT('article',"      \
     "   sa.article, 'name', ar.name, 'quantity', sa.quantity, 'subscription_id',"                  \

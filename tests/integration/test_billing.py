@@ -3676,3 +3676,195 @@ def test_execute_of_a_draft_the_plan_outgrew_names_the_plan_now(api, disti, make
         f"{names['standard']} now (changed since this draft was made), and {names['free']} "
         "is no upgrade of it; discard this draft"), body
     assert sql.value("SELECT status FROM orders WHERE id=%s", int(bss["id"])) == "draft"
+
+
+SUB_BRIEF = ("id", "plan", "status", "started_at", "ends_at", "ended_at", "ended_reason")
+
+
+def test_overview_and_me_say_when_and_why_a_subscription_ended(api, disti, make_reseller,
+                                                               make_tenant, env):
+    """Round-17 walkthrough of seed 002, D1: after Free -> Standard by an
+    order, the overview and /me listed the replaced Free subscription as
+    "cancelled" with an ends_at a year ahead and no ended_at or
+    ended_reason, so it read as still running or cancelled by someone.
+    Their subscription entries carry both now, as GET
+    /accounts/{id}/subscriptions has them (null while one runs)."""
+    r = make_reseller(disti)
+    free = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       S.unique("d1-"))["id"])["subscription"]
+    over = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}"), 200)
+    assert over["subscriptions"][0]["ended_at"] is None, over["subscriptions"]
+    assert over["subscriptions"][0]["ended_reason"] is None, over["subscriptions"]
+    # The storefront's upgrade: add Standard to the basket and check out.
+    std = execute(api, r.admin, order(api, r.admin, r.account.id,
+                                      "reseller-standard")["id"])["subscription"]
+    listed = {s["id"]: s for s in S.expect(api(r.admin).get(
+        f"/api/v1/accounts/{r.account.id}/subscriptions"), 200)["items"]}
+    assert listed[free["id"]]["ended_reason"] == "replaced", listed
+    assert listed[free["id"]]["ended_at"], listed
+
+    def want():
+        items = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                         200)["items"]
+        return [{k: s[k] for k in SUB_BRIEF} for s in items]
+
+    def seen(who):
+        over = S.expect(api(who).get(f"/api/v1/accounts/{r.account.id}"), 200)
+        me = S.expect(api(who).get("/api/v1/me"), 200)
+        mine = [a for a in me["accounts"] if a["id"] == r.account.id]
+        assert mine, me
+        assert mine[0]["subscriptions"] == over["subscriptions"], (mine, over)
+        return over["subscriptions"]
+
+    expected = want()
+    assert [s["id"] for s in expected] == [std["id"], free["id"]]
+    assert expected[0]["ended_at"] is None and expected[0]["ended_reason"] is None
+    assert expected[1]["status"] == "cancelled" and expected[1]["ended_reason"] == "replaced"
+    assert expected[1]["ended_at"] < expected[1]["ends_at"], expected
+    # Every role of the account reads them (the overview is any role's).
+    for who in (r.admin, r.billing, r.member):
+        assert seen(who) == expected, who
+    # The distributor's people are no members of the reseller: 403, as
+    # documented; another tenant: 404. /me shows them nothing of it.
+    for who in (disti.admin, disti.billing):
+        S.expect_problem(api(who).get(f"/api/v1/accounts/{r.account.id}"), 403)
+    other = make_tenant("d1")
+    S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{r.account.id}"), 404)
+    for who in (disti.billing, other.admin):
+        me = S.expect(api(who).get("/api/v1/me"), 200)
+        assert r.account.id not in [a["id"] for a in me["accounts"]], me
+    # The term end after a cancellation: ended_reason cancelled, ended_at
+    # the term's end.
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{std['id']}/cancel"),
+                    200)["ends_at"]
+    run_maint(env, later(ends, seconds=1))
+    expected = want()
+    assert (expected[0]["status"], expected[0]["ended_reason"], expected[0]["ended_at"]) == (
+        "cancelled", "cancelled", ends), expected
+    assert expected[1]["ended_reason"] == "replaced", expected
+    assert seen(r.admin) == expected
+
+
+ALIAS_CHARACTERS = ("may contain only the letters a-z, digits and hyphens (upper case is "
+                    "stored in lower case)")
+
+
+def test_the_alias_error_says_that_upper_case_is_allowed(api, disti, make_reseller,
+                                                         make_tenant, sql):
+    """Round-17 walkthrough of seed 002, D4: "Bad_Alias" was answered "may
+    contain only lowercase letters, digits and hyphens", though upper case
+    is taken and lowered and the fault is the underscore. Every place that
+    checks an alias's characters says what is allowed, upper case
+    included."""
+    r = make_reseller(disti)
+    # The storefront's draft (JSON).
+    errors = S.expect_field_errors(order(api, r.admin, r.account.id, "reseller-free",
+                                         "Bad_Alias", status=422), "storefront_alias")
+    assert errors == {"storefront_alias": ALIAS_CHARACTERS}, errors
+    # The BSS: execute with the alias, as a form with error_to.
+    draft = order(api, disti.billing, r.account.id, "reseller-free")
+    path = f"/api/v1/orders/{draft['id']}/execute"
+    front = S.ORIGIN + "/bss/orders"
+    for bad in ("Bad_Alias", "caf\u00e9-shop", "tech.sol"):
+        q = error_query(api(disti.billing).form("POST", path, [("storefront_alias", bad),
+                                                               ("error_to", front)]))
+        assert (q["status"], q["errors[storefront_alias]"]) == ("422", ALIAS_CHARACTERS), q
+    assert q["values[storefront_alias]"] == "tech.sol", q
+    errors = S.expect_field_errors(api(disti.billing).post(path, json={
+        "storefront_alias": "Bad_Alias"}), "storefront_alias")
+    assert errors == {"storefront_alias": ALIAS_CHARACTERS}, errors
+    assert sql.value("SELECT status FROM orders WHERE id=%s", int(draft["id"])) == "draft"
+    # The public lookups (no identity).
+    for lookup in ("storefront-aliases", "storefronts"):
+        errors = S.expect_field_errors(api(None).get(
+            f"/api/v1/{lookup}/Tech_Sol", params={"host": disti.host}), "alias")
+        assert errors == {"alias": ALIAS_CHARACTERS}, errors
+    # Upgrade's rename.
+    own = S.unique("d4-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      own)["id"])["subscription"]["id"]
+    errors = S.expect_field_errors(api(r.admin).post(
+        f"/api/v1/subscriptions/{sid}/upgrade",
+        json={"plan": "standard", "storefront_alias": "Bad_Alias"}), "storefront_alias")
+    assert errors == {"storefront_alias": ALIAS_CHARACTERS}, errors
+    # Who may not order gets no alias check: a member 403, another tenant 404.
+    S.expect_problem(order(api, r.member, r.account.id, "reseller-free", "Bad_Alias",
+                           status=403), 403)
+    other = make_tenant("d4")
+    S.expect_problem(order(api, other.admin, r.account.id, "reseller-free", "Bad_Alias",
+                           status=404), 404)
+    # Upper case itself is fine, and is stored in lower case.
+    r2 = make_reseller(disti)
+    mixed = S.unique("D4-Mixed-")
+    done = execute(api, r2.admin, order(api, r2.admin, r2.account.id, "reseller-free",
+                                        mixed)["id"])
+    assert done["subscription"]["storefront"]["alias"] == mixed.lower(), done
+
+
+def test_plan_codes_match_in_any_case_and_an_unknown_one_lists_the_catalog(
+        api, disti, make_reseller, make_tenant, sql):
+    """Round-17 walkthrough of seed 002, D5: upgrade with plan=Standard (the
+    seed's word) was "no such plan in the catalog", without the valid
+    codes, while the overview table's filter[plan] named them. Decision:
+    plan codes match in any case wherever one is given (upgrade, the
+    overview table's filter), as aliases do, and the unknown plan's error
+    lists the catalog's codes."""
+    codes = ", ".join(p["code"] for p in S.expect(api("olivia").get("/api/v1/plans"),
+                                                  200)["items"])
+    unknown = f"no such plan in the catalog; its plans are {codes}"
+    r = make_reseller(disti)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      S.unique("d5-"))["id"])["subscription"]["id"]
+    up = f"/api/v1/subscriptions/{sid}/upgrade"
+    # An unknown plan: JSON, and a form's error_to (the values as sent).
+    errors = S.expect_field_errors(api(disti.billing).post(up, json={"plan": "Gold"}), "plan")
+    assert errors == {"plan": unknown}, errors
+    front = S.ORIGIN + "/storefront/upgrade"
+    q = error_query(api(r.admin).form("POST", up, [("plan", "gold"), ("error_to", front)]))
+    assert (q["status"], q["errors[plan]"], q["values[plan]"]) == ("422", unknown, "gold"), q
+    # Who may not upgrade is refused before the plan is looked at.
+    S.expect_problem(api(r.member).post(up, json={"plan": "Standard"}), 403)
+    other = make_tenant("d5")
+    S.expect_problem(api(other.admin).post(up, json={"plan": "Standard"}), 404)
+    assert S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)["plan"] == "free"
+    # "Standard" is standard: the storefront's form, with an Idempotency-Key.
+    key = S.unique("d5-key-")
+    got = api(r.admin).form("POST", up, [("plan", "Standard"),
+                                         ("return_to", S.ORIGIN + "/storefront/{id}")],
+                            headers={"Idempotency-Key": key})
+    assert got.status_code == 303, S.describe(got)
+    sub = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert sub["plan"] == "standard", sub
+    row = [a for a in sql.audit(r.account.id) if a["action"] == "subscription.upgrade"][-1]
+    assert (row["old_value"]["plan"], row["new_value"]["plan"]) == ("free", "standard"), row
+    assert sql.account(r.account.id)["plan"] == "standard"
+    # The key's fingerprint is the body as sent (documented): the same
+    # key with the code in another case is another request.
+    S.expect_field_errors(api(r.admin).form("POST", up, [("plan", "standard"), (
+        "return_to", S.ORIGIN + "/storefront/{id}")], headers={"Idempotency-Key": key}),
+        "Idempotency-Key")
+    # The back office's upgrade in any case too.
+    r2 = make_reseller(disti)
+    sid2 = execute(api, disti.billing, order(api, disti.billing, r2.account.id, "reseller-free",
+                                             S.unique("d5b-"))["id"])["subscription"]["id"]
+    got = S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{sid2}/upgrade",
+                                           json={"plan": "STANDARD"}), 200)
+    assert got["plan"] == "standard", got
+    # The overview table's filter[plan] in any case; an unknown one keeps
+    # its message. Another tenant does not see the table.
+    table = "/api/v1/accounts"
+    for plan in ("Standard", "standard", "STANDARD"):
+        found = S.expect(api(disti.admin).get(table, params={
+            "parent_id": disti.account.id, "filter[plan]": plan}), 200)["items"]
+        assert {r.account.id, r2.account.id} <= {x["id"] for x in found}, (plan, found)
+        assert all(x["plan"] == "standard" for x in found), found
+    errors = S.expect_field_errors(api(disti.admin).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "Gold"}), "filter[plan]")
+    assert errors == {"filter[plan]": f"must be a plan of the catalog: {codes}"}, errors
+    found = S.expect(api(disti.billing).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "sTaNdArD"}), 200)["items"]
+    assert {r.account.id, r2.account.id} <= {x["id"] for x in found}, found
+    S.expect_problem(api(disti.member).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "Standard"}), 403)
+    S.expect_problem(api(other.admin).get(table, params={
+        "parent_id": disti.account.id, "filter[plan]": "Standard"}), 404)
