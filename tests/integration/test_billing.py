@@ -3670,3 +3670,69 @@ def test_execute_of_a_draft_the_plan_outgrew_names_the_plan_now(api, disti, make
         f"{names['standard']} now (changed since this draft was made), and {names['free']} "
         "is no upgrade of it; discard this draft"), body
     assert sql.value("SELECT status FROM orders WHERE id=%s", int(bss["id"])) == "draft"
+
+
+# ---------------------------------------------------------------- round 17, seed 002
+
+
+def test_the_cancellation_of_a_reseller_plan_says_what_ends_and_what_is_kept(
+        api, disti, make_reseller, make_tenant, make_account, sql, mailbox):
+    """Round-17 walkthrough of seed 002, D3: the cancellation mail of a
+    reseller plan said that the storefront URL stops working, not that
+    the reseller's customers lose their sign-in at the term end ("neither
+    the Standard Reseller nor the sub-customers will be able to log in"),
+    nor that the alias and the storefront's settings are kept for
+    storefront_retention_days and come back with the next plan order.
+    Decision (migration 072): one line each, only for a reseller plan with
+    a storefront."""
+    r = make_reseller(disti)
+    alias = S.unique("d3-")
+    done = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                       alias)["id"])
+    sid, url = done["subscription"]["id"], done["subscription"]["storefront"]["url"]
+    # Who may not cancel: a member (403), another tenant (404); nothing
+    # is mailed or changed.
+    other = make_tenant("r17d3")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+    S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 404)
+    assert S.outbox_rows(sql, account_id=r.account.id, after_id=before) == []
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "active"
+    # The reseller's billing person cancels (the distributor's back office
+    # may too: test_who_may_order_and_cancel).
+    ends = S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == "subscription-cancelled"]
+    assert sorted(x["recipient"].lower() for x in rows) == sorted(
+        [r.admin.mail.lower(), r.recipient.lower()]), rows
+    mail = mailbox.wait_for(outbox_id=[x for x in rows if x["recipient"].lower()
+                                       == r.admin.mail.lower()][0]["id"], timeout=15)[0]
+    text = mail.body.replace("\r\n", "\n")
+    name = r.account.name
+    assert (f"It stays in service until {ends} and ends then.\n"
+            f"Then {name} returns to the Basic plan and its storefront URL stops working.\n"
+            f"From then on neither {name} nor its customers can sign in at {url}.\n\n"
+            f"Until then an administrator or billing user of {name} can withdraw") in text, text
+    days = retention_days()
+    kept = (f"\nThe storefront's alias and settings are kept for {days} "
+            f"day{'' if days == 1 else 's'} after the end: an order of a plan with a storefront"
+            " within that time brings them back; after that the alias is free for another"
+            " reseller.\n")
+    assert (kept in text) == (days > 0), text
+    assert text.endswith("continuing needs a new order.\n" + kept[1:] if days > 0
+                         else "continuing needs a new order.\n"), text
+    # A customer plan has no storefront: neither line.
+    t = make_tenant("r17d3c")
+    cust = make_account("olivia", "customer", t.account.id)
+    to = S.unique_mail("d3c-")
+    S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
+                               json={"emails": [to]}), 200)
+    csid = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])[
+        "subscription"]["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{csid}/cancel"), 200)
+    row = [x for x in S.wait_outbox_settled(sql, account_id=cust.id, after_id=before)
+           if x["template"] == "subscription-cancelled" and x["recipient"].lower() == to.lower()]
+    text = mailbox.wait_for(outbox_id=row[0]["id"], timeout=15)[0].body.replace("\r\n", "\n")
+    assert "sign in at" not in text and "kept for" not in text, text
+    assert text.endswith("continuing needs a new order.\n") and "\n\n\n" not in text, text
