@@ -71,14 +71,17 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
                          const struct billing_people *people, const struct template_value *values,
                          size_t nvalues);
 
-/* The storefront-welcome of a reseller's contact person who joins after
- * the order (round-12 walkthrough of seed 002, D3: the welcome went to
- * the admins while the contact's invitation was pending, and the contact
- * never learnt the storefront's URL). Outside a transaction, when their
- * contact invitation is accepted: *out is what the mail says (a new
+/* The storefront-welcome of a person who becomes a named contact of a
+ * reseller after the order: the contact person who joins later (round-12
+ * walkthrough of seed 002, D3: the welcome went to the admins while the
+ * contact's invitation was pending, and the contact never learnt the
+ * storefront's URL), an admin named primary or technical contact with
+ * PUT …/contacts/{kind}, and the customer admin a hand-over names
+ * (round-17 walkthrough of seed 002, D2). Outside a transaction, before
+ * the change that names them: *out is what the mail says (a new
  * reference; {storefront_id, plan, articles, storefront_url, acted_by,
- * invoice?, upgraded_from?, cancelled_as_of?}), NULL when the account has
- * no active storefront. */
+ * invoice?, upgraded_from?, cancelled_as_of?, since?}), NULL when the
+ * account has no active storefront. */
 int billing_welcome_late_data(struct request *req, unsigned long long account_id, json_t **out);
 /* {{moved_note}} of a welcome whose upgrade or order moved the
  * storefront to another alias (round-15 walkthrough of seed 002, D5):
@@ -88,10 +91,12 @@ int billing_welcome_late_data(struct request *req, unsigned long long account_id
  * change (or there was none before). Pure; the caller frees out. */
 const char *billing_moved_note(struct buf *out, const char *url, const char *old_alias,
                                const char *new_alias);
-/* Inside the accept's transaction: mails storefront-welcome with w to
- * `to` only (not the account's recipients or the template's extra ones,
- * who had it with the order), unless that storefront is no longer active
- * or the account's outbox holds a storefront-welcome to that address.
+/* Inside the transaction that names them: mails storefront-welcome with
+ * w to `to` only (not the account's recipients or the template's extra
+ * ones, who had it with the order), unless that storefront is no longer
+ * active or the account's outbox holds a storefront-welcome to that
+ * address queued since w's `since` (the subscription's order or newest
+ * upgrade: they had its welcome already; any time when w has no since).
  * It says "Upgraded from <plan> by <who>." when the newest invoice is an
  * upgrade's, and {{cancellation_note}} when the subscription is pending
  * cancellation (round-15 walkthrough of seed 002, D2, D3); {{moved_note}}

@@ -2,7 +2,9 @@
  * contacts: the two named contacts of an account (Inflectra): primary
  * (billing) and technical (alternate), each one of its admins. A change
  * mails the old and the new contact and the account's notification
- * recipients, in the transaction that records it. A change takes the
+ * recipients, in the transaction that records it; a new contact of a
+ * reseller with a live storefront also gets its storefront-welcome, once
+ * per subscription (billing_notify.h). A change takes the
  * account's guard (saga.h), like role changes, so the rule "a contact is an
  * admin" is checked against LDAP while no role change of that account can
  * run.
@@ -11,6 +13,7 @@
 #include "contacts.h"
 #include "contacts_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "buf.h"
 #include "caller.h"
@@ -36,6 +39,9 @@ struct contact_change {
     /* The names that greet the mails' readers: both contacts and the
      * recipients who are people, read before the transaction. */
     const struct mail_names *names;
+    /* The account's live storefront, for the new contact's
+     * storefront-welcome (billing_notify.h; NULL: none). */
+    const json_t *welcome;
 };
 
 /* {{if_unexpected}} of contact-changed (round-14 walkthroughs of seeds 000
@@ -130,6 +136,13 @@ static int contact_tx(struct sql_store *sql, void *arg)
                                   (caller_roles(req, account_id) & ROLE_ADMIN) != 0, NULL, NULL, 1);
         free(to);
     }
+    /* A reseller's new contact, primary or technical, learns where its
+     * storefront is, as the contacts named at the order did (round-17
+     * walkthrough of seed 002, D2): the late storefront-welcome, to them
+     * only, unless they had this subscription's welcome already. */
+    if (st == ST_OK && c->welcome)
+        st = billing_welcome_late_queue(sql, account_id, account_name, c->welcome,
+                                        c->new_person->mail, c->names);
     if (st == ST_OK) {
         json_t *o = json_pack("{s:s, s:s?}", "contact", c->kind, "uid", c->old_uid);
         json_t *nw = json_pack("{s:s, s:s}", "contact", c->kind, "uid", c->new_person->uid);
@@ -251,6 +264,7 @@ void contacts_set(struct request *req)
         return;
     struct person p = {0}, old = {0};
     struct mail_names names = MAIL_NAMES_INIT;
+    json_t *welcome = NULL;
     char *old_uid = NULL;
     int st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
     if (st == ST_NOT_FOUND) {
@@ -283,6 +297,14 @@ void contacts_set(struct request *req)
             mail_names_add_person(&names, &old);
             mail_names_read_recipients(req->session->sql, req->session->ldap, a.id, NULL, 0,
                                        &names);
+            /* What the storefront-welcome says, read here (the orderer's
+             * name is the directory's): NULL without a live storefront. */
+            st = billing_welcome_late_data(req, a.id, &welcome);
+            if (st != ST_OK) {
+                saga_release(req->session->sql, &s, "failed");
+                res_store_failure(req, st, "the directory or the database");
+                goto out;
+            }
             struct contact_change c = {.req = req,
                                        .saga = &s,
                                        .kind = kind,
@@ -290,7 +312,8 @@ void contacts_set(struct request *req)
                                        .old_person = &old,
                                        .new_person = &p,
                                        .if_match = (unsigned long long)im,
-                                       .names = &names};
+                                       .names = &names,
+                                       .welcome = welcome};
             enum saga_outcome outcome =
                 saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
             if (outcome != SAGA_DONE) {
@@ -313,6 +336,7 @@ void contacts_set(struct request *req)
         res_store_failure(req, st, "the directory or the database");
 out:
     saga_free(&s);
+    json_decref(welcome);
     mail_names_free(&names);
     free(old_uid);
     person_free(&old);

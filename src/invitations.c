@@ -1506,9 +1506,19 @@ static int accept_handover_plan(struct accept *v)
     struct person customer = {0};
     if (st == ST_OK)
         st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &customer);
+    /* A staged reseller whose storefront went live while it was prepared:
+     * the customer, both contacts after it, gets its welcome (round-17
+     * walkthrough of seed 002, D2; transfer_finish_sql). */
+    json_t *welcome = NULL;
     if (st == ST_OK)
-        json_object_set_new(s->data, "transfer",
-                            transfer_data(v->handover, v->mail, customer.name));
+        st = billing_welcome_late_data(req, v->account_id, &welcome);
+    if (st == ST_OK) {
+        json_t *data = transfer_data(v->handover, v->mail, customer.name);
+        if (welcome)
+            json_object_set(data, "storefront_welcome", welcome);
+        json_object_set_new(s->data, "transfer", data);
+    }
+    json_decref(welcome);
     person_free(&customer);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
 }

@@ -7,6 +7,7 @@
  */
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "caller.h"
 #include "handlers.h"
@@ -562,6 +563,14 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
                             json_string(contact->name ? contact->name : contact->uid));
         json_object_set_new(h, "names", mail_names_json(&names));
         mail_names_free(&names);
+        /* A staged reseller whose storefront went live while it was
+         * prepared: the storefront-welcome the contact gets
+         * (transfer_finish_self_demotion; round-17 walkthrough of seed
+         * 002, D2). A failed read sends none rather than failing the
+         * hand-over. */
+        json_t *welcome = NULL;
+        if (billing_welcome_late_data(req, account_id, &welcome) == ST_OK && welcome)
+            json_object_set_new(h, "storefront_welcome", welcome);
     }
     return h;
 }

@@ -317,14 +317,17 @@ int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, cons
 }
 
 int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,
-                   const char *recipient, int *sent)
+                   const char *recipient, const char *since, int *sent)
 {
     struct sql_result r;
     *sent = 0;
     int st = sql_exec(sql,
                       "SELECT 1 FROM mail_outbox WHERE account_id = ? AND template = ?"
-                      " AND LOWER(recipient) = LOWER(?) LIMIT 1",
-                      SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(recipient)), &r);
+                      " AND LOWER(recipient) = LOWER(?) AND (? IS NULL OR created_at >= ?) LIMIT 1",
+                      SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(recipient),
+                               since && *since ? P_STR(since) : P_NULL,
+                               since && *since ? P_STR(since) : P_NULL),
+                      &r);
     if (st == ST_OK)
         *sent = r.nrows > 0;
     sql_result_free(&r);

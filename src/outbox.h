@@ -78,9 +78,10 @@ int outbox_queue_only(struct sql_store *sql, unsigned long long account_id, cons
                       const struct mail_names *names, const struct template_value *values,
                       size_t nvalues);
 /* *sent 1 when account_id's outbox holds a mail of template name to
- * recipient (case ignored), whatever became of it. */
+ * recipient (case ignored), whatever became of it, queued at or after
+ * since (SQL's DATETIME form; NULL or "": at any time). */
 int outbox_sent_to(struct sql_store *sql, unsigned long long account_id, const char *name,
-                   const char *recipient, int *sent);
+                   const char *recipient, const char *since, int *sent);
 
 /* Queues one mail with a ready subject and body (announcements).
  * list_unsubscribe: 1 when the reader stops such mail on the mail

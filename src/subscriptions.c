@@ -511,6 +511,20 @@ static int change_tx(struct sql_store *sql, void *arg)
                            "not refunded automatically; ask your provider about them.",
                            after.len ? " " : "", ahead);
             free(ahead);
+            /* A reseller plan with a storefront (round-17 walkthrough of
+             * seed 002, D3): its customers' sign-in ends with it too
+             * ({{storefront_url}}), and its alias and storefront settings
+             * are kept for the retention period, coming back with the
+             * next plan order ({{retention_period}}; a line left out when
+             * nothing is kept). Both lines left out for any other plan. */
+            json_t *storefront = NULL;
+            if (st == ST_OK && s.plan[0] && s.storefront_id && strcmp(acc.kind, "partner") == 0)
+                st = storefronts_store_json(sql, c->req->cfg->storefront_host, s.storefront_id,
+                                            &storefront);
+            const char *url = json_string_value(json_object_get(storefront, "url"));
+            int days = c->req->cfg->storefront_retention_days;
+            char kept[32];
+            snprintf(kept, sizeof(kept), "%d day%s", days, days == 1 ? "" : "s");
             char sid[24];
             snprintf(sid, sizeof(sid), "%llu", s.id);
             struct template_value vals[] = {
@@ -520,10 +534,13 @@ static int change_tx(struct sql_store *sql, void *arg)
                 {"cancelled_by", c->actor},
                 {"subscription_id", sid},
                 {"after_end", after.len ? buf_str(&after) : TEMPLATE_OMIT_LINE},
+                {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+                {"retention_period", url && days > 0 ? kept : TEMPLATE_OMIT_LINE},
             };
             if (st == ST_OK)
                 st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people,
-                                          vals, 6);
+                                          vals, sizeof(vals) / sizeof(vals[0]));
+            json_decref(storefront);
             buf_free(&after);
         }
         free(plan_name);

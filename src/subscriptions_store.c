@@ -398,7 +398,8 @@ int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long lon
         sql_exec(sql,
                  "SELECT s.id, s.storefront_id, o.executed_by, i.id, i.total_minor, i.currency,"
                  " s.status, s.ends_at, u.uid,"
-                 " COALESCE(op.name, JSON_VALUE(u.old_value, '$.plan'))"
+                 " COALESCE(op.name, JSON_VALUE(u.old_value, '$.plan')),"
+                 " DATE_FORMAT(COALESCE(i.issued_at, s.started_at), '%Y-%m-%d %H:%i:%s.%f')"
                  " FROM subscriptions s"
                  " JOIN storefronts f ON f.id = s.storefront_id AND f.status = 'active'"
                  " LEFT JOIN orders o ON o.id = s.order_id"
@@ -431,6 +432,7 @@ int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long lon
              sql_cell(&r, 0, 7) ? sql_cell(&r, 0, 7) : "");
     out->upgraded_by = sql_cell(&r, 0, 8) ? xstrdup(sql_cell(&r, 0, 8)) : NULL;
     out->upgraded_from = sql_cell(&r, 0, 9) ? xstrdup(sql_cell(&r, 0, 9)) : NULL;
+    snprintf(out->since, sizeof(out->since), "%s", sql_cell(&r, 0, 10) ? sql_cell(&r, 0, 10) : "");
     sql_result_free(&r);
     return ST_OK;
 }

@@ -123,13 +123,17 @@ int subscriptions_store_mail_names(struct sql_store *sql, unsigned long long sid
  * the upgrade's audit row (both malloc'ed; NULL otherwise; round-15
  * walkthrough of seed 002, D3). status ("active" or
  * "pending_cancellation") and ends_at (SQL's form) of the subscription.
- * ST_NOT_FOUND when the account has none. live_storefront_free frees. */
+ * since (SQL's form, microseconds): when the subscription came to be what
+ * it is, the time of that newest invoice (its start without one); a
+ * storefront-welcome queued since then was its welcome (round-17
+ * walkthrough of seed 002, D2). ST_NOT_FOUND when the account has none.
+ * live_storefront_free frees. */
 struct live_storefront {
     unsigned long long subscription_id, storefront_id, invoice_id;
     char *executed_by, *upgraded_by, *upgraded_from;
     long long invoice_total_minor;
     char currency[4];
-    char status[24], ends_at[32];
+    char status[24], ends_at[32], since[32];
 };
 void live_storefront_free(struct live_storefront *l);
 int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long long account_id,

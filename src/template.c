@@ -55,10 +55,16 @@ static const char *const welcome_ph[] = {
     "account_name", "plan",     "articles",   "storefront_url",    "acted_by", "invoice",
     "acted",        "greeting", "moved_note", "cancellation_note", NULL};
 /* {{after_end}}: what follows the end ("Then X returns to the Basic
- * plan."; a line that holds it is left out when nothing does). */
+ * plan."; a line that holds it is left out when nothing does). A reseller
+ * plan with a storefront (migration 072; round-17 walkthrough of seed
+ * 002, D3): {{storefront_url}} its storefront, where neither the reseller
+ * nor its customers sign in after the end; {{retention_period}} how long
+ * its alias and settings are kept after it ("90 days", the config's
+ * storefront_retention_days). Each a line left out for any other plan
+ * (and the second when nothing is kept). */
 static const char *const cancelled_ph[] = {
-    "account_name",    "plan",      "ends_at",  "cancelled_by",
-    "subscription_id", "after_end", "greeting", NULL};
+    "account_name", "plan",     "ends_at",        "cancelled_by",     "subscription_id",
+    "after_end",    "greeting", "storefront_url", "retention_period", NULL};
 static const char *const changed_ph[] = {"account_name", "plan",    "change",   "ends_at",
                                          "acted_by",     "invoice", "greeting", NULL};
 static const char *const ending_ph[] = {"account_name", "plan",     "ends_at",

@@ -6,6 +6,7 @@
 
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "buf.h"
 #include "caller.h"
@@ -527,6 +528,15 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     json_t *old_contacts = NULL;
     if (st == ST_OK)
         st = named_contacts(sql, account_id, &old_contacts);
+    /* Whether the customer becomes a contact now (a kind that named
+     * someone else, or nobody): the storefront-welcome below. */
+    int becomes_contact = 0;
+    for (int k = 0; st == ST_OK && k < 2; k++) {
+        const char *was =
+            json_string_value(json_object_get(old_contacts, k ? "technical" : "primary"));
+        if (!was || strcasecmp(was, customer_uid) != 0)
+            becomes_contact = 1;
+    }
     if (st == ST_OK)
         st = transfer_set_contacts(sql, account_id, customer_uid);
     if (st == ST_OK) {
@@ -559,6 +569,14 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                                         {"account_id", idbuf}};
         st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 4);
     }
+    /* A staged reseller whose storefront went live while it was prepared:
+     * the customer, its contact now, learns the storefront's URL, as the
+     * contacts named at the order did (round-17 walkthrough of seed 002,
+     * D2; an intent recorded before sends none). */
+    if (st == ST_OK && customer_mail && becomes_contact)
+        st = billing_welcome_late_queue(sql, account_id, name,
+                                        json_object_get(data, "storefront_welcome"), customer_mail,
+                                        &names);
     const json_t *told = json_object_get(data, "told");
     const char **to = xcalloc(nproviders + json_array_size(told) + 1, sizeof(char *));
     size_t nto = 0;
@@ -866,6 +884,14 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                     owner.len ? buf_str(&owner) : NULL, old_name,
                     was_changed ? json_string_value(json_object_get(data, "changed_mail")) : NULL);
             }
+            /* A staged reseller whose storefront went live while it was
+             * prepared: its new contact gets the storefront-welcome
+             * (round-17 walkthrough of seed 002, D2; members.c reads it
+             * with the plan; an intent recorded before sends none). */
+            if (st == ST_OK)
+                st = billing_welcome_late_queue(sql, account_id, name,
+                                                json_object_get(data, "storefront_welcome"), cmail,
+                                                &names);
             buf_free(&owner);
             mail_names_free(&names);
         }

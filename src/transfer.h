@@ -28,7 +28,9 @@ struct handover;
  * service-provider only); transfer_data is what the SQL side needs
  * (the customer's mail and name, the moved people's uids, mails and roles
  * before, the others' mails: {"customer_mail", "customer_name",
- * "providers": [{"uid", "mail", "roles"}], "told": [mail]}), read before any
+ * "providers": [{"uid", "mail", "roles"}], "told": [mail]}; the caller
+ * may add "storefront_welcome", billing_welcome_late_data's object, for
+ * the customer of a reseller with a live storefront), read before any
  * transaction, so that the SQL side makes no LDAP call and `accountd maint`
  * can run it from an intent's data; transfer_finish_sql is that SQL side,
  * inside the caller's transaction (the account still staged and
@@ -84,8 +86,10 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * actor), the contact (if any) made
  * both named contacts when the account has none, and the contacts someone
  * else held moved to them (round-16 walkthrough of seed 000, D2), mailed
- * contact-changed; when no contact changes, data's "owners" (the
- * customer's admins) mailed account-handed-over; the account active;
+ * contact-changed (and, with data's "storefront_welcome", the late
+ * storefront-welcome: round-17 walkthrough of seed 002, D2); when no
+ * contact changes, data's "owners" (the customer's admins) mailed
+ * account-handed-over; the account active;
  * audit rows transfer.contacts and transfer.complete (actor: actor).
  * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
  * to service-provider only besides the actor, D1) get an access row

@@ -3868,3 +3868,257 @@ def test_plan_codes_match_in_any_case_and_an_unknown_one_lists_the_catalog(
         "parent_id": disti.account.id, "filter[plan]": "Standard"}), 403)
     S.expect_problem(api(other.admin).get(table, params={
         "parent_id": disti.account.id, "filter[plan]": "Standard"}), 404)
+
+
+# ---------------------------------------------------------------- round 17, seed 002
+
+def storefront_welcomes(sql, account_id, after_id=None):
+    """The storefront-welcome rows of the account (after after_id), settled:
+    [(recipient lowered, status)]."""
+    return [(x["recipient"].lower(), x["status"]) for x in S.wait_outbox_settled(
+        sql, account_id=account_id, after_id=after_id) if x["template"] == "storefront-welcome"]
+
+
+def put_contact(api, sql, by, account_id, kind, uid, status=200):
+    """PUT …/contacts/{kind} {uid} as by, expecting status; the mails it
+    queued for the account, settled: [(template, recipient lowered)]."""
+    before = S.outbox_max_id(sql)
+    r = api(by).put(f"/api/v1/accounts/{account_id}/contacts/{kind}", json={"uid": uid})
+    if status == 200:
+        assert S.expect(r, 200)["uid"] == uid
+    else:
+        S.expect_problem(r, status)
+    rows = S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+    assert all(x["status"] == "sent" for x in rows), rows
+    return [(x["template"], x["recipient"].lower()) for x in rows]
+
+
+def welcomed(mails):
+    """The recipients of the storefront-welcome among put_contact's mails."""
+    return sorted(to for template, to in mails if template == "storefront-welcome")
+
+
+def test_a_person_named_contact_after_the_order_gets_the_storefront_welcome(
+        api, disti, make_account, make_person, set_roles, make_tenant, sql, mailbox):
+    """Round-17 walkthrough of seed 002, D2: the distributor created a
+    reseller without a contact, ordered Free for it in the back office,
+    then named the reseller's person primary contact with PUT
+    …/contacts/primary. The welcome had gone to the distributor's admin
+    (the account's only admin) and the template's extra recipients; the
+    person the seed sends it to, "the reseller's primary contact", never
+    learnt the storefront's URL. Decision: a person named primary or
+    technical contact (PUT) of an account with a live storefront is mailed
+    the late storefront-welcome, as a contact invitation's accept does, to
+    them only, once per subscription as it is (its order or newest
+    upgrade): not again when they had that welcome already, but again for
+    a new plan order whose welcome they did not get."""
+    watch = S.unique_mail("bss-r17-")
+    S.expect(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-welcome"
+        "/recipients", json={"emails": [watch]}), 200)
+    # The distributor's admin creates the reseller (its admin, no contact)
+    # and orders Free for it.
+    golf = make_account(disti.admin, "partner", disti.account.id)
+    alias = S.unique("golf-")
+    free = execute(api, disti.admin, order(api, disti.admin, golf.id, "reseller-free",
+                                           alias)["id"])
+    url = free["subscription"]["storefront"]["url"]
+    dina = disti.admin.mail.lower()
+    assert sorted(storefront_welcomes(sql, golf.id)) == sorted([(dina, "sent"),
+                                                                (watch.lower(), "sent")])
+    gil, tess = make_person(prefix="gil"), make_person(prefix="tess")
+    billing, member = make_person(prefix="gbil"), make_person(prefix="gmem")
+    for who, role in ((gil, "admin"), (tess, "admin"), (billing, "billing"), (member, "member")):
+        set_roles("olivia", golf.id, who, [role])
+    # Who may not name a contact: the account's billing person and member
+    # (403), another tenant's admin (404); nothing is mailed.
+    other = make_tenant("r17d2")
+    assert put_contact(api, sql, billing, golf.id, "primary", gil.uid, 403) == []
+    assert put_contact(api, sql, member, golf.id, "primary", gil.uid, 403) == []
+    assert put_contact(api, sql, other.admin, golf.id, "primary", gil.uid, 404) == []
+    # The distributor's admin names Gil primary contact: contact-changed,
+    # and the storefront-welcome to him only (not again to the extra
+    # recipient or to Dina).
+    before = S.outbox_max_id(sql)
+    mails = put_contact(api, sql, disti.admin, golf.id, "primary", gil.uid)
+    assert ("contact-changed", gil.mail.lower()) in mails, mails
+    assert welcomed(mails) == [gil.mail.lower()], mails
+    row = [x for x in S.outbox_rows(sql, account_id=golf.id, after_id=before)
+           if x["template"] == "storefront-welcome"][0]
+    got = mailbox.wait_for(outbox_id=row["id"], timeout=15)
+    assert len(got) == 1, row
+    text = got[0].body.replace("\r\n", "\n")
+    assert got[0].subject == f"{golf.name}: your Free Edition storefront is ready", got[0].subject
+    assert f"Hello {gil.name},\n" in text, text
+    assert f"Your storefront: {url}\n" in text, text
+    assert f"\nOrdered by {disti.admin.name} of {disti.account.name}.\n" in text, text
+    assert f"Invoice {free['invoice']['number']} bills" in text, text
+    assert "cancelled as of" not in text and "no longer leads" not in text, text
+    # Named technical contact too: he has this subscription's welcome.
+    mails = put_contact(api, sql, disti.admin, golf.id, "technical", gil.uid)
+    assert ("contact-changed", gil.mail.lower()) in mails and welcomed(mails) == [], mails
+    # Decision: the technical contact gets it too (the order's welcome
+    # goes to both named contacts): Tess, named technical by Gil.
+    mails = put_contact(api, sql, gil, golf.id, "technical", tess.uid)
+    assert welcomed(mails) == [tess.mail.lower()], mails
+    # A new plan order (Standard replaces Free): its welcome goes to the
+    # two contacts and the extra recipient, not to Dina, who is no contact.
+    before = S.outbox_max_id(sql)
+    std = execute(api, disti.admin, order(api, disti.admin, golf.id, "reseller-standard")["id"])
+    assert std["subscription"]["storefront"]["url"] == url, std
+    assert sorted(storefront_welcomes(sql, golf.id, before)) == sorted([
+        (gil.mail.lower(), "sent"), (tess.mail.lower(), "sent"), (watch.lower(), "sent")])
+    # Dina had the Free welcome, not this subscription's: named primary,
+    # she gets the Standard one; Gil, named primary again, had it.
+    mails = put_contact(api, sql, disti.admin, golf.id, "primary", disti.admin.uid)
+    assert welcomed(mails) == [dina], mails
+    text = mailbox.wait_for(outbox_id=[x for x in S.outbox_rows(sql, account_id=golf.id)
+                                       if x["template"] == "storefront-welcome"][-1]["id"],
+                            timeout=15)[0].body.replace("\r\n", "\n")
+    assert "now has Standard Edition:" in text and f"Your storefront: {url}\n" in text, text
+    assert f"Invoice {std['invoice']['number']} bills" in text, text
+    mails = put_contact(api, sql, disti.admin, golf.id, "primary", gil.uid)
+    assert ("contact-changed", gil.mail.lower()) in mails and welcomed(mails) == [], mails
+    # A reseller without a storefront (Basic): a contact change mails no
+    # welcome.
+    plain = make_account(disti.admin, "partner", disti.account.id)
+    set_roles("olivia", plain.id, gil, ["admin"])
+    mails = put_contact(api, sql, disti.admin, plain.id, "primary", gil.uid)
+    assert ("contact-changed", gil.mail.lower()) in mails and welcomed(mails) == [], mails
+
+
+def test_a_contact_named_while_the_plan_is_pending_cancellation_is_told(
+        api, disti, make_account, make_person, set_roles, sql, mailbox):
+    """D2: the storefront of a subscription pending cancellation is still
+    live: its new contact gets the welcome, with the line that it is
+    cancelled as of its end and who can withdraw that."""
+    acc = make_account(disti.admin, "partner", disti.account.id)
+    done = execute(api, disti.admin, order(api, disti.admin, acc.id, "reseller-standard",
+                                           S.unique("pend-"))["id"])
+    sid = done["subscription"]["id"]
+    ends = S.expect(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/cancel"),
+                    200)["ends_at"]
+    rex = make_person(prefix="rex")
+    set_roles("olivia", acc.id, rex, ["admin"])
+    mails = put_contact(api, sql, disti.admin, acc.id, "primary", rex.uid)
+    assert welcomed(mails) == [rex.mail.lower()], mails
+    row = [x for x in S.outbox_rows(sql, account_id=acc.id)
+           if x["template"] == "storefront-welcome"][-1]
+    text = mailbox.wait_for(outbox_id=row["id"], timeout=15)[0].body.replace("\r\n", "\n")
+    assert (f"\nThe Standard Edition subscription is cancelled as of {ends}: the storefront stops"
+            f" working then. Until then an administrator of {acc.name} can withdraw the"
+            " cancellation.\n") in text, text
+
+
+def test_a_reseller_handed_over_with_a_live_storefront_welcomes_its_new_contact(
+        api, disti, make_account, make_person, set_roles, sql, mailbox, invitation_mail):
+    """D2, the other ways a contact is named: a staged reseller whose
+    storefront went live while the distributor prepared it is handed over
+    (POST …/transfer and its accept; the hand-over by role change). The
+    customer, both contacts after it, gets the storefront-welcome once,
+    next to the hand-over's own mails; nobody else gets it again."""
+    # 1. POST …/transfer, accepted.
+    acc = make_account(disti.admin, "partner", disti.account.id, staged=True)
+    done = execute(api, disti.admin, order(api, disti.admin, acc.id, "reseller-free",
+                                           S.unique("ho-"))["id"])
+    url = done["subscription"]["storefront"]["url"]
+    email = S.unique_mail("cora-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).post(f"/api/v1/accounts/{acc.id}/transfer", json={
+        "email": email, "first_name": "Cora", "last_name": "Customer"}), 202)
+    _, token = invitation_mail(email, after=before)
+    before = S.outbox_max_id(sql)
+    uid = S.unique("cora")
+    S.expect(S.accept_invitation(api, token, uid=uid, password=f"{uid}-pw-12345"), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    mine = sorted(x["template"] for x in rows if x["recipient"].lower() == email.lower())
+    assert mine == ["ownership-transferred", "storefront-welcome"], rows
+    assert [x["recipient"].lower() for x in rows if x["template"] == "storefront-welcome"] == [
+        email.lower()], rows
+    welcome = [x for x in rows if x["template"] == "storefront-welcome"][0]
+    text = mailbox.wait_for(outbox_id=welcome["id"], timeout=15)[0].body.replace("\r\n", "\n")
+    assert f"Your storefront: {url}\n" in text, text
+    assert f"Ordered by {disti.admin.name} of {disti.account.name}." in text, text
+
+    # 2. The hand-over by role change: the distributor's admin makes
+    # themselves service provider, leaving the customer's admin.
+    acc = make_account(disti.admin, "partner", disti.account.id, staged=True)
+    execute(api, disti.admin, order(api, disti.admin, acc.id, "reseller-standard",
+                                    S.unique("hr-"))["id"])
+    cust = make_person(prefix="cust")
+    set_roles("olivia", acc.id, cust, ["admin"])
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).put(f"/api/v1/accounts/{acc.id}/members/{disti.admin.uid}",
+                                  json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    mine = sorted(x["template"] for x in rows if x["recipient"].lower() == cust.mail.lower())
+    assert mine == ["contact-changed", "storefront-welcome"], rows
+    assert [x["recipient"].lower() for x in rows if x["template"] == "storefront-welcome"] == [
+        cust.mail.lower()], rows
+    # Named primary again later (by themselves): no second welcome.
+    mails = put_contact(api, sql, cust, acc.id, "primary", cust.uid)
+    assert welcomed(mails) == [], mails
+
+
+def test_the_cancellation_of_a_reseller_plan_says_what_ends_and_what_is_kept(
+        api, disti, make_reseller, make_tenant, make_account, sql, mailbox):
+    """Round-17 walkthrough of seed 002, D3: the cancellation mail of a
+    reseller plan said that the storefront URL stops working, not that
+    the reseller's customers lose their sign-in at the term end ("neither
+    the Standard Reseller nor the sub-customers will be able to log in"),
+    nor that the alias and the storefront's settings are kept for
+    storefront_retention_days and come back with the next plan order.
+    Decision (migration 072): one line each, only for a reseller plan with
+    a storefront."""
+    r = make_reseller(disti)
+    alias = S.unique("d3-")
+    done = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard",
+                                       alias)["id"])
+    sid, url = done["subscription"]["id"], done["subscription"]["storefront"]["url"]
+    # Who may not cancel: a member (403), another tenant (404); nothing
+    # is mailed or changed.
+    other = make_tenant("r17d3")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+    S.expect_problem(api(other.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 404)
+    assert S.outbox_rows(sql, account_id=r.account.id, after_id=before) == []
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "active"
+    # The reseller's billing person cancels (the distributor's back office
+    # may too: test_who_may_order_and_cancel).
+    ends = S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == "subscription-cancelled"]
+    assert sorted(x["recipient"].lower() for x in rows) == sorted(
+        [r.admin.mail.lower(), r.recipient.lower()]), rows
+    mail = mailbox.wait_for(outbox_id=[x for x in rows if x["recipient"].lower()
+                                       == r.admin.mail.lower()][0]["id"], timeout=15)[0]
+    text = mail.body.replace("\r\n", "\n")
+    name = r.account.name
+    assert (f"It stays in service until {ends} and ends then.\n"
+            f"Then {name} returns to the Basic plan and its storefront URL stops working.\n"
+            f"From then on neither {name} nor its customers can sign in at {url}.\n\n"
+            f"Until then an administrator or billing user of {name} can withdraw") in text, text
+    days = retention_days()
+    kept = (f"\nThe storefront's alias and settings are kept for {days} "
+            f"day{'' if days == 1 else 's'} after the end: an order of a plan with a storefront"
+            " within that time brings them back; after that the alias is free for another"
+            " reseller.\n")
+    assert (kept in text) == (days > 0), text
+    assert text.endswith("continuing needs a new order.\n" + kept[1:] if days > 0
+                         else "continuing needs a new order.\n"), text
+    # A customer plan has no storefront: neither line.
+    t = make_tenant("r17d3c")
+    cust = make_account("olivia", "customer", t.account.id)
+    to = S.unique_mail("d3c-")
+    S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
+                               json={"emails": [to]}), 200)
+    csid = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])[
+        "subscription"]["id"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{csid}/cancel"), 200)
+    row = [x for x in S.wait_outbox_settled(sql, account_id=cust.id, after_id=before)
+           if x["template"] == "subscription-cancelled" and x["recipient"].lower() == to.lower()]
+    text = mailbox.wait_for(outbox_id=row[0]["id"], timeout=15)[0].body.replace("\r\n", "\n")
+    assert "sign in at" not in text and "kept for" not in text, text
+    assert text.endswith("continuing needs a new order.\n") and "\n\n\n" not in text, text

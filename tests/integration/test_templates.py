@@ -53,8 +53,11 @@ TEMPLATES = {
     # migration 047, round-13 walkthrough of seed 004, D2).
     "password-reset": {"requested_by", "name", "uid", "link", "expires_at"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
+    # sql/072: a reseller plan's storefront, where neither the reseller nor
+    # its customers sign in after the end, and how long its alias is kept
+    # (round-17 walkthrough of seed 002, D3)
     "subscription-cancelled": {"account_name", "plan", "ends_at", "cancelled_by", "after_end",
-                               "greeting"},
+                               "greeting", "storefront_url", "retention_period"},
     # sql/015: a renewal or a withdrawn cancellation
     "subscription-changed": {"account_name", "plan", "change", "ends_at", "acted_by",
                              "invoice", "greeting"},

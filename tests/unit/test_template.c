@@ -156,6 +156,39 @@ static void relation_templates_and_their_placeholders(void **state)
     assert_non_null(template_check(w, "{{ended_by}}", NULL));
 }
 
+/* Migration 072 (round-17 walkthrough of seed 002, D3): the cancellation
+ * of a reseller plan with a storefront says that its customers' sign-in
+ * ends too and how long the alias is kept; both lines are left out for
+ * any other plan. Only subscription-cancelled has {{retention_period}}. */
+static void cancellation_names_the_storefront_and_its_retention(void **state)
+{
+    (void)state;
+    const struct template_info *t = template_find("subscription-cancelled");
+    const char *body = "Ends {{ends_at}}.\nNo sign-in at {{storefront_url}}.\n"
+                       "Kept for {{retention_period}}.\nBye\n";
+    assert_null(template_check(t, body, NULL));
+    char *bad = NULL;
+    assert_non_null(
+        template_check(template_find("subscription-changed"), "{{retention_period}}", &bad));
+    assert_string_equal(bad, "retention_period");
+    free(bad);
+    struct template_value kept[] = {{"ends_at", "2027-11-30T22:17:38Z"},
+                                    {"storefront_url", "https://shop.example/golf"},
+                                    {"retention_period", "90 days"}};
+    struct buf out = BUF_INIT;
+    assert_int_equal(template_render(body, kept, 3, 0, &out), 0);
+    assert_string_equal(out.data, "Ends 2027-11-30T22:17:38Z.\n"
+                                  "No sign-in at https://shop.example/golf.\n"
+                                  "Kept for 90 days.\nBye\n");
+    buf_reset(&out);
+    struct template_value none[] = {{"ends_at", "2027-11-30T22:17:38Z"},
+                                    {"storefront_url", TEMPLATE_OMIT_LINE},
+                                    {"retention_period", TEMPLATE_OMIT_LINE}};
+    assert_int_equal(template_render(body, none, 3, 0, &out), 0);
+    assert_string_equal(out.data, "Ends 2027-11-30T22:17:38Z.\nBye\n");
+    buf_free(&out);
+}
+
 static void cut_keeps_whole_characters(void **state)
 {
     (void)state;
@@ -204,6 +237,7 @@ int main(void)
         cmocka_unit_test(omitted_value_leaves_its_line_out),
         cmocka_unit_test(relation_templates_and_their_placeholders),
         cmocka_unit_test(cut_keeps_whole_characters),
+        cmocka_unit_test(cancellation_names_the_storefront_and_its_retention),
         cmocka_unit_test(role_title_says_the_role_in_words),
         cmocka_unit_test(every_template_may_greet),
     };
