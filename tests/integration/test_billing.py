@@ -3962,18 +3962,23 @@ def test_a_person_named_contact_after_the_order_gets_the_storefront_welcome(
     mails = put_contact(api, sql, gil, golf.id, "technical", tess.uid)
     assert welcomed(mails) == [tess.mail.lower()], mails
     # A new plan order (Standard replaces Free): its welcome goes to the
-    # two contacts and the extra recipient, not to Dina, who is no contact.
+    # two contacts and the extra recipient, and to Dina, who ordered it as
+    # an admin of the account (round-17 walkthrough of seed 004, D1: the
+    # person who acts gets the mail of their own action).
     before = S.outbox_max_id(sql)
     std = execute(api, disti.admin, order(api, disti.admin, golf.id, "reseller-standard")["id"])
     assert std["subscription"]["storefront"]["url"] == url, std
     assert sorted(storefront_welcomes(sql, golf.id, before)) == sorted([
-        (gil.mail.lower(), "sent"), (tess.mail.lower(), "sent"), (watch.lower(), "sent")])
-    # Dina had the Free welcome, not this subscription's: named primary,
-    # she gets the Standard one; Gil, named primary again, had it.
+        (gil.mail.lower(), "sent"), (tess.mail.lower(), "sent"), (watch.lower(), "sent"),
+        (dina, "sent")])
+    # Dina has this subscription's welcome already: named primary, she
+    # gets no second one; nor does Gil, named primary again.
     mails = put_contact(api, sql, disti.admin, golf.id, "primary", disti.admin.uid)
-    assert welcomed(mails) == [dina], mails
-    text = mailbox.wait_for(outbox_id=[x for x in S.outbox_rows(sql, account_id=golf.id)
-                                       if x["template"] == "storefront-welcome"][-1]["id"],
+    assert ("contact-changed", dina) in mails and welcomed(mails) == [], mails
+    text = mailbox.wait_for(outbox_id=[x for x in S.outbox_rows(sql, account_id=golf.id,
+                                                                after_id=before)
+                                       if x["template"] == "storefront-welcome"
+                                       and x["recipient"].lower() == dina][-1]["id"],
                             timeout=15)[0].body.replace("\r\n", "\n")
     assert "now has Standard Edition:" in text and f"Your storefront: {url}\n" in text, text
     assert f"Invoice {std['invoice']['number']} bills" in text, text
@@ -4089,8 +4094,10 @@ def test_the_cancellation_of_a_reseller_plan_says_what_ends_and_what_is_kept(
     ends = S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
     rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
             if x["template"] == "subscription-cancelled"]
+    # The billing person who cancelled gets a copy too (round-17
+    # walkthrough of seed 004, D1).
     assert sorted(x["recipient"].lower() for x in rows) == sorted(
-        [r.admin.mail.lower(), r.recipient.lower()]), rows
+        [r.admin.mail.lower(), r.recipient.lower(), r.billing.mail.lower()]), rows
     mail = mailbox.wait_for(outbox_id=[x for x in rows if x["recipient"].lower()
                                        == r.admin.mail.lower()][0]["id"], timeout=15)[0]
     text = mail.body.replace("\r\n", "\n")
