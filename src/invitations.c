@@ -1447,23 +1447,32 @@ static int accept_contact_data(struct accept *v)
 /* An ordinary admin invitation: its sender is told when it is accepted
  * while the account is staged (the SQL side checks that;
  * transfer_mail_admin_accepted; round-15 walkthrough of seed 000, D2):
- * their address and name, and who joined, recorded with the plan. */
+ * their address and name, and who joined, recorded with the plan. The
+ * mail's step, "change your own role to service provider", is theirs only
+ * while they are an admin of the account: a sender who is not (operator
+ * staff who invited into an account they hold no role in) is not sent it
+ * (round-17 walkthrough of seed 000, D1). Who joined is named by the
+ * address the directory has for them (D3), the invited one otherwise. */
 static int accept_sender_data(struct accept *v)
 {
     struct request *req = v->req;
     if (v->transfer || v->project_id || v->role != ROLE_ADMIN || !v->invited_by)
         return ST_OK;
     struct person sender = {0}, joined = {0};
+    unsigned sender_roles = 0;
     int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &sender);
-    if (st == ST_OK && sender.mail && *sender.mail) {
+    if (st == ST_OK && sender.mail && *sender.mail)
+        st = ldap_store_roles_of(req->session->ldap, v->account_id, sender.dn, &sender_roles);
+    if (st == ST_OK && sender.mail && *sender.mail && (sender_roles & ROLE_ADMIN)) {
         st = ldap_store_find_person(req->session->ldap, "uid", v->saga.plan.person_uid, &joined);
         char *given = invitee_name(v->inv_first, v->inv_last);
         const char *who = joined.name ? joined.name : given ? given : v->mail;
+        const char *email = joined.mail && *joined.mail ? joined.mail : v->mail;
         if (st == ST_OK || st == ST_NOT_FOUND) {
             st = ST_OK;
             json_object_set_new(v->saga.data, "tell_sender",
                                 json_pack("{s:s, s:s?, s:s, s:s}", "mail", sender.mail, "name",
-                                          sender.name, "joined", who, "email", v->mail));
+                                          sender.name, "joined", who, "email", email));
         }
         free(given);
     }
@@ -1485,16 +1494,21 @@ static int accept_handover_plan(struct accept *v)
      * seed 000, D2): the address may have become one's since the
      * transfer was asked for (a person of the parent, or a service
      * provider of the account). Refused under the guard, nothing changed. */
-    int partners = 0;
+    int partners = 0, operator_side = 0;
     int st = transfer_is_partners(req, v->account_id, s->plan.person_dn, ROLE_SERVICE_PROVIDER,
-                                  &partners);
+                                  &partners, &operator_side);
     if (st != ST_OK)
         return st;
     if (partners)
-        return refuse(req, 409, "conflict",
-                      "this address belongs to one of the partner's own people now (a person of "
-                      "the parent account, or a service provider of this account): the account "
-                      "cannot be handed over to them; ask the partner for a new transfer");
+        return refuse(req, 409, "conflict", "%s",
+                      operator_side
+                          ? "this address belongs to one of the provider's own people now "
+                            "(operator staff, or a service provider of this account): the "
+                            "account cannot be handed over to them; ask for a new transfer"
+                          : "this address belongs to one of the partner's own people now (a "
+                            "person of the parent account, or a service provider of this "
+                            "account): the account cannot be handed over to them; ask the "
+                            "partner for a new transfer");
     st = transfer_prepare(req, v->account_id, s->plan.person_dn, &v->handover);
     if (st != ST_OK)
         return st;
@@ -1508,12 +1522,16 @@ static int accept_handover_plan(struct accept *v)
         st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &customer);
     /* A staged reseller whose storefront went live while it was prepared:
      * the customer, both contacts after it, gets its welcome (round-17
-     * walkthrough of seed 002, D2; transfer_finish_sql). */
+     * walkthrough of seed 002, D2; transfer_finish_sql). The customer's
+     * address is the directory's, not as the transfer typed it (round-17
+     * walkthrough of seed 000, D3: IVY@x for ivy@x stayed in the
+     * recipients and the mails). */
     json_t *welcome = NULL;
     if (st == ST_OK)
         st = billing_welcome_late_data(req, v->account_id, &welcome);
     if (st == ST_OK) {
-        json_t *data = transfer_data(v->handover, v->mail, customer.name);
+        json_t *data = transfer_data(
+            v->handover, customer.mail && *customer.mail ? customer.mail : v->mail, customer.name);
         if (welcome)
             json_object_set(data, "storefront_welcome", welcome);
         json_object_set_new(s->data, "transfer", data);

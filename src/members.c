@@ -19,6 +19,7 @@
 #include "saga.h"
 #include "sql_store.h"
 #include "template.h"
+#include "transfer.h"
 #include "transfer_store.h"
 #include "validate.h"
 
@@ -128,15 +129,18 @@ static void handover_moves_free(struct handover_moves *m)
  * after which no person of the parent is admin while at least one admin
  * who is no person of the parent (the customer) remains, is the hand-over;
  * so is the self-demotion from admin while a customer admin remains, also
- * when a partner colleague stays admin (round 2, D5). It replaces the narrower rules of rounds 2,
- * 13 (N1) and 15 (D3): the partner's last admin who leaves while a colleague stays as service
- * provider hands it over too. Counts people, not DNs (a deleted entry is
- * nobody). Sets *handover, *customer (the uid, malloc'ed, when exactly one
- * customer admin remains; else NULL: accountd does not guess), *owners
- * (a new array of the customer admins after it, {uid, name, mail}; NULL
- * when no hand-over), *target_is_parents (person is a person of the
- * parent) and the parent's billing people to move. One LDAP read of the
- * parent's role groups and one of the admins. */
+ * when a partner colleague stays admin (round 2, D5). It replaces the
+ * narrower rules of rounds 2, 13 (N1) and 15 (D3): the partner's last
+ * admin who leaves while a colleague stays as service provider hands it
+ * over too. On a staged account without a parent operator staff (any role
+ * in the operator account) stand for the parent's people
+ * (transfer_side_account; round-17 walkthrough of seed 000, D1). Counts
+ * people, not DNs (a deleted entry is nobody). Sets *handover, *customer
+ * (the uid, malloc'ed, when exactly one customer admin remains; else NULL:
+ * accountd does not guess), *owners (a new array of the customer admins
+ * after it, {uid, name, mail}; NULL when no hand-over), *target_is_parents
+ * (person is a person of the parent) and the parent's billing people to
+ * move. One LDAP read of the parent's role groups and one of the admins. */
 static int find_handover(struct request *req, const struct account_ref *a,
                          const struct person *person, unsigned wanted,
                          const struct member_index *ix, int *handover, char **customer,
@@ -146,15 +150,21 @@ static int find_handover(struct request *req, const struct account_ref *a,
     *customer = NULL;
     *owners = NULL;
     *target_is_parents = 0;
-    if (!a->parent_id || strcmp(a->status, "staged") != 0)
+    if (strcmp(a->status, "staged") != 0)
+        return ST_OK;
+    /* The provider's side: the parent, or operator staff for an account
+     * without one (round-17 walkthrough of seed 000, D1: a parentless
+     * staged account was never handed over). */
+    unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
+    if (!side)
         return ST_OK;
     struct member_index parent = {0};
     struct role_group *groups = NULL;
     size_t ngroups = 0;
-    int st = ldap_store_role_groups(req->session->ldap, &a->parent_id, 1, &groups, &ngroups);
+    int st = ldap_store_role_groups(req->session->ldap, &side, 1, &groups, &ngroups);
     if (st != ST_OK)
         return st;
-    member_index_build(&parent, groups, ngroups, a->parent_id);
+    member_index_build(&parent, groups, ngroups, side);
     struct person *admins = NULL;
     size_t nadmins = 0;
     st = ldap_store_people_with_role(req->session->ldap, ix, ROLE_ADMIN, &admins, &nadmins);

@@ -81,23 +81,25 @@ static int request_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-/* How many admins of account a are people of its parent (one LDAP read
- * of each's role groups): what the 422 of a transfer to an admin of the
- * account names as the way that works. */
+/* How many admins of account a are people of its provider's side, its
+ * parent or, without one, operator staff (one LDAP read of each's role
+ * groups): what the 422 of a transfer to an admin of the account names as
+ * the way that works. */
 static int parent_admins_here(struct request *req, const struct account_ref *a, size_t *n)
 {
     *n = 0;
-    if (!a->parent_id)
+    unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
+    if (!side)
         return ST_OK;
     struct role_group *groups = NULL, *pgroups = NULL;
     size_t ngroups = 0, npgroups = 0;
     int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
     if (st == ST_OK)
-        st = ldap_store_role_groups(req->session->ldap, &a->parent_id, 1, &pgroups, &npgroups);
+        st = ldap_store_role_groups(req->session->ldap, &side, 1, &pgroups, &npgroups);
     if (st == ST_OK) {
         struct member_index ix, parent;
         member_index_build(&ix, groups, ngroups, a->id);
-        member_index_build(&parent, pgroups, npgroups, a->parent_id);
+        member_index_build(&parent, pgroups, npgroups, side);
         for (size_t m = 0; m < ix.n; m++)
             if ((ix.entries[m].roles & ROLE_ADMIN) &&
                 member_index_find_norm(&parent, ix.entries[m].norm))
@@ -115,7 +117,9 @@ static int parent_admins_here(struct request *req, const struct account_ref *a, 
  * works for this caller (round-15 walkthrough of seed 000, D3: the
  * customer's admin who sent their own address got "one of the partner's
  * own people", and the operator was sent to "the partner's admin" of an
- * account that had none left). */
+ * account that had none left). For an account without a parent the
+ * provider's side is operator staff, and the message names them (round-17
+ * walkthrough of seed 000, D1: it named steps that did nothing there). */
 static int already_admin_message(struct request *req, const struct account_ref *a,
                                  struct buf *message)
 {
@@ -123,35 +127,45 @@ static int already_admin_message(struct request *req, const struct account_ref *
     int st = parent_admins_here(req, a, &partner_admins);
     if (st != ST_OK)
         return st;
+    unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
+    int operator_side = !a->parent_id;
+    /* The caller is one of the provider's side: a person of the parent,
+     * or (no parent) operator staff. */
+    int caller_of_side =
+        operator_side ? side && caller_roles(req, side) != 0 : a->parent_roles != 0;
     buf_adds(message, "this person is already an admin of this account; ");
-    if ((a->roles & ROLE_ADMIN) && a->parent_roles && partner_admins)
+    if ((a->roles & ROLE_ADMIN) && caller_of_side && partner_admins)
         buf_printf(message,
                    "to hand the account over to them, change your own role to service-provider "
                    "(PUT /api/v1/accounts/%llu/members/%s with {\"roles\": "
                    "[\"service-provider\"]}: the hand-over by role change)",
                    a->id, req->caller.uid ? req->caller.uid : "{your uid}");
-    else if (partner_admins)
+    else if (partner_admins) {
         buf_printf(message,
-                   "the partner's admin hands the account over to them by changing their own "
-                   "role to service-provider (PUT /api/v1/accounts/%llu/members/{their uid}: the "
-                   "hand-over by role change)%s",
-                   a->id,
-                   (a->roles & ROLE_ADMIN) || req->caller.is_operator
-                       ? ", or an admin of the account changes the roles of the partner's admins "
-                         "to service-provider: the change that leaves none of them admin hands "
-                         "it over"
-                       : "");
-    else
+                   "%s hands the account over to them by changing their own role to "
+                   "service-provider (PUT /api/v1/accounts/%llu/members/{their uid}: the "
+                   "hand-over by role change)",
+                   operator_side ? "an operator staff member who is an admin of it"
+                                 : "the partner's admin",
+                   a->id);
+        if ((a->roles & ROLE_ADMIN) || req->caller.is_operator)
+            buf_printf(message,
+                       ", or an admin of the account changes the roles of %s to "
+                       "service-provider: the change that leaves none of them admin hands it "
+                       "over",
+                       operator_side ? "the operator staff who are its admins"
+                                     : "the partner's admins");
+    } else
         /* Since the hand-over's invariant (round-16 walkthrough of seed
          * 000, D1) only a change made outside accountd (or before the
          * rule) leaves a staged account in this state; any role change
          * through the API completes it. */
         buf_printf(message,
-                   "no person of the partner is an admin of it any more: it is the customer's "
+                   "no %s is an admin of it any more: it is the customer's "
                    "already, and any change of its people's roles by an admin of the account "
                    "completes the hand-over (PUT /api/v1/accounts/%llu/members/{uid} with the "
                    "roles they have, or DELETE of someone who leaves)",
-                   a->id);
+                   operator_side ? "operator staff member" : "person of the partner", a->id);
     return ST_OK;
 }
 
@@ -220,11 +234,14 @@ void transfers_create(struct request *req)
         return;
     }
     if (of_parent || (here & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER))) {
-        res_field_error(
-            req, "email",
-            "this address belongs to one of the partner's own people (a person of the "
-            "parent account, or an admin or service provider of this account); hand the "
-            "account over to the customer's address");
+        res_field_error(req, "email",
+                        a.parent_id
+                            ? "this address belongs to one of the partner's own people (a person "
+                              "of the parent account, or an admin or service provider of this "
+                              "account); hand the account over to the customer's address"
+                            : "this address belongs to one of the provider's own people (operator "
+                              "staff, or an admin or service provider of this account); hand "
+                              "the account over to the customer's address");
         refuse_invalid(req);
         return;
     }
@@ -276,19 +293,35 @@ void transfer_forget(struct handover **h)
     *h = NULL;
 }
 
+unsigned long long transfer_side_account(struct request *req, unsigned long long account_id,
+                                         unsigned long long parent_id)
+{
+    if (parent_id)
+        return parent_id;
+    unsigned long long op = operator_account_id(req);
+    return op == account_id ? 0 : op;
+}
+
 int transfer_parent_people(struct request *req, unsigned long long account_id,
                            struct transfer_parent *p)
 {
     memset(p, 0, sizeof(*p));
     struct sql_result r = {0};
     int st = account_brief(req->session->sql, account_id, &r);
-    unsigned long long parent = st == ST_OK && r.nrows ? sql_cell_id(&r, 0, ACCOUNT_COL_PARENT) : 0;
+    int found = st == ST_OK && r.nrows;
+    unsigned long long parent = found ? sql_cell_id(&r, 0, ACCOUNT_COL_PARENT) : 0;
     sql_result_free(&r);
-    if (st != ST_OK || !parent)
+    if (st != ST_OK || !found)
         return st;
-    st = ldap_store_role_groups(req->session->ldap, &parent, 1, &p->groups, &p->ngroups);
+    /* Operator staff for an account without a parent (round-17
+     * walkthrough of seed 000, D1 and D2). */
+    unsigned long long side = transfer_side_account(req, account_id, parent);
+    if (!side)
+        return ST_OK;
+    p->operator_side = !parent;
+    st = ldap_store_role_groups(req->session->ldap, &side, 1, &p->groups, &p->ngroups);
     if (st == ST_OK)
-        member_index_build(&p->ix, p->groups, p->ngroups, parent);
+        member_index_build(&p->ix, p->groups, p->ngroups, side);
     return st;
 }
 
@@ -321,21 +354,22 @@ int transfer_person_side(struct request *req, unsigned long long account_id, con
 }
 
 int transfer_is_partners(struct request *req, unsigned long long account_id, const char *dn,
-                         unsigned roles, int *is)
+                         unsigned roles, int *is, int *operator_side)
 {
     *is = 0;
+    if (operator_side)
+        *operator_side = 0;
     unsigned here = 0;
     int st = ldap_store_roles_of(req->session->ldap, account_id, dn, &here);
     if (st != ST_OK)
         return st;
-    if (here & roles) {
-        *is = 1;
-        return ST_OK;
-    }
     struct transfer_parent p;
     st = transfer_parent_people(req, account_id, &p);
-    if (st == ST_OK)
-        *is = transfer_partner_person(&p, dn);
+    if (st == ST_OK) {
+        *is = (here & roles) || transfer_partner_person(&p, dn);
+        if (operator_side)
+            *operator_side = p.operator_side;
+    }
     transfer_parent_free(&p);
     return st;
 }

@@ -45,13 +45,25 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long invitation_id, const char *customer_uid,
                         const json_t *data, struct problem *ref);
-/* The people of the account's parent (any role group), for telling the
- * partner's people from the customer's: ST_OK with p filled (empty for an
- * account without parent); free with transfer_parent_free. */
+/* The provider's side of a staged account (docs/api.md, "Staging and
+ * hand-over"): the account whose people prepare it and hand it over. That
+ * is its parent; for an account without a parent, which only operator
+ * staff create, the operator account (round-17 walkthrough of seed 000,
+ * D1: operator staff, any role in the operator account, play the part a
+ * partner's people play under a partner). 0 for the operator account
+ * itself and while there is none. */
+unsigned long long transfer_side_account(struct request *req, unsigned long long account_id,
+                                         unsigned long long parent_id);
+/* The people of the provider's side (transfer_side_account; any role
+ * group), for telling the partner's people (or operator staff) from the
+ * customer's: ST_OK with p filled (empty when there is no side);
+ * p->operator_side is 1 when the side is the operator account. Free with
+ * transfer_parent_free. */
 struct transfer_parent {
     struct role_group *groups;
     size_t ngroups;
     struct member_index ix;
+    int operator_side;
 };
 int transfer_parent_people(struct request *req, unsigned long long account_id,
                            struct transfer_parent *p);
@@ -59,16 +71,19 @@ void transfer_parent_free(struct transfer_parent *p);
 /* 1 if dn is a person of the parent. */
 int transfer_partner_person(const struct transfer_parent *p, const char *dn);
 /* The roles dn holds in the account (*here, ROLE_* bits) and whether it
- * is a person of the account's parent (*of_parent): both read, for the
- * transfer's message that tells the customer's admin already in the
+ * is a person of the provider's side (*of_parent: of the account's
+ * parent, or operator staff for an account without one): both read, for
+ * the transfer's message that tells the customer's admin already in the
  * account from the partner's people. */
 int transfer_person_side(struct request *req, unsigned long long account_id, const char *dn,
                          unsigned *here, int *of_parent);
 /* *is 1 when dn is one of the partner's people for a hand-over of the
- * account: a person of its parent, or one who holds any of `roles` in it
- * (round-4 walkthrough of seed 000, D2). */
+ * account: a person of the provider's side (its parent, or operator
+ * staff), or one who holds any of `roles` in it (round-4 walkthrough of
+ * seed 000, D2). *operator_side (may be NULL) is 1 when the account has no
+ * parent and operator staff are its provider's side. */
 int transfer_is_partners(struct request *req, unsigned long long account_id, const char *dn,
-                         unsigned roles, int *is);
+                         unsigned roles, int *is, int *operator_side);
 /* The audit row transfer.demote of one moved person ({"uid", "roles"}:
  * the roles before; without them, admin). */
 int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,

@@ -1894,3 +1894,241 @@ def test_r16_the_pending_invitation_409_names_the_role_as_the_mails_do(api, sql,
                                      json={"email": email, "role": "member"}), 202)
     p = S.expect_problem(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 409, "conflict")
     assert f"your invitation of {email} as a member (invitation {inv['id']}) is still pending" in p["detail"], p
+
+
+# ---- round-17 walkthrough of seed 000: a staged account without a parent
+
+def _olivia(api):
+    me = S.expect(api("olivia").get("/api/v1/me"), 200)
+    return S.Person("olivia", S.PASSWORDS["olivia"], S.person_dn("olivia"), me.get("name"), me["mail"])
+
+
+def _parentless_staged(make_account):
+    """Operator staff (olivia) stage a direct customer: no parent_id."""
+    acc = make_account("olivia", "customer", None, staged=True)
+    assert acc.body["status"] == "staged" and acc.body.get("parent_id") in (None, ""), acc.body
+    return acc
+
+
+def test_r17_a_parentless_staged_account_is_handed_over_by_the_seeds_role_change(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-17 walkthrough of seed 000, D1: on a staged account without a
+    parent operator staff are the provider's side. The seed's order —
+    invite the customer as admin, they accept, change your own role to
+    service provider — hands it over (active, the customer both contacts,
+    audit, mails), and the invitation-accepted mail and the transfer 422
+    promised exactly that step."""
+    olivia = _olivia(api)
+    acc = _parentless_staged(make_account)
+    path = f"{ACCOUNTS}/{acc.id}/members/olivia"
+    # Alone: the self-demotion is last-admin, naming the pending invitation.
+    email = S.unique_mail("r17a-")
+    before = S.outbox_max_id(sql)
+    inv = S.expect(api("olivia").post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                      json={"email": email, "role": "admin", "first_name": "Eli",
+                                            "last_name": "Eta"}), 202)
+    _, token = invitation_mail(email, after=before)
+    p = S.expect_problem(api("olivia").put(path, json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert f"invitation of {email} as an administrator (invitation {inv['id']}) is pending" in p["detail"], p
+    before = S.outbox_max_id(sql)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r17a"), password="r17a-pw-123"), 200)["uid"]
+    S.PASSWORDS[uid] = "r17a-pw-123"
+    eli = S.Person(uid, "r17a-pw-123", S.person_dn(uid), "Eli Eta", email)
+    # The mail that names the step.
+    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "invitation-accepted"]
+    assert [S.norm_addr(r["recipient"]) for r in told] == [S.norm_addr(olivia.mail)], told
+    assert "change your own role to service provider" in told[0]["body"], told[0]["body"]
+    # The transfer's 422 to the customer admin names the same step: to
+    # olivia her own role change, to Eli the role change of operator staff.
+    msg = S.expect_field_errors(api("olivia").post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": email}),
+                                "email")["email"]
+    assert f"change your own role to service-provider (PUT /api/v1/accounts/{acc.id}/members/olivia" in msg, msg
+    msg = S.expect_field_errors(api(eli).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": email}),
+                                "email")["email"]
+    assert "an operator staff member who is an admin of it hands the account over" in msg, msg
+    assert "changes the roles of the operator staff who are its admins to service-provider" in msg, msg
+    assert "partner" not in msg, msg
+    # Who may not change olivia's roles: a member (403), another tenant (404).
+    m = make_person(prefix="r17am")
+    set_roles(eli, acc.id, m, ["member"])
+    S.expect_problem(api(m).put(path, json={"roles": ["service-provider"]}), 403)
+    other = make_tenant("r17a-o")
+    S.expect_problem(api(other.admin).put(path, json={"roles": ["service-provider"]}), 404)
+    S.expect_problem(api(other.admin).delete(path), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+
+    version = sql.account(acc.id)["version"]
+    before = S.outbox_max_id(sql)
+    r = api("olivia").put(path, json={"roles": ["service-provider", "member"]})
+    assert S.expect(r, 200)["roles"] == ["service-provider"]
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["version"] > version, a
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(eli.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, olivia) == {"service-provider"}
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                      int(acc.id))}
+    assert contacts == {"primary": uid, "technical": uid}
+    trail = sql.audit(acc.id)
+    actions = [r["action"] for r in trail]
+    assert actions[-3:] == ["member.set_roles", "transfer.contacts", "transfer.complete"], actions
+    assert trail[-3]["new_value"] == {"uid": "olivia", "roles": ["service-provider"]}, trail[-3]
+    assert trail[-2]["old_value"] == {"primary": None, "technical": None}, trail[-2]
+    assert trail[-1]["uid"] == "olivia"
+    assert trail[-1]["old_value"] == {"status": "staged"}
+    assert trail[-1]["new_value"] == {"status": "active", "via": "role-change", "owner": uid}
+    # Mails as for a partner: the new owner is told it was handed over.
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
+    mine = [r for r in rows if S.norm_addr(r["recipient"]) == S.norm_addr(email)]
+    assert len(mine) == 1, rows
+    assert "over to you: it is now active and" in mine[0]["body"] and "is a service provider." in mine[0]["body"], \
+        mine[0]["body"]
+    # Through the API: active, Eli both contacts, olivia among the providers.
+    view = S.expect(api(eli).get(f"{ACCOUNTS}/{acc.id}"), 200)
+    assert view["status"] == "active" and view["contacts"]["primary"]["uid"] == uid, view
+    assert "olivia" in providers(api, eli, acc.id)
+    # Handed over: a transfer now is 409.
+    S.expect_problem(api(eli).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
+
+
+def test_r17_the_customer_removing_operator_staff_hands_a_parentless_account_over(
+        api, sql, ldap_admin, make_tenant, make_account, invitation_mail):
+    """Round-17 walkthrough of seed 000, D1: the invariant holds for a
+    parentless staged account too — the customer admin who removes the
+    last operator staff admin (DELETE) hands it over; while one stays
+    admin, a change of someone else is an ordinary one."""
+    acc = _parentless_staged(make_account)
+    eli = _invite_customer_as_admin(api, invitation_mail, sql, "olivia", acc.id)
+    # The customer admin's own role change leaves olivia admin: no hand-over.
+    S.expect(api(eli).put(f"{ACCOUNTS}/{acc.id}/members/{eli.uid}", json={"roles": ["admin", "billing"]}), 200)
+    assert sql.account(acc.id)["status"] == "staged"
+    other = make_tenant("r17b-o")
+    S.expect_problem(api(other.admin).delete(f"{ACCOUNTS}/{acc.id}/members/olivia"), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(eli).delete(f"{ACCOUNTS}/{acc.id}/members/olivia"), 204)
+    a = sql.account(acc.id)
+    assert a["status"] == "active", a
+    contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
+                                                      int(acc.id))}
+    assert contacts == {"primary": eli.uid, "technical": eli.uid}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["uid"] == eli.uid, done
+    assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": eli.uid}
+    rows = [r for r in S.outbox_rows(sql, recipient=eli.mail, after_id=before) if r["template"] == "contact-changed"]
+    # Eli made the change: their copy says so.
+    assert len(rows) == 1 and "You made this change." in rows[0]["body"], rows
+
+
+def test_r17_a_parentless_transfer_makes_operator_staff_service_providers(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-17 walkthrough of seed 000, D2: the accept of a parentless
+    staged account's transfer moves operator staff admins of it to
+    service-provider (granted by the customer, listed, revocable,
+    transfer-completed, transfer.demote), as both mails told the customer.
+    A transfer to operator staff's own address is refused; a member may
+    not transfer (403), another tenant sees nothing (404)."""
+    olivia = _olivia(api)
+    acc = _parentless_staged(make_account)
+    worker = make_person(prefix="r17cw")
+    set_roles("olivia", acc.id, worker, ["member"])
+    zed = S.unique_mail("r17c-")
+    S.expect_problem(api(worker).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": zed}), 403)
+    other = make_tenant("r17c-o")
+    S.expect_problem(api(other.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": zed}), 404)
+    msg = S.expect_field_errors(api("olivia").post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": olivia.mail}),
+                                "email")["email"]
+    assert "one of the provider's own people (operator staff" in msg, msg
+    before = S.outbox_max_id(sql)
+    transfer(api, "olivia", acc.id, zed)
+    mail, token = invitation_mail(zed, after=before)
+    assert "keep access as your service providers" in mail.body, mail.body
+    before = S.outbox_max_id(sql)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r17c"), password="r17c-pw-123"), 200)["uid"]
+    S.PASSWORDS[uid] = "r17c-pw-123"
+    cust = S.Person(uid, "r17c-pw-123", S.person_dn(uid), "Cora Customer", zed)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(cust.dn)}
+    assert S.roles_in_ldap(ldap_admin, acc.id, olivia) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, worker) == {"member"}
+    listed = providers(api, cust, acc.id)
+    assert set(listed) == {"olivia"} and listed["olivia"]["granted_by"] == uid, listed
+    demote = [r for r in sql.audit(acc.id) if r["action"] == "transfer.demote"]
+    assert [(r["old_value"], r["new_value"]) for r in demote] == [
+        ({"uid": "olivia", "roles": ["admin"]}, {"uid": "olivia", "roles": ["service-provider"]})], demote
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    got = {(r["template"], S.norm_addr(r["recipient"])) for r in rows}
+    assert ("transfer-completed", S.norm_addr(olivia.mail)) in got, rows
+    assert ("ownership-transferred", S.norm_addr(zed)) in got, rows
+    mine = mailbox.wait_for(to=olivia.mail, predicate=lambda m: acc.name in m.subject and "handed over" in m.subject)
+    assert mine and "You keep access as a service provider." in mine[-1].body, mine
+    theirs = mailbox.wait_for(to=zed, predicate=lambda m: "is now yours" in m.subject)
+    assert theirs and "list of service providers" in theirs[-1].body, theirs
+    # Revocable, as a partner's person's access is.
+    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/service-providers/olivia"), 204)
+    assert S.roles_in_ldap(ldap_admin, acc.id, olivia) == set()
+    assert "olivia" not in providers(api, cust, acc.id)
+
+
+def test_r17_only_an_admin_of_the_account_is_told_to_change_their_own_role(
+        api, sql, make_account, make_person, set_roles, invitation_mail, operator_id):
+    """Round-17 walkthrough of seed 000, D1: the invitation-accepted mail
+    names the step "change your own role to service provider"; operator
+    staff who invited the customer into a staged account they hold no
+    role in have no such role to change, and are not sent it."""
+    acc = _parentless_staged(make_account)
+    otto = make_person(prefix="r17do")
+    set_roles("olivia", operator_id, otto, ["admin"])
+    try:
+        email = S.unique_mail("r17d-")
+        before = S.outbox_max_id(sql)
+        S.expect(api(otto).post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": email, "role": "admin"}), 202)
+        _, token = invitation_mail(email, after=before)
+        before = S.outbox_max_id(sql)
+        S.expect(S.accept_invitation(api, token, uid=S.unique("r17d"), password="r17d-pw-123"), 200)
+        assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+                if r["template"] == "invitation-accepted"] == []
+    finally:
+        S.expect(api("olivia").delete(f"/api/v1/accounts/{operator_id}/members/{otto.uid}"), 204)
+
+
+def test_r17_the_accepting_persons_directory_address_replaces_the_typed_case(
+        api, sql, mailbox, make_tenant, make_account, make_person, invitation_mail):
+    """Round-17 walkthrough of seed 000, D3: a transfer to IVY@x for the
+    directory's ivy@x: once she accepts, the recipients and the mails use
+    her directory address, not the typed one. So does the
+    invitation-accepted mail of an ordinary admin invitation."""
+    t = make_tenant("r17e")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    ivy = make_person(prefix="r17ei")
+    typed = ivy.mail.split("@")[0].upper() + "@" + ivy.mail.split("@")[1]
+    assert typed != ivy.mail
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, typed)
+    _, token = invitation_mail(typed, after=before)
+    before = S.outbox_max_id(sql)
+    r = S.expect(S.accept_invitation(api, token), 200)
+    assert r["uid"] == ivy.uid and r["created"] is False, r
+    view = S.expect(api(ivy).get(f"{ACCOUNTS}/{acc.id}/notification-recipients"), 200)
+    assert view["emails"] == [ivy.mail], view
+    rec = [r for r in sql.audit(acc.id) if r["action"] == "transfer.recipients"]
+    assert rec[-1]["new_value"] == {"emails": [ivy.mail]}, rec
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    owned = [r for r in rows if r["template"] == "ownership-transferred"]
+    assert len(owned) == 1 and owned[0]["recipient"] == ivy.mail, owned
+    mine = mailbox.wait_for(to=ivy.mail, predicate=lambda m: acc.name in m.subject and "is now yours" in m.subject)
+    assert mine and f"notifications go to {ivy.mail}." in mine[-1].body and typed not in mine[-1].body, mine
+    theirs = mailbox.wait_for(to=t.admin.mail, predicate=lambda m: acc.name in m.subject and "handed over" in m.subject)
+    assert theirs and f"({ivy.mail})" in theirs[-1].body and typed not in theirs[-1].body, theirs
+    # An ordinary admin invitation to another staged account, in the typed
+    # case (a person outside the partner's tree: invited by link).
+    ian = make_person(prefix="r17en")
+    typed = ian.mail.split("@")[0].upper() + "@" + ian.mail.split("@")[1]
+    acc2 = make_account(t.admin, "customer", t.account.id, staged=True)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc2.id}/invitations", json={"email": typed, "role": "admin"}), 202)
+    _, token = invitation_mail(typed, after=before)
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token), 200)
+    told = [r for r in S.outbox_rows(sql, account_id=acc2.id, after_id=before)
+            if r["template"] == "invitation-accepted"]
+    assert len(told) == 1 and f"({ian.mail})" in told[0]["body"] and typed not in told[0]["body"], told
