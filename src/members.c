@@ -281,18 +281,28 @@ static int own_invitations_die(struct request *req, const struct account_ref *a,
                                : (before & ROLE_ADMIN) && !(after & ROLE_ADMIN)
                                    ? "gave up admin"
                                    : "gave up service-provider";
+        /* What to wait for says what the caller is doing (round-17
+         * walkthrough of seed 004, D5: a contact handing over and leaving
+         * read "change your role"), and the way that keeps the invitation
+         * is named: another administrator resends it and becomes its
+         * sender (invitations.c). One is there: the last admin got 409
+         * last-admin before this check. */
+        const char *then = !after ? "leave" : "change your role";
         struct buf detail = BUF_INIT;
         if (n == 1)
             buf_printf(&detail,
                        "your invitation of %s is still pending: it would stop working if you %s "
-                       "now; change your role once it has been accepted, or revoke it first",
-                       buf_str(&list), gives_up);
+                       "now; %s once it has been accepted, or have another administrator resend "
+                       "it (they become its sender; the invitee gets a new link), or revoke it "
+                       "first",
+                       buf_str(&list), gives_up, then);
         else
             buf_printf(&detail,
                        "your invitations of %s are still pending: they would stop working if you "
-                       "%s now; change your role once they have been accepted, or revoke them "
-                       "first",
-                       buf_str(&list), gives_up);
+                       "%s now; %s once they have been accepted, or have another administrator "
+                       "resend them (they become their sender; the invitees get new links), or "
+                       "revoke them first",
+                       buf_str(&list), gives_up, then);
         st = problem_set(ref, 409, "conflict", buf_str(&detail));
         buf_free(&detail);
     }
@@ -538,6 +548,14 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
     if (req->caller.mail)
         json_object_set_new(h, "by_mail", json_string(req->caller.mail));
     json_object_set_new(h, "by_admin", json_boolean(by_admin));
+    /* ... and its {{changed_by}}: who handed over with the organization
+     * they act for (mail_actor_name; round-17 walkthrough of seed 004, D3).
+     * Without it (the database did not answer) the mail names them by
+     * name, as a plan recorded before does. */
+    char *by_actor = NULL;
+    if (mail_actor_name(req->session->sql, &req->caller, account_id, &by_actor) == ST_OK)
+        json_object_set_new(h, "by_actor", json_string(by_actor));
+    free(by_actor);
     /* What the new owner's copy says happened (round-15 walkthrough of
      * seed 000, D4; transfer_finish_self_demotion): how, and to whom. */
     json_object_set_new(h, "how", json_string(how));
