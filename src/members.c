@@ -203,9 +203,12 @@ static int find_handover(struct request *req, const struct account_ref *a,
 /* The bare last-admin rule, or with a pointer to the pending ordinary
  * admin invitations of the account (round-15 walkthrough of seed 000, D2:
  * the seed's "invite, then change your role" with a single partner admin
- * got the bare rule, as after POST .../transfer in round 14). */
+ * got the bare rule, as after POST .../transfer in round 14). leaving: the
+ * change is the caller's DELETE of themselves, who is told to leave, not
+ * to change their role, once it is accepted (round-17 walkthrough of seed
+ * 004, D5). */
 static int last_admin_invited(struct request *req, const struct account_ref *a, struct problem *ref,
-                              const char *rule)
+                              const char *rule, int leaving)
 {
     json_t *items = NULL;
     int st = invitations_pending(req->session->sql, a->id, 0, &items);
@@ -222,11 +225,12 @@ static int last_admin_invited(struct request *req, const struct account_ref *a, 
             strcmp(role, "admin") != 0 || (purpose && strcmp(purpose, "transfer") == 0))
             continue;
         buf_printf(&b,
-                   "; %s invitation of %s as an administrator (invitation %s) is pending: change "
-                   "your role once it has been accepted",
+                   "; %s invitation of %s as an administrator (invitation %s) is pending: %s "
+                   "once it has been accepted",
                    by && strcasecmp(by, req->caller.uid) == 0 ? "your" : "the",
                    json_string_value(json_object_get(it, "email")),
-                   json_string_value(json_object_get(it, "id")));
+                   json_string_value(json_object_get(it, "id")),
+                   leaving ? "leave" : "change your role");
     }
     json_decref(items);
     st = problem_set(ref, 409, "last-admin", buf_str(&b));
@@ -316,7 +320,8 @@ static int own_invitations_die(struct request *req, const struct account_ref *a,
  * partner who followed the seed's "change your role to Service Provider"
  * after POST .../transfer got the bare rule): the accept makes the
  * provider's people service providers. */
-static int last_admin(struct request *req, const struct account_ref *a, struct problem *ref)
+static int last_admin(struct request *req, const struct account_ref *a, struct problem *ref,
+                      int leaving)
 {
     static const char rule[] = "an account always keeps at least one admin";
     unsigned long long invitation_id = 0;
@@ -326,7 +331,7 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
     if (strcmp(a->status, "staged") == 0)
         st = transfer_pending_invitee(req->session->sql, a->id, &invitation_id, &email, &expired);
     if (st == ST_NOT_FOUND)
-        return last_admin_invited(req, a, ref, rule);
+        return last_admin_invited(req, a, ref, rule, leaving);
     if (st != ST_OK)
         return st;
     struct buf b = BUF_INIT;
@@ -450,7 +455,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
-            return last_admin(req, a, ref);
+            return last_admin(req, a, ref, self && !wanted);
         /* A contact is an admin (contacts.c): name another contact first. */
         const char *kind = NULL;
         st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);

@@ -369,6 +369,19 @@ def test_leaving_with_a_pending_invitation_says_leave_and_how_to_keep_it(
     assert S.roles_in_ldap(ldap_admin, acc.id, anna) == set()
     items = S.expect(api(ben).get(f"/api/v1/accounts/{acc.id}/invitations"), 200)["items"]
     assert [i["usable"] for i in items if i["id"] == inv] == [True], items
+    # The last admin's 409 points at a pending admin invitation in the same
+    # words: "leave" for a DELETE of oneself, "change your role" for a PUT.
+    solo = make_account(t.admin, "customer", t.account.id)
+    hank = S.unique_mail("lv17h-")
+    hinv = S.expect(api(t.admin).post(f"/api/v1/accounts/{solo.id}/invitations",
+                                      json={"email": hank, "role": "admin"}), 202)["id"]
+    mine = f"/api/v1/accounts/{solo.id}/members/{t.admin.uid}"
+    pending = (f"an account always keeps at least one admin; your invitation of {hank} as an"
+               f" administrator (invitation {hinv}) is pending: ")
+    p = S.expect_problem(api(t.admin).delete(mine), 409, "last-admin")
+    assert p["detail"] == pending + "leave once it has been accepted", p
+    p = S.expect_problem(api(t.admin).put(mine, json={"roles": ["billing"]}), 409, "last-admin")
+    assert p["detail"] == pending + "change your role once it has been accepted", p
 
 
 def test_delete_of_non_member_is_404(api, customer, make_person):
