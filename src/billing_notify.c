@@ -215,15 +215,8 @@ static int actor_of_uid(struct request *req, const char *uid, unsigned long long
     *out = NULL;
     struct person by = {0};
     int st = ldap_store_find_person(req->session->ldap, "uid", uid, &by);
-    struct caller who = {.uid = by.uid, .name = by.name};
     if (st == ST_OK)
-        st = ldap_store_all_grants_of(req->session->ldap, by.dn, &who.grants, &who.ngrants, NULL,
-                                      NULL);
-    if (st == ST_OK) {
-        qsort(who.grants, who.ngrants, sizeof(*who.grants), role_grant_compare);
-        st = mail_actor_name(req->session->sql, &who, account_id, out);
-    }
-    free(who.grants);
+        st = mail_person_actor_name(req->session->sql, req->session->ldap, &by, account_id, out);
     person_free(&by);
     return st == ST_NOT_FOUND ? ST_OK : st;
 }

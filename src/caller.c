@@ -2,6 +2,7 @@
 
 #include "account_store.h"
 #include "authn.h"
+#include "buf.h"
 #include "dircache.h"
 #include "ldap_store.h"
 #include "log.h"
@@ -287,6 +288,35 @@ static const char *not_found_detail(const struct request *req)
     return req->not_found ? req->not_found : "no such account";
 }
 
+/* The router's 403 to a person of the account whose roles the route does
+ * not name: which roles it needs (the route table's, in the words of the
+ * role names) and whom to ask (round-17 walkthrough of seed 004, D6: an
+ * additional user read a bare "your role in this account does not allow
+ * this"). Only people with a role in the account get it, so it tells
+ * nobody outside the account anything. */
+static void refuse_role(struct request *req, unsigned allowed, unsigned roles)
+{
+    struct buf b = BUF_INIT;
+    buf_adds(&b, "your role in this account does not allow this");
+    size_t count = 0, said = 0;
+    for (unsigned i = 0; i < ROLE_COUNT; i++)
+        count += (allowed & (1u << i)) != 0;
+    for (unsigned i = 0; i < ROLE_COUNT; i++) {
+        if (!(allowed & (1u << i)))
+            continue;
+        buf_printf(&b, "%s%s",
+                   said == 0           ? ": it needs "
+                   : said + 1 == count ? " or "
+                                       : ", ",
+                   role_names[i]);
+        said++;
+    }
+    if (!(roles & ROLE_ADMIN))
+        buf_adds(&b, "; ask an administrator of the account");
+    refuse(req, 403, "forbidden", "%s", buf_str(&b));
+    buf_free(&b);
+}
+
 int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
                           unsigned parent_allowed)
 {
@@ -359,7 +389,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     if (caller_account_allows(req, out, allowed, parent_allowed))
         return 0;
     if (out->roles) {
-        refuse(req, 403, "forbidden", "your role in this account does not allow this");
+        refuse_role(req, allowed, out->roles);
         return -1;
     }
     /* The parent's billing people are its back office here (they read

@@ -45,8 +45,9 @@ json_t *project_roles_json(unsigned roles);
  * over to its customer, accounts.handed_over_at, or once the parent is closed: round-16 walkthrough
  * of seed 002, D1). Answers 404 when the caller may not even see the
  * account (no role in it, no admin or service-provider role in an ancestor), 403 when they see it
- * but may not do this, 503 when a store is down. Returns 0 or -1. The router calls it for the
- * account its route names (routes.c). */
+ * but may not do this (to a person of the account: naming the roles in `allowed` and to ask an
+ * administrator; round-17 walkthrough of seed 004, D6), 503 when a store is down. Returns 0 or -1.
+ * The router calls it for the account its route names (routes.c). */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out);
 

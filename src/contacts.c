@@ -111,6 +111,13 @@ static int contact_tx(struct sql_store *sql, void *arg)
     size_t nrecipients = 0;
     if (st == ST_OK)
         st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+    /* Who named the contact, with the organization they act for, as the
+     * invitations and the billing mails name them (mail_actor_name):
+     * "Paul Partner of Acme Partners" for a partner's admin (round-17
+     * walkthrough of seed 004, D3: this mail alone said "Paul Partner"). */
+    char *by = NULL;
+    if (st == ST_OK)
+        st = mail_actor_name(sql, &req->caller, account_id, &by);
     if (st == ST_OK) {
         const struct person *old = c->old_person;
         const char **to = xcalloc(nrecipients + 3, sizeof(char *));
@@ -119,7 +126,6 @@ static int contact_tx(struct sql_store *sql, void *arg)
         to[n++] = c->new_person->mail;
         for (size_t i = 0; i < nrecipients; i++)
             to[n++] = recipients[i];
-        const char *by = req->caller.name ? req->caller.name : req->caller.uid;
         struct template_value vals[] = {
             {"account_name", account_name},
             {"contact", c->kind},
@@ -151,6 +157,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = saga_close_tx(sql, c->saga, "done");
     outbox_free_list(recipients, nrecipients);
+    free(by);
     free(account_name);
     return st;
 }

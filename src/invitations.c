@@ -1410,15 +1410,21 @@ static int accept_contact_data(struct accept *v)
     mail_names_free(&names);
     person_free(&p);
     /* Who named them: the invitation's inviter, by name when the
-     * directory still has them (the contact-changed mail says it). */
+     * directory still has them (the contact-changed mail says it), with
+     * the organization they act for, as their invitation named them
+     * (mail_actor_name; round-17 walkthrough of seed 004, D3). */
     struct person inviter = {0};
     if (st == ST_OK && v->invited_by) {
         int ist = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
-        if (ist == ST_OK || ist == ST_NOT_FOUND)
-            json_object_set_new(s->data, "contact_named_by",
-                                json_string(inviter.name ? inviter.name : v->invited_by));
-        else
+        char *by = NULL;
+        if (ist == ST_OK)
+            st = mail_person_actor_name(req->session->sql, req->session->ldap, &inviter,
+                                        v->account_id, &by);
+        if (st == ST_OK && (ist == ST_OK || ist == ST_NOT_FOUND))
+            json_object_set_new(s->data, "contact_named_by", json_string(by ? by : v->invited_by));
+        else if (st == ST_OK)
             st = ist;
+        free(by);
         /* ... their address (their own copy says they made the change) and
          * whether they are an admin of the account still (else the mail
          * does not send its readers to them; round-14 walkthroughs of
@@ -1757,16 +1763,17 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         int self = req->caller.dn && ldap_dn_equal(known->dn, req->caller.dn);
         if (st == ST_OK && !self)
             st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals, 6);
-        free(inviter);
         if (st == ST_OK && !self)
             st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                              json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",
                                        role_name(role), "added", role_name(role)));
+        /* Named by the creator as their added-to-account mail names them
+         * (mail_actor_name; round-17 walkthrough of seed 004, D3). */
         if (st == ST_OK)
             st = contacts_mail_named(sql, account_id, account_name, named,
-                                     known->name ? known->name : known->uid, known->mail,
-                                     req->caller.name ? req->caller.name : req->caller.uid,
+                                     known->name ? known->name : known->uid, known->mail, inviter,
                                      req->caller.mail, 1, &names, NULL, NULL, NULL);
+        free(inviter);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "handlers.h"
 #include "invoices_store.h"
+#include "mail_names.h"
 #include "sql_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -79,15 +80,24 @@ static void money_text(struct buf *b, long long minor, const char *currency)
 
 /* The seller hears of the request (round-6 walkthrough of seed 004: "request
  * quotes" reached nobody): quote-requested to the parent account's named
- * contacts (else its admins) and its notification recipients. */
+ * contacts (else its admins) and its notification recipients. The
+ * requester is named as the other mails name who acted (mail_actor_name):
+ * a person of the seller asking for its customer (a partner's admin who
+ * holds no role in the child) is "Ben Kollege of <the partner>", not "of
+ * <the customer>" (round-17 walkthrough of seed 001, D2; migration 071
+ * says "asks for a quote for <account>"). */
 static int mail_quote(struct sql_store *sql, struct quoting *q)
 {
     if (!q->seller)
         return ST_OK;
-    char *account_name = NULL;
+    char *account_name = NULL, *requester = NULL;
     int st = account_name_get(sql, q->req->account.id, &account_name);
-    if (st != ST_OK)
+    if (st == ST_OK)
+        st = mail_actor_name(sql, &q->req->caller, q->req->account.id, &requester);
+    if (st != ST_OK) {
+        free(account_name);
         return st;
+    }
     struct buf lines = BUF_INIT, total = BUF_INIT;
     for (size_t i = 0; i < q->lines.n; i++) {
         const struct priced_line *l = &q->lines.v[i];
@@ -104,7 +114,7 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
         {"account_name", account_name},
         {"account_id", account_id},
         {"quote_id", quote_id},
-        {"requested_by", req->caller.name ? req->caller.name : req->caller.uid},
+        {"requested_by", requester},
         {"requested_by_mail", req->caller.mail ? req->caller.mail : ""},
         {"lines", buf_str(&lines)},
         {"total", buf_str(&total)},
@@ -113,6 +123,7 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
     st = billing_notify_queue(sql, q->seller, "quote-requested", &q->sellers, vals, 8);
     buf_free(&lines);
     buf_free(&total);
+    free(requester);
     free(account_name);
     return st;
 }

@@ -138,6 +138,20 @@ int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned lo
     return ST_OK;
 }
 
+int mail_person_actor_name(struct sql_store *sql, struct ldap_store *ls, const struct person *p,
+                           unsigned long long account_id, char **out)
+{
+    *out = NULL;
+    struct caller who = {.uid = p->uid, .name = p->name};
+    int st = ldap_store_all_grants_of(ls, p->dn, &who.grants, &who.ngrants, NULL, NULL);
+    if (st == ST_OK) {
+        qsort(who.grants, who.ngrants, sizeof(*who.grants), role_grant_compare);
+        st = mail_actor_name(sql, &who, account_id, out);
+    }
+    free(who.grants);
+    return st;
+}
+
 json_t *mail_names_json(const struct mail_names *m)
 {
     json_t *o = json_object();

@@ -82,6 +82,13 @@ void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
  * the billing mails. *out malloc'ed. */
 int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
                     char **out);
+/* The same for a person read from the directory who is not the caller
+ * (the sender of an invitation being accepted, who acted on a billing
+ * change): with the roles the directory gives them now (one read of
+ * their grants through the LDAP adapter, so not inside a transaction).
+ * *out malloc'ed; ST_OK, or ST_UNAVAILABLE / ST_ERROR. */
+int mail_person_actor_name(struct sql_store *sql, struct ldap_store *ls, const struct person *p,
+                           unsigned long long account_id, char **out);
 
 /* {"<mail>": "<name>", ...} of the addresses that have a name (new
  * reference), and back: entries of an object made so (anything else in

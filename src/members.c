@@ -214,9 +214,12 @@ static int find_handover(struct request *req, const struct account_ref *a,
 /* The bare last-admin rule, or with a pointer to the pending ordinary
  * admin invitations of the account (round-15 walkthrough of seed 000, D2:
  * the seed's "invite, then change your role" with a single partner admin
- * got the bare rule, as after POST .../transfer in round 14). */
+ * got the bare rule, as after POST .../transfer in round 14). leaving: the
+ * change is the caller's DELETE of themselves, who is told to leave, not
+ * to change their role, once it is accepted (round-17 walkthrough of seed
+ * 004, D5). */
 static int last_admin_invited(struct request *req, const struct account_ref *a, struct problem *ref,
-                              const char *rule)
+                              const char *rule, int leaving)
 {
     json_t *items = NULL;
     int st = invitations_pending(req->session->sql, a->id, 0, &items);
@@ -233,11 +236,12 @@ static int last_admin_invited(struct request *req, const struct account_ref *a, 
             strcmp(role, "admin") != 0 || (purpose && strcmp(purpose, "transfer") == 0))
             continue;
         buf_printf(&b,
-                   "; %s invitation of %s as an administrator (invitation %s) is pending: change "
-                   "your role once it has been accepted",
+                   "; %s invitation of %s as an administrator (invitation %s) is pending: %s "
+                   "once it has been accepted",
                    by && strcasecmp(by, req->caller.uid) == 0 ? "your" : "the",
                    json_string_value(json_object_get(it, "email")),
-                   json_string_value(json_object_get(it, "id")));
+                   json_string_value(json_object_get(it, "id")),
+                   leaving ? "leave" : "change your role");
     }
     json_decref(items);
     st = problem_set(ref, 409, "last-admin", buf_str(&b));
@@ -292,18 +296,28 @@ static int own_invitations_die(struct request *req, const struct account_ref *a,
                                : (before & ROLE_ADMIN) && !(after & ROLE_ADMIN)
                                    ? "gave up admin"
                                    : "gave up service-provider";
+        /* What to wait for says what the caller is doing (round-17
+         * walkthrough of seed 004, D5: a contact handing over and leaving
+         * read "change your role"), and the way that keeps the invitation
+         * is named: another administrator resends it and becomes its
+         * sender (invitations.c). One is there: the last admin got 409
+         * last-admin before this check. */
+        const char *then = !after ? "leave" : "change your role";
         struct buf detail = BUF_INIT;
         if (n == 1)
             buf_printf(&detail,
                        "your invitation of %s is still pending: it would stop working if you %s "
-                       "now; change your role once it has been accepted, or revoke it first",
-                       buf_str(&list), gives_up);
+                       "now; %s once it has been accepted, or have another administrator resend "
+                       "it (they become its sender; the invitee gets a new link), or revoke it "
+                       "first",
+                       buf_str(&list), gives_up, then);
         else
             buf_printf(&detail,
                        "your invitations of %s are still pending: they would stop working if you "
-                       "%s now; change your role once they have been accepted, or revoke them "
-                       "first",
-                       buf_str(&list), gives_up);
+                       "%s now; %s once they have been accepted, or have another administrator "
+                       "resend them (they become their sender; the invitees get new links), or "
+                       "revoke them first",
+                       buf_str(&list), gives_up, then);
         st = problem_set(ref, 409, "conflict", buf_str(&detail));
         buf_free(&detail);
     }
@@ -317,7 +331,8 @@ static int own_invitations_die(struct request *req, const struct account_ref *a,
  * partner who followed the seed's "change your role to Service Provider"
  * after POST .../transfer got the bare rule): the accept makes the
  * provider's people service providers. */
-static int last_admin(struct request *req, const struct account_ref *a, struct problem *ref)
+static int last_admin(struct request *req, const struct account_ref *a, struct problem *ref,
+                      int leaving)
 {
     static const char rule[] = "an account always keeps at least one admin";
     unsigned long long invitation_id = 0;
@@ -327,7 +342,7 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
     if (strcmp(a->status, "staged") == 0)
         st = transfer_pending_invitee(req->session->sql, a->id, &invitation_id, &email, &expired);
     if (st == ST_NOT_FOUND)
-        return last_admin_invited(req, a, ref, rule);
+        return last_admin_invited(req, a, ref, rule, leaving);
     if (st != ST_OK)
         return st;
     struct buf b = BUF_INIT;
@@ -451,7 +466,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
-            return last_admin(req, a, ref);
+            return last_admin(req, a, ref, self && !wanted);
         /* A contact is an admin (contacts.c): name another contact first. */
         const char *kind = NULL;
         st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);
@@ -549,6 +564,14 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
     if (req->caller.mail)
         json_object_set_new(h, "by_mail", json_string(req->caller.mail));
     json_object_set_new(h, "by_admin", json_boolean(by_admin));
+    /* ... and its {{changed_by}}: who handed over with the organization
+     * they act for (mail_actor_name; round-17 walkthrough of seed 004, D3).
+     * Without it (the database did not answer) the mail names them by
+     * name, as a plan recorded before does. */
+    char *by_actor = NULL;
+    if (mail_actor_name(req->session->sql, &req->caller, account_id, &by_actor) == ST_OK)
+        json_object_set_new(h, "by_actor", json_string(by_actor));
+    free(by_actor);
     /* What the new owner's copy says happened (round-15 walkthrough of
      * seed 000, D4; transfer_finish_self_demotion): how, and to whom. */
     json_object_set_new(h, "how", json_string(how));

@@ -7,15 +7,22 @@
 #include <string.h>
 
 int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                       const char *token_hash, const char *requested_by, char **expires_at)
+                       const char *token_hash, const char *requested_by, char **expires_at,
+                       int *replaced)
 {
     *expires_at = NULL;
-    /* The link a new request replaces is remembered (410, not 404). */
+    *replaced = 0;
+    /* The link a new request replaces is remembered (410, not 404); a
+     * row written here is the pending reset's (one per person and
+     * account), whose token no earlier request can have superseded. */
+    struct sql_result kept = {0};
     int st = sql_exec(sql,
                       "INSERT IGNORE INTO password_reset_superseded_tokens (token_hash, reset_id)"
                       " SELECT token_hash, id FROM password_resets"
                       " WHERE account_id = ? AND pending_key = ?",
-                      SQL_ARGS(P_INT(account_id), P_STR(uid)), NULL);
+                      SQL_ARGS(P_INT(account_id), P_STR(uid)), &kept);
+    *replaced = st == ST_OK && kept.affected > 0;
+    sql_result_free(&kept);
     if (st != ST_OK)
         return st;
     st = sql_exec(sql,

@@ -12,9 +12,11 @@ struct sql_store;
 
 /* Inside a transaction: the pending reset of uid in account_id, new or
  * replaced (a new token and expiry; the old link dies). *expires_at is
- * RFC 3339 (malloc'ed). */
+ * RFC 3339 (malloc'ed); *replaced is 1 when a pending reset's link (sent
+ * before, expired or not) died with it, else 0. */
 int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                       const char *token_hash, const char *requested_by, char **expires_at);
+                       const char *token_hash, const char *requested_by, char **expires_at,
+                       int *replaced);
 
 struct password_reset {
     unsigned long long id, account_id;

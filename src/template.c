@@ -26,7 +26,10 @@ static const char *const invitation_ph[] = {
 static const char *const added_ph[] = {"account_name", "inviter_name", "role",         "name",
                                        "role_title",   "greeting",     "contact_note", NULL};
 /* {{changed_by}}: who named the new contact (the caller of the PUT, the
- * creator of the account, the inviter of the contact invitation);
+ * creator of the account, the inviter of the contact invitation, who
+ * handed over), with the organization they act for as mail_actor_name
+ * says it ("Paul Partner of Acme Partners"; round-17 walkthrough of seed
+ * 004, D3);
  * {{if_unexpected}}: whom a reader asks who did not expect the change,
  * per reader ("You made this change." in the copy of who made it; not
  * them while they are no admin of the account: round-14 walkthroughs of
@@ -117,7 +120,9 @@ static const char *const requested_for_ph[] = {
     "requested_by", "relation_id", "greeting",      NULL};
 
 /* To the seller (the parent account) of an account that asks for a quote:
- * {{lines}} one line per article ("  3 x Professional: 147.00 EUR"). */
+ * {{lines}} one line per article ("  3 x Professional: 147.00 EUR");
+ * {{requested_by}} who asked, with the organization they act for as
+ * mail_actor_name says it (round-17 walkthrough of seed 001, D2). */
 static const char *const quote_ph[] = {
     "account_name", "account_id", "quote_id",   "requested_by", "requested_by_mail",
     "lines",        "total",      "valid_days", "greeting",     NULL};
@@ -183,9 +188,13 @@ static const char *const invitation_withdrawn_ph[] = {"account_name", "email",  
 static const char *const invitation_accepted_ph[] = {"account_name", "name", "email", "greeting",
                                                      NULL};
 
-/* A password reset's link ({{link}}: the secret, as in invitations). */
-static const char *const reset_ph[] = {"account_name", "requested_by", "name",     "uid",
-                                       "link",         "expires_at",   "greeting", NULL};
+/* A password reset's link ({{link}}: the secret, as in invitations);
+ * {{renewal_note}}: for a reset that replaces a pending one of the same
+ * person and account, that the earlier link no longer works (a line left
+ * out otherwise; migration 071, round-17 walkthrough of seed 004, D4). */
+static const char *const reset_ph[] = {"account_name", "requested_by", "name",
+                                       "uid",          "link",         "expires_at",
+                                       "greeting",     "renewal_note", NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},

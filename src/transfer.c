@@ -892,6 +892,11 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
          * an accept (a plan recorded before names no contact_mail and
          * sends none): one mail per old contact. */
         const char *cmail = json_string_value(json_object_get(data, "contact_mail"));
+        /* Who handed over, as the contact-changed mail names whoever
+         * names a contact (mail_actor_name, recorded with the plan:
+         * "Paul Partner of Acme Partners"; round-17 walkthrough of seed
+         * 004, D3); a plan recorded before names them by name. */
+        const char *by_actor = json_string_value(json_object_get(data, "by_actor"));
         if (st == ST_OK && cmail) {
             struct mail_names names = MAIL_NAMES_INIT;
             mail_names_add_json(&names, json_object_get(data, "names"));
@@ -912,7 +917,10 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                     : was_changed ? json_string_value(json_object_get(data, "changed_name"))
                                   : olds[k];
                 st = contacts_mail_named(
-                    sql, account_id, name, these, cname ? cname : contact, cmail, by ? by : actor,
+                    sql, account_id, name, these, cname ? cname : contact, cmail,
+                    by_actor ? by_actor
+                    : by     ? by
+                             : actor,
                     json_string_value(json_object_get(data, "by_mail")),
                     !json_is_false(json_object_get(data, "by_admin")), &names,
                     owner.len ? buf_str(&owner) : NULL, old_name,

@@ -498,6 +498,16 @@ def refused_by_router(r):
     return False
 
 
+def role_refusal(roles, kind):
+    """The router's 403 detail to a person of the account whose role the
+    route does not name: the roles it needs, in the table's order, and
+    whom to ask (round-17 walkthrough of seed 004, D6)."""
+    named = [role for role in ROLE_KINDS if role in roles]
+    needs = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    ask = "" if kind == A else "; ask an administrator of the account"
+    return f"your role in this account does not allow this: it needs {needs}{ask}"
+
+
 ACCOUNT_ROUTES = sorted(k for k, v in MATRIX.items() if v is not None and k not in PUBLIC)
 ME_ROUTES = ["GET /api/v1/me", "GET /api/v1/me/preferences", "PATCH /api/v1/me/preferences",
              "GET /api/v1/plans",
@@ -538,6 +548,15 @@ def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account)
         else:
             S.expect_problem(r, want)
             assert refused_by_router(r), f"{kind}: {S.describe(r)}"
+            # A person of the account reads which roles the route needs;
+            # nobody outside it learns anything (404, the parent's admin
+            # "you are not a member of this account").
+            if want == 403 and kind in ROLE_KINDS:
+                assert r.json()["detail"] == role_refusal(MATRIX[key][0], kind), \
+                    f"{kind}: {S.describe(r)}"
+            elif want == 403 and kind == "parent-admin":
+                assert r.json()["detail"] == "you are not a member of this account", \
+                    f"{kind}: {S.describe(r)}"
 
 
 def test_account_search_is_operator_staff_only(cast):

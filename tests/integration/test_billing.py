@@ -2272,8 +2272,11 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
                              timeout=15)
     assert mails, "the seller's recipient got no mail"
     body = mails[-1].body.replace("\r\n", "\n")
-    assert mails[-1].subject.startswith(f"{cust.name} asks for a quote ("), mails[-1].subject
-    assert f"{buyer.name} ({buyer.mail}) of {cust.name} (account {cust.id}) asks for a quote:" \
+    # The customer's own person by name alone (mail_actor_name), asking
+    # for a quote for their account (migration 071; round-17 walkthrough
+    # of seed 001, D2).
+    assert mails[-1].subject.startswith(f"Quote requested for {cust.name} ("), mails[-1].subject
+    assert f"{buyer.name} ({buyer.mail}) asks for a quote for {cust.name} (account {cust.id}):" \
         in body, body
     assert "  3 x Professional plan: " in body and "  2 x " in body and "Total: " in body, body
     # In words, not an API path (round-11 leftover of seed 000, D4).
@@ -2283,6 +2286,64 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
     before = S.outbox_max_id(sql)
     S.expect(api(buyer).post(f"/api/v1/accounts/{cust.id}/quotes", json={
         "lines": [{"article": "nope", "quantity": 1}]}), 422)
+    assert S.outbox_rows(sql, after_id=before, account_id=t.account.id) == []
+
+
+def test_a_quote_request_names_the_requester_as_the_other_mails_do(
+        api, make_tenant, make_account, make_person, set_roles, sql, mailbox, disti,
+        make_reseller, operator_id):
+    """Round-17 walkthrough of seed 001, D2: a partner's admin asked for a
+    quote for a customer of the partner and the mail to the partner's
+    contact said "Ben (ben@…) of <the customer> asks for a quote", subject
+    "<the customer> asks for a quote": Ben is the partner's. The requester
+    is named as the invitations and the billing mails name who acted
+    (mail_actor_name): a person of an account above by "of <that
+    account>", also when they hold a role in the customer too, operator
+    staff "on behalf of <the partner>"; the mail asks "for <the
+    customer>" (migration 071). Who may not ask is refused and mails
+    nobody."""
+    t = make_tenant("qr17")
+    sales = S.unique_mail("sales17-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{t.account.id}/notification-recipients",
+                              json={"emails": [sales]}), 200)
+    cust = make_account(t.admin, "customer", t.account.id)  # t.admin: admin of both
+    lines = {"lines": [{"article": "data-logger", "quantity": 1}]}
+
+    def asked(who, account_id, to):
+        before = S.outbox_max_id(sql)
+        q = S.expect(api(who).post(f"/api/v1/accounts/{account_id}/quotes", json=lines), 201)
+        mails = mailbox.wait_for(to=to, predicate=lambda m: f"quote {q['id']} among" in m.body,
+                                 timeout=15)
+        assert mails, (who, S.outbox_rows(sql, after_id=before))
+        return mails[-1].subject, mails[-1].body.replace("\r\n", "\n")
+
+    subject, body = asked(t.admin, cust.id, sales)
+    assert subject.startswith(f"Quote requested for {cust.name} ("), subject
+    assert (f"\n\n{t.admin.name} of {t.account.name} ({t.admin.mail}) asks for a quote for"
+            f" {cust.name} (account {cust.id}):\n  1 x ") in body, body
+    assert f"; answer {t.admin.name} of {t.account.name} at {t.admin.mail}." in body, body
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)
+    subject, body = asked("olivia", cust.id, sales)
+    assert (f"\n\n{olivia['name']} on behalf of {t.account.name} ({olivia['mail']}) asks for a quote"
+            f" for {cust.name} (account {cust.id}):\n") in body, body
+    # A distributor's billing person, who holds no role in the reseller
+    # (its back office): of the distributor.
+    r = make_reseller(disti)
+    subject, body = asked(disti.billing, r.account.id, disti.admin.mail)
+    assert subject.startswith(f"Quote requested for {r.account.name} ("), subject
+    assert (f"\n\n{disti.billing.name} of {disti.account.name} ({disti.billing.mail}) asks for a"
+            f" quote for {r.account.name} (account {r.account.id}):\n") in body, body
+    # Who may not: a member of the customer (403, the route's roles),
+    # another tenant (404); no mail.
+    member = make_person(prefix="qr17m")
+    set_roles(t.admin, cust.id, member, ["member"])
+    other = make_tenant("qr17o")
+    before = S.outbox_max_id(sql)
+    p = S.expect_problem(api(member).post(f"/api/v1/accounts/{cust.id}/quotes", json=lines), 403,
+                         "forbidden")
+    assert p["detail"] == ("your role in this account does not allow this: it needs admin or"
+                           " billing; ask an administrator of the account"), p
+    S.expect_problem(api(other.admin).post(f"/api/v1/accounts/{cust.id}/quotes", json=lines), 404)
     assert S.outbox_rows(sql, after_id=before, account_id=t.account.id) == []
 
 

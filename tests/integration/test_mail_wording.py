@@ -413,8 +413,10 @@ def test_a_contact_added_at_create_gets_the_contact_mail(api, sql, mailbox, make
     only(rows, "added-to-account", tom.mail)
     mail = one_mail(mailbox, only(rows, "contact-changed", tom.mail))
     assert mail.subject == f"{acc['name']}: the primary and technical contact changed", mail.subject
-    assert (f"{t.admin.name} changed the primary and technical contact of {acc['name']} from nobody"
-            f" to {tom.name}." in mail.body), mail.body
+    # Named by the partner's admin, with their organization, as the
+    # added-to-account mail names them (round-17 walkthrough of seed 004, D3).
+    assert (f"{t.admin.name} of {t.account.name} changed the primary and technical contact of"
+            f" {acc['name']} from nobody to {tom.name}." in mail.body), mail.body
     assert "contact your administrator" not in mail.body, mail.body
 
 
@@ -435,9 +437,11 @@ def test_a_contact_accepting_gets_the_contact_mail(api, sql, mailbox, make_tenan
     assert {(r["template"], r["recipient"].lower()) for r in rows} == {
         ("contact-changed", contact.lower()), ("contact-changed", finance.lower())}, rows
     mail = one_mail(mailbox, only(rows, "contact-changed", contact))
-    # Who named her: the admin who created the account and invited her.
-    assert (f"{t.admin.name} changed the primary and technical contact of {acc['name']} from nobody"
-            " to Pia Piper." in mail.body), mail.body
+    # Who named her: the admin who created the account and invited her,
+    # with their organization, as the invitation named them (round-17
+    # walkthrough of seed 004, D3).
+    assert (f"{t.admin.name} of {t.account.name} changed the primary and technical contact of"
+            f" {acc['name']} from nobody to Pia Piper." in mail.body), mail.body
     # A PUT that names the same person again changes nothing and mails nobody.
     uid = sql.value("SELECT uid FROM account_contacts WHERE account_id=%s AND kind='primary'",
                     int(acc["id"]))
@@ -614,6 +618,60 @@ def test_the_contact_changed_mail_says_who_changed_it(api, sql, mailbox, make_te
     assert (f"{ben.name} changed the technical contact of {acc.name} from {anna.name} to"
             f" {ben.name}." in mail.body), mail.body
     assert f"ask {ben.name} or another administrator of {acc.name}" in mail.body, mail.body
+
+
+def test_the_contact_changed_mail_names_the_organization_of_who_changed_it(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-17 walkthrough of seed 004, D3: a partner's admin moved the
+    primary contact of a customer and the contact-changed mail said "Paul
+    Partner changed …", while the mails around it (recipients-added,
+    account-details-changed, the invitations, the billing mails) said
+    "Paul Partner of Acme Partners". {{changed_by}} follows
+    mail_actor_name like them: the partner's person with the partner
+    (also as an admin of the customer), operator staff "on behalf of" the
+    partner, the customer's own admin by name alone. A member may not
+    name a contact (403 naming the roles that may), another tenant 404."""
+    t = make_tenant("chorg")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, mia = (make_person(prefix="choa"), make_person(prefix="chob"),
+                      make_person(prefix="chom"))
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    set_roles(t.admin, acc.id, mia, ["member"])
+    paul = f"{t.admin.name} of {t.account.name}"
+
+    def changed(who, kind, uid, to):
+        before = S.outbox_max_id(sql)
+        S.expect(api(who).put(f"{ACCOUNTS}/{acc.id}/contacts/{kind}", json={"uid": uid}), 200)
+        return one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id),
+                                      "contact-changed", to))
+
+    mail = changed(t.admin, "primary", anna.uid, anna.mail)
+    assert (f"{paul} changed the primary contact of {acc.name} from nobody to {anna.name}.\n"
+            in mail.body), mail.body
+    mail = changed(t.admin, "primary", ben.uid, anna.mail)
+    assert (f"{paul} changed the primary contact of {acc.name} from {anna.name} to {ben.name}.\n"
+            in mail.body), mail.body
+    assert ASK_ANOTHER.format(by=paul, acc=acc.name) + ":" in mail.body, mail.body
+    # Operator staff, for the partner the customer is under.
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    mail = changed("olivia", "technical", anna.uid, anna.mail)
+    assert (f"{olivia} on behalf of {t.account.name} changed the technical contact of {acc.name}"
+            f" from nobody to {anna.name}.\n" in mail.body), mail.body
+    # The customer's own admin: the name alone, as before.
+    mail = changed(ben, "technical", ben.uid, anna.mail)
+    assert (f"\n\n{ben.name} changed the technical contact of {acc.name} from {anna.name} to"
+            f" {ben.name}.\n" in mail.body), mail.body
+    # Who may not: a member (the router's 403), another tenant (404); no mail.
+    other = make_tenant("chorgo")
+    before = S.outbox_max_id(sql)
+    p = S.expect_problem(api(mia).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                                      json={"uid": anna.uid}), 403, "forbidden")
+    assert p["detail"] == ("your role in this account does not allow this: it needs admin; ask an"
+                           " administrator of the account"), p
+    S.expect_problem(api(other.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                                          json={"uid": anna.uid}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
 
 
 # ---------------------------------------------------------------- round 11: greetings, wording
@@ -833,8 +891,8 @@ def test_the_hand_over_mail_does_not_send_readers_to_the_provider(api, sql, mail
     assert sql.account(acc.id)["status"] == "active"
     rows = rows_since(sql, before, account_id=acc.id)
     hers = one_mail(mailbox, only(rows, "contact-changed", carol.mail))
-    assert (f"{t.admin.name} changed the primary and technical contact of {acc.name} from nobody"
-            " to Carol Kunde.") in hers.body, hers.body
+    assert (f"{t.admin.name} of {t.account.name} changed the primary and technical contact of"
+            f" {acc.name} from nobody to Carol Kunde.") in hers.body, hers.body
     # Round-15 walkthrough of seed 000, D4: Carol is its administrator (its
     # only one): her copy says what happened and what she can do, not
     # "ask an administrator".
@@ -868,9 +926,11 @@ def test_a_contact_added_at_once_is_told_what_a_contact_is(api, sql, mailbox, ma
         " administrator.\nYou will also be its primary and technical contact: the person who gets"
         " its account and billing mail and may change its administrators and contacts.\n"
         "Sign in with your existing account to use it.\n"), mail.body
-    # The contact-changed mail to them: the creator (an admin) made it.
+    # The contact-changed mail to them: the creator (an admin) made it,
+    # named as the added-to-account mail names them.
     mail = one_mail(mailbox, only(rows, "contact-changed", lars.mail))
-    assert ASK_ANOTHER.format(by=t.admin.name, acc=acc["name"]) in mail.body, mail.body
+    assert ASK_ANOTHER.format(by=f"{t.admin.name} of {t.account.name}", acc=acc["name"]) \
+        in mail.body, mail.body
     # An ordinary addition of a known person: no contact line, no empty one.
     mia = make_person(prefix="cnm")
     set_roles(t.admin, t.account.id, mia, ["member"])

@@ -321,6 +321,69 @@ def test_an_admin_may_go_when_another_stays(api, customer, make_person, set_role
     assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(p.dn)}
 
 
+def test_leaving_with_a_pending_invitation_says_leave_and_how_to_keep_it(
+        api, sql, make_tenant, make_account, make_person, set_roles, ldap_admin):
+    """Round-17 walkthrough of seed 004, D5: a named contact handing over
+    and leaving was told, for the invitation she had sent and that was
+    still pending, to "change your role once it has been accepted, or
+    revoke it" (and revoking throws away what the invitee should get).
+    For a DELETE of oneself the 409 says "leave once it has been
+    accepted", and names the way that keeps the invitation: another
+    administrator resends it and becomes its sender, after which she may
+    leave. A role change keeps "change your role". A member may not remove
+    her (403 naming the roles that may), another tenant 404."""
+    t = make_tenant("lv17")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, mia = (make_person(prefix="lv17a"), make_person(prefix="lv17b"),
+                      make_person(prefix="lv17m"))
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    set_roles(t.admin, acc.id, mia, ["member"])
+    fay = S.unique_mail("lv17f-")
+    inv = S.expect(api(anna).post(f"/api/v1/accounts/{acc.id}/invitations",
+                                  json={"email": fay, "role": "member"}), 202)["id"]
+    me = f"/api/v1/accounts/{acc.id}/members/{anna.uid}"
+    p = S.expect_problem(api(anna).delete(me), 409, "conflict")
+    assert p["detail"] == (
+        f"your invitation of {fay} as a member (invitation {inv}) is still pending: it would stop"
+        " working if you left the account now; leave once it has been accepted, or have another"
+        " administrator resend it (they become its sender; the invitee gets a new link), or"
+        " revoke it first"), p
+    p = S.expect_problem(api(anna).put(me, json={"roles": ["billing"]}), 409, "conflict")
+    assert p["detail"].endswith(
+        " would stop working if you gave up admin now; change your role once it has been accepted,"
+        " or have another administrator resend it (they become its sender; the invitee gets a new"
+        " link), or revoke it first"), p
+    assert S.roles_in_ldap(ldap_admin, acc.id, anna) == {"admin"}
+    # Who may not: a member (the router's 403), another tenant (404).
+    p = S.expect_problem(api(mia).delete(me), 403, "forbidden")
+    assert p["detail"] == ("your role in this account does not allow this: it needs admin or"
+                           " service-provider; ask an administrator of the account"), p
+    S.expect_problem(api(make_tenant("lv17o").admin).delete(me), 404)
+    assert S.roles_in_ldap(ldap_admin, acc.id, anna) == {"admin"}
+    # What the detail says works: Ben resends it, becomes its sender, and
+    # Anna leaves; the invitation stays pending and usable.
+    S.expect(api(ben).post(f"/api/v1/accounts/{acc.id}/invitations/{inv}/resend"), 202)
+    assert S.invitation_row(sql, inv)["invited_by"] == ben.uid
+    S.expect(api(anna).delete(me), 204)
+    assert S.roles_in_ldap(ldap_admin, acc.id, anna) == set()
+    items = S.expect(api(ben).get(f"/api/v1/accounts/{acc.id}/invitations"), 200)["items"]
+    assert [i["usable"] for i in items if i["id"] == inv] == [True], items
+    # The last admin's 409 points at a pending admin invitation in the same
+    # words: "leave" for a DELETE of oneself, "change your role" for a PUT.
+    solo = make_account(t.admin, "customer", t.account.id)
+    hank = S.unique_mail("lv17h-")
+    hinv = S.expect(api(t.admin).post(f"/api/v1/accounts/{solo.id}/invitations",
+                                      json={"email": hank, "role": "admin"}), 202)["id"]
+    mine = f"/api/v1/accounts/{solo.id}/members/{t.admin.uid}"
+    pending = (f"an account always keeps at least one admin; your invitation of {hank} as an"
+               f" administrator (invitation {hinv}) is pending: ")
+    p = S.expect_problem(api(t.admin).delete(mine), 409, "last-admin")
+    assert p["detail"] == pending + "leave once it has been accepted", p
+    p = S.expect_problem(api(t.admin).put(mine, json={"roles": ["billing"]}), 409, "last-admin")
+    assert p["detail"] == pending + "change your role once it has been accepted", p
+
+
 def test_delete_of_non_member_is_404(api, customer, make_person):
     admin, acc = customer
     p = make_person()

@@ -104,6 +104,63 @@ def test_asking_again_replaces_the_link(api, sql, mailbox, make_tenant, make_acc
     S.expect_problem(set_password(api, third, "brand-new-pass-2"), 410, "reset-expired")
 
 
+RENEWAL_NOTE = ("This link replaces the one sent to you before: the link in that earlier mail no"
+                " longer works.")
+
+
+def test_a_reset_that_replaces_a_pending_one_says_the_earlier_link_is_dead(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-17 walkthrough of seed 004, D4: asking again for the same
+    person mailed a second link that looked like the first and did not say
+    that the first one no longer works (410 reset-replaced). A reset that
+    replaces a pending one of the person in that account carries
+    {{renewal_note}} (migration 071) on a line of its own, worded as the
+    invitations' note; a first reset, and one after the link was used,
+    leave the line out. Who may not ask is mailed nothing."""
+    t = make_tenant("pwr17")
+    acc = make_account(t.admin, "customer", t.account.id)
+    worker, member = make_person(prefix="pw17w"), make_person(prefix="pw17m")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    set_roles(t.admin, acc.id, member, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    asked = (f"Hello {worker.name},\n\n{t.admin.name}, a named contact of {acc.name}, asked for a"
+             f" new password for your user {worker.uid}.\n")
+    set_it = "\nSet it here (the link works once and expires "
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    mail, first = reset_mail(mailbox, sql, worker, before)
+    body = mail.body.replace("\r\n", "\n")
+    assert body.startswith(asked + set_it), body
+    assert "replaces" not in body, body
+    # Again while the first is pending: the note, between the two.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    mail, second = reset_mail(mailbox, sql, worker, before)
+    body = mail.body.replace("\r\n", "\n")
+    assert body.startswith(asked + RENEWAL_NOTE + "\n" + set_it), body
+    assert mail.subject == f"Set a new password for {worker.uid}", mail.subject
+    # ... and it says the truth: the first link is dead, the second works.
+    S.expect_problem(set_password(api, first, "brand-new-pass-17"), 410, "reset-replaced")
+    S.expect(set_password(api, second, "brand-new-pass-17"), 200)
+    S.PASSWORDS[worker.uid] = "brand-new-pass-17"
+    # Nothing pending any more: no note.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, worker.uid)), 202)
+    mail, _ = reset_mail(mailbox, sql, worker, before)
+    body = mail.body.replace("\r\n", "\n")
+    assert body.startswith(asked + set_it) and "replaces" not in body, body
+    # Who may not ask: a member (403, the router's), another tenant (404);
+    # no mail, and the pending link stays the one just sent.
+    other = make_tenant("pwr17o")
+    before = S.outbox_max_id(sql)
+    p = S.expect_problem(api(member).post(reset_path(acc.id, worker.uid)), 403, "forbidden")
+    assert p["detail"] == ("your role in this account does not allow this: it needs admin; ask an"
+                           " administrator of the account"), p
+    S.expect_problem(api(other.admin).post(reset_path(acc.id, worker.uid)), 404, "not-found")
+    assert [r for r in S.outbox_rows(sql, after_id=before) if r["template"] == "password-reset"] == []
+
+
 def test_only_named_contacts_ask_and_only_for_their_accounts_people(api, sql, make_tenant,
                                                                     make_account, make_person,
                                                                     set_roles):

@@ -420,7 +420,8 @@ def test_the_partners_billing_people_read_the_definitions_of_their_table(api, sq
                                ("PATCH", defs_path(t.account.id, "region"), {"label": "Billed"}),
                                ("DELETE", defs_path(t.account.id, "note"), None)):
         problem = S.expect_problem(api(bill).request(method, path, json=body), 403, "forbidden")
-        assert problem["detail"] == "your role in this account does not allow this", (method, problem)
+        assert problem["detail"] == ("your role in this account does not allow this: it needs admin or"
+                                     " service-provider; ask an administrator of the account"), (method, problem)
     assert sql.rows("SELECT prop_key, label, version FROM property_definitions WHERE account_id=%s"
                     " ORDER BY prop_key", int(t.account.id)) == before
     member = make_person(prefix="pmem")

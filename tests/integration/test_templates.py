@@ -3,7 +3,9 @@ distributor overrides one for itself and every account below it (its
 partners and customers); an override may only use the template's
 placeholders; DELETE returns to the default. Checked in the mails that
 arrive."""
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -45,13 +47,17 @@ TEMPLATES = {
     "storefront-welcome": {"account_name", "plan", "articles", "storefront_url", "acted",
                            "invoice", "greeting", "moved_note", "cancellation_note"},
     # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
+    # sql/071: "asks for a quote for {{account_name}}", {{requested_by}}
+    # naming their organization (round-17 walkthrough of seed 001, D2)
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
                         "requested_by_mail", "lines", "total", "valid_days", "greeting"},
     # sql/032: a named contact asked for a person's new password (round-6 walkthrough of seed 004)
     # {{account_name}} stays a placeholder of it, but the default says it
     # only through {{requested_by}} ("Anna Admin, a named contact of X";
     # migration 047, round-13 walkthrough of seed 004, D2).
-    "password-reset": {"requested_by", "name", "uid", "link", "expires_at"},
+    # sql/071: {{renewal_note}}, the line of a reset that replaces a pending
+    # one (round-17 walkthrough of seed 004, D4)
+    "password-reset": {"requested_by", "name", "uid", "link", "expires_at", "renewal_note"},
     # sql/025: who cancelled, what follows the end, how to withdraw it
     # sql/072: a reseller plan's storefront, where neither the reseller nor
     # its customers sign in after the end, and how long its alias is kept
@@ -331,3 +337,68 @@ def test_one_template_reads_as_the_list_shows_it(api, distributor, make_tenant, 
     one = S.expect(api(admin).get(f"{tpath(acc.id)}/plan-welcome"), 200)
     assert one["subject"] == "Hi {{account_name}}" and one["overridden"] is True, one
     S.expect_problem(api(admin).get(f"{tpath(acc.id)}/no-such-template"), 404)
+
+
+QUOTE_071 = ("{{greeting}}\n\n{{requested_by}} ({{requested_by_mail}}) of {{account_name}} (account"
+             " {{account_id}}) asks for a quote:\n{{lines}}\nTotal: {{total}}\n\nThe quote is valid"
+             " for {{valid_days}} days. You find it as quote {{quote_id}} among the quotes of"
+             " {{account_name}}; answer {{requested_by}} at {{requested_by_mail}}.\n\nYou get this"
+             " mail as a contact, an admin or a notification recipient of the account that sells to"
+             " {{account_name}}.\n")
+RESET_071 = ("Hello {{name}},\n\n{{requested_by}}, asked for a new password for your user {{uid}}."
+             "\n\nSet it here (the link works once and expires {{expires_at}}):\n{{link}}\n\nUntil"
+             " you do, your current password keeps working. If you did not expect this, ignore this"
+             " e-mail.\n")
+
+
+def run_migration_071(env):
+    path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql",
+                        "071_quote_requester_reset_note.sql")
+    with open(path) as f:
+        p = subprocess.run(["mariadb", "--no-defaults", "-S", env["SQL_SOCKET"], "-u", "root",
+                            env["SQL_DATABASE"]], stdin=f, capture_output=True, text=True,
+                           timeout=120)
+    assert p.returncode == 0, f"migration 071: rc={p.returncode}: {p.stdout} {p.stderr}"
+
+
+def test_migration_071_changes_only_the_shipped_defaults(sql, env, make_account, operator_id):
+    """Migration 071 (round-17 walkthroughs of seed 001, D2, and seed 004,
+    D4): the shipped quote-requested says "asks for a quote for
+    {{account_name}}" (subject "Quote requested for …") and the shipped
+    password-reset has the {{renewal_note}} line; a distributor's override
+    that kept the old texts keeps them, and so does a default row someone
+    edited in the database. Run once more here, as `accountd migrate` runs
+    it (the file may run again and changes nothing more)."""
+    rows = defaults(sql)
+    quote, reset = rows["quote-requested"], rows["password-reset"]
+    assert quote["subject"] == "Quote requested for {{account_name}} ({{total}})", quote
+    assert ("{{requested_by}} ({{requested_by_mail}}) asks for a quote for {{account_name}}"
+            " (account {{account_id}}):\n{{lines}}") in quote["body"], quote
+    assert quote["body"] == QUOTE_071.replace(
+        " of {{account_name}} (account {{account_id}}) asks for a quote:",
+        " asks for a quote for {{account_name}} (account {{account_id}}):"), quote
+    assert reset["body"] == RESET_071.replace(
+        "{{uid}}.\n\n", "{{uid}}.\n{{renewal_note}}\n\n", 1), reset
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    for name, subject, body in (("quote-requested", "{{account_name}} asks for a quote ({{total}})",
+                                 QUOTE_071),
+                                ("password-reset", "Set a new password for {{uid}}", RESET_071)):
+        sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+                 " VALUES (%s, %s, %s, %s)", int(dist.id), name, subject, body)
+    overrides = sql.rows("SELECT name, subject, body FROM notification_templates"
+                         " WHERE account_id=%s ORDER BY name", int(dist.id))
+    edited = "{{greeting}}\n\n{{requested_by}} wants a quote for {{account_name}}: {{lines}}\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='quote-requested'", edited)
+    try:
+        run_migration_071(env)
+        run_migration_071(env)
+        assert defaults(sql)["quote-requested"]["body"] == edited
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='quote-requested'", quote["body"])
+    assert sql.rows("SELECT name, subject, body FROM notification_templates"
+                    " WHERE account_id=%s ORDER BY name", int(dist.id)) == overrides
+    after = defaults(sql)
+    assert (after["quote-requested"], after["password-reset"]) == (quote, reset)
