@@ -270,16 +270,21 @@ int caller_tree_holds(struct request *req, const char *dn, const char *uid, int 
     return ST_OK;
 }
 
-/* 1 if account id (a parent) is closed. */
-static int parent_is_closed(struct request *req, unsigned long long id, int *st)
+/* Reads account id (a parent) in one statement: whether it is closed and
+ * whether it is a distributor, the one kind of parent whose roles open
+ * the back office (round-17 walkthrough of seed 001, D1). */
+static int read_parent(struct request *req, unsigned long long id, struct account_ref *out)
 {
     struct sql_result r;
-    *st = account_brief(req->session->sql, id, &r);
-    if (*st != ST_OK)
-        return 0;
-    int closed = r.nrows == 1 && strcmp(sql_cell(&r, 0, ACCOUNT_COL_STATUS), "closed") == 0;
+    int st = account_brief(req->session->sql, id, &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1) {
+        out->parent_closed = strcmp(sql_cell(&r, 0, ACCOUNT_COL_STATUS), "closed") == 0;
+        out->parent_distributor = strcmp(sql_cell(&r, 0, ACCOUNT_COL_KIND), "distributor") == 0;
+    }
     sql_result_free(&r);
-    return closed;
+    return ST_OK;
 }
 
 /* The router's 404: the resource the path names (req->not_found). */
@@ -320,7 +325,7 @@ static void refuse_role(struct request *req, unsigned allowed, unsigned roles)
 int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
                           unsigned parent_allowed)
 {
-    if (a->handed_over || a->parent_closed)
+    if (a->handed_over || a->parent_closed || !a->parent_distributor)
         parent_allowed = 0;
     return req->caller.is_operator || (a->roles & allowed) || (a->parent_roles & parent_allowed);
 }
@@ -372,34 +377,39 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
         out->parent_roles = !out->parent_id           ? 0
                             : req->caller.is_operator ? caller_roles(req, out->parent_id)
                                                       : effective_roles(req, out->parent_id, &st);
-    /* A closed parent's back office ends with it (round-16 walkthrough
-     * of seed 002, D1): read only when the caller has roles there. */
+    /* The back office is a distributor's (round-17 walkthrough of seed
+     * 001, D1) and ends when it is closed (round-16 walkthrough of seed
+     * 002, D1): the parent's kind and status, read in one statement and
+     * only when the caller has roles there (operators pass anyway). */
     if (st == ST_OK && out->parent_roles && !req->caller.is_operator)
-        out->parent_closed = parent_is_closed(req, out->parent_id, &st);
+        st = read_parent(req, out->parent_id, out);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return -1;
     }
-    /* The parent's back office (a distributor's for its resellers, a
-     * partner's for the customers it manages) ends with the hand-over: the
-     * customer owns a handed-over account, and the partner's people act in
-     * it only by the roles they hold there (as service providers: read
-     * billing, never order, cancel or upgrade; docs/api.md, "Plans, orders,
-     * ..."). The flag comes with the row read above: no round trip. */
+    /* The parent's back office is a distributor's, on its child accounts
+     * (seed 002's BSS). A partner's people act in a child only by the
+     * roles they hold there (round-17 walkthrough of seed 001, D1: a
+     * partner admin who is no member got 403 on the overview but read
+     * license keys and invoices and placed orders). The distributor's
+     * ends with the hand-over: the customer owns a handed-over account,
+     * and the distributor's people act in it only by the roles they hold
+     * there (as service providers: read billing, never order, cancel or
+     * upgrade; docs/api.md, "Plans, orders, ..."). The hand-over flag
+     * comes with the row read above: no round trip. */
     if (caller_account_allows(req, out, allowed, parent_allowed))
         return 0;
     if (out->roles) {
         refuse_role(req, allowed, out->roles);
         return -1;
     }
-    /* The parent's billing people are its back office here (they read
-     * and order the account's billing while it is not handed over): they
-     * know it exists, so what else they may not do is 403, not 404
-     * (round-13 walkthrough of seed 002, D3). They read its row in the
-     * parent's overview table whether or not it was handed over (round-15
-     * walkthrough of seed 002, D1), so after the hand-over too it stays
-     * 403, as for the parent's admins (round-16 walkthrough of seed 001,
-     * D1). */
+    /* The parent's billing people read the account's row in the parent's
+     * overview table (round-15 walkthrough of seed 002, D1), and a
+     * distributor's are its back office there: they know it exists, so
+     * what else they may not do is 403, not 404 (round-13 walkthrough of
+     * seed 002, D3), after a hand-over too, as for the parent's admins
+     * (round-16 walkthrough of seed 001, D1), and under a partner, which
+     * has no back office (round-17 walkthrough of seed 001, D1). */
     int visible = (out->parent_roles & ROLE_BILLING) || sees_from_ancestor(req, id, &st);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");

@@ -41,13 +41,14 @@ json_t *project_roles_json(unsigned roles);
 
 /* Loads account id and checks that the caller holds one of the roles in
  * `allowed` on it, or one of `parent_allowed` on its parent (operators always
- * pass; the parent's roles count for nothing once the account was handed
- * over to its customer, accounts.handed_over_at, or once the parent is closed: round-16 walkthrough
- * of seed 002, D1). Answers 404 when the caller may not even see the
- * account (no role in it, no admin or service-provider role in an ancestor), 403 when they see it
- * but may not do this (to a person of the account: naming the roles in `allowed` and to ask an
- * administrator; round-17 walkthrough of seed 004, D6), 503 when a store is down. Returns 0 or -1.
- * The router calls it for the account its route names (routes.c). */
+ * pass; the parent's roles count only when the parent is a distributor, the
+ * back office: round-17 walkthrough of seed 001, D1; and for nothing once the
+ * account was handed over to its customer, accounts.handed_over_at, or once
+ * the parent is closed: round-16 walkthrough of seed 002, D1). Answers 404 when the caller may not
+ * even see the account (no role in it, no admin or service-provider role in an ancestor), 403 when
+ * they see it but may not do this (to a person of the account: naming the roles in `allowed` and to
+ * ask an administrator; round-17 walkthrough of seed 004, D6), 503 when a store is down. Returns 0
+ * or -1. The router calls it for the account its route names (routes.c). */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out);
 
@@ -62,8 +63,9 @@ int caller_sees_account(struct request *req, unsigned long long id, int *sees);
 
 /* 1 if the caller's roles in account a (as caller_authorize filled it)
  * pass the rule allowed / parent_allowed: the same test caller_authorize
- * makes (operators pass; the parent's roles count for nothing once a was
- * handed over or its parent closed). */
+ * makes (operators pass; the parent's roles count only when the parent is
+ * a distributor, and for nothing once a was handed over or its parent
+ * closed). */
 int caller_account_allows(const struct request *req, const struct account_ref *a, unsigned allowed,
                           unsigned parent_allowed);
 

@@ -41,10 +41,12 @@ struct account_ref {
     unsigned long long parent_id; /* 0: none */
     char kind[16];
     char status[16];
-    unsigned roles;        /* the caller's own roles in it */
-    unsigned parent_roles; /* the caller's own roles in its parent */
-    int handed_over;       /* handed over to its customer: the parent's roles open nothing */
-    int parent_closed;     /* its parent is closed: the parent's roles open nothing either */
+    unsigned roles;         /* the caller's own roles in it */
+    unsigned parent_roles;  /* the caller's own roles in its parent */
+    int handed_over;        /* handed over to its customer: the parent's roles open nothing */
+    int parent_closed;      /* its parent is closed: the parent's roles open nothing either */
+    int parent_distributor; /* its parent is a distributor: only then do the parent's roles open
+                               the back office (round-17 walkthrough of seed 001, D1) */
 };
 
 /* Who is calling, resolved from REMOTE_USER on demand (caller.c). */

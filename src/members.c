@@ -502,8 +502,11 @@ static int check_role_change(struct request *req, const struct account_ref *a,
  * account: the customer then owns it, as after a hand-over
  * (accounts.handed_over_at; caller.c lets the parent's roles open nothing
  * there). Only for a live customer account not handed over yet; a
- * reseller's distributor keeps its back office (seed 002's BSS). Two LDAP
- * reads, on this write path only. */
+ * reseller's distributor keeps its back office (seed 002's BSS). A
+ * partner parent has no back office (round-17 walkthrough of seed 001,
+ * D1): under it the mark opens or closes nothing, and still records that
+ * the customer took the account over. Two LDAP reads, on this write path
+ * only. */
 static int ends_back_office(struct request *req, const struct account_ref *a,
                             const struct person *person, unsigned wanted, int *ends)
 {

@@ -1,6 +1,6 @@
 /*
  * orders: drafts with lines and an optional storefront alias, placed by
- * the parent's admins and billing people (back office) or the account's
+ * a distributor parent's admins and billing people (back office) or the account's
  * own (self-service), and by its members when every line is an add-on
  * (round-8 walkthrough of seed 004); executing one creates, in one SQL
  * transaction, the subscription, its licenses, an invoice, the storefront
@@ -61,8 +61,8 @@ static void respond_order(struct request *req, unsigned long long id, int status
  * certain items such as the cloud subscription add-ons"). An order with a
  * plan changes the account's plan, which stays with those who may change
  * it by upgrade: the roles of POST /subscriptions/{sid}/upgrade in the
- * route table (the account's admins and billing people, its parent's
- * before a hand-over, operators). Everyone else the order routes let in
+ * route table (the account's admins and billing people, its distributor
+ * parent's before a hand-over, operators). Everyone else the order routes let in
  * (a member, a member who is also a service provider) orders, executes
  * and discards add-ons only (round-8 walkthrough of seed 004). */
 static int may_order_plans(const struct request *req)

@@ -15,7 +15,8 @@
  * IDENTITY needs a caller, SECRET keeps the path out of the log, OPEN refuses
  * a closed account. roles: the caller's roles on the account the path names
  * that let them in; parent: roles on that account's parent that do too
- * (operators always pass). A caller who cannot see the account gets 404,
+ * when that parent is a distributor, the back office (caller_authorize;
+ * operators always pass). A caller who cannot see the account gets 404,
  * one who sees it without the role 403 (caller_authorize). Finer rules
  * (a service provider grants no admin role, ...) are the handler's. */
 #define ADMIN   ROLE_ADMIN
@@ -157,10 +158,13 @@ static const struct route routes[] = {
      relations_side_of},
     /* billing (docs/api.md "Plans, orders, subscriptions, storefronts,
      * licenses"): back office = the parent's admins and billing people,
-     * self-service = the account's own admins and billing people; members
-     * read, renew and order add-ons (orders.c: an order with a plan is for
-     * the roles of upgrade; round-8 walkthrough of seed 004). Service
-     * providers read (DESIGN: "read billing"). */
+     * when the parent is a distributor (caller_authorize; round-17
+     * walkthrough of seed 001, D1: a partner's people act in a child only
+     * by the roles they hold there), self-service = the account's own
+     * admins and billing people; members read, renew and order add-ons
+     * (orders.c: an order with a plan is for the roles of upgrade; round-8
+     * walkthrough of seed 004). Service providers read (DESIGN: "read
+     * billing"). */
     {"GET", "/api/v1/plans", plans_list, ID, 0, 0, NULL},
     {"GET", "/api/v1/articles", articles_list, ID, 0, 0, NULL},
     {"POST", "/api/v1/accounts/{id}/orders", orders_create, ID | OPEN | IDEM,

@@ -49,7 +49,8 @@ struct route {
     void (*handler)(struct request *req);
     unsigned flags;
     unsigned roles;           /* ROLE_* bits on the route's account that may call; 0: none named */
-    unsigned parent_roles;    /* ROLE_* bits on that account's parent that may call too */
+    unsigned parent_roles;    /* ROLE_* bits on that account's parent that may call too (a
+                                 distributor parent only: the back office, caller.h) */
     account_of_fn account_of; /* NULL: the first placeholder is the account id */
 };
 

@@ -201,10 +201,15 @@ def set_roles(api):
 @pytest.fixture(scope="session")
 def make_tenant(make_person, make_account, set_roles, operator_id):
     """make_tenant() -> Tenant: a partner created by olivia under the operator
-    account, with a fresh person made its admin through PUT members."""
+    account, with a fresh person made its admin through PUT members.
+    make_tenant(prefix, kind="distributor"): a distributor instead, whose
+    people are the back office of its child accounts (their orders,
+    subscriptions, licenses, invoices and quotes without a role there; a
+    partner's people act in a child only by the roles they hold in it:
+    round-17 walkthrough of seed 001, D1)."""
 
-    def make(prefix="tenant"):
-        account = make_account("olivia", "partner", operator_id, name=S.unique(f"it-{prefix}-"))
+    def make(prefix="tenant", kind="partner"):
+        account = make_account("olivia", kind, operator_id, name=S.unique(f"it-{prefix}-"))
         admin = make_person(prefix="ta")
         set_roles("olivia", account.id, admin, ["admin"])
         return S.Tenant(account, admin)

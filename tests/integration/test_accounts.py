@@ -367,9 +367,11 @@ def test_plain_member_of_parent_does_not_learn_of_children(api, partner_with_chi
                                                            set_roles):
     """Only the parent's admins and service providers see child rows; for
     a member of the parent a child is 404, as if it did not exist. The
-    parent's billing people are its back office there (they read and order
-    the child's billing), so the rest is 403 to them, not 404 (round-13
-    walkthrough of seed 002, D3)."""
+    parent's billing people read the rows in its table (round-15
+    walkthrough of seed 002, D1), so a child is 403 to them, not 404
+    (round-13 walkthrough of seed 002, D3); a partner has no back office
+    (round-17 walkthrough of seed 001, D1), so its billing too is 403 to
+    them."""
     t, children = partner_with_children
     child = children[0].id
     for role, status in (("member", 404), ("billing", 403)):
@@ -384,21 +386,23 @@ def test_plain_member_of_parent_does_not_learn_of_children(api, partner_with_chi
             assert missing["detail"] == S.expect_problem(s.get(f"/api/v1/accounts/{child}"),
                                                          404)["detail"]
         else:
-            S.expect(s.get(f"/api/v1/accounts/{child}/invoices"), 200)
+            problem = S.expect_problem(s.get(f"/api/v1/accounts/{child}/invoices"), 403)
+            assert problem["detail"] == "you are not a member of this account", problem
 
 
 def test_the_parents_billing_people_get_403_on_a_child_after_its_back_office_ended(
         api, sql, make_tenant, make_account, make_person, set_roles):
     """Round-16 walkthrough of seed 001, D1: once the customer's admin
-    removed the partner's people from a child (the back office's end,
-    audited as account.back_office_end), the partner's billing person still
-    read its row in the partner's table, but every request on it answered
-    404 "no such account", while the partner's admin got 403. A row the
+    removed the parent's people from a child (the back office's end,
+    audited as account.back_office_end), the parent's billing person still
+    read its row in the parent's table, but every request on it answered
+    404 "no such account", while the parent's admin got 403. A row the
     caller reads in the table is an account they know: 403 "you are not a
     member of this account" on each child route they hit, as for the
-    partner's admins. A member of the partner is still 404 there, as is
-    another tenant."""
-    t = make_tenant("bo16")
+    parent's admins. A member of the parent is still 404 there, as is
+    another tenant. The parent is a distributor: the back office is its
+    (round-17 walkthrough of seed 001, D1)."""
+    t = make_tenant("bo16", kind="distributor")
     office = make_person(prefix="bo16o")
     set_roles("olivia", t.account.id, office, ["admin"])
     bill = make_person(prefix="bo16b")
@@ -413,10 +417,10 @@ def test_the_parents_billing_people_get_403_on_a_child_after_its_back_office_end
     oid = draft["id"]
     cust = make_person(prefix="bo16c")
     set_roles(t.admin, child.id, cust, ["admin"])
-    # Before: the back office (billing of the partner) reads and orders.
+    # Before: the back office (billing of the distributor) reads and orders.
     S.expect(api(bill).get(f"/api/v1/accounts/{child.id}/invoices"), 200)
     S.expect_problem(api(bill).get(f"/api/v1/accounts/{child.id}"), 403, "forbidden")
-    # The customer removes the partner's last person: the back office ends.
+    # The customer removes the distributor's last person: the back office ends.
     S.expect(api(cust).delete(f"/api/v1/accounts/{child.id}/members/{S.path_quote(t.admin.uid)}"), 204)
     assert sql.account(child.id)["handed_over_at"] is not None
     assert [a for a in sql.audit(child.id) if a["action"] == "account.back_office_end"]

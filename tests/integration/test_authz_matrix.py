@@ -10,10 +10,13 @@ caller and checks what each one gets:
 - operator: let in everywhere;
 - admin, service-provider, billing, member of the account: let in when their
   role is in the route's roles, else 403;
-- parent-admin (an admin of the parent account who is no member of it): let
-  in when admin is in the route's parent roles, else 403 (they see the row);
-  never let in by the parent roles on an account handed over to its
-  customer (test_parent_roles_end_with_the_hand_over);
+- parent-admin (an admin of the parent account, a partner, who is no member
+  of it): 403 on every route (they see the row), the billing routes'
+  parent roles included: a partner has no back office, its people act in
+  a child only by the roles they hold there (round-17 walkthrough of seed
+  001, D1). The route's parent roles are a distributor's back office
+  (test_the_back_office_is_a_distributors), never open on an account
+  handed over to its customer (test_parent_roles_end_with_the_hand_over);
 - expired-sp (a service provider whose access has passed its expires_at,
   not yet removed from LDAP by `accountd maint`): as if they had no role,
   so 404;
@@ -138,7 +141,7 @@ MATRIX = {
     "GET /api/v1/projects/{pid}/invitations/{inv}": ({A, SP}, set(), False),
     "DELETE /api/v1/projects/{pid}/invitations/{inv}": ({A, SP}, set(), False),
     "POST /api/v1/projects/{pid}/invitations/{inv}/resend": ({A, SP}, set(), True),
-    # billing: back office (the parent's admins and billing), self-service
+    # billing: back office (a distributor parent's admins and billing), self-service
     # (the account's admins and billing), members read and renew
     "GET /api/v1/plans": None,
     "GET /api/v1/articles": None,
@@ -359,7 +362,7 @@ def expected(key, kind):
         return 401
     if rule is None:
         return "in"
-    roles, parent_roles, _ = rule
+    roles, _, _ = rule
     if kind == "operator":
         return "in"
     if kind in ("other-tenant", "expired-sp"):
@@ -367,7 +370,7 @@ def expected(key, kind):
     if kind == "project-only":
         return PROJECT_ROUTES.get(key, 404)
     if kind == "parent-admin":
-        return "in" if A in parent_roles else 403
+        return 403  # a partner parent: no back office (round-17, seed 001, D1)
     return "in" if kind in roles else 403
 
 
@@ -629,11 +632,13 @@ def test_open_routes_refuse_a_closed_account(key, api, make_tenant, make_account
 
 @pytest.fixture(scope="module")
 def handed_over(api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
-    """A customer account its partner staged and handed over (POST
-    …/transfer, accepted): the partner's admin who staged it is its service
-    provider now, `office` a partner admin with no role in it, `back-office`
-    a partner billing person (no role in it either)."""
-    p = make_tenant("mxh")
+    """A customer account its distributor staged and handed over (POST
+    …/transfer, accepted): the distributor's admin who staged it is its
+    service provider now, `office` a distributor admin with no role in it,
+    `back-office` a distributor billing person (no role in it either): the
+    back office, which a partner parent has not (round-17 walkthrough of
+    seed 001, D1), until the hand-over."""
+    p = make_tenant("mxh", kind="distributor")
     office = make_person(prefix="mxho")
     set_roles("olivia", p.account.id, office, [A])
     back_office = make_person(prefix="mxhb")
@@ -671,3 +676,48 @@ def test_parent_roles_end_with_the_hand_over(key, handed_over):
     else:
         S.expect_problem(r, 403)
         assert refused_by_router(r), S.describe(r)
+
+
+@pytest.fixture(scope="module")
+def back_office(api, make_tenant, make_account, make_person, set_roles, cast):
+    """A distributor D with its admin and a billing person, and R, a
+    reseller (a partner account) under D that neither of them holds a role
+    in (the operator created it): D's back office on R (seed 002's BSS).
+    D's member, and the cast's partner admin `pb` and a billing person of
+    the cast's partner P, neither a member of P's child A."""
+    d = make_tenant("mxbo", kind="distributor")
+    d_billing = make_person(prefix="mxbob")
+    set_roles("olivia", d.account.id, d_billing, [B])
+    d_member = make_person(prefix="mxbom")
+    set_roles("olivia", d.account.id, d_member, [M])
+    reseller = make_account("olivia", "partner", d.account.id)
+    p_billing = make_person(prefix="mxpbb")
+    set_roles("olivia", cast["parent"].account.id, p_billing, [B])
+    return {"account": reseller, "people": {M: d_member}, "project": None, "relation": None,
+            "billing": Billing(api("olivia"), reseller.id),
+            "callers": {"d-admin": api(d.admin), "d-billing": api(d_billing),
+                        "d-member": api(d_member), "p-billing": api(p_billing)}}
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in MATRIX.items() if v and v[1]))
+def test_the_back_office_is_a_distributors(key, back_office, cast):
+    """Round-17 walkthrough of seed 001, D1: a partner admin who is no
+    member of a child got 403 on its overview, yet read its license keys,
+    invoices, orders and subscriptions and placed orders and quote requests
+    there by the route's parent roles. Those roles are the back office of a
+    distributor over its child accounts (seed 002's BSS): its admin and
+    billing person are let in on a reseller they hold no role in, its
+    member is not (404). A partner's admin and billing person who hold no
+    role in the partner's child get 403 "you are not a member of this
+    account", as on the child's overview, on every such route."""
+    method, path, body = sample(key, back_office, None, None)
+    for who in ("d-admin", "d-billing"):
+        r = back_office["callers"][who].request(method, path, json=body)
+        assert not refused_by_router(r) and r.status_code < 500, f"{who}: {S.describe(r)}"
+    r = back_office["callers"]["d-member"].request(method, path, json=body)
+    S.expect_problem(r, 404)
+    assert refused_by_router(r), S.describe(r)
+    method, path, body = sample(key, cast, None, None)
+    for who in (cast["callers"]["parent-admin"], back_office["callers"]["p-billing"]):
+        problem = S.expect_problem(who.request(method, path, json=body), 403, "forbidden")
+        assert problem["detail"] == "you are not a member of this account", (key, problem)

@@ -586,8 +586,10 @@ def test_alias_race_exactly_one_wins(api, disti, make_reseller, sql):
 @pytest.fixture
 def licensed(api, make_tenant, make_account, make_person, set_roles):
     """A customer account on the starter plan (data-loggers: 10) with a
-    member; its partner's admin placed the order in the back office."""
-    t = make_tenant("lic")
+    member; its distributor's admin placed the order in the back office (a
+    partner's admin who is no member of it may not: round-17 walkthrough of
+    seed 001, D1)."""
+    t = make_tenant("lic", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     member = make_person(prefix="lm")
     set_roles("olivia", cust.id, member, ["member"])
@@ -1006,7 +1008,7 @@ def test_flat_plans_are_ordered_once(api, disti, make_reseller, make_tenant, mak
             f"/api/v1/accounts/{r.account.id}/orders",
             json={"lines": [{"article": article, "quantity": 3}],
                   "storefront_alias": S.unique("qty-")}), "lines[0].quantity")
-    t = make_tenant("flat")
+    t = make_tenant("flat", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     base = f"/api/v1/accounts/{cust.id}"
     S.expect_field_errors(api(t.admin).post(f"{base}/quotes", json={
@@ -1039,7 +1041,7 @@ def test_mails_name_the_plan_and_leave_out_a_missing_storefront(
     assert (f"Then {r.account.name} returns to the Basic plan and its storefront URL stops"
             " working." in mails[-1].body.replace("\r\n", "\n")), mails[-1].body
     # A customer plan has no storefront: the line is left out.
-    t = make_tenant("mailname")
+    t = make_tenant("mailname", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     to = S.unique_mail("cust-")
     S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
@@ -1239,7 +1241,7 @@ def test_execute_gives_a_saved_draft_its_storefront_alias(api, disti, make_resel
     assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{old_alias}"),
                     200)["available"] is True
     # Only an order for a plan with a storefront takes one (422).
-    t = make_tenant("alias")
+    t = make_tenant("alias", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     d3 = order(api, t.admin, cust.id, "starter")
     S.expect_field_errors(api(t.admin).post(f"/api/v1/orders/{d3['id']}/execute",
@@ -1252,7 +1254,7 @@ def test_quote_lines_are_checked_as_order_lines(api, disti, make_reseller, make_
                                                 make_account, sql):
     """Round 2, 004 D1: a customer could get a quote for a reseller plan it
     can never order. Quotes and orders read their lines with one reader."""
-    t = make_tenant("quote")
+    t = make_tenant("quote", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     lines = {"lines": [{"article": "reseller-standard", "quantity": 1}]}
     reseller_plan = "is a reseller plan; only a reseller (partner) account can have it"
@@ -1290,7 +1292,7 @@ def test_the_first_answer_names_the_cross_line_mistakes_too(api, make_tenant, ma
     so fixing a quantity revealed the next error. They are checked over
     every line whose article the catalog knows: a line may carry its own
     error on one key and the cross-line one on lines[N].article."""
-    t = make_tenant("xline")
+    t = make_tenant("xline", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     path = f"/api/v1/accounts/{cust.id}/{what}"
     cases = [
@@ -1339,7 +1341,7 @@ def test_billing_audit_rows_show_times_as_rfc3339(api, make_tenant, make_account
     """Round 2, 004 D4: every time in the API is RFC 3339, audit rows
     included (subscription.renew had MariaDB's "2027-01-30 06:41:28.598688");
     an account without a plan is null in order.execute, not ""."""
-    t = make_tenant("rfc")
+    t = make_tenant("rfc", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     done = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])
     sid, ends = done["subscription"]["id"], done["subscription"]["ends_at"]
@@ -1592,6 +1594,80 @@ def test_the_back_office_billing_person_is_told_403_not_404(api, disti, make_res
         S.expect_problem(api(disti.member).get(path), 404)
 
 
+def test_a_partner_admin_who_is_no_member_of_a_child_is_refused_its_billing(
+        api, sql, disti, make_reseller, make_tenant, make_account, make_person, set_roles):
+    """Round-17 walkthrough of seed 001, D1: Ben, an admin of partner 5
+    with no role in child 17, got 403 "you are not a member of this
+    account" on the child's overview, yet read its licenses (with keys),
+    invoices, orders and subscriptions and created an order and a quote
+    request in it: the route's parent roles were every parent's. The
+    seed's Hinweis: who is no member of the new account sees only the
+    partner-management data. The back office is a distributor's (seed
+    002's BSS): a partner's admin and billing person who hold no role in a
+    child get the overview's 403 on each of its billing routes, and write
+    nothing; once added as a member, the admin reads as a member does.
+    Another tenant gets 404. A distributor's admin and billing person
+    still order and read for a reseller they hold no role in."""
+    t = make_tenant("bo17")
+    ben = make_person(prefix="bo17b")
+    set_roles("olivia", t.account.id, ben, ["admin"])
+    bill = make_person(prefix="bo17p")
+    set_roles("olivia", t.account.id, bill, ["billing"])
+    stranger = make_tenant("bo17x").admin
+    child = make_account(t.admin, "customer", t.account.id)  # t.admin: its admin
+    lines = {"lines": [{"article": "starter", "quantity": 1}]}
+    done = execute(api, t.admin, order(api, t.admin, child.id, "starter")["id"])
+    sid, oid = done["subscription"]["id"], done["order"]["id"]
+    qid = S.expect(api(t.admin).post(f"/api/v1/accounts/{child.id}/quotes", json={
+        "lines": [{"article": "api-seats", "quantity": 2}]}), 201)["id"]
+    base = f"/api/v1/accounts/{child.id}"
+    keys = [l["key"] for l in S.expect(api(t.admin).get(f"{base}/licenses"), 200)["items"]]
+    assert keys and all(keys), keys
+    reads = [base, f"{base}/licenses", f"{base}/invoices", f"{base}/orders", f"/api/v1/orders/{oid}",
+             f"{base}/subscriptions", f"/api/v1/subscriptions/{sid}", f"{base}/quotes",
+             f"{base}/quotes/{qid}"]
+    writes = [(f"{base}/orders", lines), (f"{base}/quotes", lines),
+              (f"/api/v1/subscriptions/{sid}/cancel", None),
+              (f"/api/v1/subscriptions/{sid}/renew", None),
+              (f"/api/v1/subscriptions/{sid}/upgrade", {"plan": "professional"})]
+    counts = "SELECT (SELECT COUNT(*) FROM orders WHERE account_id=%s), " \
+             "(SELECT COUNT(*) FROM quotes WHERE account_id=%s), " \
+             "(SELECT COUNT(*) FROM invoices WHERE account_id=%s)"
+    before = sql.rows(counts, int(child.id), int(child.id), int(child.id))
+    for who in (ben, bill):
+        for path in reads:
+            r = api(who).get(path)
+            problem = S.expect_problem(r, 403, "forbidden")
+            assert problem["detail"] == "you are not a member of this account", (who.uid, path, problem)
+            assert not any(k in r.text for k in keys), r.text
+        for path, body in writes:
+            problem = S.expect_problem(api(who).post(path, json=body), 403, "forbidden")
+            assert problem["detail"] == "you are not a member of this account", (who.uid, path, problem)
+    for path in reads:
+        S.expect_problem(api(stranger).get(path), 404, "not-found")
+    S.expect_problem(api(stranger).post(f"{base}/orders", json=lines), 404, "not-found")
+    assert sql.rows(counts, int(child.id), int(child.id), int(child.id)) == before
+    assert sql.value("SELECT status FROM subscriptions WHERE id=%s", int(sid)) == "active"
+    # The Hinweis: once a member, Ben reads what a member reads.
+    set_roles(t.admin, child.id, ben, ["member"])
+    got = S.expect(api(ben).get(f"{base}/licenses"), 200)["items"]
+    assert sorted(l["key"] for l in got) == sorted(keys), got
+    S.expect(api(ben).get(f"{base}/invoices"), 200)
+    # The distributor's back office on a reseller it holds no role in.
+    r = make_reseller(disti)
+    for who in (disti.admin, disti.billing):
+        sid = execute(api, who, order(api, who, r.account.id, "assets-pack")["id"])["subscription"]["id"]
+        for path in (f"/api/v1/accounts/{r.account.id}/licenses", f"/api/v1/accounts/{r.account.id}/invoices",
+                     f"/api/v1/accounts/{r.account.id}/orders", f"/api/v1/accounts/{r.account.id}/subscriptions",
+                     f"/api/v1/subscriptions/{sid}"):
+            S.expect(api(who).get(path), 200)
+        S.expect(api(who).post(f"/api/v1/accounts/{r.account.id}/quotes", json={
+            "lines": [{"article": "assets-pack", "quantity": 1}]}), 201)
+        assert S.expect(api(who).post(f"/api/v1/subscriptions/{sid}/cancel"),
+                        200)["status"] == "pending_cancellation"
+    S.expect_problem(api(stranger).get(f"/api/v1/accounts/{r.account.id}/invoices"), 404)
+
+
 def test_the_overview_shows_the_accounts_storefront(api, disti, make_reseller, env, make_tenant):
     """Round-11 leftover of seed 002 (D4): the account's overview shows its
     storefront (DESIGN: an account has "the storefront alias"), live or
@@ -1776,7 +1852,7 @@ def test_upgrade_keeps_the_seats_of_a_per_unit_plan(api, make_tenant, make_accou
     """Round 3, seed 001 D1: professional x3 -> enterprise kept 1 seat and
     billed one; the seats carry over and the upgrade bills each of them
     (3 x (19900 - 4900)); the licenses are those of 3 enterprise seats."""
-    t = make_tenant("seats")
+    t = make_tenant("seats", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
         "lines": [{"article": "professional", "quantity": 3}]}), 201)
@@ -1818,7 +1894,7 @@ def test_renewal_bills_each_line_on_its_own_term(api, make_tenant, make_account,
     data-logger (and an enterprise plan after an upgrade) at its 12-month
     price at every monthly renewal. Each line is billed when its own term
     comes round."""
-    t = make_tenant("terms")
+    t = make_tenant("terms", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
         "lines": [{"article": "starter", "quantity": 1},
@@ -2019,7 +2095,7 @@ def test_lines_carry_the_article_name_as_it_was_when_written(api, make_tenant, m
     never edited, so a later rename in the catalog changes no line written
     before it, while lines written after it have the new name. The welcome
     mail lists the articles by name, never by code."""
-    t = make_tenant("names")
+    t = make_tenant("names", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     base = f"/api/v1/accounts/{cust.id}"
     who = api(t.admin)
@@ -2124,7 +2200,7 @@ def test_migration_026_names_the_lines_written_before_it(api, make_tenant, make_
     """Lines written before migration 026 had no name: it gives each the
     catalog's name as it is then (the code of an article the catalog no
     longer has), so no line is without one; a line with a name keeps it."""
-    t = make_tenant("names26")
+    t = make_tenant("names26", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     base = f"/api/v1/accounts/{cust.id}"
     who = api(t.admin)
@@ -2614,11 +2690,12 @@ class AddOnShop:
 
 @pytest.fixture
 def addon_shop(api, make_tenant, make_account, make_person, set_roles):
-    """Round-8 walkthrough of seed 004: a partner's customer on starter
-    (ordered by the partner's admin, the back office) with its own admin
+    """Round-8 walkthrough of seed 004: a distributor's customer on starter
+    (ordered by the distributor's admin, the back office; round-17
+    walkthrough of seed 001, D1: a partner has none) with its own admin
     (its primary contact), a billing person, a member, a service provider
     and a notification recipient."""
-    t = make_tenant("ao")
+    t = make_tenant("ao", kind="distributor")
     cust = make_account("olivia", "customer", t.account.id)
     people = {}
     for role in ("admin", "billing", "member", "service-provider"):
@@ -2777,7 +2854,7 @@ def test_a_member_cannot_execute_or_discard_a_plan_order(api, addon_shop, sql):
 def test_who_else_orders_add_ons(api, addon_shop, sql, make_tenant, make_person, set_roles):
     """A service provider reads orders but orders, executes and discards
     none (DESIGN: "read billing"), unless also a member (then add-ons
-    only); a member of the partner above and a member of another tenant
+    only); a member of the distributor above and a member of another tenant
     get 404; billing and admin order plans as before."""
     shop = addon_shop
     acc, sp, billing, admin = shop.account, shop.people["service-provider"], shop.people["billing"], \
@@ -2791,7 +2868,7 @@ def test_who_else_orders_add_ons(api, addon_shop, sql, make_tenant, make_person,
         S.expect_problem(api(sp).post(f"/api/v1/orders/{draft['id']}/{action}"), 403, "forbidden")
     S.expect(api(sp).get(f"/api/v1/orders/{draft['id']}"), 200)
     S.expect(api(sp).get(path), 200)
-    # Another tenant's member (and its admin), the partner's member: 404.
+    # Another tenant's member (and its admin), the distributor's member: 404.
     other = make_tenant("aoo")
     stranger = make_person(prefix="aoom")
     set_roles(other.admin, other.account.id, stranger, ["member"])
@@ -2890,7 +2967,7 @@ def test_no_add_on_is_ordered_while_the_plan_is_pending_cancellation(api, addon_
     for_member = head + ("an admin or billing person of the account can withdraw the cancellation"
                          " first (uncancel)")
     for_billing = head + "withdraw the cancellation first (uncancel), then order them"
-    # The draft: the member, billing, the partner's admin (back office).
+    # The draft: the member, billing, the distributor's admin (back office).
     body = S.expect_problem(api(member).post(path, json=addons), 409, "conflict")
     assert body["detail"] == for_member and "errors" not in body, body
     for who in (billing, shop.tenant.admin):

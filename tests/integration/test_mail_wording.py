@@ -536,7 +536,7 @@ def test_a_checkbox_form_turns_news_off_and_on(api, make_person):
 # ---------------------------------------------------------------- item 7: add-on subscriptions
 
 def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_tenant, make_account):
-    t = make_tenant("addon")
+    t = make_tenant("addon", kind="distributor")  # its admin: the back office
     cust = make_account("olivia", "customer", t.account.id)
     to = S.unique_mail("fin-")
     S.expect(api("olivia").put(f"{ACCOUNTS}/{cust.id}/notification-recipients",
@@ -582,7 +582,7 @@ def test_add_on_subscription_mails_name_the_articles(api, sql, mailbox, make_ten
 
 def test_a_plan_order_welcome_lists_every_article_with_its_quantity(api, sql, mailbox, make_tenant,
                                                                    make_account):
-    t = make_tenant("addonp")
+    t = make_tenant("addonp", kind="distributor")  # its admin: the back office
     cust = make_account("olivia", "customer", t.account.id)
     to = S.unique_mail("fin-")
     S.expect(api("olivia").put(f"{ACCOUNTS}/{cust.id}/notification-recipients",

@@ -668,11 +668,13 @@ def test_hand_over_by_role_change_with_several_admins_left(api, sql, make_tenant
 # ---------------------------------------------------------------- round 3, seed 000
 
 def _staged_with_back_office(api, make_tenant, make_account, make_person, set_roles, prefix):
-    """A partner with two admins: `t.admin`, who stages a customer account
-    (and is so its admin), and `office`, a partner admin with no role in
-    it (the back office). The staged account is on starter (ordered and
-    executed by the back office while staged) and has a draft left."""
-    t = make_tenant(prefix)
+    """A distributor with two admins: `t.admin`, who stages a customer
+    account (and is so its admin), and `office`, a distributor admin with
+    no role in it (the back office, a distributor's only: round-17
+    walkthrough of seed 001, D1). The staged account is on starter
+    (ordered and executed by the back office while staged) and has a draft
+    left."""
+    t = make_tenant(prefix, kind="distributor")
     office = make_person(prefix=prefix + "o")
     set_roles("olivia", t.account.id, office, ["admin"])
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
@@ -725,12 +727,14 @@ def _refused_everything_commercial(api, sql, who, acc_id, sid, oid, detail=None)
 def test_the_parents_back_office_ends_with_the_hand_over(api, sql, make_tenant, make_account, make_person,
                                                        set_roles, invitation_mail):
     """Round-3 walkthrough of seed 000, D1: after the customer accepted the
-    transfer, the partner's people act in the account only by the roles
+    transfer, the parent's people act in the account only by the roles
     they hold in it. The provider (service-provider) reads billing but
     orders, executes, discards, cancels, uncancels, upgrades and asks for
-    quotes no more; a partner admin without a role in it does nothing
+    quotes no more; a parent admin without a role in it does nothing
     there (403: they still see the row); after the customer revoked the
-    provider, nothing either. The customer's admin still does all of it."""
+    provider, nothing either. The customer's admin still does all of it.
+    The parent is a distributor, whose back office the hand-over ends (a
+    partner has none: round-17 walkthrough of seed 001, D1)."""
     t, office, acc, sid, oid = _staged_with_back_office(api, make_tenant, make_account, make_person,
                                                         set_roles, "bo")
     assert sql.account(acc.id)["handed_over_at"] is None
@@ -752,7 +756,7 @@ def test_the_parents_back_office_ends_with_the_hand_over(api, sql, make_tenant, 
         lambda method, path: "your role in this account does not allow this: it needs "
         + ("admin, billing or member" if "/orders" in path else "admin or billing")
         + "; ask an administrator of the account")
-    # The partner's admin who holds no role there: not their account now.
+    # The distributor's admin who holds no role there: not their account now.
     _refused_everything_commercial(api, sql, office, acc.id, sid, oid, "you are not a member of this account")
     for path in (f"{ACCOUNTS}/{acc.id}/invoices", f"/api/v1/subscriptions/{sid}", f"/api/v1/orders/{oid}"):
         S.expect_problem(api(office).get(path), 403)
@@ -772,7 +776,7 @@ def test_the_parents_back_office_ends_with_the_hand_over(api, sql, make_tenant, 
 
 def test_the_back_office_ends_with_the_hand_over_by_role_change(api, sql, make_tenant, make_account,
                                                                make_person, set_roles, invitation_mail):
-    """D1 for the seed's literal hand-over: once the partner demoted
+    """D1 for the seed's literal hand-over: once the parent's admin demoted
     themselves, they are a service provider there like after a transfer."""
     t, office, acc, sid, oid = _staged_with_back_office(api, make_tenant, make_account, make_person,
                                                         set_roles, "bor")
@@ -788,21 +792,23 @@ def test_the_back_office_ends_with_the_hand_over_by_role_change(api, sql, make_t
 
 def test_the_back_office_stays_where_nothing_was_handed_over(api, sql, make_account, make_person, set_roles,
                                                             make_tenant, operator_id):
-    """D1's limit: a distributor's back office on its reseller, and a
-    partner's on a customer it manages that was never handed over (an
-    active one, and a staged one still being prepared), order, execute,
-    cancel and uncancel as before."""
+    """D1's limit: a distributor's back office on its reseller, and on a
+    customer it manages that was never handed over (an active one, and a
+    staged one still being prepared), order, execute, cancel and uncancel
+    as before. A partner has no back office (round-17 walkthrough of seed
+    001, D1): its admin who holds no role in a customer it manages, active
+    or staged, gets 403 "you are not a member of this account" there."""
     disti = make_account("olivia", "distributor", operator_id)
     d_admin = make_person(prefix="bod")
     set_roles("olivia", disti.id, d_admin, ["admin"])
     reseller = make_account("olivia", "partner", disti.id)
-    t = make_tenant("bok")
-    office = make_person(prefix="boko")
-    set_roles("olivia", t.account.id, office, ["admin"])
-    managed = make_account(t.admin, "customer", t.account.id)
-    staged = make_account(t.admin, "customer", t.account.id, staged=True)
-    for who, acc_id, article in ((d_admin, reseller.id, "assets-pack"), (office, managed.id, "starter"),
-                                 (office, staged.id, "starter")):
+    d = make_tenant("bokd", kind="distributor")
+    d_office = make_person(prefix="bokdo")
+    set_roles("olivia", d.account.id, d_office, ["admin"])
+    managed = make_account(d.admin, "customer", d.account.id)
+    staged = make_account(d.admin, "customer", d.account.id, staged=True)
+    for who, acc_id, article in ((d_admin, reseller.id, "assets-pack"), (d_office, managed.id, "starter"),
+                                 (d_office, staged.id, "starter")):
         draft = S.expect(api(who).post(f"{ACCOUNTS}/{acc_id}/orders",
                                        json={"lines": [{"article": article, "quantity": 1}]}), 201)
         sid = S.expect(api(who).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
@@ -810,17 +816,33 @@ def test_the_back_office_stays_where_nothing_was_handed_over(api, sql, make_acco
         assert S.expect(api(who).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["status"] == "pending_cancellation"
         S.expect(api(who).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
         assert sql.account(acc_id)["handed_over_at"] is None
+    t = make_tenant("bok")
+    office = make_person(prefix="boko")
+    set_roles("olivia", t.account.id, office, ["admin"])
+    for acc in (make_account(t.admin, "customer", t.account.id),
+                make_account(t.admin, "customer", t.account.id, staged=True)):
+        draft = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/orders",
+                                           json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
+        sid = S.expect(api(t.admin).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
+        _refused_everything_commercial(api, sql, office, acc.id, sid, draft["id"],
+                                       "you are not a member of this account")
+        for path in _billing_reads(acc.id, sid, draft["id"]):
+            problem = S.expect_problem(api(office).get(path), 403)
+            assert problem["detail"] == "you are not a member of this account", (path, problem)
+        assert sql.account(acc.id)["handed_over_at"] is None
 
 
 def test_the_back_office_ends_when_the_customer_removes_the_partners_last_person(
         api, sql, make_tenant, make_account, make_person, set_roles):
     """Round-13 walkthrough of seed 004, D1: the customer's admin removed
-    the partner (its creator) from a customer account, yet the partner's
+    the parent (its creator) from a customer account, yet the parent's
     admins still cancelled, ordered and read invoices there. Taking the
-    last role of the last person of the partner in the account ends the
+    last role of the last person of the parent in the account ends the
     back office, as a hand-over does (audited once); while one of the
-    partner's people still holds a role there, it stays."""
-    t = make_tenant("boe")
+    parent's people still holds a role there, it stays. The parent is a
+    distributor: the back office is a distributor's (round-17 walkthrough
+    of seed 001, D1)."""
+    t = make_tenant("boe", kind="distributor")
     office = make_person(prefix="boeo")
     set_roles("olivia", t.account.id, office, ["admin"])
     pbill = make_person(prefix="boeb")
@@ -833,7 +855,7 @@ def test_the_back_office_ends_when_the_customer_removes_the_partners_last_person
                                       json={"lines": [{"article": "starter", "quantity": 1}]}), 201)
     sid = S.expect(api(office).post(f"/api/v1/orders/{draft['id']}/execute"), 200)["subscription"]["id"]
     oid = draft["id"]
-    # The creator leaves; the partner's billing person still holds a role:
+    # The creator leaves; the distributor's billing person still holds a role:
     # the back office stays.
     S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
     assert sql.account(acc.id)["handed_over_at"] is None
