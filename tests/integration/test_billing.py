@@ -4254,7 +4254,7 @@ def test_the_cancellation_of_a_reseller_plan_says_what_ends_and_what_is_kept(
                          else "continuing needs a new order.\n"), text
     # A customer plan has no storefront: neither line.
     t = make_tenant("r17d3c")
-    cust = make_account("olivia", "customer", t.account.id)
+    cust = make_account(t.admin, "customer", t.account.id)
     to = S.unique_mail("d3c-")
     S.expect(api("olivia").put(f"/api/v1/accounts/{cust.id}/notification-recipients",
                                json={"emails": [to]}), 200)
