@@ -824,6 +824,23 @@ def test_hot_reads_build_no_temporary_tables(api, disti, make_reseller, sql):
         assert min(d for _, d in deltas) == 0, (path, deltas)
 
 
+def test_the_operator_account_is_found_by_an_index(sql, make_tenant, make_account):
+    """account_ancestors (src/account_store.c: every mail that names its
+    actor "X of <org>", mail_actor_name) adds the operator account to the
+    chain by kind. Without an index on kind that read every account: with
+    the bench's 10,000 accounts ~8 ms per mail-sending write, the write
+    pair's rename at a fifth of its rate (migration 070,
+    docs/performance.md). MariaDB reads it by ix_accounts_kind_state and
+    touches one row, not the table."""
+    t = make_tenant("opx")
+    for _ in range(3):
+        make_account(t.admin, "customer", t.account.id)
+    plan = sql.row("EXPLAIN SELECT id, name, 1, 1000 FROM accounts"
+                   " WHERE kind = 'operator' AND ldap_state = 'done'")
+    assert plan["key"] == "ix_accounts_kind_state" and plan["type"] == "ref", plan
+    assert int(plan["rows"]) <= 2, plan
+
+
 def test_billing_lists_are_paged_newest_first(api, disti, make_reseller):
     """Orders, subscriptions, invoices and quotes page by ?limit= and the
     next_cursor of the page before: newest first, every item once."""
