@@ -286,8 +286,13 @@ int storefronts_store_set_host(struct sql_store *sql, unsigned long long distrib
 int storefronts_store_host_served(struct sql_store *sql, const char *host_key, int *served)
 {
     unsigned long long id = 0;
-    int st = sql_id(sql, "SELECT id FROM accounts WHERE LOWER(storefront_host) = ? LIMIT 1",
-                    SQL_ARGS(P_STR(host_key)), &id);
+    /* By the unique index on the host's name (migration 022): the public
+     * alias lookup read every account before (LOWER() on the column). */
+    int st =
+        sql_id(sql,
+               "SELECT id FROM accounts WHERE storefront_host_name = SUBSTRING_INDEX(?, ':', 1)"
+               " AND LOWER(storefront_host) = ? LIMIT 1",
+               SQL_ARGS(P_STR(host_key), P_STR(host_key)), &id);
     *served = st == ST_OK;
     return st == ST_NOT_FOUND ? ST_OK : st;
 }
