@@ -24,6 +24,7 @@
 #include "outbox.h"
 #include "overview_store.h"
 #include "relations_store.h"
+#include "role_holders.h"
 #include "properties.h"
 #include "properties_store.h"
 #include "saga.h"
@@ -1222,6 +1223,11 @@ struct closing {
     size_t nchildren;
     unsigned long open_children; /* all of them, beyond the cap too */
     struct billing_people *child_people;
+    /* The closed account's people who still hold roles in those
+     * children (role_holders.h; round-18 walkthrough of seed 001, D1),
+     * read with them. */
+    struct role_holders holders;
+    int distributor; /* the closed account is a distributor: its back office ends */
     int stale;
 };
 
@@ -1230,6 +1236,7 @@ static void closing_children_free(struct closing *c)
     for (size_t i = 0; c->child_people && i < c->nchildren; i++)
         billing_people_free(&c->child_people[i]);
     free(c->child_people);
+    role_holders_free(&c->holders);
     account_open_children_free(c->children, c->nchildren);
     c->child_people = NULL;
     c->children = NULL;
@@ -1237,8 +1244,9 @@ static void closing_children_free(struct closing *c)
     c->open_children = 0;
 }
 
-/* Outside the transaction: the open children (one statement) and the
- * readers of each (contacts, else admins; LDAP). */
+/* Outside the transaction: the open children (one statement), the
+ * readers of each (contacts, else admins; LDAP) and who of this account
+ * holds roles in them (role_holders_read). */
 static int closing_children_read(struct closing *c)
 {
     closing_children_free(c);
@@ -1249,6 +1257,13 @@ static int closing_children_read(struct closing *c)
     c->child_people = c->nchildren ? xcalloc(c->nchildren, sizeof(*c->child_people)) : NULL;
     for (size_t i = 0; i < c->nchildren && st == ST_OK; i++)
         st = billing_people_read(c->req, c->children[i].id, &c->child_people[i]);
+    if (st == ST_OK && c->nchildren) {
+        unsigned long long *ids = xcalloc(c->nchildren, sizeof(*ids));
+        for (size_t i = 0; i < c->nchildren; i++)
+            ids[i] = c->children[i].id;
+        st = role_holders_read(c->req->session->ldap, c->id, ids, c->nchildren, &c->holders);
+        free(ids);
+    }
     return st;
 }
 
@@ -1296,6 +1311,12 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
                               : NULL;
         char id[24];
         snprintf(id, sizeof(id), "%llu", ch->id);
+        /* Round-18 walkthrough of seed 001, D1 and D2: who of the parent
+         * still holds roles in the child (a line left out when none), and
+         * the back office's end and the storefront host only for a
+         * distributor (a partner has neither). */
+        struct buf holders = BUF_INIT;
+        const char *held = role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name);
         struct template_value vals[] = {
             {"account_name", ch->name},
             {"account_id", id},
@@ -1304,8 +1325,11 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             {"relation", child_relation(ch->kind)},
             {"closed_by", closed_by},
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
+            {"distributor_name", c->distributor ? parent_name : TEMPLATE_OMIT_LINE},
+            {"parent_people", held ? held : TEMPLATE_OMIT_LINE},
         };
-        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 7);
+        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 9);
+        buf_free(&holders);
         json_decref(sf);
         free(closed_by);
     }
@@ -1342,26 +1366,18 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     }
     /* How many child accounts stay open (round-16 walkthrough of seed
      * 002, D1): a line left out when none. */
-    char children[400];
-    if (c->open_children == 1)
-        snprintf(children, sizeof(children),
-                 "1 child account of it stays open, with its subscriptions and storefront: the "
-                 "people of this account no longer act for it, and its contacts were told.");
-    else if (c->open_children)
-        snprintf(children, sizeof(children),
-                 "%lu child accounts of it stay open, with their subscriptions and storefronts: "
-                 "the people of this account no longer act for them, and their contacts were "
-                 "told%s.",
-                 c->open_children,
-                 c->open_children > c->nchildren ? " (those of the first 1000)" : "");
+    struct buf children = BUF_INIT;
+    const char *line = role_holders_open_children_line(&children, &c->holders, c->open_children,
+                                                       c->nchildren, c->distributor);
     struct template_value vals[] = {
         {"account_name", name},
         {"account_id", id},
         {"closed_by", closed_by},
         {"kept", kept},
-        {"open_children", c->open_children ? children : TEMPLATE_OMIT_LINE},
+        {"open_children", line ? line : TEMPLATE_OMIT_LINE},
     };
     st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 5);
+    buf_free(&children);
     if (st == ST_OK)
         st = mail_children(sql, c, name);
     free(closed_by);
@@ -1452,7 +1468,10 @@ void accounts_close(struct request *req)
         refuse(req, 409, "conflict", "the operator account cannot be closed");
         return;
     }
-    struct closing c = {.req = req, .id = a.id, .if_match = (unsigned long long)im};
+    struct closing c = {.req = req,
+                        .id = a.id,
+                        .if_match = (unsigned long long)im,
+                        .distributor = strcmp(a.kind, "distributor") == 0};
     /* Who is told (LDAP: before the transaction). */
     int st = billing_people_read(req, a.id, &c.people);
     if (st == ST_OK)

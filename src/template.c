@@ -78,17 +78,27 @@ static const char *const relation_ph[] = {"account_name", "account_id",  "partne
 /* {{kept}}: until when the closed account is kept, and what is deleted
  * then (docs/operations.md, "Closed accounts"); {{open_children}}: how
  * many of its child accounts stay open, a line left out when none
- * (migration 069; round-16 walkthrough of seed 002, D1). */
+ * (migration 069; round-16 walkthrough of seed 002, D1), that the roles
+ * people hold in them are unchanged, the back office's end only for a
+ * distributor, and who of the account still holds roles in them
+ * (round-18 walkthrough of seed 001, D1 and D2). */
 static const char *const closed_ph[] = {"account_name", "account_id",    "closed_by", "kept",
                                         "greeting",     "open_children", NULL};
 /* To each open child of a closed account (migration 069; round-16
  * walkthrough of seed 002, D1): {{parent_name}} and {{parent_id}} the
  * closed parent, {{relation}} what the child is of it ("a customer", "a
  * reseller"), {{closed_by}} as in account-closed, {{storefront_url}} the
- * child's live storefront (a line left out without one). */
-static const char *const parent_closed_ph[] = {"account_name",   "account_id", "parent_name",
-                                               "parent_id",      "relation",   "closed_by",
-                                               "storefront_url", "greeting",   NULL};
+ * child's live storefront (a line left out without one). Migration 074
+ * (round-18 walkthrough of seed 001, D1 and D2): {{distributor_name}}
+ * the closed parent's name when it is a distributor, whose back office
+ * and storefront host the line holding it speaks of (a line left out for
+ * any other parent: a partner has neither); {{parent_people}} who of the
+ * closed parent still holds roles in the child, with their roles, and
+ * that they keep them until an administrator of the child removes them
+ * (a line left out when nobody does). */
+static const char *const parent_closed_ph[] = {
+    "account_name",   "account_id", "parent_name",      "parent_id",     "relation", "closed_by",
+    "storefront_url", "greeting",   "distributor_name", "parent_people", NULL};
 /* {{reason}}: why, when the request did not end by a person's decision (a
  * closed account); a line of its own, left out without one. */
 static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",

@@ -680,14 +680,134 @@ def test_closing_a_partner_tells_its_open_customer(api, customer, make_account, 
     rows = [x for x in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
             if x["template"] == "parent-closed"]
     assert [x["recipient"].lower() for x in rows] == [t.admin.mail.lower()], rows
-    body = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)[0].body
+    body = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)[0].body.replace("\r\n", "\n")
     assert (f"{t.account.name} (account {t.account.id}), which {acc.name} (account {acc.id}) "
             f"is a customer of, was closed by {t.admin.name} of {t.account.name}.") in body, body
     assert "Its storefront stays" not in body, body
+    # Round-18 walkthrough of seed 001, D1: the creator is the customer's
+    # admin (its only one) and keeps that role: the mail says so.
+    assert (f"\n{t.admin.name} (administrator) of {t.account.name} still holds a role in "
+            f"{acc.name}, and keeps it until an administrator of {acc.name} removes them under "
+            f"its people; do that if they should no longer act for {acc.name}. {acc.name} has no "
+            "other administrator: make one of its own people an administrator first (the last "
+            "administrator cannot be removed).\n") in body, body
     assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s AND account_id=%s",
                      before, int(closed.id)) == 0
     assert sql.account(acc.id)["status"] == "active"
     S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}/subscriptions"), 200)
+
+
+def closing_mails(sql, mailbox, account_id, template, before):
+    """{recipient (lower case): body} of `template` queued for account_id
+    after outbox id `before`, each read from the SMTP sink."""
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if x["template"] == template]
+    out = {}
+    for x in rows:
+        assert x["status"] == "sent", x
+        body = mailbox.wait_for(outbox_id=x["id"], timeout=15)[0].body
+        out[x["recipient"].lower()] = body.replace("\r\n", "\n")
+    return out
+
+
+def test_closing_a_partner_names_its_people_who_keep_roles_in_its_customers(
+        api, make_tenant, make_account, make_person, set_roles, sql, mailbox):
+    """Round-18 walkthrough of seed 001, D1 and D2: after a partner was
+    closed, its customers (and the closer) read that "the people of
+    <partner> no longer act for <customer>" as its back office, and of
+    its storefront host. But the partner's person who created a customer
+    is its admin (LineMetrics) and keeps every right there, in one case as
+    its only admin; a partner has no back office and no storefront host.
+    Decision: the mail names who of the partner still holds roles in the
+    customer, with their roles, and that they keep them until an
+    administrator of the customer removes them (and, when they are its
+    only administrators, that one of its own people must become one
+    first); no line when nobody does; nothing of a back office or a
+    storefront host for a partner. account-closed says the same to the
+    closer."""
+    t = make_tenant("pcp")
+    anna, p = t.admin, t.account
+    ben = make_person(prefix="pcben", given="Ben")
+    set_roles("olivia", p.id, ben, ["member"])
+    # A: Anna created it (admin); Clara is its own admin; Ben a member.
+    a = make_account(anna, "customer", p.id)
+    clara = make_person(prefix="pccl", given="Clara")
+    set_roles(anna, a.id, clara, ["admin"])
+    set_roles(anna, a.id, ben, ["member", "billing"])
+    # B: Anna created it, named Dora its admin and left it.
+    b = make_account(anna, "customer", p.id)
+    dora = make_person(prefix="pcdo", given="Dora")
+    set_roles(anna, b.id, dora, ["admin"])
+    S.expect(api(anna).delete(f"/api/v1/accounts/{b.id}/members/{S.path_quote(anna.uid)}"), 204)
+    # A sub-partner and its customer, whose only admin is Anna.
+    sub = make_account(anna, "partner", p.id)
+    e = make_account(anna, "customer", sub.id)
+
+    # Who may not close the partner: its member 403, a customer's own
+    # admin (no role in the partner) and another tenant 404.
+    path = f"/api/v1/accounts/{p.id}"
+    S.expect_problem(api(ben).delete(path), 403, "forbidden")
+    S.expect_problem(api(clara).delete(path), 404, "not-found")
+    S.expect_problem(api(make_tenant("pcpx").admin).delete(path), 404, "not-found")
+    assert sql.account(p.id)["status"] == "active"
+
+    # The sub-partner first: its customer's only admin is Anna.
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).delete(f"/api/v1/accounts/{sub.id}"), 204)
+    mails = closing_mails(sql, mailbox, e.id, "parent-closed", before)
+    assert set(mails) == {anna.mail.lower()}, mails
+    body = mails[anna.mail.lower()]
+    assert (f"\n{anna.name} (administrator) of {sub.name} still holds a role in {e.name}, and "
+            f"keeps it until an administrator of {e.name} removes them under its people; do that "
+            f"if they should no longer act for {e.name}. {e.name} has no other administrator: "
+            "make one of its own people an administrator first (the last administrator cannot "
+            "be removed).\n") in body, body
+    for false in ("no longer act for " + e.name + ":", "back office", "storefront"):
+        assert false not in body, (false, body)
+    # ... and it is true: Anna still acts there.
+    S.expect(api(anna).patch(f"/api/v1/accounts/{e.id}", json={"company": {"city": "Linz"}}), 200)
+    closed = closing_mails(sql, mailbox, sub.id, "account-closed", before)
+    assert (f"\n1 child account of it stays open, with its subscriptions, and its contacts were "
+            "told: the roles people hold in it are unchanged. People of this account still hold "
+            f"roles in it ({anna.name}), and keep them until an administrator of it removes "
+            "them.\n") in closed[anna.mail.lower()], closed
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).delete(path), 204)
+    assert sql.account(p.id)["status"] == "closed"
+    mails = closing_mails(sql, mailbox, a.id, "parent-closed", before)
+    assert set(mails) == {anna.mail.lower(), clara.mail.lower()}, mails
+    first, second = sorted([(anna.uid.lower(), f"{anna.name} (administrator)"),
+                            (ben.uid.lower(), f"{ben.name} (billing user, member)")])
+    for body in mails.values():
+        assert (f"{p.name} (account {p.id}), which {a.name} (account {a.id}) is a customer of, "
+                f"was closed by {anna.name} of {p.name}.") in body, body
+        assert (f"\n{a.name} and its subscriptions continue: the close changed nothing of "
+                f"{a.name}, and the roles people hold in it are unchanged.\n{first[1]} and "
+                f"{second[1]} of {p.name} still hold roles in {a.name}, and keep them until an "
+                f"administrator of {a.name} removes them under its people; do that if they should "
+                f"no longer act for {a.name}.\n\n") in body, body
+        for false in ("no longer act for " + a.name + ":", "back office", "storefront",
+                      "no other administrator"):
+            assert false not in body, (false, body)
+    mails = closing_mails(sql, mailbox, b.id, "parent-closed", before)
+    assert set(mails) == {dora.mail.lower()}, mails
+    body = mails[dora.mail.lower()]
+    assert (f"and the roles people hold in it are unchanged.\n\nYou get this mail") in body, body
+    assert "still hold" not in body and "back office" not in body, body
+    closed = closing_mails(sql, mailbox, p.id, "account-closed", before)
+    people = sorted([(anna.uid.lower(), anna.name), (ben.uid.lower(), ben.name)])
+    assert (f"\n2 child accounts of it stay open, with their subscriptions, and their contacts "
+            "were told: the roles people hold in them are unchanged. People of this account "
+            f"still hold roles in 1 of them ({people[0][1]} in 1 and {people[1][1]} in 1), and "
+            "keep them until an administrator of each removes them.\n") \
+        in closed[anna.mail.lower()], closed
+    # What the mails say holds: Anna and Ben still act in A; Dora's B
+    # and Clara's A are theirs as before.
+    S.expect(api(anna).patch(f"/api/v1/accounts/{a.id}", json={"company": {"city": "Graz"}}), 200)
+    S.expect(api(ben).get(f"/api/v1/accounts/{a.id}/invoices"), 200)
+    S.expect(api(clara).patch(f"/api/v1/accounts/{a.id}", json={"name": S.unique("a-")}), 200)
+    S.expect(api(dora).get(f"/api/v1/accounts/{b.id}"), 200)
 
 
 # ------------------------------------------------------------------ field values

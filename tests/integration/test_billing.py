@@ -3719,7 +3719,7 @@ def closing_mails(api, sql, mailbox, account_id, template, before):
 
 
 def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office(
-        api, disti, make_reseller, make_tenant, sql, mailbox):
+        api, disti, make_reseller, make_tenant, set_roles, sql, mailbox):
     """Round-16 walkthrough of seed 002, D1: a distributor with active
     resellers was closed (204); nobody there was told, and the closed
     distributor's people kept cancelling and upgrading its resellers'
@@ -3728,7 +3728,11 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
     storefront line only for a live storefront), none for a closed
     child; account-closed counts the open children; the closed parent's
     admins and billing people are 403 on the children's billing; sign-in
-    through the storefronts keeps working."""
+    through the storefronts keeps working. Round-18 walkthrough of seed
+    001, D1 and D2: the back office's end and the storefront host are
+    the distributor's line (a partner has neither), and the
+    distributor's people who hold roles in a reseller itself are named,
+    with their roles, as keeping them."""
     live = make_reseller(disti)
     alias = S.unique("pc-")
     sid = execute(api, disti.admin, order(api, disti.admin, live.account.id, "reseller-free",
@@ -3737,6 +3741,9 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
     draft = order(api, disti.billing, plain.account.id, "reseller-free", S.unique("pcd-"))
     gone = make_reseller(disti)
     S.expect(api("olivia").delete(f"/api/v1/accounts/{gone.account.id}"), 204)
+    # The distributor's member also holds a role in one reseller itself
+    # (round-18 walkthrough of seed 001, D1): that role goes on.
+    set_roles(plain.admin, plain.account.id, disti.member, ["member"])
     # Before: the distributor's billing person is their back office.
     S.expect(api(disti.billing).get(f"/api/v1/subscriptions/{sid}"), 200)
 
@@ -3750,6 +3757,7 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
     S.expect(api(disti.admin).delete(path), 204)
     assert sql.value("SELECT status FROM accounts WHERE id=%s", int(disti.account.id)) == "closed"
     by = f"{disti.admin.name} of {disti.account.name}"
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
     for r, url in ((live, f"https://{disti.host}/{alias}"), (plain, None)):
         mails = closing_mails(api, sql, mailbox, r.account.id, "parent-closed", before)
         assert set(mails) == {r.admin.mail.lower(), r.recipient.lower()}, mails
@@ -3763,14 +3771,34 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
                     in body, body
             else:
                 assert "Its storefront stays" not in body, body
+            assert (f"\nThe back office of {disti.account.name} for {r.account.name} ends: by "
+                    f"their roles in {disti.account.name}, its people no longer order, upgrade, "
+                    f"cancel or renew the subscriptions of {r.account.name} or read its billing, "
+                    f"and the storefront host of {disti.account.name} can no longer be "
+                    "changed.\n") in body, body
+            # Olivia created the distributor and the resellers: she is
+            # admin of both (the creator), and stays admin of the reseller.
+            held = f"{olivia} (administrator)"
+            if r is plain:
+                held = f"{disti.member.name} (member) and {held}"  # in the order of their DNs
+                held += f" of {disti.account.name} still hold roles in {r.account.name}, and keep them"
+            else:
+                held += f" of {disti.account.name} still holds a role in {r.account.name}, and keeps it"
+            assert (f"\n{held} until an administrator of {r.account.name} removes them under its "
+                    f"people; do that if they should no longer act for {r.account.name}.\n"
+                    ) in body, body
+            assert "no other administrator" not in body, body
         assert sql.value("SELECT status FROM accounts WHERE id=%s", int(r.account.id)) == "active"
     assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s AND account_id=%s",
                      before, int(gone.account.id)) == 0
     closed = closing_mails(api, sql, mailbox, disti.account.id, "account-closed", before)
     assert disti.admin.mail.lower() in closed, closed
-    assert ("\n2 child accounts of it stay open, with their subscriptions and storefronts: "
-            "the people of this account no longer act for them, and their contacts were "
-            "told.\n") in closed[disti.admin.mail.lower()]
+    assert ("\n2 child accounts of it stay open, with their subscriptions and storefronts, and "
+            "their contacts were told: the back office of this account for them ends (its "
+            "people no longer act for them by their roles here), and the roles people hold in "
+            "them are unchanged. People of this account still hold roles in 2 of them "
+            f"({disti.member.name} in 1 and {olivia} in 2), and keep them until an administrator "
+            "of each removes them.\n") in closed[disti.admin.mail.lower()], closed
 
     # The back office ends: 403 on the children's subscriptions and orders.
     S.expect_problem(api(disti.billing).get(f"/api/v1/subscriptions/{sid}"), 403, "forbidden")
@@ -3786,6 +3814,7 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
     # The reseller's own people act as before; the closed parent's table
     # stays readable; sign-in through the storefront keeps working.
     S.expect(api(live.billing).get(f"/api/v1/subscriptions/{sid}"), 200)
+    S.expect(api(disti.member).get(f"/api/v1/accounts/{plain.account.id}"), 200)
     rows = S.expect(api(disti.admin).get(f"/api/v1/accounts?parent_id={disti.account.id}"),
                     200)["items"]
     assert live.account.id in [x["id"] for x in rows]

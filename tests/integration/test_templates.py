@@ -120,8 +120,12 @@ TEMPLATES = {
     "invitation-accepted": {"account_name", "name", "email", "greeting"},
     # sql/069: each open child of a closed account is told (round-16
     # walkthrough of seed 002, D1)
+    # sql/074: who of the closed parent still holds roles in the child, and
+    # a distributor's name for the line of its back office and storefront
+    # host (round-18 walkthrough of seed 001, D1 and D2)
     "parent-closed": {"account_name", "account_id", "parent_name", "parent_id", "relation",
-                      "closed_by", "storefront_url", "greeting"},
+                      "closed_by", "storefront_url", "greeting", "distributor_name",
+                      "parent_people"},
     # sql/067 and sql/068: an addition to the recipients and a change of
     # the name or company data, told to the named contacts (round-16
     # walkthrough of seed 004, D1)
@@ -402,3 +406,68 @@ def test_migration_071_changes_only_the_shipped_defaults(sql, env, make_account,
                     " WHERE account_id=%s ORDER BY name", int(dist.id)) == overrides
     after = defaults(sql)
     assert (after["quote-requested"], after["password-reset"]) == (quote, reset)
+
+
+PARENT_CLOSED_069 = (
+    "{{greeting}}\n\n{{parent_name}} (account {{parent_id}}), which {{account_name}} (account"
+    " {{account_id}}) is {{relation}} of, was closed by {{closed_by}}.\n\n{{account_name}} and its"
+    " subscriptions continue: the close changed nothing of {{account_name}}, and its own people"
+    " keep their roles.\n\nThe people of {{parent_name}} no longer act for {{account_name}}: they"
+    " no longer order, upgrade, cancel or renew its subscriptions or read its billing as its back"
+    " office, and the storefront host of {{parent_name}} can no longer be changed.\nIts storefront"
+    " stays at {{storefront_url}}, and signing in there keeps working while its subscription"
+    " runs.\n\nYou get this mail as a contact, an admin or a notification recipient of"
+    " {{account_name}}.\n")
+
+
+def run_migration(env, name):
+    path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql", name)
+    with open(path) as f:
+        p = subprocess.run(["mariadb", "--no-defaults", "-S", env["SQL_SOCKET"], "-u", "root",
+                            env["SQL_DATABASE"]], stdin=f, capture_output=True, text=True,
+                           timeout=120)
+    assert p.returncode == 0, f"{name}: rc={p.returncode}: {p.stdout} {p.stderr}"
+
+
+def test_migration_074_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 074 (round-18 walkthrough of seed 001, D1 and D2): the
+    shipped parent-closed no longer says that the closed parent's people
+    "no longer act for" the child. It names who of the parent still holds
+    roles there ({{parent_people}}), and speaks of a back office and a
+    storefront host only in a line that holds {{distributor_name}} (left
+    out for a partner). A distributor's override that kept the text of
+    069 keeps it, and so does a default row someone edited in the
+    database; the file may run again and changes nothing more."""
+    row = defaults(sql)["parent-closed"]
+    body = row["body"]
+    assert "no longer act for" not in body, body
+    assert "\n{{parent_people}}\n" in body, body
+    assert ("\nThe back office of {{distributor_name}} for {{account_name}} ends: by their roles"
+            " in {{distributor_name}}, its people no longer order, upgrade, cancel or renew the"
+            " subscriptions of {{account_name}} or read its billing, and the storefront host of"
+            " {{distributor_name}} can no longer be changed.\n") in body, body
+    # "back office" and "storefront host" only in that line.
+    lines = [x for x in body.split("\n") if "back office" in x or "storefront host" in x]
+    assert len(lines) == 1 and "{{distributor_name}}" in lines[0], lines
+    assert row["subject"] == "{{parent_name}} was closed: {{account_name}} continues", row
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'parent-closed', %s, %s)", int(dist.id), row["subject"],
+             PARENT_CLOSED_069)
+    edited = "{{greeting}}\n\n{{parent_name}} was closed; {{account_name}} goes on.\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='parent-closed'", edited)
+    try:
+        run_migration(env, "074_parent_closed_holders.sql")
+        assert defaults(sql)["parent-closed"]["body"] == edited
+        # The text of 069 is what it replaces, and only that.
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='parent-closed'", PARENT_CLOSED_069)
+        run_migration(env, "074_parent_closed_holders.sql")
+        run_migration(env, "074_parent_closed_holders.sql")
+        assert defaults(sql)["parent-closed"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='parent-closed'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_069

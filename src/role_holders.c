@@ -1,0 +1,320 @@
+#include "role_holders.h"
+
+#include "result.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void role_holders_free(struct role_holders *h)
+{
+    for (size_t i = 0; i < h->npeople; i++)
+        person_free(&h->people[i]);
+    free(h->people);
+    free(h->in_children);
+    for (size_t i = 0; h->of && i < h->nchildren; i++)
+        free(h->of[i].held);
+    free(h->of);
+    memset(h, 0, sizeof(*h));
+}
+
+static int id_cmp(const void *key, const void *elem)
+{
+    unsigned long long a = *(const unsigned long long *)key, b = *(const unsigned long long *)elem;
+    return a < b ? -1 : a > b;
+}
+
+/* One role group membership of a parent's person (entry of the parent's
+ * member index) in child `child`. */
+struct held_raw {
+    size_t child, entry;
+    unsigned role;
+};
+
+static int held_raw_cmp(const void *a, const void *b)
+{
+    const struct held_raw *x = a, *y = b;
+    if (x->child != y->child)
+        return x->child < y->child ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+int role_holders_build(struct role_holders *out, unsigned long long parent,
+                       const unsigned long long *children, size_t n,
+                       const struct role_group *groups, size_t ngroups,
+                       role_holders_people_fn people, void *ctx)
+{
+    memset(out, 0, sizeof(*out));
+    out->nchildren = n;
+    out->of = xcalloc(n + 1, sizeof(*out->of));
+    out->in_children = xcalloc(1, sizeof(*out->in_children));
+    struct member_index pix;
+    member_index_build(&pix, groups, ngroups, parent);
+    /* Every membership of a parent's DN in a child's group (each DN of a
+     * child normalised once: linear in the members), and per child the
+     * admins who are none of the parent's. */
+    struct held_raw *raw = NULL;
+    size_t nraw = 0, capraw = 0;
+    size_t *other_admins = xcalloc(n + 1, sizeof(*other_admins));
+    for (size_t g = 0; g < ngroups && pix.n && n; g++) {
+        if (groups[g].account_id == parent)
+            continue;
+        const unsigned long long *ch =
+            bsearch(&groups[g].account_id, children, n, sizeof(*children), id_cmp);
+        if (!ch)
+            continue;
+        size_t ci = (size_t)(ch - children);
+        for (size_t m = 0; m < groups[g].nmembers; m++) {
+            char *norm = ldap_dn_norm(groups[g].members[m]);
+            const struct member_entry *e = member_index_find_norm(&pix, norm);
+            free(norm);
+            if (!e) {
+                other_admins[ci] += groups[g].role == ROLE_ADMIN;
+                continue;
+            }
+            if (nraw == capraw) {
+                capraw = capraw ? capraw * 2 : 16;
+                raw = realloc(raw, capraw * sizeof(*raw));
+                if (!raw)
+                    abort();
+            }
+            raw[nraw++] = (struct held_raw){ci, (size_t)(e - pix.entries), groups[g].role};
+        }
+    }
+    /* The people among the parent's DNs found in a child, in one read. */
+    char *asked = xcalloc(pix.n + 1, 1);
+    const char **dns = xcalloc(pix.n + 1, sizeof(*dns));
+    size_t ndns = 0;
+    for (size_t r = 0; r < nraw; r++)
+        if (!asked[raw[r].entry]) {
+            asked[raw[r].entry] = 1;
+            dns[ndns++] = pix.entries[raw[r].entry].raw;
+        }
+    free(asked);
+    int st =
+        ndns ? people(ctx, (const char *const *)dns, ndns, &out->people, &out->npeople) : ST_OK;
+    free(dns);
+    size_t *person_of = xcalloc(pix.n + 1, sizeof(*person_of)); /* index + 1; 0: no person */
+    for (size_t i = 0; st == ST_OK && i < out->npeople; i++) {
+        char *norm = ldap_dn_norm(out->people[i].dn);
+        const struct member_entry *e = member_index_find_norm(&pix, norm);
+        free(norm);
+        if (e)
+            person_of[e - pix.entries] = i + 1;
+    }
+    if (st == ST_OK) {
+        /* The people in the order of their DNs, whatever order the read
+         * gave them in: the mails list them so. */
+        struct person *sorted = xcalloc(out->npeople + 1, sizeof(*sorted));
+        size_t ns = 0;
+        for (size_t e = 0; e < pix.n; e++)
+            if (person_of[e]) {
+                sorted[ns] = out->people[person_of[e] - 1];
+                memset(&out->people[person_of[e] - 1], 0, sizeof(struct person));
+                person_of[e] = ++ns;
+            }
+        for (size_t i = 0; i < out->npeople; i++)
+            person_free(&out->people[i]); /* none of the DNs asked for (none left) */
+        free(out->people);
+        out->people = sorted;
+        out->npeople = ns;
+        free(out->in_children);
+        out->in_children = xcalloc(ns + 1, sizeof(*out->in_children));
+    }
+    /* Per child, one holder per person with the roles of all its groups
+     * (sorted, a person's memberships in a child are next to each other). */
+    if (nraw)
+        qsort(raw, nraw, sizeof(*raw), held_raw_cmp);
+    for (size_t r0 = 0, r1; st == ST_OK && r0 < nraw; r0 = r1) {
+        struct child_holders *c = &out->of[raw[r0].child];
+        for (r1 = r0; r1 < nraw && raw[r1].child == raw[r0].child; r1++)
+            ;
+        for (size_t r = r0; r < r1; r++) {
+            size_t who = person_of[raw[r].entry];
+            if (!who)
+                continue; /* names no person */
+            if (c->n && c->held[c->n - 1].person == who - 1) {
+                c->held[c->n - 1].roles |= raw[r].role;
+                continue;
+            }
+            if (!c->held)
+                c->held = xcalloc(r1 - r0, sizeof(*c->held));
+            c->held[c->n++] = (struct role_holder){who - 1, raw[r].role};
+            out->in_children[who - 1]++;
+        }
+    }
+    for (size_t i = 0; st == ST_OK && i < n; i++) {
+        struct child_holders *c = &out->of[i];
+        int admins = 0;
+        for (size_t k = 0; k < c->n; k++)
+            admins |= (c->held[k].roles & ROLE_ADMIN) != 0;
+        c->no_other_admin = admins && other_admins[i] == 0;
+        out->nchildren_with += c->n > 0;
+    }
+    free(person_of);
+    free(other_admins);
+    free(raw);
+    member_index_free(&pix);
+    if (st != ST_OK)
+        role_holders_free(out);
+    return st;
+}
+
+static int people_from_ldap(void *ctx, const char *const *dns, size_t n, struct person **out,
+                            size_t *nout)
+{
+    return ldap_store_people_by_dn(ctx, dns, n, out, nout);
+}
+
+int role_holders_read(struct ldap_store *ls, unsigned long long parent,
+                      const unsigned long long *children, size_t n, struct role_holders *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (n == 0)
+        return ST_OK;
+    unsigned long long *ids = xcalloc(n + 1, sizeof(*ids));
+    ids[0] = parent;
+    memcpy(ids + 1, children, n * sizeof(*ids));
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    int st = ldap_store_role_groups(ls, ids, n + 1, &groups, &ngroups);
+    free(ids);
+    if (st == ST_OK)
+        st = role_holders_build(out, parent, children, n, groups, ngroups, people_from_ldap, ls);
+    role_groups_free(groups, ngroups);
+    return st;
+}
+
+/* A person's name as the mails say it: the directory's cn, else the uid. */
+static const char *holder_name(const struct role_holders *h, size_t person)
+{
+    const struct person *p = &h->people[person];
+    return p->name && *p->name ? p->name : p->uid ? p->uid : "";
+}
+
+/* Appends "A, B and C" (the k-th written by item), at most
+ * ROLE_HOLDERS_NAMED of n, then " and N others". */
+static void add_name_list(struct buf *b, size_t n, void (*item)(struct buf *, const void *, size_t),
+                          const void *arg)
+{
+    size_t shown = n > ROLE_HOLDERS_NAMED ? ROLE_HOLDERS_NAMED : n;
+    for (size_t k = 0; k < shown; k++) {
+        if (k)
+            buf_adds(b, k + 1 == shown && shown == n ? " and " : ", ");
+        item(b, arg, k);
+    }
+    if (shown < n)
+        buf_printf(b, " and %zu others", n - shown);
+}
+
+/* "Anna Partner (administrator, billing user)": the roles as a mail's
+ * sentence says them (template_role_title without its article). */
+static void add_child_holder(struct buf *b, const void *arg, size_t k)
+{
+    const struct role_holders *h = ((const void *const *)arg)[0];
+    const struct child_holders *c = ((const void *const *)arg)[1];
+    const struct role_holder *who = &c->held[k];
+    buf_printf(b, "%s (", holder_name(h, who->person));
+    const char *sep = "";
+    for (unsigned r = 0; r < ROLE_COUNT; r++) {
+        if (!(who->roles & (1u << r)))
+            continue;
+        const char *title = template_role_title(role_names[r]);
+        const char *space = strchr(title, ' ');
+        buf_printf(b, "%s%s", sep, space ? space + 1 : title);
+        sep = ", ";
+    }
+    buf_adds(b, ")");
+}
+
+const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
+                                    const char *parent_name, const char *child_name)
+{
+    if (i >= h->nchildren || h->of[i].n == 0)
+        return NULL;
+    const struct child_holders *c = &h->of[i];
+    const void *arg[2] = {h, c};
+    add_name_list(b, c->n, add_child_holder, arg);
+    if (c->n == 1)
+        buf_printf(b,
+                   " of %s still holds a role in %s, and keeps it until an administrator of %s "
+                   "removes them under its people; do that if they should no longer act for %s.",
+                   parent_name, child_name, child_name, child_name);
+    else
+        buf_printf(b,
+                   " of %s still hold roles in %s, and keep them until an administrator of %s "
+                   "removes them under its people; do that if they should no longer act for %s.",
+                   parent_name, child_name, child_name, child_name);
+    if (c->no_other_admin)
+        buf_printf(b,
+                   " %s has no other administrator: make one of its own people an administrator "
+                   "first (the last administrator cannot be removed).",
+                   child_name);
+    return buf_str(b);
+}
+
+/* "Anna Partner in 3": the k-th of the people who hold roles in a child. */
+static void add_closer_holder(struct buf *b, const void *arg, size_t k)
+{
+    const struct role_holders *h = ((const void *const *)arg)[0];
+    int counts = ((const void *const *)arg)[1] != NULL;
+    for (size_t i = 0, seen = 0; i < h->npeople; i++) {
+        if (!h->in_children[i] || seen++ != k)
+            continue;
+        buf_adds(b, holder_name(h, i));
+        if (counts)
+            buf_printf(b, " in %zu", h->in_children[i]);
+        return;
+    }
+}
+
+const char *role_holders_open_children_line(struct buf *b, const struct role_holders *h,
+                                            unsigned long open_children, size_t told,
+                                            int distributor)
+{
+    if (!open_children)
+        return NULL;
+    int one = open_children == 1;
+    const char *it = one ? "it" : "them";
+    char beyond[48] = "";
+    if (open_children > told)
+        snprintf(beyond, sizeof(beyond), " (those of the first %zu)", told);
+    if (one)
+        buf_printf(b,
+                   "1 child account of it stays open, with its subscriptions%s, and its contacts "
+                   "were told: ",
+                   distributor ? " and storefront" : "");
+    else
+        buf_printf(b,
+                   "%lu child accounts of it stay open, with their subscriptions%s, and their "
+                   "contacts were told%s: ",
+                   open_children, distributor ? " and storefronts" : "", beyond);
+    if (distributor)
+        buf_printf(b,
+                   "the back office of this account for %s ends (its people no longer act for %s "
+                   "by their roles here), and the roles people hold in %s are unchanged.",
+                   it, it, it);
+    else
+        buf_printf(b, "the roles people hold in %s are unchanged.", it);
+    size_t named = 0;
+    for (size_t i = 0; i < h->npeople; i++)
+        named += h->in_children[i] > 0;
+    if (named) {
+        if (one)
+            buf_adds(b, " People of this account still hold roles in it (");
+        else if (*beyond)
+            buf_printf(b,
+                       " People of this account still hold roles in %zu of the first %zu of "
+                       "them (",
+                       h->nchildren_with, told);
+        else
+            buf_printf(b, " People of this account still hold roles in %zu of them (",
+                       h->nchildren_with);
+        const void *arg[2] = {h, one ? NULL : h};
+        add_name_list(b, named, add_closer_holder, arg);
+        buf_printf(b, "), and keep them until an administrator of %s removes them.",
+                   one ? "it" : "each");
+    }
+    return buf_str(b);
+}
