@@ -36,6 +36,20 @@ unsigned long long operator_account_id(struct request *req)
     return id;
 }
 
+int person_is_operator(struct request *req, const char *dn, int *is)
+{
+    *is = 0;
+    unsigned long long op = dn ? operator_account_id(req) : 0;
+    if (!op)
+        return ST_OK;
+    unsigned roles = 0;
+    int st = ldap_store_roles_of(req->session->ldap, op, dn, &roles);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    *is = st == ST_OK && (roles & ROLE_ADMIN) != 0;
+    return st;
+}
+
 void caller_clear(struct caller *c)
 {
     free(c->uid);

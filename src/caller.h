@@ -91,4 +91,13 @@ int caller_project_account(struct request *req, unsigned long long id, struct ac
 /* The id of the operator account (0 if none yet); cached once found. */
 unsigned long long operator_account_id(struct request *req);
 
+/* Is the person dn (not the caller: someone a change is about) an
+ * operator, an admin of the operator account, who may do everything
+ * whatever their roles in an account (DESIGN.md)? *is 1 or 0 (0 also
+ * while there is no operator account, and for a dn no group holds). One
+ * LDAP read of the operator account's groups. For the mails that must not
+ * tell operator staff they lost an access they keep (round-18 walkthrough
+ * of seed 000, D2) and for the hand-over's invitations (D1). */
+int person_is_operator(struct request *req, const char *dn, int *is);
+
 #endif

@@ -273,6 +273,11 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
         {"contact_note",
          strcmp(m.purpose, "contact") == 0 ? TEMPLATE_CONTACT_NOTE : TEMPLATE_OMIT_LINE},
         {"renewal_note", renewal ? renewal : TEMPLATE_OMIT_LINE},
+        /* transfer-invitation: who keeps access after the hand-over; on
+         * an account without a parent the platform's operators, whose
+         * access the customer does not end (round-18 walkthrough of seed
+         * 000, D2). */
+        {"providers_note", transfer_providers_note(m.parentless, 1)},
     };
     const char *template =
         strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";

@@ -118,9 +118,10 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
     int st = sql_exec(sql,
                       "SELECT i.email, i.role, DATE_FORMAT(i.expires_at, '%Y-%m-%dT%H:%i:%sZ'),"
                       " i.project_id, p.name, i.first_name, i.last_name, i.purpose,"
-                      " i.account_id, i.status = 'pending', i.invited_by"
+                      " i.account_id, i.status = 'pending', i.invited_by,"
+                      " a.parent_id IS NULL AND a.kind <> 'operator'"
                       " FROM invitations i LEFT JOIN projects p ON p.id = i.project_id"
-                      " WHERE i.id = ?",
+                      " JOIN accounts a ON a.id = i.account_id WHERE i.id = ?",
                       SQL_ARGS(P_INT(id)), &r);
     if (st != ST_OK)
         return st;
@@ -138,6 +139,7 @@ int invitation_mail_fields(struct sql_store *sql, unsigned long long id,
         out->account_id = sql_cell_id(&r, 0, 8);
         out->pending = sql_cell_id(&r, 0, 9) == 1;
         out->invited_by = dup_or_null(sql_cell(&r, 0, 10));
+        out->parentless = sql_cell_id(&r, 0, 11) == 1;
     }
     sql_result_free(&r);
     return st;
@@ -198,6 +200,30 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id,
         json_array_append_new(*items, invitation_item(&r, i, "pending"));
     sql_result_free(&r);
     return ST_OK;
+}
+
+static json_t *sent_item(const struct sql_result *r, size_t i)
+{
+    static const char *const keys[] = {"id", "email", "role", "invited_by", NULL};
+    return sql_cells_object(r, i, keys);
+}
+
+int invitations_sent_by(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                        json_t **items)
+{
+    return sql_rows_json(sql,
+                         "SELECT id, email, role, invited_by FROM invitations WHERE account_id = ?"
+                         " AND status = 'pending' AND expires_at > CURRENT_TIMESTAMP(6)"
+                         " AND project_id IS NULL AND purpose <> 'transfer'"
+                         " AND LOWER(invited_by) = LOWER(?) ORDER BY id FOR UPDATE",
+                         SQL_ARGS(P_INT(account_id), P_STR(uid)), sent_item, items);
+}
+
+int invitation_set_sender(struct sql_store *sql, unsigned long long id, const char *uid)
+{
+    return sql_exec(sql,
+                    "UPDATE invitations SET invited_by = ? WHERE id = ? AND status = 'pending'",
+                    SQL_ARGS(P_STR(uid), P_INT(id)), NULL);
 }
 
 /* One invitation of the account (or of one of its projects), whatever its

@@ -70,6 +70,9 @@ struct invitation_mail {
     int pending;
     char *project_name, *first_name, *last_name, *purpose;
     char *invited_by; /* who sent it (NULL: none recorded) */
+    /* Its account has no parent (and is no operator account): operator
+     * staff are its provider's side (transfer.h). */
+    int parentless;
 };
 /* Reads invitation id into out (strings malloc'ed; free with
  * invitation_mail_free); ST_NOT_FOUND if there is none. */
@@ -109,6 +112,17 @@ int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned lon
  * ST_NOT_FOUND if it is not pending there. */
 int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long long account_id,
                      const char *token_hash, long ttl_seconds, const char *invited_by);
+/* Inside the transaction that holds the account's row: the pending,
+ * unexpired account invitations of account_id (no project's, no
+ * hand-over's) that uid sent (compared without case), locked, as a JSON
+ * list of {id, email, role, invited_by} in *items (a new reference). For the
+ * hand-over, which makes the customer their sender (round-18 walkthrough
+ * of seed 000, D1). */
+int invitations_sent_by(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                        json_t **items);
+/* Inside a transaction: pending invitation id is sent by uid from now on
+ * (its token, expiry and mail stay as they are). */
+int invitation_set_sender(struct sql_store *sql, unsigned long long id, const char *uid);
 /* Why invitation id of account_id was revoked: the reason of its
  * invitation.revoke audit row (malloc'ed; NULL when none was recorded, a
  * revoke by its sender): "added at once" (its person was added to the

@@ -655,12 +655,21 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
      * which no person of the parent is admin while a customer admin
      * remains. */
     int self = strcmp(person.uid, req->caller.uid) == 0;
+    /* A service provider someone else removes from the account is told,
+     * as a revocation tells them (round-18 walkthrough of seed 000, D3);
+     * operator staff that they keep their operator access (D2). */
+    int tell_provider = 0, provider_operator = 0;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, &handover,
                                &customer_admin, &owners, &target_is_parents, &moves, &req->problem);
         if (st == ST_OK && !handover)
             st = ends_back_office(req, &a, &person, wanted, &back_office_ends);
+        tell_provider = st == ST_OK && !wanted && !self &&
+                        (s.plan.roles_before & ROLE_SERVICE_PROVIDER) && person.mail &&
+                        *person.mail;
+        if (tell_provider)
+            st = person_is_operator(req, person.dn, &provider_operator);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -725,6 +734,15 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     } else if (back_office_ends) {
         json_object_set_new(s.data, "ends_back_office", json_true());
     }
+    /* ... by provider-access-changed, as DELETE …/service-providers/{uid}
+     * tells them, unless member-removed tells them already (their own
+     * address was a recipient: one mail per removal; saga_run.c). */
+    if (tell_provider)
+        json_object_set_new(s.data, "provider_told",
+                            json_pack("{s:s, s:s?, s:s, s:b, s:b}", "mail", person.mail, "name",
+                                      person.name, "by",
+                                      req->caller.name ? req->caller.name : req->caller.uid,
+                                      "operator", provider_operator, "unless_removed", 1));
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);

@@ -126,7 +126,8 @@ void providers_get(struct request *req)
 }
 
 int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
-                           const char *name, const char *changed_by, const char *change)
+                           const char *name, const char *changed_by, const char *change,
+                           int is_operator)
 {
     if (!mail || !*mail)
         return ST_OK;
@@ -141,7 +142,16 @@ int providers_mail_changed(struct sql_store *sql, unsigned long long account_id,
      * your service-provider access to X: it was ended: you no longer have
      * access"). */
     struct buf what = BUF_INIT;
-    if (strcmp(change, "was ended") == 0)
+    if (strcmp(change, "was ended") == 0 && is_operator)
+        /* Operators may do everything (DESIGN.md): the role recorded
+         * what the hand-over did, and its end changes nothing of their
+         * access (round-18 walkthrough of seed 000, D2). */
+        buf_printf(&what,
+                   "%s removed your service-provider role in %s. You keep your access to it as "
+                   "operator staff: the platform's operators may act in every account, so only "
+                   "the service-provider role is gone.",
+                   changed_by, account_name);
+    else if (strcmp(change, "was ended") == 0)
         buf_printf(&what, "%s ended your service-provider access to %s: you no longer have access.",
                    changed_by, account_name);
     else if (strcmp(change, "no longer ends") == 0)
@@ -196,7 +206,7 @@ static int expiry_tx(struct sql_store *sql, void *arg)
         st = providers_mail_changed(
             sql, e->account_id, json_string_value(json_object_get(e->old, "mail")),
             json_string_value(json_object_get(e->old, "name")),
-            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change);
+            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change, 0);
     }
     return st;
 }
@@ -256,13 +266,16 @@ void providers_patch(struct request *req)
  * recorded, the LDAP step, then the SQL side (saga_finish_sql: the access
  * row deleted, the audit row `action`, the intent closed), with no SQL
  * transaction open during an LDAP call. A failure is undone, or left to
- * `accountd maint`, which finishes or undoes it and audits that. ST_OK,
- * ST_NOT_FOUND when the person holds no service-provider role there (the
- * guard given back), or the failing status with *outcome. */
+ * `accountd maint`, which finishes or undoes it and audits that. A
+ * revocation (action service_provider.revoke) mails the provider, named
+ * by told_by, and says to an operator (is_operator) that they keep their
+ * operator access. ST_OK, ST_NOT_FOUND when the person holds no
+ * service-provider role there (the guard given back), or the failing
+ * status with *outcome. */
 static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
                            unsigned long long account_id, const struct person *p, const char *actor,
-                           const char *told_by, const char *action, struct problem *ref,
-                           enum saga_outcome *outcome)
+                           const char *told_by, int is_operator, const char *action,
+                           struct problem *ref, enum saga_outcome *outcome)
 {
     struct saga s = {.actor = xstrdup(actor)};
     s.plan.kind = SAGA_SET_ROLES;
@@ -291,8 +304,8 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
     s.data = json_pack("{s:s}", "action", action);
     if (strcmp(action, "service_provider.revoke") == 0 && p->mail)
         json_object_set_new(s.data, "provider_told",
-                            json_pack("{s:s, s:s?, s:s}", "mail", p->mail, "name", p->name, "by",
-                                      told_by ? told_by : actor));
+                            json_pack("{s:s, s:s?, s:s, s:b}", "mail", p->mail, "name", p->name,
+                                      "by", told_by ? told_by : actor, "operator", is_operator));
     *outcome = saga_change_roles(ls, sql, &s, &st);
     saga_free(&s);
     return st;
@@ -310,9 +323,15 @@ void providers_delete(struct request *req)
     struct person p;
     enum saga_outcome outcome = SAGA_NOT_APPLIED;
     int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &p);
+    /* Operator staff are told that they keep their operator access
+     * (round-18 walkthrough of seed 000, D2). */
+    int is_operator = 0;
     if (st == ST_OK) {
-        st = provider_remove(req->session->ldap, req->session->sql, a.id, &p, req->caller.uid,
-                             req->caller.name, "service_provider.revoke", &req->problem, &outcome);
+        st = person_is_operator(req, p.dn, &is_operator);
+        if (st == ST_OK)
+            st = provider_remove(req->session->ldap, req->session->sql, a.id, &p, req->caller.uid,
+                                 req->caller.name, is_operator, "service_provider.revoke",
+                                 &req->problem, &outcome);
         person_free(&p);
     }
     if (st == ST_OK)
@@ -361,7 +380,7 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
         enum saga_outcome outcome;
         st = ldap_store_find_person(ldap, "uid", uids[i], &p);
         if (st == ST_OK) {
-            st = provider_remove(ldap, sql, accounts[i], &p, "accountd-maint", NULL,
+            st = provider_remove(ldap, sql, accounts[i], &p, "accountd-maint", NULL, 0,
                                  "service_provider.expire", &ref, &outcome);
             person_free(&p);
             problem_clear(&ref);

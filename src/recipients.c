@@ -252,8 +252,10 @@ static int recipients_tx(struct sql_store *sql, void *arg)
 
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
-                             int tell)
+                             int tell, int *mailed)
 {
+    if (mailed)
+        *mailed = 0;
     if (!mail || !*mail)
         return ST_OK;
     char **old;
@@ -296,6 +298,8 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
                 {"email", removed},
             };
             st = outbox_queue(sql, account_id, "member-removed", &removed, 1, &names, vals, 3);
+            if (st == ST_OK && mailed)
+                *mailed = 1;
             mail_names_free(&names);
         }
         free(account_name);

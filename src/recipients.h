@@ -31,9 +31,10 @@ struct sql_store;
  * removed by member-removed (changed_by: by; name greets them, may be
  * NULL; round-15 walkthrough of seed 004, D1) unless tell is 0 (they
  * removed themselves: they know). Nothing when the list does not hold the
- * address: a removal mails nobody else. ST_OK or the store's status. */
+ * address: a removal mails nobody else. *mailed (may be NULL): 1 when
+ * member-removed was queued. ST_OK or the store's status. */
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
-                             int tell);
+                             int tell, int *mailed);
 
 #endif

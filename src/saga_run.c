@@ -444,23 +444,31 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * providers.c): the access row with it. */
         if (st == ST_OK)
             st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
-        /* A provider an admin revoked is told (providers.c). */
-        const json_t *told = json_object_get(s->data, "provider_told");
-        if (st == ST_OK && json_is_object(told))
-            st = providers_mail_changed(
-                sql, p->account_id, json_string_value(json_object_get(told, "mail")),
-                json_string_value(json_object_get(told, "name")),
-                json_string_value(json_object_get(told, "by")), "was ended");
         /* A person removed from the account: their own address leaves
          * the notification recipients with them (members.c, recipients.h;
          * round-14 walkthrough of seed 004, D2). */
         const json_t *leaves = json_object_get(s->data, "leaves_recipients");
+        int removed_told = 0;
         if (st == ST_OK && !p->roles_after && json_is_object(leaves))
-            st = recipients_remove_person(sql, p->account_id, s->actor,
-                                          json_string_value(json_object_get(leaves, "mail")),
-                                          json_string_value(json_object_get(leaves, "name")),
-                                          json_string_value(json_object_get(leaves, "by")),
-                                          json_is_true(json_object_get(leaves, "tell")));
+            st = recipients_remove_person(
+                sql, p->account_id, s->actor, json_string_value(json_object_get(leaves, "mail")),
+                json_string_value(json_object_get(leaves, "name")),
+                json_string_value(json_object_get(leaves, "by")),
+                json_is_true(json_object_get(leaves, "tell")), &removed_told);
+        /* A provider an admin revoked is told (providers.c), and so is a
+         * service provider removed from the account by someone else
+         * (members.c; round-18 walkthrough of seed 000, D3), unless the
+         * member-removed mail above told them already ("unless_removed":
+         * one mail per removal); operator staff that they keep their
+         * operator access (D2). */
+        const json_t *told = json_object_get(s->data, "provider_told");
+        if (st == ST_OK && json_is_object(told) &&
+            !(removed_told && json_is_true(json_object_get(told, "unless_removed"))))
+            st = providers_mail_changed(sql, p->account_id,
+                                        json_string_value(json_object_get(told, "mail")),
+                                        json_string_value(json_object_get(told, "name")),
+                                        json_string_value(json_object_get(told, "by")), "was ended",
+                                        json_is_true(json_object_get(told, "operator")));
         /* An admin of a staged account who changed their own role from
          * admin: the hand-over (members.c, transfer.h). */
         const json_t *handover = json_object_get(s->data, "handover");

@@ -15,6 +15,14 @@
 static const char *const invitation_ph[] = {
     "account_name", "inviter_name", "role",       "link",         "expires_at",   "email",
     "name",         "greeting",     "role_title", "contact_note", "renewal_note", NULL};
+/* The hand-over's invitation: the invitation's, and {{providers_note}},
+ * who keeps access once the customer accepts and what they may end of it
+ * (migration 073; round-18 walkthrough of seed 000, D2: on an account
+ * without a parent the platform's operators keep theirs). */
+static const char *const transfer_invitation_ph[] = {
+    "account_name", "inviter_name",   "role",     "link",       "expires_at",
+    "email",        "name",           "greeting", "role_title", "contact_note",
+    "renewal_note", "providers_note", NULL};
 /* {{greeting}}, in every template but the invitations' (which give it
  * from the invitation's names): "Hello <name>," with the name the
  * directory has for the reader's address, "Hello," without one; the
@@ -36,8 +44,13 @@ static const char *const added_ph[] = {"account_name", "inviter_name", "role",  
  * seeds 000 and 004, D1). */
 static const char *const contact_ph[] = {"account_name", "contact",  "old_name",      "new_name",
                                          "changed_by",   "greeting", "if_unexpected", NULL};
-static const char *const transfer_ph[] = {"account_name", "new_owner_name", "new_owner_mail",
-                                          "account_id",   "greeting",       NULL};
+/* {{providers_note}} as in transfer-invitation; {{pending_invitations}}
+ * the invitations the people the hand-over moved sent, which the new
+ * owner sends from now on (a line left out when there is none; migration
+ * 073, round-18 walkthrough of seed 000, D1). */
+static const char *const transfer_ph[] = {
+    "account_name", "new_owner_name", "new_owner_mail",      "account_id",
+    "greeting",     "providers_note", "pending_invitations", NULL};
 /* {{your_access}}: what the hand-over leaves the reader ("You keep
  * access as a service provider.", or for a replaced notification
  * recipient that its mail for the account ends). */
@@ -208,7 +221,7 @@ static const char *const reset_ph[] = {"account_name", "requested_by", "name",
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
-    {"transfer-invitation", "transactional", invitation_ph},
+    {"transfer-invitation", "transactional", transfer_invitation_ph},
     {"added-to-account", "transactional", added_ph},
     {"contact-changed", "transactional", contact_ph},
     {"ownership-transferred", "transactional", transfer_ph},

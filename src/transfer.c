@@ -21,6 +21,7 @@
 #include "outbox.h"
 #include "providers_store.h"
 #include "saga.h"
+#include "template.h"
 #include "transfer_store.h"
 #include "validate.h"
 
@@ -265,8 +266,13 @@ struct handover {
     unsigned long long account_id;
     struct person *providers; /* the partner's people the hand-over moves */
     unsigned *before;         /* their roles in the account before it */
+    /* 1 for one who is an operator (an admin of the operator account),
+     * whose invitations stay usable whatever the hand-over leaves them
+     * (round-18 walkthrough of seed 000, D1) */
+    int *is_operator;
     size_t nproviders;
-    char **told; /* the mails of the partner's people who are providers already */
+    int operator_side; /* no parent: operator staff are the provider's side */
+    char **told;       /* the mails of the partner's people who are providers already */
     size_t ntold;
     /* The names that greet the mails' readers: the partner's people's and
      * those of the notification recipients who are people. */
@@ -279,6 +285,7 @@ static void handover_free(struct handover *h)
         person_free(&h->providers[i]);
     free(h->providers);
     free(h->before);
+    free(h->is_operator);
     for (size_t i = 0; i < h->ntold; i++)
         free(h->told[i]);
     free(h->told);
@@ -391,6 +398,28 @@ static int read_providers(struct request *req, struct handover *h, const char *c
         role_groups_free(groups, ngroups);
         return st;
     }
+    h->operator_side = parent.operator_side;
+    /* The operators among them (an admin of the operator account) keep
+     * their invitations alive as operators: the hand-over gives those of
+     * the others a new sender (transfer_finish_sql). Operator staff are
+     * the parent already on an account without one; else one more read
+     * of the operator account's groups. */
+    struct role_group *opgroups = NULL;
+    size_t nopgroups = 0;
+    struct member_index opix = {0};
+    const struct member_index *operators = &parent.ix;
+    if (!parent.operator_side) {
+        unsigned long long op = operator_account_id(req);
+        if (op)
+            st = ldap_store_role_groups(req->session->ldap, &op, 1, &opgroups, &nopgroups);
+        if (st != ST_OK) {
+            transfer_parent_free(&parent);
+            role_groups_free(groups, ngroups);
+            return st;
+        }
+        member_index_build(&opix, opgroups, nopgroups, op);
+        operators = &opix;
+    }
     struct member_index ix;
     member_index_build(&ix, groups, ngroups, h->account_id);
     const char **dns = xcalloc(ix.n + 1, sizeof(char *));
@@ -411,9 +440,13 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     }
     st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &h->providers, &h->nproviders);
     h->before = xcalloc(h->nproviders + 1, sizeof(unsigned));
+    h->is_operator = xcalloc(h->nproviders + 1, sizeof(int));
     for (size_t i = 0; st == ST_OK && i < h->nproviders; i++) {
         const struct member_entry *e = member_index_find(&ix, h->providers[i].dn);
         h->before[i] = e ? e->roles : ROLE_ADMIN;
+        const struct member_entry *o =
+            operators->n ? member_index_find(operators, h->providers[i].dn) : NULL;
+        h->is_operator[i] = o && (o->roles & ROLE_ADMIN);
         mail_names_add_person(&h->names, &h->providers[i]);
     }
     struct person *others = NULL;
@@ -431,6 +464,8 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     free(dns);
     free(told);
     member_index_free(&ix);
+    member_index_free(&opix);
+    role_groups_free(opgroups, nopgroups);
     transfer_parent_free(&parent);
     role_groups_free(groups, ngroups);
     return st;
@@ -464,8 +499,9 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
     json_t *providers = json_array();
     for (size_t i = 0; i < h->nproviders; i++)
         json_array_append_new(providers,
-                              json_pack("{s:s, s:s?, s:o}", "uid", h->providers[i].uid, "mail",
-                                        h->providers[i].mail, "roles", roles_json(h->before[i])));
+                              json_pack("{s:s, s:s?, s:o, s:b}", "uid", h->providers[i].uid, "mail",
+                                        h->providers[i].mail, "roles", roles_json(h->before[i]),
+                                        "operator", h->is_operator[i]));
     json_t *told = json_array();
     for (size_t i = 0; i < h->ntold; i++)
         json_array_append_new(told, json_string(h->told[i]));
@@ -474,8 +510,9 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
     json_t *names = mail_names_json(&h->names);
     if (customer_mail && customer_name)
         json_object_set_new(names, customer_mail, json_string(customer_name));
-    return json_pack("{s:s?, s:s?, s:o, s:o, s:o}", "customer_mail", customer_mail, "customer_name",
-                     customer_name, "providers", providers, "told", told, "names", names);
+    return json_pack("{s:s?, s:s?, s:o, s:o, s:o, s:b}", "customer_mail", customer_mail,
+                     "customer_name", customer_name, "providers", providers, "told", told, "names",
+                     names, "operator_side", h->operator_side);
 }
 
 int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,
@@ -502,6 +539,101 @@ static int named_contacts(struct sql_store *sql, unsigned long long account_id, 
         st == ST_OK ? json_pack("{s:s?, s:s?}", "primary", primary, "technical", technical) : NULL;
     free(primary);
     free(technical);
+    return st;
+}
+
+const char *transfer_providers_note(int operator_side, int invitation)
+{
+    if (invitation)
+        return operator_side
+                   ? "The people who prepared it are the platform's staff: they keep access as "
+                     "your service providers, for support. You can end that role at any time, "
+                     "but the platform's operators keep access to every account as operators."
+                   : "The people who prepared it keep access as your service providers, for "
+                     "support; you can revoke that at any time.";
+    return operator_side
+               ? "The people who prepared it are the platform's staff: they keep access as your "
+                 "service providers, for support, and you find them in the account's list of "
+                 "service providers. An administrator can end that role there at any time, but "
+                 "the platform's operators keep access to every account as operators."
+               : "The people who prepared it keep access as your service providers, for support. "
+                 "You find them in the account's list of service providers, where an "
+                 "administrator can end any one's access at any time.";
+}
+
+/* Why the hand-over gave an invitation a new sender: its audit row says
+ * it (invitation.sender). */
+#define SENDER_HANDED_OVER                                                                         \
+    "the account was handed over: its sender is a service provider now, who may not send it"
+
+/* 1b. of the hand-over (round-18 walkthrough of seed 000, D1: the admin
+ * and billing invitations the partner sent while staging answered 410
+ * invitation-revoked once the accept made their sender a service
+ * provider, and nobody was told): each pending account invitation that a
+ * person the hand-over moves sent, and may send no longer as a service
+ * provider (the accept's rule, invitation_roles_keep, on their roles
+ * before and after), gets the customer, its admin now, as its sender, so
+ * that its link keeps working; an invitation.sender audit row each
+ * (actor: the customer). Its token, expiry and mail stay. Operators keep
+ * theirs alive as operators and are left alone. *note: the line of
+ * ownership-transferred that names them, left empty when there is none. */
+static int hand_over_invitations(struct sql_store *sql, unsigned long long account_id,
+                                 const char *customer_uid, const json_t *providers,
+                                 struct buf *note)
+{
+    int st = ST_OK;
+    size_t n = 0;
+    struct buf list = BUF_INIT;
+    for (size_t i = 0; st == ST_OK && i < json_array_size(providers); i++) {
+        const json_t *p = json_array_get(providers, i);
+        const char *uid = json_string_value(json_object_get(p, "uid"));
+        if (!uid || json_is_true(json_object_get(p, "operator")))
+            continue;
+        /* Their roles before it (an intent recorded before round 4 has
+         * none: admin). */
+        const json_t *roles = json_object_get(p, "roles");
+        unsigned before = json_is_array(roles) ? 0 : ROLE_ADMIN;
+        for (size_t r = 0; r < json_array_size(roles); r++)
+            before |= role_bit(json_string_value(json_array_get(roles, r)));
+        json_t *items = NULL;
+        st = invitations_sent_by(sql, account_id, uid, &items);
+        for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
+            const json_t *it = json_array_get(items, k);
+            const char *id = json_string_value(json_object_get(it, "id"));
+            const char *email = json_string_value(json_object_get(it, "email"));
+            const char *role = json_string_value(json_object_get(it, "role"));
+            const char *was = json_string_value(json_object_get(it, "invited_by"));
+            unsigned bit = role_bit(role ? role : "");
+            if (!id || !email || !bit || !invitation_roles_keep(before, bit, 0, 0) ||
+                invitation_roles_keep(ROLE_SERVICE_PROVIDER, bit, 0, 0))
+                continue;
+            json_int_t inv = (json_int_t)strtoull(id, NULL, 10);
+            st = invitation_set_sender(sql, (unsigned long long)inv, customer_uid);
+            if (st == ST_OK)
+                st = audit_write(
+                    sql, customer_uid, account_id, "invitation.sender",
+                    json_pack("{s:I, s:s}", "invitation_id", inv, "invited_by", was ? was : uid),
+                    json_pack("{s:I, s:s, s:s}", "invitation_id", inv, "invited_by", customer_uid,
+                              "reason", SENDER_HANDED_OVER));
+            if (st == ST_OK)
+                buf_printf(&list, "%s%s as %s (invitation %s)", n++ ? ", " : "", email,
+                           template_role_title(role), id);
+        }
+        json_decref(items);
+    }
+    if (st == ST_OK && n == 1)
+        buf_printf(note,
+                   "Pending invitation you now send: %s. The people who prepared the account sent "
+                   "it; its link keeps working, and as its sender you can revoke it in the "
+                   "account's pending invitations.",
+                   buf_str(&list));
+    else if (st == ST_OK && n)
+        buf_printf(note,
+                   "Pending invitations you now send: %s. The people who prepared the account "
+                   "sent them; their links keep working, and as their sender you can revoke any "
+                   "of them in the account's pending invitations.",
+                   buf_str(&list));
+    buf_free(&list);
     return st;
 }
 
@@ -540,6 +672,10 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
         if (st == ST_OK)
             st = transfer_audit_demote(sql, customer_uid, account_id, json_array_get(providers, i));
     }
+    /* 1b. Their invitations they may no longer send: the customer's. */
+    struct buf pending = BUF_INIT;
+    if (st == ST_OK)
+        st = hand_over_invitations(sql, account_id, customer_uid, providers, &pending);
     /* 2. The notification recipients become the customer's. */
     char **old = NULL;
     size_t nold = 0;
@@ -597,11 +733,20 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     snprintf(idbuf, sizeof(idbuf), "%llu", account_id);
     if (st == ST_OK && customer_mail) {
         const char *to[] = {customer_mail};
-        struct template_value vals[] = {{"account_name", name},
-                                        {"new_owner_name", owner_name},
-                                        {"new_owner_mail", customer_mail},
-                                        {"account_id", idbuf}};
-        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 4);
+        /* Who keeps access and what the customer may end of it (an
+         * account without a parent: operator staff, whose operator access
+         * nobody of the account ends; round-18 walkthrough of seed 000,
+         * D2); the invitations the customer sends now, a line left out
+         * when there is none (D1). */
+        struct template_value vals[] = {
+            {"account_name", name},
+            {"new_owner_name", owner_name},
+            {"new_owner_mail", customer_mail},
+            {"account_id", idbuf},
+            {"providers_note",
+             transfer_providers_note(json_is_true(json_object_get(data, "operator_side")), 0)},
+            {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE}};
+        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 6);
     }
     /* A staged reseller whose storefront went live while it was prepared:
      * the customer, its contact now, learns the storefront's URL, as the
@@ -672,6 +817,7 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                           vals, 4);
     }
     mail_names_free(&names);
+    buf_free(&pending);
     buf_free(&ends);
     buf_free(&both);
     free(kept);

@@ -26,16 +26,20 @@ struct handover;
  * mails of the providers already there (told too, D4);
  * transfer_plan_moves adds each move to the plan (roles before ->
  * service-provider only); transfer_data is what the SQL side needs
- * (the customer's mail and name, the moved people's uids, mails and roles
- * before, the others' mails: {"customer_mail", "customer_name",
- * "providers": [{"uid", "mail", "roles"}], "told": [mail]}; the caller
+ * (the customer's mail and name, the moved people's uids, mails, roles
+ * before and whether each is an operator, the others' mails, whether
+ * operator staff are the provider's side: {"customer_mail",
+ * "customer_name", "providers": [{"uid", "mail", "roles", "operator"}],
+ * "told": [mail], "operator_side"}; the caller
  * may add "storefront_welcome", billing_welcome_late_data's object, for
  * the customer of a reseller with a live storefront), read before any
  * transaction, so that the SQL side makes no LDAP call and `accountd maint`
  * can run it from an intent's data; transfer_finish_sql is that SQL side,
  * inside the caller's transaction (the account still staged and
  * invitation_id the one its transfer record names, else 409 in *ref;
- * access rows, recipients, contacts, status, mails, audit rows). */
+ * access rows, the moved people's admin and billing invitations handed to
+ * the customer (round-18 walkthrough of seed 000, D1), recipients,
+ * contacts, status, mails, audit rows). */
 struct saga_plan;
 int transfer_prepare(struct request *req, unsigned long long account_id, const char *customer_dn,
                      struct handover **h);
@@ -131,6 +135,15 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
  * mail budget (a spent budget must not fail the accept). */
 int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long account_id,
                                  const json_t *tell);
+/* {{providers_note}} of transfer-invitation (invitation 1) and of
+ * ownership-transferred (0): who keeps access once the customer takes the
+ * account over, and what its administrators may end (migration 073). For
+ * an account whose provider's side is operator staff (operator_side: no
+ * parent) it says that they are the platform's staff and that the
+ * platform's operators keep access to every account as operators, which
+ * no administrator of the account ends (round-18 walkthrough of seed 000,
+ * D2: the mails promised the customer they could end it). A constant. */
+const char *transfer_providers_note(int operator_side, int invitation);
 /* Frees *h (safe with *h NULL). */
 void transfer_forget(struct handover **h);
 

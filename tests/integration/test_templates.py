@@ -19,8 +19,10 @@ TEMPLATES = {
     "invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting",
                    "role_title", "contact_note", "renewal_note"},
     # sql/021: the hand-over's own wording (round-3 walkthrough of seed 000)
+    # sql/073: {{providers_note}}, who keeps access after it (round-18
+    # walkthrough of seed 000, D2)
     "transfer-invitation": {"account_name", "inviter_name", "expires_at", "link", "greeting",
-                            "renewal_note"},
+                            "renewal_note", "providers_note"},
     # sql/025: the role in words, who changed a contact, the hand-over's next steps
     # sql/049: {{contact_note}} as in the invitation, for a contact person
     # added at once (round-14 walkthrough of seed 004, D3)
@@ -32,7 +34,11 @@ TEMPLATES = {
     # walkthroughs of seeds 000 and 004, D1)
     "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by",
                         "greeting", "if_unexpected"},
-    "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id"},
+    # sql/073: {{providers_note}} as in transfer-invitation, and
+    # {{pending_invitations}}, the invitations the new owner sends now
+    # (round-18 walkthrough of seed 000, D1 and D2)
+    "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id",
+                              "providers_note", "pending_invitations"},
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access",
                            "greeting"},
     # sql/039: {{acted}} says what the welcome follows, an order or an

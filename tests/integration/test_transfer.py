@@ -133,7 +133,7 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
             f" notifications go to {customer_mail}." in body), body
     # In words, not an API path (round-11 leftover of seed 000, D4).
     assert ("You find them in the account's list of service providers, where an administrator can"
-            " end any one's access at any time;" in body), body
+            " end any one's access at any time." in body), body
     assert "/api/v1" not in body, body
     theirs = mailbox.wait_for(to=t.admin.mail, predicate=lambda m: "handed over" in m.subject)
     assert theirs and "You keep access as a service provider." in theirs[-1].body, theirs
@@ -1763,8 +1763,9 @@ def _r16_staged_with_provider(make_tenant, make_account, make_person, set_roles,
     return t, sue, acc
 
 
-def test_r16_the_partners_last_admin_leaving_hands_over(api, sql, ldap_admin, make_tenant, make_account,
-                                                       make_person, set_roles, invitation_mail):
+def test_r16_the_partners_last_admin_leaving_hands_over(api, sql, ldap_admin, mailbox, make_tenant,
+                                                       make_account, make_person, set_roles,
+                                                       invitation_mail):
     """Round-16 walkthrough of seed 000, D1: the partner's last admin who
     leaves a staged account (DELETE of himself) while a colleague stays as
     service provider and the customer is admin completes the hand-over, as
@@ -1792,8 +1793,12 @@ def test_r16_the_partners_last_admin_leaving_hands_over(api, sql, ldap_admin, ma
     assert done[0]["uid"] == t.admin.uid
     told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
             if r["template"] == "contact-changed" and S.norm_addr(r["recipient"]) == S.norm_addr(lena.mail)]
-    assert len(told) == 1 and "which handed it over to you: it is now active." in told[0]["body"], told
-    assert "left" in told[0]["body"], told[0]["body"]
+    assert len(told) == 1, told
+    # Read from the SMTP sink: the mailer empties a sent row's body, and
+    # may have sent it before the outbox is read.
+    got = mailbox.wait_for(outbox_id=told[0]["id"])
+    assert got and "which handed it over to you: it is now active." in text(got[-1]), got
+    assert "left" in text(got[-1]), text(got[-1])
 
 
 def test_r16_no_partner_admin_left_the_transfer_422_says_what_works(api, sql, ldap_admin, make_tenant,
@@ -2162,3 +2167,247 @@ def test_r17_the_accepting_persons_directory_address_replaces_the_typed_case(
     told = [r for r in S.outbox_rows(sql, account_id=acc2.id, after_id=before)
             if r["template"] == "invitation-accepted"]
     assert len(told) == 1 and f"({ian.mail})" in told[0]["body"] and typed not in told[0]["body"], told
+
+
+# ---- round-18 walkthrough of seed 000
+
+def _r18_invite(api, sql, invitation_mail, by, account_id, role, prefix):
+    """An invitation of a new address as role, sent by `by`: (id, email, token)."""
+    email = S.unique_mail(prefix)
+    before = S.outbox_max_id(sql)
+    inv = S.expect(api(by).post(f"{ACCOUNTS}/{account_id}/invitations",
+                                json={"email": email, "role": role}), 202)
+    _, token = invitation_mail(email, after=before)
+    return inv["id"], email, token
+
+
+def _r18_accept_transfer(api, sql, invitation_mail, by, account_id, prefix):
+    """POST …/transfer to a new address by `by`, accepted by a new person:
+    (that person as S.Person, the outbox id before the accept)."""
+    email = S.unique_mail(prefix)
+    before = S.outbox_max_id(sql)
+    transfer(api, by, account_id, email)
+    _, token = invitation_mail(email, after=before)
+    before = S.outbox_max_id(sql)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique(prefix.rstrip("-")),
+                                       password="r18-pw-1234"), 200)["uid"]
+    S.PASSWORDS[uid] = "r18-pw-1234"
+    return S.Person(uid, "r18-pw-1234", S.person_dn(uid), "Cora Customer", email), before
+
+
+def test_r18_the_transfer_hands_the_partners_invitations_to_the_customer(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, make_person, set_roles,
+        invitation_mail):
+    """Round-18 walkthrough of seed 000, D1: the admin and billing
+    invitations the partner's admin sent while staging answered 410
+    invitation-revoked once the transfer's accept made him a service
+    provider, and nobody was told. The accept makes the customer their
+    sender (audited), so the links keep working; the member invitation he
+    may still send keeps him as its sender; ownership-transferred lists
+    the ones the customer now sends, and the new owner may revoke them. A
+    member may not transfer (403), another tenant sees nothing (404)."""
+    t = make_tenant("r18a")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    ian_id, ian_mail, ian_token = _r18_invite(api, sql, invitation_mail, t.admin, acc.id, "admin", "r18a-ian-")
+    bob_id, bob_mail, bob_token = _r18_invite(api, sql, invitation_mail, t.admin, acc.id, "billing", "r18a-bob-")
+    max_id, max_mail, max_token = _r18_invite(api, sql, invitation_mail, t.admin, acc.id, "member", "r18a-max-")
+    spare_id, spare_mail, _ = _r18_invite(api, sql, invitation_mail, t.admin, acc.id, "admin", "r18a-spare-")
+    worker = make_person(prefix="r18aw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    S.expect_problem(api(worker).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    other = make_tenant("r18a-o")
+    S.expect_problem(api(other.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 404)
+
+    gia, before = _r18_accept_transfer(api, sql, invitation_mail, t.admin, acc.id, "r18a-gia-")
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    # The invitations he may no longer send are the customer's now, and
+    # listed as usable; the member invitation stays his.
+    items = {i["id"]: i for i in S.expect(api(gia).get(f"{ACCOUNTS}/{acc.id}/invitations"), 200)["items"]}
+    for inv in (ian_id, bob_id, spare_id):
+        assert items[inv]["invited_by"] == gia.uid and items[inv]["usable"] is True, items[inv]
+    assert items[max_id]["invited_by"] == t.admin.uid and items[max_id]["usable"] is True, items[max_id]
+    moved = [r for r in sql.audit(acc.id) if r["action"] == "invitation.sender"]
+    assert sorted(r["old_value"]["invitation_id"] for r in moved) == sorted(int(i) for i in (ian_id, bob_id, spare_id))
+    for r in moved:
+        assert r["uid"] == gia.uid and r["old_value"]["invited_by"] == t.admin.uid, r
+        assert r["new_value"]["invited_by"] == gia.uid and "handed over" in r["new_value"]["reason"], r
+    # The new owner's mail names them, from the SMTP sink.
+    mine = mailbox.wait_for(to=gia.mail, predicate=lambda m: acc.name in m.subject and "is now yours" in m.subject)
+    assert mine, "no ownership-transferred mail"
+    body = text(mine[-1])
+    listed = (f"Pending invitations you now send: {ian_mail} as an administrator (invitation {ian_id}), "
+              f"{bob_mail} as a billing user (invitation {bob_id}), {spare_mail} as an administrator "
+              f"(invitation {spare_id}). The people who prepared the account sent them; their links keep "
+              "working, and as their sender you can revoke any of them in the account's pending invitations.")
+    assert listed in body, body
+    assert max_mail not in body, body
+    assert ("You find them in the account's list of service providers, where an administrator can end any"
+            " one's access at any time. An administrator can also name other contacts" in body), body
+    # The partner, a service provider now, may not revoke an admin
+    # invitation; the new owner may.
+    S.expect_problem(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{spare_id}"), 403)
+    S.expect(api(gia).delete(f"{ACCOUNTS}/{acc.id}/invitations/{spare_id}"), 204)
+    # The links work: each becomes what it offered.
+    ian = S.expect(S.accept_invitation(api, ian_token, uid=S.unique("r18ai"), password="r18-ian-1234"), 200)
+    bob = S.expect(S.accept_invitation(api, bob_token, uid=S.unique("r18ab"), password="r18-bob-1234"), 200)
+    mx = S.expect(S.accept_invitation(api, max_token, uid=S.unique("r18am"), password="r18-max-1234"), 200)
+    assert (ian["role"], bob["role"], mx["role"]) == ("admin", "billing", "member")
+    assert S.norm_dn(S.person_dn(ian["uid"])) in S.group_members(ldap_admin, acc.id, "admin")
+    assert S.norm_dn(S.person_dn(bob["uid"])) in S.group_members(ldap_admin, acc.id, "billing")
+    assert S.norm_dn(S.person_dn(mx["uid"])) in S.group_members(ldap_admin, acc.id, "member")
+
+
+def test_r18_no_pending_invitation_no_line_and_operators_keep_theirs(
+        api, sql, mailbox, make_account, invitation_mail):
+    """Round-18 walkthrough of seed 000, D1: operator staff keep their
+    invitations alive as operators, so a parentless account's transfer
+    leaves their sender as it is, and the new owner's mail has no line
+    about pending invitations (none changed sender)."""
+    acc = _parentless_staged(make_account)
+    ian_id, ian_mail, ian_token = _r18_invite(api, sql, invitation_mail, "olivia", acc.id, "admin", "r18b-ian-")
+    zed, _ = _r18_accept_transfer(api, sql, invitation_mail, "olivia", acc.id, "r18b-zed-")
+    item = _pending(api, zed, acc.id, ian_id)[0]
+    assert item["invited_by"] == "olivia" and item["usable"] is True, item
+    assert [r for r in sql.audit(acc.id) if r["action"] == "invitation.sender"] == []
+    mine = mailbox.wait_for(to=zed.mail, predicate=lambda m: acc.name in m.subject and "is now yours" in m.subject)
+    assert mine and "Pending invitation" not in mine[-1].body, mine
+    S.expect(S.accept_invitation(api, ian_token, uid=S.unique("r18bi"), password="r18-ian-1234"), 200)
+
+
+def test_r18_the_self_demotion_still_asks_to_wait_for_a_billing_invitation(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-18 walkthrough of seed 000, D1, decided: the hand-over by
+    role change keeps its 409 (the partner makes that change himself and
+    is told what to wait for), unlike the transfer's accept, which happens
+    when the partner is not there to be asked. The customer admin who
+    resends the billing invitation becomes its sender; then the
+    self-demotion hands over and the invitation still works. A member may
+    not change his roles (403), another tenant sees nothing (404)."""
+    t = make_tenant("r18c")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cora = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    bill_id, bill_mail, _ = _r18_invite(api, sql, invitation_mail, t.admin, acc.id, "billing", "r18c-bill-")
+    me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    m = make_person(prefix="r18cm")
+    set_roles(cora, acc.id, m, ["member"])
+    S.expect_problem(api(m).put(me, json={"roles": ["service-provider"]}), 403)
+    S.expect_problem(api(make_tenant("r18c-o").admin).put(me, json={"roles": ["service-provider"]}), 404)
+    p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "conflict")
+    assert f"your invitation of {bill_mail} as a billing user (invitation {bill_id}) is still pending" in p["detail"], p
+    assert sql.account(acc.id)["status"] == "staged"
+    before = S.outbox_max_id(sql)
+    S.expect(api(cora).post(f"{ACCOUNTS}/{acc.id}/invitations/{bill_id}/resend"), 202)
+    _, token = invitation_mail(bill_mail, after=before)
+    S.expect(api(t.admin).put(me, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.expect(S.accept_invitation(api, token, uid=S.unique("r18cb"), password="r18-bill-1234"),
+                    200)["role"] == "billing"
+
+
+def test_r18_a_parentless_hand_over_tells_the_customer_operators_keep_access(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-18 walkthrough of seed 000, D2: on an account operator staff
+    prepared, the mails do not promise the customer that they can end the
+    preparers' access (operators may do everything): the transfer
+    invitation and ownership-transferred say that the platform's operators
+    keep access as operators, and the revocation of the preparer's
+    service-provider role tells her that she keeps her operator access,
+    not "you no longer have access". A member may not revoke (403),
+    another tenant sees nothing (404); a partner's account keeps the old
+    words."""
+    olivia = _olivia(api)
+    acc = _parentless_staged(make_account)
+    zed_mail = S.unique_mail("r18d-zed-")
+    before = S.outbox_max_id(sql)
+    transfer(api, "olivia", acc.id, zed_mail)
+    mail, token = invitation_mail(zed_mail, after=before)
+    body = text(mail)
+    assert ("you become its administrator. The people who prepared it are the platform's staff: they keep"
+            " access as your service providers, for support. You can end that role at any time, but the"
+            " platform's operators keep access to every account as operators.\n" in body), body
+    assert "you can revoke that at any time" not in body, body
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r18d"), password="r18-zed-1234"), 200)["uid"]
+    S.PASSWORDS[uid] = "r18-zed-1234"
+    zed = S.Person(uid, "r18-zed-1234", S.person_dn(uid), "Cora Customer", zed_mail)
+    mine = mailbox.wait_for(to=zed_mail, predicate=lambda m: acc.name in m.subject and "is now yours" in m.subject)
+    assert mine, "no ownership-transferred mail"
+    body = text(mine[-1])
+    assert ("The people who prepared it are the platform's staff: they keep access as your service providers,"
+            " for support, and you find them in the account's list of service providers. An administrator"
+            " can end that role there at any time, but the platform's operators keep access to every account"
+            " as operators. An administrator can also name other contacts" in body), body
+    assert "end any one's access" not in body, body
+    # Who may not revoke her: a member (403), another tenant (404).
+    path = f"{ACCOUNTS}/{acc.id}/service-providers/olivia"
+    m = make_person(prefix="r18dm")
+    set_roles(zed, acc.id, m, ["member"])
+    S.expect_problem(api(m).delete(path), 403)
+    S.expect_problem(api(make_tenant("r18d-o").admin).delete(path), 404)
+    told = S.outbox_max_id(sql)
+    S.expect(api(zed).delete(path), 204)
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
+            if r["template"] == "provider-access-changed"]
+    assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(olivia.mail)], rows
+    got = mailbox.wait_for(outbox_id=rows[0]["id"])
+    assert got, "the mail did not reach the SMTP sink"
+    body = text(got[-1])
+    assert f"removed your service-provider role in {acc.name}. You keep your access to it as operator staff" in body, body
+    assert "you no longer have access" not in body, body
+    # ... which is true: she still reads it as an operator.
+    S.expect(api("olivia").get(f"{ACCOUNTS}/{acc.id}"), 200)
+    # A partner's staged account keeps the partner's words.
+    t = make_tenant("r18d-p")
+    pacc = make_account(t.admin, "customer", t.account.id, staged=True)
+    email = S.unique_mail("r18d-p-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, pacc.id, email)
+    mail, _ = invitation_mail(email, after=before)
+    assert ("The people who prepared it keep access as your service providers, for support; you can revoke"
+            " that at any time.\n" in text(mail)), text(mail)
+
+
+def test_r18_a_provider_removed_through_the_members_list_is_told(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-18 walkthrough of seed 000, D3: DELETE …/members/{uid} of a
+    service provider (the seed's "Control Center > Users") mails them
+    provider-access-changed, as DELETE …/service-providers/{uid} does;
+    one mail per removal (a provider whose own address was a recipient
+    gets member-removed, which says it), none when they leave themselves
+    or the person removed was no service provider. A member may not
+    remove (403), another tenant sees nothing (404)."""
+    t = make_tenant("r18e")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    kim = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    sue, leo, wes = make_person(prefix="r18es"), make_person(prefix="r18el"), make_person(prefix="r18ew")
+    for p in (sue, leo):
+        set_roles(t.admin, acc.id, p, ["service-provider"])
+    set_roles(t.admin, acc.id, wes, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(wes).delete(path), 403)
+    S.expect_problem(api(make_tenant("r18e-o").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(kim).delete(path), 204)
+    S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 403)
+    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)]
+    assert [(r["template"], S.norm_addr(r["recipient"])) for r in rows] == [
+        ("provider-access-changed", S.norm_addr(t.admin.mail))], rows
+    got = mailbox.wait_for(outbox_id=rows[0]["id"])
+    assert got, "the mail did not reach the SMTP sink"
+    assert got[-1].subject.endswith("your service-provider access was ended"), got[-1].subject
+    assert f"ended your service-provider access to {acc.name}: you no longer have access." in text(got[-1]), \
+        text(got[-1])
+    # A provider whose own address is a recipient: member-removed only.
+    S.expect(api(kim).put(f"{ACCOUNTS}/{acc.id}/notification-recipients", json={"emails": [kim.mail, sue.mail]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(kim).delete(f"{ACCOUNTS}/{acc.id}/members/{sue.uid}"), 204)
+    rows = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert [(r["template"], S.norm_addr(r["recipient"])) for r in rows] == [
+        ("member-removed", S.norm_addr(sue.mail))], rows
+    # Leaving oneself, or removing a member: no such mail.
+    before = S.outbox_max_id(sql)
+    S.expect(api(leo).delete(f"{ACCOUNTS}/{acc.id}/members/{leo.uid}"), 204)
+    S.expect(api(kim).delete(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}"), 204)
+    assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "provider-access-changed"] == []

@@ -43,6 +43,17 @@ static void role_title_says_the_role_in_words(void **state)
     assert_null(template_check(template_find("invitation"), "{{renewal_note}}", NULL));
     assert_null(template_check(template_find("transfer-invitation"), "{{renewal_note}}", NULL));
     assert_non_null(template_check(template_find("added-to-account"), "{{renewal_note}}", NULL));
+    /* {{providers_note}} (migration 073, round-18 walkthrough of seed 000,
+     * D2): the hand-over's invitation and ownership-transferred only;
+     * {{pending_invitations}} (D1) ownership-transferred only. */
+    assert_null(template_check(template_find("transfer-invitation"), "{{providers_note}}", NULL));
+    assert_null(template_check(template_find("ownership-transferred"),
+                               "{{providers_note}}\n{{pending_invitations}}", NULL));
+    assert_non_null(template_check(template_find("invitation"), "{{providers_note}}", NULL));
+    assert_non_null(
+        template_check(template_find("transfer-invitation"), "{{pending_invitations}}", NULL));
+    assert_non_null(
+        template_check(template_find("transfer-completed"), "{{pending_invitations}}", NULL));
 }
 
 static void check_refuses_unknown_placeholders(void **state)
