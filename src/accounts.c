@@ -922,8 +922,10 @@ void accounts_list(struct request *req)
         ids[i] = sql_cell_id(&r, i, 0);
         has_values[i] = sql_cell(&r, i, 5) && strcmp(sql_cell(&r, i, 5), "1") == 0;
     }
-    /* member_count: distinct people over each account's role groups, from
-     * the directory cache (one LDAP search for the page while it is down). */
+    /* member_count: distinct people over each account's role groups (the
+     * members its members list shows: round-18 walkthrough of seed 001,
+     * D4), from the directory cache (two LDAP searches for the page while
+     * it is down). */
     size_t *counts = xcalloc(n + 1, sizeof(*counts));
     st = ldap_store_member_counts(req->session->ldap, ids, n, counts);
     /* properties: the page's values as plain rows, assembled here. */

@@ -67,7 +67,10 @@ int dircache_grants_of(const char *dn, struct role_grant **out, size_t *nout,
                        struct project_grant **projects, size_t *nprojects);
 int dircache_role_groups(const unsigned long long *ids, size_t nids, struct role_group **out,
                          size_t *nout);
-/* counts[i]: distinct members over the role groups of account ids[i]. */
+/* counts[i]: the distinct people over the role groups of account ids[i]:
+ * the members that are people the cache holds (those under ou=people), as
+ * dircache_people_by_dn finds them; a member value that names nobody
+ * counts for nothing. */
 int dircache_member_counts(const unsigned long long *ids, size_t nids, size_t *counts);
 /* The caller for a login (person and grants) in one look at the cache. */
 int dircache_caller(const char *login, struct caller *out);
@@ -106,6 +109,9 @@ void dircache_stats(struct dircache_stats *out);
 /* Pure helpers, exported for the unit tests. */
 /* The lower-cased LDAPv3 normal form of a DN (malloc'ed; NULL if not a DN). */
 char *dircache_normalize_dn(const char *dn);
+/* 1 if normalized DN ndn is below base_ndn (normalized too), not base_ndn
+ * itself: a person's entry below ou=people. */
+int dircache_dn_below(const char *ndn, const char *base_ndn);
 /* Splits a role group's normalized DN below accounts_ndn ("ou=accounts,
  * <base>", normalized): 1 for an account group, 2 for a project group, 0
  * for anything else. role gets the cn value (at most role_size bytes). */

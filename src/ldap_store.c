@@ -770,14 +770,41 @@ int ldap_store_member_counts(struct ldap_store *ls, const unsigned long long *id
     int st = ldap_store_role_groups(ls, ids, nids, &groups, &ngroups);
     if (st != ST_OK)
         return st;
-    for (size_t i = 0; i < nids; i++) {
+    /* Only people count, as the members list shows them (people_by_dn):
+     * a member value that names nobody under ou=people counts for nothing
+     * (round-18 walkthrough of seed 001, D4). The page's distinct members
+     * are read in one search, then each account's are looked up. */
+    struct member_index all;
+    member_index_build(&all, groups, ngroups, 0);
+    const char **dns = xcalloc(all.n + 1, sizeof(char *));
+    for (size_t i = 0; i < all.n; i++)
+        dns[i] = all.entries[i].raw;
+    struct person *people = NULL;
+    size_t npeople = 0;
+    st = ldap_store_people_by_dn(ls, dns, all.n, &people, &npeople);
+    free(dns);
+    char *is_person = xcalloc(all.n + 1, 1);
+    for (size_t p = 0; p < npeople; p++) {
+        const struct member_entry *e = member_index_find(&all, people[p].dn);
+        if (e)
+            is_person[e - all.entries] = 1;
+        person_free(&people[p]);
+    }
+    free(people);
+    for (size_t i = 0; st == ST_OK && i < nids; i++) {
         struct member_index ix;
         member_index_build(&ix, groups, ngroups, ids[i]);
-        counts[i] = ix.n;
+        counts[i] = 0;
+        for (size_t m = 0; m < ix.n; m++) {
+            const struct member_entry *e = member_index_find_norm(&all, ix.entries[m].norm);
+            counts[i] += e && is_person[e - all.entries];
+        }
         member_index_free(&ix);
     }
+    free(is_person);
+    member_index_free(&all);
     role_groups_free(groups, ngroups);
-    return ST_OK;
+    return st;
 }
 
 /* 1 if entry dn exists with `description` equal to marker, 0 if not, -1

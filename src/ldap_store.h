@@ -139,7 +139,11 @@ int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long a
                                      unsigned long long project_id, unsigned role, const char *dn,
                                      int add, int *changed);
 
-/* counts[i]: the distinct members over the role groups of account ids[i]. */
+/* counts[i]: the distinct people over the role groups of account ids[i],
+ * those the members list shows (ldap_store_people_by_dn): a member value
+ * that names no person under ou=people counts for nothing. From the
+ * directory cache; while it cannot answer, two LDAP searches for all the
+ * ids (their role groups, then their members among the people). */
 int ldap_store_member_counts(struct ldap_store *ls, const unsigned long long *ids, size_t nids,
                              size_t *counts);
 /* Creates ou=<id> (description: marker, when not NULL) with its four role

@@ -170,14 +170,17 @@ const char *property_value_check(int type, const char *const *options, json_t *v
          * walkthrough of seed 001, D4). Blank text stays "must not be
          * empty". */
         json_t *trimmed = json_string_trimmed(value);
-        const char *t = json_string_value(trimmed);
+        /* In NFC, as labels and options are stored, so that a filter
+         * typed in either form finds it (round-18 walkthrough of seed
+         * 001, D3). */
+        char *t = text_nfc(json_string_value(trimmed));
+        json_decref(trimmed);
         if ((why = validate_name(t, TEXT_MAX))) {
-            json_decref(trimmed);
+            free(t);
             return why;
         }
         *value_json = string_json(t);
-        *sort_key = xstrdup(t);
-        json_decref(trimmed);
+        *sort_key = t;
         return NULL;
     }
     case PROP_NUMBER: {
@@ -242,6 +245,18 @@ const char *property_value_check(int type, const char *const *options, json_t *v
             if (strcmp(options[i], s) == 0) {
                 *value_json = string_json(s);
                 *sort_key = xstrdup(s);
+                return NULL;
+            }
+        }
+        /* The option in another normalization form ("O\u0308sterreich"
+         * for "Österreich", as a Mac's copy and paste gives it) is that
+         * option, stored as the option is written (round-18 walkthrough
+         * of seed 001, D3): the values of one option never split. Only
+         * when no option is equal byte for byte. */
+        for (size_t i = 0; options && options[i]; i++) {
+            if (text_same_nfc(options[i], s)) {
+                *value_json = string_json(options[i]);
+                *sort_key = xstrdup(options[i]);
                 return NULL;
             }
         }
@@ -412,20 +427,38 @@ void account_properties_get(struct request *req)
 /* ---- definitions: handlers ----------------------------------------- */
 
 /* The form of a label or option that tells look-alikes apart
- * (fold_label): malloc'ed, the caller frees it. */
+ * (text_alike_key: case, the blank space around it and Unicode's
+ * normalization forms aside): malloc'ed, the caller frees it. */
 static char *alike_key(const char *s)
 {
-    return fold_label(xstrdup(s));
+    return text_alike_key(s);
+}
+
+/* Replaces obj's string member name by its NFC form (text_nfc), so that
+ * what is checked and stored after it is the normalized text (a label:
+ * round-18 walkthrough of seed 001, D3). Anything else is left for the
+ * accessors to judge. */
+static void body_member_nfc(json_t *obj, const char *name)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
+    if (!json_is_string(v))
+        return;
+    char *nfc = text_nfc(json_string_value(v));
+    if (strcmp(nfc, json_string_value(v)) != 0)
+        json_object_set_new(obj, name, json_string(nfc));
+    free(nfc);
 }
 
 /* Reads `options` of a select: 1..100 texts, each trimmed as a text value
  * is (round-17 walkthrough of seed 001, D3: "Gold " and " Silber" were
  * kept with their spaces), not blank ("   ", a no-break space: "must not
- * be empty", as a label), and no two alike: equal but for case or the
- * blank space around them ("Gold", "gold", "Gold\u00a0"), which a
- * dropdown cannot tell apart. Each error names the option's index
- * (errors["options[2]"]). Returns the JSON array text of the trimmed
- * options (malloc'ed) or NULL with a field error recorded. */
+ * be empty", as a label), and no two alike: equal but for case, the
+ * blank space around them or Unicode's normalization ("Gold", "gold",
+ * "Gold\u00a0"; "Österreich" in NFC and NFD, "Kärnten" with a KELVIN
+ * SIGN: round-18 walkthrough of seed 001, D3), which a dropdown cannot
+ * tell apart. Each error names the option's index (errors["options[2]"]).
+ * Returns the JSON array text of the trimmed options in NFC (malloc'ed)
+ * or NULL with a field error recorded. */
 static char *read_options(struct request *req, json_t *b)
 {
     const char **opts = body_str_list(req, b, "options");
@@ -441,8 +474,10 @@ static char *read_options(struct request *req, json_t *b)
     char **keys = xcalloc(count + 1, sizeof(char *));
     json_t *arr = json_array();
     for (size_t n = 0; n < count; n++) {
-        const char *option = trimmed[n] = text_trimmed(opts[n]);
-        char why[200];
+        char *plain = text_trimmed(opts[n]);
+        const char *option = trimmed[n] = text_nfc(plain); /* stored in NFC */
+        free(plain);
+        char why[240];
         const char *bad = validate_name(option, OPTION_MAX);
         if (bad)
             snprintf(why, sizeof(why), "%s", bad);
@@ -450,8 +485,8 @@ static char *read_options(struct request *req, json_t *b)
         for (size_t j = 0; !bad && j < n; j++) {
             if (keys[j][0] && strcmp(keys[j], keys[n]) == 0) {
                 snprintf(why, sizeof(why),
-                         "is the same as options[%zu] ('%.60s') but for case or the spaces "
-                         "around it: options must differ by more",
+                         "is the same as options[%zu] ('%.60s') but for case, the spaces "
+                         "around it or characters that look alike: options must differ by more",
                          j, trimmed[j]);
                 bad = why;
             }
@@ -576,8 +611,8 @@ static int def_version_holds(struct def_change *c, const struct property_def *no
 }
 
 /* The definition of defs, other than the one with id except, whose label
- * looks like label (fold_label: equal but for case and the blank space
- * around it), or NULL. */
+ * looks like label (alike_key: equal but for case, the blank space
+ * around it and Unicode's normalization forms), or NULL. */
 static const struct property_def *label_holder(const struct property_def *defs, size_t n,
                                                const char *label, unsigned long long except)
 {
@@ -689,6 +724,7 @@ void property_definitions_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .required = -1};
     c.key = body_str(req, b, NULL, "key", 1, 64);
+    body_member_nfc(b, "label");
     c.label = body_name(req, b, NULL, "label", 1, LABEL_MAX);
     const char *type = body_str(req, b, NULL, "type", 1, 16);
     /* The "required" checkbox of a form: _required_present=1 says it was on
@@ -744,6 +780,32 @@ static int label_free(struct sql_store *sql, struct def_change *c, const struct 
     return st;
 }
 
+/* The values of option `from` of definition def become option `to`, the
+ * same text in another normalization form (redefine_tx): each child that
+ * had it gets a new version and an audit row of its own, as on a delete
+ * (DESIGN.md: which account, the old and the new value). */
+static int option_renamed(struct sql_store *sql, struct def_change *c,
+                          const struct property_def *def, const char *from, const char *to)
+{
+    char *to_json = string_json(to);
+    json_t *moved = NULL;
+    int st = property_values_rewrite(sql, def->id, from, to_json, to, &moved);
+    free(to_json);
+    size_t i;
+    json_t *id;
+    json_array_foreach(moved, i, id)
+    {
+        if (st != ST_OK)
+            break;
+        st = audit_write(sql, c->req->caller.uid, (unsigned long long)json_integer_value(id),
+                         "property.update", json_pack("{s:s, s:s}", "key", def->key, "value", from),
+                         json_pack("{s:s, s:s, s:I}", "key", def->key, "value", to, "partner_id",
+                                   (json_int_t)c->account_id));
+    }
+    json_decref(moved);
+    return st;
+}
+
 static int redefine_tx(struct sql_store *sql, void *arg)
 {
     struct def_change *c = arg;
@@ -766,16 +828,26 @@ static int redefine_tx(struct sql_store *sql, void *arg)
         return refuse_invalid(c->req);
     }
     /* An option still in use by a child stays: its value would lose its
-     * meaning. */
+     * meaning. One sent again in another normalization form (options are
+     * stored in NFC since round 18: an option of before, written in NFD,
+     * comes back in NFC) is kept, and its values follow it. */
     if (c->have_options) {
         json_t *now = json_loads(c->options, 0, NULL);
         for (size_t i = 0; st == ST_OK && old.options && old.options[i]; i++) {
             int kept = 0;
+            const char *renamed = NULL;
             size_t k;
             json_t *o;
             json_array_foreach(now, k, o) kept |= strcmp(json_string_value(o), old.options[i]) == 0;
+            json_array_foreach(now, k, o)
+            {
+                if (!kept && !renamed && text_same_nfc(json_string_value(o), old.options[i]))
+                    renamed = json_string_value(o);
+            }
+            if (renamed)
+                st = option_renamed(sql, c, &old, old.options[i], renamed);
             unsigned long long used = 0;
-            if (!kept)
+            if (!kept && !renamed && st == ST_OK)
                 st = property_values_with_key(sql, old.id, old.options[i], &used);
             /* About the options the form shows: errors.options marks
              * them (round-8 walkthrough of seed 001). */
@@ -822,6 +894,7 @@ void property_definitions_patch(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .key = req->args[1]};
+    body_member_nfc(b, "label");
     c.label = body_name(req, b, NULL, "label", json_object_get(b, "label") != NULL, LABEL_MAX);
     c.required = body_checkbox(req, b, "required", "_required_present");
     if (json_object_get(b, "options")) {

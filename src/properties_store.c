@@ -186,6 +186,39 @@ int property_values_with_key(struct sql_store *sql, unsigned long long id, const
     return ST_OK;
 }
 
+int property_values_rewrite(struct sql_store *sql, unsigned long long id, const char *from,
+                            const char *to_json, const char *to, json_t **moved)
+{
+    struct sql_result r;
+    *moved = NULL;
+    int st = sql_exec(sql,
+                      "SELECT account_id FROM account_property_values"
+                      " WHERE definition_id = ? AND sort_key = ? ORDER BY account_id FOR UPDATE",
+                      SQL_ARGS(P_INT(id), P_STR(from)), &r);
+    if (st != ST_OK)
+        return st;
+    json_t *ids = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(ids, json_integer((json_int_t)sql_cell_id(&r, i, 0)));
+    sql_result_free(&r);
+    if (json_array_size(ids))
+        st = sql_exec(sql,
+                      "UPDATE accounts a JOIN account_property_values v ON v.account_id = a.id"
+                      " SET a.version = a.version + 1, a.updated_at = CURRENT_TIMESTAMP(6)"
+                      " WHERE v.definition_id = ? AND v.sort_key = ?",
+                      SQL_ARGS(P_INT(id), P_STR(from)), NULL);
+    if (st == ST_OK && json_array_size(ids))
+        st = sql_exec(sql,
+                      "UPDATE account_property_values SET value = ?, sort_key = ?"
+                      " WHERE definition_id = ? AND sort_key = ?",
+                      SQL_ARGS(P_STR(to_json), P_STR(to), P_INT(id), P_STR(from)), NULL);
+    if (st == ST_OK)
+        *moved = ids;
+    else
+        json_decref(ids);
+    return st;
+}
+
 int property_values_of(struct sql_store *sql, unsigned long long account_id, json_t **out)
 {
     struct sql_result r;

@@ -49,6 +49,15 @@ int property_def_delete(struct sql_store *sql, unsigned long long id, json_t **r
 int property_values_with_key(struct sql_store *sql, unsigned long long id, const char *sort_key,
                              unsigned long long *count);
 
+/* Gives the values of definition id whose sort key is `from` (a select
+ * option that a PATCH of the options sent in another normalization form)
+ * the option `to` instead: value to_json, sort key to. Each child that
+ * had one gets a new version (its ETag changes). *moved receives those
+ * children's ids, in order, as a JSON array (a new reference; the caller
+ * releases it). */
+int property_values_rewrite(struct sql_store *sql, unsigned long long id, const char *from,
+                            const char *to_json, const char *to, json_t **moved);
+
 /* The values of account_id as a JSON object {key: value} (a new
  * reference). */
 int property_values_of(struct sql_store *sql, unsigned long long account_id, json_t **out);

@@ -1,12 +1,16 @@
 #include "validate.h"
 
 #include "buf.h"
+#include "log.h"
 
 #include <ctype.h>
 #include <nettle/sha2.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicase.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 /* Decodes one UTF-8 character at *p (advancing it); -1 if malformed
  * (overlong, surrogate, past U+10FFFF, cut short). */
@@ -435,120 +439,75 @@ char *fold_user_name(char *s)
     return s;
 }
 
-/* Unicode's simple case folding (CaseFolding.txt, status C and S) of the
- * Latin, Greek and Cyrillic letters: the scripts of the people accountd
- * serves. Other code points fold to themselves. No mapping is longer in
- * UTF-8 than its code point, so fold_label can work in place. */
-static long fold_char(long c)
+static int all_ascii(const char *s, size_t n)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c + 32;
-    if (c < 0xc0)
-        return c;
-    if (c <= 0xde)
-        return c == 0xd7 ? c : c + 32; /* À..Þ, not × */
-    if (c >= 0x100 && c <= 0x17f) {    /* Latin Extended-A: pairs */
-        if (c == 0x178)
-            return 0xff; /* Ÿ */
-        if (c == 0x17f)
-            return 's'; /* long s */
-        if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149)
-            return c; /* İ ı ĸ ŉ: no simple folding */
-        if ((c >= 0x139 && c <= 0x148) || c >= 0x179)
-            return (c & 1) ? c + 1 : c;
-        return (c & 1) ? c : c + 1;
-    }
-    if (c >= 0x386 && c <= 0x3c2) { /* Greek */
-        if (c == 0x386)
-            return 0x3ac;
-        if (c >= 0x388 && c <= 0x38a)
-            return c + 37;
-        if (c == 0x38c)
-            return 0x3cc;
-        if (c == 0x38e || c == 0x38f)
-            return c + 63;
-        if ((c >= 0x391 && c <= 0x3a1) || (c >= 0x3a3 && c <= 0x3ab))
-            return c + 32;
-        if (c == 0x3c2)
-            return 0x3c3; /* final sigma */
-        return c;
-    }
-    if (c >= 0x400 && c <= 0x52f) { /* Cyrillic */
-        if (c <= 0x40f)
-            return c + 80;
-        if (c <= 0x42f)
-            return c + 32;
-        if (c == 0x4c0)
-            return 0x4cf;
-        if (c >= 0x4c1 && c <= 0x4ce)
-            return (c & 1) ? c + 1 : c;
-        if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) || c >= 0x4d0)
-            return (c & 1) ? c : c + 1;
-        return c;
-    }
-    if (c == 0x1e9e)
-        return 0xdf; /* capital sharp s */
-    if ((c >= 0x1e00 && c <= 0x1e95) || (c >= 0x1ea0 && c <= 0x1eff))
-        return (c & 1) ? c : c + 1; /* Latin Extended Additional */
-    if (c >= 0xff21 && c <= 0xff3a)
-        return c + 32; /* fullwidth A..Z */
-    return c;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
 }
 
-/* Writes c as UTF-8 at w; returns the bytes written. */
-static size_t utf8_put(char *w, long c)
+/* libunistring answers NULL only when memory runs out (or for a bad
+ * normalization form): accountd's allocators abort then too. */
+static char *unistring_result(uint8_t *r, size_t len, int terminated)
 {
-    if (c < 0x80) {
-        w[0] = (char)c;
+    if (!r) {
+        log_error("libunistring: %s", strerror(errno));
+        abort();
+    }
+    if (terminated)
+        return (char *)r;
+    char *out = realloc(r, len + 1);
+    if (!out)
+        abort();
+    out[len] = '\0';
+    return out;
+}
+
+char *text_nfc(const char *s)
+{
+    size_t n = strlen(s), len = 0;
+    /* ASCII is in every normal form; text that is not UTF-8 stays as it
+     * is (validate_chars names it). */
+    if (all_ascii(s, n) || u8_check((const uint8_t *)s, n))
+        return xstrdup(s);
+    /* With its NUL, which normalizes to itself: the result is a C string. */
+    uint8_t *r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n + 1, NULL, &len);
+    return unistring_result(r, len, 1);
+}
+
+int text_same_nfc(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
         return 1;
-    }
-    if (c < 0x800) {
-        w[0] = (char)(0xc0 | (c >> 6));
-        w[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c < 0x10000) {
-        w[0] = (char)(0xe0 | (c >> 12));
-        w[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        w[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    w[0] = (char)(0xf0 | (c >> 18));
-    w[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-    w[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-    w[3] = (char)(0x80 | (c & 0x3f));
-    return 4;
+    char *x = text_nfc(a), *y = text_nfc(b);
+    int same = strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return same;
 }
 
-char *fold_label(char *s)
+char *text_alike_key(const char *s)
 {
-    const unsigned char *r = (const unsigned char *)s;
-    char *w = s, *end = s; /* end: after the last character that is not blank */
-    int started = 0;
+    /* The blank space around it first: a zero-width space is no
+     * compatibility character, NFKC would keep it. */
+    const unsigned char *r = (const unsigned char *)s, *start = NULL, *end = r;
     while (*r) {
         const unsigned char *at = r;
         long c = utf8_next(&r);
-        if (c < 0) { /* not UTF-8: the byte as it is */
+        if (c < 0) /* not UTF-8: a byte that shows */
             r = at + 1;
-            *w++ = (char)*at;
-            end = w;
-            started = 1;
+        else if (blank_char(c) || c == '\r' || c == '\n')
             continue;
-        }
-        int blank = blank_char(c) || c == '\r' || c == '\n';
-        if (blank && !started)
-            continue;
-        started = 1;
-        if (blank) {
-            memmove(w, at, (size_t)(r - at));
-            w += r - at;
-        } else {
-            w += utf8_put(w, fold_char(c));
-            end = w;
-        }
+        if (!start)
+            start = at;
+        end = r;
     }
-    *end = '\0';
-    return s;
+    if (!start)
+        return xstrdup("");
+    size_t len = 0;
+    uint8_t *folded = u8_casefold(start, (size_t)(end - start), NULL, UNINORM_NFKC, NULL, &len);
+    return unistring_result(folded, len, 0);
 }
 
 char *fold_vat_id(char *s)

@@ -51,14 +51,31 @@ const char *validate_idempotency_key(const char *s);
  * collapsed to one, A-Z lowered. In place (the result is never longer);
  * returns s. */
 char *fold_user_name(char *s);
-/* Folds a name a person reads (a property's label, a select's option) so
- * that two which look alike compare equal: the blank space around it
- * dropped (text_is_blank's spaces, and line breaks), letters folded by
- * Unicode's simple case folding as far as Latin, Greek and Cyrillic go
- * ("Gold", " gold ", "GOLD\u00a0"; "Österreich", "ÖSTERREICH"). Other
- * characters and inner spaces stay; bytes that are not UTF-8 stay as
- * they are. In place (the result is never longer); returns s. */
-char *fold_label(char *s);
+/* Unicode text as accountd stores what people type in labels, options
+ * and property values: s in Normalization Form C (GNU libunistring's
+ * u8_normalize, UNINORM_NFC), so that "O\u0308sterreich" (NFD, as a Mac's
+ * copy and paste gives it) is stored "\u00d6sterreich" and U+212A KELVIN
+ * SIGN "K" (round-18 walkthrough of seed 001, D3). malloc'ed, the caller
+ * frees it; s that is not UTF-8 is copied as it is (validate_chars
+ * refuses it). */
+char *text_nfc(const char *s);
+/* 1 if a and b are the same text but for the normalization form (their
+ * NFC forms are equal), 0 otherwise. */
+int text_same_nfc(const char *a, const char *b);
+/* The key that tells look-alike names apart (a property's label, a
+ * select's option): two names look alike when their keys are equal. The
+ * blank space around s is dropped (text_is_blank's spaces, and line
+ * breaks), the rest is case-folded and normalized with libunistring's
+ * u8_casefold(..., UNINORM_NFKC): Unicode's compatibility caseless match
+ * (the comparison u8_casecmp makes with UNINORM_NFKC). So "Gold", " gold ",
+ * "GOLD\u00a0"; "Österreich" in NFC and NFD; "Kärnten" and
+ * "\u212Aärnten"; "Straße", "STRASSE" and "STRAẞE" (full case folding: ß
+ * is "ss"); "σας" and "ΣΑΣ" (final sigma); "Ｇold" and "Gold" (NFKC) are
+ * each one key. Language-neutral: the Turkish dotless ı and the dotted İ
+ * are letters of their own ("Istanbul" and "İstanbul" differ). Inner
+ * spaces stay (a no-break space counts as a space). malloc'ed, the caller
+ * frees it. */
+char *text_alike_key(const char *s);
 /* Folds a VAT ID the way validate_vat_id reads it: spaces, dots and
  * dashes dropped, a-z upper-cased (other bytes kept). In place (the result
  * is never longer); returns s. The account search compares stored VAT IDs

@@ -549,6 +549,37 @@ def metric(name):
     return None
 
 
+def member_count_and_list(session, parent_id, child_id):
+    """(member_count of child_id in parent_id's overview table, the sorted
+    uids of child_id's members list), as session reads them."""
+    rows = expect(session.get("/api/v1/accounts", params={"parent_id": parent_id}), 200)["items"]
+    count = {i["id"]: i["member_count"] for i in rows}[child_id]
+    members = expect(session.get(f"/api/v1/accounts/{child_id}/members"), 200)["items"]
+    return count, sorted(m["uid"] for m in members)
+
+
+def add_no_people(conn):
+    """Member values that name no person, for a role group: a DN under
+    ou=people without an entry, an entry that is no person
+    (cn=accountd,ou=services), and a person outside ou=people (in an OU
+    of its own, made here). Returns (dns, cleanup)."""
+    ou = f"ou={unique('elsewhere')},{LDAP_BASE}"
+    assert conn.add(ou, ["organizationalUnit"]), conn.result
+    uid = unique("outsider")
+    outsider = f"uid={uid},{ou}"
+    assert conn.add(outsider, ["inetOrgPerson"], {"uid": uid, "cn": "Out Sider", "sn": "Sider",
+                                                  "mail": f"{uid}@example.org"}), conn.result
+    dns = [person_dn(unique("ghost")), f"cn=accountd,ou=services,{LDAP_BASE}", outsider]
+
+    def cleanup(account_id, role):
+        for d in dns:  # each on its own: one already gone fails alone
+            conn.modify(role_dn(account_id, role), {"member": [(ldap3.MODIFY_DELETE, [d])]})
+        conn.delete(outsider)
+        conn.delete(ou)
+
+    return dns, cleanup
+
+
 def wait_for_directory_cache(timeout=20.0):
     """Wait until accountd's directory cache is live (its sync session
     refreshed); assert it got there."""

@@ -142,3 +142,52 @@ def test_member_counts_of_the_list_follow_ldap(api, make_tenant, make_account, m
     ldap_member(ldap_admin, child.id, "billing", p.dn, True)
     time.sleep(0.1)
     assert listed() == {child.id: 2}
+
+
+def test_member_count_counts_the_people_the_members_list_shows(api, make_tenant, make_account,
+                                                               make_person, ldap_admin):
+    """Round-18 walkthrough of seed 001, D4: an LDAP administrator added a
+    member DN that names no person (a typo under ou=people), and the
+    partner's table counted it until accountd maint removed it a minute
+    later, one more than the child's members list showed. member_count
+    counts the people the members list shows: not a DN without an entry,
+    not an entry that is no person, not a person outside ou=people; at
+    once, as the change arrives."""
+    S.wait_for_directory_cache()
+    t = make_tenant()
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    assert S.member_count_and_list(s, t.account.id, child.id) == (1, [t.admin.uid])
+    no_people, cleanup = S.add_no_people(ldap_admin)
+    real = make_person()
+    try:
+        # One change with a real person among them: once it has arrived
+        # (the count moves), only the person counts.
+        ok = ldap_admin.modify(S.role_dn(child.id, "member"),
+                               {"member": [(ldap3.MODIFY_ADD, no_people + [real.dn])]})
+        assert ok, ldap_admin.result
+        assert S.wait_until(lambda: S.member_count_and_list(s, t.account.id, child.id)[0] != 1, 2, 0.05)
+        assert S.member_count_and_list(s, t.account.id, child.id) == (2, sorted([t.admin.uid, real.uid]))
+        # The same DNs in a second group of the child change nothing.
+        ok = ldap_admin.modify(S.role_dn(child.id, "billing"),
+                               {"member": [(ldap3.MODIFY_ADD, no_people)]})
+        assert ok, ldap_admin.result
+        time.sleep(0.1)
+        assert S.member_count_and_list(s, t.account.id, child.id) == (2, sorted([t.admin.uid, real.uid]))
+        # The partner's billing people read the same count; a member of
+        # the partner and another tenant do not read the table.
+        billing = make_person()
+        ldap_member(ldap_admin, t.account.id, "billing", billing.dn, True)
+        time.sleep(0.1)
+        rows = S.expect(api(billing).get("/api/v1/accounts", params={"parent_id": t.account.id}), 200)
+        assert {i["id"]: i["member_count"] for i in rows["items"]} == {child.id: 2}
+        member = make_person()
+        ldap_member(ldap_admin, t.account.id, "member", member.dn, True)
+        time.sleep(0.1)
+        S.expect_problem(api(member).get("/api/v1/accounts", params={"parent_id": t.account.id}), 403)
+        other = make_tenant()
+        S.expect_problem(api(other.admin).get("/api/v1/accounts", params={"parent_id": t.account.id}), 404)
+    finally:
+        for d in no_people:
+            ldap_admin.modify(S.role_dn(child.id, "billing"), {"member": [(ldap3.MODIFY_DELETE, [d])]})
+        cleanup(child.id, "member")

@@ -302,6 +302,25 @@ def test_password_replaced_in_ldap_stops_working_within_auth_cache_ttl(
     S.PASSWORDS[p.uid] = new
 
 
+def test_member_count_counts_the_people_the_members_list_shows_without_the_cache(
+        no_sync, api, make_tenant, make_account, make_person, ldap_admin):
+    """Round-18 walkthrough of seed 001, D4, read from LDAP (no directory
+    cache): member values that name no person count for nothing, so
+    member_count equals the members list."""
+    t = make_tenant()
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    no_people, cleanup = S.add_no_people(ldap_admin)
+    real = make_person()
+    try:
+        ok = ldap_admin.modify(S.role_dn(child.id, "member"),
+                               {"member": [(ldap3.MODIFY_ADD, no_people + [real.dn])]})
+        assert ok, ldap_admin.result
+        assert S.member_count_and_list(s, t.account.id, child.id) == (2, sorted([t.admin.uid, real.uid]))
+    finally:
+        cleanup(child.id, "member")
+
+
 def test_refused_sync_requests_leave_the_ttl_mode_alone(no_sync, api, make_person):
     """The thread asks for a sync session again every ldap_sync_retry
     seconds; while slapd refuses, nothing changes: no state logged again,

@@ -1208,3 +1208,141 @@ def test_integers_beyond_64_bits_are_numbers_not_malformed_json(
     S.expect_problem(api(other.admin).patch(cpath, json={"properties": {"loggers": big}}), 404)
     S.expect_problem(api(other.admin).post(opath, json={"lines": [
         {"article": "data-logger", "quantity": big}]}), 404)
+
+
+def test_unicode_look_alikes_are_one_option_one_label_and_one_value(
+        api, sql, make_account, make_person, set_roles, make_tenant, partner_with_properties):
+    """Round-18 walkthrough of seed 001, D3: options "Österreich" typed in
+    NFC and in NFD (O + COMBINING DIAERESIS, as a Mac's copy and paste
+    gives it), "Kärnten" and one with the KELVIN SIGN, and two labels
+    "Ört" were all accepted, so the dropdown showed "Österreich" twice, the
+    table had two "Ört" columns and the children's values split. Options,
+    labels and text values are stored in NFC; options and labels are
+    compared by Unicode's compatibility caseless match (NFKC case fold:
+    ß is ss, final sigma is sigma); a select value in another
+    normalization form is its option, stored as the option is."""
+    from urllib.parse import parse_qsl, urlsplit
+    t = partner_with_properties
+    s = api(t.admin)
+    path = defs_path(t.account.id)
+    nfc_o, nfd_o = "\u00d6sterreich", "O\u0308sterreich"
+    kelvin = "\u212a\u00e4rnten"
+    count = sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s", int(t.account.id))
+    # The tester's request: 422 on the two look-alikes, each naming its model.
+    errors = S.expect_field_errors(s.post(path, json={
+        "key": "land", "label": "Land", "type": "select",
+        "options": [nfc_o, nfd_o, "K\u00e4rnten", kelvin]}), "options[1]", "options[3]")
+    assert set(errors) == {"options[1]", "options[3]"}, errors
+    assert errors["options[1]"].startswith(f"is the same as options[0] ('{nfc_o}')"), errors
+    assert errors["options[3]"].startswith("is the same as options[2] ('K\u00e4rnten')"), errors
+    # ß and ẞ are ss; Greek final sigma is sigma; fullwidth letters are
+    # letters (NFKC); case and the spaces around count as before.
+    errors = S.expect_field_errors(s.post(path, json={
+        "key": "strasse", "label": "Strasse", "type": "select",
+        "options": ["Stra\u00dfe", "STRASSE", "STRA\u1e9eE", "\u03c3\u03b1\u03c2", "\u03a3\u0391\u03a3 ",
+                    "\uff27old", "Gold", "Istanbul", "\u0130stanbul", "\u0131stanbul"]}))
+    assert set(errors) == {"options[1]", "options[2]", "options[4]", "options[6]"}, errors
+    assert "options[0]" in errors["options[2]"] and "options[3]" in errors["options[4]"], errors
+    # A form alike, through error_to.
+    front = S.ORIGIN + "/columns"
+    r = s.form("POST", path, [("key", "land"), ("label", "Land"), ("type", "select"),
+                              ("options", nfd_o), ("options", nfc_o), ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert q["errors[options[1]]"].startswith(f"is the same as options[0] ('{nfc_o}')"), q
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s",
+                     int(t.account.id)) == count
+    # Stored in NFC, whatever form was sent.
+    created, _ = define(api, t.admin, t.account.id, key="land", label="Land", type="select",
+                        options=[nfd_o, kelvin, "Tirol"])
+    assert created["options"] == [nfc_o, "K\u00e4rnten", "Tirol"], created
+    assert json.loads(sql.value("SELECT options FROM property_definitions WHERE account_id=%s"
+                                " AND prop_key='land'", int(t.account.id))) == [nfc_o, "K\u00e4rnten", "Tirol"]
+    # Labels: "O\u0308rt" is stored "Ört"; "Ört", "ÖRT" and the NFD form
+    # again are 409 on errors.label, on create and on rename.
+    created, _ = define(api, t.admin, t.account.id, key="ort", label="O\u0308rt", type="text")
+    assert created["label"] == "\u00d6rt", created
+    assert sql.value("SELECT label FROM property_definitions WHERE account_id=%s AND prop_key='ort'",
+                     int(t.account.id)) == "\u00d6rt"
+    taken = "is taken: the account's property 'ort' is labelled '\u00d6rt'"
+    for label in ("\u00d6rt", "\u00d6RT", "O\u0308rt ", "o\u0308RT"):
+        body = S.expect_problem(s.post(path, json={"key": "ort2", "label": label, "type": "text"}),
+                                409, "conflict")
+        assert body["errors"] == {"label": taken}, (label, body)
+    body = S.expect_problem(s.patch(defs_path(t.account.id, "note"), json={"label": "\u00d6rt"}),
+                            409, "conflict")
+    assert body["errors"] == {"label": taken}, body
+    r = s.form("POST", path, [("key", "ort2"), ("label", "\u00d6rt"), ("type", "text"),
+                              ("error_to", front)])
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["errors[label]"]) == ("409", taken), q
+    got = S.expect(s.patch(defs_path(t.account.id, "note"), json={"label": "Notiz Cafe\u0301"}), 200)
+    assert got["label"] == "Notiz Caf\u00e9", got
+    # Values: a select value in NFD is its option, stored as the option
+    # is written; the filter finds both children whichever form it is
+    # given in.
+    a = make_account(t.admin, "customer", t.account.id)
+    b = make_account(t.admin, "customer", t.account.id)
+    got = S.expect(s.patch(f"{ACCOUNTS}/{a.id}", json={"properties": {
+        "region": "EU", "land": nfd_o, "note": " Cafe\u0301 "}}), 200)
+    assert (got["properties"]["land"], got["properties"]["note"]) == (nfc_o, "Caf\u00e9"), got
+    assert json.loads(value_rows(sql, a.id)["land"][0]) == nfc_o
+    assert value_rows(sql, a.id)["land"][1] == nfc_o.encode()
+    assert json.loads(value_rows(sql, a.id)["note"][0]) == "Caf\u00e9"
+    S.expect(s.form("POST", f"{ACCOUNTS}/{b.id}", [("_method", "PATCH"), ("properties[region]", "EU"),
+                                                   ("properties[land]", nfc_o)]), 200)
+    S.expect(s.patch(f"{ACCOUNTS}/{b.id}", json={"properties": {"land": "\u212a\u00e4rnten"}}), 200)
+    assert json.loads(value_rows(sql, b.id)["land"][0]) == "K\u00e4rnten"
+    S.expect(s.patch(f"{ACCOUNTS}/{b.id}", json={"properties": {"land": nfd_o}}), 200)
+    for given in (nfc_o, nfd_o):
+        rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "filter[land]": given}), 200)
+        assert sorted(i["id"] for i in rows["items"]) == sorted([a.id, b.id]), (given, rows)
+    rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "filter[note]": "Cafe\u0301"}), 200)
+    assert [i["id"] for i in rows["items"]] == [a.id], rows
+    # A look-alike that is no canonical equivalent is no option: "Osterreich",
+    # "österreich" (case) stay 422 as before.
+    for wrong in ("Osterreich", "\u00f6sterreich"):
+        errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{a.id}", json={"properties": {"land": wrong}}))
+        assert errors == {"properties.land": "must be one of the options"}, errors
+    # A definition made before stored its option in NFD, and a child has
+    # it: sending the options again (now in NFC) keeps it, and the value
+    # follows to the NFC form, the child's version moving, with an audit
+    # row of its own.
+    define(api, t.admin, t.account.id, key="alt", label="Alt", type="select", options=["Wien"])
+    sql.rows("UPDATE property_definitions SET options=%s WHERE account_id=%s AND prop_key='alt'",
+             json.dumps([nfd_o, "Wien"]), int(t.account.id))
+    S.expect(s.patch(f"{ACCOUNTS}/{a.id}", json={"properties": {"alt": nfd_o}}), 200)
+    assert json.loads(value_rows(sql, a.id)["alt"][0]) == nfd_o  # the option as it was written
+    version = sql.account(a.id)["version"]
+    got = S.expect(s.patch(defs_path(t.account.id, "alt"), json={"options": [nfc_o, "Wien", "Tirol"]}), 200)
+    assert got["options"] == [nfc_o, "Wien", "Tirol"], got
+    assert json.loads(value_rows(sql, a.id)["alt"][0]) == nfc_o
+    assert sql.account(a.id)["version"] == version + 1
+    audit = [r for r in sql.audit(a.id) if r["action"] == "property.update"]
+    assert audit and audit[-1]["old_value"] == {"key": "alt", "value": nfd_o}, audit
+    assert audit[-1]["new_value"] == {"key": "alt", "value": nfc_o, "partner_id": int(t.account.id)}, audit
+    rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "filter[alt]": nfc_o}), 200)
+    assert [i["id"] for i in rows["items"]] == [a.id], rows
+    # Who may: a service provider of the partner is held to the same
+    # rules; billing and member 403, another tenant 404, nothing written.
+    sp = make_person(prefix="puni")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    S.expect_field_errors(api(sp).post(path, json={"key": "sp_land", "label": "SP", "type": "select",
+                                                   "options": [nfc_o, nfd_o]}), "options[1]")
+    S.expect_problem(api(sp).post(path, json={"key": "sp_ort", "label": "O\u0308RT", "type": "text"}), 409)
+    for role in ("billing", "member"):
+        p = make_person(prefix="puni")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).post(path, json={"key": "r_land", "label": "R", "type": "select",
+                                                 "options": [nfd_o]}), 403)
+        S.expect_problem(api(p).patch(defs_path(t.account.id, "land"), json={"options": [nfd_o]}), 403)
+    member = make_person(prefix="puni")
+    set_roles(t.admin, a.id, member, ["member"])
+    S.expect_problem(api(member).patch(f"{ACCOUNTS}/{a.id}", json={"properties": {"land": nfd_o}}), 403)
+    other = make_tenant("puniother")
+    S.expect_problem(api(other.admin).post(path, json={"key": "o_land", "label": "O", "type": "select",
+                                                       "options": [nfd_o]}), 404)
+    S.expect_problem(api(other.admin).patch(f"{ACCOUNTS}/{a.id}", json={"properties": {"land": nfd_o}}), 404)
+    S.expect_problem(api(other.admin).get(ACCOUNTS, params={"parent_id": t.account.id,
+                                                            "filter[land]": nfd_o}), 404)
+    assert S.expect(s.get(defs_path(t.account.id, "land")), 200)["options"] == [nfc_o, "K\u00e4rnten", "Tirol"]

@@ -1,5 +1,6 @@
-/* Unit tests: the directory cache's pure helpers (DN normal form, and
- * account versus project role groups told apart by the DN's shape). */
+/* Unit tests: the directory cache's pure helpers (DN normal form,
+ * account versus project role groups told apart by the DN's shape, and
+ * people's entries below ou=people). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +69,22 @@ static void other_shapes_are_neither(void **state)
                          0);
 }
 
+/* The cache holds people only below ou=people, as ldap_store reads them
+ * (round-18 walkthrough of seed 001, D4: member_count equals the members
+ * list). */
+static void people_below_ou_people(void **state)
+{
+    (void)state;
+    const char *people = "ou=people,dc=example,dc=org";
+    assert_true(dircache_dn_below("uid=paul,ou=people,dc=example,dc=org", people));
+    assert_true(dircache_dn_below("uid=paul,ou=staff,ou=people,dc=example,dc=org", people));
+    assert_false(dircache_dn_below("ou=people,dc=example,dc=org", people));
+    assert_false(dircache_dn_below("cn=accountd,ou=services,dc=example,dc=org", people));
+    assert_false(dircache_dn_below("uid=paul,ou=otherpeople,dc=example,dc=org", people));
+    assert_false(dircache_dn_below("uid=paul,ou=people,dc=other,dc=org", people));
+    assert_false(dircache_dn_below("uid=paul,xou=people,dc=example,dc=org", people));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -75,6 +92,7 @@ int main(void)
         cmocka_unit_test(account_groups_by_shape),
         cmocka_unit_test(project_groups_by_shape),
         cmocka_unit_test(other_shapes_are_neither),
+        cmocka_unit_test(people_below_ou_people),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
