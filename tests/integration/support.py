@@ -480,6 +480,34 @@ def outbox_rows(sql, recipient=None, account_id=None, after_id=None, ids=None):
     return sql.rows(f"SELECT * FROM mail_outbox WHERE {clause} ORDER BY id", *args)
 
 
+_SINK = None  # with_bodies' Mailbox: it parses each received file once
+
+
+def outbox_mails(sql, **filters):
+    """outbox_rows with each sent mail's text (with_bodies)."""
+    return with_bodies(outbox_rows(sql, **filters))
+
+
+def with_bodies(rows, timeout=15):
+    """rows (of outbox_rows) with each mail's text: the mailer empties a
+    row's body once it has sent it (src/mailer.c), so a test reading the
+    row after that would read "" — for such a row, the body of the message
+    the SMTP sink received for it (X-Accountd-Outbox-Id), line ends as the
+    outbox writes them. A row the mailer has not sent keeps its own."""
+    global _SINK
+    if _SINK is None or _SINK.maildir != os.environ["SMTP_MAILDIR"]:
+        _SINK = Mailbox(os.environ["SMTP_MAILDIR"])
+    box = _SINK
+    out = []
+    for r in rows:
+        if not r["body"] and r["status"] == "sent":
+            got = box.wait_for(outbox_id=r["id"], timeout=timeout)
+            if got:
+                r = dict(r, body=got[0].body.replace("\r\n", "\n"))
+        out.append(r)
+    return out
+
+
 def outbox_max_id(sql):
     """The newest mail_outbox id (0 when empty): a baseline for "mails
     written after this point"."""

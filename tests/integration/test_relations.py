@@ -418,7 +418,7 @@ def test_relation_requests_past_the_budget_are_429(api, sql, env, make_tenant, m
         first = S.expect(api(p.admin).post(path, json={"customer_id": last.id}), 202)
         asked.append(last.id)
     assert len([a for a in sql.audit(p.account.id) if a["action"] == "relation.request"]) == budget
-    mailed = {str(m["account_id"]) for m in S.outbox_rows(sql, after_id=before_mail)
+    mailed = {str(m["account_id"]) for m in S.outbox_mails(sql, after_id=before_mail)
               if m["template"] == "relation-requested"}
     assert mailed == set(asked), (mailed, asked)
     # The budget is spent: the next new request is refused, nothing written.
@@ -549,7 +549,7 @@ def test_the_partner_is_mailed_the_decision(api, sql, make_tenant, make_account,
         rel = S.expect(api(p.admin).post(path, json={"customer_id": cust.id}), 202)
         before = S.outbox_max_id(sql)
         S.expect(api(q.admin).post(f"/api/v1/customer-relations/{rel['id']}/{verb}"), 200)
-        rows = S.outbox_rows(sql, account_id=p.account.id, after_id=before)
+        rows = S.outbox_mails(sql, account_id=p.account.id, after_id=before)
         # The partner's admins (its creator, olivia, is one too).
         assert {r["template"] for r in rows} == {"relation-decided"}, rows
         assert p.admin.mail.lower() in {r["recipient"].lower() for r in rows}, rows
@@ -574,7 +574,7 @@ def ask(api, partner, customer_id, who=None):
 def mails_since(sql, before, *account_ids):
     """{(template, account_id, recipient)} of the mails queued for these
     accounts after outbox id `before`."""
-    rows = [r for a in account_ids for r in S.outbox_rows(sql, account_id=a, after_id=before)]
+    rows = [r for a in account_ids for r in S.outbox_mails(sql, account_id=a, after_id=before)]
     return {(r["template"], str(r["account_id"]), r["recipient"].lower()) for r in rows}
 
 
@@ -835,10 +835,10 @@ def staff(sql, person, operator_id):
 
 
 def bodies(sql, before, account_id, template, recipient):
-    rows = [r for r in S.outbox_rows(sql, account_id=account_id, after_id=before)
+    rows = [r for r in S.outbox_mails(sql, account_id=account_id, after_id=before)
             if r["template"] == template and r["recipient"].lower() == recipient.lower()]
     assert len(rows) == 1, (template, recipient, rows)
-    return rows[0]
+    return S.with_bodies(rows)[0]
 
 
 def test_operator_staff_deciding_for_the_customer_are_named_as_such_and_the_customer_is_told(
@@ -974,7 +974,7 @@ def test_the_partner_is_told_of_a_customer_someone_else_created_for_it(
         "contact": {"first_name": "Vera", "last_name": "Sales", "email": S.unique_mail("r12c-c-")}})
     body = S.expect(r, 201)
     cid, rid = body["id"], body["relation"]["id"]
-    rows = [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)]
+    rows = [x for x in S.outbox_mails(sql, account_id=t.account.id, after_id=before)]
     assert {(x["template"], x["recipient"].lower()) for x in rows} == {
         ("relation-created", t.admin.mail.lower()), ("relation-created", recipient.lower())}, rows
     row = bodies(sql, before, t.account.id, "relation-created", t.admin.mail)
@@ -995,12 +995,12 @@ def test_the_partner_is_told_of_a_customer_someone_else_created_for_it(
     # (operator staff who are one of its admins: round 14, D1, below).
     before = S.outbox_max_id(sql)
     make_account(t.admin, "customer", t.account.id)
-    assert [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)
+    assert [x for x in S.outbox_mails(sql, account_id=t.account.id, after_id=before)
             if x["template"] == "relation-created"] == []
     # A partner made under a partner is no customer: no relation, no mail.
     before = S.outbox_max_id(sql)
     make_account("olivia", "partner", t.account.id)
-    assert [x for x in S.outbox_rows(sql, account_id=t.account.id, after_id=before)
+    assert [x for x in S.outbox_mails(sql, account_id=t.account.id, after_id=before)
             if x["template"] == "relation-created"] == []
 
 
@@ -1008,7 +1008,7 @@ def test_the_partner_is_told_of_a_customer_someone_else_created_for_it(
 
 def created_rows(sql, before, account_id):
     return {(x["template"], x["recipient"].lower())
-            for x in S.outbox_rows(sql, account_id=account_id, after_id=before)
+            for x in S.outbox_mails(sql, account_id=account_id, after_id=before)
             if x["template"] == "relation-created"}
 
 
@@ -1046,7 +1046,7 @@ def test_operator_staff_who_created_the_partner_tell_it_of_a_customer_they_creat
     cid, rid = body["id"], body["relation"]["id"]
     assert created_rows(sql, before, partner.id) == {
         ("relation-created", rita.mail.lower()), ("relation-created", recipient.lower())}
-    assert [x for x in S.outbox_rows(sql, account_id=partner.id, after_id=before)
+    assert [x for x in S.outbox_mails(sql, account_id=partner.id, after_id=before)
             if x["recipient"].lower() == olivia.mail.lower()] == []
     row = bodies(sql, before, partner.id, "relation-created", rita.mail)
     assert f"{who} created the customer organization {name} (account {cid}) under {partner.name}" \
@@ -1076,7 +1076,7 @@ def test_operator_staff_who_created_the_partner_tell_it_of_a_customer_they_creat
     alone = make_account("olivia", "partner", operator_id)
     before = S.outbox_max_id(sql)
     make_account("olivia", "customer", alone.id)
-    assert [x for x in S.outbox_rows(sql, account_id=alone.id, after_id=before)] == []
+    assert [x for x in S.outbox_mails(sql, account_id=alone.id, after_id=before)] == []
 
 
 def test_operator_staff_who_are_an_admin_of_the_customer_decide_as_operator_staff(
@@ -1188,7 +1188,7 @@ def test_operator_staff_who_are_an_admin_of_the_customer_end_as_operator_staff(
 
 def requested_rows(sql, before, account_id):
     return {(x["template"], x["recipient"].lower())
-            for x in S.outbox_rows(sql, account_id=account_id, after_id=before)}
+            for x in S.outbox_mails(sql, account_id=account_id, after_id=before)}
 
 
 def test_operator_staff_asking_for_a_partner_tell_it_and_are_named_by_capacity(
@@ -1298,7 +1298,7 @@ def test_operator_staff_asking_for_a_partner_tell_it_and_are_named_by_capacity(
 
 def decided_rows(sql, before, *account_ids):
     return {(x["template"], str(x["account_id"]), x["recipient"].lower())
-            for a in account_ids for x in S.outbox_rows(sql, account_id=a, after_id=before)}
+            for a in account_ids for x in S.outbox_mails(sql, account_id=a, after_id=before)}
 
 
 def test_the_partner_that_created_a_customer_does_not_decide_its_own_request(

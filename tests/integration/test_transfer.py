@@ -198,7 +198,7 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     assert one["expires_at"] == "2030-01-01T00:00:00Z" and one["expired"] is False
     # The provider is told when their access ends (round-13 walkthrough of
     # seed 000, N3), greeted by name; nobody else is.
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=told)
             if r["template"] == "provider-access-changed"]
     assert [r["recipient"].lower() for r in rows] == [t.admin.mail.lower()], rows
     assert rows[0]["subject"].endswith("your service-provider access ends on 2030-01-01T00:00:00Z")
@@ -247,7 +247,7 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     told = S.outbox_max_id(sql)
     S.expect(c.delete(f"{ACCOUNTS}/{acc.id}/service-providers/{colleague.uid}"), 204)
     assert S.roles_in_ldap(ldap_admin, acc.id, colleague) == set()
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=told)
             if r["template"] == "provider-access-changed"]
     assert [r["recipient"].lower() for r in rows] == [colleague.mail.lower()], rows
     # Round-16 walkthrough of seed 000, D4: no "changed …: it was ended: …".
@@ -494,9 +494,9 @@ def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_ad
     # The customer is told they are both contacts now, as a contact PUT or
     # an accept tells them (round-12 walkthrough of seed 000, O3: the
     # hand-over named them without a word), greeted by name.
-    told = [m for m in S.outbox_rows(sql, recipient=cust.mail, after_id=before)
+    told = [m for m in S.outbox_mails(sql, recipient=cust.mail, after_id=before)
             if m["template"] == "contact-changed"]
-    assert len(told) == 1, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert len(told) == 1, S.outbox_mails(sql, account_id=acc.id, after_id=before)
     assert "primary and technical contact" in told[0]["body"], told[0]["body"]
     assert t.admin.name in told[0]["body"] and "from nobody to" in told[0]["body"], told[0]["body"]
     assert told[0]["body"].startswith("Hello ") and not told[0]["body"].startswith("Hello,"), \
@@ -902,7 +902,7 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     assert contacts == {"primary": cust.uid, "technical": cust.uid}, contacts
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["new_value"]["owner"] == cust.uid, done
-    rows = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    rows = S.outbox_mails(sql, account_id=acc.id, after_id=before)
     assert [r["recipient"].lower() for r in rows if r["template"] == "contact-changed"] == [
         cust.mail.lower()], rows
     assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [
@@ -1162,7 +1162,7 @@ def test_accepting_a_transfer_never_makes_a_partner_person_the_owner(api, sql, l
     assert S.invitation_row(sql, pending["id"])["status"] == "pending"
     assert sql.rows("SELECT * FROM service_provider_access WHERE account_id=%s", int(acc.id)) == []
     assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id))["completed_at"] is None
-    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert S.outbox_mails(sql, account_id=acc.id, after_id=before) == []
 
 
 def test_the_hand_over_leaves_the_partners_people_service_providers_only(api, sql, ldap_admin, make_person,
@@ -1564,7 +1564,7 @@ def test_r15_the_seeds_order_with_a_colleague_admin(api, sql, ldap_admin, make_t
     # The customer accepts; the partner's admin is told (staged account).
     before = S.outbox_max_id(sql)
     uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r15a"), password="r15a-pw-123"), 200)["uid"]
-    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"]
+    told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"]
     assert len(told) == 1 and S.norm_addr(told[0]["recipient"]) == S.norm_addr(t.admin.mail), told
     # Now the seed's step works and is the hand-over.
     assert S.expect(api(t.admin).put(me, json={"roles": ["service-provider"]}), 200)["roles"] == ["service-provider"]
@@ -1625,8 +1625,8 @@ def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tena
     before = S.outbox_max_id(sql)
     uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r15c"), password="r15c-pw-123",
                                        first_name="Gina", last_name="Gross"), 200)["uid"]
-    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"]
-    assert len(told) == 1, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"]
+    assert len(told) == 1, S.outbox_mails(sql, account_id=acc.id, after_id=before)
     body = told[0]["body"].replace("\r\n", "\n")
     assert S.norm_addr(told[0]["recipient"]) == S.norm_addr(t.admin.mail)
     assert body.startswith(f"Hello {t.admin.name},") if t.admin.name else body.startswith("Hello"), body
@@ -1638,8 +1638,8 @@ def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tena
     before = S.outbox_max_id(sql)
     S.expect(api(t.admin).put(me, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
-    mails = [r for r in S.outbox_rows(sql, recipient=email, after_id=before) if r["template"] == "contact-changed"]
-    assert len(mails) == 1, S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    mails = [r for r in S.outbox_mails(sql, recipient=email, after_id=before) if r["template"] == "contact-changed"]
+    assert len(mails) == 1, S.outbox_mails(sql, account_id=acc.id, after_id=before)
     body = mails[0]["body"].replace("\r\n", "\n")
     assert "ask an administrator" not in body, body
     assert "over to you: it is now active and" in body and "is a service provider." in body, body
@@ -1650,7 +1650,7 @@ def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tena
     _, _, token = _r15_invite(api, sql, invitation_mail, cust, acc.id, "r15c2-")
     before = S.outbox_max_id(sql)
     S.expect(S.accept_invitation(api, token, uid=S.unique("r15c2"), password="r15c2-pw-123"), 200)
-    assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"] == []
+    assert [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "invitation-accepted"] == []
 
 
 def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
@@ -1701,7 +1701,7 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": hank.uid}
     assert done[0]["uid"] == hank.uid
-    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
+    told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
     assert {S.norm_addr(r["recipient"]) for r in told} == {S.norm_addr(hank.mail), S.norm_addr(t.admin.mail)}, told
     own = [r for r in told if S.norm_addr(r["recipient"]) == S.norm_addr(hank.mail)][0]
     assert "You made this change." in own["body"], own["body"]
@@ -1791,7 +1791,7 @@ def test_r16_the_partners_last_admin_leaving_hands_over(api, sql, ldap_admin, ma
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change",
                                                       "owner": lena.uid}, done
     assert done[0]["uid"] == t.admin.uid
-    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] == "contact-changed" and S.norm_addr(r["recipient"]) == S.norm_addr(lena.mail)]
     assert len(told) == 1, told
     # Read from the SMTP sink: the mailer empties a sent row's body, and
@@ -1845,7 +1845,7 @@ def test_r16_a_partner_contact_hands_over_and_the_contacts_move(api, sql, ldap_a
     assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(cora.dn)}
     moved = [r for r in sql.audit(acc.id) if r["action"] == "transfer.contacts"]
     assert len(moved) == 1 and moved[0]["old_value"] == {"primary": t.admin.uid, "technical": t.admin.uid}
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] == "contact-changed"]
     by = {S.norm_addr(r["recipient"]): r for r in rows}
     assert set(by) == {S.norm_addr(cora.mail), S.norm_addr(t.admin.mail)}, rows
@@ -1853,7 +1853,7 @@ def test_r16_a_partner_contact_hands_over_and_the_contacts_move(api, sql, ldap_a
     assert "handed" in own and "over to you: it is now active" in own, own
     assert "primary and technical contact" in own and "from nobody" not in own, own
     assert "You made this change." in by[S.norm_addr(t.admin.mail)]["body"]
-    assert not [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert not [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
                 if r["template"] == "account-handed-over"]
 
 
@@ -1874,7 +1874,7 @@ def test_r16_a_hand_over_that_names_no_contact_still_tells_the_owner(api, sql, l
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
                               json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] in ("account-handed-over", "contact-changed")]
     assert [r["template"] for r in rows] == ["account-handed-over"], rows
     assert S.norm_addr(rows[0]["recipient"]) == S.norm_addr(cora.mail)
@@ -1970,7 +1970,7 @@ def test_r17_a_parentless_staged_account_is_handed_over_by_the_seeds_role_change
     S.PASSWORDS[uid] = "r17a-pw-123"
     eli = S.Person(uid, "r17a-pw-123", S.person_dn(uid), "Eli Eta", email)
     # The mail that names the step.
-    told = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] == "invitation-accepted"]
     assert [S.norm_addr(r["recipient"]) for r in told] == [S.norm_addr(olivia.mail)], told
     assert "change your own role to service provider" in told[0]["body"], told[0]["body"]
@@ -2013,7 +2013,7 @@ def test_r17_a_parentless_staged_account_is_handed_over_by_the_seeds_role_change
     assert trail[-1]["old_value"] == {"status": "staged"}
     assert trail[-1]["new_value"] == {"status": "active", "via": "role-change", "owner": uid}
     # Mails as for a partner: the new owner is told it was handed over.
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
     mine = [r for r in rows if S.norm_addr(r["recipient"]) == S.norm_addr(email)]
     assert len(mine) == 1, rows
     assert "over to you: it is now active and" in mine[0]["body"] and "is a service provider." in mine[0]["body"], \
@@ -2049,7 +2049,7 @@ def test_r17_the_customer_removing_operator_staff_hands_a_parentless_account_ove
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["uid"] == eli.uid, done
     assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": eli.uid}
-    rows = [r for r in S.outbox_rows(sql, recipient=eli.mail, after_id=before) if r["template"] == "contact-changed"]
+    rows = [r for r in S.outbox_mails(sql, recipient=eli.mail, after_id=before) if r["template"] == "contact-changed"]
     # Eli made the change: their copy says so.
     assert len(rows) == 1 and "You made this change." in rows[0]["body"], rows
 
@@ -2120,7 +2120,7 @@ def test_r17_only_an_admin_of_the_account_is_told_to_change_their_own_role(
         _, token = invitation_mail(email, after=before)
         before = S.outbox_max_id(sql)
         S.expect(S.accept_invitation(api, token, uid=S.unique("r17d"), password="r17d-pw-123"), 200)
-        assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+        assert [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
                 if r["template"] == "invitation-accepted"] == []
     finally:
         S.expect(api("olivia").delete(f"/api/v1/accounts/{operator_id}/members/{otto.uid}"), 204)
@@ -2164,7 +2164,7 @@ def test_r17_the_accepting_persons_directory_address_replaces_the_typed_case(
     _, token = invitation_mail(typed, after=before)
     before = S.outbox_max_id(sql)
     S.expect(S.accept_invitation(api, token), 200)
-    told = [r for r in S.outbox_rows(sql, account_id=acc2.id, after_id=before)
+    told = [r for r in S.outbox_mails(sql, account_id=acc2.id, after_id=before)
             if r["template"] == "invitation-accepted"]
     assert len(told) == 1 and f"({ian.mail})" in told[0]["body"] and typed not in told[0]["body"], told
 
@@ -2345,7 +2345,7 @@ def test_r18_a_parentless_hand_over_tells_the_customer_operators_keep_access(
     S.expect_problem(api(make_tenant("r18d-o").admin).delete(path), 404)
     told = S.outbox_max_id(sql)
     S.expect(api(zed).delete(path), 204)
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=told)
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=told)
             if r["template"] == "provider-access-changed"]
     assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(olivia.mail)], rows
     got = mailbox.wait_for(outbox_id=rows[0]["id"])
@@ -2390,7 +2390,7 @@ def test_r18_a_provider_removed_through_the_members_list_is_told(
     before = S.outbox_max_id(sql)
     S.expect(api(kim).delete(path), 204)
     S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 403)
-    rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)]
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)]
     assert [(r["template"], S.norm_addr(r["recipient"])) for r in rows] == [
         ("provider-access-changed", S.norm_addr(t.admin.mail))], rows
     got = mailbox.wait_for(outbox_id=rows[0]["id"])
@@ -2402,12 +2402,12 @@ def test_r18_a_provider_removed_through_the_members_list_is_told(
     S.expect(api(kim).put(f"{ACCOUNTS}/{acc.id}/notification-recipients", json={"emails": [kim.mail, sue.mail]}), 200)
     before = S.outbox_max_id(sql)
     S.expect(api(kim).delete(f"{ACCOUNTS}/{acc.id}/members/{sue.uid}"), 204)
-    rows = S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    rows = S.outbox_mails(sql, account_id=acc.id, after_id=before)
     assert [(r["template"], S.norm_addr(r["recipient"])) for r in rows] == [
         ("member-removed", S.norm_addr(sue.mail))], rows
     # Leaving oneself, or removing a member: no such mail.
     before = S.outbox_max_id(sql)
     S.expect(api(leo).delete(f"{ACCOUNTS}/{acc.id}/members/{leo.uid}"), 204)
     S.expect(api(kim).delete(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}"), 204)
-    assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+    assert [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] == "provider-access-changed"] == []
