@@ -1,6 +1,7 @@
 /*
  * auth: GET /api/v1/auth, the HTTP Basic check (authn.c) as an endpoint of
- * its own, for nginx's auth_request in other locations of a site.
+ * its own, for nginx's auth_request in other locations of a site, and the
+ * gate of resellers' storefronts (storefronts.h: storefront_login_refused).
  */
 #include "authn.h"
 #include "caller.h"
@@ -29,8 +30,14 @@ void auth_check(struct request *req)
     int retry_after;
     switch (basic_check(req, &id, &retry_after)) {
     case BASIC_OK:
-        /* A storefront whose subscription ended refuses every sign-in
-         * (403) — the reseller and its sub-customers alike. */
+        /* The checked login is the caller, should the storefront check
+         * below need their roles (caller_require: no second check). */
+        req->authn_user = xstrdup(id.login);
+        /* Under /<alias>/ of a storefront (X-Original-URI): 403 when its
+         * subscription ended — the reseller and its sub-customers alike —
+         * or for a person who is none of its reseller's, its customers'
+         * or its distributor's people (storefronts.h). The plain check
+         * (no storefront page) reads nothing more. */
         if (storefront_login_refused(req)) {
             basic_identity_free(&id);
             return;

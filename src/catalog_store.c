@@ -149,3 +149,15 @@ int catalog_store_upgrade_allowed(struct sql_store *sql, const char *from, const
     sql_result_free(&r);
     return ST_OK;
 }
+
+int catalog_store_upgrades_from(struct sql_store *sql, const char *from, int *count)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT COUNT(*) FROM plan_upgrades WHERE from_plan = ?",
+                      SQL_ARGS(P_STR(from)), &r);
+    if (st != ST_OK)
+        return st;
+    *count = atoi(sql_cell(&r, 0, 0) ? sql_cell(&r, 0, 0) : "0");
+    sql_result_free(&r);
+    return ST_OK;
+}

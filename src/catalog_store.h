@@ -43,5 +43,8 @@ int catalog_store_plan_name(struct sql_store *sql, const char *code, char name[1
  * *allowed. */
 int catalog_store_upgrade_allowed(struct sql_store *sql, const char *from, const char *to,
                                   int *allowed);
+/* How many plans the catalog lets plan `from` change to (0: it is the
+ * highest of its line) in *count. */
+int catalog_store_upgrades_from(struct sql_store *sql, const char *from, int *count);
 
 #endif

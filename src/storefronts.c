@@ -1,8 +1,9 @@
 /*
  * storefronts: the public lookups a storefront makes before anyone signs
  * in (GET /storefronts/{alias}, /storefront-aliases/{alias}), and the
- * refusal of logins through the storefront of a cancelled subscription
- * (GET /auth with X-Original-URI under /<alias>).
+ * storefront's gate in GET /auth (X-Original-URI under /<alias>): no
+ * sign-in at the storefront of a cancelled subscription, nor by anyone who
+ * is none of its reseller's, its customers' or its distributor's people.
  */
 #include "storefronts.h"
 
@@ -12,8 +13,11 @@
 #include "billing_notify.h"
 #include "body.h"
 #include "buf.h"
+#include "caller.h"
 #include "handlers.h"
 #include "mail_names.h"
+#include "providers_store.h"
+#include "sql_store.h"
 #include "storefronts_store.h"
 #include "validate.h"
 
@@ -43,17 +47,21 @@ static long long query_distributor(struct request *req)
  * distributor's id (round-9 walkthrough of seed 002, D2). */
 static const char *query_host(struct request *req, char key[300])
 {
-    const char *host = query_str(req, "host");
-    if (!host)
+    const char *given = query_str(req, "host");
+    if (!given)
         return NULL;
+    /* Trimmed as a pasted alias is (round-18 walkthrough of seed 002, D3). */
+    char *host = text_trimmed(given);
     char lower[300];
     size_t n = strlen(host);
     if (n >= sizeof(lower)) {
+        free(host);
         res_field_error(req, "host", "is too long");
         return NULL;
     }
     for (size_t i = 0; i <= n; i++)
         lower[i] = (char)tolower((unsigned char)host[i]);
+    free(host);
     const char *why = storefront_host_check(lower);
     if (why) {
         res_field_error(req, "host", why);
@@ -73,7 +81,12 @@ static int read_lookup(struct request *req, long long *distributor, int *reserve
     body_only(req, req->query, NULL, known);
     *distributor = query_distributor(req);
     *host_key = query_host(req, key);
-    storefront_alias_lower(req->args[0], alias, STOREFRONT_ALIAS_SIZE);
+    /* The path's alias without the white space a pasted one brings
+     * ("/storefront-aliases/%20t18s002-mike%20"; round-18 walkthrough of
+     * seed 002, D3), then lowered. */
+    char *trimmed = text_trimmed(req->args[0]);
+    storefront_alias_lower(trimmed, alias, STOREFRONT_ALIAS_SIZE);
+    free(trimmed);
     const char *why = storefront_alias_check(alias, reserved);
     if (why && !*reserved)
         res_field_error(req, "alias", why);
@@ -186,6 +199,36 @@ void storefront_aliases_get(struct request *req)
                                   : "taken"));
 }
 
+/* The caller's accounts as a JSON array for storefronts_store_sign_in:
+ * every account they hold a role in, and the account of every project
+ * they hold a role in (a project's people are people of its account). */
+static char *caller_accounts_json(const struct request *req)
+{
+    const struct caller *c = &req->caller;
+    unsigned long long *ids = xcalloc(c->ngrants + c->nprojects + 1, sizeof(*ids));
+    size_t n = 0;
+    for (size_t i = 0; i < c->ngrants; i++)
+        ids[n++] = c->grants[i].account_id;
+    for (size_t i = 0; i < c->nprojects; i++)
+        ids[n++] = c->projects[i].account_id;
+    char *json = sql_ids_json(ids, n);
+    free(ids);
+    return json;
+}
+
+/* Does row admit the caller? Its account counts unless the caller is only
+ * a service provider there and that access has expired (service_provider_
+ * access; before accountd maint takes the role away). */
+static int sign_in_admits(const struct request *req, const struct storefront_sign_in *row)
+{
+    if (!row->via)
+        return 0;
+    unsigned roles = caller_roles(req, row->via);
+    if (roles == ROLE_SERVICE_PROVIDER && !caller_in_projects_of(req, row->via))
+        return !provider_expiry_passed(row->via_sp_expires_at);
+    return 1;
+}
+
 int storefront_login_refused(struct request *req)
 {
     const char *uri = request_param(req, "HTTP_X_ORIGINAL_URI");
@@ -202,17 +245,43 @@ int storefront_login_refused(struct request *req)
     int reserved;
     if (storefront_alias_check(alias, &reserved))
         return 0; /* not an alias (/api/..., /static/...): not a storefront */
-    int refused = 0;
-    int st = storefronts_store_login_refused(req->session->sql, req->cfg->storefront_host, host,
-                                             alias, &refused);
+    /* Who may sign in there (round-18 walkthrough of seed 002, D1: any
+     * person of any tenant did): the caller's roles from the directory
+     * cache (caller_require; LDAP only while the cache cannot answer),
+     * then one statement for the storefront and the caller's place. */
+    if (caller_require(req) < 0)
+        return 1;
+    char *accounts = caller_accounts_json(req);
+    struct storefront_sign_in *rows = NULL;
+    size_t n = 0;
+    int st = storefronts_store_sign_in(req->session->sql, req->cfg->storefront_host, host, alias,
+                                       req->caller.uid, accounts, &rows, &n);
+    free(accounts);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return 1;
     }
-    if (refused)
+    int cancelled = 0, admitted = req->caller.is_operator;
+    for (size_t i = 0; i < n; i++) {
+        cancelled |= !rows[i].active;
+        admitted |= sign_in_admits(req, &rows[i]);
+    }
+    storefront_sign_in_free(rows, n);
+    /* A storefront whose subscription ended refuses everybody, the
+     * reseller and its sub-customers alike. */
+    if (cancelled) {
         refuse(req, 403, "forbidden",
                "this storefront's subscription is cancelled: nobody can sign in here");
-    return refused;
+        return 1;
+    }
+    /* No storefront there (no rows): not a storefront page, as before. */
+    if (n && !admitted) {
+        refuse(req, 403, "forbidden",
+               "you cannot sign in at this storefront: it is for the people of its reseller, "
+               "of the reseller's customers and of its distributor");
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- a distributor's storefront host --------------------------------- */
@@ -421,6 +490,8 @@ void storefront_host_put(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct host_change h = {.req = req};
+    /* Trimmed as a pasted alias is (round-18 walkthrough of seed 002, D3). */
+    body_trim(b, "storefront_host");
     h.host = body_str(req, b, NULL, "storefront_host", 0, 300);
     const char *why = h.host ? storefront_host_check(h.host) : NULL;
     /* The config's host is shared by every distributor without its own:
@@ -484,6 +555,11 @@ void storefront_host_get(struct request *req)
 
 const char *storefront_alias_field(struct request *req, json_t *body)
 {
+    /* Pasted with spaces around it (" t18s002-mike "): trimmed as other
+     * typed fields are (round-18 walkthrough of seed 002, D3: the 422
+     * named the allowed characters, and the offending space is
+     * invisible); a space inside is still refused. */
+    body_trim(body, "storefront_alias");
     const char *alias = body_str(req, body, NULL, "storefront_alias", 0, 200);
     /* Stored in lower case: "TechSolutions" is techsolutions (round-14
      * walkthrough of seed 002, D3); the body keeps the lowered value, so

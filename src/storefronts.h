@@ -1,5 +1,5 @@
 /*
- * storefronts: the login check of a storefront, for auth.c, and the
+ * storefronts: the sign-in gate of a storefront, for auth.c, and the
  * storefront_alias field of the requests that name one.
  */
 #ifndef ACCOUNTD_STOREFRONTS_H
@@ -7,11 +7,17 @@
 
 #include "http.h"
 
-/* For GET /auth after the credentials were accepted: when X-Original-URI
- * (set by nginx's auth_request location) is under /<alias> of a storefront
- * of the distributor whose storefront host is HTTP_HOST, and that
- * storefront's subscription is cancelled, answers 403 and returns 1 (also
- * 1 with a 503 when MariaDB is down). 0: go on. */
+/* For GET /auth after the credentials were accepted (req->authn_user set
+ * to the checked login): when X-Original-URI (set by nginx's auth_request
+ * location) is under /<alias> of a storefront of the distributor whose
+ * storefront host is HTTP_HOST, answers 403 and returns 1 when that
+ * storefront's subscription is cancelled (for everyone), or when the
+ * caller holds no role in the storefront's account, in an account below
+ * it or in its distributor's account and is no operator staff (round-18
+ * walkthrough of seed 002, D1). The caller's roles come from the
+ * directory cache (caller_require), the rest from one SQL statement; 1
+ * also with a 401/503 when they cannot be read. 0: go on. A page that is
+ * no storefront's reads nothing. */
 int storefront_login_refused(struct request *req);
 /* The body's optional "storefront_alias" (orders, upgrades): NULL if not
  * given; a field error when it is no valid or a reserved alias. */

@@ -2,6 +2,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "providers_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,23 +204,56 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
     return ST_OK;
 }
 
-int storefronts_store_login_refused(struct sql_store *sql, const char *default_host,
-                                    const char *host, const char *alias, int *refused)
+int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
+                              const char *alias, const char *uid, const char *accounts_json,
+                              struct storefront_sign_in **out, size_t *n)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT status FROM storefronts WHERE alias = ?"
-                      " AND (SUBSTRING_INDEX(host, ':', 1) = LOWER(?) OR (host = ''"
-                      " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
-                      SQL_ARGS(P_STR(alias), P_STR(host), P_STR(default_host), P_STR(host)), &r);
+    *out = NULL;
+    *n = 0;
+    /* The caller's accounts and their ancestors (origin: the caller's
+     * account the row comes from): an origin admits when the chain above
+     * it reaches the storefront's account (a role in it or below it), or
+     * when it is the distributor itself (depth 0: the distributor's other
+     * resellers are below the distributor, not in it). */
+    int st = sql_exec(
+        sql,
+        "SELECT SQL_CACHE DISTINCT s.status = 'active', c.origin,"
+        " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
+        "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?)"
+        " FROM storefronts s"
+        " LEFT JOIN (WITH RECURSIVE chain (origin, id, parent_id, depth) AS ("
+        "  SELECT a.id, a.id, a.parent_id, 0 FROM accounts a"
+        "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON a.id = j.id"
+        "  UNION ALL"
+        "  SELECT c.origin, a.id, a.parent_id, c.depth + 1 FROM accounts a"
+        "  JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+        "  SELECT origin, id, depth FROM chain) c"
+        " ON c.id = s.account_id OR (c.depth = 0 AND c.id = s.distributor_id)"
+        " WHERE s.alias = ?"
+        " AND (SUBSTRING_INDEX(s.host, ':', 1) = LOWER(?) OR (s.host = ''"
+        " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
+        SQL_ARGS(P_STR(uid), P_STR(accounts_json), P_STR(alias), P_STR(host), P_STR(default_host),
+                 P_STR(host)),
+        &r);
     if (st != ST_OK)
         return st;
-    *refused = 0;
-    for (size_t i = 0; i < r.nrows; i++)
-        if (strcmp(sql_cell(&r, i, 0), "active") != 0)
-            *refused = 1;
+    *out = xcalloc(r.nrows + 1, sizeof(**out));
+    for (size_t i = 0; i < r.nrows; i++) {
+        (*out)[i].active = strcmp(sql_cell(&r, i, 0), "1") == 0;
+        (*out)[i].via = sql_cell(&r, i, 1) ? sql_cell_id(&r, i, 1) : 0;
+        (*out)[i].via_sp_expires_at = sql_cell(&r, i, 2) ? xstrdup(sql_cell(&r, i, 2)) : NULL;
+    }
+    *n = r.nrows;
     sql_result_free(&r);
     return ST_OK;
+}
+
+void storefront_sign_in_free(struct storefront_sign_in *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].via_sp_expires_at);
+    free(v);
 }
 
 int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)

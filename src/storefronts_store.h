@@ -86,11 +86,26 @@ json_t *storefront_overview_json(const char *cell, const char *default_host);
 int storefronts_store_available(struct sql_store *sql, const char *alias,
                                 unsigned long long distributor_id, const char *host_key,
                                 int *available);
-/* For /auth: 1 in *refused when the storefront at https://host/alias is
- * not active. host is nginx's $host, which has no port: a storefront host
- * with a ":port" matches by its name. */
-int storefronts_store_login_refused(struct sql_store *sql, const char *default_host,
-                                    const char *host, const char *alias, int *refused);
+/* For /auth's sign-in at https://host/alias (round-18 walkthrough of seed
+ * 002, D1): the storefronts under host with that alias (host is nginx's
+ * $host, which has no port: a storefront host with a ":port" matches by
+ * its name), each with the caller's accounts that admit them there. One
+ * row per storefront and admitting account: active (the storefront's
+ * status), via (one of the accounts of accounts_json — a JSON array of
+ * the ids the caller holds a role in — that is the storefront's account,
+ * one below it, or its distributor; 0 when none is) and via_sp_expires_at
+ * (uid's service-provider expiry in via, in PROVIDER_EXPIRES_AT_FORMAT;
+ * NULL for none). No rows: no storefront there. One statement, SQL_CACHE
+ * (deterministic: the expiry is compared by the caller). */
+struct storefront_sign_in {
+    int active;
+    unsigned long long via;
+    char *via_sp_expires_at;
+};
+int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
+                              const char *alias, const char *uid, const char *accounts_json,
+                              struct storefront_sign_in **out, size_t *n);
+void storefront_sign_in_free(struct storefront_sign_in *v, size_t n);
 /* The maintenance job: deletes cancelled storefronts whose retain_until
  * is at or before now (UTC "YYYY-MM-DD HH:MM:SS"), each with an audit row;
  * their count in *purged. */

@@ -395,29 +395,101 @@ static int may_uncancel(const struct request *req)
     return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/uncancel");
 }
 
+/* What the hint of refuse_replaced says about the account's live plan
+ * subscription live, for the change c: "(Standard Edition, active):
+ * cancel that one" when that change would be accepted there, else what
+ * live is without a verb ("(Standard Edition), which is already pending
+ * cancellation until …"; "…, which is already on Standard Edition, the
+ * highest plan") (round-18 walkthrough of seed 002, D2: it sent people to
+ * cancel a subscription already pending cancellation, and to upgrade one
+ * on the top plan). Appended to out. Inside change_tx's transaction. */
+static int live_plan_hint(struct sql_store *sql, struct sub_change *c,
+                          const struct subscription *live, struct buf *out)
+{
+    char name[101], ends[BILLING_TIME_SIZE];
+    int st = catalog_store_plan_name(sql, live->plan, name);
+    if (st == ST_NOT_FOUND)
+        snprintf(name, sizeof(name), "%s", live->plan);
+    else if (st != ST_OK)
+        return st;
+    billing_time_rfc3339(live->ends_at, ends);
+    int pending = strcmp(live->status, "pending_cancellation") == 0;
+    buf_printf(out, "; the account's plan runs on subscription %llu now", live->id);
+    switch (c->what) {
+    case CHANGE_CANCEL:
+        if (pending)
+            buf_printf(out, " (%s), which is already pending cancellation until %s", name, ends);
+        else
+            buf_printf(out, " (%s, active): cancel that one", name);
+        return ST_OK;
+    case CHANGE_RENEW:
+        if (!pending)
+            buf_printf(out, " (%s, active): renew that one", name);
+        else if (may_uncancel(c->req))
+            buf_printf(out,
+                       " (%s), which is pending cancellation until %s: withdraw the "
+                       "cancellation (uncancel), then renew that one",
+                       name, ends);
+        else
+            buf_printf(out,
+                       " (%s), which is pending cancellation until %s; an admin or billing "
+                       "person of the account can withdraw the cancellation (uncancel)",
+                       name, ends);
+        return ST_OK;
+    case CHANGE_UPGRADE:
+        break;
+    default:
+        buf_printf(out, " (%s)", name);
+        return ST_OK;
+    }
+    int upgrades = 0, allowed = 0;
+    st = catalog_store_upgrades_from(sql, live->plan, &upgrades);
+    if (st == ST_OK && c->plan && strcmp(c->plan, live->plan) != 0)
+        st = catalog_store_upgrade_allowed(sql, live->plan, c->plan, &allowed);
+    if (st != ST_OK)
+        return st;
+    if (upgrades == 0)
+        buf_printf(out, ", which is already on %s, the highest plan", name);
+    else if (c->plan && strcmp(c->plan, live->plan) == 0)
+        buf_printf(out, ", which already has this plan (%s)", name);
+    else if (!allowed)
+        buf_printf(out, " (%s), from which this plan change is not an upgrade the catalog allows",
+                   name);
+    else if (pending)
+        buf_printf(out,
+                   " (%s), which is pending cancellation until %s: withdraw the cancellation "
+                   "(uncancel), then upgrade that one",
+                   name, ends);
+    else
+        buf_printf(out, " (%s, active): upgrade that one", name);
+    return ST_OK;
+}
+
 /* The refusal of a change of subscription s, which an order of another
  * plan replaced (ended_reason "replaced"): it was never cancelled, and
  * "order anew" would have the account buy the plan it runs on again
  * (round-13 walkthrough of seed 002, D4; uncancel says so since round
  * 12). why says what follows for this change ("there is nothing to
  * cancel"); the account's live plan subscription, when it has one now, is
- * named as the one to change instead (verb). Inside change_tx's
- * transaction. */
+ * named, with the change to make there when it would be accepted
+ * (live_plan_hint). Inside change_tx's transaction. */
 static int refuse_replaced(struct sql_store *sql, struct sub_change *c,
-                           const struct subscription *s, const char *why, const char *verb)
+                           const struct subscription *s, const char *why)
 {
     struct subscription live;
+    struct buf hint = BUF_INIT;
     int st = subscriptions_store_live_plan(sql, s->account_id, &live);
     if (st == ST_OK && live.id > s->id)
-        return refuse(c->req, 409, "conflict",
-                      "this subscription was replaced by an order of another plan and ended "
-                      "then: %s; the account's plan runs on subscription %llu now: %s that one",
-                      why, live.id, verb);
-    if (st != ST_OK && st != ST_NOT_FOUND)
-        return st;
-    return refuse(c->req, 409, "conflict",
-                  "this subscription was replaced by an order of another plan and ended then: %s",
-                  why);
+        st = live_plan_hint(sql, c, &live, &hint);
+    else if (st == ST_NOT_FOUND)
+        st = ST_OK; /* no live plan subscription: the sentence ends with why */
+    if (st == ST_OK)
+        st = refuse(c->req, 409, "conflict",
+                    "this subscription was replaced by an order of another plan and ended then: "
+                    "%s%s",
+                    why, buf_str(&hint));
+    buf_free(&hint);
+    return st;
 }
 
 static int change_tx(struct sql_store *sql, void *arg)
@@ -443,7 +515,7 @@ static int change_tx(struct sql_store *sql, void *arg)
     switch (c->what) {
     case CHANGE_UPGRADE:
         if (replaced)
-            st = refuse_replaced(sql, c, &s, "it is not upgraded", "upgrade");
+            st = refuse_replaced(sql, c, &s, "it is not upgraded");
         else if (!active)
             st = refuse(c->req, 409, "conflict",
                         pending ? "a subscription pending cancellation cannot be upgraded; "
@@ -454,7 +526,7 @@ static int change_tx(struct sql_store *sql, void *arg)
         break;
     case CHANGE_RENEW:
         if (replaced)
-            st = refuse_replaced(sql, c, &s, "it is not renewed", "renew");
+            st = refuse_replaced(sql, c, &s, "it is not renewed");
         else if (pending && !may_uncancel(c->req))
             st = refuse(c->req, 409, "conflict",
                         "a subscription pending cancellation is not renewed; an admin or billing "
@@ -472,7 +544,7 @@ static int change_tx(struct sql_store *sql, void *arg)
     case CHANGE_CANCEL:
         st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
         if (st == ST_CONFLICT && replaced)
-            st = refuse_replaced(sql, c, &s, "there is nothing to cancel", "cancel");
+            st = refuse_replaced(sql, c, &s, "there is nothing to cancel");
         else if (st == ST_CONFLICT)
             st = refuse(c->req, 409, "conflict",
                         pending ? "the subscription is already pending cancellation"

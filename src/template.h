@@ -26,8 +26,14 @@ const struct template_info *template_find(const char *name);
 
 /* Checks that text only uses the template's placeholders and that every
  * "{{" is closed. Returns NULL or a message; *bad (if not NULL) receives
- * the offending placeholder name (malloc'ed) or NULL. */
+ * the offending placeholder names (malloc'ed; every unknown one, each
+ * once, in the text's order, joined by ", ") or NULL. */
 const char *template_check(const struct template_info *t, const char *text, char **bad);
+
+/* The template's placeholders as text for a message ("account_name, plan,
+ * greeting"; malloc'ed, the caller frees it); for a subject without the
+ * ones that carry a secret (template_check_subject). */
+char *template_placeholder_list(const struct template_info *t, int subject);
 
 /* template_check for a subject, which also refuses the placeholders that
  * carry a secret ({{link}}: the invitation's token): subjects are listed

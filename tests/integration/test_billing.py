@@ -3115,9 +3115,11 @@ def test_a_replaced_subscription_says_so_to_cancel_and_renew(api, disti, make_re
     second = execute(api, r.billing, order(api, r.billing, acc.id, "reseller-standard")["id"])[
         "subscription"]["id"]
     head = "this subscription was replaced by an order of another plan and ended then: "
-    now = f"; the account's plan runs on subscription {second} now: "
-    want = {"cancel": head + "there is nothing to cancel" + now + "cancel that one",
-            "renew": head + "it is not renewed" + now + "renew that one"}
+    now = f"; the account's plan runs on subscription {second} now"
+    want = {"cancel": head + "there is nothing to cancel" + now
+            + " (Standard Edition, active): cancel that one",
+            "renew": head + "it is not renewed" + now
+            + " (Standard Edition, active): renew that one"}
     invoices, audit, mails = invoices_count(sql, acc.id), len(sql.audit(acc.id)), S.outbox_max_id(sql)
     for who in (r.admin, r.billing, disti.billing):
         for action, detail in want.items():
@@ -3129,7 +3131,10 @@ def test_a_replaced_subscription_says_so_to_cancel_and_renew(api, disti, make_re
     assert body["detail"] == want["renew"], body
     body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/upgrade",
                                               json={"plan": "standard"}), 409, "conflict")
-    assert body["detail"] == head + "it is not upgraded" + now + "upgrade that one", body
+    # Standard has no plan above it: no "upgrade that one" (round-18
+    # walkthrough of seed 002, D2).
+    assert body["detail"] == (head + "it is not upgraded" + now
+                              + ", which is already on Standard Edition, the highest plan"), body
     body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/uncancel"), 409)
     assert body["detail"] == ("this subscription was replaced by an order of another plan; there"
                               " is no cancellation to withdraw"), body
@@ -4313,3 +4318,244 @@ def test_the_cancellation_of_a_reseller_plan_says_what_ends_and_what_is_kept(
     text = mailbox.wait_for(outbox_id=row[0]["id"], timeout=15)[0].body.replace("\r\n", "\n")
     assert "sign in at" not in text and "kept for" not in text, text
     assert text.endswith("continuing needs a new order.\n") and "\n\n\n" not in text, text
+
+
+# ---------------------------------------------------------------- round 18 (seed 002)
+
+def qcache_hits(sql):
+    return int(sql.row("SHOW GLOBAL STATUS LIKE 'Qcache_hits'")["Value"])
+
+
+def test_only_the_storefronts_people_sign_in_there(api, disti, make_reseller, make_account,
+                                                   make_person, set_roles, make_tenant,
+                                                   ldap_admin, sql, env):
+    """Round-18 walkthrough of seed 002, D1: any person of any tenant signed
+    in at a reseller's storefront (another reseller's admin, eve, paul: 200).
+    The seed: the reseller logs into its storefront, and after the end
+    "neither the Standard Reseller nor the sub-customers will be able to log
+    in". Decision: under /<alias>/ of a storefront, /auth admits the people
+    of the storefront's account and of the accounts below it (a project
+    role counts), the distributor's people and operator staff; anyone else
+    is 403. Wrong credentials stay 401; the plain check and pages that are
+    no storefront's admit everyone as before; a cancelled storefront still
+    refuses everybody."""
+    import ldap3
+    r = make_reseller(disti)
+    alias = S.unique("gate-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)[
+        "id"])["subscription"]["id"]
+    other = make_reseller(disti)  # another reseller of the same distributor
+    other_alias = S.unique("gato-")
+    execute(api, other.admin, order(api, other.admin, other.account.id, "reseller-free",
+                                    other_alias)["id"])
+    cust = make_account(r.admin, "customer", r.account.id)  # a sub-customer
+    cust_admin, cust_member = make_person(prefix="gca"), make_person(prefix="gcm")
+    set_roles(r.admin, cust.id, cust_admin, ["admin"])
+    set_roles(r.admin, cust.id, cust_member, ["member"])
+    stranger = make_tenant("gate")  # another tenant entirely
+    admitted = [r.admin, r.billing, r.member, cust_admin, cust_member, disti.admin,
+                disti.billing, disti.member]
+    for who in admitted:
+        resp = storefront_login(who.uid, disti.host, alias)
+        assert resp.status_code == 200, (who.uid, S.describe(resp))
+        assert resp.headers["X-Accountd-User"] == who.uid
+    assert storefront_login("olivia", disti.host, alias).status_code == 200  # operator staff
+    for who in (other.admin, other.member, stranger.admin):
+        body = S.expect_problem(storefront_login(who.uid, disti.host, alias, "/portal/login"),
+                                403, "forbidden")
+        assert body["detail"] == (
+            "you cannot sign in at this storefront: it is for the people of its reseller, of "
+            "the reseller's customers and of its distributor"), body
+        # Through nginx's storefront server, in every spelling of the page.
+        S.expect_problem(storefront_page(who.uid, disti.host, alias), 403, "forbidden")
+        assert raw_page(who.uid, disti.host, f"/{alias.upper()}/x/../login") == 403
+        # The plain check, the API's path and a page that is no storefront's
+        # (another alias that nobody has, another host) let them in as before.
+        plain = S.Api(auth=(who.uid, S.PASSWORDS[who.uid])).get("/api/v1/auth")
+        assert plain.status_code == 200, S.describe(plain)
+        assert storefront_login(who.uid, disti.host, "api", "/v1/me").status_code == 200
+        assert storefront_login(who.uid, disti.host, S.unique("none-")).status_code == 200
+        assert storefront_page(who.uid, f"{S.unique('x-')}.storefront.test",
+                               alias).status_code == 200
+    # The other reseller's people at their own storefront: in.
+    assert storefront_login(other.admin.uid, disti.host, other_alias).status_code == 200
+    assert storefront_login(r.admin.uid, disti.host, other_alias).status_code == 403
+    # Wrong credentials: 401, not 403, for people of the storefront and
+    # strangers alike.
+    for uid in (r.admin.uid, stranger.admin.uid):
+        wrong = S.Api(auth=(uid, "wrong-password")).get(
+            "/api/v1/auth", headers={"Host": disti.host, "X-Original-URI": f"/{alias}/"})
+        assert wrong.status_code == 401, S.describe(wrong)
+    # A person with only a project role in the sub-customer is one of its
+    # people; the role arrives by an LDAP administrator's change.
+    proj = S.expect(api(cust_admin).post(f"/api/v1/accounts/{cust.id}/projects",
+                                         json={"name": S.unique("gate-p-")}), 201)
+    reader = make_person(prefix="gpr")
+    S.expect_problem(storefront_login(reader.uid, disti.host, alias), 403, "forbidden")
+    assert ldap_admin.modify(S.project_dn(cust.id, proj["id"], "reader"),
+                             {"member": [(ldap3.MODIFY_ADD, [reader.dn])]}), ldap_admin.result
+    got = S.poll(lambda: storefront_login(reader.uid, disti.host, alias),
+                 lambda x: x.status_code == 200, 5)
+    assert got.status_code == 200, S.describe(got)
+    # A service provider of the sub-customer: in while the access lasts, out
+    # once its expires_at has passed (before accountd maint removes the role).
+    sp = make_person(prefix="gsp")
+    set_roles(r.admin, cust.id, sp, ["service-provider"])
+    assert storefront_login(sp.uid, disti.host, alias).status_code == 200
+    sql.rows("INSERT INTO service_provider_access (account_id, uid, granted_by, expires_at)"
+             " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)"
+             " ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)", int(cust.id), sp.uid)
+    S.expect_problem(storefront_login(sp.uid, disti.host, alias), 403, "forbidden")
+    # A role taken away counts at once: the member leaves the sub-customer.
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{cust.id}/members/{cust_member.uid}"), 204)
+    S.expect_problem(storefront_login(cust_member.uid, disti.host, alias), 403, "forbidden")
+    # The check is one statement, answered from MariaDB's query cache when
+    # repeated.
+    storefront_login(r.member.uid, disti.host, alias)
+    before = qcache_hits(sql)
+    for _ in range(5):
+        assert storefront_login(r.member.uid, disti.host, alias).status_code == 200
+    assert qcache_hits(sql) - before >= 5
+    # Cancelled at term end: nobody signs in, the reseller and the
+    # distributor included.
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    assert storefront_login(cust_admin.uid, disti.host, alias).status_code == 200  # pending
+    run_maint(env, later(ends, seconds=1))
+    for uid in (r.admin.uid, cust_admin.uid, disti.admin.uid, "olivia", stranger.admin.uid):
+        body = S.expect_problem(storefront_login(uid, disti.host, alias), 403, "forbidden")
+        assert "cancelled" in body["detail"], body
+
+
+def test_a_replaced_subscription_points_to_what_the_live_one_allows(api, disti, make_reseller,
+                                                                    make_tenant, make_account,
+                                                                    sql):
+    """Round-18 walkthrough of seed 002, D2: the 409 on a replaced
+    subscription told Tia to cancel subscription 3, already pending
+    cancellation, and Jul to upgrade subscription 10, already on Standard:
+    both refused too. Decision: the hint names the live subscription with
+    its plan, and the action only when it would be accepted there;
+    otherwise what it is ("already pending cancellation until …", "already
+    on Standard Edition, the highest plan", "already has this plan")."""
+    r = make_reseller(disti)
+    acc = r.account
+    first = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-free", S.unique("rq-"))[
+        "id"])["subscription"]["id"]
+    second = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-standard")["id"])[
+        "subscription"]["id"]
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 200)["ends_at"]
+    head = "this subscription was replaced by an order of another plan and ended then: "
+    now = f"; the account's plan runs on subscription {second} now (Standard Edition), "
+    mails, audit = S.outbox_max_id(sql), len(sql.audit(acc.id))
+    for who in (r.admin, r.billing, disti.billing):
+        body = S.expect_problem(api(who).post(f"/api/v1/subscriptions/{first}/cancel"), 409,
+                                "conflict")
+        assert body["detail"] == (head + "there is nothing to cancel" + now
+                                  + f"which is already pending cancellation until {ends}"), body
+        body = S.expect_problem(api(who).post(f"/api/v1/subscriptions/{first}/renew"), 409)
+        assert body["detail"] == (head + "it is not renewed" + now
+                                  + f"which is pending cancellation until {ends}: withdraw the "
+                                  "cancellation (uncancel), then renew that one"), body
+        body = S.expect_problem(api(who).post(f"/api/v1/subscriptions/{first}/upgrade",
+                                              json={"plan": "Standard"}), 409)
+        assert body["detail"] == (
+            head + "it is not upgraded; the account's plan runs on subscription "
+            f"{second} now, which is already on Standard Edition, the highest plan"), body
+    # A member, who may renew but not uncancel, is not sent to uncancel.
+    body = S.expect_problem(api(r.member).post(f"/api/v1/subscriptions/{first}/renew"), 409)
+    assert body["detail"] == (head + "it is not renewed" + now
+                              + f"which is pending cancellation until {ends}; an admin or "
+                              "billing person of the account can withdraw the cancellation "
+                              "(uncancel)"), body
+    assert S.outbox_max_id(sql) == mails and len(sql.audit(acc.id)) == audit
+    # What the hint points to is accepted there: the cancellation of the
+    # live one is withdrawn, and cancel is named again.
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{second}/uncancel"), 200)
+    body = S.expect_problem(api(r.admin).post(f"/api/v1/subscriptions/{first}/cancel"), 409)
+    assert body["detail"] == (head + "there is nothing to cancel; the account's plan runs on "
+                              f"subscription {second} now (Standard Edition, active): cancel "
+                              "that one"), body
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{second}/cancel"), 200)
+
+    # A customer plan below the top: upgrade is named where it would be
+    # accepted, not for the plan the live one already has.
+    t = make_tenant("r18d2", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    starter = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])[
+        "subscription"]["id"]
+    pro = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])[
+        "subscription"]
+    assert S.expect(api(t.admin).get(f"/api/v1/subscriptions/{starter}"), 200)[
+        "ended_reason"] == "replaced"
+    names = {p["code"]: p["name"] for p in S.expect(api(t.admin).get("/api/v1/plans"),
+                                                    200)["items"]}
+    live = f"; the account's plan runs on subscription {pro['id']} now"
+    body = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{starter}/upgrade",
+                                              json={"plan": "enterprise"}), 409)
+    assert body["detail"] == (head + "it is not upgraded" + live
+                              + f" ({names['professional']}, active): upgrade that one"), body
+    body = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{starter}/upgrade",
+                                              json={"plan": "professional"}), 409)
+    assert body["detail"] == (head + "it is not upgraded" + live
+                              + f", which already has this plan ({names['professional']})"), body
+    # ... and it is: upgrade that one.
+    S.expect(api(t.admin).post(f"/api/v1/subscriptions/{pro['id']}/upgrade",
+                               json={"plan": "enterprise"}), 200)
+
+
+def test_an_alias_pasted_with_spaces_is_trimmed(api, disti, make_reseller, make_account,
+                                                make_person, set_roles, operator_id, sql):
+    """Round-18 walkthrough of seed 002, D3: " t18s002-mike " was refused
+    with "may contain only the letters a-z, digits and hyphens", and the
+    offending space is invisible; the storefront host likewise. Decision:
+    the white space around an alias (draft, execute, upgrade's rename, the
+    public lookups) and a storefront host (PUT …/storefront-host, ?host=)
+    is trimmed, as other typed fields are; a space inside is still 422."""
+    r = make_reseller(disti)
+    alias = S.unique("sp-")
+    # The draft (JSON) and execute (a form, as a checkout page posts it).
+    draft = S.expect(api(disti.billing).post(f"/api/v1/accounts/{r.account.id}/orders", json={
+        "lines": [{"article": "reseller-free", "quantity": 1}],
+        "storefront_alias": f" {alias.upper()} \t"}), 201)
+    assert draft["storefront_alias"] == alias, draft
+    assert order_row(sql, draft["id"]) == {"status": "draft", "storefront_alias": alias}
+    S.expect(api(disti.billing).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
+    draft = order(api, disti.billing, r.account.id, "reseller-free")
+    done = S.expect(api(disti.billing).form("POST", f"/api/v1/orders/{draft['id']}/execute",
+                                            [("storefront_alias", f"  {alias}\r\n")]), 200)
+    sid = done["subscription"]["id"]
+    assert done["subscription"]["storefront"]["alias"] == alias, done
+    # The public lookups, with the host pasted with spaces too.
+    q = S.path_quote(f" {alias} ")
+    h = S.path_quote(f" {disti.host} ")
+    got = S.expect(api(None).get(f"/api/v1/storefronts/{q}?host={h}"), 200)
+    assert (got["alias"], got["account_id"]) == (alias, r.account.id), got
+    h = S.path_quote(f"\t{disti.host.upper()} ")
+    assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{q}?host={h}"), 200) == {
+        "alias": alias, "available": False, "reason": "taken"}
+    # The upgrade's rename.
+    renamed = S.unique("sp2-")
+    up = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                    json={"plan": "standard", "storefront_alias": f" {renamed} "}),
+                  200)
+    assert up["storefront"]["alias"] == renamed, up
+    # A space inside is no white space around it: still refused.
+    for bad in (f"{renamed[:3]} {renamed[3:]}", " "):
+        S.expect_field_errors(api(None).get(f"/api/v1/storefront-aliases/{S.path_quote(bad)}"),
+                              "alias")
+    other = make_reseller(disti)
+    errors = S.expect_field_errors(order(api, other.admin, other.account.id, "reseller-free",
+                                         f"{alias[:3]} x{alias[3:]}", status=422),
+                                   "storefront_alias")
+    assert "hyphens" in errors["storefront_alias"], errors
+    # The distributor's storefront host.
+    d = make_account("olivia", "distributor", operator_id)
+    d_admin = make_person(prefix="dsp")
+    set_roles("olivia", d.id, d_admin, ["admin"])
+    host = f"{S.unique('sp-')}.storefront.test"
+    got = S.expect(api(d_admin).put(f"/api/v1/accounts/{d.id}/storefront-host",
+                                    json={"storefront_host": f"  {host} "}), 200)
+    assert got["storefront_host"] == host, got
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s", int(d.id)) == host
+    S.expect_field_errors(api(d_admin).put(f"/api/v1/accounts/{d.id}/storefront-host",
+                                           json={"storefront_host": "shop .example"}),
+                          "storefront_host")

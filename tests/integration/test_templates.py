@@ -477,3 +477,43 @@ def test_migration_074_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='parent-closed'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_069
+
+
+def test_a_bad_override_names_every_unknown_placeholder(api, distributor, make_tenant, sql):
+    """Round-18 walkthrough of seed 002, D4: the 422 named only the first
+    unknown placeholder of each field, and not the template's own, so three
+    mistakes took three round trips. Decision: every unknown placeholder
+    of the field, each once, in the text's order, then "its placeholders
+    are …" as GET …/notification-templates lists them (a subject's without
+    the secret {{link}}). Another tenant's admin is 404, nothing written."""
+    admin, dist = distributor
+    listed = {t["name"]: t["placeholders"] for t in S.expect(
+        api(admin).get(f"/api/v1/accounts/{dist.id}/notification-templates"), 200)["items"]}
+    ph = ", ".join(listed["subscription-changed"])
+    r = api(admin).put(tpath(dist.id, "subscription-changed"), json={
+        "subject": "{{acount_name}}",
+        "body": "{{nope}} {{nada}} {{ nope }} {{account_name}} {{storefront_url}}"})
+    errors = S.expect_field_errors(r, "subject", "body")
+    assert errors == {
+        "subject": "uses a placeholder this template does not have: acount_name; "
+                   f"its placeholders are {ph}",
+        "body": "uses placeholders this template does not have: nope, nada, storefront_url; "
+                f"its placeholders are {ph}"}, errors
+    # The invitation's subject may not carry its link: not listed there.
+    r = api(admin).put(tpath(dist.id, "invitation"), json={"subject": "{{x}} {{y}}",
+                                                            "body": "{{link}}"})
+    subject = S.expect_field_errors(r, "subject")["subject"]
+    known = [p for p in listed["invitation"] if p != "link"]
+    assert subject == ("uses placeholders this template does not have: x, y; its placeholders "
+                       f"are {', '.join(known)}"), subject
+    # The secret itself and an unclosed brace keep their words.
+    r = api(admin).put(tpath(dist.id, "invitation"), json={"subject": "{{link}}", "body": "x"})
+    assert S.expect_field_errors(r, "subject")["subject"] == (
+        "must not use a placeholder that carries a secret (the subject is listed in the "
+        "account's notifications): link")
+    r = api(admin).put(tpath(dist.id, "invitation"), json={"subject": "x", "body": "{{link"})
+    assert S.expect_field_errors(r, "body")["body"] == "has a '{{' without '}}'"
+    other = make_tenant("r18d4")
+    S.expect_problem(api(other.admin).put(tpath(dist.id, "subscription-changed"), json={
+        "subject": "{{nope}}", "body": "x"}), 404)
+    assert sql.rows("SELECT id FROM notification_templates WHERE account_id=%s", int(dist.id)) == []

@@ -276,6 +276,37 @@ def main():
                  json={"roles": ["service-provider"]})
         else:
             failures.append(f"no invitation mail to {owner} within 60 s")
+        # Round 17/18: a number beyond 64 bits (its field's 422), select
+        # options that only look different (NFC and NFD), a parentless
+        # staged account handed over by a transfer while its preparer's
+        # admin invitation is pending, a partner closed while a child of it
+        # stays open (the people of it who still hold roles there named).
+        call(paul, "POST", f"/api/v1/accounts/{acc}/orders", 422,
+             data='{"lines": [{"article": "data-logger", "quantity": 123456789012345678901}]}',
+             headers={"Content-Type": "application/json"})
+        call(paul, "POST", prop, 422, json={"key": f"leak_sel_{tag}", "label": "Land",
+                                            "type": "select",
+                                            "options": ["\u00d6sterreich", "O\u0308sterreich"]})
+        r = call(olivia, "POST", "/api/v1/accounts", 201,
+                 json={"kind": "customer", "name": f"leak-ps-{tag}", "staged": True})
+        pstaged = r.headers.get("Location", "/").rsplit("/", 1)[-1]
+        call(olivia, "POST", f"/api/v1/accounts/{pstaged}/invitations", 202,
+             json={"email": f"leak-it-{tag}@example.org", "role": "admin"})
+        buyer = f"leak-buyer-{tag}@example.org"
+        call(olivia, "POST", f"/api/v1/accounts/{pstaged}/transfer", 202,
+             json={"email": buyer, "first_name": "Bea"})
+        got = mailbox.wait_for(lambda m: "/invitations/" in m.body, to=buyer, count=1, timeout=60)
+        if got:
+            call(anon, "POST", f"/api/v1/invitations/{S.invitation_token(got[-1])}/accept", 200,
+                 json={"uid": f"leakbuy{tag}", "password": "leak-password-" + tag})
+        else:
+            failures.append(f"no transfer invitation mail to {buyer} within 60 s")
+        r = call(olivia, "POST", "/api/v1/accounts", 201,
+                 json={"kind": "partner", "name": f"leak-p-{tag}", "parent_id": "1"})
+        lp = r.headers.get("Location", "/").rsplit("/", 1)[-1]
+        call(olivia, "POST", "/api/v1/accounts", 201,
+             json={"kind": "customer", "name": f"leak-pc-{tag}", "parent_id": lp})
+        call(olivia, "DELETE", f"/api/v1/accounts/{lp}", 204)
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 415,
              data='{"lines": []}', headers={"Content-Type": "application/x-www-form-urlencoded"})
         call(paul, "POST", f"/api/v1/accounts/{acc}/quotes?dry_run=1", 422,

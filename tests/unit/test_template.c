@@ -72,6 +72,38 @@ static void check_refuses_unknown_placeholders(void **state)
     assert_non_null(template_check(template_find("contact-changed"), "{{link}}", NULL));
 }
 
+/* Round-18 walkthrough of seed 002, D4: only the first unknown
+ * placeholder of a text was named. Now every one, each once, in the
+ * text's order; and the template's own are listed for the message (a
+ * subject's without the secret link). */
+static void check_names_every_unknown_placeholder(void **state)
+{
+    (void)state;
+    const struct template_info *t = template_find("subscription-changed");
+    char *bad = NULL;
+    const char *why =
+        template_check(t, "{{nope}} {{account_name}} {{ nada }} {{nope}} {{storefront_url}}", &bad);
+    assert_string_equal(why, "uses placeholders this template does not have");
+    assert_string_equal(bad, "nope, nada, storefront_url");
+    free(bad);
+    why = template_check(t, "{{acount_name}} and {{acount_name}}", &bad);
+    assert_string_equal(why, "uses a placeholder this template does not have");
+    assert_string_equal(bad, "acount_name");
+    free(bad);
+    char *known = template_placeholder_list(t, 0);
+    assert_non_null(strstr(known, "account_name, "));
+    assert_null(strstr(known, "storefront_url"));
+    free(known);
+    const struct template_info *inv = template_find("invitation");
+    known = template_placeholder_list(inv, 0);
+    assert_non_null(strstr(known, "link"));
+    free(known);
+    known = template_placeholder_list(inv, 1);
+    assert_null(strstr(known, "link"));
+    assert_non_null(strstr(known, "account_name"));
+    free(known);
+}
+
 /* Issue 7, defect 9: {{link}} (the invitation's token) was allowed in a
  * subject, which service providers read in GET .../notifications. */
 static void subjects_refuse_the_link(void **state)
@@ -242,6 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(catalog_has_the_six_templates),
         cmocka_unit_test(check_refuses_unknown_placeholders),
+        cmocka_unit_test(check_names_every_unknown_placeholder),
         cmocka_unit_test(render_substitutes_values),
         cmocka_unit_test(subjects_refuse_the_link),
         cmocka_unit_test(subject_stays_one_line),
