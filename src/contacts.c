@@ -272,8 +272,8 @@ static int is_caller(const struct request *req, const struct person *p)
  * demotion, and the mail went to them alone; the technical contact, the
  * customer's other guardian, heard nothing). The seed's safeguard is
  * that a change is noticed: the contact of the other kind (*other, an
- * admin with an address, as contacts_json counts one) reads every
- * change; and when the old, the new and the other contact leave nobody
+ * admin with an address, as contacts_json counts one; not the caller)
+ * reads every change; and when the old, the new and the other contact leave nobody
  * but the caller, the account's other admins do (*admins, never the
  * caller), as recipients-added goes to the contacts else the admins.
  * The notification recipients do not count: an address is no guardian.
@@ -293,15 +293,18 @@ static int contact_guardians(struct request *req, unsigned long long account_id,
         unsigned roles = 0;
         if (st == ST_OK && found == ST_OK)
             st = ldap_store_roles_of(req->session->ldap, account_id, other->dn, &roles);
-        if (st != ST_OK || !(roles & ROLE_ADMIN) || !other->mail || !*other->mail)
+        /* The caller knows what they did: as the other contact they get
+         * no copy (one as the old or new contact or as a recipient). */
+        if (st != ST_OK || !(roles & ROLE_ADMIN) || !other->mail || !*other->mail ||
+            is_caller(req, other))
             person_free(other);
     }
     free(uid);
     if (st != ST_OK)
         return st;
     mail_names_add_person(names, other);
-    int someone = (old->mail && *old->mail && !is_caller(req, old)) || !is_caller(req, p) ||
-                  (other->mail && !is_caller(req, other));
+    int someone =
+        (old->mail && *old->mail && !is_caller(req, old)) || !is_caller(req, p) || other->mail;
     if (someone)
         return ST_OK;
     st = billing_people_admins_others(req, account_id, admins);

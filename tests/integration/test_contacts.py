@@ -465,6 +465,12 @@ def test_naming_oneself_after_an_ldap_demotion_is_told_to_the_other_contact(
     assert addresses(rows) == sorted([ben.mail.lower(), t.admin.mail.lower(),
                                       dora.mail.lower()]), rows
     assert received(mailbox, rows, ben.mail).rstrip("\n").endswith(SELF_TEXT)
+    # The other contact who makes the change gets no copy as such: Dora
+    # (primary) hands technical from Paul to Ben.
+    before = S.outbox_max_id(sql)
+    S.expect(api(dora).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([t.admin.mail.lower(), ben.mail.lower()]), rows
 
 
 def test_naming_oneself_with_no_other_contact_is_told_to_the_other_admins(
