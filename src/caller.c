@@ -313,10 +313,17 @@ static const char *not_found_detail(const struct request *req)
  * additional user read a bare "your role in this account does not allow
  * this"). Only people with a role in the account get it, so it tells
  * nobody outside the account anything. */
-static void refuse_role(struct request *req, unsigned allowed, unsigned roles)
+static void refuse_role(struct request *req, unsigned allowed, unsigned roles, const char *refused)
 {
     struct buf b = BUF_INIT;
     buf_adds(&b, "your role in this account does not allow this");
+    /* The route's own words, where the roles would send the caller to
+     * the wrong person (routes.h, struct route's refused). */
+    if (refused) {
+        refuse(req, 403, "forbidden", "%s: %s", buf_str(&b), refused);
+        buf_free(&b);
+        return;
+    }
     size_t count = 0, said = 0;
     for (unsigned i = 0; i < ROLE_COUNT; i++)
         count += (allowed & (1u << i)) != 0;
@@ -345,7 +352,7 @@ int caller_account_allows(const struct request *req, const struct account_ref *a
 }
 
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
-                     unsigned parent_allowed, struct account_ref *out)
+                     unsigned parent_allowed, const char *refused, struct account_ref *out)
 {
     memset(out, 0, sizeof(*out));
     if (!id) {
@@ -414,7 +421,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     if (caller_account_allows(req, out, allowed, parent_allowed))
         return 0;
     if (out->roles) {
-        refuse_role(req, allowed, out->roles);
+        refuse_role(req, allowed, out->roles, refused);
         return -1;
     }
     /* The parent's billing people read the account's row in the parent's

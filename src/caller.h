@@ -47,10 +47,12 @@ json_t *project_roles_json(unsigned roles);
  * the parent is closed: round-16 walkthrough of seed 002, D1). Answers 404 when the caller may not
  * even see the account (no role in it, no admin or service-provider role in an ancestor), 403 when
  * they see it but may not do this (to a person of the account: naming the roles in `allowed` and to
- * ask an administrator; round-17 walkthrough of seed 004, D6), 503 when a store is down. Returns 0
- * or -1. The router calls it for the account its route names (routes.c). */
+ * ask an administrator; round-17 walkthrough of seed 004, D6; or, with `refused` not NULL, that
+ * text instead: the route's own, struct route in routes.h; round-18 walkthrough of seed 004, D2),
+ * 503 when a store is down. Returns 0 or -1. The router calls it for the account its route names
+ * (routes.c). */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
-                     unsigned parent_allowed, struct account_ref *out);
+                     unsigned parent_allowed, const char *refused, struct account_ref *out);
 
 /* Whether the caller may see account id, by caller_authorize's rule for
  * 404 against 403: operators see every account, anyone else an account

@@ -1,8 +1,10 @@
 /*
  * contacts: the two named contacts of an account (Inflectra): primary
  * (billing) and technical (alternate), each one of its admins. A change
- * mails the old and the new contact and the account's notification
- * recipients, in the transaction that records it; a new contact of a
+ * mails the old and the new contact, the contact of the other kind (or,
+ * when that leaves nobody but the caller, the other admins) and the
+ * account's notification recipients, in the transaction that records it;
+ * a new contact of a
  * reseller with a live storefront also gets its storefront-welcome, once
  * per subscription (billing_notify.h). A change takes the
  * account's guard (saga.h), like role changes, so the rule "a contact is an
@@ -27,6 +29,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct contact_change {
     struct request *req;
@@ -42,6 +45,10 @@ struct contact_change {
     /* The account's live storefront, for the new contact's
      * storefront-welcome (billing_notify.h; NULL: none). */
     const json_t *welcome;
+    /* The other readers of the mail (contact_guardians): the contact of
+     * the other kind (mail NULL: none) and the other admins (n 0: none). */
+    const struct person *other_contact;
+    const struct billing_people *admins;
 };
 
 /* {{if_unexpected}} of contact-changed (round-14 walkthroughs of seeds 000
@@ -120,10 +127,13 @@ static int contact_tx(struct sql_store *sql, void *arg)
         st = mail_actor_name(sql, &req->caller, account_id, &by);
     if (st == ST_OK) {
         const struct person *old = c->old_person;
-        const char **to = xcalloc(nrecipients + 3, sizeof(char *));
+        const char **to = xcalloc(nrecipients + c->admins->n + 4, sizeof(char *));
         size_t n = 0;
         to[n++] = old->mail;
         to[n++] = c->new_person->mail;
+        to[n++] = c->other_contact->mail;
+        for (size_t i = 0; i < c->admins->n; i++)
+            to[n++] = c->admins->mails[i];
         for (size_t i = 0; i < nrecipients; i++)
             to[n++] = recipients[i];
         struct template_value vals[] = {
@@ -247,6 +257,62 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
     return st;
 }
 
+/* Is p the caller (by uid or by address, case ignored)? */
+static int is_caller(const struct request *req, const struct person *p)
+{
+    if (p->uid && req->caller.uid && strcasecmp(p->uid, req->caller.uid) == 0)
+        return 1;
+    return p->mail && req->caller.mail && *req->caller.mail &&
+           strcasecmp(p->mail, req->caller.mail) == 0;
+}
+
+/* Who else reads contact-changed besides the old and the new contact and
+ * the recipients (round-18 walkthrough of seed 004, D1: an admin named
+ * themselves primary while the old primary was unset by an LDAP
+ * demotion, and the mail went to them alone; the technical contact, the
+ * customer's other guardian, heard nothing). The seed's safeguard is
+ * that a change is noticed: the contact of the other kind (*other, an
+ * admin with an address, as contacts_json counts one; not the caller)
+ * reads every change; and when the old, the new and the other contact leave nobody
+ * but the caller, the account's other admins do (*admins, never the
+ * caller), as recipients-added goes to the contacts else the admins.
+ * The notification recipients do not count: an address is no guardian.
+ * Under the account's guard, before the transaction (no LDAP inside
+ * it); the readers' names go to names. */
+static int contact_guardians(struct request *req, unsigned long long account_id, const char *kind,
+                             const struct person *old, const struct person *p, struct person *other,
+                             struct billing_people *admins, struct mail_names *names)
+{
+    const char *other_kind = strcmp(kind, "primary") == 0 ? "technical" : "primary";
+    char *uid = NULL;
+    int st = contact_get(req->session->sql, account_id, other_kind, &uid);
+    if (st == ST_OK && uid && strcasecmp(uid, p->uid) != 0) {
+        int found = ldap_store_find_person(req->session->ldap, "uid", uid, other);
+        if (found != ST_OK && found != ST_NOT_FOUND)
+            st = found;
+        unsigned roles = 0;
+        if (st == ST_OK && found == ST_OK)
+            st = ldap_store_roles_of(req->session->ldap, account_id, other->dn, &roles);
+        /* The caller knows what they did: as the other contact they get
+         * no copy (one as the old or new contact or as a recipient). */
+        if (st != ST_OK || !(roles & ROLE_ADMIN) || !other->mail || !*other->mail ||
+            is_caller(req, other))
+            person_free(other);
+    }
+    free(uid);
+    if (st != ST_OK)
+        return st;
+    mail_names_add_person(names, other);
+    int someone =
+        (old->mail && *old->mail && !is_caller(req, old)) || !is_caller(req, p) || other->mail;
+    if (someone)
+        return ST_OK;
+    st = billing_people_admins_others(req, account_id, admins);
+    for (size_t i = 0; st == ST_OK && i < admins->n; i++)
+        mail_names_add(names, admins->mails[i], mail_names_find(&admins->names, admins->mails[i]));
+    return st;
+}
+
 void contacts_set(struct request *req)
 {
     const char *kind = req->args[1];
@@ -269,7 +335,8 @@ void contacts_set(struct request *req)
     long long im = body_expected_version(req, b, a.id);
     if (im < 0)
         return;
-    struct person p = {0}, old = {0};
+    struct person p = {0}, old = {0}, other = {0};
+    struct billing_people admins = {0};
     struct mail_names names = MAIL_NAMES_INIT;
     json_t *welcome = NULL;
     char *old_uid = NULL;
@@ -304,9 +371,11 @@ void contacts_set(struct request *req)
             mail_names_add_person(&names, &old);
             mail_names_read_recipients(req->session->sql, req->session->ldap, a.id, NULL, 0,
                                        &names);
+            st = contact_guardians(req, a.id, kind, &old, &p, &other, &admins, &names);
             /* What the storefront-welcome says, read here (the orderer's
              * name is the directory's): NULL without a live storefront. */
-            st = billing_welcome_late_data(req, a.id, &welcome);
+            if (st == ST_OK)
+                st = billing_welcome_late_data(req, a.id, &welcome);
             if (st != ST_OK) {
                 saga_release(req->session->sql, &s, "failed");
                 res_store_failure(req, st, "the directory or the database");
@@ -320,7 +389,9 @@ void contacts_set(struct request *req)
                                        .new_person = &p,
                                        .if_match = (unsigned long long)im,
                                        .names = &names,
-                                       .welcome = welcome};
+                                       .welcome = welcome,
+                                       .other_contact = &other,
+                                       .admins = &admins};
             enum saga_outcome outcome =
                 saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
             if (outcome != SAGA_DONE) {
@@ -347,6 +418,8 @@ out:
     mail_names_free(&names);
     free(old_uid);
     person_free(&old);
+    person_free(&other);
+    billing_people_free(&admins);
     person_free(&p);
 }
 

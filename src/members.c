@@ -359,15 +359,17 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
 
 /* The 409 contact-admin of a hand-over that leaves several customer
  * admins (round-16 walkthrough of seed 000, D2): accountd does not guess
- * which of them becomes contact, so the detail names them. */
+ * which of them becomes contact, so the detail names them. self: the
+ * contact is the caller, who reads "you are" (round-18 walkthrough of
+ * seed 004, D3). */
 static int contact_admin_choose(struct problem *ref, unsigned long long account_id,
-                                const char *kind, const json_t *owners)
+                                const char *kind, const json_t *owners, int self)
 {
     struct buf b = BUF_INIT;
     buf_printf(&b,
-               "that person is the account's %s contact, who must be an admin; this change hands "
-               "the account over to its customer, whose admins are ",
-               kind[0] == 'p' ? "primary" : "technical");
+               "%s the account's %s contact, who must be an admin; this change hands the account "
+               "over to its customer, whose admins are ",
+               self ? "you are" : "that person is", kind[0] == 'p' ? "primary" : "technical");
     size_t n = json_array_size(owners);
     for (size_t i = 0; i < n; i++) {
         const json_t *o = json_array_get(owners, i);
@@ -480,13 +482,28 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         if (kind && *handover && *customer_admin)
             kind = NULL;
         if (kind && *handover)
-            return contact_admin_choose(ref, a->id, kind, *owners);
-        if (kind)
+            return contact_admin_choose(ref, a->id, kind, *owners, self);
+        if (kind && !self)
             return problem_set(ref, 409, "contact-admin",
                                kind[0] == 'p' ? "that person is the account's primary contact, who "
                                                 "must be an admin; name another contact first"
                                               : "that person is the account's technical contact, "
                                                 "who must be an admin; name another contact first");
+        /* The contact who leaves or gives up admin themselves is told
+         * so, and what to do in which order, as the texts next to it
+         * speak to the caller (round-18 walkthrough of seed 004, D3: Anna
+         * leaving read "that person is the account's technical
+         * contact"). */
+        if (kind) {
+            struct buf b = BUF_INIT;
+            buf_printf(&b,
+                       "you are the account's %s contact, who must be an admin; name another "
+                       "administrator %s contact first, then %s",
+                       kind, kind, wanted ? "change your role" : "leave");
+            st = problem_set(ref, 409, "contact-admin", buf_str(&b));
+            buf_free(&b);
+            return st;
+        }
     }
     /* The self-demotion's hand-over leaves the parent's person with
      * service-provider only. */

@@ -17,8 +17,11 @@
  * that let them in; parent: roles on that account's parent that do too
  * when that parent is a distributor, the back office (caller_authorize;
  * operators always pass). A caller who cannot see the account gets 404,
- * one who sees it without the role 403 (caller_authorize). Finer rules
- * (a service provider grants no admin role, ...) are the handler's. */
+ * one who sees it without the role 403 (caller_authorize), which names
+ * the roles and whom to ask, or says the route's own refused text when
+ * its entry has one (the roles alone would send them to the wrong
+ * person). Finer rules (a service provider grants no admin role, ...) are
+ * the handler's. */
 #define ADMIN   ROLE_ADMIN
 #define SP      ROLE_SERVICE_PROVIDER
 #define BILLING ROLE_BILLING
@@ -30,132 +33,147 @@
 #define IDEM    ROUTE_IDEMPOTENT
 
 static const struct route routes[] = {
-    /* method, path, handler, flags, roles, parent roles, account of */
-    {"GET", "/api/v1/health", service_health, ROUTE_PUBLIC, 0, 0, NULL},
-    {"GET", "/api/v1/ready", service_ready, ROUTE_PUBLIC, 0, 0, NULL},
-    {"GET", "/api/v1/auth", auth_check, ROUTE_PUBLIC, 0, 0, NULL},
-    {"GET", "/metrics", service_metrics, ROUTE_PUBLIC, 0, 0, NULL},
-    {"GET", "/api/v1/me", me_get, ID, 0, 0, NULL},
-    {"GET", "/api/v1/me/accounts", me_accounts, ID, 0, 0, NULL},
-    {"GET", "/api/v1/me/preferences", preferences_get, ID, 0, 0, NULL},
-    {"PATCH", "/api/v1/me/preferences", preferences_patch, ID, 0, 0, NULL},
+    /* method, path, handler, flags, roles, parent roles, account of, refused */
+    {"GET", "/api/v1/health", service_health, ROUTE_PUBLIC, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/ready", service_ready, ROUTE_PUBLIC, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/auth", auth_check, ROUTE_PUBLIC, 0, 0, NULL, NULL},
+    {"GET", "/metrics", service_metrics, ROUTE_PUBLIC, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/me", me_get, ID, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/me/accounts", me_accounts, ID, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/me/preferences", preferences_get, ID, 0, 0, NULL, NULL},
+    {"PATCH", "/api/v1/me/preferences", preferences_patch, ID, 0, 0, NULL, NULL},
     /* accounts: a create names its parent in the body, the list in the query;
      * the search (?search= without parent_id) names none: operator staff
      * only, checked by its handler (accounts.c, accounts_search) */
-    {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body},
+    {"POST", "/api/v1/accounts", accounts_create, ID | OPEN, ADMIN, 0, accounts_parent_in_body,
+     NULL},
     /* the list of P: also P's billing people, the back office that orders,
      * upgrades and cancels for P's children and must find them (round-15
      * walkthrough of seed 002, D1) */
     {"GET", "/api/v1/accounts", accounts_list, ID, ADMIN | SP | BILLING, 0,
-     accounts_parent_in_query},
-    {"GET", "/api/v1/accounts/{id}", accounts_get, ID | ROUTE_ROW, ANY, 0, NULL},
-    {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ID | OPEN, ADMIN | SP, 0, NULL},
-    {"DELETE", "/api/v1/accounts/{id}", accounts_close, ID, ADMIN, 0, NULL},
+     accounts_parent_in_query, NULL},
+    {"GET", "/api/v1/accounts/{id}", accounts_get, ID | ROUTE_ROW, ANY, 0, NULL, NULL},
+    {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ID | OPEN, ADMIN | SP, 0, NULL, NULL},
+    {"DELETE", "/api/v1/accounts/{id}", accounts_close, ID, ADMIN, 0, NULL, NULL},
     /* people and roles */
-    {"GET", "/api/v1/accounts/{id}/members", members_list, ID, ANY, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/members/{uid}", members_get, ID, ANY, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/members", members_list, ID, ANY, 0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/members/{uid}", members_get, ID, ANY, 0, NULL, NULL},
     {"PUT", "/api/v1/accounts/{id}/members/{uid}", members_set_roles, ID | OPEN, ADMIN | SP, 0,
-     NULL},
+     NULL, NULL},
     {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ID | OPEN, ADMIN | SP, 0,
-     NULL},
-    /* the named contacts (checked by the handler) and operator staff */
+     NULL, NULL},
+    /* the named contacts (checked by the handler: they are admins) and
+     * operator staff; whom the others ask is the named contacts, not any
+     * admin (round-18 walkthrough of seed 004, D2) */
     {"POST", "/api/v1/accounts/{id}/members/{uid}/password-reset", password_reset_request,
-     ID | OPEN | IDEM, ADMIN, 0, NULL},
+     ID | OPEN | IDEM, ADMIN, 0, NULL,
+     "only the account's named contacts (primary and technical) request password resets; ask "
+     "one of them"},
     {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ID | OPEN | IDEM, ADMIN | SP,
-     0, NULL},
-    {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ID, ADMIN | SP, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/invitations/{inv}", invitations_get, ID, ADMIN | SP, 0, NULL},
-    {"DELETE", "/api/v1/accounts/{id}/invitations/{inv}", invitations_revoke, ID, ADMIN | SP, 0,
+     0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ID, ADMIN | SP, 0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/invitations/{inv}", invitations_get, ID, ADMIN | SP, 0, NULL,
      NULL},
+    {"DELETE", "/api/v1/accounts/{id}/invitations/{inv}", invitations_revoke, ID, ADMIN | SP, 0,
+     NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/invitations/{inv}/resend", invitations_resend, ID | OPEN | IDEM,
-     ADMIN | SP, 0, NULL},
-    {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET, 0, 0, NULL},
-    {"POST", "/api/v1/password-resets/{token}", password_reset_complete, ROUTE_SECRET, 0, 0, NULL},
-    {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ID | OPEN, ADMIN, 0, NULL},
+     ADMIN | SP, 0, NULL, NULL},
+    {"POST", "/api/v1/invitations/{token}/accept", invitations_accept, ROUTE_SECRET, 0, 0, NULL,
+     NULL},
+    {"POST", "/api/v1/password-resets/{token}", password_reset_complete, ROUTE_SECRET, 0, 0, NULL,
+     NULL},
+    {"PUT", "/api/v1/accounts/{id}/contacts/{kind}", contacts_set, ID | OPEN, ADMIN, 0, NULL, NULL},
     /* notifications */
-    {"GET", "/api/v1/accounts/{id}/notification-recipients", recipients_get, ID, ANY, 0, NULL},
+    {"GET", "/api/v1/accounts/{id}/notification-recipients", recipients_get, ID, ANY, 0, NULL,
+     NULL},
     {"PUT", "/api/v1/accounts/{id}/notification-recipients", recipients_put, ID | OPEN, ADMIN | SP,
-     0, NULL},
-    {"GET", "/api/v1/accounts/{id}/notification-templates", templates_list, ID, ADMIN | SP, 0,
+     0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/notification-templates", templates_list, ID, ADMIN | SP, 0, NULL,
      NULL},
     {"GET", "/api/v1/accounts/{id}/notification-templates/{name}", templates_get, ID, ADMIN | SP, 0,
-     NULL},
+     NULL, NULL},
     {"PUT", "/api/v1/accounts/{id}/notification-templates/{name}", templates_put, ID | OPEN, ADMIN,
-     0, NULL},
+     0, NULL, NULL},
     {"DELETE", "/api/v1/accounts/{id}/notification-templates/{name}", templates_delete, ID | OPEN,
-     ADMIN, 0, NULL},
+     ADMIN, 0, NULL, NULL},
     {"GET", "/api/v1/accounts/{id}/notification-templates/{name}/recipients",
-     template_recipients_list, ID, ADMIN | SP, 0, NULL},
+     template_recipients_list, ID, ADMIN | SP, 0, NULL, NULL},
     {"PUT", "/api/v1/accounts/{id}/notification-templates/{name}/recipients",
-     template_recipients_put, ID | OPEN, ADMIN, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ID, ADMIN | SP, 0, NULL},
+     template_recipients_put, ID | OPEN, ADMIN, 0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/notifications", notifications_list, ID, ADMIN | SP, 0, NULL,
+     NULL},
     {"POST", "/api/v1/accounts/{id}/announcements", announcements_create, ID | OPEN | IDEM, ADMIN,
-     0, NULL},
+     0, NULL, NULL},
     /* partner management: properties, hand-over, service providers */
     /* the definitions are read also by the partner's billing people, who
      * read the overview table's property columns (round-16 walkthrough of
      * seed 001, D3); writing them stays admin or service-provider */
     {"GET", "/api/v1/accounts/{id}/property-definitions", property_definitions_list, ID,
-     ADMIN | SP | BILLING, 0, NULL},
+     ADMIN | SP | BILLING, 0, NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/property-definitions", property_definitions_create,
-     ID | OPEN | IDEM, ADMIN | SP, 0, NULL},
+     ID | OPEN | IDEM, ADMIN | SP, 0, NULL, NULL},
     {"GET", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_get, ID,
-     ADMIN | SP | BILLING, 0, NULL},
+     ADMIN | SP | BILLING, 0, NULL, NULL},
     {"PATCH", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_patch,
-     ID | OPEN, ADMIN | SP, 0, NULL},
+     ID | OPEN, ADMIN | SP, 0, NULL, NULL},
     {"DELETE", "/api/v1/accounts/{id}/property-definitions/{key}", property_definitions_delete,
-     ID | OPEN, ADMIN | SP, 0, NULL},
+     ID | OPEN, ADMIN | SP, 0, NULL, NULL},
     /* a child's own sheet: its parent's definitions with its values, for
      * whoever reads the account (as GET /accounts/{id}) */
-    {"GET", "/api/v1/accounts/{id}/properties", account_properties_get, ID, ANY, 0, NULL},
-    {"POST", "/api/v1/accounts/{id}/transfer", transfers_create, ID | OPEN | IDEM, ADMIN, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/service-providers", providers_list, ID, ADMIN, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/service-providers/{uid}", providers_get, ID, ADMIN, 0, NULL},
-    {"PATCH", "/api/v1/accounts/{id}/service-providers/{uid}", providers_patch, ID | OPEN, ADMIN, 0,
+    {"GET", "/api/v1/accounts/{id}/properties", account_properties_get, ID, ANY, 0, NULL, NULL},
+    {"POST", "/api/v1/accounts/{id}/transfer", transfers_create, ID | OPEN | IDEM, ADMIN, 0, NULL,
      NULL},
+    {"GET", "/api/v1/accounts/{id}/service-providers", providers_list, ID, ADMIN, 0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/service-providers/{uid}", providers_get, ID, ADMIN, 0, NULL,
+     NULL},
+    {"PATCH", "/api/v1/accounts/{id}/service-providers/{uid}", providers_patch, ID | OPEN, ADMIN, 0,
+     NULL, NULL},
     {"DELETE", "/api/v1/accounts/{id}/service-providers/{uid}", providers_delete, ID | OPEN, ADMIN,
-     0, NULL},
-    {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL},
+     0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL, NULL},
     /* projects: people with a project role only are let in (ROUTE_PROJECT) */
     {"POST", "/api/v1/accounts/{id}/projects", projects_create, ID | OPEN | IDEM, ADMIN | SP, 0,
+     NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/projects", projects_list, ID | PROJECT, ANY, 0, NULL, NULL},
+    {"GET", "/api/v1/projects/{pid}", projects_get, ID | PROJECT, ANY, 0, projects_account_of,
      NULL},
-    {"GET", "/api/v1/accounts/{id}/projects", projects_list, ID | PROJECT, ANY, 0, NULL},
-    {"GET", "/api/v1/projects/{pid}", projects_get, ID | PROJECT, ANY, 0, projects_account_of},
     {"PATCH", "/api/v1/projects/{pid}", projects_patch, ID | OPEN | PROJECT, ADMIN | SP, 0,
-     projects_account_of},
+     projects_account_of, NULL},
     {"DELETE", "/api/v1/projects/{pid}", projects_delete, ID | OPEN | PROJECT, ADMIN | SP, 0,
-     projects_account_of},
+     projects_account_of, NULL},
     {"GET", "/api/v1/projects/{pid}/members/{uid}", project_members_get, ID | PROJECT, ANY, 0,
-     projects_account_of},
+     projects_account_of, NULL},
     {"PUT", "/api/v1/projects/{pid}/members/{uid}", project_members_put, ID | OPEN | PROJECT,
-     ADMIN | SP, 0, projects_account_of},
+     ADMIN | SP, 0, projects_account_of, NULL},
     {"DELETE", "/api/v1/projects/{pid}/members/{uid}", project_members_delete, ID | OPEN | PROJECT,
-     ADMIN | SP, 0, projects_account_of},
+     ADMIN | SP, 0, projects_account_of, NULL},
     {"POST", "/api/v1/projects/{pid}/invitations", project_invitations_create,
-     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of},
+     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of, NULL},
     {"GET", "/api/v1/projects/{pid}/invitations", project_invitations_list, ID | PROJECT,
-     ADMIN | SP, 0, projects_account_of},
+     ADMIN | SP, 0, projects_account_of, NULL},
     {"GET", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_get, ID | PROJECT,
-     ADMIN | SP, 0, projects_account_of},
+     ADMIN | SP, 0, projects_account_of, NULL},
     {"DELETE", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_revoke, ID | PROJECT,
-     ADMIN | SP, 0, projects_account_of},
+     ADMIN | SP, 0, projects_account_of, NULL},
     {"POST", "/api/v1/projects/{pid}/invitations/{inv}/resend", project_invitations_resend,
-     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of},
+     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of, NULL},
     /* customer relations: a partner asks (or withdraws), the customer's
      * admin decides, an admin of either side ends an active one */
     {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN | IDEM, ADMIN,
-     0, NULL},
-    {"GET", "/api/v1/accounts/{id}/customers", relations_customers, ID, ADMIN | SP, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/customer-relations", relations_requests, ID, ADMIN, 0, NULL},
-    {"GET", "/api/v1/customer-relations/{rid}", relations_get, ID, ADMIN, 0, relations_side_of},
+     0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/customers", relations_customers, ID, ADMIN | SP, 0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/customer-relations", relations_requests, ID, ADMIN, 0, NULL,
+     NULL},
+    {"GET", "/api/v1/customer-relations/{rid}", relations_get, ID, ADMIN, 0, relations_side_of,
+     NULL},
     {"POST", "/api/v1/customer-relations/{rid}/approve", relations_approve, ID | OPEN | IDEM, ADMIN,
-     0, relations_customer_of},
+     0, relations_customer_of, NULL},
     {"POST", "/api/v1/customer-relations/{rid}/decline", relations_decline, ID | OPEN | IDEM, ADMIN,
-     0, relations_customer_of},
+     0, relations_customer_of, NULL},
     {"POST", "/api/v1/customer-relations/{rid}/withdraw", relations_withdraw, ID | OPEN | IDEM,
-     ADMIN, 0, relations_partner_of},
+     ADMIN, 0, relations_partner_of, NULL},
     {"POST", "/api/v1/customer-relations/{rid}/end", relations_end, ID | OPEN | IDEM, ADMIN, 0,
-     relations_side_of},
+     relations_side_of, NULL},
     /* billing (docs/api.md "Plans, orders, subscriptions, storefronts,
      * licenses"): back office = the parent's admins and billing people,
      * when the parent is a distributor (caller_authorize; round-17
@@ -165,43 +183,45 @@ static const struct route routes[] = {
      * (orders.c: an order with a plan is for the roles of upgrade; round-8
      * walkthrough of seed 004). Service providers read (DESIGN: "read
      * billing"). */
-    {"GET", "/api/v1/plans", plans_list, ID, 0, 0, NULL},
-    {"GET", "/api/v1/articles", articles_list, ID, 0, 0, NULL},
+    {"GET", "/api/v1/plans", plans_list, ID, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/articles", articles_list, ID, 0, 0, NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/orders", orders_create, ID | OPEN | IDEM,
-     ADMIN | BILLING | MEMBER, ADMIN | BILLING, NULL},
-    {"GET", "/api/v1/accounts/{id}/orders", orders_list, ID, ANY, ADMIN | BILLING, NULL},
-    {"GET", "/api/v1/orders/{oid}", orders_get, ID, ANY, ADMIN | BILLING, order_account_of},
+     ADMIN | BILLING | MEMBER, ADMIN | BILLING, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/orders", orders_list, ID, ANY, ADMIN | BILLING, NULL, NULL},
+    {"GET", "/api/v1/orders/{oid}", orders_get, ID, ANY, ADMIN | BILLING, order_account_of, NULL},
     {"POST", "/api/v1/orders/{oid}/execute", orders_execute, ID | OPEN | IDEM,
-     ADMIN | BILLING | MEMBER, ADMIN | BILLING, order_account_of},
+     ADMIN | BILLING | MEMBER, ADMIN | BILLING, order_account_of, NULL},
     {"POST", "/api/v1/orders/{oid}/discard", orders_discard, ID | OPEN | IDEM,
-     ADMIN | BILLING | MEMBER, ADMIN | BILLING, order_account_of},
+     ADMIN | BILLING | MEMBER, ADMIN | BILLING, order_account_of, NULL},
     {"GET", "/api/v1/accounts/{id}/subscriptions", subscriptions_list, ID, ANY, ADMIN | BILLING,
-     NULL},
+     NULL, NULL},
     {"GET", "/api/v1/subscriptions/{sid}", subscriptions_get, ID, ANY, ADMIN | BILLING,
-     subscription_account_of},
+     subscription_account_of, NULL},
     {"POST", "/api/v1/subscriptions/{sid}/upgrade", subscriptions_upgrade, ID | OPEN | IDEM,
-     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of},
+     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of, NULL},
     {"POST", "/api/v1/subscriptions/{sid}/cancel", subscriptions_cancel, ID | OPEN | IDEM,
-     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of},
+     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of, NULL},
     {"POST", "/api/v1/subscriptions/{sid}/uncancel", subscriptions_uncancel, ID | OPEN | IDEM,
-     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of},
+     ADMIN | BILLING, ADMIN | BILLING, subscription_account_of, NULL},
     {"POST", "/api/v1/subscriptions/{sid}/renew", subscriptions_renew, ID | OPEN | IDEM, ANY,
-     ADMIN | BILLING, subscription_account_of},
-    {"GET", "/api/v1/storefronts/{alias}", storefronts_get, ROUTE_PUBLIC, 0, 0, NULL},
-    {"GET", "/api/v1/storefront-aliases/{alias}", storefront_aliases_get, ROUTE_PUBLIC, 0, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/storefront-host", storefront_host_get, ID, ADMIN | SP, 0, NULL},
-    {"PUT", "/api/v1/accounts/{id}/storefront-host", storefront_host_put, ID | OPEN, ADMIN, 0,
+     ADMIN | BILLING, subscription_account_of, NULL},
+    {"GET", "/api/v1/storefronts/{alias}", storefronts_get, ROUTE_PUBLIC, 0, 0, NULL, NULL},
+    {"GET", "/api/v1/storefront-aliases/{alias}", storefront_aliases_get, ROUTE_PUBLIC, 0, 0, NULL,
      NULL},
-    {"GET", "/api/v1/accounts/{id}/licenses", licenses_list, ID, ANY, ADMIN | BILLING, NULL},
+    {"GET", "/api/v1/accounts/{id}/storefront-host", storefront_host_get, ID, ADMIN | SP, 0, NULL,
+     NULL},
+    {"PUT", "/api/v1/accounts/{id}/storefront-host", storefront_host_put, ID | OPEN, ADMIN, 0, NULL,
+     NULL},
+    {"GET", "/api/v1/accounts/{id}/licenses", licenses_list, ID, ANY, ADMIN | BILLING, NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/licenses/{feature}/consume", licenses_consume, ID | OPEN | IDEM,
-     ANY, 0, NULL},
+     ANY, 0, NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/licenses/{feature}/release", licenses_release, ID | OPEN | IDEM,
-     ANY, 0, NULL},
-    {"GET", "/api/v1/accounts/{id}/invoices", invoices_list, ID, ANY, ADMIN | BILLING, NULL},
-    {"GET", "/api/v1/accounts/{id}/quotes", quotes_list, ID, ANY, ADMIN | BILLING, NULL},
-    {"GET", "/api/v1/accounts/{id}/quotes/{qid}", quotes_get, ID, ANY, ADMIN | BILLING, NULL},
+     ANY, 0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/invoices", invoices_list, ID, ANY, ADMIN | BILLING, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/quotes", quotes_list, ID, ANY, ADMIN | BILLING, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/quotes/{qid}", quotes_get, ID, ANY, ADMIN | BILLING, NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/quotes", quotes_create, ID | OPEN | IDEM, ADMIN | BILLING,
-     ADMIN | BILLING, NULL},
+     ADMIN | BILLING, NULL, NULL},
 };
 
 int route_allows(const struct request *req, const char *method, const char *pattern)
@@ -299,7 +319,8 @@ static int authorize_route(struct request *req, const struct route *route)
         !caller_roles(req, id) && caller_in_projects_of(req, id)) {
         if (caller_project_account(req, id, &req->account) < 0)
             return -1;
-    } else if (caller_authorize(req, id, route->roles, route->parent_roles, &req->account) < 0) {
+    } else if (caller_authorize(req, id, route->roles, route->parent_roles, route->refused,
+                                &req->account) < 0) {
         return -1;
     }
     if ((route->flags & ROUTE_OPEN) && strcmp(req->account.status, "closed") == 0) {
@@ -423,10 +444,10 @@ void routes_print(FILE *out)
         for (unsigned b = 0; b < sizeof(flag_names) / sizeof(flag_names[0]); b++)
             if (r->flags & (1u << b))
                 json_array_append_new(flags, json_string(flag_names[b]));
-        json_t *line =
-            json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "method", r->method, "pattern", r->pattern,
-                      "flags", flags, "roles", roles_json(r->roles), "parent_roles",
-                      roles_json(r->parent_roles), "account_of", r->account_of != NULL);
+        json_t *line = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:s?}", "method", r->method,
+                                 "pattern", r->pattern, "flags", flags, "roles",
+                                 roles_json(r->roles), "parent_roles", roles_json(r->parent_roles),
+                                 "account_of", r->account_of != NULL, "refused", r->refused);
         char *text = json_dumps(line, JSON_COMPACT);
         fprintf(out, "%s\n", text);
         free(text);

@@ -52,6 +52,13 @@ struct route {
     unsigned parent_roles;    /* ROLE_* bits on that account's parent that may call too (a
                                  distributor parent only: the back office, caller.h) */
     account_of_fn account_of; /* NULL: the first placeholder is the account id */
+    /* What the router's 403 says to a person of the account whose roles
+     * are not in roles, after "your role in this account does not allow
+     * this: ", when the roles alone would send them to the wrong person
+     * (the reset route: only the named contacts among the admins;
+     * round-18 walkthrough of seed 004, D2). NULL: the roles it needs and
+     * whom to ask (caller_authorize). */
+    const char *refused;
 };
 
 /* Matches decoded segments against a pattern; fills args with the
@@ -69,7 +76,8 @@ int route_allows(const struct request *req, const char *method, const char *patt
 void routes_handle(struct request *req, body_read_fn read, void *read_ctx);
 
 /* Prints the table as JSON lines (method, pattern, flags, roles,
- * parent_roles) for `accountd routes` and the authorization-matrix test. */
+ * parent_roles, account_of, and refused where an entry has it) for
+ * `accountd routes` and the authorization-matrix test. */
 void routes_print(FILE *out);
 
 #endif

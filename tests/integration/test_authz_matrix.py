@@ -9,7 +9,8 @@ caller and checks what each one gets:
 
 - operator: let in everywhere;
 - admin, service-provider, billing, member of the account: let in when their
-  role is in the route's roles, else 403;
+  role is in the route's roles, else 403 naming those roles, or saying the
+  route's own text (REFUSED);
 - parent-admin (an admin of the parent account, a partner, who is no member
   of it): 403 on every route (they see the row), the billing routes'
   parent roles included: a partner has no back office, its people act in
@@ -268,6 +269,7 @@ def test_matrix_matches_route_table(env):
         assert set(r["parent_roles"]) == parent_roles, f"{key}: table says parent roles {r}"
         assert ("open" in r["flags"]) == open_only, f"{key}: table says flags {r['flags']}"
         assert ("project" in r["flags"]) == (key in PROJECT_ROUTES), f"{key}: flags {r['flags']}"
+        assert r.get("refused") == REFUSED.get(key), f"{key}: table says refused {r.get('refused')}"
 
 
 @pytest.fixture(scope="module")
@@ -501,14 +503,29 @@ def refused_by_router(r):
     return False
 
 
-def role_refusal(roles, kind):
+def role_refusal(key, kind):
     """The router's 403 detail to a person of the account whose role the
     route does not name: the roles it needs, in the table's order, and
-    whom to ask (round-17 walkthrough of seed 004, D6)."""
+    whom to ask (round-17 walkthrough of seed 004, D6), or the route's own
+    text where REFUSED has one (round-18 walkthrough of seed 004, D2)."""
+    if key in REFUSED:
+        return f"your role in this account does not allow this: {REFUSED[key]}"
+    roles = MATRIX[key][0]
     named = [role for role in ROLE_KINDS if role in roles]
     needs = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
     ask = "" if kind == A else "; ask an administrator of the account"
     return f"your role in this account does not allow this: it needs {needs}{ask}"
+
+
+# The routes whose router 403 says the route's own text instead of the
+# roles it needs (the table's `refused`): those the roles alone would
+# send to the wrong person. The reset route is for admins, but only the
+# named contacts among them may ask (round-18 walkthrough of seed 004, D2).
+REFUSED = {
+    "POST /api/v1/accounts/{id}/members/{uid}/password-reset":
+        "only the account's named contacts (primary and technical) request password resets;"
+        " ask one of them",
+}
 
 
 ACCOUNT_ROUTES = sorted(k for k, v in MATRIX.items() if v is not None and k not in PUBLIC)
@@ -555,7 +572,7 @@ def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account)
             # nobody outside it learns anything (404, the parent's admin
             # "you are not a member of this account").
             if want == 403 and kind in ROLE_KINDS:
-                assert r.json()["detail"] == role_refusal(MATRIX[key][0], kind), \
+                assert r.json()["detail"] == role_refusal(key, kind), \
                     f"{kind}: {S.describe(r)}"
             elif want == 403 and kind == "parent-admin":
                 assert r.json()["detail"] == "you are not a member of this account", \

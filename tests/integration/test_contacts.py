@@ -118,11 +118,13 @@ def test_change_mails_old_new_and_recipients(api, customer, make_person, set_rol
     S.expect(api(admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
                             json={"emails": [r1, r2]}), 200)
 
-    # The first contact: no old one, so the new one and the recipients.
+    # The first contact: no old one, so the new one and the recipients;
+    # the admin named themselves and there is no other contact, so the
+    # other admin hears of it too (round-18 walkthrough of seed 004, D1).
     before = S.outbox_max_id(sql)
     S.expect(api(admin).put(contact_path(acc.id), json={"uid": admin.uid}), 200)
     rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
-    assert addresses(rows) == sorted([admin.mail.lower(), r1, r2]), rows
+    assert addresses(rows) == sorted([admin.mail.lower(), b.mail.lower(), r1, r2]), rows
     assert {r["template"] for r in rows} == {"contact-changed"}
 
     # From admin to b: old, new and recipients, each once.
@@ -368,3 +370,154 @@ def test_clearing_a_deleted_persons_contact_rows_is_in_the_audit_trail(api, make
     # The audit view shows it to the account's admins.
     items = S.expect(api(t.admin).get(f"/api/v1/accounts/{other.id}/audit"), 200)["items"]
     assert items[0]["action"] == "contact.unset" and items[0]["old_value"]["uid"] == old.uid, items[0]
+
+
+# ---------------------------------------------------------------- the other guardians
+
+SELF_TEXT = "You made this change."
+WHY = ("You get this mail as a named contact or a notification recipient of {acc}, or as one of"
+       " its administrators while it has no other named contact.")
+
+
+def received(mailbox, rows, to):
+    found = [r for r in rows if r["template"] == "contact-changed"
+             and r["recipient"].lower() == to.lower()]
+    assert len(found) == 1, (to, rows)
+    mails = mailbox.wait_for(outbox_id=found[0]["id"], timeout=15)
+    assert len(mails) == 1, found
+    return mails[0].body.replace("\r\n", "\n")
+
+
+def demote_in_ldap(api, ldap_admin, by, account_id, person):
+    """The seed's LDAP administrator takes the admin role away (the person
+    stays a member); the overview shows it at once."""
+    S.wait_for_directory_cache()
+    assert ldap_admin.modify(S.role_dn(account_id, "admin"),
+                             {"member": [(ldap3.MODIFY_DELETE, [person.dn])]}), ldap_admin.result
+    assert ldap_admin.modify(S.role_dn(account_id, "member"),
+                             {"member": [(ldap3.MODIFY_ADD, [person.dn])]}), ldap_admin.result
+
+    def roles():
+        body = S.expect(api(by).get(f"/api/v1/accounts/{account_id}"), 200)
+        return {m["uid"]: m["roles"] for m in body["members"]}.get(person.uid)
+    assert S.wait_until(lambda: roles() == ["member"], 5.0, 0.1)
+
+
+def test_naming_oneself_after_an_ldap_demotion_is_told_to_the_other_contact(
+        api, sql, mailbox, ldap_admin, make_tenant, make_account, make_person, set_roles):
+    """Round-18 walkthrough of seed 004, D1: Ben was technical contact,
+    Gus primary; the LDAP administrator took admin away from Gus (primary
+    reads unset), and Paul, the partner's admin and an admin of the
+    customer, named himself primary. contact-changed went to Paul alone
+    ("from nobody to Paul …  You made this change."): Ben, the customer's
+    other named contact, heard nothing. Now the contact of the other kind
+    reads every change; Paul's copy still says he made it, one copy per
+    address; Gus (no contact any more), another admin and a member get
+    none. A member may not name a contact (403), another tenant 404."""
+    t = make_tenant("ctg")
+    acc = make_account(t.admin, "customer", t.account.id)
+    gus, ben, dora, mia = (make_person(prefix=p) for p in ("ctgg", "ctgb", "ctgd", "ctgm"))
+    for who in (gus, ben, dora):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    set_roles(t.admin, acc.id, mia, ["member"])
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": gus.uid}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+    demote_in_ldap(api, ldap_admin, t.admin, acc.id, gus)
+    assert overview_contacts(api, ben, acc.id)["primary"] is None
+
+    # Who may not: a member (the router's 403), another tenant (404); no mail.
+    other = make_tenant("ctgo")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(mia).put(contact_path(acc.id, "primary"), json={"uid": mia.uid}),
+                     403, "forbidden")
+    S.expect_problem(api(other.admin).put(contact_path(acc.id, "primary"),
+                                          json={"uid": other.admin.uid}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": t.admin.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([t.admin.mail.lower(), ben.mail.lower()]), rows
+    assert {r["template"] for r in rows} == {"contact-changed"}
+    paul = f"{t.admin.name} of {t.account.name}"
+    mine = received(mailbox, rows, t.admin.mail)
+    assert mine.rstrip("\n").endswith(SELF_TEXT), mine
+    bens = received(mailbox, rows, ben.mail)
+    assert bens.startswith(f"Hello {ben.name},\n\n{paul} changed the primary contact of"
+                           f" {acc.name} from nobody to {t.admin.name}.\n"), bens
+    assert (f"If you did not expect this change, ask {paul} or another administrator of"
+            f" {acc.name}: any administrator can name another contact.\n") in bens, bens
+    assert WHY.format(acc=acc.name) in bens and SELF_TEXT not in bens, bens
+
+    # Every change, not only one from nobody: Paul hands primary to Dora;
+    # Ben (technical) hears of it with the old and the new contact.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": dora.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([t.admin.mail.lower(), dora.mail.lower(),
+                                      ben.mail.lower()]), rows
+    assert f"from {t.admin.name} to {dora.name}." in received(mailbox, rows, ben.mail)
+
+    # A change of the technical contact is told to the primary one (Dora).
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(contact_path(acc.id, "technical"), json={"uid": t.admin.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([ben.mail.lower(), t.admin.mail.lower(),
+                                      dora.mail.lower()]), rows
+    assert received(mailbox, rows, ben.mail).rstrip("\n").endswith(SELF_TEXT)
+    # The other contact who makes the change gets no copy as such: Dora
+    # (primary) hands technical from Paul to Ben.
+    before = S.outbox_max_id(sql)
+    S.expect(api(dora).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([t.admin.mail.lower(), ben.mail.lower()]), rows
+
+
+def test_naming_oneself_with_no_other_contact_is_told_to_the_other_admins(
+        api, sql, mailbox, ldap_admin, make_tenant, make_account, make_person, set_roles):
+    """D1: when the old, the new and the other contact leave nobody but
+    the caller (Gus named himself primary after the primary's LDAP
+    demotion, no technical contact), the account's other admins read
+    contact-changed, as recipients-added goes to the contacts else the
+    admins: not the caller twice, not the demoted person, not a member or
+    a billing person; the notification recipients as always. When
+    someone else is named, they read it and the admins do not."""
+    t = make_tenant("cta")
+    acc = make_account(t.admin, "customer", t.account.id)
+    carl, gus, ann, bob, mia = (make_person(prefix=p)
+                                for p in ("ctac", "ctag", "ctaa", "ctab", "ctam"))
+    for who in (carl, gus, ann):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    set_roles(t.admin, acc.id, bob, ["billing"])
+    set_roles(t.admin, acc.id, mia, ["member"])
+    bare = S.unique_mail("ops-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                              json={"emails": [bare]}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": carl.uid}), 200)
+    demote_in_ldap(api, ldap_admin, t.admin, acc.id, carl)
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(gus).put(contact_path(acc.id, "primary"), json={"uid": gus.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([gus.mail.lower(), t.admin.mail.lower(), ann.mail.lower(),
+                                      bare.lower()]), rows
+    assert received(mailbox, rows, gus.mail).rstrip("\n").endswith(SELF_TEXT)
+    anns = received(mailbox, rows, ann.mail)
+    assert anns.startswith(f"Hello {ann.name},\n\n{gus.name} changed the primary contact of"
+                           f" {acc.name} from nobody to {gus.name}.\n"), anns
+    assert WHY.format(acc=acc.name) in anns, anns
+    assert f"ask {gus.name} or another administrator of {acc.name}" in anns, anns
+
+    # Gus names himself technical too: the other contact is himself, so
+    # the other admins again.
+    before = S.outbox_max_id(sql)
+    S.expect(api(gus).put(contact_path(acc.id, "technical"), json={"uid": gus.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([gus.mail.lower(), t.admin.mail.lower(), ann.mail.lower(),
+                                      bare.lower()]), rows
+
+    # Gus hands technical to Ann: she reads it, the other admins do not.
+    before = S.outbox_max_id(sql)
+    S.expect(api(gus).put(contact_path(acc.id, "technical"), json={"uid": ann.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([gus.mail.lower(), ann.mail.lower(), bare.lower()]), rows

@@ -806,8 +806,9 @@ def test_the_contact_changed_copy_of_who_made_it_says_they_did(api, sql, mailbox
         [anna.mail.lower(), ben.mail.lower(), bare]), rows
     mine = one_mail(mailbox, only(rows, "contact-changed", ben.mail))
     assert mine.body.endswith(
-        f"You get this mail as a named contact or a notification recipient of {acc.name}."
-        f" {SELF_TEXT}\n"), mine.body
+        f"You get this mail as a named contact or a notification recipient of {acc.name}, or as"
+        f" one of its administrators while it has no other named contact. {SELF_TEXT}\n"), \
+        mine.body
     assert "ask" not in mine.body, mine.body
     for to in (anna.mail, bare):
         mail = one_mail(mailbox, only(rows, "contact-changed", to))

@@ -132,6 +132,46 @@ def test_demoting_a_contact_is_409(api, ldap_admin, sql, with_contact):
     assert S.roles_in_ldap(ldap_admin, t.account.id, c) == {"member"}
 
 
+def test_a_contact_leaving_or_demoting_themselves_is_spoken_to(api, ldap_admin, sql, make_tenant,
+                                                              make_person, set_roles):
+    """Round-18 walkthrough of seed 004, D3: Anna, the technical contact,
+    leaving read "that person is the account's technical contact …"; the
+    texts next to it speak to the caller. Her own DELETE and PUT say "you
+    are …" and what to do in which order; another admin removing her
+    still reads "that person is …". A member may not (403), another
+    tenant 404; nothing changes."""
+    t = make_tenant("rules")
+    anna, mia = make_person(prefix="cta"), make_person(prefix="ctm")
+    set_roles(t.admin, t.account.id, anna, ["admin"])
+    set_roles(t.admin, t.account.id, mia, ["member"])
+    path = f"{ACCOUNTS}/{t.account.id}/members/{anna.uid}"
+    for kind in ("technical", "primary"):
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/contacts/{kind}",
+                                  json={"uid": anna.uid}), 200)
+        if kind == "primary":
+            S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/contacts/technical",
+                                      json={"uid": t.admin.uid}), 200)
+        mine = f"you are the account's {kind} contact, who must be an admin; name another" \
+               f" administrator {kind} contact first, then "
+        p = S.expect_problem(api(anna).delete(path), 409, "contact-admin")
+        assert p["detail"] == mine + "leave", p
+        p = S.expect_problem(api(anna).put(path, json={"roles": ["member"]}), 409, "contact-admin")
+        assert p["detail"] == mine + "change your role", p
+        p = S.expect_problem(api(t.admin).delete(path), 409, "contact-admin")
+        assert p["detail"] == (f"that person is the account's {kind} contact, who must be an"
+                               " admin; name another contact first"), p
+        S.expect_problem(api(mia).delete(path), 403, "forbidden")
+        S.expect_problem(api(make_tenant("rulesx").admin).delete(path), 404)
+        assert S.roles_in_ldap(ldap_admin, t.account.id, anna) == {"admin"}
+        assert sql.value("SELECT uid FROM account_contacts WHERE account_id=%s AND kind=%s",
+                         int(t.account.id), kind) == anna.uid
+    # Named another contact first, then she leaves.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    S.expect(api(anna).delete(path), 204)
+    assert S.roles_in_ldap(ldap_admin, t.account.id, anna) == set()
+
+
 def test_contact_must_be_an_admin(api, make_tenant, make_person, set_roles):
     t = make_tenant("rules")
     m = make_person(prefix="cm")

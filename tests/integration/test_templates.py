@@ -32,6 +32,8 @@ TEMPLATES = {
     # leftover of seed 000, D5)
     # sql/049: whom to ask, per reader ({{if_unexpected}}; round-14
     # walkthroughs of seeds 000 and 004, D1)
+    # sql/077: the other admins read it too when nobody else would (round-18
+    # walkthrough of seed 004, D1), and the line saying why names them
     "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by",
                         "greeting", "if_unexpected"},
     # sql/073: {{providers_note}} as in transfer-invitation, and
@@ -426,6 +428,11 @@ PARENT_CLOSED_069 = (
     " {{account_name}}.\n")
 
 
+CONTACT_049 = ("{{greeting}}\n\n{{changed_by}} changed the {{contact}} contact of {{account_name}}"
+               " from {{old_name}} to {{new_name}}.\n\nYou get this mail as a named contact or a"
+               " notification recipient of {{account_name}}. {{if_unexpected}}\n")
+
+
 def run_migration(env, name):
     path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql", name)
     with open(path) as f:
@@ -517,3 +524,35 @@ def test_a_bad_override_names_every_unknown_placeholder(api, distributor, make_t
     S.expect_problem(api(other.admin).put(tpath(dist.id, "subscription-changed"), json={
         "subject": "{{nope}}", "body": "x"}), 404)
     assert sql.rows("SELECT id FROM notification_templates WHERE account_id=%s", int(dist.id)) == []
+
+
+def test_migration_077_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 077 (round-18 walkthrough of seed 004, D1): contact-changed
+    now also goes to the other named contact and, when nobody but the
+    person who made the change would read it, to the other admins; the
+    shipped default's line that says why the reader gets it names those
+    admins too. A distributor's override that kept the text of migration
+    049 keeps it, and so does a default row someone edited in the
+    database. Run once more here, as `accountd migrate` runs it."""
+    row = defaults(sql)["contact-changed"]
+    assert row["body"] == CONTACT_049.replace(
+        "notification recipient of {{account_name}}. ",
+        "notification recipient of {{account_name}}, or as one of its administrators while it"
+        " has no other named contact. "), row
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'contact-changed', %s, %s)", int(dist.id), row["subject"], CONTACT_049)
+    edited = CONTACT_049.replace("You get this mail", "You receive this mail")
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='contact-changed'", edited)
+    try:
+        run_migration(env, "077_contact_changed_guardians.sql")
+        run_migration(env, "077_contact_changed_guardians.sql")
+        assert defaults(sql)["contact-changed"]["body"] == edited
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='contact-changed'", row["body"])
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='contact-changed'", int(dist.id)) == CONTACT_049
+    assert defaults(sql)["contact-changed"] == row
