@@ -656,3 +656,101 @@ def test_a_deleted_projects_invitation_link_says_why_it_was_revoked(api, sql, ma
     p = S.expect_problem(S.accept_invitation(api, token, password=PASSWORD), 410,
                          "invitation-revoked")
     assert p["detail"] == "this invitation was revoked", p
+
+
+OWNER_403 = ("your role in this account does not allow this: it needs admin or service-provider, "
+             "or an owner role in the project; ask an administrator of the account")
+
+
+def test_a_project_owner_with_an_account_role_manages_its_people_and_invitations(
+        api, sql, ldap_admin, make_tenant, make_person, set_roles, invitation_mail, anon):
+    """Round-18 walkthrough of seed 003, D2: a reseller's employee with an
+    ordinary account role (member, billing) made owner of a project got
+    403 "it needs admin or service-provider" on the project's people and
+    invitations, while an owner with no account role passed: the router
+    looked at the account role only. A project's owner manages its people
+    and invitations whatever their account role; everyone else who holds
+    an account role but neither the route's roles nor the project's owner
+    role gets a 403 that names both; another tenant 404; nobody 401."""
+    t = make_tenant("pown")
+    s = api(t.admin)
+    a = new_project(api, t, S.unique("Kunde Vier ERP "))
+    b = new_project(api, t, S.unique("Kunde B "))
+    adam, otto, mia = (make_person(prefix=p) for p in ("powa", "powo", "powm"))
+    for who in (adam, otto, mia):
+        set_roles(t.admin, t.account.id, who, ["member"])
+    S.expect(s.put(member_path(a["id"], adam.uid), json={"role": "owner"}), 200)
+    S.expect(s.put(member_path(a["id"], mia.uid), json={"role": "editor"}), 200)
+    owner = api(adam)
+    wait_sees(owner, f"/api/v1/projects/{a['id']}")
+
+    for role in ("member", "billing"):
+        set_roles(t.admin, t.account.id, adam, [role])
+        # Invitations: create, list, read one, resend, revoke.
+        email = S.unique_mail("pown-x-")
+        before = S.outbox_max_id(sql)
+        inv = S.expect(owner.post(inv_path(a["id"]), json={"email": email, "role": "reader"}), 202)
+        _, token = invitation_mail(email, after=before)
+        listed = S.expect(owner.get(inv_path(a["id"])), 200)["items"]
+        mine = [i for i in listed if i["id"] == inv["id"]]
+        assert len(mine) == 1 and mine[0]["invited_by"] == adam.uid, listed
+        # Its link works: its sender owns the project.
+        assert mine[0]["usable"] is True, mine
+        one = S.expect(owner.get(f"{inv_path(a['id'])}/{inv['id']}"), 200)
+        assert one["id"] == inv["id"] and one["status"] == "pending", one
+        S.expect(owner.post(f"{inv_path(a['id'])}/{inv['id']}/resend"), 202)
+        S.expect(owner.delete(f"{inv_path(a['id'])}/{inv['id']}"), 204)
+        assert S.invitation_row(sql, inv["id"])["status"] == "revoked"
+        # People: one of the account put in, its role changed, taken out.
+        got = S.expect(owner.put(member_path(a["id"], otto.uid), json={"role": "reader"}), 200)
+        assert got["roles"] == ["reader"], got
+        S.expect(owner.put(member_path(a["id"], otto.uid), json={"role": "editor"}), 200)
+        S.expect(owner.delete(member_path(a["id"], otto.uid)), 204)
+        assert S.norm_dn(otto.dn) not in S.project_members(ldap_admin, t.account.id, a["id"],
+                                                           "editor")
+        audit = [x for x in sql.audit(t.account.id) if x["action"] == "project.member.remove"]
+        assert audit[-1]["uid"] == adam.uid and audit[-1]["new_value"]["uid"] == otto.uid, audit
+
+    # An invitation the owner sent, accepted: the person joins.
+    email = S.unique_mail("pown-y-")
+    before = S.outbox_max_id(sql)
+    S.expect(owner.post(inv_path(a["id"]), json={"email": email, "role": "reader"}), 202)
+    _, token = invitation_mail(email, after=before)
+    uid = S.unique("powy")
+    got = S.expect(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 200)
+    assert got["project_id"] == a["id"], got
+
+    # Not an owner of b: 403 naming both ways in, as for a member of the
+    # account without a project role, and an editor of a.
+    pending = S.expect(s.post(inv_path(a["id"]), json={"email": S.unique_mail("pown-z-"),
+                                                       "role": "reader"}), 202)
+    for who, pid in ((owner, b["id"]), (api(otto), a["id"]), (api(mia), a["id"])):
+        calls = [who.post(inv_path(pid), json={"email": S.unique_mail("pown-n-"), "role": "reader"}),
+                 who.get(inv_path(pid)),
+                 who.put(member_path(pid, otto.uid), json={"role": "reader"}),
+                 who.delete(member_path(pid, otto.uid))]
+        if pid == a["id"]:
+            one = f"{inv_path(pid)}/{pending['id']}"
+            calls += [who.get(one), who.post(f"{one}/resend"), who.delete(one)]
+        for r in calls:
+            p = S.expect_problem(r, 403, "forbidden")
+            assert p["detail"] == OWNER_403, p
+    # The project itself stays the account's admins' and providers'.
+    p = S.expect_problem(owner.patch(f"/api/v1/projects/{a['id']}", json={"name": "X"}), 403)
+    assert "it needs admin or service-provider; ask" in p["detail"], p
+    S.expect_problem(owner.delete(f"/api/v1/projects/{a['id']}"), 403)
+    # Another tenant 404, nobody 401, and nothing written by any of them.
+    other = make_tenant("powt")
+    for who, status in ((api(other.admin), 404), (anon, 401)):
+        S.expect_problem(who.get(inv_path(a["id"])), status)
+        S.expect_problem(who.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}),
+                         status)
+        S.expect_problem(who.put(member_path(a["id"], otto.uid), json={"role": "reader"}), status)
+        S.expect_problem(who.post(f"{inv_path(a['id'])}/{pending['id']}/resend"), status)
+    assert S.invitation_row(sql, pending["id"])["status"] == "pending"
+    assert S.norm_dn(otto.dn) not in S.project_members(ldap_admin, t.account.id, a["id"], "reader")
+    # Demoted to editor, the former owner is refused like anyone else.
+    S.expect(s.put(member_path(a["id"], adam.uid), json={"role": "editor"}), 200)
+    p = S.expect_problem(owner.get(inv_path(a["id"])), 403, "forbidden")
+    assert p["detail"] == OWNER_403, p
+
