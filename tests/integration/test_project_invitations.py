@@ -754,3 +754,70 @@ def test_a_project_owner_with_an_account_role_manages_its_people_and_invitations
     p = S.expect_problem(owner.get(inv_path(a["id"])), 403, "forbidden")
     assert p["detail"] == OWNER_403, p
 
+
+def test_an_invitation_to_a_project_deleted_in_ldap_is_listed_unusable(
+        api, sql, ldap_admin, make_tenant, make_person, set_roles, invitation_mail):
+    """Round-18 walkthrough of seed 003, D3: a pending invitation to a
+    project an LDAP administrator deleted was listed usable: true, while
+    its link answers 410 invitation-revoked and its resend 409. It is
+    listed usable: false with the reason, on the account's list, the
+    project's list and the one invitation; so is one whose role group
+    alone was deleted. Invitations to a project that is there stay
+    usable. The lists keep their roles: a member 403, another tenant
+    404."""
+    t = make_tenant("pdu")
+    s = api(t.admin)
+    gone = new_project(api, t, S.unique("Temp Projekt "))
+    half = new_project(api, t, S.unique("Halb Projekt "))
+    kept = new_project(api, t, S.unique("Kunde K "))
+    invs = {}
+    for key, prj, role in (("gone", gone, "editor"), ("gone2", gone, "reader"),
+                           ("half", half, "reader"), ("half_ok", half, "editor"),
+                           ("kept", kept, "reader")):
+        email = S.unique_mail(f"pdu-{key}-")
+        before = S.outbox_max_id(sql)
+        invs[key] = S.expect(s.post(inv_path(prj["id"]), json={"email": email, "role": role}), 202)
+        invs[key]["token"] = invitation_mail(email, after=before)[1]
+    delete_project_in_ldap(ldap_admin, t.account.id, gone["id"])
+    assert ldap_admin.delete(f"cn=reader,{S.project_dn(t.account.id, half['id'])}"), ldap_admin.result
+    wait_sees(s, f"/api/v1/projects/{gone['id']}", 404)
+
+    gone_reason = ("its project is no longer in the directory: its link answers 410 "
+                   "invitation-revoked; revoke it")
+    half_reason = ("its project's reader group is no longer in the directory: its link answers "
+                   "410 invitation-revoked; revoke it")
+    want = {"gone": (False, gone_reason), "gone2": (False, gone_reason),
+            "half": (False, half_reason), "half_ok": (True, None), "kept": (True, None)}
+    projects = {"gone": gone, "gone2": gone, "half": half, "half_ok": half, "kept": kept}
+    listed = {i["id"]: i for i in
+              S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations"), 200)["items"]}
+    for key, (usable, reason) in want.items():
+        pid = projects[key]["id"]
+        inv_id = invs[key]["id"]
+        in_project = {i["id"]: i for i in S.expect(s.get(inv_path(pid)), 200)["items"]}
+        for item in (listed[inv_id], in_project[inv_id],
+                     S.expect(s.get(f"{inv_path(pid)}/{inv_id}"), 200),
+                     S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations/{inv_id}"), 200)):
+            assert item["usable"] is usable and item.get("reason") == reason, (key, item)
+    # What the flag says is what the link and the resend do.
+    S.expect_problem(S.accept_invitation(api, invs["gone"]["token"], uid=S.unique("pdu"),
+                                         password=PASSWORD), 410, "invitation-revoked")
+    S.expect_problem(S.accept_invitation(api, invs["half"]["token"], uid=S.unique("pdu"),
+                                         password=PASSWORD), 410, "invitation-revoked")
+    for key in ("gone", "half"):
+        S.expect_problem(s.post(f"{inv_path(projects[key]['id'])}/{invs[key]['id']}/resend"), 409,
+                         "conflict")
+    S.expect(S.accept_invitation(api, invs["kept"]["token"], uid=S.unique("pdu"),
+                                 password=PASSWORD), 200)
+    # Who may not read them.
+    m = make_person(prefix="pdum")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    other = make_tenant("pduo")
+    for who, status in ((api(m), 403), (api(other.admin), 404)):
+        S.expect_problem(who.get(f"{ACCOUNTS}/{t.account.id}/invitations"), status)
+        S.expect_problem(who.get(inv_path(gone["id"])), status)
+        S.expect_problem(who.get(f"{inv_path(gone['id'])}/{invs['gone']['id']}"), status)
+    # Revoked, it leaves the list.
+    S.expect(s.delete(f"{inv_path(gone['id'])}/{invs['gone']['id']}"), 204)
+    assert invs["gone"]["id"] not in {i["id"] for i in
+                                      S.expect(s.get(inv_path(gone["id"])), 200)["items"]}
