@@ -313,7 +313,8 @@ static const char *not_found_detail(const struct request *req)
  * additional user read a bare "your role in this account does not allow
  * this"). Only people with a role in the account get it, so it tells
  * nobody outside the account anything. */
-static void refuse_role(struct request *req, unsigned allowed, unsigned roles, const char *refused)
+static void refuse_role(struct request *req, unsigned allowed, unsigned roles, const char *refused,
+                        const char *also)
 {
     struct buf b = BUF_INIT;
     buf_adds(&b, "your role in this account does not allow this");
@@ -337,6 +338,8 @@ static void refuse_role(struct request *req, unsigned allowed, unsigned roles, c
                    role_names[i]);
         said++;
     }
+    if (also)
+        buf_printf(&b, ", or %s", also);
     if (!(roles & ROLE_ADMIN))
         buf_adds(&b, "; ask an administrator of the account");
     refuse(req, 403, "forbidden", "%s", buf_str(&b));
@@ -353,6 +356,13 @@ int caller_account_allows(const struct request *req, const struct account_ref *a
 
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, const char *refused, struct account_ref *out)
+{
+    return caller_authorize_also(req, id, allowed, parent_allowed, refused, NULL, out);
+}
+
+int caller_authorize_also(struct request *req, unsigned long long id, unsigned allowed,
+                          unsigned parent_allowed, const char *refused, const char *also,
+                          struct account_ref *out)
 {
     memset(out, 0, sizeof(*out));
     if (!id) {
@@ -421,7 +431,7 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
     if (caller_account_allows(req, out, allowed, parent_allowed))
         return 0;
     if (out->roles) {
-        refuse_role(req, allowed, out->roles, refused);
+        refuse_role(req, allowed, out->roles, refused, also);
         return -1;
     }
     /* The parent's billing people read the account's row in the parent's
@@ -449,6 +459,16 @@ unsigned caller_project_roles(const struct request *req, unsigned long long proj
     for (size_t i = 0; i < req->caller.nprojects; i++)
         if (req->caller.projects[i].project_id == project_id)
             return req->caller.projects[i].roles;
+    return 0;
+}
+
+int caller_owns_project(const struct request *req, unsigned long long project_id,
+                        unsigned long long account_id)
+{
+    for (size_t i = 0; i < req->caller.nprojects; i++)
+        if (req->caller.projects[i].project_id == project_id &&
+            req->caller.projects[i].account_id == account_id)
+            return (req->caller.projects[i].roles & PROJECT_OWNER) != 0;
     return 0;
 }
 

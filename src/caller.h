@@ -53,6 +53,15 @@ json_t *project_roles_json(unsigned roles);
  * (routes.c). */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, const char *refused, struct account_ref *out);
+/* The same, for a route that also lets in people who hold something
+ * besides the roles in `allowed` (a project's owners: routes.c,
+ * ROUTE_PROJECT_OWNER) and who the router found not to hold it: `also`
+ * names it in the 403 to a person of the account ("it needs admin or
+ * service-provider, or <also>"; round-18 walkthrough of seed 003, D2);
+ * `refused`, when not NULL, is said instead (the route's own words). */
+int caller_authorize_also(struct request *req, unsigned long long id, unsigned allowed,
+                          unsigned parent_allowed, const char *refused, const char *also,
+                          struct account_ref *out);
 
 /* Whether the caller may see account id, by caller_authorize's rule for
  * 404 against 403: operators see every account, anyone else an account
@@ -84,6 +93,9 @@ int caller_account_allows(const struct request *req, const struct account_ref *a
 int caller_tree_holds(struct request *req, const char *dn, const char *uid, int *in);
 /* The caller's PROJECT_* bits in a project (ldap_store.h). */
 unsigned caller_project_roles(const struct request *req, unsigned long long project_id);
+/* 1 if the caller is an owner of project project_id of account_id. */
+int caller_owns_project(const struct request *req, unsigned long long project_id,
+                        unsigned long long account_id);
 /* 1 if the caller has a role in any project of the account. */
 int caller_in_projects_of(const struct request *req, unsigned long long account_id);
 /* For a caller let in by a project role only (ROUTE_PROJECT): fills out

@@ -712,12 +712,71 @@ static void in_project(struct request *req, void (*fn)(struct request *, unsigne
         fn(req, pid);
 }
 
+/* The projects a list has looked up in the directory (mark_usable): each
+ * project's role groups read once per answer, however many of its
+ * invitations are pending. */
+struct project_seen {
+    unsigned long long id;
+    int found;       /* the project's entry is there */
+    unsigned groups; /* the PROJECT_* bits of the role groups it has */
+};
+struct projects_seen {
+    struct project_seen *items;
+    size_t n;
+};
+
+static void projects_seen_free(struct projects_seen *seen)
+{
+    free(seen->items);
+    memset(seen, 0, sizeof(*seen));
+}
+
+/* Is the group of role (a PROJECT_* bit) of project pid in the directory,
+ * as the accept needs it (accept_person: 410 invitation-revoked) and a
+ * resend checks it (resend_project_check: 409)? *project_gone: the whole
+ * project is. */
+static int project_role_in_directory(struct request *req, struct projects_seen *seen,
+                                     unsigned long long pid, unsigned role, int *there,
+                                     int *project_gone)
+{
+    struct project_seen *p = NULL;
+    for (size_t i = 0; i < seen->n && !p; i++)
+        if (seen->items[i].id == pid)
+            p = &seen->items[i];
+    if (!p) {
+        struct role_group *groups;
+        size_t ngroups;
+        int st =
+            ldap_store_project_groups(req->session->ldap, req->account.id, pid, &groups, &ngroups);
+        if (st != ST_OK && st != ST_NOT_FOUND)
+            return st;
+        struct project_seen found = {pid, st == ST_OK, 0};
+        for (size_t i = 0; st == ST_OK && i < ngroups; i++)
+            found.groups |= groups[i].role;
+        if (st == ST_OK)
+            role_groups_free(groups, ngroups);
+        struct project_seen *grown = realloc(seen->items, (seen->n + 1) * sizeof(*grown));
+        if (!grown)
+            abort();
+        seen->items = grown;
+        p = &seen->items[seen->n++];
+        *p = found;
+    }
+    *project_gone = !p->found;
+    *there = p->found && (p->groups & role);
+    return ST_OK;
+}
+
 /* Whether a pending invitation's link would still work, as the accept
  * decides (invitation_sender_holds; round-15 walkthrough of seed 000,
  * D1: the list showed an invitation whose sender had given up admin as
  * pending, and its accept was 410): "usable" on item, and "reason" when it
- * is false. Other statuses are left as they are. */
-static int mark_usable(struct request *req, json_t *item)
+ * is false. Other statuses are left as they are. A project invitation
+ * whose project (or the group of its role) an LDAP administrator deleted
+ * is not usable either (round-18 walkthrough of seed 003, D3: listed
+ * usable although its link answers 410 and its resend 409); seen keeps
+ * the projects looked up for the answer. */
+static int mark_usable(struct request *req, json_t *item, struct projects_seen *seen)
 {
     const char *status = json_string_value(json_object_get(item, "status"));
     const char *by = json_string_value(json_object_get(item, "invited_by"));
@@ -737,6 +796,27 @@ static int mark_usable(struct request *req, json_t *item)
     const char *purpose = json_string_value(json_object_get(item, "purpose"));
     unsigned bit = pid ? project_role_bit(role ? role : "") : role_bit(role ? role : "");
     int holds = 0, gone = 0;
+    /* Its project first: without it no sender helps, and a resend is
+     * refused (409), so revoking it is all there is to do. */
+    if (pid) {
+        int there = 0, project_gone = 0;
+        int st = project_role_in_directory(req, seen, pid, bit, &there, &project_gone);
+        if (st != ST_OK)
+            return st;
+        if (!there) {
+            struct buf reason = BUF_INIT;
+            if (project_gone)
+                buf_adds(&reason, "its project is no longer in the directory");
+            else
+                buf_printf(&reason, "its project's %s group is no longer in the directory",
+                           role ? role : "role");
+            buf_adds(&reason, ": its link answers 410 invitation-revoked; revoke it");
+            json_object_set_new(item, "usable", json_false());
+            json_object_set_new(item, "reason", json_string(buf_str(&reason)));
+            buf_free(&reason);
+            return ST_OK;
+        }
+    }
     int st =
         invitation_sender_holds(req, req->account.id, pid, bit,
                                 purpose && strcmp(purpose, "transfer") == 0, by, &holds, &gone);
@@ -770,13 +850,15 @@ static void list_pending(struct request *req, unsigned long long pid)
     if (page_query(req, &offset, &limit) < 0)
         return;
     json_t *items = NULL;
+    struct projects_seen seen = {0};
     int st = invitations_pending(req->session->sql, req->account.id, pid, &items);
     for (size_t i = 0; st == ST_OK && i < json_array_size(items); i++)
-        st = mark_usable(req, json_array_get(items, i));
+        st = mark_usable(req, json_array_get(items, i), &seen);
+    projects_seen_free(&seen);
     if (st != ST_OK) {
         if (items)
             json_decref(items);
-        res_store_failure(req, st, "the database");
+        res_store_failure(req, st, "the directory or the database");
         return;
     }
     res_items_page(req, items, offset, limit);
@@ -807,14 +889,16 @@ static void get_one(struct request *req, unsigned long long pid)
     int st =
         id ? invitation_read(req->session->sql, id, req->account.id, pid, &item) : ST_NOT_FOUND;
     if (st == ST_OK) {
-        st = mark_usable(req, item);
+        struct projects_seen seen = {0};
+        st = mark_usable(req, item, &seen);
+        projects_seen_free(&seen);
         if (st != ST_OK)
             json_decref(item);
     }
     if (st == ST_NOT_FOUND)
         refuse(req, 404, "not-found", "no such invitation");
     else if (st != ST_OK)
-        res_store_failure(req, st, "the database");
+        res_store_failure(req, st, "the directory or the database");
     else
         res_json(req, 200, item);
 }

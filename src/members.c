@@ -15,6 +15,7 @@
 #include "invitations_store.h"
 #include "ldap_store.h"
 #include "mail_names.h"
+#include "projects_store.h"
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
@@ -23,6 +24,7 @@
 #include "transfer_store.h"
 #include "validate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -628,6 +630,81 @@ static json_t *handover_data(struct request *req, unsigned long long account_id,
     return h;
 }
 
+/* ---- the person's project roles (round-18 walkthrough of seed 003, D1) */
+
+/* A project of the account by its name as MariaDB has it (found: by
+ * projects_by_ids), "project <id>" for one it does not list. */
+static void name_project(struct buf *b, const json_t *found, unsigned long long id)
+{
+    char key[24];
+    snprintf(key, sizeof(key), "%llu", id);
+    const char *name = json_string_value(json_object_get(json_object_get(found, key), "name"));
+    if (name)
+        buf_printf(b, "\"%s\"", name);
+    else
+        buf_printf(b, "project %llu", id);
+}
+
+/* The projects of plan p (their names: *found, a new reference). */
+static int name_projects(struct request *req, const struct saga_plan *p, json_t **found)
+{
+    *found = NULL;
+    if (!p->nprojects)
+        return ST_OK;
+    unsigned long long *ids = xcalloc(p->nprojects, sizeof(*ids));
+    for (size_t i = 0; i < p->nprojects; i++)
+        ids[i] = p->projects[i].id;
+    int st = projects_by_ids(req->session->sql, ids, p->nprojects, found);
+    free(ids);
+    return st;
+}
+
+/* The 409 last-owner of a removal from the account that would leave
+ * projects without an owner: it names them, and the two ways on. */
+static int last_owner_of_projects(struct problem *ref, const json_t *found,
+                                  const unsigned long long *sole, size_t nsole)
+{
+    struct buf b = BUF_INIT;
+    buf_adds(&b, "that person is the only owner of ");
+    for (size_t i = 0; i < nsole; i++) {
+        buf_adds(&b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
+        name_project(&b, found, sole[i]);
+        buf_printf(&b, " (project %llu)", sole[i]);
+    }
+    buf_printf(&b,
+               ": a project always keeps an owner, and removing them from the account takes "
+               "their project roles too; make someone else %s owner first (or delete %s), "
+               "then remove them; a change of their roles in the account (PUT, also to no "
+               "roles) leaves their project roles as they are",
+               nsole == 1 ? "its" : "their", nsole == 1 ? "the project" : "the projects");
+    int st = problem_set(ref, 409, "last-owner", buf_str(&b));
+    buf_free(&b);
+    return st;
+}
+
+/* The member-removed mail's {{projects_note}} (malloc'ed; NULL when plan
+ * p has no projects): the project roles the removal took (lost), or
+ * those a PUT with no roles left them. */
+static char *projects_note(const struct saga_plan *p, const json_t *found, int lost)
+{
+    if (!p->nprojects)
+        return NULL;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, lost ? "Your roles in its projects ended with it: "
+                      : "Your roles in its projects stay as they were: ");
+    for (size_t i = 0; i < p->nprojects; i++) {
+        buf_adds(&b, i ? ", " : "");
+        name_project(&b, found, p->projects[i].id);
+        size_t said = 0;
+        for (unsigned r = 0; r < PROJECT_ROLE_COUNT; r++)
+            if (p->projects[i].before & (1u << r))
+                buf_printf(&b, "%s%s", said++ ? " and " : " (", project_role_names[r]);
+        buf_adds(&b, said ? ")" : "");
+    }
+    buf_addc(&b, '.');
+    return buf_detach(&b);
+}
+
 /* Whether the caller is an admin of account_id after person's roles
  * become wanted (the caller's own roles otherwise do not change). */
 static int by_admin_after(const struct request *req, unsigned long long account_id,
@@ -642,7 +719,11 @@ static int by_admin_after(const struct request *req, unsigned long long account_
  * the account's guard and an intent first, then LDAP read and checked,
  * the plan recorded, LDAP written, and the audit row in a short
  * transaction that closes the intent. No SQL lock is held while LDAP
- * works. */
+ * works. A DELETE takes the person out of the account's projects in the
+ * same change, refused while they are a project's only owner; a PUT
+ * changes account roles only, also to none (round-18 walkthrough of seed
+ * 003, D1: an end customer given an account role and then no role lost
+ * every project role, as the project's only owner too). */
 static void change_roles(struct request *req, unsigned wanted, int status_ok)
 {
     struct account_ref a = req->account;
@@ -667,6 +748,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     json_t *owners = NULL;
     int handover = 0, back_office_ends = 0, target_is_parents = 0;
     struct handover_moves moves = {0};
+    char *note = NULL;
     /* The hand-over's invariant (round-16 walkthrough of seed 000, D1;
      * find_handover): any change of a staged account, by anyone, after
      * which no person of the parent is admin while a customer admin
@@ -696,6 +778,34 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     }
     s.plan.person_dn = xstrdup(person.dn);
     s.plan.person_uid = xstrdup(person.uid);
+    /* Out of the account (DELETE): out of its projects too, never leaving
+     * one without an owner. No roles by PUT: the project roles stay, and
+     * the mail (if any) says so. Read under the account's guard, which
+     * every project role change takes too. */
+    int removal = !wanted && status_ok == 204;
+    if (!wanted) {
+        struct saga_plan kept = {.account_id = a.id, .person_dn = person.dn};
+        struct saga_plan *p = removal ? &s.plan : &kept;
+        unsigned long long *sole = NULL;
+        size_t nsole = 0;
+        st = saga_plan_leave_projects(req->session->ldap, p, removal ? &sole : NULL, &nsole);
+        json_t *found = NULL;
+        if (st == ST_OK)
+            st = name_projects(req, p, &found);
+        if (st == ST_OK && nsole)
+            st = last_owner_of_projects(&req->problem, found, sole, nsole);
+        if (st == ST_OK)
+            note = projects_note(p, found, removal);
+        json_decref(found);
+        free(sole);
+        kept.person_dn = NULL;
+        saga_plan_free(&kept);
+        if (st != ST_OK) {
+            saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
+            res_store_failure(req, st, "the directory or the database");
+            goto out;
+        }
+    }
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
     /* Removed from the account: their own address, if it is a notification
@@ -705,11 +815,11 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
      * removed themselves. A role change that keeps them in the account
      * keeps it. */
     if (!wanted && person.mail && *person.mail)
-        json_object_set_new(s.data, "leaves_recipients",
-                            json_pack("{s:s, s:s?, s:s, s:b}", "mail", person.mail, "name",
-                                      person.name, "by",
-                                      req->caller.name ? req->caller.name : req->caller.uid, "tell",
-                                      strcmp(person.uid, req->caller.uid) != 0));
+        json_object_set_new(
+            s.data, "leaves_recipients",
+            json_pack("{s:s, s:s?, s:s, s:b, s:s?}", "mail", person.mail, "name", person.name, "by",
+                      req->caller.name ? req->caller.name : req->caller.uid, "tell",
+                      strcmp(person.uid, req->caller.uid) != 0, "projects_note", note));
     /* The hand-over: the saga's SQL step makes the account active and
      * names the customer the contacts (transfer.h). It leaves the
      * partner's people it moves with service-provider only (round-4
@@ -770,6 +880,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                  json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
                            person.mail, "roles", roles_json(s.plan.roles_after)));
 out:
+    free(note);
     handover_moves_free(&moves);
     json_decref(owners);
     free(customer_admin);

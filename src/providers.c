@@ -299,6 +299,17 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
     s.plan.person_uid = xstrdup(p->uid);
     s.plan.roles_before = before;
     s.plan.roles_after = before & ~ROLE_SERVICE_PROVIDER;
+    /* Left with no role: out of the account's projects too, in the same
+     * change, with no last-owner rule (the customer's revocation and the
+     * expiry are never refused for it; docs/api.md, Projects). */
+    if (!s.plan.roles_after) {
+        st = saga_plan_leave_projects(ls, &s.plan, NULL, NULL);
+        if (st != ST_OK) {
+            saga_release(sql, &s, "not applied");
+            saga_free(&s);
+            return st;
+        }
+    }
     /* The SQL side deletes the access row (saga_finish_sql), and tells
      * the provider when an admin revoked it (told_by; saga_run.c). */
     s.data = json_pack("{s:s}", "action", action);

@@ -252,7 +252,7 @@ static int recipients_tx(struct sql_store *sql, void *arg)
 
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
-                             int tell, int *mailed)
+                             int tell, const char *projects_note, int lost_projects, int *mailed)
 {
     if (mailed)
         *mailed = 0;
@@ -272,7 +272,11 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
         else
             kept[nkept++] = xstrdup(old[i]);
     }
+    /* The address the mail goes to: the recipient's spelling, else the
+     * person's own. */
+    const char *told = mail;
     if (removed) {
+        told = removed;
         json_t *o = string_list(old, nold);
         st = recipients_replace(sql, account_id, kept, &nkept);
         /* The overview shows the recipients: its ETag moves with them. */
@@ -283,27 +287,31 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
             o = NULL;
         }
         json_decref(o);
-        /* Told that they were removed, not as a recipients edit: no
-         * list of the recipients left, no "add the address again"
-         * (member-removed; round-15 walkthrough of seed 004, D1). */
-        char *account_name = NULL;
-        if (st == ST_OK && tell)
-            st = account_name_get(sql, account_id, &account_name);
-        if (st == ST_OK && tell) {
-            struct mail_names names = MAIL_NAMES_INIT;
-            mail_names_add(&names, removed, name);
-            struct template_value vals[] = {
-                {"account_name", account_name},
-                {"changed_by", by},
-                {"email", removed},
-            };
-            st = outbox_queue(sql, account_id, "member-removed", &removed, 1, &names, vals, 3);
-            if (st == ST_OK && mailed)
-                *mailed = 1;
-            mail_names_free(&names);
-        }
-        free(account_name);
     }
+    /* Told that they were removed, not as a recipients edit: no list of
+     * the recipients left, no "add the address again" (member-removed;
+     * round-15 walkthrough of seed 004, D1); also when the address was
+     * no recipient, if the removal took their project roles (round-18
+     * walkthrough of seed 003, D1), naming them. */
+    char *account_name = NULL;
+    int tells = tell && (removed || lost_projects);
+    if (st == ST_OK && tells)
+        st = account_name_get(sql, account_id, &account_name);
+    if (st == ST_OK && tells) {
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add(&names, told, name);
+        struct template_value vals[] = {
+            {"account_name", account_name},
+            {"changed_by", by},
+            {"email", told},
+            {"projects_note", projects_note ? projects_note : TEMPLATE_OMIT_LINE},
+        };
+        st = outbox_queue(sql, account_id, "member-removed", &told, 1, &names, vals, 4);
+        if (st == ST_OK && mailed)
+            *mailed = 1;
+        mail_names_free(&names);
+    }
+    free(account_name);
     outbox_free_list(kept, nkept);
     outbox_free_list(old, nold);
     return st;

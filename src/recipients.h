@@ -30,11 +30,15 @@ struct sql_store;
  * recipients change (recipients.set, by actor) and told that they were
  * removed by member-removed (changed_by: by; name greets them, may be
  * NULL; round-15 walkthrough of seed 004, D1) unless tell is 0 (they
- * removed themselves: they know). Nothing when the list does not hold the
- * address: a removal mails nobody else. *mailed (may be NULL): 1 when
+ * removed themselves: they know). projects_note is its {{projects_note}}
+ * line (NULL: left out): the project roles the removal took or left
+ * (members.c; round-18 walkthrough of seed 003, D1); lost_projects: the
+ * removal took project roles, and they are told also when the list did
+ * not hold their address. Otherwise nothing when the list does not hold
+ * the address: a removal mails nobody else. *mailed (may be NULL): 1 when
  * member-removed was queued. ST_OK or the store's status. */
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
-                             int tell, int *mailed);
+                             int tell, const char *projects_note, int lost_projects, int *mailed);
 
 #endif

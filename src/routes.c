@@ -12,10 +12,12 @@
 #include <string.h>
 
 /* Every endpoint and who may call it. flags: PUBLIC answers anyone,
- * IDENTITY needs a caller, SECRET keeps the path out of the log, OPEN refuses
- * a closed account. roles: the caller's roles on the account the path names
- * that let them in; parent: roles on that account's parent that do too
- * when that parent is a distributor, the back office (caller_authorize;
+ * IDENTITY needs a caller, SECRET keeps the path out of the log, OPEN
+ * refuses a closed account, PROJECT lets in people with a project role
+ * only, OWNER lets the project's owners in whatever their role in its
+ * account. roles: the caller's roles on the account the path names that
+ * let them in; parent: roles on that account's parent that do too when
+ * that parent is a distributor, the back office (caller_authorize;
  * operators always pass). A caller who cannot see the account gets 404,
  * one who sees it without the role 403 (caller_authorize), which names
  * the roles and whom to ask, or says the route's own refused text when
@@ -31,6 +33,7 @@
 #define OPEN    ROUTE_OPEN
 #define PROJECT ROUTE_PROJECT
 #define IDEM    ROUTE_IDEMPOTENT
+#define OWNER   ROUTE_PROJECT_OWNER
 
 static const struct route routes[] = {
     /* method, path, handler, flags, roles, parent roles, account of, refused */
@@ -143,20 +146,23 @@ static const struct route routes[] = {
      projects_account_of, NULL},
     {"GET", "/api/v1/projects/{pid}/members/{uid}", project_members_get, ID | PROJECT, ANY, 0,
      projects_account_of, NULL},
-    {"PUT", "/api/v1/projects/{pid}/members/{uid}", project_members_put, ID | OPEN | PROJECT,
-     ADMIN | SP, 0, projects_account_of, NULL},
-    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", project_members_delete, ID | OPEN | PROJECT,
-     ADMIN | SP, 0, projects_account_of, NULL},
+    /* the project's people and invitations: the account's admins and
+     * service providers, and the project's owners whatever their role in
+     * the account (OWNER; round-18 walkthrough of seed 003, D2) */
+    {"PUT", "/api/v1/projects/{pid}/members/{uid}", project_members_put,
+     ID | OPEN | PROJECT | OWNER, ADMIN | SP, 0, projects_account_of, NULL},
+    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", project_members_delete,
+     ID | OPEN | PROJECT | OWNER, ADMIN | SP, 0, projects_account_of, NULL},
     {"POST", "/api/v1/projects/{pid}/invitations", project_invitations_create,
-     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of, NULL},
-    {"GET", "/api/v1/projects/{pid}/invitations", project_invitations_list, ID | PROJECT,
+     ID | OPEN | PROJECT | OWNER | IDEM, ADMIN | SP, 0, projects_account_of, NULL},
+    {"GET", "/api/v1/projects/{pid}/invitations", project_invitations_list, ID | PROJECT | OWNER,
      ADMIN | SP, 0, projects_account_of, NULL},
-    {"GET", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_get, ID | PROJECT,
-     ADMIN | SP, 0, projects_account_of, NULL},
-    {"DELETE", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_revoke, ID | PROJECT,
-     ADMIN | SP, 0, projects_account_of, NULL},
+    {"GET", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_get,
+     ID | PROJECT | OWNER, ADMIN | SP, 0, projects_account_of, NULL},
+    {"DELETE", "/api/v1/projects/{pid}/invitations/{inv}", project_invitations_revoke,
+     ID | PROJECT | OWNER, ADMIN | SP, 0, projects_account_of, NULL},
     {"POST", "/api/v1/projects/{pid}/invitations/{inv}/resend", project_invitations_resend,
-     ID | OPEN | PROJECT | IDEM, ADMIN | SP, 0, projects_account_of, NULL},
+     ID | OPEN | PROJECT | OWNER | IDEM, ADMIN | SP, 0, projects_account_of, NULL},
     /* customer relations: a partner asks (or withdraws), the customer's
      * admin decides, an admin of either side ends an active one */
     {"POST", "/api/v1/accounts/{id}/customer-relations", relations_request, ID | OPEN | IDEM, ADMIN,
@@ -315,12 +321,28 @@ static int authorize_route(struct request *req, const struct route *route)
         id = parse_id(req->args[0]);
     }
     req->want_account_row = (route->flags & ROUTE_ROW) != 0;
+    /* A project's owners pass an OWNER route whatever role they hold in
+     * the account (round-18 walkthrough of seed 003, D2: a member or
+     * billing person made owner got this 403 before the project role was
+     * looked at, while an owner with no account role passed): any role
+     * of theirs lets them in, as an expired service-provider grant alone
+     * does not; the handler checks the project role again
+     * (projects_may_manage). Everyone else needs the route's roles, and
+     * its 403 names the owners too. */
+    unsigned allowed = route->roles;
+    const char *also = NULL;
+    if (route->flags & ROUTE_PROJECT_OWNER) {
+        if (id && caller_owns_project(req, parse_id(req->args[0]), id))
+            allowed = ROLE_ANY;
+        else
+            also = "an owner role in the project";
+    }
     if ((route->flags & ROUTE_PROJECT) && id && !req->caller.is_operator &&
         !caller_roles(req, id) && caller_in_projects_of(req, id)) {
         if (caller_project_account(req, id, &req->account) < 0)
             return -1;
-    } else if (caller_authorize(req, id, route->roles, route->parent_roles, route->refused,
-                                &req->account) < 0) {
+    } else if (caller_authorize_also(req, id, allowed, route->parent_roles, route->refused, also,
+                                     &req->account) < 0) {
         return -1;
     }
     if ((route->flags & ROUTE_OPEN) && strcmp(req->account.status, "closed") == 0) {
@@ -436,8 +458,8 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 
 void routes_print(FILE *out)
 {
-    static const char *const flag_names[] = {"identity", "secret", "open",
-                                             "project",  "row",    "idempotent"};
+    static const char *const flag_names[] = {"identity", "secret",     "open", "project",
+                                             "row",      "idempotent", "owner"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *r = &routes[i];
         json_t *flags = json_array();

@@ -34,6 +34,10 @@
 #define ROUTE_IDEMPOTENT                                                                           \
     32u /* a POST that creates or changes something: honours Idempotency-Key                       \
            (idempotency.h) */
+#define ROUTE_PROJECT_OWNER                                                                        \
+    64u /* a /projects/{pid}/... route that the project's owners may call                          \
+           too, whatever their role in its account (round-18 walkthrough                           \
+           of seed 003, D2): the roles are for everyone else */
 
 /* Finds the account a route names when it is not the path's first
  * placeholder (an order's account, the parent named in a query). Returns

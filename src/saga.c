@@ -41,6 +41,7 @@ void saga_plan_free(struct saga_plan *p)
         free(p->also[i].uid);
     }
     free(p->also);
+    free(p->projects);
     memset(p, 0, sizeof(*p));
 }
 
@@ -55,6 +56,15 @@ void saga_plan_also(struct saga_plan *p, const char *dn, const char *uid, unsign
         (struct saga_member){xstrdup(dn), uid ? xstrdup(uid) : NULL, before, after};
 }
 
+void saga_plan_project(struct saga_plan *p, unsigned long long project_id, unsigned before)
+{
+    struct saga_project *grown = realloc(p->projects, (p->nprojects + 1) * sizeof(*grown));
+    if (!grown)
+        abort();
+    p->projects = grown;
+    p->projects[p->nprojects++] = (struct saga_project){project_id, before};
+}
+
 enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_observed *o)
 {
     if (p->kind == SAGA_CREATE_ACCOUNT || p->kind == SAGA_CONTACT)
@@ -66,13 +76,32 @@ enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_obse
     for (size_t i = 0; i < p->nalso; i++)
         if (!o->also_now || o->also_now[i] != p->also[i].after)
             return SAGA_UNDO;
+    /* Out of every project of the plan (a project deleted since reads
+     * as none). */
+    for (size_t i = 0; i < p->nprojects; i++)
+        if (!o->projects_now || o->projects_now[i])
+            return SAGA_UNDO;
     return o->roles_now == p->roles_after ? SAGA_FINISH : SAGA_UNDO;
 }
 
 /* The most steps a plan can need. */
 static size_t max_steps(const struct saga_plan *p)
 {
-    return 4 + 2 * ROLE_COUNT * (1 + p->nalso);
+    return 4 + 2 * ROLE_COUNT * (1 + p->nalso) + 2 * PROJECT_ROLE_COUNT * p->nprojects;
+}
+
+/* The same for the plan's person in project `which` of plan.projects. */
+static size_t project_steps(int add, unsigned want, unsigned have, size_t which,
+                            struct saga_step *out, size_t n)
+{
+    for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++) {
+        unsigned bit = 1u << b;
+        if (add && (want & bit) && !(have & bit))
+            out[n++] = (struct saga_step){SAGA_OP_PROJECT_ADD, bit, which};
+        if (!add && !(want & bit) && (have & bit))
+            out[n++] = (struct saga_step){SAGA_OP_PROJECT_DEL, bit, which};
+    }
+    return n;
 }
 
 /* Appends the adds (add = 1) or removals that turn roles `have` into
@@ -101,6 +130,10 @@ struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *count)
         out[n++] = (struct saga_step){SAGA_OP_PASSWORD, 0, 0};
     }
     for (int add = 1; add >= 0; add--) {
+        /* The project roles go before the account's: a step that fails
+         * leaves the person in the account, which undo keeps simple. */
+        for (size_t i = 0; !add && i < p->nprojects; i++)
+            n = project_steps(0, 0, p->projects[i].before, i, out, n);
         n = role_steps(add, p->roles_after, p->roles_before, 0, out, n);
         for (size_t i = 0; i < p->nalso; i++)
             n = role_steps(add, p->also[i].after, p->also[i].before, i + 1, out, n);
@@ -121,6 +154,8 @@ struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_o
                                n);
             for (size_t i = 0; o->also_now && i < p->nalso; i++)
                 n = role_steps(add, p->also[i].before, o->also_now[i], i + 1, out, n);
+            for (size_t i = 0; o->person_found && o->projects_now && i < p->nprojects; i++)
+                n = project_steps(add, p->projects[i].before, o->projects_now[i], i, out, n);
         }
     }
     if (p->create_person && o->person_found)
@@ -161,6 +196,15 @@ json_t *saga_plan_json(const struct saga_plan *p)
         str_or_null(p->person_mail), "roles_before", saga_plan_roles_json(p, p->roles_before),
         "roles_after", saga_plan_roles_json(p, p->roles_after));
     json_object_set_new(j, "also", also);
+    /* Only when there are any: a plan without reads as before. */
+    if (p->nprojects) {
+        json_t *projects = json_array();
+        for (size_t i = 0; i < p->nprojects; i++)
+            json_array_append_new(projects, json_pack("{s:I, s:o}", "project_id",
+                                                      (json_int_t)p->projects[i].id, "roles_before",
+                                                      project_roles_json(p->projects[i].before)));
+        json_object_set_new(j, "projects", projects);
+    }
     if (p->project_id)
         json_object_set_new(j, "project_id", json_integer((json_int_t)p->project_id));
     return j;
@@ -233,6 +277,32 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
             return -1;
         }
         saga_plan_also(p, dn, json_string_value(json_object_get(m, "uid")), before, after);
+    }
+    /* The person's project roles taken with a SET_ROLES change. */
+    json_t *projects = json_object_get(j, "projects");
+    if (projects && (!json_is_array(projects) || p->kind != SAGA_SET_ROLES)) {
+        saga_plan_free(p);
+        return -1;
+    }
+    json_array_foreach(projects, i, m)
+    {
+        json_t *pid = json_object_get(m, "project_id");
+        json_t *names = json_object_get(m, "roles_before");
+        unsigned before = 0;
+        size_t k;
+        json_t *v;
+        int bad = !json_is_integer(pid) || json_integer_value(pid) <= 0 || !json_is_array(names);
+        json_array_foreach(names, k, v)
+        {
+            unsigned bit = project_role_bit(json_string_value(v) ? json_string_value(v) : "");
+            bad |= !bit;
+            before |= bit;
+        }
+        if (bad) {
+            saga_plan_free(p);
+            return -1;
+        }
+        saga_plan_project(p, (unsigned long long)json_integer_value(pid), before);
     }
     return 0;
 }

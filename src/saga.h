@@ -83,6 +83,17 @@ struct saga_member {
     unsigned before, after; /* ROLE_* bits in the account (PROJECT_* in a project) */
 };
 
+/* A project of the account whose roles the plan's person loses in the
+ * same change: a SET_ROLES plan that takes the person out of the account
+ * (DELETE …/members/{uid}, a service provider's revocation or expiry that
+ * leaves them no role) takes them out of its projects too, in the one
+ * change (docs/api.md, Projects). `before` their PROJECT_* bits there;
+ * none after it. */
+struct saga_project {
+    unsigned long long id;
+    unsigned before;
+};
+
 struct saga_plan {
     enum saga_kind kind;
     unsigned long long account_id;
@@ -99,26 +110,33 @@ struct saga_plan {
     unsigned roles_before, roles_after; /* ROLE_* bits of person_dn (PROJECT_*: see project_id) */
     struct saga_member *also;           /* more people's role changes */
     size_t nalso;
+    struct saga_project *projects; /* SET_ROLES: the person's project roles taken with it */
+    size_t nprojects;
 };
 void saga_plan_free(struct saga_plan *p);
 /* Appends a role change of another person (dn, uid copied). */
 void saga_plan_also(struct saga_plan *p, const char *dn, const char *uid, unsigned before,
                     unsigned after);
+/* Appends a project whose roles (before: PROJECT_* bits) the plan's
+ * person loses with the change. */
+void saga_plan_project(struct saga_plan *p, unsigned long long project_id, unsigned before);
 
 /* What the repair job found in LDAP. */
 struct saga_observed {
-    int person_found;         /* person_dn exists (created: carries the marker) */
-    int person_has_password;  /* it has a userPassword */
-    unsigned roles_now;       /* its roles in the account */
-    const unsigned *also_now; /* the roles of plan->also[i] now (nalso entries) */
+    int person_found;             /* person_dn exists (created: carries the marker) */
+    int person_has_password;      /* it has a userPassword */
+    unsigned roles_now;           /* its roles in the account */
+    const unsigned *also_now;     /* the roles of plan->also[i] now (nalso entries) */
+    const unsigned *projects_now; /* the person's roles in plan->projects[i] now */
 };
 
 enum saga_decision { SAGA_FINISH = 1, SAGA_UNDO };
 
 /* Finish when every LDAP step of the plan is there (only the SQL side is
- * missing), undo otherwise. Account creates and contact changes are always
- * undone (the client never got a 201 or 200); a created person without a
- * password is never adopted. */
+ * missing; the person out of the plan's projects too), undo otherwise.
+ * Account creates and contact changes are always undone (the client never
+ * got a 201 or 200); a created person without a password is never
+ * adopted. */
 enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_observed *o);
 
 enum saga_op {
@@ -129,21 +147,26 @@ enum saga_op {
     SAGA_OP_MEMBER_DEL,
     SAGA_OP_PERSON_DEL,
     SAGA_OP_ACCOUNT_DEL,
+    SAGA_OP_PROJECT_ADD, /* the plan's person back into a project role group */
+    SAGA_OP_PROJECT_DEL, /* the plan's person out of a project role group */
 };
 struct saga_step {
     enum saga_op op;
-    unsigned role; /* MEMBER_*: one ROLE_* bit */
-    size_t who;    /* MEMBER_*: 0 the plan's person, i its also[i - 1] */
+    unsigned role; /* MEMBER_*: one ROLE_* bit; PROJECT_*: one PROJECT_* bit */
+    size_t who;    /* MEMBER_*: 0 the plan's person, i its also[i - 1];
+                      PROJECT_*: the index into plan.projects */
 };
 
 /* The plan's LDAP steps in the order they are made: the account's
- * entries, the person and their password, every role add, then every role
- * removal (so an admin is added before another one goes). A malloc'ed
- * array; *n its length. */
+ * entries, the person and their password, every role add, then the
+ * person's project roles taken away, then every role removal (so an
+ * admin is added before another one goes). A malloc'ed array; *n its
+ * length. */
 struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *n);
 /* The steps that bring LDAP back to the plan's state before, given what is
- * there now: roles re-added, then removed, then a person this intent
- * created, then the account's entries. Malloc'ed, like the above. */
+ * there now: roles re-added (project roles too), then removed, then a
+ * person this intent created, then the account's entries. Malloc'ed, like
+ * the above. */
 struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_observed *o,
                                   size_t *n);
 
@@ -178,6 +201,8 @@ struct saga {
     unsigned roles_touched; /* the person's role bits whose write was sent */
     int also_touched;       /* some role write was sent (plan.also restored) */
     unsigned *also_now;     /* repair: the roles of plan.also (malloc'ed) */
+    int projects_touched;   /* a project role write of plan.projects was sent */
+    unsigned *projects_now; /* repair: the person's roles in plan.projects (malloc'ed) */
     int repair;             /* run by accountd maint: the audit row says so */
 };
 void saga_free(struct saga *s);
@@ -236,6 +261,17 @@ enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, stru
  * a role group of the plan is missing in LDAP). */
 enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
                                     int *st);
+
+/* Adds to the SET_ROLES plan p (account_id and person_dn set) the
+ * person's roles in every project of the account, to be taken away in
+ * the same change (saga_plan_project), as read now: under the account's
+ * guard, which every project role change takes too. A project whose
+ * groups an LDAP administrator deleted is skipped. When sole is not NULL,
+ * *sole (malloc'ed, *nsole entries; NULL when none) receives the
+ * projects whose only owner (of the people that exist) the person is,
+ * for the last-owner rule of the caller. */
+int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigned long long **sole,
+                             size_t *nsole);
 
 /* Answers a change that did not go through: 503 `outcome-unknown` (the
  * repair job decides) or the store failure. */

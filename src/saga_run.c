@@ -37,6 +37,7 @@ void saga_free(struct saga *s)
 {
     free(s->actor);
     free(s->also_now);
+    free(s->projects_now);
     saga_plan_free(&s->plan);
     json_decref(s->data);
     memset(s, 0, sizeof(*s));
@@ -117,6 +118,32 @@ static int plan_set_member(struct ldap_store *ls, const struct saga_plan *p, uns
                                             &changed);
 }
 
+/* One write of the plan's person in project `which` of plan.projects.
+ * A group an LDAP administrator deleted holds nobody: nothing to take
+ * away or give back there. */
+static int plan_set_project_member(struct ldap_store *ls, const struct saga_plan *p, size_t which,
+                                   unsigned role, int add)
+{
+    int changed;
+    int st = ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role,
+                                              p->person_dn, add, &changed);
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
+/* The person's roles in one project of the account (0 when the project's
+ * groups are gone). */
+static int project_roles_of(struct ldap_store *ls, unsigned long long account_id,
+                            unsigned long long project_id, const char *dn, unsigned *roles)
+{
+    struct saga_plan plan = {.account_id = account_id, .project_id = project_id};
+    int st = saga_plan_roles_of(ls, &plan, dn, roles);
+    if (st == ST_NOT_FOUND) {
+        *roles = 0;
+        st = ST_OK;
+    }
+    return st;
+}
+
 /* The roles dn holds now where the plan changes them. */
 int saga_plan_roles_of(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
                        unsigned *roles)
@@ -144,6 +171,13 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
     struct saga_step *steps = saga_forward_steps(&s->plan, &n);
     int st = ST_OK;
     for (size_t i = 0; i < n && st == ST_OK; i++) {
+        if (steps[i].op == SAGA_OP_PROJECT_DEL || steps[i].op == SAGA_OP_PROJECT_ADD) {
+            st = plan_set_project_member(ls, &s->plan, steps[i].who, steps[i].role,
+                                         steps[i].op == SAGA_OP_PROJECT_ADD);
+            if (st == ST_OK || st == ST_UNAVAILABLE)
+                s->projects_touched = 1;
+            continue;
+        }
         if (steps[i].op != SAGA_OP_MEMBER_ADD && steps[i].op != SAGA_OP_MEMBER_DEL)
             continue;
         st = plan_set_member(ls, &s->plan, steps[i].role, member_dn(&s->plan, steps[i].who),
@@ -195,6 +229,16 @@ static int restore_roles(struct ldap_store *ls, const struct saga *s)
             if (st != ST_OK)
                 result = st;
         }
+        /* The person back into the project roles they had (none is
+         * given by the change, so adds only). */
+        for (size_t i = 0; pass == 0 && s->projects_touched && i < p->nprojects; i++)
+            for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++) {
+                if (!(p->projects[i].before & (1u << b)))
+                    continue;
+                int st = plan_set_project_member(ls, p, i, 1u << b, 1);
+                if (st != ST_OK)
+                    result = st;
+            }
     }
     return result;
 }
@@ -440,13 +484,26 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_after));
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
+        /* The person's project roles taken with it (a removal from the
+         * account: members.c, providers.c): one project.member.remove row
+         * per project, by the same actor (docs/api.md, Projects). */
+        for (size_t i = 0; st == ST_OK && i < p->nprojects; i++)
+            st = audit_write(sql, s->actor, p->account_id, "project.member.remove",
+                             json_pack("{s:I, s:s, s:o}", "project_id",
+                                       (json_int_t)p->projects[i].id, "uid", p->person_uid, "roles",
+                                       project_roles_json(p->projects[i].before)),
+                             with_repair(s, json_pack("{s:I, s:s, s:[]}", "project_id",
+                                                      (json_int_t)p->projects[i].id, "uid",
+                                                      p->person_uid, "roles")));
         /* A service provider's role given or taken away (also by
          * providers.c): the access row with it. */
         if (st == ST_OK)
             st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
         /* A person removed from the account: their own address leaves
          * the notification recipients with them (members.c, recipients.h;
-         * round-14 walkthrough of seed 004, D2). */
+         * round-14 walkthrough of seed 004, D2), and the mail that tells
+         * them names the project roles taken with it or left (round-18
+         * walkthrough of seed 003, D1). */
         const json_t *leaves = json_object_get(s->data, "leaves_recipients");
         int removed_told = 0;
         if (st == ST_OK && !p->roles_after && json_is_object(leaves))
@@ -454,7 +511,9 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                 sql, p->account_id, s->actor, json_string_value(json_object_get(leaves, "mail")),
                 json_string_value(json_object_get(leaves, "name")),
                 json_string_value(json_object_get(leaves, "by")),
-                json_is_true(json_object_get(leaves, "tell")), &removed_told);
+                json_is_true(json_object_get(leaves, "tell")),
+                json_string_value(json_object_get(leaves, "projects_note")), p->nprojects > 0,
+                &removed_told);
         /* A provider an admin revoked is told (providers.c), and so is a
          * service provider removed from the account by someone else
          * (members.c; round-18 walkthrough of seed 000, D3), unless the
@@ -564,83 +623,6 @@ enum saga_outcome saga_commit(struct ldap_store *ls, struct sql_store *sql, stru
                : SAGA_UNKNOWN;
 }
 
-/* One project role change of a person who left the account (below): a
- * PROJECT_ROLES change of its own, under the account's guard, with the
- * person's roles in the project read again there. ST_OK also when they
- * hold none there any more. */
-static int leave_project(struct ldap_store *ls, struct sql_store *sql, const struct saga *left,
-                         unsigned long long project_id)
-{
-    struct saga s = {.actor = xstrdup(left->actor)};
-    s.plan.kind = SAGA_PROJECT_ROLES;
-    s.plan.account_id = left->plan.account_id;
-    s.plan.project_id = project_id;
-    struct problem ref = {0};
-    int st = saga_begin(sql, &s, &ref);
-    problem_clear(&ref);
-    if (st != ST_OK)
-        goto out;
-    struct role_group *groups;
-    size_t ngroups;
-    st = ldap_store_project_groups(ls, s.plan.account_id, project_id, &groups, &ngroups);
-    if (st == ST_OK) {
-        struct member_index ix;
-        member_index_build(&ix, groups, ngroups, 0);
-        const struct member_entry *e = member_index_find(&ix, left->plan.person_dn);
-        s.plan.roles_before = e ? e->roles : 0;
-        member_index_free(&ix);
-        role_groups_free(groups, ngroups);
-    }
-    if (st != ST_OK || !s.plan.roles_before) {
-        saga_release(sql, &s, st == ST_OK ? "nothing to do" : "not applied");
-        if (st == ST_NOT_FOUND)
-            st = ST_OK; /* the project is being removed */
-        goto out;
-    }
-    /* No last-owner rule here: the account's admins and service providers
-     * manage a project without owner (docs/api.md, Projects). */
-    s.plan.person_dn = xstrdup(left->plan.person_dn);
-    s.plan.person_uid = xstrdup(left->plan.person_uid);
-    s.plan.roles_after = 0;
-    s.repair = left->repair;
-    s.data = json_pack("{s:s}", "action", "project.member.remove");
-    if (saga_change_roles(ls, sql, &s, &st) == SAGA_DONE)
-        st = ST_OK;
-    else if (st == ST_OK)
-        st = ST_ERROR;
-out:
-    saga_free(&s);
-    return st;
-}
-
-/* A person's project roles in an account count only while they hold a
- * role in it (docs/api.md, Projects): once a change leaves them without
- * any, their roles in the account's projects are taken away as well, one
- * project at a time. What fails here is logged and left: the account
- * change stands. */
-static void leave_projects(struct ldap_store *ls, struct sql_store *sql, const struct saga *left)
-{
-    struct role_grant *grants = NULL;
-    struct project_grant *projects = NULL;
-    size_t ngrants = 0, nprojects = 0;
-    int st = ldap_store_all_grants_of(ls, left->plan.person_dn, &grants, &ngrants, &projects,
-                                      &nprojects);
-    free(grants);
-    if (st != ST_OK) {
-        log_error("account %llu: the project roles of %s could not be read after they left it",
-                  left->plan.account_id, left->plan.person_uid);
-        return;
-    }
-    for (size_t i = 0; i < nprojects; i++) {
-        if (projects[i].account_id != left->plan.account_id)
-            continue;
-        if (leave_project(ls, sql, left, projects[i].project_id) != ST_OK)
-            log_error("account %llu: %s left the account but keeps a role in project %llu",
-                      left->plan.account_id, left->plan.person_uid, projects[i].project_id);
-    }
-    free(projects);
-}
-
 enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql, struct saga *s,
                                     int *st)
 {
@@ -654,11 +636,63 @@ enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql
         return saga_undo(ls, sql, s, "undone: the directory refused or lost a step") == ST_OK
                    ? SAGA_NOT_APPLIED
                    : SAGA_UNKNOWN;
-    enum saga_outcome outcome = saga_commit(ls, sql, s, NULL, NULL, st);
-    if (outcome == SAGA_DONE && s->plan.kind == SAGA_SET_ROLES && s->plan.roles_before &&
-        !s->plan.roles_after)
-        leave_projects(ls, sql, s);
-    return outcome;
+    return saga_commit(ls, sql, s, NULL, NULL, st);
+}
+
+int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigned long long **sole,
+                             size_t *nsole)
+{
+    if (sole) {
+        *sole = NULL;
+        *nsole = 0;
+    }
+    struct role_grant *grants = NULL;
+    struct project_grant *projects = NULL;
+    size_t ngrants = 0, nprojects = 0;
+    int st = ldap_store_all_grants_of(ls, p->person_dn, &grants, &ngrants, &projects, &nprojects);
+    free(grants);
+    for (size_t i = 0; st == ST_OK && i < nprojects; i++) {
+        if (projects[i].account_id != p->account_id)
+            continue;
+        /* The project's groups as they are now, not the grant as the
+         * cache had it, and its owners counted as people that exist. */
+        struct role_group *groups;
+        size_t ngroups;
+        st =
+            ldap_store_project_groups(ls, p->account_id, projects[i].project_id, &groups, &ngroups);
+        if (st == ST_NOT_FOUND) {
+            st = ST_OK; /* an LDAP administrator deleted it: nothing to take */
+            continue;
+        }
+        if (st != ST_OK)
+            break;
+        struct member_index ix;
+        member_index_build(&ix, groups, ngroups, 0);
+        const struct member_entry *e = member_index_find(&ix, p->person_dn);
+        unsigned roles = e ? e->roles : 0;
+        size_t owners = 0;
+        if (sole && (roles & PROJECT_OWNER))
+            st = ldap_store_count_people(ls, &ix, PROJECT_OWNER, &owners);
+        member_index_free(&ix);
+        role_groups_free(groups, ngroups);
+        if (st != ST_OK || !roles)
+            continue;
+        if (sole && (roles & PROJECT_OWNER) && owners <= 1) {
+            unsigned long long *grown = realloc(*sole, (*nsole + 1) * sizeof(*grown));
+            if (!grown)
+                abort();
+            *sole = grown;
+            (*sole)[(*nsole)++] = projects[i].project_id;
+        }
+        saga_plan_project(p, projects[i].project_id, roles);
+    }
+    free(projects);
+    if (st != ST_OK && sole) {
+        free(*sole);
+        *sole = NULL;
+        *nsole = 0;
+    }
+    return st;
 }
 
 void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
@@ -726,6 +760,12 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
     }
     if (o->person_found)
         st = saga_plan_roles_of(ls, p, p->person_dn, &o->roles_now);
+    if (st == ST_OK && o->person_found && p->nprojects) {
+        o->projects_now = s->projects_now = xcalloc(p->nprojects, sizeof(unsigned));
+        for (size_t i = 0; st == ST_OK && i < p->nprojects; i++)
+            st = project_roles_of(ls, p->account_id, p->projects[i].id, p->person_dn,
+                                  &s->projects_now[i]);
+    }
     return st == ST_OK ? observe_also(ls, s) : st;
 }
 
@@ -740,6 +780,11 @@ static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const st
         case SAGA_OP_MEMBER_DEL:
             st = plan_set_member(ls, p, steps[i].role, member_dn(p, steps[i].who),
                                  steps[i].op == SAGA_OP_MEMBER_ADD);
+            break;
+        case SAGA_OP_PROJECT_ADD:
+        case SAGA_OP_PROJECT_DEL:
+            st = plan_set_project_member(ls, p, steps[i].who, steps[i].role,
+                                         steps[i].op == SAGA_OP_PROJECT_ADD);
             break;
         case SAGA_OP_PERSON_DEL:
             st = ldap_store_delete_entry(ls, p->person_dn);

@@ -158,9 +158,13 @@ static const char *const removed_ph[] = {"account_name", "changed_by", "email",
 /* To a person removed from the account (every role gone) whose own
  * address leaves the notification recipients with them: who removed them
  * and the address; no list of the recipients left, which they may no
- * longer read (migration 061; round-15 walkthrough of seed 004, D1). */
-static const char *const member_removed_ph[] = {"account_name", "changed_by", "email", "greeting",
-                                                NULL};
+ * longer read (migration 061; round-15 walkthrough of seed 004, D1).
+ * {{projects_note}}: the project roles the removal took (also mailed to
+ * a person whose address was no recipient) or left, a line left out when
+ * there were none (migration 076; round-18 walkthrough of seed 003,
+ * D1). */
+static const char *const member_removed_ph[] = {"account_name", "changed_by",    "email",
+                                                "greeting",     "projects_note", NULL};
 
 /* To the named contacts (else the admins), never the caller, when a
  * recipients PUT adds addresses (migration 067; round-16 walkthrough of

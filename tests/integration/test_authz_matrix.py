@@ -23,6 +23,10 @@ caller and checks what each one gets:
   so 404;
 - project-only (a reader of one project of the account, no account role):
   404, except on the routes of PROJECT_ROUTES;
+- member-owner (a member of the account who owns the cast's project): let
+  in on the routes of OWNER_ROUTES, the project's people and invitations
+  (round-18 walkthrough of seed 003, D2: the router refused such an
+  owner for their account role), elsewhere a member;
 - other-tenant (the admin of an unrelated partner): 404, never 403;
 - anonymous: 401.
 
@@ -45,8 +49,8 @@ import support as S
 A, SP, B, M = "admin", "service-provider", "billing", "member"
 ANY = {A, SP, B, M}
 ROLE_KINDS = (A, SP, B, M)
-KINDS = ("operator",) + ROLE_KINDS + ("parent-admin", "expired-sp", "project-only", "other-tenant",
-                                      "anonymous")
+KINDS = ("operator",) + ROLE_KINDS + ("member-owner", "parent-admin", "expired-sp", "project-only",
+                                      "other-tenant", "anonymous")
 
 # "METHOD pattern": (roles, parent_roles, refuses a closed account)
 # Routes without an account (public ones, /me) have roles None.
@@ -191,6 +195,20 @@ PROJECT_ROUTES = {
     "POST /api/v1/projects/{pid}/invitations/{inv}/resend": 403,
 }
 
+# Routes that a project's owners may call whatever their role in the
+# project's account (the `owner` flag; round-18 walkthrough of seed 003,
+# D2): the project's people and its invitations. The route's roles are for
+# everyone else, whose 403 names the owners too.
+OWNER_ROUTES = {
+    "PUT /api/v1/projects/{pid}/members/{uid}",
+    "DELETE /api/v1/projects/{pid}/members/{uid}",
+    "POST /api/v1/projects/{pid}/invitations",
+    "GET /api/v1/projects/{pid}/invitations",
+    "GET /api/v1/projects/{pid}/invitations/{inv}",
+    "DELETE /api/v1/projects/{pid}/invitations/{inv}",
+    "POST /api/v1/projects/{pid}/invitations/{inv}/resend",
+}
+
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
           "POST /api/v1/invitations/{token}/accept", "POST /api/v1/password-resets/{token}",
           "GET /api/v1/storefronts/{alias}",
@@ -270,6 +288,7 @@ def test_matrix_matches_route_table(env):
         assert ("open" in r["flags"]) == open_only, f"{key}: table says flags {r['flags']}"
         assert ("project" in r["flags"]) == (key in PROJECT_ROUTES), f"{key}: flags {r['flags']}"
         assert r.get("refused") == REFUSED.get(key), f"{key}: table says refused {r.get('refused')}"
+        assert ("owner" in r["flags"]) == (key in OWNER_ROUTES), f"{key}: flags {r['flags']}"
 
 
 @pytest.fixture(scope="module")
@@ -309,8 +328,15 @@ def cast(api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles
     seen = S.poll(lambda: api(reader).get(f"/api/v1/accounts/{a.id}/projects"),
                   lambda r: r.status_code == 200, 5)
     assert seen.status_code == 200, S.describe(seen)
+    # A member of the account made owner of the project (round-18
+    # walkthrough of seed 003, D2).
+    owner = make_person(prefix="mxow")
+    set_roles(p.admin, a.id, owner, [M])
+    S.expect(api(p.admin).put(f"/api/v1/projects/{project['id']}/members/{owner.uid}",
+                              json={"role": "owner"}), 200)
     callers = {"operator": api("olivia"), "parent-admin": api(pb), "other-tenant": api(other.admin),
-               "expired-sp": api(expired), "project-only": api(reader), "anonymous": api(None)}
+               "expired-sp": api(expired), "project-only": api(reader), "anonymous": api(None),
+               "member-owner": api(owner)}
     for role in ROLE_KINDS:
         callers[role] = api(people[role])
     # The relation routes name the relation's customer account: C, a
@@ -318,6 +344,7 @@ def cast(api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles
     cust = make_account(p.admin, "customer", p.account.id)
     for role in (SP, B, M):
         set_roles(p.admin, cust.id, people[role], [role])
+    set_roles(p.admin, cust.id, owner, [M])
     set_roles(p.admin, cust.id, expired, [SP])
     sql.rows("INSERT INTO service_provider_access (account_id, uid, granted_by, expires_at)"
              " VALUES (%s, %s, 'test', CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND)"
@@ -371,6 +398,8 @@ def expected(key, kind):
         return 404
     if kind == "project-only":
         return PROJECT_ROUTES.get(key, 404)
+    if kind == "member-owner":
+        return "in" if key in OWNER_ROUTES or M in roles else 403
     if kind == "parent-admin":
         return 403  # a partner parent: no back office (round-17, seed 001, D1)
     return "in" if kind in roles else 403
@@ -503,16 +532,19 @@ def refused_by_router(r):
     return False
 
 
-def role_refusal(key, kind):
+def role_refusal(roles, kind, key=None):
     """The router's 403 detail to a person of the account whose role the
     route does not name: the roles it needs, in the table's order, and
-    whom to ask (round-17 walkthrough of seed 004, D6), or the route's own
-    text where REFUSED has one (round-18 walkthrough of seed 004, D2)."""
+    whom to ask (round-17 walkthrough of seed 004, D6); on a route of
+    OWNER_ROUTES the project's owners too (round-18 walkthrough of seed
+    003, D2); or the route's own text where REFUSED has one (round-18
+    walkthrough of seed 004, D2)."""
     if key in REFUSED:
         return f"your role in this account does not allow this: {REFUSED[key]}"
-    roles = MATRIX[key][0]
     named = [role for role in ROLE_KINDS if role in roles]
     needs = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    if key in OWNER_ROUTES:
+        needs += ", or an owner role in the project"
     ask = "" if kind == A else "; ask an administrator of the account"
     return f"your role in this account does not allow this: it needs {needs}{ask}"
 
@@ -535,8 +567,16 @@ ME_ROUTES = ["GET /api/v1/me", "GET /api/v1/me/preferences", "PATCH /api/v1/me/p
 
 
 @pytest.mark.parametrize("key", ACCOUNT_ROUTES + ME_ROUTES)
-def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account):
+def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account, sql):
     admin_api = cast["callers"][A]
+    # The walk invites (a fresh invitation per caller kind on the routes
+    # of one invitation) and adds people from the cast's account: the
+    # mails of the routes walked before are moved out of the mail budget's
+    # window (at most seven days), so that a route is not refused 429 for
+    # the walk's own earlier mails.
+    sql.rows("UPDATE mail_outbox SET created_at = created_at - INTERVAL 8 DAY"
+             " WHERE account_id = %s AND created_at > CURRENT_TIMESTAMP(6) - INTERVAL 8 DAY",
+             int(cast["account"].id))
 
     def invite_id(project=None):
         if project:
@@ -571,8 +611,8 @@ def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account)
             # A person of the account reads which roles the route needs;
             # nobody outside it learns anything (404, the parent's admin
             # "you are not a member of this account").
-            if want == 403 and kind in ROLE_KINDS:
-                assert r.json()["detail"] == role_refusal(key, kind), \
+            if want == 403 and kind in ROLE_KINDS + ("member-owner",):
+                assert r.json()["detail"] == role_refusal(MATRIX[key][0], kind, key), \
                     f"{kind}: {S.describe(r)}"
             elif want == 403 and kind == "parent-admin":
                 assert r.json()["detail"] == "you are not a member of this account", \

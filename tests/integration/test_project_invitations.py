@@ -656,3 +656,168 @@ def test_a_deleted_projects_invitation_link_says_why_it_was_revoked(api, sql, ma
     p = S.expect_problem(S.accept_invitation(api, token, password=PASSWORD), 410,
                          "invitation-revoked")
     assert p["detail"] == "this invitation was revoked", p
+
+
+OWNER_403 = ("your role in this account does not allow this: it needs admin or service-provider, "
+             "or an owner role in the project; ask an administrator of the account")
+
+
+def test_a_project_owner_with_an_account_role_manages_its_people_and_invitations(
+        api, sql, ldap_admin, make_tenant, make_person, set_roles, invitation_mail, anon):
+    """Round-18 walkthrough of seed 003, D2: a reseller's employee with an
+    ordinary account role (member, billing) made owner of a project got
+    403 "it needs admin or service-provider" on the project's people and
+    invitations, while an owner with no account role passed: the router
+    looked at the account role only. A project's owner manages its people
+    and invitations whatever their account role; everyone else who holds
+    an account role but neither the route's roles nor the project's owner
+    role gets a 403 that names both; another tenant 404; nobody 401."""
+    t = make_tenant("pown")
+    s = api(t.admin)
+    a = new_project(api, t, S.unique("Kunde Vier ERP "))
+    b = new_project(api, t, S.unique("Kunde B "))
+    adam, otto, mia = (make_person(prefix=p) for p in ("powa", "powo", "powm"))
+    for who in (adam, otto, mia):
+        set_roles(t.admin, t.account.id, who, ["member"])
+    S.expect(s.put(member_path(a["id"], adam.uid), json={"role": "owner"}), 200)
+    S.expect(s.put(member_path(a["id"], mia.uid), json={"role": "editor"}), 200)
+    owner = api(adam)
+    wait_sees(owner, f"/api/v1/projects/{a['id']}")
+
+    for role in ("member", "billing"):
+        set_roles(t.admin, t.account.id, adam, [role])
+        # Invitations: create, list, read one, resend, revoke.
+        email = S.unique_mail("pown-x-")
+        before = S.outbox_max_id(sql)
+        inv = S.expect(owner.post(inv_path(a["id"]), json={"email": email, "role": "reader"}), 202)
+        _, token = invitation_mail(email, after=before)
+        listed = S.expect(owner.get(inv_path(a["id"])), 200)["items"]
+        mine = [i for i in listed if i["id"] == inv["id"]]
+        assert len(mine) == 1 and mine[0]["invited_by"] == adam.uid, listed
+        # Its link works: its sender owns the project.
+        assert mine[0]["usable"] is True, mine
+        one = S.expect(owner.get(f"{inv_path(a['id'])}/{inv['id']}"), 200)
+        assert one["id"] == inv["id"] and one["status"] == "pending", one
+        S.expect(owner.post(f"{inv_path(a['id'])}/{inv['id']}/resend"), 202)
+        S.expect(owner.delete(f"{inv_path(a['id'])}/{inv['id']}"), 204)
+        assert S.invitation_row(sql, inv["id"])["status"] == "revoked"
+        # People: one of the account put in, its role changed, taken out.
+        got = S.expect(owner.put(member_path(a["id"], otto.uid), json={"role": "reader"}), 200)
+        assert got["roles"] == ["reader"], got
+        S.expect(owner.put(member_path(a["id"], otto.uid), json={"role": "editor"}), 200)
+        S.expect(owner.delete(member_path(a["id"], otto.uid)), 204)
+        assert S.norm_dn(otto.dn) not in S.project_members(ldap_admin, t.account.id, a["id"],
+                                                           "editor")
+        audit = [x for x in sql.audit(t.account.id) if x["action"] == "project.member.remove"]
+        assert audit[-1]["uid"] == adam.uid and audit[-1]["new_value"]["uid"] == otto.uid, audit
+
+    # An invitation the owner sent, accepted: the person joins.
+    email = S.unique_mail("pown-y-")
+    before = S.outbox_max_id(sql)
+    S.expect(owner.post(inv_path(a["id"]), json={"email": email, "role": "reader"}), 202)
+    _, token = invitation_mail(email, after=before)
+    uid = S.unique("powy")
+    got = S.expect(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 200)
+    assert got["project_id"] == a["id"], got
+
+    # Not an owner of b: 403 naming both ways in, as for a member of the
+    # account without a project role, and an editor of a.
+    pending = S.expect(s.post(inv_path(a["id"]), json={"email": S.unique_mail("pown-z-"),
+                                                       "role": "reader"}), 202)
+    for who, pid in ((owner, b["id"]), (api(otto), a["id"]), (api(mia), a["id"])):
+        calls = [who.post(inv_path(pid), json={"email": S.unique_mail("pown-n-"), "role": "reader"}),
+                 who.get(inv_path(pid)),
+                 who.put(member_path(pid, otto.uid), json={"role": "reader"}),
+                 who.delete(member_path(pid, otto.uid))]
+        if pid == a["id"]:
+            one = f"{inv_path(pid)}/{pending['id']}"
+            calls += [who.get(one), who.post(f"{one}/resend"), who.delete(one)]
+        for r in calls:
+            p = S.expect_problem(r, 403, "forbidden")
+            assert p["detail"] == OWNER_403, p
+    # The project itself stays the account's admins' and providers'.
+    p = S.expect_problem(owner.patch(f"/api/v1/projects/{a['id']}", json={"name": "X"}), 403)
+    assert "it needs admin or service-provider; ask" in p["detail"], p
+    S.expect_problem(owner.delete(f"/api/v1/projects/{a['id']}"), 403)
+    # Another tenant 404, nobody 401, and nothing written by any of them.
+    other = make_tenant("powt")
+    for who, status in ((api(other.admin), 404), (anon, 401)):
+        S.expect_problem(who.get(inv_path(a["id"])), status)
+        S.expect_problem(who.post(inv_path(a["id"]), json={"email": S.unique_mail(), "role": "reader"}),
+                         status)
+        S.expect_problem(who.put(member_path(a["id"], otto.uid), json={"role": "reader"}), status)
+        S.expect_problem(who.post(f"{inv_path(a['id'])}/{pending['id']}/resend"), status)
+    assert S.invitation_row(sql, pending["id"])["status"] == "pending"
+    assert S.norm_dn(otto.dn) not in S.project_members(ldap_admin, t.account.id, a["id"], "reader")
+    # Demoted to editor, the former owner is refused like anyone else.
+    S.expect(s.put(member_path(a["id"], adam.uid), json={"role": "editor"}), 200)
+    p = S.expect_problem(owner.get(inv_path(a["id"])), 403, "forbidden")
+    assert p["detail"] == OWNER_403, p
+
+
+def test_an_invitation_to_a_project_deleted_in_ldap_is_listed_unusable(
+        api, sql, ldap_admin, make_tenant, make_person, set_roles, invitation_mail):
+    """Round-18 walkthrough of seed 003, D3: a pending invitation to a
+    project an LDAP administrator deleted was listed usable: true, while
+    its link answers 410 invitation-revoked and its resend 409. It is
+    listed usable: false with the reason, on the account's list, the
+    project's list and the one invitation; so is one whose role group
+    alone was deleted. Invitations to a project that is there stay
+    usable. The lists keep their roles: a member 403, another tenant
+    404."""
+    t = make_tenant("pdu")
+    s = api(t.admin)
+    gone = new_project(api, t, S.unique("Temp Projekt "))
+    half = new_project(api, t, S.unique("Halb Projekt "))
+    kept = new_project(api, t, S.unique("Kunde K "))
+    invs = {}
+    for key, prj, role in (("gone", gone, "editor"), ("gone2", gone, "reader"),
+                           ("half", half, "reader"), ("half_ok", half, "editor"),
+                           ("kept", kept, "reader")):
+        email = S.unique_mail(f"pdu-{key}-")
+        before = S.outbox_max_id(sql)
+        invs[key] = S.expect(s.post(inv_path(prj["id"]), json={"email": email, "role": role}), 202)
+        invs[key]["token"] = invitation_mail(email, after=before)[1]
+    delete_project_in_ldap(ldap_admin, t.account.id, gone["id"])
+    assert ldap_admin.delete(f"cn=reader,{S.project_dn(t.account.id, half['id'])}"), ldap_admin.result
+    wait_sees(s, f"/api/v1/projects/{gone['id']}", 404)
+
+    gone_reason = ("its project is no longer in the directory: its link answers 410 "
+                   "invitation-revoked; revoke it")
+    half_reason = ("its project's reader group is no longer in the directory: its link answers "
+                   "410 invitation-revoked; revoke it")
+    want = {"gone": (False, gone_reason), "gone2": (False, gone_reason),
+            "half": (False, half_reason), "half_ok": (True, None), "kept": (True, None)}
+    projects = {"gone": gone, "gone2": gone, "half": half, "half_ok": half, "kept": kept}
+    listed = {i["id"]: i for i in
+              S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations"), 200)["items"]}
+    for key, (usable, reason) in want.items():
+        pid = projects[key]["id"]
+        inv_id = invs[key]["id"]
+        in_project = {i["id"]: i for i in S.expect(s.get(inv_path(pid)), 200)["items"]}
+        for item in (listed[inv_id], in_project[inv_id],
+                     S.expect(s.get(f"{inv_path(pid)}/{inv_id}"), 200),
+                     S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/invitations/{inv_id}"), 200)):
+            assert item["usable"] is usable and item.get("reason") == reason, (key, item)
+    # What the flag says is what the link and the resend do.
+    S.expect_problem(S.accept_invitation(api, invs["gone"]["token"], uid=S.unique("pdu"),
+                                         password=PASSWORD), 410, "invitation-revoked")
+    S.expect_problem(S.accept_invitation(api, invs["half"]["token"], uid=S.unique("pdu"),
+                                         password=PASSWORD), 410, "invitation-revoked")
+    for key in ("gone", "half"):
+        S.expect_problem(s.post(f"{inv_path(projects[key]['id'])}/{invs[key]['id']}/resend"), 409,
+                         "conflict")
+    S.expect(S.accept_invitation(api, invs["kept"]["token"], uid=S.unique("pdu"),
+                                 password=PASSWORD), 200)
+    # Who may not read them.
+    m = make_person(prefix="pdum")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    other = make_tenant("pduo")
+    for who, status in ((api(m), 403), (api(other.admin), 404)):
+        S.expect_problem(who.get(f"{ACCOUNTS}/{t.account.id}/invitations"), status)
+        S.expect_problem(who.get(inv_path(gone["id"])), status)
+        S.expect_problem(who.get(f"{inv_path(gone['id'])}/{invs['gone']['id']}"), status)
+    # Revoked, it leaves the list.
+    S.expect(s.delete(f"{inv_path(gone['id'])}/{invs['gone']['id']}"), 204)
+    assert invs["gone"]["id"] not in {i["id"] for i in
+                                      S.expect(s.get(inv_path(gone["id"])), 200)["items"]}

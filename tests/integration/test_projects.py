@@ -398,11 +398,27 @@ def maint(env):
     return run.stdout
 
 
-def test_leaving_the_account_ends_project_roles(api, sql, ldap_admin, make_tenant, make_person, set_roles, env):
-    """story-003 D5 / story-000 D4: revoking a service provider, its expiry,
-    and removing a member take away their project roles in the account's
-    projects too (audit project.member.remove); a project whose last owner
-    left is managed by the account's admins."""
+def removed_mail(mailbox, sql, account_id, person, after):
+    """The one member-removed mail to person since outbox id after (its
+    body with plain line ends)."""
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=after)
+            if r["template"] == "member-removed"]
+    assert [r["recipient"].lower() for r in rows] == [person.mail.lower()], rows
+    mails = mailbox.wait_for(outbox_id=rows[0]["id"], timeout=15)
+    assert len(mails) == 1, rows
+    return mails[0].subject, mails[0].body.replace("\r\n", "\n")
+
+
+def test_leaving_the_account_ends_project_roles(api, sql, ldap_admin, mailbox, make_tenant,
+                                                make_person, set_roles, env):
+    """story-003 D5 / story-000 D4, as the round-18 walkthrough of seed 003
+    (D1) left them: revoking a service provider and its expiry take their
+    project roles in the account's projects too, in the same change (audit
+    project.member.remove), with no last-owner rule; a project whose last
+    owner left this way is managed by the account's admins. Removing a
+    member (DELETE) takes them out of the account's projects as well,
+    refused (409 last-owner, naming the project) while they are a
+    project's only owner, and tells them which project roles ended."""
     t = make_tenant("prv")
     s = api(t.admin)
     sp, m, x = make_person(prefix="prvs"), make_person(prefix="prvm"), make_person(prefix="prvx")
@@ -418,18 +434,48 @@ def test_leaving_the_account_ends_project_roles(api, sql, ldap_admin, make_tenan
     wait_sees(api(sp), f"{ACCOUNTS}/{t.account.id}/projects", 404)
     S.expect_problem(api(sp).put(member_path(own["id"], m.uid), json={"role": "owner"}), 404)
     assert S.expect(api(sp).get("/api/v1/me"), 200)["projects"] == []
-    removed = [a for a in sql.audit(t.account.id) if a["action"] == "project.member.remove"]
+    trail = sql.audit(t.account.id)
+    removed = [a for a in trail if a["action"] == "project.member.remove"]
     assert removed and removed[-1]["new_value"]["uid"] == sp.uid and removed[-1]["uid"] == t.admin.uid
+    assert removed[-1]["old_value"]["roles"] == ["owner"] and removed[-1]["new_value"]["roles"] == []
+    # In the revocation's own change: its audit rows follow each other.
+    actions = [a["action"] for a in trail]
+    assert actions[-2:] == ["service_provider.revoke", "project.member.remove"], actions
     # No owner left: the account's admin still manages the project.
     got = S.expect(s.get(f"/api/v1/projects/{own['id']}"), 200)
     assert [(x_["uid"], x_["roles"]) for x_ in got["members"]] == sorted(
         [(m.uid, ["editor"]), (x.uid, ["reader"])])
     S.expect(s.put(member_path(own["id"], m.uid), json={"role": "owner"}), 200)
 
-    # Removing a member (DELETE and PUT roles []) does the same.
+    # Removing the project's only owner from the account: 409 last-owner
+    # naming the project, nothing changed (round-18 walkthrough of seed
+    # 003, D1: the project was left without an owner).
+    trail = len(sql.audit(t.account.id))
+    before = S.outbox_max_id(sql)
+    p = S.expect_problem(s.delete(f"{ACCOUNTS}/{t.account.id}/members/{m.uid}"), 409, "last-owner")
+    assert f'"SP\'s" (project {own["id"]})' in p["detail"], p
+    assert "make someone else its owner first" in p["detail"], p
+    assert S.roles_in_ldap(ldap_admin, t.account.id, m) == {"member"}
+    assert S.norm_dn(m.dn) in project_members(ldap_admin, t.account.id, own["id"], "owner")
+    assert len(sql.audit(t.account.id)) == trail
+    assert S.outbox_max_id(sql) == before
+    # With another owner, the DELETE takes them out of the project too,
+    # in one change, and they are told which roles ended (their address
+    # is no notification recipient).
+    S.expect(s.put(member_path(own["id"], t.admin.uid), json={"role": "owner"}), 200)
+    before = S.outbox_max_id(sql)
     S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/members/{m.uid}"), 204)
     assert S.norm_dn(m.dn) not in project_members(ldap_admin, t.account.id, own["id"], "owner")
     wait_sees(api(m), f"/api/v1/projects/{own['id']}", 404)
+    trail = sql.audit(t.account.id)
+    assert [a["action"] for a in trail[-2:]] == ["member.remove", "project.member.remove"], trail[-2:]
+    assert trail[-1]["uid"] == t.admin.uid
+    assert trail[-1]["old_value"] == {"project_id": int(own["id"]), "uid": m.uid, "roles": ["owner"]}
+    assert trail[-1]["new_value"] == {"project_id": int(own["id"]), "uid": m.uid, "roles": []}
+    subject, body = removed_mail(mailbox, sql, t.account.id, m, before)
+    assert subject == f"You were removed from {t.account.name}", subject
+    assert f"{t.admin.name} removed you from {t.account.name}: you no longer hold a role there" in body
+    assert "Your roles in its projects ended with it: \"SP's\" (owner).\n" in body, body
 
     # Expiry: maint removes the role and the project roles with it.
     sql.rows("UPDATE service_provider_access SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
@@ -446,6 +492,100 @@ def test_leaving_the_account_ends_project_roles(api, sql, ldap_admin, make_tenan
     S.expect(s.put(member_path(own["id"], k.uid), json={"role": "reader"}), 200)
     S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/service-providers/{k.uid}"), 204)
     assert S.norm_dn(k.dn) in project_members(ldap_admin, t.account.id, own["id"], "reader")
+
+
+def test_an_account_role_given_and_taken_back_leaves_project_roles(
+        api, sql, ldap_admin, mailbox, make_tenant, make_person, set_roles, invitation_mail):
+    """Round-18 walkthrough of seed 003, D1: end customers who joined the
+    reseller's projects by invitation (project roles, no account role) lost
+    every project role, the only owner of a project too, silently, once the
+    reseller gave them an account role and took it back. A change of a
+    person's account roles (PUT, also to no roles) never touches their
+    project roles; DELETE removes the person from the account and its
+    projects, refused while they are a project's only owner, and tells
+    them which project roles ended."""
+    t = make_tenant("prk")
+    s = api(t.admin)
+    erp = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                          json={"name": S.unique("Kunde Vier ERP ")}), 201)
+    shop = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                           json={"name": S.unique("Kunde Fuenf Shop ")}), 201)
+    volker, fiona = make_person(prefix="prkv"), make_person(prefix="prkf")
+    invite_into(api, sql, invitation_mail, t.admin, erp["id"], volker, "reader")
+    invite_into(api, sql, invitation_mail, t.admin, shop["id"], fiona, "owner")
+    S.expect(s.delete(member_path(shop["id"], t.admin.uid)), 204)  # Fiona: the only owner
+    members = f"{ACCOUNTS}/{t.account.id}/members"
+    invitations = f"{ACCOUNTS}/{t.account.id}/invitations"
+
+    # An account role given (they are of the reseller's tree: added at
+    # once) and taken back by PUT: the project roles stay.
+    for who, role in ((volker, "member"), (fiona, "billing")):
+        got = S.expect(s.post(invitations, json={"email": who.mail, "role": role}), 201)
+        assert got["status"] == "added", got
+    # Fiona's address is a notification recipient: she is told, and the
+    # mail says that her project roles stay.
+    S.expect(s.put(f"{ACCOUNTS}/{t.account.id}/notification-recipients",
+                   json={"emails": [fiona.mail]}), 200)
+    trail = len(sql.audit(t.account.id))
+    before = S.outbox_max_id(sql)
+    for who in (volker, fiona):
+        got = S.expect(s.put(f"{members}/{who.uid}", json={"roles": []}), 200)
+        assert got["roles"] == [], got
+        assert S.roles_in_ldap(ldap_admin, t.account.id, who) == set()
+    assert S.norm_dn(volker.dn) in project_members(ldap_admin, t.account.id, erp["id"], "reader")
+    assert S.norm_dn(fiona.dn) in project_members(ldap_admin, t.account.id, shop["id"], "owner")
+    assert not [a for a in sql.audit(t.account.id)[trail:]
+                if a["action"].startswith("project.")]
+    for who, project, role in ((volker, erp, "reader"), (fiona, shop, "owner")):
+        me = S.expect(api(who).get("/api/v1/me"), 200)
+        assert me["accounts"] == [], me
+        assert [(p["id"], p["roles"]) for p in me["projects"]] == [(project["id"], [role])], me
+        S.expect(api(who).get(f"/api/v1/projects/{project['id']}"), 200)
+    got = S.expect(s.get(f"/api/v1/projects/{shop['id']}"), 200)
+    assert [(x["uid"], x["roles"]) for x in got["members"]] == [(fiona.uid, ["owner"])], got
+    # Mailed: Fiona (a recipient), not Volker (no recipient, nothing lost).
+    subject, body = removed_mail(mailbox, sql, t.account.id, fiona, before)
+    assert f'Your roles in its projects stay as they were: "{shop["name"]}" (owner).\n' in body, body
+    # Not removed from the account by a PUT that leaves no account role:
+    # the project owner still manages the project.
+    S.expect(api(fiona).get(f"/api/v1/projects/{shop['id']}/invitations"), 200)
+
+    # DELETE of the project's only owner: 409 naming the project; nothing
+    # changes.
+    S.expect(s.post(invitations, json={"email": fiona.mail, "role": "billing"}), 201)
+    trail = len(sql.audit(t.account.id))
+    p = S.expect_problem(s.delete(f"{members}/{fiona.uid}"), 409, "last-owner")
+    assert f'"{shop["name"]}" (project {shop["id"]})' in p["detail"], p
+    assert S.roles_in_ldap(ldap_admin, t.account.id, fiona) == {"billing"}
+    assert S.norm_dn(fiona.dn) in project_members(ldap_admin, t.account.id, shop["id"], "owner")
+    assert len(sql.audit(t.account.id)) == trail
+    # Who may not remove her: a member 403, another tenant 404; nothing
+    # changes either.
+    mem = make_person(prefix="prkm")
+    set_roles(t.admin, t.account.id, mem, ["member"])
+    other = make_tenant("prko")
+    S.expect_problem(api(mem).delete(f"{members}/{fiona.uid}"), 403)
+    S.expect_problem(api(other.admin).delete(f"{members}/{fiona.uid}"), 404)
+    S.expect_problem(api(other.admin).put(f"{members}/{fiona.uid}", json={"roles": []}), 404)
+    assert S.roles_in_ldap(ldap_admin, t.account.id, fiona) == {"billing"}
+    # A person with project roles only is no member of the account: 404.
+    S.expect_problem(s.delete(f"{members}/{volker.uid}"), 404)
+    assert S.norm_dn(volker.dn) in project_members(ldap_admin, t.account.id, erp["id"], "reader")
+
+    # DELETE of a project's reader: out of the account and the project in
+    # one change, told which project roles ended (not a recipient).
+    S.expect(s.post(invitations, json={"email": volker.mail, "role": "member"}), 201)
+    before = S.outbox_max_id(sql)
+    S.expect(s.delete(f"{members}/{volker.uid}"), 204)
+    assert S.roles_in_ldap(ldap_admin, t.account.id, volker) == set()
+    assert S.norm_dn(volker.dn) not in project_members(ldap_admin, t.account.id, erp["id"], "reader")
+    assert S.expect(api(volker).get("/api/v1/me"), 200)["projects"] == []
+    trail = sql.audit(t.account.id)
+    assert [a["action"] for a in trail[-2:]] == ["member.remove", "project.member.remove"], trail[-2:]
+    assert trail[-1]["new_value"] == {"project_id": int(erp["id"]), "uid": volker.uid, "roles": []}
+    subject, body = removed_mail(mailbox, sql, t.account.id, volker, before)
+    assert subject == f"You were removed from {t.account.name}", subject
+    assert f'Your roles in its projects ended with it: "{erp["name"]}" (reader).\n' in body, body
 
 
 def test_projects_list_pages(api, make_tenant, ldap_admin, make_person):

@@ -124,7 +124,9 @@ TEMPLATES = {
     # sql/061: a removed person whose own address leaves the recipients
     # with them is told they were removed (round-15 walkthrough of seed
     # 004, D1)
-    "member-removed": {"account_name", "changed_by", "email", "greeting"},
+    # sql/076: {{projects_note}}, the project roles a removal took or left
+    # (round-18 walkthrough of seed 003, D1)
+    "member-removed": {"account_name", "changed_by", "email", "greeting", "projects_note"},
     "invitation-accepted": {"account_name", "name", "email", "greeting"},
     # sql/069: each open child of a closed account is told (round-16
     # walkthrough of seed 002, D1)

@@ -328,6 +328,71 @@ static void project_accept_plan(void **state)
     saga_plan_free(&p);
 }
 
+/* A removal from the account takes the person's project roles in the
+ * same change (round-18 walkthrough of seed 003, D1): the project roles
+ * go before the account's, the plan keeps them, and the repair job
+ * finishes only when the person is out of every project too. */
+static void removal_takes_project_roles(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_MEMBER, 0);
+    saga_plan_project(&p, 12, PROJECT_OWNER | PROJECT_READER);
+    saga_plan_project(&p, 13, PROJECT_EDITOR);
+    size_t n;
+    struct saga_step *st = saga_forward_steps(&p, &n);
+    assert_int_equal(n, 4);
+    assert_int_equal(st[0].op, SAGA_OP_PROJECT_DEL);
+    assert_int_equal(st[0].role, PROJECT_OWNER);
+    assert_int_equal(st[0].who, 0);
+    assert_int_equal(st[1].op, SAGA_OP_PROJECT_DEL);
+    assert_int_equal(st[1].role, PROJECT_READER);
+    assert_int_equal(st[2].op, SAGA_OP_PROJECT_DEL);
+    assert_int_equal(st[2].role, PROJECT_EDITOR);
+    assert_int_equal(st[2].who, 1);
+    assert_int_equal(st[3].op, SAGA_OP_MEMBER_DEL);
+    assert_int_equal(st[3].role, ROLE_MEMBER);
+    free(st);
+    json_t *j = saga_plan_json(&p);
+    json_t *projects = json_object_get(j, "projects");
+    assert_int_equal(json_array_size(projects), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(projects, 1), "project_id")),
+                     13);
+    struct saga_plan q;
+    assert_int_equal(saga_plan_from_json(j, &q), 0);
+    json_decref(j);
+    assert_int_equal(q.nprojects, 2);
+    assert_int_equal(q.projects[0].id, 12);
+    assert_int_equal(q.projects[0].before, PROJECT_OWNER | PROJECT_READER);
+    assert_int_equal(q.projects[1].before, PROJECT_EDITOR);
+    /* Killed half-way: out of the account and project 12, still an
+     * editor of 13: undone, every role back. */
+    unsigned now[2] = {0, PROJECT_EDITOR};
+    struct saga_observed o = {.person_found = 1, .roles_now = 0, .projects_now = now};
+    assert_int_equal(saga_decide(&q, &o), SAGA_UNDO);
+    st = saga_undo_steps(&q, &o, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(st[0].op, SAGA_OP_MEMBER_ADD);
+    assert_int_equal(st[1].op, SAGA_OP_PROJECT_ADD);
+    assert_int_equal(st[1].role, PROJECT_OWNER);
+    assert_int_equal(st[1].who, 0);
+    assert_int_equal(st[2].op, SAGA_OP_PROJECT_ADD);
+    assert_int_equal(st[2].role, PROJECT_READER);
+    free(st);
+    /* Every step there: finished; not read: undone. */
+    now[1] = 0;
+    assert_int_equal(saga_decide(&q, &o), SAGA_FINISH);
+    o.projects_now = NULL;
+    assert_int_equal(saga_decide(&q, &o), SAGA_UNDO);
+    /* A plan without projects reads as before (no "projects"). */
+    struct saga_plan r = roles_plan(ROLE_MEMBER, 0);
+    j = saga_plan_json(&r);
+    assert_null(json_object_get(j, "projects"));
+    json_decref(j);
+    saga_plan_free(&r);
+    saga_plan_free(&q);
+    saga_plan_free(&p);
+}
+
 static void bad_plans_are_refused(void **state)
 {
     (void)state;
@@ -352,6 +417,16 @@ static void bad_plans_are_refused(void **state)
         /* only a project's roles and a project invitation's accept */
         "{\"kind\":\"add-member\",\"account_id\":1,\"project_id\":5,\"roles_before\":[],"
         "\"roles_after\":[\"owner\"]}",
+        /* project roles taken with an account change: set-roles only,
+         * with a project and project roles */
+        "{\"kind\":\"project-roles\",\"account_id\":1,\"project_id\":5,\"roles_before\":[],"
+        "\"roles_after\":[],\"projects\":[{\"project_id\":6,\"roles_before\":[\"owner\"]}]}",
+        "{\"kind\":\"set-roles\",\"account_id\":1,\"roles_before\":[],\"roles_after\":[],"
+        "\"projects\":[{\"project_id\":0,\"roles_before\":[\"owner\"]}]}",
+        "{\"kind\":\"set-roles\",\"account_id\":1,\"roles_before\":[],\"roles_after\":[],"
+        "\"projects\":[{\"project_id\":6,\"roles_before\":[\"admin\"]}]}",
+        "{\"kind\":\"set-roles\",\"account_id\":1,\"roles_before\":[],\"roles_after\":[],"
+        "\"projects\":{}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
@@ -389,6 +464,7 @@ int main(void)
         cmocka_unit_test(plan_json_round_trip),
         cmocka_unit_test(project_plan_round_trip_and_steps),
         cmocka_unit_test(project_accept_plan),
+        cmocka_unit_test(removal_takes_project_roles),
         cmocka_unit_test(bad_plans_are_refused),
         cmocka_unit_test(kinds_and_marker),
     };
