@@ -242,6 +242,12 @@ def main():
         for host in (f"shop-{tag}.example", ""):
             call(olivia, "PUT", f"/api/v1/accounts/{dist}/storefront-host", 200,
                  json={"storefront_host": host})
+            # Round 18: who signs in at the storefront (operator staff
+            # yes, another tenant's person no).
+            if host:
+                for who, want in ((olivia, 200), (paul, 403)):
+                    call(who, "GET", "/api/v1/auth", want,
+                         headers={"Host": host, "X-Original-URI": f"/leak-{tag}/login"})
         cust = call(olivia, "POST", "/api/v1/accounts", 201,
                     json={"kind": "customer", "name": f"leak-c-{tag}", "parent_id": "1"})
         cust = cust.headers.get("Location", "/").rsplit("/", 1)[-1]
