@@ -737,7 +737,8 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
         if (strcmp(key, "plan") == 0) {
             /* a plan of the catalog, in any case; the error names them all
              * (round-17 walkthrough of seed 002, D5: catalog_plan_field) */
-            catalog_plan_field(req, f, v, "must be a plan of the catalog:");
+            if (catalog_plan_field(req, f, v, "must be a plan of the catalog:") != ST_OK)
+                break; /* answered: the store's failure */
             q->plan = json_string_value(v);
             continue;
         }

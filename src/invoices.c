@@ -120,7 +120,8 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
         {"total", buf_str(&total)},
         {"valid_days", valid_days},
     };
-    st = billing_notify_queue(sql, q->seller, "quote-requested", &q->sellers, vals, 8);
+    st = billing_notify_queue(sql, q->seller, "quote-requested", &q->sellers, vals,
+                              sizeof(vals) / sizeof(vals[0]));
     buf_free(&lines);
     buf_free(&total);
     free(requester);

@@ -866,10 +866,10 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
      * address was a recipient: one mail per removal; saga_run.c). */
     if (tell_provider)
         json_object_set_new(s.data, "provider_told",
-                            json_pack("{s:s, s:s?, s:s, s:b, s:b}", "mail", person.mail, "name",
+                            json_pack("{s:s, s:s?, s:s, s:b}", "mail", person.mail, "name",
                                       person.name, "by",
                                       req->caller.name ? req->caller.name : req->caller.uid,
-                                      "operator", provider_operator, "unless_removed", 1));
+                                      "operator", provider_operator));
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome != SAGA_DONE)
         saga_answer_failure(req, outcome, st);

@@ -117,7 +117,8 @@ static int request_tx(struct sql_store *sql, void *arg)
         };
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add_person(&names, r->person);
-        st = outbox_queue(sql, r->account_id, "password-reset", to, 1, &names, vals, 7);
+        st = outbox_queue(sql, r->account_id, "password-reset", to, 1, &names, vals,
+                          sizeof(vals) / sizeof(vals[0]));
         mail_names_free(&names);
         free(link);
     }

@@ -426,14 +426,6 @@ void account_properties_get(struct request *req)
 
 /* ---- definitions: handlers ----------------------------------------- */
 
-/* The form of a label or option that tells look-alikes apart
- * (text_alike_key: case, the blank space around it and Unicode's
- * normalization forms aside): malloc'ed, the caller frees it. */
-static char *alike_key(const char *s)
-{
-    return text_alike_key(s);
-}
-
 /* Replaces obj's string member name by its NFC form (text_nfc), so that
  * what is checked and stored after it is the normalized text (a label:
  * round-18 walkthrough of seed 001, D3). Anything else is left for the
@@ -481,7 +473,7 @@ static char *read_options(struct request *req, json_t *b)
         const char *bad = validate_name(option, OPTION_MAX);
         if (bad)
             snprintf(why, sizeof(why), "%s", bad);
-        keys[n] = alike_key(option);
+        keys[n] = text_alike_key(option);
         for (size_t j = 0; !bad && j < n; j++) {
             if (keys[j][0] && strcmp(keys[j], keys[n]) == 0) {
                 snprintf(why, sizeof(why),
@@ -611,17 +603,17 @@ static int def_version_holds(struct def_change *c, const struct property_def *no
 }
 
 /* The definition of defs, other than the one with id except, whose label
- * looks like label (alike_key: equal but for case, the blank space
+ * looks like label (text_alike_key: equal but for case, the blank space
  * around it and Unicode's normalization forms), or NULL. */
 static const struct property_def *label_holder(const struct property_def *defs, size_t n,
                                                const char *label, unsigned long long except)
 {
-    char *want = alike_key(label);
+    char *want = text_alike_key(label);
     const struct property_def *found = NULL;
     for (size_t i = 0; !found && i < n; i++) {
         if (defs[i].id == except)
             continue;
-        char *have = alike_key(defs[i].label);
+        char *have = text_alike_key(defs[i].label);
         if (strcmp(have, want) == 0)
             found = &defs[i];
         free(have);
@@ -762,7 +754,7 @@ static int label_free(struct sql_store *sql, struct def_change *c, const struct 
 {
     if (!c->label)
         return ST_OK;
-    char *now = alike_key(c->label), *was = alike_key(old->label);
+    char *now = text_alike_key(c->label), *was = text_alike_key(old->label);
     int same = strcmp(now, was) == 0;
     free(now);
     free(was);

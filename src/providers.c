@@ -335,10 +335,11 @@ void providers_delete(struct request *req)
     enum saga_outcome outcome = SAGA_NOT_APPLIED;
     int st = ldap_store_find_person(req->session->ldap, "uid", req->args[1], &p);
     /* Operator staff are told that they keep their operator access
-     * (round-18 walkthrough of seed 000, D2). */
+     * (round-18 walkthrough of seed 000, D2): read only for a mail. */
     int is_operator = 0;
     if (st == ST_OK) {
-        st = person_is_operator(req, p.dn, &is_operator);
+        if (p.mail && *p.mail)
+            st = person_is_operator(req, p.dn, &is_operator);
         if (st == ST_OK)
             st = provider_remove(req->session->ldap, req->session->sql, a.id, &p, req->caller.uid,
                                  req->caller.name, is_operator, "service_provider.revoke",

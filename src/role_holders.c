@@ -66,9 +66,7 @@ int role_holders_build(struct role_holders *out, unsigned long long parent,
             continue;
         size_t ci = (size_t)(ch - children);
         for (size_t m = 0; m < groups[g].nmembers; m++) {
-            char *norm = ldap_dn_norm(groups[g].members[m]);
-            const struct member_entry *e = member_index_find_norm(&pix, norm);
-            free(norm);
+            const struct member_entry *e = member_index_find(&pix, groups[g].members[m]);
             if (!e) {
                 other_admins[ci] += groups[g].role == ROLE_ADMIN;
                 continue;
@@ -97,9 +95,7 @@ int role_holders_build(struct role_holders *out, unsigned long long parent,
     free(dns);
     size_t *person_of = xcalloc(pix.n + 1, sizeof(*person_of)); /* index + 1; 0: no person */
     for (size_t i = 0; st == ST_OK && i < out->npeople; i++) {
-        char *norm = ldap_dn_norm(out->people[i].dn);
-        const struct member_entry *e = member_index_find_norm(&pix, norm);
-        free(norm);
+        const struct member_entry *e = member_index_find(&pix, out->people[i].dn);
         if (e)
             person_of[e - pix.entries] = i + 1;
     }

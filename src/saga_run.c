@@ -517,12 +517,11 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         /* A provider an admin revoked is told (providers.c), and so is a
          * service provider removed from the account by someone else
          * (members.c; round-18 walkthrough of seed 000, D3), unless the
-         * member-removed mail above told them already ("unless_removed":
+         * member-removed mail above told them already (removed_told:
          * one mail per removal); operator staff that they keep their
          * operator access (D2). */
         const json_t *told = json_object_get(s->data, "provider_told");
-        if (st == ST_OK && json_is_object(told) &&
-            !(removed_told && json_is_true(json_object_get(told, "unless_removed"))))
+        if (st == ST_OK && json_is_object(told) && !removed_told)
             st = providers_mail_changed(sql, p->account_id,
                                         json_string_value(json_object_get(told, "mail")),
                                         json_string_value(json_object_get(told, "name")),
