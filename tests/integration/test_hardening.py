@@ -130,6 +130,29 @@ def test_the_mailed_link_never_reaches_nginx_access_log(api, env):
     assert token[:20] not in text
 
 
+def test_a_password_reset_token_never_reaches_nginx_logs(api, env):
+    """round-19 walkthrough of seed 004, D1: the reset link's token was in
+    nginx's access log, and a token read there set the person's password.
+    The mailed link, the API's POST (as JSON and as a form) and a doubled
+    slash: none may show the token in nginx's access or error log."""
+    token = S.unique("rst") + "D" * 32
+    logs = [os.path.join(env["ACCOUNTD_STATE"], "nginx", "logs", name)
+            for name in ("access.log", "error.log")]
+    api(None).get(f"/password-reset/{token}")
+    r = api(None).post(f"/api/v1/password-resets/{token}", json={"password": "secret-password-1"})
+    S.expect_problem(r, 404)
+    api(None).post(f"/api/v1//password-resets/{token}", data={"password": "secret-password-1"})
+    api(None).post(f"/api/v1/password-resets/{token}", data={"password": "secret-password-1"})
+    time.sleep(0.3)
+    with open(logs[0], encoding="utf-8", errors="replace") as f:
+        access = f.read()
+    assert "/password-reset/{token}" in access, access[-2000:]
+    assert "/api/v1/password-resets/{token}" not in access, "the API location keeps no access log"
+    for log in logs:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            assert token[:20] not in f.read(), f"{log} shows the token"
+
+
 # ------------------------------------------------------------ sql_timeout
 
 def sql_timeout(env):
@@ -184,7 +207,8 @@ def test_the_accept_path_reaches_no_nginx_log_while_accountd_is_down(api, dev, e
             for name in ("access.log", "error.log")]
     dev("accountd-stop")
     try:
-        for path in (f"/api/v1/invitations/{token}/accept", f"/api/v1/invitations/{token}//accept"):
+        for path in (f"/api/v1/invitations/{token}/accept", f"/api/v1/invitations/{token}//accept",
+                     f"/api/v1/password-resets/{token}"):
             r = api(None).post(path, json={"password": "secret-password"})
             S.assert_unavailable(r)
     finally:
