@@ -12,9 +12,11 @@
  * location) is under /<alias> of a storefront of the distributor whose
  * storefront host is HTTP_HOST, answers 403 and returns 1 when that
  * storefront's subscription is cancelled (for everyone), or when the
- * caller holds no role in the storefront's account, in an account below
- * it or in its distributor's account and is no operator staff (round-18
- * walkthrough of seed 002, D1). The caller's roles come from the
+ * caller holds no role in the storefront's account, in a customer of it
+ * that is not closed (below it with its relations, where recorded,
+ * active, or by an active customer relation: round-19 walkthrough of seed
+ * 002, D2) or in its distributor's account and is no operator staff
+ * (round-18 walkthrough of seed 002, D1). The caller's roles come from the
  * directory cache (caller_require), the rest from one SQL statement; 1
  * also with a 401/503 when they cannot be read. 0: go on. A page that is
  * no storefront's reads nothing. */

@@ -212,24 +212,42 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
     *out = NULL;
     *n = 0;
     /* The caller's accounts and their ancestors (origin: the caller's
-     * account the row comes from): an origin admits when the chain above
-     * it reaches the storefront's account (a role in it or below it), or
-     * when it is the distributor itself (depth 0: the distributor's other
-     * resellers are below the distributor, not in it). */
+     * account the row comes from, with its parent and whether it is
+     * closed). An origin admits (round-19 walkthrough of seed 002, D2):
+     * - at depth 0, when it is the storefront's account itself or its
+     *   distributor (the distributor's other resellers are below the
+     *   distributor, not in it);
+     * - when the chain above it reaches the storefront's account (a
+     *   customer below the reseller: child, grandchild), it is not closed,
+     *   and neither its relation with the reseller nor the one with its
+     *   own parent, where one was recorded, is other than active (ended;
+     *   pending, declined or withdrawn again after an end: the row is
+     *   reused, so only an active one is a customer's);
+     * - at depth 0, when it is not closed and has an active customer
+     *   relation with the storefront's account (a customer by relation,
+     *   under another parent).
+     * The relations are read by uq_customer_relations. */
     int st = sql_exec(
         sql,
         "SELECT SQL_CACHE DISTINCT s.status = 'active', c.origin,"
         " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
         "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?)"
         " FROM storefronts s"
-        " LEFT JOIN (WITH RECURSIVE chain (origin, id, parent_id, depth) AS ("
-        "  SELECT a.id, a.id, a.parent_id, 0 FROM accounts a"
+        " LEFT JOIN (WITH RECURSIVE chain (origin, origin_parent, origin_open, id, parent_id,"
+        "  depth) AS ("
+        "  SELECT a.id, a.parent_id, a.status <> 'closed', a.id, a.parent_id, 0 FROM accounts a"
         "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON a.id = j.id"
         "  UNION ALL"
-        "  SELECT c.origin, a.id, a.parent_id, c.depth + 1 FROM accounts a"
-        "  JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-        "  SELECT origin, id, depth FROM chain) c"
-        " ON c.id = s.account_id OR (c.depth = 0 AND c.id = s.distributor_id)"
+        "  SELECT c.origin, c.origin_parent, c.origin_open, a.id, a.parent_id, c.depth + 1"
+        "  FROM accounts a JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+        "  SELECT origin, origin_parent, origin_open, id, depth FROM chain) c"
+        " ON (c.depth = 0 AND (c.id = s.account_id OR c.id = s.distributor_id))"
+        " OR (c.depth > 0 AND c.id = s.account_id AND c.origin_open AND NOT EXISTS ("
+        "  SELECT 1 FROM customer_relations r WHERE r.customer_id = c.origin"
+        "  AND r.partner_id IN (s.account_id, c.origin_parent) AND r.status <> 'active'))"
+        " OR (c.depth = 0 AND c.origin_open AND EXISTS ("
+        "  SELECT 1 FROM customer_relations r WHERE r.partner_id = s.account_id"
+        "  AND r.customer_id = c.origin AND r.status = 'active'))"
         " WHERE s.alias = ?"
         " AND (SUBSTRING_INDEX(s.host, ':', 1) = LOWER(?) OR (s.host = ''"
         " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
@@ -254,6 +272,44 @@ void storefront_sign_in_free(struct storefront_sign_in *v, size_t n)
     for (size_t i = 0; v && i < n; i++)
         free(v[i].via_sp_expires_at);
     free(v);
+}
+
+int storefronts_store_of_customer(struct sql_store *sql, const char *default_host,
+                                  unsigned long long account_id, int limit, json_t **out)
+{
+    *out = NULL;
+    struct sql_result r;
+    /* The resellers whose customer it is: the accounts above it (its
+     * parent's relation with it checked as the gate checks it), and the
+     * partners it has an active relation with; then their live
+     * storefronts (uq_storefronts_account). */
+    int st = sql_exec(
+        sql,
+        "WITH RECURSIVE up (id, parent_id, first_parent, depth) AS ("
+        " SELECT id, parent_id, parent_id, 0 FROM accounts WHERE id = ?"
+        " UNION ALL SELECT a.id, a.parent_id, up.first_parent, up.depth + 1 FROM accounts a"
+        " JOIN up ON a.id = up.parent_id WHERE up.depth < 32),"
+        " resellers (id) AS ("
+        " SELECT up.id FROM up WHERE up.depth > 0 AND NOT EXISTS ("
+        "  SELECT 1 FROM customer_relations cr WHERE cr.customer_id = ?"
+        "  AND cr.partner_id IN (up.id, up.first_parent) AND cr.status <> 'active')"
+        " UNION SELECT cr.partner_id FROM customer_relations cr"
+        " WHERE cr.customer_id = ? AND cr.status = 'active')"
+        " SELECT r.name, CONCAT('https://', COALESCE(d.storefront_host, ?), '/', s.alias)"
+        " FROM resellers k JOIN storefronts s ON s.account_id = k.id AND s.status = 'active'"
+        " JOIN accounts r ON r.id = s.account_id JOIN accounts d ON d.id = s.distributor_id"
+        " ORDER BY s.id LIMIT ?",
+        SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(account_id), P_STR(default_host),
+                 P_INT(limit)),
+        &r);
+    if (st != ST_OK)
+        return st;
+    *out = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(
+            *out, json_pack("{s:s, s:s}", "name", sql_cell(&r, i, 0), "url", sql_cell(&r, i, 1)));
+    sql_result_free(&r);
+    return ST_OK;
 }
 
 int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)

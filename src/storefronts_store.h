@@ -93,7 +93,10 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
  * row per storefront and admitting account: active (the storefront's
  * status), via (one of the accounts of accounts_json — a JSON array of
  * the ids the caller holds a role in — that is the storefront's account,
- * one below it, or its distributor; 0 when none is) and via_sp_expires_at
+ * its distributor, or a customer of it that is not closed: one below it
+ * whose relations with it and with its own parent, where recorded, are
+ * active, or one with an active customer relation with it (round-19
+ * walkthrough of seed 002, D2); 0 when none is) and via_sp_expires_at
  * (uid's service-provider expiry in via, in PROVIDER_EXPIRES_AT_FORMAT;
  * NULL for none). No rows: no storefront there. One statement, SQL_CACHE
  * (deterministic: the expiry is compared by the caller). */
@@ -106,6 +109,17 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
                               const char *alias, const char *uid, const char *accounts_json,
                               struct storefront_sign_in **out, size_t *n);
 void storefront_sign_in_free(struct storefront_sign_in *v, size_t n);
+/* For account-closed (round-19 walkthrough of seed 002, D2): the live
+ * storefronts at which account_id's people signed in as people of a
+ * customer of the storefront's reseller, by storefronts_store_sign_in's
+ * rule without the account's status (it is being closed) — those of the
+ * accounts above it, when its relations with that account and with its
+ * own parent, where recorded, are active, and those of the partners it
+ * has an active customer relation with. A JSON array of {name, url} (the
+ * reseller's name, https://<host>/<alias>), by storefront id, at most
+ * limit of them. One statement. */
+int storefronts_store_of_customer(struct sql_store *sql, const char *default_host,
+                                  unsigned long long account_id, int limit, json_t **out);
 /* The maintenance job: deletes cancelled storefronts whose retain_until
  * is at or before now (UTC "YYYY-MM-DD HH:MM:SS"), each with an audit row;
  * their count in *purged. */

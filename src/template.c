@@ -94,9 +94,13 @@ static const char *const relation_ph[] = {"account_name", "account_id",  "partne
  * (migration 069; round-16 walkthrough of seed 002, D1), that the roles
  * people hold in them are unchanged, the back office's end only for a
  * distributor, and who of the account still holds roles in them
- * (round-18 walkthrough of seed 001, D1 and D2). */
-static const char *const closed_ph[] = {"account_name", "account_id",    "closed_by", "kept",
-                                        "greeting",     "open_children", NULL};
+ * (round-18 walkthrough of seed 001, D1 and D2); {{storefronts}}: the live
+ * storefronts whose sign-in its people lose with the close, as people of
+ * a customer of their reseller ("the storefront of Shop (https://…)"), a
+ * line left out when none (migration 079; round-19 walkthrough of seed
+ * 002, D2). */
+static const char *const closed_ph[] = {"account_name", "account_id",    "closed_by",   "kept",
+                                        "greeting",     "open_children", "storefronts", NULL};
 /* To each open child of a closed account (migration 069; round-16
  * walkthrough of seed 002, D1): {{parent_name}} and {{parent_id}} the
  * closed parent, {{relation}} what the child is of it ("a customer", "a

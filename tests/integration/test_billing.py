@@ -4426,6 +4426,138 @@ def test_only_the_storefronts_people_sign_in_there(api, disti, make_reseller, ma
         assert "cancelled" in body["detail"], body
 
 
+def test_a_storefront_admits_the_resellers_live_customers(api, disti, make_reseller,
+                                                          make_account, make_person, set_roles,
+                                                          make_tenant, sql, mailbox):
+    """Round-19 walkthrough of seed 002, D2: the gate's "customers" were the
+    accounts below the reseller: Kim, whose organisation is the reseller's
+    customer by an approved relation, got 403; Cleo, whose shop (a child)
+    had ended its relation, and Dora, whose shop the reseller had closed,
+    still signed in. Decision: besides the reseller's own people, its
+    distributor's and operator staff, a storefront admits the people of a
+    customer of the reseller that is not closed: an account below it
+    whose relation with the reseller (and with its own parent), where one
+    was recorded, is active, or an account with an active relation with
+    it. The closed customer's account-closed mail says which storefront's
+    sign-in ends."""
+    r = make_reseller(disti)
+    alias = S.unique("cu-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    url = f"https://{disti.host}/{alias}"
+
+    def person_in(by, account_id, role="admin", prefix="cp"):
+        who = make_person(prefix=prefix)
+        set_roles(by, account_id, who, [role])
+        return who
+
+    def admitted(who):
+        return storefront_login(who.uid, disti.host, alias).status_code == 200
+
+    def refused(who):
+        body = S.expect_problem(storefront_login(who.uid, disti.host, alias), 403, "forbidden")
+        assert body["detail"].startswith("you cannot sign in at this storefront"), body
+        return True
+
+    # Kim's organisation belongs to another partner; it becomes the
+    # reseller's customer by a relation its admin approves.
+    kilo_owner = make_tenant("kilo")
+    kilo = make_account(kilo_owner.admin, "customer", kilo_owner.account.id)
+    kim = person_in(kilo_owner.admin, kilo.id, prefix="kim")
+    kilo_member = person_in(kilo_owner.admin, kilo.id, "member", prefix="kimm")
+    cleo_shop = make_account(r.admin, "customer", r.account.id)
+    dora_shop = make_account(r.admin, "customer", r.account.id)
+    cleo = person_in(r.admin, cleo_shop.id, prefix="cleo")
+    dora = person_in(r.admin, dora_shop.id, prefix="dora")
+    # A sub-reseller's customer is a customer below the reseller too.
+    sub = make_account(r.admin, "partner", r.account.id)
+    gus_shop = make_account(r.admin, "customer", sub.id)
+    gus = person_in(r.admin, gus_shop.id, prefix="gus")
+    stranger = make_tenant("cu-other")
+    other = make_reseller(disti)
+    other_cust = make_account(other.admin, "customer", other.account.id)
+    other_cust_admin = make_person(prefix="ocu")
+    set_roles(other.admin, other_cust.id, other_cust_admin, ["admin"])
+
+    for who in (r.admin, r.billing, r.member, cleo, dora, gus, disti.admin, disti.member):
+        assert admitted(who), who.uid
+    assert storefront_login("olivia", disti.host, alias).status_code == 200
+    for who in (kim, kilo_member, stranger.admin, other.admin, other_cust_admin):
+        assert refused(who)
+
+    # The relation: pending is not yet a customer; approved is.
+    rel = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
+                                     json={"customer_id": kilo.id}), 202)
+    assert refused(kim)
+    S.expect(api(kim).post(f"/api/v1/customer-relations/{rel['id']}/approve"), 200)
+    assert admitted(kim) and admitted(kilo_member)
+    # ... and its people are still none of another reseller's.
+    assert storefront_login(kim.uid, disti.host, S.unique("none-")).status_code == 200
+    assert refused(stranger.admin) and refused(other_cust_admin)
+
+    # Cleo's shop ends its relation: out, though still below the reseller.
+    cleo_rel = sql.value("SELECT id FROM customer_relations WHERE partner_id=%s"
+                         " AND customer_id=%s", int(r.account.id), int(cleo_shop.id))
+    S.expect(api(cleo).post(f"/api/v1/customer-relations/{cleo_rel}/end"), 200)
+    assert refused(cleo)
+    # Asked again (the same row, pending): not a customer until approved.
+    again = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
+                                       json={"customer_id": cleo_shop.id}), 202)
+    assert int(again["id"]) == int(cleo_rel)
+    assert refused(cleo)
+    S.expect(api(cleo).post(f"/api/v1/customer-relations/{cleo_rel}/approve"), 200)
+    assert admitted(cleo)
+    # The sub-reseller's customer that ends its relation with its own
+    # parent is no customer below the reseller any more.
+    gus_rel = sql.value("SELECT id FROM customer_relations WHERE partner_id=%s"
+                        " AND customer_id=%s", int(sub.id), int(gus_shop.id))
+    S.expect(api(gus).post(f"/api/v1/customer-relations/{gus_rel}/end"), 200)
+    assert refused(gus)
+
+    # Dora's shop is closed by the reseller: out at once, and its mail says
+    # so. Another tenant may not close it.
+    S.expect_problem(api(stranger.admin).delete(f"/api/v1/accounts/{dora_shop.id}"), 404)
+    assert admitted(dora)
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{dora_shop.id}"), 204)
+    assert refused(dora)
+    line = (f"\nIts people can no longer sign in at the storefront of {r.account.name} ({url})"
+            " by their roles here: a reseller's storefront is for the people of its customers,"
+            " and a closed account is none of them.\n")
+    mails = closing_mails(api, sql, mailbox, dora_shop.id, "account-closed", before)
+    assert dora.mail.lower() in mails, mails
+    for body in mails.values():
+        assert line in body, body
+    # The customer by relation, closed by its own admin: out, and told.
+    before = S.outbox_max_id(sql)
+    S.expect(api(kilo_owner.admin).delete(f"/api/v1/accounts/{kilo.id}"), 204)
+    assert refused(kim) and refused(kilo_member)
+    mails = closing_mails(api, sql, mailbox, kilo.id, "account-closed", before)
+    assert kim.mail.lower() in mails, mails
+    for body in mails.values():
+        assert line in body, body
+    # The live children's and the reseller's people are still in.
+    for who in (r.admin, r.member, cleo, disti.billing):
+        assert admitted(who), who.uid
+
+    # No live storefront above: no such line. A customer of a reseller
+    # without one, and one whose relation had ended before the close.
+    plain = make_reseller(disti)
+    plain_cust = make_account(plain.admin, "customer", plain.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(plain.admin).delete(f"/api/v1/accounts/{plain_cust.id}"), 204)
+    mails = closing_mails(api, sql, mailbox, plain_cust.id, "account-closed", before)
+    assert plain.admin.mail.lower() in mails, mails
+    for body in mails.values():
+        assert "sign in at" not in body, body
+        assert "It is kept until" in body, body
+    before = S.outbox_max_id(sql)
+    S.expect(api(gus).delete(f"/api/v1/accounts/{gus_shop.id}"), 204)
+    mails = closing_mails(api, sql, mailbox, gus_shop.id, "account-closed", before)
+    assert gus.mail.lower() in mails, mails
+    for body in mails.values():
+        assert "sign in at" not in body, body
+
+
 def test_a_replaced_subscription_points_to_what_the_live_one_allows(api, disti, make_reseller,
                                                                     make_tenant, make_account,
                                                                     sql):

@@ -83,8 +83,10 @@ TEMPLATES = {
     # sql/021: closing an account (round-3 walkthrough of seed 004)
     # sql/069: {{open_children}}, how many child accounts stay open (round-16
     # walkthrough of seed 002, D1)
+    # sql/079: {{storefronts}}, the storefronts whose sign-in its people lose
+    # (round-19 walkthrough of seed 002, D2)
     "account-closed": {"account_name", "account_id", "closed_by", "kept", "greeting",
-                       "open_children"},
+                       "open_children", "storefronts"},
     # sql/021: the customer decided a relation request (round-4 walkthrough of seed 003)
     "relation-decided": {"account_name", "customer_name", "decision", "decided_by", "relation_id",
                          "reason", "greeting"},
@@ -558,3 +560,47 @@ def test_migration_077_changes_only_the_shipped_default(sql, env, make_account, 
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='contact-changed'", int(dist.id)) == CONTACT_049
     assert defaults(sql)["contact-changed"] == row
+
+
+ACCOUNT_CLOSED_069 = (
+    "{{greeting}}\n\n{{closed_by}} closed the account {{account_name}} (account {{account_id}})."
+    " A closed account takes no more changes; a cancelled subscription of it still ends at its"
+    " term end.\n{{kept}}\n{{open_children}}\n\nYou get this mail as a contact, an admin or a"
+    " notification recipient of {{account_name}}.\n")
+
+
+def test_migration_079_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 079 (round-19 walkthrough of seed 002, D2): the shipped
+    account-closed says which storefronts the closed account's people no
+    longer sign in at ({{storefronts}}, a line of its own after {{kept}}).
+    A distributor's override that kept the text of 069 keeps it, and so
+    does a default row someone edited in the database; the file may run
+    again and changes nothing more."""
+    row = defaults(sql)["account-closed"]
+    body = row["body"]
+    assert body == ACCOUNT_CLOSED_069.replace(
+        "{{kept}}\n", "{{kept}}\nIts people can no longer sign in at {{storefronts}} by their"
+        " roles here: a reseller's storefront is for the people of its customers, and a closed"
+        " account is none of them.\n"), body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'account-closed', %s, %s)", int(dist.id), row["subject"],
+             ACCOUNT_CLOSED_069)
+    edited = ACCOUNT_CLOSED_069.replace("You get this mail", "You receive this mail")
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='account-closed'", edited)
+    try:
+        run_migration(env, "079_closed_storefront_sign_in.sql")
+        assert defaults(sql)["account-closed"]["body"] == edited
+        # The text of 069 is what it replaces, and only that.
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='account-closed'", ACCOUNT_CLOSED_069)
+        run_migration(env, "079_closed_storefront_sign_in.sql")
+        run_migration(env, "079_closed_storefront_sign_in.sql")
+        assert defaults(sql)["account-closed"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='account-closed'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='account-closed'", int(dist.id)) == ACCOUNT_CLOSED_069
