@@ -15,6 +15,30 @@
 #include <string.h>
 #include <strings.h>
 
+/* The 403 of the storefront's gate names its reason in a header too,
+ * X-Accountd-Reason: nginx's auth_request passes on only the status, and
+ * the snippet's 403 page (nginx/accountd.conf, @accountd_forbidden) takes
+ * the header with auth_request_set and serves it as the problem's detail
+ * (round-19 walkthrough of seed 002, D4: a cancelled storefront and a
+ * stranger both read "access denied"). The value is the detail as the
+ * inside of a JSON string, in ASCII ('"', '\\', control characters and
+ * anything beyond ASCII escaped), so nginx puts it into its problem+json
+ * as it is; the details of the gate are plain ASCII text anyway. */
+static void reason_header(struct request *req)
+{
+    if (req->problem.status != 403 || !req->problem.detail)
+        return;
+    json_t *detail = json_string(req->problem.detail);
+    char *quoted = detail ? json_dumps(detail, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+    json_decref(detail);
+    size_t n = quoted ? strlen(quoted) : 0;
+    if (n >= 2) {
+        quoted[n - 1] = '\0';
+        res_header(req, "X-Accountd-Reason", quoted + 1);
+    }
+    free(quoted);
+}
+
 /*
  * GET /api/v1/auth: the HTTP Basic check on its own, for nginx's
  * auth_request in locations of the site other than the API (which
@@ -39,6 +63,7 @@ void auth_check(struct request *req)
          * or its distributor's people (storefronts.h). The plain check
          * (no storefront page) reads nothing more. */
         if (storefront_login_refused(req)) {
+            reason_header(req);
             basic_identity_free(&id);
             return;
         }

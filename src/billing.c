@@ -1,4 +1,5 @@
 #include "billing.h"
+#include "body.h"
 #include "form.h"
 
 #include <limits.h>
@@ -173,17 +174,28 @@ int storefront_uri_alias(const char *uri, char *out, size_t size)
         }
         depth++;
     }
+    /* The segment as the lookups read it (trimmed, lowered): a path they
+     * resolve to a storefront is that storefront's page here too. */
     int rc = -1;
-    if (!bad && depth > 0 && first_len < size) {
-        for (size_t i = 0; i < first_len; i++) {
-            char c = path[first + i];
-            out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-        }
-        out[first_len] = '\0';
+    if (!bad && depth > 0 && storefront_segment_alias(path + first, first_len, out, size) == 0 &&
+        out[0])
         rc = 0;
-    }
     free(path);
     return rc;
+}
+
+int storefront_segment_alias(const char *segment, size_t len, char *out, size_t size)
+{
+    if (!size)
+        return -1;
+    size_t start = text_trimmed_span(segment, &len);
+    size_t n = len - start, fit = n < size ? n : size - 1;
+    for (size_t i = 0; i < fit; i++) {
+        char c = segment[start + i];
+        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[fit] = '\0';
+    return fit == n ? 0 : -1;
 }
 
 void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE])

@@ -50,14 +50,31 @@ const char *storefront_alias_check(const char *alias, int *reserved);
  * valid when size > 64). */
 int storefront_alias_lower(const char *alias, char *out, size_t size);
 
+/* The alias a path segment names, %-decoded already (once, without '+'
+ * as a space: the router's segments, form_decode), into out (size bytes,
+ * NUL-terminated): the spaces, tabs and line breaks around it dropped
+ * (text_trimmed_span, as a pasted alias is trimmed), then A-Z lowered
+ * (storefront_alias_lower). The one reading of a path's alias: the public
+ * lookups (GET /storefronts/{alias}, /storefront-aliases/{alias}) and the
+ * storefront's sign-in gate (storefront_uri_alias) both take it, so every
+ * path the lookups resolve to a storefront is gated as that storefront
+ * (round-19 walkthrough of seed 002, D1: "/%20alias/" was resolved by the
+ * lookups and let through by the gate). 0; -1 when the trimmed segment
+ * does not fit (out then holds its first size - 1 bytes, still too long
+ * to be valid when size > 64). Pure; the caller checks the result with
+ * storefront_alias_check. */
+int storefront_segment_alias(const char *segment, size_t len, char *out, size_t size);
+
 /* The storefront alias a request for uri is under, as nginx serves it:
  * the path (up to '?' or '#') is %-decoded once, "//" merged, "." and
- * ".." resolved, and its first segment taken in lower case (aliases are
- * lowercase; a user may type them in any case). 0 with the segment in out
+ * ".." resolved, and its first segment read by storefront_segment_alias
+ * (white space around it dropped, lower case: aliases are lowercase; a
+ * user may type them in any case). 0 with the alias in out
  * (NUL-terminated, 1 to size - 1 characters); -1 when there is no first
- * segment, it does not fit, or uri is no path nginx would serve (not
- * starting with '/', a bad or NUL %-escape, ".." above the root). Pure;
- * the caller still checks the segment with storefront_alias_check. */
+ * segment, nothing is left of it but white space, it does not fit, or uri
+ * is no path nginx would serve (not starting with '/', a bad or NUL
+ * %-escape, ".." above the root). Pure; the caller still checks the alias
+ * with storefront_alias_check. */
 int storefront_uri_alias(const char *uri, char *out, size_t size);
 
 /* NULL if host is a storefront host name: 1-253 characters, dot-separated

@@ -194,9 +194,7 @@ static int trimmed_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* The part of s[0..*len) without the blank space around it: its start,
- * and its length in *len. */
-static size_t trimmed_span(const char *s, size_t *len)
+size_t text_trimmed_span(const char *s, size_t *len)
 {
     size_t start = 0;
     while (start < *len && trimmed_space(s[start]))
@@ -208,14 +206,14 @@ static size_t trimmed_span(const char *s, size_t *len)
 
 char *text_trimmed(const char *s)
 {
-    size_t len = strlen(s), start = trimmed_span(s, &len);
+    size_t len = strlen(s), start = text_trimmed_span(s, &len);
     return xstrndup(s + start, len - start);
 }
 
 json_t *json_string_trimmed(json_t *v)
 {
     const char *s = json_string_value(v);
-    size_t len = json_string_length(v), start = trimmed_span(s, &len);
+    size_t len = json_string_length(v), start = text_trimmed_span(s, &len);
     if (start == 0 && len == json_string_length(v))
         return json_incref(v);
     return json_stringn(s + start, len - start);

@@ -48,6 +48,11 @@ json_t *json_string_trimmed(json_t *v);
  * 001, D3): a malloc'ed copy without the spaces, tabs and line breaks
  * around it; the caller frees it. */
 char *text_trimmed(const char *s);
+/* The part of s[0..*len) without the spaces, tabs and line breaks (CR,
+ * LF) around it, as all of the above trim: its start, and its length in
+ * *len. Pure; the one definition of the white space accountd trims (the
+ * storefront alias of a path too: billing.h, storefront_segment_alias). */
+size_t text_trimmed_span(const char *s, size_t *len);
 /* body_str for a name or label a person reads: only blank space (spaces,
  * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,

@@ -363,6 +363,7 @@ struct execution {
     unsigned long long order_id;
     const char *alias; /* the body's storefront_alias, or NULL */
     int alias_empty;   /* the body had storefront_alias "" (a form's empty field) */
+    char taken[64];    /* the draft's own alias, refused as taken ("" otherwise) */
     struct billing_people people;
     unsigned long long subscription_id, invoice_id;
 };
@@ -374,6 +375,7 @@ static int execute_tx(struct sql_store *sql, void *arg)
     struct order o;
     char *account_name = NULL, *alias = NULL, *old_alias = NULL;
     json_t *lines = NULL, *storefront = NULL, *kept = NULL;
+    x->taken[0] = '\0';
     int st = orders_store_lock(sql, x->order_id, &o);
     if (st != ST_OK)
         return st;
@@ -509,10 +511,23 @@ static int execute_tx(struct sql_store *sql, void *arg)
                         "this plan needs a storefront alias: send storefront_alias with "
                         "execute (POST /api/v1/orders/%llu/execute)",
                         o.id);
-        else if (st == ST_DUPLICATE)
+        else if (st == ST_DUPLICATE && x->alias)
+            /* The alias sent, taken since alias_taken_check (a race). */
             st = refuse_field(x->req, 409, "conflict", "storefront_alias",
                               "is taken; choose another one",
-                              "the storefront alias is taken; choose another one");
+                              "the storefront alias '%s' is taken; choose another one", o.alias);
+        else if (st == ST_DUPLICATE) {
+            /* The draft's alias, taken since the draft was saved: named,
+             * as the other "taken" answers name theirs, and echoed to
+             * error_to as values[storefront_alias] (orders_execute), since
+             * the request sent none (round-19 walkthrough of seed 002, D3). */
+            snprintf(x->taken, sizeof(x->taken), "%s", o.alias);
+            st = refuse_field(x->req, 409, "conflict", "storefront_alias",
+                              "is taken; choose another one",
+                              "the storefront alias '%s' of this draft is taken; choose another "
+                              "one",
+                              o.alias);
+        }
         if (st != ST_OK)
             goto out;
     }
@@ -654,6 +669,10 @@ void orders_execute(struct request *req)
     billing_people_add_actor(req, req->account.id, &x.people);
     st = request_transaction(req, execute_tx, &x);
     billing_people_free(&x.people);
+    /* A form's error_to shows the alias that was refused (web_error_url
+     * echoes the body's fields). */
+    if (x.taken[0] && request_refused(req))
+        json_object_set_new(b, "storefront_alias", json_string(x.taken));
     if (st == ST_NOT_FOUND) {
         refuse(req, 404, "not-found", "no such order");
         return;

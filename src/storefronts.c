@@ -83,10 +83,10 @@ static int read_lookup(struct request *req, long long *distributor, int *reserve
     *host_key = query_host(req, key);
     /* The path's alias without the white space a pasted one brings
      * ("/storefront-aliases/%20t18s002-mike%20"; round-18 walkthrough of
-     * seed 002, D3), then lowered. */
-    char *trimmed = text_trimmed(req->args[0]);
-    storefront_alias_lower(trimmed, alias, STOREFRONT_ALIAS_SIZE);
-    free(trimmed);
+     * seed 002, D3), then lowered: storefront_segment_alias, as the
+     * sign-in gate reads a page's alias (round-19 walkthrough of seed 002,
+     * D1). One too long to fit is cut, and still too long to be valid. */
+    storefront_segment_alias(req->args[0], strlen(req->args[0]), alias, STOREFRONT_ALIAS_SIZE);
     const char *why = storefront_alias_check(alias, reserved);
     if (why && !*reserved)
         res_field_error(req, "alias", why);
@@ -238,8 +238,12 @@ int storefront_login_refused(struct request *req)
     /* The first path segment of the page nginx serves: X-Original-URI is
      * the raw $request_uri (a subrequest's $uri is its own), so
      * "//alias/", "/%61lias/", "/x/../alias/" or "/ALIAS/" are decoded and
-     * normalised first (round-3 walkthrough of seed 002). */
-    char alias[64];
+     * normalised first (round-3 walkthrough of seed 002), and the segment
+     * is read as the public lookups read a path's alias, white space
+     * around it dropped ("/%20alias/", "/alias%09/": round-19 walkthrough
+     * of seed 002, D1), so whatever they resolve to a storefront is gated
+     * as that storefront. */
+    char alias[STOREFRONT_ALIAS_SIZE];
     if (storefront_uri_alias(uri, alias, sizeof(alias)) < 0)
         return 0;
     int reserved;

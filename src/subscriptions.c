@@ -215,9 +215,12 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             st = refuse(c->req, 409, "conflict",
                         "this plan needs a storefront alias: send storefront_alias");
         else if (st == ST_DUPLICATE)
-            st = refuse_field(c->req, 409, "conflict", "storefront_alias",
-                              "is taken; choose another one",
-                              "the storefront alias is taken; choose another one");
+            /* Named, as the draft's and execute's answers name it (round-19
+             * walkthrough of seed 002, D3); only a sent alias is claimed
+             * anew, so c->alias is the one taken. */
+            st = refuse_field(
+                c->req, 409, "conflict", "storefront_alias", "is taken; choose another one",
+                "the storefront alias '%s' is taken; choose another one", c->alias ? c->alias : "");
         if (st != ST_OK) {
             free(old_alias);
             return st;

@@ -4691,3 +4691,163 @@ def test_an_alias_pasted_with_spaces_is_trimmed(api, disti, make_reseller, make_
     S.expect_field_errors(api(d_admin).put(f"/api/v1/accounts/{d.id}/storefront-host",
                                            json={"storefront_host": "shop .example"}),
                           "storefront_host")
+
+
+# ------------------------------------- round 19, seed 002: the storefront gate
+
+def raw_page_answer(uid, host, path):
+    """raw_page's request (the path exactly as written, through nginx's
+    storefront server); (status, body as text)."""
+    import base64
+    import http.client
+    from urllib.parse import urlsplit
+    u = urlsplit(S.URL)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+    try:
+        token = base64.b64encode(f"{uid}:{S.PASSWORDS[uid]}".encode()).decode()
+        c.request("GET", path, headers={"Host": host, "Authorization": f"Basic {token}"})
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        c.close()
+
+
+def padded(alias):
+    """The round-19 report's spellings of /<alias>/ with white space around
+    the alias (002 D1), and the same in other forms: each names the alias
+    to GET /storefronts/{alias}, which trims it."""
+    up = alias.upper()
+    return [f"/%20{alias}/", f"/{alias}%20/", f"/%09{alias}/", f"/{alias}%09/",
+            f"/%0A{alias}/", f"/{alias}%0A/", f"/%0D%0A{alias}%0D%0A/portal",
+            f"/%20{up}/", f"/{up}%09/login", f"/%20{alias}%20", f"//%09{alias}//x",
+            f"/x/../%0A{alias}/", "/" + "%20" * 60 + f"{alias}/"]
+
+
+def first_segment(path):
+    """The segment of a padded() path that names the alias (the first one
+    nginx keeps: "x/.." before it goes)."""
+    return path.split("/x/../", 1)[-1].lstrip("/").split("/")[0]
+
+
+def test_white_space_around_the_alias_is_no_way_round_the_storefront_gate(
+        api, disti, make_reseller, make_tenant, env):
+    """Round-19 walkthrough of seed 002, D1: since round 18 the public
+    lookups trim the path's alias, so GET /storefronts/%20techsolutions-shop
+    is TechSolutions' storefront, while the sign-in gate took
+    "/%20techsolutions-shop/" for no alias and let eve (another tenant) in.
+    Decision: the gate reads the page's first segment with the lookups' own
+    function (decoded, trimmed, lowered), so every path they resolve to a
+    storefront is gated as the plain alias: a stranger 403, the reseller's
+    people 200, a cancelled storefront 403 for everybody.
+    D4: the 403 page through nginx names accountd's reason, one for a
+    stranger and another for a cancelled storefront; nginx's own 403s stay
+    "access denied"."""
+    r = make_reseller(disti)
+    alias = S.unique("ws-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    ended = make_reseller(disti)
+    ended_alias = S.unique("wse-")
+    sid = execute(api, ended.admin, order(api, ended.admin, ended.account.id, "reseller-free",
+                                          ended_alias)["id"])["subscription"]["id"]
+    stranger = make_tenant("ws")
+    not_yours = ("you cannot sign in at this storefront: it is for the people of its reseller, "
+                 "of the reseller's customers and of its distributor")
+    for p in padded(alias):
+        # The lookup resolves the page's first segment to the storefront ...
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/{first_segment(p)}",
+                                    params={"host": disti.host}), 200)
+        assert sf["account_id"] == r.account.id and sf["alias"] == alias, (p, sf)
+        # ... so the gate treats the page as the storefront's: through
+        # nginx, and asked directly with that X-Original-URI.
+        assert raw_page(r.admin.uid, disti.host, p) == 200, p
+        assert raw_page(r.member.uid, disti.host, p) == 200, p
+        status, text = raw_page_answer(stranger.admin.uid, disti.host, p)
+        assert status == 403, (p, status, text)
+        assert json.loads(text)["detail"] == not_yours, (p, text)
+        body = S.expect_problem(storefront_login(stranger.admin.uid, disti.host, "", p[1:]),
+                                403, "forbidden")
+        assert body["detail"] == not_yours, (p, body)
+        # Another reseller of the same distributor is no person of it either.
+        assert raw_page(ended.admin.uid, disti.host, p) == 403, p
+    # The direct check names the reason in X-Accountd-Reason too (what
+    # nginx takes with auth_request_set), as the inside of a JSON string.
+    resp = storefront_login(stranger.admin.uid, disti.host, "", f"%20{alias}/")
+    assert resp.headers["X-Accountd-Reason"] == not_yours, S.describe(resp)
+    ok = storefront_login(r.admin.uid, disti.host, "", f"%20{alias}/")
+    assert ok.status_code == 200 and "X-Accountd-Reason" not in ok.headers, S.describe(ok)
+    # White space alone, or inside the alias, names no storefront: such a
+    # page is as any page under no alias (and the lookup refuses it).
+    for p in ("/%20/", f"/{alias[:3]}%20{alias[3:]}/"):
+        S.expect_field_errors(api(None).get(f"/api/v1/storefronts/{first_segment(p)}",
+                                            params={"host": disti.host}), "alias")
+        assert raw_page(stranger.admin.uid, disti.host, p) == 200, p
+    # Cancelled at term end: every spelling is refused, to its own people,
+    # the distributor and strangers alike, with the cancelled storefront's
+    # reason.
+    ends = S.expect(api(ended.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    for p in padded(ended_alias):
+        assert raw_page(ended.admin.uid, disti.host, p) == 200, p  # pending: still in
+    run_maint(env, later(ends, seconds=1))
+    cancelled = "this storefront's subscription is cancelled: nobody can sign in here"
+    for p in padded(ended_alias):
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/{first_segment(p)}",
+                                    params={"host": disti.host}), 200)
+        assert sf["account_id"] == ended.account.id and sf["status"] == "cancelled", (p, sf)
+        for who in (ended.admin, ended.member, disti.admin, stranger.admin):
+            status, text = raw_page_answer(who.uid, disti.host, p)
+            assert status == 403, (p, who.uid, status, text)
+            assert json.loads(text) == {
+                "type": "urn:accountd:problem:forbidden", "title": "Forbidden", "status": 403,
+                "detail": cancelled}, (p, text)
+        body = S.expect_problem(storefront_login(ended.admin.uid, disti.host, "", p[1:]), 403,
+                                "forbidden")
+        assert body["detail"] == cancelled, body
+    assert cancelled != not_yours
+    # nginx's own 403 (a deny: /metrics from an address not allowed) still
+    # says "access denied".
+    denied = api(None).get("/metrics", headers={"X-Forwarded-For": "203.0.113.19"})
+    assert S.expect_problem(denied, 403, "forbidden")["detail"] == "access denied"
+
+
+def test_execute_names_the_drafts_alias_that_was_taken_meanwhile(api, disti, make_reseller,
+                                                                 sql):
+    """Round-19 walkthrough of seed 002, D3: two drafts carried the same
+    alias; once one executed, the other's execute was 409 "the storefront
+    alias is taken; choose another one", naming no alias, and a form's
+    error_to had no values[storefront_alias] (the form sent none). Now the
+    detail names the draft's alias and error_to echoes it, as the other
+    "taken" answers do; the draft stays as it was. An upgrade's taken
+    alias is named too."""
+    lima, november = make_reseller(disti), make_reseller(disti)
+    alias = S.unique("shared-")
+    first = order(api, disti.billing, lima.account.id, "reseller-free", alias.upper())
+    second = order(api, disti.billing, november.account.id, "reseller-free", alias)
+    execute(api, disti.billing, second["id"])
+    detail = f"the storefront alias '{alias}' of this draft is taken; choose another one"
+    body = execute(api, disti.billing, first["id"], status=409)
+    assert body["type"] == "urn:accountd:problem:conflict", body
+    assert body["detail"] == detail, body
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+    # A form with error_to: the alias in the query, lowered as stored.
+    path = f"/api/v1/orders/{first['id']}/execute"
+    front = S.ORIGIN + "/bss/err"
+    q = error_query(api(disti.billing).form("POST", path, [("error_to", front)]))
+    assert (q["status"], q["error"], q["detail"]) == ("409", "conflict", detail), q
+    assert q["errors[storefront_alias]"] == "is taken; choose another one", q
+    assert q["values[storefront_alias]"] == alias, q
+    assert order_row(sql, first["id"]) == {"status": "draft", "storefront_alias": alias}
+    # An alias sent with execute is named as before (not "of this draft").
+    body = S.expect_problem(api(disti.billing).post(path, json={"storefront_alias": alias}),
+                            409, "conflict")
+    assert body["detail"] == f"the storefront alias '{alias}' is taken; choose another one", body
+    # Another alias with execute: the draft executes.
+    other = S.unique("own-")
+    done = S.expect(api(disti.billing).post(path, json={"storefront_alias": other}), 200)
+    assert done["subscription"]["storefront"]["alias"] == other, done
+    # An upgrade's rename onto the taken alias names it.
+    body = S.expect_problem(
+        api(lima.admin).post(f"/api/v1/subscriptions/{done['subscription']['id']}/upgrade",
+                             json={"plan": "standard", "storefront_alias": alias.upper()}),
+        409, "conflict")
+    assert body["detail"] == f"the storefront alias '{alias}' is taken; choose another one", body
+    assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body

@@ -150,6 +150,71 @@ static void uri_aliases(void **state)
     assert_string_equal(a, "abcde");
 }
 
+/* Round-19 walkthrough of seed 002, D1: the lookups trimmed a path's
+ * alias ("/storefronts/%20alias") while the sign-in gate took " alias" as
+ * no alias at all and let everybody in. One reading for both: the
+ * segment without the white space around it, lowered. */
+static void a_paths_alias_is_trimmed_and_lowered(void **state)
+{
+    (void)state;
+    char a[64];
+    static const char *const segments[] = {
+        " t19s002-shop",        "t19s002-shop ",
+        "\tt19s002-shop",       "t19s002-shop\t",
+        "\nt19s002-shop",       "t19s002-shop\n",
+        "\r\nt19s002-shop\r\n", " \t T19S002-Shop \n",
+        "T19S002-SHOP",         NULL,
+    };
+    for (size_t i = 0; segments[i]; i++) {
+        memset(a, 'z', sizeof(a));
+        assert_int_equal(storefront_segment_alias(segments[i], strlen(segments[i]), a, sizeof(a)),
+                         0);
+        assert_string_equal(a, "t19s002-shop");
+    }
+    /* Only the given length counts; inner white space stays (and is
+     * refused by storefront_alias_check); other bytes stay as they are. */
+    assert_int_equal(storefront_segment_alias(" ab c /x", 6, a, sizeof(a)), 0);
+    assert_string_equal(a, "ab c");
+    assert_int_equal(storefront_segment_alias("\vabc\f", 5, a, sizeof(a)), 0);
+    assert_string_equal(a, "\vabc\f");
+    assert_int_equal(storefront_segment_alias(" \t\n", 3, a, sizeof(a)), 0);
+    assert_string_equal(a, "");
+    /* Trimmed before it must fit: a run of spaces is no way round. */
+    char longer[200];
+    memset(longer, ' ', sizeof(longer));
+    memcpy(longer + 150, "t19s002-shop", 12);
+    assert_int_equal(storefront_segment_alias(longer, sizeof(longer), a, sizeof(a)), 0);
+    assert_string_equal(a, "t19s002-shop");
+    char small[4];
+    assert_int_equal(storefront_segment_alias(" ABCD ", 6, small, sizeof(small)), -1);
+    assert_string_equal(small, "abc");
+
+    /* The gate's reading of a page: every spelling the lookups resolve. */
+    static const char *const same[] = {
+        "/%20t19s002-shop/",          "/t19s002-shop%20/",       "/%09t19s002-shop/",
+        "/t19s002-shop%09/portal",    "/%0At19s002-shop/",       "/t19s002-shop%0A/",
+        "/%0D%0At19s002-shop%0D%0A/", "/%20T19S002-Shop/",       "//%20t19s002-shop%20//x",
+        "/x/../%20t19s002-shop/",     "/%2520/../t19s002-shop/", NULL,
+    };
+    for (size_t i = 0; same[i]; i++) {
+        memset(a, 'z', sizeof(a));
+        assert_int_equal(storefront_uri_alias(same[i], a, sizeof(a)), 0);
+        assert_string_equal(a, "t19s002-shop");
+    }
+    /* 60 spaces and the alias: more than out holds untrimmed. */
+    char uri[400] = "/";
+    for (int i = 0; i < 60; i++)
+        strcat(uri, "%20");
+    strcat(uri, "t19s002-shop/");
+    assert_int_equal(storefront_uri_alias(uri, a, sizeof(a)), 0);
+    assert_string_equal(a, "t19s002-shop");
+    /* A first segment of white space only names no alias; "%2520" is
+     * decoded once, to "%20", as nginx decodes it. */
+    assert_int_equal(storefront_uri_alias("/%20/t19s002-shop/", a, sizeof(a)), -1);
+    assert_int_equal(storefront_uri_alias("/%2520t19s002-shop/", a, sizeof(a)), 0);
+    assert_string_equal(a, "%20t19s002-shop");
+}
+
 static void hosts(void **state)
 {
     (void)state;
@@ -245,6 +310,7 @@ int main(void)
         cmocka_unit_test(aliases_are_lowered_before_the_check),
         cmocka_unit_test(hosts),
         cmocka_unit_test(uri_aliases),
+        cmocka_unit_test(a_paths_alias_is_trimmed_and_lowered),
         cmocka_unit_test(license_keys),
         cmocka_unit_test(maint_now),
         cmocka_unit_test(times_as_the_api_shows_them),
