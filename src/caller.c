@@ -221,6 +221,17 @@ int caller_sees_account(struct request *req, unsigned long long id, int *sees)
     return st;
 }
 
+/* Does the caller manage account id for their tenant tree: admin or
+ * service-provider of it (a service-provider grant past its expires_at is
+ * none: effective_roles, one SQL read only for such a grant)? */
+static int manages_account(struct request *req, unsigned long long id, int *st)
+{
+    *st = ST_OK;
+    if (!(caller_roles(req, id) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
+        return 0;
+    return (effective_roles(req, id, st) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
+}
+
 int caller_tree_holds(struct request *req, const char *dn, const char *uid, int *in)
 {
     *in = 0;
@@ -228,60 +239,41 @@ int caller_tree_holds(struct request *req, const char *dn, const char *uid, int 
         *in = 1;
         return ST_OK;
     }
+    /* Nobody is in the tree of a caller who manages no account. */
+    int manages = 0;
+    for (size_t i = 0; i < req->caller.ngrants && !manages; i++)
+        manages = (req->caller.grants[i].roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
+    if (!manages)
+        return ST_OK;
     struct role_grant *grants;
     struct project_grant *projects;
     size_t ngrants, nprojects;
     int st =
         ldap_store_all_grants_of(req->session->ldap, dn, &grants, &ngrants, &projects, &nprojects);
-    if (st != ST_OK || ngrants + nprojects == 0) {
-        free(grants);
-        free(projects);
-        return st;
-    }
-    /* The person's accounts (a project role counts for its account: its
-     * admins and service providers see the project's people) and all
-     * their ancestors: the person is in the tree when one of those is
-     * managed by the caller. */
-    unsigned long long *ids = xcalloc(ngrants + nprojects + 1, sizeof(*ids));
-    size_t nids = 0;
-    for (size_t i = 0; i < ngrants && st == ST_OK; i++) {
+    /* The person's accounts, and the accounts of their projects (the
+     * account's admins and service providers see the project's people):
+     * the person is in the tree when the caller manages one of those
+     * accounts itself. An account below one the caller manages is not
+     * enough (round-19 walkthrough of seed 003, D1): its people are its
+     * own organization's, and a partner's admins enter it only as its
+     * members. */
+    for (size_t i = 0; i < ngrants && st == ST_OK && !*in; i++) {
+        if (!manages_account(req, grants[i].account_id, &st) || st != ST_OK)
+            continue;
         /* A service-provider grant past its expires_at is no role
          * (service_provider_access), before maint removes it. */
         int expired = 0;
         if (grants[i].roles == ROLE_SERVICE_PROVIDER && uid)
             st = provider_access_expired(req->session->sql, grants[i].account_id, uid, &expired);
-        if (!expired)
-            ids[nids++] = grants[i].account_id;
+        *in = st == ST_OK && !expired;
     }
-    for (size_t i = 0; i < nprojects; i++)
-        ids[nids++] = projects[i].account_id;
+    for (size_t i = 0; i < nprojects && st == ST_OK && !*in; i++)
+        *in = manages_account(req, projects[i].account_id, &st) && st == ST_OK;
     free(grants);
     free(projects);
-    if (st != ST_OK || nids == 0) {
-        free(ids);
-        return st;
-    }
-    char *ids_text = sql_ids_json(ids, nids);
-    free(ids);
-    struct sql_result r;
-    st = sql_exec(req->session->sql,
-                  "WITH RECURSIVE chain (id, parent_id, depth) AS ("
-                  " SELECT a.id, a.parent_id, 0 FROM accounts a"
-                  " JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
-                  " ON a.id = j.id"
-                  " UNION ALL"
-                  " SELECT a.id, a.parent_id, c.depth + 1 FROM accounts a"
-                  " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-                  " SELECT DISTINCT id FROM chain",
-                  SQL_ARGS(P_STR(ids_text)), &r);
-    free(ids_text);
     if (st != ST_OK)
-        return st;
-    for (size_t i = 0; i < r.nrows && !*in; i++)
-        *in =
-            (caller_roles(req, sql_cell_id(&r, i, 0)) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
-    sql_result_free(&r);
-    return ST_OK;
+        *in = 0;
+    return st;
 }
 
 /* Reads account id (a parent) in one statement: whether it is closed and

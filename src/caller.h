@@ -81,15 +81,20 @@ int caller_account_allows(const struct request *req, const struct account_ref *a
                           unsigned parent_allowed);
 
 /* Is the person dn in the caller's tenant tree (docs/api.md, "tenant
- * tree")? The tree is every account in which the caller is admin or
- * service-provider and every account below one of them; a person belongs
- * to it when they hold a role in one of its accounts or in one of their
- * projects (a project-only person counts; a service-provider grant past
- * its expires_at does not: uid is the person's, to look that up).
- * Operators' tree is
- * the whole directory. *in receives 1 or 0; returns ST_*. Only people in
- * the tree are added without their consent; the answer to the caller must
- * not tell the others from unknown addresses. */
+ * tree")? The tree is the accounts in which the caller is admin or
+ * service-provider (a service-provider grant past its expires_at is none)
+ * and their projects, not the accounts below them (round-19 walkthrough
+ * of seed 003, D1: a child organization's people are its own; a partner's
+ * admin reaches them only through a role of admin or service-provider in
+ * that child). A person belongs to it when they hold a role in one of
+ * those accounts or in one of their projects (a project-only person
+ * counts; a service-provider grant past its expires_at does not: uid is
+ * the person's, to look that up). Operators' tree is the whole directory.
+ * Read from the directory cache (no LDAP search while it is live) and the
+ * caller's grants; SQL only for a service-provider grant's expiry. *in
+ * receives 1 or 0; returns ST_*. Only people in the tree are added without
+ * their consent; the answer to the caller must not tell the others from
+ * unknown addresses. */
 int caller_tree_holds(struct request *req, const char *dn, const char *uid, int *in);
 /* The caller's PROJECT_* bits in a project (ldap_store.h). */
 unsigned caller_project_roles(const struct request *req, unsigned long long project_id);
