@@ -427,7 +427,7 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
      * what GET would answer), and a closed account is no creation to
      * repeat. */
     struct account_ref a;
-    if (caller_authorize(req, id, ROLE_ANY, 0, NULL, &a) < 0)
+    if (caller_authorize(req, id, ROLE_ANY, 0, &a) < 0)
         return 1;
     if (strcmp(a.status, "closed") == 0) {
         refuse(req, 409, "conflict",

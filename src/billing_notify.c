@@ -3,6 +3,7 @@
 #include "billing.h"
 #include "buf.h"
 #include "caller.h"
+#include "contacts.h"
 #include "contacts_store.h"
 #include "invoices_store.h"
 #include "storefronts_store.h"
@@ -26,12 +27,19 @@ static int is_left_out(const struct caller *but, const struct person *who)
     return but->mail && who->mail && strcasecmp(but->mail, who->mail) == 0;
 }
 
-static void add_person(struct billing_people *p, const struct person *who, const struct caller *but)
+/* Adds who's address, greeted by their name, unless they have none or
+ * are but (the caller left out; NULL: nobody); once: not again when the
+ * people hold the address already (case ignored). */
+static void add_person(struct billing_people *p, const struct person *who, const struct caller *but,
+                       int once)
 {
     const char *mail = who->mail;
     if (!mail || !*mail || is_left_out(but, who))
         return;
     mail_names_add_person(&p->names, who);
+    for (size_t i = 0; once && i < p->n; i++)
+        if (strcasecmp(p->mails[i], mail) == 0)
+            return;
     char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
     if (!grown)
         abort();
@@ -57,7 +65,7 @@ static int read_admins(struct request *req, unsigned long long account_id, const
         if (st != ST_OK)
             break;
         for (size_t i = 0; i < npeople; i++) {
-            add_person(out, &people[i], but);
+            add_person(out, &people[i], but, 0);
             person_free(&people[i]);
         }
         free(people);
@@ -66,13 +74,22 @@ static int read_admins(struct request *req, unsigned long long account_id, const
     return st;
 }
 
-/* The names of the account's notification recipients that are a
- * person's address (one read by mail each, best effort: mail_names.h). */
-static void read_recipient_names(struct request *req, unsigned long long account_id,
-                                 struct billing_people *out)
+/* The end of a read of the people (st: how it went): the names of the
+ * account's notification recipients that are a person's address (one
+ * read by mail each, best effort: mail_names.h) and the address of but
+ * (the caller to leave out, or NULL), never mailed; out freed after a
+ * failure. */
+static int read_done(struct request *req, unsigned long long account_id, const struct caller *but,
+                     struct billing_people *out, int st)
 {
-    mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
-                               &out->names);
+    if (st == ST_OK)
+        mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0,
+                                   &out->names);
+    else
+        billing_people_free(out);
+    if (st == ST_OK && but && but->mail && *but->mail)
+        out->except = xstrdup(but->mail);
+    return st;
 }
 
 /* but: the caller to leave out, or NULL. */
@@ -80,14 +97,7 @@ static int admins_of(struct request *req, unsigned long long account_id, const s
                      struct billing_people *out)
 {
     memset(out, 0, sizeof(*out));
-    int st = read_admins(req, account_id, but, out);
-    if (st == ST_OK)
-        read_recipient_names(req, account_id, out);
-    else
-        billing_people_free(out);
-    if (st == ST_OK && but && but->mail && *but->mail)
-        out->except = xstrdup(but->mail);
-    return st;
+    return read_done(req, account_id, but, out, read_admins(req, account_id, but, out));
 }
 
 static int contacts_else_admins(struct request *req, unsigned long long account_id,
@@ -105,13 +115,12 @@ static int contacts_else_admins(struct request *req, unsigned long long account_
         int st = contact_get(req->session->sql, account_id, kinds[k], &uid);
         if (st == ST_OK && uid) {
             struct person p = {0};
-            st = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
-            unsigned roles = 0;
+            st = contacts_entry(req, account_id, uid, &p);
             if (st == ST_OK)
-                st = ldap_store_roles_of(req->session->ldap, account_id, p.dn, &roles);
-            if (st == ST_OK && (roles & ROLE_ADMIN))
-                add_person(out, &p, but);
+                add_person(out, &p, but, 0);
             person_free(&p);
+            /* ST_NOT_FOUND: LDAP has no accounts subtree to read roles
+             * in; no contact then either. */
             if (st == ST_NOT_FOUND)
                 st = ST_OK;
         }
@@ -123,14 +132,8 @@ static int contacts_else_admins(struct request *req, unsigned long long account_
     }
     /* No contact (or they are gone, or no admins, or the only one is the
      * caller left out): the account's admins. */
-    int st = out->n ? ST_OK : read_admins(req, account_id, but, out);
-    if (st == ST_OK)
-        read_recipient_names(req, account_id, out);
-    else
-        billing_people_free(out);
-    if (st == ST_OK && but && but->mail && *but->mail)
-        out->except = xstrdup(but->mail);
-    return st;
+    return read_done(req, account_id, but, out,
+                     out->n ? ST_OK : read_admins(req, account_id, but, out));
 }
 
 int billing_people_admins(struct request *req, unsigned long long account_id,
@@ -165,15 +168,9 @@ void billing_people_add_actor(struct request *req, unsigned long long account_id
         return;
     if (p->except && strcasecmp(p->except, mail) == 0)
         return;
-    mail_names_add(&p->names, mail, req->caller.name);
-    for (size_t i = 0; i < p->n; i++)
-        if (strcasecmp(p->mails[i], mail) == 0)
-            return; /* a contact (or an admin) already */
-    char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
-    if (!grown)
-        abort();
-    p->mails = grown;
-    p->mails[p->n++] = xstrdup(mail);
+    /* Once: a contact (or an admin) already is not added again. */
+    struct person actor = {.mail = req->caller.mail, .name = req->caller.name};
+    add_person(p, &actor, NULL, 1);
 }
 
 void billing_people_free(struct billing_people *p)

@@ -347,9 +347,9 @@ int caller_account_allows(const struct request *req, const struct account_ref *a
 }
 
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
-                     unsigned parent_allowed, const char *refused, struct account_ref *out)
+                     unsigned parent_allowed, struct account_ref *out)
 {
-    return caller_authorize_also(req, id, allowed, parent_allowed, refused, NULL, out);
+    return caller_authorize_also(req, id, allowed, parent_allowed, NULL, NULL, out);
 }
 
 int caller_authorize_also(struct request *req, unsigned long long id, unsigned allowed,

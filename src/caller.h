@@ -44,21 +44,25 @@ json_t *project_roles_json(unsigned roles);
  * pass; the parent's roles count only when the parent is a distributor, the
  * back office: round-17 walkthrough of seed 001, D1; and for nothing once the
  * account was handed over to its customer, accounts.handed_over_at, or once
- * the parent is closed: round-16 walkthrough of seed 002, D1). Answers 404 when the caller may not
- * even see the account (no role in it, no admin or service-provider role in an ancestor), 403 when
- * they see it but may not do this (to a person of the account: naming the roles in `allowed` and to
- * ask an administrator; round-17 walkthrough of seed 004, D6; or, with `refused` not NULL, that
- * text instead: the route's own, struct route in routes.h; round-18 walkthrough of seed 004, D2),
- * 503 when a store is down. Returns 0 or -1. The router calls it for the account its route names
- * (routes.c). */
+ * the parent is closed: round-16 walkthrough of seed 002, D1). Answers 404
+ * when the caller may not even see the account (no role in it, no admin or
+ * service-provider role in an ancestor), 403 when they see it but may not
+ * do this (to a person of the account: naming the roles in `allowed` and to
+ * ask an administrator; round-17 walkthrough of seed 004, D6), 503 when a
+ * store is down. Returns 0 or -1. For a handler's own check of another
+ * account than its route's (accounts.c: the repeat of an Idempotency-Key);
+ * the router calls caller_authorize_also. */
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
-                     unsigned parent_allowed, const char *refused, struct account_ref *out);
-/* The same, for a route that also lets in people who hold something
- * besides the roles in `allowed` (a project's owners: routes.c,
- * ROUTE_PROJECT_OWNER) and who the router found not to hold it: `also`
- * names it in the 403 to a person of the account ("it needs admin or
- * service-provider, or <also>"; round-18 walkthrough of seed 003, D2);
- * `refused`, when not NULL, is said instead (the route's own words). */
+                     unsigned parent_allowed, struct account_ref *out);
+/* The same, as the router calls it for the account its route names
+ * (routes.c), with the route's words in the 403 to a person of the
+ * account: `refused`, when not NULL, is said instead of the roles (the
+ * route's own, struct route in routes.h; round-18 walkthrough of seed 004,
+ * D2); `also`, when not NULL, is named after them for a route that also
+ * lets in people who hold something besides the roles in `allowed` (a
+ * project's owners: ROUTE_PROJECT_OWNER) and whom the router found not to
+ * hold it ("it needs admin or service-provider, or <also>"; round-18
+ * walkthrough of seed 003, D2). */
 int caller_authorize_also(struct request *req, unsigned long long id, unsigned allowed,
                           unsigned parent_allowed, const char *refused, const char *also,
                           struct account_ref *out);

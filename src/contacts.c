@@ -211,6 +211,20 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
     return st;
 }
 
+int contacts_entry(struct request *req, unsigned long long account_id, const char *uid,
+                   struct person *person)
+{
+    unsigned roles = 0;
+    int st = ldap_store_find_person(req->session->ldap, "uid", uid, person);
+    if (st == ST_OK)
+        st = ldap_store_roles_of(req->session->ldap, account_id, person->dn, &roles);
+    else if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    if (st != ST_OK || !(roles & ROLE_ADMIN))
+        person_free(person);
+    return st;
+}
+
 /* Under the account's guard: ST_OK with *old_uid (malloc'ed, NULL if none)
  * and the old contact's entry; ST_REFUSED with a 422 when the new contact
  * is no admin (the one rule of contacts: a contact is an admin, checked
@@ -242,18 +256,10 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
         return refuse_invalid(req);
     }
     st = contact_get(req->session->sql, s->plan.account_id, kind, old_uid);
-    if (st == ST_OK && *old_uid && strcmp(*old_uid, p->uid) != 0) {
-        int found = ldap_store_find_person(req->session->ldap, "uid", *old_uid, old);
-        if (found != ST_OK && found != ST_NOT_FOUND)
-            st = found;
-        /* An old contact who is no admin any more (changed in LDAP
-         * directly) is no contact: not mailed, "nobody" in the mail. */
-        unsigned old_roles = 0;
-        if (st == ST_OK && found == ST_OK)
-            st = ldap_store_roles_of(req->session->ldap, s->plan.account_id, old->dn, &old_roles);
-        if (st == ST_OK && !(old_roles & ROLE_ADMIN))
-            person_free(old);
-    }
+    /* An old contact who is no admin any more (changed in LDAP directly)
+     * is no contact: not mailed, "nobody" in the mail. */
+    if (st == ST_OK && *old_uid && strcmp(*old_uid, p->uid) != 0)
+        st = contacts_entry(req, s->plan.account_id, *old_uid, old);
     return st;
 }
 
@@ -286,19 +292,12 @@ static int contact_guardians(struct request *req, unsigned long long account_id,
     const char *other_kind = strcmp(kind, "primary") == 0 ? "technical" : "primary";
     char *uid = NULL;
     int st = contact_get(req->session->sql, account_id, other_kind, &uid);
-    if (st == ST_OK && uid && strcasecmp(uid, p->uid) != 0) {
-        int found = ldap_store_find_person(req->session->ldap, "uid", uid, other);
-        if (found != ST_OK && found != ST_NOT_FOUND)
-            st = found;
-        unsigned roles = 0;
-        if (st == ST_OK && found == ST_OK)
-            st = ldap_store_roles_of(req->session->ldap, account_id, other->dn, &roles);
-        /* The caller knows what they did: as the other contact they get
-         * no copy (one as the old or new contact or as a recipient). */
-        if (st != ST_OK || !(roles & ROLE_ADMIN) || !other->mail || !*other->mail ||
-            is_caller(req, other))
-            person_free(other);
-    }
+    if (st == ST_OK && uid && strcasecmp(uid, p->uid) != 0)
+        st = contacts_entry(req, account_id, uid, other);
+    /* The caller knows what they did: as the other contact they get no
+     * copy (one as the old or new contact or as a recipient). */
+    if (st == ST_OK && (!other->mail || !*other->mail || is_caller(req, other)))
+        person_free(other);
     free(uid);
     if (st != ST_OK)
         return st;

@@ -1,6 +1,7 @@
 /*
  * contacts: what the account overview (accounts.c) shows of the two named
- * contacts.
+ * contacts, who of them still counts as one (contacts_entry), and the
+ * mail that tells of a contact named without a PUT.
  */
 #ifndef ACCOUNTD_CONTACTS_H
 #define ACCOUNTD_CONTACTS_H
@@ -16,6 +17,17 @@ json_t *contacts_json(const char *kinds, json_t *members);
 
 struct sql_store;
 struct mail_names;
+struct person;
+
+/* The directory entry of the account's contact uid (as contacts_store.h
+ * names them), in *person while they are an admin of the account; left
+ * empty when LDAP has no such person or an LDAP administrator took their
+ * admin role away: a contact is an admin (contacts_json), else no
+ * contact, neither mailed nor named. ST_OK, or the directory's failure.
+ * Outside a transaction (LDAP reads); the caller frees *person
+ * (person_free). */
+int contacts_entry(struct request *req, unsigned long long account_id, const char *uid,
+                   struct person *person);
 
 /* The contact-changed mail of a person named contact without a PUT (the
  * contact person of POST /accounts, added at once or accepting): as a PUT

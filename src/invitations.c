@@ -68,24 +68,75 @@ char *invitation_place_name(const char *account_name, const char *project_name)
     return buf_detach(&b);
 }
 
-/* Does the project have the role group of role (a PROJECT_* bit) in LDAP?
- * ST_OK, or ST_NOT_FOUND when an LDAP administrator deleted it or the
- * whole project (its row in MariaDB stays). */
+/* The projects a list has looked up in the directory (mark_usable): each
+ * project's role groups read once per answer, however many of its
+ * invitations are pending. */
+struct project_seen {
+    unsigned long long id;
+    int found;       /* the project's entry is there */
+    unsigned groups; /* the PROJECT_* bits of the role groups it has */
+};
+struct projects_seen {
+    struct project_seen *items;
+    size_t n;
+};
+
+static void projects_seen_free(struct projects_seen *seen)
+{
+    free(seen->items);
+    memset(seen, 0, sizeof(*seen));
+}
+
+/* Is the group of role (a PROJECT_* bit) of project pid of account
+ * account_id in the directory? *project_gone: the whole project is not
+ * (an LDAP administrator deleted it; its row in MariaDB stays). seen, when
+ * not NULL, keeps the projects looked up, so that a list reads each
+ * project's groups once (mark_usable); NULL reads them now. */
+static int project_role_in_directory(struct request *req, struct projects_seen *seen,
+                                     unsigned long long account_id, unsigned long long pid,
+                                     unsigned role, int *there, int *project_gone)
+{
+    struct project_seen *p = NULL, looked;
+    for (size_t i = 0; seen && i < seen->n && !p; i++)
+        if (seen->items[i].id == pid)
+            p = &seen->items[i];
+    if (!p) {
+        struct role_group *groups;
+        size_t ngroups;
+        int st = ldap_store_project_groups(req->session->ldap, account_id, pid, &groups, &ngroups);
+        if (st != ST_OK && st != ST_NOT_FOUND)
+            return st;
+        looked = (struct project_seen){pid, st == ST_OK, 0};
+        for (size_t i = 0; st == ST_OK && i < ngroups; i++)
+            looked.groups |= groups[i].role;
+        if (st == ST_OK)
+            role_groups_free(groups, ngroups);
+        p = &looked;
+        if (seen) {
+            struct project_seen *grown = realloc(seen->items, (seen->n + 1) * sizeof(*grown));
+            if (!grown)
+                abort();
+            seen->items = grown;
+            seen->items[seen->n++] = looked;
+        }
+    }
+    *project_gone = !p->found;
+    *there = p->found && (p->groups & role);
+    return ST_OK;
+}
+
+/* Does the project have the role group of role (a PROJECT_* bit) in LDAP,
+ * as the accept needs it (accept_person: 410 invitation-revoked), a
+ * resend checks it (resend_project_check: 409) and an invitation to the
+ * project asks it first (404)? ST_OK, or ST_NOT_FOUND when an LDAP
+ * administrator deleted the group or the whole project. */
 static int project_in_directory(struct request *req, unsigned long long account_id,
                                 unsigned long long project_id, unsigned role)
 {
-    struct role_group *groups;
-    size_t ngroups;
+    int there = 0, project_gone = 0;
     int st =
-        ldap_store_project_groups(req->session->ldap, account_id, project_id, &groups, &ngroups);
-    if (st != ST_OK)
-        return st;
-    st = ST_NOT_FOUND;
-    for (size_t i = 0; i < ngroups; i++)
-        if (groups[i].role == role)
-            st = ST_OK;
-    role_groups_free(groups, ngroups);
-    return st;
+        project_role_in_directory(req, NULL, account_id, project_id, role, &there, &project_gone);
+    return st != ST_OK ? st : there ? ST_OK : ST_NOT_FOUND;
 }
 
 /* ---- invite --------------------------------------------------------- */
@@ -712,61 +763,6 @@ static void in_project(struct request *req, void (*fn)(struct request *, unsigne
         fn(req, pid);
 }
 
-/* The projects a list has looked up in the directory (mark_usable): each
- * project's role groups read once per answer, however many of its
- * invitations are pending. */
-struct project_seen {
-    unsigned long long id;
-    int found;       /* the project's entry is there */
-    unsigned groups; /* the PROJECT_* bits of the role groups it has */
-};
-struct projects_seen {
-    struct project_seen *items;
-    size_t n;
-};
-
-static void projects_seen_free(struct projects_seen *seen)
-{
-    free(seen->items);
-    memset(seen, 0, sizeof(*seen));
-}
-
-/* Is the group of role (a PROJECT_* bit) of project pid in the directory,
- * as the accept needs it (accept_person: 410 invitation-revoked) and a
- * resend checks it (resend_project_check: 409)? *project_gone: the whole
- * project is. */
-static int project_role_in_directory(struct request *req, struct projects_seen *seen,
-                                     unsigned long long pid, unsigned role, int *there,
-                                     int *project_gone)
-{
-    struct project_seen *p = NULL;
-    for (size_t i = 0; i < seen->n && !p; i++)
-        if (seen->items[i].id == pid)
-            p = &seen->items[i];
-    if (!p) {
-        struct role_group *groups;
-        size_t ngroups;
-        int st =
-            ldap_store_project_groups(req->session->ldap, req->account.id, pid, &groups, &ngroups);
-        if (st != ST_OK && st != ST_NOT_FOUND)
-            return st;
-        struct project_seen found = {pid, st == ST_OK, 0};
-        for (size_t i = 0; st == ST_OK && i < ngroups; i++)
-            found.groups |= groups[i].role;
-        if (st == ST_OK)
-            role_groups_free(groups, ngroups);
-        struct project_seen *grown = realloc(seen->items, (seen->n + 1) * sizeof(*grown));
-        if (!grown)
-            abort();
-        seen->items = grown;
-        p = &seen->items[seen->n++];
-        *p = found;
-    }
-    *project_gone = !p->found;
-    *there = p->found && (p->groups & role);
-    return ST_OK;
-}
-
 /* Whether a pending invitation's link would still work, as the accept
  * decides (invitation_sender_holds; round-15 walkthrough of seed 000,
  * D1: the list showed an invitation whose sender had given up admin as
@@ -800,7 +796,8 @@ static int mark_usable(struct request *req, json_t *item, struct projects_seen *
      * refused (409), so revoking it is all there is to do. */
     if (pid) {
         int there = 0, project_gone = 0;
-        int st = project_role_in_directory(req, seen, pid, bit, &there, &project_gone);
+        int st =
+            project_role_in_directory(req, seen, req->account.id, pid, bit, &there, &project_gone);
         if (st != ST_OK)
             return st;
         if (!there) {

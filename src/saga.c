@@ -90,31 +90,25 @@ static size_t max_steps(const struct saga_plan *p)
     return 4 + 2 * ROLE_COUNT * (1 + p->nalso) + 2 * PROJECT_ROLE_COUNT * p->nprojects;
 }
 
-/* The same for the plan's person in project `which` of plan.projects. */
-static size_t project_steps(int add, unsigned want, unsigned have, size_t which,
-                            struct saga_step *out, size_t n)
+struct saga_step saga_role_step(int in_project, int add, unsigned role, size_t who)
 {
-    for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++) {
-        unsigned bit = 1u << b;
-        if (add && (want & bit) && !(have & bit))
-            out[n++] = (struct saga_step){SAGA_OP_PROJECT_ADD, bit, which};
-        if (!add && !(want & bit) && (have & bit))
-            out[n++] = (struct saga_step){SAGA_OP_PROJECT_DEL, bit, which};
-    }
-    return n;
+    enum saga_op op = in_project ? (add ? SAGA_OP_PROJECT_ADD : SAGA_OP_PROJECT_DEL)
+                                 : (add ? SAGA_OP_MEMBER_ADD : SAGA_OP_MEMBER_DEL);
+    return (struct saga_step){op, role, who};
 }
 
 /* Appends the adds (add = 1) or removals that turn roles `have` into
- * `want` for person `who`. */
-static size_t role_steps(int add, unsigned want, unsigned have, size_t who, struct saga_step *out,
-                         size_t n)
+ * `want` for person `who` in the account (ROLE_* bits), or, in_project,
+ * for the plan's person in project `who` of plan.projects (PROJECT_*
+ * bits): saga_role_step. */
+static size_t role_steps(int in_project, int add, unsigned want, unsigned have, size_t who,
+                         struct saga_step *out, size_t n)
 {
-    for (unsigned b = 0; b < ROLE_COUNT; b++) {
+    unsigned count = in_project ? PROJECT_ROLE_COUNT : ROLE_COUNT;
+    for (unsigned b = 0; b < count; b++) {
         unsigned bit = 1u << b;
-        if (add && (want & bit) && !(have & bit))
-            out[n++] = (struct saga_step){SAGA_OP_MEMBER_ADD, bit, who};
-        if (!add && !(want & bit) && (have & bit))
-            out[n++] = (struct saga_step){SAGA_OP_MEMBER_DEL, bit, who};
+        if (add ? (want & bit) && !(have & bit) : !(want & bit) && (have & bit))
+            out[n++] = saga_role_step(in_project, add, bit, who);
     }
     return n;
 }
@@ -133,10 +127,10 @@ struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *count)
         /* The project roles go before the account's: a step that fails
          * leaves the person in the account, which undo keeps simple. */
         for (size_t i = 0; !add && i < p->nprojects; i++)
-            n = project_steps(0, 0, p->projects[i].before, i, out, n);
-        n = role_steps(add, p->roles_after, p->roles_before, 0, out, n);
+            n = role_steps(1, 0, 0, p->projects[i].before, i, out, n);
+        n = role_steps(0, add, p->roles_after, p->roles_before, 0, out, n);
         for (size_t i = 0; i < p->nalso; i++)
-            n = role_steps(add, p->also[i].after, p->also[i].before, i + 1, out, n);
+            n = role_steps(0, add, p->also[i].after, p->also[i].before, i + 1, out, n);
     }
     *count = n;
     return out;
@@ -150,12 +144,12 @@ struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_o
     if (!p->create_account) {
         for (int add = 1; add >= 0; add--) {
             if (o->person_found)
-                n = role_steps(add, p->create_person ? 0 : p->roles_before, o->roles_now, 0, out,
+                n = role_steps(0, add, p->create_person ? 0 : p->roles_before, o->roles_now, 0, out,
                                n);
             for (size_t i = 0; o->also_now && i < p->nalso; i++)
-                n = role_steps(add, p->also[i].before, o->also_now[i], i + 1, out, n);
+                n = role_steps(0, add, p->also[i].before, o->also_now[i], i + 1, out, n);
             for (size_t i = 0; o->person_found && o->projects_now && i < p->nprojects; i++)
-                n = project_steps(add, p->projects[i].before, o->projects_now[i], i, out, n);
+                n = role_steps(1, add, p->projects[i].before, o->projects_now[i], i, out, n);
         }
     }
     if (p->create_person && o->person_found)
@@ -216,7 +210,9 @@ static char *dup_str(const json_t *j, const char *key)
     return s ? xstrdup(s) : NULL;
 }
 
-static int roles_from_json(const struct saga_plan *p, const json_t *a, unsigned *out)
+/* A list of role names as bits: an account's roles (ROLE_*), or, with
+ * in_project, a project's (PROJECT_*). -1 for anything else. */
+static int roles_from_json(int in_project, const json_t *a, unsigned *out)
 {
     *out = 0;
     if (!json_is_array(a))
@@ -226,7 +222,7 @@ static int roles_from_json(const struct saga_plan *p, const json_t *a, unsigned 
     json_array_foreach(a, i, v)
     {
         const char *name = json_string_value(v);
-        unsigned bit = !name ? 0 : p->project_id ? project_role_bit(name) : role_bit(name);
+        unsigned bit = !name ? 0 : in_project ? project_role_bit(name) : role_bit(name);
         if (!bit)
             return -1;
         *out |= bit;
@@ -247,9 +243,11 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
     p->project_id = p->kind ? (unsigned long long)json_integer_value(project) : 0;
     if (p->kind == SAGA_PROJECT_ROLES ? !p->project_id : p->project_id && p->kind != SAGA_ACCEPT)
         p->kind = 0;
+    /* The plan's roles are a project's when it has one. */
+    int in_project = p->project_id != 0;
     if (!json_is_object(j) || !p->kind || !json_is_integer(id) || json_integer_value(id) <= 0 ||
-        roles_from_json(p, json_object_get(j, "roles_before"), &p->roles_before) < 0 ||
-        roles_from_json(p, json_object_get(j, "roles_after"), &p->roles_after) < 0) {
+        roles_from_json(in_project, json_object_get(j, "roles_before"), &p->roles_before) < 0 ||
+        roles_from_json(in_project, json_object_get(j, "roles_after"), &p->roles_after) < 0) {
         memset(p, 0, sizeof(*p));
         return -1;
     }
@@ -271,8 +269,8 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
     {
         const char *dn = json_string_value(json_object_get(m, "dn"));
         unsigned before, after;
-        if (!dn || roles_from_json(p, json_object_get(m, "roles_before"), &before) < 0 ||
-            roles_from_json(p, json_object_get(m, "roles_after"), &after) < 0) {
+        if (!dn || roles_from_json(in_project, json_object_get(m, "roles_before"), &before) < 0 ||
+            roles_from_json(in_project, json_object_get(m, "roles_after"), &after) < 0) {
             saga_plan_free(p);
             return -1;
         }
@@ -287,18 +285,9 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
     json_array_foreach(projects, i, m)
     {
         json_t *pid = json_object_get(m, "project_id");
-        json_t *names = json_object_get(m, "roles_before");
-        unsigned before = 0;
-        size_t k;
-        json_t *v;
-        int bad = !json_is_integer(pid) || json_integer_value(pid) <= 0 || !json_is_array(names);
-        json_array_foreach(names, k, v)
-        {
-            unsigned bit = project_role_bit(json_string_value(v) ? json_string_value(v) : "");
-            bad |= !bit;
-            before |= bit;
-        }
-        if (bad) {
+        unsigned before;
+        if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
+            roles_from_json(1, json_object_get(m, "roles_before"), &before) < 0) {
             saga_plan_free(p);
             return -1;
         }

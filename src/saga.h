@@ -157,6 +157,11 @@ struct saga_step {
                       PROJECT_*: the index into plan.projects */
 };
 
+/* The step that gives (add 1) or takes away role bit `role`: MEMBER_* for
+ * person `who` in the account's role groups, or, in_project, PROJECT_*
+ * for the plan's person in project `who` of plan.projects. */
+struct saga_step saga_role_step(int in_project, int add, unsigned role, size_t who);
+
 /* The plan's LDAP steps in the order they are made: the account's
  * entries, the person and their password, every role add, then the
  * person's project roles taken away, then every role removal (so an

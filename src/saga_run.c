@@ -130,6 +130,26 @@ static int plan_set_project_member(struct ldap_store *ls, const struct saga_plan
     return st == ST_NOT_FOUND ? ST_OK : st;
 }
 
+/* Makes one role step of the plan (struct saga_step: a role group write
+ * of the plan's person or another in the account, or of the plan's
+ * person in one of plan.projects); any other step: ST_OK, nothing done. */
+static int run_role_step(struct ldap_store *ls, const struct saga_plan *p,
+                         const struct saga_step *step)
+{
+    switch (step->op) {
+    case SAGA_OP_MEMBER_ADD:
+    case SAGA_OP_MEMBER_DEL:
+        return plan_set_member(ls, p, step->role, member_dn(p, step->who),
+                               step->op == SAGA_OP_MEMBER_ADD);
+    case SAGA_OP_PROJECT_ADD:
+    case SAGA_OP_PROJECT_DEL:
+        return plan_set_project_member(ls, p, step->who, step->role,
+                                       step->op == SAGA_OP_PROJECT_ADD);
+    default:
+        return ST_OK;
+    }
+}
+
 /* The person's roles in one project of the account (0 when the project's
  * groups are gone). */
 static int project_roles_of(struct ldap_store *ls, unsigned long long account_id,
@@ -171,39 +191,38 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
     struct saga_step *steps = saga_forward_steps(&s->plan, &n);
     int st = ST_OK;
     for (size_t i = 0; i < n && st == ST_OK; i++) {
-        if (steps[i].op == SAGA_OP_PROJECT_DEL || steps[i].op == SAGA_OP_PROJECT_ADD) {
-            st = plan_set_project_member(ls, &s->plan, steps[i].who, steps[i].role,
-                                         steps[i].op == SAGA_OP_PROJECT_ADD);
-            if (st == ST_OK || st == ST_UNAVAILABLE)
-                s->projects_touched = 1;
-            continue;
-        }
-        if (steps[i].op != SAGA_OP_MEMBER_ADD && steps[i].op != SAGA_OP_MEMBER_DEL)
-            continue;
-        st = plan_set_member(ls, &s->plan, steps[i].role, member_dn(&s->plan, steps[i].who),
-                             steps[i].op == SAGA_OP_MEMBER_ADD);
+        const struct saga_step *step = &steps[i];
+        st = run_role_step(ls, &s->plan, step);
         /* Made, or maybe made (the reply was lost): undo must look at it. */
-        if ((st == ST_OK || st == ST_UNAVAILABLE) && steps[i].who == 0)
-            s->roles_touched |= steps[i].role;
-        if (st == ST_OK || st == ST_UNAVAILABLE)
+        if (st != ST_OK && st != ST_UNAVAILABLE)
+            break;
+        if (step->op == SAGA_OP_PROJECT_ADD || step->op == SAGA_OP_PROJECT_DEL) {
+            s->projects_touched = 1;
+        } else if (step->op == SAGA_OP_MEMBER_ADD || step->op == SAGA_OP_MEMBER_DEL) {
+            if (step->who == 0)
+                s->roles_touched |= step->role;
             s->also_touched = 1;
+        }
     }
     free(steps);
     return st;
 }
 
-/* Sets person dn's roles among `bits` to those in `want`: adds first
- * (pass 0), removals second. */
-static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, const char *dn,
-                        unsigned bits, unsigned want, int pass)
+/* Sets the roles among `bits` of person `who` in the account, or,
+ * in_project, of the plan's person in project `who` of plan.projects
+ * (saga_role_step), to those in `want`: adds first (pass 0), removals
+ * second. Goes on past a failure, which it returns. */
+static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, int in_project,
+                        size_t who, unsigned bits, unsigned want, int pass)
 {
     int result = ST_OK;
-    for (unsigned b = 0; b < ROLE_COUNT; b++) {
+    for (unsigned b = 0; b < (in_project ? PROJECT_ROLE_COUNT : ROLE_COUNT); b++) {
         unsigned bit = 1u << b;
         int add = (want & bit) != 0;
         if (!(bits & bit) || add != (pass == 0))
             continue;
-        int st = plan_set_member(ls, p, bit, dn, add);
+        struct saga_step step = saga_role_step(in_project, add, bit, who);
+        int st = run_role_step(ls, p, &step);
         if (st != ST_OK && st != ST_NOT_FOUND)
             result = st;
     }
@@ -219,26 +238,23 @@ static int restore_roles(struct ldap_store *ls, const struct saga *s)
     int result = ST_OK;
     for (int pass = 0; pass < 2; pass++) {
         if (s->roles_touched && p->person_dn) {
-            int st = restore_bits(ls, p, p->person_dn, s->roles_touched, p->roles_before, pass);
+            int st = restore_bits(ls, p, 0, 0, s->roles_touched, p->roles_before, pass);
             if (st != ST_OK)
                 result = st;
         }
         for (size_t i = 0; s->also_touched && i < p->nalso; i++) {
-            int st = restore_bits(ls, p, p->also[i].dn, p->also[i].before ^ p->also[i].after,
+            int st = restore_bits(ls, p, 0, i + 1, p->also[i].before ^ p->also[i].after,
                                   p->also[i].before, pass);
             if (st != ST_OK)
                 result = st;
         }
         /* The person back into the project roles they had (none is
          * given by the change, so adds only). */
-        for (size_t i = 0; pass == 0 && s->projects_touched && i < p->nprojects; i++)
-            for (unsigned b = 0; b < PROJECT_ROLE_COUNT; b++) {
-                if (!(p->projects[i].before & (1u << b)))
-                    continue;
-                int st = plan_set_project_member(ls, p, i, 1u << b, 1);
-                if (st != ST_OK)
-                    result = st;
-            }
+        for (size_t i = 0; pass == 0 && s->projects_touched && i < p->nprojects; i++) {
+            int st = restore_bits(ls, p, 1, i, p->projects[i].before, p->projects[i].before, pass);
+            if (st != ST_OK)
+                result = st;
+        }
     }
     return result;
 }
@@ -329,28 +345,38 @@ static int provider_rows(struct sql_store *sql, const struct saga *s, unsigned b
     return ST_OK;
 }
 
+/* added-to-account to the person a change added at once (data: mail,
+ * name, inviter_name, role; no mail: nobody to tell), naming place: the
+ * account, or the project in it. */
+static int queue_added(struct sql_store *sql, const struct saga *s, const char *place)
+{
+    const char *to[] = {data_str(s, "mail")};
+    if (!to[0])
+        return ST_OK;
+    const char *role = data_str(s, "role");
+    struct template_value vals[] = {
+        {"account_name", place},
+        {"inviter_name", data_str(s, "inviter_name")},
+        {"role", role},
+        {"name", data_str(s, "name") ? data_str(s, "name") : s->plan.person_uid},
+        {"role_title", template_role_title(role)},
+        {"contact_note", TEMPLATE_OMIT_LINE},
+    };
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add(&names, to[0], data_str(s, "name"));
+    int st = outbox_queue(sql, s->plan.account_id, "added-to-account", to, 1, &names, vals, 6);
+    mail_names_free(&names);
+    return st;
+}
+
 static int finish_add_member(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
     const char *role = data_str(s, "role");
     char *name = NULL;
     int st = account_name(sql, p->account_id, &name);
-    if (st == ST_OK) {
-        const char *to[] = {data_str(s, "mail")};
-        struct template_value vals[] = {
-            {"account_name", name},
-            {"inviter_name", data_str(s, "inviter_name")},
-            {"role", role},
-            {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
-            {"role_title", template_role_title(role)},
-            {"contact_note", TEMPLATE_OMIT_LINE},
-        };
-        struct mail_names names = MAIL_NAMES_INIT;
-        mail_names_add(&names, to[0], data_str(s, "name"));
-        st = to[0] ? outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 6)
-                   : ST_OK;
-        mail_names_free(&names);
-    }
+    if (st == ST_OK)
+        st = queue_added(sql, s, name);
     free(name);
     if (st == ST_OK)
         st = audit_write(
@@ -551,21 +577,8 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                          with_repair(s, n));
         /* A person of the caller's tree added at once by a project
          * invitation is told so (invitations.c). */
-        if (st == ST_OK && data_str(s, "mail")) {
-            const char *to[] = {data_str(s, "mail")};
-            struct template_value vals[] = {
-                {"account_name", data_str(s, "place")},
-                {"inviter_name", data_str(s, "inviter_name")},
-                {"role", data_str(s, "role")},
-                {"name", data_str(s, "name") ? data_str(s, "name") : p->person_uid},
-                {"role_title", template_role_title(data_str(s, "role"))},
-                {"contact_note", TEMPLATE_OMIT_LINE},
-            };
-            struct mail_names names = MAIL_NAMES_INIT;
-            mail_names_add(&names, to[0], data_str(s, "name"));
-            st = outbox_queue(sql, p->account_id, "added-to-account", to, 1, &names, vals, 6);
-            mail_names_free(&names);
-        }
+        if (st == ST_OK)
+            st = queue_added(sql, s, data_str(s, "place"));
         break;
     }
     case SAGA_ADD_MEMBER:
@@ -775,16 +788,6 @@ static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const st
     for (size_t i = 0; i < n; i++) {
         int st = ST_OK;
         switch (steps[i].op) {
-        case SAGA_OP_MEMBER_ADD:
-        case SAGA_OP_MEMBER_DEL:
-            st = plan_set_member(ls, p, steps[i].role, member_dn(p, steps[i].who),
-                                 steps[i].op == SAGA_OP_MEMBER_ADD);
-            break;
-        case SAGA_OP_PROJECT_ADD:
-        case SAGA_OP_PROJECT_DEL:
-            st = plan_set_project_member(ls, p, steps[i].who, steps[i].role,
-                                         steps[i].op == SAGA_OP_PROJECT_ADD);
-            break;
         case SAGA_OP_PERSON_DEL:
             st = ldap_store_delete_entry(ls, p->person_dn);
             break;
@@ -796,6 +799,7 @@ static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const st
                 st = account_delete_pending(sql, p->account_id);
             break;
         default:
+            st = run_role_step(ls, p, &steps[i]);
             break;
         }
         if (st == ST_NOT_FOUND)
