@@ -248,6 +248,10 @@ def main():
                 for who, want in ((olivia, 200), (paul, 403)):
                     call(who, "GET", "/api/v1/auth", want,
                          headers={"Host": host, "X-Original-URI": f"/leak-{tag}/login"})
+                # Round 19: white space around the alias is the same page
+                # (the 403 with its reason header).
+                call(paul, "GET", "/api/v1/auth", 403,
+                     headers={"Host": host, "X-Original-URI": f"/%20LEAK-{tag}%0A/login"})
         cust = call(olivia, "POST", "/api/v1/accounts", 201,
                     json={"kind": "customer", "name": f"leak-c-{tag}", "parent_id": "1"})
         cust = cust.headers.get("Location", "/").rsplit("/", 1)[-1]
