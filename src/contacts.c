@@ -81,12 +81,16 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                    account_name, changed_by, account_name);
     vals[5].value = buf_str(&text);
     /* The later entry wins for a reader both name: who made the change
-     * reads that they did. */
+     * reads that they did; the new owner of a hand-over who made it reads
+     * the owner's text, written for them (transfer.c; round-19
+     * walkthrough of seed 000, D1). */
     struct reader_value own[2];
     size_t nown = 0;
+    int owner_acted = owner_mail && *owner_mail && owner_text && changed_by_mail &&
+                      strcasecmp(owner_mail, changed_by_mail) == 0;
     if (owner_mail && *owner_mail && owner_text)
         own[nown++] = (struct reader_value){owner_mail, "if_unexpected", owner_text};
-    if (changed_by_mail && *changed_by_mail)
+    if (changed_by_mail && *changed_by_mail && !owner_acted)
         own[nown++] = (struct reader_value){changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT};
     int st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 6, own,
                                   nown, budget_counts);

@@ -22,6 +22,7 @@
 #include "mail_names.h"
 #include "outbox.h"
 #include "projects_store.h"
+#include "providers.h"
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
@@ -222,6 +223,23 @@ static void add_known(struct invite *v)
     s.plan.person_uid = xstrdup(v->known.uid);
     s.plan.roles_after = s.plan.roles_before | v->role;
     s.data = add_member_data(&v->known, v->role, inviter);
+    /* A service provider who adds someone as a service provider at once:
+     * the account's named contacts (else its admins) are told (round-19
+     * walkthrough of seed 000, D3); an admin's or operator's addition
+     * mails nobody extra. */
+    if (v->role == ROLE_SERVICE_PROVIDER && !req->caller.is_operator &&
+        !(v->account->roles & ROLE_ADMIN)) {
+        json_t *notice = NULL;
+        st = providers_grant_notice(req, v->account->id, inviter, &v->known,
+                                    PROVIDER_GRANTED_AT_ONCE, &notice);
+        if (notice)
+            json_object_set_new(s.data, "provider_granted", notice);
+        if (st != ST_OK) {
+            saga_release(req->session->sql, &s, "not applied");
+            res_store_failure(req, st, "the directory or the database");
+            goto out;
+        }
+    }
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (st == ST_NOT_FOUND) {
         log_error("account %llu has no %s role group in LDAP", v->account->id, role_name(v->role));
@@ -1576,6 +1594,48 @@ static int accept_sender_data(struct accept *v)
     return st == ST_OK && told ? saga_record_plan(req->session->sql, &v->saga) : st;
 }
 
+/* A service-provider invitation a service provider sent (neither an
+ * admin of the account nor an operator when it is accepted): the
+ * account's named contacts, else its admins, are told who gave the role
+ * to whom when it takes effect, at the accept (round-19 walkthrough of
+ * seed 000, D3), recorded with the plan. Not for a person who is a
+ * service provider already (nothing is granted). */
+static int accept_grant_data(struct accept *v)
+{
+    struct request *req = v->req;
+    struct saga *s = &v->saga;
+    if (v->project_id || v->transfer || v->role != ROLE_SERVICE_PROVIDER || !v->invited_by ||
+        (s->plan.roles_before & ROLE_SERVICE_PROVIDER))
+        return ST_OK;
+    struct person inviter = {0}, grantee = {0};
+    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
+    unsigned roles = 0;
+    int is_operator = 0;
+    if (st == ST_OK)
+        st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
+    if (st == ST_OK && !(roles & ROLE_ADMIN))
+        st = person_is_operator(req, inviter.dn, &is_operator);
+    json_t *notice = NULL;
+    if (st == ST_OK && !(roles & ROLE_ADMIN) && !is_operator) {
+        char *by = NULL;
+        st = mail_person_actor_name(req->session->sql, req->session->ldap, &inviter, v->account_id,
+                                    &by);
+        if (st == ST_OK)
+            st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &grantee);
+        if (st == ST_OK)
+            st = providers_grant_notice(req, v->account_id, by, &grantee,
+                                        PROVIDER_GRANTED_BY_INVITATION, &notice);
+        free(by);
+    }
+    person_free(&inviter);
+    person_free(&grantee);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK; /* a sender gone from the directory: accept_inviter refused it */
+    if (notice)
+        json_object_set_new(s->data, "provider_granted", notice);
+    return st == ST_OK && notice ? saga_record_plan(req->session->sql, s) : st;
+}
+
 /* A hand-over invitation: the provider's people (the account's admins but
  * the customer) move from admin to service-provider in the same saga. */
 static int accept_handover_plan(struct accept *v)
@@ -1742,6 +1802,8 @@ void invitations_accept(struct request *req)
                 st = accept_contact_data(&v);
             if (st == ST_OK)
                 st = accept_sender_data(&v);
+            if (st == ST_OK)
+                st = accept_grant_data(&v);
             if (st == ST_OK && v.transfer)
                 st = accept_handover_plan(&v);
             if (st == ST_OK)

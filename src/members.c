@@ -16,6 +16,7 @@
 #include "ldap_store.h"
 #include "mail_names.h"
 #include "projects_store.h"
+#include "providers.h"
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
@@ -109,11 +110,15 @@ static int partner_billing(struct request *req, const struct member_index *ix,
     return ST_OK;
 }
 
-/* The hand-over by self-demotion's people to move besides the caller. */
+/* The hand-over by self-demotion's people to move besides the caller,
+ * and the partner's people who stay admin through it (a colleague of the
+ * person who demotes themselves: round-19 walkthrough of seed 000, D4). */
 struct handover_moves {
     struct person *people;
     unsigned *before;
     size_t n;
+    struct person *still_admins;
+    size_t nstill;
 };
 
 static void handover_moves_free(struct handover_moves *m)
@@ -122,6 +127,9 @@ static void handover_moves_free(struct handover_moves *m)
         person_free(&m->people[i]);
     free(m->people);
     free(m->before);
+    for (size_t i = 0; i < m->nstill; i++)
+        person_free(&m->still_admins[i]);
+    free(m->still_admins);
     memset(m, 0, sizeof(*m));
 }
 
@@ -174,6 +182,9 @@ static int find_handover(struct request *req, const struct account_ref *a,
     const char *found = NULL;
     json_t *list = json_array();
     *target_is_parents = member_index_find(&parent, person->dn) != NULL;
+    /* The partner's admins who stay admin (at most all of them). */
+    struct person *still = xcalloc(nadmins + 2, sizeof(*still));
+    size_t nstill = 0;
     for (size_t i = 0; st == ST_OK && i <= nadmins; i++) {
         /* The admins other than person as they are, then person as the
          * change leaves them. */
@@ -184,6 +195,10 @@ static int find_handover(struct request *req, const struct account_ref *a,
             continue;
         if (member_index_find(&parent, p->dn)) {
             partners++;
+            if (i < nadmins) {
+                still[nstill++] = admins[i];
+                memset(&admins[i], 0, sizeof(admins[i]));
+            }
             continue;
         }
         customers++;
@@ -203,7 +218,17 @@ static int find_handover(struct request *req, const struct account_ref *a,
         *owners = list;
         list = NULL;
         st = partner_billing(req, ix, &parent, &moves->people, &moves->before, &moves->n);
+        /* The partner colleagues it leaves admin are named to the new
+         * owner and told themselves (round-19 walkthrough of seed 000,
+         * D4). */
+        moves->still_admins = still;
+        moves->nstill = nstill;
+        still = NULL;
+        nstill = 0;
     }
+    for (size_t i = 0; i < nstill; i++)
+        person_free(&still[i]);
+    free(still);
     json_decref(list);
     for (size_t i = 0; i < nadmins; i++)
         person_free(&admins[i]);
@@ -393,6 +418,74 @@ static int contact_admin_choose(struct problem *ref, unsigned long long account_
     return st;
 }
 
+/* The roles as the mails name them, article included ("a service
+ * provider and a member"), into b. */
+static void add_role_titles(struct buf *b, unsigned roles)
+{
+    size_t said = 0, count = 0;
+    for (unsigned r = 0; r < ROLE_COUNT; r++)
+        count += (roles & (1u << r)) != 0;
+    for (unsigned r = 0; r < ROLE_COUNT; r++) {
+        if (!(roles & (1u << r)))
+            continue;
+        buf_printf(b, "%s%s",
+                   said == 0           ? ""
+                   : said + 1 == count ? " and "
+                                       : ", ",
+                   template_role_title(role_names[r]));
+        said++;
+    }
+}
+
+/* What a person of the provider's side (the parent's people; operator
+ * staff without a parent) who holds roles (not admin) in a handed-over
+ * account reads when they change their own roles (round-19 walkthrough of
+ * seed 000, D1: the partner the customer had made a service provider
+ * followed his mail's "change your own role to service provider" and read
+ * only "a service provider cannot change their own roles"): who handed it
+ * over, from the trail's transfer.complete row, and what they are in it
+ * now. *out NULL (ST_OK) where it does not apply. One SQL read and one
+ * LDAP read, on this refusal (or no-op) only. */
+static int handed_over_note(struct request *req, const struct account_ref *a, unsigned roles,
+                            char **out)
+{
+    *out = NULL;
+    if (!a->handed_over)
+        return ST_OK;
+    unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
+    if (!side || !caller_roles(req, side))
+        return ST_OK;
+    char *uid = NULL;
+    int by_role_change = 0;
+    int st = transfer_completed_by(req->session->sql, a->id, &uid, &by_role_change);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    struct buf b = BUF_INIT;
+    buf_adds(&b, "the account was already handed over to its customer");
+    if (st == ST_OK && uid && req->caller.uid && strcasecmp(uid, req->caller.uid) == 0) {
+        buf_adds(&b, " by your own change");
+    } else if (st == ST_OK && uid) {
+        struct person p = {0};
+        int found = ldap_store_find_person(req->session->ldap, "uid", uid, &p);
+        if (found != ST_OK && found != ST_NOT_FOUND)
+            st = found;
+        const char *who = found == ST_OK && p.name ? p.name : uid;
+        if (by_role_change)
+            buf_printf(&b, " by %s", who);
+        else
+            buf_printf(&b, " when %s accepted its transfer", who);
+        person_free(&p);
+    }
+    buf_adds(&b, "; you are ");
+    add_role_titles(&b, roles);
+    buf_adds(&b, " of it");
+    free(uid);
+    if (st == ST_OK)
+        *out = buf_detach(&b);
+    buf_free(&b);
+    return st;
+}
+
 /* The checks of a role change, on the account's role groups as read
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
  * The hand-over (find_handover: *handover, *customer_admin, *owners,
@@ -401,9 +494,10 @@ static int contact_admin_choose(struct problem *ref, unsigned long long account_
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
                              int self, int *handover, char **customer_admin, json_t **owners,
-                             int *target_is_parents, struct handover_moves *moves,
+                             int *target_is_parents, struct handover_moves *moves, int *noop,
                              struct problem *ref)
 {
+    *noop = 0;
     struct role_group *groups;
     size_t ngroups;
     int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
@@ -414,6 +508,18 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     member_index_build(&ix, groups, ngroups, a->id);
     const struct member_entry *target = member_index_find(&ix, person->dn);
     *before = target ? target->roles : 0;
+    /* A service provider who names exactly the roles they hold changes
+     * nothing (round-19 walkthrough of seed 000, D2: the seed's
+     * self-demotion form sent twice answered 403 after the first had
+     * handed the account over): 200, as an admin's no-op, with nothing
+     * written; no hand-over is looked for. */
+    int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
+    if (!full && self && wanted && wanted == *before) {
+        member_index_free(&ix);
+        role_groups_free(groups, ngroups);
+        *noop = 1;
+        return ST_OK;
+    }
     /* The last-admin guard counts people, not DNs: a DN whose entry was
      * deleted (a directory without slapo-refint) is nobody. */
     size_t admins = 0;
@@ -443,10 +549,24 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * themselves: roles they gave themselves would outlast the access the
      * customer limits (expires_at) or revokes. Leaving (no roles) is
      * theirs to do. */
-    int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
-    if (!full && wanted && strcmp(person->uid, req->caller.uid) == 0)
-        return problem_set(ref, 403, "forbidden",
-                           "a service provider cannot change their own roles; ask an admin");
+    if (!full && wanted && strcmp(person->uid, req->caller.uid) == 0) {
+        /* The partner's person on an account handed over meanwhile is
+         * told what happened (round-19 walkthrough of seed 000, D1). */
+        char *note = NULL;
+        st = handed_over_note(req, a, *before, &note);
+        if (st != ST_OK)
+            return st;
+        struct buf b = BUF_INIT;
+        if (note)
+            buf_printf(&b, "%s, and a service provider cannot change their own roles; ask an admin",
+                       note);
+        else
+            buf_adds(&b, "a service provider cannot change their own roles; ask an admin");
+        st = problem_set(ref, 403, "forbidden", buf_str(&b));
+        buf_free(&b);
+        free(note);
+        return st;
+    }
     if (!full && ((*before & ROLE_ADMIN) || (wanted & ROLE_ADMIN)))
         return problem_set(ref, 403, "forbidden", "only admins may change who is an admin");
     /* Nor give billing, which orders and cancels (DESIGN.md: a service
@@ -705,6 +825,67 @@ static char *projects_note(const struct saga_plan *p, const json_t *found, int l
     return buf_detach(&b);
 }
 
+/* The partner's people a hand-over by a role change changes or leaves
+ * admin, other than who made it, each told so in the hand-over's SQL step
+ * (handed-over-to-customer; round-19 walkthrough of seed 000, D1: the
+ * partner the customer demoted or removed heard nothing; D4: a partner
+ * colleague who stays admin was not told either): h's "partners", [{mail,
+ * name, what, roles, projects_note?, operator?}], what "removed" or
+ * "changed" for the person changed (tells_person: of the partner's side,
+ * not the caller, and their roles change; after: their roles after it;
+ * projects_note: the member-removed line it stands for; operator: one
+ * removed who keeps their access as operator staff), "moved" for the
+ * billing people moved to service-provider, "still-admin" for the
+ * colleagues left admin; and "still_admins", their names with the
+ * organization they act for (mail_person_actor_name: one LDAP read each,
+ * on this write path only), which the new owner's mail names. */
+static int handover_partner_readers(struct request *req, unsigned long long account_id, json_t *h,
+                                    const struct person *person, int tells_person, unsigned after,
+                                    const struct handover_moves *moves, const char *projects_note)
+{
+    json_t *told = json_array();
+    /* Operator staff removed keep their access as operators (the round-18
+     * rule of the revocation mail, D2): one LDAP read, for a removal. */
+    int is_operator = 0;
+    int st = tells_person && !after ? person_is_operator(req, person->dn, &is_operator) : ST_OK;
+    if (st != ST_OK) {
+        json_decref(told);
+        return st;
+    }
+    if (tells_person)
+        json_array_append_new(told,
+                              json_pack("{s:s, s:s?, s:s, s:o, s:s?, s:b}", "mail", person->mail,
+                                        "name", person->name, "what", after ? "changed" : "removed",
+                                        "roles", roles_json(after), "projects_note", projects_note,
+                                        "operator", is_operator));
+    for (size_t i = 0; i < moves->n; i++) {
+        const struct person *p = &moves->people[i];
+        if (strcasecmp(p->uid, person->uid) == 0 ||
+            (req->caller.uid && strcasecmp(p->uid, req->caller.uid) == 0) || !p->mail || !*p->mail)
+            continue;
+        json_array_append_new(told,
+                              json_pack("{s:s, s:s?, s:s, s:o}", "mail", p->mail, "name", p->name,
+                                        "what", "moved", "roles", roles_json(moves->before[i])));
+    }
+    json_t *still = json_array();
+    for (size_t i = 0; st == ST_OK && i < moves->nstill; i++) {
+        const struct person *p = &moves->still_admins[i];
+        if (req->caller.uid && strcasecmp(p->uid, req->caller.uid) == 0)
+            continue;
+        char *named = NULL;
+        st = mail_person_actor_name(req->session->sql, req->session->ldap, p, account_id, &named);
+        if (st == ST_OK)
+            json_array_append_new(still, json_string(named));
+        free(named);
+        if (st == ST_OK && p->mail && *p->mail)
+            json_array_append_new(told, json_pack("{s:s, s:s?, s:s}", "mail", p->mail, "name",
+                                                  p->name, "what", "still-admin"));
+    }
+    json_object_set_new(h, "partners", told);
+    json_object_set_new(h, "still_admins", still);
+    return st;
+}
+
 /* Whether the caller is an admin of account_id after person's roles
  * become wanted (the caller's own roles otherwise do not change). */
 static int by_admin_after(const struct request *req, unsigned long long account_id,
@@ -757,23 +938,53 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     /* A service provider someone else removes from the account is told,
      * as a revocation tells them (round-18 walkthrough of seed 000, D3);
      * operator staff that they keep their operator access (D2). */
-    int tell_provider = 0, provider_operator = 0;
+    int tell_provider = 0, provider_operator = 0, noop = 0;
+    /* The partner's person someone else's change hands the account over
+     * from is told by the hand-over's own mail (round-19 walkthrough of
+     * seed 000, D1), which stands for provider-access-changed and
+     * member-removed: one mail per change. */
+    int handover_tells = 0;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, &handover,
-                               &customer_admin, &owners, &target_is_parents, &moves, &req->problem);
-        if (st == ST_OK && !handover)
+                               &customer_admin, &owners, &target_is_parents, &moves, &noop,
+                               &req->problem);
+        if (st == ST_OK && !handover && !noop)
             st = ends_back_office(req, &a, &person, wanted, &back_office_ends);
-        tell_provider = st == ST_OK && !wanted && !self &&
+        handover_tells = handover && target_is_parents && !self && person.mail && *person.mail &&
+                         s.plan.roles_before != wanted;
+        tell_provider = st == ST_OK && !noop && !wanted && !self && !handover_tells &&
                         (s.plan.roles_before & ROLE_SERVICE_PROVIDER) && person.mail &&
                         *person.mail;
         if (tell_provider)
             st = person_is_operator(req, person.dn, &provider_operator);
-        if (st != ST_OK)
-            saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
+        if (st != ST_OK || noop)
+            saga_release(req->session->sql, &s,
+                         noop               ? "no change"
+                         : st == ST_REFUSED ? "refused"
+                                            : "not applied");
     }
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory or the database");
+        goto out;
+    }
+    if (noop) {
+        /* A service provider's own roles as they are: the member, as the
+         * change's answer would be, and on a handed-over account what
+         * happened to it (the partner's repeat of the seed's step after
+         * the customer made it; round-19 walkthrough of seed 000, D1, D2). */
+        char *said = NULL;
+        st = handed_over_note(req, &a, s.plan.roles_before, &said);
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the directory or the database");
+            goto out;
+        }
+        json_t *member = json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name,
+                                   "mail", person.mail, "roles", roles_json(s.plan.roles_before));
+        if (said)
+            json_object_set_new(member, "note", json_string(said));
+        free(said);
+        res_json(req, 200, member);
         goto out;
     }
     s.plan.person_dn = xstrdup(person.dn);
@@ -815,11 +1026,12 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
      * removed themselves. A role change that keeps them in the account
      * keeps it. */
     if (!wanted && person.mail && *person.mail)
-        json_object_set_new(
-            s.data, "leaves_recipients",
-            json_pack("{s:s, s:s?, s:s, s:b, s:s?}", "mail", person.mail, "name", person.name, "by",
-                      req->caller.name ? req->caller.name : req->caller.uid, "tell",
-                      strcmp(person.uid, req->caller.uid) != 0, "projects_note", note));
+        json_object_set_new(s.data, "leaves_recipients",
+                            json_pack("{s:s, s:s?, s:s, s:b, s:s?}", "mail", person.mail, "name",
+                                      person.name, "by",
+                                      req->caller.name ? req->caller.name : req->caller.uid, "tell",
+                                      strcmp(person.uid, req->caller.uid) != 0 && !handover_tells,
+                                      "projects_note", note));
     /* The hand-over: the saga's SQL step makes the account active and
      * names the customer the contacts (transfer.h). It leaves the
      * partner's people it moves with service-provider only (round-4
@@ -852,14 +1064,37 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
                           : self && dropped_admin ? "self-demotion"
                           : dropped_admin && (wanted & ROLE_SERVICE_PROVIDER) ? "demotion"
                                                                               : "roles";
-        json_object_set_new(s.data, "handover",
-                            handover_data(req, a.id, customer_admin ? &cp : NULL, moved,
-                                          by_admin_after(req, a.id, &person, s.plan.roles_after),
-                                          how, &person, owners));
+        json_t *h = handover_data(req, a.id, customer_admin ? &cp : NULL, moved,
+                                  by_admin_after(req, a.id, &person, s.plan.roles_after), how,
+                                  &person, owners);
         owners = NULL;
         person_free(&cp);
+        json_object_set_new(s.data, "handover", h);
+        st = handover_partner_readers(req, a.id, h, &person, handover_tells, s.plan.roles_after,
+                                      &moves, note);
     } else if (back_office_ends) {
         json_object_set_new(s.data, "ends_back_office", json_true());
+    }
+    /* A service provider who makes someone a service provider: the
+     * account's named contacts (else its admins) are told who gave it to
+     * whom (round-19 walkthrough of seed 000, D3). An admin's grant (or an
+     * operator's) mails nobody extra, as before. */
+    int by_provider = !req->caller.is_operator && !(a.roles & ROLE_ADMIN);
+    if (st == ST_OK && by_provider && (s.plan.roles_after & ROLE_SERVICE_PROVIDER) &&
+        !(s.plan.roles_before & ROLE_SERVICE_PROVIDER)) {
+        json_t *notice = NULL;
+        char *by = NULL;
+        st = mail_actor_name(req->session->sql, &req->caller, a.id, &by);
+        if (st == ST_OK)
+            st = providers_grant_notice(req, a.id, by, &person, PROVIDER_GRANTED_BY_ROLES, &notice);
+        if (notice)
+            json_object_set_new(s.data, "provider_granted", notice);
+        free(by);
+    }
+    if (st != ST_OK) {
+        saga_release(req->session->sql, &s, "not applied");
+        res_store_failure(req, st, "the directory or the database");
+        goto out;
     }
     /* ... by provider-access-changed, as DELETE …/service-providers/{uid}
      * tells them, unless member-removed tells them already (their own

@@ -8,6 +8,7 @@
  */
 #include "account_store.h"
 #include "audit.h"
+#include "billing_notify.h"
 #include "body.h"
 #include "buf.h"
 #include "caller.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* The service providers of account id (people in its service-provider
@@ -170,6 +172,67 @@ int providers_mail_changed(struct sql_store *sql, unsigned long long account_id,
         outbox_queue_unbudgeted(sql, account_id, "provider-access-changed", to, 1, &names, vals, 4);
     buf_free(&what);
     mail_names_free(&names);
+    free(account_name);
+    return st;
+}
+
+int providers_grant_notice(struct request *req, unsigned long long account_id,
+                           const char *granted_by, const struct person *grantee, const char *how,
+                           json_t **out)
+{
+    *out = NULL;
+    struct billing_people people = {0};
+    int st = billing_people_read_others(req, account_id, &people);
+    if (st != ST_OK)
+        return st;
+    char *to_name = NULL;
+    st = mail_person_actor_name(req->session->sql, req->session->ldap, grantee, account_id,
+                                &to_name);
+    json_t *to = json_array();
+    for (size_t i = 0; i < people.n; i++)
+        if (!grantee->mail || strcasecmp(people.mails[i], grantee->mail) != 0)
+            json_array_append_new(to, json_string(people.mails[i]));
+    if (st == ST_OK && json_array_size(to)) {
+        struct buf whom = BUF_INIT;
+        buf_adds(&whom, to_name ? to_name : grantee->uid);
+        if (grantee->mail && *grantee->mail)
+            buf_printf(&whom, " (%s)", grantee->mail);
+        *out = json_pack("{s:O, s:o, s:s, s:s, s:s}", "to", to, "names",
+                         mail_names_json(&people.names), "granted_by", granted_by, "granted_to",
+                         buf_str(&whom), "how", how);
+        buf_free(&whom);
+    }
+    json_decref(to);
+    free(to_name);
+    billing_people_free(&people);
+    return st;
+}
+
+int providers_mail_granted(struct sql_store *sql, unsigned long long account_id,
+                           const json_t *notice)
+{
+    const json_t *to = json_object_get(notice, "to");
+    size_t n = json_array_size(to);
+    if (!n)
+        return ST_OK;
+    char *account_name = NULL;
+    int st = account_name_get(sql, account_id, &account_name);
+    if (st != ST_OK)
+        return st;
+    const char **mails = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        mails[i] = json_string_value(json_array_get(to, i));
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add_json(&names, json_object_get(notice, "names"));
+    struct template_value vals[] = {
+        {"account_name", account_name},
+        {"granted_by", json_string_value(json_object_get(notice, "granted_by"))},
+        {"granted_to", json_string_value(json_object_get(notice, "granted_to"))},
+        {"how", json_string_value(json_object_get(notice, "how"))},
+    };
+    st = outbox_queue_unbudgeted(sql, account_id, "provider-granted", mails, n, &names, vals, 4);
+    mail_names_free(&names);
+    free(mails);
     free(account_name);
     return st;
 }

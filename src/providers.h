@@ -1,11 +1,17 @@
 /*
- * providers: what `accountd maint` uses of the service-provider module.
+ * providers: what `accountd maint` and the role changes use of the
+ * service-provider module: the expiry job, and the mails that tell a
+ * provider their access changed or the customer's guardians that someone
+ * was given the role.
  */
 #ifndef ACCOUNTD_PROVIDERS_H
 #define ACCOUNTD_PROVIDERS_H
 
+#include "http.h"
 #include "ldap_store.h"
 #include "sql_store.h"
+
+#include <jansson.h>
 
 /* Removes every service-provider access whose expires_at has passed: the
  * person leaves the account's service-provider group in LDAP, the row goes,
@@ -27,5 +33,34 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
 int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
                            const char *name, const char *changed_by, const char *change,
                            int is_operator);
+
+/* {{how}} of provider-granted: the three ways a service provider gives
+ * the role (round-19 walkthrough of seed 000, D3). */
+#define PROVIDER_GRANTED_AT_ONCE       "added at once, as a person the directory already knew"
+#define PROVIDER_GRANTED_BY_INVITATION "by an invitation, which they have now accepted"
+#define PROVIDER_GRANTED_BY_ROLES      "by a change of their roles in the account"
+
+/* Outside a transaction, before a change by which a service provider (no
+ * admin of account_id, no operator) gives grantee the service-provider
+ * role (round-19 walkthrough of seed 000, D3: after the hand-over the
+ * partner gave the role to an outside address, and the customer heard
+ * nothing): what provider-granted tells the account's named contacts,
+ * else its admins (never the caller, nor the grantee): *out a new
+ * {to: [mail…], names: {mail: name}, granted_by, granted_to, how}, NULL
+ * when nobody is left to tell. granted_by: who gave it, as
+ * mail_actor_name names them; granted_to is the grantee with the
+ * organization they act for and their address (mail_person_actor_name).
+ * Reads the contacts and admins and the grantee's grants from the
+ * directory; a store that does not answer fails the change (it would go
+ * unnoticed), as recipients-added does. */
+int providers_grant_notice(struct request *req, unsigned long long account_id,
+                           const char *granted_by, const struct person *grantee, const char *how,
+                           json_t **out);
+/* Inside the change's transaction: queues provider-granted as
+ * providers_grant_notice described it (NULL or nobody: nothing), outside
+ * the mail budget (the grant must not fail on it; the invitation and
+ * added-to-account that led to it were counted). */
+int providers_mail_granted(struct sql_store *sql, unsigned long long account_id,
+                           const json_t *notice);
 
 #endif

@@ -252,10 +252,13 @@ static int recipients_tx(struct sql_store *sql, void *arg)
 
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
-                             int tell, const char *projects_note, int lost_projects, int *mailed)
+                             int tell, const char *projects_note, int lost_projects, int *mailed,
+                             int *left)
 {
     if (mailed)
         *mailed = 0;
+    if (left)
+        *left = 0;
     if (!mail || !*mail)
         return ST_OK;
     char **old;
@@ -277,6 +280,8 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
     const char *told = mail;
     if (removed) {
         told = removed;
+        if (left)
+            *left = 1;
         json_t *o = string_list(old, nold);
         st = recipients_replace(sql, account_id, kept, &nkept);
         /* The overview shows the recipients: its ETag moves with them. */

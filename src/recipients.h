@@ -36,9 +36,13 @@ struct sql_store;
  * removal took project roles, and they are told also when the list did
  * not hold their address. Otherwise nothing when the list does not hold
  * the address: a removal mails nobody else. *mailed (may be NULL): 1 when
- * member-removed was queued. ST_OK or the store's status. */
+ * member-removed was queued; *left (may be NULL): 1 when the address left
+ * the list (the hand-over's own mail says so to a partner's person it
+ * removes, with tell 0: round-19 walkthrough of seed 000, D1). ST_OK or
+ * the store's status. */
 int recipients_remove_person(struct sql_store *sql, unsigned long long account_id,
                              const char *actor, const char *mail, const char *name, const char *by,
-                             int tell, const char *projects_note, int lost_projects, int *mailed);
+                             int tell, const char *projects_note, int lost_projects, int *mailed,
+                             int *left);
 
 #endif

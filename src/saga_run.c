@@ -531,7 +531,7 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * them names the project roles taken with it or left (round-18
          * walkthrough of seed 003, D1). */
         const json_t *leaves = json_object_get(s->data, "leaves_recipients");
-        int removed_told = 0;
+        int removed_told = 0, left_recipients = 0;
         if (st == ST_OK && !p->roles_after && json_is_object(leaves))
             st = recipients_remove_person(
                 sql, p->account_id, s->actor, json_string_value(json_object_get(leaves, "mail")),
@@ -539,7 +539,7 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                 json_string_value(json_object_get(leaves, "by")),
                 json_is_true(json_object_get(leaves, "tell")),
                 json_string_value(json_object_get(leaves, "projects_note")), p->nprojects > 0,
-                &removed_told);
+                &removed_told, &left_recipients);
         /* A provider an admin revoked is told (providers.c), and so is a
          * service provider removed from the account by someone else
          * (members.c; round-18 walkthrough of seed 000, D3), unless the
@@ -558,6 +558,11 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         const json_t *handover = json_object_get(s->data, "handover");
         if (st == ST_OK && json_is_object(handover)) {
             json_t *h = with_repair(s, json_deep_copy(handover));
+            /* A partner's person it removes reads in its mail that their
+             * address left the recipients (round-19 walkthrough of seed
+             * 000, D1; member-removed is not sent them). */
+            if (left_recipients)
+                json_object_set_new(h, "changed_left_recipients", json_true());
             st = transfer_finish_self_demotion(sql, p->account_id, s->actor, h);
             json_decref(h);
         }
@@ -590,6 +595,15 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
     default:
         return ST_ERROR;
     }
+    /* A service provider who gave someone the service-provider role (a
+     * PUT, a person added at once, an invitation they sent accepted): the
+     * account's named contacts, else its admins, are told who gave it to
+     * whom (members.c, invitations.c; round-19 walkthrough of seed 000,
+     * D3), recorded with the plan. */
+    const json_t *granted = json_object_get(s->data, "provider_granted");
+    if (st == ST_OK && json_is_object(granted) && !p->project_id &&
+        !(p->roles_before & ROLE_SERVICE_PROVIDER) && (p->roles_after & ROLE_SERVICE_PROVIDER))
+        st = providers_mail_granted(sql, p->account_id, granted);
     if (st == ST_OK)
         st = saga_close_tx(sql, s, s->repair ? "finished by accountd maint" : "done");
     return st;

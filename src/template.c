@@ -198,6 +198,26 @@ static const char *const provider_changed_ph[] = {"account_name", "changed_by", 
  * 000, D2): {{handed_over}} what happened. */
 static const char *const handed_over_ph[] = {"account_name", "handed_over", "greeting", NULL};
 
+/* To each of the partner's people a hand-over by a role change changed or
+ * left admin, but who made it (migration 083; round-19 walkthrough of
+ * seed 000, D1 and D4): {{handed_over}} what happened ("Xena Xi made you a
+ * service provider of X, which handed it over to its customer: it is now
+ * active."), {{your_access}} what it leaves the reader ("You keep access
+ * as a service provider. …", "You no longer have access to it.", "You are
+ * still one of its administrators: …"). */
+static const char *const handed_over_partner_ph[] = {"account_name", "handed_over", "your_access",
+                                                     "greeting", NULL};
+
+/* To the named contacts (else the admins), never the caller, when a
+ * service provider gives someone the service-provider role (migration
+ * 083; round-19 walkthrough of seed 000, D3): {{granted_by}} who, with the
+ * organization they act for, {{granted_to}} to whom, with theirs and
+ * their address, {{how}} by which step ("added at once, …", "by an
+ * invitation, which they have now accepted", "by a change of their roles
+ * in the account"). */
+static const char *const provider_granted_ph[] = {"account_name", "granted_by", "granted_to",
+                                                  "how",          "greeting",   NULL};
+
 /* To a reseller whose storefront URL changed with its distributor's
  * storefront host (migration 053; round-14 walkthrough of seed 002, D1):
  * {{old_url}} and {{new_url}} (https://<host>/<alias>), {{partner_name}}
@@ -259,6 +279,8 @@ const struct template_info template_catalog[] = {
     {"recipients-added", "transactional", added_recipients_ph},
     {"account-details-changed", "transactional", details_changed_ph},
     {"account-handed-over", "transactional", handed_over_ph},
+    {"handed-over-to-customer", "transactional", handed_over_partner_ph},
+    {"provider-granted", "transactional", provider_granted_ph},
     {NULL, NULL, NULL},
 };
 

@@ -900,39 +900,185 @@ int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long accou
     return st == ST_NOT_FOUND ? ST_OK : st;
 }
 
-/* What the copy of the hand-over's contact-changed mail to the customer
- * admin it names says instead of "ask an administrator" (round-15
- * walkthrough of seed 000, D4: they are its administrator, often the only
- * one): what happened and that they may name another contact themselves.
- * Empty for a plan recorded before (no "how"). */
-static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by,
-                       int contact_line)
+/* The sentence of a hand-over by a role change (data's "how", and who
+ * was changed, "changed_name"): what happened, and that it handed the
+ * account over to whom ("you", the new owner, or "its customer", to the
+ * partner's people; round-19 walkthrough of seed 000, D1). self: the
+ * reader made the change themselves (the customer's admin who demoted or
+ * removed the partner's person), and reads "You …" and that it is now
+ * theirs (D1: they read only "You made this change."). 0 for a plan
+ * recorded before (no "how"): nothing written. */
+static int handover_sentence(struct buf *b, const json_t *data, const char *account_name,
+                             const char *by, const char *whom, int self)
 {
     const char *how = json_string_value(json_object_get(data, "how"));
     const char *changed = json_string_value(json_object_get(data, "changed_name"));
     if (!how || !changed)
-        return;
+        return 0;
+    const char *who = self ? "You" : by;
+    const char *now = self ? "it is now active and yours." : "it is now active.";
     if (strcmp(how, "self-demotion") == 0)
-        buf_printf(b, "%s handed %s over to you: it is now active and %s is a service provider.",
-                   by, account_name, by);
+        buf_printf(b, "%s handed %s over to %s: it is now active and %s is a service provider.", by,
+                   account_name, whom, by);
     else if (strcmp(how, "demotion") == 0)
-        buf_printf(b,
-                   "%s made %s a service provider of %s, which handed it over to you: it is now "
-                   "active.",
-                   by, changed, account_name);
+        buf_printf(b, "%s made %s a service provider of %s, which handed it over to %s: %s", who,
+                   changed, account_name, whom, now);
     else if (strcmp(how, "left") == 0)
-        buf_printf(b, "%s left %s, which handed it over to you: it is now active.", by,
-                   account_name);
+        buf_printf(b, "%s left %s, which handed it over to %s: %s", by, account_name, whom, now);
     else if (strcmp(how, "roles") == 0)
-        buf_printf(b,
-                   "%s changed the roles of %s in %s, which handed it over to you: it is now "
-                   "active.",
-                   by, changed, account_name);
+        buf_printf(b, "%s changed the roles of %s in %s, which handed it over to %s: %s", who,
+                   changed, account_name, whom, now);
     else
-        buf_printf(b, "%s removed %s from %s, which handed it over to you: it is now active.", by,
-                   changed, account_name);
+        buf_printf(b, "%s removed %s from %s, which handed it over to %s: %s", who, changed,
+                   account_name, whom, now);
+    return 1;
+}
+
+/* What the copy of the hand-over's contact-changed mail to the customer
+ * admin it names says instead of "ask an administrator" (round-15
+ * walkthrough of seed 000, D4: they are its administrator, often the only
+ * one): what happened and that they may name another contact themselves;
+ * self: they made the change (round-19 walkthrough of seed 000, D1). The
+ * partner's people who are still its administrators are named, with the
+ * organization they act for, and that the owner can change that (data's
+ * "still_admins"; D4: the new owner read as if the partner had become a
+ * service provider while a colleague stayed admin). Empty for a plan
+ * recorded before (no "how"). */
+static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by,
+                       int contact_line, int self)
+{
+    if (!handover_sentence(b, data, account_name, by, "you", self))
+        return;
+    const json_t *still = json_object_get(data, "still_admins");
+    size_t n = json_array_size(still);
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "%s%s",
+                   i == 0       ? " "
+                   : i + 1 == n ? " and "
+                                : ", ",
+                   json_string_value(json_array_get(still, i)));
+    if (n)
+        buf_printf(b,
+                   " %s still %s of it: the change of one's own role leaves the others as they "
+                   "are; you can change that in the account's people.",
+                   n == 1 ? "is" : "are", n == 1 ? "an administrator" : "administrators");
     if (contact_line)
         buf_adds(b, " As its administrator you can name another contact yourself.");
+}
+
+/* The roles of a JSON list as bits. */
+static unsigned roles_of_json(const json_t *list)
+{
+    unsigned bits = 0;
+    for (size_t i = 0; i < json_array_size(list); i++)
+        bits |= role_bit(json_string_value(json_array_get(list, i)));
+    return bits;
+}
+
+/* The roles as the mails name them, article included. */
+static void add_titles(struct buf *b, unsigned roles)
+{
+    size_t said = 0, count = 0;
+    for (unsigned r = 0; r < ROLE_COUNT; r++)
+        count += (roles & (1u << r)) != 0;
+    for (unsigned r = 0; r < ROLE_COUNT; r++) {
+        if (!(roles & (1u << r)))
+            continue;
+        buf_printf(b, "%s%s",
+                   said == 0           ? ""
+                   : said + 1 == count ? " and "
+                                       : ", ",
+                   template_role_title(role_names[r]));
+        said++;
+    }
+}
+
+/* The partner's people a hand-over by a role change changed or left
+ * admin, but who made it (data's "partners", members.c), are each told:
+ * handed-over-to-customer (migration 083; round-19 walkthrough of seed
+ * 000, D1 and D4), {{handed_over}} what happened to them or the account
+ * and {{your_access}} what it leaves them. Transactional, outside the
+ * mail budget (the customer's decision must not fail on it), greeted by
+ * the names recorded with the plan. */
+static int mail_partners(struct sql_store *sql, unsigned long long account_id,
+                         const char *account_name, const char *by, const json_t *data)
+{
+    const json_t *partners = json_object_get(data, "partners");
+    int st = ST_OK;
+    for (size_t i = 0; st == ST_OK && i < json_array_size(partners); i++) {
+        const json_t *p = json_array_get(partners, i);
+        const char *mail = json_string_value(json_object_get(p, "mail"));
+        const char *what = json_string_value(json_object_get(p, "what"));
+        if (!mail || !*mail || !what)
+            continue;
+        unsigned roles = roles_of_json(json_object_get(p, "roles"));
+        const char *note = json_string_value(json_object_get(p, "projects_note"));
+        struct buf said = BUF_INIT, access = BUF_INIT;
+        if (strcmp(what, "removed") == 0) {
+            buf_printf(&said,
+                       "%s removed you from %s, which handed it over to its customer: it is now "
+                       "active.",
+                       by, account_name);
+            if (json_is_true(json_object_get(p, "operator")))
+                /* Operators may do everything (DESIGN.md), as the
+                 * revocation tells them (round-18 walkthrough of seed 000,
+                 * D2). */
+                buf_adds(&access, "You keep your access to it as operator staff: the platform's "
+                                  "operators may act in every account, so only your roles in it "
+                                  "are gone.");
+            else
+                buf_adds(&access, "You no longer have access to it.");
+            if (json_is_true(json_object_get(data, "changed_left_recipients")))
+                buf_printf(&access, " %s no longer gets its notifications.", mail);
+            if (note)
+                buf_printf(&access, " %s", note);
+        } else if (strcmp(what, "changed") == 0) {
+            if (roles & ROLE_SERVICE_PROVIDER)
+                buf_printf(&said,
+                           "%s made you a service provider of %s, which handed it over to its "
+                           "customer: it is now active.",
+                           by, account_name);
+            else
+                buf_printf(&said,
+                           "%s changed your roles in %s, which handed it over to its customer: it "
+                           "is now active.",
+                           by, account_name);
+            buf_adds(&access, "You keep access as ");
+            add_titles(&access, roles);
+            buf_addc(&access, '.');
+            if (roles & ROLE_SERVICE_PROVIDER)
+                buf_adds(&access, " Its customer's administrators find you in its list of service "
+                                  "providers and can end that access at any time.");
+        } else if (strcmp(what, "moved") == 0) {
+            handover_sentence(&said, data, account_name, by, "its customer", 0);
+            buf_adds(&access, "You keep access as a service provider only: the hand-over ended "
+                              "your other roles in it (");
+            add_titles(&access, roles & ~(unsigned)ROLE_SERVICE_PROVIDER);
+            buf_adds(&access, "), as it leaves the partner's people service providers.");
+        } else {
+            handover_sentence(&said, data, account_name, by, "its customer", 0);
+            buf_adds(&access,
+                     "You are still one of its administrators: the change of one's own role "
+                     "leaves the partner's other administrators as they are, and its customer's "
+                     "administrators see you among its people, where they can change that. To "
+                     "keep access as a service provider, as the partner's people do after a "
+                     "hand-over, change your own role to service provider.");
+        }
+        if (said.len) {
+            struct mail_names names = MAIL_NAMES_INIT;
+            mail_names_add(&names, mail, json_string_value(json_object_get(p, "name")));
+            const char *to[] = {mail};
+            struct template_value vals[] = {{"account_name", account_name},
+                                            {"handed_over", buf_str(&said)},
+                                            {"your_access", buf_str(&access)}};
+            st = outbox_queue_unbudgeted(sql, account_id, "handed-over-to-customer", to, 1, &names,
+                                         vals, 3);
+            mail_names_free(&names);
+        }
+        buf_free(&said);
+        buf_free(&access);
+    }
+    return st;
 }
 
 /* The hand-over notice to the customer's admins when the hand-over named
@@ -959,7 +1105,7 @@ static int mail_handed_over(struct sql_store *sql, unsigned long long account_id
         mail_names_add(&names, mail, json_string_value(json_object_get(o, "name")));
     }
     struct buf text = BUF_INIT, own = BUF_INIT;
-    owner_text(&text, data, account_name, by, 0);
+    owner_text(&text, data, account_name, by, 0, 0);
     buf_printf(&own,
                "Your change handed %s over to its customer's administrators, you among "
                "them: it is now active.",
@@ -1048,7 +1194,10 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             mail_names_add_json(&names, json_object_get(data, "names"));
             const char *cname = json_string_value(json_object_get(data, "contact_name"));
             struct buf owner = BUF_INIT;
-            owner_text(&owner, data, name, by ? by : actor, 1);
+            /* The customer's admin who made the change reads that it is
+             * theirs now, not only "You made this change." (round-19
+             * walkthrough of seed 000, D1). */
+            owner_text(&owner, data, name, by ? by : actor, 1, strcasecmp(contact, actor) == 0);
             const char *olds[2] = {oldp, oldt};
             unsigned kinds[2] = {CONTACT_PRIMARY, CONTACT_TECHNICAL};
             int same = (!oldp && !oldt) || (oldp && oldt && strcasecmp(oldp, oldt) == 0);
@@ -1089,6 +1238,10 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
      * account is theirs now (round-16 walkthrough of seed 000, D2). */
     if (st == ST_OK && !changed)
         st = mail_handed_over(sql, account_id, name, by ? by : actor, data);
+    /* The partner's people it changed or left admin (round-19
+     * walkthrough of seed 000, D1 and D4). */
+    if (st == ST_OK)
+        st = mail_partners(sql, account_id, name, by ? by : actor, data);
     free(name);
     /* The partner's people who held billing without admin end with
      * service-provider only (members.c; round-4 walkthrough of seed 000,

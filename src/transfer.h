@@ -112,7 +112,12 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * audit rows transfer.contacts and transfer.complete (actor: actor).
  * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
  * to service-provider only besides the actor, D1) get an access row
- * (granted by actor) and a transfer.demote row each. */
+ * (granted by actor) and a transfer.demote row each. data's "partners"
+ * (members.c: the partner's people it changed or left admin, but the
+ * actor) are mailed handed-over-to-customer, and the new owner's text
+ * names data's "still_admins" (round-19 walkthrough of seed 000, D1 and
+ * D4; "changed_left_recipients": the removed person's address left the
+ * recipients, saga_run.c). */
 /* Inside the role change's transaction: the last person of the parent
  * left customer account_id, whose parent's back office therefore ends
  * (accounts.handed_over_at set, once), with an account.back_office_end

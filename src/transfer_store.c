@@ -143,3 +143,27 @@ int transfer_set_contacts(struct sql_store *sql, unsigned long long account_id, 
                     " updated_at = CURRENT_TIMESTAMP(6)",
                     SQL_ARGS(P_INT(account_id), P_STR(uid), P_INT(account_id), P_STR(uid)), NULL);
 }
+
+int transfer_completed_by(struct sql_store *sql, unsigned long long account_id, char **uid,
+                          int *by_role_change)
+{
+    *uid = NULL;
+    *by_role_change = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT uid, JSON_UNQUOTE(JSON_EXTRACT(new_value, '$.via')) FROM audit"
+                      " WHERE account_id = ? AND action = 'transfer.complete'"
+                      " ORDER BY at DESC, id DESC LIMIT 1",
+                      SQL_ARGS(P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 0) {
+        st = ST_NOT_FOUND;
+    } else {
+        *uid = xstrdup(sql_cell(&r, 0, 0));
+        const char *via = sql_cell(&r, 0, 1);
+        *by_role_change = via && strcmp(via, "role-change") == 0;
+    }
+    sql_result_free(&r);
+    return st;
+}

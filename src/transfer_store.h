@@ -49,5 +49,13 @@ int transfer_set_recipients(struct sql_store *sql, unsigned long long account_id
                             const char *email);
 /* Makes uid both named contacts of the account. */
 int transfer_set_contacts(struct sql_store *sql, unsigned long long account_id, const char *uid);
+/* Who completed the hand-over of account_id, as its newest
+ * transfer.complete audit row says: *uid (malloc'ed) its actor, and
+ * *by_role_change 1 for a hand-over by a role change, 0 for the accept of
+ * POST …/transfer. ST_NOT_FOUND when the trail has none (an account whose
+ * parent's back office ended without a hand-over). A plain read, for a
+ * refusal's detail only (members.c; round-19 walkthrough of seed 000, D1). */
+int transfer_completed_by(struct sql_store *sql, unsigned long long account_id, char **uid,
+                          int *by_role_change);
 
 #endif

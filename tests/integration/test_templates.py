@@ -146,6 +146,12 @@ TEMPLATES = {
     # sql/063: the hand-over by role change that named no contact tells
     # the customer's admins (round-16 walkthrough of seed 000, D2)
     "account-handed-over": {"account_name", "handed_over", "greeting"},
+    # sql/083: the partner's people a hand-over by a role change changed or
+    # left admin are told, and a service provider's grant of the role is
+    # told to the named contacts (round-19 walkthrough of seed 000, D1, D3
+    # and D4)
+    "handed-over-to-customer": {"account_name", "handed_over", "your_access", "greeting"},
+    "provider-granted": {"account_name", "granted_by", "granted_to", "how", "greeting"},
 }
 
 
@@ -604,3 +610,38 @@ def test_migration_079_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='account-closed'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='account-closed'", int(dist.id)) == ACCOUNT_CLOSED_069
+
+
+def test_migration_083_adds_the_two_defaults_and_keeps_edits(sql, env, make_account, operator_id):
+    """Migration 083 (round-19 walkthrough of seed 000, D1, D3 and D4):
+    handed-over-to-customer and provider-granted are new shipped
+    defaults; a default row someone edited in the database and a
+    distributor's override keep their text, and the file may run again
+    and adds nothing."""
+    rows = defaults(sql)
+    handed, granted = rows["handed-over-to-customer"], rows["provider-granted"]
+    assert handed["subject"] == "{{account_name}} was handed over to its customer", handed
+    assert "\n{{handed_over}}\n\n{{your_access}}\n" in handed["body"], handed
+    assert granted["subject"] == "{{account_name}}: a service provider was added", granted
+    assert "{{granted_by}} made {{granted_to}} a service provider of {{account_name}}, {{how}}." \
+        in granted["body"], granted
+    dist = make_account("olivia", "distributor", operator_id)
+    own = "{{greeting}}\n\n{{granted_by}} added {{granted_to}}.\n"
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'provider-granted', %s, %s)", int(dist.id), granted["subject"], own)
+    edited = "{{greeting}}\n\n{{handed_over}}\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='handed-over-to-customer'", edited)
+    try:
+        run_migration(env, "083_handover_partner_mails.sql")
+        run_migration(env, "083_handover_partner_mails.sql")
+        assert defaults(sql)["handed-over-to-customer"]["body"] == edited
+        assert defaults(sql)["provider-granted"]["body"] == granted["body"]
+        n = sql.value("SELECT COUNT(*) FROM notification_templates WHERE name IN"
+                      " ('handed-over-to-customer', 'provider-granted') AND account_id IS NULL")
+        assert n == 2, n
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='handed-over-to-customer'", handed["body"])
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='provider-granted'", int(dist.id)) == own

@@ -1704,7 +1704,10 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
     assert {S.norm_addr(r["recipient"]) for r in told} == {S.norm_addr(hank.mail), S.norm_addr(t.admin.mail)}, told
     own = [r for r in told if S.norm_addr(r["recipient"]) == S.norm_addr(hank.mail)][0]
-    assert "You made this change." in own["body"], own["body"]
+    # Round-19 walkthrough of seed 000, D1: the new owner who made it reads
+    # that it is now active and theirs, not only "You made this change.".
+    assert (f"You made {sue.name} a service provider of {acc.name}, which handed it over to you: "
+            "it is now active and yours.") in own["body"], own["body"]
 
 
 def test_r15_the_customers_admin_choosing_member_for_the_last_partner_admin(
@@ -2050,8 +2053,18 @@ def test_r17_the_customer_removing_operator_staff_hands_a_parentless_account_ove
     assert len(done) == 1 and done[0]["uid"] == eli.uid, done
     assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": eli.uid}
     rows = [r for r in S.outbox_mails(sql, recipient=eli.mail, after_id=before) if r["template"] == "contact-changed"]
-    # Eli made the change: their copy says so.
-    assert len(rows) == 1 and "You made this change." in rows[0]["body"], rows
+    # Eli made the change: their copy says so, and that it is theirs now
+    # (round-19 walkthrough of seed 000, D1).
+    assert len(rows) == 1 and "You removed " in rows[0]["body"], rows
+    assert f"from {acc.name}, which handed it over to you: it is now active and yours." in rows[0]["body"], rows
+    # Operator staff removed are told, and that they keep their access as
+    # operators (round-19 walkthrough of seed 000, D1).
+    hers = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "handed-over-to-customer"]
+    assert len(hers) == 1, hers
+    assert f"removed you from {acc.name}, which handed it over to its customer" in hers[0]["body"], hers
+    assert "You keep your access to it as operator staff" in hers[0]["body"], hers
+    assert "You no longer have access" not in hers[0]["body"], hers
 
 
 def test_r17_a_parentless_transfer_makes_operator_staff_service_providers(
@@ -2411,3 +2424,314 @@ def test_r18_a_provider_removed_through_the_members_list_is_told(
     S.expect(api(kim).delete(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}"), 204)
     assert [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] == "provider-access-changed"] == []
+
+
+# ---- round 19 (seed 000): the partner is told of a hand-over someone else
+# made, a repeated self-demotion is no error, a provider's grant of the
+# role is told to the customer, colleagues left admin are named.
+
+FRONT19 = f"http://127.0.0.1:{os.environ.get('ACCOUNTD_FRONTEND_PORT', '18082')}"
+
+
+def _r19_customer(api, sql, invitation_mail, by, account_id, first, last, prefix):
+    """The customer invited as admin by `by` and accepted, with a name."""
+    email = S.unique_mail(prefix)
+    before = S.outbox_max_id(sql)
+    S.expect(api(by).post(f"{ACCOUNTS}/{account_id}/invitations",
+                          json={"email": email, "role": "admin", "first_name": first, "last_name": last}), 202)
+    _, token = invitation_mail(email, after=before)
+    uid = S.expect(S.accept_invitation(api, token, uid=S.unique(prefix.rstrip("-")), password="r19-pass-1234"),
+                   200)["uid"]
+    S.PASSWORDS[uid] = "r19-pass-1234"
+    return S.Person(uid, "r19-pass-1234", S.person_dn(uid), f"{first} {last}", email)
+
+
+def _mails(sql, account_id, after, template=None, to=None):
+    rows = S.outbox_mails(sql, account_id=account_id, after_id=after)
+    return [r for r in rows if (template is None or r["template"] == template)
+            and (to is None or S.norm_addr(r["recipient"]) == S.norm_addr(to))]
+
+
+def test_r19_the_customer_demoting_the_partner_tells_him_and_her(api, sql, ldap_admin, mailbox, make_tenant,
+                                                                 make_account, make_person, set_roles,
+                                                                 invitation_mail):
+    """Round-19 walkthrough of seed 000, D1 (case 1): the customer's admin
+    who makes the partner's person a service provider hands the account
+    over; he is mailed handed-over-to-customer ("Xena Xi made you a service
+    provider of …, which handed it over to its customer: it is now active.
+    You keep access as a service provider."), and her own copy of
+    contact-changed says it is now active and hers (not only "You made
+    this change."). His later self-demotion PUT says what happened: 200
+    with a note when it names the roles he holds, 403 naming the hand-over
+    for a real change. A member may not demote him (403), another tenant
+    sees nothing (404)."""
+    t = make_tenant("r19a")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    xena = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Xena", "Xi", "r19a-")
+    paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    m = make_person(prefix="r19am")
+    set_roles(xena, acc.id, m, ["member"])
+    S.expect_problem(api(m).put(paul_path, json={"roles": ["service-provider"]}), 403)
+    S.expect_problem(api(make_tenant("r19a-o").admin).put(paul_path, json={"roles": ["service-provider"]}), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(xena).put(paul_path, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["uid"] == xena.uid and done[0]["new_value"]["via"] == "role-change"
+    his = _mails(sql, acc.id, before, to=t.admin.mail)
+    assert [r["template"] for r in his] == ["handed-over-to-customer"], his
+    assert his[0]["subject"] == f"{acc.name} was handed over to its customer", his[0]
+    body = his[0]["body"]
+    assert body.startswith(f"Hello {t.admin.name},"), body
+    assert (f"Xena Xi made you a service provider of {acc.name}, which handed it over to its customer: "
+            "it is now active.") in body, body
+    assert "You keep access as a service provider." in body, body
+    got = mailbox.wait_for(outbox_id=his[0]["id"])
+    assert got and got[-1].sent_to(t.admin.mail), got
+    assert got[-1].subject == f"{acc.name} was handed over to its customer", got[-1].subject
+    hers = _mails(sql, acc.id, before, template="contact-changed", to=xena.mail)
+    assert len(hers) == 1, _mails(sql, acc.id, before)
+    assert (f"You made {t.admin.name} a service provider of {acc.name}, which handed it over to you: "
+            "it is now active and yours.") in hers[0]["body"], hers[0]["body"]
+    assert "You made this change." not in hers[0]["body"], hers[0]["body"]
+
+    # His later step, as his invitation-accepted mail told him: what happened.
+    trail = len(sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(t.admin).put(paul_path, json={"roles": ["service-provider"]}), 200)
+    assert got["roles"] == ["service-provider"] and got["uid"] == t.admin.uid, got
+    assert got["note"] == ("the account was already handed over to its customer by Xena Xi; "
+                           "you are a service provider of it"), got
+    p = S.expect_problem(api(t.admin).put(paul_path, json={"roles": ["service-provider", "member"]}), 403)
+    assert p["detail"].startswith("the account was already handed over to its customer by Xena Xi; "
+                                  "you are a service provider of it"), p
+    assert "cannot change their own roles" in p["detail"], p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    assert len(sql.audit(acc.id)) == trail
+    assert _mails(sql, acc.id, before) == []
+
+
+def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, make_tenant, make_account,
+                                                         make_person, set_roles, invitation_mail):
+    """Round-19 walkthrough of seed 000, D1 (case 2): the customer's admin
+    who removes the partner's person from the staged account hands it
+    over; he gets one mail, handed-over-to-customer ("Tara Theta removed
+    you from …, which handed it over to its customer: it is now active.
+    You no longer have access to it." and that his address no longer gets
+    its notifications), which stands for member-removed and
+    provider-access-changed; the pending transfer's invitee is told it was
+    withdrawn; her copy of contact-changed says it is hers. A member may
+    not remove him (403), another tenant 404."""
+    t = make_tenant("r19b")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [t.admin.mail]}), 200)
+    theo = S.unique_mail("r19b-theo-")
+    transfer(api, t.admin, acc.id, theo)
+    tara = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Tara", "Theta", "r19b-")
+    paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    m = make_person(prefix="r19bm")
+    set_roles(tara, acc.id, m, ["member"])
+    S.expect_problem(api(m).delete(paul_path), 403)
+    S.expect_problem(api(make_tenant("r19b-o").admin).delete(paul_path), 404)
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(tara).delete(paul_path), 204)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
+    his = _mails(sql, acc.id, before, to=t.admin.mail)
+    assert [r["template"] for r in his] == ["handed-over-to-customer"], his
+    body = his[0]["body"]
+    assert (f"Tara Theta removed you from {acc.name}, which handed it over to its customer: "
+            "it is now active.") in body, body
+    assert "You no longer have access to it." in body, body
+    assert f"{t.admin.mail} no longer gets its notifications." in body, body
+    assert [r["template"] for r in _mails(sql, acc.id, before, to=theo)] == ["invitation-withdrawn"]
+    hers = _mails(sql, acc.id, before, template="contact-changed", to=tara.mail)
+    assert len(hers) == 1 and (f"You removed {t.admin.name} from {acc.name}, which handed it over to you: "
+                               "it is now active and yours.") in hers[0]["body"], hers
+    # The recipients lost his address, audited, as any removal does.
+    view = S.expect(api(tara).get(f"{ACCOUNTS}/{acc.id}/notification-recipients"), 200)
+    assert view["emails"] == [], view
+    # He is no member: the router's 403, as for any partner admin.
+    S.expect_problem(api(t.admin).put(paul_path, json={"roles": ["service-provider"]}), 403)
+
+
+def test_r19_a_repeated_self_demotion_is_no_error(api, sql, ldap_admin, make_tenant, make_account,
+                                                  make_person, set_roles, invitation_mail):
+    """Round-19 walkthrough of seed 000, D2: the seed's self-demotion sent
+    again after it handed the account over (a double-submitted form, with
+    or without _idempotency_key, or a repeated JSON PUT) answers as the
+    first did (303 to return_to, 200 with the member), changes nothing and
+    writes nothing; a real change of one's own roles stays 403. A service
+    provider of an account that was not handed over gets 200 without a
+    note. A member cannot PUT at all (403), another tenant 404."""
+    t = make_tenant("r19c")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cust = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Fay", "Phi", "r19c-")
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    fields = [("_method", "PUT"), ("roles", "service-provider"),
+              ("_idempotency_key", S.unique("r19c-key-")), ("return_to", FRONT19 + "/users/{id}")]
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303 and r.headers["Location"] == FRONT19 + f"/users/{t.admin.uid}", S.describe(r)
+    assert sql.account(acc.id)["status"] == "active"
+    trail = len(sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303 and r.headers["Location"] == FRONT19 + f"/users/{t.admin.uid}", S.describe(r)
+    r = api(t.admin).form("POST", path, [f for f in fields if f[0] != "_idempotency_key"])
+    assert r.status_code == 303, S.describe(r)
+    got = S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]}), 200)
+    assert got["roles"] == ["service-provider"], got
+    assert got["note"] == ("the account was already handed over to its customer by your own change; "
+                           "you are a service provider of it"), got
+    assert len(sql.audit(acc.id)) == trail and _mails(sql, acc.id, before) == []
+    p = S.expect_problem(api(t.admin).put(path, json={"roles": ["member"]}), 403)
+    assert "cannot change their own roles" in p["detail"], p
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    # A service provider of an account that was never staged: 200, no note.
+    t2 = make_tenant("r19c2")
+    plain = make_account(t2.admin, "customer", t2.account.id)
+    sp = make_person(prefix="r19cs")
+    set_roles(t2.admin, plain.id, sp, ["service-provider"])
+    sp_path = f"{ACCOUNTS}/{plain.id}/members/{sp.uid}"
+    got = S.expect(api(sp).put(sp_path, json={"roles": ["service-provider"]}), 200)
+    assert got["roles"] == ["service-provider"] and "note" not in got, got
+    p = S.expect_problem(api(sp).put(sp_path, json={"roles": ["service-provider", "member"]}), 403)
+    assert p["detail"] == "a service provider cannot change their own roles; ask an admin", p
+    # Who may not: a member (403), another tenant (404).
+    mem = make_person(prefix="r19cm")
+    set_roles(cust, acc.id, mem, ["member"])
+    S.expect_problem(api(mem).put(f"{ACCOUNTS}/{acc.id}/members/{mem.uid}", json={"roles": ["member"]}), 403)
+    S.expect_problem(api(make_tenant("r19c-o").admin).put(path, json={"roles": ["service-provider"]}), 404)
+
+
+def test_r19_a_providers_grant_of_the_role_is_told_to_the_customer(api, sql, ldap_admin, mailbox, make_tenant,
+                                                                   make_account, make_person, set_roles,
+                                                                   invitation_mail):
+    """Round-19 walkthrough of seed 000, D3: after the hand-over, a
+    service provider who gives the service-provider role — to a colleague
+    added at once, to an outside address whose invitation is accepted, or
+    by a PUT that adds it — mails the account's named contacts
+    provider-granted, naming who gave it to whom with their organizations;
+    not the grantee, not the provider, not the notification recipients.
+    Grants by the customer's admin, and a PUT that takes the role away,
+    mail nobody extra. A member may not grant (403), another tenant 404."""
+    t = make_tenant("r19d")
+    pat = make_person(prefix="r19dp")
+    set_roles("olivia", t.account.id, pat, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    kim = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Kim", "Kappa", "r19d-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}),
+             200)
+    assert sql.account(acc.id)["status"] == "active"
+    S.expect(api(kim).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                          json={"emails": [kim.mail, "it@r19d.example"]}), 200)
+    paul_as = f"{t.admin.name} of {t.account.name}"
+    invitations = f"{ACCOUNTS}/{acc.id}/invitations"
+
+    def granted(after):
+        return _mails(sql, acc.id, after, template="provider-granted")
+
+    # A colleague added at once.
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(t.admin).post(invitations, json={"email": pat.mail, "role": "service-provider"}), 201)
+    assert got["status"] == "added", got
+    rows = granted(before)
+    assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(kim.mail)], rows
+    assert rows[0]["subject"] == f"{acc.name}: a service provider was added", rows[0]
+    body = rows[0]["body"]
+    assert body.startswith("Hello Kim Kappa,"), body
+    assert (f"{paul_as} made {pat.name} of {t.account.name} ({pat.mail}) a service provider of {acc.name}, "
+            "added at once, as a person the directory already knew.") in body, body
+    assert f"{paul_as} is a service provider of {acc.name}, not one of its administrators." in body, body
+    got = mailbox.wait_for(outbox_id=rows[0]["id"])
+    assert got and got[-1].sent_to(kim.mail), got
+    assert providers(api, kim, acc.id)[pat.uid]["granted_by"] == t.admin.uid
+
+    # An outside address: nothing when invited, the mail at the accept.
+    sam_mail = S.unique_mail("r19d-sam-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(invitations, json={"email": sam_mail, "role": "service-provider",
+                                                  "first_name": "Sam", "last_name": "Else"}), 202)
+    _, token = invitation_mail(sam_mail, after=before)
+    assert granted(before) == []
+    sam = S.expect(S.accept_invitation(api, token, uid=S.unique("r19dsam"), password="sam-pass-1234"), 200)["uid"]
+    rows = granted(before)
+    assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(kim.mail)], rows
+    assert (f"{paul_as} made Sam Else ({sam_mail}) a service provider of {acc.name}, by an invitation, "
+            "which they have now accepted.") in rows[0]["body"], rows[0]["body"]
+    assert providers(api, kim, acc.id)[sam]["granted_by"] == t.admin.uid
+
+    # A PUT that adds the role to a member.
+    wes = make_person(prefix="r19dw")
+    set_roles(kim, acc.id, wes, ["member"])
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}",
+                              json={"roles": ["member", "service-provider"]}), 200)
+    rows = granted(before)
+    assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(kim.mail)], rows
+    assert (f"{paul_as} made {wes.name} ({wes.mail}) a service provider of {acc.name}, by a change of their "
+            "roles in the account.") in rows[0]["body"], rows[0]["body"]
+    # ... taking it away, or the customer's admin granting it: nothing extra.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}", json={"roles": ["member"]}), 200)
+    S.expect(api(kim).put(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}",
+                          json={"roles": ["member", "service-provider"]}), 200)
+    assert granted(before) == []
+    # Who may not: a member (403), another tenant (404); nothing mailed.
+    ann = make_person(prefix="r19da")
+    set_roles(kim, acc.id, ann, ["member"])
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(ann).put(f"{ACCOUNTS}/{acc.id}/members/{wes.uid}",
+                                  json={"roles": ["member"]}), 403)
+    S.expect_problem(api(ann).post(invitations, json={"email": S.unique_mail("r19d-x-"),
+                                                      "role": "service-provider"}), 403)
+    S.expect_problem(api(make_tenant("r19d-o").admin).put(f"{ACCOUNTS}/{acc.id}/members/{ann.uid}",
+                                                          json={"roles": ["service-provider"]}), 404)
+    assert granted(before) == []
+
+
+def test_r19_a_colleague_left_admin_is_named_and_told(api, sql, ldap_admin, make_tenant, make_account,
+                                                      make_person, set_roles, invitation_mail):
+    """Round-19 walkthrough of seed 000, D4: in the seed's self-demotion
+    while a partner colleague is also admin, the colleague stays admin
+    (decided); the new owner's mail names him with his organization ("…
+    is still an administrator of it …; you can change that in the
+    account's people"), he is mailed handed-over-to-customer saying he is
+    still its administrator, and a partner billing colleague the
+    hand-over moves to service-provider is told too."""
+    t = make_tenant("r19e")
+    pat, bob = make_person(prefix="r19ep"), make_person(prefix="r19eb")
+    for p in (pat, bob):
+        set_roles("olivia", t.account.id, p, ["member"])
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    set_roles(t.admin, acc.id, pat, ["admin"])
+    set_roles(t.admin, acc.id, bob, ["billing"])
+    emma = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Emma", "Epsilon", "r19e-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}),
+             200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, pat) == {"admin"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, bob) == {"service-provider"}
+    hers = _mails(sql, acc.id, before, template="contact-changed", to=emma.mail)
+    assert len(hers) == 1, _mails(sql, acc.id, before)
+    assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is a "
+            f"service provider. {pat.name} of {t.account.name} is still an administrator of it") in hers[0]["body"], \
+        hers[0]["body"]
+    assert "you can change that in the account's people." in hers[0]["body"], hers[0]["body"]
+    his = _mails(sql, acc.id, before, to=pat.mail)
+    assert [r["template"] for r in his] == ["handed-over-to-customer"], his
+    assert (f"{t.admin.name} handed {acc.name} over to its customer: it is now active and {t.admin.name} is a "
+            "service provider.") in his[0]["body"], his[0]["body"]
+    assert "You are still one of its administrators" in his[0]["body"], his[0]["body"]
+    billing = _mails(sql, acc.id, before, to=bob.mail)
+    assert [r["template"] for r in billing] == ["handed-over-to-customer"], billing
+    assert ("You keep access as a service provider only: the hand-over ended your other roles in it "
+            "(a billing user)") in billing[0]["body"], billing[0]["body"]
+    # The one who made the change gets no such mail.
+    assert _mails(sql, acc.id, before, template="handed-over-to-customer", to=t.admin.mail) == []
