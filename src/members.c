@@ -490,12 +490,16 @@ static int handed_over_note(struct request *req, const struct account_ref *a, un
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
  * The hand-over (find_handover: *handover, *customer_admin, *owners,
  * *target_is_parents, moves) is decided here on every change of a staged
- * account, so that the contact rule below knows it. */
+ * account, so that the contact rule below knows it. removal: a DELETE,
+ * which also takes a person who holds project roles in the account and
+ * no account role (round-19 walkthrough of seed 003, D4): for it a person
+ * without account roles is no 404 here; change_roles answers 404 when
+ * they hold no project role either. */
 static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
-                             int self, int *handover, char **customer_admin, json_t **owners,
-                             int *target_is_parents, struct handover_moves *moves, int *noop,
-                             struct problem *ref)
+                             int self, int removal, int *handover, char **customer_admin,
+                             json_t **owners, int *target_is_parents, struct handover_moves *moves,
+                             int *noop, struct problem *ref)
 {
     *noop = 0;
     struct role_group *groups;
@@ -543,7 +547,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     /* People join by invitation (which adds a person LDAP knows at once);
      * a uid that is no member here is 404 whatever the body says, so
      * nobody learns about people outside the account this way. */
-    if (*before == 0)
+    if (*before == 0 && !removal)
         return problem_set(ref, 404, "not-found", NO_MEMBER);
     /* A service provider manages non-admin people only, and not
      * themselves: roles they gave themselves would outlast the access the
@@ -780,26 +784,69 @@ static int name_projects(struct request *req, const struct saga_plan *p, json_t 
 }
 
 /* The 409 last-owner of a removal from the account that would leave
- * projects without an owner: it names them, and the two ways on. */
+ * projects without an owner: it names them, and the two ways on. leaving:
+ * the caller removes themselves, who reads "you are" (round-19
+ * walkthrough of seed 003, leftover of round 18's review), as the
+ * contact-admin and last-admin refusals speak to whom they refuse. */
 static int last_owner_of_projects(struct problem *ref, const json_t *found,
-                                  const unsigned long long *sole, size_t nsole)
+                                  const unsigned long long *sole, size_t nsole, int leaving)
 {
     struct buf b = BUF_INIT;
-    buf_adds(&b, "that person is the only owner of ");
+    buf_adds(&b, leaving ? "you are the only owner of " : "that person is the only owner of ");
     for (size_t i = 0; i < nsole; i++) {
         buf_adds(&b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
         name_project(&b, found, sole[i]);
         buf_printf(&b, " (project %llu)", sole[i]);
     }
-    buf_printf(&b,
-               ": a project always keeps an owner, and removing them from the account takes "
-               "their project roles too; make someone else %s owner first (or delete %s), "
-               "then remove them; a change of their roles in the account (PUT, also to no "
-               "roles) leaves their project roles as they are",
-               nsole == 1 ? "its" : "their", nsole == 1 ? "the project" : "the projects");
+    const char *its = nsole == 1 ? "its" : "their";
+    const char *the = nsole == 1 ? "the project" : "the projects";
+    if (leaving)
+        buf_printf(&b,
+                   ": a project always keeps an owner, and leaving the account takes your "
+                   "project roles too; make someone else %s owner first (or delete %s), then "
+                   "leave; a change of your roles in the account (PUT, also to no roles) leaves "
+                   "your project roles as they are",
+                   its, the);
+    else
+        buf_printf(&b,
+                   ": a project always keeps an owner, and removing them from the account takes "
+                   "their project roles too; make someone else %s owner first (or delete %s), "
+                   "then remove them; a change of their roles in the account (PUT, also to no "
+                   "roles) leaves their project roles as they are",
+                   its, the);
     int st = problem_set(ref, 409, "last-owner", buf_str(&b));
     buf_free(&b);
     return st;
+}
+
+/* qsort: a plan's projects by id. */
+static int cmp_project_ids(const void *a, const void *b)
+{
+    unsigned long long x = ((const struct saga_project *)a)->id;
+    unsigned long long y = ((const struct saga_project *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The project roles a PUT with no roles leaves the person (round-19
+ * walkthrough of seed 003, D4): for the answer, [{id, name, roles}] (ids
+ * as decimal strings, name null for a project MariaDB does not list), and
+ * for the audit row, [{project_id, roles}] (*audit; ids as numbers, as
+ * every audit value stores them). In the plan's order. New references. */
+static json_t *kept_projects_json(const struct saga_plan *p, const json_t *found, json_t **audit)
+{
+    json_t *answer = json_array();
+    *audit = json_array();
+    for (size_t i = 0; i < p->nprojects; i++) {
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", p->projects[i].id);
+        const char *name = json_string_value(json_object_get(json_object_get(found, id), "name"));
+        json_array_append_new(answer, json_pack("{s:s, s:s?, s:o}", "id", id, "name", name, "roles",
+                                                project_roles_json(p->projects[i].before)));
+        json_array_append_new(*audit,
+                              json_pack("{s:I, s:o}", "project_id", (json_int_t)p->projects[i].id,
+                                        "roles", project_roles_json(p->projects[i].before)));
+    }
+    return answer;
 }
 
 /* The member-removed mail's {{projects_note}} (malloc'ed; NULL when plan
@@ -930,6 +977,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     int handover = 0, back_office_ends = 0, target_is_parents = 0;
     struct handover_moves moves = {0};
     char *note = NULL;
+    json_t *kept_answer = NULL, *kept_audit = NULL;
     /* The hand-over's invariant (round-16 walkthrough of seed 000, D1;
      * find_handover): any change of a staged account, by anyone, after
      * which no person of the parent is admin while a customer admin
@@ -944,12 +992,17 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
      * seed 000, D1), which stands for provider-access-changed and
      * member-removed: one mail per change. */
     int handover_tells = 0;
+    /* Out of the account (DELETE), or a change of account roles (PUT,
+     * also to none). */
+    int removal = !wanted && status_ok == 204;
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
-        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, &handover,
-                               &customer_admin, &owners, &target_is_parents, &moves, &noop,
-                               &req->problem);
-        if (st == ST_OK && !handover && !noop)
+        st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, removal,
+                               &handover, &customer_admin, &owners, &target_is_parents, &moves,
+                               &noop, &req->problem);
+        /* A person who held no account role (projects only) takes no
+         * back office away. */
+        if (st == ST_OK && !handover && !noop && s.plan.roles_before)
             st = ends_back_office(req, &a, &person, wanted, &back_office_ends);
         handover_tells = handover && target_is_parents && !self && person.mail && *person.mail &&
                          s.plan.roles_before != wanted;
@@ -991,22 +1044,30 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     /* Out of the account (DELETE): out of its projects too, never leaving
      * one without an owner. No roles by PUT: the project roles stay, and
-     * the mail (if any) says so. Read under the account's guard, which
-     * every project role change takes too. */
-    int removal = !wanted && status_ok == 204;
+     * the answer, the audit row and the mail (if any) say so. Read under
+     * the account's guard, which every project role change takes too. */
     if (!wanted) {
         struct saga_plan kept = {.account_id = a.id, .person_dn = person.dn};
         struct saga_plan *p = removal ? &s.plan : &kept;
         unsigned long long *sole = NULL;
         size_t nsole = 0;
         st = saga_plan_leave_projects(req->session->ldap, p, removal ? &sole : NULL, &nsole);
+        /* Named in the mail and the answer by project id. */
+        if (st == ST_OK && p->nprojects > 1)
+            qsort(p->projects, p->nprojects, sizeof(*p->projects), cmp_project_ids);
+        /* Nothing of the account to take: no account role (check_role_change
+         * let a DELETE through for this) and no project role either. */
+        if (st == ST_OK && !s.plan.roles_before && !p->nprojects)
+            st = problem_set(&req->problem, 404, "not-found", NO_MEMBER);
         json_t *found = NULL;
         if (st == ST_OK)
             st = name_projects(req, p, &found);
         if (st == ST_OK && nsole)
-            st = last_owner_of_projects(&req->problem, found, sole, nsole);
+            st = last_owner_of_projects(&req->problem, found, sole, nsole, self);
         if (st == ST_OK)
             note = projects_note(p, found, removal);
+        if (st == ST_OK && !removal)
+            kept_answer = kept_projects_json(p, found, &kept_audit);
         json_decref(found);
         free(sole);
         kept.person_dn = NULL;
@@ -1018,7 +1079,17 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
         }
     }
     s.plan.roles_after = wanted;
-    s.data = json_pack("{s:s}", "action", wanted ? "member.set_roles" : "member.remove");
+    /* member.remove: the person holds nothing in the account after it (a
+     * DELETE, or a PUT with no roles of someone without project roles);
+     * a PUT with no roles that leaves project roles is a role change,
+     * member.set_roles to roles [], whose new value names the project
+     * roles kept (round-19 walkthrough of seed 003, D4: it read as a full
+     * removal while the person still owned a project). */
+    int keeps_projects = !wanted && !removal && json_array_size(kept_audit) > 0;
+    s.data = json_pack("{s:s}", "action",
+                       wanted || keeps_projects ? "member.set_roles" : "member.remove");
+    if (keeps_projects)
+        json_object_set(s.data, "projects_kept", kept_audit);
     /* Removed from the account: their own address, if it is a notification
      * recipient, leaves the list with them, in the same change (round-14
      * walkthrough of seed 004, D2); told that they were removed
@@ -1110,11 +1181,18 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
         saga_answer_failure(req, outcome, st);
     else if (status_ok == 204)
         res_empty(req, 204);
-    else
-        res_json(req, 200,
-                 json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name, "mail",
-                           person.mail, "roles", roles_json(s.plan.roles_after)));
+    else {
+        json_t *answer = json_pack("{s:s, s:s?, s:s?, s:o}", "uid", person.uid, "name", person.name,
+                                   "mail", person.mail, "roles", roles_json(s.plan.roles_after));
+        /* No account role left: the project roles they keep (round-19
+         * walkthrough of seed 003, D4), [] when none. */
+        if (kept_answer)
+            json_object_set(answer, "projects", kept_answer);
+        res_json(req, 200, answer);
+    }
 out:
+    json_decref(kept_answer);
+    json_decref(kept_audit);
     free(note);
     handover_moves_free(&moves);
     json_decref(owners);

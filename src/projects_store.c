@@ -121,6 +121,12 @@ int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned
     return st;
 }
 
+int projects_names(struct sql_store *sql, unsigned long long account_id, struct sql_result *out)
+{
+    return sql_exec(sql, "SELECT id, name FROM projects WHERE account_id = ? ORDER BY id",
+                    SQL_ARGS(P_INT(account_id)), out);
+}
+
 /* Locks (done) project id of account_id: its name in *name (malloc'ed),
  * or ST_NOT_FOUND. */
 static int lock_name(struct sql_store *sql, unsigned long long account_id, unsigned long long id,

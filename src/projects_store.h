@@ -36,6 +36,12 @@ int projects_page(struct sql_store *sql, unsigned long long account_id, unsigned
                   long limit, const unsigned long long *ids, size_t n, int only_ids,
                   json_t **items);
 
+/* Every project row of account_id, pending ones too, as rows (id, name)
+ * by id: the names a new or renamed project's name must not look like
+ * (projects.c compares them; read under the account's row lock, which
+ * every create and rename takes). */
+int projects_names(struct sql_store *sql, unsigned long long account_id, struct sql_result *out);
+
 /* Renames (done) project id of account_id: ST_NOT_FOUND, ST_DUPLICATE
  * (the account has a project by that name), ST_OK. *old the old name
  * (malloc'ed). Inside a transaction. */

@@ -305,15 +305,27 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
     if (st == ST_OK && tells) {
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add(&names, told, name);
+        /* That the address gets none of the account's notifications any
+         * more: only for an address the list held (round-19 walkthrough
+         * of seed 003, D3: an end customer who never got them read that
+         * this was the last one); a line left out otherwise. */
+        struct buf notifications = BUF_INIT;
+        if (removed)
+            buf_printf(&notifications,
+                       "%s no longer gets the notifications of %s (subscription changes, "
+                       "renewals, contact changes and the like): this is the last one it gets.",
+                       told, account_name);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"changed_by", by},
             {"email", told},
             {"projects_note", projects_note ? projects_note : TEMPLATE_OMIT_LINE},
+            {"notifications_note", removed ? buf_str(&notifications) : TEMPLATE_OMIT_LINE},
         };
-        st = outbox_queue(sql, account_id, "member-removed", &told, 1, &names, vals, 4);
+        st = outbox_queue(sql, account_id, "member-removed", &told, 1, &names, vals, 5);
         if (st == ST_OK && mailed)
             *mailed = 1;
+        buf_free(&notifications);
         mail_names_free(&names);
     }
     free(account_name);

@@ -35,7 +35,10 @@ struct sql_store;
  * (members.c; round-18 walkthrough of seed 003, D1); lost_projects: the
  * removal took project roles, and they are told also when the list did
  * not hold their address. Otherwise nothing when the list does not hold
- * the address: a removal mails nobody else. *mailed (may be NULL): 1 when
+ * the address: a removal mails nobody else. The mail's
+ * {{notifications_note}}, that the address gets none of the account's
+ * notifications any more, is there only when the list held it (round-19
+ * walkthrough of seed 003, D3). *mailed (may be NULL): 1 when
  * member-removed was queued; *left (may be NULL): 1 when the address left
  * the list (the hand-over's own mail says so to a partner's person it
  * removes, with tell 0: round-19 walkthrough of seed 000, D1). ST_OK or

@@ -508,6 +508,11 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_before));
         json_t *n =
             json_pack("{s:s, s:o}", "uid", p->person_uid, "roles", roles_json(p->roles_after));
+        /* A PUT to no roles that leaves project roles (members.c; round-19
+         * walkthrough of seed 003, D4): the new value names them. */
+        json_t *kept = json_object_get(s->data, "projects_kept");
+        if (json_is_array(kept))
+            json_object_set(n, "projects", kept);
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
         /* The person's project roles taken with it (a removal from the

@@ -166,9 +166,12 @@ static const char *const removed_ph[] = {"account_name", "changed_by", "email",
  * {{projects_note}}: the project roles the removal took (also mailed to
  * a person whose address was no recipient) or left, a line left out when
  * there were none (migration 076; round-18 walkthrough of seed 003,
- * D1). */
-static const char *const member_removed_ph[] = {"account_name", "changed_by",    "email",
-                                                "greeting",     "projects_note", NULL};
+ * D1). {{notifications_note}}: that the address gets none of the
+ * account's notifications any more, and that this is the last one, for an
+ * address that was a notification recipient only (a line left out
+ * otherwise; migration 081, round-19 walkthrough of seed 003, D3). */
+static const char *const member_removed_ph[] = {
+    "account_name", "changed_by", "email", "greeting", "projects_note", "notifications_note", NULL};
 
 /* To the named contacts (else the admins), never the caller, when a
  * recipients PUT adds addresses (migration 067; round-16 walkthrough of

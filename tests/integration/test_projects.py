@@ -568,9 +568,9 @@ def test_an_account_role_given_and_taken_back_leaves_project_roles(
     S.expect_problem(api(other.admin).delete(f"{members}/{fiona.uid}"), 404)
     S.expect_problem(api(other.admin).put(f"{members}/{fiona.uid}", json={"roles": []}), 404)
     assert S.roles_in_ldap(ldap_admin, t.account.id, fiona) == {"billing"}
-    # A person with project roles only is no member of the account: 404.
-    S.expect_problem(s.delete(f"{members}/{volker.uid}"), 404)
-    assert S.norm_dn(volker.dn) in project_members(ldap_admin, t.account.id, erp["id"], "reader")
+    # (A DELETE of a person with project roles only takes those since the
+    # round-19 walkthrough of seed 003, D4: test_a_delete_takes_the_project_
+    # roles_a_put_to_no_roles_left.)
 
     # DELETE of a project's reader: out of the account and the project in
     # one change, told which project roles ended (not a recipient).
@@ -586,6 +586,224 @@ def test_an_account_role_given_and_taken_back_leaves_project_roles(
     subject, body = removed_mail(mailbox, sql, t.account.id, volker, before)
     assert subject == f"You were removed from {t.account.name}", subject
     assert f'Your roles in its projects ended with it: "{erp["name"]}" (reader).\n' in body, body
+
+
+def test_a_delete_takes_the_project_roles_a_put_to_no_roles_left(
+        api, sql, ldap_admin, mailbox, make_tenant, make_person, set_roles):
+    """Round-19 walkthrough of seed 003, D4: Adam, a reseller employee
+    (member) and a project's owner, was "removed" with the roles form (PUT
+    roles []): the 200 gave no hint that he kept the project, the audit
+    read member.remove, and the reseller's DELETE of him then answered 404
+    "people join by invitation". The PUT's answer names the project roles
+    kept (projects), its audit row is member.set_roles to roles [] naming
+    them; a DELETE of a person who holds project roles only takes them
+    (409 last-owner while they are a project's only owner) and tells
+    them. Who may not: a member (403), another tenant (404)."""
+    t = make_tenant("prd4")
+    s = api(t.admin)
+    members = f"{ACCOUNTS}/{t.account.id}/members"
+    erp = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                          json={"name": S.unique("Kunde Vier ERP ")}), 201)
+    adam, vera, mem = make_person(prefix="prda"), make_person(prefix="prdv"), make_person(prefix="prdm")
+    sp = make_person(prefix="prds")
+    for who, role in ((adam, "member"), (vera, "member"), (mem, "member"), (sp, "service-provider")):
+        set_roles(t.admin, t.account.id, who, [role])
+    S.expect(s.put(member_path(erp["id"], adam.uid), json={"role": "owner"}), 200)
+    S.expect(s.delete(member_path(erp["id"], t.admin.uid)), 204)  # Adam: the only owner
+    S.expect(s.put(member_path(erp["id"], vera.uid), json={"role": "reader"}), 200)
+
+    # PUT roles []: the answer names the project roles he keeps; audited
+    # as a role change that names them, not as a removal.
+    got = S.expect(s.put(f"{members}/{adam.uid}", json={"roles": []}), 200)
+    assert got["roles"] == [] and got["uid"] == adam.uid, got
+    assert got["projects"] == [{"id": erp["id"], "name": erp["name"], "roles": ["owner"]}], got
+    row = sql.audit(t.account.id)[-1]
+    assert (row["action"], row["uid"]) == ("member.set_roles", t.admin.uid), row
+    assert row["old_value"] == {"uid": adam.uid, "roles": ["member"]}, row
+    assert row["new_value"] == {"uid": adam.uid, "roles": [],
+                                "projects": [{"project_id": int(erp["id"]), "roles": ["owner"]}]}, row
+    shown = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/audit", params={"limit": 1}), 200)["items"][0]
+    assert shown["new_value"]["projects"] == [{"project_id": erp["id"], "roles": ["owner"]}], shown
+    assert S.norm_dn(adam.dn) in project_members(ldap_admin, t.account.id, erp["id"], "owner")
+    # Someone without project roles: projects [], and it stays member.remove
+    # (nothing of the account is left to them).
+    got = S.expect(s.put(f"{members}/{mem.uid}", json={"roles": []}), 200)
+    assert got["roles"] == [] and got["projects"] == [], got
+    assert sql.audit(t.account.id)[-1]["action"] == "member.remove"
+    # A PUT that leaves an account role answers as before.
+    got = S.expect(s.put(f"{members}/{vera.uid}", json={"roles": ["member"]}), 200)
+    assert "projects" not in got, got
+
+    # Who may not remove Adam now: a member 403, another tenant 404;
+    # nothing changes.
+    set_roles(t.admin, t.account.id, mem, ["member"])
+    other = make_tenant("prd4o")
+    trail = len(sql.audit(t.account.id))
+    S.expect_problem(api(mem).delete(f"{members}/{adam.uid}"), 403)
+    S.expect_problem(api(other.admin).delete(f"{members}/{adam.uid}"), 404)
+    assert len(sql.audit(t.account.id)) == trail
+    # DELETE of the project's only owner: 409 naming the project.
+    p = S.expect_problem(s.delete(f"{members}/{adam.uid}"), 409, "last-owner")
+    assert p["detail"].startswith(
+        f'that person is the only owner of "{erp["name"]}" (project {erp["id"]}): '), p
+    assert S.norm_dn(adam.dn) in project_members(ldap_admin, t.account.id, erp["id"], "owner")
+    assert len(sql.audit(t.account.id)) == trail
+
+    # With another owner, the DELETE takes his project role: 204, out of
+    # the project's group, audited, and he is told which roles ended (his
+    # address is no recipient: no sentence about notifications).
+    S.expect(s.put(member_path(erp["id"], t.admin.uid), json={"role": "owner"}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(s.delete(f"{members}/{adam.uid}"), 204)
+    assert S.norm_dn(adam.dn) not in project_members(ldap_admin, t.account.id, erp["id"], "owner")
+    assert S.roles_in_ldap(ldap_admin, t.account.id, adam) == set()
+    trail = sql.audit(t.account.id)
+    assert [a["action"] for a in trail[-2:]] == ["member.remove", "project.member.remove"], trail[-2:]
+    assert trail[-2]["old_value"] == {"uid": adam.uid, "roles": []}, trail[-2]
+    assert trail[-1]["old_value"] == {"project_id": int(erp["id"]), "uid": adam.uid, "roles": ["owner"]}
+    assert trail[-1]["new_value"] == {"project_id": int(erp["id"]), "uid": adam.uid, "roles": []}
+    assert all(a["uid"] == t.admin.uid for a in trail[-2:]), trail[-2:]
+    subject, body = removed_mail(mailbox, sql, t.account.id, adam, before)
+    assert subject == f"You were removed from {t.account.name}", subject
+    assert body.rstrip("\n") == (
+        f"Hello {adam.name},\n\n{t.admin.name} removed you from {t.account.name}:"
+        f" you no longer hold a role there.\n"
+        f'Your roles in its projects ended with it: "{erp["name"]}" (owner).\n\n'
+        f"If you did not expect this, {t.admin.name} can tell you why."), body
+    wait_sees(api(adam), f"/api/v1/projects/{erp['id']}", 404)
+    assert S.expect(api(adam).get("/api/v1/me"), 200)["projects"] == []
+    # Now nothing of the account is his: 404 as for anyone.
+    p = S.expect_problem(s.delete(f"{members}/{adam.uid}"), 404)
+    assert p["detail"].startswith("no such member of this account"), p
+
+    # A service provider removes a project-only person too (not an admin).
+    S.expect(s.put(f"{members}/{vera.uid}", json={"roles": []}), 200)
+    S.expect(api(sp).delete(f"{members}/{vera.uid}"), 204)
+    assert S.norm_dn(vera.dn) not in project_members(ldap_admin, t.account.id, erp["id"], "reader")
+
+
+def test_the_last_owner_leaving_is_told_you_are(api, sql, ldap_admin, make_tenant, make_person,
+                                                set_roles):
+    """Leftover of round 18's review: the 409 last-owner of a removal said
+    "that person is the only owner of ..." also to a caller removing
+    themselves (leaving); it says "you are" then, as the contact-admin
+    and last-admin refusals do."""
+    t = make_tenant("prlv")
+    ann = make_person(prefix="prla")
+    set_roles(t.admin, t.account.id, ann, ["admin"])
+    shop = S.expect(api(ann).post(f"{ACCOUNTS}/{t.account.id}/projects",
+                                  json={"name": S.unique("Shop ")}), 201)
+    p = S.expect_problem(api(ann).delete(f"{ACCOUNTS}/{t.account.id}/members/{ann.uid}"), 409,
+                         "last-owner")
+    assert p["detail"].startswith(
+        f'you are the only owner of "{shop["name"]}" (project {shop["id"]}): a project always'
+        " keeps an owner, and leaving the account takes your project roles too; make someone"
+        " else its owner first (or delete the project), then leave"), p
+    assert S.roles_in_ldap(ldap_admin, t.account.id, ann) == {"admin"}
+    # Someone else removing her reads "that person is".
+    p = S.expect_problem(api(t.admin).delete(f"{ACCOUNTS}/{t.account.id}/members/{ann.uid}"), 409,
+                         "last-owner")
+    assert p["detail"].startswith(f'that person is the only owner of "{shop["name"]}"'), p
+
+
+def test_member_removed_speaks_of_notifications_only_to_a_recipient(
+        api, sql, ldap_admin, mailbox, make_tenant, make_person, set_roles):
+    """Round-19 walkthrough of seed 003, D3: a DELETE that took Klara's
+    project roles told her that her address "no longer gets its
+    notifications ... This is the last notification ... it gets", though
+    it had never been a notification recipient. Those sentences are for a
+    recipient's address only (migration 081, {{notifications_note}})."""
+    t = make_tenant("prnr")
+    s = api(t.admin)
+    shop = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects",
+                           json={"name": S.unique("Kunde Fuenf Shop ")}), 201)
+    klara, rolf = make_person(prefix="prnk"), make_person(prefix="prnr")
+    for who in (klara, rolf):
+        set_roles(t.admin, t.account.id, who, ["billing"])
+        S.expect(s.put(member_path(shop["id"], who.uid), json={"role": "reader"}), 200)
+    S.expect(s.put(f"{ACCOUNTS}/{t.account.id}/notification-recipients",
+                   json={"emails": [rolf.mail]}), 200)
+    ended = f'Your roles in its projects ended with it: "{shop["name"]}" (reader).\n'
+
+    before = S.outbox_max_id(sql)
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/members/{klara.uid}"), 204)
+    _, body = removed_mail(mailbox, sql, t.account.id, klara, before)
+    assert f"{t.admin.name} removed you from {t.account.name}: you no longer hold a role there.\n" \
+        + ended in body, body
+    assert "notification" not in body and "the last" not in body, body
+
+    before = S.outbox_max_id(sql)
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}/members/{rolf.uid}"), 204)
+    _, body = removed_mail(mailbox, sql, t.account.id, rolf, before)
+    assert (f"you no longer hold a role there.\n{rolf.mail} no longer gets the notifications of"
+            f" {t.account.name} (subscription changes, renewals, contact changes and the like):"
+            f" this is the last one it gets.\n" + ended) in body, body
+    got = S.expect(s.get(f"{ACCOUNTS}/{t.account.id}/notification-recipients"), 200)
+    assert got["emails"] == [], got
+
+
+def test_project_names_are_trimmed_and_compared_without_case(api, sql, make_tenant, make_person,
+                                                             set_roles):
+    """Round-19 walkthrough of seed 003, D2: " X " and "X" (and "x") were
+    two projects of one account, dodging the per-account unique 409. The
+    name is trimmed on create and PATCH, and a name like another project's
+    of the account (equal but for case, the space around it, Unicode's
+    normalization forms) is 409. Who may not: a member (403), another
+    tenant (404)."""
+    t = make_tenant("prnm")
+    s = api(t.admin)
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    erp = S.expect(s.post(path, json={"name": "Kunde Vier ERP"}), 201)
+    p = S.expect_problem(s.post(path, json={"name": " Kunde Vier ERP "}), 409, "conflict")
+    assert p["detail"] == "the account has a project by that name", p
+    assert p["errors"] == {"name": "the account has a project by that name"}, p
+    for alike in ("KUNDE VIER ERP", "kunde vier erp", "Kunde\u00a0Vier ERP",
+                  "\uff2bunde Vier ERP"):
+        p = S.expect_problem(s.post(path, json={"name": alike}), 409, "conflict")
+        assert p["detail"].startswith(
+            f'the account has a project by a name like that: "Kunde Vier ERP" (project {erp["id"]})'), p
+        assert p["errors"]["name"] == \
+            f'is taken: the account\'s project {erp["id"]} is named "Kunde Vier ERP"', p
+    n = sql.value("SELECT COUNT(*) AS n FROM projects WHERE account_id=%s", int(t.account.id))
+    assert n == 1, n
+    # Trimmed on create: stored, answered and audited without the spaces.
+    shop = S.expect(s.post(path, json={"name": "\t Kunde Fuenf Shop  "}), 201)
+    assert shop["name"] == "Kunde Fuenf Shop", shop
+    assert sql.row("SELECT name FROM projects WHERE id=%s", int(shop["id"]))["name"] == "Kunde Fuenf Shop"
+    row = [a for a in sql.audit(t.account.id) if a["action"] == "project.create"][-1]
+    assert row["new_value"]["name"] == "Kunde Fuenf Shop", row
+    # A form's name alike.
+    r = s.form("POST", path, [("name", " Kunde Fuenf Shop ")])
+    S.expect_problem(r, 409, "conflict")
+    # PATCH: trimmed; a name like another project's 409; its own name in
+    # another case is a rename.
+    ppath = f"/api/v1/projects/{shop['id']}"
+    got = S.expect(s.patch(ppath, json={"name": "  Kunde Fuenf Shop (Wien) "}), 200)
+    assert got["name"] == "Kunde Fuenf Shop (Wien)", got
+    p = S.expect_problem(s.patch(ppath, json={"name": " kunde vier ERP"}), 409, "conflict")
+    assert f'"Kunde Vier ERP" (project {erp["id"]})' in p["detail"], p
+    got = S.expect(s.patch(ppath, json={"name": "KUNDE FUENF SHOP (WIEN)"}), 200)
+    assert got["name"] == "KUNDE FUENF SHOP (WIEN)", got
+    S.expect_field_errors(s.patch(ppath, json={"name": " \t "}), "name")
+    # Other accounts' projects are no concern.
+    other = make_tenant("prnmo")
+    S.expect(api(other.admin).post(f"{ACCOUNTS}/{other.account.id}/projects",
+                                   json={"name": "kunde vier erp"}), 201)
+    # Who may: a service provider. Who may not: a member 403, another
+    # tenant 404; nothing created or renamed.
+    sp, mem = make_person(prefix="prnms"), make_person(prefix="prnmm")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    set_roles(t.admin, t.account.id, mem, ["member"])
+    got = S.expect(api(sp).post(path, json={"name": " Kunde Sechs "}), 201)
+    assert got["name"] == "Kunde Sechs", got
+    S.expect_problem(api(sp).post(path, json={"name": "KUNDE SECHS"}), 409, "conflict")
+    S.expect_problem(api(mem).post(path, json={"name": " Kunde Sieben "}), 403)
+    S.expect_problem(api(other.admin).post(path, json={"name": " Kunde Sieben "}), 404)
+    S.expect_problem(api(mem).patch(ppath, json={"name": " Kunde Sieben "}), 403)
+    S.expect_problem(api(other.admin).patch(ppath, json={"name": " Kunde Sieben "}), 404)
+    names = {r["name"] for r in sql.rows("SELECT name FROM projects WHERE account_id=%s",
+                                         int(t.account.id))}
+    assert names == {"Kunde Vier ERP", "KUNDE FUENF SHOP (WIEN)", "Kunde Sechs"}, names
 
 
 def test_projects_list_pages(api, make_tenant, ldap_admin, make_person):

@@ -128,7 +128,12 @@ TEMPLATES = {
     # 004, D1)
     # sql/076: {{projects_note}}, the project roles a removal took or left
     # (round-18 walkthrough of seed 003, D1)
-    "member-removed": {"account_name", "changed_by", "email", "greeting", "projects_note"},
+    # sql/081: {{notifications_note}}, that the address no longer gets the
+    # account's notifications, for a recipient's address only (round-19
+    # walkthrough of seed 003, D3); the default no longer says {{email}}
+    # itself (still a placeholder overrides may use)
+    "member-removed": {"account_name", "changed_by", "greeting", "projects_note",
+                       "notifications_note"},
     "invitation-accepted": {"account_name", "name", "email", "greeting"},
     # sql/069: each open child of a closed account is told (round-16
     # walkthrough of seed 002, D1)
