@@ -323,7 +323,7 @@ void contacts_set(struct request *req)
     static const char *const allowed[] = {"uid", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    const char *uid = body_str(req, b, NULL, "uid", 1, 64);
+    const char *uid = body_str(req, b, NULL, "uid", 1, MAX_CHARS(64));
     const char *why;
     /* A uid no person can have says what is wrong with it, not "must be
      * an admin" (docs/api.md, the limits table). */
