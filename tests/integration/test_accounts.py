@@ -1153,3 +1153,37 @@ def test_text_limits_count_characters_and_say_the_limit(api, sql, make_tenant, m
                                            json=_body(t.account.id, name="\u00e4" * 201)), 404)
     assert sql.account(acc.id)["name"] == "\u00e4" * 101
 
+
+def test_a_parent_that_cannot_have_the_child_says_what_is_true(api, sql, make_tenant, make_account,
+                                                               make_person, set_roles, distributor):
+    """Round-19 walkthrough of seed 001, D2: under a customer every kind
+    was refused on `kind` ("this kind of account cannot be created under
+    the parent"), as if another kind would do, and under a (sub-)partner
+    the kinds it takes were not named. Under a customer it is
+    `parent_id`, which has no child accounts; under a partner or a
+    distributor `kind`, naming the kinds that parent takes. Nothing is
+    created. A member of the parent is 403, another tenant 404."""
+    t = make_tenant("r19kind")
+    cust = make_account(t.admin, "customer", t.account.id)
+    sub = make_account(t.admin, "partner", t.account.id)
+    for kind in ("customer", "partner", "distributor"):
+        errors = S.expect_field_errors(_post_rejected(api, sql, t.admin, _body(cust.id, kind=kind),
+                                                      422, "parent_id"))
+        assert errors == {"parent_id": "is a customer account, which has no child accounts"}, errors
+    errors = S.expect_field_errors(_post_rejected(api, sql, t.admin,
+                                                  _body(sub.id, kind="distributor"), 422, "kind"))
+    assert errors == {"kind": "must be partner or customer under a partner account"}, errors
+    dist_admin, dist = distributor
+    errors = S.expect_field_errors(_post_rejected(api, sql, dist_admin,
+                                                  _body(dist.id, kind="distributor"), 422, "kind"))
+    assert errors == {"kind": "must be partner or customer under a distributor account"}, errors
+    # The kinds named are the ones that work.
+    make_account(t.admin, "customer", sub.id)
+    make_account(t.admin, "partner", sub.id)
+    # Who may not: a member of the customer (403), another tenant (404).
+    member = make_person(prefix="r19kindm")
+    set_roles(t.admin, cust.id, member, ["member"])
+    _post_rejected(api, sql, member, _body(cust.id), 403, slug="forbidden")
+    other = make_tenant("r19kindo")
+    _post_rejected(api, sql, other.admin, _body(cust.id), 404, slug="not-found")
+    _post_rejected(api, sql, other.admin, _body(sub.id, kind="distributor"), 404, slug="not-found")
