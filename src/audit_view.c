@@ -34,7 +34,8 @@ void audit_list(struct request *req)
         res_field_error(req, "from", why);
     if (to_s && (why = validate_utc_time(to_s, &t, to)))
         res_field_error(req, "to", why);
-    if (actor && (why = validate_text(actor, 255)))
+    char buf[WHY_SIZE];
+    if (actor && (why = validate_text(actor, MAX_CHARS(255), buf)))
         res_field_error(req, "actor", why);
     /* cursor: base64url of the last row's id */
     unsigned long long before = 0;

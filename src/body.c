@@ -162,7 +162,7 @@ void body_only(struct request *req, json_t *obj, const char *prefix, const char 
 }
 
 const char *body_str(struct request *req, json_t *obj, const char *prefix, const char *name,
-                     int required, size_t max)
+                     int required, struct text_limit limit)
 {
     char f[256];
     field_name(f, sizeof(f), prefix, name);
@@ -181,7 +181,8 @@ const char *body_str(struct request *req, json_t *obj, const char *prefix, const
         return NULL;
     }
     const char *s = json_string_value(v);
-    const char *why = validate_text(s, max);
+    char buf[WHY_SIZE];
+    const char *why = validate_text(s, limit, buf);
     if (why && (required || s[0])) {
         res_field_error(req, f, why);
         return NULL;
@@ -232,9 +233,9 @@ void body_trim(json_t *obj, const char *name)
 }
 
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
-                      int required, size_t max)
+                      int required, struct text_limit limit)
 {
-    const char *s = body_str(req, obj, prefix, name, required, max);
+    const char *s = body_str(req, obj, prefix, name, required, limit);
     if (s && text_is_blank(s)) {
         char f[256];
         field_name(f, sizeof(f), prefix, name);
@@ -515,22 +516,24 @@ int body_failed(struct request *req)
     return res_fail_if_errors(req);
 }
 
-/* Text of a template body: any length up to max, no control characters
+/* Text of a mail body: any length up to limit, no control characters
  * but line breaks and tabs. */
-static const char *check_body(const char *s, size_t max)
+static const char *check_body(const char *s, struct text_limit limit, char why[WHY_SIZE])
 {
     if (!*s)
         return "must not be empty";
-    if (strlen(s) > max)
-        return "is too long";
-    return validate_chars(s, 1);
+    const char *too_long = validate_length(s, limit, why);
+    return too_long ? too_long : validate_chars(s, 1);
 }
 
-const char *body_mail_text(struct request *req, json_t *b, size_t max)
+const char *body_mail_text(struct request *req, json_t *b, struct text_limit limit)
 {
     json_t *v = json_object_get(b, "body");
     const char *body = json_is_string(v) ? json_string_value(v) : NULL;
-    const char *why = !v ? "is required" : !body ? "must be a string" : check_body(body, max);
+    char buf[WHY_SIZE];
+    const char *why = !v      ? "is required"
+                      : !body ? "must be a string"
+                              : check_body(body, limit, buf);
     if (why) {
         res_field_error(req, "body", why);
         return NULL;

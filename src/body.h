@@ -2,7 +2,9 @@
  * body: typed access to the fields of a parsed body (JSON or form, both as a
  * JSON object), with the shared rules: only the action's own fields
  * (anything else is 422), a list where one value is wanted is 400 for a form
- * and 422 for JSON, text is checked with validate_text.
+ * and 422 for JSON, text is checked with validate_text against the
+ * field's limit (MAX_CHARS(n) or MAX_BYTES(n), validate.h), and a value
+ * too long says the limit and its length.
  *
  * Each accessor records problems on the request (res_field_error or a 400);
  * the handler calls body_failed() once after reading all its fields.
@@ -12,6 +14,7 @@
 #define ACCOUNTD_BODY_H
 
 #include "http.h"
+#include "validate.h"
 
 /* Reads a JSON body (json_loadb, duplicate keys refused) into a new
  * value, NULL with *err set. RFC 8259 sets no limit to a number: an
@@ -33,7 +36,7 @@ void body_only(struct request *req, json_t *obj, const char *prefix, const char 
 void body_single_values(struct request *req, json_t *obj, const char *prefix);
 /* A string member; NULL if absent (recorded as an error when required). */
 const char *body_str(struct request *req, json_t *obj, const char *prefix, const char *name,
-                     int required, size_t max);
+                     int required, struct text_limit limit);
 /* Trims the spaces, tabs and line breaks around obj's string member name
  * in place, so that what is read and stored after it is the trimmed
  * value (an address pasted with spaces around it, as the recipients
@@ -56,7 +59,7 @@ size_t text_trimmed_span(const char *s, size_t *len);
 /* body_str for a name or label a person reads: only blank space (spaces,
  * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
-                      int required, size_t max);
+                      int required, struct text_limit limit);
 /* A boolean member (JSON true/false, or "true/false/1/0/on/off" in forms).
  * Returns -1 if absent, 0 or 1 otherwise. */
 int body_bool(struct request *req, json_t *obj, const char *prefix, const char *name);
@@ -116,10 +119,10 @@ json_t *json_sorted(json_t *items, int (*cmp)(const void *, const void *));
 /* cmp for json_sorted: items by their "uid", without regard to case (as
  * LDAP compares uids). */
 int json_cmp_uid(const void *a, const void *b);
-/* The required multi-line "body" field of a mail text (up to max bytes, no
+/* The required multi-line "body" field of a mail text (up to limit, no
  * control characters but line breaks and tabs); NULL (recorded) if absent or
  * bad. */
-const char *body_mail_text(struct request *req, json_t *b, size_t max);
+const char *body_mail_text(struct request *req, json_t *b, struct text_limit limit);
 /* The account version the client read (docs/api.md, "Lost updates"):
  * the If-Match header ("<id>.<version>", a weak W/ prefix ignored, `*` or
  * empty: none) or a form's `_version` field; both given must agree.

@@ -134,7 +134,7 @@ int catalog_read_lines(struct request *req, json_t *body, const char *account_ki
          * walkthrough of seed 002, D2). */
         body_single_values(req, item, prefix);
         struct priced_line *l = &out->v[out->n];
-        l->article = body_str(req, item, prefix, "article", 1, 64);
+        l->article = body_str(req, item, prefix, "article", 1, MAX_CHARS(64));
         snprintf(f, sizeof(f), "%s.quantity", prefix);
         json_t *q = json_object_get(item, "quantity");
         if (!q)

@@ -58,17 +58,44 @@ struct contact_change {
  * other administrators while they are an admin of the account after the
  * change, else to "an administrator" (the seed's hand-over by role
  * change: who handed over is a service provider now and may not name
- * contacts). vals: the mail's values, {{if_unexpected}} the last. */
+ * contacts). */
 #define CONTACT_SELF_TEXT "You made this change."
 
+/* {{contact_note}} of contact-changed (round-19 walkthrough of seed 004,
+ * D2: the contact named by a PUT read that the contact changed, not what
+ * it means for them, while the contact person of POST /accounts is told
+ * in the invitation): in the new contact's copy only, what being the
+ * contact of kind ("primary", "technical", "primary and technical")
+ * means, as docs/api.md has it: the account's transactional mail
+ * ("Notifications"), password resets ("Password resets"), and the admin
+ * role kept while they are a contact (409 contact-admin). A line left
+ * out for every other reader. Into text. */
+static void contact_note(struct buf *text, const char *kind)
+{
+    int both = strchr(kind, ' ') != NULL;
+    buf_printf(text,
+               "You are now its %s contact: you get its account and billing mail, may request "
+               "password resets for its people, and stay an administrator while you are its "
+               "contact (to change your role or leave, name ",
+               kind);
+    if (both)
+        buf_adds(text, "other administrators its contacts first).");
+    else
+        buf_printf(text, "another administrator %s contact first).", kind);
+}
+
+/* vals: the mail's values, {{if_unexpected}} and {{contact_note}} the
+ * last two; new_mail: the new contact's address, whose copy carries the
+ * note. */
 static int queue_contact_changed(struct sql_store *sql, unsigned long long account_id,
                                  const char *const *to, size_t n, const struct mail_names *names,
                                  struct template_value *vals, const char *changed_by,
                                  const char *changed_by_mail, int changed_by_admin,
-                                 const char *owner_mail, const char *owner_text, int budget_counts)
+                                 const char *new_mail, const char *owner_mail,
+                                 const char *owner_text, int budget_counts)
 {
     const char *account_name = vals[0].value;
-    struct buf text = BUF_INIT;
+    struct buf text = BUF_INIT, note = BUF_INIT;
     if (changed_by_admin)
         buf_printf(&text,
                    "If you did not expect this change, ask %s or another administrator of %s: "
@@ -80,21 +107,27 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                    "administrator can name another contact; %s is not an administrator of %s.",
                    account_name, changed_by, account_name);
     vals[5].value = buf_str(&text);
+    vals[6].value = TEMPLATE_OMIT_LINE;
+    contact_note(&note, vals[1].value);
     /* The later entry wins for a reader both name: who made the change
      * reads that they did; the new owner of a hand-over who made it reads
      * the owner's text, written for them (transfer.c; round-19
-     * walkthrough of seed 000, D1). */
-    struct reader_value own[2];
+     * walkthrough of seed 000, D1). The new contact's copy carries what
+     * being the contact means (round-19 walkthrough of seed 004, D2). */
+    struct reader_value own[3];
     size_t nown = 0;
     int owner_acted = owner_mail && *owner_mail && owner_text && changed_by_mail &&
                       strcasecmp(owner_mail, changed_by_mail) == 0;
+    if (new_mail && *new_mail)
+        own[nown++] = (struct reader_value){new_mail, "contact_note", buf_str(&note)};
     if (owner_mail && *owner_mail && owner_text)
         own[nown++] = (struct reader_value){owner_mail, "if_unexpected", owner_text};
     if (changed_by_mail && *changed_by_mail && !owner_acted)
         own[nown++] = (struct reader_value){changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT};
-    int st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 6, own,
+    int st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 7, own,
                                   nown, budget_counts);
     buf_free(&text);
+    buf_free(&note);
     return st;
 }
 
@@ -147,13 +180,14 @@ static int contact_tx(struct sql_store *sql, void *arg)
             {"new_name", c->new_person->name ? c->new_person->name : c->new_person->uid},
             {"changed_by", by},
             {"if_unexpected", ""},
+            {"contact_note", ""},
         };
         /* A contact change leaves the caller's roles as they were: an
          * admin of the account, or someone acting from above it (a
          * parent's admin, operator staff). */
-        st =
-            queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
-                                  (caller_roles(req, account_id) & ROLE_ADMIN) != 0, NULL, NULL, 1);
+        st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
+                                   (caller_roles(req, account_id) & ROLE_ADMIN) != 0,
+                                   c->new_person->mail, NULL, NULL, 1);
         free(to);
     }
     /* A reseller's new contact, primary or technical, learns where its
@@ -207,9 +241,10 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"new_name", name},
         {"changed_by", changed_by},
         {"if_unexpected", ""},
+        {"contact_note", ""},
     };
     st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
-                               changed_by_admin, mail, owner_text, 0);
+                               changed_by_admin, mail, mail, owner_text, 0);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;
@@ -326,7 +361,7 @@ void contacts_set(struct request *req)
     static const char *const allowed[] = {"uid", "_version", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    const char *uid = body_str(req, b, NULL, "uid", 1, 64);
+    const char *uid = body_str(req, b, NULL, "uid", 1, MAX_CHARS(64));
     const char *why;
     /* A uid no person can have says what is wrong with it, not "must be
      * an admin" (docs/api.md, the limits table). */

@@ -560,12 +560,13 @@ static const char *invite_body(struct request *req, struct invite *v)
     body_trim(b, "email");
     body_trim(b, "first_name");
     body_trim(b, "last_name");
-    v->email = body_str(req, b, NULL, "email", 1, 254);
-    const char *role = body_str(req, b, NULL, "role", 1, 32);
-    v->first_name = body_str(req, b, NULL, "first_name", 0, 100);
-    v->last_name = body_str(req, b, NULL, "last_name", 0, 100);
+    v->email = body_str(req, b, NULL, "email", 1, MAX_BYTES(254));
+    const char *role = body_str(req, b, NULL, "role", 1, MAX_CHARS(32));
+    v->first_name = body_str(req, b, NULL, "first_name", 0, MAX_CHARS(100));
+    v->last_name = body_str(req, b, NULL, "last_name", 0, MAX_CHARS(100));
     const char *why;
-    if (v->email && (why = validate_email_ascii(v->email)))
+    char buf[WHY_SIZE];
+    if (v->email && (why = validate_email_ascii(v->email, buf)))
         res_field_error(req, "email", why);
     return role;
 }
@@ -1228,7 +1229,7 @@ static const char *login_str(struct request *req, json_t *b, const char *name)
     if (!v || json_is_null(v))
         return NULL;
     if (!json_is_string(v)) {
-        body_str(req, b, NULL, name, 0, 1024); /* records what is wrong */
+        body_str(req, b, NULL, name, 0, ANY_LENGTH); /* records what is wrong */
         return NULL;
     }
     const char *s = json_string_value(v);
@@ -1747,8 +1748,8 @@ void invitations_accept(struct request *req)
     body_only(req, b, NULL, allowed);
     v.uid = login_str(req, b, "uid");
     v.password = login_str(req, b, "password");
-    v.first_name = body_str(req, b, NULL, "first_name", 0, 100);
-    v.last_name = body_str(req, b, NULL, "last_name", 0, 100);
+    v.first_name = body_str(req, b, NULL, "first_name", 0, MAX_CHARS(100));
+    v.last_name = body_str(req, b, NULL, "last_name", 0, MAX_CHARS(100));
     /* uid and password are ignored when LDAP knows the invited mail
      * (docs/api.md, round-3 walkthrough of seed 000): a login that would
      * not do is a 422 here only for an address LDAP does not know, so

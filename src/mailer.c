@@ -150,7 +150,8 @@ static long retry_delay(const struct config *cfg, long attempts)
  * "a@b,c@d" cannot name a second recipient. */
 static int address_ok(const char *a)
 {
-    return validate_email(a) == NULL;
+    char why[WHY_SIZE];
+    return validate_email(a, why) == NULL;
 }
 
 /* err as it may be stored: printable ASCII, at most LAST_ERROR_MAX bytes. */

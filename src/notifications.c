@@ -248,8 +248,8 @@ void announcements_create(struct request *req)
     static const char *const allowed[] = {"subject", "body", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    const char *subject = body_str(req, b, NULL, "subject", 1, 255);
-    const char *body = body_mail_text(req, b, 100000);
+    const char *subject = body_str(req, b, NULL, "subject", 1, MAX_CHARS(255));
+    const char *body = body_mail_text(req, b, MAX_CHARS(100000));
     if (body_failed(req))
         return;
     struct account_ref a = req->account;

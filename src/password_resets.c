@@ -237,7 +237,7 @@ void password_reset_complete(struct request *req)
     static const char *const allowed[] = {"password", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    const char *password = body_str(req, b, NULL, "password", 1, 1024);
+    const char *password = body_str(req, b, NULL, "password", 1, MAX_CHARS(128));
     const char *why = password ? validate_password(password) : NULL;
     if (why)
         res_field_error(req, "password", why);

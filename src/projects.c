@@ -122,7 +122,7 @@ void projects_create(struct request *req)
     /* Spaces around a pasted name are dropped, as around an invitation's
      * names (round-19 walkthrough of seed 003, D2). */
     body_trim(b, "name");
-    c.name = body_name(req, b, NULL, "name", 1, 200);
+    c.name = body_name(req, b, NULL, "name", 1, MAX_CHARS(200));
     if (body_failed(req))
         return;
     int st = request_transaction(req, create_insert_tx, &c);
@@ -335,7 +335,7 @@ void projects_patch(struct request *req)
     struct project_change c = {
         .req = req, .account_id = req->account.id, .id = parse_id(req->args[0])};
     body_trim(b, "name"); /* as on create */
-    c.name = body_name(req, b, NULL, "name", 1, 200);
+    c.name = body_name(req, b, NULL, "name", 1, MAX_CHARS(200));
     if (body_failed(req))
         return;
     int st = request_transaction(req, rename_tx, &c);
@@ -708,7 +708,7 @@ void project_members_put(struct request *req)
     static const char *const allowed[] = {"role", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    const char *role = body_str(req, b, NULL, "role", 1, 16);
+    const char *role = body_str(req, b, NULL, "role", 1, MAX_CHARS(16));
     unsigned bit = role ? project_role_bit(role) : 0;
     if (role && !bit)
         res_field_error(req, "role", "must be owner, editor or reader");

@@ -27,6 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Characters (code points) of the NFC text, as a person counts them
+ * (round-19 walkthrough of seed 001, D1): a label fits label
+ * VARCHAR(100), an option the options JSON, a text value its JSON text
+ * in value VARCHAR(2000) (at most 1,002 characters: every quote or backslash
+ * escaped) and its bytes in sort_key VARBINARY(2000) (4 bytes for each
+ * character at most; migration 082 widened it from 512). */
 #define TEXT_MAX        500
 #define LABEL_MAX       100
 #define OPTION_MAX      100
@@ -156,7 +162,7 @@ static int blank_text(json_t *v)
 }
 
 const char *property_value_check(int type, const char *const *options, json_t *value, int from_text,
-                                 char **value_json, char **sort_key)
+                                 char **value_json, char **sort_key, char buf[WHY_SIZE])
 {
     const char *s = json_is_string(value) ? json_string_value(value) : NULL;
     const char *why;
@@ -175,7 +181,7 @@ const char *property_value_check(int type, const char *const *options, json_t *v
          * 001, D3). */
         char *t = text_nfc(json_string_value(trimmed));
         json_decref(trimmed);
-        if ((why = validate_name(t, TEXT_MAX))) {
+        if ((why = validate_name(t, MAX_CHARS(TEXT_MAX), buf))) {
             free(t);
             return why;
         }
@@ -361,9 +367,9 @@ int properties_apply(struct sql_store *sql, struct request *req, unsigned long l
             failed = 1;
             continue;
         }
-        char *value_json = NULL, *sort_key = NULL;
+        char *value_json = NULL, *sort_key = NULL, buf[WHY_SIZE];
         const char *why = property_value_check(d->type, (const char *const *)d->options, v,
-                                               req->body_is_form, &value_json, &sort_key);
+                                               req->body_is_form, &value_json, &sort_key, buf);
         if (why) {
             /* Blank text is no value: a required one is missing (a
              * select's too: round-17 walkthrough of seed 001, D3). */
@@ -469,8 +475,8 @@ static char *read_options(struct request *req, json_t *b)
         char *plain = text_trimmed(opts[n]);
         const char *option = trimmed[n] = text_nfc(plain); /* stored in NFC */
         free(plain);
-        char why[240];
-        const char *bad = validate_name(option, OPTION_MAX);
+        char why[240], too_long[WHY_SIZE];
+        const char *bad = validate_name(option, MAX_CHARS(OPTION_MAX), too_long);
         if (bad)
             snprintf(why, sizeof(why), "%s", bad);
         keys[n] = text_alike_key(option);
@@ -715,10 +721,10 @@ void property_definitions_create(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .required = -1};
-    c.key = body_str(req, b, NULL, "key", 1, 64);
+    c.key = body_str(req, b, NULL, "key", 1, MAX_CHARS(64));
     body_member_nfc(b, "label");
-    c.label = body_name(req, b, NULL, "label", 1, LABEL_MAX);
-    const char *type = body_str(req, b, NULL, "type", 1, 16);
+    c.label = body_name(req, b, NULL, "label", 1, MAX_CHARS(LABEL_MAX));
+    const char *type = body_str(req, b, NULL, "type", 1, MAX_CHARS(16));
     /* The "required" checkbox of a form: _required_present=1 says it was on
      * the page, so an unticked box is false (round-15 walkthrough of seed
      * 001, D1; as _news_present). */
@@ -887,7 +893,8 @@ void property_definitions_patch(struct request *req)
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .key = req->args[1]};
     body_member_nfc(b, "label");
-    c.label = body_name(req, b, NULL, "label", json_object_get(b, "label") != NULL, LABEL_MAX);
+    c.label =
+        body_name(req, b, NULL, "label", json_object_get(b, "label") != NULL, MAX_CHARS(LABEL_MAX));
     c.required = body_checkbox(req, b, "required", "_required_present");
     if (json_object_get(b, "options")) {
         c.have_options = 1;

@@ -9,6 +9,7 @@
 #define ACCOUNTD_PROPERTIES_H
 
 #include "http.h"
+#include "validate.h"
 
 #include <jansson.h>
 
@@ -31,9 +32,10 @@ const char *property_key_check(const char *key);
  * the API shows: "\"EU\"", "12.5", "true") and *sort_key (bytes that order
  * like the values: numbers as 16 hex digits of the sign-flipped IEEE
  * double, dates YYYY-MM-DD, booleans 0/1, text as is), both malloc'ed.
- * Otherwise returns the message for the 422 and sets nothing. */
+ * Otherwise returns the message for the 422 and sets nothing; a text
+ * longer than 500 characters (in NFC) is said in why. */
 const char *property_value_check(int type, const char *const *options, json_t *value, int from_text,
-                                 char **value_json, char **sort_key);
+                                 char **value_json, char **sort_key, char why[WHY_SIZE]);
 
 /* Writes the values of a PATCH body's `properties` object on child
  * account child_id, inside the caller's transaction: every key must be

@@ -286,7 +286,7 @@ void providers_patch(struct request *req)
         res_field_error(req, "expires_at", "is required (null for no expiry)");
     else if (!json_is_null(given) &&
              !(req->body_is_form && json_is_string(given) && !json_string_value(given)[0]))
-        text = body_str(req, b, NULL, "expires_at", 1, 40);
+        text = body_str(req, b, NULL, "expires_at", 1, MAX_CHARS(40));
     time_t when = 0;
     const char *why;
     if (text && (why = validate_utc_time(text, &when, sqltime)))

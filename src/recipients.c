@@ -341,7 +341,8 @@ char **recipients_read_body(struct request *req, json_t *b, size_t *kept)
     /* Check each; keep the first of addresses equal but for case. */
     *kept = 0;
     for (size_t i = 0; emails && i < n; i++) {
-        const char *why = validate_email(emails[i]);
+        char buf[WHY_SIZE];
+        const char *why = validate_email(emails[i], buf);
         if (why) {
             char f[32];
             snprintf(f, sizeof(f), "emails[%zu]", lines[i]);

@@ -686,7 +686,7 @@ void subscriptions_upgrade(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct sub_change c = {.what = CHANGE_UPGRADE};
-    c.plan = body_str(req, b, NULL, "plan", 1, 32);
+    c.plan = body_str(req, b, NULL, "plan", 1, MAX_CHARS(32));
     c.alias = storefront_alias_field(req, b);
     if (c.plan) {
         /* A plan the catalog does not have is a bad field (as an unknown

@@ -41,9 +41,14 @@ static const char *const added_ph[] = {"account_name", "inviter_name", "role",  
  * {{if_unexpected}}: whom a reader asks who did not expect the change,
  * per reader ("You made this change." in the copy of who made it; not
  * them while they are no admin of the account: round-14 walkthroughs of
- * seeds 000 and 004, D1). */
-static const char *const contact_ph[] = {"account_name", "contact",  "old_name",      "new_name",
-                                         "changed_by",   "greeting", "if_unexpected", NULL};
+ * seeds 000 and 004, D1);
+ * {{contact_note}}: in the new contact's copy, what being that contact
+ * means ("You are now its technical contact: you get its account and
+ * billing mail, ..."), a line left out for every other reader (migration
+ * 082; round-19 walkthrough of seed 004, D2). */
+static const char *const contact_ph[] = {"account_name",  "contact",      "old_name",
+                                         "new_name",      "changed_by",   "greeting",
+                                         "if_unexpected", "contact_note", NULL};
 /* {{providers_note}} as in transfer-invitation; {{pending_invitations}}
  * the invitations the people the hand-over moved sent, which the new
  * owner sends from now on (a line left out when there is none; migration

@@ -176,8 +176,8 @@ void templates_put(struct request *req)
     static const char *const allowed[] = {"subject", "body", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
-    const char *subject = body_str(req, b, NULL, "subject", 1, 255);
-    const char *body = body_mail_text(req, b, 20000);
+    const char *subject = body_str(req, b, NULL, "subject", 1, MAX_CHARS(255));
+    const char *body = body_mail_text(req, b, MAX_BYTES(20000));
     const struct template_info *t = template_find(req->args[1]);
     if (t) {
         /* Every unknown placeholder of a field, and the ones the template

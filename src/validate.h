@@ -2,25 +2,69 @@
  * validate: checks of single field values, pure and table-driven.
  *
  * Each function returns NULL when the value is fine, or a short human
- * message for the problem+json "errors" member. None of them allocate.
+ * message for the problem+json "errors" member. None of them allocate: a
+ * message that names a length (and the length found) is written into the
+ * caller's why buffer of WHY_SIZE bytes, every other one is a constant.
  */
 #ifndef ACCOUNTD_VALIDATE_H
 #define ACCOUNTD_VALIDATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* Printable UTF-8 text without control characters, 1..max bytes after the
- * caller trimmed it. */
-const char *validate_text(const char *s, size_t max);
+/* The unit a text's length limit counts in (round-19 walkthrough of seed
+ * 001, D1: limits counted bytes, so "Müller" was 7 long and 51 "ä" were
+ * over a limit of 100). Characters are Unicode code points, as MariaDB's
+ * utf8mb4 VARCHAR(n) counts them and as a person counts most text; bytes
+ * are UTF-8's, where the store or a standard counts octets (an e-mail
+ * address, RFC 5321; a template body, held in a TEXT column of 65,535
+ * bytes). A letter written with a combining mark ("a" and U+0308) is two
+ * code points: fields stored in NFC (labels, options, property values)
+ * are counted after text_nfc, where most such pairs become one. */
+enum text_unit { TEXT_CHARACTERS, TEXT_BYTES };
+struct text_limit {
+    size_t max;
+    enum text_unit unit;
+};
+#define MAX_CHARS(n) ((struct text_limit){(n), TEXT_CHARACTERS})
+#define MAX_BYTES(n) ((struct text_limit){(n), TEXT_BYTES})
+/* No limit: for a field whose own check names its limit (a host name, a
+ * storefront alias), so that a long value reads that check's words. */
+#define ANY_LENGTH ((struct text_limit){SIZE_MAX, TEXT_BYTES})
+
+/* Room for each message below that is written into the caller's why
+ * buffer (the checks that name a length). The buffer is the caller's, on
+ * its stack: the messages are made on worker threads, and the caller
+ * copies the message (res_field_error) before the buffer goes. */
+#define WHY_SIZE 160
+
+/* The number of code points of UTF-8 s (its bytes that are no UTF-8
+ * continuation byte; a malformed byte counts as one). */
+size_t text_chars(const char *s);
+/* The length of s in unit: text_chars or strlen. */
+size_t text_length(const char *s, enum text_unit unit);
+/* Writes what a 422 says of a text length over limit into why, and
+ * returns why: "is too long: at most 100 characters (this is 101)", or
+ * for bytes "is too long: at most 254 bytes of UTF-8, where a letter
+ * such as \u00e4 takes 2 (this is 260)". */
+const char *text_too_long(char why[WHY_SIZE], struct text_limit limit, size_t length);
+/* NULL if s is at most limit long, else text_too_long's message in why. */
+const char *validate_length(const char *s, struct text_limit limit, char why[WHY_SIZE]);
+
+/* Printable UTF-8 text without control characters, 1..limit long after
+ * the caller trimmed it; the message of a text too long in why. */
+const char *validate_text(const char *s, struct text_limit limit, char why[WHY_SIZE]);
 /* 1 if s ("" too) is only space that shows nothing: spaces, tabs, no-break
  * and other Unicode spaces, zero-width spaces. */
 int text_is_blank(const char *s);
-/* A new password (accept, password reset): 8 to 128 bytes, not only
- * blank space, text as validate_text checks it. NULL or why not. */
+/* A new password (accept, password reset): 8 to 128 characters (code
+ * points: "\u00e4\u00e4\u00e4\u00e4" is 4, not 8), not only blank
+ * space, UTF-8 without control characters (validate_chars). NULL or why
+ * not. */
 const char *validate_password(const char *s);
 /* A name or label a person reads (an account's name, a property's label):
  * validate_text, and not only blank space ("must not be empty"). */
-const char *validate_name(const char *s, size_t max);
+const char *validate_name(const char *s, struct text_limit limit, char why[WHY_SIZE]);
 /* NULL if s is UTF-8 without control characters (C0, DEL, C1 such as
  * U+0085) and without bidirectional formatting characters (U+202A..U+202E,
  * U+2066..U+2069, LRM, RLM, ALM) or U+2028/U+2029; multi_line allows LF,
@@ -34,13 +78,15 @@ const char *validate_country(const char *code);
  * letters and digits). Spaces, dots and dashes are ignored. */
 const char *validate_vat_id(const char *country, const char *vat_id);
 /* A postcode in the format of its country (the EU countries; elsewhere up
- * to 20 letters, digits, spaces and dashes). Letters in any case. */
-const char *validate_postcode(const char *country, const char *postcode);
-/* An e-mail address: one '@', a dotted domain, no spaces, at most 254 bytes. */
-const char *validate_email(const char *s);
+ * to 20 letters, digits, spaces and dashes). Letters in any case. The
+ * message of one over 20 characters in why. */
+const char *validate_postcode(const char *country, const char *postcode, char why[WHY_SIZE]);
+/* An e-mail address: one '@', a dotted domain, no spaces, at most 254
+ * bytes (RFC 5321 counts octets; the message of a longer one in why). */
+const char *validate_email(const char *s, char why[WHY_SIZE]);
 /* validate_email, ASCII only: for addresses that become LDAP's mail
  * (IA5String): invitations and account contacts. */
-const char *validate_email_ascii(const char *s);
+const char *validate_email_ascii(const char *s, char why[WHY_SIZE]);
 /* A person's uid as accountd creates and accepts it: 1-64 of [A-Za-z0-9._-],
  * starting with a letter or digit. */
 const char *validate_uid(const char *s);
@@ -83,9 +129,10 @@ char *text_alike_key(const char *s);
 char *fold_vat_id(char *s);
 /* The text of an account search (GET /accounts?search=), trimmed by the
  * caller: not only blank space (text_is_blank: "must not be empty"), at
- * most SEARCH_MAX_CHARS characters (code points), validate_chars. */
+ * most SEARCH_MAX_CHARS characters (code points; the message in why),
+ * validate_chars. */
 #define SEARCH_MAX_CHARS 200
-const char *validate_search(const char *s);
+const char *validate_search(const char *s, char why[WHY_SIZE]);
 /* Parses a positive decimal id (1..2^63-1) with no sign or spaces: 0 if bad. */
 unsigned long long parse_id(const char *s);
 

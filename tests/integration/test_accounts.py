@@ -1093,3 +1093,97 @@ def test_a_spent_mail_budget_refuses_a_rename_not_a_properties_change(
     assert S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["name"] == acc.name
     S.expect(api(t.admin).patch(f"/api/v1/accounts/{acc.id}",
                                 json={"name": acc.name, "properties": {}}), 200)
+
+
+# ------------------------------------------------- round 19, seed 001
+
+def too_long(limit, length, unit="characters"):
+    return f"is too long: at most {limit} {unit} (this is {length})"
+
+
+def test_text_limits_count_characters_and_say_the_limit(api, sql, make_tenant, make_account,
+                                                        make_person, set_roles):
+    """Round-19 walkthrough of seed 001, D1: the limits counted bytes, so
+    101 "ä" in an account name (200 bytes) and 51 in company.city (100
+    bytes) were refused, and "is too long" never said how long a field
+    may be. Names and company fields count characters, as their utf8mb4
+    VARCHAR columns hold them: 200 "ä" are a name, 100 a city; one more
+    is 422 naming the limit and the length, on create, on PATCH and
+    through a form's error_to. Who may not PATCH is refused first (a
+    member 403, another tenant 404), whatever the length."""
+    from urllib.parse import parse_qsl, urlsplit
+    t = make_tenant("r19len")
+    s = api(t.admin)
+    # POST /accounts: 200 "ä" (400 bytes) is a name; 201 is not.
+    name = "\u00e4" * 200
+    acc = make_account(t.admin, "customer", t.account.id, name=name,
+                       company=company("\u00f6" * 200, street="\u00fc" * 200, city="\u00e4" * 100))
+    row = sql.account(acc.id)
+    assert (row["name"], row["company_name"], row["company_city"]) == (name, "\u00f6" * 200,
+                                                                       "\u00e4" * 100), row
+    body = _body(t.account.id, name="\u00e4" * 201)
+    body["company"]["city"] = "\u00df" * 101
+    errors = S.expect_field_errors(_post_rejected(api, sql, t.admin, body, 422, "name", "city"))
+    assert errors == {"name": too_long(200, 201), "company.city": too_long(100, 101)}, errors
+    # The tester's PATCHes: 51 "ä" in the city, 101 in the name.
+    got = S.expect(s.patch(f"/api/v1/accounts/{acc.id}",
+                           json={"name": "\u00e4" * 101, "company": {"city": "\u00e4" * 51}}), 200)
+    assert (got["name"], got["company"]["city"]) == ("\u00e4" * 101, "\u00e4" * 51), got
+    errors = S.expect_field_errors(s.patch(f"/api/v1/accounts/{acc.id}", json={
+        "company": {"city": "\u00e4" * 101, "street": "x" * 201, "postcode": "1" * 21}}))
+    assert errors == {"company.city": too_long(100, 101), "company.street": too_long(200, 201),
+                      "company.postcode": too_long(20, 21)}, errors
+    assert sql.account(acc.id)["company_city"] == "\u00e4" * 51
+    # A form's error_to carries the same message.
+    r = s.form("POST", f"/api/v1/accounts/{acc.id}",
+               [("_method", "PATCH"), ("company[city]", "\u00e4" * 101),
+                ("error_to", S.ORIGIN + "/edit")])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert q["errors[company.city]"] == too_long(100, 101), q
+    # Who may not: a member 403, another tenant 404, nothing changed.
+    member = make_person(prefix="r19lenm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    S.expect_problem(api(member).patch(f"/api/v1/accounts/{acc.id}",
+                                       json={"name": "\u00e4" * 201}), 403, "forbidden")
+    other = make_tenant("r19leno")
+    S.expect_problem(api(other.admin).patch(f"/api/v1/accounts/{acc.id}",
+                                            json={"name": "\u00e4" * 201}), 404)
+    S.expect_problem(api(other.admin).post("/api/v1/accounts",
+                                           json=_body(t.account.id, name="\u00e4" * 201)), 404)
+    assert sql.account(acc.id)["name"] == "\u00e4" * 101
+
+
+def test_a_parent_that_cannot_have_the_child_says_what_is_true(api, sql, make_tenant, make_account,
+                                                               make_person, set_roles, distributor):
+    """Round-19 walkthrough of seed 001, D2: under a customer every kind
+    was refused on `kind` ("this kind of account cannot be created under
+    the parent"), as if another kind would do, and under a (sub-)partner
+    the kinds it takes were not named. Under a customer it is
+    `parent_id`, which has no child accounts; under a partner or a
+    distributor `kind`, naming the kinds that parent takes. Nothing is
+    created. A member of the parent is 403, another tenant 404."""
+    t = make_tenant("r19kind")
+    cust = make_account(t.admin, "customer", t.account.id)
+    sub = make_account(t.admin, "partner", t.account.id)
+    for kind in ("customer", "partner", "distributor"):
+        errors = S.expect_field_errors(_post_rejected(api, sql, t.admin, _body(cust.id, kind=kind),
+                                                      422, "parent_id"))
+        assert errors == {"parent_id": "is a customer account, which has no child accounts"}, errors
+    errors = S.expect_field_errors(_post_rejected(api, sql, t.admin,
+                                                  _body(sub.id, kind="distributor"), 422, "kind"))
+    assert errors == {"kind": "must be partner or customer under a partner account"}, errors
+    dist_admin, dist = distributor
+    errors = S.expect_field_errors(_post_rejected(api, sql, dist_admin,
+                                                  _body(dist.id, kind="distributor"), 422, "kind"))
+    assert errors == {"kind": "must be partner or customer under a distributor account"}, errors
+    # The kinds named are the ones that work.
+    make_account(t.admin, "customer", sub.id)
+    make_account(t.admin, "partner", sub.id)
+    # Who may not: a member of the customer (403), another tenant (404).
+    member = make_person(prefix="r19kindm")
+    set_roles(t.admin, cust.id, member, ["member"])
+    _post_rejected(api, sql, member, _body(cust.id), 403, slug="forbidden")
+    other = make_tenant("r19kindo")
+    _post_rejected(api, sql, other.admin, _body(cust.id), 404, slug="not-found")
+    _post_rejected(api, sql, other.admin, _body(sub.id, kind="distributor"), 404, slug="not-found")

@@ -521,3 +521,89 @@ def test_naming_oneself_with_no_other_contact_is_told_to_the_other_admins(
     S.expect(api(gus).put(contact_path(acc.id, "technical"), json={"uid": ann.uid}), 200)
     rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
     assert addresses(rows) == sorted([gus.mail.lower(), ann.mail.lower(), bare.lower()]), rows
+
+
+NOTE = ("You are now its {kind} contact: you get its account and billing mail, may request password"
+        " resets for its people, and stay an administrator while you are its contact (to change"
+        " your role or leave, name {rest} first).")
+
+
+def note(kind):
+    rest = ("other administrators its contacts" if kind == "primary and technical"
+            else f"another administrator {kind} contact")
+    return NOTE.format(kind=kind, rest=rest)
+
+
+def test_the_new_contacts_copy_says_what_being_the_contact_means(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-19 walkthrough of seed 004, D2: Anna named Carl technical
+    contact by form, and his contact-changed said that the contact
+    changed, not what it means for him, while the contact person of POST
+    /accounts is told in the invitation ({{contact_note}}). The new
+    contact's copy now carries the line, worded for the kind named; the
+    old contact's, the other contact's and the recipients' copies do not
+    (the line is left out, nothing blank in its place). The contact
+    person named at POST /accounts reads it for both kinds. A member may
+    not name a contact (403), another tenant 404, and nobody is mailed."""
+    from urllib.parse import parse_qsl, urlsplit
+    t = make_tenant("r19cn")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, carl = make_person(prefix="r19cna"), make_person(prefix="r19cnc")
+    for who in (anna, carl):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    bare = S.unique_mail("ops-")
+    S.expect(api(anna).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                           json={"emails": [bare]}), 200)
+    S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": anna.uid}), 200)
+    S.expect(api(anna).put(contact_path(acc.id, "technical"), json={"uid": anna.uid}), 200)
+
+    # The tester's form: Anna hands technical to Carl.
+    before = S.outbox_max_id(sql)
+    r = api(anna).form("POST", contact_path(acc.id, "technical"),
+                       [("_method", "PUT"), ("uid", carl.uid),
+                        ("return_to", S.ORIGIN + "/portal/ok")])
+    assert r.status_code == 303, S.describe(r)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([anna.mail.lower(), carl.mail.lower(), bare.lower()]), rows
+    carls = received(mailbox, rows, carl.mail)
+    assert carls.startswith(f"Hello {carl.name},\n\n{anna.name} changed the technical contact of"
+                            f" {acc.name} from {anna.name} to {carl.name}.\n{note('technical')}\n\n"
+                            + WHY.format(acc=acc.name)), carls
+    for to in (anna.mail, bare):
+        other = received(mailbox, rows, to)
+        assert "You are now" not in other, other
+        assert f"from {anna.name} to {carl.name}.\n\n" + WHY.format(acc=acc.name) in other, other
+    # The primary kind, to someone who is already the other contact: Carl
+    # is technical and becomes primary too; his copy says primary.
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": carl.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    carls = received(mailbox, rows, carl.mail)
+    assert f"to {carl.name}.\n{note('primary')}\n\n" in carls, carls
+    assert "You are now" not in received(mailbox, rows, anna.mail)
+    assert "You are now" not in received(mailbox, rows, bare)
+
+    # Who may not: a member (403), another tenant (404); no mail.
+    member = make_person(prefix="r19cnm")
+    set_roles(anna, acc.id, member, ["member"])
+    other_tenant = make_tenant("r19cno")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).put(contact_path(acc.id, "technical"), json={"uid": anna.uid}),
+                     403, "forbidden")
+    S.expect_problem(api(other_tenant.admin).put(contact_path(acc.id, "technical"),
+                                                 json={"uid": anna.uid}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+    # The contact person of POST /accounts, added at once: both kinds.
+    p = make_person(prefix="r19cnp")
+    set_roles("olivia", t.account.id, p, ["member"])
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).post("/api/v1/accounts", json={
+        "kind": "customer", "name": S.unique("it-r19cn-"), "parent_id": t.account.id,
+        "contact": {"email": p.mail}})
+    S.expect(r, 201)
+    new_id = S.location_id(r)
+    rows = [row for row in S.wait_outbox_settled(sql, account_id=new_id, after_id=before)
+            if row["template"] == "contact-changed"]
+    assert addresses(rows) == [p.mail.lower()], rows
+    assert f".\n{note('primary and technical')}\n\n" in received(mailbox, rows, p.mail)

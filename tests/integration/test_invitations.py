@@ -1276,3 +1276,62 @@ def test_a_service_provider_cannot_replace_a_pending_admin_invitation(api, custo
     uid = S.unique("adm")
     S.expect(accept(api, token, uid=uid, password=fresh_password()), 200)
     assert S.norm_dn(S.person_dn(uid)) in S.group_members(ldap_admin, acc.id, "admin")
+
+
+def test_names_count_characters_and_a_long_one_says_the_limit(api, customer, invite, invitation_mail,
+                                                              sql, ldap_admin, make_person,
+                                                              set_roles, make_tenant):
+    """Round-19 walkthrough of seed 001, D1: a first_name of 51 "ä" (102
+    bytes) was refused with a bare "is too long" (the limit counted 100
+    bytes). first_name and last_name count 100 characters, as
+    invitations.first_name VARCHAR(100) holds them and LDAP's givenName
+    and sn (up to 32768 characters) take them; 101 is 422 naming the
+    limit, at the invitation and at the accept. The address stays
+    limited in bytes (RFC 5321). The new password counts characters too,
+    as its message always said: four umlauts (8 bytes) are too short. A
+    member may not invite (403), another tenant gets 404."""
+    admin, acc = customer
+    first, last = "\u00e4" * 100, "\u00df" * 100
+    email = S.unique_mail()
+    body = invite(admin, acc.id, email, "member", first_name="\u00e4" * 51)
+    assert body["status"] == "invited", body
+    before = S.outbox_max_id(sql)  # the link of the invitation renewed below
+    body = invite(admin, acc.id, email, "member", first_name=first, last_name=last)
+    row = invitation_row(sql, body["id"])
+    assert (row["first_name"], row["last_name"]) == (first, last), row
+    r = api(admin).post(f"/api/v1/accounts/{acc.id}/invitations", json={
+        "email": S.unique_mail(), "role": "member", "first_name": "\u00e4" * 101,
+        "last_name": "\u00f6" * 150})
+    errors = S.expect_field_errors(r, "first_name", "last_name")
+    assert errors == {"first_name": "is too long: at most 100 characters (this is 101)",
+                      "last_name": "is too long: at most 100 characters (this is 150)"}, errors
+    local = "a" * 64
+    long_mail = f"{local}@{'b' * 60}.{'c' * 60}.{'d' * 60}.example"  # 64 + 1 + 182 + 8 = 255
+    r = api(admin).post(f"/api/v1/accounts/{acc.id}/invitations",
+                        json={"email": long_mail, "role": "member"})
+    errors = S.expect_field_errors(r, "email")
+    assert errors == {"email": "is too long: at most 254 bytes of UTF-8, where a letter such as"
+                               " \u00e4 takes 2 (this is 255)"}, errors
+
+    # The accept: names over 100 characters, a password of 4 characters
+    # (8 bytes); then the names of the invitation and a good password.
+    mail, token = invitation_mail(email, after=before)
+    r = accept(api, token, uid=S.unique("r19n"), password="\u00e4\u00f6\u00fc\u00df",
+               first_name="\u00e4" * 101)
+    errors = S.expect_field_errors(r, "password", "first_name")
+    assert errors["password"] == "must be 8 to 128 characters", errors
+    assert errors["first_name"] == "is too long: at most 100 characters (this is 101)", errors
+    uid = S.unique("r19n")
+    S.expect(accept(api, token, uid=uid, password=fresh_password()), 200)
+    entry = S.ldap_entry(ldap_admin, S.person_dn(uid), ["givenName", "sn", "cn"])
+    assert [str(v) for v in entry["givenname"]] == [first], entry
+    assert [str(v) for v in entry["sn"]] == [last], entry
+
+    # Who may not: a member (403), another tenant (404), whatever the length.
+    member = make_person(prefix="r19nm")
+    set_roles(admin, acc.id, member, ["member"])
+    S.expect_problem(api(member).post(f"/api/v1/accounts/{acc.id}/invitations", json={
+        "email": S.unique_mail(), "role": "member", "first_name": "\u00e4" * 101}), 403)
+    other = make_tenant("r19no")
+    S.expect_problem(api(other.admin).post(f"/api/v1/accounts/{acc.id}/invitations", json={
+        "email": S.unique_mail(), "role": "member", "first_name": "\u00e4" * 101}), 404)

@@ -1346,3 +1346,72 @@ def test_unicode_look_alikes_are_one_option_one_label_and_one_value(
     S.expect_problem(api(other.admin).get(ACCOUNTS, params={"parent_id": t.account.id,
                                                             "filter[land]": nfd_o}), 404)
     assert S.expect(s.get(defs_path(t.account.id, "land")), 200)["options"] == [nfc_o, "K\u00e4rnten", "Tirol"]
+
+
+def test_labels_and_text_values_count_characters_and_say_the_limit(
+        api, sql, make_account, make_person, set_roles, make_tenant, partner_with_properties):
+    """Round-19 walkthrough of seed 001, D1: a label of 51 "ä" typed with
+    combining marks (100 bytes in NFC) and a text value of 251 "é" (e and
+    U+0301) were refused with a bare "is too long": the limits counted
+    bytes. A label counts 100 characters, an option 100, a text value 500,
+    of the text as stored (NFC); one more is 422 naming the limit and the
+    length. A text value of 500 four-byte characters is stored whole (its
+    sort_key, 2,000 bytes, was 512 before migration 082), sorted and
+    filtered by. Who may not define is refused first: billing 403,
+    another tenant 404."""
+    t = partner_with_properties
+    s = api(t.admin)
+    path = defs_path(t.account.id)
+    label = "a\u0308" * 51
+    created, _ = define(api, t.admin, t.account.id, key="lang2", label=label, type="text")
+    assert created["label"] == "\u00e4" * 51, created
+    created, _ = define(api, t.admin, t.account.id, key="lang3", label="\u00f6" * 100, type="select",
+                        options=["\u00fc" * 100, "o\u0308" * 100])
+    assert created["options"] == ["\u00fc" * 100, "\u00f6" * 100], created
+    errors = S.expect_field_errors(s.post(path, json={
+        "key": "lang4", "label": "\u00e4" * 101, "type": "select",
+        "options": ["ok", "\u00fc" * 101]}), "label", "options[1]")
+    assert errors == {"label": "is too long: at most 100 characters (this is 101)",
+                      "options[1]": "is too long: at most 100 characters (this is 101)"}, errors
+    errors = S.expect_field_errors(s.patch(defs_path(t.account.id, "lang2"),
+                                           json={"label": "o\u0308" * 101}), "label")
+    assert errors == {"label": "is too long: at most 100 characters (this is 101)"}, errors
+
+    # Values: the tester's 251 "é" in NFD; 500 emoji (2,000 bytes); 501 "é".
+    a = make_account(t.admin, "customer", t.account.id)
+    b = make_account(t.admin, "customer", t.account.id)
+    got = S.expect(s.patch(f"{ACCOUNTS}/{a.id}", json={"properties": {
+        "region": "EU", "note": "e\u0301" * 251}}), 200)
+    assert got["properties"]["note"] == "\u00e9" * 251, got
+    emoji = "\U0001f600" * 500
+    got = S.expect(s.patch(f"{ACCOUNTS}/{b.id}", json={"properties": {
+        "region": "EU", "note": emoji}}), 200)
+    assert got["properties"]["note"] == emoji, got
+    assert json.loads(value_rows(sql, b.id)["note"][0]) == emoji
+    assert value_rows(sql, b.id)["note"][1] == emoji.encode()
+    rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "filter[note]": emoji}), 200)
+    assert [i["id"] for i in rows["items"]] == [b.id], rows
+    rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "sort": "-note",
+                                            "limit": 1}), 200)
+    assert [i["id"] for i in rows["items"]] == [b.id], rows
+    rows = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "sort": "-note", "limit": 1,
+                                            "cursor": rows["next_cursor"]}), 200)
+    assert [i["id"] for i in rows["items"]] == [a.id], rows
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{a.id}", json={"properties": {
+        "note": "e\u0301" * 501}}), "properties.note")
+    assert errors == {"properties.note": "is too long: at most 500 characters (this is 501)"}, errors
+    errors = S.expect_field_errors(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                                           "filter[note]": "x" * 501}))
+    assert errors == {"filter[note]": "is too long: at most 500 characters (this is 501)"}, errors
+    assert json.loads(value_rows(sql, a.id)["note"][0]) == "\u00e9" * 251
+
+    # Who may not: billing of the partner 403, another tenant 404.
+    billing = make_person(prefix="r19pb")
+    set_roles(t.admin, t.account.id, billing, ["billing"])
+    S.expect_problem(api(billing).post(path, json={"key": "b_lang", "label": "\u00e4" * 101,
+                                                   "type": "text"}), 403)
+    other = make_tenant("r19po")
+    S.expect_problem(api(other.admin).post(path, json={"key": "o_lang", "label": "\u00e4" * 101,
+                                                       "type": "text"}), 404)
+    S.expect_problem(api(other.admin).patch(f"{ACCOUNTS}/{a.id}", json={"properties": {
+        "note": "e\u0301" * 501}}), 404)

@@ -34,8 +34,10 @@ TEMPLATES = {
     # walkthroughs of seeds 000 and 004, D1)
     # sql/077: the other admins read it too when nobody else would (round-18
     # walkthrough of seed 004, D1), and the line saying why names them
+    # sql/082: {{contact_note}}, what being the contact means, in the new
+    # contact's copy (round-19 walkthrough of seed 004, D2)
     "contact-changed": {"account_name", "contact", "old_name", "new_name", "changed_by",
-                        "greeting", "if_unexpected"},
+                        "greeting", "if_unexpected", "contact_note"},
     # sql/073: {{providers_note}} as in transfer-invitation, and
     # {{pending_invitations}}, the invitations the new owner sends now
     # (round-18 walkthrough of seed 000, D1 and D2)
@@ -448,6 +450,15 @@ CONTACT_049 = ("{{greeting}}\n\n{{changed_by}} changed the {{contact}} contact o
                " notification recipient of {{account_name}}. {{if_unexpected}}\n")
 
 
+# sql/077's text, and sql/082's: {{contact_note}}, a line of the new
+# contact's copy (round-19 walkthrough of seed 004, D2)
+CONTACT_077 = CONTACT_049.replace(
+    "notification recipient of {{account_name}}. ",
+    "notification recipient of {{account_name}}, or as one of its administrators while it"
+    " has no other named contact. ")
+CONTACT_082 = CONTACT_077.replace("{{new_name}}.\n\n", "{{new_name}}.\n{{contact_note}}\n\n")
+
+
 def run_migration(env, name):
     path = os.path.join(env.get("ACCOUNTD_SRC") or os.getcwd(), "sql", name)
     with open(path) as f:
@@ -550,10 +561,7 @@ def test_migration_077_changes_only_the_shipped_default(sql, env, make_account, 
     049 keeps it, and so does a default row someone edited in the
     database. Run once more here, as `accountd migrate` runs it."""
     row = defaults(sql)["contact-changed"]
-    assert row["body"] == CONTACT_049.replace(
-        "notification recipient of {{account_name}}. ",
-        "notification recipient of {{account_name}}, or as one of its administrators while it"
-        " has no other named contact. "), row
+    assert row["body"] == CONTACT_082, row  # migration 082 changed it again
     dist = make_account("olivia", "distributor", operator_id)
     sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
     sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
@@ -650,3 +658,40 @@ def test_migration_083_adds_the_two_defaults_and_keeps_edits(sql, env, make_acco
                  " AND name='handed-over-to-customer'", handed["body"])
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='provider-granted'", int(dist.id)) == own
+
+
+def test_migration_082_changes_only_the_unchanged_default(sql, env, make_account, operator_id):
+    """Migration 082 (round-19 walkthrough of seed 004, D2): the shipped
+    contact-changed has {{contact_note}}, what being the contact means, a
+    line of the new contact's copy only. It changed the default only where
+    it was still migration 077's text: a distributor's override with that
+    text keeps it, and so does a default row someone edited in the
+    database. Run twice more here, as `accountd migrate` could; its other
+    half (text property values' sort_key widened to 2,000 bytes) repeats
+    harmlessly."""
+    row = defaults(sql)["contact-changed"]
+    assert row["body"] == CONTACT_082, row
+    assert "{{contact_note}}" not in CONTACT_077
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'contact-changed', %s, %s)", int(dist.id), row["subject"], CONTACT_077)
+    edited = CONTACT_077.replace("You get this mail", "You receive this mail")
+    try:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='contact-changed'", CONTACT_077)
+        run_migration(env, "082_contact_note_text_limits.sql")
+        assert defaults(sql)["contact-changed"]["body"] == CONTACT_082
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='contact-changed'", edited)
+        run_migration(env, "082_contact_note_text_limits.sql")
+        assert defaults(sql)["contact-changed"]["body"] == edited
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='contact-changed'", row["body"])
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='contact-changed'", int(dist.id)) == CONTACT_077
+    assert defaults(sql)["contact-changed"] == row
+    assert sql.value("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA ="
+                     " DATABASE() AND TABLE_NAME = 'account_property_values'"
+                     " AND COLUMN_NAME = 'sort_key'") == "varbinary(2000)"

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicase.h>
@@ -12,6 +13,10 @@
 #include "sql_store.h"
 #include "token.h"
 #include "validate.h"
+
+/* The messages that name a length go into the caller's buffer; these
+ * tests run on one thread. */
+static char why_buf[WHY_SIZE];
 
 static void countries(void **state)
 {
@@ -104,26 +109,26 @@ static void vat_refusals_name_the_format(void **state)
 static void postcodes_by_country(void **state)
 {
     (void)state;
-    assert_null(validate_postcode("AT", "1010"));
-    assert_non_null(validate_postcode("AT", "10100"));
-    assert_null(validate_postcode("DE", "10115"));
-    assert_non_null(validate_postcode("DE", "1011"));
-    assert_null(validate_postcode("NL", "1012 ab"));
-    assert_null(validate_postcode("NL", "1012AB"));
-    assert_non_null(validate_postcode("NL", "1012"));
-    assert_null(validate_postcode("PL", "00-950"));
-    assert_non_null(validate_postcode("PL", "00950"));
-    assert_null(validate_postcode("PT", "1000-001"));
-    assert_null(validate_postcode("IE", "D02 X285"));
-    assert_null(validate_postcode("IE", "D6W1234"));
-    assert_non_null(validate_postcode("IE", "12345"));
-    assert_null(validate_postcode("MT", "VLT 1117"));
-    assert_null(validate_postcode("SE", "114 55"));
-    assert_null(validate_postcode("LV", "LV-1050"));
-    assert_null(validate_postcode("US", "94105-1234"));
-    assert_null(validate_postcode("GB", "SW1A 1AA"));
-    assert_non_null(validate_postcode("US", "9410$"));
-    assert_non_null(validate_postcode("AT", ""));
+    assert_null(validate_postcode("AT", "1010", why_buf));
+    assert_non_null(validate_postcode("AT", "10100", why_buf));
+    assert_null(validate_postcode("DE", "10115", why_buf));
+    assert_non_null(validate_postcode("DE", "1011", why_buf));
+    assert_null(validate_postcode("NL", "1012 ab", why_buf));
+    assert_null(validate_postcode("NL", "1012AB", why_buf));
+    assert_non_null(validate_postcode("NL", "1012", why_buf));
+    assert_null(validate_postcode("PL", "00-950", why_buf));
+    assert_non_null(validate_postcode("PL", "00950", why_buf));
+    assert_null(validate_postcode("PT", "1000-001", why_buf));
+    assert_null(validate_postcode("IE", "D02 X285", why_buf));
+    assert_null(validate_postcode("IE", "D6W1234", why_buf));
+    assert_non_null(validate_postcode("IE", "12345", why_buf));
+    assert_null(validate_postcode("MT", "VLT 1117", why_buf));
+    assert_null(validate_postcode("SE", "114 55", why_buf));
+    assert_null(validate_postcode("LV", "LV-1050", why_buf));
+    assert_null(validate_postcode("US", "94105-1234", why_buf));
+    assert_null(validate_postcode("GB", "SW1A 1AA", why_buf));
+    assert_non_null(validate_postcode("US", "9410$", why_buf));
+    assert_non_null(validate_postcode("AT", "", why_buf));
 }
 
 static void utc_times(void **state)
@@ -146,13 +151,13 @@ static void utc_times(void **state)
 static void emails(void **state)
 {
     (void)state;
-    assert_null(validate_email("carla@example.org"));
-    assert_non_null(validate_email("carla"));
-    assert_non_null(validate_email("carla@localhost"));
-    assert_non_null(validate_email("a b@example.org"));
-    assert_non_null(validate_email("a@b@example.org"));
-    assert_non_null(validate_email("a@example..org"));
-    assert_non_null(validate_email("a@example.org\r\nBcc: x@y.z"));
+    assert_null(validate_email("carla@example.org", why_buf));
+    assert_non_null(validate_email("carla", why_buf));
+    assert_non_null(validate_email("carla@localhost", why_buf));
+    assert_non_null(validate_email("a b@example.org", why_buf));
+    assert_non_null(validate_email("a@b@example.org", why_buf));
+    assert_non_null(validate_email("a@example..org", why_buf));
+    assert_non_null(validate_email("a@example.org\r\nBcc: x@y.z", why_buf));
 }
 
 static void uids(void **state)
@@ -169,10 +174,10 @@ static void uids(void **state)
 static void text_and_keys(void **state)
 {
     (void)state;
-    assert_null(validate_text("Acme", 10));
-    assert_non_null(validate_text("", 10));
-    assert_non_null(validate_text("12345678901", 10));
-    assert_non_null(validate_text("a\nb", 10));
+    assert_null(validate_text("Acme", MAX_CHARS(10), why_buf));
+    assert_non_null(validate_text("", MAX_CHARS(10), why_buf));
+    assert_non_null(validate_text("12345678901", MAX_CHARS(10), why_buf));
+    assert_non_null(validate_text("a\nb", MAX_CHARS(10), why_buf));
     assert_null(validate_idempotency_key("form-3f2a"));
     assert_non_null(validate_idempotency_key("with space"));
     assert_non_null(validate_idempotency_key(""));
@@ -190,37 +195,39 @@ static void text_and_keys(void **state)
 static void text_refuses_unicode_controls_and_bidi_overrides(void **state)
 {
     (void)state;
-    assert_null(validate_text("J\xc3\xbcrgen M\xc3\xbcller", 100)); /* Jürgen Müller */
-    assert_null(validate_text("\xe6\x9d\xb1\xe4\xba\xac", 100));    /* 東京 */
-    assert_null(validate_text("\xf0\x9f\x98\x80", 100));            /* an emoji */
+    assert_null(
+        validate_text("J\xc3\xbcrgen M\xc3\xbcller", MAX_CHARS(100), why_buf)); /* Jürgen Müller */
+    assert_null(validate_text("\xe6\x9d\xb1\xe4\xba\xac", MAX_CHARS(100), why_buf)); /* 東京 */
+    assert_null(validate_text("\xf0\x9f\x98\x80", MAX_CHARS(100), why_buf));         /* an emoji */
     assert_non_null(validate_text("a\xc2\x85"
                                   "b",
-                                  100)); /* U+0085 NEL */
+                                  MAX_CHARS(100), why_buf)); /* U+0085 NEL */
     assert_non_null(validate_text("a\xc2\x9b"
                                   "b",
-                                  100));                            /* U+009B CSI */
-    assert_non_null(validate_text("evil\xe2\x80\xaetxt.exe", 100)); /* U+202E RLO */
+                                  MAX_CHARS(100), why_buf)); /* U+009B CSI */
+    assert_non_null(
+        validate_text("evil\xe2\x80\xaetxt.exe", MAX_CHARS(100), why_buf)); /* U+202E RLO */
     assert_non_null(validate_text("a\xe2\x80\xaa"
                                   "b",
-                                  100)); /* U+202A LRE */
+                                  MAX_CHARS(100), why_buf)); /* U+202A LRE */
     assert_non_null(validate_text("a\xe2\x80\xa8"
                                   "b",
-                                  100)); /* U+2028 */
+                                  MAX_CHARS(100), why_buf)); /* U+2028 */
     assert_non_null(validate_text("a\xe2\x80\xa9"
                                   "b",
-                                  100)); /* U+2029 */
+                                  MAX_CHARS(100), why_buf)); /* U+2029 */
     assert_non_null(validate_text("a\xe2\x81\xa6"
                                   "b",
-                                  100)); /* U+2066 LRI */
+                                  MAX_CHARS(100), why_buf)); /* U+2066 LRI */
     assert_non_null(validate_text("a\xe2\x80\x8f"
                                   "b",
-                                  100)); /* U+200F RLM */
-    assert_non_null(validate_text("a\x7f", 100));
-    assert_non_null(validate_text("a\tb", 100));
+                                  MAX_CHARS(100), why_buf)); /* U+200F RLM */
+    assert_non_null(validate_text("a\x7f", MAX_CHARS(100), why_buf));
+    assert_non_null(validate_text("a\tb", MAX_CHARS(100), why_buf));
     /* Not UTF-8: overlong, a surrogate, cut short. */
-    assert_non_null(validate_text("\xc0\xaf", 100));
-    assert_non_null(validate_text("\xed\xa0\x80", 100));
-    assert_non_null(validate_text("a\xe2\x80", 100));
+    assert_non_null(validate_text("\xc0\xaf", MAX_CHARS(100), why_buf));
+    assert_non_null(validate_text("\xed\xa0\x80", MAX_CHARS(100), why_buf));
+    assert_non_null(validate_text("a\xe2\x80", MAX_CHARS(100), why_buf));
     /* Mail bodies keep line breaks and tabs, nothing else. */
     assert_null(validate_chars("line 1\r\nline 2\tend", 1));
     assert_non_null(validate_chars("a\xe2\x80\xae"
@@ -236,29 +243,32 @@ static void text_refuses_unicode_controls_and_bidi_overrides(void **state)
 static void emails_are_ascii_dot_atoms(void **state)
 {
     (void)state;
-    assert_null(validate_email("first.last+tag@sub.example.org"));
-    assert_null(validate_email("o'brien@example.org"));
+    assert_null(validate_email("first.last+tag@sub.example.org", why_buf));
+    assert_null(validate_email("o'brien@example.org", why_buf));
     /* ünï@x.example */
-    assert_non_null(validate_email_ascii("\xc3\xbcn\xc3\xaf@x.example"));
+    assert_non_null(validate_email_ascii("\xc3\xbcn\xc3\xaf@x.example", why_buf));
     assert_non_null(validate_email_ascii("user@b\xc3\xbc"
-                                         "cher.example"));
-    assert_null(validate_email_ascii("first.last@example.org"));
-    assert_non_null(validate_email_ascii("a..b@example.org"));
+                                         "cher.example",
+                                         why_buf));
+    assert_null(validate_email_ascii("first.last@example.org", why_buf));
+    assert_non_null(validate_email_ascii("a..b@example.org", why_buf));
     /* Notification recipients may be UTF-8 (RFC 6531); never controls. */
     assert_null(validate_email("j\xc3\xb6rg@m\xc3\xbc"
-                               "ller.example"));
+                               "ller.example",
+                               why_buf));
     assert_non_null(validate_email("a\xe2\x80\xae"
-                                   "b@example.org"));
-    assert_non_null(validate_email("a\xc2\x85@example.org"));
-    assert_non_null(validate_email("a..b@example.org"));
-    assert_non_null(validate_email(".a@example.org"));
-    assert_non_null(validate_email("a.@example.org"));
-    assert_non_null(validate_email("a..b@"));
-    assert_non_null(validate_email(".a@"));
-    assert_non_null(validate_email("a@-example.org"));
-    assert_non_null(validate_email("a@example-.org"));
-    assert_non_null(validate_email("a@.example.org"));
-    assert_non_null(validate_email("a@exa_mple.org"));
+                                   "b@example.org",
+                                   why_buf));
+    assert_non_null(validate_email("a\xc2\x85@example.org", why_buf));
+    assert_non_null(validate_email("a..b@example.org", why_buf));
+    assert_non_null(validate_email(".a@example.org", why_buf));
+    assert_non_null(validate_email("a.@example.org", why_buf));
+    assert_non_null(validate_email("a..b@", why_buf));
+    assert_non_null(validate_email(".a@", why_buf));
+    assert_non_null(validate_email("a@-example.org", why_buf));
+    assert_non_null(validate_email("a@example-.org", why_buf));
+    assert_non_null(validate_email("a@.example.org", why_buf));
+    assert_non_null(validate_email("a@exa_mple.org", why_buf));
 }
 
 /* Issue 7, defect 9: tokens were hashed by MariaDB (SHA2(?)), so the
@@ -312,28 +322,30 @@ static void vat_ids_fold(void **state)
 static void search_texts(void **state)
 {
     (void)state;
-    assert_null(validate_search("acme"));
-    assert_null(validate_search("%_"));
-    assert_null(validate_search("M\xc3\xbcller"));
-    assert_string_equal(validate_search(""), "must not be empty");
-    assert_string_equal(validate_search("   "), "must not be empty");
-    assert_string_equal(validate_search("\xc2\xa0\t"), "must not be empty");
-    assert_non_null(validate_search("a\x01b"));
-    assert_non_null(validate_search("\xff"));
+    assert_null(validate_search("acme", why_buf));
+    assert_null(validate_search("%_", why_buf));
+    assert_null(validate_search("M\xc3\xbcller", why_buf));
+    assert_string_equal(validate_search("", why_buf), "must not be empty");
+    assert_string_equal(validate_search("   ", why_buf), "must not be empty");
+    assert_string_equal(validate_search("\xc2\xa0\t", why_buf), "must not be empty");
+    assert_non_null(validate_search("a\x01b", why_buf));
+    assert_non_null(validate_search("\xff", why_buf));
     /* 200 characters, counted as code points rather than bytes. */
     char text[2 * SEARCH_MAX_CHARS + 3];
     memset(text, 'a', SEARCH_MAX_CHARS);
     text[SEARCH_MAX_CHARS] = '\0';
-    assert_null(validate_search(text));
+    assert_null(validate_search(text, why_buf));
     text[SEARCH_MAX_CHARS] = 'a';
     text[SEARCH_MAX_CHARS + 1] = '\0';
-    assert_string_equal(validate_search(text), "is longer than 200 characters");
+    assert_string_equal(validate_search(text, why_buf),
+                        "is too long: at most 200 characters (this is 201)");
     for (size_t i = 0; i < SEARCH_MAX_CHARS; i++)
         memcpy(text + 2 * i, "\xc3\xa4", 2);
     text[2 * SEARCH_MAX_CHARS] = '\0';
-    assert_null(validate_search(text));
+    assert_null(validate_search(text, why_buf));
     memcpy(text + 2 * SEARCH_MAX_CHARS, "x", 2);
-    assert_string_equal(validate_search(text), "is longer than 200 characters");
+    assert_string_equal(validate_search(text, why_buf),
+                        "is too long: at most 200 characters (this is 201)");
 }
 
 static void user_names_fold(void **state)
@@ -568,6 +580,121 @@ static void passwords(void **state)
     longer[129] = 0;
     assert_string_equal(validate_password(longer), "must be 8 to 128 characters");
     assert_non_null(validate_password("abc\001defgh")); /* a control character */
+    /* Characters, as the message says (round-19 walkthrough of seed 001,
+     * D1): four umlauts are 8 bytes and 4 characters, 128 of them 256
+     * bytes and 128 characters. */
+    assert_string_equal(validate_password("\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f"),
+                        "must be 8 to 128 characters");
+    char umlauts[2 * 129 + 1];
+    for (size_t i = 0; i < 129; i++)
+        memcpy(umlauts + 2 * i, "\xc3\xa4", 2);
+    umlauts[2 * 128] = '\0';
+    assert_null(validate_password(umlauts));
+    umlauts[2 * 128] = '\xc3';
+    umlauts[2 * 129] = '\0';
+    assert_string_equal(validate_password(umlauts), "must be 8 to 128 characters");
+}
+
+/* n copies of the UTF-8 text unit, malloc'ed. */
+static char *repeated(const char *unit, size_t n)
+{
+    size_t len = strlen(unit);
+    char *s = malloc(len * n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + len * i, unit, len);
+    s[len * n] = '\0';
+    return s;
+}
+
+/* Round-19 walkthrough of seed 001, D1: limits counted bytes, so 51
+ * "\u00e4" were over a limit of 100, and "is too long" named no limit. */
+static void text_limits_count_characters_and_name_the_limit(void **state)
+{
+    (void)state;
+    assert_int_equal(text_chars("M\xc3\xbcller"), 6);            /* Müller */
+    assert_int_equal(text_chars("\xe6\x9d\xb1\xe4\xba\xac"), 2); /* 東京 */
+    assert_int_equal(text_chars("\xf0\x9f\x98\x80"), 1);         /* an emoji */
+    assert_int_equal(text_chars(""), 0);
+    assert_int_equal(text_length("M\xc3\xbcller", TEXT_BYTES), 7);
+    assert_int_equal(text_length("M\xc3\xbcller", TEXT_CHARACTERS), 6);
+
+    char *a100 = repeated("\xc3\xa4", 100), *a101 = repeated("\xc3\xa4", 101);
+    assert_null(validate_text(a100, MAX_CHARS(100), why_buf));
+    assert_null(validate_name(a100, MAX_CHARS(100), why_buf));
+    assert_string_equal(validate_text(a101, MAX_CHARS(100), why_buf),
+                        "is too long: at most 100 characters (this is 101)");
+    assert_string_equal(validate_name(a101, MAX_CHARS(100), why_buf),
+                        "is too long: at most 100 characters (this is 101)");
+    /* Bytes where bytes are the unit, said so. */
+    assert_string_equal(validate_text(a100, MAX_BYTES(199), why_buf),
+                        "is too long: at most 199 bytes of UTF-8, where a letter such as "
+                        "\xc3\xa4 takes 2 (this is 200)");
+    assert_null(validate_text(a100, MAX_BYTES(200), why_buf));
+    /* A letter with a combining mark is two code points until NFC makes
+     * it one, as the stores that keep NFC count it. */
+    char *nfd = repeated("a\xcc\x88", 51);
+    assert_non_null(validate_text(nfd, MAX_CHARS(100), why_buf));
+    char *composed = text_nfc(nfd);
+    assert_null(validate_text(composed, MAX_CHARS(100), why_buf));
+    assert_int_equal(text_chars(composed), 51);
+    /* Each caller's buffer holds its own message. */
+    char one[WHY_SIZE], two[WHY_SIZE];
+    const char *m1 = validate_length(a101, MAX_CHARS(100), one);
+    const char *m2 = validate_length(a101, MAX_CHARS(50), two);
+    assert_ptr_equal(m1, one);
+    assert_ptr_equal(m2, two);
+    assert_string_equal(m1, "is too long: at most 100 characters (this is 101)");
+    assert_string_equal(m2, "is too long: at most 50 characters (this is 101)");
+    assert_null(validate_length("", MAX_CHARS(0), one));
+    /* The longest message fits. */
+    assert_true(strlen(text_too_long(one, MAX_BYTES(SIZE_MAX), SIZE_MAX)) < WHY_SIZE - 1);
+    /* Empty is said before the length, and the characters after it. */
+    assert_string_equal(validate_text("", MAX_CHARS(1), why_buf), "must not be empty");
+    assert_string_equal(validate_text("a\x01", MAX_CHARS(10), why_buf),
+                        "must not contain control or bidirectional formatting characters");
+    free(a100);
+    free(a101);
+    free(nfd);
+    free(composed);
+}
+
+/* Addresses stay limited in bytes (RFC 5321 counts octets); postcodes and
+ * VAT IDs say their format rather than a bare "is too long". */
+static void fixed_limits_name_their_limit(void **state)
+{
+    (void)state;
+    char *local = repeated("a", 64), *domain = repeated("b", 186);
+    char address[300];
+    snprintf(address, sizeof(address), "%s@%s.example", local, domain); /* 64+1+186+8 = 259 */
+    assert_string_equal(validate_email(address, why_buf),
+                        "is too long: at most 254 bytes of UTF-8, where a letter such as \xc3\xa4 "
+                        "takes 2 (this is 259)");
+    assert_string_equal(validate_email_ascii(address, why_buf),
+                        "is too long: at most 254 bytes of UTF-8, where a letter such as \xc3\xa4 "
+                        "takes 2 (this is 259)");
+    char *long_local = repeated("a", 65);
+    snprintf(address, sizeof(address), "%s@example.org", long_local);
+    assert_string_equal(validate_email(address, why_buf),
+                        "has a local part (before the @) longer than 64 bytes");
+    /* 21 characters; 20 umlauts are 40 bytes but 20 characters, refused
+     * by the format, not the length. */
+    assert_string_equal(validate_postcode("US", "123456789012345678901", why_buf),
+                        "is too long: at most 20 characters (this is 21)");
+    char *umlauts = repeated("\xc3\xa4", 20);
+    assert_string_equal(validate_postcode("US", umlauts, why_buf),
+                        "may contain only letters, digits, spaces and '-'");
+    assert_string_equal(validate_postcode("AT", umlauts, why_buf),
+                        "does not match the postcode format of the country");
+    /* A VAT ID longer than any format: its format, not "is too long". */
+    char *digits = repeated("1", 40);
+    assert_non_null(strstr(validate_vat_id("DE", digits), "DE followed by 9 digits"));
+    assert_string_equal(validate_vat_id("US", digits), "must be 2 to 20 letters and digits");
+    free(local);
+    free(domain);
+    free(long_local);
+    free(umlauts);
+    free(digits);
 }
 
 static void tokens_and_links(void **state)
@@ -614,6 +741,8 @@ int main(void)
         cmocka_unit_test(request_fingerprints),
         cmocka_unit_test(id_lists_for_json_table),
         cmocka_unit_test(passwords),
+        cmocka_unit_test(text_limits_count_characters_and_name_the_limit),
+        cmocka_unit_test(fixed_limits_name_their_limit),
         cmocka_unit_test(tokens_and_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
