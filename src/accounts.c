@@ -29,6 +29,7 @@
 #include "properties_store.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "storefronts.h"
 #include "storefronts_store.h"
 #include "subscriptions_store.h"
 #include "validate.h"
@@ -1368,35 +1369,6 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
     return st;
 }
 
-/* At most this many storefronts are named in account-closed's
- * {{storefronts}}; beyond them "and others". */
-#define CLOSE_STOREFRONTS_NAMED 10
-
-/* account-closed's {{storefronts}} (round-19 walkthrough of seed 002,
- * D2): the live storefronts whose sign-in the account's people lose with
- * the close, "the storefront of Shop (https://…)" or "the storefronts of
- * A (…), B (…) and C (…)", into b; NULL when there are none. */
-static const char *closed_storefronts_line(struct buf *b, json_t *list)
-{
-    size_t n = json_array_size(list);
-    if (!n)
-        return NULL;
-    int more = n > CLOSE_STOREFRONTS_NAMED;
-    if (more)
-        n = CLOSE_STOREFRONTS_NAMED;
-    buf_adds(b, n == 1 ? "the storefront of " : "the storefronts of ");
-    for (size_t i = 0; i < n; i++) {
-        json_t *sf = json_array_get(list, i);
-        if (i)
-            buf_adds(b, i + 1 == n && !more ? " and " : ", ");
-        buf_printf(b, "%s (%s)", json_string_value(json_object_get(sf, "name")),
-                   json_string_value(json_object_get(sf, "url")));
-    }
-    if (more)
-        buf_adds(b, " and others");
-    return buf_str(b);
-}
-
 /* account-closed: to the named contacts (else the admins) and the
  * notification recipients, in the close's transaction. */
 static int mail_closed(struct sql_store *sql, struct closing *c)
@@ -1433,10 +1405,10 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     /* The storefronts its people signed in at as a reseller's customer
      * (round-19 walkthrough of seed 002, D2): a line left out when none. */
     json_t *storefronts = NULL;
-    st = storefronts_store_of_customer(sql, c->req->cfg->storefront_host, c->id,
-                                       CLOSE_STOREFRONTS_NAMED + 1, &storefronts);
+    st = storefronts_store_of_customer(sql, c->req->cfg->storefront_host, c->id, 0,
+                                       STOREFRONTS_NAMED + 1, &storefronts);
     struct buf sf_line = BUF_INIT;
-    const char *sf = st == ST_OK ? closed_storefronts_line(&sf_line, storefronts) : NULL;
+    const char *sf = st == ST_OK ? storefronts_named(&sf_line, storefronts) : NULL;
     struct template_value vals[] = {
         {"account_name", name},
         {"account_id", id},

@@ -47,6 +47,8 @@
 #include "mail_names.h"
 #include "relations.h"
 #include "relations_store.h"
+#include "storefronts.h"
+#include "storefronts_store.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -872,11 +874,39 @@ struct ending {
     unsigned long long other; /* the side that is told */
 };
 
+/* How many storefronts of the customer are read before and after an end
+ * (storefronts_store_of_customer): the accounts above it (at most 32) and
+ * those of the partners it has a relation with. */
+#define END_STOREFRONTS_READ 100
+
+/* relation-ended's {{access_note}} (migration 085; round-19 walkthrough of
+ * seed 002, D2 follow-up): the end changes nobody's roles, but the people
+ * of the customer no longer sign in at the storefronts in lost (what the
+ * end took away, storefronts_named); without any, the sentence the mail
+ * always had. Into b. */
+static const char *ended_access_note(struct buf *b, const char *customer_name, json_t *lost)
+{
+    struct buf named = BUF_INIT;
+    const char *at = storefronts_named(&named, lost);
+    if (!at)
+        buf_adds(b, "Nobody's access to either account changes.");
+    else
+        buf_printf(b,
+                   "Nobody's roles in either account change, but the people of %s can no longer "
+                   "sign in at %s: %s",
+                   customer_name, at,
+                   json_array_size(lost) == 1 ? "it is for the reseller's customers."
+                                              : "they are for the resellers' customers.");
+    buf_free(&named);
+    return buf_str(b);
+}
+
 /* The end's mail to the other side (relation-ended); when the customer's
  * side was ended by someone who is not its admin (operator staff), its
  * admins and recipients are told too, with the same template (round-12
- * walkthrough of seed 003, D1). */
-static int mail_ended(struct sql_store *sql, struct ending *e)
+ * walkthrough of seed 003, D1). lost: the storefronts at which the
+ * customer's people signed in until the end ({{access_note}}). */
+static int mail_ended(struct sql_store *sql, struct ending *e, json_t *lost)
 {
     char *customer_name = NULL, *partner_name = NULL;
     int st = account_name_get(sql, e->r.customer_id, &customer_name);
@@ -886,23 +916,43 @@ static int mail_ended(struct sql_store *sql, struct ending *e)
         char rid[24];
         snprintf(rid, sizeof(rid), "%llu", e->r.id);
         int by_partner = e->side == e->r.partner_id;
+        struct buf note = BUF_INIT;
         struct template_value vals[] = {
             {"account_name", by_partner ? customer_name : partner_name},
             {"partner_name", partner_name},
             {"customer_name", customer_name},
             {"ended_by", e->r.actor},
             {"ended_by_account", by_partner ? partner_name : customer_name},
-            {"relation_id", rid}};
-        st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 6);
+            {"relation_id", rid},
+            {"access_note", ended_access_note(&note, customer_name, lost)}};
+        st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 7);
         if (st == ST_OK && e->r.staff) {
             vals[0].value = customer_name;
             st = billing_notify_queue(sql, e->r.customer_id, "relation-ended",
-                                      &e->r.customer_admins, vals, 6);
+                                      &e->r.customer_admins, vals, 7);
         }
+        buf_free(&note);
     }
     free(customer_name);
     free(partner_name);
     return st;
+}
+
+/* The storefronts of before that after has not (by URL): what an end took
+ * away. Both lists come by storefront id, after a subset of before. A new
+ * reference. */
+static json_t *storefronts_lost(json_t *before, json_t *after)
+{
+    json_t *lost = json_array();
+    for (size_t i = 0; i < json_array_size(before); i++) {
+        json_t *url = json_object_get(json_array_get(before, i), "url");
+        int kept = 0;
+        for (size_t j = 0; j < json_array_size(after) && !kept; j++)
+            kept = json_equal(json_object_get(json_array_get(after, j), "url"), url);
+        if (!kept)
+            json_array_append(lost, json_array_get(before, i));
+    }
+    return lost;
 }
 
 static int end_tx(struct sql_store *sql, void *arg)
@@ -912,10 +962,28 @@ static int end_tx(struct sql_store *sql, void *arg)
     int st = lock_in_status(sql, r, e->side, "active", "only an active relation can be ended");
     if (st != ST_OK)
         return st;
-    st = relation_end(sql, r->id, r->req->caller.uid);
+    /* The storefronts the customer's people sign in at as a reseller's
+     * customer, read by the gate's rule before and after the end (round-19
+     * walkthrough of seed 002, D2 follow-up): those it takes away are
+     * named in the mail. A closed customer's people sign in at none. */
+    const char *host = r->req->cfg->storefront_host;
+    json_t *before = NULL, *after = NULL;
+    st = storefronts_store_of_customer(sql, host, r->customer_id, 1, END_STOREFRONTS_READ, &before);
+    if (st == ST_OK)
+        st = relation_end(sql, r->id, r->req->caller.uid);
     if (st == ST_OK)
         st = audit_both(sql, r, "relation.end", "active", "ended");
-    return st == ST_OK ? mail_ended(sql, e) : st;
+    if (st == ST_OK)
+        st = storefronts_store_of_customer(sql, host, r->customer_id, 1, END_STOREFRONTS_READ,
+                                           &after);
+    if (st == ST_OK) {
+        json_t *lost = storefronts_lost(before, after);
+        st = mail_ended(sql, e, lost);
+        json_decref(lost);
+    }
+    json_decref(before);
+    json_decref(after);
+    return st;
 }
 
 void relations_end(struct request *req)

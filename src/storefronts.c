@@ -590,3 +590,24 @@ const char *storefront_alias_field(struct request *req, json_t *body)
     }
     return alias;
 }
+
+const char *storefronts_named(struct buf *b, json_t *list)
+{
+    size_t n = json_array_size(list);
+    if (!n)
+        return NULL;
+    int more = n > STOREFRONTS_NAMED;
+    if (more)
+        n = STOREFRONTS_NAMED;
+    buf_adds(b, n == 1 ? "the storefront of " : "the storefronts of ");
+    for (size_t i = 0; i < n; i++) {
+        json_t *sf = json_array_get(list, i);
+        if (i)
+            buf_adds(b, i + 1 == n && !more ? " and " : ", ");
+        buf_printf(b, "%s (%s)", json_string_value(json_object_get(sf, "name")),
+                   json_string_value(json_object_get(sf, "url")));
+    }
+    if (more)
+        buf_adds(b, " and others");
+    return buf_str(b);
+}

@@ -24,5 +24,17 @@ int storefront_login_refused(struct request *req);
 /* The body's optional "storefront_alias" (orders, upgrades): NULL if not
  * given; a field error when it is no valid or a reserved alias. */
 const char *storefront_alias_field(struct request *req, json_t *body);
+/* At most this many storefronts are named in a mail's line of the
+ * storefronts whose sign-in someone loses (storefronts_named); beyond
+ * them "and others". */
+#define STOREFRONTS_NAMED 10
+/* The storefronts of list (a JSON array of {name, url}, as
+ * storefronts_store_of_customer reads them) as a mail's sentence names
+ * them: "the storefront of Shop (https://…)" or "the storefronts of A
+ * (…), B (…) and C (…)", at most STOREFRONTS_NAMED, then "and others";
+ * written into b, which the caller frees. NULL for an empty list.
+ * account-closed's {{storefronts}} and relation-ended's {{access_note}}
+ * (round-19 walkthrough of seed 002, D2 and its follow-up). */
+const char *storefronts_named(struct buf *b, json_t *list);
 
 #endif

@@ -275,32 +275,36 @@ void storefront_sign_in_free(struct storefront_sign_in *v, size_t n)
 }
 
 int storefronts_store_of_customer(struct sql_store *sql, const char *default_host,
-                                  unsigned long long account_id, int limit, json_t **out)
+                                  unsigned long long account_id, int open_only, int limit,
+                                  json_t **out)
 {
     *out = NULL;
     struct sql_result r;
     /* The resellers whose customer it is: the accounts above it (its
      * parent's relation with it checked as the gate checks it), and the
      * partners it has an active relation with; then their live
-     * storefronts (uq_storefronts_account). */
+     * storefronts (uq_storefronts_account). open_only: a closed account
+     * has no first row in up, and so no resellers (the gate's
+     * origin_open). */
     int st = sql_exec(
         sql,
         "WITH RECURSIVE up (id, parent_id, first_parent, depth) AS ("
         " SELECT id, parent_id, parent_id, 0 FROM accounts WHERE id = ?"
+        " AND (? = 0 OR status <> 'closed')"
         " UNION ALL SELECT a.id, a.parent_id, up.first_parent, up.depth + 1 FROM accounts a"
         " JOIN up ON a.id = up.parent_id WHERE up.depth < 32),"
         " resellers (id) AS ("
         " SELECT up.id FROM up WHERE up.depth > 0 AND NOT EXISTS ("
         "  SELECT 1 FROM customer_relations cr WHERE cr.customer_id = ?"
         "  AND cr.partner_id IN (up.id, up.first_parent) AND cr.status <> 'active')"
-        " UNION SELECT cr.partner_id FROM customer_relations cr"
-        " WHERE cr.customer_id = ? AND cr.status = 'active')"
+        " UNION SELECT cr.partner_id FROM up JOIN customer_relations cr ON cr.customer_id = up.id"
+        " WHERE up.depth = 0 AND cr.status = 'active')"
         " SELECT r.name, CONCAT('https://', COALESCE(d.storefront_host, ?), '/', s.alias)"
         " FROM resellers k JOIN storefronts s ON s.account_id = k.id AND s.status = 'active'"
         " JOIN accounts r ON r.id = s.account_id JOIN accounts d ON d.id = s.distributor_id"
         " ORDER BY s.id LIMIT ?",
-        SQL_ARGS(P_INT(account_id), P_INT(account_id), P_INT(account_id), P_STR(default_host),
-                 P_INT(limit)),
+        SQL_ARGS(P_INT(account_id), P_INT(open_only ? 1 : 0), P_INT(account_id),
+                 P_STR(default_host), P_INT(limit)),
         &r);
     if (st != ST_OK)
         return st;

@@ -109,17 +109,22 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
                               const char *alias, const char *uid, const char *accounts_json,
                               struct storefront_sign_in **out, size_t *n);
 void storefront_sign_in_free(struct storefront_sign_in *v, size_t n);
-/* For account-closed (round-19 walkthrough of seed 002, D2): the live
- * storefronts at which account_id's people signed in as people of a
- * customer of the storefront's reseller, by storefronts_store_sign_in's
- * rule without the account's status (it is being closed) — those of the
- * accounts above it, when its relations with that account and with its
- * own parent, where recorded, are active, and those of the partners it
- * has an active customer relation with. A JSON array of {name, url} (the
+/* For account-closed and relation-ended (round-19 walkthrough of seed
+ * 002, D2 and its follow-up): the live storefronts at which account_id's
+ * people sign in as people of a customer of the storefront's reseller, by
+ * storefronts_store_sign_in's rule — those of the accounts above it, when
+ * its relations with that account and with its own parent, where
+ * recorded, are active, and those of the partners it has an active
+ * customer relation with. open_only: with the rule's account status too
+ * (none for a closed account: a relation's end); 0: without it (the
+ * close, whose account is being closed). A JSON array of {name, url} (the
  * reseller's name, https://<host>/<alias>), by storefront id, at most
- * limit of them. One statement. */
+ * limit of them. One statement; inside a transaction it reads the
+ * transaction's own writes (read before and after a relation's end, the
+ * storefronts the end takes away). */
 int storefronts_store_of_customer(struct sql_store *sql, const char *default_host,
-                                  unsigned long long account_id, int limit, json_t **out);
+                                  unsigned long long account_id, int open_only, int limit,
+                                  json_t **out);
 /* The maintenance job: deletes cancelled storefronts whose retain_until
  * is at or before now (UTC "YYYY-MM-DD HH:MM:SS"), each with an audit row;
  * their count in *purged. */

@@ -128,9 +128,16 @@ static const char *const decided_ph[] = {"account_name", "customer_name", "decis
 static const char *const withdrawn_ph[] = {"account_name", "account_id",  "partner_name",
                                            "withdrawn_by", "relation_id", "reason",
                                            "greeting",     NULL};
-static const char *const ended_ph[] = {
-    "account_name",     "partner_name", "customer_name", "ended_by",
-    "ended_by_account", "relation_id",  "greeting",      NULL};
+/* {{access_note}}: what the end changes of anyone's access, written by
+ * accountd: "Nobody's access to either account changes.", or, when the
+ * customer's people lose the sign-in at a reseller's live storefront by
+ * it, "Nobody's roles in either account change, but the people of <customer>
+ * can no longer sign in at the storefront of <reseller> (<url>): it is for
+ * the reseller's customers." (migration 085; round-19 walkthrough of seed
+ * 002, D2 follow-up). */
+static const char *const ended_ph[] = {"account_name", "partner_name",     "customer_name",
+                                       "ended_by",     "ended_by_account", "relation_id",
+                                       "greeting",     "access_note",      NULL};
 
 /* Migration 046 (round-12 walkthrough of seed 003): to the customer's
  * admins when operator staff who are none of them decided a relation

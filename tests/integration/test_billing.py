@@ -4558,6 +4558,183 @@ def test_a_storefront_admits_the_resellers_live_customers(api, disti, make_resel
         assert "sign in at" not in body, body
 
 
+def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,
+                                                                 make_account, make_person,
+                                                                 set_roles, make_tenant, sql,
+                                                                 mailbox):
+    """Round-19 walkthrough of seed 002, D2 follow-up: since a storefront
+    admits a reseller's customers only while their relation is active, the
+    end of a relation takes the customer's people's sign-in there away, but
+    relation-ended still said "Nobody's access to either account changes."
+    Decision (migration 085, {{access_note}}): when the end takes the
+    sign-in at a live storefront away (the partner's own, or one above the
+    partner for a customer below it, by the gate's rule read before and
+    after the end), the mail says "Nobody's roles in either account change,
+    but the people of <customer> can no longer sign in at the storefront of
+    <reseller> (<url>): it is for the reseller's customers."; otherwise it
+    keeps the old sentence. The recipients are those of every end."""
+    r = make_reseller(disti)
+    alias = S.unique("re-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    url = f"https://{disti.host}/{alias}"
+
+    def person_in(by, account_id, role="admin", prefix="rep"):
+        who = make_person(prefix=prefix)
+        set_roles(by, account_id, who, [role])
+        return who
+
+    def admitted(who, at=alias):
+        return storefront_login(who.uid, disti.host, at).status_code == 200
+
+    def refused(who, at=alias):
+        S.expect_problem(storefront_login(who.uid, disti.host, at), 403, "forbidden")
+        return True
+
+    def end(who, rid, status=200):
+        r_ = api(who).post(f"/api/v1/customer-relations/{rid}/end")
+        return S.expect(r_, 200) if status == 200 else S.expect_problem(r_, status)
+
+    def rel_id(partner_id, customer_id):
+        return sql.value("SELECT id FROM customer_relations WHERE partner_id=%s"
+                         " AND customer_id=%s", int(partner_id), int(customer_id))
+
+    def line(customer, *storefronts):
+        named = " and ".join(f"{n} ({u})" for n, u in storefronts)
+        if len(storefronts) == 1:
+            return (f"Nobody's roles in either account change, but the people of {customer}"
+                    f" can no longer sign in at the storefront of {named}: it is for the"
+                    " reseller's customers.\n")
+        return (f"Nobody's roles in either account change, but the people of {customer} can"
+                f" no longer sign in at the storefronts of {named}: they are for the resellers'"
+                " customers.\n")
+
+    old = "Nobody's access to either account changes.\n"
+
+    # Kim's organisation (under another partner) is the reseller's customer
+    # by an approved relation; the reseller ends it. Who may not end it:
+    # the customer's member (403), another tenant (404); nothing changes.
+    kilo_owner = make_tenant("rek")
+    kilo = make_account(kilo_owner.admin, "customer", kilo_owner.account.id)
+    kim = person_in(kilo_owner.admin, kilo.id, prefix="rekim")
+    kilo_member = person_in(kilo_owner.admin, kilo.id, "member", prefix="rekm")
+    kilo_recipient = S.unique_mail("rekr-")
+    S.expect(api(kim).put(f"/api/v1/accounts/{kilo.id}/notification-recipients",
+                          json={"emails": [kilo_recipient]}), 200)
+    rel = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
+                                     json={"customer_id": kilo.id}), 202)
+    S.expect(api(kim).post(f"/api/v1/customer-relations/{rel['id']}/approve"), 200)
+    assert admitted(kim) and admitted(kilo_member)
+    stranger = make_tenant("rex")
+    end(kilo_member, rel["id"], 403)
+    end(stranger.admin, rel["id"], 404)
+    assert admitted(kim) and admitted(kilo_member)
+    before = S.outbox_max_id(sql)
+    end(r.admin, rel["id"])
+    assert refused(kim) and refused(kilo_member)
+    mails = closing_mails(api, sql, mailbox, kilo.id, "relation-ended", before)
+    assert set(mails) == {kim.mail.lower(), kilo_owner.admin.mail.lower(), kilo_recipient}, mails
+    for body in mails.values():
+        assert (f"is no longer the partner (reseller) of {kilo.name}. "
+                + line(kilo.name, (r.account.name, url))) in body, body
+        assert old not in body, body
+    # The side that ended it is not mailed.
+    assert not closing_mails(api, sql, mailbox, r.account.id, "relation-ended", before)
+
+    # A child of the reseller ends its relation itself: the reseller's
+    # contact and recipient are told; its people are out, the reseller's in.
+    cleo_shop = make_account(r.admin, "customer", r.account.id)
+    cleo = person_in(r.admin, cleo_shop.id, prefix="recleo")
+    assert admitted(cleo)
+    before = S.outbox_max_id(sql)
+    end(cleo, rel_id(r.account.id, cleo_shop.id))
+    assert refused(cleo) and admitted(r.admin) and admitted(r.member)
+    mails = closing_mails(api, sql, mailbox, r.account.id, "relation-ended", before)
+    assert set(mails) == {r.admin.mail.lower(), r.recipient.lower()}, mails
+    for body in mails.values():
+        assert line(cleo_shop.name, (r.account.name, url)) in body, body
+
+    # A sub-reseller's customer ends its relation with the sub-reseller: it
+    # loses the storefronts above it too (the reseller's, and the
+    # sub-reseller's own), named by storefront id.
+    sub = make_account(r.admin, "partner", r.account.id)
+    sub_alias = S.unique("res-")
+    execute(api, r.admin, order(api, r.admin, sub.id, "reseller-free", sub_alias)["id"])
+    sub_url = f"https://{disti.host}/{sub_alias}"
+    gus_shop = make_account(r.admin, "customer", sub.id)
+    gus = person_in(r.admin, gus_shop.id, prefix="regus")
+    assert admitted(gus) and admitted(gus, sub_alias)
+    before = S.outbox_max_id(sql)
+    end(gus, rel_id(sub.id, gus_shop.id))
+    assert refused(gus) and refused(gus, sub_alias)
+    mails = closing_mails(api, sql, mailbox, sub.id, "relation-ended", before)
+    assert r.admin.mail.lower() in mails, mails
+    for body in mails.values():
+        assert line(gus_shop.name, (r.account.name, url), (sub.name, sub_url)) in body, body
+
+    # Operator staff (none of the reseller's people: olivia made it and is
+    # taken out) end a relation for the customer: both sides are told,
+    # both with the line.
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}/members/olivia"), 204)
+    lima_owner = make_tenant("rel")
+    lima = make_account(lima_owner.admin, "customer", lima_owner.account.id)
+    rel = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
+                                     json={"customer_id": lima.id}), 202)
+    S.expect(api(lima_owner.admin).post(f"/api/v1/customer-relations/{rel['id']}/approve"), 200)
+    assert admitted(lima_owner.admin)
+    before = S.outbox_max_id(sql)
+    end("olivia", rel["id"])
+    assert refused(lima_owner.admin)
+    partner_side = closing_mails(api, sql, mailbox, r.account.id, "relation-ended", before)
+    customer_side = closing_mails(api, sql, mailbox, lima.id, "relation-ended", before)
+    assert set(partner_side) == {r.admin.mail.lower(), r.recipient.lower()}, partner_side
+    assert lima_owner.admin.mail.lower() in customer_side, customer_side
+    for body in list(partner_side.values()) + list(customer_side.values()):
+        assert line(lima.name, (r.account.name, url)) in body, body
+
+    # No storefront taken away, the old sentence: a partner without one; a
+    # reseller whose customer had lost it with its close already; a
+    # customer that keeps the reseller's storefront through the reseller's
+    # own relation with it while its relation with another partner ends.
+    plain = make_reseller(disti)
+    plain_cust = make_account(plain.admin, "customer", plain.account.id)
+    plain_person = person_in(plain.admin, plain_cust.id, prefix="replain")
+    before = S.outbox_max_id(sql)
+    end(plain_person, rel_id(plain.account.id, plain_cust.id))
+    mails = closing_mails(api, sql, mailbox, plain.account.id, "relation-ended", before)
+    assert plain.admin.mail.lower() in mails, mails
+    for body in mails.values():
+        assert f"of {plain_cust.name}. {old}" in body, body
+        assert "sign in" not in body, body
+
+    mike_owner = make_tenant("rem")
+    mike = make_account(mike_owner.admin, "customer", mike_owner.account.id)
+    rel = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
+                                     json={"customer_id": mike.id}), 202)
+    S.expect(api(mike_owner.admin).post(f"/api/v1/customer-relations/{rel['id']}/approve"), 200)
+    S.expect(api(mike_owner.admin).delete(f"/api/v1/accounts/{mike.id}"), 204)
+    assert refused(mike_owner.admin)
+    before = S.outbox_max_id(sql)
+    end(r.admin, rel["id"])
+    mails = closing_mails(api, sql, mailbox, mike.id, "relation-ended", before)
+    assert mike_owner.admin.mail.lower() in mails, mails
+    for body in mails.values():
+        assert f"of {mike.name}. {old}" in body, body
+
+    # Kilo's relation with its own parent (no storefront) ends; Kilo is the
+    # reseller's customer again meanwhile and stays in.
+    rel = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
+                                     json={"customer_id": kilo.id}), 202)
+    S.expect(api(kim).post(f"/api/v1/customer-relations/{rel['id']}/approve"), 200)
+    assert admitted(kim)
+    before = S.outbox_max_id(sql)
+    end(kim, rel_id(kilo_owner.account.id, kilo.id))
+    assert admitted(kim)
+    mails = closing_mails(api, sql, mailbox, kilo_owner.account.id, "relation-ended", before)
+    assert kilo_owner.admin.mail.lower() in mails, mails
+    for body in mails.values():
+        assert f"of {kilo.name}. {old}" in body, body
+
+
 def test_a_replaced_subscription_points_to_what_the_live_one_allows(api, disti, make_reseller,
                                                                     make_tenant, make_account,
                                                                     sql):

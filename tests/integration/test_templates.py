@@ -96,8 +96,10 @@ TEMPLATES = {
     # (stop-18 leftover of seed 003)
     "relation-withdrawn": {"account_name", "account_id", "partner_name", "withdrawn_by",
                            "relation_id", "reason", "greeting"},
+    # sql/085: {{access_note}}, whether the end takes a storefront's sign-in
+    # away (round-19 walkthrough of seed 002, D2 follow-up)
     "relation-ended": {"account_name", "partner_name", "customer_name", "ended_by",
-                       "ended_by_account", "relation_id", "greeting"},
+                       "ended_by_account", "relation_id", "greeting", "access_note"},
     # sql/035: an address taken off the recipients (round-8 walkthrough of seed 000)
     "recipient-removed": {"account_name", "changed_by", "email", "recipients", "greeting"},
     # sql/044: a pending hand-over the hand-over by role change withdrew
@@ -695,3 +697,47 @@ def test_migration_082_changes_only_the_unchanged_default(sql, env, make_account
     assert sql.value("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA ="
                      " DATABASE() AND TABLE_NAME = 'account_property_values'"
                      " AND COLUMN_NAME = 'sort_key'") == "varbinary(2000)"
+
+
+RELATION_ENDED_039 = (
+    "{{greeting}}\n\n{{ended_by}} of {{ended_by_account}} ended the customer relation"
+    " {{relation_id}}: {{partner_name}} is no longer the partner (reseller) of {{customer_name}}."
+    " Nobody's access to either account changes.\n\nThe partner may ask for a new relation; the"
+    " customer's administrators approve or decline it.\n\nYou get this mail as a contact, an"
+    " admin or a notification recipient of {{account_name}}.\n")
+
+
+def test_migration_085_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 085 (round-19 walkthrough of seed 002, D2 follow-up): the
+    shipped relation-ended no longer says "Nobody's access to either account
+    changes." itself; {{access_note}} says it, or that the customer's people
+    can no longer sign in at the reseller's storefront. A distributor's
+    override that kept the text of 039 keeps it, and so does a default row
+    someone edited in the database; the file may run again and changes
+    nothing more."""
+    row = defaults(sql)["relation-ended"]
+    body = row["body"]
+    assert body == RELATION_ENDED_039.replace(
+        "Nobody's access to either account changes.", "{{access_note}}"), body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'relation-ended', %s, %s)", int(dist.id), row["subject"],
+             RELATION_ENDED_039)
+    edited = RELATION_ENDED_039.replace("You get this mail", "You receive this mail")
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='relation-ended'", edited)
+    try:
+        run_migration(env, "085_relation_ended_storefront.sql")
+        assert defaults(sql)["relation-ended"]["body"] == edited
+        # The text of 039 is what it replaces, and only that.
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='relation-ended'", RELATION_ENDED_039)
+        run_migration(env, "085_relation_ended_storefront.sql")
+        run_migration(env, "085_relation_ended_storefront.sql")
+        assert defaults(sql)["relation-ended"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='relation-ended'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='relation-ended'", int(dist.id)) == RELATION_ENDED_039

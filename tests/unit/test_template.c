@@ -197,6 +197,13 @@ static void relation_templates_and_their_placeholders(void **state)
     assert_string_equal(bad, "reason");
     free(bad);
     assert_non_null(template_check(w, "{{ended_by}}", NULL));
+    /* {{access_note}}: whether the end takes a storefront's sign-in away
+     * (migration 085; round-19 walkthrough of seed 002, D2 follow-up);
+     * the end's only. */
+    assert_null(template_check(e, "{{customer_name}}. {{access_note}}\n", NULL));
+    assert_non_null(template_check(w, "{{access_note}}", &bad));
+    assert_string_equal(bad, "access_note");
+    free(bad);
 }
 
 /* Migration 072 (round-17 walkthrough of seed 002, D3): the cancellation
