@@ -3,8 +3,10 @@
 #include "account_store.h"
 #include "buf.h"
 #include "caller.h"
+#include "ldap_store.h"
 #include "log.h"
 #include "outbox.h"
+#include "template.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -183,4 +185,21 @@ void mail_names_free(struct mail_names *m)
     free(m->items);
     m->items = NULL;
     m->n = 0;
+}
+
+void mail_role_titles(struct buf *b, unsigned roles)
+{
+    size_t said = 0, count = 0;
+    for (unsigned r = 0; r < ROLE_COUNT; r++)
+        count += (roles & (1u << r)) != 0;
+    for (unsigned r = 0; r < ROLE_COUNT; r++) {
+        if (!(roles & (1u << r)))
+            continue;
+        buf_printf(b, "%s%s",
+                   said == 0           ? ""
+                   : said + 1 == count ? " and "
+                                       : ", ",
+                   template_role_title(role_names[r]));
+        said++;
+    }
 }

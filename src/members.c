@@ -418,25 +418,6 @@ static int contact_admin_choose(struct problem *ref, unsigned long long account_
     return st;
 }
 
-/* The roles as the mails name them, article included ("a service
- * provider and a member"), into b. */
-static void add_role_titles(struct buf *b, unsigned roles)
-{
-    size_t said = 0, count = 0;
-    for (unsigned r = 0; r < ROLE_COUNT; r++)
-        count += (roles & (1u << r)) != 0;
-    for (unsigned r = 0; r < ROLE_COUNT; r++) {
-        if (!(roles & (1u << r)))
-            continue;
-        buf_printf(b, "%s%s",
-                   said == 0           ? ""
-                   : said + 1 == count ? " and "
-                                       : ", ",
-                   template_role_title(role_names[r]));
-        said++;
-    }
-}
-
 /* What a person of the provider's side (the parent's people; operator
  * staff without a parent) who holds roles (not admin) in a handed-over
  * account reads when they change their own roles (round-19 walkthrough of
@@ -477,7 +458,7 @@ static int handed_over_note(struct request *req, const struct account_ref *a, un
         person_free(&p);
     }
     buf_adds(&b, "; you are ");
-    add_role_titles(&b, roles);
+    mail_role_titles(&b, roles);
     buf_adds(&b, " of it");
     free(uid);
     if (st == ST_OK)

@@ -976,24 +976,6 @@ static unsigned roles_of_json(const json_t *list)
     return bits;
 }
 
-/* The roles as the mails name them, article included. */
-static void add_titles(struct buf *b, unsigned roles)
-{
-    size_t said = 0, count = 0;
-    for (unsigned r = 0; r < ROLE_COUNT; r++)
-        count += (roles & (1u << r)) != 0;
-    for (unsigned r = 0; r < ROLE_COUNT; r++) {
-        if (!(roles & (1u << r)))
-            continue;
-        buf_printf(b, "%s%s",
-                   said == 0           ? ""
-                   : said + 1 == count ? " and "
-                                       : ", ",
-                   template_role_title(role_names[r]));
-        said++;
-    }
-}
-
 /* The partner's people a hand-over by a role change changed or left
  * admin, but who made it (data's "partners", members.c), are each told:
  * handed-over-to-customer (migration 083; round-19 walkthrough of seed
@@ -1045,7 +1027,7 @@ static int mail_partners(struct sql_store *sql, unsigned long long account_id,
                            "is now active.",
                            by, account_name);
             buf_adds(&access, "You keep access as ");
-            add_titles(&access, roles);
+            mail_role_titles(&access, roles);
             buf_addc(&access, '.');
             if (roles & ROLE_SERVICE_PROVIDER)
                 buf_adds(&access, " Its customer's administrators find you in its list of service "
@@ -1054,7 +1036,7 @@ static int mail_partners(struct sql_store *sql, unsigned long long account_id,
             handover_sentence(&said, data, account_name, by, "its customer", 0);
             buf_adds(&access, "You keep access as a service provider only: the hand-over ended "
                               "your other roles in it (");
-            add_titles(&access, roles & ~(unsigned)ROLE_SERVICE_PROVIDER);
+            mail_role_titles(&access, roles & ~(unsigned)ROLE_SERVICE_PROVIDER);
             buf_adds(&access, "), as it leaves the partner's people service providers.");
         } else {
             handover_sentence(&said, data, account_name, by, "its customer", 0);
