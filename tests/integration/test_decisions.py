@@ -281,18 +281,20 @@ def test_fields_at_their_limits_are_accepted(api, sql, make_tenant):
         (fields["name"], fields["street"], fields["postcode"], fields["city"])
 
 
-def test_lengths_are_bytes(api, sql, make_tenant):
-    """200 bytes of UTF-8 are fine, 202 bytes (101 two-byte letters) are
-    too many although they are only 101 characters."""
+def test_lengths_are_characters(api, sql, make_tenant):
+    """An account name is at most 200 characters, however many bytes of
+    UTF-8 they take (round-19 walkthrough of seed 001, D1: the limit used
+    to count bytes, so 101 umlauts were refused): 200 two-byte letters are
+    fine, 201 are too many, and the error names the limit."""
     t = make_tenant()
-    ok = S.unique("") + "\u00e4" * 96            # 8 + 192 = 200 bytes
-    assert len(ok.encode()) == 200
+    ok = S.unique("") + "\u00e4" * 192          # 8 + 192 = 200 characters, 392 bytes
+    assert len(ok) == 200 and len(ok.encode()) == 392
     r = api(t.admin).post(ACCOUNTS, json=create_body(t.account.id, ok))
     S.expect(r, 201)
     assert sql.account(S.location_id(r))["name"] == ok
-    too_long = S.unique("") + "\u00e4" * 97      # 202 bytes, 105 characters
-    assert len(too_long.encode()) == 202
-    post_rejected(api, sql, t.admin, create_body(t.account.id, too_long), "name")
+    too_long = ok + "\u00e4"                    # 201 characters
+    errors = post_rejected(api, sql, t.admin, create_body(t.account.id, too_long), "name")
+    assert "at most 200 characters" in errors["name"], errors
 
 
 @pytest.mark.parametrize("field,value", [("name", "x" * 201), ("street", "x" * 201), ("city", "x" * 101)])
@@ -320,7 +322,9 @@ def test_patch_over_the_limits_is_422_and_changes_nothing(api, customer, sql):
     before = sql.account(acc.id)
     s = api(admin)
     S.expect_field_errors(s.patch(account_path(acc.id), json={"name": "x" * 201}), "name")
-    S.expect_field_errors(s.patch(account_path(acc.id), json={"name": "\u00e4" * 101}), "name")
+    # 201 characters of two bytes each: over the limit, which counts
+    # characters (round-19 walkthrough of seed 001, D1).
+    S.expect_field_errors(s.patch(account_path(acc.id), json={"name": "\u00e4" * 201}), "name")
     S.expect_field_errors(s.patch(account_path(acc.id), json={"company": {"postcode": "1" * 21}}),
                           "company.postcode")
     after = sql.account(acc.id)
