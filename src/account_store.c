@@ -68,14 +68,14 @@ int account_check_version(struct sql_store *sql, unsigned long long id, unsigned
     if (st != ST_OK)
         return st;
     if (r.nrows == 1 && sql_cell_id(&r, 0, 0) != expected)
-        st = problem_set(refusal, 412, "precondition-failed",
-                         "the account changed since you read it; read it again");
+        st = problem_set(refusal, 412, "precondition-failed", ACCOUNT_STALE_DETAIL);
     sql_result_free(&r);
     return st;
 }
 
-int if_match_fails(struct request *req, json_t *body)
+int if_match_stale(struct request *req, json_t *body, int *stale)
 {
+    *stale = 0;
     long long im = body_expected_version(req, body, req->account.id);
     if (im < 0)
         return 1;
@@ -87,9 +87,17 @@ int if_match_fails(struct request *req, json_t *body)
         res_store_failure(req, st, "the database");
         return 1;
     }
-    if (version != (unsigned long long)im) {
-        refuse(req, 412, "precondition-failed",
-               "the account changed since you read it; read it again");
+    *stale = version != (unsigned long long)im;
+    return 0;
+}
+
+int if_match_fails(struct request *req, json_t *body)
+{
+    int stale = 0;
+    if (if_match_stale(req, body, &stale))
+        return 1;
+    if (stale) {
+        refuse(req, 412, "precondition-failed", "%s", ACCOUNT_STALE_DETAIL);
         return 1;
     }
     return 0;

@@ -82,6 +82,15 @@ int account_check_version(struct sql_store *sql, unsigned long long id, unsigned
  * go on (none sent, or it matches); 1 with the answer set (412, or 422 for
  * a malformed _version, 503 when the database fails). */
 int if_match_fails(struct request *req, json_t *body);
+/* The same comparison, with a stale version left to the caller: 1 with
+ * the answer set for a malformed precondition or a database failure; 0
+ * otherwise, *stale 1 when the version sent is not the account's now
+ * (nothing answered yet). For a write that may turn out to be a no-op,
+ * which a stale version cannot make lose anything (a service provider's
+ * PUT of their own roles as they are: round-20 walkthrough of seed 000,
+ * D3); it answers ACCOUNT_STALE_DETAIL's 412 for any real change. */
+int if_match_stale(struct request *req, json_t *body, int *stale);
+#define ACCOUNT_STALE_DETAIL "the account changed since you read it; read it again"
 
 /* Counts account id's version up (a new ETag): for changes of what the
  * account's representation shows besides its own columns (contacts,

@@ -1562,8 +1562,15 @@ static int accept_contact_data(struct accept *v)
  * mail's step, "change your own role to service provider", is theirs only
  * while they are an admin of the account: a sender who is not (operator
  * staff who invited into an account they hold no role in) is not sent it
- * (round-17 walkthrough of seed 000, D1). Who joined is named by the
- * address the directory has for them (D3), the invited one otherwise. */
+ * (round-17 walkthrough of seed 000, D1). The step is the provider's
+ * (round-20 walkthrough of seed 000, D2: a customer admin who invited a
+ * second admin was told to make it, and doing so handed the account over
+ * with the partner still its admin): a sender who is no person of the
+ * parent (operator staff on an account without one) reads instead that
+ * the account stays staged until the people preparing it hand it over
+ * (provider_side false; transfer_mail_admin_accepted). Who joined is
+ * named by the address the directory has for them (D3), the invited one
+ * otherwise. */
 static int accept_sender_data(struct accept *v)
 {
     struct request *req = v->req;
@@ -1571,9 +1578,17 @@ static int accept_sender_data(struct accept *v)
         return ST_OK;
     struct person sender = {0}, joined = {0};
     unsigned sender_roles = 0;
+    int provider_side = 0;
     int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &sender);
     if (st == ST_OK && sender.mail && *sender.mail)
         st = ldap_store_roles_of(req->session->ldap, v->account_id, sender.dn, &sender_roles);
+    if (st == ST_OK && sender.mail && *sender.mail && (sender_roles & ROLE_ADMIN)) {
+        struct transfer_parent side;
+        st = transfer_parent_people(req, v->account_id, &side);
+        if (st == ST_OK)
+            provider_side = transfer_partner_person(&side, sender.dn);
+        transfer_parent_free(&side);
+    }
     if (st == ST_OK && sender.mail && *sender.mail && (sender_roles & ROLE_ADMIN)) {
         st = ldap_store_find_person(req->session->ldap, "uid", v->saga.plan.person_uid, &joined);
         char *given = invitee_name(v->inv_first, v->inv_last);
@@ -1582,8 +1597,9 @@ static int accept_sender_data(struct accept *v)
         if (st == ST_OK || st == ST_NOT_FOUND) {
             st = ST_OK;
             json_object_set_new(v->saga.data, "tell_sender",
-                                json_pack("{s:s, s:s?, s:s, s:s}", "mail", sender.mail, "name",
-                                          sender.name, "joined", who, "email", email));
+                                json_pack("{s:s, s:s?, s:s, s:s, s:b}", "mail", sender.mail, "name",
+                                          sender.name, "joined", who, "email", email,
+                                          "provider_side", provider_side));
         }
         free(given);
     }

@@ -138,19 +138,21 @@ static void handover_moves_free(struct handover_moves *m)
  * parent, a change of person's roles to wanted (none: removal), by anyone,
  * after which no person of the parent is admin while at least one admin
  * who is no person of the parent (the customer) remains, is the hand-over;
- * so is the self-demotion from admin while a customer admin remains, also
- * when a partner colleague stays admin (round 2, D5). It replaces the
- * narrower rules of rounds 2, 13 (N1) and 15 (D3): the partner's last
- * admin who leaves while a colleague stays as service provider hands it
- * over too. On a staged account without a parent operator staff (any role
- * in the operator account) stand for the parent's people
- * (transfer_side_account; round-17 walkthrough of seed 000, D1). Counts
- * people, not DNs (a deleted entry is nobody). Sets *handover, *customer
- * (the uid, malloc'ed, when exactly one customer admin remains; else NULL:
- * accountd does not guess), *owners (a new array of the customer admins
- * after it, {uid, name, mail}; NULL when no hand-over), *target_is_parents
- * (person is a person of the parent) and the parent's billing people to
- * move. One LDAP read of the parent's role groups and one of the admins. */
+ * so is a person of the parent's self-demotion from admin while a customer
+ * admin remains, also when a partner colleague stays admin (round 2, D5;
+ * a customer admin's own demotion is not: round-20 walkthrough of seed
+ * 000, D1). It replaces the narrower rules of rounds 2, 13 (N1) and 15
+ * (D3): the partner's last admin who leaves while a colleague stays as
+ * service provider hands it over too. On a staged account without a
+ * parent operator staff (any role in the operator account) stand for the
+ * parent's people (transfer_side_account; round-17 walkthrough of seed
+ * 000, D1). Counts people, not DNs (a deleted entry is nobody). Sets
+ * *handover, *customer (the uid, malloc'ed, when exactly one customer
+ * admin remains; else NULL: accountd does not guess), *owners (a new array
+ * of the customer admins after it, {uid, name, mail}; NULL when no
+ * hand-over), *target_is_parents (person is a person of the parent) and
+ * the parent's billing people to move. One LDAP read of the parent's role
+ * groups and one of the admins. */
 static int find_handover(struct request *req, const struct account_ref *a,
                          const struct person *person, unsigned wanted,
                          const struct member_index *ix, int *handover, char **customer,
@@ -208,10 +210,16 @@ static int find_handover(struct request *req, const struct account_ref *a,
     }
     /* The seed's self-demotion (round 2, D5; round-3 O1) hands over while
      * a customer admin remains even when a partner colleague stays admin
-     * too. */
+     * too. It is the provider's step: only a person of the parent (operator
+     * staff on an account without one) demoting themselves makes it
+     * (round-20 walkthrough of seed 000, D1: a customer admin who gave up
+     * admin while another customer admin remained handed the account over
+     * with the partner still a full admin). A customer admin's own change
+     * is an ordinary role change while a person of the parent stays
+     * admin. */
     const struct member_entry *target = member_index_find(ix, person->dn);
-    int self_demotion = strcasecmp(person->uid, req->caller.uid) == 0 && wanted &&
-                        !(wanted & ROLE_ADMIN) && target && (target->roles & ROLE_ADMIN);
+    int self_demotion = *target_is_parents && strcasecmp(person->uid, req->caller.uid) == 0 &&
+                        wanted && !(wanted & ROLE_ADMIN) && target && (target->roles & ROLE_ADMIN);
     if (st == ST_OK && customers > 0 && (partners == 0 || self_demotion)) {
         *handover = 1;
         *customer = customers == 1 ? xstrdup(found) : NULL;
@@ -480,7 +488,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
                              int self, int removal, int *handover, char **customer_admin,
                              json_t **owners, int *target_is_parents, struct handover_moves *moves,
-                             int *noop, struct problem *ref)
+                             int stale, int *noop, struct problem *ref)
 {
     *noop = 0;
     struct role_group *groups;
@@ -504,6 +512,15 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         role_groups_free(groups, ngroups);
         *noop = 1;
         return ST_OK;
+    }
+    /* A stale If-Match / _version let through for that no-op alone
+     * (round-20 walkthrough of seed 000, D3: the self-demotion form sent
+     * twice with its _version answered 412 after the first had handed the
+     * account over): any real change is 412, as before. */
+    if (stale) {
+        member_index_free(&ix);
+        role_groups_free(groups, ngroups);
+        return problem_set(ref, 412, "precondition-failed", ACCOUNT_STALE_DETAIL);
     }
     /* The last-admin guard counts people, not DNs: a DN whose entry was
      * deleted (a directory without slapo-refint) is nobody. */
@@ -933,7 +950,7 @@ static int by_admin_after(const struct request *req, unsigned long long account_
  * changes account roles only, also to none (round-18 walkthrough of seed
  * 003, D1: an end customer given an account role and then no role lost
  * every project role, as the project's only owner too). */
-static void change_roles(struct request *req, unsigned wanted, int status_ok)
+static void change_roles(struct request *req, unsigned wanted, int status_ok, int stale)
 {
     struct account_ref a = req->account;
     const char *uid = req->args[1];
@@ -980,7 +997,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, removal,
                                &handover, &customer_admin, &owners, &target_is_parents, &moves,
-                               &noop, &req->problem);
+                               stale, &noop, &req->problem);
         /* A person who held no account role (projects only) takes no
          * back office away. */
         if (st == ST_OK && !handover && !noop && s.plan.roles_before)
@@ -1112,8 +1129,14 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok)
             cp.uid = xstrdup(customer_admin); /* named all the same, not mailed */
         }
         int dropped_admin = (s.plan.roles_before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN);
-        const char *how = !wanted                 ? (self ? "left" : "removal")
-                          : self && dropped_admin ? "self-demotion"
+        /* "self-demotion" says its maker is a service provider now: the
+         * parent's person only (round-20 walkthrough of seed 000, D1). A
+         * customer admin's own change hands over only where no person of
+         * the parent is admin any more (an LDAP administrator's edit), and
+         * reads as what it is. */
+        const char *how = !wanted                                      ? (self ? "left" : "removal")
+                          : self && dropped_admin && target_is_parents ? "self-demotion"
+                          : self                                       ? "own-roles"
                           : dropped_admin && (wanted & ROLE_SERVICE_PROVIDER) ? "demotion"
                                                                               : "roles";
         json_t *h = handover_data(req, a.id, customer_admin ? &cp : NULL, moved,
@@ -1203,9 +1226,21 @@ void members_set_roles(struct request *req)
         wanted |= bit;
     }
     free(roles);
-    if (body_failed(req) || if_match_fails(req, b))
+    if (body_failed(req))
         return;
-    change_roles(req, wanted, 200);
+    /* A service provider's PUT of their own roles may be the no-op that
+     * answers 200 with nothing written (check_role_change): it comes before
+     * the version check, since a no-op cannot lose anything to a change
+     * made meanwhile (round-20 walkthrough of seed 000, D3: the seed's
+     * self-demotion form sent twice with its _version; the first moved the
+     * version on). Everyone else's stale version is 412 at once, as
+     * before. */
+    int maybe_noop = wanted && !req->caller.is_operator && !(req->account.roles & ROLE_ADMIN) &&
+                     req->caller.uid && strcasecmp(req->args[1], req->caller.uid) == 0;
+    int stale = 0;
+    if (maybe_noop ? if_match_stale(req, b, &stale) : if_match_fails(req, b))
+        return;
+    change_roles(req, wanted, 200, stale);
 }
 
 void members_remove(struct request *req)
@@ -1215,5 +1250,5 @@ void members_remove(struct request *req)
     body_only(req, b, NULL, allowed);
     if (body_failed(req) || if_match_fails(req, b))
         return;
-    change_roles(req, 0, 204);
+    change_roles(req, 0, 204, 0);
 }

@@ -250,9 +250,12 @@ static const char *const invitation_withdrawn_ph[] = {"account_name", "email",  
 
 /* To the sender of an ordinary admin invitation to a staged account when
  * it is accepted (migration 055; round-15 walkthrough of seed 000, D2):
- * {{name}} and {{email}} of who accepted. */
-static const char *const invitation_accepted_ph[] = {"account_name", "name", "email", "greeting",
-                                                     NULL};
+ * {{name}} and {{email}} of who accepted; {{handover_step}} (migration
+ * 086; round-20 walkthrough of seed 000, D2): the provider's side reads
+ * how to hand the account over, a customer admin that it stays staged
+ * until the people who prepare it hand it over. */
+static const char *const invitation_accepted_ph[] = {"account_name", "name",          "email",
+                                                     "greeting",     "handover_step", NULL};
 
 /* A password reset's link ({{link}}: the secret, as in invitations);
  * {{renewal_note}}: for a reset that replaces a pending one of the same

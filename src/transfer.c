@@ -887,13 +887,34 @@ int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long accou
         struct mail_names names = MAIL_NAMES_INIT;
         mail_names_add(&names, mail, json_string_value(json_object_get(tell, "name")));
         const char *to[] = {mail};
+        /* {{handover_step}} (migration 086): the hand-over's step to the
+         * provider's side only (a plan recorded before says nothing of the
+         * sender's side: theirs, as the mail was before); a customer admin
+         * who invited a second admin reads that the account stays staged
+         * until the people preparing it hand it over (round-20 walkthrough
+         * of seed 000, D2: they were told to make the provider's step, which
+         * then handed the account over with the partner still admin). */
+        struct buf step = BUF_INIT;
+        if (json_is_false(json_object_get(tell, "provider_side")))
+            buf_printf(&step,
+                       "%s stays staged until the people who prepare it for you hand it over; "
+                       "then it becomes active.",
+                       name);
+        else
+            buf_printf(&step,
+                       "To hand the account over, change your own role to service provider: %s "
+                       "then becomes active and its customer's, and you keep access as a service "
+                       "provider. Until then it stays staged.",
+                       name);
         struct template_value vals[] = {
             {"account_name", name},
             {"name", joined},
             {"email", email},
+            {"handover_step", buf_str(&step)},
         };
         st =
-            outbox_queue_unbudgeted(sql, account_id, "invitation-accepted", to, 1, &names, vals, 3);
+            outbox_queue_unbudgeted(sql, account_id, "invitation-accepted", to, 1, &names, vals, 4);
+        buf_free(&step);
         mail_names_free(&names);
     }
     free(status);
@@ -926,6 +947,12 @@ static int handover_sentence(struct buf *b, const json_t *data, const char *acco
                    changed, account_name, whom, now);
     else if (strcmp(how, "left") == 0)
         buf_printf(b, "%s left %s, which handed it over to %s: %s", by, account_name, whom, now);
+    else if (strcmp(how, "own-roles") == 0)
+        /* A customer admin's own change that left no person of the parent
+         * admin (round-20 walkthrough of seed 000, D1): not "is a service
+         * provider", which they need not be. */
+        buf_printf(b, "%s changed %s own roles in %s, which handed it over to %s: %s", who,
+                   self ? "your" : "their", account_name, whom, now);
     else if (strcmp(how, "roles") == 0)
         buf_printf(b, "%s changed the roles of %s in %s, which handed it over to %s: %s", who,
                    changed, account_name, whom, now);

@@ -136,8 +136,12 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
  * walkthrough of seed 000, D2: the partner could not learn when to change
  * their own role, the hand-over's last step): invitation-accepted to
  * tell's {"mail", "name"} (the sender), naming {"joined", "email"} (who
- * accepted). Nothing when the account is no longer staged. Outside the
- * mail budget (a spent budget must not fail the accept). */
+ * accepted); {{handover_step}} the hand-over's step when tell's
+ * "provider_side" is not false, else that the account stays staged until
+ * the people who prepare it hand it over (a customer admin who invited
+ * another: round-20 walkthrough of seed 000, D2). Nothing when the account
+ * is no longer staged. Outside the mail budget (a spent budget must not
+ * fail the accept). */
 int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long account_id,
                                  const json_t *tell);
 /* {{providers_note}} of transfer-invitation (invitation 1) and of

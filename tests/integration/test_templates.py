@@ -138,7 +138,11 @@ TEMPLATES = {
     # itself (still a placeholder overrides may use)
     "member-removed": {"account_name", "changed_by", "greeting", "projects_note",
                        "notifications_note"},
-    "invitation-accepted": {"account_name", "name", "email", "greeting"},
+    # sql/055: the sender of an admin invitation to a staged account is told
+    # when it is accepted (round-15 walkthrough of seed 000, D2)
+    # sql/086: {{handover_step}}, the hand-over's step for the provider's
+    # side only (round-20 walkthrough of seed 000, D2)
+    "invitation-accepted": {"account_name", "name", "email", "greeting", "handover_step"},
     # sql/069: each open child of a closed account is told (round-16
     # walkthrough of seed 002, D1)
     # sql/074: who of the closed parent still holds roles in the child, and
@@ -512,6 +516,51 @@ def test_migration_074_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='parent-closed'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_069
+
+
+INVITATION_ACCEPTED_055 = (
+    "{{greeting}}\n\n{{name}} ({{email}}) accepted your invitation and is now an administrator of"
+    " {{account_name}}.\n\nTo hand the account over, change your own role to service provider:"
+    " {{account_name}} then becomes active and its customer's, and you keep access as a service"
+    " provider. Until then it stays staged.\n\nYou get this mail because you invited {{name}} to"
+    " {{account_name}} as an administrator.\n")
+
+
+def test_migration_086_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 086 (round-20 walkthrough of seed 000, D2): the shipped
+    invitation-accepted carries the hand-over's step in {{handover_step}}
+    (accountd says it to the provider's side only, and to a customer admin
+    that the account stays staged), not in its text. A distributor's
+    override that kept the text of 055 keeps it, and so does a default row
+    someone edited in the database; the file may run again and changes
+    nothing more."""
+    row = defaults(sql)["invitation-accepted"]
+    body = row["body"]
+    assert body == INVITATION_ACCEPTED_055.replace(
+        "To hand the account over, change your own role to service provider: {{account_name}} then"
+        " becomes active and its customer's, and you keep access as a service provider. Until then"
+        " it stays staged.", "{{handover_step}}"), body
+    assert row["subject"] == "{{account_name}}: {{name}} accepted your invitation", row
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'invitation-accepted', %s, %s)", int(dist.id), row["subject"],
+             INVITATION_ACCEPTED_055)
+    edited = "{{greeting}}\n\n{{name}} is in.\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='invitation-accepted'", edited)
+    try:
+        run_migration(env, "086_invitation_accepted_handover_step.sql")
+        assert defaults(sql)["invitation-accepted"]["body"] == edited
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='invitation-accepted'", INVITATION_ACCEPTED_055)
+        run_migration(env, "086_invitation_accepted_handover_step.sql")
+        run_migration(env, "086_invitation_accepted_handover_step.sql")
+        assert defaults(sql)["invitation-accepted"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='invitation-accepted'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='invitation-accepted'", int(dist.id)) == INVITATION_ACCEPTED_055
 
 
 def test_a_bad_override_names_every_unknown_placeholder(api, distributor, make_tenant, sql):

@@ -2735,3 +2735,273 @@ def test_r19_a_colleague_left_admin_is_named_and_told(api, sql, ldap_admin, make
             "(a billing user)") in billing[0]["body"], billing[0]["body"]
     # The one who made the change gets no such mail.
     assert _mails(sql, acc.id, before, template="handed-over-to-customer", to=t.admin.mail) == []
+
+
+# ---- round-20 walkthrough of seed 000: a customer admin who invites a
+# second customer admin into the staged account is no provider (D1, D2);
+# the seed's self-demotion form with its _version sent twice (D3).
+
+HANDOVER_MAILS = {"contact-changed", "account-handed-over", "handed-over-to-customer",
+                  "invitation-withdrawn", "ownership-transferred", "transfer-completed"}
+
+
+def _r20_second_customer_admin(api, sql, invitation_mail, mailbox, first, account_id, names, prefix):
+    """`first`, the customer's admin, invites a second admin who accepts;
+    the invitation-accepted mail `first` got for it, as it arrived."""
+    before = S.outbox_max_id(sql)
+    second = _r19_customer(api, sql, invitation_mail, first, account_id, *names, prefix)
+    told = _mails(sql, account_id, before, template="invitation-accepted")
+    assert [S.norm_addr(r["recipient"]) for r in told] == [S.norm_addr(first.mail)], told
+    got = mailbox.wait_for(outbox_id=told[0]["id"])
+    assert got and got[-1].sent_to(first.mail), got
+    return second, told[0], got[-1]
+
+
+def test_r20_a_customer_admins_own_demotion_is_no_hand_over(api, sql, ldap_admin, mailbox, make_tenant,
+                                                             make_account, make_person, set_roles,
+                                                             invitation_mail):
+    """Round-20 walkthrough of seed 000, D1 and D2: on a staged account the
+    customer's admin (Mia, invited by the partner) invites a second
+    customer admin (Max). Her invitation-accepted mail no longer tells her
+    to hand the account over (the provider's step, which the partner's
+    copy keeps): it says the account stays staged until the people who
+    prepare it hand it over. Her own change of role away from admin, to
+    service-provider or (on a second account) to member, while the partner
+    is still admin, is an ordinary role change: the account stays staged,
+    no contacts, no transfer.* audit rows, no hand-over mails, and the
+    partner's POST …/transfer still works. The genuine hand-overs still
+    work: the partner's own self-demotion, and the customer's admin
+    demoting the partner. A member may not change her roles (403), another
+    tenant sees nothing (404)."""
+    t = make_tenant("r20a")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    before = S.outbox_max_id(sql)
+    mia = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Mia", "Mu", "r20a-")
+    # The partner's copy keeps the step: he is the provider.
+    his = _mails(sql, acc.id, before, template="invitation-accepted")
+    assert [S.norm_addr(r["recipient"]) for r in his] == [S.norm_addr(t.admin.mail)], his
+    assert ("To hand the account over, change your own role to service provider: "
+            f"{acc.name} then becomes active and its customer's") in his[0]["body"], his[0]["body"]
+
+    # D2: the customer admin's copy leaves the provider's step out.
+    max_, row, mail = _r20_second_customer_admin(api, sql, invitation_mail, mailbox, mia, acc.id,
+                                                 ("Max", "Mu"), "r20a2-")
+    assert row["subject"] == f"{acc.name}: Max Mu accepted your invitation", row
+    body = mail.body.replace("\r\n", "\n")
+    assert body.startswith("Hello Mia Mu,"), body
+    assert (f"Max Mu ({max_.mail}) accepted your invitation and is now an administrator of "
+            f"{acc.name}.") in body, body
+    assert (f"{acc.name} stays staged until the people who prepare it for you hand it over; "
+            "then it becomes active.") in body, body
+    assert "change your own role" not in body and "service provider" not in body, body
+
+    # Who may not change Mia's roles: a member (403), another tenant (404).
+    mia_path = f"{ACCOUNTS}/{acc.id}/members/{mia.uid}"
+    m = make_person(prefix="r20am")
+    set_roles(mia, acc.id, m, ["member"])
+    S.expect_problem(api(m).put(mia_path, json={"roles": ["service-provider"]}), 403)
+    S.expect_problem(api(make_tenant("r20a-o").admin).put(mia_path, json={"roles": ["service-provider"]}), 404)
+
+    # D1: Mia follows what her mail used to say.
+    trail = len(sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(mia).put(mia_path, json={"roles": ["service-provider"]}), 200)
+    assert got["roles"] == ["service-provider"] and "note" not in got, got
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.roles_in_ldap(ldap_admin, acc.id, mia) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"admin"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, max_) == {"admin"}
+    assert _contacts(sql, acc.id) == {}
+    rows = sql.audit(acc.id)[trail:]
+    assert [r["action"] for r in rows] == ["member.set_roles"], rows
+    assert rows[0]["uid"] == mia.uid and rows[0]["new_value"] == {"uid": mia.uid, "roles": ["service-provider"]}
+    assert not [r for r in sql.audit(acc.id) if r["action"].startswith("transfer.")]
+    assert not [r for r in _mails(sql, acc.id, before) if r["template"] in HANDOVER_MAILS], \
+        _mails(sql, acc.id, before)
+    view = S.expect(api(max_).get(f"{ACCOUNTS}/{acc.id}"), 200)
+    assert view["status"] == "staged", view
+    # Now a service provider, she cannot make herself admin again.
+    p = S.expect_problem(api(mia).put(mia_path, json={"roles": ["admin"]}), 403)
+    assert "cannot change their own roles" in p["detail"], p
+
+    # The partner's own step still hands it over: to Max, the one customer
+    # admin, who becomes both contacts and is told.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": max_.uid, "technical": max_.uid}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["uid"] == t.admin.uid, done
+    assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": max_.uid}, done
+    owner = _mails(sql, acc.id, before, template="contact-changed", to=max_.mail)
+    assert len(owner) == 1, _mails(sql, acc.id, before)
+    assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is a "
+            "service provider.") in owner[0]["body"], owner[0]["body"]
+    assert _mails(sql, acc.id, before, to=mia.mail) == []
+
+
+def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoting_the_partner(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-20 walkthrough of seed 000, D1 (Omicron): Olga, the customer's
+    admin, demotes herself to member while the partner and a second
+    customer admin (Oscar) stay admin: the account stays staged, nothing
+    of a hand-over is written or mailed, and the partner's POST …/transfer
+    is still possible (202, not 409). Oscar then makes the partner a
+    service provider: that is the hand-over (active, Oscar both contacts,
+    the partner told, Oscar's copy saying it is his)."""
+    t = make_tenant("r20b")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    olga = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Olga", "Omi", "r20b-")
+    oscar, _, _ = _r20_second_customer_admin(api, sql, invitation_mail, mailbox, olga, acc.id,
+                                             ("Oscar", "Omi"), "r20b2-")
+    trail = len(sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(olga).put(f"{ACCOUNTS}/{acc.id}/members/{olga.uid}", json={"roles": ["member"]}), 200)
+    assert got["roles"] == ["member"], got
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.roles_in_ldap(ldap_admin, acc.id, olga) == {"member"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"admin"}
+    assert _contacts(sql, acc.id) == {}
+    assert [r["action"] for r in sql.audit(acc.id)[trail:]] == ["member.set_roles"]
+    assert _mails(sql, acc.id, before) == []
+    # Still staged: the partner's transfer is possible (and may be replaced).
+    pending = S.unique_mail("r20b-t-")
+    transfer(api, t.admin, acc.id, pending)
+
+    # The customer's admin demoting the partner hands it over.
+    before = S.outbox_max_id(sql)
+    paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(olga).put(paul_path, json={"roles": ["service-provider"]}), 403)
+    S.expect(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": oscar.uid, "technical": oscar.uid}
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["uid"] == oscar.uid, done
+    his = _mails(sql, acc.id, before, to=t.admin.mail)
+    assert [r["template"] for r in his] == ["handed-over-to-customer"], his
+    assert (f"Oscar Omi made you a service provider of {acc.name}, which handed it over to its customer: "
+            "it is now active.") in his[0]["body"], his[0]["body"]
+    got = mailbox.wait_for(outbox_id=his[0]["id"])
+    assert got and got[-1].sent_to(t.admin.mail), got
+    owner = _mails(sql, acc.id, before, template="contact-changed", to=oscar.mail)
+    assert len(owner) == 1 and (f"You made {t.admin.name} a service provider of {acc.name}, which handed it "
+                                "over to you: it is now active and yours.") in owner[0]["body"], owner
+    assert [r["template"] for r in _mails(sql, acc.id, before, to=pending)] == ["invitation-withdrawn"]
+    assert _mails(sql, acc.id, before, to=olga.mail) == []
+
+
+def test_r20_operator_staff_are_the_provider_side_of_a_parentless_account(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, invitation_mail):
+    """Round-20 walkthrough of seed 000, D1 and D2, without a parent: the
+    customer admin operator staff invited (Eli) invites a second (Fay);
+    Eli's invitation-accepted says the account stays staged, and her own
+    demotion to service-provider leaves it staged while olivia (operator
+    staff) is admin. olivia's own step then hands it over to Fay."""
+    olivia = _olivia(api)
+    acc = _parentless_staged(make_account)
+    eli = _r19_customer(api, sql, invitation_mail, "olivia", acc.id, "Eli", "Eta", "r20c-")
+    fay, _, mail = _r20_second_customer_admin(api, sql, invitation_mail, mailbox, eli, acc.id,
+                                              ("Fay", "Eta"), "r20c2-")
+    body = mail.body.replace("\r\n", "\n")
+    assert f"{acc.name} stays staged until the people who prepare it for you hand it over" in body, body
+    assert "change your own role" not in body, body
+    before = S.outbox_max_id(sql)
+    S.expect(api(eli).put(f"{ACCOUNTS}/{acc.id}/members/{eli.uid}", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "staged"
+    assert S.roles_in_ldap(ldap_admin, acc.id, olivia) == {"admin"}
+    assert not [r for r in sql.audit(acc.id) if r["action"].startswith("transfer.")]
+    assert not [r for r in _mails(sql, acc.id, before) if r["template"] in HANDOVER_MAILS]
+    S.expect_problem(api(make_tenant("r20c-o").admin).put(f"{ACCOUNTS}/{acc.id}/members/{eli.uid}",
+                                                          json={"roles": ["member"]}), 404)
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{acc.id}/members/olivia", json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": fay.uid, "technical": fay.uid}
+
+
+def test_r20_a_customer_admins_own_change_hands_over_only_where_no_partner_is_admin(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, invitation_mail):
+    """Round-20 walkthrough of seed 000, D1: where an LDAP administrator
+    left no person of the partner admin, the invariant still hands the
+    account over on a customer admin's own change (to member here), and
+    the new owner's copy says what she did — not that she "is a service
+    provider"."""
+    t = make_tenant("r20d")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    nina = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Nina", "Nu", "r20d-")
+    noah, _, _ = _r20_second_customer_admin(api, sql, invitation_mail, mailbox, nina, acc.id,
+                                            ("Noah", "Nu"), "r20d2-")
+    assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_DELETE, [t.admin.dn])]}), \
+        ldap_admin.result
+    assert ldap_admin.modify(S.role_dn(acc.id, "service-provider"),
+                             {"member": [(ldap3.MODIFY_ADD, [t.admin.dn])]}), ldap_admin.result
+    path = f"{ACCOUNTS}/{acc.id}/members/{nina.uid}"
+    before = S.outbox_max_id(sql)
+    r = S.poll(lambda: api(nina).put(path, json={"roles": ["member"]}),
+               lambda r: r.status_code == 200, 5)
+    assert S.expect(r, 200)["roles"] == ["member"]
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": noah.uid, "technical": noah.uid}
+    owner = _mails(sql, acc.id, before, template="contact-changed", to=noah.mail)
+    assert len(owner) == 1, _mails(sql, acc.id, before)
+    assert (f"Nina Nu changed their own roles in {acc.name}, which handed it over to you: it is now "
+            "active.") in owner[0]["body"], owner[0]["body"]
+    assert "is a service provider" not in owner[0]["body"], owner[0]["body"]
+
+
+def test_r20_the_self_demotion_form_with_its_version_sent_twice(api, sql, ldap_admin, make_tenant,
+                                                                make_account, make_person, set_roles,
+                                                                invitation_mail):
+    """Round-20 walkthrough of seed 000, D3: the seed's self-demotion form
+    carrying the _version docs/api.md tells forms to send, submitted twice:
+    the first hands the account over (and moves its version on), the
+    second is the no-op it is, 303 to return_to, not 412 "Someone else
+    changed this in the meantime"; nothing written or mailed. A stale
+    version still answers 412 for any real change (the provider's own
+    change, which is 403 with the version as it is; the customer admin's
+    change of someone's roles; an admin's PUT of their own roles, which is
+    no no-op accountd skips). A member (403) and another tenant (404) may
+    not send it."""
+    t = make_tenant("r20e")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cust = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Cee", "r20e-")
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    old = sql.account(acc.id)["version"]
+    fields = [("_method", "PUT"), ("roles", "service-provider"), ("_version", str(old)),
+              ("return_to", FRONT19 + "/users/{id}")]
+    # Who may not: a member (403), another tenant (404).
+    mem = make_person(prefix="r20em")
+    set_roles(cust, acc.id, mem, ["member"])
+    assert api(mem).form("POST", path, fields).status_code == 403
+    assert api(make_tenant("r20e-o").admin).form("POST", path, fields).status_code == 404
+
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303 and r.headers["Location"] == FRONT19 + f"/users/{t.admin.uid}", S.describe(r)
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["version"] > old, a
+    trail = len(sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303 and r.headers["Location"] == FRONT19 + f"/users/{t.admin.uid}", S.describe(r)
+    # The JSON repeat with the stale ETag: the no-op's 200 and its note.
+    got = S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]},
+                                    headers={"If-Match": f'"{acc.id}.{old}"'}), 200)
+    assert got["roles"] == ["service-provider"] and "by your own change" in got["note"], got
+    assert len(sql.audit(acc.id)) == trail and _mails(sql, acc.id, before) == []
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    # A real change with the stale version is 412, as before.
+    stale = {"If-Match": f'"{acc.id}.{old}"'}
+    p = S.expect_problem(api(t.admin).put(path, json={"roles": ["member"]}, headers=stale), 412,
+                         "precondition-failed")
+    assert p["detail"] == "the account changed since you read it; read it again", p
+    real = [("_method", "PUT"), ("roles", "member"), ("_version", str(old))]
+    assert api(t.admin).form("POST", path, real).status_code == 412
+    now = sql.account(acc.id)["version"]
+    S.expect_problem(api(t.admin).put(path, json={"roles": ["member"]},
+                                      headers={"If-Match": f'"{acc.id}.{now}"'}), 403)
+    S.expect_problem(api(cust).put(path, json={"roles": ["member"]}, headers=stale), 412, "precondition-failed")
+    S.expect_problem(api(cust).put(f"{ACCOUNTS}/{acc.id}/members/{cust.uid}", json={"roles": ["admin"]},
+                                   headers=stale), 412, "precondition-failed")
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    assert len(sql.audit(acc.id)) == trail and _mails(sql, acc.id, before) == []

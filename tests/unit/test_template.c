@@ -277,6 +277,25 @@ static void every_template_may_greet(void **state)
     assert_non_null(template_check(template_find("subscription-changed"), "{{acted}}", NULL));
 }
 
+/* invitation-accepted's {{handover_step}} (migration 086; round-20
+ * walkthrough of seed 000, D2): the hand-over's step for the provider's
+ * side, a staged-until line for a customer admin; that template's only. */
+static void invitation_accepted_names_the_handover_step(void **state)
+{
+    (void)state;
+    const struct template_info *t = template_find("invitation-accepted");
+    assert_non_null(t);
+    assert_null(
+        template_check(t,
+                       "{{greeting}}\n\n{{name}} ({{email}}) accepted your invitation and "
+                       "is now an administrator of {{account_name}}.\n\n{{handover_step}}\n",
+                       NULL));
+    char *bad = NULL;
+    assert_non_null(template_check(template_find("invitation"), "{{handover_step}}", &bad));
+    assert_string_equal(bad, "handover_step");
+    free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +311,7 @@ int main(void)
         cmocka_unit_test(cancellation_names_the_storefront_and_its_retention),
         cmocka_unit_test(role_title_says_the_role_in_words),
         cmocka_unit_test(every_template_may_greet),
+        cmocka_unit_test(invitation_accepted_names_the_handover_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
