@@ -641,6 +641,10 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "project.member.set" : "project.member.remove");
+    /* A role given ends a pending invitation of their address to the
+     * project (saga_run.c; round-20 walkthrough of seed 003, D1). */
+    if (wanted && person.mail)
+        json_object_set_new(s.data, "ends_invitation_of", json_string(person.mail));
     st = mail_new_member(req, &s, &person, wanted);
     if (st != ST_OK) {
         saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
