@@ -353,15 +353,24 @@ int idempotency_key_insert(struct sql_store *sql, const char *uid, const char *k
                     SQL_ARGS(P_STR(uid), P_STR(key), P_INT(account_id), P_STR(request)), NULL);
 }
 
+int idempotency_key_keep_answer(struct sql_store *sql, const char *uid, const char *key,
+                                const char *answer)
+{
+    return sql_exec(sql, "UPDATE idempotency_keys SET answer = ? WHERE uid = ? AND idem_key = ?",
+                    SQL_ARGS(P_STR(answer), P_STR(uid), P_STR(key)), NULL);
+}
+
 int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key,
-                         unsigned long long *id, int *done, char **request)
+                         unsigned long long *id, int *done, char **request, char **answer)
 {
     struct sql_result r;
     *request = NULL;
-    int st = sql_exec(sql,
-                      "SELECT k.account_id, a.ldap_state, k.request FROM idempotency_keys k"
-                      " JOIN accounts a ON a.id = k.account_id WHERE k.uid = ? AND k.idem_key = ?",
-                      SQL_ARGS(P_STR(uid), P_STR(key)), &r);
+    *answer = NULL;
+    int st =
+        sql_exec(sql,
+                 "SELECT k.account_id, a.ldap_state, k.request, k.answer FROM idempotency_keys k"
+                 " JOIN accounts a ON a.id = k.account_id WHERE k.uid = ? AND k.idem_key = ?",
+                 SQL_ARGS(P_STR(uid), P_STR(key)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0)
@@ -370,6 +379,7 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
         *id = sql_cell_id(&r, 0, 0);
         *done = strcmp(sql_cell(&r, 0, 1), "done") == 0;
         *request = sql_cell(&r, 0, 2) ? xstrdup(sql_cell(&r, 0, 2)) : NULL;
+        *answer = sql_cell(&r, 0, 3) ? xstrdup(sql_cell(&r, 0, 3)) : NULL;
     }
     sql_result_free(&r);
     return st;

@@ -124,11 +124,17 @@ int account_delete_pending(struct sql_store *sql, unsigned long long id);
 /* request: the fingerprint of the creating body (idempotency.h). */
 int idempotency_key_insert(struct sql_store *sql, const char *uid, const char *key,
                            unsigned long long account_id, const char *request);
-/* The account uid created with key: *id, *done (1 once it is done) and
+/* Inside the create's transaction: keeps with uid's key the members of
+ * the create's answer beyond the account (answer: JSON text, {contact?,
+ * relation?}), for its replays (migration 089). */
+int idempotency_key_keep_answer(struct sql_store *sql, const char *uid, const char *key,
+                                const char *answer);
+/* The account uid created with key: *id, *done (1 once it is done),
  * *request (the body's fingerprint, NULL for a key older than migration
- * 012; the caller frees it); ST_NOT_FOUND if the key is new. */
+ * 012) and *answer (what idempotency_key_keep_answer kept, NULL when
+ * nothing was); the caller frees both; ST_NOT_FOUND if the key is new. */
 int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key,
-                         unsigned long long *id, int *done, char **request);
+                         unsigned long long *id, int *done, char **request, char **answer);
 
 /* The row of finished account id (ACCOUNT_COLUMNS; r->nrows 0 or 1, free
  * with sql_result_free); lock: FOR UPDATE, inside a transaction. */

@@ -360,6 +360,25 @@ static json_t *create_value(const struct create *c)
                      company, "contact", contact);
 }
 
+/* The members of the create's answer beyond the account: `contact` (the
+ * contact person's invitation, or their addition at once) and `relation`
+ * (the partner -> customer relation recorded); NULL when it has neither.
+ * Kept with the Idempotency-Key, a replay answers them too (round-20
+ * walkthrough of seed 003, D3). */
+static json_t *create_extra(const struct create *c)
+{
+    json_t *extra = c->contact_result ? json_pack("{s:O}", "contact", c->contact_result) : NULL;
+    if (c->relation_id) {
+        if (!extra)
+            extra = json_object();
+        char rid[24];
+        snprintf(rid, sizeof(rid), "%llu", c->relation_id);
+        json_object_set_new(extra, "relation",
+                            json_pack("{s:s, s:s}", "id", rid, "status", "active"));
+    }
+    return extra;
+}
+
 static int create_finish(struct sql_store *sql, void *arg)
 {
     struct create *c = arg;
@@ -391,6 +410,14 @@ static int create_finish(struct sql_store *sql, void *arg)
         if (st == ST_OK)
             st = relations_created_mail(sql, &c->told, c->parent_id, c->id, c->relation_id);
     }
+    /* What a replay answers besides the account as it is then. */
+    json_t *extra = st == ST_OK && c->idem_key ? create_extra(c) : NULL;
+    if (extra) {
+        char *text = json_dumps(extra, JSON_COMPACT);
+        st = idempotency_key_keep_answer(sql, c->req->caller.uid, c->idem_key, text);
+        free(text);
+        json_decref(extra);
+    }
     if (st == ST_OK)
         st = saga_close_tx(sql, &c->saga, "done");
     return st;
@@ -407,8 +434,8 @@ static int create_undo(struct sql_store *sql, void *arg)
 static int replay(struct request *req, const char *key, const char *fingerprint)
 {
     unsigned long long id;
-    int done;
-    char *request;
+    int done, answered = 1;
+    char *request = NULL, *answer = NULL;
     /* The first request with the key still running (a double-click): wait
      * for it, then answer as it did (round-6 walkthroughs of seeds 001, D2,
      * and 003, O1); a create that failed removed its key (not found: this
@@ -417,39 +444,39 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
     idempotency_wait_start(&wait);
     int st;
     for (;;) {
-        st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request);
+        st = idempotency_key_find(req->session->sql, req->caller.uid, key, &id, &done, &request,
+                                  &answer);
         if (st != ST_OK || done || (request && strcmp(request, fingerprint) != 0) ||
             !idempotency_wait_more(&wait))
             break;
         free(request);
+        free(answer);
     }
     /* The caller's roles may have been read before the first request made
      * them the new account's admin (a double-click): read them again. */
-    if (st == ST_OK && done && caller_refresh(req) < 0) {
-        free(request);
-        return 1;
+    if (st == ST_OK && done && caller_refresh(req) < 0)
+        goto out;
+    if (st == ST_NOT_FOUND) {
+        answered = 0;
+        goto out;
     }
-    if (st == ST_NOT_FOUND)
-        return 0;
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
-        return 1;
+        goto out;
     }
     /* The same key with another body is a client's mistake, not a repeat:
      * as on every other POST (idempotency.c). */
-    int other = request && strcmp(request, fingerprint) != 0;
-    free(request);
-    if (other) {
+    if (request && strcmp(request, fingerprint) != 0) {
         res_field_error(req, req->idem_field, "was used with another request body");
         res_fail_if_errors(req);
-        return 1;
+        goto out;
     }
     if (!done) {
         refuse(req, 409, "conflict",
                "a request with this Idempotency-Key is still being processed (waited %d s for "
                "it); send it again later to get its answer",
                IDEMPOTENCY_WAIT_MS / 1000);
-        return 1;
+        goto out;
     }
     /* The key is the caller's, but the account may have moved on: only
      * someone who may still read it gets it (a person removed from it gets
@@ -457,21 +484,30 @@ static int replay(struct request *req, const char *key, const char *fingerprint)
      * repeat. */
     struct account_ref a;
     if (caller_authorize(req, id, ROLE_ANY, 0, &a) < 0)
-        return 1;
+        goto out;
     if (strcmp(a.status, "closed") == 0) {
         refuse(req, 409, "conflict",
                "this Idempotency-Key created an account that has been closed since");
-        return 1;
+        goto out;
     }
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", id);
     res_header(req, "Location", loc);
-    respond_account(req, id, 201, NULL);
+    /* The account as it is now, with the first answer's contact and
+     * relation as it gave them (create_extra; round-20 walkthrough of seed
+     * 003, D3: a double-clicked create showed no contact invited). A key
+     * kept before migration 089 has none. */
+    json_t *extra = answer ? json_loads(answer, 0, NULL) : NULL;
+    respond_account(req, id, 201, json_is_object(extra) ? extra : NULL);
+    json_decref(extra);
     if (req->res.status == 201) {
         res_header(req, "Idempotent-Replayed", "true");
         req->idem_replayed = 1;
     }
-    return 1;
+out:
+    free(request);
+    free(answer);
+    return answered;
 }
 
 int accounts_parent_in_body(struct request *req, unsigned long long *id)
@@ -646,15 +682,7 @@ static void create_account(struct request *req, struct create *c)
         char loc[64];
         snprintf(loc, sizeof(loc), "/api/v1/accounts/%llu", c->id);
         res_header(req, "Location", loc);
-        json_t *extra = c->contact_result ? json_pack("{s:O}", "contact", c->contact_result) : NULL;
-        if (c->relation_id) {
-            if (!extra)
-                extra = json_object();
-            char rid[24];
-            snprintf(rid, sizeof(rid), "%llu", c->relation_id);
-            json_object_set_new(extra, "relation",
-                                json_pack("{s:s, s:s}", "id", rid, "status", "active"));
-        }
+        json_t *extra = create_extra(c);
         respond_account(req, c->id, 201, extra);
         json_decref(extra);
         return;

@@ -232,6 +232,17 @@ void body_trim(json_t *obj, const char *name)
         json_object_set_new(obj, name, t);
 }
 
+void body_nfc(json_t *obj, const char *name)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
+    if (!json_is_string(v))
+        return;
+    char *nfc = text_nfc(json_string_value(v));
+    if (strcmp(nfc, json_string_value(v)) != 0)
+        json_object_set_new(obj, name, json_string(nfc));
+    free(nfc);
+}
+
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
                       int required, struct text_limit limit)
 {

@@ -43,6 +43,12 @@ const char *body_str(struct request *req, json_t *obj, const char *prefix, const
  * form takes it: round-6 walkthrough of seed 004, D6). Anything else
  * (absent, not a string) is left for the accessors to judge. */
 void body_trim(json_t *obj, const char *name);
+/* Replaces obj's string member name by its NFC form (text_nfc,
+ * validate.h), so that what is checked and stored after it is the
+ * normalized text: a property's label (round-18 walkthrough of seed 001,
+ * D3), a project's name (round-20 walkthrough of seed 003, D2). Anything
+ * else (absent, not a string) is left for the accessors to judge. */
+void body_nfc(json_t *obj, const char *name);
 /* String v without the spaces, tabs and line breaks around it, as
  * body_trim trims (a property's text value: round-14 walkthrough of seed
  * 001, D4): a new reference, v itself when nothing is trimmed. */

@@ -678,10 +678,10 @@ static void add_known_to_project(struct invite *v, const char *place)
     s.plan.person_dn = xstrdup(v->known.dn);
     s.plan.person_uid = xstrdup(v->known.uid);
     s.plan.roles_after = s.plan.roles_before | v->role;
-    s.data = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "action", "project.member.set", "role",
-                       role_name_in(v->project_id, v->role), "mail", v->known.mail, "name",
+    s.data = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?}", "action", "project.member.set",
+                       "role", role_name_in(v->project_id, v->role), "mail", v->known.mail, "name",
                        v->known.name ? v->known.name : v->known.uid, "inviter_name", inviter,
-                       "place", place);
+                       "place", place, "ends_invitation_of", v->known.mail);
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (outcome == SAGA_DONE) {
         invite_location(v);
@@ -691,6 +691,33 @@ static void add_known_to_project(struct invite *v, const char *place)
 out:
     free(inviter);
     saga_free(&s);
+}
+
+/* The person to add at once for an invitation to project v->project_id:
+ * one invitation_find_addable finds, or one LDAP knows by that mail who
+ * holds a role in the project already (round-20 walkthrough of seed 003,
+ * D1: a project-only owner's invitation of a person of the project,
+ * whom GET /projects/{pid} shows them with name and mail, was mailed as a
+ * stranger's). Anyone else is left empty and invited. */
+static int project_find_addable(struct request *req, struct invite *v)
+{
+    int st = ldap_store_find_person(req->session->ldap, "mail", v->email, &v->known);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    struct saga_plan plan = {
+        .kind = SAGA_PROJECT_ROLES, .account_id = v->account->id, .project_id = v->project_id};
+    unsigned roles = 0;
+    st = saga_plan_roles_of(req->session->ldap, &plan, v->known.dn, &roles);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK; /* the project's groups are gone: its saga answers 404 */
+    int in = roles != 0;
+    if (st == ST_OK && !in)
+        st = caller_tree_holds(req, v->known.dn, v->known.uid, &in);
+    if (st != ST_OK || !in)
+        person_free(&v->known);
+    return st;
 }
 
 void project_invitations_create(struct request *req)
@@ -730,7 +757,7 @@ void project_invitations_create(struct request *req)
         return;
     }
     if (st == ST_OK)
-        st = invitation_find_addable(req, v.email, &v.known);
+        st = project_find_addable(req, &v);
     if (st == ST_OK && v.known.dn) {
         st = account_name_get(req->session->sql, a.id, &account_name);
         if (st == ST_OK) {
@@ -1311,12 +1338,18 @@ static int accept_read(struct accept *v)
             st = invitation_revoke_reason(v->req->session->sql, r.id, r.account_id, &reason);
         int added_at_once = reason && strcmp(reason, "added at once") == 0;
         int project_deleted = reason && strcmp(reason, "the project was deleted") == 0;
+        /* A project invitation's person added to the project at once
+         * (round-20 walkthrough of seed 003, D1) is told of the project. */
+        int to_project = strcmp(r.purpose, "project") == 0;
         if (st == ST_OK)
             st = refuse(v->req, 410, "invitation-revoked", "%s",
                         r.handed_over_otherwise
                             ? "this invitation was revoked: " TRANSFER_WITHDRAWN_BY_ROLE_CHANGE
                         : strcmp(r.account_status, "closed") == 0
                             ? "this invitation was revoked: the account was closed"
+                        : added_at_once && to_project
+                            ? "this invitation is no longer needed: you were added to the project "
+                              "directly; sign in with your existing account"
                         : added_at_once
                             ? "this invitation is no longer needed: you were added to the account "
                               "directly; sign in with your existing account"

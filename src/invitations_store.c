@@ -282,14 +282,17 @@ int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
 }
 
 int invitation_revoke_member_of(struct sql_store *sql, unsigned long long account_id,
-                                const char *mail, unsigned long long *id)
+                                unsigned long long project_id, const char *mail,
+                                unsigned long long *id)
 {
     *id = 0;
     struct sql_result r;
     int st = sql_exec(sql,
                       "SELECT id FROM invitations WHERE account_id = ? AND pending_email = LOWER(?)"
-                      " AND pending_scope = 0 AND purpose = 'member' FOR UPDATE",
-                      SQL_ARGS(P_INT(account_id), P_STR(mail)), &r);
+                      " AND pending_scope = ? AND purpose = ? FOR UPDATE",
+                      SQL_ARGS(P_INT(account_id), P_STR(mail), P_INT(project_id),
+                               P_STR(project_id ? "project" : "member")),
+                      &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 1)

@@ -99,11 +99,14 @@ int invitation_lock_pending(struct sql_store *sql, unsigned long long id,
                             unsigned long long account_id, unsigned long long project_id,
                             struct pending_invitation *out);
 /* Revokes the pending member invitation of mail to account_id (not a
- * hand-over's, a contact's or a project's), if there is one, and returns
- * its id in *id (0: none): the address was added at once (round-4
- * walkthrough of seed 001). */
+ * hand-over's, a contact's or a project's), or with project_id not 0 the
+ * pending invitation of mail to that project of it, if there is one, and
+ * returns its id in *id (0: none): the address was added at once (round-4
+ * walkthrough of seed 001; projects: round-20 walkthrough of seed 003,
+ * D1). */
 int invitation_revoke_member_of(struct sql_store *sql, unsigned long long account_id,
-                                const char *mail, unsigned long long *id);
+                                unsigned long long project_id, const char *mail,
+                                unsigned long long *id);
 /* Revokes pending invitation id of account_id: ST_NOT_FOUND if it is not
  * pending there. */
 int invitation_revoke(struct sql_store *sql, unsigned long long id, unsigned long long account_id);

@@ -44,10 +44,13 @@ static const char NAME_TAKEN[] = "the account has a project by that name";
  * rename of its projects takes: 409 when a project of the account other
  * than except (0: none) has a name like name — equal but for case, the
  * blank space around it and Unicode's normalization forms, as property
- * labels compare (text_alike_key; round-19 walkthrough of seed 003, D2:
- * " X " and "x" were second projects next to "X"). The UNIQUE index on
- * the exact name stays the last word (ST_DUPLICATE). Names two projects
- * of the account already share (made before) stay as they are. */
+ * labels compare (round-19 walkthrough of seed 003, D2: " X " and "x"
+ * were second projects next to "X"), and but for runs of blank space
+ * inside it and zero-width characters, which a list in HTML does not
+ * show (name_alike_key; round-20 walkthrough of seed 003, D2: "Kunde
+ * Vier" with two spaces was a second project). The UNIQUE index on the
+ * exact name stays the last word (ST_DUPLICATE). Names two projects of
+ * the account already share (made before) stay as they are. */
 static int refuse_name_alike(struct sql_store *sql, struct request *req,
                              unsigned long long account_id, unsigned long long except,
                              const char *name)
@@ -56,12 +59,12 @@ static int refuse_name_alike(struct sql_store *sql, struct request *req,
     int st = projects_names(sql, account_id, &r);
     if (st != ST_OK)
         return st;
-    char *want = text_alike_key(name);
+    char *want = name_alike_key(name);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         if (sql_cell_id(&r, i, 0) == except)
             continue;
         const char *have = sql_cell(&r, i, 1);
-        char *key = text_alike_key(have ? have : "");
+        char *key = name_alike_key(have ? have : "");
         if (strcmp(key, want) == 0) {
             if (strcmp(have, name) == 0)
                 st = refuse_field(req, 409, "conflict", "name", NAME_TAKEN, "%s", NAME_TAKEN);
@@ -72,7 +75,7 @@ static int refuse_name_alike(struct sql_store *sql, struct request *req,
                 st = refuse_field(req, 409, "conflict", "name", why,
                                   "the account has a project by a name like that: \"%s\" "
                                   "(project %s); project names compare without regard to case "
-                                  "and the space around them",
+                                  "and the space around them or repeated inside them",
                                   have, sql_cell(&r, i, 0));
             }
         }
@@ -120,8 +123,10 @@ void projects_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct project_create c = {.req = req, .account_id = req->account.id};
     /* Spaces around a pasted name are dropped, as around an invitation's
-     * names (round-19 walkthrough of seed 003, D2). */
+     * names (round-19 walkthrough of seed 003, D2), and the name is kept
+     * in NFC, as labels are (round-20 walkthrough of seed 003, D2). */
     body_trim(b, "name");
+    body_nfc(b, "name");
     c.name = body_name(req, b, NULL, "name", 1, MAX_CHARS(200));
     if (body_failed(req))
         return;
@@ -335,6 +340,7 @@ void projects_patch(struct request *req)
     struct project_change c = {
         .req = req, .account_id = req->account.id, .id = parse_id(req->args[0])};
     body_trim(b, "name"); /* as on create */
+    body_nfc(b, "name");
     c.name = body_name(req, b, NULL, "name", 1, MAX_CHARS(200));
     if (body_failed(req))
         return;
@@ -635,6 +641,10 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     s.plan.person_uid = xstrdup(person.uid);
     s.plan.roles_after = wanted;
     s.data = json_pack("{s:s}", "action", wanted ? "project.member.set" : "project.member.remove");
+    /* A role given ends a pending invitation of their address to the
+     * project (saga_run.c; round-20 walkthrough of seed 003, D1). */
+    if (wanted && person.mail)
+        json_object_set_new(s.data, "ends_invitation_of", json_string(person.mail));
     st = mail_new_member(req, &s, &person, wanted);
     if (st != ST_OK) {
         saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");

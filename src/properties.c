@@ -432,21 +432,6 @@ void account_properties_get(struct request *req)
 
 /* ---- definitions: handlers ----------------------------------------- */
 
-/* Replaces obj's string member name by its NFC form (text_nfc), so that
- * what is checked and stored after it is the normalized text (a label:
- * round-18 walkthrough of seed 001, D3). Anything else is left for the
- * accessors to judge. */
-static void body_member_nfc(json_t *obj, const char *name)
-{
-    json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
-    if (!json_is_string(v))
-        return;
-    char *nfc = text_nfc(json_string_value(v));
-    if (strcmp(nfc, json_string_value(v)) != 0)
-        json_object_set_new(obj, name, json_string(nfc));
-    free(nfc);
-}
-
 /* Reads `options` of a select: 1..100 texts, each trimmed as a text value
  * is (round-17 walkthrough of seed 001, D3: "Gold " and " Silber" were
  * kept with their spaces), not blank ("   ", a no-break space: "must not
@@ -722,7 +707,7 @@ void property_definitions_create(struct request *req)
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .required = -1};
     c.key = body_str(req, b, NULL, "key", 1, MAX_CHARS(64));
-    body_member_nfc(b, "label");
+    body_nfc(b, "label");
     c.label = body_name(req, b, NULL, "label", 1, MAX_CHARS(LABEL_MAX));
     const char *type = body_str(req, b, NULL, "type", 1, MAX_CHARS(16));
     /* The "required" checkbox of a form: _required_present=1 says it was on
@@ -892,7 +877,7 @@ void property_definitions_patch(struct request *req)
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct def_change c = {.req = req, .key = req->args[1]};
-    body_member_nfc(b, "label");
+    body_nfc(b, "label");
     c.label =
         body_name(req, b, NULL, "label", json_object_get(b, "label") != NULL, MAX_CHARS(LABEL_MAX));
     c.required = body_checkbox(req, b, "required", "_required_present");

@@ -396,13 +396,37 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
      * of seed 001). */
     unsigned long long revoked = 0;
     if (st == ST_OK && data_str(s, "mail"))
-        st = invitation_revoke_member_of(sql, p->account_id, data_str(s, "mail"), &revoked);
+        st = invitation_revoke_member_of(sql, p->account_id, 0, data_str(s, "mail"), &revoked);
     if (st == ST_OK && revoked)
         st = audit_write(
             sql, s->actor, p->account_id, "invitation.revoke",
             json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked, "status", "pending"),
             json_pack("{s:I, s:s, s:s}", "invitation_id", (json_int_t)revoked, "status", "revoked",
                       "reason", "added at once"));
+    return st;
+}
+
+/* A change that gives a person a project role they did not hold (a
+ * project invitation's 201 added, a PUT): a pending invitation of their
+ * address to that project is no longer wanted, nor its live link, as for
+ * the account (finish_add_member; round-20 walkthrough of seed 003, D1).
+ * data "ends_invitation_of": their address, recorded with the plan (an
+ * intent recorded before it was ends none). */
+static int end_project_invitation(struct sql_store *sql, const struct saga *s)
+{
+    const struct saga_plan *p = &s->plan;
+    const char *mail = data_str(s, "ends_invitation_of");
+    unsigned long long revoked = 0;
+    if (!mail || !(p->roles_after & ~p->roles_before))
+        return ST_OK;
+    int st = invitation_revoke_member_of(sql, p->account_id, p->project_id, mail, &revoked);
+    if (st == ST_OK && revoked)
+        st = audit_write(
+            sql, s->actor, p->account_id, "invitation.revoke",
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)revoked, "status", "pending"),
+            json_pack("{s:I, s:s, s:I, s:s}", "invitation_id", (json_int_t)revoked, "status",
+                      "revoked", "project_id", (json_int_t)p->project_id, "reason",
+                      "added at once"));
     return st;
 }
 
@@ -589,6 +613,8 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * invitation is told so (invitations.c). */
         if (st == ST_OK)
             st = queue_added(sql, s, data_str(s, "place"));
+        if (st == ST_OK)
+            st = end_project_invitation(sql, s);
         break;
     }
     case SAGA_ADD_MEMBER:

@@ -553,6 +553,43 @@ char *text_alike_key(const char *s)
     return unistring_result(folded, len, 0);
 }
 
+/* Zero-width characters among blank_char's: inside a name they show as
+ * nothing at all, not as a space. */
+static int zero_width_char(long c)
+{
+    return c == 0x180e || c == 0x200b || c == 0x2060 || c == 0xfeff;
+}
+
+char *name_alike_key(const char *s)
+{
+    char *key = text_alike_key(s);
+    /* In place: the key only gets shorter. NFKC has made the no-break,
+     * ideographic and other Unicode spaces ' ' already; tabs, line
+     * breaks, the Ogham space mark and the zero-width ones are left. */
+    const unsigned char *r = (const unsigned char *)key;
+    char *w = key;
+    int space = 0;
+    while (*r) {
+        const unsigned char *at = r;
+        long c = utf8_next(&r);
+        if (c < 0)
+            r = at + 1; /* not UTF-8: the byte is kept, as text_alike_key keeps it */
+        else if (zero_width_char(c))
+            continue;
+        else if (blank_char(c) || c == '\r' || c == '\n') {
+            space = 1;
+            continue;
+        }
+        if (space && w != key)
+            *w++ = ' ';
+        space = 0;
+        memmove(w, at, (size_t)(r - at));
+        w += r - at;
+    }
+    *w = '\0';
+    return key;
+}
+
 char *fold_vat_id(char *s)
 {
     char *w = s;

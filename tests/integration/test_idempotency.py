@@ -392,3 +392,104 @@ def test_a_double_submitted_invitation_waits_and_mails_once(api, sql, shop):
         assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s AND email=%s",
                          int(cust.id), email) == 1
         assert len(S.outbox_rows(sql, recipient=email)) == 1
+
+
+# ---------------------------------------------------------------- round 20: POST /accounts
+
+def org_body(parent_id, name, contact):
+    from conftest import company
+    return {"kind": "customer", "name": name, "parent_id": str(parent_id),
+            "company": company(name + " GmbH"), "contact": contact}
+
+
+def test_a_replayed_organization_create_carries_its_contact_and_relation(
+        api, sql, make_tenant, make_person, set_roles, invitation_mail):
+    """Round-20 walkthrough of seed 003, D3: the Help Center's double-
+    submitted "create organization" (POST /accounts with `contact`, a
+    partner parent, the same Idempotency-Key) replayed the account without
+    `contact` and `relation`, so whoever double-clicked saw no contact
+    invited. The replay carries the first answer's `contact` and
+    `relation` as it gave them (kept with the key), with the account as it
+    is now; nothing is made or mailed twice. Who may not create under the
+    partner gets their refusal and nothing of the first answer."""
+    t = make_tenant("idem-org")
+    email = S.unique_mail("idem-org-")
+    name = S.unique("it-idem-org-")
+    body = org_body(t.account.id, name,
+                    {"first_name": "Fiona", "last_name": "Fuenf", "email": email})
+    k = key()
+    before = S.outbox_max_id(sql)
+    first = api("olivia").post("/api/v1/accounts", json=body, headers={"Idempotency-Key": k})
+    made = S.expect(first, 201)
+    assert made["contact"]["status"] == "invited" and made["contact"]["email"] == email, made
+    assert made["relation"]["status"] == "active", made
+    second = api("olivia").post("/api/v1/accounts", json=body, headers={"Idempotency-Key": k})
+    again = S.expect(second, 201)
+    assert second.headers.get("Idempotent-Replayed") == "true", S.describe(second)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert again["contact"] == made["contact"] and again["relation"] == made["relation"], again
+    assert again == made, (again, made)
+    assert sql.count_accounts(name=name) == 1
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE email=%s", email) == 1
+    assert sql.value("SELECT COUNT(*) FROM customer_relations WHERE customer_id=%s",
+                     int(made["id"])) == 1
+    assert [r["template"] for r in S.outbox_rows(sql, recipient=email, after_id=before)] == \
+        ["invitation"]
+
+    # Who may not create under the partner (a member of it 403, another
+    # tenant's admin 404), with the same key and body: their refusal, no
+    # contact or relation of the first answer.
+    m = make_person(prefix="idem-org-m")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    other = make_tenant("idem-org-o")
+    for who, status in ((api(m), 403), (api(other.admin), 404)):
+        r = who.post("/api/v1/accounts", json=body, headers={"Idempotency-Key": k})
+        S.expect_problem(r, status)
+        assert email not in r.text and "contact" not in r.json() and "relation" not in r.json(), \
+            S.describe(r)
+    assert sql.count_accounts(name=name) == 1
+
+    # The contact accepts: a replay is the account as it is now (its
+    # contacts name her), with the first answer's contact and relation.
+    _, token = invitation_mail(email, after=before)
+    uid = S.unique("idemorg")
+    S.expect(S.accept_invitation(api, token, uid=uid, password="pw-" + uid), 200)
+    later = S.expect(api("olivia").post("/api/v1/accounts", json=body,
+                                        headers={"Idempotency-Key": k}), 201)
+    assert later["contact"] == made["contact"] and later["relation"] == made["relation"], later
+    assert (later["contacts"]["primary"] or {}).get("uid") == uid, later["contacts"]
+    # A key kept before migration 089 has no answer kept: the account
+    # alone, as before.
+    sql.rows("UPDATE idempotency_keys SET answer=NULL WHERE uid='olivia' AND idem_key=%s", k)
+    old = S.expect(api("olivia").post("/api/v1/accounts", json=body,
+                                      headers={"Idempotency-Key": k}), 201)
+    assert "contact" not in old and "relation" not in old and old["id"] == made["id"], old
+
+
+def test_a_replayed_organization_create_form_carries_its_contact_and_relation(
+        api, sql, make_tenant, make_person, set_roles):
+    """The same for the Help Center's form (its hidden _idempotency_key),
+    with a contact LDAP knows, added at once: the replay's `contact` is
+    that addition, and no second mail goes out."""
+    t = make_tenant("idem-orgf")
+    p = make_person(prefix="idem-orgf-c")
+    set_roles("olivia", t.account.id, p, ["member"])
+    name = S.unique("it-idem-orgf-")
+    fields = [("kind", "customer"), ("name", name), ("parent_id", str(t.account.id)),
+              ("company[name]", name + " GmbH"), ("company[street]", "Ringstrasse 1"),
+              ("company[postcode]", "1010"), ("company[city]", "Wien"), ("company[country]", "AT"),
+              ("contact[email]", p.mail), ("contact[first_name]", "Carl"),
+              ("_idempotency_key", key())]
+    before = S.outbox_max_id(sql)
+    first = api("olivia").form("POST", "/api/v1/accounts", fields)
+    made = S.expect(first, 201)
+    assert made["contact"] == {"status": "added", "uid": p.uid, "role": "admin"}, made
+    assert made["relation"]["status"] == "active", made
+    mails = len(S.outbox_rows(sql, recipient=p.mail, after_id=before))
+    second = api("olivia").form("POST", "/api/v1/accounts", fields)
+    again = S.expect(second, 201)
+    assert second.headers.get("Idempotent-Replayed") == "true", S.describe(second)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert again["contact"] == made["contact"] and again["relation"] == made["relation"], again
+    assert sql.count_accounts(name=name) == 1
+    assert len(S.outbox_rows(sql, recipient=p.mail, after_id=before)) == mails

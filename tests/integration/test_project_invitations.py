@@ -821,3 +821,169 @@ def test_an_invitation_to_a_project_deleted_in_ldap_is_listed_unusable(
     S.expect(s.delete(f"{inv_path(gone['id'])}/{invs['gone']['id']}"), 204)
     assert invs["gone"]["id"] not in {i["id"] for i in
                                       S.expect(s.get(inv_path(gone["id"])), 200)["items"]}
+
+
+# ---------------------------------------------------------------- round 20
+
+ADDED_DIRECTLY = ("this invitation is no longer needed: you were added to the project directly; "
+                  "sign in with your existing account")
+
+
+def join_by_invitation(api, sql, invitation_mail, session, pid, role, prefix):
+    """A new person who joins project pid as role through session's
+    invitation (a project role only): (uid, mail, their session)."""
+    email = S.unique_mail(prefix + "-")
+    mid = S.outbox_max_id(sql)
+    S.expect(session.post(inv_path(pid), json={"email": email, "role": role}), 202)
+    _, token = invitation_mail(email, after=mid)
+    uid = S.unique(prefix)
+    S.expect(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 200)
+    theirs = api(uid, password=PASSWORD)
+    wait_sees(theirs, f"/api/v1/projects/{pid}")
+    return uid, email, theirs
+
+
+def project_sets_of(sql, account_id, uid):
+    return [x for x in sql.audit(account_id)
+            if x["action"] == "project.member.set" and x["new_value"]["uid"] == uid]
+
+
+def test_inviting_a_person_of_the_project_adds_at_once_without_an_invitation(
+        api, sql, ldap_admin, make_tenant, make_person, set_roles, anon, invitation_mail):
+    """Round-20 walkthrough of seed 003, D1: Viktor, the project's
+    project-only owner, invited Wanda, a reader he sees in GET /projects/
+    {pid} with her mail, by e-mail: she was mailed a fresh invitation
+    ("Hello," and a join link) and it stayed pending. A person LDAP knows
+    by that mail who holds a role in the project is added at once now, as
+    a person of the caller's tree is: the role she has already is the
+    201 of the first time (no invitation, no mail, no audit row); another
+    role is added to hers and she is told so. Who may not invite stays as
+    it was: a reader and an account member 403, another tenant 404,
+    anonymous 401."""
+    t = make_tenant("p20a")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde Vier ERP")
+    b = new_project(api, t, "Kunde Fuenf Shop")
+    vuid, _, viktor = join_by_invitation(api, sql, invitation_mail, s, a["id"], "owner", "p20v")
+    wuid, wmail, wanda = join_by_invitation(api, sql, invitation_mail, s, a["id"], "reader", "p20w")
+    members = S.expect(viktor.get(f"/api/v1/projects/{a['id']}"), 200)["members"]
+    assert wmail in {m["mail"] for m in members}, members
+
+    # The role she holds: the 201 of an addition, nothing made or mailed.
+    before = S.outbox_max_id(sql)
+    r = viktor.post(inv_path(a["id"]), json={"email": wmail.upper(), "role": "reader"})
+    body = S.expect(r, 201)
+    assert body == {"status": "added", "uid": wuid, "role": "reader", "project_id": a["id"]}, body
+    assert r.headers["Location"] == member_path(a["id"], wuid), S.describe(r)
+    assert S.outbox_rows(sql, recipient=wmail, after_id=before) == []
+    assert S.expect(viktor.get(inv_path(a["id"])), 200)["items"] == []
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE LOWER(email)=LOWER(%s)", wmail) == 1
+    assert project_sets_of(sql, t.account.id, wuid) == []
+    # The form alike.
+    r = viktor.form("POST", inv_path(a["id"]), [("email", wmail), ("role", "reader")])
+    assert S.expect(r, 201) == body
+    assert S.outbox_rows(sql, recipient=wmail, after_id=before) == []
+
+    # Another role: added to hers at once, audited, and she is told.
+    body = S.expect(viktor.post(inv_path(a["id"]), json={"email": wmail, "role": "editor"}), 201)
+    assert body == {"status": "added", "uid": wuid, "role": "editor", "project_id": a["id"]}, body
+    projects, account = roles_everywhere(ldap_admin, t.account.id, [a["id"], b["id"]],
+                                         S.person_dn(wuid))
+    assert projects == {a["id"]: {"reader", "editor"}, b["id"]: set()} and account == set()
+    assert outbox_to(sql, wmail, before) == [("added-to-account", "sent")]
+    sets = project_sets_of(sql, t.account.id, wuid)
+    assert len(sets) == 1 and sets[0]["uid"] == vuid, sets
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE LOWER(email)=LOWER(%s)", wmail) == 1
+
+    # Who may not: a reader of the project 403, an account member 403,
+    # another tenant 404, anonymous 401; nothing changes for Wanda.
+    m = make_person(prefix="p20m")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    other = make_tenant("p20ao")
+    mid = S.outbox_max_id(sql)
+    for who, status in ((wanda, 403), (api(m), 403), (api(other.admin), 404), (anon, 401)):
+        r = who.post(inv_path(a["id"]), json={"email": wmail, "role": "owner"})
+        S.expect_problem(r, status)
+        assert wuid not in r.text, S.describe(r)
+    projects, _ = roles_everywhere(ldap_admin, t.account.id, [a["id"]], S.person_dn(wuid))
+    assert projects == {a["id"]: {"reader", "editor"}}
+    assert S.outbox_rows(sql, recipient=wmail, after_id=mid) == []
+
+
+def test_adding_a_person_at_once_ends_their_pending_project_invitation(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, anon,
+        invitation_mail):
+    """Round-20 walkthrough of seed 003, D1: Viktor (the project's
+    project-only owner) invited a person of the reseller's tree, who is
+    no one he may add at once (202, mailed); the reseller's admin then
+    added them at once (201), and Viktor's invitation stayed pending and
+    usable. As for the account ("A person added at once ends a pending
+    member invitation of their address"), a change that gives a person a
+    project role — an invitation's 201 or a PUT — revokes the pending
+    invitation of their address to that project in the same transaction
+    (audit invitation.revoke, reason "added at once", with project_id);
+    its link is 410 saying they were added to the project directly. A
+    pending invitation of the address to another project stays."""
+    t = make_tenant("p20b")
+    s = api(t.admin)
+    a = new_project(api, t, "Kunde Vier ERP")
+    b = new_project(api, t, "Kunde Fuenf Shop")
+    vuid, _, viktor = join_by_invitation(api, sql, invitation_mail, s, a["id"], "owner", "p20bv")
+    child = make_account(t.admin, "customer", t.account.id)
+
+    # By the admin's invitation (201 added).
+    g = make_person(prefix="p20g")
+    set_roles(t.admin, child.id, g, ["member"])
+    mid = S.outbox_max_id(sql)
+    pending = S.expect(viktor.post(inv_path(a["id"]), json={"email": g.mail, "role": "editor"}), 202)
+    _, token = invitation_mail(g.mail, after=mid)
+    listed = S.expect(viktor.get(inv_path(a["id"])), 200)["items"]
+    assert [(i["id"], i["usable"]) for i in listed] == [(pending["id"], True)], listed
+    added = S.expect(s.post(inv_path(a["id"]), json={"email": g.mail.upper(), "role": "editor"}), 201)
+    assert (added["status"], added["uid"]) == ("added", g.uid), added
+    assert S.invitation_row(sql, pending["id"])["status"] == "revoked"
+    assert S.expect(viktor.get(inv_path(a["id"])), 200)["items"] == []
+    assert S.expect(viktor.get(f"{inv_path(a['id'])}/{pending['id']}"), 200)["status"] == "revoked"
+    rows = [x for x in sql.audit(t.account.id) if x["action"] == "invitation.revoke"]
+    assert rows and rows[-1]["uid"] == t.admin.uid, rows
+    assert rows[-1]["old_value"] == {"invitation_id": int(pending["id"]), "status": "pending"}, rows
+    assert rows[-1]["new_value"] == {"invitation_id": int(pending["id"]), "status": "revoked",
+                                     "project_id": int(a["id"]), "reason": "added at once"}, rows
+    p = S.expect_problem(S.accept_invitation(api, token), 410, "invitation-revoked")
+    assert p["detail"] == ADDED_DIRECTLY, p
+    projects, _ = roles_everywhere(ldap_admin, t.account.id, [a["id"]], g.dn)
+    assert projects == {a["id"]: {"editor"}}
+
+    # By a PUT; the address's pending invitation to another project stays.
+    x = make_person(prefix="p20x")   # outside everyone's tree
+    mid = S.outbox_max_id(sql)
+    in_a = S.expect(s.post(inv_path(a["id"]), json={"email": x.mail, "role": "reader"}), 202)
+    _, token_a = invitation_mail(x.mail, after=mid)
+    mid = S.outbox_max_id(sql)
+    in_b = S.expect(s.post(inv_path(b["id"]), json={"email": x.mail, "role": "reader"}), 202)
+    _, token_b = invitation_mail(x.mail, after=mid)
+    # Placed into project a by uid once they are the account's (here: a
+    # member of it); then the pending invitation to a ends, b's stays.
+    set_roles(t.admin, t.account.id, x, ["member"])
+    S.expect(s.put(member_path(a["id"], x.uid), json={"role": "owner"}), 200)
+    assert S.invitation_row(sql, in_a["id"])["status"] == "revoked"
+    assert S.invitation_row(sql, in_b["id"])["status"] == "pending"
+    p = S.expect_problem(S.accept_invitation(api, token_a), 410, "invitation-revoked")
+    assert p["detail"] == ADDED_DIRECTLY, p
+    rows = [x_ for x_ in sql.audit(t.account.id) if x_["action"] == "invitation.revoke"]
+    assert rows[-1]["new_value"]["invitation_id"] == int(in_a["id"]), rows
+    assert rows[-1]["new_value"]["reason"] == "added at once", rows
+    # ... and b's is accepted as before.
+    data = S.expect(S.accept_invitation(api, token_b), 200)
+    assert (data["uid"], data["project_id"], data["created"]) == (x.uid, b["id"], False), data
+
+    # Who may not place by PUT: a project-only reader 403, another tenant
+    # 404, anonymous 401; no invitation is touched.
+    h = make_person(prefix="p20h")
+    set_roles(t.admin, child.id, h, ["billing"])
+    _, _, reader = join_by_invitation(api, sql, invitation_mail, s, a["id"], "reader", "p20br")
+    other = make_tenant("p20bo")
+    late = S.expect(viktor.post(inv_path(a["id"]), json={"email": h.mail, "role": "editor"}), 202)
+    for who, status in ((reader, 403), (api(other.admin), 404), (anon, 401)):
+        S.expect_problem(who.put(member_path(a["id"], h.uid), json={"role": "editor"}), status)
+    assert S.invitation_row(sql, late["id"])["status"] == "pending"

@@ -806,6 +806,77 @@ def test_project_names_are_trimmed_and_compared_without_case(api, sql, make_tena
     assert names == {"Kunde Vier ERP", "KUNDE FUENF SHOP (WIEN)", "Kunde Sechs"}, names
 
 
+def test_project_names_alike_but_for_inner_space_and_stored_in_nfc(api, sql, make_tenant,
+                                                                   make_person, set_roles):
+    """Round-20 walkthrough of seed 003, D2: "Kunde  Vier ERP" (two spaces)
+    was a second project next to "Kunde Vier ERP", which a list in HTML
+    shows alike, and a name typed in NFD was stored and answered in NFD,
+    unlike labels. Runs of blank space inside a name now count as one
+    space (zero-width characters as none) in the look-alike 409, on
+    create and PATCH; names are stored, answered and audited in NFC."""
+    t = make_tenant("pr20")
+    s = api(t.admin)
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    erp = S.expect(s.post(path, json={"name": "Kunde Vier ERP"}), 201)
+    for alike in ("Kunde  Vier ERP", "Kunde Vier   ERP", "KUNDE \u00a0VIER\u3000ERP",
+                  "Kunde \u200b Vier ERP", "Kunde\u2003\u2009Vier ERP"):
+        p = S.expect_problem(s.post(path, json={"name": alike}), 409, "conflict")
+        assert p["detail"] == (
+            f'the account has a project by a name like that: "Kunde Vier ERP" (project {erp["id"]}); '
+            "project names compare without regard to case and the space around them or repeated "
+            "inside them"), (alike, p)
+        assert p["errors"]["name"] == \
+            f'is taken: the account\'s project {erp["id"]} is named "Kunde Vier ERP"', p
+    # A form's name alike.
+    S.expect_problem(s.form("POST", path, [("name", "Kunde  Vier  ERP")]), 409, "conflict")
+    # Words still count: no space, or other words, is another name.
+    S.expect(s.post(path, json={"name": "KundeVier ERP"}), 201)
+    # PATCH: a name like another's but for inner space is 409, and the
+    # project keeps its name.
+    shop = S.expect(s.post(path, json={"name": "Kunde Fuenf Shop"}), 201)
+    ppath = f"/api/v1/projects/{shop['id']}"
+    p = S.expect_problem(s.patch(ppath, json={"name": "Kunde  Vier ERP"}), 409, "conflict")
+    assert f'"Kunde Vier ERP" (project {erp["id"]})' in p["detail"], p
+    assert sql.row("SELECT name FROM projects WHERE id=%s", int(shop["id"]))["name"] == "Kunde Fuenf Shop"
+    # Its own name with other inner space is a rename (as in another case).
+    got = S.expect(s.patch(ppath, json={"name": "Kunde  Fuenf Shop"}), 200)
+    assert got["name"] == "Kunde  Fuenf Shop", got
+
+    # NFC: "u" + COMBINING DIAERESIS is stored, answered, listed and
+    # audited as "\u00fc", on create and PATCH.
+    nfd, nfc = "Mu\u0308ller Projekt", "M\u00fcller Projekt"
+    mp = S.expect(s.post(path, json={"name": nfd}), 201)
+    assert mp["name"] == nfc, mp
+    assert sql.value("SELECT HEX(name) FROM projects WHERE id=%s", int(mp["id"])) == \
+        nfc.encode().hex().upper()
+    row = [a for a in sql.audit(t.account.id) if a["action"] == "project.create"][-1]
+    assert row["new_value"]["name"] == nfc, row
+    assert S.expect(s.get(f"/api/v1/projects/{mp['id']}"), 200)["name"] == nfc
+    # The NFC name of it again: the same name (its plain 409).
+    p = S.expect_problem(s.post(path, json={"name": nfc}), 409, "conflict")
+    assert p["detail"] == "the account has a project by that name", p
+    got = S.expect(s.patch(ppath, json={"name": "Fu\u0308nf Shop"}), 200)
+    assert got["name"] == "F\u00fcnf Shop", got
+    assert sql.row("SELECT name FROM projects WHERE id=%s", int(shop["id"]))["name"] == "F\u00fcnf Shop"
+    row = [a for a in sql.audit(t.account.id) if a["action"] == "project.rename"][-1]
+    assert row["new_value"]["name"] == "F\u00fcnf Shop", row
+    # A form's NFD name too.
+    r = s.form("POST", path, [("name", "Sto\u0308rk Projekt")])
+    assert S.expect(r, 201)["name"] == "St\u00f6rk Projekt"
+
+    # Who may not: a member 403, another tenant 404; nothing made.
+    mem = make_person(prefix="pr20m")
+    set_roles(t.admin, t.account.id, mem, ["member"])
+    other = make_tenant("pr20o")
+    for who, status in ((api(mem), 403), (api(other.admin), 404)):
+        S.expect_problem(who.post(path, json={"name": "Mu\u0308ller Neu"}), status)
+        S.expect_problem(who.patch(ppath, json={"name": "Mu\u0308ller Neu"}), status)
+    names = {r["name"] for r in sql.rows("SELECT name FROM projects WHERE account_id=%s",
+                                         int(t.account.id))}
+    assert names == {"Kunde Vier ERP", "KundeVier ERP", "F\u00fcnf Shop", nfc,
+                     "St\u00f6rk Projekt"}, names
+
+
 def test_projects_list_pages(api, make_tenant, ldap_admin, make_person):
     """story-003 D8: ?limit and ?cursor page the projects list; any other
     parameter, or a bad limit or cursor, is 422."""

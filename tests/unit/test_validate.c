@@ -472,6 +472,39 @@ static void labels_alike_by_unicode(void **state)
     alike("Gold", "Silber", 0);
 }
 
+static void name_folded(const char *in, const char *want)
+{
+    char *key = name_alike_key(in);
+    assert_string_equal(key, want);
+    free(key);
+}
+
+/* Project names (round-20 walkthrough of seed 003, D2: "Kunde  Vier
+ * ERP" was a second project next to "Kunde Vier ERP"): inner runs of
+ * blank space are one space, zero-width characters none; the rest as
+ * text_alike_key, whose inner spaces stay for labels and options. */
+static void project_names_fold_inner_space(void **state)
+{
+    (void)state;
+    name_folded("Kunde Vier ERP", "kunde vier erp");
+    name_folded("Kunde  Vier   ERP", "kunde vier erp");
+    name_folded(" Kunde \t Vier\r\nERP ", "kunde vier erp");
+    name_folded("Kunde\xc2\xa0 Vier\xe3\x80\x80"
+                "ERP",
+                "kunde vier erp"); /* no-break and ideographic space */
+    name_folded("Kunde\xe2\x80\x83\xe2\x80\x89Vier", "kunde vier"); /* em and thin space */
+    name_folded("Kunde\xe1\x9a\x80Vier", "kunde vier");             /* Ogham space mark */
+    name_folded("Kunde\xe2\x80\x8bVier", "kundevier");              /* zero-width: none */
+    name_folded("Kunde \xe2\x80\x8b Vier", "kunde vier");
+    name_folded("Kunde\xef\xbb\xbf\xe2\x81\xa0Vier", "kundevier"); /* BOM, word joiner */
+    name_folded("\xe2\x80\x8b Kunde \xe2\x80\x8b", "kunde");
+    name_folded("Mu\xcc\x88ller Projekt", "m\xc3\xbcller projekt"); /* NFD */
+    name_folded("   ", "");
+    name_folded("", "");
+    /* Labels and options keep their inner spaces (text_alike_key). */
+    label_folded("Data  Loggers", "data  loggers");
+}
+
 static void nfc(void **state)
 {
     (void)state;
@@ -731,6 +764,7 @@ int main(void)
         cmocka_unit_test(user_names_fold),
         cmocka_unit_test(labels_fold),
         cmocka_unit_test(labels_alike_by_unicode),
+        cmocka_unit_test(project_names_fold_inner_space),
         cmocka_unit_test(nfc),
         cmocka_unit_test(vat_ids_fold),
         cmocka_unit_test(search_texts),
