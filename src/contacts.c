@@ -68,30 +68,56 @@ struct contact_change {
  * contact of kind ("primary", "technical", "primary and technical")
  * means, as docs/api.md has it: the account's transactional mail
  * ("Notifications"), password resets ("Password resets"), and the admin
- * role kept while they are a contact (409 contact-admin). A line left
- * out for every other reader. Into text. */
-static void contact_note(struct buf *text, const char *kind)
+ * role kept while they are a contact (409 contact-admin). holds_both: the
+ * person named one kind holds the other too after the change (round-20
+ * walkthrough of seed 004, D3: Ben, technical contact already, named
+ * primary, read "name another administrator primary contact first", did
+ * so, and leaving was still 409 as the technical contact); the way out
+ * then names both kinds, as for both named at once. A line left out for
+ * every other reader. Into text. */
+static void contact_note(struct buf *text, const char *kind, int holds_both)
 {
     int both = strchr(kind, ' ') != NULL;
-    buf_printf(text,
-               "You are now its %s contact: you get its account and billing mail, may request "
-               "password resets for its people, and stay an administrator while you are its "
-               "contact (to change your role or leave, name ",
-               kind);
-    if (both)
-        buf_adds(text, "other administrators its contacts first).");
+    buf_printf(text, "You are now its %s contact", kind);
+    if (!both && holds_both)
+        buf_printf(text, ", and you are its %s contact too",
+                   strcmp(kind, "primary") == 0 ? "technical" : "primary");
+    buf_adds(text, ": you get its account and billing mail, may request password resets for its "
+                   "people, and stay an administrator while you are its contact (to change your "
+                   "role or leave, name ");
+    if (both || holds_both)
+        buf_adds(text, "other administrators its primary and technical contacts first).");
     else
         buf_printf(text, "another administrator %s contact first).", kind);
 }
 
+/* Does uid hold the contact of the other kind than kind (a one-kind
+ * naming: "primary" or "technical") after the change? Inside the
+ * change's transaction. */
+static int holds_other_kind(struct sql_store *sql, unsigned long long account_id, const char *kind,
+                            const char *uid, int *holds)
+{
+    *holds = 0;
+    if (!uid || strchr(kind, ' '))
+        return ST_OK;
+    char *other = NULL;
+    int st = contact_get(sql, account_id, strcmp(kind, "primary") == 0 ? "technical" : "primary",
+                         &other);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
+    *holds = st == ST_OK && other && strcasecmp(other, uid) == 0;
+    free(other);
+    return st;
+}
+
 /* vals: the mail's values, {{if_unexpected}} and {{contact_note}} the
  * last two; new_mail: the new contact's address, whose copy carries the
- * note. */
+ * note; new_uid: their uid (whether they hold the other kind too). */
 static int queue_contact_changed(struct sql_store *sql, unsigned long long account_id,
                                  const char *const *to, size_t n, const struct mail_names *names,
                                  struct template_value *vals, const char *changed_by,
                                  const char *changed_by_mail, int changed_by_admin,
-                                 const char *new_mail, const char *owner_mail,
+                                 const char *new_mail, const char *new_uid, const char *owner_mail,
                                  const char *owner_text, int budget_counts)
 {
     const char *account_name = vals[0].value;
@@ -108,7 +134,13 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                    account_name, changed_by, account_name);
     vals[5].value = buf_str(&text);
     vals[6].value = TEMPLATE_OMIT_LINE;
-    contact_note(&note, vals[1].value);
+    int holds_both = 0;
+    int st = holds_other_kind(sql, account_id, vals[1].value, new_uid, &holds_both);
+    if (st != ST_OK) {
+        buf_free(&text);
+        return st;
+    }
+    contact_note(&note, vals[1].value, holds_both);
     /* The later entry wins for a reader both name: who made the change
      * reads that they did; the new owner of a hand-over who made it reads
      * the owner's text, written for them (transfer.c; round-19
@@ -124,8 +156,8 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
         own[nown++] = (struct reader_value){owner_mail, "if_unexpected", owner_text};
     if (changed_by_mail && *changed_by_mail && !owner_acted)
         own[nown++] = (struct reader_value){changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT};
-    int st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 7, own,
-                                  nown, budget_counts);
+    st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 7, own, nown,
+                              budget_counts);
     buf_free(&text);
     buf_free(&note);
     return st;
@@ -187,7 +219,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
          * parent's admin, operator staff). */
         st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
                                    (caller_roles(req, account_id) & ROLE_ADMIN) != 0,
-                                   c->new_person->mail, NULL, NULL, 1);
+                                   c->new_person->mail, c->new_person->uid, NULL, NULL, 1);
         free(to);
     }
     /* A reseller's new contact, primary or technical, learns where its
@@ -211,10 +243,11 @@ static int contact_tx(struct sql_store *sql, void *arg)
 }
 
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
-                        const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail, const char *changed_by, const char *changed_by_mail,
-                        int changed_by_admin, const struct mail_names *names,
-                        const char *owner_text, const char *old_name, const char *old_mail)
+                        const char *account_name, unsigned named_kinds, const char *uid,
+                        const char *name, const char *mail, const char *changed_by,
+                        const char *changed_by_mail, int changed_by_admin,
+                        const struct mail_names *names, const char *owner_text,
+                        const char *old_name, const char *old_mail)
 {
     if (!named_kinds)
         return ST_OK;
@@ -244,7 +277,7 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"contact_note", ""},
     };
     st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
-                               changed_by_admin, mail, mail, owner_text, 0);
+                               changed_by_admin, mail, uid, mail, owner_text, 0);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;

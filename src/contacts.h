@@ -33,7 +33,8 @@ int contacts_entry(struct request *req, unsigned long long account_id, const cha
  * contact person of POST /accounts, added at once or accepting): as a PUT
  * mails it, to them and to the account's notification recipients, naming
  * the kinds (CONTACT_PRIMARY, CONTACT_TECHNICAL bits of named_kinds: "primary
- * and technical" for both) and old_name as the old contact (NULL:
+ * and technical" for both; uid: the named person, whose note names both
+ * kinds when they hold the other one too) and old_name as the old contact (NULL:
  * "nobody"), who is mailed too at old_mail (may be NULL); changed_by
  * is who named them, changed_by_mail their address (may be NULL: none
  * known) and changed_by_admin 1 when they are an admin of the account
@@ -45,9 +46,10 @@ int contacts_entry(struct request *req, unsigned long long account_id, const cha
  * unless they made the change themselves.
  * Nothing for named_kinds 0. Inside the transaction that names them. */
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
-                        const char *account_name, unsigned named_kinds, const char *name,
-                        const char *mail, const char *changed_by, const char *changed_by_mail,
-                        int changed_by_admin, const struct mail_names *names,
-                        const char *owner_text, const char *old_name, const char *old_mail);
+                        const char *account_name, unsigned named_kinds, const char *uid,
+                        const char *name, const char *mail, const char *changed_by,
+                        const char *changed_by_mail, int changed_by_admin,
+                        const struct mail_names *names, const char *owner_text,
+                        const char *old_name, const char *old_mail);
 
 #endif

@@ -1968,7 +1968,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         /* Named by the creator as their added-to-account mail names them
          * (mail_actor_name; round-17 walkthrough of seed 004, D3). */
         if (st == ST_OK)
-            st = contacts_mail_named(sql, account_id, account_name, named,
+            st = contacts_mail_named(sql, account_id, account_name, named, known->uid,
                                      known->name ? known->name : known->uid, known->mail, inviter,
                                      req->caller.mail, 1, &names, NULL, NULL, NULL);
         free(inviter);

@@ -6,7 +6,9 @@
  * at their own address with a single-use link, and sets the password
  * there (POST /password-resets/{token}), so nobody learns anyone's
  * password and a contact cannot take over a person who also works for
- * other accounts.
+ * other accounts. Once the link is used, the person is mailed that their
+ * password was set (password-changed) and whoever asked that it was used
+ * (password-reset-used).
  */
 #include "account_store.h"
 #include "audit.h"
@@ -26,6 +28,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Is the caller one of the account's named contacts (primary, technical)? */
 static int caller_is_contact(struct request *req, unsigned long long account_id, int *is)
@@ -99,7 +102,7 @@ static int request_tx(struct sql_store *sql, void *arg)
     int replaced = 0;
     if (st == ST_OK)
         st = password_reset_put(sql, r->account_id, r->person->uid, hash, req->caller.uid,
-                                &r->expires_at, &replaced);
+                                r->contact ? "contact" : "operator", &r->expires_at, &replaced);
     char *asked_by = NULL;
     if (st == ST_OK)
         st = requested_by(sql, r, account_name, &asked_by);
@@ -191,6 +194,36 @@ struct reset_claim {
     int undo; /* 1: give the claim back (the LDAP write failed) */
 };
 
+#define RESET_REPLACED_DETAIL "this link was replaced by a newer one or the password was set since"
+
+/* What a link that is not live answers (st: what reading its reset gave,
+ * ST_NOT_FOUND for no reset of that token): 410 for a used, replaced or
+ * expired one, 404 for a token that never was a link; ST_OK for a live
+ * one. One place for the look before the body and the claim after it. */
+static int link_state(struct request *req, struct sql_store *sql, int st, const char *hash,
+                      const struct password_reset *row)
+{
+    if (st == ST_NOT_FOUND) {
+        /* A link a newer request replaced (round-10 walkthrough of seed
+         * 004, D1). */
+        st = password_reset_superseded(sql, hash);
+        if (st == ST_OK)
+            return refuse(req, 410, "reset-replaced", RESET_REPLACED_DETAIL);
+        if (st == ST_NOT_FOUND)
+            return refuse(req, 404, "not-found", "no such password reset");
+        return st;
+    }
+    if (st != ST_OK)
+        return st;
+    if (strcmp(row->status, "used") == 0)
+        return refuse(req, 410, "reset-used", "this link was used already");
+    if (strcmp(row->status, "replaced") == 0)
+        return refuse(req, 410, "reset-replaced", RESET_REPLACED_DETAIL);
+    if (row->expired)
+        return refuse(req, 410, "reset-expired", "this link has expired; ask for a new one");
+    return ST_OK;
+}
+
 /* Claims the reset (one winner of two uses of a link), or gives it back. */
 static int claim_tx(struct sql_store *sql, void *arg)
 {
@@ -200,31 +233,136 @@ static int claim_tx(struct sql_store *sql, void *arg)
     int st = password_reset_lock(sql, c->hash, &c->row);
     if (c->undo)
         return st == ST_OK ? password_reset_unused(sql, c->row.id) : st;
-    if (st == ST_NOT_FOUND) {
-        /* A link a newer request replaced (round-10 walkthrough of seed
-         * 004, D1). */
-        st = password_reset_superseded(sql, c->hash);
-        if (st == ST_OK)
-            return refuse(req, 410, "reset-replaced",
-                          "this link was replaced by a newer one or the password was set since");
-        if (st == ST_NOT_FOUND)
-            return refuse(req, 404, "not-found", "no such password reset");
-        return st;
-    }
-    if (st != ST_OK)
-        return st;
-    if (strcmp(c->row.status, "used") == 0)
-        return refuse(req, 410, "reset-used", "this link was used already");
-    if (strcmp(c->row.status, "replaced") == 0)
-        return refuse(req, 410, "reset-replaced",
-                      "this link was replaced by a newer one or the password was set since");
-    if (c->row.expired)
-        return refuse(req, 410, "reset-expired", "this link has expired; ask for a new one");
-    st = password_reset_used(sql, c->row.id, c->row.uid);
+    st = link_state(req, sql, st, c->hash, &c->row);
+    if (st == ST_OK)
+        st = password_reset_used(sql, c->row.id, c->row.uid);
     if (st == ST_OK)
         st = audit_write(sql, c->row.uid, c->row.account_id, "password.reset", NULL,
                          json_pack("{s:s}", "uid", c->row.uid));
     return st;
+}
+
+/* The notices of a used link (round-20 walkthrough of seed 004, D2: once
+ * a link was used nobody was told, neither the person, whose password
+ * someone with a forwarded mail or a link scanner may have set, nor the
+ * contact who asked). */
+struct reset_notice {
+    struct request *req;
+    const struct password_reset *row;
+    const struct person *person; /* whose password was set */
+    const char *asker_name;      /* who asked, by name (their uid if gone) */
+    const char *asker_mail;      /* NULL: who asked is not told */
+    struct mail_names names;
+};
+
+/* {{requested_by}} of password-changed: who asked, with the capacity
+ * that let them ask when they asked (as the password-reset mail said
+ * it): "Anna Admin (a named contact of Widgets)", "Olivia Operator
+ * (operator staff of Platform Operator)", the name alone for a link
+ * asked for before migration 090 kept the capacity. *out malloc'ed. */
+static int notice_requested_by(struct sql_store *sql, const struct reset_notice *n,
+                               const char *account_name, char **out)
+{
+    struct buf b = BUF_INIT;
+    buf_adds(&b, n->asker_name);
+    int st = ST_OK;
+    const char *as = n->row->requested_as;
+    if (as && strcmp(as, "contact") == 0) {
+        buf_printf(&b, " (a named contact of %s)", account_name);
+    } else if (as && strcmp(as, "operator") == 0) {
+        char *operator_name = NULL;
+        st = account_name_get(sql, operator_account_id(n->req), &operator_name);
+        if (st == ST_OK)
+            buf_printf(&b, " (operator staff of %s)", operator_name);
+        free(operator_name);
+    }
+    *out = buf_detach(&b);
+    return st;
+}
+
+/* Both notices, outside the mail budget: a security notice must not be
+ * refused by a spent budget (the password is set by then), and each
+ * follows one use of a link whose password-reset mail the budget counted
+ * (at most two per counted mail). */
+static int notice_tx(struct sql_store *sql, void *arg)
+{
+    struct reset_notice *n = arg;
+    const struct password_reset *row = n->row;
+    char *account_name = NULL, *set_at = NULL, *asked_by = NULL;
+    int st = account_name_get(sql, row->account_id, &account_name);
+    if (st == ST_OK)
+        st = password_reset_used_at(sql, row->id, &set_at);
+    if (st == ST_OK)
+        st = notice_requested_by(sql, n, account_name, &asked_by);
+    const char *name = n->person->name ? n->person->name : n->person->uid;
+    if (st == ST_OK && n->person->mail && *n->person->mail) {
+        const char *to[] = {n->person->mail};
+        struct template_value vals[] = {
+            {"account_name", account_name},
+            {"uid", n->person->uid},
+            {"name", name},
+            {"requested_by", asked_by},
+            {"requested_by_name", n->asker_name},
+            {"requested_at", row->requested_at},
+            {"set_at", set_at},
+        };
+        st = outbox_queue_unbudgeted(sql, row->account_id, "password-changed", to, 1, &n->names,
+                                     vals, sizeof(vals) / sizeof(vals[0]));
+    }
+    if (st == ST_OK && n->asker_mail) {
+        const char *to[] = {n->asker_mail};
+        struct template_value vals[] = {
+            {"account_name", account_name},      {"uid", n->person->uid}, {"name", name},
+            {"requested_at", row->requested_at}, {"set_at", set_at},
+        };
+        st = outbox_queue_unbudgeted(sql, row->account_id, "password-reset-used", to, 1, &n->names,
+                                     vals, sizeof(vals) / sizeof(vals[0]));
+    }
+    free(asked_by);
+    free(set_at);
+    free(account_name);
+    return st;
+}
+
+/* Who asked for the used link, read before the notices' transaction (no
+ * LDAP call inside one): their name for the person's mail, and their
+ * address when they are told too: not when they are the person (one
+ * mail: the person's), not when they are gone from the directory or have
+ * no address, and not when they hold no role in the account any more and
+ * are no operator staff (someone who left gets no more of its mail). A
+ * directory that does not answer tells only the person. */
+static void notice_asker(struct request *req, struct reset_notice *n, struct person *asker)
+{
+    const struct password_reset *row = n->row;
+    n->asker_name = row->requested_by;
+    if (!row->requested_by || strcasecmp(row->requested_by, n->person->uid) == 0)
+        return;
+    int st = ldap_store_find_person(req->session->ldap, "uid", row->requested_by, asker);
+    if (st != ST_OK) {
+        if (st != ST_NOT_FOUND)
+            log_info("password reset %llu: who asked could not be read; only %s is told", row->id,
+                     n->person->uid);
+        return;
+    }
+    if (asker->name)
+        n->asker_name = asker->name;
+    if (!asker->mail || !*asker->mail ||
+        (n->person->mail && strcasecmp(asker->mail, n->person->mail) == 0))
+        return;
+    unsigned roles = 0;
+    int is_operator = 0;
+    st = ldap_store_roles_of(req->session->ldap, row->account_id, asker->dn, &roles);
+    if (st == ST_OK && !roles)
+        st = person_is_operator(req, asker->dn, &is_operator);
+    if (st != ST_OK) {
+        log_info("password reset %llu: the roles of who asked could not be read; only %s is told",
+                 row->id, n->person->uid);
+        return;
+    }
+    if (roles || is_operator) {
+        n->asker_mail = asker->mail;
+        mail_names_add_person(&n->names, asker);
+    }
 }
 
 void password_reset_complete(struct request *req)
@@ -234,6 +372,32 @@ void password_reset_complete(struct request *req)
         refuse(req, 404, "not-found", "no such password reset");
         return;
     }
+    char hash[65];
+    sha256_hex(token, hash);
+    struct reset_claim c = {.req = req, .hash = hash};
+    struct person person = {0};
+    /* The link first: a used, replaced or expired one is 410 (an unknown
+     * one 404) whatever the body says, as for an invitation's accept
+     * (round-20 walkthrough of seed 004, D1: a short password on a dead
+     * link got 422 "must be 8 to 128 characters", and only the next try
+     * said that the link no longer works). */
+    int st = password_reset_find(req->session->sql, hash, &c.row);
+    st = link_state(req, req->session->sql, st, hash, &c.row);
+    /* ... and so is one whose person an LDAP administrator deleted. */
+    if (st == ST_OK) {
+        st = ldap_store_find_person(req->session->ldap, "uid", c.row.uid, &person);
+        if (st == ST_NOT_FOUND)
+            st = refuse(req, 410, "reset-revoked", "that person no longer exists");
+        else if (st != ST_OK) {
+            res_store_failure(req, st, "the directory");
+            goto out;
+        }
+    }
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        goto out;
+    }
+    /* Only a live link's body is checked. */
     static const char *const allowed[] = {"password", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
@@ -242,21 +406,14 @@ void password_reset_complete(struct request *req)
     if (why)
         res_field_error(req, "password", why);
     if (body_failed(req))
-        return;
-    char hash[65];
-    sha256_hex(token, hash);
-    struct reset_claim c = {.req = req, .hash = hash};
-    int st = request_transaction(req, claim_tx, &c);
+        goto out;
+    /* The claim reads the link again, locked: a use of it since is 410. */
+    st = request_transaction(req, claim_tx, &c);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
-        password_reset_free(&c.row);
-        return;
+        goto out;
     }
-    struct person person = {0};
-    st = ldap_store_find_person(req->session->ldap, "uid", c.row.uid, &person);
-    if (st == ST_OK)
-        st = ldap_store_set_password(req->session->ldap, person.dn, password);
-    person_free(&person);
+    st = ldap_store_set_password(req->session->ldap, person.dn, password);
     if (st != ST_OK) {
         /* The link stays good for another try (not for a person who is
          * gone). */
@@ -267,9 +424,23 @@ void password_reset_complete(struct request *req)
             refuse(req, 410, "reset-revoked", "that person no longer exists");
         else
             res_store_failure(req, st, "the directory");
-        password_reset_free(&c.row);
-        return;
+        goto out;
     }
+    /* The password is set: the notices (D2). Their transaction failing
+     * does not undo that, nor make the answer a failure the person would
+     * try again with a used link. */
+    struct person asker = {0};
+    struct reset_notice n = {
+        .req = req, .row = &c.row, .person = &person, .names = MAIL_NAMES_INIT};
+    mail_names_add_person(&n.names, &person);
+    notice_asker(req, &n, &asker);
+    if (request_transaction(req, notice_tx, &n) != ST_OK)
+        log_error("password reset %llu: the password was set, but its notices were not queued",
+                  c.row.id);
+    mail_names_free(&n.names);
+    person_free(&asker);
     res_json(req, 200, json_pack("{s:s, s:s}", "uid", c.row.uid, "status", "password set"));
+out:
+    person_free(&person);
     password_reset_free(&c.row);
 }

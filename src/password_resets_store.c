@@ -7,8 +7,8 @@
 #include <string.h>
 
 int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                       const char *token_hash, const char *requested_by, char **expires_at,
-                       int *replaced)
+                       const char *token_hash, const char *requested_by, const char *requested_as,
+                       char **expires_at, int *replaced)
 {
     *expires_at = NULL;
     *replaced = 0;
@@ -27,13 +27,13 @@ int password_reset_put(struct sql_store *sql, unsigned long long account_id, con
         return st;
     st = sql_exec(sql,
                   "INSERT INTO password_resets (account_id, uid, token_hash, requested_by,"
-                  " expires_at) VALUES (?, ?, UNHEX(?), ?,"
+                  " requested_as, expires_at) VALUES (?, ?, UNHEX(?), ?, ?,"
                   " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
                   " ON DUPLICATE KEY UPDATE token_hash = VALUES(token_hash),"
-                  " requested_by = VALUES(requested_by), expires_at = VALUES(expires_at),"
-                  " created_at = CURRENT_TIMESTAMP(6)",
+                  " requested_by = VALUES(requested_by), requested_as = VALUES(requested_as),"
+                  " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
                   SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(token_hash), P_STR(requested_by),
-                           P_INT(PASSWORD_RESET_TTL)),
+                           P_STR(requested_as), P_INT(PASSWORD_RESET_TTL)),
                   NULL);
     if (st != ST_OK)
         return st;
@@ -60,14 +60,23 @@ int password_reset_superseded(struct sql_store *sql, const char *token_hash)
         SQL_ARGS(P_STR(token_hash)), &id);
 }
 
-int password_reset_lock(struct sql_store *sql, const char *token_hash, struct password_reset *out)
+/* The reset of token_hash, with FOR UPDATE when lock. */
+static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
+                      struct password_reset *out)
 {
     memset(out, 0, sizeof(*out));
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6)"
-                      " FROM password_resets WHERE token_hash = UNHEX(?) FOR UPDATE",
-                      SQL_ARGS(P_STR(token_hash)), &r);
+    int st =
+        sql_exec(sql,
+                 lock ? "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"
+                        " requested_by, requested_as,"
+                        " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+                        " FROM password_resets WHERE token_hash = UNHEX(?) FOR UPDATE"
+                      : "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"
+                        " requested_by, requested_as,"
+                        " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+                        " FROM password_resets WHERE token_hash = UNHEX(?)",
+                 SQL_ARGS(P_STR(token_hash)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows != 1) {
@@ -79,14 +88,48 @@ int password_reset_lock(struct sql_store *sql, const char *token_hash, struct pa
     out->uid = xstrdup(sql_cell(&r, 0, 2));
     out->status = xstrdup(sql_cell(&r, 0, 3));
     out->expired = strcmp(sql_cell(&r, 0, 4), "1") != 0;
+    out->requested_by = xstrdup(sql_cell(&r, 0, 5));
+    out->requested_as = sql_cell(&r, 0, 6) ? xstrdup(sql_cell(&r, 0, 6)) : NULL;
+    out->requested_at = xstrdup(sql_cell(&r, 0, 7));
     sql_result_free(&r);
     return ST_OK;
+}
+
+int password_reset_lock(struct sql_store *sql, const char *token_hash, struct password_reset *out)
+{
+    return reset_read(sql, token_hash, 1, out);
+}
+
+int password_reset_find(struct sql_store *sql, const char *token_hash, struct password_reset *out)
+{
+    return reset_read(sql, token_hash, 0, out);
+}
+
+int password_reset_used_at(struct sql_store *sql, unsigned long long id, char **out)
+{
+    *out = NULL;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT DATE_FORMAT(used_at, '%Y-%m-%dT%H:%i:%sZ') FROM password_resets"
+                      " WHERE id = ? AND used_at IS NOT NULL",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows == 1 && sql_cell(&r, 0, 0))
+        *out = xstrdup(sql_cell(&r, 0, 0));
+    else
+        st = ST_NOT_FOUND;
+    sql_result_free(&r);
+    return st;
 }
 
 void password_reset_free(struct password_reset *r)
 {
     free(r->uid);
     free(r->status);
+    free(r->requested_by);
+    free(r->requested_as);
+    free(r->requested_at);
     memset(r, 0, sizeof(*r));
 }
 

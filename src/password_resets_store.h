@@ -11,25 +11,37 @@ struct sql_store;
 #define PASSWORD_RESET_TTL (24 * 3600) /* seconds a reset link lives */
 
 /* Inside a transaction: the pending reset of uid in account_id, new or
- * replaced (a new token and expiry; the old link dies). *expires_at is
- * RFC 3339 (malloc'ed); *replaced is 1 when a pending reset's link (sent
- * before, expired or not) died with it, else 0. */
+ * replaced (a new token and expiry; the old link dies). requested_by: the
+ * uid of who asked; requested_as: the capacity that let them ask,
+ * "contact" or "operator" (migration 090; what the password-changed mail
+ * names them as). *expires_at is RFC 3339 (malloc'ed); *replaced is 1
+ * when a pending reset's link (sent before, expired or not) died with it,
+ * else 0. */
 int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                       const char *token_hash, const char *requested_by, char **expires_at,
-                       int *replaced);
+                       const char *token_hash, const char *requested_by, const char *requested_as,
+                       char **expires_at, int *replaced);
 
 struct password_reset {
     unsigned long long id, account_id;
     char *uid;
     char *status; /* pending, used, replaced */
     int expired;
+    char *requested_by; /* the uid of who asked */
+    char *requested_as; /* "contact", "operator", or NULL (asked before migration 090) */
+    char *requested_at; /* RFC 3339: when this link was asked for */
 };
-/* Inside a transaction: the reset of token_hash, locked: ST_NOT_FOUND. */
 /* ST_OK if token_hash was a link a newer request replaced (kept since
  * migration 038), else ST_NOT_FOUND. */
 int password_reset_superseded(struct sql_store *sql, const char *token_hash);
+/* Inside a transaction: the reset of token_hash, locked; ST_NOT_FOUND. */
 int password_reset_lock(struct sql_store *sql, const char *token_hash, struct password_reset *out);
+/* The same, read without a lock (the look at a link before its body is
+ * checked: a dead link is 410 whatever the body says). */
+int password_reset_find(struct sql_store *sql, const char *token_hash, struct password_reset *out);
 void password_reset_free(struct password_reset *r);
+/* When reset id was used (RFC 3339, malloc'ed; ST_NOT_FOUND while it is
+ * not). */
+int password_reset_used_at(struct sql_store *sql, unsigned long long id, char **out);
 /* Inside a transaction: marks reset id used, and every other pending reset
  * of the same person replaced (their links die with the password set). */
 int password_reset_used(struct sql_store *sql, unsigned long long id, const char *uid);

@@ -477,7 +477,7 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         st = account_name(sql, p->account_id, &name);
         if (st == ST_OK)
             st = contacts_mail_named(
-                sql, p->account_id, name, named,
+                sql, p->account_id, name, named, p->person_uid,
                 data_str(s, "contact_name") ? data_str(s, "contact_name") : p->person_uid,
                 data_str(s, "contact_mail"),
                 data_str(s, "contact_named_by") ? data_str(s, "contact_named_by")

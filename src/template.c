@@ -265,6 +265,21 @@ static const char *const reset_ph[] = {"account_name", "requested_by", "name",
                                        "uid",          "link",         "expires_at",
                                        "greeting",     "renewal_note", NULL};
 
+/* To the person whose password a reset link set, when it is used
+ * (migration 090; round-20 walkthrough of seed 004, D2): {{set_at}} when,
+ * {{requested_at}} when the link was asked for, {{requested_by}} who
+ * asked, in the capacity that let them ask ("Anna Admin (a named contact
+ * of Widgets)", "Olivia Operator (operator staff of Platform
+ * Operator)"), {{requested_by_name}} the same person by name alone (whom
+ * a person who did not set it asks). */
+static const char *const password_changed_ph[] = {
+    "account_name", "uid",      "name", "requested_by", "requested_by_name", "requested_at",
+    "set_at",       "greeting", NULL};
+/* To who asked for that reset (a named contact or operator staff), unless
+ * it was the person: {{name}} and {{uid}} whose password was set. */
+static const char *const password_reset_used_ph[] = {
+    "account_name", "uid", "name", "requested_at", "set_at", "greeting", NULL};
+
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
     {"transfer-invitation", "transactional", transfer_invitation_ph},
@@ -299,6 +314,8 @@ const struct template_info template_catalog[] = {
     {"account-handed-over", "transactional", handed_over_ph},
     {"handed-over-to-customer", "transactional", handed_over_partner_ph},
     {"provider-granted", "transactional", provider_granted_ph},
+    {"password-changed", "transactional", password_changed_ph},
+    {"password-reset-used", "transactional", password_reset_used_ph},
     {NULL, NULL, NULL},
 };
 

@@ -59,10 +59,16 @@ extern const char template_omit_line[];
 #define TEMPLATE_OMIT_LINE template_omit_line
 
 /* {{contact_note}} of the account's contact person, in the invitation and
- * in added-to-account (a person added at once). */
+ * in added-to-account (a person added at once): what only a named contact
+ * gets and may do, in the words of contact-changed's note (contacts.c).
+ * Round-20 walkthrough of seed 004, D4: it said "may change its
+ * administrators and contacts", which every admin may, and left out the
+ * password resets, which only the named contacts (and operator staff)
+ * may ask for. */
 #define TEMPLATE_CONTACT_NOTE                                                                      \
-    "You will also be its primary and technical contact: the person who gets its account and "     \
-    "billing mail and may change its administrators and contacts."
+    "You will also be its primary and technical contact: you will get its account and billing "    \
+    "mail, may request password resets for its people, and stay an administrator while you are "   \
+    "its contact."
 
 /* Renders text with values (an array of n). one_line: for subjects. Returns
  * 0, or -1 if a placeholder has no value. */

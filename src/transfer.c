@@ -1222,7 +1222,7 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                     : was_changed ? json_string_value(json_object_get(data, "changed_name"))
                                   : olds[k];
                 st = contacts_mail_named(
-                    sql, account_id, name, these, cname ? cname : contact, cmail,
+                    sql, account_id, name, these, contact, cname ? cname : contact, cmail,
                     by_actor ? by_actor
                     : by     ? by
                              : actor,

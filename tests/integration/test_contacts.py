@@ -523,15 +523,23 @@ def test_naming_oneself_with_no_other_contact_is_told_to_the_other_admins(
     assert addresses(rows) == sorted([gus.mail.lower(), ann.mail.lower(), bare.lower()]), rows
 
 
-NOTE = ("You are now its {kind} contact: you get its account and billing mail, may request password"
-        " resets for its people, and stay an administrator while you are its contact (to change"
-        " your role or leave, name {rest} first).")
+NOTE = ("You are now its {kind} contact{too}: you get its account and billing mail, may request"
+        " password resets for its people, and stay an administrator while you are its contact (to"
+        " change your role or leave, name {rest} first).")
 
 
-def note(kind):
-    rest = ("other administrators its contacts" if kind == "primary and technical"
+def note(kind, holds_both=False):
+    """The new contact's {{contact_note}}: for both kinds, named at once or
+    one named while the person holds the other already (round-20
+    walkthrough of seed 004, D3), the way out names both kinds."""
+    both = kind == "primary and technical" or holds_both
+    too = ""
+    if holds_both and kind != "primary and technical":
+        too = ", and you are its {} contact too".format(
+            "technical" if kind == "primary" else "primary")
+    rest = ("other administrators its primary and technical contacts" if both
             else f"another administrator {kind} contact")
-    return NOTE.format(kind=kind, rest=rest)
+    return NOTE.format(kind=kind, too=too, rest=rest)
 
 
 def test_the_new_contacts_copy_says_what_being_the_contact_means(
@@ -574,12 +582,14 @@ def test_the_new_contacts_copy_says_what_being_the_contact_means(
         assert "You are now" not in other, other
         assert f"from {anna.name} to {carl.name}.\n\n" + WHY.format(acc=acc.name) in other, other
     # The primary kind, to someone who is already the other contact: Carl
-    # is technical and becomes primary too; his copy says primary.
+    # is technical and becomes primary too; his copy says primary, and
+    # that he is technical contact too (round-20 walkthrough of seed 004,
+    # D3).
     before = S.outbox_max_id(sql)
     S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": carl.uid}), 200)
     rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
     carls = received(mailbox, rows, carl.mail)
-    assert f"to {carl.name}.\n{note('primary')}\n\n" in carls, carls
+    assert f"to {carl.name}.\n{note('primary', holds_both=True)}\n\n" in carls, carls
     assert "You are now" not in received(mailbox, rows, anna.mail)
     assert "You are now" not in received(mailbox, rows, bare)
 
@@ -607,3 +617,68 @@ def test_the_new_contacts_copy_says_what_being_the_contact_means(
             if row["template"] == "contact-changed"]
     assert addresses(rows) == [p.mail.lower()], rows
     assert f".\n{note('primary and technical')}\n\n" in received(mailbox, rows, p.mail)
+
+
+def test_a_contact_named_who_holds_the_other_kind_is_told_of_both(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-20 walkthrough of seed 004, D3: Ben, technical contact
+    already, was named primary too; his note said "name another
+    administrator primary contact first", he did, and leaving was still
+    409, as the technical contact. The note of a person who holds both
+    kinds after the change says so and names both kinds in the way out;
+    following it, leaving works. Someone named one kind who does not hold
+    the other reads the one-kind note as before; the other readers get no
+    note. A member may not name a contact (403), another tenant 404, and
+    nobody is mailed."""
+    t = make_tenant("r20bt")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, carl = (make_person(prefix=p) for p in ("r20a", "r20b", "r20c"))
+    for who in (anna, ben, carl):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": anna.uid}), 200)
+    S.expect(api(anna).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+
+    # The tester's request: Anna names Ben primary too (uid in other case).
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": ben.uid.upper()}),
+                   200)
+    assert got["uid"] == ben.uid, got
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    assert addresses(rows) == sorted([anna.mail.lower(), ben.mail.lower()]), rows
+    bens = received(mailbox, rows, ben.mail)
+    assert bens.startswith(f"Hello {ben.name},\n\n{anna.name} changed the primary contact of"
+                           f" {acc.name} from {anna.name} to {ben.name}.\n"
+                           f"{note('primary', holds_both=True)}\n\n"
+                           + WHY.format(acc=acc.name)), bens
+    assert ("You are now its primary contact, and you are its technical contact too: you get its"
+            " account and billing mail, may request password resets for its people, and stay an"
+            " administrator while you are its contact (to change your role or leave, name other"
+            " administrators its primary and technical contacts first).") in bens, bens
+    assert "You are now" not in received(mailbox, rows, anna.mail)
+
+    # Ben follows the note: other administrators both contacts, then he
+    # leaves. With only primary handed over, leaving is still 409 (the
+    # technical contact), as the note now says.
+    S.expect(api(ben).put(contact_path(acc.id, "primary"), json={"uid": anna.uid}), 200)
+    p = S.expect_problem(api(ben).delete(f"/api/v1/accounts/{acc.id}/members/{ben.uid}"),
+                         409, "contact-admin")
+    assert "technical contact" in p["detail"], p
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).put(contact_path(acc.id, "technical"), json={"uid": carl.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    # Carl holds one kind only: the one-kind note, as before.
+    assert f"to {carl.name}.\n{note('technical')}\n\n" in received(mailbox, rows, carl.mail)
+    S.expect(api(ben).delete(f"/api/v1/accounts/{acc.id}/members/{ben.uid}"), 204)
+
+    # Who may not name a contact: a member (403), another tenant (404); no
+    # mail.
+    member = make_person(prefix="r20m")
+    set_roles(anna, acc.id, member, ["member"])
+    other = make_tenant("r20bto")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).put(contact_path(acc.id, "primary"), json={"uid": carl.uid}),
+                     403, "forbidden")
+    S.expect_problem(api(other.admin).put(contact_path(acc.id, "primary"), json={"uid": carl.uid}),
+                     404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert stored_contact(sql, acc.id, "primary") == anna.uid

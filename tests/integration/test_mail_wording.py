@@ -13,6 +13,14 @@ import re
 import support as S
 
 ACCOUNTS = "/api/v1/accounts"
+# {{contact_note}} of the contact person's invitation and added-to-account
+# (round-20 walkthrough of seed 004, D4: it said "the person who gets its
+# account and billing mail and may change its administrators and
+# contacts", which any admin may; password resets, which only the named
+# contacts ask for, were left out): the words of contact-changed's note.
+CONTACT_NOTE = ("You will also be its primary and technical contact: you will get its account and"
+                " billing mail, may request password resets for its people, and stay an"
+                " administrator while you are its contact.")
 
 
 def rows_since(sql, before, **filters):
@@ -98,9 +106,11 @@ def test_contact_and_project_invitations_greet_by_name(api, sql, mailbox, make_t
     # walkthrough of seed 003, D1).
     assert f"{t.admin.name} of {t.account.name} invites you to join {acc['name']}" in mail.body, \
         mail.body
-    # Round 6 (seeds 001, 003): the contact person is told what it means.
-    assert (f"as an administrator.\nYou will also be its primary and technical contact: the person"
-            " who gets its account and billing mail" in mail.body), mail.body
+    # Round 6 (seeds 001, 003): the contact person is told what it means;
+    # since round 20 (seed 004, D4) what only a contact gets and may do,
+    # not "may change its administrators and contacts" (any admin may).
+    assert (f"as an administrator.\n{CONTACT_NOTE}\n" in mail.body), mail.body
+    assert "may change its administrators" not in mail.body, mail.body
     project = S.expect(api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects",
                                          json={"name": S.unique("greet-p-")}), 201)
     reader = S.unique_mail("xaver-")
@@ -924,8 +934,7 @@ def test_a_contact_added_at_once_is_told_what_a_contact_is(api, sql, mailbox, ma
     mail = one_mail(mailbox, only(rows, "added-to-account", lars.mail))
     assert mail.body == (
         f"Hello {lars.name},\n\n{t.admin.name} of {t.account.name} added you to {acc['name']} as an"
-        " administrator.\nYou will also be its primary and technical contact: the person who gets"
-        " its account and billing mail and may change its administrators and contacts.\n"
+        f" administrator.\n{CONTACT_NOTE}\n"
         "Sign in with your existing account to use it.\n"), mail.body
     # The contact-changed mail to them: the creator (an admin) made it,
     # named as the added-to-account mail names them.
@@ -942,3 +951,43 @@ def test_a_contact_added_at_once_is_told_what_a_contact_is(api, sql, mailbox, ma
     mail = one_mail(mailbox, only(rows, "added-to-account", mia.mail))
     assert "contact" not in mail.body, mail.body
     assert " as a member.\nSign in with your existing account to use it.\n" in mail.body, mail.body
+
+
+def test_the_contact_persons_note_says_what_only_a_contact_may(api, sql, mailbox, make_tenant,
+                                                               make_person, set_roles):
+    """Round-20 walkthrough of seed 004, D4: the contact person's
+    invitation said a contact "may change its administrators and
+    contacts", which every admin may, and left out the password resets,
+    which only the named contacts (and operator staff) may ask for. The
+    invitation and added-to-account now say it in contact-changed's words.
+    The example reset page no longer claims that "a named contact" asked
+    (operator staff may too). Who may not create the account (a member of
+    the partner 403, another tenant 404) sends no invitation."""
+    t = make_tenant("r20cn")
+    # The tester's Anna: an address the directory does not know.
+    anna = S.unique_mail("anna-")
+    before = S.outbox_max_id(sql)
+    acc = S.expect(api(t.admin).post(ACCOUNTS, json={
+        "kind": "customer", "name": S.unique("it-r20cn-"), "parent_id": t.account.id,
+        "contact": {"first_name": "Anna", "last_name": "Zwanzig", "email": anna}}), 201)
+    mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc["id"]), "invitation", anna))
+    assert (f"{t.admin.name} of {t.account.name} invites you to join {acc['name']} as an"
+            f" administrator.\n{CONTACT_NOTE}\n\n") in mail.body, mail.body
+    assert "may change its administrators and contacts" not in mail.body, mail.body
+    # Who may not: a member of the partner, another tenant; no invitation.
+    member = make_person(prefix="r20cnm")
+    set_roles(t.admin, t.account.id, member, ["member"])
+    other = make_tenant("r20cno")
+    for who, status in ((member, 403), (other.admin, 404)):
+        email = S.unique_mail("nobody-")
+        S.expect_problem(api(who).post(ACCOUNTS, json={
+            "kind": "customer", "name": S.unique("it-r20cnx-"), "parent_id": t.account.id,
+            "contact": {"email": email}}), status)
+        assert S.outbox_rows(sql, recipient=email) == []
+    # The example reset page (nginx/password-reset-page.conf.in) makes no
+    # claim that only a contact asks.
+    r = api(None).get("/password-reset/" + "D" * 43)
+    assert r.status_code == 200, S.describe(r)
+    assert "A named contact of your account asked" not in r.text, r.text
+    assert ("Someone responsible for your account (one of its named contacts, or the\nplatform's"
+            " operator staff) asked for a new password for your user") in r.text, r.text

@@ -384,3 +384,255 @@ def test_migration_047_takes_the_capacity_out_of_the_template(api, sql, env, mak
     default = body_of(None)
     assert "{{requested_by}}, asked for a new password for your user {{uid}}." in default, default
     assert "named contact" not in default, default
+
+
+def set_password_body(api, token, body):
+    return api(None).post(f"/api/v1/password-resets/{token}", json=body)
+
+
+def set_password_form(api, token, password, error_to):
+    """The example page's form: error_to is the page itself."""
+    fields = [("error_to", error_to)]
+    if password is not None:
+        fields.insert(0, ("password", password))
+    return api(None).form("POST", f"/api/v1/password-resets/{token}", fields)
+
+
+def error_query(r):
+    from urllib.parse import parse_qsl, urlsplit
+    assert r.status_code == 303, S.describe(r)
+    return dict(parse_qsl(urlsplit(r.headers["Location"]).query))
+
+
+# The bodies a dead link answers 410 to whatever they hold: a short
+# password, none, an unknown field next to a good one (the tester's
+# requests).
+BAD_BODIES = ({"password": "short"}, {}, {"password": "abcdefghij", "extra": 1})
+
+
+def test_a_dead_link_is_410_whatever_the_body(api, sql, ldap_admin, mailbox, make_tenant,
+                                              make_account, make_person, set_roles):
+    """Round-20 walkthrough of seed 004, D1: a replaced (or used) reset
+    link answered 422 "must be 8 to 128 characters" to a short or missing
+    password, and only a well-formed body learnt that the link was dead.
+    The token is looked at first, as for an invitation's accept: a
+    replaced, used, expired link, or one whose person is gone, is 410
+    whatever the body (JSON or the example page's form with error_to); an
+    unknown one 404; only a live link's body gets 422, and it stays good."""
+    t = make_tenant("pwr20")
+    acc = make_account(t.admin, "customer", t.account.id)
+    dora, gone = make_person(prefix="pw20d"), make_person(prefix="pw20g")
+    set_roles(t.admin, acc.id, dora, ["member"])
+    set_roles(t.admin, acc.id, gone, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical",
+                              json={"uid": t.admin.uid}), 200)
+    page = S.URL + "/password-reset/{}"
+
+    def dead(token, slug):
+        for body in BAD_BODIES:
+            S.expect_problem(set_password_body(api, token, body), 410, slug)
+        for password in ("short", None):
+            q = error_query(set_password_form(api, token, password, page.format(token)))
+            assert q["error"] == slug and q["status"] == "410", q
+            assert not any(k.startswith("errors[") for k in q), q
+
+    # Asked twice: T1 replaced by T2.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, dora.uid)), 202)
+    _, t1 = reset_mail(mailbox, sql, dora, before)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, dora.uid)), 202)
+    _, t2 = reset_mail(mailbox, sql, dora, before)
+    dead(t1, "reset-replaced")
+    # A live link: the body is checked (422, errors[password] at
+    # error_to), and the link stays good.
+    for body in BAD_BODIES:
+        r = set_password_body(api, t2, body)
+        S.expect_field_errors(r, "extra" if "extra" in body else "password")
+    q = error_query(set_password_form(api, t2, "short", page.format(t2)))
+    assert q["error"] == "validation" and q["status"] == "422" and "errors[password]" in q, q
+    S.expect(set_password(api, t2, "pw20-new-pass-1"), 200)
+    S.PASSWORDS[dora.uid] = "pw20-new-pass-1"
+    dead(t2, "reset-used")
+    # Expired.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, dora.uid)), 202)
+    _, t3 = reset_mail(mailbox, sql, dora, before)
+    sql.rows("UPDATE password_resets SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
+             " WHERE token_hash = UNHEX(SHA2(%s, 256))", t3)
+    dead(t3, "reset-expired")
+    # Revoked: an LDAP administrator deleted the person.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, gone.uid)), 202)
+    _, t4 = reset_mail(mailbox, sql, gone, before)
+    assert ldap_admin.delete(gone.dn), ldap_admin.result
+    # (the directory cache learns of it within moments)
+    r = S.poll(lambda: set_password(api, t4, "short"), lambda r: r.status_code == 410, 5)
+    S.expect_problem(r, 410, "reset-revoked")
+    dead(t4, "reset-revoked")
+    # Unknown: 404, whatever the body.
+    for body in BAD_BODIES:
+        S.expect_problem(set_password_body(api, "C" * 43, body), 404, "not-found")
+    # Signing in changes nothing (the token is the proof): another
+    # tenant's admin, and the person who asked, get the same 410.
+    other = make_tenant("pwr20o")
+    for who in (other.admin, t.admin):
+        S.expect_problem(api(who).post(f"/api/v1/password-resets/{t1}", json={"password": "x"}),
+                         410, "reset-replaced")
+    # Nothing was told by any of it: the notices are the one set's.
+    told = [(r["template"], r["recipient"].lower()) for r in S.outbox_rows(sql, account_id=acc.id)
+            if r["template"] in ("password-changed", "password-reset-used")]
+    assert told == [("password-changed", dora.mail.lower()),
+                    ("password-reset-used", t.admin.mail.lower())], told
+
+
+def reset_times(sql, token):
+    """requested_at and set_at of a reset as the notices say them."""
+    row = sql.row("SELECT DATE_FORMAT(created_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') AS asked,"
+                  " DATE_FORMAT(used_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') AS used"
+                  " FROM password_resets WHERE token_hash = UNHEX(SHA2(%s, 256))", token)
+    return row["asked"], row["used"]
+
+
+NOTICES = ("password-changed", "password-reset-used")
+
+
+def notices(sql, before):
+    """The notices queued after before, settled: [(template, recipient, body)]."""
+    rows = [r for r in S.wait_outbox_settled(sql, after_id=before) if r["template"] in NOTICES]
+    return [(r["template"], r["recipient"].lower(), r["body"]) for r in S.with_bodies(rows)]
+
+
+def changed_text(person, asked_by, asker_name, acc_name, asked, used):
+    return (f"Hello {person.name},\n\nThe password of your user {person.uid} was set at {used} with"
+            f" the reset link that {asked_by} asked for on {asked}. From now on only the new"
+            " password works.\n\nIf this was not you, someone else used the link mailed to you: ask"
+            f" {asker_name} or a named contact of {acc_name} at once for a new reset link.\n")
+
+
+def used_text(reader_name, person, acc_name, asked, used):
+    return (f"Hello {reader_name},\n\nThe password reset you asked for {person.name}"
+            f" ({person.uid}) in {acc_name} on {asked} was used: a new password was set at"
+            f" {used}.\n")
+
+
+def test_a_used_link_is_told_to_the_person_and_to_who_asked(api, sql, env, mailbox, make_tenant,
+                                                            make_account, make_person, set_roles,
+                                                            operator_id):
+    """Round-20 walkthrough of seed 004, D2: once a reset link was used
+    nobody was told, not the person (whose password someone with a
+    forwarded mail or a link scanner may have set) nor the contact who
+    asked. Now the person gets password-changed at their own address (when,
+    with whose link, whom to ask if it was not them), and who asked gets
+    password-reset-used, one line: a named contact, operator staff (named
+    as such), not the person themselves when they asked for their own, and
+    not someone who has left the account since. A 422 or a 410 tells
+    nobody. Both are outside the mail budget: a spent budget does not stop
+    them (migration 090)."""
+    t = make_tenant("pwr20n")
+    acc = make_account(t.admin, "customer", t.account.id)
+    ben, carl, dora = (make_person(prefix=p) for p in ("pw20b", "pw20c", "pw20w"))
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    set_roles(t.admin, acc.id, carl, ["admin"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": ben.uid}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical",
+                              json={"uid": carl.uid}), 200)
+
+    # The tester's request: Ben asks for Carl; Carl sets it.
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).post(reset_path(acc.id, carl.uid)), 202)
+    _, token = reset_mail(mailbox, sql, carl, before)
+    before = S.outbox_max_id(sql)
+    S.expect_field_errors(set_password(api, token, "short"), "password")
+    S.expect(set_password(api, token, "pw20-carl-67890"), 200)
+    S.PASSWORDS[carl.uid] = "pw20-carl-67890"
+    asked, used = reset_times(sql, token)
+    got = notices(sql, before)
+    assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", carl.mail.lower()),
+                                                  ("password-reset-used", ben.mail.lower())], got
+    assert got[0][2] == changed_text(carl, f"{ben.name} (a named contact of {acc.name})", ben.name,
+                                     acc.name, asked, used), got[0][2]
+    assert got[1][2] == used_text(ben.name, carl, acc.name, asked, used), got[1][2]
+    subjects = {r["template"]: r["subject"] for r in S.outbox_rows(sql, after_id=before)
+                if r["template"] in NOTICES}
+    assert subjects == {"password-changed": f"The password of {carl.uid} was set",
+                        "password-reset-used":
+                            f"{acc.name}: the password reset for {carl.uid} was used"}, subjects
+    # A used link again: 410, nobody told.
+    before = S.outbox_max_id(sql)
+    S.expect_problem(set_password(api, token, "pw20-carl-other"), 410, "reset-used")
+    assert notices(sql, before) == []
+
+    # Operator staff asked: named as such; told as who asked.
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)
+    operator = sql.value("SELECT name FROM accounts WHERE id=%s", int(operator_id))
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").post(reset_path(acc.id, dora.uid)), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, token, "pw20-dora-1"), 200)
+    S.PASSWORDS[dora.uid] = "pw20-dora-1"
+    asked, used = reset_times(sql, token)
+    got = notices(sql, before)
+    assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", dora.mail.lower()),
+                                                  ("password-reset-used",
+                                                   olivia["mail"].lower())], got
+    assert got[0][2] == changed_text(dora, f"{olivia['name']} (operator staff of {operator})",
+                                     olivia["name"], acc.name, asked, used), got[0][2]
+    assert "named contact of" not in got[0][2].split("\n\n")[1], got[0][2]
+
+    # A contact who asked for their own password: one mail, theirs.
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).post(reset_path(acc.id, ben.uid)), 202)
+    _, token = reset_mail(mailbox, sql, ben, before)
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, token, "pw20-ben-1"), 200)
+    S.PASSWORDS[ben.uid] = "pw20-ben-1"
+    assert [(tpl, to) for tpl, to, _ in notices(sql, before)] == [
+        ("password-changed", ben.mail.lower())]
+
+    # Who asked and has left the account since: named in the person's
+    # mail, not told themselves.
+    before = S.outbox_max_id(sql)
+    S.expect(api(carl).post(reset_path(acc.id, dora.uid)), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+    S.expect(api(ben).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": ben.uid}), 200)
+    S.expect(api(ben).delete(f"{ACCOUNTS}/{acc.id}/members/{carl.uid}"), 204)
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, token, "pw20-dora-2"), 200)
+    S.PASSWORDS[dora.uid] = "pw20-dora-2"
+    asked, used = reset_times(sql, token)
+    got = notices(sql, before)
+    assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", dora.mail.lower())], got
+    assert got[0][2] == changed_text(dora, f"{carl.name} (a named contact of {acc.name})",
+                                     carl.name, acc.name, asked, used), got[0][2]
+
+    # A spent mail budget: the reset request is 429, the notices of a link
+    # asked for before still go out.
+    budget = configured_mail_budget(env)
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).post(reset_path(acc.id, dora.uid)), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+    for _ in range(budget):  # counted mails of the window (dead: never sent)
+        sql.rows("INSERT INTO mail_outbox (account_id, template, category, recipient, subject,"
+                 " body, status) VALUES (%s, 'invitation', 'transactional',"
+                 " 'nobody@example.test', 'x', '', 'dead')", int(acc.id))
+    S.expect_problem(api(ben).post(reset_path(acc.id, dora.uid)), 429, "mail-budget-exceeded")
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, token, "pw20-dora-3"), 200)
+    S.PASSWORDS[dora.uid] = "pw20-dora-3"
+    assert [(tpl, to) for tpl, to, _ in notices(sql, before)] == [
+        ("password-changed", dora.mail.lower()), ("password-reset-used", ben.mail.lower())]
+    # The new passwords work.
+    for who in (carl, dora, ben):
+        S.expect(api(who).get("/api/v1/me"), 200)
+
+    # Who may not ask (nobody is told anything): an admin who is no named
+    # contact, a member, another tenant.
+    other = make_tenant("pwr20no")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(t.admin).post(reset_path(acc.id, dora.uid)), 403, "forbidden")
+    S.expect_problem(api(dora).post(reset_path(acc.id, ben.uid)), 403, "forbidden")
+    S.expect_problem(api(other.admin).post(reset_path(acc.id, dora.uid)), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []

@@ -165,6 +165,12 @@ TEMPLATES = {
     # and D4)
     "handed-over-to-customer": {"account_name", "handed_over", "your_access", "greeting"},
     "provider-granted": {"account_name", "granted_by", "granted_to", "how", "greeting"},
+    # sql/090: a used password-reset link is told to the person whose
+    # password was set and to who asked for it (round-20 walkthrough of
+    # seed 004, D2)
+    "password-changed": {"account_name", "uid", "requested_by", "requested_by_name",
+                         "requested_at", "set_at", "greeting"},
+    "password-reset-used": {"account_name", "uid", "name", "requested_at", "set_at", "greeting"},
 }
 
 

@@ -1860,6 +1860,41 @@ def test_r16_a_partner_contact_hands_over_and_the_contacts_move(api, sql, ldap_a
                 if r["template"] == "account-handed-over"]
 
 
+def test_r20_a_hand_over_that_moves_one_kind_to_who_holds_the_other_says_both(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-20 walkthrough of seed 004, D3, for a contact named without a
+    PUT: the partner's admin is primary contact of the staged account, the
+    customer's admin technical; the hand-over by role change moves primary
+    to her. Her contact-changed note says she is both contacts now and
+    that leaving needs other administrators as both (not "another
+    administrator primary contact" only). A member of the account may not
+    hand over (403), another tenant 404; nothing moves."""
+    t = make_tenant("r20h")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cora = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": t.admin.uid}), 200)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical", json={"uid": cora.uid}), 200)
+    member, other = make_person(prefix="r20hm"), make_tenant("r20ho")
+    set_roles(t.admin, acc.id, member, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(member).put(path, json={"roles": ["service-provider"]}), 403, "forbidden")
+    S.expect_problem(api(other.admin).put(path, json={"roles": ["service-provider"]}), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": cora.uid, "technical": cora.uid}
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed" and S.norm_addr(r["recipient"]) == S.norm_addr(cora.mail)]
+    assert len(rows) == 1, rows
+    body = rows[0]["body"]
+    assert "changed the primary contact of" in body, body
+    assert ("You are now its primary contact, and you are its technical contact too: you get its"
+            " account and billing mail, may request password resets for its people, and stay an"
+            " administrator while you are its contact (to change your role or leave, name other"
+            " administrators its primary and technical contacts first).") in body, body
+
+
 def test_r16_a_hand_over_that_names_no_contact_still_tells_the_owner(api, sql, ldap_admin, make_tenant,
                                                                     make_account, make_person, set_roles,
                                                                     invitation_mail):

@@ -265,13 +265,14 @@ static void every_template_may_greet(void **state)
     size_t n = 0;
     for (const struct template_info *t = template_catalog; t->name; t++, n++)
         assert_null(template_check(t, "{{greeting}}\n", NULL));
-    assert_int_equal(n, 33); /* invitation-withdrawn (044), two relation mails (046),
+    assert_int_equal(n, 35); /* invitation-withdrawn (044), two relation mails (046),
                                 provider-access-changed (048), storefront-url-changed
                                 (053), invitation-accepted (055),
                                 relation-requested-for-partner (057), member-removed (061),
                                 account-handed-over (063), recipients-added (067),
                                 account-details-changed (068), parent-closed (069),
-                                handed-over-to-customer and provider-granted (083) */
+                                handed-over-to-customer and provider-granted (083),
+                                password-changed and password-reset-used (090) */
     assert_null(template_check(template_find("plan-welcome"), "{{acted}}", NULL));
     assert_null(template_check(template_find("storefront-welcome"), "{{acted}}", NULL));
     assert_non_null(template_check(template_find("subscription-changed"), "{{acted}}", NULL));
@@ -296,6 +297,30 @@ static void invitation_accepted_names_the_handover_step(void **state)
     free(bad);
 }
 
+/* The notices of a used password-reset link (migration 090; round-20
+ * walkthrough of seed 004, D2) say when and with whose link; they carry
+ * no link themselves (the used one is dead, and these mails may have
+ * extra recipients). */
+static void password_notices_and_their_placeholders(void **state)
+{
+    (void)state;
+    const struct template_info *t = template_find("password-changed");
+    assert_non_null(t);
+    assert_string_equal(t->category, "transactional");
+    assert_null(template_check(t,
+                               "{{greeting}} {{uid}} {{set_at}} {{requested_by}} {{requested_at}} "
+                               "{{requested_by_name}} {{account_name}} {{name}}",
+                               NULL));
+    assert_non_null(template_check(t, "{{link}}", NULL));
+    t = template_find("password-reset-used");
+    assert_non_null(t);
+    assert_string_equal(t->category, "transactional");
+    assert_null(template_check(
+        t, "{{greeting}} {{name}} {{uid}} {{account_name}} {{requested_at}} {{set_at}}", NULL));
+    assert_non_null(template_check(t, "{{link}}", NULL));
+    assert_non_null(template_check(t, "{{requested_by}}", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +337,7 @@ int main(void)
         cmocka_unit_test(role_title_says_the_role_in_words),
         cmocka_unit_test(every_template_may_greet),
         cmocka_unit_test(invitation_accepted_names_the_handover_step),
+        cmocka_unit_test(password_notices_and_their_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
