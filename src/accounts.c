@@ -811,7 +811,7 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
             res_field_error(req, "filter", "at most 4 properties can be filtered by at once");
             continue;
         }
-        char *value_json = NULL, buf[WHY_SIZE];
+        char *value_json = NULL, buf[PROPERTY_WHY_SIZE];
         const char *why = property_value_check(d->type, (const char *const *)d->options, v, 1,
                                                &value_json, &filter_keys[nf], buf);
         if (why) {

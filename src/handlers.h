@@ -155,5 +155,8 @@ void invoices_list(struct request *req);
 void quotes_list(struct request *req);
 void quotes_get(struct request *req);
 void quotes_create(struct request *req);
+/* the quotes requested from the account (its children's requests) */
+void quote_requests_list(struct request *req);
+void quote_requests_get(struct request *req);
 
 #endif

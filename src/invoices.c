@@ -78,6 +78,46 @@ static void money_text(struct buf *b, long long minor, const char *currency)
     buf_printf(b, "%s", text);
 }
 
+/* The quotes requested from the account in the path: it is their seller
+ * (the asking account's parent when they were asked for), and its
+ * quote-requested mail sends its people here (round-20 walkthrough of
+ * seed 001, D3: the mail named the customer's quotes, where a partner's
+ * admin who is no member of the customer is refused). Each names the
+ * asking account. */
+static int quote_requests_page(struct request *req, unsigned long long before, long limit,
+                               json_t **items)
+{
+    return quotes_store_requests_to(req->session->sql, req->account.id, 0, before, limit, items);
+}
+
+void quote_requests_list(struct request *req)
+{
+    res_id_page(req, quote_requests_page);
+}
+
+void quote_requests_get(struct request *req)
+{
+    if (body_none(req))
+        return;
+    /* Only a quote requested from the account in the path: any other id
+     * is as unknown as a missing one. */
+    unsigned long long id = parse_id(req->args[1]);
+    json_t *items = NULL;
+    int st =
+        id ? quotes_store_requests_to(req->session->sql, req->account.id, id, 0, 1, &items) : ST_OK;
+    if (st != ST_OK) {
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        refuse(req, 404, "not-found", "no such quote request");
+        return;
+    }
+    res_json(req, 200, json_incref(json_array_get(items, 0)));
+    json_decref(items);
+}
+
 /* The seller hears of the request (round-6 walkthrough of seed 004: "request
  * quotes" reached nobody): quote-requested to the parent account's named
  * contacts (else its admins) and its notification recipients. The
@@ -85,17 +125,23 @@ static void money_text(struct buf *b, long long minor, const char *currency)
  * a person of the seller asking for its customer (a partner's admin who
  * holds no role in the child) is "Ben Kollege of <the partner>", not "of
  * <the customer>" (round-17 walkthrough of seed 001, D2; migration 071
- * says "asks for a quote for <account>"). */
+ * says "asks for a quote for <account>"). The mail holds the whole
+ * request, and names where the seller's people read it again: among the
+ * quote requests to {{seller_name}} (migration 088; round-20 walkthrough
+ * of seed 001, D3). */
 static int mail_quote(struct sql_store *sql, struct quoting *q)
 {
     if (!q->seller)
         return ST_OK;
-    char *account_name = NULL, *requester = NULL;
+    char *account_name = NULL, *requester = NULL, *seller_name = NULL;
     int st = account_name_get(sql, q->req->account.id, &account_name);
+    if (st == ST_OK)
+        st = account_name_get(sql, q->seller, &seller_name);
     if (st == ST_OK)
         st = mail_actor_name(sql, &q->req->caller, q->req->account.id, &requester);
     if (st != ST_OK) {
         free(account_name);
+        free(seller_name);
         return st;
     }
     struct buf lines = BUF_INIT, total = BUF_INIT;
@@ -112,6 +158,7 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
     struct request *req = q->req;
     struct template_value vals[] = {
         {"account_name", account_name},
+        {"seller_name", seller_name},
         {"account_id", account_id},
         {"quote_id", quote_id},
         {"requested_by", requester},
@@ -126,6 +173,7 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
     buf_free(&total);
     free(requester);
     free(account_name);
+    free(seller_name);
     return st;
 }
 
@@ -153,8 +201,9 @@ static int quote_tx(struct sql_store *sql, void *arg)
             return st;
     }
     json_t *lines = priced_lines_json(&q->lines);
-    int st = quotes_store_create(sql, q->req->account.id, q->req->caller.uid, q->lines.currency,
-                                 q->lines.total_minor, lines, QUOTE_VALID_DAYS, &q->id);
+    int st = quotes_store_create(sql, q->req->account.id, q->seller, q->req->caller.uid,
+                                 q->lines.currency, q->lines.total_minor, lines, QUOTE_VALID_DAYS,
+                                 &q->id);
     if (st == ST_OK)
         st = audit_write(sql, q->req->caller.uid, q->req->account.id, "quote.request", NULL,
                          json_pack("{s:I, s:O, s:o}", "quote_id", (json_int_t)q->id, "lines", lines,

@@ -105,19 +105,21 @@ int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **ou
     return ST_OK;
 }
 
-int quotes_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                        const char *currency, long long total_minor, json_t *lines, int valid_days,
+int quotes_store_create(struct sql_store *sql, unsigned long long account_id,
+                        unsigned long long seller_id, const char *uid, const char *currency,
+                        long long total_minor, json_t *lines, int valid_days,
                         unsigned long long *id)
 {
     char *text = json_dumps(lines, JSON_COMPACT);
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "INSERT INTO quotes (account_id, currency, total_minor, line_items,"
-                      " requested_by, valid_until)"
-                      " VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6) + INTERVAL ? DAY)",
-                      SQL_ARGS(P_INT(account_id), P_STR(currency), P_INT(total_minor), P_STR(text),
-                               P_STR(uid), P_INT(valid_days)),
-                      &r);
+    int st =
+        sql_exec(sql,
+                 "INSERT INTO quotes (account_id, seller_id, currency, total_minor,"
+                 " line_items, requested_by, valid_until)"
+                 " VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6) + INTERVAL ? DAY)",
+                 SQL_ARGS(P_INT(account_id), seller_id ? P_INT(seller_id) : P_NULL, P_STR(currency),
+                          P_INT(total_minor), P_STR(text), P_STR(uid), P_INT(valid_days)),
+                 &r);
     free(text);
     if (st == ST_OK)
         *id = r.insert_id;
@@ -125,30 +127,63 @@ int quotes_store_create(struct sql_store *sql, unsigned long long account_id, co
     return st;
 }
 
+/* One quote of a result whose first columns are QUOTE_COLUMNS. */
+#define QUOTE_COLUMNS                                                                              \
+    "q.id, q.status, q.currency, q.total_minor, q.line_items, q.requested_by,"                     \
+    " " TIME("q.created_at") ", " TIME("q.valid_until")
+
+static json_t *quote_json(const struct sql_result *r, size_t i)
+{
+    json_t *lines = json_loads(sql_cell(r, i, 4), 0, NULL);
+    return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", sql_cell(r, i, 0), "status",
+                     sql_cell(r, i, 1), "total",
+                     money_json(atoll(sql_cell(r, i, 3)), sql_cell(r, i, 2)), "lines",
+                     lines ? lines : json_array(), "requested_by", sql_cell(r, i, 5), "created_at",
+                     sql_cell(r, i, 6), "valid_until", sql_cell(r, i, 7));
+}
+
 int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
                       unsigned long long before, long limit, json_t **out)
 {
     struct sql_result r;
     int st = sql_exec(sql,
-                      "SELECT id, status, currency, total_minor, line_items, requested_by,"
-                      " " TIME("created_at") ", " TIME(
-                          "valid_until") " FROM quotes"
-                                         " WHERE account_id = ? AND (? = 0 OR id = ?)"
-                                         " AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?",
+                      "SELECT " QUOTE_COLUMNS " FROM quotes q"
+                      " WHERE q.account_id = ? AND (? = 0 OR q.id = ?)"
+                      " AND (? = 0 OR q.id < ?) ORDER BY q.id DESC LIMIT ?",
                       SQL_ARGS(P_INT(account_id), P_INT(id), P_INT(id), P_INT(before),
                                P_INT(before), P_INT(limit)),
                       &r);
     if (st != ST_OK)
         return st;
     json_t *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(items, quote_json(&r, i));
+    sql_result_free(&r);
+    *out = items;
+    return ST_OK;
+}
+
+int quotes_store_requests_to(struct sql_store *sql, unsigned long long seller_id,
+                             unsigned long long id, unsigned long long before, long limit,
+                             json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT " QUOTE_COLUMNS ", q.account_id, a.name FROM quotes q"
+                      " JOIN accounts a ON a.id = q.account_id"
+                      " WHERE q.seller_id = ? AND (? = 0 OR q.id = ?)"
+                      " AND (? = 0 OR q.id < ?) ORDER BY q.id DESC LIMIT ?",
+                      SQL_ARGS(P_INT(seller_id), P_INT(id), P_INT(id), P_INT(before), P_INT(before),
+                               P_INT(limit)),
+                      &r);
+    if (st != ST_OK)
+        return st;
+    json_t *items = json_array();
     for (size_t i = 0; i < r.nrows; i++) {
-        json_t *lines = json_loads(sql_cell(&r, i, 4), 0, NULL);
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", sql_cell(&r, i, 0),
-                             "status", sql_cell(&r, i, 1), "total",
-                             money_json(atoll(sql_cell(&r, i, 3)), sql_cell(&r, i, 2)), "lines",
-                             lines ? lines : json_array(), "requested_by", sql_cell(&r, i, 5),
-                             "created_at", sql_cell(&r, i, 6), "valid_until", sql_cell(&r, i, 7)));
+        json_t *item = quote_json(&r, i);
+        json_object_set_new(item, "account_id", json_string(sql_cell(&r, i, 8)));
+        json_object_set_new(item, "account_name", json_string(sql_cell(&r, i, 9)));
+        json_array_append_new(items, item);
     }
     sql_result_free(&r);
     *out = items;

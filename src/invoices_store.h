@@ -38,14 +38,24 @@ int invoices_store_list(struct sql_store *sql, unsigned long long account_id,
 /* One invoice as in the list (ST_NOT_FOUND). */
 int invoices_store_get(struct sql_store *sql, unsigned long long id, json_t **out);
 
-/* Writes a quote valid for valid_days; its id in *id. */
-int quotes_store_create(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                        const char *currency, long long total_minor, json_t *lines, int valid_days,
+/* Writes a quote valid for valid_days, requested from seller_id (the
+ * account's parent, which is mailed; 0: none); its id in *id. */
+int quotes_store_create(struct sql_store *sql, unsigned long long account_id,
+                        unsigned long long seller_id, const char *uid, const char *currency,
+                        long long total_minor, json_t *lines, int valid_days,
                         unsigned long long *id);
 /* [{id, status, total, lines, requested_by, created_at, valid_until}],
  * newest first (id 0: all of the account; else only that quote), at most
  * limit, older than id before (0: from the newest). */
 int quotes_store_list(struct sql_store *sql, unsigned long long account_id, unsigned long long id,
                       unsigned long long before, long limit, json_t **out);
+/* The quotes requested from seller_id (GET /accounts/{seller}/quote-requests;
+ * round-20 walkthrough of seed 001, D3): as quotes_store_list shows them,
+ * each with the asking account's account_id and account_name, newest
+ * first (id 0: all; else only that one), at most limit, older than before
+ * (0: from the newest). One statement, by the index on (seller_id, id). */
+int quotes_store_requests_to(struct sql_store *sql, unsigned long long seller_id,
+                             unsigned long long id, unsigned long long before, long limit,
+                             json_t **out);
 
 #endif

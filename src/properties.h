@@ -25,6 +25,25 @@ int property_type_parse(const char *name);
  * member_count). NULL if fine, else a message. */
 const char *property_key_check(const char *key);
 
+/* Room for the messages property_value_check writes into its caller's
+ * buffer: a text too long (validate.h, WHY_SIZE) and a select's, which
+ * names the options. */
+#define PROPERTY_WHY_SIZE 512
+
+/* The 422 of a value that is no number, saying what would be (round-20
+ * walkthrough of seed 001, D4): "must be a number like 1.5", and "must be
+ * a number like 1.5 (a decimal point, not a comma)" for typed text with a
+ * comma ("1,5"). typed may be NULL (a JSON value that is no text). */
+const char *property_number_why(const char *typed);
+/* The 422 of a value that is none of a select's options (NULL-terminated),
+ * written into why and returned: "must be one of: Wien, Tirol, Kärnten"
+ * (as many options as fit in about 240 bytes, then "… and 7 more"),
+ * followed by "; did you mean 'Wien'?" when typed (NULL: a JSON value
+ * that is no text) equals one of them but for case, the blank space
+ * around it or Unicode's compatibility forms (text_alike_key). */
+const char *property_select_why(const char *const *options, const char *typed,
+                                char why[PROPERTY_WHY_SIZE]);
+
 /* Checks one value for a property of type `type` (options: the select's
  * choices, NULL-terminated). `value` is JSON; with `from_text` set it is a
  * string as a form or a query string sends it ("12.5", "true",
@@ -33,9 +52,10 @@ const char *property_key_check(const char *key);
  * like the values: numbers as 16 hex digits of the sign-flipped IEEE
  * double, dates YYYY-MM-DD, booleans 0/1, text as is), both malloc'ed.
  * Otherwise returns the message for the 422 and sets nothing; a text
- * longer than 500 characters (in NFC) is said in why. */
+ * longer than 500 characters (in NFC) and a select's options are said in
+ * why. */
 const char *property_value_check(int type, const char *const *options, json_t *value, int from_text,
-                                 char **value_json, char **sort_key, char why[WHY_SIZE]);
+                                 char **value_json, char **sort_key, char why[PROPERTY_WHY_SIZE]);
 
 /* Writes the values of a PATCH body's `properties` object on child
  * account child_id, inside the caller's transaction: every key must be

@@ -228,6 +228,14 @@ static const struct route routes[] = {
     {"GET", "/api/v1/accounts/{id}/quotes/{qid}", quotes_get, ID, ANY, ADMIN | BILLING, NULL, NULL},
     {"POST", "/api/v1/accounts/{id}/quotes", quotes_create, ID | OPEN | IDEM, ADMIN | BILLING,
      ADMIN | BILLING, NULL, NULL},
+    /* the quotes requested from the account (the seller: its children
+     * ask), which its quote-requested mail names: its admins, service
+     * providers and billing people, as its overview table of children
+     * (round-20 walkthrough of seed 001, D3); no parent roles */
+    {"GET", "/api/v1/accounts/{id}/quote-requests", quote_requests_list, ID, ADMIN | SP | BILLING,
+     0, NULL, NULL},
+    {"GET", "/api/v1/accounts/{id}/quote-requests/{qid}", quote_requests_get, ID,
+     ADMIN | SP | BILLING, 0, NULL, NULL},
 };
 
 int route_allows(const struct request *req, const char *method, const char *pattern)

@@ -161,10 +161,13 @@ static const char *const requested_for_ph[] = {
 /* To the seller (the parent account) of an account that asks for a quote:
  * {{lines}} one line per article ("  3 x Professional: 147.00 EUR");
  * {{requested_by}} who asked, with the organization they act for as
- * mail_actor_name says it (round-17 walkthrough of seed 001, D2). */
+ * mail_actor_name says it (round-17 walkthrough of seed 001, D2);
+ * {{seller_name}} the account mailed, whose quote requests list it
+ * (migration 088, round-20 walkthrough of seed 001, D3). */
 static const char *const quote_ph[] = {
-    "account_name", "account_id", "quote_id",   "requested_by", "requested_by_mail",
-    "lines",        "total",      "valid_days", "greeting",     NULL};
+    "account_name",      "account_id",  "quote_id", "requested_by",
+    "requested_by_mail", "lines",       "total",    "valid_days",
+    "greeting",          "seller_name", NULL};
 
 /* To an address taken off the notification recipients: who did it and
  * the recipients now ("none" for an empty list). */

@@ -175,6 +175,11 @@ MATRIX = {
     "GET /api/v1/accounts/{id}/quotes": (ANY, {A, B}, False),
     "GET /api/v1/accounts/{id}/quotes/{qid}": (ANY, {A, B}, False),
     "POST /api/v1/accounts/{id}/quotes": ({A, B}, {A, B}, True),
+    # the quotes asked for from the account (its children's requests): the
+    # seller's admins, service providers and billing people, as its table
+    # of children; no back office (round-20 walkthrough of seed 001, D3)
+    "GET /api/v1/accounts/{id}/quote-requests": ({A, SP, B}, set(), False),
+    "GET /api/v1/accounts/{id}/quote-requests/{qid}": ({A, SP, B}, set(), False),
 }
 
 # Routes that let in a person whose only role in the account is a project
@@ -238,6 +243,21 @@ class Billing:
         r = self.operator.post(f"/api/v1/accounts/{self.account_id}/quotes",
                                json={"lines": ORDER_LINES})
         return S.expect(r, 201)["id"]
+
+    def quote_request(self):
+        """A quote asked for from the account: by a customer the operator
+        creates under it (once)."""
+        if not getattr(self, "_quote_request", None):
+            name = S.unique("mx-buyer-")
+            r = self.operator.post("/api/v1/accounts", json={
+                "kind": "customer", "name": name, "parent_id": str(self.account_id),
+                "company": {"name": name + " GmbH", "street": "Ringstrasse 1", "postcode": "1010",
+                            "city": "Wien", "country": "AT"}})
+            buyer = S.expect(r, 201)["id"]
+            r = self.operator.post(f"/api/v1/accounts/{buyer}/quotes",
+                                   json={"lines": ORDER_LINES})
+            self._quote_request = S.expect(r, 201)["id"]
+        return self._quote_request
 
 
 class Fixed:
@@ -510,6 +530,8 @@ def sample(key, cast, removable_member, invite_id):
         path = path.replace("{sid}", cast["billing"].subscription())
         if key.endswith("/upgrade"):
             body = {"plan": "standard"}
+    elif key == "GET /api/v1/accounts/{id}/quote-requests/{qid}":
+        path = path.replace("{qid}", cast["billing"].quote_request())
     elif "{qid}" in key:
         path = path.replace("{qid}", cast["billing"].quote())
     elif "{feature}" in key:

@@ -2361,7 +2361,7 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
             (int(t.account.id), "quote-requested", sales.lower())} <= told, rows
     assert {(a, tpl) for a, tpl, _ in told} == {(int(t.account.id), "quote-requested")}, rows
     assert buyer.mail.lower() not in {x for _, _, x in told}, rows
-    mails = mailbox.wait_for(to=sales, predicate=lambda m: f"quote {q['id']} among" in m.body,
+    mails = mailbox.wait_for(to=sales, predicate=lambda m: f"request {q['id']} among" in m.body,
                              timeout=15)
     assert mails, "the seller's recipient got no mail"
     body = mails[-1].body.replace("\r\n", "\n")
@@ -2372,8 +2372,14 @@ def test_a_quote_request_reaches_the_seller(api, make_tenant, make_account, make
     assert f"{buyer.name} ({buyer.mail}) asks for a quote for {cust.name} (account {cust.id}):" \
         in body, body
     assert "  3 x Professional plan: " in body and "  2 x " in body and "Total: " in body, body
-    # In words, not an API path (round-11 leftover of seed 000, D4).
-    assert f"You find it as quote {q['id']} among the quotes of {cust.name};" in body, body
+    # In words, not an API path (round-11 leftover of seed 000, D4); the
+    # place named is the seller's, where its people may read it (round-20
+    # walkthrough of seed 001, D3; migration 088).
+    assert (f"This mail holds the whole request: answer {buyer.name} at {buyer.mail}. The"
+            f" administrators, service providers and billing people of {t.account.name} also find"
+            f" it as request {q['id']} among the quote requests to {t.account.name}.") in body, body
+    assert (f"You get this mail as a contact, an admin or a notification recipient of"
+            f" {t.account.name}, which sells to {cust.name}.") in body, body
     assert "/api/v1" not in body, body
     # A refused quote (an unknown article) mails nobody.
     before = S.outbox_max_id(sql)
@@ -2405,7 +2411,7 @@ def test_a_quote_request_names_the_requester_as_the_other_mails_do(
     def asked(who, account_id, to):
         before = S.outbox_max_id(sql)
         q = S.expect(api(who).post(f"/api/v1/accounts/{account_id}/quotes", json=lines), 201)
-        mails = mailbox.wait_for(to=to, predicate=lambda m: f"quote {q['id']} among" in m.body,
+        mails = mailbox.wait_for(to=to, predicate=lambda m: f"request {q['id']} among" in m.body,
                                  timeout=15)
         assert mails, (who, S.outbox_rows(sql, after_id=before))
         return mails[-1].subject, mails[-1].body.replace("\r\n", "\n")
@@ -2414,7 +2420,7 @@ def test_a_quote_request_names_the_requester_as_the_other_mails_do(
     assert subject.startswith(f"Quote requested for {cust.name} ("), subject
     assert (f"\n\n{t.admin.name} of {t.account.name} ({t.admin.mail}) asks for a quote for"
             f" {cust.name} (account {cust.id}):\n  1 x ") in body, body
-    assert f"; answer {t.admin.name} of {t.account.name} at {t.admin.mail}." in body, body
+    assert f": answer {t.admin.name} of {t.account.name} at {t.admin.mail}." in body, body
     olivia = S.expect(api("olivia").get("/api/v1/me"), 200)
     subject, body = asked("olivia", cust.id, sales)
     assert (f"\n\n{olivia['name']} on behalf of {t.account.name} ({olivia['mail']}) asks for a quote"
@@ -2438,6 +2444,97 @@ def test_a_quote_request_names_the_requester_as_the_other_mails_do(
                            " billing; ask an administrator of the account"), p
     S.expect_problem(api(other.admin).post(f"/api/v1/accounts/{cust.id}/quotes", json=lines), 404)
     assert S.outbox_rows(sql, after_id=before, account_id=t.account.id) == []
+
+
+def test_the_seller_reads_the_quote_requests_made_to_it(api, make_tenant, make_account, make_person,
+                                                       set_roles, sql, mailbox):
+    """Round-20 walkthrough of seed 001, D3: Ben, a second admin of the
+    partner, created a customer (so Anna, the partner's contact, is no
+    member of it) and asked for a quote there; Anna's mail said "You find
+    it as quote 3 among the quotes of <the customer>", where she got 403,
+    and the partner's own quotes were empty. Decision: the quotes asked
+    for from an account (its children's requests, quotes.seller_id) are
+    listed in GET /accounts/{seller}/quote-requests (and one in
+    …/quote-requests/{qid}), each naming the asking account, for the
+    seller's admins, service providers and billing people (who read its
+    table of children); a member of the seller 403, another tenant 404.
+    The customer's own quotes list is unchanged, and the partner's admin
+    still may not enter the customer. The mail says it holds the whole
+    request and names the seller's list (migration 088)."""
+    t = make_tenant("q20")
+    ben = make_person(prefix="q20b")
+    set_roles(t.admin, t.account.id, ben, ["admin"])
+    cust = make_account(ben, "customer", t.account.id)
+    before = S.outbox_max_id(sql)
+    lines = {"lines": [{"article": "starter", "quantity": 1}]}
+    q = S.expect(api(ben).post(f"/api/v1/accounts/{cust.id}/quotes", json=lines), 201)
+    mails = mailbox.wait_for(to=t.admin.mail,
+                             predicate=lambda m: f"request {q['id']} among" in m.body, timeout=15)
+    assert mails, S.outbox_rows(sql, after_id=before)
+    body = mails[-1].body.replace("\r\n", "\n")
+    assert (f"also find it as request {q['id']} among the quote requests to {t.account.name}."
+            in body), body
+    assert "among the quotes of" not in body, body
+    # Where the mail sends Anna: 200, the quote as the customer's list
+    # shows it, with the asking account named.
+    mine = S.expect(api(ben).get(f"/api/v1/accounts/{cust.id}/quotes/{q['id']}"), 200)
+    listed = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests"), 200)
+    assert listed["next_cursor"] is None, listed
+    assert listed["items"] == [dict(mine, account_id=cust.id, account_name=cust.name)], listed
+    one = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests/{q['id']}"),
+                   200)
+    assert one == listed["items"][0], one
+    # The customer itself stays hers to enter only as a member (decided:
+    # round-14 walkthrough of seed 001, D1).
+    S.expect_problem(api(t.admin).get(f"/api/v1/accounts/{cust.id}/quotes/{q['id']}"), 403)
+    # The customer's people read their own quotes as before; the customer
+    # sells to nobody: its quote requests are none.
+    assert [i["id"] for i in S.expect(api(ben).get(f"/api/v1/accounts/{cust.id}/quotes"),
+                                      200)["items"]] == [q["id"]]
+    assert S.expect(api(ben).get(f"/api/v1/accounts/{cust.id}/quote-requests"),
+                    200)["items"] == []
+    # Newest first, paged; the partner's own quote (asked from the
+    # operator) is no request to it.
+    cust2 = make_account(t.admin, "customer", t.account.id)
+    q2 = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust2.id}/quotes", json=lines), 201)
+    S.expect(api(t.admin).post(f"/api/v1/accounts/{t.account.id}/quotes", json={
+        "lines": [{"article": "data-logger", "quantity": 1}]}), 201)
+    page = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests",
+                                     params={"limit": 1}), 200)
+    assert [(i["id"], i["account_id"]) for i in page["items"]] == [(q2["id"], cust2.id)], page
+    page = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests",
+                                     params={"limit": 1, "cursor": page["next_cursor"]}), 200)
+    assert [i["id"] for i in page["items"]] == [q["id"]], page
+    S.expect_field_errors(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests",
+                                           params={"status": "requested"}), "status")
+    # Who reads them: the seller's billing people and service providers
+    # (200); a member of the seller 403 (decided: the requests are the
+    # customers' business with the seller's sales people, as the table of
+    # children is); another tenant 404, also for one quote; a quote of
+    # another seller is 404 here.
+    for role in ("billing", "service-provider"):
+        p = make_person(prefix="q20r")
+        set_roles(t.admin, t.account.id, p, [role])
+        assert S.expect(api(p).get(f"/api/v1/accounts/{t.account.id}/quote-requests/{q['id']}"),
+                        200) == one
+    m = make_person(prefix="q20m")
+    set_roles(t.admin, t.account.id, m, ["member"])
+    problem = S.expect_problem(api(m).get(f"/api/v1/accounts/{t.account.id}/quote-requests"), 403,
+                               "forbidden")
+    assert problem["detail"] == ("your role in this account does not allow this: it needs admin,"
+                                 " service-provider or billing; ask an administrator of the"
+                                 " account"), problem
+    S.expect_problem(api(m).get(f"/api/v1/accounts/{t.account.id}/quote-requests/{q['id']}"), 403)
+    other = make_tenant("q20o")
+    for path in (f"/api/v1/accounts/{t.account.id}/quote-requests",
+                 f"/api/v1/accounts/{t.account.id}/quote-requests/{q['id']}"):
+        S.expect_problem(api(other.admin).get(path), 404)
+    S.expect_problem(api(other.admin).get(f"/api/v1/accounts/{other.account.id}/quote-requests/"
+                                          f"{q['id']}"), 404, "not-found")
+    assert S.expect(api(other.admin).get(f"/api/v1/accounts/{other.account.id}/quote-requests"),
+                    200)["items"] == []
+    # The quote records its seller.
+    assert sql.value("SELECT seller_id FROM quotes WHERE id=%s", int(q["id"])) == int(t.account.id)
 
 
 def test_a_resellers_contact_who_joins_after_the_order_gets_the_storefront_welcome(

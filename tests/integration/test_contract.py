@@ -108,6 +108,8 @@ def test_every_read_has_string_ids_and_utc_times(api, busy_customer):
         f"{base}/orders": None,
         f"{base}/projects": None,
         f"/api/v1/accounts/{t.account.id}/customers": None,
+        # the customer's quote, as a request to the partner (round 20)
+        f"/api/v1/accounts/{t.account.id}/quote-requests": None,
         f"/api/v1/accounts/{t.account.id}/property-definitions": None,
         "/api/v1/plans": None,
         "/api/v1/articles": None,

@@ -244,7 +244,9 @@ def test_rename_keeps_values_and_delete_removes_them(api, sql, make_account, par
     S.expect_problem(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "US"]}), 409)
     S.expect(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "APAC"]}), 200)
     etag = s.get(f"{ACCOUNTS}/{child.id}").headers["ETag"]
-    S.expect(s.delete(defs_path(t.account.id, "note")), 204)
+    # A child has a value: the values go only when the DELETE says so
+    # (round-20 walkthrough of seed 001, D2).
+    S.expect(s.delete(defs_path(t.account.id, "note"), json={"values": "delete"}), 204)
     assert "note" not in value_rows(sql, child.id)
     r = s.get(f"{ACCOUNTS}/{child.id}")
     assert S.expect(r, 200)["properties"] == {"region": "APAC"}
@@ -460,13 +462,16 @@ def test_a_taken_key_and_an_option_in_use_are_marked_on_their_fields(api, sql, m
     S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"region": "APAC"}}), 200)
     body = S.expect_problem(s.patch(defs_path(t.account.id, "region"), json={"options": ["EU", "US"]}),
                             409, "conflict")
-    assert body["errors"] == {"options": "must keep 'APAC': it is the value of 1 account(s)"}, body
-    assert "APAC" in body["detail"], body
+    # how to move those values on (round-20 walkthrough of seed 001, D2)
+    keep = ("must keep 'APAC': it is the value of 1 account(s); rename it (rename_options) to move"
+            " those values to another option")
+    assert body["errors"] == {"options": keep}, body
+    assert "APAC" in body["detail"] and "filter[region]" in body["detail"], body
     r = s.form("POST", defs_path(t.account.id, "region"), [
         ("_method", "PATCH"), ("options", "EU"), ("options", "US"), ("error_to", front)])
     assert r.status_code == 303, S.describe(r)
     q = parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True)
-    assert dict(q)["errors[options]"] == "must keep 'APAC': it is the value of 1 account(s)", q
+    assert dict(q)["errors[options]"] == keep, q
     assert [v for k, v in q if k == "values[options][]"] == ["EU", "US"], q
     assert S.expect(s.get(defs_path(t.account.id, "region")), 200)["options"] == ["EU", "US", "APAC"]
     # Other 409s keep no errors: a customer defines nothing.
@@ -705,7 +710,7 @@ def test_deleting_a_definition_audits_each_child_that_lost_a_value(api, sql, mak
     S.expect(s.patch(f"{ACCOUNTS}/{kids[1].id}", json={"properties": {"region": "US",
                                                                      "aktiv": False}}), 200)
     before = {k.id: len(sql.audit(k.id)) for k in kids}
-    S.expect(s.delete(defs_path(t.account.id, "aktiv")), 204)
+    S.expect(s.delete(defs_path(t.account.id, "aktiv"), json={"values": "delete"}), 204)
     for kid, old in ((kids[0], True), (kids[1], False)):
         rows = sql.audit(kid.id)[before[kid.id]:]
         assert len(rows) == 1, rows
@@ -899,7 +904,7 @@ def test_text_values_are_trimmed_and_filter_and_sort_trimmed(api, sql, make_acco
     # A select's value must still match an option exactly.
     errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{kids[2].id}", json={
         "properties": {"region": " EU"}}), "properties.region")
-    assert errors["properties.region"] == "must be one of the options", errors
+    assert errors["properties.region"] == "must be one of: EU, US, APAC; did you mean 'EU'?", errors
 
 
 def test_a_forms_unticked_checkboxes_turn_off(api, sql, make_account, make_person, set_roles,
@@ -1301,9 +1306,13 @@ def test_unicode_look_alikes_are_one_option_one_label_and_one_value(
     assert [i["id"] for i in rows["items"]] == [a.id], rows
     # A look-alike that is no canonical equivalent is no option: "Osterreich",
     # "österreich" (case) stay 422 as before.
-    for wrong in ("Osterreich", "\u00f6sterreich"):
+    # Since the round-20 walkthrough of seed 001, D4, the message names the
+    # options, and the one meant where only the case differs.
+    options = f"must be one of: {nfc_o}, K\u00e4rnten, Tirol"
+    for wrong, why in (("Osterreich", options),
+                       ("\u00f6sterreich", f"{options}; did you mean '{nfc_o}'?")):
         errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{a.id}", json={"properties": {"land": wrong}}))
-        assert errors == {"properties.land": "must be one of the options"}, errors
+        assert errors == {"properties.land": why}, errors
     # A definition made before stored its option in NFD, and a child has
     # it: sending the options again (now in NFC) keeps it, and the value
     # follows to the NFC form, the child's version moving, with an audit
@@ -1415,3 +1424,239 @@ def test_labels_and_text_values_count_characters_and_say_the_limit(
                                                        "type": "text"}), 404)
     S.expect_problem(api(other.admin).patch(f"{ACCOUNTS}/{a.id}", json={"properties": {
         "note": "e\u0301" * 501}}), 404)
+
+
+LAENDER = ["Wien", "Ober\u00f6sterreich", "K\u00e4rnten", "Tirol", "Steiermakr"]
+
+
+@pytest.fixture
+def land_partner(api, make_tenant, make_account, make_person, set_roles):
+    """Seed 001's partner: Anna (the tenant's admin) defines "Bundesland"
+    with a typo, "Steiermakr"; Ben, a second admin of the partner, creates
+    a customer (so he is its admin and Anna is no member of it) and gives
+    it the misspelt value."""
+    t = make_tenant("p20")
+    define(api, t.admin, t.account.id, key="land", label="Bundesland", type="select",
+           options=LAENDER)
+    define(api, t.admin, t.account.id, key="anlagen", label="Anlagen", type="number")
+    ben = make_person(prefix="p20b")
+    set_roles(t.admin, t.account.id, ben, ["admin"])
+    child = make_account(ben, "customer", t.account.id)
+    S.expect(api(ben).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"land": "Steiermakr"}}),
+             200)
+    return t, ben, child
+
+
+def test_an_option_is_renamed_and_its_values_move_with_it(api, sql, make_account, make_person,
+                                                         set_roles, make_tenant, land_partner):
+    """Round-20 walkthrough of seed 001, D2: the typo "Steiermakr" could not
+    be fixed once a child Anna may not enter had it: dropping it was 409,
+    and changing the child's value 403. PATCH rename_options {"Steiermakr":
+    "Steiermark"} renames the option where it stands and gives every child
+    that has it the new name in the same transaction, each with a new
+    version and an audit row of its own; the partner's row names the
+    rename and counts the values moved."""
+    from urllib.parse import parse_qsl, urlsplit
+    t, ben, child = land_partner
+    s = api(t.admin)
+    path = defs_path(t.account.id, "land")
+    S.expect_problem(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"land": "Steiermark"}}),
+                     403)
+    # Dropping the option is still 409, and says how to move its values.
+    body = S.expect_problem(s.patch(path, json={"options": LAENDER[:4] + ["Steiermark"]}), 409,
+                            "conflict")
+    assert "rename_options" in body["errors"]["options"], body
+    assert "filter[land]" in body["detail"] and "rename_options" in body["detail"], body
+    version = sql.account(child.id)["version"]
+    before = len(sql.audit(child.id))
+    got = S.expect(s.patch(path, json={"rename_options": {"Steiermakr": "Steiermark"}}), 200)
+    assert got["options"] == LAENDER[:4] + ["Steiermark"], got
+    assert S.expect(api(ben).get(f"{ACCOUNTS}/{child.id}"), 200)["properties"]["land"] == "Steiermark"
+    assert value_rows(sql, child.id)["land"] == ('"Steiermark"', b"Steiermark")
+    assert sql.account(child.id)["version"] == version + 1
+    rows = sql.audit(child.id)[before:]
+    assert [(r["action"], r["uid"]) for r in rows] == [("property.update", t.admin.uid)], rows
+    assert rows[0]["old_value"] == {"key": "land", "value": "Steiermakr"}, rows
+    assert rows[0]["new_value"] == {"key": "land", "value": "Steiermark",
+                                    "partner_id": int(t.account.id)}, rows
+    partner_row = [r for r in sql.audit(t.account.id) if r["action"] == "property.update"][-1]
+    assert partner_row["new_value"]["options_renamed"] == {"Steiermakr": "Steiermark"}, partner_row
+    assert partner_row["new_value"]["values_moved"] == 1, partner_row
+    assert partner_row["old_value"]["options"] == LAENDER, partner_row
+    listed = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                              "filter[land]": "Steiermark"}), 200)["items"]
+    assert [i["id"] for i in listed] == [child.id], listed
+    # Merging: the right option added next to the typo first (as Anna
+    # did), children on both; the rename moves the typo's values onto it
+    # and the list keeps it once, where it stood first.
+    S.expect(s.patch(path, json={"options": LAENDER[:4] + ["Steiermark", "Stmk"]}), 200)
+    other = make_account(ben, "customer", t.account.id)
+    S.expect(api(ben).patch(f"{ACCOUNTS}/{other.id}", json={"properties": {"land": "Stmk"}}), 200)
+    got = S.expect(s.patch(path, json={"rename_options": {"Stmk": "Steiermark"}}), 200)
+    assert got["options"] == LAENDER[:4] + ["Steiermark"], got
+    listed = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id,
+                                              "filter[land]": "Steiermark"}), 200)["items"]
+    assert sorted(i["id"] for i in listed) == sorted([child.id, other.id]), listed
+    # A swap in one request is refused (rename one first); nothing moves.
+    errors = S.expect_field_errors(s.patch(path, json={"rename_options": {
+        "Wien": "Tirol", "Tirol": "Wien"}}), "rename_options.Wien", "rename_options.Tirol")
+    assert "one of them first" in errors["rename_options.Wien"], errors
+    # With options sent: the new name among them, the old one not; a form
+    # alike (rename_options[<option>]=<new name>), the spaces around the
+    # names dropped as for options; an option no child has may go at the
+    # same time.
+    S.expect(api(ben).patch(f"{ACCOUNTS}/{other.id}", json={"properties": {"land": "Tirol"}}), 200)
+    r = s.form("POST", path, [("_method", "PATCH"), ("options", "Wien"), ("options", "Nordtirol"),
+                              ("options", "Steiermark"), ("options", "K\u00e4rnten"),
+                              ("rename_options[ Tirol]", "Nordtirol "),
+                              ("_version", str(got["version"]))])
+    got = S.expect(r, 200)
+    assert got["options"] == ["Wien", "Nordtirol", "Steiermark", "K\u00e4rnten"], got
+    assert S.expect(api(ben).get(f"{ACCOUNTS}/{other.id}"), 200)["properties"]["land"] == "Nordtirol"
+    # What is refused, named on rename_options.<option>, nothing written:
+    # no such option (the options named, the one meant guessed), a new
+    # name that only looks like another option, one not among the options
+    # sent, an old one still among them, a blank one, a non-select.
+    version = got["version"]
+    errors = S.expect_field_errors(s.patch(path, json={"rename_options": {
+        "wien": "Wien-Stadt", "K\u00e4rnten": "nordtirol"}}),
+        "rename_options.wien", "rename_options.K\u00e4rnten")
+    assert errors["rename_options.wien"] == (
+        "is no option of this property, whose options are: Wien, Nordtirol, Steiermark, K\u00e4rnten;"
+        " did you mean 'Wien'?"), errors
+    assert errors["rename_options.K\u00e4rnten"].startswith(
+        "renames it to 'nordtirol', the same as the option 'Nordtirol' but for case"), errors
+    errors = S.expect_field_errors(s.patch(path, json={"rename_options": {"Steiermark": " \u00a0"}}),
+                                   "rename_options.Steiermark")
+    assert errors == {"rename_options.Steiermark": "must not be empty"}, errors
+    errors = S.expect_field_errors(s.patch(path, json={
+        "options": ["Wien", "Nordtirol", "Steiermark", "K\u00e4rnten"],
+        "rename_options": {"Steiermark": "Styria", "Wien": "Vienna"}}),
+        "rename_options.Steiermark", "rename_options.Wien")
+    assert "not among the options sent" in errors["rename_options.Steiermark"], errors
+    errors = S.expect_field_errors(s.patch(path, json={
+        "options": ["Wien", "Nordtirol", "Steiermark", "Styria", "K\u00e4rnten"],
+        "rename_options": {"Steiermark": "Styria"}}), "rename_options.Steiermark")
+    assert errors["rename_options.Steiermark"].startswith("is still among the options sent"), errors
+    errors = S.expect_field_errors(s.patch(defs_path(t.account.id, "anlagen"), json={
+        "rename_options": {"1": "2"}}), "rename_options")
+    assert errors == {"rename_options": "only a select has options"}, errors
+    S.expect_field_errors(s.patch(path, json={"rename_options": ["Wien", "Vienna"]}),
+                          "rename_options")
+    assert S.expect(s.get(path), 200)["version"] == version
+    # A form giving one rename twice is 400 (one value per field).
+    S.expect_problem(s.form("POST", path, [("_method", "PATCH"), ("rename_options[Wien]", "A"),
+                                           ("rename_options[Wien]", "B")]), 400)
+    # Through error_to the errors come back on the form's fields.
+    front = S.ORIGIN + "/columns"
+    r = s.form("POST", path, [("_method", "PATCH"), ("rename_options[Wein]", "Wien"),
+                              ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert q["errors[rename_options.Wein]"].startswith("is no option of this property"), q
+    # Who may: a service provider of the partner; billing and member 403,
+    # another tenant 404, Ben's customer's own admin (a child) 404 on the
+    # partner's definitions.
+    sp = make_person(prefix="p20s")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    got = S.expect(api(sp).patch(path, json={"rename_options": {"Nordtirol": "Tirol"}}), 200)
+    assert got["options"] == ["Wien", "Tirol", "Steiermark", "K\u00e4rnten"], got
+    for role in ("billing", "member"):
+        p = make_person(prefix="p20r")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).patch(path, json={"rename_options": {"Tirol": "Nordtirol"}}), 403)
+    other_tenant = make_tenant("p20o")
+    S.expect_problem(api(other_tenant.admin).patch(path, json={
+        "rename_options": {"Tirol": "Nordtirol"}}), 404)
+    cust_admin = make_person(prefix="p20c")
+    set_roles(ben, child.id, cust_admin, ["admin"])
+    S.expect_problem(api(cust_admin).patch(path, json={"rename_options": {"Tirol": "Nordtirol"}}),
+                     404)
+    assert S.expect(s.get(path), 200)["options"] == ["Wien", "Tirol", "Steiermark", "K\u00e4rnten"]
+
+
+def test_deleting_a_definition_with_values_needs_values_delete(api, sql, make_person, set_roles,
+                                                              make_tenant, land_partner):
+    """Round-20 walkthrough of seed 001, D2: DELETE of a definition wiped
+    every child's value at once, also in children the partner's admin may
+    not enter, while a rename of the same option was refused. Decision: a
+    definition that still has values is deleted only with values=delete
+    (JSON or a form field); without it 409 on errors.values, naming how
+    many accounts have a value, and nothing is deleted. A definition
+    without values is deleted as before (204, the contract's DELETE)."""
+    from urllib.parse import parse_qsl, urlsplit
+    t, ben, child = land_partner
+    s = api(t.admin)
+    path = defs_path(t.account.id, "land")
+    body = S.expect_problem(s.delete(path), 409, "conflict")
+    assert body["errors"] == {"values": "1 account(s) have a value of this property: send"
+                                        " values=delete to delete it with their values"}, body
+    assert "values=delete" in body["detail"] and "'land'" in body["detail"], body
+    front = S.ORIGIN + "/columns"
+    r = s.form("POST", path, [("_method", "DELETE"), ("error_to", front)])
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert (q["status"], q["errors[values]"]) == ("409", body["errors"]["values"]), q
+    S.expect_field_errors(s.delete(path, json={"values": "keep"}), "values")
+    assert S.expect(api(ben).get(f"{ACCOUNTS}/{child.id}"), 200)["properties"] == {
+        "land": "Steiermakr"}
+    assert S.expect(s.get(path), 200)["key"] == "land"
+    # Who may not: billing and member 403, another tenant 404 (nothing
+    # deleted, with values=delete too).
+    for role in ("billing", "member"):
+        p = make_person(prefix="p20d")
+        set_roles(t.admin, t.account.id, p, [role])
+        S.expect_problem(api(p).delete(path, json={"values": "delete"}), 403)
+    other = make_tenant("p20do")
+    S.expect_problem(api(other.admin).delete(path, json={"values": "delete"}), 404)
+    assert S.expect(s.get(path), 200)["key"] == "land"
+    # Confirmed by a form: gone, with the values and their audit rows.
+    r = s.form("POST", path, [("_method", "DELETE"), ("values", "delete")])
+    S.expect(r, 204)
+    assert S.expect(api(ben).get(f"{ACCOUNTS}/{child.id}"), 200)["properties"] == {}
+    assert [r["new_value"] for r in sql.audit(t.account.id)
+            if r["action"] == "property.delete"][-1] == {"key": "land", "values_removed": 1}
+    # Without values: a plain DELETE, as the contract has it; and a
+    # service provider may.
+    sp = make_person(prefix="p20ds")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    S.expect(api(sp).delete(defs_path(t.account.id, "anlagen")), 204)
+    S.expect_problem(s.get(defs_path(t.account.id, "anlagen")), 404)
+
+
+def test_number_and_select_errors_say_what_is_accepted(api, make_tenant, land_partner):
+    """Round-20 walkthrough of seed 001, D4: "1,5" got "must be a number"
+    and "wien" "must be one of the options", in a form's error_to, in JSON
+    and in filter[...]. The number's message says a decimal point, not a
+    comma; the select's names the options and the one meant."""
+    from urllib.parse import parse_qsl, urlsplit
+    t, ben, child = land_partner
+    s = api(ben)
+    comma = "must be a number like 1.5 (a decimal point, not a comma)"
+    options = "must be one of: Wien, Ober\u00f6sterreich, K\u00e4rnten, Tirol, Steiermakr"
+    front = S.ORIGIN + f"/accounts/{child.id}/edit"
+    r = s.form("POST", f"{ACCOUNTS}/{child.id}", [
+        ("_method", "PATCH"), ("properties[anlagen]", "1,5"), ("properties[land]", "wien"),
+        ("error_to", front)])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert q["errors[properties.anlagen]"] == comma, q
+    assert q["errors[properties.land]"] == f"{options}; did you mean 'Wien'?", q
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {
+        "anlagen": "zwei", "land": "Burgenland"}}), "properties.anlagen", "properties.land")
+    assert errors == {"properties.anlagen": "must be a number like 1.5",
+                      "properties.land": options}, errors
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"anlagen": 1.5}}), 200)
+    errors = S.expect_field_errors(api(t.admin).get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[anlagen]": "1,5", "filter[land]": "WIEN"}),
+        "filter[anlagen]", "filter[land]")
+    assert errors == {"filter[anlagen]": comma,
+                      "filter[land]": f"{options}; did you mean 'Wien'?"}, errors
+    rows = S.expect(api(t.admin).get(ACCOUNTS, params={"parent_id": t.account.id,
+                                                       "filter[anlagen]": "1.5"}), 200)["items"]
+    assert [i["id"] for i in rows] == [child.id], rows
+    # Another tenant learns nothing of the options: 404.
+    other = make_tenant("p20n")
+    S.expect_problem(api(other.admin).get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[land]": "wien"}), 404)
+    S.expect_problem(api(other.admin).patch(f"{ACCOUNTS}/{child.id}", json={
+        "properties": {"land": "wien"}}), 404)

@@ -59,8 +59,11 @@ TEMPLATES = {
     # sql/030: a quote request reaches the seller (round-6 walkthrough of seed 004)
     # sql/071: "asks for a quote for {{account_name}}", {{requested_by}}
     # naming their organization (round-17 walkthrough of seed 001, D2)
+    # sql/088: {{seller_name}}, whose quote requests list it (round-20
+    # walkthrough of seed 001, D3)
     "quote-requested": {"account_name", "account_id", "quote_id", "requested_by",
-                        "requested_by_mail", "lines", "total", "valid_days", "greeting"},
+                        "requested_by_mail", "lines", "total", "valid_days", "greeting",
+                        "seller_name"},
     # sql/032: a named contact asked for a person's new password (round-6 walkthrough of seed 004)
     # {{account_name}} stays a placeholder of it, but the default says it
     # only through {{requested_by}} ("Anna Admin, a named contact of X";
@@ -386,6 +389,17 @@ QUOTE_071 = ("{{greeting}}\n\n{{requested_by}} ({{requested_by_mail}}) of {{acco
              " {{account_name}}; answer {{requested_by}} at {{requested_by_mail}}.\n\nYou get this"
              " mail as a contact, an admin or a notification recipient of the account that sells to"
              " {{account_name}}.\n")
+QUOTE_071_NEW = QUOTE_071.replace(
+    " of {{account_name}} (account {{account_id}}) asks for a quote:",
+    " asks for a quote for {{account_name}} (account {{account_id}}):")
+QUOTE_088 = QUOTE_071_NEW.replace(
+    "You find it as quote {{quote_id}} among the quotes of {{account_name}}; answer"
+    " {{requested_by}} at {{requested_by_mail}}.",
+    "This mail holds the whole request: answer {{requested_by}} at {{requested_by_mail}}. The"
+    " administrators, service providers and billing people of {{seller_name}} also find it as"
+    " request {{quote_id}} among the quote requests to {{seller_name}}.").replace(
+    "notification recipient of the account that sells to {{account_name}}.",
+    "notification recipient of {{seller_name}}, which sells to {{account_name}}.")
 RESET_071 = ("Hello {{name}},\n\n{{requested_by}}, asked for a new password for your user {{uid}}."
              "\n\nSet it here (the link works once and expires {{expires_at}}):\n{{link}}\n\nUntil"
              " you do, your current password keeps working. If you did not expect this, ignore this"
@@ -415,9 +429,9 @@ def test_migration_071_changes_only_the_shipped_defaults(sql, env, make_account,
     assert quote["subject"] == "Quote requested for {{account_name}} ({{total}})", quote
     assert ("{{requested_by}} ({{requested_by_mail}}) asks for a quote for {{account_name}}"
             " (account {{account_id}}):\n{{lines}}") in quote["body"], quote
-    assert quote["body"] == QUOTE_071.replace(
-        " of {{account_name}} (account {{account_id}}) asks for a quote:",
-        " asks for a quote for {{account_name}} (account {{account_id}}):"), quote
+    # The body as migration 088 left it after 071 (round-20 walkthrough of
+    # seed 001, D3).
+    assert quote["body"] == QUOTE_088, quote
     assert reset["body"] == RESET_071.replace(
         "{{uid}}.\n\n", "{{uid}}.\n{{renewal_note}}\n\n", 1), reset
     dist = make_account("olivia", "distributor", operator_id)
@@ -796,3 +810,53 @@ def test_migration_085_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='relation-ended'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='relation-ended'", int(dist.id)) == RELATION_ENDED_039
+
+
+def test_migration_088_changes_only_the_shipped_default(sql, env, api, make_tenant, make_account,
+                                                        operator_id):
+    """Migration 088 (round-20 walkthrough of seed 001, D3): the shipped
+    quote-requested no longer sends the seller's people to "the quotes of
+    <the customer>", where a partner's admin who is no member of it gets
+    403; it says the mail holds the whole request and names the seller's
+    quote requests ({{seller_name}}). A distributor's override that kept
+    the text of 071 keeps it, and so does a default row someone edited in
+    the database. quotes.seller_id is filled for the quotes asked for
+    before it (the asking account's parent). The file may run again and
+    changes nothing more."""
+    row = defaults(sql)["quote-requested"]
+    body = row["body"]
+    assert body == QUOTE_088, body
+    assert "among the quotes of" not in body and QUOTE_088 != QUOTE_071_NEW
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'quote-requested', %s, %s)", int(dist.id), row["subject"],
+             QUOTE_071_NEW)
+    edited = QUOTE_071_NEW.replace("You get this mail", "You receive this mail")
+    # A quote asked for before the column: its seller is filled in.
+    t = make_tenant("m088")
+    cust = make_account(t.admin, "customer", t.account.id)
+    q = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/quotes", json={
+        "lines": [{"article": "starter", "quantity": 1}]}), 201)
+    sql.rows("UPDATE quotes SET seller_id=NULL WHERE id=%s", int(q["id"]))
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='quote-requested'", edited)
+    try:
+        run_migration(env, "088_quote_requests_to_the_seller.sql")
+        assert defaults(sql)["quote-requested"]["body"] == edited
+        assert sql.value("SELECT seller_id FROM quotes WHERE id=%s", int(q["id"])) == \
+            int(t.account.id)
+        # The text of 071 is what it replaces, and only that.
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='quote-requested'", QUOTE_071_NEW)
+        run_migration(env, "088_quote_requests_to_the_seller.sql")
+        run_migration(env, "088_quote_requests_to_the_seller.sql")
+        assert defaults(sql)["quote-requested"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='quote-requested'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='quote-requested'", int(dist.id)) == QUOTE_071_NEW
+    listed = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests"),
+                      200)["items"]
+    assert [(i["id"], i["account_id"]) for i in listed] == [(q["id"], cust.id)], listed

@@ -99,6 +99,21 @@ def main():
         call(paul, "POST", prop, 409, json={"key": f"leak_{tag}", "label": "Leak", "type": "text"})
         call(paul, "DELETE", f"{prop}/leak_{tag}", 204)
         call(paul, "GET", f"{prop}/leak_{tag}", 404)
+        # Round 20: a select option renamed with its values; a definition
+        # with values deleted only with values=delete; the messages that
+        # name the options.
+        call(paul, "POST", prop, 201, json={"key": f"leaksel_{tag}", "label": f"Leak {tag}",
+                                           "type": "select", "options": ["Wein", "Tirol"]})
+        call(paul, "PATCH", f"/api/v1/accounts/{acc}", 200,
+             json={"properties": {f"leaksel_{tag}": "Wein"}})
+        call(paul, "PATCH", f"/api/v1/accounts/{acc}", 422,
+             json={"properties": {f"leaksel_{tag}": "wein"}})
+        call(paul, "PATCH", f"{prop}/leaksel_{tag}", 200,
+             json={"rename_options": {"Wein": "Wien"}})
+        call(paul, "PATCH", f"{prop}/leaksel_{tag}", 422,
+             json={"rename_options": {"Nope": "Wien", "Tirol": "wien"}})
+        call(paul, "DELETE", f"{prop}/leaksel_{tag}", 409)
+        call(paul, "DELETE", f"{prop}/leaksel_{tag}", 204, json={"values": "delete"})
         r = call(paul, "GET", f"/api/v1/accounts/{acc}", 200)
         call(paul, "PATCH", f"/api/v1/accounts/{acc}", 200, json={"name": f"leak-{tag}-2"},
              headers={"If-Match": r.headers.get("ETag", "")})
@@ -205,8 +220,12 @@ def main():
         call(paul, "PATCH", f"/api/v1/projects/{project.get('id')}", 200,
              json={"name": f"Leak {tag} renamed"})
         call(paul, "DELETE", f"/api/v1/projects/{project.get('id')}", 204)
-        call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 201,
-             json={"lines": [{"article": "data-logger", "quantity": 2}]})
+        q = call(paul, "POST", f"/api/v1/accounts/{acc}/quotes", 201,
+                 json={"lines": [{"article": "data-logger", "quantity": 2}]}).json()
+        # Round 20: the seller reads the requests made to it.
+        call(paul, "GET", f"/api/v1/accounts/{partner}/quote-requests?limit=2", 200)
+        call(paul, "GET", f"/api/v1/accounts/{partner}/quote-requests/{q.get('id')}", 200)
+        call(paul, "GET", f"/api/v1/accounts/{partner}/quote-requests/999999999", 404)
         # (the create with a contact recorded the active relation)
         rels = call(paul, "GET", f"/api/v1/accounts/{acc}/customer-relations", 200).json()
         rid = ((rels.get("items") or [{}])[0]).get("id")

@@ -16,7 +16,7 @@ static const char *check(int type, const char *v, int from_text, char **json, ch
     json_t *value = from_text ? json_string(v) : json_loads(v, JSON_DECODE_ANY, NULL);
     assert_non_null(value);
     *json = *key = NULL;
-    static char buf[WHY_SIZE]; /* one thread: the message outlives the call */
+    static char buf[PROPERTY_WHY_SIZE]; /* one thread: the message outlives the call */
     const char *why = property_value_check(type, options, value, from_text, json, key, buf);
     json_decref(value);
     return why;
@@ -110,7 +110,7 @@ static void values_by_type(void **state)
     /* Blank is no value, even where a definition made before kept a
      * blank option (round-17 walkthrough of seed 001, D3). */
     static const char *const blank_option[] = {"Gold", "   ", "\xc2\xa0", NULL};
-    char buf[WHY_SIZE];
+    char buf[PROPERTY_WHY_SIZE];
     json_t *blank = json_string("   ");
     assert_string_equal(property_value_check(PROP_SELECT, blank_option, blank, 0, &j, &k, buf),
                         "must not be empty");
@@ -134,7 +134,7 @@ static void text_values_count_characters(void **state)
         memcpy(value + 3 * i, "e\xcc\x81", 3); /* e and U+0301 */
     value[251 * 3] = '\0';
     json_t *nfd = json_string(value);
-    char buf[WHY_SIZE];
+    char buf[PROPERTY_WHY_SIZE];
     assert_null(property_value_check(PROP_TEXT, NULL, nfd, 0, &j, &k, buf));
     assert_int_equal(strlen(k), 251 * 2); /* NFC: U+00E9, two bytes each */
     free(j);
@@ -160,6 +160,76 @@ static void text_values_count_characters(void **state)
                         "is too long: at most 500 characters (this is 501)");
     json_decref(v);
     free(value);
+}
+
+/* The 422s of numbers and selects say what would be accepted (round-20
+ * walkthrough of seed 001, D4: "1,5" got "must be a number", "wien"
+ * "must be one of the options"). */
+static void messages_say_what_is_accepted(void **state)
+{
+    (void)state;
+    char *j, *k;
+    assert_string_equal(check(PROP_NUMBER, "1,5", 1, &j, &k),
+                        "must be a number like 1.5 (a decimal point, not a comma)");
+    assert_string_equal(check(PROP_NUMBER, "1.000,50", 1, &j, &k),
+                        "must be a number like 1.5 (a decimal point, not a comma)");
+    assert_string_equal(check(PROP_NUMBER, "\"1,5\"", 0, &j, &k),
+                        "must be a number like 1.5 (a decimal point, not a comma)");
+    assert_string_equal(check(PROP_NUMBER, "zwei", 1, &j, &k), "must be a number like 1.5");
+    assert_string_equal(check(PROP_NUMBER, "\"12\"", 0, &j, &k), "must be a number like 1.5");
+    assert_string_equal(check(PROP_NUMBER, "true", 0, &j, &k), "must be a number like 1.5");
+    assert_string_equal(property_number_why(NULL), "must be a number like 1.5");
+
+    /* A select names its options, and the one typed in another case (or
+     * with spaces around it) as the one meant. */
+    assert_string_equal(check(PROP_SELECT, "Asia", 1, &j, &k), "must be one of: EU, US");
+    assert_string_equal(check(PROP_SELECT, "eu", 1, &j, &k),
+                        "must be one of: EU, US; did you mean 'EU'?");
+    assert_string_equal(check(PROP_SELECT, " US ", 1, &j, &k),
+                        "must be one of: EU, US; did you mean 'US'?");
+    assert_string_equal(check(PROP_SELECT, "12", 0, &j, &k), "must be one of: EU, US");
+    static const char *const laender[] = {
+        "Wien", "Ober\xc3\xb6sterreich", "K\xc3\xa4rnten", "Tirol", "Steiermark", NULL};
+    char buf[PROPERTY_WHY_SIZE];
+    assert_string_equal(property_select_why(laender, "wien", buf),
+                        "must be one of: Wien, Ober\xc3\xb6sterreich, K\xc3\xa4rnten, Tirol, "
+                        "Steiermark; did you mean 'Wien'?");
+    /* Full case folding and NFKC, as options are kept apart: "STRASSE"
+     * means "Stra\u00dfe"; an accent is no look-alike. */
+    static const char *const streets[] = {"Stra\xc3\x9f"
+                                          "e",
+                                          "Osterreich", NULL};
+    assert_string_equal(property_select_why(streets, "STRASSE", buf),
+                        "must be one of: Stra\xc3\x9f"
+                        "e, Osterreich; did you mean 'Stra\xc3\x9f"
+                        "e'?");
+    assert_string_equal(property_select_why(streets, "\xc3\x96sterreich", buf),
+                        "must be one of: Stra\xc3\x9f"
+                        "e, Osterreich");
+    static const char *const none[] = {NULL};
+    assert_string_equal(property_select_why(none, "x", buf),
+                        "must be one of the options, and this property has none");
+    /* 100 options of 100 characters: as many as fit in about 240 bytes,
+     * then how many more; the guess still named. */
+    char *many[101];
+    for (size_t i = 0; i < 100; i++) {
+        many[i] = malloc(101);
+        assert_non_null(many[i]);
+        memset(many[i], 'a' + (int)(i % 26), 100);
+        many[i][100] = '\0';
+        many[i][0] = (char)('A' + (int)(i / 26));
+    }
+    many[100] = NULL;
+    char typed[101];
+    memcpy(typed, many[57], 101);
+    typed[50] = (char)(typed[50] - 'a' + 'A'); /* another case */
+    const char *why = property_select_why((const char *const *)many, typed, buf);
+    assert_true(strlen(why) < PROPERTY_WHY_SIZE);
+    assert_non_null(strstr(why, "must be one of: "));
+    assert_non_null(strstr(why, ", \xe2\x80\xa6 and 98 more; did you mean '"));
+    assert_non_null(strstr(why, many[57]));
+    for (size_t i = 0; i < 100; i++)
+        free(many[i]);
 }
 
 /* The sort keys of numbers order like the numbers. */
@@ -199,6 +269,7 @@ int main(void)
         cmocka_unit_test(values_by_type),
         cmocka_unit_test(text_values_count_characters),
         cmocka_unit_test(number_keys_order),
+        cmocka_unit_test(messages_say_what_is_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
