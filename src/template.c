@@ -262,6 +262,27 @@ static const char *const reset_ph[] = {"account_name", "requested_by", "name",
                                        "uid",          "link",         "expires_at",
                                        "greeting",     "renewal_note", NULL};
 
+/* A person removed from a partner or a distributor who still holds
+ * roles in its child accounts (migration 087; round-20 walkthrough of
+ * seed 001, D1), to the remover and the account's named contacts (else
+ * its admins): {{removed}} what happened ("Anna Partner removed Ben
+ * Partner from Solar Partner (account 6)."), {{person_name}},
+ * {{child_count}} ("2 child accounts") and {{children}}, one line per
+ * child account with the roles, whether it has no other administrator and
+ * who may remove them there (role_holders_person_lines). */
+static const char *const child_roles_ph[] = {"account_name", "account_id",  "removed",
+                                             "person_name",  "child_count", "children",
+                                             "greeting",     NULL};
+/* To a child account whose parent's admin removed the parent's former
+ * person who created it (migration 087; round-20 walkthrough of seed 001,
+ * D1): {{removed_by}} who, with the organization they act for,
+ * {{person_name}}, {{roles}} their roles there ("an administrator and a
+ * member"), {{parent_name}}, {{taken_over}} that the remover took the
+ * place of its last administrator (a line left out otherwise). */
+static const char *const removed_by_parent_ph[] = {"account_name", "removed_by",  "person_name",
+                                                   "roles",        "parent_name", "taken_over",
+                                                   "greeting",     NULL};
+
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
     {"transfer-invitation", "transactional", transfer_invitation_ph},
@@ -296,6 +317,8 @@ const struct template_info template_catalog[] = {
     {"account-handed-over", "transactional", handed_over_ph},
     {"handed-over-to-customer", "transactional", handed_over_partner_ph},
     {"provider-granted", "transactional", provider_granted_ph},
+    {"member-keeps-child-roles", "transactional", child_roles_ph},
+    {"removed-by-parent", "transactional", removed_by_parent_ph},
     {NULL, NULL, NULL},
 };
 

@@ -161,6 +161,16 @@ TEMPLATES = {
     # and D4)
     "handed-over-to-customer": {"account_name", "handed_over", "your_access", "greeting"},
     "provider-granted": {"account_name", "granted_by", "granted_to", "how", "greeting"},
+    # sql/087: a person removed from a partner or distributor who keeps
+    # roles in its child accounts is named to the remover and its contacts,
+    # and a child account whose parent's admin removed the parent's former
+    # person who created it is told (round-20 walkthrough of seed 001, D1)
+    # ({{account_id}} is a placeholder overrides may use; the default says
+    # it inside {{removed}})
+    "member-keeps-child-roles": {"account_name", "removed", "person_name", "child_count",
+                                 "children", "greeting"},
+    "removed-by-parent": {"account_name", "removed_by", "person_name", "roles", "parent_name",
+                          "taken_over", "greeting"},
 }
 
 
