@@ -415,6 +415,46 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
     return ST_OK;
 }
 
+int account_children_among(struct sql_store *sql, unsigned long long parent, const char *ids_json,
+                           const char *uid, size_t cap, struct held_child **out, size_t *n,
+                           unsigned long *total)
+{
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT accounts.id, accounts.name, LOWER(accounts.created_by) = LOWER(?),"
+                      " COUNT(*) OVER ()"
+                      " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j"
+                      " JOIN accounts ON accounts.id = j.id AND accounts.parent_id = ?"
+                      " AND accounts.status <> 'closed' AND accounts.ldap_state = 'done'"
+                      " ORDER BY accounts.id LIMIT ?",
+                      SQL_ARGS(P_STR(uid), P_STR(ids_json), P_INT(parent), P_INT(cap)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows) {
+        *out = xcalloc(r.nrows, sizeof(**out));
+        for (size_t i = 0; i < r.nrows; i++) {
+            struct held_child *c = &(*out)[i];
+            c->id = sql_cell_id(&r, i, 0);
+            c->name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
+            c->created = sql_cell(&r, i, 2) && strcmp(sql_cell(&r, i, 2), "1") == 0;
+        }
+        *n = r.nrows;
+        *total = strtoul(sql_cell(&r, 0, 3), NULL, 10);
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+void account_held_children_free(struct held_child *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].name);
+    free(c);
+}
+
 void account_open_children_free(struct open_child *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

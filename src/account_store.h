@@ -192,6 +192,24 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
                           struct open_child **out, size_t *n, unsigned long *total);
 void account_open_children_free(struct open_child *c, size_t n);
 
+/* The open children of account parent (not closed, ldap_state done) among
+ * ids (a JSON array of account ids), lowest id first, at most cap of them,
+ * in one statement; *total receives how many there are in all. For each
+ * its name and whether uid created it (accounts.created_by, equal but for
+ * case). The child accounts a person removed from a partner or
+ * distributor still holds roles in, and whether the parent's admins may
+ * remove them there (round-20 walkthrough of seed 001, D1; docs/api.md,
+ * "A person removed from a partner"). */
+struct held_child {
+    unsigned long long id;
+    char *name;  /* malloc'ed */
+    int created; /* uid created it */
+};
+int account_children_among(struct sql_store *sql, unsigned long long parent, const char *ids_json,
+                           const char *uid, size_t cap, struct held_child **out, size_t *n,
+                           unsigned long *total);
+void account_held_children_free(struct held_child *c, size_t n);
+
 /* The contact kind ("primary" or "technical", a static string) that uid
  * holds in account_id, or NULL in *kind. "A contact is an admin": role
  * changes ask it under the account's guard (saga.h) before an admin loses

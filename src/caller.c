@@ -349,12 +349,12 @@ int caller_account_allows(const struct request *req, const struct account_ref *a
 int caller_authorize(struct request *req, unsigned long long id, unsigned allowed,
                      unsigned parent_allowed, struct account_ref *out)
 {
-    return caller_authorize_also(req, id, allowed, parent_allowed, NULL, NULL, out);
+    return caller_authorize_also(req, id, allowed, parent_allowed, 0, NULL, NULL, out);
 }
 
 int caller_authorize_also(struct request *req, unsigned long long id, unsigned allowed,
-                          unsigned parent_allowed, const char *refused, const char *also,
-                          struct account_ref *out)
+                          unsigned parent_allowed, unsigned parent_any, const char *refused,
+                          const char *also, struct account_ref *out)
 {
     memset(out, 0, sizeof(*out));
     if (!id) {
@@ -421,6 +421,14 @@ int caller_authorize_also(struct request *req, unsigned long long id, unsigned a
      * upgrade; docs/api.md, "Plans, orders, ..."). The hand-over flag
      * comes with the row read above: no round trip. */
     if (caller_account_allows(req, out, allowed, parent_allowed))
+        return 0;
+    /* The parent's admins on a route that lets them in for its handler's
+     * own rule, whatever the parent's kind (ROUTE_PARENT_ADMIN: removing
+     * the parent's former people who created the account; round-20
+     * walkthrough of seed 001, D1), also when they hold a role here the
+     * route does not name; not for a closed parent, whose people no
+     * longer act for it. */
+    if ((out->parent_roles & parent_any) && !out->parent_closed)
         return 0;
     if (out->roles) {
         refuse_role(req, allowed, out->roles, refused, also);

@@ -62,10 +62,14 @@ int caller_authorize(struct request *req, unsigned long long id, unsigned allowe
  * lets in people who hold something besides the roles in `allowed` (a
  * project's owners: ROUTE_PROJECT_OWNER) and whom the router found not to
  * hold it ("it needs admin or service-provider, or <also>"; round-18
- * walkthrough of seed 003, D2). */
+ * walkthrough of seed 003, D2). parent_any: roles on the account's parent
+ * that let the caller in whatever the parent's kind (a route with
+ * ROUTE_PARENT_ADMIN: its admins; not once the parent is closed), for a
+ * handler that then checks its own finer rule (round-20 walkthrough of
+ * seed 001, D1). */
 int caller_authorize_also(struct request *req, unsigned long long id, unsigned allowed,
-                          unsigned parent_allowed, const char *refused, const char *also,
-                          struct account_ref *out);
+                          unsigned parent_allowed, unsigned parent_any, const char *refused,
+                          const char *also, struct account_ref *out);
 
 /* Whether the caller may see account id, by caller_authorize's rule for
  * 404 against 403: operators see every account, anyone else an account

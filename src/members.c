@@ -10,6 +10,7 @@
 #include "billing_notify.h"
 #include "body.h"
 #include "caller.h"
+#include "contacts_store.h"
 #include "handlers.h"
 #include "invitations.h"
 #include "invitations_store.h"
@@ -18,6 +19,7 @@
 #include "projects_store.h"
 #include "providers.h"
 #include "providers_store.h"
+#include "role_holders.h"
 #include "saga.h"
 #include "sql_store.h"
 #include "template.h"
@@ -475,6 +477,93 @@ static int handed_over_note(struct request *req, const struct account_ref *a, un
     return st;
 }
 
+/* The removal of the parent's former person by an admin of the parent
+ * who is no admin of the account (round-20 walkthrough of seed 001, D1;
+ * docs/api.md, "The parent's admins remove a former colleague from the
+ * accounts they created"): what change_roles and check_role_change need
+ * of it. */
+struct parent_removal {
+    int active;             /* the rule lets the caller remove the person */
+    int takes_over;         /* the person is the account's last admin: the caller becomes admin */
+    unsigned caller_before; /* the caller's roles in the account before (takes_over) */
+    unsigned contacts;      /* CONTACT_* kinds the person holds, which move to the caller */
+    char *parent_name;      /* malloc'ed, for the refusal and the mails */
+};
+
+static void parent_removal_free(struct parent_removal *pr)
+{
+    free(pr->parent_name);
+    memset(pr, 0, sizeof(*pr));
+}
+
+/* Does the caller reach this DELETE as an admin of the account's parent
+ * only: no admin role in the account itself, an admin of its parent (not
+ * closed), no operator staff? The router let them in by the route's
+ * ROUTE_PARENT_ADMIN (routes.c). */
+static int by_parent_admin(const struct request *req, const struct account_ref *a, int removal)
+{
+    return removal && !req->caller.is_operator && a->parent_id && !(a->roles & ROLE_ADMIN) &&
+           (a->parent_roles & ROLE_ADMIN) && !a->parent_closed;
+}
+
+/* The rule (docs/api.md): the parent's admins may remove from a child
+ * account a person who created it (accounts.created_by, the audit's
+ * account.create actor: a child is created by an admin of its parent or
+ * by operator staff), who holds no role in the parent's role groups any
+ * more and who is no operator staff. Whatever else the person holds or
+ * held, their roles in the account came from the parent's side; the
+ * customer's own people never created the account. One SQL statement and
+ * two directory reads (the cache while it is live), on this write path
+ * only. Sets pr->active and pr->parent_name. */
+static int parent_former_person(struct request *req, const struct account_ref *a,
+                                const struct person *person, struct parent_removal *pr)
+{
+    int st = account_name_get(req->session->sql, a->parent_id, &pr->parent_name);
+    if (st != ST_OK)
+        return st;
+    char ids[32];
+    snprintf(ids, sizeof(ids), "[%llu]", a->id);
+    struct held_child *kids = NULL;
+    size_t nkids = 0;
+    unsigned long total = 0;
+    st = account_children_among(req->session->sql, a->parent_id, ids, person->uid, 1, &kids, &nkids,
+                                &total);
+    int created = st == ST_OK && nkids == 1 && kids[0].created;
+    account_held_children_free(kids, nkids);
+    unsigned in_parent = 0;
+    if (st == ST_OK && created)
+        st = ldap_store_roles_of(req->session->ldap, a->parent_id, person->dn, &in_parent);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK, in_parent = 0;
+    int staff = 0;
+    if (st == ST_OK && created && !in_parent)
+        st = person_is_operator(req, person->dn, &staff);
+    pr->active = st == ST_OK && created && !in_parent && !staff;
+    return st;
+}
+
+/* The 403 to an admin of the parent whom the rule does not let remove
+ * this person: the same for a uid nobody has, a person who is no member
+ * and the account's own people, so that it tells nothing about the
+ * account's people. roles: the caller's roles in the account. */
+static int refuse_parent_admin(struct request *req, const struct parent_removal *pr, unsigned roles)
+{
+    const char *parent = pr->parent_name && *pr->parent_name ? pr->parent_name : "its parent";
+    struct buf b = BUF_INIT;
+    if (roles)
+        buf_adds(&b, "your role in this account does not allow this: it needs admin or "
+                     "service-provider");
+    else
+        buf_adds(&b, "you are not a member of this account");
+    buf_printf(&b,
+               "; as an administrator of %s you may remove from it only a person who created it "
+               "for %s and holds no role in %s any more",
+               parent, parent, parent);
+    int st = problem_set(&req->problem, 403, "forbidden", buf_str(&b));
+    buf_free(&b);
+    return st;
+}
+
 /* The checks of a role change, on the account's role groups as read
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
  * The hand-over (find_handover: *handover, *customer_admin, *owners,
@@ -488,7 +577,8 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
                              int self, int removal, int *handover, char **customer_admin,
                              json_t **owners, int *target_is_parents, struct handover_moves *moves,
-                             int stale, int *noop, struct problem *ref)
+                             int stale, int *noop, struct parent_removal *pr,
+                             struct problem *ref)
 {
     *noop = 0;
     struct role_group *groups;
@@ -501,12 +591,20 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     member_index_build(&ix, groups, ngroups, a->id);
     const struct member_entry *target = member_index_find(&ix, person->dn);
     *before = target ? target->roles : 0;
+    /* The caller's own roles here as the groups hold them: the parent's
+     * admin who takes the last admin's place keeps them, with admin. */
+    if (pr->active && req->caller.dn) {
+        const struct member_entry *me = member_index_find(&ix, req->caller.dn);
+        pr->caller_before = me ? me->roles : 0;
+    }
     /* A service provider who names exactly the roles they hold changes
      * nothing (round-19 walkthrough of seed 000, D2: the seed's
      * self-demotion form sent twice answered 403 after the first had
      * handed the account over): 200, as an admin's no-op, with nothing
-     * written; no hand-over is looked for. */
-    int full = req->caller.is_operator || (a->roles & ROLE_ADMIN);
+     * written; no hand-over is looked for. The parent's admin removing
+     * the parent's former person acts as an admin would (round-20
+     * walkthrough of seed 001, D1). */
+    int full = req->caller.is_operator || (a->roles & ROLE_ADMIN) || pr->active;
     if (!full && self && wanted && wanted == *before) {
         member_index_free(&ix);
         role_groups_free(groups, ngroups);
@@ -590,6 +688,23 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         if (revoked)
             return problem_set(ref, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
     }
+    /* The parent's admin removing the parent's former person who is the
+     * last admin takes their place (round-20 walkthrough of seed 001,
+     * D1): the account keeps an admin who can act, and the contacts the
+     * person holds (a contact is an admin) move to that admin in the same
+     * change. With other admins the contact rule below holds as for
+     * anyone, spoken to someone who names no contact here. */
+    if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN) && pr->active && admins <= 1) {
+        pr->takes_over = 1;
+        for (unsigned k = 0; k < 2 && st == ST_OK; k++) {
+            char *uid = NULL;
+            st = contact_get(req->session->sql, a->id, k ? "technical" : "primary", &uid);
+            if (st == ST_OK && uid && strcasecmp(uid, person->uid) == 0)
+                pr->contacts |= k ? CONTACT_TECHNICAL : CONTACT_PRIMARY;
+            free(uid);
+        }
+        return st;
+    }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
             return last_admin(req, a, ref, self && !wanted);
@@ -598,6 +713,15 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);
         if (st != ST_OK)
             return st;
+        if (kind && pr->active)
+            return problem_set(ref, 409, "contact-admin",
+                               kind[0] == 'p'
+                                   ? "that person is the account's primary contact, who must be "
+                                     "an admin; an administrator of the account names another "
+                                     "contact first"
+                                   : "that person is the account's technical contact, who must "
+                                     "be an admin; an administrator of the account names another "
+                                     "contact first");
         /* The hand-over to one customer admin moves the contacts to them
          * itself (round-16 walkthrough of seed 000, D2: the partner who
          * had named himself contact was sent to name the customer first,
@@ -941,6 +1065,160 @@ static int by_admin_after(const struct request *req, unsigned long long account_
     return (caller_roles(req, account_id) & ROLE_ADMIN) != 0;
 }
 
+/* Child accounts a person removed from the account still holds roles in
+ * (round-20 walkthrough of seed 001, D1; docs/api.md, "A person removed
+ * from a partner is named where they keep roles"): read when a DELETE or
+ * a PUT to no roles takes every account role of a partner's or a
+ * distributor's person, before the change (no LDAP call in its SQL step).
+ * The person's grants (one directory read, the cache while it is live),
+ * the open direct children among those accounts (one statement, at most
+ * CHILD_ROLES_READ, lowest ids first), their role groups (one directory
+ * read, src/role_holders.c's walk for this one person). *out: the mail's
+ * data (to, names, removed, person_name, child_count, children), NULL
+ * when they hold no role in any child. To the caller and the account's
+ * named contacts, else its admins (never the person removed). */
+#define CHILD_ROLES_READ 1000
+
+static int child_roles_notice(struct request *req, const struct account_ref *a,
+                              const struct person *person, int self, json_t **out)
+{
+    *out = NULL;
+    struct role_grant *grants = NULL;
+    size_t ngrants = 0;
+    int st = ldap_store_grants_of(req->session->ldap, person->dn, &grants, &ngrants);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    json_t *ids = json_array();
+    for (size_t i = 0; i < ngrants; i++)
+        if (grants[i].account_id != a->id && grants[i].roles)
+            json_array_append_new(ids, json_integer((json_int_t)grants[i].account_id));
+    free(grants);
+    struct held_child *kids = NULL;
+    size_t nkids = 0;
+    unsigned long total = 0;
+    if (json_array_size(ids)) {
+        char *text = json_dumps(ids, JSON_COMPACT);
+        st = account_children_among(req->session->sql, a->id, text, person->uid, CHILD_ROLES_READ,
+                                    &kids, &nkids, &total);
+        free(text);
+    }
+    json_decref(ids);
+    if (st != ST_OK || nkids == 0) {
+        account_held_children_free(kids, nkids);
+        return st;
+    }
+    unsigned long long *child_ids = xcalloc(nkids, sizeof(*child_ids));
+    struct role_holders_child *named = xcalloc(nkids, sizeof(*named));
+    for (size_t i = 0; i < nkids; i++) {
+        child_ids[i] = kids[i].id;
+        named[i] = (struct role_holders_child){kids[i].id, kids[i].name, kids[i].created};
+    }
+    struct role_holders h = {0};
+    char *parent_name = NULL, *by = NULL;
+    struct billing_people people = {0};
+    struct buf lines = BUF_INIT;
+    st = role_holders_read_person(req->session->ldap, person, a->id, child_ids, nkids, &h);
+    size_t count = 0;
+    const char *children = NULL;
+    if (st == ST_OK)
+        st = account_name_get(req->session->sql, a->id, &parent_name);
+    if (st == ST_OK)
+        children = role_holders_person_lines(&lines, &h, named, parent_name,
+                                             total > nkids ? total - nkids : 0, &count);
+    if (st == ST_OK && children)
+        st = billing_people_read(req, a->id, &people);
+    if (st == ST_OK && children && !self)
+        st = mail_actor_name(req->session->sql, &req->caller, a->id, &by);
+    if (st == ST_OK && children) {
+        const char *who = person->name && *person->name ? person->name : person->uid;
+        json_t *to = json_array();
+        if (req->caller.mail && *req->caller.mail)
+            json_array_append_new(to, json_string(req->caller.mail));
+        for (size_t i = 0; i < people.n; i++)
+            if (!person->mail || self || strcasecmp(people.mails[i], person->mail) != 0)
+                json_array_append_new(to, json_string(people.mails[i]));
+        mail_names_add(&people.names, req->caller.mail, req->caller.name);
+        struct buf removed = BUF_INIT;
+        if (self)
+            buf_printf(&removed, "%s left %s (account %llu).", who, parent_name, a->id);
+        else
+            buf_printf(&removed, "%s removed %s from %s (account %llu).", by, who, parent_name,
+                       a->id);
+        char count_text[48];
+        snprintf(count_text, sizeof(count_text), "%zu child account%s", count,
+                 count == 1 ? "" : "s");
+        *out = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s}", "to", to, "names",
+                         mail_names_json(&people.names), "removed", buf_str(&removed),
+                         "person_name", who, "child_count", count_text, "children", children);
+        buf_free(&removed);
+    }
+    buf_free(&lines);
+    billing_people_free(&people);
+    free(by);
+    free(parent_name);
+    role_holders_free(&h);
+    free(named);
+    free(child_ids);
+    account_held_children_free(kids, nkids);
+    return st;
+}
+
+/* The removal of the parent's former person by the parent's admin, told
+ * to the account (round-20 walkthrough of seed 001, D1): its named
+ * contacts, else its admins, never the caller or the person removed
+ * (read before the change), and in the change's SQL step its
+ * notification recipients. *out: removed-by-parent's data (to, names,
+ * removed_by, person_name, roles, parent_name, taken_over). */
+static json_t *parent_removal_notice(struct request *req, const struct account_ref *a,
+                                     const struct person *person, unsigned before,
+                                     const struct parent_removal *pr, int *st)
+{
+    struct billing_people people = {0};
+    char *by = NULL;
+    *st = billing_people_read_others(req, a->id, &people);
+    if (*st == ST_OK)
+        *st = mail_actor_name(req->session->sql, &req->caller, a->id, &by);
+    json_t *out = NULL;
+    if (*st == ST_OK) {
+        const char *who = person->name && *person->name ? person->name : person->uid;
+        json_t *to = json_array();
+        for (size_t i = 0; i < people.n; i++)
+            if (!person->mail || strcasecmp(people.mails[i], person->mail) != 0)
+                json_array_append_new(to, json_string(people.mails[i]));
+        struct buf roles = BUF_INIT;
+        mail_role_titles(&roles, before);
+        struct buf took = BUF_INIT;
+        if (pr->takes_over) {
+            buf_printf(&took,
+                       "%s was its only administrator, so %s became its administrator in their "
+                       "place",
+                       who, by);
+            if (pr->contacts)
+                buf_printf(&took, " and its %s",
+                           pr->contacts == (CONTACT_PRIMARY | CONTACT_TECHNICAL)
+                               ? "primary and technical contact"
+                           : pr->contacts == CONTACT_PRIMARY ? "primary contact"
+                                                             : "technical contact");
+            buf_adds(&took, ": they can make one of its own people an administrator, and leave "
+                            "it again.");
+        }
+        out =
+            json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?}", "to", to, "names",
+                      mail_names_json(&people.names), "removed_by", by, "person_name", who, "roles",
+                      buf_str(&roles), "parent_name", pr->parent_name ? pr->parent_name : "",
+                      "taken_over", pr->takes_over ? buf_str(&took) : NULL);
+        if (req->caller.mail && *req->caller.mail)
+            json_object_set_new(out, "except", json_string(req->caller.mail));
+        buf_free(&roles);
+        buf_free(&took);
+    }
+    free(by);
+    billing_people_free(&people);
+    return out;
+}
+
 /* Shared by PUT (roles given) and DELETE (no roles). A saga (saga.h):
  * the account's guard and an intent first, then LDAP read and checked,
  * the plan recorded, LDAP written, and the audit row in a short
@@ -959,6 +1237,21 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
      * and nothing of it reaches LDAP. */
     int st = validate_uid(uid) ? ST_NOT_FOUND
                                : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
+    /* An admin of the parent whom the router let in for the parent's
+     * former people (round-20 walkthrough of seed 001, D1): whom else
+     * they name gets one 403, a uid nobody has too, so that it tells
+     * nothing about the account's people. */
+    int removal = !wanted && status_ok == 204;
+    struct parent_removal pr = {0};
+    int parent_only = by_parent_admin(req, &a, removal);
+    if (st == ST_NOT_FOUND && parent_only && !(a.roles & ROLE_SERVICE_PROVIDER)) {
+        if (account_name_get(req->session->sql, a.parent_id, &pr.parent_name) == ST_OK)
+            refuse_parent_admin(req, &pr, a.roles);
+        else
+            res_store_failure(req, ST_UNAVAILABLE, "the database");
+        parent_removal_free(&pr);
+        return;
+    }
     if (st == ST_NOT_FOUND) {
         refuse(req, 404, "not-found", "%s", NO_MEMBER);
         return;
@@ -991,13 +1284,23 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
      * member-removed: one mail per change. */
     int handover_tells = 0;
     /* Out of the account (DELETE), or a change of account roles (PUT,
-     * also to none). */
-    int removal = !wanted && status_ok == 204;
+     * also to none): removal, above. */
     st = saga_begin(req->session->sql, &s, &req->problem);
+    /* The parent's admin who is no admin here (round-20 walkthrough of
+     * seed 001, D1): the parent's former person who created the account
+     * is theirs to remove; anyone else is refused unless the roles they
+     * hold here (service-provider) let them. */
+    if (st == ST_OK && parent_only) {
+        st = parent_former_person(req, &a, &person, &pr);
+        if (st == ST_OK && !pr.active && !(a.roles & ROLE_SERVICE_PROVIDER))
+            st = refuse_parent_admin(req, &pr, a.roles);
+        if (st != ST_OK)
+            saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
+    }
     if (st == ST_OK) {
         st = check_role_change(req, &a, &person, wanted, &s.plan.roles_before, self, removal,
                                &handover, &customer_admin, &owners, &target_is_parents, &moves,
-                               stale, &noop, &req->problem);
+                               stale, &noop, &pr, &req->problem);
         /* A person who held no account role (projects only) takes no
          * back office away. */
         if (st == ST_OK && !handover && !noop && s.plan.roles_before)
@@ -1166,6 +1469,42 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
             json_object_set_new(s.data, "provider_granted", notice);
         free(by);
     }
+    /* The parent's admin removing the parent's former person (round-20
+     * walkthrough of seed 001, D1): the audit row says why; as the last
+     * admin's removal, the caller becomes admin in the same plan (the
+     * roles they held here kept), with the contacts the person held; the
+     * account's contacts (else admins) and recipients are told. */
+    if (st == ST_OK && pr.active) {
+        json_object_set_new(s.data, "reason",
+                            json_string("an administrator of the parent account removed a person "
+                                        "who created this account for the parent and holds no "
+                                        "role in the parent any more"));
+        if (pr.takes_over && req->caller.dn) {
+            saga_plan_also(&s.plan, req->caller.dn, req->caller.uid, pr.caller_before,
+                           pr.caller_before | ROLE_ADMIN);
+            json_t *kinds = json_array();
+            if (pr.contacts & CONTACT_PRIMARY)
+                json_array_append_new(kinds, json_string("primary"));
+            if (pr.contacts & CONTACT_TECHNICAL)
+                json_array_append_new(kinds, json_string("technical"));
+            json_object_set_new(s.data, "takes_over",
+                                json_pack("{s:s, s:o}", "from", person.uid, "contacts", kinds));
+        }
+        json_t *told = parent_removal_notice(req, &a, &person, s.plan.roles_before, &pr, &st);
+        if (told)
+            json_object_set_new(s.data, "parent_removal", told);
+    }
+    /* A partner's or distributor's person who holds no account role there
+     * after it: the child accounts they still hold roles in are named to
+     * the caller and the account's contacts (else admins) (round-20
+     * walkthrough of seed 001, D1). */
+    if (st == ST_OK && !wanted && s.plan.roles_before &&
+        (strcmp(a.kind, "partner") == 0 || strcmp(a.kind, "distributor") == 0)) {
+        json_t *kept = NULL;
+        st = child_roles_notice(req, &a, &person, self, &kept);
+        if (kept)
+            json_object_set_new(s.data, "child_roles", kept);
+    }
     if (st != ST_OK) {
         saga_release(req->session->sql, &s, "not applied");
         res_store_failure(req, st, "the directory or the database");
@@ -1195,6 +1534,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
         res_json(req, 200, answer);
     }
 out:
+    parent_removal_free(&pr);
     json_decref(kept_answer);
     json_decref(kept_audit);
     free(note);

@@ -182,6 +182,63 @@ int role_holders_read(struct ldap_store *ls, unsigned long long parent,
     return st;
 }
 
+/* Reads nothing: the one person the walk is for (ctx), when asked for. */
+static int person_itself(void *ctx, const char *const *dns, size_t n, struct person **out,
+                         size_t *nout)
+{
+    const struct person *p = ctx;
+    *out = xcalloc(2, sizeof(**out));
+    *nout = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ldap_dn_equal(dns[i], p->dn))
+            continue;
+        struct person *c = &(*out)[0];
+        c->dn = xstrdup(p->dn);
+        c->uid = p->uid ? xstrdup(p->uid) : NULL;
+        c->name = p->name ? xstrdup(p->name) : NULL;
+        c->mail = p->mail ? xstrdup(p->mail) : NULL;
+        *nout = 1;
+        break;
+    }
+    return ST_OK;
+}
+
+int role_holders_build_person(struct role_holders *out, const struct person *p,
+                              unsigned long long parent, const unsigned long long *children,
+                              size_t n, const struct role_group *groups, size_t ngroups)
+{
+    memset(out, 0, sizeof(*out));
+    /* The parent as the walk sees it: p alone (whatever roles they hold
+     * or held there: any role makes a person the parent's), the groups
+     * of the parent given are left out. */
+    struct role_group *all = xcalloc(ngroups + 1, sizeof(*all));
+    size_t nall = 0;
+    for (size_t g = 0; g < ngroups; g++)
+        if (groups[g].account_id != parent)
+            all[nall++] = groups[g];
+    char *member = p->dn;
+    all[nall++] = (struct role_group){parent, ROLE_MEMBER, &member, 1};
+    int st = role_holders_build(out, parent, children, n, all, nall, person_itself, (void *)p);
+    free(all);
+    return st;
+}
+
+int role_holders_read_person(struct ldap_store *ls, const struct person *p,
+                             unsigned long long parent, const unsigned long long *children,
+                             size_t n, struct role_holders *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (n == 0 || !p->dn)
+        return ST_OK;
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    int st = ldap_store_role_groups(ls, children, n, &groups, &ngroups);
+    if (st == ST_OK)
+        st = role_holders_build_person(out, p, parent, children, n, groups, ngroups);
+    role_groups_free(groups, ngroups);
+    return st;
+}
+
 /* A person's name as the mails say it: the directory's cn, else the uid. */
 static const char *holder_name(const struct role_holders *h, size_t person)
 {
@@ -312,5 +369,62 @@ const char *role_holders_open_children_line(struct buf *b, const struct role_hol
         buf_printf(b, "), and keep them until an administrator of %s removes them.",
                    one ? "it" : "each");
     }
+    return buf_str(b);
+}
+
+/* "administrator, billing user": roles as a mail's sentence says them
+ * (template_role_title without its article). */
+static void add_role_words(struct buf *b, unsigned roles)
+{
+    const char *sep = "";
+    for (unsigned r = 0; r < ROLE_COUNT; r++) {
+        if (!(roles & (1u << r)))
+            continue;
+        const char *title = template_role_title(role_names[r]);
+        const char *space = strchr(title, ' ');
+        buf_printf(b, "%s%s", sep, space ? space + 1 : title);
+        sep = ", ";
+    }
+}
+
+const char *role_holders_person_lines(struct buf *b, const struct role_holders *h,
+                                      const struct role_holders_child *children,
+                                      const char *parent_name, size_t unread, size_t *count)
+{
+    size_t held = 0, listed = 0;
+    for (size_t i = 0; i < h->nchildren; i++) {
+        const struct child_holders *c = &h->of[i];
+        if (c->n == 0)
+            continue;
+        held++;
+        if (listed == ROLE_HOLDERS_LISTED)
+            continue;
+        const struct role_holder *who = &c->held[0];
+        const char *name = holder_name(h, who->person);
+        const char *child = children[i].name;
+        buf_printf(b, "%s- %s (account %llu): ", listed ? "\n" : "", child, children[i].id);
+        add_role_words(b, who->roles);
+        buf_adds(b, c->no_other_admin ? "; it has no other administrator." : ".");
+        if (children[i].created)
+            buf_printf(b,
+                       " %s created it for %s, so an administrator of %s may remove them from its "
+                       "people, also without being a member of it%s.",
+                       name, parent_name, parent_name,
+                       c->no_other_admin ? ", and becomes its administrator in their place" : "");
+        else if (c->no_other_admin)
+            buf_printf(b,
+                       " An administrator of %s removes them under its people, but it has none "
+                       "but them: operator staff name another one first.",
+                       child);
+        else
+            buf_printf(b, " An administrator of %s removes them under its people.", child);
+        listed++;
+    }
+    *count = held + unread;
+    if (*count == 0)
+        return NULL;
+    if (*count > listed)
+        buf_printf(b, "\n- and %zu more child account%s of %s.", *count - listed,
+                   *count - listed == 1 ? "" : "s", parent_name);
     return buf_str(b);
 }

@@ -20,6 +20,12 @@
  * cache while it is live, else one search), the people among the DNs
  * found in one more (ldap_store_people_by_dn). The matching and the
  * sentences are pure and unit-tested. Never on a read path.
+ *
+ * The same walk serves the removal of one person from a partner or a
+ * distributor (round-20 walkthrough of seed 001, D1): the children they
+ * still hold roles in, with the roles and whether they are the only
+ * admin there, for the mail that names them to the remover and the
+ * account's contacts (role_holders_read_person, role_holders_person_lines).
  */
 #ifndef ACCOUNTD_ROLE_HOLDERS_H
 #define ACCOUNTD_ROLE_HOLDERS_H
@@ -95,5 +101,57 @@ const char *role_holders_child_line(struct buf *b, const struct role_holders *h,
 const char *role_holders_open_children_line(struct buf *b, const struct role_holders *h,
                                             unsigned long open_children, size_t told,
                                             int distributor);
+
+/* ---- one person removed from the parent (round-20 walkthrough of seed
+ * 001, D1) */
+
+/* The same walk for one person: who of the children (ids sorted
+ * ascending, n of them) person p holds roles in, with the roles, and
+ * which of those have no administrator but them, as if p were the
+ * parent's only person (the removal from a partner or distributor that
+ * leaves them none there, read before it). role_holders_build_person is
+ * the pure walk over the children's groups (a group of the parent given
+ * is ignored); role_holders_read_person reads those groups through the
+ * LDAP adapter in one read, and p itself stands for the read of the
+ * people (no second read). *out as role_holders_read fills it (its
+ * people: p alone, or none). */
+int role_holders_build_person(struct role_holders *out, const struct person *p,
+                              unsigned long long parent, const unsigned long long *children,
+                              size_t n, const struct role_group *groups, size_t ngroups);
+int role_holders_read_person(struct ldap_store *ls, const struct person *p,
+                             unsigned long long parent, const unsigned long long *children,
+                             size_t n, struct role_holders *out);
+
+/* One child account as the mail of a person's removal names it: its id
+ * and name, and whether the person created it (accounts.created_by),
+ * which lets the parent's admins remove them there. */
+struct role_holders_child {
+    unsigned long long id;
+    const char *name;
+    int created;
+};
+
+/* Lines listed at most in member-keeps-child-roles; then "and N more". */
+#define ROLE_HOLDERS_LISTED 50
+
+/* member-keeps-child-roles' {{children}} (pure): one line per child i of
+ * h (role_holders_read_person; children[i] names it) the person holds
+ * roles in, in the order given, at most ROLE_HOLDERS_LISTED, then "- and
+ * N more child accounts of <parent>." (N counting also `unread`, children
+ * beyond those read). Each line names the child, the person's roles
+ * there, whether it has no other administrator, and who can remove them:
+ *   "- Bens Kunde (account 27): administrator; it has no other
+ *   administrator. Ben Partner created it for Solar Partner, so an
+ *   administrator of Solar Partner may remove them from its people, also
+ *   without being a member of it, and becomes its administrator in their
+ *   place."
+ *   "- Autohaus Berger (account 17): member. An administrator of Autohaus
+ *   Berger removes them under its people."
+ * Written into b; returns buf_str(b), or NULL when they hold no role in
+ * any child (*count 0). *count: the child accounts they hold roles in
+ * (unread included). */
+const char *role_holders_person_lines(struct buf *b, const struct role_holders *h,
+                                      const struct role_holders_child *children,
+                                      const char *parent_name, size_t unread, size_t *count);
 
 #endif

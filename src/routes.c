@@ -15,14 +15,15 @@
  * IDENTITY needs a caller, SECRET keeps the path out of the log, OPEN
  * refuses a closed account, PROJECT lets in people with a project role
  * only, OWNER lets the project's owners in whatever their role in its
- * account. roles: the caller's roles on the account the path names that
- * let them in; parent: roles on that account's parent that do too when
- * that parent is a distributor, the back office (caller_authorize;
- * operators always pass). A caller who cannot see the account gets 404,
- * one who sees it without the role 403 (caller_authorize), which names
- * the roles and whom to ask, or says the route's own refused text when
- * its entry has one (the roles alone would send them to the wrong
- * person). Finer rules (a service provider grants no admin role, ...) are
+ * account, PARENT_ADMIN lets the admins of its parent in (any kind of
+ * parent) for the handler's own rule. roles: the caller's roles on the
+ * account the path names that let them in; parent: roles on that
+ * account's parent that do too when that parent is a distributor, the
+ * back office (caller_authorize; operators always pass). A caller who
+ * cannot see the account gets 404, one who sees it without the role 403
+ * (caller_authorize), which names the roles and whom to ask, or says the
+ * route's own refused text when its entry has one (the roles alone would
+ * send them to the wrong person). Finer rules (a service provider grants no admin role, ...) are
  * the handler's. */
 #define ADMIN   ROLE_ADMIN
 #define SP      ROLE_SERVICE_PROVIDER
@@ -34,6 +35,7 @@
 #define PROJECT ROUTE_PROJECT
 #define IDEM    ROUTE_IDEMPOTENT
 #define OWNER   ROUTE_PROJECT_OWNER
+#define PARENT  ROUTE_PARENT_ADMIN
 
 static const struct route routes[] = {
     /* method, path, handler, flags, roles, parent roles, account of, refused */
@@ -63,8 +65,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/accounts/{id}/members/{uid}", members_get, ID, ANY, 0, NULL, NULL},
     {"PUT", "/api/v1/accounts/{id}/members/{uid}", members_set_roles, ID | OPEN, ADMIN | SP, 0,
      NULL, NULL},
-    {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ID | OPEN, ADMIN | SP, 0,
-     NULL, NULL},
+    /* also the parent's admins, who remove the parent's former people
+     * who created the account, and no one else (members.c; round-20
+     * walkthrough of seed 001, D1) */
+    {"DELETE", "/api/v1/accounts/{id}/members/{uid}", members_remove, ID | OPEN | PARENT,
+     ADMIN | SP, 0, NULL, NULL},
     /* the named contacts (checked by the handler: they are admins) and
      * operator staff; whom the others ask is the named contacts, not any
      * admin (round-18 walkthrough of seed 004, D2) */
@@ -349,8 +354,9 @@ static int authorize_route(struct request *req, const struct route *route)
         !caller_roles(req, id) && caller_in_projects_of(req, id)) {
         if (caller_project_account(req, id, &req->account) < 0)
             return -1;
-    } else if (caller_authorize_also(req, id, allowed, route->parent_roles, route->refused, also,
-                                     &req->account) < 0) {
+    } else if (caller_authorize_also(req, id, allowed, route->parent_roles,
+                                     route->flags & ROUTE_PARENT_ADMIN ? ROLE_ADMIN : 0,
+                                     route->refused, also, &req->account) < 0) {
         return -1;
     }
     if ((route->flags & ROUTE_OPEN) && strcmp(req->account.status, "closed") == 0) {
@@ -466,8 +472,8 @@ void routes_handle(struct request *req, body_read_fn read, void *read_ctx)
 
 void routes_print(FILE *out)
 {
-    static const char *const flag_names[] = {"identity", "secret",     "open", "project",
-                                             "row",      "idempotent", "owner"};
+    static const char *const flag_names[] = {"identity", "secret",     "open",  "project",
+                                             "row",      "idempotent", "owner", "parent-admin"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *r = &routes[i];
         json_t *flags = json_array();

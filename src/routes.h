@@ -39,6 +39,13 @@
            too, whatever their role in its account (round-18 walkthrough                           \
            of seed 003, D2): the roles are for everyone else */
 
+#define ROUTE_PARENT_ADMIN                                                                         \
+    128u /* the admins of the account's parent are let in too, whatever                            \
+            the parent's kind (not a closed one): the handler lets them do                         \
+            only what its own rule gives them (DELETE .../members/{uid}: the                       \
+            parent's former people who created the account; round-20                               \
+            walkthrough of seed 001, D1) */
+
 /* Finds the account a route names when it is not the path's first
  * placeholder (an order's account, the parent named in a query). Returns
  * ST_OK with *id set (0: this request names no account, which only the

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* How long saga_begin waits for another change of the same account: a
@@ -521,6 +522,124 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     return st;
 }
 
+/* The parent's admin who removed the account's last admin, the parent's
+ * former person, in their place (members.c; round-20 walkthrough of seed
+ * 001, D1): member.add (or member.set_roles when they held roles here)
+ * for the plan's also[0], with the reason, and the contacts the person
+ * removed held, now theirs (contact.set each, the ETag moved). */
+static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes)
+{
+    const struct saga_plan *p = &s->plan;
+    const struct saga_member *m = &p->also[0];
+    const char *from = json_string_value(json_object_get(takes, "from"));
+    char reason[400];
+    snprintf(reason, sizeof(reason),
+             "took the place of %s, the account's last administrator, whom they removed as an "
+             "administrator of the parent account",
+             from ? from : "its last administrator");
+    json_t *n = json_pack("{s:s, s:o, s:o, s:s}", "uid", m->uid, "roles", roles_json(m->after),
+                          "added", roles_json(m->after & ~m->before), "reason", reason);
+    int st = audit_write(
+        sql, s->actor, p->account_id, m->before ? "member.set_roles" : "member.add",
+        m->before ? json_pack("{s:s, s:o}", "uid", m->uid, "roles", roles_json(m->before)) : NULL,
+        with_repair(s, n));
+    const json_t *kinds = json_object_get(takes, "contacts");
+    for (size_t i = 0; st == ST_OK && i < json_array_size(kinds); i++) {
+        const char *kind = json_string_value(json_array_get(kinds, i));
+        if (!kind)
+            continue;
+        st = contact_set(sql, p->account_id, kind, m->uid);
+        if (st == ST_OK)
+            st = audit_write(sql, s->actor, p->account_id, "contact.set",
+                             json_pack("{s:s, s:s?}", "contact", kind, "uid", from),
+                             with_repair(s, json_pack("{s:s, s:s, s:s}", "contact", kind, "uid",
+                                                      m->uid, "reason", reason)));
+    }
+    if (st == ST_OK && json_array_size(kinds))
+        st = account_touch(sql, p->account_id);
+    return st;
+}
+
+/* The recipients of data's "to", and the account's notification
+ * recipients but except (the caller's address) when with_recipients:
+ * queued as template name, outside the mail budget (the change is
+ * counted already). */
+static int queue_told(struct sql_store *sql, const struct saga *s, const char *name,
+                      const json_t *told, int with_recipients, const char *except,
+                      const struct template_value *vals, size_t nvals)
+{
+    const json_t *to = json_object_get(told, "to");
+    char **recipients = NULL;
+    size_t nrecipients = 0;
+    int st = with_recipients ? outbox_recipients(sql, s->plan.account_id, &recipients, &nrecipients)
+                             : ST_OK;
+    if (st != ST_OK)
+        return st;
+    const char **mails = xcalloc(json_array_size(to) + nrecipients + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(to); i++)
+        mails[n++] = json_string_value(json_array_get(to, i));
+    for (size_t i = 0; i < nrecipients; i++)
+        if (!except || strcasecmp(recipients[i], except) != 0)
+            mails[n++] = recipients[i];
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add_json(&names, json_object_get(told, "names"));
+    if (n)
+        st = outbox_queue_unbudgeted(sql, s->plan.account_id, name, mails, n, &names, vals, nvals);
+    mail_names_free(&names);
+    free(mails);
+    outbox_free_list(recipients, nrecipients);
+    return st;
+}
+
+/* removed-by-parent (migration 087): to the account's named contacts
+ * (else its admins) read before the change and its notification
+ * recipients, never the caller. */
+static int queue_parent_removal(struct sql_store *sql, const struct saga *s, const json_t *told)
+{
+    char *name = NULL;
+    int st = account_name(sql, s->plan.account_id, &name);
+    if (st != ST_OK)
+        return st;
+    const char *taken = json_string_value(json_object_get(told, "taken_over"));
+    struct template_value vals[] = {
+        {"account_name", name},
+        {"removed_by", json_string_value(json_object_get(told, "removed_by"))},
+        {"person_name", json_string_value(json_object_get(told, "person_name"))},
+        {"roles", json_string_value(json_object_get(told, "roles"))},
+        {"parent_name", json_string_value(json_object_get(told, "parent_name"))},
+        {"taken_over", taken ? taken : TEMPLATE_OMIT_LINE},
+    };
+    st = queue_told(sql, s, "removed-by-parent", told, 1,
+                    json_string_value(json_object_get(told, "except")), vals, 6);
+    free(name);
+    return st;
+}
+
+/* member-keeps-child-roles (migration 087): to the caller and the
+ * account's named contacts (else its admins), as read before the
+ * change. */
+static int queue_child_roles(struct sql_store *sql, const struct saga *s, const json_t *told)
+{
+    char *name = NULL;
+    int st = account_name(sql, s->plan.account_id, &name);
+    if (st != ST_OK)
+        return st;
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", s->plan.account_id);
+    struct template_value vals[] = {
+        {"account_name", name},
+        {"account_id", id},
+        {"removed", json_string_value(json_object_get(told, "removed"))},
+        {"person_name", json_string_value(json_object_get(told, "person_name"))},
+        {"child_count", json_string_value(json_object_get(told, "child_count"))},
+        {"children", json_string_value(json_object_get(told, "children"))},
+    };
+    st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, vals, 6);
+    free(name);
+    return st;
+}
+
 int saga_finish_sql(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
@@ -537,8 +656,18 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         json_t *kept = json_object_get(s->data, "projects_kept");
         if (json_is_array(kept))
             json_object_set(n, "projects", kept);
+        /* Why someone who is no admin of the account removed them: the
+         * parent's admin removing its former person (members.c; round-20
+         * walkthrough of seed 001, D1). */
+        if (data_str(s, "reason"))
+            json_object_set_new(n, "reason", json_string(data_str(s, "reason")));
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
+        /* ... who, removing the account's last admin, takes their place
+         * (the plan's also[0]) and the contacts they held: a row each. */
+        const json_t *takes = json_object_get(s->data, "takes_over");
+        if (st == ST_OK && json_is_object(takes) && p->nalso == 1)
+            st = finish_take_over(sql, s, takes);
         /* The person's project roles taken with it (a removal from the
          * account: members.c, providers.c): one project.member.remove row
          * per project, by the same actor (docs/api.md, Projects). */
@@ -599,6 +728,16 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * parent's back office ends (members.c, ends_back_office). */
         if (st == ST_OK && json_is_true(json_object_get(s->data, "ends_back_office")))
             st = transfer_end_back_office(sql, p->account_id, s->actor, p->person_uid);
+        /* The mails of round-20 walkthrough of seed 001, D1 (members.c):
+         * the account told of its parent's removal of a former person,
+         * and the child accounts where a person removed from a partner
+         * or distributor keeps roles. */
+        const json_t *by_parent = json_object_get(s->data, "parent_removal");
+        if (st == ST_OK && json_is_object(by_parent))
+            st = queue_parent_removal(sql, s, by_parent);
+        const json_t *kept_roles = json_object_get(s->data, "child_roles");
+        if (st == ST_OK && json_is_object(kept_roles))
+            st = queue_child_roles(sql, s, kept_roles);
         break;
     }
     case SAGA_PROJECT_ROLES: {

@@ -282,6 +282,26 @@ static const char *const password_changed_ph[] = {
  * it was the person: {{name}} and {{uid}} whose password was set. */
 static const char *const password_reset_used_ph[] = {
     "account_name", "uid", "name", "requested_at", "set_at", "greeting", NULL};
+/* A person removed from a partner or a distributor who still holds
+ * roles in its child accounts (migration 087; round-20 walkthrough of
+ * seed 001, D1), to the remover and the account's named contacts (else
+ * its admins): {{removed}} what happened ("Anna Partner removed Ben
+ * Partner from Solar Partner (account 6)."), {{person_name}},
+ * {{child_count}} ("2 child accounts") and {{children}}, one line per
+ * child account with the roles, whether it has no other administrator and
+ * who may remove them there (role_holders_person_lines). */
+static const char *const child_roles_ph[] = {"account_name", "account_id",  "removed",
+                                             "person_name",  "child_count", "children",
+                                             "greeting",     NULL};
+/* To a child account whose parent's admin removed the parent's former
+ * person who created it (migration 087; round-20 walkthrough of seed 001,
+ * D1): {{removed_by}} who, with the organization they act for,
+ * {{person_name}}, {{roles}} their roles there ("an administrator and a
+ * member"), {{parent_name}}, {{taken_over}} that the remover took the
+ * place of its last administrator (a line left out otherwise). */
+static const char *const removed_by_parent_ph[] = {"account_name", "removed_by",  "person_name",
+                                                   "roles",        "parent_name", "taken_over",
+                                                   "greeting",     NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
@@ -319,6 +339,8 @@ const struct template_info template_catalog[] = {
     {"provider-granted", "transactional", provider_granted_ph},
     {"password-changed", "transactional", password_changed_ph},
     {"password-reset-used", "transactional", password_reset_used_ph},
+    {"member-keeps-child-roles", "transactional", child_roles_ph},
+    {"removed-by-parent", "transactional", removed_by_parent_ph},
     {NULL, NULL, NULL},
 };
 

@@ -15,7 +15,10 @@ caller and checks what each one gets:
   of it): 403 on every route (they see the row), the billing routes'
   parent roles included: a partner has no back office, its people act in
   a child only by the roles they hold there (round-17 walkthrough of seed
-  001, D1). The route's parent roles are a distributor's back office
+  001, D1). The routes of PARENT_ADMIN_ROUTES let them in for the
+  handler's own rule (the `parent-admin` flag; round-20 walkthrough of
+  seed 001, D1: the parent's former people who created the account), and
+  the handler refuses anyone else with 403, saying whom they may remove. The route's parent roles are a distributor's back office
   (test_the_back_office_is_a_distributors), never open on an account
   handed over to its customer (test_parent_roles_end_with_the_hand_over);
 - expired-sp (a service provider whose access has passed its expires_at,
@@ -214,6 +217,19 @@ OWNER_ROUTES = {
     "POST /api/v1/projects/{pid}/invitations/{inv}/resend",
 }
 
+# Routes that let the admins of the account's parent in, whatever the
+# parent's kind (the `parent-admin` flag), for the handler's own rule:
+# removing from a child account the parent's former person who created
+# it and holds no role in the parent any more (round-20 walkthrough of
+# seed 001, D1; test_members.py). Whom else they name (the walk's member
+# of the account) is 403 from the handler, with its own words.
+PARENT_ADMIN_ROUTES = {
+    "DELETE /api/v1/accounts/{id}/members/{uid}":
+        "you are not a member of this account; as an administrator of {parent} you may remove "
+        "from it only a person who created it for {parent} and holds no role in {parent} any "
+        "more",
+}
+
 PUBLIC = {"GET /api/v1/health", "GET /api/v1/ready", "GET /api/v1/auth", "GET /metrics",
           "POST /api/v1/invitations/{token}/accept", "POST /api/v1/password-resets/{token}",
           "GET /api/v1/storefronts/{alias}",
@@ -309,6 +325,8 @@ def test_matrix_matches_route_table(env):
         assert ("project" in r["flags"]) == (key in PROJECT_ROUTES), f"{key}: flags {r['flags']}"
         assert r.get("refused") == REFUSED.get(key), f"{key}: table says refused {r.get('refused')}"
         assert ("owner" in r["flags"]) == (key in OWNER_ROUTES), f"{key}: flags {r['flags']}"
+        assert ("parent-admin" in r["flags"]) == (key in PARENT_ADMIN_ROUTES), \
+            f"{key}: flags {r['flags']}"
 
 
 @pytest.fixture(scope="module")
@@ -635,6 +653,10 @@ def test_every_caller_kind(key, cast, api, make_person, set_roles, make_account,
             # "you are not a member of this account").
             if want == 403 and kind in ROLE_KINDS + ("member-owner",):
                 assert r.json()["detail"] == role_refusal(MATRIX[key][0], kind, key), \
+                    f"{kind}: {S.describe(r)}"
+            elif want == 403 and kind == "parent-admin" and key in PARENT_ADMIN_ROUTES:
+                parent = cast["parent"].account.name
+                assert r.json()["detail"] == PARENT_ADMIN_ROUTES[key].format(parent=parent), \
                     f"{kind}: {S.describe(r)}"
             elif want == 403 and kind == "parent-admin":
                 assert r.json()["detail"] == "you are not a member of this account", \

@@ -473,3 +473,253 @@ def test_two_admins_removing_each_other_leave_one(api, make_tenant, make_account
         assert admins, f"both admins removed: {[S.describe(r) for r in results]}"
         assert len(admins) == 1 and codes.count(204) == 1, [S.describe(r) for r in results]
         assert all(r.status_code in (204, 403, 404, 409) for r in results), [S.describe(r) for r in results]
+
+
+# ------------------------------------------------------------------ a colleague removed from the partner
+# Round-20 walkthrough of seed 001, D1: Ben, an admin of the partner,
+# created a customer (so he was its only admin); Anna removed him from the
+# partner (204, no mail) and he kept every right there, while Anna got 403
+# on everything that would remove him (docs/api.md, "A person removed from
+# a partner is named where they keep roles" and "The parent's admins remove
+# a former colleague from the accounts they created").
+
+def template_mails(sql, mailbox, account_id, template, before):
+    """{recipient (lower case): body} of `template` queued for account_id
+    after outbox id `before`, each as the SMTP sink received it."""
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=account_id, after_id=before)
+            if x["template"] == template]
+    out = {}
+    for x in rows:
+        assert x["status"] == "sent", x
+        body = mailbox.wait_for(outbox_id=x["id"], timeout=15)[0].body
+        out[x["recipient"].lower()] = (x["subject"], body.replace("\r\n", "\n"))
+    return out
+
+
+@pytest.fixture
+def colleague(api, make_tenant, make_account, make_person, set_roles):
+    """The seed's partner: Anna its admin and primary contact, Carl
+    another admin (no contact), Ben an admin who created customer `bens`
+    (its only admin, its primary contact, a notification recipient
+    there); customer `berger` Anna created, Ben a member there; customer
+    `shared` Ben created, where Clara (the customer's own admin, its
+    contact) is admin too; a sub-partner Anna created and its customer
+    `grand`, where Ben is a member (a grandchild)."""
+    t = make_tenant("r20")
+    anna, p = t.admin, t.account
+    S.expect(api(anna).put(f"/api/v1/accounts/{p.id}/contacts/primary", json={"uid": anna.uid}),
+             200)
+    carl = make_person(prefix="r20carl", given="Carl")
+    set_roles("olivia", p.id, carl, ["admin"])
+    ben = make_person(prefix="r20ben", given="Ben")
+    set_roles("olivia", p.id, ben, ["admin"])
+    bens = make_account(ben, "customer", p.id, name=S.unique("r20 Bens Kunde "))
+    S.expect(api(ben).put(f"/api/v1/accounts/{bens.id}/contacts/primary", json={"uid": ben.uid}),
+             200)
+    recipient = S.unique_mail("r20-rcpt-")
+    S.expect(api(ben).put(f"/api/v1/accounts/{bens.id}/notification-recipients",
+                          json={"emails": [recipient]}), 200)
+    berger = make_account(anna, "customer", p.id, name=S.unique("r20 Autohaus Berger "))
+    set_roles(anna, berger.id, ben, ["member"])
+    shared = make_account(ben, "customer", p.id, name=S.unique("r20 Geteilt "))
+    clara = make_person(prefix="r20clara", given="Clara")
+    set_roles(ben, shared.id, clara, ["admin"])
+    sub = make_account(anna, "partner", p.id, name=S.unique("r20 Sub "))
+    grand = make_account(anna, "customer", sub.id, name=S.unique("r20 Enkel "))
+    set_roles(anna, grand.id, ben, ["member"])
+    return {"anna": anna, "carl": carl, "ben": ben, "clara": clara, "partner": p, "bens": bens,
+            "berger": berger, "shared": shared, "sub": sub, "grand": grand,
+            "recipient": recipient}
+
+
+def remove_from_partner(api, sql, c):
+    before = S.outbox_max_id(sql)
+    r = api(c["anna"]).delete(f"/api/v1/accounts/{c['partner'].id}/members/"
+                              f"{S.path_quote(c['ben'].uid)}")
+    S.expect(r, 204)
+    assert r.content == b"", r.content
+    return before
+
+
+def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
+        api, sql, mailbox, colleague):
+    """The tester's story: DELETE …/members/ben on the partner stays 204
+    (the contract), and the remover and the partner's named contacts (else
+    its admins) are mailed member-keeps-child-roles: each direct child Ben
+    holds roles in, with the roles, which have no other administrator and
+    who may remove him there. Nothing else changes: Ben still acts in the
+    customer he created."""
+    c = colleague
+    anna, ben, p = c["anna"], c["ben"], c["partner"]
+    before = remove_from_partner(api, sql, c)
+    mails = template_mails(sql, mailbox, p.id, "member-keeps-child-roles", before)
+    # Anna: the remover and the named contact; Carl, an admin but no
+    # contact, and Ben are not mailed.
+    assert set(mails) == {anna.mail.lower()}, mails
+    subject, body = mails[anna.mail.lower()]
+    assert subject == f"{ben.name} still holds roles in child accounts of {p.name}", subject
+    assert body.startswith(f"Hello {anna.name},\n\n{anna.name} removed {ben.name} from {p.name} "
+                           f"(account {p.id}). That took none of the roles {ben.name} holds in "
+                           f"the child accounts of {p.name}: each account's roles are its own. "
+                           f"{ben.name} still holds roles in 3 child accounts of {p.name}, with "
+                           "every right they give there:\n\n"), body
+    bens, berger, shared = c["bens"], c["berger"], c["shared"]
+    lines = (
+        f"- {bens.name} (account {bens.id}): administrator; it has no other administrator. "
+        f"{ben.name} created it for {p.name}, so an administrator of {p.name} may remove them "
+        f"from its people, also without being a member of it, and becomes its administrator in "
+        "their place.\n"
+        f"- {berger.name} (account {berger.id}): member. An administrator of {berger.name} "
+        "removes them under its people.\n"
+        f"- {shared.name} (account {shared.id}): administrator. {ben.name} created it for "
+        f"{p.name}, so an administrator of {p.name} may remove them from its people, also "
+        "without being a member of it.\n\n")
+    assert lines in body, body
+    # Direct children only: the sub-partner's customer is not named.
+    assert c["grand"].name not in body, body
+    assert "/api/" not in body, body
+    # Nothing else changed: Ben still renames the customer he created.
+    S.expect(api(ben).patch(f"/api/v1/accounts/{bens.id}", json={"name": bens.name + " (ex)"}),
+             200)
+    S.expect_problem(api(ben).get(f"/api/v1/accounts?parent_id={p.id}"), 404)
+
+
+def test_no_child_roles_no_mail_and_a_put_to_no_roles_tells_too(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, person):
+    """A person removed from a partner who holds no role in its children:
+    no member-keeps-child-roles. A PUT to no roles is a removal too; on a
+    distributor the same mail goes, to its admins while it has no named
+    contact (operator staff who created it among them)."""
+    t = make_tenant("r20n")
+    dora = make_person(prefix="r20dora", given="Dora")
+    set_roles("olivia", t.account.id, dora, ["member"])
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"/api/v1/accounts/{t.account.id}/members/"
+                                 f"{S.path_quote(dora.uid)}"), 204)
+    assert template_mails(sql, mailbox, t.account.id, "member-keeps-child-roles", before) == {}
+
+    d = make_tenant("r20d", kind="distributor")
+    other = make_person(prefix="r20dadm", given="Otto")
+    set_roles("olivia", d.account.id, other, ["admin"])
+    eve = make_person(prefix="r20eve", given="Eve")
+    set_roles("olivia", d.account.id, eve, ["billing"])
+    reseller = make_account(d.admin, "partner", d.account.id, name=S.unique("r20 Reseller "))
+    set_roles(d.admin, reseller.id, eve, ["billing", "member"])
+    before = S.outbox_max_id(sql)
+    r = api(d.admin).put(f"/api/v1/accounts/{d.account.id}/members/{S.path_quote(eve.uid)}",
+                         json={"roles": []})
+    assert S.expect(r, 200)["roles"] == []
+    mails = template_mails(sql, mailbox, d.account.id, "member-keeps-child-roles", before)
+    assert set(mails) == {d.admin.mail.lower(), other.mail.lower(),
+                          person("olivia").mail.lower()}, mails
+    _, body = mails[other.mail.lower()]
+    assert (f"{d.admin.name} removed {eve.name} from {d.account.name} (account {d.account.id})."
+            in body), body
+    assert (f"- {reseller.name} (account {reseller.id}): billing user, member. An administrator "
+            f"of {reseller.name} removes them under its people.\n") in body, body
+
+
+def test_the_partner_removes_its_former_colleague_from_the_customer_he_created(
+        api, sql, mailbox, colleague):
+    """Once Ben holds no role in the partner, its admin Anna (no member of
+    the customer Ben created) removes him there: 204. He was its only
+    administrator, so Anna takes his place in the same change (with the
+    primary contact he held): the customer keeps an administrator who can
+    act. The audit trail says why; the customer's notification recipients
+    are told (its contacts and admins are nobody but Anna now)."""
+    c = colleague
+    anna, ben, bens = c["anna"], c["ben"], c["bens"]
+    path = f"/api/v1/accounts/{bens.id}/members/{S.path_quote(ben.uid)}"
+    # While Ben is still a person of the partner it is not hers to do.
+    problem = S.expect_problem(api(anna).delete(path), 403, "forbidden")
+    assert problem["detail"].startswith("you are not a member of this account; as an "
+                                        "administrator of"), problem
+    remove_from_partner(api, sql, c)
+    before = S.outbox_max_id(sql)
+    audit_before = max(r["id"] for r in sql.audit(bens.id))
+    S.expect(api(anna).delete(path), 204)
+    assert ben.uid not in [m["uid"] for m in S.expect(api(anna).get(
+        f"/api/v1/accounts/{bens.id}/members"), 200)["items"]]
+    me = S.expect(api(ben).get("/api/v1/me"), 200)
+    assert bens.id not in [a["id"] for a in me["accounts"]], me
+    S.expect_problem(api(ben).patch(f"/api/v1/accounts/{bens.id}", json={"name": "x"}), 404)
+    acc = S.expect(api(anna).get(f"/api/v1/accounts/{bens.id}"), 200)
+    assert [m["roles"] for m in acc["members"] if m["uid"] == anna.uid] == [["admin"]], acc
+    assert acc["contacts"]["primary"]["uid"] == anna.uid, acc["contacts"]
+    rows = [r for r in sql.audit(bens.id) if r["id"] > audit_before]
+    by_action = {r["action"]: r for r in rows}
+    assert [r["action"] for r in rows] == ["member.remove", "member.add", "contact.set"], rows
+    removed = by_action["member.remove"]
+    assert removed["uid"] == anna.uid and removed["new_value"]["uid"] == ben.uid, removed
+    assert "created this account for the parent" in removed["new_value"]["reason"], removed
+    added = by_action["member.add"]
+    assert added["new_value"]["uid"] == anna.uid and added["new_value"]["roles"] == ["admin"]
+    assert ben.uid in added["new_value"]["reason"], added
+    contact = by_action["contact.set"]
+    assert contact["old_value"] == {"contact": "primary", "uid": ben.uid}, contact
+    assert contact["new_value"]["uid"] == anna.uid, contact
+    mails = template_mails(sql, mailbox, bens.id, "removed-by-parent", before)
+    assert set(mails) == {c["recipient"].lower()}, mails
+    subject, body = mails[c["recipient"].lower()]
+    p = c["partner"]
+    assert subject == f"{ben.name} was removed from {bens.name}", subject
+    assert (f"{anna.name} of {p.name} removed {ben.name} from {bens.name}, where they were an "
+            f"administrator. {ben.name} created {bens.name} for {p.name} and no longer holds a "
+            f"role in {p.name}.") in body, body
+    assert (f"\n{ben.name} was its only administrator, so {anna.name} of {p.name} became its "
+            "administrator in their place and its primary contact: they can make one of its own "
+            "people an administrator, and leave it again.\n") in body, body
+
+
+def test_the_partner_may_not_remove_a_customers_own_people(
+        api, sql, mailbox, make_tenant, make_person, set_roles, colleague):
+    """The way out is narrow: the parent's admins remove only a person who
+    created the account for the parent and holds no role in the parent.
+    The customer's own admin Clara is refused 403 (also a uid nobody has:
+    the same answer), so is Ben from the customer he did not create;
+    another tenant's admin gets 404, a member of the partner 404 (they do
+    not see the partner's children) or, being a member of the child too,
+    the router's 403; a billing person of the partner the router's 403.
+    Where Ben is not the last admin, Anna removes him without becoming a
+    member, and the customer's contact Clara is told."""
+    c = colleague
+    anna, ben, clara, p, shared = c["anna"], c["ben"], c["clara"], c["partner"], c["shared"]
+    remove_from_partner(api, sql, c)
+    base = f"/api/v1/accounts/{shared.id}/members/"
+    refusal = (f"you are not a member of this account; as an administrator of {p.name} you may "
+               f"remove from it only a person who created it for {p.name} and holds no role in "
+               f"{p.name} any more")
+    for uid in (clara.uid, "r20-nobody-" + S.unique(""), c["carl"].uid):
+        problem = S.expect_problem(api(anna).delete(base + S.path_quote(uid)), 403, "forbidden")
+        assert problem["detail"] == refusal, (uid, problem)
+    other = make_tenant("r20x")
+    S.expect_problem(api(other.admin).delete(base + S.path_quote(ben.uid)), 404, "not-found")
+    member = make_person(prefix="r20pm", given="Paul")
+    set_roles("olivia", p.id, member, ["member"])
+    S.expect_problem(api(member).delete(base + S.path_quote(ben.uid)), 404, "not-found")
+    set_roles(clara, shared.id, member, ["member"])
+    problem = S.expect_problem(api(member).delete(base + S.path_quote(ben.uid)), 403,
+                               "forbidden")
+    assert problem["detail"] == ("your role in this account does not allow this: it needs admin "
+                                 "or service-provider; ask an administrator of the account"), \
+        problem
+    billing = make_person(prefix="r20pb", given="Berta")
+    set_roles("olivia", p.id, billing, ["billing"])
+    problem = S.expect_problem(api(billing).delete(base + S.path_quote(ben.uid)), 403,
+                               "forbidden")
+    assert problem["detail"] == "you are not a member of this account", problem
+    # Ben, who created it, goes; Clara stays its admin and contact and is
+    # told; Anna does not become a member.
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).delete(base + S.path_quote(ben.uid)), 204)
+    members = S.expect(api(clara).get(f"/api/v1/accounts/{shared.id}/members"), 200)["items"]
+    assert {m["uid"] for m in members} == {clara.uid, member.uid}, members
+    S.expect_problem(api(anna).get(f"/api/v1/accounts/{shared.id}"), 403, "forbidden")
+    mails = template_mails(sql, mailbox, shared.id, "removed-by-parent", before)
+    assert set(mails) == {clara.mail.lower()}, mails
+    _, body = mails[clara.mail.lower()]
+    assert body.startswith(f"Hello {clara.name},\n\n{anna.name} of {p.name} removed {ben.name} "
+                           f"from {shared.name}, where they were an administrator."), body
+    assert "only administrator" not in body, body
+    # Nobody else of the account: Clara, now, neither.
+    S.expect_problem(api(anna).delete(base + S.path_quote(clara.uid)), 403, "forbidden")

@@ -174,6 +174,16 @@ TEMPLATES = {
     "password-changed": {"account_name", "uid", "requested_by", "requested_by_name",
                          "requested_at", "set_at", "greeting"},
     "password-reset-used": {"account_name", "uid", "name", "requested_at", "set_at", "greeting"},
+    # sql/087: a person removed from a partner or distributor who keeps
+    # roles in its child accounts is named to the remover and its contacts,
+    # and a child account whose parent's admin removed the parent's former
+    # person who created it is told (round-20 walkthrough of seed 001, D1)
+    # ({{account_id}} is a placeholder overrides may use; the default says
+    # it inside {{removed}})
+    "member-keeps-child-roles": {"account_name", "removed", "person_name", "child_count",
+                                 "children", "greeting"},
+    "removed-by-parent": {"account_name", "removed_by", "person_name", "roles", "parent_name",
+                          "taken_over", "greeting"},
 }
 
 

@@ -278,6 +278,114 @@ static void long_lists_are_cut(void **state)
     role_holders_free(&h);
 }
 
+/* Round-20 walkthrough of seed 001, D1: one person removed from the
+ * partner, and the children they still hold roles in. Partner 10 (Ben
+ * billing there, which does not matter); 20: Anna admin, Ben member; 21:
+ * Ben admin and billing (his DN in upper case), Clara admin; 22: Ben its
+ * only admin (he created it); 23: Clara only. */
+static struct role_group *bens_tree(size_t *n)
+{
+    struct role_group *g = calloc(16, sizeof(*g));
+    size_t k = 0;
+    g[k++] = group(10, ROLE_BILLING, BEN, NULL);
+    g[k++] = group(20, ROLE_ADMIN, ANNA, NULL);
+    g[k++] = group(20, ROLE_MEMBER, BEN, NULL);
+    g[k++] = group(21, ROLE_ADMIN, "UID=ben,OU=People,DC=example,DC=org", CLARA);
+    g[k++] = group(21, ROLE_BILLING, BEN, NULL);
+    g[k++] = group(22, ROLE_ADMIN, BEN, NULL);
+    g[k++] = group(23, ROLE_ADMIN, CLARA, NULL);
+    *n = k;
+    return g;
+}
+
+static void one_persons_roles_in_the_children(void **state)
+{
+    (void)state;
+    size_t ng;
+    struct role_group *g = bens_tree(&ng);
+    static const unsigned long long kids[] = {20, 21, 22, 23};
+    struct person ben = {.dn = BEN, .uid = "ben", .name = "Ben Partner", .mail = "b@example.org"};
+    struct role_holders h;
+    assert_int_equal(role_holders_build_person(&h, &ben, 10, kids, 4, g, ng), ST_OK);
+    assert_int_equal(h.npeople, 1);
+    assert_string_equal(h.people[0].uid, "ben");
+    assert_int_equal(h.nchildren_with, 3);
+    assert_int_equal(h.of[0].n, 1);
+    assert_int_equal(h.of[0].held[0].roles, ROLE_MEMBER);
+    assert_false(h.of[0].no_other_admin);
+    assert_int_equal(h.of[1].held[0].roles, ROLE_ADMIN | ROLE_BILLING);
+    assert_false(h.of[1].no_other_admin); /* Clara */
+    assert_int_equal(h.of[2].held[0].roles, ROLE_ADMIN);
+    assert_true(h.of[2].no_other_admin);
+    assert_int_equal(h.of[3].n, 0);
+
+    struct role_holders_child named[] = {
+        {20, "Autohaus", 0}, {21, "Berger", 0}, {22, "Bens Kunde", 1}, {23, "Kunde", 0}};
+    struct buf b = BUF_INIT;
+    size_t count = 0;
+    assert_string_equal(
+        role_holders_person_lines(&b, &h, named, "Solar Partner", 0, &count),
+        "- Autohaus (account 20): member. An administrator of Autohaus removes them under its "
+        "people.\n"
+        "- Berger (account 21): administrator, billing user. An administrator of Berger removes "
+        "them under its people.\n"
+        "- Bens Kunde (account 22): administrator; it has no other administrator. Ben Partner "
+        "created it for Solar Partner, so an administrator of Solar Partner may remove them from "
+        "its people, also without being a member of it, and becomes its administrator in their "
+        "place.");
+    assert_int_equal(count, 3);
+    buf_free(&b);
+    /* Not created by him, and its only admin: operator staff; beyond
+     * the children read, "and N more". */
+    named[2].created = 0;
+    const char *lines = role_holders_person_lines(&b, &h, named, "Solar Partner", 2, &count);
+    assert_non_null(strstr(lines, "- Bens Kunde (account 22): administrator; it has no other "
+                                  "administrator. An administrator of Bens Kunde removes them "
+                                  "under its people, but it has none but them: operator staff "
+                                  "name another one first.\n- and 2 more child accounts of "
+                                  "Solar Partner."));
+    assert_int_equal(count, 5);
+    buf_free(&b);
+    role_holders_free(&h);
+
+    /* Nowhere: no line, no count. */
+    assert_int_equal(role_holders_build_person(&h, &ben, 10, kids + 3, 1, g, ng), ST_OK);
+    assert_null(role_holders_person_lines(&b, &h, named + 3, "Solar Partner", 0, &count));
+    assert_int_equal(count, 0);
+    role_holders_free(&h);
+    role_groups_free(g, ng);
+}
+
+/* At most ROLE_HOLDERS_LISTED lines, then "and N more". */
+static void long_child_lists_are_cut(void **state)
+{
+    (void)state;
+    enum { N = ROLE_HOLDERS_LISTED + 1 };
+    struct role_holders h = {0};
+    h.people = calloc(1, sizeof(*h.people));
+    h.people[0].uid = strdup("ben");
+    h.npeople = 1;
+    h.in_children = calloc(1, sizeof(*h.in_children));
+    h.nchildren = N;
+    h.of = calloc(N, sizeof(*h.of));
+    struct role_holders_child named[N];
+    for (size_t i = 0; i < N; i++) {
+        h.of[i].held = calloc(1, sizeof(*h.of[i].held));
+        h.of[i].held[0] = (struct role_holder){0, ROLE_MEMBER};
+        h.of[i].n = 1;
+        named[i] = (struct role_holders_child){100 + i, "C", 0};
+    }
+    struct buf b = BUF_INIT;
+    size_t count = 0;
+    const char *lines = role_holders_person_lines(&b, &h, named, "P", 1, &count);
+    assert_int_equal(count, N + 1);
+    assert_non_null(strstr(lines, "- C (account 149): member."));
+    assert_null(strstr(lines, "(account 150)"));
+    assert_non_null(strstr(lines, "\n- and 2 more child accounts of P."));
+    buf_free(&b);
+    role_holders_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +395,8 @@ int main(void)
         cmocka_unit_test(the_child_line_names_them_with_their_roles),
         cmocka_unit_test(the_closers_line_says_what_the_close_changes),
         cmocka_unit_test(long_lists_are_cut),
+        cmocka_unit_test(one_persons_roles_in_the_children),
+        cmocka_unit_test(long_child_lists_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
