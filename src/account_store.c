@@ -183,8 +183,11 @@ int account_name_get(struct sql_store *sql, unsigned long long id, char **name)
     return st;
 }
 
-int account_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
-                      size_t *n)
+/* account_ancestors and account_with_ancestors: the chain from depth
+ * from_depth (0: the account itself, 1: its parent) up, then the operator
+ * account once more. */
+static int account_chain(struct sql_store *sql, unsigned long long id, int from_depth,
+                         struct account_above **out, size_t *n)
 {
     struct sql_result r;
     *out = NULL;
@@ -195,12 +198,12 @@ int account_ancestors(struct sql_store *sql, unsigned long long id, struct accou
                       " UNION ALL"
                       " SELECT a.id, a.parent_id, a.name, a.kind, c.depth + 1 FROM accounts a"
                       " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-                      " SELECT id, name, kind = 'operator', depth FROM chain WHERE depth > 0"
+                      " SELECT id, name, kind = 'operator', depth FROM chain WHERE depth >= ?"
                       " UNION ALL"
                       " SELECT id, name, 1, 1000 FROM accounts"
                       " WHERE kind = 'operator' AND ldap_state = 'done'"
                       " ORDER BY 4, 1",
-                      SQL_ARGS(P_INT(id)), &r);
+                      SQL_ARGS(P_INT(id), P_INT(from_depth)), &r);
     if (st != ST_OK)
         return st;
     *out = xcalloc(r.nrows + 1, sizeof(**out));
@@ -212,6 +215,18 @@ int account_ancestors(struct sql_store *sql, unsigned long long id, struct accou
     *n = r.nrows;
     sql_result_free(&r);
     return ST_OK;
+}
+
+int account_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
+                      size_t *n)
+{
+    return account_chain(sql, id, 1, out, n);
+}
+
+int account_with_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
+                           size_t *n)
+{
+    return account_chain(sql, id, 0, out, n);
 }
 
 void account_ancestors_free(struct account_above *a, size_t n)

@@ -174,6 +174,11 @@ struct account_above {
 };
 int account_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
                       size_t *n);
+/* The same chain with account id itself first (no row for it when there
+ * is no such account): who acts for id on the accounts below it
+ * (mail_actor_name_for). One statement. */
+int account_with_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
+                           size_t *n);
 void account_ancestors_free(struct account_above *a, size_t n);
 
 /* The children of account id that are not closed (finished ones:

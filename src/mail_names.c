@@ -95,16 +95,13 @@ static unsigned actor_roles(const struct caller *who, unsigned long long account
     return g ? g->roles : 0;
 }
 
-int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
-                    char **out)
+/* mail_actor_name's rule on the chain up of the account acted on (up,
+ * nearest first, the operator account last); account_id is that account
+ * (0 for none: an account right below up[0]). *out malloc'ed. */
+static char *actor_name_in_chain(const struct caller *who, unsigned long long account_id,
+                                 const struct account_above *up, size_t n)
 {
     const char *name = who->name ? who->name : who->uid;
-    struct account_above *up = NULL;
-    size_t n = 0;
-    *out = NULL;
-    int st = account_ancestors(sql, account_id, &up, &n);
-    if (st != ST_OK)
-        return st;
     struct buf b = BUF_INIT;
     buf_adds(&b, name ? name : "");
     const struct account_above *of = NULL;
@@ -135,8 +132,34 @@ int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned lo
         buf_printf(&b, " of %s", of->name);
     else if (behalf)
         buf_printf(&b, " on behalf of %s", behalf);
+    return buf_detach(&b);
+}
+
+int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
+                    char **out)
+{
+    struct account_above *up = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int st = account_ancestors(sql, account_id, &up, &n);
+    if (st != ST_OK)
+        return st;
+    *out = actor_name_in_chain(who, account_id, up, n);
     account_ancestors_free(up, n);
-    *out = buf_detach(&b);
+    return ST_OK;
+}
+
+int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
+                        char **out)
+{
+    struct account_above *up = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int st = account_with_ancestors(sql, org_id, &up, &n);
+    if (st != ST_OK)
+        return st;
+    *out = actor_name_in_chain(who, 0, up, n);
+    account_ancestors_free(up, n);
     return ST_OK;
 }
 

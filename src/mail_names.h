@@ -82,6 +82,18 @@ void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
  * the billing mails. *out malloc'ed. */
 int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
                     char **out);
+/* The same for a change an organization makes on every account below it
+ * at once (a distributor's storefront host move, told to each reseller
+ * under it, sub-resellers included): who is named as on an account right
+ * below org_id, whichever account below reads it — "Dina Disti of Cloud
+ * Disti" for its own people, "Olivia Operator on behalf of Cloud Disti"
+ * for operator staff ("of <the operator account>" when org_id is the
+ * operator account), never an account between org_id and the reader
+ * (round-20 walkthrough of seed 002, D1: a sub-reseller was told its
+ * parent reseller changed the host). One SQL statement
+ * (account_with_ancestors); no LDAP. *out malloc'ed. */
+int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
+                        char **out);
 /* The same for a person read from the directory who is not the caller
  * (the sender of an invitation being accepted, who acted on a billing
  * change): with the roles the directory gives them now (one read of

@@ -384,18 +384,18 @@ static int host_tell_resellers(struct sql_store *sql, struct host_change *h, con
         h->stale = 1;
         return ST_CONFLICT;
     }
-    char *partner_name = NULL;
+    char *partner_name = NULL, *by = NULL;
     if (n)
         st = account_name_get(sql, req->account.id, &partner_name);
+    /* Who changed it, as invitations and billing mails name them, for
+     * the distributor whose host it is (mail_actor_name_for): "Dina Disti
+     * of <distributor>", operator staff "on behalf of <distributor>", for
+     * every reseller alike; a sub-reseller's parent did nothing (round-20
+     * walkthrough of seed 002, D1: it was named, as the reader's parent). */
+    if (n && st == ST_OK)
+        st = mail_actor_name_for(sql, &req->caller, req->account.id, &by);
     struct buf old_url = BUF_INIT, new_url = BUF_INIT;
     for (size_t i = 0; i < n && st == ST_OK; i++) {
-        /* Who changed it, as invitations and billing mails name them
-         * (mail_actor_name): "Dina Disti of <distributor>", operator
-         * staff "on behalf of" the reseller's parent. */
-        char *by = NULL;
-        st = mail_actor_name(sql, &req->caller, list[i].account_id, &by);
-        if (st != ST_OK)
-            break;
         buf_reset(&old_url);
         buf_reset(&new_url);
         buf_printf(&old_url, "https://%s/%s", before, list[i].alias);
@@ -415,11 +415,11 @@ static int host_tell_resellers(struct sql_store *sql, struct host_change *h, con
         if (st == ST_OK)
             st = billing_notify_queue(sql, list[i].account_id, "storefront-url-changed",
                                       &h->readers[i].people, vals, 5);
-        free(by);
     }
     buf_free(&old_url);
     buf_free(&new_url);
     free(partner_name);
+    free(by);
     storefront_resellers_free(list, n);
     return st;
 }
@@ -491,6 +491,27 @@ static void refuse_host_clash(struct request *req, const char *host)
     buf_free(&which);
 }
 
+/* obj's string member name with A-Z in lower case, in place, so that
+ * what is checked, stored, audited and echoed is the lowered host. */
+static void body_lower_ascii(json_t *obj, const char *name)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!json_is_string(v))
+        return;
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    char *lower = xmalloc(n + 1);
+    int changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        lower[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+        changed |= lower[i] != s[i];
+    }
+    lower[n] = '\0';
+    if (changed)
+        json_object_set_new(obj, name, json_stringn(lower, n));
+    free(lower);
+}
+
 void storefront_host_put(struct request *req)
 {
     static const char *const allowed[] = {"storefront_host", NULL};
@@ -499,6 +520,11 @@ void storefront_host_put(struct request *req)
     struct host_change h = {.req = req};
     /* Trimmed as a pasted alias is (round-18 walkthrough of seed 002, D3). */
     body_trim(b, "storefront_host");
+    /* Stored in lower case, as an alias is: a host name is the same in any
+     * case, and the lookups' ?host= and the sign-in gate take it so
+     * (round-20 walkthrough of seed 002, D2: "Shop.Example" was a 422
+     * "must be labels of a-z, …"). */
+    body_lower_ascii(b, "storefront_host");
     /* Any length here: storefront_host_check names the limit of a host
      * name (253 characters; round-19 walkthrough of seed 001, D1). */
     h.host = body_str(req, b, NULL, "storefront_host", 0, ANY_LENGTH);

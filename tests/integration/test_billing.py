@@ -70,7 +70,7 @@ def test_distributor_sets_its_storefront_host(api, make_account, make_person, se
     assert got["storefront_host"] is None and got["effective"]  # the config's default
     host = f"{S.unique('shop-')}.storefront.test"
     S.expect_problem(api(sp).put(path, json={"storefront_host": host}), 403)
-    for bad in ("Shop.test", "shop..test", "shop.test/x", "shop.test:0"):
+    for bad in ("shop_x.test", "shop..test", "shop.test/x", "shop.test:0"):
         S.expect_field_errors(api(admin).put(path, json={"storefront_host": bad}),
                               "storefront_host")
     assert S.expect(api(admin).put(path, json={"storefront_host": host}), 200) == {
@@ -3523,6 +3523,148 @@ def test_a_host_change_that_fails_tells_nobody(api, disti, make_reseller, make_a
     assert S.expect(api(None).get(f"/api/v1/storefronts/{alias}?distributor_id="
                                   f"{disti.account.id}"), 200)["url"] == \
         f"https://{disti.host}/{alias}"
+
+
+def url_changed_mails(sql, mailbox, before, to):
+    """{address: body with LF line ends} of the storefront-url-changed mail
+    queued after outbox id `before` to each address in to (one each)."""
+    rows = [x for x in S.wait_outbox_settled(sql, after_id=before)
+            if x["template"] == "storefront-url-changed"]
+    got = {}
+    for addr in to:
+        mine = [x for x in rows if x["recipient"].lower() == addr.lower()]
+        assert len(mine) == 1, (addr, rows)
+        mails = mailbox.wait_for(outbox_id=mine[0]["id"], timeout=15)
+        assert len(mails) == 1, mine
+        got[addr] = mails[0].body.replace("\r\n", "\n")
+    return got
+
+
+def test_a_host_move_names_who_moved_it_for_the_distributor_to_sub_resellers_too(
+        api, disti, make_account, make_person, set_roles, make_tenant, sql, mailbox):
+    """Round-20 walkthrough of seed 002, D1: when the distributor moved its
+    storefront host, a sub-reseller (under a reseller under the
+    distributor) read "changed by Dina Disti of <its parent reseller>" or
+    "Olivia Operator on behalf of <its parent reseller>": {{changed_by}}
+    named the actor relative to the reader's parent, which did nothing.
+    Decision: it names who acted for the distributor whose host it is
+    (mail_actor_name_for): "<admin> of <distributor>", operator staff
+    "<name> on behalf of <distributor>", the same for a direct reseller and
+    a sub-reseller."""
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+    # As in the seed: the distributor's admin created the reseller (and so
+    # holds its admin role too), and a sub-reseller under it; each has an
+    # admin of its own as primary contact and a live storefront under the
+    # distributor's host.
+    parent = make_account(disti.admin, "partner", disti.account.id)
+    sub = make_account(disti.admin, "partner", parent.id)
+    contacts = {}
+    for acc in (parent, sub):
+        person = make_person(prefix="hm")
+        set_roles("olivia", acc.id, person, ["admin"])
+        S.expect(api("olivia").put(f"/api/v1/accounts/{acc.id}/contacts/primary",
+                                   json={"uid": person.uid}), 200)
+        execute(api, disti.admin, order(api, disti.admin, acc.id, "reseller-free",
+                                        S.unique("hm-"))["id"])
+        contacts[acc.id] = person
+    to = (contacts[parent.id].mail, contacts[sub.id].mail)
+
+    # Who may not move it: nothing changes, nobody is mailed (the
+    # distributor's billing person 403; the resellers' own admins and
+    # another tenant see no such account, 404).
+    new_host = f"{S.unique('hm-')}.storefront.test"
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(disti.billing).put(path, json={"storefront_host": new_host}), 403)
+    for who in (contacts[parent.id], contacts[sub.id], make_tenant("hmo").admin):
+        S.expect_problem(api(who).put(path, json={"storefront_host": new_host}), 404)
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == disti.host
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s"
+                     " AND template='storefront-url-changed'", before) == 0
+
+    # The distributor's admin: "of" the distributor, for both.
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": new_host}), 200)
+    for addr, text in url_changed_mails(sql, mailbox, before, to).items():
+        assert (f"moved its storefronts to another host (changed by {disti.admin.name} of "
+                f"{disti.account.name})." in text), (addr, text)
+        by = text.split("(changed by ", 1)[1].split(")", 1)[0]
+        assert by == f"{disti.admin.name} of {disti.account.name}", (addr, text)
+
+    # Operator staff: "on behalf of" the distributor, for both.
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").put(path, json={"storefront_host": disti.host}), 200)
+    for addr, text in url_changed_mails(sql, mailbox, before, to).items():
+        assert (f"moved its storefronts to another host (changed by {olivia} on behalf of "
+                f"{disti.account.name})." in text), (addr, text)
+        by = text.split("(changed by ", 1)[1].split(")", 1)[0]
+        assert by == f"{olivia} on behalf of {disti.account.name}", (addr, text)
+    # The sub-reseller's audit row names who acted and the distributor.
+    audit = [a for a in sql.audit(sub.id) if a["action"] == "storefront.url"]
+    assert [a["uid"] for a in audit] == [disti.admin.uid, "olivia"], audit
+    assert audit[-1]["new_value"]["distributor_id"] == int(disti.account.id), audit
+
+
+def test_a_storefront_host_typed_in_upper_case_is_stored_in_lower_case(
+        api, disti, make_reseller, make_tenant, sql, mailbox):
+    """Round-20 walkthrough of seed 002, D2: PUT .../storefront-host with
+    "T20s002.storefront.test" was a 422 "must be labels of a-z, …", while
+    the lookups' ?host= and the sign-in gate take a host in any case.
+    Decision: the host is lowered (A-Z) after trimming and before the
+    check, and stored, audited, answered and echoed in lower case, as an
+    alias is; the other rules apply after lowering."""
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+    r = make_reseller(disti)
+    alias = S.unique("uc-")
+    execute(api, disti.admin, order(api, disti.admin, r.account.id, "reseller-free",
+                                    alias)["id"])
+    typed = f"{S.unique('Shop-')}.Storefront.TEST"
+    host = typed.lower()
+    # Who may not: refused as before, nothing changes.
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(disti.billing).put(path, json={"storefront_host": typed}), 403)
+    S.expect_problem(api(make_tenant("uco").admin).put(path, json={"storefront_host": typed}),
+                     404)
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == disti.host
+
+    # The admin, pasted with white space around it.
+    assert S.expect(api(disti.admin).put(path, json={"storefront_host": f" {typed}\t"}),
+                    200) == {"storefront_host": host, "effective": host}
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == host
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s",
+                     int(disti.account.id)) == host
+    audit = [a for a in sql.audit(disti.account.id) if a["action"] == "storefront.host"]
+    assert audit[-1]["new_value"] == {"storefront_host": host}, audit
+    new_url = f"https://{host}/{alias}"
+    text = url_changed_mails(sql, mailbox, before, (r.admin.mail,))[r.admin.mail]
+    assert f"changed from https://{disti.host}/{alias} to {new_url}:" in text, text
+    for spelled in (host, typed, host.upper()):
+        got = S.expect(api(None).get(f"/api/v1/storefronts/{alias}?host={spelled}"), 200)
+        assert got["url"] == new_url, got
+    assert storefront_login(r.admin.uid, typed, alias).status_code == 200
+
+    # The same host in another case is the same host: nothing moves, nobody
+    # is told.
+    before = S.outbox_max_id(sql)
+    assert S.expect(api(disti.admin).put(path, json={"storefront_host": host.upper()}),
+                    200)["storefront_host"] == host
+    assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s"
+                     " AND template='storefront-url-changed'", before) == 0
+    # Another distributor's host in another case is still taken.
+    other = make_tenant("ucd", kind="distributor")
+    S.expect_problem(api(other.admin).put(
+        f"/api/v1/accounts/{other.account.id}/storefront-host",
+        json={"storefront_host": host.upper()}), 409, "conflict")
+    # A bad character is still refused after lowering; a form's error_to
+    # echoes the lowered value.
+    front = S.ORIGIN + "/bss/host"
+    q = error_query(api(disti.admin).form("POST", path, [("_method", "PUT"),
+                                                        ("storefront_host", "Shop_X.Example"),
+                                                        ("error_to", front)]))
+    assert q["errors[storefront_host]"] == \
+        "must be labels of a-z, 0-9 and '-' separated by dots", q
+    assert q["values[storefront_host]"] == "shop_x.example", q
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == host
 
 
 def test_storefront_lookups_and_orders_ignore_the_aliass_case(api, disti, make_reseller, sql):
