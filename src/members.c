@@ -577,8 +577,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
                              const struct person *person, unsigned wanted, unsigned *before,
                              int self, int removal, int *handover, char **customer_admin,
                              json_t **owners, int *target_is_parents, struct handover_moves *moves,
-                             int stale, int *noop, struct parent_removal *pr,
-                             struct problem *ref)
+                             int stale, int *noop, struct parent_removal *pr, struct problem *ref)
 {
     *noop = 0;
     struct role_group *groups;
