@@ -1461,6 +1461,29 @@ static int accept_inviter(struct accept *v)
                                      v->invited_by, &holds, &gone);
     if (st != ST_OK || holds)
         return st;
+    /* A project invitation's sender was its owner, maybe never in the
+     * account, and the invitee knows only the project and its sender
+     * (round-21 walkthrough of seed 003, D4: the text spoke of being
+     * "removed from the account" and sent them to administrators they do
+     * not know). */
+    if (v->project_id) {
+        json_t *project = NULL;
+        st = project_read(req->session->sql, v->project_id, &project);
+        if (st == ST_NOT_FOUND)
+            return refuse(req, 410, "invitation-revoked", "this invitation's project is gone");
+        if (st != ST_OK)
+            return st;
+        const char *name = json_string_value(json_object_get(project, "name"));
+        st = refuse(req, 410, "invitation-revoked",
+                    "this invitation was revoked: the person who sent it %s project \"%s\", and "
+                    "an invitation lasts no longer than its sender's right to send it; ask the "
+                    "project's owners (or the account's administrators) for a new invitation",
+                    gone ? "is no longer in the directory, nor an owner of"
+                         : "is no longer an owner of",
+                    name ? name : "");
+        json_decref(project);
+        return st;
+    }
     return refuse(req, 410, "invitation-revoked",
                   "this invitation was revoked: the person who sent it %s, and an invitation "
                   "lasts no longer than its sender's right to send it; ask the account's "

@@ -14,11 +14,13 @@
 #include "account_store.h"
 #include "audit.h"
 #include "body.h"
+#include "buf.h"
 #include "caller.h"
 #include "handlers.h"
 #include "invitations.h"
 #include "ldap_store.h"
 #include "mail_names.h"
+#include "outbox.h"
 #include "log.h"
 #include "projects_store.h"
 #include "providers_store.h"
@@ -29,6 +31,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* A person's project roles as a mail says them: "owner", "editor and
+ * reader" (malloc'ed). */
+static char *project_roles_text(unsigned roles)
+{
+    struct buf b = BUF_INIT;
+    size_t said = 0;
+    for (unsigned r = 0; r < PROJECT_ROLE_COUNT; r++)
+        if (roles & (1u << r))
+            buf_printf(&b, "%s%s", said++ ? " and " : "", project_role_names[r]);
+    return buf_detach(&b);
+}
 
 /* ---- create --------------------------------------------------------- */
 
@@ -292,6 +306,7 @@ struct project_change {
     struct request *req;
     unsigned long long account_id, id;
     const char *name; /* rename: the new name; delete: NULL */
+    json_t *people;   /* delete: its people, {uid, name, mail, roles (bits)} */
 };
 
 static int rename_tx(struct sql_store *sql, void *arg)
@@ -356,6 +371,51 @@ void projects_patch(struct request *req)
     res_json(req, 200, p);
 }
 
+/* people_items' roles as they are: the bits (for project_roles_text). */
+static json_t *roles_bits(unsigned roles)
+{
+    return json_integer(roles);
+}
+
+/* project-deleted (migration 092; round-21 walkthrough of seed 003, D2:
+ * an end customer whose only access was the project was left with an
+ * empty /me and no word why): to each of its people read before the
+ * delete, other than the caller, naming the roles that ended, in the
+ * delete's transaction, outside the mail budget as member-removed is. */
+static int mail_project_deleted(struct sql_store *sql, struct project_change *c,
+                                const char *project_name)
+{
+    size_t n = json_array_size(c->people);
+    if (!n)
+        return ST_OK;
+    char *actor = NULL, *account = NULL;
+    int st = mail_actor_name(sql, &c->req->caller, c->account_id, &actor);
+    if (st == ST_OK)
+        st = account_name_get(sql, c->account_id, &account);
+    for (size_t i = 0; st == ST_OK && i < n; i++) {
+        json_t *p = json_array_get(c->people, i);
+        const char *uid = json_string_value(json_object_get(p, "uid"));
+        const char *mail = json_string_value(json_object_get(p, "mail"));
+        if (!mail || !*mail || (uid && strcasecmp(uid, c->req->caller.uid) == 0))
+            continue;
+        char *roles = project_roles_text((unsigned)json_integer_value(json_object_get(p, "roles")));
+        struct template_value vals[] = {
+            {"account_name", account},
+            {"project_name", project_name},
+            {"deleted_by", actor},
+            {"roles", roles},
+        };
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add(&names, mail, json_string_value(json_object_get(p, "name")));
+        st = outbox_queue(sql, c->account_id, "project-deleted", &mail, 1, &names, vals, 4);
+        mail_names_free(&names);
+        free(roles);
+    }
+    free(actor);
+    free(account);
+    return st;
+}
+
 static int remove_tx(struct sql_store *sql, void *arg)
 {
     struct project_change *c = arg;
@@ -378,6 +438,8 @@ static int remove_tx(struct sql_store *sql, void *arg)
         st = audit_write(sql, c->req->caller.uid, c->account_id, "project.delete",
                          json_pack("{s:I, s:s}", "project_id", (json_int_t)c->id, "name", name),
                          NULL);
+    if (st == ST_OK)
+        st = mail_project_deleted(sql, c, name);
     free(revoked);
     free(name);
     return st;
@@ -394,17 +456,31 @@ void projects_delete(struct request *req)
         return;
     struct project_change c = {
         .req = req, .account_id = req->account.id, .id = parse_id(req->args[0])};
-    int st = ldap_store_delete_project(req->session->ldap, c.account_id, c.id);
+    /* Its people, to tell them (mail_project_deleted): read before its
+     * groups go; none when an LDAP administrator deleted them already. */
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    int st = ldap_store_project_groups(req->session->ldap, c.account_id, c.id, &groups, &ngroups);
+    if (st == ST_OK) {
+        c.people = people_items(req, groups, ngroups, 0, roles_bits, &st);
+        role_groups_free(groups, ngroups);
+    } else if (st == ST_NOT_FOUND) {
+        st = ST_OK;
+    }
+    if (st == ST_OK)
+        st = ldap_store_delete_project(req->session->ldap, c.account_id, c.id);
     if (st != ST_OK) {
         res_store_failure(req, st, "the directory");
-        return;
+        goto out;
     }
     st = request_transaction(req, remove_tx, &c);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
-        return;
+        goto out;
     }
     res_empty(req, 204);
+out:
+    json_decref(c.people);
 }
 
 /* The account of /projects/{pid}/…, for the route table. */
@@ -435,20 +511,55 @@ int projects_account_of(struct request *req, unsigned long long *id)
 
 /* Does the person hold a role in the account as authorization counts it
  * (a service-provider grant past its expires_at is none)? */
+static int account_roles_counted(struct request *req, unsigned long long account_id,
+                                 const struct person *person, unsigned *roles)
+{
+    *roles = 0;
+    int st = ldap_store_roles_of(req->session->ldap, account_id, person->dn, roles);
+    if (st == ST_OK && (*roles & ROLE_SERVICE_PROVIDER)) {
+        int expired = 0;
+        st = provider_access_expired(req->session->sql, account_id, person->uid, &expired);
+        if (expired)
+            *roles &= ~(unsigned)ROLE_SERVICE_PROVIDER;
+    }
+    return st;
+}
+
 static int holds_account_role(struct request *req, unsigned long long account_id,
                               const struct person *person, int *holds)
 {
     unsigned roles = 0;
-    *holds = 0;
-    int st = ldap_store_roles_of(req->session->ldap, account_id, person->dn, &roles);
-    if (st == ST_OK && roles == ROLE_SERVICE_PROVIDER) {
-        int expired = 0;
-        st = provider_access_expired(req->session->sql, account_id, person->uid, &expired);
-        if (expired)
-            roles = 0;
-    }
-    *holds = roles != 0;
+    int st = account_roles_counted(req, account_id, person, &roles);
+    *holds = st == ST_OK && roles != 0;
     return st;
+}
+
+/* Round-21 walkthrough of seed 003, D1: an end customer's project-only
+ * owner demoted and removed the reseller's admin from the reseller's own
+ * project. A caller who manages the project's people only as its owner
+ * (no admin or service-provider role in the account, and not operator
+ * staff) changes and removes the project roles of everyone but the
+ * account's admins and service providers (a service-provider grant past
+ * its expires_at is none); those stay the account's administrators' to
+ * change. One directory read (and one statement for a service provider),
+ * on this write path only. */
+#define ACCOUNT_PEOPLE_KEPT                                                                        \
+    "that person is an administrator or service provider of the project's account: only the "      \
+    "account's administrators and service providers change or remove their project roles; ask "    \
+    "the account's administrators"
+static int refuse_account_staff(struct request *req, unsigned long long account_id,
+                                const struct person *person)
+{
+    if (req->caller.is_operator || (req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) ||
+        strcasecmp(person->uid, req->caller.uid) == 0)
+        return ST_OK;
+    unsigned roles = 0;
+    int st = account_roles_counted(req, account_id, person, &roles);
+    if (st != ST_OK)
+        return st;
+    if (roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER))
+        return refuse(req, 403, "forbidden", ACCOUNT_PEOPLE_KEPT);
+    return ST_OK;
 }
 
 /* May the person be given a role in a project of the account without
@@ -523,6 +634,11 @@ static int check_project_change(struct request *req, unsigned long long account_
         return st;
     if (!wanted && !*before)
         return refuse(req, 404, "not-found", NOT_IN_PROJECT);
+    if (*before) {
+        st = refuse_account_staff(req, account_id, person);
+        if (st != ST_OK)
+            return st;
+    }
     /* People join by invitation; a project role is given at once only to
      * someone of the account, of its projects or of the caller's tenant
      * tree (or changes the role of someone in the project). */
@@ -604,6 +720,35 @@ static int mail_new_member(struct request *req, struct saga *s, const struct per
     return st;
 }
 
+/* project-member-removed (migration 092; round-21 walkthrough of seed
+ * 003, D2: a person taken out of a project was told nothing, and one
+ * whose only access it was found an empty /me): the saga's data its SQL
+ * step mails from ("removed": {mail, name, removed_by, project_name}),
+ * for a DELETE of someone who held a role in the project, not by
+ * themselves. Outside the mail budget, as member-removed is. */
+static int mail_removed_member(struct request *req, struct saga *s, const struct person *person,
+                               unsigned wanted)
+{
+    if (wanted || !s->plan.roles_before || !person->mail || !*person->mail ||
+        strcasecmp(person->uid, req->caller.uid) == 0)
+        return ST_OK;
+    json_t *project = NULL;
+    int st = project_read(req->session->sql, s->plan.project_id, &project);
+    if (st == ST_NOT_FOUND)
+        return refuse(req, 404, "not-found", "no such project");
+    if (st != ST_OK)
+        return st;
+    char *actor = NULL;
+    st = mail_actor_name(req->session->sql, &req->caller, s->plan.account_id, &actor);
+    json_object_set_new(s->data, "removed",
+                        json_pack("{s:s, s:s?, s:s, s:s?}", "mail", person->mail, "name",
+                                  person->name, "removed_by", actor ? actor : "", "project_name",
+                                  json_string_value(json_object_get(project, "name"))));
+    free(actor);
+    json_decref(project);
+    return st;
+}
+
 static void change_member(struct request *req, unsigned wanted, int status_ok)
 {
     unsigned long long account_id = req->account.id, project_id = parse_id(req->args[0]);
@@ -646,6 +791,8 @@ static void change_member(struct request *req, unsigned wanted, int status_ok)
     if (wanted && person.mail)
         json_object_set_new(s.data, "ends_invitation_of", json_string(person.mail));
     st = mail_new_member(req, &s, &person, wanted);
+    if (st == ST_OK)
+        st = mail_removed_member(req, &s, &person, wanted);
     if (st != ST_OK) {
         saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
         res_store_failure(req, st, "the database");

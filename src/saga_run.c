@@ -6,6 +6,7 @@
 #include "account_store.h"
 #include "audit.h"
 #include "billing_notify.h"
+#include "buf.h"
 #include "contacts.h"
 #include "contacts_store.h"
 #include "caller.h"
@@ -640,6 +641,41 @@ static int queue_child_roles(struct sql_store *sql, const struct saga *s, const 
     return st;
 }
 
+/* project-member-removed (migration 092) to the person a DELETE took out
+ * of a project (data "removed": projects.c, mail_removed_member), naming
+ * the roles it ended; outside the mail budget, as member-removed is. */
+static int queue_project_removed(struct sql_store *sql, const struct saga *s)
+{
+    const json_t *removed = json_object_get(s->data, "removed");
+    if (!json_is_object(removed) || s->plan.roles_after)
+        return ST_OK;
+    const char *to[] = {json_string_value(json_object_get(removed, "mail"))};
+    if (!to[0])
+        return ST_OK;
+    char *name = NULL;
+    int st = account_name(sql, s->plan.account_id, &name);
+    if (st != ST_OK)
+        return st;
+    struct buf roles = BUF_INIT;
+    size_t said = 0;
+    for (unsigned r = 0; r < PROJECT_ROLE_COUNT; r++)
+        if (s->plan.roles_before & (1u << r))
+            buf_printf(&roles, "%s%s", said++ ? " and " : "", project_role_names[r]);
+    struct template_value vals[] = {
+        {"account_name", name},
+        {"project_name", json_string_value(json_object_get(removed, "project_name"))},
+        {"removed_by", json_string_value(json_object_get(removed, "removed_by"))},
+        {"roles", buf_str(&roles)},
+    };
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add(&names, to[0], json_string_value(json_object_get(removed, "name")));
+    st = outbox_queue(sql, s->plan.account_id, "project-member-removed", to, 1, &names, vals, 4);
+    mail_names_free(&names);
+    buf_free(&roles);
+    free(name);
+    return st;
+}
+
 int saga_finish_sql(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
@@ -754,6 +790,8 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             st = queue_added(sql, s, data_str(s, "place"));
         if (st == ST_OK)
             st = end_project_invitation(sql, s);
+        if (st == ST_OK)
+            st = queue_project_removed(sql, s);
         break;
     }
     case SAGA_ADD_MEMBER:

@@ -303,6 +303,18 @@ static const char *const removed_by_parent_ph[] = {"account_name", "removed_by",
                                                    "roles",        "parent_name", "taken_over",
                                                    "greeting",     NULL};
 
+/* To a person a DELETE took out of a project, not by themselves
+ * (project-member-removed), and to each person of a deleted project other
+ * than who deleted it (project-deleted): who did it ({{removed_by}},
+ * {{deleted_by}}: with the organization they act for, mail_names.h),
+ * the project, its account, and {{roles}} the project roles that ended
+ * ("owner", "editor and reader"); migration 092, round-21 walkthrough of
+ * seed 003, D2. */
+static const char *const project_member_removed_ph[] = {
+    "account_name", "project_name", "removed_by", "roles", "greeting", NULL};
+static const char *const project_deleted_ph[] = {"account_name", "project_name", "deleted_by",
+                                                 "roles",        "greeting",     NULL};
+
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
     {"transfer-invitation", "transactional", transfer_invitation_ph},
@@ -341,6 +353,8 @@ const struct template_info template_catalog[] = {
     {"password-reset-used", "transactional", password_reset_used_ph},
     {"member-keeps-child-roles", "transactional", child_roles_ph},
     {"removed-by-parent", "transactional", removed_by_parent_ph},
+    {"project-member-removed", "transactional", project_member_removed_ph},
+    {"project-deleted", "transactional", project_deleted_ph},
     {NULL, NULL, NULL},
 };
 

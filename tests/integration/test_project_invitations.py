@@ -490,7 +490,15 @@ def test_a_project_invitation_needs_its_owner_still_owner(api, sql, ldap_admin, 
     S.expect(s.put(member_path(p["id"], ouid), json={"role": "reader"}), 200)
     inv_id, email, token = tokens["lost"]
     uid = S.unique("piol")
-    S.expect_problem(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 410, "invitation-revoked")
+    body = S.expect_problem(S.accept_invitation(api, token, uid=uid, password=PASSWORD), 410,
+                            "invitation-revoked")
+    # Round-21 walkthrough of seed 003, D4: the sender was never in the
+    # account, and the invitee knows only the project: the text names it
+    # and its owners, not "removed from the account".
+    assert body["detail"] == (
+        'this invitation was revoked: the person who sent it is no longer an owner of project '
+        '"Kunde O", and an invitation lasts no longer than its sender\'s right to send it; ask '
+        "the project's owners (or the account's administrators) for a new invitation"), body
     assert S.invitation_row(sql, inv_id)["status"] == "pending"
     assert S.people_with_mail(ldap_admin, email) == set()
 

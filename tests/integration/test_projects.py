@@ -328,14 +328,16 @@ def test_a_person_put_into_a_project_is_told_so(api, sql, mailbox, make_tenant, 
     S.expect(s.put(member_path(p["id"], m.uid), json={"role": "reader"}), 200)
     # A service provider who places themselves: no mail either.
     S.expect(api(sp).put(member_path(p["id"], sp.uid), json={"role": "owner"}), 200)
-    # Removed and put back in: they are told again, by whoever did it.
+    # Removed and put back in: they are told again, by whoever did it
+    # (and, since the round-21 walkthrough of seed 003, D2, told of the
+    # removal too).
     S.expect(s.delete(member_path(p["id"], m.uid)), 204)
     S.expect(api(sp).put(member_path(p["id"], m.uid), json={"role": "owner"}), 200)
-    mails = mailbox.wait_for(to=m.mail, predicate=lambda x: (x.outbox_id or 0) > mid)
-    assert len(mails) == 1, mails
-    assert f"{sp.name} added you to {place} as an owner." in mails[0].body, mails[0].body
     rows = S.wait_outbox_settled(sql, after_id=mid, account_id=t.account.id)
-    assert [(r["template"], r["recipient"]) for r in rows] == [("added-to-account", m.mail)], rows
+    assert [(r["template"], r["recipient"]) for r in rows] == [
+        ("project-member-removed", m.mail), ("added-to-account", m.mail)], rows
+    mail = mailbox.wait_for(outbox_id=rows[1]["id"], timeout=15)[0]
+    assert f"{sp.name} added you to {place} as an owner." in mail.body, mail.body
 
 
 def test_project_ids_are_strings(api, make_tenant, make_person, set_roles):
@@ -982,3 +984,117 @@ def test_deleting_a_project_an_ldap_administrator_deleted_finishes_it(api, sql, 
     assert ldap_admin.delete(dn), ldap_admin.result
     S.expect(s.delete(f"/api/v1/projects/{a['id']}"), 204)
     assert sql.value("SELECT COUNT(*) AS n FROM projects WHERE id=%s", int(a["id"])) == 0
+
+
+def project_mails(mailbox, sql, account_id, after, template):
+    """{recipient: body} of the template's mails of account_id since outbox
+    id after (bodies with plain line ends), once they are delivered."""
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=account_id, after_id=after)
+            if r["template"] == template]
+    got = {}
+    for row in rows:
+        mails = mailbox.wait_for(outbox_id=row["id"], timeout=15)
+        assert len(mails) == 1, row
+        got[row["recipient"].lower()] = (mails[0].subject, mails[0].body.replace("\r\n", "\n"))
+    return got
+
+
+def test_a_project_owner_leaves_the_accounts_admins_alone_and_removals_are_told(
+        api, sql, ldap_admin, mailbox, make_tenant, make_person, set_roles):
+    """Round-21 walkthrough of seed 003, D1 and D2: Viktor, an end
+    customer's project-only owner, demoted and removed Rita (the reseller's
+    admin) and removed Adam (its member) from the reseller's project, and
+    nobody was told. A project owner who is no admin or service provider
+    of the account may not change or remove the project roles of the
+    account's admins and service providers (403, naming who can); they
+    still manage everyone else of the project, and a person taken out of a
+    project by someone else is mailed project-member-removed."""
+    t = make_tenant("prd1")
+    rita = t.admin
+    s = api(rita)
+    name = S.unique("Kunde Vier ")
+    p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": name}), 201)
+    pid = p["id"]
+    adam, sp, viktor, wanda = (make_person(prefix=x) for x in ("prda", "prds", "prdv", "prdw"))
+    set_roles(rita, t.account.id, adam, ["member"])
+    set_roles(rita, t.account.id, sp, ["service-provider"])
+    S.expect(s.put(member_path(pid, adam.uid), json={"role": "editor"}), 200)
+    S.expect(s.put(member_path(pid, sp.uid), json={"role": "editor"}), 200)
+    place(ldap_admin, t.account.id, pid, "owner", viktor)
+    place(ldap_admin, t.account.id, pid, "reader", wanda)
+    wait_sees(api(viktor), f"/api/v1/projects/{pid}")
+    wait_sees(api(wanda), f"/api/v1/projects/{pid}")
+    v = api(viktor)
+    before = S.outbox_max_id(sql)
+    # The account's admin and service provider: 403, naming who can.
+    for who in (rita, sp):
+        for r in (v.put(member_path(pid, who.uid), json={"role": "reader"}),
+                  v.delete(member_path(pid, who.uid))):
+            body = S.expect_problem(r, 403, "forbidden")
+            assert "only the account's administrators and service providers" in body["detail"], body
+            assert "ask the account's administrators" in body["detail"], body
+    assert S.project_roles_in_ldap(ldap_admin, t.account.id, pid, rita) == {"owner"}
+    assert S.project_roles_in_ldap(ldap_admin, t.account.id, pid, sp) == {"editor"}
+    # A reader of the project and another tenant's admin: as before.
+    S.expect_problem(api(wanda).delete(member_path(pid, adam.uid)), 403)
+    other = make_tenant("prd1o")
+    S.expect_problem(api(other.admin).delete(member_path(pid, adam.uid)), 404)
+    S.expect_problem(api(other.admin).put(member_path(pid, rita.uid), json={"role": "reader"}), 404)
+    # Everyone else of the project stays the owner's to manage.
+    S.expect(v.put(member_path(pid, wanda.uid), json={"role": "editor"}), 200)
+    S.expect(v.delete(member_path(pid, adam.uid)), 204)
+    assert S.project_roles_in_ldap(ldap_admin, t.account.id, pid, adam) == set()
+    # The account's admin still manages its service provider.
+    S.expect(s.delete(member_path(pid, sp.uid)), 204)
+    # Viktor leaves by himself: no mail.
+    S.expect(v.delete(member_path(pid, viktor.uid)), 204)
+    got = project_mails(mailbox, sql, t.account.id, before, "project-member-removed")
+    assert set(got) == {adam.mail.lower(), sp.mail.lower()}, got
+    subject, body = got[adam.mail.lower()]
+    assert subject == f'You were removed from project "{name}" in {t.account.name}', subject
+    assert (f'{viktor.name} removed you from project "{name}" of {t.account.name}: '
+            "your roles there (editor) ended.") in body, body
+    assert f"Hello {adam.name}," in body, body
+    _, body = got[sp.mail.lower()]
+    assert f'{rita.name} removed you from project "{name}"' in body, body
+    # The audit rows of what was done, by whom; none of what was refused.
+    rows = [(a["action"], a["uid"], (a["new_value"] or {}).get("uid"))
+            for a in sql.audit(t.account.id)
+            if a["action"].startswith("project.member.")]
+    assert ("project.member.remove", viktor.uid, adam.uid) in rows, rows
+    assert ("project.member.remove", rita.uid, sp.uid) in rows, rows
+    assert ("project.member.set", viktor.uid, wanda.uid) in rows, rows
+    assert not [x for x in rows if x[1] == viktor.uid and x[2] in (rita.uid, sp.uid)], rows
+
+
+def test_a_deleted_projects_people_are_told(api, sql, ldap_admin, mailbox, make_tenant,
+                                           make_person, set_roles):
+    """Round-21 walkthrough of seed 003, D2: Rita deleted project 6 and
+    Zora, its project-only owner, was left with an empty /me and no mail.
+    Every person of a deleted project but who deleted it is mailed
+    project-deleted with the roles that ended."""
+    t = make_tenant("prd2")
+    s = api(t.admin)
+    name = S.unique("Kunde Sechs ")
+    p = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": name}), 201)
+    zora, adam = make_person(prefix="prdz"), make_person(prefix="prdm")
+    set_roles(t.admin, t.account.id, adam, ["member"])
+    S.expect(s.put(member_path(p["id"], adam.uid), json={"role": "reader"}), 200)
+    place(ldap_admin, t.account.id, p["id"], "owner", zora)
+    place(ldap_admin, t.account.id, p["id"], "editor", zora)
+    wait_sees(api(zora), f"/api/v1/projects/{p['id']}")
+    # Who may not delete: its project-only owner, a member; another tenant.
+    S.expect_problem(api(zora).delete(f"/api/v1/projects/{p['id']}"), 403)
+    S.expect_problem(api(adam).delete(f"/api/v1/projects/{p['id']}"), 403)
+    S.expect_problem(api(make_tenant("prd2o").admin).delete(f"/api/v1/projects/{p['id']}"), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(s.delete(f"/api/v1/projects/{p['id']}"), 204)
+    got = project_mails(mailbox, sql, t.account.id, before, "project-deleted")
+    assert set(got) == {zora.mail.lower(), adam.mail.lower()}, got
+    subject, body = got[zora.mail.lower()]
+    assert subject == f'Project "{name}" in {t.account.name} was deleted', subject
+    assert (f'{t.admin.name} deleted project "{name}" of {t.account.name}: '
+            "your roles there (owner and editor) ended with it.") in body, body
+    assert "your roles there (reader) ended" in got[adam.mail.lower()][1]
+    assert "project.delete" in [a["action"] for a in sql.audit(t.account.id)]
+    wait_sees(api(zora), f"/api/v1/projects/{p['id']}", 404)

@@ -184,6 +184,11 @@ TEMPLATES = {
                                  "children", "greeting"},
     "removed-by-parent": {"account_name", "removed_by", "person_name", "roles", "parent_name",
                           "taken_over", "greeting"},
+    # sql/092: a person taken out of a project, or whose project was
+    # deleted, is told, with the project roles that ended (round-21
+    # walkthrough of seed 003, D2)
+    "project-member-removed": {"account_name", "project_name", "removed_by", "roles", "greeting"},
+    "project-deleted": {"account_name", "project_name", "deleted_by", "roles", "greeting"},
 }
 
 
