@@ -204,7 +204,7 @@ int invitations_pending(struct sql_store *sql, unsigned long long account_id,
 
 static json_t *sent_item(const struct sql_result *r, size_t i)
 {
-    static const char *const keys[] = {"id", "email", "role", "invited_by", NULL};
+    static const char *const keys[] = {"id", "email", "role", "invited_by", "purpose", NULL};
     return sql_cells_object(r, i, keys);
 }
 
@@ -212,7 +212,8 @@ int invitations_sent_by(struct sql_store *sql, unsigned long long account_id, co
                         json_t **items)
 {
     return sql_rows_json(sql,
-                         "SELECT id, email, role, invited_by FROM invitations WHERE account_id = ?"
+                         "SELECT id, email, role, invited_by, purpose FROM invitations"
+                         " WHERE account_id = ?"
                          " AND status = 'pending' AND expires_at > CURRENT_TIMESTAMP(6)"
                          " AND project_id IS NULL AND purpose <> 'transfer'"
                          " AND LOWER(invited_by) = LOWER(?) ORDER BY id FOR UPDATE",

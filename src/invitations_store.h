@@ -118,9 +118,11 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
 /* Inside the transaction that holds the account's row: the pending,
  * unexpired account invitations of account_id (no project's, no
  * hand-over's) that uid sent (compared without case), locked, as a JSON
- * list of {id, email, role, invited_by} in *items (a new reference). For the
- * hand-over, which makes the customer their sender (round-18 walkthrough
- * of seed 000, D1). */
+ * list of {id, email, role, invited_by, purpose} in *items (a new
+ * reference). For the hand-over, which makes the customer their sender
+ * (round-18 walkthrough of seed 000, D1), and the take-over of the
+ * parent's admin, who becomes the sender of the last admin's they remove
+ * (saga_run.c; round-21 walkthrough of seed 001, D1). */
 int invitations_sent_by(struct sql_store *sql, unsigned long long account_id, const char *uid,
                         json_t **items);
 /* Inside a transaction: pending invitation id is sent by uid from now on

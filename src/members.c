@@ -1075,7 +1075,8 @@ static int by_admin_after(const struct request *req, unsigned long long account_
  * read, src/role_holders.c's walk for this one person). *out: the mail's
  * data (to, names, removed, person_name, child_count, children), NULL
  * when they hold no role in any child. To the caller and the account's
- * named contacts, else its admins (never the person removed). */
+ * named contacts, else its admins (never the person removed, nor the
+ * caller who left by themselves: round-21 walkthrough of seed 001, D3). */
 #define CHILD_ROLES_READ 1000
 
 static int child_roles_notice(struct request *req, const struct account_ref *a,
@@ -1132,11 +1133,15 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
         st = mail_actor_name(req->session->sql, &req->caller, a->id, &by);
     if (st == ST_OK && children) {
         const char *who = person->name && *person->name ? person->name : person->uid;
+        /* Never the person: one who left by themselves is no reader
+         * either (round-21 walkthrough of seed 001, D3: their copy spoke of
+         * them in the third person and told them to "have them removed");
+         * the account's contacts (else its admins) still are. */
         json_t *to = json_array();
-        if (req->caller.mail && *req->caller.mail)
+        if (!self && req->caller.mail && *req->caller.mail)
             json_array_append_new(to, json_string(req->caller.mail));
         for (size_t i = 0; i < people.n; i++)
-            if (!person->mail || self || strcasecmp(people.mails[i], person->mail) != 0)
+            if (!person->mail || strcasecmp(people.mails[i], person->mail) != 0)
                 json_array_append_new(to, json_string(people.mails[i]));
         mail_names_add(&people.names, req->caller.mail, req->caller.name);
         struct buf removed = BUF_INIT;
@@ -1188,30 +1193,45 @@ static json_t *parent_removal_notice(struct request *req, const struct account_r
                 json_array_append_new(to, json_string(people.mails[i]));
         struct buf roles = BUF_INIT;
         mail_role_titles(&roles, before);
-        struct buf took = BUF_INIT;
+        /* The take-over, for the account's readers and, in the copy the
+         * caller gets when it made them the sender of the person's pending
+         * invitations (saga_run.c; round-21 walkthrough of seed 001, D1),
+         * for the caller. */
+        struct buf took = BUF_INIT, took_you = BUF_INIT;
         if (pr->takes_over) {
+            const char *contacts = pr->contacts == (CONTACT_PRIMARY | CONTACT_TECHNICAL)
+                                       ? "primary and technical contact"
+                                   : pr->contacts == CONTACT_PRIMARY ? "primary contact"
+                                                                     : "technical contact";
             buf_printf(&took,
                        "%s was its only administrator, so %s became its administrator in their "
                        "place",
                        who, by);
-            if (pr->contacts)
-                buf_printf(&took, " and its %s",
-                           pr->contacts == (CONTACT_PRIMARY | CONTACT_TECHNICAL)
-                               ? "primary and technical contact"
-                           : pr->contacts == CONTACT_PRIMARY ? "primary contact"
-                                                             : "technical contact");
+            buf_printf(&took_you,
+                       "%s was its only administrator, so you became its administrator in their "
+                       "place",
+                       who);
+            if (pr->contacts) {
+                buf_printf(&took, " and its %s", contacts);
+                buf_printf(&took_you, " and its %s", contacts);
+            }
             buf_adds(&took, ": they can make one of its own people an administrator, and leave "
                             "it again.");
+            buf_adds(&took_you, ": you can make one of its own people an administrator, and "
+                                "leave it again.");
         }
+        mail_names_add(&people.names, req->caller.mail, req->caller.name);
         out =
-            json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?}", "to", to, "names",
+            json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?, s:s?}", "to", to, "names",
                       mail_names_json(&people.names), "removed_by", by, "person_name", who, "roles",
                       buf_str(&roles), "parent_name", pr->parent_name ? pr->parent_name : "",
-                      "taken_over", pr->takes_over ? buf_str(&took) : NULL);
+                      "taken_over", pr->takes_over ? buf_str(&took) : NULL, "taken_over_you",
+                      pr->takes_over ? buf_str(&took_you) : NULL);
         if (req->caller.mail && *req->caller.mail)
             json_object_set_new(out, "except", json_string(req->caller.mail));
         buf_free(&roles);
         buf_free(&took);
+        buf_free(&took_you);
     }
     free(by);
     billing_people_free(&people);

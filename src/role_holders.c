@@ -410,7 +410,12 @@ const char *role_holders_person_lines(struct buf *b, const struct role_holders *
                        " %s created it for %s, so an administrator of %s may remove them from its "
                        "people, also without being a member of it%s.",
                        name, parent_name, parent_name,
-                       c->no_other_admin ? ", and becomes its administrator in their place" : "");
+                       /* ... and the sender of their pending invitations
+                        * there (saga_run.c; round-21 walkthrough of seed
+                        * 001, D1). */
+                       c->no_other_admin ? ", and becomes its administrator in their place and "
+                                           "the sender of their invitations still pending there"
+                                         : "");
         else if (c->no_other_admin)
             buf_printf(b,
                        " An administrator of %s removes them under its people, but it has none "

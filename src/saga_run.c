@@ -523,12 +523,63 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     return st;
 }
 
+/* Why the take-over gave an invitation a new sender: its audit row says
+ * it (invitation.sender). */
+#define SENDER_TAKEN_OVER                                                                          \
+    "its sender was removed by an administrator of the parent account, who took their place as "   \
+    "the account's administrator"
+
+/* The pending account invitations the person removed sent (their
+ * customer's future admin and contact, among others), whose links would
+ * answer 410 invitation-revoked once their sender holds no role here:
+ * the caller who takes their place is their sender from now on, so that
+ * the links keep working (round-21 walkthrough of seed 001, D1; as the
+ * hand-over does for the preparers' invitations, transfer.c). An
+ * invitation.sender row each (actor: the caller). *list: "a@x as an
+ * administrator (invitation 43), ...", *n of them (0: none). */
+static int take_over_invitations(struct sql_store *sql, const struct saga *s, const char *from,
+                                 struct buf *list, size_t *n)
+{
+    const struct saga_plan *p = &s->plan;
+    const char *to = p->also[0].uid;
+    json_t *items = NULL;
+    int st = invitations_sent_by(sql, p->account_id, from, &items);
+    for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
+        const json_t *it = json_array_get(items, k);
+        const char *id = json_string_value(json_object_get(it, "id"));
+        const char *email = json_string_value(json_object_get(it, "email"));
+        const char *role = json_string_value(json_object_get(it, "role"));
+        const char *purpose = json_string_value(json_object_get(it, "purpose"));
+        const char *was = json_string_value(json_object_get(it, "invited_by"));
+        if (!id || !email || !role)
+            continue;
+        json_int_t inv = (json_int_t)strtoull(id, NULL, 10);
+        st = invitation_set_sender(sql, (unsigned long long)inv, to);
+        if (st == ST_OK)
+            st = audit_write(
+                sql, s->actor, p->account_id, "invitation.sender",
+                json_pack("{s:I, s:s}", "invitation_id", inv, "invited_by", was ? was : from),
+                with_repair(s, json_pack("{s:I, s:s, s:s}", "invitation_id", inv, "invited_by", to,
+                                         "reason", SENDER_TAKEN_OVER)));
+        if (st == ST_OK)
+            buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
+                       template_role_title(role),
+                       purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "",
+                       id);
+    }
+    json_decref(items);
+    return st;
+}
+
 /* The parent's admin who removed the account's last admin, the parent's
  * former person, in their place (members.c; round-20 walkthrough of seed
  * 001, D1): member.add (or member.set_roles when they held roles here)
  * for the plan's also[0], with the reason, and the contacts the person
- * removed held, now theirs (contact.set each, the ETag moved). */
-static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes)
+ * removed held, now theirs (contact.set each, the ETag moved), and the
+ * pending invitations they sent (take_over_invitations: *invitations,
+ * *ninvitations). */
+static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes,
+                            struct buf *invitations, size_t *ninvitations)
 {
     const struct saga_plan *p = &s->plan;
     const struct saga_member *m = &p->also[0];
@@ -558,16 +609,20 @@ static int finish_take_over(struct sql_store *sql, const struct saga *s, const j
     }
     if (st == ST_OK && json_array_size(kinds))
         st = account_touch(sql, p->account_id);
+    if (st == ST_OK && from)
+        st = take_over_invitations(sql, s, from, invitations, ninvitations);
     return st;
 }
 
 /* The recipients of data's "to", and the account's notification
- * recipients but except (the caller's address) when with_recipients:
- * queued as template name, outside the mail budget (the change is
- * counted already). */
+ * recipients but except (the caller's address) when with_recipients, and
+ * also (one more reader: NULL none): queued as template name, outside the
+ * mail budget (the change is counted already), own[0..nown) rendered per
+ * reader. */
 static int queue_told(struct sql_store *sql, const struct saga *s, const char *name,
-                      const json_t *told, int with_recipients, const char *except,
-                      const struct template_value *vals, size_t nvals)
+                      const json_t *told, int with_recipients, const char *except, const char *also,
+                      const struct template_value *vals, size_t nvals,
+                      const struct reader_value *own, size_t nown)
 {
     const json_t *to = json_object_get(told, "to");
     char **recipients = NULL;
@@ -576,17 +631,20 @@ static int queue_told(struct sql_store *sql, const struct saga *s, const char *n
                              : ST_OK;
     if (st != ST_OK)
         return st;
-    const char **mails = xcalloc(json_array_size(to) + nrecipients + 1, sizeof(char *));
+    const char **mails = xcalloc(json_array_size(to) + nrecipients + 2, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < json_array_size(to); i++)
         mails[n++] = json_string_value(json_array_get(to, i));
     for (size_t i = 0; i < nrecipients; i++)
         if (!except || strcasecmp(recipients[i], except) != 0)
             mails[n++] = recipients[i];
+    if (also && *also)
+        mails[n++] = also;
     struct mail_names names = MAIL_NAMES_INIT;
     mail_names_add_json(&names, json_object_get(told, "names"));
     if (n)
-        st = outbox_queue_unbudgeted(sql, s->plan.account_id, name, mails, n, &names, vals, nvals);
+        st = outbox_queue_readers(sql, s->plan.account_id, name, mails, n, &names, vals, nvals, own,
+                                  nown, 0);
     mail_names_free(&names);
     free(mails);
     outbox_free_list(recipients, nrecipients);
@@ -595,24 +653,64 @@ static int queue_told(struct sql_store *sql, const struct saga *s, const char *n
 
 /* removed-by-parent (migration 087): to the account's named contacts
  * (else its admins) read before the change and its notification
- * recipients, never the caller. */
-static int queue_parent_removal(struct sql_store *sql, const struct saga *s, const json_t *told)
+ * recipients, never the caller; when the take-over made the caller the
+ * sender of the person's pending invitations (finish_take_over), a line
+ * names them, and the caller gets a copy of their own that says so
+ * (round-21 walkthrough of seed 001, D1; migration 091). invitations:
+ * the list, n of them. */
+static int queue_parent_removal(struct sql_store *sql, const struct saga *s, const json_t *told,
+                                const char *invitations, size_t n)
 {
     char *name = NULL;
     int st = account_name(sql, s->plan.account_id, &name);
     if (st != ST_OK)
         return st;
     const char *taken = json_string_value(json_object_get(told, "taken_over"));
+    const char *taken_you = json_string_value(json_object_get(told, "taken_over_you"));
+    const char *who = json_string_value(json_object_get(told, "person_name"));
+    const char *by = json_string_value(json_object_get(told, "removed_by"));
+    const char *caller = json_string_value(json_object_get(told, "except"));
+    struct buf pending = BUF_INIT, yours = BUF_INIT;
+    if (n == 1) {
+        buf_printf(&pending,
+                   "The invitation %s sent that is still pending, %s, comes from %s from now on: "
+                   "its link keeps working.",
+                   who, invitations, by);
+        buf_printf(&yours,
+                   "Pending invitation you now send: %s. %s sent it; its link keeps working, and "
+                   "as its sender you can resend or revoke it in the account's pending "
+                   "invitations.",
+                   invitations, who);
+    } else if (n) {
+        buf_printf(&pending,
+                   "The invitations %s sent that are still pending, %s, come from %s from now "
+                   "on: their links keep working.",
+                   who, invitations, by);
+        buf_printf(&yours,
+                   "Pending invitations you now send: %s. %s sent them; their links keep "
+                   "working, and as their sender you can resend or revoke any of them in the "
+                   "account's pending invitations.",
+                   invitations, who);
+    }
     struct template_value vals[] = {
         {"account_name", name},
-        {"removed_by", json_string_value(json_object_get(told, "removed_by"))},
-        {"person_name", json_string_value(json_object_get(told, "person_name"))},
+        {"removed_by", by},
+        {"person_name", who},
         {"roles", json_string_value(json_object_get(told, "roles"))},
         {"parent_name", json_string_value(json_object_get(told, "parent_name"))},
         {"taken_over", taken ? taken : TEMPLATE_OMIT_LINE},
+        {"pending_invitations", n ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
     };
-    st = queue_told(sql, s, "removed-by-parent", told, 1,
-                    json_string_value(json_object_get(told, "except")), vals, 6);
+    /* The caller's own copy, only when it tells them something: which
+     * invitations are theirs now. */
+    const char *also = n && caller && *caller ? caller : NULL;
+    struct reader_value own[] = {
+        {caller, "pending_invitations", buf_str(&yours)},
+        {caller, "taken_over", taken_you ? taken_you : taken},
+    };
+    st = queue_told(sql, s, "removed-by-parent", told, 1, caller, also, vals, 7, own, also ? 2 : 0);
+    buf_free(&pending);
+    buf_free(&yours);
     free(name);
     return st;
 }
@@ -636,7 +734,7 @@ static int queue_child_roles(struct sql_store *sql, const struct saga *s, const 
         {"child_count", json_string_value(json_object_get(told, "child_count"))},
         {"children", json_string_value(json_object_get(told, "children"))},
     };
-    st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, vals, 6);
+    st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, NULL, vals, 6, NULL, 0);
     free(name);
     return st;
 }
@@ -702,8 +800,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         /* ... who, removing the account's last admin, takes their place
          * (the plan's also[0]) and the contacts they held: a row each. */
         const json_t *takes = json_object_get(s->data, "takes_over");
+        struct buf invitations = BUF_INIT;
+        size_t ninvitations = 0;
         if (st == ST_OK && json_is_object(takes) && p->nalso == 1)
-            st = finish_take_over(sql, s, takes);
+            st = finish_take_over(sql, s, takes, &invitations, &ninvitations);
         /* The person's project roles taken with it (a removal from the
          * account: members.c, providers.c): one project.member.remove row
          * per project, by the same actor (docs/api.md, Projects). */
@@ -770,7 +870,8 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * or distributor keeps roles. */
         const json_t *by_parent = json_object_get(s->data, "parent_removal");
         if (st == ST_OK && json_is_object(by_parent))
-            st = queue_parent_removal(sql, s, by_parent);
+            st = queue_parent_removal(sql, s, by_parent, buf_str(&invitations), ninvitations);
+        buf_free(&invitations);
         const json_t *kept_roles = json_object_get(s->data, "child_roles");
         if (st == ST_OK && json_is_object(kept_roles))
             st = queue_child_roles(sql, s, kept_roles);

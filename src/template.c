@@ -298,10 +298,15 @@ static const char *const child_roles_ph[] = {"account_name", "account_id",  "rem
  * D1): {{removed_by}} who, with the organization they act for,
  * {{person_name}}, {{roles}} their roles there ("an administrator and a
  * member"), {{parent_name}}, {{taken_over}} that the remover took the
- * place of its last administrator (a line left out otherwise). */
-static const char *const removed_by_parent_ph[] = {"account_name", "removed_by",  "person_name",
-                                                   "roles",        "parent_name", "taken_over",
-                                                   "greeting",     NULL};
+ * place of its last administrator (a line left out otherwise);
+ * {{pending_invitations}}: the pending invitations of the person removed
+ * that the remover sends from now on, so that their links keep working
+ * ("Pending invitations you now send: ..." in the remover's own copy; a
+ * line left out when there is none: migration 091, round-21 walkthrough
+ * of seed 001, D1). */
+static const char *const removed_by_parent_ph[] = {
+    "account_name", "removed_by",          "person_name", "roles", "parent_name",
+    "taken_over",   "pending_invitations", "greeting",    NULL};
 
 /* To a person a DELETE took out of a project, not by themselves
  * (project-member-removed), and to each person of a deleted project other

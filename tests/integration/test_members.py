@@ -7,6 +7,7 @@ import ldap3
 import pytest
 
 import support as S
+from conftest import company
 
 
 
@@ -568,7 +569,7 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
         f"- {bens.name} (account {bens.id}): administrator; it has no other administrator. "
         f"{ben.name} created it for {p.name}, so an administrator of {p.name} may remove them "
         f"from its people, also without being a member of it, and becomes its administrator in "
-        "their place.\n"
+        "their place and the sender of their invitations still pending there.\n"
         f"- {berger.name} (account {berger.id}): member. An administrator of {berger.name} "
         "removes them under its people.\n"
         f"- {shared.name} (account {shared.id}): administrator. {ben.name} created it for "
@@ -721,5 +722,137 @@ def test_the_partner_may_not_remove_a_customers_own_people(
     assert body.startswith(f"Hello {clara.name},\n\n{anna.name} of {p.name} removed {ben.name} "
                            f"from {shared.name}, where they were an administrator."), body
     assert "only administrator" not in body, body
+    # No take-over: no line for it, and no empty paragraph where it would
+    # be (round-21 walkthrough of seed 001, D2); who created it is said.
+    assert "\n\n\n" not in body, body
+    assert (f"The administrators of {p.name} may remove {ben.name}, who created it for {p.name}, "
+            f"from {shared.name}, but none of its own people.\n\nIf {ben.name} should still act "
+            f"for {shared.name}") in body, body
+    assert "Pending invitation" not in body and "still pending" not in body, body
     # Nobody else of the account: Clara, now, neither.
     S.expect_problem(api(anna).delete(base + S.path_quote(clara.uid)), 403, "forbidden")
+
+
+# Round-21 walkthrough of seed 001, D1: the take-over of a former
+# colleague's customer silently cut off the customer's own future admin,
+# whose invitation the colleague had sent (410 "ask the account's
+# administrators"); nobody was told.
+
+def test_the_take_over_makes_the_remover_the_sender_of_his_pending_invitations(
+        api, sql, mailbox, invitation_mail, make_person, make_tenant, colleague):
+    """Ben creates a customer with its contact person Ida (invited as its
+    admin by Ben) and invites Hugo as billing there; a notification
+    recipient is set. Ben leaves the partner's people, and Anna removes
+    him from the customer, where he was the only administrator: 204. Both
+    invitations are Anna's now (invited_by, usable, an invitation.sender
+    audit row each); Anna's own copy of removed-by-parent names them, the
+    recipient's says who sends them now; Ida's old link still makes her
+    admin and the account's contact. Ben and another tenant see nothing of
+    it."""
+    c = colleague
+    anna, ben, p = c["anna"], c["ben"], c["partner"]
+    name = S.unique("r21 Imkerei ")
+    ida_mail = S.unique_mail("r21ida-")
+    before = S.outbox_max_id(sql)
+    r = api(ben).post("/api/v1/accounts", json={
+        "kind": "customer", "name": name, "parent_id": p.id, "company": company(name),
+        "contact": {"first_name": "Ida", "last_name": "Imker", "email": ida_mail}})
+    created = S.expect(r, 201)
+    acc_id = S.location_id(r)
+    ida_inv = created["contact"]["id"]
+    _, ida_token = invitation_mail(ida_mail, after=before)
+    hugo_mail = S.unique_mail("r21hugo-")
+    hugo = S.expect(api(ben).post(f"/api/v1/accounts/{acc_id}/invitations",
+                                  json={"email": hugo_mail, "role": "billing"}), 202)
+    recipient = S.unique_mail("r21-rcpt-")
+    S.expect(api(ben).put(f"/api/v1/accounts/{acc_id}/notification-recipients",
+                          json={"emails": [recipient]}), 200)
+    remove_from_partner(api, sql, c)
+    before = S.outbox_max_id(sql)
+    audit_before = max(r["id"] for r in sql.audit(acc_id))
+    S.expect(api(anna).delete(f"/api/v1/accounts/{acc_id}/members/{S.path_quote(ben.uid)}"), 204)
+
+    items = S.expect(api(anna).get(f"/api/v1/accounts/{acc_id}/invitations"), 200)["items"]
+    by_id = {i["id"]: i for i in items}
+    assert set(by_id) == {ida_inv, hugo["id"]}, items
+    for i in items:
+        assert i["invited_by"] == anna.uid and i["usable"] is True and "reason" not in i, i
+    rows = [r for r in sql.audit(acc_id) if r["id"] > audit_before]
+    assert [r["action"] for r in rows] == ["member.remove", "member.add", "invitation.sender",
+                                           "invitation.sender"], rows
+    for row, inv in zip(rows[2:], sorted([ida_inv, hugo["id"]], key=int)):
+        assert row["uid"] == anna.uid, row
+        assert row["old_value"] == {"invitation_id": int(inv), "invited_by": ben.uid}, row
+        assert row["new_value"]["invited_by"] == anna.uid, row
+        assert "took their place" in row["new_value"]["reason"], row
+
+    mails = template_mails(sql, mailbox, acc_id, "removed-by-parent", before)
+    assert set(mails) == {anna.mail.lower(), recipient.lower()}, mails
+    listed = (f"{ida_mail} as an administrator and its contact person (invitation {ida_inv}), "
+              f"{hugo_mail} as a billing user (invitation {hugo['id']})")
+    _, mine = mails[anna.mail.lower()]
+    assert mine.startswith(f"Hello {anna.name},\n\n{anna.name} of {p.name} removed {ben.name} "
+                           f"from {name}, where they were an administrator."), mine
+    assert (f"but none of its own people.\n{ben.name} was its only administrator, so you became "
+            "its administrator in their place: you can make one of its own people an "
+            f"administrator, and leave it again.\nPending invitations you now send: {listed}. "
+            f"{ben.name} sent them; their links keep working, and as their sender you can resend "
+            "or revoke any of them in the account's pending invitations.\n\nIf "
+            f"{ben.name} should still act for {name}") in mine, mine
+    assert "\n\n\n" not in mine, mine
+    _, theirs = mails[recipient.lower()]
+    assert (f"\n{ben.name} was its only administrator, so {anna.name} of {p.name} became its "
+            "administrator in their place: they can make one of its own people an administrator, "
+            f"and leave it again.\nThe invitations {ben.name} sent that are still pending, "
+            f"{listed}, come from {anna.name} of {p.name} from now on: their links keep "
+            "working.\n\n") in theirs, theirs
+    assert "you now send" not in theirs and "\n\n\n" not in theirs, theirs
+
+    # Who may not: Ben (no role there any more) and another tenant.
+    other = make_tenant("r21x")
+    for who in (ben, other.admin):
+        S.expect_problem(api(who).get(f"/api/v1/accounts/{acc_id}/invitations"), 404)
+        S.expect_problem(api(who).post(f"/api/v1/accounts/{acc_id}/invitations/{ida_inv}/resend"),
+                         404)
+
+    # Ida's old link still works: she is the account's admin and contact.
+    uid = S.unique("r21ida")
+    S.expect(S.accept_invitation(api, ida_token, uid=uid, password="pw-" + uid), 200)
+    view = S.expect(api(uid, password="pw-" + uid).get(f"/api/v1/accounts/{acc_id}"), 200)
+    assert [m["roles"] for m in view["members"] if m["uid"] == uid] == [["admin"]], view
+    assert view["contacts"]["primary"]["uid"] == uid, view["contacts"]
+
+
+def test_a_take_over_without_pending_invitations_mails_the_remover_nothing(
+        api, sql, mailbox, colleague):
+    """The customer Ben created and holds alone, without an invitation of
+    his pending: Anna's take-over mails its recipient as before, with no
+    invitations line, and Anna gets no copy."""
+    c = colleague
+    anna, bens = c["anna"], c["bens"]
+    remove_from_partner(api, sql, c)
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).delete(f"/api/v1/accounts/{bens.id}/members/"
+                              f"{S.path_quote(c['ben'].uid)}"), 204)
+    mails = template_mails(sql, mailbox, bens.id, "removed-by-parent", before)
+    assert set(mails) == {c["recipient"].lower()}, mails
+    _, body = mails[c["recipient"].lower()]
+    assert "still pending" not in body and "\n\n\n" not in body, body
+    assert not [r for r in sql.audit(bens.id) if r["action"] == "invitation.sender"]
+
+
+# Round-21 walkthrough of seed 001, D3: a person who leaves the partner by
+# themselves is no reader of member-keeps-child-roles (their copy spoke of
+# them in the third person); the partner's contacts still are.
+
+def test_a_colleague_who_leaves_by_himself_is_not_mailed_about_himself(api, sql, mailbox,
+                                                                       colleague):
+    c = colleague
+    anna, ben, p = c["anna"], c["ben"], c["partner"]
+    before = S.outbox_max_id(sql)
+    S.expect(api(ben).delete(f"/api/v1/accounts/{p.id}/members/{S.path_quote(ben.uid)}"), 204)
+    mails = template_mails(sql, mailbox, p.id, "member-keeps-child-roles", before)
+    assert set(mails) == {anna.mail.lower()}, mails
+    _, body = mails[anna.mail.lower()]
+    assert body.startswith(f"Hello {anna.name},\n\n{ben.name} left {p.name} (account {p.id}). "
+                           f"That took none of the roles {ben.name} holds"), body

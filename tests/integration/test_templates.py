@@ -182,8 +182,11 @@ TEMPLATES = {
     # it inside {{removed}})
     "member-keeps-child-roles": {"account_name", "removed", "person_name", "child_count",
                                  "children", "greeting"},
+    # {{pending_invitations}}: the pending invitations of the person
+    # removed that the remover sends from now on (migration 091; round-21
+    # walkthrough of seed 001, D1)
     "removed-by-parent": {"account_name", "removed_by", "person_name", "roles", "parent_name",
-                          "taken_over", "greeting"},
+                          "taken_over", "pending_invitations", "greeting"},
     # sql/092: a person taken out of a project, or whose project was
     # deleted, is told, with the project roles that ended (round-21
     # walkthrough of seed 003, D2)
@@ -596,6 +599,53 @@ def test_migration_086_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='invitation-accepted'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='invitation-accepted'", int(dist.id)) == INVITATION_ACCEPTED_055
+
+
+REMOVED_BY_PARENT_087 = (
+    "{{greeting}}\n\n{{removed_by}} removed {{person_name}} from {{account_name}}, where they were "
+    "{{roles}}. {{person_name}} created {{account_name}} for {{parent_name}} and no longer holds a "
+    "role in {{parent_name}}. The administrators of {{parent_name}} may remove such a person from "
+    "an account they created, and none of its own people.\n\n{{taken_over}}\n\nIf "
+    "{{person_name}} should still act for {{account_name}}, an administrator of {{account_name}} "
+    "can invite them again.\n\nYou get this mail as a named contact of {{account_name}}, as one "
+    "of its administrators while it has no named contact, or as one of its notification "
+    "recipients.\n")
+
+
+def test_migration_091_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 091 (round-21 walkthrough of seed 001, D1, D2): the
+    shipped removed-by-parent has {{taken_over}} and {{pending_invitations}}
+    on lines of their own right under the paragraph before them (no blank
+    paragraph where they are left out) and says who created the account.
+    A distributor's override that kept the text of 087 keeps it, and so
+    does a default row someone edited in the database; the file may run
+    again and changes nothing more."""
+    row = defaults(sql)["removed-by-parent"]
+    body = row["body"]
+    assert "\n\n{{taken_over}}" not in body and "{{taken_over}}\n\n" not in body, body
+    assert ".\n{{taken_over}}\n{{pending_invitations}}\n\nIf {{person_name}}" in body, body
+    assert ("may remove {{person_name}}, who created it for {{parent_name}}, from "
+            "{{account_name}}, but none of its own people.") in body, body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'removed-by-parent', %s, %s)", int(dist.id), row["subject"],
+             REMOVED_BY_PARENT_087)
+    edited = "{{greeting}}\n\n{{person_name}} is out.\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='removed-by-parent'", edited)
+    try:
+        run_migration(env, "091_take_over_pending_invitations.sql")
+        assert defaults(sql)["removed-by-parent"]["body"] == edited
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='removed-by-parent'", REMOVED_BY_PARENT_087)
+        run_migration(env, "091_take_over_pending_invitations.sql")
+        run_migration(env, "091_take_over_pending_invitations.sql")
+        assert defaults(sql)["removed-by-parent"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='removed-by-parent'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='removed-by-parent'", int(dist.id)) == REMOVED_BY_PARENT_087
 
 
 def test_a_bad_override_names_every_unknown_placeholder(api, distributor, make_tenant, sql):
