@@ -498,12 +498,12 @@ static void parent_removal_free(struct parent_removal *pr)
 
 /* Does the caller reach this DELETE as an admin of the account's parent
  * only: no admin role in the account itself, an admin of its parent (not
- * closed), no operator staff? The router let them in by the route's
- * ROUTE_PARENT_ADMIN (routes.c). */
-static int by_parent_admin(const struct request *req, const struct account_ref *a, int removal)
+ * closed), no operator staff? The router decided it when it let them in
+ * by the route's ROUTE_PARENT_ADMIN (routes.c, caller.c:
+ * account_ref.by_parent_admin). */
+static int by_parent_admin(const struct account_ref *a, int removal)
 {
-    return removal && !req->caller.is_operator && a->parent_id && !(a->roles & ROLE_ADMIN) &&
-           (a->parent_roles & ROLE_ADMIN) && !a->parent_closed;
+    return removal && a->by_parent_admin;
 }
 
 /* The rule (docs/api.md): the parent's admins may remove from a child
@@ -1242,7 +1242,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
      * nothing about the account's people. */
     int removal = !wanted && status_ok == 204;
     struct parent_removal pr = {0};
-    int parent_only = by_parent_admin(req, &a, removal);
+    int parent_only = by_parent_admin(&a, removal);
     if (st == ST_NOT_FOUND && parent_only && !(a.roles & ROLE_SERVICE_PROVIDER)) {
         if (account_name_get(req->session->sql, a.parent_id, &pr.parent_name) == ST_OK)
             refuse_parent_admin(req, &pr, a.roles);
