@@ -487,13 +487,21 @@ struct parent_removal {
     int takes_over;         /* the person is the account's last admin: the caller becomes admin */
     unsigned caller_before; /* the caller's roles in the account before (takes_over) */
     unsigned contacts;      /* CONTACT_* kinds the person holds, which move to the caller */
-    char *parent_name;      /* malloc'ed, for the refusal and the mails */
+    char *parent_name;      /* malloc'ed, for the refusal and the mails: parent_name_read */
 };
 
 static void parent_removal_free(struct parent_removal *pr)
 {
     free(pr->parent_name);
     memset(pr, 0, sizeof(*pr));
+}
+
+/* pr->parent_name, read once where a refusal or a mail says it. */
+static int parent_name_read(struct request *req, const struct account_ref *a,
+                            struct parent_removal *pr)
+{
+    return pr->parent_name ? ST_OK
+                           : account_name_get(req->session->sql, a->parent_id, &pr->parent_name);
 }
 
 /* Does the caller reach this DELETE as an admin of the account's parent
@@ -514,20 +522,17 @@ static int by_parent_admin(const struct account_ref *a, int removal)
  * held, their roles in the account came from the parent's side; the
  * customer's own people never created the account. One SQL statement and
  * two directory reads (the cache while it is live), on this write path
- * only. Sets pr->active and pr->parent_name. */
+ * only. Sets pr->active. */
 static int parent_former_person(struct request *req, const struct account_ref *a,
                                 const struct person *person, struct parent_removal *pr)
 {
-    int st = account_name_get(req->session->sql, a->parent_id, &pr->parent_name);
-    if (st != ST_OK)
-        return st;
     char ids[32];
     snprintf(ids, sizeof(ids), "[%llu]", a->id);
     struct held_child *kids = NULL;
     size_t nkids = 0;
     unsigned long total = 0;
-    st = account_children_among(req->session->sql, a->parent_id, ids, person->uid, 1, &kids, &nkids,
-                                &total);
+    int st = account_children_among(req->session->sql, a->parent_id, ids, person->uid, 1, &kids,
+                                    &nkids, &total);
     int created = st == ST_OK && nkids == 1 && kids[0].created;
     account_held_children_free(kids, nkids);
     unsigned in_parent = 0;
@@ -545,9 +550,14 @@ static int parent_former_person(struct request *req, const struct account_ref *a
 /* The 403 to an admin of the parent whom the rule does not let remove
  * this person: the same for a uid nobody has, a person who is no member
  * and the account's own people, so that it tells nothing about the
- * account's people. roles: the caller's roles in the account. */
-static int refuse_parent_admin(struct request *req, const struct parent_removal *pr, unsigned roles)
+ * account's people. roles: the caller's roles in the account. ST_REFUSED,
+ * or the store's status when the parent's name cannot be read. */
+static int refuse_parent_admin(struct request *req, const struct account_ref *a,
+                               struct parent_removal *pr, unsigned roles)
 {
+    int st = parent_name_read(req, a, pr);
+    if (st != ST_OK)
+        return st;
     const char *parent = pr->parent_name && *pr->parent_name ? pr->parent_name : "its parent";
     struct buf b = BUF_INIT;
     if (roles)
@@ -559,7 +569,7 @@ static int refuse_parent_admin(struct request *req, const struct parent_removal 
                "; as an administrator of %s you may remove from it only a person who created it "
                "for %s and holds no role in %s any more",
                parent, parent, parent);
-    int st = problem_set(&req->problem, 403, "forbidden", buf_str(&b));
+    st = problem_set(&req->problem, 403, "forbidden", buf_str(&b));
     buf_free(&b);
     return st;
 }
@@ -1172,11 +1182,13 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
  * removed_by, person_name, roles, parent_name, taken_over). */
 static json_t *parent_removal_notice(struct request *req, const struct account_ref *a,
                                      const struct person *person, unsigned before,
-                                     const struct parent_removal *pr, int *st)
+                                     struct parent_removal *pr, int *st)
 {
     struct billing_people people = {0};
     char *by = NULL;
-    *st = billing_people_read_others(req, a->id, &people);
+    *st = parent_name_read(req, a, pr);
+    if (*st == ST_OK)
+        *st = billing_people_read_others(req, a->id, &people);
     if (*st == ST_OK)
         *st = mail_actor_name(req->session->sql, &req->caller, a->id, &by);
     json_t *out = NULL;
@@ -1244,10 +1256,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
     struct parent_removal pr = {0};
     int parent_only = by_parent_admin(&a, removal);
     if (st == ST_NOT_FOUND && parent_only && !(a.roles & ROLE_SERVICE_PROVIDER)) {
-        if (account_name_get(req->session->sql, a.parent_id, &pr.parent_name) == ST_OK)
-            refuse_parent_admin(req, &pr, a.roles);
-        else
-            res_store_failure(req, ST_UNAVAILABLE, "the database");
+        res_store_failure(req, refuse_parent_admin(req, &a, &pr, a.roles), "the database");
         parent_removal_free(&pr);
         return;
     }
@@ -1292,7 +1301,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
     if (st == ST_OK && parent_only) {
         st = parent_former_person(req, &a, &person, &pr);
         if (st == ST_OK && !pr.active && !(a.roles & ROLE_SERVICE_PROVIDER))
-            st = refuse_parent_admin(req, &pr, a.roles);
+            st = refuse_parent_admin(req, &a, &pr, a.roles);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
