@@ -574,6 +574,18 @@ static int refuse_parent_admin(struct request *req, const struct account_ref *a,
     return st;
 }
 
+/* The service provider's no-op (round-19 walkthrough of seed 000, D2;
+ * round-20 walkthrough of seed 000, D3): who may name their own roles
+ * (self) and be answered 200 with nothing written when those are the
+ * roles they hold: anyone but operator staff and the account's admins
+ * (and the parent's admin removing the parent's former person, who acts
+ * as an admin: check_role_change), for a change to some roles. */
+static int own_roles_noop_rule(const struct request *req, const struct account_ref *a, int self,
+                               unsigned wanted)
+{
+    return self && wanted && !req->caller.is_operator && !(a->roles & ROLE_ADMIN);
+}
+
 /* The checks of a role change, on the account's role groups as read
  * under its guard: ST_OK with *before, or ST_REFUSED with the refusal.
  * The hand-over (find_handover: *handover, *customer_admin, *owners,
@@ -614,7 +626,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * the parent's former person acts as an admin would (round-20
      * walkthrough of seed 001, D1). */
     int full = req->caller.is_operator || (a->roles & ROLE_ADMIN) || pr->active;
-    if (!full && self && wanted && wanted == *before) {
+    if (!pr->active && own_roles_noop_rule(req, a, self, wanted) && wanted == *before) {
         member_index_free(&ix);
         role_groups_free(groups, ngroups);
         *noop = 1;
@@ -1582,9 +1594,12 @@ void members_set_roles(struct request *req)
      * made meanwhile (round-20 walkthrough of seed 000, D3: the seed's
      * self-demotion form sent twice with its _version; the first moved the
      * version on). Everyone else's stale version is 412 at once, as
-     * before. */
-    int maybe_noop = wanted && !req->caller.is_operator && !(req->account.roles & ROLE_ADMIN) &&
-                     req->caller.uid && strcasecmp(req->args[1], req->caller.uid) == 0;
+     * before. The uid named is the caller's own as the directory matches
+     * uids, whatever the case (check_role_change then compares the
+     * person found). */
+    int maybe_noop = own_roles_noop_rule(
+        req, &req->account, req->caller.uid && strcasecmp(req->args[1], req->caller.uid) == 0,
+        wanted);
     int stale = 0;
     if (maybe_noop ? if_match_stale(req, b, &stale) : if_match_fails(req, b))
         return;
