@@ -261,23 +261,30 @@ static void add_name_list(struct buf *b, size_t n, void (*item)(struct buf *, co
         buf_printf(b, " and %zu others", n - shown);
 }
 
-/* "Anna Partner (administrator, billing user)": the roles as a mail's
- * sentence says them (template_role_title without its article). */
-static void add_child_holder(struct buf *b, const void *arg, size_t k)
+/* "administrator, billing user": roles as a mail's sentence says them
+ * (template_role_title without its article). */
+static void add_role_words(struct buf *b, unsigned roles)
 {
-    const struct role_holders *h = ((const void *const *)arg)[0];
-    const struct child_holders *c = ((const void *const *)arg)[1];
-    const struct role_holder *who = &c->held[k];
-    buf_printf(b, "%s (", holder_name(h, who->person));
     const char *sep = "";
     for (unsigned r = 0; r < ROLE_COUNT; r++) {
-        if (!(who->roles & (1u << r)))
+        if (!(roles & (1u << r)))
             continue;
         const char *title = template_role_title(role_names[r]);
         const char *space = strchr(title, ' ');
         buf_printf(b, "%s%s", sep, space ? space + 1 : title);
         sep = ", ";
     }
+}
+
+/* "Anna Partner (administrator, billing user)": the roles as
+ * add_role_words says them. */
+static void add_child_holder(struct buf *b, const void *arg, size_t k)
+{
+    const struct role_holders *h = ((const void *const *)arg)[0];
+    const struct child_holders *c = ((const void *const *)arg)[1];
+    const struct role_holder *who = &c->held[k];
+    buf_printf(b, "%s (", holder_name(h, who->person));
+    add_role_words(b, who->roles);
     buf_adds(b, ")");
 }
 
@@ -370,21 +377,6 @@ const char *role_holders_open_children_line(struct buf *b, const struct role_hol
                    one ? "it" : "each");
     }
     return buf_str(b);
-}
-
-/* "administrator, billing user": roles as a mail's sentence says them
- * (template_role_title without its article). */
-static void add_role_words(struct buf *b, unsigned roles)
-{
-    const char *sep = "";
-    for (unsigned r = 0; r < ROLE_COUNT; r++) {
-        if (!(roles & (1u << r)))
-            continue;
-        const char *title = template_role_title(role_names[r]);
-        const char *space = strchr(title, ' ');
-        buf_printf(b, "%s%s", sep, space ? space + 1 : title);
-        sep = ", ";
-    }
 }
 
 const char *role_holders_person_lines(struct buf *b, const struct role_holders *h,
