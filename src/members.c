@@ -1508,7 +1508,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
             if (pr.contacts & CONTACT_TECHNICAL)
                 json_array_append_new(kinds, json_string("technical"));
             json_object_set_new(s.data, "takes_over",
-                                json_pack("{s:s, s:o}", "from", person.uid, "contacts", kinds));
+                                json_pack("{s:s, s:o, s:s}", "from", person.uid, "contacts", kinds,
+                                          "by", req->caller.uid));
         }
         json_t *told = parent_removal_notice(req, &a, &person, s.plan.roles_before, &pr, &st);
         if (told)

@@ -530,7 +530,16 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
 static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes)
 {
     const struct saga_plan *p = &s->plan;
-    const struct saga_member *m = &p->also[0];
+    /* The caller who takes the place: the plan's also entry of the uid
+     * recorded with it ("by"; an intent recorded before names none, and
+     * its plan had them as its one also entry). */
+    const char *by = json_string_value(json_object_get(takes, "by"));
+    const struct saga_member *m = NULL;
+    for (size_t i = 0; !m && i < p->nalso; i++)
+        if (by ? p->also[i].uid && strcmp(p->also[i].uid, by) == 0 : p->nalso == 1)
+            m = &p->also[i];
+    if (!m)
+        return ST_OK;
     const char *from = json_string_value(json_object_get(takes, "from"));
     char reason[400];
     snprintf(reason, sizeof(reason),
@@ -664,9 +673,10 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
         /* ... who, removing the account's last admin, takes their place
-         * (the plan's also[0]) and the contacts they held: a row each. */
+         * (the plan's also entry of takes_over's "by") and the contacts
+         * they held: a row each. */
         const json_t *takes = json_object_get(s->data, "takes_over");
-        if (st == ST_OK && json_is_object(takes) && p->nalso == 1)
+        if (st == ST_OK && json_is_object(takes))
             st = finish_take_over(sql, s, takes);
         /* The person's project roles taken with it (a removal from the
          * account: members.c, providers.c): one project.member.remove row

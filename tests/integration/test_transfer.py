@@ -5,7 +5,6 @@ recipients and contacts are the customer's, the account is active, both
 sides are mailed and the audit trail shows each step. The customer's admins
 then see, limit and revoke the providers' access; past its expiry the
 access is refused at once, and `accountd maint` removes it from LDAP."""
-import json
 import os
 import subprocess
 
@@ -3043,17 +3042,6 @@ def test_r20_the_self_demotion_form_with_its_version_sent_twice(api, sql, ldap_a
     assert len(sql.audit(acc.id)) == trail and _mails(sql, acc.id, before) == []
 
 
-def plant_open_intent(sql, account_id, plan, data):
-    """An open set-roles intent as a crash after its LDAP steps leaves it
-    (older than maint's --min-age), holding the account's guard."""
-    sql.rows("INSERT INTO ldap_intents (account_id, kind, actor, plan, data, created_at)"
-             " VALUES (%s, 'set-roles', 'crashed', %s, %s, CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR)",
-             int(account_id), json.dumps(plan), json.dumps(data))
-    intent = sql.value("SELECT MAX(id) AS id FROM ldap_intents WHERE account_id=%s", int(account_id))
-    sql.rows("UPDATE accounts SET intent_id=%s WHERE id=%s", intent, int(account_id))
-    return intent
-
-
 def test_the_repair_job_finishes_a_hand_over_whose_partner_roles_name_no_role(sql, staged, env):
     """A hand-over's intent whose data lists a partner's roles with
     something else than a role's name (a number) is finished by `accountd
@@ -3066,7 +3054,7 @@ def test_the_repair_job_finishes_a_hand_over_whose_partner_roles_name_no_role(sq
     told = S.unique_mail("pt-")
     data = {"handover": {"partners": [{"mail": told, "name": "Pat Partner", "what": "removed",
                                        "roles": [1]}]}}
-    intent = plant_open_intent(sql, acc.id, plan, data)
+    intent = S.plant_open_intent(sql, acc.id, plan, data)
     out = maint(env)
     assert f"intent {intent} (set-roles, account {acc.id}): finished" in out, out
     assert sql.value("SELECT state FROM ldap_intents WHERE id=%s", intent) == "done"
