@@ -1091,12 +1091,13 @@ static int by_admin_after(const struct request *req, unsigned long long account_
  * from a partner is named where they keep roles"): read when a DELETE or
  * a PUT to no roles takes every account role of a partner's or a
  * distributor's person, before the change (no LDAP call in its SQL step).
- * The person's grants (one directory read, the cache while it is live),
- * the open direct children among those accounts (one statement, at most
- * CHILD_ROLES_READ, lowest ids first), their role groups (one directory
- * read, src/role_holders.c's walk for this one person). *out: the mail's
- * data (to, names, removed, person_name, child_count, children), NULL
- * when they hold no role in any child. To the caller and the account's
+ * The person's grants (one directory read, the cache while it is live:
+ * their roles in each account), the open direct children among those
+ * accounts (one statement, at most CHILD_ROLES_READ, lowest ids first),
+ * the role groups of those where they are admin (one directory read, for
+ * whether another admin is there; src/role_holders.c's walk for this one
+ * person). *out: the mail's data (to, names, removed, person_name,
+ * child_count, children), NULL when they hold no role in any child. To the caller and the account's
  * named contacts, else its admins (never the person removed). */
 #define CHILD_ROLES_READ 1000
 
@@ -1115,7 +1116,6 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
     for (size_t i = 0; i < ngrants; i++)
         if (grants[i].account_id != a->id && grants[i].roles)
             json_array_append_new(ids, json_integer((json_int_t)grants[i].account_id));
-    free(grants);
     struct held_child *kids = NULL;
     size_t nkids = 0;
     unsigned long total = 0;
@@ -1127,20 +1127,29 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
     }
     json_decref(ids);
     if (st != ST_OK || nkids == 0) {
+        free(grants);
         account_held_children_free(kids, nkids);
         return st;
     }
     unsigned long long *child_ids = xcalloc(nkids, sizeof(*child_ids));
+    unsigned *child_roles = xcalloc(nkids, sizeof(*child_roles));
     struct role_holders_child *named = xcalloc(nkids, sizeof(*named));
+    qsort(grants, ngrants, sizeof(*grants), role_grant_compare);
     for (size_t i = 0; i < nkids; i++) {
         child_ids[i] = kids[i].id;
+        struct role_grant key = {.account_id = kids[i].id};
+        const struct role_grant *g =
+            bsearch(&key, grants, ngrants, sizeof(key), role_grant_compare);
+        child_roles[i] = g ? g->roles : 0;
         named[i] = (struct role_holders_child){kids[i].id, kids[i].name, kids[i].created};
     }
+    free(grants);
     struct role_holders h = {0};
     char *parent_name = NULL, *by = NULL;
     struct billing_people people = {0};
     struct buf lines = BUF_INIT;
-    st = role_holders_read_person(req->session->ldap, person, a->id, child_ids, nkids, &h);
+    st = role_holders_read_person(req->session->ldap, person, a->id, child_ids, child_roles, nkids,
+                                  &h);
     size_t count = 0;
     const char *children = NULL;
     if (st == ST_OK)
@@ -1182,6 +1191,7 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
     role_holders_free(&h);
     free(named);
     free(child_ids);
+    free(child_roles);
     account_held_children_free(kids, nkids);
     return st;
 }
