@@ -717,23 +717,20 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * anyone, spoken to someone who names no contact here. */
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN) && pr->active && admins <= 1) {
         pr->takes_over = 1;
-        for (unsigned k = 0; k < 2 && st == ST_OK; k++) {
-            char *uid = NULL;
-            st = contact_get(req->session->sql, a->id, k ? "technical" : "primary", &uid);
-            if (st == ST_OK && uid && strcasecmp(uid, person->uid) == 0)
-                pr->contacts |= k ? CONTACT_TECHNICAL : CONTACT_PRIMARY;
-            free(uid);
-        }
-        return st;
+        return contact_kinds_of(req->session->sql, a->id, person->uid, &pr->contacts);
     }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
             return last_admin(req, a, ref, self && !wanted);
         /* A contact is an admin (contacts.c): name another contact first. */
-        const char *kind = NULL;
-        st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);
+        unsigned kinds = 0;
+        st = contact_kinds_of(req->session->sql, a->id, person->uid, &kinds);
         if (st != ST_OK)
             return st;
+        /* The primary contact's words when they are both. */
+        const char *kind = kinds & CONTACT_PRIMARY     ? "primary"
+                           : kinds & CONTACT_TECHNICAL ? "technical"
+                                                       : NULL;
         if (kind && pr->active)
             return problem_set(ref, 409, "contact-admin",
                                kind[0] == 'p'
