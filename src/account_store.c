@@ -8,6 +8,7 @@
 
 #include "body.h"
 #include "caller.h"
+#include "contacts_store.h"
 #include "ldap_store.h"
 #include "providers_store.h"
 #include "result.h"
@@ -157,17 +158,15 @@ json_t *members_json(struct request *req, unsigned long long id, int *st)
     return items;
 }
 
-int contact_kind_of(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                    const char **kind)
+int contact_kinds_of(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                     unsigned *kinds)
 {
-    *kind = NULL;
+    *kinds = 0;
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT kind FROM account_contacts WHERE account_id = ? AND uid = ?"
-                      " ORDER BY kind LIMIT 1",
+    int st = sql_exec(sql, "SELECT kind FROM account_contacts WHERE account_id = ? AND uid = ?",
                       SQL_ARGS(P_INT(account_id), P_STR(uid)), &r);
-    if (st == ST_OK && r.nrows == 1)
-        *kind = strcmp(sql_cell(&r, 0, 0), "primary") == 0 ? "primary" : "technical";
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++)
+        *kinds |= strcmp(sql_cell(&r, i, 0), "primary") == 0 ? CONTACT_PRIMARY : CONTACT_TECHNICAL;
     sql_result_free(&r);
     return st;
 }

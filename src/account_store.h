@@ -215,11 +215,13 @@ int account_children_among(struct sql_store *sql, unsigned long long parent, con
                            unsigned long *total);
 void account_held_children_free(struct held_child *c, size_t n);
 
-/* The contact kind ("primary" or "technical", a static string) that uid
- * holds in account_id, or NULL in *kind. "A contact is an admin": role
- * changes ask it under the account's guard (saga.h) before an admin loses
- * admin, contact changes check the admin role under the same guard. */
-int contact_kind_of(struct sql_store *sql, unsigned long long account_id, const char *uid,
-                    const char **kind);
+/* The contact kinds uid holds in account_id as CONTACT_* bits
+ * (contacts_store.h; 0: none), in one statement. The uids there are the
+ * directory's (contacts.c names the person it found), so uid is the
+ * person's as read from it. "A contact is an admin": role changes ask it
+ * under the account's guard (saga.h) before an admin loses admin, contact
+ * changes check the admin role under the same guard. */
+int contact_kinds_of(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                     unsigned *kinds);
 
 #endif

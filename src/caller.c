@@ -420,15 +420,20 @@ int caller_authorize_also(struct request *req, unsigned long long id, unsigned a
      * there (as service providers: read billing, never order, cancel or
      * upgrade; docs/api.md, "Plans, orders, ..."). The hand-over flag
      * comes with the row read above: no round trip. */
-    if (caller_account_allows(req, out, allowed, parent_allowed))
-        return 0;
     /* The parent's admins on a route that lets them in for its handler's
      * own rule, whatever the parent's kind (ROUTE_PARENT_ADMIN: removing
      * the parent's former people who created the account; round-20
      * walkthrough of seed 001, D1), also when they hold a role here the
      * route does not name; not for a closed parent, whose people no
-     * longer act for it. */
-    if ((out->parent_roles & parent_any) && !out->parent_closed)
+     * longer act for it. The handler learns that it is that rule that
+     * applies to them (out->by_parent_admin): they hold none of those
+     * roles here and are no operator staff, also when a role they hold
+     * here (service-provider) let them in as well. */
+    int parent_lets_in = (out->parent_roles & parent_any) && !out->parent_closed;
+    out->by_parent_admin = parent_lets_in && !req->caller.is_operator && !(out->roles & parent_any);
+    if (caller_account_allows(req, out, allowed, parent_allowed))
+        return 0;
+    if (parent_lets_in)
         return 0;
     if (out->roles) {
         refuse_role(req, allowed, out->roles, refused, also);

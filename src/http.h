@@ -47,6 +47,9 @@ struct account_ref {
     int parent_closed;      /* its parent is closed: the parent's roles open nothing either */
     int parent_distributor; /* its parent is a distributor: only then do the parent's roles open
                                the back office (round-17 walkthrough of seed 001, D1) */
+    int by_parent_admin;    /* the caller is an admin of its parent (not closed) and no admin of
+                               it, on a route that lets the parent's admins in (caller.c:
+                               caller_authorize_also's parent_any; ROUTE_PARENT_ADMIN) */
 };
 
 /* Who is calling, resolved from REMOTE_USER on demand (caller.c). */

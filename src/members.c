@@ -487,7 +487,7 @@ struct parent_removal {
     int takes_over;         /* the person is the account's last admin: the caller becomes admin */
     unsigned caller_before; /* the caller's roles in the account before (takes_over) */
     unsigned contacts;      /* CONTACT_* kinds the person holds, which move to the caller */
-    char *parent_name;      /* malloc'ed, for the refusal and the mails */
+    char *parent_name;      /* malloc'ed, for the refusal and the mails: parent_name_read */
 };
 
 static void parent_removal_free(struct parent_removal *pr)
@@ -496,14 +496,22 @@ static void parent_removal_free(struct parent_removal *pr)
     memset(pr, 0, sizeof(*pr));
 }
 
+/* pr->parent_name, read once where a refusal or a mail says it. */
+static int parent_name_read(struct request *req, const struct account_ref *a,
+                            struct parent_removal *pr)
+{
+    return pr->parent_name ? ST_OK
+                           : account_name_get(req->session->sql, a->parent_id, &pr->parent_name);
+}
+
 /* Does the caller reach this DELETE as an admin of the account's parent
  * only: no admin role in the account itself, an admin of its parent (not
- * closed), no operator staff? The router let them in by the route's
- * ROUTE_PARENT_ADMIN (routes.c). */
-static int by_parent_admin(const struct request *req, const struct account_ref *a, int removal)
+ * closed), no operator staff? The router decided it when it let them in
+ * by the route's ROUTE_PARENT_ADMIN (routes.c, caller.c:
+ * account_ref.by_parent_admin). */
+static int by_parent_admin(const struct account_ref *a, int removal)
 {
-    return removal && !req->caller.is_operator && a->parent_id && !(a->roles & ROLE_ADMIN) &&
-           (a->parent_roles & ROLE_ADMIN) && !a->parent_closed;
+    return removal && a->by_parent_admin;
 }
 
 /* The rule (docs/api.md): the parent's admins may remove from a child
@@ -514,20 +522,17 @@ static int by_parent_admin(const struct request *req, const struct account_ref *
  * held, their roles in the account came from the parent's side; the
  * customer's own people never created the account. One SQL statement and
  * two directory reads (the cache while it is live), on this write path
- * only. Sets pr->active and pr->parent_name. */
+ * only. Sets pr->active. */
 static int parent_former_person(struct request *req, const struct account_ref *a,
                                 const struct person *person, struct parent_removal *pr)
 {
-    int st = account_name_get(req->session->sql, a->parent_id, &pr->parent_name);
-    if (st != ST_OK)
-        return st;
     char ids[32];
     snprintf(ids, sizeof(ids), "[%llu]", a->id);
     struct held_child *kids = NULL;
     size_t nkids = 0;
     unsigned long total = 0;
-    st = account_children_among(req->session->sql, a->parent_id, ids, person->uid, 1, &kids, &nkids,
-                                &total);
+    int st = account_children_among(req->session->sql, a->parent_id, ids, person->uid, 1, &kids,
+                                    &nkids, &total);
     int created = st == ST_OK && nkids == 1 && kids[0].created;
     account_held_children_free(kids, nkids);
     unsigned in_parent = 0;
@@ -545,9 +550,14 @@ static int parent_former_person(struct request *req, const struct account_ref *a
 /* The 403 to an admin of the parent whom the rule does not let remove
  * this person: the same for a uid nobody has, a person who is no member
  * and the account's own people, so that it tells nothing about the
- * account's people. roles: the caller's roles in the account. */
-static int refuse_parent_admin(struct request *req, const struct parent_removal *pr, unsigned roles)
+ * account's people. roles: the caller's roles in the account. ST_REFUSED,
+ * or the store's status when the parent's name cannot be read. */
+static int refuse_parent_admin(struct request *req, const struct account_ref *a,
+                               struct parent_removal *pr, unsigned roles)
 {
+    int st = parent_name_read(req, a, pr);
+    if (st != ST_OK)
+        return st;
     const char *parent = pr->parent_name && *pr->parent_name ? pr->parent_name : "its parent";
     struct buf b = BUF_INIT;
     if (roles)
@@ -559,9 +569,21 @@ static int refuse_parent_admin(struct request *req, const struct parent_removal 
                "; as an administrator of %s you may remove from it only a person who created it "
                "for %s and holds no role in %s any more",
                parent, parent, parent);
-    int st = problem_set(&req->problem, 403, "forbidden", buf_str(&b));
+    st = problem_set(&req->problem, 403, "forbidden", buf_str(&b));
     buf_free(&b);
     return st;
+}
+
+/* The service provider's no-op (round-19 walkthrough of seed 000, D2;
+ * round-20 walkthrough of seed 000, D3): who may name their own roles
+ * (self) and be answered 200 with nothing written when those are the
+ * roles they hold: anyone but operator staff and the account's admins
+ * (and the parent's admin removing the parent's former person, who acts
+ * as an admin: check_role_change), for a change to some roles. */
+static int own_roles_noop_rule(const struct request *req, const struct account_ref *a, int self,
+                               unsigned wanted)
+{
+    return self && wanted && !req->caller.is_operator && !(a->roles & ROLE_ADMIN);
 }
 
 /* The checks of a role change, on the account's role groups as read
@@ -604,7 +626,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * the parent's former person acts as an admin would (round-20
      * walkthrough of seed 001, D1). */
     int full = req->caller.is_operator || (a->roles & ROLE_ADMIN) || pr->active;
-    if (!full && self && wanted && wanted == *before) {
+    if (!pr->active && own_roles_noop_rule(req, a, self, wanted) && wanted == *before) {
         member_index_free(&ix);
         role_groups_free(groups, ngroups);
         *noop = 1;
@@ -695,23 +717,20 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * anyone, spoken to someone who names no contact here. */
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN) && pr->active && admins <= 1) {
         pr->takes_over = 1;
-        for (unsigned k = 0; k < 2 && st == ST_OK; k++) {
-            char *uid = NULL;
-            st = contact_get(req->session->sql, a->id, k ? "technical" : "primary", &uid);
-            if (st == ST_OK && uid && strcasecmp(uid, person->uid) == 0)
-                pr->contacts |= k ? CONTACT_TECHNICAL : CONTACT_PRIMARY;
-            free(uid);
-        }
-        return st;
+        return contact_kinds_of(req->session->sql, a->id, person->uid, &pr->contacts);
     }
     if ((*before & ROLE_ADMIN) && !(wanted & ROLE_ADMIN)) {
         if (admins <= 1)
             return last_admin(req, a, ref, self && !wanted);
         /* A contact is an admin (contacts.c): name another contact first. */
-        const char *kind = NULL;
-        st = contact_kind_of(req->session->sql, a->id, person->uid, &kind);
+        unsigned kinds = 0;
+        st = contact_kinds_of(req->session->sql, a->id, person->uid, &kinds);
         if (st != ST_OK)
             return st;
+        /* The primary contact's words when they are both. */
+        const char *kind = kinds & CONTACT_PRIMARY     ? "primary"
+                           : kinds & CONTACT_TECHNICAL ? "technical"
+                                                       : NULL;
         if (kind && pr->active)
             return problem_set(ref, 409, "contact-admin",
                                kind[0] == 'p'
@@ -1069,14 +1088,16 @@ static int by_admin_after(const struct request *req, unsigned long long account_
  * from a partner is named where they keep roles"): read when a DELETE or
  * a PUT to no roles takes every account role of a partner's or a
  * distributor's person, before the change (no LDAP call in its SQL step).
- * The person's grants (one directory read, the cache while it is live),
- * the open direct children among those accounts (one statement, at most
- * CHILD_ROLES_READ, lowest ids first), their role groups (one directory
- * read, src/role_holders.c's walk for this one person). *out: the mail's
- * data (to, names, removed, person_name, child_count, children), NULL
- * when they hold no role in any child. To the caller and the account's
- * named contacts, else its admins (never the person removed, nor the
- * caller who left by themselves: round-21 walkthrough of seed 001, D3). */
+ * The person's grants (one directory read, the cache while it is live:
+ * their roles in each account), the open direct children among those
+ * accounts (one statement, at most CHILD_ROLES_READ, lowest ids first),
+ * the role groups of those where they are admin (one directory read, for
+ * whether another admin is there; src/role_holders.c's walk for this one
+ * person). *out: the mail's data (to, names, removed, person_name,
+ * child_count, children), NULL when they hold no role in any child. To
+ * the caller and the account's named contacts, else its admins (never
+ * the person removed, nor the caller who left by themselves: round-21
+ * walkthrough of seed 001, D3). */
 #define CHILD_ROLES_READ 1000
 
 static int child_roles_notice(struct request *req, const struct account_ref *a,
@@ -1094,7 +1115,6 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
     for (size_t i = 0; i < ngrants; i++)
         if (grants[i].account_id != a->id && grants[i].roles)
             json_array_append_new(ids, json_integer((json_int_t)grants[i].account_id));
-    free(grants);
     struct held_child *kids = NULL;
     size_t nkids = 0;
     unsigned long total = 0;
@@ -1106,20 +1126,29 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
     }
     json_decref(ids);
     if (st != ST_OK || nkids == 0) {
+        free(grants);
         account_held_children_free(kids, nkids);
         return st;
     }
     unsigned long long *child_ids = xcalloc(nkids, sizeof(*child_ids));
+    unsigned *child_roles = xcalloc(nkids, sizeof(*child_roles));
     struct role_holders_child *named = xcalloc(nkids, sizeof(*named));
+    qsort(grants, ngrants, sizeof(*grants), role_grant_compare);
     for (size_t i = 0; i < nkids; i++) {
         child_ids[i] = kids[i].id;
+        struct role_grant key = {.account_id = kids[i].id};
+        const struct role_grant *g =
+            bsearch(&key, grants, ngrants, sizeof(key), role_grant_compare);
+        child_roles[i] = g ? g->roles : 0;
         named[i] = (struct role_holders_child){kids[i].id, kids[i].name, kids[i].created};
     }
+    free(grants);
     struct role_holders h = {0};
     char *parent_name = NULL, *by = NULL;
     struct billing_people people = {0};
     struct buf lines = BUF_INIT;
-    st = role_holders_read_person(req->session->ldap, person, a->id, child_ids, nkids, &h);
+    st = role_holders_read_person(req->session->ldap, person, a->id, child_ids, child_roles, nkids,
+                                  &h);
     size_t count = 0;
     const char *children = NULL;
     if (st == ST_OK)
@@ -1165,6 +1194,7 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
     role_holders_free(&h);
     free(named);
     free(child_ids);
+    free(child_roles);
     account_held_children_free(kids, nkids);
     return st;
 }
@@ -1177,11 +1207,13 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
  * removed_by, person_name, roles, parent_name, taken_over). */
 static json_t *parent_removal_notice(struct request *req, const struct account_ref *a,
                                      const struct person *person, unsigned before,
-                                     const struct parent_removal *pr, int *st)
+                                     struct parent_removal *pr, int *st)
 {
     struct billing_people people = {0};
     char *by = NULL;
-    *st = billing_people_read_others(req, a->id, &people);
+    *st = parent_name_read(req, a, pr);
+    if (*st == ST_OK)
+        *st = billing_people_read_others(req, a->id, &people);
     if (*st == ST_OK)
         *st = mail_actor_name(req->session->sql, &req->caller, a->id, &by);
     json_t *out = NULL;
@@ -1262,12 +1294,9 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
      * nothing about the account's people. */
     int removal = !wanted && status_ok == 204;
     struct parent_removal pr = {0};
-    int parent_only = by_parent_admin(req, &a, removal);
+    int parent_only = by_parent_admin(&a, removal);
     if (st == ST_NOT_FOUND && parent_only && !(a.roles & ROLE_SERVICE_PROVIDER)) {
-        if (account_name_get(req->session->sql, a.parent_id, &pr.parent_name) == ST_OK)
-            refuse_parent_admin(req, &pr, a.roles);
-        else
-            res_store_failure(req, ST_UNAVAILABLE, "the database");
+        res_store_failure(req, refuse_parent_admin(req, &a, &pr, a.roles), "the database");
         parent_removal_free(&pr);
         return;
     }
@@ -1312,7 +1341,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
     if (st == ST_OK && parent_only) {
         st = parent_former_person(req, &a, &person, &pr);
         if (st == ST_OK && !pr.active && !(a.roles & ROLE_SERVICE_PROVIDER))
-            st = refuse_parent_admin(req, &pr, a.roles);
+            st = refuse_parent_admin(req, &a, &pr, a.roles);
         if (st != ST_OK)
             saga_release(req->session->sql, &s, st == ST_REFUSED ? "refused" : "not applied");
     }
@@ -1507,7 +1536,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
             if (pr.contacts & CONTACT_TECHNICAL)
                 json_array_append_new(kinds, json_string("technical"));
             json_object_set_new(s.data, "takes_over",
-                                json_pack("{s:s, s:o}", "from", person.uid, "contacts", kinds));
+                                json_pack("{s:s, s:o, s:s}", "from", person.uid, "contacts", kinds,
+                                          "by", req->caller.uid));
         }
         json_t *told = parent_removal_notice(req, &a, &person, s.plan.roles_before, &pr, &st);
         if (told)
@@ -1593,9 +1623,12 @@ void members_set_roles(struct request *req)
      * made meanwhile (round-20 walkthrough of seed 000, D3: the seed's
      * self-demotion form sent twice with its _version; the first moved the
      * version on). Everyone else's stale version is 412 at once, as
-     * before. */
-    int maybe_noop = wanted && !req->caller.is_operator && !(req->account.roles & ROLE_ADMIN) &&
-                     req->caller.uid && strcasecmp(req->args[1], req->caller.uid) == 0;
+     * before. The uid named is the caller's own as the directory matches
+     * uids, whatever the case (check_role_change then compares the
+     * person found). */
+    int maybe_noop = own_roles_noop_rule(
+        req, &req->account, req->caller.uid && strcasecmp(req->args[1], req->caller.uid) == 0,
+        wanted);
     int stale = 0;
     if (maybe_noop ? if_match_stale(req, b, &stale) : if_match_fails(req, b))
         return;

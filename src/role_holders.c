@@ -225,16 +225,41 @@ int role_holders_build_person(struct role_holders *out, const struct person *p,
 
 int role_holders_read_person(struct ldap_store *ls, const struct person *p,
                              unsigned long long parent, const unsigned long long *children,
-                             size_t n, struct role_holders *out)
+                             const unsigned *roles, size_t n, struct role_holders *out)
 {
     memset(out, 0, sizeof(*out));
     if (n == 0 || !p->dn)
         return ST_OK;
+    /* The groups of the children where p is admin: whether someone else
+     * is admin there. */
+    unsigned long long *admin_of = xcalloc(n, sizeof(*admin_of));
+    size_t nadmin = 0, nmine = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (roles[i] & ROLE_ADMIN)
+            admin_of[nadmin++] = children[i];
+        else
+            for (unsigned r = 0; r < ROLE_COUNT; r++)
+                nmine += (roles[i] >> r) & 1u;
+    }
     struct role_group *groups = NULL;
     size_t ngroups = 0;
-    int st = ldap_store_role_groups(ls, children, n, &groups, &ngroups);
-    if (st == ST_OK)
-        st = role_holders_build_person(out, p, parent, children, n, groups, ngroups);
+    int st = nadmin ? ldap_store_role_groups(ls, admin_of, nadmin, &groups, &ngroups) : ST_OK;
+    free(admin_of);
+    if (st == ST_OK) {
+        /* Elsewhere p's own memberships as the grants give them: one
+         * group of p alone per role. */
+        struct role_group *all = xcalloc(ngroups + nmine + 1, sizeof(*all));
+        size_t nall = 0;
+        for (size_t g = 0; g < ngroups; g++)
+            all[nall++] = groups[g];
+        char *member = p->dn;
+        for (size_t i = 0; i < n; i++)
+            for (unsigned r = 0; r < ROLE_COUNT && !(roles[i] & ROLE_ADMIN); r++)
+                if (roles[i] & (1u << r))
+                    all[nall++] = (struct role_group){children[i], 1u << r, &member, 1};
+        st = role_holders_build_person(out, p, parent, children, n, all, nall);
+        free(all);
+    }
     role_groups_free(groups, ngroups);
     return st;
 }
@@ -261,23 +286,30 @@ static void add_name_list(struct buf *b, size_t n, void (*item)(struct buf *, co
         buf_printf(b, " and %zu others", n - shown);
 }
 
-/* "Anna Partner (administrator, billing user)": the roles as a mail's
- * sentence says them (template_role_title without its article). */
-static void add_child_holder(struct buf *b, const void *arg, size_t k)
+/* "administrator, billing user": roles as a mail's sentence says them
+ * (template_role_title without its article). */
+static void add_role_words(struct buf *b, unsigned roles)
 {
-    const struct role_holders *h = ((const void *const *)arg)[0];
-    const struct child_holders *c = ((const void *const *)arg)[1];
-    const struct role_holder *who = &c->held[k];
-    buf_printf(b, "%s (", holder_name(h, who->person));
     const char *sep = "";
     for (unsigned r = 0; r < ROLE_COUNT; r++) {
-        if (!(who->roles & (1u << r)))
+        if (!(roles & (1u << r)))
             continue;
         const char *title = template_role_title(role_names[r]);
         const char *space = strchr(title, ' ');
         buf_printf(b, "%s%s", sep, space ? space + 1 : title);
         sep = ", ";
     }
+}
+
+/* "Anna Partner (administrator, billing user)": the roles as
+ * add_role_words says them. */
+static void add_child_holder(struct buf *b, const void *arg, size_t k)
+{
+    const struct role_holders *h = ((const void *const *)arg)[0];
+    const struct child_holders *c = ((const void *const *)arg)[1];
+    const struct role_holder *who = &c->held[k];
+    buf_printf(b, "%s (", holder_name(h, who->person));
+    add_role_words(b, who->roles);
     buf_adds(b, ")");
 }
 
@@ -370,21 +402,6 @@ const char *role_holders_open_children_line(struct buf *b, const struct role_hol
                    one ? "it" : "each");
     }
     return buf_str(b);
-}
-
-/* "administrator, billing user": roles as a mail's sentence says them
- * (template_role_title without its article). */
-static void add_role_words(struct buf *b, unsigned roles)
-{
-    const char *sep = "";
-    for (unsigned r = 0; r < ROLE_COUNT; r++) {
-        if (!(roles & (1u << r)))
-            continue;
-        const char *title = template_role_title(role_names[r]);
-        const char *space = strchr(title, ' ');
-        buf_printf(b, "%s%s", sep, space ? space + 1 : title);
-        sep = ", ";
-    }
 }
 
 const char *role_holders_person_lines(struct buf *b, const struct role_holders *h,

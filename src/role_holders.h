@@ -111,16 +111,18 @@ const char *role_holders_open_children_line(struct buf *b, const struct role_hol
  * parent's only person (the removal from a partner or distributor that
  * leaves them none there, read before it). role_holders_build_person is
  * the pure walk over the children's groups (a group of the parent given
- * is ignored); role_holders_read_person reads those groups through the
- * LDAP adapter in one read, and p itself stands for the read of the
- * people (no second read). *out as role_holders_read fills it (its
- * people: p alone, or none). */
+ * is ignored); role_holders_read_person is given p's roles in each child
+ * (roles[i] for children[i], as ldap_store_grants_of reads them) and reads
+ * through the LDAP adapter, in one read, the groups of only the children
+ * where p is admin (whether another admin is there), and p itself stands
+ * for the read of the people (no second read). *out as role_holders_read
+ * fills it (its people: p alone, or none). */
 int role_holders_build_person(struct role_holders *out, const struct person *p,
                               unsigned long long parent, const unsigned long long *children,
                               size_t n, const struct role_group *groups, size_t ngroups);
 int role_holders_read_person(struct ldap_store *ls, const struct person *p,
                              unsigned long long parent, const unsigned long long *children,
-                             size_t n, struct role_holders *out);
+                             const unsigned *roles, size_t n, struct role_holders *out);
 
 /* One child account as the mail of a person's removal names it: its id
  * and name, and whether the person created it (accounts.created_by),

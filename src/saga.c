@@ -210,9 +210,7 @@ static char *dup_str(const json_t *j, const char *key)
     return s ? xstrdup(s) : NULL;
 }
 
-/* A list of role names as bits: an account's roles (ROLE_*), or, with
- * in_project, a project's (PROJECT_*). -1 for anything else. */
-static int roles_from_json(int in_project, const json_t *a, unsigned *out)
+int roles_from_json(int in_project, const json_t *a, unsigned *out)
 {
     *out = 0;
     if (!json_is_array(a))

@@ -187,6 +187,12 @@ int saga_plan_roles_of(struct ldap_store *ls, const struct saga_plan *p, const c
  * not a plan (p is then zeroed). Roles are lists of role names. */
 json_t *saga_plan_json(const struct saga_plan *p);
 int saga_plan_from_json(const json_t *j, struct saga_plan *p);
+/* A list of role names as bits, as plans and their data hold them: an
+ * account's roles (ROLE_*), or, with in_project, a project's (PROJECT_*).
+ * 0, or -1 when a is no array or one of its entries is no role's name
+ * (not a string too; *out is then 0 when a is no array, else the bits of
+ * the entries before it). */
+int roles_from_json(int in_project, const json_t *a, unsigned *out);
 
 /* The `description` a person created by intent id carries (malloc'ed). */
 char *saga_person_marker(unsigned long long intent_id);

@@ -574,15 +574,23 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
 /* The parent's admin who removed the account's last admin, the parent's
  * former person, in their place (members.c; round-20 walkthrough of seed
  * 001, D1): member.add (or member.set_roles when they held roles here)
- * for the plan's also[0], with the reason, and the contacts the person
- * removed held, now theirs (contact.set each, the ETag moved), and the
- * pending invitations they sent (take_over_invitations: *invitations,
- * *ninvitations). */
+ * for the caller who takes the place (the also entry of takes "by"), with the reason, and the
+ * contacts the person removed held, now theirs (contact.set each, the ETag moved), and the pending
+ * invitations they sent (take_over_invitations: *invitations, *ninvitations). */
 static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes,
                             struct buf *invitations, size_t *ninvitations)
 {
     const struct saga_plan *p = &s->plan;
-    const struct saga_member *m = &p->also[0];
+    /* The caller who takes the place: the plan's also entry of the uid
+     * recorded with it ("by"; an intent recorded before names none, and
+     * its plan had them as its one also entry). */
+    const char *by = json_string_value(json_object_get(takes, "by"));
+    const struct saga_member *m = NULL;
+    for (size_t i = 0; !m && i < p->nalso; i++)
+        if (by ? p->also[i].uid && strcmp(p->also[i].uid, by) == 0 : p->nalso == 1)
+            m = &p->also[i];
+    if (!m)
+        return ST_OK;
     const char *from = json_string_value(json_object_get(takes, "from"));
     char reason[400];
     snprintf(reason, sizeof(reason),
@@ -798,11 +806,12 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
         /* ... who, removing the account's last admin, takes their place
-         * (the plan's also[0]) and the contacts they held: a row each. */
+         * (the plan's also entry of takes_over's "by") and the contacts
+         * they held: a row each. */
         const json_t *takes = json_object_get(s->data, "takes_over");
         struct buf invitations = BUF_INIT;
         size_t ninvitations = 0;
-        if (st == ST_OK && json_is_object(takes) && p->nalso == 1)
+        if (st == ST_OK && json_is_object(takes))
             st = finish_take_over(sql, s, takes, &invitations, &ninvitations);
         /* The person's project roles taken with it (a removal from the
          * account: members.c, providers.c): one project.member.remove row

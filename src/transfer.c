@@ -591,11 +591,12 @@ static int hand_over_invitations(struct sql_store *sql, unsigned long long accou
         if (!uid || json_is_true(json_object_get(p, "operator")))
             continue;
         /* Their roles before it (an intent recorded before round 4 has
-         * none: admin). */
+         * none: admin; a list that holds something else than role names
+         * gives none, and their invitations stay as they are). */
         const json_t *roles = json_object_get(p, "roles");
-        unsigned before = json_is_array(roles) ? 0 : ROLE_ADMIN;
-        for (size_t r = 0; r < json_array_size(roles); r++)
-            before |= role_bit(json_string_value(json_array_get(roles, r)));
+        unsigned before = ROLE_ADMIN;
+        if (json_is_array(roles) && roles_from_json(0, roles, &before) < 0)
+            before = 0;
         json_t *items = NULL;
         st = invitations_sent_by(sql, account_id, uid, &items);
         for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
@@ -994,15 +995,6 @@ static void owner_text(struct buf *b, const json_t *data, const char *account_na
         buf_adds(b, " As its administrator you can name another contact yourself.");
 }
 
-/* The roles of a JSON list as bits. */
-static unsigned roles_of_json(const json_t *list)
-{
-    unsigned bits = 0;
-    for (size_t i = 0; i < json_array_size(list); i++)
-        bits |= role_bit(json_string_value(json_array_get(list, i)));
-    return bits;
-}
-
 /* The partner's people a hand-over by a role change changed or left
  * admin, but who made it (data's "partners", members.c), are each told:
  * handed-over-to-customer (migration 083; round-19 walkthrough of seed
@@ -1021,7 +1013,11 @@ static int mail_partners(struct sql_store *sql, unsigned long long account_id,
         const char *what = json_string_value(json_object_get(p, "what"));
         if (!mail || !*mail || !what)
             continue;
-        unsigned roles = roles_of_json(json_object_get(p, "roles"));
+        /* The roles they held (none when the list holds something else
+         * than role names). */
+        unsigned roles = 0;
+        if (roles_from_json(0, json_object_get(p, "roles"), &roles) < 0)
+            roles = 0;
         const char *note = json_string_value(json_object_get(p, "projects_note"));
         struct buf said = BUF_INIT, access = BUF_INIT;
         if (strcmp(what, "removed") == 0) {

@@ -244,6 +244,18 @@ def roles_in_ldap(conn, account_id, person):
 
 # ---------------------------------------------------------------- SQL
 
+def plant_open_intent(sql, account_id, plan, data):
+    """An open set-roles intent as a crash after its LDAP steps leaves it
+    (older than `accountd maint`'s --min-age), holding the account's
+    guard: plan and data as saga.c writes them. Its id."""
+    sql.rows("INSERT INTO ldap_intents (account_id, kind, actor, plan, data, created_at)"
+             " VALUES (%s, 'set-roles', 'crashed', %s, %s, CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR)",
+             int(account_id), json.dumps(plan), json.dumps(data))
+    intent = sql.value("SELECT MAX(id) AS id FROM ldap_intents WHERE account_id=%s", int(account_id))
+    sql.rows("UPDATE accounts SET intent_id=%s WHERE id=%s", intent, int(account_id))
+    return intent
+
+
 class Sql:
     """A pymysql connection (autocommit, so every read sees the latest
     commit) with three small query helpers."""

@@ -2,6 +2,7 @@
 GET/PUT/DELETE /api/v1/accounts/{id}/members/{uid}, changes made directly in
 LDAP, who may change whom, the last admin, and escaping of uids."""
 import os
+import subprocess
 
 import ldap3
 import pytest
@@ -856,3 +857,41 @@ def test_a_colleague_who_leaves_by_himself_is_not_mailed_about_himself(api, sql,
     _, body = mails[anna.mail.lower()]
     assert body.startswith(f"Hello {anna.name},\n\n{ben.name} left {p.name} (account {p.id}). "
                            f"That took none of the roles {ben.name} holds"), body
+
+
+def test_the_repair_job_records_the_take_over_beside_other_changed_people(sql, make_tenant,
+                                                                          make_person, set_roles):
+    """A parent admin's take-over of the last admin's place, left open by a
+    crash in a plan that changes more people than the caller (a second
+    `also` entry), is finished by `accountd maint` with the caller's
+    member.add row and the contact that moves to them: the repair found the
+    caller as the plan's only `also` entry and skipped both otherwise
+    (review of round 20, M1 item 7)."""
+    t = make_tenant("r20to")
+    gone = make_person(prefix="r20tg")
+    other = make_person(prefix="r20to")
+    set_roles(t.admin, t.account.id, gone, ["member"])
+    set_roles(t.admin, t.account.id, other, ["member"])
+    plan = {"kind": "set-roles", "account_id": int(t.account.id), "person_dn": gone.dn,
+            "person_uid": gone.uid, "roles_before": ["member"], "roles_after": ["member"],
+            "also": [{"dn": other.dn, "uid": other.uid, "roles_before": ["member"],
+                      "roles_after": ["member"]},
+                     {"dn": t.admin.dn, "uid": t.admin.uid, "roles_before": [],
+                      "roles_after": ["admin"]}]}
+    data = {"takes_over": {"from": gone.uid, "contacts": ["technical"], "by": t.admin.uid}}
+    intent = S.plant_open_intent(sql, t.account.id, plan, data)
+    binary = os.path.join(os.path.dirname(os.environ["ACCOUNTD_MAILER"]), "accountd")
+    run = subprocess.run([binary, "maint", "--config", os.environ["ACCOUNTD_CONF"]],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert f"intent {intent} (set-roles, account {t.account.id}): finished" in run.stdout, run.stdout
+    trail = sql.audit(t.account.id)
+    took = [a for a in trail if a["action"] == "member.add" and a["new_value"]["uid"] == t.admin.uid
+            and "took the place of" in a["new_value"].get("reason", "")]
+    assert len(took) == 1 and took[0]["new_value"]["added"] == ["admin"], trail
+    moved = [a for a in trail if a["action"] == "contact.set"
+             and a["new_value"].get("reason", "").startswith("took the place of")]
+    assert [(a["new_value"]["contact"], a["new_value"]["uid"]) for a in moved] == \
+        [("technical", t.admin.uid)], trail
+    assert sql.value("SELECT uid FROM account_contacts WHERE account_id=%s AND kind='technical'",
+                     int(t.account.id)) == t.admin.uid

@@ -3040,3 +3040,23 @@ def test_r20_the_self_demotion_form_with_its_version_sent_twice(api, sql, ldap_a
                                    headers=stale), 412, "precondition-failed")
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
     assert len(sql.audit(acc.id)) == trail and _mails(sql, acc.id, before) == []
+
+
+def test_the_repair_job_finishes_a_hand_over_whose_partner_roles_name_no_role(sql, staged, env):
+    """A hand-over's intent whose data lists a partner's roles with
+    something else than a role's name (a number) is finished by `accountd
+    maint` like any other, and the partner is told: transfer.c read that
+    list with its own copy of saga.c's reader, which took the number for a
+    name and crashed (review of round 20, M1 item 2)."""
+    t, acc, colleague, worker = staged
+    plan = {"kind": "set-roles", "account_id": int(acc.id), "person_dn": worker.dn,
+            "person_uid": worker.uid, "roles_before": ["member"], "roles_after": ["member"]}
+    told = S.unique_mail("pt-")
+    data = {"handover": {"partners": [{"mail": told, "name": "Pat Partner", "what": "removed",
+                                       "roles": [1]}]}}
+    intent = S.plant_open_intent(sql, acc.id, plan, data)
+    out = maint(env)
+    assert f"intent {intent} (set-roles, account {acc.id}): finished" in out, out
+    assert sql.value("SELECT state FROM ldap_intents WHERE id=%s", intent) == "done"
+    assert sql.account(acc.id)["intent_id"] is None
+    assert len(S.outbox_rows(sql, recipient=told)) == 1, S.outbox_rows(sql, account_id=acc.id)
