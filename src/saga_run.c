@@ -574,9 +574,10 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
 /* The parent's admin who removed the account's last admin, the parent's
  * former person, in their place (members.c; round-20 walkthrough of seed
  * 001, D1): member.add (or member.set_roles when they held roles here)
- * for the caller who takes the place (the also entry of takes "by"), with the reason, and the
- * contacts the person removed held, now theirs (contact.set each, the ETag moved), and the pending
- * invitations they sent (take_over_invitations: *invitations, *ninvitations). */
+ * for the caller who takes the place (the plan's also entry of takes'
+ * "by"), with the reason, and the contacts the person removed held, now
+ * theirs (contact.set each, the ETag moved), and the pending invitations
+ * they sent (take_over_invitations: *invitations, *ninvitations). */
 static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes,
                             struct buf *invitations, size_t *ninvitations)
 {
