@@ -1621,20 +1621,22 @@ static int accept_sender_data(struct accept *v)
         if (st == ST_OK)
             provider_side = transfer_partner_person(&side, sender.dn);
         transfer_parent_free(&side);
-    }
-    if (st == ST_OK && sender.mail && *sender.mail && (sender_roles & ROLE_ADMIN)) {
-        st = ldap_store_find_person(req->session->ldap, "uid", v->saga.plan.person_uid, &joined);
-        char *given = invitee_name(v->inv_first, v->inv_last);
-        const char *who = joined.name ? joined.name : given ? given : v->mail;
-        const char *email = joined.mail && *joined.mail ? joined.mail : v->mail;
-        if (st == ST_OK || st == ST_NOT_FOUND) {
-            st = ST_OK;
+        if (st == ST_OK) {
+            int jst =
+                ldap_store_find_person(req->session->ldap, "uid", v->saga.plan.person_uid, &joined);
+            if (jst != ST_NOT_FOUND)
+                st = jst; /* not found: named as invited */
+        }
+        if (st == ST_OK) {
+            char *given = invitee_name(v->inv_first, v->inv_last);
+            const char *who = joined.name ? joined.name : given ? given : v->mail;
+            const char *email = joined.mail && *joined.mail ? joined.mail : v->mail;
             json_object_set_new(v->saga.data, "tell_sender",
                                 json_pack("{s:s, s:s?, s:s, s:s, s:b}", "mail", sender.mail, "name",
                                           sender.name, "joined", who, "email", email,
                                           "provider_side", provider_side));
+            free(given);
         }
-        free(given);
     }
     int told = json_object_get(v->saga.data, "tell_sender") != NULL;
     person_free(&sender);
