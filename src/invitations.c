@@ -505,18 +505,21 @@ static json_t *invite_result(const struct invite *v)
  * that mail AND who is in the caller's tenant tree; anyone else (unknown,
  * or known outside the tree) is left empty and gets an invitation mail,
  * so the answer never tells whether the directory knows the address. */
+static int keep_if_in_tree(struct request *req, struct person *known)
+{
+    int in = 0;
+    int st = caller_tree_holds(req, known->dn, known->uid, &in);
+    if (st != ST_OK || !in)
+        person_free(known);
+    return st;
+}
+
 int invitation_find_addable(struct request *req, const char *email, struct person *known)
 {
     int st = ldap_store_find_person(req->session->ldap, "mail", email, known);
     if (st == ST_NOT_FOUND)
         return ST_OK;
-    if (st != ST_OK)
-        return st;
-    int in = 0;
-    st = caller_tree_holds(req, known->dn, known->uid, &in);
-    if (st != ST_OK || !in)
-        person_free(known);
-    return st;
+    return st == ST_OK ? keep_if_in_tree(req, known) : st;
 }
 
 /* A service provider's invitation to service-provider of a person LDAP
@@ -524,6 +527,13 @@ int invitation_find_addable(struct request *req, const char *email, struct perso
  * account revoked: *refused = 1 (providers_store.h). Only the revoked
  * person's address is told apart, and only to a provider of that same
  * account, which the 403 says. */
+static int provider_regrant_refused_of(struct request *req, const struct account_ref *a,
+                                       const struct person *p, int *refused)
+{
+    *refused = 0;
+    return p->dn ? provider_revoked_by_admin(req->session->sql, a->id, p->uid, refused) : ST_OK;
+}
+
 static int provider_regrant_refused(struct request *req, const struct account_ref *a,
                                     const char *email, int *refused)
 {
@@ -534,7 +544,7 @@ static int provider_regrant_refused(struct request *req, const struct account_re
         return ST_OK;
     if (st != ST_OK)
         return st;
-    st = provider_revoked_by_admin(req->session->sql, a->id, p.uid, refused);
+    st = provider_regrant_refused_of(req, a, &p, refused);
     person_free(&p);
     return st;
 }
@@ -698,26 +708,19 @@ out:
  * holds a role in the project already (round-20 walkthrough of seed 003,
  * D1: a project-only owner's invitation of a person of the project,
  * whom GET /projects/{pid} shows them with name and mail, was mailed as a
- * stranger's). Anyone else is left empty and invited. */
-static int project_find_addable(struct request *req, struct invite *v)
+ * stranger's). Anyone else is left empty and invited. v->known: the
+ * person LDAP knows by the mail (or none), groups: the project's role
+ * groups, as the caller read them. */
+static int project_find_addable(struct request *req, struct invite *v,
+                                const struct role_group *groups, size_t ngroups)
 {
-    int st = ldap_store_find_person(req->session->ldap, "mail", v->email, &v->known);
-    if (st == ST_NOT_FOUND)
+    if (!v->known.dn)
         return ST_OK;
-    if (st != ST_OK)
-        return st;
-    struct saga_plan plan = {
-        .kind = SAGA_PROJECT_ROLES, .account_id = v->account->id, .project_id = v->project_id};
-    unsigned roles = 0;
-    st = saga_plan_roles_of(req->session->ldap, &plan, v->known.dn, &roles);
-    if (st == ST_NOT_FOUND)
-        st = ST_OK; /* the project's groups are gone: its saga answers 404 */
-    int in = roles != 0;
-    if (st == ST_OK && !in)
-        st = caller_tree_holds(req, v->known.dn, v->known.uid, &in);
-    if (st != ST_OK || !in)
-        person_free(&v->known);
-    return st;
+    for (size_t g = 0; g < ngroups; g++)
+        for (size_t i = 0; i < groups[g].nmembers; i++)
+            if (ldap_dn_equal(groups[g].members[i], v->known.dn))
+                return ST_OK; /* already in the project */
+    return keep_if_in_tree(req, &v->known);
 }
 
 void project_invitations_create(struct request *req)
@@ -736,28 +739,44 @@ void project_invitations_create(struct request *req)
     v.account = &a;
     json_t *project = NULL;
     char *account_name = NULL, *place = NULL;
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
     int st = project_read(req->session->sql, v.project_id, &project);
     /* A project whose groups an LDAP administrator deleted is no project
-     * (GET /projects/{pid} is 404 too): nobody is invited to it. */
+     * (GET /projects/{pid} is 404 too): nobody is invited to it. Its
+     * groups, read once, also say who is in it (project_find_addable). */
     if (st == ST_OK)
-        st = project_in_directory(req, a.id, v.project_id, v.role);
-    if (st == ST_NOT_FOUND) {
+        st = ldap_store_project_groups(req->session->ldap, a.id, v.project_id, &groups, &ngroups);
+    unsigned there = 0;
+    for (size_t g = 0; st == ST_OK && g < ngroups; g++)
+        there |= groups[g].role;
+    if (st == ST_NOT_FOUND || (st == ST_OK && !(there & v.role))) {
         json_decref(project);
+        role_groups_free(groups, ngroups);
         refuse(req, 404, "not-found", "no such project");
         return;
+    }
+    /* The person LDAP knows by the address, read once. */
+    if (st == ST_OK) {
+        st = ldap_store_find_person(req->session->ldap, "mail", v.email, &v.known);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
     }
     /* Whom an admin of the account revoked gets no project role from
      * anyone else either (round-12 walkthrough of seed 000, D1). */
     int refused = 0;
     if (st == ST_OK && !req->caller.is_operator && !(a.roles & ROLE_ADMIN))
-        st = provider_regrant_refused(req, &a, v.email, &refused);
+        st = provider_regrant_refused_of(req, &a, &v.known, &refused);
     if (st == ST_OK && refused) {
         json_decref(project);
+        role_groups_free(groups, ngroups);
+        person_free(&v.known);
         refuse(req, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
         return;
     }
     if (st == ST_OK)
-        st = project_find_addable(req, &v);
+        st = project_find_addable(req, &v, groups, ngroups);
+    role_groups_free(groups, ngroups);
     if (st == ST_OK && v.known.dn) {
         st = account_name_get(req->session->sql, a.id, &account_name);
         if (st == ST_OK) {
