@@ -28,16 +28,16 @@ static int is_left_out(const struct caller *but, const struct person *who)
 }
 
 /* Adds who's address, greeted by their name, unless they have none or
- * are but (the caller left out; NULL: nobody); once: not again when the
- * people hold the address already (case ignored). */
-static void add_person(struct billing_people *p, const struct person *who, const struct caller *but,
-                       int once)
+ * are but (the caller left out; NULL: nobody), or the people hold the
+ * address already (case ignored: one person named both primary and
+ * technical contact, or a contact who also acts, is there once). */
+static void add_person(struct billing_people *p, const struct person *who, const struct caller *but)
 {
     const char *mail = who->mail;
     if (!mail || !*mail || is_left_out(but, who))
         return;
     mail_names_add_person(&p->names, who);
-    for (size_t i = 0; once && i < p->n; i++)
+    for (size_t i = 0; i < p->n; i++)
         if (strcasecmp(p->mails[i], mail) == 0)
             return;
     char **grown = realloc(p->mails, (p->n + 1) * sizeof(char *));
@@ -65,7 +65,7 @@ static int read_admins(struct request *req, unsigned long long account_id, const
         if (st != ST_OK)
             break;
         for (size_t i = 0; i < npeople; i++) {
-            add_person(out, &people[i], but, 0);
+            add_person(out, &people[i], but);
             person_free(&people[i]);
         }
         free(people);
@@ -106,9 +106,9 @@ static int contacts_else_admins(struct request *req, unsigned long long account_
     memset(out, 0, sizeof(*out));
     /* Both named contacts get the transactional mail (Inflectra: "these
      * users will also receive email notifications"); one person named as
-     * both gets it once (outbox_queue drops repeated addresses). A contact
-     * is an admin: one who is not (any more: changed in LDAP directly) is
-     * no contact (docs/api.md). */
+     * both gets it once (add_person). A contact is an admin: one who is
+     * not (any more: changed in LDAP directly) is no contact
+     * (docs/api.md). */
     static const char *const kinds[] = {"primary", "technical"};
     for (size_t k = 0; k < 2; k++) {
         char *uid = NULL;
@@ -117,7 +117,7 @@ static int contacts_else_admins(struct request *req, unsigned long long account_
             struct person p = {0};
             st = contacts_entry(req, account_id, uid, &p);
             if (st == ST_OK)
-                add_person(out, &p, but, 0);
+                add_person(out, &p, but);
             person_free(&p);
             /* ST_NOT_FOUND: LDAP has no accounts subtree to read roles
              * in; no contact then either. */
@@ -170,7 +170,7 @@ void billing_people_add_actor(struct request *req, unsigned long long account_id
         return;
     /* Once: a contact (or an admin) already is not added again. */
     struct person actor = {.mail = req->caller.mail, .name = req->caller.name};
-    add_person(p, &actor, NULL, 1);
+    add_person(p, &actor, NULL);
 }
 
 void billing_people_free(struct billing_people *p)

@@ -226,9 +226,6 @@ int caller_sees_account(struct request *req, unsigned long long id, int *sees)
  * none: effective_roles, one SQL read only for such a grant)? */
 static int manages_account(struct request *req, unsigned long long id, int *st)
 {
-    *st = ST_OK;
-    if (!(caller_roles(req, id) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
-        return 0;
     return (effective_roles(req, id, st) & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)) != 0;
 }
 

@@ -227,8 +227,8 @@ static void add_known(struct invite *v)
      * the account's named contacts (else its admins) are told (round-19
      * walkthrough of seed 000, D3); an admin's or operator's addition
      * mails nobody extra. */
-    if (v->role == ROLE_SERVICE_PROVIDER && !req->caller.is_operator &&
-        !(v->account->roles & ROLE_ADMIN)) {
+    if (providers_grant_told(v->account->roles, req->caller.is_operator, s.plan.roles_before,
+                             s.plan.roles_after)) {
         json_t *notice = NULL;
         st = providers_grant_notice(req, v->account->id, inviter, &v->known,
                                     PROVIDER_GRANTED_AT_ONCE, &notice);
@@ -505,18 +505,21 @@ static json_t *invite_result(const struct invite *v)
  * that mail AND who is in the caller's tenant tree; anyone else (unknown,
  * or known outside the tree) is left empty and gets an invitation mail,
  * so the answer never tells whether the directory knows the address. */
+static int keep_if_in_tree(struct request *req, struct person *known)
+{
+    int in = 0;
+    int st = caller_tree_holds(req, known->dn, known->uid, &in);
+    if (st != ST_OK || !in)
+        person_free(known);
+    return st;
+}
+
 int invitation_find_addable(struct request *req, const char *email, struct person *known)
 {
     int st = ldap_store_find_person(req->session->ldap, "mail", email, known);
     if (st == ST_NOT_FOUND)
         return ST_OK;
-    if (st != ST_OK)
-        return st;
-    int in = 0;
-    st = caller_tree_holds(req, known->dn, known->uid, &in);
-    if (st != ST_OK || !in)
-        person_free(known);
-    return st;
+    return st == ST_OK ? keep_if_in_tree(req, known) : st;
 }
 
 /* A service provider's invitation to service-provider of a person LDAP
@@ -524,6 +527,13 @@ int invitation_find_addable(struct request *req, const char *email, struct perso
  * account revoked: *refused = 1 (providers_store.h). Only the revoked
  * person's address is told apart, and only to a provider of that same
  * account, which the 403 says. */
+static int provider_regrant_refused_of(struct request *req, const struct account_ref *a,
+                                       const struct person *p, int *refused)
+{
+    *refused = 0;
+    return p->dn ? provider_revoked_by_admin(req->session->sql, a->id, p->uid, refused) : ST_OK;
+}
+
 static int provider_regrant_refused(struct request *req, const struct account_ref *a,
                                     const char *email, int *refused)
 {
@@ -534,7 +544,7 @@ static int provider_regrant_refused(struct request *req, const struct account_re
         return ST_OK;
     if (st != ST_OK)
         return st;
-    st = provider_revoked_by_admin(req->session->sql, a->id, p.uid, refused);
+    st = provider_regrant_refused_of(req, a, &p, refused);
     person_free(&p);
     return st;
 }
@@ -698,26 +708,19 @@ out:
  * holds a role in the project already (round-20 walkthrough of seed 003,
  * D1: a project-only owner's invitation of a person of the project,
  * whom GET /projects/{pid} shows them with name and mail, was mailed as a
- * stranger's). Anyone else is left empty and invited. */
-static int project_find_addable(struct request *req, struct invite *v)
+ * stranger's). Anyone else is left empty and invited. v->known: the
+ * person LDAP knows by the mail (or none), groups: the project's role
+ * groups, as the caller read them. */
+static int project_find_addable(struct request *req, struct invite *v,
+                                const struct role_group *groups, size_t ngroups)
 {
-    int st = ldap_store_find_person(req->session->ldap, "mail", v->email, &v->known);
-    if (st == ST_NOT_FOUND)
+    if (!v->known.dn)
         return ST_OK;
-    if (st != ST_OK)
-        return st;
-    struct saga_plan plan = {
-        .kind = SAGA_PROJECT_ROLES, .account_id = v->account->id, .project_id = v->project_id};
-    unsigned roles = 0;
-    st = saga_plan_roles_of(req->session->ldap, &plan, v->known.dn, &roles);
-    if (st == ST_NOT_FOUND)
-        st = ST_OK; /* the project's groups are gone: its saga answers 404 */
-    int in = roles != 0;
-    if (st == ST_OK && !in)
-        st = caller_tree_holds(req, v->known.dn, v->known.uid, &in);
-    if (st != ST_OK || !in)
-        person_free(&v->known);
-    return st;
+    for (size_t g = 0; g < ngroups; g++)
+        for (size_t i = 0; i < groups[g].nmembers; i++)
+            if (ldap_dn_equal(groups[g].members[i], v->known.dn))
+                return ST_OK; /* already in the project */
+    return keep_if_in_tree(req, &v->known);
 }
 
 void project_invitations_create(struct request *req)
@@ -736,28 +739,44 @@ void project_invitations_create(struct request *req)
     v.account = &a;
     json_t *project = NULL;
     char *account_name = NULL, *place = NULL;
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
     int st = project_read(req->session->sql, v.project_id, &project);
     /* A project whose groups an LDAP administrator deleted is no project
-     * (GET /projects/{pid} is 404 too): nobody is invited to it. */
+     * (GET /projects/{pid} is 404 too): nobody is invited to it. Its
+     * groups, read once, also say who is in it (project_find_addable). */
     if (st == ST_OK)
-        st = project_in_directory(req, a.id, v.project_id, v.role);
-    if (st == ST_NOT_FOUND) {
+        st = ldap_store_project_groups(req->session->ldap, a.id, v.project_id, &groups, &ngroups);
+    unsigned there = 0;
+    for (size_t g = 0; st == ST_OK && g < ngroups; g++)
+        there |= groups[g].role;
+    if (st == ST_NOT_FOUND || (st == ST_OK && !(there & v.role))) {
         json_decref(project);
+        role_groups_free(groups, ngroups);
         refuse(req, 404, "not-found", "no such project");
         return;
+    }
+    /* The person LDAP knows by the address, read once. */
+    if (st == ST_OK) {
+        st = ldap_store_find_person(req->session->ldap, "mail", v.email, &v.known);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
     }
     /* Whom an admin of the account revoked gets no project role from
      * anyone else either (round-12 walkthrough of seed 000, D1). */
     int refused = 0;
     if (st == ST_OK && !req->caller.is_operator && !(a.roles & ROLE_ADMIN))
-        st = provider_regrant_refused(req, &a, v.email, &refused);
+        st = provider_regrant_refused_of(req, &a, &v.known, &refused);
     if (st == ST_OK && refused) {
         json_decref(project);
+        role_groups_free(groups, ngroups);
+        person_free(&v.known);
         refuse(req, 403, "forbidden", PROVIDER_REVOKED_DETAIL);
         return;
     }
     if (st == ST_OK)
-        st = project_find_addable(req, &v);
+        st = project_find_addable(req, &v, groups, ngroups);
+    role_groups_free(groups, ngroups);
     if (st == ST_OK && v.known.dn) {
         st = account_name_get(req->session->sql, a.id, &account_name);
         if (st == ST_OK) {
@@ -1178,6 +1197,15 @@ struct accept {
     int transfer;              /* a hand-over invitation (transfer.h) */
     int names_contact;         /* the contact person of the account's create */
     struct handover *handover; /* its people and LDAP steps */
+    /* As the accept read them, for the mails' data after it: the sender
+     * (accept_inviter; dn NULL without one), their roles in the account,
+     * and whether they are operator staff (-1: not asked); the person who
+     * joins (accept_person; dn NULL for a person it created, read when
+     * first needed: accept_joined). */
+    struct person inviter;
+    unsigned inviter_roles;
+    int inviter_operator;
+    struct person joined;
 };
 
 /* A uid from the mail's local part: lower case, [a-z0-9._-], starting
@@ -1413,29 +1441,33 @@ int invitation_roles_keep(unsigned roles, unsigned role, int project, int transf
     return 0;
 }
 
-int invitation_sender_holds(struct request *req, unsigned long long account_id,
-                            unsigned long long project_id, unsigned role, int transfer,
-                            const char *uid, int *holds, int *gone)
+/* invitation_sender_holds, keeping what it read: the sender in *inviter
+ * (the caller frees it), their roles in the account in *roles, and in
+ * *is_operator whether they are operator staff (-1: not asked). */
+static int sender_holds(struct request *req, unsigned long long account_id,
+                        unsigned long long project_id, unsigned role, int transfer, const char *uid,
+                        struct person *inviter, unsigned *roles, int *is_operator, int *holds,
+                        int *gone)
 {
-    struct person inviter = {0};
-    int st = ldap_store_find_person(req->session->ldap, "uid", uid, &inviter);
+    int st = ldap_store_find_person(req->session->ldap, "uid", uid, inviter);
     *gone = st == ST_NOT_FOUND;
     *holds = 0;
-    unsigned roles = 0;
+    *roles = 0;
+    *is_operator = -1;
     if (st == ST_OK)
-        st = ldap_store_roles_of(req->session->ldap, account_id, inviter.dn, &roles);
-    int keep = st == ST_OK ? invitation_roles_keep(roles, role, project_id != 0, transfer) : 0;
+        st = ldap_store_roles_of(req->session->ldap, account_id, inviter->dn, roles);
+    int keep = st == ST_OK ? invitation_roles_keep(*roles, role, project_id != 0, transfer) : 0;
     if (keep == 2)
         *holds = 1;
     else if (keep == 1) {
         int expired = 0;
-        st = provider_access_expired(req->session->sql, account_id, inviter.uid, &expired);
+        st = provider_access_expired(req->session->sql, account_id, inviter->uid, &expired);
         *holds = st == ST_OK && !expired;
     }
     if (st == ST_OK && !*holds && project_id) {
         struct saga_plan plan = {.account_id = account_id, .project_id = project_id};
         unsigned project_roles = 0;
-        st = saga_plan_roles_of(req->session->ldap, &plan, inviter.dn, &project_roles);
+        st = saga_plan_roles_of(req->session->ldap, &plan, inviter->dn, &project_roles);
         if (st == ST_NOT_FOUND)
             st = ST_OK; /* the project is gone: accept_person says so */
         *holds = st == ST_OK && (project_roles & PROJECT_OWNER);
@@ -1443,12 +1475,28 @@ int invitation_sender_holds(struct request *req, unsigned long long account_id,
     unsigned long long op = st == ST_OK && !*holds ? operator_account_id(req) : 0;
     if (op) {
         unsigned op_roles = 0;
-        st = ldap_store_roles_of(req->session->ldap, op, inviter.dn, &op_roles);
+        st = ldap_store_roles_of(req->session->ldap, op, inviter->dn, &op_roles);
         *holds = st == ST_OK && (op_roles & ROLE_ADMIN);
+        if (st == ST_OK || st == ST_NOT_FOUND)
+            *is_operator = *holds;
+    } else if (st == ST_OK && !*holds) {
+        *is_operator = 0; /* no operator account */
     }
-    person_free(&inviter);
     /* Deleted from the directory, or in no role group: holds nothing. */
     return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
+int invitation_sender_holds(struct request *req, unsigned long long account_id,
+                            unsigned long long project_id, unsigned role, int transfer,
+                            const char *uid, int *holds, int *gone)
+{
+    struct person inviter = {0};
+    unsigned roles;
+    int is_operator;
+    int st = sender_holds(req, account_id, project_id, role, transfer, uid, &inviter, &roles,
+                          &is_operator, holds, gone);
+    person_free(&inviter);
+    return st;
 }
 
 static int accept_inviter(struct accept *v)
@@ -1457,8 +1505,8 @@ static int accept_inviter(struct accept *v)
     if (!v->invited_by)
         return ST_OK;
     int holds = 0, gone = 0;
-    int st = invitation_sender_holds(req, v->account_id, v->project_id, v->role, v->transfer,
-                                     v->invited_by, &holds, &gone);
+    int st = sender_holds(req, v->account_id, v->project_id, v->role, v->transfer, v->invited_by,
+                          &v->inviter, &v->inviter_roles, &v->inviter_operator, &holds, &gone);
     if (st != ST_OK || holds)
         return st;
     /* A project invitation's sender was its owner, maybe never in the
@@ -1539,11 +1587,24 @@ static int accept_person(struct accept *v)
     }
     s->plan.person_dn = xstrdup(known.dn);
     s->plan.person_uid = xstrdup(known.uid);
-    person_free(&known);
+    v->joined = known;
     /* The account's role groups, or the project's (plan.project_id). */
     st = saga_plan_roles_of(req->session->ldap, &s->plan, s->plan.person_dn, &s->plan.roles_before);
     s->plan.roles_after = s->plan.roles_before | v->role;
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
+}
+
+/* The person who joins, as accept_person read them, or (a person it
+ * created) as the directory has them now: ST_OK, or ST_NOT_FOUND with
+ * *p an empty person. */
+static int accept_joined(struct accept *v, const struct person **p)
+{
+    int st = ST_OK;
+    if (!v->joined.dn)
+        st = ldap_store_find_person(v->req->session->ldap, "uid", v->saga.plan.person_uid,
+                                    &v->joined);
+    *p = &v->joined;
+    return st;
 }
 
 /* The account's contact person: their name and mail, for the
@@ -1553,33 +1614,33 @@ static int accept_contact_data(struct accept *v)
 {
     struct request *req = v->req;
     struct saga *s = &v->saga;
-    struct person p = {0};
-    int st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &p);
+    const struct person *p;
+    int st = accept_joined(v, &p);
     if (st == ST_OK) {
-        json_object_set_new(s->data, "contact_name", json_string(p.name ? p.name : p.uid));
-        json_object_set_new(s->data, "contact_mail", json_string(p.mail ? p.mail : v->mail));
+        json_object_set_new(s->data, "contact_name", json_string(p->name ? p->name : p->uid));
+        json_object_set_new(s->data, "contact_mail", json_string(p->mail ? p->mail : v->mail));
     }
     /* The names that greet the mail's readers: theirs and those of the
      * recipients who are people (round-11 leftover of seed 000, D5). */
     struct mail_names names = MAIL_NAMES_INIT;
-    mail_names_add(&names, p.mail ? p.mail : v->mail, p.name);
+    mail_names_add(&names, p->mail ? p->mail : v->mail, p->name);
     if (st == ST_OK) {
         mail_names_read_recipients(req->session->sql, req->session->ldap, v->account_id, NULL, 0,
                                    &names);
         json_object_set_new(s->data, "contact_names", mail_names_json(&names));
     }
     mail_names_free(&names);
-    person_free(&p);
     /* Who named them: the invitation's inviter, by name when the
      * directory still has them (the contact-changed mail says it), with
      * the organization they act for, as their invitation named them
-     * (mail_actor_name; round-17 walkthrough of seed 004, D3). */
-    struct person inviter = {0};
+     * (mail_actor_name; round-17 walkthrough of seed 004, D3); as
+     * accept_inviter read them. */
+    const struct person *inviter = &v->inviter;
     if (st == ST_OK && v->invited_by) {
-        int ist = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
+        int ist = inviter->dn ? ST_OK : ST_NOT_FOUND;
         char *by = NULL;
         if (ist == ST_OK)
-            st = mail_person_actor_name(req->session->sql, req->session->ldap, &inviter,
+            st = mail_person_actor_name(req->session->sql, req->session->ldap, inviter,
                                         v->account_id, &by);
         if (st == ST_OK && (ist == ST_OK || ist == ST_NOT_FOUND))
             json_object_set_new(s->data, "contact_named_by", json_string(by ? by : v->invited_by));
@@ -1590,16 +1651,13 @@ static int accept_contact_data(struct accept *v)
          * whether they are an admin of the account still (else the mail
          * does not send its readers to them; round-14 walkthroughs of
          * seeds 000 and 004, D1). */
-        unsigned roles = 0;
-        if (ist == ST_OK && inviter.mail)
-            json_object_set_new(s->data, "contact_named_by_mail", json_string(inviter.mail));
-        if (ist == ST_OK && st == ST_OK)
-            st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
+        unsigned roles = ist == ST_OK ? v->inviter_roles : 0;
+        if (ist == ST_OK && inviter->mail)
+            json_object_set_new(s->data, "contact_named_by_mail", json_string(inviter->mail));
         if (st == ST_OK)
             json_object_set_new(s->data, "contact_named_by_admin",
                                 json_boolean((roles & ROLE_ADMIN) != 0));
     }
-    person_free(&inviter);
     /* A reseller whose storefront went live while the invitation was
      * pending: the welcome the contact gets when they are named
      * (billing_notify.h; round-12 walkthrough of seed 002, D3). */
@@ -1632,36 +1690,34 @@ static int accept_sender_data(struct accept *v)
     struct request *req = v->req;
     if (v->transfer || v->project_id || v->role != ROLE_ADMIN || !v->invited_by)
         return ST_OK;
-    struct person sender = {0}, joined = {0};
-    unsigned sender_roles = 0;
+    /* The sender and their roles as accept_inviter read them. */
+    const struct person *sender = &v->inviter;
     int provider_side = 0;
-    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &sender);
-    if (st == ST_OK && sender.mail && *sender.mail)
-        st = ldap_store_roles_of(req->session->ldap, v->account_id, sender.dn, &sender_roles);
-    if (st == ST_OK && sender.mail && *sender.mail && (sender_roles & ROLE_ADMIN)) {
+    int st = ST_OK;
+    if (sender->dn && sender->mail && *sender->mail && (v->inviter_roles & ROLE_ADMIN)) {
         struct transfer_parent side;
         st = transfer_parent_people(req, v->account_id, &side);
         if (st == ST_OK)
-            provider_side = transfer_partner_person(&side, sender.dn);
+            provider_side = transfer_partner_person(&side, sender->dn);
         transfer_parent_free(&side);
-    }
-    if (st == ST_OK && sender.mail && *sender.mail && (sender_roles & ROLE_ADMIN)) {
-        st = ldap_store_find_person(req->session->ldap, "uid", v->saga.plan.person_uid, &joined);
-        char *given = invitee_name(v->inv_first, v->inv_last);
-        const char *who = joined.name ? joined.name : given ? given : v->mail;
-        const char *email = joined.mail && *joined.mail ? joined.mail : v->mail;
-        if (st == ST_OK || st == ST_NOT_FOUND) {
-            st = ST_OK;
-            json_object_set_new(v->saga.data, "tell_sender",
-                                json_pack("{s:s, s:s?, s:s, s:s, s:b}", "mail", sender.mail, "name",
-                                          sender.name, "joined", who, "email", email,
-                                          "provider_side", provider_side));
+        const struct person *joined = &v->joined;
+        if (st == ST_OK) {
+            int jst = accept_joined(v, &joined);
+            if (jst != ST_NOT_FOUND)
+                st = jst; /* not found: named as invited */
         }
-        free(given);
+        if (st == ST_OK) {
+            char *given = invitee_name(v->inv_first, v->inv_last);
+            const char *who = joined->name ? joined->name : given ? given : v->mail;
+            const char *email = joined->mail && *joined->mail ? joined->mail : v->mail;
+            json_object_set_new(v->saga.data, "tell_sender",
+                                json_pack("{s:s, s:s?, s:s, s:s, s:b}", "mail", sender->mail,
+                                          "name", sender->name, "joined", who, "email", email,
+                                          "provider_side", provider_side));
+            free(given);
+        }
     }
     int told = json_object_get(v->saga.data, "tell_sender") != NULL;
-    person_free(&sender);
-    person_free(&joined);
     if (st == ST_NOT_FOUND)
         st = ST_OK;
     return st == ST_OK && told ? saga_record_plan(req->session->sql, &v->saga) : st;
@@ -1677,31 +1733,31 @@ static int accept_grant_data(struct accept *v)
 {
     struct request *req = v->req;
     struct saga *s = &v->saga;
-    if (v->project_id || v->transfer || v->role != ROLE_SERVICE_PROVIDER || !v->invited_by ||
-        (s->plan.roles_before & ROLE_SERVICE_PROVIDER))
+    if (v->project_id || v->transfer || !v->invited_by)
         return ST_OK;
-    struct person inviter = {0}, grantee = {0};
-    int st = ldap_store_find_person(req->session->ldap, "uid", v->invited_by, &inviter);
-    unsigned roles = 0;
-    int is_operator = 0;
-    if (st == ST_OK)
-        st = ldap_store_roles_of(req->session->ldap, v->account_id, inviter.dn, &roles);
-    if (st == ST_OK && !(roles & ROLE_ADMIN))
-        st = person_is_operator(req, inviter.dn, &is_operator);
+    /* The sender, their roles and (when it was asked) whether they are
+     * operator staff, as accept_inviter read them; asked now only when
+     * the rest of the rule holds. */
+    const struct person *inviter = &v->inviter;
+    int st = inviter->dn ? ST_OK : ST_NOT_FOUND;
+    int is_operator = v->inviter_operator;
+    if (st == ST_OK && is_operator < 0 &&
+        providers_grant_told(v->inviter_roles, 0, s->plan.roles_before, s->plan.roles_after))
+        st = person_is_operator(req, inviter->dn, &is_operator);
     json_t *notice = NULL;
-    if (st == ST_OK && !(roles & ROLE_ADMIN) && !is_operator) {
+    if (st == ST_OK && providers_grant_told(v->inviter_roles, is_operator > 0, s->plan.roles_before,
+                                            s->plan.roles_after)) {
         char *by = NULL;
-        st = mail_person_actor_name(req->session->sql, req->session->ldap, &inviter, v->account_id,
+        const struct person *grantee = &v->joined;
+        st = mail_person_actor_name(req->session->sql, req->session->ldap, inviter, v->account_id,
                                     &by);
         if (st == ST_OK)
-            st = ldap_store_find_person(req->session->ldap, "uid", s->plan.person_uid, &grantee);
+            st = accept_joined(v, &grantee);
         if (st == ST_OK)
-            st = providers_grant_notice(req, v->account_id, by, &grantee,
+            st = providers_grant_notice(req, v->account_id, by, grantee,
                                         PROVIDER_GRANTED_BY_INVITATION, &notice);
         free(by);
     }
-    person_free(&inviter);
-    person_free(&grantee);
     if (st == ST_NOT_FOUND)
         st = ST_OK; /* a sender gone from the directory: accept_inviter refused it */
     if (notice)
@@ -1797,7 +1853,7 @@ static int accept_commit_tx(struct sql_store *sql, void *arg)
 void invitations_accept(struct request *req)
 {
     static const char *const allowed[] = {"uid", "password", "first_name", "last_name", NULL};
-    struct accept v = {.req = req, .token = req->args[0]};
+    struct accept v = {.req = req, .token = req->args[0], .inviter_operator = -1};
     /* The token first: an unknown, used, revoked or expired one is 404 or
      * 410 whatever the body says (a 422 about the password would hide
      * that the link is dead). */
@@ -1926,6 +1982,8 @@ void invitations_accept(struct request *req)
     }
     transfer_forget(&v.handover);
     saga_free(s);
+    person_free(&v.inviter);
+    person_free(&v.joined);
     free(v.invited_by);
     free(v.mail);
     free(v.inv_first);

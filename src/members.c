@@ -1505,9 +1505,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
      * account's named contacts (else its admins) are told who gave it to
      * whom (round-19 walkthrough of seed 000, D3). An admin's grant (or an
      * operator's) mails nobody extra, as before. */
-    int by_provider = !req->caller.is_operator && !(a.roles & ROLE_ADMIN);
-    if (st == ST_OK && by_provider && (s.plan.roles_after & ROLE_SERVICE_PROVIDER) &&
-        !(s.plan.roles_before & ROLE_SERVICE_PROVIDER)) {
+    if (st == ST_OK && providers_grant_told(a.roles, req->caller.is_operator, s.plan.roles_before,
+                                            s.plan.roles_after)) {
         json_t *notice = NULL;
         char *by = NULL;
         st = mail_actor_name(req->session->sql, &req->caller, a.id, &by);

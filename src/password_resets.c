@@ -55,29 +55,34 @@ struct reset_request {
     char *expires_at;
 };
 
-/* {{requested_by}} of the mail: who asked, in the capacity that let them
- * ask, so that the person can judge whether the request was legitimate
- * (seed 004): "Anna Admin, a named contact of <account>", or, for operator
- * staff who are no named contact of it, "Olivia Operator, operator staff
- * of <the operator account>" (round-13 walkthrough of seed 004, D2: the
- * template called them "a named contact" too; migration 047 took those
- * words out of it). Inside the request's transaction; *out malloc'ed. */
-static int requested_by(struct sql_store *sql, const struct reset_request *r,
-                        const char *account_name, char **out)
+/* {{requested_by}} of the mails: who asked (name), in the capacity that
+ * let them ask (as: "contact" or "operator"; anything else, e.g. NULL,
+ * adds nothing), so that the person can judge whether the request was
+ * legitimate (seed 004): "Anna Admin, a named contact of <account>", or,
+ * for operator staff who are no named contact of it, "Olivia Operator,
+ * operator staff of <the operator account>" (round-13 walkthrough of seed
+ * 004, D2: the template called them "a named contact" too; migration 047
+ * took those words out of it); in brackets instead, "Anna Admin (a named
+ * contact of Widgets)", when bracketed (password-changed). Inside a
+ * transaction; *out malloc'ed. */
+static int requested_by(struct sql_store *sql, struct request *req, const char *name,
+                        const char *as, const char *account_name, int bracketed, char **out)
 {
-    const struct request *req = r->req;
-    struct buf b = BUF_INIT;
-    buf_adds(&b, req->caller.name ? req->caller.name : req->caller.uid);
+    struct buf b = BUF_INIT, capacity = BUF_INIT;
     int st = ST_OK;
-    if (r->contact) {
-        buf_printf(&b, ", a named contact of %s", account_name);
-    } else {
+    if (as && strcmp(as, "contact") == 0) {
+        buf_printf(&capacity, "a named contact of %s", account_name);
+    } else if (as && strcmp(as, "operator") == 0) {
         char *operator_name = NULL;
-        st = account_name_get(sql, operator_account_id(r->req), &operator_name);
+        st = account_name_get(sql, operator_account_id(req), &operator_name);
         if (st == ST_OK)
-            buf_printf(&b, ", operator staff of %s", operator_name);
+            buf_printf(&capacity, "operator staff of %s", operator_name);
         free(operator_name);
     }
+    buf_adds(&b, name);
+    if (capacity.len)
+        buf_printf(&b, bracketed ? " (%s)" : ", %s", buf_str(&capacity));
+    buf_free(&capacity);
     *out = buf_detach(&b);
     return st;
 }
@@ -105,7 +110,8 @@ static int request_tx(struct sql_store *sql, void *arg)
                                 r->contact ? "contact" : "operator", &r->expires_at, &replaced);
     char *asked_by = NULL;
     if (st == ST_OK)
-        st = requested_by(sql, r, account_name, &asked_by);
+        st = requested_by(sql, req, req->caller.name ? req->caller.name : req->caller.uid,
+                          r->contact ? "contact" : "operator", account_name, 0, &asked_by);
     if (st == ST_OK) {
         char *link = token_link(req->cfg->password_reset_url, r->token);
         const char *to[] = {r->person->mail};
@@ -191,7 +197,8 @@ struct reset_claim {
     struct request *req;
     const char *hash;
     struct password_reset row;
-    int undo; /* 1: give the claim back (the LDAP write failed) */
+    int undo;      /* 1: give the claim back (the LDAP write failed) */
+    char *used_at; /* RFC 3339: when the claim marked it used */
 };
 
 #define RESET_REPLACED_DETAIL "this link was replaced by a newer one or the password was set since"
@@ -234,8 +241,10 @@ static int claim_tx(struct sql_store *sql, void *arg)
     if (c->undo)
         return st == ST_OK ? password_reset_unused(sql, c->row.id) : st;
     st = link_state(req, sql, st, c->hash, &c->row);
+    free(c->used_at);
+    c->used_at = NULL;
     if (st == ST_OK)
-        st = password_reset_used(sql, c->row.id, c->row.uid);
+        st = password_reset_used(sql, &c->row, &c->used_at);
     if (st == ST_OK)
         st = audit_write(sql, c->row.uid, c->row.account_id, "password.reset", NULL,
                          json_pack("{s:s}", "uid", c->row.uid));
@@ -252,33 +261,9 @@ struct reset_notice {
     const struct person *person; /* whose password was set */
     const char *asker_name;      /* who asked, by name (their uid if gone) */
     const char *asker_mail;      /* NULL: who asked is not told */
+    const char *set_at;          /* RFC 3339: when the link was used (the claim) */
     struct mail_names names;
 };
-
-/* {{requested_by}} of password-changed: who asked, with the capacity
- * that let them ask when they asked (as the password-reset mail said
- * it): "Anna Admin (a named contact of Widgets)", "Olivia Operator
- * (operator staff of Platform Operator)", the name alone for a link
- * asked for before migration 090 kept the capacity. *out malloc'ed. */
-static int notice_requested_by(struct sql_store *sql, const struct reset_notice *n,
-                               const char *account_name, char **out)
-{
-    struct buf b = BUF_INIT;
-    buf_adds(&b, n->asker_name);
-    int st = ST_OK;
-    const char *as = n->row->requested_as;
-    if (as && strcmp(as, "contact") == 0) {
-        buf_printf(&b, " (a named contact of %s)", account_name);
-    } else if (as && strcmp(as, "operator") == 0) {
-        char *operator_name = NULL;
-        st = account_name_get(sql, operator_account_id(n->req), &operator_name);
-        if (st == ST_OK)
-            buf_printf(&b, " (operator staff of %s)", operator_name);
-        free(operator_name);
-    }
-    *out = buf_detach(&b);
-    return st;
-}
 
 /* Both notices, outside the mail budget: a security notice must not be
  * refused by a spent budget (the password is set by then), and each
@@ -288,12 +273,15 @@ static int notice_tx(struct sql_store *sql, void *arg)
 {
     struct reset_notice *n = arg;
     const struct password_reset *row = n->row;
-    char *account_name = NULL, *set_at = NULL, *asked_by = NULL;
+    char *account_name = NULL, *asked_by = NULL;
+    const char *set_at = n->set_at;
     int st = account_name_get(sql, row->account_id, &account_name);
     if (st == ST_OK)
-        st = password_reset_used_at(sql, row->id, &set_at);
-    if (st == ST_OK)
-        st = notice_requested_by(sql, n, account_name, &asked_by);
+        /* Who asked, with the capacity that let them ask when they asked
+         * (as the password-reset mail said it), in brackets; the name
+         * alone for a link asked for before migration 090 kept it. */
+        st = requested_by(sql, n->req, n->asker_name, n->row->requested_as, account_name, 1,
+                          &asked_by);
     const char *name = n->person->name ? n->person->name : n->person->uid;
     if (st == ST_OK && n->person->mail && *n->person->mail) {
         const char *to[] = {n->person->mail};
@@ -319,7 +307,6 @@ static int notice_tx(struct sql_store *sql, void *arg)
                                      vals, sizeof(vals) / sizeof(vals[0]));
     }
     free(asked_by);
-    free(set_at);
     free(account_name);
     return st;
 }
@@ -430,8 +417,11 @@ void password_reset_complete(struct request *req)
      * does not undo that, nor make the answer a failure the person would
      * try again with a used link. */
     struct person asker = {0};
-    struct reset_notice n = {
-        .req = req, .row = &c.row, .person = &person, .names = MAIL_NAMES_INIT};
+    struct reset_notice n = {.req = req,
+                             .row = &c.row,
+                             .person = &person,
+                             .set_at = c.used_at,
+                             .names = MAIL_NAMES_INIT};
     mail_names_add_person(&n.names, &person);
     notice_asker(req, &n, &asker);
     if (request_transaction(req, notice_tx, &n) != ST_OK)
@@ -443,4 +433,5 @@ void password_reset_complete(struct request *req)
 out:
     person_free(&person);
     password_reset_free(&c.row);
+    free(c.used_at);
 }

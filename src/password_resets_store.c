@@ -61,22 +61,17 @@ int password_reset_superseded(struct sql_store *sql, const char *token_hash)
 }
 
 /* The reset of token_hash, with FOR UPDATE when lock. */
+#define RESET_SELECT                                                                               \
+    "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"                       \
+    " requested_by, requested_as, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"                  \
+    " CURRENT_TIMESTAMP(6) FROM password_resets WHERE token_hash = UNHEX(?)"
 static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
                       struct password_reset *out)
 {
     memset(out, 0, sizeof(*out));
     struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 lock ? "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"
-                        " requested_by, requested_as,"
-                        " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
-                        " FROM password_resets WHERE token_hash = UNHEX(?) FOR UPDATE"
-                      : "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"
-                        " requested_by, requested_as,"
-                        " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
-                        " FROM password_resets WHERE token_hash = UNHEX(?)",
-                 SQL_ARGS(P_STR(token_hash)), &r);
+    int st = sql_exec(sql, lock ? RESET_SELECT " FOR UPDATE" : RESET_SELECT,
+                      SQL_ARGS(P_STR(token_hash)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows != 1) {
@@ -91,6 +86,7 @@ static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
     out->requested_by = xstrdup(sql_cell(&r, 0, 5));
     out->requested_as = sql_cell(&r, 0, 6) ? xstrdup(sql_cell(&r, 0, 6)) : NULL;
     out->requested_at = xstrdup(sql_cell(&r, 0, 7));
+    out->read_at = xstrdup(sql_cell(&r, 0, 8));
     sql_result_free(&r);
     return ST_OK;
 }
@@ -105,24 +101,6 @@ int password_reset_find(struct sql_store *sql, const char *token_hash, struct pa
     return reset_read(sql, token_hash, 0, out);
 }
 
-int password_reset_used_at(struct sql_store *sql, unsigned long long id, char **out)
-{
-    *out = NULL;
-    struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT DATE_FORMAT(used_at, '%Y-%m-%dT%H:%i:%sZ') FROM password_resets"
-                      " WHERE id = ? AND used_at IS NOT NULL",
-                      SQL_ARGS(P_INT(id)), &r);
-    if (st != ST_OK)
-        return st;
-    if (r.nrows == 1 && sql_cell(&r, 0, 0))
-        *out = xstrdup(sql_cell(&r, 0, 0));
-    else
-        st = ST_NOT_FOUND;
-    sql_result_free(&r);
-    return st;
-}
-
 void password_reset_free(struct password_reset *r)
 {
     free(r->uid);
@@ -130,20 +108,34 @@ void password_reset_free(struct password_reset *r)
     free(r->requested_by);
     free(r->requested_as);
     free(r->requested_at);
+    free(r->read_at);
     memset(r, 0, sizeof(*r));
 }
 
-int password_reset_used(struct sql_store *sql, unsigned long long id, const char *uid)
+int password_reset_used(struct sql_store *sql, const struct password_reset *row, char **used_at)
 {
+    *used_at = NULL;
+    if (!row->read_at || strlen(row->read_at) < 19)
+        return ST_ERROR;
     int st = sql_exec(sql,
-                      "UPDATE password_resets SET status = 'used', used_at = CURRENT_TIMESTAMP(6)"
+                      "UPDATE password_resets SET status = 'used', used_at = ?"
                       " WHERE id = ? AND status = 'pending'",
-                      SQL_ARGS(P_INT(id)), NULL);
+                      SQL_ARGS(P_STR(row->read_at), P_INT(row->id)), NULL);
     if (st == ST_OK)
         st = sql_exec(sql,
                       "UPDATE password_resets SET status = 'replaced'"
                       " WHERE uid = ? AND status = 'pending' AND id <> ?",
-                      SQL_ARGS(P_STR(uid), P_INT(id)), NULL);
+                      SQL_ARGS(P_STR(row->uid), P_INT(row->id)), NULL);
+    /* "YYYY-MM-DD HH:MM:SS.ffffff" as DATE_FORMAT(used_at,
+     * '%Y-%m-%dT%H:%i:%sZ') says it. */
+    if (st == ST_OK) {
+        struct buf b = BUF_INIT;
+        buf_add(&b, row->read_at, 10);
+        buf_addc(&b, 'T');
+        buf_add(&b, row->read_at + 11, 8);
+        buf_addc(&b, 'Z');
+        *used_at = buf_detach(&b);
+    }
     return st;
 }
 

@@ -29,6 +29,7 @@ struct password_reset {
     char *requested_by; /* the uid of who asked */
     char *requested_as; /* "contact", "operator", or NULL (asked before migration 090) */
     char *requested_at; /* RFC 3339: when this link was asked for */
+    char *read_at;      /* CURRENT_TIMESTAMP(6) of the read, as MariaDB writes it */
 };
 /* ST_OK if token_hash was a link a newer request replaced (kept since
  * migration 038), else ST_NOT_FOUND. */
@@ -39,12 +40,11 @@ int password_reset_lock(struct sql_store *sql, const char *token_hash, struct pa
  * checked: a dead link is 410 whatever the body says). */
 int password_reset_find(struct sql_store *sql, const char *token_hash, struct password_reset *out);
 void password_reset_free(struct password_reset *r);
-/* When reset id was used (RFC 3339, malloc'ed; ST_NOT_FOUND while it is
- * not). */
-int password_reset_used_at(struct sql_store *sql, unsigned long long id, char **out);
-/* Inside a transaction: marks reset id used, and every other pending reset
- * of the same person replaced (their links die with the password set). */
-int password_reset_used(struct sql_store *sql, unsigned long long id, const char *uid);
+/* Inside a transaction, on a reset password_reset_lock read: marks it
+ * used at the time of that read (*used_at: RFC 3339, malloc'ed, as the
+ * notices say it), and every other pending reset of the same person
+ * replaced (their links die with the password set). */
+int password_reset_used(struct sql_store *sql, const struct password_reset *row, char **used_at);
 
 /* Inside a transaction: gives a used reset back (pending again) when the
  * directory did not take the password; the others it replaced stay so. */

@@ -78,19 +78,23 @@ static int refuse_name_alike(struct sql_store *sql, struct request *req,
         if (sql_cell_id(&r, i, 0) == except)
             continue;
         const char *have = sql_cell(&r, i, 1);
-        char *key = name_alike_key(have ? have : "");
+        char *key = name_alike_key(have);
         if (strcmp(key, want) == 0) {
             if (strcmp(have, name) == 0)
                 st = refuse_field(req, 409, "conflict", "name", NAME_TAKEN, "%s", NAME_TAKEN);
             else {
-                char why[300];
-                snprintf(why, sizeof(why), "is taken: the account's project %s is named \"%.200s\"",
-                         sql_cell(&r, i, 0), have);
-                st = refuse_field(req, 409, "conflict", "name", why,
+                /* No byte cap: a name of 200 characters is up to 800
+                 * bytes, and a cut inside a UTF-8 sequence would lose the
+                 * field's error (json_string refuses it). */
+                struct buf why = BUF_INIT;
+                buf_printf(&why, "is taken: the account's project %s is named \"%s\"",
+                           sql_cell(&r, i, 0), have);
+                st = refuse_field(req, 409, "conflict", "name", buf_str(&why),
                                   "the account has a project by a name like that: \"%s\" "
                                   "(project %s); project names compare without regard to case "
                                   "and the space around them or repeated inside them",
                                   have, sql_cell(&r, i, 0));
+                buf_free(&why);
             }
         }
         free(key);

@@ -208,6 +208,12 @@ int providers_grant_notice(struct request *req, unsigned long long account_id,
     return st;
 }
 
+int providers_grant_told(unsigned by_roles, int by_operator, unsigned before, unsigned after)
+{
+    return !by_operator && !(by_roles & ROLE_ADMIN) && (after & ROLE_SERVICE_PROVIDER) &&
+           !(before & ROLE_SERVICE_PROVIDER);
+}
+
 int providers_mail_granted(struct sql_store *sql, unsigned long long account_id,
                            const json_t *notice)
 {

@@ -56,6 +56,13 @@ int providers_mail_changed(struct sql_store *sql, unsigned long long account_id,
 int providers_grant_notice(struct request *req, unsigned long long account_id,
                            const char *granted_by, const struct person *grantee, const char *how,
                            json_t **out);
+/* Whether a change is one providers_grant_notice is for: made by a
+ * service provider (by_roles, the maker's ROLE_* bits in the account,
+ * without admin; by_operator: operator staff, who are not one) and
+ * giving the grantee the service-provider role anew (their account
+ * roles before and after the change). An admin's or operator's grant
+ * mails nobody extra. Pure. */
+int providers_grant_told(unsigned by_roles, int by_operator, unsigned before, unsigned after);
 /* Inside the change's transaction: queues provider-granted as
  * providers_grant_notice described it (NULL or nobody: nothing), outside
  * the mail budget (the grant must not fail on it; the invitation and

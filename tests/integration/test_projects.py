@@ -879,6 +879,28 @@ def test_project_names_alike_but_for_inner_space_and_stored_in_nfc(api, sql, mak
                      "St\u00f6rk Projekt"}, names
 
 
+def test_a_long_multibyte_name_alike_keeps_its_field_error(api, make_tenant):
+    """Review of round 20: the look-alike 409's field error cut the other
+    project's name at 200 bytes, which fell inside a UTF-8 sequence for a
+    long name of three-byte characters (a name of 200 characters is up to
+    800 bytes), and errors.name was lost. It now names it whole, on
+    create and PATCH."""
+    t = make_tenant("prlm")
+    s = api(t.admin)
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    name = "a" + "\u20ac" * 100  # 101 characters, 301 bytes
+    old = S.expect(s.post(path, json={"name": name}), 201)
+    why = f'is taken: the account\'s project {old["id"]} is named "{name}"'
+    p = S.expect_problem(s.post(path, json={"name": name.upper()}), 409, "conflict")
+    assert p["errors"] == {"name": why}, p
+    assert p["detail"].startswith(
+        f'the account has a project by a name like that: "{name}" (project {old["id"]})'), p
+    other = S.expect(s.post(path, json={"name": "Kunde Acht"}), 201)
+    p = S.expect_problem(s.patch(f"/api/v1/projects/{other['id']}", json={"name": name.upper()}),
+                         409, "conflict")
+    assert p["errors"] == {"name": why}, p
+
+
 def test_projects_list_pages(api, make_tenant, ldap_admin, make_person):
     """story-003 D8: ?limit and ?cursor page the projects list; any other
     parameter, or a bad limit or cursor, is 422."""
