@@ -1260,26 +1260,30 @@ static int undefine_tx(struct sql_store *sql, void *arg)
         return refuse(c->req, 404, "not-found", "no such property");
     if (st == ST_OK)
         st = def_version_holds(c, &c->def);
-    json_t *removed = NULL;
-    if (st == ST_OK)
-        st = property_def_delete(sql, c->def.id, &removed);
     /* Values go only when the caller said so (round-20 walkthrough of
      * seed 001, D2: a DELETE wiped every child's value, also in children
      * the partner's admin may not enter, while renaming the same option
-     * was refused): 409 naming how many, and the transaction rolls the
-     * delete back. A definition without values goes as before. */
-    size_t lost = json_array_size(removed);
-    if (st == ST_OK && lost && !c->delete_values) {
+     * was refused): 409 naming how many, counted before anything is
+     * deleted. A definition without values goes as before. The definition
+     * row is locked (property_def_find above), so no value of it can be
+     * added between the count and the delete. */
+    unsigned long long lost = 0;
+    if (st == ST_OK && !c->delete_values)
+        st = property_values_count(sql, c->def.id, &lost);
+    if (st == ST_OK && lost) {
         char why[PROPERTY_WHY_SIZE];
         snprintf(why, sizeof(why),
-                 "%zu account(s) have a value of this property: send values=delete to delete it "
+                 "%llu account(s) have a value of this property: send values=delete to delete it "
                  "with their values",
                  lost);
         st = refuse_field(c->req, 409, "conflict", "values", why,
-                          "property '%.64s' has a value in %zu account(s); deleting it deletes "
+                          "property '%.64s' has a value in %llu account(s); deleting it deletes "
                           "those values: send the DELETE again with values=delete to confirm",
                           c->def.key, lost);
     }
+    json_t *removed = NULL;
+    if (st == ST_OK)
+        st = property_def_delete(sql, c->def.id, &removed);
     if (st == ST_OK)
         st = audit_write(sql, c->req->caller.uid, c->account_id, "property.delete",
                          property_def_json(&c->def),
