@@ -219,8 +219,9 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
  *   reused, so only an active one is a customer's);
  * - a partner it has an active customer relation with (a customer by
  *   relation, under another parent).
- * The relations are read by uq_customer_relations and
- * ix_customer_relations_customer. */
+ * The relations are read by ix_customer_relations_customer, from the
+ * chain's few rows (STRAIGHT_JOIN: the optimizer otherwise may scan a
+ * small customer_relations instead). */
 #define SIGN_IN_RULE_CTES(roots, open)                                                             \
     "RECURSIVE chain (origin, origin_parent, origin_open, id, parent_id, depth) AS ("              \
     " SELECT a.id, a.parent_id, " open ", a.id, a.parent_id, 0 FROM accounts a " roots             \
@@ -231,8 +232,8 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
     " SELECT c.origin, c.id FROM chain c WHERE c.depth > 0 AND c.origin_open AND NOT EXISTS ("     \
     "  SELECT 1 FROM customer_relations r WHERE r.customer_id = c.origin"                          \
     "  AND r.partner_id IN (c.id, c.origin_parent) AND r.status <> 'active')"                      \
-    " UNION SELECT c.origin, r.partner_id FROM chain c"                                            \
-    " JOIN customer_relations r ON r.customer_id = c.origin"                                       \
+    " UNION SELECT c.origin, r.partner_id FROM chain c STRAIGHT_JOIN"                              \
+    " customer_relations r ON r.customer_id = c.origin"                                            \
     " WHERE c.depth = 0 AND c.origin_open AND r.status = 'active')"
 
 /* The gate's origins: the caller's accounts (a JSON array of ids). */
