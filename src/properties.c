@@ -860,12 +860,14 @@ static int label_free(struct sql_store *sql, struct def_change *c, const struct 
     return st;
 }
 
-/* The values of option `from` of definition def become option `to`, the
- * same text in another normalization form (redefine_tx): each child that
- * had it gets a new version and an audit row of its own, as on a delete
- * (DESIGN.md: which account, the old and the new value). */
+/* The values of option `from` of definition def become option `to`: a
+ * rename of rename_options (renames_apply), or the same text in another
+ * normalization form (redefine_tx). Each child that had it gets a new
+ * version and an audit row of its own, as on a delete (DESIGN.md: which
+ * account, the old and the new value); *moved receives how many. */
 static int option_renamed(struct sql_store *sql, struct def_change *c,
-                          const struct property_def *def, const char *from, const char *to)
+                          const struct property_def *def, const char *from, const char *to,
+                          size_t *moved_n)
 {
     char *to_json = string_json(to);
     json_t *moved = NULL;
@@ -873,7 +875,7 @@ static int option_renamed(struct sql_store *sql, struct def_change *c,
     free(to_json);
     size_t i;
     json_t *id;
-    c->values_moved += json_array_size(moved);
+    *moved_n = json_array_size(moved);
     json_array_foreach(moved, i, id)
     {
         if (st != ST_OK)
@@ -1073,8 +1075,10 @@ static int renames_apply(struct sql_store *sql, struct def_change *c,
     int st = ST_OK;
     for (size_t k = 0; st == ST_OK && k < c->nrenames; k++) {
         const struct option_rename *r = &c->renames[k];
+        size_t moved = 0;
         if (r->from && strcmp(r->from, r->to) != 0)
-            st = option_renamed(sql, c, old, r->from, r->to);
+            st = option_renamed(sql, c, old, r->from, r->to, &moved);
+        c->values_moved += moved;
     }
     return st;
 }
@@ -1130,8 +1134,9 @@ static int redefine_tx(struct sql_store *sql, void *arg)
                 if (!kept && !renamed && text_same_nfc(json_string_value(o), old.options[i]))
                     renamed = json_string_value(o);
             }
+            size_t moved; /* not by a rename: not in values_moved */
             if (renamed)
-                st = option_renamed(sql, c, &old, old.options[i], renamed);
+                st = option_renamed(sql, c, &old, old.options[i], renamed, &moved);
             unsigned long long used = 0;
             if (!kept && !renamed && st == ST_OK)
                 st = property_values_with_key(sql, old.id, old.options[i], &used);
