@@ -67,7 +67,7 @@ const char *storefront_alias_check(const char *alias, int *reserved)
         return "must be 3 to 63 characters long";
     for (size_t i = 0; i < n; i++) {
         char c = alias[i];
-        /* Every caller lowers A-Z first (storefront_alias_lower), so what
+        /* Every caller lowers A-Z first (text_lower_ascii), so what
          * is left here is another character: the message says what is
          * allowed, upper case included (round-17 walkthrough of seed 002,
          * D4: "only lowercase letters" sent people after the case). */

@@ -570,12 +570,12 @@ const char *storefront_alias_field(struct request *req, json_t *body)
      * named the allowed characters, and the offending space is
      * invisible); a space inside is still refused. */
     body_trim(body, "storefront_alias");
-    /* Any length here: storefront_alias_check names the limit (3 to 63
-     * characters; round-19 walkthrough of seed 001, D1). */
     /* Stored in lower case: "TechSolutions" is techsolutions (round-14
      * walkthrough of seed 002, D3); the body keeps the lowered value, so
      * the draft, the audit rows and error_to's echo have it. */
     body_lower(body, "storefront_alias");
+    /* Any length here: storefront_alias_check names the limit (3 to 63
+     * characters; round-19 walkthrough of seed 001, D1). */
     const char *alias = body_str(req, body, NULL, "storefront_alias", 0, ANY_LENGTH);
     if (alias) {
         int reserved;
