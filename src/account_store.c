@@ -182,6 +182,29 @@ int account_name_get(struct sql_store *sql, unsigned long long id, char **name)
     return st;
 }
 
+int account_names_get2(struct sql_store *sql, unsigned long long a, unsigned long long b,
+                       char **name_a, char **name_b)
+{
+    struct sql_result r;
+    *name_a = *name_b = NULL;
+    int st = sql_exec(sql, "SELECT id, name FROM accounts WHERE id IN (?, ?)",
+                      SQL_ARGS(P_INT(a), P_INT(b)), &r);
+    if (st != ST_OK)
+        return st;
+    const char *na = "", *nb = "";
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        if (id == a)
+            na = sql_cell(&r, i, 1);
+        if (id == b)
+            nb = sql_cell(&r, i, 1);
+    }
+    *name_a = xstrdup(na);
+    *name_b = xstrdup(nb);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 /* account_ancestors and account_with_ancestors: the chain from depth
  * from_depth (0: the account itself, 1: its parent) up, then the operator
  * account once more. */

@@ -163,6 +163,10 @@ int accounts_of_person(struct sql_store *sql, const char *uid, const char *ids_j
 
 /* The name of account id: *name malloc'ed ("" when there is no such row). */
 int account_name_get(struct sql_store *sql, unsigned long long id, char **name);
+/* account_name_get for two accounts in one query: the names of a and b
+ * (each "" when there is no such account); the caller frees them. */
+int account_names_get2(struct sql_store *sql, unsigned long long a, unsigned long long b,
+                       char **name_a, char **name_b);
 /* The accounts above account id, nearest first (its parent, the
  * parent's parent, ...), and after them the operator account once more
  * (also for an account without a parent, which the chain does not reach):

@@ -1,6 +1,6 @@
 #include "billing.h"
-#include "body.h"
 #include "form.h"
+#include "validate.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -67,7 +67,7 @@ const char *storefront_alias_check(const char *alias, int *reserved)
         return "must be 3 to 63 characters long";
     for (size_t i = 0; i < n; i++) {
         char c = alias[i];
-        /* Every caller lowers A-Z first (storefront_alias_lower), so what
+        /* Every caller lowers A-Z first (text_lower_ascii), so what
          * is left here is another character: the message says what is
          * allowed, upper case included (round-17 walkthrough of seed 002,
          * D4: "only lowercase letters" sent people after the case). */
@@ -88,13 +88,7 @@ const char *storefront_alias_check(const char *alias, int *reserved)
 
 int storefront_alias_lower(const char *alias, char *out, size_t size)
 {
-    if (!size)
-        return -1;
-    size_t i = 0;
-    for (; alias && alias[i] && i + 1 < size; i++)
-        out[i] = alias[i] >= 'A' && alias[i] <= 'Z' ? (char)(alias[i] - 'A' + 'a') : alias[i];
-    out[i] = '\0';
-    return alias && alias[i] ? -1 : 0;
+    return text_lower_ascii(alias ? alias : "", alias ? strlen(alias) : 0, out, size);
 }
 
 const char *storefront_host_check(const char *host)
@@ -186,16 +180,8 @@ int storefront_uri_alias(const char *uri, char *out, size_t size)
 
 int storefront_segment_alias(const char *segment, size_t len, char *out, size_t size)
 {
-    if (!size)
-        return -1;
     size_t start = text_trimmed_span(segment, &len);
-    size_t n = len - start, fit = n < size ? n : size - 1;
-    for (size_t i = 0; i < fit; i++) {
-        char c = segment[start + i];
-        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-    }
-    out[fit] = '\0';
-    return fit == n ? 0 : -1;
+    return text_lower_ascii(segment + start, len - start, out, size);
 }
 
 void license_key_format(const unsigned char random[25], char out[LICENSE_KEY_SIZE])

@@ -190,27 +190,6 @@ const char *body_str(struct request *req, json_t *obj, const char *prefix, const
     return s[0] ? s : NULL;
 }
 
-static int trimmed_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-size_t text_trimmed_span(const char *s, size_t *len)
-{
-    size_t start = 0;
-    while (start < *len && trimmed_space(s[start]))
-        start++;
-    while (*len > start && trimmed_space(s[*len - 1]))
-        (*len)--;
-    return start;
-}
-
-char *text_trimmed(const char *s)
-{
-    size_t len = strlen(s), start = text_trimmed_span(s, &len);
-    return xstrndup(s + start, len - start);
-}
-
 json_t *json_string_trimmed(json_t *v)
 {
     const char *s = json_string_value(v);
@@ -241,6 +220,19 @@ void body_nfc(json_t *obj, const char *name)
     if (strcmp(nfc, json_string_value(v)) != 0)
         json_object_set_new(obj, name, json_string(nfc));
     free(nfc);
+}
+
+void body_lower(json_t *obj, const char *name)
+{
+    json_t *v = json_is_object(obj) ? json_object_get(obj, name) : NULL;
+    if (!json_is_string(v))
+        return;
+    size_t n = json_string_length(v);
+    char *lower = xmalloc(n + 1);
+    text_lower_ascii(json_string_value(v), n, lower, n + 1);
+    if (memcmp(lower, json_string_value(v), n) != 0)
+        json_object_set_new(obj, name, json_stringn(lower, n));
+    free(lower);
 }
 
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,

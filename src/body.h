@@ -49,19 +49,15 @@ void body_trim(json_t *obj, const char *name);
  * D3), a project's name (round-20 walkthrough of seed 003, D2). Anything
  * else (absent, not a string) is left for the accessors to judge. */
 void body_nfc(json_t *obj, const char *name);
+/* Replaces obj's string member name by its form with A-Z in lower case
+ * (text_lower_ascii), so that what is checked, stored, audited and echoed
+ * after it is the lowered value: a storefront's host and alias. Anything
+ * else (absent, not a string) is left for the accessors to judge. */
+void body_lower(json_t *obj, const char *name);
 /* String v without the spaces, tabs and line breaks around it, as
  * body_trim trims (a property's text value: round-14 walkthrough of seed
  * 001, D4): a new reference, v itself when nothing is trimmed. */
 json_t *json_string_trimmed(json_t *v);
-/* The same for C text s (a select's option, round-17 walkthrough of seed
- * 001, D3): a malloc'ed copy without the spaces, tabs and line breaks
- * around it; the caller frees it. */
-char *text_trimmed(const char *s);
-/* The part of s[0..*len) without the spaces, tabs and line breaks (CR,
- * LF) around it, as all of the above trim: its start, and its length in
- * *len. Pure; the one definition of the white space accountd trims (the
- * storefront alias of a path too: billing.h, storefront_segment_alias). */
-size_t text_trimmed_span(const char *s, size_t *len);
 /* body_str for a name or label a person reads: only blank space (spaces,
  * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,

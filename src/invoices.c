@@ -134,9 +134,7 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
     if (!q->seller)
         return ST_OK;
     char *account_name = NULL, *requester = NULL, *seller_name = NULL;
-    int st = account_name_get(sql, q->req->account.id, &account_name);
-    if (st == ST_OK)
-        st = account_name_get(sql, q->seller, &seller_name);
+    int st = account_names_get2(sql, q->req->account.id, q->seller, &account_name, &seller_name);
     if (st == ST_OK)
         st = mail_actor_name(sql, &q->req->caller, q->req->account.id, &requester);
     if (st != ST_OK) {

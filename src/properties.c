@@ -159,17 +159,6 @@ const char *property_number_why(const char *typed)
     return "must be a number like 1.5";
 }
 
-/* Appends text to why (of PROPERTY_WHY_SIZE bytes) if it fits whole;
- * returns 0 if it did not. */
-static int why_append(char *why, const char *text)
-{
-    size_t have = strlen(why), add = strlen(text);
-    if (have + add >= PROPERTY_WHY_SIZE)
-        return 0;
-    memcpy(why + have, text, add + 1);
-    return 1;
-}
-
 /* The options named in a select's message take at most this many bytes,
  * so that the message, percent-encoded into an error_to URL (each byte of
  * an umlaut three), stays well within its 3072 bytes (web.h). */
@@ -197,26 +186,29 @@ static const char *options_named(const char *lead, const char *const *options, c
         }
         free(want);
     }
-    why[0] = '\0';
-    why_append(why, lead);
-    size_t named = 0, start = strlen(why);
+    struct buf b = BUF_INIT;
+    buf_adds(&b, lead);
+    size_t named = 0, start = b.len;
     for (; named < n; named++) {
-        char part[PROPERTY_WHY_SIZE];
-        snprintf(part, sizeof(part), "%s%s", named ? ", " : "", options[named]);
-        if (strlen(why) - start + strlen(part) > SELECT_WHY_OPTIONS || !why_append(why, part))
+        size_t add = (named ? 2 : 0) + strlen(options[named]);
+        if (b.len - start + add > SELECT_WHY_OPTIONS)
             break;
+        buf_printf(&b, "%s%s", named ? ", " : "", options[named]);
     }
-    if (named < n) {
-        char more[64];
-        snprintf(more, sizeof(more), "%s\u2026 and %zu more", named ? ", " : "", n - named);
-        why_append(why, more);
-    }
+    if (named < n)
+        buf_printf(&b, "%s\u2026 and %zu more", named ? ", " : "", n - named);
     if (alike) {
-        char mean[PROPERTY_WHY_SIZE];
-        snprintf(mean, sizeof(mean), "; did you mean '%s'?", alike);
-        if (!why_append(why, mean))
-            why_append(why, "; it differs from one of them only in case or spaces");
+        /* The option itself when the message still fits why whole. */
+        size_t before = b.len;
+        buf_printf(&b, "; did you mean '%s'?", alike);
+        if (b.len >= PROPERTY_WHY_SIZE) {
+            b.len = before;
+            b.data[before] = '\0';
+            buf_adds(&b, "; it differs from one of them only in case or spaces");
+        }
     }
+    snprintf(why, PROPERTY_WHY_SIZE, "%s", buf_str(&b));
+    buf_free(&b);
     return why;
 }
 
@@ -511,6 +503,20 @@ void account_properties_get(struct request *req)
 
 /* ---- definitions: handlers ----------------------------------------- */
 
+/* The first of options[0..n) that looks like an option whose
+ * text_alike_key is key (keys: theirs; "" for one that is no model) and
+ * is not the text `same` itself (NULL: any); its index, or -1. Both
+ * checks of look-alike options use it: POST's and PATCH's options
+ * (read_options) and PATCH's new names (renames_resolve). */
+static long option_alike_clash(const char *const *options, char *const *keys, size_t n,
+                               const char *key, const char *same)
+{
+    for (size_t j = 0; j < n; j++)
+        if (keys[j][0] && strcmp(keys[j], key) == 0 && (!same || strcmp(options[j], same) != 0))
+            return (long)j;
+    return -1;
+}
+
 /* Reads `options` of a select: 1..100 texts, each trimmed as a text value
  * is (round-17 walkthrough of seed 001, D3: "Gold " and " Silber" were
  * kept with their spaces), not blank ("   ", a no-break space: "must not
@@ -544,14 +550,14 @@ static char *read_options(struct request *req, json_t *b)
         if (bad)
             snprintf(why, sizeof(why), "%s", bad);
         keys[n] = text_alike_key(option);
-        for (size_t j = 0; !bad && j < n; j++) {
-            if (keys[j][0] && strcmp(keys[j], keys[n]) == 0) {
-                snprintf(why, sizeof(why),
-                         "is the same as options[%zu] ('%.60s') but for case, the spaces "
-                         "around it or characters that look alike: options must differ by more",
-                         j, trimmed[j]);
-                bad = why;
-            }
+        long j =
+            bad ? -1 : option_alike_clash((const char *const *)trimmed, keys, n, keys[n], NULL);
+        if (j >= 0) {
+            snprintf(why, sizeof(why),
+                     "is the same as options[%ld] ('%.60s') but for case, the spaces "
+                     "around it or characters that look alike: options must differ by more",
+                     j, trimmed[j]);
+            bad = why;
         }
         if (bad) {
             char f[32];
@@ -854,12 +860,14 @@ static int label_free(struct sql_store *sql, struct def_change *c, const struct 
     return st;
 }
 
-/* The values of option `from` of definition def become option `to`, the
- * same text in another normalization form (redefine_tx): each child that
- * had it gets a new version and an audit row of its own, as on a delete
- * (DESIGN.md: which account, the old and the new value). */
+/* The values of option `from` of definition def become option `to`: a
+ * rename of rename_options (renames_apply), or the same text in another
+ * normalization form (redefine_tx). Each child that had it gets a new
+ * version and an audit row of its own, as on a delete (DESIGN.md: which
+ * account, the old and the new value); *moved receives how many. */
 static int option_renamed(struct sql_store *sql, struct def_change *c,
-                          const struct property_def *def, const char *from, const char *to)
+                          const struct property_def *def, const char *from, const char *to,
+                          size_t *moved_n)
 {
     char *to_json = string_json(to);
     json_t *moved = NULL;
@@ -867,7 +875,7 @@ static int option_renamed(struct sql_store *sql, struct def_change *c,
     free(to_json);
     size_t i;
     json_t *id;
-    c->values_moved += json_array_size(moved);
+    *moved_n = json_array_size(moved);
     json_array_foreach(moved, i, id)
     {
         if (st != ST_OK)
@@ -920,6 +928,25 @@ static const struct option_rename *renamed_by(const struct def_change *c, const 
         if (c->renames[k].from && strcmp(c->renames[k].from, option) == 0)
             return &c->renames[k];
     return NULL;
+}
+
+/* options as a JSON array (a new reference); with c, each option c
+ * renames replaced by its new name where it was, one that equals an
+ * option before it merged into that one. */
+static json_t *options_to_json(char *const *options, const struct def_change *c)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; options && options[i]; i++) {
+        const struct option_rename *r = c ? renamed_by(c, options[i]) : NULL;
+        const char *name = r ? r->to : options[i];
+        int seen = 0;
+        size_t n;
+        json_t *o;
+        json_array_foreach(arr, n, o) seen |= strcmp(json_string_value(o), name) == 0;
+        if (!seen)
+            json_array_append_new(arr, json_string(name));
+    }
+    return arr;
 }
 
 /* rename_options against the definition old (round-20 walkthrough of seed
@@ -997,47 +1024,39 @@ static int renames_resolve(struct def_change *c, const struct property_def *old,
         *options_json = xstrdup(c->options);
         return ST_OK;
     }
-    /* The options as they were, each renamed one replaced where it was;
-     * one that equals an option before it merges into that one. */
-    json_t *now = json_array();
-    for (size_t i = 0; old->options && old->options[i]; i++) {
-        const struct option_rename *r = renamed_by(c, old->options[i]);
-        const char *name = r ? r->to : old->options[i];
-        int seen = 0;
-        size_t n;
-        json_t *o;
-        json_array_foreach(now, n, o) seen |= strcmp(json_string_value(o), name) == 0;
-        if (!seen)
-            json_array_append_new(now, json_string(name));
-    }
+    /* The options as they were, each renamed one replaced where it was
+     * (options_to_json). */
+    json_t *now = options_to_json(old->options, c);
     /* A new name that looks like another option (not the same text) is
      * refused, as two such options are on POST (read_options). */
+    size_t count = json_array_size(now);
+    const char **names = xcalloc(count + 1, sizeof(char *));
+    char **keys = xcalloc(count + 1, sizeof(char *));
+    for (size_t n = 0; n < count; n++) {
+        names[n] = json_string_value(json_array_get(now, n));
+        keys[n] = text_alike_key(names[n]);
+    }
     for (size_t k = 0; k < c->nrenames; k++) {
         const struct option_rename *r = &c->renames[k];
         if (!r->from)
             continue;
         char *want = text_alike_key(r->to);
-        size_t n;
-        json_t *o;
-        json_array_foreach(now, n, o)
-        {
-            const char *other = json_string_value(o);
-            char *have = text_alike_key(other);
-            int clash = strcmp(have, want) == 0 && strcmp(other, r->to) != 0;
-            free(have);
-            if (clash) {
-                snprintf(why, sizeof(why),
-                         "renames it to '%.100s', the same as the option '%.100s' but for case, "
-                         "the spaces around it or characters that look alike: rename it to "
-                         "'%.100s' itself to move its values there, or to a name that differs "
-                         "by more",
-                         r->to, other, other);
-                rename_error(req, r, why);
-                break;
-            }
-        }
+        long j = option_alike_clash(names, keys, count, want, r->to);
         free(want);
+        if (j >= 0) {
+            snprintf(why, sizeof(why),
+                     "renames it to '%.100s', the same as the option '%.100s' but for case, "
+                     "the spaces around it or characters that look alike: rename it to "
+                     "'%.100s' itself to move its values there, or to a name that differs "
+                     "by more",
+                     r->to, names[j], names[j]);
+            rename_error(req, r, why);
+        }
     }
+    for (size_t n = 0; n < count; n++)
+        free(keys[n]);
+    free(keys);
+    free(names);
     if (has_field_errors(req)) {
         json_decref(now);
         return refuse_invalid(req);
@@ -1056,8 +1075,10 @@ static int renames_apply(struct sql_store *sql, struct def_change *c,
     int st = ST_OK;
     for (size_t k = 0; st == ST_OK && k < c->nrenames; k++) {
         const struct option_rename *r = &c->renames[k];
+        size_t moved = 0;
         if (r->from && strcmp(r->from, r->to) != 0)
-            st = option_renamed(sql, c, old, r->from, r->to);
+            st = option_renamed(sql, c, old, r->from, r->to, &moved);
+        c->values_moved += moved;
     }
     return st;
 }
@@ -1113,8 +1134,9 @@ static int redefine_tx(struct sql_store *sql, void *arg)
                 if (!kept && !renamed && text_same_nfc(json_string_value(o), old.options[i]))
                     renamed = json_string_value(o);
             }
+            size_t moved; /* not by a rename: not in values_moved */
             if (renamed)
-                st = option_renamed(sql, c, &old, old.options[i], renamed);
+                st = option_renamed(sql, c, &old, old.options[i], renamed, &moved);
             unsigned long long used = 0;
             if (!kept && !renamed && st == ST_OK)
                 st = property_values_with_key(sql, old.id, old.options[i], &used);
@@ -1137,9 +1159,7 @@ static int redefine_tx(struct sql_store *sql, void *arg)
         json_decref(now);
     }
     if (st == ST_OK && !options && old.options) {
-        json_t *arr = json_array();
-        for (size_t i = 0; old.options[i]; i++)
-            json_array_append_new(arr, json_string(old.options[i]));
+        json_t *arr = options_to_json(old.options, NULL);
         options = json_dumps(arr, JSON_COMPACT);
         json_decref(arr);
     }
@@ -1260,26 +1280,30 @@ static int undefine_tx(struct sql_store *sql, void *arg)
         return refuse(c->req, 404, "not-found", "no such property");
     if (st == ST_OK)
         st = def_version_holds(c, &c->def);
-    json_t *removed = NULL;
-    if (st == ST_OK)
-        st = property_def_delete(sql, c->def.id, &removed);
     /* Values go only when the caller said so (round-20 walkthrough of
      * seed 001, D2: a DELETE wiped every child's value, also in children
      * the partner's admin may not enter, while renaming the same option
-     * was refused): 409 naming how many, and the transaction rolls the
-     * delete back. A definition without values goes as before. */
-    size_t lost = json_array_size(removed);
-    if (st == ST_OK && lost && !c->delete_values) {
+     * was refused): 409 naming how many, counted before anything is
+     * deleted. A definition without values goes as before. The definition
+     * row is locked (property_def_find above), so no value of it can be
+     * added between the count and the delete. */
+    unsigned long long lost = 0;
+    if (st == ST_OK && !c->delete_values)
+        st = property_values_count(sql, c->def.id, &lost);
+    if (st == ST_OK && lost) {
         char why[PROPERTY_WHY_SIZE];
         snprintf(why, sizeof(why),
-                 "%zu account(s) have a value of this property: send values=delete to delete it "
+                 "%llu account(s) have a value of this property: send values=delete to delete it "
                  "with their values",
                  lost);
         st = refuse_field(c->req, 409, "conflict", "values", why,
-                          "property '%.64s' has a value in %zu account(s); deleting it deletes "
+                          "property '%.64s' has a value in %llu account(s); deleting it deletes "
                           "those values: send the DELETE again with values=delete to confirm",
                           c->def.key, lost);
     }
+    json_t *removed = NULL;
+    if (st == ST_OK)
+        st = property_def_delete(sql, c->def.id, &removed);
     if (st == ST_OK)
         st = audit_write(sql, c->req->caller.uid, c->account_id, "property.delete",
                          property_def_json(&c->def),

@@ -171,6 +171,18 @@ int property_def_delete(struct sql_store *sql, unsigned long long id, json_t **r
     return st;
 }
 
+int property_values_count(struct sql_store *sql, unsigned long long id, unsigned long long *count)
+{
+    struct sql_result r;
+    int st = sql_exec(sql, "SELECT COUNT(*) FROM account_property_values WHERE definition_id = ?",
+                      SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    *count = sql_cell_id(&r, 0, 0);
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int property_values_with_key(struct sql_store *sql, unsigned long long id, const char *sort_key,
                              unsigned long long *count)
 {

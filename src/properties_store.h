@@ -44,6 +44,8 @@ int property_def_update(struct sql_store *sql, unsigned long long id, const char
  * receives the values removed, [{account_id, value}] by account (a new
  * reference; the caller releases it). */
 int property_def_delete(struct sql_store *sql, unsigned long long id, json_t **removed);
+/* How many values definition id has (accounts with a value of it). */
+int property_values_count(struct sql_store *sql, unsigned long long id, unsigned long long *count);
 /* How many values of definition id have this sort key (a select option in
  * use). */
 int property_values_with_key(struct sql_store *sql, unsigned long long id, const char *sort_key,

@@ -21,7 +21,6 @@
 #include "storefronts_store.h"
 #include "validate.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,18 +52,15 @@ static const char *query_host(struct request *req, char key[300])
     /* Trimmed as a pasted alias is (round-18 walkthrough of seed 002, D3). */
     char *host = text_trimmed(given);
     char lower[300];
-    size_t n = strlen(host);
-    if (n >= sizeof(lower)) {
-        free(host);
+    int fits = text_lower_ascii(host, strlen(host), lower, sizeof(lower)) == 0;
+    free(host);
+    if (!fits) {
         /* What storefront_host_check says of a long one (round-19
          * walkthrough of seed 001, D1: a bare "is too long" named no
          * limit). */
         res_field_error(req, "host", "must be a host name of 1 to 253 characters");
         return NULL;
     }
-    for (size_t i = 0; i <= n; i++)
-        lower[i] = (char)tolower((unsigned char)host[i]);
-    free(host);
     const char *why = storefront_host_check(lower);
     if (why) {
         res_field_error(req, "host", why);
@@ -491,27 +487,6 @@ static void refuse_host_clash(struct request *req, const char *host)
     buf_free(&which);
 }
 
-/* obj's string member name with A-Z in lower case, in place, so that
- * what is checked, stored, audited and echoed is the lowered host. */
-static void body_lower_ascii(json_t *obj, const char *name)
-{
-    json_t *v = json_object_get(obj, name);
-    if (!json_is_string(v))
-        return;
-    size_t n = json_string_length(v);
-    const char *s = json_string_value(v);
-    char *lower = xmalloc(n + 1);
-    int changed = 0;
-    for (size_t i = 0; i < n; i++) {
-        lower[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
-        changed |= lower[i] != s[i];
-    }
-    lower[n] = '\0';
-    if (changed)
-        json_object_set_new(obj, name, json_stringn(lower, n));
-    free(lower);
-}
-
 void storefront_host_put(struct request *req)
 {
     static const char *const allowed[] = {"storefront_host", NULL};
@@ -524,7 +499,7 @@ void storefront_host_put(struct request *req)
      * case, and the lookups' ?host= and the sign-in gate take it so
      * (round-20 walkthrough of seed 002, D2: "Shop.Example" was a 422
      * "must be labels of a-z, …"). */
-    body_lower_ascii(b, "storefront_host");
+    body_lower(b, "storefront_host");
     /* Any length here: storefront_host_check names the limit of a host
      * name (253 characters; round-19 walkthrough of seed 001, D1). */
     h.host = body_str(req, b, NULL, "storefront_host", 0, ANY_LENGTH);
@@ -595,19 +570,13 @@ const char *storefront_alias_field(struct request *req, json_t *body)
      * named the allowed characters, and the offending space is
      * invisible); a space inside is still refused. */
     body_trim(body, "storefront_alias");
-    /* Any length here: storefront_alias_check names the limit (3 to 63
-     * characters; round-19 walkthrough of seed 001, D1). */
-    const char *alias = body_str(req, body, NULL, "storefront_alias", 0, ANY_LENGTH);
     /* Stored in lower case: "TechSolutions" is techsolutions (round-14
      * walkthrough of seed 002, D3); the body keeps the lowered value, so
      * the draft, the audit rows and error_to's echo have it. */
-    if (alias) {
-        char lower[STOREFRONT_ALIAS_SIZE];
-        if (storefront_alias_lower(alias, lower, sizeof(lower)) == 0 && strcmp(lower, alias) != 0) {
-            json_object_set_new(body, "storefront_alias", json_string(lower));
-            alias = json_string_value(json_object_get(body, "storefront_alias"));
-        }
-    }
+    body_lower(body, "storefront_alias");
+    /* Any length here: storefront_alias_check names the limit (3 to 63
+     * characters; round-19 walkthrough of seed 001, D1). */
+    const char *alias = body_str(req, body, NULL, "storefront_alias", 0, ANY_LENGTH);
     if (alias) {
         int reserved;
         const char *why = storefront_alias_check(alias, &reserved);

@@ -204,6 +204,44 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
     return ST_OK;
 }
 
+/* The sign-in rule, one text for the gate (storefronts_store_sign_in) and
+ * storefronts_store_of_customer so that the two cannot drift: the CTEs
+ * (after WITH) chain and admitted. roots: the FROM tail that picks the
+ * starting accounts as `a`; open: whether such an origin counts as open.
+ * chain: each origin (with its parent and whether it is open) and the
+ * accounts above it (at most 32). admitted (origin, partner_id): the
+ * resellers whose customer an open origin is (round-19 walkthrough of seed
+ * 002, D2):
+ * - an account above it (a customer below the reseller: child,
+ *   grandchild), when neither its relation with that account nor the one
+ *   with its own parent, where one was recorded, is other than active
+ *   (ended; pending, declined or withdrawn again after an end: the row is
+ *   reused, so only an active one is a customer's);
+ * - a partner it has an active customer relation with (a customer by
+ *   relation, under another parent).
+ * The relations are read by ix_customer_relations_customer, from the
+ * chain's few rows (STRAIGHT_JOIN: the optimizer otherwise may scan a
+ * small customer_relations instead). */
+#define SIGN_IN_RULE_CTES(roots, open)                                                             \
+    "RECURSIVE chain (origin, origin_parent, origin_open, id, parent_id, depth) AS ("              \
+    " SELECT a.id, a.parent_id, " open ", a.id, a.parent_id, 0 FROM accounts a " roots             \
+    " UNION ALL"                                                                                   \
+    " SELECT c.origin, c.origin_parent, c.origin_open, a.id, a.parent_id, c.depth + 1"             \
+    " FROM accounts a JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32),"                     \
+    " admitted (origin, partner_id) AS ("                                                          \
+    " SELECT c.origin, c.id FROM chain c WHERE c.depth > 0 AND c.origin_open AND NOT EXISTS ("     \
+    "  SELECT 1 FROM customer_relations r WHERE r.customer_id = c.origin"                          \
+    "  AND r.partner_id IN (c.id, c.origin_parent) AND r.status <> 'active')"                      \
+    " UNION SELECT c.origin, r.partner_id FROM chain c STRAIGHT_JOIN"                              \
+    " customer_relations r ON r.customer_id = c.origin"                                            \
+    " WHERE c.depth = 0 AND c.origin_open AND r.status = 'active')"
+
+/* The gate's origins: the caller's accounts (a JSON array of ids). */
+#define SIGN_IN_GATE_CTES                                                                          \
+    SIGN_IN_RULE_CTES(                                                                             \
+        "JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON a.id = j.id",       \
+        "a.status <> 'closed'")
+
 int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
                               const char *alias, const char *uid, const char *accounts_json,
                               struct storefront_sign_in **out, size_t *n)
@@ -211,49 +249,27 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
     struct sql_result r;
     *out = NULL;
     *n = 0;
-    /* The caller's accounts and their ancestors (origin: the caller's
-     * account the row comes from, with its parent and whether it is
-     * closed). An origin admits (round-19 walkthrough of seed 002, D2):
-     * - at depth 0, when it is the storefront's account itself or its
-     *   distributor (the distributor's other resellers are below the
-     *   distributor, not in it);
-     * - when the chain above it reaches the storefront's account (a
-     *   customer below the reseller: child, grandchild), it is not closed,
-     *   and neither its relation with the reseller nor the one with its
-     *   own parent, where one was recorded, is other than active (ended;
-     *   pending, declined or withdrawn again after an end: the row is
-     *   reused, so only an active one is a customer's);
-     * - at depth 0, when it is not closed and has an active customer
-     *   relation with the storefront's account (a customer by relation,
-     *   under another parent).
-     * The relations are read by uq_customer_relations. */
-    int st = sql_exec(
-        sql,
-        "SELECT SQL_CACHE DISTINCT s.status = 'active', c.origin,"
-        " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
-        "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?)"
-        " FROM storefronts s"
-        " LEFT JOIN (WITH RECURSIVE chain (origin, origin_parent, origin_open, id, parent_id,"
-        "  depth) AS ("
-        "  SELECT a.id, a.parent_id, a.status <> 'closed', a.id, a.parent_id, 0 FROM accounts a"
-        "  JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON a.id = j.id"
-        "  UNION ALL"
-        "  SELECT c.origin, c.origin_parent, c.origin_open, a.id, a.parent_id, c.depth + 1"
-        "  FROM accounts a JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-        "  SELECT origin, origin_parent, origin_open, id, depth FROM chain) c"
-        " ON (c.depth = 0 AND (c.id = s.account_id OR c.id = s.distributor_id))"
-        " OR (c.depth > 0 AND c.id = s.account_id AND c.origin_open AND NOT EXISTS ("
-        "  SELECT 1 FROM customer_relations r WHERE r.customer_id = c.origin"
-        "  AND r.partner_id IN (s.account_id, c.origin_parent) AND r.status <> 'active'))"
-        " OR (c.depth = 0 AND c.origin_open AND EXISTS ("
-        "  SELECT 1 FROM customer_relations r WHERE r.partner_id = s.account_id"
-        "  AND r.customer_id = c.origin AND r.status = 'active'))"
-        " WHERE s.alias = ?"
-        " AND (SUBSTRING_INDEX(s.host, ':', 1) = LOWER(?) OR (s.host = ''"
-        " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
-        SQL_ARGS(P_STR(uid), P_STR(accounts_json), P_STR(alias), P_STR(host), P_STR(default_host),
-                 P_STR(host)),
-        &r);
+    /* The caller's accounts (origins) admit: at depth 0, when one is the
+     * storefront's account itself or its distributor (the distributor's
+     * other resellers are below the distributor, not in it), open or not;
+     * and when the storefront's account is one of the resellers the
+     * sign-in rule admits it to (SIGN_IN_RULE_CTES). */
+    int st =
+        sql_exec(sql,
+                 "SELECT SQL_CACHE DISTINCT s.status = 'active', c.origin,"
+                 " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
+                 "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?)"
+                 " FROM storefronts s"
+                 " LEFT JOIN (WITH " SIGN_IN_GATE_CTES
+                 "  SELECT origin, id AS partner_id, 1 AS own FROM chain WHERE depth = 0"
+                 "  UNION ALL SELECT origin, partner_id, 0 FROM admitted) c"
+                 " ON c.partner_id = s.account_id OR (c.own AND c.partner_id = s.distributor_id)"
+                 " WHERE s.alias = ?"
+                 " AND (SUBSTRING_INDEX(s.host, ':', 1) = LOWER(?) OR (s.host = ''"
+                 " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
+                 SQL_ARGS(P_STR(uid), P_STR(accounts_json), P_STR(alias), P_STR(host),
+                          P_STR(default_host), P_STR(host)),
+                 &r);
     if (st != ST_OK)
         return st;
     *out = xcalloc(r.nrows + 1, sizeof(**out));
@@ -280,31 +296,23 @@ int storefronts_store_of_customer(struct sql_store *sql, const char *default_hos
 {
     *out = NULL;
     struct sql_result r;
-    /* The resellers whose customer it is: the accounts above it (its
-     * parent's relation with it checked as the gate checks it), and the
-     * partners it has an active relation with; then their live
-     * storefronts (uq_storefronts_account). open_only: a closed account
-     * has no first row in up, and so no resellers (the gate's
-     * origin_open). */
+    /* The resellers whose customer it is (SIGN_IN_RULE_CTES, the gate's
+     * rule), then their live storefronts (uq_storefronts_account).
+     * open_only: a closed account has no resellers (the gate's
+     * origin_open); without it, a closed account's are listed too. */
     int st = sql_exec(
         sql,
-        "WITH RECURSIVE up (id, parent_id, first_parent, depth) AS ("
-        " SELECT id, parent_id, parent_id, 0 FROM accounts WHERE id = ?"
-        " AND (? = 0 OR status <> 'closed')"
-        " UNION ALL SELECT a.id, a.parent_id, up.first_parent, up.depth + 1 FROM accounts a"
-        " JOIN up ON a.id = up.parent_id WHERE up.depth < 32),"
-        " resellers (id) AS ("
-        " SELECT up.id FROM up WHERE up.depth > 0 AND NOT EXISTS ("
-        "  SELECT 1 FROM customer_relations cr WHERE cr.customer_id = ?"
-        "  AND cr.partner_id IN (up.id, up.first_parent) AND cr.status <> 'active')"
-        " UNION SELECT cr.partner_id FROM up JOIN customer_relations cr ON cr.customer_id = up.id"
-        " WHERE up.depth = 0 AND cr.status = 'active')"
-        " SELECT r.name, CONCAT('https://', COALESCE(d.storefront_host, ?), '/', s.alias)"
-        " FROM resellers k JOIN storefronts s ON s.account_id = k.id AND s.status = 'active'"
-        " JOIN accounts r ON r.id = s.account_id JOIN accounts d ON d.id = s.distributor_id"
-        " ORDER BY s.id LIMIT ?",
-        SQL_ARGS(P_INT(account_id), P_INT(open_only ? 1 : 0), P_INT(account_id),
-                 P_STR(default_host), P_INT(limit)),
+        "WITH " SIGN_IN_RULE_CTES(
+            "WHERE a.id = ?",
+            "(? = 0 OR a.status <> 'closed')") " SELECT r.name, CONCAT('https://', "
+                                               "COALESCE(d.storefront_host, ?), '/', s.alias)"
+                                               " FROM (SELECT DISTINCT partner_id FROM admitted) k"
+                                               " JOIN storefronts s ON s.account_id = k.partner_id "
+                                               "AND s.status = 'active'"
+                                               " JOIN accounts r ON r.id = s.account_id JOIN "
+                                               "accounts d ON d.id = s.distributor_id"
+                                               " ORDER BY s.id LIMIT ?",
+        SQL_ARGS(P_INT(open_only ? 1 : 0), P_INT(account_id), P_STR(default_host), P_INT(limit)),
         &r);
     if (st != ST_OK)
         return st;

@@ -507,6 +507,38 @@ static char *unistring_result(uint8_t *r, size_t len, int terminated)
     return out;
 }
 
+static int trimmed_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t text_trimmed_span(const char *s, size_t *len)
+{
+    size_t start = 0;
+    while (start < *len && trimmed_space(s[start]))
+        start++;
+    while (*len > start && trimmed_space(s[*len - 1]))
+        (*len)--;
+    return start;
+}
+
+char *text_trimmed(const char *s)
+{
+    size_t len = strlen(s), start = text_trimmed_span(s, &len);
+    return xstrndup(s + start, len - start);
+}
+
+int text_lower_ascii(const char *s, size_t n, char *out, size_t size)
+{
+    if (!size)
+        return -1;
+    size_t fit = n < size ? n : size - 1;
+    for (size_t i = 0; i < fit; i++)
+        out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+    out[fit] = '\0';
+    return fit == n ? 0 : -1;
+}
+
 char *text_nfc(const char *s)
 {
     size_t n = strlen(s), len = 0;

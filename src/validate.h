@@ -97,6 +97,21 @@ const char *validate_idempotency_key(const char *s);
  * collapsed to one, A-Z lowered. In place (the result is never longer);
  * returns s. */
 char *fold_user_name(char *s);
+/* The part of s[0..*len) without the spaces, tabs and line breaks (CR,
+ * LF) around it: its start, and its length in *len. Pure; the one
+ * definition of the white space accountd trims (body_trim,
+ * json_string_trimmed and text_trimmed; the storefront alias of a path
+ * too: billing.h, storefront_segment_alias). */
+size_t text_trimmed_span(const char *s, size_t *len);
+/* C text s without the spaces, tabs and line breaks around it (a select's
+ * option, round-17 walkthrough of seed 001, D3): a malloc'ed copy; the
+ * caller frees it. */
+char *text_trimmed(const char *s);
+/* s[0..n) with A-Z in lower case, the other bytes as they are, into out
+ * (size bytes, NUL-terminated): how host names and storefront aliases are
+ * compared. 0, or -1 when it does not fit (out then holds the first
+ * size - 1 bytes lowered). */
+int text_lower_ascii(const char *s, size_t n, char *out, size_t size);
 /* Unicode text as accountd stores what people type in labels, options
  * and property values: s in Normalization Form C (GNU libunistring's
  * u8_normalize, UNINORM_NFC), so that "O\u0308sterreich" (NFD, as a Mac's

@@ -1575,6 +1575,31 @@ def test_an_option_is_renamed_and_its_values_move_with_it(api, sql, make_account
     assert S.expect(s.get(path), 200)["options"] == ["Wien", "Tirol", "Steiermark", "K\u00e4rnten"]
 
 
+def test_values_moved_counts_only_the_values_the_renames_moved(api, sql, make_account,
+                                                              land_partner):
+    """The partner's audit row counts in values_moved the values the
+    renames moved, not those that followed their option to NFC in the same
+    PATCH (review of round 20: both were counted as moved by the renames)."""
+    t, ben, child = land_partner
+    s = api(t.admin)
+    nfc_o, nfd_o = "\u00d6sterreich", "O\u0308sterreich"
+    define(api, t.admin, t.account.id, key="alt", label="Alt", type="select",
+           options=["Wien", "Stmk"])
+    sql.rows("UPDATE property_definitions SET options=%s WHERE account_id=%s AND prop_key='alt'",
+             json.dumps([nfd_o, "Wien", "Stmk"]), int(t.account.id))
+    other = make_account(ben, "customer", t.account.id)
+    S.expect(api(ben).patch(f"{ACCOUNTS}/{child.id}", json={"properties": {"alt": nfd_o}}), 200)
+    S.expect(api(ben).patch(f"{ACCOUNTS}/{other.id}", json={"properties": {"alt": "Stmk"}}), 200)
+    got = S.expect(s.patch(defs_path(t.account.id, "alt"), json={
+        "options": [nfc_o, "Wien", "Steiermark"], "rename_options": {"Stmk": "Steiermark"}}), 200)
+    assert got["options"] == [nfc_o, "Wien", "Steiermark"], got
+    assert json.loads(value_rows(sql, child.id)["alt"][0]) == nfc_o
+    assert json.loads(value_rows(sql, other.id)["alt"][0]) == "Steiermark"
+    partner_row = [r for r in sql.audit(t.account.id) if r["action"] == "property.update"][-1]
+    assert partner_row["new_value"]["options_renamed"] == {"Stmk": "Steiermark"}, partner_row
+    assert partner_row["new_value"]["values_moved"] == 1, partner_row
+
+
 def test_deleting_a_definition_with_values_needs_values_delete(api, sql, make_person, set_roles,
                                                               make_tenant, land_partner):
     """Round-20 walkthrough of seed 001, D2: DELETE of a definition wiped
