@@ -3667,6 +3667,43 @@ def test_a_storefront_host_typed_in_upper_case_is_stored_in_lower_case(
     assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == host
 
 
+def test_a_storefront_host_put_that_changes_nothing_writes_no_audit_row(
+        api, disti, make_tenant, sql):
+    """Round-21 walkthrough of seed 002, D2: a PUT .../storefront-host with
+    the host the distributor has (in any case) wrote a storefront.host audit
+    row with the same old and new value every time. Decision: no audit row
+    when the stored host does not change, as for order.alias; a real change
+    is audited as before."""
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+
+    def rows():
+        return [a for a in sql.audit(disti.account.id) if a["action"] == "storefront.host"]
+
+    before = len(rows())
+    # Who may not: refused, no row.
+    S.expect_problem(api(disti.billing).put(path, json={"storefront_host": disti.host}), 403)
+    S.expect_problem(api(make_tenant("nah").admin).put(
+        path, json={"storefront_host": disti.host}), 404)
+    # The admin, the host it has, as it is, in upper case and with white space.
+    for typed in (disti.host, disti.host.upper(), f" {disti.host.title()}\t"):
+        assert S.expect(api(disti.admin).put(path, json={"storefront_host": typed}),
+                        200)["storefront_host"] == disti.host
+    assert len(rows()) == before, rows()
+    # A real change is audited, once; the way back too.
+    host = f"{S.unique('nochg-')}.storefront.test"
+    S.expect(api(disti.admin).put(path, json={"storefront_host": host}), 200)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": host.upper()}), 200)
+    got = rows()[before:]
+    assert [(a["old_value"], a["new_value"]) for a in got] == [
+        ({"storefront_host": disti.host}, {"storefront_host": host})], got
+    # No host at all, twice: one row for the clearing, none for the repeat.
+    S.expect(api(disti.admin).put(path, json={"storefront_host": ""}), 200)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": ""}), 200)
+    got = rows()[before:]
+    assert [a["new_value"] for a in got] == [{"storefront_host": host},
+                                             {"storefront_host": None}], got
+
+
 def test_storefront_lookups_and_orders_ignore_the_aliass_case(api, disti, make_reseller, sql):
     """Round-14 walkthrough of seed 002, D3: the public lookups refused an
     alias in another case (422) although the sign-in takes /ALIAS/ as
