@@ -392,6 +392,51 @@ def test_a_staged_account_takes_no_contact(api, sql, ldap_admin, make_tenant, ma
     assert created["status"] == "active" and created["contact"]["status"] == "invited"
 
 
+def test_a_staged_creates_own_address_as_contact_is_told_what_works(
+        api, sql, make_tenant, make_person, set_roles):
+    """Round-21 walkthrough of seed 000, D1: the seed's step 1 ("provide
+    your own email address") as `contact` of a staged create was 422 with
+    a detail pointing to the hand-over only. Decision: still 422, nothing
+    created; the detail for the caller's own address (any case) says to
+    create it without contact and name oneself contact afterwards (PUT
+    …/contacts/primary and …/technical), which works, and that the
+    hand-over moves the contacts; for another address it names both the
+    hand-over and naming oneself contact."""
+    t = make_tenant("lown")
+    name = S.unique("it-staged-own-")
+    body = {"kind": "customer", "name": name, "parent_id": t.account.id, "staged": True,
+            "company": {"name": name, "street": "Ringstrasse 1", "postcode": "1010",
+                        "city": "Wien", "country": "AT"}}
+    before, accounts = S.outbox_max_id(sql), sql.count_accounts()
+    for email in (t.admin.mail, t.admin.mail.upper()):
+        errors = S.expect_field_errors(api(t.admin).post(
+            ACCOUNTS, json={**body, "contact": {"email": email}}), "contact")
+        assert errors["contact"] == (
+            "cannot be given for a staged account: to be its contact while you stage it,"
+            " create it without contact and name yourself after creating it"
+            " (PUT /accounts/{id}/contacts/primary and .../contacts/technical); the hand-over"
+            " (POST /accounts/{id}/transfer) later moves the contacts to the customer"), errors
+    errors = S.expect_field_errors(api(t.admin).post(
+        ACCOUNTS, json={**body, "contact": {"email": S.unique_mail("cust-")}}), "contact")
+    assert "POST /accounts/{id}/transfer" in errors["contact"], errors
+    assert "PUT /accounts/{id}/contacts/primary" in errors["contact"], errors
+    # Another tenant's admin cannot create under the partner at all.
+    other = make_tenant("lownx")
+    S.expect_problem(api(other.admin).post(
+        ACCOUNTS, json={**body, "contact": {"email": other.admin.mail}}), 404)
+    assert sql.count_accounts() == accounts and sql.count_accounts(name=name) == 0
+    assert S.outbox_max_id(sql) == before
+    # What the detail says works.
+    acc = S.expect(api(t.admin).post(ACCOUNTS, json=body), 201)
+    assert acc["status"] == "staged", acc
+    for kind in ("primary", "technical"):
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc['id']}/contacts/{kind}",
+                                  json={"uid": t.admin.uid}), 200)
+    got = S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc['id']}"), 200)
+    assert got["contacts"]["primary"]["uid"] == t.admin.uid, got["contacts"]
+    assert got["contacts"]["technical"]["uid"] == t.admin.uid, got["contacts"]
+
+
 def providers(api, by, account_id):
     items = S.expect(api(by).get(f"{ACCOUNTS}/{account_id}/service-providers"), 200)["items"]
     return {i["uid"]: i for i in items}
