@@ -2629,7 +2629,8 @@ def test_a_distributor_adds_recipients_to_the_storefront_welcome(api, disti, mak
     path = (f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-welcome"
             "/recipients")
     watch = S.unique_mail("bss-watch-")
-    assert S.expect(api(disti.admin).get(path), 200) == {"name": "storefront-welcome", "emails": []}
+    assert S.expect(api(disti.admin).get(path), 200) == {"name": "storefront-welcome", "emails": [],
+                                                         "inherited": []}
     got = S.expect(api(disti.admin).put(path, json={"emails": [watch, watch.upper()]}), 200)
     assert got == {"name": "storefront-welcome", "emails": [watch]}, got
     assert S.expect(api(disti.admin).get(path), 200)["emails"] == [watch]
@@ -3702,6 +3703,50 @@ def test_a_storefront_host_put_that_changes_nothing_writes_no_audit_row(
     got = rows()[before:]
     assert [a["new_value"] for a in got] == [{"storefront_host": host},
                                              {"storefront_host": None}], got
+
+
+def test_a_resellers_template_recipients_name_the_distributors_that_apply(
+        api, disti, make_reseller, make_tenant, sql):
+    """Round-21 walkthrough of seed 002, D1: a reseller's GET
+    …/notification-templates/storefront-welcome/recipients answered
+    {"emails": []} although every copy of its welcome also went to the
+    distributor's extra recipients. Decision: `emails` stays the account's
+    own list (the one its PUT sets); `inherited` names the lists of the
+    distributors and the operator above that also get every copy,
+    [{account_id, emails}], nearest first; the distributor's own GET has
+    its list in `emails` and nothing from itself in `inherited`."""
+    name = "storefront-welcome"
+    watch = S.unique_mail("inh-watch-")
+    S.expect(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}/recipients",
+        json={"emails": [watch]}), 200)
+    r = make_reseller(disti)
+    path = f"/api/v1/accounts/{r.account.id}/notification-templates/{name}/recipients"
+    assert S.expect(api(r.admin).get(path), 200) == {
+        "name": name, "emails": [],
+        "inherited": [{"account_id": str(disti.account.id), "emails": [watch]}]}
+    # A template without extra recipients above: nothing inherited.
+    got = S.expect(api(r.admin).get(
+        f"/api/v1/accounts/{r.account.id}/notification-templates/plan-welcome/recipients"), 200)
+    assert got == {"name": "plan-welcome", "emails": [], "inherited": []}, got
+    # The distributor's own: its list, nothing of its own in inherited.
+    got = S.expect(api(disti.admin).get(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}/recipients"), 200)
+    assert got["emails"] == [watch] and got["inherited"] == [], got
+    # Who may not: the reseller's member 403, another tenant 404; the
+    # reseller still may not set its own (409).
+    S.expect_problem(api(r.member).get(path), 403)
+    S.expect_problem(api(make_tenant("inhx").admin).get(path), 404)
+    S.expect_problem(api(r.admin).put(path, json={"emails": [S.unique_mail("own-")]}), 409,
+                     "conflict")
+    # A sub-reseller inherits from the distributor above its parent too.
+    sub = S.expect(api(r.admin).post("/api/v1/accounts", json={
+        "kind": "partner", "name": S.unique("inh-sub-"), "parent_id": r.account.id,
+        "company": {"name": "Sub GmbH", "street": "Ringstrasse 1", "postcode": "1010",
+                    "city": "Wien", "country": "AT"}}), 201)
+    got = S.expect(api(r.admin).get(
+        f"/api/v1/accounts/{sub['id']}/notification-templates/{name}/recipients"), 200)
+    assert got["inherited"] == [{"account_id": str(disti.account.id), "emails": [watch]}], got
 
 
 def test_storefront_lookups_and_orders_ignore_the_aliass_case(api, disti, make_reseller, sql):
