@@ -407,6 +407,7 @@ def test_a_staged_creates_own_address_as_contact_is_told_what_works(
     body = {"kind": "customer", "name": name, "parent_id": t.account.id, "staged": True,
             "company": {"name": name, "street": "Ringstrasse 1", "postcode": "1010",
                         "city": "Wien", "country": "AT"}}
+    other = make_tenant("lownx")
     before, accounts = S.outbox_max_id(sql), sql.count_accounts()
     for email in (t.admin.mail, t.admin.mail.upper()):
         errors = S.expect_field_errors(api(t.admin).post(
@@ -421,7 +422,6 @@ def test_a_staged_creates_own_address_as_contact_is_told_what_works(
     assert "POST /accounts/{id}/transfer" in errors["contact"], errors
     assert "PUT /accounts/{id}/contacts/primary" in errors["contact"], errors
     # Another tenant's admin cannot create under the partner at all.
-    other = make_tenant("lownx")
     S.expect_problem(api(other.admin).post(
         ACCOUNTS, json={**body, "contact": {"email": other.admin.mail}}), 404)
     assert sql.count_accounts() == accounts and sql.count_accounts(name=name) == 0
