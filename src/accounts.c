@@ -1542,22 +1542,6 @@ static int close_tx(struct sql_store *sql, void *arg)
     return st == ST_OK ? mail_closed(sql, c) : st;
 }
 
-/* Drops from p the addresses told already reads (case ignored). */
-static void drop_told(struct billing_people *p, const struct billing_people *told)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        int known = 0;
-        for (size_t j = 0; j < told->n && !known; j++)
-            known = strcasecmp(p->mails[i], told->mails[j]) == 0;
-        if (known)
-            free(p->mails[i]);
-        else
-            p->mails[kept++] = p->mails[i];
-    }
-    p->n = kept;
-}
-
 void accounts_close(struct request *req)
 {
     struct account_ref a = req->account;
@@ -1583,8 +1567,7 @@ void accounts_close(struct request *req)
         st = relations_closing_read(req, a.id, &c.related);
     /* Who reads account-closed is not told again by relation-ended (a
      * partner's admin who is an admin of its customer too). */
-    for (size_t i = 0; st == ST_OK && i < c.related.nactive; i++)
-        drop_told(&c.related.partner_people[i], &c.people);
+    c.related.closed_readers = &c.people;
     /* Its open children and their readers: when the transaction finds
      * others (one created or closed meanwhile), it rolls back and they
      * are read again (bounded), as a storefront host change does. */

@@ -45,6 +45,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "mail_names.h"
+#include "outbox.h"
 #include "relations.h"
 #include "relations_store.h"
 #include "storefronts.h"
@@ -54,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct relate {
     struct request *req;
@@ -1229,8 +1231,14 @@ int relations_close_active(struct sql_store *sql, const struct caller *who,
     static const struct billing_people nobody = {0};
     const char *actor = told->actor ? told->actor : caller_display(who);
     char *customer_name = NULL;
+    /* The closed account's readers of account-closed: its contacts (else
+     * admins) and its notification recipients. */
+    char **closed_rcpt = NULL;
+    size_t nclosed_rcpt = 0;
     if (r.nrows)
         st = account_name_get(sql, account_id, &customer_name);
+    if (r.nrows && st == ST_OK)
+        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long id = sql_cell_id(&r, i, 0), partner = sql_cell_id(&r, i, 1);
         /* A relation that came after the people were read: its partner's
@@ -1266,13 +1274,35 @@ int relations_close_active(struct sql_store *sql, const struct caller *who,
                 {"relation_id", rid},
                 {"access_note", buf_str(&note)},
                 {"again_note", ended_again_note(&again, customer_name, 1)}};
-            st = billing_notify_queue(sql, partner, "relation-ended", people, vals, 8);
+            /* The partner's people and recipients (billing_notify_queue's
+             * readers), but nobody who reads account-closed. */
+            char **rcpt = NULL;
+            size_t nrcpt = 0;
+            st = outbox_recipients(sql, partner, &rcpt, &nrcpt);
+            const char **to = xcalloc(people->n + nrcpt + 1, sizeof(char *));
+            size_t n = 0;
+            for (size_t k = 0; st == ST_OK && k < people->n + nrcpt; k++) {
+                const char *m = k < people->n ? people->mails[k] : rcpt[k - people->n];
+                int skip = k >= people->n && people->except && strcasecmp(m, people->except) == 0;
+                for (size_t j = 0; !skip && told->closed_readers && j < told->closed_readers->n;
+                     j++)
+                    skip = strcasecmp(m, told->closed_readers->mails[j]) == 0;
+                for (size_t j = 0; !skip && j < nclosed_rcpt; j++)
+                    skip = strcasecmp(m, closed_rcpt[j]) == 0;
+                if (!skip)
+                    to[n++] = m;
+            }
+            if (st == ST_OK)
+                st = outbox_queue(sql, partner, "relation-ended", to, n, &people->names, vals, 8);
+            free(to);
+            outbox_free_list(rcpt, nrcpt);
             buf_free(&note);
             buf_free(&again);
         }
         free(partner_name);
     }
     free(customer_name);
+    outbox_free_list(closed_rcpt, nclosed_rcpt);
     sql_result_free(&r);
     return st;
 }

@@ -29,6 +29,11 @@ struct relations_closing {
     size_t nactive;
     unsigned long long *partners;
     struct billing_people *partner_people;
+    /* Who reads the close's account-closed (the closed account's
+     * contacts, else admins; its notification recipients are read in the
+     * transaction): not mailed relation-ended too. Not owned; may be
+     * NULL. */
+    const struct billing_people *closed_readers;
     /* Who closed it, as the other sides' mails name them: by name when
      * they are its admin, else as operator staff acting for it (round-12
      * walkthrough of seed 003, D1). */
