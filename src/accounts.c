@@ -1537,9 +1537,13 @@ static int close_tx(struct sql_store *sql, void *arg)
     free(drafts);
     if (st == ST_OK)
         st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);
+    /* account-closed first: its {{storefronts}} line reads the
+     * storefronts the customer's active relations admitted it at. */
+    if (st == ST_OK)
+        st = mail_closed(sql, c);
     if (st == ST_OK)
         st = relations_close_active(sql, &c->req->caller, c->id, &c->related);
-    return st == ST_OK ? mail_closed(sql, c) : st;
+    return st;
 }
 
 void accounts_close(struct request *req)
