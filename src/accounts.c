@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 enum {
@@ -568,11 +569,25 @@ void accounts_create(struct request *req)
         if (c.contact_email && (bad = validate_email_ascii(c.contact_email, why)))
             res_field_error(req, "contact.email", bad);
         /* Staged: the customer has no access yet (DESIGN.md); the
-         * customer's admin comes with the hand-over, POST …/transfer. */
-        if (staged == 1)
+         * customer's admin comes with the hand-over, POST …/transfer.
+         * The detail points to what works: the partner who gives their
+         * own address (the seed's step 1) names themselves contact after
+         * creating it, the customer's address goes to the hand-over
+         * (round-21 walkthrough of seed 000, D1). */
+        if (staged == 1 && c.contact_email && req->caller.mail &&
+            strcasecmp(c.contact_email, req->caller.mail) == 0)
             res_field_error(req, "contact",
-                            "cannot be given for a staged account: hand it over with POST "
-                            "/accounts/{id}/transfer, which invites the customer as admin");
+                            "cannot be given for a staged account: to be its contact while you "
+                            "stage it, create it without contact and name yourself after "
+                            "creating it (PUT /accounts/{id}/contacts/primary and "
+                            ".../contacts/technical); the hand-over (POST "
+                            "/accounts/{id}/transfer) later moves the contacts to the customer");
+        else if (staged == 1)
+            res_field_error(req, "contact",
+                            "cannot be given for a staged account: give the customer's address "
+                            "when you hand it over (POST /accounts/{id}/transfer, which invites "
+                            "the customer as admin); to be its contact while you stage it, name "
+                            "yourself after creating it (PUT /accounts/{id}/contacts/primary)");
     }
     if (c.kind && strcmp(c.kind, "distributor") != 0 && strcmp(c.kind, "partner") != 0 &&
         strcmp(c.kind, "customer") != 0)
@@ -1522,7 +1537,13 @@ static int close_tx(struct sql_store *sql, void *arg)
     free(drafts);
     if (st == ST_OK)
         st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);
-    return st == ST_OK ? mail_closed(sql, c) : st;
+    /* account-closed first: its {{storefronts}} line reads the
+     * storefronts the customer's active relations admitted it at. */
+    if (st == ST_OK)
+        st = mail_closed(sql, c);
+    if (st == ST_OK)
+        st = relations_close_active(sql, &c->req->caller, c->id, &c->related);
+    return st;
 }
 
 void accounts_close(struct request *req)
@@ -1548,6 +1569,9 @@ void accounts_close(struct request *req)
     int st = billing_people_read(req, a.id, &c.people);
     if (st == ST_OK)
         st = relations_closing_read(req, a.id, &c.related);
+    /* Who reads account-closed is not told again by relation-ended (a
+     * partner's admin who is an admin of its customer too). */
+    c.related.closed_readers = &c.people;
     /* Its open children and their readers: when the transaction finds
      * others (one created or closed meanwhile), it rolls back and they
      * are read again (bounded), as a storefront host change does. */

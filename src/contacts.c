@@ -25,6 +25,7 @@
 #include "outbox.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "transfer.h"
 #include "validate.h"
 
 #include <stdlib.h>
@@ -49,6 +50,10 @@ struct contact_change {
      * the other kind (mail NULL: none) and the other admins (n 0: none). */
     const struct person *other_contact;
     const struct billing_people *admins;
+    /* The account is staged and the new contact is of the provider's
+     * side (its parent's people, or operator staff without a parent):
+     * the note says the hand-over moves the contacts. */
+    int staged_provider;
 };
 
 /* {{if_unexpected}} of contact-changed (round-14 walkthroughs of seeds 000
@@ -74,8 +79,14 @@ struct contact_change {
  * primary, read "name another administrator primary contact first", did
  * so, and leaving was still 409 as the technical contact); the way out
  * then names both kinds, as for both named at once. A line left out for
- * every other reader. Into text. */
-static void contact_note(struct buf *text, const char *kind, int holds_both)
+ * every other reader. staged_provider: the account is staged and the new
+ * contact is of the provider's side (round-21 walkthrough of seed 000,
+ * D3: the partner who named himself contact while staging read "name
+ * other administrators contacts first", a step the hand-over does for
+ * him): the parenthesis says that the hand-over moves the contacts to
+ * the customer's administrator, and when a step is still needed. Into
+ * text. */
+static void contact_note(struct buf *text, const char *kind, int holds_both, int staged_provider)
 {
     int both = strchr(kind, ' ') != NULL;
     buf_printf(text, "You are now its %s contact", kind);
@@ -83,8 +94,15 @@ static void contact_note(struct buf *text, const char *kind, int holds_both)
         buf_printf(text, ", and you are its %s contact too",
                    strcmp(kind, "primary") == 0 ? "technical" : "primary");
     buf_adds(text, ": you get its account and billing mail, may request password resets for its "
-                   "people, and stay an administrator while you are its contact (to change your "
-                   "role or leave, name ");
+                   "people, and stay an administrator while you are its contact (");
+    if (staged_provider) {
+        buf_adds(text, "the account is staged: when you hand it over to its customer, by POST "
+                       "/accounts/{id}/transfer or by changing your own role to service provider, "
+                       "the contacts move to the customer's administrator; only if it has several "
+                       "do you name one of them contact first).");
+        return;
+    }
+    buf_adds(text, "to change your role or leave, name ");
     if (both || holds_both)
         buf_adds(text, "other administrators its primary and technical contacts first).");
     else
@@ -118,7 +136,7 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                                  struct template_value *vals, const char *changed_by,
                                  const char *changed_by_mail, int changed_by_admin,
                                  const char *new_mail, const char *new_uid, const char *owner_mail,
-                                 const char *owner_text, int budget_counts)
+                                 const char *owner_text, int budget_counts, int staged_provider)
 {
     const char *account_name = vals[0].value;
     struct buf text = BUF_INIT, note = BUF_INIT;
@@ -140,7 +158,7 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
         buf_free(&text);
         return st;
     }
-    contact_note(&note, vals[1].value, holds_both);
+    contact_note(&note, vals[1].value, holds_both, staged_provider);
     /* The later entry wins for a reader both name: who made the change
      * reads that they did; the new owner of a hand-over who made it reads
      * the owner's text, written for them (transfer.c; round-19
@@ -219,7 +237,8 @@ static int contact_tx(struct sql_store *sql, void *arg)
          * parent's admin, operator staff). */
         st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
                                    (caller_roles(req, account_id) & ROLE_ADMIN) != 0,
-                                   c->new_person->mail, c->new_person->uid, NULL, NULL, 1);
+                                   c->new_person->mail, c->new_person->uid, NULL, NULL, 1,
+                                   c->staged_provider);
         free(to);
     }
     /* A reseller's new contact, primary or technical, learns where its
@@ -277,7 +296,7 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"contact_note", ""},
     };
     st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
-                               changed_by_admin, mail, uid, mail, owner_text, 0);
+                               changed_by_admin, mail, uid, mail, owner_text, 0, 0);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;
@@ -447,6 +466,13 @@ void contacts_set(struct request *req)
              * name is the directory's): NULL without a live storefront. */
             if (st == ST_OK)
                 st = billing_welcome_late_data(req, a.id, &welcome);
+            /* Staged: is the new contact of the provider's side? (Their
+             * note then says that the hand-over moves the contacts.) */
+            int staged_provider = 0;
+            if (st == ST_OK && strcmp(a.status, "staged") == 0) {
+                unsigned here = 0;
+                st = transfer_person_side(req, a.id, p.dn, &here, &staged_provider);
+            }
             if (st != ST_OK) {
                 saga_release(req->session->sql, &s, "failed");
                 res_store_failure(req, st, "the directory or the database");
@@ -462,7 +488,8 @@ void contacts_set(struct request *req)
                                        .names = &names,
                                        .welcome = welcome,
                                        .other_contact = &other,
-                                       .admins = &admins};
+                                       .admins = &admins,
+                                       .staged_provider = staged_provider};
             enum saga_outcome outcome =
                 saga_commit(req->session->ldap, req->session->sql, &s, contact_tx, &c, &st);
             if (outcome != SAGA_DONE) {

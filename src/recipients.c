@@ -151,16 +151,22 @@ static int mail_removed(struct sql_store *sql, struct recipients_change *c, char
             to[n++] = old[i];
     }
     int st = ST_OK;
-    char *account_name = NULL;
+    char *account_name = NULL, *by = NULL;
     if (n)
         st = account_name_get(sql, c->account_id, &account_name);
+    /* Who acted, named as recipients-added names them ("Paul Partner of
+     * Acme Partners"): the removed mailbox of the customer is the reader
+     * who needs to know that the partner did it (round-21 walkthrough of
+     * seed 000, D2: it read "Paul Partner" alone). */
+    if (n && st == ST_OK)
+        st = mail_actor_name(sql, &c->req->caller, c->account_id, &by);
     struct buf now = BUF_INIT;
     for (size_t j = 0; j < c->n; j++)
         buf_printf(&now, "%s%s", j ? ", " : "", c->emails[j]);
     for (size_t i = 0; i < n && st == ST_OK; i++) {
         struct template_value vals[] = {
             {"account_name", account_name},
-            {"changed_by", c->req->caller.name ? c->req->caller.name : c->req->caller.uid},
+            {"changed_by", by},
             {"email", to[i]},
             {"recipients", c->n ? buf_str(&now) : "none"},
         };
@@ -168,6 +174,7 @@ static int mail_removed(struct sql_store *sql, struct recipients_change *c, char
     }
     buf_free(&now);
     free(account_name);
+    free(by);
     free(to);
     return st;
 }

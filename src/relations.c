@@ -45,6 +45,7 @@
 #include "handlers.h"
 #include "ldap_store.h"
 #include "mail_names.h"
+#include "outbox.h"
 #include "relations.h"
 #include "relations_store.h"
 #include "storefronts.h"
@@ -54,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct relate {
     struct request *req;
@@ -901,6 +903,19 @@ static const char *ended_access_note(struct buf *b, const char *customer_name, j
     return buf_str(b);
 }
 
+/* relation-ended's {{again_note}} (migration 094; round-21 walkthrough of
+ * seed 003, D3): whether a new relation can be asked for — not with a
+ * closed customer, which takes none (409). Into b. */
+static const char *ended_again_note(struct buf *b, const char *customer_name, int closed)
+{
+    if (closed)
+        buf_printf(b, "%s is closed: it takes no new relation.", customer_name);
+    else
+        buf_adds(b, "The partner may ask for a new relation; the customer's administrators "
+                    "approve or decline it.");
+    return buf_str(b);
+}
+
 /* The end's mail to the other side (relation-ended); when the customer's
  * side was ended by someone who is not its admin (operator staff), its
  * admins and recipients are told too, with the same template (round-12
@@ -912,11 +927,16 @@ static int mail_ended(struct sql_store *sql, struct ending *e, json_t *lost)
     int st = account_name_get(sql, e->r.customer_id, &customer_name);
     if (st == ST_OK)
         st = account_name_get(sql, e->r.partner_id, &partner_name);
+    /* A closed customer takes no new relation (409): its mail does not
+     * offer one (round-21 walkthrough of seed 003, D3). */
+    int closed = 0;
+    if (st == ST_OK)
+        st = relation_customer_closed(sql, e->r.customer_id, &closed);
     if (st == ST_OK) {
         char rid[24];
         snprintf(rid, sizeof(rid), "%llu", e->r.id);
         int by_partner = e->side == e->r.partner_id;
-        struct buf note = BUF_INIT;
+        struct buf note = BUF_INIT, again = BUF_INIT;
         struct template_value vals[] = {
             {"account_name", by_partner ? customer_name : partner_name},
             {"partner_name", partner_name},
@@ -924,14 +944,16 @@ static int mail_ended(struct sql_store *sql, struct ending *e, json_t *lost)
             {"ended_by", e->r.actor},
             {"ended_by_account", by_partner ? partner_name : customer_name},
             {"relation_id", rid},
-            {"access_note", ended_access_note(&note, customer_name, lost)}};
-        st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 7);
+            {"access_note", ended_access_note(&note, customer_name, lost)},
+            {"again_note", ended_again_note(&again, customer_name, closed)}};
+        st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 8);
         if (st == ST_OK && e->r.staff) {
             vals[0].value = customer_name;
             st = billing_notify_queue(sql, e->r.customer_id, "relation-ended",
-                                      &e->r.customer_admins, vals, 7);
+                                      &e->r.customer_admins, vals, 8);
         }
         buf_free(&note);
+        buf_free(&again);
     }
     free(customer_name);
     free(partner_name);
@@ -1119,6 +1141,29 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
         out->n = i + 1;
     }
     sql_result_free(&r);
+    /* Its active relations as the customer: the partners are told that
+     * the close ended them (contacts, else admins), as for an end. */
+    if (st == ST_OK)
+        st = relations_active_as_customer(req->session->sql, account_id, 0, &r);
+    if (st != ST_OK) {
+        relations_closing_free(out);
+        return st;
+    }
+    out->partners = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->partners));
+    out->partner_people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->partner_people));
+    if (r.nrows && !out->actor) {
+        as_admin = 0;
+        st = acts_as_admin(req, account_id, &as_admin);
+        if (st == ST_OK)
+            st = acting_for(req, as_admin, account_id, &out->actor);
+    }
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
+        out->partners[i] = sql_cell_id(&r, i, 1);
+        /* Never the closer (they know), also not as a recipient. */
+        st = billing_people_read_others(req, out->partners[i], &out->partner_people[i]);
+        out->nactive = i + 1;
+    }
+    sql_result_free(&r);
     if (st != ST_OK)
         relations_closing_free(out);
     return st;
@@ -1130,6 +1175,10 @@ void relations_closing_free(struct relations_closing *c)
         billing_people_free(&c->people[i]);
     free(c->people);
     free(c->accounts);
+    for (size_t i = 0; i < c->nactive; i++)
+        billing_people_free(&c->partner_people[i]);
+    free(c->partner_people);
+    free(c->partners);
     free(c->actor);
     memset(c, 0, sizeof(*c));
 }
@@ -1168,6 +1217,92 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
         else if (st == ST_OK)
             st = mail_withdrawn(sql, partner, customer, id, actor, people, 1);
     }
+    sql_result_free(&r);
+    return st;
+}
+
+int relations_close_active(struct sql_store *sql, const struct caller *who,
+                           unsigned long long account_id, const struct relations_closing *told)
+{
+    struct sql_result r;
+    int st = relations_active_as_customer(sql, account_id, 1, &r);
+    if (st != ST_OK)
+        return st;
+    static const struct billing_people nobody = {0};
+    const char *actor = told->actor ? told->actor : caller_display(who);
+    char *customer_name = NULL;
+    /* The closed account's readers of account-closed: its contacts (else
+     * admins) and its notification recipients. */
+    char **closed_rcpt = NULL;
+    size_t nclosed_rcpt = 0;
+    if (r.nrows)
+        st = account_name_get(sql, account_id, &customer_name);
+    if (r.nrows && st == ST_OK)
+        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0), partner = sql_cell_id(&r, i, 1);
+        /* A relation that came after the people were read: its partner's
+         * notification recipients are told, its people not. */
+        const struct billing_people *people = &nobody;
+        for (size_t k = 0; k < told->nactive; k++)
+            if (told->partners[k] == partner)
+                people = &told->partner_people[k];
+        st = relation_end(sql, id, who->uid);
+        for (int k = 0; k < 2 && st == ST_OK; k++)
+            st = audit_write(
+                sql, who->uid, k ? account_id : partner, "relation.end",
+                json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "active"),
+                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", "ended",
+                          "reason", "account closed", "closed_account_id", (json_int_t)account_id));
+        char *partner_name = NULL;
+        if (st == ST_OK)
+            st = account_name_get(sql, partner, &partner_name);
+        if (st == ST_OK) {
+            char rid[24];
+            snprintf(rid, sizeof(rid), "%llu", id);
+            struct buf note = BUF_INIT, again = BUF_INIT;
+            buf_printf(&note,
+                       "It ended because %s (account %llu) was closed; nobody's roles in either "
+                       "account change.",
+                       customer_name, account_id);
+            struct template_value vals[] = {
+                {"account_name", partner_name},
+                {"partner_name", partner_name},
+                {"customer_name", customer_name},
+                {"ended_by", actor},
+                {"ended_by_account", customer_name},
+                {"relation_id", rid},
+                {"access_note", buf_str(&note)},
+                {"again_note", ended_again_note(&again, customer_name, 1)}};
+            /* The partner's people and recipients (billing_notify_queue's
+             * readers), but nobody who reads account-closed. */
+            char **rcpt = NULL;
+            size_t nrcpt = 0;
+            st = outbox_recipients(sql, partner, &rcpt, &nrcpt);
+            const char **to = xcalloc(people->n + nrcpt + 1, sizeof(char *));
+            size_t n = 0;
+            for (size_t k = 0; st == ST_OK && k < people->n + nrcpt; k++) {
+                const char *m = k < people->n ? people->mails[k] : rcpt[k - people->n];
+                int skip = k >= people->n && people->except && strcasecmp(m, people->except) == 0;
+                for (size_t j = 0; !skip && told->closed_readers && j < told->closed_readers->n;
+                     j++)
+                    skip = strcasecmp(m, told->closed_readers->mails[j]) == 0;
+                for (size_t j = 0; !skip && j < nclosed_rcpt; j++)
+                    skip = strcasecmp(m, closed_rcpt[j]) == 0;
+                if (!skip)
+                    to[n++] = m;
+            }
+            if (st == ST_OK)
+                st = outbox_queue(sql, partner, "relation-ended", to, n, &people->names, vals, 8);
+            free(to);
+            outbox_free_list(rcpt, nrcpt);
+            buf_free(&note);
+            buf_free(&again);
+        }
+        free(partner_name);
+    }
+    free(customer_name);
+    outbox_free_list(closed_rcpt, nclosed_rcpt);
     sql_result_free(&r);
     return st;
 }

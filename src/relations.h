@@ -23,6 +23,17 @@ struct relations_closing {
     size_t n;
     unsigned long long *accounts;
     struct billing_people *people;
+    /* The partners of its active relations as the customer, and their
+     * people (contacts, else admins), told that the close ended them
+     * (round-21 walkthrough of seed 003, D3). */
+    size_t nactive;
+    unsigned long long *partners;
+    struct billing_people *partner_people;
+    /* Who reads the close's account-closed (the closed account's
+     * contacts, else admins; its notification recipients are read in the
+     * transaction): not mailed relation-ended too. Not owned; may be
+     * NULL. */
+    const struct billing_people *closed_readers;
     /* Who closed it, as the other sides' mails name them: by name when
      * they are its admin, else as operator staff acting for it (round-12
      * walkthrough of seed 003, D1). */
@@ -48,6 +59,17 @@ void relations_closing_free(struct relations_closing *c);
  * other side's notification recipients only. */
 int relations_close_pending(struct sql_store *sql, const struct caller *who,
                             unsigned long long account_id, const struct relations_closing *told);
+/* Inside the close's transaction, after relations_close_pending: the
+ * active relations in which account_id is the customer end (status
+ * ended, ended_by who; relation.end on both accounts with reason
+ * "account closed" and closed_account_id), and each partner's contacts
+ * (else admins) and notification recipients are mailed relation-ended,
+ * saying that the customer was closed (round-21 walkthrough of seed 003,
+ * D3: the relation stayed active and the partner was not told). The
+ * closed customer's own readers get account-closed, not this. A closed
+ * partner's active relations stay as they are. */
+int relations_close_active(struct sql_store *sql, const struct caller *who,
+                           unsigned long long account_id, const struct relations_closing *told);
 
 /* A customer organization created under a partner records an active
  * relation (accounts.c); when its creator is operator staff (the seed's

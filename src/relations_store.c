@@ -112,6 +112,28 @@ int relations_pending_of(struct sql_store *sql, unsigned long long account_id, i
                     out);
 }
 
+int relations_active_as_customer(struct sql_store *sql, unsigned long long customer_id, int lock,
+                                 struct sql_result *out)
+{
+    static const char *const ACTIVE[2] = {
+        "SELECT id, partner_id FROM customer_relations"
+        " WHERE status = 'active' AND customer_id = ? ORDER BY id",
+        "SELECT id, partner_id FROM customer_relations"
+        " WHERE status = 'active' AND customer_id = ? ORDER BY id FOR UPDATE",
+    };
+    return sql_exec(sql, ACTIVE[lock ? 1 : 0], SQL_ARGS(P_INT(customer_id)), out);
+}
+
+int relation_customer_closed(struct sql_store *sql, unsigned long long customer_id, int *closed)
+{
+    unsigned long long id = 0;
+    *closed = 0;
+    int st = sql_id(sql, "SELECT id FROM accounts WHERE id = ? AND status = 'closed'",
+                    SQL_ARGS(P_INT(customer_id)), &id);
+    *closed = st == ST_OK;
+    return st == ST_NOT_FOUND ? ST_OK : st;
+}
+
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,
                     const char *uid)
 {

@@ -31,6 +31,13 @@ int relation_reopen(struct sql_store *sql, unsigned long long id, const char *re
  * read before one, to read the people to tell from the directory). */
 int relations_pending_of(struct sql_store *sql, unsigned long long account_id, int lock,
                          struct sql_result *out);
+/* The active relations in which customer_id is the customer, as rows (id,
+ * partner_id); lock: inside a transaction, FOR UPDATE (else read before
+ * one, to read the partners' people from the directory). */
+int relations_active_as_customer(struct sql_store *sql, unsigned long long customer_id, int lock,
+                                 struct sql_result *out);
+/* *closed 1 when account customer_id is closed. */
+int relation_customer_closed(struct sql_store *sql, unsigned long long customer_id, int *closed);
 /* Sets a pending relation's outcome by uid: "active" or "declined" (the
  * customer's decision), "withdrawn" (the partner's), in decided_by and
  * decided_at. */

@@ -134,10 +134,12 @@ static const char *const withdrawn_ph[] = {"account_name", "account_id",  "partn
  * it, "Nobody's roles in either account change, but the people of <customer>
  * can no longer sign in at the storefront of <reseller> (<url>): it is for
  * the reseller's customers." (migration 085; round-19 walkthrough of seed
- * 002, D2 follow-up). */
-static const char *const ended_ph[] = {"account_name", "partner_name",     "customer_name",
-                                       "ended_by",     "ended_by_account", "relation_id",
-                                       "greeting",     "access_note",      NULL};
+ * 002, D2 follow-up). {{again_note}}: "The partner may ask for a new
+ * relation; …", or, for a closed customer, that it takes no new relation
+ * (migration 094; round-21 walkthrough of seed 003, D3). */
+static const char *const ended_ph[] = {
+    "account_name", "partner_name", "customer_name", "ended_by",   "ended_by_account",
+    "relation_id",  "greeting",     "access_note",   "again_note", NULL};
 
 /* Migration 046 (round-12 walkthrough of seed 003): to the customer's
  * admins when operator staff who are none of them decided a relation

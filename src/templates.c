@@ -234,7 +234,26 @@ void template_recipients_list(struct request *req)
         res_store_failure(req, st, "the database");
         return;
     }
-    res_json(req, 200, json_pack("{s:s, s:o}", "name", t->name, "emails", emails_json(emails, n)));
+    /* Whose extra recipients also get every copy (round-21 walkthrough of
+     * seed 002, D1: a reseller read "emails": [] while each of its
+     * storefront-welcomes also went to its distributor's): `emails` stays
+     * the account's own list, `inherited` names the lists above that
+     * apply; none for a template with a personal link, which goes to its
+     * reader only. */
+    int link = 0;
+    for (size_t i = 0; t->placeholders[i]; i++)
+        link |= strcmp(t->placeholders[i], "link") == 0;
+    json_t *inherited =
+        link ? json_array()
+             : template_recipients_inherited_json(req->session->sql, req->account.id, t->name, &st);
+    if (!inherited) {
+        outbox_free_list(emails, n);
+        res_store_failure(req, st, "the database");
+        return;
+    }
+    res_json(req, 200,
+             json_pack("{s:s, s:o, s:o}", "name", t->name, "emails", emails_json(emails, n),
+                       "inherited", inherited));
     outbox_free_list(emails, n);
 }
 

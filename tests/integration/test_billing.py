@@ -2629,7 +2629,8 @@ def test_a_distributor_adds_recipients_to_the_storefront_welcome(api, disti, mak
     path = (f"/api/v1/accounts/{disti.account.id}/notification-templates/storefront-welcome"
             "/recipients")
     watch = S.unique_mail("bss-watch-")
-    assert S.expect(api(disti.admin).get(path), 200) == {"name": "storefront-welcome", "emails": []}
+    assert S.expect(api(disti.admin).get(path), 200) == {"name": "storefront-welcome", "emails": [],
+                                                         "inherited": []}
     got = S.expect(api(disti.admin).put(path, json={"emails": [watch, watch.upper()]}), 200)
     assert got == {"name": "storefront-welcome", "emails": [watch]}, got
     assert S.expect(api(disti.admin).get(path), 200)["emails"] == [watch]
@@ -3665,6 +3666,87 @@ def test_a_storefront_host_typed_in_upper_case_is_stored_in_lower_case(
         "must be labels of a-z, 0-9 and '-' separated by dots", q
     assert q["values[storefront_host]"] == "shop_x.example", q
     assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == host
+
+
+def test_a_storefront_host_put_that_changes_nothing_writes_no_audit_row(
+        api, disti, make_tenant, sql):
+    """Round-21 walkthrough of seed 002, D2: a PUT .../storefront-host with
+    the host the distributor has (in any case) wrote a storefront.host audit
+    row with the same old and new value every time. Decision: no audit row
+    when the stored host does not change, as for order.alias; a real change
+    is audited as before."""
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+
+    def rows():
+        return [a for a in sql.audit(disti.account.id) if a["action"] == "storefront.host"]
+
+    before = len(rows())
+    # Who may not: refused, no row.
+    S.expect_problem(api(disti.billing).put(path, json={"storefront_host": disti.host}), 403)
+    S.expect_problem(api(make_tenant("nah").admin).put(
+        path, json={"storefront_host": disti.host}), 404)
+    # The admin, the host it has, as it is, in upper case and with white space.
+    for typed in (disti.host, disti.host.upper(), f" {disti.host.title()}\t"):
+        assert S.expect(api(disti.admin).put(path, json={"storefront_host": typed}),
+                        200)["storefront_host"] == disti.host
+    assert len(rows()) == before, rows()
+    # A real change is audited, once; the way back too.
+    host = f"{S.unique('nochg-')}.storefront.test"
+    S.expect(api(disti.admin).put(path, json={"storefront_host": host}), 200)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": host.upper()}), 200)
+    got = rows()[before:]
+    assert [(a["old_value"], a["new_value"]) for a in got] == [
+        ({"storefront_host": disti.host}, {"storefront_host": host})], got
+    # No host at all, twice: one row for the clearing, none for the repeat.
+    S.expect(api(disti.admin).put(path, json={"storefront_host": ""}), 200)
+    S.expect(api(disti.admin).put(path, json={"storefront_host": ""}), 200)
+    got = rows()[before:]
+    assert [a["new_value"] for a in got] == [{"storefront_host": host},
+                                             {"storefront_host": None}], got
+
+
+def test_a_resellers_template_recipients_name_the_distributors_that_apply(
+        api, disti, make_reseller, make_tenant, sql):
+    """Round-21 walkthrough of seed 002, D1: a reseller's GET
+    …/notification-templates/storefront-welcome/recipients answered
+    {"emails": []} although every copy of its welcome also went to the
+    distributor's extra recipients. Decision: `emails` stays the account's
+    own list (the one its PUT sets); `inherited` names the lists of the
+    distributors and the operator above that also get every copy,
+    [{account_id, emails}], nearest first; the distributor's own GET has
+    its list in `emails` and nothing from itself in `inherited`."""
+    name = "storefront-welcome"
+    watch = S.unique_mail("inh-watch-")
+    S.expect(api(disti.admin).put(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}/recipients",
+        json={"emails": [watch]}), 200)
+    r = make_reseller(disti)
+    path = f"/api/v1/accounts/{r.account.id}/notification-templates/{name}/recipients"
+    assert S.expect(api(r.admin).get(path), 200) == {
+        "name": name, "emails": [],
+        "inherited": [{"account_id": str(disti.account.id), "emails": [watch]}]}
+    # A template without extra recipients above: nothing inherited.
+    got = S.expect(api(r.admin).get(
+        f"/api/v1/accounts/{r.account.id}/notification-templates/plan-welcome/recipients"), 200)
+    assert got == {"name": "plan-welcome", "emails": [], "inherited": []}, got
+    # The distributor's own: its list, nothing of its own in inherited.
+    got = S.expect(api(disti.admin).get(
+        f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}/recipients"), 200)
+    assert got["emails"] == [watch] and got["inherited"] == [], got
+    # Who may not: the reseller's member 403, another tenant 404; the
+    # reseller still may not set its own (409).
+    S.expect_problem(api(r.member).get(path), 403)
+    S.expect_problem(api(make_tenant("inhx").admin).get(path), 404)
+    S.expect_problem(api(r.admin).put(path, json={"emails": [S.unique_mail("own-")]}), 409,
+                     "conflict")
+    # A sub-reseller inherits from the distributor above its parent too.
+    sub = S.expect(api(r.admin).post("/api/v1/accounts", json={
+        "kind": "partner", "name": S.unique("inh-sub-"), "parent_id": r.account.id,
+        "company": {"name": "Sub GmbH", "street": "Ringstrasse 1", "postcode": "1010",
+                    "city": "Wien", "country": "AT"}}), 201)
+    got = S.expect(api(r.admin).get(
+        f"/api/v1/accounts/{sub['id']}/notification-templates/{name}/recipients"), 200)
+    assert got["inherited"] == [{"account_id": str(disti.account.id), "emails": [watch]}], got
 
 
 def test_storefront_lookups_and_orders_ignore_the_aliass_case(api, disti, make_reseller, sql):
@@ -4950,14 +5032,17 @@ def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, mak
     rel = S.expect(api(r.admin).post(f"/api/v1/accounts/{r.account.id}/customer-relations",
                                      json={"customer_id": mike.id}), 202)
     S.expect(api(mike_owner.admin).post(f"/api/v1/customer-relations/{rel['id']}/approve"), 200)
+    # Since round 21 (seed 003, D3) the close itself ends the relation and
+    # tells the reseller; there is nothing left to end.
+    before = S.outbox_max_id(sql)
     S.expect(api(mike_owner.admin).delete(f"/api/v1/accounts/{mike.id}"), 204)
     assert refused(mike_owner.admin)
-    before = S.outbox_max_id(sql)
-    end(r.admin, rel["id"])
-    mails = closing_mails(api, sql, mailbox, mike.id, "relation-ended", before)
-    assert mike_owner.admin.mail.lower() in mails, mails
+    mails = closing_mails(api, sql, mailbox, r.account.id, "relation-ended", before)
+    assert r.admin.mail.lower() in mails, mails
     for body in mails.values():
-        assert f"of {mike.name}. {old}" in body, body
+        assert f"It ended because {mike.name} (account {mike.id}) was closed" in \
+            " ".join(body.split()), body
+    S.expect_problem(api(r.admin).post(f"/api/v1/customer-relations/{rel['id']}/end"), 409)
 
     # Kilo's relation with its own parent (no storefront) ends; Kilo is the
     # reseller's customer again meanwhile and stays in.

@@ -734,10 +734,13 @@ def test_a_removed_recipient_is_greeted_by_the_name_of_its_person(api, sql, mail
     rows = rows_since(sql, before, account_id=acc.id)
     assert {(r["template"], r["recipient"].lower()) for r in rows} == {
         ("recipient-removed", bob.mail.lower()), ("recipient-removed", bare.lower())}, rows
+    # Who acted is named with their organization (round-21 walkthrough of
+    # seed 000, D2: mail_actor_name, as recipients-added names them).
+    by = f"{t.admin.name} of {t.account.name}"
     assert one_mail(mailbox, only(rows, "recipient-removed", bob.mail)).body.startswith(
-        f"Hello {bob.name},\n\n{t.admin.name} changed the notification recipients of {acc.name}:")
+        f"Hello {bob.name},\n\n{by} changed the notification recipients of {acc.name}:")
     assert one_mail(mailbox, only(rows, "recipient-removed", bare)).body.startswith(
-        f"Hello,\n\n{t.admin.name} changed the notification recipients of {acc.name}:")
+        f"Hello,\n\n{by} changed the notification recipients of {acc.name}:")
 
 
 def test_the_welcome_greets_the_contact_and_an_upgrade_says_it_was_an_upgrade(

@@ -689,3 +689,61 @@ def test_a_spent_mail_budget_refuses_an_addition_not_a_removal(api, sql, env, ma
     assert get_emails(api, t.admin, acc.id) == [kept]
     S.expect(api(t.admin).put(path(acc.id), json={"emails": []}), 200)
     assert [r["recipient"].lower() for r in removed_rows(sql, acc.id, before)] == [kept.lower()]
+
+
+def test_recipient_removed_names_the_actor_as_recipients_added_does(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-21 walkthrough of seed 000, D2: one PUT of the recipients by
+    the partner's person mailed recipient-removed "Paul Partner changed …"
+    and recipients-added "Paul Partner of Acme Partners added …". Decision:
+    recipient-removed names who acted as recipients-added does
+    (mail_actor_name): "<name> of <their organization>" for a person of an
+    account above, "on behalf of" for operator staff, the name alone for
+    the account's own people."""
+    t, acc, bea, tom = guarded_customer(api, make_tenant, make_account, make_person, set_roles,
+                                        "rcact")
+    member = make_person(prefix="rcactm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    old, new = S.unique_mail("billing-old-"), S.unique_mail("billing-new-")
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [old]}), 200)
+    # Who may not: a member 403, another tenant 404; nothing is mailed.
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).put(path(acc.id), json={"emails": [new]}), 403)
+    S.expect_problem(api(make_tenant("rcactx").admin).put(path(acc.id), json={"emails": [new]}),
+                     404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+    def bodies(before):
+        rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+        out = {}
+        for r in rows:
+            mails = mailbox.wait_for(outbox_id=r["id"], timeout=15)
+            assert len(mails) == 1, r
+            out[(r["template"], r["recipient"].lower())] = " ".join(mails[0].body.split())
+        return out
+
+    # The partner's admin (an admin of the customer too, by creating it).
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path(acc.id), json={"emails": [new]}), 200)
+    got = bodies(before)
+    by = f"{t.admin.name} of {t.account.name}"
+    assert set(got) == {("recipient-removed", old.lower()), ("recipients-added", bea.mail.lower()),
+                        ("recipients-added", tom.mail.lower())}, got
+    assert f"{by} changed the notification recipients of {acc.name}: {old} is no longer" in \
+        got[("recipient-removed", old.lower())], got
+    assert f"{by} added {new} to the" in got[("recipients-added", bea.mail.lower())], got
+    # Operator staff: "on behalf of" the partner.
+    before = S.outbox_max_id(sql)
+    S.expect(api("olivia").put(path(acc.id), json={"emails": [old]}), 200)
+    got = bodies(before)
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    assert (f"{olivia} on behalf of {t.account.name} changed the notification recipients of"
+            f" {acc.name}: {new} is no longer") in got[("recipient-removed", new.lower())], got
+    # The account's own admin: the name alone.
+    before = S.outbox_max_id(sql)
+    S.expect(api(bea).put(path(acc.id), json={"emails": []}), 200)
+    got = bodies(before)
+    text = got[("recipient-removed", old.lower())]
+    assert (f"{bea.name} changed the notification recipients of {acc.name}: {old} is"
+            " no longer") in text, got
+    assert f"{bea.name} of " not in text and "on behalf of" not in text, text

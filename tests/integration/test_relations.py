@@ -1465,3 +1465,103 @@ def test_a_person_of_an_account_above_the_customer_decides_and_ends_on_its_behal
     for verb in ("approve", "decline"):
         S.expect_problem(api(member).post(f"{REL}/{rel['id']}/{verb}"), 403)
         S.expect_problem(api(other.admin).post(f"{REL}/{rel['id']}/{verb}"), 404)
+
+
+# ---------------------------------------------------------------- round-21 walkthrough of seed 003
+
+def test_closing_a_customer_ends_its_active_relations_and_tells_the_partners(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-21 walkthrough of seed 003, D3: Karl closed his organization;
+    only he got account-closed, the relation to the reseller stayed active,
+    and the relation-ended mail after the reseller ended it offered "The
+    partner may ask for a new relation", which is 409. Decision: the close
+    ends the customer's active relations in its transaction (ended, ended_by
+    the closer, relation.end on both accounts with reason "account
+    closed"), and each partner's contacts (else admins) and recipients get
+    relation-ended saying the customer was closed and takes no new relation;
+    whoever reads account-closed (the closer, the customer's own admins) is
+    not mailed relation-ended too. A member of the customer may not close
+    (403), another tenant 404; nothing ends then."""
+    q = make_tenant("r21q")              # the customer's parent partner
+    p = make_tenant("r21p")              # a reseller related by request
+    cust = make_account(q.admin, "customer", q.account.id)
+    karl, mia = make_person(prefix="r21k"), make_person(prefix="r21m")
+    set_roles(q.admin, cust.id, karl, ["admin"])
+    set_roles(q.admin, cust.id, mia, ["member"])
+    rel = ask(api, p, cust.id)
+    S.expect(api(karl).post(f"{REL}/{rel['id']}/approve"), 200)
+    parent_rel = sql.value("SELECT id FROM customer_relations WHERE partner_id=%s"
+                           " AND customer_id=%s", int(q.account.id), int(cust.id))
+    assert parent_rel, "a customer created under a partner has a relation with it"
+    ids = (int(rel["id"]), int(parent_rel))
+
+    stranger = make_tenant("r21x").admin
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(mia).delete(f"{ACCOUNTS}/{cust.id}"), 403)
+    S.expect_problem(api(stranger).delete(f"{ACCOUNTS}/{cust.id}"), 404)
+    for i in ids:
+        assert sql.value("SELECT status FROM customer_relations WHERE id=%s", i) == "active"
+    assert S.outbox_max_id(sql) == before
+
+    S.expect(api(karl).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    for i in ids:
+        row = sql.row("SELECT status, ended_by, ended_at FROM customer_relations WHERE id=%s", i)
+        assert (row["status"], row["ended_by"]) == ("ended", karl.uid) and row["ended_at"], row
+    for acc, rid in ((p.account.id, ids[0]), (q.account.id, ids[1]), (cust.id, ids[0]),
+                     (cust.id, ids[1])):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.end"
+                and a["new_value"]["relation_id"] == rid]
+        assert len(rows) == 1, (acc, rid, rows)
+        assert rows[0]["uid"] == karl.uid and rows[0]["new_value"]["reason"] == "account closed"
+        assert rows[0]["new_value"]["closed_account_id"] == int(cust.id), rows
+    sent = mails_since(sql, before, p.account.id, q.account.id, cust.id)
+    # Each partner's readers. The parent partner's admin q.admin is an
+    # admin of the customer (its creator) and reads account-closed: not
+    # told twice; the closer neither. The customer's readers get
+    # account-closed only.
+    assert ("relation-ended", p.account.id, p.admin.mail.lower()) in sent, sent
+    assert {(t, a) for t, a, _ in sent} <= {("relation-ended", p.account.id),
+                                            ("relation-ended", q.account.id),
+                                            ("account-closed", cust.id)}, sent
+    assert ("account-closed", cust.id, q.admin.mail.lower()) in sent, sent
+    assert ("relation-ended", q.account.id, q.admin.mail.lower()) not in sent, sent
+    assert not [x for x in sent if x[0] == "relation-ended" and x[2] == karl.mail.lower()], sent
+    body = " ".join(bodies(sql, before, p.account.id, "relation-ended", p.admin.mail)["body"].split())
+    assert f"of {cust.name} ended the customer relation {rel['id']}" in body, body
+    assert f"It ended because {cust.name} (account {cust.id}) was closed" in body, body
+    assert f"{cust.name} is closed: it takes no new relation." in body, body
+    assert "may ask for a new relation" not in body, body
+    # Asking again is 409, as the mail says.
+    S.expect_problem(api(p.admin).post(f"{ACCOUNTS}/{p.account.id}/customer-relations",
+                                       json={"customer_id": cust.id}), 409)
+
+
+def test_relation_ended_to_a_closed_customer_offers_no_new_relation(api, sql, make_tenant,
+                                                                    make_account):
+    """Round-21 walkthrough of seed 003, D3: a relation left active with a
+    closed customer (closed before the close ended them), ended by the
+    partner: the customer's mail says it takes no new relation instead of
+    "The partner may ask for a new relation"; an open customer's still
+    offers it."""
+    q = make_tenant("r21lq")
+    p = make_tenant("r21lp")
+    cust = make_account(q.admin, "customer", q.account.id)
+    rel = ask(api, p, cust.id)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    # Open: the offer stays.
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.admin).post(f"{REL}/{rel['id']}/end"), 200)
+    body = " ".join(bodies(sql, before, cust.id, "relation-ended", q.admin.mail)["body"].split())
+    assert ("The partner may ask for a new relation; the customer's administrators approve or"
+            " decline it.") in body, body
+    # Closed, with the relation active as before round 21.
+    ask(api, p, cust.id)
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/approve"), 200)
+    S.expect(api(q.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    sql.rows("UPDATE customer_relations SET status='active', ended_by=NULL, ended_at=NULL"
+             " WHERE id=%s", int(rel["id"]))
+    before = S.outbox_max_id(sql)
+    S.expect(api(p.admin).post(f"{REL}/{rel['id']}/end"), 200)
+    body = " ".join(bodies(sql, before, cust.id, "relation-ended", q.admin.mail)["body"].split())
+    assert f"{cust.name} is closed: it takes no new relation." in body, body
+    assert "may ask for a new relation" not in body, body

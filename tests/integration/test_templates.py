@@ -102,7 +102,8 @@ TEMPLATES = {
     # sql/085: {{access_note}}, whether the end takes a storefront's sign-in
     # away (round-19 walkthrough of seed 002, D2 follow-up)
     "relation-ended": {"account_name", "partner_name", "customer_name", "ended_by",
-                       "ended_by_account", "relation_id", "greeting", "access_note"},
+                       "ended_by_account", "relation_id", "greeting", "access_note",
+                       "again_note"},
     # sql/035: an address taken off the recipients (round-8 walkthrough of seed 000)
     "recipient-removed": {"account_name", "changed_by", "email", "recipients", "greeting"},
     # sql/044: a pending hand-over the hand-over by role change withdrew
@@ -841,6 +842,43 @@ RELATION_ENDED_039 = (
     " admin or a notification recipient of {{account_name}}.\n")
 
 
+RELATION_ENDED_085 = RELATION_ENDED_039.replace(
+    "Nobody's access to either account changes.", "{{access_note}}")
+RELATION_ENDED_094 = RELATION_ENDED_085.replace(
+    "The partner may ask for a new relation; the customer's administrators approve or decline it.",
+    "{{again_note}}")
+
+
+def test_migration_094_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 094 (round-21 walkthrough of seed 003, D3): the shipped
+    relation-ended no longer offers a new relation itself; {{again_note}}
+    does, or says that a closed customer takes none. Only the text of 085
+    is replaced: an edited default row and an override keep theirs; the
+    file may run again."""
+    body = defaults(sql)["relation-ended"]["body"]
+    assert body == RELATION_ENDED_094, body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'relation-ended', 'x', %s)", int(dist.id), RELATION_ENDED_085)
+    edited = RELATION_ENDED_085.replace("You get this mail", "You receive this mail")
+    try:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='relation-ended'", edited)
+        run_migration(env, "094_relation_ended_closed_customer.sql")
+        assert defaults(sql)["relation-ended"]["body"] == edited
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='relation-ended'", RELATION_ENDED_085)
+        run_migration(env, "094_relation_ended_closed_customer.sql")
+        run_migration(env, "094_relation_ended_closed_customer.sql")
+        assert defaults(sql)["relation-ended"]["body"] == RELATION_ENDED_094
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='relation-ended'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='relation-ended'", int(dist.id)) == RELATION_ENDED_085
+
+
 def test_migration_085_changes_only_the_shipped_default(sql, env, make_account, operator_id):
     """Migration 085 (round-19 walkthrough of seed 002, D2 follow-up): the
     shipped relation-ended no longer says "Nobody's access to either account
@@ -851,8 +889,7 @@ def test_migration_085_changes_only_the_shipped_default(sql, env, make_account, 
     nothing more."""
     row = defaults(sql)["relation-ended"]
     body = row["body"]
-    assert body == RELATION_ENDED_039.replace(
-        "Nobody's access to either account changes.", "{{access_note}}"), body
+    assert body == RELATION_ENDED_094, body
     dist = make_account("olivia", "distributor", operator_id)
     sql.rows("DELETE FROM notification_templates WHERE account_id=%s", int(dist.id))
     sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
@@ -869,7 +906,7 @@ def test_migration_085_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='relation-ended'", RELATION_ENDED_039)
         run_migration(env, "085_relation_ended_storefront.sql")
         run_migration(env, "085_relation_ended_storefront.sql")
-        assert defaults(sql)["relation-ended"]["body"] == body
+        assert defaults(sql)["relation-ended"]["body"] == RELATION_ENDED_085
     finally:
         sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
                  " AND name='relation-ended'", body)

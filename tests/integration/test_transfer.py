@@ -392,6 +392,51 @@ def test_a_staged_account_takes_no_contact(api, sql, ldap_admin, make_tenant, ma
     assert created["status"] == "active" and created["contact"]["status"] == "invited"
 
 
+def test_a_staged_creates_own_address_as_contact_is_told_what_works(
+        api, sql, make_tenant, make_person, set_roles):
+    """Round-21 walkthrough of seed 000, D1: the seed's step 1 ("provide
+    your own email address") as `contact` of a staged create was 422 with
+    a detail pointing to the hand-over only. Decision: still 422, nothing
+    created; the detail for the caller's own address (any case) says to
+    create it without contact and name oneself contact afterwards (PUT
+    …/contacts/primary and …/technical), which works, and that the
+    hand-over moves the contacts; for another address it names both the
+    hand-over and naming oneself contact."""
+    t = make_tenant("lown")
+    name = S.unique("it-staged-own-")
+    body = {"kind": "customer", "name": name, "parent_id": t.account.id, "staged": True,
+            "company": {"name": name, "street": "Ringstrasse 1", "postcode": "1010",
+                        "city": "Wien", "country": "AT"}}
+    other = make_tenant("lownx")
+    before, accounts = S.outbox_max_id(sql), sql.count_accounts()
+    for email in (t.admin.mail, t.admin.mail.upper()):
+        errors = S.expect_field_errors(api(t.admin).post(
+            ACCOUNTS, json={**body, "contact": {"email": email}}), "contact")
+        assert errors["contact"] == (
+            "cannot be given for a staged account: to be its contact while you stage it,"
+            " create it without contact and name yourself after creating it"
+            " (PUT /accounts/{id}/contacts/primary and .../contacts/technical); the hand-over"
+            " (POST /accounts/{id}/transfer) later moves the contacts to the customer"), errors
+    errors = S.expect_field_errors(api(t.admin).post(
+        ACCOUNTS, json={**body, "contact": {"email": S.unique_mail("cust-")}}), "contact")
+    assert "POST /accounts/{id}/transfer" in errors["contact"], errors
+    assert "PUT /accounts/{id}/contacts/primary" in errors["contact"], errors
+    # Another tenant's admin cannot create under the partner at all.
+    S.expect_problem(api(other.admin).post(
+        ACCOUNTS, json={**body, "contact": {"email": other.admin.mail}}), 404)
+    assert sql.count_accounts() == accounts and sql.count_accounts(name=name) == 0
+    assert S.outbox_max_id(sql) == before
+    # What the detail says works.
+    acc = S.expect(api(t.admin).post(ACCOUNTS, json=body), 201)
+    assert acc["status"] == "staged", acc
+    for kind in ("primary", "technical"):
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc['id']}/contacts/{kind}",
+                                  json={"uid": t.admin.uid}), 200)
+    got = S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc['id']}"), 200)
+    assert got["contacts"]["primary"]["uid"] == t.admin.uid, got["contacts"]
+    assert got["contacts"]["technical"]["uid"] == t.admin.uid, got["contacts"]
+
+
 def providers(api, by, account_id):
     items = S.expect(api(by).get(f"{ACCOUNTS}/{account_id}/service-providers"), 200)["items"]
     return {i["uid"]: i for i in items}
@@ -3060,3 +3105,81 @@ def test_the_repair_job_finishes_a_hand_over_whose_partner_roles_name_no_role(sq
     assert sql.value("SELECT state FROM ldap_intents WHERE id=%s", intent) == "done"
     assert sql.account(acc.id)["intent_id"] is None
     assert len(S.outbox_rows(sql, recipient=told)) == 1, S.outbox_rows(sql, account_id=acc.id)
+
+
+STAGED_NOTE = ("stay an administrator while you are its contact (the account is staged: when you"
+               " hand it over to its customer, by POST /accounts/{id}/transfer or by changing your"
+               " own role to service provider, the contacts move to the customer's administrator;"
+               " only if it has several do you name one of them contact first).")
+
+
+def test_r21_the_provider_named_contact_of_a_staged_account_reads_that_the_hand_over_moves_it(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-21 walkthrough of seed 000, D3: Paul named himself contact of a
+    staged account and his contact-changed note told him to name other
+    administrators contacts before changing his role, a step the hand-over
+    does for him. Decision: on a staged account, the note to a person of
+    the provider's side says that the hand-over moves the contacts to the
+    customer's administrator; the customer's own admin named contact, and
+    the provider named contact of an active account, keep the note as it
+    was. A member may not name contacts (403), another tenant 404."""
+    t = make_tenant("r21c")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    member, other = make_person(prefix="r21cm"), make_tenant("r21co")
+    set_roles(t.admin, acc.id, member, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/contacts/primary"
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).put(path, json={"uid": t.admin.uid}), 403)
+    S.expect_problem(api(other.admin).put(path, json={"uid": t.admin.uid}), 404)
+    assert _contacts(sql, acc.id) == {}
+    assert S.outbox_max_id(sql) == before
+
+    def note(before, who):
+        rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
+                if r["template"] == "contact-changed"
+                and S.norm_addr(r["recipient"]) == S.norm_addr(who.mail)]
+        assert len(rows) == 1, rows
+        return " ".join(rows[0]["body"].split())
+
+    for kind, also in (("primary", ""), ("technical", ", and you are its primary contact too")):
+        before = S.outbox_max_id(sql)
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/{kind}",
+                                  json={"uid": t.admin.uid}), 200)
+        body = note(before, t.admin)
+        assert (f"You are now its {kind} contact{also}: you get its account and billing mail, may"
+                " request password resets for its people, and " + STAGED_NOTE) in body, body
+        assert "to change your role or leave" not in body, body
+    # The customer's own admin, named while staged: the note as before.
+    cora = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/technical",
+                              json={"uid": cora.uid}), 200)
+    body = note(before, cora)
+    assert ("(to change your role or leave, name another administrator technical contact"
+            " first).") in body, body
+    assert "the account is staged" not in body, body
+    # After the hand-over (it moves the contacts to Cora), the provider
+    # named again on the active account reads the note as before.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": cora.uid, "technical": cora.uid}
+
+
+def test_r21_an_active_accounts_partner_contact_keeps_the_note(api, sql, make_tenant,
+                                                               make_account):
+    """Round-21 walkthrough of seed 000, D3, the other side: on an active
+    account the partner's admin named contact reads the note as it was."""
+    t = make_tenant("r21a")
+    acc = make_account(t.admin, "customer", t.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed"
+            and S.norm_addr(r["recipient"]) == S.norm_addr(t.admin.mail)]
+    assert len(rows) == 1, rows
+    body = " ".join(rows[0]["body"].split())
+    assert "(to change your role or leave, name another administrator primary contact first)." \
+        in body, body
+    assert "the account is staged" not in body, body

@@ -204,6 +204,12 @@ static void relation_templates_and_their_placeholders(void **state)
     assert_non_null(template_check(w, "{{access_note}}", &bad));
     assert_string_equal(bad, "access_note");
     free(bad);
+    /* {{again_note}}: whether a new relation can be asked for (migration
+     * 094; round-21 walkthrough of seed 003, D3); the end's only. */
+    assert_null(template_check(e, "{{access_note}}\n\n{{again_note}}\n", NULL));
+    assert_non_null(template_check(w, "{{again_note}}", &bad));
+    assert_string_equal(bad, "again_note");
+    free(bad);
 }
 
 /* Migration 072 (round-17 walkthrough of seed 002, D3): the cancellation
