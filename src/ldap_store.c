@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <lber.h>
+#include <nettle/sha2.h>
 #include <stdatomic.h>
 #include <ldap.h>
 #include <stdio.h>
@@ -1452,6 +1453,49 @@ int ldap_store_has_password(struct ldap_store *ls, const char *dn, int *has_pass
         return st;
     *has_password = ldap_count_entries(ls->ld, res) == 1;
     ldap_msgfree(res);
+    return ST_OK;
+}
+
+int ldap_store_reset_proof(struct ldap_store *ls, const char *dn, char **mail,
+                           char password_mark[65])
+{
+    *mail = NULL;
+    password_mark[0] = '\0';
+    const char *attrs[] = {"mail", "userPassword", NULL};
+    LDAPMessage *res;
+    /* The entry itself, not the cache: the cache holds no userPassword,
+     * and a link is judged by what the directory says now. */
+    int st = search(ls, dn, LDAP_SCOPE_BASE, "(objectClass=inetOrgPerson)", attrs, &res);
+    if (st != ST_OK)
+        return st;
+    LDAPMessage *e = ldap_first_entry(ls->ld, res);
+    if (!e) {
+        ldap_msgfree(res);
+        return ST_NOT_FOUND;
+    }
+    *mail = first_value(ls->ld, e, "mail");
+    /* The values are hashed at once and never kept, logged or stored. */
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    static const char label[] = "userPassword";
+    sha256_update(&ctx, sizeof(label), (const uint8_t *)label);
+    struct berval **vals = ldap_get_values_len(ls->ld, e, "userPassword");
+    for (size_t i = 0; vals && vals[i]; i++) {
+        uint8_t len[4] = {(uint8_t)(vals[i]->bv_len >> 24), (uint8_t)(vals[i]->bv_len >> 16),
+                          (uint8_t)(vals[i]->bv_len >> 8), (uint8_t)vals[i]->bv_len};
+        sha256_update(&ctx, sizeof(len), len);
+        sha256_update(&ctx, vals[i]->bv_len, (const uint8_t *)vals[i]->bv_val);
+    }
+    ldap_value_free_len(vals);
+    ldap_msgfree(res);
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof(digest), digest);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(digest); i++) {
+        password_mark[2 * i] = hex[digest[i] >> 4];
+        password_mark[2 * i + 1] = hex[digest[i] & 15];
+    }
+    password_mark[64] = '\0';
     return ST_OK;
 }
 

@@ -217,6 +217,15 @@ int ldap_store_marked_person(struct ldap_store *ls, const char *mail, const char
 /* Whether entry dn has a userPassword (never read): ST_OK with 0 also when
  * there is no such entry. */
 int ldap_store_has_password(struct ldap_store *ls, const char *dn, int *has_password);
+/* What a password-reset link is judged by (round-21 walkthrough of seed
+ * 004, D1), read with a base search of the entry dn itself, never from
+ * the directory cache (which holds no userPassword, and may be down):
+ * *mail, the entry's first mail (malloc'ed; NULL when it has none), and
+ * password_mark, the hex SHA-256 of its userPassword values (the same for
+ * no value), which changes whenever anyone sets the password. The values
+ * themselves are never kept. ST_NOT_FOUND when there is no such person. */
+int ldap_store_reset_proof(struct ldap_store *ls, const char *dn, char **mail,
+                           char password_mark[65]);
 /* The ROLE_* bits of person dn in account id. */
 int ldap_store_roles_of(struct ldap_store *ls, unsigned long long id, const char *dn,
                         unsigned *roles);

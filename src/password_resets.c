@@ -51,7 +51,8 @@ struct reset_request {
     unsigned long long account_id;
     const struct person *person;
     const char *token;
-    int contact; /* the caller is a named contact of the account */
+    int contact;               /* the caller is a named contact of the account */
+    const char *password_mark; /* the person's password now (ldap_store_reset_proof) */
     char *expires_at;
 };
 
@@ -107,7 +108,8 @@ static int request_tx(struct sql_store *sql, void *arg)
     int replaced = 0;
     if (st == ST_OK)
         st = password_reset_put(sql, r->account_id, r->person->uid, hash, req->caller.uid,
-                                r->contact ? "contact" : "operator", &r->expires_at, &replaced);
+                                r->contact ? "contact" : "operator", r->person->mail,
+                                r->password_mark, &r->expires_at, &replaced);
     char *asked_by = NULL;
     if (st == ST_OK)
         st = requested_by(sql, req, req->caller.name ? req->caller.name : req->caller.uid,
@@ -176,8 +178,22 @@ void password_reset_request(struct request *req)
         refuse(req, 409, "conflict",
                "that person has no e-mail address in the directory to send the link to");
     else {
+        /* What the link will be judged by when it is used: the address it
+         * goes to and the password it would replace (round-21 walkthrough
+         * of seed 004, D1). */
+        char *mail_now = NULL, mark[65];
+        st = ldap_store_reset_proof(req->session->ldap, person.dn, &mail_now, mark);
+        free(mail_now);
+        if (st != ST_OK) {
+            if (st == ST_NOT_FOUND)
+                refuse(req, 404, "not-found", "that person has no role in this account");
+            else
+                res_store_failure(req, st, "the directory");
+            person_free(&person);
+            return;
+        }
         char *token = token_new();
-        struct reset_request r = {req, account_id, &person, token, contact, NULL};
+        struct reset_request r = {req, account_id, &person, token, contact, mark, NULL};
         st = request_transaction(req, request_tx, &r);
         if (st == ST_OK)
             res_json(req, 202,
@@ -231,6 +247,63 @@ static int link_state(struct request *req, struct sql_store *sql, int st, const 
     return ST_OK;
 }
 
+/* 410 reset-revoked for a link whose person's directory entry no longer
+ * backs it (round-21 walkthrough of seed 004): they hold no role in the
+ * account any more (D2: the contact's authority over them ended with
+ * it), their mail is no longer the address the link was mailed to or is
+ * gone (D1: the mailbox is the proof), or their password was set since
+ * the request (D1: an LDAP administrator's ldappasswd). Read from the
+ * directory itself (ldap_store_reset_proof), not the cache. A link asked
+ * for before migration 093 is judged by its role alone. ST_OK for a
+ * link that still holds; otherwise the answer is set (ST_REFUSED). */
+static int link_still_theirs(struct request *req, const struct password_reset *row,
+                             const struct person *person)
+{
+    unsigned roles = 0;
+    char *mail = NULL, mark[65];
+    int st = ldap_store_roles_of(req->session->ldap, row->account_id, person->dn, &roles);
+    if (st == ST_OK)
+        st = ldap_store_reset_proof(req->session->ldap, person->dn, &mail, mark);
+    if (st == ST_NOT_FOUND) {
+        return refuse(req, 410, "reset-revoked", "that person no longer exists");
+    } else if (st != ST_OK) {
+        res_store_failure(req, st, "the directory");
+        return ST_REFUSED;
+    }
+    enum { HOLDS, NO_ROLE, NOT_THEIR_MAIL, PASSWORD_CHANGED } why = HOLDS;
+    if (!roles)
+        why = NO_ROLE;
+    else if (row->mailed_to && (!mail || strcasecmp(mail, row->mailed_to) != 0))
+        why = NOT_THEIR_MAIL;
+    else if (row->password_mark && strcmp(mark, row->password_mark) != 0)
+        why = PASSWORD_CHANGED;
+    free(mail);
+    if (why == HOLDS)
+        return ST_OK;
+    char *account_name = NULL;
+    st = account_name_get(req->session->sql, row->account_id, &account_name);
+    if (st != ST_OK && st != ST_NOT_FOUND) {
+        res_store_failure(req, st, "the database");
+        return ST_REFUSED;
+    }
+    const char *account = account_name ? account_name : "the account";
+    if (why == NO_ROLE)
+        st = refuse(req, 410, "reset-revoked",
+                    "you no longer hold a role in %s, so this link no longer works", account);
+    else if (why == NOT_THEIR_MAIL)
+        st = refuse(req, 410, "reset-revoked",
+                    "this link was mailed to an address that is no longer yours; ask a named "
+                    "contact of %s for a new one",
+                    account);
+    else
+        st = refuse(req, 410, "reset-revoked",
+                    "your password was changed since this link was sent; ask a named contact of "
+                    "%s for a new link if you still need one",
+                    account);
+    free(account_name);
+    return st;
+}
+
 /* Claims the reset (one winner of two uses of a link), or gives it back. */
 static int claim_tx(struct sql_store *sql, void *arg)
 {
@@ -262,8 +335,34 @@ struct reset_notice {
     const char *asker_name;      /* who asked, by name (their uid if gone) */
     const char *asker_mail;      /* NULL: who asked is not told */
     const char *set_at;          /* RFC 3339: when the link was used (the claim) */
+    int self;                    /* the person asked for their own */
+    int asker_may_ask;           /* who asked still may ask (a contact, operator staff) */
+    char *contact_names;         /* the account's named contacts now, but the person */
     struct mail_names names;
 };
+
+/* {{which_link}} and {{ask_whom}} of password-changed (migration 093;
+ * round-21 walkthrough of seed 004): the link "you asked for" when the
+ * person asked for their own (D3: they were named by uid and told to ask
+ * themselves); whom to ask for a new link if it was not them: who asked
+ * and the account's named contacts while who asked still may ask, else
+ * (D2: a contact who left or lost the role, the person themselves) the
+ * account's current named contacts by name, else "an administrator of"
+ * the account. */
+static void notice_which_and_whom(const struct reset_notice *n, const char *asked_by,
+                                  const char *account_name, struct buf *which, struct buf *whom)
+{
+    if (n->self)
+        buf_adds(which, "the reset link you asked for");
+    else
+        buf_printf(which, "the reset link that %s asked for", asked_by);
+    if (!n->self && n->asker_may_ask)
+        buf_printf(whom, "%s or a named contact of %s", n->asker_name, account_name);
+    else if (n->contact_names && *n->contact_names)
+        buf_printf(whom, "a named contact of %s (%s)", account_name, n->contact_names);
+    else
+        buf_printf(whom, "an administrator of %s", account_name);
+}
 
 /* Both notices, outside the mail budget: a security notice must not be
  * refused by a spent budget (the password is set by then), and each
@@ -285,7 +384,11 @@ static int notice_tx(struct sql_store *sql, void *arg)
     const char *name = n->person->name ? n->person->name : n->person->uid;
     if (st == ST_OK && n->person->mail && *n->person->mail) {
         const char *to[] = {n->person->mail};
+        struct buf which = BUF_INIT, whom = BUF_INIT;
+        notice_which_and_whom(n, asked_by, account_name, &which, &whom);
         struct template_value vals[] = {
+            {"which_link", buf_str(&which)},
+            {"ask_whom", buf_str(&whom)},
             {"account_name", account_name},
             {"uid", n->person->uid},
             {"name", name},
@@ -296,6 +399,8 @@ static int notice_tx(struct sql_store *sql, void *arg)
         };
         st = outbox_queue_unbudgeted(sql, row->account_id, "password-changed", to, 1, &n->names,
                                      vals, sizeof(vals) / sizeof(vals[0]));
+        buf_free(&which);
+        buf_free(&whom);
     }
     if (st == ST_OK && n->asker_mail) {
         const char *to[] = {n->asker_mail};
@@ -322,7 +427,11 @@ static void notice_asker(struct request *req, struct reset_notice *n, struct per
 {
     const struct password_reset *row = n->row;
     n->asker_name = row->requested_by;
-    if (!row->requested_by || strcasecmp(row->requested_by, n->person->uid) == 0)
+    /* The person who asked for their own: named as the request mail named
+     * them (round-21 walkthrough of seed 004, D3). */
+    if (row->requested_by && strcasecmp(row->requested_by, n->person->uid) == 0)
+        n->asker_name = n->person->name ? n->person->name : n->person->uid;
+    if (!row->requested_by || n->self)
         return;
     int st = ldap_store_find_person(req->session->ldap, "uid", row->requested_by, asker);
     if (st != ST_OK) {
@@ -349,6 +458,50 @@ static void notice_asker(struct request *req, struct reset_notice *n, struct per
     if (roles || is_operator) {
         n->asker_mail = asker->mail;
         mail_names_add_person(&n->names, asker);
+    }
+}
+
+/* Whom the person's notice sends them to (round-21 walkthrough of seed
+ * 004, D2 and D3), read before the notices' transaction like
+ * notice_asker: whether who asked still may ask (a named contact of the
+ * account now, or operator staff now, as they asked), and the account's
+ * named contacts now by name, the person left out. A store that does not
+ * answer leaves the names out ("an administrator of <account>"). */
+static void notice_contacts(struct request *req, struct reset_notice *n, const struct person *asker)
+{
+    const struct password_reset *row = n->row;
+    static const char *const kinds[] = {"primary", "technical"};
+    char *uids[2] = {NULL, NULL};
+    int asker_contact = 0;
+    struct buf names = BUF_INIT;
+    for (size_t i = 0; i < 2; i++) {
+        int st = contact_get(req->session->sql, row->account_id, kinds[i], &uids[i]);
+        if (st != ST_OK && st != ST_NOT_FOUND)
+            log_info("password reset %llu: the contacts could not be read", row->id);
+        if (st != ST_OK || !uids[i])
+            continue;
+        if (row->requested_by && strcasecmp(uids[i], row->requested_by) == 0)
+            asker_contact = 1;
+        if (strcasecmp(uids[i], n->person->uid) == 0 ||
+            (i == 1 && uids[0] && strcmp(uids[0], uids[1]) == 0))
+            continue;
+        struct person p = {0};
+        st = ldap_store_find_person(req->session->ldap, "uid", uids[i], &p);
+        if (st == ST_OK) /* (one gone from the directory helps nobody) */
+            buf_printf(&names, "%s%s", names.len ? ", " : "", p.name ? p.name : uids[i]);
+        person_free(&p);
+    }
+    free(uids[0]);
+    free(uids[1]);
+    n->contact_names = buf_detach(&names);
+    if (n->self)
+        return;
+    if (row->requested_as && strcmp(row->requested_as, "operator") == 0) {
+        int is_operator = 0;
+        if (asker->dn && person_is_operator(req, asker->dn, &is_operator) == ST_OK)
+            n->asker_may_ask = is_operator;
+    } else {
+        n->asker_may_ask = asker_contact;
     }
 }
 
@@ -380,6 +533,11 @@ void password_reset_complete(struct request *req)
             goto out;
         }
     }
+    /* ... and so is one whose person no longer holds the role, the
+     * address or the password it was asked for (round-21 walkthrough of
+     * seed 004, D1 and D2). */
+    if (st == ST_OK)
+        st = link_still_theirs(req, &c.row, &person);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         goto out;
@@ -423,11 +581,14 @@ void password_reset_complete(struct request *req)
                              .set_at = c.used_at,
                              .names = MAIL_NAMES_INIT};
     mail_names_add_person(&n.names, &person);
+    n.self = c.row.requested_by && strcasecmp(c.row.requested_by, person.uid) == 0;
     notice_asker(req, &n, &asker);
+    notice_contacts(req, &n, &asker);
     if (request_transaction(req, notice_tx, &n) != ST_OK)
         log_error("password reset %llu: the password was set, but its notices were not queued",
                   c.row.id);
     mail_names_free(&n.names);
+    free(n.contact_names);
     person_free(&asker);
     res_json(req, 200, json_pack("{s:s, s:s}", "uid", c.row.uid, "status", "password set"));
 out:

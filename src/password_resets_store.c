@@ -8,7 +8,8 @@
 
 int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
                        const char *token_hash, const char *requested_by, const char *requested_as,
-                       char **expires_at, int *replaced)
+                       const char *mailed_to, const char *password_mark, char **expires_at,
+                       int *replaced)
 {
     *expires_at = NULL;
     *replaced = 0;
@@ -27,13 +28,16 @@ int password_reset_put(struct sql_store *sql, unsigned long long account_id, con
         return st;
     st = sql_exec(sql,
                   "INSERT INTO password_resets (account_id, uid, token_hash, requested_by,"
-                  " requested_as, expires_at) VALUES (?, ?, UNHEX(?), ?, ?,"
+                  " requested_as, mailed_to, password_mark, expires_at)"
+                  " VALUES (?, ?, UNHEX(?), ?, ?, ?, UNHEX(?),"
                   " CURRENT_TIMESTAMP(6) + INTERVAL ? SECOND)"
                   " ON DUPLICATE KEY UPDATE token_hash = VALUES(token_hash),"
                   " requested_by = VALUES(requested_by), requested_as = VALUES(requested_as),"
+                  " mailed_to = VALUES(mailed_to), password_mark = VALUES(password_mark),"
                   " expires_at = VALUES(expires_at), created_at = CURRENT_TIMESTAMP(6)",
                   SQL_ARGS(P_INT(account_id), P_STR(uid), P_STR(token_hash), P_STR(requested_by),
-                           P_STR(requested_as), P_INT(PASSWORD_RESET_TTL)),
+                           P_STR(requested_as), P_STR(mailed_to), P_STR(password_mark),
+                           P_INT(PASSWORD_RESET_TTL)),
                   NULL);
     if (st != ST_OK)
         return st;
@@ -64,7 +68,8 @@ int password_reset_superseded(struct sql_store *sql, const char *token_hash)
 #define RESET_SELECT                                                                               \
     "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"                       \
     " requested_by, requested_as, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"                  \
-    " CURRENT_TIMESTAMP(6) FROM password_resets WHERE token_hash = UNHEX(?)"
+    " CURRENT_TIMESTAMP(6), mailed_to, LOWER(HEX(password_mark))"                                  \
+    " FROM password_resets WHERE token_hash = UNHEX(?)"
 static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
                       struct password_reset *out)
 {
@@ -87,6 +92,8 @@ static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
     out->requested_as = sql_cell(&r, 0, 6) ? xstrdup(sql_cell(&r, 0, 6)) : NULL;
     out->requested_at = xstrdup(sql_cell(&r, 0, 7));
     out->read_at = xstrdup(sql_cell(&r, 0, 8));
+    out->mailed_to = sql_cell(&r, 0, 9) ? xstrdup(sql_cell(&r, 0, 9)) : NULL;
+    out->password_mark = sql_cell(&r, 0, 10) ? xstrdup(sql_cell(&r, 0, 10)) : NULL;
     sql_result_free(&r);
     return ST_OK;
 }
@@ -109,6 +116,8 @@ void password_reset_free(struct password_reset *r)
     free(r->requested_as);
     free(r->requested_at);
     free(r->read_at);
+    free(r->mailed_to);
+    free(r->password_mark);
     memset(r, 0, sizeof(*r));
 }
 

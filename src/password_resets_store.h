@@ -14,22 +14,27 @@ struct sql_store;
  * replaced (a new token and expiry; the old link dies). requested_by: the
  * uid of who asked; requested_as: the capacity that let them ask,
  * "contact" or "operator" (migration 090; what the password-changed mail
- * names them as). *expires_at is RFC 3339 (malloc'ed); *replaced is 1
- * when a pending reset's link (sent before, expired or not) died with it,
- * else 0. */
+ * names them as); mailed_to: the address the link is mailed to, and
+ * password_mark: the person's password as it is now
+ * (ldap_store_reset_proof; migration 093: a link dies when either
+ * changes, round-21 walkthrough of seed 004, D1). *expires_at is RFC 3339 (malloc'ed); *replaced is
+ * 1 when a pending reset's link (sent before, expired or not) died with it, else 0. */
 int password_reset_put(struct sql_store *sql, unsigned long long account_id, const char *uid,
                        const char *token_hash, const char *requested_by, const char *requested_as,
-                       char **expires_at, int *replaced);
+                       const char *mailed_to, const char *password_mark, char **expires_at,
+                       int *replaced);
 
 struct password_reset {
     unsigned long long id, account_id;
     char *uid;
     char *status; /* pending, used, replaced */
     int expired;
-    char *requested_by; /* the uid of who asked */
-    char *requested_as; /* "contact", "operator", or NULL (asked before migration 090) */
-    char *requested_at; /* RFC 3339: when this link was asked for */
-    char *read_at;      /* CURRENT_TIMESTAMP(6) of the read, as MariaDB writes it */
+    char *requested_by;  /* the uid of who asked */
+    char *requested_as;  /* "contact", "operator", or NULL (asked before migration 090) */
+    char *requested_at;  /* RFC 3339: when this link was asked for */
+    char *read_at;       /* CURRENT_TIMESTAMP(6) of the read, as MariaDB writes it */
+    char *mailed_to;     /* the address it was mailed to (NULL: asked before migration 093) */
+    char *password_mark; /* hex; the password then (NULL: asked before migration 093) */
 };
 /* ST_OK if token_hash was a link a newer request replaced (kept since
  * migration 038), else ST_NOT_FOUND. */

@@ -275,11 +275,17 @@ static const char *const reset_ph[] = {"account_name", "requested_by", "name",
  * {{requested_at}} when the link was asked for, {{requested_by}} who
  * asked, in the capacity that let them ask ("Anna Admin (a named contact
  * of Widgets)", "Olivia Operator (operator staff of Platform
- * Operator)"), {{requested_by_name}} the same person by name alone (whom
- * a person who did not set it asks). */
+ * Operator)"), {{requested_by_name}} the same person by name alone;
+ * {{which_link}} "the reset link that <requested_by> asked for", or "the
+ * reset link you asked for" when the person asked for their own, and
+ * {{ask_whom}} whom a person who did not set it asks: who asked and the
+ * account's named contacts while who asked still may ask, else its
+ * current named contacts by name, else "an administrator of <account>"
+ * (migration 093; round-21 walkthrough of seed 004, D2 and D3). */
 static const char *const password_changed_ph[] = {
-    "account_name", "uid",      "name", "requested_by", "requested_by_name", "requested_at",
-    "set_at",       "greeting", NULL};
+    "account_name",      "uid",          "name",   "requested_by",
+    "requested_by_name", "requested_at", "set_at", "which_link",
+    "ask_whom",          "greeting",     NULL};
 /* To who asked for that reset (a named contact or operator staff), unless
  * it was the person: {{name}} and {{uid}} whose password was set. */
 static const char *const password_reset_used_ph[] = {

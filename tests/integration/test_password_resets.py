@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 
+import ldap3
+
 import support as S
 
 ACCOUNTS = "/api/v1/accounts"
@@ -503,11 +505,17 @@ def notices(sql, before):
     return [(r["template"], r["recipient"].lower(), r["body"]) for r in S.with_bodies(rows)]
 
 
-def changed_text(person, asked_by, asker_name, acc_name, asked, used):
+def changed_text(person, asked_by, asker_name, acc_name, asked, used, whom=None):
+    """password-changed as migration 093 words it: whom defaults to who
+    asked and the account's named contacts; asked_by None is the person's
+    own request."""
+    which = ("the reset link you asked for" if asked_by is None
+             else f"the reset link that {asked_by} asked for")
+    whom = whom or f"{asker_name} or a named contact of {acc_name}"
     return (f"Hello {person.name},\n\nThe password of your user {person.uid} was set at {used} with"
-            f" the reset link that {asked_by} asked for on {asked}. From now on only the new"
-            " password works.\n\nIf this was not you, someone else used the link mailed to you: ask"
-            f" {asker_name} or a named contact of {acc_name} at once for a new reset link.\n")
+            f" {which} on {asked}. From now on only the new password works.\n\nIf this was not"
+            f" you, someone else used the link mailed to you: ask {whom} at once for a new reset"
+            " link.\n")
 
 
 def used_text(reader_name, person, acc_name, asked, used):
@@ -605,8 +613,11 @@ def test_a_used_link_is_told_to_the_person_and_to_who_asked(api, sql, env, mailb
     asked, used = reset_times(sql, token)
     got = notices(sql, before)
     assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", dora.mail.lower())], got
+    # (round-21 walkthrough of seed 004, D2: the notice sends Dora to the
+    # account's named contacts now, not to Carl, who left)
     assert got[0][2] == changed_text(dora, f"{carl.name} (a named contact of {acc.name})",
-                                     carl.name, acc.name, asked, used), got[0][2]
+                                     carl.name, acc.name, asked, used,
+                                     whom=f"a named contact of {acc.name} ({ben.name})"), got[0][2]
 
     # A spent mail budget: the reset request is 429, the notices of a link
     # asked for before still go out.
@@ -636,3 +647,188 @@ def test_a_used_link_is_told_to_the_person_and_to_who_asked(api, sql, env, mailb
     S.expect_problem(api(dora).post(reset_path(acc.id, ben.uid)), 403, "forbidden")
     S.expect_problem(api(other.admin).post(reset_path(acc.id, dora.uid)), 404)
     assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+
+def revoked(r, words):
+    body = S.expect_problem(r, 410, "reset-revoked")
+    assert words in body["detail"], body
+    return body
+
+
+def test_a_link_dies_when_the_directory_changes_the_mail_or_the_password(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-21 walkthrough of seed 004, D1: a reset link mailed to an
+    address the directory no longer has still set the password (after an
+    LDAP administrator replaced or deleted the person's mail), and so did
+    one whose password an LDAP administrator had set with ldappasswd since.
+    A link holds only for the address it was mailed to (case ignored) and
+    the password it would replace (migration 093): otherwise 410
+    reset-revoked whatever the body, nothing set, nobody told."""
+    t = make_tenant("pwr21")
+    acc = make_account(t.admin, "customer", t.account.id)
+    carl, dora = make_person(prefix="pw21c"), make_person(prefix="pw21d")
+    set_roles(t.admin, acc.id, carl, ["member"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    first = S.outbox_max_id(sql)
+
+    def change_mail(person, mail):
+        change = [(ldap3.MODIFY_REPLACE, [mail])] if mail else [(ldap3.MODIFY_DELETE, [])]
+        assert ldap_admin.modify(person.dn, {"mail": change}), ldap_admin.result
+        S.poll(lambda: api(person).get("/api/v1/me"),
+               lambda r: r.status_code == 200 and r.json().get("mail") == mail, 5)
+
+    # The address replaced: the link mailed to the old one is dead.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, carl.uid)), 202)
+    _, t1 = reset_mail(mailbox, sql, carl, before)
+    assert sql.value("SELECT mailed_to FROM password_resets WHERE token_hash ="
+                     " UNHEX(SHA2(%s, 256))", t1) == carl.mail
+    new_mail = S.unique("pw21-neu-") + "@example.org"
+    change_mail(carl, new_mail)
+    for body in BAD_BODIES + ({"password": "pw21-carl-good-1"},):
+        revoked(set_password_body(api, t1, body), "mailed to an address that is no longer yours")
+    S.expect(api(carl).get("/api/v1/me"), 200)  # the old password still works
+    # A link mailed to the new address holds when only its case changes.
+    carl.mail = new_mail
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, carl.uid)), 202)
+    _, t2 = reset_mail(mailbox, sql, carl, before)
+    change_mail(carl, new_mail.upper())
+    S.expect(set_password(api, t2, "pw21-carl-good-2"), 200)
+    S.PASSWORDS[carl.uid] = "pw21-carl-good-2"
+    S.expect(api(carl).get("/api/v1/me"), 200)
+
+    # The address deleted: dead (a new request is 409 for want of one).
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, carl.uid)), 202)
+    _, t3 = reset_mail(mailbox, sql, carl, before)
+    change_mail(carl, None)
+    revoked(set_password(api, t3, "pw21-carl-good-3"), "no longer yours")
+    S.expect(api(carl).get("/api/v1/me"), 200)
+
+    # The password set by an LDAP administrator (ldappasswd's extended
+    # operation): the pending link is dead, the administrator's password
+    # stays. The form with error_to says so too.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, dora.uid)), 202)
+    _, t4 = reset_mail(mailbox, sql, dora, before)
+    assert ldap_admin.extend.standard.modify_password(dora.dn, new_password="pw21-dora-ldap"), \
+        ldap_admin.result
+    S.PASSWORDS[dora.uid] = "pw21-dora-ldap"
+    revoked(set_password(api, t4, "pw21-dora-good-1"), "your password was changed since")
+    page = S.URL + "/password-reset/{}"
+    q = error_query(set_password_form(api, t4, "pw21-dora-good-1", page.format(t4)))
+    assert q["error"] == "reset-revoked" and q["status"] == "410", q
+    S.expect(api(dora).get("/api/v1/me"), 200)
+    # Signing in changes nothing: another tenant's admin gets the same 410.
+    other = make_tenant("pwr21o")
+    revoked(api(other.admin).post(f"/api/v1/password-resets/{t4}",
+                                  json={"password": "pw21-dora-good-2"}), "password was changed")
+    # A link asked for after it holds.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, dora.uid)), 202)
+    _, t5 = reset_mail(mailbox, sql, dora, before)
+    S.expect(set_password(api, t5, "pw21-dora-good-3"), 200)
+    S.PASSWORDS[dora.uid] = "pw21-dora-good-3"
+    S.expect(api(dora).get("/api/v1/me"), 200)
+    # Only the two links that held were told.
+    told = [(r["template"], r["recipient"].lower())
+            for r in S.outbox_rows(sql, account_id=acc.id, after_id=first)
+            if r["template"] in NOTICES]
+    assert told == [("password-changed", new_mail.lower()),
+                    ("password-reset-used", t.admin.mail.lower()),
+                    ("password-changed", dora.mail.lower()),
+                    ("password-reset-used", t.admin.mail.lower())], told
+
+
+def test_a_link_dies_with_the_role_and_its_notice_names_who_can_help(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-21 walkthrough of seed 004, D2 and D3. A link whose person
+    was removed from the account since is 410 reset-revoked ("you no
+    longer hold a role in <account>"). When who asked is no named contact
+    any more, the link still works, but the notice sends the person to the
+    account's named contacts now, by name, not to the former asker; with
+    no contact but the person, to "an administrator of <account>". A
+    contact's own reset reads "the reset link you asked for" and never
+    tells them to ask themselves."""
+    t = make_tenant("pwr21r")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, carl, dora, erik = (make_person(prefix=p)
+                                   for p in ("pw21a", "pw21b", "pw21c", "pw21d", "pw21e"))
+    for p in (anna, ben, carl):
+        set_roles(t.admin, acc.id, p, ["admin"])
+    for p in (dora, erik):
+        set_roles(t.admin, acc.id, p, ["member"])
+    contacts = f"{ACCOUNTS}/{acc.id}/contacts"
+    S.expect(api(t.admin).put(f"{contacts}/primary", json={"uid": anna.uid}), 200)
+    S.expect(api(t.admin).put(f"{contacts}/technical", json={"uid": carl.uid}), 200)
+
+    # (a) Erik removed: his link is dead.
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).post(reset_path(acc.id, erik.uid)), 202)
+    _, token = reset_mail(mailbox, sql, erik, before)
+    S.expect(api(anna).delete(f"{ACCOUNTS}/{acc.id}/members/{erik.uid}"), 204)
+    for body in BAD_BODIES:
+        revoked(set_password_body(api, token, body), f"you no longer hold a role in {acc.name}")
+    before = S.outbox_max_id(sql)
+    revoked(set_password(api, token, "pw21-erik-good-1"), "no longer hold a role")
+    assert notices(sql, before) == []
+    S.expect(api(erik).get("/api/v1/me"), 200)  # his password is unchanged
+
+    # (b) Anna asked for Dora, then handed primary to Ben and left: the
+    # link works; the notice names Ben and Carl, not Anna.
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).post(reset_path(acc.id, dora.uid)), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+    S.expect(api(anna).put(f"{contacts}/primary", json={"uid": ben.uid}), 200)
+    S.expect(api(anna).delete(f"{ACCOUNTS}/{acc.id}/members/{anna.uid}"), 204)
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, token, "pw21-dora-good-1"), 200)
+    S.PASSWORDS[dora.uid] = "pw21-dora-good-1"
+    asked, used = reset_times(sql, token)
+    got = notices(sql, before)
+    assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", dora.mail.lower())], got
+    assert got[0][2] == changed_text(
+        dora, f"{anna.name} (a named contact of {acc.name})", anna.name, acc.name, asked, used,
+        whom=f"a named contact of {acc.name} ({ben.name}, {carl.name})"), got[0][2]
+
+    # Carl asked for Dora, then lost the technical contact (he stays
+    # admin): only Ben is named.
+    before = S.outbox_max_id(sql)
+    S.expect(api(carl).post(reset_path(acc.id, dora.uid)), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+    S.expect(api(ben).put(f"{contacts}/technical", json={"uid": ben.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, token, "pw21-dora-good-2"), 200)
+    S.PASSWORDS[dora.uid] = "pw21-dora-good-2"
+    asked, used = reset_times(sql, token)
+    got = notices(sql, before)
+    # (Carl, still an admin, is told it was used.)
+    assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", dora.mail.lower()),
+                                                  ("password-reset-used", carl.mail.lower())], got
+    assert got[0][2] == changed_text(
+        dora, f"{carl.name} (a named contact of {acc.name})", carl.name, acc.name, asked, used,
+        whom=f"a named contact of {acc.name} ({ben.name})"), got[0][2]
+
+    # D3: Ben, both contacts, asks for his own: "you asked for", and with
+    # no other contact, an administrator; with Carl technical again,
+    # Carl by name.
+    for technical, whom in ((ben, f"an administrator of {acc.name}"),
+                            (carl, f"a named contact of {acc.name} ({carl.name})")):
+        S.expect(api(ben).put(f"{contacts}/technical", json={"uid": technical.uid}), 200)
+        before = S.outbox_max_id(sql)
+        S.expect(api(ben).post(reset_path(acc.id, ben.uid)), 202)
+        _, token = reset_mail(mailbox, sql, ben, before)
+        before = S.outbox_max_id(sql)
+        password = f"pw21-ben-{technical.uid}"
+        S.expect(set_password(api, token, password), 200)
+        S.PASSWORDS[ben.uid] = password
+        asked, used = reset_times(sql, token)
+        got = notices(sql, before)
+        assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", ben.mail.lower())], got
+        assert got[0][2] == changed_text(ben, None, None, acc.name, asked, used,
+                                         whom=whom), got[0][2]
+        # (his uid only as the user whose password was set; never "ask" him)
+        assert got[0][2].count(ben.uid) == 1 and f"ask {ben.name}" not in got[0][2], got[0][2]

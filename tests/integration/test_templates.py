@@ -172,8 +172,11 @@ TEMPLATES = {
     # sql/090: a used password-reset link is told to the person whose
     # password was set and to who asked for it (round-20 walkthrough of
     # seed 004, D2)
-    "password-changed": {"account_name", "uid", "requested_by", "requested_by_name",
-                         "requested_at", "set_at", "greeting"},
+    # (sql/093: {{which_link}} and {{ask_whom}}, round-21 walkthrough of
+    # seed 004, D2 and D3; {{account_name}}, {{requested_by}} and
+    # {{requested_by_name}} are placeholders overrides may use, the default
+    # says them inside the new two)
+    "password-changed": {"uid", "requested_at", "set_at", "which_link", "ask_whom", "greeting"},
     "password-reset-used": {"account_name", "uid", "name", "requested_at", "set_at", "greeting"},
     # sql/087: a person removed from a partner or distributor who keeps
     # roles in its child accounts is named to the remover and its contacts,

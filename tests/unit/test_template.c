@@ -319,6 +319,8 @@ static void password_notices_and_their_placeholders(void **state)
                                "{{greeting}} {{uid}} {{set_at}} {{requested_by}} {{requested_at}} "
                                "{{requested_by_name}} {{account_name}} {{name}}",
                                NULL));
+    /* Migration 093 (round-21 walkthrough of seed 004, D2 and D3). */
+    assert_null(template_check(t, "{{which_link}} {{ask_whom}}", NULL));
     assert_non_null(template_check(t, "{{link}}", NULL));
     t = template_find("password-reset-used");
     assert_non_null(t);
