@@ -135,13 +135,19 @@ static char *actor_name_in_chain(const struct caller *who, unsigned long long ac
     return buf_detach(&b);
 }
 
-int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
-                    char **out)
+/* The actor's name over the chain that read(sql, id, ...) gives:
+ * account_ancestors (the accounts above id) or account_with_ancestors
+ * (id and those above it, named as if the reader sat right below id). */
+static int actor_name_over(struct sql_store *sql, const struct caller *who, unsigned long long id,
+                           unsigned long long account_id,
+                           int (*read)(struct sql_store *, unsigned long long,
+                                       struct account_above **, size_t *),
+                           char **out)
 {
     struct account_above *up = NULL;
     size_t n = 0;
     *out = NULL;
-    int st = account_ancestors(sql, account_id, &up, &n);
+    int st = read(sql, id, &up, &n);
     if (st != ST_OK)
         return st;
     *out = actor_name_in_chain(who, account_id, up, n);
@@ -149,18 +155,16 @@ int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned lo
     return ST_OK;
 }
 
+int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
+                    char **out)
+{
+    return actor_name_over(sql, who, account_id, account_id, account_ancestors, out);
+}
+
 int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
                         char **out)
 {
-    struct account_above *up = NULL;
-    size_t n = 0;
-    *out = NULL;
-    int st = account_with_ancestors(sql, org_id, &up, &n);
-    if (st != ST_OK)
-        return st;
-    *out = actor_name_in_chain(who, 0, up, n);
-    account_ancestors_free(up, n);
-    return ST_OK;
+    return actor_name_over(sql, who, org_id, 0, account_with_ancestors, out);
 }
 
 int mail_person_actor_name(struct sql_store *sql, struct ldap_store *ls, const struct person *p,

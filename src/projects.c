@@ -687,6 +687,17 @@ int projects_may_manage(struct request *req, unsigned long long pid)
     return 0;
 }
 
+/* The saga's project, for its mails (*project: a new reference): 404
+ * when it is gone. */
+static int saga_project(struct request *req, const struct saga *s, json_t **project)
+{
+    *project = NULL;
+    int st = project_read(req->session->sql, s->plan.project_id, project);
+    if (st == ST_NOT_FOUND)
+        return refuse(req, 404, "not-found", "no such project");
+    return st;
+}
+
 /* The added-to-account mail of a person a PUT brings into the project
  * (round-8 walkthrough of seed 003: the invitation route mails them, PUT
  * did not): the saga's data that its SQL step (saga_finish_sql) mails
@@ -699,9 +710,7 @@ static int mail_new_member(struct request *req, struct saga *s, const struct per
         strcasecmp(person->uid, req->caller.uid) == 0)
         return ST_OK;
     json_t *project = NULL;
-    int st = project_read(req->session->sql, s->plan.project_id, &project);
-    if (st == ST_NOT_FOUND)
-        return refuse(req, 404, "not-found", "no such project");
+    int st = saga_project(req, s, &project);
     if (st != ST_OK)
         return st;
     char *place = invitation_place_name(json_string_value(json_object_get(project, "account_name")),
@@ -737,9 +746,7 @@ static int mail_removed_member(struct request *req, struct saga *s, const struct
         strcasecmp(person->uid, req->caller.uid) == 0)
         return ST_OK;
     json_t *project = NULL;
-    int st = project_read(req->session->sql, s->plan.project_id, &project);
-    if (st == ST_NOT_FOUND)
-        return refuse(req, 404, "not-found", "no such project");
+    int st = saga_project(req, s, &project);
     if (st != ST_OK)
         return st;
     char *actor = NULL;
