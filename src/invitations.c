@@ -187,6 +187,26 @@ static json_t *add_member_data(const struct person *known, unsigned role, const 
                      known->name ? known->name : known->uid, "inviter_name", inviter);
 }
 
+/* The note of an admin invited as member (round-22 walkthrough of seed
+ * 004, D2), on answer: "already an administrator of <account>, which
+ * gives everything the member role gives: nothing changed ...". */
+static int already_admin_note(struct request *req, const struct invite *v, json_t *answer)
+{
+    char *account_name = NULL;
+    int st = account_name_get(req->session->sql, v->account->id, &account_name);
+    if (st != ST_OK)
+        return st;
+    struct buf note = BUF_INIT;
+    buf_printf(&note,
+               "%s is already an administrator of %s, which gives everything the member role "
+               "gives: nothing changed and no mail was sent",
+               v->known.name ? v->known.name : v->known.uid, account_name);
+    json_object_set_new(answer, "note", json_string(buf_str(&note)));
+    buf_free(&note);
+    free(account_name);
+    return ST_OK;
+}
+
 /* Gives v->known the role at once (a saga: guard, plan, LDAP, then the mail
  * and audit row in a short transaction) and answers. */
 static void add_known(struct invite *v)
@@ -209,14 +229,28 @@ static void add_known(struct invite *v)
         res_store_failure(req, st, "the directory or the database");
         goto out;
     }
-    if (s.plan.roles_before & v->role) {
+    /* An admin invited as member: admin gives everything member gives
+     * (DESIGN.md, "People and roles"; every route open to member is open
+     * to admin), so member would add nothing but a mail saying "added you
+     * ... as a member" to someone who runs the account (round-22
+     * walkthrough of seed 004, D2). Answered as a role they hold, with a
+     * note that says so. */
+    int admin_covers = v->role == ROLE_MEMBER && (s.plan.roles_before & ROLE_ADMIN);
+    if ((s.plan.roles_before & v->role) || admin_covers) {
         /* They have that role already: nothing changes, so no mail and no
          * audit row; the answer is the same as the first time's. */
         saga_release(req->session->sql, &s, "no change");
+        json_t *answer = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid,
+                                   "role", role_name(v->role));
+        if (admin_covers)
+            st = already_admin_note(req, v, answer);
+        if (st != ST_OK) {
+            json_decref(answer);
+            res_store_failure(req, st, "the database");
+            goto out;
+        }
         invite_location(v);
-        res_json(req, 201,
-                 json_pack("{s:s, s:s, s:s}", "status", "added", "uid", v->known.uid, "role",
-                           role_name(v->role)));
+        res_json(req, 201, answer);
         goto out;
     }
     s.plan.person_dn = xstrdup(v->known.dn);

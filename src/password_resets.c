@@ -220,9 +220,9 @@ struct reset_claim {
 #define RESET_REPLACED_DETAIL "this link was replaced by a newer one or the password was set since"
 
 /* What a link that is not live answers (st: what reading its reset gave,
- * ST_NOT_FOUND for no reset of that token): 410 for a used, replaced or
- * expired one, 404 for a token that never was a link; ST_OK for a live
- * one. One place for the look before the body and the claim after it. */
+ * ST_NOT_FOUND for no reset of that token): 410 for a used, replaced,
+ * expired one or one of a closed account, 404 for a token that never was
+ * a link; ST_OK for a live one. One place for the look before the body and the claim after it. */
 static int link_state(struct request *req, struct sql_store *sql, int st, const char *hash,
                       const struct password_reset *row)
 {
@@ -242,6 +242,18 @@ static int link_state(struct request *req, struct sql_store *sql, int st, const 
         return refuse(req, 410, "reset-used", "this link was used already");
     if (strcmp(row->status, "replaced") == 0)
         return refuse(req, 410, "reset-replaced", RESET_REPLACED_DETAIL);
+    /* A link of an account closed since it was asked for (round-22
+     * walkthrough of seed 004, D1): the contact's authority over the
+     * person ended with the account (asking again there is 409), so the
+     * link ends too, before its expiry says "ask for a new one" of an
+     * account that gives none. Whom to ask is said without naming the
+     * person's other accounts: the answer goes to whoever holds the
+     * link. */
+    if (row->account_closed)
+        return refuse(req, 410, "reset-revoked",
+                      "%s was closed, so this link no longer works; if you still need a new "
+                      "password, ask a named contact of an account you still work in",
+                      row->account_name ? row->account_name : "the account");
     if (row->expired)
         return refuse(req, 410, "reset-expired", "this link has expired; ask for a new one");
     return ST_OK;

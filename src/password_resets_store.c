@@ -64,12 +64,17 @@ int password_reset_superseded(struct sql_store *sql, const char *token_hash)
         SQL_ARGS(P_STR(token_hash)), &id);
 }
 
-/* The reset of token_hash, with FOR UPDATE when lock. */
+/* The reset of token_hash, with FOR UPDATE when lock (which locks its
+ * account's row too, as an invitation's accept does: a close waits for
+ * a claim, and a claim after a close sees it). Its account's status and
+ * name come in the same statement (round-22 walkthrough of seed 004,
+ * D1). */
 #define RESET_SELECT                                                                               \
-    "SELECT id, account_id, uid, status, expires_at > CURRENT_TIMESTAMP(6),"                       \
-    " requested_by, requested_as, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'),"                  \
-    " CURRENT_TIMESTAMP(6), mailed_to, LOWER(HEX(password_mark))"                                  \
-    " FROM password_resets WHERE token_hash = UNHEX(?)"
+    "SELECT r.id, r.account_id, r.uid, r.status, r.expires_at > CURRENT_TIMESTAMP(6),"             \
+    " r.requested_by, r.requested_as, DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%sZ'),"            \
+    " CURRENT_TIMESTAMP(6), r.mailed_to, LOWER(HEX(r.password_mark)), a.status = 'closed',"        \
+    " a.name FROM password_resets r JOIN accounts a ON a.id = r.account_id"                        \
+    " WHERE r.token_hash = UNHEX(?)"
 static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
                       struct password_reset *out)
 {
@@ -94,6 +99,8 @@ static int reset_read(struct sql_store *sql, const char *token_hash, int lock,
     out->read_at = xstrdup(sql_cell(&r, 0, 8));
     out->mailed_to = sql_cell(&r, 0, 9) ? xstrdup(sql_cell(&r, 0, 9)) : NULL;
     out->password_mark = sql_cell(&r, 0, 10) ? xstrdup(sql_cell(&r, 0, 10)) : NULL;
+    out->account_closed = strcmp(sql_cell(&r, 0, 11), "1") == 0;
+    out->account_name = xstrdup(sql_cell(&r, 0, 12));
     sql_result_free(&r);
     return ST_OK;
 }
@@ -118,6 +125,7 @@ void password_reset_free(struct password_reset *r)
     free(r->read_at);
     free(r->mailed_to);
     free(r->password_mark);
+    free(r->account_name);
     memset(r, 0, sizeof(*r));
 }
 

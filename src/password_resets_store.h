@@ -35,6 +35,8 @@ struct password_reset {
     char *read_at;       /* CURRENT_TIMESTAMP(6) of the read, as MariaDB writes it */
     char *mailed_to;     /* the address it was mailed to (NULL: asked before migration 093) */
     char *password_mark; /* hex; the password then (NULL: asked before migration 093) */
+    int account_closed;  /* the account it was asked in is closed (round-22, seed 004, D1) */
+    char *account_name;  /* that account's name now */
 };
 /* ST_OK if token_hash was a link a newer request replaced (kept since
  * migration 038), else ST_NOT_FOUND. */

@@ -524,6 +524,82 @@ def test_inviting_someone_who_has_the_role_changes_nothing(api, customer, invite
                                       "added": ["billing"]}, adds()[1]
 
 
+def test_inviting_an_admin_as_member_changes_nothing(api, make_tenant, make_account, make_person,
+                                                     set_roles, sql, ldap_admin):
+    """Round-22 walkthrough of seed 004, D2: the account's own admin,
+    invited as member, was "added": a second role that gives nothing admin
+    does not (DESIGN.md, roles), and a mail "added you to <account> as a
+    member" to someone who runs it. Decision: admin covers member, so it
+    is answered as a role they hold: the same 201 added, with a note that
+    says they are already an administrator, no mail, no audit row, LDAP
+    groups unchanged; by JSON and by form, by an admin (themselves
+    included), a service provider and operator staff. Those who may not
+    invite are refused as before (a member, a billing person: 403; another
+    tenant: 404). A member invited as admin is still a change."""
+    t = make_tenant("inv22")
+    acc = make_account(t.admin, "customer", t.account.id)
+    ben, sp, dora, bill = (make_person(prefix=p) for p in ("i22b", "i22s", "i22d", "i22f"))
+    set_roles(t.admin, acc.id, ben, ["admin"])
+    set_roles(t.admin, acc.id, sp, ["service-provider"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    set_roles(t.admin, acc.id, bill, ["billing"])
+    other = make_tenant("inv22o")
+    paul = t.admin  # created the account: its admin
+    note = (f"{paul.name} is already an administrator of {acc.name}, which gives everything the"
+            " member role gives: nothing changed and no mail was sent")
+    path = invitations_path(acc.id)
+    first = S.outbox_max_id(sql)
+    audit_before = len(sql.audit(acc.id))
+
+    def unchanged():
+        assert S.roles_in_ldap(ldap_admin, acc.id, paul) == {"admin"}
+        assert S.outbox_rows(sql, account_id=acc.id, after_id=first) == []
+        assert len(sql.audit(acc.id)) == audit_before, sql.audit(acc.id)[audit_before:]
+        assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s", int(acc.id)) == 0
+
+    for by in (ben, paul, sp, "olivia"):
+        for email in (paul.mail, paul.mail.upper()):
+            r = api(by).post(path, json={"email": email, "role": "member"})
+            body = S.expect(r, 201)
+            assert body == {"status": "added", "uid": paul.uid, "role": "member", "note": note}, body
+            assert r.headers["Location"].endswith(f"/accounts/{acc.id}/members/{paul.uid}"), \
+                S.describe(r)
+    unchanged()
+    # The form: 303 to return_to with the uid, as any addition.
+    r = api(ben).form("POST", path, [("email", paul.mail), ("role", "member"),
+                                     ("return_to", S.ORIGIN + "/people/{id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == S.ORIGIN + f"/people/{paul.uid}", S.describe(r)
+    r = api(ben).form("POST", path, [("email", paul.mail), ("role", "member")])
+    assert S.expect(r, 201) == {"status": "added", "uid": paul.uid, "role": "member",
+                                "note": note}
+    unchanged()
+    # Who may not invite is refused as before, and nothing changes.
+    for by in (dora, bill):
+        S.expect_problem(api(by).post(path, json={"email": paul.mail, "role": "member"}), 403)
+    S.expect_problem(api(other.admin).post(path, json={"email": paul.mail, "role": "member"}),
+                     404)
+    unchanged()
+    members = S.expect(api(ben).get(f"/api/v1/accounts/{acc.id}/members"), 200)["items"]
+    assert [m["roles"] for m in members if m["uid"] == paul.uid] == [["admin"]], members
+
+    # A member invited as admin is a change: added, mailed, audited.
+    body = S.expect(api(ben).post(path, json={"email": dora.mail, "role": "admin"}), 201)
+    assert body == {"status": "added", "uid": dora.uid, "role": "admin"}, body
+    assert S.roles_in_ldap(ldap_admin, acc.id, dora) == {"admin", "member"}
+    mails = [(r["template"], r["recipient"].lower())
+             for r in S.outbox_rows(sql, account_id=acc.id, after_id=first)]
+    assert mails == [("added-to-account", dora.mail.lower())], mails
+    adds = [a for a in sql.audit(acc.id) if a["action"] == "member.add"][-1:]
+    assert adds[0]["new_value"] == {"uid": dora.uid, "roles": ["admin", "member"],
+                                    "added": ["admin"]}, adds
+    # Another role next to admin (billing) is still added: it is no part
+    # of this decision.
+    body = S.expect(api(ben).post(path, json={"email": paul.mail, "role": "billing"}), 201)
+    assert "note" not in body, body
+    assert S.roles_in_ldap(ldap_admin, acc.id, paul) == {"admin", "billing"}
+
+
 def test_preferences_audit_has_the_value_before(api, make_person, sql):
     """round-4 walkthrough of seed 004: preferences.set had no old value."""
     p = make_person(prefix="prefaud")

@@ -832,3 +832,87 @@ def test_a_link_dies_with_the_role_and_its_notice_names_who_can_help(
                                          whom=whom), got[0][2]
         # (his uid only as the user whose password was set; never "ask" him)
         assert got[0][2].count(ben.uid) == 1 and f"ask {ben.name}" not in got[0][2], got[0][2]
+
+
+def ldap_bind_works(env, person, password):
+    """A simple bind of the person with that password, against slapd itself."""
+    server = ldap3.Server(env["LDAP_URI"], connect_timeout=5)
+    conn = ldap3.Connection(server, user=person.dn, password=password, receive_timeout=10,
+                            raise_exceptions=False)
+    try:
+        return conn.bind()
+    finally:
+        conn.unbind()
+
+
+def test_a_link_dies_when_its_account_is_closed(api, sql, env, mailbox, make_tenant,
+                                                make_account, make_person, set_roles):
+    """Round-22 walkthrough of seed 004, D1: a link asked for in an account
+    that was closed afterwards still set the person's directory password
+    (the one they use for their other accounts too), and its notice sent
+    them to the closed account's contacts, whose new request is 409. The
+    link now dies with the account: 410 reset-revoked saying that the
+    account was closed and whom to ask, whatever the body, before its
+    expiry, for JSON and a form; nothing set, nobody told. A link of
+    another account of the same person still works."""
+    t = make_tenant("pwr22")
+    acc = make_account(t.admin, "customer", t.account.id)
+    closing = make_account(t.admin, "customer", t.account.id)
+    dora = make_person(prefix="pw22d")
+    old_password = dora.password
+    for a in (acc, closing):
+        set_roles(t.admin, a.id, dora, ["member"])
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{a.id}/contacts/primary",
+                                  json={"uid": t.admin.uid}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(closing.id, dora.uid)), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{closing.id}"), 204)
+    # Asking again there is refused: the contact can no longer help.
+    S.expect_problem(api(t.admin).post(reset_path(closing.id, dora.uid)), 409)
+
+    before = S.outbox_max_id(sql)
+    words = (f"{closing.name} was closed, so this link no longer works; if you still need a new"
+             " password, ask a named contact of an account you still work in")
+    for body in BAD_BODIES + ({"password": "pw22-dora-good-1"},):
+        assert revoked(set_password_body(api, token, body), words)["detail"] == words
+    # Signed in (Dora herself, another tenant's admin): the same 410.
+    other = make_tenant("pwr22o")
+    for who in (dora, other.admin):
+        revoked(api(who).post(f"/api/v1/password-resets/{token}",
+                              json={"password": "pw22-dora-good-2"}), words)
+    page = S.URL + f"/password-reset/{token}"
+    q = error_query(set_password_form(api, token, "pw22-dora-good-3", page))
+    assert q["error"] == "reset-revoked" and q["status"] == "410", q
+    assert "password" not in q, q
+    # Closed before it expired, it says so after its expiry too: asking
+    # again "for a new one" there would be 409.
+    sql.rows("UPDATE password_resets SET expires_at = CURRENT_TIMESTAMP(6) - INTERVAL 1 SECOND"
+             " WHERE token_hash = UNHEX(SHA2(%s, 256))", token)
+    revoked(set_password(api, token, "pw22-dora-good-4"), words)
+    # Nothing set: the old password still binds in LDAP and signs in;
+    # nobody told; the link stays pending (the close wrote nothing to it).
+    assert ldap_bind_works(env, dora, old_password)
+    for p in ("pw22-dora-good-1", "pw22-dora-good-2", "pw22-dora-good-3", "pw22-dora-good-4"):
+        assert not ldap_bind_works(env, dora, p), p
+    S.expect(api(dora).get("/api/v1/me"), 200)
+    assert notices(sql, before) == []
+    assert sql.value("SELECT status FROM password_resets WHERE token_hash ="
+                     " UNHEX(SHA2(%s, 256))", token) == "pending"
+    assert sql.value("SELECT COUNT(*) FROM audit WHERE account_id = %s"
+                     " AND action = 'password.reset'", closing.id) == 0
+
+    # Her link of the account she still works in holds.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(reset_path(acc.id, dora.uid)), 202)
+    _, live = reset_mail(mailbox, sql, dora, before)
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, live, "pw22-dora-good-5"), 200)
+    S.PASSWORDS[dora.uid] = "pw22-dora-good-5"
+    assert ldap_bind_works(env, dora, "pw22-dora-good-5")
+    assert not ldap_bind_works(env, dora, old_password)
+    assert [(tpl, to) for tpl, to, _ in notices(sql, before)] == [
+        ("password-changed", dora.mail.lower()),
+        ("password-reset-used", t.admin.mail.lower())]
+    # The closed account's link, replaced by that use, says so.
+    S.expect_problem(set_password(api, token, "pw22-dora-good-6"), 410, "reset-replaced")
