@@ -458,16 +458,6 @@ static char *fold_key(char kind, const char *value, size_t len)
 
 /* ---- entries from LDAP ---------------------------------------------- */
 
-static char *first_value(LDAP *ld, LDAPMessage *e, const char *attr)
-{
-    struct berval **vals = ldap_get_values_len(ld, e, attr);
-    char *v = NULL;
-    if (vals && vals[0])
-        v = xstrndup(vals[0]->bv_val, vals[0]->bv_len);
-    ldap_value_free_len(vals);
-    return v;
-}
-
 static void add_keys(LDAP *ld, LDAPMessage *e, const char *attr, char kind, struct dperson *p)
 {
     struct berval **vals = ldap_get_values_len(ld, e, attr);
@@ -496,7 +486,7 @@ static int has_class(LDAP *ld, LDAPMessage *e, const char *cls)
 
 static void csn_of(LDAP *ld, LDAPMessage *e, char csn[48])
 {
-    char *v = first_value(ld, e, "entryCSN");
+    char *v = ldap_first_value(ld, e, "entryCSN");
     snprintf(csn, 48, "%s", v ? v : "");
     free(v);
 }
@@ -523,12 +513,12 @@ static void parse_entry(LDAP *ld, LDAPMessage *e, const char *uuid, struct parse
         snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
         p->ndn = ndn;
         p->dn = strcmp(dn, ndn) == 0 ? ndn : xstrdup(dn);
-        p->uid = first_value(ld, e, "uid");
-        p->name = first_value(ld, e, "cn");
-        p->mail = first_value(ld, e, "mail");
+        p->uid = ldap_first_value(ld, e, "uid");
+        p->name = ldap_first_value(ld, e, "cn");
+        p->mail = ldap_first_value(ld, e, "mail");
         p->login = login_kind == 'u'   ? p->uid
                    : login_kind == 'm' ? p->mail
-                                       : first_value(ld, e, cfg->identity_attribute);
+                                       : ldap_first_value(ld, e, cfg->identity_attribute);
         if (!p->uid) {
             p->uid = xstrdup(p->login ? p->login : "");
             if (login_kind == 'u')
@@ -716,7 +706,7 @@ const char *const *dircache_attrs(void)
 
 void dircache_apply_entry(LDAP *ld, LDAPMessage *e)
 {
-    char *uuid = first_value(ld, e, "entryUUID");
+    char *uuid = ldap_first_value(ld, e, "entryUUID");
     if (!uuid)
         return;
     lower_ascii(uuid);

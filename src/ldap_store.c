@@ -428,7 +428,7 @@ int ldap_store_ping(struct ldap_store *ls)
 
 /* ---- people -------------------------------------------------------- */
 
-static char *first_value(LDAP *ld, LDAPMessage *e, const char *attr)
+char *ldap_first_value(LDAP *ld, LDAPMessage *e, const char *attr)
 {
     struct berval **vals = ldap_get_values_len(ld, e, attr);
     char *v = NULL;
@@ -443,10 +443,10 @@ static void read_person(struct ldap_store *ls, LDAPMessage *e, struct person *p)
     char *dn = ldap_get_dn(ls->ld, e);
     p->dn = xstrdup(dn ? dn : "");
     ldap_memfree(dn);
-    p->uid = first_value(ls->ld, e, "uid");
-    p->name = first_value(ls->ld, e, "cn");
-    p->mail = first_value(ls->ld, e, "mail");
-    p->login = first_value(ls->ld, e, ls->cfg->identity_attribute);
+    p->uid = ldap_first_value(ls->ld, e, "uid");
+    p->name = ldap_first_value(ls->ld, e, "cn");
+    p->mail = ldap_first_value(ls->ld, e, "mail");
+    p->login = ldap_first_value(ls->ld, e, ls->cfg->identity_attribute);
     if (!p->uid)
         p->uid = xstrdup(p->login ? p->login : "");
 }
@@ -459,26 +459,18 @@ static void person_attrs(struct ldap_store *ls, const char *attrs[5])
     attrs[4] = NULL;
 }
 
-int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *value,
-                           struct person *out)
+/* The one person under the people base that filter names; none or
+ * several is ST_NOT_FOUND (an ambiguous identity is no identity). */
+static int find_one_person(struct ldap_store *ls, const char *filter, struct person *out)
 {
-    int cached = dircache_find_person(attr, value, out);
-    if (cached != DIRCACHE_MISS)
-        return cached;
     memset(out, 0, sizeof(*out));
-    struct buf f = BUF_INIT;
-    buf_printf(&f, "(&(objectClass=inetOrgPerson)(%s=", attr ? attr : ls->cfg->identity_attribute);
-    ldap_escape_filter_value(&f, value);
-    buf_adds(&f, "))");
     const char *attrs[5];
     person_attrs(ls, attrs);
     LDAPMessage *res;
-    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
-    buf_free(&f);
+    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, filter, attrs, &res);
     if (st != ST_OK)
         return st;
     LDAPMessage *e = ldap_first_entry(ls->ld, res);
-    /* An ambiguous identity is no identity. */
     if (!e || ldap_count_entries(ls->ld, res) != 1) {
         ldap_msgfree(res);
         return ST_NOT_FOUND;
@@ -486,6 +478,21 @@ int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *
     read_person(ls, e, out);
     ldap_msgfree(res);
     return ST_OK;
+}
+
+int ldap_store_find_person(struct ldap_store *ls, const char *attr, const char *value,
+                           struct person *out)
+{
+    int cached = dircache_find_person(attr, value, out);
+    if (cached != DIRCACHE_MISS)
+        return cached;
+    struct buf f = BUF_INIT;
+    buf_printf(&f, "(&(objectClass=inetOrgPerson)(%s=", attr ? attr : ls->cfg->identity_attribute);
+    ldap_escape_filter_value(&f, value);
+    buf_adds(&f, "))");
+    int st = find_one_person(ls, buf_str(&f), out);
+    buf_free(&f);
+    return st;
 }
 
 int ldap_store_people_by_dn(struct ldap_store *ls, const char *const *dns, size_t n,
@@ -1177,7 +1184,7 @@ int ldap_store_dangling_members(struct ldap_store *ls, struct dangling_member **
          e = ldap_next_entry(ls->ld, e)) {
         struct berval **vals = ldap_get_values_len(ls->ld, e, "member");
         char *gdn = ldap_get_dn(ls->ld, e);
-        char *idv = first_value(ls->ld, e, "accountdAccountId");
+        char *idv = ldap_first_value(ls->ld, e, "accountdAccountId");
         for (size_t i = 0; vals && vals[i] && st == ST_OK; i++) {
             char *member = xstrndup(vals[i]->bv_val, vals[i]->bv_len);
             char *norm = ldap_dn_norm(member);
@@ -1374,7 +1381,7 @@ int ldap_store_project_groups(struct ldap_store *ls, unsigned long long account_
     int count = ldap_count_entries(ls->ld, res);
     *out = xcalloc(count > 0 ? (size_t)count : 1, sizeof(struct role_group));
     for (LDAPMessage *e = ldap_first_entry(ls->ld, res); e; e = ldap_next_entry(ls->ld, e)) {
-        char *cn = first_value(ls->ld, e, "cn");
+        char *cn = ldap_first_value(ls->ld, e, "cn");
         unsigned role = project_role_bit(cn);
         free(cn);
         if (!role)
@@ -1415,7 +1422,6 @@ int ldap_store_change_project_member(struct ldap_store *ls, unsigned long long a
 int ldap_store_marked_person(struct ldap_store *ls, const char *mail, const char *marker,
                              struct person *out, int *has_password)
 {
-    memset(out, 0, sizeof(*out));
     *has_password = 0;
     struct buf f = BUF_INIT;
     buf_adds(&f, "(&(objectClass=inetOrgPerson)(mail=");
@@ -1423,21 +1429,9 @@ int ldap_store_marked_person(struct ldap_store *ls, const char *mail, const char
     buf_adds(&f, ")(description=");
     ldap_escape_filter_value(&f, marker);
     buf_adds(&f, "))");
-    const char *attrs[5];
-    person_attrs(ls, attrs);
-    LDAPMessage *res;
-    int st = search(ls, ls->people_base, LDAP_SCOPE_SUBTREE, buf_str(&f), attrs, &res);
+    int st = find_one_person(ls, buf_str(&f), out);
     buf_free(&f);
-    if (st != ST_OK)
-        return st;
-    LDAPMessage *e = ldap_first_entry(ls->ld, res);
-    if (!e || ldap_count_entries(ls->ld, res) != 1) {
-        ldap_msgfree(res);
-        return ST_NOT_FOUND;
-    }
-    read_person(ls, e, out);
-    ldap_msgfree(res);
-    return ldap_store_has_password(ls, out->dn, has_password);
+    return st == ST_OK ? ldap_store_has_password(ls, out->dn, has_password) : st;
 }
 
 int ldap_store_has_password(struct ldap_store *ls, const char *dn, int *has_password)
@@ -1473,7 +1467,7 @@ int ldap_store_reset_proof(struct ldap_store *ls, const char *dn, char **mail,
         ldap_msgfree(res);
         return ST_NOT_FOUND;
     }
-    *mail = first_value(ls->ld, e, "mail");
+    *mail = ldap_first_value(ls->ld, e, "mail");
     /* The values are hashed at once and never kept, logged or stored. */
     struct sha256_ctx ctx;
     sha256_init(&ctx);

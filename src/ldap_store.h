@@ -26,6 +26,8 @@
 #include "config.h"
 #include "result.h"
 
+#include <ldap.h>
+
 #define ROLE_ADMIN            1u
 #define ROLE_SERVICE_PROVIDER 2u
 #define ROLE_BILLING          4u
@@ -273,6 +275,8 @@ const struct member_entry *member_index_find(const struct member_index *ix, cons
 /* The same for a DN already normalised with ldap_dn_norm. */
 const struct member_entry *member_index_find_norm(const struct member_index *ix, const char *norm);
 void member_index_free(struct member_index *ix);
+/* The first value of attr in entry e, copied; NULL if it has none. */
+char *ldap_first_value(LDAP *ld, LDAPMessage *e, const char *attr);
 /* Appends value escaped for a filter (RFC 4515). */
 void ldap_escape_filter_value(struct buf *out, const char *value);
 /* "<attr>=<value>" RDNs (outermost last) prepended to base, as an LDAPv3 DN
