@@ -191,11 +191,12 @@ TEMPLATES = {
     # walkthrough of seed 001, D1)
     # sql/095: {{removed}} (the opening sentence, "You removed …" in the
     # remover's copy), {{projects_taken}} and {{told_as}} (round-22
-    # walkthrough of seed 001, D1-D4; {{removed_by}} and {{roles}} stay for
-    # overrides, the default says them inside {{removed}})
-    "removed-by-parent": {"account_name", "removed_by", "person_name", "roles", "parent_name",
-                          "taken_over", "pending_invitations", "greeting", "removed",
-                          "projects_taken", "told_as"},
+    # walkthrough of seed 001, D1-D4; {{removed_by}} and {{roles}} are
+    # placeholders overrides may use, the default says them inside
+    # {{removed}})
+    "removed-by-parent": {"account_name", "person_name", "parent_name", "taken_over",
+                          "pending_invitations", "greeting", "removed", "projects_taken",
+                          "told_as"},
     # sql/092: a person taken out of a project, or whose project was
     # deleted, is told, with the project roles that ended (round-21
     # walkthrough of seed 003, D2)
