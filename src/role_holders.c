@@ -429,10 +429,19 @@ const char *role_holders_person_lines(struct buf *b, const struct role_holders *
                        name, parent_name, parent_name,
                        /* ... and the sender of their pending invitations
                         * there (saga_run.c; round-21 walkthrough of seed
-                        * 001, D1). */
-                       c->no_other_admin ? ", and becomes its administrator in their place and "
-                                           "the sender of their invitations still pending there"
-                                         : "");
+                        * 001, D1), and the owner of the projects they
+                        * alone own there (round-22, D1). With another
+                        * administrator: nothing promised that a project
+                        * they alone own refuses, and the invitations
+                        * that stop working are named (round-22, D1, D2). */
+                       c->no_other_admin
+                           ? ", and becomes its administrator in their place, the owner of the "
+                             "projects they alone own there and the sender of their invitations "
+                             "still pending there"
+                           : " once no project there has them as its only owner (its "
+                             "administrators name another owner first); its named contacts are "
+                             "then told which of their invitations still pending there stop "
+                             "working");
         else if (c->no_other_admin)
             buf_printf(b,
                        " An administrator of %s removes them under its people, but it has none "

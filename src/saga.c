@@ -42,6 +42,7 @@ void saga_plan_free(struct saga_plan *p)
     }
     free(p->also);
     free(p->projects);
+    free(p->taker_dn);
     memset(p, 0, sizeof(*p));
 }
 
@@ -62,7 +63,18 @@ void saga_plan_project(struct saga_plan *p, unsigned long long project_id, unsig
     if (!grown)
         abort();
     p->projects = grown;
-    p->projects[p->nprojects++] = (struct saga_project){project_id, before};
+    p->projects[p->nprojects++] = (struct saga_project){project_id, before, 0, 0};
+}
+
+void saga_plan_take_project(struct saga_plan *p, size_t which, const char *taker_dn,
+                            unsigned before, unsigned after)
+{
+    if (which >= p->nprojects || !taker_dn)
+        return;
+    if (!p->taker_dn)
+        p->taker_dn = xstrdup(taker_dn);
+    p->projects[which].taker_before = before;
+    p->projects[which].taker_after = after;
 }
 
 enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_observed *o)
@@ -81,19 +93,26 @@ enum saga_decision saga_decide(const struct saga_plan *p, const struct saga_obse
     for (size_t i = 0; i < p->nprojects; i++)
         if (!o->projects_now || o->projects_now[i])
             return SAGA_UNDO;
+    /* ... and the taker in the projects they take over (round-22
+     * walkthrough of seed 001, D1). */
+    for (size_t i = 0; p->taker_dn && i < p->nprojects; i++)
+        if (p->projects[i].taker_after != p->projects[i].taker_before &&
+            (!o->takers_now || o->takers_now[i] != p->projects[i].taker_after))
+            return SAGA_UNDO;
     return o->roles_now == p->roles_after ? SAGA_FINISH : SAGA_UNDO;
 }
 
 /* The most steps a plan can need. */
 static size_t max_steps(const struct saga_plan *p)
 {
-    return 4 + 2 * ROLE_COUNT * (1 + p->nalso) + 2 * PROJECT_ROLE_COUNT * p->nprojects;
+    return 4 + 2 * ROLE_COUNT * (1 + p->nalso) + 4 * PROJECT_ROLE_COUNT * p->nprojects;
 }
 
 struct saga_step saga_role_step(int in_project, int add, unsigned role, size_t who)
 {
-    enum saga_op op = in_project ? (add ? SAGA_OP_PROJECT_ADD : SAGA_OP_PROJECT_DEL)
-                                 : (add ? SAGA_OP_MEMBER_ADD : SAGA_OP_MEMBER_DEL);
+    enum saga_op op = in_project == 2 ? (add ? SAGA_OP_TAKER_ADD : SAGA_OP_TAKER_DEL)
+                      : in_project    ? (add ? SAGA_OP_PROJECT_ADD : SAGA_OP_PROJECT_DEL)
+                                      : (add ? SAGA_OP_MEMBER_ADD : SAGA_OP_MEMBER_DEL);
     return (struct saga_step){op, role, who};
 }
 
@@ -124,6 +143,11 @@ struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *count)
         out[n++] = (struct saga_step){SAGA_OP_PASSWORD, 0, 0};
     }
     for (int add = 1; add >= 0; add--) {
+        /* The taker becomes owner before the person's project roles go,
+         * so that a project is never without its owner. */
+        for (size_t i = 0; p->taker_dn && i < p->nprojects; i++)
+            n = role_steps(2, add, p->projects[i].taker_after, p->projects[i].taker_before, i, out,
+                           n);
         /* The project roles go before the account's: a step that fails
          * leaves the person in the account, which undo keeps simple. */
         for (size_t i = 0; !add && i < p->nprojects; i++)
@@ -150,6 +174,10 @@ struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_o
                 n = role_steps(0, add, p->also[i].before, o->also_now[i], i + 1, out, n);
             for (size_t i = 0; o->person_found && o->projects_now && i < p->nprojects; i++)
                 n = role_steps(1, add, p->projects[i].before, o->projects_now[i], i, out, n);
+            for (size_t i = 0; p->taker_dn && o->takers_now && i < p->nprojects; i++)
+                if (p->projects[i].taker_after != p->projects[i].taker_before)
+                    n = role_steps(2, add, p->projects[i].taker_before, o->takers_now[i], i, out,
+                                   n);
         }
     }
     if (p->create_person && o->person_found)
@@ -193,11 +221,20 @@ json_t *saga_plan_json(const struct saga_plan *p)
     /* Only when there are any: a plan without reads as before. */
     if (p->nprojects) {
         json_t *projects = json_array();
-        for (size_t i = 0; i < p->nprojects; i++)
-            json_array_append_new(projects, json_pack("{s:I, s:o}", "project_id",
-                                                      (json_int_t)p->projects[i].id, "roles_before",
-                                                      project_roles_json(p->projects[i].before)));
+        for (size_t i = 0; i < p->nprojects; i++) {
+            json_t *pj = json_pack("{s:I, s:o}", "project_id", (json_int_t)p->projects[i].id,
+                                   "roles_before", project_roles_json(p->projects[i].before));
+            if (p->taker_dn) {
+                json_object_set_new(pj, "taker_before",
+                                    project_roles_json(p->projects[i].taker_before));
+                json_object_set_new(pj, "taker_after",
+                                    project_roles_json(p->projects[i].taker_after));
+            }
+            json_array_append_new(projects, pj);
+        }
         json_object_set_new(j, "projects", projects);
+        if (p->taker_dn)
+            json_object_set_new(j, "taker_dn", json_string(p->taker_dn));
     }
     if (p->project_id)
         json_object_set_new(j, "project_id", json_integer((json_int_t)p->project_id));
@@ -290,6 +327,17 @@ int saga_plan_from_json(const json_t *j, struct saga_plan *p)
             return -1;
         }
         saga_plan_project(p, (unsigned long long)json_integer_value(pid), before);
+        /* The take-over's taker there (round-22 walkthrough of seed 001,
+         * D1); a plan recorded before has none. */
+        const char *taker = json_string_value(json_object_get(j, "taker_dn"));
+        unsigned tb = 0, ta = 0;
+        if (taker && (roles_from_json(1, json_object_get(m, "taker_before"), &tb) < 0 ||
+                      roles_from_json(1, json_object_get(m, "taker_after"), &ta) < 0)) {
+            saga_plan_free(p);
+            return -1;
+        }
+        if (taker)
+            saga_plan_take_project(p, p->nprojects - 1, taker, tb, ta);
     }
     return 0;
 }

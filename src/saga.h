@@ -92,6 +92,11 @@ struct saga_member {
 struct saga_project {
     unsigned long long id;
     unsigned before;
+    /* The take-over (round-22 walkthrough of seed 001, D1): plan.taker_dn,
+     * who takes the person's place as the account's last admin, also
+     * takes it as this project's owner where the person was its only
+     * one: their PROJECT_* bits here before and after (equal: no change). */
+    unsigned taker_before, taker_after;
 };
 
 struct saga_plan {
@@ -112,6 +117,7 @@ struct saga_plan {
     size_t nalso;
     struct saga_project *projects; /* SET_ROLES: the person's project roles taken with it */
     size_t nprojects;
+    char *taker_dn; /* SET_ROLES take-over: whose roles projects[i].taker_* are (NULL: nobody) */
 };
 void saga_plan_free(struct saga_plan *p);
 /* Appends a role change of another person (dn, uid copied). */
@@ -120,6 +126,11 @@ void saga_plan_also(struct saga_plan *p, const char *dn, const char *uid, unsign
 /* Appends a project whose roles (before: PROJECT_* bits) the plan's
  * person loses with the change. */
 void saga_plan_project(struct saga_plan *p, unsigned long long project_id, unsigned before);
+/* The take-over of project `which` of plan.projects: taker_dn (copied
+ * into the plan; one taker per plan) goes from roles `before` to `after`
+ * there (PROJECT_* bits) in the same change. */
+void saga_plan_take_project(struct saga_plan *p, size_t which, const char *taker_dn,
+                            unsigned before, unsigned after);
 
 /* What the repair job found in LDAP. */
 struct saga_observed {
@@ -128,6 +139,7 @@ struct saga_observed {
     unsigned roles_now;           /* its roles in the account */
     const unsigned *also_now;     /* the roles of plan->also[i] now (nalso entries) */
     const unsigned *projects_now; /* the person's roles in plan->projects[i] now */
+    const unsigned *takers_now;   /* plan->taker_dn's roles in plan->projects[i] now */
 };
 
 enum saga_decision { SAGA_FINISH = 1, SAGA_UNDO };
@@ -149,17 +161,20 @@ enum saga_op {
     SAGA_OP_ACCOUNT_DEL,
     SAGA_OP_PROJECT_ADD, /* the plan's person back into a project role group */
     SAGA_OP_PROJECT_DEL, /* the plan's person out of a project role group */
+    SAGA_OP_TAKER_ADD,   /* plan.taker_dn into a project role group (the take-over) */
+    SAGA_OP_TAKER_DEL,   /* plan.taker_dn out of one (its undo) */
 };
 struct saga_step {
     enum saga_op op;
     unsigned role; /* MEMBER_*: one ROLE_* bit; PROJECT_*: one PROJECT_* bit */
     size_t who;    /* MEMBER_*: 0 the plan's person, i its also[i - 1];
-                      PROJECT_*: the index into plan.projects */
+                      PROJECT_*, TAKER_*: the index into plan.projects */
 };
 
 /* The step that gives (add 1) or takes away role bit `role`: MEMBER_* for
  * person `who` in the account's role groups, or, in_project, PROJECT_*
- * for the plan's person in project `who` of plan.projects. */
+ * for the plan's person in project `who` of plan.projects (in_project 2:
+ * TAKER_* for plan.taker_dn there). */
 struct saga_step saga_role_step(int in_project, int add, unsigned role, size_t who);
 
 /* The plan's LDAP steps in the order they are made: the account's
@@ -214,6 +229,8 @@ struct saga {
     unsigned *also_now;     /* repair: the roles of plan.also (malloc'ed) */
     int projects_touched;   /* a project role write of plan.projects was sent */
     unsigned *projects_now; /* repair: the person's roles in plan.projects (malloc'ed) */
+    int takers_touched;     /* a project role write of plan.taker_dn was sent */
+    unsigned *takers_now;   /* repair: plan.taker_dn's roles in plan.projects (malloc'ed) */
     int repair;             /* run by accountd maint: the audit row says so */
 };
 void saga_free(struct saga *s);

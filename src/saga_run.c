@@ -40,6 +40,7 @@ void saga_free(struct saga *s)
     free(s->actor);
     free(s->also_now);
     free(s->projects_now);
+    free(s->takers_now);
     saga_plan_free(&s->plan);
     json_decref(s->data);
     memset(s, 0, sizeof(*s));
@@ -132,6 +133,18 @@ static int plan_set_project_member(struct ldap_store *ls, const struct saga_plan
     return st == ST_NOT_FOUND ? ST_OK : st;
 }
 
+/* One write of the take-over's taker (plan.taker_dn) in project `which`
+ * of plan.projects (round-22 walkthrough of seed 001, D1). A project an
+ * LDAP administrator deleted meanwhile is ST_NOT_FOUND: the step fails,
+ * and the change is undone (the repair job's decision reads the same). */
+static int plan_set_taker_member(struct ldap_store *ls, const struct saga_plan *p, size_t which,
+                                 unsigned role, int add)
+{
+    int changed;
+    return ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role,
+                                            p->taker_dn, add, &changed);
+}
+
 /* Makes one role step of the plan (struct saga_step: a role group write
  * of the plan's person or another in the account, or of the plan's
  * person in one of plan.projects); any other step: ST_OK, nothing done. */
@@ -147,6 +160,11 @@ static int run_role_step(struct ldap_store *ls, const struct saga_plan *p,
     case SAGA_OP_PROJECT_DEL:
         return plan_set_project_member(ls, p, step->who, step->role,
                                        step->op == SAGA_OP_PROJECT_ADD);
+    case SAGA_OP_TAKER_ADD:
+    case SAGA_OP_TAKER_DEL:
+        return p->taker_dn ? plan_set_taker_member(ls, p, step->who, step->role,
+                                                   step->op == SAGA_OP_TAKER_ADD)
+                           : ST_OK;
     default:
         return ST_OK;
     }
@@ -200,6 +218,8 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
             break;
         if (step->op == SAGA_OP_PROJECT_ADD || step->op == SAGA_OP_PROJECT_DEL) {
             s->projects_touched = 1;
+        } else if (step->op == SAGA_OP_TAKER_ADD || step->op == SAGA_OP_TAKER_DEL) {
+            s->takers_touched = 1;
         } else if (step->op == SAGA_OP_MEMBER_ADD || step->op == SAGA_OP_MEMBER_DEL) {
             if (step->who == 0)
                 s->roles_touched |= step->role;
@@ -254,6 +274,15 @@ static int restore_roles(struct ldap_store *ls, const struct saga *s)
          * given by the change, so adds only). */
         for (size_t i = 0; pass == 0 && s->projects_touched && i < p->nprojects; i++) {
             int st = restore_bits(ls, p, 1, i, p->projects[i].before, p->projects[i].before, pass);
+            if (st != ST_OK)
+                result = st;
+        }
+        /* The taker back to the project roles they had (round-22
+         * walkthrough of seed 001, D1). */
+        for (size_t i = 0; p->taker_dn && s->takers_touched && i < p->nprojects; i++) {
+            int st =
+                restore_bits(ls, p, 2, i, p->projects[i].taker_before ^ p->projects[i].taker_after,
+                             p->projects[i].taker_before, pass);
             if (st != ST_OK)
                 result = st;
         }
@@ -620,6 +649,22 @@ static int finish_take_over(struct sql_store *sql, const struct saga *s, const j
         st = account_touch(sql, p->account_id);
     if (st == ST_OK && from)
         st = take_over_invitations(sql, s, from, invitations, ninvitations);
+    /* The projects whose only owner they were: the caller their owner
+     * now (members.c, take_projects; round-22 walkthrough of seed 001,
+     * D1), a project.member.set row each, with the reason. */
+    const json_t *projects = json_object_get(takes, "projects");
+    for (size_t i = 0; st == ST_OK && i < json_array_size(projects); i++) {
+        const json_t *pj = json_array_get(projects, i);
+        json_t *id = json_object_get(pj, "id");
+        if (!json_is_integer(id))
+            continue;
+        st = audit_write(
+            sql, s->actor, p->account_id, "project.member.set",
+            json_pack("{s:O, s:s, s:O}", "project_id", id, "uid", m->uid, "roles",
+                      json_object_get(pj, "before")),
+            with_repair(s, json_pack("{s:O, s:s, s:O, s:s}", "project_id", id, "uid", m->uid,
+                                     "roles", json_object_get(pj, "after"), "reason", reason)));
+    }
     return st;
 }
 
@@ -660,13 +705,43 @@ static int queue_told(struct sql_store *sql, const struct saga *s, const char *n
     return st;
 }
 
-/* removed-by-parent (migration 087): to the account's named contacts
- * (else its admins) read before the change and its notification
- * recipients, never the caller; when the take-over made the caller the
- * sender of the person's pending invitations (finish_take_over), a line
- * names them, and the caller gets a copy of their own that says so
- * (round-21 walkthrough of seed 001, D1; migration 091). invitations:
- * the list, n of them. */
+/* The pending invitations of the person removed when there is no
+ * take-over (round-22 walkthrough of seed 001, D2): they stay as they
+ * are, and their links answer 410 now that their sender holds no role
+ * here; the account's readers are told which, and what to do. *list
+ * "otto@x as a member (invitation 19), ...", *n of them. */
+static int stopped_invitations(struct sql_store *sql, const struct saga *s, struct buf *list,
+                               size_t *n)
+{
+    json_t *items = NULL;
+    int st = s->plan.person_uid
+                 ? invitations_sent_by(sql, s->plan.account_id, s->plan.person_uid, &items)
+                 : ST_OK;
+    for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
+        const json_t *it = json_array_get(items, k);
+        const char *id = json_string_value(json_object_get(it, "id"));
+        const char *email = json_string_value(json_object_get(it, "email"));
+        const char *role = json_string_value(json_object_get(it, "role"));
+        const char *purpose = json_string_value(json_object_get(it, "purpose"));
+        if (!id || !email || !role)
+            continue;
+        buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
+                   template_role_title(role),
+                   purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "", id);
+    }
+    json_decref(items);
+    return st;
+}
+
+/* removed-by-parent (migrations 087, 091, 095): to the account's named
+ * contacts (else its admins) read before the change and its notification
+ * recipients, never the caller. After a take-over: the pending
+ * invitations the caller sends from now on (finish_take_over;
+ * invitations, n of them) and the projects they own now (takes_over's
+ * "projects"), each a line, and the caller gets a copy of their own that
+ * says so, in the second person (round-21 walkthrough of seed 001, D1;
+ * round-22, D1, D3, D4). Without one: the invitations of the person
+ * removed that stopped working, and what to do (round-22, D2). */
 static int queue_parent_removal(struct sql_store *sql, const struct saga *s, const json_t *told,
                                 const char *invitations, size_t n)
 {
@@ -679,7 +754,10 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
     const char *who = json_string_value(json_object_get(told, "person_name"));
     const char *by = json_string_value(json_object_get(told, "removed_by"));
     const char *caller = json_string_value(json_object_get(told, "except"));
-    struct buf pending = BUF_INIT, yours = BUF_INIT;
+    const char *removed = json_string_value(json_object_get(told, "removed"));
+    const char *told_as = json_string_value(json_object_get(told, "told_as"));
+    struct buf pending = BUF_INIT, yours = BUF_INIT, owned = BUF_INIT, owned_you = BUF_INIT,
+               list = BUF_INIT;
     if (n == 1) {
         buf_printf(&pending,
                    "The invitation %s sent that is still pending, %s, comes from %s from now on: "
@@ -700,6 +778,52 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
                    "working, and as their sender you can resend or revoke any of them in the "
                    "account's pending invitations.",
                    invitations, who);
+    } else if (!taken) {
+        size_t stopped = 0;
+        st = stopped_invitations(sql, s, &list, &stopped);
+        if (stopped == 1)
+            buf_printf(&pending,
+                       "The invitation %s sent, %s, no longer works: resend it from the "
+                       "account's pending invitations (you become its sender), or revoke it.",
+                       who, buf_str(&list));
+        else if (stopped)
+            buf_printf(&pending,
+                       "The invitations %s sent, %s, no longer work: resend each from the "
+                       "account's pending invitations (you become its sender), or revoke it.",
+                       who, buf_str(&list));
+    }
+    /* The projects the take-over made the caller owner of. */
+    const json_t *projects = json_object_get(json_object_get(s->data, "takes_over"), "projects");
+    size_t nprojects = json_array_size(projects);
+    if (nprojects) {
+        struct buf names = BUF_INIT;
+        for (size_t i = 0; i < nprojects; i++) {
+            const json_t *pj = json_array_get(projects, i);
+            const char *pname = json_string_value(json_object_get(pj, "name"));
+            buf_adds(&names, i == 0 ? "" : i + 1 == nprojects ? " and " : ", ");
+            if (pname)
+                buf_printf(&names, "\"%s\" ", pname);
+            buf_printf(&names, "(project %lld)",
+                       (long long)json_integer_value(json_object_get(pj, "id")));
+        }
+        const char *one = nprojects == 1 ? "its" : "their";
+        buf_printf(&owned, "%s was the only owner of %s, so %s became %s owner in their place.",
+                   who, buf_str(&names), by, one);
+        buf_printf(&owned_you,
+                   "Projects you now own: %s. %s was %s only owner; you can make one of the "
+                   "account's own people owner, and leave %s again.",
+                   buf_str(&names), who, one, nprojects == 1 ? "it" : "them");
+        buf_free(&names);
+    }
+    /* A plan recorded before round 22 has no "removed" nor "told_as". */
+    struct buf said = BUF_INIT;
+    if (!removed) {
+        buf_printf(&said, "%s removed %s from %s, where they were %s.", by ? by : "",
+                   who ? who : "", name ? name : "",
+                   json_string_value(json_object_get(told, "roles"))
+                       ? json_string_value(json_object_get(told, "roles"))
+                       : "");
+        removed = buf_str(&said);
     }
     struct template_value vals[] = {
         {"account_name", name},
@@ -708,18 +832,35 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
         {"roles", json_string_value(json_object_get(told, "roles"))},
         {"parent_name", json_string_value(json_object_get(told, "parent_name"))},
         {"taken_over", taken ? taken : TEMPLATE_OMIT_LINE},
-        {"pending_invitations", n ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
+        {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
+        {"removed", removed ? removed : ""},
+        {"projects_taken", nprojects ? buf_str(&owned) : TEMPLATE_OMIT_LINE},
+        {"told_as", told_as ? told_as
+                            : "You get this mail as a named contact of the account, as one of its "
+                              "administrators while it has no named contact, or as one of its "
+                              "notification recipients."},
     };
     /* The caller's own copy, only when it tells them something: which
-     * invitations are theirs now. */
-    const char *also = n && caller && *caller ? caller : NULL;
+     * invitations and projects are theirs now. */
+    const char *also = (n || nprojects) && caller && *caller ? caller : NULL;
+    const char *removed_you = json_string_value(json_object_get(told, "removed_you"));
+    const char *told_you = json_string_value(json_object_get(told, "told_as_you"));
     struct reader_value own[] = {
-        {caller, "pending_invitations", buf_str(&yours)},
+        {caller, "pending_invitations", n ? buf_str(&yours) : TEMPLATE_OMIT_LINE},
         {caller, "taken_over", taken_you ? taken_you : taken},
+        {caller, "projects_taken", nprojects ? buf_str(&owned_you) : TEMPLATE_OMIT_LINE},
+        {caller, "removed", removed_you ? removed_you : removed},
+        {caller, "told_as", told_you ? told_you : told_as},
     };
-    st = queue_told(sql, s, "removed-by-parent", told, 1, caller, also, vals, 7, own, also ? 2 : 0);
+    if (st == ST_OK)
+        st = queue_told(sql, s, "removed-by-parent", told, 1, caller, also, vals, 10, own,
+                        also ? 5 : 0);
     buf_free(&pending);
     buf_free(&yours);
+    buf_free(&owned);
+    buf_free(&owned_you);
+    buf_free(&list);
+    buf_free(&said);
     free(name);
     return st;
 }
@@ -743,7 +884,13 @@ static int queue_child_roles(struct sql_store *sql, const struct saga *s, const 
         {"child_count", json_string_value(json_object_get(told, "child_count"))},
         {"children", json_string_value(json_object_get(told, "children"))},
     };
-    st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, NULL, vals, 6, NULL, 0);
+    /* The remover's own copy says "You removed …" (round-22 walkthrough
+     * of seed 001, D3). */
+    const char *caller = json_string_value(json_object_get(told, "caller"));
+    const char *yours = json_string_value(json_object_get(told, "removed_you"));
+    struct reader_value own[] = {{caller, "removed", yours}};
+    st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, NULL, vals, 6, own,
+                    caller && yours ? 1 : 0);
     free(name);
     return st;
 }
@@ -1055,12 +1202,24 @@ void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 
 /* ---- the repair job --------------------------------------------------- */
 
-static int observe_also(struct ldap_store *ls, struct saga *s)
+/* The other people's roles (plan.also), and the take-over's taker's in
+ * the plan's projects (round-22 walkthrough of seed 001, D1; o->takers_now). */
+static int observe_also(struct ldap_store *ls, struct saga *s, struct saga_observed *o)
 {
-    for (size_t i = 0; i < s->plan.nalso; i++) {
-        int st = saga_plan_roles_of(ls, &s->plan, s->plan.also[i].dn, &s->also_now[i]);
+    const struct saga_plan *p = &s->plan;
+    for (size_t i = 0; i < p->nalso; i++) {
+        int st = saga_plan_roles_of(ls, p, p->also[i].dn, &s->also_now[i]);
         if (st != ST_OK)
             return st;
+    }
+    if (p->taker_dn && p->nprojects) {
+        o->takers_now = s->takers_now = xcalloc(p->nprojects, sizeof(unsigned));
+        for (size_t i = 0; i < p->nprojects; i++) {
+            int st = project_roles_of(ls, p->account_id, p->projects[i].id, p->taker_dn,
+                                      &s->takers_now[i]);
+            if (st != ST_OK)
+                return st;
+        }
     }
     return ST_OK;
 }
@@ -1082,7 +1241,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         st = ldap_store_marked_person(ls, p->person_mail, marker, &found, &o->person_has_password);
         free(marker);
         if (st == ST_NOT_FOUND)
-            return observe_also(ls, s);
+            return observe_also(ls, s, o);
         if (st != ST_OK)
             return st;
         o->person_found = 1;
@@ -1095,13 +1254,13 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         struct person found;
         st = ldap_store_find_person(ls, "uid", p->person_uid, &found);
         if (st == ST_NOT_FOUND)
-            return observe_also(ls, s);
+            return observe_also(ls, s, o);
         if (st != ST_OK)
             return st;
         o->person_found = ldap_dn_equal(found.dn, p->person_dn);
         person_free(&found);
     } else {
-        return observe_also(ls, s);
+        return observe_also(ls, s, o);
     }
     if (o->person_found)
         st = saga_plan_roles_of(ls, p, p->person_dn, &o->roles_now);
@@ -1111,7 +1270,8 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
             st = project_roles_of(ls, p->account_id, p->projects[i].id, p->person_dn,
                                   &s->projects_now[i]);
     }
-    return st == ST_OK ? observe_also(ls, s) : st;
+
+    return st == ST_OK ? observe_also(ls, s, o) : st;
 }
 
 static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const struct saga *s,

@@ -311,10 +311,29 @@ static const char *const child_roles_ph[] = {"account_name", "account_id",  "rem
  * that the remover sends from now on, so that their links keep working
  * ("Pending invitations you now send: ..." in the remover's own copy; a
  * line left out when there is none: migration 091, round-21 walkthrough
- * of seed 001, D1). */
-static const char *const removed_by_parent_ph[] = {
-    "account_name", "removed_by",          "person_name", "roles", "parent_name",
-    "taken_over",   "pending_invitations", "greeting",    NULL};
+ * of seed 001, D1).
+ *
+ * Migration 095 (round-22 walkthrough of seed 001, D1-D4): {{removed}}
+ * the opening sentence ("Anna Partner of Solar Partner removed Ben
+ * Partner from X, where they were an administrator."; "You removed …" in
+ * the remover's own copy), {{projects_taken}} the projects whose owner
+ * the remover became in the take-over (a line left out otherwise),
+ * {{told_as}} why this reader gets the mail (the take-over's reason in
+ * the remover's copy only); {{pending_invitations}} without a take-over
+ * names the person's invitations that stopped working. {{removed_by}}
+ * and {{roles}} stay for overrides. */
+static const char *const removed_by_parent_ph[] = {"account_name",
+                                                   "removed_by",
+                                                   "person_name",
+                                                   "roles",
+                                                   "parent_name",
+                                                   "taken_over",
+                                                   "pending_invitations",
+                                                   "greeting",
+                                                   "removed",
+                                                   "projects_taken",
+                                                   "told_as",
+                                                   NULL};
 
 /* To a person a DELETE took out of a project, not by themselves
  * (project-member-removed), and to each person of a deleted project other

@@ -560,7 +560,9 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
     assert set(mails) == {anna.mail.lower()}, mails
     subject, body = mails[anna.mail.lower()]
     assert subject == f"{ben.name} still holds roles in child accounts of {p.name}", subject
-    assert body.startswith(f"Hello {anna.name},\n\n{anna.name} removed {ben.name} from {p.name} "
+    # Anna's own copy: "You removed …" (round-22 walkthrough of seed 001,
+    # D3).
+    assert body.startswith(f"Hello {anna.name},\n\nYou removed {ben.name} from {p.name} "
                            f"(account {p.id}). That took none of the roles {ben.name} holds in "
                            f"the child accounts of {p.name}: each account's roles are its own. "
                            f"{ben.name} still holds roles in 3 child accounts of {p.name}, with "
@@ -570,12 +572,15 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
         f"- {bens.name} (account {bens.id}): administrator; it has no other administrator. "
         f"{ben.name} created it for {p.name}, so an administrator of {p.name} may remove them "
         f"from its people, also without being a member of it, and becomes its administrator in "
-        "their place and the sender of their invitations still pending there.\n"
+        "their place, the owner of the projects they alone own there and the sender of their "
+        "invitations still pending there.\n"
         f"- {berger.name} (account {berger.id}): member. An administrator of {berger.name} "
         "removes them under its people.\n"
         f"- {shared.name} (account {shared.id}): administrator. {ben.name} created it for "
         f"{p.name}, so an administrator of {p.name} may remove them from its people, also "
-        "without being a member of it.\n\n")
+        "without being a member of it once no project there has them as its only owner (its "
+        "administrators name another owner first); its named contacts are then told which of "
+        "their invitations still pending there stop working.\n\n")
     assert lines in body, body
     # Direct children only: the sub-partner's customer is not named.
     assert c["grand"].name not in body, body
@@ -792,7 +797,7 @@ def test_the_take_over_makes_the_remover_the_sender_of_his_pending_invitations(
     listed = (f"{ida_mail} as an administrator and its contact person (invitation {ida_inv}), "
               f"{hugo_mail} as a billing user (invitation {hugo['id']})")
     _, mine = mails[anna.mail.lower()]
-    assert mine.startswith(f"Hello {anna.name},\n\n{anna.name} of {p.name} removed {ben.name} "
+    assert mine.startswith(f"Hello {anna.name},\n\nYou removed {ben.name} "
                            f"from {name}, where they were an administrator."), mine
     assert (f"but none of its own people.\n{ben.name} was its only administrator, so you became "
             "its administrator in their place: you can make one of its own people an "
@@ -840,6 +845,124 @@ def test_a_take_over_without_pending_invitations_mails_the_remover_nothing(
     _, body = mails[c["recipient"].lower()]
     assert "still pending" not in body and "\n\n\n" not in body, body
     assert not [r for r in sql.audit(bens.id) if r["action"] == "invitation.sender"]
+
+
+# Round-22 walkthrough of seed 001, D1-D4: a former colleague who alone
+# owned a project in "his" customer could not be removed by the partner
+# (409 last-owner with three ways out, each 403 for the remover); without
+# a take-over his pending invitations there died unnamed; the remover's
+# copy spoke of her in the third person, and every reader read the
+# take-over's reason in the closing line.
+
+def test_the_take_over_makes_the_remover_owner_of_his_only_owned_projects(
+        api, sql, mailbox, ldap_admin, make_tenant, make_person, set_roles, colleague):
+    """Ben created the customer (its only admin) and a project there, of
+    which he is the only owner. After he left the partner, Anna removes him
+    from the customer: 204, and in the same change she is its admin and
+    the project's owner (LDAP owner group), a project.member.set row with
+    the reason. Her own copy of removed-by-parent says "You removed …" and
+    names the project; the recipient's names it in the third person, and
+    only Anna's copy gives the take-over as her reason for getting it.
+    Another tenant and a member of the partner get 404 and change
+    nothing."""
+    c = colleague
+    anna, ben, p, bens = c["anna"], c["ben"], c["partner"], c["bens"]
+    pname = S.unique("r22 Dachsanierung ")
+    project = S.expect(api(ben).post(f"/api/v1/accounts/{bens.id}/projects",
+                                     json={"name": pname}), 201)
+    pid = project["id"]
+    remove_from_partner(api, sql, c)
+    path = f"/api/v1/accounts/{bens.id}/members/{S.path_quote(ben.uid)}"
+    other = make_tenant("r22x")
+    S.expect_problem(api(other.admin).delete(path), 404, "not-found")
+    member = make_person(prefix="r22pm", given="Fritz")
+    set_roles("olivia", p.id, member, ["member"])
+    S.expect_problem(api(member).delete(path), 404, "not-found")
+    assert S.project_roles_in_ldap(ldap_admin, bens.id, pid, ben) == {"owner"}
+    assert S.project_roles_in_ldap(ldap_admin, bens.id, pid, anna) == set()
+
+    before = S.outbox_max_id(sql)
+    audit_before = max(r["id"] for r in sql.audit(bens.id))
+    S.expect(api(anna).delete(path), 204)
+    assert S.project_roles_in_ldap(ldap_admin, bens.id, pid, anna) == {"owner"}
+    assert S.project_roles_in_ldap(ldap_admin, bens.id, pid, ben) == set()
+    mine = S.expect(api(anna).get(f"/api/v1/accounts/{bens.id}/projects"), 200)["items"]
+    assert [x["roles"] for x in mine if x["id"] == pid] == [["owner"]], mine
+    rows = [r for r in sql.audit(bens.id) if r["id"] > audit_before]
+    assert [r["action"] for r in rows] == ["member.remove", "member.add", "contact.set",
+                                           "project.member.set", "project.member.remove"], rows
+    took = rows[3]
+    assert took["uid"] == anna.uid, took
+    assert took["old_value"] == {"project_id": int(pid), "uid": anna.uid, "roles": []}, took
+    assert took["new_value"]["roles"] == ["owner"], took
+    assert ben.uid in took["new_value"]["reason"], took
+
+    mails = template_mails(sql, mailbox, bens.id, "removed-by-parent", before)
+    assert set(mails) == {anna.mail.lower(), c["recipient"].lower()}, mails
+    _, yours = mails[anna.mail.lower()]
+    assert yours.startswith(f"Hello {anna.name},\n\nYou removed {ben.name} from {bens.name}, "
+                            "where they were an administrator."), yours
+    assert (f"\nProjects you now own: \"{pname}\" (project {pid}). {ben.name} was its only "
+            "owner; you can make one of the account's own people owner, and leave it again.\n"
+            ) in yours, yours
+    assert yours.rstrip().endswith(
+        f"You get this copy as the administrator of {p.name} who removed {ben.name} from "
+        f"{bens.name} and took their place there."), yours
+    assert "\n\n\n" not in yours, yours
+    _, theirs = mails[c["recipient"].lower()]
+    assert theirs.startswith(f"Hello,\n\n{anna.name} of {p.name} removed {ben.name} from "
+                             f"{bens.name}, where they were an administrator."), theirs
+    assert (f"\n{ben.name} was the only owner of \"{pname}\" (project {pid}), so {anna.name} of "
+            f"{p.name} became its owner in their place.\n") in theirs, theirs
+    assert "took the place" not in theirs and "took their place" not in theirs, theirs
+    assert theirs.rstrip().endswith("or as one of its notification recipients."), theirs
+    assert "\n\n\n" not in theirs, theirs
+
+
+def test_without_a_take_over_the_parent_admin_is_told_whom_to_ask_and_invitations_are_named(
+        api, sql, mailbox, colleague):
+    """In `shared` Clara is admin too (no take-over). Ben alone owns a
+    project there and has invited Otto: Anna's DELETE is 409 last-owner
+    naming Clara as whom to ask (not the PUT or the project's DELETE,
+    both 403 for Anna), and nothing changes. Once Clara owns the project,
+    Anna's DELETE is 204, and Clara's removed-by-parent names Otto's
+    invitation, which no longer works, and what to do; its closing line
+    has no take-over reason; Anna gets no copy."""
+    c = colleague
+    anna, ben, clara, p, shared = c["anna"], c["ben"], c["clara"], c["partner"], c["shared"]
+    pname = S.unique("r22 Projekt ")
+    pid = S.expect(api(ben).post(f"/api/v1/accounts/{shared.id}/projects",
+                                 json={"name": pname}), 201)["id"]
+    otto = S.unique_mail("r22otto-")
+    inv = S.expect(api(ben).post(f"/api/v1/accounts/{shared.id}/invitations",
+                                 json={"email": otto, "role": "member"}), 202)["id"]
+    remove_from_partner(api, sql, c)
+    path = f"/api/v1/accounts/{shared.id}/members/{S.path_quote(ben.uid)}"
+    problem = S.expect_problem(api(anna).delete(path), 409, "last-owner")
+    assert problem["detail"] == (
+        f"that person is the only owner of \"{pname}\" (project {pid}): a project always keeps "
+        "an owner, and removing them from the account takes their project roles too; ask an "
+        f"administrator of {shared.name} ({clara.name}) to make someone else its owner (or to "
+        "delete the project), then remove them"), problem
+    members = S.expect(api(clara).get(f"/api/v1/accounts/{shared.id}/members"), 200)["items"]
+    assert ben.uid in {m["uid"] for m in members}, members
+    S.expect(api(clara).put(f"/api/v1/projects/{pid}/members/{S.path_quote(clara.uid)}",
+                            json={"role": "owner"}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).delete(path), 204)
+    mails = template_mails(sql, mailbox, shared.id, "removed-by-parent", before)
+    assert set(mails) == {clara.mail.lower()}, mails
+    _, body = mails[clara.mail.lower()]
+    assert (f"but none of its own people.\nThe invitation {ben.name} sent, {otto} as a member "
+            f"(invitation {inv}), no longer works: resend it from the account's pending "
+            "invitations (you become its sender), or revoke it.\n\nIf") in body, body
+    assert body.rstrip().endswith(
+        f"You get this mail as a named contact of {shared.name}, as one of its administrators "
+        "while it has no named contact, or as one of its notification recipients."), body
+    assert "took the place" not in body and "You removed" not in body, body
+    assert "\n\n\n" not in body, body
+    items = S.expect(api(clara).get(f"/api/v1/accounts/{shared.id}/invitations"), 200)["items"]
+    assert [i["usable"] for i in items if i["id"] == inv] == [False], items
 
 
 # Round-21 walkthrough of seed 001, D3: a person who leaves the partner by

@@ -189,8 +189,14 @@ TEMPLATES = {
     # {{pending_invitations}}: the pending invitations of the person
     # removed that the remover sends from now on (migration 091; round-21
     # walkthrough of seed 001, D1)
-    "removed-by-parent": {"account_name", "removed_by", "person_name", "roles", "parent_name",
-                          "taken_over", "pending_invitations", "greeting"},
+    # sql/095: {{removed}} (the opening sentence, "You removed …" in the
+    # remover's copy), {{projects_taken}} and {{told_as}} (round-22
+    # walkthrough of seed 001, D1-D4; {{removed_by}} and {{roles}} are
+    # placeholders overrides may use, the default says them inside
+    # {{removed}})
+    "removed-by-parent": {"account_name", "person_name", "parent_name", "taken_over",
+                          "pending_invitations", "greeting", "removed", "projects_taken",
+                          "told_as"},
     # sql/092: a person taken out of a project, or whose project was
     # deleted, is told, with the project roles that ended (round-21
     # walkthrough of seed 003, D2)
@@ -616,6 +622,54 @@ REMOVED_BY_PARENT_087 = (
     "recipients.\n")
 
 
+REMOVED_BY_PARENT_091 = (
+    "{{greeting}}\n\n{{removed_by}} removed {{person_name}} from {{account_name}}, where they were "
+    "{{roles}}. {{person_name}} created {{account_name}} for {{parent_name}} and no longer holds a "
+    "role in {{parent_name}}. The administrators of {{parent_name}} may remove {{person_name}}, "
+    "who created it for {{parent_name}}, from {{account_name}}, but none of its own people.\n"
+    "{{taken_over}}\n{{pending_invitations}}\n\nIf {{person_name}} should still act for "
+    "{{account_name}}, an administrator of {{account_name}} can invite them again.\n\nYou get "
+    "this mail as a named contact of {{account_name}}, as one of its administrators while it has "
+    "no named contact, as one of its notification recipients, or as the administrator of "
+    "{{parent_name}} who took the place of {{person_name}} and now sends their pending "
+    "invitations.\n")
+
+
+def test_migration_095_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 095 (round-22 walkthrough of seed 001, D1-D4): the shipped
+    removed-by-parent opens with {{removed}}, has {{projects_taken}} on a
+    line of its own and closes with {{told_as}} (no take-over reason for
+    every reader). An override that kept 091's text keeps it, so does an
+    edited default row; the file may run again."""
+    row = defaults(sql)["removed-by-parent"]
+    body = row["body"]
+    assert body.startswith("{{greeting}}\n\n{{removed}} {{person_name}} created"), body
+    assert ("but none of its own people.\n{{taken_over}}\n{{projects_taken}}\n"
+            "{{pending_invitations}}\n\nIf {{person_name}}") in body, body
+    assert body.endswith("can invite them again.\n\n{{told_as}}\n"), body
+    assert "took the place" not in body, body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'removed-by-parent', %s, %s)", int(dist.id), row["subject"],
+             REMOVED_BY_PARENT_091)
+    edited = "{{greeting}}\n\n{{person_name}} is gone.\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='removed-by-parent'", edited)
+    try:
+        run_migration(env, "095_take_over_projects.sql")
+        assert defaults(sql)["removed-by-parent"]["body"] == edited
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='removed-by-parent'", REMOVED_BY_PARENT_091)
+        run_migration(env, "095_take_over_projects.sql")
+        run_migration(env, "095_take_over_projects.sql")
+        assert defaults(sql)["removed-by-parent"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='removed-by-parent'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='removed-by-parent'", int(dist.id)) == REMOVED_BY_PARENT_091
+
+
 def test_migration_091_changes_only_the_shipped_default(sql, env, make_account, operator_id):
     """Migration 091 (round-21 walkthrough of seed 001, D1, D2): the
     shipped removed-by-parent has {{taken_over}} and {{pending_invitations}}
@@ -627,7 +681,6 @@ def test_migration_091_changes_only_the_shipped_default(sql, env, make_account, 
     row = defaults(sql)["removed-by-parent"]
     body = row["body"]
     assert "\n\n{{taken_over}}" not in body and "{{taken_over}}\n\n" not in body, body
-    assert ".\n{{taken_over}}\n{{pending_invitations}}\n\nIf {{person_name}}" in body, body
     assert ("may remove {{person_name}}, who created it for {{parent_name}}, from "
             "{{account_name}}, but none of its own people.") in body, body
     dist = make_account("olivia", "distributor", operator_id)
@@ -644,6 +697,9 @@ def test_migration_091_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='removed-by-parent'", REMOVED_BY_PARENT_087)
         run_migration(env, "091_take_over_pending_invitations.sql")
         run_migration(env, "091_take_over_pending_invitations.sql")
+        assert defaults(sql)["removed-by-parent"]["body"] == REMOVED_BY_PARENT_091
+        # ... which 095 (round 22) takes on from.
+        run_migration(env, "095_take_over_projects.sql")
         assert defaults(sql)["removed-by-parent"]["body"] == body
     finally:
         sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"

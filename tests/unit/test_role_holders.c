@@ -332,7 +332,8 @@ static void one_persons_roles_in_the_children(void **state)
         "- Bens Kunde (account 22): administrator; it has no other administrator. Ben Partner "
         "created it for Solar Partner, so an administrator of Solar Partner may remove them from "
         "its people, also without being a member of it, and becomes its administrator in their "
-        "place and the sender of their invitations still pending there.");
+        "place, the owner of the projects they alone own there and the sender of their "
+        "invitations still pending there.");
     assert_int_equal(count, 3);
     buf_free(&b);
     /* Not created by him, and its only admin: operator staff; beyond

@@ -393,6 +393,60 @@ static void removal_takes_project_roles(void **state)
     saga_plan_free(&p);
 }
 
+/* The take-over (round-22 walkthrough of seed 001, D1): the parent's
+ * admin who takes the last admin's place becomes owner of the projects
+ * the person alone owned, in the same change: the taker's add goes
+ * before the person's project roles go; the plan keeps it; the repair
+ * job finishes only when the taker is there too, and its undo takes the
+ * taker's new role away again. */
+static void take_over_takes_sole_projects(void **state)
+{
+    (void)state;
+    struct saga_plan p = roles_plan(ROLE_ADMIN, 0);
+    saga_plan_project(&p, 6, PROJECT_OWNER);
+    saga_plan_project(&p, 7, PROJECT_READER);
+    saga_plan_take_project(&p, 0, "uid=anna,ou=people,dc=x", PROJECT_READER,
+                           PROJECT_READER | PROJECT_OWNER);
+    size_t n;
+    struct saga_step *st = saga_forward_steps(&p, &n);
+    assert_int_equal(n, 4);
+    assert_int_equal(st[0].op, SAGA_OP_TAKER_ADD);
+    assert_int_equal(st[0].role, PROJECT_OWNER);
+    assert_int_equal(st[0].who, 0);
+    assert_int_equal(st[1].op, SAGA_OP_PROJECT_DEL);
+    assert_int_equal(st[2].op, SAGA_OP_PROJECT_DEL);
+    assert_int_equal(st[3].op, SAGA_OP_MEMBER_DEL);
+    free(st);
+    json_t *j = saga_plan_json(&p);
+    struct saga_plan q;
+    assert_int_equal(saga_plan_from_json(j, &q), 0);
+    json_decref(j);
+    assert_string_equal(q.taker_dn, "uid=anna,ou=people,dc=x");
+    assert_int_equal(q.projects[0].taker_before, PROJECT_READER);
+    assert_int_equal(q.projects[0].taker_after, PROJECT_READER | PROJECT_OWNER);
+    assert_int_equal(q.projects[1].taker_before, q.projects[1].taker_after);
+    /* The person is out everywhere, but the taker is no owner yet: undone,
+     * the taker's roles as before. */
+    unsigned now[2] = {0, 0};
+    unsigned takers[2] = {PROJECT_READER, 0};
+    struct saga_observed o = {
+        .person_found = 1, .roles_now = 0, .projects_now = now, .takers_now = takers};
+    assert_int_equal(saga_decide(&q, &o), SAGA_UNDO);
+    takers[0] = PROJECT_READER | PROJECT_OWNER;
+    assert_int_equal(saga_decide(&q, &o), SAGA_FINISH);
+    st = saga_undo_steps(&q, &o, &n);
+    int taker_del = 0;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].op == SAGA_OP_TAKER_DEL && st[i].role == PROJECT_OWNER && st[i].who == 0)
+            taker_del = 1;
+    assert_true(taker_del);
+    free(st);
+    o.takers_now = NULL;
+    assert_int_equal(saga_decide(&q, &o), SAGA_UNDO);
+    saga_plan_free(&q);
+    saga_plan_free(&p);
+}
+
 static void bad_plans_are_refused(void **state)
 {
     (void)state;
@@ -465,6 +519,7 @@ int main(void)
         cmocka_unit_test(project_plan_round_trip_and_steps),
         cmocka_unit_test(project_accept_plan),
         cmocka_unit_test(removal_takes_project_roles),
+        cmocka_unit_test(take_over_takes_sole_projects),
         cmocka_unit_test(bad_plans_are_refused),
         cmocka_unit_test(kinds_and_marker),
     };
