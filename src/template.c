@@ -52,10 +52,14 @@ static const char *const contact_ph[] = {"account_name",  "contact",      "old_n
 /* {{providers_note}} as in transfer-invitation; {{pending_invitations}}
  * the invitations the people the hand-over moved sent, which the new
  * owner sends from now on (a line left out when there is none; migration
- * 073, round-18 walkthrough of seed 000, D1). */
-static const char *const transfer_ph[] = {
-    "account_name", "new_owner_name", "new_owner_mail",      "account_id",
-    "greeting",     "providers_note", "pending_invitations", NULL};
+ * 073, round-18 walkthrough of seed 000, D1); {{other_admins}} the
+ * customer's other administrators the hand-over leaves admin (the partner
+ * added them while staging), by name and address, that they stay and that
+ * the new owner can change that (a line left out when there is none;
+ * migration 096, round-22 walkthrough of seed 000, D1). */
+static const char *const transfer_ph[] = {"account_name",        "new_owner_name", "new_owner_mail",
+                                          "account_id",          "greeting",       "providers_note",
+                                          "pending_invitations", "other_admins",   NULL};
 /* {{your_access}}: what the hand-over leaves the reader ("You keep
  * access as a service provider.", or for a replaced notification
  * recipient that its mail for the account ends). */
@@ -215,7 +219,9 @@ static const char *const provider_changed_ph[] = {"account_name", "changed_by", 
 
 /* To the customer's admins of an account a role change handed over
  * without naming a contact (migration 063; round-16 walkthrough of seed
- * 000, D2): {{handed_over}} what happened. */
+ * 000, D2), and to the customer's admins a POST …/transfer leaves admin
+ * besides its new owner (round-22 walkthrough of seed 000, D1):
+ * {{handed_over}} what happened, and where its notifications go (D2). */
 static const char *const handed_over_ph[] = {"account_name", "handed_over", "greeting", NULL};
 
 /* To each of the partner's people a hand-over by a role change changed or

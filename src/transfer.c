@@ -275,6 +275,12 @@ struct handover {
     int operator_side; /* no parent: operator staff are the provider's side */
     char **told;       /* the mails of the partner's people who are providers already */
     size_t ntold;
+    /* The account's other admins who are no person of the provider's
+     * side (the customer's admins the partner added while staging): the
+     * hand-over leaves them admin, names them to the new owner and tells
+     * them (round-22 walkthrough of seed 000, D1). */
+    struct person *stay_admins;
+    size_t nstay;
     /* The names that greet the mails' readers: the partner's people's and
      * those of the notification recipients who are people. */
     struct mail_names names;
@@ -290,6 +296,9 @@ static void handover_free(struct handover *h)
     for (size_t i = 0; i < h->ntold; i++)
         free(h->told[i]);
     free(h->told);
+    for (size_t i = 0; i < h->nstay; i++)
+        person_free(&h->stay_admins[i]);
+    free(h->stay_admins);
     mail_names_free(&h->names);
     free(h);
 }
@@ -436,7 +445,10 @@ static int read_providers(struct request *req, struct handover *h, const char *c
          * access roles") stays admin (round-5 walkthrough of seed 000). */
         if ((e->roles & (ROLE_ADMIN | ROLE_BILLING)) && transfer_partner_person(&parent, e->raw))
             dns[ndns++] = e->raw;
-        else if (e->roles & ROLE_SERVICE_PROVIDER)
+        else if (e->roles & (ROLE_SERVICE_PROVIDER | ROLE_ADMIN))
+            /* A provider already, or a customer admin who stays admin
+             * (round-22 walkthrough of seed 000, D1): one read for both,
+             * told apart below. */
             told[ntold++] = e->raw;
     }
     st = ldap_store_people_by_dn(req->session->ldap, dns, ndns, &h->providers, &h->nproviders);
@@ -455,10 +467,19 @@ static int read_providers(struct request *req, struct handover *h, const char *c
     if (st == ST_OK)
         st = ldap_store_people_by_dn(req->session->ldap, told, ntold, &others, &nothers);
     h->told = xcalloc(nothers + 1, sizeof(char *));
+    h->stay_admins = xcalloc(nothers + 1, sizeof(*h->stay_admins));
     for (size_t i = 0; i < nothers; i++) {
+        mail_names_add_person(&h->names, &others[i]);
+        const struct member_entry *e = member_index_find(&ix, others[i].dn);
+        if (e && (e->roles & ROLE_ADMIN)) {
+            /* Admin and no person of the provider's side: the customer's
+             * admin, who stays admin (not a provider, whatever other role
+             * they hold). */
+            h->stay_admins[h->nstay++] = others[i];
+            continue;
+        }
         if (others[i].mail)
             h->told[h->ntold++] = xstrdup(others[i].mail);
-        mail_names_add_person(&h->names, &others[i]);
         person_free(&others[i]);
     }
     free(others);
@@ -506,14 +527,21 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
     json_t *told = json_array();
     for (size_t i = 0; i < h->ntold; i++)
         json_array_append_new(told, json_string(h->told[i]));
+    /* The customer's admins it leaves admin, as the hand-over by role
+     * change records its "owners" (round-22 walkthrough of seed 000, D1). */
+    json_t *stay = json_array();
+    for (size_t i = 0; i < h->nstay; i++)
+        json_array_append_new(stay,
+                              json_pack("{s:s?, s:s?, s:s?}", "uid", h->stay_admins[i].uid, "name",
+                                        h->stay_admins[i].name, "mail", h->stay_admins[i].mail));
     /* names: who the readers of its mails are (an intent recorded before
      * it greets them "Hello,"). */
     json_t *names = mail_names_json(&h->names);
     if (customer_mail && customer_name)
         json_object_set_new(names, customer_mail, json_string(customer_name));
-    return json_pack("{s:s?, s:s?, s:o, s:o, s:o, s:b}", "customer_mail", customer_mail,
-                     "customer_name", customer_name, "providers", providers, "told", told, "names",
-                     names, "operator_side", h->operator_side);
+    return json_pack("{s:s?, s:s?, s:o, s:o, s:o, s:o, s:b}", "customer_mail", customer_mail,
+                     "customer_name", customer_name, "providers", providers, "told", told,
+                     "stay_admins", stay, "names", names, "operator_side", h->operator_side);
 }
 
 int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,
@@ -639,6 +667,131 @@ static int hand_over_invitations(struct sql_store *sql, unsigned long long accou
     return st;
 }
 
+/* The sentence that names the administrators a hand-over leaves admin
+ * besides the new owner (still: a JSON array of strings, each a person as
+ * the mail names them): "A is still an administrator of it: <why>; you
+ * can change that in the account's people." ("A and B are still
+ * administrators …"), after a space when b holds text; nothing when the
+ * array is empty. The hand-over by role change names the partner's
+ * colleagues it leaves admin (round-19 walkthrough of seed 000, D4), the
+ * one by POST …/transfer the customer's admins the partner added while
+ * staging (round-22 walkthrough of seed 000, D1). */
+static void still_admins_sentence(struct buf *b, const json_t *still, const char *why)
+{
+    size_t n = json_array_size(still);
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "%s%s",
+                   i == 0       ? (b->len ? " " : "")
+                   : i + 1 == n ? " and "
+                                : ", ",
+                   json_string_value(json_array_get(still, i)));
+    if (n)
+        buf_printf(b, " %s still %s of it: %s; you can change that in the account's people.",
+                   n == 1 ? "is" : "are", n == 1 ? "an administrator" : "administrators", why);
+}
+
+/* Where the account's notifications go now, for the new owner of a
+ * hand-over (round-22 walkthrough of seed 000, D2: after a hand-over by
+ * role change the partner's addresses still got them and the new owner
+ * was not told; the transfer's mail said where they go): "Its
+ * notifications go to a, b", or "No address gets its notifications" for
+ * an empty list, after a space when b holds text; the caller ends it. */
+static void notifications_sentence(struct buf *b, char *const *recipients, size_t n)
+{
+    if (b->len)
+        buf_addc(b, ' ');
+    if (!n) {
+        buf_adds(b, "No address gets its notifications");
+        return;
+    }
+    buf_adds(b, "Its notifications go to ");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "%s%s", i ? ", " : "", recipients[i]);
+}
+
+/* account-handed-over (migration 063) to the customer's admins of a
+ * hand-over (owners: [{uid, name, mail}]), text its {{handed_over}}, and
+ * mine the readers' own copies: the hand-over by role change that named
+ * no contact (round-16 walkthrough of seed 000, D2) and the customer's
+ * admins a POST …/transfer leaves admin besides its new owner (round-22
+ * walkthrough of seed 000, D1) send the same mail. Transactional, outside
+ * the mail budget (the hand-over must not fail on it), greeted by the
+ * names the owners carry. */
+static int queue_handed_over(struct sql_store *sql, unsigned long long account_id,
+                             const char *account_name, const json_t *owners, const char *text,
+                             const struct reader_value *mine, size_t nmine)
+{
+    size_t n = json_array_size(owners);
+    if (!n || !text || !*text)
+        return ST_OK;
+    const char **to = xcalloc(n + 1, sizeof(char *));
+    struct mail_names names = MAIL_NAMES_INIT;
+    size_t nto = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(owners, i);
+        const char *mail = json_string_value(json_object_get(o, "mail"));
+        if (!mail || !*mail)
+            continue;
+        to[nto++] = mail;
+        mail_names_add(&names, mail, json_string_value(json_object_get(o, "name")));
+    }
+    struct template_value vals[] = {{"account_name", account_name}, {"handed_over", text}};
+    int st = ST_OK;
+    if (nto)
+        st = outbox_queue_readers(sql, account_id, "account-handed-over", to, nto, &names, vals, 2,
+                                  mine, nmine, 0);
+    mail_names_free(&names);
+    free(to);
+    return st;
+}
+
+/* The customer's admins a POST …/transfer leaves admin besides the one
+ * who accepts it (data's "stay_admins"; round-22 walkthrough of seed 000,
+ * D1: the partner had added Zoe as admin while staging, and the hand-over
+ * to Zack told neither about the other). *line: the line of
+ * ownership-transferred that names them ({{other_admins}}, migration 096),
+ * left empty when there is none; each of them gets account-handed-over,
+ * as the hand-over by role change tells the customer's admins. */
+static int mail_stay_admins(struct sql_store *sql, unsigned long long account_id,
+                            const char *account_name, const char *owner_name,
+                            const char *owner_mail, const json_t *data, struct buf *line)
+{
+    const json_t *stay = json_object_get(data, "stay_admins");
+    if (!json_array_size(stay))
+        return ST_OK;
+    json_t *named = json_array();
+    for (size_t i = 0; i < json_array_size(stay); i++) {
+        const json_t *o = json_array_get(stay, i);
+        const char *name = json_string_value(json_object_get(o, "name"));
+        const char *mail = json_string_value(json_object_get(o, "mail"));
+        const char *uid = json_string_value(json_object_get(o, "uid"));
+        struct buf one = BUF_INIT;
+        if (name && *name && mail && *mail)
+            buf_printf(&one, "%s (%s)", name, mail);
+        else
+            buf_adds(&one, mail && *mail ? mail : name && *name ? name : uid ? uid : "");
+        if (one.len)
+            json_array_append_new(named, json_string(buf_str(&one)));
+        buf_free(&one);
+    }
+    still_admins_sentence(line, named,
+                          "the people who prepared it added them, and the hand-over "
+                          "leaves the customer's administrators as they are");
+    json_decref(named);
+    struct buf text = BUF_INIT;
+    char *recipients[] = {(char *)owner_mail};
+    buf_printf(&text,
+               "%s accepted the hand-over of %s from the people who prepared it: it is now "
+               "active and its customer's, and %s is its primary and technical contact.",
+               owner_name, account_name, owner_name);
+    notifications_sentence(&text, recipients, owner_mail ? 1 : 0);
+    buf_adds(&text, ". You are still one of its administrators, as the people who prepared it made "
+                    "you; they keep access as its service providers.");
+    int st = queue_handed_over(sql, account_id, account_name, stay, buf_str(&text), NULL, 0);
+    buf_free(&text);
+    return st;
+}
+
 int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                         unsigned long long invitation_id, const char *customer_uid,
                         const json_t *data, struct problem *ref)
@@ -733,6 +886,12 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     const char *owner_name = customer_name ? customer_name : customer_uid;
     char idbuf[24];
     snprintf(idbuf, sizeof(idbuf), "%llu", account_id);
+    /* The customer's admins the partner added while staging stay admin:
+     * they are told, and the new owner's mail names them (round-22
+     * walkthrough of seed 000, D1). */
+    struct buf others = BUF_INIT;
+    if (st == ST_OK)
+        st = mail_stay_admins(sql, account_id, name, owner_name, customer_mail, data, &others);
     if (st == ST_OK && customer_mail) {
         const char *to[] = {customer_mail};
         /* Who keeps access and what the customer may end of it (an
@@ -747,8 +906,9 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
             {"account_id", idbuf},
             {"providers_note",
              transfer_providers_note(json_is_true(json_object_get(data, "operator_side")), 0)},
-            {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE}};
-        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 6);
+            {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
+            {"other_admins", others.len ? buf_str(&others) : TEMPLATE_OMIT_LINE}};
+        st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 7);
     }
     /* A staged reseller whose storefront went live while it was prepared:
      * the customer, its contact now, learns the storefront's URL, as the
@@ -820,6 +980,7 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     }
     mail_names_free(&names);
     buf_free(&pending);
+    buf_free(&others);
     buf_free(&ends);
     buf_free(&both);
     free(kept);
@@ -974,23 +1135,15 @@ static int handover_sentence(struct buf *b, const json_t *data, const char *acco
  * service provider while a colleague stayed admin). Empty for a plan
  * recorded before (no "how"). */
 static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by,
-                       int contact_line, int self)
+                       int contact_line, int self, const char *notifications)
 {
     if (!handover_sentence(b, data, account_name, by, "you", self))
         return;
-    const json_t *still = json_object_get(data, "still_admins");
-    size_t n = json_array_size(still);
-    for (size_t i = 0; i < n; i++)
-        buf_printf(b, "%s%s",
-                   i == 0       ? " "
-                   : i + 1 == n ? " and "
-                                : ", ",
-                   json_string_value(json_array_get(still, i)));
-    if (n)
-        buf_printf(b,
-                   " %s still %s of it: the change of one's own role leaves the others as they "
-                   "are; you can change that in the account's people.",
-                   n == 1 ? "is" : "are", n == 1 ? "an administrator" : "administrators");
+    still_admins_sentence(b, json_object_get(data, "still_admins"),
+                          "the change of one's own role leaves the others as they are");
+    /* Where its notifications go (round-22 walkthrough of seed 000, D2). */
+    if (notifications && *notifications)
+        buf_printf(b, " %s", notifications);
     if (contact_line)
         buf_adds(b, " As its administrator you can name another contact yourself.");
 }
@@ -1093,41 +1246,23 @@ static int mail_partners(struct sql_store *sql, unsigned long long account_id,
  * owner learnt nothing): account-handed-over (migration 063) with the
  * owner_text sentence; who made the change reads that they did. */
 static int mail_handed_over(struct sql_store *sql, unsigned long long account_id,
-                            const char *account_name, const char *by, const json_t *data)
+                            const char *account_name, const char *by, const json_t *data,
+                            const char *notifications)
 {
-    const json_t *owners = json_object_get(data, "owners");
-    size_t n = json_array_size(owners);
-    if (!n)
-        return ST_OK;
-    const char **to = xcalloc(n + 1, sizeof(char *));
-    struct mail_names names = MAIL_NAMES_INIT;
-    size_t nto = 0;
-    for (size_t i = 0; i < n; i++) {
-        const json_t *o = json_array_get(owners, i);
-        const char *mail = json_string_value(json_object_get(o, "mail"));
-        if (!mail || !*mail)
-            continue;
-        to[nto++] = mail;
-        mail_names_add(&names, mail, json_string_value(json_object_get(o, "name")));
-    }
     struct buf text = BUF_INIT, own = BUF_INIT;
-    owner_text(&text, data, account_name, by, 0, 0);
+    owner_text(&text, data, account_name, by, 0, 0, notifications);
     buf_printf(&own,
                "Your change handed %s over to its customer's administrators, you among "
                "them: it is now active.",
                account_name);
+    if (notifications && *notifications)
+        buf_printf(&own, " %s", notifications);
     const char *by_mail = json_string_value(json_object_get(data, "by_mail"));
     struct reader_value mine[] = {{by_mail, "handed_over", buf_str(&own)}};
-    struct template_value vals[] = {{"account_name", account_name},
-                                    {"handed_over", buf_str(&text)}};
-    int st = ST_OK;
-    if (nto && text.len)
-        st = outbox_queue_readers(sql, account_id, "account-handed-over", to, nto, &names, vals, 2,
-                                  mine, by_mail && *by_mail ? 1 : 0, 0);
+    int st = queue_handed_over(sql, account_id, account_name, json_object_get(data, "owners"),
+                               text.len ? buf_str(&text) : NULL, mine, by_mail && *by_mail ? 1 : 0);
     buf_free(&text);
     buf_free(&own);
-    mail_names_free(&names);
-    free(to);
     return st;
 }
 
@@ -1159,6 +1294,21 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             st = mail_withdrawn_handover(sql, account_id, name, revoked[i], by ? by : actor);
     }
     free(revoked);
+    /* Where its notifications go: the hand-over by role change leaves the
+     * recipients as they are (the partner's addresses, often), and the
+     * new owner's text says so (round-22 walkthrough of seed 000, D2). */
+    struct buf notifications = BUF_INIT;
+    if (st == ST_OK) {
+        char **recipients = NULL;
+        size_t nrecipients = 0;
+        st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+        if (st == ST_OK) {
+            notifications_sentence(&notifications, recipients, nrecipients);
+            buf_adds(&notifications, ": an administrator, or its service providers, can change "
+                                     "its notification recipients.");
+        }
+        outbox_free_list(recipients, nrecipients);
+    }
     /* 2. The named contacts: the one customer admin left becomes both
      * when none is named, and the contacts someone else held (the
      * partner's person, no admin after it) move to them (round-16
@@ -1203,7 +1353,8 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             /* The customer's admin who made the change reads that it is
              * theirs now, not only "You made this change." (round-19
              * walkthrough of seed 000, D1). */
-            owner_text(&owner, data, name, by ? by : actor, 1, strcasecmp(contact, actor) == 0);
+            owner_text(&owner, data, name, by ? by : actor, 1, strcasecmp(contact, actor) == 0,
+                       buf_str(&notifications));
             const char *olds[2] = {oldp, oldt};
             unsigned kinds[2] = {CONTACT_PRIMARY, CONTACT_TECHNICAL};
             int same = (!oldp && !oldt) || (oldp && oldt && strcasecmp(oldp, oldt) == 0);
@@ -1243,7 +1394,9 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
     /* No contact changed: the customer's admins still learn that the
      * account is theirs now (round-16 walkthrough of seed 000, D2). */
     if (st == ST_OK && !changed)
-        st = mail_handed_over(sql, account_id, name, by ? by : actor, data);
+        st =
+            mail_handed_over(sql, account_id, name, by ? by : actor, data, buf_str(&notifications));
+    buf_free(&notifications);
     /* The partner's people it changed or left admin (round-19
      * walkthrough of seed 000, D1 and D4). */
     if (st == ST_OK)

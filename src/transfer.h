@@ -30,7 +30,11 @@ struct handover;
  * before and whether each is an operator, the others' mails, whether
  * operator staff are the provider's side: {"customer_mail",
  * "customer_name", "providers": [{"uid", "mail", "roles", "operator"}],
- * "told": [mail], "operator_side"}; the caller
+ * "told": [mail], "stay_admins": [{"uid", "name", "mail"}], "operator_side"};
+ * stay_admins: the account's other admins who are no person of the
+ * provider's side, whom the hand-over leaves admin, names to the new owner
+ * and mails account-handed-over (round-22 walkthrough of seed 000, D1);
+ * an intent recorded before has none); the caller
  * may add "storefront_welcome", billing_welcome_late_data's object, for
  * the customer of a reseller with a live storefront), read before any
  * transaction, so that the SQL side makes no LDAP call and `accountd maint`
@@ -108,7 +112,8 @@ int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned lon
  * contact-changed (and, with data's "storefront_welcome", the late
  * storefront-welcome: round-17 walkthrough of seed 002, D2); when no
  * contact changes, data's "owners" (the customer's admins) mailed
- * account-handed-over; the account active;
+ * account-handed-over; the new owner's text says where the notifications
+ * go (round-22 walkthrough of seed 000, D2); the account active;
  * audit rows transfer.contacts and transfer.complete (actor: actor).
  * data's "moved" ([{"uid", "roles"}]: partner people the role change moved
  * to service-provider only besides the actor, D1) get an access row

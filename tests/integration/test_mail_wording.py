@@ -910,9 +910,11 @@ def test_the_hand_over_mail_does_not_send_readers_to_the_provider(api, sql, mail
     # Round-15 walkthrough of seed 000, D4: Carol is its administrator (its
     # only one): her copy says what happened and what she can do, not
     # "ask an administrator".
+    # Round-22 walkthrough of seed 000, D2: and where its notifications go.
     assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is"
-            " a service provider. As its administrator you can name another contact"
-            " yourself.\n") in hers.body, hers.body
+            f" a service provider. Its notifications go to {t.admin.mail}: an administrator, or its"
+            " service providers, can change its notification recipients. As its administrator you"
+            " can name another contact yourself.\n") in hers.body, hers.body
     assert "ask" not in hers.body, hers.body
     mine = one_mail(mailbox, only(rows, "contact-changed", t.admin.mail))
     assert mine.body.rstrip("\n").endswith(SELF_TEXT), mine.body

@@ -40,9 +40,11 @@ TEMPLATES = {
                         "greeting", "if_unexpected", "contact_note"},
     # sql/073: {{providers_note}} as in transfer-invitation, and
     # {{pending_invitations}}, the invitations the new owner sends now
-    # (round-18 walkthrough of seed 000, D1 and D2)
+    # (round-18 walkthrough of seed 000, D1 and D2); sql/096:
+    # {{other_admins}}, the customer's admins it leaves admin (round-22
+    # walkthrough of seed 000, D1)
     "ownership-transferred": {"account_name", "new_owner_name", "new_owner_mail", "account_id",
-                              "providers_note", "pending_invitations"},
+                              "providers_note", "pending_invitations", "other_admins"},
     "transfer-completed": {"account_name", "new_owner_name", "new_owner_mail", "your_access",
                            "greeting"},
     # sql/039: {{acted}} says what the welcome follows, an order or an

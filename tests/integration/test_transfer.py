@@ -3183,3 +3183,143 @@ def test_r21_an_active_accounts_partner_contact_keeps_the_note(api, sql, make_te
     assert "(to change your role or leave, name another administrator primary contact first)." \
         in body, body
     assert "the account is staged" not in body, body
+
+
+# ---- round-22 walkthrough of seed 000: the transfer's accept names and
+# tells the customer's admins the partner added while staging (D1); the
+# hand-over by role change says where the notifications go (D2).
+
+def test_r22_the_transfer_names_and_tells_the_customers_admins_already_in_it(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-22 walkthrough of seed 000, D1: the partner invited the
+    customer's admin Zoe while staging (the seed's step 2 and 3), then
+    handed the account over to Zack by POST …/transfer. Zoe stays admin;
+    Zack's ownership-transferred names her ("Zoe Zed (zoe@…) is still an
+    administrator of it …"), and Zoe gets account-handed-over, as the
+    hand-over by role change tells the customer's admins. The partner's
+    people (Paul, his colleague Pat) get transfer-completed only, as
+    before. A member may not transfer (403), another tenant sees nothing
+    (404)."""
+    t = make_tenant("r22z")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    pat = make_person(prefix="r22zp")
+    set_roles("olivia", t.account.id, pat, ["member"])
+    set_roles(t.admin, acc.id, pat, ["admin"])
+    zoe = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Zoe", "Zed", "r22z-zoe-")
+    worker = make_person(prefix="r22zw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    zack_mail = S.unique_mail("r22z-zack-")
+    body = {"email": zack_mail, "first_name": "Zack", "last_name": "Zed"}
+    S.expect_problem(api(worker).post(f"{ACCOUNTS}/{acc.id}/transfer", json=body), 403)
+    S.expect_problem(api(make_tenant("r22z-o").admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json=body), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json=body), 202)
+    _, token = invitation_mail(zack_mail, after=before)
+    # Nothing is told before the accept.
+    assert _mails(sql, acc.id, before, template="account-handed-over") == []
+    before = S.outbox_max_id(sql)
+    zack_uid = S.expect(S.accept_invitation(api, token, uid=S.unique("r22zack"), password="r22-zack-1234"),
+                        200)["uid"]
+    assert sql.account(acc.id)["status"] == "active"
+    assert S.roles_in_ldap(ldap_admin, acc.id, zoe) == {"admin"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
+    assert S.roles_in_ldap(ldap_admin, acc.id, pat) == {"service-provider"}
+    assert _contacts(sql, acc.id) == {"primary": zack_uid, "technical": zack_uid}
+    # Zack's mail names Zoe.
+    his = _mails(sql, acc.id, before, to=zack_mail)
+    assert [r["template"] for r in his] == ["ownership-transferred"], his
+    assert (f"its notifications go to {zack_mail}.\nZoe Zed ({zoe.mail}) is still an administrator of it: "
+            "the people who prepared it added them, and the hand-over leaves the customer's "
+            "administrators as they are; you can change that in the account's people.\n\n") in his[0]["body"], \
+        his[0]["body"]
+    # Zoe is told, with the mail the hand-over by role change sends.
+    hers = _mails(sql, acc.id, before, to=zoe.mail)
+    assert [r["template"] for r in hers] == ["account-handed-over"], hers
+    assert hers[0]["subject"] == f"{acc.name} was handed over to you", hers[0]
+    assert hers[0]["body"].startswith("Hello Zoe Zed,\n\n"), hers[0]["body"]
+    assert (f"Zack Zed accepted the hand-over of {acc.name} from the people who prepared it: it is now "
+            f"active and its customer's, and Zack Zed is its primary and technical contact. Its "
+            f"notifications go to {zack_mail}. You are still one of its administrators, as the people who "
+            "prepared it made you; they keep access as its service providers.") in hers[0]["body"], \
+        hers[0]["body"]
+    # The partner's people: transfer-completed only, as before; the member
+    # nothing.
+    for p in (t.admin, pat):
+        assert [r["template"] for r in _mails(sql, acc.id, before, to=p.mail)] == ["transfer-completed"], p
+    assert _mails(sql, acc.id, before, to=worker.mail) == []
+    assert {S.norm_addr(r["recipient"]) for r in _mails(sql, acc.id, before, template="account-handed-over")} \
+        == {S.norm_addr(zoe.mail)}
+
+
+def test_r22_a_transfer_without_other_customer_admins_names_none(api, sql, invitation_mail, staged):
+    """Round-22 walkthrough of seed 000, D1: with no customer admin in the
+    account besides the new owner, ownership-transferred has no such line
+    and nobody gets account-handed-over."""
+    t, acc, colleague, worker = staged
+    email = S.unique_mail("r22n-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, email)
+    _, token = invitation_mail(email, after=before)
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r22n"), password="r22-n-12345"), 200)
+    mine = _mails(sql, acc.id, before, template="ownership-transferred")
+    assert len(mine) == 1 and "still an administrator" not in mine[0]["body"], mine
+    assert f"its notifications go to {email}.\n\n" in mine[0]["body"], mine[0]["body"]
+    assert _mails(sql, acc.id, before, template="account-handed-over") == []
+
+
+def test_r22_the_role_change_hand_over_says_where_notifications_go(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-22 walkthrough of seed 000, D2: the partner set the recipients
+    to his address and a shared mailbox while staging; his self-demotion
+    hands the account over to Cora and leaves them. Her contact-changed
+    copy now says where the notifications go and who may change them; the
+    other readers' copies do not. With several customer admins the
+    account-handed-over text says it too. A member may not make the change
+    (403), another tenant 404."""
+    t = make_tenant("r22r")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    shared = S.unique_mail("r22r-labels-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [t.admin.mail, shared]}), 200)
+    cora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Capek", "r22r-cora-")
+    member = make_person(prefix="r22rm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(member).put(path, json={"roles": ["service-provider"]}), 403)
+    S.expect_problem(api(make_tenant("r22r-o").admin).put(path, json={"roles": ["service-provider"]}), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    assert set(S.expect(api(cora).get(f"{ACCOUNTS}/{acc.id}/notification-recipients"), 200)["emails"]) \
+        == {t.admin.mail, shared}
+    said = (f"Its notifications go to {t.admin.mail}, {shared}: an administrator, or its service providers, "
+            "can change its notification recipients.")
+    hers = _mails(sql, acc.id, before, template="contact-changed", to=cora.mail)
+    assert len(hers) == 1, _mails(sql, acc.id, before)
+    assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is a service "
+            f"provider. {said} As its administrator you can name another contact yourself.") in hers[0]["body"], \
+        hers[0]["body"]
+    others = [r for r in _mails(sql, acc.id, before, template="contact-changed") if r is not hers[0]
+              and S.norm_addr(r["recipient"]) != S.norm_addr(cora.mail)]
+    assert others, _mails(sql, acc.id, before)
+    for r in others:
+        assert "Its notifications go to" not in r["body"], r
+    # Several customer admins: account-handed-over says it, to each.
+    t2 = make_tenant("r22s")
+    acc2 = make_account(t2.admin, "customer", t2.account.id, staged=True)
+    S.expect(api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/notification-recipients",
+                               json={"emails": [t2.admin.mail]}), 200)
+    c1 = _r19_customer(api, sql, invitation_mail, t2.admin, acc2.id, "Cai", "One", "r22s-c1-")
+    c2 = _r19_customer(api, sql, invitation_mail, t2.admin, acc2.id, "Cai", "Two", "r22s-c2-")
+    before = S.outbox_max_id(sql)
+    S.expect(api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/members/{t2.admin.uid}",
+                               json={"roles": ["service-provider"]}), 200)
+    rows = _mails(sql, acc2.id, before, template="account-handed-over")
+    assert {S.norm_addr(r["recipient"]) for r in rows} == {S.norm_addr(c1.mail), S.norm_addr(c2.mail)}, rows
+    for r in rows:
+        assert (f"{t2.admin.name} handed {acc2.name} over to you: it is now active and {t2.admin.name} is a "
+                f"service provider. Its notifications go to {t2.admin.mail}: an administrator, or its service "
+                "providers, can change its notification recipients.") in r["body"], r["body"]
