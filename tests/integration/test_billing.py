@@ -4879,6 +4879,74 @@ def test_a_storefront_admits_the_resellers_live_customers(api, disti, make_resel
         assert "sign in at" not in body, body
 
 
+def test_a_closed_distributors_people_no_longer_sign_in_at_its_resellers_storefronts(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql):
+    """Round-22 walkthrough of seed 002, D1: after the distributor was
+    closed, Bert (only its billing person) and Dina (its admin, whom Juliet
+    had removed) still signed in (200) at every former reseller's
+    storefront, a sub-reseller's included, while the resellers'
+    parent-closed mail says the distributor's people no longer act for
+    them. Decision: a role in the storefront's distributor admits only
+    while the distributor is not closed, as a customer's role only while
+    the customer is not; the 403 (and X-Accountd-Reason) says so. Roles the
+    distributor's people hold in the reseller itself still count, and so do
+    the reseller's and its customers' people and operator staff."""
+    r = make_reseller(disti)
+    alias = S.unique("dc-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    sub = make_account(r.admin, "partner", r.account.id)  # a sub-reseller two levels down
+    sub_alias = S.unique("dcs-")
+    execute(api, "olivia", order(api, "olivia", sub.id, "reseller-free", sub_alias)["id"])
+    shop = make_account(r.admin, "customer", r.account.id)
+    shop_admin = make_person(prefix="dcc")
+    set_roles(r.admin, shop.id, shop_admin, ["admin"])
+    # The distributor's member also holds a role in the reseller itself.
+    set_roles(r.admin, r.account.id, disti.member, ["member"])
+    stranger = make_tenant("dc")
+    for a in (alias, sub_alias):
+        for who in (disti.admin, disti.billing, disti.member):
+            assert storefront_login(who.uid, disti.host, a).status_code == 200, (who.uid, a)
+
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    closed = ("you cannot sign in at this storefront: your role in its distributor no longer "
+              "admits you, since the distributor is closed")
+    not_yours = ("you cannot sign in at this storefront: it is for the people of its reseller, "
+                 "of the reseller's customers and of its distributor")
+    # Bert-like (only billing in the closed distributor) and the admin: out
+    # at the reseller's and the sub-reseller's storefront, with the reason
+    # in the problem, in X-Accountd-Reason and on nginx's 403 page.
+    for a in (alias, sub_alias):
+        for who in (disti.admin, disti.billing):
+            resp = storefront_login(who.uid, disti.host, a)
+            body = S.expect_problem(resp, 403, "forbidden")
+            assert body["detail"] == closed, (who.uid, a, body)
+            assert resp.headers["X-Accountd-Reason"] == closed, S.describe(resp)
+            status, text = raw_page_answer(who.uid, disti.host, f"/{a}/portal")
+            assert status == 403 and json.loads(text)["detail"] == closed, (status, text)
+    # The member's own role in the reseller still counts there (not at the
+    # sub-reseller's, where only the closed distributor admitted them).
+    assert storefront_login(disti.member.uid, disti.host, alias).status_code == 200
+    body = S.expect_problem(storefront_login(disti.member.uid, disti.host, sub_alias), 403)
+    assert body["detail"] == closed, body
+    # The reseller's own people, its customer's and operator staff: in.
+    for who in (r.admin, r.billing, r.member, shop_admin):
+        resp = storefront_login(who.uid, disti.host, alias)
+        assert resp.status_code == 200 and "X-Accountd-Reason" not in resp.headers, (
+            who.uid, S.describe(resp))
+    assert storefront_login("olivia", disti.host, alias).status_code == 200
+    assert storefront_login("olivia", disti.host, sub_alias).status_code == 200
+    # Strangers as before; a closed customer's people as before.
+    body = S.expect_problem(storefront_login(stranger.admin.uid, disti.host, alias), 403)
+    assert body["detail"] == not_yours, body
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{shop.id}"), 204)
+    body = S.expect_problem(storefront_login(shop_admin.uid, disti.host, alias), 403)
+    assert body["detail"] == not_yours, body
+    # The plain check (no storefront page) still lets the distributor's
+    # people through.
+    plain = S.Api(auth=(disti.billing.uid, S.PASSWORDS[disti.billing.uid])).get("/api/v1/auth")
+    assert plain.status_code == 200, S.describe(plain)
+
+
 def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,
                                                                  make_account, make_person,
                                                                  set_roles, make_tenant, sql,
