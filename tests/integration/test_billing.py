@@ -5420,3 +5420,49 @@ def test_execute_names_the_drafts_alias_that_was_taken_meanwhile(api, disti, mak
         409, "conflict")
     assert body["detail"] == f"the storefront alias '{alias}' is taken; choose another one", body
     assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+
+
+def test_an_upgrade_to_a_plan_of_the_other_audience_says_so_as_an_order_does(
+        api, disti, make_reseller, make_tenant, make_account, sql):
+    """Round-22 walkthrough of seed 002, D2: a reseller's upgrade to a
+    customer plan was 409 "this plan change is not an upgrade the catalog
+    allows", while an order of the plan said what is wrong (422 "is a
+    customer plan; only a customer account can have it"). Decision: the
+    upgrade checks the plan against the account as the order does first:
+    422 on errors.plan with the order's reason, nothing changed; a plan of
+    the right audience that is no upgrade stays 409."""
+    r = make_reseller(disti)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      S.unique("aud-"))["id"])["subscription"]["id"]
+    path = f"/api/v1/subscriptions/{sid}/upgrade"
+    want = {"plan": "is a customer plan; only a customer account can have it"}
+    # The order's answer, for comparison.
+    ordered = S.expect_field_errors(order(api, r.admin, r.account.id, "professional",
+                                          status=422), "lines[0].article")
+    assert ordered["lines[0].article"] == want["plan"], ordered
+    for who in (r.admin, r.billing, disti.admin, disti.billing, "olivia"):
+        for plan in ("professional", "Professional", "starter"):
+            body = S.expect_problem(api(who).post(path, json={"plan": plan}), 422)
+            assert body["errors"] == want, (who, plan, body)
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert got["plan"] == "free" and got["status"] == "active", got
+    assert sql.value("SELECT plan FROM accounts WHERE id=%s", int(r.account.id)) == "free"
+    # Those who may not upgrade are refused as before, whatever the plan.
+    S.expect_problem(api(r.member).post(path, json={"plan": "professional"}), 403)
+    S.expect_problem(api(disti.member).post(path, json={"plan": "professional"}), 404)
+    S.expect_problem(api(make_tenant("aud").admin).post(path, json={"plan": "professional"}),
+                     404)
+    # A reseller plan that is no upgrade stays 409; the upgrade path works.
+    body = S.expect_problem(api(r.admin).post(path, json={"plan": "basic"}), 409, "conflict")
+    assert "errors" not in body, body
+    S.expect(api(r.admin).post(path, json={"plan": "standard"}), 200)
+    # And the other way round: a customer's subscription to a reseller plan.
+    t = make_tenant("audc", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    csid = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])[
+        "subscription"]["id"]
+    body = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{csid}/upgrade",
+                                              json={"plan": "standard"}), 422)
+    assert body["errors"] == {
+        "plan": "is a reseller plan; only a reseller (partner) account can have it"}, body
+    assert S.expect(api(t.admin).get(f"/api/v1/subscriptions/{csid}"), 200)["plan"] == "starter"
