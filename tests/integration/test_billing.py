@@ -5466,3 +5466,84 @@ def test_an_upgrade_to_a_plan_of_the_other_audience_says_so_as_an_order_does(
     assert body["errors"] == {
         "plan": "is a reseller plan; only a reseller (partner) account can have it"}, body
     assert S.expect(api(t.admin).get(f"/api/v1/subscriptions/{csid}"), 200)["plan"] == "starter"
+
+
+def test_the_resellers_table_shows_and_filters_the_plan_subscriptions_status(
+        api, disti, make_reseller, make_tenant, sql, env):
+    """Round-22 walkthrough of seed 002, D3: the distributor's table of its
+    resellers (GET /accounts?parent_id=) did not say which are pending
+    cancellation; Bert had to open each reseller's subscriptions. Decision:
+    each row carries plan_status, the status of its live plan subscription
+    (active, pending_cancellation; null without one), and
+    filter[plan_status] keeps the rows with that status, in the page's own
+    statement (no statement more, no LDAP)."""
+    basic = make_reseller(disti)  # no plan subscription
+    live = make_reseller(disti)
+    execute(api, live.admin, order(api, live.admin, live.account.id, "reseller-free",
+                                   S.unique("ps-"))["id"])
+    going = make_reseller(disti)
+    gsid = execute(api, going.admin, order(api, going.admin, going.account.id, "reseller-free",
+                                           S.unique("psg-"))["id"])["subscription"]["id"]
+    page = f"/api/v1/accounts?parent_id={disti.account.id}&limit=100"
+
+    def statuses(who, query=""):
+        rows = S.expect(api(who).get(page + query), 200)["items"]
+        return {x["id"]: x["plan_status"] for x in rows}
+
+    # Read once before the cancel (the page is cached), then after it: the
+    # next read sees the write.
+    assert statuses(disti.billing)[going.account.id] == "active"
+    ends = S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{gsid}/cancel"),
+                    200)["ends_at"]
+    got = statuses(disti.billing)
+    assert got[basic.account.id] is None, got
+    assert got[live.account.id] == "active", got
+    assert got[going.account.id] == "pending_cancellation", got
+    assert statuses(disti.admin) == got
+    assert statuses(disti.billing, "&filter[plan_status]=pending_cancellation") == {
+        going.account.id: "pending_cancellation"}
+    assert statuses(disti.billing, "&filter[plan_status]=active") == {
+        live.account.id: "active"}
+    # With the other filters, a sort and a cursor.
+    assert statuses(disti.billing, "&filter[plan_status]=active&filter[plan]=free"
+                                   "&filter[status]=active&sort=-plan") == {
+        live.account.id: "active"}
+    first = S.expect(api(disti.admin).get(
+        page.replace("limit=100", "limit=1") + "&sort=name&filter[plan_status]=active"), 200)
+    assert [x["id"] for x in first["items"]] == [live.account.id] and not first["next_cursor"]
+    # Anything else is a 422 naming the values, with the other bad parameters.
+    for bad in ("Active", "cancelled", "none", ""):
+        errors = S.expect_field_errors(api(disti.admin).get(
+            page + f"&filter[plan_status]={bad}&sort=nope"), "filter[plan_status]", "sort")
+        assert errors["filter[plan_status]"] == (
+            "must be one of active, pending_cancellation"), errors
+    # Who may read the table: as before.
+    S.expect_problem(api(disti.member).get(page + "&filter[plan_status]=active"), 403)
+    S.expect_problem(api(make_tenant("ps").admin).get(page + "&filter[plan_status]=active"), 404)
+    # The reseller's own page of its children has the field too.
+    S.expect(api(live.admin).get(f"/api/v1/accounts?parent_id={live.account.id}"), 200)
+
+    # The same number of statements as the page without the filter.
+    S.wait_outbox_settled(sql, timeout=30)
+
+    def executed():
+        return int(sql.row("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'")["Value"])
+
+    def cost(query):
+        session = api(disti.billing)
+        S.expect(session.get(page + query), 200)
+        deltas = []
+        for _ in range(7):
+            before = executed()
+            S.expect(session.get(page + query), 200)
+            deltas.append(executed() - before)
+        return min(deltas)
+
+    plain = cost("&sort=name")
+    assert cost("&sort=name&filter[plan_status]=pending_cancellation") == plain
+    assert cost("&sort=name&filter[status]=active") == plain
+
+    # At the term's end the reseller is back on Basic: no plan subscription.
+    run_maint(env, later(ends, seconds=1))
+    assert statuses(disti.billing)[going.account.id] is None
+    assert statuses(disti.billing, "&filter[plan_status]=pending_cancellation") == {}
