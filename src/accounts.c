@@ -721,7 +721,7 @@ static const char *const SORT_COLUMNS[] = {"id",   "name",       "kind", "status
 
 /* Does sort or filter[...] name anything but a column (then the parent's
  * property definitions are read to resolve it; a page by a column with at
- * most status and plan filters does without that statement)? */
+ * most status, plan and plan_status filters does without that statement)? */
 static int overview_needs_definitions(struct request *req, const char *sort_s)
 {
     if (sort_s) {
@@ -738,7 +738,8 @@ static int overview_needs_definitions(struct request *req, const char *sort_s)
     json_object_foreach(json_is_object(filter) ? filter : NULL, key, v)
     {
         (void)v;
-        if (strcmp(key, "status") != 0 && strcmp(key, "plan") != 0)
+        if (strcmp(key, "status") != 0 && strcmp(key, "plan") != 0 &&
+            strcmp(key, "plan_status") != 0)
             return 1;
     }
     return 0;
@@ -806,6 +807,16 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
                 res_field_error(req, f, "must be one of active, staged, suspended, closed");
             continue;
         }
+        if (strcmp(key, "plan_status") == 0) {
+            /* The live plan subscription's status (round-22 walkthrough of
+             * seed 002, D3): a BSS table of the resellers pending
+             * cancellation. */
+            q->plan_status = json_string_value(v);
+            if (strcmp(q->plan_status, "active") != 0 &&
+                strcmp(q->plan_status, "pending_cancellation") != 0)
+                res_field_error(req, f, "must be one of active, pending_cancellation");
+            continue;
+        }
         if (strcmp(key, "plan") == 0) {
             /* a plan of the catalog, in any case; the error names them all
              * (round-17 walkthrough of seed 002, D5: catalog_plan_field) */
@@ -819,7 +830,8 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
             if (strcmp(key, defs[i].key) == 0)
                 d = &defs[i];
         if (!d) {
-            res_field_error(req, f, "is no property of this account's children (or status, plan)");
+            res_field_error(
+                req, f, "is no property of this account's children (or status, plan, plan_status)");
             continue;
         }
         if (nf == OVERVIEW_FILTERS) {
@@ -994,7 +1006,7 @@ void accounts_list(struct request *req)
     int *has_values = xcalloc(n + 1, sizeof(*has_values));
     for (size_t i = 0; i < n; i++) {
         ids[i] = sql_cell_id(&r, i, 0);
-        has_values[i] = sql_cell(&r, i, 5) && strcmp(sql_cell(&r, i, 5), "1") == 0;
+        has_values[i] = sql_cell(&r, i, 6) && strcmp(sql_cell(&r, i, 6), "1") == 0;
     }
     /* member_count: distinct people over each account's role groups (the
      * members its members list shows: round-18 walkthrough of seed 001,
@@ -1018,7 +1030,8 @@ void accounts_list(struct request *req)
                           st != ST_OK ? "the directory" : "the database");
         return;
     }
-    static const char *const ITEM_CELLS[] = {"id", "name", "kind", "status", "plan", NULL};
+    static const char *const ITEM_CELLS[] = {"id",   "name",        "kind", "status",
+                                             "plan", "plan_status", NULL};
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *item = sql_cells_object(&r, i, ITEM_CELLS);
@@ -1029,7 +1042,7 @@ void accounts_list(struct request *req)
     json_t *next = json_null();
     if (r.nrows > (size_t)q.limit && n > 0)
         next = cursor_encode(json_pack("{s:s, s:s, s:I}", "s", sort_s ? sort_s : "id", "k",
-                                       sql_cell(&r, n - 1, 6), "id", (json_int_t)ids[n - 1]));
+                                       sql_cell(&r, n - 1, 7), "id", (json_int_t)ids[n - 1]));
     free(props);
     free(counts);
     free(ids);

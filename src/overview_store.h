@@ -22,11 +22,15 @@
  * created_at as YYYYMMDDhhmmssffffff, a property's stored sort key. Keyset
  * paging: with after_key set only rows after (after_key, after_id) in that
  * order come; rows added meanwhile never make a row appear twice or go
- * missing. status/plan filter the columns (NULL: any); filter_defs/filter_keys
- * (n_filters of them) keep rows whose value of that definition has that
- * sort key. Result columns: id, name, kind, status, plan, has_values ("1"
- * if the child has any property value, else "0"), sort key; at most limit
- * rows.
+ * missing. status/plan filter the columns, plan_status the status of the
+ * child's live plan subscription (active, pending_cancellation; NULL: any);
+ * filter_defs/filter_keys (n_filters of them) keep rows whose value of that
+ * definition has that sort key. Result columns: id, name, kind, status,
+ * plan, plan_status (NULL: no live plan subscription), has_values ("1" if
+ * the child has any property value, else "0"), sort key; at most limit
+ * rows. plan_status is read in the page's own statement (a scalar
+ * subquery by ix_subscriptions_account per row), so a write to
+ * subscriptions drops the page's cached answers as one to accounts does.
  *
  * A column sort reads the page from the index (parent_id, <key>, id)
  * (sql/008_overview_indexes.sql) starting at the cursor, so a page costs
@@ -43,7 +47,7 @@ struct overview_query {
     int descending;
     const char *after_key;
     unsigned long long after_id;
-    const char *status, *plan;
+    const char *status, *plan, *plan_status;
     unsigned long long filter_defs[OVERVIEW_FILTERS];
     const char *filter_keys[OVERVIEW_FILTERS];
     long limit;

@@ -220,7 +220,7 @@ static char *caller_accounts_json(const struct request *req)
  * access; before accountd maint takes the role away). */
 static int sign_in_admits(const struct request *req, const struct storefront_sign_in *row)
 {
-    if (!row->via)
+    if (!row->via || row->via_closed_distributor)
         return 0;
     unsigned roles = caller_roles(req, row->via);
     if (roles == ROLE_SERVICE_PROVIDER && !caller_in_projects_of(req, row->via))
@@ -264,10 +264,11 @@ int storefront_login_refused(struct request *req)
         res_store_failure(req, st, "the database");
         return 1;
     }
-    int cancelled = 0, admitted = req->caller.is_operator;
+    int cancelled = 0, admitted = req->caller.is_operator, closed_distributor = 0;
     for (size_t i = 0; i < n; i++) {
         cancelled |= !rows[i].active;
         admitted |= sign_in_admits(req, &rows[i]);
+        closed_distributor |= rows[i].via_closed_distributor;
     }
     storefront_sign_in_free(rows, n);
     /* A storefront whose subscription ended refuses everybody, the
@@ -275,6 +276,18 @@ int storefront_login_refused(struct request *req)
     if (cancelled) {
         refuse(req, 403, "forbidden",
                "this storefront's subscription is cancelled: nobody can sign in here");
+        return 1;
+    }
+    /* A role in the storefront's distributor counts only while the
+     * distributor is not closed (round-22 walkthrough of seed 002, D1: its
+     * people kept signing in at every former reseller's storefront, while
+     * the resellers' parent-closed mail says they no longer act for
+     * them); roles they hold in the reseller or its customers still
+     * count. */
+    if (!admitted && closed_distributor) {
+        refuse(req, 403, "forbidden",
+               "you cannot sign in at this storefront: your role in its distributor no longer "
+               "admits you, since the distributor is closed");
         return 1;
     }
     /* No storefront there (no rows): not a storefront page, as before. */

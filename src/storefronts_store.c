@@ -250,19 +250,25 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
     *out = NULL;
     *n = 0;
     /* The caller's accounts (origins) admit: at depth 0, when one is the
-     * storefront's account itself or its distributor (the distributor's
-     * other resellers are below the distributor, not in it), open or not;
+     * storefront's account itself (open or not: a closed reseller's
+     * storefront runs to its term end) or its distributor while that is
+     * not closed (the distributor's other resellers are below the
+     * distributor, not in it; a closed distributor's row comes back marked
+     * via_closed_distributor, so that the gate can say why: round-22
+     * walkthrough of seed 002, D1);
      * and when the storefront's account is one of the resellers the
      * sign-in rule admits it to (SIGN_IN_RULE_CTES). */
     int st =
         sql_exec(sql,
                  "SELECT SQL_CACHE DISTINCT s.status = 'active', c.origin,"
                  " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
-                 "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?)"
+                 "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?),"
+                 " c.partner_id = s.distributor_id AND NOT c.origin_open"
                  " FROM storefronts s"
                  " LEFT JOIN (WITH " SIGN_IN_GATE_CTES
-                 "  SELECT origin, id AS partner_id, 1 AS own FROM chain WHERE depth = 0"
-                 "  UNION ALL SELECT origin, partner_id, 0 FROM admitted) c"
+                 "  SELECT origin, id AS partner_id, 1 AS own, origin_open FROM chain"
+                 "  WHERE depth = 0"
+                 "  UNION ALL SELECT origin, partner_id, 0, 1 FROM admitted) c"
                  " ON c.partner_id = s.account_id OR (c.own AND c.partner_id = s.distributor_id)"
                  " WHERE s.alias = ?"
                  " AND (SUBSTRING_INDEX(s.host, ':', 1) = LOWER(?) OR (s.host = ''"
@@ -277,6 +283,8 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
         (*out)[i].active = strcmp(sql_cell(&r, i, 0), "1") == 0;
         (*out)[i].via = sql_cell(&r, i, 1) ? sql_cell_id(&r, i, 1) : 0;
         (*out)[i].via_sp_expires_at = sql_cell(&r, i, 2) ? xstrdup(sql_cell(&r, i, 2)) : NULL;
+        (*out)[i].via_closed_distributor =
+            sql_cell(&r, i, 3) && strcmp(sql_cell(&r, i, 3), "1") == 0;
     }
     *n = r.nrows;
     sql_result_free(&r);

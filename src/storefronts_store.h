@@ -98,12 +98,16 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
  * active, or one with an active customer relation with it (round-19
  * walkthrough of seed 002, D2); 0 when none is) and via_sp_expires_at
  * (uid's service-provider expiry in via, in PROVIDER_EXPIRES_AT_FORMAT;
- * NULL for none). No rows: no storefront there. One statement, SQL_CACHE
- * (deterministic: the expiry is compared by the caller). */
+ * NULL for none) and via_closed_distributor (via is the storefront's
+ * distributor and it is closed: its people's roles there no longer admit,
+ * round-22 walkthrough of seed 002, D1). No rows: no storefront there.
+ * One statement, SQL_CACHE (deterministic: the expiry is compared by the
+ * caller). */
 struct storefront_sign_in {
     int active;
     unsigned long long via;
     char *via_sp_expires_at;
+    int via_closed_distributor;
 };
 int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
                               const char *alias, const char *uid, const char *accounts_json,

@@ -126,14 +126,30 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     struct request *req = c->req;
     if (!s->plan[0])
         return refuse(c->req, 409, "conflict", "this subscription has no plan");
-    int st = plan_change_check(sql, s->plan, c->plan, 0, &c->req->problem); /* s is active */
-    if (st != ST_OK)
-        return st;
     char old_code[65], new_code[65];
     struct catalog_article old_a, new_a;
-    st = catalog_store_plan_article(sql, s->plan, old_code, &old_a);
-    if (st == ST_OK)
-        st = catalog_store_plan_article(sql, c->plan, new_code, &new_a);
+    struct billing_account acc;
+    /* A plan of the other audience is refused as an order of it is, 422
+     * on the plan with plan_misfit's reason, before the catalog's upgrade
+     * path is asked (round-22 walkthrough of seed 002, D2: a reseller's
+     * upgrade to a customer plan was 409 "not an upgrade the catalog
+     * allows"). */
+    int st = catalog_store_plan_article(sql, c->plan, new_code, &new_a);
+    int found = st == ST_OK;
+    if (st != ST_OK && st != ST_NOT_FOUND)
+        return st;
+    st = subscriptions_store_account(sql, s->account_id, &acc);
+    if (st != ST_OK)
+        return st;
+    const char *misfit = found ? plan_misfit(&new_a, acc.kind) : NULL;
+    if (misfit) {
+        res_field_error(c->req, "plan", misfit);
+        return refuse_invalid(c->req);
+    }
+    st = plan_change_check(sql, s->plan, c->plan, 0, &c->req->problem); /* s is active */
+    if (st != ST_OK)
+        return st;
+    st = found ? catalog_store_plan_article(sql, s->plan, old_code, &old_a) : ST_NOT_FOUND;
     if (st == ST_NOT_FOUND)
         return refuse(c->req, 409, "conflict", "the catalog cannot sell this plan");
     if (st != ST_OK)
@@ -183,10 +199,6 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         res_field_error(c->req, "plan", "the amount is too large");
         return refuse_invalid(c->req);
     }
-    struct billing_account acc;
-    st = subscriptions_store_account(sql, s->account_id, &acc);
-    if (st != ST_OK)
-        return st;
     unsigned long long storefront_id = s->storefront_id;
     char *alias = NULL, *old_alias = NULL;
     int was_cancelled = 0;

@@ -4879,6 +4879,74 @@ def test_a_storefront_admits_the_resellers_live_customers(api, disti, make_resel
         assert "sign in at" not in body, body
 
 
+def test_a_closed_distributors_people_no_longer_sign_in_at_its_resellers_storefronts(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql):
+    """Round-22 walkthrough of seed 002, D1: after the distributor was
+    closed, Bert (only its billing person) and Dina (its admin, whom Juliet
+    had removed) still signed in (200) at every former reseller's
+    storefront, a sub-reseller's included, while the resellers'
+    parent-closed mail says the distributor's people no longer act for
+    them. Decision: a role in the storefront's distributor admits only
+    while the distributor is not closed, as a customer's role only while
+    the customer is not; the 403 (and X-Accountd-Reason) says so. Roles the
+    distributor's people hold in the reseller itself still count, and so do
+    the reseller's and its customers' people and operator staff."""
+    r = make_reseller(disti)
+    alias = S.unique("dc-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    sub = make_account(r.admin, "partner", r.account.id)  # a sub-reseller two levels down
+    sub_alias = S.unique("dcs-")
+    execute(api, "olivia", order(api, "olivia", sub.id, "reseller-free", sub_alias)["id"])
+    shop = make_account(r.admin, "customer", r.account.id)
+    shop_admin = make_person(prefix="dcc")
+    set_roles(r.admin, shop.id, shop_admin, ["admin"])
+    # The distributor's member also holds a role in the reseller itself.
+    set_roles(r.admin, r.account.id, disti.member, ["member"])
+    stranger = make_tenant("dc")
+    for a in (alias, sub_alias):
+        for who in (disti.admin, disti.billing, disti.member):
+            assert storefront_login(who.uid, disti.host, a).status_code == 200, (who.uid, a)
+
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    closed = ("you cannot sign in at this storefront: your role in its distributor no longer "
+              "admits you, since the distributor is closed")
+    not_yours = ("you cannot sign in at this storefront: it is for the people of its reseller, "
+                 "of the reseller's customers and of its distributor")
+    # Bert-like (only billing in the closed distributor) and the admin: out
+    # at the reseller's and the sub-reseller's storefront, with the reason
+    # in the problem, in X-Accountd-Reason and on nginx's 403 page.
+    for a in (alias, sub_alias):
+        for who in (disti.admin, disti.billing):
+            resp = storefront_login(who.uid, disti.host, a)
+            body = S.expect_problem(resp, 403, "forbidden")
+            assert body["detail"] == closed, (who.uid, a, body)
+            assert resp.headers["X-Accountd-Reason"] == closed, S.describe(resp)
+            status, text = raw_page_answer(who.uid, disti.host, f"/{a}/portal")
+            assert status == 403 and json.loads(text)["detail"] == closed, (status, text)
+    # The member's own role in the reseller still counts there (not at the
+    # sub-reseller's, where only the closed distributor admitted them).
+    assert storefront_login(disti.member.uid, disti.host, alias).status_code == 200
+    body = S.expect_problem(storefront_login(disti.member.uid, disti.host, sub_alias), 403)
+    assert body["detail"] == closed, body
+    # The reseller's own people, its customer's and operator staff: in.
+    for who in (r.admin, r.billing, r.member, shop_admin):
+        resp = storefront_login(who.uid, disti.host, alias)
+        assert resp.status_code == 200 and "X-Accountd-Reason" not in resp.headers, (
+            who.uid, S.describe(resp))
+    assert storefront_login("olivia", disti.host, alias).status_code == 200
+    assert storefront_login("olivia", disti.host, sub_alias).status_code == 200
+    # Strangers as before; a closed customer's people as before.
+    body = S.expect_problem(storefront_login(stranger.admin.uid, disti.host, alias), 403)
+    assert body["detail"] == not_yours, body
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{shop.id}"), 204)
+    body = S.expect_problem(storefront_login(shop_admin.uid, disti.host, alias), 403)
+    assert body["detail"] == not_yours, body
+    # The plain check (no storefront page) still lets the distributor's
+    # people through.
+    plain = S.Api(auth=(disti.billing.uid, S.PASSWORDS[disti.billing.uid])).get("/api/v1/auth")
+    assert plain.status_code == 200, S.describe(plain)
+
+
 def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,
                                                                  make_account, make_person,
                                                                  set_roles, make_tenant, sql,
@@ -5352,3 +5420,130 @@ def test_execute_names_the_drafts_alias_that_was_taken_meanwhile(api, disti, mak
         409, "conflict")
     assert body["detail"] == f"the storefront alias '{alias}' is taken; choose another one", body
     assert body["errors"] == {"storefront_alias": "is taken; choose another one"}, body
+
+
+def test_an_upgrade_to_a_plan_of_the_other_audience_says_so_as_an_order_does(
+        api, disti, make_reseller, make_tenant, make_account, sql):
+    """Round-22 walkthrough of seed 002, D2: a reseller's upgrade to a
+    customer plan was 409 "this plan change is not an upgrade the catalog
+    allows", while an order of the plan said what is wrong (422 "is a
+    customer plan; only a customer account can have it"). Decision: the
+    upgrade checks the plan against the account as the order does first:
+    422 on errors.plan with the order's reason, nothing changed; a plan of
+    the right audience that is no upgrade stays 409."""
+    r = make_reseller(disti)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      S.unique("aud-"))["id"])["subscription"]["id"]
+    path = f"/api/v1/subscriptions/{sid}/upgrade"
+    want = {"plan": "is a customer plan; only a customer account can have it"}
+    # The order's answer, for comparison.
+    ordered = S.expect_field_errors(order(api, r.admin, r.account.id, "professional",
+                                          status=422), "lines[0].article")
+    assert ordered["lines[0].article"] == want["plan"], ordered
+    for who in (r.admin, r.billing, disti.admin, disti.billing, "olivia"):
+        for plan in ("professional", "Professional", "starter"):
+            body = S.expect_problem(api(who).post(path, json={"plan": plan}), 422)
+            assert body["errors"] == want, (who, plan, body)
+    got = S.expect(api(r.admin).get(f"/api/v1/subscriptions/{sid}"), 200)
+    assert got["plan"] == "free" and got["status"] == "active", got
+    assert sql.value("SELECT plan FROM accounts WHERE id=%s", int(r.account.id)) == "free"
+    # Those who may not upgrade are refused as before, whatever the plan.
+    S.expect_problem(api(r.member).post(path, json={"plan": "professional"}), 403)
+    S.expect_problem(api(disti.member).post(path, json={"plan": "professional"}), 404)
+    S.expect_problem(api(make_tenant("aud").admin).post(path, json={"plan": "professional"}),
+                     404)
+    # A reseller plan that is no upgrade stays 409; the upgrade path works.
+    body = S.expect_problem(api(r.admin).post(path, json={"plan": "basic"}), 409, "conflict")
+    assert "errors" not in body, body
+    S.expect(api(r.admin).post(path, json={"plan": "standard"}), 200)
+    # And the other way round: a customer's subscription to a reseller plan.
+    t = make_tenant("audc", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    csid = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])[
+        "subscription"]["id"]
+    body = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{csid}/upgrade",
+                                              json={"plan": "standard"}), 422)
+    assert body["errors"] == {
+        "plan": "is a reseller plan; only a reseller (partner) account can have it"}, body
+    assert S.expect(api(t.admin).get(f"/api/v1/subscriptions/{csid}"), 200)["plan"] == "starter"
+
+
+def test_the_resellers_table_shows_and_filters_the_plan_subscriptions_status(
+        api, disti, make_reseller, make_tenant, sql, env):
+    """Round-22 walkthrough of seed 002, D3: the distributor's table of its
+    resellers (GET /accounts?parent_id=) did not say which are pending
+    cancellation; Bert had to open each reseller's subscriptions. Decision:
+    each row carries plan_status, the status of its live plan subscription
+    (active, pending_cancellation; null without one), and
+    filter[plan_status] keeps the rows with that status, in the page's own
+    statement (no statement more, no LDAP)."""
+    basic = make_reseller(disti)  # no plan subscription
+    live = make_reseller(disti)
+    execute(api, live.admin, order(api, live.admin, live.account.id, "reseller-free",
+                                   S.unique("ps-"))["id"])
+    going = make_reseller(disti)
+    gsid = execute(api, going.admin, order(api, going.admin, going.account.id, "reseller-free",
+                                           S.unique("psg-"))["id"])["subscription"]["id"]
+    page = f"/api/v1/accounts?parent_id={disti.account.id}&limit=100"
+
+    def statuses(who, query=""):
+        rows = S.expect(api(who).get(page + query), 200)["items"]
+        return {x["id"]: x["plan_status"] for x in rows}
+
+    # Read once before the cancel (the page is cached), then after it: the
+    # next read sees the write.
+    assert statuses(disti.billing)[going.account.id] == "active"
+    ends = S.expect(api(disti.billing).post(f"/api/v1/subscriptions/{gsid}/cancel"),
+                    200)["ends_at"]
+    got = statuses(disti.billing)
+    assert got[basic.account.id] is None, got
+    assert got[live.account.id] == "active", got
+    assert got[going.account.id] == "pending_cancellation", got
+    assert statuses(disti.admin) == got
+    assert statuses(disti.billing, "&filter[plan_status]=pending_cancellation") == {
+        going.account.id: "pending_cancellation"}
+    assert statuses(disti.billing, "&filter[plan_status]=active") == {
+        live.account.id: "active"}
+    # With the other filters, a sort and a cursor.
+    assert statuses(disti.billing, "&filter[plan_status]=active&filter[plan]=free"
+                                   "&filter[status]=active&sort=-plan") == {
+        live.account.id: "active"}
+    first = S.expect(api(disti.admin).get(
+        page.replace("limit=100", "limit=1") + "&sort=name&filter[plan_status]=active"), 200)
+    assert [x["id"] for x in first["items"]] == [live.account.id] and not first["next_cursor"]
+    # Anything else is a 422 naming the values, with the other bad parameters.
+    for bad in ("Active", "cancelled", "none", ""):
+        errors = S.expect_field_errors(api(disti.admin).get(
+            page + f"&filter[plan_status]={bad}&sort=nope"), "filter[plan_status]", "sort")
+        assert errors["filter[plan_status]"] == (
+            "must be one of active, pending_cancellation"), errors
+    # Who may read the table: as before.
+    S.expect_problem(api(disti.member).get(page + "&filter[plan_status]=active"), 403)
+    S.expect_problem(api(make_tenant("ps").admin).get(page + "&filter[plan_status]=active"), 404)
+    # The reseller's own page of its children has the field too.
+    S.expect(api(live.admin).get(f"/api/v1/accounts?parent_id={live.account.id}"), 200)
+
+    # The same number of statements as the page without the filter.
+    S.wait_outbox_settled(sql, timeout=30)
+
+    def executed():
+        return int(sql.row("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'")["Value"])
+
+    def cost(query):
+        session = api(disti.billing)
+        S.expect(session.get(page + query), 200)
+        deltas = []
+        for _ in range(7):
+            before = executed()
+            S.expect(session.get(page + query), 200)
+            deltas.append(executed() - before)
+        return min(deltas)
+
+    plain = cost("&sort=name")
+    assert cost("&sort=name&filter[plan_status]=pending_cancellation") == plain
+    assert cost("&sort=name&filter[status]=active") == plain
+
+    # At the term's end the reseller is back on Basic: no plan subscription.
+    run_maint(env, later(ends, seconds=1))
+    assert statuses(disti.billing)[going.account.id] is None
+    assert statuses(disti.billing, "&filter[plan_status]=pending_cancellation") == {}
