@@ -558,6 +558,8 @@ static int change_tx(struct sql_store *sql, void *arg)
         break;
     case CHANGE_CANCEL:
         st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
+        if (st == ST_OK && s.plan[0])
+            st = subscriptions_store_set_plan_status(sql, s.account_id);
         if (st == ST_CONFLICT && replaced)
             st = refuse_replaced(sql, c, &s, "there is nothing to cancel");
         else if (st == ST_CONFLICT)
@@ -634,6 +636,8 @@ static int change_tx(struct sql_store *sql, void *arg)
         break;
     case CHANGE_UNCANCEL:
         st = subscriptions_store_set_status(sql, s.id, "pending_cancellation", "active");
+        if (st == ST_OK && s.plan[0])
+            st = subscriptions_store_set_plan_status(sql, s.account_id);
         if (st == ST_CONFLICT)
             /* One an order replaced was never cancelled (round-12
              * walkthrough of seed 002, D4). */
@@ -843,6 +847,8 @@ static int end_tx(struct sql_store *sql, void *arg)
         st = storefronts_store_json(sql, e->cfg->storefront_host, sf_id, &sf_before);
     if (st == ST_OK)
         st = subscriptions_store_end(sql, s.id, s.ends_at, "cancelled");
+    if (st == ST_OK && s.plan[0])
+        st = subscriptions_store_set_plan_status(sql, s.account_id);
     if (st == ST_OK)
         st = licenses_store_grant(sql, s.account_id, s.id, -1);
     if (st == ST_OK && s.storefront_id)
