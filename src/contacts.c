@@ -261,20 +261,16 @@ static int contact_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
-                        const char *account_name, unsigned named_kinds, const char *uid,
-                        const char *name, const char *mail, const char *changed_by,
-                        const char *changed_by_mail, int changed_by_admin,
-                        const struct mail_names *names, const char *owner_text,
-                        const char *old_name, const char *old_mail)
+int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
+                           const char *account_name, unsigned named_kinds, const char *uid,
+                           const char *name, const char *mail, const char *changed_by,
+                           const char *changed_by_mail, int changed_by_admin,
+                           const struct mail_names *names, const char *owner_text,
+                           const char *old_name, const char *old_mail, char *const *recipients,
+                           size_t nrecipients)
 {
     if (!named_kinds)
         return ST_OK;
-    char **recipients = NULL;
-    size_t nrecipients = 0;
-    int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
-    if (st != ST_OK)
-        return st;
     const char **to = xcalloc(nrecipients + 3, sizeof(char *));
     size_t n = 0;
     if (old_mail && *old_mail)
@@ -295,9 +291,28 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
         {"if_unexpected", ""},
         {"contact_note", ""},
     };
-    st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
-                               changed_by_admin, mail, uid, mail, owner_text, 0, 0);
+    int st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
+                                   changed_by_admin, mail, uid, mail, owner_text, 0, 0);
     free(to);
+    return st;
+}
+
+int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
+                        const char *account_name, unsigned named_kinds, const char *uid,
+                        const char *name, const char *mail, const char *changed_by,
+                        const char *changed_by_mail, int changed_by_admin,
+                        const struct mail_names *names, const char *owner_text,
+                        const char *old_name, const char *old_mail)
+{
+    if (!named_kinds)
+        return ST_OK;
+    char **recipients = NULL;
+    size_t nrecipients = 0;
+    int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+    if (st == ST_OK)
+        st = contacts_mail_named_to(sql, account_id, account_name, named_kinds, uid, name, mail,
+                                    changed_by, changed_by_mail, changed_by_admin, names,
+                                    owner_text, old_name, old_mail, recipients, nrecipients);
     outbox_free_list(recipients, nrecipients);
     return st;
 }

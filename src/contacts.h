@@ -51,5 +51,14 @@ int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *changed_by_mail, int changed_by_admin,
                         const struct mail_names *names, const char *owner_text,
                         const char *old_name, const char *old_mail);
+/* contacts_mail_named with the account's notification recipients
+ * (outbox_recipients) read by the caller: recipients, nrecipients. */
+int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
+                           const char *account_name, unsigned named_kinds, const char *uid,
+                           const char *name, const char *mail, const char *changed_by,
+                           const char *changed_by_mail, int changed_by_admin,
+                           const struct mail_names *names, const char *owner_text,
+                           const char *old_name, const char *old_mail, char *const *recipients,
+                           size_t nrecipients);
 
 #endif

@@ -565,6 +565,8 @@ static int execute_tx(struct sql_store *sql, void *arg)
         st = invoices_store_write(sql, &inv, &x->invoice_id);
     if (st == ST_OK && plan_a.plan[0])
         st = subscriptions_store_set_account_plan(sql, o.account_id, plan_a.plan);
+    if (st == ST_OK && plan_a.plan[0]) /* the one it replaced, if any, ended above */
+        st = subscriptions_store_set_plan_status(sql, o.account_id);
     if (st == ST_OK)
         st = orders_store_finish(sql, o.id, "executed", req->caller.uid, sub.id, x->invoice_id);
     if (st == ST_OK)

@@ -14,15 +14,10 @@
  * says whether the child has any property value, so that the values
  * statement asks only for those that do (none on many pages). */
 /* plan_status (round-22 walkthrough of seed 002, D3): the status of the
- * child's live plan subscription (the newest with a plan that is not
- * cancelled, as subscriptions_store_live_plan reads it): active or
- * pending_cancellation, NULL without one. A primary-key range of
- * ix_subscriptions_account (account_id, id) per row, read backwards. */
-#define PLAN_STATUS                                                                                \
-    "(SELECT ps.status FROM subscriptions ps WHERE ps.account_id = a.id"                           \
-    " AND ps.plan IS NOT NULL AND ps.status <> 'cancelled' ORDER BY ps.id DESC LIMIT 1)"
+ * child's live plan subscription, kept on the account as its plan is
+ * (subscriptions_store_set_plan_status, sql/098). */
 #define OVERVIEW_ROW                                                                               \
-    "SELECT SQL_CACHE a.id, a.name, a.kind, a.status, a.plan, " PLAN_STATUS " AS plan_status,"     \
+    "SELECT SQL_CACHE a.id, a.name, a.kind, a.status, a.plan, a.plan_status,"                      \
     " EXISTS (SELECT 1 FROM account_property_values hv WHERE hv.account_id = a.id), "
 
 #define FILTER                                                                                     \
@@ -31,7 +26,7 @@
 
 #define COLUMN_FILTER_SQL                                                                          \
     " AND (? IS NULL OR a.status = ?) AND (? IS NULL OR a.plan = ?)"                               \
-    " AND (? IS NULL OR " PLAN_STATUS " = ?)"
+    " AND (? IS NULL OR a.plan_status = ?)"
 #define OVERVIEW_FILTER_SQL COLUMN_FILTER_SQL FILTER FILTER FILTER FILTER
 #define OVERVIEW_PARENT     " WHERE a.parent_id = ? AND a.ldap_state = 'done'"
 #define OVERVIEW_WHERE      OVERVIEW_PARENT OVERVIEW_FILTER_SQL

@@ -28,9 +28,10 @@
  * definition has that sort key. Result columns: id, name, kind, status,
  * plan, plan_status (NULL: no live plan subscription), has_values ("1" if
  * the child has any property value, else "0"), sort key; at most limit
- * rows. plan_status is read in the page's own statement (a scalar
- * subquery by ix_subscriptions_account per row), so a write to
- * subscriptions drops the page's cached answers as one to accounts does.
+ * rows. plan_status is the account's column (sql/098), which
+ * subscriptions_store_set_plan_status writes where the live plan
+ * subscription's status changes: a write to accounts, so it drops the
+ * page's cached answers as any other does.
  *
  * A column sort reads the page from the index (parent_id, <key>, id)
  * (sql/008_overview_indexes.sql) starting at the cursor, so a page costs

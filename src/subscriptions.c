@@ -135,21 +135,27 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
      * upgrade to a customer plan was 409 "not an upgrade the catalog
      * allows"). */
     int st = catalog_store_plan_article(sql, c->plan, new_code, &new_a);
-    int found = st == ST_OK;
     if (st != ST_OK && st != ST_NOT_FOUND)
         return st;
-    st = subscriptions_store_account(sql, s->account_id, &acc);
-    if (st != ST_OK)
-        return st;
-    const char *misfit = found ? plan_misfit(&new_a, acc.kind) : NULL;
-    if (misfit) {
-        res_field_error(c->req, "plan", misfit);
-        return refuse_invalid(c->req);
+    int found = st == ST_OK;
+    if (found) {
+        st = subscriptions_store_account(sql, s->account_id, &acc);
+        if (st != ST_OK)
+            return st;
+        const char *misfit = plan_misfit(&new_a, acc.kind);
+        if (misfit) {
+            res_field_error(c->req, "plan", misfit);
+            return refuse_invalid(c->req);
+        }
     }
     st = plan_change_check(sql, s->plan, c->plan, 0, &c->req->problem); /* s is active */
     if (st != ST_OK)
         return st;
-    st = found ? catalog_store_plan_article(sql, s->plan, old_code, &old_a) : ST_NOT_FOUND;
+    /* Not before plan_change_check: a plan without an article (basic) is
+     * its 409 "not an upgrade the catalog allows", as before round 22. */
+    if (!found)
+        return refuse(c->req, 409, "conflict", "the catalog cannot sell this plan");
+    st = catalog_store_plan_article(sql, s->plan, old_code, &old_a);
     if (st == ST_NOT_FOUND)
         return refuse(c->req, 409, "conflict", "the catalog cannot sell this plan");
     if (st != ST_OK)
@@ -558,6 +564,8 @@ static int change_tx(struct sql_store *sql, void *arg)
         break;
     case CHANGE_CANCEL:
         st = subscriptions_store_set_status(sql, s.id, "active", "pending_cancellation");
+        if (st == ST_OK && s.plan[0])
+            st = subscriptions_store_set_plan_status(sql, s.account_id);
         if (st == ST_CONFLICT && replaced)
             st = refuse_replaced(sql, c, &s, "there is nothing to cancel");
         else if (st == ST_CONFLICT)
@@ -634,6 +642,8 @@ static int change_tx(struct sql_store *sql, void *arg)
         break;
     case CHANGE_UNCANCEL:
         st = subscriptions_store_set_status(sql, s.id, "pending_cancellation", "active");
+        if (st == ST_OK && s.plan[0])
+            st = subscriptions_store_set_plan_status(sql, s.account_id);
         if (st == ST_CONFLICT)
             /* One an order replaced was never cancelled (round-12
              * walkthrough of seed 002, D4). */
@@ -843,6 +853,8 @@ static int end_tx(struct sql_store *sql, void *arg)
         st = storefronts_store_json(sql, e->cfg->storefront_host, sf_id, &sf_before);
     if (st == ST_OK)
         st = subscriptions_store_end(sql, s.id, s.ends_at, "cancelled");
+    if (st == ST_OK && s.plan[0])
+        st = subscriptions_store_set_plan_status(sql, s.account_id);
     if (st == ST_OK)
         st = licenses_store_grant(sql, s.account_id, s.id, -1);
     if (st == ST_OK && s.storefront_id)

@@ -77,14 +77,17 @@ int subscriptions_store_lock(struct sql_store *sql, unsigned long long sid, stru
                     SQL_ARGS(P_INT(sid)), s);
 }
 
+/* The account's live plan subscription: the newest with a plan that is
+ * not cancelled (the one accounts.plan_status mirrors). */
+#define LIVE_PLAN                                                                                  \
+    " FROM subscriptions WHERE account_id = ? AND plan IS NOT NULL AND status <> 'cancelled'"      \
+    " ORDER BY id DESC LIMIT 1"
+
 int subscriptions_store_live_plan(struct sql_store *sql, unsigned long long account_id,
                                   struct subscription *s)
 {
-    return read_one(sql,
-                    "SELECT " SUB_COLUMNS " FROM subscriptions WHERE account_id = ?"
-                    " AND plan IS NOT NULL AND status <> 'cancelled' ORDER BY id DESC LIMIT 1"
-                    " FOR UPDATE",
-                    SQL_ARGS(P_INT(account_id)), s);
+    return read_one(sql, "SELECT " SUB_COLUMNS LIVE_PLAN " FOR UPDATE", SQL_ARGS(P_INT(account_id)),
+                    s);
 }
 
 int subscriptions_store_insert(struct sql_store *sql, unsigned long long account_id,
@@ -387,6 +390,13 @@ int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long lo
                     "UPDATE accounts SET plan = ?, version = version + 1,"
                     " updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?",
                     SQL_ARGS(P_STR(plan), P_INT(account_id)), NULL);
+}
+
+int subscriptions_store_set_plan_status(struct sql_store *sql, unsigned long long account_id)
+{
+    return sql_exec(sql,
+                    "UPDATE accounts SET plan_status = (SELECT status" LIVE_PLAN ") WHERE id = ?",
+                    SQL_ARGS(P_INT(account_id), P_INT(account_id)), NULL);
 }
 
 int subscriptions_store_live_storefront(struct sql_store *sql, unsigned long long account_id,

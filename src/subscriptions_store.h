@@ -106,6 +106,13 @@ int subscriptions_store_account(struct sql_store *sql, unsigned long long accoun
  * version (the plan is one of the account's own fields). */
 int subscriptions_store_set_account_plan(struct sql_store *sql, unsigned long long account_id,
                                          const char *plan);
+/* Inside a transaction: accounts.plan_status, the status of the account's
+ * live plan subscription (subscriptions_store_live_plan; NULL without
+ * one), read again from its subscriptions. The overview table shows and
+ * filters it (sql/098). Called wherever that status may change: an order
+ * of a plan, a cancel, an uncancel, the end at its term. Not the account's
+ * own field: its version stays. */
+int subscriptions_store_set_plan_status(struct sql_store *sql, unsigned long long account_id);
 /* What the mails call subscription sid (docs/api.md, "Notifications"):
  * *plan its plan's catalog name (its code when the catalog has none);
  * without a plan, its articles' names ("Assets pack, Data logger"), or

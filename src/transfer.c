@@ -1294,21 +1294,6 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             st = mail_withdrawn_handover(sql, account_id, name, revoked[i], by ? by : actor);
     }
     free(revoked);
-    /* Where its notifications go: the hand-over by role change leaves the
-     * recipients as they are (the partner's addresses, often), and the
-     * new owner's text says so (round-22 walkthrough of seed 000, D2). */
-    struct buf notifications = BUF_INIT;
-    if (st == ST_OK) {
-        char **recipients = NULL;
-        size_t nrecipients = 0;
-        st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
-        if (st == ST_OK) {
-            notifications_sentence(&notifications, recipients, nrecipients);
-            buf_adds(&notifications, ": an administrator, or its service providers, can change "
-                                     "its notification recipients.");
-        }
-        outbox_free_list(recipients, nrecipients);
-    }
     /* 2. The named contacts: the one customer admin left becomes both
      * when none is named, and the contacts someone else held (the
      * partner's person, no admin after it) move to them (round-16
@@ -1328,6 +1313,26 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
         changed |= CONTACT_PRIMARY;
     if (contact && oldt && strcasecmp(oldt, contact) != 0)
         changed |= CONTACT_TECHNICAL;
+    /* ... and told so, with the recipients and the old contact, as at an
+     * accept (a plan recorded before names no contact_mail and sends
+     * none): one mail per old contact. */
+    const char *cmail = json_string_value(json_object_get(data, "contact_mail"));
+    /* Where its notifications go: the hand-over by role change leaves the
+     * recipients as they are (the partner's addresses, often), and the
+     * new owner's text says so (round-22 walkthrough of seed 000, D2):
+     * read when a mail carries it (contact-changed, or account-handed-over
+     * when no contact changed), the list going on to contact-changed. */
+    char **recipients = NULL;
+    size_t nrecipients = 0;
+    struct buf notifications = BUF_INIT;
+    if (st == ST_OK && (!changed || cmail)) {
+        st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+        if (st == ST_OK) {
+            notifications_sentence(&notifications, recipients, nrecipients);
+            buf_adds(&notifications, ": an administrator, or its service providers, can change "
+                                     "its notification recipients.");
+        }
+    }
     if (st == ST_OK && changed) {
         json_t *old_copy = json_deep_copy(old);
         st = transfer_set_contacts(sql, account_id, contact);
@@ -1336,10 +1341,6 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                              json_pack("{s:s, s:s}", "primary", contact, "technical", contact));
         else
             json_decref(old_copy);
-        /* ... and told so, with the recipients and the old contact, as at
-         * an accept (a plan recorded before names no contact_mail and
-         * sends none): one mail per old contact. */
-        const char *cmail = json_string_value(json_object_get(data, "contact_mail"));
         /* Who handed over, as the contact-changed mail names whoever
          * names a contact (mail_actor_name, recorded with the plan:
          * "Paul Partner of Acme Partners"; round-17 walkthrough of seed
@@ -1368,7 +1369,7 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                     !olds[k]      ? NULL
                     : was_changed ? json_string_value(json_object_get(data, "changed_name"))
                                   : olds[k];
-                st = contacts_mail_named(
+                st = contacts_mail_named_to(
                     sql, account_id, name, these, contact, cname ? cname : contact, cmail,
                     by_actor ? by_actor
                     : by     ? by
@@ -1376,7 +1377,8 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                     json_string_value(json_object_get(data, "by_mail")),
                     !json_is_false(json_object_get(data, "by_admin")), &names,
                     owner.len ? buf_str(&owner) : NULL, old_name,
-                    was_changed ? json_string_value(json_object_get(data, "changed_mail")) : NULL);
+                    was_changed ? json_string_value(json_object_get(data, "changed_mail")) : NULL,
+                    recipients, nrecipients);
             }
             /* A staged reseller whose storefront went live while it was
              * prepared: its new contact gets the storefront-welcome
@@ -1397,6 +1399,7 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
         st =
             mail_handed_over(sql, account_id, name, by ? by : actor, data, buf_str(&notifications));
     buf_free(&notifications);
+    outbox_free_list(recipients, nrecipients);
     /* The partner's people it changed or left admin (round-19
      * walkthrough of seed 000, D1 and D4). */
     if (st == ST_OK)

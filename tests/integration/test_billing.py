@@ -5547,3 +5547,41 @@ def test_the_resellers_table_shows_and_filters_the_plan_subscriptions_status(
     run_maint(env, later(ends, seconds=1))
     assert statuses(disti.billing)[going.account.id] is None
     assert statuses(disti.billing, "&filter[plan_status]=pending_cancellation") == {}
+
+
+def test_plan_status_follows_every_change_of_the_live_plan_subscription(
+        api, disti, make_reseller, sql, env):
+    """plan_status is kept on the account (accounts.plan_status, sql/098),
+    written wherever the live plan subscription's status changes: an order
+    of a plan, one replacing it, a cancel, an uncancel, the end at its term
+    (accountd maint). Each change shows on the next read of the (cached)
+    page and in the column itself."""
+    r = make_reseller(disti)
+    acc = r.account.id
+    page = f"/api/v1/accounts?parent_id={disti.account.id}&limit=100&sort=name"
+
+    def shown():
+        rows = S.expect(api(disti.billing).get(page), 200)["items"]
+        got = {x["id"]: x["plan_status"] for x in rows}[acc]
+        assert sql.value("SELECT plan_status FROM accounts WHERE id=%s", int(acc)) == got
+        return got
+
+    assert shown() is None
+    sid = execute(api, r.admin, order(api, r.admin, acc, "reseller-free",
+                                      S.unique("pst-"))["id"])["subscription"]["id"]
+    assert shown() == "active"
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)
+    assert shown() == "pending_cancellation"
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    assert shown() == "active"
+    # An order of another plan replaces it: the new one is live.
+    nsid = execute(api, r.admin, order(api, r.admin, acc, "reseller-standard")["id"])[
+        "subscription"]["id"]
+    assert shown() == "active"
+    # Add-ons only: no plan, the plan's status stays.
+    execute(api, r.admin, order(api, r.admin, acc, "data-logger")["id"])
+    assert shown() == "active"
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{nsid}/cancel"), 200)["ends_at"]
+    assert shown() == "pending_cancellation"
+    run_maint(env, later(ends, seconds=1))
+    assert shown() is None
