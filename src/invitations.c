@@ -26,6 +26,7 @@
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "template.h"
 #include "transfer.h"
 #include "token.h"
 #include "validate.h"
@@ -187,24 +188,46 @@ static json_t *add_member_data(const struct person *known, unsigned role, const 
                      known->name ? known->name : known->uid, "inviter_name", inviter);
 }
 
-/* The note of an admin invited as member (round-22 walkthrough of seed
- * 004, D2), on answer: "already an administrator of <account>, which
- * gives everything the member role gives: nothing changed ...". */
+/* The note of a person invited to a role that one they hold already
+ * covers (round-22 walkthrough of seed 004, D2: an admin invited as
+ * member; round-23 walkthrough of seed 003, D1: a project's owner or
+ * editor invited as a lesser project role), on answer: "<name> is
+ * already <held> of <place>, which gives everything the <asked> role
+ * gives: nothing changed and no mail was sent". held: "an administrator",
+ * "an owner"; place: the account's name, or the project in it. */
+static void covered_note(json_t *answer, const struct person *known, const char *held,
+                         const char *place, const char *asked)
+{
+    struct buf note = BUF_INIT;
+    buf_printf(&note,
+               "%s is already %s of %s, which gives everything the %s role gives: nothing "
+               "changed and no mail was sent",
+               known->name ? known->name : known->uid, held, place, asked);
+    json_object_set_new(answer, "note", json_string(buf_str(&note)));
+    buf_free(&note);
+}
+
+/* The note of an admin invited as member, naming the account. */
 static int already_admin_note(struct request *req, const struct invite *v, json_t *answer)
 {
     char *account_name = NULL;
     int st = account_name_get(req->session->sql, v->account->id, &account_name);
     if (st != ST_OK)
         return st;
-    struct buf note = BUF_INIT;
-    buf_printf(&note,
-               "%s is already an administrator of %s, which gives everything the member role "
-               "gives: nothing changed and no mail was sent",
-               v->known.name ? v->known.name : v->known.uid, account_name);
-    json_object_set_new(answer, "note", json_string(buf_str(&note)));
-    buf_free(&note);
+    covered_note(answer, &v->known, template_role_title(role_name(ROLE_ADMIN)), account_name,
+                 role_name(v->role));
     free(account_name);
     return ST_OK;
+}
+
+/* The project role among held (PROJECT_* bits) that gives everything
+ * asked gives, or 0: owner gives everything editor and reader give, and
+ * editor everything reader gives (the bits are in that order, the
+ * highest role first), so the highest role held covers every lower one. */
+static unsigned project_role_covering(unsigned held, unsigned asked)
+{
+    unsigned highest = held & (~held + 1u);
+    return highest && highest < asked ? highest : 0;
 }
 
 /* Gives v->known the role at once (a saga: guard, plan, LDAP, then the mail
@@ -711,12 +734,22 @@ static void add_known_to_project(struct invite *v, const char *place)
         res_store_failure(req, st, "the directory or the database");
         goto out;
     }
-    if (s.plan.roles_before & v->role) {
-        /* They have that role already: no change, no mail, no audit row,
-         * the answer of the first time. */
+    /* A role they hold already, or one a higher role of theirs covers
+     * (round-23 walkthrough of seed 003, D1: an owner invited as reader
+     * was "added" as a reader and mailed so, holding ["owner","reader"]):
+     * no change, no mail, no audit row, the answer of the first time; the
+     * covered one with a note, as an admin invited as member gets
+     * (add_known). */
+    unsigned covering = project_role_covering(s.plan.roles_before, v->role);
+    if ((s.plan.roles_before & v->role) || covering) {
         saga_release(req->session->sql, &s, "no change");
+        json_t *answer = invite_result(v);
+        if (covering)
+            covered_note(answer, &v->known,
+                         template_role_title(role_name_in(v->project_id, covering)), place,
+                         role_name_in(v->project_id, v->role));
         invite_location(v);
-        res_json(req, 201, invite_result(v));
+        res_json(req, 201, answer);
         goto out;
     }
     s.plan.person_dn = xstrdup(v->known.dn);
@@ -2058,6 +2091,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
         unsigned named = 0;
         if (st == ST_OK && role == ROLE_ADMIN)
             st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
+        char *added_line =
+            template_added_line(inviter ? inviter : "", account_name, role_name(role), NULL, NULL);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"inviter_name", inviter ? inviter : ""},
@@ -2066,6 +2101,9 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             {"role_title", template_role_title(role_name(role))},
             {"contact_note", named == (CONTACT_PRIMARY | CONTACT_TECHNICAL) ? TEMPLATE_CONTACT_NOTE
                                                                             : TEMPLATE_OMIT_LINE},
+            /* (new to the account: it was just created) */
+            {"added_line", added_line},
+            {"sign_in_line", template_sign_in_line(NULL)},
         };
         /* The creator named as the contact (their own address, equal but
          * for case): they are its admin by creating it, so, as for an
@@ -2075,7 +2113,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
          * walkthrough of seed 003, D3). */
         int self = req->caller.dn && ldap_dn_equal(known->dn, req->caller.dn);
         if (st == ST_OK && !self)
-            st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals, 6);
+            st = outbox_queue(sql, account_id, "added-to-account", to, 1, &names, vals,
+                              sizeof(vals) / sizeof(vals[0]));
         if (st == ST_OK && !self)
             st = audit_write(sql, req->caller.uid, account_id, "member.add", NULL,
                              json_pack("{s:s, s:[s], s:[s]}", "uid", known->uid, "roles",
@@ -2087,6 +2126,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                                      known->name ? known->name : known->uid, known->mail, inviter,
                                      req->caller.mail, 1, &names, NULL, NULL, NULL);
         free(inviter);
+        free(added_line);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

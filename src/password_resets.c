@@ -30,19 +30,29 @@
 #include <string.h>
 #include <strings.h>
 
-/* Is the caller one of the account's named contacts (primary, technical)? */
-static int caller_is_contact(struct request *req, unsigned long long account_id, int *is)
+/* Is the caller one of the account's named contacts (primary, technical),
+ * as the overview counts them (contacts_json)? A contact is an admin (the
+ * route lets in no one else) with an address: one whose mail an LDAP
+ * administrator deleted reads as unset in the overview and is no contact
+ * here either (round-23 walkthrough of seed 004, D2); *unmailed then says
+ * that they are named but have no address. */
+static int caller_is_contact(struct request *req, unsigned long long account_id, int *is,
+                             int *unmailed)
 {
-    *is = 0;
+    *is = *unmailed = 0;
     static const char *const kinds[] = {"primary", "technical"};
-    for (size_t i = 0; i < 2 && !*is; i++) {
+    int named = 0;
+    for (size_t i = 0; i < 2 && !named; i++) {
         char *uid = NULL;
         int st = contact_get(req->session->sql, account_id, kinds[i], &uid);
         if (st != ST_OK && st != ST_NOT_FOUND)
             return st;
-        *is = uid && req->caller.uid && strcmp(uid, req->caller.uid) == 0;
+        named = uid && req->caller.uid && strcmp(uid, req->caller.uid) == 0;
         free(uid);
     }
+    int mailed = req->caller.mail && *req->caller.mail;
+    *is = named && mailed;
+    *unmailed = named && !mailed;
     return ST_OK;
 }
 
@@ -147,10 +157,17 @@ void password_reset_request(struct request *req)
     if (body_none(req))
         return;
     unsigned long long account_id = req->account.id;
-    int contact = 0;
-    int st = caller_is_contact(req, account_id, &contact);
+    int contact = 0, unmailed = 0;
+    int st = caller_is_contact(req, account_id, &contact, &unmailed);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
+        return;
+    }
+    if (!req->caller.is_operator && unmailed) {
+        refuse(req, 403, "forbidden",
+               "only the account's named contacts (primary and technical) request password "
+               "resets: your e-mail address is no longer in the directory, so the account does "
+               "not count you as its contact; ask an LDAP administrator to restore it");
         return;
     }
     if (!req->caller.is_operator && !contact) {
@@ -492,14 +509,18 @@ static void notice_contacts(struct request *req, struct reset_notice *n, const s
             log_info("password reset %llu: the contacts could not be read", row->id);
         if (st != ST_OK || !uids[i])
             continue;
-        if (row->requested_by && strcasecmp(uids[i], row->requested_by) == 0)
+        /* (a contact as the overview counts one: with an address) */
+        if (row->requested_by && strcasecmp(uids[i], row->requested_by) == 0 && asker->mail &&
+            *asker->mail)
             asker_contact = 1;
         if (strcasecmp(uids[i], n->person->uid) == 0 ||
             (i == 1 && uids[0] && strcmp(uids[0], uids[1]) == 0))
             continue;
         struct person p = {0};
         st = ldap_store_find_person(req->session->ldap, "uid", uids[i], &p);
-        if (st == ST_OK) /* (one gone from the directory helps nobody) */
+        /* (one gone from the directory, or without an address, helps
+         * nobody: the overview shows them as no contact) */
+        if (st == ST_OK && p.mail && *p.mail)
             buf_printf(&names, "%s%s", names.len ? ", " : "", p.name ? p.name : uids[i]);
         person_free(&p);
     }

@@ -376,15 +376,35 @@ static int provider_rows(struct sql_store *sql, const struct saga *s, unsigned b
     return ST_OK;
 }
 
+/* Role names as a mail says them: "member", "billing and member". */
+static char *roles_said(const json_t *names)
+{
+    struct buf b = BUF_INIT;
+    size_t n = json_array_size(names);
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s%s",
+                   i == 0       ? ""
+                   : i + 1 == n ? " and "
+                                : ", ",
+                   json_string_value(json_array_get(names, i)));
+    return buf_detach(&b);
+}
+
 /* added-to-account to the person a change added at once (data: mail,
  * name, inviter_name, role; no mail: nobody to tell), naming place: the
- * account, or the project in it. */
+ * account, or the project in it. One who held roles there already is
+ * told the role given and the roles they hold now, not that they were
+ * added (round-23 walkthrough of seed 004, D1; template_added_line). */
 static int queue_added(struct sql_store *sql, const struct saga *s, const char *place)
 {
     const char *to[] = {data_str(s, "mail")};
     if (!to[0])
         return ST_OK;
     const char *role = data_str(s, "role");
+    json_t *before = saga_plan_roles_json(&s->plan, s->plan.roles_before);
+    json_t *after = saga_plan_roles_json(&s->plan, s->plan.roles_after);
+    char *held = roles_said(before), *now = roles_said(after);
+    char *line = template_added_line(data_str(s, "inviter_name"), place, role, held, now);
     struct template_value vals[] = {
         {"account_name", place},
         {"inviter_name", data_str(s, "inviter_name")},
@@ -392,11 +412,19 @@ static int queue_added(struct sql_store *sql, const struct saga *s, const char *
         {"name", data_str(s, "name") ? data_str(s, "name") : s->plan.person_uid},
         {"role_title", template_role_title(role)},
         {"contact_note", TEMPLATE_OMIT_LINE},
+        {"added_line", line},
+        {"sign_in_line", template_sign_in_line(held)},
     };
     struct mail_names names = MAIL_NAMES_INIT;
     mail_names_add(&names, to[0], data_str(s, "name"));
-    int st = outbox_queue(sql, s->plan.account_id, "added-to-account", to, 1, &names, vals, 6);
+    int st = outbox_queue(sql, s->plan.account_id, "added-to-account", to, 1, &names, vals,
+                          sizeof(vals) / sizeof(vals[0]));
     mail_names_free(&names);
+    free(line);
+    free(held);
+    free(now);
+    json_decref(before);
+    json_decref(after);
     return st;
 }
 

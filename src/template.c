@@ -1,4 +1,5 @@
 #include "template.h"
+#include "buf.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -31,8 +32,9 @@ static const char *const transfer_invitation_ph[] = {
 /* {{contact_note}} as in the invitation: the account's contact person
  * added at once is told what that means (round-14 walkthrough of seed
  * 004, D3); a line left out for anyone else. */
-static const char *const added_ph[] = {"account_name", "inviter_name", "role",         "name",
-                                       "role_title",   "greeting",     "contact_note", NULL};
+static const char *const added_ph[] = {
+    "account_name", "inviter_name", "role",       "name",         "role_title",
+    "greeting",     "contact_note", "added_line", "sign_in_line", NULL};
 /* {{changed_by}}: who named the new contact (the caller of the PUT, the
  * creator of the account, the inviter of the contact invitation, who
  * handed over), with the organization they act for as mail_actor_name
@@ -410,6 +412,48 @@ const char *template_role_title(const char *role)
         if (strcmp(titles[i].role, role) == 0)
             return titles[i].title;
     return role;
+}
+
+/* "billing and member" as "a billing user and a member". */
+static void titles_of(struct buf *b, const char *names)
+{
+    const char *p = names;
+    while (*p) {
+        const char *and = strstr(p, " and ");
+        const char *comma = strstr(p, ", ");
+        const char *end = and&&(!comma || and < comma) ? and : comma;
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char *one = strndup(p, len);
+        if (!one)
+            abort();
+        buf_adds(b, template_role_title(one));
+        free(one);
+        if (!end)
+            break;
+        buf_adds(b, end == and? " and " : ", ");
+        p = end + (end == and? 5 : 2);
+    }
+}
+
+char *template_added_line(const char *inviter, const char *place, const char *role,
+                          const char *held, const char *now)
+{
+    struct buf b = BUF_INIT;
+    if (!held || !*held) {
+        buf_printf(&b, "%s added you to %s as %s.", inviter ? inviter : "", place ? place : "",
+                   template_role_title(role));
+        return buf_detach(&b);
+    }
+    buf_printf(&b, "%s made you %s in %s, where you are already ", inviter ? inviter : "",
+               template_role_title(role), place ? place : "");
+    titles_of(&b, held);
+    buf_printf(&b, ": your roles there are now %s.", now ? now : role);
+    return buf_detach(&b);
+}
+
+const char *template_sign_in_line(const char *held)
+{
+    return held && *held ? TEMPLATE_OMIT_LINE : "Sign in with your existing account to use it.";
 }
 
 const struct template_info *template_find(const char *name)

@@ -46,6 +46,24 @@ const char *template_check_subject(const struct template_info *t, const char *te
  * returned as it is. {{role}} stays the role's name. */
 const char *template_role_title(const char *role);
 
+/* {{added_line}} of added-to-account (round-23 walkthrough of seed 004,
+ * D1: a member given billing was mailed "added you to <account> as a
+ * billing user. Sign in with your existing account to use it", as if
+ * new there): for a person new to place (held NULL or empty) "<inviter>
+ * added you to <place> as a billing user."; for one who held roles there
+ * already (held: those roles' names, "member" or "billing and member";
+ * now: the roles they hold after it, the same way) "<inviter> made you a
+ * billing user in <place>, where you are already a member: your roles
+ * there are now billing and member." role is the role given (an account's
+ * or a project's). Malloc'ed. */
+char *template_added_line(const char *inviter, const char *place, const char *role,
+                          const char *held, const char *now);
+
+/* {{sign_in_line}} of added-to-account: "Sign in with your existing account
+ * to use it." for a person new to the place, else TEMPLATE_OMIT_LINE (they
+ * use it already). */
+const char *template_sign_in_line(const char *held);
+
 struct template_value {
     const char *name;
     const char *value;

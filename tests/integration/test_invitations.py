@@ -600,6 +600,58 @@ def test_inviting_an_admin_as_member_changes_nothing(api, make_tenant, make_acco
     assert S.roles_in_ldap(ldap_admin, acc.id, paul) == {"admin", "billing"}
 
 
+def test_a_member_given_one_more_role_is_told_what_changed(api, make_tenant, make_account,
+                                                           make_person, set_roles, sql,
+                                                           ldap_admin):
+    """Round-23 walkthrough of seed 004, D1: Dora, a member for a while,
+    invited as billing, was mailed "Anna added you to <account> as a
+    billing user. Sign in with your existing account to use it", as if she
+    were new there. The mail now names the role given and the roles she
+    holds now, without the sign-in line (migration 100, {{added_line}} and
+    {{sign_in_line}}); a person new to the account reads it as before."""
+    t = make_tenant("inv23")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, dora, new = (make_person(prefix=p) for p in ("i23a", "i23d", "i23n"))
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    set_roles(t.admin, t.account.id, new, ["member"])  # in the tenant admin's tree, new to acc
+    path = invitations_path(acc.id)
+
+    def mail_to(person, before):
+        rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+                if r["recipient"].lower() == person.mail.lower()]
+        assert [r["template"] for r in rows] == ["added-to-account"], rows
+        return S.with_bodies(rows)[0]["body"]
+
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(anna).post(path, json={"email": dora.mail, "role": "billing"}), 201)
+    assert body == {"status": "added", "uid": dora.uid, "role": "billing"}, body
+    assert S.roles_in_ldap(ldap_admin, acc.id, dora) == {"billing", "member"}
+    text = mail_to(dora, before)
+    assert text.startswith(f"Hello {dora.name},\n\n"), text
+    assert text.endswith(f" made you a billing user in {acc.name}, where you are already a"
+                         " member: your roles there are now billing and member.\n"), text
+    assert "added you" not in text and "Sign in" not in text, text
+    # Two roles held before, as a form.
+    before = S.outbox_max_id(sql)
+    r = api(anna).form("POST", path, [("email", dora.mail), ("role", "service-provider")])
+    S.expect(r, 201)
+    text = mail_to(dora, before)
+    assert text.endswith(f" made you a service provider in {acc.name}, where you are already a"
+                         " billing user and a member: your roles there are now service-provider, billing"
+                         " and member.\n"), text
+    # New to the account: as before.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(path, json={"email": new.mail, "role": "billing"}), 201)
+    text = mail_to(new, before)
+    assert text.endswith(f" added you to {acc.name} as a billing user.\n"
+                         "Sign in with your existing account to use it.\n"), text
+    # The default template's body as migration 100 left it.
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id IS NULL AND"
+                     " name='added-to-account'") == \
+        "Hello {{name}},\n\n{{added_line}}\n{{contact_note}}\n{{sign_in_line}}\n"
+
+
 def test_preferences_audit_has_the_value_before(api, make_person, sql):
     """round-4 walkthrough of seed 004: preferences.set had no old value."""
     p = make_person(prefix="prefaud")

@@ -916,3 +916,71 @@ def test_a_link_dies_when_its_account_is_closed(api, sql, env, mailbox, make_ten
         ("password-reset-used", t.admin.mail.lower())]
     # The closed account's link, replaced by that use, says so.
     S.expect_problem(set_password(api, token, "pw22-dora-good-6"), 410, "reset-replaced")
+
+
+UNMAILED_REFUSAL = ("only the account's named contacts (primary and technical) request password"
+                    " resets: your e-mail address is no longer in the directory, so the account"
+                    " does not count you as its contact; ask an LDAP administrator to restore it")
+
+
+def test_a_contact_whose_address_was_deleted_asks_for_no_resets(api, sql, ldap_admin, mailbox,
+                                                               make_tenant, make_account,
+                                                               make_person, set_roles):
+    """Round-23 walkthrough of seed 004, D2: an LDAP administrator deleted
+    the technical contact's mail; the overview read `technical: null`, yet
+    he still asked for a reset (202) and the person read "a named contact
+    of <account>" asked. A reset counts as named contacts exactly those the
+    overview shows: 403 with the reason, as for a contact who lost the
+    admin role, nobody mailed; with the address back he asks again. A link
+    he asked for before keeps working, but its notice no longer sends the
+    person to him."""
+    t = make_tenant("pwr23")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, carl, dora = (make_person(prefix=p) for p in ("pw23a", "pw23c", "pw23d"))
+    for p in (anna, carl):
+        set_roles(t.admin, acc.id, p, ["admin"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    contacts = f"{ACCOUNTS}/{acc.id}/contacts"
+    S.expect(api(t.admin).put(f"{contacts}/primary", json={"uid": anna.uid}), 200)
+    S.expect(api(t.admin).put(f"{contacts}/technical", json={"uid": carl.uid}), 200)
+    path = reset_path(acc.id, dora.uid)
+    before = S.outbox_max_id(sql)
+    S.expect(api(carl).post(path), 202)
+    _, token = reset_mail(mailbox, sql, dora, before)
+
+    assert ldap_admin.modify(carl.dn, {"mail": [(ldap3.MODIFY_DELETE, [])]}), ldap_admin.result
+    try:
+        overview = lambda: S.expect(api(anna).get(f"{ACCOUNTS}/{acc.id}"), 200)["contacts"]
+        assert S.wait_until(lambda: overview()["technical"] is None)
+        before = S.outbox_max_id(sql)
+        r = S.poll(lambda: api(carl).post(path), lambda r: r.status_code == 403, 10)
+        p = S.expect_problem(r, 403, "forbidden")
+        assert p["detail"] == UNMAILED_REFUSAL, p
+        # A refusal mails nobody.
+        assert [x for x in S.outbox_rows(sql, after_id=before)
+                if x["template"] == "password-reset"] == []
+        # Anna, a contact the overview shows, still asks; another tenant is 404.
+        other = make_tenant("pwr23o")
+        S.expect_problem(api(other.admin).post(path), 404)
+        # The link Carl asked for before still works; the notice sends
+        # Dora to Anna, not to Carl, and Carl has no address to be told.
+        before = S.outbox_max_id(sql)
+        S.expect(set_password(api, token, "pw23-dora-good-1"), 200)
+        S.PASSWORDS[dora.uid] = "pw23-dora-good-1"
+        asked, used = reset_times(sql, token)
+        got = notices(sql, before)
+        assert [(tpl, to) for tpl, to, _ in got] == [("password-changed", dora.mail.lower())], got
+        assert got[0][2] == changed_text(
+            dora, f"{carl.name} (a named contact of {acc.name})", carl.name, acc.name, asked,
+            used, whom=f"a named contact of {acc.name} ({anna.name})"), got[0][2]
+        before = S.outbox_max_id(sql)
+        S.expect(api(anna).post(path), 202)
+        reset_mail(mailbox, sql, dora, before)
+    finally:
+        assert ldap_admin.modify(carl.dn, {"mail": [(ldap3.MODIFY_ADD, [carl.mail])]}), \
+            ldap_admin.result
+    assert S.wait_until(lambda: (overview()["technical"] or {}).get("uid") == carl.uid)
+    before = S.outbox_max_id(sql)
+    r = S.poll(lambda: api(carl).post(path), lambda r: r.status_code == 202, 10)
+    S.expect(r, 202)
+    reset_mail(mailbox, sql, dora, before)

@@ -162,9 +162,12 @@ def test_person_of_the_tree_is_added_at_once(api, sql, ldap_admin, make_tenant, 
     assert S.expect(S.accept_invitation(api, token), 200)["created"] is False
     assert S.invitation_row(sql, inv["id"])["status"] == "accepted"
     S.expect(s.put(member_path(b["id"], q.uid), json={"role": "editor"}), 200)
-    S.expect(s.post(inv_path(b["id"]), json={"email": q.mail, "role": "reader"}), 201)
+    # (an editor invited as reader: editor covers it, nothing changes;
+    # round-23 walkthrough of seed 003, D1)
+    got = S.expect(s.post(inv_path(b["id"]), json={"email": q.mail, "role": "reader"}), 201)
+    assert "already an editor of" in got["note"], got
     projects, account = roles_everywhere(ldap_admin, t.account.id, [a["id"], b["id"]], q.dn)
-    assert projects == {a["id"]: {"reader"}, b["id"]: {"editor", "reader"}} and account == set()
+    assert projects == {a["id"]: {"reader"}, b["id"]: {"editor"}} and account == set()
 
 
 def test_known_outsider_is_invited_like_an_unknown_address(api, sql, ldap_admin, make_tenant, make_person,
@@ -995,3 +998,92 @@ def test_adding_a_person_at_once_ends_their_pending_project_invitation(
     for who, status in ((reader, 403), (api(other.admin), 404), (anon, 401)):
         S.expect_problem(who.put(member_path(a["id"], h.uid), json={"role": "editor"}), status)
     assert S.invitation_row(sql, late["id"])["status"] == "pending"
+
+
+def test_inviting_a_project_member_to_a_lesser_role_changes_nothing(
+        api, sql, ldap_admin, make_tenant, make_person, set_roles, anon, invitation_mail):
+    """Round-23 walkthrough of seed 003, D1: Viktor, a project-only owner,
+    invited Rita (the project's creator and owner) and Juergen (an editor)
+    as readers: both were "added", mailed "added you to project ... as a
+    reader" and held ["owner","reader"] and ["editor","reader"]. Decision,
+    as for an admin invited as member (round 22): owner gives everything
+    editor and reader give, editor everything reader gives, so the role
+    asked for is covered: the same 201 added with a note, no mail, no audit
+    row, LDAP groups unchanged, by JSON and by form. A reader invited as
+    editor is still added, mailed and audited. Who may not invite is
+    refused as before."""
+    t = make_tenant("p23c")
+    rita = t.admin  # created the project: its owner
+    s = api(rita)
+    a = new_project(api, t, "t23 Kunde Vier ERP")
+    vuid, _, viktor = join_by_invitation(api, sql, invitation_mail, s, a["id"], "owner", "p23v")
+    juid, jmail, juergen = join_by_invitation(api, sql, invitation_mail, s, a["id"], "editor",
+                                              "p23j")
+    wuid, wmail, wanda = join_by_invitation(api, sql, invitation_mail, s, a["id"], "reader", "p23w")
+    jname = S.expect(viktor.get(member_path(a["id"], juid)), 200)["name"] or juid
+    place = f'project "t23 Kunde Vier ERP" in {t.account.name}'
+
+    def note(name, held, asked):
+        return (f"{name} is already {held} of {place}, which gives everything the {asked} role"
+                " gives: nothing changed and no mail was sent")
+
+    first = S.outbox_max_id(sql)
+    sets_before = len([x for x in sql.audit(t.account.id) if x["action"] == "project.member.set"])
+
+    def unchanged():
+        for dn, roles in ((rita.dn, {"owner"}), (S.person_dn(juid), {"editor"})):
+            projects, _ = roles_everywhere(ldap_admin, t.account.id, [a["id"]], dn)
+            assert projects == {a["id"]: roles}, (dn, projects)
+        assert [r for r in S.outbox_rows(sql, after_id=first)
+                if r["recipient"].lower() in (rita.mail.lower(), jmail.lower())] == []
+        sets = [x for x in sql.audit(t.account.id) if x["action"] == "project.member.set"]
+        assert len(sets) == sets_before, sets[sets_before:]
+
+    cases = ((rita.mail, rita.uid, "reader", note(rita.name, "an owner", "reader")),
+             (rita.mail.upper(), rita.uid, "editor", note(rita.name, "an owner", "editor")),
+             (jmail, juid, "reader", note(jname, "an editor", "reader")))
+    for by in (viktor, s):
+        for email, uid, role, text in cases:
+            r = by.post(inv_path(a["id"]), json={"email": email, "role": role})
+            body = S.expect(r, 201)
+            assert body == {"status": "added", "uid": uid, "role": role, "project_id": a["id"],
+                            "note": text}, body
+            assert r.headers["Location"] == member_path(a["id"], uid), S.describe(r)
+    unchanged()
+    # The form: 303 to return_to with the uid, and without it the 201.
+    r = viktor.form("POST", inv_path(a["id"]), [("email", jmail), ("role", "reader"),
+                                                 ("return_to", S.ORIGIN + "/people/{id}")])
+    assert r.status_code == 303, S.describe(r)
+    assert r.headers["Location"] == S.ORIGIN + f"/people/{juid}", S.describe(r)
+    r = viktor.form("POST", inv_path(a["id"]), [("email", rita.mail), ("role", "reader")])
+    assert S.expect(r, 201)["note"] == note(rita.name, "an owner", "reader")
+    unchanged()
+    members = S.expect(viktor.get(f"/api/v1/projects/{a['id']}"), 200)["members"]
+    assert {m["uid"]: m["roles"] for m in members if m["uid"] in (rita.uid, juid)} == \
+        {rita.uid: ["owner"], juid: ["editor"]}, members
+
+    # Who may not: a reader and an editor of the project, an account
+    # member 403, another tenant 404, anonymous 401.
+    m = make_person(prefix="p23m")
+    set_roles(rita, t.account.id, m, ["member"])
+    other = make_tenant("p23o")
+    for who, status in ((wanda, 403), (juergen, 403), (api(m), 403), (api(other.admin), 404),
+                        (anon, 401)):
+        S.expect_problem(who.post(inv_path(a["id"]), json={"email": rita.mail, "role": "reader"}),
+                         status)
+    unchanged()
+
+    # A reader invited as editor is a change, as before: added next to
+    # reader, mailed and audited.
+    body = S.expect(viktor.post(inv_path(a["id"]), json={"email": wmail, "role": "editor"}), 201)
+    assert body == {"status": "added", "uid": wuid, "role": "editor", "project_id": a["id"]}, body
+    projects, _ = roles_everywhere(ldap_admin, t.account.id, [a["id"]], S.person_dn(wuid))
+    assert projects == {a["id"]: {"reader", "editor"}}
+    assert outbox_to(sql, wmail, first) == [("added-to-account", "sent")]
+    assert len(project_sets_of(sql, t.account.id, wuid)) == 1
+    # Her mail names the role given and the roles she holds now (round-23
+    # walkthrough of seed 004, D1).
+    text = S.with_bodies(S.outbox_rows(sql, recipient=wmail, after_id=first))[0]["body"]
+    assert f" made you an editor in {place}, where you are already a reader: your roles there" \
+        " are now editor and reader.\n" in text, text
+    assert "Sign in" not in text, text

@@ -26,7 +26,7 @@ TEMPLATES = {
     # sql/025: the role in words, who changed a contact, the hand-over's next steps
     # sql/049: {{contact_note}} as in the invitation, for a contact person
     # added at once (round-14 walkthrough of seed 004, D3)
-    "added-to-account": {"account_name", "inviter_name", "name", "role_title", "contact_note"},
+    "added-to-account": {"account_name", "name", "contact_note", "added_line", "sign_in_line"},
     # sql/039: every mail but the invitations greets its reader by the name
     # the directory has for the address, "Hello," without one (round-11
     # leftover of seed 000, D5)

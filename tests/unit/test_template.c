@@ -331,10 +331,39 @@ static void password_notices_and_their_placeholders(void **state)
     assert_non_null(template_check(t, "{{requested_by}}", NULL));
 }
 
+/* Round-23 walkthrough of seed 004, D1: added-to-account's first line
+ * says "added you" only to a person new there; one who held roles there
+ * is told the role given and the roles held now, without the sign-in
+ * line. */
+static void added_line_tells_a_member_what_changed(void **state)
+{
+    (void)state;
+    char *line = template_added_line("Anna A", "Gadgets", "billing", NULL, NULL);
+    assert_string_equal(line, "Anna A added you to Gadgets as a billing user.");
+    free(line);
+    line = template_added_line("Anna A", "Gadgets", "billing", "member", "billing and member");
+    assert_string_equal(line, "Anna A made you a billing user in Gadgets, where you are already "
+                              "a member: your roles there are now billing and member.");
+    free(line);
+    line = template_added_line("V", "project \"P\" in R", "owner", "editor and reader",
+                               "owner, editor and reader");
+    assert_string_equal(line, "V made you an owner in project \"P\" in R, where you are already "
+                              "an editor and a reader: your roles there are now owner, editor "
+                              "and reader.");
+    free(line);
+    assert_string_equal(template_sign_in_line(NULL),
+                        "Sign in with your existing account to use it.");
+    assert_string_equal(template_sign_in_line(""), "Sign in with your existing account to use it.");
+    assert_ptr_equal(template_sign_in_line("member"), TEMPLATE_OMIT_LINE);
+    assert_null(template_check(template_find("added-to-account"),
+                               "{{added_line}}\n{{sign_in_line}}", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(catalog_has_the_six_templates),
+        cmocka_unit_test(added_line_tells_a_member_what_changed),
         cmocka_unit_test(check_refuses_unknown_placeholders),
         cmocka_unit_test(check_names_every_unknown_placeholder),
         cmocka_unit_test(render_substitutes_values),
