@@ -1318,6 +1318,10 @@ struct closing {
     struct role_holders holders;
     int distributor; /* the closed account is a distributor: its back office ends */
     int stale;
+    /* The people of its projects who hold no role in it (round-23
+     * walkthrough of seed 003, D2), read before the transaction:
+     * projects_closing_people. */
+    json_t *project_people;
 };
 
 static void closing_children_free(struct closing *c)
@@ -1436,7 +1440,8 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     char id[24], kept[320];
     snprintf(id, sizeof(id), "%llu", c->id);
     char when[32];
-    if (kept_until(c->req, time(NULL), when) == 0)
+    int kept_known = kept_until(c->req, time(NULL), when) == 0;
+    if (kept_known)
         snprintf(kept, sizeof(kept),
                  "It is kept until %s: then its people's roles, contacts, recipients, properties "
                  "and projects are deleted; its invoices and audit trail stay.",
@@ -1475,6 +1480,10 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     };
     if (st == ST_OK)
         st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 6);
+    /* Its project-only people: their projects close with it. */
+    if (st == ST_OK)
+        st = projects_mail_account_closed(sql, c->req, c->id, c->project_people, name, closed_by,
+                                          kept_known ? when : NULL);
     json_decref(storefronts);
     buf_free(&sf_line);
     buf_free(&children);
@@ -1582,6 +1591,8 @@ void accounts_close(struct request *req)
     int st = billing_people_read(req, a.id, &c.people);
     if (st == ST_OK)
         st = relations_closing_read(req, a.id, &c.related);
+    if (st == ST_OK)
+        c.project_people = projects_closing_people(req, a.id, &st);
     /* Who reads account-closed is not told again by relation-ended (a
      * partner's admin who is an admin of its customer too). */
     c.related.closed_readers = &c.people;
@@ -1601,6 +1612,7 @@ void accounts_close(struct request *req)
     billing_people_free(&c.people);
     relations_closing_free(&c.related);
     closing_children_free(&c);
+    json_decref(c.project_people);
     if (st == ST_CONFLICT && c.stale) {
         res_unavailable(req, "the account's child accounts (they changed while it was closed)");
         return;

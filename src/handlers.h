@@ -109,6 +109,19 @@ int projects_may_manage(struct request *req, unsigned long long pid);
 /* The caller's projects for /me: [{id, account_id, name, created_at,
  * roles}] (a new reference), or NULL with *st set. */
 json_t *projects_of_caller(struct request *req, int *st);
+/* For an account's close (round-23 walkthrough of seed 003, D2): the
+ * people of its projects who hold no role in the account itself, as
+ * [{uid, name, mail, projects: [{name, roles (PROJECT_* bits)}]}] (a new
+ * reference), read from the directory before the close's transaction (at
+ * most its first 200 projects); NULL with *st set on a failure. */
+json_t *projects_closing_people(struct request *req, unsigned long long account_id, int *st);
+/* Inside the close's transaction: project-account-closed to each of
+ * those people (not the caller), outside the mail budget; kept_until the
+ * time the account is kept until (NULL: no retention configured). */
+int projects_mail_account_closed(struct sql_store *sql, struct request *req,
+                                 unsigned long long account_id, const json_t *people,
+                                 const char *account_name, const char *closed_by,
+                                 const char *kept_until);
 /* audit_view.c */
 void audit_list(struct request *req);
 /* transfer.c */

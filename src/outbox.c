@@ -10,13 +10,19 @@
 
 /* The account and those above it, nearest first (depth 0: itself): the
  * distributors and operator among them decide a template and add its
- * extra recipients. */
+ * extra recipients. CHAIN_DECIDES keeps those that still do: a closed
+ * account above no longer decides the mails of the accounts below it
+ * (round-23 walkthrough of seed 002, D2: its override and its extra
+ * recipients stop at the close); an account's own override still
+ * applies to its own mails. */
 #define CHAIN_SQL                                                                                  \
-    "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("                                       \
-    " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"                                    \
+    "WITH RECURSIVE chain (id, parent_id, kind, status, depth) AS ("                               \
+    " SELECT id, parent_id, kind, status, 0 FROM accounts WHERE id = ?"                            \
     " UNION ALL"                                                                                   \
-    " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"                               \
+    " SELECT a.id, a.parent_id, a.kind, a.status, c.depth + 1 FROM accounts a"                     \
     " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
+#define CHAIN_DECIDES                                                                              \
+    " c.kind IN ('distributor', 'operator') AND (c.depth = 0 OR c.status <> 'closed')"
 
 int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,
                     char **subject, char **body, unsigned long long *source)
@@ -28,8 +34,7 @@ int outbox_template(struct sql_store *sql, unsigned long long account_id, const 
         sql_exec(sql,
                  CHAIN_SQL " SELECT t.subject, t.body, t.account_id, c.depth FROM chain c"
                            " JOIN notification_templates t ON t.account_id = c.id AND t.name = ?"
-                           " WHERE c.kind IN ('distributor', 'operator')"
-                           " UNION ALL"
+                           " WHERE" CHAIN_DECIDES " UNION ALL"
                            " SELECT subject, body, NULL, 1000 FROM notification_templates"
                            " WHERE account_id IS NULL AND name = ?"
                            " ORDER BY 4 LIMIT 1",
@@ -150,8 +155,7 @@ static int extra_recipients(struct sql_store *sql, unsigned long long account_id
     return sql_strings(sql,
                        CHAIN_SQL " SELECT r.email FROM chain c"
                                  " JOIN template_recipients r ON r.account_id = c.id AND r.name = ?"
-                                 " WHERE c.kind IN ('distributor', 'operator')"
-                                 " ORDER BY c.depth, r.position",
+                                 " WHERE" CHAIN_DECIDES " ORDER BY c.depth, r.position",
                        SQL_ARGS(P_INT(account_id), P_STR(name)), out, n);
 }
 

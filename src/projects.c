@@ -924,3 +924,127 @@ json_t *projects_of_caller(struct request *req, int *st)
     json_decref(found);
     return items;
 }
+
+/* ---- an account's close ------------------------------------------------ */
+
+/* At most this many of a closing account's projects are read for their
+ * people (the lowest ids; docs/api.md, "Closing an account": each is one
+ * directory read before the close's transaction). */
+#define CLOSE_PROJECTS_READ 200
+
+json_t *projects_closing_people(struct request *req, unsigned long long account_id, int *st)
+{
+    struct sql_result r;
+    *st = projects_names(req->session->sql, account_id, &r);
+    if (*st != ST_OK)
+        return NULL;
+    json_t *out = json_array();
+    if (r.nrows == 0) {
+        sql_result_free(&r);
+        return out;
+    }
+    /* Who holds an account role reads account-closed already. */
+    json_t *members = members_json(req, account_id, st);
+    json_t *account_people = json_object(), *index = json_object();
+    for (size_t i = 0; members && i < json_array_size(members); i++) {
+        const char *uid = json_string_value(json_object_get(json_array_get(members, i), "uid"));
+        if (uid)
+            json_object_set_new(account_people, uid, json_true());
+    }
+    json_decref(members);
+    for (size_t i = 0; *st == ST_OK && i < r.nrows && i < CLOSE_PROJECTS_READ; i++) {
+        struct role_group *groups = NULL;
+        size_t ngroups = 0;
+        int s = ldap_store_project_groups(req->session->ldap, account_id, sql_cell_id(&r, i, 0),
+                                          &groups, &ngroups);
+        if (s == ST_NOT_FOUND)
+            continue;
+        if (s != ST_OK) {
+            *st = s;
+            break;
+        }
+        json_t *people = people_items(req, groups, ngroups, 0, roles_bits, st);
+        role_groups_free(groups, ngroups);
+        for (size_t j = 0; people && j < json_array_size(people); j++) {
+            json_t *p = json_array_get(people, j);
+            const char *uid = json_string_value(json_object_get(p, "uid"));
+            if (!uid || json_object_get(account_people, uid))
+                continue;
+            json_t *at = json_object_get(index, uid), *person;
+            if (at) {
+                person = json_array_get(out, (size_t)json_integer_value(at));
+            } else {
+                json_object_set_new(index, uid, json_integer((json_int_t)json_array_size(out)));
+                person = json_pack("{s:s, s:O?, s:O?, s:[]}", "uid", uid, "name",
+                                   json_object_get(p, "name"), "mail", json_object_get(p, "mail"),
+                                   "projects");
+                json_array_append_new(out, person);
+            }
+            json_array_append_new(json_object_get(person, "projects"),
+                                  json_pack("{s:s, s:O}", "name", sql_cell(&r, i, 1), "roles",
+                                            json_object_get(p, "roles")));
+        }
+        json_decref(people);
+    }
+    sql_result_free(&r);
+    json_decref(account_people);
+    json_decref(index);
+    if (*st != ST_OK) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+int projects_mail_account_closed(struct sql_store *sql, struct request *req,
+                                 unsigned long long account_id, const json_t *people,
+                                 const char *account_name, const char *closed_by,
+                                 const char *kept_until)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", account_id);
+    struct buf kept = BUF_INIT;
+    if (kept_until)
+        buf_printf(&kept,
+                   "You can still read them until %s; then they are deleted with the account's "
+                   "data.",
+                   kept_until);
+    else
+        buf_adds(&kept, "You can still read them while the account is kept.");
+    int st = ST_OK;
+    for (size_t i = 0; st == ST_OK && i < json_array_size(people); i++) {
+        json_t *p = json_array_get(people, i);
+        const char *uid = json_string_value(json_object_get(p, "uid"));
+        const char *mail = json_string_value(json_object_get(p, "mail"));
+        if (!mail || !*mail || (uid && strcasecmp(uid, req->caller.uid) == 0))
+            continue;
+        /* project "A" (owner); the projects "A" (owner) and "B" (reader) */
+        json_t *projects = json_object_get(p, "projects");
+        size_t n = json_array_size(projects);
+        struct buf named = BUF_INIT;
+        buf_adds(&named, n == 1 ? "project " : "the projects ");
+        for (size_t j = 0; j < n; j++) {
+            json_t *pr = json_array_get(projects, j);
+            char *roles =
+                project_roles_text((unsigned)json_integer_value(json_object_get(pr, "roles")));
+            buf_printf(&named, "%s\"%s\" (your roles: %s)",
+                       j == 0       ? ""
+                       : j + 1 == n ? " and "
+                                    : ", ",
+                       json_string_value(json_object_get(pr, "name")), roles);
+            free(roles);
+        }
+        struct template_value vals[] = {
+            {"account_name", account_name}, {"account_id", id},       {"closed_by", closed_by},
+            {"projects", buf_str(&named)},  {"kept", buf_str(&kept)},
+        };
+        struct mail_names names = MAIL_NAMES_INIT;
+        mail_names_add(&names, mail, json_string_value(json_object_get(p, "name")));
+        st = outbox_queue_unbudgeted(sql, account_id, "project-account-closed", &mail, 1, &names,
+                                     vals, 5);
+        mail_names_free(&names);
+        buf_free(&named);
+    }
+    buf_free(&kept);
+    return st;
+}

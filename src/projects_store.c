@@ -6,16 +6,21 @@
 
 /* A project with its account's name: a project-only person (an end
  * customer's) sees whose project it is, though not the account itself
- * (round-3 walkthrough of seed 003). */
+ * (round-3 walkthrough of seed 003); and its account's status, from the
+ * same join (round-23 walkthrough of seed 003, D2: a closed account's
+ * projects looked live, on /me too, which reads them in this one
+ * statement). */
 #define PROJECT_COLUMNS                                                                            \
-    "p.id, p.account_id, p.name, DATE_FORMAT(p.created_at, '%Y-%m-%dT%H:%i:%sZ'), a.name"
+    "p.id, p.account_id, p.name, DATE_FORMAT(p.created_at, '%Y-%m-%dT%H:%i:%sZ'), a.name,"         \
+    " a.status"
 #define PROJECT_FROM " FROM projects p JOIN accounts a ON a.id = p.account_id"
 
 static json_t *project_json(const struct sql_result *r, size_t row)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", sql_cell(r, row, 0), "account_id",
-                     sql_cell(r, row, 1), "account_name", sql_cell(r, row, 4), "name",
-                     sql_cell(r, row, 2), "created_at", sql_cell(r, row, 3));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", sql_cell(r, row, 0), "account_id",
+                     sql_cell(r, row, 1), "account_name", sql_cell(r, row, 4), "account_status",
+                     sql_cell(r, row, 5), "name", sql_cell(r, row, 2), "created_at",
+                     sql_cell(r, row, 3));
 }
 
 int project_insert(struct sql_store *sql, unsigned long long account_id, const char *name,

@@ -354,6 +354,13 @@ static const char *const project_member_removed_ph[] = {
     "account_name", "project_name", "removed_by", "roles", "greeting", NULL};
 static const char *const project_deleted_ph[] = {"account_name", "project_name", "deleted_by",
                                                  "roles",        "greeting",     NULL};
+/* To each person of a closed account's projects who holds no role in the
+ * account (project-account-closed, migration 101; round-23 walkthrough of
+ * seed 003, D2): who closed it, {{projects}} their projects there with
+ * their roles ('project "A" (your roles: owner)'), {{kept}} until when
+ * they can still read them. */
+static const char *const project_account_closed_ph[] = {
+    "account_name", "account_id", "closed_by", "projects", "kept", "greeting", NULL};
 
 const struct template_info template_catalog[] = {
     {"invitation", "transactional", invitation_ph},
@@ -395,6 +402,7 @@ const struct template_info template_catalog[] = {
     {"removed-by-parent", "transactional", removed_by_parent_ph},
     {"project-member-removed", "transactional", project_member_removed_ph},
     {"project-deleted", "transactional", project_deleted_ph},
+    {"project-account-closed", "transactional", project_account_closed_ph},
     {NULL, NULL, NULL},
 };
 

@@ -55,14 +55,15 @@ json_t *template_recipients_inherited_json(struct sql_store *sql, unsigned long 
 {
     struct sql_result r;
     *status = sql_exec(sql,
-                       "WITH RECURSIVE chain (id, parent_id, kind, depth) AS ("
-                       " SELECT id, parent_id, kind, 0 FROM accounts WHERE id = ?"
+                       "WITH RECURSIVE chain (id, parent_id, kind, status, depth) AS ("
+                       " SELECT id, parent_id, kind, status, 0 FROM accounts WHERE id = ?"
                        " UNION ALL"
-                       " SELECT a.id, a.parent_id, a.kind, c.depth + 1 FROM accounts a"
+                       " SELECT a.id, a.parent_id, a.kind, a.status, c.depth + 1 FROM accounts a"
                        " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
                        " SELECT c.id, r.email FROM chain c"
                        " JOIN template_recipients r ON r.account_id = c.id AND r.name = ?"
                        " WHERE c.depth > 0 AND c.kind IN ('distributor', 'operator')"
+                       " AND c.status <> 'closed'"
                        " ORDER BY c.depth, r.position",
                        SQL_ARGS(P_INT(account_id), P_STR(name)), &r);
     if (*status != ST_OK)

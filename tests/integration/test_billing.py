@@ -4947,6 +4947,55 @@ def test_a_closed_distributors_people_no_longer_sign_in_at_its_resellers_storefr
     assert plain.status_code == 200, S.describe(plain)
 
 
+def test_a_closed_distributors_overrides_and_extra_recipients_stop_at_the_close(
+        api, disti, make_reseller, make_tenant, sql):
+    """Round-23 walkthrough of seed 002, D2: after a distributor was
+    closed, its extra recipients kept getting copies of its resellers'
+    billing mails (invoice number and amount included) and its override
+    of the welcome stayed in force; nobody could stop it (the closed
+    distributor's list is frozen, a reseller sets none: both 409).
+    Decision: a closed account above no longer decides the mails of the
+    accounts below it: its overrides and extra recipients stop at the
+    close (the next open distributor's, the operator's or the shipped
+    default apply), and the reseller's inherited list leaves it out. Its
+    own mails keep its own override."""
+    name = "storefront-welcome"
+    tpl = f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}"
+    watch = S.unique_mail("closed-watch-")
+    S.expect(api(disti.admin).put(tpl, json={
+        "subject": "Disti welcome {{account_name}}", "body": "Disti text {{storefront_url}}.\n"}),
+        200)
+    S.expect(api(disti.admin).put(f"{tpl}/recipients", json={"emails": [watch]}), 200)
+    r = make_reseller(disti)
+    rtpl = f"/api/v1/accounts/{r.account.id}/notification-templates/{name}"
+    got = S.expect(api(r.admin).get(f"{rtpl}/recipients"), 200)
+    assert got["inherited"] == [{"account_id": str(disti.account.id), "emails": [watch]}], got
+    assert S.expect(api(r.admin).get(rtpl), 200)["source_account_id"] == str(disti.account.id)
+
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    # The reads say what applies now: nothing inherited, the default text.
+    got = S.expect(api(r.admin).get(f"{rtpl}/recipients"), 200)
+    assert got == {"name": name, "emails": [], "inherited": []}, got
+    got = S.expect(api(r.admin).get(rtpl), 200)
+    assert got["overridden"] is False and got["source_account_id"] is None, got
+    # The closed distributor's own reads keep its override and list.
+    assert S.expect(api(disti.admin).get(tpl), 200)["subject"] == "Disti welcome {{account_name}}"
+    # The reseller's own order after the close: its welcome (with the
+    # invoice) goes to its own people only, with the shipped text.
+    alias = S.unique("cdw-")
+    before = S.outbox_max_id(sql)
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-standard", alias)["id"])
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == name]
+    assert rows, S.outbox_rows(sql, account_id=r.account.id, after_id=before)
+    got = {x["recipient"].lower() for x in rows}
+    assert got == {r.admin.mail.lower(), r.recipient.lower()}, rows
+    for x in rows:
+        assert "Disti" not in x["subject"] and "Disti text" not in x["body"], x
+    # Another tenant still reads nothing of the reseller's templates.
+    S.expect_problem(api(make_tenant("cdw").admin).get(f"{rtpl}/recipients"), 404)
+
+
 def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,
                                                                  make_account, make_person,
                                                                  set_roles, make_tenant, sql,

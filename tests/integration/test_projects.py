@@ -1120,3 +1120,51 @@ def test_a_deleted_projects_people_are_told(api, sql, ldap_admin, mailbox, make_
     assert "your roles there (reader) ended" in got[adam.mail.lower()][1]
     assert "project.delete" in [a["action"] for a in sql.audit(t.account.id)]
     wait_sees(api(zora), f"/api/v1/projects/{p['id']}", 404)
+
+
+def test_closing_an_account_tells_its_project_only_people_and_shows_in_the_project(
+        api, sql, ldap_admin, mailbox, make_tenant, make_person, set_roles):
+    """Round-23 walkthrough of seed 003, D2: Rita closed her partner account;
+    Zora, the project-only owner of its project, got no mail, and /me and
+    GET /projects/{pid} looked live. Decision: the close mails each person
+    of the account's projects who holds no role in the account
+    (project-account-closed, naming their projects and roles, and until
+    when they can read them), and the project reads carry the account's
+    status (`account_status`), read in the statement that reads the
+    projects."""
+    t = make_tenant("pac")
+    s = api(t.admin)
+    name_a, name_b = S.unique("Zora App "), S.unique("Zora Web ")
+    pa = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": name_a}), 201)
+    pb = S.expect(s.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": name_b}), 201)
+    assert pa["account_status"] == "active", pa
+    zora, adam = make_person(prefix="pacz"), make_person(prefix="pacm")
+    set_roles(t.admin, t.account.id, adam, ["member"])
+    S.expect(s.put(member_path(pa["id"], adam.uid), json={"role": "reader"}), 200)
+    place(ldap_admin, t.account.id, pa["id"], "owner", zora)
+    place(ldap_admin, t.account.id, pb["id"], "reader", zora)
+    wait_sees(api(zora), f"/api/v1/projects/{pb['id']}")
+    me = S.expect(api(zora).get("/api/v1/me"), 200)
+    assert {p["account_status"] for p in me["projects"]} == {"active"}, me
+    before = S.outbox_max_id(sql)
+    S.expect(s.delete(f"{ACCOUNTS}/{t.account.id}"), 204)
+    got = project_mails(mailbox, sql, t.account.id, before, "project-account-closed")
+    # Only the project-only person: the member and the admin read
+    # account-closed (or nothing) by their account roles.
+    assert set(got) == {zora.mail.lower()}, got
+    subject, body = got[zora.mail.lower()]
+    assert subject == f"{t.account.name} was closed: its projects take no more changes", subject
+    assert (f"{t.admin.name} closed the account {t.account.name} (account {t.account.id}), and"
+            f' with it the projects "{name_a}" (your roles: owner) and "{name_b}" (your roles:'
+            " reader).") in body, body
+    assert "You can still read them until " in body, body
+    # What she reads says the account is closed: /me and the project.
+    me = S.expect(api(zora).get("/api/v1/me"), 200)
+    assert sorted((p["id"], p["account_status"]) for p in me["projects"]) == sorted(
+        [(pa["id"], "closed"), (pb["id"], "closed")]), me
+    got = S.expect(api(zora).get(f"/api/v1/projects/{pa['id']}"), 200)
+    assert got["account_status"] == "closed", got
+    items = S.expect(api(zora).get(f"{ACCOUNTS}/{t.account.id}/projects"), 200)["items"]
+    assert {p["account_status"] for p in items} == {"closed"}, items
+    # Another tenant still sees nothing of it.
+    S.expect_problem(api(make_tenant("paco").admin).get(f"/api/v1/projects/{pa['id']}"), 404)

@@ -204,6 +204,10 @@ TEMPLATES = {
     # walkthrough of seed 003, D2)
     "project-member-removed": {"account_name", "project_name", "removed_by", "roles", "greeting"},
     "project-deleted": {"account_name", "project_name", "deleted_by", "roles", "greeting"},
+    # sql/101: the people of a closed account's projects who hold no role
+    # in the account are told (round-23 walkthrough of seed 003, D2)
+    "project-account-closed": {"account_name", "account_id", "closed_by", "projects", "kept",
+                               "greeting"},
 }
 
 

@@ -271,7 +271,7 @@ static void every_template_may_greet(void **state)
     size_t n = 0;
     for (const struct template_info *t = template_catalog; t->name; t++, n++)
         assert_null(template_check(t, "{{greeting}}\n", NULL));
-    assert_int_equal(n, 39); /* invitation-withdrawn (044), two relation mails (046),
+    assert_int_equal(n, 40); /* invitation-withdrawn (044), two relation mails (046),
                                 provider-access-changed (048), storefront-url-changed
                                 (053), invitation-accepted (055),
                                 relation-requested-for-partner (057), member-removed (061),
@@ -280,7 +280,8 @@ static void every_template_may_greet(void **state)
                                 handed-over-to-customer and provider-granted (083),
                                 password-changed and password-reset-used (090),
                                 member-keeps-child-roles and removed-by-parent (087),
-                                project-member-removed and project-deleted (092) */
+                                project-member-removed and project-deleted (092),
+                                project-account-closed (101) */
     assert_null(template_check(template_find("plan-welcome"), "{{acted}}", NULL));
     assert_null(template_check(template_find("storefront-welcome"), "{{acted}}", NULL));
     assert_non_null(template_check(template_find("subscription-changed"), "{{acted}}", NULL));
