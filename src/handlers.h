@@ -30,6 +30,14 @@ void members_list(struct request *req);
 void members_get(struct request *req);
 void members_set_roles(struct request *req);
 void members_remove(struct request *req);
+/* member-removed's {{projects_note}} line for the project roles plan p
+ * takes ("Your roles in its projects ended with it: "A" (owner)."), for
+ * another mail of a removal that takes them (the revocation of a service
+ * provider's access, providers.c; round-23 walkthrough of seed 000, D6):
+ * *note malloc'ed, NULL when p takes none. One SQL read of the names. */
+struct saga_plan;
+struct sql_store;
+int members_projects_lost_note(struct sql_store *sql, const struct saga_plan *p, char **note);
 
 /* invitations.c */
 void invitations_create(struct request *req);

@@ -254,7 +254,9 @@ static int find_handover(struct request *req, const struct account_ref *a,
  * got the bare rule, as after POST .../transfer in round 14). leaving: the
  * change is the caller's DELETE of themselves, who is told to leave, not
  * to change their role, once it is accepted (round-17 walkthrough of seed
- * 004, D5). */
+ * 004, D5). A staged account with none pending says what comes first:
+ * the customer invited as admin, or POST .../transfer (round-23
+ * walkthrough of seed 000, D3). */
 static int last_admin_invited(struct request *req, const struct account_ref *a, struct problem *ref,
                               const char *rule, int leaving)
 {
@@ -264,6 +266,7 @@ static int last_admin_invited(struct request *req, const struct account_ref *a, 
         return st;
     struct buf b = BUF_INIT;
     buf_adds(&b, rule);
+    size_t named = 0;
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
         const char *role = json_string_value(json_object_get(it, "role"));
@@ -279,8 +282,18 @@ static int last_admin_invited(struct request *req, const struct account_ref *a, 
                    json_string_value(json_object_get(it, "email")),
                    json_string_value(json_object_get(it, "id")),
                    leaving ? "leave" : "change your role");
+        named++;
     }
     json_decref(items);
+    /* A staged account with no customer admin on the way: the seed's
+     * last step ("change your access role to Service Provider") taken
+     * before its first ones (round-23 walkthrough of seed 000, D3). */
+    if (!named && strcmp(a->status, "staged") == 0)
+        buf_printf(&b,
+                   "; the account is staged: invite its customer as an administrator first (POST "
+                   "/api/v1/accounts/%llu/invitations with role admin) and %s once they have "
+                   "accepted, or hand it over with POST /api/v1/accounts/%llu/transfer",
+                   a->id, leaving ? "leave" : "change your role", a->id);
     st = problem_set(ref, 409, "last-admin", buf_str(&b));
     buf_free(&b);
     return st;
@@ -1101,6 +1114,23 @@ static char *projects_note(const struct saga_plan *p, const json_t *found, int l
     }
     buf_addc(&b, '.');
     return buf_detach(&b);
+}
+
+int members_projects_lost_note(struct sql_store *sql, const struct saga_plan *p, char **note)
+{
+    *note = NULL;
+    if (!p->nprojects)
+        return ST_OK;
+    unsigned long long *ids = xcalloc(p->nprojects, sizeof(*ids));
+    for (size_t i = 0; i < p->nprojects; i++)
+        ids[i] = p->projects[i].id;
+    json_t *found = NULL;
+    int st = projects_by_ids(sql, ids, p->nprojects, &found);
+    free(ids);
+    if (st == ST_OK)
+        *note = projects_note(p, found, 1);
+    json_decref(found);
+    return st;
 }
 
 /* The partner's people a hand-over by a role change changes or leaves

@@ -129,7 +129,7 @@ void providers_get(struct request *req)
 
 int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
                            const char *name, const char *changed_by, const char *change,
-                           int is_operator)
+                           int is_operator, const char *projects_note)
 {
     if (!mail || !*mail)
         return ST_OK;
@@ -164,6 +164,8 @@ int providers_mail_changed(struct sql_store *sql, unsigned long long account_id,
     else
         buf_printf(&what, "%s set the end of your service-provider access to %s: it %s.",
                    changed_by, account_name, change);
+    if (projects_note && *projects_note)
+        buf_printf(&what, " %s", projects_note);
     struct template_value vals[] = {{"account_name", account_name},
                                     {"changed_by", changed_by},
                                     {"change", change},
@@ -275,7 +277,7 @@ static int expiry_tx(struct sql_store *sql, void *arg)
         st = providers_mail_changed(
             sql, e->account_id, json_string_value(json_object_get(e->old, "mail")),
             json_string_value(json_object_get(e->old, "name")),
-            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change, 0);
+            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change, 0, NULL);
     }
     return st;
 }
@@ -382,10 +384,23 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
     /* The SQL side deletes the access row (saga_finish_sql), and tells
      * the provider when an admin revoked it (told_by; saga_run.c). */
     s.data = json_pack("{s:s}", "action", action);
-    if (strcmp(action, "service_provider.revoke") == 0 && p->mail)
+    /* The project roles it takes, named in the revocation's mail as
+     * member-removed names them (round-23 walkthrough of seed 000, D6). */
+    char *note = NULL;
+    int telling = strcmp(action, "service_provider.revoke") == 0 && p->mail;
+    if (telling)
+        st = members_projects_lost_note(sql, &s.plan, &note);
+    if (st != ST_OK) {
+        saga_release(sql, &s, "not applied");
+        saga_free(&s);
+        return st;
+    }
+    if (telling)
         json_object_set_new(s.data, "provider_told",
-                            json_pack("{s:s, s:s?, s:s, s:b}", "mail", p->mail, "name", p->name,
-                                      "by", told_by ? told_by : actor, "operator", is_operator));
+                            json_pack("{s:s, s:s?, s:s, s:b, s:s?}", "mail", p->mail, "name",
+                                      p->name, "by", told_by ? told_by : actor, "operator",
+                                      is_operator, "projects_note", note));
+    free(note);
     *outcome = saga_change_roles(ls, sql, &s, &st);
     saga_free(&s);
     return st;

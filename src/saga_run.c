@@ -1031,7 +1031,8 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                                         json_string_value(json_object_get(told, "mail")),
                                         json_string_value(json_object_get(told, "name")),
                                         json_string_value(json_object_get(told, "by")), "was ended",
-                                        json_is_true(json_object_get(told, "operator")));
+                                        json_is_true(json_object_get(told, "operator")),
+                                        json_string_value(json_object_get(told, "projects_note")));
         /* An admin of a staged account who changed their own role from
          * admin: the hand-over (members.c, transfer.h). */
         const json_t *handover = json_object_get(s->data, "handover");

@@ -85,8 +85,11 @@ static int request_tx(struct sql_store *sql, void *arg)
 /* How many admins of account a are people of its provider's side, its
  * parent or, without one, operator staff (one LDAP read of each's role
  * groups): what the 422 of a transfer to an admin of the account names as
- * the way that works. */
-static int parent_admins_here(struct request *req, const struct account_ref *a, size_t *n)
+ * the way that works. names (may be NULL): their names ("Paul Partner and
+ * Petra Partner"), one more LDAP read, for the 403 that sends the
+ * customer's admin to them. */
+static int parent_admins_here(struct request *req, const struct account_ref *a, size_t *n,
+                              struct buf *names)
 {
     *n = 0;
     unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
@@ -101,16 +104,105 @@ static int parent_admins_here(struct request *req, const struct account_ref *a, 
         struct member_index ix, parent;
         member_index_build(&ix, groups, ngroups, a->id);
         member_index_build(&parent, pgroups, npgroups, side);
+        const char **dns = xcalloc(ix.n + 1, sizeof(char *));
         for (size_t m = 0; m < ix.n; m++)
             if ((ix.entries[m].roles & ROLE_ADMIN) &&
                 member_index_find_norm(&parent, ix.entries[m].norm))
-                (*n)++;
+                dns[(*n)++] = ix.entries[m].raw;
+        struct person *people = NULL;
+        size_t npeople = 0;
+        if (names && *n)
+            st = ldap_store_people_by_dn(req->session->ldap, dns, *n, &people, &npeople);
+        for (size_t i = 0; i < npeople; i++) {
+            buf_printf(names, "%s%s",
+                       i == 0             ? ""
+                       : i + 1 == npeople ? " and "
+                                          : ", ",
+                       people[i].name ? people[i].name : people[i].uid);
+            person_free(&people[i]);
+        }
+        free(people);
+        free(dns);
         member_index_free(&ix);
         member_index_free(&parent);
     }
     role_groups_free(groups, ngroups);
     role_groups_free(pgroups, npgroups);
     return st;
+}
+
+/* 1 when the caller is of the provider's side of account a (docs/api.md,
+ * "Staging and hand-over"): operator staff, a person of its parent (any
+ * role there), or, for an account without a parent, a person of the
+ * operator account. They prepared it and they hand it over; the
+ * customer's admins they added while staging do not (round-23
+ * walkthrough of seed 000, D1). */
+static int caller_of_provider_side(struct request *req, const struct account_ref *a)
+{
+    if (req->caller.is_operator)
+        return 1;
+    if (a->parent_id)
+        return a->parent_roles != 0;
+    unsigned long long side = transfer_side_account(req, a->id, 0);
+    return side && caller_roles(req, side) != 0;
+}
+
+/* The 403 of POST .../transfer by an admin of the account who is no
+ * person of its provider's side (round-23 walkthrough of seed 000, D1:
+ * the customer's admin Dora, whom the partner added while staging, handed
+ * the account to a third person, whose invitation then said that she had
+ * prepared it and the partner heard nothing): the hand-over is the
+ * provider's step. The detail names who prepared it (the provider side's
+ * admins of the account, with the parent's name) and what the admin can
+ * do meanwhile. Nothing is written. */
+static void refuse_not_provider_side(struct request *req, const struct account_ref *a)
+{
+    struct buf names = BUF_INIT, who = BUF_INIT;
+    size_t n = 0;
+    int st = parent_admins_here(req, a, &n, &names);
+    char *parent_name = NULL;
+    if (st == ST_OK && a->parent_id) {
+        st = account_name_get(req->session->sql, a->parent_id, &parent_name);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
+    }
+    if (st != ST_OK || !n)
+        buf_free(&names);
+    if (st != ST_OK) {
+        free(parent_name);
+        res_store_failure(req, st, "the directory or the database");
+        return;
+    }
+    if (!n) {
+        /* No admin of the provider's side is left (only a change made
+         * outside accountd leaves a staged account so): it is the
+         * customer's already, and the way that says so is the role
+         * change (as the 422 of a transfer to its admin says). */
+        refuse(req, 403, "forbidden",
+               "the hand-over is the provider's step, but no %s is an admin of this staged account "
+               "any more: it is the customer's already, and any change of its people's roles by an "
+               "admin of the account completes the hand-over (PUT "
+               "/api/v1/accounts/%llu/members/{uid} with the roles they have, or DELETE of someone "
+               "who leaves)",
+               a->parent_id ? "person of the partner" : "operator staff member", a->id);
+        free(parent_name);
+        return;
+    }
+    if (!a->parent_id)
+        buf_printf(&who, "operator staff: %s", buf_str(&names));
+    else
+        buf_printf(&who, "%s of %s, or operator staff", buf_str(&names),
+                   parent_name ? parent_name : "the partner");
+    refuse(req, 403, "forbidden",
+           "the hand-over is the provider's step: only the people who prepared this staged account "
+           "(%s) hand it over, by POST /api/v1/accounts/%llu/transfer or by "
+           "changing their own role to service-provider; ask them. As its administrator you can "
+           "invite people (POST /api/v1/accounts/%llu/invitations) and change their roles "
+           "(PUT /api/v1/accounts/%llu/members/{uid}) meanwhile",
+           buf_str(&who), a->id, a->id, a->id);
+    buf_free(&names);
+    buf_free(&who);
+    free(parent_name);
 }
 
 /* The 422 of a transfer to an admin of the account who is no person of
@@ -125,7 +217,7 @@ static int already_admin_message(struct request *req, const struct account_ref *
                                  struct buf *message)
 {
     size_t partner_admins = 0;
-    int st = parent_admins_here(req, a, &partner_admins);
+    int st = parent_admins_here(req, a, &partner_admins, NULL);
     if (st != ST_OK)
         return st;
     unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
@@ -173,6 +265,14 @@ static int already_admin_message(struct request *req, const struct account_ref *
 void transfers_create(struct request *req)
 {
     static const char *const allowed[] = {"email", "first_name", "last_name", "_version", NULL};
+    /* On a staged account, the provider's side only (routes.c; round-23
+     * walkthrough of seed 000, D1): before the body is looked at, nothing
+     * written. Any other account is the 409 below, for everyone. */
+    if (strcmp(req->account.status, "staged") == 0 &&
+        !caller_of_provider_side(req, &req->account)) {
+        refuse_not_provider_side(req, &req->account);
+        return;
+    }
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
     struct transfer_request t = {.req = req};

@@ -597,6 +597,11 @@ REFUSED = {
     "POST /api/v1/accounts/{id}/members/{uid}/password-reset":
         "only the account's named contacts (primary and technical) request password resets;"
         " ask one of them",
+    # Round-23 walkthrough of seed 000, D1: the provider's side hands over;
+    # the customer's admins get the handler's own 403 (test_transfer.py).
+    "POST /api/v1/accounts/{id}/transfer":
+        "the hand-over is the provider's step: the people who prepared the account (the partner's"
+        " people who are its administrators, or operator staff) hand it over; ask them",
 }
 
 

@@ -1491,7 +1491,10 @@ def test_a_pending_hand_over_is_named_when_the_last_admin_steps_down(api, sql, l
     me = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
     rule = "an account always keeps at least one admin"
     p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "last-admin")
-    assert p["detail"] == rule, p
+    # Round-23 walkthrough of seed 000, D3: on a staged account with
+    # nothing pending it says what comes first.
+    assert p["detail"].startswith(f"{rule}; the account is staged: invite its customer as an administrator "
+                                  "first"), p
 
     email = S.unique_mail("lastho-")
     before = S.outbox_max_id(sql)
@@ -1718,11 +1721,12 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     # The customer's admin demotes one partner admin: Sue stays, no hand-over.
     S.expect(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "staged"
-    # A transfer to the customer admin's own address: "already an admin".
-    msg = S.expect_field_errors(api(hank).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}),
-                                "email")["email"]
-    assert "partner's own people" not in msg and "already an admin of this account" in msg, msg
-    assert "changes the roles of the partner's admins to service-provider" in msg, msg
+    # A transfer by the customer admin: the provider's step (round-23
+    # walkthrough of seed 000, D1), naming the partner admin who is left.
+    p = S.expect_problem(api(hank).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}), 403,
+                         "forbidden")
+    assert "the hand-over is the provider's step" in p["detail"] and sue.name in p["detail"], p
+    assert t.admin.name not in p["detail"], p
     # Who may not: a member (403), another tenant (404).
     m = make_person(prefix="r15dm")
     set_roles(hank, acc.id, m, ["member"])
@@ -1786,13 +1790,18 @@ def test_r15_transfer_to_an_admin_when_no_partner_admin_is_left(api, sql, ldap_a
         ldap_admin.result
     assert ldap_admin.modify(S.role_dn(acc.id, "service-provider"),
                              {"member": [(ldap3.MODIFY_ADD, [t.admin.dn])]}), ldap_admin.result
-    for who in ("olivia", hank):
-        r = S.poll(lambda: api(who).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}),
-                   lambda r: r.status_code == 422 and "no person of the partner" in r.text, 5)
-        msg = S.expect_field_errors(r, "email")["email"]
-        assert "the partner's admin" not in msg and "partner's own people" not in msg, msg
-        # Round-16 walkthrough of seed 000, D1: any role change completes it.
-        assert "again" not in msg and f"PUT /api/v1/accounts/{acc.id}/members/" in msg, msg
+    r = S.poll(lambda: api("olivia").post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}),
+               lambda r: r.status_code == 422 and "no person of the partner" in r.text, 5)
+    msg = S.expect_field_errors(r, "email")["email"]
+    assert "the partner's admin" not in msg and "partner's own people" not in msg, msg
+    # Round-16 walkthrough of seed 000, D1: any role change completes it.
+    assert "again" not in msg and f"PUT /api/v1/accounts/{acc.id}/members/" in msg, msg
+    # The customer's admin: the provider's step (round-23 walkthrough of
+    # seed 000, D1), with the same advice.
+    p = S.expect_problem(api(hank).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": hank.mail}), 403,
+                         "forbidden")
+    assert "no person of the partner is an admin of this staged account any more" in p["detail"], p
+    assert f"PUT /api/v1/accounts/{acc.id}/members/" in p["detail"], p
 
 
 def _contacts(sql, account_id):
@@ -1860,9 +1869,11 @@ def test_r16_no_partner_admin_left_the_transfer_422_says_what_works(api, sql, ld
     lena = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
     assert ldap_admin.modify(S.role_dn(acc.id, "admin"), {"member": [(ldap3.MODIFY_DELETE, [t.admin.dn])]}), \
         ldap_admin.result
+    # The customer's admin: 403 since round 23 (D1: the provider's step),
+    # with the same advice.
     r = S.poll(lambda: api(lena).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": lena.mail}),
-               lambda r: r.status_code == 422 and "no person of the partner" in r.text, 5)
-    msg = S.expect_field_errors(r, "email")["email"]
+               lambda r: r.status_code == 403 and "no person of the partner" in r.text, 5)
+    msg = S.expect_problem(r, 403, "forbidden")["detail"]
     assert "again" not in msg and "completes the hand-over" in msg, msg
     assert f"PUT /api/v1/accounts/{acc.id}/members/" in msg, msg
     S.expect(api(lena).put(f"{ACCOUNTS}/{acc.id}/members/{sue.uid}", json={"roles": ["service-provider"]}), 200)
@@ -2062,10 +2073,11 @@ def test_r17_a_parentless_staged_account_is_handed_over_by_the_seeds_role_change
     msg = S.expect_field_errors(api("olivia").post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": email}),
                                 "email")["email"]
     assert f"change your own role to service-provider (PUT /api/v1/accounts/{acc.id}/members/olivia" in msg, msg
-    msg = S.expect_field_errors(api(eli).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": email}),
-                                "email")["email"]
-    assert "an operator staff member who is an admin of it hands the account over" in msg, msg
-    assert "changes the roles of the operator staff who are its admins to service-provider" in msg, msg
+    # Eli, the customer's admin, may not send it (round-23 walkthrough of
+    # seed 000, D1): the 403 names the operator staff who prepared it.
+    msg = S.expect_problem(api(eli).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": email}), 403,
+                           "forbidden")["detail"]
+    assert "the hand-over is the provider's step" in msg and "operator staff: " in msg, msg
     assert "partner" not in msg, msg
     # Who may not change olivia's roles: a member (403), another tenant (404).
     m = make_person(prefix="r17am")
@@ -3323,3 +3335,111 @@ def test_r22_the_role_change_hand_over_says_where_notifications_go(
         assert (f"{t2.admin.name} handed {acc2.name} over to you: it is now active and {t2.admin.name} is a "
                 f"service provider. Its notifications go to {t2.admin.mail}: an administrator, or its service "
                 "providers, can change its notification recipients.") in r["body"], r["body"]
+
+
+def test_r23_only_the_provider_side_sends_the_transfer(api, sql, make_tenant, make_account, make_person,
+                                                       set_roles, invitation_mail):
+    """Round-23 walkthrough of seed 000, D1: the customer's admin Dora,
+    whom the partner invited while staging, sent POST …/transfer herself
+    and handed the account to a third person, whose invitation said that
+    Dora had prepared it; the partner heard nothing. The hand-over is the
+    provider's step: Dora gets 403 naming who prepared it and what she can
+    do meanwhile, and nothing is written or mailed. Paul (the partner's
+    admin) and operator staff still send it; a member is 403, another
+    tenant 404."""
+    t = make_tenant("r23d")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    dora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Dora", "Dunkel", "r23d-dora-")
+    worker = make_person(prefix="r23dw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    body = {"email": S.unique_mail("r23d-dirk-"), "first_name": "Dirk", "last_name": "Dunkel"}
+    path = f"{ACCOUNTS}/{acc.id}/transfer"
+    count = "SELECT COUNT(*) AS n FROM invitations WHERE account_id=%s"
+    invitations = sql.value(count, int(acc.id))
+    before = S.outbox_max_id(sql)
+    p = S.expect_problem(api(dora).post(path, json=body), 403, "forbidden")
+    assert "the hand-over is the provider's step" in p["detail"], p
+    assert f"{t.admin.name} of {t.account.name}, or operator staff" in p["detail"], p
+    assert f"POST /api/v1/accounts/{acc.id}/invitations" in p["detail"], p
+    assert f"PUT /api/v1/accounts/{acc.id}/members/{{uid}}" in p["detail"], p
+    # A form gets the same refusal.
+    S.expect_problem(api(dora).post(path, data=body), 403, "forbidden")
+    assert sql.value(count, int(acc.id)) == invitations
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
+    assert S.outbox_max_id(sql) == before
+    assert [r for r in sql.audit(acc.id) if r["action"] == "transfer.request"] == []
+    assert sql.account(acc.id)["status"] == "staged"
+    # A member: the route's 403, which sends them to the provider's side.
+    p = S.expect_problem(api(worker).post(path, json=body), 403, "forbidden")
+    assert "the hand-over is the provider's step" in p["detail"], p
+    S.expect_problem(api(make_tenant("r23d-o").admin).post(path, json=body), 404)
+    assert sql.value(count, int(acc.id)) == invitations
+    # The partner's admin and operator staff still send it.
+    S.expect(api(t.admin).post(path, json=body), 202)
+    S.expect(api("olivia").post(path, json=body), 202)
+    assert sql.account(acc.id)["status"] == "staged"
+    requests = [r for r in sql.audit(acc.id) if r["action"] == "transfer.request"]
+    assert {r["uid"] for r in requests} == {t.admin.uid, "olivia"}, requests
+
+
+def test_r23_a_self_demotion_before_any_customer_admin_says_what_comes_first(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-23 walkthrough of seed 000, D3: the partner who changes his
+    own role to service provider on a staged account before inviting
+    anyone got only "an account always keeps at least one admin"; the 409
+    now says to invite the customer as admin first or to use POST
+    …/transfer. An active account keeps the bare rule. A member may not
+    make the change (403), another tenant 404."""
+    t = make_tenant("r23m")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    member = make_person(prefix="r23mm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(member).put(path, json={"roles": ["service-provider"]}), 403)
+    S.expect_problem(api(make_tenant("r23m-o").admin).put(path, json={"roles": ["service-provider"]}), 404)
+    p = S.expect_problem(api(t.admin).put(path, json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert p["detail"] == (
+        "an account always keeps at least one admin; the account is staged: invite its customer as an "
+        f"administrator first (POST /api/v1/accounts/{acc.id}/invitations with role admin) and change your "
+        f"role once they have accepted, or hand it over with POST /api/v1/accounts/{acc.id}/transfer"), p
+    assert sql.account(acc.id)["status"] == "staged"
+    # Leaving says "leave".
+    p = S.expect_problem(api(t.admin).delete(path), 409, "last-admin")
+    assert "the account is staged" in p["detail"] and "and leave once they have accepted" in p["detail"], p
+    # An active account: the bare rule.
+    active = make_account(t.admin, "customer", t.account.id)
+    p = S.expect_problem(api(t.admin).put(f"{ACCOUNTS}/{active.id}/members/{t.admin.uid}",
+                                          json={"roles": ["service-provider"]}), 409, "last-admin")
+    assert p["detail"] == "an account always keeps at least one admin", p
+
+
+def test_r23_the_revoked_provider_is_told_which_project_roles_ended(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-23 walkthrough of seed 000, D6: the partner created a project
+    while staging; after the hand-over the customer ended his access, which
+    ended his project roles too, and his mail said only "you no longer have
+    access". provider-access-changed now names them, as member-removed
+    does. A member and the provider himself may not revoke (403), another
+    tenant 404."""
+    t = make_tenant("r23p")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    project = S.unique("r23p-labels")
+    pid = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/projects", json={"name": project}), 201)["id"]
+    cora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Capek", "r23p-cora-")
+    member = make_person(prefix="r23pm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    path = f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}"
+    S.expect_problem(api(member).delete(path), 403)
+    S.expect_problem(api(t.admin).delete(path), 403)
+    S.expect_problem(api(make_tenant("r23p-o").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(cora).delete(path), 204)
+    rows = _mails(sql, acc.id, before, template="provider-access-changed", to=t.admin.mail)
+    assert len(rows) == 1, _mails(sql, acc.id, before)
+    assert (f"Cora Capek ended your service-provider access to {acc.name}: you no longer have access. "
+            f"Your roles in its projects ended with it: \"{project}\" (owner).") in rows[0]["body"], rows[0]["body"]
+    members = S.expect(api(cora).get(f"/api/v1/projects/{pid}"), 200)["members"]
+    assert t.admin.uid not in [m["uid"] for m in members], members
