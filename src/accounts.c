@@ -396,7 +396,7 @@ static int create_finish(struct sql_store *sql, void *arg)
             c->contact_last, c->contact_known.dn ? &c->contact_known : NULL, &c->contact_result);
     }
     if (st == ST_OK && c->relate) {
-        st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid,
+        st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid, 0,
                              &c->relation_id);
         json_t *rel = json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)c->relation_id,
                                 "partner_id", (json_int_t)c->parent_id, "customer_id",
