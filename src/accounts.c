@@ -396,7 +396,7 @@ static int create_finish(struct sql_store *sql, void *arg)
             c->contact_last, c->contact_known.dn ? &c->contact_known : NULL, &c->contact_result);
     }
     if (st == ST_OK && c->relate) {
-        st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid,
+        st = relation_insert(sql, c->parent_id, c->id, "active", c->req->caller.uid, 0,
                              &c->relation_id);
         json_t *rel = json_pack("{s:I, s:I, s:I, s:s}", "relation_id", (json_int_t)c->relation_id,
                                 "partner_id", (json_int_t)c->parent_id, "customer_id",
@@ -729,7 +729,7 @@ static int overview_needs_definitions(struct request *req, const char *sort_s)
         int column = 0;
         for (size_t i = 0; SORT_COLUMNS[i] && !column; i++)
             column = strcmp(name, SORT_COLUMNS[i]) == 0;
-        if (!column)
+        if (!column && strcmp(name, "plan_status") != 0)
             return 1;
     }
     json_t *filter = json_object_get(req->query, "filter");
@@ -777,15 +777,20 @@ static void overview_parameters(struct request *req, const char *sort_s, struct 
         for (size_t i = 0; SORT_COLUMNS[i] && !q->column; i++)
             if (strcmp(name, SORT_COLUMNS[i]) == 0)
                 q->column = SORT_COLUMNS[i];
-        for (size_t i = 0; i < ndefs && !q->column && !q->sort_definition; i++)
+        /* plan_status is the column's, never a property's of that key
+         * defined before round 22 (round-23 walkthrough of seed 001, D2). */
+        int plan_status = strcmp(name, "plan_status") == 0;
+        for (size_t i = 0; i < ndefs && !plan_status && !q->column && !q->sort_definition; i++)
             if (strcmp(name, defs[i].key) == 0)
                 q->sort_definition = defs[i].id;
         if (!q->column && !q->sort_definition)
             res_field_error(req, "sort",
                             strcmp(name, "member_count") == 0
                                 ? "member_count is LDAP's and cannot be sorted by"
-                                : "must be id, name, kind, status, plan, created_at or a "
-                                  "property key, optionally with a leading '-'");
+                            : plan_status ? "plan_status cannot be sorted by; filter by it with "
+                                            "filter[plan_status]=active or pending_cancellation"
+                                          : "must be id, name, kind, status, plan, created_at or a "
+                                            "property key, optionally with a leading '-'");
     }
     json_t *filter = json_object_get(req->query, "filter");
     if (filter && !json_is_object(filter))

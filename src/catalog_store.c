@@ -102,6 +102,27 @@ int catalog_store_article(struct sql_store *sql, const char *code, struct catalo
     return st;
 }
 
+int catalog_store_articles_named(struct sql_store *sql, const char *name, json_t **out)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT a.code, COALESCE(p.audience, '') FROM articles a"
+                      " LEFT JOIN plans p ON p.code = a.plan"
+                      " WHERE LOWER(a.code) = LOWER(?) OR LOWER(a.name) = LOWER(?)"
+                      " OR LOWER(a.plan) = LOWER(?) OR LOWER(p.name) = LOWER(?)"
+                      " ORDER BY a.position",
+                      SQL_ARGS(P_STR(name), P_STR(name), P_STR(name), P_STR(name)), &r);
+    if (st != ST_OK)
+        return st;
+    json_t *items = json_array();
+    for (size_t i = 0; i < r.nrows; i++)
+        json_array_append_new(items, json_pack("{s:s, s:s}", "code", sql_cell(&r, i, 0), "audience",
+                                               sql_cell(&r, i, 1)));
+    sql_result_free(&r);
+    *out = items;
+    return ST_OK;
+}
+
 int catalog_store_plan_article(struct sql_store *sql, const char *plan, char code[65],
                                struct catalog_article *out)
 {

@@ -33,6 +33,13 @@ struct catalog_article {
 };
 /* One article: ST_OK, ST_NOT_FOUND. */
 int catalog_store_article(struct sql_store *sql, const char *code, struct catalog_article *out);
+/* The articles that `name` names in another way than their exact code
+ * (round-23 walkthrough of seed 002, D4: "standard" ordered): their code,
+ * their name, their plan's code or their plan's name in any case, in the
+ * catalog's order, as [{code, audience}] in *out (a new reference;
+ * audience is the plan's, "" for an add-on). Read only for an order line
+ * whose article is unknown. */
+int catalog_store_articles_named(struct sql_store *sql, const char *name, json_t **out);
 /* The article that puts an account on plan (ST_NOT_FOUND if none). */
 int catalog_store_plan_article(struct sql_store *sql, const char *plan, char code[65],
                                struct catalog_article *out);

@@ -1,7 +1,8 @@
 /*
  * recipients: an account's notification recipients (Loftware's "Loftware
  * Cloud Notification Recipients"): read, and replaced as a whole from a JSON
- * list or a form's one-address-per-line text.
+ * list or a form's text, one address per line (or separated by commas or
+ * semicolons).
  */
 #include "account_store.h"
 #include "audit.h"
@@ -52,7 +53,9 @@ void recipients_get(struct request *req)
 }
 
 /* The addresses of the body: a JSON list, or form text with one address
- * per line (or the field repeated). Trimmed; empty lines skipped but
+ * per line (or the field repeated), where a comma or a semicolon also
+ * separates addresses, as mail clients take them (round-23 walkthrough of
+ * seed 000, D4). Trimmed; empty lines and pieces skipped but lines
  * counted: (*lines)[i] is where address i was, the JSON item or the line
  * of the form's text as the person typed it (CRLF, LF or CR each end one
  * line; a repeated field's values go on counting), for errors[emails[N]]. */
@@ -81,10 +84,11 @@ static char **read_addresses(struct request *req, json_t *b, size_t *n, size_t *
             break;
         }
         const char *text = json_string_value(item);
-        /* JSON: one address per item; form: one per line. */
+        /* JSON: one address per item; form: one per line, or several
+         * separated by commas or semicolons. */
         const char *p = text;
         do {
-            size_t len = req->body_is_form ? strcspn(p, "\r\n") : strlen(p);
+            size_t len = req->body_is_form ? strcspn(p, "\r\n,;") : strlen(p);
             const char *s = p, *e = p + len;
             while (s < e && (*s == ' ' || *s == '\t'))
                 s++;
@@ -99,6 +103,10 @@ static char **read_addresses(struct request *req, json_t *b, size_t *n, size_t *
                 out[(*n)++] = xstrndup(s, (size_t)(e - s));
             }
             p += len;
+            if (*p == ',' || *p == ';') {
+                p++;
+                continue;
+            }
             line++;
             /* One line break: CRLF, LF or CR. */
             if (p[0] == '\r' && p[1] == '\n')
@@ -341,6 +349,24 @@ int recipients_remove_person(struct sql_store *sql, unsigned long long account_i
     return st;
 }
 
+/* Why an address is refused, in the person's terms where the mistake is
+ * a common one (round-23 walkthrough of seed 000, D4: "must be an e-mail
+ * address" for two good addresses on one line): a name with the address
+ * ("Cora Capek <cora@x>"), or two addresses in one JSON item. */
+static const char *address_why(struct request *req, const char *s, char buf[WHY_SIZE])
+{
+    const char *why = validate_email(s, buf);
+    if (!why)
+        return NULL;
+    if (strchr(s, '<') || strchr(s, '>'))
+        return "must be the e-mail address alone, without a name or angle brackets "
+               "(cora@example.com, not Cora <cora@example.com>)";
+    if (!req->body_is_form && (strchr(s, ',') || strchr(s, ';')))
+        return "must be one e-mail address: put each address in an item of its own, "
+               "not several separated by a comma or semicolon";
+    return why;
+}
+
 char **recipients_read_body(struct request *req, json_t *b, size_t *kept)
 {
     size_t n = 0, *lines = NULL;
@@ -349,7 +375,7 @@ char **recipients_read_body(struct request *req, json_t *b, size_t *kept)
     *kept = 0;
     for (size_t i = 0; emails && i < n; i++) {
         char buf[WHY_SIZE];
-        const char *why = validate_email(emails[i], buf);
+        const char *why = address_why(req, emails[i], buf);
         if (why) {
             char f[32];
             snprintf(f, sizeof(f), "emails[%zu]", lines[i]);

@@ -14,7 +14,8 @@
 #define MAX_RECIPIENTS 50
 
 /* The addresses of body b's `emails`: a JSON list, or a form's text with
- * one address per line (trimmed, blank lines skipped). Each is checked
+ * one address per line, or several on a line separated by commas or
+ * semicolons (trimmed, blank lines and pieces skipped). Each is checked
  * (errors[emails[N]], N the item or the line as typed), addresses equal
  * but for case count once (the first kept), at most MAX_RECIPIENTS.
  * Records 422 field errors on req (check body_failed); returns the kept

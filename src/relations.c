@@ -407,9 +407,9 @@ static int request_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK)
         st = relation_budget_take(sql, r->partner_id, r->budget, &r->retry_after);
     if (st == ST_OK)
-        st = old ? relation_reopen(sql, r->id, r->req->caller.uid)
+        st = old ? relation_reopen(sql, r->id, r->req->caller.uid, r->staff != NULL)
                  : relation_insert(sql, r->partner_id, r->customer_id, "pending",
-                                   r->req->caller.uid, &r->id);
+                                   r->req->caller.uid, r->staff != NULL, &r->id);
     if (st == ST_DUPLICATE)
         st = refuse(r->req, 409, "conflict", "a relation between these accounts exists already");
     if (st == ST_OK)

@@ -27,17 +27,17 @@ static json_t *relation_json(const struct sql_result *r, size_t row)
 
 int relation_insert(struct sql_store *sql, unsigned long long partner_id,
                     unsigned long long customer_id, const char *status, const char *requested_by,
-                    unsigned long long *id)
+                    int by_staff, unsigned long long *id)
 {
     struct sql_result r;
-    int st =
-        sql_exec(sql,
-                 "INSERT INTO customer_relations (partner_id, customer_id, status,"
-                 " requested_by, decided_by, decided_at) VALUES (?, ?, ?, ?,"
-                 " IF(? = 'active', ?, NULL), IF(? = 'active', CURRENT_TIMESTAMP(6), NULL))",
-                 SQL_ARGS(P_INT(partner_id), P_INT(customer_id), P_STR(status), P_STR(requested_by),
-                          P_STR(status), P_STR(requested_by), P_STR(status)),
-                 &r);
+    int st = sql_exec(
+        sql,
+        "INSERT INTO customer_relations (partner_id, customer_id, status,"
+        " requested_by, requested_by_staff, decided_by, decided_at) VALUES (?, ?, ?, ?, ?,"
+        " IF(? = 'active', ?, NULL), IF(? = 'active', CURRENT_TIMESTAMP(6), NULL))",
+        SQL_ARGS(P_INT(partner_id), P_INT(customer_id), P_STR(status), P_STR(requested_by),
+                 P_INT(by_staff ? 1 : 0), P_STR(status), P_STR(requested_by), P_STR(status)),
+        &r);
     if (st == ST_OK) {
         *id = r.insert_id;
         sql_result_free(&r);
@@ -80,14 +80,16 @@ int relation_lock_pair(struct sql_store *sql, unsigned long long partner_id,
                         SQL_ARGS(P_INT(partner_id), P_INT(customer_id)), relation_json, out);
 }
 
-int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by)
+int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by,
+                    int by_staff)
 {
     return sql_exec(sql,
                     "UPDATE customer_relations SET status = 'pending', requested_by = ?,"
+                    " requested_by_staff = requested_by_staff OR ?,"
                     " created_at = CURRENT_TIMESTAMP(6), decided_by = NULL, decided_at = NULL,"
                     " ended_by = NULL, ended_at = NULL"
                     " WHERE id = ? AND status IN ('declined', 'withdrawn', 'ended')",
-                    SQL_ARGS(P_STR(requested_by), P_INT(id)), NULL);
+                    SQL_ARGS(P_STR(requested_by), P_INT(by_staff ? 1 : 0), P_INT(id)), NULL);
 }
 
 int relation_end(struct sql_store *sql, unsigned long long id, const char *uid)
@@ -150,7 +152,8 @@ int relation_read(struct sql_store *sql, unsigned long long id, json_t **out)
 }
 
 /* relation_customers' row: the relation, relation_id, and the customer's
- * name and status (NULL unless active or ended, by the statement). */
+ * name and status (NULL unless active or ended, by the statement; the name
+ * also when operator staff asked). */
 static json_t *customer_json(const struct sql_result *r, size_t row)
 {
     json_t *j = relation_json(r, row);
@@ -166,8 +169,9 @@ int relation_customers(struct sql_store *sql, unsigned long long partner_id,
                        unsigned long long after, long limit, json_t **items)
 {
     return sql_rows_json(sql,
-                         "SELECT " RELATION_COLUMNS ", IF(r.status IN ('active', 'ended'), a.name,"
-                         " NULL), IF(r.status IN ('active', 'ended'), a.status, NULL)"
+                         "SELECT " RELATION_COLUMNS ", IF(r.status IN ('active', 'ended')"
+                         " OR r.requested_by_staff, a.name, NULL),"
+                         " IF(r.status IN ('active', 'ended'), a.status, NULL)"
                          " FROM customer_relations r JOIN accounts a ON a.id = r.customer_id"
                          " WHERE r.partner_id = ? AND r.id > ? ORDER BY r.id LIMIT ?",
                          SQL_ARGS(P_INT(partner_id), P_INT(after), P_INT(limit)), customer_json,
@@ -176,7 +180,8 @@ int relation_customers(struct sql_store *sql, unsigned long long partner_id,
 
 /* relation_requests' row: the relation, both names (the customer's NULL by
  * the statement on the partner's side unless the relation is active or
- * ended) and its side for the account asked about. */
+ * ended or operator staff asked for it) and its side for the account asked
+ * about. */
 static json_t *request_json(const struct sql_result *r, size_t row)
 {
     json_t *j = relation_json(r, row);
@@ -193,7 +198,8 @@ int relation_requests(struct sql_store *sql, unsigned long long account_id, cons
 {
     return sql_rows_json(sql,
                          "SELECT " RELATION_COLUMNS ", p.name,"
-                         " IF(r.status IN ('active', 'ended') OR r.customer_id = ?, c.name, NULL),"
+                         " IF(r.status IN ('active', 'ended') OR r.customer_id = ?"
+                         " OR r.requested_by_staff, c.name, NULL),"
                          " IF(r.customer_id = ?, 'customer', 'partner')"
                          " FROM customer_relations r JOIN accounts p ON p.id = r.partner_id"
                          " JOIN accounts c ON c.id = r.customer_id"

@@ -12,10 +12,12 @@
 
 #include <jansson.h>
 
-/* Inserts a relation with status "active" or "pending". */
+/* Inserts a relation with status "active" or "pending"; by_staff: operator
+ * staff asked for the partner (requested_by_staff, migration 102: the
+ * partner's lists name the customer). */
 int relation_insert(struct sql_store *sql, unsigned long long partner_id,
                     unsigned long long customer_id, const char *status, const char *requested_by,
-                    unsigned long long *id);
+                    int by_staff, unsigned long long *id);
 /* Inside a transaction: locks relation id and reads it as JSON (a new
  * reference) with its status. */
 int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out);
@@ -24,8 +26,11 @@ int relation_lock(struct sql_store *sql, unsigned long long id, json_t **out);
 int relation_lock_pair(struct sql_store *sql, unsigned long long partner_id,
                        unsigned long long customer_id, json_t **out);
 /* Asks again on a declined, withdrawn or ended relation: pending, asked
- * by requested_by now, its decision and end cleared. */
-int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by);
+ * by requested_by now, its decision and end cleared; requested_by_staff
+ * set by by_staff (as for relation_insert) and never cleared: a name the
+ * partner was told stays told. */
+int relation_reopen(struct sql_store *sql, unsigned long long id, const char *requested_by,
+                    int by_staff);
 /* The pending relations of account_id, on either side, as rows (id,
  * partner_id, customer_id); lock: inside a transaction, FOR UPDATE (else
  * read before one, to read the people to tell from the directory). */
@@ -54,14 +59,17 @@ int relation_sides(struct sql_store *sql, unsigned long long id, unsigned long l
                    unsigned long long *customer);
 /* The customers of partner_id: its relations with an id above after,
  * oldest first, at most limit, each with the customer's name while it is
- * active or once it ended. */
+ * active or once it ended, or whenever operator staff asked for it (the
+ * partner's mail named it: round-23 walkthrough of seed 003, D3), and its
+ * status while active or once ended. */
 int relation_customers(struct sql_store *sql, unsigned long long partner_id,
                        unsigned long long after, long limit, json_t **items);
 /* The relations of account_id on either side, oldest first (status: NULL
  * for all, else only those), each with "side" ("customer": another account
  * asks to be, or is, this account's partner; "partner": this account asked)
  * and the other account's name: the partner's always, the customer's while
- * the relation is active or once it ended (as GET /customers shows it). */
+ * the relation is active or once it ended or when operator staff asked for
+ * it (as GET /customers shows it). */
 int relation_requests(struct sql_store *sql, unsigned long long account_id, const char *status,
                       json_t **items);
 /* The kind and status of an existing (done) account, both "" if none

@@ -181,6 +181,18 @@ static int parse_body_bytes(struct request *req, const char *ct, const char *typ
                    err.line, err.column);
             return -1;
         }
+        if (!v && (json_error_code(&err) == json_error_null_character ||
+                   json_error_code(&err) == json_error_null_byte_in_key)) {
+            /* Valid JSON, but C strings end at a NUL: jansson's text names
+             * its option JSON_ALLOW_NUL, which no client sets (round-23
+             * walkthrough of seed 000, D5). Its other load errors say what
+             * is wrong in JSON's terms and name no option. */
+            refuse(req, 400, "bad-request",
+                   "the string at line %d column %d contains a NUL character (\\u0000), which "
+                   "is not accepted",
+                   err.line, err.column);
+            return -1;
+        }
         if (!v) {
             refuse(req, 400, "bad-request", "malformed JSON at line %d column %d: %s", err.line,
                    err.column, err.text);

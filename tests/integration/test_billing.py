@@ -5634,3 +5634,58 @@ def test_plan_status_follows_every_change_of_the_live_plan_subscription(
     assert shown() == "pending_cancellation"
     run_maint(env, later(ends, seconds=1))
     assert shown() is None
+
+
+def test_an_order_of_a_plan_by_its_plan_code_names_the_article(api, disti, make_reseller,
+                                                               make_account, make_tenant, sql):
+    """Round-23 walkthrough of seed 002, D4: a reseller who ordered its plan
+    as "standard" or "Standard" (the code the upgrade takes in any case)
+    was told only "no such article in the catalog". The 422 now names the
+    articles the text names in any case — by their code or name, or their
+    plan's code or name — that fit the account; none fitting: as before.
+    Orders and quotes alike, JSON and form."""
+    r = make_reseller(disti)
+    path = f"/api/v1/accounts/{r.account.id}"
+    unknown = "no such article in the catalog"
+
+    def error(who, what, article, base=path):
+        errors = S.expect_field_errors(api(who).post(f"{base}/{what}", json={
+            "lines": [{"article": article, "quantity": 1}]}), "lines[0].article")
+        return errors["lines[0].article"]
+
+    for who in (r.admin, r.billing, disti.admin, disti.billing):
+        for what in ("orders", "quotes"):
+            for article in ("standard", "Standard", "STANDARD", "Standard Edition"):
+                assert error(who, what, article) == (
+                    f"{unknown}; did you mean reseller-standard?"), (who, what, article)
+    assert error(r.admin, "orders", "free") == f"{unknown}; did you mean reseller-free?"
+    assert error(r.admin, "orders", "Assets-Pack") == f"{unknown}; did you mean assets-pack?"
+    # A customer plan's code is its article's code: a reseller is not sent there.
+    assert error(r.admin, "orders", "Starter") == unknown
+    assert error(r.admin, "orders", "gold") == unknown
+    # A form alike.
+    errors = S.expect_field_errors(api(r.admin).form("POST", f"{path}/orders", [
+        ("lines[0][article]", "Standard"), ("lines[0][quantity]", "1")]), "lines[0].article")
+    assert errors["lines[0].article"] == f"{unknown}; did you mean reseller-standard?"
+    # A customer is pointed at its own plans' articles, not at a reseller's.
+    t = make_tenant("artc", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    cpath = f"/api/v1/accounts/{cust.id}"
+    assert error(t.admin, "orders", "Starter", cpath) == f"{unknown}; did you mean starter?"
+    assert error(t.admin, "quotes", "Enterprise plan", cpath) == (
+        f"{unknown}; did you mean enterprise?")
+    assert error(t.admin, "orders", "standard", cpath) == unknown
+    # The reseller's member orders add-ons only: a plan's code is 422 as an
+    # unknown article, with the hint (the hinted article is then 403).
+    assert error(r.member, "orders", "standard") == f"{unknown}; did you mean reseller-standard?"
+    S.expect_problem(api(r.member).post(f"{path}/orders", json={
+        "lines": [{"article": "reseller-standard", "quantity": 1}]}), 403)
+    # Who sees nothing learns nothing: 404 before the lines are read.
+    body = {"lines": [{"article": "standard", "quantity": 1}]}
+    S.expect_problem(api(make_tenant("arto").admin).post(f"{path}/orders", json=body), 404)
+    S.expect_problem(api(disti.member).post(f"{path}/orders", json=body), 404)
+    for acc in (r.account.id, cust.id):
+        assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(acc)) == 0
+        assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(acc)) == 0
+    # The article itself is ordered as before.
+    order(api, r.admin, r.account.id, "reseller-standard", S.unique("art-"))

@@ -1685,3 +1685,67 @@ def test_number_and_select_errors_say_what_is_accepted(api, make_tenant, land_pa
         "parent_id": t.account.id, "filter[land]": "wien"}), 404)
     S.expect_problem(api(other.admin).patch(f"{ACCOUNTS}/{child.id}", json={
         "properties": {"land": "wien"}}), 404)
+
+
+def test_plan_status_is_a_column_not_a_property_key(api, sql, make_account, make_person,
+                                                    set_roles, make_tenant):
+    """Round-23 walkthrough of seed 001, D2: plan_status became a column of
+    the overview in round 22, but a partner could still define a property
+    with that key; its filter then answered the column's 422 and sort=
+    plan_status sorted by the property. The key is now refused as the other
+    columns are; a definition made before keeps its values (PATCH writes
+    them, the rows show them), but filter[plan_status] and sort=plan_status
+    are the column's: the filter takes only subscription statuses and the
+    sort is 422 for every partner alike."""
+    t = make_tenant("pps")
+    child = make_account(t.admin, "customer", t.account.id)
+    s = api(t.admin)
+    errors = S.expect_field_errors(s.post(defs_path(t.account.id), json={
+        "key": "plan_status", "label": "Planstatus intern", "type": "text"}), "key")
+    assert errors["key"] == "is the name of a column of the overview table", errors
+    # A service provider, who may define, is refused alike; a member is
+    # 403 and another tenant 404 before the key is read.
+    sp = make_person(prefix="pps")
+    set_roles(t.admin, t.account.id, sp, ["service-provider"])
+    S.expect_field_errors(api(sp).post(defs_path(t.account.id), data={
+        "key": "plan_status", "label": "P", "type": "text"}, headers={"Origin": S.ORIGIN}), "key")
+    member = make_person(prefix="ppm")
+    set_roles(t.admin, t.account.id, member, ["member"])
+    S.expect_problem(api(member).post(defs_path(t.account.id), json={
+        "key": "plan_status", "label": "P", "type": "text"}), 403)
+    S.expect_problem(api(make_tenant("ppo").admin).post(defs_path(t.account.id), json={
+        "key": "plan_status", "label": "P", "type": "text"}), 404)
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s",
+                     int(t.account.id)) == 0
+    # A definition with that key from before round 22 (made here as it was
+    # then: created under another key, renamed in the table).
+    define(api, t.admin, t.account.id, key="legacy", label="Planstatus intern", type="text")
+    define(api, t.admin, t.account.id, key="region", label="Region", type="text")
+    sql.rows("UPDATE property_definitions SET prop_key='plan_status' WHERE account_id=%s"
+             " AND prop_key='legacy'", int(t.account.id))
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={
+        "properties": {"plan_status": "Testphase", "region": "Tirol"}}), 200)
+    row = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id}), 200)["items"][0]
+    assert row["plan_status"] is None
+    assert row["properties"] == {"plan_status": "Testphase", "region": "Tirol"}
+    # The filter is the column's ...
+    errors = S.expect_field_errors(s.get(ACCOUNTS, params={
+        "parent_id": t.account.id, "filter[plan_status]": "Testphase"}), "filter[plan_status]")
+    assert errors["filter[plan_status]"] == "must be one of active, pending_cancellation"
+    # ... and so is the sort: not offered, with or without such a property.
+    for tenant in (t, make_tenant("ppn")):
+        for sort in ("plan_status", "-plan_status"):
+            errors = S.expect_field_errors(api(tenant.admin).get(ACCOUNTS, params={
+                "parent_id": tenant.account.id, "sort": sort}), "sort")
+            assert errors["sort"] == ("plan_status cannot be sorted by; filter by it with "
+                                      "filter[plan_status]=active or pending_cancellation"), errors
+    # The other property still filters and sorts.
+    got = S.expect(s.get(ACCOUNTS, params={"parent_id": t.account.id, "sort": "region",
+                                           "filter[region]": "Tirol"}), 200)["items"]
+    assert [i["id"] for i in got] == [child.id]
+    # The child's overview shows the value; the partner may rename the
+    # label, and delete the definition with its values to define another key.
+    assert S.expect(s.get(f"{ACCOUNTS}/{child.id}"), 200)["properties"]["plan_status"] == "Testphase"
+    S.expect(s.patch(defs_path(t.account.id, "plan_status"), json={"label": "Phase"}), 200)
+    S.expect(s.delete(defs_path(t.account.id, "plan_status"), json={"values": "delete"}), 204)
+    assert "plan_status" not in S.expect(s.get(f"{ACCOUNTS}/{child.id}"), 200)["properties"]

@@ -747,3 +747,48 @@ def test_recipient_removed_names_the_actor_as_recipients_added_does(
     assert (f"{bea.name} changed the notification recipients of {acc.name}: {old} is"
             " no longer") in text, got
     assert f"{bea.name} of " not in text and "on behalf of" not in text, text
+
+
+def test_commas_and_semicolons_separate_addresses_in_a_form(api, customer, sql, make_person,
+                                                            set_roles, make_tenant):
+    """Round-23 walkthrough of seed 000, D4: two addresses on one line of
+    the textarea (comma or semicolon) or "Name <addr>" got only "must be an
+    e-mail address". A form's comma or semicolon separates addresses as a
+    line break does (errors keyed by the line as typed); JSON stays one
+    address per item, with a message that says so; a name with the
+    address is refused in both, saying to send the address alone."""
+    admin, acc = customer
+    a, b, c = S.unique_mail(), S.unique_mail(), S.unique_mail()
+    for text in (f"{a}, {b}", f"{a};{b}", f"{a} ;  {b},\r\n", f"{a},,{b};"):
+        S.expect(api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", text)]), 200)
+        assert get_emails(api, admin, acc.id) == [a, b], text
+    S.expect(api(admin).form("PUT", path(acc.id), [("emails", f"{a}, {b}\r\n{c}")]), 200)
+    assert get_emails(api, admin, acc.id) == [a, b, c]
+    assert stored(sql, acc.id) == sorted([a, b, c])
+    # A bad piece is named by its line as typed.
+    one = "must be the e-mail address alone, without a name or angle brackets " \
+          "(cora@example.com, not Cora <cora@example.com>)"
+    for text, errors in ((f"{a}\r\n{b}, foo@", {"emails[1]": "must be an e-mail address"}),
+                         (f"Cora Capek <{a}>", {"emails[0]": one}),
+                         (f"{b}\n<{a}>; {c}", {"emails[1]": one})):
+        r = api(admin).form("POST", path(acc.id), [("_method", "PUT"), ("emails", text)])
+        assert S.expect_problem(r, 422, "validation")["errors"] == errors, text
+    assert stored(sql, acc.id) == sorted([a, b, c])
+    # JSON: one address per item.
+    for item in (f"{a}, {b}", f"{a}; {b}"):
+        errors = S.expect_field_errors(api(admin).put(path(acc.id), json={"emails": [c, item]}),
+                                       "emails[1]")
+        assert errors == {"emails[1]": "must be one e-mail address: put each address in an item "
+                                       "of its own, not several separated by a comma or "
+                                       "semicolon"}, errors
+    errors = S.expect_field_errors(api(admin).put(path(acc.id), json={
+        "emails": [f"Cora Capek <{a}>"]}), "emails[0]")
+    assert errors == {"emails[0]": one}, errors
+    assert stored(sql, acc.id) == sorted([a, b, c])
+    # Who may: unchanged (a member 403, another tenant 404).
+    member = make_person(prefix="rcm")
+    set_roles(admin, acc.id, member, ["member"])
+    form = [("_method", "PUT"), ("emails", f"{a}, {b}")]
+    S.expect_problem(api(member).form("POST", path(acc.id), form), 403)
+    S.expect_problem(api(make_tenant("rco").admin).form("POST", path(acc.id), form), 404)
+    assert stored(sql, acc.id) == sorted([a, b, c])

@@ -1565,3 +1565,62 @@ def test_relation_ended_to_a_closed_customer_offers_no_new_relation(api, sql, ma
     body = " ".join(bodies(sql, before, cust.id, "relation-ended", q.admin.mail)["body"].split())
     assert f"{cust.name} is closed: it takes no new relation." in body, body
     assert "may ask for a new relation" not in body, body
+
+
+# ---------------------------------------------------------------- round-23 walkthrough of seed 003
+
+def test_a_request_operator_staff_made_for_the_partner_names_the_customer_in_its_lists(
+        api, sql, make_tenant, make_account, make_person, set_roles, mailbox):
+    """Round-23 walkthrough of seed 003, D3: the Help Center (olivia) asked
+    for a relation for the reseller; relation-requested-for-partner named
+    the customer to it, but the reseller's list of pending requests showed
+    customer_name null, as for a request it made itself by typing an id.
+    A request operator staff made shows the customer's name on the
+    partner's side — customer-relations and customers alike, whatever
+    the status, also after the partner's own people ask again — while
+    one the partner's people made keeps hiding it until it is active."""
+    p = make_tenant("r23p")
+    drop_operator(api, p)
+    q = make_tenant("r23q")
+    staffs = make_account(q.admin, "customer", q.account.id, name=S.unique("it-r23-alt-"))
+    own = make_account(q.admin, "customer", q.account.id, name=S.unique("it-r23-own-"))
+    before = S.outbox_max_id(sql)
+    rel = ask(api, p, staffs.id, who="olivia")
+    mine = ask(api, p, own.id)
+    row = bodies(sql, before, p.account.id, "relation-requested-for-partner", p.admin.mail)
+    assert f"relation with {staffs.name} (account {staffs.id})" in row["body"], row
+    path = f"{ACCOUNTS}/{p.account.id}/customer-relations"
+
+    def names(who=p.admin, **params):
+        items = S.expect(api(who).get(path, params=params), 200)["items"]
+        return {i["id"]: (i["side"], i["status"], i["customer_name"]) for i in items}
+
+    def customers():
+        items = S.expect(api(p.admin).get(f"{ACCOUNTS}/{p.account.id}/customers"), 200)["items"]
+        return {i["relation_id"]: (i["status"], i["name"], i["account_status"]) for i in items}
+
+    assert names(status="pending") == {rel["id"]: ("partner", "pending", staffs.name),
+                                       mine["id"]: ("partner", "pending", None)}
+    assert customers() == {rel["id"]: ("pending", staffs.name, None),
+                           mine["id"]: ("pending", None, None)}
+    assert sql.value("SELECT requested_by_staff FROM customer_relations WHERE id=%s",
+                     int(rel["id"])) == 1
+    # Declined, then asked again by the partner's own admin: the name stays
+    # (the partner was told it).
+    S.expect(api(q.admin).post(f"{REL}/{rel['id']}/decline"), 200)
+    S.expect(api(q.admin).post(f"{REL}/{mine['id']}/decline"), 200)
+    assert names() == {rel["id"]: ("partner", "declined", staffs.name),
+                       mine["id"]: ("partner", "declined", None)}
+    assert ask(api, p, staffs.id)["id"] == rel["id"]
+    assert names(status="pending") == {rel["id"]: ("partner", "pending", staffs.name)}
+    # The customer's side names the partner as before.
+    theirs = S.expect(api(q.admin).get(f"{ACCOUNTS}/{staffs.id}/customer-relations"),
+                      200)["items"]
+    assert [(i["side"], i["partner_name"], i["customer_name"]) for i in theirs
+            if i["id"] == rel["id"]] == [("customer", p.account.name, staffs.name)]
+    # Who may list is unchanged: the partner's member 403, another tenant 404.
+    member = make_person(prefix="r23m")
+    set_roles(p.admin, p.account.id, member, ["member"])
+    S.expect_problem(api(member).get(path), 403)
+    S.expect_problem(api(q.admin).get(path), 404)
+    S.expect_problem(api(q.admin).get(f"{ACCOUNTS}/{p.account.id}/customers"), 404)

@@ -2,6 +2,7 @@
 types, HTML forms (nested keys, _method, return_to, foreign fields, repeated
 fields), CSRF by Origin/Referer, and Idempotency-Key."""
 import json
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -42,6 +43,38 @@ def test_malformed_json_is_400(api, sql, tenant, raw):
     r = api(tenant.admin).post(ACCOUNTS, data=raw, headers={"Content-Type": "application/json"})
     S.expect_problem(r, 400, "bad-request")
     assert sql.count_accounts() == total
+
+
+def test_a_nul_in_a_json_string_is_400_in_the_clients_terms(api, sql, tenant, make_tenant,
+                                                           make_account):
+    """Round-23 walkthrough of seed 000, D5: a \\u0000 in a JSON string was
+    400 "malformed JSON ... \\u0000 is not allowed without JSON_ALLOW_NUL",
+    naming an option of the JSON library that no client can set. The
+    detail says what is wrong and where; nothing is written. The body is
+    read before the caller's roles, so anyone gets this 400 (as for any
+    malformed body); other mistakes keep jansson's text."""
+    name = S.unique("it-nul-")
+    total = sql.count_accounts()
+    for raw in (b'{"kind": "customer", "name": "Hana\\u0000X"}',
+                b'{"kind": "customer",\n "na\\u0000me": "x"}'):
+        body = S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=raw, headers={
+            "Content-Type": "application/json"}), 400, "bad-request")
+        line = raw.count(b"\n") + 1
+        assert re.fullmatch(rf"the string at line {line} column [0-9]+ contains a NUL character "
+                            r"\(\\u0000\), which is not accepted", body["detail"]), body
+        assert "JSON_" not in body["detail"]
+    assert sql.count_accounts() == total
+    child = make_account(tenant.admin, "customer", tenant.account.id, name=name)
+    raw = b'{"name": "A\\u0000"}'
+    for who in (tenant.admin, make_tenant("nulo").admin):
+        body = S.expect_problem(api(who).patch(f"{ACCOUNTS}/{child.id}", data=raw, headers={
+            "Content-Type": "application/json"}), 400, "bad-request")
+        assert "NUL character" in body["detail"] and "JSON_ALLOW_NUL" not in body["detail"], body
+    assert sql.account(child.id)["name"] == name
+    # Other mistakes are malformed JSON as before.
+    body = S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=b'{"name": "x",}', headers={
+        "Content-Type": "application/json"}), 400, "bad-request")
+    assert body["detail"].startswith("malformed JSON at line 1 column"), body
 
 
 @pytest.mark.parametrize("raw", [b"[]", b'[{"kind": "customer"}]', b'"account"', b"42"])

@@ -33,6 +33,7 @@ static void keys(void **state)
     assert_non_null(property_key_check("a-b"));
     assert_non_null(property_key_check("status"));
     assert_non_null(property_key_check("member_count"));
+    assert_non_null(property_key_check("plan_status")); /* round 23, seed 001 D2 */
     char long_key[66];
     memset(long_key, 'a', 65);
     long_key[65] = '\0';
