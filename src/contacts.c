@@ -135,8 +135,8 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
                                  const char *const *to, size_t n, const struct mail_names *names,
                                  struct template_value *vals, const char *changed_by,
                                  const char *changed_by_mail, int changed_by_admin,
-                                 const char *new_mail, const char *new_uid, const char *owner_mail,
-                                 const char *owner_text, int budget_counts, int staged_provider)
+                                 const char *new_mail, const char *new_uid, int budget_counts,
+                                 int staged_provider)
 {
     const char *account_name = vals[0].value;
     struct buf text = BUF_INIT, note = BUF_INIT;
@@ -160,19 +160,16 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
     }
     contact_note(&note, vals[1].value, holds_both, staged_provider);
     /* The later entry wins for a reader both name: who made the change
-     * reads that they did; the new owner of a hand-over who made it reads
-     * the owner's text, written for them (transfer.c; round-19
-     * walkthrough of seed 000, D1). The new contact's copy carries what
-     * being the contact means (round-19 walkthrough of seed 004, D2). */
-    struct reader_value own[3];
+     * reads that they did. The new contact's copy carries what being the
+     * contact means (round-19 walkthrough of seed 004, D2). The new owner
+     * of a hand-over is not among the readers: contacts_mail_named_to
+     * tells them with account-handed-over (round-23 walkthrough of seed
+     * 000, D2). */
+    struct reader_value own[2];
     size_t nown = 0;
-    int owner_acted = owner_mail && *owner_mail && owner_text && changed_by_mail &&
-                      strcasecmp(owner_mail, changed_by_mail) == 0;
     if (new_mail && *new_mail)
         own[nown++] = (struct reader_value){new_mail, "contact_note", buf_str(&note)};
-    if (owner_mail && *owner_mail && owner_text)
-        own[nown++] = (struct reader_value){owner_mail, "if_unexpected", owner_text};
-    if (changed_by_mail && *changed_by_mail && !owner_acted)
+    if (changed_by_mail && *changed_by_mail)
         own[nown++] = (struct reader_value){changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT};
     st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 7, own, nown,
                               budget_counts);
@@ -237,8 +234,7 @@ static int contact_tx(struct sql_store *sql, void *arg)
          * parent's admin, operator staff). */
         st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
                                    (caller_roles(req, account_id) & ROLE_ADMIN) != 0,
-                                   c->new_person->mail, c->new_person->uid, NULL, NULL, 1,
-                                   c->staged_provider);
+                                   c->new_person->mail, c->new_person->uid, 1, c->staged_provider);
         free(to);
     }
     /* A reseller's new contact, primary or technical, learns where its
@@ -271,17 +267,50 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
 {
     if (!named_kinds)
         return ST_OK;
+    /* The new owner of a hand-over (owner_text) reads the hand-over
+     * first (round-23 walkthrough of seed 000, D2: their copy of
+     * contact-changed was titled "the primary and technical contact
+     * changed" and said that the account was theirs after its footer):
+     * they are left out of contact-changed, wherever the list names
+     * them (as old contact or recipient too), and get
+     * account-handed-over, "<account> was handed over to you", whose
+     * {{handed_over}} is owner_text and then, as a paragraph of its own,
+     * what being the contact means (contact_note, as their copy of
+     * contact-changed had it). An empty owner_text: told already by the
+     * change's first such call (one mail for both kinds). */
+    int owner_told = owner_text && mail && *mail;
     const char **to = xcalloc(nrecipients + 3, sizeof(char *));
     size_t n = 0;
-    if (old_mail && *old_mail)
+    if (old_mail && *old_mail && !(owner_told && strcasecmp(old_mail, mail) == 0))
         to[n++] = old_mail;
-    to[n++] = mail;
+    if (!owner_told)
+        to[n++] = mail;
     for (size_t i = 0; i < nrecipients; i++)
-        to[n++] = recipients[i];
+        if (!owner_told || strcasecmp(recipients[i], mail) != 0)
+            to[n++] = recipients[i];
     const char *kind = named_kinds == (CONTACT_PRIMARY | CONTACT_TECHNICAL)
                            ? "primary and technical"
                        : (named_kinds & CONTACT_PRIMARY) ? "primary"
                                                          : "technical";
+    int st = ST_OK;
+    if (owner_told && *owner_text) {
+        int holds_both = 0;
+        st = holds_other_kind(sql, account_id, kind, uid, &holds_both);
+        struct buf text = BUF_INIT;
+        buf_printf(&text, "%s\n\n", owner_text);
+        contact_note(&text, kind, holds_both, 0);
+        const char *own[] = {mail};
+        struct template_value hv[] = {{"account_name", account_name},
+                                      {"handed_over", buf_str(&text)}};
+        if (st == ST_OK)
+            st = outbox_queue_readers(sql, account_id, "account-handed-over", own, 1, names, hv, 2,
+                                      NULL, 0, 0);
+        buf_free(&text);
+    }
+    if (st != ST_OK || !n) {
+        free(to);
+        return st;
+    }
     struct template_value vals[] = {
         {"account_name", account_name},
         {"contact", kind},
@@ -291,8 +320,10 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
         {"if_unexpected", ""},
         {"contact_note", ""},
     };
-    int st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
-                                   changed_by_admin, mail, uid, mail, owner_text, 0, 0);
+    /* The note is theirs alone: none when they are not a reader. */
+    st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
+                               changed_by_admin, owner_told ? NULL : mail, owner_told ? NULL : uid,
+                               0, 0);
     free(to);
     return st;
 }

@@ -39,11 +39,15 @@ int contacts_entry(struct request *req, unsigned long long account_id, const cha
  * is who named them, changed_by_mail their address (may be NULL: none
  * known) and changed_by_admin 1 when they are an admin of the account
  * after the change ({{if_unexpected}}, contacts.c); names greets its
- * readers (may be NULL: "Hello,"); owner_text (may be NULL) is the
- * {{if_unexpected}} of the copy to the named person's own address when
- * the change was a hand-over (round-15 walkthrough of seed 000, D4: the
- * new owner, the one administrator, was sent to "an administrator"),
- * unless they made the change themselves.
+ * readers (may be NULL: "Hello,"); owner_text (may be NULL: no
+ * hand-over) says that the change was a hand-over and the named person
+ * its new owner (round-15 walkthrough of seed 000, D4): they are left out
+ * of contact-changed and get account-handed-over instead, its
+ * {{handed_over}} owner_text and then what being the contact means
+ * (round-23 walkthrough of seed 000, D2: their copy of contact-changed
+ * led with the contact and said the account was theirs after its
+ * footer); an empty owner_text leaves them out only (told by the change's
+ * first call: one mail for both kinds).
  * Nothing for named_kinds 0. Inside the transaction that names them. */
 int contacts_mail_named(struct sql_store *sql, unsigned long long account_id,
                         const char *account_name, unsigned named_kinds, const char *uid,

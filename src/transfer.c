@@ -1224,18 +1224,20 @@ static int handover_sentence(struct buf *b, const json_t *data, const char *acco
     return 1;
 }
 
-/* What the copy of the hand-over's contact-changed mail to the customer
- * admin it names says instead of "ask an administrator" (round-15
- * walkthrough of seed 000, D4: they are its administrator, often the only
- * one): what happened and that they may name another contact themselves;
- * self: they made the change (round-19 walkthrough of seed 000, D1). The
- * partner's people who are still its administrators are named, with the
- * organization they act for, and that the owner can change that (data's
- * "still_admins"; D4: the new owner read as if the partner had become a
- * service provider while a colleague stayed admin). Empty for a plan
- * recorded before (no "how"). */
+/* What account-handed-over tells the customer's admin the hand-over
+ * leaves the account to (round-15 walkthrough of seed 000, D4: they are
+ * its administrator, often the only one): what happened; self: they made
+ * the change (round-19 walkthrough of seed 000, D1). The mail's own text
+ * says that its administrator names the contacts, so no line here says
+ * it again (round-23 walkthrough of seed 000, D2: it was the last line of
+ * the new owner's copy of contact-changed, which the hand-over no longer
+ * sends them; contacts_mail_named_to). The partner's people who are
+ * still its administrators are named, with the organization they act
+ * for, and that the owner can change that (data's "still_admins"; D4: the
+ * new owner read as if the partner had become a service provider while a
+ * colleague stayed admin). Empty for a plan recorded before (no "how"). */
 static void owner_text(struct buf *b, const json_t *data, const char *account_name, const char *by,
-                       int contact_line, int self, const char *notifications)
+                       int self, const char *notifications)
 {
     if (!handover_sentence(b, data, account_name, by, "you", self))
         return;
@@ -1244,8 +1246,6 @@ static void owner_text(struct buf *b, const json_t *data, const char *account_na
     /* Where its notifications go (round-22 walkthrough of seed 000, D2). */
     if (notifications && *notifications)
         buf_printf(b, " %s", notifications);
-    if (contact_line)
-        buf_adds(b, " As its administrator you can name another contact yourself.");
 }
 
 /* The partner's people a hand-over by a role change changed or left
@@ -1350,7 +1350,7 @@ static int mail_handed_over(struct sql_store *sql, unsigned long long account_id
                             const char *notifications)
 {
     struct buf text = BUF_INIT, own = BUF_INIT;
-    owner_text(&text, data, account_name, by, 0, 0, notifications);
+    owner_text(&text, data, account_name, by, 0, notifications);
     buf_printf(&own,
                "Your change handed %s over to its customer's administrators, you among "
                "them: it is now active.",
@@ -1420,8 +1420,8 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
     /* Where its notifications go: the hand-over by role change leaves the
      * recipients as they are (the partner's addresses, often), and the
      * new owner's text says so (round-22 walkthrough of seed 000, D2):
-     * read when a mail carries it (contact-changed, or account-handed-over
-     * when no contact changed), the list going on to contact-changed. */
+     * read when a mail carries it (account-handed-over, whether a
+     * contact changed or not), the list going on to contact-changed. */
     char **recipients = NULL;
     size_t nrecipients = 0;
     struct buf notifications = BUF_INIT;
@@ -1453,8 +1453,13 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
             struct buf owner = BUF_INIT;
             /* The customer's admin who made the change reads that it is
              * theirs now, not only "You made this change." (round-19
-             * walkthrough of seed 000, D1). */
-            owner_text(&owner, data, name, by ? by : actor, 1, strcasecmp(contact, actor) == 0,
+             * walkthrough of seed 000, D1). The new owner's mail is
+             * account-handed-over with this text, sent by the first call
+             * below; a second one (another old contact for the other
+             * kind) gets "" and leaves them out: one mail to them
+             * (round-23 walkthrough of seed 000, D2). */
+            int told = 0;
+            owner_text(&owner, data, name, by ? by : actor, strcasecmp(contact, actor) == 0,
                        buf_str(&notifications));
             const char *olds[2] = {oldp, oldt};
             unsigned kinds[2] = {CONTACT_PRIMARY, CONTACT_TECHNICAL};
@@ -1476,9 +1481,13 @@ int transfer_finish_self_demotion(struct sql_store *sql, unsigned long long acco
                              : actor,
                     json_string_value(json_object_get(data, "by_mail")),
                     !json_is_false(json_object_get(data, "by_admin")), &names,
-                    owner.len ? buf_str(&owner) : NULL, old_name,
+                    !owner.len ? NULL
+                    : told     ? ""
+                               : buf_str(&owner),
+                    old_name,
                     was_changed ? json_string_value(json_object_get(data, "changed_mail")) : NULL,
                     recipients, nrecipients);
+                told = 1;
             }
             /* A staged reseller whose storefront went live while it was
              * prepared: its new contact gets the storefront-welcome

@@ -904,19 +904,31 @@ def test_the_hand_over_mail_does_not_send_readers_to_the_provider(api, sql, mail
                               json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
     rows = rows_since(sql, before, account_id=acc.id)
-    hers = one_mail(mailbox, only(rows, "contact-changed", carol.mail))
-    assert (f"{t.admin.name} of {t.account.name} changed the primary and technical contact of"
-            f" {acc.name} from nobody to Carol Kunde.") in hers.body, hers.body
+    # Round-23 walkthrough of seed 000, D2: Carol's one mail of it is
+    # account-handed-over, not a copy of contact-changed.
+    assert not [r for r in rows if r["template"] == "contact-changed"
+                and r["recipient"].lower() == carol.mail.lower()], rows
+    hers = one_mail(mailbox, only(rows, "account-handed-over", carol.mail))
+    assert hers.subject == f"{acc.name} was handed over to you", hers.subject
     # Round-15 walkthrough of seed 000, D4: Carol is its administrator (its
-    # only one): her copy says what happened and what she can do, not
+    # only one): her mail says what happened and what she can do, not
     # "ask an administrator".
     # Round-22 walkthrough of seed 000, D2: and where its notifications go.
-    assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is"
-            f" a service provider. Its notifications go to {t.admin.mail}: an administrator, or its"
-            " service providers, can change its notification recipients. As its administrator you"
-            " can name another contact yourself.\n") in hers.body, hers.body
+    # Round-23, D2: that first, then what being the contact means.
+    assert hers.body.startswith(
+        "Hello Carol Kunde,\n\n"
+        f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is"
+        f" a service provider. Its notifications go to {t.admin.mail}: an administrator, or its"
+        " service providers, can change its notification recipients.\n\n"
+        "You are now its primary and technical contact: you get its account and billing mail, may"
+        " request password resets for its people, and stay an administrator while you are its"
+        " contact (to change your role or leave, name other administrators its primary and"
+        " technical contacts first).\n\n"
+        "As its administrator you name its primary and technical contacts"), hers.body
     assert "ask" not in hers.body, hers.body
     mine = one_mail(mailbox, only(rows, "contact-changed", t.admin.mail))
+    assert (f"{t.admin.name} of {t.account.name} changed the primary and technical contact of"
+            f" {acc.name} from nobody to Carol Kunde.") in mine.body, mine.body
     assert mine.body.rstrip("\n").endswith(SELF_TEXT), mine.body
     assert "ask" not in mine.body, mine.body
 

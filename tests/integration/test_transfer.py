@@ -538,14 +538,14 @@ def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_ad
     assert S.expect(r, 200)["roles"] == ["service-provider"]
     # The customer is told they are both contacts now, as a contact PUT or
     # an accept tells them (round-12 walkthrough of seed 000, O3: the
-    # hand-over named them without a word), greeted by name.
-    told = [m for m in S.outbox_mails(sql, recipient=cust.mail, after_id=before)
-            if m["template"] == "contact-changed"]
-    assert len(told) == 1, S.outbox_mails(sql, account_id=acc.id, after_id=before)
-    assert "primary and technical contact" in told[0]["body"], told[0]["body"]
-    assert t.admin.name in told[0]["body"] and "from nobody to" in told[0]["body"], told[0]["body"]
-    assert told[0]["body"].startswith("Hello ") and not told[0]["body"].startswith("Hello,"), \
-        told[0]["body"]
+    # hand-over named them without a word), greeted by name; since round
+    # 23 (D2) in account-handed-over, the hand-over first.
+    told = _owner_mail(sql, acc.id, before, cust.mail)
+    assert "You are now its primary and technical contact" in told["body"], told["body"]
+    assert t.admin.name in told["body"], told["body"]
+    assert told["body"].startswith("Hello ") and not told["body"].startswith("Hello,"), told["body"]
+    # Nobody else was a contact or a recipient: no contact-changed at all.
+    assert _mails(sql, acc.id, before, template="contact-changed") == []
 
     # LDAP: the customer is the admin, the provider a service provider.
     assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(cust.dn)}
@@ -948,8 +948,11 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["new_value"]["owner"] == cust.uid, done
     rows = S.outbox_mails(sql, account_id=acc.id, after_id=before)
-    assert [r["recipient"].lower() for r in rows if r["template"] == "contact-changed"] == [
+    # Told once, by account-handed-over (round-23 walkthrough of seed 000, D2).
+    assert [r["recipient"].lower() for r in rows if r["template"] == "contact-changed"] == [], rows
+    assert [r["recipient"].lower() for r in rows if r["template"] == "account-handed-over"] == [
         cust.mail.lower()], rows
+    assert "You are now its primary and technical contact" in _owner_mail(sql, acc.id, before, cust.mail)["body"]
     assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [
         pending.lower()], rows
     # The partner's admin: not a member, no back office.
@@ -1660,8 +1663,8 @@ def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tena
     the seed's "change your role" right after "Invite" stays 409
     last-admin, and its detail names the pending admin invitation. The
     accept mails its sender invitation-accepted (staged accounts only);
-    the hand-over's contact-changed copy to the new owner says what
-    happened and that they may name another contact themselves."""
+    the hand-over's mail to the new owner (account-handed-over since
+    round 23, D2) says what happened and that they name the contacts."""
     t = make_tenant("r15c")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     inv_id, email, token = _r15_invite(api, sql, invitation_mail, t.admin, acc.id, "r15c-")
@@ -1686,12 +1689,11 @@ def test_r15_the_seeds_order_with_a_single_admin(api, sql, ldap_admin, make_tena
     before = S.outbox_max_id(sql)
     S.expect(api(t.admin).put(me, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
-    mails = [r for r in S.outbox_mails(sql, recipient=email, after_id=before) if r["template"] == "contact-changed"]
-    assert len(mails) == 1, S.outbox_mails(sql, account_id=acc.id, after_id=before)
-    body = mails[0]["body"].replace("\r\n", "\n")
+    body = _owner_mail(sql, acc.id, before, email)["body"]
     assert "ask an administrator" not in body, body
     assert "over to you: it is now active and" in body and "is a service provider." in body, body
-    assert "As its administrator you can name another contact yourself." in body, body
+    assert "As its administrator you name its primary and technical contacts" in body, body
+    assert "name another contact yourself" not in body, body
 
     # Other accepts mail nobody: an admin invitation of the active account.
     before = S.outbox_max_id(sql)
@@ -1751,8 +1753,8 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": hank.uid}
     assert done[0]["uid"] == hank.uid
     told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
-    assert {S.norm_addr(r["recipient"]) for r in told} == {S.norm_addr(hank.mail), S.norm_addr(t.admin.mail)}, told
-    own = [r for r in told if S.norm_addr(r["recipient"]) == S.norm_addr(hank.mail)][0]
+    assert {S.norm_addr(r["recipient"]) for r in told} == {S.norm_addr(t.admin.mail)}, told
+    own = _owner_mail(sql, acc.id, before, hank.mail)
     # Round-19 walkthrough of seed 000, D1: the new owner who made it reads
     # that it is now active and theirs, not only "You made this change.".
     assert (f"You made {sue.name} a service provider of {acc.name}, which handed it over to you: "
@@ -1848,9 +1850,7 @@ def test_r16_the_partners_last_admin_leaving_hands_over(api, sql, ldap_admin, ma
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change",
                                                       "owner": lena.uid}, done
     assert done[0]["uid"] == t.admin.uid
-    told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
-            if r["template"] == "contact-changed" and S.norm_addr(r["recipient"]) == S.norm_addr(lena.mail)]
-    assert len(told) == 1, told
+    told = [_owner_mail(sql, acc.id, before, lena.mail)]
     # Read from the SMTP sink: the mailer empties a sent row's body, and
     # may have sent it before the outbox is read.
     got = mailbox.wait_for(outbox_id=told[0]["id"])
@@ -1888,8 +1888,9 @@ def test_r16_a_partner_contact_hands_over_and_the_contacts_move(api, sql, ldap_a
     """Round-16 walkthrough of seed 000, D2: the partner's admin who named
     himself both contacts while staging hands over by changing his own role
     (no 409 contact-admin): the contacts move to the one customer admin,
-    who is mailed contact-changed saying it was handed over to her, and he
-    (the old contact) reads that he made the change."""
+    who is mailed account-handed-over saying it was handed over to her
+    (round 23, D2: no copy of contact-changed), and he (the old contact)
+    reads contact-changed saying that he made the change."""
     t = make_tenant("r16c")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     for kind in ("primary", "technical"):
@@ -1907,13 +1908,14 @@ def test_r16_a_partner_contact_hands_over_and_the_contacts_move(api, sql, ldap_a
     rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
             if r["template"] == "contact-changed"]
     by = {S.norm_addr(r["recipient"]): r for r in rows}
-    assert set(by) == {S.norm_addr(cora.mail), S.norm_addr(t.admin.mail)}, rows
-    own = by[S.norm_addr(cora.mail)]["body"]
+    assert set(by) == {S.norm_addr(t.admin.mail)}, rows
+    own = _owner_mail(sql, acc.id, before, cora.mail)["body"]
     assert "handed" in own and "over to you: it is now active" in own, own
     assert "primary and technical contact" in own and "from nobody" not in own, own
     assert "You made this change." in by[S.norm_addr(t.admin.mail)]["body"]
-    assert not [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
-                if r["template"] == "account-handed-over"]
+    assert f"from {t.admin.name} to " in by[S.norm_addr(t.admin.mail)]["body"]
+    assert [S.norm_addr(r["recipient"]) for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "account-handed-over"] == [S.norm_addr(cora.mail)]
 
 
 def test_r20_a_hand_over_that_moves_one_kind_to_who_holds_the_other_says_both(
@@ -1921,7 +1923,8 @@ def test_r20_a_hand_over_that_moves_one_kind_to_who_holds_the_other_says_both(
     """Round-20 walkthrough of seed 004, D3, for a contact named without a
     PUT: the partner's admin is primary contact of the staged account, the
     customer's admin technical; the hand-over by role change moves primary
-    to her. Her contact-changed note says she is both contacts now and
+    to her. Her note (in account-handed-over since round 23, D2) says she
+    is both contacts now and
     that leaving needs other administrators as both (not "another
     administrator primary contact" only). A member of the account may not
     hand over (403), another tenant 404; nothing moves."""
@@ -1940,11 +1943,11 @@ def test_r20_a_hand_over_that_moves_one_kind_to_who_holds_the_other_says_both(
     S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
     assert _contacts(sql, acc.id) == {"primary": cora.uid, "technical": cora.uid}
-    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
-            if r["template"] == "contact-changed" and S.norm_addr(r["recipient"]) == S.norm_addr(cora.mail)]
-    assert len(rows) == 1, rows
-    body = rows[0]["body"]
-    assert "changed the primary contact of" in body, body
+    body = _owner_mail(sql, acc.id, before, cora.mail)["body"]
+    # The contact-changed of the primary contact goes to its old contact.
+    rows = _mails(sql, acc.id, before, template="contact-changed")
+    assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(t.admin.mail)], rows
+    assert "changed the primary contact of" in rows[0]["body"], rows[0]["body"]
     assert ("You are now its primary contact, and you are its technical contact too: you get its"
             " account and billing mail, may request password resets for its people, and stay an"
             " administrator while you are its contact (to change your role or leave, name other"
@@ -2108,9 +2111,7 @@ def test_r17_a_parentless_staged_account_is_handed_over_by_the_seeds_role_change
     assert trail[-1]["old_value"] == {"status": "staged"}
     assert trail[-1]["new_value"] == {"status": "active", "via": "role-change", "owner": uid}
     # Mails as for a partner: the new owner is told it was handed over.
-    rows = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
-    mine = [r for r in rows if S.norm_addr(r["recipient"]) == S.norm_addr(email)]
-    assert len(mine) == 1, rows
+    mine = [_owner_mail(sql, acc.id, before, email)]
     assert "over to you: it is now active and" in mine[0]["body"] and "is a service provider." in mine[0]["body"], \
         mine[0]["body"]
     # Through the API: active, Eli both contacts, olivia among the providers.
@@ -2144,10 +2145,10 @@ def test_r17_the_customer_removing_operator_staff_hands_a_parentless_account_ove
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["uid"] == eli.uid, done
     assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": eli.uid}
-    rows = [r for r in S.outbox_mails(sql, recipient=eli.mail, after_id=before) if r["template"] == "contact-changed"]
-    # Eli made the change: their copy says so, and that it is theirs now
+    rows = [_owner_mail(sql, acc.id, before, eli.mail)]
+    # Eli made the change: their mail says so, and that it is theirs now
     # (round-19 walkthrough of seed 000, D1).
-    assert len(rows) == 1 and "You removed " in rows[0]["body"], rows
+    assert "You removed " in rows[0]["body"], rows
     assert f"from {acc.name}, which handed it over to you: it is now active and yours." in rows[0]["body"], rows
     # Operator staff removed are told, and that they keep their access as
     # operators (round-19 walkthrough of seed 000, D1).
@@ -2544,6 +2545,28 @@ def _mails(sql, account_id, after, template=None, to=None):
             and (to is None or S.norm_addr(r["recipient"]) == S.norm_addr(to))]
 
 
+def _owner_mail(sql, account_id, after, to):
+    """Round-23 walkthrough of seed 000, D2: the customer's admin a
+    hand-over by role change names contact gets one mail of it,
+    account-handed-over ("<account> was handed over to you"), no copy of
+    contact-changed: after the greeting, the hand-over paragraph first
+    (what happened, who is still admin, where the notifications go), then
+    what being the contact means, then the template's own text. The row,
+    its body's line ends LF."""
+    rows = [r for r in _mails(sql, account_id, after, to=to) if r["template"] in HANDOVER_MAILS]
+    assert [r["template"] for r in rows] == ["account-handed-over"], _mails(sql, account_id, after)
+    row = dict(rows[0], body=rows[0]["body"].replace("\r\n", "\n"))
+    assert row["subject"] == f"{sql.account(account_id)['name']} was handed over to you", row
+    paragraphs = row["body"].split("\n\n")
+    assert paragraphs[0].startswith("Hello "), row["body"]
+    assert "over to you" in paragraphs[1], row["body"]
+    assert paragraphs[2].startswith("You are now its "), row["body"]
+    assert paragraphs[3].startswith("As its administrator you name its primary and technical contacts"), \
+        row["body"]
+    assert "changed the primary" not in row["body"] and "If you did not expect" not in row["body"], row["body"]
+    return row
+
+
 def test_r19_the_customer_demoting_the_partner_tells_him_and_her(api, sql, ldap_admin, mailbox, make_tenant,
                                                                  make_account, make_person, set_roles,
                                                                  invitation_mail):
@@ -2552,8 +2575,8 @@ def test_r19_the_customer_demoting_the_partner_tells_him_and_her(api, sql, ldap_
     over; he is mailed handed-over-to-customer ("Xena Xi made you a service
     provider of …, which handed it over to its customer: it is now active.
     You keep access as a service provider."), and her own copy of
-    contact-changed says it is now active and hers (not only "You made
-    this change."). His later self-demotion PUT says what happened: 200
+    mail (account-handed-over since round 23, D2) says it is now active
+    and hers (not only "You made this change."). His later self-demotion PUT says what happened: 200
     with a note when it names the roles he holds, 403 naming the hand-over
     for a real change. A member may not demote him (403), another tenant
     sees nothing (404)."""
@@ -2584,8 +2607,7 @@ def test_r19_the_customer_demoting_the_partner_tells_him_and_her(api, sql, ldap_
     got = mailbox.wait_for(outbox_id=his[0]["id"])
     assert got and got[-1].sent_to(t.admin.mail), got
     assert got[-1].subject == f"{acc.name} was handed over to its customer", got[-1].subject
-    hers = _mails(sql, acc.id, before, template="contact-changed", to=xena.mail)
-    assert len(hers) == 1, _mails(sql, acc.id, before)
+    hers = [_owner_mail(sql, acc.id, before, xena.mail)]
     assert (f"You made {t.admin.name} a service provider of {acc.name}, which handed it over to you: "
             "it is now active and yours.") in hers[0]["body"], hers[0]["body"]
     assert "You made this change." not in hers[0]["body"], hers[0]["body"]
@@ -2615,7 +2637,7 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     You no longer have access to it." and that his address no longer gets
     its notifications), which stands for member-removed and
     provider-access-changed; the pending transfer's invitee is told it was
-    withdrawn; her copy of contact-changed says it is hers. A member may
+    withdrawn; her account-handed-over says it is hers. A member may
     not remove him (403), another tenant 404."""
     t = make_tenant("r19b")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
@@ -2642,7 +2664,7 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     assert "You no longer have access to it." in body, body
     assert f"{t.admin.mail} no longer gets its notifications." in body, body
     assert [r["template"] for r in _mails(sql, acc.id, before, to=theo)] == ["invitation-withdrawn"]
-    hers = _mails(sql, acc.id, before, template="contact-changed", to=tara.mail)
+    hers = [_owner_mail(sql, acc.id, before, tara.mail)]
     assert len(hers) == 1 and (f"You removed {t.admin.name} from {acc.name}, which handed it over to you: "
                                "it is now active and yours.") in hers[0]["body"], hers
     # The recipients lost his address, audited, as any removal does.
@@ -2810,8 +2832,7 @@ def test_r19_a_colleague_left_admin_is_named_and_told(api, sql, ldap_admin, make
     assert sql.account(acc.id)["status"] == "active"
     assert S.roles_in_ldap(ldap_admin, acc.id, pat) == {"admin"}
     assert S.roles_in_ldap(ldap_admin, acc.id, bob) == {"service-provider"}
-    hers = _mails(sql, acc.id, before, template="contact-changed", to=emma.mail)
-    assert len(hers) == 1, _mails(sql, acc.id, before)
+    hers = [_owner_mail(sql, acc.id, before, emma.mail)]
     assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is a "
             f"service provider. {pat.name} of {t.account.name} is still an administrator of it") in hers[0]["body"], \
         hers[0]["body"]
@@ -2927,8 +2948,7 @@ def test_r20_a_customer_admins_own_demotion_is_no_hand_over(api, sql, ldap_admin
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["uid"] == t.admin.uid, done
     assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": max_.uid}, done
-    owner = _mails(sql, acc.id, before, template="contact-changed", to=max_.mail)
-    assert len(owner) == 1, _mails(sql, acc.id, before)
+    owner = [_owner_mail(sql, acc.id, before, max_.mail)]
     assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is a "
             "service provider.") in owner[0]["body"], owner[0]["body"]
     assert _mails(sql, acc.id, before, to=mia.mail) == []
@@ -2977,7 +2997,7 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
             "it is now active.") in his[0]["body"], his[0]["body"]
     got = mailbox.wait_for(outbox_id=his[0]["id"])
     assert got and got[-1].sent_to(t.admin.mail), got
-    owner = _mails(sql, acc.id, before, template="contact-changed", to=oscar.mail)
+    owner = [_owner_mail(sql, acc.id, before, oscar.mail)]
     assert len(owner) == 1 and (f"You made {t.admin.name} a service provider of {acc.name}, which handed it "
                                 "over to you: it is now active and yours.") in owner[0]["body"], owner
     assert [r["template"] for r in _mails(sql, acc.id, before, to=pending)] == ["invitation-withdrawn"]
@@ -3035,8 +3055,7 @@ def test_r20_a_customer_admins_own_change_hands_over_only_where_no_partner_is_ad
     assert S.expect(r, 200)["roles"] == ["member"]
     assert sql.account(acc.id)["status"] == "active"
     assert _contacts(sql, acc.id) == {"primary": noah.uid, "technical": noah.uid}
-    owner = _mails(sql, acc.id, before, template="contact-changed", to=noah.mail)
-    assert len(owner) == 1, _mails(sql, acc.id, before)
+    owner = [_owner_mail(sql, acc.id, before, noah.mail)]
     assert (f"Nina Nu changed their own roles in {acc.name}, which handed it over to you: it is now "
             "active.") in owner[0]["body"], owner[0]["body"]
     assert "is a service provider" not in owner[0]["body"], owner[0]["body"]
@@ -3285,9 +3304,10 @@ def test_r22_the_role_change_hand_over_says_where_notifications_go(
         api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
     """Round-22 walkthrough of seed 000, D2: the partner set the recipients
     to his address and a shared mailbox while staging; his self-demotion
-    hands the account over to Cora and leaves them. Her contact-changed
-    copy now says where the notifications go and who may change them; the
-    other readers' copies do not. With several customer admins the
+    hands the account over to Cora and leaves them. Her mail
+    (account-handed-over since round 23, D2) now says where the
+    notifications go and who may change them; the other readers' copies
+    of contact-changed do not. With several customer admins the
     account-handed-over text says it too. A member may not make the change
     (403), another tenant 404."""
     t = make_tenant("r22r")
@@ -3309,14 +3329,13 @@ def test_r22_the_role_change_hand_over_says_where_notifications_go(
         == {t.admin.mail, shared}
     said = (f"Its notifications go to {t.admin.mail}, {shared}: an administrator, or its service providers, "
             "can change its notification recipients.")
-    hers = _mails(sql, acc.id, before, template="contact-changed", to=cora.mail)
-    assert len(hers) == 1, _mails(sql, acc.id, before)
+    hers = [_owner_mail(sql, acc.id, before, cora.mail)]
     assert (f"{t.admin.name} handed {acc.name} over to you: it is now active and {t.admin.name} is a service "
-            f"provider. {said} As its administrator you can name another contact yourself.") in hers[0]["body"], \
+            f"provider. {said}\n\nYou are now its primary and technical contact") in hers[0]["body"], \
         hers[0]["body"]
-    others = [r for r in _mails(sql, acc.id, before, template="contact-changed") if r is not hers[0]
-              and S.norm_addr(r["recipient"]) != S.norm_addr(cora.mail)]
-    assert others, _mails(sql, acc.id, before)
+    others = _mails(sql, acc.id, before, template="contact-changed")
+    assert {S.norm_addr(r["recipient"]) for r in others} == {S.norm_addr(t.admin.mail), S.norm_addr(shared)}, \
+        _mails(sql, acc.id, before)
     for r in others:
         assert "Its notifications go to" not in r["body"], r
     # Several customer admins: account-handed-over says it, to each.
@@ -3443,3 +3462,94 @@ def test_r23_the_revoked_provider_is_told_which_project_roles_ended(
             f"Your roles in its projects ended with it: \"{project}\" (owner).") in rows[0]["body"], rows[0]["body"]
     members = S.expect(api(cora).get(f"/api/v1/projects/{pid}"), 200)["members"]
     assert t.admin.uid not in [m["uid"] for m in members], members
+
+
+def test_r23_the_role_change_hand_over_reaches_the_new_owner_as_handed_over_to_her(
+        api, sql, ldap_admin, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-23 walkthrough of seed 000, D2: the seed's literal path (the
+    partner's recipients his address and a shared one, the customer's
+    admin invited and accepted, the partner's own role changed by form).
+    The new owner's only mail was contact-changed, titled "the primary and
+    technical contact changed", with "handed … over to you" after its
+    footer. Now she gets one mail, account-handed-over ("… was handed over
+    to you"): the hand-over first, then what being the contact means; the
+    contact-changed copies of the partner and the shared address are as
+    before, and she gets none. A member (403) and another tenant (404) may
+    not make the change, which mails nothing. When the two kinds had
+    different old contacts (the technical one an LDAP administrator took
+    out of the admin group), she is still told once."""
+    t = make_tenant("r23h")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    shared = S.unique_mail("r23h-labels-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [t.admin.mail, shared]}), 200)
+    cora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Capek", "r23h-cora-")
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    fields = [("_method", "PUT"), ("roles", "service-provider"),
+              ("_version", str(sql.account(acc.id)["version"])), ("return_to", FRONT19 + "/users/{id}")]
+    member = make_person(prefix="r23hm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    before = S.outbox_max_id(sql)
+    assert api(member).form("POST", path, fields).status_code == 403
+    assert api(make_tenant("r23h-o").admin).form("POST", path, fields).status_code == 404
+    assert sql.account(acc.id)["status"] == "staged" and _mails(sql, acc.id, before) == []
+    fields = [f if f[0] != "_version" else ("_version", str(sql.account(acc.id)["version"])) for f in fields]
+    r = api(t.admin).form("POST", path, fields)
+    assert r.status_code == 303, S.describe(r)
+    assert sql.account(acc.id)["status"] == "active"
+    assert _contacts(sql, acc.id) == {"primary": cora.uid, "technical": cora.uid}
+    # Hers: every mail of the change to her is this one.
+    assert [r["template"] for r in _mails(sql, acc.id, before, to=cora.mail)] == ["account-handed-over"]
+    hers = _owner_mail(sql, acc.id, before, cora.mail)
+    assert hers["subject"] == f"{acc.name} was handed over to you", hers
+    assert hers["body"].startswith(
+        f"Hello Cora Capek,\n\n{t.admin.name} handed {acc.name} over to you: it is now active and "
+        f"{t.admin.name} is a service provider. Its notifications go to {t.admin.mail}, {shared}: an "
+        "administrator, or its service providers, can change its notification recipients.\n\n"
+        "You are now its primary and technical contact: you get its account and billing mail, may request "
+        "password resets for its people, and stay an administrator while you are its contact (to change "
+        "your role or leave, name other administrators its primary and technical contacts first).\n\n"
+        "As its administrator you name its primary and technical contacts and its notification "
+        "recipients"), hers["body"]
+    assert hers["body"].rstrip("\n").endswith(f"You get this mail as an administrator of {acc.name}."), \
+        hers["body"]
+    assert "name another contact yourself" not in hers["body"], hers["body"]
+    # The other readers' contact-changed, as before.
+    others = {S.norm_addr(r["recipient"]): r for r in _mails(sql, acc.id, before, template="contact-changed")}
+    assert set(others) == {S.norm_addr(t.admin.mail), S.norm_addr(shared)}, others
+    for r in others.values():
+        assert r["subject"] == f"{acc.name}: the primary and technical contact changed", r
+        assert (f"changed the primary and technical contact of {acc.name} from nobody to Cora Capek."
+                in r["body"]), r["body"]
+        assert "over to you" not in r["body"] and "You are now its" not in r["body"], r["body"]
+        assert "Its notifications go to" not in r["body"], r["body"]
+    assert "You made this change." in others[S.norm_addr(t.admin.mail)]["body"]
+    assert "If you did not expect this change, ask an administrator of" in others[S.norm_addr(shared)]["body"]
+    assert [r["template"] for r in _mails(sql, acc.id, before, template="account-handed-over")] == \
+        ["account-handed-over"]
+
+    # Two old contacts: the partner primary, his colleague technical until
+    # an LDAP administrator took her admin role; she is told once.
+    t2 = make_tenant("r23k")
+    sue = make_person(prefix="r23ks")
+    set_roles("olivia", t2.account.id, sue, ["member"])
+    acc2 = make_account(t2.admin, "customer", t2.account.id, staged=True)
+    set_roles(t2.admin, acc2.id, sue, ["admin"])
+    S.expect(api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/contacts/primary", json={"uid": t2.admin.uid}), 200)
+    S.expect(api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/contacts/technical", json={"uid": sue.uid}), 200)
+    kim = _r19_customer(api, sql, invitation_mail, t2.admin, acc2.id, "Kim", "Kappa", "r23k-kim-")
+    assert ldap_admin.modify(S.role_dn(acc2.id, "admin"), {"member": [(ldap3.MODIFY_DELETE, [sue.dn])]}), \
+        ldap_admin.result
+    before = S.outbox_max_id(sql)
+    r = S.poll(lambda: api(t2.admin).put(f"{ACCOUNTS}/{acc2.id}/members/{t2.admin.uid}",
+                                         json={"roles": ["service-provider"]}),
+               lambda r: r.status_code == 200, 5)
+    S.expect(r, 200)
+    assert sql.account(acc2.id)["status"] == "active"
+    assert _contacts(sql, acc2.id) == {"primary": kim.uid, "technical": kim.uid}
+    assert [r["template"] for r in _mails(sql, acc2.id, before, to=kim.mail)] == ["account-handed-over"]
+    body = _owner_mail(sql, acc2.id, before, kim.mail)["body"]
+    assert "You are now its primary contact, and you are its technical contact too" in body, body
+    changed = _mails(sql, acc2.id, before, template="contact-changed")
+    assert [(S.norm_addr(r["recipient"]), r["subject"]) for r in changed] == [
+        (S.norm_addr(t2.admin.mail), f"{acc2.name}: the primary contact changed")], changed
