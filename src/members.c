@@ -488,17 +488,12 @@ struct parent_removal {
     unsigned caller_before; /* the caller's roles in the account before (takes_over) */
     unsigned contacts;      /* CONTACT_* kinds the person holds, which move to the caller */
     char *parent_name;      /* malloc'ed, for the refusal and the mails: parent_name_read */
-    /* malloc'ed: the account's other admins by name ("Gerda Gast, Clara
-     * Berger"), as check_role_change read them, for the last-owner 409
-     * when there is no take-over (round-22 walkthrough of seed 001, D1) */
-    char *admin_names;
     json_t *projects_taken; /* the take-over's projects: [{id, name}] (a new reference) */
 };
 
 static void parent_removal_free(struct parent_removal *pr)
 {
     free(pr->parent_name);
-    free(pr->admin_names);
     json_decref(pr->projects_taken);
     memset(pr, 0, sizeof(*pr));
 }
@@ -655,21 +650,9 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         struct person *people = NULL;
         st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
         if (st == ST_OK) {
-            /* The others by name, for the parent's admin told whom to ask
-             * (round-22 walkthrough of seed 001, D1). */
-            struct buf names = BUF_INIT;
-            for (size_t i = 0; i < admins; i++) {
-                if (pr->active && !ldap_dn_equal(people[i].dn, person->dn))
-                    buf_printf(&names, "%s%s", names.len ? ", " : "",
-                               people[i].name && *people[i].name ? people[i].name : people[i].uid);
+            for (size_t i = 0; i < admins; i++)
                 person_free(&people[i]);
-            }
             free(people);
-            if (names.len) {
-                free(pr->admin_names);
-                pr->admin_names = buf_detach(&names);
-            }
-            buf_free(&names);
         }
     }
     if (st == ST_OK && *before)
@@ -1017,19 +1000,56 @@ static int take_projects(struct request *req, struct saga_plan *plan, const json
     return st;
 }
 
-/* The 409 last-owner to the parent's admin who removes the parent's
- * former person from an account that keeps another admin (round-22
- * walkthrough of seed 001, D1: the detail offered three ways out, each
- * 403 for them): the account's administrators, named, make someone else
- * the owner first. */
-static int last_owner_for_parent_admin(struct request *req, const struct account_ref *a,
-                                       const json_t *found, const unsigned long long *sole,
-                                       size_t nsole, struct parent_removal *pr)
+/* The account's admins other than dn by name ("Gerda Gast, Clara
+ * Berger"; *names malloc'ed, NULL when none), for the parent's admin
+ * told whom to ask (round-22 walkthrough of seed 001, D1). */
+static int other_admin_names(struct request *req, const struct account_ref *a, const char *dn,
+                             char **names)
 {
-    char *name = NULL;
-    int st = account_name_get(req->session->sql, a->id, &name);
+    *names = NULL;
+    struct role_group *groups;
+    size_t ngroups;
+    int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
     if (st != ST_OK)
         return st;
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, a->id);
+    struct person *people = NULL;
+    size_t admins = 0;
+    st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; st == ST_OK && i < admins; i++) {
+        if (!ldap_dn_equal(people[i].dn, dn))
+            buf_printf(&b, "%s%s", b.len ? ", " : "",
+                       people[i].name && *people[i].name ? people[i].name : people[i].uid);
+        person_free(&people[i]);
+    }
+    free(people);
+    if (st == ST_OK && b.len)
+        *names = buf_detach(&b);
+    buf_free(&b);
+    member_index_free(&ix);
+    role_groups_free(groups, ngroups);
+    return st;
+}
+
+/* The 409 last-owner to the parent's admin who removes the parent's
+ * former person (dn) from an account that keeps another admin, or where
+ * they hold no admin role (round-22 walkthrough of seed 001, D1: the
+ * detail offered three ways out, each 403 for them): the account's
+ * administrators, named, make someone else the owner first. */
+static int last_owner_for_parent_admin(struct request *req, const struct account_ref *a,
+                                       const json_t *found, const unsigned long long *sole,
+                                       size_t nsole, const char *dn)
+{
+    char *name = NULL, *admins = NULL;
+    int st = account_name_get(req->session->sql, a->id, &name);
+    if (st == ST_OK)
+        st = other_admin_names(req, a, dn, &admins);
+    if (st != ST_OK) {
+        free(name);
+        return st;
+    }
     struct buf b = BUF_INIT;
     buf_adds(&b, "that person is the only owner of ");
     for (size_t i = 0; i < nsole; i++) {
@@ -1041,11 +1061,12 @@ static int last_owner_for_parent_admin(struct request *req, const struct account
                ": a project always keeps an owner, and removing them from the account takes "
                "their project roles too; ask an administrator of %s%s%s%s to make someone else "
                "%s owner (or to delete %s), then remove them",
-               name && *name ? name : "the account", pr->admin_names ? " (" : "",
-               pr->admin_names ? pr->admin_names : "", pr->admin_names ? ")" : "",
-               nsole == 1 ? "its" : "their", nsole == 1 ? "the project" : "the projects");
+               name && *name ? name : "the account", admins ? " (" : "", admins ? admins : "",
+               admins ? ")" : "", nsole == 1 ? "its" : "their",
+               nsole == 1 ? "the project" : "the projects");
     st = problem_set(&req->problem, 409, "last-owner", buf_str(&b));
     buf_free(&b);
+    free(admins);
     free(name);
     return st;
 }
@@ -1547,7 +1568,7 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
         if (st == ST_OK && nsole && pr.takes_over && req->caller.dn)
             st = take_projects(req, &s.plan, found, sole, nsole, &pr);
         else if (st == ST_OK && nsole && pr.active)
-            st = last_owner_for_parent_admin(req, &a, found, sole, nsole, &pr);
+            st = last_owner_for_parent_admin(req, &a, found, sole, nsole, person.dn);
         else if (st == ST_OK && nsole)
             st = last_owner_of_projects(&req->problem, found, sole, nsole, self);
         if (st == ST_OK)
