@@ -1303,7 +1303,7 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
             struct buf yours = BUF_INIT;
             buf_printf(&yours, "You removed %s from %s (account %llu).", who, parent_name, a->id);
             json_object_set_new(*out, "removed_you", json_string(buf_str(&yours)));
-            json_object_set_new(*out, "caller", json_string(req->caller.mail));
+            json_object_set_new(*out, "except", json_string(req->caller.mail));
             buf_free(&yours);
         }
         buf_free(&removed);
@@ -1373,41 +1373,13 @@ static json_t *parent_removal_notice(struct request *req, const struct account_r
             buf_adds(&took_you, ": you can make one of its own people an administrator, and "
                                 "leave it again.");
         }
-        /* Who removed them, in the second person in the caller's own
-         * copy (round-22 walkthrough of seed 001, D3), and why each reader
-         * gets it: the take-over's reason only in that copy (D4). */
-        char *account = NULL;
-        *st = account_name_get(req->session->sql, a->id, &account);
-        const char *acc = account ? account : "";
-        const char *parent = pr->parent_name ? pr->parent_name : "";
-        struct buf removed = BUF_INIT, removed_you = BUF_INIT, told = BUF_INIT, told_you = BUF_INIT;
-        buf_printf(&removed, "%s removed %s from %s, where they were %s.", by, who, acc,
-                   buf_str(&roles));
-        buf_printf(&removed_you, "You removed %s from %s, where they were %s.", who, acc,
-                   buf_str(&roles));
-        buf_printf(&told,
-                   "You get this mail as a named contact of %s, as one of its administrators "
-                   "while it has no named contact, or as one of its notification recipients.",
-                   acc);
-        buf_printf(&told_you,
-                   "You get this copy as the administrator of %s who removed %s from %s and took "
-                   "their place there.",
-                   parent, who, acc);
         mail_names_add(&people.names, req->caller.mail, req->caller.name);
-        out = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?, s:s?}", "to", to, "names",
-                        mail_names_json(&people.names), "removed_by", by, "person_name", who,
-                        "roles", buf_str(&roles), "parent_name", parent, "taken_over",
-                        pr->takes_over ? buf_str(&took) : NULL, "taken_over_you",
-                        pr->takes_over ? buf_str(&took_you) : NULL);
-        json_object_set_new(out, "removed", json_string(buf_str(&removed)));
-        json_object_set_new(out, "removed_you", json_string(buf_str(&removed_you)));
-        json_object_set_new(out, "told_as", json_string(buf_str(&told)));
-        json_object_set_new(out, "told_as_you", json_string(buf_str(&told_you)));
-        buf_free(&removed);
-        buf_free(&removed_you);
-        buf_free(&told);
-        buf_free(&told_you);
-        free(account);
+        out =
+            json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?, s:s?}", "to", to, "names",
+                      mail_names_json(&people.names), "removed_by", by, "person_name", who, "roles",
+                      buf_str(&roles), "parent_name", pr->parent_name ? pr->parent_name : "",
+                      "taken_over", pr->takes_over ? buf_str(&took) : NULL, "taken_over_you",
+                      pr->takes_over ? buf_str(&took_you) : NULL);
         if (req->caller.mail && *req->caller.mail)
             json_object_set_new(out, "except", json_string(req->caller.mail));
         buf_free(&roles);

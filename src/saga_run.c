@@ -754,8 +754,8 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
     const char *who = json_string_value(json_object_get(told, "person_name"));
     const char *by = json_string_value(json_object_get(told, "removed_by"));
     const char *caller = json_string_value(json_object_get(told, "except"));
-    const char *removed = json_string_value(json_object_get(told, "removed"));
-    const char *told_as = json_string_value(json_object_get(told, "told_as"));
+    const char *roles = json_string_value(json_object_get(told, "roles"));
+    const char *parent = json_string_value(json_object_get(told, "parent_name"));
     struct buf pending = BUF_INIT, yours = BUF_INIT, owned = BUF_INIT, owned_you = BUF_INIT,
                list = BUF_INIT;
     if (n == 1) {
@@ -815,42 +815,45 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
                    buf_str(&names), who, one, nprojects == 1 ? "it" : "them");
         buf_free(&names);
     }
-    /* A plan recorded before round 22 has no "removed" nor "told_as". */
-    struct buf said = BUF_INIT;
-    if (!removed) {
-        buf_printf(&said, "%s removed %s from %s, where they were %s.", by ? by : "",
-                   who ? who : "", name ? name : "",
-                   json_string_value(json_object_get(told, "roles"))
-                       ? json_string_value(json_object_get(told, "roles"))
-                       : "");
-        removed = buf_str(&said);
-    }
+    /* Who removed them, in the second person in the caller's own copy
+     * (round-22 walkthrough of seed 001, D3), and why each reader gets
+     * it: the take-over's reason only in that copy (D4). A plan recorded
+     * by round 22's first take stored these four sentences; they are
+     * built here alike. */
+    struct buf removed = BUF_INIT, removed_you = BUF_INIT, told_as = BUF_INIT, told_you = BUF_INIT;
+    buf_printf(&removed, "%s removed %s from %s, where they were %s.", by ? by : "", who ? who : "",
+               name, roles ? roles : "");
+    buf_printf(&removed_you, "You removed %s from %s, where they were %s.", who ? who : "", name,
+               roles ? roles : "");
+    buf_printf(&told_as,
+               "You get this mail as a named contact of %s, as one of its administrators while "
+               "it has no named contact, or as one of its notification recipients.",
+               name);
+    buf_printf(&told_you,
+               "You get this copy as the administrator of %s who removed %s from %s and took "
+               "their place there.",
+               parent ? parent : "", who ? who : "", name);
     struct template_value vals[] = {
         {"account_name", name},
         {"removed_by", by},
         {"person_name", who},
-        {"roles", json_string_value(json_object_get(told, "roles"))},
-        {"parent_name", json_string_value(json_object_get(told, "parent_name"))},
+        {"roles", roles},
+        {"parent_name", parent},
         {"taken_over", taken ? taken : TEMPLATE_OMIT_LINE},
         {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
-        {"removed", removed ? removed : ""},
+        {"removed", buf_str(&removed)},
         {"projects_taken", nprojects ? buf_str(&owned) : TEMPLATE_OMIT_LINE},
-        {"told_as", told_as ? told_as
-                            : "You get this mail as a named contact of the account, as one of its "
-                              "administrators while it has no named contact, or as one of its "
-                              "notification recipients."},
+        {"told_as", buf_str(&told_as)},
     };
     /* The caller's own copy, only when it tells them something: which
      * invitations and projects are theirs now. */
     const char *also = (n || nprojects) && caller && *caller ? caller : NULL;
-    const char *removed_you = json_string_value(json_object_get(told, "removed_you"));
-    const char *told_you = json_string_value(json_object_get(told, "told_as_you"));
     struct reader_value own[] = {
         {caller, "pending_invitations", n ? buf_str(&yours) : TEMPLATE_OMIT_LINE},
         {caller, "taken_over", taken_you ? taken_you : taken},
         {caller, "projects_taken", nprojects ? buf_str(&owned_you) : TEMPLATE_OMIT_LINE},
-        {caller, "removed", removed_you ? removed_you : removed},
-        {caller, "told_as", told_you ? told_you : told_as},
+        {caller, "removed", buf_str(&removed_you)},
+        {caller, "told_as", buf_str(&told_you)},
     };
     if (st == ST_OK)
         st = queue_told(sql, s, "removed-by-parent", told, 1, caller, also, vals, 10, own,
@@ -860,7 +863,10 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
     buf_free(&owned);
     buf_free(&owned_you);
     buf_free(&list);
-    buf_free(&said);
+    buf_free(&removed);
+    buf_free(&removed_you);
+    buf_free(&told_as);
+    buf_free(&told_you);
     free(name);
     return st;
 }
@@ -886,7 +892,9 @@ static int queue_child_roles(struct sql_store *sql, const struct saga *s, const 
     };
     /* The remover's own copy says "You removed …" (round-22 walkthrough
      * of seed 001, D3). */
-    const char *caller = json_string_value(json_object_get(told, "caller"));
+    const char *caller = json_string_value(json_object_get(told, "except"));
+    if (!caller) /* as round 22's first take recorded it */
+        caller = json_string_value(json_object_get(told, "caller"));
     const char *yours = json_string_value(json_object_get(told, "removed_you"));
     struct reader_value own[] = {{caller, "removed", yours}};
     st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, NULL, vals, 6, own,
