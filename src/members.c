@@ -965,39 +965,29 @@ static int last_owner_of_projects(struct problem *ref, const json_t *found,
  * api.md, "The parent's admins remove a former colleague …"): the caller
  * who takes the place of the account's last admin becomes the owner of
  * each project whose only owner the person removed is (sole), keeping
- * the roles they held there, in the plan's one change
- * (saga_plan_take_project). One directory read per project, on this
- * write path only. pr->projects_taken: [{id, name}] for the audit rows
- * and the mail. */
-static int take_projects(struct request *req, struct saga_plan *plan, const json_t *found,
-                         const unsigned long long *sole, size_t nsole, struct parent_removal *pr)
+ * the roles they held there, in the plan's one change, as
+ * saga_plan_leave_projects planned it (taker_dn). [{id, name, before,
+ * after}] (a new reference) for the audit rows and the mail. */
+static json_t *projects_taken_json(const struct saga_plan *plan, const json_t *found,
+                                   const unsigned long long *sole, size_t nsole)
 {
     json_t *taken = json_array();
-    int st = ST_OK;
-    for (size_t k = 0; st == ST_OK && k < nsole; k++) {
-        size_t which = plan->nprojects;
+    for (size_t k = 0; k < nsole; k++) {
+        const struct saga_project *pj = NULL;
         for (size_t i = 0; i < plan->nprojects; i++)
             if (plan->projects[i].id == sole[k])
-                which = i;
-        if (which == plan->nprojects)
+                pj = &plan->projects[i];
+        if (!pj)
             continue;
-        struct saga_plan where = {.account_id = plan->account_id, .project_id = sole[k]};
-        unsigned before = 0;
-        st = saga_plan_roles_of(req->session->ldap, &where, req->caller.dn, &before);
-        if (st != ST_OK)
-            break;
-        saga_plan_take_project(plan, which, req->caller.dn, before, before | PROJECT_OWNER);
         char id[24];
         snprintf(id, sizeof(id), "%llu", sole[k]);
         const char *name = json_string_value(json_object_get(json_object_get(found, id), "name"));
         json_array_append_new(taken,
                               json_pack("{s:I, s:s?, s:o, s:o}", "id", (json_int_t)sole[k], "name",
-                                        name, "before", project_roles_json(before), "after",
-                                        project_roles_json(before | PROJECT_OWNER)));
+                                        name, "before", project_roles_json(pj->taker_before),
+                                        "after", project_roles_json(pj->taker_after)));
     }
-    json_decref(pr->projects_taken);
-    pr->projects_taken = taken;
-    return st;
+    return taken;
 }
 
 /* The account's admins other than dn by name ("Gerda Gast, Clara
@@ -1521,7 +1511,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
         struct saga_plan *p = removal ? &s.plan : &kept;
         unsigned long long *sole = NULL;
         size_t nsole = 0;
-        st = saga_plan_leave_projects(req->session->ldap, p, removal ? &sole : NULL, &nsole);
+        const char *taker = removal && pr.takes_over ? req->caller.dn : NULL;
+        st = saga_plan_leave_projects(req->session->ldap, p, taker, removal ? &sole : NULL, &nsole);
         /* Named in the mail and the answer by project id. */
         if (st == ST_OK && p->nprojects > 1)
             qsort(p->projects, p->nprojects, sizeof(*p->projects), cmp_project_ids);
@@ -1537,8 +1528,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
          * the owner of the projects they alone own too, in the same
          * change; without a take-over the 409 names the account's
          * administrators, whom the parent's admin asks. */
-        if (st == ST_OK && nsole && pr.takes_over && req->caller.dn)
-            st = take_projects(req, &s.plan, found, sole, nsole, &pr);
+        if (st == ST_OK && nsole && taker)
+            pr.projects_taken = projects_taken_json(&s.plan, found, sole, nsole);
         else if (st == ST_OK && nsole && pr.active)
             st = last_owner_for_parent_admin(req, &a, found, sole, nsole, person.dn);
         else if (st == ST_OK && nsole)

@@ -297,9 +297,12 @@ enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql
  * groups an LDAP administrator deleted is skipped. When sole is not NULL,
  * *sole (malloc'ed, *nsole entries; NULL when none) receives the
  * projects whose only owner (of the people that exist) the person is,
- * for the last-owner rule of the caller. */
-int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigned long long **sole,
-                             size_t *nsole);
+ * for the last-owner rule of the caller; with taker_dn too (the
+ * take-over, round-22 walkthrough of seed 001, D1), taker_dn becomes the
+ * owner of each of them in the same change, keeping the roles the same
+ * read found them holding there (saga_plan_take_project). */
+int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, const char *taker_dn,
+                             unsigned long long **sole, size_t *nsole);
 
 /* Answers a change that did not go through: 503 `outcome-unknown` (the
  * repair job decides) or the store failure. */

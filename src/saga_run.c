@@ -1139,8 +1139,8 @@ enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql
     return saga_commit(ls, sql, s, NULL, NULL, st);
 }
 
-int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigned long long **sole,
-                             size_t *nsole)
+int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, const char *taker_dn,
+                             unsigned long long **sole, size_t *nsole)
 {
     if (sole) {
         *sole = NULL;
@@ -1173,18 +1173,23 @@ int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigne
         size_t owners = 0;
         if (sole && (roles & PROJECT_OWNER))
             st = ldap_store_count_people(ls, &ix, PROJECT_OWNER, &owners);
+        /* The taker's roles there, from the same groups. */
+        const struct member_entry *t = taker_dn ? member_index_find(&ix, taker_dn) : NULL;
+        unsigned taker = t ? t->roles : 0;
         member_index_free(&ix);
         role_groups_free(groups, ngroups);
         if (st != ST_OK || !roles)
             continue;
+        saga_plan_project(p, projects[i].project_id, roles);
         if (sole && (roles & PROJECT_OWNER) && owners <= 1) {
             unsigned long long *grown = realloc(*sole, (*nsole + 1) * sizeof(*grown));
             if (!grown)
                 abort();
             *sole = grown;
             (*sole)[(*nsole)++] = projects[i].project_id;
+            if (taker_dn)
+                saga_plan_take_project(p, p->nprojects - 1, taker_dn, taker, taker | PROJECT_OWNER);
         }
-        saga_plan_project(p, projects[i].project_id, roles);
     }
     free(projects);
     if (st != ST_OK && sole) {
