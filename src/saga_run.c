@@ -558,6 +558,23 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     "its sender was removed by an administrator of the parent account, who took their place as "   \
     "the account's administrator"
 
+/* One pending invitation, an item of invitations_sent_by, appended to
+ * the mails' *list ("a@x as an administrator (invitation 43)", ", "
+ * between them) and counted in *n; one without id, email or role is
+ * not. */
+static void list_invitation(struct buf *list, size_t *n, const json_t *it)
+{
+    const char *id = json_string_value(json_object_get(it, "id"));
+    const char *email = json_string_value(json_object_get(it, "email"));
+    const char *role = json_string_value(json_object_get(it, "role"));
+    const char *purpose = json_string_value(json_object_get(it, "purpose"));
+    if (!id || !email || !role)
+        return;
+    buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
+               template_role_title(role),
+               purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "", id);
+}
+
 /* The pending account invitations the person removed sent (their
  * customer's future admin and contact, among others), whose links would
  * answer 410 invitation-revoked once their sender holds no role here:
@@ -578,7 +595,6 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
         const char *id = json_string_value(json_object_get(it, "id"));
         const char *email = json_string_value(json_object_get(it, "email"));
         const char *role = json_string_value(json_object_get(it, "role"));
-        const char *purpose = json_string_value(json_object_get(it, "purpose"));
         const char *was = json_string_value(json_object_get(it, "invited_by"));
         if (!id || !email || !role)
             continue;
@@ -591,10 +607,7 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
                 with_repair(s, json_pack("{s:I, s:s, s:s}", "invitation_id", inv, "invited_by", to,
                                          "reason", SENDER_TAKEN_OVER)));
         if (st == ST_OK)
-            buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
-                       template_role_title(role),
-                       purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "",
-                       id);
+            list_invitation(list, n, it);
     }
     json_decref(items);
     return st;
@@ -717,18 +730,8 @@ static int stopped_invitations(struct sql_store *sql, const struct saga *s, stru
     int st = s->plan.person_uid
                  ? invitations_sent_by(sql, s->plan.account_id, s->plan.person_uid, &items)
                  : ST_OK;
-    for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
-        const json_t *it = json_array_get(items, k);
-        const char *id = json_string_value(json_object_get(it, "id"));
-        const char *email = json_string_value(json_object_get(it, "email"));
-        const char *role = json_string_value(json_object_get(it, "role"));
-        const char *purpose = json_string_value(json_object_get(it, "purpose"));
-        if (!id || !email || !role)
-            continue;
-        buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
-                   template_role_title(role),
-                   purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "", id);
-    }
+    for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++)
+        list_invitation(list, n, json_array_get(items, k));
     json_decref(items);
     return st;
 }
