@@ -911,6 +911,22 @@ static void name_project(struct buf *b, const json_t *found, unsigned long long 
         buf_printf(b, "project %llu", id);
 }
 
+/* The projects sole[0..nsole) as the 409 last-owner names them ("\"Dach\"
+ * (project 4) and \"Shop\" (project 7)"), appended to b, and the words
+ * that refer back to them: *its "its" or "their", *the "the project" or
+ * "the projects". */
+static void sole_projects(struct buf *b, const json_t *found, const unsigned long long *sole,
+                          size_t nsole, const char **its, const char **the)
+{
+    for (size_t i = 0; i < nsole; i++) {
+        buf_adds(b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
+        name_project(b, found, sole[i]);
+        buf_printf(b, " (project %llu)", sole[i]);
+    }
+    *its = nsole == 1 ? "its" : "their";
+    *the = nsole == 1 ? "the project" : "the projects";
+}
+
 /* The projects of plan p (their names: *found, a new reference). */
 static int name_projects(struct request *req, const struct saga_plan *p, json_t **found)
 {
@@ -935,13 +951,8 @@ static int last_owner_of_projects(struct problem *ref, const json_t *found,
 {
     struct buf b = BUF_INIT;
     buf_adds(&b, leaving ? "you are the only owner of " : "that person is the only owner of ");
-    for (size_t i = 0; i < nsole; i++) {
-        buf_adds(&b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
-        name_project(&b, found, sole[i]);
-        buf_printf(&b, " (project %llu)", sole[i]);
-    }
-    const char *its = nsole == 1 ? "its" : "their";
-    const char *the = nsole == 1 ? "the project" : "the projects";
+    const char *its, *the;
+    sole_projects(&b, found, sole, nsole, &its, &the);
     if (leaving)
         buf_printf(&b,
                    ": a project always keeps an owner, and leaving the account takes your "
@@ -1042,18 +1053,14 @@ static int last_owner_for_parent_admin(struct request *req, const struct account
     }
     struct buf b = BUF_INIT;
     buf_adds(&b, "that person is the only owner of ");
-    for (size_t i = 0; i < nsole; i++) {
-        buf_adds(&b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
-        name_project(&b, found, sole[i]);
-        buf_printf(&b, " (project %llu)", sole[i]);
-    }
+    const char *its, *the;
+    sole_projects(&b, found, sole, nsole, &its, &the);
     buf_printf(&b,
                ": a project always keeps an owner, and removing them from the account takes "
                "their project roles too; ask an administrator of %s%s%s%s to make someone else "
                "%s owner (or to delete %s), then remove them",
                name && *name ? name : "the account", admins ? " (" : "", admins ? admins : "",
-               admins ? ")" : "", nsole == 1 ? "its" : "their",
-               nsole == 1 ? "the project" : "the projects");
+               admins ? ")" : "", its, the);
     st = problem_set(&req->problem, 409, "last-owner", buf_str(&b));
     buf_free(&b);
     free(admins);
