@@ -230,20 +230,19 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
     return st;
 }
 
-/* Sets the roles among `bits` of person `who` in the account, or,
- * in_project, of the plan's person in project `who` of plan.projects
- * (saga_role_step), to those in `want`: adds first (pass 0), removals
- * second. Goes on past a failure, which it returns. */
-static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, int in_project,
+/* Sets the roles among `bits` of `of`'s person `who` (saga_role_step) to
+ * those in `want`: adds first (pass 0), removals second. Goes on past a
+ * failure, which it returns. */
+static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, enum saga_role_of of,
                         size_t who, unsigned bits, unsigned want, int pass)
 {
     int result = ST_OK;
-    for (unsigned b = 0; b < (in_project ? PROJECT_ROLE_COUNT : ROLE_COUNT); b++) {
+    for (unsigned b = 0; b < (of == SAGA_ROLES_MEMBER ? ROLE_COUNT : PROJECT_ROLE_COUNT); b++) {
         unsigned bit = 1u << b;
         int add = (want & bit) != 0;
         if (!(bits & bit) || add != (pass == 0))
             continue;
-        struct saga_step step = saga_role_step(in_project, add, bit, who);
+        struct saga_step step = saga_role_step(of, add, bit, who);
         int st = run_role_step(ls, p, &step);
         if (st != ST_OK && st != ST_NOT_FOUND)
             result = st;
@@ -260,29 +259,31 @@ static int restore_roles(struct ldap_store *ls, const struct saga *s)
     int result = ST_OK;
     for (int pass = 0; pass < 2; pass++) {
         if (s->roles_touched && p->person_dn) {
-            int st = restore_bits(ls, p, 0, 0, s->roles_touched, p->roles_before, pass);
+            int st =
+                restore_bits(ls, p, SAGA_ROLES_MEMBER, 0, s->roles_touched, p->roles_before, pass);
             if (st != ST_OK)
                 result = st;
         }
         for (size_t i = 0; s->also_touched && i < p->nalso; i++) {
-            int st = restore_bits(ls, p, 0, i + 1, p->also[i].before ^ p->also[i].after,
-                                  p->also[i].before, pass);
+            int st = restore_bits(ls, p, SAGA_ROLES_MEMBER, i + 1,
+                                  p->also[i].before ^ p->also[i].after, p->also[i].before, pass);
             if (st != ST_OK)
                 result = st;
         }
         /* The person back into the project roles they had (none is
          * given by the change, so adds only). */
         for (size_t i = 0; pass == 0 && s->projects_touched && i < p->nprojects; i++) {
-            int st = restore_bits(ls, p, 1, i, p->projects[i].before, p->projects[i].before, pass);
+            int st = restore_bits(ls, p, SAGA_ROLES_PROJECT, i, p->projects[i].before,
+                                  p->projects[i].before, pass);
             if (st != ST_OK)
                 result = st;
         }
         /* The taker back to the project roles they had (round-22
          * walkthrough of seed 001, D1). */
         for (size_t i = 0; p->taker_dn && s->takers_touched && i < p->nprojects; i++) {
-            int st =
-                restore_bits(ls, p, 2, i, p->projects[i].taker_before ^ p->projects[i].taker_after,
-                             p->projects[i].taker_before, pass);
+            int st = restore_bits(ls, p, SAGA_ROLES_TAKER, i,
+                                  p->projects[i].taker_before ^ p->projects[i].taker_after,
+                                  p->projects[i].taker_before, pass);
             if (st != ST_OK)
                 result = st;
         }
