@@ -121,28 +121,19 @@ static int plan_set_member(struct ldap_store *ls, const struct saga_plan *p, uns
                                             &changed);
 }
 
-/* One write of the plan's person in project `which` of plan.projects.
- * A group an LDAP administrator deleted holds nobody: nothing to take
- * away or give back there. */
+/* One write of dn in project `which` of plan.projects. gone_ok (the
+ * plan's person): a group an LDAP administrator deleted holds nobody,
+ * nothing to take away or give back there. Else (the take-over's taker,
+ * plan.taker_dn; round-22 walkthrough of seed 001, D1) a project deleted
+ * meanwhile is ST_NOT_FOUND: the step fails, and the change is undone
+ * (the repair job's decision reads the same). */
 static int plan_set_project_member(struct ldap_store *ls, const struct saga_plan *p, size_t which,
-                                   unsigned role, int add)
+                                   const char *dn, unsigned role, int add, int gone_ok)
 {
     int changed;
-    int st = ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role,
-                                              p->person_dn, add, &changed);
-    return st == ST_NOT_FOUND ? ST_OK : st;
-}
-
-/* One write of the take-over's taker (plan.taker_dn) in project `which`
- * of plan.projects (round-22 walkthrough of seed 001, D1). A project an
- * LDAP administrator deleted meanwhile is ST_NOT_FOUND: the step fails,
- * and the change is undone (the repair job's decision reads the same). */
-static int plan_set_taker_member(struct ldap_store *ls, const struct saga_plan *p, size_t which,
-                                 unsigned role, int add)
-{
-    int changed;
-    return ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role,
-                                            p->taker_dn, add, &changed);
+    int st = ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role, dn,
+                                              add, &changed);
+    return gone_ok && st == ST_NOT_FOUND ? ST_OK : st;
 }
 
 /* Makes one role step of the plan (struct saga_step: a role group write
@@ -158,12 +149,12 @@ static int run_role_step(struct ldap_store *ls, const struct saga_plan *p,
                                step->op == SAGA_OP_MEMBER_ADD);
     case SAGA_OP_PROJECT_ADD:
     case SAGA_OP_PROJECT_DEL:
-        return plan_set_project_member(ls, p, step->who, step->role,
-                                       step->op == SAGA_OP_PROJECT_ADD);
+        return plan_set_project_member(ls, p, step->who, p->person_dn, step->role,
+                                       step->op == SAGA_OP_PROJECT_ADD, 1);
     case SAGA_OP_TAKER_ADD:
     case SAGA_OP_TAKER_DEL:
-        return p->taker_dn ? plan_set_taker_member(ls, p, step->who, step->role,
-                                                   step->op == SAGA_OP_TAKER_ADD)
+        return p->taker_dn ? plan_set_project_member(ls, p, step->who, p->taker_dn, step->role,
+                                                     step->op == SAGA_OP_TAKER_ADD, 0)
                            : ST_OK;
     default:
         return ST_OK;
@@ -1221,7 +1212,7 @@ void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 
 /* The other people's roles (plan.also), and the take-over's taker's in
  * the plan's projects (round-22 walkthrough of seed 001, D1; o->takers_now). */
-static int observe_also(struct ldap_store *ls, struct saga *s, struct saga_observed *o)
+static int observe_others(struct ldap_store *ls, struct saga *s, struct saga_observed *o)
 {
     const struct saga_plan *p = &s->plan;
     for (size_t i = 0; i < p->nalso; i++) {
@@ -1258,7 +1249,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         st = ldap_store_marked_person(ls, p->person_mail, marker, &found, &o->person_has_password);
         free(marker);
         if (st == ST_NOT_FOUND)
-            return observe_also(ls, s, o);
+            return observe_others(ls, s, o);
         if (st != ST_OK)
             return st;
         o->person_found = 1;
@@ -1271,13 +1262,13 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         struct person found;
         st = ldap_store_find_person(ls, "uid", p->person_uid, &found);
         if (st == ST_NOT_FOUND)
-            return observe_also(ls, s, o);
+            return observe_others(ls, s, o);
         if (st != ST_OK)
             return st;
         o->person_found = ldap_dn_equal(found.dn, p->person_dn);
         person_free(&found);
     } else {
-        return observe_also(ls, s, o);
+        return observe_others(ls, s, o);
     }
     if (o->person_found)
         st = saga_plan_roles_of(ls, p, p->person_dn, &o->roles_now);
@@ -1288,7 +1279,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
                                   &s->projects_now[i]);
     }
 
-    return st == ST_OK ? observe_also(ls, s, o) : st;
+    return st == ST_OK ? observe_others(ls, s, o) : st;
 }
 
 static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const struct saga *s,
