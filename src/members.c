@@ -501,17 +501,12 @@ struct parent_removal {
     unsigned caller_before; /* the caller's roles in the account before (takes_over) */
     unsigned contacts;      /* CONTACT_* kinds the person holds, which move to the caller */
     char *parent_name;      /* malloc'ed, for the refusal and the mails: parent_name_read */
-    /* malloc'ed: the account's other admins by name ("Gerda Gast, Clara
-     * Berger"), as check_role_change read them, for the last-owner 409
-     * when there is no take-over (round-22 walkthrough of seed 001, D1) */
-    char *admin_names;
     json_t *projects_taken; /* the take-over's projects: [{id, name}] (a new reference) */
 };
 
 static void parent_removal_free(struct parent_removal *pr)
 {
     free(pr->parent_name);
-    free(pr->admin_names);
     json_decref(pr->projects_taken);
     memset(pr, 0, sizeof(*pr));
 }
@@ -668,21 +663,9 @@ static int check_role_change(struct request *req, const struct account_ref *a,
         struct person *people = NULL;
         st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
         if (st == ST_OK) {
-            /* The others by name, for the parent's admin told whom to ask
-             * (round-22 walkthrough of seed 001, D1). */
-            struct buf names = BUF_INIT;
-            for (size_t i = 0; i < admins; i++) {
-                if (pr->active && !ldap_dn_equal(people[i].dn, person->dn))
-                    buf_printf(&names, "%s%s", names.len ? ", " : "",
-                               people[i].name && *people[i].name ? people[i].name : people[i].uid);
+            for (size_t i = 0; i < admins; i++)
                 person_free(&people[i]);
-            }
             free(people);
-            if (names.len) {
-                free(pr->admin_names);
-                pr->admin_names = buf_detach(&names);
-            }
-            buf_free(&names);
         }
     }
     if (st == ST_OK && *before)
@@ -941,6 +924,22 @@ static void name_project(struct buf *b, const json_t *found, unsigned long long 
         buf_printf(b, "project %llu", id);
 }
 
+/* The projects sole[0..nsole) as the 409 last-owner names them ("\"Dach\"
+ * (project 4) and \"Shop\" (project 7)"), appended to b, and the words
+ * that refer back to them: *its "its" or "their", *the "the project" or
+ * "the projects". */
+static void sole_projects(struct buf *b, const json_t *found, const unsigned long long *sole,
+                          size_t nsole, const char **its, const char **the)
+{
+    for (size_t i = 0; i < nsole; i++) {
+        buf_adds(b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
+        name_project(b, found, sole[i]);
+        buf_printf(b, " (project %llu)", sole[i]);
+    }
+    *its = nsole == 1 ? "its" : "their";
+    *the = nsole == 1 ? "the project" : "the projects";
+}
+
 /* The projects of plan p (their names: *found, a new reference). */
 static int name_projects(struct request *req, const struct saga_plan *p, json_t **found)
 {
@@ -965,13 +964,8 @@ static int last_owner_of_projects(struct problem *ref, const json_t *found,
 {
     struct buf b = BUF_INIT;
     buf_adds(&b, leaving ? "you are the only owner of " : "that person is the only owner of ");
-    for (size_t i = 0; i < nsole; i++) {
-        buf_adds(&b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
-        name_project(&b, found, sole[i]);
-        buf_printf(&b, " (project %llu)", sole[i]);
-    }
-    const char *its = nsole == 1 ? "its" : "their";
-    const char *the = nsole == 1 ? "the project" : "the projects";
+    const char *its, *the;
+    sole_projects(&b, found, sole, nsole, &its, &the);
     if (leaving)
         buf_printf(&b,
                    ": a project always keeps an owner, and leaving the account takes your "
@@ -995,70 +989,94 @@ static int last_owner_of_projects(struct problem *ref, const json_t *found,
  * api.md, "The parent's admins remove a former colleague …"): the caller
  * who takes the place of the account's last admin becomes the owner of
  * each project whose only owner the person removed is (sole), keeping
- * the roles they held there, in the plan's one change
- * (saga_plan_take_project). One directory read per project, on this
- * write path only. pr->projects_taken: [{id, name}] for the audit rows
- * and the mail. */
-static int take_projects(struct request *req, struct saga_plan *plan, const json_t *found,
-                         const unsigned long long *sole, size_t nsole, struct parent_removal *pr)
+ * the roles they held there, in the plan's one change, as
+ * saga_plan_leave_projects planned it (taker_dn). [{id, name, before,
+ * after}] (a new reference) for the audit rows and the mail. */
+static json_t *projects_taken_json(const struct saga_plan *plan, const json_t *found,
+                                   const unsigned long long *sole, size_t nsole)
 {
     json_t *taken = json_array();
-    int st = ST_OK;
-    for (size_t k = 0; st == ST_OK && k < nsole; k++) {
-        size_t which = plan->nprojects;
+    for (size_t k = 0; k < nsole; k++) {
+        const struct saga_project *pj = NULL;
         for (size_t i = 0; i < plan->nprojects; i++)
             if (plan->projects[i].id == sole[k])
-                which = i;
-        if (which == plan->nprojects)
+                pj = &plan->projects[i];
+        if (!pj)
             continue;
-        struct saga_plan where = {.account_id = plan->account_id, .project_id = sole[k]};
-        unsigned before = 0;
-        st = saga_plan_roles_of(req->session->ldap, &where, req->caller.dn, &before);
-        if (st != ST_OK)
-            break;
-        saga_plan_take_project(plan, which, req->caller.dn, before, before | PROJECT_OWNER);
         char id[24];
         snprintf(id, sizeof(id), "%llu", sole[k]);
         const char *name = json_string_value(json_object_get(json_object_get(found, id), "name"));
         json_array_append_new(taken,
                               json_pack("{s:I, s:s?, s:o, s:o}", "id", (json_int_t)sole[k], "name",
-                                        name, "before", project_roles_json(before), "after",
-                                        project_roles_json(before | PROJECT_OWNER)));
+                                        name, "before", project_roles_json(pj->taker_before),
+                                        "after", project_roles_json(pj->taker_after)));
     }
-    json_decref(pr->projects_taken);
-    pr->projects_taken = taken;
+    return taken;
+}
+
+/* The account's admins other than dn by name ("Gerda Gast, Clara
+ * Berger"; *names malloc'ed, NULL when none), for the parent's admin
+ * told whom to ask (round-22 walkthrough of seed 001, D1). */
+static int other_admin_names(struct request *req, const struct account_ref *a, const char *dn,
+                             char **names)
+{
+    *names = NULL;
+    struct role_group *groups;
+    size_t ngroups;
+    int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
+    if (st != ST_OK)
+        return st;
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, a->id);
+    struct person *people = NULL;
+    size_t admins = 0;
+    st = ldap_store_people_with_role(req->session->ldap, &ix, ROLE_ADMIN, &people, &admins);
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; st == ST_OK && i < admins; i++) {
+        if (!ldap_dn_equal(people[i].dn, dn))
+            buf_printf(&b, "%s%s", b.len ? ", " : "",
+                       people[i].name && *people[i].name ? people[i].name : people[i].uid);
+        person_free(&people[i]);
+    }
+    free(people);
+    if (st == ST_OK && b.len)
+        *names = buf_detach(&b);
+    buf_free(&b);
+    member_index_free(&ix);
+    role_groups_free(groups, ngroups);
     return st;
 }
 
 /* The 409 last-owner to the parent's admin who removes the parent's
- * former person from an account that keeps another admin (round-22
- * walkthrough of seed 001, D1: the detail offered three ways out, each
- * 403 for them): the account's administrators, named, make someone else
- * the owner first. */
+ * former person (dn) from an account that keeps another admin, or where
+ * they hold no admin role (round-22 walkthrough of seed 001, D1: the
+ * detail offered three ways out, each 403 for them): the account's
+ * administrators, named, make someone else the owner first. */
 static int last_owner_for_parent_admin(struct request *req, const struct account_ref *a,
                                        const json_t *found, const unsigned long long *sole,
-                                       size_t nsole, struct parent_removal *pr)
+                                       size_t nsole, const char *dn)
 {
-    char *name = NULL;
+    char *name = NULL, *admins = NULL;
     int st = account_name_get(req->session->sql, a->id, &name);
-    if (st != ST_OK)
+    if (st == ST_OK)
+        st = other_admin_names(req, a, dn, &admins);
+    if (st != ST_OK) {
+        free(name);
         return st;
+    }
     struct buf b = BUF_INIT;
     buf_adds(&b, "that person is the only owner of ");
-    for (size_t i = 0; i < nsole; i++) {
-        buf_adds(&b, i == 0 ? "" : i + 1 == nsole ? " and " : ", ");
-        name_project(&b, found, sole[i]);
-        buf_printf(&b, " (project %llu)", sole[i]);
-    }
+    const char *its, *the;
+    sole_projects(&b, found, sole, nsole, &its, &the);
     buf_printf(&b,
                ": a project always keeps an owner, and removing them from the account takes "
                "their project roles too; ask an administrator of %s%s%s%s to make someone else "
                "%s owner (or to delete %s), then remove them",
-               name && *name ? name : "the account", pr->admin_names ? " (" : "",
-               pr->admin_names ? pr->admin_names : "", pr->admin_names ? ")" : "",
-               nsole == 1 ? "its" : "their", nsole == 1 ? "the project" : "the projects");
+               name && *name ? name : "the account", admins ? " (" : "", admins ? admins : "",
+               admins ? ")" : "", its, the);
     st = problem_set(&req->problem, 409, "last-owner", buf_str(&b));
     buf_free(&b);
+    free(admins);
     free(name);
     return st;
 }
@@ -1312,7 +1330,7 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
             struct buf yours = BUF_INIT;
             buf_printf(&yours, "You removed %s from %s (account %llu).", who, parent_name, a->id);
             json_object_set_new(*out, "removed_you", json_string(buf_str(&yours)));
-            json_object_set_new(*out, "caller", json_string(req->caller.mail));
+            json_object_set_new(*out, "except", json_string(req->caller.mail));
             buf_free(&yours);
         }
         buf_free(&removed);
@@ -1382,41 +1400,13 @@ static json_t *parent_removal_notice(struct request *req, const struct account_r
             buf_adds(&took_you, ": you can make one of its own people an administrator, and "
                                 "leave it again.");
         }
-        /* Who removed them, in the second person in the caller's own
-         * copy (round-22 walkthrough of seed 001, D3), and why each reader
-         * gets it: the take-over's reason only in that copy (D4). */
-        char *account = NULL;
-        *st = account_name_get(req->session->sql, a->id, &account);
-        const char *acc = account ? account : "";
-        const char *parent = pr->parent_name ? pr->parent_name : "";
-        struct buf removed = BUF_INIT, removed_you = BUF_INIT, told = BUF_INIT, told_you = BUF_INIT;
-        buf_printf(&removed, "%s removed %s from %s, where they were %s.", by, who, acc,
-                   buf_str(&roles));
-        buf_printf(&removed_you, "You removed %s from %s, where they were %s.", who, acc,
-                   buf_str(&roles));
-        buf_printf(&told,
-                   "You get this mail as a named contact of %s, as one of its administrators "
-                   "while it has no named contact, or as one of its notification recipients.",
-                   acc);
-        buf_printf(&told_you,
-                   "You get this copy as the administrator of %s who removed %s from %s and took "
-                   "their place there.",
-                   parent, who, acc);
         mail_names_add(&people.names, req->caller.mail, req->caller.name);
-        out = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?, s:s?}", "to", to, "names",
-                        mail_names_json(&people.names), "removed_by", by, "person_name", who,
-                        "roles", buf_str(&roles), "parent_name", parent, "taken_over",
-                        pr->takes_over ? buf_str(&took) : NULL, "taken_over_you",
-                        pr->takes_over ? buf_str(&took_you) : NULL);
-        json_object_set_new(out, "removed", json_string(buf_str(&removed)));
-        json_object_set_new(out, "removed_you", json_string(buf_str(&removed_you)));
-        json_object_set_new(out, "told_as", json_string(buf_str(&told)));
-        json_object_set_new(out, "told_as_you", json_string(buf_str(&told_you)));
-        buf_free(&removed);
-        buf_free(&removed_you);
-        buf_free(&told);
-        buf_free(&told_you);
-        free(account);
+        out =
+            json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s?, s:s?}", "to", to, "names",
+                      mail_names_json(&people.names), "removed_by", by, "person_name", who, "roles",
+                      buf_str(&roles), "parent_name", pr->parent_name ? pr->parent_name : "",
+                      "taken_over", pr->takes_over ? buf_str(&took) : NULL, "taken_over_you",
+                      pr->takes_over ? buf_str(&took_you) : NULL);
         if (req->caller.mail && *req->caller.mail)
             json_object_set_new(out, "except", json_string(req->caller.mail));
         buf_free(&roles);
@@ -1558,7 +1548,8 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
         struct saga_plan *p = removal ? &s.plan : &kept;
         unsigned long long *sole = NULL;
         size_t nsole = 0;
-        st = saga_plan_leave_projects(req->session->ldap, p, removal ? &sole : NULL, &nsole);
+        const char *taker = removal && pr.takes_over ? req->caller.dn : NULL;
+        st = saga_plan_leave_projects(req->session->ldap, p, taker, removal ? &sole : NULL, &nsole);
         /* Named in the mail and the answer by project id. */
         if (st == ST_OK && p->nprojects > 1)
             qsort(p->projects, p->nprojects, sizeof(*p->projects), cmp_project_ids);
@@ -1574,10 +1565,10 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
          * the owner of the projects they alone own too, in the same
          * change; without a take-over the 409 names the account's
          * administrators, whom the parent's admin asks. */
-        if (st == ST_OK && nsole && pr.takes_over && req->caller.dn)
-            st = take_projects(req, &s.plan, found, sole, nsole, &pr);
+        if (st == ST_OK && nsole && taker)
+            pr.projects_taken = projects_taken_json(&s.plan, found, sole, nsole);
         else if (st == ST_OK && nsole && pr.active)
-            st = last_owner_for_parent_admin(req, &a, found, sole, nsole, &pr);
+            st = last_owner_for_parent_admin(req, &a, found, sole, nsole, person.dn);
         else if (st == ST_OK && nsole)
             st = last_owner_of_projects(&req->problem, found, sole, nsole, self);
         if (st == ST_OK)

@@ -374,7 +374,7 @@ static int provider_remove(struct ldap_store *ls, struct sql_store *sql,
      * change, with no last-owner rule (the customer's revocation and the
      * expiry are never refused for it; docs/api.md, Projects). */
     if (!s.plan.roles_after) {
-        st = saga_plan_leave_projects(ls, &s.plan, NULL, NULL);
+        st = saga_plan_leave_projects(ls, &s.plan, NULL, NULL, NULL);
         if (st != ST_OK) {
             saga_release(sql, &s, "not applied");
             saga_free(&s);

@@ -108,26 +108,25 @@ static size_t max_steps(const struct saga_plan *p)
     return 4 + 2 * ROLE_COUNT * (1 + p->nalso) + 4 * PROJECT_ROLE_COUNT * p->nprojects;
 }
 
-struct saga_step saga_role_step(int in_project, int add, unsigned role, size_t who)
+struct saga_step saga_role_step(enum saga_role_of of, int add, unsigned role, size_t who)
 {
-    enum saga_op op = in_project == 2 ? (add ? SAGA_OP_TAKER_ADD : SAGA_OP_TAKER_DEL)
-                      : in_project    ? (add ? SAGA_OP_PROJECT_ADD : SAGA_OP_PROJECT_DEL)
-                                      : (add ? SAGA_OP_MEMBER_ADD : SAGA_OP_MEMBER_DEL);
+    enum saga_op op = of == SAGA_ROLES_TAKER     ? (add ? SAGA_OP_TAKER_ADD : SAGA_OP_TAKER_DEL)
+                      : of == SAGA_ROLES_PROJECT ? (add ? SAGA_OP_PROJECT_ADD : SAGA_OP_PROJECT_DEL)
+                                                 : (add ? SAGA_OP_MEMBER_ADD : SAGA_OP_MEMBER_DEL);
     return (struct saga_step){op, role, who};
 }
 
 /* Appends the adds (add = 1) or removals that turn roles `have` into
- * `want` for person `who` in the account (ROLE_* bits), or, in_project,
- * for the plan's person in project `who` of plan.projects (PROJECT_*
- * bits): saga_role_step. */
-static size_t role_steps(int in_project, int add, unsigned want, unsigned have, size_t who,
+ * `want` for `of`'s person `who` (ROLE_* bits in the account, PROJECT_*
+ * bits in project `who` of plan.projects): saga_role_step. */
+static size_t role_steps(enum saga_role_of of, int add, unsigned want, unsigned have, size_t who,
                          struct saga_step *out, size_t n)
 {
-    unsigned count = in_project ? PROJECT_ROLE_COUNT : ROLE_COUNT;
+    unsigned count = of == SAGA_ROLES_MEMBER ? ROLE_COUNT : PROJECT_ROLE_COUNT;
     for (unsigned b = 0; b < count; b++) {
         unsigned bit = 1u << b;
         if (add ? (want & bit) && !(have & bit) : !(want & bit) && (have & bit))
-            out[n++] = saga_role_step(in_project, add, bit, who);
+            out[n++] = saga_role_step(of, add, bit, who);
     }
     return n;
 }
@@ -146,15 +145,16 @@ struct saga_step *saga_forward_steps(const struct saga_plan *p, size_t *count)
         /* The taker becomes owner before the person's project roles go,
          * so that a project is never without its owner. */
         for (size_t i = 0; p->taker_dn && i < p->nprojects; i++)
-            n = role_steps(2, add, p->projects[i].taker_after, p->projects[i].taker_before, i, out,
-                           n);
+            n = role_steps(SAGA_ROLES_TAKER, add, p->projects[i].taker_after,
+                           p->projects[i].taker_before, i, out, n);
         /* The project roles go before the account's: a step that fails
          * leaves the person in the account, which undo keeps simple. */
         for (size_t i = 0; !add && i < p->nprojects; i++)
-            n = role_steps(1, 0, 0, p->projects[i].before, i, out, n);
-        n = role_steps(0, add, p->roles_after, p->roles_before, 0, out, n);
+            n = role_steps(SAGA_ROLES_PROJECT, 0, 0, p->projects[i].before, i, out, n);
+        n = role_steps(SAGA_ROLES_MEMBER, add, p->roles_after, p->roles_before, 0, out, n);
         for (size_t i = 0; i < p->nalso; i++)
-            n = role_steps(0, add, p->also[i].after, p->also[i].before, i + 1, out, n);
+            n = role_steps(SAGA_ROLES_MEMBER, add, p->also[i].after, p->also[i].before, i + 1, out,
+                           n);
     }
     *count = n;
     return out;
@@ -168,16 +168,18 @@ struct saga_step *saga_undo_steps(const struct saga_plan *p, const struct saga_o
     if (!p->create_account) {
         for (int add = 1; add >= 0; add--) {
             if (o->person_found)
-                n = role_steps(0, add, p->create_person ? 0 : p->roles_before, o->roles_now, 0, out,
-                               n);
+                n = role_steps(SAGA_ROLES_MEMBER, add, p->create_person ? 0 : p->roles_before,
+                               o->roles_now, 0, out, n);
             for (size_t i = 0; o->also_now && i < p->nalso; i++)
-                n = role_steps(0, add, p->also[i].before, o->also_now[i], i + 1, out, n);
+                n = role_steps(SAGA_ROLES_MEMBER, add, p->also[i].before, o->also_now[i], i + 1,
+                               out, n);
             for (size_t i = 0; o->person_found && o->projects_now && i < p->nprojects; i++)
-                n = role_steps(1, add, p->projects[i].before, o->projects_now[i], i, out, n);
+                n = role_steps(SAGA_ROLES_PROJECT, add, p->projects[i].before, o->projects_now[i],
+                               i, out, n);
             for (size_t i = 0; p->taker_dn && o->takers_now && i < p->nprojects; i++)
                 if (p->projects[i].taker_after != p->projects[i].taker_before)
-                    n = role_steps(2, add, p->projects[i].taker_before, o->takers_now[i], i, out,
-                                   n);
+                    n = role_steps(SAGA_ROLES_TAKER, add, p->projects[i].taker_before,
+                                   o->takers_now[i], i, out, n);
         }
     }
     if (p->create_person && o->person_found)

@@ -171,11 +171,16 @@ struct saga_step {
                       PROJECT_*, TAKER_*: the index into plan.projects */
 };
 
-/* The step that gives (add 1) or takes away role bit `role`: MEMBER_* for
- * person `who` in the account's role groups, or, in_project, PROJECT_*
- * for the plan's person in project `who` of plan.projects (in_project 2:
- * TAKER_* for plan.taker_dn there). */
-struct saga_step saga_role_step(int in_project, int add, unsigned role, size_t who);
+/* Whose role bits a role step changes, and where. */
+enum saga_role_of {
+    SAGA_ROLES_MEMBER,  /* person `who` (0 or also[who - 1]) in the account: ROLE_* */
+    SAGA_ROLES_PROJECT, /* the plan's person in plan.projects[who]: PROJECT_* */
+    SAGA_ROLES_TAKER,   /* plan.taker_dn in plan.projects[who]: PROJECT_* */
+};
+
+/* The step that gives (add 1) or takes away role bit `role` of `of`'s
+ * person `who`: MEMBER_*, PROJECT_* or TAKER_*. */
+struct saga_step saga_role_step(enum saga_role_of of, int add, unsigned role, size_t who);
 
 /* The plan's LDAP steps in the order they are made: the account's
  * entries, the person and their password, every role add, then the
@@ -297,9 +302,12 @@ enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql
  * groups an LDAP administrator deleted is skipped. When sole is not NULL,
  * *sole (malloc'ed, *nsole entries; NULL when none) receives the
  * projects whose only owner (of the people that exist) the person is,
- * for the last-owner rule of the caller. */
-int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigned long long **sole,
-                             size_t *nsole);
+ * for the last-owner rule of the caller; with taker_dn too (the
+ * take-over, round-22 walkthrough of seed 001, D1), taker_dn becomes the
+ * owner of each of them in the same change, keeping the roles the same
+ * read found them holding there (saga_plan_take_project). */
+int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, const char *taker_dn,
+                             unsigned long long **sole, size_t *nsole);
 
 /* Answers a change that did not go through: 503 `outcome-unknown` (the
  * repair job decides) or the store failure. */

@@ -121,28 +121,19 @@ static int plan_set_member(struct ldap_store *ls, const struct saga_plan *p, uns
                                             &changed);
 }
 
-/* One write of the plan's person in project `which` of plan.projects.
- * A group an LDAP administrator deleted holds nobody: nothing to take
- * away or give back there. */
+/* One write of dn in project `which` of plan.projects. gone_ok (the
+ * plan's person): a group an LDAP administrator deleted holds nobody,
+ * nothing to take away or give back there. Else (the take-over's taker,
+ * plan.taker_dn; round-22 walkthrough of seed 001, D1) a project deleted
+ * meanwhile is ST_NOT_FOUND: the step fails, and the change is undone
+ * (the repair job's decision reads the same). */
 static int plan_set_project_member(struct ldap_store *ls, const struct saga_plan *p, size_t which,
-                                   unsigned role, int add)
+                                   const char *dn, unsigned role, int add, int gone_ok)
 {
     int changed;
-    int st = ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role,
-                                              p->person_dn, add, &changed);
-    return st == ST_NOT_FOUND ? ST_OK : st;
-}
-
-/* One write of the take-over's taker (plan.taker_dn) in project `which`
- * of plan.projects (round-22 walkthrough of seed 001, D1). A project an
- * LDAP administrator deleted meanwhile is ST_NOT_FOUND: the step fails,
- * and the change is undone (the repair job's decision reads the same). */
-static int plan_set_taker_member(struct ldap_store *ls, const struct saga_plan *p, size_t which,
-                                 unsigned role, int add)
-{
-    int changed;
-    return ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role,
-                                            p->taker_dn, add, &changed);
+    int st = ldap_store_change_project_member(ls, p->account_id, p->projects[which].id, role, dn,
+                                              add, &changed);
+    return gone_ok && st == ST_NOT_FOUND ? ST_OK : st;
 }
 
 /* Makes one role step of the plan (struct saga_step: a role group write
@@ -158,12 +149,12 @@ static int run_role_step(struct ldap_store *ls, const struct saga_plan *p,
                                step->op == SAGA_OP_MEMBER_ADD);
     case SAGA_OP_PROJECT_ADD:
     case SAGA_OP_PROJECT_DEL:
-        return plan_set_project_member(ls, p, step->who, step->role,
-                                       step->op == SAGA_OP_PROJECT_ADD);
+        return plan_set_project_member(ls, p, step->who, p->person_dn, step->role,
+                                       step->op == SAGA_OP_PROJECT_ADD, 1);
     case SAGA_OP_TAKER_ADD:
     case SAGA_OP_TAKER_DEL:
-        return p->taker_dn ? plan_set_taker_member(ls, p, step->who, step->role,
-                                                   step->op == SAGA_OP_TAKER_ADD)
+        return p->taker_dn ? plan_set_project_member(ls, p, step->who, p->taker_dn, step->role,
+                                                     step->op == SAGA_OP_TAKER_ADD, 0)
                            : ST_OK;
     default:
         return ST_OK;
@@ -230,20 +221,19 @@ int saga_apply_roles(struct ldap_store *ls, const struct saga *s_const)
     return st;
 }
 
-/* Sets the roles among `bits` of person `who` in the account, or,
- * in_project, of the plan's person in project `who` of plan.projects
- * (saga_role_step), to those in `want`: adds first (pass 0), removals
- * second. Goes on past a failure, which it returns. */
-static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, int in_project,
+/* Sets the roles among `bits` of `of`'s person `who` (saga_role_step) to
+ * those in `want`: adds first (pass 0), removals second. Goes on past a
+ * failure, which it returns. */
+static int restore_bits(struct ldap_store *ls, const struct saga_plan *p, enum saga_role_of of,
                         size_t who, unsigned bits, unsigned want, int pass)
 {
     int result = ST_OK;
-    for (unsigned b = 0; b < (in_project ? PROJECT_ROLE_COUNT : ROLE_COUNT); b++) {
+    for (unsigned b = 0; b < (of == SAGA_ROLES_MEMBER ? ROLE_COUNT : PROJECT_ROLE_COUNT); b++) {
         unsigned bit = 1u << b;
         int add = (want & bit) != 0;
         if (!(bits & bit) || add != (pass == 0))
             continue;
-        struct saga_step step = saga_role_step(in_project, add, bit, who);
+        struct saga_step step = saga_role_step(of, add, bit, who);
         int st = run_role_step(ls, p, &step);
         if (st != ST_OK && st != ST_NOT_FOUND)
             result = st;
@@ -260,29 +250,31 @@ static int restore_roles(struct ldap_store *ls, const struct saga *s)
     int result = ST_OK;
     for (int pass = 0; pass < 2; pass++) {
         if (s->roles_touched && p->person_dn) {
-            int st = restore_bits(ls, p, 0, 0, s->roles_touched, p->roles_before, pass);
+            int st =
+                restore_bits(ls, p, SAGA_ROLES_MEMBER, 0, s->roles_touched, p->roles_before, pass);
             if (st != ST_OK)
                 result = st;
         }
         for (size_t i = 0; s->also_touched && i < p->nalso; i++) {
-            int st = restore_bits(ls, p, 0, i + 1, p->also[i].before ^ p->also[i].after,
-                                  p->also[i].before, pass);
+            int st = restore_bits(ls, p, SAGA_ROLES_MEMBER, i + 1,
+                                  p->also[i].before ^ p->also[i].after, p->also[i].before, pass);
             if (st != ST_OK)
                 result = st;
         }
         /* The person back into the project roles they had (none is
          * given by the change, so adds only). */
         for (size_t i = 0; pass == 0 && s->projects_touched && i < p->nprojects; i++) {
-            int st = restore_bits(ls, p, 1, i, p->projects[i].before, p->projects[i].before, pass);
+            int st = restore_bits(ls, p, SAGA_ROLES_PROJECT, i, p->projects[i].before,
+                                  p->projects[i].before, pass);
             if (st != ST_OK)
                 result = st;
         }
         /* The taker back to the project roles they had (round-22
          * walkthrough of seed 001, D1). */
         for (size_t i = 0; p->taker_dn && s->takers_touched && i < p->nprojects; i++) {
-            int st =
-                restore_bits(ls, p, 2, i, p->projects[i].taker_before ^ p->projects[i].taker_after,
-                             p->projects[i].taker_before, pass);
+            int st = restore_bits(ls, p, SAGA_ROLES_TAKER, i,
+                                  p->projects[i].taker_before ^ p->projects[i].taker_after,
+                                  p->projects[i].taker_before, pass);
             if (st != ST_OK)
                 result = st;
         }
@@ -586,6 +578,23 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     "its sender was removed by an administrator of the parent account, who took their place as "   \
     "the account's administrator"
 
+/* One pending invitation, an item of invitations_sent_by, appended to
+ * the mails' *list ("a@x as an administrator (invitation 43)", ", "
+ * between them) and counted in *n; one without id, email or role is
+ * not. */
+static void list_invitation(struct buf *list, size_t *n, const json_t *it)
+{
+    const char *id = json_string_value(json_object_get(it, "id"));
+    const char *email = json_string_value(json_object_get(it, "email"));
+    const char *role = json_string_value(json_object_get(it, "role"));
+    const char *purpose = json_string_value(json_object_get(it, "purpose"));
+    if (!id || !email || !role)
+        return;
+    buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
+               template_role_title(role),
+               purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "", id);
+}
+
 /* The pending account invitations the person removed sent (their
  * customer's future admin and contact, among others), whose links would
  * answer 410 invitation-revoked once their sender holds no role here:
@@ -606,7 +615,6 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
         const char *id = json_string_value(json_object_get(it, "id"));
         const char *email = json_string_value(json_object_get(it, "email"));
         const char *role = json_string_value(json_object_get(it, "role"));
-        const char *purpose = json_string_value(json_object_get(it, "purpose"));
         const char *was = json_string_value(json_object_get(it, "invited_by"));
         if (!id || !email || !role)
             continue;
@@ -619,10 +627,7 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
                 with_repair(s, json_pack("{s:I, s:s, s:s}", "invitation_id", inv, "invited_by", to,
                                          "reason", SENDER_TAKEN_OVER)));
         if (st == ST_OK)
-            buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
-                       template_role_title(role),
-                       purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "",
-                       id);
+            list_invitation(list, n, it);
     }
     json_decref(items);
     return st;
@@ -745,18 +750,8 @@ static int stopped_invitations(struct sql_store *sql, const struct saga *s, stru
     int st = s->plan.person_uid
                  ? invitations_sent_by(sql, s->plan.account_id, s->plan.person_uid, &items)
                  : ST_OK;
-    for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
-        const json_t *it = json_array_get(items, k);
-        const char *id = json_string_value(json_object_get(it, "id"));
-        const char *email = json_string_value(json_object_get(it, "email"));
-        const char *role = json_string_value(json_object_get(it, "role"));
-        const char *purpose = json_string_value(json_object_get(it, "purpose"));
-        if (!id || !email || !role)
-            continue;
-        buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
-                   template_role_title(role),
-                   purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "", id);
-    }
+    for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++)
+        list_invitation(list, n, json_array_get(items, k));
     json_decref(items);
     return st;
 }
@@ -782,8 +777,8 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
     const char *who = json_string_value(json_object_get(told, "person_name"));
     const char *by = json_string_value(json_object_get(told, "removed_by"));
     const char *caller = json_string_value(json_object_get(told, "except"));
-    const char *removed = json_string_value(json_object_get(told, "removed"));
-    const char *told_as = json_string_value(json_object_get(told, "told_as"));
+    const char *roles = json_string_value(json_object_get(told, "roles"));
+    const char *parent = json_string_value(json_object_get(told, "parent_name"));
     struct buf pending = BUF_INIT, yours = BUF_INIT, owned = BUF_INIT, owned_you = BUF_INIT,
                list = BUF_INIT;
     if (n == 1) {
@@ -843,42 +838,45 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
                    buf_str(&names), who, one, nprojects == 1 ? "it" : "them");
         buf_free(&names);
     }
-    /* A plan recorded before round 22 has no "removed" nor "told_as". */
-    struct buf said = BUF_INIT;
-    if (!removed) {
-        buf_printf(&said, "%s removed %s from %s, where they were %s.", by ? by : "",
-                   who ? who : "", name ? name : "",
-                   json_string_value(json_object_get(told, "roles"))
-                       ? json_string_value(json_object_get(told, "roles"))
-                       : "");
-        removed = buf_str(&said);
-    }
+    /* Who removed them, in the second person in the caller's own copy
+     * (round-22 walkthrough of seed 001, D3), and why each reader gets
+     * it: the take-over's reason only in that copy (D4). A plan recorded
+     * by round 22's first take stored these four sentences; they are
+     * built here alike. */
+    struct buf removed = BUF_INIT, removed_you = BUF_INIT, told_as = BUF_INIT, told_you = BUF_INIT;
+    buf_printf(&removed, "%s removed %s from %s, where they were %s.", by ? by : "", who ? who : "",
+               name, roles ? roles : "");
+    buf_printf(&removed_you, "You removed %s from %s, where they were %s.", who ? who : "", name,
+               roles ? roles : "");
+    buf_printf(&told_as,
+               "You get this mail as a named contact of %s, as one of its administrators while "
+               "it has no named contact, or as one of its notification recipients.",
+               name);
+    buf_printf(&told_you,
+               "You get this copy as the administrator of %s who removed %s from %s and took "
+               "their place there.",
+               parent ? parent : "", who ? who : "", name);
     struct template_value vals[] = {
         {"account_name", name},
         {"removed_by", by},
         {"person_name", who},
-        {"roles", json_string_value(json_object_get(told, "roles"))},
-        {"parent_name", json_string_value(json_object_get(told, "parent_name"))},
+        {"roles", roles},
+        {"parent_name", parent},
         {"taken_over", taken ? taken : TEMPLATE_OMIT_LINE},
         {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
-        {"removed", removed ? removed : ""},
+        {"removed", buf_str(&removed)},
         {"projects_taken", nprojects ? buf_str(&owned) : TEMPLATE_OMIT_LINE},
-        {"told_as", told_as ? told_as
-                            : "You get this mail as a named contact of the account, as one of its "
-                              "administrators while it has no named contact, or as one of its "
-                              "notification recipients."},
+        {"told_as", buf_str(&told_as)},
     };
     /* The caller's own copy, only when it tells them something: which
      * invitations and projects are theirs now. */
     const char *also = (n || nprojects) && caller && *caller ? caller : NULL;
-    const char *removed_you = json_string_value(json_object_get(told, "removed_you"));
-    const char *told_you = json_string_value(json_object_get(told, "told_as_you"));
     struct reader_value own[] = {
         {caller, "pending_invitations", n ? buf_str(&yours) : TEMPLATE_OMIT_LINE},
         {caller, "taken_over", taken_you ? taken_you : taken},
         {caller, "projects_taken", nprojects ? buf_str(&owned_you) : TEMPLATE_OMIT_LINE},
-        {caller, "removed", removed_you ? removed_you : removed},
-        {caller, "told_as", told_you ? told_you : told_as},
+        {caller, "removed", buf_str(&removed_you)},
+        {caller, "told_as", buf_str(&told_you)},
     };
     if (st == ST_OK)
         st = queue_told(sql, s, "removed-by-parent", told, 1, caller, also, vals, 10, own,
@@ -888,7 +886,10 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
     buf_free(&owned);
     buf_free(&owned_you);
     buf_free(&list);
-    buf_free(&said);
+    buf_free(&removed);
+    buf_free(&removed_you);
+    buf_free(&told_as);
+    buf_free(&told_you);
     free(name);
     return st;
 }
@@ -914,7 +915,9 @@ static int queue_child_roles(struct sql_store *sql, const struct saga *s, const 
     };
     /* The remover's own copy says "You removed …" (round-22 walkthrough
      * of seed 001, D3). */
-    const char *caller = json_string_value(json_object_get(told, "caller"));
+    const char *caller = json_string_value(json_object_get(told, "except"));
+    if (!caller) /* as round 22's first take recorded it */
+        caller = json_string_value(json_object_get(told, "caller"));
     const char *yours = json_string_value(json_object_get(told, "removed_you"));
     struct reader_value own[] = {{caller, "removed", yours}};
     st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, NULL, vals, 6, own,
@@ -1160,8 +1163,8 @@ enum saga_outcome saga_change_roles(struct ldap_store *ls, struct sql_store *sql
     return saga_commit(ls, sql, s, NULL, NULL, st);
 }
 
-int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigned long long **sole,
-                             size_t *nsole)
+int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, const char *taker_dn,
+                             unsigned long long **sole, size_t *nsole)
 {
     if (sole) {
         *sole = NULL;
@@ -1194,18 +1197,23 @@ int saga_plan_leave_projects(struct ldap_store *ls, struct saga_plan *p, unsigne
         size_t owners = 0;
         if (sole && (roles & PROJECT_OWNER))
             st = ldap_store_count_people(ls, &ix, PROJECT_OWNER, &owners);
+        /* The taker's roles there, from the same groups. */
+        const struct member_entry *t = taker_dn ? member_index_find(&ix, taker_dn) : NULL;
+        unsigned taker = t ? t->roles : 0;
         member_index_free(&ix);
         role_groups_free(groups, ngroups);
         if (st != ST_OK || !roles)
             continue;
+        saga_plan_project(p, projects[i].project_id, roles);
         if (sole && (roles & PROJECT_OWNER) && owners <= 1) {
             unsigned long long *grown = realloc(*sole, (*nsole + 1) * sizeof(*grown));
             if (!grown)
                 abort();
             *sole = grown;
             (*sole)[(*nsole)++] = projects[i].project_id;
+            if (taker_dn)
+                saga_plan_take_project(p, p->nprojects - 1, taker_dn, taker, taker | PROJECT_OWNER);
         }
-        saga_plan_project(p, projects[i].project_id, roles);
     }
     free(projects);
     if (st != ST_OK && sole) {
@@ -1233,7 +1241,7 @@ void saga_answer_failure(struct request *req, enum saga_outcome outcome, int st)
 
 /* The other people's roles (plan.also), and the take-over's taker's in
  * the plan's projects (round-22 walkthrough of seed 001, D1; o->takers_now). */
-static int observe_also(struct ldap_store *ls, struct saga *s, struct saga_observed *o)
+static int observe_others(struct ldap_store *ls, struct saga *s, struct saga_observed *o)
 {
     const struct saga_plan *p = &s->plan;
     for (size_t i = 0; i < p->nalso; i++) {
@@ -1270,7 +1278,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         st = ldap_store_marked_person(ls, p->person_mail, marker, &found, &o->person_has_password);
         free(marker);
         if (st == ST_NOT_FOUND)
-            return observe_also(ls, s, o);
+            return observe_others(ls, s, o);
         if (st != ST_OK)
             return st;
         o->person_found = 1;
@@ -1283,13 +1291,13 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
         struct person found;
         st = ldap_store_find_person(ls, "uid", p->person_uid, &found);
         if (st == ST_NOT_FOUND)
-            return observe_also(ls, s, o);
+            return observe_others(ls, s, o);
         if (st != ST_OK)
             return st;
         o->person_found = ldap_dn_equal(found.dn, p->person_dn);
         person_free(&found);
     } else {
-        return observe_also(ls, s, o);
+        return observe_others(ls, s, o);
     }
     if (o->person_found)
         st = saga_plan_roles_of(ls, p, p->person_dn, &o->roles_now);
@@ -1300,7 +1308,7 @@ static int observe(struct ldap_store *ls, struct saga *s, struct saga_observed *
                                   &s->projects_now[i]);
     }
 
-    return st == ST_OK ? observe_also(ls, s, o) : st;
+    return st == ST_OK ? observe_others(ls, s, o) : st;
 }
 
 static int run_undo_steps(struct ldap_store *ls, struct sql_store *sql, const struct saga *s,

@@ -965,6 +965,31 @@ def test_without_a_take_over_the_parent_admin_is_told_whom_to_ask_and_invitation
     assert [i["usable"] for i in items if i["id"] == inv] == [False], items
 
 
+def test_a_member_who_alone_owns_a_project_names_the_admins_to_ask(
+        api, sql, set_roles, colleague):
+    """Review of round 22 (seed 001, D1): Ben, a member (no longer admin)
+    of `shared`, which Clara administers, alone owns a project there. The
+    parent's admin removing him gets 409 last-owner naming Clara as whom to
+    ask, as for an admin (the names were read only when the person removed
+    held admin), and nothing changes."""
+    c = colleague
+    anna, ben, clara, shared = c["anna"], c["ben"], c["clara"], c["shared"]
+    pname = S.unique("r22m Projekt ")
+    pid = S.expect(api(ben).post(f"/api/v1/accounts/{shared.id}/projects",
+                                 json={"name": pname}), 201)["id"]
+    set_roles(clara, shared.id, ben, ["member"])
+    remove_from_partner(api, sql, c)
+    path = f"/api/v1/accounts/{shared.id}/members/{S.path_quote(ben.uid)}"
+    problem = S.expect_problem(api(anna).delete(path), 409, "last-owner")
+    assert problem["detail"] == (
+        f"that person is the only owner of \"{pname}\" (project {pid}): a project always keeps "
+        "an owner, and removing them from the account takes their project roles too; ask an "
+        f"administrator of {shared.name} ({clara.name}) to make someone else its owner (or to "
+        "delete the project), then remove them"), problem
+    members = S.expect(api(clara).get(f"/api/v1/accounts/{shared.id}/members"), 200)["items"]
+    assert [m["roles"] for m in members if m["uid"] == ben.uid] == [["member"]], members
+
+
 # Round-21 walkthrough of seed 001, D3: a person who leaves the partner by
 # themselves is no reader of member-keeps-child-roles (their copy spoke of
 # them in the third person); the partner's contacts still are.
