@@ -1463,6 +1463,37 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     struct buf children = BUF_INIT;
     const char *line = role_holders_open_children_line(&children, &c->holders, c->open_children,
                                                        c->nchildren, c->distributor);
+    /* A distributor's people lose the sign-in by their roles here at its
+     * resellers' live storefronts (round-23 walkthrough of seed 002, D1):
+     * named from the children read, no statement more. */
+    if (line && c->distributor) {
+        json_t *live = json_array();
+        for (size_t i = 0; i < c->nchildren; i++) {
+            json_t *sf =
+                storefront_overview_json(c->children[i].storefront, c->req->cfg->storefront_host);
+            const char *status = json_string_value(json_object_get(sf, "status"));
+            const char *url = json_string_value(json_object_get(sf, "url"));
+            const char *under = json_string_value(json_object_get(sf, "distributor_id"));
+            if (status && url && under && strcmp(status, "active") == 0 &&
+                strtoull(under, NULL, 10) == c->id)
+                json_array_append_new(
+                    live, json_pack("{s:s, s:s}", "name", c->children[i].name, "url", url));
+            json_decref(sf);
+        }
+        struct buf named = BUF_INIT;
+        const char *at = storefronts_named(&named, live);
+        if (at) {
+            int one = json_array_size(live) == 1;
+            buf_printf(&children,
+                       " By their roles in this account, its people can no longer sign in at %s, "
+                       "nor at the storefronts below %s; roles they hold in a reseller or in its "
+                       "customers still admit them there.",
+                       at, one ? "it" : "them");
+            line = buf_str(&children);
+        }
+        buf_free(&named);
+        json_decref(live);
+    }
     /* The storefronts its people signed in at as a reseller's customer
      * (round-19 walkthrough of seed 002, D2): a line left out when none. */
     json_t *storefronts = NULL;

@@ -4124,7 +4124,10 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
             "people no longer act for them by their roles here), and the roles people hold in "
             "them are unchanged. People of this account still hold roles in 2 of them "
             f"({disti.member.name} in 1 and {olivia} in 2), and keep them until an administrator "
-            "of each removes them.\n") in closed[disti.admin.mail.lower()], closed
+            "of each removes them. By their roles in this account, its people can no longer sign "
+            f"in at the storefront of {live.account.name} (https://{disti.host}/{alias}), nor at "
+            "the storefronts below it; roles they hold in a reseller or in its customers still "
+            "admit them there.\n") in closed[disti.admin.mail.lower()], closed
 
     # The back office ends: 403 on the children's subscriptions and orders.
     S.expect_problem(api(disti.billing).get(f"/api/v1/subscriptions/{sid}"), 403, "forbidden")
@@ -4994,6 +4997,72 @@ def test_a_closed_distributors_overrides_and_extra_recipients_stop_at_the_close(
         assert "Disti" not in x["subject"] and "Disti text" not in x["body"], x
     # Another tenant still reads nothing of the reseller's templates.
     S.expect_problem(api(make_tenant("cdw").admin).get(f"{rtpl}/recipients"), 404)
+
+
+def test_a_closed_distributors_account_closed_names_the_storefronts_its_people_lose(
+        api, disti, make_reseller, make_tenant, sql, mailbox):
+    """Round-23 walkthrough of seed 002, D1: since a role in a closed
+    distributor admits nobody at its resellers' storefronts (round 22, D1),
+    Bert (only its billing person) and Dina lost the sign-in at them, but
+    the distributor's account-closed mail said nothing of it. Decision:
+    {{open_children}} goes on, for a distributor whose open resellers have
+    live storefronts, "By their roles in this account, its people can no
+    longer sign in at the storefronts of A (url) and B (url), nor at the
+    storefronts below them; roles they hold in a reseller or in its
+    customers still admit them there." (named from the children the close
+    reads anyway; a reseller without a live storefront is not named, and
+    without any the sentence is left out). The mail goes to whom it went;
+    the distributor's billing person and member get none."""
+    live = []
+    for _ in range(2):
+        r = make_reseller(disti)
+        alias = S.unique("dsl-")
+        execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+        live.append((r, alias))
+    plain = make_reseller(disti)  # no storefront
+    for who in (disti.admin, disti.billing):
+        assert storefront_login(who.uid, disti.host, live[0][1]).status_code == 200
+
+    path = f"/api/v1/accounts/{disti.account.id}"
+    S.expect_problem(api(disti.billing).delete(path), 403)
+    S.expect_problem(api(disti.member).delete(path), 403)
+    S.expect_problem(api(make_tenant("dsl").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(path), 204)
+    closed = closing_mails(api, sql, mailbox, disti.account.id, "account-closed", before)
+    assert disti.admin.mail.lower() in closed, closed
+    assert disti.billing.mail.lower() not in closed and disti.member.mail.lower() not in closed
+    named = " and ".join(f"{r.account.name} (https://{disti.host}/{a})" for r, a in live)
+    sentence = (f" By their roles in this account, its people can no longer sign in at the "
+                f"storefronts of {named}, nor at the storefronts below them; roles they hold in "
+                "a reseller or in its customers still admit them there.\n")
+    for body in closed.values():
+        assert "\n3 child accounts of it stay open, with their subscriptions and storefronts" \
+            in body, body
+        assert sentence in body, body
+        assert plain.account.name not in body, body
+    # What it says is what the gate does.
+    for r, a in live:
+        for who in (disti.admin, disti.billing):
+            S.expect_problem(storefront_login(who.uid, disti.host, a), 403, "forbidden")
+    # No extra mails: the resellers get their parent-closed, nothing else.
+    for r in (live[0][0], live[1][0], plain):
+        rows = S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+        assert {x["template"] for x in rows} == {"parent-closed"}, rows
+
+
+def test_a_distributor_without_live_storefronts_says_nothing_of_storefront_sign_in(
+        api, disti, make_reseller, sql, mailbox):
+    """Round-23 walkthrough of seed 002, D1: the sentence is only there
+    when a reseller has a live storefront (a cancelled one admits nobody
+    anyway)."""
+    make_reseller(disti)
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    closed = closing_mails(api, sql, mailbox, disti.account.id, "account-closed", before)
+    for body in closed.values():
+        assert "\n1 child account of it stays open" in body, body
+        assert "sign in" not in body, body
 
 
 def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,
