@@ -1390,8 +1390,29 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
     }
     char parent_id[24];
     snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
+    /* The closed parent's own live storefront, which runs to its term end,
+     * and the children whose people it still admits as its customers
+     * (round-23 walkthrough of seed 002, D3): {{parent_storefront}}, a
+     * line left out for the others. One statement. */
+    char *parent_url = NULL, *parent_ends = NULL;
+    unsigned long long *admitted = NULL;
+    size_t nadmitted = 0, next_admitted = 0;
+    st = storefronts_store_children_admitted(sql, c->req->cfg->storefront_host, c->id, &parent_url,
+                                             &parent_ends, &admitted, &nadmitted);
+    struct buf parent_sf = BUF_INIT;
+    if (st == ST_OK && parent_url) {
+        if (parent_ends)
+            buf_printf(&parent_sf, "%s until %s, when its subscription ends", parent_url,
+                       parent_ends);
+        else
+            buf_printf(&parent_sf, "%s while its subscription runs", parent_url);
+    }
     for (size_t i = 0; i < c->nchildren && st == ST_OK; i++) {
         struct open_child *ch = &c->children[i];
+        /* Both lists ascend by id. */
+        while (next_admitted < nadmitted && admitted[next_admitted] < ch->id)
+            next_admitted++;
+        int at_parent = next_admitted < nadmitted && admitted[next_admitted] == ch->id;
         char *closed_by = NULL;
         st = mail_actor_name(sql, &c->req->caller, ch->id, &closed_by);
         if (st != ST_OK)
@@ -1420,12 +1441,17 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"distributor_name", c->distributor ? parent_name : TEMPLATE_OMIT_LINE},
             {"parent_people", held ? held : TEMPLATE_OMIT_LINE},
+            {"parent_storefront", at_parent ? buf_str(&parent_sf) : TEMPLATE_OMIT_LINE},
         };
-        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 9);
+        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 10);
         buf_free(&holders);
         json_decref(sf);
         free(closed_by);
     }
+    buf_free(&parent_sf);
+    free(parent_url);
+    free(parent_ends);
+    free(admitted);
     return st;
 }
 

@@ -5065,6 +5065,86 @@ def test_a_distributor_without_live_storefronts_says_nothing_of_storefront_sign_
         assert "sign in" not in body, body
 
 
+def test_a_closed_resellers_customers_are_told_until_when_they_sign_in_at_its_storefront(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql,
+        mailbox):
+    """Round-23 walkthrough of seed 002, D3: TechSolutions was closed while
+    pending cancellation; its storefront runs to its term end and Cleo (of
+    its customer Cleo Shop) still signs in there, but Cleo Shop's
+    parent-closed said nothing of it. Decision (migration 103,
+    {{parent_storefront}}): a child whose people the closed parent's live
+    storefront admits as its customers reads "The people of <child> can
+    still sign in at the storefront of <parent> at <url> until <ends_at>,
+    when its subscription ends, and no longer after that."; a child it
+    does not admit (its relation ended), and every child of a parent
+    without a live storefront, gets no such line."""
+    r = make_reseller(disti)
+    alias = S.unique("pcs-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      alias)["id"])["subscription"]["id"]
+    url = f"https://{disti.host}/{alias}"
+
+    def customer(prefix):
+        shop = make_account(r.admin, "customer", r.account.id)
+        who = make_person(prefix=prefix)
+        set_roles(r.admin, shop.id, who, ["admin"])
+        S.expect(api(r.admin).put(f"/api/v1/accounts/{shop.id}/contacts/primary",
+                                  json={"uid": who.uid}), 200)
+        return shop, who
+
+    cleo_shop, cleo = customer("pcsc")
+    gone_shop, gus = customer("pcsg")  # ends its relation: no longer admitted there
+    rid = sql.value("SELECT id FROM customer_relations WHERE partner_id=%s AND customer_id=%s",
+                    int(r.account.id), int(gone_shop.id))
+    S.expect(api(gus).post(f"/api/v1/customer-relations/{rid}/end"), 200)
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+
+    path = f"/api/v1/accounts/{r.account.id}"
+    for who in (r.billing, r.member):
+        S.expect_problem(api(who).delete(path), 403)
+    S.expect_problem(api(make_tenant("pcs").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(path), 204)
+
+    line = (f"\nThe people of {cleo_shop.name} can still sign in at the storefront of "
+            f"{r.account.name} at {url} until {ends}, when its subscription ends, and no longer "
+            "after that.\n")
+    mails = closing_mails(api, sql, mailbox, cleo_shop.id, "parent-closed", before)
+    assert set(mails) == {cleo.mail.lower()}, mails
+    for body in mails.values():
+        assert line in body, body
+        assert "Its storefront stays" not in body, body  # Cleo Shop has none of its own
+    mails = closing_mails(api, sql, mailbox, gone_shop.id, "parent-closed", before)
+    assert set(mails) == {gus.mail.lower()}, mails
+    for body in mails.values():
+        assert "can still sign in" not in body, body
+    # What it says is what the gate does.
+    assert storefront_login(cleo.uid, disti.host, alias).status_code == 200
+    S.expect_problem(storefront_login(gus.uid, disti.host, alias), 403, "forbidden")
+    # No extra mails: one parent-closed per reader; the reseller's own
+    # readers get account-closed without the customers' line.
+    for shop in (cleo_shop, gone_shop):
+        rows = S.wait_outbox_settled(sql, account_id=shop.id, after_id=before)
+        assert [x["template"] for x in rows] == ["parent-closed"], rows
+    closed = closing_mails(api, sql, mailbox, r.account.id, "account-closed", before)
+    for body in closed.values():
+        assert "can still sign in" not in body, body
+
+
+def test_a_closed_partner_without_a_storefront_tells_its_customer_nothing_of_one(
+        api, disti, make_reseller, make_account, sql, mailbox):
+    """Round-23 walkthrough of seed 002, D3: without a live storefront of
+    the closed parent, parent-closed has no storefront line."""
+    r = make_reseller(disti)
+    shop = make_account(r.admin, "customer", r.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}"), 204)
+    mails = closing_mails(api, sql, mailbox, shop.id, "parent-closed", before)
+    assert mails, mails
+    for body in mails.values():
+        assert "sign in" not in body, body
+
+
 def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,
                                                                  make_account, make_person,
                                                                  set_roles, make_tenant, sql,
