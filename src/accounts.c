@@ -1395,8 +1395,29 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
     }
     char parent_id[24];
     snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
+    /* The closed parent's own live storefront, which runs to its term end,
+     * and the children whose people it still admits as its customers
+     * (round-23 walkthrough of seed 002, D3): {{parent_storefront}}, a
+     * line left out for the others. One statement. */
+    char *parent_url = NULL, *parent_ends = NULL;
+    unsigned long long *admitted = NULL;
+    size_t nadmitted = 0, next_admitted = 0;
+    st = storefronts_store_children_admitted(sql, c->req->cfg->storefront_host, c->id, &parent_url,
+                                             &parent_ends, &admitted, &nadmitted);
+    struct buf parent_sf = BUF_INIT;
+    if (st == ST_OK && parent_url) {
+        if (parent_ends)
+            buf_printf(&parent_sf, "%s until %s, when its subscription ends", parent_url,
+                       parent_ends);
+        else
+            buf_printf(&parent_sf, "%s while its subscription runs", parent_url);
+    }
     for (size_t i = 0; i < c->nchildren && st == ST_OK; i++) {
         struct open_child *ch = &c->children[i];
+        /* Both lists ascend by id. */
+        while (next_admitted < nadmitted && admitted[next_admitted] < ch->id)
+            next_admitted++;
+        int at_parent = next_admitted < nadmitted && admitted[next_admitted] == ch->id;
         char *closed_by = NULL;
         st = mail_actor_name(sql, &c->req->caller, ch->id, &closed_by);
         if (st != ST_OK)
@@ -1425,12 +1446,17 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"distributor_name", c->distributor ? parent_name : TEMPLATE_OMIT_LINE},
             {"parent_people", held ? held : TEMPLATE_OMIT_LINE},
+            {"parent_storefront", at_parent ? buf_str(&parent_sf) : TEMPLATE_OMIT_LINE},
         };
-        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 9);
+        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 10);
         buf_free(&holders);
         json_decref(sf);
         free(closed_by);
     }
+    buf_free(&parent_sf);
+    free(parent_url);
+    free(parent_ends);
+    free(admitted);
     return st;
 }
 
@@ -1468,6 +1494,37 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     struct buf children = BUF_INIT;
     const char *line = role_holders_open_children_line(&children, &c->holders, c->open_children,
                                                        c->nchildren, c->distributor);
+    /* A distributor's people lose the sign-in by their roles here at its
+     * resellers' live storefronts (round-23 walkthrough of seed 002, D1):
+     * named from the children read, no statement more. */
+    if (line && c->distributor) {
+        json_t *live = json_array();
+        for (size_t i = 0; i < c->nchildren; i++) {
+            json_t *sf =
+                storefront_overview_json(c->children[i].storefront, c->req->cfg->storefront_host);
+            const char *status = json_string_value(json_object_get(sf, "status"));
+            const char *url = json_string_value(json_object_get(sf, "url"));
+            const char *under = json_string_value(json_object_get(sf, "distributor_id"));
+            if (status && url && under && strcmp(status, "active") == 0 &&
+                strtoull(under, NULL, 10) == c->id)
+                json_array_append_new(
+                    live, json_pack("{s:s, s:s}", "name", c->children[i].name, "url", url));
+            json_decref(sf);
+        }
+        struct buf named = BUF_INIT;
+        const char *at = storefronts_named(&named, live);
+        if (at) {
+            int one = json_array_size(live) == 1;
+            buf_printf(&children,
+                       " By their roles in this account, its people can no longer sign in at %s, "
+                       "nor at the storefronts below %s; roles they hold in a reseller or in its "
+                       "customers still admit them there.",
+                       at, one ? "it" : "them");
+            line = buf_str(&children);
+        }
+        buf_free(&named);
+        json_decref(live);
+    }
     /* The storefronts its people signed in at as a reseller's customer
      * (round-19 walkthrough of seed 002, D2): a line left out when none. */
     json_t *storefronts = NULL;

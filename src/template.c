@@ -123,10 +123,16 @@ static const char *const closed_ph[] = {"account_name", "account_id",    "closed
  * any other parent: a partner has neither); {{parent_people}} who of the
  * closed parent still holds roles in the child, with their roles, and
  * that they keep them until an administrator of the child removes them
- * (a line left out when nobody does). */
+ * (a line left out when nobody does). Migration 103 (round-23 walkthrough
+ * of seed 002, D3): {{parent_storefront}} the closed parent's own live
+ * storefront, which runs to its term end, and that end
+ * ("https://…/bea until 2027-12-01T04:15:36Z, when its subscription
+ * ends"), for a child whose people it admits as its customers (a line
+ * left out otherwise). */
 static const char *const parent_closed_ph[] = {
-    "account_name",   "account_id", "parent_name",      "parent_id",     "relation", "closed_by",
-    "storefront_url", "greeting",   "distributor_name", "parent_people", NULL};
+    "account_name",     "account_id",    "parent_name",       "parent_id",
+    "relation",         "closed_by",     "storefront_url",    "greeting",
+    "distributor_name", "parent_people", "parent_storefront", NULL};
 /* {{reason}}: why, when the request did not end by a person's decision (a
  * closed account); a line of its own, left out without one. */
 static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",

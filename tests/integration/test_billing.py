@@ -4124,7 +4124,10 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
             "people no longer act for them by their roles here), and the roles people hold in "
             "them are unchanged. People of this account still hold roles in 2 of them "
             f"({disti.member.name} in 1 and {olivia} in 2), and keep them until an administrator "
-            "of each removes them.\n") in closed[disti.admin.mail.lower()], closed
+            "of each removes them. By their roles in this account, its people can no longer sign "
+            f"in at the storefront of {live.account.name} (https://{disti.host}/{alias}), nor at "
+            "the storefronts below it; roles they hold in a reseller or in its customers still "
+            "admit them there.\n") in closed[disti.admin.mail.lower()], closed
 
     # The back office ends: 403 on the children's subscriptions and orders.
     S.expect_problem(api(disti.billing).get(f"/api/v1/subscriptions/{sid}"), 403, "forbidden")
@@ -4996,6 +4999,152 @@ def test_a_closed_distributors_overrides_and_extra_recipients_stop_at_the_close(
         assert "Disti" not in x["subject"] and "Disti text" not in x["body"], x
     # Another tenant still reads nothing of the reseller's templates.
     S.expect_problem(api(make_tenant("cdw").admin).get(f"{rtpl}/recipients"), 404)
+
+
+def test_a_closed_distributors_account_closed_names_the_storefronts_its_people_lose(
+        api, disti, make_reseller, make_tenant, sql, mailbox):
+    """Round-23 walkthrough of seed 002, D1: since a role in a closed
+    distributor admits nobody at its resellers' storefronts (round 22, D1),
+    Bert (only its billing person) and Dina lost the sign-in at them, but
+    the distributor's account-closed mail said nothing of it. Decision:
+    {{open_children}} goes on, for a distributor whose open resellers have
+    live storefronts, "By their roles in this account, its people can no
+    longer sign in at the storefronts of A (url) and B (url), nor at the
+    storefronts below them; roles they hold in a reseller or in its
+    customers still admit them there." (named from the children the close
+    reads anyway; a reseller without a live storefront is not named, and
+    without any the sentence is left out). The mail goes to whom it went;
+    the distributor's billing person and member get none."""
+    live = []
+    for _ in range(2):
+        r = make_reseller(disti)
+        alias = S.unique("dsl-")
+        execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+        live.append((r, alias))
+    plain = make_reseller(disti)  # no storefront
+    for who in (disti.admin, disti.billing):
+        assert storefront_login(who.uid, disti.host, live[0][1]).status_code == 200
+
+    path = f"/api/v1/accounts/{disti.account.id}"
+    S.expect_problem(api(disti.billing).delete(path), 403)
+    S.expect_problem(api(disti.member).delete(path), 403)
+    S.expect_problem(api(make_tenant("dsl").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(path), 204)
+    closed = closing_mails(api, sql, mailbox, disti.account.id, "account-closed", before)
+    assert disti.admin.mail.lower() in closed, closed
+    assert disti.billing.mail.lower() not in closed and disti.member.mail.lower() not in closed
+    named = " and ".join(f"{r.account.name} (https://{disti.host}/{a})" for r, a in live)
+    sentence = (f" By their roles in this account, its people can no longer sign in at the "
+                f"storefronts of {named}, nor at the storefronts below them; roles they hold in "
+                "a reseller or in its customers still admit them there.\n")
+    for body in closed.values():
+        assert "\n3 child accounts of it stay open, with their subscriptions and storefronts" \
+            in body, body
+        assert sentence in body, body
+        assert plain.account.name not in body, body
+    # What it says is what the gate does.
+    for r, a in live:
+        for who in (disti.admin, disti.billing):
+            S.expect_problem(storefront_login(who.uid, disti.host, a), 403, "forbidden")
+    # No extra mails: the resellers get their parent-closed, nothing else.
+    for r in (live[0][0], live[1][0], plain):
+        rows = S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+        assert {x["template"] for x in rows} == {"parent-closed"}, rows
+
+
+def test_a_distributor_without_live_storefronts_says_nothing_of_storefront_sign_in(
+        api, disti, make_reseller, sql, mailbox):
+    """Round-23 walkthrough of seed 002, D1: the sentence is only there
+    when a reseller has a live storefront (a cancelled one admits nobody
+    anyway)."""
+    make_reseller(disti)
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    closed = closing_mails(api, sql, mailbox, disti.account.id, "account-closed", before)
+    for body in closed.values():
+        assert "\n1 child account of it stays open" in body, body
+        assert "sign in" not in body, body
+
+
+def test_a_closed_resellers_customers_are_told_until_when_they_sign_in_at_its_storefront(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql,
+        mailbox):
+    """Round-23 walkthrough of seed 002, D3: TechSolutions was closed while
+    pending cancellation; its storefront runs to its term end and Cleo (of
+    its customer Cleo Shop) still signs in there, but Cleo Shop's
+    parent-closed said nothing of it. Decision (migration 103,
+    {{parent_storefront}}): a child whose people the closed parent's live
+    storefront admits as its customers reads "The people of <child> can
+    still sign in at the storefront of <parent> at <url> until <ends_at>,
+    when its subscription ends, and no longer after that."; a child it
+    does not admit (its relation ended), and every child of a parent
+    without a live storefront, gets no such line."""
+    r = make_reseller(disti)
+    alias = S.unique("pcs-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      alias)["id"])["subscription"]["id"]
+    url = f"https://{disti.host}/{alias}"
+
+    def customer(prefix):
+        shop = make_account(r.admin, "customer", r.account.id)
+        who = make_person(prefix=prefix)
+        set_roles(r.admin, shop.id, who, ["admin"])
+        S.expect(api(r.admin).put(f"/api/v1/accounts/{shop.id}/contacts/primary",
+                                  json={"uid": who.uid}), 200)
+        return shop, who
+
+    cleo_shop, cleo = customer("pcsc")
+    gone_shop, gus = customer("pcsg")  # ends its relation: no longer admitted there
+    rid = sql.value("SELECT id FROM customer_relations WHERE partner_id=%s AND customer_id=%s",
+                    int(r.account.id), int(gone_shop.id))
+    S.expect(api(gus).post(f"/api/v1/customer-relations/{rid}/end"), 200)
+    ends = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+
+    path = f"/api/v1/accounts/{r.account.id}"
+    for who in (r.billing, r.member):
+        S.expect_problem(api(who).delete(path), 403)
+    S.expect_problem(api(make_tenant("pcs").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(path), 204)
+
+    line = (f"\nThe people of {cleo_shop.name} can still sign in at the storefront of "
+            f"{r.account.name} at {url} until {ends}, when its subscription ends, and no longer "
+            "after that.\n")
+    mails = closing_mails(api, sql, mailbox, cleo_shop.id, "parent-closed", before)
+    assert set(mails) == {cleo.mail.lower()}, mails
+    for body in mails.values():
+        assert line in body, body
+        assert "Its storefront stays" not in body, body  # Cleo Shop has none of its own
+    mails = closing_mails(api, sql, mailbox, gone_shop.id, "parent-closed", before)
+    assert set(mails) == {gus.mail.lower()}, mails
+    for body in mails.values():
+        assert "can still sign in" not in body, body
+    # What it says is what the gate does.
+    assert storefront_login(cleo.uid, disti.host, alias).status_code == 200
+    S.expect_problem(storefront_login(gus.uid, disti.host, alias), 403, "forbidden")
+    # No extra mails: one parent-closed per reader; the reseller's own
+    # readers get account-closed without the customers' line.
+    for shop in (cleo_shop, gone_shop):
+        rows = S.wait_outbox_settled(sql, account_id=shop.id, after_id=before)
+        assert [x["template"] for x in rows] == ["parent-closed"], rows
+    closed = closing_mails(api, sql, mailbox, r.account.id, "account-closed", before)
+    for body in closed.values():
+        assert "can still sign in" not in body, body
+
+
+def test_a_closed_partner_without_a_storefront_tells_its_customer_nothing_of_one(
+        api, disti, make_reseller, make_account, sql, mailbox):
+    """Round-23 walkthrough of seed 002, D3: without a live storefront of
+    the closed parent, parent-closed has no storefront line."""
+    r = make_reseller(disti)
+    shop = make_account(r.admin, "customer", r.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}"), 204)
+    mails = closing_mails(api, sql, mailbox, shop.id, "parent-closed", before)
+    assert mails, mails
+    for body in mails.values():
+        assert "sign in" not in body, body
 
 
 def test_ending_a_relation_says_whose_storefront_sign_in_it_ends(api, disti, make_reseller,

@@ -154,9 +154,12 @@ TEMPLATES = {
     # sql/074: who of the closed parent still holds roles in the child, and
     # a distributor's name for the line of its back office and storefront
     # host (round-18 walkthrough of seed 001, D1 and D2)
+    # sql/103: {{parent_storefront}}, the closed parent's live storefront
+    # and its end, for a child whose people it admits (round-23 walkthrough
+    # of seed 002, D3)
     "parent-closed": {"account_name", "account_id", "parent_name", "parent_id", "relation",
                       "closed_by", "storefront_url", "greeting", "distributor_name",
-                      "parent_people"},
+                      "parent_people", "parent_storefront"},
     # sql/067 and sql/068: an addition to the recipients and a change of
     # the name or company data, told to the named contacts (round-16
     # walkthrough of seed 004, D1)
@@ -505,6 +508,20 @@ PARENT_CLOSED_069 = (
     " {{account_name}}.\n")
 
 
+# sql/074's text (round-18 walkthrough of seed 001, D1 and D2), which 103
+# takes on from.
+PARENT_CLOSED_074 = (
+    "{{greeting}}\n\n{{parent_name}} (account {{parent_id}}), which {{account_name}} (account"
+    " {{account_id}}) is {{relation}} of, was closed by {{closed_by}}.\n\n{{account_name}} and its"
+    " subscriptions continue: the close changed nothing of {{account_name}}, and the roles people"
+    " hold in it are unchanged.\n{{parent_people}}\nThe back office of {{distributor_name}} for"
+    " {{account_name}} ends: by their roles in {{distributor_name}}, its people no longer order,"
+    " upgrade, cancel or renew the subscriptions of {{account_name}} or read its billing, and the"
+    " storefront host of {{distributor_name}} can no longer be changed.\nIts storefront stays at"
+    " {{storefront_url}}, and signing in there keeps working while its subscription runs.\n\nYou"
+    " get this mail as a contact, an admin or a notification recipient of {{account_name}}.\n")
+
+
 CONTACT_049 = ("{{greeting}}\n\n{{changed_by}} changed the {{contact}} contact of {{account_name}}"
                " from {{old_name}} to {{new_name}}.\n\nYou get this mail as a named contact or a"
                " notification recipient of {{account_name}}. {{if_unexpected}}\n")
@@ -564,12 +581,52 @@ def test_migration_074_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='parent-closed'", PARENT_CLOSED_069)
         run_migration(env, "074_parent_closed_holders.sql")
         run_migration(env, "074_parent_closed_holders.sql")
+        assert defaults(sql)["parent-closed"]["body"] == PARENT_CLOSED_074
+        # ... which 103 (round 23) takes on from.
+        run_migration(env, "103_parent_closed_storefront.sql")
         assert defaults(sql)["parent-closed"]["body"] == body
     finally:
         sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
                  " AND name='parent-closed'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_069
+
+
+def test_migration_103_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 103 (round-23 walkthrough of seed 002, D3): the shipped
+    parent-closed has a line with {{parent_storefront}}, the closed
+    parent's live storefront and its end, right after the child's own
+    storefront line (accountd leaves it out when the parent admits the
+    child's people at no storefront). A distributor's override that kept
+    the text of 074 keeps it, and so does a default row someone edited in
+    the database; the file may run again and changes nothing more."""
+    row = defaults(sql)["parent-closed"]
+    body = row["body"]
+    assert body == PARENT_CLOSED_074.replace(
+        "while its subscription runs.\n\n",
+        "while its subscription runs.\nThe people of {{account_name}} can still sign in at the"
+        " storefront of {{parent_name}} at {{parent_storefront}}, and no longer after that.\n\n"
+    ), body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'parent-closed', %s, %s)", int(dist.id), row["subject"],
+             PARENT_CLOSED_074)
+    edited = "{{greeting}}\n\n{{parent_name}} is gone; {{account_name}} stays.\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='parent-closed'", edited)
+    try:
+        run_migration(env, "103_parent_closed_storefront.sql")
+        assert defaults(sql)["parent-closed"]["body"] == edited
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='parent-closed'", PARENT_CLOSED_074)
+        run_migration(env, "103_parent_closed_storefront.sql")
+        run_migration(env, "103_parent_closed_storefront.sql")
+        assert defaults(sql)["parent-closed"]["body"] == body
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='parent-closed'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_074
 
 
 INVITATION_ACCEPTED_055 = (
