@@ -136,6 +136,14 @@ static int create_undo_tx(struct sql_store *sql, void *arg)
 
 void projects_create(struct request *req)
 {
+    /* The router lets project people in, so that one who sees the
+     * account's projects hears 403 here, not 404 (round-24 walkthrough of
+     * seed 003, D1). */
+    if (!req->caller.is_operator && !(req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER))) {
+        refuse(req, 403, "forbidden",
+               "only the account's admins and service providers create its projects");
+        return;
+    }
     static const char *const allowed[] = {"name", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);

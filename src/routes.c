@@ -146,8 +146,8 @@ static const struct route routes[] = {
      0, NULL, NULL},
     {"GET", "/api/v1/accounts/{id}/audit", audit_list, ID, ADMIN, 0, NULL, NULL},
     /* projects: people with a project role only are let in (ROUTE_PROJECT) */
-    {"POST", "/api/v1/accounts/{id}/projects", projects_create, ID | OPEN | IDEM, ADMIN | SP, 0,
-     NULL, NULL},
+    {"POST", "/api/v1/accounts/{id}/projects", projects_create, ID | OPEN | IDEM | PROJECT,
+     ADMIN | SP, 0, NULL, NULL},
     {"GET", "/api/v1/accounts/{id}/projects", projects_list, ID | PROJECT, ANY, 0, NULL, NULL},
     {"GET", "/api/v1/projects/{pid}", projects_get, ID | PROJECT, ANY, 0, projects_account_of,
      NULL},

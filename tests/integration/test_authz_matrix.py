@@ -189,6 +189,7 @@ MATRIX = {
 # role (the `project` flag), and what such a person (a reader of one
 # project) gets there: their projects, or 403 for managing its people.
 PROJECT_ROUTES = {
+    "POST /api/v1/accounts/{id}/projects": 403,
     "GET /api/v1/accounts/{id}/projects": "in",
     "GET /api/v1/projects/{pid}": "in",
     "PATCH /api/v1/projects/{pid}": 403,

@@ -92,7 +92,9 @@ def test_projects_end_to_end(api, sql, ldap_admin, make_tenant, make_person, set
                  f"{ACCOUNTS}/{t.account.id}/notification-recipients", f"{ACCOUNTS}/{t.account.id}/audit"):
         S.expect_problem(ea.get(path), 404)
     S.expect_problem(ea.get(ACCOUNTS, params={"parent_id": t.account.id}), 404)
-    S.expect_problem(ea.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "mine"}), 404)
+    # Creating a project where GET shows them the projects: 403, who may
+    # (round-24 walkthrough of seed 003, D1; it was this 404).
+    S.expect_problem(ea.post(f"{ACCOUNTS}/{t.account.id}/projects", json={"name": "mine"}), 403)
     S.expect_problem(ea.put(member_path(a["id"], t.admin.uid), json={"role": "reader"}), 403)
     S.expect_problem(ea.put(member_path(b["id"], e.uid), json={"role": "owner"}), 404)
 
@@ -195,6 +197,37 @@ def test_project_group_changed_in_ldap_counts_like_account_roles(api, ldap_admin
     assert ok, ldap_admin.result
     polled(404)
     assert S.expect(pa.get("/api/v1/me"), 200)["projects"] == []
+
+
+def test_a_project_only_person_is_refused_a_new_project_with_403(api, sql, ldap_admin, make_tenant,
+                                                                  make_person, set_roles):
+    """Round-24 walkthrough of seed 003, D1: an end customer with a
+    project role only was told 404 "no such account" on POST
+    /accounts/{id}/projects, while GET on the same path showed him the
+    account's projects. Now 403 saying who creates projects, and nothing
+    is created; a member of the account gets the router's 403 as before,
+    another tenant 404, the account's admin 201."""
+    t = make_tenant("pcr")
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    a = S.expect(api(t.admin).post(path, json={"name": S.unique("pcr-")}), 201)
+    reader = make_person(prefix="pcrr")
+    ok = ldap_admin.modify(project_dn(t.account.id, a["id"], "reader"),
+                           {"member": [(ldap3.MODIFY_ADD, [reader.dn])]})
+    assert ok, ldap_admin.result
+    S.poll(lambda: api(reader).get(path), lambda r: r.status_code == 200, 5)
+    count = lambda: sql.value("SELECT COUNT(*) FROM projects WHERE account_id=%s", int(t.account.id))
+    before = count()
+    r = api(reader).post(path, json={"name": S.unique("pcr-")})
+    S.expect_problem(r, 403, "forbidden")
+    assert r.json()["detail"] == "only the account's admins and service providers create its projects"
+    member = make_person(prefix="pcrm")
+    set_roles(t.admin, t.account.id, member, ["member"])
+    S.expect_problem(api(member).post(path, json={"name": S.unique("pcr-")}), 403, "forbidden")
+    other = make_tenant("pcro")
+    S.expect_problem(api(other.admin).post(path, json={"name": S.unique("pcr-")}), 404)
+    assert count() == before
+    S.expect(api(t.admin).post(path, json={"name": S.unique("pcr-")}), 201)
+    assert count() == before + 1
 
 
 def test_me_reads_the_callers_projects_in_one_statement(api, sql, make_tenant, make_person, set_roles):
