@@ -176,7 +176,9 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{cust_uid}", json={"roles": ["member"]}), 403)
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": t.admin.uid}), 403)
     S.expect_problem(sp.delete(f"{ACCOUNTS}/{acc.id}"), 403)
-    S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    # Not staged any more: the 409, to a service provider too (round-24
+    # walkthrough of seed 000, D3).
+    S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
     S.expect_problem(sp.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 403)
     S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": S.unique_mail(), "role": "admin"}), 403)
 
@@ -573,8 +575,9 @@ def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_ad
     view = S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)
     assert view["status"] == "active"
     assert view["contacts"]["primary"]["uid"] == cust.uid and view["contacts"]["technical"]["uid"] == cust.uid
-    # The provider is a service provider now: no admin rights, no transfer.
-    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    # The provider is a service provider now: no admin rights, no transfer
+    # (not staged: 409, round-24 walkthrough of seed 000, D3).
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
     S.expect_problem(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["admin"]}), 403)
     S.expect(api(t.admin).patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("lit-sp-")}), 200)
     # The customer sees them among the providers.
@@ -931,13 +934,21 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     partner from a staged account, which then stayed staged for good with
     no contacts, and the customer's own transfer to its address was refused.
     Removing the last of the partner's people hands the account over: it
-    is active, the one customer admin is both contacts (told so), a pending
-    transfer's link is withdrawn, and the partner's back office ends."""
+    is active, the one customer admin is both contacts (told so), and the
+    partner's back office ends. While the partner's own transfer is
+    pending it is 409 (round-24 walkthrough of seed 000, D2): he revokes
+    it first."""
     t = make_tenant("n1")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
     pending = S.unique_mail("n1-other-")
-    transfer(api, t.admin, acc.id, pending)
+    inv = transfer(api, t.admin, acc.id, pending)["id"]
+    # Not over the partner's pending hand-over (round-24 walkthrough of
+    # seed 000, D2): 409, nothing changed; he revokes it, then her removal
+    # hands over.
+    S.expect_problem(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 409, "conflict")
+    assert sql.account(acc.id)["status"] == "staged"
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
     before = S.outbox_max_id(sql)
     S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
     a = sql.account(acc.id)
@@ -953,8 +964,7 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     assert [r["recipient"].lower() for r in rows if r["template"] == "account-handed-over"] == [
         cust.mail.lower()], rows
     assert "You are now its primary and technical contact" in _owner_mail(sql, acc.id, before, cust.mail)["body"]
-    assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [
-        pending.lower()], rows
+    assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [], rows
     # The partner's admin: not a member, no back office.
     S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
     assert S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)["status"] == "active"
@@ -2636,15 +2646,16 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     you from …, which handed it over to its customer: it is now active.
     You no longer have access to it." and that his address no longer gets
     its notifications), which stands for member-removed and
-    provider-access-changed; the pending transfer's invitee is told it was
-    withdrawn; her account-handed-over says it is hers. A member may
+    provider-access-changed (while his transfer to Theo is pending it is
+    409, round-24 walkthrough of seed 000, D2: he revokes it first); her
+    account-handed-over says it is hers. A member may
     not remove him (403), another tenant 404."""
     t = make_tenant("r19b")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
                               json={"emails": [t.admin.mail]}), 200)
     theo = S.unique_mail("r19b-theo-")
-    transfer(api, t.admin, acc.id, theo)
+    inv = transfer(api, t.admin, acc.id, theo)["id"]
     tara = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Tara", "Theta", "r19b-")
     paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
     m = make_person(prefix="r19bm")
@@ -2652,6 +2663,10 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     S.expect_problem(api(m).delete(paul_path), 403)
     S.expect_problem(api(make_tenant("r19b-o").admin).delete(paul_path), 404)
 
+    # Not while his hand-over to Theo is pending (round-24 walkthrough of
+    # seed 000, D2); he revokes it first.
+    S.expect_problem(api(tara).delete(paul_path), 409, "conflict")
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
     before = S.outbox_max_id(sql)
     S.expect(api(tara).delete(paul_path), 204)
     assert sql.account(acc.id)["status"] == "active"
@@ -2663,7 +2678,7 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
             "it is now active.") in body, body
     assert "You no longer have access to it." in body, body
     assert f"{t.admin.mail} no longer gets its notifications." in body, body
-    assert [r["template"] for r in _mails(sql, acc.id, before, to=theo)] == ["invitation-withdrawn"]
+    assert _mails(sql, acc.id, before, to=theo) == []
     hers = [_owner_mail(sql, acc.id, before, tara.mail)]
     assert len(hers) == 1 and (f"You removed {t.admin.name} from {acc.name}, which handed it over to you: "
                                "it is now active and yours.") in hers[0]["body"], hers
@@ -2980,11 +2995,15 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
     assert _mails(sql, acc.id, before) == []
     # Still staged: the partner's transfer is possible (and may be replaced).
     pending = S.unique_mail("r20b-t-")
-    transfer(api, t.admin, acc.id, pending)
+    inv = transfer(api, t.admin, acc.id, pending)["id"]
 
-    # The customer's admin demoting the partner hands it over.
-    before = S.outbox_max_id(sql)
+    # The customer's admin demoting the partner hands it over, once the
+    # partner's own hand-over is no longer pending (round-24 walkthrough
+    # of seed 000, D2: 409 while it is).
     paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 409, "conflict")
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
+    before = S.outbox_max_id(sql)
     S.expect_problem(api(olga).put(paul_path, json={"roles": ["service-provider"]}), 403)
     S.expect(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
@@ -3000,7 +3019,7 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
     owner = [_owner_mail(sql, acc.id, before, oscar.mail)]
     assert len(owner) == 1 and (f"You made {t.admin.name} a service provider of {acc.name}, which handed it "
                                 "over to you: it is now active and yours.") in owner[0]["body"], owner
-    assert [r["template"] for r in _mails(sql, acc.id, before, to=pending)] == ["invitation-withdrawn"]
+    assert _mails(sql, acc.id, before, to=pending) == []
     assert _mails(sql, acc.id, before, to=olga.mail) == []
 
 
