@@ -84,9 +84,11 @@ struct contact_change {
  * D3: the partner who named himself contact while staging read "name
  * other administrators contacts first", a step the hand-over does for
  * him): the parenthesis says that the hand-over moves the contacts to
- * the customer's administrator, and when a step is still needed. Into
- * text. */
-static void contact_note(struct buf *text, const char *kind, int holds_both, int staged_provider)
+ * the customer's administrator, and when a step is still needed, with
+ * the account's id in its path (round-24 walkthrough of seed 000, D4: it
+ * read a literal "POST /accounts/{id}/transfer"). Into text. */
+static void contact_note(struct buf *text, const char *kind, int holds_both, int staged_provider,
+                         unsigned long long account_id)
 {
     int both = strchr(kind, ' ') != NULL;
     buf_printf(text, "You are now its %s contact", kind);
@@ -96,10 +98,12 @@ static void contact_note(struct buf *text, const char *kind, int holds_both, int
     buf_adds(text, ": you get its account and billing mail, may request password resets for its "
                    "people, and stay an administrator while you are its contact (");
     if (staged_provider) {
-        buf_adds(text, "the account is staged: when you hand it over to its customer, by POST "
-                       "/accounts/{id}/transfer or by changing your own role to service provider, "
-                       "the contacts move to the customer's administrator; only if it has several "
-                       "do you name one of them contact first).");
+        buf_printf(text,
+                   "the account is staged: when you hand it over to its customer, by POST "
+                   "/api/v1/accounts/%llu/transfer or by changing your own role to service "
+                   "provider, the contacts move to the customer's administrator; only if it has "
+                   "several do you name one of them contact first).",
+                   account_id);
         return;
     }
     buf_adds(text, "to change your role or leave, name ");
@@ -158,7 +162,7 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
         buf_free(&text);
         return st;
     }
-    contact_note(&note, vals[1].value, holds_both, staged_provider);
+    contact_note(&note, vals[1].value, holds_both, staged_provider, account_id);
     /* The later entry wins for a reader both name: who made the change
      * reads that they did. The new contact's copy carries what being the
      * contact means (round-19 walkthrough of seed 004, D2). The new owner
@@ -298,7 +302,7 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
         st = holds_other_kind(sql, account_id, kind, uid, &holds_both);
         struct buf text = BUF_INIT;
         buf_printf(&text, "%s\n\n", owner_text);
-        contact_note(&text, kind, holds_both, 0);
+        contact_note(&text, kind, holds_both, 0, 0);
         const char *own[] = {mail};
         struct template_value hv[] = {{"account_name", account_name},
                                       {"handed_over", buf_str(&text)}};

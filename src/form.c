@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char form_why_nul[] = NUL_NOT_ACCEPTED("%00");
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -48,6 +50,16 @@ static int key_is_utf8(const char *key)
     json_t *probe = json_string(key);
     json_decref(probe);
     return probe != NULL;
+}
+
+/* 1 when src[0..len) holds the escape %00 (form_decode's NULL for a NUL,
+ * not for a bad escape). */
+static int has_nul_escape(const char *src, size_t len)
+{
+    for (size_t i = 0; i + 2 < len; i++)
+        if (src[i] == '%' && src[i + 1] == '0' && src[i + 2] == '0')
+            return 1;
+    return 0;
 }
 
 /* Stores value under path (the parts of "a[b][]"). */
@@ -129,11 +141,12 @@ static int split_key(char *key, char **parts, size_t max, size_t *nparts, int *a
     }
 }
 
-json_t *form_parse(const char *src, size_t len, const char **why)
+json_t *form_parse(const char *src, size_t len, const char **why, char **field)
 {
     json_t *root = json_object();
     size_t i = 0;
     *why = NULL;
+    *field = NULL;
     while (i < len) {
         size_t end = i;
         while (end < len && src[end] != '&')
@@ -151,7 +164,12 @@ json_t *form_parse(const char *src, size_t len, const char **why)
         size_t nparts;
         int append;
         int rc = -1;
-        if (!key || !val) {
+        if (!key && has_nul_escape(src + i, klen)) {
+            *why = form_why_nul;
+        } else if (key && !val && has_nul_escape(eq + 1, (size_t)(src + end - (eq + 1)))) {
+            *why = form_why_nul;
+            *field = xstrdup(key);
+        } else if (!key || !val) {
             *why = "invalid percent-encoding in the form";
         } else if (!jv) {
             *why = "form values must be UTF-8";

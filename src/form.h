@@ -20,8 +20,18 @@
  * malloc'ed NUL-terminated string, or NULL for bad encoding or an embedded NUL. */
 char *form_decode(const char *src, size_t len, int plus_is_space);
 
+/* The words for a NUL character that a body or query holds, shared by the
+ * form's answer and the JSON parser's (request.c), notation being how the
+ * client wrote it ("%00", "\\u0000"): after the name of what holds it. */
+#define NUL_NOT_ACCEPTED(notation) "contains a NUL character (" notation "), which is not accepted"
+/* form_parse's *why for a %00 (valid percent-encoding, but C strings end at
+ * a NUL; round-24 walkthrough of seed 000, D5): NUL_NOT_ACCEPTED("%00"). */
+extern const char form_why_nul[];
+
 /* Parses a form or query string. Returns a new object, or NULL with a reason
- * in *why (a static string). */
-json_t *form_parse(const char *src, size_t len, const char **why);
+ * in *why (a static string) and, when it is form_why_nul in a value, the
+ * decoded name of the field that holds it in *field (malloc'ed; the caller
+ * frees it; NULL otherwise, also for a NUL in a name). */
+json_t *form_parse(const char *src, size_t len, const char **why, char **field);
 
 #endif

@@ -1048,6 +1048,47 @@ struct revoke {
     unsigned long long id, project_id;
 };
 
+/* 1 when the caller is an admin of staged account a who is no person of
+ * its provider's side (the customer's admin the partner added while
+ * staging): the resend and revoke of its hand-over's invitation are not
+ * theirs (round-24 walkthrough of seed 000, D1). Operator staff and the
+ * partner's people are of that side; a service provider or member is
+ * refused by lock_pending's admin rule. No read but for a parentless
+ * account (transfer.h). */
+static int handover_step_not_callers(struct request *req, const struct account_ref *a)
+{
+    return strcmp(a->status, "staged") == 0 && !req->caller.is_operator &&
+           (a->roles & ROLE_ADMIN) && !transfer_caller_of_provider_side(req, a);
+}
+
+/* The resend or revoke of invitation id of the account by such a caller
+ * when it is the pending hand-over's (purpose transfer): the 403 of POST
+ * .../transfer, which names who prepared the account (round-24
+ * walkthrough of seed 000, D1: the customer's admin resent the partner's
+ * hand-over and became its sender, so that its invitee read that she had
+ * prepared the account, or revoked it, and nobody was told). Read before
+ * the transaction, which holds no LDAP read; one SQL read, for such a
+ * caller only. Returns 1 when refused (the answer given). */
+static int handover_step_refused(struct request *req, unsigned long long id)
+{
+    if (!handover_step_not_callers(req, &req->account))
+        return 0;
+    struct invitation_mail m;
+    int st = invitation_mail_fields(req->session->sql, id, &m);
+    int transfer = st == ST_OK && m.account_id == req->account.id && m.pending && !m.project_id &&
+                   m.purpose && strcmp(m.purpose, "transfer") == 0;
+    if (st == ST_OK)
+        invitation_mail_free(&m);
+    if (st != ST_OK && st != ST_NOT_FOUND) {
+        res_store_failure(req, st, "the database");
+        return 1;
+    }
+    if (!transfer)
+        return 0;
+    transfer_refuse_not_provider_side(req, &req->account);
+    return 1;
+}
+
 /* Locks pending invitation id of the account (of project pid when that is
  * not 0) and checks that the caller may hand out its role (a service
  * provider may not revoke or resend an admin invitation: that would stop a
@@ -1081,6 +1122,14 @@ static int lock_pending(struct sql_store *sql, struct request *req, const struct
     } else if (st == ST_OK && !may_grant(req, a, role_bit(out->role)))
         st = problem_set(ref, 403, "forbidden",
                          "only admins may revoke or resend an invitation to become admin");
+    else if (st == ST_OK && !pid && strcmp(out->purpose, "transfer") == 0 &&
+             handover_step_not_callers(req, a))
+        /* A member invitation a transfer took over after the check before
+         * the transaction (handover_step_refused): the same rule, in
+         * short (no LDAP read under the lock). */
+        st = problem_set(ref, 403, "forbidden",
+                         "the hand-over is the provider's step: the people who prepared this "
+                         "staged account resend or revoke its invitation; ask them");
     return st;
 }
 
@@ -1112,6 +1161,8 @@ static void revoke(struct request *req, unsigned long long pid)
         return;
     struct account_ref a = req->account;
     struct revoke v = {.req = req, .account = &a, .id = parse_id(req->args[1]), .project_id = pid};
+    if (v.id && !pid && handover_step_refused(req, v.id))
+        return;
     int st = v.id ? request_transaction(req, revoke_tx, &v)
                   : refuse(req, 404, "not-found", "no such pending invitation");
     if (st != ST_OK)
@@ -1220,6 +1271,8 @@ static void resend(struct request *req, unsigned long long pid)
         return;
     struct account_ref a = req->account;
     struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1]), .project_id = pid};
+    if (v.id && !pid && handover_step_refused(req, v.id))
+        return;
     if (v.id && !resend_project_check(req, v.id))
         return;
     int st = v.id ? request_transaction(req, resend_tx, &v)

@@ -407,6 +407,58 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
     return st;
 }
 
+/* The 409 of a change by someone who is no person of the provider's side
+ * (the customer's admin the partner added while staging) that would hand
+ * the staged account over while the provider's own hand-over (POST
+ * .../transfer) is pending (round-24 walkthrough of seed 000, D2: the
+ * customer's admin demoted the partner while his hand-over to another
+ * customer person was pending, took the account and withdrew that
+ * hand-over, and neither mail said so). The hand-over is the provider's
+ * step (round 23, D1): it completes when its invitee accepts, and the
+ * provider's side changes or revokes it. ST_OK when it does not apply.
+ * One SQL read, and on the refusal one more and one LDAP read (the
+ * sender's name). */
+static int handover_pending_refusal(struct request *req, const struct account_ref *a,
+                                    struct problem *ref)
+{
+    if (transfer_caller_of_provider_side(req, a))
+        return ST_OK;
+    unsigned long long invitation_id = 0;
+    char *email = NULL;
+    int expired = 0;
+    int st = transfer_pending_invitee(req->session->sql, a->id, &invitation_id, &email, &expired);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK)
+        return st;
+    struct invitation_mail m;
+    struct person sender = {0};
+    int have_mail = invitation_mail_fields(req->session->sql, invitation_id, &m) == ST_OK;
+    if (have_mail && m.invited_by &&
+        ldap_store_find_person(req->session->ldap, "uid", m.invited_by, &sender) != ST_OK)
+        person_free(&sender);
+    const char *who = sender.name                 ? sender.name
+                      : have_mail && m.invited_by ? m.invited_by
+                                                  : "the people who prepared it";
+    struct buf b = BUF_INIT;
+    buf_printf(&b,
+               "this change would hand the account over to its administrators and withdraw the "
+               "pending hand-over: %s handed it over to %s (invitation %llu)%s, and it becomes "
+               "active when they accept. The hand-over is the provider's step: ask %s to change or "
+               "revoke it (POST /api/v1/accounts/%llu/transfer to another address, or DELETE "
+               "/api/v1/accounts/%llu/invitations/%llu); nothing was changed",
+               who, email, invitation_id,
+               expired ? " (its link has expired: they resend it for a new one)" : "", who, a->id,
+               a->id, invitation_id);
+    st = problem_set(ref, 409, "conflict", buf_str(&b));
+    buf_free(&b);
+    person_free(&sender);
+    if (have_mail)
+        invitation_mail_free(&m);
+    free(email);
+    return st;
+}
+
 /* The 409 contact-admin of a hand-over that leaves several customer
  * admins (round-16 walkthrough of seed 000, D2): accountd does not guess
  * which of them becomes contact, so the detail names them. self: the
@@ -681,6 +733,10 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * nobody learns about people outside the account this way. */
     if (*before == 0 && !removal)
         return problem_set(ref, 404, "not-found", NO_MEMBER);
+    /* Not over the provider's pending hand-over (round-24 walkthrough of
+     * seed 000, D2). */
+    if (*handover && (st = handover_pending_refusal(req, a, ref)) != ST_OK)
+        return st;
     /* A service provider manages non-admin people only, and not
      * themselves: roles they gave themselves would outlast the access the
      * customer limits (expires_at) or revokes. Leaving (no roles) is

@@ -131,13 +131,8 @@ static int parent_admins_here(struct request *req, const struct account_ref *a, 
     return st;
 }
 
-/* 1 when the caller is of the provider's side of account a (docs/api.md,
- * "Staging and hand-over"): operator staff, a person of its parent (any
- * role there), or, for an account without a parent, a person of the
- * operator account. They prepared it and they hand it over; the
- * customer's admins they added while staging do not (round-23
- * walkthrough of seed 000, D1). */
-static int caller_of_provider_side(struct request *req, const struct account_ref *a)
+/* The provider's side of a staged account (transfer.h). */
+int transfer_caller_of_provider_side(struct request *req, const struct account_ref *a)
 {
     if (req->caller.is_operator)
         return 1;
@@ -147,15 +142,17 @@ static int caller_of_provider_side(struct request *req, const struct account_ref
     return side && caller_roles(req, side) != 0;
 }
 
-/* The 403 of POST .../transfer by an admin of the account who is no
- * person of its provider's side (round-23 walkthrough of seed 000, D1:
- * the customer's admin Dora, whom the partner added while staging, handed
- * the account to a third person, whose invitation then said that she had
- * prepared it and the partner heard nothing): the hand-over is the
- * provider's step. The detail names who prepared it (the provider side's
- * admins of the account, with the parent's name) and what the admin can
- * do meanwhile. Nothing is written. */
-static void refuse_not_provider_side(struct request *req, const struct account_ref *a)
+/* The 403 of the provider's step (transfer.h; round-23 walkthrough of
+ * seed 000, D1: the customer's admin Dora, whom the partner added while
+ * staging, handed the account to a third person, whose invitation then
+ * said that she had prepared it and the partner heard nothing). The
+ * detail names who prepared it (the provider side's admins of the
+ * account, with the parent's name) and, to an admin, what they can do
+ * meanwhile: not the change of the roles of the people who prepared it,
+ * which hands the account over to her and is refused while their
+ * hand-over is pending (round-24 walkthrough of seed 000, D2: the detail
+ * pointed her to it). Nothing is written. */
+void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a)
 {
     struct buf names = BUF_INIT, who = BUF_INIT;
     size_t n = 0;
@@ -193,13 +190,20 @@ static void refuse_not_provider_side(struct request *req, const struct account_r
     else
         buf_printf(&who, "%s of %s, or operator staff", buf_str(&names),
                    parent_name ? parent_name : "the partner");
+    struct buf meanwhile = BUF_INIT;
+    if (a->roles & ROLE_ADMIN)
+        buf_printf(&meanwhile,
+                   ". As its administrator you can invite people (POST "
+                   "/api/v1/accounts/%llu/invitations) and change the roles of people other than "
+                   "those who prepared it (PUT /api/v1/accounts/%llu/members/{uid}) meanwhile",
+                   a->id, a->id);
     refuse(req, 403, "forbidden",
            "the hand-over is the provider's step: only the people who prepared this staged account "
            "(%s) hand it over, by POST /api/v1/accounts/%llu/transfer or by "
-           "changing their own role to service-provider; ask them. As its administrator you can "
-           "invite people (POST /api/v1/accounts/%llu/invitations) and change their roles "
-           "(PUT /api/v1/accounts/%llu/members/{uid}) meanwhile",
-           buf_str(&who), a->id, a->id, a->id);
+           "changing their own role to service-provider, and they resend or revoke its "
+           "invitation; ask them%s",
+           buf_str(&who), a->id, buf_str(&meanwhile));
+    buf_free(&meanwhile);
     buf_free(&names);
     buf_free(&who);
     free(parent_name);
@@ -265,12 +269,24 @@ static int already_admin_message(struct request *req, const struct account_ref *
 void transfers_create(struct request *req)
 {
     static const char *const allowed[] = {"email", "first_name", "last_name", "_version", NULL};
-    /* On a staged account, the provider's side only (routes.c; round-23
-     * walkthrough of seed 000, D1): before the body is looked at, nothing
-     * written. Any other account is the 409 below, for everyone. */
-    if (strcmp(req->account.status, "staged") == 0 &&
-        !caller_of_provider_side(req, &req->account)) {
-        refuse_not_provider_side(req, &req->account);
+    /* Only a staged account is handed over (checked again under its
+     * lock): the 409 first, to everyone the route lets in (every person
+     * of the account; round-24 walkthrough of seed 000, D3: the partner
+     * who had prepared an account handed over since, now its service
+     * provider, was told to ask the people who prepared it), before the
+     * body and the address, whose messages speak of a hand-over that
+     * cannot happen here. */
+    if (strcmp(req->account.status, "staged") != 0) {
+        refuse(req, 409, "conflict",
+               "only a staged account can be handed over; this one is not staged");
+        return;
+    }
+    /* On a staged account, the admins of the provider's side only
+     * (routes.c; round-23 walkthrough of seed 000, D1): before the body
+     * is looked at, nothing written. */
+    if (!req->caller.is_operator && (!(req->account.roles & ROLE_ADMIN) ||
+                                     !transfer_caller_of_provider_side(req, &req->account))) {
+        transfer_refuse_not_provider_side(req, &req->account);
         return;
     }
     json_t *b = body_root(req);
@@ -291,14 +307,6 @@ void transfers_create(struct request *req)
         return;
     struct account_ref a = req->account;
     t.account_id = a.id;
-    /* Only a staged account is handed over (checked again under its lock):
-     * said before anything about the address, whose messages speak of a
-     * hand-over that cannot happen here. */
-    if (strcmp(a.status, "staged") != 0) {
-        refuse(req, 409, "conflict",
-               "only a staged account can be handed over; this one is not staged");
-        return;
-    }
     /* Not to one of the partner's own people (round-4 walkthrough of seed
      * 000, D2): a person of the parent account, or an admin or service
      * provider of this one, would take the account over from the partner

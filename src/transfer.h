@@ -62,6 +62,20 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
  * itself and while there is none. */
 unsigned long long transfer_side_account(struct request *req, unsigned long long account_id,
                                          unsigned long long parent_id);
+/* 1 when the caller is of the provider's side of account a (docs/api.md,
+ * "Staging and hand-over"): operator staff, a person of its parent (any
+ * role there), or, for an account without a parent, a person of the
+ * operator account. They prepared it and they hand it over; the
+ * customer's admins they added while staging do not (round-23
+ * walkthrough of seed 000, D1). No LDAP read but for a parentless
+ * account. */
+int transfer_caller_of_provider_side(struct request *req, const struct account_ref *a);
+/* The 403 to a caller who is not of that side (or no admin of the
+ * account) on a step of the hand-over of staged account a: POST
+ * .../transfer, and the resend or revoke of its invitation (round-24
+ * walkthrough of seed 000, D1). Names who prepared it (two LDAP reads
+ * and one SQL read, on this refusal only); nothing is written. */
+void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a);
 /* The people of the provider's side (transfer_side_account; any role
  * group), for telling the partner's people (or operator staff) from the
  * customer's: ST_OK with p filled (empty when there is no side);

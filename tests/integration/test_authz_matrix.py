@@ -114,7 +114,10 @@ MATRIX = {
     # a child's own sheet: its parent's definitions with its values, for
     # whoever reads the account (round-14 walkthrough of seed 001, D1)
     "GET /api/v1/accounts/{id}/properties": (ANY, set(), False),
-    "POST /api/v1/accounts/{id}/transfer": ({A}, set(), True),
+    # every person of the account: the handler's 409 for an account that
+    # is not staged, its 403 for who is no admin of the provider's side on
+    # a staged one (round-24 walkthrough of seed 000, D3; test_transfer.py)
+    "POST /api/v1/accounts/{id}/transfer": (ANY, set(), True),
     "GET /api/v1/accounts/{id}/service-providers": ({A}, set(), False),
     "GET /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), False),
     "PATCH /api/v1/accounts/{id}/service-providers/{uid}": ({A}, set(), True),
@@ -598,11 +601,6 @@ REFUSED = {
     "POST /api/v1/accounts/{id}/members/{uid}/password-reset":
         "only the account's named contacts (primary and technical) request password resets;"
         " ask one of them",
-    # Round-23 walkthrough of seed 000, D1: the provider's side hands over;
-    # the customer's admins get the handler's own 403 (test_transfer.py).
-    "POST /api/v1/accounts/{id}/transfer":
-        "the hand-over is the provider's step: the people who prepared the account (the partner's"
-        " people who are its administrators, or operator staff) hand it over; ask them",
 }
 
 

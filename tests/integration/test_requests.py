@@ -606,3 +606,30 @@ def test_write_actions_refuse_query_parameters(api, sql, tenant, make_account, m
                     headers={"Idempotency-Key": key}), 202)
     S.expect(s.get(f"{ACCOUNTS}/{acc.id}/notifications?limit=5"), 200)
     S.expect_field_errors(s.get(f"{ACCOUNTS}/{acc.id}/notifications?dry_run=1"), "dry_run")
+
+
+def test_a_nul_in_a_form_field_is_named_as_json_names_it(api, sql, tenant):
+    """Round-24 walkthrough of seed 000, D5: a %00 in a form field (valid
+    percent-encoding) was answered "invalid percent-encoding in the form",
+    the text of a real mistake (%zz). It is now 400 with JSON's words for
+    a NUL (round 23, D5), naming the field; nothing is written. A bad
+    escape keeps its answer; a NUL in a query parameter is named too."""
+    name = S.unique("it-nul-")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": S.ORIGIN}
+    raw = f"kind=customer&name={name}%00X&parent_id={tenant.account.id}"
+    p = S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=raw.encode(), headers=headers), 400, "bad-request")
+    assert p["detail"] == "the form field name contains a NUL character (%00), which is not accepted", p
+    raw = f"kind=customer&na%00me={name}&parent_id={tenant.account.id}"
+    p = S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=raw.encode(), headers=headers), 400, "bad-request")
+    assert p["detail"] == "a form field's name contains a NUL character (%00), which is not accepted", p
+    raw = f"kind=customer&name={name}%zz&parent_id={tenant.account.id}"
+    p = S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=raw.encode(), headers=headers), 400, "bad-request")
+    assert p["detail"] == "malformed form: invalid percent-encoding in the form", p
+    # JSON's answer, the same words.
+    p = S.expect_problem(api(tenant.admin).post(ACCOUNTS, data=b'{"name":"a\\u0000b"}',
+                                                headers={"Content-Type": "application/json"}),
+                         400, "bad-request")
+    assert p["detail"].endswith(" contains a NUL character (\\u0000), which is not accepted"), p
+    p = S.expect_problem(api(tenant.admin).get(f"{ACCOUNTS}?parent_id={tenant.account.id}%00"), 400, "bad-request")
+    assert p["detail"] == "the query parameter parent_id contains a NUL character (%00), which is not accepted", p
+    assert sql.count_accounts(created_by=tenant.admin.uid) == 0

@@ -176,7 +176,9 @@ def test_staging_and_hand_over_end_to_end(api, sql, ldap_admin, mailbox, invitat
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/members/{cust_uid}", json={"roles": ["member"]}), 403)
     S.expect_problem(sp.put(f"{ACCOUNTS}/{acc.id}/contacts/primary", json={"uid": t.admin.uid}), 403)
     S.expect_problem(sp.delete(f"{ACCOUNTS}/{acc.id}"), 403)
-    S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    # Not staged any more: the 409, to a service provider too (round-24
+    # walkthrough of seed 000, D3).
+    S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
     S.expect_problem(sp.get(f"{ACCOUNTS}/{acc.id}/service-providers"), 403)
     S.expect_problem(sp.post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": S.unique_mail(), "role": "admin"}), 403)
 
@@ -573,8 +575,9 @@ def test_the_seeds_literal_hand_over_by_changing_your_own_role(api, sql, ldap_ad
     view = S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)
     assert view["status"] == "active"
     assert view["contacts"]["primary"]["uid"] == cust.uid and view["contacts"]["technical"]["uid"] == cust.uid
-    # The provider is a service provider now: no admin rights, no transfer.
-    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 403)
+    # The provider is a service provider now: no admin rights, no transfer
+    # (not staged: 409, round-24 walkthrough of seed 000, D3).
+    S.expect_problem(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail()}), 409)
     S.expect_problem(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["admin"]}), 403)
     S.expect(api(t.admin).patch(f"{ACCOUNTS}/{acc.id}", json={"name": S.unique("lit-sp-")}), 200)
     # The customer sees them among the providers.
@@ -931,13 +934,21 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     partner from a staged account, which then stayed staged for good with
     no contacts, and the customer's own transfer to its address was refused.
     Removing the last of the partner's people hands the account over: it
-    is active, the one customer admin is both contacts (told so), a pending
-    transfer's link is withdrawn, and the partner's back office ends."""
+    is active, the one customer admin is both contacts (told so), and the
+    partner's back office ends. While the partner's own transfer is
+    pending it is 409 (round-24 walkthrough of seed 000, D2): he revokes
+    it first."""
     t = make_tenant("n1")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
     pending = S.unique_mail("n1-other-")
-    transfer(api, t.admin, acc.id, pending)
+    inv = transfer(api, t.admin, acc.id, pending)["id"]
+    # Not over the partner's pending hand-over (round-24 walkthrough of
+    # seed 000, D2): 409, nothing changed; he revokes it, then her removal
+    # hands over.
+    S.expect_problem(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 409, "conflict")
+    assert sql.account(acc.id)["status"] == "staged"
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
     before = S.outbox_max_id(sql)
     S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
     a = sql.account(acc.id)
@@ -953,8 +964,7 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     assert [r["recipient"].lower() for r in rows if r["template"] == "account-handed-over"] == [
         cust.mail.lower()], rows
     assert "You are now its primary and technical contact" in _owner_mail(sql, acc.id, before, cust.mail)["body"]
-    assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [
-        pending.lower()], rows
+    assert [r["recipient"].lower() for r in rows if r["template"] == "invitation-withdrawn"] == [], rows
     # The partner's admin: not a member, no back office.
     S.expect_problem(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/invoices"), 403)
     assert S.expect(api(cust).get(f"{ACCOUNTS}/{acc.id}"), 200)["status"] == "active"
@@ -2636,15 +2646,16 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     you from …, which handed it over to its customer: it is now active.
     You no longer have access to it." and that his address no longer gets
     its notifications), which stands for member-removed and
-    provider-access-changed; the pending transfer's invitee is told it was
-    withdrawn; her account-handed-over says it is hers. A member may
+    provider-access-changed (while his transfer to Theo is pending it is
+    409, round-24 walkthrough of seed 000, D2: he revokes it first); her
+    account-handed-over says it is hers. A member may
     not remove him (403), another tenant 404."""
     t = make_tenant("r19b")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
                               json={"emails": [t.admin.mail]}), 200)
     theo = S.unique_mail("r19b-theo-")
-    transfer(api, t.admin, acc.id, theo)
+    inv = transfer(api, t.admin, acc.id, theo)["id"]
     tara = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Tara", "Theta", "r19b-")
     paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
     m = make_person(prefix="r19bm")
@@ -2652,6 +2663,10 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     S.expect_problem(api(m).delete(paul_path), 403)
     S.expect_problem(api(make_tenant("r19b-o").admin).delete(paul_path), 404)
 
+    # Not while his hand-over to Theo is pending (round-24 walkthrough of
+    # seed 000, D2); he revokes it first.
+    S.expect_problem(api(tara).delete(paul_path), 409, "conflict")
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
     before = S.outbox_max_id(sql)
     S.expect(api(tara).delete(paul_path), 204)
     assert sql.account(acc.id)["status"] == "active"
@@ -2663,7 +2678,7 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
             "it is now active.") in body, body
     assert "You no longer have access to it." in body, body
     assert f"{t.admin.mail} no longer gets its notifications." in body, body
-    assert [r["template"] for r in _mails(sql, acc.id, before, to=theo)] == ["invitation-withdrawn"]
+    assert _mails(sql, acc.id, before, to=theo) == []
     hers = [_owner_mail(sql, acc.id, before, tara.mail)]
     assert len(hers) == 1 and (f"You removed {t.admin.name} from {acc.name}, which handed it over to you: "
                                "it is now active and yours.") in hers[0]["body"], hers
@@ -2980,11 +2995,15 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
     assert _mails(sql, acc.id, before) == []
     # Still staged: the partner's transfer is possible (and may be replaced).
     pending = S.unique_mail("r20b-t-")
-    transfer(api, t.admin, acc.id, pending)
+    inv = transfer(api, t.admin, acc.id, pending)["id"]
 
-    # The customer's admin demoting the partner hands it over.
-    before = S.outbox_max_id(sql)
+    # The customer's admin demoting the partner hands it over, once the
+    # partner's own hand-over is no longer pending (round-24 walkthrough
+    # of seed 000, D2: 409 while it is).
     paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    S.expect_problem(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 409, "conflict")
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
+    before = S.outbox_max_id(sql)
     S.expect_problem(api(olga).put(paul_path, json={"roles": ["service-provider"]}), 403)
     S.expect(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
@@ -3000,7 +3019,7 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
     owner = [_owner_mail(sql, acc.id, before, oscar.mail)]
     assert len(owner) == 1 and (f"You made {t.admin.name} a service provider of {acc.name}, which handed it "
                                 "over to you: it is now active and yours.") in owner[0]["body"], owner
-    assert [r["template"] for r in _mails(sql, acc.id, before, to=pending)] == ["invitation-withdrawn"]
+    assert _mails(sql, acc.id, before, to=pending) == []
     assert _mails(sql, acc.id, before, to=olga.mail) == []
 
 
@@ -3138,8 +3157,10 @@ def test_the_repair_job_finishes_a_hand_over_whose_partner_roles_name_no_role(sq
     assert len(S.outbox_rows(sql, recipient=told)) == 1, S.outbox_rows(sql, account_id=acc.id)
 
 
+# The account's id filled in (round-24 walkthrough of seed 000, D4: the
+# mail read a literal "POST /accounts/{id}/transfer").
 STAGED_NOTE = ("stay an administrator while you are its contact (the account is staged: when you"
-               " hand it over to its customer, by POST /accounts/{id}/transfer or by changing your"
+               " hand it over to its customer, by POST /api/v1/accounts/{id}/transfer or by changing your"
                " own role to service provider, the contacts move to the customer's administrator;"
                " only if it has several do you name one of them contact first).")
 
@@ -3178,7 +3199,8 @@ def test_r21_the_provider_named_contact_of_a_staged_account_reads_that_the_hand_
                                   json={"uid": t.admin.uid}), 200)
         body = note(before, t.admin)
         assert (f"You are now its {kind} contact{also}: you get its account and billing mail, may"
-                " request password resets for its people, and " + STAGED_NOTE) in body, body
+                " request password resets for its people, and " + STAGED_NOTE.format(id=acc.id)) in body, body
+        assert "{id}" not in body, body
         assert "to change your role or leave" not in body, body
     # The customer's own admin, named while staged: the note as before.
     cora = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
@@ -3553,3 +3575,131 @@ def test_r23_the_role_change_hand_over_reaches_the_new_owner_as_handed_over_to_h
     changed = _mails(sql, acc2.id, before, template="contact-changed")
     assert [(S.norm_addr(r["recipient"]), r["subject"]) for r in changed] == [
         (S.norm_addr(t2.admin.mail), f"{acc2.name}: the primary contact changed")], changed
+
+
+def test_r24_the_customers_admin_neither_resends_nor_revokes_the_hand_over(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-24 walkthrough of seed 000, D1: the customer's admin Gina
+    resent the partner's pending hand-over (and became its sender, so that
+    its invitee read that she had prepared the account) or revoked it, and
+    nobody was told. Both are the provider's step, as POST …/transfer is:
+    403 with the same detail, nothing written or mailed. Her resend and
+    revoke of an ordinary invitation stay hers; the partner and operator
+    staff resend and revoke the hand-over; a member is 403, another tenant
+    404."""
+    t = make_tenant("r24g")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    gina = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Gina", "Grau", "r24g-gina-")
+    worker = make_person(prefix="r24gw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    gus = S.unique_mail("r24g-gus-")
+    inv = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                     json={"email": gus, "first_name": "Gus", "last_name": "Grau"}), 202)["id"]
+    path = f"{ACCOUNTS}/{acc.id}/invitations/{inv}"
+    row = "SELECT status, invited_by, token_hash FROM invitations WHERE id=%s"
+    was = sql.row(row, int(inv))
+    before = S.outbox_max_id(sql)
+    for r in (api(gina).post(path + "/resend"), api(gina).delete(path),
+              api(gina).form("POST", path, [("_method", "DELETE")])):
+        p = S.expect_problem(r, 403, "forbidden")
+        assert p["detail"].startswith(
+            "the hand-over is the provider's step: only the people who prepared this staged account "
+            f"({t.admin.name} of {t.account.name}, or operator staff) hand it over, by POST "
+            f"/api/v1/accounts/{acc.id}/transfer or by changing their own role to service-provider, "
+            "and they resend or revoke its invitation; ask them."), p
+    assert sql.row(row, int(inv)) == was
+    assert S.outbox_max_id(sql) == before
+    assert [r for r in sql.audit(acc.id) if r["action"] in ("invitation.resend", "invitation.revoke")] == []
+    # A member: 403; another tenant: 404.
+    S.expect_problem(api(worker).post(path + "/resend"), 403)
+    S.expect_problem(api(worker).delete(path), 403)
+    S.expect_problem(api(make_tenant("r24g-o").admin).delete(path), 404)
+    assert sql.row(row, int(inv)) == was
+    # Her own ordinary invitation stays hers to resend and revoke.
+    own = S.expect(api(gina).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                  json={"email": S.unique_mail("r24g-m-"), "role": "member"}), 202)["id"]
+    S.expect(api(gina).post(f"{ACCOUNTS}/{acc.id}/invitations/{own}/resend"), 202)
+    S.expect(api(gina).delete(f"{ACCOUNTS}/{acc.id}/invitations/{own}"), 204)
+    # The provider's side: the partner resends (stays its sender),
+    # operator staff too, the partner revokes.
+    S.expect(api(t.admin).post(path + "/resend"), 202)
+    assert sql.row(row, int(inv))["invited_by"] == t.admin.uid
+    S.expect(api("olivia").post(path + "/resend"), 202)
+    S.expect(api(t.admin).delete(path), 204)
+    assert sql.row(row, int(inv))["status"] == "revoked"
+
+
+def test_r24_the_customers_admin_does_not_take_over_a_pending_hand_over(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-24 walkthrough of seed 000, D2: while the partner's hand-over
+    to Zack was pending, the customer's admin Zoe made the partner a
+    service provider, which handed the account to her and withdrew his
+    hand-over, and neither mail said so. The hand-over is the provider's
+    step: her PUT or DELETE that would complete it is 409 naming the
+    pending hand-over and who changes or revokes it; nothing is written or
+    mailed. Her 403 on POST …/transfer no longer points her to that
+    change. Once the partner revoked his hand-over, her change hands over
+    as before (round 15). A member is 403, another tenant 404."""
+    t = make_tenant("r24z")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    zoe = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Zoe", "Zed", "r24z-zoe-")
+    worker = make_person(prefix="r24zw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    p = S.expect_problem(api(zoe).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": S.unique_mail("r24z-")}),
+                         403, "forbidden")
+    assert p["detail"].endswith(
+        f"As its administrator you can invite people (POST /api/v1/accounts/{acc.id}/invitations) and "
+        "change the roles of people other than those who prepared it (PUT "
+        f"/api/v1/accounts/{acc.id}/members/{{uid}}) meanwhile"), p
+    zack = S.unique_mail("r24z-zack-")
+    inv = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                     json={"email": zack, "first_name": "Zack", "last_name": "Zed"}), 202)["id"]
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+    before = S.outbox_max_id(sql)
+    for r in (api(zoe).put(path, json={"roles": ["service-provider"]}), api(zoe).delete(path)):
+        p = S.expect_problem(r, 409, "conflict")
+        assert p["detail"] == (
+            "this change would hand the account over to its administrators and withdraw the pending "
+            f"hand-over: {t.admin.name} handed it over to {zack} (invitation {inv}), and it becomes "
+            f"active when they accept. The hand-over is the provider's step: ask {t.admin.name} to "
+            f"change or revoke it (POST /api/v1/accounts/{acc.id}/transfer to another address, or "
+            f"DELETE /api/v1/accounts/{acc.id}/invitations/{inv}); nothing was changed"), p
+    assert sql.account(acc.id)["status"] == "staged"
+    assert sql.value("SELECT status FROM invitations WHERE id=%s", int(inv)) == "pending"
+    roles = {m["uid"]: m["roles"] for m in S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/members"), 200)["items"]}
+    assert "admin" in roles[t.admin.uid], roles
+    assert S.outbox_max_id(sql) == before
+    S.expect_problem(api(worker).put(path, json={"roles": ["service-provider"]}), 403)
+    S.expect_problem(api(make_tenant("r24z-o").admin).put(path, json={"roles": ["service-provider"]}), 404)
+    # The partner revokes his hand-over: her change hands over, as before.
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
+    S.expect(api(zoe).put(path, json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+
+
+def test_r24_the_transfer_of_an_active_account_is_409_for_everyone_in_it(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-24 walkthrough of seed 000, D3: on an account handed over
+    already, the partner (its service provider now) and a member got the
+    route's 403 "ask the people who prepared the account"; docs/api.md
+    says 409 "not staged" for everyone. Now every person of the account
+    gets the 409, before the body is read; another tenant 404; on a
+    staged account a member still gets the provider's-step 403."""
+    t = make_tenant("r24a")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Capek", "r24a-cora-")
+    worker = make_person(prefix="r24aw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/transfer"
+    p = S.expect_problem(api(worker).post(path, json={"email": S.unique_mail("r24a-")}), 403, "forbidden")
+    assert "the hand-over is the provider's step" in p["detail"] and "As its administrator" not in p["detail"], p
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    for who in (t.admin, worker, cora, "olivia"):
+        for body in ({"email": S.unique_mail("r24a-")}, {}):
+            p = S.expect_problem(api(who).post(path, json=body), 409, "conflict")
+            assert p["detail"] == "only a staged account can be handed over; this one is not staged", p
+    S.expect_problem(api(make_tenant("r24a-o").admin).post(path, json={"email": S.unique_mail("r24a-")}), 404)
+    assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s AND purpose='transfer'",
+                     int(acc.id)) == 0
