@@ -579,8 +579,8 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
         f"- {shared.name} (account {shared.id}): administrator. {ben.name} created it for "
         f"{p.name}, so an administrator of {p.name} may remove them from its people, also "
         "without being a member of it once no project there has them as its only owner (its "
-        "administrators name another owner first); its named contacts are then told which of "
-        "their invitations still pending there stop working.\n\n")
+        "administrators name another owner first); its named contacts are then told which "
+        f"invitations {ben.name} sent that are still pending there stop working.\n\n")
     assert lines in body, body
     # Direct children only: the sub-partner's customer is not named.
     assert c["grand"].name not in body, body
