@@ -220,6 +220,27 @@ int invitations_sent_by(struct sql_store *sql, unsigned long long account_id, co
                          SQL_ARGS(P_INT(account_id), P_STR(uid)), sent_item, items);
 }
 
+static json_t *sent_here_item(const struct sql_result *r, size_t i)
+{
+    static const char *const keys[] = {"id",      "email",      "role",         "invited_by",
+                                       "purpose", "project_id", "project_name", NULL};
+    return sql_cells_object(r, i, keys);
+}
+
+int invitations_sent_here(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                          json_t **items)
+{
+    return sql_rows_json(sql,
+                         "SELECT i.id, i.email, i.role, i.invited_by, i.purpose, i.project_id,"
+                         " p.name FROM invitations i"
+                         " LEFT JOIN projects p ON p.id = i.project_id"
+                         " AND p.account_id = i.account_id WHERE i.account_id = ?"
+                         " AND i.status = 'pending' AND i.expires_at > CURRENT_TIMESTAMP(6)"
+                         " AND i.purpose <> 'transfer' AND LOWER(i.invited_by) = LOWER(?)"
+                         " ORDER BY i.project_id IS NOT NULL, i.id FOR UPDATE",
+                         SQL_ARGS(P_INT(account_id), P_STR(uid)), sent_here_item, items);
+}
+
 int invitation_set_sender(struct sql_store *sql, unsigned long long id, const char *uid)
 {
     return sql_exec(sql,

@@ -125,6 +125,17 @@ int invitation_renew(struct sql_store *sql, unsigned long long id, unsigned long
  * (saga_run.c; round-21 walkthrough of seed 001, D1). */
 int invitations_sent_by(struct sql_store *sql, unsigned long long account_id, const char *uid,
                         json_t **items);
+/* invitations_sent_by with the projects' invitations too: the pending,
+ * unexpired invitations of account_id and of its projects (no
+ * hand-over's) that uid sent, the account's first, locked, as a JSON list
+ * of {id, email, role, invited_by, purpose, project_id, project_name}
+ * (project_id and project_name null for an account invitation). For the
+ * take-over of the parent's admin, who becomes the account's admin and
+ * so may give any of them (saga_run.c; round-23 walkthrough of seed 001,
+ * D1), and the removal without one, which names those that stop
+ * working. */
+int invitations_sent_here(struct sql_store *sql, unsigned long long account_id, const char *uid,
+                          json_t **items);
 /* Inside a transaction: pending invitation id is sent by uid from now on
  * (its token, expiry and mail stay as they are). */
 int invitation_set_sender(struct sql_store *sql, unsigned long long id, const char *uid);

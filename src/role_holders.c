@@ -422,26 +422,30 @@ const char *role_holders_person_lines(struct buf *b, const struct role_holders *
         buf_printf(b, "%s- %s (account %llu): ", listed ? "\n" : "", child, children[i].id);
         add_role_words(b, who->roles);
         buf_adds(b, c->no_other_admin ? "; it has no other administrator." : ".");
-        if (children[i].created)
+        if (children[i].created && c->no_other_admin)
+            /* ... and the sender of their pending invitations there
+             * (saga_run.c; round-21 walkthrough of seed 001, D1; those in
+             * its projects too since round 23, D1), and the owner of the
+             * projects they alone own there (round-22, D1). */
             buf_printf(b,
                        " %s created it for %s, so an administrator of %s may remove them from its "
-                       "people, also without being a member of it%s.",
-                       name, parent_name, parent_name,
-                       /* ... and the sender of their pending invitations
-                        * there (saga_run.c; round-21 walkthrough of seed
-                        * 001, D1), and the owner of the projects they
-                        * alone own there (round-22, D1). With another
-                        * administrator: nothing promised that a project
-                        * they alone own refuses, and the invitations
-                        * that stop working are named (round-22, D1, D2). */
-                       c->no_other_admin
-                           ? ", and becomes its administrator in their place, the owner of the "
-                             "projects they alone own there and the sender of their invitations "
-                             "still pending there"
-                           : " once no project there has them as its only owner (its "
-                             "administrators name another owner first); its named contacts are "
-                             "then told which of their invitations still pending there stop "
-                             "working");
+                       "people, also without being a member of it, and becomes its administrator "
+                       "in their place, the owner of the projects they alone own there and the "
+                       "sender of their invitations still pending there.",
+                       name, parent_name, parent_name);
+        else if (children[i].created)
+            /* With another administrator: nothing promised that a
+             * project they alone own refuses, and the invitations that
+             * stop working are named (round-22, D1, D2): the person's,
+             * by name ("which of their invitations" read as the
+             * contacts' own; round-23 walkthrough of seed 001, D3). */
+            buf_printf(b,
+                       " %s created it for %s, so an administrator of %s may remove them from its "
+                       "people, also without being a member of it once no project there has them "
+                       "as its only owner (its administrators name another owner first); its "
+                       "named contacts are then told which invitations %s sent that are still "
+                       "pending there stop working.",
+                       name, parent_name, parent_name, name);
         else if (c->no_other_admin)
             buf_printf(b,
                        " An administrator of %s removes them under its people, but it has none "

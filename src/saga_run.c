@@ -578,56 +578,91 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
     "its sender was removed by an administrator of the parent account, who took their place as "   \
     "the account's administrator"
 
-/* One pending invitation, an item of invitations_sent_by, appended to
+/* One pending invitation, an item of invitations_sent_here, appended to
  * the mails' *list ("a@x as an administrator (invitation 43)", ", "
- * between them) and counted in *n; one without id, email or role is
+ * between them; a project's "p@x as a reader in project "Dach"
+ * (invitation 35)", round-23 walkthrough of seed 001, D1) and counted
+ * in *n, a project's also in *nproject; one without id, email or role is
  * not. */
-static void list_invitation(struct buf *list, size_t *n, const json_t *it)
+static void list_invitation(struct buf *list, size_t *n, size_t *nproject, const json_t *it)
 {
     const char *id = json_string_value(json_object_get(it, "id"));
     const char *email = json_string_value(json_object_get(it, "email"));
     const char *role = json_string_value(json_object_get(it, "role"));
     const char *purpose = json_string_value(json_object_get(it, "purpose"));
+    const char *project = json_string_value(json_object_get(it, "project_name"));
     if (!id || !email || !role)
         return;
-    buf_printf(list, "%s%s as %s%s (invitation %s)", (*n)++ ? ", " : "", email,
-               template_role_title(role),
-               purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "", id);
+    buf_printf(list, "%s%s as %s%s", (*n)++ ? ", " : "", email, template_role_title(role),
+               purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "");
+    if (json_string_value(json_object_get(it, "project_id"))) {
+        buf_printf(list, " in project \"%s\"", project ? project : "");
+        (*nproject)++;
+    }
+    buf_printf(list, " (invitation %s)", id);
 }
 
-/* The pending account invitations the person removed sent (their
- * customer's future admin and contact, among others), whose links would
- * answer 410 invitation-revoked once their sender holds no role here:
- * the caller who takes their place is their sender from now on, so that
- * the links keep working (round-21 walkthrough of seed 001, D1; as the
- * hand-over does for the preparers' invitations, transfer.c). An
- * invitation.sender row each (actor: the caller). *list: "a@x as an
- * administrator (invitation 43), ...", *n of them (0: none). */
+/* Where the invitations of a list_invitation list are pending, n of
+ * them, nproject a project's: "the account's pending invitations", a
+ * project's "the project's" (round-23 walkthrough of seed 001, D1). */
+static const char *pending_where(size_t n, size_t nproject)
+{
+    if (!nproject)
+        return "the account's pending invitations";
+    if (nproject < n)
+        return "the pending invitations of the account and of its projects";
+    return nproject == 1 ? "the project's pending invitations"
+                         : "the pending invitations of their projects";
+}
+
+/* The pending invitations the person removed sent in the account and in
+ * its projects (their customer's future admin and contact, among
+ * others), whose links would answer 410 invitation-revoked once their
+ * sender holds no role here: the caller who takes their place is their
+ * sender from now on, so that the links keep working (round-21
+ * walkthrough of seed 001, D1; as the hand-over does for the preparers'
+ * invitations, transfer.c). The projects' too since the round-23
+ * walkthrough of seed 001, D1: the caller is the account's admin now, who
+ * may give any project role there (invitation_sender_holds), and the
+ * owner of the projects the person alone owned. An invitation.sender row
+ * each (actor: the caller; a project's with its project_id). *list: "a@x
+ * as an administrator (invitation 43), ...", *n of them (0: none),
+ * *nproject of them a project's. */
 static int take_over_invitations(struct sql_store *sql, const struct saga *s, const char *from,
-                                 struct buf *list, size_t *n)
+                                 struct buf *list, size_t *n, size_t *nproject)
 {
     const struct saga_plan *p = &s->plan;
     const char *to = p->also[0].uid;
     json_t *items = NULL;
-    int st = invitations_sent_by(sql, p->account_id, from, &items);
+    int st = invitations_sent_here(sql, p->account_id, from, &items);
     for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++) {
         const json_t *it = json_array_get(items, k);
         const char *id = json_string_value(json_object_get(it, "id"));
         const char *email = json_string_value(json_object_get(it, "email"));
         const char *role = json_string_value(json_object_get(it, "role"));
         const char *was = json_string_value(json_object_get(it, "invited_by"));
+        const char *pid = json_string_value(json_object_get(it, "project_id"));
         if (!id || !email || !role)
             continue;
         json_int_t inv = (json_int_t)strtoull(id, NULL, 10);
         st = invitation_set_sender(sql, (unsigned long long)inv, to);
+        json_t *o = json_pack("{s:I, s:s}", "invitation_id", inv, "invited_by", was ? was : from);
+        json_t *nv = json_pack("{s:I, s:s, s:s}", "invitation_id", inv, "invited_by", to, "reason",
+                               SENDER_TAKEN_OVER);
+        if (pid) {
+            json_object_set_new(o, "project_id", json_integer((json_int_t)strtoull(pid, NULL, 10)));
+            json_object_set_new(nv, "project_id",
+                                json_integer((json_int_t)strtoull(pid, NULL, 10)));
+        }
         if (st == ST_OK)
-            st = audit_write(
-                sql, s->actor, p->account_id, "invitation.sender",
-                json_pack("{s:I, s:s}", "invitation_id", inv, "invited_by", was ? was : from),
-                with_repair(s, json_pack("{s:I, s:s, s:s}", "invitation_id", inv, "invited_by", to,
-                                         "reason", SENDER_TAKEN_OVER)));
+            st = audit_write(sql, s->actor, p->account_id, "invitation.sender", o,
+                             with_repair(s, nv));
+        else {
+            json_decref(o);
+            json_decref(nv);
+        }
         if (st == ST_OK)
-            list_invitation(list, n, it);
+            list_invitation(list, n, nproject, it);
     }
     json_decref(items);
     return st;
@@ -639,9 +674,10 @@ static int take_over_invitations(struct sql_store *sql, const struct saga *s, co
  * for the caller who takes the place (the plan's also entry of takes'
  * "by"), with the reason, and the contacts the person removed held, now
  * theirs (contact.set each, the ETag moved), and the pending invitations
- * they sent (take_over_invitations: *invitations, *ninvitations). */
+ * they sent (take_over_invitations: *invitations, *ninvitations, of them
+ * *nproject a project's). */
 static int finish_take_over(struct sql_store *sql, const struct saga *s, const json_t *takes,
-                            struct buf *invitations, size_t *ninvitations)
+                            struct buf *invitations, size_t *ninvitations, size_t *nproject)
 {
     const struct saga_plan *p = &s->plan;
     /* The caller who takes the place: the plan's also entry of the uid
@@ -681,7 +717,7 @@ static int finish_take_over(struct sql_store *sql, const struct saga *s, const j
     if (st == ST_OK && json_array_size(kinds))
         st = account_touch(sql, p->account_id);
     if (st == ST_OK && from)
-        st = take_over_invitations(sql, s, from, invitations, ninvitations);
+        st = take_over_invitations(sql, s, from, invitations, ninvitations, nproject);
     /* The projects whose only owner they were: the caller their owner
      * now (members.c, take_projects; round-22 walkthrough of seed 001,
      * D1), a project.member.set row each, with the reason. */
@@ -739,19 +775,20 @@ static int queue_told(struct sql_store *sql, const struct saga *s, const char *n
 }
 
 /* The pending invitations of the person removed when there is no
- * take-over (round-22 walkthrough of seed 001, D2): they stay as they
- * are, and their links answer 410 now that their sender holds no role
- * here; the account's readers are told which, and what to do. *list
- * "otto@x as a member (invitation 19), ...", *n of them. */
+ * take-over (round-22 walkthrough of seed 001, D2), in the account and
+ * in its projects (round-23, D1): they stay as they are, and their links
+ * answer 410 now that their sender holds no role here; the account's
+ * readers are told which, and what to do. *list "otto@x as a member
+ * (invitation 19), ...", *n of them, *nproject a project's. */
 static int stopped_invitations(struct sql_store *sql, const struct saga *s, struct buf *list,
-                               size_t *n)
+                               size_t *n, size_t *nproject)
 {
     json_t *items = NULL;
     int st = s->plan.person_uid
-                 ? invitations_sent_by(sql, s->plan.account_id, s->plan.person_uid, &items)
+                 ? invitations_sent_here(sql, s->plan.account_id, s->plan.person_uid, &items)
                  : ST_OK;
     for (size_t k = 0; st == ST_OK && k < json_array_size(items); k++)
-        list_invitation(list, n, json_array_get(items, k));
+        list_invitation(list, n, nproject, json_array_get(items, k));
     json_decref(items);
     return st;
 }
@@ -760,13 +797,13 @@ static int stopped_invitations(struct sql_store *sql, const struct saga *s, stru
  * contacts (else its admins) read before the change and its notification
  * recipients, never the caller. After a take-over: the pending
  * invitations the caller sends from now on (finish_take_over;
- * invitations, n of them) and the projects they own now (takes_over's
+ * invitations, n of them, nproject a project's) and the projects they own now (takes_over's
  * "projects"), each a line, and the caller gets a copy of their own that
  * says so, in the second person (round-21 walkthrough of seed 001, D1;
  * round-22, D1, D3, D4). Without one: the invitations of the person
  * removed that stopped working, and what to do (round-22, D2). */
 static int queue_parent_removal(struct sql_store *sql, const struct saga *s, const json_t *told,
-                                const char *invitations, size_t n)
+                                const char *invitations, size_t n, size_t nproject)
 {
     char *name = NULL;
     int st = account_name(sql, s->plan.account_id, &name);
@@ -788,9 +825,8 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
                    who, invitations, by);
         buf_printf(&yours,
                    "Pending invitation you now send: %s. %s sent it; its link keeps working, and "
-                   "as its sender you can resend or revoke it in the account's pending "
-                   "invitations.",
-                   invitations, who);
+                   "as its sender you can resend or revoke it in %s.",
+                   invitations, who, pending_where(n, nproject));
     } else if (n) {
         buf_printf(&pending,
                    "The invitations %s sent that are still pending, %s, come from %s from now "
@@ -798,22 +834,21 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
                    who, invitations, by);
         buf_printf(&yours,
                    "Pending invitations you now send: %s. %s sent them; their links keep "
-                   "working, and as their sender you can resend or revoke any of them in the "
-                   "account's pending invitations.",
-                   invitations, who);
+                   "working, and as their sender you can resend or revoke any of them in %s.",
+                   invitations, who, pending_where(n, nproject));
     } else if (!taken) {
-        size_t stopped = 0;
-        st = stopped_invitations(sql, s, &list, &stopped);
+        size_t stopped = 0, stopped_project = 0;
+        st = stopped_invitations(sql, s, &list, &stopped, &stopped_project);
         if (stopped == 1)
             buf_printf(&pending,
-                       "The invitation %s sent, %s, no longer works: resend it from the "
-                       "account's pending invitations (you become its sender), or revoke it.",
-                       who, buf_str(&list));
+                       "The invitation %s sent, %s, no longer works: resend it from %s (you "
+                       "become its sender), or revoke it.",
+                       who, buf_str(&list), pending_where(stopped, stopped_project));
         else if (stopped)
             buf_printf(&pending,
-                       "The invitations %s sent, %s, no longer work: resend each from the "
-                       "account's pending invitations (you become its sender), or revoke it.",
-                       who, buf_str(&list));
+                       "The invitations %s sent, %s, no longer work: resend each from %s (you "
+                       "become its sender), or revoke it.",
+                       who, buf_str(&list), pending_where(stopped, stopped_project));
     }
     /* The projects the take-over made the caller owner of. */
     const json_t *projects = json_object_get(json_object_get(s->data, "takes_over"), "projects");
@@ -989,9 +1024,9 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * they held: a row each. */
         const json_t *takes = json_object_get(s->data, "takes_over");
         struct buf invitations = BUF_INIT;
-        size_t ninvitations = 0;
+        size_t ninvitations = 0, nproject = 0;
         if (st == ST_OK && json_is_object(takes))
-            st = finish_take_over(sql, s, takes, &invitations, &ninvitations);
+            st = finish_take_over(sql, s, takes, &invitations, &ninvitations, &nproject);
         /* The person's project roles taken with it (a removal from the
          * account: members.c, providers.c): one project.member.remove row
          * per project, by the same actor (docs/api.md, Projects). */
@@ -1059,7 +1094,8 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * or distributor keeps roles. */
         const json_t *by_parent = json_object_get(s->data, "parent_removal");
         if (st == ST_OK && json_is_object(by_parent))
-            st = queue_parent_removal(sql, s, by_parent, buf_str(&invitations), ninvitations);
+            st = queue_parent_removal(sql, s, by_parent, buf_str(&invitations), ninvitations,
+                                      nproject);
         buf_free(&invitations);
         const json_t *kept_roles = json_object_get(s->data, "child_roles");
         if (st == ST_OK && json_is_object(kept_roles))

@@ -579,8 +579,8 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
         f"- {shared.name} (account {shared.id}): administrator. {ben.name} created it for "
         f"{p.name}, so an administrator of {p.name} may remove them from its people, also "
         "without being a member of it once no project there has them as its only owner (its "
-        "administrators name another owner first); its named contacts are then told which of "
-        "their invitations still pending there stop working.\n\n")
+        "administrators name another owner first); its named contacts are then told which "
+        f"invitations {ben.name} sent that are still pending there stop working.\n\n")
     assert lines in body, body
     # Direct children only: the sub-partner's customer is not named.
     assert c["grand"].name not in body, body
@@ -919,6 +919,117 @@ def test_the_take_over_makes_the_remover_owner_of_his_only_owned_projects(
     assert "\n\n\n" not in theirs, theirs
 
 
+# Round-23 walkthrough of seed 001, D1: the take-over made Anna the
+# project's owner and the account's admin, yet Ben's pending project
+# invitation there died unnamed (410 "ask the project's owners": Anna).
+
+def test_the_take_over_moves_his_pending_project_invitations_too(
+        api, sql, mailbox, invitation_mail, make_tenant, make_person, set_roles, colleague):
+    """Ben alone owns a project in the customer he alone administers, and
+    has invited Paula to it as a reader and Hugo to the account as
+    billing. Anna's take-over makes her the sender of both (invited_by,
+    usable, an invitation.sender row each, the project's with its
+    project_id); her copy names both and where to find them, the
+    recipient's says who sends them now; Paula gets no new mail, and her
+    old link makes her the project's reader. Ben, another tenant and a
+    member of the partner see nothing of it."""
+    c = colleague
+    anna, ben, p, bens = c["anna"], c["ben"], c["partner"], c["bens"]
+    pname = S.unique("r23 Photovoltaik ")
+    pid = S.expect(api(ben).post(f"/api/v1/accounts/{bens.id}/projects",
+                                 json={"name": pname}), 201)["id"]
+    paula = S.unique_mail("r23paula-")
+    before = S.outbox_max_id(sql)
+    pinv = S.expect(api(ben).post(f"/api/v1/projects/{pid}/invitations", json={
+        "email": paula, "role": "reader", "first_name": "Paula", "last_name": "Paneel"}),
+        202)["id"]
+    _, paula_token = invitation_mail(paula, after=before)
+    hugo = S.unique_mail("r23hugo-")
+    hinv = S.expect(api(ben).post(f"/api/v1/accounts/{bens.id}/invitations",
+                                  json={"email": hugo, "role": "billing"}), 202)["id"]
+    remove_from_partner(api, sql, c)
+    path = f"/api/v1/accounts/{bens.id}/members/{S.path_quote(ben.uid)}"
+    other = make_tenant("r23x")
+    S.expect_problem(api(other.admin).delete(path), 404, "not-found")
+    member = make_person(prefix="r23pm", given="Fritz")
+    set_roles("olivia", p.id, member, ["member"])
+    S.expect_problem(api(member).delete(path), 404, "not-found")
+    before = S.outbox_max_id(sql)
+    audit_before = max(r["id"] for r in sql.audit(bens.id))
+    S.expect(api(anna).delete(path), 204)
+
+    items = S.expect(api(anna).get(f"/api/v1/projects/{pid}/invitations"), 200)["items"]
+    assert [(i["id"], i["invited_by"], i["usable"]) for i in items] == [
+        (pinv, anna.uid, True)], items
+    assert "reason" not in items[0], items
+    items = S.expect(api(anna).get(f"/api/v1/accounts/{bens.id}/invitations"), 200)["items"]
+    assert [(i["id"], i["invited_by"]) for i in items if i["id"] == hinv] == [
+        (hinv, anna.uid)], items
+    rows = [r for r in sql.audit(bens.id) if r["id"] > audit_before]
+    assert [r["action"] for r in rows] == [
+        "member.remove", "member.add", "contact.set", "invitation.sender", "invitation.sender",
+        "project.member.set", "project.member.remove"], rows
+    assert rows[3]["old_value"] == {"invitation_id": int(hinv), "invited_by": ben.uid}, rows[3]
+    moved = rows[4]
+    assert moved["uid"] == anna.uid, moved
+    assert moved["old_value"] == {"invitation_id": int(pinv), "invited_by": ben.uid,
+                                  "project_id": int(pid)}, moved
+    assert moved["new_value"]["invited_by"] == anna.uid, moved
+    assert moved["new_value"]["project_id"] == int(pid), moved
+    assert "took their place" in moved["new_value"]["reason"], moved
+
+    mails = template_mails(sql, mailbox, bens.id, "removed-by-parent", before)
+    assert set(mails) == {anna.mail.lower(), c["recipient"].lower()}, mails
+    listed = (f"{hugo} as a billing user (invitation {hinv}), {paula} as a reader in project "
+              f"\"{pname}\" (invitation {pinv})")
+    _, mine = mails[anna.mail.lower()]
+    assert (f"\nPending invitations you now send: {listed}. {ben.name} sent them; their links "
+            "keep working, and as their sender you can resend or revoke any of them in the "
+            "pending invitations of the account and of its projects.\n") in mine, mine
+    assert (f"\nProjects you now own: \"{pname}\" (project {pid}).") in mine, mine
+    assert "\n\n\n" not in mine, mine
+    _, theirs = mails[c["recipient"].lower()]
+    assert (f"\nThe invitations {ben.name} sent that are still pending, {listed}, come from "
+            f"{anna.name} of {p.name} from now on: their links keep working.\n") in theirs, theirs
+    # Nothing is sent to Paula: her link stays as it was.
+    rows = S.wait_outbox_settled(sql, account_id=bens.id, after_id=before)
+    assert not [x for x in rows if x["recipient"].lower() == paula.lower()], rows
+
+    for who in (ben, other.admin, member):
+        S.expect_problem(api(who).get(f"/api/v1/projects/{pid}/invitations"), 404)
+        S.expect_problem(api(who).post(f"/api/v1/projects/{pid}/invitations/{pinv}/resend"),
+                         404)
+    # Paula's old link still works: she is the project's reader.
+    uid = S.unique("r23paula")
+    S.expect(S.accept_invitation(api, paula_token, uid=uid, password="pw-" + uid), 200)
+    mine = S.expect(api(uid, password="pw-" + uid).get(f"/api/v1/accounts/{bens.id}/projects"),
+                    200)["items"]
+    assert [x["roles"] for x in mine if x["id"] == pid] == [["reader"]], mine
+
+
+def test_a_take_over_with_only_a_project_invitation_names_the_projects_list(
+        api, sql, mailbox, colleague):
+    """One project invitation moved and no account invitation: Anna's copy
+    says to find it in the project's pending invitations."""
+    c = colleague
+    anna, ben, bens = c["anna"], c["ben"], c["bens"]
+    pname = S.unique("r23 Dach ")
+    pid = S.expect(api(ben).post(f"/api/v1/accounts/{bens.id}/projects",
+                                 json={"name": pname}), 201)["id"]
+    paula = S.unique_mail("r23paula-")
+    pinv = S.expect(api(ben).post(f"/api/v1/projects/{pid}/invitations",
+                                  json={"email": paula, "role": "editor"}), 202)["id"]
+    remove_from_partner(api, sql, c)
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).delete(f"/api/v1/accounts/{bens.id}/members/{S.path_quote(ben.uid)}"),
+             204)
+    mails = template_mails(sql, mailbox, bens.id, "removed-by-parent", before)
+    _, mine = mails[anna.mail.lower()]
+    assert (f"\nPending invitation you now send: {paula} as an editor in project \"{pname}\" "
+            f"(invitation {pinv}). {ben.name} sent it; its link keeps working, and as its sender "
+            "you can resend or revoke it in the project's pending invitations.\n") in mine, mine
+
+
 def test_without_a_take_over_the_parent_admin_is_told_whom_to_ask_and_invitations_are_named(
         api, sql, mailbox, colleague):
     """In `shared` Clara is admin too (no take-over). Ben alone owns a
@@ -936,6 +1047,11 @@ def test_without_a_take_over_the_parent_admin_is_told_whom_to_ask_and_invitation
     otto = S.unique_mail("r22otto-")
     inv = S.expect(api(ben).post(f"/api/v1/accounts/{shared.id}/invitations",
                                  json={"email": otto, "role": "member"}), 202)["id"]
+    # ... and Paula to his project (round-23 walkthrough of seed 001, D1:
+    # named too).
+    paula = S.unique_mail("r23paula-")
+    pinv = S.expect(api(ben).post(f"/api/v1/projects/{pid}/invitations",
+                                  json={"email": paula, "role": "reader"}), 202)["id"]
     remove_from_partner(api, sql, c)
     path = f"/api/v1/accounts/{shared.id}/members/{S.path_quote(ben.uid)}"
     problem = S.expect_problem(api(anna).delete(path), 409, "last-owner")
@@ -953,9 +1069,10 @@ def test_without_a_take_over_the_parent_admin_is_told_whom_to_ask_and_invitation
     mails = template_mails(sql, mailbox, shared.id, "removed-by-parent", before)
     assert set(mails) == {clara.mail.lower()}, mails
     _, body = mails[clara.mail.lower()]
-    assert (f"but none of its own people.\nThe invitation {ben.name} sent, {otto} as a member "
-            f"(invitation {inv}), no longer works: resend it from the account's pending "
-            "invitations (you become its sender), or revoke it.\n\nIf") in body, body
+    assert (f"but none of its own people.\nThe invitations {ben.name} sent, {otto} as a member "
+            f"(invitation {inv}), {paula} as a reader in project \"{pname}\" (invitation "
+            f"{pinv}), no longer work: resend each from the pending invitations of the account "
+            "and of its projects (you become its sender), or revoke it.\n\nIf") in body, body
     assert body.rstrip().endswith(
         f"You get this mail as a named contact of {shared.name}, as one of its administrators "
         "while it has no named contact, or as one of its notification recipients."), body
@@ -963,6 +1080,9 @@ def test_without_a_take_over_the_parent_admin_is_told_whom_to_ask_and_invitation
     assert "\n\n\n" not in body, body
     items = S.expect(api(clara).get(f"/api/v1/accounts/{shared.id}/invitations"), 200)["items"]
     assert [i["usable"] for i in items if i["id"] == inv] == [False], items
+    items = S.expect(api(clara).get(f"/api/v1/projects/{pid}/invitations"), 200)["items"]
+    assert [(i["invited_by"], i["usable"]) for i in items if i["id"] == pinv] == [
+        (ben.uid, False)], items
 
 
 def test_a_member_who_alone_owns_a_project_names_the_admins_to_ask(
