@@ -163,8 +163,13 @@ int contact_kinds_of(struct sql_store *sql, unsigned long long account_id, const
 {
     *kinds = 0;
     struct sql_result r;
-    int st = sql_exec(sql, "SELECT kind FROM account_contacts WHERE account_id = ? AND uid = ?",
-                      SQL_ARGS(P_INT(account_id), P_STR(uid)), &r);
+    /* Without regard to case, as uid_equal (validate.h) and LDAP match
+     * uids (round-24 walkthrough of seed 004, D1: the column is
+     * utf8mb4_bin, and a contact whose uid an LDAP administrator lowered
+     * could make herself a plain member). */
+    int st = sql_exec(
+        sql, "SELECT kind FROM account_contacts WHERE account_id = ? AND LOWER(uid) = LOWER(?)",
+        SQL_ARGS(P_INT(account_id), P_STR(uid)), &r);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++)
         *kinds |= strcmp(sql_cell(&r, i, 0), "primary") == 0 ? CONTACT_PRIMARY : CONTACT_TECHNICAL;
     sql_result_free(&r);

@@ -220,9 +220,11 @@ int account_children_among(struct sql_store *sql, unsigned long long parent, con
 void account_held_children_free(struct held_child *c, size_t n);
 
 /* The contact kinds uid holds in account_id as CONTACT_* bits
- * (contacts_store.h; 0: none), in one statement. The uids there are the
- * directory's (contacts.c names the person it found), so uid is the
- * person's as read from it. "A contact is an admin": role changes ask it
+ * (contacts_store.h; 0: none), in one statement. uid is matched without
+ * regard to case (uid_equal, validate.h): the uid stored is the
+ * directory's when the contact was named, and an LDAP administrator may
+ * change its case since (round-24 walkthrough of seed 004, D1). "A
+ * contact is an admin": role changes ask it
  * under the account's guard (saga.h) before an admin loses admin, contact
  * changes check the admin role under the same guard. */
 int contact_kinds_of(struct sql_store *sql, unsigned long long account_id, const char *uid,

@@ -113,6 +113,31 @@ static void contact_note(struct buf *text, const char *kind, int holds_both, int
         buf_printf(text, "another administrator %s contact first).", kind);
 }
 
+/* {{contact_note}} of the old contact's copy of contact-changed
+ * (round-24 walkthrough of seed 004, D2: the replaced contact read that
+ * they get the mail "as a named contact", and not what ended for them):
+ * that they were the contact of kind until now, and what that no longer
+ * gives them; holds_other: they still hold the contact of the other kind
+ * (a one-kind change), which keeps the mail and the resets. Into text. */
+static void old_contact_note(struct buf *text, const char *kind, int holds_other)
+{
+    int both = strchr(kind, ' ') != NULL;
+    buf_printf(text, "You get this copy because you were its %s contact until now. ", kind);
+    if (!both && holds_other) {
+        buf_printf(text,
+                   "You are no longer its %s contact, but you are still its %s contact: you "
+                   "keep its account and billing mail and may still request password resets "
+                   "for its people.",
+                   kind, strcmp(kind, "primary") == 0 ? "technical" : "primary");
+        return;
+    }
+    buf_printf(text,
+               "You are no longer its %s contact: you no longer get its account and billing "
+               "mail as its contact or request password resets for its people, and being its "
+               "contact no longer keeps you from changing your role or leaving.",
+               kind);
+}
+
 /* Does uid hold the contact of the other kind than kind (a one-kind
  * naming: "primary" or "technical") after the change? Inside the
  * change's transaction. */
@@ -127,20 +152,22 @@ static int holds_other_kind(struct sql_store *sql, unsigned long long account_id
                          &other);
     if (st == ST_NOT_FOUND)
         st = ST_OK;
-    *holds = st == ST_OK && other && strcasecmp(other, uid) == 0;
+    *holds = st == ST_OK && uid_equal(other, uid);
     free(other);
     return st;
 }
 
 /* vals: the mail's values, {{if_unexpected}} and {{contact_note}} the
  * last two; new_mail: the new contact's address, whose copy carries the
- * note; new_uid: their uid (whether they hold the other kind too). */
+ * note; new_uid: their uid (whether they hold the other kind too);
+ * old_mail, old_uid: the replaced contact's (NULL: none, or not known),
+ * whose copy carries old_contact_note. */
 static int queue_contact_changed(struct sql_store *sql, unsigned long long account_id,
                                  const char *const *to, size_t n, const struct mail_names *names,
                                  struct template_value *vals, const char *changed_by,
                                  const char *changed_by_mail, int changed_by_admin,
-                                 const char *new_mail, const char *new_uid, int budget_counts,
-                                 int staged_provider)
+                                 const char *new_mail, const char *new_uid, const char *old_mail,
+                                 const char *old_uid, int budget_counts, int staged_provider)
 {
     const char *account_name = vals[0].value;
     struct buf text = BUF_INIT, note = BUF_INIT;
@@ -163,22 +190,33 @@ static int queue_contact_changed(struct sql_store *sql, unsigned long long accou
         return st;
     }
     contact_note(&note, vals[1].value, holds_both, staged_provider, account_id);
+    struct buf old_note = BUF_INIT;
+    int old_holds = 0;
+    if (old_mail && *old_mail && old_uid && !uid_equal(old_uid, new_uid)) {
+        st = holds_other_kind(sql, account_id, vals[1].value, old_uid, &old_holds);
+        if (st == ST_OK)
+            old_contact_note(&old_note, vals[1].value, old_holds);
+    }
     /* The later entry wins for a reader both name: who made the change
      * reads that they did. The new contact's copy carries what being the
      * contact means (round-19 walkthrough of seed 004, D2). The new owner
      * of a hand-over is not among the readers: contacts_mail_named_to
      * tells them with account-handed-over (round-23 walkthrough of seed
      * 000, D2). */
-    struct reader_value own[2];
+    struct reader_value own[3];
     size_t nown = 0;
-    if (new_mail && *new_mail)
+    if (old_note.len)
+        own[nown++] = (struct reader_value){old_mail, "contact_note", buf_str(&old_note)};
+    if (st == ST_OK && new_mail && *new_mail)
         own[nown++] = (struct reader_value){new_mail, "contact_note", buf_str(&note)};
     if (changed_by_mail && *changed_by_mail)
         own[nown++] = (struct reader_value){changed_by_mail, "if_unexpected", CONTACT_SELF_TEXT};
-    st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 7, own, nown,
-                              budget_counts);
+    if (st == ST_OK)
+        st = outbox_queue_readers(sql, account_id, "contact-changed", to, n, names, vals, 7, own,
+                                  nown, budget_counts);
     buf_free(&text);
     buf_free(&note);
+    buf_free(&old_note);
     return st;
 }
 
@@ -238,7 +276,8 @@ static int contact_tx(struct sql_store *sql, void *arg)
          * parent's admin, operator staff). */
         st = queue_contact_changed(sql, account_id, to, n, c->names, vals, by, req->caller.mail,
                                    (caller_roles(req, account_id) & ROLE_ADMIN) != 0,
-                                   c->new_person->mail, c->new_person->uid, 1, c->staged_provider);
+                                   c->new_person->mail, c->new_person->uid, old->mail, c->old_uid,
+                                   1, c->staged_provider);
         free(to);
     }
     /* A reseller's new contact, primary or technical, learns where its
@@ -327,7 +366,7 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
     /* The note is theirs alone: none when they are not a reader. */
     st = queue_contact_changed(sql, account_id, to, n, names, vals, changed_by, changed_by_mail,
                                changed_by_admin, owner_told ? NULL : mail, owner_told ? NULL : uid,
-                               0, 0);
+                               NULL, NULL, 0, 0);
     free(to);
     return st;
 }
@@ -398,8 +437,9 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
     }
     st = contact_get(req->session->sql, s->plan.account_id, kind, old_uid);
     /* An old contact who is no admin any more (changed in LDAP directly)
-     * is no contact: not mailed, "nobody" in the mail. */
-    if (st == ST_OK && *old_uid && strcmp(*old_uid, p->uid) != 0)
+     * is no contact: not mailed, "nobody" in the mail. The stored uid is
+     * matched without regard to case (uid_equal). */
+    if (st == ST_OK && *old_uid && !uid_equal(*old_uid, p->uid))
         st = contacts_entry(req, s->plan.account_id, *old_uid, old);
     return st;
 }
@@ -407,7 +447,7 @@ static int contact_check(struct request *req, struct saga *s, const char *kind,
 /* Is p the caller (by uid or by address, case ignored)? */
 static int is_caller(const struct request *req, const struct person *p)
 {
-    if (p->uid && req->caller.uid && strcasecmp(p->uid, req->caller.uid) == 0)
+    if (uid_equal(p->uid, req->caller.uid))
         return 1;
     return p->mail && req->caller.mail && *req->caller.mail &&
            strcasecmp(p->mail, req->caller.mail) == 0;
@@ -433,7 +473,7 @@ static int contact_guardians(struct request *req, unsigned long long account_id,
     const char *other_kind = strcmp(kind, "primary") == 0 ? "technical" : "primary";
     char *uid = NULL;
     int st = contact_get(req->session->sql, account_id, other_kind, &uid);
-    if (st == ST_OK && uid && strcasecmp(uid, p->uid) != 0)
+    if (st == ST_OK && uid && !uid_equal(uid, p->uid))
         st = contacts_entry(req, account_id, uid, other);
     /* The caller knows what they did: as the other contact they get no
      * copy (one as the old or new contact or as a recipient). */
@@ -500,8 +540,14 @@ void contacts_set(struct request *req)
     st = saga_begin(req->session->sql, &s, &req->problem);
     if (st == ST_OK) {
         st = contact_check(req, &s, kind, (unsigned long long)im, &p, &old_uid, &old);
-        if (st == ST_OK && old_uid && strcmp(old_uid, p.uid) == 0) {
-            /* No change: nothing to record or mail; the ETag as it is. */
+        if (st == ST_OK && uid_equal(old_uid, p.uid)) {
+            /* No change: nothing to record or mail; the ETag as it is.
+             * Also when the uid stored differs from the directory's only
+             * in case (an LDAP administrator renamed the entry so, or the
+             * caller wrote it so): the same person, matched as uids are
+             * everywhere (round-24 walkthrough of seed 004, D1: "changed
+             * ... from Zoë Ünal to Zoë Ünal"). The stored spelling stays:
+             * every reader matches it without regard to case. */
             saga_release(req->session->sql, &s, "no change");
             st = account_version_get(req->session->sql, a.id, &version);
         } else if (st == ST_OK) {
@@ -599,16 +645,21 @@ json_t *contacts_json(const char *kinds, json_t *members)
          * administrator took the role away in the directory) is no
          * contact, and the kind reads as unset (docs/api.md). Nor is one
          * whose address an LDAP administrator deleted: the contacts'
-         * mail cannot reach them (round-13 walkthrough of seed 004, D3). */
+         * mail cannot reach them (round-13 walkthrough of seed 004, D3).
+         * The stored uid matches the member's without regard to case
+         * (uid_equal), and the entry spells it as the directory does
+         * (round-24 walkthrough of seed 004, D1: an LDAP administrator
+         * lowered the case of a contact's uid and the kind read null). */
         size_t i;
         json_t *m;
         json_array_foreach(members, i, m)
         {
             const char *mail = json_string_value(json_object_get(m, "mail"));
-            if (strcmp(json_string_value(json_object_get(m, "uid")), uid) != 0 ||
-                !lists_admin(json_object_get(m, "roles")) || !mail || !*mail)
+            const char *member_uid = json_string_value(json_object_get(m, "uid"));
+            if (!uid_equal(member_uid, uid) || !lists_admin(json_object_get(m, "roles")) || !mail ||
+                !*mail)
                 continue;
-            json_t *entry = json_pack("{s:s, s:n, s:n}", "uid", uid, "name", "mail");
+            json_t *entry = json_pack("{s:s, s:n, s:n}", "uid", member_uid, "name", "mail");
             if (json_object_get(m, "name"))
                 json_object_set(entry, "name", json_object_get(m, "name"));
             if (json_object_get(m, "mail"))

@@ -2146,6 +2146,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             st = contacts_name_if_none(sql, req->caller.uid, account_id, known->uid, &named);
         char *added_line =
             template_added_line(inviter ? inviter : "", account_name, role_name(role), NULL, NULL);
+        char *added_subject = template_added_subject(account_name, NULL);
         struct template_value vals[] = {
             {"account_name", account_name},
             {"inviter_name", inviter ? inviter : ""},
@@ -2157,6 +2158,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
             /* (new to the account: it was just created) */
             {"added_line", added_line},
             {"sign_in_line", template_sign_in_line(NULL)},
+            {"added_subject", added_subject},
         };
         /* The creator named as the contact (their own address, equal but
          * for case): they are its admin by creating it, so, as for an
@@ -2180,6 +2182,7 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
                                      req->caller.mail, 1, &names, NULL, NULL, NULL);
         free(inviter);
         free(added_line);
+        free(added_subject);
         if (st == ST_OK)
             *out = json_pack("{s:s, s:s, s:s}", "status", "added", "uid", known->uid, "role",
                              role_name(role));

@@ -397,6 +397,7 @@ static int queue_added(struct sql_store *sql, const struct saga *s, const char *
     json_t *after = saga_plan_roles_json(&s->plan, s->plan.roles_after);
     char *held = roles_said(before), *now = roles_said(after);
     char *line = template_added_line(data_str(s, "inviter_name"), place, role, held, now);
+    char *subject = template_added_subject(place, held);
     struct template_value vals[] = {
         {"account_name", place},
         {"inviter_name", data_str(s, "inviter_name")},
@@ -406,6 +407,7 @@ static int queue_added(struct sql_store *sql, const struct saga *s, const char *
         {"contact_note", TEMPLATE_OMIT_LINE},
         {"added_line", line},
         {"sign_in_line", template_sign_in_line(held)},
+        {"added_subject", subject},
     };
     struct mail_names names = MAIL_NAMES_INIT;
     mail_names_add(&names, to[0], data_str(s, "name"));
@@ -413,6 +415,7 @@ static int queue_added(struct sql_store *sql, const struct saga *s, const char *
                           sizeof(vals) / sizeof(vals[0]));
     mail_names_free(&names);
     free(line);
+    free(subject);
     free(held);
     free(now);
     json_decref(before);

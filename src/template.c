@@ -31,10 +31,13 @@ static const char *const transfer_invitation_ph[] = {
  * D5). */
 /* {{contact_note}} as in the invitation: the account's contact person
  * added at once is told what that means (round-14 walkthrough of seed
- * 004, D3); a line left out for anyone else. */
+ * 004, D3); a line left out for anyone else. {{added_subject}}: the
+ * subject, "You were added to <place>" or, for one who held roles there,
+ * "Your roles in <place> changed" (migration 106; round-24 walkthrough
+ * of seed 004, D3; template_added_subject). */
 static const char *const added_ph[] = {
-    "account_name", "inviter_name", "role",       "name",         "role_title",
-    "greeting",     "contact_note", "added_line", "sign_in_line", NULL};
+    "account_name", "inviter_name", "role",         "name",          "role_title", "greeting",
+    "contact_note", "added_line",   "sign_in_line", "added_subject", NULL};
 /* {{changed_by}}: who named the new contact (the caller of the PUT, the
  * creator of the account, the inviter of the contact invitation, who
  * handed over), with the organization they act for as mail_actor_name
@@ -462,6 +465,16 @@ char *template_added_line(const char *inviter, const char *place, const char *ro
                template_role_title(role), place ? place : "");
     titles_of(&b, held);
     buf_printf(&b, ": your roles there are now %s.", now ? now : role);
+    return buf_detach(&b);
+}
+
+char *template_added_subject(const char *place, const char *held)
+{
+    struct buf b = BUF_INIT;
+    if (!held || !*held)
+        buf_printf(&b, "You were added to %s", place ? place : "");
+    else
+        buf_printf(&b, "Your roles in %s changed", place ? place : "");
     return buf_detach(&b);
 }
 

@@ -58,6 +58,13 @@ const char *template_role_title(const char *role);
  * or a project's). Malloc'ed. */
 char *template_added_line(const char *inviter, const char *place, const char *role,
                           const char *held, const char *now);
+/* {{added_subject}}, the subject of added-to-account (round-24
+ * walkthrough of seed 004, D3: a member given admin read the subject
+ * "You were added to <account>" above a body that says they were there
+ * already): "You were added to <place>" for a person new to place (held
+ * NULL or empty), "Your roles in <place> changed" for one who held roles
+ * there already (held as template_added_line has it). Malloc'ed. */
+char *template_added_subject(const char *place, const char *held);
 
 /* {{sign_in_line}} of added-to-account: "Sign in with your existing account
  * to use it." for a person new to the place, else TEMPLATE_OMIT_LINE (they

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unicase.h>
 #include <uninorm.h>
 #include <unistr.h>
@@ -436,6 +437,11 @@ const char *validate_uid(const char *s)
         if (!isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
             return "may contain only letters, digits, '.', '_' and '-'";
     return NULL;
+}
+
+int uid_equal(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
 }
 
 const char *validate_idempotency_key(const char *s)

@@ -90,6 +90,13 @@ const char *validate_email_ascii(const char *s, char why[WHY_SIZE]);
 /* A person's uid as accountd creates and accepts it: 1-64 of [A-Za-z0-9._-],
  * starting with a letter or digit. */
 const char *validate_uid(const char *s);
+/* Whether a and b name the same person's uid: the one comparison of uids
+ * (round-24 walkthrough of seed 004, D1), without regard to case, as
+ * LDAP's uid matching (caseIgnoreMatch) and accountd's SQL (LOWER(uid) =
+ * LOWER(?)) compare them: a uid stored in MariaDB (a named contact, an
+ * inviter) stays that person's after an LDAP administrator changed only
+ * its case. NULL is nobody's uid (0). Pure. */
+int uid_equal(const char *a, const char *b);
 /* Idempotency-Key: 1-128 visible ASCII characters (0x21-0x7e: no spaces). */
 const char *validate_idempotency_key(const char *s);
 /* Folds a user name the way LDAP's caseIgnoreMatch compares it, as far as

@@ -542,6 +542,25 @@ def note(kind, holds_both=False):
     return NOTE.format(kind=kind, too=too, rest=rest)
 
 
+OLD_NOTE = "You get this copy because you were its {kind} contact until now. "
+
+
+def old_note(kind, holds_other=False):
+    """The old contact's {{contact_note}} (round-24 walkthrough of seed 004,
+    D2): what ends for them, or, while they still hold the other kind, what
+    they keep."""
+    if holds_other:
+        other = "technical" if kind == "primary" else "primary"
+        return OLD_NOTE.format(kind=kind) + (
+            f"You are no longer its {kind} contact, but you are still its {other} contact: you"
+            " keep its account and billing mail and may still request password resets for its"
+            " people.")
+    return OLD_NOTE.format(kind=kind) + (
+        f"You are no longer its {kind} contact: you no longer get its account and billing mail as"
+        " its contact or request password resets for its people, and being its contact no longer"
+        " keeps you from changing your role or leaving.")
+
+
 def test_the_new_contacts_copy_says_what_being_the_contact_means(
         api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
     """Round-19 walkthrough of seed 004, D2: Anna named Carl technical
@@ -577,10 +596,15 @@ def test_the_new_contacts_copy_says_what_being_the_contact_means(
     assert carls.startswith(f"Hello {carl.name},\n\n{anna.name} changed the technical contact of"
                             f" {acc.name} from {anna.name} to {carl.name}.\n{note('technical')}\n\n"
                             + WHY.format(acc=acc.name)), carls
-    for to in (anna.mail, bare):
-        other = received(mailbox, rows, to)
-        assert "You are now" not in other, other
-        assert f"from {anna.name} to {carl.name}.\n\n" + WHY.format(acc=acc.name) in other, other
+    other = received(mailbox, rows, bare)
+    assert "You are now" not in other and "You are no longer" not in other, other
+    assert f"from {anna.name} to {carl.name}.\n\n" + WHY.format(acc=acc.name) in other, other
+    # Anna, the old technical contact and still primary: what ends, and
+    # what she keeps (round-24 walkthrough of seed 004, D2).
+    other = received(mailbox, rows, anna.mail)
+    assert "You are now" not in other, other
+    assert (f"from {anna.name} to {carl.name}.\n{old_note('technical', holds_other=True)}\n\n"
+            + WHY.format(acc=acc.name)) in other, other
     # The primary kind, to someone who is already the other contact: Carl
     # is technical and becomes primary too; his copy says primary, and
     # that he is technical contact too (round-20 walkthrough of seed 004,
@@ -682,3 +706,148 @@ def test_a_contact_named_who_holds_the_other_kind_is_told_of_both(
                      404)
     assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
     assert stored_contact(sql, acc.id, "primary") == anna.uid
+
+
+def rename_uid_in_ldap(ldap_admin, person, new_uid):
+    """An LDAP administrator's modrdn of person's uid (here only its case):
+    the same entry; refint moves the groups' member DNs with it. Returns
+    the Person with the new uid and DN (the password is the same)."""
+    assert ldap_admin.modify_dn(person.dn, f"uid={new_uid}", delete_old_dn=True), ldap_admin.result
+    S.PASSWORDS[new_uid] = person.password
+    return S.Person(new_uid, person.password, S.person_dn(new_uid), person.name, person.mail)
+
+
+@pytest.mark.parametrize("direction", ["lowered", "raised"])
+def test_a_contact_whose_uid_changed_case_in_ldap_stays_the_contact(
+        api, make_tenant, make_account, make_person, set_roles, sql, ldap_admin, direction):
+    """Round-24 walkthrough of seed 004, D1: an LDAP administrator changed
+    only the case of the technical contact's uid (T24s004Eva ->
+    t24s004eva, the same entry), and the contact went half missing: the
+    overview showed null, her reset requests got 403, she could make
+    herself a plain member (the contact-admin guard missed her), and naming
+    her again in another case mailed "changed ... from Zoë Ünal to Zoë
+    Ünal". A stored contact matches the directory's uid without regard to
+    case everywhere (uid_equal); naming the same person in another case is
+    a no-op: 200, no mail, the ETag as it was. Who may not: a member (403
+    for the PUT and the reset), another tenant (404)."""
+    t = make_tenant("r24cc")
+    acc = make_account(t.admin, "customer", t.account.id)
+    base = S.unique("r24ce")
+    mixed = "R24" + base[3:] + "Eva"
+    created, renamed = (mixed, mixed.lower()) if direction == "lowered" else (mixed.lower(), mixed)
+    eva = make_person(uid=created)
+    dora = make_person(prefix="r24cd")
+    set_roles(t.admin, acc.id, eva, ["admin"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": t.admin.uid}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "technical"), json={"uid": created}), 200)
+    assert stored_contact(sql, acc.id, "technical") == created
+
+    S.wait_for_directory_cache()
+    eva = rename_uid_in_ldap(ldap_admin, eva, renamed)
+
+    def member_uids():
+        body = S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)
+        return [m["uid"] for m in body["members"]]
+    assert S.wait_until(lambda: renamed in member_uids(), 10.0, 0.2), member_uids()
+    assert stored_contact(sql, acc.id, "technical") == created  # the row as it was
+
+    # The overview: she is the technical contact, spelt as the directory has her now.
+    want = {"uid": renamed, "name": eva.name, "mail": eva.mail}
+    for reader in (t.admin, eva, dora):
+        assert overview_contacts(api, reader, acc.id)["technical"] == want, reader
+
+    # Naming her again in another case: the same person, no change, no mail.
+    etag = api(t.admin).get(f"/api/v1/accounts/{acc.id}").headers.get("ETag")
+    for spelling in (created, renamed.upper(), renamed):
+        before = S.outbox_max_id(sql)
+        r = S.expect(api(t.admin).put(contact_path(acc.id, "technical"), json={"uid": spelling}), 200)
+        assert r["uid"] == renamed, r
+        assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == [], spelling
+        assert api(t.admin).get(f"/api/v1/accounts/{acc.id}").headers.get("ETag") == etag
+    assert not [a for a in sql.audit(acc.id) if a["action"] == "contact.set"
+                and (a["new_value"] or {}).get("uid", "").lower() == renamed.lower()
+                and (a["old_value"] or {}).get("uid")]
+
+    # Her reset requests: a named contact may ask (202).
+    S.expect(api(eva).post(f"/api/v1/accounts/{acc.id}/members/{dora.uid}/password-reset"), 202)
+    # Who may not: a member (403), another tenant (404).
+    other = make_tenant("r24cco")
+    S.expect_problem(api(dora).post(f"/api/v1/accounts/{acc.id}/members/{eva.uid}/password-reset"), 403)
+    S.expect_problem(api(other.admin).post(f"/api/v1/accounts/{acc.id}/members/{dora.uid}/password-reset"),
+                     404)
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(dora).put(contact_path(acc.id, "technical"), json={"uid": renamed.upper()}),
+                     403, "forbidden")
+    S.expect_problem(api(other.admin).put(contact_path(acc.id, "technical"), json={"uid": renamed}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+
+    # "A contact stays an administrator": 409 contact-admin for her own
+    # demotion and for another admin's, whatever case the path spells.
+    for by, path_uid in ((eva, renamed), (eva, created), (t.admin, renamed.upper())):
+        S.expect_problem(api(by).put(f"/api/v1/accounts/{acc.id}/members/{S.path_quote(path_uid)}",
+                                     json={"roles": ["member"]}), 409, "contact-admin")
+    roles = {m["uid"]: m["roles"] for m in
+             S.expect(api(t.admin).get(f"/api/v1/accounts/{acc.id}"), 200)["members"]}
+    assert "admin" in roles[renamed], roles
+
+
+def test_the_replaced_contacts_copy_says_what_ends_for_them(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-24 walkthrough of seed 004, D2: Anna replaced Ben as technical
+    contact with Carl (by form), and Ben's copy of contact-changed said he
+    got it "as a named contact", not that he no longer gets the account's
+    mail or asks for resets. The old contact's copy now says why they get
+    it and what ends for them (and, holding the other kind still, what
+    they keep); what it says holds: his reset request is 403 after it, and
+    he may leave. Who may not: a member (403), another tenant (404); no
+    mail."""
+    t = make_tenant("r24dn")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, carl, dora = (make_person(prefix=p) for p in ("r24na", "r24nb", "r24nc", "r24nd"))
+    for who in (anna, ben, carl):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    bare = S.unique_mail("ops-")
+    S.expect(api(anna).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                           json={"emails": [bare]}), 200)
+    S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": anna.uid}), 200)
+    S.expect(api(anna).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+    S.expect(api(ben).post(f"/api/v1/accounts/{acc.id}/members/{dora.uid}/password-reset"), 202)
+
+    # The tester's form: Anna hands technical from Ben to Carl.
+    before = S.outbox_max_id(sql)
+    r = api(anna).form("POST", contact_path(acc.id, "technical"),
+                       [("_method", "PUT"), ("uid", carl.uid), ("return_to", S.ORIGIN + "/portal/ok")])
+    assert r.status_code == 303, S.describe(r)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    # (Anna, the other contact, made the change: no copy for her.)
+    assert addresses(rows) == sorted([ben.mail.lower(), carl.mail.lower(), bare.lower()]), rows
+    bens = received(mailbox, rows, ben.mail)
+    assert bens.startswith(f"Hello {ben.name},\n\n{anna.name} changed the technical contact of"
+                           f" {acc.name} from {ben.name} to {carl.name}.\n{old_note('technical')}\n\n"
+                           + WHY.format(acc=acc.name)), bens
+    for to in (bare, carl.mail):
+        assert "You are no longer" not in received(mailbox, rows, to), to
+    # What it says holds: no resets, and he may leave.
+    S.expect_problem(api(ben).post(f"/api/v1/accounts/{acc.id}/members/{dora.uid}/password-reset"),
+                     403)
+
+    # Anna hands primary to Carl: she made the change and reads both her
+    # own note and "You made this change."
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).put(contact_path(acc.id, "primary"), json={"uid": carl.uid}), 200)
+    rows = S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    annas = received(mailbox, rows, anna.mail)
+    assert f"to {carl.name}.\n{old_note('primary')}\n\n" in annas, annas
+    assert annas.rstrip("\n").endswith(SELF_TEXT), annas
+
+    # Who may not: a member (403), another tenant (404); no mail.
+    other = make_tenant("r24dno")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(dora).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}),
+                     403, "forbidden")
+    S.expect_problem(api(other.admin).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}),
+                     404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    S.expect(api(ben).delete(f"/api/v1/accounts/{acc.id}/members/{ben.uid}"), 204)

@@ -652,6 +652,56 @@ def test_a_member_given_one_more_role_is_told_what_changed(api, make_tenant, mak
         "Hello {{name}},\n\n{{added_line}}\n{{contact_note}}\n{{sign_in_line}}\n"
 
 
+def test_a_member_given_one_more_role_reads_a_subject_that_says_so(
+        api, make_tenant, make_account, make_person, set_roles, sql, ldap_admin):
+    """Round-24 walkthrough of seed 004, D3: Ben, a member, invited as
+    admin, read the subject "You were added to <account>" above a body
+    that says he was there already. One who held roles there reads "Your
+    roles in <account> changed" (migration 106, {{added_subject}}); a
+    person new to the account still reads "You were added to <account>".
+    Who may not invite: a member (403), another tenant (404); nothing is
+    mailed then."""
+    t = make_tenant("inv24")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, dora, new = (make_person(prefix=p) for p in ("i24a", "i24b", "i24d", "i24n"))
+    set_roles(t.admin, acc.id, anna, ["admin"])
+    set_roles(t.admin, acc.id, ben, ["member"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    set_roles(t.admin, t.account.id, new, ["member"])  # in the tenant admin's tree, new to acc
+    path = invitations_path(acc.id)
+
+    def mail_to(person, before):
+        rows = [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+                if r["recipient"].lower() == person.mail.lower()]
+        assert [r["template"] for r in rows] == ["added-to-account"], rows
+        return S.with_bodies(rows)[0]
+
+    before = S.outbox_max_id(sql)
+    body = S.expect(api(anna).post(path, json={"email": ben.mail, "role": "admin"}), 201)
+    assert body == {"status": "added", "uid": ben.uid, "role": "admin"}, body
+    mail = mail_to(ben, before)
+    assert mail["subject"] == f"Your roles in {acc.name} changed", mail["subject"]
+    assert f"made you an administrator in {acc.name}, where you are already a member" in mail["body"]
+    # By a form, billing for Dora: the same.
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).form("POST", path, [("email", dora.mail), ("role", "billing")]), 201)
+    assert mail_to(dora, before)["subject"] == f"Your roles in {acc.name} changed"
+    # New to the account: as before.
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).post(path, json={"email": new.mail, "role": "billing"}), 201)
+    mail = mail_to(new, before)
+    assert mail["subject"] == f"You were added to {acc.name}", mail["subject"]
+    assert mail["body"].endswith(f" added you to {acc.name} as a billing user.\n"
+                                 "Sign in with your existing account to use it.\n"), mail["body"]
+    # Who may not: a member (403), another tenant (404); no mail.
+    other = make_tenant("inv24o")
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(dora).post(path, json={"email": ben.mail, "role": "billing"}), 403)
+    S.expect_problem(api(other.admin).post(path, json={"email": ben.mail, "role": "billing"}), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert S.roles_in_ldap(ldap_admin, acc.id, ben) == {"admin", "member"}
+
+
 def test_preferences_audit_has_the_value_before(api, make_person, sql):
     """round-4 walkthrough of seed 004: preferences.set had no old value."""
     p = make_person(prefix="prefaud")

@@ -26,7 +26,10 @@ TEMPLATES = {
     # sql/025: the role in words, who changed a contact, the hand-over's next steps
     # sql/049: {{contact_note}} as in the invitation, for a contact person
     # added at once (round-14 walkthrough of seed 004, D3)
-    "added-to-account": {"account_name", "name", "contact_note", "added_line", "sign_in_line"},
+    # sql/106: the subject is {{added_subject}}, "Your roles in <account>
+    # changed" for one who held roles there (round-24 walkthrough of seed
+    # 004, D3); {{account_name}}, still offered, is used by no default line
+    "added-to-account": {"name", "contact_note", "added_line", "sign_in_line", "added_subject"},
     # sql/039: every mail but the invitations greets its reader by the name
     # the directory has for the address, "Hello," without one (round-11
     # leftover of seed 000, D5)
@@ -1084,3 +1087,36 @@ def test_migration_088_changes_only_the_shipped_default(sql, env, api, make_tena
     listed = S.expect(api(t.admin).get(f"/api/v1/accounts/{t.account.id}/quote-requests"),
                       200)["items"]
     assert [(i["id"], i["account_id"]) for i in listed] == [(q["id"], cust.id)], listed
+
+
+def test_migration_106_changes_only_the_shipped_default_subject(sql, env, make_account, operator_id):
+    """Migration 106 (round-24 walkthrough of seed 004, D3): the shipped
+    added-to-account's subject is {{added_subject}} ("You were added to
+    <place>", or "Your roles in <place> changed" for one who held roles
+    there). It replaces the subject migration 002 shipped, and only that:
+    a default row whose subject someone edited in the database keeps it,
+    and so does a distributor's override; the file may run again; the
+    body stays as migration 100 left it."""
+    row = defaults(sql)["added-to-account"]
+    assert row["subject"] == "{{added_subject}}", row
+    assert row["body"] == "Hello {{name}},\n\n{{added_line}}\n{{contact_note}}\n{{sign_in_line}}\n", row
+    shipped = "You were added to {{account_name}}"
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'added-to-account', %s, %s)", int(dist.id), shipped, row["body"])
+    edited = "Welcome to {{account_name}}"
+    sql.rows("UPDATE notification_templates SET subject=%s WHERE account_id IS NULL"
+             " AND name='added-to-account'", edited)
+    try:
+        run_migration(env, "106_added_to_account_subject.sql")
+        assert defaults(sql)["added-to-account"]["subject"] == edited
+        sql.rows("UPDATE notification_templates SET subject=%s WHERE account_id IS NULL"
+                 " AND name='added-to-account'", shipped)
+        run_migration(env, "106_added_to_account_subject.sql")
+        run_migration(env, "106_added_to_account_subject.sql")
+        assert defaults(sql)["added-to-account"] == row
+    finally:
+        sql.rows("UPDATE notification_templates SET subject=%s WHERE account_id IS NULL"
+                 " AND name='added-to-account'", row["subject"])
+    assert sql.value("SELECT subject FROM notification_templates WHERE account_id=%s"
+                     " AND name='added-to-account'", int(dist.id)) == shipped

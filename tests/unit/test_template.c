@@ -360,11 +360,32 @@ static void added_line_tells_a_member_what_changed(void **state)
                                "{{added_line}}\n{{sign_in_line}}", NULL));
 }
 
+/* Round-24 walkthrough of seed 004, D3: the subject of added-to-account
+ * for one who held roles there says that their roles changed. */
+static void added_subject_tells_a_member_their_roles_changed(void **state)
+{
+    (void)state;
+    char *subject = template_added_subject("Gadgets", NULL);
+    assert_string_equal(subject, "You were added to Gadgets");
+    free(subject);
+    subject = template_added_subject("Gadgets", "");
+    assert_string_equal(subject, "You were added to Gadgets");
+    free(subject);
+    subject = template_added_subject("project \"P\" in R", "editor and reader");
+    assert_string_equal(subject, "Your roles in project \"P\" in R changed");
+    free(subject);
+    char *bad = NULL;
+    assert_null(
+        template_check_subject(template_find("added-to-account"), "{{added_subject}}", &bad));
+    free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(catalog_has_the_six_templates),
         cmocka_unit_test(added_line_tells_a_member_what_changed),
+        cmocka_unit_test(added_subject_tells_a_member_their_roles_changed),
         cmocka_unit_test(check_refuses_unknown_placeholders),
         cmocka_unit_test(check_names_every_unknown_placeholder),
         cmocka_unit_test(render_substitutes_values),
