@@ -1289,7 +1289,9 @@ static int by_admin_after(const struct request *req, unsigned long long account_
  * the role groups of those where they are admin (one directory read, for
  * whether another admin is there; src/role_holders.c's walk for this one
  * person). *out: the mail's data (to, names, removed, person_name,
- * child_count, children), NULL when they hold no role in any child. To
+ * child_count, children; the caller's own removed_you and, where they are
+ * an administrator of a child, children_you), NULL when they hold no
+ * role in any child. To
  * the caller and the account's named contacts, else its admins (never
  * the person removed, nor the caller who left by themselves: round-21
  * walkthrough of seed 001, D3). */
@@ -1335,7 +1337,7 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
         const struct role_grant *g =
             bsearch(&key, grants, ngrants, sizeof(key), role_grant_compare);
         child_roles[i] = g ? g->roles : 0;
-        named[i] = (struct role_holders_child){kids[i].id, kids[i].name, kids[i].created};
+        named[i] = (struct role_holders_child){kids[i].id, kids[i].name, kids[i].created, 0};
     }
     free(grants);
     struct role_holders h = {0};
@@ -1388,6 +1390,24 @@ static int child_roles_notice(struct request *req, const struct account_ref *a,
             json_object_set_new(*out, "removed_you", json_string(buf_str(&yours)));
             json_object_set_new(*out, "except", json_string(req->caller.mail));
             buf_free(&yours);
+            /* ... whose lines say where they are an administrator
+             * themselves (round-24 walkthrough of seed 001, D1): their
+             * grants, read with the request, no further read. */
+            int admin_somewhere = 0;
+            for (size_t i = 0; i < nkids; i++) {
+                named[i].reader_admin = (caller_roles(req, kids[i].id) & ROLE_ADMIN) != 0;
+                admin_somewhere |= named[i].reader_admin;
+            }
+            struct buf lines_you = BUF_INIT;
+            size_t count_you = 0;
+            const char *children_you =
+                admin_somewhere
+                    ? role_holders_person_lines(&lines_you, &h, named, parent_name,
+                                                total > nkids ? total - nkids : 0, &count_you)
+                    : NULL;
+            if (children_you)
+                json_object_set_new(*out, "children_you", json_string(children_you));
+            buf_free(&lines_you);
         }
         buf_free(&removed);
     }

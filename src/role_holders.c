@@ -422,7 +422,12 @@ const char *role_holders_person_lines(struct buf *b, const struct role_holders *
         buf_printf(b, "%s- %s (account %llu): ", listed ? "\n" : "", child, children[i].id);
         add_role_words(b, who->roles);
         buf_adds(b, c->no_other_admin ? "; it has no other administrator." : ".");
-        if (children[i].created && c->no_other_admin)
+        if (children[i].reader_admin)
+            /* The reader (the remover) may do it at once: "An
+             * administrator of X removes them" sent them to a third party
+             * (round-24 walkthrough of seed 001, D1). */
+            buf_adds(b, " You are its administrator: remove them under its people.");
+        else if (children[i].created && c->no_other_admin)
             /* ... and the sender of their pending invitations there
              * (saga_run.c; round-21 walkthrough of seed 001, D1; those in
              * its projects too since round 23, D1), and the owner of the

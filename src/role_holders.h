@@ -125,12 +125,15 @@ int role_holders_read_person(struct ldap_store *ls, const struct person *p,
                              const unsigned *roles, size_t n, struct role_holders *out);
 
 /* One child account as the mail of a person's removal names it: its id
- * and name, and whether the person created it (accounts.created_by),
- * which lets the parent's admins remove them there. */
+ * and name, whether the person created it (accounts.created_by), which
+ * lets the parent's admins remove them there, and whether the reader of
+ * the copy being written is an administrator of it (the remover's own
+ * copy; round-24 walkthrough of seed 001, D1). */
 struct role_holders_child {
     unsigned long long id;
     const char *name;
     int created;
+    int reader_admin;
 };
 
 /* Lines listed at most in member-keeps-child-roles; then "and N more". */
@@ -149,6 +152,10 @@ struct role_holders_child {
  *   place."
  *   "- Autohaus Berger (account 17): member. An administrator of Autohaus
  *   Berger removes them under its people."
+ * and where the reader is an administrator of the child (reader_admin),
+ * whatever else holds there:
+ *   "- Autohaus Berger (account 17): member. You are its administrator:
+ *   remove them under its people."
  * Written into b; returns buf_str(b), or NULL when they hold no role in
  * any child (*count 0). *count: the child accounts they hold roles in
  * (unread included). */

@@ -934,7 +934,7 @@ static int queue_parent_removal(struct sql_store *sql, const struct saga *s, con
 
 /* member-keeps-child-roles (migration 087): to the caller and the
  * account's named contacts (else its admins), as read before the
- * change. */
+ * change; the caller's own copy in the second person. */
 static int queue_child_roles(struct sql_store *sql, const struct saga *s, const json_t *told)
 {
     char *name = NULL;
@@ -957,9 +957,13 @@ static int queue_child_roles(struct sql_store *sql, const struct saga *s, const 
     if (!caller) /* as round 22's first take recorded it */
         caller = json_string_value(json_object_get(told, "caller"));
     const char *yours = json_string_value(json_object_get(told, "removed_you"));
-    struct reader_value own[] = {{caller, "removed", yours}};
+    /* ... and names the children where they are an administrator
+     * themselves as theirs to act in (round-24 walkthrough of seed 001,
+     * D1; absent when they are none's). */
+    const char *children_you = json_string_value(json_object_get(told, "children_you"));
+    struct reader_value own[] = {{caller, "removed", yours}, {caller, "children", children_you}};
     st = queue_told(sql, s, "member-keeps-child-roles", told, 0, NULL, NULL, vals, 6, own,
-                    caller && yours ? 1 : 0);
+                    caller && yours ? (children_you ? 2 : 1) : 0);
     free(name);
     return st;
 }

@@ -574,8 +574,10 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
         f"from its people, also without being a member of it, and becomes its administrator in "
         "their place, the owner of the projects they alone own there and the sender of their "
         "invitations still pending there.\n"
-        f"- {berger.name} (account {berger.id}): member. An administrator of {berger.name} "
-        "removes them under its people.\n"
+        # Anna created Berger, so she is its administrator: her copy says
+        # so (round-24 walkthrough of seed 001, D1).
+        f"- {berger.name} (account {berger.id}): member. You are its administrator: remove "
+        "them under its people.\n"
         f"- {shared.name} (account {shared.id}): administrator. {ben.name} created it for "
         f"{p.name}, so an administrator of {p.name} may remove them from its people, also "
         "without being a member of it once no project there has them as its only owner (its "
@@ -589,6 +591,72 @@ def test_a_colleague_removed_from_the_partner_is_named_where_he_keeps_roles(
     S.expect(api(ben).patch(f"/api/v1/accounts/{bens.id}", json={"name": bens.name + " (ex)"}),
              200)
     S.expect_problem(api(ben).get(f"/api/v1/accounts?parent_id={p.id}"), 404)
+
+
+# Round-24 walkthrough of seed 001, D1: Anna removed Fritz, a partner
+# member, from the partner; her copy ("You removed …") told her that "an
+# administrator of Dachdecker Dora removes them", though she is its only
+# administrator and could do it at once.
+
+def test_the_remover_who_administers_the_child_is_told_to_remove_them_herself(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles):
+    """The tester's story: Anna (partner admin, primary contact) created
+    Dora and added Fritz there as a member; Ben (partner admin, technical
+    contact) created his own customer, Fritz a member there too. Who may
+    not remove Fritz from the partner (Fritz's colleague who is only a
+    member, another tenant) changes nothing and mails nothing. Anna's
+    DELETE: her copy says of Dora "You are its administrator: remove them
+    under its people.", of Ben's customer the old line; Ben's copy (a
+    contact's) keeps the old line for both."""
+    t = make_tenant("r24s1")
+    anna, p = t.admin, t.account
+    S.expect(api(anna).put(f"/api/v1/accounts/{p.id}/contacts/primary", json={"uid": anna.uid}),
+             200)
+    ben = make_person(prefix="r24s1ben", given="Ben")
+    set_roles("olivia", p.id, ben, ["admin"])
+    S.expect(api(anna).put(f"/api/v1/accounts/{p.id}/contacts/technical",
+                           json={"uid": ben.uid}), 200)
+    fritz = make_person(prefix="r24s1fritz", given="Fritz")
+    set_roles("olivia", p.id, fritz, ["member"])
+    mia = make_person(prefix="r24s1mia", given="Mia")
+    set_roles("olivia", p.id, mia, ["member"])
+    dora = make_account(anna, "customer", p.id, name=S.unique("r24s1 Dachdecker Dora "))
+    r = api(anna).post(f"/api/v1/accounts/{dora.id}/invitations",
+                       json={"email": fritz.mail, "role": "member"})
+    assert S.expect(r, 201)["status"] == "added", S.describe(r)
+    bens = make_account(ben, "customer", p.id, name=S.unique("r24s1 Bens Kunde "))
+    set_roles(ben, bens.id, fritz, ["member"])
+    path = f"/api/v1/accounts/{p.id}/members/{S.path_quote(fritz.uid)}"
+
+    # Who may not: a member of the partner (403), another tenant (404);
+    # Fritz keeps his role and nobody is mailed.
+    eve = make_tenant("r24s1eve").admin
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(mia).delete(path), 403, "forbidden")
+    S.expect_problem(api(eve).delete(path), 404)
+    assert me_roles(api, fritz, p.id) == {"member"}
+    assert template_mails(sql, mailbox, p.id, "member-keeps-child-roles", before) == {}
+
+    S.expect(api(anna).delete(path), 204)
+    mails = template_mails(sql, mailbox, p.id, "member-keeps-child-roles", before)
+    assert set(mails) == {anna.mail.lower(), ben.mail.lower()}, mails
+    old_dora = (f"- {dora.name} (account {dora.id}): member. An administrator of {dora.name} "
+                "removes them under its people.\n")
+    old_bens = (f"- {bens.name} (account {bens.id}): member. An administrator of {bens.name} "
+                "removes them under its people.\n\n")
+    _, mine = mails[anna.mail.lower()]
+    assert mine.startswith(f"Hello {anna.name},\n\nYou removed {fritz.name} from {p.name} "), mine
+    assert (f"- {dora.name} (account {dora.id}): member. You are its administrator: remove them "
+            "under its people.\n" + old_bens) in mine, mine
+    assert "An administrator of " + dora.name not in mine, mine
+    # The contact's copy: as before, for both (Ben did not make the change).
+    _, bens_copy = mails[ben.mail.lower()]
+    assert f"{anna.name} removed {fritz.name} from {p.name}" in bens_copy, bens_copy
+    assert old_dora + old_bens in bens_copy, bens_copy
+    assert "You are its administrator" not in bens_copy, bens_copy
+    # Nothing else changed: Fritz is still a member of both.
+    assert me_roles(api, fritz, dora.id) == {"member"}
+    assert me_roles(api, fritz, bens.id) == {"member"}
 
 
 def test_no_child_roles_no_mail_and_a_put_to_no_roles_tells_too(

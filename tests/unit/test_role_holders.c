@@ -319,8 +319,10 @@ static void one_persons_roles_in_the_children(void **state)
     assert_true(h.of[2].no_other_admin);
     assert_int_equal(h.of[3].n, 0);
 
-    struct role_holders_child named[] = {
-        {20, "Autohaus", 0}, {21, "Berger", 0}, {22, "Bens Kunde", 1}, {23, "Kunde", 0}};
+    struct role_holders_child named[] = {{20, "Autohaus", 0, 0},
+                                         {21, "Berger", 0, 0},
+                                         {22, "Bens Kunde", 1, 0},
+                                         {23, "Kunde", 0, 0}};
     struct buf b = BUF_INIT;
     size_t count = 0;
     assert_string_equal(
@@ -347,6 +349,26 @@ static void one_persons_roles_in_the_children(void **state)
                                   "Solar Partner."));
     assert_int_equal(count, 5);
     buf_free(&b);
+    /* The reader is an administrator of a child (the remover's own copy;
+     * round-24 walkthrough of seed 001, D1): that line says so, whoever
+     * created it; the others stay as they are. */
+    named[0].reader_admin = 1;
+    named[1].reader_admin = 1;
+    named[2].created = 1;
+    assert_string_equal(
+        role_holders_person_lines(&b, &h, named, "Solar Partner", 0, &count),
+        "- Autohaus (account 20): member. You are its administrator: remove them under its "
+        "people.\n"
+        "- Berger (account 21): administrator, billing user. You are its administrator: remove "
+        "them under its people.\n"
+        "- Bens Kunde (account 22): administrator; it has no other administrator. Ben Partner "
+        "created it for Solar Partner, so an administrator of Solar Partner may remove them from "
+        "its people, also without being a member of it, and becomes its administrator in their "
+        "place, the owner of the projects they alone own there and the sender of their "
+        "invitations still pending there.");
+    assert_int_equal(count, 3);
+    buf_free(&b);
+    named[0].reader_admin = named[1].reader_admin = 0;
     role_holders_free(&h);
 
     /* Nowhere: no line, no count. */
@@ -374,7 +396,7 @@ static void long_child_lists_are_cut(void **state)
         h.of[i].held = calloc(1, sizeof(*h.of[i].held));
         h.of[i].held[0] = (struct role_holder){0, ROLE_MEMBER};
         h.of[i].n = 1;
-        named[i] = (struct role_holders_child){100 + i, "C", 0};
+        named[i] = (struct role_holders_child){100 + i, "C", 0, 0};
     }
     struct buf b = BUF_INIT;
     size_t count = 0;
