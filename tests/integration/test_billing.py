@@ -5001,6 +5001,67 @@ def test_a_closed_distributors_overrides_and_extra_recipients_stop_at_the_close(
     S.expect_problem(api(make_tenant("cdw").admin).get(f"{rtpl}/recipients"), 404)
 
 
+def test_the_close_itself_mails_with_the_closing_distributors_override_and_recipients(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql,
+        mailbox):
+    """Round-24 walkthrough of seed 002, D1: Dina wrote the parent-closed
+    her resellers should read about her close (Nova Disti takes over) and
+    added her sales address, and the close sent the shipped text to the
+    resellers and no copy: since round 23's D2 a closed account above no
+    longer decides its children's mails, and the close's own mails were
+    queued after the row said closed. Decision: the mails the close
+    queues (parent-closed to its children, its account-closed) still
+    take the closing account's override and extra recipients; any mail
+    queued after the close does not (a later parent-closed below it
+    included)."""
+    name = "parent-closed"
+    tpl = f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}"
+    sales = S.unique_mail("nova-sales-")
+    subject = "Cloud Disti is closing: {{account_name}} continues"
+    S.expect(api(disti.admin).put(tpl, json={
+        "subject": subject,
+        "body": "{{greeting}}\n\nWe moved our business to Nova Disti: please contact "
+                "onboarding@nova.example to move {{account_name}} there.\n"}), 200)
+    S.expect(api(disti.admin).put(f"{tpl}/recipients", json={"emails": [sales]}), 200)
+    r = make_reseller(disti)
+    shop = make_account(r.admin, "customer", r.account.id)
+    cleo = make_person(prefix="pco")
+    set_roles(r.admin, shop.id, cleo, ["admin"])
+    S.expect(api(r.admin).put(f"/api/v1/accounts/{shop.id}/contacts/primary",
+                              json={"uid": cleo.uid}), 200)
+    # Roles that may not close the distributor; another tenant.
+    path = f"/api/v1/accounts/{disti.account.id}"
+    S.expect_problem(api(disti.billing).delete(path), 403)
+    S.expect_problem(api(r.admin).delete(path), 404)  # a reseller does not see its distributor
+    S.expect_problem(api(make_tenant("pco").admin).delete(path), 404)
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(path), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == name]
+    got = {x["recipient"].lower() for x in rows}
+    assert sales.lower() in got and r.admin.mail.lower() in got, rows
+    wanted = f"Cloud Disti is closing: {r.account.name} continues"
+    for x in rows:
+        assert x["subject"] == wanted, x
+    for body in closing_mails(api, sql, mailbox, r.account.id, name, before).values():
+        assert "Nova Disti" in body and r.account.name in body, body
+    # A later mail below the closed distributor, even of the same
+    # template, no longer takes them: the reseller's own close tells its
+    # customer in the shipped text, with no copy to the sales address.
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}"), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=shop.id, after_id=before)
+            if x["template"] == name]
+    assert {x["recipient"].lower() for x in rows} == {cleo.mail.lower()}, rows
+    for x in rows:
+        assert "is closing" not in x["subject"], x
+    for body in closing_mails(api, sql, mailbox, shop.id, name, before).values():
+        assert "Nova Disti" not in body, body
+    # And the closed distributor's own reads still show what it set.
+    assert S.expect(api(disti.admin).get(tpl), 200)["subject"] == subject
+
+
 def test_a_closed_distributors_account_closed_names_the_storefronts_its_people_lose(
         api, disti, make_reseller, make_tenant, sql, mailbox):
     """Round-23 walkthrough of seed 002, D1: since a role in a closed
