@@ -5128,6 +5128,51 @@ def test_a_distributor_without_live_storefronts_says_nothing_of_storefront_sign_
         assert "sign in" not in body, body
 
 
+def test_a_reseller_of_a_closed_distributor_cannot_ask_it_for_a_quote(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql):
+    """Round-24 walkthrough of seed 002, D2: after Cloud Disti was closed,
+    Hal asked it for a quote (201) and the closed distributor's people were
+    mailed that it "sells to" Hotel, whose parent-closed said that back
+    office had ended. Decision: a quote asked of a closed seller is 409
+    naming the closed seller and what the account can do instead (order
+    from the catalog itself, or ask the operator); nothing is written and
+    nobody is mailed. A customer of an open reseller below the closed
+    distributor still asks its reseller."""
+    r = make_reseller(disti)
+    shop = make_account(r.admin, "customer", r.account.id)
+    buyer = make_person(prefix="qcb")
+    set_roles(r.admin, shop.id, buyer, ["admin"])
+    path = f"/api/v1/accounts/{r.account.id}/quotes"
+    lines = {"lines": [{"article": "reseller-standard", "quantity": 1}]}
+    S.expect(api(r.admin).post(path, json=lines), 201)  # open: asked, as before
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    quotes = S.expect(api(r.admin).get(path), 200)["items"]
+    before = S.outbox_max_id(sql)
+    audit = len(sql.audit(r.account.id))
+    wanted = (f"{disti.account.name}, the seller of {r.account.name}, is closed: nobody there "
+              "answers a quote request any more. The catalog's prices are in GET /api/v1/plans "
+              "and GET /api/v1/articles; order from it yourself (POST "
+              f"/api/v1/accounts/{r.account.id}/orders), or ask the operator")
+    for who in (r.admin, r.billing):
+        body = S.expect_problem(api(who).post(path, json=lines), 409, "conflict")
+        assert body["detail"] == wanted, body
+    # Roles that may not ask, the closed distributor's people, another tenant.
+    S.expect_problem(api(r.member).post(path, json=lines), 403)
+    S.expect_problem(api(disti.billing).post(path, json=lines), 403)
+    S.expect_problem(api(make_tenant("qc").admin).post(path, json=lines), 404)
+    # Nothing written, nobody mailed.
+    assert S.expect(api(r.admin).get(path), 200)["items"] == quotes
+    assert len(sql.audit(r.account.id)) == audit
+    assert [x for x in S.outbox_rows(sql, account_id=disti.account.id, after_id=before)
+            if x["template"] == "quote-requested"] == []
+    # The reseller itself is open: its customer still asks it.
+    S.expect(api(buyer).post(f"/api/v1/accounts/{shop.id}/quotes", json={
+        "lines": [{"article": "starter", "quantity": 1}]}), 201)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == "quote-requested"]
+    assert rows and r.admin.mail.lower() in {x["recipient"].lower() for x in rows}, rows
+
+
 def test_a_closed_resellers_customers_are_told_until_when_they_sign_in_at_its_storefront(
         api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql,
         mailbox):
