@@ -3173,6 +3173,45 @@ def test_a_plan_order_follows_the_upgrades_rule_while_pending(api, disti, make_r
     assert (got["status"], got["ended_reason"]) == ("cancelled", "replaced"), got
 
 
+def test_a_cheaper_plan_while_pending_says_when_it_can_be_ordered(api, disti, make_reseller,
+                                                                  make_tenant, sql):
+    """Round-24 walkthrough of seed 002, D3: Juliet's Standard was pending
+    cancellation and Jul ordered Free: the 409 said only "this plan change
+    is not an upgrade the catalog allows", where re-ordering Standard and
+    upgrading both said what to do. Decision: the refusal stays (nothing is
+    ordered while the plan is pending cancellation), and names the pending
+    plan, its subscription and its end, and that Free can be ordered once
+    the account is back on Basic, or to uncancel to keep Standard; at the
+    draft and at execute. Nothing is written."""
+    r = make_reseller(disti)
+    acc = r.account
+    sid = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-standard",
+                                      S.unique("cf-"))["id"])["subscription"]["id"]
+    early = order(api, r.billing, acc.id, "reseller-free", status=409)  # Standard to Free
+    S.expect_problem(early, 409, "conflict")
+    ends = S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    counts = (orders_count(sql, acc.id), subscriptions_count(sql, acc.id),
+              invoices_count(sql, acc.id), len(sql.audit(acc.id)))
+    wanted = (f"this plan change is not an upgrade the catalog allows: the account's Standard "
+              f"Edition subscription (subscription {sid}) is pending cancellation and ends at "
+              f"{ends}; the account is then back on Basic and can order Free Edition then. To "
+              f"keep Standard Edition instead, withdraw the cancellation (uncancel)")
+    for who in (r.admin, r.billing, disti.admin):  # self-service and the back office
+        body = S.expect_problem(order(api, who, acc.id, "reseller-free", status=409), 409,
+                                "conflict")
+        assert body["detail"] == wanted, body
+    # Roles that may not order a plan, another tenant: as before.
+    S.expect_problem(order(api, r.member, acc.id, "reseller-free", status=403), 403)
+    S.expect_problem(order(api, make_tenant("cf").admin, acc.id, "reseller-free", status=404),
+                     404)
+    assert (orders_count(sql, acc.id), subscriptions_count(sql, acc.id),
+            invoices_count(sql, acc.id), len(sql.audit(acc.id))) == counts
+    # Not pending: the plain refusal, as before.
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    body = S.expect_problem(order(api, r.admin, acc.id, "reseller-free", status=409), 409)
+    assert body["detail"] == "this plan change is not an upgrade the catalog allows", body
+
+
 def test_after_the_term_end_an_order_starts_a_new_subscription(api, disti, make_reseller, env,
                                                                sql):
     """The other side of the rule above (the seed's "create a new
