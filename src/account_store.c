@@ -210,6 +210,22 @@ int account_names_get2(struct sql_store *sql, unsigned long long a, unsigned lon
     return ST_OK;
 }
 
+int account_closed_get(struct sql_store *sql, unsigned long long id, int *closed, char **name)
+{
+    struct sql_result r;
+    *closed = 0;
+    *name = NULL;
+    int st = sql_exec(
+        sql, "SELECT name, status = 'closed' FROM accounts WHERE id = ? LOCK IN SHARE MODE",
+        SQL_ARGS(P_INT(id)), &r);
+    if (st != ST_OK)
+        return st;
+    *name = xstrdup(r.nrows == 1 ? sql_cell(&r, 0, 0) : "");
+    *closed = r.nrows == 1 && strcmp(sql_cell(&r, 0, 1), "1") == 0;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 /* account_ancestors and account_with_ancestors: the chain from depth
  * from_depth (0: the account itself, 1: its parent) up, then the operator
  * account once more. */

@@ -167,6 +167,12 @@ int account_name_get(struct sql_store *sql, unsigned long long id, char **name);
  * (each "" when there is no such account); the caller frees them. */
 int account_names_get2(struct sql_store *sql, unsigned long long a, unsigned long long b,
                        char **name_a, char **name_b);
+/* Inside a transaction: whether account id is closed (*closed 1; 0 too
+ * when there is no such row) and its name (malloc'ed, "" for none), its
+ * row share-locked, so a close cannot commit between this read and the
+ * caller's writes (a quote asked of its seller: round-24 walkthrough of
+ * seed 002, D2). */
+int account_closed_get(struct sql_store *sql, unsigned long long id, int *closed, char **name);
 /* The accounts above account id, nearest first (its parent, the
  * parent's parent, ...), and after them the operator account once more
  * (also for an account without a parent, which the chain does not reach):

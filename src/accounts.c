@@ -1556,9 +1556,8 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     return st;
 }
 
-static int close_tx(struct sql_store *sql, void *arg)
+static int close_steps(struct sql_store *sql, struct closing *c)
 {
-    struct closing *c = arg;
     /* The status it had (active, staged, suspended) goes into the audit row. */
     char *old_status = NULL;
     /* A stale If-Match is 412 and closes nothing (round-8 walkthrough of
@@ -1627,6 +1626,20 @@ static int close_tx(struct sql_store *sql, void *arg)
         st = mail_closed(sql, c);
     if (st == ST_OK)
         st = relations_close_active(sql, &c->req->caller, c->id, &c->related);
+    return st;
+}
+
+/* The mails the close queues (account-closed, parent-closed to its
+ * children, the relations' mails) still take the closing account's own
+ * overrides and extra recipients, as they were at the close; from its
+ * commit on they no longer decide the mails below it (outbox_closing;
+ * round-24 walkthrough of seed 002, D1). */
+static int close_tx(struct sql_store *sql, void *arg)
+{
+    struct closing *c = arg;
+    outbox_closing(c->id);
+    int st = close_steps(sql, c);
+    outbox_closing(0);
     return st;
 }
 

@@ -175,9 +175,38 @@ static int mail_quote(struct sql_store *sql, struct quoting *q)
     return st;
 }
 
+/* A closed seller answers no quote request (round-24 walkthrough of seed
+ * 002, D2: a reseller of a closed distributor asked it for a quote, got
+ * 201, and the closed distributor's people were mailed that it "sells
+ * to" the reseller, whose parent-closed said its back office had ended):
+ * 409, nothing written, nobody mailed. */
+static int seller_open_check(struct sql_store *sql, struct quoting *q)
+{
+    if (!q->seller)
+        return ST_OK;
+    int closed;
+    char *seller_name, *account_name = NULL;
+    int st = account_closed_get(sql, q->seller, &closed, &seller_name);
+    if (st == ST_OK && closed)
+        st = account_name_get(sql, q->req->account.id, &account_name);
+    if (st == ST_OK && closed)
+        st = refuse(q->req, 409, "conflict",
+                    "%s, the seller of %s, is closed: nobody there answers a quote request any "
+                    "more. The catalog's prices are in GET /api/v1/plans and GET /api/v1/articles; "
+                    "order from it yourself (POST /api/v1/accounts/%llu/orders), or ask the "
+                    "operator",
+                    seller_name, account_name, q->req->account.id);
+    free(account_name);
+    free(seller_name);
+    return st;
+}
+
 static int quote_tx(struct sql_store *sql, void *arg)
 {
     struct quoting *q = arg;
+    int open = seller_open_check(sql, q);
+    if (open != ST_OK)
+        return open;
     /* A plan the account cannot move to from the one it has (the same
      * plan, a downgrade) could never be ordered: 409, as the order's draft
      * answers (round-3 walkthrough of seed 002). */

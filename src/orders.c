@@ -159,6 +159,49 @@ static int execute_plan_change_check(struct request *req, struct sql_store *sql,
  * Inside a transaction that holds the account's lock (a cancel takes it
  * too); account_plan is the account's plan ("" for none), plan the
  * order's ("" for add-ons only). ST_OK, ST_REFUSED or a store error. */
+/* A plan change the catalog does not allow from the pending plan (a
+ * reseller's Standard to Free): when the plan the account is back on
+ * after the end (a reseller's basic; a customer's none) allows it, the
+ * 409 says so, with the pending plan, its subscription and its end as the
+ * other refusals here name them (round-24 walkthrough of seed 002, D3:
+ * the answer was only "not an upgrade the catalog allows"); else the
+ * refusal already recorded stands. */
+static int after_end_refusal(struct request *req, struct sql_store *sql,
+                             const struct subscription *live, const char *name, const char *ends,
+                             const char *plan)
+{
+    const char *after = strcmp(req->account.kind, "partner") == 0 ? "basic" : "";
+    int allowed = 1;
+    int st = after[0] ? catalog_store_upgrade_allowed(sql, after, plan, &allowed) : ST_OK;
+    if (st != ST_OK)
+        return st;
+    if (!allowed || strcmp(after, plan) == 0)
+        return ST_REFUSED;
+    char after_name[101], wanted[101];
+    st = after[0] ? catalog_store_plan_name(sql, after, after_name) : ST_OK;
+    if (st == ST_NOT_FOUND)
+        snprintf(after_name, sizeof(after_name), "%s", after);
+    else if (st != ST_OK)
+        return st;
+    st = catalog_store_plan_name(sql, plan, wanted);
+    if (st == ST_NOT_FOUND)
+        snprintf(wanted, sizeof(wanted), "%s", plan);
+    else if (st != ST_OK)
+        return st;
+    struct buf then = BUF_INIT;
+    if (after[0])
+        buf_printf(&then, "the account is then back on %s", after_name);
+    else
+        buf_adds(&then, "the account then has no plan");
+    st = refuse(req, 409, "conflict",
+                "this plan change is not an upgrade the catalog allows: the account's %s "
+                "subscription (subscription %llu) is pending cancellation and ends at %s; %s and "
+                "can order %s then. To keep %s instead, withdraw the cancellation (uncancel)",
+                name, live->id, ends, buf_str(&then), wanted, name);
+    buf_free(&then);
+    return st;
+}
+
 static int order_plan_check(struct request *req, struct sql_store *sql,
                             unsigned long long account_id, const char *account_plan,
                             const char *plan, int executing)
@@ -168,10 +211,15 @@ static int order_plan_check(struct request *req, struct sql_store *sql,
     if (st != ST_OK && st != ST_NOT_FOUND)
         return st;
     int pending = st == ST_OK && strcmp(live.status, "pending_cancellation") == 0;
+    int refused = 0;
     if (plan[0]) {
         st = executing ? execute_plan_change_check(req, sql, account_plan, plan, pending)
                        : plan_change_check(sql, account_plan, plan, pending, &req->problem);
-        if (st != ST_OK)
+        /* Another plan the catalog does not allow from this one may be
+         * one the account can order once the pending plan has ended
+         * (round-24 walkthrough of seed 002, D3): said below. */
+        refused = st == ST_REFUSED && pending && strcmp(account_plan, plan) != 0;
+        if (st != ST_OK && !refused)
             return st;
     }
     if (!pending)
@@ -183,6 +231,8 @@ static int order_plan_check(struct request *req, struct sql_store *sql,
     else if (st != ST_OK)
         return st;
     billing_time_rfc3339(live.ends_at, ends);
+    if (refused)
+        return after_end_refusal(req, sql, &live, name, ends, plan);
     if (plan[0])
         return refuse(req, 409, "conflict",
                       "the account's %s subscription (subscription %llu) is pending cancellation "

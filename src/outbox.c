@@ -14,7 +14,11 @@
  * account above no longer decides the mails of the accounts below it
  * (round-23 walkthrough of seed 002, D2: its override and its extra
  * recipients stop at the close); an account's own override still
- * applies to its own mails. */
+ * applies to its own mails. The account being closed in this thread's
+ * transaction (outbox_closing) still decides the mails its close queues
+ * (round-24 walkthrough of seed 002, D1): its status is already 'closed'
+ * there, and its parent-closed override and extra recipients are written
+ * for exactly those mails. */
 #define CHAIN_SQL                                                                                  \
     "WITH RECURSIVE chain (id, parent_id, kind, status, depth) AS ("                               \
     " SELECT id, parent_id, kind, status, 0 FROM accounts WHERE id = ?"                            \
@@ -22,7 +26,16 @@
     " SELECT a.id, a.parent_id, a.kind, a.status, c.depth + 1 FROM accounts a"                     \
     " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
 #define CHAIN_DECIDES                                                                              \
-    " c.kind IN ('distributor', 'operator') AND (c.depth = 0 OR c.status <> 'closed')"
+    " c.kind IN ('distributor', 'operator') AND (c.depth = 0 OR c.status <> 'closed' OR c.id = ?)"
+
+/* The account whose close this thread's transaction is making (0: none):
+ * outbox_closing. */
+static __thread unsigned long long closing_account;
+
+void outbox_closing(unsigned long long account_id)
+{
+    closing_account = account_id;
+}
 
 int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,
                     char **subject, char **body, unsigned long long *source)
@@ -38,7 +51,7 @@ int outbox_template(struct sql_store *sql, unsigned long long account_id, const 
                            " SELECT subject, body, NULL, 1000 FROM notification_templates"
                            " WHERE account_id IS NULL AND name = ?"
                            " ORDER BY 4 LIMIT 1",
-                 SQL_ARGS(P_INT(account_id), P_STR(name), P_STR(name)), &r);
+                 SQL_ARGS(P_INT(account_id), P_STR(name), P_INT(closing_account), P_STR(name)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0) {
@@ -156,7 +169,7 @@ static int extra_recipients(struct sql_store *sql, unsigned long long account_id
                        CHAIN_SQL " SELECT r.email FROM chain c"
                                  " JOIN template_recipients r ON r.account_id = c.id AND r.name = ?"
                                  " WHERE" CHAIN_DECIDES " ORDER BY c.depth, r.position",
-                       SQL_ARGS(P_INT(account_id), P_STR(name)), out, n);
+                       SQL_ARGS(P_INT(account_id), P_STR(name), P_INT(closing_account)), out, n);
 }
 
 static int value_given(const struct template_value *values, size_t n, const char *name)

@@ -26,6 +26,15 @@ void outbox_budget_configure(int limit, int window_seconds);
 /* After ST_TOO_MANY in this thread: seconds until the budget has room. */
 int outbox_budget_retry_after(void);
 
+/* While a transaction closes account_id (the close's own mails: its
+ * account-closed, parent-closed to its children), its template overrides
+ * and extra recipients still decide the mails queued for it and for the
+ * accounts below it, though its row says closed already; any mail queued
+ * after does not (round-24 walkthrough of seed 002, D1). Per thread: the
+ * closing transaction sets it before its mails and calls
+ * outbox_closing(0) when it returns, whatever the outcome. */
+void outbox_closing(unsigned long long account_id);
+
 /* The template in effect for an account: subject and body (malloc'ed) and
  * the account whose override it is (0 for the default). */
 int outbox_template(struct sql_store *sql, unsigned long long account_id, const char *name,

@@ -3173,6 +3173,45 @@ def test_a_plan_order_follows_the_upgrades_rule_while_pending(api, disti, make_r
     assert (got["status"], got["ended_reason"]) == ("cancelled", "replaced"), got
 
 
+def test_a_cheaper_plan_while_pending_says_when_it_can_be_ordered(api, disti, make_reseller,
+                                                                  make_tenant, sql):
+    """Round-24 walkthrough of seed 002, D3: Juliet's Standard was pending
+    cancellation and Jul ordered Free: the 409 said only "this plan change
+    is not an upgrade the catalog allows", where re-ordering Standard and
+    upgrading both said what to do. Decision: the refusal stays (nothing is
+    ordered while the plan is pending cancellation), and names the pending
+    plan, its subscription and its end, and that Free can be ordered once
+    the account is back on Basic, or to uncancel to keep Standard; at the
+    draft and at execute. Nothing is written."""
+    r = make_reseller(disti)
+    acc = r.account
+    sid = execute(api, r.admin, order(api, r.admin, acc.id, "reseller-standard",
+                                      S.unique("cf-"))["id"])["subscription"]["id"]
+    early = order(api, r.billing, acc.id, "reseller-free", status=409)  # Standard to Free
+    S.expect_problem(early, 409, "conflict")
+    ends = S.expect(api(r.billing).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    counts = (orders_count(sql, acc.id), subscriptions_count(sql, acc.id),
+              invoices_count(sql, acc.id), len(sql.audit(acc.id)))
+    wanted = (f"this plan change is not an upgrade the catalog allows: the account's Standard "
+              f"Edition subscription (subscription {sid}) is pending cancellation and ends at "
+              f"{ends}; the account is then back on Basic and can order Free Edition then. To "
+              f"keep Standard Edition instead, withdraw the cancellation (uncancel)")
+    for who in (r.admin, r.billing, disti.admin):  # self-service and the back office
+        body = S.expect_problem(order(api, who, acc.id, "reseller-free", status=409), 409,
+                                "conflict")
+        assert body["detail"] == wanted, body
+    # Roles that may not order a plan, another tenant: as before.
+    S.expect_problem(order(api, r.member, acc.id, "reseller-free", status=403), 403)
+    S.expect_problem(order(api, make_tenant("cf").admin, acc.id, "reseller-free", status=404),
+                     404)
+    assert (orders_count(sql, acc.id), subscriptions_count(sql, acc.id),
+            invoices_count(sql, acc.id), len(sql.audit(acc.id))) == counts
+    # Not pending: the plain refusal, as before.
+    S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
+    body = S.expect_problem(order(api, r.admin, acc.id, "reseller-free", status=409), 409)
+    assert body["detail"] == "this plan change is not an upgrade the catalog allows", body
+
+
 def test_after_the_term_end_an_order_starts_a_new_subscription(api, disti, make_reseller, env,
                                                                sql):
     """The other side of the rule above (the seed's "create a new
@@ -5001,6 +5040,67 @@ def test_a_closed_distributors_overrides_and_extra_recipients_stop_at_the_close(
     S.expect_problem(api(make_tenant("cdw").admin).get(f"{rtpl}/recipients"), 404)
 
 
+def test_the_close_itself_mails_with_the_closing_distributors_override_and_recipients(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql,
+        mailbox):
+    """Round-24 walkthrough of seed 002, D1: Dina wrote the parent-closed
+    her resellers should read about her close (Nova Disti takes over) and
+    added her sales address, and the close sent the shipped text to the
+    resellers and no copy: since round 23's D2 a closed account above no
+    longer decides its children's mails, and the close's own mails were
+    queued after the row said closed. Decision: the mails the close
+    queues (parent-closed to its children, its account-closed) still
+    take the closing account's override and extra recipients; any mail
+    queued after the close does not (a later parent-closed below it
+    included)."""
+    name = "parent-closed"
+    tpl = f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}"
+    sales = S.unique_mail("nova-sales-")
+    subject = "Cloud Disti is closing: {{account_name}} continues"
+    S.expect(api(disti.admin).put(tpl, json={
+        "subject": subject,
+        "body": "{{greeting}}\n\nWe moved our business to Nova Disti: please contact "
+                "onboarding@nova.example to move {{account_name}} there.\n"}), 200)
+    S.expect(api(disti.admin).put(f"{tpl}/recipients", json={"emails": [sales]}), 200)
+    r = make_reseller(disti)
+    shop = make_account(r.admin, "customer", r.account.id)
+    cleo = make_person(prefix="pco")
+    set_roles(r.admin, shop.id, cleo, ["admin"])
+    S.expect(api(r.admin).put(f"/api/v1/accounts/{shop.id}/contacts/primary",
+                              json={"uid": cleo.uid}), 200)
+    # Roles that may not close the distributor; another tenant.
+    path = f"/api/v1/accounts/{disti.account.id}"
+    S.expect_problem(api(disti.billing).delete(path), 403)
+    S.expect_problem(api(r.admin).delete(path), 404)  # a reseller does not see its distributor
+    S.expect_problem(api(make_tenant("pco").admin).delete(path), 404)
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(disti.admin).delete(path), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == name]
+    got = {x["recipient"].lower() for x in rows}
+    assert sales.lower() in got and r.admin.mail.lower() in got, rows
+    wanted = f"Cloud Disti is closing: {r.account.name} continues"
+    for x in rows:
+        assert x["subject"] == wanted, x
+    for body in closing_mails(api, sql, mailbox, r.account.id, name, before).values():
+        assert "Nova Disti" in body and r.account.name in body, body
+    # A later mail below the closed distributor, even of the same
+    # template, no longer takes them: the reseller's own close tells its
+    # customer in the shipped text, with no copy to the sales address.
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}"), 204)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=shop.id, after_id=before)
+            if x["template"] == name]
+    assert {x["recipient"].lower() for x in rows} == {cleo.mail.lower()}, rows
+    for x in rows:
+        assert "is closing" not in x["subject"], x
+    for body in closing_mails(api, sql, mailbox, shop.id, name, before).values():
+        assert "Nova Disti" not in body, body
+    # And the closed distributor's own reads still show what it set.
+    assert S.expect(api(disti.admin).get(tpl), 200)["subject"] == subject
+
+
 def test_a_closed_distributors_account_closed_names_the_storefronts_its_people_lose(
         api, disti, make_reseller, make_tenant, sql, mailbox):
     """Round-23 walkthrough of seed 002, D1: since a role in a closed
@@ -5065,6 +5165,51 @@ def test_a_distributor_without_live_storefronts_says_nothing_of_storefront_sign_
     for body in closed.values():
         assert "\n1 child account of it stays open" in body, body
         assert "sign in" not in body, body
+
+
+def test_a_reseller_of_a_closed_distributor_cannot_ask_it_for_a_quote(
+        api, disti, make_reseller, make_account, make_person, set_roles, make_tenant, sql):
+    """Round-24 walkthrough of seed 002, D2: after Cloud Disti was closed,
+    Hal asked it for a quote (201) and the closed distributor's people were
+    mailed that it "sells to" Hotel, whose parent-closed said that back
+    office had ended. Decision: a quote asked of a closed seller is 409
+    naming the closed seller and what the account can do instead (order
+    from the catalog itself, or ask the operator); nothing is written and
+    nobody is mailed. A customer of an open reseller below the closed
+    distributor still asks its reseller."""
+    r = make_reseller(disti)
+    shop = make_account(r.admin, "customer", r.account.id)
+    buyer = make_person(prefix="qcb")
+    set_roles(r.admin, shop.id, buyer, ["admin"])
+    path = f"/api/v1/accounts/{r.account.id}/quotes"
+    lines = {"lines": [{"article": "reseller-standard", "quantity": 1}]}
+    S.expect(api(r.admin).post(path, json=lines), 201)  # open: asked, as before
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    quotes = S.expect(api(r.admin).get(path), 200)["items"]
+    before = S.outbox_max_id(sql)
+    audit = len(sql.audit(r.account.id))
+    wanted = (f"{disti.account.name}, the seller of {r.account.name}, is closed: nobody there "
+              "answers a quote request any more. The catalog's prices are in GET /api/v1/plans "
+              "and GET /api/v1/articles; order from it yourself (POST "
+              f"/api/v1/accounts/{r.account.id}/orders), or ask the operator")
+    for who in (r.admin, r.billing):
+        body = S.expect_problem(api(who).post(path, json=lines), 409, "conflict")
+        assert body["detail"] == wanted, body
+    # Roles that may not ask, the closed distributor's people, another tenant.
+    S.expect_problem(api(r.member).post(path, json=lines), 403)
+    S.expect_problem(api(disti.billing).post(path, json=lines), 403)
+    S.expect_problem(api(make_tenant("qc").admin).post(path, json=lines), 404)
+    # Nothing written, nobody mailed.
+    assert S.expect(api(r.admin).get(path), 200)["items"] == quotes
+    assert len(sql.audit(r.account.id)) == audit
+    assert [x for x in S.outbox_rows(sql, account_id=disti.account.id, after_id=before)
+            if x["template"] == "quote-requested"] == []
+    # The reseller itself is open: its customer still asks it.
+    S.expect(api(buyer).post(f"/api/v1/accounts/{shop.id}/quotes", json={
+        "lines": [{"article": "starter", "quantity": 1}]}), 201)
+    rows = [x for x in S.wait_outbox_settled(sql, account_id=r.account.id, after_id=before)
+            if x["template"] == "quote-requested"]
+    assert rows and r.admin.mail.lower() in {x["recipient"].lower() for x in rows}, rows
 
 
 def test_a_closed_resellers_customers_are_told_until_when_they_sign_in_at_its_storefront(
