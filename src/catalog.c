@@ -315,8 +315,28 @@ int plan_change_check(struct sql_store *sql, const char *from, const char *to, i
     int st = catalog_store_upgrade_allowed(sql, from, to, &allowed);
     if (st != ST_OK)
         return st;
-    if (!allowed)
-        return problem_set(ref, 409, "conflict",
-                           "this plan change is not an upgrade the catalog allows");
-    return ST_OK;
+    if (allowed)
+        return ST_OK;
+    /* Which plan the account is on and where it can go, as the execute's
+     * 409 names the plan (round-24 walkthrough of seed 001, D2: the
+     * draft's 409 was only the rule). */
+    char *now, *wanted, *upgrades;
+    st = catalog_store_change_names(sql, from, to, &now, &wanted, &upgrades);
+    if (st != ST_OK)
+        return st;
+    struct buf detail = BUF_INIT;
+    buf_printf(&detail,
+               "this plan change is not an upgrade the catalog allows: the account is on %s, and "
+               "%s is no upgrade of it (",
+               now, wanted);
+    if (upgrades[0])
+        buf_printf(&detail, "it can change to %s)", upgrades);
+    else
+        buf_adds(&detail, "no plan is an upgrade of it)");
+    st = problem_set(ref, 409, "conflict", buf_str(&detail));
+    buf_free(&detail);
+    free(now);
+    free(wanted);
+    free(upgrades);
+    return st;
 }

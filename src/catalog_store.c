@@ -1,6 +1,7 @@
 #include "catalog_store.h"
 
 #include "billing.h"
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,26 @@ int catalog_store_upgrade_allowed(struct sql_store *sql, const char *from, const
     if (st != ST_OK)
         return st;
     *allowed = r.nrows > 0;
+    sql_result_free(&r);
+    return ST_OK;
+}
+
+int catalog_store_change_names(struct sql_store *sql, const char *from, const char *to,
+                               char **from_name, char **to_name, char **upgrades)
+{
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT COALESCE((SELECT name FROM plans WHERE code = ?), ?),"
+                      " COALESCE((SELECT name FROM plans WHERE code = ?), ?),"
+                      " COALESCE((SELECT GROUP_CONCAT(t.name ORDER BY t.position SEPARATOR ', ')"
+                      "  FROM plan_upgrades u JOIN plans t ON t.code = u.to_plan"
+                      "  WHERE u.from_plan = ?), '')",
+                      SQL_ARGS(P_STR(from), P_STR(from), P_STR(to), P_STR(to), P_STR(from)), &r);
+    if (st != ST_OK)
+        return st;
+    *from_name = xstrdup(sql_cell(&r, 0, 0));
+    *to_name = xstrdup(sql_cell(&r, 0, 1));
+    *upgrades = xstrdup(sql_cell(&r, 0, 2));
     sql_result_free(&r);
     return ST_OK;
 }

@@ -50,6 +50,12 @@ int catalog_store_plan_name(struct sql_store *sql, const char *code, char name[1
  * *allowed. */
 int catalog_store_upgrade_allowed(struct sql_store *sql, const char *from, const char *to,
                                   int *allowed);
+/* For a refused plan change: the names of plans `from` and `to` (their
+ * codes when the catalog has no such plan) and the names of the plans
+ * `from` may change to, ", "-separated ("" for none), in one statement.
+ * The strings are the caller's to free. */
+int catalog_store_change_names(struct sql_store *sql, const char *from, const char *to,
+                               char **from_name, char **to_name, char **upgrades);
 /* How many plans the catalog lets plan `from` change to (0: it is the
  * highest of its line) in *count. */
 int catalog_store_upgrades_from(struct sql_store *sql, const char *from, int *count);

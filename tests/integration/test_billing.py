@@ -1865,6 +1865,45 @@ def test_an_empty_alias_at_checkout_is_a_field_error(api, disti, make_reseller, 
     assert done["subscription"]["storefront"]["alias"] == alias
 
 
+def test_a_plan_change_the_catalog_refuses_names_the_plan_and_where_it_can_go(
+        api, make_tenant, make_account, make_person, set_roles, sql):
+    """Round-24 walkthrough of seed 001, D2: ordering Starter for an
+    account on Professional was 409 "this plan change is not an upgrade
+    the catalog allows" and no more, while the same refusal at execute
+    named the plan. The draft's 409, the upgrade's and the quote's share
+    the check: each names the plan the account is on, the one asked for
+    and the plans it can change to. Nothing is written; a member and
+    another tenant get 403 / 404 as before."""
+    t = make_tenant("pcn", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    sub = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])["subscription"]
+    counts = lambda: (sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(cust.id)),
+                      sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(cust.id)),
+                      sql.value("SELECT COUNT(*) FROM subscriptions WHERE account_id=%s",
+                                int(cust.id)))
+    before = counts()
+    wanted = ("this plan change is not an upgrade the catalog allows: the account is on "
+              "Professional, and Starter is no upgrade of it (it can change to Enterprise)")
+    body = S.expect_problem(order(api, t.admin, cust.id, "starter", status=409), 409, "conflict")
+    assert body["detail"] == wanted, body
+    body = S.expect_problem(api(t.admin).post(f"/api/v1/subscriptions/{sub['id']}/upgrade",
+                                              json={"plan": "starter"}), 409, "conflict")
+    assert body["detail"] == wanted, body
+    # The top of the line: nothing to change to.
+    top = make_account("olivia", "customer", t.account.id)
+    execute(api, t.admin, order(api, t.admin, top.id, "enterprise")["id"])
+    body = S.expect_problem(order(api, t.admin, top.id, "professional", status=409), 409)
+    assert body["detail"] == ("this plan change is not an upgrade the catalog allows: the account "
+                              "is on Enterprise, and Professional is no upgrade of it (no plan is "
+                              "an upgrade of it)"), body
+    member = make_person(prefix="pcnm")
+    set_roles("olivia", cust.id, member, ["member"])
+    S.expect_problem(order(api, member, cust.id, "starter", status=403), 403)
+    other = make_tenant("pcno")
+    S.expect_problem(order(api, other.admin, cust.id, "starter", status=404), 404)
+    assert counts() == before
+
+
 def test_upgrade_keeps_the_seats_of_a_per_unit_plan(api, make_tenant, make_account, sql):
     """Round 3, seed 001 D1: professional x3 -> enterprise kept 1 seat and
     billed one; the seats carry over and the upgrade bills each of them
@@ -3209,7 +3248,9 @@ def test_a_cheaper_plan_while_pending_says_when_it_can_be_ordered(api, disti, ma
     # Not pending: the plain refusal, as before.
     S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/uncancel"), 200)
     body = S.expect_problem(order(api, r.admin, acc.id, "reseller-free", status=409), 409)
-    assert body["detail"] == "this plan change is not an upgrade the catalog allows", body
+    assert body["detail"] == ("this plan change is not an upgrade the catalog allows: the account "
+                              "is on Standard Edition, and Free Edition is no upgrade of it (no "
+                              "plan is an upgrade of it)"), body
 
 
 def test_after_the_term_end_an_order_starts_a_new_subscription(api, disti, make_reseller, env,
