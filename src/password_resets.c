@@ -22,10 +22,12 @@
 #include "mail_names.h"
 #include "outbox.h"
 #include "password_resets_store.h"
+#include "projects_store.h"
 #include "sql_store.h"
 #include "token.h"
 #include "validate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,13 +60,170 @@ static int caller_is_contact(struct request *req, unsigned long long account_id,
     return ST_OK;
 }
 
+/* The account's named contacts by name ("Anna Admin, Ben Zwanzig"),
+ * primary first, as the overview counts them: one gone from the
+ * directory or without an address is left out, and so is skip_uid (the
+ * person of a reset), and technical when it names primary's person.
+ * *asker_contact (may be NULL): whether asker_uid, who has an address
+ * when asker_mailed, is one of them. Read through the directory cache.
+ * Returns the first store error (what could be read is in *out, which
+ * is always set, malloc'ed). */
+static int contact_names_of(struct request *req, unsigned long long account_id,
+                            const char *skip_uid, const char *asker_uid, int asker_mailed,
+                            int *asker_contact, char **out)
+{
+    static const char *const kinds[] = {"primary", "technical"};
+    char *uids[2] = {NULL, NULL};
+    struct buf names = BUF_INIT;
+    int failed = ST_OK;
+    if (asker_contact)
+        *asker_contact = 0;
+    for (size_t i = 0; i < 2; i++) {
+        int st = contact_get(req->session->sql, account_id, kinds[i], &uids[i]);
+        if (st != ST_OK && st != ST_NOT_FOUND && failed == ST_OK)
+            failed = st;
+        if (st != ST_OK || !uids[i])
+            continue;
+        /* (a contact as the overview counts one: with an address) */
+        if (asker_contact && uid_equal(uids[i], asker_uid) && asker_mailed)
+            *asker_contact = 1;
+        if (uid_equal(uids[i], skip_uid) || (i == 1 && uid_equal(uids[0], uids[1])))
+            continue;
+        struct person p = {0};
+        st = ldap_store_find_person(req->session->ldap, "uid", uids[i], &p);
+        /* (one gone from the directory, or without an address, helps
+         * nobody: the overview shows them as no contact) */
+        if (st == ST_OK && p.mail && *p.mail)
+            buf_printf(&names, "%s%s", names.len ? ", " : "", p.name ? p.name : uids[i]);
+        person_free(&p);
+    }
+    free(uids[0]);
+    free(uids[1]);
+    *out = buf_detach(&names);
+    return failed;
+}
+
+/* The 403 of an admin who is no named contact (round-25 walkthrough of
+ * seed 004, D3: they got the bare rule while a member got "ask one of
+ * them"): the members' text with the contacts by name and that any
+ * administrator can name one, themselves included; with none named,
+ * that the account has none now and how an administrator names one. */
+static void refuse_admin(struct request *req, unsigned long long account_id)
+{
+    char *names = NULL;
+    int st = contact_names_of(req, account_id, NULL, NULL, 0, NULL, &names);
+    if (st != ST_OK)
+        res_store_failure(req, st, "the database");
+    else if (*names)
+        refuse(req, 403, "forbidden",
+               RESET_ASK_CONTACTS " (%s), or name yourself a contact: any administrator of the "
+                                  "account can, with PUT /api/v1/accounts/%llu/contacts/primary "
+                                  "or /technical",
+               names, account_id);
+    else
+        refuse(req, 403, "forbidden",
+               "only the account's named contacts (primary and technical) request password "
+               "resets, and the account has no named contact now: any administrator of the "
+               "account can name one, yourself included, with PUT "
+               "/api/v1/accounts/%llu/contacts/primary or /technical",
+               account_id);
+    free(names);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The person's roles in the account (ROLE_* bits) and, when they hold
+ * none there, the account's projects where they hold a role (*pids, *npids;
+ * malloc'ed, NULL when none): an end customer of a reseller's project
+ * (STACKIT method 2) is the account's person too (round-25 walkthrough
+ * of seed 003, D1: nobody could ask for their reset, 404 "that person
+ * has no role in this account"). The project grants are read only for
+ * one with no account role (one more read of the directory cache, the
+ * same search as the caller's grants). */
+static int roles_here(struct request *req, unsigned long long account_id, const char *dn,
+                      unsigned *roles, unsigned long long **pids, size_t *npids)
+{
+    *pids = NULL;
+    *npids = 0;
+    int st = ldap_store_roles_of(req->session->ldap, account_id, dn, roles);
+    if (st != ST_OK || *roles)
+        return st;
+    struct role_grant *grants = NULL;
+    struct project_grant *projects = NULL;
+    size_t ngrants = 0, nprojects = 0;
+    st = ldap_store_all_grants_of(req->session->ldap, dn, &grants, &ngrants, &projects, &nprojects);
+    if (st == ST_OK && nprojects) {
+        *pids = xcalloc(nprojects, sizeof(**pids));
+        for (size_t i = 0; i < nprojects; i++)
+            if (projects[i].account_id == account_id && projects[i].roles)
+                (*pids)[(*npids)++] = projects[i].project_id;
+    }
+    free(grants);
+    free(projects);
+    /* (by id: the mail names them oldest first, whatever the directory's order) */
+    if (*npids > 1)
+        qsort(*pids, *npids, sizeof(**pids), id_cmp);
+    if (!*npids) {
+        free(*pids);
+        *pids = NULL;
+    }
+    return st;
+}
+
+/* What the request's mail adds to who asked for a person with project
+ * roles only: "in whose project \"Shop\" you hold a role" (several:
+ * "in whose projects \"Shop\" and \"Web\" you hold roles"), by the
+ * projects' names now (one statement); NULL when there are none (a
+ * project removed meanwhile). *out malloc'ed. */
+static int project_note(struct sql_store *sql, const unsigned long long *pids, size_t npids,
+                        char **out)
+{
+    *out = NULL;
+    json_t *found = NULL;
+    int st = projects_by_ids(sql, pids, npids, &found);
+    if (st != ST_OK)
+        return st;
+    struct buf names = BUF_INIT;
+    size_t n = 0;
+    for (size_t i = 0; i < npids; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%llu", pids[i]);
+        const char *name = json_string_value(json_object_get(json_object_get(found, key), "name"));
+        if (!name)
+            continue;
+        int last = 1;
+        for (size_t j = i + 1; j < npids && last; j++) {
+            snprintf(key, sizeof key, "%llu", pids[j]);
+            last = json_object_get(found, key) == NULL;
+        }
+        buf_printf(&names, "%s\"%s\"", !n ? "" : last ? " and " : ", ", name);
+        n++;
+    }
+    json_decref(found);
+    if (n) {
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "in whose project%s %s you hold %s", n > 1 ? "s" : "", buf_str(&names),
+                   n > 1 ? "roles" : "a role");
+        *out = buf_detach(&b);
+    }
+    buf_free(&names);
+    return ST_OK;
+}
+
 struct reset_request {
     struct request *req;
     unsigned long long account_id;
     const struct person *person;
     const char *token;
-    int contact;               /* the caller is a named contact of the account */
-    const char *password_mark; /* the person's password now (ldap_store_reset_proof) */
+    int contact;                    /* the caller is a named contact of the account */
+    const char *password_mark;      /* the person's password now (ldap_store_reset_proof) */
+    const unsigned long long *pids; /* the account's projects where a person with no role in the
+                                       account holds one (roles_here) */
+    size_t npids;
     char *expires_at;
 };
 
@@ -76,10 +235,15 @@ struct reset_request {
  * operator staff of <the operator account>" (round-13 walkthrough of seed
  * 004, D2: the template called them "a named contact" too; migration 047
  * took those words out of it); in brackets instead, "Anna Admin (a named
- * contact of Widgets)", when bracketed (password-changed). Inside a
- * transaction; *out malloc'ed. */
+ * contact of Widgets)", when bracketed (password-changed). where (NULL:
+ * nothing), for a person with project roles only (project_note), follows
+ * the capacity, after the account for operator staff ("Olivia Operator,
+ * operator staff of Platform Operator, for Reseller, in whose project
+ * \"Shop\" you hold a role"; round-25 walkthrough of seed 003, D1).
+ * Inside a transaction; *out malloc'ed. */
 static int requested_by(struct sql_store *sql, struct request *req, const char *name,
-                        const char *as, const char *account_name, int bracketed, char **out)
+                        const char *as, const char *account_name, const char *where, int bracketed,
+                        char **out)
 {
     struct buf b = BUF_INIT, capacity = BUF_INIT;
     int st = ST_OK;
@@ -91,7 +255,11 @@ static int requested_by(struct sql_store *sql, struct request *req, const char *
         if (st == ST_OK)
             buf_printf(&capacity, "operator staff of %s", operator_name);
         free(operator_name);
+        if (where)
+            buf_printf(&capacity, ", for %s", account_name);
     }
+    if (where && capacity.len)
+        buf_printf(&capacity, ", %s", where);
     buf_adds(&b, name);
     if (capacity.len)
         buf_printf(&b, bracketed ? " (%s)" : ", %s", buf_str(&capacity));
@@ -122,10 +290,13 @@ static int request_tx(struct sql_store *sql, void *arg)
         st = password_reset_put(sql, r->account_id, r->person->uid, hash, req->caller.uid,
                                 r->contact ? "contact" : "operator", r->person->mail,
                                 r->password_mark, &r->expires_at, &replaced);
-    char *asked_by = NULL;
+    char *asked_by = NULL, *where = NULL;
+    if (st == ST_OK && r->npids)
+        st = project_note(sql, r->pids, r->npids, &where);
     if (st == ST_OK)
         st = requested_by(sql, req, req->caller.name ? req->caller.name : req->caller.uid,
-                          r->contact ? "contact" : "operator", account_name, 0, &asked_by);
+                          r->contact ? "contact" : "operator", account_name, where, 0, &asked_by);
+    free(where);
     if (st == ST_OK) {
         char *link = token_link(req->cfg->password_reset_url, r->token);
         const char *to[] = {r->person->mail};
@@ -154,6 +325,8 @@ static int request_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+#define RESET_NO_ROLE "that person has no role in this account or its projects"
+
 void password_reset_request(struct request *req)
 {
     if (body_none(req))
@@ -173,24 +346,24 @@ void password_reset_request(struct request *req)
         return;
     }
     if (!req->caller.is_operator && !contact) {
-        refuse(req, 403, "forbidden",
-               "only the account's named contacts (primary and technical) request password "
-               "resets");
+        refuse_admin(req, account_id);
         return;
     }
-    /* The person: someone with a role in the account; anyone else (or an
-     * unknown uid) gets the same 404. */
+    /* The person: someone with a role in the account or in one of its
+     * projects; anyone else (or an unknown uid) gets the same 404. */
     const char *uid = req->args[1];
     struct person person = {0};
     unsigned roles = 0;
+    unsigned long long *pids = NULL;
+    size_t npids = 0;
     st = validate_uid(uid) ? ST_NOT_FOUND
                            : ldap_store_find_person(req->session->ldap, "uid", uid, &person);
     if (st == ST_OK)
-        st = ldap_store_roles_of(req->session->ldap, account_id, person.dn, &roles);
-    if (st == ST_OK && !roles)
+        st = roles_here(req, account_id, person.dn, &roles, &pids, &npids);
+    if (st == ST_OK && !roles && !npids)
         st = ST_NOT_FOUND;
     if (st == ST_NOT_FOUND)
-        refuse(req, 404, "not-found", "that person has no role in this account");
+        refuse(req, 404, "not-found", RESET_NO_ROLE);
     else if (st != ST_OK)
         res_store_failure(req, st, "the directory");
     else if (!person.mail || !*person.mail)
@@ -205,14 +378,16 @@ void password_reset_request(struct request *req)
         free(mail_now);
         if (st != ST_OK) {
             if (st == ST_NOT_FOUND)
-                refuse(req, 404, "not-found", "that person has no role in this account");
+                refuse(req, 404, "not-found", RESET_NO_ROLE);
             else
                 res_store_failure(req, st, "the directory");
             person_free(&person);
+            free(pids);
             return;
         }
         char *token = token_new();
-        struct reset_request r = {req, account_id, &person, token, contact, mark, NULL};
+        struct reset_request r = {req,  account_id, &person, token, contact,
+                                  mark, pids,       npids,   NULL};
         st = request_transaction(req, request_tx, &r);
         if (st == ST_OK)
             res_json(req, 202,
@@ -223,6 +398,7 @@ void password_reset_request(struct request *req)
         free(token);
         free(r.expires_at);
     }
+    free(pids);
     person_free(&person);
 }
 
@@ -291,8 +467,13 @@ static int link_still_theirs(struct request *req, const struct password_reset *r
                              const struct person *person)
 {
     unsigned roles = 0;
+    unsigned long long *pids = NULL;
+    size_t npids = 0;
     char *mail = NULL, mark[65];
-    int st = ldap_store_roles_of(req->session->ldap, row->account_id, person->dn, &roles);
+    /* (a role in one of the account's projects holds it too: round-25
+     * walkthrough of seed 003, D1) */
+    int st = roles_here(req, row->account_id, person->dn, &roles, &pids, &npids);
+    free(pids);
     if (st == ST_OK)
         st = ldap_store_reset_proof(req->session->ldap, person->dn, &mail, mark);
     if (st == ST_NOT_FOUND) {
@@ -302,7 +483,7 @@ static int link_still_theirs(struct request *req, const struct password_reset *r
         return ST_REFUSED;
     }
     enum { HOLDS, NO_ROLE, NOT_THEIR_MAIL, PASSWORD_CHANGED } why = HOLDS;
-    if (!roles)
+    if (!roles && !npids)
         why = NO_ROLE;
     else if (row->mailed_to && (!mail || strcasecmp(mail, row->mailed_to) != 0))
         why = NOT_THEIR_MAIL;
@@ -320,7 +501,9 @@ static int link_still_theirs(struct request *req, const struct password_reset *r
     const char *account = account_name ? account_name : "the account";
     if (why == NO_ROLE)
         st = refuse(req, 410, "reset-revoked",
-                    "you no longer hold a role in %s, so this link no longer works", account);
+                    "you no longer hold a role in %s or its projects, so this link no longer "
+                    "works",
+                    account);
     else if (why == NOT_THEIR_MAIL)
         st = refuse(req, 410, "reset-revoked",
                     "this link was mailed to an address that is no longer yours; ask a named "
@@ -410,7 +593,7 @@ static int notice_tx(struct sql_store *sql, void *arg)
         /* Who asked, with the capacity that let them ask when they asked
          * (as the password-reset mail said it), in brackets; the name
          * alone for a link asked for before migration 090 kept it. */
-        st = requested_by(sql, n->req, n->asker_name, n->row->requested_as, account_name, 1,
+        st = requested_by(sql, n->req, n->asker_name, n->row->requested_as, account_name, NULL, 1,
                           &asked_by);
     const char *name = n->person->name ? n->person->name : n->person->uid;
     if (st == ST_OK && n->person->mail && *n->person->mail) {
@@ -501,32 +684,10 @@ static void notice_asker(struct request *req, struct reset_notice *n, struct per
 static void notice_contacts(struct request *req, struct reset_notice *n, const struct person *asker)
 {
     const struct password_reset *row = n->row;
-    static const char *const kinds[] = {"primary", "technical"};
-    char *uids[2] = {NULL, NULL};
     int asker_contact = 0;
-    struct buf names = BUF_INIT;
-    for (size_t i = 0; i < 2; i++) {
-        int st = contact_get(req->session->sql, row->account_id, kinds[i], &uids[i]);
-        if (st != ST_OK && st != ST_NOT_FOUND)
-            log_info("password reset %llu: the contacts could not be read", row->id);
-        if (st != ST_OK || !uids[i])
-            continue;
-        /* (a contact as the overview counts one: with an address) */
-        if (uid_equal(uids[i], row->requested_by) && asker->mail && *asker->mail)
-            asker_contact = 1;
-        if (uid_equal(uids[i], n->person->uid) || (i == 1 && uid_equal(uids[0], uids[1])))
-            continue;
-        struct person p = {0};
-        st = ldap_store_find_person(req->session->ldap, "uid", uids[i], &p);
-        /* (one gone from the directory, or without an address, helps
-         * nobody: the overview shows them as no contact) */
-        if (st == ST_OK && p.mail && *p.mail)
-            buf_printf(&names, "%s%s", names.len ? ", " : "", p.name ? p.name : uids[i]);
-        person_free(&p);
-    }
-    free(uids[0]);
-    free(uids[1]);
-    n->contact_names = buf_detach(&names);
+    if (contact_names_of(req, row->account_id, n->person->uid, row->requested_by,
+                         asker->mail && *asker->mail, &asker_contact, &n->contact_names) != ST_OK)
+        log_info("password reset %llu: the contacts could not be read", row->id);
     if (n->self)
         return;
     if (row->requested_as && strcmp(row->requested_as, "operator") == 0) {

@@ -74,9 +74,7 @@ static const struct route routes[] = {
      * operator staff; whom the others ask is the named contacts, not any
      * admin (round-18 walkthrough of seed 004, D2) */
     {"POST", "/api/v1/accounts/{id}/members/{uid}/password-reset", password_reset_request,
-     ID | OPEN | IDEM, ADMIN, 0, NULL,
-     "only the account's named contacts (primary and technical) request password resets; ask "
-     "one of them"},
+     ID | OPEN | IDEM, ADMIN, 0, NULL, RESET_ASK_CONTACTS},
     {"POST", "/api/v1/accounts/{id}/invitations", invitations_create, ID | OPEN | IDEM, ADMIN | SP,
      0, NULL, NULL},
     {"GET", "/api/v1/accounts/{id}/invitations", invitations_list, ID, ADMIN | SP, 0, NULL, NULL},

@@ -194,7 +194,10 @@ def test_only_named_contacts_ask_and_only_for_their_accounts_people(api, sql, ma
     before = S.outbox_max_id(sql)
     path = reset_path(acc.id, member.uid)
     p = S.expect_problem(api(admin).post(path), 403, "forbidden")
-    assert p["detail"] == ADMIN_REFUSAL, p
+    # (whom to ask, by name: round-25 walkthrough of seed 004, D3)
+    assert p["detail"] == (f"{ADMIN_REFUSAL}; ask one of them ({contact.name}), or name yourself"
+                           " a contact: any administrator of the account can, with PUT"
+                           f" /api/v1/accounts/{acc.id}/contacts/primary or /technical"), p
     # Those who are no admin are sent to the named contacts, not to "an
     # administrator" (D2): the route table's text, the same for each role.
     for who in (billing, member, sp):
@@ -984,3 +987,126 @@ def test_a_contact_whose_address_was_deleted_asks_for_no_resets(api, sql, ldap_a
     r = S.poll(lambda: api(carl).post(path), lambda r: r.status_code == 202, 10)
     S.expect(r, 202)
     reset_mail(mailbox, sql, dora, before)
+
+
+def test_a_project_only_person_gets_a_reset_from_the_accounts_contact_or_operator_staff(
+        api, sql, env, ldap_admin, mailbox, make_tenant, make_person, set_roles, operator_id):
+    """Round-25 walkthrough of seed 003, D1: an end customer who holds a
+    role in a reseller's project only (STACKIT method 2) could get no
+    reset: the named contact and operator staff both read 404 "that
+    person has no role in this account". A role in one of the account's
+    projects counts: the mail names the project(s), the link sets the
+    person's directory password, and it dies when the last project role
+    goes. Who may not ask is refused as for the account's people."""
+    t = make_tenant("pwr25p")
+    acc = t.account
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/contacts/primary",
+                              json={"uid": t.admin.uid}), 200)
+    projects = f"{ACCOUNTS}/{acc.id}/projects"
+    shop = S.expect(api(t.admin).post(projects, json={"name": S.unique("pw25 Shop ")}), 201)
+    web = S.expect(api(t.admin).post(projects, json={"name": S.unique("pw25 Web ")}), 201)
+    lena, carl, stranger, member, admin = (make_person(prefix=p) for p in
+                                           ("pw25l", "pw25c", "pw25s", "pw25m", "pw25a"))
+    set_roles(t.admin, acc.id, member, ["member"])
+    set_roles(t.admin, acc.id, admin, ["admin"])
+
+    def put_in(project, role, person, how=ldap3.MODIFY_ADD):
+        assert ldap_admin.modify(S.project_dn(acc.id, project["id"], role),
+                                 {"member": [(how, [person.dn])]}), ldap_admin.result
+
+    put_in(shop, "reader", lena)
+    put_in(shop, "editor", carl)
+    put_in(web, "owner", carl)
+    for p, pr in ((lena, shop), (carl, web)):
+        S.poll(lambda: api(t.admin).get(f"/api/v1/projects/{pr['id']}/members/{p.uid}"),
+               lambda r: r.status_code == 200, 10)
+    # The named contact, as JSON: the mail says in whose project she is.
+    before = S.outbox_max_id(sql)
+    got = S.expect(api(t.admin).post(reset_path(acc.id, lena.uid)), 202)
+    assert got["uid"] == lena.uid and got["status"] == "mailed", got
+    mail, token = reset_mail(mailbox, sql, lena, before)
+    body = mail.body.replace("\r\n", "\n")
+    assert (f"{t.admin.name}, a named contact of {acc.name}, in whose project \"{shop['name']}\""
+            f" you hold a role, asked for a new password for your user {lena.uid}.") in body, body
+    # The link works: her directory password is the new one.
+    S.expect(set_password(api, token, "pw25-lena-new-1"), 200)
+    S.PASSWORDS[lena.uid] = "pw25-lena-new-1"
+    assert ldap_bind_works(env, lena, "pw25-lena-new-1")
+    S.expect(api(lena).get("/api/v1/me"), 200)
+    # Operator staff, as a form: their mail names the account and both
+    # of Carl's projects.
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    operator = sql.value("SELECT name FROM accounts WHERE id=%s", int(operator_id))
+    before = S.outbox_max_id(sql)
+    r = api("olivia").form("POST", reset_path(acc.id, carl.uid),
+                           [("return_to", S.ORIGIN + "/portal/ok")])
+    assert r.status_code == 303 and r.headers["Location"].startswith(S.ORIGIN + "/portal/ok"), \
+        S.describe(r)
+    mail, token = reset_mail(mailbox, sql, carl, before)
+    body = mail.body.replace("\r\n", "\n")
+    names = sorted([shop, web], key=lambda p: int(p["id"]))
+    assert (f"{olivia}, operator staff of {operator}, for {acc.name}, in whose projects"
+            f" \"{names[0]['name']}\" and \"{names[1]['name']}\" you hold roles, asked for a new"
+            f" password for your user {carl.uid}.") in body, body
+    # He loses one project role: the link holds; the last one: it dies.
+    put_in(web, "owner", carl, ldap3.MODIFY_DELETE)
+    S.expect_field_errors(set_password(api, token, "short"), "password")
+    put_in(shop, "editor", carl, ldap3.MODIFY_DELETE)
+    r = S.poll(lambda: set_password(api, token, "short"), lambda r: r.status_code == 410, 10)
+    revoked(r, f"you no longer hold a role in {acc.name} or its projects")
+    S.expect(api(carl).get("/api/v1/me"), 200)  # his password is unchanged
+    # No role anywhere in the account: 404; another tenant 404; a member
+    # the router's 403; an admin who is no contact 403; nobody mailed.
+    other = make_tenant("pwr25o")
+    before = S.outbox_max_id(sql)
+    for who, uid in ((t.admin, stranger.uid), ("olivia", stranger.uid), (t.admin, carl.uid)):
+        p = S.expect_problem(api(who).post(reset_path(acc.id, uid)), 404, "not-found")
+        assert p["detail"] == "that person has no role in this account or its projects", p
+    S.expect_problem(api(other.admin).post(reset_path(acc.id, lena.uid)), 404, "not-found")
+    p = S.expect_problem(api(member).post(reset_path(acc.id, lena.uid)), 403, "forbidden")
+    assert p["detail"] == MEMBER_REFUSAL, p
+    S.expect_problem(api(admin).post(reset_path(acc.id, lena.uid)), 403, "forbidden")
+    assert [r for r in S.outbox_rows(sql, after_id=before) if r["template"] == "password-reset"] == []
+
+
+def test_an_admin_who_is_no_contact_is_told_whom_to_ask_or_how_to_name_one(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-25 walkthrough of seed 004, D3: an admin who is no named
+    contact got the bare rule, while a member read "ask one of them". The
+    admin reads the members' text with the contacts by name and that any
+    administrator can name themselves; with no contact, that there is none
+    now and how to name one. A contact without an address is none."""
+    t = make_tenant("pwr25a")
+    acc = make_account(t.admin, "customer", t.account.id)
+    eva, ben, anna, dora = (make_person(prefix=p) for p in ("pw25e", "pw25b", "pw25n", "pw25d"))
+    for p in (eva, ben, anna):
+        set_roles(t.admin, acc.id, p, ["admin"])
+    set_roles(t.admin, acc.id, dora, ["member"])
+    contacts = f"{ACCOUNTS}/{acc.id}/contacts"
+    S.expect(api(t.admin).put(f"{contacts}/primary", json={"uid": eva.uid}), 200)
+    S.expect(api(t.admin).put(f"{contacts}/technical", json={"uid": ben.uid}), 200)
+    path = reset_path(acc.id, dora.uid)
+    how = f"PUT /api/v1/accounts/{acc.id}/contacts/primary or /technical"
+    p = S.expect_problem(api(anna).post(path), 403, "forbidden")
+    assert p["detail"] == (f"{ADMIN_REFUSAL}; ask one of them ({eva.name}, {ben.name}), or name"
+                           f" yourself a contact: any administrator of the account can, with"
+                           f" {how}"), p
+    # One contact for both kinds: named once.
+    S.expect(api(t.admin).put(f"{contacts}/technical", json={"uid": eva.uid}), 200)
+    p = S.expect_problem(api(anna).post(path), 403, "forbidden")
+    assert f"ask one of them ({eva.name}), or name yourself" in p["detail"], p
+    # None named: whom to ask is any administrator, who can name one.
+    sql.rows("DELETE FROM account_contacts WHERE account_id=%s", int(acc.id))
+    assert S.expect(api(anna).get(f"{ACCOUNTS}/{acc.id}"), 200)["contacts"] == \
+        {"primary": None, "technical": None}
+    p = S.expect_problem(api(anna).post(path), 403, "forbidden")
+    assert p["detail"] == (f"{ADMIN_REFUSAL}, and the account has no named contact now: any"
+                           f" administrator of the account can name one, yourself included,"
+                           f" with {how}"), p
+    # The member still reads the router's text; another tenant 404.
+    p = S.expect_problem(api(dora).post(path), 403, "forbidden")
+    assert p["detail"] == MEMBER_REFUSAL, p
+    S.expect_problem(api(make_tenant("pwr25ao").admin).post(path), 404)
+    # Anna names herself and asks.
+    S.expect(api(anna).put(f"{contacts}/primary", json={"uid": anna.uid}), 200)
+    S.expect(api(anna).post(path), 202)
