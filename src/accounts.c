@@ -32,6 +32,7 @@
 #include "storefronts.h"
 #include "storefronts_store.h"
 #include "subscriptions_store.h"
+#include "transfer.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -579,15 +580,17 @@ void accounts_create(struct request *req)
             res_field_error(req, "contact",
                             "cannot be given for a staged account: to be its contact while you "
                             "stage it, create it without contact and name yourself after "
-                            "creating it (PUT /accounts/{id}/contacts/primary and "
-                            ".../contacts/technical); the hand-over (POST "
-                            "/accounts/{id}/transfer) later moves the contacts to the customer");
+                            "creating it (PUT /api/v1/accounts/{id}/contacts/primary and "
+                            ".../contacts/technical, {id} being the new account's id); the "
+                            "hand-over (POST /api/v1/accounts/{id}/transfer) later moves the "
+                            "contacts to the customer");
         else if (staged == 1)
             res_field_error(req, "contact",
                             "cannot be given for a staged account: give the customer's address "
-                            "when you hand it over (POST /accounts/{id}/transfer, which invites "
-                            "the customer as admin); to be its contact while you stage it, name "
-                            "yourself after creating it (PUT /accounts/{id}/contacts/primary)");
+                            "when you hand it over, which invites the customer as admin (POST "
+                            "/api/v1/accounts/{id}/transfer, {id} being the new account's id); "
+                            "to be its contact while you stage it, name yourself after creating "
+                            "it (PUT /api/v1/accounts/{id}/contacts/primary)");
     }
     if (c.kind && strcmp(c.kind, "distributor") != 0 && strcmp(c.kind, "partner") != 0 &&
         strcmp(c.kind, "customer") != 0)
@@ -1525,29 +1528,61 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
         buf_free(&named);
         json_decref(live);
     }
+    /* Its own live storefront (a reseller closed while its plan is
+     * pending cancellation) runs on to the term end, sign-in included,
+     * and no order of the closed account brings it back after that, as
+     * the cancellation mail offered (round-25 walkthrough of seed 002,
+     * D2): a line after {{kept}}'s, in that value; one statement. */
+    struct buf kept_line = BUF_INIT;
+    buf_printf(&kept_line, "%s", kept);
+    char *own_url = NULL, *own_ends = NULL, *own_plan = NULL;
+    st = storefronts_store_own_live(sql, c->req->cfg->storefront_host, c->id, &own_url, &own_ends,
+                                    &own_plan);
+    if (st == ST_OK && own_url) {
+        buf_printf(&kept_line, "\nIts storefront at %s keeps working, sign-in included, ", own_url);
+        if (own_ends)
+            buf_printf(&kept_line, "until %s, when its %s subscription ends", own_ends,
+                       own_plan ? own_plan : "");
+        else
+            buf_printf(&kept_line, "while its subscription runs");
+        buf_printf(&kept_line, "; since the account is closed, it can order nothing, so no order "
+                               "brings the storefront back after that, although its alias and "
+                               "settings are kept for a time.");
+    }
+    free(own_url);
+    free(own_ends);
+    free(own_plan);
     /* The storefronts its people signed in at as a reseller's customer
      * (round-19 walkthrough of seed 002, D2): a line left out when none. */
     json_t *storefronts = NULL;
-    st = storefronts_store_of_customer(sql, c->req->cfg->storefront_host, c->id, 0,
-                                       STOREFRONTS_NAMED + 1, &storefronts);
+    if (st == ST_OK)
+        st = storefronts_store_of_customer(sql, c->req->cfg->storefront_host, c->id, 0,
+                                           STOREFRONTS_NAMED + 1, &storefronts);
     struct buf sf_line = BUF_INIT;
     const char *sf = st == ST_OK ? storefronts_named(&sf_line, storefronts) : NULL;
     struct template_value vals[] = {
         {"account_name", name},
         {"account_id", id},
         {"closed_by", closed_by},
-        {"kept", kept},
+        {"kept", buf_str(&kept_line)},
         {"open_children", line ? line : TEMPLATE_OMIT_LINE},
         {"storefronts", sf ? sf : TEMPLATE_OMIT_LINE},
     };
+    /* The closer's own copy says "You closed …" (round-25 walkthrough of
+     * seed 001, D2: she read her own name and organization as if someone
+     * else had acted); other readers' copies are unchanged. */
+    struct reader_value own[] = {{c->req->caller.mail, "closed_by", "You"}};
+    size_t nown = c->req->caller.mail && *c->req->caller.mail ? 1 : 0;
     if (st == ST_OK)
-        st = billing_notify_queue(sql, c->id, "account-closed", &c->people, vals, 6);
+        st = billing_notify_queue_readers(sql, c->id, "account-closed", &c->people, vals, 6, own,
+                                          nown);
     /* Its project-only people: their projects close with it. */
     if (st == ST_OK)
         st = projects_mail_account_closed(sql, c->req, c->id, c->project_people, name, closed_by,
                                           kept_known ? when : NULL);
     json_decref(storefronts);
     buf_free(&sf_line);
+    buf_free(&kept_line);
     buf_free(&children);
     if (st == ST_OK)
         st = mail_children(sql, c, name);
@@ -1656,6 +1691,16 @@ void accounts_close(struct request *req)
         return;
     if (strcmp(a.kind, "operator") == 0) {
         refuse(req, 409, "conflict", "the operator account cannot be closed");
+        return;
+    }
+    /* A staged account is the provider's until its hand-over: closing it
+     * ends the preparation and withdraws a pending hand-over, so the
+     * customer's admin the partner added while staging gets the 403 of
+     * the hand-over's steps (round-25 walkthrough of seed 000, D1; no
+     * read but on that refusal and for a parentless account). */
+    if (strcmp(a.status, "staged") == 0 && !req->caller.is_operator &&
+        !transfer_caller_of_provider_side(req, &a)) {
+        transfer_refuse_close_not_provider_side(req, &a);
         return;
     }
     struct closing c = {.req = req,

@@ -100,10 +100,14 @@ static int admins_of(struct request *req, unsigned long long account_id, const s
     return read_done(req, account_id, but, out, read_admins(req, account_id, but, out));
 }
 
-static int contacts_else_admins(struct request *req, unsigned long long account_id,
-                                const struct caller *but, struct billing_people *out)
+/* named_only: the admins only when no contact is named at all (a contact
+ * who is but counts as named: billing_people_named_others). */
+static int contacts_else_admins_as(struct request *req, unsigned long long account_id,
+                                   const struct caller *but, int named_only,
+                                   struct billing_people *out)
 {
     memset(out, 0, sizeof(*out));
+    size_t named = 0;
     /* Both named contacts get the transactional mail (Inflectra: "these
      * users will also receive email notifications"); one person named as
      * both gets it once (add_person). A contact is an admin: one who is
@@ -116,6 +120,8 @@ static int contacts_else_admins(struct request *req, unsigned long long account_
         if (st == ST_OK && uid) {
             struct person p = {0};
             st = contacts_entry(req, account_id, uid, &p);
+            if (st == ST_OK && p.uid)
+                named++;
             if (st == ST_OK)
                 add_person(out, &p, but);
             person_free(&p);
@@ -132,8 +138,21 @@ static int contacts_else_admins(struct request *req, unsigned long long account_
     }
     /* No contact (or they are gone, or no admins, or the only one is the
      * caller left out): the account's admins. */
+    int fall_back = named_only ? !named : !out->n;
     return read_done(req, account_id, but, out,
-                     out->n ? ST_OK : read_admins(req, account_id, but, out));
+                     fall_back ? read_admins(req, account_id, but, out) : ST_OK);
+}
+
+static int contacts_else_admins(struct request *req, unsigned long long account_id,
+                                const struct caller *but, struct billing_people *out)
+{
+    return contacts_else_admins_as(req, account_id, but, 0, out);
+}
+
+int billing_people_named_others(struct request *req, unsigned long long account_id,
+                                struct billing_people *out)
+{
+    return contacts_else_admins_as(req, account_id, &req->caller, 1, out);
 }
 
 int billing_people_admins(struct request *req, unsigned long long account_id,
@@ -185,6 +204,14 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
                          const struct billing_people *people, const struct template_value *values,
                          size_t nvalues)
 {
+    return billing_notify_queue_readers(sql, account_id, name, people, values, nvalues, NULL, 0);
+}
+
+int billing_notify_queue_readers(struct sql_store *sql, unsigned long long account_id,
+                                 const char *name, const struct billing_people *people,
+                                 const struct template_value *values, size_t nvalues,
+                                 const struct reader_value *own, size_t nown)
+{
     char **recipients;
     size_t nrecipients;
     int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
@@ -197,7 +224,8 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
     for (size_t i = 0; i < nrecipients; i++)
         if (!people->except || strcasecmp(recipients[i], people->except) != 0)
             to[n++] = recipients[i];
-    st = outbox_queue(sql, account_id, name, to, n, &people->names, values, nvalues);
+    st = outbox_queue_readers(sql, account_id, name, to, n, &people->names, values, nvalues, own,
+                              nown, 1);
     free(to);
     outbox_free_list(recipients, nrecipients);
     return st;

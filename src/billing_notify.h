@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "http.h"
 #include "mail_names.h"
+#include "outbox.h"
 #include "template.h"
 
 struct billing_people {
@@ -47,6 +48,15 @@ int billing_people_admins_others(struct request *req, unsigned long long account
                                  struct billing_people *out);
 int billing_people_read_others(struct request *req, unsigned long long account_id,
                                struct billing_people *out);
+/* The named contacts other than the caller, and the admins (other than
+ * the caller) only when the account names no contact at all: when the
+ * caller is its only contact, nobody (the notification recipients are
+ * still mailed by billing_notify_queue). docs/api.md's "named contacts,
+ * else admins; never the closer" for relation-ended of a close (round-25
+ * walkthrough of seed 001, D3: the partner's only contact closed a child
+ * and its other admins, operator staff included, were mailed instead). */
+int billing_people_named_others(struct request *req, unsigned long long account_id,
+                                struct billing_people *out);
 void billing_people_free(struct billing_people *p);
 
 /* Outside a transaction, after one of the reads above: the caller joins
@@ -70,6 +80,13 @@ void billing_people_add_actor(struct request *req, unsigned long long account_id
 int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, const char *name,
                          const struct billing_people *people, const struct template_value *values,
                          size_t nvalues);
+/* The same with own[0..nown) rendered per reader (outbox_queue_readers):
+ * the copy of the person who acted speaks to them (round-25 walkthrough
+ * of seed 001, D2: "You closed …"). */
+int billing_notify_queue_readers(struct sql_store *sql, unsigned long long account_id,
+                                 const char *name, const struct billing_people *people,
+                                 const struct template_value *values, size_t nvalues,
+                                 const struct reader_value *own, size_t nown);
 
 /* The storefront-welcome of a person who becomes a named contact of a
  * reseller after the order: the contact person who joins later (round-12

@@ -1159,8 +1159,11 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     }
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         out->partners[i] = sql_cell_id(&r, i, 1);
-        /* Never the closer (they know), also not as a recipient. */
-        st = billing_people_read_others(req, out->partners[i], &out->partner_people[i]);
+        /* Never the closer (they know), also not as a recipient; the
+         * partner's admins only when it names no contact at all: a closer
+         * who is its only contact leaves its recipients (round-25
+         * walkthrough of seed 001, D3). */
+        st = billing_people_named_others(req, out->partners[i], &out->partner_people[i]);
         out->nactive = i + 1;
     }
     sql_result_free(&r);

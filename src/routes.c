@@ -59,6 +59,9 @@ static const struct route routes[] = {
      accounts_parent_in_query, NULL},
     {"GET", "/api/v1/accounts/{id}", accounts_get, ID | ROUTE_ROW, ANY, 0, NULL, NULL},
     {"PATCH", "/api/v1/accounts/{id}", accounts_patch, ID | OPEN, ADMIN | SP, 0, NULL, NULL},
+    /* On a staged account only the admins of the provider's side (and
+     * operator staff) close it; the customer's admin gets the handler's
+     * 403 (accounts.c; round-25 walkthrough of seed 000, D1). */
     {"DELETE", "/api/v1/accounts/{id}", accounts_close, ID, ADMIN, 0, NULL, NULL},
     /* people and roles */
     {"GET", "/api/v1/accounts/{id}/members", members_list, ID, ANY, 0, NULL, NULL},

@@ -378,6 +378,37 @@ int storefronts_store_children_admitted(struct sql_store *sql, const char *defau
     return ST_OK;
 }
 
+int storefronts_store_own_live(struct sql_store *sql, const char *default_host,
+                               unsigned long long account_id, char **url, char **ends_at,
+                               char **plan_name)
+{
+    *url = NULL;
+    *ends_at = NULL;
+    *plan_name = NULL;
+    struct sql_result r;
+    int st = sql_exec(sql,
+                      "SELECT CONCAT('https://', COALESCE(d.storefront_host, ?), '/', s.alias),"
+                      " DATE_FORMAT(u.ends_at, '%Y-%m-%dT%H:%i:%sZ'), p.name"
+                      " FROM (SELECT id, alias, distributor_id FROM storefronts"
+                      "  WHERE account_id = ? AND status = 'active' ORDER BY id DESC LIMIT 1) s"
+                      " JOIN accounts d ON d.id = s.distributor_id"
+                      " LEFT JOIN subscriptions u ON u.id = (SELECT v.id FROM subscriptions v"
+                      "  WHERE v.storefront_id = s.id"
+                      "  AND v.status IN ('active', 'pending_cancellation')"
+                      "  ORDER BY v.ends_at DESC LIMIT 1)"
+                      " LEFT JOIN plans p ON p.code = u.plan",
+                      SQL_ARGS(P_STR(default_host), P_INT(account_id)), &r);
+    if (st != ST_OK)
+        return st;
+    if (r.nrows) {
+        *url = xstrdup(sql_cell(&r, 0, 0));
+        *ends_at = sql_cell(&r, 0, 1) ? xstrdup(sql_cell(&r, 0, 1)) : NULL;
+        *plan_name = sql_cell(&r, 0, 2) ? xstrdup(sql_cell(&r, 0, 2)) : NULL;
+    }
+    sql_result_free(&r);
+    return ST_OK;
+}
+
 int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged)
 {
     *purged = 0;

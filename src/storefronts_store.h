@@ -145,6 +145,15 @@ int storefronts_store_children_admitted(struct sql_store *sql, const char *defau
 /* The maintenance job: deletes cancelled storefronts whose retain_until
  * is at or before now (UTC "YYYY-MM-DD HH:MM:SS"), each with an audit row;
  * their count in *purged. */
+/* For account-closed (round-25 walkthrough of seed 002, D2): the closed
+ * account's own live storefront, which runs to its term end: *url
+ * (https://<host>/<alias>, malloc'ed) NULL when it has none; *ends_at
+ * (RFC 3339) and *plan_name (the plan's name) of the subscription that
+ * keeps it live (active or pending cancellation), NULL when none does.
+ * One statement; inside the close's transaction. */
+int storefronts_store_own_live(struct sql_store *sql, const char *default_host,
+                               unsigned long long account_id, char **url, char **ends_at,
+                               char **plan_name);
 int storefronts_store_purge(struct sql_store *sql, const char *now, int *purged);
 
 /* 1 in *served when some distributor has host_key (lower case) as its own

@@ -152,7 +152,23 @@ int transfer_caller_of_provider_side(struct request *req, const struct account_r
  * which hands the account over to her and is refused while their
  * hand-over is pending (round-24 walkthrough of seed 000, D2: the detail
  * pointed her to it). Nothing is written. */
+static void refuse_not_provider_side(struct request *req, const struct account_ref *a, int closing);
+
 void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a)
+{
+    refuse_not_provider_side(req, a, 0);
+}
+
+/* The same 403 to the customer's admin who closes a staged account
+ * (transfer.h; round-25 walkthrough of seed 000, D1). */
+void transfer_refuse_close_not_provider_side(struct request *req, const struct account_ref *a)
+{
+    refuse_not_provider_side(req, a, 1);
+}
+
+/* closing: the refusal of DELETE /accounts/{id} (the detail says that
+ * closing is the provider's step too), else of a hand-over's step. */
+static void refuse_not_provider_side(struct request *req, const struct account_ref *a, int closing)
 {
     struct buf names = BUF_INIT, who = BUF_INIT;
     size_t n = 0;
@@ -180,8 +196,9 @@ void transfer_refuse_not_provider_side(struct request *req, const struct account
                "any more: it is the customer's already, and any change of its people's roles by an "
                "admin of the account completes the hand-over (PUT "
                "/api/v1/accounts/%llu/members/{uid} with the roles they have, or DELETE of someone "
-               "who leaves)",
-               a->parent_id ? "person of the partner" : "operator staff member", a->id);
+               "who leaves)%s",
+               a->parent_id ? "person of the partner" : "operator staff member", a->id,
+               closing ? "; once it is active, its administrators close it" : "");
         free(parent_name);
         return;
     }
@@ -197,12 +214,21 @@ void transfer_refuse_not_provider_side(struct request *req, const struct account
                    "/api/v1/accounts/%llu/invitations) and change the roles of people other than "
                    "those who prepared it (PUT /api/v1/accounts/%llu/members/{uid}) meanwhile",
                    a->id, a->id);
-    refuse(req, 403, "forbidden",
-           "the hand-over is the provider's step: only the people who prepared this staged account "
-           "(%s) hand it over, by POST /api/v1/accounts/%llu/transfer or by "
-           "changing their own role to service-provider, and they resend or revoke its "
-           "invitation; ask them%s",
-           buf_str(&who), a->id, buf_str(&meanwhile));
+    if (closing)
+        refuse(req, 403, "forbidden",
+               "closing a staged account is the provider's step, as its hand-over is: only the "
+               "people who prepared this staged account (%s) close it or hand it over, by POST "
+               "/api/v1/accounts/%llu/transfer or by changing their own role to "
+               "service-provider; once it is handed over, its administrators close it; ask "
+               "them%s",
+               buf_str(&who), a->id, buf_str(&meanwhile));
+    else
+        refuse(req, 403, "forbidden",
+               "the hand-over is the provider's step: only the people who prepared this staged "
+               "account (%s) hand it over, by POST /api/v1/accounts/%llu/transfer or by "
+               "changing their own role to service-provider, and they resend or revoke its "
+               "invitation; ask them%s",
+               buf_str(&who), a->id, buf_str(&meanwhile));
     buf_free(&meanwhile);
     buf_free(&names);
     buf_free(&who);

@@ -76,6 +76,11 @@ int transfer_caller_of_provider_side(struct request *req, const struct account_r
  * walkthrough of seed 000, D1). Names who prepared it (two LDAP reads
  * and one SQL read, on this refusal only); nothing is written. */
 void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a);
+/* The same 403 to such a caller who closes staged account a (DELETE
+ * /accounts/{id}): closing is the provider's step too, as it ends the
+ * preparation and withdraws a pending hand-over (round-25 walkthrough of
+ * seed 000, D1). Nothing is written. */
+void transfer_refuse_close_not_provider_side(struct request *req, const struct account_ref *a);
 /* The people of the provider's side (transfer_side_account; any role
  * group), for telling the partner's people (or operator staff) from the
  * customer's: ST_OK with p filled (empty when there is no side);

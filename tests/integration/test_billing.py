@@ -6026,3 +6026,46 @@ def test_an_order_of_a_plan_by_its_plan_code_names_the_article(api, disti, make_
         assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(acc)) == 0
     # The article itself is ordered as before.
     order(api, r.admin, r.account.id, "reseller-standard", S.unique("art-"))
+
+
+def test_r25_a_reseller_closed_while_pending_cancellation_is_told_its_storefront_runs_on(
+        api, disti, make_reseller, make_tenant, sql, mailbox):
+    """Round-25 walkthrough of seed 002, D2: Kim closed her reseller while
+    its Free plan was pending cancellation; her account-closed said neither
+    that its storefront (sign-in included) keeps working until the term
+    end, nor that the cancellation mail's "an order within 90 days brings
+    it back" no longer holds, a closed account ordering nothing. Its
+    {{kept}} value gains that line (no template change); a reseller
+    without a live storefront gets no such line. Another tenant cannot
+    close it."""
+    r = make_reseller(disti)
+    alias = S.unique("r25sf-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                       alias)["id"])["subscription"]["id"]
+    ends_at = S.expect(api(r.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    end = sql.value("SELECT DATE_FORMAT(ends_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') FROM subscriptions"
+                    " WHERE id=%s", int(sid))
+    assert end[:19] == ends_at[:19], (end, ends_at)
+    plan = sql.value("SELECT p.name FROM subscriptions u JOIN plans p ON p.code = u.plan WHERE u.id=%s", int(sid))
+    assert plan == "Free Edition", plan
+    S.expect_problem(api(make_tenant("r25sf").admin).delete(f"/api/v1/accounts/{r.account.id}"), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(r.admin).delete(f"/api/v1/accounts/{r.account.id}"), 204)
+    mails = closing_mails(api, sql, mailbox, r.account.id, "account-closed", before)
+    assert r.admin.mail.lower() in mails, mails
+    line = (f"\nIts storefront at https://{disti.host}/{alias} keeps working, sign-in included,"
+            f" until {end}, when its {plan} subscription ends; since the account is closed, it can"
+            " order nothing, so no order brings the storefront back after that, although its alias"
+            " and settings are kept for a time.\n")
+    for body in mails.values():
+        assert line in body, body
+    # What it says is what the gate does.
+    assert storefront_login(r.admin.uid, disti.host, alias).status_code == 200
+    # A reseller without a storefront: no such line.
+    plain = make_reseller(disti)
+    before = S.outbox_max_id(sql)
+    S.expect(api(plain.admin).delete(f"/api/v1/accounts/{plain.account.id}"), 204)
+    mails = closing_mails(api, sql, mailbox, plain.account.id, "account-closed", before)
+    assert mails, mails
+    for body in mails.values():
+        assert "Its storefront at" not in body, body

@@ -1008,3 +1008,33 @@ def test_the_contact_persons_note_says_what_only_a_contact_may(api, sql, mailbox
     assert "A named contact of your account asked" not in r.text, r.text
     assert ("Someone responsible for your account (one of its named contacts, or the\nplatform's"
             " operator staff) asked for a new password for your user") in r.text, r.text
+
+
+def test_r25_the_closers_copy_of_account_closed_says_you_closed(api, sql, mailbox, make_tenant,
+                                                                make_account, make_person,
+                                                                set_roles):
+    """Round-25 walkthrough of seed 001, D2: Anna closed the duplicate she
+    had created, and her own account-closed read "Anna Admin of Solar
+    Partner closed the account …", as if someone else had. Her copy says
+    "You closed the account …"; the other readers' copies (another admin,
+    a notification recipient) name her as before."""
+    t = make_tenant("r25y")
+    acc = make_account(t.admin, "customer", t.account.id)
+    tom = make_person(prefix="r25yt")
+    set_roles(t.admin, acc.id, tom, ["admin"])
+    finance = S.unique_mail("r25y-fin-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
+                              json={"emails": [finance]}), 200)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}"), 204)
+    rows = rows_since(sql, before, account_id=acc.id)
+    own = one_mail(mailbox, only(rows, "account-closed", t.admin.mail))
+    assert own.body.startswith(
+        f"Hello {t.admin.name},\n\nYou closed the account {acc.name} (account {acc.id})."), own.body
+    assert f"{t.admin.name} of" not in own.body, own.body
+    assert own.subject == f"{acc.name} was closed", own.subject
+    third = f"{t.admin.name} of {t.account.name} closed the account {acc.name} (account {acc.id})."
+    for reader in (tom.mail, finance):
+        mail = one_mail(mailbox, only(rows, "account-closed", reader))
+        assert third in mail.body, mail.body
+        assert "You closed" not in mail.body, mail.body

@@ -1624,3 +1624,43 @@ def test_a_request_operator_staff_made_for_the_partner_names_the_customer_in_its
     S.expect_problem(api(member).get(path), 403)
     S.expect_problem(api(q.admin).get(path), 404)
     S.expect_problem(api(q.admin).get(f"{ACCOUNTS}/{p.account.id}/customers"), 404)
+
+
+# ---------------------------------------------------------------- round-25 walkthrough of seed 001
+
+def test_r25_the_partners_only_contact_closing_a_child_mails_no_other_admin(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-25 walkthrough of seed 001, D3: Anna, the partner's primary
+    and technical contact, closed one of its customers; relation-ended went
+    to the partner's other admins (operator staff who created the partner,
+    a colleague) because the code left her out and then fell back to every
+    admin. The documented rule holds: the partner's named contacts, else
+    its admins, and its recipients, never the closer; the fallback to the
+    admins only when the partner names no contact at all. With the closer
+    its only contact, only its recipients are told. With a colleague as
+    contact, the colleague is told."""
+    t = make_tenant("r25n")
+    ben = make_person(prefix="r25nb")
+    set_roles("olivia", t.account.id, ben, ["admin"])
+    for kind in ("primary", "technical"):
+        S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/contacts/{kind}",
+                                  json={"uid": t.admin.uid}), 200)
+    ops = S.unique_mail("r25n-ops-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/notification-recipients",
+                              json={"emails": [ops]}), 200)
+    cust = make_account(t.admin, "customer", t.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{cust.id}"), 204)
+    sent = mails_since(sql, before, t.account.id)
+    assert {x for x in sent if x[0] == "relation-ended"} == {
+        ("relation-ended", str(t.account.id), ops.lower())}, sent
+    # A colleague named contact is told; the closer still not.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{t.account.id}/contacts/technical",
+                              json={"uid": ben.uid}), 200)
+    cust2 = make_account(t.admin, "customer", t.account.id)
+    before = S.outbox_max_id(sql)
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{cust2.id}"), 204)
+    sent = mails_since(sql, before, t.account.id)
+    assert {x for x in sent if x[0] == "relation-ended"} == {
+        ("relation-ended", str(t.account.id), ops.lower()),
+        ("relation-ended", str(t.account.id), ben.mail.lower())}, sent

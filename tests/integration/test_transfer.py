@@ -414,15 +414,21 @@ def test_a_staged_creates_own_address_as_contact_is_told_what_works(
     for email in (t.admin.mail, t.admin.mail.upper()):
         errors = S.expect_field_errors(api(t.admin).post(
             ACCOUNTS, json={**body, "contact": {"email": email}}), "contact")
+        # Round-25 walkthrough of seed 000, D3: the paths with /api/v1,
+        # as every other detail of the hand-over names them.
         assert errors["contact"] == (
             "cannot be given for a staged account: to be its contact while you stage it,"
             " create it without contact and name yourself after creating it"
-            " (PUT /accounts/{id}/contacts/primary and .../contacts/technical); the hand-over"
-            " (POST /accounts/{id}/transfer) later moves the contacts to the customer"), errors
+            " (PUT /api/v1/accounts/{id}/contacts/primary and .../contacts/technical, {id} being"
+            " the new account's id); the hand-over (POST /api/v1/accounts/{id}/transfer) later"
+            " moves the contacts to the customer"), errors
     errors = S.expect_field_errors(api(t.admin).post(
         ACCOUNTS, json={**body, "contact": {"email": S.unique_mail("cust-")}}), "contact")
-    assert "POST /accounts/{id}/transfer" in errors["contact"], errors
-    assert "PUT /accounts/{id}/contacts/primary" in errors["contact"], errors
+    assert errors["contact"] == (
+        "cannot be given for a staged account: give the customer's address when you hand it over,"
+        " which invites the customer as admin (POST /api/v1/accounts/{id}/transfer, {id} being the"
+        " new account's id); to be its contact while you stage it, name yourself after creating it"
+        " (PUT /api/v1/accounts/{id}/contacts/primary)"), errors
     # Another tenant's admin cannot create under the partner at all.
     S.expect_problem(api(other.admin).post(
         ACCOUNTS, json={**body, "contact": {"email": other.admin.mail}}), 404)
@@ -3703,3 +3709,66 @@ def test_r24_the_transfer_of_an_active_account_is_409_for_everyone_in_it(
     S.expect_problem(api(make_tenant("r24a-o").admin).post(path, json={"email": S.unique_mail("r24a-")}), 404)
     assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s AND purpose='transfer'",
                      int(acc.id)) == 0
+
+
+def test_r25_closing_a_staged_account_is_the_provider_sides_step(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-25 walkthrough of seed 000, D1: the customer's admin Hana,
+    whom the partner invited while staging, closed the staged account,
+    also while the partner's hand-over was pending: the preparation was
+    closed for good, the hand-over withdrawn, and its invitee not told.
+    Closing a staged account is the provider's step, as its hand-over is:
+    403 with the hand-over's kind of detail, nothing written or mailed,
+    with or without a pending hand-over. A member gets the route's 403,
+    another tenant 404; the partner's admin and operator staff close."""
+    t = make_tenant("r25c")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    hana = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Hana", "Huber", "r25c-hana-")
+    worker = make_person(prefix="r25cw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    inv = S.expect(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                     json={"email": S.unique_mail("r25c-hugo-"), "first_name": "Hugo",
+                                           "last_name": "Huber"}), 202)["id"]
+    path = f"{ACCOUNTS}/{acc.id}"
+    stranger = make_tenant("r25c-o").admin
+    before = S.outbox_max_id(sql)
+    for r in (api(hana).delete(path), api(hana).delete(path)):
+        p = S.expect_problem(r, 403, "forbidden")
+        assert p["detail"].startswith(
+            "closing a staged account is the provider's step, as its hand-over is: only the people "
+            f"who prepared this staged account ({t.admin.name} of {t.account.name}, or operator staff) "
+            f"close it or hand it over, by POST /api/v1/accounts/{acc.id}/transfer or by changing "
+            "their own role to service-provider; once it is handed over, its administrators close "
+            "it; ask them. As its administrator you can invite people"), p
+    S.expect_problem(api(worker).delete(path), 403)
+    S.expect_problem(api(stranger).delete(path), 404)
+    assert sql.account(acc.id)["status"] == "staged"
+    assert sql.value("SELECT status FROM invitations WHERE id=%s", int(inv)) == "pending"
+    assert S.outbox_max_id(sql) == before
+    assert [r for r in sql.audit(acc.id) if r["action"] == "account.close"] == []
+    # Without a pending hand-over the same.
+    other = make_account(t.admin, "customer", t.account.id, staged=True)
+    tara = _r19_customer(api, sql, invitation_mail, t.admin, other.id, "Tara", "Tal", "r25c-tara-")
+    p = S.expect_problem(api(tara).delete(f"{ACCOUNTS}/{other.id}"), 403, "forbidden")
+    assert "closing a staged account is the provider's step" in p["detail"], p
+    assert sql.account(other.id)["status"] == "staged"
+    # The provider's side closes: the partner's admin, operator staff.
+    S.expect(api(t.admin).delete(path), 204)
+    assert sql.account(acc.id)["status"] == "closed"
+    S.expect(api("olivia").delete(f"{ACCOUNTS}/{other.id}"), 204)
+    assert sql.account(other.id)["status"] == "closed"
+
+
+def test_r25_a_handed_over_account_is_closed_by_the_customers_admin(
+        api, sql, make_tenant, make_account, invitation_mail):
+    """Round-25 walkthrough of seed 000, D1: the rule is the staged
+    account's only; once handed over (active), the customer's admin
+    closes it as before."""
+    t = make_tenant("r25h")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Cole", "r25h-cora-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    S.expect(api(cora).delete(f"{ACCOUNTS}/{acc.id}"), 204)
+    assert sql.account(acc.id)["status"] == "closed"
