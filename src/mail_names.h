@@ -75,7 +75,12 @@ void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
  * operator staff (whatever roles they hold) in an account under a partner
  * or distributor ("of <the operator account>" where the operator account
  * is its parent or it has none; the name alone in the operator account);
- * the name alone for everyone else (the account's own people). Operator
+ * the name alone for everyone else (the account's own people). A closed
+ * account is never named as whom someone acts for or is of (round-25
+ * walkthrough of seed 002, D1): operator staff under a closed partner or
+ * distributor are "Olivia Operator (operator staff)"; a person of a
+ * closed account above is named as of the next open account above where
+ * they hold a role, else by name alone. Operator
  * staff: who->is_operator, or an admin of the operator account. One SQL
  * statement (account_ancestors); no LDAP, so it may run inside a
  * transaction. {{inviter_name}} of the invitation mails, the actor of

@@ -5985,3 +5985,48 @@ def test_an_order_of_a_plan_by_its_plan_code_names_the_article(api, disti, make_
         assert sql.value("SELECT COUNT(*) FROM quotes WHERE account_id=%s", int(acc)) == 0
     # The article itself is ordered as before.
     order(api, r.admin, r.account.id, "reseller-standard", S.unique("art-"))
+
+
+def test_a_closed_distributor_is_not_named_as_whom_its_people_or_operator_staff_act_for(
+        api, disti, make_reseller, set_roles, make_tenant, sql, mailbox):
+    """Round-25 walkthrough of seed 002, D1: after Cloud Disti was closed,
+    its reseller Hotel read "Olivia Operator on behalf of <the closed
+    distributor> cancelled ..." and "Ordered by Dina Disti of <the closed
+    distributor>" (Dina acted as Hotel's admin), two mails after its
+    parent-closed said that back office had ended. Decision, in the one
+    naming rule (mail_actor_name): a closed account is never named as
+    whom someone acts for or is of. Operator staff are "Olivia Operator
+    (operator staff)"; a person of the closed distributor acting by a role
+    in the reseller is named alone, as the reseller's own people are. The
+    closed status comes with the chain the name is built from (no extra
+    statement)."""
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    r = make_reseller(disti)
+    to = (r.admin.mail, r.recipient)
+    # Dina (the distributor's admin) is an admin of the reseller too, and
+    # drafts its order in the BSS before the close.
+    set_roles("olivia", r.account.id, disti.admin, ["admin"])
+    oid = order(api, disti.admin, r.account.id, "reseller-free", S.unique("d1c-"))["id"]
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    # The closed distributor's billing person has no role left there.
+    S.expect_problem(api(disti.billing).post(f"/api/v1/orders/{oid}/execute"), 403)
+    S.expect_problem(api(make_tenant("d1c").admin).post(f"/api/v1/orders/{oid}/execute"), 404)
+    for text in billing_mails(api, sql, mailbox, disti.admin, f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", to).values():
+        assert f"\nOrdered by {disti.admin.name}.\n" in text, text
+        assert disti.account.name not in text.split("Ordered by", 1)[1].split("\n", 1)[0], text
+    sid = S.expect(api("olivia").get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    staff = f"{olivia} (operator staff)"
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/subscriptions/{sid}/cancel",
+                              "subscription-cancelled", to).values():
+        assert f"\n{staff} cancelled the Free Edition subscription of" in text, text
+        assert "on behalf of" not in text, text
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/subscriptions/{sid}/uncancel",
+                              "subscription-changed", to).values():
+        assert f"\nChanged by {staff}.\n" in text, text
+    # The reseller's own billing person: by name alone, as before.
+    for text in billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/cancel",
+                              "subscription-cancelled", to).values():
+        assert f"\n{r.billing.name} cancelled the Free Edition subscription of" in text, text
+
