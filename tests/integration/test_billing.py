@@ -6030,3 +6030,50 @@ def test_a_closed_distributor_is_not_named_as_whom_its_people_or_operator_staff_
                               "subscription-cancelled", to).values():
         assert f"\n{r.billing.name} cancelled the Free Edition subscription of" in text, text
 
+
+def test_path_parameters_are_no_way_round_the_storefront_gate(api, disti, make_reseller,
+                                                             make_tenant):
+    """Round-25 walkthrough of seed 002, security note: the gate read
+    "/rex-shop;x/" as the page of no storefront and let eve (another
+    tenant) in (200); a storefront application that takes ";params" off a
+    segment (matrix parameters, as servlet containers do) would serve
+    rex-shop's page there. Decision: the gate also reads the page as such
+    an application does, each segment ending at its first ';' (a decoded
+    %3B too: servlet containers split before decoding, so for them
+    "%3B" is part of the segment, but no alias has a ';', so the gate
+    takes the stricter reading), and gates the page as every storefront
+    either reading names."""
+    r = make_reseller(disti)
+    alias = S.unique("mx-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    other = make_reseller(disti)
+    other_alias = S.unique("mxo-")
+    execute(api, other.admin, order(api, other.admin, other.account.id, "reseller-free",
+                                    other_alias)["id"])
+    stranger = make_tenant("mx")
+    not_yours = ("you cannot sign in at this storefront: it is for the people of its reseller, "
+                 "of the reseller's customers and of its distributor")
+    pages = [f"/{alias};x/", f"/{alias};/", f"/{alias}%3Bx/", f"/{alias}%3b/portal",
+             f"/{alias.upper()};jsessionid=1/", f"/;x/{alias}/", f"/x/..;/{alias}/",
+             f"/.;/{alias};a=b/c", f"/%20{alias}%20;x/"]
+    for p in pages:
+        status, text = raw_page_answer(stranger.admin.uid, disti.host, p)
+        assert status == 403 and json.loads(text)["detail"] == not_yours, (p, status, text)
+        body = S.expect_problem(storefront_login(stranger.admin.uid, disti.host, "", p[1:]),
+                                403, "forbidden")
+        assert body["detail"] == not_yours, (p, body)
+        # Another reseller's people are strangers there too.
+        assert raw_page(other.admin.uid, disti.host, p) == 403, p
+        # The reseller's people, the distributor's and operator staff: in.
+        for who in (r.admin.uid, r.member.uid, disti.billing.uid, "olivia"):
+            assert raw_page(who, disti.host, p) == 200, (p, who)
+    # When the two readings name two storefronts, the caller must be
+    # admitted at both: nginx's reading is the first segment, the
+    # application's the one after "..;".
+    for p in (f"/{alias}/..;/{other_alias}/", f"/{other_alias}/..;/{alias}/"):
+        for who in (r.admin.uid, other.admin.uid, stranger.admin.uid):
+            assert raw_page(who, disti.host, p) == 403, (p, who)
+        assert raw_page(disti.billing.uid, disti.host, p) == 200, p
+    # A segment with ';' but no alias before it is no storefront page.
+    for p in ("/;x/", "/ab;x/", "/static;x/app.js"):
+        assert raw_page(stranger.admin.uid, disti.host, p) == 200, p
