@@ -151,12 +151,14 @@ static char *actor_name_in_chain(const struct caller *who, unsigned long long ac
 
 /* The actor's name over the chain that read(sql, id, ...) gives:
  * account_ancestors (the accounts above id) or account_with_ancestors
- * (id and those above it, named as if the reader sat right below id). */
+ * (id and those above it, named as if the reader sat right below id);
+ * open_first: the chain's first account counts as open (the one being
+ * closed by this very change). */
 static int actor_name_over(struct sql_store *sql, const struct caller *who, unsigned long long id,
                            unsigned long long account_id,
                            int (*read)(struct sql_store *, unsigned long long,
                                        struct account_above **, size_t *),
-                           char **out)
+                           int open_first, char **out)
 {
     struct account_above *up = NULL;
     size_t n = 0;
@@ -164,6 +166,8 @@ static int actor_name_over(struct sql_store *sql, const struct caller *who, unsi
     int st = read(sql, id, &up, &n);
     if (st != ST_OK)
         return st;
+    if (open_first && n)
+        up[0].closed = 0;
     *out = actor_name_in_chain(who, account_id, up, n);
     account_ancestors_free(up, n);
     return ST_OK;
@@ -172,13 +176,19 @@ static int actor_name_over(struct sql_store *sql, const struct caller *who, unsi
 int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
                     char **out)
 {
-    return actor_name_over(sql, who, account_id, account_id, account_ancestors, out);
+    return actor_name_over(sql, who, account_id, account_id, account_ancestors, 0, out);
 }
 
 int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
                         char **out)
 {
-    return actor_name_over(sql, who, org_id, 0, account_with_ancestors, out);
+    return actor_name_over(sql, who, org_id, 0, account_with_ancestors, 0, out);
+}
+
+int mail_actor_name_closing(struct sql_store *sql, const struct caller *who,
+                            unsigned long long closing_id, char **out)
+{
+    return actor_name_over(sql, who, closing_id, 0, account_with_ancestors, 1, out);
 }
 
 int mail_person_actor_name(struct sql_store *sql, struct ldap_store *ls, const struct person *p,

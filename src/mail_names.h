@@ -99,6 +99,13 @@ int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned lo
  * (account_with_ancestors); no LDAP. *out malloc'ed. */
 int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
                         char **out);
+/* mail_actor_name_for of who closes closing_id, to the accounts right
+ * below it (its parent-closed), inside the close's transaction:
+ * closing_id counts as open, as it was when they acted ("Dina Disti of
+ * Cloud Disti" closed Cloud Disti; round-25 walkthrough of seed 002,
+ * D1). One SQL statement; *out malloc'ed. */
+int mail_actor_name_closing(struct sql_store *sql, const struct caller *who,
+                            unsigned long long closing_id, char **out);
 /* The same for a person read from the directory who is not the caller
  * (the sender of an invitation being accepted, who acted on a billing
  * change): with the roles the directory gives them now (one read of
