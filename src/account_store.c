@@ -236,14 +236,17 @@ static int account_chain(struct sql_store *sql, unsigned long long id, int from_
     *out = NULL;
     *n = 0;
     int st = sql_exec(sql,
-                      "WITH RECURSIVE chain (id, parent_id, name, kind, depth) AS ("
-                      " SELECT id, parent_id, name, kind, 0 FROM accounts WHERE id = ?"
+                      "WITH RECURSIVE chain (id, parent_id, name, kind, closed, depth) AS ("
+                      " SELECT id, parent_id, name, kind, status = 'closed', 0 FROM accounts"
+                      " WHERE id = ?"
                       " UNION ALL"
-                      " SELECT a.id, a.parent_id, a.name, a.kind, c.depth + 1 FROM accounts a"
+                      " SELECT a.id, a.parent_id, a.name, a.kind, a.status = 'closed',"
+                      " c.depth + 1 FROM accounts a"
                       " JOIN chain c ON a.id = c.parent_id WHERE c.depth < 32)"
-                      " SELECT id, name, kind = 'operator', depth FROM chain WHERE depth >= ?"
+                      " SELECT id, name, kind = 'operator', depth, closed FROM chain"
+                      " WHERE depth >= ?"
                       " UNION ALL"
-                      " SELECT id, name, 1, 1000 FROM accounts"
+                      " SELECT id, name, 1, 1000, 0 FROM accounts"
                       " WHERE kind = 'operator' AND ldap_state = 'done'"
                       " ORDER BY 4, 1",
                       SQL_ARGS(P_INT(id), P_INT(from_depth)), &r);
@@ -254,6 +257,7 @@ static int account_chain(struct sql_store *sql, unsigned long long id, int from_
         (*out)[i].id = sql_cell_id(&r, i, 0);
         (*out)[i].name = xstrdup(sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
         (*out)[i].is_operator = sql_cell(&r, i, 2) && strcmp(sql_cell(&r, i, 2), "1") == 0;
+        (*out)[i].closed = sql_cell(&r, i, 4) && strcmp(sql_cell(&r, i, 4), "1") == 0;
     }
     *n = r.nrows;
     sql_result_free(&r);

@@ -181,6 +181,7 @@ struct account_above {
     unsigned long long id;
     char *name;      /* malloc'ed */
     int is_operator; /* the operator account */
+    int closed;      /* closed (never named as whom someone acts for: mail_names.h) */
 };
 int account_ancestors(struct sql_store *sql, unsigned long long id, struct account_above **out,
                       size_t *n);

@@ -1421,8 +1421,10 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
         while (next_admitted < nadmitted && admitted[next_admitted] < ch->id)
             next_admitted++;
         int at_parent = next_admitted < nadmitted && admitted[next_admitted] == ch->id;
+        /* Named as who closed the parent, which was open when they did:
+         * "Dina Disti of Cloud Disti" (mail_actor_name_closing). */
         char *closed_by = NULL;
-        st = mail_actor_name(sql, &c->req->caller, ch->id, &closed_by);
+        st = mail_actor_name_closing(sql, &c->req->caller, c->id, &closed_by);
         if (st != ST_OK)
             break;
         /* The storefront line only for a live storefront. */

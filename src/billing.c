@@ -130,7 +130,10 @@ const char *storefront_host_check(const char *host)
     return NULL;
 }
 
-int storefront_uri_alias(const char *uri, char *out, size_t size)
+/* storefront_uri_alias, and with path_params set the reading of an
+ * application that ends each segment at its first ';' (matrix
+ * parameters): storefront_uri_alias_params. */
+static int uri_alias(const char *uri, int path_params, char *out, size_t size)
 {
     if (!uri || uri[0] != '/' || size < 2)
         return -1;
@@ -153,6 +156,13 @@ int storefront_uri_alias(const char *uri, char *out, size_t size)
         while (i < len && path[i] != '/')
             i++;
         size_t seg = i - start;
+        /* ";x" ends the segment ("/alias;x/" is "/alias/", "/;x/" is "//",
+         * "/x/..;/" is "/x/../"), a decoded %3B as well. */
+        if (path_params) {
+            const char *semi = memchr(path + start, ';', seg);
+            if (semi)
+                seg = (size_t)(semi - (path + start));
+        }
         if (seg == 0 || (seg == 1 && path[start] == '.'))
             continue;
         if (seg == 2 && path[start] == '.' && path[start + 1] == '.') {
@@ -176,6 +186,16 @@ int storefront_uri_alias(const char *uri, char *out, size_t size)
         rc = 0;
     free(path);
     return rc;
+}
+
+int storefront_uri_alias(const char *uri, char *out, size_t size)
+{
+    return uri_alias(uri, 0, out, size);
+}
+
+int storefront_uri_alias_params(const char *uri, char *out, size_t size)
+{
+    return uri_alias(uri, 1, out, size);
 }
 
 int storefront_segment_alias(const char *segment, size_t len, char *out, size_t size)

@@ -76,6 +76,14 @@ int storefront_segment_alias(const char *segment, size_t len, char *out, size_t 
  * %-escape, ".." above the root). Pure; the caller still checks the alias
  * with storefront_alias_check. */
 int storefront_uri_alias(const char *uri, char *out, size_t size);
+/* The same as an application behind nginx that takes ";params" off each
+ * segment reads it (servlet containers: matrix parameters): every segment
+ * ends at its first ';', a decoded "%3B" included ("/alias;x/",
+ * "/alias;/", "/alias%3Bx/" are "/alias/"; "/;x/alias/" is "//alias/";
+ * "/x/..;/alias/" is "/x/../alias/"). The gate checks the page under both
+ * readings (round-25 walkthrough of seed 002, security note). Pure; 0 or
+ * -1 as storefront_uri_alias. */
+int storefront_uri_alias_params(const char *uri, char *out, size_t size);
 
 /* NULL if host is a storefront host name: 1-253 characters, dot-separated
  * labels of a-z, 0-9 and '-' (1-63 each, no '-' at either end), an

@@ -106,6 +106,7 @@ static char *actor_name_in_chain(const struct caller *who, unsigned long long ac
     buf_adds(&b, name ? name : "");
     const struct account_above *of = NULL;
     const char *behalf = NULL;
+    int staff = 0;
     /* The last row is the operator account. */
     int is_operator = who->is_operator ||
                       (n && up[n - 1].is_operator && (actor_roles(who, up[n - 1].id) & ROLE_ADMIN));
@@ -115,7 +116,14 @@ static char *actor_name_in_chain(const struct caller *who, unsigned long long ac
          * the account is under (round-12 walkthrough of seed 003, D2: the
          * Partner Sales Account Manager creates the organization), else
          * for the operator account (the last row). */
-        if (n && !up[0].is_operator)
+        /* A closed partner or distributor is nobody's to act for: its back
+         * office for the accounts below has ended (parent-closed), so
+         * staff are named as operator staff (round-25 walkthrough of seed
+         * 002, D1: "Olivia Operator on behalf of <the closed
+         * distributor>" cancelled a reseller's plan). */
+        if (n && !up[0].is_operator && up[0].closed)
+            staff = 1;
+        else if (n && !up[0].is_operator)
             behalf = up[0].name;
         else if (n && up[n - 1].id != account_id)
             of = &up[n - 1];
@@ -123,26 +131,34 @@ static char *actor_name_in_chain(const struct caller *who, unsigned long long ac
         /* A person of an account above (a partner's, a distributor's
          * people): the nearest one where they hold a role, also when they
          * hold one in this account too (the partner's admin of a staged
-         * account, round-12 walkthrough of seed 000, D4). */
+         * account, round-12 walkthrough of seed 000, D4). Not a closed
+         * one: its people act only by the roles they hold below it, as
+         * the account's own people do, by name alone (round-25
+         * walkthrough of seed 002, D1: "Dina Disti of <the closed
+         * distributor>" invited Hotel's people as Hotel's admin). */
         for (size_t i = 0; i < n && !of; i++)
-            if (!up[i].is_operator && actor_roles(who, up[i].id))
+            if (!up[i].is_operator && !up[i].closed && actor_roles(who, up[i].id))
                 of = &up[i];
     }
     if (of)
         buf_printf(&b, " of %s", of->name);
     else if (behalf)
         buf_printf(&b, " on behalf of %s", behalf);
+    else if (staff)
+        buf_adds(&b, " (operator staff)");
     return buf_detach(&b);
 }
 
 /* The actor's name over the chain that read(sql, id, ...) gives:
  * account_ancestors (the accounts above id) or account_with_ancestors
- * (id and those above it, named as if the reader sat right below id). */
+ * (id and those above it, named as if the reader sat right below id);
+ * open_first: the chain's first account counts as open (the one being
+ * closed by this very change). */
 static int actor_name_over(struct sql_store *sql, const struct caller *who, unsigned long long id,
                            unsigned long long account_id,
                            int (*read)(struct sql_store *, unsigned long long,
                                        struct account_above **, size_t *),
-                           char **out)
+                           int open_first, char **out)
 {
     struct account_above *up = NULL;
     size_t n = 0;
@@ -150,6 +166,8 @@ static int actor_name_over(struct sql_store *sql, const struct caller *who, unsi
     int st = read(sql, id, &up, &n);
     if (st != ST_OK)
         return st;
+    if (open_first && n)
+        up[0].closed = 0;
     *out = actor_name_in_chain(who, account_id, up, n);
     account_ancestors_free(up, n);
     return ST_OK;
@@ -158,13 +176,19 @@ static int actor_name_over(struct sql_store *sql, const struct caller *who, unsi
 int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned long long account_id,
                     char **out)
 {
-    return actor_name_over(sql, who, account_id, account_id, account_ancestors, out);
+    return actor_name_over(sql, who, account_id, account_id, account_ancestors, 0, out);
 }
 
 int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
                         char **out)
 {
-    return actor_name_over(sql, who, org_id, 0, account_with_ancestors, out);
+    return actor_name_over(sql, who, org_id, 0, account_with_ancestors, 0, out);
+}
+
+int mail_actor_name_closing(struct sql_store *sql, const struct caller *who,
+                            unsigned long long closing_id, char **out)
+{
+    return actor_name_over(sql, who, closing_id, 0, account_with_ancestors, 1, out);
 }
 
 int mail_person_actor_name(struct sql_store *sql, struct ldap_store *ls, const struct person *p,

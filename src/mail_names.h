@@ -75,7 +75,12 @@ void mail_names_read_recipients(struct sql_store *sql, struct ldap_store *ls,
  * operator staff (whatever roles they hold) in an account under a partner
  * or distributor ("of <the operator account>" where the operator account
  * is its parent or it has none; the name alone in the operator account);
- * the name alone for everyone else (the account's own people). Operator
+ * the name alone for everyone else (the account's own people). A closed
+ * account is never named as whom someone acts for or is of (round-25
+ * walkthrough of seed 002, D1): operator staff under a closed partner or
+ * distributor are "Olivia Operator (operator staff)"; a person of a
+ * closed account above is named as of the next open account above where
+ * they hold a role, else by name alone. Operator
  * staff: who->is_operator, or an admin of the operator account. One SQL
  * statement (account_ancestors); no LDAP, so it may run inside a
  * transaction. {{inviter_name}} of the invitation mails, the actor of
@@ -94,6 +99,13 @@ int mail_actor_name(struct sql_store *sql, const struct caller *who, unsigned lo
  * (account_with_ancestors); no LDAP. *out malloc'ed. */
 int mail_actor_name_for(struct sql_store *sql, const struct caller *who, unsigned long long org_id,
                         char **out);
+/* mail_actor_name_for of who closes closing_id, to the accounts right
+ * below it (its parent-closed), inside the close's transaction:
+ * closing_id counts as open, as it was when they acted ("Dina Disti of
+ * Cloud Disti" closed Cloud Disti; round-25 walkthrough of seed 002,
+ * D1). One SQL statement; *out malloc'ed. */
+int mail_actor_name_closing(struct sql_store *sql, const struct caller *who,
+                            unsigned long long closing_id, char **out);
 /* The same for a person read from the directory who is not the caller
  * (the sender of an invitation being accepted, who acted on a billing
  * change): with the roles the directory gives them now (one read of

@@ -228,26 +228,17 @@ static int sign_in_admits(const struct request *req, const struct storefront_sig
     return 1;
 }
 
-int storefront_login_refused(struct request *req)
+/* Whether a page's first segment is an alias (not /api/..., /static/...). */
+static int is_alias(const char *alias)
 {
-    const char *uri = request_param(req, "HTTP_X_ORIGINAL_URI");
-    const char *host = request_param(req, "HTTP_HOST");
-    if (!uri || uri[0] != '/' || !host || !*host)
-        return 0;
-    /* The first path segment of the page nginx serves: X-Original-URI is
-     * the raw $request_uri (a subrequest's $uri is its own), so
-     * "//alias/", "/%61lias/", "/x/../alias/" or "/ALIAS/" are decoded and
-     * normalised first (round-3 walkthrough of seed 002), and the segment
-     * is read as the public lookups read a path's alias, white space
-     * around it dropped ("/%20alias/", "/alias%09/": round-19 walkthrough
-     * of seed 002, D1), so whatever they resolve to a storefront is gated
-     * as that storefront. */
-    char alias[STOREFRONT_ALIAS_SIZE];
-    if (storefront_uri_alias(uri, alias, sizeof(alias)) < 0)
-        return 0;
     int reserved;
-    if (storefront_alias_check(alias, &reserved))
-        return 0; /* not an alias (/api/..., /static/...): not a storefront */
+    return storefront_alias_check(alias, &reserved) == NULL;
+}
+
+/* The gate for the storefront alias names under host: 1 (refused, the
+ * problem set) or 0 (no storefront there, or the caller is admitted). */
+static int gate_refuses(struct request *req, const char *host, const char *alias)
+{
     /* Who may sign in there (round-18 walkthrough of seed 002, D1: any
      * person of any tenant did): the caller's roles from the directory
      * cache (caller_require; LDAP only while the cache cannot answer),
@@ -298,6 +289,34 @@ int storefront_login_refused(struct request *req)
         return 1;
     }
     return 0;
+}
+
+int storefront_login_refused(struct request *req)
+{
+    const char *uri = request_param(req, "HTTP_X_ORIGINAL_URI");
+    const char *host = request_param(req, "HTTP_HOST");
+    if (!uri || uri[0] != '/' || !host || !*host)
+        return 0;
+    /* The first path segment of the page nginx serves: X-Original-URI is
+     * the raw $request_uri (a subrequest's $uri is its own), so
+     * "//alias/", "/%61lias/", "/x/../alias/" or "/ALIAS/" are decoded and
+     * normalised first (round-3 walkthrough of seed 002), and the segment
+     * is read as the public lookups read a path's alias, white space
+     * around it dropped ("/%20alias/", "/alias%09/": round-19 walkthrough
+     * of seed 002, D1), so whatever they resolve to a storefront is gated
+     * as that storefront. A page a storefront application that takes
+     * ";params" off each segment (matrix parameters, as servlet
+     * containers do) would serve as a storefront's is gated as that
+     * storefront too: "/alias;x/" (round-25 walkthrough of seed 002,
+     * security note; storefront_uri_alias_params). When the two readings
+     * name two aliases, the caller must be admitted at both. */
+    char alias[STOREFRONT_ALIAS_SIZE], params[STOREFRONT_ALIAS_SIZE];
+    int has_alias = storefront_uri_alias(uri, alias, sizeof(alias)) == 0 && is_alias(alias);
+    int has_params = storefront_uri_alias_params(uri, params, sizeof(params)) == 0 &&
+                     is_alias(params) && !(has_alias && strcmp(alias, params) == 0);
+    if (has_alias && gate_refuses(req, host, alias))
+        return 1;
+    return has_params && gate_refuses(req, host, params);
 }
 
 /* ---- a distributor's storefront host --------------------------------- */

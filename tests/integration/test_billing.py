@@ -6069,3 +6069,95 @@ def test_r25_a_reseller_closed_while_pending_cancellation_is_told_its_storefront
     assert mails, mails
     for body in mails.values():
         assert "Its storefront at" not in body, body
+
+
+def test_a_closed_distributor_is_not_named_as_whom_its_people_or_operator_staff_act_for(
+        api, disti, make_reseller, set_roles, make_tenant, sql, mailbox):
+    """Round-25 walkthrough of seed 002, D1: after Cloud Disti was closed,
+    its reseller Hotel read "Olivia Operator on behalf of <the closed
+    distributor> cancelled ..." and "Ordered by Dina Disti of <the closed
+    distributor>" (Dina acted as Hotel's admin), two mails after its
+    parent-closed said that back office had ended. Decision, in the one
+    naming rule (mail_actor_name): a closed account is never named as
+    whom someone acts for or is of. Operator staff are "Olivia Operator
+    (operator staff)"; a person of the closed distributor acting by a role
+    in the reseller is named alone, as the reseller's own people are. The
+    closed status comes with the chain the name is built from (no extra
+    statement)."""
+    olivia = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
+    r = make_reseller(disti)
+    to = (r.admin.mail, r.recipient)
+    # Dina (the distributor's admin) is an admin of the reseller too, and
+    # drafts its order in the BSS before the close.
+    set_roles("olivia", r.account.id, disti.admin, ["admin"])
+    oid = order(api, disti.admin, r.account.id, "reseller-free", S.unique("d1c-"))["id"]
+    S.expect(api(disti.admin).delete(f"/api/v1/accounts/{disti.account.id}"), 204)
+    # The closed distributor's billing person has no role left there.
+    S.expect_problem(api(disti.billing).post(f"/api/v1/orders/{oid}/execute"), 403)
+    S.expect_problem(api(make_tenant("d1c").admin).post(f"/api/v1/orders/{oid}/execute"), 404)
+    for text in billing_mails(api, sql, mailbox, disti.admin, f"/api/v1/orders/{oid}/execute",
+                              "storefront-welcome", to).values():
+        assert f"\nOrdered by {disti.admin.name}.\n" in text, text
+        assert disti.account.name not in text.split("Ordered by", 1)[1].split("\n", 1)[0], text
+    sid = S.expect(api("olivia").get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    staff = f"{olivia} (operator staff)"
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/subscriptions/{sid}/cancel",
+                              "subscription-cancelled", to).values():
+        assert f"\n{staff} cancelled the Free Edition subscription of" in text, text
+        assert "on behalf of" not in text, text
+    for text in billing_mails(api, sql, mailbox, "olivia", f"/api/v1/subscriptions/{sid}/uncancel",
+                              "subscription-changed", to).values():
+        assert f"\nChanged by {staff}.\n" in text, text
+    # The reseller's own billing person: by name alone, as before.
+    for text in billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/cancel",
+                              "subscription-cancelled", to).values():
+        assert f"\n{r.billing.name} cancelled the Free Edition subscription of" in text, text
+
+
+def test_path_parameters_are_no_way_round_the_storefront_gate(api, disti, make_reseller,
+                                                             make_tenant):
+    """Round-25 walkthrough of seed 002, security note: the gate read
+    "/rex-shop;x/" as the page of no storefront and let eve (another
+    tenant) in (200); a storefront application that takes ";params" off a
+    segment (matrix parameters, as servlet containers do) would serve
+    rex-shop's page there. Decision: the gate also reads the page as such
+    an application does, each segment ending at its first ';' (a decoded
+    %3B too: servlet containers split before decoding, so for them
+    "%3B" is part of the segment, but no alias has a ';', so the gate
+    takes the stricter reading), and gates the page as every storefront
+    either reading names."""
+    r = make_reseller(disti)
+    alias = S.unique("mx-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    other = make_reseller(disti)
+    other_alias = S.unique("mxo-")
+    execute(api, other.admin, order(api, other.admin, other.account.id, "reseller-free",
+                                    other_alias)["id"])
+    stranger = make_tenant("mx")
+    not_yours = ("you cannot sign in at this storefront: it is for the people of its reseller, "
+                 "of the reseller's customers and of its distributor")
+    pages = [f"/{alias};x/", f"/{alias};/", f"/{alias}%3Bx/", f"/{alias}%3b/portal",
+             f"/{alias.upper()};jsessionid=1/", f"/;x/{alias}/", f"/x/..;/{alias}/",
+             f"/.;/{alias};a=b/c", f"/%20{alias}%20;x/"]
+    for p in pages:
+        status, text = raw_page_answer(stranger.admin.uid, disti.host, p)
+        assert status == 403 and json.loads(text)["detail"] == not_yours, (p, status, text)
+        body = S.expect_problem(storefront_login(stranger.admin.uid, disti.host, "", p[1:]),
+                                403, "forbidden")
+        assert body["detail"] == not_yours, (p, body)
+        # Another reseller's people are strangers there too.
+        assert raw_page(other.admin.uid, disti.host, p) == 403, p
+        # The reseller's people, the distributor's and operator staff: in.
+        for who in (r.admin.uid, r.member.uid, disti.billing.uid, "olivia"):
+            assert raw_page(who, disti.host, p) == 200, (p, who)
+    # When the two readings name two storefronts, the caller must be
+    # admitted at both: nginx's reading is the first segment, the
+    # application's the one after "..;".
+    for p in (f"/{alias}/..;/{other_alias}/", f"/{other_alias}/..;/{alias}/"):
+        for who in (r.admin.uid, other.admin.uid, stranger.admin.uid):
+            assert raw_page(who, disti.host, p) == 403, (p, who)
+        assert raw_page(disti.billing.uid, disti.host, p) == 200, p
+    # A segment with ';' but no alias before it is no storefront page.
+    for p in ("/;x/", "/ab;x/", "/static;x/app.js"):
+        assert raw_page(stranger.admin.uid, disti.host, p) == 200, p
