@@ -3703,3 +3703,81 @@ def test_r24_the_transfer_of_an_active_account_is_409_for_everyone_in_it(
     S.expect_problem(api(make_tenant("r24a-o").admin).post(path, json={"email": S.unique_mail("r24a-")}), 404)
     assert sql.value("SELECT COUNT(*) FROM invitations WHERE account_id=%s AND purpose='transfer'",
                      int(acc.id)) == 0
+
+
+def _r25_owner_mail(mailbox, acc, email):
+    got = mailbox.wait_for(to=email, predicate=lambda m: acc.name in m.subject and "is now yours" in m.subject)
+    assert got, "no ownership-transferred mail"
+    return text(got[-1])
+
+
+def test_r25_operator_staff_under_a_partner_are_not_offered_for_revocation(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-25 walkthrough of seed 000, D2: operator staff who stage a
+    customer under a partner (olivia, an admin of the partner as its
+    creator) and hand it over keep access as operators whatever the
+    customer ends: the transfer invitation and ownership-transferred say
+    so and do not offer to revoke them ("you can revoke that at any time"
+    stays for the partner's people only, named apart when both are moved).
+    Who may send the transfer: a member of the account 403, another tenant
+    404."""
+    olivia = _olivia(api)
+    t = make_tenant("r25o")
+    # Operator staff only.
+    acc = make_account("olivia", "customer", t.account.id, staged=True)
+    m = make_person(prefix="r25om")
+    set_roles("olivia", acc.id, m, ["member"])
+    tom_mail = S.unique_mail("r25-tom-")
+    S.expect_problem(api(m).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": tom_mail}), 403)
+    S.expect_problem(api(make_tenant("r25o-o").admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                                          json={"email": tom_mail}), 404)
+    before = S.outbox_max_id(sql)
+    transfer(api, "olivia", acc.id, tom_mail)
+    mail, token = invitation_mail(tom_mail, after=before)
+    body = text(mail)
+    assert (f"you become its administrator. The people who prepared it ({olivia.name}) are the platform's"
+            " operator staff: they keep access as your service providers, for support. You can end that role"
+            " at any time, but operator staff can act in every account as the platform's operators, whatever"
+            " role they hold in it, so ending it does not end their access.\n" in body), body
+    assert "revoke" not in body, body
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r25ot"), password="r25-tom-1234"), 200)
+    assert S.expect(api("olivia").get(f"{ACCOUNTS}/{acc.id}/members/olivia"), 200)["roles"] == ["service-provider"]
+    body = _r25_owner_mail(mailbox, acc, tom_mail)
+    assert (f"The people who prepared it ({olivia.name}) are the platform's operator staff: they keep access as"
+            " your service providers, for support, and you find them in the account's list of service"
+            " providers. An administrator can end that role at any time, but operator staff can act in every"
+            " account as the platform's operators, whatever role they hold in it, so ending it does not end"
+            " their access. An administrator can also name other contacts" in body), body
+    assert "end any one's access" not in body, body
+
+    # Operator staff and the partner's admin: only the partner's people
+    # are offered for revocation.
+    acc2 = make_account("olivia", "customer", t.account.id, staged=True)
+    set_roles("olivia", acc2.id, t.admin, ["admin"])
+    tia_mail = S.unique_mail("r25-tia-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc2.id, tia_mail)
+    mail, token = invitation_mail(tia_mail, after=before)
+    body = text(mail)
+    assert ("The people who prepared it keep access as your service providers, for support. You can revoke"
+            f" the access of the partner's people among them ({t.admin.name}) at any time. The others"
+            f" ({olivia.name}) are the platform's operator staff, who can act in every account as the"
+            " platform's operators whatever role they hold in it: ending their service-provider role does"
+            " not end their access.\n" in body), body
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r25ou"), password="r25-tia-1234"), 200)
+    body = _r25_owner_mail(mailbox, acc2, tia_mail)
+    assert ("The people who prepared it keep access as your service providers, for support, and you find"
+            " them in the account's list of service providers. An administrator can revoke the access of the"
+            f" partner's people among them ({t.admin.name}) at any time. The others ({olivia.name}) are the"
+            " platform's operator staff" in body), body
+
+    # The partner's people only: the sentence stays.
+    acc3 = make_account(t.admin, "customer", t.account.id, staged=True)
+    uma_mail = S.unique_mail("r25-uma-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc3.id, uma_mail)
+    mail, _ = invitation_mail(uma_mail, after=before)
+    body = text(mail)
+    assert ("The people who prepared it keep access as your service providers, for support; you can revoke"
+            " that at any time.\n" in body), body
+    assert "operator staff" not in body, body
