@@ -2352,7 +2352,7 @@ def test_r18_the_transfer_hands_the_partners_invitations_to_the_customer(
     assert mine, "no ownership-transferred mail"
     body = text(mine[-1])
     listed = (f"Pending invitations you now send: {ian_mail} as an administrator (invitation {ian_id}), "
-              f"{bob_mail} as a billing user (invitation {bob_id}), {spare_mail} as an administrator "
+              f"{bob_mail} as a billing person (invitation {bob_id}), {spare_mail} as an administrator "
               f"(invitation {spare_id}). The people who prepared the account sent them; their links keep "
               "working, and as their sender you can revoke any of them in the account's pending invitations.")
     assert listed in body, body
@@ -2409,7 +2409,7 @@ def test_r18_the_self_demotion_still_asks_to_wait_for_a_billing_invitation(
     S.expect_problem(api(m).put(me, json={"roles": ["service-provider"]}), 403)
     S.expect_problem(api(make_tenant("r18c-o").admin).put(me, json={"roles": ["service-provider"]}), 404)
     p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "conflict")
-    assert f"your invitation of {bill_mail} as a billing user (invitation {bill_id}) is still pending" in p["detail"], p
+    assert f"your invitation of {bill_mail} as a billing person (invitation {bill_id}) is still pending" in p["detail"], p
     assert sql.account(acc.id)["status"] == "staged"
     before = S.outbox_max_id(sql)
     S.expect(api(cora).post(f"{ACCOUNTS}/{acc.id}/invitations/{bill_id}/resend"), 202)
@@ -2860,7 +2860,7 @@ def test_r19_a_colleague_left_admin_is_named_and_told(api, sql, ldap_admin, make
     billing = _mails(sql, acc.id, before, to=bob.mail)
     assert [r["template"] for r in billing] == ["handed-over-to-customer"], billing
     assert ("You keep access as a service provider only: the hand-over ended your other roles in it "
-            "(a billing user)") in billing[0]["body"], billing[0]["body"]
+            "(a billing person)") in billing[0]["body"], billing[0]["body"]
     # The one who made the change gets no such mail.
     assert _mails(sql, acc.id, before, template="handed-over-to-customer", to=t.admin.mail) == []
 
