@@ -238,6 +238,21 @@ void body_lower(json_t *obj, const char *name)
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
                       int required, struct text_limit limit)
 {
+    /* Invisible format characters (U+200B, bidi controls, ...) anywhere
+     * in a name are refused with their code point before the text's other
+     * checks, whose message for bidi controls names none; a name of only
+     * blank and zero-width space stays "must not be empty" (round 3;
+     * round-25 walkthrough of seed 004, D1). */
+    const json_t *v = obj ? json_object_get(obj, name) : NULL;
+    const char *raw = json_is_string(v) ? json_string_value(v) : NULL;
+    char buf[WHY_SIZE];
+    const char *why = raw && !text_is_blank(raw) ? validate_no_format_chars(raw, buf) : NULL;
+    if (why) {
+        char f[256];
+        field_name(f, sizeof(f), prefix, name);
+        res_field_error(req, f, why);
+        return NULL;
+    }
     const char *s = body_str(req, obj, prefix, name, required, limit);
     if (s && text_is_blank(s)) {
         char f[256];

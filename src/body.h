@@ -58,8 +58,12 @@ void body_lower(json_t *obj, const char *name);
  * body_trim trims (a property's text value: round-14 walkthrough of seed
  * 001, D4): a new reference, v itself when nothing is trimmed. */
 json_t *json_string_trimmed(json_t *v);
-/* body_str for a name or label a person reads: only blank space (spaces,
- * no-break spaces, ...) is "must not be empty" as "" is (validate_name). */
+/* body_str for a name or label a person reads (an account's, a project's
+ * name, a property's label): only blank space (spaces, no-break spaces,
+ * ...) is "must not be empty" as "" is (validate_name); an invisible
+ * format character anywhere in it (U+200B, U+FEFF, bidi controls, ...:
+ * validate_no_format_chars) is refused naming its code point (round-25
+ * walkthrough of seed 004, D1). */
 const char *body_name(struct request *req, json_t *obj, const char *prefix, const char *name,
                       int required, struct text_limit limit);
 /* A boolean member (JSON true/false, or "true/false/1/0/on/off" in forms).

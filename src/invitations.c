@@ -382,6 +382,17 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
     char *inviter = NULL;
     st = mail_actor_name(sql, &req->caller, v->account->id, &inviter);
     char *renewal = renewal_note(replaced_role, v->project_id, v->role);
+    /* transfer-invitation under a partner: the operator staff among the
+     * people it moves keep access as operators, whatever the customer
+     * ends (round-25 walkthrough of seed 000, D2); read when it is sent. */
+    int transfer = strcmp(m.purpose, "transfer") == 0;
+    char *moved_ops = NULL, *moved_partners = NULL;
+    if (st == ST_OK && transfer && !m.parentless)
+        st = transfer_moved_names_now(req, v->account->id, &moved_ops, &moved_partners);
+    char *providers_note =
+        transfer ? transfer_providers_note(m.parentless, 1, moved_ops, moved_partners) : NULL;
+    free(moved_ops);
+    free(moved_partners);
     const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
@@ -403,14 +414,14 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
          * an account without a parent the platform's operators, whose
          * access the customer does not end (round-18 walkthrough of seed
          * 000, D2). */
-        {"providers_note", transfer_providers_note(m.parentless, 1)},
+        {"providers_note", providers_note ? providers_note : ""},
     };
-    const char *template =
-        strcmp(m.purpose, "transfer") == 0 ? "transfer-invitation" : "invitation";
+    const char *template = transfer ? "transfer-invitation" : "invitation";
     if (st == ST_OK)
         st = outbox_queue(sql, v->account->id, template, to, 1, NULL, vals,
                           sizeof(vals) / sizeof(vals[0]));
     free(renewal);
+    free(providers_note);
     free(link);
     free(place);
     free(name);

@@ -122,7 +122,7 @@ void mail_names_add_json(struct mail_names *m, const json_t *names);
 
 void mail_names_free(struct mail_names *m);
 /* Account roles (ROLE_* bits) as the mails name them, articles included
- * ("an administrator, a billing user and a member"), appended to b. */
+ * ("an administrator, a billing person and a member"), appended to b. */
 void mail_role_titles(struct buf *b, unsigned roles);
 
 #endif

@@ -286,7 +286,7 @@ static void add_name_list(struct buf *b, size_t n, void (*item)(struct buf *, co
         buf_printf(b, " and %zu others", n - shown);
 }
 
-/* "administrator, billing user": roles as a mail's sentence says them
+/* "administrator, billing person": roles as a mail's sentence says them
  * (template_role_title without its article). */
 static void add_role_words(struct buf *b, unsigned roles)
 {
@@ -301,7 +301,7 @@ static void add_role_words(struct buf *b, unsigned roles)
     }
 }
 
-/* "Anna Partner (administrator, billing user)": the roles as
+/* "Anna Partner (administrator, billing person)": the roles as
  * add_role_words says them. */
 static void add_child_holder(struct buf *b, const void *arg, size_t k)
 {

@@ -420,9 +420,9 @@ const char *template_role_title(const char *role)
     static const struct {
         const char *role, *title;
     } titles[] = {
-        {"admin", "an administrator"}, {"service-provider", "a service provider"},
-        {"billing", "a billing user"}, {"member", "a member"},
-        {"owner", "an owner"},         {"editor", "an editor"},
+        {"admin", "an administrator"},   {"service-provider", "a service provider"},
+        {"billing", "a billing person"}, {"member", "a member"},
+        {"owner", "an owner"},           {"editor", "an editor"},
         {"reader", "a reader"},
     };
     for (size_t i = 0; role && i < sizeof(titles) / sizeof(titles[0]); i++)
@@ -431,7 +431,7 @@ const char *template_role_title(const char *role)
     return role;
 }
 
-/* "billing and member" as "a billing user and a member". */
+/* "billing and member" as "a billing person and a member". */
 static void titles_of(struct buf *b, const char *names)
 {
     const char *p = names;

@@ -43,17 +43,21 @@ const char *template_check_subject(const struct template_info *t, const char *te
 /* {{role_title}}: a role's name as a mail's sentence says it, article
  * included ("admin" -> "an administrator", "service-provider" -> "a
  * service provider", project "owner" -> "an owner"); an unknown name is
- * returned as it is. {{role}} stays the role's name. */
+ * returned as it is. {{role}} stays the role's name. "billing" is "a
+ * billing person", the API documentation's word (round-25 walkthrough of
+ * seed 004, D2: "a billing user" is the seed's name for the primary
+ * contact). The one table of role titles: role_holders.c and mail_names.c
+ * say them without the article. */
 const char *template_role_title(const char *role);
 
 /* {{added_line}} of added-to-account (round-23 walkthrough of seed 004,
  * D1: a member given billing was mailed "added you to <account> as a
  * billing user. Sign in with your existing account to use it", as if
  * new there): for a person new to place (held NULL or empty) "<inviter>
- * added you to <place> as a billing user."; for one who held roles there
+ * added you to <place> as a billing person."; for one who held roles there
  * already (held: those roles' names, "member" or "billing and member";
  * now: the roles they hold after it, the same way) "<inviter> made you a
- * billing user in <place>, where you are already a member: your roles
+ * billing person in <place>, where you are already a member: your roles
  * there are now billing and member." role is the role given (an account's
  * or a project's). Malloc'ed. */
 char *template_added_line(const char *inviter, const char *place, const char *role,

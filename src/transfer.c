@@ -678,6 +678,22 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
                      "stay_admins", stay, "names", names, "operator_side", h->operator_side);
 }
 
+int transfer_moved_names_now(struct request *req, unsigned long long account_id, char **operators,
+                             char **partners)
+{
+    *operators = *partners = NULL;
+    struct handover *h = NULL;
+    int st = transfer_prepare(req, account_id, NULL, &h);
+    if (st == ST_OK) {
+        json_t *data = transfer_data(h, NULL, NULL);
+        transfer_moved_names(json_object_get(data, "providers"), json_object_get(data, "names"),
+                             operators, partners);
+        json_decref(data);
+    }
+    transfer_forget(&h);
+    return st;
+}
+
 int transfer_audit_demote(struct sql_store *sql, const char *actor, unsigned long long account_id,
                           const json_t *moved)
 {
@@ -705,23 +721,91 @@ static int named_contacts(struct sql_store *sql, unsigned long long account_id, 
     return st;
 }
 
-const char *transfer_providers_note(int operator_side, int invitation)
+char *transfer_providers_note(int operator_side, int invitation, const char *operators,
+                              const char *partners)
 {
-    if (invitation)
-        return operator_side
-                   ? "The people who prepared it are the platform's staff: they keep access as "
-                     "your service providers, for support. You can end that role at any time, "
-                     "but the platform's operators keep access to every account as operators."
-                   : "The people who prepared it keep access as your service providers, for "
-                     "support; you can revoke that at any time.";
-    return operator_side
-               ? "The people who prepared it are the platform's staff: they keep access as your "
-                 "service providers, for support, and you find them in the account's list of "
-                 "service providers. An administrator can end that role there at any time, but "
-                 "the platform's operators keep access to every account as operators."
-               : "The people who prepared it keep access as your service providers, for support. "
-                 "You find them in the account's list of service providers, where an "
-                 "administrator can end any one's access at any time.";
+    if (operator_side)
+        return xstrdup(
+            invitation
+                ? "The people who prepared it are the platform's staff: they keep access as "
+                  "your service providers, for support. You can end that role at any time, "
+                  "but the platform's operators keep access to every account as operators."
+                : "The people who prepared it are the platform's staff: they keep access as your "
+                  "service providers, for support, and you find them in the account's list of "
+                  "service providers. An administrator can end that role there at any time, but "
+                  "the platform's operators keep access to every account as operators.");
+    struct buf b = BUF_INIT;
+    if (!operators)
+        buf_adds(&b, invitation
+                         ? "The people who prepared it keep access as your service providers, for "
+                           "support; you can revoke that at any time."
+                         : "The people who prepared it keep access as your service providers, for "
+                           "support. You find them in the account's list of service providers, "
+                           "where an administrator can end any one's access at any time.");
+    /* Operator staff among the people it moves, on an account under a
+     * partner: their service-provider role ends, their access as the
+     * platform's operators does not (round-25 walkthrough of seed 000,
+     * D2); "revoke" only for the partner's people. */
+    else if (!partners)
+        buf_printf(&b,
+                   "The people who prepared it (%s) are the platform's operator staff: they keep "
+                   "access as your service providers, for support%s. %s can end that role at "
+                   "any time, but operator staff can act in every account as the platform's "
+                   "operators, whatever role they hold in it, so ending it does not end their "
+                   "access.",
+                   operators,
+                   invitation ? ""
+                              : ", and you find them in the account's list of service providers",
+                   invitation ? "You" : "An administrator");
+    else
+        buf_printf(&b,
+                   "The people who prepared it keep access as your service providers, for "
+                   "support%s. %s revoke the access of the partner's people among them (%s) at any "
+                   "time. The others (%s) are the platform's operator staff, who can act in every "
+                   "account as the platform's operators whatever role they hold in it: ending "
+                   "their service-provider role does not end their access.",
+                   invitation ? ""
+                              : ", and you find them in the account's list of service providers",
+                   invitation ? "You can" : "An administrator can", partners, operators);
+    return buf_detach(&b);
+}
+
+/* "A", "A and B", "A, B and C"; NULL for none. */
+static char *names_joined(const char **v, size_t n)
+{
+    if (!n)
+        return NULL;
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", v[i]);
+    return buf_detach(&b);
+}
+
+int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
+                         char **partners)
+{
+    size_t n = json_array_size(providers);
+    const char **ops = xcalloc(n + 1, sizeof(char *));
+    const char **others = xcalloc(n + 1, sizeof(char *));
+    size_t nops = 0, nothers = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *p = json_array_get(providers, i);
+        const char *mail = json_string_value(json_object_get(p, "mail"));
+        const char *name = mail ? json_string_value(json_object_get(names, mail)) : NULL;
+        if (!name)
+            name = json_string_value(json_object_get(p, "uid"));
+        if (!name)
+            continue;
+        if (json_is_true(json_object_get(p, "operator")))
+            ops[nops++] = name;
+        else
+            others[nothers++] = name;
+    }
+    *operators = names_joined(ops, nops);
+    *partners = names_joined(others, nothers);
+    free(ops);
+    free(others);
+    return nops != 0;
 }
 
 /* Why the hand-over gave an invitation a new sender: its audit row says
@@ -1026,6 +1110,14 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     struct buf others = BUF_INIT;
     if (st == ST_OK)
         st = mail_stay_admins(sql, account_id, name, owner_name, customer_mail, data, &others);
+    /* The operator staff among the people it moved keep access as
+     * operators (round-25 walkthrough of seed 000, D2). */
+    char *moved_ops = NULL, *moved_partners = NULL;
+    transfer_moved_names(providers, json_object_get(data, "names"), &moved_ops, &moved_partners);
+    char *providers_note = transfer_providers_note(
+        json_is_true(json_object_get(data, "operator_side")), 0, moved_ops, moved_partners);
+    free(moved_ops);
+    free(moved_partners);
     if (st == ST_OK && customer_mail) {
         const char *to[] = {customer_mail};
         /* Who keeps access and what the customer may end of it (an
@@ -1038,12 +1130,12 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
             {"new_owner_name", owner_name},
             {"new_owner_mail", customer_mail},
             {"account_id", idbuf},
-            {"providers_note",
-             transfer_providers_note(json_is_true(json_object_get(data, "operator_side")), 0)},
+            {"providers_note", providers_note},
             {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
             {"other_admins", others.len ? buf_str(&others) : TEMPLATE_OMIT_LINE}};
         st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 7);
     }
+    free(providers_note);
     /* A staged reseller whose storefront went live while it was prepared:
      * the customer, its contact now, learns the storefront's URL, as the
      * contacts named at the order did (round-17 walkthrough of seed 002,

@@ -175,8 +175,25 @@ int transfer_mail_admin_accepted(struct sql_store *sql, unsigned long long accou
  * parent) it says that they are the platform's staff and that the
  * platform's operators keep access to every account as operators, which
  * no administrator of the account ends (round-18 walkthrough of seed 000,
- * D2: the mails promised the customer they could end it). A constant. */
-const char *transfer_providers_note(int operator_side, int invitation);
+ * D2: the mails promised the customer they could end it). Under a parent,
+ * operators names the operator staff among the people the hand-over moves
+ * and partners the partner's people (NULL for none): with operator staff
+ * among them it says that operator staff act in every account as the
+ * platform's operators, and offers to revoke only the partner's people's
+ * access (round-25 walkthrough of seed 000, D2). Allocated. */
+char *transfer_providers_note(int operator_side, int invitation, const char *operators,
+                              const char *partners);
+/* The names of the people a hand-over moves (its data's "providers", named
+ * by its "names"), split into the operator staff among them (*operators)
+ * and the others (*partners): "A", "A and B", "A, B and C", NULL for none;
+ * allocated. Returns whether any is operator staff. */
+int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
+                         char **partners);
+/* The same for the people a hand-over of account_id would move now (the
+ * transfer-invitation's note, read when it is sent): reads LDAP as
+ * transfer_prepare. */
+int transfer_moved_names_now(struct request *req, unsigned long long account_id, char **operators,
+                             char **partners);
 /* Frees *h (safe with *h NULL). */
 void transfer_forget(struct handover **h);
 

@@ -142,6 +142,67 @@ const char *validate_name(const char *s, struct text_limit limit, char why[WHY_S
     return bad;
 }
 
+int text_format_char(long c)
+{
+    return c == 0xad                        /* SOFT HYPHEN */
+           || c == 0x061c                   /* ARABIC LETTER MARK */
+           || c == 0x180e                   /* MONGOLIAN VOWEL SEPARATOR */
+           || (c >= 0x200b && c <= 0x200f)  /* ZWSP, ZWNJ, ZWJ, LRM, RLM */
+           || (c >= 0x202a && c <= 0x202e)  /* bidi embeddings and overrides */
+           || (c >= 0x2060 && c <= 0x2064)  /* word joiner, invisible operators */
+           || (c >= 0x2066 && c <= 0x206f)  /* bidi isolates, deprecated format */
+           || c == 0xfeff                   /* BOM, zero-width no-break space */
+           || (c >= 0xfff9 && c <= 0xfffb); /* interlinear annotation */
+}
+
+static const char *format_char_name(long c)
+{
+    switch (c) {
+    case 0xad:
+        return "soft hyphen";
+    case 0x180e:
+        return "Mongolian vowel separator";
+    case 0x200b:
+        return "zero-width space";
+    case 0x200c:
+        return "zero-width non-joiner";
+    case 0x200d:
+        return "zero-width joiner";
+    case 0x200e:
+        return "left-to-right mark";
+    case 0x200f:
+        return "right-to-left mark";
+    case 0x2060:
+        return "word joiner";
+    case 0xfeff:
+        return "zero-width no-break space";
+    default:
+        return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x061c
+                   ? "bidirectional formatting character"
+                   : "invisible formatting character";
+    }
+}
+
+const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t at = 0;
+    while (*p) {
+        long c = utf8_next(&p);
+        if (c < 0)
+            return NULL; /* not UTF-8: validate_chars says so */
+        at++;
+        if (text_format_char(c)) {
+            snprintf(why, WHY_SIZE,
+                     "must not contain invisible formatting characters: character %zu is U+%04lX "
+                     "(%s), which shows as nothing",
+                     at, (unsigned long)c, format_char_name(c));
+            return why;
+        }
+    }
+    return NULL;
+}
+
 /* Officially assigned ISO 3166-1 alpha-2 codes. */
 static const char countries[] =
     "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "

@@ -65,6 +65,16 @@ const char *validate_password(const char *s);
 /* A name or label a person reads (an account's name, a property's label):
  * validate_text, and not only blank space ("must not be empty"). */
 const char *validate_name(const char *s, struct text_limit limit, char why[WHY_SIZE]);
+/* 1 if code point c is an invisible format character (Unicode category
+ * Cf in the BMP but for the Arabic and Syriac number signs): soft hyphen,
+ * U+061C, U+180E, U+200B..U+200F, U+202A..U+202E, U+2060..U+2064,
+ * U+2066..U+206F, U+FEFF, U+FFF9..U+FFFB. */
+int text_format_char(long c);
+/* NULL if s has no text_format_char; else why, naming the first one's
+ * position (in characters, from 1) and code point: a name with one looks
+ * like the name without it (round-25 walkthrough of seed 004, D1).
+ * Malformed UTF-8 is validate_chars's to report (NULL here). */
+const char *validate_no_format_chars(const char *s, char why[WHY_SIZE]);
 /* NULL if s is UTF-8 without control characters (C0, DEL, C1 such as
  * U+0085) and without bidirectional formatting characters (U+202A..U+202E,
  * U+2066..U+2069, LRM, RLM, ALM) or U+2028/U+2029; multi_line allows LF,

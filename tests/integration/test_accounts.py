@@ -778,7 +778,7 @@ def test_closing_a_partner_names_its_people_who_keep_roles_in_its_customers(
     mails = closing_mails(sql, mailbox, a.id, "parent-closed", before)
     assert set(mails) == {anna.mail.lower(), clara.mail.lower()}, mails
     first, second = sorted([(anna.uid.lower(), f"{anna.name} (administrator)"),
-                            (ben.uid.lower(), f"{ben.name} (billing user, member)")])
+                            (ben.uid.lower(), f"{ben.name} (billing person, member)")])
     for body in mails.values():
         assert (f"{p.name} (account {p.id}), which {a.name} (account {a.id}) is a customer of, "
                 f"was closed by {anna.name} of {p.name}.") in body, body

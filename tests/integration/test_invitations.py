@@ -629,7 +629,7 @@ def test_a_member_given_one_more_role_is_told_what_changed(api, make_tenant, mak
     assert S.roles_in_ldap(ldap_admin, acc.id, dora) == {"billing", "member"}
     text = mail_to(dora, before)
     assert text.startswith(f"Hello {dora.name},\n\n"), text
-    assert text.endswith(f" made you a billing user in {acc.name}, where you are already a"
+    assert text.endswith(f" made you a billing person in {acc.name}, where you are already a"
                          " member: your roles there are now billing and member.\n"), text
     assert "added you" not in text and "Sign in" not in text, text
     # Two roles held before, as a form.
@@ -638,13 +638,13 @@ def test_a_member_given_one_more_role_is_told_what_changed(api, make_tenant, mak
     S.expect(r, 201)
     text = mail_to(dora, before)
     assert text.endswith(f" made you a service provider in {acc.name}, where you are already a"
-                         " billing user and a member: your roles there are now service-provider, billing"
+                         " billing person and a member: your roles there are now service-provider, billing"
                          " and member.\n"), text
     # New to the account: as before.
     before = S.outbox_max_id(sql)
     S.expect(api(t.admin).post(path, json={"email": new.mail, "role": "billing"}), 201)
     text = mail_to(new, before)
-    assert text.endswith(f" added you to {acc.name} as a billing user.\n"
+    assert text.endswith(f" added you to {acc.name} as a billing person.\n"
                          "Sign in with your existing account to use it.\n"), text
     # The default template's body as migration 100 left it.
     assert sql.value("SELECT body FROM notification_templates WHERE account_id IS NULL AND"
@@ -691,7 +691,7 @@ def test_a_member_given_one_more_role_reads_a_subject_that_says_so(
     S.expect(api(t.admin).post(path, json={"email": new.mail, "role": "billing"}), 201)
     mail = mail_to(new, before)
     assert mail["subject"] == f"You were added to {acc.name}", mail["subject"]
-    assert mail["body"].endswith(f" added you to {acc.name} as a billing user.\n"
+    assert mail["body"].endswith(f" added you to {acc.name} as a billing person.\n"
                                  "Sign in with your existing account to use it.\n"), mail["body"]
     # Who may not: a member (403), another tenant (404); no mail.
     other = make_tenant("inv24o")

@@ -237,7 +237,7 @@ def test_mails_say_the_role_in_words(api, sql, mailbox, make_tenant, make_accoun
     t = make_tenant("rolew")
     acc = make_account(t.admin, "customer", t.account.id)
     cases = [("admin", "an administrator"), ("service-provider", "a service provider"),
-             ("billing", "a billing user"), ("member", "a member")]
+             ("billing", "a billing person"), ("member", "a member")]
     for role, words in cases:
         to = S.unique_mail("rw-")
         before = S.outbox_max_id(sql)
@@ -255,7 +255,7 @@ def test_mails_say_the_role_in_words(api, sql, mailbox, make_tenant, make_accoun
     assert r["status"] == "added", r
     mail = one_mail(mailbox, only(rows_since(sql, before, account_id=acc.id), "added-to-account",
                                   known.mail))
-    assert f"added you to {acc.name} as a billing user.\n" in mail.body, mail.body
+    assert f"added you to {acc.name} as a billing person.\n" in mail.body, mail.body
     # A project role.
     project = S.expect(api(t.admin).post(f"{ACCOUNTS}/{t.account.id}/projects",
                                          json={"name": S.unique("rw-p-")}), 201)

@@ -690,7 +690,7 @@ def test_no_child_roles_no_mail_and_a_put_to_no_roles_tells_too(
     _, body = mails[other.mail.lower()]
     assert (f"{d.admin.name} removed {eve.name} from {d.account.name} (account {d.account.id})."
             in body), body
-    assert (f"- {reseller.name} (account {reseller.id}): billing user, member. An administrator "
+    assert (f"- {reseller.name} (account {reseller.id}): billing person, member. An administrator "
             f"of {reseller.name} removes them under its people.\n") in body, body
 
 
@@ -863,7 +863,7 @@ def test_the_take_over_makes_the_remover_the_sender_of_his_pending_invitations(
     mails = template_mails(sql, mailbox, acc_id, "removed-by-parent", before)
     assert set(mails) == {anna.mail.lower(), recipient.lower()}, mails
     listed = (f"{ida_mail} as an administrator and its contact person (invitation {ida_inv}), "
-              f"{hugo_mail} as a billing user (invitation {hugo['id']})")
+              f"{hugo_mail} as a billing person (invitation {hugo['id']})")
     _, mine = mails[anna.mail.lower()]
     assert mine.startswith(f"Hello {anna.name},\n\nYou removed {ben.name} "
                            f"from {name}, where they were an administrator."), mine
@@ -1048,7 +1048,7 @@ def test_the_take_over_moves_his_pending_project_invitations_too(
 
     mails = template_mails(sql, mailbox, bens.id, "removed-by-parent", before)
     assert set(mails) == {anna.mail.lower(), c["recipient"].lower()}, mails
-    listed = (f"{hugo} as a billing user (invitation {hinv}), {paula} as a reader in project "
+    listed = (f"{hugo} as a billing person (invitation {hinv}), {paula} as a reader in project "
               f"\"{pname}\" (invitation {pinv})")
     _, mine = mails[anna.mail.lower()]
     assert (f"\nPending invitations you now send: {listed}. {ben.name} sent them; their links "

@@ -853,8 +853,10 @@ def test_project_names_alike_but_for_inner_space_and_stored_in_nfc(api, sql, mak
     s = api(t.admin)
     path = f"{ACCOUNTS}/{t.account.id}/projects"
     erp = S.expect(s.post(path, json={"name": "Kunde Vier ERP"}), 201)
+    # (A zero-width space inside a name is refused since round 25, seed
+    # 004 D1: test_properties.py.)
     for alike in ("Kunde  Vier ERP", "Kunde Vier   ERP", "KUNDE \u00a0VIER\u3000ERP",
-                  "Kunde \u200b Vier ERP", "Kunde\u2003\u2009Vier ERP"):
+                  "Kunde\u2003\u2009Vier ERP"):
         p = S.expect_problem(s.post(path, json={"name": alike}), 409, "conflict")
         assert p["detail"] == (
             f'the account has a project by a name like that: "Kunde Vier ERP" (project {erp["id"]}); '

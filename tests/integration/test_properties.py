@@ -697,6 +697,75 @@ def test_blank_labels_names_and_required_text_are_refused(api, sql, make_tenant,
     S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": " Alpha "}), 200)
 
 
+@pytest.mark.parametrize("ch,code", [("\u200b", "U+200B (zero-width space)"),
+                                     ("\ufeff", "U+FEFF (zero-width no-break space)"),
+                                     ("\u2060", "U+2060 (word joiner)"),
+                                     ("\u202e", "U+202E (bidirectional formatting character)")])
+def test_names_refuse_invisible_format_characters(api, sql, make_tenant, make_account, make_person,
+                                                  set_roles, ch, code):
+    """Round-25 walkthrough of seed 004, D1: an account name with a trailing
+    U+200B was stored, and its contacts were mailed "name: X -> X". A name
+    (an account's on create and PATCH, a project's on create and PATCH, a
+    property's label on create and PATCH) with an invisible format
+    character anywhere is 422 naming its position and code point, and
+    nothing is written; a name of only blank and zero-width space stays
+    "must not be empty" (round 3). A member's PATCH stays 403 and another
+    tenant's 404, whatever the name."""
+    t = make_tenant("r25fc")
+    s = api(t.admin)
+    why = f"must not contain invisible formatting characters: character 8 is {code}, which shows as nothing"
+    # Account: create, PATCH.
+    errors = S.expect_field_errors(s.post(ACCOUNTS, json={
+        "kind": "customer", "name": "Gadgets" + ch, "parent_id": str(t.account.id)}), "name")
+    assert errors["name"] == why, errors
+    assert sql.count_accounts(parent_id=int(t.account.id)) == 0
+    child = make_account(t.admin, "customer", t.account.id)
+    version = sql.account(child.id)["version"]
+    before = S.outbox_max_id(sql)
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": "Gadgets" + ch}), "name")
+    assert errors["name"] == why, errors
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": "Gad" + ch + "gets"}),
+                                   "name")
+    assert "character 4 is " + code in errors["name"], errors
+    # By form too.
+    r = s.form("POST", f"{ACCOUNTS}/{child.id}", [("_method", "PATCH"), ("name", "Gadgets" + ch)])
+    assert S.expect_field_errors(r, "name")["name"] == why
+    assert sql.account(child.id)["version"] == version
+    assert sql.account(child.id)["name"] == child.name
+    assert S.outbox_mails(sql, account_id=child.id, after_id=before) == []
+    m = make_person(prefix="r25fm")
+    set_roles(t.admin, child.id, m, ["member"])
+    S.expect_problem(api(m).patch(f"{ACCOUNTS}/{child.id}", json={"name": "Gadgets" + ch}), 403)
+    S.expect_problem(api(make_tenant("r25fc-o").admin).patch(f"{ACCOUNTS}/{child.id}",
+                                                            json={"name": "Gadgets" + ch}), 404)
+    # Only blank and zero-width space: still "must not be empty".
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": " \u200b "}), "name")
+    assert errors["name"] == "must not be empty", errors
+    # Project: create, PATCH.
+    path = f"{ACCOUNTS}/{t.account.id}/projects"
+    errors = S.expect_field_errors(s.post(path, json={"name": "Kunde V" + ch + "ier"}), "name")
+    assert errors["name"] == why, errors
+    assert sql.value("SELECT COUNT(*) FROM projects WHERE account_id=%s", int(t.account.id)) == 0
+    pr = S.expect(s.post(path, json={"name": "Kunde Vier"}), 201)
+    errors = S.expect_field_errors(s.patch(f"/api/v1/projects/{pr['id']}", json={"name": "Kunde V" + ch + "ier"}),
+                                   "name")
+    assert errors["name"] == why, errors
+    assert sql.row("SELECT name FROM projects WHERE id=%s", int(pr["id"]))["name"] == "Kunde Vier"
+    # Property label: create, PATCH.
+    errors = S.expect_field_errors(s.post(defs_path(t.account.id), json={
+        "key": "site", "label": "Standort" + ch, "type": "text"}), "label")
+    assert errors["label"] == (f"must not contain invisible formatting characters: character 9 is {code},"
+                               " which shows as nothing"), errors
+    assert sql.value("SELECT COUNT(*) FROM property_definitions WHERE account_id=%s", int(t.account.id)) == 0
+    define(api, t.admin, t.account.id, key="site", label="Standort", type="text")
+    errors = S.expect_field_errors(s.patch(defs_path(t.account.id, "site"), json={"label": ch + "Standort"}),
+                                   "label")
+    assert "character 1 is " + code in errors["label"], errors
+    assert S.expect(s.get(defs_path(t.account.id)), 200)["items"][0]["label"] == "Standort"
+    # Visible names are fine.
+    S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": "G\u00e4dgets \u2014 Zwei"}), 200)
+
+
 def test_deleting_a_definition_audits_each_child_that_lost_a_value(api, sql, make_account,
                                                                    partner_with_properties):
     """Round 3, seed 001 D7: the children whose value went had no audit

@@ -2358,7 +2358,7 @@ def test_r18_the_transfer_hands_the_partners_invitations_to_the_customer(
     assert mine, "no ownership-transferred mail"
     body = text(mine[-1])
     listed = (f"Pending invitations you now send: {ian_mail} as an administrator (invitation {ian_id}), "
-              f"{bob_mail} as a billing user (invitation {bob_id}), {spare_mail} as an administrator "
+              f"{bob_mail} as a billing person (invitation {bob_id}), {spare_mail} as an administrator "
               f"(invitation {spare_id}). The people who prepared the account sent them; their links keep "
               "working, and as their sender you can revoke any of them in the account's pending invitations.")
     assert listed in body, body
@@ -2415,7 +2415,7 @@ def test_r18_the_self_demotion_still_asks_to_wait_for_a_billing_invitation(
     S.expect_problem(api(m).put(me, json={"roles": ["service-provider"]}), 403)
     S.expect_problem(api(make_tenant("r18c-o").admin).put(me, json={"roles": ["service-provider"]}), 404)
     p = S.expect_problem(api(t.admin).put(me, json={"roles": ["service-provider"]}), 409, "conflict")
-    assert f"your invitation of {bill_mail} as a billing user (invitation {bill_id}) is still pending" in p["detail"], p
+    assert f"your invitation of {bill_mail} as a billing person (invitation {bill_id}) is still pending" in p["detail"], p
     assert sql.account(acc.id)["status"] == "staged"
     before = S.outbox_max_id(sql)
     S.expect(api(cora).post(f"{ACCOUNTS}/{acc.id}/invitations/{bill_id}/resend"), 202)
@@ -2866,7 +2866,7 @@ def test_r19_a_colleague_left_admin_is_named_and_told(api, sql, ldap_admin, make
     billing = _mails(sql, acc.id, before, to=bob.mail)
     assert [r["template"] for r in billing] == ["handed-over-to-customer"], billing
     assert ("You keep access as a service provider only: the hand-over ended your other roles in it "
-            "(a billing user)") in billing[0]["body"], billing[0]["body"]
+            "(a billing person)") in billing[0]["body"], billing[0]["body"]
     # The one who made the change gets no such mail.
     assert _mails(sql, acc.id, before, template="handed-over-to-customer", to=t.admin.mail) == []
 
@@ -3772,3 +3772,81 @@ def test_r25_a_handed_over_account_is_closed_by_the_customers_admin(
     assert sql.account(acc.id)["status"] == "active"
     S.expect(api(cora).delete(f"{ACCOUNTS}/{acc.id}"), 204)
     assert sql.account(acc.id)["status"] == "closed"
+
+
+def _r25_owner_mail(mailbox, acc, email):
+    got = mailbox.wait_for(to=email, predicate=lambda m: acc.name in m.subject and "is now yours" in m.subject)
+    assert got, "no ownership-transferred mail"
+    return text(got[-1])
+
+
+def test_r25_operator_staff_under_a_partner_are_not_offered_for_revocation(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-25 walkthrough of seed 000, D2: operator staff who stage a
+    customer under a partner (olivia, an admin of the partner as its
+    creator) and hand it over keep access as operators whatever the
+    customer ends: the transfer invitation and ownership-transferred say
+    so and do not offer to revoke them ("you can revoke that at any time"
+    stays for the partner's people only, named apart when both are moved).
+    Who may send the transfer: a member of the account 403, another tenant
+    404."""
+    olivia = _olivia(api)
+    t = make_tenant("r25o")
+    # Operator staff only.
+    acc = make_account("olivia", "customer", t.account.id, staged=True)
+    m = make_person(prefix="r25om")
+    set_roles("olivia", acc.id, m, ["member"])
+    tom_mail = S.unique_mail("r25-tom-")
+    S.expect_problem(api(m).post(f"{ACCOUNTS}/{acc.id}/transfer", json={"email": tom_mail}), 403)
+    S.expect_problem(api(make_tenant("r25o-o").admin).post(f"{ACCOUNTS}/{acc.id}/transfer",
+                                                          json={"email": tom_mail}), 404)
+    before = S.outbox_max_id(sql)
+    transfer(api, "olivia", acc.id, tom_mail)
+    mail, token = invitation_mail(tom_mail, after=before)
+    body = text(mail)
+    assert (f"you become its administrator. The people who prepared it ({olivia.name}) are the platform's"
+            " operator staff: they keep access as your service providers, for support. You can end that role"
+            " at any time, but operator staff can act in every account as the platform's operators, whatever"
+            " role they hold in it, so ending it does not end their access.\n" in body), body
+    assert "revoke" not in body, body
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r25ot"), password="r25-tom-1234"), 200)
+    assert S.expect(api("olivia").get(f"{ACCOUNTS}/{acc.id}/members/olivia"), 200)["roles"] == ["service-provider"]
+    body = _r25_owner_mail(mailbox, acc, tom_mail)
+    assert (f"The people who prepared it ({olivia.name}) are the platform's operator staff: they keep access as"
+            " your service providers, for support, and you find them in the account's list of service"
+            " providers. An administrator can end that role at any time, but operator staff can act in every"
+            " account as the platform's operators, whatever role they hold in it, so ending it does not end"
+            " their access. An administrator can also name other contacts" in body), body
+    assert "end any one's access" not in body, body
+
+    # Operator staff and the partner's admin: only the partner's people
+    # are offered for revocation.
+    acc2 = make_account("olivia", "customer", t.account.id, staged=True)
+    set_roles("olivia", acc2.id, t.admin, ["admin"])
+    tia_mail = S.unique_mail("r25-tia-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc2.id, tia_mail)
+    mail, token = invitation_mail(tia_mail, after=before)
+    body = text(mail)
+    assert ("The people who prepared it keep access as your service providers, for support. You can revoke"
+            f" the access of the partner's people among them ({t.admin.name}) at any time. The others"
+            f" ({olivia.name}) are the platform's operator staff, who can act in every account as the"
+            " platform's operators whatever role they hold in it: ending their service-provider role does"
+            " not end their access.\n" in body), body
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r25ou"), password="r25-tia-1234"), 200)
+    body = _r25_owner_mail(mailbox, acc2, tia_mail)
+    assert ("The people who prepared it keep access as your service providers, for support, and you find"
+            " them in the account's list of service providers. An administrator can revoke the access of the"
+            f" partner's people among them ({t.admin.name}) at any time. The others ({olivia.name}) are the"
+            " platform's operator staff" in body), body
+
+    # The partner's people only: the sentence stays.
+    acc3 = make_account(t.admin, "customer", t.account.id, staged=True)
+    uma_mail = S.unique_mail("r25-uma-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc3.id, uma_mail)
+    mail, _ = invitation_mail(uma_mail, after=before)
+    body = text(mail)
+    assert ("The people who prepared it keep access as your service providers, for support; you can revoke"
+            " that at any time.\n" in body), body
+    assert "operator staff" not in body, body

@@ -185,7 +185,7 @@ static void the_child_line_names_them_with_their_roles(void **state)
         "administrator cannot be removed).");
     buf_free(&b);
     assert_string_equal(role_holders_child_line(&b, &h, 1, "Solar Partner", "Berger"),
-                        "Anna Partner (billing user, member) of Solar Partner still holds a role "
+                        "Anna Partner (billing person, member) of Solar Partner still holds a role "
                         "in Berger, and keeps it until an administrator of Berger removes them "
                         "under its people; do that if they should no longer act for Berger.");
     buf_free(&b);
@@ -329,7 +329,7 @@ static void one_persons_roles_in_the_children(void **state)
         role_holders_person_lines(&b, &h, named, "Solar Partner", 0, &count),
         "- Autohaus (account 20): member. An administrator of Autohaus removes them under its "
         "people.\n"
-        "- Berger (account 21): administrator, billing user. An administrator of Berger removes "
+        "- Berger (account 21): administrator, billing person. An administrator of Berger removes "
         "them under its people.\n"
         "- Bens Kunde (account 22): administrator; it has no other administrator. Ben Partner "
         "created it for Solar Partner, so an administrator of Solar Partner may remove them from "
@@ -359,7 +359,7 @@ static void one_persons_roles_in_the_children(void **state)
         role_holders_person_lines(&b, &h, named, "Solar Partner", 0, &count),
         "- Autohaus (account 20): member. You are its administrator: remove them under its "
         "people.\n"
-        "- Berger (account 21): administrator, billing user. You are its administrator: remove "
+        "- Berger (account 21): administrator, billing person. You are its administrator: remove "
         "them under its people.\n"
         "- Bens Kunde (account 22): administrator; it has no other administrator. Ben Partner "
         "created it for Solar Partner, so an administrator of Solar Partner may remove them from "

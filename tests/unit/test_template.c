@@ -27,7 +27,7 @@ static void role_title_says_the_role_in_words(void **state)
     (void)state;
     assert_string_equal(template_role_title("admin"), "an administrator");
     assert_string_equal(template_role_title("service-provider"), "a service provider");
-    assert_string_equal(template_role_title("billing"), "a billing user");
+    assert_string_equal(template_role_title("billing"), "a billing person");
     assert_string_equal(template_role_title("member"), "a member");
     assert_string_equal(template_role_title("owner"), "an owner");
     assert_string_equal(template_role_title("editor"), "an editor");
@@ -340,10 +340,10 @@ static void added_line_tells_a_member_what_changed(void **state)
 {
     (void)state;
     char *line = template_added_line("Anna A", "Gadgets", "billing", NULL, NULL);
-    assert_string_equal(line, "Anna A added you to Gadgets as a billing user.");
+    assert_string_equal(line, "Anna A added you to Gadgets as a billing person.");
     free(line);
     line = template_added_line("Anna A", "Gadgets", "billing", "member", "billing and member");
-    assert_string_equal(line, "Anna A made you a billing user in Gadgets, where you are already "
+    assert_string_equal(line, "Anna A made you a billing person in Gadgets, where you are already "
                               "a member: your roles there are now billing and member.");
     free(line);
     line = template_added_line("V", "project \"P\" in R", "owner", "editor and reader",

@@ -692,6 +692,48 @@ static void text_limits_count_characters_and_name_the_limit(void **state)
     free(composed);
 }
 
+/* Names refuse invisible format characters anywhere, naming the first
+ * one's position and code point (round-25 walkthrough of seed 004, D1). */
+static void names_refuse_format_characters(void **state)
+{
+    (void)state;
+    char why[WHY_SIZE];
+    assert_null(validate_no_format_chars("t25s004 Gadgets", why));
+    assert_null(validate_no_format_chars("G\xc3\xa4"
+                                         "dgets \xe2\x80\x94 Zwei",
+                                         why));
+    assert_string_equal(validate_no_format_chars("Gadgets\xe2\x80\x8b", why),
+                        "must not contain invisible formatting characters: character 8 is "
+                        "U+200B (zero-width space), which shows as nothing");
+    assert_string_equal(validate_no_format_chars("\xc3\xa4\xef\xbb\xbf", why),
+                        "must not contain invisible formatting characters: character 2 is "
+                        "U+FEFF (zero-width no-break space), which shows as nothing");
+    assert_non_null(strstr(validate_no_format_chars("a\xe2\x80\xae"
+                                                    "b",
+                                                    why),
+                           "U+202E"));
+    assert_non_null(strstr(validate_no_format_chars("a\xe2\x81\xa6"
+                                                    "b",
+                                                    why),
+                           "U+2066"));
+    assert_non_null(strstr(validate_no_format_chars("a\xe2\x81\xa4"
+                                                    "b",
+                                                    why),
+                           "U+2064"));
+    assert_non_null(strstr(validate_no_format_chars("a\xc2\xad"
+                                                    "b",
+                                                    why),
+                           "U+00AD"));
+    /* Not UTF-8: left to validate_chars. */
+    assert_null(validate_no_format_chars("a\xff", why));
+    for (long c = 0x200b; c <= 0x200f; c++)
+        assert_true(text_format_char(c));
+    assert_false(text_format_char(0x2010));
+    assert_false(text_format_char(0x2028)); /* a separator: validate_chars refuses it */
+    assert_false(text_format_char(0xe4));
+    assert_true(strlen(validate_no_format_chars("x\xe2\x80\x8b", why)) < WHY_SIZE - 1);
+}
+
 /* Addresses stay limited in bytes (RFC 5321 counts octets); postcodes and
  * VAT IDs say their format rather than a bare "is too long". */
 static void fixed_limits_name_their_limit(void **state)
@@ -777,6 +819,7 @@ int main(void)
         cmocka_unit_test(passwords),
         cmocka_unit_test(text_limits_count_characters_and_name_the_limit),
         cmocka_unit_test(fixed_limits_name_their_limit),
+        cmocka_unit_test(names_refuse_format_characters),
         cmocka_unit_test(tokens_and_links),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
