@@ -183,15 +183,38 @@ static const char *format_char_name(long c)
     }
 }
 
+/* A character that shows: not a format character, a control or white
+ * space (-1, the end of the text, shows nothing). */
+static int visible_char(long c)
+{
+    return c > 0x20 && c != 0x7f && !(c >= 0x80 && c <= 0xa0) && !text_format_char(c) &&
+           c != 0x1680 && !(c >= 0x2000 && c <= 0x200a) && c != 0x2028 && c != 0x2029 &&
+           c != 0x202f && c != 0x205f && c != 0x3000;
+}
+
 const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t at = 0;
+    long prev = -1;
     while (*p) {
         long c = utf8_next(&p);
         if (c < 0)
             return NULL; /* not UTF-8: validate_chars says so */
         at++;
+        /* A joiner between two visible characters is part of how a word
+         * is written (Persian, Indic scripts, emoji sequences): only one
+         * at either end of a word, or next to another format character,
+         * shows as nothing. */
+        if (c == 0x200c || c == 0x200d) {
+            const unsigned char *q = p;
+            long next = *q ? utf8_next(&q) : -1;
+            if (visible_char(prev) && visible_char(next)) {
+                prev = c;
+                continue;
+            }
+        }
+        prev = c;
         if (text_format_char(c)) {
             snprintf(why, WHY_SIZE,
                      "must not contain invisible formatting characters: character %zu is U+%04lX "

@@ -70,7 +70,9 @@ const char *validate_name(const char *s, struct text_limit limit, char why[WHY_S
  * U+061C, U+180E, U+200B..U+200F, U+202A..U+202E, U+2060..U+2064,
  * U+2066..U+206F, U+FEFF, U+FFF9..U+FFFB. */
 int text_format_char(long c);
-/* NULL if s has no text_format_char; else why, naming the first one's
+/* NULL if s has no text_format_char (a zero-width joiner or non-joiner
+ * between two visible characters is part of a word: Persian, Indic
+ * scripts, emoji sequences); else why, naming the first one's
  * position (in characters, from 1) and code point: a name with one looks
  * like the name without it (round-25 walkthrough of seed 004, D1).
  * Malformed UTF-8 is validate_chars's to report (NULL here). */

@@ -697,6 +697,24 @@ def test_blank_labels_names_and_required_text_are_refused(api, sql, make_tenant,
     S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": " Alpha "}), 200)
 
 
+def test_a_joiner_inside_a_word_is_part_of_the_name(api, sql, make_tenant, make_account):
+    """A zero-width non-joiner or joiner between two visible characters is
+    how a Persian word or an emoji sequence is written: the name is taken
+    and stored as typed. At either end, or next to a space, it shows as
+    nothing and is refused as the other format characters are (the merge
+    of round 25's D1 of seed 004)."""
+    t = make_tenant("r25zj")
+    s = api(t.admin)
+    child = make_account(t.admin, "customer", t.account.id)
+    for name in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 GmbH", "Dev \U0001f469\u200d\U0001f4bb Shop"):
+        S.expect(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": name}), 200)
+        assert sql.account(child.id)["name"] == name
+    for name, code in (("Gadgets\u200d", "U+200D"), ("\u200cGadgets", "U+200C"), ("Gad \u200cgets", "U+200C")):
+        errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{child.id}", json={"name": name}), "name")
+        assert code in errors["name"], errors
+    assert sql.account(child.id)["name"].startswith("Dev ")
+
+
 @pytest.mark.parametrize("ch,code", [("\u200b", "U+200B (zero-width space)"),
                                      ("\ufeff", "U+FEFF (zero-width no-break space)"),
                                      ("\u2060", "U+2060 (word joiner)"),

@@ -724,6 +724,21 @@ static void names_refuse_format_characters(void **state)
                                                     "b",
                                                     why),
                            "U+00AD"));
+    /* A joiner inside a word is how the word is written: Persian
+     * "mi<ZWNJ>khaham", an emoji sequence woman<ZWJ>laptop. At either end
+     * of the text, next to a space or another joiner it shows nothing. */
+    assert_null(validate_no_format_chars("\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88", why));
+    assert_null(validate_no_format_chars("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb", why));
+    assert_non_null(strstr(validate_no_format_chars("Gadgets\xe2\x80\x8d", why), "U+200D"));
+    assert_non_null(strstr(validate_no_format_chars("\xe2\x80\x8cGadgets", why), "U+200C"));
+    assert_non_null(strstr(validate_no_format_chars("a \xe2\x80\x8c"
+                                                    "b",
+                                                    why),
+                           "U+200C"));
+    assert_non_null(strstr(validate_no_format_chars("a\xe2\x80\x8d\xe2\x80\x8d"
+                                                    "b",
+                                                    why),
+                           "U+200D"));
     /* Not UTF-8: left to validate_chars. */
     assert_null(validate_no_format_chars("a\xff", why));
     for (long c = 0x200b; c <= 0x200f; c++)
