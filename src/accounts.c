@@ -1415,18 +1415,18 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
         else
             buf_printf(&parent_sf, "%s while its subscription runs", parent_url);
     }
+    /* Named as who closed the parent, which was open when they did:
+     * "Dina Disti of Cloud Disti" (mail_actor_name_closing); the same for
+     * every child, read once. */
+    char *closed_by = NULL;
+    if (st == ST_OK && c->nchildren)
+        st = mail_actor_name_closing(sql, &c->req->caller, c->id, &closed_by);
     for (size_t i = 0; i < c->nchildren && st == ST_OK; i++) {
         struct open_child *ch = &c->children[i];
         /* Both lists ascend by id. */
         while (next_admitted < nadmitted && admitted[next_admitted] < ch->id)
             next_admitted++;
         int at_parent = next_admitted < nadmitted && admitted[next_admitted] == ch->id;
-        /* Named as who closed the parent, which was open when they did:
-         * "Dina Disti of Cloud Disti" (mail_actor_name_closing). */
-        char *closed_by = NULL;
-        st = mail_actor_name_closing(sql, &c->req->caller, c->id, &closed_by);
-        if (st != ST_OK)
-            break;
         /* The storefront line only for a live storefront. */
         json_t *sf = storefront_overview_json(ch->storefront, c->req->cfg->storefront_host);
         const char *status = json_string_value(json_object_get(sf, "status"));
@@ -1456,8 +1456,8 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
         st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 10);
         buf_free(&holders);
         json_decref(sf);
-        free(closed_by);
     }
+    free(closed_by);
     buf_free(&parent_sf);
     free(parent_url);
     free(parent_ends);

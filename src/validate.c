@@ -183,13 +183,11 @@ static const char *format_char_name(long c)
     }
 }
 
-/* A character that shows: not a format character, a control or white
- * space (-1, the end of the text, shows nothing). */
+/* A character that shows: not a control, white space or a format
+ * character (-1, the end of the text, shows nothing). */
 static int visible_char(long c)
 {
-    return c > 0x20 && c != 0x7f && !(c >= 0x80 && c <= 0xa0) && !text_format_char(c) &&
-           c != 0x1680 && !(c >= 0x2000 && c <= 0x200a) && c != 0x2028 && c != 0x2029 &&
-           c != 0x202f && c != 0x205f && c != 0x3000;
+    return c > 0x20 && !text_forbidden_char(c, 0) && !blank_char(c) && !text_format_char(c);
 }
 
 const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
