@@ -36,6 +36,9 @@ struct transfer_request {
     struct request *req;
     unsigned long long account_id;
     const char *email, *first_name, *last_name;
+    /* The names its invitation's mail gives the people the hand-over
+     * moves, read before the transaction (transfer_moved_names_now). */
+    char *moved_ops, *moved_partners;
     json_t *result;
     unsigned long long invitation_id;
 };
@@ -65,9 +68,9 @@ static int request_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_decref(t->result);
         t->result = NULL;
-        st =
-            invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
-                                           t->first_name, t->last_name, &t->result, &invitation_id);
+        st = invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
+                                            t->first_name, t->last_name, t->moved_ops,
+                                            t->moved_partners, &t->result, &invitation_id);
     }
     if (st == ST_OK)
         st = transfer_record_request(sql, t->account_id, invitation_id, t->email,
@@ -381,7 +384,21 @@ void transfers_create(struct request *req)
         refuse_invalid(req);
         return;
     }
+    /* The transfer-invitation's note names the people the hand-over moves
+     * (but on an account whose provider's side is operator staff): read
+     * here, as the transaction holds no LDAP read. */
+    if (a.parent_id || !transfer_side_account(req, a.id, 0)) {
+        st = transfer_moved_names_now(req, a.id, &t.moved_ops, &t.moved_partners);
+        if (st != ST_OK) {
+            free(t.moved_ops);
+            free(t.moved_partners);
+            res_store_failure(req, st, "the directory");
+            return;
+        }
+    }
     st = request_transaction(req, request_tx, &t);
+    free(t.moved_ops);
+    free(t.moved_partners);
     if (st == ST_OK) {
         /* The hand-over's invitation, as an invitation's 202 points to it
          * (round-8 walkthroughs of seeds 003 and 004). */

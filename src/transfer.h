@@ -190,8 +190,8 @@ char *transfer_providers_note(int operator_side, int invitation, const char *ope
 int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
                          char **partners);
 /* The same for the people a hand-over of account_id would move now (the
- * transfer-invitation's note, read when it is sent): reads LDAP as
- * transfer_prepare. */
+ * transfer-invitation's note): reads LDAP as transfer_prepare, so before
+ * the transaction that sends it (POST .../transfer, the resend). */
 int transfer_moved_names_now(struct request *req, unsigned long long account_id, char **operators,
                              char **partners);
 /* Frees *h (safe with *h NULL). */
