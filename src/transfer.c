@@ -695,6 +695,9 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
                      "stay_admins", stay, "names", names, "operator_side", h->operator_side);
 }
 
+static void moved_names_split(const char **names, const int *is_operator, size_t n,
+                              char **operators, char **partners);
+
 int transfer_moved_names_now(struct request *req, unsigned long long account_id, char **operators,
                              char **partners)
 {
@@ -702,10 +705,16 @@ int transfer_moved_names_now(struct request *req, unsigned long long account_id,
     struct handover *h = NULL;
     int st = transfer_prepare(req, account_id, NULL, &h);
     if (st == ST_OK) {
-        json_t *data = transfer_data(h, NULL, NULL);
-        transfer_moved_names(json_object_get(data, "providers"), json_object_get(data, "names"),
-                             operators, partners);
-        json_decref(data);
+        /* As transfer_moved_names reads them from transfer_data's. */
+        const char **names = xcalloc(h->nproviders + 1, sizeof(char *));
+        for (size_t i = 0; i < h->nproviders; i++) {
+            const char *mail = h->providers[i].mail;
+            names[i] = mail ? mail_names_find(&h->names, mail) : NULL;
+            if (!names[i])
+                names[i] = h->providers[i].uid;
+        }
+        moved_names_split(names, h->is_operator, h->nproviders, operators, partners);
+        free(names);
     }
     transfer_forget(&h);
     return st;
@@ -798,31 +807,45 @@ static char *names_joined(const char **v, size_t n)
     return buf_detach(&b);
 }
 
-int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
-                         char **partners)
+/* names[i] (NULL: left out) into the operator staff's (is_operator[i])
+ * and the others'. */
+static void moved_names_split(const char **names, const int *is_operator, size_t n,
+                              char **operators, char **partners)
 {
-    size_t n = json_array_size(providers);
     const char **ops = xcalloc(n + 1, sizeof(char *));
     const char **others = xcalloc(n + 1, sizeof(char *));
     size_t nops = 0, nothers = 0;
     for (size_t i = 0; i < n; i++) {
-        const json_t *p = json_array_get(providers, i);
-        const char *mail = json_string_value(json_object_get(p, "mail"));
-        const char *name = mail ? json_string_value(json_object_get(names, mail)) : NULL;
-        if (!name)
-            name = json_string_value(json_object_get(p, "uid"));
-        if (!name)
+        if (!names[i])
             continue;
-        if (json_is_true(json_object_get(p, "operator")))
-            ops[nops++] = name;
+        if (is_operator[i])
+            ops[nops++] = names[i];
         else
-            others[nothers++] = name;
+            others[nothers++] = names[i];
     }
     *operators = names_joined(ops, nops);
     *partners = names_joined(others, nothers);
     free(ops);
     free(others);
-    return nops != 0;
+}
+
+void transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
+                          char **partners)
+{
+    size_t n = json_array_size(providers);
+    const char **v = xcalloc(n + 1, sizeof(char *));
+    int *is_operator = xcalloc(n + 1, sizeof(int));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *p = json_array_get(providers, i);
+        const char *mail = json_string_value(json_object_get(p, "mail"));
+        v[i] = mail ? json_string_value(json_object_get(names, mail)) : NULL;
+        if (!v[i])
+            v[i] = json_string_value(json_object_get(p, "uid"));
+        is_operator[i] = json_is_true(json_object_get(p, "operator"));
+    }
+    moved_names_split(v, is_operator, n, operators, partners);
+    free(v);
+    free(is_operator);
 }
 
 /* Why the hand-over gave an invitation a new sender: its audit row says

@@ -186,9 +186,9 @@ char *transfer_providers_note(int operator_side, int invitation, const char *ope
 /* The names of the people a hand-over moves (its data's "providers", named
  * by its "names"), split into the operator staff among them (*operators)
  * and the others (*partners): "A", "A and B", "A, B and C", NULL for none;
- * allocated. Returns whether any is operator staff. */
-int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
-                         char **partners);
+ * allocated. */
+void transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
+                          char **partners);
 /* The same for the people a hand-over of account_id would move now (the
  * transfer-invitation's note): reads LDAP as transfer_prepare, so before
  * the transaction that sends it (POST .../transfer, the resend). */
