@@ -1075,8 +1075,7 @@ struct revoke {
  * account (transfer.h). */
 static int handover_step_not_callers(struct request *req, const struct account_ref *a)
 {
-    return strcmp(a->status, "staged") == 0 && !req->caller.is_operator &&
-           (a->roles & ROLE_ADMIN) && !transfer_caller_of_provider_side(req, a);
+    return (a->roles & ROLE_ADMIN) && transfer_staged_not_provider_side(req, a);
 }
 
 /* The resend or revoke of invitation id of the account by such a caller

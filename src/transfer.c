@@ -145,6 +145,11 @@ int transfer_caller_of_provider_side(struct request *req, const struct account_r
     return side && caller_roles(req, side) != 0;
 }
 
+int transfer_staged_not_provider_side(struct request *req, const struct account_ref *a)
+{
+    return strcmp(a->status, "staged") == 0 && !transfer_caller_of_provider_side(req, a);
+}
+
 /* The 403 of the provider's step (transfer.h; round-23 walkthrough of
  * seed 000, D1: the customer's admin Dora, whom the partner added while
  * staging, handed the account to a third person, whose invitation then
@@ -313,8 +318,8 @@ void transfers_create(struct request *req)
     /* On a staged account, the admins of the provider's side only
      * (routes.c; round-23 walkthrough of seed 000, D1): before the body
      * is looked at, nothing written. */
-    if (!req->caller.is_operator && (!(req->account.roles & ROLE_ADMIN) ||
-                                     !transfer_caller_of_provider_side(req, &req->account))) {
+    if ((!req->caller.is_operator && !(req->account.roles & ROLE_ADMIN)) ||
+        transfer_staged_not_provider_side(req, &req->account)) {
         transfer_refuse_not_provider_side(req, &req->account);
         return;
     }

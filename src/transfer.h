@@ -70,6 +70,12 @@ unsigned long long transfer_side_account(struct request *req, unsigned long long
  * walkthrough of seed 000, D1). No LDAP read but for a parentless
  * account. */
 int transfer_caller_of_provider_side(struct request *req, const struct account_ref *a);
+/* 1 when account a is staged and the caller is not of its provider's side
+ * (transfer_caller_of_provider_side): the hand-over's steps and the close
+ * are not theirs (transfer_refuse_not_provider_side,
+ * transfer_refuse_close_not_provider_side). No read but for a parentless
+ * staged account. */
+int transfer_staged_not_provider_side(struct request *req, const struct account_ref *a);
 /* The 403 to a caller who is not of that side (or no admin of the
  * account) on a step of the hand-over of staged account a: POST
  * .../transfer, and the resend or revoke of its invitation (round-24
