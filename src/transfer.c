@@ -1155,15 +1155,16 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     struct buf others = BUF_INIT;
     if (st == ST_OK)
         st = mail_stay_admins(sql, account_id, name, owner_name, customer_mail, data, &others);
-    /* The operator staff among the people it moved keep access as
-     * operators (round-25 walkthrough of seed 000, D2). */
-    char *moved_ops = NULL, *moved_partners = NULL;
-    transfer_moved_names(providers, json_object_get(data, "names"), &moved_ops, &moved_partners);
-    char *providers_note = transfer_providers_note(
-        json_is_true(json_object_get(data, "operator_side")), 0, moved_ops, moved_partners);
-    free(moved_ops);
-    free(moved_partners);
     if (st == ST_OK && customer_mail) {
+        /* The operator staff among the people it moved keep access as
+         * operators (round-25 walkthrough of seed 000, D2). */
+        char *moved_ops = NULL, *moved_partners = NULL;
+        transfer_moved_names(providers, json_object_get(data, "names"), &moved_ops,
+                             &moved_partners);
+        char *providers_note = transfer_providers_note(
+            json_is_true(json_object_get(data, "operator_side")), 0, moved_ops, moved_partners);
+        free(moved_ops);
+        free(moved_partners);
         const char *to[] = {customer_mail};
         /* Who keeps access and what the customer may end of it (an
          * account without a parent: operator staff, whose operator access
@@ -1179,8 +1180,8 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
             {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
             {"other_admins", others.len ? buf_str(&others) : TEMPLATE_OMIT_LINE}};
         st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 7);
+        free(providers_note);
     }
-    free(providers_note);
     /* A staged reseller whose storefront went live while it was prepared:
      * the customer, its contact now, learns the storefront's URL, as the
      * contacts named at the order did (round-17 walkthrough of seed 002,
