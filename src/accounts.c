@@ -1700,8 +1700,7 @@ void accounts_close(struct request *req)
      * customer's admin the partner added while staging gets the 403 of
      * the hand-over's steps (round-25 walkthrough of seed 000, D1; no
      * read but on that refusal and for a parentless account). */
-    if (strcmp(a.status, "staged") == 0 && !req->caller.is_operator &&
-        !transfer_caller_of_provider_side(req, &a)) {
+    if (transfer_staged_not_provider_side(req, &a)) {
         transfer_refuse_close_not_provider_side(req, &a);
         return;
     }

@@ -155,6 +155,13 @@ struct invite {
     unsigned long long id;
     char *expires_at;
     char *stored_email; /* as the invitation keeps it (the first spelling) */
+    /* A hand-over's invitation (transfer-invitation) under a partner: the
+     * names of the operator staff and of the partner's people its
+     * hand-over moves (transfer_moved_names_now), read before the
+     * transaction, which holds no LDAP read; moved_read is 1 once the
+     * step before it has looked (the names NULL for none). */
+    const char *moved_ops, *moved_partners;
+    int moved_read;
 };
 
 /* The Location of an invitation's answer (round-8 walkthroughs of seeds
@@ -386,13 +393,13 @@ static int mail_invitation(struct sql_store *sql, struct invite *v, const char *
      * people it moves keep access as operators, whatever the customer
      * ends (round-25 walkthrough of seed 000, D2); read when it is sent. */
     int transfer = strcmp(m.purpose, "transfer") == 0;
-    char *moved_ops = NULL, *moved_partners = NULL;
-    if (st == ST_OK && transfer && !m.parentless)
-        st = transfer_moved_names_now(req, v->account->id, &moved_ops, &moved_partners);
+    /* Read before the transaction (v->moved_*); not read only when a
+     * transfer took the invitation over after that step looked at it. */
+    if (st == ST_OK && transfer && !m.parentless && !v->moved_read)
+        st = refuse(req, 409, "conflict",
+                    "this invitation became the hand-over's while it was resent; resend it again");
     char *providers_note =
-        transfer ? transfer_providers_note(m.parentless, 1, moved_ops, moved_partners) : NULL;
-    free(moved_ops);
-    free(moved_partners);
+        transfer ? transfer_providers_note(m.parentless, 1, v->moved_ops, v->moved_partners) : NULL;
     const char *to[] = {m.email};
     struct template_value vals[] = {
         {"account_name", place},
@@ -1068,8 +1075,7 @@ struct revoke {
  * account (transfer.h). */
 static int handover_step_not_callers(struct request *req, const struct account_ref *a)
 {
-    return strcmp(a->status, "staged") == 0 && !req->caller.is_operator &&
-           (a->roles & ROLE_ADMIN) && !transfer_caller_of_provider_side(req, a);
+    return (a->roles & ROLE_ADMIN) && transfer_staged_not_provider_side(req, a);
 }
 
 /* The resend or revoke of invitation id of the account by such a caller
@@ -1250,17 +1256,28 @@ static int resend_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-/* A pending project invitation of the account whose project (or role
- * group) an LDAP administrator deleted: its link could only answer 410,
- * so it is not mailed again (stop-18 leftover). Read before the
- * transaction, which holds no LDAP read. Returns 1 when it may be sent,
- * else 0 with the answer given. */
-static int resend_project_check(struct request *req, unsigned long long id)
+/* Read before the transaction, which holds no LDAP read. A pending
+ * project invitation of the account whose project (or role group) an LDAP
+ * administrator deleted: its link could only answer 410, so it is not
+ * mailed again (stop-18 leftover). A pending hand-over's invitation under
+ * a partner: the names its mail gives the people the hand-over moves, into
+ * v (*ops and *partners, the caller's to free). Returns 1 when it may be
+ * sent, else 0 with the answer given. */
+static int resend_check(struct request *req, struct invite *v, char **ops, char **partners)
 {
     struct invitation_mail m;
-    int st = invitation_mail_fields(req->session->sql, id, &m);
+    int st = invitation_mail_fields(req->session->sql, v->id, &m);
     const char *store = "the database";
-    if (st == ST_OK && m.account_id == req->account.id && m.pending && m.project_id) {
+    if (st == ST_OK && m.account_id == req->account.id && m.pending && !m.project_id &&
+        strcmp(m.purpose, "transfer") == 0) {
+        v->moved_read = 1;
+        if (!m.parentless) {
+            store = "the directory";
+            st = transfer_moved_names_now(req, m.account_id, ops, partners);
+            v->moved_ops = *ops;
+            v->moved_partners = *partners;
+        }
+    } else if (st == ST_OK && m.account_id == req->account.id && m.pending && m.project_id) {
         store = "the directory";
         st = project_in_directory(req, m.account_id, m.project_id, project_role_bit(m.role));
         if (st == ST_NOT_FOUND)
@@ -1284,8 +1301,12 @@ static void resend(struct request *req, unsigned long long pid)
     struct invite v = {.req = req, .account = &a, .id = parse_id(req->args[1]), .project_id = pid};
     if (v.id && !pid && handover_step_refused(req, v.id))
         return;
-    if (v.id && !resend_project_check(req, v.id))
+    char *moved_ops = NULL, *moved_partners = NULL;
+    if (v.id && !resend_check(req, &v, &moved_ops, &moved_partners)) {
+        free(moved_ops);
+        free(moved_partners);
         return;
+    }
     int st = v.id ? request_transaction(req, resend_tx, &v)
                   : refuse(req, 404, "not-found", "no such pending invitation");
     if (st == ST_OK) {
@@ -1301,6 +1322,8 @@ static void resend(struct request *req, unsigned long long pid)
     free(v.token);
     free(v.expires_at);
     free(v.stored_email);
+    free(moved_ops);
+    free(moved_partners);
 }
 
 void invitations_resend(struct request *req)
@@ -2212,7 +2235,8 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
 int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
                                    unsigned long long account_id, const char *account_name,
                                    const char *email, const char *first_name, const char *last_name,
-                                   json_t **out, unsigned long long *invitation_id)
+                                   const char *moved_ops, const char *moved_partners, json_t **out,
+                                   unsigned long long *invitation_id)
 {
     struct account_ref a = {.id = account_id};
     struct invite v = {.req = req,
@@ -2221,7 +2245,10 @@ int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
                        .first_name = first_name,
                        .last_name = last_name,
                        .role = ROLE_ADMIN,
-                       .purpose = "transfer"};
+                       .purpose = "transfer",
+                       .moved_ops = moved_ops,
+                       .moved_partners = moved_partners,
+                       .moved_read = 1};
     *out = NULL;
     int st = invite_new(sql, &v, account_name);
     if (st == ST_OK) {

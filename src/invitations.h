@@ -47,11 +47,15 @@ int invite_in_transaction(struct sql_store *sql, struct request *req, unsigned l
 /* The same for a hand-over (POST /accounts/{id}/transfer): always a
  * pending admin invitation with purpose 'transfer', also for an address LDAP
  * knows (the customer consents by accepting); accepting it completes the
- * hand-over (transfer.c). *invitation_id receives its id. */
+ * hand-over (transfer.c). *invitation_id receives its id. moved_ops and
+ * moved_partners: the names its mail gives the people the hand-over moves
+ * (transfer_moved_names_now, read before the transaction; NULL for none).
+ */
 int invite_transfer_in_transaction(struct sql_store *sql, struct request *req,
                                    unsigned long long account_id, const char *account_name,
                                    const char *email, const char *first_name, const char *last_name,
-                                   json_t **out, unsigned long long *invitation_id);
+                                   const char *moved_ops, const char *moved_partners, json_t **out,
+                                   unsigned long long *invitation_id);
 
 /* The rule of the accept (an invitation lasts no longer than its sender's
  * right to send it; docs/api.md, "Accepting"), on the sender's roles in

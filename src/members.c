@@ -421,7 +421,7 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
 static int handover_pending_refusal(struct request *req, const struct account_ref *a,
                                     struct problem *ref)
 {
-    if (transfer_caller_of_provider_side(req, a))
+    if (!transfer_staged_not_provider_side(req, a))
         return ST_OK;
     unsigned long long invitation_id = 0;
     char *email = NULL;

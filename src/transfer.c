@@ -36,6 +36,9 @@ struct transfer_request {
     struct request *req;
     unsigned long long account_id;
     const char *email, *first_name, *last_name;
+    /* The names its invitation's mail gives the people the hand-over
+     * moves, read before the transaction (transfer_moved_names_now). */
+    char *moved_ops, *moved_partners;
     json_t *result;
     unsigned long long invitation_id;
 };
@@ -65,9 +68,9 @@ static int request_tx(struct sql_store *sql, void *arg)
     if (st == ST_OK) {
         json_decref(t->result);
         t->result = NULL;
-        st =
-            invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
-                                           t->first_name, t->last_name, &t->result, &invitation_id);
+        st = invite_transfer_in_transaction(sql, t->req, t->account_id, name, t->email,
+                                            t->first_name, t->last_name, t->moved_ops,
+                                            t->moved_partners, &t->result, &invitation_id);
     }
     if (st == ST_OK)
         st = transfer_record_request(sql, t->account_id, invitation_id, t->email,
@@ -140,6 +143,11 @@ int transfer_caller_of_provider_side(struct request *req, const struct account_r
         return a->parent_roles != 0;
     unsigned long long side = transfer_side_account(req, a->id, 0);
     return side && caller_roles(req, side) != 0;
+}
+
+int transfer_staged_not_provider_side(struct request *req, const struct account_ref *a)
+{
+    return strcmp(a->status, "staged") == 0 && !transfer_caller_of_provider_side(req, a);
 }
 
 /* The 403 of the provider's step (transfer.h; round-23 walkthrough of
@@ -310,8 +318,8 @@ void transfers_create(struct request *req)
     /* On a staged account, the admins of the provider's side only
      * (routes.c; round-23 walkthrough of seed 000, D1): before the body
      * is looked at, nothing written. */
-    if (!req->caller.is_operator && (!(req->account.roles & ROLE_ADMIN) ||
-                                     !transfer_caller_of_provider_side(req, &req->account))) {
+    if ((!req->caller.is_operator && !(req->account.roles & ROLE_ADMIN)) ||
+        transfer_staged_not_provider_side(req, &req->account)) {
         transfer_refuse_not_provider_side(req, &req->account);
         return;
     }
@@ -381,7 +389,21 @@ void transfers_create(struct request *req)
         refuse_invalid(req);
         return;
     }
+    /* The transfer-invitation's note names the people the hand-over moves
+     * (but on an account whose provider's side is operator staff): read
+     * here, as the transaction holds no LDAP read. */
+    if (a.parent_id || !transfer_side_account(req, a.id, 0)) {
+        st = transfer_moved_names_now(req, a.id, &t.moved_ops, &t.moved_partners);
+        if (st != ST_OK) {
+            free(t.moved_ops);
+            free(t.moved_partners);
+            res_store_failure(req, st, "the directory");
+            return;
+        }
+    }
     st = request_transaction(req, request_tx, &t);
+    free(t.moved_ops);
+    free(t.moved_partners);
     if (st == ST_OK) {
         /* The hand-over's invitation, as an invitation's 202 points to it
          * (round-8 walkthroughs of seeds 003 and 004). */
@@ -678,6 +700,9 @@ json_t *transfer_data(const struct handover *h, const char *customer_mail,
                      "stay_admins", stay, "names", names, "operator_side", h->operator_side);
 }
 
+static void moved_names_split(const char **names, const int *is_operator, size_t n,
+                              char **operators, char **partners);
+
 int transfer_moved_names_now(struct request *req, unsigned long long account_id, char **operators,
                              char **partners)
 {
@@ -685,10 +710,16 @@ int transfer_moved_names_now(struct request *req, unsigned long long account_id,
     struct handover *h = NULL;
     int st = transfer_prepare(req, account_id, NULL, &h);
     if (st == ST_OK) {
-        json_t *data = transfer_data(h, NULL, NULL);
-        transfer_moved_names(json_object_get(data, "providers"), json_object_get(data, "names"),
-                             operators, partners);
-        json_decref(data);
+        /* As transfer_moved_names reads them from transfer_data's. */
+        const char **names = xcalloc(h->nproviders + 1, sizeof(char *));
+        for (size_t i = 0; i < h->nproviders; i++) {
+            const char *mail = h->providers[i].mail;
+            names[i] = mail ? mail_names_find(&h->names, mail) : NULL;
+            if (!names[i])
+                names[i] = h->providers[i].uid;
+        }
+        moved_names_split(names, h->is_operator, h->nproviders, operators, partners);
+        free(names);
     }
     transfer_forget(&h);
     return st;
@@ -781,31 +812,45 @@ static char *names_joined(const char **v, size_t n)
     return buf_detach(&b);
 }
 
-int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
-                         char **partners)
+/* names[i] (NULL: left out) into the operator staff's (is_operator[i])
+ * and the others'. */
+static void moved_names_split(const char **names, const int *is_operator, size_t n,
+                              char **operators, char **partners)
 {
-    size_t n = json_array_size(providers);
     const char **ops = xcalloc(n + 1, sizeof(char *));
     const char **others = xcalloc(n + 1, sizeof(char *));
     size_t nops = 0, nothers = 0;
     for (size_t i = 0; i < n; i++) {
-        const json_t *p = json_array_get(providers, i);
-        const char *mail = json_string_value(json_object_get(p, "mail"));
-        const char *name = mail ? json_string_value(json_object_get(names, mail)) : NULL;
-        if (!name)
-            name = json_string_value(json_object_get(p, "uid"));
-        if (!name)
+        if (!names[i])
             continue;
-        if (json_is_true(json_object_get(p, "operator")))
-            ops[nops++] = name;
+        if (is_operator[i])
+            ops[nops++] = names[i];
         else
-            others[nothers++] = name;
+            others[nothers++] = names[i];
     }
     *operators = names_joined(ops, nops);
     *partners = names_joined(others, nothers);
     free(ops);
     free(others);
-    return nops != 0;
+}
+
+void transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
+                          char **partners)
+{
+    size_t n = json_array_size(providers);
+    const char **v = xcalloc(n + 1, sizeof(char *));
+    int *is_operator = xcalloc(n + 1, sizeof(int));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *p = json_array_get(providers, i);
+        const char *mail = json_string_value(json_object_get(p, "mail"));
+        v[i] = mail ? json_string_value(json_object_get(names, mail)) : NULL;
+        if (!v[i])
+            v[i] = json_string_value(json_object_get(p, "uid"));
+        is_operator[i] = json_is_true(json_object_get(p, "operator"));
+    }
+    moved_names_split(v, is_operator, n, operators, partners);
+    free(v);
+    free(is_operator);
 }
 
 /* Why the hand-over gave an invitation a new sender: its audit row says
@@ -1110,15 +1155,16 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     struct buf others = BUF_INIT;
     if (st == ST_OK)
         st = mail_stay_admins(sql, account_id, name, owner_name, customer_mail, data, &others);
-    /* The operator staff among the people it moved keep access as
-     * operators (round-25 walkthrough of seed 000, D2). */
-    char *moved_ops = NULL, *moved_partners = NULL;
-    transfer_moved_names(providers, json_object_get(data, "names"), &moved_ops, &moved_partners);
-    char *providers_note = transfer_providers_note(
-        json_is_true(json_object_get(data, "operator_side")), 0, moved_ops, moved_partners);
-    free(moved_ops);
-    free(moved_partners);
     if (st == ST_OK && customer_mail) {
+        /* The operator staff among the people it moved keep access as
+         * operators (round-25 walkthrough of seed 000, D2). */
+        char *moved_ops = NULL, *moved_partners = NULL;
+        transfer_moved_names(providers, json_object_get(data, "names"), &moved_ops,
+                             &moved_partners);
+        char *providers_note = transfer_providers_note(
+            json_is_true(json_object_get(data, "operator_side")), 0, moved_ops, moved_partners);
+        free(moved_ops);
+        free(moved_partners);
         const char *to[] = {customer_mail};
         /* Who keeps access and what the customer may end of it (an
          * account without a parent: operator staff, whose operator access
@@ -1134,8 +1180,8 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
             {"pending_invitations", pending.len ? buf_str(&pending) : TEMPLATE_OMIT_LINE},
             {"other_admins", others.len ? buf_str(&others) : TEMPLATE_OMIT_LINE}};
         st = outbox_queue(sql, account_id, "ownership-transferred", to, 1, &names, vals, 7);
+        free(providers_note);
     }
-    free(providers_note);
     /* A staged reseller whose storefront went live while it was prepared:
      * the customer, its contact now, learns the storefront's URL, as the
      * contacts named at the order did (round-17 walkthrough of seed 002,

@@ -70,6 +70,12 @@ unsigned long long transfer_side_account(struct request *req, unsigned long long
  * walkthrough of seed 000, D1). No LDAP read but for a parentless
  * account. */
 int transfer_caller_of_provider_side(struct request *req, const struct account_ref *a);
+/* 1 when account a is staged and the caller is not of its provider's side
+ * (transfer_caller_of_provider_side): the hand-over's steps and the close
+ * are not theirs (transfer_refuse_not_provider_side,
+ * transfer_refuse_close_not_provider_side). No read but for a parentless
+ * staged account. */
+int transfer_staged_not_provider_side(struct request *req, const struct account_ref *a);
 /* The 403 to a caller who is not of that side (or no admin of the
  * account) on a step of the hand-over of staged account a: POST
  * .../transfer, and the resend or revoke of its invitation (round-24
@@ -186,12 +192,12 @@ char *transfer_providers_note(int operator_side, int invitation, const char *ope
 /* The names of the people a hand-over moves (its data's "providers", named
  * by its "names"), split into the operator staff among them (*operators)
  * and the others (*partners): "A", "A and B", "A, B and C", NULL for none;
- * allocated. Returns whether any is operator staff. */
-int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
-                         char **partners);
+ * allocated. */
+void transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
+                          char **partners);
 /* The same for the people a hand-over of account_id would move now (the
- * transfer-invitation's note, read when it is sent): reads LDAP as
- * transfer_prepare. */
+ * transfer-invitation's note): reads LDAP as transfer_prepare, so before
+ * the transaction that sends it (POST .../transfer, the resend). */
 int transfer_moved_names_now(struct request *req, unsigned long long account_id, char **operators,
                              char **partners);
 /* Frees *h (safe with *h NULL). */
