@@ -770,17 +770,6 @@ char *transfer_providers_note(int operator_side, int invitation, const char *ope
     return buf_detach(&b);
 }
 
-/* "A", "A and B", "A, B and C"; NULL for none. */
-static char *names_joined(const char **v, size_t n)
-{
-    if (!n)
-        return NULL;
-    struct buf b = BUF_INIT;
-    for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", v[i]);
-    return buf_detach(&b);
-}
-
 int transfer_moved_names(const json_t *providers, const json_t *names, char **operators,
                          char **partners)
 {
@@ -801,8 +790,8 @@ int transfer_moved_names(const json_t *providers, const json_t *names, char **op
         else
             others[nothers++] = name;
     }
-    *operators = names_joined(ops, nops);
-    *partners = names_joined(others, nothers);
+    *operators = mail_names_joined(ops, nops, "");
+    *partners = mail_names_joined(others, nothers, "");
     free(ops);
     free(others);
     return nops != 0;
