@@ -359,13 +359,18 @@ int account_close(struct sql_store *sql, unsigned long long id, char **old_statu
     return ST_OK;
 }
 
+const char *account_default_plan(const char *kind)
+{
+    return strcmp(kind, "partner") == 0 ? "basic" : NULL;
+}
+
 int account_insert_pending(struct sql_store *sql, const char *kind, unsigned long long parent_id,
                            const char *name, const char *status, const char *const cv[6],
                            const char *created_by, unsigned long long *id)
 {
     struct sql_result r;
     /* A reseller starts on basic (docs/api.md, "Catalog"). */
-    const char *plan = strcmp(kind, "partner") == 0 ? "basic" : NULL;
+    const char *plan = account_default_plan(kind);
     int st =
         sql_exec(sql,
                  "INSERT INTO accounts (kind, parent_id, name, status, company_name,"

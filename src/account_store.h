@@ -112,6 +112,10 @@ json_t *members_json(struct request *req, unsigned long long id, int *st);
 json_t *people_items(struct request *req, const struct role_group *groups, size_t ngroups,
                      unsigned long long account_id, json_t *(*roles)(unsigned), int *st);
 
+/* The plan an account of kind has by default: a reseller ("partner")
+ * starts on basic and falls back to it when its plan ends (docs/api.md,
+ * "Catalog"); NULL (none) for every other kind. */
+const char *account_default_plan(const char *kind);
 /* Creating an account (a saga: the row pending, then done or deleted). */
 int account_insert_pending(struct sql_store *sql, const char *kind, unsigned long long parent_id,
                            const char *name, const char *status, const char *const company[6],

@@ -1380,7 +1380,8 @@ static const char *child_relation(const char *kind)
 
 /* Inside the transaction: parent-closed to each open child read before
  * (ST_CONFLICT with stale set when the children are others now). */
-static int mail_children(struct sql_store *sql, struct closing *c, const char *parent_name)
+static int mail_children(struct sql_store *sql, struct closing *c, const char *parent_name,
+                         const char *parent_url, const char *parent_ends)
 {
     struct open_child *now;
     size_t n;
@@ -1398,15 +1399,16 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
     }
     char parent_id[24];
     snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
-    /* The closed parent's own live storefront, which runs to its term end,
-     * and the children whose people it still admits as its customers
-     * (round-23 walkthrough of seed 002, D3): {{parent_storefront}}, a
-     * line left out for the others. One statement. */
-    char *parent_url = NULL, *parent_ends = NULL;
+    /* The closed parent's own live storefront (parent_url, NULL: none;
+     * parent_ends, NULL: no subscription keeps it live; read by
+     * mail_closed), which runs to its term end, and the children whose
+     * people it still admits as its customers (round-23 walkthrough of
+     * seed 002, D3): {{parent_storefront}}, a line left out for the
+     * others. One statement, only when it has one. */
     unsigned long long *admitted = NULL;
     size_t nadmitted = 0, next_admitted = 0;
-    st = storefronts_store_children_admitted(sql, c->req->cfg->storefront_host, c->id, &parent_url,
-                                             &parent_ends, &admitted, &nadmitted);
+    if (parent_url)
+        st = storefronts_store_children_admitted(sql, c->id, &admitted, &nadmitted);
     struct buf parent_sf = BUF_INIT;
     if (st == ST_OK && parent_url) {
         if (parent_ends)
@@ -1459,8 +1461,6 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
     }
     free(closed_by);
     buf_free(&parent_sf);
-    free(parent_url);
-    free(parent_ends);
     free(admitted);
     return st;
 }
@@ -1551,8 +1551,6 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
                                "brings the storefront back after that, although its alias and "
                                "settings are kept for a time.");
     }
-    free(own_url);
-    free(own_ends);
     free(own_plan);
     /* The storefronts its people signed in at as a reseller's customer
      * (round-19 walkthrough of seed 002, D2): a line left out when none. */
@@ -1587,7 +1585,9 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     buf_free(&kept_line);
     buf_free(&children);
     if (st == ST_OK)
-        st = mail_children(sql, c, name);
+        st = mail_children(sql, c, name, own_url, own_ends);
+    free(own_url);
+    free(own_ends);
     free(closed_by);
     free(name);
     return st;

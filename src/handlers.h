@@ -62,9 +62,9 @@ void recipients_put(struct request *req);
  * router's 403 on the reset route (routes.c) and, with the contacts by
  * name or what to do when there are none, the handler's to an admin who
  * is no named contact (round-25 walkthrough of seed 004, D3). */
-#define RESET_ASK_CONTACTS                                                                         \
-    "only the account's named contacts (primary and technical) request password resets; ask "      \
-    "one of them"
+#define RESET_CONTACTS_RULE                                                                        \
+    "only the account's named contacts (primary and technical) request password resets"
+#define RESET_ASK_CONTACTS RESET_CONTACTS_RULE "; ask one of them"
 void password_reset_request(struct request *req);
 void password_reset_complete(struct request *req);
 /* templates.c */

@@ -254,3 +254,13 @@ void mail_role_titles(struct buf *b, unsigned roles)
         said++;
     }
 }
+
+char *mail_names_joined(const char *const *v, size_t n, const char *quote)
+{
+    if (!n)
+        return NULL;
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s%s%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", quote, v[i], quote);
+    return buf_detach(&b);
+}

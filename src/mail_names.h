@@ -121,6 +121,10 @@ json_t *mail_names_json(const struct mail_names *m);
 void mail_names_add_json(struct mail_names *m, const json_t *names);
 
 void mail_names_free(struct mail_names *m);
+/* A list as the mails say it: "A", "A and B", "A, B and C", each in quote
+ * (e.g. "\"" for "\"Shop\" and \"Web\""; "" for none); NULL for none.
+ * malloc'ed. */
+char *mail_names_joined(const char *const *v, size_t n, const char *quote);
 /* Account roles (ROLE_* bits) as the mails name them, articles included
  * ("an administrator, a billing person and a member"), appended to b. */
 void mail_role_titles(struct buf *b, unsigned roles);

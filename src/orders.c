@@ -106,6 +106,18 @@ static int may_uncancel(const struct request *req)
     return route_allows(req, "POST", "/api/v1/subscriptions/{sid}/uncancel");
 }
 
+/* The name of plan code in name (char[101]), or the code itself when the
+ * catalog has no such plan; ST_OK or a store error. */
+static int plan_name_or_code(struct sql_store *sql, const char *code, char name[101])
+{
+    int st = catalog_store_plan_name(sql, code, name);
+    if (st == ST_NOT_FOUND) {
+        snprintf(name, 101, "%s", code);
+        st = ST_OK;
+    }
+    return st;
+}
+
 /* At execute, a plan change the catalog does not allow says which plan
  * the account has now (round-16 walkthrough of seed 002, D3): the draft
  * was checked against the plan the account had then (a refused change is
@@ -123,15 +135,10 @@ static int execute_plan_change_check(struct request *req, struct sql_store *sql,
     if (allowed)
         return plan_change_check(sql, from, to, pending, &req->problem);
     char now[101], wanted[101];
-    st = catalog_store_plan_name(sql, from, now);
-    if (st == ST_NOT_FOUND)
-        snprintf(now, sizeof(now), "%s", from);
-    else if (st != ST_OK)
-        return st;
-    st = catalog_store_plan_name(sql, to, wanted);
-    if (st == ST_NOT_FOUND)
-        snprintf(wanted, sizeof(wanted), "%s", to);
-    else if (st != ST_OK)
+    st = plan_name_or_code(sql, from, now);
+    if (st == ST_OK)
+        st = plan_name_or_code(sql, to, wanted);
+    if (st != ST_OK)
         return st;
     return refuse(req, 409, "conflict",
                   "this plan change is not an upgrade the catalog allows: the account is on %s "
@@ -170,7 +177,9 @@ static int after_end_refusal(struct request *req, struct sql_store *sql,
                              const struct subscription *live, const char *name, const char *ends,
                              const char *plan)
 {
-    const char *after = strcmp(req->account.kind, "partner") == 0 ? "basic" : "";
+    const char *after = account_default_plan(req->account.kind);
+    if (!after)
+        after = "";
     int allowed = 1;
     int st = after[0] ? catalog_store_upgrade_allowed(sql, after, plan, &allowed) : ST_OK;
     if (st != ST_OK)
@@ -178,15 +187,10 @@ static int after_end_refusal(struct request *req, struct sql_store *sql,
     if (!allowed || strcmp(after, plan) == 0)
         return ST_REFUSED;
     char after_name[101], wanted[101];
-    st = after[0] ? catalog_store_plan_name(sql, after, after_name) : ST_OK;
-    if (st == ST_NOT_FOUND)
-        snprintf(after_name, sizeof(after_name), "%s", after);
-    else if (st != ST_OK)
-        return st;
-    st = catalog_store_plan_name(sql, plan, wanted);
-    if (st == ST_NOT_FOUND)
-        snprintf(wanted, sizeof(wanted), "%s", plan);
-    else if (st != ST_OK)
+    st = after[0] ? plan_name_or_code(sql, after, after_name) : ST_OK;
+    if (st == ST_OK)
+        st = plan_name_or_code(sql, plan, wanted);
+    if (st != ST_OK)
         return st;
     struct buf then = BUF_INIT;
     if (after[0])
@@ -225,10 +229,8 @@ static int order_plan_check(struct request *req, struct sql_store *sql,
     if (!pending)
         return ST_OK;
     char name[101], ends[BILLING_TIME_SIZE];
-    st = catalog_store_plan_name(sql, live.plan, name);
-    if (st == ST_NOT_FOUND)
-        snprintf(name, sizeof(name), "%s", live.plan);
-    else if (st != ST_OK)
+    st = plan_name_or_code(sql, live.plan, name);
+    if (st != ST_OK)
         return st;
     billing_time_rfc3339(live.ends_at, ends);
     if (refused)

@@ -122,10 +122,10 @@ static void refuse_admin(struct request *req, unsigned long long account_id)
                names, account_id);
     else
         refuse(req, 403, "forbidden",
-               "only the account's named contacts (primary and technical) request password "
-               "resets, and the account has no named contact now: any administrator of the "
-               "account can name one, yourself included, with PUT "
-               "/api/v1/accounts/%llu/contacts/primary or /technical",
+               RESET_CONTACTS_RULE
+               ", and the account has no named contact now: any administrator of the account "
+               "can name one, yourself included, with PUT /api/v1/accounts/%llu/contacts/primary "
+               "or /technical",
                account_id);
     free(names);
 }
@@ -141,29 +141,38 @@ static int id_cmp(const void *a, const void *b)
  * malloc'ed, NULL when none): an end customer of a reseller's project
  * (STACKIT method 2) is the account's person too (round-25 walkthrough
  * of seed 003, D1: nobody could ask for their reset, 404 "that person
- * has no role in this account"). The project grants are read only for
- * one with no account role (one more read of the directory cache, the
- * same search as the caller's grants). */
+ * has no role in this account"). Both from one read of the person's
+ * grants (the directory cache, the same search as the caller's grants).
+ * pids may be NULL: then only *npids is counted and no list is built. */
 static int roles_here(struct request *req, unsigned long long account_id, const char *dn,
                       unsigned *roles, unsigned long long **pids, size_t *npids)
 {
-    *pids = NULL;
+    *roles = 0;
+    if (pids)
+        *pids = NULL;
     *npids = 0;
-    int st = ldap_store_roles_of(req->session->ldap, account_id, dn, roles);
-    if (st != ST_OK || *roles)
-        return st;
     struct role_grant *grants = NULL;
     struct project_grant *projects = NULL;
     size_t ngrants = 0, nprojects = 0;
-    st = ldap_store_all_grants_of(req->session->ldap, dn, &grants, &ngrants, &projects, &nprojects);
-    if (st == ST_OK && nprojects) {
-        *pids = xcalloc(nprojects, sizeof(**pids));
-        for (size_t i = 0; i < nprojects; i++)
-            if (projects[i].account_id == account_id && projects[i].roles)
-                (*pids)[(*npids)++] = projects[i].project_id;
+    int st =
+        ldap_store_all_grants_of(req->session->ldap, dn, &grants, &ngrants, &projects, &nprojects);
+    if (st == ST_OK) {
+        for (size_t i = 0; i < ngrants; i++)
+            if (grants[i].account_id == account_id)
+                *roles |= grants[i].roles;
+        if (!*roles && nprojects && pids)
+            *pids = xcalloc(nprojects, sizeof(**pids));
+        for (size_t i = 0; !*roles && i < nprojects; i++)
+            if (projects[i].account_id == account_id && projects[i].roles) {
+                if (pids)
+                    (*pids)[*npids] = projects[i].project_id;
+                (*npids)++;
+            }
     }
     free(grants);
     free(projects);
+    if (!pids)
+        return st;
     /* (by id: the mail names them oldest first, whatever the directory's order) */
     if (*npids > 1)
         qsort(*pids, *npids, sizeof(**pids), id_cmp);
@@ -187,30 +196,25 @@ static int project_note(struct sql_store *sql, const unsigned long long *pids, s
     int st = projects_by_ids(sql, pids, npids, &found);
     if (st != ST_OK)
         return st;
-    struct buf names = BUF_INIT;
+    const char **names = xcalloc(npids ? npids : 1, sizeof(*names));
     size_t n = 0;
     for (size_t i = 0; i < npids; i++) {
         char key[24];
         snprintf(key, sizeof key, "%llu", pids[i]);
         const char *name = json_string_value(json_object_get(json_object_get(found, key), "name"));
-        if (!name)
-            continue;
-        int last = 1;
-        for (size_t j = i + 1; j < npids && last; j++) {
-            snprintf(key, sizeof key, "%llu", pids[j]);
-            last = json_object_get(found, key) == NULL;
-        }
-        buf_printf(&names, "%s\"%s\"", !n ? "" : last ? " and " : ", ", name);
-        n++;
+        if (name)
+            names[n++] = name;
     }
-    json_decref(found);
     if (n) {
+        char *joined = mail_names_joined(names, n, "\"");
         struct buf b = BUF_INIT;
-        buf_printf(&b, "in whose project%s %s you hold %s", n > 1 ? "s" : "", buf_str(&names),
+        buf_printf(&b, "in whose project%s %s you hold %s", n > 1 ? "s" : "", joined,
                    n > 1 ? "roles" : "a role");
         *out = buf_detach(&b);
+        free(joined);
     }
-    buf_free(&names);
+    free(names);
+    json_decref(found);
     return ST_OK;
 }
 
@@ -467,13 +471,11 @@ static int link_still_theirs(struct request *req, const struct password_reset *r
                              const struct person *person)
 {
     unsigned roles = 0;
-    unsigned long long *pids = NULL;
     size_t npids = 0;
     char *mail = NULL, mark[65];
     /* (a role in one of the account's projects holds it too: round-25
-     * walkthrough of seed 003, D1) */
-    int st = roles_here(req, row->account_id, person->dn, &roles, &pids, &npids);
-    free(pids);
+     * walkthrough of seed 003, D1; only whether there is one counts) */
+    int st = roles_here(req, row->account_id, person->dn, &roles, NULL, &npids);
     if (st == ST_OK)
         st = ldap_store_reset_proof(req->session->ldap, person->dn, &mail, mark);
     if (st == ST_NOT_FOUND) {

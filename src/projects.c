@@ -134,16 +134,28 @@ static int create_undo_tx(struct sql_store *sql, void *arg)
     return project_delete_pending(sql, c->id);
 }
 
+/* Creating, renaming and deleting are the account's admins' and service
+ * providers' (the router lets project people in, so that one who sees the
+ * project hears 403, not 404: round-7 walkthrough of seed 003; one who
+ * sees the account's projects hears 403 on create: round-24 walkthrough of
+ * seed 003, D1). what: what the 403 says they do ("create", "rename or
+ * delete"); pid: the project, 0 on create (no 404 then). */
+static int may_change_project(struct request *req, unsigned long long pid, const char *what)
+{
+    if (req->caller.is_operator || (req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
+        return 1;
+    if (!pid || caller_project_roles(req, pid))
+        refuse(req, 403, "forbidden",
+               "only the account's admins and service providers %s its projects", what);
+    else
+        refuse(req, 404, "not-found", "no such project");
+    return 0;
+}
+
 void projects_create(struct request *req)
 {
-    /* The router lets project people in, so that one who sees the
-     * account's projects hears 403 here, not 404 (round-24 walkthrough of
-     * seed 003, D1). */
-    if (!req->caller.is_operator && !(req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER))) {
-        refuse(req, 403, "forbidden",
-               "only the account's admins and service providers create its projects");
+    if (!may_change_project(req, 0, "create"))
         return;
-    }
     static const char *const allowed[] = {"name", NULL};
     json_t *b = body_root(req);
     body_only(req, b, NULL, allowed);
@@ -342,24 +354,9 @@ static int rename_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
-/* Renaming and deleting are the account's admins' and service providers'
- * (the router lets project people in, so that one who sees the project
- * hears 403, not 404: round-7 walkthrough of seed 003). */
-static int may_change_project(struct request *req, unsigned long long pid)
-{
-    if (req->caller.is_operator || (req->account.roles & (ROLE_ADMIN | ROLE_SERVICE_PROVIDER)))
-        return 1;
-    if (caller_project_roles(req, pid))
-        refuse(req, 403, "forbidden",
-               "only the account's admins and service providers rename or delete its projects");
-    else
-        refuse(req, 404, "not-found", "no such project");
-    return 0;
-}
-
 void projects_patch(struct request *req)
 {
-    if (!may_change_project(req, parse_id(req->args[0])))
+    if (!may_change_project(req, parse_id(req->args[0]), "rename or delete"))
         return;
     static const char *const allowed[] = {"name", NULL};
     json_t *b = body_root(req);
@@ -464,7 +461,7 @@ static int remove_tx(struct sql_store *sql, void *arg)
  * groups that are gone is no error. */
 void projects_delete(struct request *req)
 {
-    if (!may_change_project(req, parse_id(req->args[0])) || body_none(req))
+    if (!may_change_project(req, parse_id(req->args[0]), "rename or delete") || body_none(req))
         return;
     struct project_change c = {
         .req = req, .account_id = req->account.id, .id = parse_id(req->args[0])};

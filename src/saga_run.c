@@ -586,7 +586,8 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
  * between them; a project's "p@x as a reader in project "Dach"
  * (invitation 35)", round-23 walkthrough of seed 001, D1) and counted
  * in *n, a project's also in *nproject; one without id, email or role is
- * not. */
+ * not. A project whose row is gone (no name from the LEFT JOIN) is named
+ * by its id: "in project 35". */
 static void list_invitation(struct buf *list, size_t *n, size_t *nproject, const json_t *it)
 {
     const char *id = json_string_value(json_object_get(it, "id"));
@@ -598,8 +599,13 @@ static void list_invitation(struct buf *list, size_t *n, size_t *nproject, const
         return;
     buf_printf(list, "%s%s as %s%s", (*n)++ ? ", " : "", email, template_role_title(role),
                purpose && strcmp(purpose, "contact") == 0 ? " and its contact person" : "");
-    if (json_string_value(json_object_get(it, "project_id"))) {
-        buf_printf(list, " in project \"%s\"", project ? project : "");
+    const char *pid = json_string_value(json_object_get(it, "project_id"));
+    if (pid) {
+        /* (a project whose row is gone has no name: its id) */
+        if (project)
+            buf_printf(list, " in project \"%s\"", project);
+        else
+            buf_printf(list, " in project %s", pid);
         (*nproject)++;
     }
     buf_printf(list, " (invitation %s)", id);

@@ -332,43 +332,24 @@ int storefronts_store_of_customer(struct sql_store *sql, const char *default_hos
     return ST_OK;
 }
 
-int storefronts_store_children_admitted(struct sql_store *sql, const char *default_host,
-                                        unsigned long long account_id, char **url, char **ends_at,
+int storefronts_store_children_admitted(struct sql_store *sql, unsigned long long account_id,
                                         unsigned long long **ids, size_t *n)
 {
-    *url = NULL;
-    *ends_at = NULL;
     *ids = NULL;
     *n = 0;
     struct sql_result r;
     /* The children as the rule's origins, those admitted at account_id
-     * (the chain's depth 1, or an active relation with it), joined with
-     * its newest live storefront and the end of the subscription that
-     * keeps it live (active or pending cancellation; a closed account has
-     * only the latter). */
-    int st = sql_exec(
-        sql,
-        "WITH " SIGN_IN_RULE_CTES(
-            "WHERE a.parent_id = ? AND a.ldap_state = 'done'",
-            "a.status <> 'closed'") " SELECT k.origin, CONCAT('https://',"
-                                    " COALESCE(d.storefront_host, ?), '/', s.alias),"
-                                    " (SELECT DATE_FORMAT(u.ends_at, '%Y-%m-%dT%H:%i:%sZ')"
-                                    "  FROM subscriptions u WHERE u.storefront_id = s.id"
-                                    "  AND u.status IN ('active', 'pending_cancellation')"
-                                    "  ORDER BY u.ends_at DESC LIMIT 1)"
-                                    " FROM (SELECT DISTINCT origin FROM admitted"
-                                    "  WHERE partner_id = ?) k"
-                                    " CROSS JOIN (SELECT id, alias, distributor_id FROM storefronts"
-                                    "  WHERE account_id = ? AND status = 'active'"
-                                    "  ORDER BY id DESC LIMIT 1) s"
-                                    " JOIN accounts d ON d.id = s.distributor_id"
-                                    " ORDER BY k.origin",
-        SQL_ARGS(P_INT(account_id), P_STR(default_host), P_INT(account_id), P_INT(account_id)), &r);
+     * (the chain's depth 1, or an active relation with it). */
+    int st = sql_exec(sql,
+                      "WITH " SIGN_IN_RULE_CTES("WHERE a.parent_id = ? AND a.ldap_state = 'done'",
+                                                "a.status <> 'closed'") " SELECT DISTINCT origin"
+                                                                        " FROM admitted"
+                                                                        " WHERE partner_id = ?"
+                                                                        " ORDER BY origin",
+                      SQL_ARGS(P_INT(account_id), P_INT(account_id)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows) {
-        *url = xstrdup(sql_cell(&r, 0, 1));
-        *ends_at = sql_cell(&r, 0, 2) ? xstrdup(sql_cell(&r, 0, 2)) : NULL;
         *ids = xcalloc(r.nrows, sizeof(**ids));
         for (size_t i = 0; i < r.nrows; i++)
             (*ids)[i] = sql_cell_id(&r, i, 0);

@@ -129,24 +129,20 @@ void storefront_sign_in_free(struct storefront_sign_in *v, size_t n);
 int storefronts_store_of_customer(struct sql_store *sql, const char *default_host,
                                   unsigned long long account_id, int open_only, int limit,
                                   json_t **out);
-/* For parent-closed (round-23 walkthrough of seed 002, D3): the live
- * storefront of account_id (a reseller being closed: it runs to its term
- * end) and which of account_id's children admit their people there as its
- * customers, by storefronts_store_sign_in's rule (SIGN_IN_RULE_CTES; a
- * child that is not closed, whose relation with account_id, where
- * recorded, is active). *url (https://<host>/<alias>, malloc'ed) NULL when
- * it has no live storefront or no child is admitted; *ends_at (RFC 3339,
- * malloc'ed) the end of the subscription that keeps it live, NULL when
- * none does; *ids (malloc'ed) the admitted children, ascending, *n of
- * them. One statement; inside the close's transaction. */
-int storefronts_store_children_admitted(struct sql_store *sql, const char *default_host,
-                                        unsigned long long account_id, char **url, char **ends_at,
+/* For parent-closed (round-23 walkthrough of seed 002, D3): which of
+ * account_id's children admit their people at account_id's storefront as
+ * its customers, by storefronts_store_sign_in's rule (SIGN_IN_RULE_CTES;
+ * a child that is not closed, whose relation with account_id, where
+ * recorded, is active); whether it has a live storefront is
+ * storefronts_store_own_live's. *ids (malloc'ed) the admitted children,
+ * ascending, *n of them. One statement; inside the close's transaction. */
+int storefronts_store_children_admitted(struct sql_store *sql, unsigned long long account_id,
                                         unsigned long long **ids, size_t *n);
 /* The maintenance job: deletes cancelled storefronts whose retain_until
  * is at or before now (UTC "YYYY-MM-DD HH:MM:SS"), each with an audit row;
  * their count in *purged. */
-/* For account-closed (round-25 walkthrough of seed 002, D2): the closed
- * account's own live storefront, which runs to its term end: *url
+/* For account-closed (round-25 walkthrough of seed 002, D2) and its
+ * parent-closed: the closed account's own live storefront, which runs to its term end: *url
  * (https://<host>/<alias>, malloc'ed) NULL when it has none; *ends_at
  * (RFC 3339) and *plan_name (the plan's name) of the subscription that
  * keeps it live (active or pending cancellation), NULL when none does.

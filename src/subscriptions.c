@@ -863,7 +863,7 @@ static int end_tx(struct sql_store *sql, void *arg)
     /* Back to the default plan: basic for a reseller, none otherwise. */
     const char *plan_after = acc.plan[0] ? acc.plan : NULL;
     if (st == ST_OK && s.plan[0] && strcmp(acc.plan, s.plan) == 0) {
-        plan_after = strcmp(acc.kind, "partner") == 0 ? "basic" : NULL;
+        plan_after = account_default_plan(acc.kind);
         st = subscriptions_store_set_account_plan(sql, s.account_id, plan_after);
     }
     if (st == ST_OK)

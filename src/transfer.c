@@ -801,17 +801,6 @@ char *transfer_providers_note(int operator_side, int invitation, const char *ope
     return buf_detach(&b);
 }
 
-/* "A", "A and B", "A, B and C"; NULL for none. */
-static char *names_joined(const char **v, size_t n)
-{
-    if (!n)
-        return NULL;
-    struct buf b = BUF_INIT;
-    for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", v[i]);
-    return buf_detach(&b);
-}
-
 /* names[i] (NULL: left out) into the operator staff's (is_operator[i])
  * and the others'. */
 static void moved_names_split(const char **names, const int *is_operator, size_t n,
@@ -828,8 +817,8 @@ static void moved_names_split(const char **names, const int *is_operator, size_t
         else
             others[nothers++] = names[i];
     }
-    *operators = names_joined(ops, nops);
-    *partners = names_joined(others, nothers);
+    *operators = mail_names_joined(ops, nops, "");
+    *partners = mail_names_joined(others, nothers, "");
     free(ops);
     free(others);
 }
