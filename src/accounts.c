@@ -234,8 +234,8 @@ static void read_company(struct request *req, json_t *obj, struct company *c, un
          * characters, as their VARCHAR columns do (round-19 walkthrough
          * of seed 001, D1). */
         int is_country = i == 4;
-        c->v[i] = body_str(req, obj, "company", company_fields[i], 0,
-                           MAX_CHARS(is_country ? 200 : company_max[i]));
+        c->v[i] = body_text(req, obj, "company", company_fields[i], 0,
+                            MAX_CHARS(is_country ? 200 : company_max[i]));
     }
 }
 
@@ -563,8 +563,8 @@ void accounts_create(struct request *req)
         body_trim(contact, "first_name");
         body_trim(contact, "last_name");
         c.contact_email = body_str(req, contact, "contact", "email", 1, MAX_BYTES(254));
-        c.contact_first = body_str(req, contact, "contact", "first_name", 0, MAX_CHARS(100));
-        c.contact_last = body_str(req, contact, "contact", "last_name", 0, MAX_CHARS(100));
+        c.contact_first = body_text(req, contact, "contact", "first_name", 0, MAX_CHARS(100));
+        c.contact_last = body_text(req, contact, "contact", "last_name", 0, MAX_CHARS(100));
         const char *bad;
         char why[WHY_SIZE];
         if (c.contact_email && (bad = validate_email_ascii(c.contact_email, why)))

@@ -58,6 +58,14 @@ void body_lower(json_t *obj, const char *name);
  * body_trim trims (a property's text value: round-14 walkthrough of seed
  * 001, D4): a new reference, v itself when nothing is trimmed. */
 json_t *json_string_trimmed(json_t *v);
+/* body_str for a text a person reads that may be blank: an invisible
+ * format character anywhere in it is refused naming its code point
+ * (validate_no_format_chars), before body_str's checks. The company's
+ * text fields, people's first and last names (invitation, accept,
+ * transfer, an account's contact): round-26 walkthrough of seed 004,
+ * D2. */
+const char *body_text(struct request *req, json_t *obj, const char *prefix, const char *name,
+                      int required, struct text_limit limit);
 /* body_str for a name or label a person reads (an account's, a project's
  * name, a property's label): only blank space (spaces, no-break spaces,
  * ...) is "must not be empty" as "" is (validate_name); an invisible

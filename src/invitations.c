@@ -647,8 +647,8 @@ static const char *invite_body(struct request *req, struct invite *v)
     body_trim(b, "last_name");
     v->email = body_str(req, b, NULL, "email", 1, MAX_BYTES(254));
     const char *role = body_str(req, b, NULL, "role", 1, MAX_CHARS(32));
-    v->first_name = body_str(req, b, NULL, "first_name", 0, MAX_CHARS(100));
-    v->last_name = body_str(req, b, NULL, "last_name", 0, MAX_CHARS(100));
+    v->first_name = body_text(req, b, NULL, "first_name", 0, MAX_CHARS(100));
+    v->last_name = body_text(req, b, NULL, "last_name", 0, MAX_CHARS(100));
     const char *why;
     char buf[WHY_SIZE];
     if (v->email && (why = validate_email_ascii(v->email, buf)))
@@ -2030,8 +2030,8 @@ void invitations_accept(struct request *req)
     body_only(req, b, NULL, allowed);
     v.uid = login_str(req, b, "uid");
     v.password = login_str(req, b, "password");
-    v.first_name = body_str(req, b, NULL, "first_name", 0, MAX_CHARS(100));
-    v.last_name = body_str(req, b, NULL, "last_name", 0, MAX_CHARS(100));
+    v.first_name = body_text(req, b, NULL, "first_name", 0, MAX_CHARS(100));
+    v.last_name = body_text(req, b, NULL, "last_name", 0, MAX_CHARS(100));
     /* uid and password are ignored when LDAP knows the invited mail
      * (docs/api.md, round-3 walkthrough of seed 000): a login that would
      * not do is a 422 here only for an address LDAP does not know, so

@@ -331,8 +331,8 @@ void transfers_create(struct request *req)
     body_trim(b, "first_name");
     body_trim(b, "last_name");
     t.email = body_str(req, b, NULL, "email", 1, MAX_BYTES(254));
-    t.first_name = body_str(req, b, NULL, "first_name", 0, MAX_CHARS(100));
-    t.last_name = body_str(req, b, NULL, "last_name", 0, MAX_CHARS(100));
+    t.first_name = body_text(req, b, NULL, "first_name", 0, MAX_CHARS(100));
+    t.last_name = body_text(req, b, NULL, "last_name", 0, MAX_CHARS(100));
     const char *why;
     char buf[WHY_SIZE];
     if (t.email && (why = validate_email_ascii(t.email, buf)))

@@ -200,14 +200,16 @@ const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
         if (c < 0)
             return NULL; /* not UTF-8: validate_chars says so */
         at++;
-        /* A joiner between two visible characters is part of how a word
-         * is written (Persian, Indic scripts, emoji sequences): only one
-         * at either end of a word, or next to another format character,
-         * shows as nothing. */
+        /* A joiner between two visible characters outside ASCII is part
+         * of how a word is written (Persian, Indic scripts, emoji
+         * sequences): one at either end of a word, next to another format
+         * character or space, or next to an ASCII character shows as
+         * nothing (no Latin word is written with one: "Gad\u200dgets"
+         * reads as "Gadgets", round-26 walkthrough of seed 004, D2). */
         if (c == 0x200c || c == 0x200d) {
             const unsigned char *q = p;
             long next = *q ? utf8_next(&q) : -1;
-            if (visible_char(prev) && visible_char(next)) {
+            if (visible_char(prev) && visible_char(next) && prev > 0x7f && next > 0x7f) {
                 prev = c;
                 continue;
             }

@@ -71,10 +71,14 @@ const char *validate_name(const char *s, struct text_limit limit, char why[WHY_S
  * U+2066..U+206F, U+FEFF, U+FFF9..U+FFFB. */
 int text_format_char(long c);
 /* NULL if s has no text_format_char (a zero-width joiner or non-joiner
- * between two visible characters is part of a word: Persian, Indic
- * scripts, emoji sequences); else why, naming the first one's
- * position (in characters, from 1) and code point: a name with one looks
- * like the name without it (round-25 walkthrough of seed 004, D1).
+ * between two visible characters that are both outside ASCII is part of
+ * a word: Persian, Indic scripts, emoji sequences; next to an ASCII
+ * character it is not, round-26 walkthrough of seed 004, D2); else why,
+ * naming the first one's position (in characters, from 1) and code
+ * point: a name with one looks like the name without it (round-25
+ * walkthrough of seed 004, D1). The one check of names, labels, the
+ * company's text fields and people's first and last names (body_text,
+ * body_name).
  * Malformed UTF-8 is validate_chars's to report (NULL here). */
 const char *validate_no_format_chars(const char *s, char why[WHY_SIZE]);
 /* NULL if s is UTF-8 without control characters (C0, DEL, C1 such as

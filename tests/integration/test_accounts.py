@@ -1187,3 +1187,69 @@ def test_a_parent_that_cannot_have_the_child_says_what_is_true(api, sql, make_te
     other = make_tenant("r19kindo")
     _post_rejected(api, sql, other.admin, _body(cust.id), 404, slug="not-found")
     _post_rejected(api, sql, other.admin, _body(sub.id, kind="distributor"), 404, slug="not-found")
+
+
+def test_company_fields_refuse_invisible_format_characters(api, sql, make_tenant, make_account, make_person,
+                                                           set_roles):
+    """Round-26 walkthrough of seed 004, D2: the round-25 rule covered the
+    account's name only; company.name "... Ltd\\u200b", company.city
+    "Wien\\u200b" and company.street "Main St 1\\u00ad" were stored (also by
+    form), and the contacts were mailed "Wien -> Wien". Every company text
+    field takes the one check of names (the same detail text), on create
+    and PATCH, JSON and form: 422 naming the field, nothing written, no
+    mail. A joiner between two Latin letters is refused too (the tester's
+    "t26s004 Gad\\u200dgets"), a Persian ZWNJ between two Persian letters
+    is taken. A member's PATCH stays 403, another tenant's 404."""
+    from urllib.parse import parse_qsl, urlsplit
+    ACCOUNTS = "/api/v1/accounts"
+    t = make_tenant("r26fc")
+    s = api(t.admin)
+    why = ("must not contain invisible formatting characters: character {} is U+{} ({}), "
+           "which shows as nothing")
+    # Create: nothing written.
+    r = s.post(ACCOUNTS, json={"kind": "customer", "name": S.unique("r26fc-"), "parent_id": str(t.account.id),
+                               "company": {"name": "Gadgets Ltd\u200b", "street": "Main St 1\u00ad",
+                                           "city": "Wien", "country": "AT"}})
+    errors = S.expect_field_errors(r, "company.name", "company.street")
+    assert errors["company.name"] == why.format(12, "200B", "zero-width space"), errors
+    assert errors["company.street"] == why.format(10, "00AD", "soft hyphen"), errors
+    assert sql.count_accounts(parent_id=int(t.account.id)) == 0
+    acc = make_account(t.admin, "customer", t.account.id)
+    before_row = sql.account(acc.id)
+    before_mail = S.outbox_max_id(sql)
+    for field, value, at, code, name in (("name", "Gadgets Ltd\u200b", 12, "200B", "zero-width space"),
+                                         ("city", "Wien\u200b", 5, "200B", "zero-width space"),
+                                         ("city", "\u200b", 1, "200B", "zero-width space"),
+                                         ("street", "Main St 1\u00ad", 10, "00AD", "soft hyphen"),
+                                         ("postcode", "10\u206010", 3, "2060", "word joiner"),
+                                         ("name", "Gad\u200dgets", 4, "200D", "zero-width joiner")):
+        errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{acc.id}", json={"company": {field: value}}),
+                                       "company." + field)
+        assert errors == {"company." + field: why.format(at, code, name)}, errors
+    # The account's own name: a ZWJ inside a Latin word is no part of it.
+    errors = S.expect_field_errors(s.patch(f"{ACCOUNTS}/{acc.id}", json={"name": "t26s004 Gad\u200dgets"}),
+                                   "name")
+    assert errors["name"] == why.format(12, "200D", "zero-width joiner"), errors
+    # By form: 303 to error_to with the same text, and 422 without it.
+    r = s.form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("company[name]", "Gadgets Ltd\u2060"),
+                                                ("error_to", S.ORIGIN + "/edit")])
+    assert r.status_code == 303, S.describe(r)
+    q = dict(parse_qsl(urlsplit(r.headers["Location"]).query, keep_blank_values=True))
+    assert q["errors[company.name]"] == why.format(12, "2060", "word joiner"), q
+    r = s.form("POST", f"{ACCOUNTS}/{acc.id}", [("_method", "PATCH"), ("company[city]", "Wien\u200b")])
+    assert S.expect_field_errors(r, "company.city")["company.city"] == why.format(5, "200B", "zero-width space")
+    after = sql.account(acc.id)
+    assert after == before_row, (before_row, after)
+    assert S.outbox_mails(sql, account_id=acc.id, after_id=before_mail) == []
+    # Who may not: a member 403, another tenant 404, nothing changed.
+    member = make_person(prefix="r26fcm")
+    set_roles(t.admin, acc.id, member, ["member"])
+    S.expect_problem(api(member).patch(f"{ACCOUNTS}/{acc.id}", json={"company": {"city": "Wien\u200b"}}), 403)
+    S.expect_problem(api(make_tenant("r26fc-o").admin).patch(
+        f"{ACCOUNTS}/{acc.id}", json={"company": {"city": "Wien\u200b"}}), 404)
+    assert sql.account(acc.id)["company_city"] == before_row["company_city"]
+    # A Persian ZWNJ between two Persian letters is how the word is written.
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 GmbH"
+    got = S.expect(s.patch(f"{ACCOUNTS}/{acc.id}", json={"company": {"name": persian}}), 200)
+    assert got["company"]["name"] == persian
+    assert sql.account(acc.id)["company_name"] == persian

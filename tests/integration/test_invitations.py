@@ -1520,3 +1520,67 @@ def test_names_count_characters_and_a_long_one_says_the_limit(api, customer, inv
     other = make_tenant("r19no")
     S.expect_problem(api(other.admin).post(f"/api/v1/accounts/{acc.id}/invitations", json={
         "email": S.unique_mail(), "role": "member", "first_name": "\u00e4" * 101}), 404)
+
+
+def test_people_names_refuse_invisible_format_characters(api, customer, invite, invitation_mail, sql,
+                                                         ldap_admin, make_person, set_roles, make_tenant):
+    """Round-26 walkthrough of seed 004, D2: an accept with first_name
+    "Anna\\u200b" was stored in LDAP (/me answered "Anna\\u200B ..."), and
+    a last_name "Sechs\\u200bundzwanzig" greeted "Ida Sechs​undzwanzig" in
+    every mail. first_name and last_name take the one check of names (the
+    same detail text) at the invitation (JSON and form), at the accept
+    and in an account's contact: 422 naming the field, nothing written,
+    no mail. A Persian name with a ZWNJ between two Persian letters is
+    taken as typed. A member may not invite (403), another tenant gets
+    404."""
+    admin, acc = customer
+    s = api(admin)
+    why = ("must not contain invisible formatting characters: character 5 is U+200B (zero-width space), "
+           "which shows as nothing")
+    email = S.unique_mail()
+    before = S.outbox_max_id(sql)
+    errors = S.expect_field_errors(s.post(invitations_path(acc.id), json={
+        "email": email, "role": "member", "first_name": "Anna\u200b", "last_name": "Sechs\u200bundzwanzig"}),
+        "first_name", "last_name")
+    assert errors == {"first_name": why,
+                      "last_name": why.replace("character 5", "character 6")}, errors
+    r = s.form("POST", invitations_path(acc.id), [("email", email), ("role", "member"),
+                                                  ("first_name", "Anna\u200b")])
+    assert S.expect_field_errors(r, "first_name")["first_name"] == why
+    # An account's contact person too (POST /accounts with contact).
+    t = make_tenant("r26pn")
+    r = api(t.admin).post("/api/v1/accounts", json={
+        "kind": "customer", "name": S.unique("r26pn-"), "parent_id": str(t.account.id),
+        "contact": {"email": S.unique_mail(), "first_name": "Anna\u200b"}})
+    assert S.expect_field_errors(r, "contact.first_name")["contact.first_name"] == why
+    assert sql.count_accounts(parent_id=int(t.account.id)) == 0
+    assert sql.rows("SELECT id FROM invitations WHERE account_id=%s", int(acc.id)) == []
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert sql.rows("SELECT id FROM invitations WHERE email=%s", email) == []
+    # Who may not: a member 403, another tenant 404.
+    member = make_person(prefix="r26pnm")
+    set_roles(admin, acc.id, member, ["member"])
+    S.expect_problem(api(member).post(invitations_path(acc.id), json={
+        "email": email, "role": "member", "first_name": "Anna\u200b"}), 403)
+    S.expect_problem(api(make_tenant("r26pn-o").admin).post(invitations_path(acc.id), json={
+        "email": email, "role": "member", "first_name": "Anna\u200b"}), 404)
+
+    # The accept: refused with the field named, nobody created, the link kept.
+    before = S.outbox_max_id(sql)
+    invite(admin, acc.id, email, "member", first_name="Ida")
+    _, token = invitation_mail(email, after=before)
+    uid = S.unique("r26pn")
+    errors = S.expect_field_errors(accept(api, token, uid=uid, password=fresh_password(),
+                                          first_name="Anna\u200b", last_name="Gad\u200dgets"),
+                                   "first_name", "last_name")
+    assert errors["first_name"] == why, errors
+    assert "character 4 is U+200D (zero-width joiner)" in errors["last_name"], errors
+    r = api(None).form("POST", ACCEPT.format(token), [("uid", uid), ("password", fresh_password()),
+                                                      ("first_name", "Anna\u200b")])
+    assert S.expect_field_errors(r, "first_name")["first_name"] == why
+    assert S.ldap_entry(ldap_admin, S.person_dn(uid), ["cn"]) is None
+    # A Persian last name with a ZWNJ inside the word is taken as typed.
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    S.expect(accept(api, token, uid=uid, password=fresh_password(), first_name="Ida", last_name=persian), 200)
+    entry = S.ldap_entry(ldap_admin, S.person_dn(uid), ["sn"])
+    assert [str(v) for v in entry["sn"]] == [persian], entry

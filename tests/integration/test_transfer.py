@@ -3850,3 +3850,26 @@ def test_r25_operator_staff_under_a_partner_are_not_offered_for_revocation(
     assert ("The people who prepared it keep access as your service providers, for support; you can revoke"
             " that at any time.\n" in body), body
     assert "operator staff" not in body, body
+
+
+def test_a_transfer_refuses_invisible_characters_in_the_names(api, sql, make_tenant, staged):
+    """Round-26 walkthrough of seed 004, D2: the hand-over's first_name and
+    last_name take the one check of people's names (as the invitation's):
+    422 naming the field, nothing written, no mail. A member may not
+    (403), another tenant gets 404."""
+    t, acc, colleague, worker = staged
+    before = S.outbox_max_id(sql)
+    errors = S.expect_field_errors(api(t.admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={
+        "email": S.unique_mail(), "first_name": "Cora\u200b", "last_name": "Cus\u00adtomer"}),
+        "first_name", "last_name")
+    assert errors == {
+        "first_name": "must not contain invisible formatting characters: character 5 is U+200B "
+                      "(zero-width space), which shows as nothing",
+        "last_name": "must not contain invisible formatting characters: character 4 is U+00AD "
+                     "(soft hyphen), which shows as nothing"}, errors
+    S.expect_problem(api(worker).post(f"{ACCOUNTS}/{acc.id}/transfer", json={
+        "email": S.unique_mail(), "first_name": "Cora\u200b"}), 403)
+    S.expect_problem(api(make_tenant("r26tr-o").admin).post(f"{ACCOUNTS}/{acc.id}/transfer", json={
+        "email": S.unique_mail(), "first_name": "Cora\u200b"}), 404)
+    assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
+    assert S.outbox_mails(sql, account_id=acc.id, after_id=before) == []

@@ -739,6 +739,28 @@ static void names_refuse_format_characters(void **state)
                                                     "b",
                                                     why),
                            "U+200D"));
+    /* Next to an ASCII character a joiner is part of no word: the
+     * tester's "t26s004 Gad<ZWJ>gets" read as "t26s004 Gadgets"
+     * (round-26 walkthrough of seed 004, D2), Latin "Gad<ZWNJ>gets" too,
+     * and a joiner between a Latin and a non-ASCII letter. The same
+     * detail text as every other format character. */
+    assert_string_equal(validate_no_format_chars("t26s004 Gad\xe2\x80\x8dgets", why),
+                        "must not contain invisible formatting characters: character 12 is "
+                        "U+200D (zero-width joiner), which shows as nothing");
+    assert_non_null(strstr(validate_no_format_chars("Gad\xe2\x80\x8cgets", why), "U+200C"));
+    assert_non_null(strstr(validate_no_format_chars("G\xe2\x80\x8d\xc3\xa4"
+                                                    "dgets",
+                                                    why),
+                           "U+200D"));
+    assert_non_null(strstr(validate_no_format_chars("\xc3\xa4\xe2\x80\x8d"
+                                                    "dgets",
+                                                    why),
+                           "U+200D"));
+    /* Devanagari "ka<virama><ZWJ>ssa" and a flame heart (with its
+     * variation selector) stay words. */
+    assert_null(validate_no_format_chars("\xe0\xa4\x95\xe0\xa5\x8d\xe2\x80\x8d\xe0\xa4\xb7", why));
+    assert_null(
+        validate_no_format_chars("\xe2\x9d\xa4\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x94\xa5", why));
     /* Not UTF-8: left to validate_chars. */
     assert_null(validate_no_format_chars("a\xff", why));
     for (long c = 0x200b; c <= 0x200f; c++)
