@@ -158,7 +158,9 @@ void storefronts_get(struct request *req)
     if (read_lookup(req, &distributor, &reserved, &host_key, key, alias) < 0)
         return;
     json_t *sf = NULL;
-    int st = reserved
+    /* A shop page name is looked up: a storefront that had it before it
+     * was reserved keeps it (round-26 walkthrough of seed 002, D2). */
+    int st = reserved == STOREFRONT_ALIAS_RESERVED
                  ? ST_NOT_FOUND
                  : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host, alias,
                                               (unsigned long long)distributor, host_key, &sf);
@@ -228,11 +230,15 @@ static int sign_in_admits(const struct request *req, const struct storefront_sig
     return 1;
 }
 
-/* Whether a page's first segment is an alias (not /api/..., /static/...). */
+/* Whether a page's first segment is an alias (not /api/..., /static/...).
+ * A shop page name (/basket/) is: no new storefront takes one, but one that
+ * had it before it was reserved is still gated (round-26 walkthrough of
+ * seed 002, D2); with no storefront there, no page is refused. */
 static int is_alias(const char *alias)
 {
     int reserved;
-    return storefront_alias_check(alias, &reserved) == NULL;
+    return storefront_alias_check(alias, &reserved) == NULL ||
+           reserved == STOREFRONT_ALIAS_SHOP_PAGE;
 }
 
 /* The gate for the storefront alias names under host: 1 (refused, the

@@ -1577,6 +1577,63 @@ def test_a_distributor_holding_the_sites_host_gates_none_of_its_pages(api, disti
         sql.rows("UPDATE accounts SET storefront_host=NULL WHERE id=%s", int(disti.account.id))
 
 
+SHOP_PAGES = ("basket", "products", "product", "plans", "plan", "orders", "order",
+              "subscriptions", "invoices", "customers", "catalog", "quotes", "reseller-plans",
+              "pricing", "notifications", "setup", "bss", "support", "help")
+
+
+def test_a_reseller_alias_cannot_take_a_page_of_its_distributors_storefront(
+        api, disti, make_reseller, make_tenant, make_person, sql):
+    """Round-26 walkthrough of seed 002, D2: a reseller's alias took the
+    seed's `basket` (or `products`, `plans`, ...) on its distributor's host
+    and shut the other resellers out of that page. Such page names are
+    reserved: the lookup says "reserved", orders, execute and upgrade are
+    422; a storefront that already has one keeps working."""
+    for name in SHOP_PAGES:
+        assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{name.upper()}?host="
+                                      f"{disti.host}"), 200) == {
+            "alias": name, "available": False, "reason": "reserved"}, name
+    r = make_reseller(disti)
+    orders_before = sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(r.account.id))
+    for who in (r.admin, disti.admin, "olivia"):
+        for name in ("basket", "Products", " plans "):
+            errors = S.expect_field_errors(order(api, who, r.account.id, "reseller-free", name,
+                                                 status=422), "storefront_alias")
+            assert "reserved" in errors["storefront_alias"], errors
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s",
+                     int(r.account.id)) == orders_before
+    # Another tenant's admin cannot order for the reseller at all.
+    t = make_tenant("sp")
+    refused = order(api, t.admin, r.account.id, "reseller-free", S.unique("x-"), status=403)
+    assert refused.status_code in (403, 404), S.describe(refused)
+    # Execute's alias and upgrade's rename: the same 422, nothing changed.
+    draft = order(api, r.admin, r.account.id, "reseller-free")
+    S.expect_field_errors(api(r.admin).post(f"/api/v1/orders/{draft['id']}/execute",
+                                            json={"storefront_alias": "basket"}),
+                          "storefront_alias")
+    alias = S.unique("own-")
+    S.expect(api(r.admin).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      alias)["id"])["subscription"]["id"]
+    S.expect_field_errors(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                                json={"plan": "standard",
+                                                      "storefront_alias": "basket"}),
+                          "storefront_alias")
+    assert sql.value("SELECT alias FROM storefronts WHERE account_id=%s", int(r.account.id)) == alias
+    # A storefront that had such a name before keeps it: found, and gated.
+    sql.rows("UPDATE storefronts SET alias='basket' WHERE account_id=%s", int(r.account.id))
+    try:
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/basket?host={disti.host}"), 200)
+        assert sf["account_id"] == r.account.id and sf["url"] == f"https://{disti.host}/basket"
+        assert storefront_login(r.admin.uid, disti.host, "basket").status_code == 200
+        outsider = make_person(prefix="spx")
+        S.expect_problem(storefront_login(outsider.uid, disti.host, "basket"), 403)
+        # The site's fixed names stay no storefront at all.
+        S.expect_problem(api(None).get(f"/api/v1/storefronts/api?host={disti.host}"), 404)
+    finally:
+        sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", alias, int(r.account.id))
+
+
 def test_quotes_refuse_the_same_plan_and_downgrades(api, disti, make_reseller, sql):
     """Round-3 walkthrough of seed 002, D3: a quote line for a plan the
     account cannot move to is 409, as the order; nothing is written."""
