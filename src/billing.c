@@ -59,6 +59,22 @@ static const char *const reserved_aliases[] = {
     "system",  "terms",    "www",      NULL,
 };
 
+/* Page names of a distributor's own storefront, on the host its resellers'
+ * storefronts share: the seed's ("Reseller Plans product page ... add it to
+ * your basket") and a shop's usual ones. A new alias must not take one
+ * (round-26 walkthrough of seed 002, D2: a reseller took "basket" and shut
+ * the distributor's other resellers out of its basket); a storefront that
+ * already has one keeps it, gated and looked up as before. */
+static const char *const shop_page_aliases[] = {
+    "basket",  "bss",      "catalog",  "catalogue",     "categories",    "category",
+    "compare", "contact",  "customer", "customers",     "downloads",     "faq",
+    "home",    "invoice",  "invoices", "notifications", "offers",        "order",
+    "orders",  "payment",  "payments", "plan",          "plans",         "pricing",
+    "product", "products", "profile",  "quote",         "quotes",        "reseller-plans",
+    "search",  "settings", "setup",    "subscription",  "subscriptions", "wishlist",
+    NULL,
+};
+
 const char *storefront_alias_check(const char *alias, int *reserved)
 {
     *reserved = 0;
@@ -79,8 +95,15 @@ const char *storefront_alias_check(const char *alias, int *reserved)
         return "must not start or end with a hyphen";
     for (size_t i = 0; reserved_aliases[i]; i++) {
         if (strcmp(alias, reserved_aliases[i]) == 0) {
-            *reserved = 1;
+            *reserved = STOREFRONT_ALIAS_RESERVED;
             return "is reserved";
+        }
+    }
+    for (size_t i = 0; shop_page_aliases[i]; i++) {
+        if (strcmp(alias, shop_page_aliases[i]) == 0) {
+            *reserved = STOREFRONT_ALIAS_SHOP_PAGE;
+            return "is reserved: it names a page of the distributor's own storefront (such as "
+                   "basket, products or plans)";
         }
     }
     return NULL;

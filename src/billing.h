@@ -38,8 +38,14 @@ int money_mul_add(long long a, long long b, long long c, long long *out);
 
 /* NULL if alias is a valid storefront alias: 3-63 characters of a-z, 0-9
  * and '-', neither starting nor ending with '-', not reserved; else why not
- * (a static string). *reserved is set to 1 when the only fault is that the
- * alias is reserved. */
+ * (a static string). *reserved is set when the only fault is that the alias
+ * is reserved: STOREFRONT_ALIAS_RESERVED for a path of the site or of
+ * accountd (api, login, static: never a storefront), STOREFRONT_ALIAS_SHOP_
+ * PAGE for a page name of a distributor's own storefront (basket, products,
+ * plans: no new alias takes one, while a storefront that had one before
+ * keeps it; round-26 walkthrough of seed 002, D2); else 0. */
+#define STOREFRONT_ALIAS_RESERVED  1
+#define STOREFRONT_ALIAS_SHOP_PAGE 2
 const char *storefront_alias_check(const char *alias, int *reserved);
 /* Room for any alias storefront_alias_lower copies whole (longer ones are
  * invalid anyway). */

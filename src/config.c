@@ -55,6 +55,7 @@ static void set_defaults(struct config *cfg)
     cfg->subscription_notice_days = 14;
     cfg->account_retention_days = 365;
     cfg->allowed_origins = xcalloc(1, sizeof(char *));
+    cfg->site_hosts = xcalloc(1, sizeof(char *));
 }
 
 static void free_origins(char **o)
@@ -102,6 +103,8 @@ void config_free(struct config *cfg)
     }
     free_origins(cfg->allowed_origins);
     cfg->allowed_origins = NULL;
+    free_origins(cfg->site_hosts);
+    cfg->site_hosts = NULL;
 }
 
 static int fail(char *err, size_t err_size, const char *name, int line, const char *fmt, ...)
@@ -187,6 +190,92 @@ static int parse_origins(struct config *cfg, const char *v)
             return -1;
         }
         cfg->allowed_origins[n++] = o;
+    }
+    return 0;
+}
+
+/* The host name of "name[:port]" (len bytes; "[v6]:port" keeps its
+ * brackets): lower case, without the port and a trailing dot, as nginx's
+ * $host has it (malloc'ed; NULL if empty). */
+static char *host_name(const char *s, size_t len)
+{
+    size_t n = len;
+    if (len && s[0] == '[') {
+        const char *close = memchr(s, ']', len);
+        n = close ? (size_t)(close - s) + 1 : len;
+    } else {
+        const char *colon = memchr(s, ':', len);
+        if (colon)
+            n = (size_t)(colon - s);
+    }
+    while (n > 0 && s[n - 1] == '.')
+        n--;
+    if (!n)
+        return NULL;
+    char *h = xstrndup(s, n);
+    for (char *p = h; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return h;
+}
+
+/* Adds h (owned) to the NULL-terminated list *list unless it is there. */
+static void site_hosts_add(char ***list, char *h)
+{
+    size_t n = 0;
+    for (; (*list)[n]; n++) {
+        if (strcmp((*list)[n], h) == 0) {
+            free(h);
+            return;
+        }
+    }
+    char **grown = xcalloc(n + 2, sizeof(char *));
+    memcpy(grown, *list, n * sizeof(char *));
+    grown[n] = h;
+    free(*list);
+    *list = grown;
+}
+
+/* The host of url ("scheme://[user@]host[:port][/...]") added to the list. */
+static void site_hosts_add_url(char ***list, const char *url)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p)
+        return;
+    p += 3;
+    size_t len = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', len);
+    if (at) {
+        len -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    char *h = host_name(p, len);
+    if (h)
+        site_hosts_add(list, h);
+}
+
+/* site_hosts = "a.example b.example": host names, a port allowed (and
+ * ignored), separated by spaces, tabs or commas. */
+static int parse_site_hosts(struct config *cfg, const char *v)
+{
+    free_origins(cfg->site_hosts);
+    cfg->site_hosts = xcalloc(1, sizeof(char *));
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *s = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != ',')
+            p++;
+        if (p == s)
+            break;
+        size_t len = (size_t)(p - s);
+        if (memchr(s, '/', len) || memchr(s, '@', len) || memchr(s, '?', len) ||
+            memchr(s, '#', len))
+            return -1;
+        char *h = host_name(s, len);
+        if (!h)
+            return -1;
+        site_hosts_add(&cfg->site_hosts, h);
     }
     return 0;
 }
@@ -322,6 +411,15 @@ static int set_key(struct config *cfg, const char *key, const char *v, char *why
         }
         return 0;
     }
+    if (strcmp(key, "site_hosts") == 0) {
+        if (parse_site_hosts(cfg, v) < 0) {
+            snprintf(why, ws,
+                     "site_hosts must be host names (portal.example.org), without a "
+                     "scheme or a path");
+            return -1;
+        }
+        return 0;
+    }
     snprintf(why, ws, "unknown key '%s'", key);
     return -1;
 }
@@ -403,6 +501,15 @@ int config_parse(struct config *cfg, const char *text, const char *name, char *e
         else if (cfg->auth_delay > cfg->auth_max_delay)
             rc = fail(err, err_size, name, 0, "auth_delay must not exceed auth_max_delay");
     }
+    if (rc == 0) {
+        /* The site's own hosts, once (round-26 walkthrough of seed 002,
+         * D1): the site_hosts key's, then those of its links and origins. */
+        site_hosts_add_url(&cfg->site_hosts, cfg->invitation_url);
+        site_hosts_add_url(&cfg->site_hosts, cfg->password_reset_url);
+        site_hosts_add_url(&cfg->site_hosts, cfg->preferences_url);
+        for (size_t i = 0; cfg->allowed_origins[i]; i++)
+            site_hosts_add_url(&cfg->site_hosts, cfg->allowed_origins[i]);
+    }
     if (rc < 0)
         config_free(cfg);
     return rc;
@@ -430,6 +537,16 @@ int config_origin_allowed(const struct config *cfg, const char *origin, size_t l
             return 1;
     }
     return 0;
+}
+
+int config_is_site_host(const struct config *cfg, const char *host)
+{
+    char *h = host ? host_name(host, strlen(host)) : NULL;
+    int found = 0;
+    for (size_t i = 0; h && cfg->site_hosts && cfg->site_hosts[i] && !found; i++)
+        found = strcmp(cfg->site_hosts[i], h) == 0;
+    free(h);
+    return found;
 }
 
 static int same_string(const char *a, const char *b)

@@ -61,6 +61,12 @@ struct config {
 
     size_t body_limit;
     char **allowed_origins; /* NULL-terminated */
+    /* The site's own host names (NULL-terminated; lower case, no port, no
+     * trailing dot): the hosts of invitation_url, password_reset_url,
+     * preferences_url and allowed_origins, and the site_hosts key's.
+     * Computed once by config_parse; no distributor may take one as its
+     * storefront host (round-26 walkthrough of seed 002, D1). */
+    char **site_hosts;
     int retry_after;
     int identity_cache_ttl;  /* seconds; 0: no cache */
     int auth_cache_ttl;      /* seconds; 0: no cache */
@@ -92,6 +98,10 @@ void config_free(struct config *cfg);
  * that differed in changed ("" if none). */
 void config_keep_restart_keys(struct config *fresh, const struct config *running, char *changed,
                               size_t changed_size);
+
+/* 1 if host ("name[:port]", any case, a trailing dot or not) names one of
+ * site_hosts, the port ignored as nginx's $host drops it. */
+int config_is_site_host(const struct config *cfg, const char *host);
 
 /* 1 if origin ("scheme://host[:port]") is in allowed_origins. */
 int config_origin_allowed(const struct config *cfg, const char *origin, size_t len);

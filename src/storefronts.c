@@ -158,7 +158,9 @@ void storefronts_get(struct request *req)
     if (read_lookup(req, &distributor, &reserved, &host_key, key, alias) < 0)
         return;
     json_t *sf = NULL;
-    int st = reserved
+    /* A shop page name is looked up: a storefront that had it before it
+     * was reserved keeps it (round-26 walkthrough of seed 002, D2). */
+    int st = reserved == STOREFRONT_ALIAS_RESERVED
                  ? ST_NOT_FOUND
                  : storefronts_store_by_alias(req->session->sql, req->cfg->storefront_host, alias,
                                               (unsigned long long)distributor, host_key, &sf);
@@ -228,11 +230,15 @@ static int sign_in_admits(const struct request *req, const struct storefront_sig
     return 1;
 }
 
-/* Whether a page's first segment is an alias (not /api/..., /static/...). */
+/* Whether a page's first segment is an alias (not /api/..., /static/...).
+ * A shop page name (/basket/) is: no new storefront takes one, but one that
+ * had it before it was reserved is still gated (round-26 walkthrough of
+ * seed 002, D2); with no storefront there, no page is refused. */
 static int is_alias(const char *alias)
 {
     int reserved;
-    return storefront_alias_check(alias, &reserved) == NULL;
+    return storefront_alias_check(alias, &reserved) == NULL ||
+           reserved == STOREFRONT_ALIAS_SHOP_PAGE;
 }
 
 /* The gate for the storefront alias names under host: 1 (refused, the
@@ -291,11 +297,19 @@ static int gate_refuses(struct request *req, const char *host, const char *alias
     return 0;
 }
 
+static int same_host_name(const char *a, const char *b);
+
 int storefront_login_refused(struct request *req)
 {
     const char *uri = request_param(req, "HTTP_X_ORIGINAL_URI");
     const char *host = request_param(req, "HTTP_HOST");
     if (!uri || uri[0] != '/' || !host || !*host)
+        return 0;
+    /* The site's own host is no storefront host, unless the config makes
+     * it the default one: a distributor that took it before that was
+     * refused gates none of the site's pages (round-26 walkthrough of
+     * seed 002, D1). In memory, no statement. */
+    if (config_is_site_host(req->cfg, host) && !same_host_name(host, req->cfg->storefront_host))
         return 0;
     /* The first path segment of the page nginx serves: X-Original-URI is
      * the raw $request_uri (a subrequest's $uri is its own), so
@@ -544,6 +558,14 @@ void storefront_host_put(struct request *req)
      * "" names it (an alias is unique per host, and the config may change). */
     if (!why && h.host && *h.host && same_host_name(h.host, req->cfg->storefront_host))
         why = "is the default storefront host; send \"\" to use it";
+    /* The site's own host (its links' and allowed origins' hosts, the
+     * config's site_hosts): a reseller's alias there would put the site's
+     * own pages behind the storefront gate, for every other tenant
+     * (round-26 walkthrough of seed 002, D1). Port, case and a trailing
+     * dot ignored, as the gate compares. */
+    if (!why && h.host && *h.host && config_is_site_host(req->cfg, h.host))
+        why = "is the host of this site (invitation links, allowed origins); a distributor's "
+              "storefront needs a host of its own";
     if (why)
         res_field_error(req, "storefront_host", why);
     if (body_failed(req) || !host_allowed(req))

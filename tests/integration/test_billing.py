@@ -1506,6 +1506,134 @@ def test_a_storefront_host_belongs_to_one_distributor(api, disti, make_account, 
                      "storefront_host IS NULL") >= 2
 
 
+def test_the_sites_own_host_is_no_storefront_host(api, make_account, make_person, set_roles,
+                                                  operator_id, make_tenant, sql):
+    """Round-26 walkthrough of seed 002, D1: a distributor took the site's
+    own host (localhost, 127.0.0.1, 127.0.0.1:8080) as its storefront host,
+    and a reseller's alias then put the site's pages behind the storefront
+    gate. The hosts of invitation_url, password_reset_url, preferences_url
+    and allowed_origins are 422, by name (port, case, trailing dot
+    ignored); nothing written, no audit row."""
+    acc = make_account("olivia", "distributor", operator_id)
+    admin, sp = make_person(prefix="sh"), make_person(prefix="shs")
+    set_roles("olivia", acc.id, admin, ["admin"])
+    set_roles("olivia", acc.id, sp, ["service-provider"])
+    path = f"/api/v1/accounts/{acc.id}/storefront-host"
+    port = S.URL.rsplit(":", 1)[1]
+    for host in ("localhost", "127.0.0.1", "127.0.0.1:8080", f"127.0.0.1:{port}",
+                 f"localhost:{port}", "LOCALHOST", "LocalHost:9", " 127.0.0.1 "):
+        for who in (admin, "olivia"):
+            errors = S.expect_field_errors(api(who).put(path, json={"storefront_host": host}),
+                                           "storefront_host")
+            assert "is the host of this site" in json.dumps(errors), (host, errors)
+    for host in ("localhost.", "127.0.0.1.:8080"):  # a trailing dot: 422 as before
+        S.expect_field_errors(api(admin).put(path, json={"storefront_host": host}),
+                              "storefront_host")
+    # The configured default is still refused as before.
+    default = S.expect(api(admin).get(path), 200)["effective"]
+    errors = S.expect_field_errors(api(admin).put(path, json={"storefront_host": default}),
+                                   "storefront_host")
+    assert "is the default storefront host" in json.dumps(errors), errors
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s", int(acc.id)) is None
+    assert "storefront.host" not in [a["action"] for a in sql.audit(acc.id)]
+    # As a form too: error_to's place, nothing written.
+    r = api(admin).form("POST", path, [("_method", "PUT"), ("storefront_host", "localhost")])
+    S.expect_field_errors(r, "storefront_host")
+    assert sql.value("SELECT storefront_host FROM accounts WHERE id=%s", int(acc.id)) is None
+    # Who may and may not: a proper host is still 200 for the admin; the
+    # service provider and another tenant's admin are refused.
+    host = f"{S.unique('own-')}.storefront.test"
+    S.expect_problem(api(sp).put(path, json={"storefront_host": host}), 403)
+    t = make_tenant("sh")
+    r = api(t.admin).put(path, json={"storefront_host": host})
+    assert r.status_code in (403, 404), S.describe(r)
+    assert S.expect(api(admin).put(path, json={"storefront_host": host}), 200) == {
+        "storefront_host": host, "effective": host}
+    assert [a["action"] for a in sql.audit(acc.id)].count("storefront.host") == 1
+
+
+def test_a_distributor_holding_the_sites_host_gates_none_of_its_pages(api, disti, make_reseller,
+                                                                      make_person, sql):
+    """Round-26 walkthrough of seed 002, D1, existing data: a distributor
+    that took the site's host before it was refused keeps it, but the gate
+    ignores it, so a reseller's alias `protected` shuts nobody out of the
+    site's /protected/ pages."""
+    port = S.URL.rsplit(":", 1)[1]
+    site = f"127.0.0.1:{port}"
+    sql.rows("UPDATE accounts SET storefront_host=%s WHERE id=%s", site, int(disti.account.id))
+    r = make_reseller(disti)
+    try:
+        done = execute(api, disti.admin,
+                       order(api, disti.admin, r.account.id, "reseller-free", "protected")["id"])
+        assert done["subscription"]["storefront"]["url"] == f"https://{site}/protected"
+        other = make_person(prefix="shx")  # a person of no tenant of disti's
+        page = api(other).get("/protected/example.txt")
+        assert page.status_code == 200, S.describe(page)
+        assert page.text == "signed in\n"
+        assert storefront_login(other.uid, "127.0.0.1", "protected").status_code == 200
+    finally:
+        sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", S.unique("gone-"),
+                 int(r.account.id))
+        sql.rows("UPDATE accounts SET storefront_host=NULL WHERE id=%s", int(disti.account.id))
+
+
+SHOP_PAGES = ("basket", "products", "product", "plans", "plan", "orders", "order",
+              "subscriptions", "invoices", "customers", "catalog", "quotes", "reseller-plans",
+              "pricing", "notifications", "setup", "bss", "support", "help")
+
+
+def test_a_reseller_alias_cannot_take_a_page_of_its_distributors_storefront(
+        api, disti, make_reseller, make_tenant, make_person, sql):
+    """Round-26 walkthrough of seed 002, D2: a reseller's alias took the
+    seed's `basket` (or `products`, `plans`, ...) on its distributor's host
+    and shut the other resellers out of that page. Such page names are
+    reserved: the lookup says "reserved", orders, execute and upgrade are
+    422; a storefront that already has one keeps working."""
+    for name in SHOP_PAGES:
+        assert S.expect(api(None).get(f"/api/v1/storefront-aliases/{name.upper()}?host="
+                                      f"{disti.host}"), 200) == {
+            "alias": name, "available": False, "reason": "reserved"}, name
+    r = make_reseller(disti)
+    orders_before = sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s", int(r.account.id))
+    for who in (r.admin, disti.admin, "olivia"):
+        for name in ("basket", "Products", " plans "):
+            errors = S.expect_field_errors(order(api, who, r.account.id, "reseller-free", name,
+                                                 status=422), "storefront_alias")
+            assert "reserved" in errors["storefront_alias"], errors
+    assert sql.value("SELECT COUNT(*) FROM orders WHERE account_id=%s",
+                     int(r.account.id)) == orders_before
+    # Another tenant's admin cannot order for the reseller at all.
+    t = make_tenant("sp")
+    refused = order(api, t.admin, r.account.id, "reseller-free", S.unique("x-"), status=403)
+    assert refused.status_code in (403, 404), S.describe(refused)
+    # Execute's alias and upgrade's rename: the same 422, nothing changed.
+    draft = order(api, r.admin, r.account.id, "reseller-free")
+    S.expect_field_errors(api(r.admin).post(f"/api/v1/orders/{draft['id']}/execute",
+                                            json={"storefront_alias": "basket"}),
+                          "storefront_alias")
+    alias = S.unique("own-")
+    S.expect(api(r.admin).post(f"/api/v1/orders/{draft['id']}/discard"), 200)
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      alias)["id"])["subscription"]["id"]
+    S.expect_field_errors(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                                json={"plan": "standard",
+                                                      "storefront_alias": "basket"}),
+                          "storefront_alias")
+    assert sql.value("SELECT alias FROM storefronts WHERE account_id=%s", int(r.account.id)) == alias
+    # A storefront that had such a name before keeps it: found, and gated.
+    sql.rows("UPDATE storefronts SET alias='basket' WHERE account_id=%s", int(r.account.id))
+    try:
+        sf = S.expect(api(None).get(f"/api/v1/storefronts/basket?host={disti.host}"), 200)
+        assert sf["account_id"] == r.account.id and sf["url"] == f"https://{disti.host}/basket"
+        assert storefront_login(r.admin.uid, disti.host, "basket").status_code == 200
+        outsider = make_person(prefix="spx")
+        S.expect_problem(storefront_login(outsider.uid, disti.host, "basket"), 403)
+        # The site's fixed names stay no storefront at all.
+        S.expect_problem(api(None).get(f"/api/v1/storefronts/api?host={disti.host}"), 404)
+    finally:
+        sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", alias, int(r.account.id))
+
+
 def test_quotes_refuse_the_same_plan_and_downgrades(api, disti, make_reseller, sql):
     """Round-3 walkthrough of seed 002, D3: a quote line for a plan the
     account cannot move to is 409, as the order; nothing is written."""

@@ -69,7 +69,16 @@ static void aliases(void **state)
     assert_non_null(storefront_alias_check("api", &reserved));
     assert_int_equal(reserved, 1);
     assert_non_null(storefront_alias_check("www", &reserved));
-    assert_int_equal(reserved, 1);
+    assert_int_equal(reserved, STOREFRONT_ALIAS_RESERVED);
+    /* Round-26 walkthrough of seed 002, D2: the pages of a distributor's
+     * own storefront. */
+    const char *pages[] = {"basket", "products", "plans", "orders", "reseller-plans", NULL};
+    for (size_t i = 0; pages[i]; i++) {
+        assert_non_null(strstr(storefront_alias_check(pages[i], &reserved), "reserved"));
+        assert_int_equal(reserved, STOREFRONT_ALIAS_SHOP_PAGE);
+    }
+    assert_null(storefront_alias_check("basket-shop", &reserved));
+    assert_int_equal(reserved, 0);
 }
 
 /* Round-14 walkthrough of seed 002, D3: an alias in another case is the

@@ -241,6 +241,37 @@ static void reload_keeps_what_needs_a_restart(void **state)
     config_free(&running);
 }
 
+/* Round-26 walkthrough of seed 002, D1: the site's own hosts, computed
+ * once from its links, its allowed origins and site_hosts; compared by
+ * name, the port, case and a trailing dot ignored. */
+static void site_hosts_are_the_links_and_origins_hosts(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg,
+                           "invitation_url = https://Portal.Example.org:8443/i/{token}\n"
+                           "password_reset_url = https://user@reset.example.org/r/{token}\n"
+                           "preferences_url = \n"
+                           "allowed_origins = http://127.0.0.1:8080 http://localhost:8080/\n"
+                           "site_hosts = Help.Example.org, www.example.org:443\n",
+                           err),
+                     0);
+    const char *yes[] = {"portal.example.org",  "PORTAL.example.org:80",
+                         "portal.example.org.", "reset.example.org",
+                         "127.0.0.1",           "127.0.0.1:8080",
+                         "LocalHost.",          "help.example.org",
+                         "www.example.org",     NULL};
+    for (size_t i = 0; yes[i]; i++)
+        assert_true(config_is_site_host(&cfg, yes[i]));
+    const char *no[] = {"shop.example.org", "example.org", "127.0.0.2", "user", "", NULL};
+    for (size_t i = 0; no[i]; i++)
+        assert_false(config_is_site_host(&cfg, no[i]));
+    config_free(&cfg);
+    assert_int_equal(parse(&cfg, "site_hosts = https://x.example/\n", err), -1);
+    assert_non_null(strstr(err, "site_hosts must be host names"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +285,7 @@ int main(void)
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(missing_secret_file_is_an_error),
         cmocka_unit_test(reload_keeps_what_needs_a_restart),
+        cmocka_unit_test(site_hosts_are_the_links_and_origins_hosts),
     };
     return cmocka_run_group_tests(tests, make_secret, remove_secret);
 }
