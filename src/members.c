@@ -152,18 +152,21 @@ static void handover_moves_free(struct handover_moves *m)
  * *handover, *customer (the uid, malloc'ed, when exactly one customer
  * admin remains; else NULL: accountd does not guess), *owners (a new array
  * of the customer admins after it, {uid, name, mail}; NULL when no
- * hand-over), *target_is_parents (person is a person of the parent) and
- * the parent's billing people to move. One LDAP read of the parent's role
+ * hand-over), *target_is_parents (person is a person of the parent),
+ * *side_admin (a person of the parent is an admin of the account before
+ * the change) and the parent's billing people to move. One LDAP read of the parent's role
  * groups and one of the admins. */
 static int find_handover(struct request *req, const struct account_ref *a,
                          const struct person *person, unsigned wanted,
                          const struct member_index *ix, int *handover, char **customer,
-                         json_t **owners, int *target_is_parents, struct handover_moves *moves)
+                         json_t **owners, int *target_is_parents, int *side_admin,
+                         struct handover_moves *moves)
 {
     *handover = 0;
     *customer = NULL;
     *owners = NULL;
     *target_is_parents = 0;
+    *side_admin = 0;
     if (strcmp(a->status, "staged") != 0)
         return ST_OK;
     /* The provider's side: the parent, or operator staff for an account
@@ -199,6 +202,8 @@ static int find_handover(struct request *req, const struct account_ref *a,
             continue;
         if (member_index_find(&parent, p->dn)) {
             partners++;
+            if (i < nadmins)
+                *side_admin = 1;
             if (i < nadmins) {
                 still[nstill++] = admins[i];
                 memset(&admins[i], 0, sizeof(admins[i]));
@@ -220,6 +225,8 @@ static int find_handover(struct request *req, const struct account_ref *a,
      * is an ordinary role change while a person of the parent stays
      * admin. */
     const struct member_entry *target = member_index_find(ix, person->dn);
+    if (*target_is_parents && target && (target->roles & ROLE_ADMIN))
+        *side_admin = 1;
     int self_demotion = *target_is_parents && strcasecmp(person->uid, req->caller.uid) == 0 &&
                         wanted && !(wanted & ROLE_ADMIN) && target && (target->roles & ROLE_ADMIN);
     if (st == ST_OK && customers > 0 && (partners == 0 || self_demotion)) {
@@ -403,58 +410,6 @@ static int last_admin(struct request *req, const struct account_ref *a, struct p
                expired ? " (its link has expired: resend it for a new one)" : "");
     st = problem_set(ref, 409, "last-admin", buf_str(&b));
     buf_free(&b);
-    free(email);
-    return st;
-}
-
-/* The 409 of a change by someone who is no person of the provider's side
- * (the customer's admin the partner added while staging) that would hand
- * the staged account over while the provider's own hand-over (POST
- * .../transfer) is pending (round-24 walkthrough of seed 000, D2: the
- * customer's admin demoted the partner while his hand-over to another
- * customer person was pending, took the account and withdrew that
- * hand-over, and neither mail said so). The hand-over is the provider's
- * step (round 23, D1): it completes when its invitee accepts, and the
- * provider's side changes or revokes it. ST_OK when it does not apply.
- * One SQL read, and on the refusal one more and one LDAP read (the
- * sender's name). */
-static int handover_pending_refusal(struct request *req, const struct account_ref *a,
-                                    struct problem *ref)
-{
-    if (!transfer_staged_not_provider_side(req, a))
-        return ST_OK;
-    unsigned long long invitation_id = 0;
-    char *email = NULL;
-    int expired = 0;
-    int st = transfer_pending_invitee(req->session->sql, a->id, &invitation_id, &email, &expired);
-    if (st == ST_NOT_FOUND)
-        return ST_OK;
-    if (st != ST_OK)
-        return st;
-    struct invitation_mail m;
-    struct person sender = {0};
-    int have_mail = invitation_mail_fields(req->session->sql, invitation_id, &m) == ST_OK;
-    if (have_mail && m.invited_by &&
-        ldap_store_find_person(req->session->ldap, "uid", m.invited_by, &sender) != ST_OK)
-        person_free(&sender);
-    const char *who = sender.name                 ? sender.name
-                      : have_mail && m.invited_by ? m.invited_by
-                                                  : "the people who prepared it";
-    struct buf b = BUF_INIT;
-    buf_printf(&b,
-               "this change would hand the account over to its administrators and withdraw the "
-               "pending hand-over: %s handed it over to %s (invitation %llu)%s, and it becomes "
-               "active when they accept. The hand-over is the provider's step: ask %s to change or "
-               "revoke it (POST /api/v1/accounts/%llu/transfer to another address, or DELETE "
-               "/api/v1/accounts/%llu/invitations/%llu); nothing was changed",
-               who, email, invitation_id,
-               expired ? " (its link has expired: they resend it for a new one)" : "", who, a->id,
-               a->id, invitation_id);
-    st = problem_set(ref, 409, "conflict", buf_str(&b));
-    buf_free(&b);
-    person_free(&sender);
-    if (have_mail)
-        invitation_mail_free(&m);
     free(email);
     return st;
 }
@@ -720,9 +675,10 @@ static int check_role_change(struct request *req, const struct account_ref *a,
             free(people);
         }
     }
+    int side_admin = 0;
     if (st == ST_OK && *before)
         st = find_handover(req, a, person, wanted, &ix, handover, customer_admin, owners,
-                           target_is_parents, moves);
+                           target_is_parents, &side_admin, moves);
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
     if (st != ST_OK)
@@ -733,10 +689,21 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * nobody learns about people outside the account this way. */
     if (*before == 0 && !removal)
         return problem_set(ref, 404, "not-found", NO_MEMBER);
-    /* Not over the provider's pending hand-over (round-24 walkthrough of
-     * seed 000, D2). */
-    if (*handover && (st = handover_pending_refusal(req, a, ref)) != ST_OK)
-        return st;
+    /* The roles of the people who prepared a staged account are the
+     * provider's to change, as its hand-over and its close are (round-26
+     * walkthrough of seed 000, D1: the customer's admin, refused the
+     * close, set the partner to member in one PUT, which handed the
+     * account over to her, and then closed it). Someone not of the
+     * provider's side who changes or removes a person of that side
+     * holding roles here gets the 403 of the hand-over's steps, before
+     * anything is written, whether or not a hand-over (POST .../transfer)
+     * is pending; it replaces round 24's 409 (D2), which held only while
+     * one was. Such a change is the only one of theirs that could hand
+     * the account over while an admin of that side remains; once none
+     * remains (a change made outside accountd), any admin's change
+     * completes the hand-over, as the 403's detail says. */
+    if (*target_is_parents && side_admin && transfer_staged_not_provider_side(req, a))
+        return transfer_refuse_preparers_roles(req, a);
     /* A service provider manages non-admin people only, and not
      * themselves: roles they gave themselves would outlast the access the
      * customer limits (expires_at) or revokes. Leaving (no roles) is

@@ -157,26 +157,43 @@ int transfer_staged_not_provider_side(struct request *req, const struct account_
  * detail names who prepared it (the provider side's admins of the
  * account, with the parent's name) and, to an admin, what they can do
  * meanwhile: not the change of the roles of the people who prepared it,
- * which hands the account over to her and is refused while their
- * hand-over is pending (round-24 walkthrough of seed 000, D2: the detail
- * pointed her to it). Nothing is written. */
-static void refuse_not_provider_side(struct request *req, const struct account_ref *a, int closing);
+ * which is the provider's step too (round-26 walkthrough of seed 000,
+ * D1). Nothing is written. */
+enum provider_step { STEP_HANDOVER, STEP_CLOSE, STEP_PREPARERS_ROLES };
+
+static int refuse_not_provider_side(struct request *req, const struct account_ref *a,
+                                    enum provider_step step);
 
 void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a)
 {
-    refuse_not_provider_side(req, a, 0);
+    int st = refuse_not_provider_side(req, a, STEP_HANDOVER);
+    if (st != ST_REFUSED)
+        res_store_failure(req, st, "the directory or the database");
 }
 
 /* The same 403 to the customer's admin who closes a staged account
  * (transfer.h; round-25 walkthrough of seed 000, D1). */
 void transfer_refuse_close_not_provider_side(struct request *req, const struct account_ref *a)
 {
-    refuse_not_provider_side(req, a, 1);
+    int st = refuse_not_provider_side(req, a, STEP_CLOSE);
+    if (st != ST_REFUSED)
+        res_store_failure(req, st, "the directory or the database");
 }
 
-/* closing: the refusal of DELETE /accounts/{id} (the detail says that
- * closing is the provider's step too), else of a hand-over's step. */
-static void refuse_not_provider_side(struct request *req, const struct account_ref *a, int closing)
+/* The same 403 to the customer's admin who changes or removes the roles
+ * of one of the people who prepared a staged account (transfer.h;
+ * round-26 walkthrough of seed 000, D1). */
+int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a)
+{
+    return refuse_not_provider_side(req, a, STEP_PREPARERS_ROLES);
+}
+
+/* step: which of the provider's steps is refused (the detail says which:
+ * a hand-over's, the close, or the change of a preparer's roles).
+ * ST_REFUSED with the 403 recorded, or a store status with nothing
+ * recorded. */
+static int refuse_not_provider_side(struct request *req, const struct account_ref *a,
+                                    enum provider_step step)
 {
     struct buf names = BUF_INIT, who = BUF_INIT;
     size_t n = 0;
@@ -191,30 +208,39 @@ static void refuse_not_provider_side(struct request *req, const struct account_r
         buf_free(&names);
     if (st != ST_OK) {
         free(parent_name);
-        res_store_failure(req, st, "the directory or the database");
-        return;
+        return st;
     }
     if (!n) {
         /* No admin of the provider's side is left (only a change made
          * outside accountd leaves a staged account so): it is the
          * customer's already, and the way that says so is the role
          * change (as the 422 of a transfer to its admin says). */
-        refuse(req, 403, "forbidden",
-               "the hand-over is the provider's step, but no %s is an admin of this staged account "
-               "any more: it is the customer's already, and any change of its people's roles by an "
-               "admin of the account completes the hand-over (PUT "
-               "/api/v1/accounts/%llu/members/{uid} with the roles they have, or DELETE of someone "
-               "who leaves)%s",
-               a->parent_id ? "person of the partner" : "operator staff member", a->id,
-               closing ? "; once it is active, its administrators close it" : "");
+        st = refuse(req, 403, "forbidden",
+                    "the hand-over is the provider's step, but no %s is an admin of this staged "
+                    "account any more: it is the customer's already, and any change of its "
+                    "people's roles by an admin of the account completes the hand-over (PUT "
+                    "/api/v1/accounts/%llu/members/{uid} with the roles they have, or DELETE of "
+                    "someone who leaves)%s",
+                    a->parent_id ? "person of the partner" : "operator staff member", a->id,
+                    step == STEP_CLOSE ? "; once it is active, its administrators close it" : "");
         free(parent_name);
-        return;
+        return st;
     }
     if (!a->parent_id)
         buf_printf(&who, "operator staff: %s", buf_str(&names));
     else
         buf_printf(&who, "%s of %s, or operator staff", buf_str(&names),
                    parent_name ? parent_name : "the partner");
+    /* The rule, in the same words for each step. */
+    struct buf only = BUF_INIT;
+    buf_printf(&only,
+               "only the people who prepared this staged account (%s) %s, by POST "
+               "/api/v1/accounts/%llu/transfer or by changing their own role to service-provider",
+               buf_str(&who),
+               step == STEP_CLOSE             ? "close it or hand it over"
+               : step == STEP_PREPARERS_ROLES ? "change their own roles or hand it over"
+                                              : "hand it over",
+               a->id);
     struct buf meanwhile = BUF_INIT;
     if (a->roles & ROLE_ADMIN)
         buf_printf(&meanwhile,
@@ -222,25 +248,28 @@ static void refuse_not_provider_side(struct request *req, const struct account_r
                    "/api/v1/accounts/%llu/invitations) and change the roles of people other than "
                    "those who prepared it (PUT /api/v1/accounts/%llu/members/{uid}) meanwhile",
                    a->id, a->id);
-    if (closing)
-        refuse(req, 403, "forbidden",
-               "closing a staged account is the provider's step, as its hand-over is: only the "
-               "people who prepared this staged account (%s) close it or hand it over, by POST "
-               "/api/v1/accounts/%llu/transfer or by changing their own role to "
-               "service-provider; once it is handed over, its administrators close it; ask "
-               "them%s",
-               buf_str(&who), a->id, buf_str(&meanwhile));
+    if (step == STEP_CLOSE)
+        st = refuse(req, 403, "forbidden",
+                    "closing a staged account is the provider's step, as its hand-over is: %s; "
+                    "once it is handed over, its administrators close it; ask them%s",
+                    buf_str(&only), buf_str(&meanwhile));
+    else if (step == STEP_PREPARERS_ROLES)
+        st = refuse(req, 403, "forbidden",
+                    "changing the roles of the people who prepared a staged account is the "
+                    "provider's step, as its hand-over is: %s; once it is handed over, its "
+                    "administrators change their roles; ask them%s; nothing was changed",
+                    buf_str(&only), buf_str(&meanwhile));
     else
-        refuse(req, 403, "forbidden",
-               "the hand-over is the provider's step: only the people who prepared this staged "
-               "account (%s) hand it over, by POST /api/v1/accounts/%llu/transfer or by "
-               "changing their own role to service-provider, and they resend or revoke its "
-               "invitation; ask them%s",
-               buf_str(&who), a->id, buf_str(&meanwhile));
+        st = refuse(req, 403, "forbidden",
+                    "the hand-over is the provider's step: %s, and they resend or revoke its "
+                    "invitation; ask them%s",
+                    buf_str(&only), buf_str(&meanwhile));
+    buf_free(&only);
     buf_free(&meanwhile);
     buf_free(&names);
     buf_free(&who);
     free(parent_name);
+    return st;
 }
 
 /* The 422 of a transfer to an admin of the account who is no person of
@@ -279,9 +308,12 @@ static int already_admin_message(struct request *req, const struct account_ref *
                    operator_side ? "an operator staff member who is an admin of it"
                                  : "the partner's admin",
                    a->id);
-        if ((a->roles & ROLE_ADMIN) || req->caller.is_operator)
+        /* The change of the preparers' roles is the provider's side's
+         * (round-26 walkthrough of seed 000, D1): operator staff, not
+         * the customer's admin (who gets the 403 before this). */
+        if (req->caller.is_operator)
             buf_printf(message,
-                       ", or an admin of the account changes the roles of %s to "
+                       ", or you, as operator staff, change the roles of %s to "
                        "service-provider: the change that leaves none of them admin hands it "
                        "over",
                        operator_side ? "the operator staff who are its admins"

@@ -71,9 +71,11 @@ unsigned long long transfer_side_account(struct request *req, unsigned long long
  * account. */
 int transfer_caller_of_provider_side(struct request *req, const struct account_ref *a);
 /* 1 when account a is staged and the caller is not of its provider's side
- * (transfer_caller_of_provider_side): the hand-over's steps and the close
- * are not theirs (transfer_refuse_not_provider_side,
- * transfer_refuse_close_not_provider_side). No read but for a parentless
+ * (transfer_caller_of_provider_side): the hand-over's steps, the close
+ * and the change of the preparers' roles are not theirs
+ * (transfer_refuse_not_provider_side,
+ * transfer_refuse_close_not_provider_side,
+ * transfer_refuse_preparers_roles). No read but for a parentless
  * staged account. */
 int transfer_staged_not_provider_side(struct request *req, const struct account_ref *a);
 /* The 403 to a caller who is not of that side (or no admin of the
@@ -87,6 +89,15 @@ void transfer_refuse_not_provider_side(struct request *req, const struct account
  * preparation and withdraws a pending hand-over (round-25 walkthrough of
  * seed 000, D1). Nothing is written. */
 void transfer_refuse_close_not_provider_side(struct request *req, const struct account_ref *a);
+/* The same 403 to such a caller who changes or removes the roles of one
+ * of the people who prepared staged account a (PUT or DELETE
+ * /accounts/{id}/members/{uid} of a person of its provider's side while
+ * an admin of that side remains): the change of their roles is the
+ * provider's step too, as it would hand the account over or take the
+ * preparation from them (round-26 walkthrough of seed 000, D1).
+ * ST_REFUSED with the 403 recorded in req->problem (nothing is written),
+ * or a store status. */
+int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a);
 /* The people of the provider's side (transfer_side_account; any role
  * group), for telling the partner's people (or operator staff) from the
  * customer's: ST_OK with p filled (empty when there is no side);

@@ -941,22 +941,25 @@ def test_a_customer_left_alone_in_a_staged_account_takes_it_over(api, sql, make_
     no contacts, and the customer's own transfer to its address was refused.
     Removing the last of the partner's people hands the account over: it
     is active, the one customer admin is both contacts (told so), and the
-    partner's back office ends. While the partner's own transfer is
-    pending it is 409 (round-24 walkthrough of seed 000, D2): he revokes
-    it first."""
+    partner's back office ends. Since round 26 (walkthrough of seed 000,
+    D1) her removal of the partner is the provider's step, 403 whether or
+    not his transfer is pending: the partner leaving himself is what
+    leaves her alone in it."""
     t = make_tenant("n1")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     cust = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
     pending = S.unique_mail("n1-other-")
     inv = transfer(api, t.admin, acc.id, pending)["id"]
-    # Not over the partner's pending hand-over (round-24 walkthrough of
-    # seed 000, D2): 409, nothing changed; he revokes it, then her removal
-    # hands over.
-    S.expect_problem(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 409, "conflict")
+    # Her removal of the partner: the provider's step (round-26
+    # walkthrough of seed 000, D1), 403 with his hand-over pending or
+    # not; he revokes it, then leaves himself, which hands over.
+    S.expect_problem(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 403, "forbidden")
     assert sql.account(acc.id)["status"] == "staged"
     S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
+    S.expect_problem(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
     before = S.outbox_max_id(sql)
-    S.expect(api(cust).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
+    S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"), 204)
     a = sql.account(acc.id)
     assert a["status"] == "active" and a["handed_over_at"] is not None, a
     contacts = {r["kind"]: r["uid"] for r in sql.rows(
@@ -1727,7 +1730,9 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     as they were, audit). While a partner admin stays, it is an ordinary
     role change. A transfer to the customer admin's own address is the
     "already an admin" 422, naming what works. A member is 403, another
-    tenant 404."""
+    tenant 404. Since round 26 (walkthrough of seed 000, D1) the change of
+    the partner's admins' roles is the provider's side's: the customer's
+    admin gets 403 and operator staff make the changes here."""
     t = make_tenant("r15d")
     sue = make_person(prefix="r15ds")
     set_roles("olivia", t.account.id, sue, ["member"])
@@ -1736,8 +1741,15 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
                               json={"emails": [t.admin.mail]}), 200)
     hank = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
-    # The customer's admin demotes one partner admin: Sue stays, no hand-over.
-    S.expect(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}), 200)
+    # The customer's admin may not change the partner's admins' roles
+    # (round-26 walkthrough of seed 000, D1).
+    for uid in (t.admin.uid, sue.uid):
+        S.expect_problem(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{uid}", json={"roles": ["service-provider"]}),
+                         403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
+    # Operator staff demote one partner admin: Sue stays, no hand-over.
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}", json={"roles": ["service-provider"]}),
+             200)
     assert sql.account(acc.id)["status"] == "staged"
     # A transfer by the customer admin: the provider's step (round-23
     # walkthrough of seed 000, D1), naming the partner admin who is left.
@@ -1755,7 +1767,7 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     assert sql.account(acc.id)["status"] == "staged"
 
     before = S.outbox_max_id(sql)
-    S.expect(api(hank).put(sue_path, json={"roles": ["service-provider"]}), 200)
+    S.expect(api("olivia").put(sue_path, json={"roles": ["service-provider"]}), 200)
     a = sql.account(acc.id)
     assert a["status"] == "active"
     contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
@@ -1767,14 +1779,11 @@ def test_r15_the_customers_admin_demoting_the_last_partner_admin_hands_over(
     assert S.roles_in_ldap(ldap_admin, acc.id, sue) == {"service-provider"}
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
     assert len(done) == 1 and done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": hank.uid}
-    assert done[0]["uid"] == hank.uid
+    assert done[0]["uid"] == "olivia"
     told = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before) if r["template"] == "contact-changed"]
     assert {S.norm_addr(r["recipient"]) for r in told} == {S.norm_addr(t.admin.mail)}, told
     own = _owner_mail(sql, acc.id, before, hank.mail)
-    # Round-19 walkthrough of seed 000, D1: the new owner who made it reads
-    # that it is now active and theirs, not only "You made this change.".
-    assert (f"You made {sue.name} a service provider of {acc.name}, which handed it over to you: "
-            "it is now active and yours.") in own["body"], own["body"]
+    assert f"a service provider of {acc.name}, which handed it over to you" in own["body"], own["body"]
 
 
 def test_r15_the_customers_admin_choosing_member_for_the_last_partner_admin(
@@ -1782,12 +1791,17 @@ def test_r15_the_customers_admin_choosing_member_for_the_last_partner_admin(
     """D3 with another role than service-provider: the customer's admin who
     leaves the last partner admin a plain member also hands the account
     over, and the person gets the role that admin chose, no more (only the
-    self-demotion ends with service-provider only)."""
+    self-demotion ends with service-provider only). Since round 26
+    (walkthrough of seed 000, D1) that change is the provider's side's:
+    the customer's admin gets 403, operator staff make it."""
     t = make_tenant("r15e")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     hank = _invite_customer_as_admin(api, invitation_mail, sql, t.admin, acc.id)
-    S.expect(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
-                           json={"roles": ["member"]}), 200)
+    S.expect_problem(api(hank).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                                   json={"roles": ["member"]}), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                               json={"roles": ["member"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"member"}
     assert S.group_members(ldap_admin, acc.id, "admin") == {S.norm_dn(hank.dn)}
@@ -2141,9 +2155,11 @@ def test_r17_a_parentless_staged_account_is_handed_over_by_the_seeds_role_change
 def test_r17_the_customer_removing_operator_staff_hands_a_parentless_account_over(
         api, sql, ldap_admin, make_tenant, make_account, invitation_mail):
     """Round-17 walkthrough of seed 000, D1: the invariant holds for a
-    parentless staged account too — the customer admin who removes the
-    last operator staff admin (DELETE) hands it over; while one stays
-    admin, a change of someone else is an ordinary one."""
+    parentless staged account too — the last operator staff admin who
+    leaves (DELETE) hands it over; while one stays admin, a change of
+    someone else is an ordinary one. Since round 26 (walkthrough of seed
+    000, D1) the customer admin's removal of operator staff is 403: the
+    preparers' roles are the provider's side's to change."""
     acc = _parentless_staged(make_account)
     eli = _invite_customer_as_admin(api, invitation_mail, sql, "olivia", acc.id)
     # The customer admin's own role change leaves olivia admin: no hand-over.
@@ -2151,29 +2167,20 @@ def test_r17_the_customer_removing_operator_staff_hands_a_parentless_account_ove
     assert sql.account(acc.id)["status"] == "staged"
     other = make_tenant("r17b-o")
     S.expect_problem(api(other.admin).delete(f"{ACCOUNTS}/{acc.id}/members/olivia"), 404)
+    S.expect_problem(api(eli).delete(f"{ACCOUNTS}/{acc.id}/members/olivia"), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
     before = S.outbox_max_id(sql)
-    S.expect(api(eli).delete(f"{ACCOUNTS}/{acc.id}/members/olivia"), 204)
+    S.expect(api("olivia").delete(f"{ACCOUNTS}/{acc.id}/members/olivia"), 204)
     a = sql.account(acc.id)
     assert a["status"] == "active", a
     contacts = {r["kind"]: r["uid"] for r in sql.rows("SELECT kind, uid FROM account_contacts WHERE account_id=%s",
                                                       int(acc.id))}
     assert contacts == {"primary": eli.uid, "technical": eli.uid}
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
-    assert len(done) == 1 and done[0]["uid"] == eli.uid, done
+    assert len(done) == 1 and done[0]["uid"] == "olivia", done
     assert done[0]["new_value"] == {"status": "active", "via": "role-change", "owner": eli.uid}
     rows = [_owner_mail(sql, acc.id, before, eli.mail)]
-    # Eli made the change: their mail says so, and that it is theirs now
-    # (round-19 walkthrough of seed 000, D1).
-    assert "You removed " in rows[0]["body"], rows
-    assert f"from {acc.name}, which handed it over to you: it is now active and yours." in rows[0]["body"], rows
-    # Operator staff removed are told, and that they keep their access as
-    # operators (round-19 walkthrough of seed 000, D1).
-    hers = [r for r in S.outbox_mails(sql, account_id=acc.id, after_id=before)
-            if r["template"] == "handed-over-to-customer"]
-    assert len(hers) == 1, hers
-    assert f"removed you from {acc.name}, which handed it over to its customer" in hers[0]["body"], hers
-    assert "You keep your access to it as operator staff" in hers[0]["body"], hers
-    assert "You no longer have access" not in hers[0]["body"], hers
+    assert "which handed it over to you" in rows[0]["body"], rows
 
 
 def test_r17_a_parentless_transfer_makes_operator_staff_service_providers(
@@ -2595,7 +2602,9 @@ def test_r19_the_customer_demoting_the_partner_tells_him_and_her(api, sql, ldap_
     and hers (not only "You made this change."). His later self-demotion PUT says what happened: 200
     with a note when it names the roles he holds, 403 naming the hand-over
     for a real change. A member may not demote him (403), another tenant
-    sees nothing (404)."""
+    sees nothing (404). Since round 26 (walkthrough of seed 000, D1) the
+    customer's admin may not (403): the one who makes it here is operator
+    staff, the provider's side."""
     t = make_tenant("r19a")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     xena = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Xena", "Xi", "r19a-")
@@ -2606,37 +2615,38 @@ def test_r19_the_customer_demoting_the_partner_tells_him_and_her(api, sql, ldap_
     S.expect_problem(api(make_tenant("r19a-o").admin).put(paul_path, json={"roles": ["service-provider"]}), 404)
     assert sql.account(acc.id)["status"] == "staged"
 
+    S.expect_problem(api(xena).put(paul_path, json={"roles": ["service-provider"]}), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
+    ops = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
     before = S.outbox_max_id(sql)
-    S.expect(api(xena).put(paul_path, json={"roles": ["service-provider"]}), 200)
+    S.expect(api("olivia").put(paul_path, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
-    assert len(done) == 1 and done[0]["uid"] == xena.uid and done[0]["new_value"]["via"] == "role-change"
+    assert len(done) == 1 and done[0]["uid"] == "olivia" and done[0]["new_value"]["via"] == "role-change"
     his = _mails(sql, acc.id, before, to=t.admin.mail)
     assert [r["template"] for r in his] == ["handed-over-to-customer"], his
     assert his[0]["subject"] == f"{acc.name} was handed over to its customer", his[0]
     body = his[0]["body"]
     assert body.startswith(f"Hello {t.admin.name},"), body
-    assert (f"Xena Xi made you a service provider of {acc.name}, which handed it over to its customer: "
+    assert (f"{ops} made you a service provider of {acc.name}, which handed it over to its customer: "
             "it is now active.") in body, body
     assert "You keep access as a service provider." in body, body
     got = mailbox.wait_for(outbox_id=his[0]["id"])
     assert got and got[-1].sent_to(t.admin.mail), got
     assert got[-1].subject == f"{acc.name} was handed over to its customer", got[-1].subject
     hers = [_owner_mail(sql, acc.id, before, xena.mail)]
-    assert (f"You made {t.admin.name} a service provider of {acc.name}, which handed it over to you: "
-            "it is now active and yours.") in hers[0]["body"], hers[0]["body"]
-    assert "You made this change." not in hers[0]["body"], hers[0]["body"]
+    assert "which handed it over to you" in hers[0]["body"], hers[0]["body"]
 
     # His later step, as his invitation-accepted mail told him: what happened.
     trail = len(sql.audit(acc.id))
     before = S.outbox_max_id(sql)
     got = S.expect(api(t.admin).put(paul_path, json={"roles": ["service-provider"]}), 200)
     assert got["roles"] == ["service-provider"] and got["uid"] == t.admin.uid, got
-    assert got["note"] == ("the account was already handed over to its customer by Xena Xi; "
+    assert got["note"] == (f"the account was already handed over to its customer by {ops}; "
                            "you are a service provider of it"), got
     p = S.expect_problem(api(t.admin).put(paul_path, json={"roles": ["service-provider", "member"]}), 403)
-    assert p["detail"].startswith("the account was already handed over to its customer by Xena Xi; "
+    assert p["detail"].startswith(f"the account was already handed over to its customer by {ops}; "
                                   "you are a service provider of it"), p
     assert "cannot change their own roles" in p["detail"], p
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == {"service-provider"}
@@ -2655,7 +2665,9 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
     provider-access-changed (while his transfer to Theo is pending it is
     409, round-24 walkthrough of seed 000, D2: he revokes it first); her
     account-handed-over says it is hers. A member may
-    not remove him (403), another tenant 404."""
+    not remove him (403), another tenant 404. Since round 26 (walkthrough
+    of seed 000, D1) the customer's admin may not either (403, pending
+    hand-over or not): the removal is made here by operator staff."""
     t = make_tenant("r19b")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/notification-recipients",
@@ -2671,23 +2683,25 @@ def test_r19_the_customer_removing_the_partner_tells_him(api, sql, ldap_admin, m
 
     # Not while his hand-over to Theo is pending (round-24 walkthrough of
     # seed 000, D2); he revokes it first.
-    S.expect_problem(api(tara).delete(paul_path), 409, "conflict")
+    S.expect_problem(api(tara).delete(paul_path), 403, "forbidden")
     S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
+    S.expect_problem(api(tara).delete(paul_path), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
+    ops = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
     before = S.outbox_max_id(sql)
-    S.expect(api(tara).delete(paul_path), 204)
+    S.expect(api("olivia").delete(paul_path), 204)
     assert sql.account(acc.id)["status"] == "active"
     assert S.roles_in_ldap(ldap_admin, acc.id, t.admin) == set()
     his = _mails(sql, acc.id, before, to=t.admin.mail)
     assert [r["template"] for r in his] == ["handed-over-to-customer"], his
     body = his[0]["body"]
-    assert (f"Tara Theta removed you from {acc.name}, which handed it over to its customer: "
+    assert (f"{ops} removed you from {acc.name}, which handed it over to its customer: "
             "it is now active.") in body, body
     assert "You no longer have access to it." in body, body
     assert f"{t.admin.mail} no longer gets its notifications." in body, body
     assert _mails(sql, acc.id, before, to=theo) == []
     hers = [_owner_mail(sql, acc.id, before, tara.mail)]
-    assert len(hers) == 1 and (f"You removed {t.admin.name} from {acc.name}, which handed it over to you: "
-                               "it is now active and yours.") in hers[0]["body"], hers
+    assert len(hers) == 1 and "which handed it over to you" in hers[0]["body"], hers
     # The recipients lost his address, audited, as any removal does.
     view = S.expect(api(tara).get(f"{ACCOUNTS}/{acc.id}/notification-recipients"), 200)
     assert view["emails"] == [], view
@@ -2981,9 +2995,10 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
     admin, demotes herself to member while the partner and a second
     customer admin (Oscar) stay admin: the account stays staged, nothing
     of a hand-over is written or mailed, and the partner's POST …/transfer
-    is still possible (202, not 409). Oscar then makes the partner a
-    service provider: that is the hand-over (active, Oscar both contacts,
-    the partner told, Oscar's copy saying it is his)."""
+    is still possible (202, not 409). Making the partner a service
+    provider is the hand-over (active, Oscar both contacts, the partner
+    told, Oscar's copy saying it is his); since round 26 (walkthrough of
+    seed 000, D1) Oscar's change is 403 and operator staff make it."""
     t = make_tenant("r20b")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     olga = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Olga", "Omi", "r20b-")
@@ -3007,24 +3022,25 @@ def test_r20_a_customer_admin_demoting_herself_to_member_and_the_customer_demoti
     # partner's own hand-over is no longer pending (round-24 walkthrough
     # of seed 000, D2: 409 while it is).
     paul_path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
-    S.expect_problem(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 409, "conflict")
+    S.expect_problem(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 403, "forbidden")
     S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
+    S.expect_problem(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 403, "forbidden")
+    ops = S.expect(api("olivia").get("/api/v1/me"), 200)["name"]
     before = S.outbox_max_id(sql)
     S.expect_problem(api(olga).put(paul_path, json={"roles": ["service-provider"]}), 403)
-    S.expect(api(oscar).put(paul_path, json={"roles": ["service-provider"]}), 200)
+    S.expect(api("olivia").put(paul_path, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
     assert _contacts(sql, acc.id) == {"primary": oscar.uid, "technical": oscar.uid}
     done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
-    assert len(done) == 1 and done[0]["uid"] == oscar.uid, done
+    assert len(done) == 1 and done[0]["uid"] == "olivia", done
     his = _mails(sql, acc.id, before, to=t.admin.mail)
     assert [r["template"] for r in his] == ["handed-over-to-customer"], his
-    assert (f"Oscar Omi made you a service provider of {acc.name}, which handed it over to its customer: "
+    assert (f"{ops} made you a service provider of {acc.name}, which handed it over to its customer: "
             "it is now active.") in his[0]["body"], his[0]["body"]
     got = mailbox.wait_for(outbox_id=his[0]["id"])
     assert got and got[-1].sent_to(t.admin.mail), got
     owner = [_owner_mail(sql, acc.id, before, oscar.mail)]
-    assert len(owner) == 1 and (f"You made {t.admin.name} a service provider of {acc.name}, which handed it "
-                                "over to you: it is now active and yours.") in owner[0]["body"], owner
+    assert len(owner) == 1 and "which handed it over to you" in owner[0]["body"], owner
     assert _mails(sql, acc.id, before, to=pending) == []
     assert _mails(sql, acc.id, before, to=olga.mail) == []
 
@@ -3635,17 +3651,33 @@ def test_r24_the_customers_admin_neither_resends_nor_revokes_the_hand_over(
     assert sql.row(row, int(inv))["status"] == "revoked"
 
 
+def _r26_preparers_roles_detail(t, acc):
+    """The 403 of the change of a preparer's roles by the customer's admin
+    (round-26 walkthrough of seed 000, D1)."""
+    return (
+        "changing the roles of the people who prepared a staged account is the provider's step, as its "
+        f"hand-over is: only the people who prepared this staged account ({t.admin.name} of "
+        f"{t.account.name}, or operator staff) change their own roles or hand it over, by POST "
+        f"/api/v1/accounts/{acc.id}/transfer or by changing their own role to service-provider; once it is "
+        "handed over, its administrators change their roles; ask them. As its administrator you can invite "
+        f"people (POST /api/v1/accounts/{acc.id}/invitations) and change the roles of people other than "
+        f"those who prepared it (PUT /api/v1/accounts/{acc.id}/members/{{uid}}) meanwhile; nothing was "
+        "changed")
+
+
 def test_r24_the_customers_admin_does_not_take_over_a_pending_hand_over(
         api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
     """Round-24 walkthrough of seed 000, D2: while the partner's hand-over
     to Zack was pending, the customer's admin Zoe made the partner a
     service provider, which handed the account to her and withdrew his
     hand-over, and neither mail said so. The hand-over is the provider's
-    step: her PUT or DELETE that would complete it is 409 naming the
-    pending hand-over and who changes or revokes it; nothing is written or
-    mailed. Her 403 on POST …/transfer no longer points her to that
-    change. Once the partner revoked his hand-over, her change hands over
-    as before (round 15). A member is 403, another tenant 404."""
+    step: her PUT or DELETE of the partner is refused, nothing is written
+    or mailed. Her 403 on POST …/transfer no longer points her to that
+    change. Since round 26 (walkthrough of seed 000, D1) the refusal is
+    the 403 of the provider's steps whether or not a hand-over is pending
+    (it was a 409 naming the pending hand-over): once the partner revoked
+    his hand-over, her change is still 403, and his own self-demotion is
+    what hands over. A member is 403, another tenant 404."""
     t = make_tenant("r24z")
     acc = make_account(t.admin, "customer", t.account.id, staged=True)
     zoe = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Zoe", "Zed", "r24z-zoe-")
@@ -3663,13 +3695,8 @@ def test_r24_the_customers_admin_does_not_take_over_a_pending_hand_over(
     path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
     before = S.outbox_max_id(sql)
     for r in (api(zoe).put(path, json={"roles": ["service-provider"]}), api(zoe).delete(path)):
-        p = S.expect_problem(r, 409, "conflict")
-        assert p["detail"] == (
-            "this change would hand the account over to its administrators and withdraw the pending "
-            f"hand-over: {t.admin.name} handed it over to {zack} (invitation {inv}), and it becomes "
-            f"active when they accept. The hand-over is the provider's step: ask {t.admin.name} to "
-            f"change or revoke it (POST /api/v1/accounts/{acc.id}/transfer to another address, or "
-            f"DELETE /api/v1/accounts/{acc.id}/invitations/{inv}); nothing was changed"), p
+        p = S.expect_problem(r, 403, "forbidden")
+        assert p["detail"] == _r26_preparers_roles_detail(t, acc), p
     assert sql.account(acc.id)["status"] == "staged"
     assert sql.value("SELECT status FROM invitations WHERE id=%s", int(inv)) == "pending"
     roles = {m["uid"]: m["roles"] for m in S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/members"), 200)["items"]}
@@ -3677,10 +3704,110 @@ def test_r24_the_customers_admin_does_not_take_over_a_pending_hand_over(
     assert S.outbox_max_id(sql) == before
     S.expect_problem(api(worker).put(path, json={"roles": ["service-provider"]}), 403)
     S.expect_problem(api(make_tenant("r24z-o").admin).put(path, json={"roles": ["service-provider"]}), 404)
-    # The partner revokes his hand-over: her change hands over, as before.
+    # The partner revokes his hand-over: her change is still the
+    # provider's step (round 26, D1); his own self-demotion hands over.
     S.expect(api(t.admin).delete(f"{ACCOUNTS}/{acc.id}/invitations/{inv}"), 204)
-    S.expect(api(zoe).put(path, json={"roles": ["service-provider"]}), 200)
+    S.expect_problem(api(zoe).put(path, json={"roles": ["service-provider"]}), 403, "forbidden")
+    assert sql.account(acc.id)["status"] == "staged"
+    S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]}), 200)
     assert sql.account(acc.id)["status"] == "active"
+
+
+def test_r26_the_customers_admin_does_not_hand_over_by_changing_the_preparers_roles(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-26 walkthrough of seed 000, D1: on a staged account with no
+    hand-over pending, the customer's admin Lisa, refused the close
+    ("only the people who prepared this staged account … close it or hand
+    it over"), set the partner Paul to member in one PUT, which handed the
+    account over to her (Paul left a member), and her next DELETE closed
+    it. The roles of the people who prepared it (the partner's people
+    holding roles there) are the provider's to change: her PUT (member,
+    service-provider, also as a form with error_to) and DELETE of the
+    partner's admin, and her change of his colleague who holds billing
+    there, are 403 with the provider's-step detail; the account stays
+    staged, nothing is written, mailed or audited, and her close is still
+    403. Her change of a person the partner did not bring is 200 and
+    hands nothing over. A member gets 403, another tenant 404. Operator
+    staff (the provider's side) may change the partner's roles; the
+    partner's own self-demotion hands over, after which the customer's
+    admin closes."""
+    t = make_tenant("r26l")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    lisa = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Lisa", "Lutz", "r26l-lisa-")
+    colleague = make_person(prefix="r26lc")
+    set_roles(t.admin, t.account.id, colleague, ["member"])
+    set_roles(t.admin, acc.id, colleague, ["billing"])
+    worker = make_person(prefix="r26lw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}"
+
+    def roles():
+        return {m["uid"]: m["roles"]
+                for m in S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/members"), 200)["items"]}
+
+    was = roles()
+    before = S.outbox_max_id(sql)
+    audits = len(sql.audit(acc.id))
+    S.expect_problem(api(lisa).delete(f"{ACCOUNTS}/{acc.id}"), 403, "forbidden")
+    for r in (api(lisa).put(path, json={"roles": ["member"]}),
+              api(lisa).put(path, json={"roles": ["service-provider"]}),
+              api(lisa).delete(path),
+              api(lisa).put(f"{ACCOUNTS}/{acc.id}/members/{colleague.uid}", json={"roles": ["member"]}),
+              api(lisa).delete(f"{ACCOUNTS}/{acc.id}/members/{colleague.uid}")):
+        p = S.expect_problem(r, 403, "forbidden")
+        assert p["detail"] == _r26_preparers_roles_detail(t, acc), p
+    # The form with error_to: 303 there, same refusal.
+    r = api(lisa).form("POST", path, [("_method", "PUT"), ("roles", "member"),
+                                      ("error_to", S.ORIGIN + "/err")])
+    assert r.status_code == 303, (r.status_code, r.text)
+    assert r.headers["Location"].startswith(S.ORIGIN + "/err"), r.headers
+    assert "forbidden" in r.headers["Location"], r.headers
+    assert sql.account(acc.id)["status"] == "staged"
+    assert sql.account(acc.id)["handed_over_at"] is None
+    assert roles() == was
+    assert S.outbox_max_id(sql) == before
+    assert len(sql.audit(acc.id)) == audits
+    S.expect_problem(api(lisa).delete(f"{ACCOUNTS}/{acc.id}"), 403, "forbidden")
+    # A member: 403; another tenant: 404; nothing changed.
+    S.expect_problem(api(worker).put(path, json={"roles": ["member"]}), 403)
+    S.expect_problem(api(worker).delete(path), 403)
+    other = make_tenant("r26l-o").admin
+    S.expect_problem(api(other).put(path, json={"roles": ["member"]}), 404)
+    S.expect_problem(api(other).delete(path), 404)
+    assert roles() == was and sql.account(acc.id)["status"] == "staged"
+    # Her change of someone the partner did not bring: 200, still staged.
+    got = S.expect(api(lisa).put(f"{ACCOUNTS}/{acc.id}/members/{worker.uid}", json={"roles": ["billing"]}), 200)
+    assert got["roles"] == ["billing"], got
+    assert sql.account(acc.id)["status"] == "staged"
+    # Operator staff are of the provider's side: their change of the
+    # partner's colleague is theirs to make.
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{acc.id}/members/{colleague.uid}", json={"roles": ["member"]}), 200)
+    assert sql.account(acc.id)["status"] == "staged"
+    # The partner's own self-demotion hands over, as the seed says.
+    S.expect(api(t.admin).put(path, json={"roles": ["service-provider"]}), 200)
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["handed_over_at"] is not None, a
+    assert roles()[t.admin.uid] == ["service-provider"]
+    # Handed over: its administrators change the provider's roles and close.
+    S.expect(api(lisa).put(f"{ACCOUNTS}/{acc.id}/members/{colleague.uid}", json={"roles": ["member"]}), 200)
+    S.expect(api(lisa).delete(f"{ACCOUNTS}/{acc.id}"), 204)
+
+
+def test_r26_operator_staff_change_the_partners_roles_on_a_staged_account(
+        api, sql, make_tenant, make_account, invitation_mail):
+    """Round-26 walkthrough of seed 000, D1: the change of the preparers'
+    roles stays the provider's side's: operator staff setting the
+    partner's admin to service-provider hand the staged account over to
+    the customer's admin, as before."""
+    t = make_tenant("r26o")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cust = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Olga", "Ost", "r26o-cust-")
+    S.expect(api("olivia").put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                               json={"roles": ["service-provider"]}), 200)
+    a = sql.account(acc.id)
+    assert a["status"] == "active" and a["handed_over_at"] is not None, a
+    done = [r for r in sql.audit(acc.id) if r["action"] == "transfer.complete"]
+    assert len(done) == 1 and done[0]["new_value"]["owner"] == cust.uid, done
 
 
 def test_r24_the_transfer_of_an_active_account_is_409_for_everyone_in_it(
