@@ -1362,7 +1362,8 @@ static int closing_children_read(struct closing *c)
         unsigned long long *ids = xcalloc(c->nchildren, sizeof(*ids));
         for (size_t i = 0; i < c->nchildren; i++)
             ids[i] = c->children[i].id;
-        st = role_holders_read(c->req->session->ldap, c->id, ids, c->nchildren, &c->holders);
+        st = role_holders_read(c->req->session->ldap, c->id, ids, c->nchildren,
+                               operator_account_id(c->req), &c->holders);
         free(ids);
     }
     return st;
@@ -1441,8 +1442,37 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
          * still holds roles in the child (a line left out when none), and
          * the back office's end and the storefront host only for a
          * distributor (a partner has neither). */
+        /* Round-26 walkthrough of seed 003, D1: a holder's own copy
+         * speaks to them, and a pending admin invitation of the child is
+         * named instead of "make one of its own people an administrator". */
+        struct role_holders_invitee inv = {ch->invitees, ch->invitee_name, ch->invitee_mail,
+                                           ch->invitee_contact};
         struct buf holders = BUF_INIT;
-        const char *held = role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name);
+        const char *held =
+            role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name, NULL, &inv);
+        size_t nheld = held ? c->holders.of[i].n : 0;
+        struct buf *own_text = nheld ? xcalloc(nheld, sizeof(*own_text)) : NULL;
+        struct reader_value *own = nheld ? xcalloc(nheld, sizeof(*own)) : NULL;
+        size_t nown = 0;
+        for (size_t k = 0; k < nheld; k++) {
+            const char *mail = role_holders_child_mail(&c->holders, i, k);
+            if (!mail)
+                continue;
+            own[nown].mail = mail;
+            own[nown].name = "parent_people";
+            own[nown].value = role_holders_child_line(&own_text[k], &c->holders, i, parent_name,
+                                                      ch->name, mail, &inv);
+            nown++;
+        }
+        /* Round-26 walkthrough of seed 003, D2: a customer is called the
+         * parent's customer only while their relation is active; else
+         * the child was created under it. */
+        struct buf tie = BUF_INIT;
+        if (strcmp(ch->kind, "customer") != 0 || ch->related)
+            buf_printf(&tie, "which %s (account %s) is %s of", ch->name, id,
+                       child_relation(ch->kind));
+        else
+            buf_printf(&tie, "under which %s (account %s) was created", ch->name, id);
         struct template_value vals[] = {
             {"account_name", ch->name},
             {"account_id", id},
@@ -1454,8 +1484,15 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             {"distributor_name", c->distributor ? parent_name : TEMPLATE_OMIT_LINE},
             {"parent_people", held ? held : TEMPLATE_OMIT_LINE},
             {"parent_storefront", at_parent ? buf_str(&parent_sf) : TEMPLATE_OMIT_LINE},
+            {"parent_relation", buf_str(&tie)},
         };
-        st = billing_notify_queue(sql, ch->id, "parent-closed", &c->child_people[i], vals, 10);
+        st = billing_notify_queue_readers(sql, ch->id, "parent-closed", &c->child_people[i], vals,
+                                          11, own, nown);
+        for (size_t k = 0; k < nheld; k++)
+            buf_free(&own_text[k]);
+        free(own_text);
+        free(own);
+        buf_free(&tie);
         buf_free(&holders);
         json_decref(sf);
     }

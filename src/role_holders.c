@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void role_holders_free(struct role_holders *h)
 {
@@ -16,6 +17,7 @@ void role_holders_free(struct role_holders *h)
     for (size_t i = 0; h->of && i < h->nchildren; i++)
         free(h->of[i].held);
     free(h->of);
+    free(h->operator_staff);
     memset(h, 0, sizeof(*h));
 }
 
@@ -163,21 +165,47 @@ static int people_from_ldap(void *ctx, const char *const *dns, size_t n, struct 
     return ldap_store_people_by_dn(ctx, dns, n, out, nout);
 }
 
+void role_holders_mark_operator(struct role_holders *h, unsigned long long operator,
+                                const struct role_group * groups, size_t ngroups)
+{
+    if (!operator|| !h->npeople)
+        return;
+    if (!h->operator_staff)
+        h->operator_staff = xcalloc(h->npeople, 1);
+    for (size_t g = 0; g < ngroups; g++) {
+        if (groups[g].account_id != operator|| groups[g].role != ROLE_ADMIN)
+            continue;
+        for (size_t m = 0; m < groups[g].nmembers; m++)
+            for (size_t k = 0; k < h->npeople; k++)
+                if (h->people[k].dn && ldap_dn_equal(groups[g].members[m], h->people[k].dn))
+                    h->operator_staff[k] = 1;
+    }
+}
+
 int role_holders_read(struct ldap_store *ls, unsigned long long parent,
-                      const unsigned long long *children, size_t n, struct role_holders *out)
+                      const unsigned long long *children, size_t n, unsigned long long operator,
+                      struct role_holders * out)
 {
     memset(out, 0, sizeof(*out));
     if (n == 0)
         return ST_OK;
-    unsigned long long *ids = xcalloc(n + 1, sizeof(*ids));
+    /* The operator account's groups in the same read, unless it is the
+     * parent or one of the children (read anyway). */
+    int op_extra = operator&& operator!=
+        parent && !bsearch(&operator, children, n, sizeof(*children), id_cmp);
+    unsigned long long *ids = xcalloc(n + 2, sizeof(*ids));
     ids[0] = parent;
     memcpy(ids + 1, children, n * sizeof(*ids));
+    if (op_extra)
+        ids[n + 1] = operator;
     struct role_group *groups = NULL;
     size_t ngroups = 0;
-    int st = ldap_store_role_groups(ls, ids, n + 1, &groups, &ngroups);
+    int st = ldap_store_role_groups(ls, ids, n + 1 + (size_t)op_extra, &groups, &ngroups);
     free(ids);
     if (st == ST_OK)
         st = role_holders_build(out, parent, children, n, groups, ngroups, people_from_ldap, ls);
+    if (st == ST_OK)
+        role_holders_mark_operator(out, operator, groups, ngroups);
     role_groups_free(groups, ngroups);
     return st;
 }
@@ -301,41 +329,156 @@ static void add_role_words(struct buf *b, unsigned roles)
     }
 }
 
+/* A holder of a child as the mails name them. */
+static int holder_is_operator(const struct role_holders *h, size_t person)
+{
+    return h->operator_staff && h->operator_staff[person];
+}
+
+/* The holders of one child a line names (the reader's own left out). */
+struct child_named {
+    const struct role_holders *h;
+    const struct role_holder **who;
+    size_t n;
+    const char *parent_name; /* each parent's person "of <parent>" (mixed with operator staff) */
+};
+
 /* "Anna Partner (administrator, billing person)": the roles as
- * add_role_words says them. */
+ * add_role_words says them; operator staff "(administrator; operator
+ * staff of the platform)". */
 static void add_child_holder(struct buf *b, const void *arg, size_t k)
 {
-    const struct role_holders *h = ((const void *const *)arg)[0];
-    const struct child_holders *c = ((const void *const *)arg)[1];
-    const struct role_holder *who = &c->held[k];
-    buf_printf(b, "%s (", holder_name(h, who->person));
+    const struct child_named *c = arg;
+    const struct role_holder *who = c->who[k];
+    buf_printf(b, "%s (", holder_name(c->h, who->person));
     add_role_words(b, who->roles);
-    buf_adds(b, ")");
+    if (holder_is_operator(c->h, who->person))
+        buf_adds(b, "; operator staff of the platform)");
+    else if (c->parent_name)
+        buf_printf(b, ") of %s", c->parent_name);
+    else
+        buf_adds(b, ")");
+}
+
+static int mail_equal(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+const char *role_holders_child_mail(const struct role_holders *h, size_t i, size_t k)
+{
+    if (i >= h->nchildren || k >= h->of[i].n)
+        return NULL;
+    const char *mail = h->people[h->of[i].held[k].person].mail;
+    return mail && *mail ? mail : NULL;
+}
+
+/* "Zoe Zahn (zoe@example.org)", or the address alone. */
+static void add_invitee(struct buf *b, const struct role_holders_invitee *inv)
+{
+    if (inv->name && *inv->name)
+        buf_printf(b, "%s (%s)", inv->name, inv->mail ? inv->mail : "");
+    else
+        buf_adds(b, inv->mail ? inv->mail : "");
 }
 
 const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
-                                    const char *parent_name, const char *child_name)
+                                    const char *parent_name, const char *child_name,
+                                    const char *reader, const struct role_holders_invitee *inv)
 {
     if (i >= h->nchildren || h->of[i].n == 0)
         return NULL;
     const struct child_holders *c = &h->of[i];
-    const void *arg[2] = {h, c};
-    add_name_list(b, c->n, add_child_holder, arg);
-    if (c->n == 1)
-        buf_printf(b,
-                   " of %s still holds a role in %s, and keeps it until an administrator of %s "
-                   "removes them under its people; do that if they should no longer act for %s.",
-                   parent_name, child_name, child_name, child_name);
-    else
-        buf_printf(b,
-                   " of %s still hold roles in %s, and keep them until an administrator of %s "
-                   "removes them under its people; do that if they should no longer act for %s.",
-                   parent_name, child_name, child_name, child_name);
-    if (c->no_other_admin)
-        buf_printf(b,
-                   " %s has no other administrator: make one of its own people an administrator "
-                   "first (the last administrator cannot be removed).",
-                   child_name);
+    /* The reader's own entry, and the others. */
+    const struct role_holder *me = NULL;
+    const struct role_holder **others = xcalloc(c->n, sizeof(*others));
+    size_t nothers = 0, nstaff = 0;
+    int others_admin = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        if (!me && reader && mail_equal(h->people[c->held[k].person].mail, reader)) {
+            me = &c->held[k];
+            continue;
+        }
+        others[nothers++] = &c->held[k];
+        nstaff += holder_is_operator(h, c->held[k].person) != 0;
+        others_admin |= (c->held[k].roles & ROLE_ADMIN) != 0;
+    }
+    int me_admin = me && (me->roles & ROLE_ADMIN);
+    if (me) {
+        buf_printf(b, "You still hold a role in %s (", child_name);
+        add_role_words(b, me->roles);
+        if (holder_is_operator(h, me->person))
+            buf_adds(b, ") as operator staff of the platform");
+        else
+            buf_printf(b, ") as one of the people of %s", parent_name);
+        if (me_admin)
+            buf_printf(b,
+                       ", and keep it until you leave it or another administrator of %s removes "
+                       "you under its people; do that if you should no longer act for %s.",
+                       child_name, child_name);
+        else
+            buf_printf(b,
+                       ", and keep it until an administrator of %s removes you under its people; "
+                       "ask them to if you should no longer act for %s.",
+                       child_name, child_name);
+    }
+    if (nothers) {
+        if (me)
+            buf_adds(b, " ");
+        /* Only the parent's people: "A and B of <parent>"; with operator
+         * staff among them, each says what they are. */
+        struct child_named named = {h, others, nothers, nstaff ? parent_name : NULL};
+        add_name_list(b, nothers, add_child_holder, &named);
+        if (!nstaff)
+            buf_printf(b, " of %s", parent_name);
+        int one = nothers == 1;
+        if (me_admin)
+            buf_printf(b,
+                       " still %s in %s. You are its administrator: remove %s under its people "
+                       "if %s should no longer act for %s.",
+                       one ? "holds a role" : "hold roles", child_name, "them", "they", child_name);
+        else
+            buf_printf(b,
+                       " still %s in %s, and %s until an administrator of %s removes them under "
+                       "its people; do that if they should no longer act for %s.",
+                       one ? "holds a role" : "hold roles", child_name,
+                       one ? "keeps it" : "keep them", child_name, child_name);
+    }
+    free(others);
+    if (c->no_other_admin) {
+        /* Who the child's only administrators are, as the reader reads it. */
+        int pending = inv && inv->count > 0;
+        if (me_admin && !others_admin)
+            buf_printf(b, " You are %sthe only administrator of %s: ", pending ? "still " : "",
+                       child_name);
+        else if (me_admin)
+            buf_printf(b, " %s has no administrator but the people named here%s: ", child_name,
+                       pending ? " yet" : "");
+        else
+            buf_printf(b, " %s has no other administrator%s: ", child_name, pending ? " yet" : "");
+        if (pending) {
+            /* Round-26 walkthrough of seed 003, D1: the invitation that
+             * makes its own administrator is pending. */
+            if (inv->count == 1 && inv->contact) {
+                buf_adds(b, "its contact ");
+                add_invitee(b, inv);
+                buf_adds(b, " has not accepted the invitation to become its administrator yet");
+            } else if (inv->count == 1) {
+                add_invitee(b, inv);
+                buf_adds(b, ", invited as its administrator, has not accepted yet");
+            } else {
+                add_invitee(b, inv);
+                buf_printf(b, " and %lu more invited as its administrators have not accepted yet",
+                           inv->count - 1);
+            }
+            buf_adds(b, " (the last administrator cannot be removed).");
+        } else if (me_admin)
+            buf_adds(b, "make one of its own people an administrator before you leave it (the "
+                        "last administrator cannot be removed).");
+        else
+            buf_adds(b, "make one of its own people an administrator first (the last "
+                        "administrator cannot be removed).");
+    }
     return buf_str(b);
 }
 

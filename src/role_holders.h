@@ -55,6 +55,10 @@ struct role_holders {
     struct child_holders *of; /* per child, in the order given */
     size_t nchildren;
     size_t nchildren_with; /* children that have any */
+    /* per person: an admin of the operator account (operator staff, named
+     * as such rather than as of the parent; round-26 walkthrough of seed
+     * 003, D1); set by role_holders_read, NULL: none is. */
+    char *operator_staff;
 };
 
 /* Reads people by DN as ldap_store_people_by_dn does (a DN that is no
@@ -73,24 +77,65 @@ int role_holders_build(struct role_holders *out, unsigned long long parent,
                        const struct role_group *groups, size_t ngroups,
                        role_holders_people_fn people, void *ctx);
 
-/* The same, read through the LDAP adapter (and its directory cache). */
+/* The same, read through the LDAP adapter (and its directory cache).
+ * operator: the operator account's id (0: none); its groups are read in
+ * the same read, and its admins among the people are marked in
+ * operator_staff. */
 int role_holders_read(struct ldap_store *ls, unsigned long long parent,
-                      const unsigned long long *children, size_t n, struct role_holders *out);
+                      const unsigned long long *children, size_t n, unsigned long long operator,
+                      struct role_holders * out);
+
+/* Pure: marks operator_staff[k] for the people of h who are admins of
+ * account operator by the groups given. */
+void role_holders_mark_operator(struct role_holders *h, unsigned long long operator,
+                                const struct role_group * groups, size_t ngroups);
 
 void role_holders_free(struct role_holders *h);
 
 /* Names listed in one sentence: at most this many, then "and N others". */
 #define ROLE_HOLDERS_NAMED 10
 
+/* The child's pending admin invitations, for role_holders_child_line:
+ * how many, and the oldest one's invitee (name may be NULL) and whether
+ * it is the contact invitation (account_open_children reads them). */
+struct role_holders_invitee {
+    unsigned long count;
+    const char *name;
+    const char *mail;
+    int contact;
+};
+
 /* parent-closed's {{parent_people}} for child i: "Anna Partner
  * (administrator) of <parent> still holds a role in <child>, and keeps it
  * until an administrator of <child> removes them under its people; do
  * that if they should no longer act for <child>." (plural for more; when
  * they are the child's only administrators, that one of its own people
- * must be made administrator first). Written into b; returns buf_str(b),
- * or NULL when nobody of the parent holds a role there. */
+ * must be made administrator first). Operator staff are named "Olivia
+ * Operator (administrator; operator staff of the platform)", each of the
+ * parent's people then "… (member) of <parent>" (round-26 walkthrough of
+ * seed 003, D1).
+ *
+ * reader: the address of the person whose copy this is (NULL: the copy of
+ * whoever holds no role there). When one of the holders has it (equal
+ * but for case), their own line speaks to them: "You still hold a role in
+ * <child> (administrator) as operator staff of the platform, and keep it
+ * until you leave it or another administrator of <child> removes you
+ * under its people; do that if you should no longer act for <child>.",
+ * and, when they are its administrator, the others' line ends "You are
+ * its administrator: remove them under its people if they should no
+ * longer act for <child>." (the removal mails' own-copy wording).
+ *
+ * inv (NULL or count 0: none): the child's pending admin invitations.
+ * With one, "make one of its own people an administrator first" becomes
+ * "its contact Zoe Zahn (zoe@…) has not accepted the invitation to become
+ * its administrator yet". Written into b; returns buf_str(b), or NULL
+ * when nobody of the parent holds a role there. */
 const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
-                                    const char *parent_name, const char *child_name);
+                                    const char *parent_name, const char *child_name,
+                                    const char *reader, const struct role_holders_invitee *inv);
+
+/* The address of holder k of child i (NULL: none), for the own copies. */
+const char *role_holders_child_mail(const struct role_holders *h, size_t i, size_t k);
 
 /* account-closed's {{open_children}}: how many child accounts stay open
  * (open_children, of which the first told were read) and that their

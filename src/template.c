@@ -131,11 +131,15 @@ static const char *const closed_ph[] = {"account_name", "account_id",    "closed
  * storefront, which runs to its term end, and that end
  * ("https://…/bea until 2027-12-01T04:15:36Z, when its subscription
  * ends"), for a child whose people it admits as its customers (a line
- * left out otherwise). */
+ * left out otherwise). Migration 115 (round-26 walkthrough of seed 003,
+ * D2): {{parent_relation}} the clause that ties the child to the closed
+ * parent: "which Kunde (account 30) is a customer of" while a customer's
+ * relation with it is active (and for any other kind, by {{relation}}),
+ * else "under which Kunde (account 30) was created". */
 static const char *const parent_closed_ph[] = {
-    "account_name",     "account_id",    "parent_name",       "parent_id",
-    "relation",         "closed_by",     "storefront_url",    "greeting",
-    "distributor_name", "parent_people", "parent_storefront", NULL};
+    "account_name",      "account_id",      "parent_name", "parent_id",        "relation",
+    "closed_by",         "storefront_url",  "greeting",    "distributor_name", "parent_people",
+    "parent_storefront", "parent_relation", NULL};
 /* {{reason}}: why, when the request did not end by a person's decision (a
  * closed account); a line of its own, left out without one. */
 static const char *const decided_ph[] = {"account_name", "customer_name", "decision", "decided_by",

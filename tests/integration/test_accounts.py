@@ -685,12 +685,14 @@ def test_closing_a_partner_tells_its_open_customer(api, customer, make_account, 
             f"is a customer of, was closed by {t.admin.name} of {t.account.name}.") in body, body
     assert "Its storefront stays" not in body, body
     # Round-18 walkthrough of seed 001, D1: the creator is the customer's
-    # admin (its only one) and keeps that role: the mail says so.
-    assert (f"\n{t.admin.name} (administrator) of {t.account.name} still holds a role in "
-            f"{acc.name}, and keeps it until an administrator of {acc.name} removes them under "
-            f"its people; do that if they should no longer act for {acc.name}. {acc.name} has no "
-            "other administrator: make one of its own people an administrator first (the last "
-            "administrator cannot be removed).\n") in body, body
+    # admin (its only one) and keeps that role: the mail says so, to them
+    # in the second person (round-26 walkthrough of seed 003, D1).
+    assert (f"\nYou still hold a role in {acc.name} (administrator) as one of the people of "
+            f"{t.account.name}, and keep it until you leave it or another administrator of "
+            f"{acc.name} removes you under its people; do that if you should no longer act for "
+            f"{acc.name}. You are the only administrator of {acc.name}: make one of its own "
+            "people an administrator before you leave it (the last administrator cannot be "
+            "removed).\n") in body, body
     assert sql.value("SELECT COUNT(*) FROM mail_outbox WHERE id > %s AND account_id=%s",
                      before, int(closed.id)) == 0
     assert sql.account(acc.id)["status"] == "active"
@@ -757,11 +759,12 @@ def test_closing_a_partner_names_its_people_who_keep_roles_in_its_customers(
     mails = closing_mails(sql, mailbox, e.id, "parent-closed", before)
     assert set(mails) == {anna.mail.lower()}, mails
     body = mails[anna.mail.lower()]
-    assert (f"\n{anna.name} (administrator) of {sub.name} still holds a role in {e.name}, and "
-            f"keeps it until an administrator of {e.name} removes them under its people; do that "
-            f"if they should no longer act for {e.name}. {e.name} has no other administrator: "
-            "make one of its own people an administrator first (the last administrator cannot "
-            "be removed).\n") in body, body
+    assert (f"\nYou still hold a role in {e.name} (administrator) as one of the people of "
+            f"{sub.name}, and keep it until you leave it or another administrator of {e.name} "
+            f"removes you under its people; do that if you should no longer act for {e.name}. "
+            f"You are the only administrator of {e.name}: make one of its own people an "
+            "administrator before you leave it (the last administrator cannot be removed).\n") \
+        in body, body
     for false in ("no longer act for " + e.name + ":", "back office", "storefront"):
         assert false not in body, (false, body)
     # ... and it is true: Anna still acts there.
@@ -782,11 +785,21 @@ def test_closing_a_partner_names_its_people_who_keep_roles_in_its_customers(
     for body in mails.values():
         assert (f"{p.name} (account {p.id}), which {a.name} (account {a.id}) is a customer of, "
                 f"was closed by {anna.name} of {p.name}.") in body, body
-        assert (f"\n{a.name} and its subscriptions continue: the close changed nothing of "
-                f"{a.name}, and the roles people hold in it are unchanged.\n{first[1]} and "
-                f"{second[1]} of {p.name} still hold roles in {a.name}, and keep them until an "
-                f"administrator of {a.name} removes them under its people; do that if they should "
-                f"no longer act for {a.name}.\n\n") in body, body
+    # Clara reads of both in the third person; Anna (round-26 walkthrough
+    # of seed 003, D1) of herself in the second, and of Ben as the
+    # removal mails' own copy says it.
+    assert (f"\n{a.name} and its subscriptions continue: the close changed nothing of "
+            f"{a.name}, and the roles people hold in it are unchanged.\n{first[1]} and "
+            f"{second[1]} of {p.name} still hold roles in {a.name}, and keep them until an "
+            f"administrator of {a.name} removes them under its people; do that if they should "
+            f"no longer act for {a.name}.\n\n") in mails[clara.mail.lower()], mails
+    assert (f"\nYou still hold a role in {a.name} (administrator) as one of the people of "
+            f"{p.name}, and keep it until you leave it or another administrator of {a.name} "
+            f"removes you under its people; do that if you should no longer act for {a.name}. "
+            f"{ben.name} (billing person, member) of {p.name} still holds a role in {a.name}. "
+            "You are its administrator: remove them under its people if they should no longer "
+            f"act for {a.name}.\n\n") in mails[anna.mail.lower()], mails
+    for body in mails.values():
         for false in ("no longer act for " + a.name + ":", "back office", "storefront",
                       "no other administrator"):
             assert false not in body, (false, body)
@@ -808,6 +821,92 @@ def test_closing_a_partner_names_its_people_who_keep_roles_in_its_customers(
     S.expect(api(ben).get(f"/api/v1/accounts/{a.id}/invoices"), 200)
     S.expect(api(clara).patch(f"/api/v1/accounts/{a.id}", json={"name": S.unique("a-")}), 200)
     S.expect(api(dora).get(f"/api/v1/accounts/{b.id}"), 200)
+
+
+def test_parent_closed_speaks_to_its_reader_and_counts_on_a_pending_contact(
+        api, make_tenant, make_account, make_person, set_roles, sql, mailbox, person):
+    """Round-26 walkthrough of seed 003, D1 and D2. D1: operator staff who
+    created a customer under a partner read of themselves in the third
+    person, as an administrator "of <partner>", and that one of its own
+    people must be made administrator although its contact's invitation
+    was pending. Decision: the reader's own line speaks to them ("You
+    still hold a role in … (administrator) as operator staff of the
+    platform"), operator staff are named as such to the others, and a
+    pending admin invitation is named ("its contact Zoe Zahn (…) has not
+    accepted the invitation to become its administrator yet"). D2: a
+    customer that ended its relation with the partner was told it "is a
+    customer of" it; without an active relation the mail says "under
+    which <customer> was created"."""
+    t = make_tenant("p6pc")
+    rita, p = t.admin, t.account
+    olivia = person("olivia")
+    # Z: created by olivia with a contact who has not accepted.
+    zoe_mail = S.unique("zoe") + "@p6zahn.example"
+    z = make_account("olivia", "customer", p.id, contact={
+        "first_name": "Zoe", "last_name": "Zahn", "email": zoe_mail})
+    assert z.body["contact"]["status"] == "invited", z.body
+    # Y: created by olivia, Yvonne its own admin (active relation).
+    y = make_account("olivia", "customer", p.id)
+    yvonne = make_person(prefix="p6yv", given="Yvonne")
+    set_roles("olivia", y.id, yvonne, ["admin"])
+    # K: created by Rita; Kurt its own admin ends the relation, Rita asks
+    # again (withdrawn by the close).
+    k = make_account(rita, "customer", p.id)
+    kurt = make_person(prefix="p6ku", given="Kurt")
+    set_roles(rita, k.id, kurt, ["admin"])
+    rel = k.body["relation"]["id"]
+    S.expect(api(kurt).post(f"/api/v1/customer-relations/{rel}/end"), 200)
+    S.expect(api(rita).post(f"/api/v1/accounts/{p.id}/customer-relations",
+                            json={"customer_id": k.id}), 202)
+
+    before = S.outbox_max_id(sql)
+    S.expect(api(rita).delete(f"/api/v1/accounts/{p.id}"), 204)
+
+    # Z: olivia its only reader, in the second person, the contact pending.
+    mails = closing_mails(sql, mailbox, z.id, "parent-closed", before)
+    assert set(mails) == {olivia.mail.lower()}, mails
+    body = mails[olivia.mail.lower()]
+    assert (f"{p.name} (account {p.id}), which {z.name} (account {z.id}) is a customer of, "
+            "was closed by") in body, body
+    assert (f"\nYou still hold a role in {z.name} (administrator) as operator staff of the "
+            f"platform, and keep it until you leave it or another administrator of {z.name} "
+            f"removes you under its people; do that if you should no longer act for {z.name}. "
+            f"You are still the only administrator of {z.name}: its contact Zoe Zahn "
+            f"({zoe_mail}) has not accepted the invitation to become its administrator yet (the "
+            "last administrator cannot be removed).\n") in body, body
+    for false in (f"{olivia.name} (administrator) of", "make one of its own people"):
+        assert false not in body, (false, body)
+
+    # Y: Yvonne reads of olivia as operator staff; olivia of herself.
+    mails = closing_mails(sql, mailbox, y.id, "parent-closed", before)
+    assert set(mails) == {olivia.mail.lower(), yvonne.mail.lower()}, mails
+    assert (f"\n{olivia.name} (administrator; operator staff of the platform) still holds a role "
+            f"in {y.name}, and keeps it until an administrator of {y.name} removes them under its "
+            f"people; do that if they should no longer act for {y.name}.\n") \
+        in mails[yvonne.mail.lower()], mails
+    assert (f"\nYou still hold a role in {y.name} (administrator) as operator staff of the "
+            f"platform, and keep it until you leave it or another administrator of {y.name} "
+            f"removes you under its people; do that if you should no longer act for "
+            f"{y.name}.\n") in mails[olivia.mail.lower()], mails
+    for body in mails.values():
+        assert (f"which {y.name} (account {y.id}) is a customer of, was closed") in body, body
+        assert "no other administrator" not in body and "only administrator" not in body, body
+
+    # K: no active relation: "under which … was created"; Rita in the
+    # second person, Kurt reads of her in the third.
+    mails = closing_mails(sql, mailbox, k.id, "parent-closed", before)
+    assert set(mails) == {rita.mail.lower(), kurt.mail.lower()}, mails
+    for body in mails.values():
+        assert (f"{p.name} (account {p.id}), under which {k.name} (account {k.id}) was created, "
+                f"was closed by {rita.name} of {p.name}.") in body, body
+        assert "is a customer of" not in body, body
+    assert (f"\n{rita.name} (administrator) of {p.name} still holds a role in {k.name}, and keeps "
+            f"it until an administrator of {k.name} removes them under its people; do that if "
+            f"they should no longer act for {k.name}.\n") in mails[kurt.mail.lower()], mails
+    assert (f"\nYou still hold a role in {k.name} (administrator) as one of the people of "
+            f"{p.name}, and keep it until you leave it or another administrator of {k.name} "
+            f"removes you under its people; do that if you should no longer act for "
+            f"{k.name}.\n") in mails[rita.mail.lower()], mails
 
 
 # ------------------------------------------------------------------ field values

@@ -4311,13 +4311,16 @@ def test_closing_a_distributor_tells_its_open_resellers_and_ends_its_back_office
                     f"and the storefront host of {disti.account.name} can no longer be "
                     "changed.\n") in body, body
             # Olivia created the distributor and the resellers: she is
-            # admin of both (the creator), and stays admin of the reseller.
-            held = f"{olivia} (administrator)"
+            # admin of both (the creator), and stays admin of the reseller;
+            # she is named as operator staff, the distributor's member as
+            # of it (round-26 walkthrough of seed 003, D1).
+            held = f"{olivia} (administrator; operator staff of the platform)"
             if r is plain:
-                held = f"{disti.member.name} (member) and {held}"  # in the order of their DNs
-                held += f" of {disti.account.name} still hold roles in {r.account.name}, and keep them"
+                # in the order of their DNs
+                held = f"{disti.member.name} (member) of {disti.account.name} and {held}"
+                held += f" still hold roles in {r.account.name}, and keep them"
             else:
-                held += f" of {disti.account.name} still holds a role in {r.account.name}, and keeps it"
+                held += f" still holds a role in {r.account.name}, and keeps it"
             assert (f"\n{held} until an administrator of {r.account.name} removes them under its "
                     f"people; do that if they should no longer act for {r.account.name}.\n"
                     ) in body, body

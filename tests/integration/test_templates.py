@@ -160,9 +160,13 @@ TEMPLATES = {
     # sql/103: {{parent_storefront}}, the closed parent's live storefront
     # and its end, for a child whose people it admits (round-23 walkthrough
     # of seed 002, D3)
-    "parent-closed": {"account_name", "account_id", "parent_name", "parent_id", "relation",
+    # sql/115 (round-26 walkthrough of seed 003, D2): the default says
+    # {{parent_relation}} ("which … (account 30) is a customer of" / "under
+    # which … (account 30) was created"); {{relation}} and {{account_id}}
+    # stay placeholders overrides may use.
+    "parent-closed": {"account_name", "parent_name", "parent_id",
                       "closed_by", "storefront_url", "greeting", "distributor_name",
-                      "parent_people", "parent_storefront"},
+                      "parent_people", "parent_storefront", "parent_relation"},
     # sql/067 and sql/068: an addition to the recipients and a change of
     # the name or company data, told to the named contacts (round-16
     # walkthrough of seed 004, D1)
@@ -524,6 +528,14 @@ PARENT_CLOSED_074 = (
     " {{storefront_url}}, and signing in there keeps working while its subscription runs.\n\nYou"
     " get this mail as a contact, an admin or a notification recipient of {{account_name}}.\n")
 
+PARENT_CLOSED_103 = PARENT_CLOSED_074.replace(
+    "while its subscription runs.\n\n",
+    "while its subscription runs.\nThe people of {{account_name}} can still sign in at the"
+    " storefront of {{parent_name}} at {{parent_storefront}}, and no longer after that.\n\n")
+PARENT_CLOSED_115 = PARENT_CLOSED_103.replace(
+    "{{parent_id}}), which {{account_name}} (account {{account_id}}) is {{relation}} of, was",
+    "{{parent_id}}), {{parent_relation}}, was")
+
 
 CONTACT_049 = ("{{greeting}}\n\n{{changed_by}} changed the {{contact}} contact of {{account_name}}"
                " from {{old_name}} to {{new_name}}.\n\nYou get this mail as a named contact or a"
@@ -585,8 +597,9 @@ def test_migration_074_changes_only_the_shipped_default(sql, env, make_account, 
         run_migration(env, "074_parent_closed_holders.sql")
         run_migration(env, "074_parent_closed_holders.sql")
         assert defaults(sql)["parent-closed"]["body"] == PARENT_CLOSED_074
-        # ... which 103 (round 23) takes on from.
+        # ... which 103 (round 23) and 115 (round 26) take on from.
         run_migration(env, "103_parent_closed_storefront.sql")
+        run_migration(env, "115_parent_closed_relation.sql")
         assert defaults(sql)["parent-closed"]["body"] == body
     finally:
         sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
@@ -605,11 +618,7 @@ def test_migration_103_changes_only_the_shipped_default(sql, env, make_account, 
     the database; the file may run again and changes nothing more."""
     row = defaults(sql)["parent-closed"]
     body = row["body"]
-    assert body == PARENT_CLOSED_074.replace(
-        "while its subscription runs.\n\n",
-        "while its subscription runs.\nThe people of {{account_name}} can still sign in at the"
-        " storefront of {{parent_name}} at {{parent_storefront}}, and no longer after that.\n\n"
-    ), body
+    assert body == PARENT_CLOSED_115, body
     dist = make_account("olivia", "distributor", operator_id)
     sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
              " VALUES (%s, 'parent-closed', %s, %s)", int(dist.id), row["subject"],
@@ -624,12 +633,49 @@ def test_migration_103_changes_only_the_shipped_default(sql, env, make_account, 
                  " AND name='parent-closed'", PARENT_CLOSED_074)
         run_migration(env, "103_parent_closed_storefront.sql")
         run_migration(env, "103_parent_closed_storefront.sql")
+        assert defaults(sql)["parent-closed"]["body"] == PARENT_CLOSED_103
+        # ... which 115 (round 26) takes on from.
+        run_migration(env, "115_parent_closed_relation.sql")
         assert defaults(sql)["parent-closed"]["body"] == body
     finally:
         sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
                  " AND name='parent-closed'", body)
     assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
                      " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_074
+
+
+def test_migration_115_changes_only_the_shipped_default(sql, env, make_account, operator_id):
+    """Migration 115 (round-26 walkthrough of seed 003, D2): the shipped
+    parent-closed ties the child to the closed parent by
+    {{parent_relation}} ("which … is a customer of" only while their
+    relation is active, else "under which … was created"). A
+    distributor's override that kept the text of 103 keeps it, and so does
+    a default row someone edited in the database; the file may run again
+    and changes nothing more."""
+    row = defaults(sql)["parent-closed"]
+    body = row["body"]
+    assert "(account {{parent_id}}), {{parent_relation}}, was closed by {{closed_by}}.\n" in body, body
+    assert "{{relation}}" not in body, body
+    dist = make_account("olivia", "distributor", operator_id)
+    sql.rows("INSERT INTO notification_templates (account_id, name, subject, body)"
+             " VALUES (%s, 'parent-closed', %s, %s)", int(dist.id), row["subject"],
+             PARENT_CLOSED_103)
+    edited = "{{greeting}}\n\n{{parent_name}} ended; {{account_name}} stays.\n"
+    sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+             " AND name='parent-closed'", edited)
+    try:
+        run_migration(env, "115_parent_closed_relation.sql")
+        assert defaults(sql)["parent-closed"]["body"] == edited
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='parent-closed'", PARENT_CLOSED_103)
+        run_migration(env, "115_parent_closed_relation.sql")
+        run_migration(env, "115_parent_closed_relation.sql")
+        assert defaults(sql)["parent-closed"]["body"] == body == PARENT_CLOSED_115
+    finally:
+        sql.rows("UPDATE notification_templates SET body=%s WHERE account_id IS NULL"
+                 " AND name='parent-closed'", body)
+    assert sql.value("SELECT body FROM notification_templates WHERE account_id=%s"
+                     " AND name='parent-closed'", int(dist.id)) == PARENT_CLOSED_103
 
 
 INVITATION_ACCEPTED_055 = (

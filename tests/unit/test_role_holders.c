@@ -149,7 +149,7 @@ static void nobody_of_the_parent_asks_nobody(void **state)
     assert_int_equal(people_calls, 0);
     assert_int_equal(h.nchildren_with, 0);
     struct buf b = BUF_INIT;
-    assert_null(role_holders_child_line(&b, &h, 0, "P", "C"));
+    assert_null(role_holders_child_line(&b, &h, 0, "P", "C", NULL, NULL));
     role_holders_free(&h);
     free(g[0].members[0]), free(g[0].members), free(g[1].members[0]), free(g[1].members);
     buf_free(&b);
@@ -177,20 +177,20 @@ static void the_child_line_names_them_with_their_roles(void **state)
     assert_int_equal(role_holders_build(&h, 10, children, 3, g, ng, fake_people, NULL), ST_OK);
     struct buf b = BUF_INIT;
     assert_string_equal(
-        role_holders_child_line(&b, &h, 0, "Solar Partner", "Autohaus"),
+        role_holders_child_line(&b, &h, 0, "Solar Partner", "Autohaus", NULL, NULL),
         "Anna Partner (administrator) and ben (member) of Solar Partner still hold roles in "
         "Autohaus, and keep them until an administrator of Autohaus removes them under its "
         "people; do that if they should no longer act for Autohaus. Autohaus has no other "
         "administrator: make one of its own people an administrator first (the last "
         "administrator cannot be removed).");
     buf_free(&b);
-    assert_string_equal(role_holders_child_line(&b, &h, 1, "Solar Partner", "Berger"),
+    assert_string_equal(role_holders_child_line(&b, &h, 1, "Solar Partner", "Berger", NULL, NULL),
                         "Anna Partner (billing person, member) of Solar Partner still holds a role "
                         "in Berger, and keeps it until an administrator of Berger removes them "
                         "under its people; do that if they should no longer act for Berger.");
     buf_free(&b);
-    assert_null(role_holders_child_line(&b, &h, 2, "Solar Partner", "Kunde"));
-    assert_null(role_holders_child_line(&b, &h, 3, "Solar Partner", "Kunde"));
+    assert_null(role_holders_child_line(&b, &h, 2, "Solar Partner", "Kunde", NULL, NULL));
+    assert_null(role_holders_child_line(&b, &h, 3, "Solar Partner", "Kunde", NULL, NULL));
     role_holders_free(&h);
     role_groups_free(g, ng);
 }
@@ -269,12 +269,80 @@ static void long_lists_are_cut(void **state)
         h.of[0].held[i] = (struct role_holder){i, ROLE_MEMBER};
     }
     struct buf b = BUF_INIT;
-    const char *line = role_holders_child_line(&b, &h, 0, "P", "C");
+    const char *line = role_holders_child_line(&b, &h, 0, "P", "C", NULL, NULL);
     assert_non_null(strstr(line, "P8 (member), P9 (member) and 3 others of P still hold roles"));
     buf_free(&b);
     line = role_holders_open_children_line(&b, &h, 1, 1, 0);
     assert_non_null(strstr(line, "(P0, P1, P2, P3, P4, P5, P6, P7, P8, P9 and 3 others)"));
     buf_free(&b);
+    role_holders_free(&h);
+}
+
+/* Round-26 walkthrough of seed 003, D1: the reader's own line speaks to
+ * them, operator staff are named as such, and a pending admin invitation
+ * of the child is named instead of "make one of its own people an
+ * administrator". Child 0: Olivia (operator staff) its only admin, Anna
+ * (of the parent) a member. */
+static void the_readers_own_line_and_a_pending_invitation(void **state)
+{
+    (void)state;
+    struct role_holders h = {0};
+    h.npeople = 2;
+    h.people = calloc(2, sizeof(*h.people));
+    h.in_children = calloc(2, sizeof(*h.in_children));
+    h.operator_staff = calloc(2, 1);
+    h.people[0].name = strdup("Olivia Operator");
+    h.people[0].mail = strdup("olivia@example.org");
+    h.people[1].name = strdup("Anna Partner");
+    h.people[1].mail = strdup("anna@example.org");
+    h.operator_staff[0] = 1;
+    h.nchildren = 1;
+    h.nchildren_with = 1;
+    h.of = calloc(1, sizeof(*h.of));
+    h.of[0].held = calloc(2, sizeof(*h.of[0].held));
+    h.of[0].held[0] = (struct role_holder){0, ROLE_ADMIN};
+    h.of[0].held[1] = (struct role_holder){1, ROLE_MEMBER};
+    h.of[0].n = 2;
+    h.of[0].no_other_admin = 1;
+    struct buf b = BUF_INIT;
+    /* Another reader: third person, Olivia as operator staff. */
+    assert_string_equal(
+        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", "clara@example.org", NULL),
+        "Olivia Operator (administrator; operator staff of the platform) and Anna Partner "
+        "(member) of Reseller still hold roles in Zahn, and keep them until an administrator of "
+        "Zahn removes them under its people; do that if they should no longer act for Zahn. "
+        "Zahn has no other administrator: make one of its own people an administrator first "
+        "(the last administrator cannot be removed).");
+    buf_free(&b);
+    /* Olivia's own copy (her address in another case), the contact's
+     * invitation pending. */
+    struct role_holders_invitee inv = {1, "Zoe Zahn", "zoe@zahn.example", 1};
+    assert_string_equal(
+        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", "Olivia@Example.org", &inv),
+        "You still hold a role in Zahn (administrator) as operator staff of the platform, and "
+        "keep it until you leave it or another administrator of Zahn removes you under its "
+        "people; do that if you should no longer act for Zahn. Anna Partner (member) of Reseller "
+        "still holds a role in Zahn. You are its administrator: remove them under its people if "
+        "they should no longer act for Zahn. You are still the only administrator of Zahn: its "
+        "contact Zoe Zahn (zoe@zahn.example) has not accepted the invitation to become its "
+        "administrator yet (the last administrator cannot be removed).");
+    buf_free(&b);
+    /* Anna's own copy; two invitations pending, the oldest no contact's
+     * and without a name. */
+    inv = (struct role_holders_invitee){2, NULL, "bernd@zahn.example", 0};
+    assert_string_equal(
+        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", "anna@example.org", &inv),
+        "You still hold a role in Zahn (member) as one of the people of Reseller, and keep it "
+        "until an administrator of Zahn removes you under its people; ask them to if you "
+        "should no longer act for Zahn. Olivia Operator (administrator; operator staff of the "
+        "platform) still holds a role in Zahn, and keeps it until an administrator of Zahn "
+        "removes them under its people; do that if they should no longer act for Zahn. Zahn "
+        "has no other administrator yet: bernd@zahn.example and 1 more invited as its "
+        "administrators have not accepted yet (the last administrator cannot be removed).");
+    buf_free(&b);
+    assert_string_equal(role_holders_child_mail(&h, 0, 1), "anna@example.org");
+    assert_null(role_holders_child_mail(&h, 0, 2));
+    assert_null(role_holders_child_mail(&h, 1, 0));
     role_holders_free(&h);
 }
 
@@ -417,6 +485,7 @@ int main(void)
         cmocka_unit_test(a_failed_read_is_the_status),
         cmocka_unit_test(the_child_line_names_them_with_their_roles),
         cmocka_unit_test(the_closers_line_says_what_the_close_changes),
+        cmocka_unit_test(the_readers_own_line_and_a_pending_invitation),
         cmocka_unit_test(long_lists_are_cut),
         cmocka_unit_test(one_persons_roles_in_the_children),
         cmocka_unit_test(long_child_lists_are_cut),
