@@ -617,6 +617,96 @@ out:
     person_free(&p);
 }
 
+int contacts_again_data(struct request *req, unsigned long long account_id,
+                        const struct person *person, unsigned roles_before, unsigned roles_after,
+                        json_t **out)
+{
+    *out = NULL;
+    if ((roles_before & ROLE_ADMIN) || !(roles_after & ROLE_ADMIN) || !person->uid ||
+        !person->mail || !*person->mail)
+        return ST_OK;
+    unsigned kinds = 0;
+    int st = contact_kinds_of(req->session->sql, account_id, person->uid, &kinds);
+    if (st != ST_OK || !kinds)
+        return st;
+    /* The contact of the other kind, as the overview counts one (an
+     * admin with an address), reads the change as they read a PUT's;
+     * the caller too, who changed a role and may not know that it names
+     * a contact (unlike a PUT's caller, they get their copy). */
+    struct person other = {0};
+    if (kinds != (CONTACT_PRIMARY | CONTACT_TECHNICAL)) {
+        char *uid = NULL;
+        st = contact_get(req->session->sql, account_id,
+                         kinds & CONTACT_PRIMARY ? "technical" : "primary", &uid);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
+        if (st == ST_OK && uid && !uid_equal(uid, person->uid))
+            st = contacts_entry(req, account_id, uid, &other);
+        if (st == ST_NOT_FOUND)
+            st = ST_OK;
+        free(uid);
+    }
+    char *by = NULL;
+    if (st == ST_OK)
+        st = mail_actor_name(req->session->sql, &req->caller, account_id, &by);
+    if (st != ST_OK) {
+        person_free(&other);
+        free(by);
+        return st;
+    }
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add_person(&names, person);
+    if (other.mail && *other.mail)
+        mail_names_add_person(&names, &other);
+    mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0, &names);
+    *out = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:o}", "kinds", (json_int_t)kinds, "uid",
+        person->uid, "name", person->name ? person->name : person->uid, "mail", person->mail, "by",
+        by, "by_mail", req->caller.mail && *req->caller.mail ? req->caller.mail : NULL, "by_admin",
+        (caller_roles(req, account_id) & ROLE_ADMIN) != 0, "other_mail",
+        other.mail && *other.mail ? other.mail : NULL, "names", mail_names_json(&names));
+    mail_names_free(&names);
+    person_free(&other);
+    free(by);
+    return ST_OK;
+}
+
+int contacts_again_mail(struct sql_store *sql, unsigned long long account_id, const json_t *again)
+{
+    if (!json_is_object(again))
+        return ST_OK;
+#define AGAIN_STR(k) json_string_value(json_object_get(again, k))
+    char *account_name = NULL;
+    char **recipients = NULL;
+    size_t nrecipients = 0;
+    int st = account_name_get(sql, account_id, &account_name);
+    if (st == ST_OK)
+        st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
+    /* The other contact reads it as the recipients do (a PUT's copy to
+     * them carries no note of its own either). */
+    const char *other = AGAIN_STR("other_mail");
+    char **to = xcalloc(nrecipients + 1, sizeof(char *));
+    size_t n = 0;
+    if (other)
+        to[n++] = (char *)other;
+    for (size_t i = 0; i < nrecipients; i++)
+        to[n++] = recipients[i];
+    struct mail_names names = MAIL_NAMES_INIT;
+    mail_names_add_json(&names, json_object_get(again, "names"));
+    if (st == ST_OK)
+        st = contacts_mail_named_to(
+            sql, account_id, account_name,
+            (unsigned)json_integer_value(json_object_get(again, "kinds")), AGAIN_STR("uid"),
+            AGAIN_STR("name"), AGAIN_STR("mail"), AGAIN_STR("by"), AGAIN_STR("by_mail"),
+            json_is_true(json_object_get(again, "by_admin")), &names, NULL, NULL, NULL, to, n);
+#undef AGAIN_STR
+    mail_names_free(&names);
+    free(to);
+    outbox_free_list(recipients, nrecipients);
+    free(account_name);
+    return st;
+}
+
 /* Whether roles (a member's JSON list of role names) holds admin. */
 static int lists_admin(const json_t *roles)
 {

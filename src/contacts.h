@@ -65,4 +65,27 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
                            const char *old_name, const char *old_mail, char *const *recipients,
                            size_t nrecipients);
 
+/* A stored contact who did not count (no admin of the account: an LDAP
+ * administrator took the role away) counts again when a role change
+ * through accountd makes them admin again (round-26 walkthrough of seed
+ * 004, D3: the overview named them contact again and nobody was told).
+ * What the change's SQL step needs to tell it as a contact change does
+ * (contacts_again_finish): *out {kinds (CONTACT_* bits), uid, name,
+ * mail, by, by_mail, by_admin, other_mail, names}, or NULL when the change
+ * makes no stored contact count again (they were admin before, are no
+ * admin after, hold no contact row, or have no address). person: the
+ * person changed, as the directory has them; roles_before, roles_after:
+ * their account roles. Under the account's guard, before the
+ * transaction (LDAP reads through the directory cache). *out a new
+ * reference. */
+int contacts_again_data(struct request *req, unsigned long long account_id,
+                        const struct person *person, unsigned roles_before, unsigned roles_after,
+                        json_t **out);
+/* Inside the change's transaction: contact-changed "from nobody to
+ * <name>" for the kinds of again (contacts_again_data; NULL or not an
+ * object: nothing) to the person, the other contact and the
+ * notification recipients, as a contact PUT mails it. The audit rows are
+ * the caller's (contact.set per kind). */
+int contacts_again_mail(struct sql_store *sql, unsigned long long account_id, const json_t *again);
+
 #endif

@@ -10,6 +10,7 @@
 #include "billing_notify.h"
 #include "body.h"
 #include "caller.h"
+#include "contacts.h"
 #include "contacts_store.h"
 #include "handlers.h"
 #include "invitations.h"
@@ -1756,6 +1757,16 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
         st = child_roles_notice(req, &a, &person, self, &kept);
         if (kept)
             json_object_set_new(s.data, "child_roles", kept);
+    }
+    /* A stored contact made admin again counts again: told as a contact
+     * change is (round-26 walkthrough of seed 004, D3). Not in a
+     * hand-over, which names the contacts itself. */
+    if (st == ST_OK && !handover) {
+        json_t *again = NULL;
+        st = contacts_again_data(req, a.id, &person, s.plan.roles_before, s.plan.roles_after,
+                                 &again);
+        if (again)
+            json_object_set_new(s.data, "contact_again", again);
     }
     if (st != ST_OK) {
         saga_release(req->session->sql, &s, "not applied");

@@ -15,6 +15,7 @@
 #include "body.h"
 #include "buf.h"
 #include "caller.h"
+#include "contacts.h"
 #include "contacts_store.h"
 #include "handlers.h"
 #include "ldap_store.h"
@@ -61,16 +62,20 @@ static int caller_is_contact(struct request *req, unsigned long long account_id,
 }
 
 /* The account's named contacts by name ("Anna Admin, Ben Zwanzig"),
- * primary first, as the overview counts them: one gone from the
- * directory or without an address is left out, and so is skip_uid (the
- * person of a reset), and technical when it names primary's person.
- * *asker_contact (may be NULL): whether asker_uid, who has an address
- * when asker_mailed, is one of them. Read through the directory cache.
- * Returns the first store error (what could be read is in *out, which
- * is always set, malloc'ed). */
+ * primary first, as the overview counts them (contacts_entry, the rule
+ * of contacts_json): one gone from the directory, no admin of the
+ * account any more (round-26 walkthrough of seed 004, D1: an LDAP
+ * administrator took admin from the contact, the overview showed no
+ * contact, and the refusal and password-changed still named them) or
+ * without an address is left out, and so is skip_uid (the person of a
+ * reset), and technical when it names primary's person.
+ * *asker_contact (may be NULL): whether asker_uid is one of them as the
+ * overview counts them. Read through the directory cache. Returns the
+ * first store error (what could be read is in *out, which is always
+ * set, malloc'ed). */
 static int contact_names_of(struct request *req, unsigned long long account_id,
-                            const char *skip_uid, const char *asker_uid, int asker_mailed,
-                            int *asker_contact, char **out)
+                            const char *skip_uid, const char *asker_uid, int *asker_contact,
+                            char **out)
 {
     static const char *const kinds[] = {"primary", "technical"};
     char *uids[2] = {NULL, NULL};
@@ -82,19 +87,21 @@ static int contact_names_of(struct request *req, unsigned long long account_id,
         int st = contact_get(req->session->sql, account_id, kinds[i], &uids[i]);
         if (st != ST_OK && st != ST_NOT_FOUND && failed == ST_OK)
             failed = st;
-        if (st != ST_OK || !uids[i])
-            continue;
-        /* (a contact as the overview counts one: with an address) */
-        if (asker_contact && uid_equal(uids[i], asker_uid) && asker_mailed)
-            *asker_contact = 1;
-        if (uid_equal(uids[i], skip_uid) || (i == 1 && uid_equal(uids[0], uids[1])))
+        if (st != ST_OK || !uids[i] || (i == 1 && uid_equal(uids[0], uids[1])))
             continue;
         struct person p = {0};
-        st = ldap_store_find_person(req->session->ldap, "uid", uids[i], &p);
-        /* (one gone from the directory, or without an address, helps
-         * nobody: the overview shows them as no contact) */
-        if (st == ST_OK && p.mail && *p.mail)
-            buf_printf(&names, "%s%s", names.len ? ", " : "", p.name ? p.name : uids[i]);
+        st = contacts_entry(req, account_id, uids[i], &p);
+        /* (ST_NOT_FOUND: no accounts subtree to read roles in, no contact) */
+        if (st != ST_OK && st != ST_NOT_FOUND && failed == ST_OK)
+            failed = st;
+        /* (a contact as the overview counts one: an admin with an
+         * address; anyone else helps nobody) */
+        if (st == ST_OK && p.uid && p.mail && *p.mail) {
+            if (asker_contact && uid_equal(uids[i], asker_uid))
+                *asker_contact = 1;
+            if (!uid_equal(uids[i], skip_uid))
+                buf_printf(&names, "%s%s", names.len ? ", " : "", p.name ? p.name : uids[i]);
+        }
         person_free(&p);
     }
     free(uids[0]);
@@ -111,7 +118,7 @@ static int contact_names_of(struct request *req, unsigned long long account_id,
 static void refuse_admin(struct request *req, unsigned long long account_id)
 {
     char *names = NULL;
-    int st = contact_names_of(req, account_id, NULL, NULL, 0, NULL, &names);
+    int st = contact_names_of(req, account_id, NULL, NULL, NULL, &names);
     if (st != ST_OK)
         res_store_failure(req, st, "the database");
     else if (*names)
@@ -687,8 +694,8 @@ static void notice_contacts(struct request *req, struct reset_notice *n, const s
 {
     const struct password_reset *row = n->row;
     int asker_contact = 0;
-    if (contact_names_of(req, row->account_id, n->person->uid, row->requested_by,
-                         asker->mail && *asker->mail, &asker_contact, &n->contact_names) != ST_OK)
+    if (contact_names_of(req, row->account_id, n->person->uid, row->requested_by, &asker_contact,
+                         &n->contact_names) != ST_OK)
         log_info("password reset %llu: the contacts could not be read", row->id);
     if (n->self)
         return;

@@ -1009,6 +1009,29 @@ static int queue_project_removed(struct sql_store *sql, const struct saga *s)
     return st;
 }
 
+/* A stored contact whom the role change made admin again counts again
+ * (contacts_again_data, members.c; round-26 walkthrough of seed 004, D3):
+ * a contact.set row per kind, "from nobody" as the overview showed it,
+ * and contact-changed as a contact PUT mails it. */
+static int finish_contact_again(struct sql_store *sql, const struct saga *s, const json_t *again)
+{
+    unsigned kinds = (unsigned)json_integer_value(json_object_get(again, "kinds"));
+    const char *uid = json_string_value(json_object_get(again, "uid"));
+    static const char *const names[] = {"primary", "technical"};
+    int st = ST_OK;
+    for (size_t i = 0; st == ST_OK && i < 2; i++)
+        if (kinds & (i ? CONTACT_TECHNICAL : CONTACT_PRIMARY))
+            st = audit_write(sql, s->actor, s->plan.account_id, "contact.set",
+                             json_pack("{s:s}", "contact", names[i]),
+                             with_repair(s, json_pack("{s:s, s:s, s:s}", "contact", names[i], "uid",
+                                                      uid, "reason",
+                                                      "made admin again: the stored contact "
+                                                      "counts again")));
+    if (st == ST_OK)
+        st = contacts_again_mail(sql, s->plan.account_id, again);
+    return st;
+}
+
 int saga_finish_sql(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
@@ -1032,6 +1055,9 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
             json_object_set_new(n, "reason", json_string(data_str(s, "reason")));
         st = audit_write(sql, s->actor, p->account_id, action ? action : "member.set_roles", o,
                          with_repair(s, n));
+        const json_t *again = json_object_get(s->data, "contact_again");
+        if (st == ST_OK && json_is_object(again))
+            st = finish_contact_again(sql, s, again);
         /* ... who, removing the account's last admin, takes their place
          * (the plan's also entry of takes_over's "by") and the contacts
          * they held: a row each. */

@@ -851,3 +851,72 @@ def test_the_replaced_contacts_copy_says_what_ends_for_them(
                      404)
     assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
     S.expect(api(ben).delete(f"/api/v1/accounts/{acc.id}/members/{ben.uid}"), 204)
+
+
+def test_a_stale_contact_made_admin_again_is_told_as_a_contact_change(
+        api, sql, mailbox, ldap_admin, make_tenant, make_account, make_person, set_roles):
+    """Round-26 walkthrough of seed 004, D3: Ben, the stored technical
+    contact, lost admin in the directory (the overview showed no
+    technical contact); Anna made him admin again with PUT …/members and
+    the overview named him technical contact again with no mail and no
+    contact audit. Now the role change that makes a stored contact count
+    again writes contact.set and mails contact-changed "from nobody to
+    Ben" to Ben, the other contact (Anna, who made the change, reads that
+    she did) and the recipients. Who may not change roles (a member: 403;
+    another tenant: 404) changes and mails nothing; a role change that
+    makes no stored contact count again (Ben admin already, Dora no
+    contact) mails no contact-changed."""
+    t = make_tenant("ct26")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, dora, mia = (make_person(prefix=p) for p in ("ct26a", "ct26b", "ct26d", "ct26m"))
+    for who in (anna, ben):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    for who in (dora, mia):
+        set_roles(t.admin, acc.id, who, ["member"])
+    bare = S.unique_mail("ops26-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                              json={"emails": [bare]}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": anna.uid}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+    demote_in_ldap(api, ldap_admin, t.admin, acc.id, ben)
+    assert overview_contacts(api, anna, acc.id)["technical"] is None
+    assert stored_contact(sql, acc.id, "technical") == ben.uid
+
+    member_path = f"/api/v1/accounts/{acc.id}/members/{ben.uid}"
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(mia).put(member_path, json={"roles": ["admin"]}), 403, "forbidden")
+    S.expect_problem(api(make_tenant("ct26o").admin).put(member_path, json={"roles": ["admin"]}),
+                     404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert overview_contacts(api, anna, acc.id)["technical"] is None
+
+    audit_before = max(r["id"] for r in sql.audit(acc.id))
+    S.expect(api(anna).put(member_path, json={"roles": ["admin"]}), 200)
+    assert overview_contacts(api, anna, acc.id)["technical"]["uid"] == ben.uid
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed"]
+    assert addresses(rows) == sorted([anna.mail.lower(), ben.mail.lower(), bare.lower()]), rows
+    annas = received(mailbox, rows, anna.mail)
+    assert f"changed the technical contact of {acc.name} from nobody to {ben.name}." in annas, annas
+    assert annas.rstrip("\n").endswith(SELF_TEXT), annas
+    bens = received(mailbox, rows, ben.mail)
+    assert bens.startswith(f"Hello {ben.name},\n\n"), bens
+    assert f"from nobody to {ben.name}." in bens and SELF_TEXT not in bens, bens
+    assert f"from nobody to {ben.name}." in received(mailbox, rows, bare)
+    trail = [r for r in sql.audit(acc.id) if r["id"] > audit_before]
+    assert [r["action"] for r in trail] == ["member.set_roles", "contact.set"], trail
+    assert trail[1]["uid"] == anna.uid, trail[1]
+    assert trail[1]["old_value"] == {"contact": "technical"}, trail[1]
+    assert trail[1]["new_value"]["contact"] == "technical", trail[1]
+    assert trail[1]["new_value"]["uid"] == ben.uid, trail[1]
+
+    # No stored contact counts again: no contact-changed, no contact.set.
+    audit_before = max(r["id"] for r in sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).put(member_path, json={"roles": ["admin", "billing"]}), 200)
+    S.expect(api(anna).put(f"/api/v1/accounts/{acc.id}/members/{dora.uid}",
+                           json={"roles": ["admin"]}), 200)
+    assert [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed"] == []
+    assert [r["action"] for r in sql.audit(acc.id) if r["id"] > audit_before] == \
+        ["member.set_roles", "member.set_roles"]

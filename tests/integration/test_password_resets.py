@@ -1110,3 +1110,88 @@ def test_an_admin_who_is_no_contact_is_told_whom_to_ask_or_how_to_name_one(
     # Anna names herself and asks.
     S.expect(api(anna).put(f"{contacts}/primary", json={"uid": anna.uid}), 200)
     S.expect(api(anna).post(path), 202)
+
+
+def demote_in_ldap(api, ldap_admin, by, account_id, person):
+    """An LDAP administrator takes admin away from person (they stay a
+    member); the overview shows it."""
+    S.wait_for_directory_cache()
+    assert ldap_admin.modify(S.role_dn(account_id, "admin"),
+                             {"member": [(ldap3.MODIFY_DELETE, [person.dn])]}), ldap_admin.result
+    assert ldap_admin.modify(S.role_dn(account_id, "member"),
+                             {"member": [(ldap3.MODIFY_ADD, [person.dn])]}), ldap_admin.result
+
+    def roles():
+        body = S.expect(api(by).get(f"{ACCOUNTS}/{account_id}"), 200)
+        return {m["uid"]: m["roles"] for m in body["members"]}.get(person.uid)
+    assert S.wait_until(lambda: roles() == ["member"], 5.0, 0.1)
+
+
+def test_a_contact_demoted_in_ldap_is_named_nowhere_as_the_one_to_ask(
+        api, sql, ldap_admin, mailbox, make_tenant, make_account, make_person, set_roles):
+    """Round-26 walkthrough of seed 004, D1: Ben, both contacts, lost
+    admin in the directory; the overview showed no contact, but an admin's
+    reset refusal still said "ask one of them (Ben …)" and the
+    password-changed notice of a link Ben had asked for "ask Ben … or a
+    named contact of …". Both count contacts as the overview does: with
+    none counted, the refusal says the account has none now and the notice
+    names an administrator; with Anna primary (Ben's stored technical row
+    left), Anna only."""
+    t = make_tenant("pwr26")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, dora, ida = (make_person(prefix=p) for p in ("pw26a", "pw26b", "pw26d", "pw26i"))
+    for p in (anna, ben):
+        set_roles(t.admin, acc.id, p, ["admin"])
+    for p in (dora, ida):
+        set_roles(t.admin, acc.id, p, ["member"])
+    contacts = f"{ACCOUNTS}/{acc.id}/contacts"
+    for kind in ("primary", "technical"):
+        S.expect(api(t.admin).put(f"{contacts}/{kind}", json={"uid": ben.uid}), 200)
+    tokens = {}
+    for p in (ida, dora):
+        before = S.outbox_max_id(sql)
+        S.expect(api(ben).post(reset_path(acc.id, p.uid)), 202)
+        tokens[p.uid] = reset_mail(mailbox, sql, p, before)[1]
+
+    demote_in_ldap(api, ldap_admin, t.admin, acc.id, ben)
+    assert S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}"), 200)["contacts"] == \
+        {"primary": None, "technical": None}
+    how = f"PUT /api/v1/accounts/{acc.id}/contacts/primary or /technical"
+    path = reset_path(acc.id, dora.uid)
+    for admin in (anna, t.admin):
+        p = S.expect_problem(api(admin).post(path), 403, "forbidden")
+        assert p["detail"] == (f"{ADMIN_REFUSAL}, and the account has no named contact now: any"
+                               f" administrator of the account can name one, yourself included,"
+                               f" with {how}"), p
+    # Ben, a member now, reads the router's text; another tenant 404.
+    p = S.expect_problem(api(ben).post(path), 403, "forbidden")
+    assert p["detail"] == MEMBER_REFUSAL, p
+    S.expect_problem(api(make_tenant("pwr26o").admin).post(path), 404)
+
+    # Ida's notice: no contact counted, an administrator.
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, tokens[ida.uid], "pw26-ida-good-1"), 200)
+    S.PASSWORDS[ida.uid] = "pw26-ida-good-1"
+    asked, used = reset_times(sql, tokens[ida.uid])
+    got = [g for g in notices(sql, before) if g[0] == "password-changed"]
+    assert [to for _, to, _ in got] == [ida.mail.lower()], got
+    assert got[0][2] == changed_text(
+        ida, f"{ben.name} (a named contact of {acc.name})", ben.name, acc.name, asked, used,
+        whom=f"an administrator of {acc.name}"), got[0][2]
+
+    # Anna names herself primary; Ben's technical row stays, uncounted.
+    S.expect(api(anna).put(f"{contacts}/primary", json={"uid": anna.uid}), 200)
+    assert sql.row("SELECT uid FROM account_contacts WHERE account_id=%s AND kind='technical'",
+                   int(acc.id))["uid"] == ben.uid
+    p = S.expect_problem(api(t.admin).post(path), 403, "forbidden")
+    assert p["detail"] == (f"{ADMIN_REFUSAL}; ask one of them ({anna.name}), or name yourself a"
+                           f" contact: any administrator of the account can, with {how}"), p
+    before = S.outbox_max_id(sql)
+    S.expect(set_password(api, tokens[dora.uid], "pw26-dora-good-1"), 200)
+    S.PASSWORDS[dora.uid] = "pw26-dora-good-1"
+    asked, used = reset_times(sql, tokens[dora.uid])
+    got = [g for g in notices(sql, before) if g[0] == "password-changed"]
+    assert got[0][2] == changed_text(
+        dora, f"{ben.name} (a named contact of {acc.name})", ben.name, acc.name, asked, used,
+        whom=f"a named contact of {acc.name} ({anna.name})"), got[0][2]
+    assert f"ask {ben.name}" not in got[0][2]
