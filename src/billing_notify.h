@@ -82,7 +82,8 @@ int billing_notify_queue(struct sql_store *sql, unsigned long long account_id, c
                          size_t nvalues);
 /* The same with own[0..nown) rendered per reader (outbox_queue_readers):
  * the copy of the person who acted speaks to them (round-25 walkthrough
- * of seed 001, D2: "You closed …"). */
+ * of seed 001, D2: "You closed …"; round-26 walkthrough of seed 001, D1:
+ * "Ordered by you.", "You cancelled …", "Changed by you."). */
 int billing_notify_queue_readers(struct sql_store *sql, unsigned long long account_id,
                                  const char *name, const struct billing_people *people,
                                  const struct template_value *values, size_t nvalues,

@@ -301,9 +301,14 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         /* No order was placed: the welcome says what the upgrade was
          * (round-11 leftover of seed 001, O6: it said "Ordered by"). */
         const char *acted_by = c->actor;
-        struct buf acted = BUF_INIT;
-        buf_printf(&acted, "Upgraded from %s by %s.",
-                   old_a.plan_name[0] ? old_a.plan_name : s->plan, acted_by);
+        struct buf acted = BUF_INIT, acted_you = BUF_INIT;
+        const char *old_plan = old_a.plan_name[0] ? old_a.plan_name : s->plan;
+        buf_printf(&acted, "Upgraded from %s by %s.", old_plan, acted_by);
+        /* The upgrader's own copy: "Upgraded from … by you." (round-26
+         * walkthroughs of seed 001, D1 and seed 002, D3). */
+        buf_printf(&acted_you, "Upgraded from %s by you.", old_plan);
+        struct reader_value own[] = {{req->caller.mail, "acted_by", "you"},
+                                     {req->caller.mail, "acted", buf_str(&acted_you)}};
         /* A new storefront_alias moved the storefront: the old URL no
          * longer leads to it (round-15 walkthrough of seed 002, D5). */
         struct buf moved = BUF_INIT;
@@ -321,11 +326,12 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             {"cancellation_note", TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
-            st = billing_notify_queue(sql, s->account_id,
-                                      url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
-                                      sizeof(vals) / sizeof(vals[0]));
+            st = billing_notify_queue_readers(
+                sql, s->account_id, url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
+                sizeof(vals) / sizeof(vals[0]), own, sizeof(own) / sizeof(own[0]));
         buf_free(&moved);
         buf_free(&acted);
+        buf_free(&acted_you);
         free(plan_name);
         free(articles);
     }
@@ -401,8 +407,12 @@ static int mail_change(struct sql_store *sql, struct sub_change *c, const struct
     struct template_value vals[] = {
         {"account_name", account_name}, {"plan", plan_name}, {"change", change}, {"ends_at", ends},
         {"acted_by", c->actor},         {"invoice", note}};
+    /* Whoever made the change reads "Changed by you." in their own copy
+     * (round-26 walkthroughs of seed 001, D1 and seed 002, D3). */
+    struct reader_value own[] = {{c->req->caller.mail, "acted_by", "you"}};
     if (st == ST_OK)
-        st = billing_notify_queue(sql, s->account_id, "subscription-changed", &c->people, vals, 6);
+        st = billing_notify_queue_readers(sql, s->account_id, "subscription-changed", &c->people,
+                                          vals, 6, own, 1);
     free(plan_name);
     return st;
 }
@@ -632,9 +642,13 @@ static int change_tx(struct sql_store *sql, void *arg)
                 {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
                 {"retention_period", url && days > 0 ? kept : TEMPLATE_OMIT_LINE},
             };
+            /* The canceller's own copy: "You cancelled …" (round-26
+             * walkthroughs of seed 001, D1 and seed 002, D3). */
+            struct reader_value own[] = {{c->req->caller.mail, "cancelled_by", "You"}};
             if (st == ST_OK)
-                st = billing_notify_queue(sql, s.account_id, "subscription-cancelled", &c->people,
-                                          vals, sizeof(vals) / sizeof(vals[0]));
+                st = billing_notify_queue_readers(sql, s.account_id, "subscription-cancelled",
+                                                  &c->people, vals, sizeof(vals) / sizeof(vals[0]),
+                                                  own, 1);
             json_decref(storefront);
             buf_free(&after);
         }

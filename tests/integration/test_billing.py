@@ -3053,7 +3053,10 @@ def test_a_member_orders_and_executes_add_ons(api, addon_shop, sql, mailbox):
     assert len(got) == 3, got
     for m in got:
         body = m.body.replace("\r\n", "\n")
-        assert f"Ordered by {member.name}." in body and "2 x Data logger license" in body, body
+        # The member's own copy speaks to them (round-26 walkthrough of
+        # seed 001, D1).
+        by = "you" if m.sent_to(member.mail) else member.name
+        assert f"Ordered by {by}." in body and "2 x Data logger license" in body, body
         assert f"Invoice {done['invoice']['number']} bills " in body, body
     mine = mailbox.matching(outbox_ids={r["id"] for r in rows}, to=member.mail)
     assert len(mine) == 1, mine
@@ -3532,24 +3535,28 @@ def test_the_distributors_people_are_named_with_their_organization(api, disti, m
 def test_the_accounts_own_people_are_named_alone(api, disti, make_reseller, sql, mailbox):
     """D2: a person of the account itself is named as before, without an
     organization: the reseller's admin orders, upgrades and uncancels, its
-    billing person cancels."""
+    billing person cancels. The admin's own copy speaks to them (round-26
+    walkthrough of seed 002, D3: "Ordered by you.", "Changed by you.")."""
     r = make_reseller(disti)
     to = (r.admin.mail, r.recipient)
     oid = order(api, r.admin, r.account.id, "reseller-free", S.unique("d2own-"))["id"]
-    for text in billing_mails(api, sql, mailbox, r.admin, f"/api/v1/orders/{oid}/execute",
-                              "storefront-welcome", to).values():
-        assert f"\nOrdered by {r.admin.name}.\n" in text, text
+    got = billing_mails(api, sql, mailbox, r.admin, f"/api/v1/orders/{oid}/execute",
+                        "storefront-welcome", to)
+    assert "\nOrdered by you.\n" in got[r.admin.mail], got
+    assert f"\nOrdered by {r.admin.name}.\n" in got[r.recipient], got
     sid = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
                    200)["items"][0]["id"]
-    for text in billing_mails(api, sql, mailbox, r.admin, f"/api/v1/subscriptions/{sid}/upgrade",
-                              "storefront-welcome", to, body={"plan": "standard"}).values():
-        assert f"\nUpgraded from Free Edition by {r.admin.name}.\n" in text, text
+    got = billing_mails(api, sql, mailbox, r.admin, f"/api/v1/subscriptions/{sid}/upgrade",
+                        "storefront-welcome", to, body={"plan": "standard"})
+    assert "\nUpgraded from Free Edition by you.\n" in got[r.admin.mail], got
+    assert f"\nUpgraded from Free Edition by {r.admin.name}.\n" in got[r.recipient], got
     for text in billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/cancel",
                               "subscription-cancelled", to).values():
         assert f"\n{r.billing.name} cancelled the Standard Edition subscription of" in text, text
-    for text in billing_mails(api, sql, mailbox, r.admin, f"/api/v1/subscriptions/{sid}/uncancel",
-                              "subscription-changed", to).values():
-        assert text.rstrip("\n").endswith(f"\nChanged by {r.admin.name}."), text
+    got = billing_mails(api, sql, mailbox, r.admin, f"/api/v1/subscriptions/{sid}/uncancel",
+                        "subscription-changed", to)
+    assert got[r.admin.mail].rstrip("\n").endswith("\nChanged by you."), got
+    assert got[r.recipient].rstrip("\n").endswith(f"\nChanged by {r.admin.name}."), got
 
 
 def test_operator_staff_are_named_on_behalf_of_the_seller(api, disti, make_reseller, make_account,
@@ -6292,3 +6299,116 @@ def test_path_parameters_are_no_way_round_the_storefront_gate(api, disti, make_r
     # A segment with ';' but no alias before it is no storefront page.
     for p in ("/;x/", "/ab;x/", "/static;x/app.js"):
         assert raw_page(stranger.admin.uid, disti.host, p) == 200, p
+
+
+# ---------------------------------------------------------------- round 26: the actor's own copy
+
+def test_r26_the_actors_own_billing_mails_speak_to_them(api, sql, mailbox, make_tenant,
+                                                         make_account, make_person, set_roles):
+    """Round-26 walkthroughs of seed 001, D1 and seed 002, D3: Kai, the
+    account's billing person, ordered, upgraded, cancelled, withdrew the
+    cancellation and renewed, and his own copies read "Ordered by Kai
+    Kasse.", "Kai Kasse cancelled …", "Changed by Kai Kasse."; Anna, the
+    partner's admin, read "Ordered by Anna Admin of <partner>." in hers.
+    Decision, as account-closed's "You closed …": the actor's own copy
+    says "Ordered by you." / "Upgraded from … by you." / "You cancelled
+    …" / "Changed by you."; every other reader's copy names them as
+    before."""
+    t = make_tenant("r26you")
+    cust = make_account(t.admin, "customer", t.account.id)
+    kai = make_person(prefix="r26yk")
+    set_roles(t.admin, cust.id, kai, ["billing"])
+    member = make_person(prefix="r26ym")
+    set_roles(t.admin, cust.id, member, ["member"])
+    finance = S.unique_mail("r26y-fin-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{cust.id}/notification-recipients",
+                              json={"emails": [finance]}), 200)
+    others = (t.admin.mail, finance)
+    to = (kai.mail,) + others
+
+    def check(got, own, third):
+        assert own in got[kai.mail] and kai.name not in got[kai.mail].split("\n", 2)[2], got
+        for addr in others:
+            assert third in got[addr] and own not in got[addr], (addr, got[addr])
+
+    oid = order(api, kai, cust.id, "starter")["id"]
+    check(billing_mails(api, sql, mailbox, kai, f"/api/v1/orders/{oid}/execute", "plan-welcome",
+                        to), "\nOrdered by you.\n", f"\nOrdered by {kai.name}.\n")
+    sid = S.expect(api(kai).get(f"/api/v1/accounts/{cust.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    check(billing_mails(api, sql, mailbox, kai, f"/api/v1/subscriptions/{sid}/upgrade",
+                        "plan-welcome", to, body={"plan": "professional"}),
+          "\nUpgraded from Starter by you.\n", f"\nUpgraded from Starter by {kai.name}.\n")
+    check(billing_mails(api, sql, mailbox, kai, f"/api/v1/subscriptions/{sid}/cancel",
+                        "subscription-cancelled", to),
+          f"\nYou cancelled the Professional subscription of {cust.name}. It stays",
+          f"\n{kai.name} cancelled the Professional subscription of {cust.name}. It stays")
+    for action in ("uncancel", "renew"):
+        check(billing_mails(api, sql, mailbox, kai, f"/api/v1/subscriptions/{sid}/{action}",
+                            "subscription-changed", to),
+              "\nChanged by you.\n", f"\nChanged by {kai.name}.\n")
+    # The partner's admin, who is an admin of the customer too (she
+    # created it), orders an add-on: her copy says "you", the others name
+    # her with her organization, as before.
+    oid = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
+        "lines": [{"article": "data-logger", "quantity": 2}]}), 201)["id"]
+    got = billing_mails(api, sql, mailbox, t.admin, f"/api/v1/orders/{oid}/execute",
+                        "plan-welcome", (t.admin.mail, finance))
+    assert "\nOrdered by you.\n" in got[t.admin.mail], got
+    assert t.account.name not in got[t.admin.mail].split("\n", 2)[2], got
+    assert f"\nOrdered by {t.admin.name} of {t.account.name}.\n" in got[finance], got
+    assert "Ordered by you" not in got[finance], got
+    # Who may not act gets no mail in anyone's name: the member may not
+    # cancel (403), another tenant sees neither the subscription nor the
+    # order (404).
+    stranger = make_tenant("r26yo").admin
+    draft = order(api, kai, cust.id, "assets-pack")["id"]
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(member).post(f"/api/v1/subscriptions/{sid}/cancel"), 403)
+    S.expect_problem(api(member).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                      json={"plan": "enterprise"}), 403)
+    for path in (f"/api/v1/subscriptions/{sid}/cancel", f"/api/v1/subscriptions/{sid}/uncancel",
+                 f"/api/v1/subscriptions/{sid}/renew", f"/api/v1/orders/{draft}/execute"):
+        S.expect_problem(api(stranger).post(path), 404)
+    assert S.outbox_max_id(sql) == before
+
+
+def test_r26_an_override_gives_the_actor_you_too(api, disti, make_reseller, sql, mailbox):
+    """D1/D3 with a distributor's overrides of the four billing templates:
+    they still render, {{acted_by}}, {{acted}} and {{cancelled_by}} take
+    "you", "Ordered by you." / "Upgraded from … by you." and "You" in the
+    actor's own copy, and their names in the other readers'."""
+    r = make_reseller(disti)
+    for name, body in (
+            ("storefront-welcome", "{{greeting}}\n\nMine: {{acted}} ({{acted_by}}) {{plan}}\n"),
+            ("subscription-cancelled", "{{greeting}}\n\nMine: {{cancelled_by}} cancelled.\n"),
+            ("subscription-changed", "{{greeting}}\n\nMine: {{change}}, by {{acted_by}}.\n")):
+        S.expect(api(disti.admin).put(
+            f"/api/v1/accounts/{disti.account.id}/notification-templates/{name}",
+            json={"subject": "Mine {{account_name}}", "body": body}), 200)
+    to = (r.billing.mail, r.admin.mail, r.recipient)
+    oid = order(api, r.billing, r.account.id, "reseller-free", S.unique("r26ov-"))["id"]
+    got = billing_mails(api, sql, mailbox, r.billing, f"/api/v1/orders/{oid}/execute",
+                        "storefront-welcome", to)
+    assert "\nMine: Ordered by you. (you) Free Edition\n" in got[r.billing.mail], got
+    for addr in to[1:]:
+        assert (f"\nMine: Ordered by {r.billing.name}. ({r.billing.name}) Free Edition\n"
+                in got[addr]), got
+    sid = S.expect(api(r.admin).get(f"/api/v1/accounts/{r.account.id}/subscriptions"),
+                   200)["items"][0]["id"]
+    got = billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/upgrade",
+                        "storefront-welcome", to, body={"plan": "standard"})
+    assert "\nMine: Upgraded from Free Edition by you. (you) Standard Edition\n" in \
+        got[r.billing.mail], got
+    for addr in to[1:]:
+        assert f"\nMine: Upgraded from Free Edition by {r.billing.name}. (" in got[addr], got
+    got = billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/cancel",
+                        "subscription-cancelled", to)
+    assert "\nMine: You cancelled.\n" in got[r.billing.mail], got
+    for addr in to[1:]:
+        assert f"\nMine: {r.billing.name} cancelled.\n" in got[addr], got
+    got = billing_mails(api, sql, mailbox, r.billing, f"/api/v1/subscriptions/{sid}/uncancel",
+                        "subscription-changed", to)
+    assert ", by you.\n" in got[r.billing.mail], got
+    for addr in to[1:]:
+        assert f", by {r.billing.name}.\n" in got[addr], got

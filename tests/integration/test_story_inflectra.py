@@ -478,12 +478,15 @@ def test_an_additional_user_gets_the_mail_of_what_they_did(api, portal, addition
     text = body_of(mail)
     assert text.startswith(f"Hello {dora.name},\n\n"), text
     assert "was renewed" in mail.subject and renewed["ends_at"] in text, (mail.subject, text)
-    assert f"\nChanged by {dora.name}.\n" in text, text
+    # Her own copy speaks to her (round-26 walkthrough of seed 001, D1).
+    assert "\nChanged by you.\n" in text, text
     assert f"Invoice {renewed['invoice']['number']} bills " in text, text
-    # The contacts' copies say the same, greeting each of them.
+    # The contacts' copies say the same, greeting each of them, and name
+    # her.
     theirs = arrived(mailbox, [r for r in rows if r["recipient"].lower() != dora.mail.lower()])
     for m in theirs:
-        assert body_of(m).split("\n", 1)[1] == text.split("\n", 1)[1], (body_of(m), text)
+        assert body_of(m).split("\n", 1)[1] == text.split("\n", 1)[1].replace(
+            "Changed by you.", f"Changed by {dora.name}."), (body_of(m), text)
         assert not body_of(m).startswith(f"Hello {dora.name},"), body_of(m)
 
     # Dora orders and executes an add-on: the welcome reaches her too.
@@ -497,7 +500,7 @@ def test_an_additional_user_gets_the_mail_of_what_they_did(api, portal, addition
     text = body_of(arrived(mailbox, [r for r in rows
                                      if r["recipient"].lower() == dora.mail.lower()])[0])
     assert text.startswith(f"Hello {dora.name},\n\n"), text
-    assert "2 x Data logger license" in text and f"\nOrdered by {dora.name}.\n" in text, text
+    assert "2 x Data logger license" in text and "\nOrdered by you.\n" in text, text
     assert f"Invoice {done['invoice']['number']} bills " in text, text
 
     # Carl (billing) cancels and withdraws the cancellation: the mail of
@@ -512,7 +515,8 @@ def test_an_additional_user_gets_the_mail_of_what_they_did(api, portal, addition
         text = body_of(arrived(mailbox, [r for r in rows
                                          if r["recipient"].lower() == carl.mail.lower()])[0])
         assert text.startswith(f"Hello {carl.name},\n\n"), text
-        assert carl.name in text.split("\n", 2)[2], text
+        assert ("\nYou cancelled the " if action == "cancel" else "\nChanged by you.\n") in text, \
+            text
 
     # Who may not act is mailed nothing: Dora may not cancel (403), another
     # tenant does not see the subscription (404).
