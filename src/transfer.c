@@ -162,11 +162,11 @@ int transfer_staged_not_provider_side(struct request *req, const struct account_
 enum provider_step { STEP_HANDOVER, STEP_CLOSE, STEP_PREPARERS_ROLES };
 
 static int refuse_not_provider_side(struct request *req, const struct account_ref *a,
-                                    enum provider_step step);
+                                    enum provider_step step, const char *side_names);
 
 void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a)
 {
-    int st = refuse_not_provider_side(req, a, STEP_HANDOVER);
+    int st = refuse_not_provider_side(req, a, STEP_HANDOVER, NULL);
     if (st != ST_REFUSED)
         res_store_failure(req, st, "the directory or the database");
 }
@@ -175,29 +175,39 @@ void transfer_refuse_not_provider_side(struct request *req, const struct account
  * (transfer.h; round-25 walkthrough of seed 000, D1). */
 void transfer_refuse_close_not_provider_side(struct request *req, const struct account_ref *a)
 {
-    int st = refuse_not_provider_side(req, a, STEP_CLOSE);
+    int st = refuse_not_provider_side(req, a, STEP_CLOSE, NULL);
     if (st != ST_REFUSED)
         res_store_failure(req, st, "the directory or the database");
 }
 
 /* The same 403 to the customer's admin who changes or removes the roles
  * of one of the people who prepared a staged account (transfer.h;
- * round-26 walkthrough of seed 000, D1). */
-int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a)
+ * round-26 walkthrough of seed 000, D1), with their names as the role
+ * change has read them. */
+int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a,
+                                    const char *side_names)
 {
-    return refuse_not_provider_side(req, a, STEP_PREPARERS_ROLES);
+    return refuse_not_provider_side(req, a, STEP_PREPARERS_ROLES, side_names);
 }
 
 /* step: which of the provider's steps is refused (the detail says which:
  * a hand-over's, the close, or the change of a preparer's roles).
- * ST_REFUSED with the 403 recorded, or a store status with nothing
- * recorded. */
+ * side_names: the names of the provider side's admins of the account when
+ * the caller has read them already ("" for none), else NULL: they are read
+ * here (parent_admins_here). ST_REFUSED with the 403 recorded, or a store
+ * status with nothing recorded. */
 static int refuse_not_provider_side(struct request *req, const struct account_ref *a,
-                                    enum provider_step step)
+                                    enum provider_step step, const char *side_names)
 {
     struct buf names = BUF_INIT, who = BUF_INIT;
     size_t n = 0;
-    int st = parent_admins_here(req, a, &n, &names);
+    int st = ST_OK;
+    if (side_names) {
+        buf_adds(&names, side_names);
+        n = *side_names != '\0';
+    } else {
+        st = parent_admins_here(req, a, &n, &names);
+    }
     char *parent_name = NULL;
     if (st == ST_OK && a->parent_id) {
         st = account_name_get(req->session->sql, a->parent_id, &parent_name);
