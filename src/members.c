@@ -150,12 +150,12 @@ static void handover_moves_free(struct handover_moves *m)
  * outside accountd), any admin's change completes the hand-over, as the
  * 403's detail says. Decided on what find_handover has read (ix, the
  * side's groups, the account's admins, whose names of that side the
- * detail gives): no further read but the parent's name. ST_OK when it
- * does not apply. */
+ * detail gives): no further read but the parent's name. ST_REFUSED with
+ * the 403 in *ref, a store status, or ST_OK when it does not apply. */
 static int refuse_preparers_roles(struct request *req, const struct account_ref *a,
                                   const struct member_index *ix, const struct member_index *parent,
                                   const struct person *person, const struct person *admins,
-                                  size_t nadmins)
+                                  size_t nadmins, struct problem *ref)
 {
     /* An admin of that side before the change: person, or another. */
     const struct member_entry *target = member_index_find(ix, person->dn);
@@ -181,7 +181,7 @@ static int refuse_preparers_roles(struct request *req, const struct account_ref 
                                 : ", ",
                    admins[i].name ? admins[i].name : admins[i].uid);
     }
-    int st = transfer_refuse_preparers_roles(req, a, buf_str(&names));
+    int st = transfer_refuse_preparers_roles(req, a, buf_str(&names), ref);
     buf_free(&names);
     return st;
 }
@@ -206,12 +206,13 @@ static int refuse_preparers_roles(struct request *req, const struct account_ref 
  * hand-over), *target_is_parents (person is a person of the parent) and
  * the parent's billing people to move; or ST_REFUSED with the 403 of a
  * change of the preparers' roles by someone not of the provider's side
- * (refuse_preparers_roles), decided before the hand-over is looked for.
- * One LDAP read of the parent's role groups and one of the admins. */
+ * recorded in *ref (refuse_preparers_roles), decided before the hand-over
+ * is looked for. One LDAP read of the parent's role groups and one of the admins. */
 static int find_handover(struct request *req, const struct account_ref *a,
                          const struct person *person, unsigned wanted,
                          const struct member_index *ix, int *handover, char **customer,
-                         json_t **owners, int *target_is_parents, struct handover_moves *moves)
+                         json_t **owners, int *target_is_parents, struct handover_moves *moves,
+                         struct problem *ref)
 {
     *handover = 0;
     *customer = NULL;
@@ -240,7 +241,7 @@ static int find_handover(struct request *req, const struct account_ref *a,
     json_t *list = json_array();
     *target_is_parents = member_index_find(&parent, person->dn) != NULL;
     if (st == ST_OK && *target_is_parents && transfer_staged_not_provider_side(req, a))
-        st = refuse_preparers_roles(req, a, ix, &parent, person, admins, nadmins);
+        st = refuse_preparers_roles(req, a, ix, &parent, person, admins, nadmins, ref);
     /* The partner's admins who stay admin (at most all of them). */
     struct person *still = xcalloc(nadmins + 2, sizeof(*still));
     size_t nstill = 0;
@@ -725,7 +726,7 @@ static int check_role_change(struct request *req, const struct account_ref *a,
     }
     if (st == ST_OK && *before)
         st = find_handover(req, a, person, wanted, &ix, handover, customer_admin, owners,
-                           target_is_parents, moves);
+                           target_is_parents, moves, ref);
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
     if (st != ST_OK)

@@ -98,9 +98,10 @@ void transfer_refuse_close_not_provider_side(struct request *req, const struct a
  * side_names: the names of that side's admins of the account ("Paul
  * Partner and Petra Partner") as the caller has read them, so that the
  * refusal reads no directory entry again. ST_REFUSED with the 403
- * recorded in req->problem (nothing is written), or a store status. */
+ * recorded in *ref (as the role change's other refusals are; nothing is
+ * written), or a store status. */
 int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a,
-                                    const char *side_names);
+                                    const char *side_names, struct problem *ref);
 /* The people of the provider's side (transfer_side_account; any role
  * group), for telling the partner's people (or operator staff) from the
  * customer's: ST_OK with p filled (empty when there is no side);
