@@ -136,6 +136,56 @@ static void handover_moves_free(struct handover_moves *m)
     memset(m, 0, sizeof(*m));
 }
 
+/* The roles of the people who prepared a staged account are the
+ * provider's to change, as its hand-over and its close are (round-26
+ * walkthrough of seed 000, D1: the customer's admin, refused the close,
+ * set the partner to member in one PUT, which handed the account over to
+ * her, and then closed it). Someone not of the provider's side who
+ * changes or removes person, a person of that side (parent) holding
+ * roles here, gets the 403 of the hand-over's steps, before anything is
+ * written, whether or not a hand-over (POST .../transfer) is pending; it
+ * replaces round 24's 409 (D2), which held only while one was. Such a
+ * change is the only one of theirs that could hand the account over
+ * while an admin of that side remains; once none remains (a change made
+ * outside accountd), any admin's change completes the hand-over, as the
+ * 403's detail says. Decided on what find_handover has read (ix, the
+ * side's groups, the account's admins, whose names of that side the
+ * detail gives): no further read but the parent's name. ST_REFUSED with
+ * the 403 in *ref, a store status, or ST_OK when it does not apply. */
+static int refuse_preparers_roles(struct request *req, const struct account_ref *a,
+                                  const struct member_index *ix, const struct member_index *parent,
+                                  const struct person *person, const struct person *admins,
+                                  size_t nadmins, struct problem *ref)
+{
+    /* An admin of that side before the change: person, or another. */
+    const struct member_entry *target = member_index_find(ix, person->dn);
+    int side_admin = target && (target->roles & ROLE_ADMIN);
+    size_t nside = 0;
+    for (size_t i = 0; i < nadmins; i++) {
+        if (!member_index_find(parent, admins[i].dn))
+            continue;
+        nside++;
+        if (admins[i].uid && strcasecmp(admins[i].uid, person->uid) != 0)
+            side_admin = 1;
+    }
+    if (!side_admin)
+        return ST_OK;
+    struct buf names = BUF_INIT;
+    for (size_t i = 0, k = 0; i < nadmins; i++) {
+        if (!member_index_find(parent, admins[i].dn))
+            continue;
+        k++;
+        buf_printf(&names, "%s%s",
+                   k == 1       ? ""
+                   : k == nside ? " and "
+                                : ", ",
+                   admins[i].name ? admins[i].name : admins[i].uid);
+    }
+    int st = transfer_refuse_preparers_roles(req, a, buf_str(&names), ref);
+    buf_free(&names);
+    return st;
+}
+
 /* The hand-over's invariant (docs/api.md, "Staging and hand-over";
  * round-16 walkthrough of seed 000, D1): on a staged account with a
  * parent, a change of person's roles to wanted (none: removal), by anyone,
@@ -153,21 +203,21 @@ static void handover_moves_free(struct handover_moves *m)
  * *handover, *customer (the uid, malloc'ed, when exactly one customer
  * admin remains; else NULL: accountd does not guess), *owners (a new array
  * of the customer admins after it, {uid, name, mail}; NULL when no
- * hand-over), *target_is_parents (person is a person of the parent),
- * *side_admin (a person of the parent is an admin of the account before
- * the change) and the parent's billing people to move. One LDAP read of the parent's role
- * groups and one of the admins. */
+ * hand-over), *target_is_parents (person is a person of the parent) and
+ * the parent's billing people to move; or ST_REFUSED with the 403 of a
+ * change of the preparers' roles by someone not of the provider's side
+ * recorded in *ref (refuse_preparers_roles), decided before the hand-over
+ * is looked for. One LDAP read of the parent's role groups and one of the admins. */
 static int find_handover(struct request *req, const struct account_ref *a,
                          const struct person *person, unsigned wanted,
                          const struct member_index *ix, int *handover, char **customer,
-                         json_t **owners, int *target_is_parents, int *side_admin,
-                         struct handover_moves *moves)
+                         json_t **owners, int *target_is_parents, struct handover_moves *moves,
+                         struct problem *ref)
 {
     *handover = 0;
     *customer = NULL;
     *owners = NULL;
     *target_is_parents = 0;
-    *side_admin = 0;
     if (strcmp(a->status, "staged") != 0)
         return ST_OK;
     /* The provider's side: the parent, or operator staff for an account
@@ -190,6 +240,8 @@ static int find_handover(struct request *req, const struct account_ref *a,
     const char *found = NULL;
     json_t *list = json_array();
     *target_is_parents = member_index_find(&parent, person->dn) != NULL;
+    if (st == ST_OK && *target_is_parents && transfer_staged_not_provider_side(req, a))
+        st = refuse_preparers_roles(req, a, ix, &parent, person, admins, nadmins, ref);
     /* The partner's admins who stay admin (at most all of them). */
     struct person *still = xcalloc(nadmins + 2, sizeof(*still));
     size_t nstill = 0;
@@ -203,8 +255,6 @@ static int find_handover(struct request *req, const struct account_ref *a,
             continue;
         if (member_index_find(&parent, p->dn)) {
             partners++;
-            if (i < nadmins)
-                *side_admin = 1;
             if (i < nadmins) {
                 still[nstill++] = admins[i];
                 memset(&admins[i], 0, sizeof(admins[i]));
@@ -226,8 +276,6 @@ static int find_handover(struct request *req, const struct account_ref *a,
      * is an ordinary role change while a person of the parent stays
      * admin. */
     const struct member_entry *target = member_index_find(ix, person->dn);
-    if (*target_is_parents && target && (target->roles & ROLE_ADMIN))
-        *side_admin = 1;
     int self_demotion = *target_is_parents && strcasecmp(person->uid, req->caller.uid) == 0 &&
                         wanted && !(wanted & ROLE_ADMIN) && target && (target->roles & ROLE_ADMIN);
     if (st == ST_OK && customers > 0 && (partners == 0 || self_demotion)) {
@@ -676,10 +724,9 @@ static int check_role_change(struct request *req, const struct account_ref *a,
             free(people);
         }
     }
-    int side_admin = 0;
     if (st == ST_OK && *before)
         st = find_handover(req, a, person, wanted, &ix, handover, customer_admin, owners,
-                           target_is_parents, &side_admin, moves);
+                           target_is_parents, moves, ref);
     member_index_free(&ix);
     role_groups_free(groups, ngroups);
     if (st != ST_OK)
@@ -690,21 +737,6 @@ static int check_role_change(struct request *req, const struct account_ref *a,
      * nobody learns about people outside the account this way. */
     if (*before == 0 && !removal)
         return problem_set(ref, 404, "not-found", NO_MEMBER);
-    /* The roles of the people who prepared a staged account are the
-     * provider's to change, as its hand-over and its close are (round-26
-     * walkthrough of seed 000, D1: the customer's admin, refused the
-     * close, set the partner to member in one PUT, which handed the
-     * account over to her, and then closed it). Someone not of the
-     * provider's side who changes or removes a person of that side
-     * holding roles here gets the 403 of the hand-over's steps, before
-     * anything is written, whether or not a hand-over (POST .../transfer)
-     * is pending; it replaces round 24's 409 (D2), which held only while
-     * one was. Such a change is the only one of theirs that could hand
-     * the account over while an admin of that side remains; once none
-     * remains (a change made outside accountd), any admin's change
-     * completes the hand-over, as the 403's detail says. */
-    if (*target_is_parents && side_admin && transfer_staged_not_provider_side(req, a))
-        return transfer_refuse_preparers_roles(req, a);
     /* A service provider manages non-admin people only, and not
      * themselves: roles they gave themselves would outlast the access the
      * customer limits (expires_at) or revokes. Leaving (no roles) is

@@ -161,43 +161,69 @@ int transfer_staged_not_provider_side(struct request *req, const struct account_
  * D1). Nothing is written. */
 enum provider_step { STEP_HANDOVER, STEP_CLOSE, STEP_PREPARERS_ROLES };
 
-static int refuse_not_provider_side(struct request *req, const struct account_ref *a,
-                                    enum provider_step step);
+static int not_provider_side_detail(struct request *req, const struct account_ref *a,
+                                    enum provider_step step, const char *side_names,
+                                    struct buf *detail);
+
+/* The 403 of step on the request, or the store failure. */
+static void refuse_not_provider_side(struct request *req, const struct account_ref *a,
+                                     enum provider_step step)
+{
+    struct buf detail = BUF_INIT;
+    int st = not_provider_side_detail(req, a, step, NULL, &detail);
+    if (st == ST_OK)
+        refuse(req, 403, "forbidden", "%s", buf_str(&detail));
+    else
+        res_store_failure(req, st, "the directory or the database");
+    buf_free(&detail);
+}
 
 void transfer_refuse_not_provider_side(struct request *req, const struct account_ref *a)
 {
-    int st = refuse_not_provider_side(req, a, STEP_HANDOVER);
-    if (st != ST_REFUSED)
-        res_store_failure(req, st, "the directory or the database");
+    refuse_not_provider_side(req, a, STEP_HANDOVER);
 }
 
 /* The same 403 to the customer's admin who closes a staged account
  * (transfer.h; round-25 walkthrough of seed 000, D1). */
 void transfer_refuse_close_not_provider_side(struct request *req, const struct account_ref *a)
 {
-    int st = refuse_not_provider_side(req, a, STEP_CLOSE);
-    if (st != ST_REFUSED)
-        res_store_failure(req, st, "the directory or the database");
+    refuse_not_provider_side(req, a, STEP_CLOSE);
 }
 
 /* The same 403 to the customer's admin who changes or removes the roles
  * of one of the people who prepared a staged account (transfer.h;
- * round-26 walkthrough of seed 000, D1). */
-int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a)
+ * round-26 walkthrough of seed 000, D1), with their names as the role
+ * change has read them. */
+int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a,
+                                    const char *side_names, struct problem *ref)
 {
-    return refuse_not_provider_side(req, a, STEP_PREPARERS_ROLES);
+    struct buf detail = BUF_INIT;
+    int st = not_provider_side_detail(req, a, STEP_PREPARERS_ROLES, side_names, &detail);
+    if (st == ST_OK)
+        st = problem_set(ref, 403, "forbidden", buf_str(&detail));
+    buf_free(&detail);
+    return st;
 }
 
 /* step: which of the provider's steps is refused (the detail says which:
  * a hand-over's, the close, or the change of a preparer's roles).
- * ST_REFUSED with the 403 recorded, or a store status with nothing
- * recorded. */
-static int refuse_not_provider_side(struct request *req, const struct account_ref *a,
-                                    enum provider_step step)
+ * side_names: the names of the provider side's admins of the account when
+ * the caller has read them already ("" for none), else NULL: they are read
+ * here (parent_admins_here). ST_OK with the 403's detail in detail, or a
+ * store status. */
+static int not_provider_side_detail(struct request *req, const struct account_ref *a,
+                                    enum provider_step step, const char *side_names,
+                                    struct buf *detail)
 {
     struct buf names = BUF_INIT, who = BUF_INIT;
     size_t n = 0;
-    int st = parent_admins_here(req, a, &n, &names);
+    int st = ST_OK;
+    if (side_names) {
+        buf_adds(&names, side_names);
+        n = *side_names != '\0';
+    } else {
+        st = parent_admins_here(req, a, &n, &names);
+    }
     char *parent_name = NULL;
     if (st == ST_OK && a->parent_id) {
         st = account_name_get(req->session->sql, a->parent_id, &parent_name);
@@ -215,14 +241,14 @@ static int refuse_not_provider_side(struct request *req, const struct account_re
          * outside accountd leaves a staged account so): it is the
          * customer's already, and the way that says so is the role
          * change (as the 422 of a transfer to its admin says). */
-        st = refuse(req, 403, "forbidden",
-                    "the hand-over is the provider's step, but no %s is an admin of this staged "
-                    "account any more: it is the customer's already, and any change of its "
-                    "people's roles by an admin of the account completes the hand-over (PUT "
-                    "/api/v1/accounts/%llu/members/{uid} with the roles they have, or DELETE of "
-                    "someone who leaves)%s",
-                    a->parent_id ? "person of the partner" : "operator staff member", a->id,
-                    step == STEP_CLOSE ? "; once it is active, its administrators close it" : "");
+        buf_printf(detail,
+                   "the hand-over is the provider's step, but no %s is an admin of this staged "
+                   "account any more: it is the customer's already, and any change of its "
+                   "people's roles by an admin of the account completes the hand-over (PUT "
+                   "/api/v1/accounts/%llu/members/{uid} with the roles they have, or DELETE of "
+                   "someone who leaves)%s",
+                   a->parent_id ? "person of the partner" : "operator staff member", a->id,
+                   step == STEP_CLOSE ? "; once it is active, its administrators close it" : "");
         free(parent_name);
         return st;
     }
@@ -249,21 +275,21 @@ static int refuse_not_provider_side(struct request *req, const struct account_re
                    "those who prepared it (PUT /api/v1/accounts/%llu/members/{uid}) meanwhile",
                    a->id, a->id);
     if (step == STEP_CLOSE)
-        st = refuse(req, 403, "forbidden",
-                    "closing a staged account is the provider's step, as its hand-over is: %s; "
-                    "once it is handed over, its administrators close it; ask them%s",
-                    buf_str(&only), buf_str(&meanwhile));
+        buf_printf(detail,
+                   "closing a staged account is the provider's step, as its hand-over is: %s; "
+                   "once it is handed over, its administrators close it; ask them%s",
+                   buf_str(&only), buf_str(&meanwhile));
     else if (step == STEP_PREPARERS_ROLES)
-        st = refuse(req, 403, "forbidden",
-                    "changing the roles of the people who prepared a staged account is the "
-                    "provider's step, as its hand-over is: %s; once it is handed over, its "
-                    "administrators change their roles; ask them%s; nothing was changed",
-                    buf_str(&only), buf_str(&meanwhile));
+        buf_printf(detail,
+                   "changing the roles of the people who prepared a staged account is the "
+                   "provider's step, as its hand-over is: %s; once it is handed over, its "
+                   "administrators change their roles; ask them%s; nothing was changed",
+                   buf_str(&only), buf_str(&meanwhile));
     else
-        st = refuse(req, 403, "forbidden",
-                    "the hand-over is the provider's step: %s, and they resend or revoke its "
-                    "invitation; ask them%s",
-                    buf_str(&only), buf_str(&meanwhile));
+        buf_printf(detail,
+                   "the hand-over is the provider's step: %s, and they resend or revoke its "
+                   "invitation; ask them%s",
+                   buf_str(&only), buf_str(&meanwhile));
     buf_free(&only);
     buf_free(&meanwhile);
     buf_free(&names);

@@ -95,9 +95,13 @@ void transfer_refuse_close_not_provider_side(struct request *req, const struct a
  * an admin of that side remains): the change of their roles is the
  * provider's step too, as it would hand the account over or take the
  * preparation from them (round-26 walkthrough of seed 000, D1).
- * ST_REFUSED with the 403 recorded in req->problem (nothing is written),
- * or a store status. */
-int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a);
+ * side_names: the names of that side's admins of the account ("Paul
+ * Partner and Petra Partner") as the caller has read them, so that the
+ * refusal reads no directory entry again. ST_REFUSED with the 403
+ * recorded in *ref (as the role change's other refusals are; nothing is
+ * written), or a store status. */
+int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a,
+                                    const char *side_names, struct problem *ref);
 /* The people of the provider's side (transfer_side_account; any role
  * group), for telling the partner's people (or operator staff) from the
  * customer's: ST_OK with p filled (empty when there is no side);
