@@ -621,6 +621,14 @@ int contacts_again_data(struct request *req, unsigned long long account_id,
                         const struct person *person, unsigned roles_before, unsigned roles_after,
                         json_t **out)
 {
+    return contacts_again_data_by(req, account_id, person, roles_before, roles_after, NULL, NULL, 0,
+                                  out);
+}
+
+int contacts_again_data_by(struct request *req, unsigned long long account_id,
+                           const struct person *person, unsigned roles_before, unsigned roles_after,
+                           const char *by, const char *by_mail, int by_admin, json_t **out)
+{
     *out = NULL;
     if ((roles_before & ROLE_ADMIN) || !(roles_after & ROLE_ADMIN) || !person->uid ||
         !person->mail || !*person->mail)
@@ -646,12 +654,18 @@ int contacts_again_data(struct request *req, unsigned long long account_id,
             st = ST_OK;
         free(uid);
     }
-    char *by = NULL;
-    if (st == ST_OK)
-        st = mail_actor_name(req->session->sql, &req->caller, account_id, &by);
+    /* Who made the change: the caller, unless named (an accepted
+     * invitation names its inviter). */
+    char *caller_by = NULL;
+    if (st == ST_OK && !by) {
+        st = mail_actor_name(req->session->sql, &req->caller, account_id, &caller_by);
+        by = caller_by;
+        by_mail = req->caller.mail;
+        by_admin = (caller_roles(req, account_id) & ROLE_ADMIN) != 0;
+    }
     if (st != ST_OK) {
         person_free(&other);
-        free(by);
+        free(caller_by);
         return st;
     }
     struct mail_names names = MAIL_NAMES_INIT;
@@ -659,15 +673,15 @@ int contacts_again_data(struct request *req, unsigned long long account_id,
     if (other.mail && *other.mail)
         mail_names_add_person(&names, &other);
     mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0, &names);
-    *out = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:o}", "kinds", (json_int_t)kinds, "uid",
-        person->uid, "name", person->name ? person->name : person->uid, "mail", person->mail, "by",
-        by, "by_mail", req->caller.mail && *req->caller.mail ? req->caller.mail : NULL, "by_admin",
-        (caller_roles(req, account_id) & ROLE_ADMIN) != 0, "other_mail",
-        other.mail && *other.mail ? other.mail : NULL, "names", mail_names_json(&names));
+    *out =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:o}", "kinds", (json_int_t)kinds,
+                  "uid", person->uid, "name", person->name ? person->name : person->uid, "mail",
+                  person->mail, "by", by ? by : "an administrator of the account", "by_mail",
+                  by_mail && *by_mail ? by_mail : NULL, "by_admin", by_admin, "other_mail",
+                  other.mail && *other.mail ? other.mail : NULL, "names", mail_names_json(&names));
     mail_names_free(&names);
     person_free(&other);
-    free(by);
+    free(caller_by);
     return ST_OK;
 }
 

@@ -81,6 +81,15 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
 int contacts_again_data(struct request *req, unsigned long long account_id,
                         const struct person *person, unsigned roles_before, unsigned roles_after,
                         json_t **out);
+/* The same, naming who made the change: by (their name as the mail
+ * names them), by_mail (their address: their copy says they made it;
+ * NULL: none) and by_admin (whether they are an admin of the account, as
+ * a contact PUT's mail asks). by NULL: the caller, as
+ * contacts_again_data. An accepted admin invitation names its inviter
+ * (invitations.c; round-26 walkthrough of seed 004, D3). */
+int contacts_again_data_by(struct request *req, unsigned long long account_id,
+                           const struct person *person, unsigned roles_before, unsigned roles_after,
+                           const char *by, const char *by_mail, int by_admin, json_t **out);
 /* Inside the change's transaction: contact-changed "from nobody to
  * <name>" for the kinds of again (contacts_again_data; NULL or not an
  * object: nothing) to the person, the other contact and the

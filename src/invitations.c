@@ -304,6 +304,19 @@ static void add_known(struct invite *v)
             goto out;
         }
     }
+    /* A stale stored contact added as admin at once counts again: told as
+     * a role change's PUT tells it (contacts_again_data; round-26
+     * walkthrough of seed 004, D3). */
+    json_t *again = NULL;
+    st = contacts_again_data(req, v->account->id, &v->known, s.plan.roles_before,
+                             s.plan.roles_after, &again);
+    if (again)
+        json_object_set_new(s.data, "contact_again", again);
+    if (st != ST_OK) {
+        saga_release(req->session->sql, &s, "not applied");
+        res_store_failure(req, st, "the directory or the database");
+        goto out;
+    }
     enum saga_outcome outcome = saga_change_roles(req->session->ldap, req->session->sql, &s, &st);
     if (st == ST_NOT_FOUND) {
         log_error("account %llu has no %s role group in LDAP", v->account->id, role_name(v->role));
@@ -1761,6 +1774,36 @@ static int accept_joined(struct accept *v, const struct person **p)
     return st;
 }
 
+/* Who an accept's contact-changed mail names as the one who made the
+ * change: the invitation's inviter (v->invited_by set), by name when the
+ * directory still has them, with the organization they act for, as their
+ * invitation named them (mail_actor_name; round-17 walkthrough of seed
+ * 004, D3), else by their uid; as accept_inviter read them. *by_mail:
+ * their address (their own copy says they made the change; NULL when
+ * gone or without one) and *by_admin: whether they are an admin of the
+ * account still (else the mail does not send its readers to them;
+ * round-14 walkthroughs of seeds 000 and 004, D1). *by a new string. */
+static int accept_named_by(struct accept *v, char **by, const char **by_mail, int *by_admin)
+{
+    const struct person *inviter = &v->inviter;
+    *by = NULL;
+    *by_mail = NULL;
+    *by_admin = 0;
+    int st = ST_OK;
+    if (inviter->dn)
+        st = mail_person_actor_name(v->req->session->sql, v->req->session->ldap, inviter,
+                                    v->account_id, by);
+    if (st != ST_OK)
+        return st;
+    if (!*by)
+        *by = xstrdup(v->invited_by ? v->invited_by : "an administrator of the account");
+    if (inviter->dn) {
+        *by_mail = inviter->mail;
+        *by_admin = (v->inviter_roles & ROLE_ADMIN) != 0;
+    }
+    return ST_OK;
+}
+
 /* The account's contact person: their name and mail, for the
  * contact-changed mail of the SQL side (saga_finish_sql), recorded with
  * the plan so that `accountd maint` sends the same. */
@@ -1784,33 +1827,19 @@ static int accept_contact_data(struct accept *v)
         json_object_set_new(s->data, "contact_names", mail_names_json(&names));
     }
     mail_names_free(&names);
-    /* Who named them: the invitation's inviter, by name when the
-     * directory still has them (the contact-changed mail says it), with
-     * the organization they act for, as their invitation named them
-     * (mail_actor_name; round-17 walkthrough of seed 004, D3); as
-     * accept_inviter read them. */
-    const struct person *inviter = &v->inviter;
+    /* Who named them: the invitation's inviter (accept_named_by). */
     if (st == ST_OK && v->invited_by) {
-        int ist = inviter->dn ? ST_OK : ST_NOT_FOUND;
         char *by = NULL;
-        if (ist == ST_OK)
-            st = mail_person_actor_name(req->session->sql, req->session->ldap, inviter,
-                                        v->account_id, &by);
-        if (st == ST_OK && (ist == ST_OK || ist == ST_NOT_FOUND))
-            json_object_set_new(s->data, "contact_named_by", json_string(by ? by : v->invited_by));
-        else if (st == ST_OK)
-            st = ist;
+        const char *by_mail = NULL;
+        int by_admin = 0;
+        st = accept_named_by(v, &by, &by_mail, &by_admin);
+        if (st == ST_OK) {
+            json_object_set_new(s->data, "contact_named_by", json_string(by));
+            if (by_mail)
+                json_object_set_new(s->data, "contact_named_by_mail", json_string(by_mail));
+            json_object_set_new(s->data, "contact_named_by_admin", json_boolean(by_admin));
+        }
         free(by);
-        /* ... their address (their own copy says they made the change) and
-         * whether they are an admin of the account still (else the mail
-         * does not send its readers to them; round-14 walkthroughs of
-         * seeds 000 and 004, D1). */
-        unsigned roles = ist == ST_OK ? v->inviter_roles : 0;
-        if (ist == ST_OK && inviter->mail)
-            json_object_set_new(s->data, "contact_named_by_mail", json_string(inviter->mail));
-        if (st == ST_OK)
-            json_object_set_new(s->data, "contact_named_by_admin",
-                                json_boolean((roles & ROLE_ADMIN) != 0));
     }
     /* A reseller whose storefront went live while the invitation was
      * pending: the welcome the contact gets when they are named
@@ -1821,6 +1850,41 @@ static int accept_contact_data(struct accept *v)
     if (welcome)
         json_object_set_new(s->data, "storefront_welcome", welcome);
     return st == ST_OK ? saga_record_plan(req->session->sql, s) : st;
+}
+
+/* A stored contact who did not count (no admin of the account: an LDAP
+ * administrator took the role away, or they were removed and invited
+ * back) counts again when the accept makes them admin: told as a contact
+ * change, as a role change's PUT tells it (contacts_again_data_by; the
+ * SQL side: finish_accept), naming the inviter as the one who made the
+ * change (round-26 walkthrough of seed 004, D3), recorded with the plan.
+ * Not for a person the accept creates (their uid's rows are forgotten,
+ * finish_accept), a project invitation, or a hand-over (which names the
+ * contacts itself). */
+static int accept_again_data(struct accept *v)
+{
+    struct saga *s = &v->saga;
+    if (v->project_id || v->transfer || s->plan.create_person ||
+        (s->plan.roles_before & ROLE_ADMIN) || !(s->plan.roles_after & ROLE_ADMIN))
+        return ST_OK;
+    const struct person *p;
+    int st = accept_joined(v, &p);
+    char *by = NULL;
+    const char *by_mail = NULL;
+    int by_admin = 0;
+    if (st == ST_OK)
+        st = accept_named_by(v, &by, &by_mail, &by_admin);
+    json_t *again = NULL;
+    if (st == ST_OK)
+        st = contacts_again_data_by(v->req, v->account_id, p, s->plan.roles_before,
+                                    s->plan.roles_after, by, by_mail, by_admin, &again);
+    free(by);
+    if (st == ST_NOT_FOUND)
+        st = ST_OK; /* gone from the directory: nobody to tell */
+    if (!again)
+        return st;
+    json_object_set_new(s->data, "contact_again", again);
+    return st == ST_OK ? saga_record_plan(v->req->session->sql, s) : st;
 }
 
 /* An ordinary admin invitation: its sender is told when it is accepted
@@ -2083,6 +2147,8 @@ void invitations_accept(struct request *req)
                 st = accept_person(&v);
             if (st == ST_OK && v.names_contact)
                 st = accept_contact_data(&v);
+            if (st == ST_OK)
+                st = accept_again_data(&v);
             if (st == ST_OK)
                 st = accept_sender_data(&v);
             if (st == ST_OK)

@@ -423,6 +423,33 @@ static int queue_added(struct sql_store *sql, const struct saga *s, const char *
     return st;
 }
 
+/* A stored contact whom the role change (or an admin invitation, added
+ * at once or accepted) made admin again counts again
+ * (contacts_again_data, members.c and invitations.c;
+ * contacts_again_data_by, invitations.c; round-26 walkthrough of seed
+ * 004, D3): a contact.set row per kind by actor, "from nobody"
+ * as the overview showed it, and contact-changed as a contact PUT mails
+ * it. */
+static int finish_contact_again(struct sql_store *sql, const struct saga *s, const char *actor,
+                                const json_t *again)
+{
+    unsigned kinds = (unsigned)json_integer_value(json_object_get(again, "kinds"));
+    const char *uid = json_string_value(json_object_get(again, "uid"));
+    static const char *const names[] = {"primary", "technical"};
+    int st = ST_OK;
+    for (size_t i = 0; st == ST_OK && i < 2; i++)
+        if (kinds & (i ? CONTACT_TECHNICAL : CONTACT_PRIMARY))
+            st = audit_write(sql, actor, s->plan.account_id, "contact.set",
+                             json_pack("{s:s}", "contact", names[i]),
+                             with_repair(s, json_pack("{s:s, s:s, s:s}", "contact", names[i], "uid",
+                                                      uid, "reason",
+                                                      "made admin again: the stored contact "
+                                                      "counts again")));
+    if (st == ST_OK)
+        st = contacts_again_mail(sql, s->plan.account_id, again);
+    return st;
+}
+
 static int finish_add_member(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
@@ -443,6 +470,11 @@ static int finish_add_member(struct sql_store *sql, struct saga *s)
                             : NULL,
             with_repair(s, json_pack("{s:s, s:o, s:[s]}", "uid", p->person_uid, "roles",
                                      roles_json(p->roles_after), "added", role ? role : "")));
+    /* A stale stored contact added as admin at once counts again
+     * (invitations.c, add_known; round-26 walkthrough of seed 004, D3). */
+    const json_t *again = json_object_get(s->data, "contact_again");
+    if (st == ST_OK && json_is_object(again))
+        st = finish_contact_again(sql, s, s->actor, again);
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, s->actor, 0);
     /* Added at once: a pending member invitation of their address to the
@@ -549,6 +581,13 @@ static int finish_accept(struct sql_store *sql, struct saga *s)
         mail_names_free(&names);
         free(name);
     }
+    /* A stale stored contact the accept made admin again counts again
+     * (accept_again_data, invitations.c; round-26 walkthrough of seed
+     * 004, D3): its rows by the person who accepted, as the accept's
+     * other rows; the mail names the inviter. */
+    const json_t *again = json_object_get(s->data, "contact_again");
+    if (st == ST_OK && json_is_object(again))
+        st = finish_contact_again(sql, s, p->person_uid, again);
     /* Granted by whoever sent the invitation. */
     if (st == ST_OK)
         st = provider_rows(sql, s, p->roles_before, p->roles_after, p->person_uid,
@@ -1009,29 +1048,6 @@ static int queue_project_removed(struct sql_store *sql, const struct saga *s)
     return st;
 }
 
-/* A stored contact whom the role change made admin again counts again
- * (contacts_again_data, members.c; round-26 walkthrough of seed 004, D3):
- * a contact.set row per kind, "from nobody" as the overview showed it,
- * and contact-changed as a contact PUT mails it. */
-static int finish_contact_again(struct sql_store *sql, const struct saga *s, const json_t *again)
-{
-    unsigned kinds = (unsigned)json_integer_value(json_object_get(again, "kinds"));
-    const char *uid = json_string_value(json_object_get(again, "uid"));
-    static const char *const names[] = {"primary", "technical"};
-    int st = ST_OK;
-    for (size_t i = 0; st == ST_OK && i < 2; i++)
-        if (kinds & (i ? CONTACT_TECHNICAL : CONTACT_PRIMARY))
-            st = audit_write(sql, s->actor, s->plan.account_id, "contact.set",
-                             json_pack("{s:s}", "contact", names[i]),
-                             with_repair(s, json_pack("{s:s, s:s, s:s}", "contact", names[i], "uid",
-                                                      uid, "reason",
-                                                      "made admin again: the stored contact "
-                                                      "counts again")));
-    if (st == ST_OK)
-        st = contacts_again_mail(sql, s->plan.account_id, again);
-    return st;
-}
-
 int saga_finish_sql(struct sql_store *sql, struct saga *s)
 {
     const struct saga_plan *p = &s->plan;
@@ -1057,7 +1073,7 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
                          with_repair(s, n));
         const json_t *again = json_object_get(s->data, "contact_again");
         if (st == ST_OK && json_is_object(again))
-            st = finish_contact_again(sql, s, again);
+            st = finish_contact_again(sql, s, s->actor, again);
         /* ... who, removing the account's last admin, takes their place
          * (the plan's also entry of takes_over's "by") and the contacts
          * they held: a row each. */

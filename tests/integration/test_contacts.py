@@ -920,3 +920,120 @@ def test_a_stale_contact_made_admin_again_is_told_as_a_contact_change(
             if r["template"] == "contact-changed"] == []
     assert [r["action"] for r in sql.audit(acc.id) if r["id"] > audit_before] == \
         ["member.set_roles", "member.set_roles"]
+
+
+def remove_in_ldap(api, ldap_admin, by, account_id, person):
+    """The seed's LDAP administrator takes every role of the account away
+    from the person (their contact rows stay); the overview no longer
+    lists them."""
+    S.wait_for_directory_cache()
+    for role in sorted(S.roles_in_ldap(ldap_admin, account_id, person)):
+        assert ldap_admin.modify(S.role_dn(account_id, role),
+                                 {"member": [(ldap3.MODIFY_DELETE, [person.dn])]}), ldap_admin.result
+
+    def listed():
+        body = S.expect(api(by).get(f"/api/v1/accounts/{account_id}"), 200)
+        return person.uid in {m["uid"] for m in body["members"]}
+    assert S.wait_until(lambda: not listed(), 5.0, 0.1)
+
+
+@pytest.mark.parametrize("how", ["json", "form", "added"])
+def test_a_stale_contact_invited_as_admin_again_is_told_as_a_contact_change(
+        api, sql, mailbox, ldap_admin, make_tenant, make_account, make_person, set_roles,
+        invitation_mail, how):
+    """Round-26 walkthrough of seed 004, D3 (the case its role-change fix
+    left): Ben, the stored technical contact, lost admin in the directory
+    (json, form: he was taken out of the account, so Anna's admin
+    invitation waits for his accept; added: he stayed a member, so it adds
+    him at once). Accepting it (by JSON or by the registration page's
+    form), or the invitation that adds him at once, made him the named
+    technical contact again with no mail and no contact audit. Now it
+    writes contact.set and mails contact-changed "from nobody to Ben",
+    naming Anna (the inviter) as the one who made it, to Ben, the other
+    contact (Anna: "You made this change.") and the recipients, and to
+    nobody else. Who may not invite (a member: 403; another tenant: 404)
+    changes and mails nothing; an invitation that brings back no stored
+    contact (Dora, no contact) mails no contact-changed."""
+    t = make_tenant("cq26")
+    acc = make_account(t.admin, "customer", t.account.id)
+    anna, ben, dora, mia = (make_person(prefix=p) for p in ("cq26a", "cq26b", "cq26d", "cq26m"))
+    for who in (anna, ben):
+        set_roles(t.admin, acc.id, who, ["admin"])
+    set_roles(t.admin, acc.id, mia, ["member"])
+    bare = S.unique_mail("opsq26-")
+    S.expect(api(t.admin).put(f"/api/v1/accounts/{acc.id}/notification-recipients",
+                              json={"emails": [bare]}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "primary"), json={"uid": anna.uid}), 200)
+    S.expect(api(t.admin).put(contact_path(acc.id, "technical"), json={"uid": ben.uid}), 200)
+    if how == "added":
+        demote_in_ldap(api, ldap_admin, t.admin, acc.id, ben)
+    else:
+        remove_in_ldap(api, ldap_admin, t.admin, acc.id, ben)
+    assert overview_contacts(api, anna, acc.id)["technical"] is None
+    assert stored_contact(sql, acc.id, "technical") == ben.uid
+
+    inv_path = f"/api/v1/accounts/{acc.id}/invitations"
+    body = {"email": ben.mail, "role": "admin"}
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(mia).post(inv_path, json=body), 403, "forbidden")
+    S.expect_problem(api(make_tenant("cq26o").admin).post(inv_path, json=body), 404)
+    assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
+    assert overview_contacts(api, anna, acc.id)["technical"] is None
+
+    audit_before = max(r["id"] for r in sql.audit(acc.id))
+    if how == "added":
+        answer = S.expect(api(anna).post(inv_path, json=body), 201)
+        assert answer["status"] == "added", answer
+    else:
+        answer = S.expect(api(anna).post(inv_path, json=body), 202)
+        assert answer["status"] == "invited", answer
+        _, token = invitation_mail(ben.mail, after=before)
+        # Nothing is told before the accept.
+        assert overview_contacts(api, anna, acc.id)["technical"] is None
+        assert [r for r in S.outbox_rows(sql, account_id=acc.id, after_id=before)
+                if r["template"] == "contact-changed"] == []
+        S.expect(api(None).post(f"/api/v1/invitations/{'0' * 43}/accept", json={}), 404)
+        if how == "json":
+            r = S.accept_invitation(api, token)
+        else:
+            r = api(None).form("POST", f"/api/v1/invitations/{token}/accept",
+                               [("uid", "placeholder"), ("password", "placeholder-pw")])
+        accepted = S.expect(r, 200)
+        assert (accepted["uid"], accepted["created"]) == (ben.uid, False), accepted
+    assert overview_contacts(api, anna, acc.id)["technical"]["uid"] == ben.uid
+    rows = [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed"]
+    assert addresses(rows) == sorted([anna.mail.lower(), ben.mail.lower(), bare.lower()]), rows
+    line = f"changed the technical contact of {acc.name} from nobody to {ben.name}."
+    annas = received(mailbox, rows, anna.mail)
+    assert line in annas and annas.rstrip("\n").endswith(SELF_TEXT), annas
+    bens = received(mailbox, rows, ben.mail)
+    assert bens.startswith(f"Hello {ben.name},\n\n"), bens
+    assert f"{anna.name} changed the technical contact" in bens, bens
+    assert line in bens and SELF_TEXT not in bens, bens
+    assert line in received(mailbox, rows, bare)
+    trail = [r for r in sql.audit(acc.id) if r["id"] > audit_before]
+    sets = [r for r in trail if r["action"] == "contact.set"]
+    assert len(sets) == 1, trail
+    # By who changed the roles: the inviter adding at once, the person
+    # accepting (as the accept's other rows).
+    assert sets[0]["uid"] == (anna.uid if how == "added" else ben.uid), sets[0]
+    assert sets[0]["old_value"] == {"contact": "technical"}, sets[0]
+    assert (sets[0]["new_value"]["contact"], sets[0]["new_value"]["uid"]) == ("technical", ben.uid)
+
+    # No stored contact counts again: no contact-changed, no contact.set.
+    audit_before = max(r["id"] for r in sql.audit(acc.id))
+    before = S.outbox_max_id(sql)
+    S.expect(api(anna).post(inv_path, json={"email": dora.mail, "role": "admin"}), 202)
+    _, token = invitation_mail(dora.mail, after=before)
+    if how == "form":
+        r = api(None).form("POST", f"/api/v1/invitations/{token}/accept",
+                           [("uid", "placeholder"), ("password", "placeholder-pw")])
+    else:
+        r = S.accept_invitation(api, token)
+    assert S.expect(r, 200)["uid"] == dora.uid
+    assert [r for r in S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+            if r["template"] == "contact-changed"] == []
+    assert [r["action"] for r in sql.audit(acc.id)
+            if r["id"] > audit_before and r["action"].startswith("contact.")] == []
+    assert overview_contacts(api, anna, acc.id)["technical"]["uid"] == ben.uid
