@@ -81,6 +81,10 @@ def test_an_admin_without_an_address_is_no_contact(api, customer, make_person, s
     p = make_person(prefix="nomail")
     set_roles(admin, acc.id, p, ["admin"])
     assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_DELETE, [])]}), ldap_admin.result
+    # An ldapmodify counts once the change stream brings it (within 100 ms,
+    # longer under load): wait until the member reads without an address.
+    member = f"/api/v1/accounts/{acc.id}/members/{p.uid}"
+    assert S.wait_until(lambda: api(admin).get(member).json().get("mail") is None)
     before = S.outbox_max_id(sql)
     errors = S.expect_field_errors(api(admin).put(contact_path(acc.id, "technical"),
                                                   json={"uid": p.uid}), "uid")
@@ -89,6 +93,7 @@ def test_an_admin_without_an_address_is_no_contact(api, customer, make_person, s
     assert stored_contact(sql, acc.id, "technical") == admin.uid
     assert S.outbox_rows(sql, account_id=acc.id, after_id=before) == []
     assert ldap_admin.modify(p.dn, {"mail": [(ldap3.MODIFY_ADD, [p.mail])]}), ldap_admin.result
+    assert S.wait_until(lambda: api(admin).get(member).json().get("mail") == p.mail)
     S.expect(api(admin).put(contact_path(acc.id, "technical"), json={"uid": p.uid}), 200)
     assert stored_contact(sql, acc.id, "technical") == p.uid
     # Round-13 walkthrough of seed 004, D3: an LDAP administrator deletes
