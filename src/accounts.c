@@ -1330,6 +1330,9 @@ struct closing {
      * walkthrough of seed 003, D2), read before the transaction:
      * projects_closing_people. */
     json_t *project_people;
+    /* How many of its active relations as the partner with organizations
+     * outside it the close ended (round-27 walkthrough of seed 003, D1). */
+    size_t ended_customers;
 };
 
 static void closing_children_free(struct closing *c)
@@ -1567,6 +1570,18 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
         buf_free(&named);
         json_decref(live);
     }
+    /* Its customer relations with organizations that are not its
+     * children, which the close ended (round-27 walkthrough of seed 003,
+     * D1): a sentence on the same line (line, when set, is children's). */
+    if (c->ended_customers) {
+        buf_printf(&children,
+                   "%sIts customer relation%s with %zu organization%s that %s not its child "
+                   "account%s ended; %s administrators were told.",
+                   line ? " " : "", c->ended_customers == 1 ? "" : "s", c->ended_customers,
+                   c->ended_customers == 1 ? "" : "s", c->ended_customers == 1 ? "is" : "are",
+                   c->ended_customers == 1 ? "" : "s", c->ended_customers == 1 ? "its" : "their");
+        line = buf_str(&children);
+    }
     /* Its own live storefront (a reseller closed while its plan is
      * pending cancellation) runs on to the term end, sign-in included,
      * and no order of the closed account brings it back after that, as
@@ -1694,6 +1709,11 @@ static int close_steps(struct sql_store *sql, struct closing *c)
     free(drafts);
     if (st == ST_OK)
         st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);
+    /* Its relations with customers outside it end before account-closed,
+     * which counts them. */
+    if (st == ST_OK)
+        st = relations_close_customers(sql, &c->req->caller, c->req->cfg->storefront_host, c->id,
+                                       &c->related, &c->ended_customers);
     /* account-closed first: its {{storefronts}} line reads the
      * storefronts the customer's active relations admitted it at. */
     if (st == ST_OK)

@@ -905,11 +905,15 @@ static const char *ended_access_note(struct buf *b, const char *customer_name, j
 
 /* relation-ended's {{again_note}} (migration 094; round-21 walkthrough of
  * seed 003, D3): whether a new relation can be asked for — not with a
- * closed customer, which takes none (409). Into b. */
-static const char *ended_again_note(struct buf *b, const char *customer_name, int closed)
+ * closed customer, which takes none (409), nor by a closed partner, which
+ * asks for none (409; round-27 walkthrough of seed 003, D2). Into b. */
+static const char *ended_again_note(struct buf *b, const char *customer_name, int closed,
+                                    const char *partner_name, int partner_closed)
 {
     if (closed)
         buf_printf(b, "%s is closed: it takes no new relation.", customer_name);
+    else if (partner_closed)
+        buf_printf(b, "%s is closed: it asks for no new relation.", partner_name);
     else
         buf_adds(b, "The partner may ask for a new relation; the customer's administrators "
                     "approve or decline it.");
@@ -927,11 +931,13 @@ static int mail_ended(struct sql_store *sql, struct ending *e, json_t *lost)
     int st = account_name_get(sql, e->r.customer_id, &customer_name);
     if (st == ST_OK)
         st = account_name_get(sql, e->r.partner_id, &partner_name);
-    /* A closed customer takes no new relation (409): its mail does not
-     * offer one (round-21 walkthrough of seed 003, D3). */
-    int closed = 0;
+    /* A closed customer takes no new relation (409), a closed partner
+     * asks for none (409): the mail does not offer one (round-21 and
+     * round-27 walkthroughs of seed 003, D3 and D2). One statement. */
+    int closed = 0, partner_closed = 0;
     if (st == ST_OK)
-        st = relation_customer_closed(sql, e->r.customer_id, &closed);
+        st =
+            relation_sides_closed(sql, e->r.partner_id, e->r.customer_id, &partner_closed, &closed);
     if (st == ST_OK) {
         char rid[24];
         snprintf(rid, sizeof(rid), "%llu", e->r.id);
@@ -945,7 +951,8 @@ static int mail_ended(struct sql_store *sql, struct ending *e, json_t *lost)
             {"ended_by_account", by_partner ? partner_name : customer_name},
             {"relation_id", rid},
             {"access_note", ended_access_note(&note, customer_name, lost)},
-            {"again_note", ended_again_note(&again, customer_name, closed)}};
+            {"again_note",
+             ended_again_note(&again, customer_name, closed, partner_name, partner_closed)}};
         st = billing_notify_queue(sql, e->other, "relation-ended", &e->r.admins, vals, 8);
         if (st == ST_OK && e->r.staff) {
             vals[0].value = customer_name;
@@ -1167,6 +1174,30 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
         out->nactive = i + 1;
     }
     sql_result_free(&r);
+    /* Its active relations as the partner with organizations that are
+     * not its children: their admins are told that the close ended them,
+     * as when the partner ends one (round-27 walkthrough of seed 003, D1);
+     * the children are told by parent-closed. */
+    if (st == ST_OK)
+        st = relations_active_outside(req->session->sql, account_id, 0, &r);
+    if (st != ST_OK) {
+        relations_closing_free(out);
+        return st;
+    }
+    out->customers = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->customers));
+    out->customer_people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->customer_people));
+    if (r.nrows && !out->actor) {
+        as_admin = 0;
+        st = acts_as_admin(req, account_id, &as_admin);
+        if (st == ST_OK)
+            st = acting_for(req, as_admin, account_id, &out->actor);
+    }
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
+        out->customers[i] = sql_cell_id(&r, i, 1);
+        st = billing_people_admins_others(req, out->customers[i], &out->customer_people[i]);
+        out->ncustomers = i + 1;
+    }
+    sql_result_free(&r);
     if (st != ST_OK)
         relations_closing_free(out);
     return st;
@@ -1182,6 +1213,10 @@ void relations_closing_free(struct relations_closing *c)
         billing_people_free(&c->partner_people[i]);
     free(c->partner_people);
     free(c->partners);
+    for (size_t i = 0; i < c->ncustomers; i++)
+        billing_people_free(&c->customer_people[i]);
+    free(c->customer_people);
+    free(c->customers);
     free(c->actor);
     memset(c, 0, sizeof(*c));
 }
@@ -1221,6 +1256,37 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
             st = mail_withdrawn(sql, partner, customer, id, actor, people, 1);
     }
     sql_result_free(&r);
+    return st;
+}
+
+/* relation-ended of a close to the other side, account: people and its
+ * notification recipients (billing_notify_queue's readers), but nobody who
+ * reads account-closed (told->closed_readers and closed_rcpt, the closed
+ * account's recipients). vals: relation-ended's 8 values. */
+static int queue_ended_of_close(struct sql_store *sql, unsigned long long account,
+                                const struct billing_people *people,
+                                const struct relations_closing *told, char **closed_rcpt,
+                                size_t nclosed_rcpt, const struct template_value *vals)
+{
+    char **rcpt = NULL;
+    size_t nrcpt = 0;
+    int st = outbox_recipients(sql, account, &rcpt, &nrcpt);
+    const char **to = xcalloc(people->n + nrcpt + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t k = 0; st == ST_OK && k < people->n + nrcpt; k++) {
+        const char *m = k < people->n ? people->mails[k] : rcpt[k - people->n];
+        int skip = k >= people->n && people->except && strcasecmp(m, people->except) == 0;
+        for (size_t j = 0; !skip && told->closed_readers && j < told->closed_readers->n; j++)
+            skip = strcasecmp(m, told->closed_readers->mails[j]) == 0;
+        for (size_t j = 0; !skip && j < nclosed_rcpt; j++)
+            skip = strcasecmp(m, closed_rcpt[j]) == 0;
+        if (!skip)
+            to[n++] = m;
+    }
+    if (st == ST_OK)
+        st = outbox_queue(sql, account, "relation-ended", to, n, &people->names, vals, 8);
+    free(to);
+    outbox_free_list(rcpt, nrcpt);
     return st;
 }
 
@@ -1276,35 +1342,96 @@ int relations_close_active(struct sql_store *sql, const struct caller *who,
                 {"ended_by_account", customer_name},
                 {"relation_id", rid},
                 {"access_note", buf_str(&note)},
-                {"again_note", ended_again_note(&again, customer_name, 1)}};
-            /* The partner's people and recipients (billing_notify_queue's
-             * readers), but nobody who reads account-closed. */
-            char **rcpt = NULL;
-            size_t nrcpt = 0;
-            st = outbox_recipients(sql, partner, &rcpt, &nrcpt);
-            const char **to = xcalloc(people->n + nrcpt + 1, sizeof(char *));
-            size_t n = 0;
-            for (size_t k = 0; st == ST_OK && k < people->n + nrcpt; k++) {
-                const char *m = k < people->n ? people->mails[k] : rcpt[k - people->n];
-                int skip = k >= people->n && people->except && strcasecmp(m, people->except) == 0;
-                for (size_t j = 0; !skip && told->closed_readers && j < told->closed_readers->n;
-                     j++)
-                    skip = strcasecmp(m, told->closed_readers->mails[j]) == 0;
-                for (size_t j = 0; !skip && j < nclosed_rcpt; j++)
-                    skip = strcasecmp(m, closed_rcpt[j]) == 0;
-                if (!skip)
-                    to[n++] = m;
-            }
-            if (st == ST_OK)
-                st = outbox_queue(sql, partner, "relation-ended", to, n, &people->names, vals, 8);
-            free(to);
-            outbox_free_list(rcpt, nrcpt);
+                {"again_note", ended_again_note(&again, customer_name, 1, partner_name, 0)}};
+            st = queue_ended_of_close(sql, partner, people, told, closed_rcpt, nclosed_rcpt, vals);
             buf_free(&note);
             buf_free(&again);
         }
         free(partner_name);
     }
     free(customer_name);
+    outbox_free_list(closed_rcpt, nclosed_rcpt);
+    sql_result_free(&r);
+    return st;
+}
+
+int relations_close_customers(struct sql_store *sql, const struct caller *who,
+                              const char *storefront_host, unsigned long long account_id,
+                              const struct relations_closing *told, size_t *ended)
+{
+    *ended = 0;
+    struct sql_result r;
+    int st = relations_active_outside(sql, account_id, 1, &r);
+    if (st != ST_OK || r.nrows == 0) {
+        if (st == ST_OK)
+            sql_result_free(&r);
+        return st;
+    }
+    static const struct billing_people nobody = {0};
+    const char *actor = told->actor ? told->actor : caller_display(who);
+    char *partner_name = NULL, *url = NULL, *ends = NULL, *plan = NULL;
+    char **closed_rcpt = NULL;
+    size_t nclosed_rcpt = 0;
+    st = account_name_get(sql, account_id, &partner_name);
+    /* Its own storefront, which runs to its term end after the close,
+     * admitted these customers' people by the relation: the end takes
+     * that away, and the mail says so. */
+    if (st == ST_OK)
+        st = storefronts_store_own_live(sql, storefront_host, account_id, &url, &ends, &plan);
+    if (st == ST_OK)
+        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
+    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0), customer = sql_cell_id(&r, i, 1);
+        /* A relation approved after the people were read: its customer's
+         * notification recipients are told, its admins not. */
+        const struct billing_people *people = &nobody;
+        for (size_t k = 0; k < told->ncustomers; k++)
+            if (told->customers[k] == customer)
+                people = &told->customer_people[k];
+        st = relation_end(sql, id, who->uid);
+        for (int k = 0; k < 2 && st == ST_OK; k++)
+            st = audit_write(
+                sql, who->uid, k ? customer : account_id, "relation.end",
+                json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "active"),
+                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", "ended",
+                          "reason", "account closed", "closed_account_id", (json_int_t)account_id));
+        char *customer_name = NULL;
+        if (st == ST_OK)
+            st = account_name_get(sql, customer, &customer_name);
+        if (st == ST_OK) {
+            char rid[24];
+            snprintf(rid, sizeof(rid), "%llu", id);
+            struct buf note = BUF_INIT, again = BUF_INIT;
+            buf_printf(&note,
+                       "It ended because %s (account %llu) was closed; nobody's roles in either "
+                       "account change.",
+                       partner_name, account_id);
+            if (url)
+                buf_printf(&note,
+                           " The people of %s can no longer sign in at its storefront at %s, "
+                           "which runs on to its term end for its own customers.",
+                           customer_name, url);
+            struct template_value vals[] = {
+                {"account_name", customer_name},
+                {"partner_name", partner_name},
+                {"customer_name", customer_name},
+                {"ended_by", actor},
+                {"ended_by_account", partner_name},
+                {"relation_id", rid},
+                {"access_note", buf_str(&note)},
+                {"again_note", ended_again_note(&again, customer_name, 0, partner_name, 1)}};
+            st = queue_ended_of_close(sql, customer, people, told, closed_rcpt, nclosed_rcpt, vals);
+            buf_free(&note);
+            buf_free(&again);
+        }
+        free(customer_name);
+        if (st == ST_OK)
+            *ended = i + 1;
+    }
+    free(partner_name);
+    free(url);
+    free(ends);
+    free(plan);
     outbox_free_list(closed_rcpt, nclosed_rcpt);
     sql_result_free(&r);
     return st;

@@ -29,6 +29,12 @@ struct relations_closing {
     size_t nactive;
     unsigned long long *partners;
     struct billing_people *partner_people;
+    /* The customers of its active relations as the partner that are not
+     * its children, and their admins, told that the close ended them
+     * (round-27 walkthrough of seed 003, D1). */
+    size_t ncustomers;
+    unsigned long long *customers;
+    struct billing_people *customer_people;
     /* Who reads the close's account-closed (the closed account's
      * contacts, else admins; its notification recipients are read in the
      * transaction): not mailed relation-ended too. Not owned; may be
@@ -66,10 +72,23 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
  * (else admins) and notification recipients are mailed relation-ended,
  * saying that the customer was closed (round-21 walkthrough of seed 003,
  * D3: the relation stayed active and the partner was not told). The
- * closed customer's own readers get account-closed, not this. A closed
- * partner's active relations stay as they are. */
+ * closed customer's own readers get account-closed, not this. */
 int relations_close_active(struct sql_store *sql, const struct caller *who,
                            unsigned long long account_id, const struct relations_closing *told);
+/* Inside the close's transaction: the active relations in which
+ * account_id is the partner and the customer is not its child end the
+ * same way (ended_by who; relation.end on both accounts with reason
+ * "account closed" and closed_account_id), and each customer's admins
+ * (the closer left out) and notification recipients, nobody who reads
+ * account-closed, are mailed relation-ended saying that the partner was
+ * closed and asks for no new relation (round-27 walkthrough of seed 003,
+ * D1: the relations stayed active with a closed partner and nobody was
+ * told). A child's relation stays as it is: parent-closed tells it, and
+ * the closed parent's storefront still admits its people to the term end.
+ * *ended: how many ended (account-closed counts them). */
+int relations_close_customers(struct sql_store *sql, const struct caller *who,
+                              const char *storefront_host, unsigned long long account_id,
+                              const struct relations_closing *told, size_t *ended);
 
 /* A customer organization created under a partner records an active
  * relation (accounts.c); when its creator is operator staff (the seed's

@@ -126,14 +126,39 @@ int relations_active_as_customer(struct sql_store *sql, unsigned long long custo
     return sql_exec(sql, ACTIVE[lock ? 1 : 0], SQL_ARGS(P_INT(customer_id)), out);
 }
 
-int relation_customer_closed(struct sql_store *sql, unsigned long long customer_id, int *closed)
+int relations_active_outside(struct sql_store *sql, unsigned long long partner_id, int lock,
+                             struct sql_result *out)
 {
-    unsigned long long id = 0;
-    *closed = 0;
-    int st = sql_id(sql, "SELECT id FROM accounts WHERE id = ? AND status = 'closed'",
-                    SQL_ARGS(P_INT(customer_id)), &id);
-    *closed = st == ST_OK;
-    return st == ST_NOT_FOUND ? ST_OK : st;
+    /* The subquery takes no lock: only the relations' rows are locked. */
+    static const char *const ACTIVE[2] = {
+        "SELECT id, customer_id FROM customer_relations r"
+        " WHERE status = 'active' AND partner_id = ? AND NOT EXISTS ("
+        "  SELECT 1 FROM accounts a WHERE a.id = r.customer_id AND a.parent_id = r.partner_id)"
+        " ORDER BY id",
+        "SELECT id, customer_id FROM customer_relations r"
+        " WHERE status = 'active' AND partner_id = ? AND NOT EXISTS ("
+        "  SELECT 1 FROM accounts a WHERE a.id = r.customer_id AND a.parent_id = r.partner_id)"
+        " ORDER BY id FOR UPDATE",
+    };
+    return sql_exec(sql, ACTIVE[lock ? 1 : 0], SQL_ARGS(P_INT(partner_id)), out);
+}
+
+int relation_sides_closed(struct sql_store *sql, unsigned long long partner_id,
+                          unsigned long long customer_id, int *partner_closed, int *customer_closed)
+{
+    struct sql_result r;
+    *partner_closed = *customer_closed = 0;
+    int st = sql_exec(sql, "SELECT id FROM accounts WHERE id IN (?, ?) AND status = 'closed'",
+                      SQL_ARGS(P_INT(partner_id), P_INT(customer_id)), &r);
+    if (st != ST_OK)
+        return st;
+    for (size_t i = 0; i < r.nrows; i++) {
+        unsigned long long id = sql_cell_id(&r, i, 0);
+        *partner_closed |= id == partner_id;
+        *customer_closed |= id == customer_id;
+    }
+    sql_result_free(&r);
+    return ST_OK;
 }
 
 int relation_decide(struct sql_store *sql, unsigned long long id, const char *status,

@@ -41,8 +41,17 @@ int relations_pending_of(struct sql_store *sql, unsigned long long account_id, i
  * one, to read the partners' people from the directory). */
 int relations_active_as_customer(struct sql_store *sql, unsigned long long customer_id, int lock,
                                  struct sql_result *out);
-/* *closed 1 when account customer_id is closed. */
-int relation_customer_closed(struct sql_store *sql, unsigned long long customer_id, int *closed);
+/* The active relations in which partner_id is the partner and the
+ * customer is not its child (an existing organization related by request:
+ * round-27 walkthrough of seed 003, D1), as rows (id, customer_id); lock
+ * as for relations_active_as_customer (the relations only). */
+int relations_active_outside(struct sql_store *sql, unsigned long long partner_id, int lock,
+                             struct sql_result *out);
+/* *customer_closed, *partner_closed 1 when that account is closed; one
+ * statement. */
+int relation_sides_closed(struct sql_store *sql, unsigned long long partner_id,
+                          unsigned long long customer_id, int *partner_closed,
+                          int *customer_closed);
 /* Sets a pending relation's outcome by uid: "active" or "declined" (the
  * customer's decision), "withdrawn" (the partner's), in decided_by and
  * decided_at. */

@@ -1664,3 +1664,130 @@ def test_r25_the_partners_only_contact_closing_a_child_mails_no_other_admin(
     assert {x for x in sent if x[0] == "relation-ended"} == {
         ("relation-ended", str(t.account.id), ops.lower()),
         ("relation-ended", str(t.account.id), ben.mail.lower())}, sent
+
+
+# ---------------------------------------------------------------- round-27 walkthrough of seed 003
+
+def test_r27_closing_a_partner_ends_its_relations_with_organizations_outside_it(
+        api, sql, make_tenant, make_account, make_person, set_roles):
+    """Round-27 walkthrough of seed 003, D1: Rita closed the reseller;
+    Altkunde AG and Bestand KG, its customers by relation only (not its
+    children), were told nothing and their lists kept showing an active
+    relation with a closed partner. Decision: the close ends those
+    relations in its transaction (ended, ended_by the closer, relation.end
+    on both accounts with reason "account closed"), mails relation-ended to
+    the customer's admins (the closer left out) and recipients saying the
+    partner was closed and asks for no new relation, and account-closed
+    counts them. A child's relation stays active (parent-closed tells it);
+    another tenant's relation and mails are untouched; a member of the
+    partner may not close (403), another tenant 404."""
+    p = make_tenant("r27p")
+    owner = make_tenant("r27o")           # the related customer's own parent
+    other = make_tenant("r27x")           # another tenant, with its own relation
+    sub = make_account(p.admin, "partner", p.account.id)      # the reseller that closes
+    child = make_account(p.admin, "customer", sub.id)         # its child
+    cust = make_account(owner.admin, "customer", owner.account.id)
+    anton, mia = make_person(prefix="r27a"), make_person(prefix="r27m")
+    set_roles(owner.admin, cust.id, anton, ["admin"])
+    set_roles(p.admin, sub.id, mia, ["member"])
+    S.expect(api(owner.admin).put(f"{ACCOUNTS}/{cust.id}/notification-recipients",
+                                  json={"emails": ["r27-cust-rcpt@example.org"]}), 200)
+    rel = S.expect(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                                     json={"customer_id": cust.id}), 202)
+    S.expect(api(anton).post(f"{REL}/{rel['id']}/approve"), 200)
+    child_rel = sql.value("SELECT id FROM customer_relations WHERE partner_id=%s"
+                          " AND customer_id=%s", int(sub.id), int(child.id))
+    assert child_rel
+    # Another tenant's relation with the same customer.
+    other_rel = ask(api, other, cust.id)
+    S.expect(api(anton).post(f"{REL}/{other_rel['id']}/approve"), 200)
+
+    before = S.outbox_max_id(sql)
+    S.expect_problem(api(mia).delete(f"{ACCOUNTS}/{sub.id}"), 403)
+    S.expect_problem(api(other.admin).delete(f"{ACCOUNTS}/{sub.id}"), 404)
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(rel["id"])) == "active"
+    assert S.outbox_max_id(sql) == before
+
+    S.expect(api(p.admin).delete(f"{ACCOUNTS}/{sub.id}"), 204)
+    # The relation with the organization outside it ended, as the customer
+    # reads it by id and in its list.
+    got = S.expect(api(anton).get(f"{REL}/{rel['id']}"), 200)
+    assert (got["status"], got["ended_by"]) == ("ended", p.admin.uid) and got["ended_at"], got
+    listed = S.expect(api(anton).get(f"{ACCOUNTS}/{cust.id}/customer-relations"), 200)["items"]
+    by_id = {r["id"]: r for r in listed}
+    assert by_id[rel["id"]]["status"] == "ended", listed
+    assert by_id[other_rel["id"]]["status"] == "active", listed
+    S.expect_problem(api(other.admin).get(f"{REL}/{rel['id']}"), 404)
+    # The child's relation and the other tenant's stay active.
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(child_rel)) == "active"
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s",
+                     int(other_rel["id"])) == "active"
+    # Audited on both accounts, once.
+    for acc in (sub.id, cust.id):
+        rows = [a for a in sql.audit(acc) if a["action"] == "relation.end"]
+        assert len(rows) == 1, (acc, rows)
+        assert rows[0]["uid"] == p.admin.uid, rows
+        assert rows[0]["new_value"] == {"relation_id": int(rel["id"]), "status": "ended",
+                                        "reason": "account closed",
+                                        "closed_account_id": int(sub.id)}, rows
+    assert not [a for a in sql.audit(child.id) if a["action"] == "relation.end"]
+    assert not [a for a in sql.audit(other.account.id) if a["action"] == "relation.end"]
+
+    # The mails: relation-ended to the customer's admins and recipients
+    # (the closer is none of them); parent-closed to the child;
+    # account-closed to the closed reseller; nothing to anyone else.
+    sent = mails_since(sql, before, sub.id, child.id, cust.id, owner.account.id,
+                       other.account.id, p.account.id)
+    ended = {(a, r) for t, a, r in sent if t == "relation-ended"}
+    assert ended == {(cust.id, anton.mail.lower()), (cust.id, owner.admin.mail.lower()),
+                     (cust.id, "r27-cust-rcpt@example.org")}, sent
+    assert {t for t, _, _ in sent} == {"relation-ended", "parent-closed", "account-closed"}, sent
+    assert {a for t, a, _ in sent if t == "parent-closed"} == {child.id}, sent
+    assert {a for t, a, _ in sent if t == "account-closed"} == {sub.id}, sent
+    body = " ".join(bodies(sql, before, cust.id, "relation-ended", anton.mail)["body"].split())
+    assert f"of {sub.name} ended the customer relation {rel['id']}" in body, body
+    assert f"{sub.name} is no longer the partner (reseller) of {cust.name}" in body, body
+    assert f"It ended because {sub.name} (account {sub.id}) was closed" in body, body
+    assert f"{sub.name} is closed: it asks for no new relation." in body, body
+    assert "may ask for a new relation" not in body, body
+    closed = " ".join(bodies(sql, before, sub.id, "account-closed", p.admin.mail)["body"].split())
+    assert ("Its customer relation with 1 organization that is not its child account ended;"
+            " its administrators were told.") in closed, closed
+
+
+def test_r27_relation_ended_to_a_closed_partner_offers_no_new_relation(
+        api, sql, make_tenant, make_account):
+    """Round-27 walkthrough of seed 003, D2: after the reseller's close,
+    the customer ended the relation, and the partner's mail said "The
+    partner may ask for a new relation", which is 409 for a closed
+    account. A relation left active with a closed partner (as before round
+    27), ended by the customer: the mail says the partner asks for no new
+    relation; an open partner's still offers it."""
+    p = make_tenant("r27dp")
+    owner = make_tenant("r27do")
+    sub = make_account(p.admin, "partner", p.account.id)
+    cust = make_account(owner.admin, "customer", owner.account.id)
+    rid = S.expect(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                                     json={"customer_id": cust.id}), 202)["id"]
+    S.expect(api(owner.admin).post(f"{REL}/{rid}/approve"), 200)
+    # Open: the offer stays.
+    before = S.outbox_max_id(sql)
+    S.expect(api(owner.admin).post(f"{REL}/{rid}/end"), 200)
+    body = " ".join(bodies(sql, before, sub.id, "relation-ended", p.admin.mail)["body"].split())
+    assert "The partner may ask for a new relation" in body, body
+    # Closed, with the relation active as before round 27.
+    S.expect(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                               json={"customer_id": cust.id}), 202)
+    S.expect(api(owner.admin).post(f"{REL}/{rid}/approve"), 200)
+    S.expect(api(p.admin).delete(f"{ACCOUNTS}/{sub.id}"), 204)
+    assert sql.value("SELECT status FROM customer_relations WHERE id=%s", int(rid)) == "ended"
+    sql.rows("UPDATE customer_relations SET status='active', ended_by=NULL, ended_at=NULL"
+             " WHERE id=%s", int(rid))
+    before = S.outbox_max_id(sql)
+    S.expect(api(owner.admin).post(f"{REL}/{rid}/end"), 200)
+    body = " ".join(bodies(sql, before, sub.id, "relation-ended", p.admin.mail)["body"].split())
+    assert f"{sub.name} is closed: it asks for no new relation." in body, body
+    assert "may ask for a new relation" not in body, body
+    # As the mail says: asking again is 409.
+    S.expect_problem(api(p.admin).post(f"{ACCOUNTS}/{sub.id}/customer-relations",
+                                       json={"customer_id": cust.id}), 409)
