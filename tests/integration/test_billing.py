@@ -1577,6 +1577,25 @@ def test_a_distributor_holding_the_sites_host_gates_none_of_its_pages(api, disti
         sql.rows("UPDATE accounts SET storefront_host=NULL WHERE id=%s", int(disti.account.id))
 
 
+def test_a_trailing_dot_in_the_host_is_no_way_round_the_storefront_gate(api, disti,
+                                                                       make_reseller,
+                                                                       make_person):
+    """Review of round 26 (seed 002, D1's host change): `Host: shop.example.`
+    (a trailing dot, any case) is the host nginx serves as shop.example; the
+    gate compared it as written and found no storefront there, so anyone
+    signed in at a reseller's alias page. The host is read once, as
+    config_is_site_host reads it: port, case and a trailing dot ignored."""
+    r = make_reseller(disti)
+    alias = S.unique("dot-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    outsider = make_person(prefix="dtx")  # a person of no tenant of disti's
+    for host in (disti.host, disti.host + ".", disti.host.upper() + ".",
+                 disti.host.upper() + ".:8080"):
+        S.expect_problem(storefront_login(outsider.uid, host, alias), 403, "forbidden")
+        resp = storefront_login(r.admin.uid, host, alias)
+        assert resp.status_code == 200, (host, S.describe(resp))
+
+
 SHOP_PAGES = ("basket", "products", "product", "plans", "plan", "orders", "order",
               "subscriptions", "invoices", "customers", "catalog", "quotes", "reseller-plans",
               "pricing", "notifications", "setup", "bss", "support", "help")
