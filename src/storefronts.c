@@ -648,12 +648,39 @@ const char *storefront_alias_field(struct request *req, json_t *body)
      * characters; round-19 walkthrough of seed 001, D1). */
     const char *alias = body_str(req, body, NULL, "storefront_alias", 0, ANY_LENGTH);
     if (alias) {
+        /* A shop page name is the claim's to judge: the account's own
+         * storefront keeps it (storefront_alias_own_check). */
         int reserved;
         const char *why = storefront_alias_check(alias, &reserved);
-        if (why)
+        if (why && reserved != STOREFRONT_ALIAS_SHOP_PAGE)
             res_field_error(req, "storefront_alias", why);
     }
     return alias;
+}
+
+int storefront_alias_own_check(struct request *req, struct sql_store *sql,
+                               unsigned long long account_id, const char *alias)
+{
+    int reserved;
+    const char *why = alias ? storefront_alias_check(alias, &reserved) : NULL;
+    if (!why || reserved != STOREFRONT_ALIAS_SHOP_PAGE)
+        return ST_OK;
+    /* The storefront that has it under the account's distributor's host,
+     * active or cancelled (its alias kept through retention). */
+    unsigned long long distributor = 0, holder = 0;
+    int st = storefronts_store_distributor(sql, account_id, &distributor);
+    json_t *sf = NULL;
+    if (st == ST_OK)
+        st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, NULL,
+                                        &sf);
+    if (st == ST_OK)
+        holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
+    json_decref(sf);
+    if (st != ST_OK && st != ST_NOT_FOUND && st != ST_CONFLICT)
+        return st;
+    if (holder != account_id)
+        res_field_error(req, "storefront_alias", why);
+    return ST_OK;
 }
 
 const char *storefronts_named(struct buf *b, json_t *list)

@@ -1653,6 +1653,38 @@ def test_a_reseller_alias_cannot_take_a_page_of_its_distributors_storefront(
         sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", alias, int(r.account.id))
 
 
+def test_a_storefront_keeps_its_shop_page_alias_through_an_upgrade(api, disti, make_reseller,
+                                                                   sql):
+    """Review of round 26 (seed 002, D2): a storefront that had a shop page
+    name before it was reserved keeps it, also when its upgrade (or an
+    order's execute) sends it: 200, not 422 "is reserved". Another account
+    asking for it is still 422."""
+    r = make_reseller(disti)
+    alias = S.unique("keep-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      alias)["id"])["subscription"]["id"]
+    sql.rows("UPDATE storefronts SET alias='basket' WHERE account_id=%s", int(r.account.id))
+    other = make_reseller(disti)
+    try:
+        up = S.expect(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                            json={"plan": "standard",
+                                                  "storefront_alias": "Basket"}), 200)
+        assert up["storefront"]["alias"] == "basket", up
+        assert sql.value("SELECT alias FROM storefronts WHERE account_id=%s",
+                         int(r.account.id)) == "basket"
+        errors = S.expect_field_errors(order(api, other.admin, other.account.id,
+                                             "reseller-free", "basket", status=422),
+                                       "storefront_alias")
+        assert "reserved" in errors["storefront_alias"], errors
+        draft = order(api, other.admin, other.account.id, "reseller-free")
+        errors = S.expect_field_errors(api(other.admin).post(
+            f"/api/v1/orders/{draft['id']}/execute", json={"storefront_alias": "basket"}),
+            "storefront_alias")
+        assert "reserved" in errors["storefront_alias"], errors
+    finally:
+        sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", alias, int(r.account.id))
+
+
 def test_quotes_refuse_the_same_plan_and_downgrades(api, disti, make_reseller, sql):
     """Round-3 walkthrough of seed 002, D3: a quote line for a plan the
     account cannot move to is 409, as the order; nothing is written."""
