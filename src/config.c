@@ -167,21 +167,29 @@ static void replace(char **field, const char *value)
     *field = value[0] ? xstrdup(value) : NULL;
 }
 
+/* The next item of a list separated by spaces, tabs or commas, from *p:
+ * its start and length (*len), *p moved past it; NULL at the end. */
+static const char *list_item(const char **p, size_t *len)
+{
+    const char *q = *p;
+    while (*q == ' ' || *q == '\t' || *q == ',')
+        q++;
+    const char *s = q;
+    while (*q && *q != ' ' && *q != '\t' && *q != ',')
+        q++;
+    *p = q;
+    *len = (size_t)(q - s);
+    return *len ? s : NULL;
+}
+
 static int parse_origins(struct config *cfg, const char *v)
 {
     free_origins(cfg->allowed_origins);
-    size_t n = 0;
+    size_t n = 0, len;
     cfg->allowed_origins = xcalloc(strlen(v) / 2 + 2, sizeof(char *));
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *s = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != ',')
-            p++;
-        if (p == s)
-            break;
-        char *o = xstrndup(s, (size_t)(p - s));
+    const char *p = v, *s;
+    while ((s = list_item(&p, &len))) {
+        char *o = xstrndup(s, len);
         size_t ol = strlen(o);
         while (ol > 0 && o[ol - 1] == '/')
             o[--ol] = '\0';
@@ -278,16 +286,9 @@ static int parse_site_hosts(struct config *cfg, const char *v)
 {
     free_origins(cfg->site_hosts);
     cfg->site_hosts = xcalloc(1, sizeof(char *));
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *s = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != ',')
-            p++;
-        if (p == s)
-            break;
-        size_t len = (size_t)(p - s);
+    const char *p = v, *s;
+    size_t len;
+    while ((s = list_item(&p, &len))) {
         if (memchr(s, '/', len) || memchr(s, '@', len) || memchr(s, '?', len) ||
             memchr(s, '#', len))
             return -1;
