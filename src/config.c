@@ -167,21 +167,29 @@ static void replace(char **field, const char *value)
     *field = value[0] ? xstrdup(value) : NULL;
 }
 
+/* The next item of a list separated by spaces, tabs or commas, from *p:
+ * its start and length (*len), *p moved past it; NULL at the end. */
+static const char *list_item(const char **p, size_t *len)
+{
+    const char *q = *p;
+    while (*q == ' ' || *q == '\t' || *q == ',')
+        q++;
+    const char *s = q;
+    while (*q && *q != ' ' && *q != '\t' && *q != ',')
+        q++;
+    *p = q;
+    *len = (size_t)(q - s);
+    return *len ? s : NULL;
+}
+
 static int parse_origins(struct config *cfg, const char *v)
 {
     free_origins(cfg->allowed_origins);
-    size_t n = 0;
+    size_t n = 0, len;
     cfg->allowed_origins = xcalloc(strlen(v) / 2 + 2, sizeof(char *));
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *s = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != ',')
-            p++;
-        if (p == s)
-            break;
-        char *o = xstrndup(s, (size_t)(p - s));
+    const char *p = v, *s;
+    while ((s = list_item(&p, &len))) {
+        char *o = xstrndup(s, len);
         size_t ol = strlen(o);
         while (ol > 0 && o[ol - 1] == '/')
             o[--ol] = '\0';
@@ -194,10 +202,9 @@ static int parse_origins(struct config *cfg, const char *v)
     return 0;
 }
 
-/* The host name of "name[:port]" (len bytes; "[v6]:port" keeps its
- * brackets): lower case, without the port and a trailing dot, as nginx's
- * $host has it (malloc'ed; NULL if empty). */
-static char *host_name(const char *s, size_t len)
+/* The host name's span in "name[:port]" (len bytes; "[v6]:port" keeps its
+ * brackets): its length without the port and a trailing dot. */
+static size_t host_span(const char *s, size_t len)
 {
     size_t n = len;
     if (len && s[0] == '[') {
@@ -210,6 +217,26 @@ static char *host_name(const char *s, size_t len)
     }
     while (n > 0 && s[n - 1] == '.')
         n--;
+    return n;
+}
+
+size_t config_host_name(const char *s, size_t len, char *out, size_t size)
+{
+    size_t n = s ? host_span(s, len) : 0;
+    if (!size)
+        return 0;
+    if (n >= size)
+        n = 0;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[n] = '\0';
+    return n;
+}
+
+/* config_host_name's host name of s, malloc'ed (NULL if empty). */
+static char *host_name(const char *s, size_t len)
+{
+    size_t n = host_span(s, len);
     if (!n)
         return NULL;
     char *h = xstrndup(s, n);
@@ -259,16 +286,9 @@ static int parse_site_hosts(struct config *cfg, const char *v)
 {
     free_origins(cfg->site_hosts);
     cfg->site_hosts = xcalloc(1, sizeof(char *));
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *s = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != ',')
-            p++;
-        if (p == s)
-            break;
-        size_t len = (size_t)(p - s);
+    const char *p = v, *s;
+    size_t len;
+    while ((s = list_item(&p, &len))) {
         if (memchr(s, '/', len) || memchr(s, '@', len) || memchr(s, '?', len) ||
             memchr(s, '#', len))
             return -1;
@@ -541,12 +561,12 @@ int config_origin_allowed(const struct config *cfg, const char *origin, size_t l
 
 int config_is_site_host(const struct config *cfg, const char *host)
 {
-    char *h = host ? host_name(host, strlen(host)) : NULL;
-    int found = 0;
-    for (size_t i = 0; h && cfg->site_hosts && cfg->site_hosts[i] && !found; i++)
-        found = strcmp(cfg->site_hosts[i], h) == 0;
-    free(h);
-    return found;
+    /* Compared in place: GET /auth asks for every page. */
+    size_t n = host ? host_span(host, strlen(host)) : 0;
+    for (size_t i = 0; n && cfg->site_hosts && cfg->site_hosts[i]; i++)
+        if (strlen(cfg->site_hosts[i]) == n && strncasecmp(cfg->site_hosts[i], host, n) == 0)
+            return 1;
+    return 0;
 }
 
 static int same_string(const char *a, const char *b)

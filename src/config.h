@@ -99,8 +99,18 @@ void config_free(struct config *cfg);
 void config_keep_restart_keys(struct config *fresh, const struct config *running, char *changed,
                               size_t changed_size);
 
+/* The host name of s ("name[:port]", len bytes; "[v6]:port" keeps its
+ * brackets) into out: lower case, without the port and a trailing dot, as
+ * nginx's $host has it. The one reading of a host name, of the config's
+ * and of a request's Host alike. Its length; 0 (out "") when empty or
+ * when it does not fit in size (CONFIG_HOST_NAME_SIZE fits any host name
+ * of 253 characters, in brackets or not). */
+#define CONFIG_HOST_NAME_SIZE 256
+size_t config_host_name(const char *s, size_t len, char *out, size_t size);
+
 /* 1 if host ("name[:port]", any case, a trailing dot or not) names one of
- * site_hosts, the port ignored as nginx's $host drops it. */
+ * site_hosts, read as config_host_name reads it (the port ignored as
+ * nginx's $host drops it). No allocation. */
 int config_is_site_host(const struct config *cfg, const char *host);
 
 /* 1 if origin ("scheme://host[:port]") is in allowed_origins. */

@@ -343,6 +343,9 @@ void orders_create(struct request *req)
     struct draft d = {.req = req};
     d.alias = storefront_alias_field(req, b);
     int st = catalog_read_lines(req, b, req->account.kind, &d.lines);
+    /* A shop page name only as the account's own storefront's. */
+    if (st == ST_OK)
+        st = storefront_alias_own_check(req, req->session->sql, req->account.id, d.alias);
     if (st != ST_OK) {
         priced_lines_free(&d.lines);
         res_store_failure(req, st, "the database");
@@ -499,6 +502,9 @@ static int execute_tx(struct sql_store *sql, void *arg)
      * draft, then it is the order's, replacing one the draft had. */
     if (x->alias) {
         alias_fits_order(req, x->alias, plan_a.plan_needs_storefront);
+        st = storefront_alias_own_check(req, sql, o.account_id, x->alias);
+        if (st != ST_OK)
+            goto out;
         if (body_failed(req)) {
             st = refuse_invalid(req);
             goto out;

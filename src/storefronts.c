@@ -14,6 +14,7 @@
 #include "body.h"
 #include "buf.h"
 #include "caller.h"
+#include "config.h"
 #include "handlers.h"
 #include "mail_names.h"
 #include "providers_store.h"
@@ -302,8 +303,17 @@ static int same_host_name(const char *a, const char *b);
 int storefront_login_refused(struct request *req)
 {
     const char *uri = request_param(req, "HTTP_X_ORIGINAL_URI");
-    const char *host = request_param(req, "HTTP_HOST");
-    if (!uri || uri[0] != '/' || !host || !*host)
+    const char *given = request_param(req, "HTTP_HOST");
+    if (!uri || uri[0] != '/' || !given || !*given)
+        return 0;
+    /* The host read once, as the site's hosts and the default one are
+     * (config_host_name: port, case and a trailing dot dropped), for every
+     * test below: "shop.example." is the host nginx serves as
+     * shop.example, whether or not HTTP_HOST is its $host (review of
+     * round 26). None (empty, or longer than any host name): no
+     * storefront's. */
+    char host[CONFIG_HOST_NAME_SIZE];
+    if (!config_host_name(given, strlen(given), host, sizeof(host)))
         return 0;
     /* The site's own host is no storefront host, unless the config makes
      * it the default one: a distributor that took it before that was
@@ -493,12 +503,13 @@ static void respond_host(struct request *req, const char *own)
                        own ? own : req->cfg->storefront_host));
 }
 
-/* a and b name the same host, whatever their ports and case (nginx's
- * $host, which the sign-in check compares, has no port). */
+/* a and b name the same host, whatever their ports, case and a trailing
+ * dot (config_host_name, as the sign-in gate reads the request's Host). */
 static int same_host_name(const char *a, const char *b)
 {
-    size_t na = strcspn(a, ":"), nb = strcspn(b, ":");
-    return na == nb && strncasecmp(a, b, na) == 0;
+    char ha[CONFIG_HOST_NAME_SIZE], hb[CONFIG_HOST_NAME_SIZE];
+    return config_host_name(a, strlen(a), ha, sizeof(ha)) &&
+           config_host_name(b, strlen(b), hb, sizeof(hb)) && strcmp(ha, hb) == 0;
 }
 
 static int host_allowed(struct request *req)
@@ -562,7 +573,8 @@ void storefront_host_put(struct request *req)
      * config's site_hosts): a reseller's alias there would put the site's
      * own pages behind the storefront gate, for every other tenant
      * (round-26 walkthrough of seed 002, D1). Port, case and a trailing
-     * dot ignored, as the gate compares. */
+     * dot ignored (config_host_name), as the gate reads the request's
+     * Host. */
     if (!why && h.host && *h.host && config_is_site_host(req->cfg, h.host))
         why = "is the host of this site (invitation links, allowed origins); a distributor's "
               "storefront needs a host of its own";
@@ -636,12 +648,39 @@ const char *storefront_alias_field(struct request *req, json_t *body)
      * characters; round-19 walkthrough of seed 001, D1). */
     const char *alias = body_str(req, body, NULL, "storefront_alias", 0, ANY_LENGTH);
     if (alias) {
+        /* A shop page name is the claim's to judge: the account's own
+         * storefront keeps it (storefront_alias_own_check). */
         int reserved;
         const char *why = storefront_alias_check(alias, &reserved);
-        if (why)
+        if (why && reserved != STOREFRONT_ALIAS_SHOP_PAGE)
             res_field_error(req, "storefront_alias", why);
     }
     return alias;
+}
+
+int storefront_alias_own_check(struct request *req, struct sql_store *sql,
+                               unsigned long long account_id, const char *alias)
+{
+    int reserved;
+    const char *why = alias ? storefront_alias_check(alias, &reserved) : NULL;
+    if (!why || reserved != STOREFRONT_ALIAS_SHOP_PAGE)
+        return ST_OK;
+    /* The storefront that has it under the account's distributor's host,
+     * active or cancelled (its alias kept through retention). */
+    unsigned long long distributor = 0, holder = 0;
+    int st = storefronts_store_distributor(sql, account_id, &distributor);
+    json_t *sf = NULL;
+    if (st == ST_OK)
+        st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, NULL,
+                                        &sf);
+    if (st == ST_OK)
+        holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
+    json_decref(sf);
+    if (st != ST_OK && st != ST_NOT_FOUND && st != ST_CONFLICT)
+        return st;
+    if (holder != account_id)
+        res_field_error(req, "storefront_alias", why);
+    return ST_OK;
 }
 
 const char *storefronts_named(struct buf *b, json_t *list)

@@ -7,6 +7,8 @@
 
 #include "http.h"
 
+struct sql_store;
+
 /* For GET /auth after the credentials were accepted (req->authn_user set
  * to the checked login): when X-Original-URI (set by nginx's auth_request
  * location) is under /<alias> of a storefront of the distributor whose
@@ -22,8 +24,18 @@
  * no storefront's reads nothing. */
 int storefront_login_refused(struct request *req);
 /* The body's optional "storefront_alias" (orders, upgrades): NULL if not
- * given; a field error when it is no valid or a reserved alias. */
+ * given; a field error when it is no valid or a reserved alias, but for a
+ * shop page name (STOREFRONT_ALIAS_SHOP_PAGE), which
+ * storefront_alias_own_check judges where the alias is claimed. */
 const char *storefront_alias_field(struct request *req, json_t *body);
+/* A shop page name ("basket") is refused (a field error recorded, "is
+ * reserved: ...") unless it is the alias of account_id's own storefront
+ * under its distributor's host, active or cancelled: a storefront that had
+ * it before it was reserved keeps it, in an upgrade, an order and its
+ * execution alike (review of round 26). Any other alias: nothing. ST_OK or
+ * a store error. */
+int storefront_alias_own_check(struct request *req, struct sql_store *sql,
+                               unsigned long long account_id, const char *alias);
 /* At most this many storefronts are named in a mail's line of the
  * storefronts whose sign-in someone loses (storefronts_named); beyond
  * them "and others". */

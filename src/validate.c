@@ -190,6 +190,13 @@ static int visible_char(long c)
     return c > 0x20 && !text_forbidden_char(c, 0) && !blank_char(c) && !text_format_char(c);
 }
 
+/* A character of the Latin ranges: ASCII, Latin-1, Latin Extended-A and
+ * -B (U+0000..U+024F) and Latin Extended Additional (U+1E00..U+1EFF). */
+static int latin_char(long c)
+{
+    return (c >= 0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff);
+}
+
 const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -200,16 +207,19 @@ const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
         if (c < 0)
             return NULL; /* not UTF-8: validate_chars says so */
         at++;
-        /* A joiner between two visible characters outside ASCII is part
-         * of how a word is written (Persian, Indic scripts, emoji
-         * sequences): one at either end of a word, next to another format
-         * character or space, or next to an ASCII character shows as
-         * nothing (no Latin word is written with one: "Gad\u200dgets"
-         * reads as "Gadgets", round-26 walkthrough of seed 004, D2). */
+        /* A joiner between two visible characters outside the Latin
+         * ranges is part of how a word is written (Persian, Indic
+         * scripts, emoji sequences): one at either end of a word, next to
+         * another format character or space, or next to a Latin
+         * character, accented or not, shows as nothing (no Latin word is
+         * written with one: "Gad\u200dgets" reads as "Gadgets", round-26
+         * walkthrough of seed 004, D2; "\u00e9\u200d\u00e8" as
+         * "\u00e9\u00e8", review of round 26). */
         if (c == 0x200c || c == 0x200d) {
             const unsigned char *q = p;
             long next = *q ? utf8_next(&q) : -1;
-            if (visible_char(prev) && visible_char(next) && prev > 0x7f && next > 0x7f) {
+            if (visible_char(prev) && visible_char(next) && !latin_char(prev) &&
+                !latin_char(next)) {
                 prev = c;
                 continue;
             }

@@ -71,9 +71,10 @@ const char *validate_name(const char *s, struct text_limit limit, char why[WHY_S
  * U+2066..U+206F, U+FEFF, U+FFF9..U+FFFB. */
 int text_format_char(long c);
 /* NULL if s has no text_format_char (a zero-width joiner or non-joiner
- * between two visible characters that are both outside ASCII is part of
- * a word: Persian, Indic scripts, emoji sequences; next to an ASCII
- * character it is not, round-26 walkthrough of seed 004, D2); else why,
+ * between two visible characters that are both outside the Latin ranges
+ * (U+0000..U+024F, U+1E00..U+1EFF) is part of a word: Persian, Indic
+ * scripts, emoji sequences; next to a Latin character, accented or not,
+ * it is not, round-26 walkthrough of seed 004, D2); else why,
  * naming the first one's position (in characters, from 1) and code
  * point: a name with one looks like the name without it (round-25
  * walkthrough of seed 004, D1). The one check of names, labels, the

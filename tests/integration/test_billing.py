@@ -1577,6 +1577,25 @@ def test_a_distributor_holding_the_sites_host_gates_none_of_its_pages(api, disti
         sql.rows("UPDATE accounts SET storefront_host=NULL WHERE id=%s", int(disti.account.id))
 
 
+def test_a_trailing_dot_in_the_host_is_no_way_round_the_storefront_gate(api, disti,
+                                                                       make_reseller,
+                                                                       make_person):
+    """Review of round 26 (seed 002, D1's host change): `Host: shop.example.`
+    (a trailing dot, any case) is the host nginx serves as shop.example; the
+    gate compared it as written and found no storefront there, so anyone
+    signed in at a reseller's alias page. The host is read once, as
+    config_is_site_host reads it: port, case and a trailing dot ignored."""
+    r = make_reseller(disti)
+    alias = S.unique("dot-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    outsider = make_person(prefix="dtx")  # a person of no tenant of disti's
+    for host in (disti.host, disti.host + ".", disti.host.upper() + ".",
+                 disti.host.upper() + ".:8080"):
+        S.expect_problem(storefront_login(outsider.uid, host, alias), 403, "forbidden")
+        resp = storefront_login(r.admin.uid, host, alias)
+        assert resp.status_code == 200, (host, S.describe(resp))
+
+
 SHOP_PAGES = ("basket", "products", "product", "plans", "plan", "orders", "order",
               "subscriptions", "invoices", "customers", "catalog", "quotes", "reseller-plans",
               "pricing", "notifications", "setup", "bss", "support", "help")
@@ -1630,6 +1649,38 @@ def test_a_reseller_alias_cannot_take_a_page_of_its_distributors_storefront(
         S.expect_problem(storefront_login(outsider.uid, disti.host, "basket"), 403)
         # The site's fixed names stay no storefront at all.
         S.expect_problem(api(None).get(f"/api/v1/storefronts/api?host={disti.host}"), 404)
+    finally:
+        sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", alias, int(r.account.id))
+
+
+def test_a_storefront_keeps_its_shop_page_alias_through_an_upgrade(api, disti, make_reseller,
+                                                                   sql):
+    """Review of round 26 (seed 002, D2): a storefront that had a shop page
+    name before it was reserved keeps it, also when its upgrade (or an
+    order's execute) sends it: 200, not 422 "is reserved". Another account
+    asking for it is still 422."""
+    r = make_reseller(disti)
+    alias = S.unique("keep-")
+    sid = execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free",
+                                      alias)["id"])["subscription"]["id"]
+    sql.rows("UPDATE storefronts SET alias='basket' WHERE account_id=%s", int(r.account.id))
+    other = make_reseller(disti)
+    try:
+        up = S.expect(api(disti.admin).post(f"/api/v1/subscriptions/{sid}/upgrade",
+                                            json={"plan": "standard",
+                                                  "storefront_alias": "Basket"}), 200)
+        assert up["storefront"]["alias"] == "basket", up
+        assert sql.value("SELECT alias FROM storefronts WHERE account_id=%s",
+                         int(r.account.id)) == "basket"
+        errors = S.expect_field_errors(order(api, other.admin, other.account.id,
+                                             "reseller-free", "basket", status=422),
+                                       "storefront_alias")
+        assert "reserved" in errors["storefront_alias"], errors
+        draft = order(api, other.admin, other.account.id, "reseller-free")
+        errors = S.expect_field_errors(api(other.admin).post(
+            f"/api/v1/orders/{draft['id']}/execute", json={"storefront_alias": "basket"}),
+            "storefront_alias")
+        assert "reserved" in errors["storefront_alias"], errors
     finally:
         sql.rows("UPDATE storefronts SET alias=%s WHERE account_id=%s", alias, int(r.account.id))
 

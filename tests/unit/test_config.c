@@ -272,6 +272,39 @@ static void site_hosts_are_the_links_and_origins_hosts(void **state)
     assert_non_null(strstr(err, "site_hosts must be host names"));
 }
 
+/* Review of round 26: one reading of a host name, the request's Host
+ * and the config's alike (config_host_name), no allocation. */
+static void a_host_name_is_read_once(void **state)
+{
+    (void)state;
+    char h[CONFIG_HOST_NAME_SIZE];
+    const char *in[] = {"shop.example", "Shop.Example.", "SHOP.example.:8443", "shop.example:80",
+                        "[::1]:8080",   "[::1]",         "shop.example..",     NULL};
+    const char *out[] = {"shop.example", "shop.example", "shop.example", "shop.example",
+                         "[::1]",        "[::1]",        "shop.example"};
+    for (size_t i = 0; in[i]; i++) {
+        assert_int_equal(config_host_name(in[i], strlen(in[i]), h, sizeof(h)), strlen(out[i]));
+        assert_string_equal(h, out[i]);
+    }
+    const char *none[] = {"", ".", ":8080", ".:80", NULL};
+    for (size_t i = 0; none[i]; i++) {
+        assert_int_equal(config_host_name(none[i], strlen(none[i]), h, sizeof(h)), 0);
+        assert_string_equal(h, "");
+    }
+    /* Longer than a host name: none, not a cut one. */
+    assert_int_equal(config_host_name("abcdef.example", 14, h, 6), 0);
+    assert_string_equal(h, "");
+    /* The site's hosts: a prefix or a longer name is another host. */
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "site_hosts = portal.example.org\n", err), 0);
+    assert_true(config_is_site_host(&cfg, "PORTAL.example.org.:443"));
+    assert_false(config_is_site_host(&cfg, "portal.example.or"));
+    assert_false(config_is_site_host(&cfg, "portal.example.orgx"));
+    assert_false(config_is_site_host(&cfg, "xportal.example.org"));
+    config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +319,7 @@ int main(void)
         cmocka_unit_test(missing_secret_file_is_an_error),
         cmocka_unit_test(reload_keeps_what_needs_a_restart),
         cmocka_unit_test(site_hosts_are_the_links_and_origins_hosts),
+        cmocka_unit_test(a_host_name_is_read_once),
     };
     return cmocka_run_group_tests(tests, make_secret, remove_secret);
 }

@@ -756,6 +756,16 @@ static void names_refuse_format_characters(void **state)
                                                     "dgets",
                                                     why),
                            "U+200D"));
+    /* Between two accented Latin letters neither: "e-acute<ZWJ>e-grave",
+     * "a-umlaut<ZWNJ>o-umlaut", U+1E01<ZWJ>U+1E03 (review of round 26). */
+    assert_non_null(
+        strstr(validate_no_format_chars("\xc3\xa9\xe2\x80\x8d\xc3\xa8", why), "U+200D"));
+    assert_non_null(
+        strstr(validate_no_format_chars("\xc3\xa4\xe2\x80\x8c\xc3\xb6", why), "U+200C"));
+    assert_non_null(
+        strstr(validate_no_format_chars("\xe1\xb8\x81\xe2\x80\x8d\xe1\xb8\x83", why), "U+200D"));
+    assert_non_null(strstr(validate_no_format_chars("\xc9\x8f\xe2\x80\x8d\xd9\x85", why),
+                           "U+200D")); /* U+024F, the last of Latin Extended-B */
     /* Devanagari "ka<virama><ZWJ>ssa" and a flame heart (with its
      * variation selector) stay words. */
     assert_null(validate_no_format_chars("\xe0\xa4\x95\xe0\xa5\x8d\xe2\x80\x8d\xe0\xa4\xb7", why));
