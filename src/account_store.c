@@ -458,7 +458,7 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
     "i.account_id = accounts.id AND i.role = 'admin' AND i.status = 'pending'"                     \
     " AND i.purpose IN ('member', 'contact') AND i.expires_at > CURRENT_TIMESTAMP(6)"
 
-int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap,
+int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap, int facts,
                           struct open_child **out, size_t *n, unsigned long *total)
 {
     *out = NULL;
@@ -466,21 +466,27 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
     *total = 0;
     struct sql_result r;
     int st =
-        sql_exec(sql,
-                 "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
-                 " EXISTS (SELECT 1 FROM customer_relations cr WHERE cr.partner_id ="
-                 " accounts.parent_id AND cr.customer_id = accounts.id"
-                 " AND cr.status = 'active'),"
-                 " (SELECT COUNT(*) FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED "),"
-                 " (SELECT TRIM(CONCAT_WS(' ', i.first_name, i.last_name)) FROM invitations i"
-                 " WHERE " OPEN_CHILD_ADMIN_INVITED " ORDER BY i.id LIMIT 1),"
-                 " (SELECT i.email FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED
-                 " ORDER BY i.id LIMIT 1),"
-                 " (SELECT i.purpose = 'contact' FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED
-                 " ORDER BY i.id LIMIT 1)"
-                 " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
-                 " AND ldap_state = 'done' ORDER BY id LIMIT ?",
-                 SQL_ARGS(P_INT(id), P_INT(cap)), &r);
+        facts
+            ? sql_exec(sql,
+                       "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
+                       " EXISTS (SELECT 1 FROM customer_relations cr WHERE cr.partner_id ="
+                       " accounts.parent_id AND cr.customer_id = accounts.id"
+                       " AND cr.status = 'active'),"
+                       " (SELECT COUNT(*) FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED "),"
+                       " (SELECT TRIM(CONCAT_WS(' ', i.first_name, i.last_name)) FROM invitations i"
+                       " WHERE " OPEN_CHILD_ADMIN_INVITED " ORDER BY i.id LIMIT 1),"
+                       " (SELECT i.email FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED
+                       " ORDER BY i.id LIMIT 1),"
+                       " (SELECT i.purpose = 'contact' FROM invitations i "
+                       "WHERE " OPEN_CHILD_ADMIN_INVITED " ORDER BY i.id LIMIT 1)"
+                       " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
+                       " AND ldap_state = 'done' ORDER BY id LIMIT ?",
+                       SQL_ARGS(P_INT(id), P_INT(cap)), &r)
+            : sql_exec(sql,
+                       "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN
+                       " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
+                       " AND ldap_state = 'done' ORDER BY id LIMIT ?",
+                       SQL_ARGS(P_INT(id), P_INT(cap)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows) {
@@ -491,6 +497,8 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
             snprintf(c->kind, sizeof(c->kind), "%s", sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
             c->name = xstrdup(sql_cell(&r, i, 2) ? sql_cell(&r, i, 2) : "");
             c->storefront = sql_cell(&r, i, 4) ? xstrdup(sql_cell(&r, i, 4)) : NULL;
+            if (!facts)
+                continue;
             c->related = sql_cell(&r, i, 5) && strcmp(sql_cell(&r, i, 5), "1") == 0;
             c->invitees = sql_cell(&r, i, 6) ? strtoul(sql_cell(&r, i, 6), NULL, 10) : 0;
             c->invitee_name =

@@ -1314,8 +1314,9 @@ struct closing {
     struct relations_closing related; /* the other sides of its pending relation requests */
     /* Its open children (round-16 walkthrough of seed 002, D1), read
      * before the transaction with each one's readers; the transaction
-     * lists them again and, when they changed meanwhile, sets stale and
-     * rolls back (read again, bounded). */
+     * lists them again (with their relations and pending invitations,
+     * which its mails tell) and, when they changed meanwhile, sets stale
+     * and rolls back (read again, bounded). */
     struct open_child *children;
     size_t nchildren;
     unsigned long open_children; /* all of them, beyond the cap too */
@@ -1351,8 +1352,8 @@ static void closing_children_free(struct closing *c)
 static int closing_children_read(struct closing *c)
 {
     closing_children_free(c);
-    int st = account_open_children(c->req->session->sql, c->id, CLOSE_CHILDREN_TOLD, &c->children,
-                                   &c->nchildren, &c->open_children);
+    int st = account_open_children(c->req->session->sql, c->id, CLOSE_CHILDREN_TOLD, 0,
+                                   &c->children, &c->nchildren, &c->open_children);
     if (st != ST_OK)
         return st;
     c->child_people = c->nchildren ? xcalloc(c->nchildren, sizeof(*c->child_people)) : NULL;
@@ -1380,24 +1381,31 @@ static const char *child_relation(const char *kind)
 }
 
 /* Inside the transaction: parent-closed to each open child read before
- * (ST_CONFLICT with stale set when the children are others now). */
+ * (ST_CONFLICT with stale set when the children are others now), as the
+ * transaction reads it (with its relation and pending invitations). */
 static int mail_children(struct sql_store *sql, struct closing *c, const char *parent_name,
                          const char *parent_url, const char *parent_ends)
 {
     struct open_child *now;
     size_t n;
     unsigned long total;
-    int st = account_open_children(sql, c->id, CLOSE_CHILDREN_TOLD, &now, &n, &total);
+    int st = account_open_children(sql, c->id, CLOSE_CHILDREN_TOLD, 1, &now, &n, &total);
     if (st != ST_OK)
         return st;
     int same = n == c->nchildren && total == c->open_children;
     for (size_t i = 0; i < n && same; i++)
         same = now[i].id == c->children[i].id;
-    account_open_children_free(now, n);
     if (!same) {
+        account_open_children_free(now, n);
         c->stale = 1;
         return ST_CONFLICT;
     }
+    /* The same children: the mails are written from this read, whose
+     * relations and pending invitations are those the close commits
+     * with (one accepted or a relation ended since the read before is
+     * told as it stands). */
+    account_open_children_free(c->children, c->nchildren);
+    c->children = now;
     char parent_id[24];
     snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
     /* The closed parent's own live storefront (parent_url, NULL: none;
