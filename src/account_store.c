@@ -452,12 +452,6 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
     return st;
 }
 
-/* A pending admin invitation of the child (accounts.id) that makes its
- * invitee an administrator on acceptance. */
-#define OPEN_CHILD_ADMIN_INVITED                                                                   \
-    "i.account_id = accounts.id AND i.role = 'admin' AND i.status = 'pending'"                     \
-    " AND i.purpose IN ('member', 'contact') AND i.expires_at > CURRENT_TIMESTAMP(6)"
-
 int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap, int facts,
                           struct open_child **out, size_t *n, unsigned long *total)
 {
@@ -468,20 +462,29 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
     int st =
         facts
             ? sql_exec(sql,
-                       "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
-                       " EXISTS (SELECT 1 FROM customer_relations cr WHERE cr.partner_id ="
-                       " accounts.parent_id AND cr.customer_id = accounts.id"
+                       "SELECT accounts.id, accounts.kind, accounts.name,"
+                       " COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
+                       " accounts.kind = 'customer' AND EXISTS (SELECT 1 FROM customer_relations cr"
+                       " WHERE cr.partner_id = accounts.parent_id AND cr.customer_id = accounts.id"
                        " AND cr.status = 'active'),"
-                       " (SELECT COUNT(*) FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED "),"
-                       " (SELECT TRIM(CONCAT_WS(' ', i.first_name, i.last_name)) FROM invitations i"
-                       " WHERE " OPEN_CHILD_ADMIN_INVITED " ORDER BY i.id LIMIT 1),"
-                       " (SELECT i.email FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED
-                       " ORDER BY i.id LIMIT 1),"
-                       " (SELECT i.purpose = 'contact' FROM invitations i "
-                       "WHERE " OPEN_CHILD_ADMIN_INVITED " ORDER BY i.id LIMIT 1)"
-                       " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
-                       " AND ldap_state = 'done' ORDER BY id LIMIT ?",
-                       SQL_ARGS(P_INT(id), P_INT(cap)), &r)
+                       " COALESCE(inv.n, 0), TRIM(CONCAT_WS(' ', inv.first_name, inv.last_name)),"
+                       " inv.email, inv.purpose = 'contact'"
+                       " FROM accounts"
+                       /* The pending admin invitations of the children (those
+                        * that make their invitee an administrator on
+                        * acceptance): how many, and the oldest one. */
+                       " LEFT JOIN (SELECT i.account_id, i.first_name, i.last_name, i.email,"
+                       " i.purpose, ROW_NUMBER() OVER (PARTITION BY i.account_id ORDER BY i.id) rn,"
+                       " COUNT(*) OVER (PARTITION BY i.account_id) n"
+                       " FROM invitations i JOIN accounts ch ON ch.id = i.account_id"
+                       " AND ch.parent_id = ?"
+                       " WHERE i.role = 'admin' AND i.status = 'pending'"
+                       " AND i.purpose IN ('member', 'contact')"
+                       " AND i.expires_at > CURRENT_TIMESTAMP(6)) inv"
+                       " ON inv.account_id = accounts.id AND inv.rn = 1"
+                       " WHERE accounts.parent_id = ? AND accounts.status <> 'closed'"
+                       " AND accounts.ldap_state = 'done' ORDER BY accounts.id LIMIT ?",
+                       SQL_ARGS(P_INT(id), P_INT(id), P_INT(cap)), &r)
             : sql_exec(sql,
                        "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN
                        " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
