@@ -503,11 +503,11 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
             if (!facts)
                 continue;
             c->related = sql_cell(&r, i, 5) && strcmp(sql_cell(&r, i, 5), "1") == 0;
-            c->invitees = sql_cell(&r, i, 6) ? strtoul(sql_cell(&r, i, 6), NULL, 10) : 0;
-            c->invitee_name =
+            c->invitee.count = sql_cell(&r, i, 6) ? strtoul(sql_cell(&r, i, 6), NULL, 10) : 0;
+            c->invitee.name =
                 sql_cell(&r, i, 7) && *sql_cell(&r, i, 7) ? xstrdup(sql_cell(&r, i, 7)) : NULL;
-            c->invitee_mail = sql_cell(&r, i, 8) ? xstrdup(sql_cell(&r, i, 8)) : NULL;
-            c->invitee_contact = sql_cell(&r, i, 9) && strcmp(sql_cell(&r, i, 9), "1") == 0;
+            c->invitee.mail = sql_cell(&r, i, 8) ? xstrdup(sql_cell(&r, i, 8)) : NULL;
+            c->invitee.contact = sql_cell(&r, i, 9) && strcmp(sql_cell(&r, i, 9), "1") == 0;
         }
         *n = r.nrows;
         *total = strtoul(sql_cell(&r, 0, 3), NULL, 10);
@@ -561,8 +561,8 @@ void account_open_children_free(struct open_child *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(c[i].name);
         free(c[i].storefront);
-        free(c[i].invitee_name);
-        free(c[i].invitee_mail);
+        free((char *)c[i].invitee.name);
+        free((char *)c[i].invitee.mail);
     }
     free(c);
 }

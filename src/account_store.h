@@ -196,6 +196,16 @@ int account_with_ancestors(struct sql_store *sql, unsigned long long id, struct 
                            size_t *n);
 void account_ancestors_free(struct account_above *a, size_t n);
 
+/* A child's pending admin invitations, as role_holders_child_line names
+ * them: how many, and the oldest one's invitee (name NULL: none given)
+ * and whether it is the contact invitation. */
+struct role_holders_invitee {
+    unsigned long count;
+    const char *name; /* first and last name (in open_child: malloc'ed) */
+    const char *mail; /* its address (in open_child: malloc'ed; NULL: none) */
+    int contact;
+};
+
 /* The children of account id that are not closed (finished ones:
  * ldap_state done), lowest id first, at most cap of them, in one
  * statement; *total receives how many there are in all. For each its
@@ -211,13 +221,10 @@ void account_ancestors_free(struct account_above *a, size_t n);
 struct open_child {
     unsigned long long id;
     char kind[16];
-    char *name;             /* malloc'ed */
-    char *storefront;       /* malloc'ed or NULL */
-    int related;            /* an active customer relation with the parent */
-    unsigned long invitees; /* pending admin invitations */
-    char *invitee_name;     /* the oldest one's first and last name (malloc'ed; NULL: none) */
-    char *invitee_mail;     /* its address (malloc'ed; NULL: none) */
-    int invitee_contact;    /* it is the contact invitation */
+    char *name;                          /* malloc'ed */
+    char *storefront;                    /* malloc'ed or NULL */
+    int related;                         /* an active customer relation with the parent */
+    struct role_holders_invitee invitee; /* its pending admin invitations */
 };
 int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap, int facts,
                           struct open_child **out, size_t *n, unsigned long *total);

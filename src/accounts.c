@@ -1453,11 +1453,9 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
         /* Round-26 walkthrough of seed 003, D1: a holder's own copy
          * speaks to them, and a pending admin invitation of the child is
          * named instead of "make one of its own people an administrator". */
-        struct role_holders_invitee inv = {ch->invitees, ch->invitee_name, ch->invitee_mail,
-                                           ch->invitee_contact};
         struct buf holders = BUF_INIT;
-        const char *held =
-            role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name, NULL, &inv);
+        const char *held = role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name,
+                                                   NULL, &ch->invitee);
         size_t nheld = held ? c->holders.of[i].n : 0;
         struct buf *own_text = nheld ? xcalloc(nheld, sizeof(*own_text)) : NULL;
         struct reader_value *own = nheld ? xcalloc(nheld, sizeof(*own)) : NULL;
@@ -1469,7 +1467,7 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             own[nown].mail = mail;
             own[nown].name = "parent_people";
             own[nown].value = role_holders_child_line(&own_text[k], &c->holders, i, parent_name,
-                                                      ch->name, mail, &inv);
+                                                      ch->name, mail, &ch->invitee);
             nown++;
         }
         /* Round-26 walkthrough of seed 003, D2: a customer is called the

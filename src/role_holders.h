@@ -30,6 +30,7 @@
 #ifndef ACCOUNTD_ROLE_HOLDERS_H
 #define ACCOUNTD_ROLE_HOLDERS_H
 
+#include "account_store.h"
 #include "buf.h"
 #include "ldap_store.h"
 
@@ -95,16 +96,6 @@ void role_holders_free(struct role_holders *h);
 /* Names listed in one sentence: at most this many, then "and N others". */
 #define ROLE_HOLDERS_NAMED 10
 
-/* The child's pending admin invitations, for role_holders_child_line:
- * how many, and the oldest one's invitee (name may be NULL) and whether
- * it is the contact invitation (account_open_children reads them). */
-struct role_holders_invitee {
-    unsigned long count;
-    const char *name;
-    const char *mail;
-    int contact;
-};
-
 /* parent-closed's {{parent_people}} for child i: "Anna Partner
  * (administrator) of <parent> still holds a role in <child>, and keeps it
  * until an administrator of <child> removes them under its people; do
@@ -125,7 +116,8 @@ struct role_holders_invitee {
  * its administrator: remove them under its people if they should no
  * longer act for <child>." (the removal mails' own-copy wording).
  *
- * inv (NULL or count 0: none): the child's pending admin invitations.
+ * inv (NULL or count 0: none): the child's pending admin invitations
+ * (account_store.h; open_child's invitee).
  * With one, "make one of its own people an administrator first" becomes
  * "its contact Zoe Zahn (zoe@…) has not accepted the invitation to become
  * its administrator yet". Written into b; returns buf_str(b), or NULL
