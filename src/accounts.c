@@ -1455,7 +1455,7 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
          * named instead of "make one of its own people an administrator". */
         struct buf holders = BUF_INIT;
         const char *held = role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name,
-                                                   NULL, &ch->invitee);
+                                                   SIZE_MAX, &ch->invitee);
         size_t nheld = held ? c->holders.of[i].n : 0;
         struct buf *own_text = nheld ? xcalloc(nheld, sizeof(*own_text)) : NULL;
         struct reader_value *own = nheld ? xcalloc(nheld, sizeof(*own)) : NULL;
@@ -1467,7 +1467,7 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             own[nown].mail = mail;
             own[nown].name = "parent_people";
             own[nown].value = role_holders_child_line(&own_text[k], &c->holders, i, parent_name,
-                                                      ch->name, mail, &ch->invitee);
+                                                      ch->name, k, &ch->invitee);
             nown++;
         }
         /* Round-26 walkthrough of seed 003, D2: a customer is called the

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void role_holders_free(struct role_holders *h)
 {
@@ -360,11 +359,6 @@ static void add_child_holder(struct buf *b, const void *arg, size_t k)
         buf_adds(b, ")");
 }
 
-static int mail_equal(const char *a, const char *b)
-{
-    return a && b && strcasecmp(a, b) == 0;
-}
-
 const char *role_holders_child_mail(const struct role_holders *h, size_t i, size_t k)
 {
     if (i >= h->nchildren || k >= h->of[i].n)
@@ -383,8 +377,8 @@ static void add_invitee(struct buf *b, const struct role_holders_invitee *inv)
 }
 
 const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
-                                    const char *parent_name, const char *child_name,
-                                    const char *reader, const struct role_holders_invitee *inv)
+                                    const char *parent_name, const char *child_name, size_t reader,
+                                    const struct role_holders_invitee *inv)
 {
     if (i >= h->nchildren || h->of[i].n == 0)
         return NULL;
@@ -395,7 +389,7 @@ const char *role_holders_child_line(struct buf *b, const struct role_holders *h,
     size_t nothers = 0, nstaff = 0;
     int others_admin = 0;
     for (size_t k = 0; k < c->n; k++) {
-        if (!me && reader && mail_equal(h->people[c->held[k].person].mail, reader)) {
+        if (k == reader) {
             me = &c->held[k];
             continue;
         }

@@ -35,6 +35,7 @@
 #include "ldap_store.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct role_holder {
     size_t person;  /* index into role_holders.people */
@@ -106,9 +107,9 @@ void role_holders_free(struct role_holders *h);
  * parent's people then "… (member) of <parent>" (round-26 walkthrough of
  * seed 003, D1).
  *
- * reader: the address of the person whose copy this is (NULL: the copy of
- * whoever holds no role there). When one of the holders has it (equal
- * but for case), their own line speaks to them: "You still hold a role in
+ * reader: the index (in h->of[i].held) of the holder whose copy this is
+ * (SIZE_MAX: the copy of whoever holds no role there); their own line
+ * speaks to them: "You still hold a role in
  * <child> (administrator) as operator staff of the platform, and keep it
  * until you leave it or another administrator of <child> removes you
  * under its people; do that if you should no longer act for <child>.",
@@ -123,8 +124,8 @@ void role_holders_free(struct role_holders *h);
  * its administrator yet". Written into b; returns buf_str(b), or NULL
  * when nobody of the parent holds a role there. */
 const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
-                                    const char *parent_name, const char *child_name,
-                                    const char *reader, const struct role_holders_invitee *inv);
+                                    const char *parent_name, const char *child_name, size_t reader,
+                                    const struct role_holders_invitee *inv);
 
 /* The address of holder k of child i (NULL: none), for the own copies. */
 const char *role_holders_child_mail(const struct role_holders *h, size_t i, size_t k);
