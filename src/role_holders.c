@@ -171,14 +171,16 @@ void role_holders_mark_operator(struct role_holders *h, unsigned long long opera
         return;
     if (!h->operator_staff)
         h->operator_staff = xcalloc(h->npeople, 1);
-    for (size_t g = 0; g < ngroups; g++) {
-        if (groups[g].account_id != operator|| groups[g].role != ROLE_ADMIN)
-            continue;
-        for (size_t m = 0; m < groups[g].nmembers; m++)
-            for (size_t k = 0; k < h->npeople; k++)
-                if (h->people[k].dn && ldap_dn_equal(groups[g].members[m], h->people[k].dn))
-                    h->operator_staff[k] = 1;
+    /* The operator account's members, each DN normalised once. */
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, operator);
+    for (size_t k = 0; k < h->npeople; k++) {
+        const struct member_entry *e =
+            h->people[k].dn ? member_index_find(&ix, h->people[k].dn) : NULL;
+        if (e && (e->roles & ROLE_ADMIN))
+            h->operator_staff[k] = 1;
     }
+    member_index_free(&ix);
 }
 
 int role_holders_read(struct ldap_store *ls, unsigned long long parent,

@@ -346,6 +346,37 @@ static void the_readers_own_line_and_a_pending_invitation(void **state)
     role_holders_free(&h);
 }
 
+/* Review of round 26, item 5: operator staff are the people in an admin
+ * group of the operator account (their DN as the group holds it, in
+ * another case too); a member group of it, or an admin group of another
+ * account, makes nobody staff. Each DN is normalised once. */
+static void operator_admins_are_marked_once_each(void **state)
+{
+    (void)state;
+    struct role_holders h = {0};
+    h.npeople = 3;
+    h.people = calloc(3, sizeof(*h.people));
+    h.people[0].dn = strdup(ANNA);
+    h.people[1].dn = strdup(BEN);
+    h.people[2].dn = strdup(CLARA);
+    char *admins[] = {"UID=Anna,ou=people,dc=example,dc=org", GHOST};
+    char *members[] = {BEN};
+    char *other[] = {CLARA};
+    struct role_group g[] = {
+        {1, ROLE_ADMIN, admins, 2},
+        {1, ROLE_MEMBER, members, 1},
+        {7, ROLE_ADMIN, other, 1},
+    };
+    unsigned long before = ldap_dn_normalisations();
+    role_holders_mark_operator(&h, 1, g, 3);
+    assert_true(ldap_dn_normalisations() - before <= 3 + 3);
+    assert_non_null(h.operator_staff);
+    assert_int_equal(h.operator_staff[0], 1);
+    assert_int_equal(h.operator_staff[1], 0);
+    assert_int_equal(h.operator_staff[2], 0);
+    role_holders_free(&h);
+}
+
 /* Round-20 walkthrough of seed 001, D1: one person removed from the
  * partner, and the children they still hold roles in. Partner 10 (Ben
  * billing there, which does not matter); 20: Anna admin, Ben member; 21:
@@ -486,6 +517,7 @@ int main(void)
         cmocka_unit_test(the_child_line_names_them_with_their_roles),
         cmocka_unit_test(the_closers_line_says_what_the_close_changes),
         cmocka_unit_test(the_readers_own_line_and_a_pending_invitation),
+        cmocka_unit_test(operator_admins_are_marked_once_each),
         cmocka_unit_test(long_lists_are_cut),
         cmocka_unit_test(one_persons_roles_in_the_children),
         cmocka_unit_test(long_child_lists_are_cut),
