@@ -80,17 +80,17 @@ int role_holders_build(struct role_holders *out, unsigned long long parent,
                        role_holders_people_fn people, void *ctx);
 
 /* The same, read through the LDAP adapter (and its directory cache).
- * operator: the operator account's id (0: none); its groups are read in
+ * operator_id: the operator account's id (0: none); its groups are read in
  * the same read, and its admins among the people are marked in
  * operator_staff. */
 int role_holders_read(struct ldap_store *ls, unsigned long long parent,
-                      const unsigned long long *children, size_t n, unsigned long long operator,
-                      struct role_holders * out);
+                      const unsigned long long *children, size_t n, unsigned long long operator_id,
+                      struct role_holders *out);
 
 /* Pure: marks operator_staff[k] for the people of h who are admins of
- * account operator by the groups given. */
-void role_holders_mark_operator(struct role_holders *h, unsigned long long operator,
-                                const struct role_group * groups, size_t ngroups);
+ * account operator_id by the groups given. */
+void role_holders_mark_operator(struct role_holders *h, unsigned long long operator_id,
+                                const struct role_group *groups, size_t ngroups);
 
 void role_holders_free(struct role_holders *h);
 
