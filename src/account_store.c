@@ -452,13 +452,7 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
     return st;
 }
 
-/* A pending admin invitation of the child (accounts.id) that makes its
- * invitee an administrator on acceptance. */
-#define OPEN_CHILD_ADMIN_INVITED                                                                   \
-    "i.account_id = accounts.id AND i.role = 'admin' AND i.status = 'pending'"                     \
-    " AND i.purpose IN ('member', 'contact') AND i.expires_at > CURRENT_TIMESTAMP(6)"
-
-int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap,
+int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap, int facts,
                           struct open_child **out, size_t *n, unsigned long *total)
 {
     *out = NULL;
@@ -466,21 +460,36 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
     *total = 0;
     struct sql_result r;
     int st =
-        sql_exec(sql,
-                 "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
-                 " EXISTS (SELECT 1 FROM customer_relations cr WHERE cr.partner_id ="
-                 " accounts.parent_id AND cr.customer_id = accounts.id"
-                 " AND cr.status = 'active'),"
-                 " (SELECT COUNT(*) FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED "),"
-                 " (SELECT TRIM(CONCAT_WS(' ', i.first_name, i.last_name)) FROM invitations i"
-                 " WHERE " OPEN_CHILD_ADMIN_INVITED " ORDER BY i.id LIMIT 1),"
-                 " (SELECT i.email FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED
-                 " ORDER BY i.id LIMIT 1),"
-                 " (SELECT i.purpose = 'contact' FROM invitations i WHERE " OPEN_CHILD_ADMIN_INVITED
-                 " ORDER BY i.id LIMIT 1)"
-                 " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
-                 " AND ldap_state = 'done' ORDER BY id LIMIT ?",
-                 SQL_ARGS(P_INT(id), P_INT(cap)), &r);
+        facts
+            ? sql_exec(sql,
+                       "SELECT accounts.id, accounts.kind, accounts.name,"
+                       " COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
+                       " accounts.kind = 'customer' AND EXISTS (SELECT 1 FROM customer_relations cr"
+                       " WHERE cr.partner_id = accounts.parent_id AND cr.customer_id = accounts.id"
+                       " AND cr.status = 'active'),"
+                       " COALESCE(inv.n, 0), TRIM(CONCAT_WS(' ', inv.first_name, inv.last_name)),"
+                       " inv.email, inv.purpose = 'contact'"
+                       " FROM accounts"
+                       /* The pending admin invitations of the children (those
+                        * that make their invitee an administrator on
+                        * acceptance): how many, and the oldest one. */
+                       " LEFT JOIN (SELECT i.account_id, i.first_name, i.last_name, i.email,"
+                       " i.purpose, ROW_NUMBER() OVER (PARTITION BY i.account_id ORDER BY i.id) rn,"
+                       " COUNT(*) OVER (PARTITION BY i.account_id) n"
+                       " FROM invitations i JOIN accounts ch ON ch.id = i.account_id"
+                       " AND ch.parent_id = ?"
+                       " WHERE i.role = 'admin' AND i.status = 'pending'"
+                       " AND i.purpose IN ('member', 'contact')"
+                       " AND i.expires_at > CURRENT_TIMESTAMP(6)) inv"
+                       " ON inv.account_id = accounts.id AND inv.rn = 1"
+                       " WHERE accounts.parent_id = ? AND accounts.status <> 'closed'"
+                       " AND accounts.ldap_state = 'done' ORDER BY accounts.id LIMIT ?",
+                       SQL_ARGS(P_INT(id), P_INT(id), P_INT(cap)), &r)
+            : sql_exec(sql,
+                       "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN
+                       " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
+                       " AND ldap_state = 'done' ORDER BY id LIMIT ?",
+                       SQL_ARGS(P_INT(id), P_INT(cap)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows) {
@@ -491,12 +500,14 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
             snprintf(c->kind, sizeof(c->kind), "%s", sql_cell(&r, i, 1) ? sql_cell(&r, i, 1) : "");
             c->name = xstrdup(sql_cell(&r, i, 2) ? sql_cell(&r, i, 2) : "");
             c->storefront = sql_cell(&r, i, 4) ? xstrdup(sql_cell(&r, i, 4)) : NULL;
+            if (!facts)
+                continue;
             c->related = sql_cell(&r, i, 5) && strcmp(sql_cell(&r, i, 5), "1") == 0;
-            c->invitees = sql_cell(&r, i, 6) ? strtoul(sql_cell(&r, i, 6), NULL, 10) : 0;
-            c->invitee_name =
+            c->invitee.count = sql_cell(&r, i, 6) ? strtoul(sql_cell(&r, i, 6), NULL, 10) : 0;
+            c->invitee.name =
                 sql_cell(&r, i, 7) && *sql_cell(&r, i, 7) ? xstrdup(sql_cell(&r, i, 7)) : NULL;
-            c->invitee_mail = sql_cell(&r, i, 8) ? xstrdup(sql_cell(&r, i, 8)) : NULL;
-            c->invitee_contact = sql_cell(&r, i, 9) && strcmp(sql_cell(&r, i, 9), "1") == 0;
+            c->invitee.mail = sql_cell(&r, i, 8) ? xstrdup(sql_cell(&r, i, 8)) : NULL;
+            c->invitee.contact = sql_cell(&r, i, 9) && strcmp(sql_cell(&r, i, 9), "1") == 0;
         }
         *n = r.nrows;
         *total = strtoul(sql_cell(&r, 0, 3), NULL, 10);
@@ -550,8 +561,8 @@ void account_open_children_free(struct open_child *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(c[i].name);
         free(c[i].storefront);
-        free(c[i].invitee_name);
-        free(c[i].invitee_mail);
+        free((char *)c[i].invitee.name);
+        free((char *)c[i].invitee.mail);
     }
     free(c);
 }

@@ -196,28 +196,37 @@ int account_with_ancestors(struct sql_store *sql, unsigned long long id, struct 
                            size_t *n);
 void account_ancestors_free(struct account_above *a, size_t n);
 
+/* A child's pending admin invitations, as role_holders_child_line names
+ * them: how many, and the oldest one's invitee (name NULL: none given)
+ * and whether it is the contact invitation. */
+struct role_holders_invitee {
+    unsigned long count;
+    const char *name; /* first and last name (in open_child: malloc'ed) */
+    const char *mail; /* its address (in open_child: malloc'ed; NULL: none) */
+    int contact;
+};
+
 /* The children of account id that are not closed (finished ones:
  * ldap_state done), lowest id first, at most cap of them, in one
  * statement; *total receives how many there are in all. For each its
  * kind, its name and its storefront as STOREFRONT_OVERVIEW_COLUMN's cell
  * (NULL: none). What closing a parent tells its children (round-16
- * walkthrough of seed 002, D1). In the same statement (round-26
- * walkthrough of seed 003, D1 and D2): whether a customer relation
- * between the parent and the child is active, and the child's pending
- * admin invitations (member or contact purpose, not expired): how many,
- * and the oldest one's invitee and whether it names the contact. */
+ * walkthrough of seed 002, D1). With facts, in the same statement
+ * (round-26 walkthrough of seed 003, D1 and D2): whether a customer
+ * relation between the parent and the child is active, and the child's
+ * pending admin invitations (member or contact purpose, not expired): how
+ * many, and the oldest one's invitee and whether it names the contact;
+ * without, those are 0 and NULL (the close reads them only in its
+ * transaction, where its mails are written). */
 struct open_child {
     unsigned long long id;
     char kind[16];
-    char *name;             /* malloc'ed */
-    char *storefront;       /* malloc'ed or NULL */
-    int related;            /* an active customer relation with the parent */
-    unsigned long invitees; /* pending admin invitations */
-    char *invitee_name;     /* the oldest one's first and last name (malloc'ed; NULL: none) */
-    char *invitee_mail;     /* its address (malloc'ed; NULL: none) */
-    int invitee_contact;    /* it is the contact invitation */
+    char *name;                          /* malloc'ed */
+    char *storefront;                    /* malloc'ed or NULL */
+    int related;                         /* an active customer relation with the parent */
+    struct role_holders_invitee invitee; /* its pending admin invitations */
 };
-int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap,
+int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap, int facts,
                           struct open_child **out, size_t *n, unsigned long *total);
 void account_open_children_free(struct open_child *c, size_t n);
 

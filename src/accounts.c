@@ -1314,8 +1314,9 @@ struct closing {
     struct relations_closing related; /* the other sides of its pending relation requests */
     /* Its open children (round-16 walkthrough of seed 002, D1), read
      * before the transaction with each one's readers; the transaction
-     * lists them again and, when they changed meanwhile, sets stale and
-     * rolls back (read again, bounded). */
+     * lists them again (with their relations and pending invitations,
+     * which its mails tell) and, when they changed meanwhile, sets stale
+     * and rolls back (read again, bounded). */
     struct open_child *children;
     size_t nchildren;
     unsigned long open_children; /* all of them, beyond the cap too */
@@ -1354,8 +1355,8 @@ static void closing_children_free(struct closing *c)
 static int closing_children_read(struct closing *c)
 {
     closing_children_free(c);
-    int st = account_open_children(c->req->session->sql, c->id, CLOSE_CHILDREN_TOLD, &c->children,
-                                   &c->nchildren, &c->open_children);
+    int st = account_open_children(c->req->session->sql, c->id, CLOSE_CHILDREN_TOLD, 0,
+                                   &c->children, &c->nchildren, &c->open_children);
     if (st != ST_OK)
         return st;
     c->child_people = c->nchildren ? xcalloc(c->nchildren, sizeof(*c->child_people)) : NULL;
@@ -1383,24 +1384,31 @@ static const char *child_relation(const char *kind)
 }
 
 /* Inside the transaction: parent-closed to each open child read before
- * (ST_CONFLICT with stale set when the children are others now). */
+ * (ST_CONFLICT with stale set when the children are others now), as the
+ * transaction reads it (with its relation and pending invitations). */
 static int mail_children(struct sql_store *sql, struct closing *c, const char *parent_name,
                          const char *parent_url, const char *parent_ends)
 {
     struct open_child *now;
     size_t n;
     unsigned long total;
-    int st = account_open_children(sql, c->id, CLOSE_CHILDREN_TOLD, &now, &n, &total);
+    int st = account_open_children(sql, c->id, CLOSE_CHILDREN_TOLD, 1, &now, &n, &total);
     if (st != ST_OK)
         return st;
     int same = n == c->nchildren && total == c->open_children;
     for (size_t i = 0; i < n && same; i++)
         same = now[i].id == c->children[i].id;
-    account_open_children_free(now, n);
     if (!same) {
+        account_open_children_free(now, n);
         c->stale = 1;
         return ST_CONFLICT;
     }
+    /* The same children: the mails are written from this read, whose
+     * relations and pending invitations are those the close commits
+     * with (one accepted or a relation ended since the read before is
+     * told as it stands). */
+    account_open_children_free(c->children, c->nchildren);
+    c->children = now;
     char parent_id[24];
     snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
     /* The closed parent's own live storefront (parent_url, NULL: none;
@@ -1448,11 +1456,9 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
         /* Round-26 walkthrough of seed 003, D1: a holder's own copy
          * speaks to them, and a pending admin invitation of the child is
          * named instead of "make one of its own people an administrator". */
-        struct role_holders_invitee inv = {ch->invitees, ch->invitee_name, ch->invitee_mail,
-                                           ch->invitee_contact};
         struct buf holders = BUF_INIT;
-        const char *held =
-            role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name, NULL, &inv);
+        const char *held = role_holders_child_line(&holders, &c->holders, i, parent_name, ch->name,
+                                                   SIZE_MAX, &ch->invitee);
         size_t nheld = held ? c->holders.of[i].n : 0;
         struct buf *own_text = nheld ? xcalloc(nheld, sizeof(*own_text)) : NULL;
         struct reader_value *own = nheld ? xcalloc(nheld, sizeof(*own)) : NULL;
@@ -1464,7 +1470,7 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
             own[nown].mail = mail;
             own[nown].name = "parent_people";
             own[nown].value = role_holders_child_line(&own_text[k], &c->holders, i, parent_name,
-                                                      ch->name, mail, &inv);
+                                                      ch->name, k, &ch->invitee);
             nown++;
         }
         /* Round-26 walkthrough of seed 003, D2: a customer is called the

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void role_holders_free(struct role_holders *h)
 {
@@ -165,39 +164,41 @@ static int people_from_ldap(void *ctx, const char *const *dns, size_t n, struct 
     return ldap_store_people_by_dn(ctx, dns, n, out, nout);
 }
 
-void role_holders_mark_operator(struct role_holders *h, unsigned long long operator,
-                                const struct role_group * groups, size_t ngroups)
+void role_holders_mark_operator(struct role_holders *h, unsigned long long operator_id,
+                                const struct role_group *groups, size_t ngroups)
 {
-    if (!operator|| !h->npeople)
+    if (!operator_id || !h->npeople)
         return;
     if (!h->operator_staff)
         h->operator_staff = xcalloc(h->npeople, 1);
-    for (size_t g = 0; g < ngroups; g++) {
-        if (groups[g].account_id != operator|| groups[g].role != ROLE_ADMIN)
-            continue;
-        for (size_t m = 0; m < groups[g].nmembers; m++)
-            for (size_t k = 0; k < h->npeople; k++)
-                if (h->people[k].dn && ldap_dn_equal(groups[g].members[m], h->people[k].dn))
-                    h->operator_staff[k] = 1;
+    /* The operator account's members, each DN normalised once. */
+    struct member_index ix;
+    member_index_build(&ix, groups, ngroups, operator_id);
+    for (size_t k = 0; k < h->npeople; k++) {
+        const struct member_entry *e =
+            h->people[k].dn ? member_index_find(&ix, h->people[k].dn) : NULL;
+        if (e && (e->roles & ROLE_ADMIN))
+            h->operator_staff[k] = 1;
     }
+    member_index_free(&ix);
 }
 
 int role_holders_read(struct ldap_store *ls, unsigned long long parent,
-                      const unsigned long long *children, size_t n, unsigned long long operator,
-                      struct role_holders * out)
+                      const unsigned long long *children, size_t n, unsigned long long operator_id,
+                      struct role_holders *out)
 {
     memset(out, 0, sizeof(*out));
     if (n == 0)
         return ST_OK;
     /* The operator account's groups in the same read, unless it is the
      * parent or one of the children (read anyway). */
-    int op_extra = operator&& operator!=
-        parent && !bsearch(&operator, children, n, sizeof(*children), id_cmp);
+    int op_extra = operator_id && operator_id != parent &&
+                   !bsearch(&operator_id, children, n, sizeof(*children), id_cmp);
     unsigned long long *ids = xcalloc(n + 2, sizeof(*ids));
     ids[0] = parent;
     memcpy(ids + 1, children, n * sizeof(*ids));
     if (op_extra)
-        ids[n + 1] = operator;
+        ids[n + 1] = operator_id;
     struct role_group *groups = NULL;
     size_t ngroups = 0;
     int st = ldap_store_role_groups(ls, ids, n + 1 + (size_t)op_extra, &groups, &ngroups);
@@ -205,7 +206,7 @@ int role_holders_read(struct ldap_store *ls, unsigned long long parent,
     if (st == ST_OK)
         st = role_holders_build(out, parent, children, n, groups, ngroups, people_from_ldap, ls);
     if (st == ST_OK)
-        role_holders_mark_operator(out, operator, groups, ngroups);
+        role_holders_mark_operator(out, operator_id, groups, ngroups);
     role_groups_free(groups, ngroups);
     return st;
 }
@@ -329,7 +330,8 @@ static void add_role_words(struct buf *b, unsigned roles)
     }
 }
 
-/* A holder of a child as the mails name them. */
+/* 1 if person (an index into h->people) is operator staff: an admin of
+ * the operator account (operator_staff, set by role_holders_read). */
 static int holder_is_operator(const struct role_holders *h, size_t person)
 {
     return h->operator_staff && h->operator_staff[person];
@@ -360,11 +362,6 @@ static void add_child_holder(struct buf *b, const void *arg, size_t k)
         buf_adds(b, ")");
 }
 
-static int mail_equal(const char *a, const char *b)
-{
-    return a && b && strcasecmp(a, b) == 0;
-}
-
 const char *role_holders_child_mail(const struct role_holders *h, size_t i, size_t k)
 {
     if (i >= h->nchildren || k >= h->of[i].n)
@@ -383,8 +380,8 @@ static void add_invitee(struct buf *b, const struct role_holders_invitee *inv)
 }
 
 const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
-                                    const char *parent_name, const char *child_name,
-                                    const char *reader, const struct role_holders_invitee *inv)
+                                    const char *parent_name, const char *child_name, size_t reader,
+                                    const struct role_holders_invitee *inv)
 {
     if (i >= h->nchildren || h->of[i].n == 0)
         return NULL;
@@ -395,7 +392,7 @@ const char *role_holders_child_line(struct buf *b, const struct role_holders *h,
     size_t nothers = 0, nstaff = 0;
     int others_admin = 0;
     for (size_t k = 0; k < c->n; k++) {
-        if (!me && reader && mail_equal(h->people[c->held[k].person].mail, reader)) {
+        if (k == reader) {
             me = &c->held[k];
             continue;
         }
@@ -434,9 +431,9 @@ const char *role_holders_child_line(struct buf *b, const struct role_holders *h,
         int one = nothers == 1;
         if (me_admin)
             buf_printf(b,
-                       " still %s in %s. You are its administrator: remove %s under its people "
-                       "if %s should no longer act for %s.",
-                       one ? "holds a role" : "hold roles", child_name, "them", "they", child_name);
+                       " still %s in %s. You are its administrator: remove them under its people "
+                       "if they should no longer act for %s.",
+                       one ? "holds a role" : "hold roles", child_name, child_name);
         else
             buf_printf(b,
                        " still %s in %s, and %s until an administrator of %s removes them under "

@@ -30,10 +30,12 @@
 #ifndef ACCOUNTD_ROLE_HOLDERS_H
 #define ACCOUNTD_ROLE_HOLDERS_H
 
+#include "account_store.h"
 #include "buf.h"
 #include "ldap_store.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct role_holder {
     size_t person;  /* index into role_holders.people */
@@ -78,32 +80,22 @@ int role_holders_build(struct role_holders *out, unsigned long long parent,
                        role_holders_people_fn people, void *ctx);
 
 /* The same, read through the LDAP adapter (and its directory cache).
- * operator: the operator account's id (0: none); its groups are read in
+ * operator_id: the operator account's id (0: none); its groups are read in
  * the same read, and its admins among the people are marked in
  * operator_staff. */
 int role_holders_read(struct ldap_store *ls, unsigned long long parent,
-                      const unsigned long long *children, size_t n, unsigned long long operator,
-                      struct role_holders * out);
+                      const unsigned long long *children, size_t n, unsigned long long operator_id,
+                      struct role_holders *out);
 
 /* Pure: marks operator_staff[k] for the people of h who are admins of
- * account operator by the groups given. */
-void role_holders_mark_operator(struct role_holders *h, unsigned long long operator,
-                                const struct role_group * groups, size_t ngroups);
+ * account operator_id by the groups given. */
+void role_holders_mark_operator(struct role_holders *h, unsigned long long operator_id,
+                                const struct role_group *groups, size_t ngroups);
 
 void role_holders_free(struct role_holders *h);
 
 /* Names listed in one sentence: at most this many, then "and N others". */
 #define ROLE_HOLDERS_NAMED 10
-
-/* The child's pending admin invitations, for role_holders_child_line:
- * how many, and the oldest one's invitee (name may be NULL) and whether
- * it is the contact invitation (account_open_children reads them). */
-struct role_holders_invitee {
-    unsigned long count;
-    const char *name;
-    const char *mail;
-    int contact;
-};
 
 /* parent-closed's {{parent_people}} for child i: "Anna Partner
  * (administrator) of <parent> still holds a role in <child>, and keeps it
@@ -115,9 +107,9 @@ struct role_holders_invitee {
  * parent's people then "… (member) of <parent>" (round-26 walkthrough of
  * seed 003, D1).
  *
- * reader: the address of the person whose copy this is (NULL: the copy of
- * whoever holds no role there). When one of the holders has it (equal
- * but for case), their own line speaks to them: "You still hold a role in
+ * reader: the index (in h->of[i].held) of the holder whose copy this is
+ * (SIZE_MAX: the copy of whoever holds no role there); their own line
+ * speaks to them: "You still hold a role in
  * <child> (administrator) as operator staff of the platform, and keep it
  * until you leave it or another administrator of <child> removes you
  * under its people; do that if you should no longer act for <child>.",
@@ -125,14 +117,15 @@ struct role_holders_invitee {
  * its administrator: remove them under its people if they should no
  * longer act for <child>." (the removal mails' own-copy wording).
  *
- * inv (NULL or count 0: none): the child's pending admin invitations.
+ * inv (NULL or count 0: none): the child's pending admin invitations
+ * (account_store.h; open_child's invitee).
  * With one, "make one of its own people an administrator first" becomes
  * "its contact Zoe Zahn (zoe@…) has not accepted the invitation to become
  * its administrator yet". Written into b; returns buf_str(b), or NULL
  * when nobody of the parent holds a role there. */
 const char *role_holders_child_line(struct buf *b, const struct role_holders *h, size_t i,
-                                    const char *parent_name, const char *child_name,
-                                    const char *reader, const struct role_holders_invitee *inv);
+                                    const char *parent_name, const char *child_name, size_t reader,
+                                    const struct role_holders_invitee *inv);
 
 /* The address of holder k of child i (NULL: none), for the own copies. */
 const char *role_holders_child_mail(const struct role_holders *h, size_t i, size_t k);

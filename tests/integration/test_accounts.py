@@ -909,6 +909,55 @@ def test_parent_closed_speaks_to_its_reader_and_counts_on_a_pending_contact(
             f"{k.name}.\n") in mails[rita.mail.lower()], mails
 
 
+def test_parent_closed_tells_the_invitation_as_the_close_finds_it(
+        api, make_tenant, make_account, sql, mailbox, person, env):
+    """Review of round 26 (parent-closed, D1): the child's pending admin
+    invitation was read before the close's transaction and mailed from
+    that read, so one revoked (or accepted) while the close waited for the
+    account's row was still named as pending. The mail says what the
+    transaction finds: no invitation pending any more."""
+    import threading
+    import pymysql
+    t = make_tenant("m2pc")
+    rita, p = t.admin, t.account
+    olivia = person("olivia")
+    zoe_mail = S.unique("zoe") + "@m2zahn.example"
+    z = make_account("olivia", "customer", p.id, contact={
+        "first_name": "Zoe", "last_name": "Zahn", "email": zoe_mail})
+    assert z.body["contact"]["status"] == "invited", z.body
+
+    before = S.outbox_max_id(sql)
+    # Hold the parent's row, so the close reads its children, then waits
+    # in its transaction.
+    lock = pymysql.connect(unix_socket=env["SQL_SOCKET"], user="root", password="",
+                           database=env["SQL_DATABASE"], autocommit=False, connect_timeout=5)
+    out = {}
+    try:
+        with lock.cursor() as cur:
+            cur.execute("SELECT id FROM accounts WHERE id=%s FOR UPDATE", (int(p.id),))
+        flight = threading.Thread(
+            target=lambda: out.setdefault("r", api(rita).delete(f"/api/v1/accounts/{p.id}")),
+            daemon=True)
+        flight.start()
+        assert S.wait_until(lambda: sql.value(
+            "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX"
+            " WHERE trx_state = 'LOCK WAIT'"), timeout=30, interval=0.1), "the close never waited"
+        sql.rows("UPDATE invitations SET status = 'revoked'"
+                  " WHERE account_id = %s AND status = 'pending'", int(z.id))
+    finally:
+        lock.rollback()
+        lock.close()
+    flight.join(60)
+    S.expect(out["r"], 204)
+
+    mails = closing_mails(sql, mailbox, z.id, "parent-closed", before)
+    body = mails[olivia.mail.lower()]
+    assert (f"You are the only administrator of {z.name}: make one of its own people an "
+            "administrator before you leave it (the last administrator cannot be "
+            "removed).") in body, body
+    assert "has not accepted" not in body and zoe_mail not in body, body
+
+
 # ------------------------------------------------------------------ field values
 
 @pytest.mark.parametrize("bad_name", ["", "x" * 201, 42, ["a", "b"], None])

@@ -149,7 +149,7 @@ static void nobody_of_the_parent_asks_nobody(void **state)
     assert_int_equal(people_calls, 0);
     assert_int_equal(h.nchildren_with, 0);
     struct buf b = BUF_INIT;
-    assert_null(role_holders_child_line(&b, &h, 0, "P", "C", NULL, NULL));
+    assert_null(role_holders_child_line(&b, &h, 0, "P", "C", SIZE_MAX, NULL));
     role_holders_free(&h);
     free(g[0].members[0]), free(g[0].members), free(g[1].members[0]), free(g[1].members);
     buf_free(&b);
@@ -177,20 +177,21 @@ static void the_child_line_names_them_with_their_roles(void **state)
     assert_int_equal(role_holders_build(&h, 10, children, 3, g, ng, fake_people, NULL), ST_OK);
     struct buf b = BUF_INIT;
     assert_string_equal(
-        role_holders_child_line(&b, &h, 0, "Solar Partner", "Autohaus", NULL, NULL),
+        role_holders_child_line(&b, &h, 0, "Solar Partner", "Autohaus", SIZE_MAX, NULL),
         "Anna Partner (administrator) and ben (member) of Solar Partner still hold roles in "
         "Autohaus, and keep them until an administrator of Autohaus removes them under its "
         "people; do that if they should no longer act for Autohaus. Autohaus has no other "
         "administrator: make one of its own people an administrator first (the last "
         "administrator cannot be removed).");
     buf_free(&b);
-    assert_string_equal(role_holders_child_line(&b, &h, 1, "Solar Partner", "Berger", NULL, NULL),
-                        "Anna Partner (billing person, member) of Solar Partner still holds a role "
-                        "in Berger, and keeps it until an administrator of Berger removes them "
-                        "under its people; do that if they should no longer act for Berger.");
+    assert_string_equal(
+        role_holders_child_line(&b, &h, 1, "Solar Partner", "Berger", SIZE_MAX, NULL),
+        "Anna Partner (billing person, member) of Solar Partner still holds a role "
+        "in Berger, and keeps it until an administrator of Berger removes them "
+        "under its people; do that if they should no longer act for Berger.");
     buf_free(&b);
-    assert_null(role_holders_child_line(&b, &h, 2, "Solar Partner", "Kunde", NULL, NULL));
-    assert_null(role_holders_child_line(&b, &h, 3, "Solar Partner", "Kunde", NULL, NULL));
+    assert_null(role_holders_child_line(&b, &h, 2, "Solar Partner", "Kunde", SIZE_MAX, NULL));
+    assert_null(role_holders_child_line(&b, &h, 3, "Solar Partner", "Kunde", SIZE_MAX, NULL));
     role_holders_free(&h);
     role_groups_free(g, ng);
 }
@@ -269,7 +270,7 @@ static void long_lists_are_cut(void **state)
         h.of[0].held[i] = (struct role_holder){i, ROLE_MEMBER};
     }
     struct buf b = BUF_INIT;
-    const char *line = role_holders_child_line(&b, &h, 0, "P", "C", NULL, NULL);
+    const char *line = role_holders_child_line(&b, &h, 0, "P", "C", SIZE_MAX, NULL);
     assert_non_null(strstr(line, "P8 (member), P9 (member) and 3 others of P still hold roles"));
     buf_free(&b);
     line = role_holders_open_children_line(&b, &h, 1, 1, 0);
@@ -307,18 +308,17 @@ static void the_readers_own_line_and_a_pending_invitation(void **state)
     struct buf b = BUF_INIT;
     /* Another reader: third person, Olivia as operator staff. */
     assert_string_equal(
-        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", "clara@example.org", NULL),
+        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", SIZE_MAX, NULL),
         "Olivia Operator (administrator; operator staff of the platform) and Anna Partner "
         "(member) of Reseller still hold roles in Zahn, and keep them until an administrator of "
         "Zahn removes them under its people; do that if they should no longer act for Zahn. "
         "Zahn has no other administrator: make one of its own people an administrator first "
         "(the last administrator cannot be removed).");
     buf_free(&b);
-    /* Olivia's own copy (her address in another case), the contact's
-     * invitation pending. */
+    /* Olivia's own copy (holder 0), the contact's invitation pending. */
     struct role_holders_invitee inv = {1, "Zoe Zahn", "zoe@zahn.example", 1};
     assert_string_equal(
-        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", "Olivia@Example.org", &inv),
+        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", 0, &inv),
         "You still hold a role in Zahn (administrator) as operator staff of the platform, and "
         "keep it until you leave it or another administrator of Zahn removes you under its "
         "people; do that if you should no longer act for Zahn. Anna Partner (member) of Reseller "
@@ -327,11 +327,11 @@ static void the_readers_own_line_and_a_pending_invitation(void **state)
         "contact Zoe Zahn (zoe@zahn.example) has not accepted the invitation to become its "
         "administrator yet (the last administrator cannot be removed).");
     buf_free(&b);
-    /* Anna's own copy; two invitations pending, the oldest no contact's
+    /* Anna's own copy (holder 1); two invitations pending, the oldest no contact's
      * and without a name. */
     inv = (struct role_holders_invitee){2, NULL, "bernd@zahn.example", 0};
     assert_string_equal(
-        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", "anna@example.org", &inv),
+        role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", 1, &inv),
         "You still hold a role in Zahn (member) as one of the people of Reseller, and keep it "
         "until an administrator of Zahn removes you under its people; ask them to if you "
         "should no longer act for Zahn. Olivia Operator (administrator; operator staff of the "
@@ -343,6 +343,37 @@ static void the_readers_own_line_and_a_pending_invitation(void **state)
     assert_string_equal(role_holders_child_mail(&h, 0, 1), "anna@example.org");
     assert_null(role_holders_child_mail(&h, 0, 2));
     assert_null(role_holders_child_mail(&h, 1, 0));
+    role_holders_free(&h);
+}
+
+/* Review of round 26, item 5: operator staff are the people in an admin
+ * group of the operator account (their DN as the group holds it, in
+ * another case too); a member group of it, or an admin group of another
+ * account, makes nobody staff. Each DN is normalised once. */
+static void operator_admins_are_marked_once_each(void **state)
+{
+    (void)state;
+    struct role_holders h = {0};
+    h.npeople = 3;
+    h.people = calloc(3, sizeof(*h.people));
+    h.people[0].dn = strdup(ANNA);
+    h.people[1].dn = strdup(BEN);
+    h.people[2].dn = strdup(CLARA);
+    char *admins[] = {"UID=Anna,ou=people,dc=example,dc=org", GHOST};
+    char *members[] = {BEN};
+    char *other[] = {CLARA};
+    struct role_group g[] = {
+        {1, ROLE_ADMIN, admins, 2},
+        {1, ROLE_MEMBER, members, 1},
+        {7, ROLE_ADMIN, other, 1},
+    };
+    unsigned long before = ldap_dn_normalisations();
+    role_holders_mark_operator(&h, 1, g, 3);
+    assert_true(ldap_dn_normalisations() - before <= 3 + 3);
+    assert_non_null(h.operator_staff);
+    assert_int_equal(h.operator_staff[0], 1);
+    assert_int_equal(h.operator_staff[1], 0);
+    assert_int_equal(h.operator_staff[2], 0);
     role_holders_free(&h);
 }
 
@@ -486,6 +517,7 @@ int main(void)
         cmocka_unit_test(the_child_line_names_them_with_their_roles),
         cmocka_unit_test(the_closers_line_says_what_the_close_changes),
         cmocka_unit_test(the_readers_own_line_and_a_pending_invitation),
+        cmocka_unit_test(operator_admins_are_marked_once_each),
         cmocka_unit_test(long_lists_are_cut),
         cmocka_unit_test(one_persons_roles_in_the_children),
         cmocka_unit_test(long_child_lists_are_cut),
