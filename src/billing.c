@@ -47,6 +47,35 @@ int money_mul_add(long long a, long long b, long long c, long long *out)
     return 0;
 }
 
+int billing_upgrade(int old_term, int new_term, long long old_terms, long long old_total,
+                    long long new_total, struct upgrade_bill *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (old_term < 1 || new_term < 1 || old_total < 0 || new_total < 0)
+        return -1;
+    long long k = old_terms < 1 ? 1 : old_terms;
+    long long ahead;
+    if (money_mul_add(k, old_term, 0, &ahead) < 0 ||
+        money_mul_add(k, old_total, 0, &out->credit) < 0)
+        return -1;
+    /* The new plan's terms that cover the months paid ahead. */
+    long long n = ahead / new_term + (ahead % new_term != 0);
+    /* No refund: the credit beyond them buys more new-plan terms. */
+    if (new_total > 0) {
+        long long cover = out->credit / new_total + (out->credit % new_total != 0);
+        if (cover > n)
+            n = cover;
+    }
+    if (n < 1)
+        n = 1;
+    out->new_terms = n;
+    if (money_mul_add(n, new_total, 0, &out->new_amount) < 0 ||
+        money_mul_add(n, new_term, 0, &out->months) < 0)
+        return -1;
+    out->amount = out->new_amount > out->credit ? out->new_amount - out->credit : 0;
+    return 0;
+}
+
 /* Names a storefront alias must not take: they are the first path segment
  * of the storefront host's own pages, of accountd's API, or confusing. */
 static const char *const reserved_aliases[] = {

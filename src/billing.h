@@ -36,6 +36,30 @@ void invoice_mail_note(char *out, size_t size, const char *number, long long tot
  * result would not fit in a long long (the caller answers 422). */
 int money_mul_add(long long a, long long b, long long c, long long *out);
 
+/* What an upgrade of a plan line bills (round-27 walkthrough of seed 001,
+ * D1: monthly professional renewed once, then yearly enterprise, billed
+ * the yearly difference once per paid-ahead month). The new plan counts
+ * from the start of the old line's current paid term, the start of the
+ * old_terms (k, at least 1) old terms paid from the term now runs in to
+ * the old line's paid_until. n = the new plan's terms needed to cover
+ * those k x old_term months (at least 1); the bill is n x new_total less
+ * the credit k x old_total (each a term's price of all the line's seats);
+ * when that would be negative, n grows until it is not (the credit buys
+ * new-plan time; nothing is refunded; a free new plan: 0). With the same
+ * term on both plans n = k, and the bill is k x (new_total - old_total),
+ * as before. */
+struct upgrade_bill {
+    long long new_terms;  /* n */
+    long long new_amount; /* n x new_total */
+    long long credit;     /* k x old_total */
+    long long amount;     /* new_amount - credit, never negative */
+    long long months;     /* n x new_term: from the start to the new paid_until */
+};
+/* 0, or -1 when a term is not positive or an amount does not fit (the
+ * caller answers 422). Pure. */
+int billing_upgrade(int old_term, int new_term, long long old_terms, long long old_total,
+                    long long new_total, struct upgrade_bill *out);
+
 /* NULL if alias is a valid storefront alias: 3-63 characters of a-z, 0-9
  * and '-', neither starting nor ending with '-', not reserved; else why not
  * (a static string). *reserved is set when the only fault is that the alias

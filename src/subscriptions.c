@@ -26,6 +26,7 @@
 #include "template.h"
 #include "validate.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +165,7 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         return refuse(c->req, 409, "conflict", "the plans are priced in two currencies");
     /* The seats carry over: a per_unit plan keeps the line's quantity, a
      * flat or free one is one per account (round-3 walkthrough of seed
-     * 001). The new plan article is paid from the start of the old one's
-     * paid term for its own term (monthly professional -> yearly
-     * enterprise: 11 months more). */
+     * 001). */
     long long old_q = 1;
     int paid_months = 0;
     st = subscriptions_store_line(sql, s->id, old_code, &old_q, &paid_months);
@@ -176,35 +175,34 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         return st;
     long long new_q = strcmp(new_a.plan_pricing, "per_unit") == 0 ? old_q : 1;
     /* The old plan's terms paid ahead (renewed early) get the new plan
-     * too: the difference is billed for each of them, not for one
-     * (round-5 walkthrough of seed 001: five early renewals, then an
-     * upgrade, billed one month of the difference for six). */
+     * too (round-5 walkthrough of seed 001: five early renewals, then an
+     * upgrade, billed one month of the difference for six): k old terms
+     * from the start of the term now runs in to the line's paid_until.
+     * The new plan counts from that start for the new terms that cover
+     * them, less what the k old terms were paid (billing_upgrade; round-27
+     * walkthrough of seed 001, D1: monthly professional renewed once, then
+     * yearly enterprise, billed the yearly difference twice). */
     int months_left = 0;
     st = subscriptions_store_months_left(sql, s->id, paid_months, &months_left);
     if (st != ST_OK)
         return st;
     int old_term = old_a.term_months > 0 ? old_a.term_months : 1;
+    int new_term = new_a.term_months > 0 ? new_a.term_months : 1;
     long long terms = (months_left + old_term - 1) / old_term;
     if (terms < 1)
         terms = 1;
-    paid_months += new_a.term_months - old_a.term_months;
-    if (paid_months < 0)
-        paid_months = 0;
-    /* The invoice: the difference of the two plans' prices, seat by seat. */
     long long old_total, new_total;
+    struct upgrade_bill bill;
     if (money_mul_add(old_q, old_a.price_minor, 0, &old_total) < 0 ||
-        money_mul_add(new_q, new_a.price_minor, 0, &new_total) < 0) {
+        money_mul_add(new_q, new_a.price_minor, 0, &new_total) < 0 ||
+        billing_upgrade(old_term, new_term, terms, old_total, new_total, &bill) < 0 ||
+        bill.months > INT_MAX) {
         res_field_error(c->req, "plan", "the amount is too large");
         return refuse_invalid(c->req);
     }
-    long long diff = new_total > old_total ? new_total - old_total : 0;
-    /* Per seat when it divides evenly (the same seats on both plans). */
-    long long line_q = diff % new_q == 0 ? new_q : 1;
-    long long amount = 0;
-    if (money_mul_add(terms, diff, 0, &amount) < 0) {
-        res_field_error(c->req, "plan", "the amount is too large");
-        return refuse_invalid(c->req);
-    }
+    long long start = (long long)paid_months - terms * old_term;
+    paid_months = (int)((start > 0 ? start : 0) + bill.months);
+    long long amount = bill.amount;
     unsigned long long storefront_id = s->storefront_id;
     char *alias = NULL, *old_alias = NULL;
     int was_cancelled = 0;
@@ -270,10 +268,30 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         st = licenses_store_grant(sql, s->account_id, s->id, +1);
     if (st == ST_OK)
         st = subscriptions_store_set_account_plan(sql, s->account_id, c->plan);
-    json_t *lines = json_pack("[{s:s, s:s, s:I, s:o, s:I, s:o}]", "article", new_code, "name",
-                              new_a.name, "quantity", (json_int_t)line_q, "unit_price",
-                              money_json(diff / line_q, new_a.currency), "terms", (json_int_t)terms,
-                              "amount", money_json(amount, new_a.currency));
+    /* The invoice's lines. The same term on both plans (each old term
+     * paid ahead is one new term): one line of the difference, seat by
+     * seat, for each term, as before. Else the new plan line for its n
+     * terms and a credit line for the old plan's k terms paid ahead, its
+     * unit_price and amount negative (round-27 walkthrough of seed 001,
+     * D1). */
+    json_t *lines;
+    if (old_term == new_term && bill.new_terms == terms) {
+        long long diff = amount / terms;
+        /* Per seat when it divides evenly (the same seats on both plans). */
+        long long line_q = diff % new_q == 0 ? new_q : 1;
+        lines = json_pack("[{s:s, s:s, s:I, s:o, s:I, s:o}]", "article", new_code, "name",
+                          new_a.name, "quantity", (json_int_t)line_q, "unit_price",
+                          money_json(diff / line_q, new_a.currency), "terms", (json_int_t)terms,
+                          "amount", money_json(amount, new_a.currency));
+    } else
+        lines = json_pack("[{s:s, s:s, s:I, s:o, s:I, s:o}, {s:s, s:s, s:I, s:o, s:I, s:o}]",
+                          "article", new_code, "name", new_a.name, "quantity", (json_int_t)new_q,
+                          "unit_price", money_json(new_a.price_minor, new_a.currency), "terms",
+                          (json_int_t)bill.new_terms, "amount",
+                          money_json(bill.new_amount, new_a.currency), "article", old_code, "name",
+                          old_a.name, "quantity", (json_int_t)old_q, "unit_price",
+                          money_json(-old_a.price_minor, old_a.currency), "terms",
+                          (json_int_t)terms, "amount", money_json(-bill.credit, old_a.currency));
     /* For the period from now to the end of the new plan's paid term: the
      * term's end when both plans have the same term. */
     struct invoice inv = {.account_id = s->account_id,

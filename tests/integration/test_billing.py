@@ -2,6 +2,7 @@
 (issue 10; seeds 001, 002 and 004), played through nginx against the real
 stack. The maintenance job runs as `accountd maint --now <time>`, so that
 no test waits for a term or a retention period to pass."""
+import calendar
 import datetime
 import json
 import os
@@ -2097,8 +2098,12 @@ def test_upgrade_keeps_the_seats_of_a_per_unit_plan(api, make_tenant, make_accou
     assert [(a["article"], a["quantity"]) for a in got["articles"]] == [("enterprise", 3)], got
     inv = got["invoice"]
     assert inv["reason"] == "upgrade" and inv["total"] == money(45000), inv
+    # Monthly to yearly: the enterprise year, less the professional month
+    # paid (round-27 walkthrough of seed 001, D1).
     assert inv["lines"] == [{"article": "enterprise", "name": "Enterprise plan", "quantity": 3,
-                             "unit_price": money(15000), "terms": 1, "amount": money(45000)}], inv
+                             "unit_price": money(19900), "terms": 1, "amount": money(59700)},
+                            {"article": "professional", "name": "Professional plan", "quantity": 3,
+                             "unit_price": money(-4900), "terms": 1, "amount": money(-14700)}], inv
     # The yearly enterprise is paid from the start of the monthly
     # professional's term for 12 months: the invoice runs to then.
     paid_until = got["articles"][0]["paid_until"]
@@ -2264,6 +2269,95 @@ def test_an_upgrade_after_early_renewals_bills_every_prepaid_term(api, licensed,
     assert inv["period_end"] == line["paid_until"] == got["ends_at"], (inv, line, got["ends_at"])
 
 
+def add_months(s, months):
+    """An RFC 3339 time plus months, as MariaDB's INTERVAL n MONTH adds
+    them (the day cut to the month's last)."""
+    t = parse_time(s)
+    y, m = divmod(t.month - 1 + months, 12)
+    y, m = t.year + y, m + 1
+    day = min(t.day, calendar.monthrange(y, m)[1])
+    return rfc3339(t.replace(year=y, month=m, day=day))
+
+
+def test_an_upgrade_to_a_plan_of_another_term_credits_the_months_paid_ahead(
+        api, make_tenant, make_account, make_person, set_roles, sql):
+    """round-27 walkthrough of seed 001, D1: two customers on monthly
+    professional x1; B renewed once, then both upgraded to yearly
+    enterprise. A paid 150 for the enterprise year; B was billed the
+    yearly difference once per month paid ahead (300) and got enterprise
+    a month longer. Now the enterprise year counts from the start of the
+    term now runs in, less the professional months paid ahead: B pays
+    199 - 2 x 49 = 101, to the same day as A, and both have paid 199."""
+    t = make_tenant("uterm", kind="distributor")
+    probes = {}
+    for probe in ("A", "B"):
+        cust = make_account("olivia", "customer", t.account.id)
+        draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
+            "lines": [{"article": "professional", "quantity": 1}]}), 201)
+        probes[probe] = (cust, execute(api, t.admin, draft["id"])["subscription"])
+    cust_a, sub_a = probes["A"]
+    cust_b, sub_b = probes["B"]
+    billing = make_person(prefix="utb")
+    set_roles("olivia", cust_b.id, billing, ["billing"])
+    member = make_person(prefix="utm")
+    set_roles("olivia", cust_b.id, member, ["member"])
+    renewed = S.expect(api(member).post(f"/api/v1/subscriptions/{sub_b['id']}/renew"), 200)
+    assert renewed["invoice"]["total"] == money(4900), renewed["invoice"]
+    assert renewed["ends_at"] == add_months(sub_b["started_at"], 2), renewed
+
+    def invoices(cust):
+        return sql.rows("SELECT reason, total_minor FROM invoices WHERE account_id=%s ORDER BY id",
+                        int(cust.id))
+
+    # Who may not upgrade: a member of B (403), another tenant (404);
+    # nothing is billed or changed.
+    before = invoices(cust_b)
+    url_b = f"/api/v1/subscriptions/{sub_b['id']}/upgrade"
+    S.expect_problem(api(member).post(url_b, json={"plan": "enterprise"}), 403)
+    other = make_tenant("utero")
+    S.expect_problem(api(other.admin).post(url_b, json={"plan": "enterprise"}), 404)
+    assert invoices(cust_b) == before and sql.account(cust_b.id)["plan"] == "professional"
+
+    # A, by the partner's back office: the enterprise year less the one
+    # professional month paid, as before.
+    got_a = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub_a['id']}/upgrade",
+                                       json={"plan": "enterprise"}), 200)
+    year_a = add_months(sub_a["started_at"], 12)
+    inv = got_a["invoice"]
+    assert inv["reason"] == "upgrade" and inv["total"] == money(15000), inv
+    assert inv["lines"] == [
+        line("enterprise", "Enterprise plan", 1, 19900, terms=1),
+        line("professional", "Professional plan", 1, -4900, terms=1)], inv
+    assert [(a["article"], a["paid_until"]) for a in got_a["articles"]] == [("enterprise", year_a)], got_a
+    assert inv["period_end"] == year_a and got_a["ends_at"] == sub_a["ends_at"], (inv, got_a)
+    assert parse_time(inv["period_start"]) >= parse_time(sub_a["started_at"]), inv
+
+    # B, by its billing person: one enterprise year (not two differences)
+    # less the two professional months paid ahead, to the same day.
+    got_b = S.expect(api(billing).post(url_b, json={"plan": "enterprise"}), 200)
+    year_b = add_months(sub_b["started_at"], 12)
+    inv = got_b["invoice"]
+    assert inv["reason"] == "upgrade" and inv["total"] == money(10100), inv
+    assert inv["lines"] == [
+        line("enterprise", "Enterprise plan", 1, 19900, terms=1),
+        line("professional", "Professional plan", 1, -4900, terms=2)], inv
+    assert stored_lines(sql, "invoices", inv["id"]) == [
+        {"article": "enterprise", "name": "Enterprise plan", "quantity": 1,
+         "unit_price": money(19900), "terms": 1, "amount": money(19900)},
+        {"article": "professional", "name": "Professional plan", "quantity": 1,
+         "unit_price": money(-4900), "terms": 2, "amount": money(-9800)}]
+    assert [(a["article"], a["paid_until"]) for a in got_b["articles"]] == [("enterprise", year_b)], got_b
+    assert inv["period_end"] == year_b and got_b["ends_at"] == renewed["ends_at"], (inv, got_b)
+    sub = S.expect(api(billing).get(f"/api/v1/subscriptions/{sub_b['id']}"), 200)
+    assert [(a["article"], a["paid_until"]) for a in sub["articles"]] == [("enterprise", year_b)], sub
+    listed = S.expect(api(billing).get(f"/api/v1/accounts/{cust_b.id}/invoices"), 200)["items"]
+    assert [i["lines"] for i in listed if i["id"] == inv["id"]] == [inv["lines"]], listed
+    # The same enterprise year has cost both the same: 199.
+    assert sum(r["total_minor"] for r in invoices(cust_a)) == 19900, invoices(cust_a)
+    assert sum(r["total_minor"] for r in invoices(cust_b)) == 19900, invoices(cust_b)
+    assert [r["reason"] for r in invoices(cust_b)] == ["order", "renewal", "upgrade"]
+
+
 def test_an_add_on_orders_audit_row_keeps_the_plan(api, licensed, sql):
     """round-5 walkthrough of seed 002: an order of add-ons recorded the
     account's plan going from its plan to null, a downgrade that never
@@ -2403,10 +2497,14 @@ def test_lines_carry_the_article_name_as_it_was_when_written(api, make_tenant, m
             line("professional", "Professional-Tarif (Größe M)", 2, 4900, terms=1)], renewed
         upgraded = S.expect(who.post(f"/api/v1/subscriptions/{sid}/upgrade",
                                      json={"plan": "enterprise"}), 200)
+        # Monthly to yearly: the enterprise line and the credit line of
+        # the professional months paid ahead (round-27 walkthrough of seed
+        # 001, D1), each with the catalog's name now.
         assert [(l["article"], l["name"]) for l in upgraded["invoice"]["lines"]] == [
-            ("enterprise", "Enterprise-Tarif")], upgraded["invoice"]
+            ("enterprise", "Enterprise-Tarif"),
+            ("professional", "Professional-Tarif (Größe M)")], upgraded["invoice"]
         assert [l["name"] for l in stored_lines(sql, "invoices", upgraded["invoice"]["id"])] == [
-            "Enterprise-Tarif"]
+            "Enterprise-Tarif", "Professional-Tarif (Größe M)"]
     # Named back: the lines written under the other names keep them.
     assert S.expect(who.get(f"/api/v1/orders/{fresh['id']}"), 200)["lines"][0]["name"] == \
         "Asset-Paket (50)"
@@ -2416,7 +2514,8 @@ def test_lines_carry_the_article_name_as_it_was_when_written(api, make_tenant, m
              for i in S.expect(who.get(f"{base}/invoices"), 200)["items"]}
     assert names[inv_id] == ["Professional plan", "Data logger license"], names
     assert names[renewed["invoice"]["id"]] == ["Professional-Tarif (Größe M)"], names
-    assert names[upgraded["invoice"]["id"]] == ["Enterprise-Tarif"], names
+    assert names[upgraded["invoice"]["id"]] == ["Enterprise-Tarif",
+                                                "Professional-Tarif (Größe M)"], names
 
 
 def run_migration_026(env):

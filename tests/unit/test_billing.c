@@ -353,6 +353,67 @@ static void times_as_the_api_shows_them(void **state)
     assert_string_equal(out, "");
 }
 
+/* round-27 walkthrough of seed 001, D1: an upgrade across plans of other
+ * term lengths billed the difference once per old term paid ahead. */
+static void upgrades_bill_the_new_terms_less_the_old_paid_ahead(void **state)
+{
+    (void)state;
+    struct upgrade_bill b;
+    /* Same term: monthly starter renewed five times ahead -> monthly
+     * professional: the difference six times, paid_until unchanged. */
+    assert_int_equal(billing_upgrade(1, 1, 6, 1900, 4900, &b), 0);
+    assert_int_equal(b.new_terms, 6);
+    assert_int_equal(b.amount, 6 * 3000);
+    assert_int_equal(b.months, 6);
+    /* Monthly professional (1 month ahead) -> yearly enterprise: 150. */
+    assert_int_equal(billing_upgrade(1, 12, 1, 4900, 19900, &b), 0);
+    assert_int_equal(b.new_terms, 1);
+    assert_int_equal(b.new_amount, 19900);
+    assert_int_equal(b.credit, 4900);
+    assert_int_equal(b.amount, 15000);
+    assert_int_equal(b.months, 12);
+    /* Renewed once (2 months ahead): one enterprise year less 98. */
+    assert_int_equal(billing_upgrade(1, 12, 2, 4900, 19900, &b), 0);
+    assert_int_equal(b.new_terms, 1);
+    assert_int_equal(b.credit, 9800);
+    assert_int_equal(b.amount, 10100);
+    assert_int_equal(b.months, 12);
+    /* 12 months ahead (588) is more than a year of enterprise (199): the
+     * credit buys enterprise years, three of them, and 9 is billed. */
+    assert_int_equal(billing_upgrade(1, 12, 12, 4900, 19900, &b), 0);
+    assert_int_equal(b.new_terms, 3);
+    assert_int_equal(b.new_amount, 59700);
+    assert_int_equal(b.credit, 58800);
+    assert_int_equal(b.amount, 900);
+    assert_int_equal(b.months, 36);
+    /* 13 months ahead: 13 months need two years; 637 needs four. */
+    assert_int_equal(billing_upgrade(1, 12, 13, 4900, 19900, &b), 0);
+    assert_int_equal(b.new_terms, 4);
+    assert_int_equal(b.amount, 4 * 19900 - 13 * 4900);
+    assert_int_equal(b.months, 48);
+    /* Quantity 3 (the totals are of all seats), 2 months ahead. */
+    assert_int_equal(billing_upgrade(1, 12, 2, 3 * 4900, 3 * 19900, &b), 0);
+    assert_int_equal(b.new_terms, 1);
+    assert_int_equal(b.new_amount, 59700);
+    assert_int_equal(b.credit, 29400);
+    assert_int_equal(b.amount, 30300);
+    /* At least one term of each; a free new plan bills nothing. */
+    assert_int_equal(billing_upgrade(1, 12, 0, 4900, 19900, &b), 0);
+    assert_int_equal(b.new_terms, 1);
+    assert_int_equal(b.amount, 15000);
+    assert_int_equal(billing_upgrade(12, 12, 1, 49000, 0, &b), 0);
+    assert_int_equal(b.new_terms, 1);
+    assert_int_equal(b.amount, 0);
+    assert_int_equal(b.months, 12);
+    /* A yearly plan to a monthly one: 12 months to cover. */
+    assert_int_equal(billing_upgrade(12, 1, 1, 19900, 4900, &b), 0);
+    assert_int_equal(b.new_terms, 12);
+    assert_int_equal(b.amount, 12 * 4900 - 19900);
+    assert_int_equal(b.months, 12);
+    assert_int_equal(billing_upgrade(0, 12, 1, 4900, 19900, &b), -1);
+    assert_int_equal(billing_upgrade(1, 12, LLONG_MAX / 2, 4900, 19900, &b), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +427,7 @@ int main(void)
         cmocka_unit_test(license_keys),
         cmocka_unit_test(maint_now),
         cmocka_unit_test(times_as_the_api_shows_them),
+        cmocka_unit_test(upgrades_bill_the_new_terms_less_the_old_paid_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
