@@ -307,9 +307,18 @@ static void add_known(struct invite *v)
     /* A stale stored contact added as admin at once counts again: told as
      * a role change's PUT tells it (contacts_again_data; round-26
      * walkthrough of seed 004, D3). */
+    unsigned kinds = 0;
+    st = contacts_again_kinds(req->session->sql, v->account->id, &v->known, s.plan.roles_before,
+                              s.plan.roles_after, &kinds);
     json_t *again = NULL;
-    st = contacts_again_data(req, v->account->id, &v->known, s.plan.roles_before,
-                             s.plan.roles_after, &again);
+    if (st == ST_OK && kinds) {
+        const struct contact_actor actor = {
+            .name = inviter,
+            .mail = req->caller.mail,
+            .admin = (caller_roles(req, v->account->id) & ROLE_ADMIN) != 0,
+        };
+        st = contacts_again_data(req, v->account->id, &v->known, kinds, &actor, &again);
+    }
     if (again)
         json_object_set_new(s.data, "contact_again", again);
     if (st != ST_OK) {
@@ -1855,7 +1864,7 @@ static int accept_contact_data(struct accept *v)
 /* A stored contact who did not count (no admin of the account: an LDAP
  * administrator took the role away, or they were removed and invited
  * back) counts again when the accept makes them admin: told as a contact
- * change, as a role change's PUT tells it (contacts_again_data_by; the
+ * change, as a role change's PUT tells it (contacts_again_data; the
  * SQL side: finish_accept), naming the inviter as the one who made the
  * change (round-26 walkthrough of seed 004, D3), recorded with the plan.
  * Not for a person the accept creates (their uid's rows are forgotten,
@@ -1870,14 +1879,17 @@ static int accept_again_data(struct accept *v)
     const struct person *p;
     int st = accept_joined(v, &p);
     char *by = NULL;
-    const char *by_mail = NULL;
-    int by_admin = 0;
+    struct contact_actor actor = {0};
     if (st == ST_OK)
-        st = accept_named_by(v, &by, &by_mail, &by_admin);
+        st = accept_named_by(v, &by, &actor.mail, &actor.admin);
+    actor.name = by;
+    unsigned kinds = 0;
+    if (st == ST_OK)
+        st = contacts_again_kinds(v->req->session->sql, v->account_id, p, s->plan.roles_before,
+                                  s->plan.roles_after, &kinds);
     json_t *again = NULL;
-    if (st == ST_OK)
-        st = contacts_again_data_by(v->req, v->account_id, p, s->plan.roles_before,
-                                    s->plan.roles_after, by, by_mail, by_admin, &again);
+    if (st == ST_OK && kinds)
+        st = contacts_again_data(v->req, v->account_id, p, kinds, &actor, &again);
     free(by);
     if (st == ST_NOT_FOUND)
         st = ST_OK; /* gone from the directory: nobody to tell */
