@@ -1809,12 +1809,16 @@ static int accept_named_by(struct accept *v, const struct contact_actor **out)
     if (inviter->dn)
         st = mail_person_actor_name(v->req->session->sql, v->req->session->ldap, inviter,
                                     v->account_id, &v->by_name);
+    /* Their grants not found: named as one gone, by their uid. */
+    int gone = !inviter->dn || st == ST_NOT_FOUND;
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
     if (st != ST_OK)
         return st;
     if (!v->by_name)
         v->by_name = xstrdup(v->invited_by ? v->invited_by : "an administrator of the account");
     v->by.name = v->by_name;
-    if (inviter->dn) {
+    if (!gone) {
         v->by.mail = inviter->mail;
         v->by.admin = (v->inviter_roles & ROLE_ADMIN) != 0;
     }
@@ -1884,6 +1888,8 @@ static int accept_again_data(struct accept *v)
         return ST_OK;
     const struct person *p;
     int st = accept_joined(v, &p);
+    if (st == ST_NOT_FOUND)
+        return ST_OK; /* gone from the directory: nobody to tell */
     unsigned kinds = 0;
     if (st == ST_OK)
         st = contacts_again_kinds(v->req->session->sql, v->account_id, p, s->plan.roles_before,
@@ -1895,8 +1901,6 @@ static int accept_again_data(struct accept *v)
     json_t *again = NULL;
     if (st == ST_OK && kinds)
         st = contacts_again_data(v->req, v->account_id, p, kinds, by, &again);
-    if (st == ST_NOT_FOUND)
-        st = ST_OK; /* gone from the directory: nobody to tell */
     if (!again)
         return st;
     json_object_set_new(s->data, "contact_again", again);
