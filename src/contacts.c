@@ -617,26 +617,23 @@ out:
     person_free(&p);
 }
 
-int contacts_again_data(struct request *req, unsigned long long account_id,
-                        const struct person *person, unsigned roles_before, unsigned roles_after,
-                        json_t **out)
+int contacts_again_kinds(struct sql_store *sql, unsigned long long account_id,
+                         const struct person *person, unsigned roles_before, unsigned roles_after,
+                         unsigned *kinds)
 {
-    return contacts_again_data_by(req, account_id, person, roles_before, roles_after, NULL, NULL, 0,
-                                  out);
-}
-
-int contacts_again_data_by(struct request *req, unsigned long long account_id,
-                           const struct person *person, unsigned roles_before, unsigned roles_after,
-                           const char *by, const char *by_mail, int by_admin, json_t **out)
-{
-    *out = NULL;
+    *kinds = 0;
     if ((roles_before & ROLE_ADMIN) || !(roles_after & ROLE_ADMIN) || !person->uid ||
         !person->mail || !*person->mail)
         return ST_OK;
-    unsigned kinds = 0;
-    int st = contact_kinds_of(req->session->sql, account_id, person->uid, &kinds);
-    if (st != ST_OK || !kinds)
-        return st;
+    return contact_kinds_of(sql, account_id, person->uid, kinds);
+}
+
+int contacts_again_data(struct request *req, unsigned long long account_id,
+                        const struct person *person, unsigned kinds, const struct contact_actor *by,
+                        json_t **out)
+{
+    *out = NULL;
+    int st = ST_OK;
     /* The contact of the other kind, as the overview counts one (an
      * admin with an address), reads the change as they read a PUT's;
      * the caller too, who changed a role and may not know that it names
@@ -654,18 +651,8 @@ int contacts_again_data_by(struct request *req, unsigned long long account_id,
             st = ST_OK;
         free(uid);
     }
-    /* Who made the change: the caller, unless named (an accepted
-     * invitation names its inviter). */
-    char *caller_by = NULL;
-    if (st == ST_OK && !by) {
-        st = mail_actor_name(req->session->sql, &req->caller, account_id, &caller_by);
-        by = caller_by;
-        by_mail = req->caller.mail;
-        by_admin = (caller_roles(req, account_id) & ROLE_ADMIN) != 0;
-    }
     if (st != ST_OK) {
         person_free(&other);
-        free(caller_by);
         return st;
     }
     struct mail_names names = MAIL_NAMES_INIT;
@@ -673,15 +660,14 @@ int contacts_again_data_by(struct request *req, unsigned long long account_id,
     if (other.mail && *other.mail)
         mail_names_add_person(&names, &other);
     mail_names_read_recipients(req->session->sql, req->session->ldap, account_id, NULL, 0, &names);
-    *out =
-        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:o}", "kinds", (json_int_t)kinds,
-                  "uid", person->uid, "name", person->name ? person->name : person->uid, "mail",
-                  person->mail, "by", by ? by : "an administrator of the account", "by_mail",
-                  by_mail && *by_mail ? by_mail : NULL, "by_admin", by_admin, "other_mail",
-                  other.mail && *other.mail ? other.mail : NULL, "names", mail_names_json(&names));
+    *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:o}", "kinds", (json_int_t)kinds,
+                     "uid", person->uid, "name", person->name ? person->name : person->uid, "mail",
+                     person->mail, "by", by->name ? by->name : "an administrator of the account",
+                     "by_mail", by->mail && *by->mail ? by->mail : NULL, "by_admin", by->admin,
+                     "other_mail", other.mail && *other.mail ? other.mail : NULL, "names",
+                     mail_names_json(&names));
     mail_names_free(&names);
     person_free(&other);
-    free(caller_by);
     return ST_OK;
 }
 

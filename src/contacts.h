@@ -65,31 +65,41 @@ int contacts_mail_named_to(struct sql_store *sql, unsigned long long account_id,
                            const char *old_name, const char *old_mail, char *const *recipients,
                            size_t nrecipients);
 
+/* Who made a change, as a contact-changed mail names them: name (as
+ * mail_actor_name gives it; NULL: "an administrator of the account"),
+ * mail (their address: their copy says they made it; NULL: none) and
+ * admin (whether they are an admin of the account, as a contact PUT's
+ * mail asks). A role change names its caller; an accepted admin
+ * invitation its inviter (invitations.c; round-26 walkthrough of seed
+ * 004, D3). */
+struct contact_actor {
+    const char *name;
+    const char *mail;
+    int admin;
+};
+
 /* A stored contact who did not count (no admin of the account: an LDAP
  * administrator took the role away) counts again when a role change
  * through accountd makes them admin again (round-26 walkthrough of seed
  * 004, D3: the overview named them contact again and nobody was told).
- * What the change's SQL step needs to tell it as a contact change does
- * (contacts_again_finish): *out {kinds (CONTACT_* bits), uid, name,
- * mail, by, by_mail, by_admin, other_mail, names}, or NULL when the change
- * makes no stored contact count again (they were admin before, are no
- * admin after, hold no contact row, or have no address). person: the
- * person changed, as the directory has them; roles_before, roles_after:
- * their account roles. Under the account's guard, before the
+ * *kinds: the contacts (CONTACT_* bits) that count again, 0 when the
+ * change makes no stored contact count again (they were admin before,
+ * are no admin after, hold no contact row, or have no address). person:
+ * the person changed, as the directory has them; roles_before,
+ * roles_after: their account roles. One SQL read at most: a caller asks
+ * this first and resolves who made the change only when *kinds. */
+int contacts_again_kinds(struct sql_store *sql, unsigned long long account_id,
+                         const struct person *person, unsigned roles_before, unsigned roles_after,
+                         unsigned *kinds);
+/* What the change's SQL step needs to tell kinds (contacts_again_kinds,
+ * not 0) of person as a contact change does (contacts_again_mail): *out
+ * {kinds, uid, name, mail, by, by_mail, by_admin, other_mail, names}, by
+ * naming who made the change. Under the account's guard, before the
  * transaction (LDAP reads through the directory cache). *out a new
  * reference. */
 int contacts_again_data(struct request *req, unsigned long long account_id,
-                        const struct person *person, unsigned roles_before, unsigned roles_after,
+                        const struct person *person, unsigned kinds, const struct contact_actor *by,
                         json_t **out);
-/* The same, naming who made the change: by (their name as the mail
- * names them), by_mail (their address: their copy says they made it;
- * NULL: none) and by_admin (whether they are an admin of the account, as
- * a contact PUT's mail asks). by NULL: the caller, as
- * contacts_again_data. An accepted admin invitation names its inviter
- * (invitations.c; round-26 walkthrough of seed 004, D3). */
-int contacts_again_data_by(struct request *req, unsigned long long account_id,
-                           const struct person *person, unsigned roles_before, unsigned roles_after,
-                           const char *by, const char *by_mail, int by_admin, json_t **out);
 /* Inside the change's transaction: contact-changed "from nobody to
  * <name>" for the kinds of again (contacts_again_data; NULL or not an
  * object: nothing) to the person, the other contact and the

@@ -307,9 +307,18 @@ static void add_known(struct invite *v)
     /* A stale stored contact added as admin at once counts again: told as
      * a role change's PUT tells it (contacts_again_data; round-26
      * walkthrough of seed 004, D3). */
+    unsigned kinds = 0;
+    st = contacts_again_kinds(req->session->sql, v->account->id, &v->known, s.plan.roles_before,
+                              s.plan.roles_after, &kinds);
     json_t *again = NULL;
-    st = contacts_again_data(req, v->account->id, &v->known, s.plan.roles_before,
-                             s.plan.roles_after, &again);
+    if (st == ST_OK && kinds) {
+        const struct contact_actor actor = {
+            .name = inviter,
+            .mail = req->caller.mail,
+            .admin = (caller_roles(req, v->account->id) & ROLE_ADMIN) != 0,
+        };
+        st = contacts_again_data(req, v->account->id, &v->known, kinds, &actor, &again);
+    }
     if (again)
         json_object_set_new(s.data, "contact_again", again);
     if (st != ST_OK) {
@@ -1373,6 +1382,11 @@ struct accept {
     unsigned inviter_roles;
     int inviter_operator;
     struct person joined;
+    /* The inviter as the accept's contact-changed mails name them, read
+     * when first needed (accept_named_by): by.name is by_name. */
+    struct contact_actor by;
+    char *by_name;
+    int by_read;
 };
 
 /* A uid from the mail's local part: lower case, [a-z0-9._-], starting
@@ -1774,33 +1788,41 @@ static int accept_joined(struct accept *v, const struct person **p)
     return st;
 }
 
-/* Who an accept's contact-changed mail names as the one who made the
+/* Who an accept's contact-changed mails name as the one who made the
  * change: the invitation's inviter (v->invited_by set), by name when the
  * directory still has them, with the organization they act for, as their
  * invitation named them (mail_actor_name; round-17 walkthrough of seed
- * 004, D3), else by their uid; as accept_inviter read them. *by_mail:
+ * 004, D3), else by their uid; as accept_inviter read them. by.mail:
  * their address (their own copy says they made the change; NULL when
- * gone or without one) and *by_admin: whether they are an admin of the
+ * gone or without one) and by.admin: whether they are an admin of the
  * account still (else the mail does not send its readers to them;
- * round-14 walkthroughs of seeds 000 and 004, D1). *by a new string. */
-static int accept_named_by(struct accept *v, char **by, const char **by_mail, int *by_admin)
+ * round-14 walkthroughs of seeds 000 and 004, D1). Read once per accept
+ * (v->by), for the contact named (accept_contact_data) and the stale
+ * contact who counts again (accept_again_data). */
+static int accept_named_by(struct accept *v, const struct contact_actor **out)
 {
+    *out = &v->by;
+    if (v->by_read)
+        return ST_OK;
     const struct person *inviter = &v->inviter;
-    *by = NULL;
-    *by_mail = NULL;
-    *by_admin = 0;
     int st = ST_OK;
     if (inviter->dn)
         st = mail_person_actor_name(v->req->session->sql, v->req->session->ldap, inviter,
-                                    v->account_id, by);
+                                    v->account_id, &v->by_name);
+    /* Their grants not found: named as one gone, by their uid. */
+    int gone = !inviter->dn || st == ST_NOT_FOUND;
+    if (st == ST_NOT_FOUND)
+        st = ST_OK;
     if (st != ST_OK)
         return st;
-    if (!*by)
-        *by = xstrdup(v->invited_by ? v->invited_by : "an administrator of the account");
-    if (inviter->dn) {
-        *by_mail = inviter->mail;
-        *by_admin = (v->inviter_roles & ROLE_ADMIN) != 0;
+    if (!v->by_name)
+        v->by_name = xstrdup(v->invited_by ? v->invited_by : "an administrator of the account");
+    v->by.name = v->by_name;
+    if (!gone) {
+        v->by.mail = inviter->mail;
+        v->by.admin = (v->inviter_roles & ROLE_ADMIN) != 0;
     }
+    v->by_read = 1;
     return ST_OK;
 }
 
@@ -1829,17 +1851,14 @@ static int accept_contact_data(struct accept *v)
     mail_names_free(&names);
     /* Who named them: the invitation's inviter (accept_named_by). */
     if (st == ST_OK && v->invited_by) {
-        char *by = NULL;
-        const char *by_mail = NULL;
-        int by_admin = 0;
-        st = accept_named_by(v, &by, &by_mail, &by_admin);
+        const struct contact_actor *by = NULL;
+        st = accept_named_by(v, &by);
         if (st == ST_OK) {
-            json_object_set_new(s->data, "contact_named_by", json_string(by));
-            if (by_mail)
-                json_object_set_new(s->data, "contact_named_by_mail", json_string(by_mail));
-            json_object_set_new(s->data, "contact_named_by_admin", json_boolean(by_admin));
+            json_object_set_new(s->data, "contact_named_by", json_string(by->name));
+            if (by->mail)
+                json_object_set_new(s->data, "contact_named_by_mail", json_string(by->mail));
+            json_object_set_new(s->data, "contact_named_by_admin", json_boolean(by->admin));
         }
-        free(by);
     }
     /* A reseller whose storefront went live while the invitation was
      * pending: the welcome the contact gets when they are named
@@ -1855,7 +1874,7 @@ static int accept_contact_data(struct accept *v)
 /* A stored contact who did not count (no admin of the account: an LDAP
  * administrator took the role away, or they were removed and invited
  * back) counts again when the accept makes them admin: told as a contact
- * change, as a role change's PUT tells it (contacts_again_data_by; the
+ * change, as a role change's PUT tells it (contacts_again_data; the
  * SQL side: finish_accept), naming the inviter as the one who made the
  * change (round-26 walkthrough of seed 004, D3), recorded with the plan.
  * Not for a person the accept creates (their uid's rows are forgotten,
@@ -1869,18 +1888,19 @@ static int accept_again_data(struct accept *v)
         return ST_OK;
     const struct person *p;
     int st = accept_joined(v, &p);
-    char *by = NULL;
-    const char *by_mail = NULL;
-    int by_admin = 0;
-    if (st == ST_OK)
-        st = accept_named_by(v, &by, &by_mail, &by_admin);
-    json_t *again = NULL;
-    if (st == ST_OK)
-        st = contacts_again_data_by(v->req, v->account_id, p, s->plan.roles_before,
-                                    s->plan.roles_after, by, by_mail, by_admin, &again);
-    free(by);
     if (st == ST_NOT_FOUND)
-        st = ST_OK; /* gone from the directory: nobody to tell */
+        return ST_OK; /* gone from the directory: nobody to tell */
+    unsigned kinds = 0;
+    if (st == ST_OK)
+        st = contacts_again_kinds(v->req->session->sql, v->account_id, p, s->plan.roles_before,
+                                  s->plan.roles_after, &kinds);
+    /* The inviter's name only when a stale contact counts again. */
+    const struct contact_actor *by = NULL;
+    if (st == ST_OK && kinds)
+        st = accept_named_by(v, &by);
+    json_t *again = NULL;
+    if (st == ST_OK && kinds)
+        st = contacts_again_data(v->req, v->account_id, p, kinds, by, &again);
     if (!again)
         return st;
     json_object_set_new(s->data, "contact_again", again);
@@ -2204,6 +2224,7 @@ void invitations_accept(struct request *req)
     saga_free(s);
     person_free(&v.inviter);
     person_free(&v.joined);
+    free(v.by_name);
     free(v.invited_by);
     free(v.mail);
     free(v.inv_first);

@@ -1794,9 +1794,23 @@ static void change_roles(struct request *req, unsigned wanted, int status_ok, in
      * change is (round-26 walkthrough of seed 004, D3). Not in a
      * hand-over, which names the contacts itself. */
     if (st == ST_OK && !handover) {
+        unsigned kinds = 0;
+        st = contacts_again_kinds(req->session->sql, a.id, &person, s.plan.roles_before,
+                                  s.plan.roles_after, &kinds);
+        /* Who made the change: the caller. */
+        char *by = NULL;
+        if (st == ST_OK && kinds)
+            st = mail_actor_name(req->session->sql, &req->caller, a.id, &by);
         json_t *again = NULL;
-        st = contacts_again_data(req, a.id, &person, s.plan.roles_before, s.plan.roles_after,
-                                 &again);
+        if (st == ST_OK && kinds) {
+            const struct contact_actor actor = {
+                .name = by,
+                .mail = req->caller.mail,
+                .admin = (caller_roles(req, a.id) & ROLE_ADMIN) != 0,
+            };
+            st = contacts_again_data(req, a.id, &person, kinds, &actor, &again);
+        }
+        free(by);
         if (again)
             json_object_set_new(s.data, "contact_again", again);
     }

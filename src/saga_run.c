@@ -425,9 +425,8 @@ static int queue_added(struct sql_store *sql, const struct saga *s, const char *
 
 /* A stored contact whom the role change (or an admin invitation, added
  * at once or accepted) made admin again counts again
- * (contacts_again_data, members.c and invitations.c;
- * contacts_again_data_by, invitations.c; round-26 walkthrough of seed
- * 004, D3): a contact.set row per kind by actor, "from nobody"
+ * (contacts_again_data, members.c and invitations.c; round-26
+ * walkthrough of seed 004, D3): a contact.set row per kind by actor, "from nobody"
  * as the overview showed it, and contact-changed as a contact PUT mails
  * it. */
 static int finish_contact_again(struct sql_store *sql, const struct saga *s, const char *actor,
