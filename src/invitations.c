@@ -728,7 +728,17 @@ void invitations_create(struct request *req)
                "a service provider cannot change their own roles; ask an admin");
         goto out;
     }
+    /* A role given to a person of the provider's side of a staged account
+     * is a change of the preparers' roles: theirs, as its end by DELETE
+     * .../service-providers/{uid} is (round-27 walkthrough of seed 000,
+     * D1: the customer's admin gave the partner's colleague back the role
+     * she had ended). The 403 of the role change, nothing written. */
     if (v.known.dn) {
+        st = transfer_refuse_preparers_change(req, &a, v.known.dn, &req->problem);
+        if (st != ST_OK) {
+            res_store_failure(req, st, "the directory or the database");
+            goto out;
+        }
         add_known(&v);
         goto out;
     }

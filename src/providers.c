@@ -22,6 +22,7 @@
 #include "providers_store.h"
 #include "saga.h"
 #include "sql_store.h"
+#include "transfer.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -129,7 +130,7 @@ void providers_get(struct request *req)
 
 int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
                            const char *name, const char *changed_by, const char *change,
-                           int is_operator, const char *projects_note)
+                           int is_operator, const char *projects_note, unsigned kept)
 {
     if (!mail || !*mail)
         return ST_OK;
@@ -153,7 +154,14 @@ int providers_mail_changed(struct sql_store *sql, unsigned long long account_id,
                    "operator staff: the platform's operators may act in every account, so only "
                    "the service-provider role is gone.",
                    changed_by, account_name);
-    else if (strcmp(change, "was ended") == 0)
+    else if (strcmp(change, "was ended") == 0 && kept) {
+        /* Their other roles stay (round-27 walkthrough of seed 000, D2:
+         * a member was told "you no longer have access"). */
+        buf_printf(&what, "%s ended your service-provider role in %s; you keep access as ",
+                   changed_by, account_name);
+        mail_role_titles(&what, kept);
+        buf_addc(&what, '.');
+    } else if (strcmp(change, "was ended") == 0)
         buf_printf(&what, "%s ended your service-provider access to %s: you no longer have access.",
                    changed_by, account_name);
     else if (strcmp(change, "no longer ends") == 0)
@@ -277,7 +285,7 @@ static int expiry_tx(struct sql_store *sql, void *arg)
         st = providers_mail_changed(
             sql, e->account_id, json_string_value(json_object_get(e->old, "mail")),
             json_string_value(json_object_get(e->old, "name")),
-            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change, 0, NULL);
+            e->req->caller.name ? e->req->caller.name : e->req->caller.uid, change, 0, NULL, 0);
     }
     return st;
 }
@@ -308,6 +316,23 @@ void providers_patch(struct request *req)
     e.old = one_provider(req, a.id, e.uid);
     if (!e.old)
         return;
+    /* On a staged account, the preparers' access is the provider's to
+     * limit, as their roles are (round-27 walkthrough of seed 000, D1):
+     * the 403 of the role change, nothing written or mailed. */
+    int st = ST_OK;
+    if (transfer_staged_not_provider_side(req, &a)) {
+        struct person p;
+        st = ldap_store_find_person(req->session->ldap, "uid", e.uid, &p);
+        if (st == ST_OK) {
+            st = transfer_refuse_preparers_change(req, &a, p.dn, &req->problem);
+            person_free(&p);
+        }
+    }
+    if (st != ST_OK) {
+        json_decref(e.old);
+        res_store_failure(req, st, "the directory or the database");
+        return;
+    }
     e.expires_at = text ? sqltime : NULL;
     /* The audit row in the API's format (RFC 3339 UTC), as its old value
      * (round 2, D3). */
@@ -319,7 +344,7 @@ void providers_patch(struct request *req)
         rfc[20] = '\0';
         e.rfc3339 = rfc;
     }
-    int st = request_transaction(req, expiry_tx, &e);
+    st = request_transaction(req, expiry_tx, &e);
     json_decref(e.old);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
@@ -422,7 +447,11 @@ void providers_delete(struct request *req)
      * (round-18 walkthrough of seed 000, D2): read only for a mail. */
     int is_operator = 0;
     if (st == ST_OK) {
-        if (p.mail && *p.mail)
+        /* On a staged account, the preparers' access is the provider's
+         * to end, as their roles are (round-27 walkthrough of seed 000,
+         * D1): the 403 of the role change, nothing written or mailed. */
+        st = transfer_refuse_preparers_change(req, &a, p.dn, &req->problem);
+        if (st == ST_OK && p.mail && *p.mail)
             st = person_is_operator(req, p.dn, &is_operator);
         if (st == ST_OK)
             st = provider_remove(req->session->ldap, req->session->sql, a.id, &p, req->caller.uid,

@@ -32,10 +32,13 @@ int providers_expire(struct sql_store *sql, struct ldap_store *ldap, int *remove
  * projects_note (may be NULL): the line of the project roles a revocation
  * took with it, as member-removed names them (round-23 walkthrough of
  * seed 000, D6), after the sentence.
+ * kept: the roles a revocation left them in the account (ROLE_* bits):
+ * when any, the mail says which role ended and which they keep, not "you
+ * no longer have access" (round-27 walkthrough of seed 000, D2).
  * Outside the mail budget: the customer's decision must not fail on it. */
 int providers_mail_changed(struct sql_store *sql, unsigned long long account_id, const char *mail,
                            const char *name, const char *changed_by, const char *change,
-                           int is_operator, const char *projects_note);
+                           int is_operator, const char *projects_note, unsigned kept);
 
 /* {{how}} of provider-granted: the three ways a service provider gives
  * the role (round-19 walkthrough of seed 000, D3). */

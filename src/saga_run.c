@@ -1119,12 +1119,12 @@ int saga_finish_sql(struct sql_store *sql, struct saga *s)
          * operator access (D2). */
         const json_t *told = json_object_get(s->data, "provider_told");
         if (st == ST_OK && json_is_object(told) && !removed_told)
-            st = providers_mail_changed(sql, p->account_id,
-                                        json_string_value(json_object_get(told, "mail")),
-                                        json_string_value(json_object_get(told, "name")),
-                                        json_string_value(json_object_get(told, "by")), "was ended",
-                                        json_is_true(json_object_get(told, "operator")),
-                                        json_string_value(json_object_get(told, "projects_note")));
+            st = providers_mail_changed(
+                sql, p->account_id, json_string_value(json_object_get(told, "mail")),
+                json_string_value(json_object_get(told, "name")),
+                json_string_value(json_object_get(told, "by")), "was ended",
+                json_is_true(json_object_get(told, "operator")),
+                json_string_value(json_object_get(told, "projects_note")), p->roles_after);
         /* An admin of a staged account who changed their own role from
          * admin: the hand-over (members.c, transfer.h). */
         const json_t *handover = json_object_get(s->data, "handover");

@@ -205,6 +205,33 @@ int transfer_refuse_preparers_roles(struct request *req, const struct account_re
     return st;
 }
 
+/* The same 403 to such a caller who ends or time-limits the
+ * service-provider access of a person of the provider's side (transfer.h;
+ * round-27 walkthrough of seed 000, D1): the rule of the role change
+ * (members.c, refuse_preparers_roles: a person of that side, while an
+ * admin of that side remains), read here as the service-providers routes
+ * have read nothing of it. Reads only on a staged account and a caller
+ * not of its provider's side. */
+int transfer_refuse_preparers_change(struct request *req, const struct account_ref *a,
+                                     const char *dn, struct problem *ref)
+{
+    if (!transfer_staged_not_provider_side(req, a))
+        return ST_OK;
+    struct transfer_parent p;
+    int st = transfer_parent_people(req, a->id, &p);
+    int of_side = st == ST_OK && transfer_partner_person(&p, dn);
+    transfer_parent_free(&p);
+    if (st != ST_OK || !of_side)
+        return st;
+    size_t n = 0;
+    struct buf names = BUF_INIT;
+    st = parent_admins_here(req, a, &n, &names);
+    if (st == ST_OK && n && *buf_str(&names))
+        st = transfer_refuse_preparers_roles(req, a, buf_str(&names), ref);
+    buf_free(&names);
+    return st;
+}
+
 /* step: which of the provider's steps is refused (the detail says which:
  * a hand-over's, the close, or the change of a preparer's roles).
  * side_names: the names of the provider side's admins of the account when
@@ -1055,6 +1082,18 @@ static int queue_handed_over(struct sql_store *sql, unsigned long long account_i
     return st;
 }
 
+/* What a hand-over leaves a partner's person who was no admin and whose
+ * other roles it ended (before: their roles, ROLE_* bits), said the same
+ * way by the hand-over by role change and by the accepted transfer
+ * (round-19 walkthrough of seed 000, D1; round-27, D3). */
+static void moved_access_sentence(struct buf *b, unsigned before)
+{
+    buf_adds(b, "You keep access as a service provider only: the hand-over ended your other "
+                "roles in it (");
+    mail_role_titles(b, before & ~(unsigned)ROLE_SERVICE_PROVIDER);
+    buf_adds(b, "), as it leaves the partner's people service providers.");
+}
+
 /* The customer's admins a POST …/transfer leaves admin besides the one
  * who accepts it (data's "stay_admins"; round-22 walkthrough of seed 000,
  * D1: the partner had added Zoe as admin while staging, and the hand-over
@@ -1239,11 +1278,23 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                                         &names);
     const json_t *told = json_object_get(data, "told");
     const char **to = xcalloc(nproviders + json_array_size(told) + 1, sizeof(char *));
+    /* moved[k]: the roles before of to[k] when the accept ended roles of
+     * theirs other than admin (a partner colleague who was billing), who
+     * reads which, as the hand-over by role change says it (round-27
+     * walkthrough of seed 000, D3); 0 for the others. */
+    unsigned *moved = xcalloc(nproviders + json_array_size(told) + 1, sizeof(unsigned));
     size_t nto = 0;
     for (size_t i = 0; i < nproviders; i++) {
-        const char *m = json_string_value(json_object_get(json_array_get(providers, i), "mail"));
-        if (m)
-            to[nto++] = m;
+        const json_t *pr = json_array_get(providers, i);
+        const char *m = json_string_value(json_object_get(pr, "mail"));
+        if (!m)
+            continue;
+        unsigned before = 0;
+        if (roles_from_json(0, json_object_get(pr, "roles"), &before) < 0 ||
+            (before & ROLE_ADMIN) || json_is_true(json_object_get(pr, "operator")))
+            before = 0;
+        moved[nto] = before & ~(unsigned)ROLE_SERVICE_PROVIDER ? before : 0;
+        to[nto++] = m;
     }
     /* The partner's people who were providers already are told too
      * (round-4 walkthrough of seed 000, D4). */
@@ -1264,11 +1315,24 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
                **kept_ended = xcalloc(nto + 1, sizeof(char *));
     const char **rest = xcalloc(nold + 1, sizeof(char *));
     size_t nkept = 0, nkept_ended = 0, nrest = 0;
+    struct buf one = BUF_INIT;
     for (size_t k = 0; k < nto; k++) {
         int was = 0;
         for (size_t i = 0; i < nold && !was; i++)
             was = strcasecmp(old[i], to[k]) == 0;
-        if (was)
+        if (moved[k]) {
+            if (st != ST_OK)
+                continue;
+            buf_reset(&one);
+            moved_access_sentence(&one, moved[k]);
+            if (was)
+                buf_printf(&one, " %s", buf_str(&ends));
+            struct template_value vals[] = {{"account_name", name},
+                                            {"new_owner_name", owner_name},
+                                            {"new_owner_mail", customer_mail ? customer_mail : ""},
+                                            {"your_access", buf_str(&one)}};
+            st = outbox_queue(sql, account_id, "transfer-completed", &to[k], 1, &names, vals, 4);
+        } else if (was)
             kept_ended[nkept_ended++] = to[k];
         else
             kept[nkept++] = to[k];
@@ -1302,6 +1366,8 @@ int transfer_finish_sql(struct sql_store *sql, unsigned long long account_id,
     buf_free(&others);
     buf_free(&ends);
     buf_free(&both);
+    buf_free(&one);
+    free(moved);
     free(kept);
     free(kept_ended);
     free(rest);
@@ -1529,10 +1595,7 @@ static int mail_partners(struct sql_store *sql, unsigned long long account_id,
                                   "providers and can end that access at any time.");
         } else if (strcmp(what, "moved") == 0) {
             handover_sentence(&said, data, account_name, by, "its customer", 0);
-            buf_adds(&access, "You keep access as a service provider only: the hand-over ended "
-                              "your other roles in it (");
-            mail_role_titles(&access, roles & ~(unsigned)ROLE_SERVICE_PROVIDER);
-            buf_adds(&access, "), as it leaves the partner's people service providers.");
+            moved_access_sentence(&access, roles);
         } else {
             handover_sentence(&said, data, account_name, by, "its customer", 0);
             buf_adds(&access,

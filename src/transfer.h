@@ -102,6 +102,15 @@ void transfer_refuse_close_not_provider_side(struct request *req, const struct a
  * written), or a store status. */
 int transfer_refuse_preparers_roles(struct request *req, const struct account_ref *a,
                                     const char *side_names, struct problem *ref);
+/* The same refusal, on the same rule, to such a caller who ends or sets
+ * the end of the service-provider access of dn, a person of the provider's
+ * side (PATCH or DELETE /accounts/{id}/service-providers/{uid}; round-27
+ * walkthrough of seed 000, D1), or who invites such a person to a role.
+ * Reads that side and its admins here (on a staged account, for a caller
+ * not of that side only). ST_REFUSED with the 403 in *ref, a store status,
+ * or ST_OK when it does not apply. */
+int transfer_refuse_preparers_change(struct request *req, const struct account_ref *a,
+                                     const char *dn, struct problem *ref);
 /* The people of the provider's side (transfer_side_account; any role
  * group), for telling the partner's people (or operator staff) from the
  * customer's: ST_OK with p filled (empty when there is no side);

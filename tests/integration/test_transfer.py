@@ -4000,3 +4000,148 @@ def test_a_transfer_refuses_invisible_characters_in_the_names(api, sql, make_ten
         "email": S.unique_mail(), "first_name": "Cora\u200b"}), 404)
     assert sql.row("SELECT * FROM account_transfers WHERE account_id=%s", int(acc.id)) is None
     assert S.outbox_mails(sql, account_id=acc.id, after_id=before) == []
+
+
+def test_r27_the_customers_admin_does_not_change_the_preparers_provider_access(
+        api, sql, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-27 walkthrough of seed 000, D1: on a staged account the
+    customer's admin Lisa, refused the change of the partner colleague
+    Pat's roles through PUT …/members/{uid}, set the end of his
+    service-provider access (PATCH …/service-providers/{uid}) and ended it
+    (DELETE), and gave a role back by invitation. All three are the change
+    of the preparers' roles: the same 403, nothing written, audited or
+    mailed. Her change of a provider she brought herself stays hers. A
+    member gets the route's 403, another tenant 404; the provider's side
+    (the partner, operator staff) limits and ends the access; once handed
+    over, its administrators do."""
+    t = make_tenant("r27l")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    lisa = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Lisa", "Lutz", "r27l-lisa-")
+    pat = make_person(prefix="r27lp")
+    set_roles(t.admin, t.account.id, pat, ["member"])
+    set_roles(t.admin, acc.id, pat, ["service-provider", "member"])
+    worker = make_person(prefix="r27lw")
+    set_roles(t.admin, acc.id, worker, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/service-providers/{pat.uid}"
+    future = "2031-12-01T08:00:00Z"
+
+    def roles():
+        return {m["uid"]: sorted(m["roles"])
+                for m in S.expect(api(t.admin).get(f"{ACCOUNTS}/{acc.id}/members"), 200)["items"]}
+
+    access = "SELECT expires_at FROM service_provider_access WHERE account_id=%s AND uid=%s"
+    was, was_access = roles(), sql.rows(access, int(acc.id), pat.uid)
+    before = S.outbox_max_id(sql)
+    audits = len(sql.audit(acc.id))
+    for r in (api(lisa).patch(path, json={"expires_at": future}),
+              api(lisa).patch(path, json={"expires_at": None}),
+              api(lisa).delete(path),
+              api(lisa).post(f"{ACCOUNTS}/{acc.id}/invitations", json={"email": pat.mail, "role": "billing"})):
+        p = S.expect_problem(r, 403, "forbidden")
+        assert p["detail"] == _r26_preparers_roles_detail(t, acc), p
+    assert roles() == was and sql.rows(access, int(acc.id), pat.uid) == was_access
+    assert S.outbox_max_id(sql) == before
+    assert len(sql.audit(acc.id)) == audits
+    assert sql.account(acc.id)["status"] == "staged"
+    # A member: the route's 403; another tenant: 404; nothing changed.
+    S.expect_problem(api(worker).patch(path, json={"expires_at": future}), 403)
+    S.expect_problem(api(worker).delete(path), 403)
+    other = make_tenant("r27l-o").admin
+    S.expect_problem(api(other).patch(path, json={"expires_at": future}), 404)
+    S.expect_problem(api(other).delete(path), 404)
+    assert roles() == was
+    # A service provider she brought herself is hers to limit and end;
+    # her invitation of a person the partner did not bring adds them.
+    own = make_person(prefix="r27lo")
+    set_roles(lisa, acc.id, own, ["service-provider"])
+    own_path = f"{ACCOUNTS}/{acc.id}/service-providers/{own.uid}"
+    S.expect(api(lisa).patch(own_path, json={"expires_at": future}), 200)
+    S.expect(api(lisa).delete(own_path), 204)
+    got = S.expect(api(lisa).post(f"{ACCOUNTS}/{acc.id}/invitations",
+                                  json={"email": worker.mail, "role": "billing"}), 201)
+    assert got["status"] == "added", got
+    # The provider's side: the partner and operator staff.
+    assert S.expect(api(t.admin).patch(path, json={"expires_at": future}), 200)["expires_at"] == future
+    S.expect(api("olivia").patch(path, json={"expires_at": None}), 200)
+    S.expect(api(t.admin).delete(path), 204)
+    assert roles()[pat.uid] == ["member"]
+    # Handed over (the partner's self-demotion): its administrators do.
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    S.expect(api(lisa).patch(f"{ACCOUNTS}/{acc.id}/service-providers/{t.admin.uid}",
+                             json={"expires_at": future}), 200)
+
+
+def test_r27_the_revocation_mail_names_the_roles_kept(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-27 walkthrough of seed 000, D2: Wendy, a member and a service
+    provider, whose service-provider access the customer's admin Cora
+    ended, read "you no longer have access" and still had it. The mail
+    says which role ended and which she keeps; a person left with no role
+    still reads "you no longer have access". A member may not revoke
+    (403), another tenant 404."""
+    t = make_tenant("r27w")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    cora = _r19_customer(api, sql, invitation_mail, t.admin, acc.id, "Cora", "Capek", "r27w-cora-")
+    S.expect(api(t.admin).put(f"{ACCOUNTS}/{acc.id}/members/{t.admin.uid}",
+                              json={"roles": ["service-provider"]}), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    wendy, sam, worker = make_person(prefix="r27ww"), make_person(prefix="r27ws"), make_person(prefix="r27wm")
+    set_roles(cora, acc.id, wendy, ["member", "service-provider"])
+    set_roles(cora, acc.id, sam, ["service-provider"])
+    set_roles(cora, acc.id, worker, ["member"])
+    path = f"{ACCOUNTS}/{acc.id}/service-providers/{wendy.uid}"
+    S.expect_problem(api(worker).delete(path), 403)
+    S.expect_problem(api(make_tenant("r27w-o").admin).delete(path), 404)
+    before = S.outbox_max_id(sql)
+    S.expect(api(cora).delete(path), 204)
+    rows = _mails(sql, acc.id, before, template="provider-access-changed")
+    assert [S.norm_addr(r["recipient"]) for r in rows] == [S.norm_addr(wendy.mail)], rows
+    got = mailbox.wait_for(outbox_id=rows[0]["id"])
+    assert got, "the mail did not reach the SMTP sink"
+    body = text(got[-1])
+    assert (f"Cora Capek ended your service-provider role in {acc.name}; you keep access as a member."
+            in body), body
+    assert "you no longer have access" not in body, body
+    # ... which is true.
+    S.expect(api(wendy).get(f"{ACCOUNTS}/{acc.id}/members"), 200)
+    # With no role left: the old sentence.
+    before = S.outbox_max_id(sql)
+    S.expect(api(cora).delete(f"{ACCOUNTS}/{acc.id}/service-providers/{sam.uid}"), 204)
+    rows = _mails(sql, acc.id, before, template="provider-access-changed")
+    got = mailbox.wait_for(outbox_id=rows[0]["id"])
+    assert (f"Cora Capek ended your service-provider access to {acc.name}: you no longer have access."
+            in text(got[-1])), text(got[-1])
+
+
+def test_r27_the_transfer_tells_a_colleague_which_roles_it_ended(
+        api, sql, mailbox, make_tenant, make_account, make_person, set_roles, invitation_mail):
+    """Round-27 walkthrough of seed 000, D3: the partner's colleague Pat,
+    billing on the staged account, whom the accepted transfer left a
+    service provider only, read "You keep access as a service provider.":
+    he now reads which of his roles it ended, in the words of the
+    hand-over by role change; the partner's admin keeps his sentence."""
+    t = make_tenant("r27b")
+    acc = make_account(t.admin, "customer", t.account.id, staged=True)
+    pat = make_person(prefix="r27bp")
+    set_roles(t.admin, t.account.id, pat, ["member"])
+    set_roles(t.admin, acc.id, pat, ["billing"])
+    zack = S.unique_mail("r27b-zack-")
+    before = S.outbox_max_id(sql)
+    transfer(api, t.admin, acc.id, zack)
+    _, token = invitation_mail(zack, after=before)
+    before = S.outbox_max_id(sql)
+    S.expect(S.accept_invitation(api, token, uid=S.unique("r27b"), password="r27-zack-1234"), 200)
+    assert sql.account(acc.id)["status"] == "active"
+    S.wait_outbox_settled(sql, account_id=acc.id, after_id=before)
+    rows = _mails(sql, acc.id, before, template="transfer-completed")
+    by = {S.norm_addr(r["recipient"]): r for r in rows}
+    assert set(by) == {S.norm_addr(pat.mail), S.norm_addr(t.admin.mail)}, rows
+    got = mailbox.wait_for(outbox_id=by[S.norm_addr(pat.mail)]["id"])
+    body = text(got[-1])
+    assert ("You keep access as a service provider only: the hand-over ended your other roles in it "
+            "(a billing person), as it leaves the partner's people service providers." in body), body
+    got = mailbox.wait_for(outbox_id=by[S.norm_addr(t.admin.mail)]["id"])
+    body = text(got[-1])
+    assert "You keep access as a service provider." in body and "ended your other roles" not in body, body
