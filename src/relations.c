@@ -1290,78 +1290,22 @@ static int queue_ended_of_close(struct sql_store *sql, unsigned long long accoun
     return st;
 }
 
-int relations_close_active(struct sql_store *sql, const struct caller *who,
-                           unsigned long long account_id, const struct relations_closing *told)
-{
-    struct sql_result r;
-    int st = relations_active_as_customer(sql, account_id, 1, &r);
-    if (st != ST_OK)
-        return st;
-    static const struct billing_people nobody = {0};
-    const char *actor = told->actor ? told->actor : caller_display(who);
-    char *customer_name = NULL;
-    /* The closed account's readers of account-closed: its contacts (else
-     * admins) and its notification recipients. */
-    char **closed_rcpt = NULL;
-    size_t nclosed_rcpt = 0;
-    if (r.nrows)
-        st = account_name_get(sql, account_id, &customer_name);
-    if (r.nrows && st == ST_OK)
-        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
-    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0), partner = sql_cell_id(&r, i, 1);
-        /* A relation that came after the people were read: its partner's
-         * notification recipients are told, its people not. */
-        const struct billing_people *people = &nobody;
-        for (size_t k = 0; k < told->nactive; k++)
-            if (told->partners[k] == partner)
-                people = &told->partner_people[k];
-        st = relation_end(sql, id, who->uid);
-        for (int k = 0; k < 2 && st == ST_OK; k++)
-            st = audit_write(
-                sql, who->uid, k ? account_id : partner, "relation.end",
-                json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "active"),
-                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", "ended",
-                          "reason", "account closed", "closed_account_id", (json_int_t)account_id));
-        char *partner_name = NULL;
-        if (st == ST_OK)
-            st = account_name_get(sql, partner, &partner_name);
-        if (st == ST_OK) {
-            char rid[24];
-            snprintf(rid, sizeof(rid), "%llu", id);
-            struct buf note = BUF_INIT, again = BUF_INIT;
-            buf_printf(&note,
-                       "It ended because %s (account %llu) was closed; nobody's roles in either "
-                       "account change.",
-                       customer_name, account_id);
-            struct template_value vals[] = {
-                {"account_name", partner_name},
-                {"partner_name", partner_name},
-                {"customer_name", customer_name},
-                {"ended_by", actor},
-                {"ended_by_account", customer_name},
-                {"relation_id", rid},
-                {"access_note", buf_str(&note)},
-                {"again_note", ended_again_note(&again, customer_name, 1, partner_name, 0)}};
-            st = queue_ended_of_close(sql, partner, people, told, closed_rcpt, nclosed_rcpt, vals);
-            buf_free(&note);
-            buf_free(&again);
-        }
-        free(partner_name);
-    }
-    free(customer_name);
-    outbox_free_list(closed_rcpt, nclosed_rcpt);
-    sql_result_free(&r);
-    return st;
-}
-
-int relations_close_customers(struct sql_store *sql, const struct caller *who,
+/* The active relations of a closed account on one side end (status
+ * ended, ended_by who; relation.end on both accounts with reason "account
+ * closed" and closed_account_id), and each other side is mailed
+ * relation-ended (queue_ended_of_close). as_partner: the closed account
+ * is the partner (relations_active_outside: the other sides are
+ * told->customers, and the mail names its own storefront, which no longer
+ * admits their people), else the customer (relations_active_as_customer:
+ * told->partners). *ended: how many ended. */
+static int close_relations_as(struct sql_store *sql, const struct caller *who,
                               const char *storefront_host, unsigned long long account_id,
-                              const struct relations_closing *told, size_t *ended)
+                              int as_partner, const struct relations_closing *told, size_t *ended)
 {
     *ended = 0;
     struct sql_result r;
-    int st = relations_active_outside(sql, account_id, 1, &r);
+    int st = as_partner ? relations_active_outside(sql, account_id, 1, &r)
+                        : relations_active_as_customer(sql, account_id, 1, &r);
     if (st != ST_OK || r.nrows == 0) {
         if (st == ST_OK)
             sql_result_free(&r);
@@ -1369,72 +1313,97 @@ int relations_close_customers(struct sql_store *sql, const struct caller *who,
     }
     static const struct billing_people nobody = {0};
     const char *actor = told->actor ? told->actor : caller_display(who);
-    char *partner_name = NULL, *url = NULL, *ends = NULL, *plan = NULL;
+    size_t nknown = as_partner ? told->ncustomers : told->nactive;
+    const unsigned long long *known = as_partner ? told->customers : told->partners;
+    const struct billing_people *known_people =
+        as_partner ? told->customer_people : told->partner_people;
+    char *closed_name = NULL, *url = NULL, *ends = NULL, *plan = NULL;
+    /* The closed account's readers of account-closed: its contacts (else
+     * admins) and its notification recipients. */
     char **closed_rcpt = NULL;
     size_t nclosed_rcpt = 0;
-    st = account_name_get(sql, account_id, &partner_name);
-    /* Its own storefront, which runs to its term end after the close,
-     * admitted these customers' people by the relation: the end takes
-     * that away, and the mail says so. */
-    if (st == ST_OK)
+    st = account_name_get(sql, account_id, &closed_name);
+    /* A closed partner's own storefront, which runs to its term end after
+     * the close, admitted these customers' people by the relation: the
+     * end takes that away, and the mail says so. */
+    if (st == ST_OK && as_partner)
         st = storefronts_store_own_live(sql, storefront_host, account_id, &url, &ends, &plan);
     if (st == ST_OK)
         st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0), customer = sql_cell_id(&r, i, 1);
-        /* A relation approved after the people were read: its customer's
-         * notification recipients are told, its admins not. */
+        unsigned long long id = sql_cell_id(&r, i, 0), other = sql_cell_id(&r, i, 1);
+        unsigned long long partner = as_partner ? account_id : other,
+                           customer = as_partner ? other : account_id;
+        /* A relation that came after the people were read: the other
+         * side's notification recipients are told, its people not. */
         const struct billing_people *people = &nobody;
-        for (size_t k = 0; k < told->ncustomers; k++)
-            if (told->customers[k] == customer)
-                people = &told->customer_people[k];
+        for (size_t k = 0; k < nknown; k++)
+            if (known[k] == other)
+                people = &known_people[k];
         st = relation_end(sql, id, who->uid);
         for (int k = 0; k < 2 && st == ST_OK; k++)
             st = audit_write(
-                sql, who->uid, k ? customer : account_id, "relation.end",
+                sql, who->uid, k ? customer : partner, "relation.end",
                 json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "active"),
                 json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", "ended",
                           "reason", "account closed", "closed_account_id", (json_int_t)account_id));
-        char *customer_name = NULL;
+        char *other_name = NULL;
         if (st == ST_OK)
-            st = account_name_get(sql, customer, &customer_name);
+            st = account_name_get(sql, other, &other_name);
         if (st == ST_OK) {
+            const char *partner_name = as_partner ? closed_name : other_name,
+                       *customer_name = as_partner ? other_name : closed_name;
             char rid[24];
             snprintf(rid, sizeof(rid), "%llu", id);
             struct buf note = BUF_INIT, again = BUF_INIT;
             buf_printf(&note,
                        "It ended because %s (account %llu) was closed; nobody's roles in either "
                        "account change.",
-                       partner_name, account_id);
+                       closed_name, account_id);
             if (url)
                 buf_printf(&note,
                            " The people of %s can no longer sign in at its storefront at %s, "
                            "which runs on to its term end for its own customers.",
                            customer_name, url);
             struct template_value vals[] = {
-                {"account_name", customer_name},
+                {"account_name", other_name},
                 {"partner_name", partner_name},
                 {"customer_name", customer_name},
                 {"ended_by", actor},
-                {"ended_by_account", partner_name},
+                {"ended_by_account", closed_name},
                 {"relation_id", rid},
                 {"access_note", buf_str(&note)},
-                {"again_note", ended_again_note(&again, customer_name, 0, partner_name, 1)}};
-            st = queue_ended_of_close(sql, customer, people, told, closed_rcpt, nclosed_rcpt, vals);
+                {"again_note",
+                 ended_again_note(&again, customer_name, !as_partner, partner_name, as_partner)}};
+            st = queue_ended_of_close(sql, other, people, told, closed_rcpt, nclosed_rcpt, vals);
             buf_free(&note);
             buf_free(&again);
         }
-        free(customer_name);
+        free(other_name);
         if (st == ST_OK)
             *ended = i + 1;
     }
-    free(partner_name);
+    free(closed_name);
     free(url);
     free(ends);
     free(plan);
     outbox_free_list(closed_rcpt, nclosed_rcpt);
     sql_result_free(&r);
     return st;
+}
+
+int relations_close_active(struct sql_store *sql, const struct caller *who,
+                           unsigned long long account_id, const struct relations_closing *told)
+{
+    size_t ended;
+    return close_relations_as(sql, who, NULL, account_id, 0, told, &ended);
+}
+
+int relations_close_customers(struct sql_store *sql, const struct caller *who,
+                              const char *storefront_host, unsigned long long account_id,
+                              const struct relations_closing *told, size_t *ended)
+{
+    return close_relations_as(sql, who, storefront_host, account_id, 1, told, ended);
 }
 
 /* ---- a customer created under its partner ------------------------- */
