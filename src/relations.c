@@ -1117,6 +1117,47 @@ void relations_requests(struct request *req)
 
 /* ---- closing an account ------------------------------------------ */
 
+/* Who closed it, as the other sides' mails name them (acting_for): read
+ * once, when the first other side is met. */
+static int closing_actor(struct request *req, unsigned long long account_id,
+                         struct relations_closing *out)
+{
+    if (out->actor)
+        return ST_OK;
+    int as_admin = 0;
+    int st = acts_as_admin(req, account_id, &as_admin);
+    if (st == ST_OK)
+        st = acting_for(req, as_admin, account_id, &out->actor);
+    return st;
+}
+
+/* Room for the other sides of r's rows and their people (never 0 bytes). */
+static void closing_alloc(const struct sql_result *r, unsigned long long **ids,
+                          struct billing_people **people)
+{
+    *ids = xcalloc(r->nrows ? r->nrows : 1, sizeof(**ids));
+    *people = xcalloc(r->nrows ? r->nrows : 1, sizeof(**people));
+}
+
+/* The other sides of r's rows (column 1) and their people by people_of,
+ * into ids, people and *n (as far as read); frees r. */
+static int closing_sides(struct request *req, unsigned long long account_id, struct sql_result *r,
+                         int (*people_of)(struct request *, unsigned long long,
+                                          struct billing_people *),
+                         unsigned long long **ids, struct billing_people **people, size_t *n,
+                         struct relations_closing *out)
+{
+    closing_alloc(r, ids, people);
+    int st = r->nrows ? closing_actor(req, account_id, out) : ST_OK;
+    for (size_t i = 0; st == ST_OK && i < r->nrows; i++) {
+        (*ids)[i] = sql_cell_id(r, i, 1);
+        st = people_of(req, (*ids)[i], &(*people)[i]);
+        *n = i + 1;
+    }
+    sql_result_free(r);
+    return st;
+}
+
 int relations_closing_read(struct request *req, unsigned long long account_id,
                            struct relations_closing *out)
 {
@@ -1125,14 +1166,9 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     int st = relations_pending_of(req->session->sql, account_id, 0, &r);
     if (st != ST_OK)
         return st;
-    out->accounts = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->accounts));
-    out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
-    /* Who closed it, as the other sides' mails name them (acting_for). */
-    int as_admin = 0;
+    closing_alloc(&r, &out->accounts, &out->people);
     if (r.nrows)
-        st = acts_as_admin(req, account_id, &as_admin);
-    if (r.nrows && st == ST_OK)
-        st = acting_for(req, as_admin, account_id, &out->actor);
+        st = closing_actor(req, account_id, out);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
         /* The closed account's customer side is told as a decision is
@@ -1149,55 +1185,25 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     }
     sql_result_free(&r);
     /* Its active relations as the customer: the partners are told that
-     * the close ended them (contacts, else admins), as for an end. */
+     * the close ended them (contacts, else admins), as for an end. Never
+     * the closer (they know), also not as a recipient; the partner's
+     * admins only when it names no contact at all: a closer who is its
+     * only contact leaves its recipients (round-25 walkthrough of seed
+     * 001, D3). */
     if (st == ST_OK)
         st = relations_active_as_customer(req->session->sql, account_id, 0, &r);
-    if (st != ST_OK) {
-        relations_closing_free(out);
-        return st;
-    }
-    out->partners = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->partners));
-    out->partner_people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->partner_people));
-    if (r.nrows && !out->actor) {
-        as_admin = 0;
-        st = acts_as_admin(req, account_id, &as_admin);
-        if (st == ST_OK)
-            st = acting_for(req, as_admin, account_id, &out->actor);
-    }
-    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        out->partners[i] = sql_cell_id(&r, i, 1);
-        /* Never the closer (they know), also not as a recipient; the
-         * partner's admins only when it names no contact at all: a closer
-         * who is its only contact leaves its recipients (round-25
-         * walkthrough of seed 001, D3). */
-        st = billing_people_named_others(req, out->partners[i], &out->partner_people[i]);
-        out->nactive = i + 1;
-    }
-    sql_result_free(&r);
+    if (st == ST_OK)
+        st = closing_sides(req, account_id, &r, billing_people_named_others, &out->partners,
+                           &out->partner_people, &out->nactive, out);
     /* Its active relations as the partner with organizations that are
      * not its children: their admins are told that the close ended them,
      * as when the partner ends one (round-27 walkthrough of seed 003, D1);
      * the children are told by parent-closed. */
     if (st == ST_OK)
         st = relations_active_outside(req->session->sql, account_id, 0, &r);
-    if (st != ST_OK) {
-        relations_closing_free(out);
-        return st;
-    }
-    out->customers = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->customers));
-    out->customer_people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->customer_people));
-    if (r.nrows && !out->actor) {
-        as_admin = 0;
-        st = acts_as_admin(req, account_id, &as_admin);
-        if (st == ST_OK)
-            st = acting_for(req, as_admin, account_id, &out->actor);
-    }
-    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        out->customers[i] = sql_cell_id(&r, i, 1);
-        st = billing_people_admins_others(req, out->customers[i], &out->customer_people[i]);
-        out->ncustomers = i + 1;
-    }
-    sql_result_free(&r);
+    if (st == ST_OK)
+        st = closing_sides(req, account_id, &r, billing_people_admins_others, &out->customers,
+                           &out->customer_people, &out->ncustomers, out);
     if (st != ST_OK)
         relations_closing_free(out);
     return st;
