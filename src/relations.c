@@ -1267,12 +1267,12 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
 
 /* relation-ended of a close to the other side, account: people and its
  * notification recipients (billing_notify_queue's readers), but nobody who
- * reads account-closed (told->closed_readers and closed_rcpt, the closed
- * account's recipients). vals: relation-ended's 8 values. */
+ * reads account-closed (told->closed_readers and told->closed_rcpt, the
+ * closed account's recipients). vals: relation-ended's 8 values. */
 static int queue_ended_of_close(struct sql_store *sql, unsigned long long account,
                                 const struct billing_people *people,
-                                const struct relations_closing *told, char **closed_rcpt,
-                                size_t nclosed_rcpt, const struct template_value *vals)
+                                const struct relations_closing *told,
+                                const struct template_value *vals)
 {
     char **rcpt = NULL;
     size_t nrcpt = 0;
@@ -1284,8 +1284,8 @@ static int queue_ended_of_close(struct sql_store *sql, unsigned long long accoun
         int skip = k >= people->n && people->except && strcasecmp(m, people->except) == 0;
         for (size_t j = 0; !skip && told->closed_readers && j < told->closed_readers->n; j++)
             skip = strcasecmp(m, told->closed_readers->mails[j]) == 0;
-        for (size_t j = 0; !skip && j < nclosed_rcpt; j++)
-            skip = strcasecmp(m, closed_rcpt[j]) == 0;
+        for (size_t j = 0; !skip && j < told->nclosed_rcpt; j++)
+            skip = strcasecmp(m, told->closed_rcpt[j]) == 0;
         if (!skip)
             to[n++] = m;
     }
@@ -1305,8 +1305,8 @@ static int queue_ended_of_close(struct sql_store *sql, unsigned long long accoun
  * admits their people), else the customer (relations_active_as_customer:
  * told->partners). *ended: how many ended. */
 static int close_relations_as(struct sql_store *sql, const struct caller *who,
-                              const char *storefront_host, unsigned long long account_id,
-                              int as_partner, const struct relations_closing *told, size_t *ended)
+                              unsigned long long account_id, int as_partner,
+                              const struct relations_closing *told, size_t *ended)
 {
     *ended = 0;
     struct sql_result r;
@@ -1323,19 +1323,11 @@ static int close_relations_as(struct sql_store *sql, const struct caller *who,
     const unsigned long long *known = as_partner ? told->customers : told->partners;
     const struct billing_people *known_people =
         as_partner ? told->customer_people : told->partner_people;
-    char *closed_name = NULL, *url = NULL, *ends = NULL, *plan = NULL;
-    /* The closed account's readers of account-closed: its contacts (else
-     * admins) and its notification recipients. */
-    char **closed_rcpt = NULL;
-    size_t nclosed_rcpt = 0;
-    st = account_name_get(sql, account_id, &closed_name);
+    const char *closed_name = told->closed_name;
     /* A closed partner's own storefront, which runs to its term end after
      * the close, admitted these customers' people by the relation: the
      * end takes that away, and the mail says so. */
-    if (st == ST_OK && as_partner)
-        st = storefronts_store_own_live(sql, storefront_host, account_id, &url, &ends, &plan);
-    if (st == ST_OK)
-        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
+    const char *url = as_partner ? told->closed_url : NULL;
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long id = sql_cell_id(&r, i, 0), other = sql_cell_id(&r, i, 1);
         unsigned long long partner = as_partner ? account_id : other,
@@ -1381,7 +1373,7 @@ static int close_relations_as(struct sql_store *sql, const struct caller *who,
                 {"access_note", buf_str(&note)},
                 {"again_note",
                  ended_again_note(&again, customer_name, !as_partner, partner_name, as_partner)}};
-            st = queue_ended_of_close(sql, other, people, told, closed_rcpt, nclosed_rcpt, vals);
+            st = queue_ended_of_close(sql, other, people, told, vals);
             buf_free(&note);
             buf_free(&again);
         }
@@ -1389,11 +1381,6 @@ static int close_relations_as(struct sql_store *sql, const struct caller *who,
         if (st == ST_OK)
             *ended = i + 1;
     }
-    free(closed_name);
-    free(url);
-    free(ends);
-    free(plan);
-    outbox_free_list(closed_rcpt, nclosed_rcpt);
     sql_result_free(&r);
     return st;
 }
@@ -1402,14 +1389,14 @@ int relations_close_active(struct sql_store *sql, const struct caller *who,
                            unsigned long long account_id, const struct relations_closing *told)
 {
     size_t ended;
-    return close_relations_as(sql, who, NULL, account_id, 0, told, &ended);
+    return close_relations_as(sql, who, account_id, 0, told, &ended);
 }
 
 int relations_close_customers(struct sql_store *sql, const struct caller *who,
-                              const char *storefront_host, unsigned long long account_id,
-                              const struct relations_closing *told, size_t *ended)
+                              unsigned long long account_id, const struct relations_closing *told,
+                              size_t *ended)
 {
-    return close_relations_as(sql, who, storefront_host, account_id, 1, told, ended);
+    return close_relations_as(sql, who, account_id, 1, told, ended);
 }
 
 /* ---- a customer created under its partner ------------------------- */
