@@ -566,8 +566,8 @@ void account_open_children_free(struct open_child *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(c[i].name);
         free(c[i].storefront);
-        free((char *)c[i].invitee.name);
-        free((char *)c[i].invitee.mail);
+        free(c[i].invitee.name);
+        free(c[i].invitee.mail);
     }
     free(c);
 }
