@@ -1584,12 +1584,16 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
      * children, which the close ended (round-27 walkthrough of seed 003,
      * D1): a sentence on the same line (line, when set, is children's). */
     if (c->ended_customers) {
-        buf_printf(&children,
-                   "%sIts customer relation%s with %zu organization%s that %s not its child "
-                   "account%s ended; %s administrators were told.",
-                   line ? " " : "", c->ended_customers == 1 ? "" : "s", c->ended_customers,
-                   c->ended_customers == 1 ? "" : "s", c->ended_customers == 1 ? "is" : "are",
-                   c->ended_customers == 1 ? "" : "s", c->ended_customers == 1 ? "its" : "their");
+        if (line)
+            buf_adds(&children, " ");
+        if (c->ended_customers == 1)
+            buf_adds(&children, "Its customer relation with 1 organization that is not its child "
+                                "account ended; its administrators were told.");
+        else
+            buf_printf(&children,
+                       "Its customer relations with %zu organizations that are not its child "
+                       "accounts ended; their administrators were told.",
+                       c->ended_customers);
         line = buf_str(&children);
     }
     /* Its own live storefront (a reseller closed while its plan is
