@@ -452,6 +452,17 @@ int idempotency_key_find(struct sql_store *sql, const char *uid, const char *key
     return st;
 }
 
+/* account_open_children's columns 0-4 (id, kind, name, how many in all,
+ * the storefront) and its WHERE tail, shared by the light read (before the
+ * close's transaction) and the one with the facts (in it), which adds its
+ * columns and joins between them. */
+#define OPEN_CHILDREN_HEAD                                                                         \
+    "SELECT accounts.id, accounts.kind, accounts.name,"                                            \
+    " COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN
+#define OPEN_CHILDREN_TAIL                                                                         \
+    " WHERE accounts.parent_id = ? AND accounts.status <> 'closed'"                                \
+    " AND accounts.ldap_state = 'done' ORDER BY accounts.id LIMIT ?"
+
 int account_open_children(struct sql_store *sql, unsigned long long id, size_t cap, int facts,
                           struct open_child **out, size_t *n, unsigned long *total)
 {
@@ -460,36 +471,30 @@ int account_open_children(struct sql_store *sql, unsigned long long id, size_t c
     *total = 0;
     struct sql_result r;
     int st =
-        facts
-            ? sql_exec(sql,
-                       "SELECT accounts.id, accounts.kind, accounts.name,"
-                       " COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN ","
-                       " accounts.kind = 'customer' AND EXISTS (SELECT 1 FROM customer_relations cr"
-                       " WHERE cr.partner_id = accounts.parent_id AND cr.customer_id = accounts.id"
-                       " AND cr.status = 'active'),"
-                       " COALESCE(inv.n, 0), TRIM(CONCAT_WS(' ', inv.first_name, inv.last_name)),"
-                       " inv.email, inv.purpose = 'contact'"
-                       " FROM accounts"
-                       /* The pending admin invitations of the children (those
-                        * that make their invitee an administrator on
-                        * acceptance): how many, and the oldest one. */
-                       " LEFT JOIN (SELECT i.account_id, i.first_name, i.last_name, i.email,"
-                       " i.purpose, ROW_NUMBER() OVER (PARTITION BY i.account_id ORDER BY i.id) rn,"
-                       " COUNT(*) OVER (PARTITION BY i.account_id) n"
-                       " FROM invitations i JOIN accounts ch ON ch.id = i.account_id"
-                       " AND ch.parent_id = ?"
-                       " WHERE i.role = 'admin' AND i.status = 'pending'"
-                       " AND i.purpose IN ('member', 'contact')"
-                       " AND i.expires_at > CURRENT_TIMESTAMP(6)) inv"
-                       " ON inv.account_id = accounts.id AND inv.rn = 1"
-                       " WHERE accounts.parent_id = ? AND accounts.status <> 'closed'"
-                       " AND accounts.ldap_state = 'done' ORDER BY accounts.id LIMIT ?",
-                       SQL_ARGS(P_INT(id), P_INT(id), P_INT(cap)), &r)
-            : sql_exec(sql,
-                       "SELECT id, kind, name, COUNT(*) OVER ()," STOREFRONT_OVERVIEW_COLUMN
-                       " FROM accounts WHERE parent_id = ? AND status <> 'closed'"
-                       " AND ldap_state = 'done' ORDER BY id LIMIT ?",
-                       SQL_ARGS(P_INT(id), P_INT(cap)), &r);
+        facts ? sql_exec(
+                    sql,
+                    OPEN_CHILDREN_HEAD
+                    ", accounts.kind = 'customer' AND EXISTS (SELECT 1 FROM customer_relations cr"
+                    " WHERE cr.partner_id = accounts.parent_id AND cr.customer_id = accounts.id"
+                    " AND cr.status = 'active'),"
+                    " COALESCE(inv.n, 0), TRIM(CONCAT_WS(' ', inv.first_name, inv.last_name)),"
+                    " inv.email, inv.purpose = 'contact'"
+                    " FROM accounts"
+                    /* The pending admin invitations of the children (those
+                     * that make their invitee an administrator on
+                     * acceptance): how many, and the oldest one. */
+                    " LEFT JOIN (SELECT i.account_id, i.first_name, i.last_name, i.email,"
+                    " i.purpose, ROW_NUMBER() OVER (PARTITION BY i.account_id ORDER BY i.id) rn,"
+                    " COUNT(*) OVER (PARTITION BY i.account_id) n"
+                    " FROM invitations i JOIN accounts ch ON ch.id = i.account_id"
+                    " AND ch.parent_id = ?"
+                    " WHERE i.role = 'admin' AND i.status = 'pending'"
+                    " AND i.purpose IN ('member', 'contact')"
+                    " AND i.expires_at > CURRENT_TIMESTAMP(6)) inv"
+                    " ON inv.account_id = accounts.id AND inv.rn = 1" OPEN_CHILDREN_TAIL,
+                    SQL_ARGS(P_INT(id), P_INT(id), P_INT(cap)), &r)
+              : sql_exec(sql, OPEN_CHILDREN_HEAD " FROM accounts" OPEN_CHILDREN_TAIL,
+                         SQL_ARGS(P_INT(id), P_INT(cap)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows) {
@@ -561,8 +566,8 @@ void account_open_children_free(struct open_child *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(c[i].name);
         free(c[i].storefront);
-        free((char *)c[i].invitee.name);
-        free((char *)c[i].invitee.mail);
+        free(c[i].invitee.name);
+        free(c[i].invitee.mail);
     }
     free(c);
 }

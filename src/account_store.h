@@ -201,8 +201,8 @@ void account_ancestors_free(struct account_above *a, size_t n);
  * and whether it is the contact invitation. */
 struct role_holders_invitee {
     unsigned long count;
-    const char *name; /* first and last name (in open_child: malloc'ed) */
-    const char *mail; /* its address (in open_child: malloc'ed; NULL: none) */
+    char *name; /* first and last name (in open_child: malloc'ed) */
+    char *mail; /* its address (in open_child: malloc'ed; NULL: none) */
     int contact;
 };
 

@@ -1334,6 +1334,14 @@ struct closing {
     /* How many of its active relations as the partner with organizations
      * outside it the close ended (round-27 walkthrough of seed 003, D1). */
     size_t ended_customers;
+    /* Read once in the transaction (close_steps) for account-closed and
+     * the relations' mails (related.closed_*): its name, its notification
+     * recipients and its own live storefront (own_url NULL: none; own_ends,
+     * own_plan: the subscription that keeps it live, NULL: none). */
+    char *name;
+    char **rcpt;
+    size_t nrcpt;
+    char *own_url, *own_ends, *own_plan;
 };
 
 static void closing_children_free(struct closing *c)
@@ -1413,7 +1421,7 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
     snprintf(parent_id, sizeof(parent_id), "%llu", c->id);
     /* The closed parent's own live storefront (parent_url, NULL: none;
      * parent_ends, NULL: no subscription keeps it live; read by
-     * mail_closed), which runs to its term end, and the children whose
+     * closed_reads), which runs to its term end, and the children whose
      * people it still admits as its customers (round-23 walkthrough of
      * seed 002, D3): {{parent_storefront}}, a line left out for the
      * others. One statement, only when it has one. */
@@ -1515,10 +1523,8 @@ static int mail_children(struct sql_store *sql, struct closing *c, const char *p
  * notification recipients, in the close's transaction. */
 static int mail_closed(struct sql_store *sql, struct closing *c)
 {
-    char *name = NULL;
-    int st = account_name_get(sql, c->id, &name);
-    if (st != ST_OK)
-        return st;
+    const char *name = c->name, *own_url = c->own_url, *own_ends = c->own_ends,
+               *own_plan = c->own_plan;
     char id[24], kept[320];
     snprintf(id, sizeof(id), "%llu", c->id);
     char when[32];
@@ -1535,11 +1541,9 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
      * round-15 walkthrough of seed 002, D4: a distributor's person who
      * closed a reseller was named without "of <distributor>"). */
     char *closed_by = NULL;
-    st = mail_actor_name(sql, &c->req->caller, c->id, &closed_by);
-    if (st != ST_OK) {
-        free(name);
+    int st = mail_actor_name(sql, &c->req->caller, c->id, &closed_by);
+    if (st != ST_OK)
         return st;
-    }
     /* How many child accounts stay open (round-16 walkthrough of seed
      * 002, D1): a line left out when none. */
     struct buf children = BUF_INIT;
@@ -1580,12 +1584,16 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
      * children, which the close ended (round-27 walkthrough of seed 003,
      * D1): a sentence on the same line (line, when set, is children's). */
     if (c->ended_customers) {
-        buf_printf(&children,
-                   "%sIts customer relation%s with %zu organization%s that %s not its child "
-                   "account%s ended; %s administrators were told.",
-                   line ? " " : "", c->ended_customers == 1 ? "" : "s", c->ended_customers,
-                   c->ended_customers == 1 ? "" : "s", c->ended_customers == 1 ? "is" : "are",
-                   c->ended_customers == 1 ? "" : "s", c->ended_customers == 1 ? "its" : "their");
+        if (line)
+            buf_adds(&children, " ");
+        if (c->ended_customers == 1)
+            buf_adds(&children, "Its customer relation with 1 organization that is not its child "
+                                "account ended; its administrators were told.");
+        else
+            buf_printf(&children,
+                       "Its customer relations with %zu organizations that are not its child "
+                       "accounts ended; their administrators were told.",
+                       c->ended_customers);
         line = buf_str(&children);
     }
     /* Its own live storefront (a reseller closed while its plan is
@@ -1595,10 +1603,7 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
      * D2): a line after {{kept}}'s, in that value; one statement. */
     struct buf kept_line = BUF_INIT;
     buf_printf(&kept_line, "%s", kept);
-    char *own_url = NULL, *own_ends = NULL, *own_plan = NULL;
-    st = storefronts_store_own_live(sql, c->req->cfg->storefront_host, c->id, &own_url, &own_ends,
-                                    &own_plan);
-    if (st == ST_OK && own_url) {
+    if (own_url) {
         buf_printf(&kept_line, "\nIts storefront at %s keeps working, sign-in included, ", own_url);
         if (own_ends)
             buf_printf(&kept_line, "until %s, when its %s subscription ends", own_ends,
@@ -1609,13 +1614,11 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
                                "brings the storefront back after that, although its alias and "
                                "settings are kept for a time.");
     }
-    free(own_plan);
     /* The storefronts its people signed in at as a reseller's customer
      * (round-19 walkthrough of seed 002, D2): a line left out when none. */
     json_t *storefronts = NULL;
-    if (st == ST_OK)
-        st = storefronts_store_of_customer(sql, c->req->cfg->storefront_host, c->id, 0,
-                                           STOREFRONTS_NAMED + 1, &storefronts);
+    st = storefronts_store_of_customer(sql, c->req->cfg->storefront_host, c->id, 0,
+                                       STOREFRONTS_NAMED + 1, &storefronts);
     struct buf sf_line = BUF_INIT;
     const char *sf = st == ST_OK ? storefronts_named(&sf_line, storefronts) : NULL;
     struct template_value vals[] = {
@@ -1632,8 +1635,8 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     struct reader_value own[] = {{c->req->caller.mail, "closed_by", "You"}};
     size_t nown = c->req->caller.mail && *c->req->caller.mail ? 1 : 0;
     if (st == ST_OK)
-        st = billing_notify_queue_readers(sql, c->id, "account-closed", &c->people, vals, 6, own,
-                                          nown);
+        st = billing_notify_queue_readers_to(sql, c->id, "account-closed", &c->people, c->rcpt,
+                                             c->nrcpt, vals, 6, own, nown);
     /* Its project-only people: their projects close with it. */
     if (st == ST_OK)
         st = projects_mail_account_closed(sql, c->req, c->id, c->project_people, name, closed_by,
@@ -1644,10 +1647,39 @@ static int mail_closed(struct sql_store *sql, struct closing *c)
     buf_free(&children);
     if (st == ST_OK)
         st = mail_children(sql, c, name, own_url, own_ends);
-    free(own_url);
-    free(own_ends);
     free(closed_by);
-    free(name);
+    return st;
+}
+
+static void closed_reads_free(struct closing *c)
+{
+    free(c->name);
+    outbox_free_list(c->rcpt, c->nrcpt);
+    free(c->own_url);
+    free(c->own_ends);
+    free(c->own_plan);
+    c->name = c->own_url = c->own_ends = c->own_plan = NULL;
+    c->rcpt = NULL;
+    c->nrcpt = 0;
+    c->related.closed_name = c->related.closed_url = NULL;
+    c->related.closed_rcpt = NULL;
+    c->related.nclosed_rcpt = 0;
+}
+
+/* The closed account's name, notification recipients and own live
+ * storefront, once for all the close's mails (closed_reads_free). */
+static int closed_reads(struct sql_store *sql, struct closing *c)
+{
+    int st = account_name_get(sql, c->id, &c->name);
+    if (st == ST_OK)
+        st = outbox_recipients(sql, c->id, &c->rcpt, &c->nrcpt);
+    if (st == ST_OK)
+        st = storefronts_store_own_live(sql, c->req->cfg->storefront_host, c->id, &c->own_url,
+                                        &c->own_ends, &c->own_plan);
+    c->related.closed_name = c->name;
+    c->related.closed_rcpt = c->rcpt;
+    c->related.nclosed_rcpt = c->nrcpt;
+    c->related.closed_url = c->own_url;
     return st;
 }
 
@@ -1715,17 +1747,20 @@ static int close_steps(struct sql_store *sql, struct closing *c)
     free(drafts);
     if (st == ST_OK)
         st = relations_close_pending(sql, &c->req->caller, c->id, &c->related);
+    if (st == ST_OK)
+        st = closed_reads(sql, c);
     /* Its relations with customers outside it end before account-closed,
      * which counts them. */
     if (st == ST_OK)
-        st = relations_close_customers(sql, &c->req->caller, c->req->cfg->storefront_host, c->id,
-                                       &c->related, &c->ended_customers);
+        st = relations_close_customers(sql, &c->req->caller, c->id, &c->related,
+                                       &c->ended_customers);
     /* account-closed first: its {{storefronts}} line reads the
      * storefronts the customer's active relations admitted it at. */
     if (st == ST_OK)
         st = mail_closed(sql, c);
     if (st == ST_OK)
         st = relations_close_active(sql, &c->req->caller, c->id, &c->related);
+    closed_reads_free(c);
     return st;
 }
 

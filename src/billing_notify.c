@@ -217,6 +217,18 @@ int billing_notify_queue_readers(struct sql_store *sql, unsigned long long accou
     int st = outbox_recipients(sql, account_id, &recipients, &nrecipients);
     if (st != ST_OK)
         return st;
+    st = billing_notify_queue_readers_to(sql, account_id, name, people, recipients, nrecipients,
+                                         values, nvalues, own, nown);
+    outbox_free_list(recipients, nrecipients);
+    return st;
+}
+
+int billing_notify_queue_readers_to(struct sql_store *sql, unsigned long long account_id,
+                                    const char *name, const struct billing_people *people,
+                                    char *const *recipients, size_t nrecipients,
+                                    const struct template_value *values, size_t nvalues,
+                                    const struct reader_value *own, size_t nown)
+{
     const char **to = xcalloc(people->n + nrecipients + 1, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < people->n; i++)
@@ -224,10 +236,9 @@ int billing_notify_queue_readers(struct sql_store *sql, unsigned long long accou
     for (size_t i = 0; i < nrecipients; i++)
         if (!people->except || strcasecmp(recipients[i], people->except) != 0)
             to[n++] = recipients[i];
-    st = outbox_queue_readers(sql, account_id, name, to, n, &people->names, values, nvalues, own,
-                              nown, 1);
+    int st = outbox_queue_readers(sql, account_id, name, to, n, &people->names, values, nvalues,
+                                  own, nown, 1);
     free(to);
-    outbox_free_list(recipients, nrecipients);
     return st;
 }
 

@@ -88,6 +88,13 @@ int billing_notify_queue_readers(struct sql_store *sql, unsigned long long accou
                                  const char *name, const struct billing_people *people,
                                  const struct template_value *values, size_t nvalues,
                                  const struct reader_value *own, size_t nown);
+/* The same with the account's notification recipients already read
+ * (outbox_recipients; the close reads its own once). */
+int billing_notify_queue_readers_to(struct sql_store *sql, unsigned long long account_id,
+                                    const char *name, const struct billing_people *people,
+                                    char *const *recipients, size_t nrecipients,
+                                    const struct template_value *values, size_t nvalues,
+                                    const struct reader_value *own, size_t nown);
 
 /* The storefront-welcome of a person who becomes a named contact of a
  * reseller after the order: the contact person who joins later (round-12

@@ -1117,6 +1117,47 @@ void relations_requests(struct request *req)
 
 /* ---- closing an account ------------------------------------------ */
 
+/* Who closed it, as the other sides' mails name them (acting_for): read
+ * once, when the first other side is met. */
+static int closing_actor(struct request *req, unsigned long long account_id,
+                         struct relations_closing *out)
+{
+    if (out->actor)
+        return ST_OK;
+    int as_admin = 0;
+    int st = acts_as_admin(req, account_id, &as_admin);
+    if (st == ST_OK)
+        st = acting_for(req, as_admin, account_id, &out->actor);
+    return st;
+}
+
+/* Room for the other sides of r's rows and their people (never 0 bytes). */
+static void closing_alloc(const struct sql_result *r, unsigned long long **ids,
+                          struct billing_people **people)
+{
+    *ids = xcalloc(r->nrows ? r->nrows : 1, sizeof(**ids));
+    *people = xcalloc(r->nrows ? r->nrows : 1, sizeof(**people));
+}
+
+/* The other sides of r's rows (column 1) and their people by people_of,
+ * into ids, people and *n (as far as read); frees r. */
+static int closing_sides(struct request *req, unsigned long long account_id, struct sql_result *r,
+                         int (*people_of)(struct request *, unsigned long long,
+                                          struct billing_people *),
+                         unsigned long long **ids, struct billing_people **people, size_t *n,
+                         struct relations_closing *out)
+{
+    closing_alloc(r, ids, people);
+    int st = r->nrows ? closing_actor(req, account_id, out) : ST_OK;
+    for (size_t i = 0; st == ST_OK && i < r->nrows; i++) {
+        (*ids)[i] = sql_cell_id(r, i, 1);
+        st = people_of(req, (*ids)[i], &(*people)[i]);
+        *n = i + 1;
+    }
+    sql_result_free(r);
+    return st;
+}
+
 int relations_closing_read(struct request *req, unsigned long long account_id,
                            struct relations_closing *out)
 {
@@ -1125,14 +1166,9 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     int st = relations_pending_of(req->session->sql, account_id, 0, &r);
     if (st != ST_OK)
         return st;
-    out->accounts = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->accounts));
-    out->people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->people));
-    /* Who closed it, as the other sides' mails name them (acting_for). */
-    int as_admin = 0;
+    closing_alloc(&r, &out->accounts, &out->people);
     if (r.nrows)
-        st = acts_as_admin(req, account_id, &as_admin);
-    if (r.nrows && st == ST_OK)
-        st = acting_for(req, as_admin, account_id, &out->actor);
+        st = closing_actor(req, account_id, out);
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
         unsigned long long partner = sql_cell_id(&r, i, 1), customer = sql_cell_id(&r, i, 2);
         /* The closed account's customer side is told as a decision is
@@ -1149,55 +1185,25 @@ int relations_closing_read(struct request *req, unsigned long long account_id,
     }
     sql_result_free(&r);
     /* Its active relations as the customer: the partners are told that
-     * the close ended them (contacts, else admins), as for an end. */
+     * the close ended them (contacts, else admins), as for an end. Never
+     * the closer (they know), also not as a recipient; the partner's
+     * admins only when it names no contact at all: a closer who is its
+     * only contact leaves its recipients (round-25 walkthrough of seed
+     * 001, D3). */
     if (st == ST_OK)
         st = relations_active_as_customer(req->session->sql, account_id, 0, &r);
-    if (st != ST_OK) {
-        relations_closing_free(out);
-        return st;
-    }
-    out->partners = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->partners));
-    out->partner_people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->partner_people));
-    if (r.nrows && !out->actor) {
-        as_admin = 0;
-        st = acts_as_admin(req, account_id, &as_admin);
-        if (st == ST_OK)
-            st = acting_for(req, as_admin, account_id, &out->actor);
-    }
-    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        out->partners[i] = sql_cell_id(&r, i, 1);
-        /* Never the closer (they know), also not as a recipient; the
-         * partner's admins only when it names no contact at all: a closer
-         * who is its only contact leaves its recipients (round-25
-         * walkthrough of seed 001, D3). */
-        st = billing_people_named_others(req, out->partners[i], &out->partner_people[i]);
-        out->nactive = i + 1;
-    }
-    sql_result_free(&r);
+    if (st == ST_OK)
+        st = closing_sides(req, account_id, &r, billing_people_named_others, &out->partners,
+                           &out->partner_people, &out->nactive, out);
     /* Its active relations as the partner with organizations that are
      * not its children: their admins are told that the close ended them,
      * as when the partner ends one (round-27 walkthrough of seed 003, D1);
      * the children are told by parent-closed. */
     if (st == ST_OK)
         st = relations_active_outside(req->session->sql, account_id, 0, &r);
-    if (st != ST_OK) {
-        relations_closing_free(out);
-        return st;
-    }
-    out->customers = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->customers));
-    out->customer_people = xcalloc(r.nrows ? r.nrows : 1, sizeof(*out->customer_people));
-    if (r.nrows && !out->actor) {
-        as_admin = 0;
-        st = acts_as_admin(req, account_id, &as_admin);
-        if (st == ST_OK)
-            st = acting_for(req, as_admin, account_id, &out->actor);
-    }
-    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        out->customers[i] = sql_cell_id(&r, i, 1);
-        st = billing_people_admins_others(req, out->customers[i], &out->customer_people[i]);
-        out->ncustomers = i + 1;
-    }
-    sql_result_free(&r);
+    if (st == ST_OK)
+        st = closing_sides(req, account_id, &r, billing_people_admins_others, &out->customers,
+                           &out->customer_people, &out->ncustomers, out);
     if (st != ST_OK)
         relations_closing_free(out);
     return st;
@@ -1261,12 +1267,12 @@ int relations_close_pending(struct sql_store *sql, const struct caller *who,
 
 /* relation-ended of a close to the other side, account: people and its
  * notification recipients (billing_notify_queue's readers), but nobody who
- * reads account-closed (told->closed_readers and closed_rcpt, the closed
- * account's recipients). vals: relation-ended's 8 values. */
+ * reads account-closed (told->closed_readers and told->closed_rcpt, the
+ * closed account's recipients). vals: relation-ended's 8 values. */
 static int queue_ended_of_close(struct sql_store *sql, unsigned long long account,
                                 const struct billing_people *people,
-                                const struct relations_closing *told, char **closed_rcpt,
-                                size_t nclosed_rcpt, const struct template_value *vals)
+                                const struct relations_closing *told,
+                                const struct template_value *vals)
 {
     char **rcpt = NULL;
     size_t nrcpt = 0;
@@ -1278,8 +1284,8 @@ static int queue_ended_of_close(struct sql_store *sql, unsigned long long accoun
         int skip = k >= people->n && people->except && strcasecmp(m, people->except) == 0;
         for (size_t j = 0; !skip && told->closed_readers && j < told->closed_readers->n; j++)
             skip = strcasecmp(m, told->closed_readers->mails[j]) == 0;
-        for (size_t j = 0; !skip && j < nclosed_rcpt; j++)
-            skip = strcasecmp(m, closed_rcpt[j]) == 0;
+        for (size_t j = 0; !skip && j < told->nclosed_rcpt; j++)
+            skip = strcasecmp(m, told->closed_rcpt[j]) == 0;
         if (!skip)
             to[n++] = m;
     }
@@ -1290,78 +1296,22 @@ static int queue_ended_of_close(struct sql_store *sql, unsigned long long accoun
     return st;
 }
 
-int relations_close_active(struct sql_store *sql, const struct caller *who,
-                           unsigned long long account_id, const struct relations_closing *told)
-{
-    struct sql_result r;
-    int st = relations_active_as_customer(sql, account_id, 1, &r);
-    if (st != ST_OK)
-        return st;
-    static const struct billing_people nobody = {0};
-    const char *actor = told->actor ? told->actor : caller_display(who);
-    char *customer_name = NULL;
-    /* The closed account's readers of account-closed: its contacts (else
-     * admins) and its notification recipients. */
-    char **closed_rcpt = NULL;
-    size_t nclosed_rcpt = 0;
-    if (r.nrows)
-        st = account_name_get(sql, account_id, &customer_name);
-    if (r.nrows && st == ST_OK)
-        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
-    for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0), partner = sql_cell_id(&r, i, 1);
-        /* A relation that came after the people were read: its partner's
-         * notification recipients are told, its people not. */
-        const struct billing_people *people = &nobody;
-        for (size_t k = 0; k < told->nactive; k++)
-            if (told->partners[k] == partner)
-                people = &told->partner_people[k];
-        st = relation_end(sql, id, who->uid);
-        for (int k = 0; k < 2 && st == ST_OK; k++)
-            st = audit_write(
-                sql, who->uid, k ? account_id : partner, "relation.end",
-                json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "active"),
-                json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", "ended",
-                          "reason", "account closed", "closed_account_id", (json_int_t)account_id));
-        char *partner_name = NULL;
-        if (st == ST_OK)
-            st = account_name_get(sql, partner, &partner_name);
-        if (st == ST_OK) {
-            char rid[24];
-            snprintf(rid, sizeof(rid), "%llu", id);
-            struct buf note = BUF_INIT, again = BUF_INIT;
-            buf_printf(&note,
-                       "It ended because %s (account %llu) was closed; nobody's roles in either "
-                       "account change.",
-                       customer_name, account_id);
-            struct template_value vals[] = {
-                {"account_name", partner_name},
-                {"partner_name", partner_name},
-                {"customer_name", customer_name},
-                {"ended_by", actor},
-                {"ended_by_account", customer_name},
-                {"relation_id", rid},
-                {"access_note", buf_str(&note)},
-                {"again_note", ended_again_note(&again, customer_name, 1, partner_name, 0)}};
-            st = queue_ended_of_close(sql, partner, people, told, closed_rcpt, nclosed_rcpt, vals);
-            buf_free(&note);
-            buf_free(&again);
-        }
-        free(partner_name);
-    }
-    free(customer_name);
-    outbox_free_list(closed_rcpt, nclosed_rcpt);
-    sql_result_free(&r);
-    return st;
-}
-
-int relations_close_customers(struct sql_store *sql, const struct caller *who,
-                              const char *storefront_host, unsigned long long account_id,
+/* The active relations of a closed account on one side end (status
+ * ended, ended_by who; relation.end on both accounts with reason "account
+ * closed" and closed_account_id), and each other side is mailed
+ * relation-ended (queue_ended_of_close). as_partner: the closed account
+ * is the partner (relations_active_outside: the other sides are
+ * told->customers, and the mail names its own storefront, which no longer
+ * admits their people), else the customer (relations_active_as_customer:
+ * told->partners). *ended: how many ended. */
+static int close_relations_as(struct sql_store *sql, const struct caller *who,
+                              unsigned long long account_id, int as_partner,
                               const struct relations_closing *told, size_t *ended)
 {
     *ended = 0;
     struct sql_result r;
-    int st = relations_active_outside(sql, account_id, 1, &r);
+    int st = as_partner ? relations_active_outside(sql, account_id, 1, &r)
+                        : relations_active_as_customer(sql, account_id, 1, &r);
     if (st != ST_OK || r.nrows == 0) {
         if (st == ST_OK)
             sql_result_free(&r);
@@ -1369,72 +1319,84 @@ int relations_close_customers(struct sql_store *sql, const struct caller *who,
     }
     static const struct billing_people nobody = {0};
     const char *actor = told->actor ? told->actor : caller_display(who);
-    char *partner_name = NULL, *url = NULL, *ends = NULL, *plan = NULL;
-    char **closed_rcpt = NULL;
-    size_t nclosed_rcpt = 0;
-    st = account_name_get(sql, account_id, &partner_name);
-    /* Its own storefront, which runs to its term end after the close,
-     * admitted these customers' people by the relation: the end takes
-     * that away, and the mail says so. */
-    if (st == ST_OK)
-        st = storefronts_store_own_live(sql, storefront_host, account_id, &url, &ends, &plan);
-    if (st == ST_OK)
-        st = outbox_recipients(sql, account_id, &closed_rcpt, &nclosed_rcpt);
+    size_t nknown = as_partner ? told->ncustomers : told->nactive;
+    const unsigned long long *known = as_partner ? told->customers : told->partners;
+    const struct billing_people *known_people =
+        as_partner ? told->customer_people : told->partner_people;
+    const char *closed_name = told->closed_name;
+    /* A closed partner's own storefront, which runs to its term end after
+     * the close, admitted these customers' people by the relation: the
+     * end takes that away, and the mail says so. */
+    const char *url = as_partner ? told->closed_url : NULL;
     for (size_t i = 0; st == ST_OK && i < r.nrows; i++) {
-        unsigned long long id = sql_cell_id(&r, i, 0), customer = sql_cell_id(&r, i, 1);
-        /* A relation approved after the people were read: its customer's
-         * notification recipients are told, its admins not. */
+        unsigned long long id = sql_cell_id(&r, i, 0), other = sql_cell_id(&r, i, 1);
+        unsigned long long partner = as_partner ? account_id : other,
+                           customer = as_partner ? other : account_id;
+        /* A relation that came after the people were read: the other
+         * side's notification recipients are told, its people not. */
         const struct billing_people *people = &nobody;
-        for (size_t k = 0; k < told->ncustomers; k++)
-            if (told->customers[k] == customer)
-                people = &told->customer_people[k];
+        for (size_t k = 0; k < nknown; k++)
+            if (known[k] == other)
+                people = &known_people[k];
         st = relation_end(sql, id, who->uid);
         for (int k = 0; k < 2 && st == ST_OK; k++)
             st = audit_write(
-                sql, who->uid, k ? customer : account_id, "relation.end",
+                sql, who->uid, k ? customer : partner, "relation.end",
                 json_pack("{s:I, s:s}", "relation_id", (json_int_t)id, "status", "active"),
                 json_pack("{s:I, s:s, s:s, s:I}", "relation_id", (json_int_t)id, "status", "ended",
                           "reason", "account closed", "closed_account_id", (json_int_t)account_id));
-        char *customer_name = NULL;
+        char *other_name = NULL;
         if (st == ST_OK)
-            st = account_name_get(sql, customer, &customer_name);
+            st = account_name_get(sql, other, &other_name);
         if (st == ST_OK) {
+            const char *partner_name = as_partner ? closed_name : other_name,
+                       *customer_name = as_partner ? other_name : closed_name;
             char rid[24];
             snprintf(rid, sizeof(rid), "%llu", id);
             struct buf note = BUF_INIT, again = BUF_INIT;
             buf_printf(&note,
                        "It ended because %s (account %llu) was closed; nobody's roles in either "
                        "account change.",
-                       partner_name, account_id);
+                       closed_name, account_id);
             if (url)
                 buf_printf(&note,
                            " The people of %s can no longer sign in at its storefront at %s, "
                            "which runs on to its term end for its own customers.",
                            customer_name, url);
             struct template_value vals[] = {
-                {"account_name", customer_name},
+                {"account_name", other_name},
                 {"partner_name", partner_name},
                 {"customer_name", customer_name},
                 {"ended_by", actor},
-                {"ended_by_account", partner_name},
+                {"ended_by_account", closed_name},
                 {"relation_id", rid},
                 {"access_note", buf_str(&note)},
-                {"again_note", ended_again_note(&again, customer_name, 0, partner_name, 1)}};
-            st = queue_ended_of_close(sql, customer, people, told, closed_rcpt, nclosed_rcpt, vals);
+                {"again_note",
+                 ended_again_note(&again, customer_name, !as_partner, partner_name, as_partner)}};
+            st = queue_ended_of_close(sql, other, people, told, vals);
             buf_free(&note);
             buf_free(&again);
         }
-        free(customer_name);
+        free(other_name);
         if (st == ST_OK)
             *ended = i + 1;
     }
-    free(partner_name);
-    free(url);
-    free(ends);
-    free(plan);
-    outbox_free_list(closed_rcpt, nclosed_rcpt);
     sql_result_free(&r);
     return st;
+}
+
+int relations_close_active(struct sql_store *sql, const struct caller *who,
+                           unsigned long long account_id, const struct relations_closing *told)
+{
+    size_t ended;
+    return close_relations_as(sql, who, account_id, 0, told, &ended);
+}
+
+int relations_close_customers(struct sql_store *sql, const struct caller *who,
+                              unsigned long long account_id, const struct relations_closing *told,
+                              size_t *ended)
+{
+    return close_relations_as(sql, who, account_id, 1, told, ended);
 }
 
 /* ---- a customer created under its partner ------------------------- */

@@ -40,6 +40,15 @@ struct relations_closing {
      * transaction): not mailed relation-ended too. Not owned; may be
      * NULL. */
     const struct billing_people *closed_readers;
+    /* The closed account as the close's transaction reads it once
+     * (close_steps, for account-closed too): its name, its notification
+     * recipients (readers of account-closed, so not mailed relation-ended
+     * either) and its own live storefront's URL (NULL: none). Not owned;
+     * set before relations_close_customers and relations_close_active. */
+    const char *closed_name;
+    char **closed_rcpt;
+    size_t nclosed_rcpt;
+    const char *closed_url;
     /* Who closed it, as the other sides' mails name them: by name when
      * they are its admin, else as operator staff acting for it (round-12
      * walkthrough of seed 003, D1). */
@@ -87,8 +96,8 @@ int relations_close_active(struct sql_store *sql, const struct caller *who,
  * the closed parent's storefront still admits its people to the term end.
  * *ended: how many ended (account-closed counts them). */
 int relations_close_customers(struct sql_store *sql, const struct caller *who,
-                              const char *storefront_host, unsigned long long account_id,
-                              const struct relations_closing *told, size_t *ended);
+                              unsigned long long account_id, const struct relations_closing *told,
+                              size_t *ended);
 
 /* A customer organization created under a partner records an active
  * relation (accounts.c); when its creator is operator staff (the seed's

@@ -316,7 +316,8 @@ static void the_readers_own_line_and_a_pending_invitation(void **state)
         "(the last administrator cannot be removed).");
     buf_free(&b);
     /* Olivia's own copy (holder 0), the contact's invitation pending. */
-    struct role_holders_invitee inv = {1, "Zoe Zahn", "zoe@zahn.example", 1};
+    char zoe[] = "Zoe Zahn", zoe_mail[] = "zoe@zahn.example", bernd_mail[] = "bernd@zahn.example";
+    struct role_holders_invitee inv = {1, zoe, zoe_mail, 1};
     assert_string_equal(
         role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", 0, &inv),
         "You still hold a role in Zahn (administrator) as operator staff of the platform, and "
@@ -329,7 +330,7 @@ static void the_readers_own_line_and_a_pending_invitation(void **state)
     buf_free(&b);
     /* Anna's own copy (holder 1); two invitations pending, the oldest no contact's
      * and without a name. */
-    inv = (struct role_holders_invitee){2, NULL, "bernd@zahn.example", 0};
+    inv = (struct role_holders_invitee){2, NULL, bernd_mail, 0};
     assert_string_equal(
         role_holders_child_line(&b, &h, 0, "Reseller", "Zahn", 1, &inv),
         "You still hold a role in Zahn (member) as one of the people of Reseller, and keep it "
