@@ -220,15 +220,12 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         json_decref(before);
     }
     /* A shop page name only as the account's own storefront's: kept
-     * through an upgrade (review of round 26). */
-    if (c->alias) {
-        st = storefront_alias_own_check(req, sql, s->account_id, c->alias);
-        if (st == ST_OK && body_failed(req))
-            st = refuse_invalid(req);
-        if (st != ST_OK) {
-            free(old_alias);
-            return st;
-        }
+     * through an upgrade (review of round 26); the one it has now is
+     * old_alias. Taken by another: the claim below says so. */
+    st = storefront_alias_holder_check(req, sql, s->account_id, c->alias, old_alias, 0);
+    if (st != ST_OK) {
+        free(old_alias);
+        return st;
     }
     if (new_a.plan_needs_storefront && (c->alias || !storefront_id)) {
         unsigned long long distributor;
