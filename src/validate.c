@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <unicase.h>
+#include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
 
@@ -190,11 +192,21 @@ static int visible_char(long c)
     return c > 0x20 && !text_forbidden_char(c, 0) && !blank_char(c) && !text_format_char(c);
 }
 
-/* A character of the Latin ranges: ASCII, Latin-1, Latin Extended-A and
- * -B (U+0000..U+024F) and Latin Extended Additional (U+1E00..U+1EFF). */
+/* An ASCII character (digits, spaces and punctuation included) or one of
+ * the Latin script (libunistring's: Latin-1's and Latin Extended-A to -E's
+ * letters, IPA, fullwidth Latin, ...). The script is looked up once; any
+ * thread may be first, and each finds the same one. */
 static int latin_char(long c)
 {
-    return (c >= 0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff);
+    static _Atomic(const uc_script_t *) latin;
+    if (c >= 0 && c < 0x80)
+        return 1;
+    const uc_script_t *script = atomic_load_explicit(&latin, memory_order_relaxed);
+    if (!script) {
+        script = uc_script_byname("Latin");
+        atomic_store_explicit(&latin, script, memory_order_relaxed);
+    }
+    return c > 0 && script && uc_is_script((ucs4_t)c, script);
 }
 
 const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
@@ -210,8 +222,8 @@ const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
         /* A joiner between two visible characters outside the Latin
          * ranges is part of how a word is written (Persian, Indic
          * scripts, emoji sequences): one at either end of a word, next to
-         * another format character or space, or next to a Latin
-         * character, accented or not, shows as nothing (no Latin word is
+         * another format character or space, or next to an ASCII or a
+         * Latin script character, accented or not, shows as nothing (no Latin word is
          * written with one: "Gad\u200dgets" reads as "Gadgets", round-26
          * walkthrough of seed 004, D2; "\u00e9\u200d\u00e8" as
          * "\u00e9\u00e8", review of round 26). */
