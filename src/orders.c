@@ -636,14 +636,12 @@ static int execute_tx(struct sql_store *sql, void *arg)
         if (st == ST_OK)
             st = mail_actor_name(sql, &req->caller, o.account_id, &actor);
         const char *acted_by = actor ? actor : "";
-        struct buf acted = BUF_INIT;
-        buf_printf(&acted, "Ordered by %s.", acted_by);
         /* The executor's own copy says it to them: "Ordered by you."
          * (round-26 walkthroughs of seed 001, D1 and seed 002, D3), as
          * account-closed's "You closed …"; other readers' copies name
          * them. */
-        struct reader_value own[] = {{req->caller.mail, "acted_by", "you"},
-                                     {req->caller.mail, "acted", "Ordered by you."}};
+        struct billing_acted acted;
+        billing_acted_init(&acted, req->caller.mail, acted_by, "Ordered");
         /* The order's storefront_alias moved the storefront the reseller
          * had: the old URL no longer leads to it (round-15 walkthrough of
          * seed 002, D5). */
@@ -656,16 +654,17 @@ static int execute_tx(struct sql_store *sql, void *arg)
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"acted_by", acted_by},
             {"invoice", invoice},
-            {"acted", buf_str(&acted)},
+            {"acted", buf_str(&acted.line)},
             {"moved_note", moved_note},
             {"cancellation_note", TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
-            st = billing_notify_queue_readers(
-                sql, o.account_id, url ? "storefront-welcome" : "plan-welcome", &x->people, vals,
-                sizeof(vals) / sizeof(vals[0]), own, sizeof(own) / sizeof(own[0]));
+            st = billing_notify_queue_readers(sql, o.account_id,
+                                              url ? "storefront-welcome" : "plan-welcome",
+                                              &x->people, vals, sizeof(vals) / sizeof(vals[0]),
+                                              acted.own, sizeof(acted.own) / sizeof(acted.own[0]));
         buf_free(&moved);
-        buf_free(&acted);
+        billing_acted_free(&acted);
         free(actor);
         free(plan_name);
         free(articles);
