@@ -145,41 +145,7 @@ int storefront_alias_lower(const char *alias, char *out, size_t size)
 
 const char *storefront_host_check(const char *host)
 {
-    /* A pasted URL ("https://shop.example/") is no host: said so, rather
-     * than "has a bad port" for the scheme's colon; nothing is taken out
-     * of it (round-15 walkthrough of seed 002, D6). */
-    if (host && (strstr(host, "://") || strpbrk(host, "/?#@")))
-        return "must be a host name only (e.g. shop.example), without https:// or a path";
-    size_t n = host ? strcspn(host, ":") : 0;
-    if (n < 1 || n > 253)
-        return "must be a host name of 1 to 253 characters";
-    size_t label = 0;
-    for (size_t i = 0; i <= n; i++) {
-        char c = i < n ? host[i] : '.';
-        if (c == '.') {
-            if (label == 0 || host[i - 1] == '-')
-                return "must be labels of a-z, 0-9 and '-' separated by dots";
-            label = 0;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') ||
-            (c == '-' && label == 0) || ++label > 63)
-            return "must be labels of a-z, 0-9 and '-' separated by dots";
-    }
-    if (host[n] == ':') {
-        const char *p = host + n + 1;
-        long port = 0;
-        if (!*p || strlen(p) > 5)
-            return "has a bad port";
-        for (; *p; p++) {
-            if (*p < '0' || *p > '9')
-                return "has a bad port";
-            port = port * 10 + (*p - '0');
-        }
-        if (port < 1 || port > 65535)
-            return "has a bad port";
-    }
-    return NULL;
+    return text_host_check(host);
 }
 
 /* storefront_uri_alias, and with path_params set the reading of an

@@ -115,10 +115,9 @@ int storefront_uri_alias(const char *uri, char *out, size_t size);
  * -1 as storefront_uri_alias. */
 int storefront_uri_alias_params(const char *uri, char *out, size_t size);
 
-/* NULL if host is a storefront host name: 1-253 characters, dot-separated
- * labels of a-z, 0-9 and '-' (1-63 each, no '-' at either end), an
- * optional ":port" (1-65535); else why not (a static string; a URL, with
- * a scheme, path, query or user, is told it must be a host name only). */
+/* NULL if host is a storefront host name (text_host_check: 1-253
+ * characters of a-z, 0-9, '-' and dots, an optional ":port"); else why
+ * not (a static string). */
 const char *storefront_host_check(const char *host);
 
 /* A fresh license key: 25 random characters of the RFC 4648 base32

@@ -13,6 +13,7 @@
 #include "outbox.h"
 #include "sql_store.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -393,4 +394,27 @@ int billing_welcome_late_queue(struct sql_store *sql, unsigned long long account
     buf_free(&acted);
     buf_free(&cancellation);
     return st;
+}
+
+void billing_acted_init(struct billing_acted *a, const char *mail, const char *acted_by,
+                        const char *fmt, ...)
+{
+    struct buf what = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&what, fmt, ap);
+    va_end(ap);
+    a->line = (struct buf)BUF_INIT;
+    a->own_line = (struct buf)BUF_INIT;
+    buf_printf(&a->line, "%s by %s.", buf_str(&what), acted_by);
+    buf_printf(&a->own_line, "%s by you.", buf_str(&what));
+    buf_free(&what);
+    a->own[0] = (struct reader_value){mail, "acted_by", "you"};
+    a->own[1] = (struct reader_value){mail, "acted", buf_str(&a->own_line)};
+}
+
+void billing_acted_free(struct billing_acted *a)
+{
+    buf_free(&a->line);
+    buf_free(&a->own_line);
 }

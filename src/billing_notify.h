@@ -96,6 +96,20 @@ int billing_notify_queue_readers_to(struct sql_store *sql, unsigned long long ac
                                     const struct template_value *values, size_t nvalues,
                                     const struct reader_value *own, size_t nown);
 
+/* A mail's "acted" line, what (fmt, ...) then " by <acted_by>."
+ * ("Ordered by Mike Smith.", "Upgraded from Professional by Mike
+ * Smith."), and the copy of the person who acted (mail): "<what> by
+ * you.", acted_by "you" (round-26 walkthroughs of seed 001, D1 and seed
+ * 002, D3). own is for billing_notify_queue_readers; billing_acted_free
+ * releases the lines. */
+struct billing_acted {
+    struct buf line, own_line;
+    struct reader_value own[2];
+};
+void billing_acted_init(struct billing_acted *a, const char *mail, const char *acted_by,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void billing_acted_free(struct billing_acted *a);
+
 /* The storefront-welcome of a person who becomes a named contact of a
  * reseller after the order: the contact person who joins later (round-12
  * walkthrough of seed 002, D3: the welcome went to the admins while the

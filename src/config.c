@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "buf.h"
+#include "validate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -227,22 +228,16 @@ size_t config_host_name(const char *s, size_t len, char *out, size_t size)
         return 0;
     if (n >= size)
         n = 0;
-    for (size_t i = 0; i < n; i++)
-        out[i] = (char)tolower((unsigned char)s[i]);
-    out[n] = '\0';
+    text_lower_ascii(s, n, out, size);
     return n;
 }
 
-/* config_host_name's host name of s, malloc'ed (NULL if empty). */
+/* config_host_name's host name of s, malloc'ed (NULL if empty or longer
+ * than a host name). */
 static char *host_name(const char *s, size_t len)
 {
-    size_t n = host_span(s, len);
-    if (!n)
-        return NULL;
-    char *h = xstrndup(s, n);
-    for (char *p = h; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return h;
+    char h[CONFIG_HOST_NAME_SIZE];
+    return config_host_name(s, len, h, sizeof(h)) ? xstrdup(h) : NULL;
 }
 
 /* Adds h (owned) to the NULL-terminated list *list unless it is there. */
@@ -289,12 +284,19 @@ static int parse_site_hosts(struct config *cfg, const char *v)
     const char *p = v, *s;
     size_t len;
     while ((s = list_item(&p, &len))) {
-        if (memchr(s, '/', len) || memchr(s, '@', len) || memchr(s, '?', len) ||
-            memchr(s, '#', len))
-            return -1;
+        /* A storefront host's rule (text_host_check) on the name as it is
+         * compared (lower case, no trailing dot) and the port sent. */
         char *h = host_name(s, len);
-        if (!h)
+        const char *port = memchr(s, ':', len);
+        struct buf item = BUF_INIT;
+        buf_printf(&item, "%s%.*s", h ? h : "", port ? (int)(len - (size_t)(port - s)) : 0,
+                   port ? port : "");
+        int bad = !h || text_host_check(buf_str(&item));
+        buf_free(&item);
+        if (bad) {
+            free(h);
             return -1;
+        }
         site_hosts_add(&cfg->site_hosts, h);
     }
     return 0;

@@ -299,40 +299,14 @@ static int draft_tx(struct sql_store *sql, void *arg)
 
 /* The rules of an order's storefront_alias, the same when the draft is
  * made and when execute sets it: only an order for a plan with a
- * storefront takes one (422, recorded as a field error)... */
+ * storefront takes one (422, recorded as a field error); then who holds
+ * it (storefront_alias_holder_check: a shop page name, a taken alias). */
 static void alias_fits_order(struct request *req, const char *alias, int plan_needs_storefront)
 {
     if (alias && !plan_needs_storefront)
         res_field_error(req, "storefront_alias",
                         "only an order for a plan with a storefront "
                         "(free, standard) takes an alias");
-}
-
-/* ... and an alias that gives the URL of another account's storefront
- * under the distributor's host is taken: ST_REFUSED with 409 (claiming it
- * checks again, by the UNIQUE index), ST_OK, or a store error. */
-static int alias_taken_check(struct request *req, struct sql_store *sql,
-                             unsigned long long account_id, const char *alias)
-{
-    unsigned long long distributor = 0;
-    int st = storefronts_store_distributor(sql, account_id, &distributor);
-    if (st == ST_NOT_FOUND)
-        return ST_OK;
-    if (st != ST_OK)
-        return st;
-    json_t *sf = NULL;
-    st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, NULL, &sf);
-    if (st == ST_NOT_FOUND)
-        return ST_OK;
-    if (st != ST_OK)
-        return st;
-    unsigned long long holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
-    json_decref(sf);
-    if (holder != account_id)
-        return refuse_field(req, 409, "conflict", "storefront_alias",
-                            "is taken; choose another one",
-                            "the storefront alias '%s' is taken; choose another one", alias);
-    return ST_OK;
 }
 
 void orders_create(struct request *req)
@@ -343,9 +317,6 @@ void orders_create(struct request *req)
     struct draft d = {.req = req};
     d.alias = storefront_alias_field(req, b);
     int st = catalog_read_lines(req, b, req->account.kind, &d.lines);
-    /* A shop page name only as the account's own storefront's. */
-    if (st == ST_OK)
-        st = storefront_alias_own_check(req, req->session->sql, req->account.id, d.alias);
     if (st != ST_OK) {
         priced_lines_free(&d.lines);
         res_store_failure(req, st, "the database");
@@ -372,15 +343,14 @@ void orders_create(struct request *req)
         priced_lines_free(&d.lines);
         return;
     }
-    /* Taken by another storefront under the distributor's host (the same
-     * URL): say so now (executing checks again). */
-    if (d.alias) {
-        st = alias_taken_check(req, req->session->sql, req->account.id, d.alias);
-        if (st != ST_OK) {
-            priced_lines_free(&d.lines);
-            res_store_failure(req, st, "the database");
-            return;
-        }
+    /* A shop page name only as the account's own storefront's; taken by
+     * another storefront under the distributor's host (the same URL): say
+     * so now (executing checks again). */
+    st = storefront_alias_holder_check(req, req->session->sql, req->account.id, d.alias, NULL, 1);
+    if (st != ST_OK) {
+        priced_lines_free(&d.lines);
+        res_store_failure(req, st, "the database");
+        return;
     }
     st = request_transaction(req, draft_tx, &d);
     priced_lines_free(&d.lines);
@@ -502,14 +472,11 @@ static int execute_tx(struct sql_store *sql, void *arg)
      * draft, then it is the order's, replacing one the draft had. */
     if (x->alias) {
         alias_fits_order(req, x->alias, plan_a.plan_needs_storefront);
-        st = storefront_alias_own_check(req, sql, o.account_id, x->alias);
-        if (st != ST_OK)
-            goto out;
         if (body_failed(req)) {
             st = refuse_invalid(req);
             goto out;
         }
-        st = alias_taken_check(req, sql, o.account_id, x->alias);
+        st = storefront_alias_holder_check(req, sql, o.account_id, x->alias, NULL, 1);
         if (st == ST_OK && strcmp(o.alias, x->alias) != 0) {
             st = orders_store_set_alias(sql, o.id, x->alias);
             if (st == ST_OK)
@@ -570,7 +537,8 @@ static int execute_tx(struct sql_store *sql, void *arg)
                         "execute (POST /api/v1/orders/%llu/execute)",
                         o.id);
         else if (st == ST_DUPLICATE && x->alias)
-            /* The alias sent, taken since alias_taken_check (a race). */
+            /* The alias sent, taken since storefront_alias_holder_check (a
+             * race). */
             st = refuse_field(x->req, 409, "conflict", "storefront_alias",
                               "is taken; choose another one",
                               "the storefront alias '%s' is taken; choose another one", o.alias);
@@ -668,14 +636,12 @@ static int execute_tx(struct sql_store *sql, void *arg)
         if (st == ST_OK)
             st = mail_actor_name(sql, &req->caller, o.account_id, &actor);
         const char *acted_by = actor ? actor : "";
-        struct buf acted = BUF_INIT;
-        buf_printf(&acted, "Ordered by %s.", acted_by);
         /* The executor's own copy says it to them: "Ordered by you."
          * (round-26 walkthroughs of seed 001, D1 and seed 002, D3), as
          * account-closed's "You closed …"; other readers' copies name
          * them. */
-        struct reader_value own[] = {{req->caller.mail, "acted_by", "you"},
-                                     {req->caller.mail, "acted", "Ordered by you."}};
+        struct billing_acted acted;
+        billing_acted_init(&acted, req->caller.mail, acted_by, "Ordered");
         /* The order's storefront_alias moved the storefront the reseller
          * had: the old URL no longer leads to it (round-15 walkthrough of
          * seed 002, D5). */
@@ -688,16 +654,17 @@ static int execute_tx(struct sql_store *sql, void *arg)
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"acted_by", acted_by},
             {"invoice", invoice},
-            {"acted", buf_str(&acted)},
+            {"acted", buf_str(&acted.line)},
             {"moved_note", moved_note},
             {"cancellation_note", TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
-            st = billing_notify_queue_readers(
-                sql, o.account_id, url ? "storefront-welcome" : "plan-welcome", &x->people, vals,
-                sizeof(vals) / sizeof(vals[0]), own, sizeof(own) / sizeof(own[0]));
+            st = billing_notify_queue_readers(sql, o.account_id,
+                                              url ? "storefront-welcome" : "plan-welcome",
+                                              &x->people, vals, sizeof(vals) / sizeof(vals[0]),
+                                              acted.own, sizeof(acted.own) / sizeof(acted.own[0]));
         buf_free(&moved);
-        buf_free(&acted);
+        billing_acted_free(&acted);
         free(actor);
         free(plan_name);
         free(articles);

@@ -649,7 +649,7 @@ const char *storefront_alias_field(struct request *req, json_t *body)
     const char *alias = body_str(req, body, NULL, "storefront_alias", 0, ANY_LENGTH);
     if (alias) {
         /* A shop page name is the claim's to judge: the account's own
-         * storefront keeps it (storefront_alias_own_check). */
+         * storefront keeps it (storefront_alias_holder_check). */
         int reserved;
         const char *why = storefront_alias_check(alias, &reserved);
         if (why && reserved != STOREFRONT_ALIAS_SHOP_PAGE)
@@ -658,28 +658,41 @@ const char *storefront_alias_field(struct request *req, json_t *body)
     return alias;
 }
 
-int storefront_alias_own_check(struct request *req, struct sql_store *sql,
-                               unsigned long long account_id, const char *alias)
+int storefront_alias_holder_check(struct request *req, struct sql_store *sql,
+                                  unsigned long long account_id, const char *alias,
+                                  const char *own_alias, int taken_refused)
 {
+    if (!alias)
+        return ST_OK;
     int reserved;
-    const char *why = alias ? storefront_alias_check(alias, &reserved) : NULL;
-    if (!why || reserved != STOREFRONT_ALIAS_SHOP_PAGE)
+    const char *why = storefront_alias_check(alias, &reserved);
+    int shop_page = why && reserved == STOREFRONT_ALIAS_SHOP_PAGE;
+    /* The account's own storefront's alias is its own: nothing to read. */
+    if ((!shop_page && !taken_refused) || (own_alias && strcmp(alias, own_alias) == 0))
         return ST_OK;
     /* The storefront that has it under the account's distributor's host,
-     * active or cancelled (its alias kept through retention). */
+     * active or cancelled (its alias kept through retention); none without
+     * a distributor. */
     unsigned long long distributor = 0, holder = 0;
     int st = storefronts_store_distributor(sql, account_id, &distributor);
-    json_t *sf = NULL;
-    if (st == ST_OK)
+    if (st == ST_OK) {
+        json_t *sf = NULL;
         st = storefronts_store_by_alias(sql, req->cfg->storefront_host, alias, distributor, NULL,
                                         &sf);
-    if (st == ST_OK)
-        holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
-    json_decref(sf);
-    if (st != ST_OK && st != ST_NOT_FOUND && st != ST_CONFLICT)
+        if (st == ST_OK)
+            holder = parse_id(json_string_value(json_object_get(sf, "account_id")));
+        json_decref(sf);
+    }
+    if (st != ST_OK && st != ST_NOT_FOUND)
         return st;
-    if (holder != account_id)
+    if (shop_page && holder != account_id) {
         res_field_error(req, "storefront_alias", why);
+        return refuse_invalid(req);
+    }
+    if (taken_refused && holder && holder != account_id)
+        return refuse_field(req, 409, "conflict", "storefront_alias",
+                            "is taken; choose another one",
+                            "the storefront alias '%s' is taken; choose another one", alias);
     return ST_OK;
 }
 

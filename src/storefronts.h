@@ -26,16 +26,21 @@ int storefront_login_refused(struct request *req);
 /* The body's optional "storefront_alias" (orders, upgrades): NULL if not
  * given; a field error when it is no valid or a reserved alias, but for a
  * shop page name (STOREFRONT_ALIAS_SHOP_PAGE), which
- * storefront_alias_own_check judges where the alias is claimed. */
+ * storefront_alias_holder_check judges where the alias is claimed. */
 const char *storefront_alias_field(struct request *req, json_t *body);
-/* A shop page name ("basket") is refused (a field error recorded, "is
- * reserved: ...") unless it is the alias of account_id's own storefront
- * under its distributor's host, active or cancelled: a storefront that had
- * it before it was reserved keeps it, in an upgrade, an order and its
- * execution alike (review of round 26). Any other alias: nothing. ST_OK or
- * a store error. */
-int storefront_alias_own_check(struct request *req, struct sql_store *sql,
-                               unsigned long long account_id, const char *alias);
+/* Who holds alias (NULL: nothing) under account_id's distributor's host,
+ * active or cancelled. A shop page name ("basket") is refused, 422 with a
+ * field error ("is reserved: ..."), unless account_id's own storefront has
+ * it: a storefront that had it before it was reserved keeps it, in an
+ * upgrade, an order and its execution alike (review of round 26). With
+ * taken_refused, any alias another account's storefront has is 409
+ * ("is taken"; claiming it checks again, by the UNIQUE index). own_alias:
+ * the alias the caller already read of account_id's storefront (or NULL),
+ * its own without SQL. ST_OK, ST_REFUSED with the answer, or a store
+ * error. */
+int storefront_alias_holder_check(struct request *req, struct sql_store *sql,
+                                  unsigned long long account_id, const char *alias,
+                                  const char *own_alias, int taken_refused);
 /* At most this many storefronts are named in a mail's line of the
  * storefronts whose sign-in someone loses (storefronts_named); beyond
  * them "and others". */

@@ -218,15 +218,12 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         json_decref(before);
     }
     /* A shop page name only as the account's own storefront's: kept
-     * through an upgrade (review of round 26). */
-    if (c->alias) {
-        st = storefront_alias_own_check(req, sql, s->account_id, c->alias);
-        if (st == ST_OK && body_failed(req))
-            st = refuse_invalid(req);
-        if (st != ST_OK) {
-            free(old_alias);
-            return st;
-        }
+     * through an upgrade (review of round 26); the one it has now is
+     * old_alias. Taken by another: the claim below says so. */
+    st = storefront_alias_holder_check(req, sql, s->account_id, c->alias, old_alias, 0);
+    if (st != ST_OK) {
+        free(old_alias);
+        return st;
     }
     if (new_a.plan_needs_storefront && (c->alias || !storefront_id)) {
         unsigned long long distributor;
@@ -330,14 +327,11 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
         /* No order was placed: the welcome says what the upgrade was
          * (round-11 leftover of seed 001, O6: it said "Ordered by"). */
         const char *acted_by = c->actor;
-        struct buf acted = BUF_INIT, acted_you = BUF_INIT;
         const char *old_plan = old_a.plan_name[0] ? old_a.plan_name : s->plan;
-        buf_printf(&acted, "Upgraded from %s by %s.", old_plan, acted_by);
         /* The upgrader's own copy: "Upgraded from … by you." (round-26
          * walkthroughs of seed 001, D1 and seed 002, D3). */
-        buf_printf(&acted_you, "Upgraded from %s by you.", old_plan);
-        struct reader_value own[] = {{req->caller.mail, "acted_by", "you"},
-                                     {req->caller.mail, "acted", buf_str(&acted_you)}};
+        struct billing_acted acted;
+        billing_acted_init(&acted, req->caller.mail, acted_by, "Upgraded from %s", old_plan);
         /* A new storefront_alias moved the storefront: the old URL no
          * longer leads to it (round-15 walkthrough of seed 002, D5). */
         struct buf moved = BUF_INIT;
@@ -350,17 +344,17 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             {"storefront_url", url ? url : TEMPLATE_OMIT_LINE},
             {"acted_by", acted_by},
             {"invoice", note},
-            {"acted", buf_str(&acted)},
+            {"acted", buf_str(&acted.line)},
             {"moved_note", moved_note},
             {"cancellation_note", TEMPLATE_OMIT_LINE},
         };
         if (st == ST_OK)
-            st = billing_notify_queue_readers(
-                sql, s->account_id, url ? "storefront-welcome" : "plan-welcome", &c->people, vals,
-                sizeof(vals) / sizeof(vals[0]), own, sizeof(own) / sizeof(own[0]));
+            st = billing_notify_queue_readers(sql, s->account_id,
+                                              url ? "storefront-welcome" : "plan-welcome",
+                                              &c->people, vals, sizeof(vals) / sizeof(vals[0]),
+                                              acted.own, sizeof(acted.own) / sizeof(acted.own[0]));
         buf_free(&moved);
-        buf_free(&acted);
-        buf_free(&acted_you);
+        billing_acted_free(&acted);
         free(plan_name);
         free(articles);
     }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <unicase.h>
+#include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
 
@@ -190,11 +192,21 @@ static int visible_char(long c)
     return c > 0x20 && !text_forbidden_char(c, 0) && !blank_char(c) && !text_format_char(c);
 }
 
-/* A character of the Latin ranges: ASCII, Latin-1, Latin Extended-A and
- * -B (U+0000..U+024F) and Latin Extended Additional (U+1E00..U+1EFF). */
+/* An ASCII character (digits, spaces and punctuation included) or one of
+ * the Latin script (libunistring's: Latin-1's and Latin Extended-A to -E's
+ * letters, IPA, fullwidth Latin, ...). The script is looked up once; any
+ * thread may be first, and each finds the same one. */
 static int latin_char(long c)
 {
-    return (c >= 0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff);
+    static _Atomic(const uc_script_t *) latin;
+    if (c >= 0 && c < 0x80)
+        return 1;
+    const uc_script_t *script = atomic_load_explicit(&latin, memory_order_relaxed);
+    if (!script) {
+        script = uc_script_byname("Latin");
+        atomic_store_explicit(&latin, script, memory_order_relaxed);
+    }
+    return c > 0 && script && uc_is_script((ucs4_t)c, script);
 }
 
 const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
@@ -210,8 +222,8 @@ const char *validate_no_format_chars(const char *s, char why[WHY_SIZE])
         /* A joiner between two visible characters outside the Latin
          * ranges is part of how a word is written (Persian, Indic
          * scripts, emoji sequences): one at either end of a word, next to
-         * another format character or space, or next to a Latin
-         * character, accented or not, shows as nothing (no Latin word is
+         * another format character or space, or next to an ASCII or a
+         * Latin script character, accented or not, shows as nothing (no Latin word is
          * written with one: "Gad\u200dgets" reads as "Gadgets", round-26
          * walkthrough of seed 004, D2; "\u00e9\u200d\u00e8" as
          * "\u00e9\u00e8", review of round 26). */
@@ -875,4 +887,43 @@ const char *validate_password(const char *s)
     if (text_is_blank(s))
         return "must not be only spaces";
     return validate_chars(s, 0);
+}
+
+const char *text_host_check(const char *host)
+{
+    /* A pasted URL ("https://shop.example/") is no host: said so, rather
+     * than "has a bad port" for the scheme's colon; nothing is taken out
+     * of it (round-15 walkthrough of seed 002, D6). */
+    if (host && (strstr(host, "://") || strpbrk(host, "/?#@")))
+        return "must be a host name only (e.g. shop.example), without https:// or a path";
+    size_t n = host ? strcspn(host, ":") : 0;
+    if (n < 1 || n > 253)
+        return "must be a host name of 1 to 253 characters";
+    size_t label = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? host[i] : '.';
+        if (c == '.') {
+            if (label == 0 || host[i - 1] == '-')
+                return "must be labels of a-z, 0-9 and '-' separated by dots";
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') ||
+            (c == '-' && label == 0) || ++label > 63)
+            return "must be labels of a-z, 0-9 and '-' separated by dots";
+    }
+    if (host[n] == ':') {
+        const char *p = host + n + 1;
+        long port = 0;
+        if (!*p || strlen(p) > 5)
+            return "has a bad port";
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return "has a bad port";
+            port = port * 10 + (*p - '0');
+        }
+        if (port < 1 || port > 65535)
+            return "has a bad port";
+    }
+    return NULL;
 }

@@ -136,6 +136,13 @@ char *text_trimmed(const char *s);
  * compared. 0, or -1 when it does not fit (out then holds the first
  * size - 1 bytes lowered). */
 int text_lower_ascii(const char *s, size_t n, char *out, size_t size);
+/* NULL if host is a host name as a storefront's and the site's hosts are
+ * written: 1-253 characters, dot-separated labels of a-z, 0-9 and '-'
+ * (1-63 each, no '-' at either end), an optional ":port" (1-65535); else
+ * why not (a static string; a URL, with a scheme, path, query or user, is
+ * told it must be a host name only). Upper case is no host name here: the
+ * callers lower it first. */
+const char *text_host_check(const char *host);
 /* Unicode text as accountd stores what people type in labels, options
  * and property values: s in Normalization Form C (GNU libunistring's
  * u8_normalize, UNINORM_NFC), so that "O\u0308sterreich" (NFD, as a Mac's

@@ -272,6 +272,33 @@ static void site_hosts_are_the_links_and_origins_hosts(void **state)
     assert_non_null(strstr(err, "site_hosts must be host names"));
 }
 
+/* Review of round 26: a site_hosts item is a host name by the storefront
+ * host's rule (text_host_check), not only one without / @ ? #; one longer
+ * than a host name could never match a request's Host. */
+static void site_hosts_are_host_names(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    char line[400];
+    char long_host[300];
+    memset(long_host, 'a', sizeof(long_host) - 1);
+    long_host[sizeof(long_host) - 1] = '\0';
+    const char *bad[] = {
+        "a:b:c",          "-x.example",         "x-.example", "shop..example", "shop_1.example",
+        "shop.example:0", "shop.example:99999", "[::1]",      long_host,       NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        snprintf(line, sizeof(line), "site_hosts = ok.example %s\n", bad[i]);
+        assert_int_equal(parse(&cfg, line, err), -1);
+        assert_non_null(strstr(err, "site_hosts must be host names"));
+    }
+    assert_int_equal(parse(&cfg, "site_hosts = Shop-1.Example.:8443 localhost 10.0.0.1\n", err), 0);
+    assert_true(config_is_site_host(&cfg, "shop-1.example"));
+    assert_true(config_is_site_host(&cfg, "localhost"));
+    assert_true(config_is_site_host(&cfg, "10.0.0.1:80"));
+    config_free(&cfg);
+}
+
 /* Review of round 26: one reading of a host name, the request's Host
  * and the config's alike (config_host_name), no allocation. */
 static void a_host_name_is_read_once(void **state)
@@ -319,6 +346,7 @@ int main(void)
         cmocka_unit_test(missing_secret_file_is_an_error),
         cmocka_unit_test(reload_keeps_what_needs_a_restart),
         cmocka_unit_test(site_hosts_are_the_links_and_origins_hosts),
+        cmocka_unit_test(site_hosts_are_host_names),
         cmocka_unit_test(a_host_name_is_read_once),
     };
     return cmocka_run_group_tests(tests, make_secret, remove_secret);

@@ -766,6 +766,14 @@ static void names_refuse_format_characters(void **state)
         strstr(validate_no_format_chars("\xe1\xb8\x81\xe2\x80\x8d\xe1\xb8\x83", why), "U+200D"));
     assert_non_null(strstr(validate_no_format_chars("\xc9\x8f\xe2\x80\x8d\xd9\x85", why),
                            "U+200D")); /* U+024F, the last of Latin Extended-B */
+    /* Latin beyond those ranges is Latin too (review of round 26): a Latin
+     * Extended-D letter U+A730, fullwidth Latin "A<ZWJ>B", IPA U+0250. */
+    assert_non_null(
+        strstr(validate_no_format_chars("\xea\x9c\xb0\xe2\x80\x8d\xd9\x85", why), "U+200D"));
+    assert_non_null(
+        strstr(validate_no_format_chars("\xef\xbc\xa1\xe2\x80\x8d\xef\xbc\xa2", why), "U+200D"));
+    assert_non_null(
+        strstr(validate_no_format_chars("\xc9\x90\xe2\x80\x8c\xd9\x85", why), "U+200C"));
     /* Devanagari "ka<virama><ZWJ>ssa" and a flame heart (with its
      * variation selector) stay words. */
     assert_null(validate_no_format_chars("\xe0\xa4\x95\xe0\xa5\x8d\xe2\x80\x8d\xe0\xa4\xb7", why));
