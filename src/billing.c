@@ -148,10 +148,29 @@ const char *storefront_host_check(const char *host)
     return text_host_check(host);
 }
 
-/* storefront_uri_alias, and with path_params set the reading of an
- * application that ends each segment at its first ';' (matrix
- * parameters): storefront_uri_alias_params. */
-static int uri_alias(const char *uri, int path_params, char *out, size_t size)
+/* How a server behind nginx may read a page's path (uri_alias). */
+#define READ_PATH_PARAMS 1 /* ';' ends a segment (servlet matrix parameters) */
+#define READ_WINDOWS     2 /* '\' separates segments, trailing dots and spaces dropped */
+
+/* Windows drops a segment's trailing dots and spaces ("alias." and
+ * "alias. " are "alias"; round-27 walkthrough of seed 002, D1). "." and
+ * ".." stay themselves (after trailing white space: ".. " is ".."); a
+ * segment of nothing else ("...") is left empty and vanishes as "//"
+ * does. The segment's new length. */
+static size_t windows_segment(const char *seg, size_t len)
+{
+    while (len && strchr(" \t\r\n", seg[len - 1]))
+        len--;
+    if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+        return len;
+    while (len && strchr(" .\t\r\n", seg[len - 1]))
+        len--;
+    return len;
+}
+
+/* storefront_uri_alias (reading 0), and the first segment as an
+ * application behind nginx reads the path under reading (READ_*). */
+static int uri_alias(const char *uri, unsigned reading, char *out, size_t size)
 {
     if (!uri || uri[0] != '/' || size < 2)
         return -1;
@@ -162,25 +181,30 @@ static int uri_alias(const char *uri, int path_params, char *out, size_t size)
     if (!path)
         return -1;
     size_t len = strlen(path);
+    /* A '\' is a '/' to IIS and ASP.NET, a decoded %5C too (round-27
+     * walkthrough of seed 002, D1). */
+    const char *separators = reading & READ_WINDOWS ? "/\\" : "/";
     /* Walk the segments: empty ones ("//") and "." vanish, ".." drops the
      * one before; only the first that stays matters, but a ".." may take
      * it back, so keep the depth and the first segment seen at depth 0. */
     size_t depth = 0, first = 0, first_len = 0;
     int bad = 0;
     for (size_t i = 0; i < len && !bad;) {
-        while (i < len && path[i] == '/')
+        while (i < len && strchr(separators, path[i]))
             i++;
         size_t start = i;
-        while (i < len && path[i] != '/')
+        while (i < len && !strchr(separators, path[i]))
             i++;
         size_t seg = i - start;
         /* ";x" ends the segment ("/alias;x/" is "/alias/", "/;x/" is "//",
          * "/x/..;/" is "/x/../"), a decoded %3B as well. */
-        if (path_params) {
+        if (reading & READ_PATH_PARAMS) {
             const char *semi = memchr(path + start, ';', seg);
             if (semi)
                 seg = (size_t)(semi - (path + start));
         }
+        if (reading & READ_WINDOWS)
+            seg = windows_segment(path + start, seg);
         if (seg == 0 || (seg == 1 && path[start] == '.'))
             continue;
         if (seg == 2 && path[start] == '.' && path[start + 1] == '.') {
@@ -213,7 +237,27 @@ int storefront_uri_alias(const char *uri, char *out, size_t size)
 
 int storefront_uri_alias_params(const char *uri, char *out, size_t size)
 {
-    return uri_alias(uri, 1, out, size);
+    return uri_alias(uri, READ_PATH_PARAMS, out, size);
+}
+
+size_t storefront_uri_aliases(const char *uri,
+                              char out[STOREFRONT_URI_READINGS][STOREFRONT_ALIAS_SIZE])
+{
+    /* nginx's, a servlet container's, IIS's, and IIS's with ";params"
+     * (round-25 and round-27 walkthroughs of seed 002). */
+    static const unsigned readings[STOREFRONT_URI_READINGS] = {0, READ_PATH_PARAMS, READ_WINDOWS,
+                                                               READ_PATH_PARAMS | READ_WINDOWS};
+    size_t n = 0;
+    for (size_t r = 0; r < STOREFRONT_URI_READINGS; r++) {
+        if (uri_alias(uri, readings[r], out[n], STOREFRONT_ALIAS_SIZE) < 0)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(out[k], out[n]) != 0)
+            k++;
+        if (k == n)
+            n++;
+    }
+    return n;
 }
 
 int storefront_segment_alias(const char *segment, size_t len, char *out, size_t size)

@@ -114,6 +114,23 @@ int storefront_uri_alias(const char *uri, char *out, size_t size);
  * readings (round-25 walkthrough of seed 002, security note). Pure; 0 or
  * -1 as storefront_uri_alias. */
 int storefront_uri_alias_params(const char *uri, char *out, size_t size);
+/* Every alias the first segment of uri names to some server that may
+ * stand behind nginx, each once (at most STOREFRONT_URI_READINGS), into
+ * out; their number (0: no reading has a first segment). The readings:
+ * nginx's (storefront_uri_alias), a servlet container's (";params" off,
+ * storefront_uri_alias_params), and IIS's and ASP.NET's, without and with
+ * ";params": '\' (a decoded "%5C" too) separates segments as '/' does,
+ * and a segment's trailing dots and spaces are dropped as Windows drops
+ * them ("/alias\x", "/alias%5Cx", "/alias./", "/alias%2E/" are
+ * "/alias/"; "." and ".." stay, ".. " is "..", "..." vanishes). The gate
+ * refuses a page when any of them is a storefront the caller may not sign
+ * in at (round-27 walkthrough of seed 002, D1). No alias has a ';', '\'
+ * or '.', so a stricter reading only adds the storefront another server
+ * would serve there, never takes nginx's away. Pure; the caller checks each alias with
+ * storefront_alias_check. */
+#define STOREFRONT_URI_READINGS 4
+size_t storefront_uri_aliases(const char *uri,
+                              char out[STOREFRONT_URI_READINGS][STOREFRONT_ALIAS_SIZE]);
 
 /* NULL if host is a storefront host name (text_host_check: 1-253
  * characters of a-z, 0-9, '-' and dots, an optional ":port"); else why

@@ -242,32 +242,53 @@ static int is_alias(const char *alias)
            reserved == STOREFRONT_ALIAS_SHOP_PAGE;
 }
 
-/* The gate for the storefront alias names under host: 1 (refused, the
- * problem set) or 0 (no storefront there, or the caller is admitted). */
-static int gate_refuses(struct request *req, const char *host, const char *alias)
+/* The gate for the storefronts the aliases name under host (the page's
+ * readings, storefront_uri_aliases): 1 (refused, the problem set) or 0 (no
+ * storefront there, or the caller is admitted at every one). */
+static int gate_refuses(struct request *req, const char *host, const char *const *aliases,
+                        size_t naliases)
 {
     /* Who may sign in there (round-18 walkthrough of seed 002, D1: any
      * person of any tenant did): the caller's roles from the directory
      * cache (caller_require; LDAP only while the cache cannot answer),
-     * then one statement for the storefront and the caller's place. */
+     * then one statement for the storefronts and the caller's place. */
     if (caller_require(req) < 0)
         return 1;
     char *accounts = caller_accounts_json(req);
     struct storefront_sign_in *rows = NULL;
     size_t n = 0;
-    int st = storefronts_store_sign_in(req->session->sql, req->cfg->storefront_host, host, alias,
-                                       req->caller.uid, accounts, &rows, &n);
+    int st = storefronts_store_sign_in(req->session->sql, req->cfg->storefront_host, host, aliases,
+                                       naliases, req->caller.uid, accounts, &rows, &n);
     free(accounts);
     if (st != ST_OK) {
         res_store_failure(req, st, "the database");
         return 1;
     }
-    int cancelled = 0, admitted = req->caller.is_operator, closed_distributor = 0;
+    /* Per storefront (the rows of one are gathered on its first row):
+     * admitted by any of the caller's accounts, or only through a closed
+     * distributor. */
+    int cancelled = 0, refused = 0, closed_distributor = 0;
+    int *admitted = xcalloc(n + 1, sizeof(*admitted));
+    int *closed = xcalloc(n + 1, sizeof(*closed));
     for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (rows[k].storefront_id != rows[i].storefront_id)
+            k++;
         cancelled |= !rows[i].active;
-        admitted |= sign_in_admits(req, &rows[i]);
-        closed_distributor |= rows[i].via_closed_distributor;
+        admitted[k] |= req->caller.is_operator || sign_in_admits(req, &rows[i]);
+        closed[k] |= rows[i].via_closed_distributor;
     }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (rows[k].storefront_id != rows[i].storefront_id)
+            k++;
+        if (k == i && !admitted[k]) {
+            refused = 1;
+            closed_distributor |= closed[k];
+        }
+    }
+    free(admitted);
+    free(closed);
     storefront_sign_in_free(rows, n);
     /* A storefront whose subscription ended refuses everybody, the
      * reseller and its sub-customers alike. */
@@ -282,14 +303,14 @@ static int gate_refuses(struct request *req, const char *host, const char *alias
      * the resellers' parent-closed mail says they no longer act for
      * them); roles they hold in the reseller or its customers still
      * count. */
-    if (!admitted && closed_distributor) {
+    if (refused && closed_distributor) {
         refuse(req, 403, "forbidden",
                "you cannot sign in at this storefront: your role in its distributor no longer "
                "admits you, since the distributor is closed");
         return 1;
     }
     /* No storefront there (no rows): not a storefront page, as before. */
-    if (n && !admitted) {
+    if (refused) {
         refuse(req, 403, "forbidden",
                "you cannot sign in at this storefront: it is for the people of its reseller, "
                "of the reseller's customers and of its distributor");
@@ -332,15 +353,21 @@ int storefront_login_refused(struct request *req)
      * ";params" off each segment (matrix parameters, as servlet
      * containers do) would serve as a storefront's is gated as that
      * storefront too: "/alias;x/" (round-25 walkthrough of seed 002,
-     * security note; storefront_uri_alias_params). When the two readings
-     * name two aliases, the caller must be admitted at both. */
-    char alias[STOREFRONT_ALIAS_SIZE], params[STOREFRONT_ALIAS_SIZE];
-    int has_alias = storefront_uri_alias(uri, alias, sizeof(alias)) == 0 && is_alias(alias);
-    int has_params = storefront_uri_alias_params(uri, params, sizeof(params)) == 0 &&
-                     is_alias(params) && !(has_alias && strcmp(alias, params) == 0);
-    if (has_alias && gate_refuses(req, host, alias))
-        return 1;
-    return has_params && gate_refuses(req, host, params);
+     * security note), and so is one IIS or ASP.NET would serve as a
+     * storefront's, '\' (or %5C) read as '/' and a segment's trailing dots
+     * and spaces dropped: "/alias\x", "/alias./" (round-27 walkthrough of
+     * seed 002, D1). storefront_uri_aliases gives every alias these
+     * readings name; they are gated in one statement, and when they name
+     * several storefronts, the caller must be admitted at each. */
+    _Static_assert(STOREFRONT_URI_READINGS <= STOREFRONT_SIGN_IN_ALIASES,
+                   "every reading's alias fits the one sign-in statement");
+    char names[STOREFRONT_URI_READINGS][STOREFRONT_ALIAS_SIZE];
+    const char *aliases[STOREFRONT_URI_READINGS];
+    size_t nread = storefront_uri_aliases(uri, names), n = 0;
+    for (size_t i = 0; i < nread; i++)
+        if (is_alias(names[i]))
+            aliases[n++] = names[i];
+    return n && gate_refuses(req, host, aliases, n);
 }
 
 /* ---- a distributor's storefront host --------------------------------- */

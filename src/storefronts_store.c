@@ -243,12 +243,20 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
         "a.status <> 'closed'")
 
 int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
-                              const char *alias, const char *uid, const char *accounts_json,
-                              struct storefront_sign_in **out, size_t *n)
+                              const char *const *aliases, size_t naliases, const char *uid,
+                              const char *accounts_json, struct storefront_sign_in **out, size_t *n)
 {
     struct sql_result r;
     *out = NULL;
     *n = 0;
+    /* The readings' aliases in one statement (round-27 walkthrough of
+     * seed 002, D1): a fixed IN list of STOREFRONT_SIGN_IN_ALIASES, the
+     * last alias repeated in the slots left, so the text stays one. */
+    if (naliases < 1 || naliases > STOREFRONT_SIGN_IN_ALIASES)
+        return ST_ERROR;
+    const char *a[STOREFRONT_SIGN_IN_ALIASES];
+    for (size_t i = 0; i < STOREFRONT_SIGN_IN_ALIASES; i++)
+        a[i] = aliases[i < naliases ? i : naliases - 1];
     /* The caller's accounts (origins) admit: at depth 0, when one is the
      * storefront's account itself (open or not: a closed reseller's
      * storefront runs to its term end) or its distributor while that is
@@ -263,23 +271,24 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
                  "SELECT SQL_CACHE DISTINCT s.status = 'active', c.origin,"
                  " (SELECT DATE_FORMAT(sp.expires_at, " PROVIDER_EXPIRES_AT_FORMAT ")"
                  "  FROM service_provider_access sp WHERE sp.account_id = c.origin AND sp.uid = ?),"
-                 " c.partner_id = s.distributor_id AND NOT c.origin_open"
+                 " c.partner_id = s.distributor_id AND NOT c.origin_open, s.id"
                  " FROM storefronts s"
                  " LEFT JOIN (WITH " SIGN_IN_GATE_CTES
                  "  SELECT origin, id AS partner_id, 1 AS own, origin_open FROM chain"
                  "  WHERE depth = 0"
                  "  UNION ALL SELECT origin, partner_id, 0, 1 FROM admitted) c"
                  " ON c.partner_id = s.account_id OR (c.own AND c.partner_id = s.distributor_id)"
-                 " WHERE s.alias = ?"
+                 " WHERE s.alias IN (?, ?, ?, ?)"
                  " AND (SUBSTRING_INDEX(s.host, ':', 1) = LOWER(?) OR (s.host = ''"
                  " AND LOWER(SUBSTRING_INDEX(?, ':', 1)) = LOWER(?)))",
-                 SQL_ARGS(P_STR(uid), P_STR(accounts_json), P_STR(alias), P_STR(host),
-                          P_STR(default_host), P_STR(host)),
+                 SQL_ARGS(P_STR(uid), P_STR(accounts_json), P_STR(a[0]), P_STR(a[1]), P_STR(a[2]),
+                          P_STR(a[3]), P_STR(host), P_STR(default_host), P_STR(host)),
                  &r);
     if (st != ST_OK)
         return st;
     *out = xcalloc(r.nrows + 1, sizeof(**out));
     for (size_t i = 0; i < r.nrows; i++) {
+        (*out)[i].storefront_id = sql_cell_id(&r, i, 4);
         (*out)[i].active = strcmp(sql_cell(&r, i, 0), "1") == 0;
         (*out)[i].via = sql_cell(&r, i, 1) ? sql_cell_id(&r, i, 1) : 0;
         (*out)[i].via_sp_expires_at = sql_cell(&r, i, 2) ? xstrdup(sql_cell(&r, i, 2)) : NULL;

@@ -87,10 +87,13 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
                                 unsigned long long distributor_id, const char *host_key,
                                 int *available);
 /* For /auth's sign-in at https://host/alias (round-18 walkthrough of seed
- * 002, D1): the storefronts under host with that alias (host is nginx's
+ * 002, D1): the storefronts under host with one of aliases (1 to
+ * STOREFRONT_SIGN_IN_ALIASES of them: the names the page's readings give,
+ * round-27 walkthrough of seed 002, D1; host is nginx's
  * $host, which has no port: a storefront host with a ":port" matches by
  * its name), each with the caller's accounts that admit them there. One
- * row per storefront and admitting account: active (the storefront's
+ * row per storefront and admitting account: storefront_id (which of the
+ * storefronts the row is about), active (the storefront's
  * status), via (one of the accounts of accounts_json — a JSON array of
  * the ids the caller holds a role in — that is the storefront's account,
  * its distributor, or a customer of it that is not closed: one below it
@@ -103,15 +106,18 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
  * round-22 walkthrough of seed 002, D1). No rows: no storefront there.
  * One statement, SQL_CACHE (deterministic: the expiry is compared by the
  * caller). */
+#define STOREFRONT_SIGN_IN_ALIASES 4
 struct storefront_sign_in {
+    unsigned long long storefront_id;
     int active;
     unsigned long long via;
     char *via_sp_expires_at;
     int via_closed_distributor;
 };
 int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
-                              const char *alias, const char *uid, const char *accounts_json,
-                              struct storefront_sign_in **out, size_t *n);
+                              const char *const *aliases, size_t naliases, const char *uid,
+                              const char *accounts_json, struct storefront_sign_in **out,
+                              size_t *n);
 void storefront_sign_in_free(struct storefront_sign_in *v, size_t n);
 /* For account-closed and relation-ended (round-19 walkthrough of seed
  * 002, D2 and its follow-up): the live storefronts at which account_id's

@@ -141,7 +141,10 @@ int text_lower_ascii(const char *s, size_t n, char *out, size_t size);
  * (1-63 each, no '-' at either end), an optional ":port" (1-65535); else
  * why not (a static string; a URL, with a scheme, path, query or user, is
  * told it must be a host name only). Upper case is no host name here: the
- * callers lower it first. */
+ * callers lower it first. The fault is named (round-27 walkthrough of
+ * seed 002, D2): a non-ASCII name is told to enter its xn-- form, then
+ * the length, a character other than a-z, 0-9, '-' and '.', an empty
+ * label, a label over 63, a '-' at a label's edge, the port. */
 const char *text_host_check(const char *host);
 /* Unicode text as accountd stores what people type in labels, options
  * and property values: s in Normalization Form C (GNU libunistring's

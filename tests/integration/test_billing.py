@@ -4033,6 +4033,45 @@ def test_a_storefront_host_typed_in_upper_case_is_stored_in_lower_case(
     assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == host
 
 
+def test_a_bad_storefront_host_is_told_its_fault(api, disti, make_tenant, sql):
+    """Round-27 walkthrough of seed 002, D2: every bad host got "must be
+    labels of a-z, 0-9 and '-' separated by dots", also "bücher.example"
+    (its letters are not wrong, its form is), "-bad.example" and a label of
+    64 allowed letters. Decision: the fault is named, as the alias checks
+    name theirs, on PUT .../storefront-host and on the lookups' ?host=."""
+    path = f"/api/v1/accounts/{disti.account.id}/storefront-host"
+    faults = {
+        "b\u00fccher.example": "is not ASCII: enter an international domain name in its ASCII "
+                               "(IDNA, punycode) form, whose labels start with xn-- (e.g. "
+                               "xn--bcher-kva.example)",
+        "-bad.example": "must not have a label that starts or ends with '-'",
+        "a" * 64 + ".example": "must have labels of 1 to 63 characters each",
+        "shop..example": "must not have an empty label (two dots in a row, or a dot at either "
+                         "end)",
+        ("a" * 49 + ".") * 5 + "abcd": "must be a host name of 1 to 253 characters",
+        "shop_x.example": "must be labels of a-z, 0-9 and '-' separated by dots",
+    }
+    audits = sql.value("SELECT COUNT(*) FROM audit WHERE account_id=%s", int(disti.account.id))
+    stranger = make_tenant("bh")
+    for host, why in faults.items():
+        errors = S.expect_field_errors(api(disti.admin).put(path, json={"storefront_host": host}),
+                                       "storefront_host")
+        assert errors["storefront_host"] == why, (host, errors)
+        errors = S.expect_field_errors(api(None).get("/api/v1/storefront-aliases/kilo",
+                                                     params={"host": host}), "host")
+        assert errors["host"] == why, (host, errors)
+        # Who may not set the host is refused before the value is read.
+        S.expect_problem(api(disti.billing).put(path, json={"storefront_host": host}), 403)
+        S.expect_problem(api(stranger.admin).put(path, json={"storefront_host": host}), 404)
+    assert S.expect(api(disti.admin).get(path), 200)["storefront_host"] == disti.host
+    assert sql.value("SELECT COUNT(*) FROM audit WHERE account_id=%s",
+                     int(disti.account.id)) == audits
+    # The xn-- form is a host.
+    xn = f"xn--bcher-kva.{S.unique('b')}.example"
+    assert S.expect(api(disti.admin).put(path, json={"storefront_host": xn}), 200) == {
+        "storefront_host": xn, "effective": xn}
+
+
 def test_a_storefront_host_put_that_changes_nothing_writes_no_audit_row(
         api, disti, make_tenant, sql):
     """Round-21 walkthrough of seed 002, D2: a PUT .../storefront-host with
@@ -6449,6 +6488,73 @@ def test_path_parameters_are_no_way_round_the_storefront_gate(api, disti, make_r
     # A segment with ';' but no alias before it is no storefront page.
     for p in ("/;x/", "/ab;x/", "/static;x/app.js"):
         assert raw_page(stranger.admin.uid, disti.host, p) == 200, p
+
+
+def test_a_backslash_or_a_trailing_dot_is_no_way_round_the_storefront_gate(
+        api, disti, make_reseller, make_tenant, env):
+    """Round-27 walkthrough of seed 002, D1: eve (another tenant) got 403
+    at "/techsolutions-shop/" but 200 at "/techsolutions-shop\", ".../%5C",
+    "/techsolutions-shop./" and ".../%2e/", through nginx and from /auth;
+    IIS and ASP.NET read '\' as '/', and Windows drops a segment's trailing
+    dots and spaces, so such an application serves the storefront's page
+    there. Decision (round 25's approach extended): the gate reads the
+    page's first segment as nginx, a servlet container and IIS would, and
+    refuses when any reading names a storefront the caller may not sign in
+    at; the readings' aliases go in the one statement."""
+    r = make_reseller(disti)
+    alias = S.unique("bs-")
+    execute(api, r.admin, order(api, r.admin, r.account.id, "reseller-free", alias)["id"])
+    other = make_reseller(disti)
+    other_alias = S.unique("bso-")
+    execute(api, other.admin, order(api, other.admin, other.account.id, "reseller-free",
+                                    other_alias)["id"])
+    ended = make_reseller(disti)
+    ended_alias = S.unique("bse-")
+    sid = execute(api, ended.admin, order(api, ended.admin, ended.account.id, "reseller-free",
+                                          ended_alias)["id"])["subscription"]["id"]
+    stranger = make_tenant("bs")
+    not_yours = ("you cannot sign in at this storefront: it is for the people of its reseller, "
+                 "of the reseller's customers and of its distributor")
+
+    def pages(a):
+        return [f"/{a}\\x", f"/{a}%5Cx", f"/{a}%5c", f"/{a}\\", f"/{a}./", f"/{a}%2E/",
+                f"/{a}%2e", f"/{a}%20/", f"/{a}.%20./index.html", f"/\\{a}/",
+                f"/x\\..\\{a}/", f"/x/..%5C{a}/", f"/{a.upper()}.\\", f"/{a}.;x/"]
+
+    for p in pages(alias):
+        for who in ("eve", stranger.admin.uid):
+            status, text = raw_page_answer(who, disti.host, p)
+            assert status == 403 and json.loads(text)["detail"] == not_yours, (p, who, status,
+                                                                               text)
+            body = S.expect_problem(storefront_login(who, disti.host, "", p[1:]), 403,
+                                    "forbidden")
+            assert body["detail"] == not_yours, (p, body)
+        # Another reseller's people are strangers there too.
+        assert raw_page(other.admin.uid, disti.host, p) == 403, p
+        # The reseller's own people, the distributor's and operator staff:
+        # still in.
+        for who in (r.admin.uid, r.member.uid, disti.billing.uid, "olivia"):
+            assert raw_page(who, disti.host, p) == 200, (p, who)
+            S.expect(storefront_login(who, disti.host, "", p[1:]), 200)
+    # When readings name two storefronts (nginx's the first segment, IIS's
+    # the one after "..\"), the caller must be admitted at both.
+    for p in (f"/{alias}/..\\{other_alias}/", f"/{other_alias}/..%5C{alias}/"):
+        for who in (r.admin.uid, other.admin.uid, "eve"):
+            assert raw_page(who, disti.host, p) == 403, (p, who)
+        assert raw_page(disti.billing.uid, disti.host, p) == 200, p
+    # Pages that are no storefront's stay open.
+    for p in ("/\\x", "/static\\app.js", "/ab./", "/.../", f"/{alias}x\\", "/%5C/",
+              f"/{S.unique('nobody-')}./"):
+        assert raw_page("eve", disti.host, p) == 200, p
+    # A cancelled storefront is shut under every reading, to its own people
+    # too.
+    ends = S.expect(api(ended.admin).post(f"/api/v1/subscriptions/{sid}/cancel"), 200)["ends_at"]
+    run_maint(env, later(ends, seconds=1))
+    cancelled = "this storefront's subscription is cancelled: nobody can sign in here"
+    for p in pages(ended_alias):
+        for who in (ended.admin.uid, "eve"):
+            status, text = raw_page_answer(who, disti.host, p)
+            assert status == 403 and json.loads(text)["detail"] == cancelled, (p, who, text)
 
 
 # ---------------------------------------------------------------- round 26: the actor's own copy

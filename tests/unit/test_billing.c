@@ -298,6 +298,98 @@ static void hosts(void **state)
     assert_non_null(storefront_host_check(label));
 }
 
+/* Round-27 walkthrough of seed 002, D2: every bad host was "must be
+ * labels of a-z, 0-9 and '-' separated by dots", a 64-character label of
+ * allowed letters and "bücher.example" included. The fault is named. */
+static void a_bad_host_is_told_its_fault(void **state)
+{
+    (void)state;
+    const char *why = storefront_host_check("b\xc3\xbc"
+                                            "cher.example");
+    assert_non_null(why);
+    assert_non_null(strstr(why, "xn--"));
+    assert_non_null(strstr(why, "ASCII"));
+    assert_non_null(strstr(storefront_host_check("shop.b\xc3\xbc:8080"), "xn--"));
+    assert_null(storefront_host_check("xn--bcher-kva.example"));
+    static const char *const hyphen[] = {"-bad.example", "bad-.example", "shop.-x", "shop.x-:80",
+                                         NULL};
+    for (size_t i = 0; hyphen[i]; i++)
+        assert_string_equal(storefront_host_check(hyphen[i]),
+                            "must not have a label that starts or ends with '-'");
+    char name[300];
+    memset(name, 'a', 64);
+    strcpy(name + 64, ".example");
+    assert_string_equal(storefront_host_check(name), "must have labels of 1 to 63 characters each");
+    name[63] = '.'; /* 63 and then a label of 0 + ".example": "a…a..example" */
+    assert_string_equal(storefront_host_check(name),
+                        "must not have an empty label (two dots in a row, or a dot at either end)");
+    memset(name, 'a', 63);
+    strcpy(name + 63, ".example");
+    assert_null(storefront_host_check(name));
+    static const char *const empty[] = {
+        "shop..example", ".shop.example", "shop.example.", "shop.example.:8080", ".", NULL};
+    for (size_t i = 0; empty[i]; i++)
+        assert_string_equal(
+            storefront_host_check(empty[i]),
+            "must not have an empty label (two dots in a row, or a dot at either end)");
+    /* 254 characters of valid labels: the whole name's length. */
+    memset(name, 0, sizeof(name));
+    for (size_t i = 0; i < 254; i++)
+        name[i] = i % 50 == 49 ? '.' : 'a';
+    assert_string_equal(storefront_host_check(name), "must be a host name of 1 to 253 characters");
+    name[253] = '\0';
+    assert_null(storefront_host_check(name));
+    /* A character outside a-z, 0-9, '-' and '.' keeps its message. */
+    assert_string_equal(storefront_host_check("shop_x.example"),
+                        "must be labels of a-z, 0-9 and '-' separated by dots");
+    assert_string_equal(storefront_host_check("cloud.com:0"), "has a bad port");
+}
+
+/* Round-27 walkthrough of seed 002, D1: "/alias\x", "/alias%5Cx" and
+ * "/alias./" were no storefront's page to the gate, while IIS and ASP.NET
+ * read '\' as '/' and Windows drops a segment's trailing dots and
+ * spaces. storefront_uri_aliases gives every reading's alias, once. */
+static void a_paths_aliases_under_every_reading(void **state)
+{
+    (void)state;
+    char a[STOREFRONT_URI_READINGS][STOREFRONT_ALIAS_SIZE];
+    static const char *const windows[] = {
+        "/t27s002-shop\\x",     "/t27s002-shop%5Cx",  "/t27s002-shop%5c",
+        "/t27s002-shop\\",      "/t27s002-shop./",    "/t27s002-shop%2E/",
+        "/t27s002-shop.%20./x", "/\\t27s002-shop/",   "/x\\..\\t27s002-shop/",
+        "/x/..\\t27s002-shop",  "/T27S002-SHOP.\\",   "/t27s002-shop.;x/",
+        "/t27s002-shop...",     "/.../t27s002-shop/", NULL,
+    };
+    for (size_t i = 0; windows[i]; i++) {
+        size_t n = storefront_uri_aliases(windows[i], a);
+        size_t k = 0;
+        while (k < n && strcmp(a[k], "t27s002-shop") != 0)
+            k++;
+        assert_true(k < n);
+    }
+    /* nginx's reading keeps them in the segment. */
+    assert_int_equal(storefront_uri_alias("/t27s002-shop\\x", a[0], sizeof(a[0])), 0);
+    assert_string_equal(a[0], "t27s002-shop\\x");
+    assert_int_equal(storefront_uri_alias("/t27s002-shop./", a[0], sizeof(a[0])), 0);
+    assert_string_equal(a[0], "t27s002-shop.");
+    /* A plain page: one reading, one alias. */
+    assert_int_equal(storefront_uri_aliases("/t27s002-shop/x", a), 1);
+    assert_string_equal(a[0], "t27s002-shop");
+    /* Two storefronts: nginx's is the first segment, IIS's the one after
+     * "..\". */
+    assert_int_equal(storefront_uri_aliases("/one-shop/..\\two-shop/", a), 2);
+    assert_string_equal(a[0], "one-shop");
+    assert_string_equal(a[1], "two-shop");
+    /* ".. " is "..": "/x/.. /shop" climbs back to shop. */
+    size_t n = storefront_uri_aliases("/x/..%20/t27s002-shop", a);
+    assert_int_equal(n, 2);
+    assert_string_equal(a[1], "t27s002-shop");
+    /* Nothing at all. */
+    assert_int_equal(storefront_uri_aliases("/", a), 0);
+    assert_int_equal(storefront_uri_aliases("/%zz\\x", a), 0);
+    assert_int_equal(storefront_uri_aliases(NULL, a), 0);
+}
+
 static void license_keys(void **state)
 {
     (void)state;
@@ -421,6 +513,8 @@ int main(void)
         cmocka_unit_test(aliases),
         cmocka_unit_test(aliases_are_lowered_before_the_check),
         cmocka_unit_test(hosts),
+        cmocka_unit_test(a_bad_host_is_told_its_fault),
+        cmocka_unit_test(a_paths_aliases_under_every_reading),
         cmocka_unit_test(uri_aliases),
         cmocka_unit_test(a_paths_alias_is_trimmed_and_lowered),
         cmocka_unit_test(a_paths_alias_is_read_without_path_parameters),
