@@ -2358,6 +2358,44 @@ def test_an_upgrade_to_a_plan_of_another_term_credits_the_months_paid_ahead(
     assert [r["reason"] for r in invoices(cust_b)] == ["order", "renewal", "upgrade"]
 
 
+def test_an_upgrade_whose_credit_would_pay_more_than_ten_years_is_refused(
+        api, make_tenant, make_account, sql):
+    """Review of round 27: the credit of a long paid-ahead period became
+    new-plan terms without bound (paid_until past year 9999, or a 422 "the
+    amount is too large"). More than ten years of the new plan past the
+    start is 409, naming the credit and when the paid term ends; nothing
+    is written. Up to ten years the credit buys whole new terms, the last
+    one paid for by the difference."""
+    t = make_tenant("uten", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    sub = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])["subscription"]
+    sid = int(sub["id"])
+    # Paid 60 months ahead (an operator's correction): 60 x 49 = 2940
+    # would buy 15 enterprise years.
+    sql.rows("UPDATE subscription_articles SET paid_months=60 WHERE subscription_id=%s", sid)
+    before = sql.rows("SELECT id FROM invoices WHERE account_id=%s", int(cust.id))
+    url = f"/api/v1/subscriptions/{sid}/upgrade"
+    body = S.expect_problem(api(t.admin).post(url, json={"plan": "enterprise"}), 409, "conflict")
+    assert body["detail"] == (
+        "the Professional months paid ahead (60 \u00d7 49.00 EUR) would pay for more than ten"
+        " years of Enterprise: change plans when the paid term ends ("
+        + add_months(sub["started_at"], 60) + "), or ask the operator"), body
+    assert sql.rows("SELECT id FROM invoices WHERE account_id=%s", int(cust.id)) == before
+    assert sql.account(cust.id)["plan"] == "professional"
+    assert sql.rows("SELECT article, paid_months FROM subscription_articles"
+                    " WHERE subscription_id=%s", sid) == [
+        {"article": "professional", "paid_months": 60}]
+    # 24 months ahead (1176) buys six enterprise years (1194): 18 billed.
+    sql.rows("UPDATE subscription_articles SET paid_months=24 WHERE subscription_id=%s", sid)
+    got = S.expect(api(t.admin).post(url, json={"plan": "enterprise"}), 200)
+    assert got["invoice"]["total"] == money(6 * 19900 - 24 * 4900), got["invoice"]
+    assert got["invoice"]["lines"] == [
+        line("enterprise", "Enterprise plan", 1, 19900, terms=6),
+        line("professional", "Professional plan", 1, -4900, terms=24)], got["invoice"]
+    assert [(a["article"], a["paid_until"]) for a in got["articles"]] == [
+        ("enterprise", add_months(sub["started_at"], 72))], got
+
+
 def test_an_add_on_orders_audit_row_keeps_the_plan(api, licensed, sql):
     """round-5 walkthrough of seed 002: an order of add-ons recorded the
     account's plan going from its plan to null, a downgrade that never
