@@ -173,6 +173,9 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     if (st != ST_OK)
         return st;
     long long old_q = line.quantity;
+    /* The credit is what the old plan was paid, not today's catalog price
+     * (review of round 27); the catalog's for a line without it. */
+    long long old_price = line.unit_price_minor > 0 ? line.unit_price_minor : old_a.price_minor;
     long long new_q = strcmp(new_a.plan_pricing, "per_unit") == 0 ? old_q : 1;
     /* The old plan's terms paid ahead (renewed early) get the new plan
      * too (round-5 walkthrough of seed 001: five early renewals, then an
@@ -191,7 +194,7 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     long long old_total, new_total;
     struct upgrade_bill bill;
     int billed = -1;
-    if (money_mul_add(old_q, old_a.price_minor, 0, &old_total) == 0 &&
+    if (money_mul_add(old_q, old_price, 0, &old_total) == 0 &&
         money_mul_add(new_q, new_a.price_minor, 0, &new_total) == 0)
         billed = billing_upgrade(old_term, new_term, (months_left + old_term - 1) / old_term,
                                  line.paid_months, old_total, new_total, &bill);
@@ -300,8 +303,8 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             money_json(new_a.price_minor, new_a.currency), "terms", (json_int_t)bill.new_terms,
             "amount", money_json(bill.new_amount, new_a.currency), "article", old_code, "name",
             old_a.name, "quantity", (json_int_t)old_q, "unit_price",
-            money_json(-old_a.price_minor, old_a.currency), "terms", (json_int_t)bill.old_terms,
-            "amount", money_json(-bill.credit, old_a.currency));
+            money_json(-old_price, old_a.currency), "terms", (json_int_t)bill.old_terms, "amount",
+            money_json(-bill.credit, old_a.currency));
     /* For the period from now to the end of the new plan's paid term: the
      * term's end when both plans have the same term. */
     struct invoice inv = {.account_id = s->account_id,

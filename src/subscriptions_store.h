@@ -49,9 +49,10 @@ int subscriptions_store_months_left(struct sql_store *sql, unsigned long long si
                                     int *months);
 /* A line of a subscription as an upgrade reads it. */
 struct sub_line {
-    long long quantity;
-    int paid_months;     /* from the subscription's started_at */
-    char paid_until[32]; /* started_at + paid_months, "YYYY-MM-DD HH:MM:SS.ffffff" */
+    long long quantity;         /* at least 1 */
+    long long unit_price_minor; /* what a seat's term was paid at the order */
+    int paid_months;            /* from the subscription's started_at */
+    char paid_until[32];        /* started_at + paid_months, "YYYY-MM-DD HH:MM:SS.ffffff" */
 };
 /* Inside a transaction: the line of subscription sid for article
  * (ST_NOT_FOUND if it has no such article); the row is locked. */
