@@ -305,8 +305,11 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
             old_a.name, "quantity", (json_int_t)old_q, "unit_price",
             money_json(-old_price, old_a.currency), "terms", (json_int_t)bill.old_terms, "amount",
             money_json(-bill.credit, old_a.currency));
-    /* For the period from now to the end of the new plan's paid term: the
-     * term's end when both plans have the same term. */
+    /* For the period from now to the new plan line's paid_until: the
+     * start of the old line's current term plus the n new terms
+     * (bill.paid_months); with the same term on both plans, the old
+     * line's paid_until. The subscription's ends_at only when that was
+     * not read. */
     struct invoice inv = {.account_id = s->account_id,
                           .subscription_id = s->id,
                           .reason = "upgrade",
