@@ -47,20 +47,22 @@ int money_mul_add(long long a, long long b, long long c, long long *out)
     return 0;
 }
 
-int billing_upgrade(int old_term, int new_term, long long old_terms, long long old_total,
-                    long long new_total, struct upgrade_bill *out)
+int billing_upgrade(int old_term, int new_term, long long old_terms, int paid_months,
+                    long long old_total, long long new_total, struct upgrade_bill *out)
 {
     memset(out, 0, sizeof(*out));
     if (old_term < 1 || new_term < 1 || old_total < 0 || new_total < 0)
         return -1;
     long long k = old_terms < 1 ? 1 : old_terms;
+    out->old_terms = k;
     long long ahead;
     if (money_mul_add(k, old_term, 0, &ahead) < 0 ||
         money_mul_add(k, old_total, 0, &out->credit) < 0)
         return -1;
     /* The new plan's terms that cover the months paid ahead. */
     long long n = ahead / new_term + (ahead % new_term != 0);
-    /* No refund: the credit beyond them buys more new-plan terms. */
+    /* No refund: the credit beyond them buys more new-plan terms, the
+     * last one whole. */
     if (new_total > 0) {
         long long cover = out->credit / new_total + (out->credit % new_total != 0);
         if (cover > n)
@@ -69,10 +71,18 @@ int billing_upgrade(int old_term, int new_term, long long old_terms, long long o
     if (n < 1)
         n = 1;
     out->new_terms = n;
+    if (n > UPGRADE_MAX_MONTHS / new_term)
+        return UPGRADE_TOO_LONG;
     if (money_mul_add(n, new_total, 0, &out->new_amount) < 0 ||
         money_mul_add(n, new_term, 0, &out->months) < 0)
         return -1;
     out->amount = out->new_amount > out->credit ? out->new_amount - out->credit : 0;
+    long long start = (long long)paid_months - ahead;
+    if (start < 0)
+        start = 0;
+    if (start > INT_MAX - out->months)
+        return -1;
+    out->paid_months = (int)(start + out->months);
     return 0;
 }
 

@@ -47,18 +47,30 @@ int money_mul_add(long long a, long long b, long long c, long long *out);
  * when that would be negative, n grows until it is not (the credit buys
  * new-plan time; nothing is refunded; a free new plan: 0). With the same
  * term on both plans n = k, and the bill is k x (new_total - old_total),
- * as before. */
+ * as before. When the credit decides n, the last new term is bought
+ * whole: the customer pays the difference and gets that term. The new
+ * terms may reach at most UPGRADE_MAX_MONTHS past the start. */
+#define UPGRADE_MAX_MONTHS 120
 struct upgrade_bill {
+    long long old_terms;  /* k */
     long long new_terms;  /* n */
     long long new_amount; /* n x new_total */
     long long credit;     /* k x old_total */
     long long amount;     /* new_amount - credit, never negative */
     long long months;     /* n x new_term: from the start to the new paid_until */
+    int paid_months;      /* the new line's paid months from started_at: the
+                           * start (paid_months - k x old_term, at least 0)
+                           * + months */
 };
-/* 0, or -1 when a term is not positive or an amount does not fit (the
- * caller answers 422). Pure. */
-int billing_upgrade(int old_term, int new_term, long long old_terms, long long old_total,
-                    long long new_total, struct upgrade_bill *out);
+/* paid_months: the old line's, from the subscription's started_at. 0;
+ * UPGRADE_TOO_LONG when the new terms would reach more than
+ * UPGRADE_MAX_MONTHS past the start (old_terms, new_terms and credit are
+ * set; the caller answers 409); -1 when a term is not positive or an
+ * amount or the new paid_months does not fit (the caller answers 422).
+ * Pure. */
+#define UPGRADE_TOO_LONG (-2)
+int billing_upgrade(int old_term, int new_term, long long old_terms, int paid_months,
+                    long long old_total, long long new_total, struct upgrade_bill *out);
 
 /* NULL if alias is a valid storefront alias: 3-63 characters of a-z, 0-9
  * and '-', neither starting nor ending with '-', not reserved; else why not

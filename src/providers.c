@@ -330,7 +330,12 @@ void providers_patch(struct request *req)
     }
     if (st != ST_OK) {
         json_decref(e.old);
-        res_store_failure(req, st, "the directory or the database");
+        /* LDAP no longer knows the person: 404, as providers_delete
+         * answers (review of round 27; it was 500). */
+        if (st == ST_NOT_FOUND)
+            refuse(req, 404, "not-found", "that person is no service provider of this account");
+        else
+            res_store_failure(req, st, "the directory or the database");
         return;
     }
     e.expires_at = text ? sqltime : NULL;

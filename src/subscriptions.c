@@ -166,13 +166,16 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
     /* The seats carry over: a per_unit plan keeps the line's quantity, a
      * flat or free one is one per account (round-3 walkthrough of seed
      * 001). */
-    long long old_q = 1;
-    int paid_months = 0;
-    st = subscriptions_store_line(sql, s->id, old_code, &old_q, &paid_months);
+    struct sub_line line;
+    st = subscriptions_store_line(sql, s->id, old_code, &line);
     if (st == ST_NOT_FOUND)
         return refuse(c->req, 409, "conflict", "the subscription has no article of its plan");
     if (st != ST_OK)
         return st;
+    long long old_q = line.quantity;
+    /* The credit is what the old plan was paid, not today's catalog price
+     * (review of round 27); the catalog's for a line without it. */
+    long long old_price = line.unit_price_minor > 0 ? line.unit_price_minor : old_a.price_minor;
     long long new_q = strcmp(new_a.plan_pricing, "per_unit") == 0 ? old_q : 1;
     /* The old plan's terms paid ahead (renewed early) get the new plan
      * too (round-5 walkthrough of seed 001: five early renewals, then an
@@ -183,25 +186,35 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
      * walkthrough of seed 001, D1: monthly professional renewed once, then
      * yearly enterprise, billed the yearly difference twice). */
     int months_left = 0;
-    st = subscriptions_store_months_left(sql, s->id, paid_months, &months_left);
+    st = subscriptions_store_months_left(sql, s->id, line.paid_months, &months_left);
     if (st != ST_OK)
         return st;
     int old_term = old_a.term_months > 0 ? old_a.term_months : 1;
     int new_term = new_a.term_months > 0 ? new_a.term_months : 1;
-    long long terms = (months_left + old_term - 1) / old_term;
-    if (terms < 1)
-        terms = 1;
     long long old_total, new_total;
     struct upgrade_bill bill;
-    if (money_mul_add(old_q, old_a.price_minor, 0, &old_total) < 0 ||
-        money_mul_add(new_q, new_a.price_minor, 0, &new_total) < 0 ||
-        billing_upgrade(old_term, new_term, terms, old_total, new_total, &bill) < 0 ||
-        bill.months > INT_MAX) {
+    int billed = -1;
+    if (money_mul_add(old_q, old_price, 0, &old_total) == 0 &&
+        money_mul_add(new_q, new_a.price_minor, 0, &new_total) == 0)
+        billed = billing_upgrade(old_term, new_term, (months_left + old_term - 1) / old_term,
+                                 line.paid_months, old_total, new_total, &bill);
+    /* The credit would buy more than ten years of the new plan (review of
+     * round 27): refused before anything is written. */
+    if (billed == UPGRADE_TOO_LONG) {
+        char price[48], ends[BILLING_TIME_SIZE];
+        money_format(price, sizeof(price), old_total, old_a.currency);
+        billing_time_rfc3339(line.paid_until, ends);
+        return refuse(c->req, 409, "conflict",
+                      "the %s months paid ahead (%lld \u00d7 %s) would pay for more than ten years "
+                      "of %s: change plans when the paid term ends (%s), or ask the operator",
+                      old_a.plan_name[0] ? old_a.plan_name : s->plan, bill.old_terms, price,
+                      new_a.plan_name[0] ? new_a.plan_name : c->plan, ends);
+    }
+    if (billed != 0) {
         res_field_error(c->req, "plan", "the amount is too large");
         return refuse_invalid(c->req);
     }
-    long long start = (long long)paid_months - terms * old_term;
-    paid_months = (int)((start > 0 ? start : 0) + bill.months);
+    int paid_months = bill.paid_months;
     long long amount = bill.amount;
     unsigned long long storefront_id = s->storefront_id;
     char *alias = NULL, *old_alias = NULL;
@@ -272,25 +285,28 @@ static int upgrade(struct sql_store *sql, struct sub_change *c, struct subscript
      * unit_price and amount negative (round-27 walkthrough of seed 001,
      * D1). */
     json_t *lines;
-    if (old_term == new_term && bill.new_terms == terms) {
-        long long diff = amount / terms;
+    if (old_term == new_term && bill.new_terms == bill.old_terms) {
+        long long diff = amount / bill.old_terms;
         /* Per seat when it divides evenly (the same seats on both plans). */
         long long line_q = diff % new_q == 0 ? new_q : 1;
         lines = json_pack("[{s:s, s:s, s:I, s:o, s:I, s:o}]", "article", new_code, "name",
                           new_a.name, "quantity", (json_int_t)line_q, "unit_price",
-                          money_json(diff / line_q, new_a.currency), "terms", (json_int_t)terms,
-                          "amount", money_json(amount, new_a.currency));
+                          money_json(diff / line_q, new_a.currency), "terms",
+                          (json_int_t)bill.old_terms, "amount", money_json(amount, new_a.currency));
     } else
-        lines = json_pack("[{s:s, s:s, s:I, s:o, s:I, s:o}, {s:s, s:s, s:I, s:o, s:I, s:o}]",
-                          "article", new_code, "name", new_a.name, "quantity", (json_int_t)new_q,
-                          "unit_price", money_json(new_a.price_minor, new_a.currency), "terms",
-                          (json_int_t)bill.new_terms, "amount",
-                          money_json(bill.new_amount, new_a.currency), "article", old_code, "name",
-                          old_a.name, "quantity", (json_int_t)old_q, "unit_price",
-                          money_json(-old_a.price_minor, old_a.currency), "terms",
-                          (json_int_t)terms, "amount", money_json(-bill.credit, old_a.currency));
-    /* For the period from now to the end of the new plan's paid term: the
-     * term's end when both plans have the same term. */
+        lines = json_pack(
+            "[{s:s, s:s, s:I, s:o, s:I, s:o}, {s:s, s:s, s:I, s:o, s:I, s:o}]", "article", new_code,
+            "name", new_a.name, "quantity", (json_int_t)new_q, "unit_price",
+            money_json(new_a.price_minor, new_a.currency), "terms", (json_int_t)bill.new_terms,
+            "amount", money_json(bill.new_amount, new_a.currency), "article", old_code, "name",
+            old_a.name, "quantity", (json_int_t)old_q, "unit_price",
+            money_json(-old_price, old_a.currency), "terms", (json_int_t)bill.old_terms, "amount",
+            money_json(-bill.credit, old_a.currency));
+    /* For the period from now to the new plan line's paid_until: the
+     * start of the old line's current term plus the n new terms
+     * (bill.paid_months); with the same term on both plans, the old
+     * line's paid_until. The subscription's ends_at only when that was
+     * not read. */
     struct invoice inv = {.account_id = s->account_id,
                           .subscription_id = s->id,
                           .reason = "upgrade",

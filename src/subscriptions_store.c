@@ -140,20 +140,30 @@ int subscriptions_store_months_left(struct sql_store *sql, unsigned long long si
 }
 
 int subscriptions_store_line(struct sql_store *sql, unsigned long long sid, const char *article,
-                             long long *quantity, int *paid_months)
+                             struct sub_line *out)
 {
     struct sql_result r;
-    int st = sql_exec(sql,
-                      "SELECT quantity, paid_months FROM subscription_articles"
-                      " WHERE subscription_id = ? AND article = ? FOR UPDATE",
-                      SQL_ARGS(P_INT(sid), P_STR(article)), &r);
+    int st =
+        sql_exec(sql,
+                 "SELECT sa.quantity, sa.paid_months, s.started_at + INTERVAL sa.paid_months"
+                 " MONTH, sa.unit_price_minor FROM subscription_articles sa JOIN subscriptions s"
+                 " ON s.id = sa.subscription_id WHERE sa.subscription_id = ? AND sa.article = ?"
+                 " FOR UPDATE",
+                 SQL_ARGS(P_INT(sid), P_STR(article)), &r);
     if (st != ST_OK)
         return st;
     if (r.nrows == 0)
         st = ST_NOT_FOUND;
     else {
-        *quantity = atoll(sql_cell(&r, 0, 0));
-        *paid_months = atoi(sql_cell(&r, 0, 1));
+        /* At least one seat: a stored 0 would divide an upgrade's
+         * difference by 0 (review of round 27). */
+        out->quantity = atoll(sql_cell(&r, 0, 0));
+        if (out->quantity < 1)
+            out->quantity = 1;
+        out->paid_months = atoi(sql_cell(&r, 0, 1));
+        out->unit_price_minor = sql_cell(&r, 0, 3) ? atoll(sql_cell(&r, 0, 3)) : 0;
+        snprintf(out->paid_until, sizeof(out->paid_until), "%s",
+                 sql_cell(&r, 0, 2) ? sql_cell(&r, 0, 2) : "");
     }
     sql_result_free(&r);
     return st;

@@ -43,15 +43,21 @@ int subscriptions_store_insert(struct sql_store *sql, unsigned long long account
 int subscriptions_store_add_article(struct sql_store *sql, unsigned long long sid,
                                     const char *article, long long quantity,
                                     long long unit_price_minor);
-/* Inside a transaction: the quantity of a line of subscription sid and
- * the months from its started_at that the line is paid for (ST_NOT_FOUND
- * if it has no such article); the row is locked. */
 /* The months from now to paid_months after subscription sid's start,
  * rounded up (0 when that is past): how far ahead a line is paid. */
 int subscriptions_store_months_left(struct sql_store *sql, unsigned long long sid, int paid_months,
                                     int *months);
+/* A line of a subscription as an upgrade reads it. */
+struct sub_line {
+    long long quantity;         /* at least 1 */
+    long long unit_price_minor; /* what a seat's term was paid at the order */
+    int paid_months;            /* from the subscription's started_at */
+    char paid_until[32];        /* started_at + paid_months, "YYYY-MM-DD HH:MM:SS.ffffff" */
+};
+/* Inside a transaction: the line of subscription sid for article
+ * (ST_NOT_FOUND if it has no such article); the row is locked. */
 int subscriptions_store_line(struct sql_store *sql, unsigned long long sid, const char *article,
-                             long long *quantity, int *paid_months);
+                             struct sub_line *out);
 /* Replaces the plan article old_article by new_article (quantity, unit
  * price, paid months from started_at) and sets the plan; paid_until gets
  * the end of the months paid ("YYYY-MM-DD HH:MM:SS.ffffff"). */

@@ -85,32 +85,41 @@ static int request_tx(struct sql_store *sql, void *arg)
     return st;
 }
 
+static int side_people(struct request *req, unsigned long long account_id,
+                       unsigned long long parent_id, struct transfer_parent *p);
+
 /* How many admins of account a are people of its provider's side, its
  * parent or, without one, operator staff (one LDAP read of each's role
  * groups): what the 422 of a transfer to an admin of the account names as
- * the way that works. names (may be NULL): their names ("Paul Partner and
- * Petra Partner"), one more LDAP read, for the 403 that sends the
- * customer's admin to them. */
-static int parent_admins_here(struct request *req, const struct account_ref *a, size_t *n,
-                              struct buf *names)
+ * the way that works. side: that side's people when the caller has read
+ * them already (transfer_parent_people), else NULL: read here. names (may
+ * be NULL): their names ("Paul Partner and Petra Partner"), one more LDAP
+ * read, for the 403 that sends the customer's admin to them. */
+static int parent_admins_here(struct request *req, const struct account_ref *a,
+                              const struct transfer_parent *side, size_t *n, struct buf *names)
 {
     *n = 0;
-    unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
-    if (!side)
-        return ST_OK;
-    struct role_group *groups = NULL, *pgroups = NULL;
-    size_t ngroups = 0, npgroups = 0;
-    int st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
-    if (st == ST_OK)
-        st = ldap_store_role_groups(req->session->ldap, &side, 1, &pgroups, &npgroups);
+    struct transfer_parent own = {0};
+    int st = ST_OK;
+    if (!side) {
+        st = side_people(req, a->id, a->parent_id, &own);
+        side = &own;
+    }
+    /* No side (the operator's own account), or nobody in it. */
+    if (st != ST_OK || !side->ix.n) {
+        transfer_parent_free(&own);
+        return st;
+    }
+    struct role_group *groups = NULL;
+    size_t ngroups = 0;
+    st = ldap_store_role_groups(req->session->ldap, &a->id, 1, &groups, &ngroups);
     if (st == ST_OK) {
-        struct member_index ix, parent;
+        struct member_index ix;
         member_index_build(&ix, groups, ngroups, a->id);
-        member_index_build(&parent, pgroups, npgroups, side);
         const char **dns = xcalloc(ix.n + 1, sizeof(char *));
         for (size_t m = 0; m < ix.n; m++)
             if ((ix.entries[m].roles & ROLE_ADMIN) &&
-                member_index_find_norm(&parent, ix.entries[m].norm))
+                member_index_find_norm(&side->ix, ix.entries[m].norm))
                 dns[(*n)++] = ix.entries[m].raw;
         struct person *people = NULL;
         size_t npeople = 0;
@@ -127,10 +136,9 @@ static int parent_admins_here(struct request *req, const struct account_ref *a, 
         free(people);
         free(dns);
         member_index_free(&ix);
-        member_index_free(&parent);
     }
     role_groups_free(groups, ngroups);
-    role_groups_free(pgroups, npgroups);
+    transfer_parent_free(&own);
     return st;
 }
 
@@ -217,18 +225,18 @@ int transfer_refuse_preparers_change(struct request *req, const struct account_r
 {
     if (!transfer_staged_not_provider_side(req, a))
         return ST_OK;
+    /* The side's people read once: whether dn is one of them, and which
+     * of them are admins here (review of round 27). */
     struct transfer_parent p;
-    int st = transfer_parent_people(req, a->id, &p);
-    int of_side = st == ST_OK && transfer_partner_person(&p, dn);
-    transfer_parent_free(&p);
-    if (st != ST_OK || !of_side)
-        return st;
+    int st = side_people(req, a->id, a->parent_id, &p);
     size_t n = 0;
     struct buf names = BUF_INIT;
-    st = parent_admins_here(req, a, &n, &names);
+    if (st == ST_OK && transfer_partner_person(&p, dn))
+        st = parent_admins_here(req, a, &p, &n, &names);
     if (st == ST_OK && n && *buf_str(&names))
         st = transfer_refuse_preparers_roles(req, a, buf_str(&names), ref);
     buf_free(&names);
+    transfer_parent_free(&p);
     return st;
 }
 
@@ -249,7 +257,7 @@ static int not_provider_side_detail(struct request *req, const struct account_re
         buf_adds(&names, side_names);
         n = *side_names != '\0';
     } else {
-        st = parent_admins_here(req, a, &n, &names);
+        st = parent_admins_here(req, a, NULL, &n, &names);
     }
     char *parent_name = NULL;
     if (st == ST_OK && a->parent_id) {
@@ -337,7 +345,7 @@ static int already_admin_message(struct request *req, const struct account_ref *
                                  struct buf *message)
 {
     size_t partner_admins = 0;
-    int st = parent_admins_here(req, a, &partner_admins, NULL);
+    int st = parent_admins_here(req, a, NULL, &partner_admins, NULL);
     if (st != ST_OK)
         return st;
     unsigned long long side = transfer_side_account(req, a->id, a->parent_id);
@@ -571,13 +579,21 @@ int transfer_parent_people(struct request *req, unsigned long long account_id,
     sql_result_free(&r);
     if (st != ST_OK || !found)
         return st;
+    return side_people(req, account_id, parent, p);
+}
+
+/* transfer_parent_people of an account whose parent is known. */
+static int side_people(struct request *req, unsigned long long account_id,
+                       unsigned long long parent_id, struct transfer_parent *p)
+{
+    memset(p, 0, sizeof(*p));
     /* Operator staff for an account without a parent (round-17
      * walkthrough of seed 000, D1 and D2). */
-    unsigned long long side = transfer_side_account(req, account_id, parent);
+    unsigned long long side = transfer_side_account(req, account_id, parent_id);
     if (!side)
         return ST_OK;
-    p->operator_side = !parent;
-    st = ldap_store_role_groups(req->session->ldap, &side, 1, &p->groups, &p->ngroups);
+    p->operator_side = !parent_id;
+    int st = ldap_store_role_groups(req->session->ldap, &side, 1, &p->groups, &p->ngroups);
     if (st == ST_OK)
         member_index_build(&p->ix, p->groups, p->ngroups, side);
     return st;

@@ -2358,6 +2358,83 @@ def test_an_upgrade_to_a_plan_of_another_term_credits_the_months_paid_ahead(
     assert [r["reason"] for r in invoices(cust_b)] == ["order", "renewal", "upgrade"]
 
 
+def test_an_upgrade_whose_credit_would_pay_more_than_ten_years_is_refused(
+        api, make_tenant, make_account, sql):
+    """Review of round 27: the credit of a long paid-ahead period became
+    new-plan terms without bound (paid_until past year 9999, or a 422 "the
+    amount is too large"). More than ten years of the new plan past the
+    start is 409, naming the credit and when the paid term ends; nothing
+    is written. Up to ten years the credit buys whole new terms, the last
+    one paid for by the difference."""
+    t = make_tenant("uten", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    sub = execute(api, t.admin, order(api, t.admin, cust.id, "professional")["id"])["subscription"]
+    sid = int(sub["id"])
+    # Paid 60 months ahead (an operator's correction): 60 x 49 = 2940
+    # would buy 15 enterprise years.
+    sql.rows("UPDATE subscription_articles SET paid_months=60 WHERE subscription_id=%s", sid)
+    before = sql.rows("SELECT id FROM invoices WHERE account_id=%s", int(cust.id))
+    url = f"/api/v1/subscriptions/{sid}/upgrade"
+    body = S.expect_problem(api(t.admin).post(url, json={"plan": "enterprise"}), 409, "conflict")
+    assert body["detail"] == (
+        "the Professional months paid ahead (60 \u00d7 49.00 EUR) would pay for more than ten"
+        " years of Enterprise: change plans when the paid term ends ("
+        + add_months(sub["started_at"], 60) + "), or ask the operator"), body
+    assert sql.rows("SELECT id FROM invoices WHERE account_id=%s", int(cust.id)) == before
+    assert sql.account(cust.id)["plan"] == "professional"
+    assert sql.rows("SELECT article, paid_months FROM subscription_articles"
+                    " WHERE subscription_id=%s", sid) == [
+        {"article": "professional", "paid_months": 60}]
+    # 24 months ahead (1176) buys six enterprise years (1194): 18 billed.
+    sql.rows("UPDATE subscription_articles SET paid_months=24 WHERE subscription_id=%s", sid)
+    got = S.expect(api(t.admin).post(url, json={"plan": "enterprise"}), 200)
+    assert got["invoice"]["total"] == money(6 * 19900 - 24 * 4900), got["invoice"]
+    assert got["invoice"]["lines"] == [
+        line("enterprise", "Enterprise plan", 1, 19900, terms=6),
+        line("professional", "Professional plan", 1, -4900, terms=24)], got["invoice"]
+    assert [(a["article"], a["paid_until"]) for a in got["articles"]] == [
+        ("enterprise", add_months(sub["started_at"], 72))], got
+
+
+def test_an_upgrade_credits_what_the_old_plan_was_paid(api, make_tenant, make_account, sql):
+    """Review of round 27: the credit of an upgrade took today's catalog
+    price of the old plan, not what its line was paid. A price raised in
+    the catalog after the order credits the price paid."""
+    t = make_tenant("upaid", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    draft = S.expect(api(t.admin).post(f"/api/v1/accounts/{cust.id}/orders", json={
+        "lines": [{"article": "professional", "quantity": 2}]}), 201)
+    sub = execute(api, t.admin, draft["id"])["subscription"]
+    was = sql.value("SELECT price_minor FROM articles WHERE code='professional'")
+    assert was == 4900
+    try:
+        sql.rows("UPDATE articles SET price_minor=5900 WHERE code='professional'")
+        got = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub['id']}/upgrade",
+                                         json={"plan": "enterprise"}), 200)
+    finally:
+        sql.rows("UPDATE articles SET price_minor=%s WHERE code='professional'", was)
+    inv = got["invoice"]
+    assert inv["lines"] == [
+        line("enterprise", "Enterprise plan", 2, 19900, terms=1),
+        line("professional", "Professional plan", 2, -4900, terms=1)], inv
+    assert inv["total"] == money(2 * 19900 - 2 * 4900), inv
+
+
+def test_an_upgrade_of_a_line_stored_with_no_seats_counts_one(api, make_tenant, make_account, sql):
+    """Review of round 27: a plan line stored with quantity 0, upgraded
+    to a per_unit plan of the same term, divided the difference by 0 (the
+    worker died). It counts as one seat."""
+    t = make_tenant("uzero", kind="distributor")
+    cust = make_account("olivia", "customer", t.account.id)
+    sub = execute(api, t.admin, order(api, t.admin, cust.id, "starter")["id"])["subscription"]
+    sql.rows("UPDATE subscription_articles SET quantity=0 WHERE subscription_id=%s", int(sub["id"]))
+    got = S.expect(api(t.admin).post(f"/api/v1/subscriptions/{sub['id']}/upgrade",
+                                     json={"plan": "professional"}), 200)
+    assert got["invoice"]["lines"] == [
+        line("professional", "Professional plan", 1, 4900 - 1900, terms=1)], got["invoice"]
+    assert [(a["article"], a["quantity"]) for a in got["articles"]] == [("professional", 1)], got
+
+
 def test_an_add_on_orders_audit_row_keeps_the_plan(api, licensed, sql):
     """round-5 walkthrough of seed 002: an order of add-ons recorded the
     account's plan going from its plan to null, a downgrade that never

@@ -453,57 +453,101 @@ static void upgrades_bill_the_new_terms_less_the_old_paid_ahead(void **state)
     struct upgrade_bill b;
     /* Same term: monthly starter renewed five times ahead -> monthly
      * professional: the difference six times, paid_until unchanged. */
-    assert_int_equal(billing_upgrade(1, 1, 6, 1900, 4900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 1, 6, 6, 1900, 4900, &b), 0);
     assert_int_equal(b.new_terms, 6);
     assert_int_equal(b.amount, 6 * 3000);
     assert_int_equal(b.months, 6);
     /* Monthly professional (1 month ahead) -> yearly enterprise: 150. */
-    assert_int_equal(billing_upgrade(1, 12, 1, 4900, 19900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 12, 1, 1, 4900, 19900, &b), 0);
     assert_int_equal(b.new_terms, 1);
     assert_int_equal(b.new_amount, 19900);
     assert_int_equal(b.credit, 4900);
     assert_int_equal(b.amount, 15000);
     assert_int_equal(b.months, 12);
     /* Renewed once (2 months ahead): one enterprise year less 98. */
-    assert_int_equal(billing_upgrade(1, 12, 2, 4900, 19900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 12, 2, 2, 4900, 19900, &b), 0);
     assert_int_equal(b.new_terms, 1);
     assert_int_equal(b.credit, 9800);
     assert_int_equal(b.amount, 10100);
     assert_int_equal(b.months, 12);
     /* 12 months ahead (588) is more than a year of enterprise (199): the
      * credit buys enterprise years, three of them, and 9 is billed. */
-    assert_int_equal(billing_upgrade(1, 12, 12, 4900, 19900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 12, 12, 12, 4900, 19900, &b), 0);
     assert_int_equal(b.new_terms, 3);
     assert_int_equal(b.new_amount, 59700);
     assert_int_equal(b.credit, 58800);
     assert_int_equal(b.amount, 900);
     assert_int_equal(b.months, 36);
     /* 13 months ahead: 13 months need two years; 637 needs four. */
-    assert_int_equal(billing_upgrade(1, 12, 13, 4900, 19900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 12, 13, 13, 4900, 19900, &b), 0);
     assert_int_equal(b.new_terms, 4);
     assert_int_equal(b.amount, 4 * 19900 - 13 * 4900);
     assert_int_equal(b.months, 48);
     /* Quantity 3 (the totals are of all seats), 2 months ahead. */
-    assert_int_equal(billing_upgrade(1, 12, 2, 3 * 4900, 3 * 19900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 12, 2, 2, 3 * 4900, 3 * 19900, &b), 0);
     assert_int_equal(b.new_terms, 1);
     assert_int_equal(b.new_amount, 59700);
     assert_int_equal(b.credit, 29400);
     assert_int_equal(b.amount, 30300);
     /* At least one term of each; a free new plan bills nothing. */
-    assert_int_equal(billing_upgrade(1, 12, 0, 4900, 19900, &b), 0);
+    assert_int_equal(billing_upgrade(1, 12, 0, 1, 4900, 19900, &b), 0);
     assert_int_equal(b.new_terms, 1);
     assert_int_equal(b.amount, 15000);
-    assert_int_equal(billing_upgrade(12, 12, 1, 49000, 0, &b), 0);
+    assert_int_equal(billing_upgrade(12, 12, 1, 12, 49000, 0, &b), 0);
     assert_int_equal(b.new_terms, 1);
     assert_int_equal(b.amount, 0);
     assert_int_equal(b.months, 12);
     /* A yearly plan to a monthly one: 12 months to cover. */
-    assert_int_equal(billing_upgrade(12, 1, 1, 19900, 4900, &b), 0);
+    assert_int_equal(billing_upgrade(12, 1, 1, 12, 19900, 4900, &b), 0);
     assert_int_equal(b.new_terms, 12);
     assert_int_equal(b.amount, 12 * 4900 - 19900);
     assert_int_equal(b.months, 12);
-    assert_int_equal(billing_upgrade(0, 12, 1, 4900, 19900, &b), -1);
-    assert_int_equal(billing_upgrade(1, 12, LLONG_MAX / 2, 4900, 19900, &b), -1);
+    assert_int_equal(billing_upgrade(0, 12, 1, 1, 4900, 19900, &b), -1);
+    assert_int_equal(billing_upgrade(1, 12, LLONG_MAX / 2, INT_MAX, 4900, 19900, &b), -1);
+}
+
+/* Review of round 27: the new line's paid_months is billing_upgrade's
+ * (start + n new terms), checked against INT_MAX there; the new terms
+ * reach at most ten years past the start. */
+static void an_upgrade_sets_paid_months_and_is_bounded(void **state)
+{
+    (void)state;
+    struct upgrade_bill b;
+    /* Month 3 of a monthly line paid to month 5 (k = 3 from month 2):
+     * the yearly plan counts from month 2, to month 14. */
+    assert_int_equal(billing_upgrade(1, 12, 3, 5, 4900, 19900, &b), 0);
+    assert_int_equal(b.old_terms, 3);
+    assert_int_equal(b.paid_months, 2 + 12);
+    /* k < 1 is one term; the start is never before started_at. */
+    assert_int_equal(billing_upgrade(1, 12, 0, 0, 4900, 19900, &b), 0);
+    assert_int_equal(b.old_terms, 1);
+    assert_int_equal(b.paid_months, 12);
+    /* The start plus the new months past INT_MAX: -1, not a negative
+     * paid_months. */
+    assert_int_equal(billing_upgrade(1, 12, 1, INT_MAX, 4900, 19900, &b), -1);
+    assert_int_equal(billing_upgrade(1, 12, 1, INT_MAX - 11, 4900, 19900, &b), 0);
+    assert_int_equal(b.paid_months, INT_MAX);
+    /* Ten years exactly is allowed: a monthly per-unit line of 120 seats
+     * to a flat monthly plan of a seat's price buys 120 terms ... */
+    assert_int_equal(billing_upgrade(1, 1, 1, 1, 120 * 100, 100, &b), 0);
+    assert_int_equal(b.new_terms, 120);
+    assert_int_equal(b.months, 120);
+    assert_int_equal(b.amount, 0);
+    /* ... one more term is refused, before any amount is computed:
+     * many per-unit seats to a flat plan, */
+    assert_int_equal(billing_upgrade(1, 1, 1, 1, 121 * 100, 100, &b), UPGRADE_TOO_LONG);
+    assert_int_equal(b.new_terms, 121);
+    assert_int_equal(b.old_terms, 1);
+    assert_int_equal(b.credit, 121 * 100);
+    /* a long period paid ahead (11 years of a yearly plan to a monthly
+     * one), */
+    assert_int_equal(billing_upgrade(12, 1, 11, 132, 19900, 4900, &b), UPGRADE_TOO_LONG);
+    /* and a credit that would buy thousands of terms (no 422). */
+    assert_int_equal(billing_upgrade(12, 1, 1, 12, 100000000, 1, &b), UPGRADE_TOO_LONG);
+    /* Ten yearly terms are ten years. */
+    assert_int_equal(billing_upgrade(1, 12, 1, 1, 10 * 19900, 19900, &b), 0);
+    assert_int_equal(b.months, 120);
+    assert_int_equal(billing_upgrade(1, 12, 1, 1, 10 * 19900 + 1, 19900, &b), UPGRADE_TOO_LONG);
 }
 
 int main(void)
@@ -522,6 +566,7 @@ int main(void)
         cmocka_unit_test(maint_now),
         cmocka_unit_test(times_as_the_api_shows_them),
         cmocka_unit_test(upgrades_bill_the_new_terms_less_the_old_paid_ahead),
+        cmocka_unit_test(an_upgrade_sets_paid_months_and_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
