@@ -138,14 +138,29 @@ const char *storefront_alias_check(const char *alias, int *reserved)
             return "is reserved";
         }
     }
-    for (size_t i = 0; shop_page_aliases[i]; i++) {
-        if (strcmp(alias, shop_page_aliases[i]) == 0) {
-            *reserved = STOREFRONT_ALIAS_SHOP_PAGE;
-            return "is reserved: it names a page of the distributor's own storefront (such as "
-                   "basket, products or plans)";
-        }
+    if (storefront_shop_page_index(alias) >= 0) {
+        *reserved = STOREFRONT_ALIAS_SHOP_PAGE;
+        return "is reserved: it names a page of the distributor's own storefront (such as "
+               "basket, products or plans)";
     }
     return NULL;
+}
+
+_Static_assert(sizeof(shop_page_aliases) / sizeof(shop_page_aliases[0]) - 1 <=
+                   STOREFRONT_SHOP_PAGES_MAX,
+               "a shop page name's index fits the gate's set of held names");
+
+const char *const *storefront_shop_pages(void)
+{
+    return shop_page_aliases;
+}
+
+int storefront_shop_page_index(const char *alias)
+{
+    for (int i = 0; alias && shop_page_aliases[i]; i++)
+        if (strcmp(alias, shop_page_aliases[i]) == 0)
+            return i;
+    return -1;
 }
 
 int storefront_alias_lower(const char *alias, char *out, size_t size)

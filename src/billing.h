@@ -83,6 +83,13 @@ int billing_upgrade(int old_term, int new_term, long long old_terms, int paid_mo
 #define STOREFRONT_ALIAS_RESERVED  1
 #define STOREFRONT_ALIAS_SHOP_PAGE 2
 const char *storefront_alias_check(const char *alias, int *reserved);
+/* The shop page names (STOREFRONT_ALIAS_SHOP_PAGE), NULL-terminated, in a
+ * fixed order; at most STOREFRONT_SHOP_PAGES_MAX of them (the gate keeps
+ * the ones storefronts hold as bits of a 64-bit set). */
+#define STOREFRONT_SHOP_PAGES_MAX 64
+const char *const *storefront_shop_pages(void);
+/* alias's index in storefront_shop_pages(), or -1 when it is none. */
+int storefront_shop_page_index(const char *alias);
 /* Room for any alias storefront_alias_lower copies whole (longer ones are
  * invalid anyway). */
 #define STOREFRONT_ALIAS_SIZE 256

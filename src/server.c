@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "routes.h"
 #include "sql_store.h"
+#include "storefronts.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -95,6 +96,9 @@ static void reload(const struct config *startup, const char *path)
     pthread_mutex_unlock(&live_lock);
     if (unused)
         live_free(old);
+    /* The shop page names storefronts hold, read again (SIGHUP is also
+     * how a name held since start-up, set by SQL, is gated). */
+    storefront_shop_pages_read(fresh);
     size_t origins = 0;
     while (fresh->allowed_origins && fresh->allowed_origins[origins])
         origins++;
@@ -406,6 +410,9 @@ int server_run(const struct config *cfg, const char *config_path)
         close(fd);
         return 1;
     }
+    /* Before the workers: the storefront gate's set of held shop page
+     * names, read once. */
+    storefront_shop_pages_read(cfg);
     struct sockaddr_storage bound;
     socklen_t bound_len = sizeof(bound);
     int unix_family =

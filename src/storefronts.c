@@ -16,12 +16,15 @@
 #include "caller.h"
 #include "config.h"
 #include "handlers.h"
+#include "log.h"
 #include "mail_names.h"
 #include "providers_store.h"
 #include "sql_store.h"
 #include "storefronts_store.h"
 #include "validate.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,15 +234,54 @@ static int sign_in_admits(const struct request *req, const struct storefront_sig
     return 1;
 }
 
+/* The shop page names storefronts hold (bit i: storefront_shop_pages()[i]),
+ * replaced whole by storefront_shop_pages_read; all of them until it has
+ * read the set. */
+static _Atomic uint64_t shop_pages_held = UINT64_MAX;
+
+void storefront_shop_pages_read(const struct config *cfg)
+{
+    json_t *names = json_array();
+    for (const char *const *p = storefront_shop_pages(); *p; p++)
+        json_array_append_new(names, json_string(*p));
+    char *text = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+    struct sql_store *sql = sql_store_new(cfg);
+    char **held = NULL;
+    size_t n = 0;
+    int st = storefronts_store_shop_page_holders(sql, text, &held, &n);
+    sql_store_free(sql);
+    free(text);
+    if (st != ST_OK) {
+        log_warn("storefronts: the shop page names storefronts hold were not read (status %d); "
+                 "the gate keeps the set it had",
+                 st);
+        return;
+    }
+    uint64_t set = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = storefront_shop_page_index(held[i]);
+        if (k >= 0)
+            set |= UINT64_C(1) << k;
+        free(held[i]);
+    }
+    free(held);
+    atomic_store(&shop_pages_held, set);
+}
+
 /* Whether a page's first segment is an alias (not /api/..., /static/...).
- * A shop page name (/basket/) is: no new storefront takes one, but one that
- * had it before it was reserved is still gated (round-26 walkthrough of
- * seed 002, D2); with no storefront there, no page is refused. */
+ * A shop page name (/basket/) is only where a storefront holds it: no new
+ * storefront takes one, but one that had it before it was reserved is
+ * still gated (round-26 walkthrough of seed 002, D2). The others, the
+ * busiest pages of a storefront host, read nothing (the set read at
+ * start-up, storefront_shop_pages_read). */
 static int is_alias(const char *alias)
 {
     int reserved;
-    return storefront_alias_check(alias, &reserved) == NULL ||
-           reserved == STOREFRONT_ALIAS_SHOP_PAGE;
+    if (storefront_alias_check(alias, &reserved) == NULL)
+        return 1;
+    int k = reserved == STOREFRONT_ALIAS_SHOP_PAGE ? storefront_shop_page_index(alias) : -1;
+    return k >= 0 && (atomic_load(&shop_pages_held) >> k & 1);
 }
 
 /* The gate for the storefronts the aliases name under host (the page's

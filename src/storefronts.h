@@ -7,6 +7,7 @@
 
 #include "http.h"
 
+struct config;
 struct sql_store;
 
 /* For GET /auth after the credentials were accepted (req->authn_user set
@@ -23,6 +24,15 @@ struct sql_store;
  * also with a 401/503 when they cannot be read. 0: go on. A page that is
  * no storefront's reads nothing. */
 int storefront_login_refused(struct request *req);
+/* The shop page names (storefront_shop_pages) that storefronts hold, read
+ * in one statement into the set the gate consults: a shop page name no
+ * storefront holds reads nothing at GET /auth. Called once at start-up,
+ * before the workers, and at each reload (SIGHUP); until it has read the
+ * set, and when a read fails, every shop page name counts as held (the
+ * gate as before). No new storefront takes such a name, so the holders
+ * only shrink: a name read as held and released since costs one
+ * statement, no wrong answer. */
+void storefront_shop_pages_read(const struct config *cfg);
 /* The body's optional "storefront_alias" (orders, upgrades): NULL if not
  * given; a field error when it is no valid or a reserved alias, but for a
  * shop page name (STOREFRONT_ALIAS_SHOP_PAGE), which

@@ -242,6 +242,15 @@ int storefronts_store_available(struct sql_store *sql, const char *alias,
         "JOIN JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) j ON a.id = j.id",       \
         "a.status <> 'closed'")
 
+int storefronts_store_shop_page_holders(struct sql_store *sql, const char *names_json, char ***out,
+                                        size_t *n)
+{
+    return sql_strings(sql,
+                       "SELECT DISTINCT LOWER(alias) FROM storefronts"
+                       " WHERE JSON_CONTAINS(?, JSON_QUOTE(LOWER(alias)))",
+                       SQL_ARGS(P_STR(names_json)), out, n);
+}
+
 int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, const char *host,
                               const char *const *aliases, size_t naliases, const char *uid,
                               const char *accounts_json, struct storefront_sign_in **out, size_t *n)

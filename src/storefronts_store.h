@@ -119,6 +119,12 @@ int storefronts_store_sign_in(struct sql_store *sql, const char *default_host, c
                               const char *accounts_json, struct storefront_sign_in **out,
                               size_t *n);
 void storefront_sign_in_free(struct storefront_sign_in *v, size_t n);
+/* The distinct aliases, of storefronts under any host and in any status,
+ * that are one of names (a JSON array of strings): *out (sql_strings;
+ * free each and the list), *n. One statement, read once at start-up and
+ * at a reload (storefront_shop_pages_read). */
+int storefronts_store_shop_page_holders(struct sql_store *sql, const char *names_json, char ***out,
+                                        size_t *n);
 /* For account-closed and relation-ended (round-19 walkthrough of seed
  * 002, D2 and its follow-up): the live storefronts at which account_id's
  * people sign in as people of a customer of the storefront's reseller, by
