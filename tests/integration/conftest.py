@@ -92,6 +92,16 @@ def api(env):
         s.close()
 
 
+@pytest.fixture(autouse=True)
+def close_sessions():
+    """Close every Api session when a test ends (their sockets to nginx,
+    left in CLOSE-WAIT, added up to the process's open-file limit over the
+    whole run). A session used again later opens a new connection."""
+    yield
+    for s in list(S.OPEN_SESSIONS):
+        s.close()
+
+
 @pytest.fixture
 def anon(api):
     return api(None)

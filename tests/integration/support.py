@@ -66,6 +66,15 @@ class Tenant:
 
 # ---------------------------------------------------------------- HTTP
 
+# Every Api made, so that a test's sessions are closed when it ends
+# (conftest.py, close_sessions): a session a test keeps in a helper or a
+# module-level name held its keep-alive sockets to nginx until the end of
+# the run, and the pytest process ran out of file descriptors.
+import weakref  # noqa: E402
+
+OPEN_SESSIONS = weakref.WeakSet()
+
+
 class Api(requests.Session):
     """A requests.Session whose paths are relative to ACCOUNTD_URL, that
     never follows redirects (303s are asserted, not followed) and never
@@ -74,6 +83,7 @@ class Api(requests.Session):
     def __init__(self, auth=None):
         super().__init__()
         self.trust_env = False
+        OPEN_SESSIONS.add(self)
         if auth is not None:
             self.auth = auth
 
